@@ -1,0 +1,50 @@
+import { Counter, Histogram, Registry, Gauge, collectDefaultMetrics } from "prom-client";
+
+/** Prometheus metrics, on a registry of our own (no global default registry: tests build many apps). */
+export interface Metrics {
+  registry: Registry;
+  deliveries: Counter<"event" | "outcome">;
+  stageDuration: Histogram<"stage" | "outcome">;
+  retries: Counter<"stage" | "code">;
+  jobsByState: Gauge<"state">;
+  feedback: Counter<"metric" | "outcome">;
+}
+
+export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "t0_" });
+  return {
+    registry,
+    deliveries: new Counter({
+      name: "t0_webhook_deliveries_total",
+      help: "Webhook deliveries received, by event and outcome",
+      labelNames: ["event", "outcome"],
+      registers: [registry],
+    }),
+    stageDuration: new Histogram({
+      name: "t0_stage_duration_seconds",
+      help: "Duration of pipeline stages",
+      labelNames: ["stage", "outcome"],
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900],
+      registers: [registry],
+    }),
+    retries: new Counter({
+      name: "t0_stage_retries_total",
+      help: "Retryable stage failures that were scheduled for another attempt",
+      labelNames: ["stage", "code"],
+      registers: [registry],
+    }),
+    jobsByState: new Gauge({
+      name: "t0_jobs",
+      help: "Jobs by lifecycle state (refreshed on scrape)",
+      labelNames: ["state"],
+      registers: [registry],
+    }),
+    feedback: new Counter({
+      name: "t0_feedback_total",
+      help: "Feedback sent to TensorZero, by metric and outcome",
+      labelNames: ["metric", "outcome"],
+      registers: [registry],
+    }),
+  };
+}

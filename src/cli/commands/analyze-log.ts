@@ -1,0 +1,3 @@
+import { notAvailable } from "../not-available.js";
+
+export const run = notAvailable("analyze-log");

@@ -1,0 +1,130 @@
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { z } from "zod";
+import { AppError } from "../core/errors.js";
+
+const bool = (def: boolean) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return def;
+      if (/^(1|true|yes|on)$/i.test(v)) return true;
+      if (/^(0|false|no|off)$/i.test(v)) return false;
+      ctx.addIssue({ code: "custom", message: `must be true or false, got "${v}"` });
+      return z.NEVER;
+    });
+const int = (def: number, min = 0) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === "") return def;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) {
+        ctx.addIssue({ code: "custom", message: `must be a whole number ≥ ${min}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+const url = z.url({ message: "must be a URL such as http://localhost:3000" });
+const optionalUrl = z.string().optional().transform((v) => (v ? v : undefined)).pipe(url.optional());
+
+/** Every setting, with Probot's own names where they exist. `.env.example` documents each one. */
+const envSchema = z.object({
+  APP_ID: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().regex(/^\d+$/, "must be the numeric App ID from the app's settings page").optional()),
+  PRIVATE_KEY: z.string().optional(),
+  PRIVATE_KEY_PATH: z.string().optional(),
+  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_PROXY_URL: optionalUrl,
+  GHE_HOST: z.string().optional(),
+  PORT: int(3000, 0),
+  HOST: z.string().default("localhost"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  NODE_ENV: z.string().optional(),
+  BOT_LOGIN: z.string().optional(),
+
+  DATA_DIR: z.string().default("./data"),
+  ADMIN_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional()),
+  T0_WORKERS: int(2, 0),
+  T0_PER_REPO_CONCURRENCY: int(1, 1),
+  REPO_ALLOWLIST: z.string().optional().transform((v) => (v ? v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : [])),
+  DRY_RUN: bool(false),
+  MAX_ATTEMPTS_PER_FINGERPRINT: int(3, 1),
+  JOB_MAX_RETRIES: int(6, 0),
+  RETRY_BASE_MS: int(5_000, 1),
+  RETRY_MAX_MS: int(15 * 60_000, 1),
+  RETENTION_DAYS: int(30, 1),
+  HOT_JOBS_MAX: int(2_000, 10),
+
+  TENSORZERO_URL: optionalUrl,
+  TENSORZERO_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
+  TENSORZERO_TIMEOUT_MS: int(180_000, 1),
+  TENSORZERO_FUNCTION: z.string().default("fix_ci_failure"),
+
+  REDIS_URL: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().regex(/^rediss?:\/\//, "must look like redis://host:6379").optional()),
+
+  WORKSPACE_ROOT: z.string().default(join(tmpdir(), "t0-ci-bot")),
+  WORKSPACE_MAX_BYTES: int(500 * 1024 * 1024, 1),
+  WORKSPACE_MAX_FILES: int(50_000, 1),
+  WORKSPACE_MAX_CONCURRENT: int(4, 1),
+  WORKSPACE_MIN_FREE_BYTES: int(1024 * 1024 * 1024, 0),
+  CLONE_TIMEOUT_MS: int(5 * 60_000, 1),
+  KEEP_WORKSPACE: bool(false),
+
+  LOG_MAX_BYTES_PER_JOB: int(20 * 1024 * 1024, 1024),
+  CONTEXT_BUDGET_TOKENS: int(6_000, 500),
+
+  VALIDATION_TIMEOUT_MS: int(10 * 60_000, 1),
+  VALIDATION_OUTPUT_MAX_BYTES: int(1024 * 1024, 1024),
+  SANDBOX: z.enum(["auto", "bwrap", "off"]).default("auto"),
+  REPRODUCE_FIRST: bool(true),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface AppConfig extends Env {
+  /** PEM contents, resolved from PRIVATE_KEY or PRIVATE_KEY_PATH. */
+  privateKey?: string;
+  /** True when the GitHub App credentials are present (otherwise `npm start` opens Probot's setup page). */
+  hasCredentials: boolean;
+  dataDir: string;
+}
+
+export class ConfigError extends AppError {
+  constructor(readonly problems: string[]) {
+    super("config_invalid", `Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}\nFix these in your environment or .env (see .env.example).`);
+  }
+}
+
+export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`));
+  }
+  const cfg = parsed.data;
+  const problems: string[] = [];
+  let privateKey: string | undefined;
+  if (cfg.PRIVATE_KEY) {
+    privateKey = cfg.PRIVATE_KEY.replace(/\\n/g, "\n");
+  } else if (cfg.PRIVATE_KEY_PATH) {
+    try {
+      privateKey = readFileSync(cfg.PRIVATE_KEY_PATH, "utf8");
+    } catch {
+      problems.push(`PRIVATE_KEY_PATH: cannot read "${cfg.PRIVATE_KEY_PATH}"; point it at the .pem file downloaded from the app's settings page`);
+    }
+  }
+  if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
+    problems.push("PRIVATE_KEY: is not a PEM private key; paste the whole .pem file (newlines may be written as \\n)");
+  }
+  const hasCredentials = Boolean(cfg.APP_ID && privateKey);
+  if (cfg.APP_ID && !privateKey && problems.length === 0) {
+    problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: required when APP_ID is set; download a key from the app's settings page");
+  }
+  if (hasCredentials && !cfg.WEBHOOK_SECRET && cfg.NODE_ENV === "production") {
+    problems.push("WEBHOOK_SECRET: required in production; use the secret from the app's settings page");
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR) };
+}

@@ -1,0 +1,17 @@
+import type { AppConfig } from "../config/app-config.js";
+import type { Clock, GitHubPort, JobQueue, JobStore, Logger, ModelPort, WorkspacePort } from "./ports/index.js";
+import type { Metrics } from "../admin/metrics.js";
+
+/** Everything a stage or handler may touch, built once by the composition root and passed in. */
+export interface Deps {
+  config: AppConfig;
+  store: JobStore;
+  queue: JobQueue;
+  github: GitHubPort;
+  workspace: WorkspacePort;
+  /** Absent when no TENSORZERO_URL is configured (dry-run then shows the request instead). */
+  model?: ModelPort;
+  clock: Clock;
+  logger: Logger;
+  metrics: Metrics;
+}

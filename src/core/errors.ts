@@ -1,0 +1,70 @@
+/**
+ * Every error the pipeline raises on purpose is an AppError: `code` is stable and machine-readable,
+ * `retryable` tells the runner whether to back off and try again or to fail the job, and the message
+ * says what a person should do about it.
+ */
+export interface AppErrorOptions {
+  retryable?: boolean;
+  details?: Record<string, unknown>;
+  cause?: unknown;
+  /** When set, the runner waits at least this long before the next attempt (e.g. Retry-After). */
+  retryAfterMs?: number;
+}
+
+export class AppError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  readonly details: Record<string, unknown> | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(code: string, message: string, opts: AppErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = "AppError";
+    this.code = code;
+    this.retryable = opts.retryable ?? false;
+    this.details = opts.details;
+    this.retryAfterMs = opts.retryAfterMs;
+  }
+}
+
+export const permanent = (code: string, message: string, details?: Record<string, unknown>) =>
+  new AppError(code, message, { retryable: false, details });
+
+export const transient = (code: string, message: string, opts: Omit<AppErrorOptions, "retryable"> = {}) =>
+  new AppError(code, message, { ...opts, retryable: true });
+
+const RETRYABLE_NODE_CODES = new Set([
+  "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH",
+  "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_SOCKET",
+]);
+
+/**
+ * Turns anything thrown into an AppError. Unknown errors are treated as retryable only when they look
+ * like network trouble or an HTTP 408/429/5xx; a programming error must not be retried forever.
+ */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { code?: unknown; status?: unknown; message?: unknown; response?: { headers?: Record<string, string> } };
+  const message = typeof e?.message === "string" ? e.message : String(err);
+  const status = typeof e?.status === "number" ? e.status : undefined;
+  if (status !== undefined) {
+    const retryable = status === 408 || status === 429 || status >= 500 || isSecondaryRateLimit(status, message);
+    const retryAfter = Number(e.response?.headers?.["retry-after"]);
+    return new AppError(retryable ? `http_${status}` : `http_${status}`, message, {
+      retryable,
+      cause: err,
+      details: { status },
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    });
+  }
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  if (code && RETRYABLE_NODE_CODES.has(code)) return new AppError("network", message, { retryable: true, cause: err });
+  if ((err as Error)?.name === "AbortError" || (err as Error)?.name === "TimeoutError") {
+    return new AppError("timeout", message, { retryable: true, cause: err });
+  }
+  return new AppError("internal", message, { retryable: false, cause: err });
+}
+
+function isSecondaryRateLimit(status: number, message: string): boolean {
+  return status === 403 && /secondary rate limit|rate limit exceeded/i.test(message);
+}

@@ -1,0 +1,104 @@
+/** Job model and lifecycle (DESIGN.md §2). The state names are part of the public contract. */
+export const JOB_STATES = [
+  "pending", "cloning", "analysis", "patching", "testing", "pr", "feedback", "completed", "failed",
+] as const;
+export type JobState = (typeof JOB_STATES)[number];
+export const FINAL_STATES: ReadonlySet<JobState> = new Set(["completed", "failed"]);
+export const isFinal = (s: JobState) => FINAL_STATES.has(s);
+
+export interface JobError {
+  code: string;
+  message: string;
+  retryable: boolean;
+  stage?: string;
+  at: string;
+  details?: Record<string, unknown>;
+}
+
+export interface HistoryEntry {
+  state: JobState;
+  at: string;
+  stage?: string;
+  note?: string;
+}
+
+export interface JobRepo {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  defaultBranch?: string;
+  private?: boolean;
+}
+
+export interface JobRun {
+  /** workflow run id; for a check_suite-only job (non-Actions CI) this is the check suite id, see `source`. */
+  id: number;
+  attempt: number;
+  source: "workflow_run" | "check_suite";
+  name?: string;
+  workflowPath?: string;
+  headSha: string;
+  headBranch: string;
+  event?: string;
+  conclusion: string;
+  htmlUrl?: string;
+  checkSuiteId?: number;
+  pullRequests: number[];
+  actor?: string;
+  triggeringActor?: string;
+}
+
+/** A feedback item waiting to reach TensorZero: written to the job first, then sent, never dropped. */
+export interface FeedbackItem {
+  id: string;
+  metric: string;
+  value: unknown;
+  target: { inferenceId: string } | { episodeId: string };
+  tags?: Record<string, string>;
+  status: "pending" | "sent" | "failed";
+  attempts: number;
+  lastError?: string;
+  createdAt: string;
+  sentAt?: string;
+}
+
+export interface Job {
+  id: string;
+  /** `${repo.id}:${run.id}`: one job per repository and workflow run, whatever the redeliveries. */
+  key: string;
+  deliveryId: string;
+  installationId: number;
+  repo: JobRepo;
+  run: JobRun;
+  /** Stable hash of the failure (repo, workflow, job/step names); used by the fix-loop guard. */
+  fingerprint: string;
+  state: JobState;
+  history: HistoryEntry[];
+  /** Stage currently running or due next. */
+  stage?: string;
+  completedStages: string[];
+  /** Per-stage results, keyed by stage name. */
+  results: Record<string, unknown>;
+  error?: JobError;
+  attempts: { total: number; byStage: Record<string, number> };
+  /** Set while a retryable failure waits for its backoff. */
+  nextAttemptAt?: string;
+  /** Set when the job waits for an outside event (e.g. the fix PR being reviewed or merged). */
+  waitingFor?: string;
+  dryRun: boolean;
+  feedback: FeedbackItem[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function jobKey(repoId: number, runId: number): string {
+  return `${repoId}:${runId}`;
+}
+
+/** Appends a state transition; a no-op when the state does not change. */
+export function transition(job: Job, state: JobState, at: string, extra: { stage?: string; note?: string } = {}): void {
+  if (job.state === state && !extra.note) return;
+  job.state = state;
+  job.history.push({ state, at, ...extra });
+}

@@ -1,0 +1,27 @@
+/** What the queue carries: just enough to schedule fairly; the job itself lives in the JobStore. */
+export interface QueueItem {
+  jobId: string;
+  installationId: number;
+  /** `owner/name`, for the per-repository concurrency limit. */
+  repo: string;
+}
+
+export interface QueueStats {
+  waiting: number;
+  active: number;
+  delayed: number;
+}
+
+export type QueueHandler = (item: QueueItem) => Promise<void>;
+
+export interface JobQueue {
+  readonly kind: string;
+  ping(): Promise<void>;
+  /** Adds the job unless it is already waiting/delayed; `delayMs` schedules it later (backoff). */
+  enqueue(item: QueueItem, opts?: { delayMs?: number }): Promise<void>;
+  /** Starts consuming with the given handler. Without a call to start, the queue only accepts work. */
+  start(handler: QueueHandler): Promise<void>;
+  /** Stops taking work and waits up to `drainMs` for running handlers to finish. */
+  stop(opts?: { drainMs?: number }): Promise<void>;
+  stats(): Promise<QueueStats>;
+}

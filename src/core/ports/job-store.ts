@@ -1,0 +1,55 @@
+import type { Job, JobState } from "../job.js";
+
+/** One received webhook, kept for traceability whether or not it became a job. */
+export interface Delivery {
+  id: string; // X-GitHub-Delivery GUID
+  event: string; // X-GitHub-Event
+  action?: string;
+  receivedAt: string;
+  installationId?: number;
+  repoFullName?: string;
+  outcome: "job_created" | "duplicate" | "ignored" | "event_routed" | "invalid";
+  reason?: string;
+  jobId?: string;
+}
+
+export interface JobQuery {
+  state?: JobState;
+  limit?: number;
+  /** Only jobs whose repo full name matches. */
+  repo?: string;
+}
+
+/**
+ * Durable job and delivery records. Every method that resolves has made its write durable against a
+ * process crash: the webhook is acknowledged only after `recordIntake` resolves.
+ */
+export interface JobStore {
+  readonly kind: string;
+  /** Throws when the backing store is unreachable (used by /readyz). */
+  ping(): Promise<void>;
+  /**
+   * Records a delivery (with its raw body) and, when `job` is given, creates it unless a job with the
+   * same key exists. Atomic with respect to concurrent calls with the same key: exactly one creates.
+   */
+  recordIntake(
+    delivery: Delivery,
+    rawPayload: string,
+    job?: Job,
+  ): Promise<{ job?: Job; created: boolean }>;
+  getJob(id: string): Promise<Job | undefined>;
+  findJobByKey(key: string): Promise<Job | undefined>;
+  /** Read-modify-write of one job; `mutate` edits the copy it receives. Returns the stored result. */
+  updateJob(id: string, mutate: (job: Job) => void): Promise<Job>;
+  listJobs(query?: JobQuery): Promise<Job[]>;
+  /** Ids of jobs not in a final state, oldest first (for resume at start-up). */
+  listUnfinishedJobIds(): Promise<string[]>;
+  listDeliveries(query?: { limit?: number }): Promise<Delivery[]>;
+  /** The stored raw body of a delivery, when still retained. */
+  getDeliveryPayload(id: string): Promise<string | undefined>;
+  /** How many jobs of this repository carry this failure fingerprint (fix-loop guard). */
+  countByFingerprint(repoId: number, fingerprint: string): Promise<number>;
+  /** Jobs counted per state (metrics). */
+  countByState(): Promise<Record<JobState, number>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,3 @@
+import { notImplementedStage } from "../not-implemented.js";
+
+export const buildContextStage = notImplementedStage("build-context", "analysis", false);

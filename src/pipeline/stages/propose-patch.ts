@@ -1,0 +1,3 @@
+import { notImplementedStage } from "../not-implemented.js";
+
+export const proposePatchStage = notImplementedStage("propose-patch", "patching", true);
