@@ -1,0 +1,83 @@
+import type { Job, JobState } from "../../core/job.js";
+import { JOB_STATES } from "../../core/job.js";
+
+/** The few fields of a job that lookups, listing and counting need, kept in memory by the file-backed store. */
+export interface IndexEntry {
+  id: string;
+  key: string;
+  state: JobState;
+  repoId: number;
+  repo: string;
+  fingerprint: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const toIndexEntry = (job: Job): IndexEntry => ({
+  id: job.id,
+  key: job.key,
+  state: job.state,
+  repoId: job.repo.id,
+  repo: job.repo.fullName,
+  fingerprint: job.fingerprint,
+  createdAt: job.createdAt,
+  updatedAt: job.updatedAt,
+});
+
+/**
+ * In-memory index over every stored job: key → id for idempotent intake, fingerprint counts for the
+ * fix-loop guard, and per-state counts for metrics. Shared by the memory and lowdb stores.
+ */
+export class JobIndex {
+  readonly byId = new Map<string, IndexEntry>();
+  readonly #byKey = new Map<string, string>();
+  readonly #fingerprints = new Map<string, number>();
+
+  has(key: string): boolean {
+    return this.#byKey.has(key);
+  }
+
+  idForKey(key: string): string | undefined {
+    return this.#byKey.get(key);
+  }
+
+  put(entry: IndexEntry): void {
+    const prev = this.byId.get(entry.id);
+    if (!prev) {
+      const fp = `${entry.repoId}:${entry.fingerprint}`;
+      this.#fingerprints.set(fp, (this.#fingerprints.get(fp) ?? 0) + 1);
+    }
+    this.byId.set(entry.id, entry);
+    this.#byKey.set(entry.key, entry.id);
+  }
+
+  countFingerprint(repoId: number, fingerprint: string): number {
+    return this.#fingerprints.get(`${repoId}:${fingerprint}`) ?? 0;
+  }
+
+  countByState(): Record<JobState, number> {
+    const counts = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
+    for (const e of this.byId.values()) counts[e.state]++;
+    return counts;
+  }
+
+  /** Newest first, filtered. */
+  query(q: { state?: JobState; repo?: string; limit?: number }): IndexEntry[] {
+    const out: IndexEntry[] = [];
+    const limit = q.limit ?? 50;
+    const all = [...this.byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
+    for (const e of all) {
+      if (q.state && e.state !== q.state) continue;
+      if (q.repo && e.repo.toLowerCase() !== q.repo.toLowerCase()) continue;
+      out.push(e);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  unfinished(): IndexEntry[] {
+    return [...this.byId.values()]
+      .filter((e) => e.state !== "completed" && e.state !== "failed")
+      .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
+  }
+}

@@ -1,0 +1,402 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, openSync, readSync, closeSync, fstatSync } from "node:fs";
+import { appendFile, unlink, readFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { join } from "node:path";
+import { Low } from "lowdb";
+import { JSONFile } from "lowdb/node";
+import { AppError } from "../../core/errors.js";
+import type { Job, JobState } from "../../core/job.js";
+import { isFinal } from "../../core/job.js";
+import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import { AppendLog, type LogPosition } from "./append-log.js";
+import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
+
+export interface LowdbStoreOptions {
+  /** fdatasync the intake journal before acknowledging (default true; off only for throwaway benches). */
+  fsync?: boolean;
+  now?: () => number;
+  retentionDays?: number;
+  /** Open without taking the single-writer lock: for the CLI to read while a server owns the directory. */
+  readOnly?: boolean;
+}
+
+interface StateDoc {
+  version: 1;
+  /** Journal position up to which every created job is known to have its own file. */
+  checkpoint: LogPosition | null;
+}
+
+interface IntakeRecord {
+  delivery: Delivery;
+  job?: Job;
+  payload: string;
+}
+
+const RECENT_DELIVERIES = 1000;
+
+/**
+ * The embedded store (`npm start` with no Redis). lowdb rewrites a whole document on every write, so no
+ * document may grow with history:
+ *  - each job is its own small lowdb document, `jobs/<id>.json` (a state change rewrites ~2 KB);
+ *  - each delivery, with its raw payload, is appended to a daily journal `journal/<day>.ndjson` and
+ *    fdatasync'ed (group commit) before the webhook is acknowledged; start-up replays the journal past the
+ *    last checkpoint, so a job whose file was not written before a crash is recreated;
+ *  - `compact()` moves final jobs older than the retention window to `archive/<month>.ndjson` and drops
+ *    journal days past it, so the live set stays small.
+ * lowdb is single-process: a lock file keeps a second writer out (use REDIS_URL for several processes).
+ */
+export class LowdbJobStore implements JobStore {
+  readonly kind = "lowdb";
+  readonly #dir: string;
+  readonly #opts: Required<Omit<LowdbStoreOptions, "readOnly">> & { readOnly: boolean };
+  readonly #index = new JobIndex();
+  readonly #docs = new Map<string, Low<Job>>();
+  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #archived = new Set<string>();
+  readonly #recent: Delivery[] = [];
+  readonly #journal: AppendLog;
+  #state!: Low<StateDoc>;
+  #inflight = 0;
+  #lastPos: LogPosition | null = null;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  private constructor(dir: string, opts: LowdbStoreOptions) {
+    this.#dir = dir;
+    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false };
+    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now });
+  }
+
+  static async open(dataDir: string, opts: LowdbStoreOptions = {}): Promise<LowdbJobStore> {
+    for (const sub of ["jobs", "journal", "archive"]) mkdirSync(join(dataDir, sub), { recursive: true });
+    const store = new LowdbJobStore(dataDir, opts);
+    if (!store.#opts.readOnly) store.#takeLock();
+    await store.#load();
+    return store;
+  }
+
+  #takeLock(): void {
+    const lock = join(this.#dir, "owner.pid");
+    if (existsSync(lock)) {
+      const pid = Number(readFileSync(lock, "utf8"));
+      if (pid && pid !== process.pid && isAlive(pid)) {
+        throw new AppError(
+          "store_locked",
+          `DATA_DIR ${this.#dir} is owned by another t0-ci-bot process (pid ${pid}). Stop it, use its admin API, or set REDIS_URL to run several processes.`,
+        );
+      }
+    }
+    writeFileSync(lock, String(process.pid));
+  }
+
+  async #load(): Promise<void> {
+    this.#state = new Low<StateDoc>(new JSONFile(join(this.#dir, "state.json")), { version: 1, checkpoint: null });
+    await this.#state.read();
+    this.#state.data ??= { version: 1, checkpoint: null };
+
+    for (const name of readdirSync(join(this.#dir, "jobs"))) {
+      if (!name.endsWith(".json")) continue;
+      const job = readJson<Job>(join(this.#dir, "jobs", name));
+      if (job) this.#index.put(toIndexEntry(job));
+    }
+    const archiveIndex = join(this.#dir, "archive", "index.ndjson");
+    if (existsSync(archiveIndex)) {
+      for (const line of readFileSync(archiveIndex, "utf8").split("\n")) {
+        if (!line) continue;
+        const e = JSON.parse(line) as IndexEntry;
+        if (!this.#index.byId.has(e.id)) this.#index.put(e);
+        this.#archived.add(e.id);
+      }
+    }
+    if (!this.#opts.readOnly) await this.#replayJournal();
+    this.#loadRecentDeliveries();
+  }
+
+  /** Recreates jobs that reached the journal but not their own file (crash between the two writes). */
+  async #replayJournal(): Promise<void> {
+    const cp = this.#state.data.checkpoint;
+    const files = journalFiles(this.#journal.dir).filter((f) => !cp || f >= cp.file);
+    let last: LogPosition | null = cp;
+    for (const file of files) {
+      let pos = cp && file === cp.file ? cp.offset : 0;
+      const lines = createInterface({ input: createReadStream(join(this.#journal.dir, file), { start: pos }), crlfDelay: Infinity });
+      for await (const line of lines) {
+        const rec = safeParse<IntakeRecord>(line);
+        if (rec?.job && !this.#index.has(rec.job.key)) {
+          await this.#writeDoc(rec.job);
+          this.#index.put(toIndexEntry(rec.job));
+        }
+        if (line) last = { file, offset: pos };
+        pos += Buffer.byteLength(line) + 1;
+      }
+    }
+    if (last) {
+      this.#state.data.checkpoint = last;
+      await this.#state.write();
+    }
+  }
+
+  #loadRecentDeliveries(): void {
+    for (const file of journalFiles(this.#journal.dir).reverse()) {
+      const lines = readTail(join(this.#journal.dir, file), 8 * 1024 * 1024).split("\n");
+      const found: Delivery[] = [];
+      for (const line of lines) {
+        const rec = safeParse<IntakeRecord>(line);
+        if (rec?.delivery) found.push(rec.delivery);
+      }
+      this.#recent.unshift(...found);
+      if (this.#recent.length >= RECENT_DELIVERIES) break;
+    }
+    this.#recent.splice(0, Math.max(0, this.#recent.length - RECENT_DELIVERIES));
+  }
+
+  async ping(): Promise<void> {
+    if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
+    if (!existsSync(join(this.#dir, "jobs"))) throw new AppError("store_unavailable", `DATA_DIR ${this.#dir} is gone.`, { retryable: true });
+  }
+
+  async recordIntake(delivery: Delivery, rawPayload: string, job?: Job) {
+    this.#assertWritable();
+    let created = false;
+    let stored: Job | undefined;
+    let record = delivery;
+    if (job) {
+      const existing = this.#index.idForKey(job.key);
+      if (existing) {
+        record = { ...delivery, outcome: "duplicate", jobId: existing, reason: delivery.reason ?? "a job for this run exists" };
+        stored = await this.getJob(existing);
+      } else {
+        // Claim the key synchronously so a concurrent delivery of the same run sees it.
+        this.#index.put(toIndexEntry(job));
+        record = { ...delivery, jobId: job.id };
+        created = true;
+        stored = job;
+      }
+    }
+    this.#inflight++;
+    try {
+      const pos = await this.#journal.append({ delivery: record, job: created ? job : undefined, payload: rawPayload } satisfies IntakeRecord);
+      if (created && job) await this.#writeDoc(job);
+      this.#lastPos = pos;
+    } finally {
+      this.#inflight--;
+    }
+    this.#recent.push(record);
+    if (this.#recent.length > RECENT_DELIVERIES * 2) this.#recent.splice(0, RECENT_DELIVERIES);
+    this.#scheduleCheckpoint();
+    return { job: stored && structuredClone(stored), created };
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const doc = this.#docs.get(id);
+    if (doc?.data) return structuredClone(doc.data);
+    if (this.#archived.has(id)) return this.#readArchived(id);
+    return readJson<Job>(this.#jobFile(id)) ?? undefined;
+  }
+
+  async findJobByKey(key: string) {
+    const id = this.#index.idForKey(key);
+    return id ? this.getJob(id) : undefined;
+  }
+
+  async updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
+    this.#assertWritable();
+    return this.#serial(id, async () => {
+      const current = await this.getJob(id);
+      if (!current) throw new AppError("job_not_found", `No job with id ${id}.`);
+      if (this.#archived.has(id)) throw new AppError("job_archived", `Job ${id} is archived (older than the retention window) and read-only.`);
+      mutate(current);
+      await this.#writeDoc(current);
+      this.#index.put(toIndexEntry(current));
+      if (isFinal(current.state)) this.#docs.delete(id);
+      return structuredClone(current);
+    });
+  }
+
+  async listJobs(q: JobQuery = {}) {
+    const out: Job[] = [];
+    for (const e of this.#index.query(q)) {
+      const job = await this.getJob(e.id);
+      if (job) out.push(job);
+    }
+    return out;
+  }
+
+  async listUnfinishedJobIds() {
+    return this.#index.unfinished().map((e) => e.id);
+  }
+
+  async listDeliveries(q: { limit?: number } = {}) {
+    return this.#recent.slice(-(q.limit ?? 50)).reverse().map((d) => ({ ...d }));
+  }
+
+  async getDeliveryPayload(id: string): Promise<string | undefined> {
+    for (const file of journalFiles(this.#journal.dir).reverse()) {
+      const text = await readFile(join(this.#journal.dir, file), "utf8");
+      for (const line of text.split("\n")) {
+        if (!line.includes(id)) continue;
+        const rec = safeParse<IntakeRecord>(line);
+        if (rec?.delivery.id === id) return rec.payload;
+      }
+    }
+    return undefined;
+  }
+
+  async countByFingerprint(repoId: number, fingerprint: string) {
+    return this.#index.countFingerprint(repoId, fingerprint);
+  }
+
+  async countByState(): Promise<Record<JobState, number>> {
+    return this.#index.countByState();
+  }
+
+  /**
+   * Retention: final jobs not touched for `retentionDays` move to `archive/<month>.ndjson` (still
+   * findable by id and key, read-only), and journal days older than the window are deleted.
+   */
+  async compact(): Promise<{ archivedJobs: number; removedJournalFiles: number }> {
+    this.#assertWritable();
+    const cutoff = this.#opts.now() - this.#opts.retentionDays * 86_400_000;
+    let archivedJobs = 0;
+    for (const e of [...this.#index.byId.values()]) {
+      if (!isFinal(e.state) || this.#archived.has(e.id) || Date.parse(e.updatedAt) >= cutoff) continue;
+      const job = await this.getJob(e.id);
+      if (!job) continue;
+      await appendFile(join(this.#dir, "archive", `${e.updatedAt.slice(0, 7)}.ndjson`), JSON.stringify(job) + "\n");
+      await appendFile(join(this.#dir, "archive", "index.ndjson"), JSON.stringify(e) + "\n");
+      this.#archived.add(e.id);
+      await unlink(this.#jobFile(e.id)).catch(() => undefined);
+      archivedJobs++;
+    }
+    const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
+    const cp = this.#state.data.checkpoint;
+    let removedJournalFiles = 0;
+    for (const f of journalFiles(this.#journal.dir)) {
+      if (f.slice(0, 10) < cutoffDay && (!cp || f < cp.file)) {
+        unlinkSync(join(this.#journal.dir, f));
+        removedJournalFiles++;
+      }
+    }
+    return { archivedJobs, removedJournalFiles };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#checkpointTimer);
+    await Promise.all([...this.#locks.values()].map((p) => p.catch(() => undefined)));
+    await this.#journal.close();
+    if (!this.#opts.readOnly) {
+      await this.#writeCheckpoint();
+      const lock = join(this.#dir, "owner.pid");
+      if (existsSync(lock) && readFileSync(lock, "utf8") === String(process.pid)) unlinkSync(lock);
+    }
+  }
+
+  #assertWritable(): void {
+    if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
+    if (this.#opts.readOnly) throw new AppError("store_read_only", "This store was opened read-only; go through the running server's admin API to change jobs.");
+  }
+
+  #jobFile(id: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new AppError("bad_job_id", `"${id}" is not a job id.`);
+    return join(this.#dir, "jobs", `${id}.json`);
+  }
+
+  async #writeDoc(job: Job): Promise<void> {
+    let doc = this.#docs.get(job.id);
+    if (!doc) {
+      doc = new Low<Job>(new JSONFile(this.#jobFile(job.id)), job);
+      this.#docs.set(job.id, doc);
+    }
+    doc.data = job;
+    await doc.write();
+    if (isFinal(job.state)) this.#docs.delete(job.id);
+  }
+
+  /** Read-modify-write of one job is serialised per job id. */
+  #serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(fn);
+    this.#locks.set(id, next);
+    void next.finally(() => {
+      if (this.#locks.get(id) === next) this.#locks.delete(id);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  #scheduleCheckpoint(): void {
+    if (this.#checkpointTimer) return;
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = undefined;
+      void this.#writeCheckpoint().catch(() => undefined);
+    }, 1000);
+    this.#checkpointTimer.unref();
+  }
+
+  async #writeCheckpoint(): Promise<void> {
+    // Only when no intake is half-done: everything up to the last position then has its job file.
+    if (this.#inflight > 0 || !this.#lastPos) return;
+    this.#state.data.checkpoint = this.#lastPos;
+    await this.#state.write();
+  }
+
+  async #readArchived(id: string): Promise<Job | undefined> {
+    const e = this.#index.byId.get(id);
+    if (!e) return undefined;
+    const file = join(this.#dir, "archive", `${e.updatedAt.slice(0, 7)}.ndjson`);
+    if (!existsSync(file)) return undefined;
+    for (const line of (await readFile(file, "utf8")).split("\n")) {
+      if (line.includes(id)) {
+        const job = safeParse<Job>(line);
+        if (job?.id === id) return job;
+      }
+    }
+    return undefined;
+  }
+}
+
+function journalFiles(dir: string): string[] {
+  return readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.ndjson$/.test(f)).sort();
+}
+
+function readJson<T>(file: string): T | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as T;
+  } catch {
+    return null;
+  }
+}
+
+function safeParse<T>(line: string): T | undefined {
+  if (!line) return undefined;
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    return undefined; // a torn last line after a crash
+  }
+}
+
+function readTail(file: string, bytes: number): string {
+  const fd = openSync(file, "r");
+  try {
+    const size = fstatSync(fd).size;
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    readSync(fd, buf, 0, buf.length, start);
+    const text = buf.toString("utf8");
+    return start > 0 ? text.slice(text.indexOf("\n") + 1) : text;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

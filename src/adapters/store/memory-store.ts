@@ -1,0 +1,85 @@
+import { AppError } from "../../core/errors.js";
+import type { Job, JobState } from "../../core/job.js";
+import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import { JobIndex, toIndexEntry } from "./job-index.js";
+
+/** Everything in process memory: for tests and `DRY_RUN` demos. Copies on the way in and out, like a real store. */
+export class MemoryJobStore implements JobStore {
+  readonly kind = "memory";
+  readonly #jobs = new Map<string, Job>();
+  readonly #index = new JobIndex();
+  readonly #deliveries: Delivery[] = [];
+  readonly #payloads = new Map<string, string>();
+  #closed = false;
+
+  async ping(): Promise<void> {
+    if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
+  }
+
+  async recordIntake(delivery: Delivery, rawPayload: string, job?: Job) {
+    await this.ping();
+    this.#payloads.set(delivery.id, rawPayload);
+    if (!job) {
+      this.#deliveries.push({ ...delivery });
+      return { created: false };
+    }
+    const existing = this.#index.idForKey(job.key);
+    if (existing) {
+      this.#deliveries.push({ ...delivery, outcome: "duplicate", jobId: existing, reason: delivery.reason ?? "a job for this run exists" });
+      return { job: structuredClone(this.#jobs.get(existing)), created: false };
+    }
+    this.#jobs.set(job.id, structuredClone(job));
+    this.#index.put(toIndexEntry(job));
+    this.#deliveries.push({ ...delivery, jobId: job.id });
+    return { job: structuredClone(job), created: true };
+  }
+
+  async getJob(id: string) {
+    const job = this.#jobs.get(id);
+    return job && structuredClone(job);
+  }
+
+  async findJobByKey(key: string) {
+    const id = this.#index.idForKey(key);
+    return id ? this.getJob(id) : undefined;
+  }
+
+  async updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
+    await this.ping();
+    const current = this.#jobs.get(id);
+    if (!current) throw new AppError("job_not_found", `No job with id ${id}.`);
+    const next = structuredClone(current);
+    mutate(next);
+    this.#jobs.set(id, next);
+    this.#index.put(toIndexEntry(next));
+    return structuredClone(next);
+  }
+
+  async listJobs(q: JobQuery = {}) {
+    return this.#index.query(q).map((e) => structuredClone(this.#jobs.get(e.id)!));
+  }
+
+  async listUnfinishedJobIds() {
+    return this.#index.unfinished().map((e) => e.id);
+  }
+
+  async listDeliveries(q: { limit?: number } = {}) {
+    return this.#deliveries.slice(-(q.limit ?? 50)).reverse().map((d) => ({ ...d }));
+  }
+
+  async getDeliveryPayload(id: string) {
+    return this.#payloads.get(id);
+  }
+
+  async countByFingerprint(repoId: number, fingerprint: string) {
+    return this.#index.countFingerprint(repoId, fingerprint);
+  }
+
+  async countByState(): Promise<Record<JobState, number>> {
+    return this.#index.countByState();
+  }
+
+  async close() {
+    this.#closed = true;
+  }
+}

@@ -1,0 +1,79 @@
+import type { Probot } from "probot";
+import type { AppConfig } from "./config/app-config.js";
+import type { Deps } from "./core/deps.js";
+import { permanent } from "./core/errors.js";
+import type { GitHubPort, JobQueue, JobStore, Logger, WorkspacePort } from "./core/ports/index.js";
+import { createLogger } from "./core/logger.js";
+import { createMetrics } from "./admin/metrics.js";
+import { systemClock } from "./adapters/clock/system-clock.js";
+import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
+import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
+import { Runner } from "./pipeline/runner.js";
+import { STAGES } from "./pipeline/stages.js";
+
+export interface BuildOptions {
+  /** The Probot instance whose installation Octokits the GitHub adapter uses. */
+  probot?: Probot;
+  logger?: Logger;
+  /** Anything given here replaces the adapter the config would choose (tests, benches, the demo). */
+  overrides?: Partial<Deps>;
+}
+
+/**
+ * The composition root: the only place that picks adapters from config. With no REDIS_URL it gives the
+ * embedded defaults (lowdb file in DATA_DIR, in-process queue).
+ */
+export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Promise<Deps> {
+  const o = opts.overrides ?? {};
+  const logger = o.logger ?? opts.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const clock = o.clock ?? systemClock();
+  const metrics = o.metrics ?? createMetrics({ defaultMetrics: true });
+  const store = o.store ?? (await openStore(config));
+  const queue: JobQueue =
+    o.queue ??
+    new InProcessQueue({ concurrency: Math.max(1, config.T0_WORKERS), perRepo: config.T0_PER_REPO_CONCURRENCY, clock, logger });
+  return {
+    config,
+    store,
+    queue,
+    github: o.github ?? unavailableGitHub(),
+    workspace: o.workspace ?? unavailableWorkspace(),
+    model: o.model,
+    clock,
+    logger,
+    metrics,
+  };
+}
+
+async function openStore(config: AppConfig): Promise<JobStore> {
+  return LowdbJobStore.open(config.dataDir, { retentionDays: config.RETENTION_DAYS });
+}
+
+/**
+ * Starts job execution in this process: resumes what a previous process left unfinished and consumes
+ * the queue. With T0_WORKERS=0 nothing runs here (web-only process).
+ */
+export async function startWorkers(deps: Deps): Promise<Runner | undefined> {
+  if (deps.config.T0_WORKERS === 0) return undefined;
+  const runner = new Runner(deps, STAGES);
+  await deps.queue.start((item) => runner.runJob(item));
+  const resumed = await runner.resumeUnfinished();
+  if (resumed) deps.logger.info({ resumed }, "resumed unfinished jobs");
+  return runner;
+}
+
+// Until an adapter is wired, its port fails honestly so a job stops with a reason instead of pretending.
+function unavailableGitHub(): GitHubPort {
+  return {
+    forInstallation: async () => {
+      throw permanent("not_implemented", "No GitHub adapter is configured in this build.");
+    },
+  };
+}
+
+function unavailableWorkspace(): WorkspacePort {
+  const fail = async (): Promise<never> => {
+    throw permanent("not_implemented", "No workspace adapter is configured in this build.");
+  };
+  return { clone: fail, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 };
+}

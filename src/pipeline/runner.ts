@@ -1,0 +1,163 @@
+import type { Deps } from "../core/deps.js";
+import { toAppError, type AppError } from "../core/errors.js";
+import { isFinal, transition, type Job } from "../core/job.js";
+import type { QueueItem } from "../core/ports/job-queue.js";
+import type { Logger } from "../core/ports/logger.js";
+import { backoffDelay } from "./backoff.js";
+import type { Stage, StageOutcome } from "./stage.js";
+
+/**
+ * Errors that mean "a dependency is down, wait for it" (an open circuit breaker): the job keeps waiting
+ * with backoff and these tries do not count against the stage's retry budget.
+ */
+const WAIT_CODES = new Set(["model_unavailable", "github_unavailable"]);
+
+export const queueItemFor = (job: Job): QueueItem => ({ jobId: job.id, installationId: job.installationId, repo: job.repo.fullName });
+
+/**
+ * The one loop that walks the stage table. It owns the lifecycle state (written before and after each
+ * stage), timing, structured logs, retry with backoff, permanent failure with a reason, dry-run, and
+ * resume from the first stage not yet completed.
+ */
+export class Runner {
+  readonly #deps: Deps;
+  readonly #stages: readonly Stage[];
+  readonly #inflight = new Map<string, AbortController>();
+  #stopping = false;
+
+  constructor(deps: Deps, stages: readonly Stage[]) {
+    this.#deps = deps;
+    this.#stages = stages;
+  }
+
+  /** Re-enqueues every job left unfinished by a previous process (not those parked waiting for an event). */
+  async resumeUnfinished(): Promise<number> {
+    let n = 0;
+    for (const id of await this.#deps.store.listUnfinishedJobIds()) {
+      const job = await this.#deps.store.getJob(id);
+      if (!job || job.waitingFor) continue;
+      const delayMs = job.nextAttemptAt ? Math.max(0, Date.parse(job.nextAttemptAt) - this.#deps.clock.now()) : 0;
+      await this.#deps.queue.enqueue(queueItemFor(job), { delayMs });
+      n++;
+    }
+    return n;
+  }
+
+  /** Aborts running stages; their jobs stay in their current state and resume on the next start. */
+  stop(): void {
+    this.#stopping = true;
+    for (const ac of this.#inflight.values()) ac.abort(new Error("t0-ci-bot is shutting down"));
+  }
+
+  async runJob(item: QueueItem): Promise<void> {
+    const { store, clock } = this.#deps;
+    let job = await store.getJob(item.jobId);
+    if (!job || isFinal(job.state) || job.waitingFor || this.#stopping) return;
+    const log = this.#deps.logger.child({ jobId: job.id, deliveryId: job.deliveryId, repo: job.repo.fullName, runId: job.run.id });
+    const ac = new AbortController();
+    this.#inflight.set(job.id, ac);
+    try {
+      for (const stage of this.#stages) {
+        if (job.completedStages.includes(stage.name)) continue;
+        const slog = log.child({ stage: stage.name });
+        const now = () => new Date(clock.now()).toISOString();
+        job = await store.updateJob(job.id, (j) => {
+          transition(j, stage.state, now(), { stage: stage.name });
+          j.stage = stage.name;
+          j.attempts.total++;
+          j.attempts.byStage[stage.name] = (j.attempts.byStage[stage.name] ?? 0) + 1;
+          j.nextAttemptAt = undefined;
+          j.updatedAt = now();
+        });
+        const attempt = job.attempts.byStage[stage.name] ?? 1;
+        slog.info({ attempt, state: stage.state }, "stage started");
+        const started = clock.now();
+        let outcome: StageOutcome;
+        try {
+          outcome = await this.#invoke(stage, job, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt });
+        } catch (raw) {
+          const err = toAppError(raw);
+          const seconds = (clock.now() - started) / 1000;
+          this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "error" }, seconds);
+          if (this.#stopping && ac.signal.aborted) {
+            slog.warn({ err }, "stage interrupted by shutdown; the job resumes on the next start");
+            await store.updateJob(job.id, (j) => {
+              j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
+            });
+            return;
+          }
+          await this.#fail(job, stage, err, attempt, slog);
+          return;
+        }
+        const seconds = (clock.now() - started) / 1000;
+        this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "ok" }, seconds);
+        slog.info({ durationMs: Math.round(seconds * 1000), waitFor: outcome.wait, finish: outcome.finish }, "stage completed");
+        job = await store.updateJob(job.id, (j) => {
+          if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
+          j.completedStages.push(stage.name);
+          j.error = undefined;
+          j.updatedAt = now();
+          if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
+          if (outcome.wait) j.waitingFor = outcome.wait;
+        });
+        if (outcome.finish) return await this.#cleanup(job, slog);
+        if (outcome.wait) return;
+      }
+      job = await store.updateJob(job.id, (j) => {
+        transition(j, "completed", new Date(clock.now()).toISOString());
+        j.stage = undefined;
+        j.updatedAt = new Date(clock.now()).toISOString();
+      });
+      log.info("job completed");
+      await this.#cleanup(job, log);
+    } finally {
+      this.#inflight.delete(item.jobId);
+    }
+  }
+
+  async #invoke(stage: Stage, job: Job, ctx: Parameters<Stage["run"]>[2]): Promise<StageOutcome> {
+    if (ctx.dryRun && stage.sideEffects) {
+      if (stage.dryRun) return stage.dryRun(job, this.#deps, ctx);
+      ctx.log.info(`dry run: would run "${stage.name}"`);
+      return { result: { dryRun: true, wouldRun: stage.name } };
+    }
+    return stage.run(job, this.#deps, ctx);
+  }
+
+  async #fail(job: Job, stage: Stage, err: AppError, attempt: number, log: Logger): Promise<void> {
+    const { store, clock, config, queue } = this.#deps;
+    const at = new Date(clock.now()).toISOString();
+    const waitOnly = WAIT_CODES.has(err.code);
+    const retries = attempt - 1;
+    if (err.retryable && (waitOnly || retries < config.JOB_MAX_RETRIES)) {
+      const delayMs = backoffDelay(Math.min(retries, 30), { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS, retryAfterMs: err.retryAfterMs });
+      this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
+      log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
+      await store.updateJob(job.id, (j) => {
+        j.error = { code: err.code, message: err.message, retryable: true, stage: stage.name, at, details: err.details };
+        j.nextAttemptAt = new Date(clock.now() + delayMs).toISOString();
+        if (waitOnly) j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
+        j.updatedAt = at;
+      });
+      await queue.enqueue(queueItemFor(job), { delayMs });
+      return;
+    }
+    const message = err.retryable ? `${err.message} (gave up after ${attempt} attempts)` : err.message;
+    log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
+    const failed = await store.updateJob(job.id, (j) => {
+      j.error = { code: err.code, message, retryable: err.retryable, stage: stage.name, at, details: err.details };
+      transition(j, "failed", at, { stage: stage.name, note: err.code });
+      j.updatedAt = at;
+    });
+    await this.#cleanup(failed, log);
+  }
+
+  async #cleanup(job: Job, log: Logger): Promise<void> {
+    if (this.#deps.config.KEEP_WORKSPACE) return;
+    try {
+      await this.#deps.workspace.remove(job.id);
+    } catch (err) {
+      log.warn({ err }, "could not remove the workspace; the start-up sweep will");
+    }
+  }
+}
