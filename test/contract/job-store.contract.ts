@@ -1,0 +1,126 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import type { JobStore } from "../../src/core/ports/job-store.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
+
+/**
+ * The behaviour every JobStore adapter must have. Run by memory, lowdb and Redis suites alike, unchanged.
+ * `reopen` (optional) closes the store and opens it again on the same data, for durability checks.
+ */
+export function jobStoreContract(
+  name: string,
+  factory: () => Promise<{ store: JobStore; reopen?: () => Promise<JobStore>; cleanup?: () => Promise<void> }>,
+): void {
+  describe(`JobStore contract: ${name}`, () => {
+    let store: JobStore;
+    let reopen: (() => Promise<JobStore>) | undefined;
+    let cleanup: (() => Promise<void>) | undefined;
+
+    beforeEach(async () => {
+      ({ store, reopen, cleanup } = await factory());
+    });
+    afterEach(async () => {
+      await store.close();
+      await cleanup?.();
+    });
+
+    test("ping answers while open", async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    test("records a job once per key, whatever the redeliveries", async () => {
+      const job = makeJob({ runId: 42 });
+      const first = await store.recordIntake(makeDelivery(job), "{}", job);
+      expect(first.created).toBe(true);
+      const again = { ...makeJob({ runId: 42 }) };
+      const second = await store.recordIntake(makeDelivery(again), "{}", again);
+      expect(second.created).toBe(false);
+      expect(second.job?.id).toBe(job.id);
+      expect((await store.listJobs()).length).toBe(1);
+      const deliveries = await store.listDeliveries();
+      expect(deliveries.map((d) => d.outcome)).toEqual(["duplicate", "job_created"]);
+      expect(deliveries[0]!.jobId).toBe(job.id);
+    });
+
+    test("concurrent deliveries of the same runs create exactly one job per run", async () => {
+      const runs = Array.from({ length: 20 }, (_, i) => 1000 + i);
+      await Promise.all(
+        runs.flatMap((runId) =>
+          Array.from({ length: 5 }, () => {
+            const job = makeJob({ runId });
+            return store.recordIntake(makeDelivery(job), `{"run":${runId}}`, job);
+          }),
+        ),
+      );
+      const jobs = await store.listJobs({ limit: 1000 });
+      expect(jobs.length).toBe(20);
+      expect(new Set(jobs.map((j) => j.key)).size).toBe(20);
+      expect((await store.listDeliveries({ limit: 1000 })).length).toBe(100);
+    });
+
+    test("keeps ignored deliveries and raw payloads", async () => {
+      const d = makeDelivery(undefined, { outcome: "ignored", reason: "conclusion success" });
+      await store.recordIntake(d, '{"hello":"world"}');
+      expect((await store.listDeliveries())[0]).toMatchObject({ id: d.id, outcome: "ignored", reason: "conclusion success" });
+      expect(await store.getDeliveryPayload(d.id)).toBe('{"hello":"world"}');
+      expect(await store.getDeliveryPayload("nope")).toBeUndefined();
+    });
+
+    test("updateJob is a read-modify-write that lookups see", async () => {
+      const job = makeJob();
+      await store.recordIntake(makeDelivery(job), "{}", job);
+      const updated = await store.updateJob(job.id, (j) => {
+        j.state = "cloning";
+        j.results["x"] = { n: 1 };
+      });
+      expect(updated.state).toBe("cloning");
+      expect((await store.getJob(job.id))?.results).toEqual({ x: { n: 1 } });
+      expect((await store.findJobByKey(job.key))?.state).toBe("cloning");
+      await Promise.all(Array.from({ length: 25 }, () => store.updateJob(job.id, (j) => void j.attempts.total++)));
+      expect((await store.getJob(job.id))?.attempts.total).toBe(25);
+    });
+
+    test("updateJob of an unknown id fails with job_not_found", async () => {
+      await expect(store.updateJob("missing", () => undefined)).rejects.toMatchObject({ code: "job_not_found" });
+    });
+
+    test("returned jobs are copies", async () => {
+      const job = makeJob();
+      await store.recordIntake(makeDelivery(job), "{}", job);
+      const a = await store.getJob(job.id);
+      a!.state = "failed";
+      expect((await store.getJob(job.id))?.state).toBe("pending");
+    });
+
+    test("lists by state, counts by state and by fingerprint, and lists unfinished oldest first", async () => {
+      const a = makeJob({ runId: 1, at: "2026-11-01T00:00:00.000Z", fingerprint: "same" });
+      const b = makeJob({ runId: 2, at: "2026-11-02T00:00:00.000Z", fingerprint: "same" });
+      const c = makeJob({ runId: 3, at: "2026-11-03T00:00:00.000Z", fingerprint: "other" });
+      for (const j of [a, b, c]) await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.updateJob(b.id, (j) => void (j.state = "completed"));
+      expect((await store.listJobs({ state: "pending" })).map((j) => j.id)).toEqual([c.id, a.id]);
+      expect((await store.countByState()).pending).toBe(2);
+      expect((await store.countByState()).completed).toBe(1);
+      expect(await store.countByFingerprint(a.repo.id, "same")).toBe(2);
+      expect(await store.countByFingerprint(a.repo.id, "none")).toBe(0);
+      expect(await store.countByFingerprint(999, "same")).toBe(0);
+      expect(await store.listUnfinishedJobIds()).toEqual([a.id, c.id]);
+      expect((await store.listJobs({ repo: "OCTO-ORG/octo-repo", limit: 2 })).length).toBe(2);
+    });
+
+    test("data survives closing and reopening", async () => {
+      if (!reopen) return;
+      const job = makeJob();
+      const d = makeDelivery(job);
+      await store.recordIntake(d, '{"p":1}', job);
+      await store.updateJob(job.id, (j) => void (j.state = "analysis"));
+      await store.close();
+      store = await reopen();
+      expect((await store.getJob(job.id))?.state).toBe("analysis");
+      expect((await store.findJobByKey(job.key))?.id).toBe(job.id);
+      expect((await store.listDeliveries())[0]?.id).toBe(d.id);
+      expect(await store.getDeliveryPayload(d.id)).toBe('{"p":1}');
+      const dup = makeJob({ runId: job.run.id });
+      expect((await store.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
+    });
+  });
+}
