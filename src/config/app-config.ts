@@ -39,6 +39,9 @@ const envSchema = z.object({
   WEBHOOK_SECRET: z.string().optional(),
   WEBHOOK_PROXY_URL: optionalUrl,
   GHE_HOST: z.string().optional(),
+  GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
+  /** Clone host when it differs from the GitHub host (tests: a local git server). */
+  GIT_BASE_URL: optionalUrl,
   PORT: int(3000, 0),
   HOST: z.string().default("localhost"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
