@@ -2,7 +2,6 @@ import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
 import { transition, type Job } from "../core/job.js";
 import { queueItemFor } from "./runner.js";
-import { STAGES } from "./stages.js";
 
 /**
  * Operator retry (CLI and admin API): a failed job goes back to the state of the stage that failed,
@@ -15,11 +14,13 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
     throw new AppError("job_not_failed", `Job ${id} is ${current.state}; only failed jobs can be retried.`);
   }
   const at = new Date(deps.clock.now()).toISOString();
-  const stageName = current.error?.stage ?? STAGES.find((s) => !current.completedStages.includes(s.name))?.name;
-  const stage = STAGES.find((s) => s.name === stageName) ?? STAGES[0]!;
+  // The state the failed stage ran in, as the history recorded it.
+  const stageName = current.error?.stage;
+  const ran = [...current.history].reverse().find((h) => h.stage === stageName && h.state !== "failed");
+  const stage = { name: stageName ?? "", state: ran?.state ?? "pending" };
   const job = await deps.store.updateJob(id, (j) => {
-    transition(j, stage.state, at, { stage: stage.name, note: "retried by operator" });
-    j.attempts.byStage[stage.name] = 0;
+    transition(j, stage.state, at, { stage: stage.name || undefined, note: "retried by operator" });
+    if (stage.name) j.attempts.byStage[stage.name] = 0;
     j.error = undefined;
     j.waitingFor = undefined;
     j.nextAttemptAt = undefined;

@@ -68,6 +68,22 @@ export function jobQueueContract(name: string, factory: (opts: { concurrency: nu
         expect(runs).toBe(2);
       });
 
+      test("a job re-enqueued with a delay from inside its own run waits for the delay", async () => {
+        const at: number[] = [];
+        let elapsed = 0;
+        await h.queue.start(async (i) => {
+          at.push(elapsed);
+          if (at.length === 1) await h.queue.enqueue(i, { delayMs: 300 });
+        });
+        await h.queue.enqueue(item("retry"));
+        await until(() => at.length === 1, async (ms) => { elapsed += ms; await h.advance(ms); });
+        await h.advance(100);
+        elapsed += 100;
+        expect(at.length).toBe(1);
+        await until(() => at.length === 2, async (ms) => { elapsed += ms; await h.advance(ms); });
+        expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(290);
+      });
+
       test("a handler that throws does not stop the queue", async () => {
         const seen: string[] = [];
         await h.queue.start(async (i) => {

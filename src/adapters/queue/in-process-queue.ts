@@ -25,7 +25,7 @@ export class InProcessQueue implements JobQueue {
   readonly #active = new Map<string, Promise<void>>();
   readonly #activeByRepo = new Map<string, number>();
   /** Jobs enqueued again while running: run once more when the current run ends. */
-  readonly #again = new Map<string, QueueItem>();
+  readonly #again = new Map<string, { item: QueueItem; delayMs?: number }>();
   #handler: QueueHandler | undefined;
   #stopped = false;
 
@@ -37,7 +37,8 @@ export class InProcessQueue implements JobQueue {
 
   async enqueue(item: QueueItem, opts: { delayMs?: number } = {}): Promise<void> {
     if (this.#active.has(item.jobId)) {
-      this.#again.set(item.jobId, item);
+      // The runner re-queues a job (with its backoff) from inside its own run: honour it once this run ends.
+      this.#again.set(item.jobId, { item, delayMs: opts.delayMs });
       return;
     }
     if (this.#queued.has(item.jobId)) {
@@ -133,7 +134,7 @@ export class InProcessQueue implements JobQueue {
         const again = this.#again.get(item.jobId);
         if (again) {
           this.#again.delete(item.jobId);
-          if (!this.#stopped) void this.enqueue(again);
+          if (!this.#stopped) void this.enqueue(again.item, { delayMs: again.delayMs });
         }
         this.#pump();
       }

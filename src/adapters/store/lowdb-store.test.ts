@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { existsSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { LowdbJobStore } from "./lowdb-store.js";
+
+describe("LowdbJobStore specifics", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "t0-lowdb-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("keeps raw payloads out of job documents, in the day's journal", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), '{"big":"payload"}', job);
+    const doc = await readFile(join(dir, "jobs", `${job.id}.json`), "utf8");
+    expect(doc).not.toContain("payload");
+    const [journal] = readdirSync(join(dir, "journal"));
+    expect(await readFile(join(dir, "journal", journal!), "utf8")).toContain('\\"big\\":\\"payload\\"');
+    await store.close();
+  });
+
+  test("recreates a job whose document was lost after the delivery was journaled (crash between writes)", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.close();
+    unlinkSync(join(dir, "jobs", `${job.id}.json`));
+    writeFileSync(join(dir, "state.json"), JSON.stringify({ version: 1, checkpoint: null }));
+    const again = await LowdbJobStore.open(dir);
+    expect((await again.getJob(job.id))?.key).toBe(job.key);
+    expect(await again.listUnfinishedJobIds()).toEqual([job.id]);
+    await again.close();
+  });
+
+  test("tolerates a torn last journal line", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.close();
+    const [journal] = readdirSync(join(dir, "journal"));
+    writeFileSync(join(dir, "journal", journal!), '{"delivery":{"id":"x"', { flag: "a" });
+    writeFileSync(join(dir, "state.json"), JSON.stringify({ version: 1, checkpoint: null }));
+    const again = await LowdbJobStore.open(dir);
+    expect((await again.listJobs()).length).toBe(1);
+    await again.close();
+  });
+
+  test("a second writer on the same directory is refused with a message saying what to do", async () => {
+    const store = await LowdbJobStore.open(dir);
+    writeFileSync(join(dir, "owner.pid"), String(process.ppid)); // a live process that is not us
+    await expect(LowdbJobStore.open(dir)).rejects.toMatchObject({ code: "store_locked", message: expect.stringMatching(/REDIS_URL/) });
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    expect(await reader.listJobs()).toEqual([]);
+    await expect(reader.updateJob("x", () => undefined)).rejects.toMatchObject({ code: "store_read_only" });
+    await reader.close();
+    writeFileSync(join(dir, "owner.pid"), String(process.pid));
+    await store.close();
+    expect(existsSync(join(dir, "owner.pid"))).toBe(false);
+  });
+
+  test("compaction archives old final jobs and old journal days, which stay findable", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const store = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30 });
+    const old = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
+    const active = makeJob({ runId: 2, at: "2026-10-01T00:00:00.000Z" });
+    await store.recordIntake(makeDelivery(old), "{}", old);
+    await store.recordIntake(makeDelivery(active), "{}", active);
+    await store.updateJob(old.id, (j) => void (j.state = "completed"));
+    now = Date.parse("2026-11-20T00:00:00Z");
+    const fresh = makeJob({ runId: 3, at: "2026-11-20T00:00:00.000Z" });
+    await store.recordIntake(makeDelivery(fresh), "{}", fresh);
+    await store.close();
+
+    const reopened = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30 });
+    const result = await reopened.compact();
+    expect(result.archivedJobs).toBe(1);
+    expect(result.removedJournalFiles).toBe(1);
+    expect(existsSync(join(dir, "jobs", `${old.id}.json`))).toBe(false);
+    expect((await reopened.getJob(old.id))?.state).toBe("completed");
+    const dup = makeJob({ runId: 1 });
+    expect((await reopened.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
+    expect(await reopened.listUnfinishedJobIds()).toEqual([active.id, fresh.id]);
+    await reopened.close();
+    const third = await LowdbJobStore.open(dir, { now: () => now });
+    expect((await third.getJob(old.id))?.state).toBe("completed");
+    await third.close();
+  });
+});

@@ -1,0 +1,255 @@
+import { describe, expect, test } from "@jest/globals";
+import { InProcessQueue } from "../adapters/queue/in-process-queue.js";
+import { MemoryJobStore } from "../adapters/store/memory-store.js";
+import { createMetrics } from "../admin/metrics.js";
+import { loadAppConfig } from "../config/app-config.js";
+import type { Deps } from "../core/deps.js";
+import { permanent, transient, AppError } from "../core/errors.js";
+import { silentLogger } from "../core/logger.js";
+import type { JobState } from "../core/job.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
+import { retryJob, resumeJob } from "./job-control.js";
+import { Runner, queueItemFor } from "./runner.js";
+import type { Stage, StageOutcome } from "./stage.js";
+
+function setup(stages: Stage[], env: Record<string, string> = {}) {
+  const clock = new FakeClock();
+  const logger = silentLogger();
+  const store = new MemoryJobStore();
+  const queue = new InProcessQueue({ concurrency: 2, perRepo: 1, clock, logger });
+  const removed: string[] = [];
+  const deps: Deps = {
+    config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2", ...env }),
+    store,
+    queue,
+    github: { forInstallation: async () => { throw new Error("unused"); } },
+    workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async (id) => void removed.push(id), sweep: async () => 0 },
+    clock,
+    logger,
+    metrics: createMetrics(),
+  };
+  const runner = new Runner(deps, stages);
+  const add = async (dryRun = false) => {
+    const job = { ...makeJob(), dryRun };
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await queue.enqueue(queueItemFor(job));
+    return job;
+  };
+  return { clock, store, queue, runner, deps, removed, add, start: () => queue.start((i) => runner.runJob(i)) };
+}
+
+const stage = (name: string, state: JobState, run: () => Promise<StageOutcome> = async () => ({ result: { ok: name } }), extra: Partial<Stage> = {}): Stage => ({
+  name,
+  state,
+  sideEffects: false,
+  run,
+  ...extra,
+});
+
+describe("Runner", () => {
+  test("walks the table, writing each state before its stage, and completes", async () => {
+    const seenStates: string[] = [];
+    let s!: ReturnType<typeof setup>;
+    const probe = (name: string, state: JobState) =>
+      stage(name, state, async () => {
+        const j = (await s.store.listJobs())[0]!;
+        seenStates.push(j.state);
+        return { result: { name } };
+      });
+    s = setup([probe("a", "cloning"), probe("b", "analysis"), probe("c", "pr")]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10);
+    const done = (await s.store.getJob(job.id))!;
+    expect(seenStates).toEqual(["cloning", "analysis", "pr"]);
+    expect(done.state).toBe("completed");
+    expect(done.history.map((h) => h.state)).toEqual(["pending", "cloning", "analysis", "pr", "completed"]);
+    expect(done.results).toEqual({ a: { name: "a" }, b: { name: "b" }, c: { name: "c" } });
+    expect(done.completedStages).toEqual(["a", "b", "c"]);
+    expect(s.removed).toEqual([job.id]);
+  });
+
+  test("retries a retryable failure after an exponential, jittered backoff", async () => {
+    let calls = 0;
+    const s = setup([
+      stage("flaky", "analysis", async () => {
+        calls++;
+        if (calls < 3) throw transient("http_502", "bad gateway");
+        return { result: "ok" };
+      }),
+    ]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(0);
+    let j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("analysis");
+    expect(j.error).toMatchObject({ code: "http_502", retryable: true, stage: "flaky" });
+    const first = Date.parse(j.nextAttemptAt!) - s.clock.now();
+    expect(first).toBeGreaterThanOrEqual(500);
+    expect(first).toBeLessThan(1000);
+    await s.clock.advance(first);
+    j = (await s.store.getJob(job.id))!;
+    const second = Date.parse(j.nextAttemptAt!) - s.clock.now();
+    expect(second).toBeGreaterThanOrEqual(1000);
+    expect(second).toBeLessThan(2000);
+    await s.clock.advance(second);
+    j = (await s.store.getJob(job.id))!;
+    expect(calls).toBe(3);
+    expect(j.state).toBe("completed");
+    expect(j.error).toBeUndefined();
+    expect(j.attempts.byStage["flaky"]).toBe(3);
+  });
+
+  test("gives up after JOB_MAX_RETRIES and says so", async () => {
+    const s = setup([stage("down", "patching", async () => { throw transient("http_503", "unavailable"); })]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10 * 60_000);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("failed");
+    expect(j.attempts.byStage["down"]).toBe(3);
+    expect(j.error).toMatchObject({ code: "http_503", retryable: true, stage: "down" });
+    expect(j.error!.message).toMatch(/gave up after 3 attempts/);
+  });
+
+  test("a permanent error fails the job at once with its reason", async () => {
+    let later = 0;
+    const s = setup([
+      stage("policy", "testing", async () => { throw permanent("patch_refused", "edits .github/workflows/ci.yml; allow it with allow.workflow_edits"); }),
+      stage("never", "pr", async () => { later++; return {}; }),
+    ]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatchObject({ code: "patch_refused", retryable: false, stage: "policy" });
+    expect(j.history.at(-1)).toMatchObject({ state: "failed", stage: "policy" });
+    expect(later).toBe(0);
+    expect(s.removed).toEqual([job.id]);
+  });
+
+  test("an unknown thrown error is permanent, not retried forever", async () => {
+    const s = setup([stage("bug", "analysis", async () => { throw new TypeError("x is undefined"); })]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10);
+    expect((await s.store.getJob(job.id))!.error).toMatchObject({ code: "internal", retryable: false });
+  });
+
+  test("waits on an unavailable dependency without burning the retry budget", async () => {
+    let calls = 0;
+    const s = setup([
+      stage("model", "patching", async () => {
+        calls++;
+        if (calls <= 5) throw new AppError("model_unavailable", "circuit open", { retryable: true, retryAfterMs: 1000 });
+        return {};
+      }),
+    ]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(30 * 60_000);
+    const j = (await s.store.getJob(job.id))!;
+    expect(calls).toBe(6);
+    expect(j.state).toBe("completed");
+  });
+
+  test("dry-run asks side-effect stages to describe instead of act", async () => {
+    let acted = 0;
+    const s = setup([
+      stage("write", "pr", async () => { acted++; return {}; }, {
+        sideEffects: true,
+        dryRun: async () => ({ result: { wouldOpen: "draft PR" } }),
+      }),
+      stage("generic", "feedback", async () => { acted++; return {}; }, { sideEffects: true }),
+    ]);
+    const job = await s.add(true);
+    await s.start();
+    await s.clock.advance(10);
+    const j = (await s.store.getJob(job.id))!;
+    expect(acted).toBe(0);
+    expect(j.state).toBe("completed");
+    expect(j.results).toEqual({ write: { wouldOpen: "draft PR" }, generic: { dryRun: true, wouldRun: "generic" } });
+  });
+
+  test("finish ends the job early; wait parks it until resumed", async () => {
+    const s1 = setup([stage("config", "pending", async () => ({ finish: "disabled by config" })), stage("x", "cloning")]);
+    const a = await s1.add();
+    await s1.start();
+    await s1.clock.advance(10);
+    expect((await s1.store.getJob(a.id))!).toMatchObject({ state: "completed", completedStages: ["config"] });
+    expect((await s1.store.getJob(a.id))!.history.at(-1)).toMatchObject({ note: "disabled by config" });
+
+    const s2 = setup([stage("pr", "pr", async () => ({ result: 1, wait: "pull request outcome" })), stage("feedback", "feedback")]);
+    const b = await s2.add();
+    await s2.start();
+    await s2.clock.advance(10);
+    expect((await s2.store.getJob(b.id))!).toMatchObject({ state: "pr", waitingFor: "pull request outcome" });
+    expect(await s2.runner.resumeUnfinished()).toBe(0);
+    await resumeJob(s2.deps, b.id);
+    await s2.clock.advance(10);
+    expect((await s2.store.getJob(b.id))!).toMatchObject({ state: "completed", completedStages: ["pr", "feedback"] });
+  });
+
+  test("a job interrupted mid-stage resumes from that stage after a restart and finishes once", async () => {
+    const runs: string[] = [];
+    let hang = true;
+    const stages = [
+      stage("a", "cloning", async () => { runs.push("a"); return {}; }),
+      stage("b", "analysis", async () => {
+        runs.push("b");
+        if (hang) await new Promise(() => undefined); // the process "dies" here
+        return {};
+      }),
+      stage("c", "pr", async () => { runs.push("c"); return {}; }),
+    ];
+    const s = setup(stages);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10);
+    expect((await s.store.getJob(job.id))!.state).toBe("analysis");
+
+    // A new process on the same store: a new queue and runner.
+    hang = false;
+    const clock = new FakeClock();
+    const queue = new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger: silentLogger() });
+    const runner = new Runner({ ...s.deps, queue, clock }, stages);
+    await queue.start((i) => runner.runJob(i));
+    expect(await runner.resumeUnfinished()).toBe(1);
+    await clock.advance(10);
+    expect(runs).toEqual(["a", "b", "b", "c"]);
+    expect((await s.store.getJob(job.id))!.state).toBe("completed");
+  });
+
+  test("shutdown interrupts a stage without failing the job", async () => {
+    const s = setup([
+      stage("slow", "testing", () => new Promise<StageOutcome>((_, reject) => setTimeout(() => reject(new Error("killed")), 5))),
+    ]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(0);
+    s.runner.stop();
+    await new Promise((r) => setTimeout(r, 20));
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("testing");
+    expect(j.error).toBeUndefined();
+  });
+
+  test("an operator retry re-runs a failed job from the failed stage", async () => {
+    let fail = true;
+    const s = setup([stage("a", "cloning"), stage("b", "testing", async () => { if (fail) throw permanent("validation_failed", "red"); return {}; })]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10);
+    expect((await s.store.getJob(job.id))!.state).toBe("failed");
+    await expect(retryJob(s.deps, "nope")).rejects.toMatchObject({ code: "job_not_found" });
+    fail = false;
+    await retryJob(s.deps, job.id);
+    await s.clock.advance(10);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.map((h) => h.state)).toEqual(["pending", "cloning", "testing", "failed", "testing", "completed"]);
+    await expect(retryJob(s.deps, job.id)).rejects.toMatchObject({ code: "job_not_failed" });
+  });
+});
