@@ -5,19 +5,25 @@ import { z } from "zod";
  * (never a crash): the job records the problems and carries on with the defaults for the broken keys.
  * Every key is documented in the README.
  */
-const command = z.string().min(1);
+const command = z.string().trim().min(1, "must be a non-empty shell command");
+/** A list of commands; a single string is accepted as a one-item list. */
+const commandList = z.preprocess((v) => (typeof v === "string" ? [v] : v), z.array(command));
 export const repoConfigSchema = z
   .object({
     enabled: z.boolean().default(true),
-    setup: z.array(command).optional(),
-    validate: z.array(command).optional(),
+    setup: commandList.optional(),
+    validate: commandList.optional(),
     timeouts: z
-      .object({ setup_seconds: z.number().int().positive().optional(), validate_seconds: z.number().int().positive().optional() })
+      .object({
+        setup_seconds: z.number().int().positive().max(6 * 3600).optional(),
+        validate_seconds: z.number().int().positive().max(6 * 3600).optional(),
+      })
       .strict()
       .default({}),
     reproduce_first: z.boolean().optional(),
     sandbox: z.enum(["auto", "bwrap", "off"]).optional(),
-    network: z.boolean().default(false),
+    /** false: no network; "setup": network for setup commands only; true: for every command. */
+    network: z.union([z.boolean(), z.literal("setup")], { error: 'must be true, false or "setup"' }).default(false),
     limits: z
       .object({ max_files: z.number().int().positive().default(10), max_lines: z.number().int().positive().default(400) })
       .strict()
@@ -61,14 +67,99 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
   }
   const parsed = repoConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, problems: [] };
-  const problems = parsed.error.issues.map((i) => {
-    const where = i.path.length ? i.path.join(".") : "(top level)";
-    return `.github/ci-bot.yml ${where}: ${i.message}`;
-  });
-  // Drop the offending top-level keys and keep the rest, so one typo does not disable the whole file.
+  const problems = parsed.error.issues.flatMap((i) => describeIssue(i, raw));
+  // Drop only the offending keys and keep the rest, so one typo does not disable the whole file.
+  const pruned = structuredClone(raw) as Record<string, unknown>;
+  for (const i of parsed.error.issues) {
+    if (i.code === "unrecognized_keys") for (const k of i.keys) removeAt(pruned, [...i.path, k]);
+    else removeAt(pruned, i.path);
+  }
+  const retry = repoConfigSchema.safeParse(pruned);
+  if (retry.success) return { config: retry.data, problems };
   const bad = new Set(parsed.error.issues.map((i) => String(i.path[0] ?? "")));
-  for (const i of parsed.error.issues) if (i.code === "unrecognized_keys") for (const k of i.keys) if (!i.path.length) bad.add(k);
   const kept = Object.fromEntries(Object.entries(raw as Record<string, unknown>).filter(([k]) => !bad.has(k)));
-  const retry = repoConfigSchema.safeParse(kept);
-  return { config: retry.success ? retry.data : defaultRepoConfig(), problems };
+  const last = repoConfigSchema.safeParse(kept);
+  return { config: last.success ? last.data : defaultRepoConfig(), problems };
+}
+
+/** Deletes the value at `path`; an entry inside a list takes the whole list with it (a half list misleads). */
+function removeAt(root: Record<string, unknown>, path: PropertyKey[]): void {
+  const idx = path.findIndex((seg) => typeof seg === "number");
+  const keyPath = idx >= 0 ? path.slice(0, idx) : path;
+  if (!keyPath.length) return;
+  let cur: unknown = root;
+  for (const seg of keyPath.slice(0, -1)) {
+    if (!cur || typeof cur !== "object") return;
+    cur = (cur as Record<PropertyKey, unknown>)[seg as string];
+  }
+  if (cur && typeof cur === "object") delete (cur as Record<PropertyKey, unknown>)[keyPath[keyPath.length - 1] as string];
+}
+
+type Issue = z.core.$ZodIssue;
+
+/** One line per problem, naming the key and what to write instead. */
+function describeIssue(i: Issue, raw: unknown): string[] {
+  const prefix = i.path.length ? `${i.path.join(".")}.` : "";
+  if (i.code === "unrecognized_keys") {
+    const known = knownKeys(i.path);
+    return i.keys.map((k) => {
+      const guess = closest(k, known);
+      return `.github/ci-bot.yml ${prefix}${k}: unknown key${guess ? ` (did you mean "${guess}"?)` : ""}; it is ignored. Known keys here: ${known.join(", ")}`;
+    });
+  }
+  const where = i.path.length ? i.path.join(".") : "(top level)";
+  const got = valueAt(raw, i.path);
+  const shown = got === undefined ? "" : ` (got ${JSON.stringify(got)?.slice(0, 60)})`;
+  return [`.github/ci-bot.yml ${where}: ${i.message}${shown}; the default is used instead`];
+}
+
+function knownKeys(path: PropertyKey[]): string[] {
+  let shape: z.ZodType = repoConfigSchema;
+  for (const seg of path) {
+    const inner = unwrap(shape);
+    if (!(inner instanceof z.ZodObject)) return [];
+    shape = (inner.shape as Record<string, z.ZodType>)[String(seg)]!;
+    if (!shape) return [];
+  }
+  const inner = unwrap(shape);
+  return inner instanceof z.ZodObject ? Object.keys(inner.shape) : [];
+}
+
+function unwrap(t: z.ZodType): z.ZodType {
+  let cur = t;
+  while (cur instanceof z.ZodDefault || cur instanceof z.ZodOptional) cur = cur.unwrap() as z.ZodType;
+  return cur;
+}
+
+function valueAt(raw: unknown, path: PropertyKey[]): unknown {
+  let cur = raw;
+  for (const seg of path) {
+    if (!cur || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[seg as string];
+  }
+  return cur;
+}
+
+/** The known key within edit distance 2 of a typo, if any. */
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: { k: string; d: number } | undefined;
+  for (const k of candidates) {
+    const d = distance(word.toLowerCase(), k);
+    if (d <= 2 && (!best || d < best.d)) best = { k, d };
+  }
+  return best?.k;
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
 }
