@@ -1,0 +1,157 @@
+import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
+import type { JobRepo } from "../../core/job.js";
+import { createGitHubPort } from "./create-github-port.js";
+import { capDiff } from "./octokit-client.js";
+import { cloneUrl, githubUrls } from "./github-urls.js";
+
+const repo: JobRepo = { id: 1, owner: "octo", name: "demo", fullName: "octo/demo" };
+const TOKEN = "ghs_" + "T0kenForTests0123456789abcdefABCDEF";
+
+function port(baseUrl = "https://api.github.com") {
+  return createGitHubPort({
+    octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, baseUrl, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog }),
+  });
+}
+const noop = () => {};
+const silentLog = { debug: noop, info: noop, warn: noop, error: noop };
+
+const apiJob = (id: number, conclusion: string | null) => ({
+  id, run_id: 10, run_url: "", node_id: "x", head_sha: "a".repeat(40), url: "", html_url: `https://github.com/octo/demo/actions/runs/10/job/${id}`,
+  status: "completed", conclusion, started_at: "2026-11-23T10:00:00Z", completed_at: "2026-11-23T10:05:00Z", name: `job-${id}`,
+  check_run_url: `https://api.github.com/repos/octo/demo/check-runs/${id + 1000}`, labels: [], runner_id: 1, runner_name: "r",
+  runner_group_id: 1, runner_group_name: "g", workflow_name: "CI", head_branch: "main", run_attempt: 2, created_at: "2026-11-23T10:00:00Z",
+  steps: [{ name: "Set up job", status: "completed", conclusion: "success", number: 1, started_at: "2026-11-23T10:00:00Z", completed_at: "2026-11-23T10:00:01Z" }],
+});
+
+let gh: GitHubApiMock;
+beforeAll(async () => void (await githubOpenApi()));
+afterEach(() => gh?.cleanup());
+
+describe("GitHub adapter (read side)", () => {
+  test("lists the jobs of the given attempt across pages", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/runs/10/attempts/2/jobs?per_page=100", {
+      body: { total_count: 2, jobs: [apiJob(1, "failure")] },
+      headers: { link: '<https://api.github.com/repos/octo/demo/actions/runs/10/attempts/2/jobs?per_page=100&page=2>; rel="next"' },
+    }).on("GET", "/repos/octo/demo/actions/runs/10/attempts/2/jobs?per_page=100&page=2", {
+      body: { total_count: 2, jobs: [apiJob(2, "success")] },
+    });
+    const client = await port().forInstallation(7);
+    const jobs = await client.listRunJobs(repo, 10, 2);
+    gh.done();
+    expect(jobs.map((j) => [j.id, j.conclusion, j.checkRunId, j.runAttempt])).toEqual([[1, "failure", 1001, 2], [2, "success", 1002, 2]]);
+    expect(jobs[0]!.steps[0]).toEqual({ number: 1, name: "Set up job", status: "completed", conclusion: "success", startedAt: "2026-11-23T10:00:00Z", completedAt: "2026-11-23T10:00:01Z" });
+    expect(gh.requests[0]!.headers.authorization).toBe(`token ${TOKEN}`);
+  });
+
+  test("follows the log redirect without sending the token to the storage host, and streams it", async () => {
+    gh = await githubApiMock();
+    const location = "https://results-receiver.actions.example.net/logs/job-1.txt?sig=abc&se=2026-11-23";
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location } });
+    const storage = nock("https://results-receiver.actions.example.net", { badheaders: ["authorization"] })
+      .get("/logs/job-1.txt").query({ sig: "abc", se: "2026-11-23" })
+      .reply(200, "2026-11-23T10:00:00.0000000Z line one\n2026-11-23T10:00:01.0000000Z ##[error]Process completed with exit code 1.\n", { "content-type": "text/plain" });
+    const client = await port().forInstallation(7);
+    const chunks: Buffer[] = [];
+    for await (const c of await client.downloadJobLog(repo, 1)) chunks.push(Buffer.from(c));
+    gh.done();
+    expect(storage.isDone()).toBe(true);
+    expect(Buffer.concat(chunks).toString()).toContain("##[error]Process completed with exit code 1.");
+  });
+
+  test("an expired log is a permanent error that says what to do", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 410, body: { message: "Gone" } });
+    const client = await port().forInstallation(7);
+    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject({ code: "log_expired", retryable: false, message: expect.stringMatching(/re-run/) });
+    gh.done();
+  });
+
+  test("reads .github/ci-bot.yml, falling back to the org .github repository, or null", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { status: 404, body: { message: "Not Found" } })
+      .on("GET", "/repos/octo/.github/contents/.github%2Fci-bot.yml", { body: "enabled: false\nlabels: [bot]\n", headers: { "content-type": "text/plain; charset=utf-8" } });
+    const client = await port().forInstallation(7);
+    expect(await client.getRepoConfig(repo)).toEqual({ enabled: false, labels: ["bot"] });
+    gh.done();
+
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { status: 404, body: { message: "Not Found" } })
+      .on("GET", "/repos/octo/.github/contents/.github%2Fci-bot.yml", { status: 404, body: { message: "Not Found" } });
+    expect(await client.getRepoConfig(repo)).toBeNull();
+    gh.done();
+  });
+
+  test("raw file content at a ref, null when missing; the installation token", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fworkflows%2Fci.yml?ref=" + "b".repeat(40), { body: "on: push\n", headers: { "content-type": "text/plain; charset=utf-8" } })
+      .on("GET", "/repos/octo/demo/contents/missing.txt?ref=main", { status: 404, body: { message: "Not Found" } });
+    const client = await port().forInstallation(7);
+    expect(await client.getFileContent(repo, ".github/workflows/ci.yml", "b".repeat(40))).toBe("on: push\n");
+    expect(await client.getFileContent(repo, "missing.txt", "main")).toBeNull();
+    expect(await client.installationToken()).toBe(TOKEN);
+    gh.done();
+    expect(gh.requests[0]!.headers.accept).toMatch(/application\/vnd\.github(\.v3)?\.raw/);
+  });
+
+  test("annotations of a check run, mapped to path and lines", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/check-runs/1001/annotations?per_page=100", {
+      body: [{ path: "src/a.ts", start_line: 3, end_line: 3, start_column: null, end_column: null, annotation_level: "failure", title: "TS2304", message: "Cannot find name 'x'.", raw_details: null, blob_href: "" }],
+    });
+    const client = await port().forInstallation(7);
+    expect(await client.listAnnotations(repo, 1001)).toEqual([{ path: "src/a.ts", startLine: 3, endLine: 3, level: "failure", title: "TS2304", message: "Cannot find name 'x'." }]);
+    gh.done();
+  });
+
+  test("the head commit's diff, capped on file boundaries; null when GitHub refuses a huge diff", async () => {
+    const diff = ["a", "b", "c"].map((f) => `diff --git a/${f} b/${f}\n--- a/${f}\n+++ b/${f}\n@@ -1 +1 @@\n-old\n+${"x".repeat(100)}\n`).join("");
+    gh = await githubApiMock({ baseUrl: "https://ghe.example.com/api/v3" });
+    gh.on("GET", "/repos/octo/demo/commits/" + "c".repeat(40), { body: diff, headers: { "content-type": "text/plain; charset=utf-8" } })
+      .on("GET", "/repos/octo/demo/commits/" + "d".repeat(40), { status: 422, body: { message: "diff too large" } });
+    const client = await port("https://ghe.example.com/api/v3").forInstallation(7);
+    const capped = await client.getCommitDiff(repo, "c".repeat(40), 300);
+    expect(capped).toContain("diff --git a/a b/a");
+    expect(capped).not.toContain("diff --git a/c b/c");
+    expect(capped).toMatch(/diff cut: 2 file section/);
+    expect(await client.getCommitDiff(repo, "d".repeat(40), 300)).toBeNull();
+    gh.done();
+    expect(gh.requests[0]!.headers.accept).toMatch(/diff/);
+  });
+
+  test("the harness rejects a request GitHub's API would not accept", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/runs/10/jobz", { body: {} });
+    const octokit = new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog });
+    await octokit.request("GET /repos/octo/demo/actions/runs/10/jobz");
+    expect(() => gh.done()).toThrow(/not an operation/);
+  });
+
+  test("the harness fails on unused mocks and on bad query values", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/runs/10/jobs", { body: { total_count: 0, jobs: [] } });
+    const octokit = new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog });
+    await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs", { owner: "octo", repo: "demo", run_id: 10, filter: "newest" as "latest" });
+    expect(() => gh.done()).toThrow(/filter/);
+    gh.cleanup();
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/runs/10/jobs", { body: {} });
+    expect(() => gh.done()).toThrow(/never came/);
+  });
+});
+
+describe("URLs", () => {
+  test("github.com, GHE and a clone host override", () => {
+    expect(githubUrls({})).toEqual({ apiBaseUrl: "https://api.github.com", gitBaseUrl: "https://github.com" });
+    expect(githubUrls({ GHE_HOST: "ghe.corp.example" })).toEqual({ apiBaseUrl: "https://ghe.corp.example/api/v3", gitBaseUrl: "https://ghe.corp.example" });
+    expect(githubUrls({ GIT_BASE_URL: "http://127.0.0.1:9000/" }).gitBaseUrl).toBe("http://127.0.0.1:9000");
+    expect(cloneUrl("https://github.com", repo)).toBe("https://github.com/octo/demo.git");
+  });
+
+  test("capDiff keeps short diffs as they are", () => {
+    expect(capDiff("diff --git a/x b/x\n", 1000)).toBe("diff --git a/x b/x\n");
+  });
+});

@@ -1,0 +1,183 @@
+import type { ProbotOctokit } from "probot";
+import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
+import type { JobRepo } from "../../core/job.js";
+import type { Annotation, GitHubClient, RunJob } from "../../core/ports/github-port.js";
+
+export type Octokit = InstanceType<typeof ProbotOctokit>;
+type FetchLike = (url: string, init: { redirect: "follow"; signal?: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
+
+export interface OctokitClientOptions {
+  /** Fetch used for the log download from the storage host (no GitHub credentials are sent there). */
+  fetch?: FetchLike;
+  configPath?: string;
+}
+
+/** The read side of `GitHubClient` on an installation-scoped Octokit (Probot's, with throttling and retry). */
+export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions = {}): GitHubClient {
+  const fetchImpl: FetchLike = opts.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const configPath = opts.configPath ?? ".github/ci-bot.yml";
+
+  return {
+    async getRepoConfig(repo) {
+      try {
+        const { config, files } = await octokit.config.get({ owner: repo.owner, repo: repo.name, path: configPath });
+        // Probot's config plugin already merged the org `.github` repo and `_extends`.
+        return files.some((f) => f.config !== null) ? config : null;
+      } catch (err) {
+        if (err instanceof Error && /could not be parsed|YAML is not an object/.test(err.message)) {
+          throw permanent("repo_config_unreadable", `${configPath} in ${repo.fullName} is not valid YAML (${err.message}); fix its syntax or delete the file.`);
+        }
+        throw toAppError(err);
+      }
+    },
+
+    async installationToken() {
+      const auth = (await octokit.auth({ type: "installation" })) as { token?: string };
+      if (!auth?.token) throw permanent("no_installation_token", "GitHub did not return an installation token; check the app's installation and its private key.");
+      return auth.token;
+    },
+
+    async listRunJobs(repo, runId, attempt) {
+      try {
+        const jobs = await octokit.paginate("GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs", {
+          owner: repo.owner, repo: repo.name, run_id: runId, attempt_number: attempt, per_page: 100,
+        });
+        return jobs.map(toRunJob);
+      } catch (err) {
+        throw notFoundAs(err, "run_not_found", `Workflow run ${runId} (attempt ${attempt}) of ${repo.fullName} is not visible to the app; check that it is installed with Actions: read.`);
+      }
+    },
+
+    async downloadJobLog(repo, jobId, signal) {
+      let location: string | undefined;
+      try {
+        // `redirect: manual` so the Authorization header never follows the 302 to the storage host.
+        const res = await octokit.request("GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs", {
+          owner: repo.owner, repo: repo.name, job_id: jobId,
+          request: { redirect: "manual", signal, parseSuccessResponseBody: false },
+        });
+        location = (res.headers as Record<string, string | undefined>).location;
+        if (!location && (res.status as number) === 200 && res.data) return toIterable(res.data as unknown);
+      } catch (err) {
+        if ((err as { status?: number }).status === 410) {
+          throw permanent("log_expired", `The log of job ${jobId} in ${repo.fullName} has expired (retention period); re-run the workflow to get a fresh one.`);
+        }
+        throw notFoundAs(err, "log_not_found", `The log of job ${jobId} in ${repo.fullName} is not available; it may have expired, or the app lacks Actions: read.`);
+      }
+      if (!location) throw transient("log_no_redirect", `GitHub answered the log request for job ${jobId} without a download location; will retry.`);
+      const res = await fetchImpl(location, { redirect: "follow", signal, headers: { accept: "text/plain" } }).catch((err) => {
+        throw toAppError(err);
+      });
+      if (!res.ok || !res.body) {
+        const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || res.status === 403; // 403: the 1-minute URL expired
+        throw new AppError(`log_download_${res.status}`, `Downloading the log of job ${jobId} failed with HTTP ${res.status}.`, { retryable });
+      }
+      return toIterable(res.body);
+    },
+
+    async listAnnotations(repo, checkRunId) {
+      try {
+        const items = await octokit.paginate("GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations", {
+          owner: repo.owner, repo: repo.name, check_run_id: checkRunId, per_page: 100,
+        });
+        return items.map((a): Annotation => ({
+          path: a.path,
+          startLine: a.start_line,
+          endLine: a.end_line,
+          level: a.annotation_level ?? "failure",
+          ...(a.title ? { title: a.title } : {}),
+          message: a.message ?? "",
+        }));
+      } catch (err) {
+        // Annotations are a bonus: without Checks: read the context is built from the log alone.
+        if ((err as { status?: number }).status === 404 || (err as { status?: number }).status === 403) return [];
+        throw toAppError(err);
+      }
+    },
+
+    async getFileContent(repo, path, ref) {
+      try {
+        const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+          owner: repo.owner, repo: repo.name, path, ref, mediaType: { format: "raw" },
+        });
+        const data = res.data as unknown;
+        if (typeof data === "string") return data;
+        if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
+        return null; // a directory listing or a submodule
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return null;
+        throw toAppError(err);
+      }
+    },
+
+    async getCommitDiff(repo, sha, maxBytes) {
+      try {
+        const res = await octokit.request("GET /repos/{owner}/{repo}/commits/{ref}", {
+          owner: repo.owner, repo: repo.name, ref: sha, mediaType: { format: "diff" },
+        });
+        const text = typeof res.data === "string" ? res.data : Buffer.from(res.data as unknown as ArrayBuffer).toString("utf8");
+        return capDiff(text, maxBytes);
+      } catch (err) {
+        const status = (err as { status?: number }).status;
+        // 404: commit gone; 406/422: GitHub refuses diffs that are too large. The context does without.
+        if (status === 404 || status === 406 || status === 422) return null;
+        throw toAppError(err);
+      }
+    },
+  };
+}
+
+type ApiJob = {
+  id: number; name: string; status: string; conclusion: string | null; run_attempt?: number;
+  check_run_url?: string; html_url?: string | null;
+  steps?: Array<{ number: number; name: string; status: string; conclusion: string | null; started_at?: string | null; completed_at?: string | null }>;
+};
+
+function toRunJob(j: ApiJob): RunJob {
+  const checkRunId = Number(j.check_run_url?.split("/").pop());
+  return {
+    id: j.id,
+    name: j.name,
+    status: j.status,
+    conclusion: j.conclusion,
+    ...(j.run_attempt !== undefined ? { runAttempt: j.run_attempt } : {}),
+    ...(Number.isInteger(checkRunId) && checkRunId > 0 ? { checkRunId } : {}),
+    ...(j.html_url ? { htmlUrl: j.html_url } : {}),
+    steps: (j.steps ?? []).map((s) => ({
+      number: s.number,
+      name: s.name,
+      status: s.status,
+      conclusion: s.conclusion,
+      ...(s.started_at ? { startedAt: s.started_at } : {}),
+      ...(s.completed_at ? { completedAt: s.completed_at } : {}),
+    })),
+  };
+}
+
+/** Keeps whole file sections of a unified diff up to `maxBytes`, and says what was left out. */
+export function capDiff(diff: string, maxBytes: number): string {
+  if (Buffer.byteLength(diff) <= maxBytes) return diff;
+  const parts = diff.split(/(?=^diff --git )/m);
+  let out = "";
+  let omitted = 0;
+  for (const p of parts) {
+    if (Buffer.byteLength(out + p) <= maxBytes) out += p;
+    else omitted++;
+  }
+  if (!out) out = Buffer.from(diff).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8").replace(/\uFFFD*$/, "") + "\n";
+  return `${out}[... diff cut: ${omitted} file section(s) left out to stay under ${maxBytes} bytes]\n`;
+}
+
+function notFoundAs(err: unknown, code: string, message: string): AppError {
+  if ((err as { status?: number }).status === 404) return permanent(code, message);
+  return toAppError(err);
+}
+
+async function* toIterable(body: unknown): AsyncIterable<Uint8Array> {
+  if (body instanceof Uint8Array) return yield body;
+  if (typeof body === "string") return yield Buffer.from(body);
+  if (body instanceof ArrayBuffer) return yield new Uint8Array(body);
+  for await (const chunk of body as AsyncIterable<Uint8Array>) yield chunk;
+}
+
+export type { JobRepo, RunJob };
