@@ -46,7 +46,7 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
 }
 
 async function openStore(config: AppConfig): Promise<JobStore> {
-  return LowdbJobStore.open(config.dataDir, { retentionDays: config.RETENTION_DAYS });
+  return LowdbJobStore.open(config.dataDir, { retentionDays: config.RETENTION_DAYS, fsync: config.STORE_FSYNC });
 }
 
 /**

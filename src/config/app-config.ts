@@ -59,7 +59,8 @@ const envSchema = z.object({
   RETRY_BASE_MS: int(5_000, 1),
   RETRY_MAX_MS: int(15 * 60_000, 1),
   RETENTION_DAYS: int(30, 1),
-  HOT_JOBS_MAX: int(2_000, 10),
+  /** fdatasync the intake journal before acknowledging a webhook (power-loss safety; a crash is covered either way). */
+  STORE_FSYNC: bool(true),
 
   TENSORZERO_URL: optionalUrl,
   TENSORZERO_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),

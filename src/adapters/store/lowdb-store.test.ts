@@ -19,11 +19,11 @@ describe("LowdbJobStore specifics", () => {
     const store = await LowdbJobStore.open(dir);
     const job = makeJob();
     await store.recordIntake(makeDelivery(job), '{"big":"payload"}', job);
+    await store.close(); // the job document is written behind the journal; close waits for it
     const doc = await readFile(join(dir, "jobs", `${job.id}.json`), "utf8");
     expect(doc).not.toContain("payload");
     const [journal] = readdirSync(join(dir, "journal"));
     expect(await readFile(join(dir, "journal", journal!), "utf8")).toContain('\\"big\\":\\"payload\\"');
-    await store.close();
   });
 
   test("recreates a job whose document was lost after the delivery was journaled (crash between writes)", async () => {

@@ -175,16 +175,28 @@ export class LowdbJobStore implements JobStore {
       }
     }
     this.#inflight++;
+    let pos: LogPosition;
     try {
-      const pos = await this.#journal.append({ delivery: record, job: created ? job : undefined, payload: rawPayload } satisfies IntakeRecord);
-      if (created && job) await this.#writeDoc(job);
-      this.#lastPos = pos;
-    } finally {
+      pos = await this.#journal.append({ delivery: record, job: created ? job : undefined, payload: rawPayload } satisfies IntakeRecord);
+    } catch (err) {
       this.#inflight--;
+      throw err;
     }
+    // The journal line is the durable record; the job's own document follows without holding up the
+    // acknowledgement (start-up replay recreates it if the process dies first).
+    const doc = created && job ? this.#writeDoc(job) : Promise.resolve();
+    void doc.then(
+      () => {
+        this.#inflight--;
+        if (!this.#lastPos || pos.file > this.#lastPos.file || (pos.file === this.#lastPos.file && pos.offset > this.#lastPos.offset)) {
+          this.#lastPos = pos;
+        }
+        this.#scheduleCheckpoint();
+      },
+      () => this.#inflight--,
+    );
     this.#recent.push(record);
     if (this.#recent.length > RECENT_DELIVERIES * 2) this.#recent.splice(0, RECENT_DELIVERIES);
-    this.#scheduleCheckpoint();
     return { job: stored && structuredClone(stored), created };
   }
 
@@ -286,6 +298,7 @@ export class LowdbJobStore implements JobStore {
     this.#closed = true;
     clearTimeout(this.#checkpointTimer);
     await Promise.all([...this.#locks.values()].map((p) => p.catch(() => undefined)));
+    while (this.#inflight > 0) await new Promise((r) => setTimeout(r, 5));
     await this.#journal.close();
     if (!this.#opts.readOnly) {
       await this.#writeCheckpoint();
