@@ -56,6 +56,9 @@ async function openStore(config: AppConfig): Promise<JobStore> {
 export async function startWorkers(deps: Deps): Promise<Runner | undefined> {
   if (deps.config.T0_WORKERS === 0) return undefined;
   const runner = new Runner(deps, STAGES);
+  const keep = new Set(await deps.store.listUnfinishedJobIds());
+  const swept = await deps.workspace.sweep(keep);
+  if (swept) deps.logger.info({ swept }, "removed stale workspaces");
   await deps.queue.start((item) => runner.runJob(item));
   const resumed = await runner.resumeUnfinished();
   if (resumed) deps.logger.info({ resumed }, "resumed unfinished jobs");
@@ -76,4 +79,22 @@ function unavailableWorkspace(): WorkspacePort {
     throw permanent("not_implemented", "No workspace adapter is configured in this build.");
   };
   return { clone: fail, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 };
+}
+
+/**
+ * Housekeeping that belongs to whoever owns the store: retention/compaction now and then every
+ * `everyMs`. Returns a function that stops it.
+ */
+export function startMaintenance(deps: Deps, everyMs = 6 * 3600_000): () => void {
+  const store = deps.store as JobStore & { compact?: () => Promise<{ archivedJobs: number; removedJournalFiles: number }> };
+  if (!store.compact) return () => undefined;
+  const run = () =>
+    store.compact!().then(
+      (r) => (r.archivedJobs || r.removedJournalFiles) && deps.logger.info(r, "store compacted"),
+      (err) => deps.logger.warn({ err }, "store compaction failed; will try again"),
+    );
+  void run();
+  const t = setInterval(run, everyMs);
+  t.unref();
+  return () => clearInterval(t);
 }
