@@ -1,0 +1,121 @@
+import type { Redis } from "ioredis";
+
+/**
+ * Lua scripts of the Redis job store. Each runs atomically on the server, so two web processes handling
+ * the same run at the same moment still create one job. Key names are built from a prefix passed in
+ * ARGV[1]; that is fine on a single Redis (or Sentinel) but not on Redis Cluster, which we do not target.
+ *
+ * Layout under the prefix:
+ *   job:<id>            hash { json, rev, state, score }   the job document and its revision
+ *   key:<repoId:runId>  string → job id                     idempotent intake (SET NX)
+ *   jobs:all            zset id by createdAt ms             listing newest first
+ *   jobs:state:<state>  zset id by createdAt ms             listing and counting per state
+ *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name)
+ *   jobs:unfinished     zset id by createdAt ms             resume at start-up, oldest first
+ *   fp:<repoId>:<fp>    counter                             fix-loop guard
+ *   deliveries          list of JSON, newest first, capped
+ *   payload:<delivery>  string, expires after the retention window
+ */
+
+/** Shared by intake and import: creates the job and its index entries unless the key is taken. */
+const CREATE_JOB = `
+local function create_job(p, id, key, json, state, score, repo, repoId, fp, final)
+  if not redis.call('SET', p .. 'key:' .. key, id, 'NX') then
+    return redis.call('GET', p .. 'key:' .. key)
+  end
+  redis.call('HSET', p .. 'job:' .. id, 'json', json, 'rev', 1, 'state', state, 'score', score)
+  redis.call('ZADD', p .. 'jobs:all', score, id)
+  redis.call('ZADD', p .. 'jobs:state:' .. state, score, id)
+  redis.call('ZADD', p .. 'jobs:repo:' .. repo, score, id)
+  if final ~= '1' then redis.call('ZADD', p .. 'jobs:unfinished', score, id) end
+  redis.call('INCR', p .. 'fp:' .. repoId .. ':' .. fp)
+  return false
+end
+`;
+
+/**
+ * ARGV: prefix, payloadTtlSec, deliveriesCap, payload, deliveryId, createdDeliveryJson, duplicateDeliveryJson,
+ * [id, key, json, state, score, repo, repoId, fingerprint, final]. The duplicate delivery JSON carries the
+ * placeholder @@JOBID@@ for the existing job's id (JSON is built in JS: Lua's cjson would round numbers).
+ * Returns {1} when created, {0, existingJobJson} for a duplicate, {0} without a job.
+ */
+export const INTAKE = `${CREATE_JOB}
+local p = ARGV[1]
+redis.call('SET', p .. 'payload:' .. ARGV[5], ARGV[4], 'EX', ARGV[2])
+local function push(d)
+  redis.call('LPUSH', p .. 'deliveries', d)
+  redis.call('LTRIM', p .. 'deliveries', 0, tonumber(ARGV[3]) - 1)
+end
+if #ARGV < 8 then
+  push(ARGV[6])
+  return {0}
+end
+local existing = create_job(p, ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15], ARGV[16])
+if existing then
+  push((string.gsub(ARGV[7], '@@JOBID@@', existing, 1)))
+  return {0, redis.call('HGET', p .. 'job:' .. existing, 'json')}
+end
+push(ARGV[6])
+return {1}
+`;
+
+/** ARGV: prefix, id, key, json, state, score, repo, repoId, fingerprint, final. Returns 1 when created. */
+export const IMPORT_JOB = `${CREATE_JOB}
+local existing = create_job(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+if existing then return 0 end
+return 1
+`;
+
+/**
+ * Compare-and-set of one job: writes only if the revision is still the one the caller read.
+ * ARGV: prefix, id, expectedRev, json, state, final. Returns -1 missing, 0 conflict, 1 written.
+ */
+export const UPDATE_JOB = `
+local p = ARGV[1]
+local k = p .. 'job:' .. ARGV[2]
+local cur = redis.call('HMGET', k, 'rev', 'state', 'score')
+if not cur[1] then return -1 end
+if cur[1] ~= ARGV[3] then return 0 end
+redis.call('HSET', k, 'json', ARGV[4], 'rev', tonumber(cur[1]) + 1, 'state', ARGV[5])
+if cur[2] ~= ARGV[5] then
+  redis.call('ZREM', p .. 'jobs:state:' .. cur[2], ARGV[2])
+  redis.call('ZADD', p .. 'jobs:state:' .. ARGV[5], cur[3], ARGV[2])
+end
+if ARGV[6] == '1' then
+  redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
+else
+  redis.call('ZADD', p .. 'jobs:unfinished', cur[3], ARGV[2])
+end
+return 1
+`;
+
+/** ARGV: prefix, deliveryId, deliveryJson, payload or '', ttlSec, cap. Returns 1 when imported, 0 if seen. */
+export const IMPORT_DELIVERY = `
+local p = ARGV[1]
+if not redis.call('SET', p .. 'imported:' .. ARGV[2], '1', 'NX', 'EX', ARGV[5]) then return 0 end
+redis.call('LPUSH', p .. 'deliveries', ARGV[3])
+redis.call('LTRIM', p .. 'deliveries', 0, tonumber(ARGV[6]) - 1)
+if ARGV[4] ~= '' then redis.call('SET', p .. 'payload:' .. ARGV[2], ARGV[4], 'EX', ARGV[5]) end
+return 1
+`;
+
+/** Runs a script by its SHA, loading it on first use or after a server restart (NOSCRIPT). */
+export class ScriptRunner {
+  readonly #shas = new Map<string, string>();
+  constructor(private readonly redis: Redis) {}
+
+  async run(script: string, args: (string | number)[]): Promise<unknown> {
+    let sha = this.#shas.get(script);
+    if (!sha) {
+      sha = (await this.redis.script("LOAD", script)) as string;
+      this.#shas.set(script, sha);
+    }
+    try {
+      return await this.redis.evalsha(sha, 0, ...args);
+    } catch (err) {
+      if (!String((err as Error).message).includes("NOSCRIPT")) throw err;
+      this.#shas.delete(script);
+      return this.run(script, args);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+import { Redis } from "ioredis";
+import { AppError } from "../../core/errors.js";
+import { JOB_STATES, isFinal, type Job, type JobState } from "../../core/job.js";
+import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import { IMPORT_DELIVERY, IMPORT_JOB, INTAKE, ScriptRunner, UPDATE_JOB } from "./redis-scripts.js";
+
+export interface RedisStoreOptions {
+  /** Namespace for every key (default `t0:`); give each deployment or test its own. */
+  prefix?: string;
+  /** Raw delivery payloads expire after this many days (default 30). */
+  retentionDays?: number;
+  /** How many delivery records the list keeps, newest first (default 10,000). */
+  deliveriesCap?: number;
+  /** Attempts of a conflicting updateJob before giving up (default 50). */
+  maxUpdateRetries?: number;
+}
+
+/**
+ * The shared job store for several web and worker processes (REDIS_URL). Intake and updates are Lua
+ * scripts, so creating a job is atomic across processes and an update never loses a concurrent one
+ * (optimistic revision check, retried). Layout: see redis-scripts.ts.
+ */
+export class RedisJobStore implements JobStore {
+  readonly kind = "redis";
+  readonly prefix: string;
+  readonly #redis: Redis;
+  readonly #owned: boolean;
+  readonly #scripts: ScriptRunner;
+  readonly #ttlSec: number;
+  readonly #cap: number;
+  readonly #maxRetries: number;
+  /** Updates of one job from this process run one after another: fewer revision conflicts. */
+  readonly #chains = new Map<string, Promise<unknown>>();
+  #closed = false;
+
+  constructor(redis: Redis, opts: RedisStoreOptions & { owned?: boolean } = {}) {
+    this.#redis = redis;
+    this.#owned = opts.owned ?? false;
+    this.prefix = opts.prefix ?? "t0:";
+    this.#scripts = new ScriptRunner(redis);
+    this.#ttlSec = Math.max(1, Math.round((opts.retentionDays ?? 30) * 86_400));
+    this.#cap = opts.deliveriesCap ?? 10_000;
+    this.#maxRetries = opts.maxUpdateRetries ?? 50;
+  }
+
+  /** Connects to `url` and checks the server answers; the store owns (and closes) the connection. */
+  static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisJobStore> {
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true });
+    try {
+      await redis.connect();
+      await redis.ping();
+    } catch (err) {
+      redis.disconnect();
+      throw new AppError("store_unavailable", `Cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}. Start Redis or fix REDIS_URL.`, { retryable: true, cause: err });
+    }
+    return new RedisJobStore(redis, { ...opts, owned: true });
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.#redis.ping();
+    } catch (err) {
+      throw new AppError("store_unavailable", `Redis does not answer: ${(err as Error).message}`, { retryable: true, cause: err });
+    }
+  }
+
+  async recordIntake(delivery: Delivery, rawPayload: string, job?: Job): Promise<{ job?: Job; created: boolean }> {
+    this.#assertOpen();
+    const base = [this.prefix, this.#ttlSec, this.#cap, rawPayload, delivery.id];
+    if (!job) {
+      await this.#scripts.run(INTAKE, [...base, JSON.stringify(delivery), ""]);
+      return { created: false };
+    }
+    const created = JSON.stringify({ ...delivery, jobId: job.id });
+    const dup = JSON.stringify({ ...delivery, outcome: "duplicate", jobId: "@@JOBID@@", reason: delivery.reason ?? "a job for this run exists" });
+    const res = (await this.#scripts.run(INTAKE, [...base, created, dup, ...this.#jobArgs(job)])) as [number, string?];
+    if (res[0] === 1) return { job: structuredClone(job), created: true };
+    return { job: res[1] ? (JSON.parse(res[1]) as Job) : undefined, created: false };
+  }
+
+  async getJob(id: string): Promise<Job | undefined> {
+    const json = await this.#redis.hget(this.#k(`job:${id}`), "json");
+    return json ? (JSON.parse(json) as Job) : undefined;
+  }
+
+  async findJobByKey(key: string): Promise<Job | undefined> {
+    const id = await this.#redis.get(this.#k(`key:${key}`));
+    return id ? this.getJob(id) : undefined;
+  }
+
+  updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
+    this.#assertOpen();
+    const prev = this.#chains.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => undefined).then(() => this.#update(id, mutate));
+    this.#chains.set(id, next);
+    void next.finally(() => {
+      if (this.#chains.get(id) === next) this.#chains.delete(id);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  async #update(id: string, mutate: (job: Job) => void): Promise<Job> {
+    for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
+      const [json, rev] = await this.#redis.hmget(this.#k(`job:${id}`), "json", "rev");
+      if (!json || !rev) throw new AppError("job_not_found", `No job with id ${id}.`);
+      const job = JSON.parse(json) as Job;
+      mutate(job);
+      const res = await this.#scripts.run(UPDATE_JOB, [this.prefix, id, rev, JSON.stringify(job), job.state, isFinal(job.state) ? "1" : "0"]);
+      if (res === 1) return job;
+      if (res === -1) throw new AppError("job_not_found", `No job with id ${id}.`);
+      // Another process wrote in between: read again and re-apply the change on top of theirs.
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
+    }
+    throw new AppError("store_conflict", `Job ${id} kept changing under concurrent updates; try again.`, { retryable: true });
+  }
+
+  async listJobs(q: JobQuery = {}): Promise<Job[]> {
+    const limit = q.limit ?? 50;
+    const repo = q.repo?.toLowerCase();
+    const index = q.state ? `jobs:state:${q.state}` : repo ? `jobs:repo:${repo}` : "jobs:all";
+    const out: Job[] = [];
+    const page = Math.max(limit, 100);
+    for (let start = 0; out.length < limit; start += page) {
+      const ids = await this.#redis.zrevrange(this.#k(index), start, start + page - 1);
+      if (!ids.length) break;
+      for (const job of await this.#getMany(ids)) {
+        if (q.state && repo && job.repo.fullName.toLowerCase() !== repo) continue;
+        out.push(job);
+        if (out.length >= limit) break;
+      }
+      if (ids.length < page) break;
+    }
+    return out;
+  }
+
+  async listUnfinishedJobIds(): Promise<string[]> {
+    return this.#redis.zrange(this.#k("jobs:unfinished"), 0, -1);
+  }
+
+  async listDeliveries(q: { limit?: number } = {}): Promise<Delivery[]> {
+    const limit = q.limit ?? 50;
+    if (limit <= 0) return [];
+    const rows = await this.#redis.lrange(this.#k("deliveries"), 0, limit - 1);
+    return rows.map((r) => JSON.parse(r) as Delivery);
+  }
+
+  async getDeliveryPayload(id: string): Promise<string | undefined> {
+    return (await this.#redis.get(this.#k(`payload:${id}`))) ?? undefined;
+  }
+
+  async countByFingerprint(repoId: number, fingerprint: string): Promise<number> {
+    return Number((await this.#redis.get(this.#k(`fp:${repoId}:${fingerprint}`))) ?? 0);
+  }
+
+  async countByState(): Promise<Record<JobState, number>> {
+    const pipe = this.#redis.pipeline();
+    for (const s of JOB_STATES) pipe.zcard(this.#k(`jobs:state:${s}`));
+    const res = (await pipe.exec()) ?? [];
+    return Object.fromEntries(JOB_STATES.map((s, i) => [s, Number(res[i]?.[1] ?? 0)])) as Record<JobState, number>;
+  }
+
+  /** Migration only (not on the port): stores a job as it is unless its key exists. True when stored. */
+  async importJob(job: Job): Promise<boolean> {
+    this.#assertOpen();
+    return (await this.#scripts.run(IMPORT_JOB, [this.prefix, ...this.#jobArgs(job)])) === 1;
+  }
+
+  /** Migration only: appends a delivery record (and its payload) verbatim, once per delivery id. */
+  async importDelivery(delivery: Delivery, payload?: string): Promise<boolean> {
+    this.#assertOpen();
+    const res = await this.#scripts.run(IMPORT_DELIVERY, [this.prefix, delivery.id, JSON.stringify(delivery), payload ?? "", this.#ttlSec, this.#cap]);
+    return res === 1;
+  }
+
+  /** Deletes every key under this store's prefix (tests and `store migrate --replace`). */
+  async destroy(): Promise<number> {
+    let removed = 0;
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${escapeGlob(this.prefix)}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length) removed += await this.#redis.unlink(...keys);
+    } while (cursor !== "0");
+    return removed;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.all([...this.#chains.values()].map((p) => p.catch(() => undefined)));
+    if (this.#owned) await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  #jobArgs(job: Job): (string | number)[] {
+    const score = Date.parse(job.createdAt);
+    return [
+      job.id, job.key, JSON.stringify(job), job.state, Number.isFinite(score) ? score : 0,
+      job.repo.fullName.toLowerCase(), job.repo.id, job.fingerprint, isFinal(job.state) ? "1" : "0",
+    ];
+  }
+
+  async #getMany(ids: string[]): Promise<Job[]> {
+    const pipe = this.#redis.pipeline();
+    for (const id of ids) pipe.hget(this.#k(`job:${id}`), "json");
+    const res = (await pipe.exec()) ?? [];
+    return res.flatMap(([, v]) => (typeof v === "string" ? [JSON.parse(v) as Job] : []));
+  }
+
+  #k(suffix: string): string {
+    return this.prefix + suffix;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
+  }
+}
+
+/** `redis://user:secret@host` → `redis://user:***@host`, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+}
+
+function escapeGlob(s: string): string {
+  return s.replace(/[*?[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { Redis } from "ioredis";
+import { RedisJobStore } from "../../src/adapters/store/redis-store.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
+import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+
+const url = await redisUrlIfAvailable();
+
+if (!url) skipWithoutRedis("RedisJobStore across connections");
+else
+  describe("RedisJobStore across connections (as two processes would use it)", () => {
+    let a: RedisJobStore;
+    let b: RedisJobStore;
+    let prefix: string;
+    beforeEach(async () => {
+      prefix = uniquePrefix("store2");
+      a = await RedisJobStore.connect(url, { prefix });
+      b = await RedisJobStore.connect(url, { prefix, deliveriesCap: 5, retentionDays: 1 });
+    });
+    afterEach(async () => {
+      await a.destroy();
+      await a.close();
+      await b.close();
+    });
+
+    test("the same run delivered to two connections at once creates one job", async () => {
+      const results = await Promise.all(
+        Array.from({ length: 30 }, (_, i) => {
+          const job = makeJob({ runId: 77 });
+          return (i % 2 ? a : b).recordIntake(makeDelivery(job), "{}", job);
+        }),
+      );
+      expect(results.filter((r) => r.created).length).toBe(1);
+      const ids = new Set(results.map((r) => r.job?.id));
+      expect(ids.size).toBe(1);
+      expect((await a.listJobs()).length).toBe(1);
+    });
+
+    test("updates from two connections are never lost", async () => {
+      const job = makeJob();
+      await a.recordIntake(makeDelivery(job), "{}", job);
+      await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).updateJob(job.id, (j) => void j.attempts.total++)));
+      expect((await b.getJob(job.id))?.attempts.total).toBe(40);
+    });
+
+    test("moving to a final state leaves the unfinished index and the state index follows", async () => {
+      const job = makeJob();
+      await a.recordIntake(makeDelivery(job), "{}", job);
+      await b.updateJob(job.id, (j) => void (j.state = "failed"));
+      expect(await a.listUnfinishedJobIds()).toEqual([]);
+      expect((await a.countByState()).failed).toBe(1);
+      expect((await a.countByState()).pending).toBe(0);
+    });
+
+    test("caps the delivery list and expires payloads after the retention window", async () => {
+      for (let i = 0; i < 8; i++) await b.recordIntake(makeDelivery(undefined, { id: `d${i}` }), `{"i":${i}}`);
+      expect((await b.listDeliveries({ limit: 100 })).map((d) => d.id)).toEqual(["d7", "d6", "d5", "d4", "d3"]);
+      const r = new Redis(url);
+      const ttl = await r.ttl(`${prefix}payload:d7`);
+      r.disconnect();
+      expect(ttl).toBeGreaterThan(86_000);
+      expect(ttl).toBeLessThanOrEqual(86_400);
+    });
+
+    test("imports jobs and deliveries verbatim, once", async () => {
+      const job = { ...makeJob({ runId: 5 }), state: "completed" as const };
+      expect(await a.importJob(job)).toBe(true);
+      expect(await a.importJob(job)).toBe(false);
+      expect(await a.getJob(job.id)).toEqual(job);
+      expect(await a.listUnfinishedJobIds()).toEqual([]);
+      const d = makeDelivery(job, { jobId: job.id });
+      expect(await a.importDelivery(d, '{"x":1}')).toBe(true);
+      expect(await a.importDelivery(d, '{"x":1}')).toBe(false);
+      expect(await a.listDeliveries()).toEqual([d]);
+      expect(await a.getDeliveryPayload(d.id)).toBe('{"x":1}');
+      const dup = makeJob({ runId: 5 });
+      expect((await a.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
+    });
+  });
