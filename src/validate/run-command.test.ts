@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { runCommand, type SandboxSpec } from "./run-command.js";
+import { probeBwrap } from "./sandbox.js";
+import { scrubbedEnv } from "./scrubbed-env.js";
+
+const probe = await probeBwrap();
+const withBwrap = probe.available ? test : test.skip;
+if (!probe.available) console.warn(`bubblewrap tests skipped: ${probe.reason}`);
+
+const SECRETS = {
+  PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----\nMIIEfake\n-----END RSA PRIVATE KEY-----",
+  GITHUB_TOKEN: "ghs_abcdefghijklmnopqrstuvwxyz0123456789",
+  TENSORZERO_API_KEY: "sk-t0-verysecretkey",
+  OPENAI_API_KEY: "sk-proj-aaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+  WEBHOOK_SECRET: "whsec-development",
+};
+
+let root: string;
+let ws: string;
+let home: string;
+let tmp: string;
+let keyDir: string;
+let env: Record<string, string>;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "t0-run-"));
+  ws = join(root, "ws");
+  home = join(root, "home");
+  tmp = join(root, "tmp");
+  keyDir = await mkdtemp(join(tmpdir(), "t0-appkey-"));
+  await Promise.all([mkdir(ws), mkdir(home), mkdir(tmp)]);
+  await writeFile(join(keyDir, "app.pem"), SECRETS.PRIVATE_KEY);
+  env = scrubbedEnv({ ...process.env, ...SECRETS, PRIVATE_KEY_PATH: join(keyDir, "app.pem") }, { home, tmp });
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+  await rm(keyDir, { recursive: true, force: true });
+});
+
+const none: SandboxSpec = { kind: "none" };
+const bwrap = (network = false): SandboxSpec => ({ kind: "bwrap", workspace: ws, writable: [home, tmp], network, parentHome: process.env.HOME });
+const run = (command: string, sandbox: SandboxSpec, extra: { timeoutMs?: number; maxOutputBytes?: number; signal?: AbortSignal } = {}) =>
+  runCommand({ command, cwd: ws, env, sandbox, timeoutMs: extra.timeoutMs ?? 20_000, maxOutputBytes: extra.maxOutputBytes ?? 64 * 1024, signal: extra.signal });
+
+/** Running, and not a zombie waiting for a container init that never reaps it. */
+const alive = async (pid: number) => {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  return !/^\d+ \(.*\) Z/.test(stat);
+};
+
+describe("runCommand", () => {
+  test("reports exit code, merged output and duration, with bash -e semantics", async () => {
+    const r = await run("echo out; echo err >&2; false; echo never", none);
+    expect(r.exitCode).toBe(1);
+    expect(r.output.text()).toBe("out\nerr\n");
+    expect(r.timedOut).toBe(false);
+    expect(r.durationMs).toBeGreaterThanOrEqual(0);
+  });
+
+  test("the environment holds no app secret, a temp HOME and CI=true", async () => {
+    const r = await run("env", none);
+    const out = r.output.text();
+    for (const [name, value] of Object.entries(SECRETS)) {
+      expect(out).not.toContain(`${name}=`);
+      expect(out).not.toContain(value);
+    }
+    expect(out).not.toContain("PRIVATE_KEY_PATH");
+    expect(out).toContain(`HOME=${home}\n`);
+    expect(out).toContain("CI=true\n");
+  });
+
+  test("a hanging command is killed at the timeout, with the children it started", async () => {
+    const pidFile = join(ws, "bg.pid");
+    const started = Date.now();
+    const r = await run(`sleep 60 & echo $! > ${pidFile}; sleep 60`, none, { timeoutMs: 500 });
+    expect(r.timedOut).toBe(true);
+    expect(r.signal).toBe("SIGKILL");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const bg = Number(await readFile(pidFile, "utf8"));
+    await new Promise((res) => setTimeout(res, 100));
+    expect(await alive(bg)).toBe(false);
+  });
+
+  test("100 MB of output is counted but only the tail is kept", async () => {
+    const heapBefore = process.memoryUsage().heapUsed;
+    const r = await run("head -c 100000000 /dev/zero | tr '\\0' 'x'; echo; echo THE-END", none, { maxOutputBytes: 64 * 1024 });
+    expect(r.exitCode).toBe(0);
+    expect(r.output.totalBytes).toBe(100_000_000 + 1 + 8);
+    expect(r.output.bytes().length).toBe(64 * 1024);
+    expect(r.output.text().endsWith("xxxx\nTHE-END\n")).toBe(true);
+    // The 100 MB passed through; what stayed is the 64 KiB ring (generous slack for GC timing).
+    expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50 * 1024 * 1024);
+  });
+
+  test("an abort signal kills the command", async () => {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("job cancelled")), 200);
+    const r = await run("sleep 30", none, { signal: ac.signal });
+    expect(r.aborted).toBe(true);
+    expect(r.exitCode).toBeNull();
+  });
+
+  test("a missing shell or binary is reported, not thrown", async () => {
+    const r = await runCommand({ command: "true", cwd: ws, env, sandbox: { kind: "bwrap", bwrapPath: join(root, "no-such-bwrap"), workspace: ws, writable: [], network: false }, timeoutMs: 1_000, maxOutputBytes: 1024 });
+    expect(r.spawnError).toMatch(/could not start .*no-such-bwrap/);
+    expect(r.exitCode).toBeNull();
+  });
+});
+
+describe("runCommand under bubblewrap", () => {
+  withBwrap("writes only inside the workspace and its temp dirs", async () => {
+    const r = await run(`echo ok > in-ws.txt && cat in-ws.txt && echo home > "$HOME/h" && ( (echo x > /usr/escape) 2>/dev/null && echo WROTE-USR || echo usr-readonly)`, bwrap());
+    expect(r.exitCode).toBe(0);
+    expect(r.output.text()).toBe("ok\nusr-readonly\n");
+    expect(await readFile(join(ws, "in-ws.txt"), "utf8")).toBe("ok\n");
+  });
+
+  withBwrap("cannot read the app's key in a temp dir, nor find it in the environment", async () => {
+    const r = await run(`cat ${join(keyDir, "app.pem")} 2>&1 || true; env`, bwrap());
+    const out = r.output.text();
+    expect(out).toMatch(/No such file or directory/);
+    expect(out).not.toContain("BEGIN RSA PRIVATE KEY");
+    expect(out).not.toContain(SECRETS.GITHUB_TOKEN);
+  });
+
+  withBwrap("hidden files under bound dirs cannot be read (the host's /etc/shadow, a named secret)", async () => {
+    const etcSecret = "/etc/t0-ci-bot-test-secret";
+    const canWriteEtc = await writeFile(etcSecret, "topsecret\n").then(() => true, () => false);
+    try {
+      const hide = canWriteEtc ? [etcSecret] : [];
+      const r = await run(`cat /etc/shadow ${canWriteEtc ? etcSecret : ""} 2>&1 || true`, { ...bwrap(), hide } as SandboxSpec);
+      expect(r.output.text()).not.toMatch(/root:|topsecret/);
+    } finally {
+      if (canWriteEtc) await rm(etcSecret, { force: true });
+    }
+  });
+
+  withBwrap("has no network unless allowed (a loopback server on the host is out of reach)", async () => {
+    const server: Server = createServer((s) => s.end("hello from host\n"));
+    await new Promise<void>((res) => server.listen(0, "127.0.0.1", res));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const probeCmd = `exec 3<>/dev/tcp/127.0.0.1/${port} && cat <&3`;
+      const isolated = await run(probeCmd, bwrap(false));
+      expect(isolated.exitCode).not.toBe(0);
+      expect(isolated.output.text()).toMatch(/Connection refused/);
+      const shared = await run(probeCmd, bwrap(true));
+      expect(shared.exitCode).toBe(0);
+      expect(shared.output.text()).toBe("hello from host\n");
+    } finally {
+      await new Promise((res) => server.close(res));
+    }
+  });
+
+  withBwrap("a hanging sandboxed command is killed at the timeout", async () => {
+    const started = Date.now();
+    const r = await run("sleep 60 & sleep 60", bwrap(), { timeoutMs: 500 });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  withBwrap("runs the host's toolchains (node, python3)", async () => {
+    const r = await run("node -e 'console.log(1+1)' && python3 -c 'print(3)'", bwrap());
+    expect(r.output.text()).toBe("2\n3\n");
+    expect(r.exitCode).toBe(0);
+  });
+});

@@ -1,0 +1,107 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { performance } from "node:perf_hooks";
+import { TailBuffer } from "./tail-buffer.js";
+import { bwrapArgs, type BwrapSpec } from "./sandbox.js";
+
+export type SandboxSpec = { kind: "none" } | ({ kind: "bwrap"; bwrapPath?: string } & Omit<BwrapSpec, "cwd" | "env">);
+
+export interface RunCommandOptions {
+  /** A shell command line, run the way GitHub Actions runs `run:` (bash -eo pipefail). */
+  command: string;
+  cwd: string;
+  /** The complete environment: nothing else from the parent is passed. */
+  env: Record<string, string>;
+  timeoutMs: number;
+  /** Memory bound on the captured output (stdout and stderr interleaved); only the tail is kept. */
+  maxOutputBytes: number;
+  sandbox: SandboxSpec;
+  signal?: AbortSignal;
+  /** How long to wait for output pipes after the process exits (a daemonised grandchild may hold them). */
+  drainMs?: number;
+}
+
+export interface CommandRun {
+  exitCode: number | null;
+  /** The signal that ended the process, when one did. */
+  signal: string | null;
+  timedOut: boolean;
+  aborted: boolean;
+  durationMs: number;
+  output: TailBuffer;
+  /** Set when the command could not be started at all. */
+  spawnError?: string;
+}
+
+const SHELL = existsSync("/bin/bash") ? ["/bin/bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"] : ["/bin/sh", "-ec"];
+
+/**
+ * Runs one command in its own process group with a wall-clock limit. On timeout or abort the whole group
+ * is killed (SIGKILL to -pid), so `npm test` cannot leave a watcher or a server behind; under bwrap,
+ * --die-with-parent and the PID namespace take the rest down with it.
+ */
+export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
+  const output = new TailBuffer(opts.maxOutputBytes);
+  const started = performance.now();
+  const [file, args] =
+    opts.sandbox.kind === "bwrap"
+      ? [opts.sandbox.bwrapPath ?? "bwrap", [...bwrapArgs({ ...opts.sandbox, cwd: opts.cwd, env: opts.env }), "--", ...SHELL, opts.command]]
+      : [SHELL[0]!, [...SHELL.slice(1), opts.command]];
+
+  return new Promise<CommandRun>((resolve) => {
+    let timedOut = false;
+    let aborted = false;
+    let settled = false;
+    let exit: { code: number | null; signal: string | null } | undefined;
+    let drainTimer: NodeJS.Timeout | undefined;
+
+    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    const killGroup = () => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    };
+    const finish = (spawnError?: string) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(drainTimer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      resolve({
+        exitCode: exit?.code ?? null,
+        signal: exit?.signal ?? null,
+        timedOut,
+        aborted,
+        durationMs: Math.round(performance.now() - started),
+        output,
+        ...(spawnError ? { spawnError } : {}),
+      });
+    };
+    const onAbort = () => {
+      aborted = true;
+      killGroup();
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup();
+    }, opts.timeoutMs);
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener("abort", onAbort, { once: true });
+
+    child.stdout.on("data", (d: Buffer) => output.write(d));
+    child.stderr.on("data", (d: Buffer) => output.write(d));
+    child.on("error", (err) => finish(`could not start ${file}: ${err.message}`));
+    child.on("exit", (code, signal) => {
+      exit = { code, signal };
+      // The group may outlive its leader: clean it up, then give the pipes a moment to drain.
+      killGroup();
+      drainTimer = setTimeout(() => finish(), opts.drainMs ?? 2_000);
+    });
+    child.on("close", () => finish());
+  });
+}

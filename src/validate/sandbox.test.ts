@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppError } from "../core/errors.js";
+import { bwrapArgs, chooseSandbox, probeBwrap, toolchainDirs, type SandboxProbe } from "./sandbox.js";
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "t0-sandbox-"));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+const ok = async (): Promise<SandboxProbe> => ({ available: true });
+const no = async (): Promise<SandboxProbe> => ({ available: false, reason: "setting up uid map: Permission denied" });
+
+describe("probeBwrap", () => {
+  test("a missing binary is reported as not installed", async () => {
+    expect(await probeBwrap(join(dir, "absent"))).toEqual({ available: false, reason: expect.stringContaining("not installed") });
+  });
+
+  test("a bwrap that cannot create namespaces (restricted user namespaces) is unavailable, with its message", async () => {
+    const fake = join(dir, "bwrap-denied");
+    await writeFile(fake, "#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n");
+    await chmod(fake, 0o755);
+    const p = await probeBwrap(fake);
+    expect(p.available).toBe(false);
+    expect(p.reason).toContain("setting up uid map: Permission denied");
+  });
+
+  test("a bwrap that hangs is given up on", async () => {
+    const fake = join(dir, "bwrap-hangs");
+    await writeFile(fake, "#!/bin/sh\nexec sleep 30\n");
+    await chmod(fake, 0o755);
+    expect(await probeBwrap(fake, 200)).toEqual({ available: false, reason: expect.stringContaining("did not finish") });
+  });
+});
+
+describe("chooseSandbox", () => {
+  test("SANDBOX=off means no sandbox, whatever the repository says", async () => {
+    expect(await chooseSandbox("off", "bwrap", ok)).toMatchObject({ kind: "none", reason: expect.stringContaining("SANDBOX=off") });
+  });
+
+  test("auto uses bubblewrap when it works, and falls back to none with the reason when not", async () => {
+    expect((await chooseSandbox("auto", undefined, ok)).kind).toBe("bwrap");
+    expect(await chooseSandbox("auto", undefined, no)).toEqual({ kind: "none", reason: expect.stringContaining("uid map") });
+  });
+
+  test("a repository cannot turn the sandbox off; the note says so", async () => {
+    expect(await chooseSandbox("auto", "off", ok)).toEqual({ kind: "bwrap", reason: expect.stringContaining("ignored") });
+  });
+
+  test("bwrap required by either side fails the job when it does not work", async () => {
+    for (const [op, repo] of [["bwrap", undefined], ["auto", "bwrap"]] as const) {
+      const err = await chooseSandbox(op, repo, no).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AppError);
+      expect(err).toMatchObject({ code: "sandbox_unavailable", retryable: false });
+      expect((err as Error).message).toMatch(/SANDBOX=off/);
+    }
+  });
+});
+
+describe("bwrapArgs", () => {
+  test("binds the system read-only, the workspace writable after the /tmp tmpfs, and shares the network only when asked", () => {
+    const args = bwrapArgs({ workspace: "/tmp/ws", cwd: "/tmp/ws", writable: ["/tmp/home"], network: false, env: { PATH: "/usr/bin" } });
+    const s = args.join(" ");
+    expect(s).toContain("--unshare-all");
+    expect(s).not.toContain("--share-net");
+    expect(s).toContain("--die-with-parent");
+    expect(s).toMatch(/--ro-bind \/usr \/usr/);
+    expect(args.indexOf("/tmp/ws")).toBeGreaterThan(args.indexOf("--tmpfs"));
+    expect(s).toMatch(/--bind \/tmp\/home \/tmp\/home .*--bind \/tmp\/ws \/tmp\/ws/);
+    expect(args.slice(-2)).toEqual(["--chdir", "/tmp/ws"]);
+    expect(bwrapArgs({ workspace: "/w", cwd: "/w", writable: [], network: true, env: {} })).toContain("--share-net");
+  });
+
+  test("toolchains in the home are bound as whole roots; other home dirs only as named", async () => {
+    const home = await mkdtemp(join(dir, "home-"));
+    const { mkdir } = await import("node:fs/promises");
+    await mkdir(join(home, ".pyenv", "shims"), { recursive: true });
+    await mkdir(join(home, "scripts", "bin"), { recursive: true });
+    const dirs = toolchainDirs({ PATH: `${home}/.pyenv/shims:${home}/scripts/bin:/usr/bin:relative/bin:${home}/.missing/bin` }, home);
+    expect(dirs).toEqual([join(home, ".pyenv"), join(home, "scripts", "bin")].sort());
+  });
+});

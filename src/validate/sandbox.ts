@@ -1,0 +1,169 @@
+import { spawn } from "node:child_process";
+import { lstatSync, readlinkSync, statSync } from "node:fs";
+import { isAbsolute, join, relative, sep } from "node:path";
+import { permanent } from "../core/errors.js";
+
+export type SandboxMode = "auto" | "bwrap" | "off";
+export type SandboxKind = "bwrap" | "none";
+
+export interface SandboxProbe {
+  available: boolean;
+  /** Why it is not available (bwrap's own message when it ran), for the job record. */
+  reason?: string;
+}
+
+/**
+ * Whether bubblewrap works here, found by running it with the namespaces validation uses: a host may
+ * have the binary and still forbid unprivileged user namespaces (Ubuntu's AppArmor rule, containers).
+ */
+export function probeBwrap(bwrapPath = "bwrap", timeoutMs = 5_000): Promise<SandboxProbe> {
+  return new Promise((resolve) => {
+    let stderr = "";
+    let done = false;
+    const finish = (p: SandboxProbe) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(p);
+    };
+    const child = spawn(bwrapPath, ["--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"], {
+      stdio: ["ignore", "ignore", "pipe"],
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      finish({ available: false, reason: `bwrap did not finish within ${timeoutMs} ms` });
+    }, timeoutMs);
+    child.stderr.on("data", (d: Buffer) => {
+      if (stderr.length < 2_000) stderr += d.toString("utf8");
+    });
+    child.on("error", (err: NodeJS.ErrnoException) =>
+      finish({ available: false, reason: err.code === "ENOENT" ? "bwrap is not installed (apt-get install bubblewrap)" : `bwrap failed to start: ${err.message}` }),
+    );
+    child.on("close", (code) =>
+      finish(code === 0 ? { available: true } : { available: false, reason: `bwrap cannot create a sandbox here (exit ${code}): ${stderr.trim() || "no message"}` }),
+    );
+  });
+}
+
+export interface SandboxChoice {
+  kind: SandboxKind;
+  /** How the choice was made, in words, for the job record. */
+  reason: string;
+}
+
+/**
+ * The stricter of the operator's `SANDBOX` and the repository's `sandbox:` wins: the operator can declare
+ * a trusted host (`off`), either side can require bubblewrap (`bwrap`), and a repository cannot switch the
+ * sandbox off on someone else's machine. Requiring bwrap where it does not work fails the job.
+ */
+export async function chooseSandbox(
+  operator: SandboxMode,
+  repo: SandboxMode | undefined,
+  probe: () => Promise<SandboxProbe>,
+): Promise<SandboxChoice> {
+  if (operator === "off") return { kind: "none", reason: "SANDBOX=off (the operator trusts this host)" };
+  const required = operator === "bwrap" || repo === "bwrap";
+  const p = await probe();
+  if (p.available) {
+    const note = repo === "off" ? "; sandbox: off in .github/ci-bot.yml ignored (only the operator can turn it off)" : "";
+    return { kind: "bwrap", reason: `bubblewrap available${note}` };
+  }
+  if (required) {
+    const who = operator === "bwrap" ? "SANDBOX=bwrap" : "sandbox: bwrap in .github/ci-bot.yml";
+    throw permanent(
+      "sandbox_unavailable",
+      `${who} requires a bubblewrap sandbox, but ${p.reason ?? "it does not work on this host"}. Install bubblewrap and allow unprivileged user namespaces, or set SANDBOX=off on a trusted host.`,
+      { reason: p.reason },
+    );
+  }
+  return { kind: "none", reason: `ran unsandboxed: ${p.reason ?? "bubblewrap unavailable"}` };
+}
+
+export interface BwrapSpec {
+  /** The checkout, the only writable place besides the temp home/tmp. */
+  workspace: string;
+  /** Working directory inside the workspace. */
+  cwd: string;
+  /** Host temp dirs bound writable (HOME and TMPDIR of the command). */
+  writable: string[];
+  network: boolean;
+  /** The command's environment (PATH and toolchain roots decide which extra dirs are bound read-only). */
+  env: Record<string, string>;
+  /** The parent's HOME, to recognise toolchains installed there (~/.pyenv, ~/.cargo, ...). */
+  parentHome?: string;
+  /** Paths to keep out of sight even if they live under a bound directory (the app's key, its data). */
+  hide?: string[];
+}
+
+const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix"];
+/** Secrets the system dirs hold that a test has no business reading (the sandbox may run as root). */
+const ALWAYS_HIDDEN = ["/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/sudoers.d", "/etc/ssh", "/etc/ssl/private"];
+/** Toolchain managers installed in a home directory: their whole root is bound, read-only. */
+const HOME_TOOL_DIRS = new Set([".pyenv", ".cargo", ".rustup", ".nvm", ".volta", ".sdkman", ".asdf", ".rbenv", ".jdks", ".bun", ".deno", "go", ".go", ".local"]);
+const TOOLCHAIN_VARS = ["PYENV_ROOT", "CARGO_HOME", "RUSTUP_HOME", "GOROOT", "GOPATH", "GOMODCACHE", "JAVA_HOME", "MAVEN_HOME", "M2_HOME", "GRADLE_HOME", "NVM_DIR", "VOLTA_HOME"];
+
+const isUnder = (p: string, dir: string) => {
+  const r = relative(dir, p);
+  return r === "" || (!r.startsWith("..") && !isAbsolute(r));
+};
+const exists = (p: string) => {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Read-only binds for toolchains outside the system dirs, found from PATH and the toolchain variables. */
+export function toolchainDirs(env: Record<string, string>, parentHome?: string): string[] {
+  const out = new Set<string>();
+  const candidates = [...(env.PATH ?? "").split(":"), ...TOOLCHAIN_VARS.map((v) => env[v]).filter((v): v is string => !!v)];
+  for (const dir of candidates) {
+    if (!dir || !isAbsolute(dir) || SYSTEM_DIRS.some((s) => isUnder(dir, s))) continue;
+    let bind = dir;
+    if (parentHome && isAbsolute(parentHome) && isUnder(dir, parentHome) && dir !== parentHome) {
+      const first = relative(parentHome, dir).split(sep)[0]!;
+      // A whole known toolchain root; any other place in the home only as the exact directory named.
+      if (HOME_TOOL_DIRS.has(first) && first !== ".local") bind = join(parentHome, first);
+    }
+    if (bind === "/" || bind === parentHome) continue;
+    if (exists(bind)) out.add(bind);
+  }
+  return [...out].sort();
+}
+
+/** The bwrap arguments (up to and excluding the command) for one validation command. */
+export function bwrapArgs(spec: BwrapSpec): string[] {
+  const a = ["--unshare-all", ...(spec.network ? ["--share-net"] : []), "--die-with-parent", "--new-session"];
+  for (const dir of SYSTEM_DIRS) {
+    let st;
+    try {
+      st = lstatSync(dir);
+    } catch {
+      continue;
+    }
+    if (st.isSymbolicLink()) a.push("--symlink", readlinkSync(dir), dir);
+    else a.push("--ro-bind", dir, dir);
+  }
+  for (const dir of toolchainDirs(spec.env, spec.parentHome)) a.push("--ro-bind", dir, dir);
+  a.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
+  for (const dir of spec.writable) a.push("--bind", dir, dir);
+  a.push("--bind", spec.workspace, spec.workspace);
+  const bound = [...SYSTEM_DIRS, ...toolchainDirs(spec.env, spec.parentHome)];
+  for (const p of [...ALWAYS_HIDDEN, ...(spec.hide ?? [])]) {
+    if (!isAbsolute(p) || !bound.some((d) => isUnder(p, d))) continue; // not visible anyway
+    if (isUnder(spec.workspace, p)) continue; // never hide the workspace itself
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) a.push("--tmpfs", p);
+    else if (st.isFile()) a.push("--ro-bind", "/dev/null", p);
+  }
+  a.push("--chdir", spec.cwd);
+  return a;
+}
