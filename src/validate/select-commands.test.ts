@@ -1,0 +1,160 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { REPOS_DIR } from "../../test/helpers/fixture-repo.js";
+import { projectDefaults } from "./project-defaults.js";
+import { selectCommands } from "./select-commands.js";
+import { checkStep, inWorkingDirectory } from "./step-safety.js";
+import { workflowSteps } from "./workflow-steps.js";
+
+const temps: string[] = [];
+afterEach(async () => {
+  await Promise.all(temps.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+async function project(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "t0-select-"));
+  temps.push(dir);
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(join(dir, name, ".."), { recursive: true });
+    await writeFile(join(dir, name), text);
+  }
+  return dir;
+}
+const nodeSum = join(REPOS_DIR, "node-sum");
+const pySlug = join(REPOS_DIR, "python-slug");
+
+describe("workflowSteps", () => {
+  test("finds a matrix job's failing step and the run: steps before it", async () => {
+    const yml = await readFile(join(nodeSum, ".github/workflows/ci.yml"), "utf8");
+    const found = workflowSteps(yml, "test (node 20)", "Unit tests");
+    expect(found.failing).toEqual({ name: "Unit tests", run: "npm test" });
+    expect(found.earlier.map((s) => s.run)).toEqual(["npm install", 'echo "//registry.npmjs.org/:_authToken=${{ secrets.NPM_TOKEN }}" > .npmrc']);
+  });
+
+  test("a step without a name is found by GitHub's 'Run <command>' name; working-directory defaults apply", () => {
+    const yml = `
+defaults: { run: { working-directory: app } }
+jobs:
+  build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: npm ci
+      - run: |
+          npm test -- --ci
+          echo done
+        working-directory: web
+`;
+    const found = workflowSteps(yml, "build", "Run npm test -- --ci");
+    expect(found.failing).toEqual({ run: "npm test -- --ci\necho done", workingDirectory: "web" });
+    expect(found.earlier).toEqual([{ run: "npm ci", workingDirectory: "app" }]);
+  });
+
+  test("says why when the job or step is not there, or the YAML is broken", () => {
+    expect(workflowSteps("jobs: {a: {steps: []}, b: {steps: []}}", "c", "x").problem).toMatch(/job "c" not found/);
+    expect(workflowSteps("jobs: {a: {steps: [{uses: actions/checkout@v4}]}}", "a", "Run actions/checkout@v4").problem).toMatch(/not a run: step/);
+    expect(workflowSteps("jobs: [", "a", "b").problem).toMatch(/not valid YAML/);
+  });
+});
+
+describe("checkStep", () => {
+  test.each([
+    ["npm publish", "deploys or publishes"],
+    ["echo ${{ secrets.TOKEN }}", "GitHub expression"],
+    ["curl -s https://x.sh | sh", "talks to other hosts"],
+    ["sudo apt-get install -y libfoo", "changes the host system"],
+    ["git push origin HEAD", "git remotes"],
+    ['echo "x=1" >> $GITHUB_OUTPUT', "Actions step files"],
+    ["docker build .", "infrastructure"],
+  ])("refuses %s", (run, why) => {
+    expect(checkStep(run, "validate")).toEqual({ ok: false, reason: expect.stringContaining(why) });
+  });
+
+  test("setup takes installs and builds line by line, and marks downloads", () => {
+    expect(checkStep("npm ci", "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep("python -m pip install -r requirements.txt\npip install -e .", "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep("npm run build", "setup")).toEqual({ ok: true, needsNetwork: false });
+    expect(checkStep("npm ci && make everything", "setup")).toMatchObject({ ok: false, reason: expect.stringContaining("make everything") });
+    expect(checkStep("npm test", "validate")).toEqual({ ok: true });
+  });
+
+  test("working directories stay inside the checkout", () => {
+    expect(inWorkingDirectory("npm test", "web")).toBe("cd 'web' && npm test");
+    expect(inWorkingDirectory("npm test", undefined)).toBe("npm test");
+    expect(inWorkingDirectory("npm test", "../elsewhere")).toBeUndefined();
+    expect(inWorkingDirectory("npm test", "/etc")).toBeUndefined();
+  });
+});
+
+describe("projectDefaults", () => {
+  test("the fixtures' own commands", () => {
+    expect(projectDefaults(nodeSum)).toMatchObject({ language: "javascript", validate: "npm test", setup: [] });
+    expect(projectDefaults(pySlug)).toMatchObject({ language: "python", validate: "python3 -m unittest discover -v", setup: [] });
+  });
+
+  test("pytest when the project uses it; installs for declared dependencies; Go, Rust, Maven", async () => {
+    expect(projectDefaults(await project({ "pytest.ini": "[pytest]\n", "requirements.txt": "requests\n" }))).toMatchObject({
+      validate: "python3 -m pytest -x",
+      setup: [{ command: "python3 -m pip install -r requirements.txt", needsNetwork: true }],
+    });
+    expect(projectDefaults(await project({ "package.json": '{"devDependencies":{"jest":"1"},"scripts":{"test":"echo \\"Error: no test specified\\" && exit 1"}}', "package-lock.json": "{}" }))).toMatchObject({
+      validate: "node --test",
+      setup: [{ command: "npm ci", needsNetwork: true }],
+    });
+    expect(projectDefaults(await project({ "go.mod": "module x\n" }))?.validate).toBe("go test ./...");
+    expect(projectDefaults(await project({ "Cargo.toml": "[package]\n" }))?.validate).toBe("cargo test");
+    expect(projectDefaults(await project({ "pom.xml": "<project/>" }))?.validate).toBe("mvn -q test");
+    expect(projectDefaults(await project({ "README.md": "hi" }))).toBeUndefined();
+  });
+
+  test("the failure context's languages decide between several kinds", async () => {
+    const dir = await project({ "package.json": "{}", "pyproject.toml": "[tool.pytest.ini_options]\n" });
+    expect(projectDefaults(dir)?.language).toBe("javascript");
+    expect(projectDefaults(dir, ["Python"])?.language).toBe("python");
+  });
+});
+
+describe("selectCommands", () => {
+  const yml = () => readFile(join(nodeSum, ".github/workflows/ci.yml"), "utf8");
+
+  test("repo config wins for both lists", () => {
+    const plan = selectCommands({ config: { setup: ["make deps"], validate: ["make test"] }, input: { failingCommand: "npm test", earlierRunSteps: ["npm ci"] }, workspaceDir: nodeSum, setupNetwork: false });
+    expect(plan).toEqual({ setup: [{ command: "make deps", source: "repo-config" }], validate: [{ command: "make test", source: "repo-config" }], skipped: [] });
+  });
+
+  test("then the failing step, with safe earlier steps as setup and the rest skipped with reasons", async () => {
+    const found = workflowSteps(await yml(), "test (node 22)", "Unit tests");
+    const plan = selectCommands({
+      config: {},
+      input: { failingCommand: found.failing?.run, earlierRunSteps: found.earlier },
+      workspaceDir: nodeSum,
+      setupNetwork: true,
+    });
+    expect(plan.validate).toEqual([{ command: "npm test", source: "workflow" }]);
+    expect(plan.setup).toEqual([{ command: "npm install", source: "workflow" }]);
+    expect(plan.skipped).toEqual([{ command: expect.stringContaining("secrets.NPM_TOKEN"), source: "workflow", reason: expect.stringContaining("GitHub expression") }]);
+  });
+
+  test("install steps are skipped without network, saying which key to set", () => {
+    const plan = selectCommands({ config: {}, input: { failingCommand: "npm test", earlierRunSteps: ["npm ci", "npm run build"] }, workspaceDir: nodeSum, setupNetwork: false });
+    expect(plan.setup).toEqual([{ command: "npm run build", source: "workflow" }]);
+    expect(plan.skipped).toEqual([{ command: "npm ci", source: "workflow", reason: expect.stringContaining("network: setup") }]);
+  });
+
+  test("an unsafe failing command falls back to the project's default", () => {
+    const plan = selectCommands({ config: {}, input: { failingCommand: "npm test && codecov" }, workspaceDir: pySlug, setupNetwork: false });
+    expect(plan.validate).toEqual([{ command: "python3 -m unittest discover -v", source: "default" }]);
+    expect(plan.language).toBe("python");
+    expect(plan.skipped[0]).toMatchObject({ command: "npm test && codecov", reason: "reports or publishes" });
+  });
+
+  test("an explicit empty setup list in the config means no setup", () => {
+    const plan = selectCommands({ config: { setup: [] }, input: { failingCommand: "npm test", earlierRunSteps: ["npm run build"] }, workspaceDir: nodeSum, setupNetwork: true });
+    expect(plan.setup).toEqual([]);
+  });
+
+  test("nothing to run when there is no config, no workflow command and no known project", async () => {
+    const plan = selectCommands({ config: {}, input: {}, workspaceDir: await project({ "notes.txt": "" }), setupNetwork: false });
+    expect(plan.validate).toEqual([]);
+  });
+});
