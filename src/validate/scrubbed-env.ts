@@ -43,6 +43,9 @@ export function scrubbedEnv(parent: NodeJS.ProcessEnv, opts: ScrubbedEnvOptions)
   env.NO_COLOR = "1";
   env.FORCE_COLOR = "0";
   env.LANG ??= "C.UTF-8";
+  // The before-run must not leave bytecode behind: a same-size edit within the same second (a one-char
+  // fix) would otherwise be masked by the stale .pyc, whose check is mtime + size.
+  env.PYTHONDONTWRITEBYTECODE = "1";
   // Keeps npm from phoning home about updates and from writing to the (temp) home's logs on every run.
   env.npm_config_update_notifier = "false";
   env.npm_config_fund = "false";

@@ -1,0 +1,151 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
+import { probeBwrap } from "./sandbox.js";
+import type { CommandPlan } from "./select-commands.js";
+import { validateWorkspace, type ValidationSettings } from "./validate-workspace.js";
+
+const probe = await probeBwrap();
+const kinds = probe.available ? (["none", "bwrap"] as const) : (["none"] as const);
+
+const repos: FixtureRepo[] = [];
+afterEach(async () => {
+  await Promise.all(repos.splice(0).map((r) => r.cleanup()));
+});
+async function repo(name: string) {
+  const r = await fixtureRepo(name);
+  repos.push(r);
+  return r;
+}
+
+/** Edits a file the way a patch would (the patch applier itself is tested in src/patch). */
+const edit = (dir: string, file: string, from: string, to: string) => async () => {
+  const path = join(dir, file);
+  const text = await readFile(path, "utf8");
+  if (!text.includes(from)) throw new Error(`fixture changed: ${from} not in ${file}`);
+  await writeFile(path, text.replace(from, to));
+  return { files: [file] };
+};
+
+const settings = (kind: "none" | "bwrap", extra: Partial<ValidationSettings> = {}): ValidationSettings => ({
+  sandbox: { kind, reason: "test" },
+  network: false,
+  setupTimeoutMs: 30_000,
+  validateTimeoutMs: 30_000,
+  maxOutputBytes: 256 * 1024,
+  reproduceFirst: true,
+  ...extra,
+});
+const plan = (validate: string, setup: string[] = []): CommandPlan => ({
+  setup: setup.map((command) => ({ command, source: "repo-config" })),
+  validate: [{ command: validate, source: "default" }],
+  skipped: [],
+});
+
+describe.each(kinds)("validateWorkspace (sandbox: %s)", (kind) => {
+  test("node: red before, green after the right patch", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("npm test"), settings: settings(kind), apply: edit(r.dir, "src/math.js", "return a - b;", "return a + b;") });
+    expect(report.verdict).toBe("passed");
+    expect(report.evidence).toEqual({ before: "red", after: "green", reproduced: true });
+    expect(report.sandbox).toBe(kind);
+    expect(report.network).toBe(kind === "none" ? "unrestricted" : "none");
+    expect(report.runs.map((x) => [x.phase, x.exitCode])).toEqual([["reproduce", 1], ["validate", 0]]);
+    expect(report.runs[0]!.outputTail).toMatch(/sum adds/);
+    expect(report.runs[0]!.outputTail).toMatch(/fail 1/);
+  });
+
+  test("node: still red after a wrong patch", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("npm test"), settings: settings(kind), apply: edit(r.dir, "src/math.js", "return a - b;", "return b - a;") });
+    expect(report.verdict).toBe("failed");
+    expect(report.evidence).toMatchObject({ before: "red", after: "red" });
+  });
+
+  test("python (stdlib unittest): red → green, and red → red for a wrong patch", async () => {
+    const good = await repo("python-slug");
+    const passed = await validateWorkspace({ workspaceDir: good.dir, plan: plan("python3 -m unittest discover -v"), settings: settings(kind), apply: edit(good.dir, "slug.py", '"_".join', '"-".join') });
+    expect(passed).toMatchObject({ verdict: "passed", evidence: { before: "red", after: "green" } });
+    expect(passed.runs[0]!.outputTail).toMatch(/FAILED \(failures=1\)/);
+    const bad = await repo("python-slug");
+    const failed = await validateWorkspace({ workspaceDir: bad.dir, plan: plan("python3 -m unittest discover -v"), settings: settings(kind), apply: edit(bad.dir, "slug.py", "title.strip().lower().split()", 'title.lower().split(" ")') });
+    expect(failed).toMatchObject({ verdict: "failed", evidence: { before: "red", after: "red" } });
+  });
+});
+
+describe("validateWorkspace flow", () => {
+  test("a failing setup stops before the patch and says setup_failed", async () => {
+    const r = await repo("node-sum");
+    let applied = false;
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("npm test", ["echo installing; exit 3"]),
+      settings: settings("none"),
+      apply: async () => ((applied = true), { files: [] }),
+    });
+    expect(report.verdict).toBe("setup_failed");
+    expect(applied).toBe(false);
+    expect(report.runs).toEqual([expect.objectContaining({ phase: "setup", exitCode: 3, outputTail: "installing\n", source: "repo-config" })]);
+  });
+
+  test("reproduce-first off: only the patched run; a green before-run is recorded as not reproduced", async () => {
+    const r = await repo("node-sum");
+    const off = await validateWorkspace({ workspaceDir: r.dir, plan: plan("npm test"), settings: settings("none", { reproduceFirst: false }), apply: edit(r.dir, "src/math.js", "a - b", "a + b") });
+    expect(off.runs.map((x) => x.phase)).toEqual(["validate"]);
+    expect(off.evidence).toEqual({ before: null, after: "green", reproduced: null, note: "reproduce-first is off" });
+
+    const r2 = await repo("node-sum");
+    const flaky = await validateWorkspace({ workspaceDir: r2.dir, plan: plan("true"), settings: settings("none"), apply: async () => ({ files: [] }) });
+    expect(flaky.evidence).toMatchObject({ before: "green", after: "green", reproduced: false, note: expect.stringContaining("did not reproduce") });
+  });
+
+  test("reproduce-first is skipped when the budget cannot hold two validation runs", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("true"), settings: settings("none", { budgetMs: 1_000, validateTimeoutMs: 600 }), apply: async () => ({ files: [] }) });
+    expect(report.runs.map((x) => x.phase)).toEqual(["validate"]);
+    expect(report.evidence.note).toMatch(/reproduce-first skipped/);
+  });
+
+  test("setup runs again when the patch touches a manifest", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("true", ["echo setup >> setup.log"]),
+      settings: settings("none", { reproduceFirst: false }),
+      apply: async () => ({ files: ["package.json"] }),
+    });
+    expect(report.runs.map((x) => x.phase)).toEqual(["setup", "setup", "validate"]);
+    expect(await readFile(join(r.dir, "setup.log"), "utf8")).toBe("setup\nsetup\n");
+  });
+
+  test("a hanging validation is killed at its timeout and counts as red", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("sleep 30"), settings: settings("none", { reproduceFirst: false, validateTimeoutMs: 300 }), apply: async () => ({ files: [] }) });
+    expect(report.verdict).toBe("failed");
+    expect(report.runs[0]).toMatchObject({ timedOut: true, exitCode: null, signal: "SIGKILL", outputTail: expect.stringContaining("[killed after 300 ms]") });
+  });
+
+  test("output tails are redacted and cut, with the full byte count kept", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("head -c 50000 /dev/zero | tr '\\0' 'y'; echo; echo token ghp_abcdefghijklmnopqrstuvwxyz0123456789AB"),
+      settings: settings("none", { reproduceFirst: false, tailBytes: 1024 }),
+      apply: async () => ({ files: [] }),
+    });
+    const run = report.runs[0]!;
+    expect(run.outputBytes).toBeGreaterThan(50_000);
+    expect(run.truncated).toBe(true);
+    expect(run.outputTail.length).toBeLessThanOrEqual(1024);
+    expect(run.outputTail).toContain("[REDACTED]");
+    expect(run.outputTail).not.toContain("ghp_abc");
+    expect(run.command).not.toContain("ghp_abc");
+  });
+
+  test("a throwing apply (a policy refusal) propagates, after the before-run", async () => {
+    const r = await repo("node-sum");
+    const err = await validateWorkspace({ workspaceDir: r.dir, plan: plan("true"), settings: settings("none"), apply: async () => { throw new Error("refused"); } }).catch((e: Error) => e);
+    expect((err as Error).message).toBe("refused");
+  });
+});

@@ -1,0 +1,161 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { redact } from "../core/redact.js";
+import { runCommand, type SandboxSpec } from "./run-command.js";
+import type { SandboxKind } from "./sandbox.js";
+import { scrubbedEnv } from "./scrubbed-env.js";
+import type { CommandPlan, CommandSource, PlannedCommand } from "./select-commands.js";
+
+export type Phase = "setup" | "reproduce" | "validate";
+
+/** One command's outcome, as stored on the job (output redacted and cut to its tail). */
+export interface CommandResult {
+  phase: Phase;
+  command: string;
+  source: CommandSource;
+  exitCode: number | null;
+  signal?: string;
+  timedOut: boolean;
+  durationMs: number;
+  outputBytes: number;
+  truncated: boolean;
+  outputTail: string;
+  spawnError?: string;
+}
+
+export type Verdict = "passed" | "failed" | "setup_failed";
+export type NetworkPolicy = boolean | "setup";
+
+export interface ValidationReport {
+  verdict: Verdict;
+  sandbox: SandboxKind;
+  sandboxReason: string;
+  /** What network the commands had: none, for setup only, for all, or unrestricted (no sandbox). */
+  network: "none" | "setup" | "all" | "unrestricted";
+  commands: CommandPlan;
+  /**
+   * Red → green evidence: `before` is the validation on the unpatched tree (null when not run),
+   * `after` with the patch applied (null when the patch was never reached).
+   */
+  evidence: { before: "red" | "green" | null; after: "red" | "green" | null; reproduced: boolean | null; note?: string };
+  runs: CommandResult[];
+  durationMs: number;
+}
+
+export interface ValidationSettings {
+  sandbox: { kind: SandboxKind; reason: string; bwrapPath?: string };
+  network: NetworkPolicy;
+  setupTimeoutMs: number;
+  validateTimeoutMs: number;
+  /** Memory cap on each command's captured output. */
+  maxOutputBytes: number;
+  /** How much of the output tail is stored per command (after redaction). */
+  tailBytes?: number;
+  /** Run the validation on the unpatched tree first. */
+  reproduceFirst: boolean;
+  /** Wall-clock budget for the whole validation; reproduce-first is skipped when it would not fit. */
+  budgetMs?: number;
+  /** The parent environment to pick allow-listed variables from. */
+  parentEnv?: NodeJS.ProcessEnv;
+  /** Host paths kept out of the sandbox even under bound directories (the app's key file, its data dir). */
+  hide?: string[];
+  signal?: AbortSignal;
+}
+
+/** Manifests whose change means dependencies must be installed again after the patch. */
+const MANIFEST = /(^|\/)(package(-lock)?\.json|pnpm-lock\.yaml|yarn\.lock|requirements[^/]*\.txt|pyproject\.toml|setup\.(py|cfg)|Pipfile(\.lock)?|poetry\.lock|go\.(mod|sum)|Cargo\.(toml|lock)|pom\.xml|build\.gradle(\.kts)?|Gemfile(\.lock)?|composer\.(json|lock))$/;
+
+/**
+ * Runs setup, then (budget allowing) the validation on the unpatched tree, then `apply`, then the
+ * validation again. `apply` is where the patch lands; it throws to stop (e.g. a policy refusal).
+ */
+export async function validateWorkspace(opts: {
+  workspaceDir: string;
+  plan: CommandPlan;
+  settings: ValidationSettings;
+  apply: () => Promise<{ files: string[] }>;
+}): Promise<ValidationReport> {
+  const { workspaceDir, plan, settings: s } = opts;
+  const started = performance.now();
+  const runs: CommandResult[] = [];
+  const report: ValidationReport = {
+    verdict: "failed",
+    sandbox: s.sandbox.kind,
+    sandboxReason: s.sandbox.reason,
+    network: s.sandbox.kind === "none" ? "unrestricted" : s.network === true ? "all" : s.network === "setup" ? "setup" : "none",
+    commands: plan,
+    evidence: { before: null, after: null, reproduced: null },
+    runs,
+    durationMs: 0,
+  };
+  const root = await mkdtemp(join(tmpdir(), "t0-validate-"));
+  try {
+    const home = join(root, "home");
+    const tmp = join(root, "tmp");
+    await Promise.all([mkdir(home), mkdir(tmp)]);
+    const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
+    const parentHome = (s.parentEnv ?? process.env).HOME;
+    const run = async (phase: Phase, cmds: PlannedCommand[], timeoutMs: number, network: boolean): Promise<boolean> => {
+      for (const c of cmds) {
+        const sandbox: SandboxSpec =
+          s.sandbox.kind === "bwrap"
+            ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide }
+            : { kind: "none" };
+        const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, signal: s.signal });
+        const tail = r.output.text(s.tailBytes ?? 8 * 1024);
+        runs.push({
+          phase,
+          command: redact(c.command),
+          source: c.source,
+          exitCode: r.exitCode,
+          ...(r.signal ? { signal: r.signal } : {}),
+          timedOut: r.timedOut,
+          durationMs: r.durationMs,
+          outputBytes: r.output.totalBytes,
+          truncated: r.output.totalBytes > Buffer.byteLength(tail),
+          outputTail: redact(r.timedOut ? `${tail}\n[killed after ${timeoutMs} ms]` : tail),
+          ...(r.spawnError ? { spawnError: r.spawnError } : {}),
+        });
+        if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");
+        if (r.exitCode !== 0) return false;
+      }
+      return true;
+    };
+    const setupNet = s.network === true || s.network === "setup";
+    const validateNet = s.network === true;
+
+    if (!(await run("setup", plan.setup, s.setupTimeoutMs, setupNet))) {
+      report.verdict = "setup_failed";
+      return report;
+    }
+    const elapsed = performance.now() - started;
+    const validateCost = s.validateTimeoutMs * Math.max(1, plan.validate.length);
+    if (!s.reproduceFirst) report.evidence.note = "reproduce-first is off";
+    else if (s.budgetMs !== undefined && elapsed + 2 * validateCost > s.budgetMs) {
+      report.evidence.note = `reproduce-first skipped: ${Math.round(elapsed)} ms used of a ${s.budgetMs} ms budget`;
+    } else {
+      const green = await run("reproduce", plan.validate, s.validateTimeoutMs, validateNet);
+      report.evidence.before = green ? "green" : "red";
+      report.evidence.reproduced = !green;
+      if (green) report.evidence.note = "the failure did not reproduce here before the patch (flaky, or it depends on the CI environment)";
+    }
+
+    const applied = await opts.apply();
+    if (applied.files.some((f) => MANIFEST.test(f)) && plan.setup.length) {
+      if (!(await run("setup", plan.setup, s.setupTimeoutMs, setupNet))) {
+        report.evidence.after = "red";
+        report.verdict = "failed";
+        return report;
+      }
+    }
+    const green = await run("validate", plan.validate, s.validateTimeoutMs, validateNet);
+    report.evidence.after = green ? "green" : "red";
+    report.verdict = green ? "passed" : "failed";
+    return report;
+  } finally {
+    report.durationMs = Math.round(performance.now() - started);
+    await rm(root, { recursive: true, force: true }).catch(() => undefined);
+  }
+}
