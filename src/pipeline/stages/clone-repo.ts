@@ -1,3 +1,30 @@
-import { notImplementedStage } from "../not-implemented.js";
+import { cloneUrl, githubUrls } from "../../adapters/github/github-urls.js";
+import { permanent } from "../../core/errors.js";
+import type { Job } from "../../core/job.js";
+import type { Stage } from "../stage.js";
 
-export const cloneRepoStage = notImplementedStage("clone-repo", "cloning", false);
+/** What the branch to clone is: the run's head branch, or for a fork PR run (no branch) the PR's head ref. */
+export function cloneRef(job: Job): string {
+  if (job.run.headBranch) return job.run.headBranch;
+  const pr = job.run.pullRequests[0];
+  if (pr !== undefined) return `refs/pull/${pr}/head`;
+  throw permanent("no_ref", `Run ${job.run.id} has neither a head branch nor a pull request; there is no ref to clone.`);
+}
+
+/** Shallow clone of the failing commit into the job's own workspace (removed by the runner at the end). */
+export const cloneRepoStage: Stage = {
+  name: "clone-repo",
+  state: "cloning",
+  sideEffects: false,
+  async run(job, deps, ctx) {
+    const gh = await deps.github.forInstallation(job.installationId);
+    const token = await gh.installationToken();
+    const url = cloneUrl(githubUrls(deps.config).gitBaseUrl, job.repo);
+    const ref = cloneRef(job);
+    const started = deps.clock.now();
+    const ws = await deps.workspace.clone({ jobId: job.id, url, ref, sha: job.run.headSha, token, signal: ctx.signal });
+    const ms = deps.clock.now() - started;
+    ctx.log.info({ dir: ws.dir, ref, sha: job.run.headSha, ms }, "repository cloned");
+    return { result: { dir: ws.dir, url, ref, sha: job.run.headSha, ms } };
+  },
+};

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import git from "isomorphic-git";
+import { createRepo, git as gitCli, startGitServer, type GitServer } from "../../../test/fakes/git-server.js";
+import { createFsWorkspace, type FsWorkspaceOptions } from "./fs-workspace.js";
+
+const TOKEN = "ghs_" + "W0rkspaceT0ken0123456789abcdefABCDEF";
+let base: string;
+let server: GitServer;
+let shas: string[];
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), "t0-ws-test-"));
+  const repos = join(base, "repos");
+  shas = await createRepo(repos, "octo/app", [
+    { "README.md": "# app\n", "src/index.js": "console.log(1)\n" },
+    { "src/index.js": "console.log(2)\n", "test/index.test.js": "test('x', () => {})\n" },
+    { "src/index.js": "console.log(3)\n" },
+  ]);
+  const many: Record<string, string> = {};
+  for (let i = 0; i < 30; i++) many[`f/${i}.txt`] = `file ${i}\n`;
+  await createRepo(repos, "octo/many", [many]);
+  await createRepo(repos, "octo/big", [{ "blob.bin": randomBytes(400 * 1024) }]);
+  server = await startGitServer({ root: repos, token: TOKEN });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(base, { recursive: true, force: true });
+});
+
+function workspace(over: Partial<FsWorkspaceOptions> = {}) {
+  return createFsWorkspace({
+    root: join(base, "ws-" + Math.random().toString(36).slice(2)),
+    maxBytes: 50 * 1024 * 1024, maxFiles: 10_000, maxConcurrent: 2, minFreeBytes: 0, cloneTimeoutMs: 20_000, keep: false,
+    ...over,
+  });
+}
+
+async function allFilesContain(dir: string, needle: string): Promise<string[]> {
+  const hits: string[] = [];
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    if ((await readFile(p)).includes(needle)) hits.push(p);
+  }
+  return hits;
+}
+
+describe("fs workspace (isomorphic-git over smart HTTP)", () => {
+  test("clones the failing commit with the token, which never lands on disk", async () => {
+    const ws = workspace();
+    const w = await ws.clone({ jobId: "job-1", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: TOKEN });
+    expect(await readFile(join(w.dir, "src/index.js"), "utf8")).toBe("console.log(3)\n");
+    expect(await git.resolveRef({ fs, dir: w.dir, ref: "HEAD" })).toBe(shas[2]);
+    expect(await git.resolveRef({ fs, dir: w.dir, ref: "refs/remotes/origin/HEAD", depth: 2 })).toBe("refs/remotes/origin/main");
+    expect(await allFilesContain(w.dir, TOKEN)).toEqual([]);
+    expect(await allFilesContain(w.dir, Buffer.from(`x-access-token:${TOKEN}`).toString("base64"))).toEqual([]);
+    expect(await readFile(join(w.dir, ".git/config"), "utf8")).toContain(`url = ${server.url}/octo/app.git`);
+    // Credentials go up front: no 401 round trip.
+    expect(server.authHeaders.at(-1)).toMatch(/^Basic /);
+    expect(await gitCli(w.dir, "status", "--porcelain")).toBe("");
+    expect(await ws.get("job-1")).toEqual(w);
+    // A second clone of the same job (resume) reuses the checkout.
+    expect(await ws.clone({ jobId: "job-1", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: TOKEN })).toEqual(w);
+  });
+
+  test("reaches a commit behind the branch tip by deepening", async () => {
+    const ws = workspace();
+    const w = await ws.clone({ jobId: "job-2", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[0]!, token: TOKEN });
+    expect(await readFile(join(w.dir, "src/index.js"), "utf8")).toBe("console.log(1)\n");
+    await expect(stat(join(w.dir, "test"))).rejects.toThrow();
+  });
+
+  test("a commit that is not on the branch fails permanently", async () => {
+    const ws = workspace();
+    await expect(ws.clone({ jobId: "job-3", url: `${server.url}/octo/app.git`, ref: "main", sha: "1".repeat(40), token: TOKEN }))
+      .rejects.toMatchObject({ code: "sha_not_found", retryable: false });
+    expect(await ws.get("job-3")).toBeUndefined();
+  });
+
+  test("a repository over the byte limit fails with repo_too_large and leaves nothing behind", async () => {
+    const ws = workspace({ maxBytes: 100 * 1024 });
+    const sha = await gitCli(join(base, "repos/octo/big.git"), "rev-parse", "HEAD");
+    await expect(ws.clone({ jobId: "job-4", url: `${server.url}/octo/big.git`, ref: "main", sha, token: TOKEN }))
+      .rejects.toMatchObject({ code: "repo_too_large", retryable: false, message: expect.stringMatching(/WORKSPACE_MAX_BYTES/) });
+    expect(await ws.get("job-4")).toBeUndefined();
+  });
+
+  test("a repository over the file limit fails with repo_too_large", async () => {
+    const ws = workspace({ maxFiles: 10 });
+    const sha = await gitCli(join(base, "repos/octo/many.git"), "rev-parse", "HEAD");
+    await expect(ws.clone({ jobId: "job-5", url: `${server.url}/octo/many.git`, ref: "main", sha, token: TOKEN }))
+      .rejects.toMatchObject({ code: "repo_too_large", message: expect.stringMatching(/30 files/) });
+  });
+
+  test("a refused token is a permanent error that names the permission", async () => {
+    const ws = workspace();
+    await expect(ws.clone({ jobId: "job-6", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: "ghs_wrong" }))
+      .rejects.toMatchObject({ code: "clone_auth_failed", retryable: false, message: expect.stringMatching(/Contents: read/) });
+  });
+
+  test("low disk space and a stalled server are retryable", async () => {
+    await expect(workspace({ minFreeBytes: Number.MAX_SAFE_INTEGER }).clone({ jobId: "job-7", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: TOKEN }))
+      .rejects.toMatchObject({ code: "disk_low", retryable: true });
+    const stalled = http.createServer(() => {});
+    await new Promise<void>((r) => stalled.listen(0, "127.0.0.1", r));
+    try {
+      const url = `http://127.0.0.1:${(stalled.address() as AddressInfo).port}/octo/app.git`;
+      await expect(workspace({ cloneTimeoutMs: 300 }).clone({ jobId: "job-8", url, ref: "main", sha: shas[2]!, token: TOKEN }))
+        .rejects.toMatchObject({ code: "clone_timeout", retryable: true });
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise((r) => stalled.close(r));
+    }
+  });
+
+  test("remove deletes checkout and logs unless KEEP_WORKSPACE; sweep removes what is not kept", async () => {
+    const root = join(base, "sweep");
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+    for (const id of ["a", "b", "c"]) {
+      await mkdir(join(root, id, ".git"), { recursive: true });
+      await mkdir(join(root, `${id}.logs`), { recursive: true });
+    }
+    await writeFile(join(root, "not-a-dir"), "x");
+    await ws.remove("a");
+    expect((await readdir(root)).sort()).toEqual(["b", "b.logs", "c", "c.logs", "not-a-dir"]);
+    expect(await ws.sweep(new Set(["c"]))).toBe(1);
+    expect((await readdir(root)).sort()).toEqual(["c", "c.logs", "not-a-dir"]);
+    const keeping = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: true });
+    await keeping.remove("c");
+    expect(await keeping.get("c")).toEqual({ jobId: "c", dir: join(root, "c") });
+    await expect(ws.get("../etc")).rejects.toMatchObject({ code: "bad_job_id" });
+  });
+});

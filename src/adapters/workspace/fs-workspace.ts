@@ -1,0 +1,189 @@
+import fs from "node:fs";
+import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import git from "isomorphic-git";
+import PQueue from "p-queue";
+import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
+import type { Logger } from "../../core/ports/logger.js";
+import type { CloneRequest, Workspace, WorkspacePort } from "../../core/ports/workspace-port.js";
+import { diskUsage, freeBytes } from "./disk-usage.js";
+import { fetchHttpClient } from "./fetch-http-client.js";
+
+export interface FsWorkspaceOptions {
+  root: string;
+  maxBytes: number;
+  maxFiles: number;
+  maxConcurrent: number;
+  minFreeBytes: number;
+  cloneTimeoutMs: number;
+  /** Keep workspaces after the job ends (debugging); `sweep` still removes them at the next start. */
+  keep: boolean;
+  logger?: Logger;
+  fetch?: typeof globalThis.fetch;
+}
+
+export function workspaceOptionsFromConfig(c: {
+  WORKSPACE_ROOT: string; WORKSPACE_MAX_BYTES: number; WORKSPACE_MAX_FILES: number; WORKSPACE_MAX_CONCURRENT: number;
+  WORKSPACE_MIN_FREE_BYTES: number; CLONE_TIMEOUT_MS: number; KEEP_WORKSPACE: boolean;
+}): FsWorkspaceOptions {
+  return {
+    root: c.WORKSPACE_ROOT, maxBytes: c.WORKSPACE_MAX_BYTES, maxFiles: c.WORKSPACE_MAX_FILES, maxConcurrent: c.WORKSPACE_MAX_CONCURRENT,
+    minFreeBytes: c.WORKSPACE_MIN_FREE_BYTES, cloneTimeoutMs: c.CLONE_TIMEOUT_MS, keep: c.KEEP_WORKSPACE,
+  };
+}
+
+export { logsDirOf } from "./logs-dir.js";
+
+const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/**
+ * One directory per job under `root`: `<root>/<jobId>` holds a shallow single-branch clone of the failing
+ * commit made with isomorphic-git; `<root>/<jobId>.logs` holds its logs. The installation token is sent as
+ * a header and never written to disk.
+ */
+export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
+  const queue = new PQueue({ concurrency: opts.maxConcurrent });
+  const dirOf = (jobId: string) => {
+    if (!SAFE_ID.test(jobId)) throw permanent("bad_job_id", `Job id "${jobId}" cannot name a workspace directory.`);
+    return join(opts.root, jobId);
+  };
+
+  async function clone(req: CloneRequest): Promise<Workspace> {
+    const dir = dirOf(req.jobId);
+    await mkdir(opts.root, { recursive: true });
+    if (await isCheckedOutAt(dir, req.sha)) return { jobId: req.jobId, dir };
+    await rm(dir, { recursive: true, force: true });
+
+    const free = await freeBytes(opts.root);
+    if (free < opts.minFreeBytes) {
+      throw transient("disk_low", `Only ${mb(free)} free under ${opts.root} (WORKSPACE_MIN_FREE_BYTES is ${mb(opts.minFreeBytes)}); free some disk space or lower the limit. Will retry.`);
+    }
+
+    const timeout = AbortSignal.timeout(opts.cloneTimeoutMs);
+    const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+    let tooLarge: AppError | undefined;
+    const http = fetchHttpClient({
+      signal,
+      fetch: opts.fetch,
+      onBytes: (total) => {
+        if (total <= opts.maxBytes) return;
+        tooLarge = tooLargeError(`its download passed ${mb(opts.maxBytes)}`, opts);
+        throw tooLarge;
+      },
+    });
+    const basic = "Basic " + Buffer.from(`x-access-token:${req.token}`).toString("base64");
+    const auth = {
+      headers: { Authorization: basic },
+      onAuth: () => ({ username: "x-access-token", password: req.token }),
+      onAuthFailure: () => ({ cancel: true }),
+    };
+    const started = Date.now();
+    try {
+      await mkdir(dir, { recursive: true });
+      await git.clone({ fs, http, dir, url: req.url, ref: req.ref, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
+      if (!(await hasCommit(dir, req.sha))) {
+        // The branch moved on since the run: deepen until the failing commit is there.
+        for (const depth of [50, 500]) {
+          await git.fetch({ fs, http, dir, url: req.url, ref: req.ref, singleBranch: true, depth, tags: false, ...auth });
+          if (await hasCommit(dir, req.sha)) break;
+        }
+        if (!(await hasCommit(dir, req.sha))) {
+          throw permanent("sha_not_found", `Commit ${req.sha} is not on branch ${req.ref} any more (force-pushed or deleted); nothing to fix.`);
+        }
+      }
+      const files = await git.listFiles({ fs, dir, ref: req.sha });
+      if (files.length > opts.maxFiles) throw tooLargeError(`it has ${files.length} files`, opts);
+      await git.writeRef({ fs, dir, ref: `refs/heads/${req.ref}`, value: req.sha, force: true });
+      await git.checkout({ fs, dir, ref: req.ref, force: true });
+      // Without this symbolic ref a later push of a new branch uploads the whole tree (toolchain §4).
+      await git.writeRef({ fs, dir, ref: "refs/remotes/origin/HEAD", value: `refs/remotes/origin/${req.ref}`, symbolic: true, force: true });
+      const usage = await diskUsage(dir, { maxBytes: opts.maxBytes, maxFiles: opts.maxFiles + 10_000 });
+      if (usage.bytes > opts.maxBytes) throw tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts);
+      opts.logger?.info({ jobId: req.jobId, files: files.length, bytes: usage.bytes, ms: Date.now() - started }, "workspace ready");
+      return { jobId: req.jobId, dir };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw cloneError(err, { tooLarge, timedOut: timeout.aborted, req, timeoutMs: opts.cloneTimeoutMs });
+    }
+  }
+
+  return {
+    clone: (req) => queue.add(() => clone(req)) as Promise<Workspace>,
+
+    async get(jobId) {
+      const dir = dirOf(jobId);
+      const st = await stat(join(dir, ".git")).catch(() => undefined);
+      return st?.isDirectory() ? { jobId, dir } : undefined;
+    },
+
+    async remove(jobId) {
+      const dir = dirOf(jobId);
+      if (opts.keep) {
+        opts.logger?.info({ jobId, dir }, "KEEP_WORKSPACE is on; workspace kept");
+        return;
+      }
+      await rm(dir, { recursive: true, force: true });
+      await rm(`${dir}.logs`, { recursive: true, force: true });
+    },
+
+    async sweep(keepJobIds) {
+      const entries = await readdir(opts.root, { withFileTypes: true }).catch(() => []);
+      let removed = 0;
+      for (const e of entries) {
+        if (!e.isDirectory()) continue;
+        const id = e.name.endsWith(".logs") ? e.name.slice(0, -5) : e.name;
+        if (!SAFE_ID.test(id) || keepJobIds.has(id)) continue;
+        await rm(join(opts.root, e.name), { recursive: true, force: true });
+        if (!e.name.endsWith(".logs")) removed++;
+      }
+      if (removed) opts.logger?.info({ removed }, "stale workspaces removed");
+      return removed;
+    },
+  };
+}
+
+async function hasCommit(dir: string, sha: string): Promise<boolean> {
+  try {
+    await git.readCommit({ fs, dir, oid: sha });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function isCheckedOutAt(dir: string, sha: string): Promise<boolean> {
+  try {
+    return (await git.resolveRef({ fs, dir, ref: "HEAD" })) === sha;
+  } catch {
+    return false;
+  }
+}
+
+function tooLargeError(why: string, o: FsWorkspaceOptions): AppError {
+  return permanent(
+    "repo_too_large",
+    `The repository is too large to work on: ${why} (limits: WORKSPACE_MAX_BYTES=${o.maxBytes}, WORKSPACE_MAX_FILES=${o.maxFiles}). Raise the limits if this repository should be handled.`,
+  );
+}
+
+function cloneError(err: unknown, c: { tooLarge?: AppError; timedOut: boolean; req: CloneRequest; timeoutMs: number }): AppError {
+  if (c.tooLarge) return c.tooLarge;
+  if (err instanceof AppError) return err;
+  const e = err as { code?: string; name?: string; message?: string; data?: { statusCode?: number } };
+  if (c.timedOut) return transient("clone_timeout", `Cloning ${c.req.url} took longer than CLONE_TIMEOUT_MS (${c.timeoutMs} ms); will retry. Raise the limit for big repositories.`);
+  if (c.req.signal?.aborted) return toAppError(c.req.signal.reason ?? err);
+  // fetch reports connection trouble as TypeError("fetch failed") with the socket error as its cause.
+  const cause = (err as { cause?: unknown }).cause;
+  if (e.name === "TypeError" && cause) return toAppError(cause);
+  const status = e.data?.statusCode;
+  if (e.code === "UserCanceledError" || status === 401 || status === 403) {
+    return permanent("clone_auth_failed", `Cloning ${c.req.url} was refused (HTTP ${status ?? 401}); check that the app is installed on the repository with Contents: read.`);
+  }
+  if (e.code === "NotFoundError" || status === 404) {
+    return permanent("clone_not_found", `Cloning ${c.req.url} at ${c.req.ref} failed: ${e.message ?? "not found"}. The branch may have been deleted.`);
+  }
+  if (status !== undefined && (status >= 500 || status === 429)) return transient("clone_http_" + status, `Cloning ${c.req.url} failed with HTTP ${status}; will retry.`);
+  return toAppError(err);
+}
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;

@@ -1,0 +1,125 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import fc from "fast-check";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { keepLogTail } from "./log-tail.js";
+import { mapLogSections, type ApiStepTimes } from "./log-steps.js";
+import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "./workflow-steps.js";
+
+const FIX = join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/context");
+const LOG = join(FIX, "logs/svgo-2320994299.log");
+let tmp: string;
+let log: Buffer;
+let steps: ApiStepTimes[];
+
+beforeAll(async () => {
+  tmp = await mkdtemp(join(tmpdir(), "t0-ctx-"));
+  log = await readFile(LOG);
+  steps = JSON.parse(await readFile(join(FIX, "svgo-steps.json"), "utf8"));
+});
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+async function* chunks(buf: Buffer, sizes: number[]): AsyncIterable<Uint8Array> {
+  let at = 0;
+  for (const s of sizes) {
+    if (at >= buf.length) break;
+    yield buf.subarray(at, at + s);
+    at += s;
+  }
+  if (at < buf.length) yield buf.subarray(at);
+}
+
+describe("keepLogTail", () => {
+  test("a log under the cap is kept byte for byte", async () => {
+    const r = await keepLogTail(chunks(log, [1000, 7, 50_000]), 10 * 1024 * 1024, join(tmp, "whole.log"));
+    expect(r).toMatchObject({ totalBytes: log.length, keptBytes: log.length, truncated: false });
+    expect((await readFile(join(tmp, "whole.log"))).equals(log)).toBe(true);
+  });
+
+  test("over the cap: keeps preamble, failure tail, step headers from the middle, and says so", async () => {
+    const cap = 16 * 1024;
+    const r = await keepLogTail(chunks(log, [4096]), cap, join(tmp, "cut.log"));
+    const text = await readFile(join(tmp, "cut.log"), "utf8");
+    expect(r.truncated).toBe(true);
+    expect(r.keptBytes).toBeLessThanOrEqual(cap);
+    expect(r.totalBytes).toBe(log.length);
+    expect(text).toContain("Job defined at: svg/svgo/.github/workflows/main.yml");
+    expect(text).toContain("##[error]Process completed with exit code 1.");
+    expect(text).toContain("##[group]Run yarn install");
+    expect(text).toMatch(/\[t0-ci-bot\] log cut: \d+ bytes/);
+    // Whole lines only: every kept line is a line of the original.
+    const original = new Set(log.toString("utf8").split("\n"));
+    const foreign = text.split("\n").filter((l) => l && !original.has(l));
+    expect(foreign).toHaveLength(1); // the marker
+  });
+
+  test("the result does not depend on how the stream is chunked", async () => {
+    const reference = await keepLogTail(chunks(log, []), 20_000, join(tmp, "ref.log"));
+    const expected = await readFile(join(tmp, "ref.log"));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.integer({ min: 1, max: 9000 }), { maxLength: 60 }), async (sizes) => {
+        const r = await keepLogTail(chunks(log, sizes), 20_000, join(tmp, "prop.log"));
+        expect(r).toEqual(reference);
+        expect((await readFile(join(tmp, "prop.log"))).equals(expected)).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  test("a single huge line without newlines is bounded too", async () => {
+    const r = await keepLogTail(chunks(Buffer.alloc(300_000, 0x61), [65_536]), 8 * 1024, join(tmp, "line.log"));
+    expect(r.truncated).toBe(true);
+    expect(r.keptBytes).toBeLessThanOrEqual(8 * 1024);
+  });
+});
+
+describe("mapLogSections", () => {
+  test("lines log step headers up with the API steps by timestamp", async () => {
+    const sections = await mapLogSections(LOG, steps);
+    expect(sections.map((s) => [s.header, s.stepNumber])).toEqual([
+      ["actions/checkout@v2", 2],
+      ["actions/setup-node@v2", 3],
+      ["yarn install", 4],
+      ["yarn test", 5],
+    ]);
+    expect(log.toString("utf8").split("\n")[sections[3]!.line - 1]).toContain("##[group]Run yarn test");
+  });
+
+  test("without timestamps in the API steps it falls back to the order", async () => {
+    const untimed = steps.map(({ startedAt: _s, completedAt: _c, ...s }) => s);
+    const sections = await mapLogSections(LOG, untimed);
+    expect(sections.map((s) => s.stepNumber)).toEqual([2, 3, 4, 5]);
+  });
+});
+
+describe("workflow steps", () => {
+  let wf: ReturnType<typeof parseWorkflow>;
+  beforeAll(async () => void (wf = parseWorkflow(await readFile(join(FIX, "svgo-main.yml"), "utf8"))));
+
+  test("finds the failing step's full run: script by its display name", () => {
+    const job = findWorkflowJob(wf!, "Test")!;
+    expect(job.key).toBe("test");
+    const step = findWorkflowStep(job, { number: 5, name: "Run yarn test" }, steps);
+    expect(step?.run).toBe('yarn test\necho "tests done"\n');
+  });
+
+  test("matrix job names and named steps with a working directory", () => {
+    const job = findWorkflowJob(wf!, "Test regressions (windows-latest)")!;
+    expect(job.key).toBe("regression");
+    const apiSteps = [{ number: 1, name: "Set up job" }, { number: 2, name: "Run actions/checkout@v2" }, { number: 3, name: "Run regression suite" }];
+    expect(findWorkflowStep(job, apiSteps[2]!, apiSteps)).toMatchObject({ run: "yarn test-regression", workingDirectory: "test" });
+  });
+
+  test("falls back to the position when the name does not match", () => {
+    const job = findWorkflowJob(wf!, "Lint")!;
+    const apiSteps = [{ number: 1, name: "Set up job" }, { number: 2, name: "Checkout" }, { number: 3, name: "Install" }, { number: 4, name: "Lint it" }];
+    expect(findWorkflowStep(job, apiSteps[3]!, apiSteps)?.run).toBe("yarn lint");
+  });
+
+  test("a file that is not a workflow gives null", () => {
+    expect(parseWorkflow("just: [a, b")).toBeNull();
+    expect(parseWorkflow("name: x\n")).toBeNull();
+  });
+});

@@ -1,0 +1,45 @@
+import type { Annotation, RunJob } from "../core/ports/github-port.js";
+
+/**
+ * What `fetch-logs` leaves for `build-context`: small enough for the job record. The logs themselves,
+ * the API steps and the annotations are files in `logsDir` (beside the checkout, removed with it).
+ */
+export interface FetchedLogs {
+  logsDir: string;
+  workflow: { path?: string; file?: string; found: boolean };
+  jobs: FetchedJob[];
+  /** Failed jobs beyond the per-run cap, by name (not downloaded). */
+  skippedJobs: string[];
+}
+
+export interface FetchedJob {
+  id: number;
+  name: string;
+  conclusion: string | null;
+  htmlUrl?: string;
+  checkRunId?: number;
+  /** Kept log (file name inside logsDir) and what was cut from it. */
+  log: { file: string; totalBytes: number; keptBytes: number; truncated: boolean };
+  /** `{ steps, annotations }` as JSON (file name inside logsDir). */
+  meta: string;
+  annotations: number;
+  failingStep?: FailingStep;
+}
+
+export interface FailingStep {
+  number: number;
+  name: string;
+  /** The step's full `run:` script from the workflow file at head_sha, when it is a run step. */
+  command?: string;
+  uses?: string;
+  shell?: string;
+  workingDirectory?: string;
+  /** The header the log shows for it (`##[group]Run <first line>`), and its 1-based line in the kept log. */
+  logHeader?: string;
+  logLine?: number;
+}
+
+export interface JobMeta {
+  steps: RunJob["steps"];
+  annotations: Annotation[];
+}

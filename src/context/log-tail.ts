@@ -1,0 +1,95 @@
+import { writeFile } from "node:fs/promises";
+
+export interface KeptLog {
+  totalBytes: number;
+  keptBytes: number;
+  truncated: boolean;
+  /** Bytes dropped from the middle (0 when nothing was cut). */
+  cutBytes: number;
+  /** Landmark lines (step headers, errors) rescued from the cut part. */
+  landmarks: number;
+}
+
+/** Lines worth keeping even from the part of a log that is cut: step boundaries and failures. */
+const LANDMARK = /##\[(?:group\]Run |error\])|^\S*\s?(?:Error|FAIL|FAILED)\b/;
+
+/**
+ * Streams a job log into `dest`, keeping at most about `maxBytes`: the head (job preamble: runner, image,
+ * workflow reference) and the tail (where the failure is), cut at line boundaries. Step headers and
+ * `##[error]` lines from the cut middle are kept in place of it, so steps can still be told apart, and a
+ * marker line says how much was cut. Memory stays bounded by `maxBytes`.
+ */
+export async function keepLogTail(source: AsyncIterable<Uint8Array>, maxBytes: number, dest: string): Promise<KeptLog> {
+  const headCap = Math.min(64 * 1024, Math.floor(maxBytes / 8));
+  const landmarkCap = Math.min(32 * 1024, Math.floor(maxBytes / 16));
+  const tailCap = Math.max(1, maxBytes - headCap - landmarkCap - 256);
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  let headDone = false;
+  const tail: Buffer[] = [];
+  let tailStart = 0;
+  let tailBytes = 0;
+  const landmarks: Buffer[] = [];
+  let landmarkBytes = 0;
+  let cutBytes = 0;
+  let cutLines = 0;
+  let total = 0;
+  let carry: Buffer = Buffer.alloc(0);
+
+  const take = (line: Buffer) => {
+    if (!headDone && headBytes + line.length <= headCap) {
+      head.push(line);
+      headBytes += line.length;
+      return;
+    }
+    headDone = true;
+    if (line.length > tailCap) {
+      cutBytes += line.length - tailCap;
+      line = line.subarray(line.length - tailCap);
+    }
+    tail.push(line);
+    tailBytes += line.length;
+    while (tailBytes > tailCap) {
+      const dropped = tail[tailStart]!;
+      tail[tailStart++] = EMPTY;
+      tailBytes -= dropped.length;
+      cutBytes += dropped.length;
+      cutLines++;
+      if (landmarkBytes + dropped.length <= landmarkCap && LANDMARK.test(dropped.toString("utf8", 0, Math.min(dropped.length, 200)))) {
+        landmarks.push(dropped);
+        landmarkBytes += dropped.length;
+      }
+    }
+    if (tailStart > 4096 && tailStart * 2 > tail.length) {
+      tail.splice(0, tailStart);
+      tailStart = 0;
+    }
+  };
+
+  for await (const chunk of source) {
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    total += buf.length;
+    let data = carry.length ? Buffer.concat([carry, buf]) : buf;
+    let nl: number;
+    while ((nl = data.indexOf(10)) >= 0) {
+      take(Buffer.from(data.subarray(0, nl + 1)));
+      data = data.subarray(nl + 1);
+    }
+    carry = data.length > tailCap ? Buffer.from(data.subarray(data.length - tailCap)) : Buffer.from(data);
+    if (data.length > tailCap) cutBytes += data.length - tailCap;
+  }
+  if (carry.length) take(carry);
+
+  const truncated = cutBytes > 0;
+  const parts: Buffer[] = [...head];
+  if (truncated) {
+    parts.push(Buffer.from(`[t0-ci-bot] log cut: ${cutBytes} bytes (${cutLines} lines) left out here to stay under LOG_MAX_BYTES_PER_JOB=${maxBytes}; ${landmarks.length} step-header/error lines from that part follow\n`));
+    parts.push(...landmarks);
+  }
+  for (let i = tailStart; i < tail.length; i++) parts.push(tail[i]!);
+  const out = Buffer.concat(parts);
+  await writeFile(dest, out);
+  return { totalBytes: total, keptBytes: out.length, truncated, cutBytes, landmarks: landmarks.length };
+}
+
+const EMPTY = Buffer.alloc(0);
