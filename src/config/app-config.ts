@@ -82,6 +82,8 @@ const envSchema = z.object({
 
   VALIDATION_TIMEOUT_MS: int(10 * 60_000, 1),
   VALIDATION_OUTPUT_MAX_BYTES: int(1024 * 1024, 1024),
+  /** All validation commands of one job together; reproduce-first is skipped when it would not fit. */
+  VALIDATION_BUDGET_MS: int(30 * 60_000, 1),
   SANDBOX: z.enum(["auto", "bwrap", "off"]).default("auto"),
   REPRODUCE_FIRST: bool(true),
 });

@@ -155,6 +155,7 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   for (const p of [...ALWAYS_HIDDEN, ...(spec.hide ?? [])]) {
     if (!isAbsolute(p) || !bound.some((d) => isUnder(p, d))) continue; // not visible anyway
     if (isUnder(spec.workspace, p)) continue; // never hide the workspace itself
+    if (SYSTEM_DIRS.includes(p) || p === "/") continue; // nor a whole system dir (the app running from /usr)
     let st;
     try {
       st = lstatSync(p);

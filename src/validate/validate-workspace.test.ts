@@ -107,6 +107,20 @@ describe("validateWorkspace flow", () => {
     expect(report.evidence.note).toMatch(/reproduce-first skipped/);
   });
 
+  test("the budget bounds the commands together: a later command only gets what is left", async () => {
+    const r = await repo("node-sum");
+    const started = Date.now();
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("sleep 30", ["sleep 0.3"]),
+      settings: settings("none", { reproduceFirst: false, budgetMs: 800, validateTimeoutMs: 30_000 }),
+      apply: async () => ({ files: [] }),
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(report.runs[1]).toMatchObject({ phase: "validate", timedOut: true });
+    expect(report.verdict).toBe("failed");
+  });
+
   test("setup runs again when the patch touches a manifest", async () => {
     const r = await repo("node-sum");
     const report = await validateWorkspace({

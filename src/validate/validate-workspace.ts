@@ -55,7 +55,10 @@ export interface ValidationSettings {
   tailBytes?: number;
   /** Run the validation on the unpatched tree first. */
   reproduceFirst: boolean;
-  /** Wall-clock budget for the whole validation; reproduce-first is skipped when it would not fit. */
+  /**
+   * Wall-clock budget for all commands together: each command's limit is cut to what is left, and
+   * reproduce-first is skipped when less than two validation timeouts remain after setup.
+   */
   budgetMs?: number;
   /** The parent environment to pick allow-listed variables from. */
   parentEnv?: NodeJS.ProcessEnv;
@@ -97,8 +100,11 @@ export async function validateWorkspace(opts: {
     await Promise.all([mkdir(home), mkdir(tmp)]);
     const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
     const parentHome = (s.parentEnv ?? process.env).HOME;
-    const run = async (phase: Phase, cmds: PlannedCommand[], timeoutMs: number, network: boolean): Promise<boolean> => {
+    const run = async (phase: Phase, cmds: PlannedCommand[], commandTimeoutMs: number, network: boolean): Promise<boolean> => {
       for (const c of cmds) {
+        // The budget bounds the whole validation: a command gets what is left of it, at most its own limit.
+        const left = s.budgetMs === undefined ? Infinity : s.budgetMs - (performance.now() - started);
+        const timeoutMs = Math.max(1, Math.floor(Math.min(commandTimeoutMs, left)));
         const sandbox: SandboxSpec =
           s.sandbox.kind === "bwrap"
             ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide }
@@ -131,9 +137,8 @@ export async function validateWorkspace(opts: {
       return report;
     }
     const elapsed = performance.now() - started;
-    const validateCost = s.validateTimeoutMs * Math.max(1, plan.validate.length);
     if (!s.reproduceFirst) report.evidence.note = "reproduce-first is off";
-    else if (s.budgetMs !== undefined && elapsed + 2 * validateCost > s.budgetMs) {
+    else if (s.budgetMs !== undefined && elapsed + 2 * s.validateTimeoutMs > s.budgetMs) {
       report.evidence.note = `reproduce-first skipped: ${Math.round(elapsed)} ms used of a ${s.budgetMs} ms budget`;
     } else {
       const green = await run("reproduce", plan.validate, s.validateTimeoutMs, validateNet);
