@@ -1,3 +1,107 @@
-import { notImplementedStage } from "../not-implemented.js";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
+import { permanent, transient } from "../../core/errors.js";
+import type { Job } from "../../core/job.js";
+import type { GitHubClient, RunJob } from "../../core/ports/github-port.js";
+import type { FailingStep, FetchedJob, FetchedLogs, JobMeta } from "../../context/fetched-logs.js";
+import { mapLogSections } from "../../context/log-steps.js";
+import { keepLogTail } from "../../context/log-tail.js";
+import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "../../context/workflow-steps.js";
+import type { Stage } from "../stage.js";
 
-export const fetchLogsStage = notImplementedStage("fetch-logs", "analysis", false);
+/** More failed jobs than this in one run are nearly always one cause repeated across a matrix. */
+export const MAX_FAILED_JOBS = 5;
+const FAILED = new Set(["failure", "timed_out"]);
+
+/**
+ * Downloads what explains the failure: the failed jobs of the run's attempt, each job's log (tail kept,
+ * within LOG_MAX_BYTES_PER_JOB), its check-run annotations, and the workflow file at head_sha, whose
+ * `run:` script of the failing step becomes the command to reproduce. Files go to `<workspace>.logs/`.
+ */
+export const fetchLogsStage: Stage = {
+  name: "fetch-logs",
+  state: "analysis",
+  sideEffects: false,
+  async run(job, deps, ctx) {
+    const ws = await deps.workspace.get(job.id);
+    if (!ws) throw transient("workspace_missing", `The workspace of job ${job.id} is gone; it will be cloned again.`);
+    const gh = await deps.github.forInstallation(job.installationId);
+    const logsDir = logsDirOf(ws);
+    await mkdir(logsDir, { recursive: true });
+
+    const all = await gh.listRunJobs(job.repo, job.run.id, job.run.attempt);
+    const failed = all.filter((j) => FAILED.has(j.conclusion ?? ""));
+    if (!failed.length) {
+      throw permanent("no_failed_jobs", `Run ${job.run.id} (attempt ${job.run.attempt}) has no failed jobs (the workflow may have failed before any job started, e.g. an invalid workflow file); there is no log to analyse.`);
+    }
+    const picked = failed.slice(0, MAX_FAILED_JOBS);
+
+    const workflow = await fetchWorkflow(gh, job, logsDir);
+    const jobs: FetchedJob[] = [];
+    for (const j of picked) {
+      jobs.push(await fetchJob(gh, job, j, logsDir, deps.config.LOG_MAX_BYTES_PER_JOB, workflow.text, ctx.signal));
+    }
+    for (const j of jobs) {
+      ctx.log.info({ ghJob: j.id, bytes: j.log.totalBytes, kept: j.log.keptBytes, truncated: j.log.truncated, step: j.failingStep?.name, annotations: j.annotations }, "job log fetched");
+    }
+    const result: FetchedLogs = {
+      logsDir,
+      workflow: { ...(job.run.workflowPath ? { path: job.run.workflowPath } : {}), ...(workflow.file ? { file: workflow.file } : {}), found: workflow.text !== undefined },
+      jobs,
+      skippedJobs: failed.slice(MAX_FAILED_JOBS).map((j) => j.name),
+    };
+    return { result };
+  },
+};
+
+async function fetchWorkflow(gh: GitHubClient, job: Job, logsDir: string): Promise<{ text?: string; file?: string }> {
+  if (!job.run.workflowPath) return {};
+  const text = await gh.getFileContent(job.repo, job.run.workflowPath, job.run.headSha);
+  if (text === null) return {};
+  await writeFile(join(logsDir, "workflow.yml"), text);
+  return { text, file: "workflow.yml" };
+}
+
+async function fetchJob(gh: GitHubClient, job: Job, j: RunJob, logsDir: string, maxBytes: number, workflowText: string | undefined, signal: AbortSignal): Promise<FetchedJob> {
+  const logFile = `${j.id}.log`;
+  const kept = await keepLogTail(await gh.downloadJobLog(job.repo, j.id, signal), maxBytes, join(logsDir, logFile));
+  const annotations = j.checkRunId ? await gh.listAnnotations(job.repo, j.checkRunId) : [];
+  const meta: JobMeta = { steps: j.steps, annotations };
+  const metaFile = `${j.id}.json`;
+  await writeFile(join(logsDir, metaFile), JSON.stringify(meta));
+  const failingStep = await findFailingStep(j, join(logsDir, logFile), workflowText);
+  return {
+    id: j.id,
+    name: j.name,
+    conclusion: j.conclusion,
+    ...(j.htmlUrl ? { htmlUrl: j.htmlUrl } : {}),
+    ...(j.checkRunId ? { checkRunId: j.checkRunId } : {}),
+    log: { file: logFile, totalBytes: kept.totalBytes, keptBytes: kept.keptBytes, truncated: kept.truncated },
+    meta: metaFile,
+    annotations: annotations.length,
+    ...(failingStep ? { failingStep } : {}),
+  };
+}
+
+/** The failed API step, its log section (timestamps) and its `run:` script (workflow file). */
+async function findFailingStep(j: RunJob, logPath: string, workflowText: string | undefined): Promise<FailingStep | undefined> {
+  const apiStep = j.steps.find((s) => FAILED.has(s.conclusion ?? "")) ?? j.steps.find((s) => s.conclusion === "cancelled");
+  const sections = await mapLogSections(logPath, j.steps.map((s) => ({ ...s, conclusion: s.conclusion })));
+  if (!apiStep) {
+    // No step marked failed (e.g. a timed-out job): the last section of the log is the best guess.
+    const last = sections.at(-1);
+    return last ? { number: last.stepNumber ?? 0, name: `Run ${last.header}`, logHeader: last.header, logLine: last.line } : undefined;
+  }
+  const section = sections.filter((s) => s.stepNumber === apiStep.number).at(0);
+  const out: FailingStep = { number: apiStep.number, name: apiStep.name };
+  if (section) Object.assign(out, { logHeader: section.header, logLine: section.line });
+  const jobs = workflowText ? parseWorkflow(workflowText) : null;
+  const wfJob = jobs ? findWorkflowJob(jobs, j.name) : undefined;
+  const step = wfJob ? findWorkflowStep(wfJob, apiStep, j.steps) : undefined;
+  if (step?.run) out.command = step.run.length > 4000 ? step.run.slice(0, 4000) + "\n# [cut]" : step.run;
+  if (step?.uses) out.uses = step.uses;
+  if (step?.shell) out.shell = step.shell;
+  if (step?.workingDirectory) out.workingDirectory = step.workingDirectory;
+  return out;
+}
