@@ -3,8 +3,9 @@ import type { FailureContext } from "../failure-context.js";
 /** The model's answer for a failure, after schema validation (output schema of `fix_ci_failure`). */
 export interface PatchProposal {
   diagnosis: string;
-  /** Unified diff. */
+  /** Unified diff; empty when the model found no safe fix. */
   patch: string;
+  /** 0..1 */
   confidence: number;
   files: string[];
   tests_to_run?: string[];
@@ -16,6 +17,9 @@ export interface ProposalResult {
   inferenceId: string;
   variantName: string;
   raw?: string;
+  usage?: { inputTokens: number | null; outputTokens: number | null };
+  /** Inferences of this call whose answer was unusable (schema mismatch) before the one returned. */
+  discardedInferenceIds?: string[];
 }
 
 export interface FeedbackRequest {
@@ -26,12 +30,22 @@ export interface FeedbackRequest {
   tags?: Record<string, string>;
 }
 
-/** TensorZero, as the pipeline sees it. Owned by issue 4 (adapters/tensorzero). */
+export interface ProposeOptions {
+  /** UUIDv7, one per job (see adapters/tensorzero/episode-id.ts). */
+  episodeId: string;
+  tags: Record<string, string>;
+  signal?: AbortSignal;
+}
+
+/**
+ * TensorZero, as the pipeline sees it. Owned by issue 4 (adapters/tensorzero).
+ * Errors are AppErrors: `context_too_large` (permanent; rebuild a smaller context and call again),
+ * `model_output_invalid` (permanent; details.raw holds the text), `model_unavailable` (retryable; the
+ * circuit breaker is open, the job should wait), other `model_*` codes retryable or not as the gateway's
+ * status says.
+ */
 export interface ModelPort {
-  proposePatch(
-    input: FailureContext,
-    opts: { episodeId: string; tags: Record<string, string>; signal?: AbortSignal },
-  ): Promise<ProposalResult>;
+  proposePatch(input: FailureContext, opts: ProposeOptions): Promise<ProposalResult>;
   feedback(req: FeedbackRequest, opts?: { signal?: AbortSignal }): Promise<{ feedbackId: string }>;
   status(): Promise<{ status: string; version?: string }>;
 }

@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { describe, expect, test } from "@jest/globals";
+import { Ajv } from "ajv";
+import { parse } from "smol-toml";
+import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
+import { loadGatewayConfig, SHIPPED_GATEWAY_CONFIG } from "./gateway-config.js";
+import { buildFixInferenceRequest } from "./inference-request.js";
+import { FIX_FUNCTION, METRIC_LEVELS, METRICS } from "./metric-names.js";
+import { checkProposal } from "./proposal.js";
+import { DEFAULT_FAKE_OUTPUT } from "../../../test/fakes/fake-tensorzero.js";
+
+/** The shipped tensorzero.toml against what the code uses: the gateway must know every name the app sends. */
+describe("shipped tensorzero config", () => {
+  const ajv = () => new Ajv({ allErrors: true, strict: true, strictRequired: false });
+
+  test("declares the function, ≥ 2 variants on different providers, fallbacks, and every metric the app sends with its level", async () => {
+    const cfg = await loadGatewayConfig();
+    const fn = cfg.functions[FIX_FUNCTION]!;
+    expect(fn.type).toBe("json");
+    const raw = parse(await readFile(SHIPPED_GATEWAY_CONFIG, "utf8")) as { models: Record<string, { routing: string[]; providers: Record<string, { type: string }> }> };
+    const providerTypes = new Set(
+      fn.candidates.map((c) => fn.variants[c.name]!.model!).map((m) => Object.values(raw.models[m]!.providers).map((p) => p.type).join()),
+    );
+    expect(providerTypes).toEqual(new Set(["openai", "anthropic"]));
+    expect(fn.fallbacks.length).toBeGreaterThan(0);
+    for (const v of Object.values(fn.variants)) {
+      expect(raw.models[v.model!]).toBeDefined();
+      expect(v.raw.retries).toMatchObject({ num_retries: expect.any(Number) });
+      expect(v.raw.timeouts).toBeDefined();
+      expect(v.raw.max_tokens).toBeGreaterThan(0); // Anthropic refuses requests without it
+      expect(Object.keys(v.templates).sort()).toEqual(["system", "user"]);
+    }
+    for (const name of Object.values(METRICS)) {
+      expect(cfg.metrics[name]).toMatchObject({ type: "boolean", optimize: "max", level: METRIC_LEVELS[name] });
+    }
+    expect(Object.keys(cfg.metrics).sort()).toEqual(Object.values(METRICS).sort());
+  });
+
+  test("schemas are valid JSON Schema; the output schema follows OpenAI strict-mode rules", async () => {
+    const fn = (await loadGatewayConfig()).functions[FIX_FUNCTION]!;
+    for (const s of [...Object.values(fn.schemas), fn.outputSchema!]) expect(() => ajv().compile(s)).not.toThrow();
+    const strictCheck = (s: Record<string, unknown>, at: string): void => {
+      if (s.type === "object" || (Array.isArray(s.type) && s.type.includes("object"))) {
+        expect([at, s.additionalProperties]).toEqual([at, false]);
+        expect([at, [...(s.required as string[])].sort()]).toEqual([at, Object.keys(s.properties as object).sort()]);
+      }
+      for (const [k, v] of Object.entries((s.properties ?? {}) as Record<string, Record<string, unknown>>)) strictCheck(v, `${at}.${k}`);
+      if (s.items) strictCheck(s.items as Record<string, unknown>, `${at}[]`);
+    };
+    strictCheck(fn.outputSchema as Record<string, unknown>, "output");
+  });
+
+  test("a realistic FailureContext, as the client sends it, validates against the system and user schemas", async () => {
+    const fn = (await loadGatewayConfig()).functions[FIX_FUNCTION]!;
+    const body = buildFixInferenceRequest(sampleFailureContext(), { episodeId: "x", tags: {} });
+    const validateSystem = ajv().compile(fn.schemas.system!);
+    const validateUser = ajv().compile(fn.schemas.user!);
+    expect(validateSystem(body.input.system)).toBe(true);
+    const args = (body.input.messages![0]!.content as Array<{ arguments: unknown }>)[0]!.arguments;
+    expect([validateUser(args), validateUser.errors]).toEqual([true, null]);
+    // A minimal one (optional fields left out) too, and an unknown field is refused like the gateway would.
+    const { annotations, head_commit_diff, test_config, previous_attempt, ...minimal } = sampleFailureContext();
+    void annotations, void head_commit_diff, void test_config, void previous_attempt;
+    expect(validateUser(minimal)).toBe(true);
+    expect(validateUser({ ...minimal, surprise: 1 })).toBe(false);
+  });
+
+  test("the output schema accepts what the app accepts and rejects what it rejects", async () => {
+    const validate = ajv().compile((await loadGatewayConfig()).functions[FIX_FUNCTION]!.outputSchema!);
+    const good = { ...DEFAULT_FAKE_OUTPUT };
+    expect(validate(good)).toBe(true);
+    expect(checkProposal(good).problems).toEqual([]);
+    for (const bad of [{ ...good, confidence: 2 }, { ...good, files: "x" }, { ...good, extra: 1 }, { diagnosis: "d" }]) {
+      expect(validate(bad)).toBe(false);
+      expect(checkProposal(bad).problems.length).toBeGreaterThan(0);
+    }
+    expect(validate({ ...good, tests_to_run: null })).toBe(true);
+  });
+
+  test("templates exist and only use top-level names their schema declares", async () => {
+    const fn = (await loadGatewayConfig()).functions[FIX_FUNCTION]!;
+    for (const v of Object.values(fn.variants)) {
+      for (const [name, path] of Object.entries(v.templates)) {
+        const text = await readFile(path, "utf8");
+        const props = Object.keys((fn.schemas[name] as { properties: object }).properties);
+        const loopVars = [...text.matchAll(/\{%-?\s*for\s+(\w+)\s+in/g)].map((m) => m[1]);
+        const used = [...text.matchAll(/\{[{%]-?\s*(?:if\s+|for\s+\w+\s+in\s+)?([a-z_]+)/g)].map((m) => m[1]!);
+        const unknown = used.filter((u) => !props.includes(u) && !loopVars.includes(u) && !["if", "for", "endif", "endfor", "else", "loop"].includes(u));
+        expect([path, unknown]).toEqual([path, []]);
+      }
+    }
+  });
+
+  test("a broken config is reported with what to fix", async () => {
+    await expect(loadGatewayConfig("/nonexistent/tensorzero.toml")).rejects.toMatchObject({ code: "tensorzero_config_invalid" });
+  });
+});

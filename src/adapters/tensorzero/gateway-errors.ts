@@ -1,0 +1,53 @@
+import { AppError } from "../../core/errors.js";
+
+/**
+ * Provider messages that mean "the prompt is too big", as they come back wrapped by the gateway
+ * (`All variants failed with errors: v: Error 400 from openai client: ... context_length_exceeded ...`).
+ */
+const CONTEXT_TOO_LARGE =
+  /context[_ ]length[_ ]exceeded|maximum context length|context window|prompt is too long|too many (?:input )?tokens|input is too long|request too large|payload too large|Error 413 from|request_too_large/i;
+
+export const isContextTooLarge = (status: number, message: string): boolean => status === 413 || CONTEXT_TOO_LARGE.test(message);
+
+/** Feedback sent before the gateway has written the inference it refers to (reference §2). */
+export const isFeedbackTargetMissing = (status: number, message: string): boolean =>
+  status === 400 && /(?:Inference|Episode) ID: \S+ does not exist/.test(message);
+
+/**
+ * Turns a gateway error response into an AppError with a stable code, using the real gateway's status
+ * codes: 400/404 are our mistake (permanent, with the gateway's own message), 408/429/5xx are the
+ * gateway's or a provider's trouble (retryable).
+ */
+export function gatewayError(status: number, message: string, opts: { path: string; retryAfterMs?: number }): AppError {
+  const details = { status, path: opts.path, gatewayMessage: message.slice(0, 2000) };
+  const short = message.length > 500 ? `${message.slice(0, 500)}…` : message;
+  if (isContextTooLarge(status, message)) {
+    return new AppError("context_too_large", `The failure context is too large for the model (${short}). Retry with a smaller context budget.`, { retryable: false, details });
+  }
+  if (status === 401) {
+    return new AppError("model_auth", `TensorZero refused the API key (${short}). Set TENSORZERO_API_KEY to a valid sk-t0-... key (see tensorzero/README.md, "Authentication").`, { retryable: false, details });
+  }
+  if (status === 404) {
+    return new AppError("model_not_found", `TensorZero does not know what the app asked for (${short}). Deploy tensorzero/config from this version of t0-ci-bot, or set TENSORZERO_FUNCTION.`, { retryable: false, details });
+  }
+  if (status === 408) {
+    return new AppError("model_timeout", `TensorZero timed out (${short}); will retry.`, { retryable: true, details });
+  }
+  if (status === 429) {
+    return new AppError("model_rate_limited", `TensorZero or a model provider is rate limiting (${short}); will retry later.`, { retryable: true, details, retryAfterMs: opts.retryAfterMs });
+  }
+  if (status >= 500) {
+    return new AppError("model_gateway_error", `TensorZero answered ${status} (${short}); will retry.`, { retryable: true, details, retryAfterMs: opts.retryAfterMs });
+  }
+  return new AppError("model_bad_request", `TensorZero rejected the request with ${status}: ${short}. This is a bug in t0-ci-bot or a config mismatch; check tensorzero/config against the app version.`, { retryable: false, details });
+}
+
+/** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
+export function retryAfterMs(header: string | string[] | undefined, nowMs: number): number | undefined {
+  const v = Array.isArray(header) ? header[0] : header;
+  if (!v) return undefined;
+  const secs = Number(v);
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const at = Date.parse(v);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}

@@ -1,0 +1,261 @@
+import { createHash } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { loadGatewayConfig, SHIPPED_GATEWAY_CONFIG, type GatewayConfig } from "../../src/adapters/tensorzero/gateway-config.js";
+import { newUuidV7 } from "../../src/adapters/tensorzero/episode-id.js";
+import { checkFeedback, checkInference, GatewayError, sampleVariant, SchemaCache, type CheckedInference } from "./fake-tensorzero-validate.js";
+
+/**
+ * A fake TensorZero gateway: a real HTTP server that loads the project's tensorzero.toml and answers like
+ * gateway 2026.4.1 on everything the app uses (routes, status codes, `{"error": "..."}` bodies, serde
+ * `deny_unknown_fields`, JSON-Schema checks of input and output, UUIDv7 rules, feedback only for stored
+ * inferences, SSE, the version header, /status, /health, bearer auth). What a model "answers" is scripted
+ * per test; by default a valid patch comes back.
+ */
+export type FakeReply =
+  /** A model answer given as JSON; `parsed` is set only if it fits the output schema. */
+  | { output: unknown; variant?: string }
+  /** The model's raw text (garbage, truncated JSON...). */
+  | { raw: string; variant?: string }
+  /** The gateway answers with this status and `{"error": message}`. */
+  | { status: number; error: string; headers?: Record<string, string> }
+  | { delayMs: number; then?: FakeReply }
+  /** Never answers (until the client gives up or the fake stops). */
+  | { hang: true }
+  /** Closes the connection without an answer. */
+  | { destroy: true }
+  /** Streaming only: sends `chunks` deltas of the default answer, then an in-stream error, then [DONE]. */
+  | { streamError: string; afterChunks?: number };
+
+export interface FakeTensorZeroOptions {
+  configPath?: string;
+  port?: number;
+  host?: string;
+  /** Turns auth on: only these `sk-t0-...` keys are accepted (reference §4). */
+  apiKeys?: string[];
+  version?: string;
+  /** Simulates asynchronous writes: a stored inference becomes visible to /feedback this long after it was made. */
+  storeDelayMs?: number;
+  /** How long /feedback looks for a missing target before answering 400 (real gateway: max(6 s − age, 1 s)). */
+  lookupWindowMs?: number;
+  now?: () => number;
+}
+
+export interface StoredInference {
+  inferenceId: string;
+  episodeId: string;
+  functionName: string;
+  variantName: string;
+  body: Record<string, unknown>;
+  outputSchema?: object;
+  visibleAt: number;
+}
+
+export interface ReceivedFeedback {
+  feedbackId: string;
+  metric: string;
+  inferenceId?: string;
+  episodeId?: string;
+  value: unknown;
+  tags: Record<string, string>;
+}
+
+export const DEFAULT_FAKE_OUTPUT = {
+  diagnosis: "The test expects add(2, 2) to be 4 but src/math.js subtracts; the failing assertion is at test/math.test.js:3.",
+  patch: "diff --git a/src/math.js b/src/math.js\n--- a/src/math.js\n+++ b/src/math.js\n@@ -1,3 +1,3 @@\n export function add(a, b) {\n-  return a - b;\n+  return a + b;\n }\n",
+  confidence: 0.8,
+  files: ["src/math.js"],
+  tests_to_run: ["npm test -- test/math.test.js"],
+};
+
+export class FakeTensorZero {
+  readonly config: GatewayConfig;
+  readonly inferences: StoredInference[] = [];
+  readonly feedback: ReceivedFeedback[] = [];
+  readonly requests: Array<{ method: string; path: string; status: number; body?: unknown; authorization?: string }> = [];
+  readonly health = { gateway: "ok", clickhouse: "ok", postgres: "ok", valkey: "ok", valkey_cache: "ok" } as Record<string, "ok" | "error">;
+  #script: FakeReply[] = [];
+  #default: FakeReply = { output: DEFAULT_FAKE_OUTPUT };
+  readonly #server: Server;
+  readonly #sockets = new Set<Socket>();
+  readonly #schemas = new SchemaCache();
+  readonly #opts: Required<Omit<FakeTensorZeroOptions, "apiKeys" | "configPath" | "port" | "host">> & { apiKeys?: string[] };
+  readonly #configHash: string;
+  #url = "";
+
+  private constructor(config: GatewayConfig, configHash: string, opts: FakeTensorZeroOptions) {
+    this.config = config;
+    this.#configHash = configHash;
+    this.#opts = { version: "2026.4.1", storeDelayMs: 0, lookupWindowMs: 100, now: Date.now, ...opts };
+    this.#server = createServer((req, res) => void this.#handle(req, res));
+    this.#server.on("connection", (s) => {
+      this.#sockets.add(s);
+      s.on("close", () => this.#sockets.delete(s));
+    });
+  }
+
+  static async start(opts: FakeTensorZeroOptions = {}): Promise<FakeTensorZero> {
+    const path = opts.configPath ?? SHIPPED_GATEWAY_CONFIG;
+    const config = await loadGatewayConfig(path);
+    const hash = createHash("sha256").update(await readFile(config.path)).digest("hex");
+    const fake = new FakeTensorZero(config, hash, opts);
+    await new Promise<void>((resolve) => fake.#server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
+    const addr = fake.#server.address() as AddressInfo;
+    fake.#url = `http://${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}`;
+    return fake;
+  }
+
+  get url(): string {
+    return this.#url;
+  }
+
+  /** Queues answers for the next /inference calls, in order; afterwards the default answer is used. */
+  script(...replies: FakeReply[]): this {
+    this.#script.push(...replies);
+    return this;
+  }
+
+  setDefault(reply: FakeReply): this {
+    this.#default = reply;
+    return this;
+  }
+
+  get pendingScript(): number {
+    return this.#script.length;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.#sockets) s.destroy();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? "/").split("?")[0]!;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString("utf8");
+    const entry: (typeof this.requests)[number] = { method: req.method ?? "GET", path, status: 0, authorization: req.headers.authorization };
+    this.requests.push(entry);
+    res.setHeader("x-tensorzero-gateway-version", this.#opts.version);
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      entry.status = status;
+      res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+    };
+    try {
+      const route = `${req.method} ${path}`;
+      if (route === "GET /status") return send(200, { status: "ok", version: this.#opts.version, config_hash: this.#configHash });
+      if (route === "GET /health") return send(Object.values(this.health).every((v) => v === "ok") ? 200 : 503, this.health);
+      if (route !== "POST /inference" && route !== "POST /feedback") throw new GatewayError(404, `Route not found: ${req.method} ${path}`);
+      this.#authenticate(req.headers.authorization);
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (err) {
+        throw new GatewayError(400, `Failed to parse the request body as JSON: ${(err as Error).message}`);
+      }
+      entry.body = body;
+      if (route === "POST /feedback") return send(200, await this.#feedback(body));
+      const checked = checkInference(body, this.config, this.#schemas, this.#opts.now());
+      return await this.#inference(checked, body as Record<string, unknown>, res, entry);
+    } catch (err) {
+      if (err instanceof GatewayError) return send(err.status, { error: err.message });
+      return send(500, { error: `fake gateway bug: ${(err as Error).stack}` });
+    }
+  }
+
+  #authenticate(header: string | undefined): void {
+    if (!this.#opts.apiKeys) return;
+    const prefix = "TensorZero authentication error: Error performing authentication: ";
+    if (!header) throw new GatewayError(401, `${prefix}Authorization header is required`);
+    if (!header.startsWith("Bearer ")) throw new GatewayError(401, `${prefix}Authorization header must start with 'Bearer '`);
+    if (!this.#opts.apiKeys.includes(header.slice(7))) throw new GatewayError(401, `${prefix}Provided API key does not exist in the database`);
+  }
+
+  async #inference(c: CheckedInference, body: Record<string, unknown>, res: ServerResponse, entry: { status: number }): Promise<void> {
+    let reply = this.#script.shift() ?? this.#default;
+    while ("delayMs" in reply) {
+      await sleep(reply.delayMs);
+      reply = reply.then ?? this.#default;
+    }
+    if ("hang" in reply) return; // the socket is destroyed by the client's timeout or by stop()
+    if ("destroy" in reply) {
+      entry.status = -1;
+      res.socket?.destroy();
+      return;
+    }
+    if ("status" in reply) {
+      entry.status = reply.status;
+      res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers }).end(JSON.stringify({ error: reply.error }));
+      return;
+    }
+    const now = this.#opts.now();
+    const episodeId = c.episodeId ?? newUuidV7(now);
+    const inferenceId = newUuidV7(now);
+    const variantName = c.modelName ?? (c.variantName || (("variant" in reply && reply.variant) || sampleVariant(c.fn!, episodeId)));
+    const raw = "output" in reply ? JSON.stringify(reply.output) : "raw" in reply ? reply.raw : JSON.stringify(DEFAULT_FAKE_OUTPUT);
+    if (!c.dryrun) {
+      this.inferences.push({ inferenceId, episodeId, functionName: c.fn?.name ?? "tensorzero::default", variantName, body, outputSchema: c.outputSchema, visibleAt: now + this.#opts.storeDelayMs });
+    }
+    const usage = { input_tokens: Math.ceil(JSON.stringify(body.input).length / 4), output_tokens: Math.ceil(raw.length / 4), cost: null };
+    if (c.stream) return this.#stream(res, entry, { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName }, raw, usage, "streamError" in reply ? reply : undefined);
+    entry.status = 200;
+    const common = { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName };
+    const payload = c.fn?.type === "json"
+      ? { ...common, output: { raw, parsed: this.#parse(raw, c.outputSchema) }, usage, finish_reason: "stop" }
+      : { ...common, content: [{ type: "text", text: raw }], usage, finish_reason: "stop" };
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(payload));
+  }
+
+  /** `parsed` is null when the text is not JSON or does not fit the schema; the answer is still 200. */
+  #parse(raw: string, schema: object | undefined): unknown {
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return null;
+    }
+    return schema && this.#schemas.validate(schema, value) ? null : value;
+  }
+
+  #stream(res: ServerResponse, entry: { status: number }, ids: Record<string, string>, raw: string, usage: object, err?: { streamError: string; afterChunks?: number }): void {
+    entry.status = 200;
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+    res.write(": keep-alive\n\n");
+    const pieces = raw.match(/[\s\S]{1,64}/g) ?? [""];
+    const limit = err ? Math.min(err.afterChunks ?? 1, pieces.length) : pieces.length;
+    for (let i = 0; i < limit; i++) {
+      const last = !err && i === pieces.length - 1;
+      res.write(`data: ${JSON.stringify({ ...ids, raw: pieces[i], ...(last ? { usage, finish_reason: "stop" } : {}) })}\n\n`);
+    }
+    if (err) res.write(`data: ${JSON.stringify({ error: err.streamError })}\n\n`);
+    res.end("data: [DONE]\n\n");
+  }
+
+  async #feedback(body: unknown): Promise<{ feedback_id: string }> {
+    const f = checkFeedback(body, this.config);
+    const stored = await this.#lookup(f.target);
+    if (f.metric === "demonstration" && stored?.outputSchema) {
+      const problems = this.#schemas.validate(stored.outputSchema, f.value);
+      if (problems) throw new GatewayError(400, `Demonstration does not fit function output schema: ${problems}`);
+    }
+    const feedbackId = newUuidV7(this.#opts.now());
+    if (!f.dryrun) this.feedback.push({ feedbackId, metric: f.metric, ...f.target, value: f.value, tags: f.tags });
+    return { feedback_id: feedbackId };
+  }
+
+  /** Polls for the target like the real gateway, then answers 400 "... does not exist". */
+  async #lookup(target: { inferenceId: string } | { episodeId: string }): Promise<StoredInference | undefined> {
+    const deadline = Date.now() + this.#opts.lookupWindowMs;
+    for (;;) {
+      const now = this.#opts.now();
+      const hit = this.inferences.find((i) => i.visibleAt <= now && ("inferenceId" in target ? i.inferenceId === target.inferenceId : i.episodeId === target.episodeId));
+      if (hit) return hit;
+      if (Date.now() >= deadline) break;
+      await sleep(Math.min(20, Math.max(1, deadline - Date.now())));
+    }
+    throw new GatewayError(400, "inferenceId" in target ? `Inference ID: ${target.inferenceId} does not exist` : `Episode ID: ${target.episodeId} does not exist`);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
