@@ -36,6 +36,8 @@ export interface ValidationInput {
   /** The failing step's `run:` command. */
   failingCommand?: string;
   failingWorkingDirectory?: string;
+  /** The failing step's `shell:`; only bash/sh steps can be replayed as they are. */
+  failingShell?: string;
   /** `run:` steps before the failing one in the same job. */
   earlierRunSteps?: Array<string | RunStepInput>;
   languages?: string[];
@@ -66,7 +68,10 @@ export function selectCommands(opts: SelectOptions): CommandPlan {
   } else if (input.failingCommand) {
     const command = inWorkingDirectory(input.failingCommand, input.failingWorkingDirectory);
     const verdict = checkStep(input.failingCommand, "validate");
-    if (!command) plan.skipped.push({ command: input.failingCommand, source: "workflow", reason: "its working-directory is outside the checkout" });
+    const shell = input.failingShell?.trim().split(/\s+/)[0];
+    if (shell && !["bash", "sh"].includes(shell)) {
+      plan.skipped.push({ command: input.failingCommand, source: "workflow", reason: `runs under shell "${shell}"; only bash and sh steps are replayed` });
+    } else if (!command) plan.skipped.push({ command: input.failingCommand, source: "workflow", reason: "its working-directory is outside the checkout" });
     else if (!verdict.ok) plan.skipped.push({ command: input.failingCommand, source: "workflow", reason: verdict.reason! });
     else plan.validate = [{ command, source: "workflow" }];
   }

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import type { Job } from "../core/job.js";
+import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
+import { validationInputFromJob } from "./validation-input.js";
+
+const repos: FixtureRepo[] = [];
+afterEach(async () => {
+  await Promise.all(repos.splice(0).map((r) => r.cleanup()));
+});
+
+const job = (results: Record<string, unknown>, workflowPath?: string) =>
+  ({ id: "j", run: { id: 1, attempt: 1, headSha: "a", headBranch: "main", ...(workflowPath ? { workflowPath } : {}) }, results }) as unknown as Job;
+
+describe("validationInputFromJob", () => {
+  test("fetch-logs' failing step and the checkout's workflow file give the command and the steps before it", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const input = await validationInputFromJob(
+      job(
+        {
+          "fetch-logs": { logsDir: "/nonexistent", workflow: { found: false }, jobs: [{ name: "test (node 22)", failingStep: { name: "Unit tests", command: "npm test", shell: "bash" } }] },
+          "build-context": { context: { languages: ["javascript"], failing_jobs: [] } },
+        },
+        ".github/workflows/ci.yml",
+      ),
+      r.dir,
+    );
+    expect(input).toMatchObject({ failingCommand: "npm test", failingShell: "bash", languages: ["javascript"] });
+    expect(input.earlierRunSteps?.map((s) => (typeof s === "string" ? s : s.run))).toEqual(["npm install", expect.stringContaining("secrets.NPM_TOKEN")]);
+  });
+
+  test("falls back to the failure context's command, then to the workflow's own step", async () => {
+    const r = await fixtureRepo("python-slug");
+    repos.push(r);
+    const fromContext = await validationInputFromJob(job({ "build-context": { failing_jobs: [{ name: "unit", failing_step: "Run unittest", command: "python3 -m unittest" }], languages: ["python"] } }), r.dir);
+    expect(fromContext).toMatchObject({ failingCommand: "python3 -m unittest", languages: ["python"], earlierRunSteps: [] });
+    expect(fromContext.notes).toEqual(["workflow file not available; setup is not derived from it"]);
+
+    const fromWorkflow = await validationInputFromJob(job({ "build-context": { context: { failing_jobs: [{ name: "unit", failing_step: "Run unittest" }] } } }, ".github/workflows/tests.yml"), r.dir);
+    expect(fromWorkflow.failingCommand).toBe("python3 -m unittest discover -v");
+  });
+
+  test("no earlier results: an empty input, never a crash", async () => {
+    const r = await fixtureRepo("python-slug");
+    repos.push(r);
+    expect(await validationInputFromJob(job({ "fetch-logs": "garbage", "build-context": null }), r.dir)).toMatchObject({ earlierRunSteps: [], languages: [] });
+  });
+});

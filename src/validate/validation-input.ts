@@ -1,0 +1,97 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Job } from "../core/job.js";
+import type { ValidationInput } from "./select-commands.js";
+import { workflowSteps } from "./workflow-steps.js";
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj | undefined => (v && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : undefined);
+const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
+
+/**
+ * What validation needs from the failure analysis, read from the earlier stages' results on the job:
+ * `fetch-logs` (failed jobs with their failing step's `run:` script and the workflow file) and
+ * `build-context` (the FailureContext: languages, failing step names). The workflow file is read
+ * again for the `run:` steps before the failing one. Anything missing just leaves a field empty.
+ */
+export async function validationInputFromJob(job: Job, workspaceDir: string): Promise<ValidationInput & { notes: string[] }> {
+  const notes: string[] = [];
+  const fetched = obj(job.results["fetch-logs"]);
+  const built = obj(job.results["build-context"]);
+  const context = obj(built?.context) ?? built;
+
+  const languages = Array.isArray(context?.languages) ? context.languages.filter((l): l is string => typeof l === "string") : [];
+  const fetchedJobs = Array.isArray(fetched?.jobs) ? fetched.jobs.map(obj).filter((j): j is Obj => !!j) : [];
+  const contextJobs = Array.isArray(context?.failing_jobs) ? context.failing_jobs.map(obj).filter((j): j is Obj => !!j) : [];
+
+  // The first failed job whose failing step is a `run:` step is the one to reproduce.
+  let jobName: string | undefined;
+  let stepName: string | undefined;
+  let command: string | undefined;
+  let workingDirectory: string | undefined;
+  let shell: string | undefined;
+  for (const j of fetchedJobs) {
+    const step = obj(j.failingStep);
+    if (!step) continue;
+    jobName ??= str(j.name);
+    stepName ??= str(step.name);
+    if (str(step.command)) {
+      jobName = str(j.name);
+      stepName = str(step.name);
+      command = str(step.command);
+      workingDirectory = str(step.workingDirectory);
+      shell = str(step.shell);
+      break;
+    }
+  }
+  if (!command) {
+    for (const j of contextJobs) {
+      if (str(j.command)) {
+        jobName = str(j.name);
+        stepName = str(j.failing_step);
+        command = str(j.command);
+        break;
+      }
+      jobName ??= str(j.name);
+      stepName ??= str(j.failing_step);
+    }
+  }
+
+  let earlierRunSteps: ValidationInput["earlierRunSteps"] = [];
+  const workflowText = await readWorkflow(fetched, job, workspaceDir);
+  if (workflowText && jobName && stepName) {
+    const found = workflowSteps(workflowText, jobName, stepName);
+    if (found.problem) notes.push(`workflow: ${found.problem}`);
+    earlierRunSteps = found.earlier;
+    if (found.failing) {
+      command ??= found.failing.run;
+      workingDirectory ??= found.failing.workingDirectory;
+    }
+  } else if (!workflowText) {
+    notes.push("workflow file not available; setup is not derived from it");
+  }
+  return {
+    ...(command ? { failingCommand: command } : {}),
+    ...(workingDirectory ? { failingWorkingDirectory: workingDirectory } : {}),
+    ...(shell ? { failingShell: shell } : {}),
+    earlierRunSteps,
+    languages,
+    notes,
+  };
+}
+
+async function readWorkflow(fetched: Obj | undefined, job: Job, workspaceDir: string): Promise<string | undefined> {
+  const wf = obj(fetched?.workflow);
+  const logsDir = str(fetched?.logsDir);
+  const candidates = [
+    logsDir && str(wf?.file) ? join(logsDir, str(wf?.file)!) : undefined,
+    // The checkout is at head_sha, so its copy is the workflow that failed.
+    job.run.workflowPath && !job.run.workflowPath.includes("..") ? join(workspaceDir, job.run.workflowPath) : undefined,
+  ];
+  for (const p of candidates) {
+    if (!p) continue;
+    const text = await readFile(p, "utf8").catch(() => undefined);
+    if (text !== undefined) return text;
+  }
+  return undefined;
+}
