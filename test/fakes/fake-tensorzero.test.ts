@@ -1,0 +1,245 @@
+import { mkdtemp, rm, writeFile, cp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
+import { v4 } from "uuid";
+import { SHIPPED_GATEWAY_CONFIG } from "../../src/adapters/tensorzero/gateway-config.js";
+import { isUuidV7, newUuidV7 } from "../../src/adapters/tensorzero/episode-id.js";
+import { buildFixInferenceRequest } from "../../src/adapters/tensorzero/inference-request.js";
+import { sseData } from "../../src/adapters/tensorzero/sse.js";
+import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "./fake-tensorzero.js";
+import { sampleFailureContext } from "./fake-tensorzero-context.js";
+
+/** Pins the fake to the real gateway's behaviour (reference/tensorzero.md §0 and §9), one rule per test. */
+let fake: FakeTensorZero;
+const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const r = await fetch(fake.url + path, { method: "POST", body: typeof body === "string" ? body : JSON.stringify(body), headers });
+  return { status: r.status, headers: r.headers, body: (await r.json()) as Record<string, unknown> };
+};
+const validBody = (over: Record<string, unknown> = {}) => ({
+  ...buildFixInferenceRequest(sampleFailureContext(), { episodeId: newUuidV7(Date.now()), tags: { repo: "octo-org/widgets" } }),
+  ...over,
+});
+
+beforeAll(async () => {
+  fake = await FakeTensorZero.start();
+});
+afterAll(async () => {
+  await fake.stop();
+});
+beforeEach(() => {
+  fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
+});
+
+describe("fake TensorZero: routes, headers, probes", () => {
+  test("/status reports version and config hash; every response carries x-tensorzero-gateway-version", async () => {
+    const r = await fetch(`${fake.url}/status`);
+    expect(r.headers.get("x-tensorzero-gateway-version")).toBe("2026.4.1");
+    expect(await r.json()).toEqual({ status: "ok", version: "2026.4.1", config_hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const nf = await post("/nope", {});
+    expect(nf.headers.get("x-tensorzero-gateway-version")).toBe("2026.4.1");
+  });
+
+  test("/health always has five keys and answers 503 when one is unhealthy", async () => {
+    const ok = await fetch(`${fake.url}/health`);
+    expect([ok.status, Object.keys(await ok.json()).sort()]).toEqual([200, ["clickhouse", "gateway", "postgres", "valkey", "valkey_cache"]]);
+    fake.health.postgres = "error";
+    try {
+      const bad = await fetch(`${fake.url}/health`);
+      expect([bad.status, ((await bad.json()) as Record<string, string>).postgres]).toEqual([503, "error"]);
+    } finally {
+      fake.health.postgres = "ok";
+    }
+  });
+
+  test("unknown routes: 404 with a string error body", async () => {
+    expect(await post("/openai/v1/nothing", {})).toMatchObject({ status: 404, body: { error: "Route not found: POST /openai/v1/nothing" } });
+  });
+});
+
+describe("fake TensorZero: POST /inference", () => {
+  test("a valid request gets the JSON-function shape with ids, raw + parsed, usage.cost null", async () => {
+    const body = validBody();
+    const r = await post("/inference", body);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      inference_id: expect.any(String),
+      episode_id: body.episode_id,
+      variant_name: expect.stringMatching(/_prompt_v1$/),
+      output: { raw: JSON.stringify(DEFAULT_FAKE_OUTPUT), parsed: DEFAULT_FAKE_OUTPUT },
+      usage: { input_tokens: expect.any(Number), output_tokens: expect.any(Number), cost: null },
+      finish_reason: "stop",
+    });
+    expect(isUuidV7(r.body.inference_id as string)).toBe(true);
+  });
+
+  test("deny_unknown_fields: unknown top-level, input and message keys are 400", async () => {
+    expect((await post("/inference", validBody({ temperature: 0.2 }))).body.error).toMatch(/unknown field `temperature`/);
+    const b = validBody();
+    expect((await post("/inference", { ...b, input: { ...b.input, extra: 1 } })).status).toBe(400);
+    expect((await post("/inference", { ...b, input: { ...b.input, messages: [{ role: "user", content: "hi", name: "x" }] } })).status).toBe(400);
+  });
+
+  test("bad JSON, missing input, both or neither target are 400", async () => {
+    expect((await post("/inference", "{not json")).status).toBe(400);
+    expect((await post("/inference", { function_name: "fix_ci_failure" })).body.error).toMatch(/missing field `input`/);
+    expect((await post("/inference", validBody({ model_name: "openai::gpt-5-mini" }))).body.error).toMatch(/Only one of `function_name` or `model_name`/);
+    const { function_name, ...noTarget } = validBody();
+    void function_name;
+    expect((await post("/inference", noTarget)).body.error).toMatch(/Either `function_name` or `model_name`/);
+  });
+
+  test("unknown function or pinned variant: 404 with the gateway's message", async () => {
+    expect(await post("/inference", validBody({ function_name: "fix_everything" }))).toMatchObject({ status: 404, body: { error: "Unknown function: fix_everything" } });
+    expect(await post("/inference", validBody({ variant_name: "gpt_9" }))).toMatchObject({ status: 404, body: { error: "Unknown variant: gpt_9" } });
+  });
+
+  test("episode_id must be a UUIDv7 not in the future", async () => {
+    expect((await post("/inference", validBody({ episode_id: v4() }))).body.error).toMatch(/Version must be 7, got 4/);
+    expect((await post("/inference", validBody({ episode_id: newUuidV7(Date.now() + 60_000) }))).body.error).toBe("Invalid Episode ID: Timestamp is in the future");
+    expect((await post("/inference", validBody({ episode_id: "not-a-uuid" }))).status).toBe(400);
+    const fresh = await post("/inference", validBody({ episode_id: undefined }));
+    expect(isUuidV7(fresh.body.episode_id as string)).toBe(true);
+  });
+
+  test("input is validated against the function's schemas (system missing, user arguments wrong)", async () => {
+    const b = validBody();
+    expect((await post("/inference", { ...b, input: { messages: b.input.messages } })).body.error).toBe("`input.system` is empty but a system template is present.");
+    const ctx = { ...sampleFailureContext(), classification: "cosmic-rays" };
+    const bad = { ...b, input: { ...b.input, messages: [{ role: "user", content: [{ type: "template", name: "user", arguments: ctx }] }] } };
+    expect((await post("/inference", bad)).body.error).toMatch(/^JSON Schema validation failed/);
+    const noTemplate = { ...b, input: { ...b.input, messages: [{ role: "user", content: [{ type: "template", name: "nope", arguments: {} }] }] } };
+    expect((await post("/inference", noTemplate)).body.error).toMatch(/no template `nope` in any variant/);
+    const system = { ...b, input: { ...b.input, messages: [{ role: "system", content: "hi" }] } };
+    expect((await post("/inference", system)).status).toBe(400);
+  });
+
+  test("tags must be strings and may not use the tensorzero:: prefix", async () => {
+    expect((await post("/inference", validBody({ tags: { run_id: 5 } }))).status).toBe(400);
+    expect((await post("/inference", validBody({ tags: { "tensorzero::x": "y" } }))).body.error).toBe("Tag name cannot start with 'tensorzero::': tensorzero::x");
+  });
+
+  test("output not matching the schema is still 200 with parsed: null and the raw text", async () => {
+    fake.script({ raw: "Sure! Here is the fix: ..." }, { output: { diagnosis: "x" } });
+    expect((await post("/inference", validBody())).body.output).toEqual({ raw: "Sure! Here is the fix: ...", parsed: null });
+    expect((await post("/inference", validBody())).body.output).toEqual({ raw: '{"diagnosis":"x"}', parsed: null });
+  });
+
+  test("variant sampling is deterministic per episode and follows the weights", async () => {
+    const ep = newUuidV7(Date.now());
+    const a = await post("/inference", validBody({ episode_id: ep }));
+    const b = await post("/inference", validBody({ episode_id: ep }));
+    expect(a.body.variant_name).toBe(b.body.variant_name);
+    const seen = new Set<unknown>();
+    for (let i = 0; i < 30; i++) seen.add((await post("/inference", validBody())).body.variant_name);
+    expect(seen).toEqual(new Set(["gpt_5_mini_prompt_v1", "claude_sonnet_4_5_prompt_v1"]));
+  });
+
+  test("scripted failures: status + string error body, in order, then back to the default", async () => {
+    fake.script({ status: 502, error: "All variants failed with errors: x" }, { status: 429, error: "rate limited", headers: { "retry-after": "2" } });
+    expect(await post("/inference", validBody())).toMatchObject({ status: 502, body: { error: "All variants failed with errors: x" } });
+    const limited = await post("/inference", validBody());
+    expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "2"]);
+    expect((await post("/inference", validBody())).status).toBe(200);
+  });
+
+  test("streaming: SSE data chunks with raw deltas (no parsed), usage on the last, then [DONE]", async () => {
+    const r = await fetch(`${fake.url}/inference`, { method: "POST", body: JSON.stringify(validBody({ stream: true })) });
+    expect(r.headers.get("content-type")).toBe("text/event-stream");
+    const events: string[] = [];
+    for await (const d of sseData(r.body!)) events.push(d);
+    expect(events.at(-1)).toBe("[DONE]");
+    const chunks = events.slice(0, -1).map((e) => JSON.parse(e) as Record<string, unknown>);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.every((c) => !("parsed" in c) && typeof c.raw === "string")).toBe(true);
+    expect(chunks.map((c) => c.raw).join("")).toBe(JSON.stringify(DEFAULT_FAKE_OUTPUT));
+    expect(chunks.at(-1)).toMatchObject({ finish_reason: "stop", usage: { cost: null } });
+  });
+
+  test("streaming: an error mid-stream is a data event, and the stream still ends with [DONE]", async () => {
+    fake.script({ streamError: "provider hung up", afterChunks: 2 });
+    const r = await fetch(`${fake.url}/inference`, { method: "POST", body: JSON.stringify(validBody({ stream: true })) });
+    const events: string[] = [];
+    for await (const d of sseData(r.body!)) events.push(d);
+    expect(events.slice(-2)).toEqual([JSON.stringify({ error: "provider hung up" }), "[DONE]"]);
+  });
+});
+
+describe("fake TensorZero: POST /feedback", () => {
+  const infer = async (over: Record<string, unknown> = {}) => (await post("/inference", validBody(over))).body as { inference_id: string; episode_id: string };
+
+  test("boolean metrics at their level are accepted and recorded; the answer is a v7 feedback_id", async () => {
+    const inf = await infer();
+    const r = await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: true, tags: { job_id: "j" } });
+    expect(r.status).toBe(200);
+    expect(isUuidV7(r.body.feedback_id as string)).toBe(true);
+    expect((await post("/feedback", { metric_name: "pr_merged", episode_id: inf.episode_id, value: false })).status).toBe(200);
+    expect(fake.feedback.slice(-2)).toEqual([
+      expect.objectContaining({ metric: "patch_applied", inferenceId: inf.inference_id, value: true, tags: { job_id: "j" } }),
+      expect.objectContaining({ metric: "pr_merged", episodeId: inf.episode_id, value: false }),
+    ]);
+  });
+
+  test("unknown metric 404; wrong level, both ids, wrong value type, unknown fields 400", async () => {
+    const inf = await infer();
+    expect(await post("/feedback", { metric_name: "stars", inference_id: inf.inference_id, value: true })).toMatchObject({ status: 404, body: { error: "Unknown metric: stars" } });
+    expect((await post("/feedback", { metric_name: "pr_merged", inference_id: inf.inference_id, value: true })).body.error).toBe('Correct ID was not provided for feedback level "episode".');
+    expect((await post("/feedback", { metric_name: "pr_merged", inference_id: inf.inference_id, episode_id: inf.episode_id, value: true })).body.error).toBe("Both episode_id and inference_id cannot be provided");
+    expect((await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: "yes" })).body.error).toBe("Feedback value for metric `patch_applied` must be a boolean");
+    expect((await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: true, note: "x" })).status).toBe(400);
+    expect((await post("/feedback", { metric_name: "patch_applied", inference_id: v4(), value: true })).body.error).toMatch(/^Failed to parse UUID as v7/);
+  });
+
+  test("comment (either level, string) and demonstration (inference level, must fit the output schema)", async () => {
+    const inf = await infer();
+    expect((await post("/feedback", { metric_name: "comment", episode_id: inf.episode_id, value: "LGTM" })).status).toBe(200);
+    expect((await post("/feedback", { metric_name: "comment", inference_id: inf.inference_id, value: 5 })).body.error).toBe("Feedback value for a comment must be a string");
+    expect((await post("/feedback", { metric_name: "demonstration", inference_id: inf.inference_id, value: DEFAULT_FAKE_OUTPUT })).status).toBe(200);
+    expect((await post("/feedback", { metric_name: "demonstration", inference_id: inf.inference_id, value: { patch: "x" } })).body.error).toMatch(/^Demonstration does not fit function output schema/);
+  });
+
+  test("feedback only for stored inferences: never for a dryrun one or an unknown id", async () => {
+    const dry = await infer({ dryrun: true });
+    expect(await post("/feedback", { metric_name: "patch_applied", inference_id: dry.inference_id, value: true })).toMatchObject({
+      status: 400,
+      body: { error: `Inference ID: ${dry.inference_id} does not exist` },
+    });
+    const ghost = newUuidV7(Date.now());
+    expect((await post("/feedback", { metric_name: "pr_merged", episode_id: ghost, value: true })).body.error).toBe(`Episode ID: ${ghost} does not exist`);
+  });
+});
+
+describe("fake TensorZero: auth and config", () => {
+  test("with auth on: 401 without or with a wrong bearer key, /status and /health stay open", async () => {
+    const authed = await FakeTensorZero.start({ apiKeys: ["sk-t0-abcdefabcdef-secret"] });
+    try {
+      const call = (h: Record<string, string>) => fetch(`${authed.url}/inference`, { method: "POST", body: JSON.stringify(validBody()), headers: h }).then(async (r) => [r.status, ((await r.json()) as { error?: string }).error]);
+      expect(await call({})).toEqual([401, "TensorZero authentication error: Error performing authentication: Authorization header is required"]);
+      expect((await call({ authorization: "Token x" }))[1]).toMatch(/must start with 'Bearer '/);
+      expect((await call({ authorization: "Bearer sk-t0-nope-nope" }))[1]).toMatch(/does not exist in the database/);
+      expect((await call({ authorization: "Bearer sk-t0-abcdefabcdef-secret" }))[0]).toBe(200);
+      expect((await fetch(`${authed.url}/status`)).status).toBe(200);
+      expect((await fetch(`${authed.url}/health`)).status).toBe(200);
+    } finally {
+      await authed.stop();
+    }
+  });
+
+  test("loads another config: a function or metric missing there is unknown to the fake", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-fake-tz-"));
+    try {
+      await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
+      const toml = join(dir, "tensorzero.toml");
+      await writeFile(toml, (await import("node:fs/promises").then((f) => f.readFile(toml, "utf8"))).replace("[functions.fix_ci_failure", "[functions.fix_it").replaceAll("functions.fix_ci_failure.", "functions.fix_it.").replace("[metrics.pr_merged]", "[metrics.merged]"));
+      const other = await FakeTensorZero.start({ configPath: toml });
+      try {
+        expect((await fetch(`${other.url}/inference`, { method: "POST", body: JSON.stringify(validBody()) })).status).toBe(404);
+        expect((await fetch(`${other.url}/inference`, { method: "POST", body: JSON.stringify(validBody({ function_name: "fix_it" })) })).status).toBe(200);
+      } finally {
+        await other.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
