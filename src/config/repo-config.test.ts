@@ -33,6 +33,10 @@ network: setup
     });
   });
 
+  test("`_extends` (org-wide defaults, resolved by Probot) is not reported", () => {
+    expect(parseRepoConfig({ _extends: ".github", validate: ["make test"] })).toMatchObject({ problems: [], config: { validate: ["make test"] } });
+  });
+
   test("a single command string is read as a one-item list", () => {
     expect(parseRepoConfig({ validate: "pytest -x" }).config.validate).toEqual(["pytest -x"]);
   });

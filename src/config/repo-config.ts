@@ -65,6 +65,9 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
   if (typeof raw !== "object" || Array.isArray(raw)) {
     return { config: defaultRepoConfig(), problems: [".github/ci-bot.yml: must be a YAML mapping of keys (see the README)"] };
   }
+  // Probot's config loader resolves `_extends` (org-wide defaults); the key itself is not ours to check.
+  const { _extends: _ignored, ...own } = raw as Record<string, unknown>;
+  raw = own;
   const parsed = repoConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, problems: [] };
   const problems = parsed.error.issues.flatMap((i) => describeIssue(i, raw));
