@@ -1,0 +1,206 @@
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
+import { AppError } from "../../core/errors.js";
+import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-tensorzero.js";
+import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
+import { episodeIdForJob, newUuidV7 } from "./episode-id.js";
+import { SHIPPED_GATEWAY_CONFIG } from "./gateway-config.js";
+import { buildFixInferenceRequest } from "./inference-request.js";
+import { METRICS } from "./metric-names.js";
+import { TensorZeroClient, type TensorZeroClientOptions } from "./tensorzero-client.js";
+import { TensorZeroModel } from "./tensorzero-model.js";
+
+/** Contract: the real client and ModelPort adapter against the fake gateway loading the shipped config. */
+let fake: FakeTensorZero;
+const clients: TensorZeroClient[] = [];
+const sleeps: number[] = [];
+const client = (o: Partial<TensorZeroClientOptions> = {}) => {
+  const c = new TensorZeroClient({ baseUrl: fake.url, sleep: async (ms) => void sleeps.push(ms), random: () => 1, ...o });
+  clients.push(c);
+  return c;
+};
+const model = (o: Partial<TensorZeroClientOptions> = {}, stream = false) => new TensorZeroModel(client(o), { stream });
+const opts = () => ({ episodeId: episodeIdForJob({ id: `job-${Math.random()}`, createdAt: new Date().toISOString() }, Date.now()), tags: { repo: "octo-org/widgets", run_id: "7123456789", job_id: "j1" } });
+const rejection = async (p: Promise<unknown>): Promise<AppError> => {
+  try {
+    await p;
+  } catch (err) {
+    return err as AppError;
+  }
+  throw new Error("expected a rejection");
+};
+
+beforeAll(async () => {
+  fake = await FakeTensorZero.start();
+});
+afterAll(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await fake.stop();
+});
+beforeEach(() => {
+  sleeps.length = 0;
+  fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
+});
+
+describe("TensorZero client contract (fake gateway, shipped config)", () => {
+  test("proposePatch: one inference in the job's episode, with its tags; returns the validated proposal and ids", async () => {
+    const o = opts();
+    const before = fake.inferences.length;
+    const res = await model().proposePatch(sampleFailureContext(), o);
+    expect(res).toMatchObject({ episodeId: o.episodeId, variantName: expect.stringMatching(/_prompt_v1$/), proposal: { ...DEFAULT_FAKE_OUTPUT } });
+    expect(fake.inferences.length).toBe(before + 1);
+    const stored = fake.inferences.at(-1)!;
+    expect([stored.inferenceId, stored.episodeId, stored.body.tags]).toEqual([res.inferenceId, o.episodeId, o.tags]);
+  });
+
+  test("the same episode keeps its variant (second repair attempt)", async () => {
+    const o = opts();
+    const a = await model().proposePatch(sampleFailureContext(), o);
+    const b = await model().proposePatch(sampleFailureContext({ previous_attempt: { patch: a.proposal.patch, outcome: "CI failed on the fix branch" } }), o);
+    expect([b.episodeId, b.variantName]).toEqual([a.episodeId, a.variantName]);
+    expect(b.inferenceId).not.toBe(a.inferenceId);
+  });
+
+  test("tests_to_run: null from the model becomes an absent field", async () => {
+    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, tests_to_run: null } });
+    const res = await model().proposePatch(sampleFailureContext(), opts());
+    expect("tests_to_run" in res.proposal).toBe(false);
+  });
+
+  test("parsed: null once → one more inference in the same episode, the first is reported as discarded", async () => {
+    fake.script({ raw: "I think the fix is to add a + sign" });
+    const res = await model().proposePatch(sampleFailureContext(), opts());
+    expect(res.proposal.patch).toBe(DEFAULT_FAKE_OUTPUT.patch);
+    expect(res.discardedInferenceIds).toHaveLength(1);
+  });
+
+  test("parsed: null twice → permanent model_output_invalid carrying the raw text", async () => {
+    fake.script({ raw: "garbage 1" }, { output: { ...DEFAULT_FAKE_OUTPUT, confidence: 7 } });
+    const err = await rejection(model().proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "model_output_invalid", retryable: false });
+    expect(err.details).toMatchObject({ raw: JSON.stringify({ ...DEFAULT_FAKE_OUTPUT, confidence: 7 }), inferenceIds: [expect.any(String), expect.any(String)] });
+  });
+
+  test("an answer the gateway parsed but the app's own check rejects is treated like parsed: null", async () => {
+    // A gateway whose output schema is permissive ({}): the app must not trust `parsed` blindly.
+    const dir = await mkdtemp(join(tmpdir(), "t0-tz-lax-"));
+    try {
+      await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
+      await writeFile(join(dir, "functions/fix_ci_failure/output_schema.json"), "{}");
+      const lax = await FakeTensorZero.start({ configPath: join(dir, "tensorzero.toml") });
+      try {
+        lax.script({ output: { diagnosis: "", patch: 1 } }, { output: { diagnosis: "ok", patch: "", confidence: 0.1, files: [], tests_to_run: null, rm: "-rf /" } });
+        const err = await rejection(new TensorZeroModel(client({ baseUrl: lax.url })).proposePatch(sampleFailureContext(), opts()));
+        expect(err).toMatchObject({ code: "model_output_invalid", retryable: false, details: { problems: ['unexpected key "rm"'] } });
+        expect(lax.inferences).toHaveLength(2);
+      } finally {
+        await lax.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("streaming: the same proposal assembled from SSE chunks", async () => {
+    const res = await model({}, true).proposePatch(sampleFailureContext(), opts());
+    expect(res.proposal).toEqual(DEFAULT_FAKE_OUTPUT);
+    expect(res.usage?.outputTokens).toBeGreaterThan(0);
+  });
+
+  test("streaming: raw chunks arrive in order and an error event mid-stream is a retryable model_stream_error", async () => {
+    const c = client();
+    const body = buildFixInferenceRequest(sampleFailureContext(), { ...opts(), stream: true });
+    const chunks: string[] = [];
+    for await (const ch of c.inferenceStream(body)) chunks.push(ch.raw);
+    expect(chunks.join("")).toBe(JSON.stringify(DEFAULT_FAKE_OUTPUT));
+    fake.script({ streamError: "Error 500 from anthropic client: overloaded", afterChunks: 1 });
+    const err = await rejection((async () => {
+      for await (const ch of c.inferenceStream(body)) void ch;
+    })());
+    expect(err).toMatchObject({ code: "model_stream_error", retryable: true });
+  });
+
+  test("400/404 are permanent and carry the gateway's message; nothing is retried", async () => {
+    const n = fake.requests.length;
+    const err = await rejection(new TensorZeroModel(client(), { functionName: "fix_everything" }).proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "model_not_found", retryable: false, details: { status: 404, gatewayMessage: "Unknown function: fix_everything" } });
+    expect(err.message).toMatch(/Unknown function: fix_everything/);
+    const bad = await rejection(model().proposePatch({ ...sampleFailureContext(), classification: "cosmic" as never }, opts()));
+    expect(bad).toMatchObject({ code: "model_bad_request", retryable: false, details: { status: 400 } });
+    expect(bad.message).toMatch(/JSON Schema validation failed/);
+    expect(fake.requests.length).toBe(n + 2);
+    expect(sleeps).toEqual([]);
+  });
+
+  test("context-length errors (even wrapped in a 502) → context_too_large at once, for the stage to shrink the context", async () => {
+    fake.script({ status: 502, error: "All variants failed with errors: gpt_5_mini_prompt_v1: Error 400 from openai client: This model's maximum context length is 400000 tokens. (context_length_exceeded)" });
+    const n = fake.requests.length;
+    const err = await rejection(model().proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "context_too_large", retryable: false });
+    expect(fake.requests.length).toBe(n + 1);
+  });
+
+  test("bearer auth: the key is sent; a wrong one is a permanent model_auth that says what to set", async () => {
+    const authed = await FakeTensorZero.start({ apiKeys: ["sk-t0-abcdefabcdef-s3cret"] });
+    try {
+      const good = new TensorZeroModel(client({ baseUrl: authed.url, apiKey: "sk-t0-abcdefabcdef-s3cret" }));
+      await good.proposePatch(sampleFailureContext(), opts());
+      expect(authed.requests.at(-1)!.authorization).toBe("Bearer sk-t0-abcdefabcdef-s3cret");
+      const err = await rejection(new TensorZeroModel(client({ baseUrl: authed.url })).proposePatch(sampleFailureContext(), opts()));
+      expect(err).toMatchObject({ code: "model_auth", retryable: false });
+      expect(err.message).toMatch(/TENSORZERO_API_KEY/);
+    } finally {
+      await authed.stop();
+    }
+  });
+
+  test("feedback: inference- and episode-level metrics reach the gateway with their tags", async () => {
+    const m = model();
+    const res = await m.proposePatch(sampleFailureContext(), opts());
+    await m.feedback({ metric: METRICS.patchApplied, inferenceId: res.inferenceId, value: true, tags: { job_id: "j1" } });
+    await m.feedback({ metric: METRICS.prMerged, episodeId: res.episodeId, value: false });
+    expect(fake.feedback.slice(-2)).toEqual([
+      expect.objectContaining({ metric: "patch_applied", inferenceId: res.inferenceId, value: true, tags: { job_id: "j1" } }),
+      expect.objectContaining({ metric: "pr_merged", episodeId: res.episodeId, value: false }),
+    ]);
+    await expect(m.feedback({ metric: METRICS.prMerged, value: true })).rejects.toMatchObject({ code: "feedback_invalid" });
+    await expect(m.feedback({ metric: "stars", inferenceId: res.inferenceId, value: 5 })).rejects.toMatchObject({ code: "model_not_found" });
+  });
+
+  test("feedback waits out the gateway's 'does not exist yet' window, boundedly", async () => {
+    const slowStore = await FakeTensorZero.start({ storeDelayMs: 150, lookupWindowMs: 20 });
+    try {
+      const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+      const m = new TensorZeroModel(client({ baseUrl: slowStore.url, feedbackMissingDelayMs: 60, feedbackMissingRetries: 3, sleep: realSleep }));
+      const res = await m.proposePatch(sampleFailureContext(), opts());
+      await m.feedback({ metric: METRICS.validationPassed, inferenceId: res.inferenceId, value: true });
+      expect(slowStore.feedback).toHaveLength(1);
+      const tries = slowStore.requests.filter((r) => r.path === "/feedback").length;
+      expect(tries).toBeGreaterThan(1);
+      // A target that never appears: bounded, and retryable so the job's feedback stays pending, never lost.
+      const ghost = newUuidV7(Date.now());
+      const before = slowStore.requests.length;
+      const err = await rejection(m.feedback({ metric: METRICS.validationPassed, inferenceId: ghost, value: true }));
+      expect(err).toMatchObject({ code: "feedback_target_missing", retryable: true });
+      expect(slowStore.requests.length - before).toBe(4);
+    } finally {
+      await slowStore.stop();
+    }
+  });
+
+  test("status and health", async () => {
+    const c = client();
+    expect(await c.status()).toMatchObject({ status: "ok", version: "2026.4.1" });
+    expect(c.gatewayVersion).toBe("2026.4.1");
+    expect(await c.health()).toEqual({ ok: true, components: { gateway: "ok", clickhouse: "ok", postgres: "ok", valkey: "ok", valkey_cache: "ok" } });
+    fake.health.postgres = "error";
+    try {
+      expect((await c.health()).ok).toBe(false);
+    } finally {
+      fake.health.postgres = "ok";
+    }
+    expect(await model().status()).toEqual({ status: "ok", version: "2026.4.1" });
+  });
+});
