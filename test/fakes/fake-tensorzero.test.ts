@@ -42,7 +42,7 @@ describe("fake TensorZero: routes, headers, probes", () => {
 
   test("/health always has five keys and answers 503 when one is unhealthy", async () => {
     const ok = await fetch(`${fake.url}/health`);
-    expect([ok.status, Object.keys(await ok.json()).sort()]).toEqual([200, ["clickhouse", "gateway", "postgres", "valkey", "valkey_cache"]]);
+    expect([ok.status, Object.keys((await ok.json()) as object).sort()]).toEqual([200, ["clickhouse", "gateway", "postgres", "valkey", "valkey_cache"]]);
     fake.health.postgres = "error";
     try {
       const bad = await fetch(`${fake.url}/health`);
