@@ -1,0 +1,106 @@
+import type { AllowKey } from "./types.js";
+
+/**
+ * The patterns behind the green-washing rules. A pattern fires when a file's patch adds more matching
+ * lines than it removes (moving an existing `@skip` is not adding one).
+ */
+export interface LinePattern {
+  rule: AllowKey;
+  re: RegExp;
+  why: string;
+  /** Limit to files whose repo path matches; absent = every file. */
+  files?: RegExp;
+}
+
+/** Files where a shell command line can appear: CI configs, scripts, task runners, package manifests. */
+export const SCRIPT_FILES = /(\.(sh|bash|zsh|ya?ml|json|toml|cfg|ini|mk|ps1|bat|cmd)$|(^|\/)(Makefile|GNUmakefile|Dockerfile[^/]*|Justfile|justfile|Taskfile[^/]*|Jenkinsfile|\.gitlab-ci\.yml)$)/;
+const MAKEFILES = /(^|\/)(Makefile|GNUmakefile|[^/]+\.mk)$/;
+const RUBY = /\.rb$/;
+const ESLINT_CONFIG = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s|package\.json)$/;
+const LINT_CONFIG = /(^|\/)(\.flake8|setup\.cfg|tox\.ini|pyproject\.toml|ruff\.toml|\.ruff\.toml|\.pylintrc|pylintrc|\.golangci\.ya?ml|clippy\.toml|\.rubocop\.yml)$/;
+
+export const LINE_PATTERNS: LinePattern[] = [
+  // skip_tests — Python
+  { rule: "skip_tests", re: /@pytest\.mark\.(skip|skipif|xfail)\b/, why: "marks a test skip/xfail" },
+  { rule: "skip_tests", re: /\bpytest\.(skip|xfail)\s*\(/, why: "skips a test at run time" },
+  { rule: "skip_tests", re: /\bpytestmark\s*=.*\bmark\.(skip|skipif|xfail)\b/, why: "skips a whole test module" },
+  { rule: "skip_tests", re: /@unittest\.(skip\w*|expectedFailure)\b/, why: "marks a unittest test skipped" },
+  { rule: "skip_tests", re: /\bself\.skipTest\s*\(|\braise\s+(unittest\.)?SkipTest\b/, why: "skips a unittest test" },
+  // skip_tests — JS/TS (jest, vitest, mocha, jasmine, playwright)
+  { rule: "skip_tests", re: /\b(it|test|describe|context|suite|specify)\.(skip|todo|failing|fixme)\b/, why: "skips a test" },
+  { rule: "skip_tests", re: /\b(it|test|describe|context|suite)\.only\b/, why: "focuses one test (.only), which skips all the others" },
+  { rule: "skip_tests", re: /(^|[^\w.$])(xit|xtest|xdescribe|xcontext|xspecify)\s*\(/, why: "skips a test (x-prefixed)" },
+  { rule: "skip_tests", re: /(^|[^\w.$])(fit|fdescribe|ftest)\s*\(/, why: "focuses one test, which skips all the others" },
+  // skip_tests — Go, Rust, JVM, .NET, Ruby
+  { rule: "skip_tests", re: /\b[tb]\.Skip(f|Now)?\s*\(/, why: "skips a Go test" },
+  { rule: "skip_tests", re: /^\s*\/\/\s*(\+build\s+ignore|go:build\s+ignore)\b/, why: "excludes a Go file from the build and its tests" },
+  { rule: "skip_tests", re: /#\[ignore\b/, why: "marks a Rust test #[ignore]" },
+  { rule: "skip_tests", re: /@(Disabled\w*|Ignore)\b/, why: "disables a JVM test" },
+  { rule: "skip_tests", re: /\bassum(e|ptions?\.assume)(True|That)?\s*\(\s*false\s*\)/i, why: "makes a test skip itself via an assumption" },
+  { rule: "skip_tests", re: /\[\s*Ignore\b|\b(Fact|Theory)\s*\(\s*Skip\s*=/, why: "skips a .NET test" },
+  { rule: "skip_tests", re: /^\s*(skip|pending|xit)\b\s*(\(|["']|$)/, why: "skips an RSpec/minitest test", files: RUBY },
+  // skip_tests — test runner flags in scripts and workflows
+  {
+    rule: "skip_tests",
+    re: /(--deselect\b|(^|\s)--ignore(-glob)?[= ]|\s-k\s+["']?not\b|testPathIgnorePatterns|(^|\s)-skip[= ]|--skip\b|-DskipTests\b|-Dmaven\.test\.skip|--exclude-tests?\b)/,
+    why: "excludes tests from the test command",
+    files: SCRIPT_FILES,
+  },
+  // continue_on_error
+  { rule: "continue_on_error", re: /\bcontinue-on-error\s*:\s*(true|["']?\$\{\{)/, why: "lets a failing step or job pass (continue-on-error)" },
+  { rule: "continue_on_error", re: /\ballow_failure\s*:\s*true\b/, why: "lets a failing job pass (allow_failure)" },
+  // or_true
+  { rule: "or_true", re: /\|\|\s*(true\b|:(?=\s|$|;|["'])|exit\s+0\b|echo\b)/, why: "swallows a command's failure (|| true)", files: SCRIPT_FILES },
+  { rule: "or_true", re: /\bset\s+\+e\b|\bset\s+\+o\s+errexit\b/, why: "turns off exit-on-error (set +e)", files: SCRIPT_FILES },
+  { rule: "or_true", re: /;\s*(true|exit\s+0)\s*["']?\s*,?\s*$/, why: "ends a command with '; true' / '; exit 0'", files: SCRIPT_FILES },
+  { rule: "or_true", re: /^\t-[^\s-]/, why: "prefixes a make command with '-' so its failure is ignored", files: MAKEFILES },
+  // lower_thresholds — suppressions and disabled lint rules
+  { rule: "lower_thresholds", re: /eslint-disable|@ts-ignore|@ts-nocheck|istanbul ignore|c8 ignore|v8 ignore/, why: "suppresses a lint, type or coverage check" },
+  { rule: "lower_thresholds", re: /#\s*(noqa|type:\s*ignore|pylint:\s*disable|pragma:\s*no\s*cover)\b/, why: "suppresses a Python lint/type/coverage check" },
+  { rule: "lower_thresholds", re: /\/\/\s*nolint\b|#!?\[allow\(|@SuppressWarnings\b|#pragma\s+warning\s+disable|\/\/\s*rubocop:disable/, why: "suppresses a lint warning" },
+  {
+    rule: "lower_thresholds",
+    re: /["']?[\w@/-]+["']?\s*:\s*(["']off["']|0\b|\[\s*(["']off["']|0\b))/,
+    why: "turns an ESLint rule off",
+    files: ESLINT_CONFIG,
+  },
+  { rule: "lower_thresholds", re: /^\s*(extend-)?(ignore|disable|extend-ignore)\s*=/, why: "adds ignored lint codes", files: LINT_CONFIG },
+];
+
+/** Lines that define a test (removing more of them than are added deletes tests). */
+export const TEST_DEFINITION =
+  /^\s*((async\s+)?def\s+test\w*\s*\(|class\s+Test\w*|(it|test|describe|specify|context)\s*\(\s*["'`]|func\s+(Test|Benchmark|Fuzz)\w*\s*\(|#\[(\w+::)*test\]|@(Test|ParameterizedTest|RepeatedTest|TestFactory)\b|\[(Test|Fact|Theory|TestMethod|TestCase)\b|(it|describe|context|specify|test)\s+["'])/;
+
+/** Repository paths that hold tests. */
+export const TEST_PATH =
+  /((^|\/)(tests?|__tests__|specs?|e2e|integration_tests?)\/|(^|\/)test_[^/]+\.py$|_test\.(py|go|rb|exs?)$|(^|\/)conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs)$|_spec\.rb$)/;
+
+/** A file's text shows it holds tests even though its path does not (Rust `#[cfg(test)]`, …). */
+export const TEST_MARKER = /#\[cfg\(test\)\]|#\[(\w+::)*test\]|^\s*def test_|@Test\b|^func Test\w+\(t \*testing\.T\)|^\s*(describe|it|test)\s*\(\s*["'`]/m;
+
+export const ASSERTION =
+  /(^\s*assert\b|\bassert\w*!?\s*\(|\bexpect\s*\(|\b(require|assert)\.\w+\s*\(|\bt\.(Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\bself\.(assert|fail)\w*\s*\(|\.should\b|\bverify\s*\(|\bShould\w*\s*\()/;
+
+/** Assertions that prove (almost) nothing: a replacement by one of these is a loosening. */
+export const WEAK_ASSERTION =
+  /(\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+(\([^()]*\))?\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
+
+/** Tolerance parameters: a larger value is looser. */
+export const TOLERANCE = /\b(rtol|atol|abs_tol|rel_tol|abs|rel|delta|tol|tolerance|epsilon|eps)\s*[=:]\s*([0-9][0-9._]*(?:e-?\d+)?)/gi;
+/** Precision parameters: a smaller value is looser. */
+export const PRECISION = /\b(places|decimal|digits|precision)\s*[=:]\s*(\d+)/gi;
+/** JUnit `assertEquals(expected, actual, delta)`, testify `InDelta(t, a, b, delta)`: positional tolerances. */
+export const POSITIONAL_DELTA =
+  /\b(?:assert(?:Array)?Equals|InDelta|InEpsilon)\s*\((?:[^,()]|\([^()]*\))+,(?:[^,()]|\([^()]*\))+,(?:(?:[^,()]|\([^()]*\))+,)?\s*([0-9][0-9._]*(?:e-?\d+)?)[fFdD]?\s*\)/g;
+/** unittest `assertAlmostEqual(a, b, places)`. */
+export const POSITIONAL_PLACES = /\bassert(?:Not)?AlmostEquals?\s*\((?:[^,()]|\([^()]*\))+,(?:[^,()]|\([^()]*\))+,\s*(\d+)\s*\)/g;
+export const CLOSE_TO = /toBeCloseTo\s*\([^,()]+(?:\([^()]*\))?[^,()]*,\s*(\d+)\s*\)/g;
+
+/** Coverage-like thresholds (lower is looser) and warning budgets (higher is looser). */
+export const COVERAGE_KEY =
+  /(--cov-fail-under|--fail-under|fail_under|fail-under|minimum_coverage|min_coverage|coverage_threshold|\bminimum)\s*["']?\s*[=:]?\s*["']?\s*(\d+(?:\.\d+)?)/g;
+/** jest/vitest/nyc/codecov per-metric thresholds, only meaningful in their config files. */
+export const METRIC_KEY = /\b(branches|functions|lines|statements|target|threshold)\s*["']?\s*[=:]\s*["']?\s*(\d+(?:\.\d+)?)/g;
+export const METRIC_FILES = /(^|\/)((jest|vitest|vite|karma)\.config\.[cm]?[jt]s|package\.json|\.nycrc(\.json)?|\.c8rc(\.json)?|codecov\.ya?ml)$/;
+export const WARNINGS_KEY = /(--max-warnings|max_warnings|maxWarnings|max-warnings)\s*["']?\s*[=:]?\s*["']?\s*(-?\d+)/g;
+export const COVERAGE_FILES = /(\.(json|js|cjs|mjs|ts|toml|cfg|ini|ya?ml)$|(^|\/)(\.coveragerc|\.nycrc|\.c8rc|Makefile))/;

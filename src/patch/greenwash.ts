@@ -1,0 +1,175 @@
+import {
+  ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
+  TEST_DEFINITION, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
+} from "./greenwash-patterns.js";
+import type { AllowKey, FilePatch } from "./types.js";
+
+export interface Finding {
+  rule: AllowKey;
+  file: string;
+  hunk?: string;
+  reason: string;
+}
+
+interface Line {
+  text: string;
+  hunk: string;
+}
+
+const WORKFLOWS = /^\.github\/workflows\//;
+
+export const isTestPath = (p: string) => TEST_PATH.test(p);
+export const hasTestMarkers = (content: string | null) => content !== null && TEST_MARKER.test(content);
+// `#[...]`/`#![...]` are Rust attributes, not comments.
+const isComment = (s: string) => /^\s*(#(?![[!])|\/\/|\/\*|\*|--\s)/.test(s);
+const quote = (s: string) => JSON.stringify(s.trim().length > 100 ? `${s.trim().slice(0, 97)}...` : s.trim());
+
+/**
+ * Everything in one file's patch that would make CI green without fixing anything. `oldContent` is the
+ * file before the patch (null when added), used to spot test files whose path does not say so.
+ */
+export function findGreenwashing(fp: FilePatch, oldContent: string | null): Finding[] {
+  const file = fp.path;
+  const findings: Finding[] = [];
+  const add = (rule: AllowKey, reason: string, hunk?: string) => findings.push({ rule, file, reason, ...(hunk ? { hunk } : {}) });
+  const testFile = isTestPath(file) || (fp.oldPath !== null && isTestPath(fp.oldPath)) || hasTestMarkers(oldContent);
+
+  if (WORKFLOWS.test(file) || (fp.oldPath !== null && WORKFLOWS.test(fp.oldPath))) {
+    add("workflow_edits", "the patch edits a GitHub Actions workflow; fix the code, or allow workflow_edits in .github/ci-bot.yml");
+  }
+  if (fp.status === "deleted" && testFile) add("delete_tests", "the patch deletes a test file");
+  if (fp.status === "renamed" && fp.oldPath !== null && isTestPath(fp.oldPath) && !isTestPath(file)) {
+    add("delete_tests", `the patch moves the test file ${fp.oldPath} where the test runner will not find it`);
+  }
+
+  const added: Line[] = [];
+  const removed: Line[] = [];
+  for (const h of fp.hunks) {
+    for (const l of h.lines) {
+      if (l.kind === "+") added.push({ text: l.text, hunk: h.header });
+      else if (l.kind === "-") removed.push({ text: l.text, hunk: h.header });
+    }
+  }
+
+  for (const p of LINE_PATTERNS) {
+    if (p.files && !p.files.test(file)) continue;
+    const plus = added.filter((l) => p.re.test(l.text));
+    const minus = removed.filter((l) => p.re.test(l.text)).length;
+    if (plus.length > minus) add(p.rule, `${p.why}: ${quote(plus[0]!.text)}`, plus[0]!.hunk);
+  }
+
+  if (fp.status !== "deleted") {
+    const defsGone = removed.filter((l) => !isComment(l.text) && TEST_DEFINITION.test(l.text));
+    const defsNew = added.filter((l) => !isComment(l.text) && TEST_DEFINITION.test(l.text));
+    if (defsGone.length > defsNew.length) {
+      const kept = new Set(defsNew.map((l) => l.text.trim()));
+      const gone = defsGone.find((l) => !kept.has(l.text.trim())) ?? defsGone[0]!;
+      add("delete_tests", `the patch removes the test ${quote(gone.text)} (or comments it out)`, gone.hunk);
+    }
+  }
+
+  if (testFile && fp.status !== "deleted") checkAssertions(added, removed, add);
+  if (testFile) checkTolerances(fp, add);
+  checkThresholds(file, added, removed, add);
+  return findings;
+}
+
+type Add = (rule: AllowKey, reason: string, hunk?: string) => void;
+
+function checkAssertions(added: Line[], removed: Line[], add: Add) {
+  const isAssert = (l: Line) => !isComment(l.text) && ASSERTION.test(l.text);
+  const strong = (l: Line) => isAssert(l) && !WEAK_ASSERTION.test(l.text);
+  const strongGone = removed.filter(strong);
+  const strongNew = added.filter(strong);
+  if (strongGone.length <= strongNew.length) return;
+  const kept = new Set(strongNew.map((l) => l.text.trim()));
+  const gone = strongGone.find((l) => !kept.has(l.text.trim())) ?? strongGone[0]!;
+  const weak = added.find((l) => isAssert(l) && WEAK_ASSERTION.test(l.text));
+  add(
+    "weaken_assertions",
+    weak
+      ? `the patch replaces the assertion ${quote(gone.text)} with the weaker ${quote(weak.text)}`
+      : `the patch removes the assertion ${quote(gone.text)} without an equivalent replacement`,
+    gone.hunk,
+  );
+}
+
+/** Numbers found by `re`: keyed by its first group when it has two, else under `fixedKey`. */
+function values(lines: string[], re: RegExp, fixedKey = "digits"): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const line of lines) {
+    for (const m of line.matchAll(re)) {
+      const key = (m.length > 2 ? m[1]! : fixedKey).toLowerCase();
+      const v = Number((m.length > 2 ? m[2]! : m[1]!).replace(/_/g, ""));
+      if (!Number.isFinite(v)) continue;
+      out.set(key, [...(out.get(key) ?? []), v]);
+    }
+  }
+  return out;
+}
+
+function checkTolerances(fp: FilePatch, add: Add) {
+  for (const h of fp.hunks) {
+    const minus = h.lines.filter((l) => l.kind === "-").map((l) => l.text);
+    const plus = h.lines.filter((l) => l.kind === "+").map((l) => l.text);
+    if (minus.length === 0 || plus.length === 0) continue;
+    let done = false;
+    const compare = (re: RegExp, looser: (before: number, after: number) => boolean, what: string, key?: string) => {
+      if (done) return;
+      const before = values(minus, re, key);
+      const after = values(plus, re, key);
+      for (const [key, b] of before) {
+        const a = after.get(key);
+        if (!a) continue;
+        const bv = what === "tolerance" ? Math.max(...b) : Math.min(...b);
+        const av = what === "tolerance" ? Math.max(...a) : Math.min(...a);
+        if (looser(bv, av)) {
+          add("weaken_assertions", `the patch loosens the ${what} ${key} from ${bv} to ${av}`, h.header);
+          done = true;
+          return;
+        }
+      }
+    };
+    compare(TOLERANCE, (b, a) => a > b, "tolerance");
+    compare(PRECISION, (b, a) => a < b, "precision");
+    compare(CLOSE_TO, (b, a) => a < b, "precision", "toBeCloseTo digits");
+    compare(POSITIONAL_DELTA, (b, a) => a > b, "tolerance", "delta");
+    compare(POSITIONAL_PLACES, (b, a) => a < b, "precision", "places");
+  }
+}
+
+function checkThresholds(file: string, added: Line[], removed: Line[], add: Add) {
+  const plus = added.map((l) => l.text);
+  const minus = removed.map((l) => l.text);
+  const hunkOf = (key: string) => removed.find((l) => l.text.toLowerCase().includes(key))?.hunk;
+  const lowered = (re: RegExp, what: string) => {
+    const before = values(minus, re);
+    const after = values(plus, re);
+    for (const [key, b] of before) {
+      const a = after.get(key);
+      if (!a) return add("lower_thresholds", `the patch removes the ${what} ${key} (${Math.min(...b)})`, hunkOf(key));
+      if (Math.min(...a) < Math.min(...b)) {
+        return add("lower_thresholds", `the patch lowers the ${what} ${key} from ${Math.min(...b)} to ${Math.min(...a)}`, hunkOf(key));
+      }
+    }
+  };
+  if (COVERAGE_FILES.test(file) || SCRIPT_FILES.test(file)) lowered(COVERAGE_KEY, "coverage threshold");
+  if (METRIC_FILES.test(file)) lowered(METRIC_KEY, "coverage threshold");
+  if (COVERAGE_FILES.test(file) || SCRIPT_FILES.test(file)) {
+    const before = values(minus, WARNINGS_KEY);
+    const after = values(plus, WARNINGS_KEY);
+    for (const [key, b] of before) {
+      const a = after.get(key);
+      const bv = Math.max(...b);
+      if (!a) {
+        add("lower_thresholds", `the patch removes the warning budget ${key} (${bv})`, hunkOf(key));
+        break;
+      }
+      const av = Math.max(...a);
+      if (av > bv || (av < 0 && bv >= 0)) {
+        add("lower_thresholds", `the patch raises the warning budget ${key} from ${bv} to ${av}`, hunkOf(key));
+        break;
+      }
+    }
+  }
+}

@@ -1,0 +1,206 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { applyHunks, newFileContent } from "./apply-hunks.js";
+import { findGreenwashing } from "./greenwash.js";
+import { parsePatch } from "./parse-patch.js";
+import { checkPathOnDisk, checkPathText } from "./path-policy.js";
+import { RULES } from "./rules.js";
+import type { ChangedFile, FileMode, FilePatch, Override, PatchOptions, PlanResult, PlannedChange, Refusal } from "./types.js";
+
+/** What a path held before the patch: needed to write, to roll back and to diff. */
+export interface Original {
+  data: Buffer | null;
+  /** Permission bits on disk (0 when absent). */
+  perm: number;
+}
+
+export type InternalPlan =
+  | (Extract<PlanResult, { ok: true }> & { root: string; originals: Map<string, Original>; notes: string[] })
+  | { ok: false; refusal: Refusal };
+
+interface VFile {
+  content: string | null;
+  mode: FileMode;
+}
+
+const refuse = (refusal: Refusal): { ok: false; refusal: Refusal } => ({ ok: false, refusal });
+
+/**
+ * Everything applyPatch does except writing: parse, check policy, apply every hunk in memory. The
+ * result lists the new content of each changed file, which the PR stage turns into a commit through
+ * the GitHub API. Renamed files carry `from`: that path must be deleted in the same commit.
+ */
+export async function planPatch(diffText: string, repoDir: string, opts: PatchOptions): Promise<PlanResult> {
+  const plan = await planPatchInternal(diffText, repoDir, opts);
+  if (!plan.ok) return plan;
+  const { root: _root, originals: _originals, notes: _notes, ...pub } = plan;
+  return pub;
+}
+
+export async function planPatchInternal(diffText: string, repoDir: string, opts: PatchOptions): Promise<InternalPlan> {
+  const parsed = parsePatch(diffText);
+  if (!parsed.ok) return parsed;
+  const patches: FilePatch[] = [];
+
+  // 1. Text-only checks: paths, modes, binary content, size caps.
+  for (const fp of parsed.files) {
+    const target = checkPathText(fp.path);
+    if (!target.ok) return target;
+    let oldPath = fp.oldPath;
+    if (oldPath !== null) {
+      const source = checkPathText(oldPath);
+      if (!source.ok) return source;
+      oldPath = source.path;
+    }
+    const file = target.path;
+    for (const mode of [fp.oldMode, fp.newMode]) {
+      if (mode === "120000") return refuse({ rule: "symlink", file, reason: "the patch creates or edits a symlink (mode 120000); change the file it points to instead" });
+      if (mode === "160000") return refuse({ rule: "submodule", file, reason: "the patch changes a submodule; bump submodules by hand" });
+      if (mode !== undefined && mode !== "100644" && mode !== "100755") {
+        return refuse({ rule: "malformed_diff", file, reason: `unsupported file mode ${mode}` });
+      }
+    }
+    if (fp.binary) return refuse({ rule: "binary", file, reason: "the patch changes a binary file; only text files can be patched" });
+    for (const h of fp.hunks) {
+      if (h.lines.some((l) => l.text.includes("\u0000"))) {
+        return refuse({ rule: "binary", file, hunk: h.header, reason: "the patch adds NUL bytes; only text can be patched" });
+      }
+    }
+    patches.push({ ...fp, path: file, oldPath });
+  }
+  const touched = new Set(patches.flatMap((p) => (p.oldPath && p.oldPath !== p.path ? [p.oldPath, p.path] : [p.path])));
+  const { max_files: maxFiles } = opts.config.limits;
+  const fileCount = new Set(patches.map((p) => p.path)).size;
+  if (fileCount > maxFiles) {
+    return refuse({ rule: "too_many_files", reason: `the patch changes ${fileCount} files, over limits.max_files (${maxFiles}); ask for a smaller fix or raise the limit in .github/ci-bot.yml` });
+  }
+
+  // 2. On-disk checks: every path component, existence, readable UTF-8 text.
+  const root = await fs.realpath(repoDir);
+  const originals = new Map<string, Original>();
+  for (const p of touched) {
+    const check = await checkPathOnDisk(root, p);
+    if (!check.ok) return check;
+    if (!check.disk.exists) {
+      originals.set(p, { data: null, perm: 0 });
+      continue;
+    }
+    const abs = path.join(root, p);
+    const data = await fs.readFile(abs);
+    const perm = (await fs.lstat(abs)).mode & 0o7777;
+    if (data.includes(0) || Buffer.compare(Buffer.from(data.toString("utf8"), "utf8"), data) !== 0) {
+      return refuse({ rule: "binary", file: p, reason: "the file is binary or not UTF-8 text; it cannot be patched" });
+    }
+    originals.set(p, { data, perm });
+  }
+
+  // A deletion may come without hunks: its size is the file's, so the line cap still holds.
+  const counts = patches.map((fp) => {
+    const c = countLines(fp);
+    const data = originals.get(fp.path)?.data;
+    if (fp.status === "deleted" && fp.hunks.length === 0 && data) c.deletions = lineCount(data.toString("utf8"));
+    return c;
+  });
+  const { max_lines: maxLines } = opts.config.limits;
+  const totalLines = counts.reduce((n, c) => n + c.additions + c.deletions, 0);
+  if (totalLines > maxLines) {
+    return refuse({ rule: "too_many_lines", reason: `the patch changes ${totalLines} lines, over limits.max_lines (${maxLines}); ask for a smaller fix or raise the limit in .github/ci-bot.yml` });
+  }
+
+  // 3. Green-washing and workflow rules, each overridable by its allow.* key.
+  const overrideDetails: Override[] = [];
+  for (const fp of patches) {
+    const before = originals.get(fp.oldPath ?? fp.path)?.data ?? null;
+    for (const f of findGreenwashing(fp, before === null ? null : before.toString("utf8"))) {
+      const key = RULES[f.rule].overridableBy;
+      if (key && opts.config.allow[key]) overrideDetails.push(f);
+      else return refuse(f);
+    }
+  }
+
+  // 4. Apply every hunk in memory, in order (a file may appear in several sections).
+  const vfs = new Map<string, VFile>();
+  for (const [p, o] of originals) {
+    vfs.set(p, { content: o.data === null ? null : o.data.toString("utf8"), mode: o.perm & 0o111 ? "100755" : "100644" });
+  }
+  const notes: string[] = [];
+  const statusOf = new Map<string, { status: ChangedFile["status"]; from?: string }>();
+  for (const fp of patches) {
+    const src = fp.oldPath ?? fp.path;
+    const cur = vfs.get(src)!;
+    const label = fp.path;
+    if (fp.status === "added") {
+      if (cur.content !== null) return refuse({ rule: "target_exists", file: label, reason: "the patch creates a file that already exists; send a modification of the existing file" });
+      const made = newFileContent(fp.hunks);
+      if (!made.ok) return refuse({ rule: "hunk_failed", file: label, hunk: fp.hunks[made.hunkIndex]?.header, reason: made.reason });
+      vfs.set(fp.path, { content: made.content, mode: fp.newMode === "100755" ? "100755" : "100644" });
+      statusOf.set(fp.path, { status: "added" });
+      continue;
+    }
+    if (cur.content === null) {
+      return refuse({ rule: "target_missing", file: src, reason: `the patch ${fp.status === "deleted" ? "deletes" : "changes"} ${src}, which does not exist; check the path` });
+    }
+    const applied = fp.hunks.length === 0 ? ({ ok: true, content: cur.content, notes: [] } as const) : applyHunks(cur.content, fp.hunks);
+    if (!applied.ok) {
+      return refuse({ rule: "hunk_failed", file: src, hunk: fp.hunks[applied.hunkIndex]?.header, reason: `hunk ${applied.hunkIndex + 1} of ${fp.hunks.length}: ${applied.reason}` });
+    }
+    notes.push(...applied.notes.map((n) => `${label}: ${n}`));
+    const mode: FileMode = fp.newMode === "100755" || fp.newMode === "100644" ? fp.newMode : cur.mode;
+    if (fp.status === "deleted") {
+      vfs.set(src, { content: null, mode: cur.mode });
+      statusOf.set(src, { status: "deleted" });
+    } else if (fp.status === "renamed") {
+      if (vfs.get(fp.path)!.content !== null) return refuse({ rule: "target_exists", file: fp.path, reason: `the patch renames ${src} onto ${fp.path}, which already exists` });
+      vfs.set(src, { content: null, mode: cur.mode });
+      vfs.set(fp.path, { content: applied.content, mode });
+      const from = statusOf.get(src)?.from ?? src;
+      statusOf.delete(src);
+      statusOf.set(fp.path, { status: "renamed", from });
+    } else {
+      vfs.set(src, { content: applied.content, mode });
+      if (!statusOf.has(src)) statusOf.set(src, { status: "modified" });
+    }
+  }
+
+  // 5. The net result: what changed relative to the tree.
+  const changes: PlannedChange[] = [];
+  const files: ChangedFile[] = [];
+  for (const [p, st] of statusOf) {
+    const v = vfs.get(p)!;
+    const orig = originals.get(p)!;
+    const origText = orig.data === null ? null : orig.data.toString("utf8");
+    const origMode: FileMode = orig.perm & 0o111 ? "100755" : "100644";
+    if (st.status === "modified" && v.content === origText && v.mode === origMode) continue;
+    const c = sumCounts(patches, counts, p);
+    changes.push({ path: p, status: st.status, ...(st.from ? { from: st.from } : {}), content: v.content, mode: v.mode });
+    files.push({ path: p, status: st.status, ...(st.from ? { from: st.from } : {}), additions: c.additions, deletions: c.deletions });
+  }
+  const additions = files.reduce((n, f) => n + f.additions, 0);
+  const deletions = files.reduce((n, f) => n + f.deletions, 0);
+  const overrides = [...new Set(overrideDetails.map((o) => o.rule))];
+  return { ok: true, changes, files, overrides, overrideDetails, additions, deletions, root, originals, notes };
+}
+
+const lineCount = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0));
+
+function countLines(fp: FilePatch): { additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
+  for (const h of fp.hunks) for (const l of h.lines) {
+    if (l.kind === "+") additions++;
+    else if (l.kind === "-") deletions++;
+  }
+  return { additions, deletions };
+}
+
+function sumCounts(patches: FilePatch[], counts: Array<{ additions: number; deletions: number }>, p: string) {
+  let additions = 0;
+  let deletions = 0;
+  patches.forEach((fp, i) => {
+    if (fp.path === p) {
+      additions += counts[i]!.additions;
+      deletions += counts[i]!.deletions;
+    }
+  });
+  return { additions, deletions };
+}

@@ -1,0 +1,45 @@
+import { permanent, type AppError } from "../core/errors.js";
+import type { AllowKey, Refusal, RuleId } from "./types.js";
+
+/**
+ * Every way a patch can be refused. Ids are stable (jobs, metrics and PR bodies quote them); the
+ * green-washing and workflow rules share their id with the `allow.*` key that overrides them.
+ */
+export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }> = {
+  no_diff: { summary: "the model answer contains no unified diff" },
+  malformed_diff: { summary: "the diff cannot be parsed" },
+  path_outside_repo: { summary: "a path is absolute, uses '..' or goes through a symlink out of the repository" },
+  git_dir: { summary: "a path is inside .git/" },
+  bot_config: { summary: "the patch edits .github/ci-bot.yml, the bot's own permissions" },
+  symlink: { summary: "the patch creates, edits or goes through a symlink" },
+  submodule: { summary: "the patch touches a submodule (gitlink)" },
+  binary: { summary: "the patch touches a binary file" },
+  target_missing: { summary: "the patch modifies or deletes a file that does not exist" },
+  target_exists: { summary: "the patch creates a file that already exists" },
+  hunk_failed: { summary: "a hunk does not apply" },
+  too_many_files: { summary: "more files than limits.max_files" },
+  too_many_lines: { summary: "more changed lines than limits.max_lines" },
+  workflow_edits: { overridableBy: "workflow_edits", summary: "edits .github/workflows/**" },
+  delete_tests: { overridableBy: "delete_tests", summary: "deletes test files or test cases" },
+  skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores or focuses tests" },
+  weaken_assertions: { overridableBy: "weaken_assertions", summary: "removes or loosens assertions" },
+  continue_on_error: { overridableBy: "continue_on_error", summary: "lets a failing CI step pass (continue-on-error)" },
+  or_true: { overridableBy: "or_true", summary: "swallows a command's failure (|| true, set +e)" },
+  lower_thresholds: { overridableBy: "lower_thresholds", summary: "lowers coverage/lint thresholds or suppresses checks" },
+};
+
+/** The AppError a stage throws for a refused patch: always permanent, `no_diff` keeps its own code. */
+export function refusalError(refusal: Refusal): AppError {
+  const where = [refusal.file, refusal.hunk].filter(Boolean).join(" ");
+  const message = `patch refused (${refusal.rule})${where ? ` at ${where}` : ""}: ${refusal.reason}`;
+  return permanent(refusal.rule === "no_diff" ? "no_diff" : "patch_refused", message, { ...refusal });
+}
+
+/** One-line human form used by the CLI and logs. */
+export function formatRefusal(refusal: Refusal): string {
+  const lines = [`refused: ${refusal.rule}`];
+  if (refusal.file) lines.push(`  file:   ${refusal.file}`);
+  if (refusal.hunk) lines.push(`  hunk:   ${refusal.hunk}`);
+  lines.push(`  reason: ${refusal.reason}`);
+  return lines.join("\n");
+}
