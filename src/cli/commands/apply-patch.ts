@@ -1,3 +1,134 @@
-import { notAvailable } from "../not-available.js";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { defaultRepoConfig, parseRepoConfig, type RepoConfig } from "../../config/repo-config.js";
+import { AppError } from "../../core/errors.js";
+import { applyPatch, formatRefusal, type ApplyResult } from "../../patch/apply-patch.js";
 
-export const run = notAvailable("apply-patch");
+const USAGE = `usage: t0-ci-bot apply-patch <diff-file|-> --repo <dir> [--config <ci-bot.yml>] [--dry-run] [--json]
+
+Applies a model's unified diff to a git work tree under the patch policy (no paths outside the repo,
+no .git/, symlinks or binaries, size caps, no green-washing). All or nothing: a refused patch leaves
+the tree exactly as it was. Without --config, <dir>/.github/ci-bot.yml is used when present.
+
+exit codes: 0 applied (or would apply, with --dry-run), 1 refused, 2 usage error
+`;
+
+class UsageError extends Error {}
+
+interface Io {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  stdin: () => Promise<string>;
+}
+
+const processIo: Io = {
+  stdout: (s) => void process.stdout.write(s),
+  stderr: (s) => void process.stderr.write(s),
+  stdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const c of process.stdin) chunks.push(c as Buffer);
+    return Buffer.concat(chunks).toString("utf8");
+  },
+};
+
+export async function run(argv: string[], io: Io = processIo): Promise<number> {
+  try {
+    return await runOrThrow(argv, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`t0-ci-bot apply-patch: ${err.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (err instanceof AppError) {
+      io.stderr(`t0-ci-bot apply-patch: ${err.message} [${err.code}]\n`);
+      return 1;
+    }
+    throw err;
+  }
+}
+
+async function runOrThrow(argv: string[], io: Io): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        repo: { type: "string" },
+        config: { type: "string" },
+        "dry-run": { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing <diff-file>" : `expected one <diff-file>, got ${positionals.length}`);
+  if (!values.repo) throw new UsageError("missing --repo <dir>");
+  const repo = path.resolve(values.repo);
+  await assertGitWorkTree(repo);
+  const diffText = await readDiff(positionals[0]!, io);
+  const config = await loadConfig(values.config, repo, io);
+  const notes: string[] = [];
+  const result = await applyPatch(diffText, repo, { config, dryRun: values["dry-run"], notes });
+  if (values.json) io.stdout(`${JSON.stringify({ ...result, dryRun: values["dry-run"], notes }, null, 2)}\n`);
+  else if (result.ok) io.stdout(describe(result, values["dry-run"], notes));
+  else io.stderr(`${formatRefusal(result.refusal)}\n(the work tree was not changed)\n`);
+  return result.ok ? 0 : 1;
+}
+
+async function assertGitWorkTree(repo: string): Promise<void> {
+  const st = await fs.stat(repo).catch(() => null);
+  if (!st?.isDirectory()) throw new UsageError(`--repo ${repo} is not a directory`);
+  // `.git` is a directory in a clone and a file in a linked worktree or submodule.
+  if (!(await fs.lstat(path.join(repo, ".git")).catch(() => null))) {
+    throw new UsageError(`--repo ${repo} is not the top of a git work tree (no .git there); pass the repository root`);
+  }
+}
+
+async function readDiff(file: string, io: Io): Promise<string> {
+  if (file === "-") return io.stdin();
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read the diff file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function loadConfig(explicit: string | undefined, repo: string, io: Io): Promise<RepoConfig> {
+  const file = explicit ?? path.join(repo, ".github", "ci-bot.yml");
+  let text: string;
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch (err) {
+    if (!explicit && (err as NodeJS.ErrnoException).code === "ENOENT") return defaultRepoConfig();
+    throw new UsageError(`cannot read the config ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new UsageError(`${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
+  }
+  const { config, problems } = parseRepoConfig(raw);
+  for (const p of problems) io.stderr(`warning: ${p} (using the default for it)\n`);
+  return config;
+}
+
+const LETTER = { added: "A", modified: "M", deleted: "D", renamed: "R" } as const;
+
+function describe(result: Extract<ApplyResult, { ok: true }>, dryRun: boolean, notes: string[]): string {
+  const lines = [`${dryRun ? "would apply" : "applied"} ${result.files.length} file(s), +${result.additions} -${result.deletions}${dryRun ? " (dry run: nothing written)" : ""}`];
+  for (const f of result.files) lines.push(`  ${LETTER[f.status]} ${f.from ? `${f.from} -> ` : ""}${f.path} (+${f.additions} -${f.deletions})`);
+  for (const o of result.overrideDetails) lines.push(`overridden by allow.${o.rule}: ${o.file}: ${o.reason}`);
+  for (const n of notes) lines.push(`note: ${n}`);
+  return `${lines.join("\n")}\n`;
+}
