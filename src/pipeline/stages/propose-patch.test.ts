@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
+import { InProcessQueue } from "../../adapters/queue/in-process-queue.js";
+import { MemoryJobStore } from "../../adapters/store/memory-store.js";
+import { isUuidV7, uuidV7Millis } from "../../adapters/tensorzero/episode-id.js";
+import { createTensorZeroModel } from "../../adapters/tensorzero/tensorzero-model.js";
+import { createMetrics } from "../../admin/metrics.js";
+import { loadAppConfig } from "../../config/app-config.js";
+import type { Deps } from "../../core/deps.js";
+import type { Job } from "../../core/job.js";
+import { silentLogger } from "../../core/logger.js";
+import type { ModelPort } from "../../core/ports/model-port.js";
+import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-tensorzero.js";
+import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
+import { FakeClock } from "../../../test/fakes/fake-clock.js";
+import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { queueItemFor, Runner } from "../runner.js";
+import type { StageContext } from "../stage.js";
+import { proposePatchStage, type ProposePatchDryRun, type ProposePatchResult } from "./propose-patch.js";
+
+let fake: FakeTensorZero;
+const models: Array<{ client: { close(): Promise<void> } }> = [];
+
+function deps(over: { model?: ModelPort | null; env?: Record<string, string>; clock?: FakeClock; halfOpenAfterMs?: number } = {}): Deps {
+  const clock = over.clock ?? new FakeClock(Date.now());
+  const config = loadAppConfig({ TENSORZERO_URL: fake.url, RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2", ...over.env });
+  let model = over.model === null ? undefined : over.model;
+  if (over.model === undefined) {
+    const m = createTensorZeroModel(config, { clock }, { sleep: async () => undefined, maxAttempts: 2, breaker: { threshold: 3, halfOpenAfterMs: over.halfOpenAfterMs ?? 60_000 } })!;
+    models.push(m);
+    model = m;
+  }
+  const logger = silentLogger();
+  return {
+    config,
+    store: new MemoryJobStore(),
+    queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
+    github: { forInstallation: async () => { throw new Error("unused"); } },
+    workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 },
+    model,
+    clock,
+    logger,
+    metrics: createMetrics(),
+  };
+}
+
+const ctx = (over: Partial<StageContext> = {}): StageContext => ({ log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1, ...over });
+const jobWithContext = (context = sampleFailureContext()): Job => {
+  const job = makeJob({ repo: "octo-org/widgets", at: new Date(Date.now() - 60_000).toISOString() });
+  job.results["build-context"] = { context };
+  job.completedStages = ["check-repo-config", "clone-repo", "fetch-logs", "build-context"];
+  return job;
+};
+
+beforeAll(async () => {
+  fake = await FakeTensorZero.start();
+});
+afterAll(async () => {
+  await Promise.all(models.map((m) => m.client.close()));
+  await fake.stop();
+});
+beforeEach(() => {
+  fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
+});
+
+describe("propose-patch stage", () => {
+  test("stores the proposal, the job's episode and the inference, tagged with repo, run and job", async () => {
+    const job = jobWithContext();
+    const out = await proposePatchStage.run(job, deps(), ctx());
+    const r = out.result as ProposePatchResult;
+    expect(r).toMatchObject({
+      proposal: { diagnosis: DEFAULT_FAKE_OUTPUT.diagnosis, diff: DEFAULT_FAKE_OUTPUT.patch, confidence: 0.8, files: ["src/math.js"], testsToRun: DEFAULT_FAKE_OUTPUT.tests_to_run },
+      repairAttempt: 1,
+      previousInferenceIds: [],
+    });
+    expect(isUuidV7(r.episodeId)).toBe(true);
+    expect(uuidV7Millis(r.episodeId)).toBe(Date.parse(job.createdAt));
+    const stored = fake.inferences.find((i) => i.inferenceId === r.inferenceId)!;
+    expect(stored).toMatchObject({ episodeId: r.episodeId, variantName: r.variantName });
+    expect(stored.body.tags).toEqual({ repo: "octo-org/widgets", run_id: String(job.run.id), run_attempt: "1", job_id: job.id });
+  });
+
+  test("a retried stage and a second repair attempt reuse the job's episode", async () => {
+    const job = jobWithContext();
+    const d = deps();
+    const first = (await proposePatchStage.run(job, d, ctx())).result as ProposePatchResult;
+    fake.script({ status: 502, error: "All variants failed with errors: x" }, { status: 502, error: "All variants failed with errors: x" });
+    await expect(proposePatchStage.run(job, d, ctx())).rejects.toMatchObject({ retryable: true });
+    job.results["propose-patch"] = first;
+    job.results["build-context"] = { context: sampleFailureContext({ previous_attempt: { patch: first.proposal.diff, outcome: "CI failed on the fix branch" } }) };
+    const second = (await proposePatchStage.run(job, d, ctx())).result as ProposePatchResult;
+    expect([second.episodeId, second.variantName, second.repairAttempt, second.previousInferenceIds]).toEqual([first.episodeId, first.variantName, 2, [first.inferenceId]]);
+    expect(new Set(fake.inferences.filter((i) => i.body.tags && (i.body.tags as Record<string, string>).job_id === job.id).map((i) => i.episodeId))).toEqual(new Set([first.episodeId]));
+  });
+
+  test("secrets in the context are redacted before they are sent", async () => {
+    const secret = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+    const context = sampleFailureContext();
+    context.excerpts[0]!.text += `\nexport GITHUB_TOKEN=${secret}`;
+    const r = (await proposePatchStage.run(jobWithContext(context), deps(), ctx())).result as ProposePatchResult;
+    const sent = JSON.stringify(fake.inferences.find((i) => i.inferenceId === r.inferenceId)!.body);
+    expect(sent).not.toContain(secret);
+    expect(sent).toContain("[REDACTED]");
+  });
+
+  test("context too large → one more try with a smaller context, recorded on the result", async () => {
+    const big = sampleFailureContext();
+    big.excerpts[0]!.text = Array.from({ length: 3000 }, (_, i) => `line ${i} of a very noisy log`).join("\n");
+    fake.script({ status: 400, error: "Error 400 from openai client: This model's maximum context length is 400000 tokens. (context_length_exceeded)" });
+    const r = (await proposePatchStage.run(jobWithContext(big), deps(), ctx())).result as ProposePatchResult;
+    expect(r.shrunkContext).toMatchObject({ fromTokens: 6000, toTokens: 3000 });
+    const sent = fake.inferences.find((i) => i.inferenceId === r.inferenceId)!.body as { input: { messages: Array<{ content: Array<{ arguments: { excerpts: Array<{ text: string }> } }> }> } };
+    expect(sent.input.messages[0]!.content[0]!.arguments.excerpts[0]!.text.length).toBeLessThan(big.excerpts[0]!.text.length / 2);
+    // Still too large after halving: a permanent failure that says what to change.
+    fake.script(...Array.from({ length: 2 }, () => ({ status: 413, error: "request too large" })));
+    await expect(proposePatchStage.run(jobWithContext(big), deps(), ctx())).rejects.toMatchObject({ code: "context_too_large", retryable: false, message: expect.stringMatching(/CONTEXT_BUDGET_TOKENS/) });
+  });
+
+  test("an empty patch or a non-diff fails permanently with the model's words kept", async () => {
+    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "", files: [], confidence: 0.1, diagnosis: "Runner ran out of disk." } });
+    await expect(proposePatchStage.run(jobWithContext(), deps(), ctx())).rejects.toMatchObject({ code: "no_fix_proposed", retryable: false, message: expect.stringMatching(/out of disk/) });
+    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "change a - b to a + b in src/math.js" } });
+    await expect(proposePatchStage.run(jobWithContext(), deps(), ctx())).rejects.toMatchObject({ code: "patch_not_a_diff", details: { patch: "change a - b to a + b in src/math.js" } });
+  });
+
+  test("without build-context output the job fails with what to do", async () => {
+    const job = jobWithContext();
+    delete job.results["build-context"];
+    await expect(proposePatchStage.run(job, deps(), ctx())).rejects.toMatchObject({ code: "context_missing", message: expect.stringMatching(/jobs retry/) });
+  });
+
+  test("no gateway and not a dry run: permanent model_not_configured", async () => {
+    await expect(proposePatchStage.run(jobWithContext(), deps({ model: null }), ctx())).rejects.toMatchObject({ code: "model_not_configured" });
+  });
+
+  test("dry run without a gateway: returns the exact, redacted request instead of sending it", async () => {
+    const context = sampleFailureContext();
+    context.excerpts[0]!.text += "\nAuthorization: Bearer sk-t0-abcdefabcdef-verysecretvalue";
+    const job = { ...jobWithContext(context), dryRun: true };
+    const n = fake.requests.length;
+    const d = deps({ model: null, env: { TENSORZERO_URL: "" } });
+    const out = (await proposePatchStage.dryRun!(job, d, ctx({ dryRun: true }))).result as ProposePatchDryRun;
+    expect(fake.requests.length).toBe(n);
+    expect(out).toMatchObject({ dryRun: true, wouldSend: { method: "POST", url: "$TENSORZERO_URL/inference", body: { function_name: "fix_ci_failure", episode_id: out.episodeId, tags: { job_id: job.id } } } });
+    expect(JSON.stringify(out)).not.toContain("verysecretvalue");
+    // The recorded request is one the gateway accepts.
+    const r = await fetch(`${fake.url}/inference`, { method: "POST", body: JSON.stringify({ ...out.wouldSend.body, dryrun: true }) });
+    expect(r.status).toBe(200);
+  });
+});
+
+describe("propose-patch in the runner during a gateway outage", () => {
+  test("jobs wait (retryable, re-queued with backoff) while the gateway is down and complete when it is back", async () => {
+    const clock = new FakeClock(Date.now());
+    const d = deps({ clock, halfOpenAfterMs: 100 });
+    const runner = new Runner(d, [proposePatchStage]);
+    const job = jobWithContext();
+    await d.store.recordIntake(makeDelivery(job), "{}", job);
+    fake.setDefault({ status: 502, error: "All variants failed with errors: gpt_5_mini_prompt_v1: provider down" });
+    await runner.runJob(queueItemFor(job)); // 2 tries → retryable
+    await runner.runJob(queueItemFor(job)); // 1 try opens the breaker (threshold 3), the 2nd fails fast: not counted
+    const before = fake.requests.length;
+    for (let i = 0; i < 5; i++) await runner.runJob(queueItemFor(job)); // fail fast: model_unavailable, budget untouched
+    expect(fake.requests.length).toBe(before);
+    let j = (await d.store.getJob(job.id))!;
+    expect(j.state).toBe("patching");
+    expect(j.error).toMatchObject({ code: "model_unavailable", retryable: true });
+    expect(j.nextAttemptAt).toBeDefined();
+    expect(j.attempts.byStage["propose-patch"]).toBe(1); // only the first run used the retry budget (JOB_MAX_RETRIES=2)
+    const stats = await d.queue.stats();
+    expect(stats.delayed + stats.waiting).toBe(1);
+    // The gateway recovers; once the breaker half-opens, the next run completes the job.
+    fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
+    await new Promise((r) => setTimeout(r, 130));
+    const runner2 = runner;
+    await runner2.runJob(queueItemFor(job));
+    j = (await d.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect((j.results["propose-patch"] as ProposePatchResult).proposal.diff).toBe(DEFAULT_FAKE_OUTPUT.patch);
+  });
+});
