@@ -71,12 +71,14 @@ export function applyHunks(content: string, hunks: Hunk[], opts: ApplyHunksOptio
 
   for (const [hi, hunk] of hunks.entries()) {
     const old = hunk.lines.filter((l) => l.kind !== "+");
-    const expected = Math.max(cursor, (hunk.oldStart > 0 ? hunk.oldStart - 1 : 0) + delta);
+    // Where the header puts the first old line; `@@ -N,0` (nothing removed, no context) means "after line N".
+    const declared = old.length === 0 ? hunk.oldStart : Math.max(0, hunk.oldStart - 1);
+    const expected = Math.max(cursor, declared + delta);
     let found: { pos: number; skipHead: number; skipTail: number; level: Level } | undefined;
 
     if (old.length === 0) {
       // Pure insertion: `@@ -N,0 +M,k @@` inserts after line N.
-      const pos = Math.min(Math.max(cursor, hunk.oldStart + delta), file.lines.length);
+      const pos = Math.min(expected, file.lines.length);
       found = { pos, skipHead: 0, skipTail: 0, level: 0 };
     } else {
       found = search(file.lines, old, expected, cursor, maxOffset, maxFuzz);
@@ -101,7 +103,7 @@ export function applyHunks(content: string, hunks: Hunk[], opts: ApplyHunksOptio
       else out.push(l.text + eol);
     }
     cursor = pos + matchedOld;
-    delta = pos - skipHead - (hunk.oldStart > 0 ? hunk.oldStart - 1 : 0);
+    delta = pos - skipHead - declared;
     if (cursor === file.lines.length && tailCut(hunk.lines, skipTail) === 0) {
       const lastNew = [...body].reverse().find((l) => l.kind !== "-");
       const lastOld = [...body].reverse().find((l) => l.kind !== "+");
