@@ -243,3 +243,35 @@ describe("fake TensorZero: auth and config", () => {
     }
   });
 });
+
+describe("fake TensorZero CLI (npm run fake-tensorzero)", () => {
+  const CLI = new URL("./fake-tensorzero-cli.ts", import.meta.url).pathname;
+  test("starts alone on the given port with the shipped config and stops on SIGTERM", async () => {
+    const { spawn } = await import("node:child_process");
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "--port", "0", "--auth", "sk-t0-cli-secret"], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (d: Buffer) => {
+          out += d.toString();
+          const m = /on (http:\/\/[^\s]+)/.exec(out);
+          if (m) resolve(m[1]!);
+        });
+        child.on("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      expect(await (await fetch(`${url}/status`)).json()).toMatchObject({ status: "ok" });
+      expect((await fetch(`${url}/inference`, { method: "POST", body: "{}" })).status).toBe(401);
+      const exit = new Promise((r) => child.on("exit", r));
+      child.kill("SIGTERM");
+      expect(await exit).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    }
+  });
+
+  test("a bad port is refused with a message", async () => {
+    const { spawnSync } = await import("node:child_process");
+    const r = spawnSync(process.execPath, ["--import", "tsx", CLI, "--port", "http"], { encoding: "utf8" });
+    expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(/--port must be a port number/)]);
+  });
+});
