@@ -64,9 +64,11 @@ export function extractDiff(input: string): ExtractResult {
     const satisfied = !hunk || (hunk.oldLeft <= 0 && hunk.newLeft <= 0) || !hunk.counted;
     if (isFileHeaderAt(i) && (satisfied || HUNK_HEADER.test(lines[i + 2] ?? ""))) {
       // A `--- ` pair right after a `diff --git` line belongs to that section; otherwise it starts one.
-      const s: DiffSection = cur && cur.hunks.length === 0 && !hunk && !cur.headerLines.some((h) => h.startsWith("--- ")) && cur.headerLines.length > 0
-        ? cur
-        : startSection();
+      const gitLine = cur?.headerLines[0];
+      const joins =
+        cur !== null && gitLine !== undefined && gitLine.startsWith("diff --git ") && cur.hunks.length === 0 && !hunk &&
+        !cur.headerLines.some((h) => h.startsWith("--- ")) && namesSameFile(gitLine, line, lines[i + 1]!);
+      const s: DiffSection = joins && cur ? cur : startSection();
       closeHunk();
       s.headerLines.push(line, lines[i + 1]!);
       i++;
@@ -134,6 +136,13 @@ export function extractDiff(input: string): ExtractResult {
   }
   closeHunk();
   return { sections, problems };
+}
+
+/** Whether a `---`/`+++` pair continues the `diff --git` section before it (a header-only deletion may precede another file). */
+function namesSameFile(gitLine: string, minus: string, plus: string): boolean {
+  const clean = (l: string) => l.slice(4).split("\t")[0]!.replace(/^"|"$/g, "").replace(/^[ab]\//, "");
+  const p = clean(plus) === "/dev/null" ? clean(minus) : clean(plus);
+  return gitLine.replace(/"/g, "").endsWith(`/${p}`) || gitLine.replace(/"/g, "").endsWith(` ${p}`);
 }
 
 /** Rebuilds a section as a well-formed diff with hunk counts that match the lines. */

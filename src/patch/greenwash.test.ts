@@ -1,0 +1,65 @@
+import { describe, expect, test } from "@jest/globals";
+import { findGreenwashing } from "./greenwash.js";
+import type { FilePatch, HunkLine } from "./types.js";
+
+const patch = (path: string, lines: string[], status: FilePatch["status"] = "modified"): FilePatch => ({
+  status,
+  path,
+  oldPath: status === "added" ? null : path,
+  binary: false,
+  hunks: [{ header: "@@ -1 +1 @@", oldStart: 1, lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) }],
+});
+const rules = (fp: FilePatch, old: string | null = null) => findGreenwashing(fp, old).map((f) => f.rule);
+
+describe("green-washing rules: what must NOT be flagged", () => {
+  test.each<[string, FilePatch, string | null]>([
+    ["`|| true` in JavaScript code", patch("src/flags.js", ["-const on = opts.on;", "+const on = opts.on || true;"]), null],
+    ["`|| true` in a README", patch("README.md", ["+Run `make lint || true` to see all warnings."]), null],
+    ["renaming a test", patch("tests/test_a.py", ["-def test_old_name():", "+def test_new_name():"]), null],
+    ["changing an expected value", patch("src/a.test.ts", ["-    expect(f()).toBe(1);", "+    expect(f()).toBe(2);"]), null],
+    ["moving an assertion", patch("tests/test_a.py", ["-    assert x == 1", " y = 2", "+    assert x == 1"]), null],
+    ["removing an assert in non-test code", patch("src/calc.py", ["-    assert b != 0", "+    if b == 0: raise ValueError('b')"]), "def ratio(a, b):\n"],
+    ["adding a test", patch("go/a_test.go", ["+func TestMore(t *testing.T) {", "+\tif f() != 1 {", "+\t\tt.Fatal(\"f\")", "+\t}", "+}"]), null],
+    ["adding a Rust #[test]", patch("src/lib.rs", ["+    #[test]", "+    fn more() { assert_eq!(f(), 1); }"]), "#[cfg(test)]\nmod tests {}\n"],
+    ["an existing skip moved, not added", patch("tests/test_a.py", ["-@pytest.mark.skip(reason='slow')", " def helper(): pass", "+@pytest.mark.skip(reason='slow')"]), null],
+    ["raising a coverage threshold", patch("pyproject.toml", ["-fail_under = 80", "+fail_under = 85"]), null],
+    ["tightening --max-warnings", patch("package.json", ['-    "lint": "eslint . --max-warnings 10"', '+    "lint": "eslint . --max-warnings 0"']), null],
+    ["lines: in a non-coverage YAML file", patch("config/app.yml", ["-  lines: 80", "+  lines: 40"]), null],
+    ["set -e stays set -e", patch("scripts/ci.sh", ["-set -e", "+set -eu"]), null],
+    ["a Makefile recipe that starts with a flag", patch("Makefile", ["+\tpytest -q --maxfail=1"]), null],
+  ])("%s", (_name, fp, old) => {
+    expect(rules(fp, old)).toEqual([]);
+  });
+});
+
+describe("green-washing rules: what must be flagged", () => {
+  test.each<[string, FilePatch, string | null, string]>([
+    ["removing an assert in a Rust file with inline tests", patch("src/lib.rs", ["-        assert_eq!(sum(&[1]), 1);"]), "#[cfg(test)]\nmod tests {\n", "weaken_assertions"],
+    ["commenting out a Python assertion", patch("tests/test_a.py", ["-    assert add(1, 2) == 3", "+    # assert add(1, 2) == 3"]), null, "weaken_assertions"],
+    ["toEqual → toBeTruthy", patch("src/a.spec.ts", ["-    expect(r).toEqual({ a: 1 });", "+    expect(r).toBeTruthy();"]), null, "weaken_assertions"],
+    ["assertEquals → assertNotNull", patch("src/test/java/ATest.java", ["-        assertEquals(3, add(1, 2));", "+        assertNotNull(add(1, 2));"]), null, "weaken_assertions"],
+    ["assertAlmostEqual places 7 → 2", patch("tests/test_f.py", ["-        self.assertAlmostEqual(f(), 0.3, 7)", "+        self.assertAlmostEqual(f(), 0.3, 2)"]), null, "weaken_assertions"],
+    ["testify InDelta widened", patch("pkg/a_test.go", ["-\tassert.InDelta(t, 0.3, f(), 0.001)", "+\tassert.InDelta(t, 0.3, f(), 0.5)"]), null, "weaken_assertions"],
+    ["rel= widened", patch("tests/test_f.py", ["-    assert f() == pytest.approx(1.0, rel=1e-6)", "+    assert f() == pytest.approx(1.0, rel=0.2)"]), null, "weaken_assertions"],
+    ["fit() focus", patch("spec/a.spec.js", ["+  fit('only this', () => {"]), null, "skip_tests"],
+    ["pytestmark skip", patch("tests/test_a.py", ["+pytestmark = pytest.mark.skip(reason='wip')"]), null, "skip_tests"],
+    ["go build ignore", patch("pkg/a_test.go", ["+//go:build ignore"]), null, "skip_tests"],
+    ["xunit Skip=", patch("Tests/CalcTests.cs", ['+    [Fact(Skip = "flaky")]']), null, "skip_tests"],
+    ["cargo test --skip in CI", patch("Makefile", ["-\tcargo test", "+\tcargo test -- --skip slow_"]), null, "skip_tests"],
+    ["mvn -DskipTests", patch("scripts/build.sh", ["-mvn verify", "+mvn verify -DskipTests"]), null, "skip_tests"],
+    ["raising --max-warnings", patch("package.json", ['-    "lint": "eslint . --max-warnings 0"', '+    "lint": "eslint . --max-warnings 50"']), null, "lower_thresholds"],
+    ["removing --cov-fail-under", patch("tox.ini", ["-commands = pytest --cov --cov-fail-under=90", "+commands = pytest --cov"]), null, "lower_thresholds"],
+    ["vitest thresholds lowered", patch("vitest.config.ts", ["-        lines: 90,", "+        lines: 10,"]), null, "lower_thresholds"],
+    ["ruff ignore added", patch("ruff.toml", ['+ignore = ["E501", "F401"]']), null, "lower_thresholds"],
+    ["|| : in a script", patch("scripts/ci.sh", ["-pytest", "+pytest || :"]), null, "or_true"],
+    ["continue-on-error from an expression", patch(".gitea/ci.yml", ["+    continue-on-error: ${{ matrix.experimental }}"]), null, "continue_on_error"],
+    ["deleting a spec file", patch("spec/models/user_spec.rb", ["-describe User do"], "deleted"), null, "delete_tests"],
+    ["removing a JUnit @Test", patch("src/test/java/ATest.java", ["-    @Test", "-    void adds() {", "-        assertEquals(3, add(1, 2));", "-    }"]), null, "delete_tests"],
+  ])("%s", (_name, fp, old, rule) => {
+    expect(rules(fp, old)).toContain(rule);
+  });
+
+  test("a workflow file is flagged as workflow_edits before anything else", () => {
+    expect(rules(patch(".github/workflows/ci.yml", ["+      - run: echo hi"]))).toEqual(["workflow_edits"]);
+  });
+});

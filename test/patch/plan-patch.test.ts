@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { applyPatch, planPatch, refusalError } from "../../src/patch/apply-patch.js";
+import { checkPathText } from "../../src/patch/path-policy.js";
+import { configWith, makeSandbox, snapshotTree, type Sandbox } from "./helpers.js";
+
+let sb: Sandbox;
+beforeEach(async () => {
+  sb = await makeSandbox();
+});
+afterEach(async () => {
+  await sb.cleanup();
+});
+
+describe("planPatch", () => {
+  test("returns full new contents and git modes without writing anything (for a commit through the API)", async () => {
+    const diff = [
+      "--- a/calc.py", "+++ b/calc.py", "@@ -1,2 +1,2 @@", " def add(a, b):", "-    return a - b", "+    return a + b",
+      "diff --git a/scripts/run.sh b/scripts/run.sh", "new file mode 100755", "--- /dev/null", "+++ b/scripts/run.sh", "@@ -0,0 +1,2 @@", "+#!/bin/sh", "+exec pytest -q",
+      "diff --git a/docs/noeol.txt b/docs/greek.txt", "rename from docs/noeol.txt", "rename to docs/greek.txt",
+      "diff --git a/docs/README.md b/docs/README.md", "deleted file mode 100644",
+      "--- a/scripts/test.sh", "+++ b/scripts/test.sh", "@@ -3,2 +3,3 @@", " pytest -q", " npm test", "+echo ok",
+    ].join("\n");
+    const before = await snapshotTree(sb.top);
+    const plan = await planPatch(diff, sb.repo, { config: configWith() });
+    expect(await snapshotTree(sb.top)).toEqual(before);
+    if (!plan.ok) throw new Error(JSON.stringify(plan.refusal));
+    const calc = await fs.readFile(path.join(sb.repo, "calc.py"), "utf8");
+    expect(plan.changes).toEqual([
+      { path: "calc.py", status: "modified", content: calc.replace("a - b", "a + b"), mode: "100644" },
+      { path: "scripts/run.sh", status: "added", content: "#!/bin/sh\nexec pytest -q\n", mode: "100755" },
+      { path: "docs/greek.txt", status: "renamed", from: "docs/noeol.txt", content: "alpha\nbeta\ngamma", mode: "100644" },
+      { path: "docs/README.md", status: "deleted", content: null, mode: "100644" },
+      { path: "scripts/test.sh", status: "modified", content: "#!/bin/sh\nset -e\npytest -q\nnpm test\necho ok\n", mode: "100755" },
+    ]);
+    expect(plan).toMatchObject({ additions: 4, deletions: 4, overrides: [] });
+  });
+
+  test("applyPatch writes the same result, keeping the exec bit, and the same file twice in one diff stacks", async () => {
+    const diff = [
+      "--- a/scripts/test.sh", "+++ b/scripts/test.sh", "@@ -3,1 +3,1 @@", "-pytest -q", "+pytest -q -x",
+      "--- a/scripts/test.sh", "+++ b/scripts/test.sh", "@@ -3,2 +3,2 @@", " pytest -q -x", "-npm test", "+npm test --silent",
+    ].join("\n");
+    const r = await applyPatch(diff, sb.repo, { config: configWith() });
+    expect(r).toMatchObject({ ok: true, files: [{ path: "scripts/test.sh", status: "modified", additions: 2, deletions: 2 }] });
+    expect(await fs.readFile(path.join(sb.repo, "scripts/test.sh"), "utf8")).toBe("#!/bin/sh\nset -e\npytest -q -x\nnpm test --silent\n");
+    expect((await fs.stat(path.join(sb.repo, "scripts/test.sh"))).mode & 0o777).toBe(0o755);
+  });
+
+  test("a diff that changes nothing lists no files", async () => {
+    const r = await applyPatch("--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a - b\n", sb.repo, { config: configWith() });
+    expect(r).toMatchObject({ ok: true, files: [], additions: 0, deletions: 0 });
+  });
+
+  test("a deletion without hunks counts the file's lines against max_lines", async () => {
+    const r = await applyPatch("diff --git a/calc.py b/calc.py\ndeleted file mode 100644\n", sb.repo, { config: configWith([], { max_lines: 5 }) });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "too_many_lines" } });
+  });
+
+  test("a file that is not UTF-8 text is refused as binary", async () => {
+    await fs.writeFile(path.join(sb.repo, "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
+    const r = await applyPatch("--- a/latin1.txt\n+++ b/latin1.txt\n@@ -1 +1 @@\n-caf\n+cafe\n", sb.repo, { config: configWith() });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "binary", file: "latin1.txt" } });
+  });
+
+  test("a directory symlinked inside the repo is refused even when the diff goes through it to a new file", async () => {
+    const r = await applyPatch("--- /dev/null\n+++ b/link-src/new.js\n@@ -0,0 +1 @@\n+x\n", sb.repo, { config: configWith() });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "link-src/new.js" } });
+  });
+});
+
+describe("path rules and refusal errors", () => {
+  test.each([
+    ["a/./b//c.txt", { ok: true, path: "a/b/c.txt" }],
+    [".git/config", { ok: false, refusal: { rule: "git_dir" } }],
+    ["sub/.Git/HEAD", { ok: false, refusal: { rule: "git_dir" } }],
+    [".git./config", { ok: false, refusal: { rule: "git_dir" } }],
+    [".github/ci-bot.yml", { ok: false, refusal: { rule: "bot_config" } }],
+    [".github/workflows/ci.yml", { ok: true, path: ".github/workflows/ci.yml" }],
+    ["C:/Windows/x", { ok: false, refusal: { rule: "path_outside_repo" } }],
+    ["~/.ssh/authorized_keys", { ok: false, refusal: { rule: "path_outside_repo" } }],
+    ["src\\x.js", { ok: false, refusal: { rule: "malformed_diff" } }],
+    ["a\u0000b", { ok: false, refusal: { rule: "malformed_diff" } }],
+    [".gitignore", { ok: true, path: ".gitignore" }],
+  ])("%j", (p, want) => {
+    expect(checkPathText(p)).toMatchObject(want);
+  });
+
+  test("refusalError: permanent, code no_diff or patch_refused, message says where and why", () => {
+    const e = refusalError({ rule: "hunk_failed", file: "a.py", hunk: "@@ -1 +1 @@", reason: "context differs" });
+    expect(e).toMatchObject({ code: "patch_refused", retryable: false, details: { rule: "hunk_failed", file: "a.py" } });
+    expect(e.message).toBe("patch refused (hunk_failed) at a.py @@ -1 +1 @@: context differs");
+    expect(refusalError({ rule: "no_diff", reason: "none" })).toMatchObject({ code: "no_diff", retryable: false });
+  });
+});
