@@ -238,7 +238,12 @@ export class TensorZeroClient {
     return this.#guard(path, timeoutMs, callerSignal, async (signal) => {
       const r = await this.#send("POST", path, body, signal);
       if (r.statusCode !== 200) throw await this.#errorFrom(r, path);
-      return (await r.body.json()) as T;
+      const text = await r.body.text();
+      try {
+        return JSON.parse(text) as T;
+      } catch {
+        throw new AppError("model_bad_response", `${this.#base}${path} answered 200 with something that is not JSON (${JSON.stringify(text.slice(0, 120))}); check that TENSORZERO_URL points at a TensorZero gateway.`, { retryable: false, details: { path } });
+      }
     });
   }
 

@@ -1,3 +1,4 @@
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
 import type { AppError } from "../../core/errors.js";
@@ -140,6 +141,22 @@ describe("TensorZero outages", () => {
     expect(inferenceCalls() - n).toBe(1);
     expect(sleeps).toEqual([]);
   });
+});
+
+test("something that is not a gateway (200 with HTML) is a permanent model_bad_response, not a retry loop", async () => {
+  const server = createHttpServer((_req, res) => res.writeHead(200, { "content-type": "text/html" }).end("<html>login</html>"));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = server.address() as { port: number };
+    sleeps.length = 0;
+    const err = await rejection(mk({ baseUrl: `http://127.0.0.1:${port}` }).m.proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "model_bad_response", retryable: false });
+    expect(err.message).toMatch(/TENSORZERO_URL/);
+    expect(sleeps).toEqual([]);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
 });
 
 async function freePort(): Promise<number> {
