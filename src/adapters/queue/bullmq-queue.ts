@@ -1,0 +1,217 @@
+import { randomUUID } from "node:crypto";
+import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
+import { Redis } from "ioredis";
+import { AppError } from "../../core/errors.js";
+import type { JobQueue, QueueHandler, QueueItem, QueueStats } from "../../core/ports/job-queue.js";
+import type { Logger } from "../../core/ports/logger.js";
+import { createRepoSemaphore, type RepoSemaphore } from "./repo-semaphore.js";
+
+export interface BullmqQueueOptions {
+  url: string;
+  /** BullMQ queue name (default `t0-jobs`). */
+  name?: string;
+  /** Redis key prefix for BullMQ and for this adapter's own keys (default `t0`). */
+  prefix?: string;
+  /** Jobs run at once by this process. */
+  concurrency: number;
+  /** Jobs of one repository run at once across all processes. */
+  perRepo: number;
+  logger: Logger;
+  /** A worker that stops renewing its lock this long is presumed dead; its job runs elsewhere. */
+  lockDurationMs?: number;
+  /** How often workers look for such stalled jobs. */
+  stalledIntervalMs?: number;
+  /** A job stalled more often than this is failed by BullMQ (the store still has it; start-up resumes it). */
+  maxStalledCount?: number;
+  /** How long a job whose repository is busy waits before trying again (plus jitter). */
+  repoBusyDelayMs?: number;
+}
+
+interface Again {
+  item: QueueItem;
+  dueAt: number;
+}
+
+/** BullMQ refuses custom ids that are plain integers or contain ':'. */
+const bullId = (jobId: string) => `t0-${jobId.replace(/:/g, "_")}`;
+const MAX_PRIORITY = 2_097_152;
+
+/**
+ * The shared queue for several processes (REDIS_URL). BullMQ gives durability, delays and stalled-job
+ * recovery; this adapter adds what the port promises on top:
+ *  - dedupe by job id: a waiting/delayed job is not added twice, and finished BullMQ jobs are removed so they
+ *    never block a later enqueue; a job enqueued while it runs leaves an "again" marker that re-adds it
+ *    when the run ends;
+ *  - fairness across installations without BullMQ Pro groups: a job's priority is its rank among its
+ *    installation's queued jobs, so the first job of a quiet installation overtakes a busy one's backlog;
+ *  - per-repository concurrency across all workers: a Redis semaphore taken before running; when the
+ *    repository is busy the job goes back to `delayed` for a short while.
+ */
+export class BullmqQueue implements JobQueue {
+  readonly kind = "bullmq";
+  readonly #opts: Required<Omit<BullmqQueueOptions, "url">>;
+  readonly #redis: Redis;
+  readonly #queue: Queue<QueueItem>;
+  readonly #sem: RepoSemaphore;
+  readonly #url: string;
+  readonly #workerId = randomUUID().slice(0, 8);
+  #worker: Worker<QueueItem> | undefined;
+  #workerConnection: Redis | undefined;
+  #stopped = false;
+
+  constructor(opts: BullmqQueueOptions) {
+    this.#url = opts.url;
+    this.#opts = {
+      name: opts.name ?? "t0-jobs",
+      prefix: opts.prefix ?? "t0",
+      concurrency: Math.max(1, opts.concurrency),
+      perRepo: Math.max(1, opts.perRepo),
+      logger: opts.logger,
+      lockDurationMs: opts.lockDurationMs ?? 30_000,
+      stalledIntervalMs: opts.stalledIntervalMs ?? 30_000,
+      maxStalledCount: opts.maxStalledCount ?? 3,
+      repoBusyDelayMs: opts.repoBusyDelayMs ?? 1_000,
+    };
+    this.#redis = new Redis(opts.url, { maxRetriesPerRequest: null });
+    this.#redis.on("error", (err) => this.#opts.logger.warn({ err: { message: err.message } }, "redis connection error"));
+    this.#queue = new Queue<QueueItem>(this.#opts.name, { connection: this.#redis, prefix: this.#opts.prefix });
+    this.#queue.on("error", () => undefined); // reported once by the connection listener above
+    this.#sem = createRepoSemaphore(this.#redis, {
+      prefix: this.#key(""),
+      limit: this.#opts.perRepo,
+      ttlMs: Math.max(this.#opts.lockDurationMs, 1_000),
+    });
+  }
+
+  async ping(): Promise<void> {
+    try {
+      await this.#redis.ping();
+    } catch (err) {
+      throw new AppError("queue_unavailable", `Redis (queue) does not answer: ${(err as Error).message}. Check REDIS_URL.`, { retryable: true, cause: err });
+    }
+  }
+
+  async enqueue(item: QueueItem, opts: { delayMs?: number } = {}): Promise<void> {
+    if (this.#stopped) throw new AppError("queue_stopped", "The queue is stopped; this process is shutting down.", { retryable: true });
+    const delayMs = Math.max(0, opts.delayMs ?? 0);
+    const id = bullId(item.jobId);
+    const existing = await this.#queue.getJob(id);
+    const state = existing ? await (existing as BullJob<QueueItem>).getState() : "unknown";
+    if (state === "active") {
+      // Runs once more after the current run; whoever ends up finding the marker adds it (GETDEL: once).
+      const marker: Again = { item, dueAt: Date.now() + delayMs };
+      await this.#redis.set(this.#key(`again:${id}`), JSON.stringify(marker), "PX", 86_400_000);
+      const now = await this.#queue.getJob(id);
+      if (!now || (await (now as BullJob<QueueItem>).getState()) !== "active") await this.#takeAgain(id);
+      return;
+    }
+    if (state === "delayed" || state === "waiting" || state === "prioritized") {
+      // An explicit immediate enqueue overrides a pending backoff (e.g. an operator retry).
+      if (state === "delayed" && delayMs === 0) await (existing as BullJob<QueueItem>).promote().catch(() => undefined);
+      return;
+    }
+    await this.#add(id, item, delayMs);
+  }
+
+  async start(handler: QueueHandler): Promise<void> {
+    if (this.#worker) return;
+    this.#stopped = false;
+    const connection = new Redis(this.#url, { maxRetriesPerRequest: null });
+    connection.on("error", () => undefined);
+    this.#workerConnection = connection;
+    this.#worker = new Worker<QueueItem>(this.#opts.name, (job, token) => this.#process(job, token, handler), {
+      connection,
+      prefix: this.#opts.prefix,
+      concurrency: this.#opts.concurrency,
+      lockDuration: this.#opts.lockDurationMs,
+      stalledInterval: this.#opts.stalledIntervalMs,
+      maxStalledCount: this.#opts.maxStalledCount,
+      drainDelay: 1,
+    });
+    this.#worker.on("error", (err) => this.#opts.logger.warn({ err: { message: err.message } }, "bullmq worker error"));
+    this.#worker.on("completed", (job) => void this.#takeAgain(job.id!).catch((err) => this.#logAgainError(err, job.id)));
+    this.#worker.on("failed", (job) => job?.id && void this.#takeAgain(job.id).catch((err) => this.#logAgainError(err, job.id)));
+    this.#worker.on("stalled", (jobId) => this.#opts.logger.warn({ bullJobId: jobId }, "a worker stopped mid-job; the job runs again"));
+    await this.#worker.waitUntilReady();
+  }
+
+  async stop(opts: { drainMs?: number } = {}): Promise<void> {
+    if (this.#stopped) return;
+    const worker = this.#worker;
+    if (worker) {
+      const drainMs = opts.drainMs ?? 30_000;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = await Promise.race([
+        worker.close().then(() => false),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(true), drainMs))),
+      ]);
+      clearTimeout(timer);
+      // Jobs still running lose their lock and are picked up by another worker (stalled-job check).
+      if (timedOut) await worker.close(true);
+      this.#worker = undefined;
+      await this.#workerConnection?.quit().catch(() => this.#workerConnection?.disconnect());
+    }
+    this.#stopped = true;
+    await this.#queue.close();
+    await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  async stats(): Promise<QueueStats> {
+    const c = await this.#queue.getJobCounts("waiting", "prioritized", "active", "delayed");
+    return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
+  }
+
+  /** Deletes the queue and this adapter's keys (tests; `obliterate` needs the queue idle). */
+  async destroy(): Promise<void> {
+    await this.#queue.obliterate({ force: true });
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${this.#key("")}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length) await this.#redis.unlink(...keys);
+    } while (cursor !== "0");
+  }
+
+  async #add(id: string, item: QueueItem, delayMs: number): Promise<void> {
+    const rankKey = this.#key(`rank:${item.installationId}`);
+    const rank = await this.#redis.multi().incr(rankKey).pexpire(rankKey, 86_400_000).exec();
+    const priority = Math.min(MAX_PRIORITY, Math.max(1, Number(rank?.[0]?.[1] ?? 1)));
+    await this.#queue.add("run", item, { jobId: id, delay: delayMs || undefined, priority, removeOnComplete: true, removeOnFail: true });
+  }
+
+  async #process(job: BullJob<QueueItem>, token: string | undefined, handler: QueueHandler): Promise<void> {
+    const item = job.data;
+    const holder = `${this.#workerId}:${job.id}`;
+    // The job has left the line: its installation's later jobs move up one rank.
+    if (job.attemptsStarted <= 1) await this.#redis.decr(this.#key(`rank:${item.installationId}`)).catch(() => undefined);
+    if (!(await this.#sem.tryAcquire(item.repo, holder))) {
+      const wait = this.#opts.repoBusyDelayMs * (0.5 + Math.random());
+      await job.moveToDelayed(Date.now() + wait, token);
+      throw new DelayedError();
+    }
+    const renew = setInterval(() => void this.#sem.tryAcquire(item.repo, holder).catch(() => undefined), Math.max(200, this.#opts.lockDurationMs / 3));
+    try {
+      await handler(item);
+    } catch (err) {
+      this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed");
+    } finally {
+      clearInterval(renew);
+      await this.#sem.release(item.repo, holder).catch(() => undefined);
+    }
+  }
+
+  async #takeAgain(id: string): Promise<void> {
+    const raw = await this.#redis.getdel(this.#key(`again:${id}`));
+    if (!raw) return;
+    const again = JSON.parse(raw) as Again;
+    await this.#add(id, again.item, Math.max(0, again.dueAt - Date.now()));
+  }
+
+  #logAgainError(err: unknown, id: string | undefined): void {
+    this.#opts.logger.error({ err, bullJobId: id }, "could not re-add a job enqueued while it ran; start-up resume will pick it up");
+  }
+
+  #key(suffix: string): string {
+    return `${this.#opts.prefix}:${this.#opts.name}:t0:${suffix}`;
+  }
+}

@@ -1,0 +1,43 @@
+import type { Redis } from "ioredis";
+
+/**
+ * Counting semaphore per repository, shared by every worker process through Redis: a sorted set of holder
+ * tokens scored by their expiry. A holder refreshes its lease while it runs; a worker killed mid-job stops
+ * refreshing and its slot frees itself after `ttlMs`. Time comes from the Redis server, so clock skew
+ * between machines does not matter.
+ */
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]) * 2)
+  return 1
+end
+return 0
+`;
+
+export interface RepoSemaphore {
+  /** True when the slot is taken (or was already held by `token`, whose lease is then renewed). */
+  tryAcquire(repo: string, token: string): Promise<boolean>;
+  release(repo: string, token: string): Promise<void>;
+  /** How many holders a repository has now (expired leases excluded); for tests and metrics. */
+  holders(repo: string): Promise<number>;
+}
+
+export function createRepoSemaphore(redis: Redis, opts: { prefix: string; limit: number; ttlMs: number }): RepoSemaphore {
+  const key = (repo: string) => `${opts.prefix}sem:repo:${repo.toLowerCase()}`;
+  return {
+    async tryAcquire(repo, token) {
+      return (await redis.eval(ACQUIRE, 1, key(repo), token, opts.limit, opts.ttlMs)) === 1;
+    },
+    async release(repo, token) {
+      await redis.zrem(key(repo), token);
+    },
+    async holders(repo) {
+      const [sec, micro] = await redis.time();
+      return redis.zcount(key(repo), Number(sec) * 1000 + Math.floor(Number(micro) / 1000) + 1, "+inf");
+    },
+  };
+}

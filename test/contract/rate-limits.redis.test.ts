@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { Redis } from "ioredis";
+import { createRepoSemaphore } from "../../src/adapters/queue/repo-semaphore.js";
+import { createWritePacer } from "../../src/adapters/queue/write-pacer.js";
+import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+
+const url = await redisUrlIfAvailable();
+
+if (!url) skipWithoutRedis("Redis rate limits");
+else
+  describe("Redis rate limits shared across processes", () => {
+    // Two connections stand in for two processes.
+    let r1: Redis;
+    let r2: Redis;
+    const prefix = uniquePrefix("rl");
+    beforeAll(() => {
+      r1 = new Redis(url);
+      r2 = new Redis(url);
+    });
+    afterAll(async () => {
+      const keys = await r1.keys(`${prefix}*`);
+      if (keys.length) await r1.del(...keys);
+      r1.disconnect();
+      r2.disconnect();
+    });
+
+    test("repo semaphore: at most `limit` holders, per repository, released and expired slots free up", async () => {
+      const a = createRepoSemaphore(r1, { prefix, limit: 2, ttlMs: 300 });
+      const b = createRepoSemaphore(r2, { prefix, limit: 2, ttlMs: 300 });
+      const got = await Promise.all([a.tryAcquire("o/R", "t1"), b.tryAcquire("o/r", "t2"), a.tryAcquire("O/r", "t3"), b.tryAcquire("o/r", "t4")]);
+      expect(got.filter(Boolean).length).toBe(2);
+      expect(await a.tryAcquire("o/other", "t5")).toBe(true);
+      const holder = got[0] ? "t1" : "t2";
+      expect(await a.tryAcquire("o/r", holder)).toBe(true); // re-entrant renewal, not a new slot
+      expect(await a.holders("o/r")).toBe(2);
+      await a.release("o/r", holder);
+      expect(await b.tryAcquire("o/r", "t6")).toBe(true);
+      expect(await b.tryAcquire("o/r", "t7")).toBe(false);
+      await new Promise((r) => setTimeout(r, 350)); // holders that stopped renewing (a dead worker) expire
+      expect(await b.tryAcquire("o/r", "t7")).toBe(true);
+    });
+
+    test("write pacer spaces one installation's writes across processes, leaves others alone", async () => {
+      const p1 = createWritePacer(r1, { prefix, minIntervalMs: 40 });
+      const p2 = createWritePacer(r2, { prefix, minIntervalMs: 40 });
+      const t0 = Date.now();
+      const done: number[] = [];
+      await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? p1 : p2).acquire(7).then(() => done.push(Date.now() - t0))));
+      done.sort((x, y) => x - y);
+      for (let i = 1; i < done.length; i++) expect(done[i]! - done[i - 1]!).toBeGreaterThanOrEqual(30);
+      expect(done[5]!).toBeGreaterThanOrEqual(195);
+      const t1 = Date.now();
+      expect(await p1.acquire(8)).toBe(0); // another installation does not wait
+      expect(Date.now() - t1).toBeLessThan(40);
+    });
+
+    test("write pacer: an aborted wait rejects and a zero interval never waits", async () => {
+      const p = createWritePacer(r1, { prefix, minIntervalMs: 500 });
+      await p.acquire(9);
+      const ac = new AbortController();
+      const waiting = p.acquire(9, ac.signal);
+      ac.abort(new Error("shutting down"));
+      await expect(waiting).rejects.toThrow("shutting down");
+      expect(await createWritePacer(r1, { prefix, minIntervalMs: 0 }).acquire(9)).toBe(0);
+    });
+  });
