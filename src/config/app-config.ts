@@ -64,7 +64,8 @@ const envSchema = z.object({
 
   TENSORZERO_URL: optionalUrl,
   TENSORZERO_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
-  TENSORZERO_TIMEOUT_MS: int(180_000, 1),
+  /** Above the gateway's worst case: every candidate variant plus the fallback timing out (tensorzero.toml). */
+  TENSORZERO_TIMEOUT_MS: int(600_000, 1),
   TENSORZERO_FUNCTION: z.string().default("fix_ci_failure"),
 
   REDIS_URL: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().regex(/^rediss?:\/\//, "must look like redis://host:6379").optional()),

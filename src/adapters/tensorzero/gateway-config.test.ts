@@ -8,6 +8,7 @@ import { buildFixInferenceRequest } from "./inference-request.js";
 import { FIX_FUNCTION, METRIC_LEVELS, METRICS } from "./metric-names.js";
 import { checkProposal } from "./proposal.js";
 import { DEFAULT_FAKE_OUTPUT } from "../../../test/fakes/fake-tensorzero.js";
+import { loadAppConfig } from "../../config/app-config.js";
 
 /** The shipped tensorzero.toml against what the code uses: the gateway must know every name the app sends. */
 describe("shipped tensorzero config", () => {
@@ -34,6 +35,18 @@ describe("shipped tensorzero config", () => {
       expect(cfg.metrics[name]).toMatchObject({ type: "boolean", optimize: "max", level: METRIC_LEVELS[name] });
     }
     expect(Object.keys(cfg.metrics).sort()).toEqual(Object.values(METRICS).sort());
+  });
+
+  test("the app's default client timeout outlasts the gateway's worst case (all candidates, then the fallbacks, time out)", async () => {
+    const fn = (await loadGatewayConfig()).functions[FIX_FUNCTION]!;
+    const worst = [...fn.candidates.map((c) => c.name), ...fn.fallbacks]
+      .map((n) => (fn.variants[n]!.raw.timeouts as { non_streaming: { total_ms: number } }).non_streaming.total_ms)
+      .reduce((a, b) => a + b, 0);
+    expect(loadAppConfig({}).TENSORZERO_TIMEOUT_MS).toBeGreaterThan(worst);
+    const raw = parse(await readFile(SHIPPED_GATEWAY_CONFIG, "utf8")) as { gateway: { global_outbound_http_timeout_ms: number } };
+    for (const v of Object.values(fn.variants)) {
+      expect((v.raw.timeouts as { non_streaming: { total_ms: number } }).non_streaming.total_ms).toBeLessThanOrEqual(raw.gateway.global_outbound_http_timeout_ms);
+    }
   });
 
   test("schemas are valid JSON Schema; the output schema follows OpenAI strict-mode rules", async () => {
