@@ -30,7 +30,7 @@ const HEADER_LINE =
 const HUNK_HEADER = /^@@+ (?:-(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))?)? ?@@+/;
 
 export function extractDiff(input: string): ExtractResult {
-  const lines = input.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+  const lines = dedentFences(input.split("\n").map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l)));
   const sections: DiffSection[] = [];
   const problems: string[] = [];
   let cur = null as DiffSection | null;
@@ -136,6 +136,25 @@ export function extractDiff(input: string): ExtractResult {
   }
   closeHunk();
   return { sections, problems };
+}
+
+/**
+ * A fence inside a markdown list is indented ("   ```diff"), and so is every line in it; strip that
+ * indentation so the diff's own leading spaces (context lines) survive.
+ */
+function dedentFences(lines: string[]): string[] {
+  const out = [...lines];
+  for (let i = 0; i < out.length; i++) {
+    const open = /^( +)(`{3,}|~{3,})/.exec(out[i]!);
+    if (!open) continue;
+    const [, indent, fence] = open;
+    let j = i + 1;
+    while (j < out.length && !out[j]!.startsWith(`${indent}${fence![0]!.repeat(3)}`)) j++;
+    if (j >= out.length) continue;
+    for (let k = i + 1; k < j; k++) if (out[k]!.startsWith(indent!)) out[k] = out[k]!.slice(indent!.length);
+    i = j;
+  }
+  return out;
 }
 
 /** Whether a `---`/`+++` pair continues the `diff --git` section before it (a header-only deletion may precede another file). */

@@ -16,6 +16,7 @@ interface Line {
   hunk: string;
 }
 
+const MAX_LINE = 2000;
 const WORKFLOWS = /^\.github\/workflows\//;
 
 export const isTestPath = (p: string) => TEST_PATH.test(p);
@@ -46,8 +47,10 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   const removed: Line[] = [];
   for (const h of fp.hunks) {
     for (const l of h.lines) {
-      if (l.kind === "+") added.push({ text: l.text, hunk: h.header });
-      else if (l.kind === "-") removed.push({ text: l.text, hunk: h.header });
+      // Long lines are cut: the patterns look at the start of a statement, and backtracking stays bounded.
+      const text = l.text.length > MAX_LINE ? l.text.slice(0, MAX_LINE) : l.text;
+      if (l.kind === "+") added.push({ text, hunk: h.header });
+      else if (l.kind === "-") removed.push({ text, hunk: h.header });
     }
   }
 

@@ -13,6 +13,8 @@ interface CorpusCase {
   limits?: { max_files?: number; max_lines?: number };
   overrides?: string[];
   expectedDir?: string;
+  /** "<status> <path>" or "renamed <from> -> <path>", in order. */
+  changed?: string[];
 }
 
 const corpus = JSON.parse(await fs.readFile(path.join(DIFFS_DIR, "corpus.json"), "utf8")) as { cases: CorpusCase[] };
@@ -41,6 +43,7 @@ describe("fixtures/diffs corpus", () => {
         }
         if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.refusal)}`);
         expect(result.overrides).toEqual(c.overrides ?? []);
+        if (c.changed) expect(result.files.map((f) => `${f.status} ${f.from ? `${f.from} -> ` : ""}${f.path}`)).toEqual(c.changed);
         // Nothing outside the files the result names may change.
         const named = new Set(result.files.flatMap((f) => (f.from ? [f.from, f.path] : [f.path])));
         const strip = (t: Record<string, unknown>) =>
