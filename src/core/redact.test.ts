@@ -1,5 +1,11 @@
 import { describe, expect, test } from "@jest/globals";
-import { redact } from "./redact.js";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import type { DestinationStream } from "pino";
+import { createLogger } from "./logger.js";
+import { redact, redactDeep } from "./redact.js";
 
 describe("redact", () => {
   test.each([
@@ -26,5 +32,50 @@ describe("redact", () => {
     expect(redact("git clone https://x-access-token:abc123secret@github.com/o/r.git")).toBe(
       "git clone https://[REDACTED]@github.com/o/r.git",
     );
+  });
+});
+
+describe("redaction corpus (fixtures/context/secrets)", () => {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/context/secrets");
+  const corpus = readFileSync(join(dir, "corpus.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; text: string; secret: string });
+  const keep = readFileSync(join(dir, "keep.txt"), "utf8").trim().split("\n");
+
+  /** Any 12-character piece of the secret still present counts as a leak. */
+  const leaks = (out: string, secret: string) => {
+    const found: string[] = [];
+    for (let i = 0; i + 12 <= secret.length; i++) if (out.includes(secret.slice(i, i + 12))) found.push(secret.slice(i, i + 12));
+    return found;
+  };
+
+  test.each(corpus.map((c) => [c.kind, c] as const))("%s is masked", (_kind, c) => {
+    const out = redact(c.text);
+    expect(leaks(out, c.secret)).toEqual([]);
+    expect(out).toContain("[REDACTED]");
+    expect(redact(out)).toBe(out); // idempotent
+  });
+
+  test("ordinary CI output survives untouched", () => {
+    for (const line of keep) expect(redact(line)).toBe(line);
+  });
+
+  test("redactDeep reaches strings nested in objects and arrays", () => {
+    const c = corpus[0]!;
+    const out = JSON.stringify(redactDeep({ a: [{ b: c.text }], n: 1, ok: true, nil: null }));
+    expect(leaks(out, c.secret)).toEqual([]);
+    expect(out).toContain('"n":1');
+  });
+
+  test("nothing from the corpus reaches the pino log output", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const log = createLogger({ level: "info", destination: sink as unknown as DestinationStream });
+    for (const c of corpus) {
+      log.info({ payload: c.text }, c.text);
+      log.error({ err: new Error(`failed with ${c.text}`) }, "boom");
+    }
+    await new Promise((r) => setImmediate(r));
+    const all = lines.join("");
+    expect(lines.length).toBe(corpus.length * 2);
+    for (const c of corpus) expect(leaks(all, c.secret)).toEqual([]);
   });
 });

@@ -11,22 +11,48 @@ interface Rule {
   to: string;
 }
 
+const SECRET_NAMES =
+  "SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|SIGNATURE|SESSION_?KEY|" +
+  "ENCRYPTION_?KEY|CONN(?:ECTION)?_?STR(?:ING)?|DSN|SALT";
+
 const RULES: Rule[] = [
-  { name: "private-key", re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY-----|$)/g, to: MASK },
+  // PEM/OpenSSH/PGP private keys, also inside JSON strings (`\n` escapes) and timestamped log lines.
+  { name: "private-key", re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g, to: MASK },
   { name: "github-token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b/g, to: MASK },
+  { name: "github-legacy-token", re: /\bv1\.[0-9a-f]{40}\b/g, to: MASK },
+  { name: "gitlab-token", re: /\bglpat-[A-Za-z0-9_-]{20,}/g, to: MASK },
   { name: "tensorzero-key", re: /\bsk-t0-[A-Za-z0-9_-]{8,}/g, to: MASK },
   { name: "openai-key", re: /\bsk-(?:proj-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{20,}/g, to: MASK },
   { name: "aws-access-key", re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[A-Z0-9]{16}\b/g, to: MASK },
   { name: "google-api-key", re: /\bAIza[0-9A-Za-z_-]{35}\b/g, to: MASK },
+  { name: "google-oauth-token", re: /\bya29\.[0-9A-Za-z_-]{20,}/g, to: MASK },
+  { name: "google-client-secret", re: /\bGOCSPX-[0-9A-Za-z_-]{20,}/g, to: MASK },
   { name: "slack-token", re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, to: MASK },
+  { name: "slack-webhook", re: /(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, to: `$1${MASK}` },
   { name: "stripe-key", re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, to: MASK },
   { name: "npm-token", re: /\bnpm_[A-Za-z0-9]{36}\b/g, to: MASK },
   { name: "jwt", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, to: MASK },
-  { name: "bearer", re: /\b(authorization:\s*|bearer\s+|token\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi, to: `$1${MASK}` },
+  // Azure storage/service-bus connection strings, SAS signatures, ADO.NET passwords: `Key=value;`.
+  {
+    name: "connection-string-key",
+    re: /\b((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)(?!\[REDACTED\])[^;&\s"'<>]+/gi,
+    to: `$1${MASK}`,
+  },
+  { name: "url-signature", re: /([?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature|token|access_token)=)(?!\[REDACTED\])[^&\s"'<>#]+/gi, to: `$1${MASK}` },
+  {
+    name: "bearer",
+    re: /\b(authorization:\s*(?:bearer|basic|token|digest)?\s*|bearer\s+|basic\s+|token\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi,
+    to: `$1${MASK}`,
+  },
   { name: "url-credentials", re: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@]+:[^\s/@]+@/gi, to: `$1${MASK}@` },
+  { name: "npmrc-auth", re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])[^\s"']+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
-    re: /\b([A-Za-z0-9_.-]*(?:SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH)[A-Za-z0-9_.-]*["']?\s*[:=]\s*["']?)(?!\[REDACTED\])([^\s"'`,;]{6,})/gi,
+    re: new RegExp(
+      // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret.
+      `\\b([A-Za-z0-9_.-]*(?:${SECRET_NAMES})[A-Za-z0-9_.-]*(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]*\\()([^\\s"'\`,;\\\\]{6,})`,
+      "gi",
+    ),
     to: `$1${MASK}`,
   },
 ];
