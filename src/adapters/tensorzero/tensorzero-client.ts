@@ -62,8 +62,10 @@ const realSleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /**
- * HTTP client for TensorZero's native API (undici). Retries 408/429/5xx and network errors with
- * exponential backoff and jitter; a circuit breaker shared by inference and feedback opens after
+ * HTTP client for TensorZero's native API (undici). Retries 429/5xx and network errors in place with
+ * exponential backoff and jitter; timeouts (a 408, or our own deadline) are retryable too but go back to
+ * the runner at once, which re-queues the job with its own backoff. A circuit breaker shared by inference
+ * and feedback opens after
  * repeated retryable failures, and while it is open calls fail at once with a *retryable*
  * `model_unavailable`, so jobs wait for the gateway instead of burning their attempts.
  */
@@ -220,6 +222,9 @@ export class TensorZeroClient {
         }
         if (signal?.aborted) throw err;
         if (!(err instanceof AppError) || !err.retryable) throw err;
+        // A timeout already cost the whole time budget: hand it back to the runner, which re-queues the
+        // job with backoff and frees the worker, instead of blocking it for several more budgets here.
+        if (err.code === "model_timeout") throw err;
         last = err;
         this.#log?.warn({ op, attempt: attempt + 1, code: err.code, message: err.message }, "TensorZero call failed; retrying");
       }
