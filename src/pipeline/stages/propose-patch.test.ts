@@ -122,6 +122,26 @@ describe("propose-patch stage", () => {
     await expect(proposePatchStage.run(jobWithContext(), deps(), ctx())).rejects.toMatchObject({ code: "patch_not_a_diff", details: { patch: "change a - b to a + b in src/math.js" } });
   });
 
+  test("reads the context from a file when build-context stored a path", async () => {
+    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "t0-ctx-"));
+    try {
+      const path = join(dir, "context.json");
+      await writeFile(path, JSON.stringify(sampleFailureContext({ classification: "compile" })));
+      const job = jobWithContext();
+      job.results["build-context"] = { contextPath: path };
+      const r = (await proposePatchStage.run(job, deps(), ctx())).result as ProposePatchResult;
+      const sent = fake.inferences.find((i) => i.inferenceId === r.inferenceId)!.body as { input: { messages: Array<{ content: Array<{ arguments: { classification: string } }> }> } };
+      expect(sent.input.messages[0]!.content[0]!.arguments.classification).toBe("compile");
+      job.results["build-context"] = { contextPath: join(dir, "gone.json") };
+      await expect(proposePatchStage.run(job, deps(), ctx())).rejects.toMatchObject({ code: "context_missing" });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("without build-context output the job fails with what to do", async () => {
     const job = jobWithContext();
     delete job.results["build-context"];
