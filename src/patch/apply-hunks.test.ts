@@ -31,6 +31,11 @@ describe("applyHunks", () => {
     expect(r.notes).toEqual([]);
   });
 
+  test("hunks given out of order are applied in header order; a failure names the hunk as given", () => {
+    expect(applied(file, [h(6, " f", "-g", " h"), h(1, " a", "+a2", " b")]).content).toBe(text("a", "a2", "b", "c", "d", "e", "f", "h"));
+    expect(applyHunks(file, [h(6, "-nope"), h(1, " a", "+a2", " b")])).toMatchObject({ ok: false, hunkIndex: 0 });
+  });
+
   test("a hunk is never applied before the end of the previous one", () => {
     const twice = text("x", "y", "x", "y");
     expect(applied(twice, [h(1, " x", "-y", "+Y1"), h(1, " x", "-y", "+Y2")]).content).toBe(text("x", "Y1", "x", "Y2"));

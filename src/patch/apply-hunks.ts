@@ -69,7 +69,9 @@ export function applyHunks(content: string, hunks: Hunk[], opts: ApplyHunksOptio
   const notes: string[] = [];
   const eol = file.crlf ? "\r" : "";
 
-  for (const [hi, hunk] of hunks.entries()) {
+  // Models sometimes emit hunks out of order; the headers say where they go (a stable sort keeps ties in order).
+  const ordered = hunks.map((hunk, hi) => ({ hunk, hi })).sort((a, b) => a.hunk.oldStart - b.hunk.oldStart || a.hi - b.hi);
+  for (const { hunk, hi } of ordered) {
     const old = hunk.lines.filter((l) => l.kind !== "+");
     // Where the header puts the first old line; `@@ -N,0` (nothing removed, no context) means "after line N".
     const declared = old.length === 0 ? hunk.oldStart : Math.max(0, hunk.oldStart - 1);

@@ -151,7 +151,10 @@ function dedentFences(lines: string[]): string[] {
     let j = i + 1;
     while (j < out.length && !out[j]!.startsWith(`${indent}${fence![0]!.repeat(3)}`)) j++;
     if (j >= out.length) continue;
-    for (let k = i + 1; k < j; k++) if (out[k]!.startsWith(indent!)) out[k] = out[k]!.slice(indent!.length);
+    // Only a real indented block: every line carries the indent. A hunk's context line " ```" must not trigger this.
+    const body = out.slice(i + 1, j);
+    if (indent!.length < 2 || !body.every((l) => l === "" || l.startsWith(indent!))) continue;
+    for (let k = i + 1; k < j; k++) out[k] = out[k]!.slice(indent!.length);
     i = j;
   }
   return out;

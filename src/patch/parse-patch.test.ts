@@ -51,6 +51,11 @@ describe("parsePatch", () => {
     expect(files[0]!.path).toBe("té.txt");
   });
 
+  test("a context line that looks like an indented fence is kept as it is", () => {
+    const files = ok(["```diff", "--- a/README.md", "+++ b/README.md", "@@ -1,3 +1,3 @@", "  ```sh", "-  make", "+  make test", "  ```", "```"].join("\n"));
+    expect(files[0]!.hunks[0]!.lines.map((l) => l.kind + l.text)).toEqual(["  ```sh", "-  make", "+  make test", "  ```"]);
+  });
+
   test("copies, headerless hunks and prose-only answers are refused with a reason", () => {
     expect(parsePatch("diff --git a/a.txt b/b.txt\nsimilarity index 100%\ncopy from a.txt\ncopy to b.txt\n")).toMatchObject({ ok: false, refusal: { rule: "malformed_diff" } });
     expect(parsePatch("@@ -1 +1 @@\n-a\n+b\n")).toMatchObject({ ok: false, refusal: { rule: "malformed_diff", reason: expect.stringContaining("no file header") } });
