@@ -31,7 +31,9 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
   const store = o.store ?? (await openStore(config));
   const queue: JobQueue =
     o.queue ??
-    new InProcessQueue({ concurrency: Math.max(1, config.T0_WORKERS), perRepo: config.T0_PER_REPO_CONCURRENCY, clock, logger });
+    (config.REDIS_URL
+      ? await openSharedQueue(config, config.REDIS_URL, logger)
+      : new InProcessQueue({ concurrency: Math.max(1, config.T0_WORKERS), perRepo: config.T0_PER_REPO_CONCURRENCY, clock, logger }));
   return {
     config,
     store,
@@ -46,15 +48,36 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
 }
 
 async function openStore(config: AppConfig): Promise<JobStore> {
+  if (config.REDIS_URL) {
+    // Loaded only when used, so the embedded default does not pay for ioredis/BullMQ.
+    const { RedisJobStore } = await import("./adapters/store/redis-store.js");
+    return RedisJobStore.connect(config.REDIS_URL, { prefix: `${config.REDIS_PREFIX}:`, retentionDays: config.RETENTION_DAYS });
+  }
   return LowdbJobStore.open(config.dataDir, { retentionDays: config.RETENTION_DAYS, fsync: config.STORE_FSYNC });
+}
+
+/** REDIS_URL: the BullMQ queue shared by every web and worker process. */
+async function openSharedQueue(config: AppConfig, url: string, logger: Logger): Promise<JobQueue> {
+  const { BullmqQueue } = await import("./adapters/queue/bullmq-queue.js");
+  return new BullmqQueue({
+    url,
+    prefix: config.REDIS_PREFIX,
+    concurrency: Math.max(1, config.T0_WORKERS),
+    perRepo: config.T0_PER_REPO_CONCURRENCY,
+    logger,
+    lockDurationMs: config.QUEUE_LOCK_MS,
+    stalledIntervalMs: config.QUEUE_STALLED_INTERVAL_MS,
+  });
 }
 
 /**
  * Starts job execution in this process: resumes what a previous process left unfinished and consumes
- * the queue. With T0_WORKERS=0 nothing runs here (web-only process).
+ * the queue. With T0_WORKERS=0 nothing runs here (web-only process). With a shared queue (REDIS_URL)
+ * only `t0-ci-bot worker` processes (role "worker") run jobs; web processes record and enqueue.
  */
-export async function startWorkers(deps: Deps): Promise<Runner | undefined> {
+export async function startWorkers(deps: Deps, opts: { role?: "serve" | "worker" } = {}): Promise<Runner | undefined> {
   if (deps.config.T0_WORKERS === 0) return undefined;
+  if (deps.queue.kind === "bullmq" && opts.role !== "worker") return undefined;
   const runner = new Runner(deps, STAGES);
   const keep = new Set(await deps.store.listUnfinishedJobIds());
   const swept = await deps.workspace.sweep(keep);

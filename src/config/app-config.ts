@@ -69,6 +69,15 @@ const envSchema = z.object({
   TENSORZERO_FUNCTION: z.string().default("fix_ci_failure"),
 
   REDIS_URL: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().regex(/^rediss?:\/\//, "must look like redis://host:6379").optional()),
+  /** Key namespace in Redis for the store and the BullMQ queue (one per deployment sharing a server). */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only (e.g. t0 or t0-staging)").default("t0"),
+  /** BullMQ: a worker silent this long is presumed dead and its job runs elsewhere. */
+  QUEUE_LOCK_MS: int(30_000, 500),
+  QUEUE_STALLED_INTERVAL_MS: int(30_000, 100),
+  /** `t0-ci-bot worker`: how long SIGTERM waits for running jobs before interrupting them. */
+  WORKER_DRAIN_MS: int(60_000, 0),
+  /** `t0-ci-bot worker`: serve /healthz and /readyz on this port (0 = off). */
+  WORKER_HEALTH_PORT: int(0, 0),
 
   WORKSPACE_ROOT: z.string().default(join(tmpdir(), "t0-ci-bot")),
   WORKSPACE_MAX_BYTES: int(500 * 1024 * 1024, 1),

@@ -1,3 +1,81 @@
-import { notAvailable } from "../not-available.js";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 
-export const run = notAvailable("store");
+const USAGE = `usage: t0-ci-bot store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]
+
+Copies the embedded store (DATA_DIR, default ./data) into Redis (REDIS_URL): every job as it stands and
+every delivery with its raw payload. Safe to repeat (what is already in Redis is skipped) and safe while
+a server still runs on DATA_DIR (the directory is only read). Stop that server, run the migration once
+more, then start \`serve\` and \`worker\` processes with REDIS_URL set; workers resume unfinished jobs.
+`;
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (!sub || sub === "--help" || sub === "-h" || rest.includes("--help")) {
+    process.stdout.write(USAGE);
+    return sub ? 0 : 2;
+  }
+  if (sub !== "migrate") {
+    process.stderr.write(`t0-ci-bot store: unknown subcommand "${sub}"\n\n${USAGE}`);
+    return 2;
+  }
+  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+  const flags = parseFlags(rest);
+  if (typeof flags === "string") {
+    process.stderr.write(`t0-ci-bot store migrate: ${flags}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags.from !== "lowdb" || flags.to !== "redis") {
+    process.stderr.write(`t0-ci-bot store migrate: only --from lowdb --to redis is supported (got --from ${flags.from ?? "?"} --to ${flags.to ?? "?"}).\n`);
+    return 2;
+  }
+  const dataDir = resolve(flags["data-dir"] ?? env.DATA_DIR ?? "./data");
+  if (!existsSync(dataDir)) {
+    process.stderr.write(`t0-ci-bot store migrate: DATA_DIR ${dataDir} does not exist; pass --data-dir or set DATA_DIR.\n`);
+    return 2;
+  }
+  const url = flags["redis-url"] ?? env.REDIS_URL;
+  if (!url || !/^rediss?:\/\//.test(url)) {
+    process.stderr.write("t0-ci-bot store migrate: set REDIS_URL (or --redis-url) to redis://host:6379.\n");
+    return 2;
+  }
+  const { RedisJobStore, redactUrl } = await import("../../adapters/store/redis-store.js");
+  const { migrateLowdbToRedis } = await import("../../adapters/store/migrate-lowdb-to-redis.js");
+  const prefix = `${flags.prefix ?? env.REDIS_PREFIX ?? "t0"}:`;
+  let target;
+  try {
+    target = await RedisJobStore.connect(url, { prefix, retentionDays: Number(env.RETENTION_DAYS) || 30 });
+  } catch (err) {
+    process.stderr.write(`t0-ci-bot store migrate: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    process.stdout.write(`${flags["dry-run"] ? "dry run: " : ""}migrating ${dataDir} → ${redactUrl(url)} (prefix ${prefix})\n`);
+    const report = await migrateLowdbToRedis(dataDir, target, { dryRun: Boolean(flags["dry-run"]), onProgress: (m) => process.stdout.write(`  ${m}\n`) });
+    process.stdout.write(
+      `done: ${report.jobs.copied} jobs and ${report.deliveries.copied} deliveries ${flags["dry-run"] ? "would be " : ""}copied` +
+        ` (${report.jobs.alreadyPresent} jobs, ${report.deliveries.alreadyPresent} deliveries already there); ${report.unfinished} unfinished jobs resume when a worker starts.\n`,
+    );
+    return 0;
+  } finally {
+    await target.close();
+  }
+}
+
+function parseFlags(args: string[]): Record<string, string> | string {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.startsWith("--")) return `unexpected argument "${a}"`;
+    const name = a.slice(2);
+    if (name === "dry-run") {
+      out[name] = "1";
+      continue;
+    }
+    if (!["from", "to", "data-dir", "redis-url", "prefix"].includes(name)) return `unknown option ${a}`;
+    const v = args[++i];
+    if (v === undefined || v.startsWith("--")) return `${a} needs a value`;
+    out[name] = v;
+  }
+  return out;
+}

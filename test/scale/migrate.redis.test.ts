@@ -1,0 +1,81 @@
+import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
+import { migrateLowdbToRedis } from "../../src/adapters/store/migrate-lowdb-to-redis.js";
+import { RedisJobStore } from "../../src/adapters/store/redis-store.js";
+import { run as storeCommand } from "../../src/cli/commands/store.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
+import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+
+const url = await redisUrlIfAvailable();
+
+if (!url) skipWithoutRedis("store migrate --from lowdb --to redis");
+else
+  describe("store migrate --from lowdb --to redis", () => {
+    let dir: string;
+    let prefix: string;
+    let target: RedisJobStore;
+    const a = makeJob({ runId: 1, at: "2026-11-01T00:00:00.000Z" });
+    const b = makeJob({ runId: 2, at: "2026-11-02T00:00:00.000Z", fingerprint: "fp-b" });
+    const da = makeDelivery(a);
+    const db = makeDelivery(b);
+    const ignored = makeDelivery(undefined, { outcome: "ignored", reason: "conclusion success" });
+
+    beforeEach(async () => {
+      dir = await mkdtemp(join(tmpdir(), "t0-migrate-"));
+      const src = await LowdbJobStore.open(dir, { fsync: false });
+      await src.recordIntake(da, '{"a":1}', a);
+      await src.recordIntake(db, '{"b":2}', b);
+      await src.recordIntake(ignored, '{"i":3}');
+      await src.updateJob(a.id, (j) => {
+        j.state = "completed";
+        j.results["open-pull-request"] = { number: 7 };
+      });
+      await src.close();
+      prefix = uniquePrefix("mig");
+      target = await RedisJobStore.connect(url, { prefix });
+    });
+    afterEach(async () => {
+      await target.destroy();
+      await target.close();
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    test("copies jobs as they stand and deliveries with payloads; a second run copies nothing", async () => {
+      const first = await migrateLowdbToRedis(dir, target);
+      expect(first).toEqual({ jobs: { copied: 2, alreadyPresent: 0 }, deliveries: { copied: 3, alreadyPresent: 0 }, unfinished: 1 });
+      expect((await target.getJob(a.id))?.results).toEqual({ "open-pull-request": { number: 7 } });
+      expect((await target.getJob(a.id))?.state).toBe("completed");
+      expect(await target.listUnfinishedJobIds()).toEqual([b.id]);
+      expect(await target.countByFingerprint(b.repo.id, "fp-b")).toBe(1);
+      expect((await target.listDeliveries()).map((d) => d.id)).toEqual([ignored.id, db.id, da.id]);
+      expect((await target.listDeliveries())[2]).toMatchObject({ outcome: "job_created", jobId: a.id });
+      expect(await target.getDeliveryPayload(ignored.id)).toBe('{"i":3}');
+      const again = await migrateLowdbToRedis(dir, target);
+      expect(again).toEqual({ jobs: { copied: 0, alreadyPresent: 2 }, deliveries: { copied: 0, alreadyPresent: 3 }, unfinished: 1 });
+      const dup = makeJob({ runId: 2 });
+      expect((await target.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
+    });
+
+    test("the CLI command migrates and reports; bad flags say what to do", async () => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const o = jest.spyOn(process.stdout, "write").mockImplementation((s) => (out.push(String(s)), true));
+      const e = jest.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
+      try {
+        const env = { REDIS_URL: url, DATA_DIR: dir, REDIS_PREFIX: prefix.slice(0, -1) };
+        expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis"], env)).toBe(0);
+        expect(out.join("")).toContain("done: 2 jobs and 3 deliveries copied");
+        expect((await target.listJobs()).length).toBe(2);
+        expect(await storeCommand(["migrate", "--from", "redis", "--to", "lowdb"], env)).toBe(2);
+        expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis"], { DATA_DIR: dir })).toBe(2);
+        expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--data-dir", join(dir, "nope")], env)).toBe(2);
+        expect(err.join("")).toMatch(/only --from lowdb --to redis[\s\S]*set REDIS_URL[\s\S]*does not exist/);
+      } finally {
+        o.mockRestore();
+        e.mockRestore();
+      }
+    });
+  });
