@@ -1,3 +1,9 @@
-import { notAvailable } from "../not-available.js";
-
-export const run = notAvailable("serve");
+/** `t0-ci-bot serve`: the same server as `npm start` (T0_WORKERS=0 for a web-only process). */
+export async function run(argv: string[]): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write("usage: t0-ci-bot serve\n\nServes webhooks and the admin API; settings come from the environment and .env (see .env.example).\n");
+    return 0;
+  }
+  const { serve } = await import("../../main.js");
+  return serve();
+}

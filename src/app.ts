@@ -1,0 +1,80 @@
+import { Probot } from "probot";
+import type { AppConfig } from "./config/app-config.js";
+import { buildDeps, startWorkers } from "./composition.js";
+import type { Deps } from "./core/deps.js";
+import { createLogger } from "./core/logger.js";
+import type { Logger } from "./core/ports/logger.js";
+import { createHttpServer, type HttpServer } from "./http/http-server.js";
+import type { Runner } from "./pipeline/runner.js";
+
+export interface StartOptions {
+  logger?: Logger;
+  /** Adapters to use instead of the configured ones (tests, benches). */
+  overrides?: Partial<Deps>;
+  /** Port/host to listen on instead of PORT/HOST (tests pass 0). */
+  port?: number;
+  host?: string;
+}
+
+export interface RunningApp {
+  url: string;
+  port: number;
+  deps: Deps;
+  probot: Probot;
+  http: HttpServer;
+  runner: Runner | undefined;
+  /** Graceful stop: refuse new webhooks, let running jobs finish for up to `drainMs`, then close the store. */
+  stop(opts?: { drainMs?: number }): Promise<void>;
+}
+
+/** Probot is used for what it is good at: verifying signatures and minting installation Octokits. */
+export function createProbot(config: AppConfig, log: Logger): Probot {
+  const protocol = process.env.GHE_PROTOCOL ?? "https";
+  return new Probot({
+    appId: config.APP_ID,
+    privateKey: config.privateKey,
+    // Probot's own default; production refuses to start without WEBHOOK_SECRET (app-config).
+    secret: config.WEBHOOK_SECRET ?? "development",
+    baseUrl: config.GHE_HOST ? `${protocol}://${config.GHE_HOST}/api/v3` : undefined,
+    redisConfig: config.REDIS_URL,
+    log: log as unknown as import("probot").Logger,
+  });
+}
+
+/**
+ * Starts the app with credentials: deps from the composition root, the webhook + admin HTTP server, and
+ * (unless T0_WORKERS=0) the in-process workers, which first resume what a previous process left unfinished.
+ */
+export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
+  const logger = opts.logger ?? opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL });
+  const probot = createProbot(config, logger.child({ name: "probot" }));
+  const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
+  const http = createHttpServer({ deps, verify: (body, sig) => probot.webhooks.verify(body, sig) });
+  let addr: { port: number; url: string };
+  try {
+    addr = await http.listen(opts.port ?? config.PORT, opts.host ?? config.HOST);
+  } catch (err) {
+    await deps.store.close();
+    throw err;
+  }
+  const runner = await startWorkers(deps);
+  logger.info(
+    { url: addr.url, workers: config.T0_WORKERS, store: deps.store.kind, queue: deps.queue.kind, dryRun: config.DRY_RUN },
+    config.T0_WORKERS === 0 ? "serving webhooks; T0_WORKERS=0 so jobs are only recorded here" : "serving webhooks and running jobs",
+  );
+  let stopping: Promise<void> | undefined;
+  const stop = (o: { drainMs?: number } = {}) =>
+    (stopping ??= (async () => {
+      const drainMs = o.drainMs ?? 25_000;
+      logger.info({ drainMs }, "shutting down: no new webhooks, draining running jobs");
+      await Promise.race([http.close(), new Promise((r) => setTimeout(r, Math.min(drainMs, 5_000)).unref())]);
+      http.server.closeAllConnections();
+      await deps.queue.stop({ drainMs });
+      // Whatever still runs is interrupted; its job keeps its state and resumes on the next start.
+      runner?.stop();
+      await deps.queue.stop({ drainMs: 2_000 });
+      await deps.store.close();
+      logger.info("stopped");
+    })());
+  return { url: addr.url, port: addr.port, deps, probot, http, runner, stop };
+}

@@ -1,0 +1,52 @@
+import type { AppConfig } from "../config/app-config.js";
+
+/** The app's own fix branches: never repaired, or the bot would chase its own tail. */
+export const BOT_BRANCH_PREFIX = "ci-bot/";
+/** Used when BOT_LOGIN is not set: the login GitHub gives an app named as in app.yml. */
+export const DEFAULT_BOT_LOGIN = "t0-ci-bot[bot]";
+const FAILING = new Set(["failure", "timed_out"]);
+
+export type Filtered = { reason: string } | undefined;
+
+export function conclusionFilter(conclusion: string | null): Filtered {
+  if (conclusion && FAILING.has(conclusion)) return undefined;
+  return { reason: `conclusion is ${conclusion ?? "missing"}; only failure and timed_out are repaired` };
+}
+
+export function allowlistFilter(config: Pick<AppConfig, "REPO_ALLOWLIST">, fullName: string): Filtered {
+  if (config.REPO_ALLOWLIST.length === 0 || config.REPO_ALLOWLIST.includes(fullName.toLowerCase())) return undefined;
+  return { reason: `repository ${fullName} is not in REPO_ALLOWLIST` };
+}
+
+export function botBranchFilter(branch: string | null): Filtered {
+  if (branch?.startsWith(BOT_BRANCH_PREFIX)) return { reason: `branch ${branch} is one of the app's own fix branches` };
+  return undefined;
+}
+
+/** Logins that mean "the app itself": BOT_LOGIN with and without the `[bot]` suffix. */
+export function botLogins(config: Pick<AppConfig, "BOT_LOGIN">): Set<string> {
+  const login = (config.BOT_LOGIN ?? DEFAULT_BOT_LOGIN).toLowerCase();
+  const bare = login.replace(/\[bot\]$/, "");
+  return new Set([bare, `${bare}[bot]`]);
+}
+
+export function botActorFilter(
+  config: Pick<AppConfig, "BOT_LOGIN">,
+  actors: Array<{ role: string; login?: string | null | undefined; type?: string | undefined } | null | undefined>,
+): Filtered {
+  const ours = botLogins(config);
+  for (const a of actors) {
+    if (!a?.login) continue;
+    const login = a.login.toLowerCase();
+    // A bare login matches only when GitHub says it is a Bot; `<slug>[bot]` is unambiguous.
+    if (ours.has(login) && (login.endsWith("[bot]") || a.type === "Bot")) {
+      return { reason: `${a.role} ${a.login} is the app's own bot user` };
+    }
+  }
+  return undefined;
+}
+
+export function forkFilter(repoId: number, repoFullName: string, head: { id: number; full_name?: string } | null | undefined): Filtered {
+  if (!head || head.id === repoId) return undefined;
+  return { reason: `run is on fork ${head.full_name ?? head.id}, which the app cannot push to (base ${repoFullName})` };
+}

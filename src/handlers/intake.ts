@@ -1,0 +1,86 @@
+import type { Deps } from "../core/deps.js";
+import type { Job } from "../core/job.js";
+import type { Delivery } from "../core/ports/job-store.js";
+import type { IntakeDecision } from "./decision.js";
+import { InvalidPayloadError } from "./payload-schemas.js";
+import { routeDelivery } from "./route-delivery.js";
+
+export type IntakeDeps = Pick<Deps, "config" | "store" | "clock" | "logger" | "metrics">;
+
+/** A delivery whose signature has been checked. */
+export interface VerifiedDelivery {
+  id: string;
+  event: string;
+  rawBody: string;
+}
+
+export type IntakeResult =
+  | { ok: true; delivery: Delivery; job?: Job; created: boolean }
+  | { ok: false; delivery: Delivery; message: string };
+
+/**
+ * Parse → decide → record, for a delivery whose signature is valid. Resolves only after the store has made
+ * the delivery (and the new job, if any) durable, so the caller may acknowledge it. Never calls GitHub.
+ * An unusable payload is recorded as `invalid` and returned as `ok: false` with a message for the sender.
+ */
+export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Promise<IntakeResult> {
+  const receivedAt = new Date(deps.clock.now()).toISOString();
+  const base: Delivery = { id: d.id, event: d.event, receivedAt, outcome: "invalid" };
+  let payload: unknown;
+  try {
+    payload = JSON.parse(d.rawBody);
+  } catch (err) {
+    return rejectInvalid(deps, base, d, `body is not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) {
+    return rejectInvalid(deps, base, d, "body must be a JSON object");
+  }
+  const action = typeof (payload as { action?: unknown }).action === "string" ? ((payload as { action: string }).action) : undefined;
+  if (action) base.action = action;
+
+  let decision: IntakeDecision;
+  try {
+    decision = await routeDelivery(payload, { id: d.id, event: d.event, receivedAt }, deps);
+  } catch (err) {
+    if (err instanceof InvalidPayloadError) return rejectInvalid(deps, base, d, err.message);
+    throw err;
+  }
+  const delivery: Delivery = {
+    ...base,
+    installationId: decision.installationId,
+    repoFullName: decision.repoFullName,
+    outcome: decision.outcome,
+    ...(decision.outcome === "job_created" ? {} : { reason: decision.reason, jobId: decision.jobId }),
+  };
+  const candidate = decision.outcome === "job_created" ? decision.job : undefined;
+  const { job, created } = await deps.store.recordIntake(delivery, d.rawBody, candidate);
+  if (candidate && !created) {
+    // Lost a race with a concurrent delivery of the same run: the store recorded it as a duplicate.
+    delivery.outcome = "duplicate";
+    delivery.reason = "a job for this run exists";
+  }
+  if (job) delivery.jobId = job.id;
+  deps.metrics.deliveries.inc({ event: d.event, outcome: delivery.outcome });
+  deps.logger.info(
+    {
+      deliveryId: d.id,
+      event: d.event,
+      action,
+      repo: delivery.repoFullName,
+      runId: decision.runId,
+      outcome: delivery.outcome,
+      reason: delivery.reason,
+      jobId: delivery.jobId,
+    },
+    "webhook recorded",
+  );
+  return { ok: true, delivery, job: created ? job : undefined, created };
+}
+
+async function rejectInvalid(deps: IntakeDeps, base: Delivery, d: VerifiedDelivery, message: string): Promise<IntakeResult> {
+  const delivery: Delivery = { ...base, outcome: "invalid", reason: message };
+  await deps.store.recordIntake(delivery, d.rawBody);
+  deps.metrics.deliveries.inc({ event: d.event, outcome: "invalid" });
+  deps.logger.warn({ deliveryId: d.id, event: d.event, action: base.action, reason: message }, "webhook rejected: invalid payload");
+  return { ok: false, delivery, message };
+}

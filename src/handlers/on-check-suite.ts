@@ -1,0 +1,68 @@
+import { buildJob, jobRepoFrom } from "./build-job.js";
+import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
+import { allowlistFilter, botBranchFilter, conclusionFilter, type Filtered } from "./filters.js";
+import { failureFingerprint } from "./fingerprint.js";
+import { createUnlessRepeated } from "./guards.js";
+import { scopeOf } from "./on-workflow-run.js";
+import { checkSuiteCompletedSchema, parsePayload } from "./payload-schemas.js";
+
+/** GitHub Actions' own check suites: their failures arrive (with more detail) as workflow_run. */
+export const ACTIONS_APP_SLUG = "github-actions";
+
+/**
+ * `check_suite.completed`: the fallback for CI that is not GitHub Actions. A suite from Actions is
+ * recorded as a `duplicate` of the workflow_run delivery for the same failure, so one failure makes one job.
+ */
+export const onCheckSuite: Handler = async (payload, meta, deps) => {
+  const action = (payload as { action?: unknown }).action;
+  if (action !== "completed") {
+    return { ...scopeOf(payload), outcome: "ignored", reason: `check_suite.${String(action)}: only completed suites are handled` };
+  }
+  const p = parsePayload(checkSuiteCompletedSchema, payload, "check_suite.completed");
+  const suite = p.check_suite;
+  const scope: DecisionScope = { repoFullName: p.repository.full_name, installationId: p.installation.id, runId: suite.id };
+  const ignored = (f: Filtered): IntakeDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
+  const slug = suite.app?.slug ?? "unknown-app";
+  const skip =
+    ignored(conclusionFilter(suite.conclusion)) ??
+    (slug === ACTIONS_APP_SLUG
+      ? ({ ...scope, outcome: "duplicate", reason: "check suite from GitHub Actions; the workflow_run delivery for this failure makes the job" } as const)
+      : undefined) ??
+    ignored(allowlistFilter(deps.config, p.repository.full_name)) ??
+    ignored(botBranchFilter(suite.head_branch)) ??
+    ignored(
+      suite.pull_requests.some((pr) => pr.head?.repo && pr.head.repo.id !== p.repository.id)
+        ? { reason: "check suite is for a pull request from a fork, which the app cannot push to" }
+        : undefined,
+    ) ??
+    ignored(suite.head_branch ? undefined : { reason: "check suite has no head branch (detached or fork); there is no branch to fix" });
+  if (skip) return skip;
+
+  const job = buildJob({
+    deliveryId: meta.id,
+    event: meta.event,
+    installationId: p.installation.id,
+    repo: jobRepoFrom(p.repository),
+    run: {
+      id: suite.id,
+      attempt: 1,
+      source: "check_suite",
+      name: suite.app?.name ?? slug,
+      headSha: suite.head_sha,
+      headBranch: suite.head_branch!,
+      conclusion: suite.conclusion!,
+      checkSuiteId: suite.id,
+      pullRequests: suite.pull_requests.map((pr) => pr.number),
+    },
+    fingerprint: failureFingerprint({
+      repoId: p.repository.id,
+      source: "check_suite",
+      workflow: slug,
+      branch: suite.head_branch!,
+      conclusion: suite.conclusion!,
+    }),
+    dryRun: deps.config.DRY_RUN,
+    at: meta.receivedAt,
+  });
+  return createUnlessRepeated(deps, job, scope);
+};

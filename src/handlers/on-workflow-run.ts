@@ -1,0 +1,74 @@
+import { buildJob, jobRepoFrom } from "./build-job.js";
+import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
+import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, type Filtered } from "./filters.js";
+import { failureFingerprint } from "./fingerprint.js";
+import { createUnlessRepeated } from "./guards.js";
+import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
+
+/** `workflow_run.completed` with a failing conclusion → a job; anything else → recorded with the reason. */
+export const onWorkflowRun: Handler = async (payload, meta, deps) => {
+  const action = (payload as { action?: unknown }).action;
+  if (action !== "completed") {
+    return { ...scopeOf(payload), outcome: "ignored", reason: `workflow_run.${String(action)}: only completed runs are handled` };
+  }
+  const p = parsePayload(workflowRunCompletedSchema, payload, "workflow_run.completed");
+  const run = p.workflow_run;
+  const scope: DecisionScope = { repoFullName: p.repository.full_name, installationId: p.installation.id, runId: run.id };
+  const ignored = (f: Filtered): IntakeDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
+  const skip =
+    ignored(conclusionFilter(run.conclusion)) ??
+    ignored(allowlistFilter(deps.config, p.repository.full_name)) ??
+    ignored(botBranchFilter(run.head_branch)) ??
+    ignored(
+      botActorFilter(deps.config, [
+        { role: "triggering actor", ...run.triggering_actor },
+        { role: "actor", ...run.actor },
+        { role: "sender", ...p.sender },
+      ]),
+    ) ??
+    ignored(forkFilter(p.repository.id, p.repository.full_name, run.head_repository)) ??
+    ignored(run.head_branch ? undefined : { reason: "run has no head branch (detached or fork); there is no branch to fix" });
+  if (skip) return skip;
+
+  const workflowPath = run.path ?? p.workflow?.path ?? run.name ?? "";
+  const job = buildJob({
+    deliveryId: meta.id,
+    event: meta.event,
+    installationId: p.installation.id,
+    repo: jobRepoFrom(p.repository),
+    run: {
+      id: run.id,
+      attempt: run.run_attempt,
+      source: "workflow_run",
+      name: run.name ?? p.workflow?.name ?? undefined,
+      workflowPath: workflowPath || undefined,
+      headSha: run.head_sha,
+      headBranch: run.head_branch!,
+      event: run.event,
+      conclusion: run.conclusion!,
+      htmlUrl: run.html_url,
+      checkSuiteId: run.check_suite_id,
+      pullRequests: run.pull_requests.map((pr) => pr.number),
+      actor: run.actor?.login,
+      triggeringActor: run.triggering_actor?.login,
+    },
+    fingerprint: failureFingerprint({
+      repoId: p.repository.id,
+      source: "workflow_run",
+      workflow: workflowPath,
+      branch: run.head_branch!,
+      conclusion: run.conclusion!,
+    }),
+    dryRun: deps.config.DRY_RUN,
+    at: meta.receivedAt,
+  });
+  return createUnlessRepeated(deps, job, scope);
+};
+
+export function scopeOf(payload: unknown): DecisionScope {
+  const p = payload as { repository?: { full_name?: unknown }; installation?: { id?: unknown } };
+  return {
+    repoFullName: typeof p?.repository?.full_name === "string" ? p.repository.full_name : undefined,
+    installationId: typeof p?.installation?.id === "number" ? p.installation.id : undefined,
+  };
+}

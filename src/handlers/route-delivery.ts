@@ -1,0 +1,20 @@
+import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
+import { onCheckSuite } from "./on-check-suite.js";
+import { onPullRequest } from "./on-pull-request.js";
+import { onWorkflowRun, scopeOf } from "./on-workflow-run.js";
+
+/** Event name (X-GitHub-Event) → handler. Events not listed are recorded as ignored. */
+export const HANDLERS: Readonly<Record<string, Handler>> = {
+  workflow_run: onWorkflowRun,
+  check_suite: onCheckSuite,
+  pull_request: onPullRequest,
+  pull_request_review: onPullRequest,
+};
+
+/** Decides what a verified, parsed delivery means. Throws InvalidPayloadError for a payload the handler cannot use. */
+export async function routeDelivery(payload: unknown, meta: DeliveryMeta, deps: HandlerDeps): Promise<IntakeDecision> {
+  const handler = HANDLERS[meta.event];
+  if (handler) return handler(payload, meta, deps);
+  const reason = meta.event === "ping" ? "ping: GitHub checking the webhook" : `event ${meta.event} is not handled by this app`;
+  return { ...scopeOf(payload), outcome: "ignored", reason };
+}

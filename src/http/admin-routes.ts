@@ -1,0 +1,117 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Deps } from "../core/deps.js";
+import { AppError } from "../core/errors.js";
+import { JOB_STATES, type JobState } from "../core/job.js";
+import { retryJob } from "../pipeline/job-control.js";
+import { checkBearer } from "./bearer-auth.js";
+import { sendError, sendJson } from "./respond.js";
+
+export type AdminDeps = Pick<Deps, "config" | "store" | "queue" | "clock" | "logger" | "metrics">;
+
+const JOB_PATH = /^\/jobs\/([A-Za-z0-9_-]{1,64})$/;
+const RETRY_PATH = /^\/jobs\/([A-Za-z0-9_-]{1,64})\/retry$/;
+
+/**
+ * Operator endpoints. /healthz and /readyz are open (probes); everything else needs
+ * `Authorization: Bearer $ADMIN_TOKEN`, and answers 403 with instructions when no token is configured.
+ * Returns false when the path is not an admin route.
+ */
+export function createAdminRoutes(deps: AdminDeps) {
+  return async function adminRoutes(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    if (path === "/healthz") return void sendJson(res, 200, { status: "ok" }), true;
+    if (path === "/readyz") return await readyz(deps, res), true;
+
+    const guarded = path === "/metrics" || path === "/jobs" || path === "/deliveries" || JOB_PATH.test(path) || RETRY_PATH.test(path);
+    if (!guarded) return false;
+    const auth = checkBearer(req, deps.config.ADMIN_TOKEN);
+    if (auth === "disabled") {
+      sendError(res, 403, "admin_disabled", "The admin API is off: set ADMIN_TOKEN (at least 16 characters, e.g. `openssl rand -hex 32`) and restart to use it.");
+      return true;
+    }
+    if (auth === "denied") {
+      sendError(res, 401, "unauthorized", "Send `Authorization: Bearer <ADMIN_TOKEN>`.", { "www-authenticate": 'Bearer realm="t0-ci-bot"' });
+      return true;
+    }
+
+    const retry = RETRY_PATH.exec(path);
+    if (retry) {
+      if (method !== "POST") return notAllowed(res, "POST");
+      await retryRoute(deps, res, retry[1]!);
+      return true;
+    }
+    if (method !== "GET") return notAllowed(res, "GET");
+    if (path === "/metrics") return await metrics(deps, res), true;
+    if (path === "/jobs") return await listJobs(deps, res, url), true;
+    if (path === "/deliveries") return await listDeliveries(deps, res, url), true;
+    const id = JOB_PATH.exec(path)![1]!;
+    const job = await deps.store.getJob(id);
+    if (!job) sendError(res, 404, "job_not_found", `No job with id ${id}; list jobs with GET /jobs.`);
+    else sendJson(res, 200, job);
+    return true;
+  };
+}
+
+async function readyz(deps: AdminDeps, res: ServerResponse): Promise<void> {
+  const checks: Record<string, string> = {};
+  for (const [name, ping] of [["store", () => deps.store.ping()], ["queue", () => deps.queue.ping()]] as const) {
+    try {
+      await ping();
+      checks[name] = "ok";
+    } catch (err) {
+      checks[name] = (err as Error).message || "unavailable";
+    }
+  }
+  const ready = Object.values(checks).every((v) => v === "ok");
+  sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks });
+}
+
+async function metrics(deps: AdminDeps, res: ServerResponse): Promise<void> {
+  const counts = await deps.store.countByState();
+  for (const state of JOB_STATES) deps.metrics.jobsByState.set({ state }, counts[state] ?? 0);
+  const text = await deps.metrics.registry.metrics();
+  res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
+  res.end(text);
+}
+
+async function listJobs(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {
+  const state = url.searchParams.get("state") ?? undefined;
+  if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
+    return sendError(res, 400, "bad_state", `state must be one of ${JOB_STATES.join(", ")}`);
+  }
+  const limit = parseLimit(url.searchParams.get("limit"), 50);
+  if (limit === undefined) return sendError(res, 400, "bad_limit", "limit must be a whole number from 1 to 10000");
+  const repo = url.searchParams.get("repo") ?? undefined;
+  const jobs = await deps.store.listJobs({ state: state as JobState | undefined, limit, repo });
+  sendJson(res, 200, { jobs });
+}
+
+async function listDeliveries(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {
+  const limit = parseLimit(url.searchParams.get("limit"), 50);
+  if (limit === undefined) return sendError(res, 400, "bad_limit", "limit must be a whole number from 1 to 10000");
+  sendJson(res, 200, { deliveries: await deps.store.listDeliveries({ limit }) });
+}
+
+async function retryRoute(deps: AdminDeps, res: ServerResponse, id: string): Promise<void> {
+  try {
+    const job = await retryJob(deps, id);
+    deps.logger.info({ jobId: id, state: job.state, stage: job.stage }, "job retried by operator");
+    sendJson(res, 202, job);
+  } catch (err) {
+    if (err instanceof AppError && err.code === "job_not_found") return sendError(res, 404, err.code, err.message);
+    if (err instanceof AppError && err.code === "job_not_failed") return sendError(res, 409, err.code, err.message);
+    throw err;
+  }
+}
+
+function parseLimit(raw: string | null, def: number): number | undefined {
+  if (raw === null || raw === "") return def;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : undefined;
+}
+
+function notAllowed(res: ServerResponse, allow: string): true {
+  sendError(res, 405, "method_not_allowed", `use ${allow}`, { allow });
+  return true;
+}

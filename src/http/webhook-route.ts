@@ -1,0 +1,82 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Deps } from "../core/deps.js";
+import { intakeDelivery } from "../handlers/intake.js";
+import { queueItemFor } from "../pipeline/runner.js";
+import { BodyTooLargeError, MAX_WEBHOOK_BYTES, readBody } from "./read-body.js";
+import { sendError } from "./respond.js";
+
+/** Checks `X-Hub-Signature-256` against the raw body (Probot's own verifier: `probot.webhooks.verify`). */
+export type SignatureVerifier = (rawBody: string, signature: string) => Promise<boolean>;
+
+export interface WebhookRouteOptions {
+  deps: Pick<Deps, "config" | "store" | "queue" | "clock" | "logger" | "metrics">;
+  verify: SignatureVerifier;
+  maxBodyBytes?: number;
+}
+
+const ACCEPTED = Buffer.from('{"status":"accepted"}');
+
+/**
+ * POST /api/github/webhooks (and /webhook). Order of checks: content type (415), size (413), signature
+ * (401, nothing stored), headers and JSON and payload fields (400, recorded as `invalid`), then the
+ * handler's decision is recorded durably and only then answered 202. The job, if one was created, is
+ * enqueued after the answer; if the process dies in between, start-up resumes it from the store.
+ */
+export function createWebhookRoute(opts: WebhookRouteOptions) {
+  const { deps, verify } = opts;
+  const maxBytes = opts.maxBodyBytes ?? MAX_WEBHOOK_BYTES;
+  return async function webhookRoute(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== "POST") {
+      return sendError(res, 405, "method_not_allowed", "webhooks are delivered with POST", { allow: "POST" });
+    }
+    const type = req.headers["content-type"] ?? "";
+    if (!/^application\/json\s*(;|$)/i.test(type)) {
+      req.resume();
+      return sendError(res, 415, "unsupported_media_type", 'Content-Type must be application/json: set the webhook\'s content type to "application/json" in the app settings');
+    }
+    let raw: string;
+    try {
+      raw = (await readBody(req, maxBytes)).toString("utf8");
+    } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        res.setHeader("connection", "close");
+        return sendError(res, 413, err.code, `${err.message}; GitHub never sends more than 25 MB`);
+      }
+      throw err;
+    }
+    const signature = req.headers["x-hub-signature-256"];
+    if (typeof signature !== "string" || !(await safeVerify(verify, raw, signature))) {
+      deps.logger.warn({ deliveryId: header(req, "x-github-delivery"), event: header(req, "x-github-event"), signed: typeof signature === "string" }, "webhook rejected: bad or missing signature");
+      deps.metrics.deliveries.inc({ event: header(req, "x-github-event") ?? "unknown", outcome: "unauthorized" });
+      return sendError(res, 401, "bad_signature", "X-Hub-Signature-256 is missing or does not match; WEBHOOK_SECRET must equal the app's webhook secret");
+    }
+    const id = header(req, "x-github-delivery");
+    const event = header(req, "x-github-event");
+    if (!id || !event) {
+      deps.logger.warn({ deliveryId: id, event }, "webhook rejected: missing X-GitHub-Delivery or X-GitHub-Event");
+      return sendError(res, 400, "missing_headers", "X-GitHub-Delivery and X-GitHub-Event headers are required");
+    }
+    const result = await intakeDelivery(deps, { id, event, rawBody: raw });
+    if (!result.ok) return sendError(res, 400, "invalid_payload", result.message);
+    res.writeHead(202, { "content-type": "application/json", "content-length": ACCEPTED.length });
+    res.end(ACCEPTED);
+    if (result.created && result.job) {
+      deps.queue.enqueue(queueItemFor(result.job)).catch((err) => {
+        deps.logger.error({ err, jobId: result.job?.id, deliveryId: id }, "could not enqueue the job; it runs on the next start");
+      });
+    }
+  };
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const v = req.headers[name];
+  return typeof v === "string" && v.length > 0 && v.length <= 200 ? v : undefined;
+}
+
+async function safeVerify(verify: SignatureVerifier, raw: string, signature: string): Promise<boolean> {
+  try {
+    return await verify(raw, signature);
+  } catch {
+    return false; // a malformed signature header is just a bad signature
+  }
+}

@@ -1,0 +1,97 @@
+import { existsSync } from "node:fs";
+import { run as probotRun } from "probot";
+import { ConfigError, loadAppConfig, type AppConfig } from "./config/app-config.js";
+import { startApp, type RunningApp } from "./app.js";
+
+const DRAIN_MS = 25_000;
+
+/**
+ * `npm start` / `t0-ci-bot serve`. Loads `.env` (real environment variables win), validates the
+ * configuration, then either opens Probot's setup wizard (no credentials, not production) or serves.
+ * Resolves with the exit code once the process should end.
+ */
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+  let config: AppConfig;
+  try {
+    config = loadAppConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (!config.hasCredentials) return setupWizard(config, env);
+
+  let app: RunningApp;
+  try {
+    app = await startApp(config);
+  } catch (err) {
+    process.stderr.write(`t0-ci-bot: could not start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const proxy = await startWebhookProxy(config, app);
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (++signals > 1) return resolve(130); // a second Ctrl-C: leave now, jobs resume on the next start
+      app.deps.logger.info({ signal: sig }, "signal received");
+      void proxy?.stop();
+      app.stop({ drainMs: DRAIN_MS }).then(
+        () => resolve(0),
+        (err) => {
+          app.deps.logger.error({ err }, "shutdown failed");
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+/** First run: Probot's own setup page registers the GitHub App from app.yml and writes `.env`. */
+async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<number> {
+  if (config.NODE_ENV === "production") {
+    process.stderr.write("t0-ci-bot: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required when NODE_ENV=production; see .env.example.\n");
+    return 1;
+  }
+  // Offline by default: the wizard only creates a smee.io channel when asked to (WEBHOOK_PROXY_URL unset).
+  if (!config.WEBHOOK_PROXY_URL && env.NO_SMEE_SETUP === undefined) env.NO_SMEE_SETUP = "true";
+  const host = config.HOST;
+  const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  process.stdout.write(
+    `No GitHub App credentials yet (APP_ID and PRIVATE_KEY/PRIVATE_KEY_PATH).\n` +
+      `Open http://${shown}:${config.PORT}/probot to register the app from app.yml; it writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET to .env. Then restart.\n`,
+  );
+  await probotRun(() => undefined, { env: { ...env, PORT: String(config.PORT), HOST: host } });
+  return new Promise<number>((resolve) => {
+    process.once("SIGINT", () => resolve(0));
+    process.once("SIGTERM", () => resolve(0));
+  });
+}
+
+/** Local development: forward a smee.io channel to our webhook route (smee-client is a dev dependency). */
+async function startWebhookProxy(config: AppConfig, app: RunningApp): Promise<{ stop(): Promise<void> } | undefined> {
+  if (!config.WEBHOOK_PROXY_URL) return undefined;
+  try {
+    const { default: SmeeClient } = await import("smee-client");
+    const smee = new SmeeClient({ source: config.WEBHOOK_PROXY_URL, target: `${app.url}/api/github/webhooks`, logger: console });
+    await smee.start();
+    return smee;
+  } catch (err) {
+    app.deps.logger.warn({ err }, "WEBHOOK_PROXY_URL is set but the smee proxy could not start; install smee-client or unset it");
+    return undefined;
+  }
+}
+
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  serve().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`t0-ci-bot: ${(err as Error)?.stack ?? err}\n`);
+      process.exit(1);
+    },
+  );
+}
