@@ -16,7 +16,8 @@ export interface LinePattern {
 export const SCRIPT_FILES = /(\.(sh|bash|zsh|ya?ml|json|toml|cfg|ini|mk|ps1|bat|cmd)$|(^|\/)(Makefile|GNUmakefile|Dockerfile[^/]*|Justfile|justfile|Taskfile[^/]*|Jenkinsfile|\.gitlab-ci\.yml)$)/;
 const MAKEFILES = /(^|\/)(Makefile|GNUmakefile|[^/]+\.mk)$/;
 const RUBY = /\.rb$/;
-const ESLINT_CONFIG = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s|package\.json)$/;
+const ESLINT_CONFIG = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s)$/;
+const PACKAGE_JSON = /(^|\/)package\.json$/;
 const LINT_CONFIG = /(^|\/)(\.flake8|setup\.cfg|tox\.ini|pyproject\.toml|ruff\.toml|\.ruff\.toml|\.pylintrc|pylintrc|\.golangci\.ya?ml|clippy\.toml|\.rubocop\.yml)$/;
 
 export const LINE_PATTERNS: LinePattern[] = [
@@ -64,6 +65,8 @@ export const LINE_PATTERNS: LinePattern[] = [
     why: "turns an ESLint rule off",
     files: ESLINT_CONFIG,
   },
+  // In package.json a `0` is as likely a retry count as a rule level: only "off" counts there.
+  { rule: "lower_thresholds", re: /["'][\w@/-]+["']\s*:\s*(["']off["']|\[\s*["']off["'])/, why: "turns an ESLint rule off", files: PACKAGE_JSON },
   { rule: "lower_thresholds", re: /^\s*(extend-)?(ignore|disable|extend-ignore)\s*=/, why: "adds ignored lint codes", files: LINT_CONFIG },
 ];
 

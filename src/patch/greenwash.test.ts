@@ -26,6 +26,7 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["tightening --max-warnings", patch("package.json", ['-    "lint": "eslint . --max-warnings 10"', '+    "lint": "eslint . --max-warnings 0"']), null],
     ["lines: in a non-coverage YAML file", patch("config/app.yml", ["-  lines: 80", "+  lines: 40"]), null],
     ["set -e stays set -e", patch("scripts/ci.sh", ["-set -e", "+set -eu"]), null],
+    ["a zero in package.json", patch("package.json", ['+  "retries": 0,']), null],
     ["a Makefile recipe that starts with a flag", patch("Makefile", ["+\tpytest -q --maxfail=1"]), null],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
@@ -50,6 +51,7 @@ describe("green-washing rules: what must be flagged", () => {
     ["raising --max-warnings", patch("package.json", ['-    "lint": "eslint . --max-warnings 0"', '+    "lint": "eslint . --max-warnings 50"']), null, "lower_thresholds"],
     ["removing --cov-fail-under", patch("tox.ini", ["-commands = pytest --cov --cov-fail-under=90", "+commands = pytest --cov"]), null, "lower_thresholds"],
     ["vitest thresholds lowered", patch("vitest.config.ts", ["-        lines: 90,", "+        lines: 10,"]), null, "lower_thresholds"],
+    ["eslintConfig rule off in package.json", patch("package.json", ['-      "eqeqeq": "error"', '+      "eqeqeq": "off"']), null, "lower_thresholds"],
     ["ruff ignore added", patch("ruff.toml", ['+ignore = ["E501", "F401"]']), null, "lower_thresholds"],
     ["|| : in a script", patch("scripts/ci.sh", ["-pytest", "+pytest || :"]), null, "or_true"],
     ["continue-on-error from an expression", patch(".gitea/ci.yml", ["+    continue-on-error: ${{ matrix.experimental }}"]), null, "continue_on_error"],

@@ -137,6 +137,15 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       statusOf.set(fp.path, { status: "added" });
       continue;
     }
+    const onlyAdds = fp.hunks.length > 0 && fp.hunks.every((h) => h.oldStart === 0 && h.lines.every((l) => l.kind === "+"));
+    if (cur.content === null && fp.status === "modified" && onlyAdds) {
+      // "--- a/new.md" + "@@ -0,0 +1,3 @@" without "new file mode": models write new files like this.
+      const made = newFileContent(fp.hunks);
+      if (!made.ok) return refuse({ rule: "hunk_failed", file: label, hunk: fp.hunks[made.hunkIndex]?.header, reason: made.reason });
+      vfs.set(fp.path, { content: made.content, mode: fp.newMode === "100755" ? "100755" : "100644" });
+      statusOf.set(fp.path, { status: "added" });
+      continue;
+    }
     if (cur.content === null) {
       return refuse({ rule: "target_missing", file: src, reason: `the patch ${fp.status === "deleted" ? "deletes" : "changes"} ${src}, which does not exist; check the path` });
     }

@@ -99,7 +99,8 @@ async function rollback(root: string, touched: string[], originals: Map<string, 
         await fs.rm(abs, { force: true });
       } else {
         const tmp = `${abs}.ci-bot-restore-${process.pid}`;
-        await fs.writeFile(tmp, orig.data);
+        await fs.rm(tmp, { force: true });
+        await fs.writeFile(tmp, orig.data, { flag: "wx" });
         await fs.chmod(tmp, orig.perm);
         await fs.rename(tmp, abs);
       }
