@@ -86,7 +86,7 @@ export const ASSERTION =
 
 /** Assertions that prove (almost) nothing: a replacement by one of these is a loosening. */
 export const WEAK_ASSERTION =
-  /(\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+(\([^()]*\))?\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
+  /(\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
 
 /** Tolerance parameters: a larger value is looser. */
 export const TOLERANCE = /\b(rtol|atol|abs_tol|rel_tol|abs|rel|delta|tol|tolerance|epsilon|eps)\s*[=:]\s*([0-9][0-9._]*(?:e-?\d+)?)/gi;
@@ -101,9 +101,11 @@ export const CLOSE_TO = /toBeCloseTo\s*\([^,()]+(?:\([^()]*\))?[^,()]*,\s*(\d+)\
 
 /** Coverage-like thresholds (lower is looser) and warning budgets (higher is looser). */
 export const COVERAGE_KEY =
-  /(--cov-fail-under|--fail-under|fail_under|fail-under|minimum_coverage|min_coverage|coverage_threshold|\bminimum)\s*["']?\s*[=:]?\s*["']?\s*(\d+(?:\.\d+)?)/g;
+  /(--cov-fail-under|--fail-under|fail_under|fail-under|minimum_coverage|min_coverage|coverage_threshold|minCoverage|<minimum>)\s*["']?\s*[=:]?\s*["']?\s*(\d+(?:\.\d+)?)/g;
 /** jest/vitest/nyc/codecov per-metric thresholds, only meaningful in their config files. */
 export const METRIC_KEY = /\b(branches|functions|lines|statements|target|threshold)\s*["']?\s*[=:]\s*["']?\s*(\d+(?:\.\d+)?)/g;
 export const METRIC_FILES = /(^|\/)((jest|vitest|vite|karma)\.config\.[cm]?[jt]s|package\.json|\.nycrc(\.json)?|\.c8rc(\.json)?|codecov\.ya?ml)$/;
 export const WARNINGS_KEY = /(--max-warnings|max_warnings|maxWarnings|max-warnings)\s*["']?\s*[=:]?\s*["']?\s*(-?\d+)/g;
-export const COVERAGE_FILES = /(\.(json|js|cjs|mjs|ts|toml|cfg|ini|ya?ml)$|(^|\/)(\.coveragerc|\.nycrc|\.c8rc|Makefile))/;
+/** Config and build files where a coverage gate lives (not source code, where `minimum = 3` is just code). */
+export const COVERAGE_FILES =
+  /(^|\/)([^/]*\.config\.[cm]?[jt]s|package\.json|[^/]*\.(toml|cfg|ini|ya?ml|mk|sh)|\.coveragerc|\.nycrc[^/]*|\.c8rc[^/]*|Makefile|noxfile\.py|build\.gradle(\.kts)?|pom\.xml)$/;

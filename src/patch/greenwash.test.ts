@@ -26,6 +26,8 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["tightening --max-warnings", patch("package.json", ['-    "lint": "eslint . --max-warnings 10"', '+    "lint": "eslint . --max-warnings 0"']), null],
     ["lines: in a non-coverage YAML file", patch("config/app.yml", ["-  lines: 80", "+  lines: 40"]), null],
     ["set -e stays set -e", patch("scripts/ci.sh", ["-set -e", "+set -eu"]), null],
+    ["`minimum = 3` lowered in source code", patch("src/limits.ts", ["-const minimum = 5;", "+const minimum = 3;"]), null],
+    ["`assert is_valid(x) == True` → `assert is_valid(x)`", patch("tests/test_v.py", ["-    assert is_valid(x) == True", "+    assert is_valid(x)"]), null],
     ["a zero in package.json", patch("package.json", ['+  "retries": 0,']), null],
     ["a Makefile recipe that starts with a flag", patch("Makefile", ["+\tpytest -q --maxfail=1"]), null],
   ])("%s", (_name, fp, old) => {
@@ -52,6 +54,8 @@ describe("green-washing rules: what must be flagged", () => {
     ["removing --cov-fail-under", patch("tox.ini", ["-commands = pytest --cov --cov-fail-under=90", "+commands = pytest --cov"]), null, "lower_thresholds"],
     ["vitest thresholds lowered", patch("vitest.config.ts", ["-        lines: 90,", "+        lines: 10,"]), null, "lower_thresholds"],
     ["eslintConfig rule off in package.json", patch("package.json", ['-      "eqeqeq": "error"', '+      "eqeqeq": "off"']), null, "lower_thresholds"],
+    ["JaCoCo minimum lowered", patch("pom.xml", ["-                <minimum>0.80</minimum>", "+                <minimum>0.50</minimum>"]), null, "lower_thresholds"],
+    ["nyc check-coverage lowered in .nycrc", patch(".nycrc.json", ['-  "lines": 90,', '+  "lines": 60,']), null, "lower_thresholds"],
     ["ruff ignore added", patch("ruff.toml", ['+ignore = ["E501", "F401"]']), null, "lower_thresholds"],
     ["|| : in a script", patch("scripts/ci.sh", ["-pytest", "+pytest || :"]), null, "or_true"],
     ["continue-on-error from an expression", patch(".gitea/ci.yml", ["+    continue-on-error: ${{ matrix.experimental }}"]), null, "continue_on_error"],

@@ -156,7 +156,7 @@ function checkThresholds(file: string, added: Line[], removed: Line[], add: Add)
       }
     }
   };
-  if (COVERAGE_FILES.test(file) || SCRIPT_FILES.test(file)) lowered(COVERAGE_KEY, "coverage threshold");
+  if (COVERAGE_FILES.test(file)) lowered(COVERAGE_KEY, "coverage threshold");
   if (METRIC_FILES.test(file)) lowered(METRIC_KEY, "coverage threshold");
   if (COVERAGE_FILES.test(file) || SCRIPT_FILES.test(file)) {
     const before = values(minus, WARNINGS_KEY);

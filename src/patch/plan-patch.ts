@@ -184,6 +184,9 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     changes.push({ path: p, status: st.status, ...(st.from ? { from: st.from } : {}), content: v.content, mode: v.mode });
     files.push({ path: p, status: st.status, ...(st.from ? { from: st.from } : {}), additions: c.additions, deletions: c.deletions });
   }
+  if (changes.length === 0) {
+    return refuse({ rule: "no_diff", reason: "the diff changes nothing: every hunk leaves its file as it already is" });
+  }
   const additions = files.reduce((n, f) => n + f.additions, 0);
   const deletions = files.reduce((n, f) => n + f.deletions, 0);
   const overrides = [...new Set(overrideDetails.map((o) => o.rule))];

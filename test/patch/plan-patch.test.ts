@@ -48,9 +48,9 @@ describe("planPatch", () => {
     expect((await fs.stat(path.join(sb.repo, "scripts/test.sh"))).mode & 0o777).toBe(0o755);
   });
 
-  test("a diff that changes nothing lists no files", async () => {
+  test("a diff that changes nothing is no_diff", async () => {
     const r = await applyPatch("--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n def add(a, b):\n-    return a - b\n+    return a - b\n", sb.repo, { config: configWith() });
-    expect(r).toMatchObject({ ok: true, files: [], additions: 0, deletions: 0 });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "no_diff", reason: expect.stringContaining("changes nothing") } });
   });
 
   test("a deletion without hunks counts the file's lines against max_lines", async () => {
