@@ -1,3 +1,90 @@
-import { notAvailable } from "../not-available.js";
+import { access } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { evaluateManifest, totals, type CaseResult, type GroupTotals } from "../../logs/evaluate.js";
 
-export const run = notAvailable("eval-logs");
+const USAGE = "usage: t0-ci-bot eval-logs <manifest.jsonl> [--budget-tokens N] [--json]";
+
+/**
+ * Scores the log analyser on a labelled folder in the ci-logs format, each figure beside the naive
+ * baseline (the last lines of the log that fit the same budget).
+ */
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" } } });
+  } catch (err) {
+    process.stderr.write(`eval-logs: ${(err as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const [manifest, ...extra] = parsed.positionals;
+  if (!manifest || extra.length > 0) {
+    process.stderr.write(`eval-logs: give exactly one manifest file\n${USAGE}\n`);
+    return 2;
+  }
+  const budget = parsed.values["budget-tokens"] === undefined ? 4000 : Number(parsed.values["budget-tokens"]);
+  if (!Number.isInteger(budget) || budget < 50) {
+    process.stderr.write(`eval-logs: --budget-tokens must be a whole number of at least 50\n`);
+    return 2;
+  }
+  try {
+    await access(manifest);
+  } catch {
+    process.stderr.write(`eval-logs: cannot read ${manifest}; pass the path of a manifest.jsonl\n`);
+    return 2;
+  }
+  let rows: CaseResult[];
+  try {
+    rows = await evaluateManifest(manifest, budget);
+  } catch (err) {
+    process.stderr.write(`eval-logs: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const groups = {
+    "all except terraform": totals(rows.filter((r) => r.group !== "terraform")),
+    bugswarm: totals(rows.filter((r) => r.group === "bugswarm")),
+    "cidiff (5 projects)": totals(rows.filter((r) => r.group === "cidiff")),
+    "cidiff terraform (16)": totals(rows.filter((r) => r.group === "terraform")),
+  };
+  if (parsed.values.json) {
+    process.stdout.write(`${JSON.stringify({ budgetTokens: budget, cases: rows, totals: groups }, null, 2)}\n`);
+    return 0;
+  }
+  const out: string[] = [`eval-logs: ${rows.length} cases, budget ${budget} tokens (ours | naive tail baseline)`, ""];
+  out.push(pad(["case", "status exp/got", "E recall", "tests R", "tests P", "tokens"]));
+  for (const r of rows) {
+    out.push(
+      pad([
+        r.id + (r.duplicateOf ? ` (dup of ${r.duplicateOf}, not counted)` : ""),
+        `${r.expectedStatus ?? "-"}/${r.status}`,
+        r.errorLines > 0 ? `${fmt(r.errorHits / r.errorLines)} | ${fmt(r.baselineErrorHits / r.errorLines)}` : "-",
+        r.testsLabelled > 0 ? `${r.testsMatchedLabels}/${r.testsLabelled} | ${r.baselineTestsMatched}/${r.testsLabelled}` : "-",
+        r.testsFound > 0 ? `${r.testsMatchedFound}/${r.testsFound}` : "-",
+        `${r.tokens} | ${r.baselineTokens}`,
+      ]),
+    );
+  }
+  for (const [name, t] of Object.entries(groups)) out.push("", ...describe(name, t));
+  process.stdout.write(`${out.join("\n")}\n`);
+  return 0;
+}
+
+function describe(name: string, t: GroupTotals): string[] {
+  return [
+    `${name}: ${t.cases} cases`,
+    `  error-line recall (pooled)     ${fmt(t.errorLineRecall)} | ${fmt(t.baselineErrorLineRecall)}`,
+    `  error-line recall (mean/case)  ${fmt(t.meanCaseErrorLineRecall)} | ${fmt(t.baselineMeanCaseErrorLineRecall)}`,
+    `  failing-test recall            ${fmt(t.testRecall)} | ${fmt(t.baselineTestRecall)} (baseline: method name appears in the tail)`,
+    `  failing-test precision         ${fmt(t.testPrecision)} | -`,
+    `  ok logs reported failing       ${fmt(t.passingAsFailing)} | ${fmt(t.baselinePassingAsFailing)} of ${t.okCases} (baseline: tail mentions error/fail)`,
+    `  mean excerpt tokens            ${t.meanTokens.toFixed(0)} | ${t.baselineMeanTokens.toFixed(0)}`,
+  ];
+}
+
+function fmt(x: number | null): string {
+  return x === null ? "-" : x.toFixed(3);
+}
+
+function pad(cols: string[]): string {
+  const widths = [44, 16, 16, 14, 8, 12];
+  return cols.map((c, i) => c.padEnd(widths[i] ?? 10)).join(" ");
+}

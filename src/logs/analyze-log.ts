@@ -1,0 +1,191 @@
+import { classify, FLAKY_HINT, type CategoryHit } from "./classify.js";
+import { ErrorExtractor } from "./error-extractors.js";
+import { EvidenceStore } from "./evidence.js";
+import { selectExcerpts } from "./excerpts.js";
+import { detectFormat, parseLine } from "./line-format.js";
+import { readLines } from "./line-reader.js";
+import { stronger } from "./signal.js";
+import { publicStep, StepTracker } from "./steps.js";
+import { dedupeTests } from "./test-names.js";
+import { TestExtractor } from "./test-extractors.js";
+import type { AnalyzeOptions, FailedTest, LogAnalysis, LogError, LogFormat, LogStatus, SourceLocation } from "./types.js";
+
+export type { AnalyzeOptions, ApiStep, LogAnalysis } from "./types.js";
+
+const DETECT_LINES = 20;
+const TAIL_LINES = 25;
+const MAX_ERRORS = 2_000;
+const MAX_TESTS = 500;
+const MAX_LOCATIONS = 500;
+const MAX_HITS = 5_000;
+const QUICK = /error|fail|fatal|panic|exception|traceback|warn|cancel|time|refused|reset|denied|not found|no such|cannot|can't|unable|undefined|missing|killed|space left|\bat |:\d|\(\d+,\d+\)|●|✕|×|✖|✗|✘|^E |^\s*-{3,} |^\s*\d+\)|\d+ (?:failing|passing)|problem|reformat|go\.sum|ERR|##\[|\*\*\*|exit (?:code|status)|Testcase|MethodSource|Time elapsed|File "|rate limit|EOF|resolv|memory|violation|__|^\s*\d+:\d+\s|^\s+\S|^[\w./-]+\.\w+$|^# |version|expected|unknown|invalid|abort|could not|unsafe|conflict|^\s*[A-Z][\w.]*(?:Error|Exception)|> /i;
+const SUCCESS = /\bBUILD SUCCESS(?:FUL)?\b|\bAll tests passed\b|^OK(?: \(|$)|^ok\s|\b\d+ passed\b|\bJob succeeded\b|\bTests:\s+\d+ passed, \d+ total|\b\d+ passing\b/;
+
+/**
+ * Reads a CI job log once, as a stream, and reports where and why it failed: steps, failing step, error
+ * lines, failing tests, source locations, a classification and excerpts that fit a token budget.
+ * Memory stays bounded: only candidate lines and a ring of recent lines are kept.
+ */
+export async function analyzeLog(source: string | AsyncIterable<string | Uint8Array>, opts: AnalyzeOptions = {}): Promise<LogAnalysis> {
+  const budget = opts.budgetTokens ?? 4000;
+  const evidence = new EvidenceStore();
+  const steps = new StepTracker();
+  const tests = new TestExtractor();
+  const errorsX = new ErrorExtractor();
+  const errors: (LogError & { score: number })[] = [];
+  const failedTests: FailedTest[] = [];
+  const locations: (SourceLocation & { score: number; at: number })[] = [];
+  const locationKeys = new Set<string>();
+  const hits: CategoryHit[] = [];
+  const seenText = new Map<string, number>();
+  const pending: string[] = [];
+  let format: LogFormat = "plain";
+  let lineNo = 0;
+  let actionsErrors = 0;
+  let strongFailure = 0;
+  let success = 0;
+  let flakyHints = 0;
+  let lastStrongLine = 0;
+  let postStart = 0;
+
+  const handle = (raw: string) => {
+    lineNo++;
+    const { text, timestamp, stepColumn } = parseLine(raw, format);
+    const header = format === "plain" ? false : steps.see(lineNo, text, timestamp, stepColumn);
+    if (header && !text.startsWith("##[group]Run ")) {
+      evidence.push(lineNo, text, 0, "");
+      return;
+    }
+    if (header) {
+      evidence.push(lineNo, text, 0, "");
+      return;
+    }
+    if (text.startsWith("##[error]")) actionsErrors++;
+    if (postStart === 0 && (text === "Post job cleanup." || text.startsWith("Cleaning up orphan processes"))) postStart = lineNo;
+    if (SUCCESS.test(text)) success++;
+    let sig = null;
+    if (QUICK.test(text)) {
+      sig = stronger(tests.inspect(text), errorsX.inspect(text));
+    } else tests.inspect(text);
+    if (!sig) {
+      evidence.push(lineNo, text, 0, "");
+      return;
+    }
+    // The same message repeated (retries, summaries) is worth less each time.
+    let score = sig.score;
+    if (score >= 5) {
+      const key = text.trim().slice(0, 200);
+      const seen = seenText.get(key) ?? 0;
+      if (seen > 0) score *= seen === 1 ? 0.6 : 0.3;
+      if (seenText.size < 50_000 || seen > 0) seenText.set(key, seen + 1);
+    }
+    evidence.push(lineNo, text, score, sig.reason);
+    if (sig.failure && sig.score >= 8) {
+      strongFailure++;
+      lastStrongLine = lineNo;
+    }
+    if (sig.score >= 6 && sig.kind !== "stack-trace") {
+      errors.push({ line: lineNo, text: text.trim().slice(0, 500), kind: sig.kind, score });
+      if (errors.length > MAX_ERRORS) pruneBy(errors, (e) => e.score);
+      if (FLAKY_HINT.test(text)) flakyHints++;
+    }
+    if (sig.test && failedTests.length < MAX_TESTS) failedTests.push(sig.test);
+    if (sig.location && locations.length < MAX_LOCATIONS) {
+      const key = `${sig.location.path}:${sig.location.line}`;
+      if (!locationKeys.has(key)) {
+        locationKeys.add(key);
+        locations.push({ ...sig.location, score, at: lineNo });
+      }
+    }
+    if (sig.category && hits.length < MAX_HITS) hits.push({ line: lineNo, category: sig.category, score: sig.score });
+    if (sig.kind === "exit-code") {
+      for (const [d, r] of evidence.tail(TAIL_LINES).entries()) evidence.raise(r.line, r.text, 5 - d * 0.12, "failing step tail");
+      const step = steps.stepAt(lineNo) ?? steps.steps.at(-1);
+      if (step) evidence.raise(step.startLine, `##[group]${step.name}`, 5.5, "failing step command");
+    }
+  };
+
+  for await (const raw of readLines(source)) {
+    if (lineNo === 0 && pending.length < DETECT_LINES) {
+      pending.push(raw);
+      if (pending.length < DETECT_LINES) continue;
+      format = detectFormat(pending);
+      for (const p of pending.splice(0)) handle(p);
+      continue;
+    }
+    handle(raw);
+  }
+  if (pending.length > 0) {
+    format = detectFormat(pending);
+    for (const p of pending.splice(0)) handle(p);
+  }
+  steps.finish(lineNo);
+  if (opts.steps?.length) steps.applyApiSteps(opts.steps);
+
+  // Some failures (e.g. Docker actions) leave no `##[error]`: a strong error right before the job wound
+  // down still means the last step failed.
+  const endOfWork = postStart || lineNo;
+  const failedAtEnd = lastStrongLine > 0 && endOfWork - lastStrongLine <= 15;
+  const status = decideStatus(format, actionsErrors, strongFailure, failedTests.length, success, steps.ended, failedAtEnd);
+  if (status === "failed" && failedAtEnd && actionsErrors === 0) {
+    const st = steps.stepAt(lastStrongLine);
+    if (st) st.failed = true;
+  }
+  const failing = status === "failed" ? steps.failingStep() : null;
+  if (status !== "passed" && format === "plain" && lineNo > 0) {
+    // No step markers: the end of the log is the best guess for where it stopped.
+    for (const [d, r] of [{ line: lineNo, text: "" }, ...evidence.tail(TAIL_LINES)].entries()) {
+      if (r.text !== "") evidence.raise(r.line, r.text, 4 - d * 0.1, "end of log");
+    }
+  }
+  const kept = evidence.lines();
+  if (status === "failed" && steps.steps.length > 0) {
+    for (const k of kept) {
+      const st = steps.stepAt(k.line);
+      if (failing && st === failing) continue;
+      // Evidence outside the failing step ranks below all of it: earlier steps passed, post steps clean up.
+      if (!st || st.post || !st.failed) k.score *= st?.post ? 0.2 : 0.35;
+    }
+  }
+  const { excerpts, tokens } = selectExcerpts(kept, budget);
+  const inFailing = (line: number) => (failing ? failing.startLine <= line && line <= failing.endLine : true);
+
+  return {
+    format,
+    lines: lineNo,
+    status,
+    steps: steps.steps.map(publicStep),
+    failingStep: failing ? publicStep(failing) : null,
+    errors: topByScore(errors, 50, (e) => e.score + (inFailing(e.line) ? 5 : 0)).map(({ line, text, kind }) => ({ line, text, kind })),
+    failedTests: dedupeTests(failedTests),
+    locations: topByScore(locations, 50, (l) => l.score + (inFailing(l.at) ? 5 : 0)).map(({ path, line, column }) =>
+      column === undefined ? { path, line } : { path, line, column },
+    ),
+    excerpts,
+    excerptTokens: tokens,
+    classification: classify(status, hits, inFailing, flakyHints),
+  };
+}
+
+function decideStatus(format: LogFormat, actionsErrors: number, strong: number, tests: number, success: number, ended: boolean, failedAtEnd: boolean): LogStatus {
+  if (format !== "plain") {
+    if (actionsErrors > 0 || failedAtEnd) return "failed";
+    if (ended) return "passed";
+  }
+  if (strong > 0 || tests > 0) return "failed";
+  return success > 0 ? "passed" : "unknown";
+}
+
+function pruneBy<T>(items: T[], score: (t: T) => number): void {
+  const keep = [...items].sort((a, b) => score(b) - score(a)).slice(0, Math.floor(items.length / 2));
+  const set = new Set(keep);
+  const filtered = items.filter((i) => set.has(i));
+  items.length = 0;
+  items.push(...filtered);
+}
+
+function topByScore<T extends { line?: number; at?: number }>(items: T[], n: number, score: (t: T) => number): T[] {
+  const ranked = [...items].sort((a, b) => score(b) - score(a)).slice(0, n);
+  const pos = (t: T) => t.at ?? t.line ?? 0;
+  return ranked.sort((a, b) => pos(a) - pos(b));
+}

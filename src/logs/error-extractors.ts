@@ -1,0 +1,167 @@
+import { signal, stronger, type Signal } from "./signal.js";
+import type { SourceLocation } from "./types.js";
+
+const SRC_EXT = "c|cc|cpp|cxx|h|hh|hpp|m|mm|go|rs|ts|tsx|mts|cts|js|jsx|mjs|cjs|vue|svelte|py|pyi|java|kt|kts|scala|groovy|cs|fs|swift|rb|php|ex|exs|erl|hs|dart|zig|lua|pl|sh|tf|proto";
+const FILE_LINE = new RegExp(`^(?:\\.\\/)?([\\w@./\\\\+~-]*[\\w-]\\.(?:${SRC_EXT})):(\\d+)(?::(\\d+))?:?\\s*(.*)$`);
+const NOISE = /\b(?:0|no) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed)[:=]\s*0\b|-Werror|error[-_]?prone|errorformat|on-?error|ignore[-_]?errors?|fail-fast|--fail|allow[-_]failure|continue-on-error|\bwarnings? as errors\b|error\.(?:log|txt|html)\b/i;
+
+/**
+ * Error, compile, lint, dependency, infra and stack-trace extractors. `text` is one cleaned line.
+ * Stateful only for eslint's "file header, then indented problems" layout.
+ */
+export class ErrorExtractor {
+  private eslintFile: string | null = null;
+
+  inspect(text: string): Signal | null {
+    const s = text.trim();
+    if (s.length === 0) return null;
+    let best: Signal | null = null;
+    for (const fn of [this.lint, compile, dependency, infra, traces, generic]) {
+      best = stronger(best, fn.call(this, s, text));
+      if (best && best.score >= 10) break;
+    }
+    return best;
+  }
+
+  private lint(s: string, text: string): Signal | null {
+    let m: RegExpExecArray | null;
+    if (/^(?:\/|[A-Za-z]:\\|\.{0,2}\/?[\w@.-]+\/)\S*\.(?:[cm]?[jt]sx?|vue|svelte)$/.test(s)) {
+      this.eslintFile = s;
+      return null;
+    }
+    if ((m = /^(\d+):(\d+)\s+(error|warning)\s+(.+?)(?:\s{2,}(\S+))?$/.exec(s)) && /^\s/.test(text)) {
+      const location = this.eslintFile ? { path: this.eslintFile, line: +m[1]!, column: +m[2]! } : undefined;
+      return m[3] === "error"
+        ? signal(9, "lint", "lint error (eslint)", { category: "lint", location, failure: true })
+        : signal(2, "lint", "lint warning");
+    }
+    if (/^✖ \d+ problems?\b/.test(s)) return signal(8, "lint", "eslint summary", { category: "lint", failure: true });
+    if ((m = /^([\w./\\-]+\.pyi?):(\d+):(?:(\d+):)? error: (.*)$/.exec(s))) {
+      return signal(9, "lint", "type error (mypy)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+    }
+    if ((m = /^([\w./\\-]+\.pyi?):(\d+):(\d+): ([A-Z]{1,4}\d{2,4}) /.exec(s))) {
+      return signal(9, "lint", "lint error (ruff/flake8)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+    }
+    if (/^Found \d+ errors? in \d+ files?|^Found \d+ errors?\.|^would reformat \S|^Oh no! .* files? would be reformatted|Code style issues found|^\[ant:checkstyle\] \[ERROR\]|\bcheckstyle\b.*(?:violation|ERROR)|\((?:SA|S|ST|U|QF)\d{4}\)$/.test(s)) {
+      const location = fileLine(s.replace(/^\[ant:checkstyle\] \[ERROR\] /, ""));
+      return signal(9, "lint", "lint error", { category: "lint", location, failure: true });
+    }
+    return null;
+  }
+}
+
+function compile(s: string): Signal | null {
+  let m: RegExpExecArray | null;
+  if ((m = /^(\S+\.[cm]?tsx?)\((\d+),(\d+)\): error (TS\d+): /.exec(s))) {
+    return signal(10, "compile", "type error (tsc)", { category: "compile", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+  }
+  if ((m = /^(?:\[ERROR\] )?(\S+\.(?:java|kt|scala|groovy)):\[(\d+),(\d+)\] (.*)$/.exec(s))) {
+    const warn = /^\[WARNING\]/.test(s);
+    return warn ? null : signal(10, "compile", "compile error (javac)", { category: "compile", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+  }
+  if ((m = /^e: (?:file:\/\/)?(\S+\.kts?):(?:(\d+):(\d+)|\s*\((\d+), (\d+)\)):? /.exec(s))) {
+    return signal(10, "compile", "compile error (kotlin)", { category: "compile", location: loc(m[1]!, m[2] ?? m[4]!, m[3] ?? m[5]), failure: true });
+  }
+  if ((m = /^error(\[E\d{4}\])?: (?!test failed|could not compile)/.exec(s))) {
+    return signal(9, "compile", "compile error (rustc)", { category: "compile", failure: true });
+  }
+  if ((m = /^--> (\S+\.rs):(\d+):(\d+)/.exec(s))) return signal(8, "compile", "error location (rustc)", { location: loc(m[1]!, m[2]!, m[3]) });
+  if (/^error: could not compile/.test(s)) return signal(9, "compile", "compile failure (cargo)", { category: "compile", failure: true });
+  if (/COMPILATION ERROR|Compilation failure|compilation failed|Compilation failed|^# [\w./-]+(?: \[[\w./-]+\])?$/.test(s)) {
+    return signal(8, "compile", "compile failure", { category: "compile", failure: true });
+  }
+  const inner = s.replace(/^##\[(?:error|warning)\]/, "");
+  if ((m = FILE_LINE.exec(inner))) {
+    const rest = m[4] ?? "";
+    const location = loc(m[1]!, m[2]!, m[3]);
+    if (/^(?:fatal )?error\b/i.test(rest)) return signal(10, "compile", "compile error", { category: "compile", location, failure: true });
+    if (/^warning\b/i.test(rest)) return signal(2, "compile", "compiler warning", { location });
+    if (/^(?:undefined|undeclared|cannot|expected|missing|syntax error|invalid|imported and not used|declared and not used|too (?:many|few)|not enough|no (?:field|method|member))/i.test(rest)) {
+      return signal(9, "compile", "compile error", { category: "compile", location, failure: true });
+    }
+    if (rest.length > 0 && !/^\d/.test(rest)) return signal(5, "error", "message at a source location", { location });
+  }
+  if (/^(?:SyntaxError|IndentationError|TabError)\b/.test(s)) return signal(9, "compile", "syntax error", { category: "compile", failure: true });
+  return null;
+}
+
+function dependency(s: string): Signal | null {
+  if (/^npm ERR! code (?:ERESOLVE|E404|ETARGET|EBADENGINE|ENOVERSIONS|EUNSUPPORTEDPROTOCOL|ELSPROBLEMS)|ERR_PNPM_(?:NO_MATCHING_VERSION|PEER_DEP|FETCH_404|OUTDATED_LOCKFILE|LOCKFILE)|Couldn't find any versions for|Could not find a version that satisfies the requirement|No matching distribution found|ResolutionImpossible|Cannot install .* because these package versions have conflicting|dependency conflict|Could not resolve dependencies for project|Could not resolve all (?:files|dependencies|artifacts) for|Could not find artifact|Could not find [\w.-]+:[\w.-]+:|missing go\.sum entry|go\.mod\/go\.sum are not up-to-date|go: updates to go\.mod needed|cannot find module providing package|unknown revision|failed to select a version for|no matching package named|ModuleNotFoundError: No module named|Cannot find module '|Module not found: Error: Can't resolve|lockfile (?:needs to be updated|is out of date)|frozen-lockfile|package-lock\.json.* (?:in sync|out of sync)|npm ci. can only install packages when/.test(s)) {
+    return signal(9, "dependency", "dependency error", { category: "dependency", failure: true });
+  }
+  return null;
+}
+
+function infra(s: string): Signal | null {
+  if (/The operation was canceled|runner has received a shutdown signal|lost communication with the server|No space left on device|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|Could not resolve host|Temporary failure in name resolution|Connection (?:reset|refused|timed out)|connection reset by peer|TLS handshake timeout|i\/o timeout|\b(?:502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b|rate limit exceeded|toomanyrequests|API rate limit|failed to copy: httpReadSeeker|unexpected EOF|Error response from daemon|fatal: unable to access 'https?:|The hosted runner .* lost|exit code 137|signal: killed|Killed\s*$|out of memory|OutOfMemoryError|Read timed out|SSL(?:Error|_ERROR)|Failed to connect to/.test(s)) {
+    return signal(8, "infra", "infrastructure or network failure", { category: "infra" });
+  }
+  return null;
+}
+
+function traces(s: string, text: string): Signal | null {
+  let m: RegExpExecArray | null;
+  if (/^Traceback \(most recent call last\)/.test(s)) return signal(7, "stack-trace", "Python traceback");
+  if ((m = /^File "([^"]+)", line (\d+)/.exec(s))) return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
+  if ((m = /^at (?:.+? \()?((?:\/|[A-Za-z]:\\|\.{1,2}\/|[\w@-]+\/)[^():]*?\.[cm]?[jt]sx?):(\d+):(\d+)\)?$/.exec(s))) {
+    const lib = /node_modules|^internal\/|node:/.test(m[1]!);
+    return signal(lib ? 1 : 3, "stack-trace", "stack frame", lib ? {} : { location: loc(m[1]!, m[2]!, m[3]) });
+  }
+  if ((m = /^at [\w$.<>\/]+\(([\w$]+\.(?:java|kt|scala|groovy|clj)):(\d+)\)$/.exec(s))) {
+    return signal(2, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
+  }
+  if (/^at [\w$.<>\/]+\((?:Native Method|Unknown Source)\)$|^\.\.\. \d+ more$/.test(s)) return signal(1, "stack-trace", "stack frame");
+  if ((m = /^((?:\/|\.{0,2}\/?[\w-]+\/)\S*\.go):(\d+)(?: \+0x[0-9a-f]+)?$/.exec(s)) && /^\s/.test(text)) {
+    return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
+  }
+  if (/^goroutine \d+ \[/.test(s)) return signal(4, "stack-trace", "goroutine dump");
+  if ((m = /panicked at (?:'.*?', )?([\w./-]+\.rs):(\d+):(\d+)/.exec(s))) {
+    return signal(9, "exception", "Rust panic", { location: loc(m[1]!, m[2]!, m[3]), failure: true });
+  }
+  if (/^panic: |^fatal error: /.test(s)) return signal(9, "exception", "panic", { failure: true });
+  if (/^Exception in thread |^Caused by: /.test(s)) return signal(9, "exception", "exception");
+  if (/^(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure|Throwable)\b(?::|$)/.test(s)) return signal(9, "exception", "exception");
+  if (/^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)(?:: .*)?$/.test(s) && !/Warning/.test(s.split(":")[0]!)) {
+    return signal(9, "exception", "exception");
+  }
+  if (/^(?:Uncaught |Unhandled(?: promise)? rejection|UnhandledPromiseRejection)/i.test(s)) return signal(9, "exception", "unhandled error");
+  return null;
+}
+
+function generic(s: string): Signal | null {
+  const actions = /^##\[error\](.*)$/.exec(s);
+  if (actions) {
+    const inner = actions[1]!;
+    const exit = /^Process completed with exit code (\d+)/.exec(inner);
+    if (exit) return signal(6, "exit-code", `exit code ${exit[1]}`, { failure: true });
+    return signal(9, "actions-error", "error annotation", { failure: true });
+  }
+  if (/^##\[warning\]/.test(s)) return signal(2, "error", "warning annotation");
+  if (NOISE.test(s) && !/[1-9]\d* (?:errors?|failures?|failed)\b/i.test(s)) return null;
+  if (/^(?:fatal|FATAL):|\bfatal: /.test(s)) return signal(9, "error", "fatal error", { failure: true });
+  if (/^BUILD FAILED|BUILD FAILURE|^FAILURE: |Execution failed for task|^FAILURES!|Tests? failed|failed with exit code|exited with (?:exit )?code [1-9]|returned non-zero exit status|Command failed with exit code|error Command failed|^ERROR: Job failed/.test(s)) {
+    return signal(8, "build-failure", "build failure", { failure: true });
+  }
+  if (/^\[ERROR\]\s*$/.test(s)) return signal(2, "error", "empty error line");
+  if (/^(?:#\d+ )?(?:ERROR|Error|error)(?:\[[\w-]+\])?(?::|!)\s?/.test(s) || /^\[(?:ERROR|FATAL)\]/.test(s) || /^E\/|^\s*\bERR!/.test(s)) {
+    return signal(8, "error", "error message");
+  }
+  if (/^make(?:\[\d+\])?: \*\*\* .*Error \d+/.test(s)) return signal(7, "build-failure", "make failed", { failure: true });
+  if (/^(?:✗|✘|✖|×)\s/.test(s)) return signal(7, "error", "failure mark");
+  if (/\bexit status [1-9]\d*\b|\bexit code [1-9]\d*\b/.test(s)) return signal(6, "build-failure", "non-zero exit");
+  if (/^(?:FAIL|FAILED|FAILURE|ERROR)\b/.test(s)) return signal(7, "error", "failure line");
+  if (/\b(?:ERROR|Error|error)\b[:!]|\bFAILED\b|\bfailed\b|\bFailed\b|\bnot found\b|\bcannot\b|\bunable to\b|\bdenied\b|\bundefined\b/.test(s)) return signal(4, "error", "error keyword");
+  if (/\berror\b|\bfailures?\b|\bexception\b/i.test(s)) return signal(3, "error", "error keyword");
+  return null;
+}
+
+function loc(path: string, line: string, column?: string): SourceLocation {
+  const l: SourceLocation = { path, line: Number(line) };
+  if (column !== undefined && column !== "") l.column = Number(column);
+  return l;
+}
+
+function fileLine(s: string): SourceLocation | undefined {
+  const m = FILE_LINE.exec(s);
+  return m ? loc(m[1]!, m[2]!, m[3]) : undefined;
+}

@@ -1,0 +1,197 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { analyzeLog } from "./analyze-log.js";
+import { countTokens } from "./count-tokens.js";
+import { detectFormat, parseLine } from "./line-format.js";
+import { normalizeTestName, sameTest } from "./test-names.js";
+import type { LogAnalysis } from "./types.js";
+
+/** One row of a `ci-logs/manifest.jsonl`-style manifest (only the fields the evaluation reads). */
+export interface ManifestCase {
+  id: string;
+  log: string;
+  expected?: { status?: string } | null;
+  failed_tests?: string[] | null;
+  error_spans?: { kind: string; start: number; end: number }[] | null;
+}
+
+export type CaseGroup = "bugswarm" | "cidiff" | "terraform";
+
+export interface CaseResult {
+  id: string;
+  group: CaseGroup;
+  expectedStatus: string | null;
+  status: string;
+  errorLines: number;
+  errorHits: number;
+  baselineErrorHits: number;
+  testsLabelled: number;
+  testsFound: number;
+  testsMatchedLabels: number;
+  testsMatchedFound: number;
+  baselineTestsMatched: number;
+  tokens: number;
+  baselineTokens: number;
+  baselineSaysFailing: boolean;
+  duplicateOf?: string;
+}
+
+export interface GroupTotals {
+  cases: number;
+  errorLineRecall: number | null;
+  baselineErrorLineRecall: number | null;
+  meanCaseErrorLineRecall: number | null;
+  baselineMeanCaseErrorLineRecall: number | null;
+  testRecall: number | null;
+  testPrecision: number | null;
+  baselineTestRecall: number | null;
+  okCases: number;
+  passingAsFailing: number | null;
+  baselinePassingAsFailing: number | null;
+  meanTokens: number;
+  baselineMeanTokens: number;
+}
+
+export function groupOf(id: string): CaseGroup {
+  if (id.startsWith("cidiff-terraform")) return "terraform";
+  return id.startsWith("cidiff") ? "cidiff" : "bugswarm";
+}
+
+/** Parses a manifest; each bad line is reported with its number so the file can be fixed. */
+export function parseManifest(text: string): ManifestCase[] {
+  const out: ManifestCase[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (line.trim() === "") return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new Error(`manifest line ${i + 1} is not valid JSON; each line must be one JSON object`);
+    }
+    const r = row as ManifestCase;
+    if (typeof r?.id !== "string" || typeof r?.log !== "string") throw new Error(`manifest line ${i + 1} needs string fields "id" and "log"`);
+    out.push(r);
+  });
+  return out;
+}
+
+export async function evaluateCase(c: ManifestCase, baseDir: string, budgetTokens: number): Promise<{ result: CaseResult; hash: string; analysis: LogAnalysis }> {
+  const path = resolve(baseDir, c.log);
+  const bytes = await readFile(path);
+  const hash = createHash("sha256").update(bytes).digest("hex");
+  const analysis = await analyzeLog(createReadStream(path), { budgetTokens });
+  const text = bytes.toString("utf8");
+  const baseline = tailBaseline(text, budgetTokens);
+
+  const inExcerpt = new Set<number>();
+  for (const e of analysis.excerpts) for (let l = e.startLine; l <= e.endLine; l++) inExcerpt.add(l);
+  const errorLines = new Set<number>();
+  for (const s of c.error_spans ?? []) if (s.kind === "error") for (let l = s.start; l <= s.end; l++) errorLines.add(l);
+  let errorHits = 0;
+  let baselineErrorHits = 0;
+  for (const l of errorLines) {
+    if (inExcerpt.has(l)) errorHits++;
+    if (l >= baseline.firstLine) baselineErrorHits++;
+  }
+
+  const labels = uniqueNames(c.failed_tests ?? []);
+  const found = uniqueNames(analysis.failedTests.map((t) => t.name));
+  const testsMatchedLabels = labels.filter((l) => found.some((f) => sameTest(l, f))).length;
+  const testsMatchedFound = found.filter((f) => labels.some((l) => sameTest(l, f))).length;
+  const tailLower = baseline.text.toLowerCase();
+  const baselineTestsMatched = labels.filter((l) => tailLower.includes(lastPart(l))).length;
+
+  return {
+    hash,
+    analysis,
+    result: {
+      id: c.id,
+      group: groupOf(c.id),
+      expectedStatus: c.expected?.status ?? (c.error_spans ? "broken" : null),
+      status: analysis.status,
+      errorLines: errorLines.size,
+      errorHits,
+      baselineErrorHits,
+      testsLabelled: c.failed_tests == null ? -1 : labels.length,
+      testsFound: found.length,
+      testsMatchedLabels,
+      testsMatchedFound,
+      baselineTestsMatched,
+      tokens: analysis.excerptTokens,
+      baselineTokens: baseline.tokens,
+      baselineSaysFailing: /error|fail/i.test(baseline.text),
+    },
+  };
+}
+
+/** The naive baseline: as many last lines of the log as fit the budget. */
+export function tailBaseline(text: string, budgetTokens: number): { firstLine: number; text: string; tokens: number } {
+  const raw = text.split("\n");
+  if (raw.at(-1) === "") raw.pop();
+  const format = detectFormat(raw.slice(0, 20));
+  const kept: string[] = [];
+  let tokens = 0;
+  let first = raw.length + 1;
+  for (let i = raw.length - 1; i >= 0; i--) {
+    const line = parseLine(raw[i]!.replace(/\r$/, ""), format).text;
+    const c = countTokens(line) + 1;
+    if (tokens + c > budgetTokens) break;
+    tokens += c;
+    kept.push(line);
+    first = i + 1;
+  }
+  return { firstLine: first, text: kept.reverse().join("\n"), tokens };
+}
+
+export function totals(rows: CaseResult[]): GroupTotals {
+  const counted = rows.filter((r) => !r.duplicateOf);
+  const withE = counted.filter((r) => r.errorLines > 0);
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const ratio = (a: number, b: number) => (b === 0 ? null : a / b);
+  const mean = (xs: number[]) => (xs.length === 0 ? null : sum(xs) / xs.length);
+  const withTests = counted.filter((r) => r.testsLabelled >= 0 && r.expectedStatus !== "ok");
+  const ok = counted.filter((r) => r.expectedStatus === "ok");
+  return {
+    cases: counted.length,
+    errorLineRecall: ratio(sum(withE.map((r) => r.errorHits)), sum(withE.map((r) => r.errorLines))),
+    baselineErrorLineRecall: ratio(sum(withE.map((r) => r.baselineErrorHits)), sum(withE.map((r) => r.errorLines))),
+    meanCaseErrorLineRecall: mean(withE.map((r) => r.errorHits / r.errorLines)),
+    baselineMeanCaseErrorLineRecall: mean(withE.map((r) => r.baselineErrorHits / r.errorLines)),
+    testRecall: ratio(sum(withTests.map((r) => r.testsMatchedLabels)), sum(withTests.map((r) => r.testsLabelled))),
+    testPrecision: ratio(sum(withTests.map((r) => r.testsMatchedFound)), sum(withTests.map((r) => r.testsFound))),
+    baselineTestRecall: ratio(sum(withTests.map((r) => r.baselineTestsMatched)), sum(withTests.map((r) => r.testsLabelled))),
+    okCases: ok.length,
+    passingAsFailing: ok.length === 0 ? null : ok.filter((r) => r.status === "failed").length / ok.length,
+    baselinePassingAsFailing: ok.length === 0 ? null : ok.filter((r) => r.baselineSaysFailing).length / ok.length,
+    meanTokens: mean(counted.map((r) => r.tokens)) ?? 0,
+    baselineMeanTokens: mean(counted.map((r) => r.baselineTokens)) ?? 0,
+  };
+}
+
+export async function evaluateManifest(manifestPath: string, budgetTokens: number, onCase?: (r: CaseResult) => void): Promise<CaseResult[]> {
+  const cases = parseManifest(await readFile(manifestPath, "utf8"));
+  const baseDir = dirname(manifestPath);
+  const byHash = new Map<string, string>();
+  const rows: CaseResult[] = [];
+  for (const c of cases) {
+    const { result, hash } = await evaluateCase(c, baseDir, budgetTokens);
+    // Byte-identical logs are one case: count the first, list the rest as duplicates.
+    const dup = byHash.get(hash);
+    if (dup) result.duplicateOf = dup;
+    else byHash.set(hash, c.id);
+    rows.push(result);
+    onCase?.(result);
+  }
+  return rows;
+}
+
+function uniqueNames(names: string[]): string[] {
+  return [...new Set(names.map(normalizeTestName))];
+}
+
+function lastPart(normalised: string): string {
+  const parts = normalised.split(/[. ]/).filter(Boolean);
+  return parts.at(-1) ?? normalised;
+}

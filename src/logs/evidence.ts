@@ -1,0 +1,91 @@
+/**
+ * Bounded memory of the lines worth showing: candidates (lines with a signal) plus a little context
+ * around them, and a ring of the most recent lines for the failing step's tail. Nothing else of the
+ * log is kept, so memory does not grow with the log.
+ */
+export interface KeptLine {
+  line: number;
+  text: string;
+  score: number;
+  reason: string;
+}
+
+const MAX_TEXT = 600;
+const CONTEXT_BEFORE = 2;
+const CONTEXT_AFTER = 6;
+
+export class EvidenceStore {
+  private readonly kept = new Map<number, KeptLine>();
+  private readonly ring: { line: number; text: string }[] = [];
+  private ringStart = 0;
+  private follow: { until: number; score: number; reason: string; from: number } | null = null;
+
+  constructor(
+    private readonly maxKept = 20_000,
+    private readonly ringSize = 200,
+  ) {}
+
+  /** Every line passes here (in order), with its signal score if it has one. */
+  push(line: number, text: string, score: number, reason: string): void {
+    const t = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+    if (this.ring.length < this.ringSize) this.ring.push({ line, text: t });
+    else {
+      this.ring[this.ringStart] = { line, text: t };
+      this.ringStart = (this.ringStart + 1) % this.ringSize;
+    }
+    if (score > 0) {
+      this.raise(line, t, score, reason);
+      for (let d = 1; d <= CONTEXT_BEFORE; d++) {
+        const prev = this.recent(d);
+        if (prev) this.raise(prev.line, prev.text, score - 2 - d, `context of ${reason}`);
+      }
+      if (score >= 5 && (!this.follow || this.follow.until <= line + CONTEXT_AFTER || score > this.follow.score)) {
+        this.follow = { until: line + CONTEXT_AFTER, score, reason, from: line };
+      }
+    } else if (this.follow && line <= this.follow.until) {
+      const d = line - this.follow.from;
+      this.raise(line, t, this.follow.score - 1 - 0.5 * d, `context of ${this.follow.reason}`);
+    }
+    if (this.follow && line >= this.follow.until) this.follow = null;
+    if (this.kept.size > this.maxKept) this.prune();
+  }
+
+  /** The `n` lines before the current one (most recent first); used for a failing step's tail. */
+  tail(n: number): { line: number; text: string }[] {
+    const out: { line: number; text: string }[] = [];
+    for (let d = 1; d <= Math.min(n, this.ring.length); d++) {
+      const r = this.recent(d);
+      if (r) out.push(r);
+    }
+    return out;
+  }
+
+  /** Marks already-seen lines (e.g. a step's tail) as evidence. */
+  raise(line: number, text: string, score: number, reason: string): void {
+    if (score <= 0) return;
+    const k = this.kept.get(line);
+    if (!k) this.kept.set(line, { line, text, score, reason });
+    else if (score > k.score) {
+      k.score = score;
+      k.reason = reason;
+    }
+  }
+
+  /** The current (last pushed) line counts as d=0. */
+  private recent(d: number): { line: number; text: string } | undefined {
+    const n = this.ring.length;
+    if (d >= n) return undefined;
+    const idx = (this.ringStart + n - 1 - d + n) % n;
+    return n < this.ringSize ? this.ring[n - 1 - d] : this.ring[idx];
+  }
+
+  /** Drops the weakest half, older first among equals: the end of a log matters more. */
+  private prune(): void {
+    const all = [...this.kept.values()].sort((a, b) => a.score - b.score || a.line - b.line);
+    for (const k of all.slice(0, Math.floor(all.length / 2))) this.kept.delete(k.line);
+  }
+
+  lines(): KeptLine[] {
+    return [...this.kept.values()];
+  }
+}

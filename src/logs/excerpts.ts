@@ -1,0 +1,66 @@
+import { countTokens } from "./count-tokens.js";
+import type { KeptLine } from "./evidence.js";
+import type { Excerpt } from "./types.js";
+
+/**
+ * Picks the strongest evidence lines that fit `budgetTokens`, then merges them into line ranges.
+ * Lines are taken by priority (score), so the budget goes to errors, failing tests and the failing
+ * step's tail before any context. Tokens are counted only for lines that are considered.
+ */
+export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerpts: Excerpt[]; tokens: number } {
+  const byLine = new Map(kept.map((k) => [k.line, k]));
+  const ordered = kept.filter((k) => k.score >= 1).sort((a, b) => b.score - a.score || b.line - a.line);
+  const cost = new Map<number, number>();
+  const costOf = (k: KeptLine) => {
+    let c = cost.get(k.line);
+    if (c === undefined) {
+      c = countTokens(k.text) + 1;
+      cost.set(k.line, c);
+    }
+    return c;
+  };
+  let budget = budgetTokens;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const chosen = new Set<number>();
+    let used = 0;
+    for (const k of ordered) {
+      const c = costOf(k);
+      if (used + c > budget) continue;
+      chosen.add(k.line);
+      used += c;
+      if (budget - used < 2) break;
+    }
+    // Bridge one-line gaps when the gap line is known and still fits: ranges read better than fragments.
+    for (const line of [...chosen]) {
+      const gap = byLine.get(line + 1);
+      if (!chosen.has(line + 1) && chosen.has(line + 2) && gap && used + costOf(gap) <= budget) {
+        chosen.add(line + 1);
+        used += costOf(gap);
+      }
+    }
+    const excerpts = toRanges([...chosen].sort((a, b) => a - b), byLine);
+    const tokens = excerpts.reduce((n, e) => n + countTokens(e.text), 0);
+    if (tokens <= budgetTokens) return { excerpts, tokens };
+    budget -= tokens - budgetTokens + 4;
+  }
+  return { excerpts: [], tokens: 0 };
+}
+
+function toRanges(lines: number[], byLine: Map<number, KeptLine>): Excerpt[] {
+  const out: Excerpt[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    let j = i;
+    while (j + 1 < lines.length && lines[j + 1] === lines[j]! + 1) j++;
+    const members = lines.slice(i, j + 1).map((l) => byLine.get(l)!);
+    const top = members.reduce((a, b) => (b.score > a.score ? b : a));
+    out.push({
+      startLine: lines[i]!,
+      endLine: lines[j]!,
+      reason: top.reason.replace(/^context of /, ""),
+      text: members.map((m) => m.text).join("\n"),
+    });
+    i = j + 1;
+  }
+  return out;
+}

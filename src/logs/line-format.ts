@@ -1,0 +1,61 @@
+import type { LogFormat } from "./types.js";
+
+/** A log line with its CI decorations taken off. */
+export interface ParsedLine {
+  /** Text as a person reads it: no timestamp, no BOM, no ANSI escapes, only the last `\r` segment. */
+  text: string;
+  /** ISO timestamp from the line prefix, when there was one. */
+  timestamp?: string;
+  /** Step column of the `gh run view --log` layout. */
+  stepColumn?: string;
+}
+
+const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
+const GH_VIEW = /^([^\t]*)\t([^\t]*)\t(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ?/;
+// CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks).
+const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>]/g;
+
+export function stripAnsi(text: string): string {
+  return text.includes("\x1b") ? text.replace(ANSI, "") : text;
+}
+
+/** Guesses the layout from the first non-empty lines; raw GitHub logs may start with a BOM. */
+export function detectFormat(firstLines: string[]): LogFormat {
+  let gh = 0;
+  let raw = 0;
+  for (const l of firstLines) {
+    const line = l.charCodeAt(0) === 0xfeff ? l.slice(1) : l;
+    if (GH_VIEW.test(line)) gh++;
+    else if (TS.test(line)) raw++;
+  }
+  if (gh > 0 && gh >= raw) return "gh-run-view";
+  if (raw > 0 && raw * 2 >= firstLines.filter((l) => l.trim() !== "").length) return "github-raw";
+  return "plain";
+}
+
+export function parseLine(raw: string, format: LogFormat): ParsedLine {
+  let line = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  let timestamp: string | undefined;
+  let stepColumn: string | undefined;
+  if (format === "gh-run-view") {
+    const m = GH_VIEW.exec(line);
+    if (m) {
+      stepColumn = m[2];
+      timestamp = m[3];
+      line = line.slice(m[0].length);
+    }
+  } else if (format === "github-raw" || line.charCodeAt(4) === 45 /* - */) {
+    const m = TS.exec(line);
+    if (m) {
+      timestamp = m[0].trimEnd();
+      line = line.slice(m[0].length);
+    }
+  }
+  // Progress bars redraw with `\r`: only the last segment is what the terminal ended up showing.
+  const cr = line.lastIndexOf("\r");
+  if (cr >= 0) {
+    const after = line.slice(cr + 1);
+    line = after.trim() === "" ? line.slice(0, cr).slice(line.slice(0, cr).lastIndexOf("\r") + 1) : after;
+  }
+  return { text: stripAnsi(line), timestamp, stepColumn };
+}

@@ -1,0 +1,31 @@
+import type { Classification, ErrorKind, FailedTest, SourceLocation } from "./types.js";
+
+/** What one line says about the failure. `score` ranks it as evidence (0 = nothing, 10 = the error itself). */
+export interface Signal {
+  score: number;
+  kind: ErrorKind;
+  reason: string;
+  category?: Classification;
+  test?: FailedTest;
+  location?: SourceLocation;
+  /** Strong evidence that the job failed, even without an Actions `##[error]` marker (plain logs). */
+  failure?: boolean;
+}
+
+export function signal(score: number, kind: ErrorKind, reason: string, extra: Partial<Signal> = {}): Signal {
+  return { score, kind, reason, ...extra };
+}
+
+/** Keeps the stronger of two signals, carrying over a test name or location the winner lacks. */
+export function stronger(a: Signal | null, b: Signal | null): Signal | null {
+  if (!a) return b;
+  if (!b) return a;
+  const [win, lose] = b.score > a.score ? [b, a] : [a, b];
+  return {
+    ...win,
+    test: win.test ?? lose.test,
+    location: win.location ?? lose.location,
+    category: win.category ?? lose.category,
+    failure: win.failure || lose.failure,
+  };
+}

@@ -1,0 +1,123 @@
+import type { ApiStep, LogStep } from "./types.js";
+
+interface OpenStep extends LogStep {
+  firstTimestamp?: string;
+  post: boolean;
+}
+
+/**
+ * Finds step sections as the log streams by: `##[group]Run <cmd>` headers in raw logs (custom step names
+ * never appear there), the step column in the `gh run view --log` layout, and `Post job cleanup.` for
+ * post steps. Also knows whether the current line is inside a step header (the echoed script and env),
+ * which is not output and must not count as evidence.
+ */
+export class StepTracker {
+  readonly steps: OpenStep[] = [];
+  private current: OpenStep | null = null;
+  private inHeader = false;
+  private headerStart = 0;
+  private lastColumn: string | undefined;
+  ended = false;
+
+  /** Returns true when the line is part of a step header (command echo), not step output. */
+  see(line: number, text: string, timestamp?: string, stepColumn?: string): boolean {
+    if (stepColumn !== undefined && stepColumn !== this.lastColumn) {
+      this.lastColumn = stepColumn;
+      this.open(line, stepColumn, timestamp, /^Post /.test(stepColumn));
+    }
+    if (this.inHeader) {
+      // A header that never closes (truncated or odd log) must not hide the rest of the log.
+      if (text.startsWith("##[endgroup]") || line - this.headerStart > 300) this.inHeader = false;
+      else return true;
+      if (text.startsWith("##[endgroup]")) return true;
+    }
+    if (text.startsWith("##[group]Run ")) {
+      if (stepColumn === undefined) this.open(line, text.slice("##[group]".length).trim(), timestamp, false);
+      this.inHeader = true;
+      this.headerStart = line;
+      return true;
+    }
+    if (stepColumn === undefined && text === "Post job cleanup.") this.open(line, "Post job cleanup", timestamp, true);
+    if (text.startsWith("Cleaning up orphan processes")) {
+      this.ended = true;
+      this.close(line - 1);
+    }
+    if (this.current && !this.current.firstTimestamp && timestamp) this.current.firstTimestamp = timestamp;
+    const exit = /^##\[error\]Process completed with exit code (\d+)/.exec(text);
+    if (this.current && exit) {
+      this.current.exitCode = Number(exit[1]);
+      this.current.failed = this.current.exitCode !== 0;
+    } else if (this.current && text.startsWith("##[error]")) this.current.failed = true;
+    return false;
+  }
+
+  finish(lastLine: number): void {
+    this.close(lastLine);
+  }
+
+  /** Step of a line (null before the first step). */
+  stepAt(line: number): OpenStep | null {
+    let lo = 0;
+    let hi = this.steps.length - 1;
+    let found: OpenStep | null = null;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.steps[mid]!.startLine <= line) {
+        found = this.steps[mid]!;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found && line <= found.endLine ? found : null;
+  }
+
+  /** The step the job failed in: the last failed non-post step, else the last failed one. */
+  failingStep(): OpenStep | null {
+    const failed = this.steps.filter((s) => s.failed);
+    return failed.filter((s) => !s.post).at(-1) ?? failed.at(-1) ?? null;
+  }
+
+  /** Names sections after the API's steps: by timestamp when both sides have one, else by order. */
+  applyApiSteps(api: ApiStep[]): void {
+    const sorted = [...api].sort((a, b) => a.number - b.number);
+    const used = new Set<number>();
+    const unnamed: OpenStep[] = [];
+    for (const s of this.steps) {
+      const ts = s.firstTimestamp ? Date.parse(s.firstTimestamp) : NaN;
+      const match = Number.isNaN(ts)
+        ? undefined
+        : sorted.find((a) => {
+            if (used.has(a.number) || !a.startedAt || !a.completedAt) return false;
+            return Date.parse(a.startedAt) - 1000 <= ts && ts <= Date.parse(a.completedAt) + 1000;
+          });
+      if (match) this.name(s, match, used);
+      else unnamed.push(s);
+    }
+    const rest = sorted.filter((a) => !used.has(a.number) && !/^(Set up job|Complete job)$/.test(a.name));
+    for (const s of unnamed) {
+      const next = rest.find((a) => !used.has(a.number) && /^Post /.test(a.name) === s.post);
+      if (next) this.name(s, next, used);
+    }
+  }
+
+  private name(s: OpenStep, a: ApiStep, used: Set<number>): void {
+    used.add(a.number);
+    s.name = a.name;
+    if (a.conclusion === "failure") s.failed = true;
+  }
+
+  private open(line: number, name: string, timestamp: string | undefined, post: boolean): void {
+    this.close(line - 1);
+    this.current = { name, startLine: line, endLine: line, exitCode: null, failed: false, firstTimestamp: timestamp, post };
+    this.steps.push(this.current);
+  }
+
+  private close(endLine: number): void {
+    if (!this.current) return;
+    this.current.endLine = Math.max(this.current.startLine, endLine);
+    this.current = null;
+  }
+}
+
+export function publicStep(s: LogStep): LogStep {
+  return { name: s.name, startLine: s.startLine, endLine: s.endLine, exitCode: s.exitCode, failed: s.failed };
+}

@@ -1,0 +1,125 @@
+import { signal, type Signal } from "./signal.js";
+
+/**
+ * Failing-test extractors for the common runners. Stateful where the runner spreads a name over lines
+ * (mocha's numbered failures, Surefire's "in <class>" header). Feed lines in order; `text` has no
+ * timestamp or ANSI codes.
+ */
+export class TestExtractor {
+  private mochaFailing = false;
+  private mochaTitle: string[] | null = null;
+  private surefireClass: string | null = null;
+
+  inspect(text: string): Signal | null {
+    const mocha = this.mocha(text);
+    if (mocha) return mocha;
+    const s = text.trim();
+    if (s.length === 0) return null;
+    let m: RegExpExecArray | null;
+
+    // pytest: short summary, xdist progress, verbose progress, collection errors.
+    if ((m = /^(?:\[gw\d+\]\s*(?:\[\s*\d+%\]\s*)?)?(FAILED|ERROR)\s+([\w./\\-]+?(?:\.py)?(?:::\S+?)?)(?:\s+-\s+.*)?$/.exec(s))) {
+      const name = m[2]!;
+      if (name.includes("/") || name.includes("::") || name.endsWith(".py")) {
+        const file = name.split("::")[0];
+        return signal(10, "test-failure", "failing test (pytest)", { test: { name, file }, category: "test", failure: true });
+      }
+    }
+    if ((m = /^(\S+\.py::\S+)\s+(FAILED|ERROR)\b/.exec(s))) {
+      return signal(9, "test-failure", "failing test (pytest)", { test: { name: m[1]!, file: m[1]!.split("::")[0] }, category: "test", failure: true });
+    }
+    if ((m = /^_{3,}\s+ERROR collecting (\S+)\s+_{3,}$/.exec(s))) {
+      return signal(9, "test-failure", "collection error (pytest)", { test: { name: m[1]!, file: m[1]! }, category: "test", failure: true });
+    }
+    if (/^_{3,}\s+\S.*\s+_{3,}$/.test(s)) return signal(6, "test-failure", "pytest failure header");
+    if (/^E\s{2,}\S/.test(text)) return signal(8, "exception", "pytest assertion");
+    // unittest
+    if ((m = /^(FAIL|ERROR): (\w+) \(([\w.]+)\)/.exec(s))) {
+      return signal(10, "test-failure", "failing test (unittest)", { test: { name: `${m[2]} (${m[3]})` }, category: "test", failure: true });
+    }
+    // go test
+    if ((m = /^--- FAIL: (\S+)/.exec(s))) {
+      return signal(10, "test-failure", "failing test (go)", { test: { name: m[1]! }, category: "test", failure: true });
+    }
+    if (/^FAIL\s+\S+\s+\[build failed\]/.test(s)) return signal(9, "compile", "go build failed", { category: "compile", failure: true });
+    if (/^FAIL\s+\S+\s+[\d.]+s$/.test(s)) return signal(8, "test-failure", "failing package (go)", { category: "test", failure: true });
+    // cargo test
+    if ((m = /^test (\S+) \.\.\. FAILED$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (cargo)", { test: { name: m[1]! }, category: "test", failure: true });
+    }
+    if (/^---- \S+ stdout ----$/.test(s)) return signal(8, "test-failure", "failing test output (cargo)");
+    // jest / vitest
+    if ((m = /^● (.+)$/.exec(s))) {
+      const name = m[1]!.trim();
+      if (name === "Console") return null;
+      if (/^Test suite failed to run/.test(name)) return signal(9, "test-failure", "test suite failed to run (jest)", { category: "test", failure: true });
+      return signal(10, "test-failure", "failing test (jest)", { test: { name }, category: "test", failure: true });
+    }
+    if ((m = /^(?:FAIL|×|❯)\s+(\S+\.[cm]?[jt]sx?)\s+>\s+(.+?)(?:\s+\d+m?s)?$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (vitest)", { test: { name: m[2]!.replace(/\s+>\s+/g, " › "), file: m[1]! }, category: "test", failure: true });
+    }
+    if (/^FAIL\s+\S+\.[cm]?[jt]sx?\b/.test(s)) return signal(8, "test-failure", "failing test file (jest)", { category: "test", failure: true });
+    if (/^(?:✕|×)\s+\S/.test(s)) return signal(7, "test-failure", "failing test (jest)", { category: "test" });
+    // Maven Surefire / Failsafe
+    if ((m = /Tests run:.*<<< (?:FAILURE|ERROR)!.* in (\S+)$/.exec(s))) {
+      this.surefireClass = m[1]!;
+      return signal(8, "test-failure", "failing test class (surefire)", { category: "test", failure: true });
+    }
+    if ((m = /^(?:\[ERROR\]\s+)?([\w$.\[\]]+?)(?:\(([\w$.]+)\))?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
+      const method = m[1]!;
+      const cls = m[2];
+      const name = cls ? `${method}(${cls})` : method.includes(".") || !this.surefireClass ? method : `${this.surefireClass}.${method}`;
+      return signal(10, "test-failure", "failing test (surefire)", { test: { name }, category: "test", failure: true });
+    }
+    // Gradle
+    if ((m = /^([A-Za-z_][\w$.]*(?: > [^>]+?)+) FAILED$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (gradle)", { test: { name: m[1]!.replace(/ > /g, ".") }, category: "test", failure: true });
+    }
+    // Ant JUnit and the JUnit Platform console launcher
+    if ((m = /Testcase: (\w+)\(([\w$.]+)\):\s*(?:FAILED|Caused an ERROR)/.exec(s))) {
+      return signal(10, "test-failure", "failing test (junit)", { test: { name: `${m[2]}.${m[1]}` }, category: "test", failure: true });
+    }
+    if ((m = /MethodSource \[className = '([\w$.]+)', methodName = '(\w+)'/.exec(s))) {
+      return signal(9, "test-failure", "failing test (junit)", { test: { name: `${m[1]}.${m[2]}` }, category: "test", failure: true });
+    }
+    if (/^\[junit\] (?:Tests? run:.*(?:Failures|Errors): [1-9]|Failures \(\d+\):|Test \S+ FAILED)/.test(s)) return signal(8, "test-failure", "junit failures", { category: "test", failure: true });
+    return null;
+  }
+
+  /** mocha prints "N failing", then "  1) suite\n     sub\n       test title:" blocks. */
+  private mocha(text: string): Signal | null {
+    const s = text.trim();
+    if (/^\d+ failing$/.test(s)) {
+      this.mochaFailing = true;
+      return signal(8, "test-failure", "mocha failures", { category: "test", failure: true });
+    }
+    if (/^\d+ passing\b/.test(s)) {
+      this.mochaFailing = false;
+      this.mochaTitle = null;
+    }
+    if (!this.mochaFailing) {
+      if (/^\d+\) \S/.test(s) && /^\s+\d+\) /.test(text)) return signal(6, "test-failure", "failing test (mocha)", { category: "test" });
+      return null;
+    }
+    const m = /^(\d+)\) (.+)$/.exec(s);
+    if (m) {
+      this.mochaTitle = [m[2]!];
+      if (s.endsWith(":")) return this.finishMocha();
+      return signal(9, "test-failure", "failing test (mocha)");
+    }
+    if (this.mochaTitle) {
+      if (s === "") return null;
+      this.mochaTitle.push(s);
+      if (s.endsWith(":")) return this.finishMocha();
+      if (this.mochaTitle.length > 8) this.mochaTitle = null;
+      return signal(9, "test-failure", "failing test (mocha)");
+    }
+    return null;
+  }
+
+  private finishMocha(): Signal {
+    const name = this.mochaTitle!.join(" ");
+    this.mochaTitle = null;
+    return signal(10, "test-failure", "failing test (mocha)", { test: { name }, category: "test", failure: true });
+  }
+}

@@ -1,0 +1,42 @@
+import type { FailedTest } from "./types.js";
+
+/**
+ * One comparable form for test names printed by different runners and tools:
+ * `m(pkg.Cls)` (Surefire), `Cls.m()` (Gradle), `pkg.Cls.m` (Ant), `tests/x.py::C::t` (pytest),
+ * `t (mod.C)` (unittest), `a › b` (jest), `suite test:` (mocha). Lower-cased, `.`-separated.
+ */
+export function normalizeTestName(name: string): string {
+  let n = name.trim().replace(/:$/, "").trim();
+  // `method(pkg.Class)` and `method (pkg.Class)`: the class goes first.
+  const paren = /^([^\s()]+) ?\(([\w$.]+\.[\w$]+|[A-Z][\w$]*)\)$/.exec(n);
+  if (paren && !/^[\w$.]*\.[\w$]+\(/.test(n)) n = `${paren[2]}.${paren[1]}`;
+  n = n.replace(/\(\)$/, "").replace(/\(\)(?=\[)/, "");
+  n = n.replace(/\.py(?=::|$)/, "");
+  n = n.replace(/^\((.*)\)$/, "$1");
+  n = n.replace(/::|\s+›\s+|\s+>\s+|\$|[\\/]/g, ".");
+  return n.replace(/\s+/g, " ").toLowerCase();
+}
+
+/** True when one normalised name is the other, or ends with it at a `.`/space boundary. */
+export function sameTest(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [long, short] = a.length >= b.length ? [a, b] : [b, a];
+  if (!long.endsWith(short)) return false;
+  const before = long[long.length - short.length - 1];
+  return before === "." || before === " ";
+}
+
+/** Drops repeats, and names that are a shorter spelling of another one (jest's `✕ leaf` vs `● a › leaf`). */
+export function dedupeTests(tests: FailedTest[]): FailedTest[] {
+  const norm = tests.map((t) => normalizeTestName(t.name));
+  const keep: FailedTest[] = [];
+  const seen: string[] = [];
+  tests.forEach((t, i) => {
+    const n = norm[i]!;
+    if (seen.includes(n)) return;
+    if (norm.some((m, j) => j !== i && m.length > n.length && sameTest(m, n))) return;
+    seen.push(n);
+    keep.push(t);
+  });
+  return keep;
+}
