@@ -1,6 +1,6 @@
 import { Probot } from "probot";
 import type { AppConfig } from "./config/app-config.js";
-import { buildDeps, startWorkers } from "./composition.js";
+import { buildDeps, startMaintenance, startWorkers } from "./composition.js";
 import type { Deps } from "./core/deps.js";
 import { createLogger } from "./core/logger.js";
 import type { Logger } from "./core/ports/logger.js";
@@ -29,7 +29,7 @@ export interface RunningApp {
 
 /** Probot is used for what it is good at: verifying signatures and minting installation Octokits. */
 export function createProbot(config: AppConfig, log: Logger): Probot {
-  const protocol = process.env.GHE_PROTOCOL ?? "https";
+  const protocol = config.GHE_PROTOCOL ?? "https";
   return new Probot({
     appId: config.APP_ID,
     privateKey: config.privateKey,
@@ -57,7 +57,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await deps.store.close();
     throw err;
   }
-  const runner = await startWorkers(deps);
+  const runner = await startWorkers(deps, { role: "serve" });
+  // The single lowdb owner compacts its own files; a shared (Redis) store is left to its own housekeeping.
+  const stopMaintenance = deps.store.kind === "lowdb" ? startMaintenance(deps) : () => undefined;
   logger.info(
     { url: addr.url, workers: config.T0_WORKERS, store: deps.store.kind, queue: deps.queue.kind, dryRun: config.DRY_RUN },
     config.T0_WORKERS === 0 ? "serving webhooks; T0_WORKERS=0 so jobs are only recorded here" : "serving webhooks and running jobs",
@@ -67,6 +69,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     (stopping ??= (async () => {
       const drainMs = o.drainMs ?? 25_000;
       logger.info({ drainMs }, "shutting down: no new webhooks, draining running jobs");
+      stopMaintenance();
       await Promise.race([http.close(), new Promise((r) => setTimeout(r, Math.min(drainMs, 5_000)).unref())]);
       http.server.closeAllConnections();
       await deps.queue.stop({ drainMs });

@@ -137,7 +137,7 @@ describe("POST /api/github/webhooks: status contract", () => {
     expect((await fetch(`${h.url}/api/github/webhooks`)).status).toBe(405);
     const res = await fetch(`${h.url}/nope`);
     expect(res.status).toBe(404);
-    expect((await res.json()).error.message).toMatch(/POST \/api\/github\/webhooks/);
+    expect(((await res.json()) as any).error.message).toMatch(/POST \/api\/github\/webhooks/);
   });
 
   test("ping and unhandled events → 202, recorded as ignored with a reason", async () => {

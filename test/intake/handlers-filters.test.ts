@@ -1,0 +1,159 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { failedRun, fixture, startHarness, type Harness } from "./harness.js";
+
+async function lastDelivery(h: Harness) {
+  const [d] = await h.store.listDeliveries({ limit: 1 });
+  return d!;
+}
+
+describe("handlers: which deliveries become jobs", () => {
+  let h: Harness;
+  afterEach(async () => {
+    expect(h.outbound).toEqual([]);
+    await h.close();
+  });
+
+  describe("default config", () => {
+    beforeEach(async () => {
+      h = await startHarness();
+    });
+
+    test("timed_out counts as a failure", async () => {
+      await h.send("workflow_run", failedRun({ conclusion: "timed_out" }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+      const [job] = await h.store.listJobs();
+      expect(job!.run.conclusion).toBe("timed_out");
+    });
+
+    test.each(["success", "cancelled", "skipped", "neutral", "action_required", "stale"])("conclusion %s → ignored with the reason", async (c) => {
+      const res = await h.send("workflow_run", failedRun({ conclusion: c }));
+      expect(res.status).toBe(202);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: `conclusion is ${c}; only failure and timed_out are repaired` });
+      expect(await h.store.listJobs()).toEqual([]);
+      expect(h.queue.items).toEqual([]);
+    });
+
+    test("workflow_run.requested → ignored (no schema demands on it)", async () => {
+      await h.send("workflow_run", fixture("workflow_run.requested"));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", action: "requested", reason: expect.stringMatching(/only completed runs/) });
+    });
+
+    test("the app's own ci-bot/ branches are skipped", async () => {
+      await h.send("workflow_run", failedRun({ branch: "ci-bot/fix-123" }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: "branch ci-bot/fix-123 is one of the app's own fix branches" });
+    });
+
+    test("runs triggered by the app's bot user are skipped (triggering_actor)", async () => {
+      const p = failedRun();
+      p.workflow_run.triggering_actor = { ...p.workflow_run.triggering_actor, login: "t0-ci-bot[bot]", type: "Bot" };
+      await h.send("workflow_run", p);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: "triggering actor t0-ci-bot[bot] is the app's own bot user" });
+    });
+
+    test("a human whose login equals the bare slug is not mistaken for the bot", async () => {
+      const p = failedRun();
+      p.sender = { ...p.sender, login: "t0-ci-bot", type: "User" };
+      await h.send("workflow_run", p);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+    });
+
+    test("fork runs (head_repository ≠ repository) are skipped", async () => {
+      const p = failedRun();
+      p.workflow_run.head_repository = { ...p.workflow_run.head_repository, id: 999, full_name: "someone/octo-repo" };
+      await h.send("workflow_run", p);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/fork someone\/octo-repo/) });
+    });
+
+    test("a run with no head branch is skipped", async () => {
+      await h.send("workflow_run", failedRun({ branch: null }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/no head branch/) });
+    });
+
+    test("the fix-loop cap: a new run with an already-attempted fingerprint is refused after MAX_ATTEMPTS_PER_FINGERPRINT (3)", async () => {
+      for (const runId of [1, 2, 3]) expect((await h.send("workflow_run", failedRun({ runId }))).status).toBe(202);
+      await h.send("workflow_run", failedRun({ runId: 4 }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/already attempted 3 times \(MAX_ATTEMPTS_PER_FINGERPRINT=3\)/) });
+      expect(await h.store.listJobs()).toHaveLength(3);
+      // A redelivery of an attempted run is still a duplicate, not a loop.
+      await h.send("workflow_run", failedRun({ runId: 2 }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "duplicate" });
+      // Another branch is another failure.
+      const other = failedRun({ runId: 5, branch: "feature" });
+      await h.send("workflow_run", other);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+    });
+
+    test("fingerprint: same repo+workflow+branch+conclusion → same; other branch or conclusion → different", async () => {
+      await h.send("workflow_run", failedRun({ runId: 10 }));
+      await h.send("workflow_run", failedRun({ runId: 11 }));
+      await h.send("workflow_run", failedRun({ runId: 12, branch: "dev" }));
+      await h.send("workflow_run", failedRun({ runId: 13, conclusion: "timed_out" }));
+      const byRun = new Map((await h.store.listJobs()).map((j) => [j.run.id, j.fingerprint]));
+      expect(byRun.get(10)).toBe(byRun.get(11));
+      expect(new Set(byRun.values()).size).toBe(3);
+    });
+
+    test("check_suite from GitHub Actions → duplicate in favour of workflow_run", async () => {
+      const p = fixture("check_suite.completed.github-actions");
+      p.check_suite.conclusion = "failure";
+      await h.send("check_suite", p);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "duplicate", reason: expect.stringMatching(/workflow_run/) });
+      expect(await h.store.listJobs()).toEqual([]);
+    });
+
+    test("check_suite from another CI → a job with source check_suite keyed on the suite id", async () => {
+      const p = fixture("check_suite.completed");
+      p.check_suite.conclusion = "failure";
+      p.check_suite.app = { ...p.check_suite.app, slug: "circleci", name: "CircleCI" };
+      p.check_suite.pull_requests = [];
+      const res = await h.send("check_suite", p);
+      expect(res.status).toBe(202);
+      const [job] = await h.store.listJobs();
+      expect(job).toMatchObject({
+        key: `${p.repository.id}:${p.check_suite.id}`,
+        run: { id: p.check_suite.id, source: "check_suite", checkSuiteId: p.check_suite.id, headBranch: "changes", headSha: p.check_suite.head_sha, conclusion: "failure" },
+      });
+      expect(h.queue.items).toHaveLength(1);
+      await h.send("check_suite", p);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "duplicate", jobId: job!.id });
+    });
+
+    test("check_suite success → ignored", async () => {
+      await h.send("check_suite", fixture("check_suite.completed"));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/conclusion is success/) });
+    });
+
+    test("pull_request and pull_request_review are routed (recorded) and create no job", async () => {
+      expect((await h.send("pull_request", fixture("pull_request.closed"))).status).toBe(202);
+      expect(await lastDelivery(h)).toMatchObject({ event: "pull_request", action: "closed", outcome: "event_routed", installationId: 1, reason: expect.stringMatching(/#2/) });
+      expect((await h.send("pull_request_review", fixture("pull_request_review.submitted"))).status).toBe(202);
+      expect(await lastDelivery(h)).toMatchObject({ event: "pull_request_review", outcome: "event_routed", reason: expect.stringMatching(/review/) });
+      expect(await h.store.listJobs()).toEqual([]);
+    });
+
+    test("DRY_RUN is off by default on new jobs", async () => {
+      await h.send("workflow_run", failedRun());
+      expect((await h.store.listJobs())[0]!.dryRun).toBe(false);
+    });
+  });
+
+  test("REPO_ALLOWLIST narrows the repositories (case-insensitive)", async () => {
+    h = await startHarness({ env: { REPO_ALLOWLIST: "Octo-Org/Other, someone/else" } });
+    await h.send("workflow_run", failedRun());
+    expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: "repository octo-org/octo-repo is not in REPO_ALLOWLIST" });
+    await h.close();
+    h = await startHarness({ env: { REPO_ALLOWLIST: "OCTO-ORG/octo-repo" } });
+    await h.send("workflow_run", failedRun());
+    expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+  });
+
+  test("BOT_LOGIN names the bot; the actor check uses it", async () => {
+    h = await startHarness({ env: { BOT_LOGIN: "my-fixer[bot]", DRY_RUN: "true" } });
+    const p = failedRun();
+    p.workflow_run.actor = { ...p.workflow_run.actor, login: "my-fixer[bot]", type: "Bot" };
+    await h.send("workflow_run", p);
+    expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: "actor my-fixer[bot] is the app's own bot user" });
+    await h.send("workflow_run", failedRun({ runId: 77 }));
+    expect((await h.store.listJobs())[0]!.dryRun).toBe(true);
+  });
+});
