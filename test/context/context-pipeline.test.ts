@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -14,6 +15,8 @@ import type { Job } from "../../src/core/job.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { cloneRepoStage } from "../../src/pipeline/stages/clone-repo.js";
 import { fetchLogsStage } from "../../src/pipeline/stages/fetch-logs.js";
+import { buildContextStage, type BuildContextResult } from "../../src/pipeline/stages/build-context.js";
+import { CONTEXT_PRIORITY } from "../../src/context/build-failure-context.js";
 import type { StageContext } from "../../src/pipeline/stage.js";
 import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.js";
 import { FakeClock } from "../fakes/fake-clock.js";
@@ -24,6 +27,13 @@ const FIX = join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/contex
 const TOKEN = "ghs_" + "Pipe1ineT0ken0123456789abcdefABCDEFG";
 const GH_JOB = 2320994299;
 const STORAGE = "https://pipelinesghubeus2.actions.githubusercontent.com";
+const CORPUS = readFileSync(join(FIX, "secrets/corpus.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; text: string; secret: string });
+const SECRETS = { aws: "AKIA" + "Q3EGRZ7VBNX2KD4M", pat: "ghp_" + "Zx81kQmT0pLw4vYc9RnB2dHs6FjA3eUi7GoK", jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaS1ib3QtdGVzdCJ9.Qm9ndXNTaWduYXR1cmVGb3JUZXN0c09ubHkx" };
+
+/** A source file of `n` lines with some lines given. */
+function numbered(n: number, lines: Record<number, string>): string {
+  return Array.from({ length: n }, (_, i) => lines[i + 1] ?? `  // line ${i + 1}`).join("\n") + "\n";
+}
 
 let base: string;
 let server: GitServer;
@@ -44,6 +54,8 @@ beforeAll(async () => {
       "jest.config.js": "export default { testEnvironment: 'node' };\n",
       ".github/workflows/main.yml": workflowYml,
       "lib/svgo.js": "export function optimize(input) {\n  return input.trim();\n}\n",
+      "lib/svgo/config.js": numbered(80, { 60: `  const awsKey = "${SECRETS.aws}"; // planted secret`, 61: "  return extendDefaultPlugins(plugins);" }),
+      "test/cli/cli.test.js": numbered(100, { 85: "    expect(stdout).toBe(expected);" }),
       "test/svgo.test.js": "import { optimize } from '../lib/svgo.js';\ntest('x', () => expect(optimize(' a ')).toBe('a'));\n",
     },
   ]);
@@ -86,17 +98,20 @@ const apiJob = (id: number, name: string, conclusion: string, jobSteps: unknown[
 });
 
 /** The GitHub calls fetch-logs makes for run 99: jobs, the failed job's log (302 → storage), annotations, workflow file. */
-async function mockRun() {
+async function mockRun(log: Buffer = svgoLog, opts: { diff?: string } = {}) {
   gh = await githubApiMock();
   gh.on("GET", "/repos/octo/app/actions/runs/99/attempts/1/jobs?per_page=100", {
     body: { total_count: 2, jobs: [apiJob(1, "Lint", "success", []), apiJob(GH_JOB, "Test", "failure", steps)] },
   })
     .on("GET", `/repos/octo/app/actions/jobs/${GH_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${GH_JOB}?sig=s1` } })
     .on("GET", `/repos/octo/app/check-runs/${GH_JOB + 1}/annotations?per_page=100`, {
-      body: [{ path: "lib/svgo.js", start_line: 2, end_line: 2, start_column: null, end_column: null, annotation_level: "failure", title: "", message: "Process completed with exit code 1.", raw_details: null, blob_href: "" }],
+      body: [{ path: "lib/svgo.js", start_line: 2, end_line: 2, start_column: null, end_column: null, annotation_level: "failure", title: "", message: `Process completed with exit code 1. id_token=${SECRETS.jwt}`, raw_details: null, blob_href: "" }],
     })
     .on("GET", `/repos/octo/app/contents/.github%2Fworkflows%2Fmain.yml?ref=${headSha}`, { body: workflowYml, headers: { "content-type": "text/plain; charset=utf-8" } });
-  nock(STORAGE, { badheaders: ["authorization"] }).get(`/log/${GH_JOB}`).query({ sig: "s1" }).reply(200, svgoLog, { "content-type": "text/plain" });
+  nock(STORAGE, { badheaders: ["authorization"] }).get(`/log/${GH_JOB}`).query({ sig: "s1" }).reply(200, log, { "content-type": "text/plain" });
+  if (opts.diff !== undefined) {
+    gh.on("GET", `/repos/octo/app/commits/${headSha}`, { body: opts.diff, headers: { "content-type": "text/plain; charset=utf-8" } });
+  }
 }
 
 describe("clone-repo + fetch-logs against a local git server and a validated GitHub mock", () => {
@@ -149,5 +164,110 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     gh.on("GET", "/repos/octo/app/actions/runs/99/attempts/1/jobs?per_page=100", { body: { total_count: 1, jobs: [apiJob(1, "Lint", "success", [])] } });
     await expect(fetchLogsStage.run(job, deps, ctx)).rejects.toMatchObject({ code: "no_failed_jobs", retryable: false });
     gh.done();
+  });
+});
+
+/** The svgo log with every corpus secret printed just above the failure, as a leaky test might. */
+function leakyLog(): Buffer {
+  const text = svgoLog.toString("utf8");
+  const at = text.indexOf("2022-05-13T18:54:33.2695900Z ##[error]");
+  const injected = CORPUS.map((c) => c.text.split("\n").map((l) => `2022-05-13T18:54:33.2600000Z ${l}`).join("\n")).join("\n") + "\n";
+  return Buffer.from(text.slice(0, at) + injected + text.slice(at));
+}
+
+const DIFF = `diff --git a/lib/svgo/config.js b/lib/svgo/config.js
+--- a/lib/svgo/config.js
++++ b/lib/svgo/config.js
+@@ -59,3 +59,3 @@
+   // line 59
+-  // line 60
++  const awsKey = "${"AKIA" + "Q3EGRZ7VBNX2KD4M"}"; // planted secret
+   return extendDefaultPlugins(plugins);
++// pushed with GITHUB_TOKEN=${"ghp_" + "Zx81kQmT0pLw4vYc9RnB2dHs6FjA3eUi7GoK"}
+`;
+
+describe("build-context", () => {
+  test("one redacted FailureContext within the budget: failing step, command, excerpts, tests, locations, snippets, repo facts", async () => {
+    const { deps, job, ctx } = setup();
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(leakyLog(), { diff: DIFF });
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    const r = (await buildContextStage.run(job, deps, ctx)).result as BuildContextResult;
+    gh.done();
+    const c = r.context;
+    expect(c.repo.full_name).toBe("octo/app");
+    expect(c.run).toMatchObject({ id: 99, attempt: 1, head_sha: headSha, head_branch: "main", workflow_path: ".github/workflows/main.yml" });
+    expect(c.failing_jobs).toEqual([expect.objectContaining({ name: "Test", id: GH_JOB, failing_step: "Run yarn test", command: 'yarn test\necho "tests done"' })]);
+    expect(c.classification).toBe("test");
+    expect(c.excerpts.length).toBeGreaterThan(0);
+    expect(c.excerpts.every((e) => e.job === "Test")).toBe(true);
+    expect(c.failed_tests.map((t) => t.name)).toContain('output as stream when "-" is specified');
+    // Locations are turned into repository paths that exist in the checkout.
+    expect(c.locations).toEqual(expect.arrayContaining([expect.objectContaining({ path: "lib/svgo/config.js", line: 61 })]));
+    expect(c.locations.every((l) => ["lib/svgo/config.js", "test/cli/cli.test.js", "lib/svgo.js"].includes(l.path))).toBe(true);
+    const snippet = c.snippets.find((s) => s.path === "lib/svgo/config.js")!;
+    expect(snippet.text).toMatch(/^61\| {3}return extendDefaultPlugins\(plugins\);$/m);
+    expect(c.languages).toEqual(["JavaScript"]);
+    expect(c.manifests[0]).toMatchObject({ path: "package.json", excerpt: expect.stringContaining('"test": "jest"') });
+    expect(c.test_config).toEqual([expect.objectContaining({ path: "jest.config.js" })]);
+    expect(c.head_commit_diff).toContain("diff --git a/lib/svgo/config.js");
+    expect(c.budget.tokens).toBe(6000);
+    expect(c.budget.used).toBeLessThanOrEqual(6000);
+    expect(r.summary).toMatchObject({ classification: "test", tokens: c.budget.used });
+    expect(JSON.parse(await readFile(r.contextPath, "utf8"))).toEqual(c);
+
+    // No secret from the corpus, the repo, the diff or the annotations survives into the context or its file.
+    const everything = JSON.stringify(r) + (await readFile(r.contextPath, "utf8"));
+    for (const secret of [...CORPUS.map((x) => x.secret), ...Object.values(SECRETS)]) {
+      for (let i = 0; i + 12 <= secret.length; i++) expect(everything).not.toContain(secret.slice(i, i + 12));
+    }
+    expect(everything).toContain("[REDACTED]");
+  });
+
+  test("a small budget keeps the most important parts whole and lists what it dropped", async () => {
+    const build = async (budget: string) => {
+      const { deps, job, ctx } = setup({ CONTEXT_BUDGET_TOKENS: budget });
+      await cloneRepoStage.run(job, deps, ctx);
+      await mockRun(svgoLog, { diff: DIFF });
+      job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+      const c = ((await buildContextStage.run(job, deps, ctx)).result as BuildContextResult).context;
+      gh.done();
+      gh.cleanup();
+      return c;
+    };
+    const full = await build("6000");
+    const small = await build("900");
+    expect(full.budget.dropped).toEqual([]);
+    expect(small.budget.used).toBeLessThanOrEqual(900);
+    expect(small.failing_jobs).toEqual(full.failing_jobs);
+    expect(small.budget.dropped.length).toBeGreaterThan(0);
+    // Parts before the first one cut are exactly as with a large budget; the cut part keeps its head.
+    // (Excerpts are sized by the log analyser itself, at half the budget.)
+    expect(small.excerpts.length).toBeGreaterThan(0);
+    expect(small.excerpts.at(-1)!.text).toMatch(/Run yarn test|exit code 1|✕|●/);
+    const parts = CONTEXT_PRIORITY.slice(2);
+    const firstCut = parts.findIndex((p) => small.budget.dropped.some((d) => d.startsWith(p)));
+    expect(firstCut).toBeGreaterThanOrEqual(0);
+    const get = (c: unknown, p: string) => (c as Record<string, unknown>)[p];
+    for (const p of parts.slice(0, firstCut)) expect(get(small, p)).toEqual(get(full, p));
+    const cut = parts[firstCut]!;
+    const mine = get(small, cut);
+    if (Array.isArray(mine)) expect(mine).toEqual((get(full, cut) as unknown[]).slice(0, mine.length));
+  });
+
+  test("after an operator retry (workspace and logs removed) it clones and fetches again", async () => {
+    const { deps, job, ctx } = setup();
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(svgoLog);
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    gh.done();
+    gh.cleanup();
+    await deps.workspace.remove(job.id);
+    expect(await deps.workspace.get(job.id)).toBeUndefined();
+    await mockRun(svgoLog, { diff: DIFF });
+    const r = (await buildContextStage.run(job, deps, ctx)).result as BuildContextResult;
+    gh.done();
+    expect(r.context.failing_jobs[0]!.command).toContain("yarn test");
+    expect(await deps.workspace.get(job.id)).toBeDefined();
   });
 });

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
-import { permanent, transient } from "../../core/errors.js";
+import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { GitHubClient, RunJob } from "../../core/ports/github-port.js";
 import type { FailingStep, FetchedJob, FetchedLogs, JobMeta } from "../../context/fetched-logs.js";
@@ -9,6 +9,7 @@ import { mapLogSections } from "../../context/log-steps.js";
 import { keepLogTail } from "../../context/log-tail.js";
 import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "../../context/workflow-steps.js";
 import type { Stage } from "../stage.js";
+import { ensureWorkspace } from "./clone-repo.js";
 
 /** More failed jobs than this in one run are nearly always one cause repeated across a matrix. */
 export const MAX_FAILED_JOBS = 5;
@@ -24,8 +25,7 @@ export const fetchLogsStage: Stage = {
   state: "analysis",
   sideEffects: false,
   async run(job, deps, ctx) {
-    const ws = await deps.workspace.get(job.id);
-    if (!ws) throw transient("workspace_missing", `The workspace of job ${job.id} is gone; it will be cloned again.`);
+    const ws = await ensureWorkspace(job, deps, ctx);
     const gh = await deps.github.forInstallation(job.installationId);
     const logsDir = logsDirOf(ws);
     await mkdir(logsDir, { recursive: true });
