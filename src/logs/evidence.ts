@@ -35,6 +35,11 @@ export class EvidenceStore {
     }
     if (score > 0) {
       this.raise(line, t, score, reason);
+      // A blank or unremarkable line between two pieces of evidence (e.g. inside a stack trace) belongs with them.
+      const gap = this.recent(1);
+      const before = this.recent(2);
+      const keptBefore = before && this.kept.get(before.line);
+      if (gap && keptBefore && !this.kept.has(gap.line)) this.raise(gap.line, gap.text, Math.min(score, keptBefore.score) - 0.5, keptBefore.reason);
       for (let d = 1; d <= CONTEXT_BEFORE; d++) {
         const prev = this.recent(d);
         if (prev) this.raise(prev.line, prev.text, score - 2 - d, `context of ${reason}`);

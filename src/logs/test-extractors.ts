@@ -9,6 +9,7 @@ export class TestExtractor {
   private mochaFailing = false;
   private mochaTitle: string[] | null = null;
   private surefireClass: string | null = null;
+  private pytestSection = "";
 
   inspect(text: string): Signal | null {
     const mocha = this.mocha(text);
@@ -31,10 +32,20 @@ export class TestExtractor {
     if ((m = /^_{3,}\s+ERROR collecting (\S+)\s+_{3,}$/.exec(s))) {
       return signal(9, "test-failure", "collection error (pytest)", { test: { name: m[1]!, file: m[1]! }, category: "test", failure: true });
     }
-    if (/^_{3,}\s+\S.*\s+_{3,}$/.test(s)) return signal(6, "test-failure", "pytest failure header");
+    if ((m = /^={3,} ?([A-Za-z][\w ]*?) ?={3,}$/.exec(s))) {
+      this.pytestSection = m[1]!.toUpperCase();
+      return this.pytestSection === "FAILURES" || this.pytestSection === "ERRORS" ? signal(7, "test-failure", `pytest ${m[1]!.toLowerCase()}`) : null;
+    }
+    if ((m = /^_{3,}\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+_{3,}$/.exec(s))) {
+      const inFailures = this.pytestSection === "FAILURES" || this.pytestSection === "ERRORS";
+      if (inFailures && /^[\w.:\[\]-]|^\[/.test(m[1]!) && !/\s/.test(m[1]!.replace(/\[.*\]$/, ""))) {
+        return signal(9, "test-failure", "failing test (pytest)", { test: { name: m[1]! }, category: "test", failure: true });
+      }
+      return signal(inFailures ? 6 : 3, "test-failure", "pytest section header");
+    }
     if (/^E\s{2,}\S/.test(text)) return signal(8, "exception", "pytest assertion");
     // unittest
-    if ((m = /^(FAIL|ERROR): (\w+) \(([\w.]+)\)/.exec(s))) {
+    if ((m = /^(FAIL|ERROR): ([\w.]+) \(([\w.]+)\)/.exec(s))) {
       return signal(10, "test-failure", "failing test (unittest)", { test: { name: `${m[2]} (${m[3]})` }, category: "test", failure: true });
     }
     // go test
@@ -65,7 +76,7 @@ export class TestExtractor {
       this.surefireClass = m[1]!;
       return signal(8, "test-failure", "failing test class (surefire)", { category: "test", failure: true });
     }
-    if ((m = /^(?:\[ERROR\]\s+)?([\w$.\[\]]+?)(?:\(([\w$.]+)\))?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
+    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
       const method = m[1]!;
       const cls = m[2];
       const name = cls ? `${method}(${cls})` : method.includes(".") || !this.surefireClass ? method : `${this.surefireClass}.${method}`;
