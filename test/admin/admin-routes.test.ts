@@ -1,0 +1,115 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { transition } from "../../src/core/job.js";
+import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/harness.js";
+
+const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
+
+describe("admin API", () => {
+  let h: Harness;
+  afterEach(async () => {
+    expect(h.outbound).toEqual([]);
+    await h.close();
+  });
+
+  test("/healthz and /readyz need no token; /readyz reports a closed store as 503", async () => {
+    h = await startHarness();
+    const health = await fetch(`${h.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: "ready", checks: { store: "ok", queue: "ok" } });
+    await h.store.close();
+    const down = await fetch(`${h.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as any).checks.store).toMatch(/closed/);
+  });
+
+  test("without ADMIN_TOKEN the guarded routes answer 403 saying to set it", async () => {
+    h = await startHarness();
+    for (const path of ["/metrics", "/jobs", "/jobs/abc", "/deliveries"]) {
+      const res = await fetch(`${h.url}${path}`, { headers: auth });
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as any).error.message).toMatch(/set ADMIN_TOKEN/);
+    }
+    expect((await fetch(`${h.url}/jobs/abc/retry`, { method: "POST" })).status).toBe(403);
+  });
+
+  test.each([
+    ["no header", {}],
+    ["wrong token", { authorization: "Bearer not-the-admin-token-at-all" }],
+    ["token prefix", { authorization: `Bearer ${ADMIN_TOKEN.slice(0, -1)}` }],
+    ["basic scheme", { authorization: `Basic ${ADMIN_TOKEN}` }],
+  ])("%s → 401", async (_n, headers) => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    const res = await fetch(`${h.url}/jobs`, { headers });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
+  });
+
+  test("GET /jobs lists newest first with ?state and ?limit; GET /jobs/:id shows one; bad params → 400", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN, MAX_ATTEMPTS_PER_FINGERPRINT: "100" } });
+    for (const runId of [1, 2, 3]) await h.send("workflow_run", failedRun({ runId }));
+    const all = (await (await fetch(`${h.url}/jobs`, { headers: auth })).json()) as any;
+    expect(all.jobs).toHaveLength(3);
+    const one = all.jobs[0];
+    await h.store.updateJob(one.id, (j) => transition(j, "failed", "2026-11-23T12:00:01.000Z"));
+    const failed = (await (await fetch(`${h.url}/jobs?state=failed`, { headers: auth })).json()) as any;
+    expect(failed.jobs.map((j: any) => j.id)).toEqual([one.id]);
+    expect(((await (await fetch(`${h.url}/jobs?limit=2`, { headers: auth })).json()) as any).jobs).toHaveLength(2);
+    const shown = await fetch(`${h.url}/jobs/${one.id}`, { headers: auth });
+    expect(shown.status).toBe(200);
+    expect(((await shown.json()) as any).id).toBe(one.id);
+    expect((await fetch(`${h.url}/jobs/nope`, { headers: auth })).status).toBe(404);
+    const bad = await fetch(`${h.url}/jobs?state=done`, { headers: auth });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.message).toMatch(/pending, cloning/);
+    expect((await fetch(`${h.url}/jobs?limit=0`, { headers: auth })).status).toBe(400);
+  });
+
+  test("POST /jobs/:id/retry: a failed job returns to the failed stage's state, error cleared, enqueued; others → 409/404", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    const [job] = await h.store.listJobs();
+    h.queue.items.length = 0;
+    const notFailed = await fetch(`${h.url}/jobs/${job!.id}/retry`, { method: "POST", headers: auth });
+    expect(notFailed.status).toBe(409);
+    expect(h.queue.items).toEqual([]);
+
+    await h.store.updateJob(job!.id, (j) => {
+      j.completedStages = ["check-repo-config"];
+      transition(j, "cloning", "2026-11-23T12:00:00.500Z", { stage: "clone-repo" });
+      j.error = { code: "http_500", message: "boom", retryable: true, stage: "clone-repo", at: "2026-11-23T12:00:01.000Z" };
+      j.attempts.byStage["clone-repo"] = 7;
+      transition(j, "failed", "2026-11-23T12:00:01.000Z", { stage: "clone-repo" });
+    });
+    const res = await fetch(`${h.url}/jobs/${job!.id}/retry`, { method: "POST", headers: auth });
+    expect(res.status).toBe(202);
+    const after = await h.store.getJob(job!.id);
+    expect(after).toMatchObject({ state: "cloning", completedStages: ["check-repo-config"] });
+    expect(after!.error).toBeUndefined();
+    expect(after!.attempts.byStage["clone-repo"]).toBe(0);
+    expect(h.queue.items).toEqual([{ jobId: job!.id, installationId: 2, repo: "octo-org/octo-repo" }]);
+    expect((await fetch(`${h.url}/jobs/0000/retry`, { method: "POST", headers: auth })).status).toBe(404);
+    expect((await fetch(`${h.url}/jobs/${job!.id}/retry`, { headers: auth })).status).toBe(405);
+  });
+
+  test("GET /metrics: Prometheus text, job counts refreshed from the store on scrape", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    const res = await fetch(`${h.url}/metrics`, { headers: auth });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/plain/);
+    const text = await res.text();
+    expect(text).toContain('t0_jobs{state="pending"} 1');
+    expect(text).toContain('t0_jobs{state="failed"} 0');
+    expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="job_created"} 1');
+  });
+
+  test("GET /deliveries lists recorded deliveries", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun({ conclusion: "success" }));
+    const body = (await (await fetch(`${h.url}/deliveries?limit=5`, { headers: auth })).json()) as any;
+    expect(body.deliveries).toEqual([expect.objectContaining({ event: "workflow_run", outcome: "ignored" })]);
+  });
+});
