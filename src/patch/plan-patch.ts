@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { permanent } from "../core/errors.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { findGreenwashing } from "./greenwash.js";
 import { parsePatch } from "./parse-patch.js";
@@ -76,7 +77,9 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   }
 
   // 2. On-disk checks: every path component, existence, readable UTF-8 text.
-  const root = await fs.realpath(repoDir);
+  const root = await fs.realpath(repoDir).catch((err: NodeJS.ErrnoException) => {
+    throw permanent("workspace_missing", `the work tree ${repoDir} cannot be opened (${err.code ?? err.message}); clone the repository again`);
+  });
   const originals = new Map<string, Original>();
   for (const p of touched) {
     const check = await checkPathOnDisk(root, p);

@@ -58,6 +58,13 @@ describe("planPatch", () => {
     expect(r).toMatchObject({ ok: false, refusal: { rule: "too_many_lines" } });
   });
 
+  test("a missing work tree is a permanent workspace_missing error", async () => {
+    await expect(planPatch("--- a/x\n+++ b/x\n@@ -1 +1 @@\n-a\n+b\n", `${sb.top}/nope`, { config: configWith() })).rejects.toMatchObject({
+      code: "workspace_missing",
+      retryable: false,
+    });
+  });
+
   test("a file that is not UTF-8 text is refused as binary", async () => {
     await fs.writeFile(path.join(sb.repo, "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
     const r = await applyPatch("--- a/latin1.txt\n+++ b/latin1.txt\n@@ -1 +1 @@\n-caf\n+cafe\n", sb.repo, { config: configWith() });
