@@ -1,3 +1,174 @@
-import { notAvailable } from "../not-available.js";
+import { systemClock } from "../../adapters/clock/system-clock.js";
+import type { AppConfig } from "../../config/app-config.js";
+import { JOB_STATES, type Job, type JobState } from "../../core/job.js";
+import type { JobQueue } from "../../core/ports/index.js";
+import { retryJob } from "../../pipeline/job-control.js";
+import { loadCliConfig, openCliStore, parseArgs, serverOwningDataDir, stdio, type CliIo } from "./cli-store.js";
 
-export const run = notAvailable("jobs");
+const USAGE = `usage:
+  t0-ci-bot jobs list [--state S] [--repo owner/name] [--limit N] [--json]
+  t0-ci-bot jobs show <id> [--json]
+  t0-ci-bot jobs retry <id> [--url http://host:port]
+
+Reads DATA_DIR (or REDIS_URL) from the environment and .env, like the server.
+retry: while a server owns DATA_DIR it goes through the server's admin API (needs ADMIN_TOKEN; --url
+defaults to http://HOST:PORT); with no server running it writes the store directly and the job runs
+when the server next starts.
+`;
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
+  const [sub, ...args] = argv;
+  if (!sub || sub === "--help" || sub === "-h") {
+    io.out(USAGE);
+    return sub ? 0 : 2;
+  }
+  const parsed = parseArgs(args, { state: "value", repo: "value", limit: "value", json: "bool", url: "value" });
+  if (parsed.error) return usageError(io, parsed.error);
+  const config = loadCliConfig(env, io);
+  if (!config) return 1;
+  const { flags, rest } = parsed;
+  switch (sub) {
+    case "list":
+      return list(config, flags, io);
+    case "show":
+      if (rest.length !== 1) return usageError(io, "jobs show needs exactly one job id");
+      return show(config, rest[0]!, flags.json === true, io);
+    case "retry":
+      if (rest.length !== 1) return usageError(io, "jobs retry needs exactly one job id");
+      return retry(config, rest[0]!, typeof flags.url === "string" ? flags.url : undefined, io);
+    default:
+      return usageError(io, `unknown subcommand "${sub}"`);
+  }
+}
+
+function usageError(io: CliIo, message: string): number {
+  io.err(`t0-ci-bot jobs: ${message}\n\n${USAGE}`);
+  return 2;
+}
+
+async function list(config: AppConfig, flags: Record<string, string | boolean>, io: CliIo): Promise<number> {
+  const state = flags.state as string | undefined;
+  if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
+    return usageError(io, `--state must be one of ${JOB_STATES.join(", ")}`);
+  }
+  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
+  if (!Number.isInteger(limit) || limit < 1) return usageError(io, "--limit must be a whole number ≥ 1");
+  const store = await openCliStore(config, { write: false });
+  try {
+    const jobs = await store.listJobs({ state: state as JobState | undefined, limit, repo: flags.repo as string | undefined });
+    if (flags.json) io.out(`${JSON.stringify(jobs, null, 2)}\n`);
+    else io.out(jobs.length ? table(jobs) : "no jobs\n");
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function show(config: AppConfig, id: string, json: boolean, io: CliIo): Promise<number> {
+  const store = await openCliStore(config, { write: false });
+  try {
+    const job = await store.getJob(id).catch(() => undefined);
+    if (!job) {
+      io.err(`t0-ci-bot jobs: no job with id ${id}; list them with \`t0-ci-bot jobs list\`\n`);
+      return 1;
+    }
+    io.out(json ? `${JSON.stringify(job, null, 2)}\n` : describe(job));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+async function retry(config: AppConfig, id: string, url: string | undefined, io: CliIo): Promise<number> {
+  const owner = config.REDIS_URL ? undefined : serverOwningDataDir(config.dataDir);
+  if (owner !== undefined || url) return retryViaServer(config, id, url, owner, io);
+  if (config.REDIS_URL) {
+    // Shared store and queue: any process may retry; a worker picks the job up.
+    const { buildDeps } = await import("../../composition.js");
+    const deps = await buildDeps(config);
+    try {
+      const job = await retryJob(deps, id);
+      io.out(`job ${job.id} is ${job.state} again and queued\n`);
+      return 0;
+    } catch (err) {
+      return fail(io, err);
+    } finally {
+      await deps.queue.stop({ drainMs: 0 });
+      await deps.store.close();
+    }
+  }
+  // No server: write the store directly. The job is left in a non-final state, so the next start resumes it.
+  const store = await openCliStore(config, { write: true });
+  const noQueue: JobQueue = {
+    kind: "none",
+    ping: async () => undefined,
+    enqueue: async () => undefined,
+    start: async () => undefined,
+    stop: async () => undefined,
+    stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
+  };
+  try {
+    const job = await retryJob({ store, queue: noQueue, clock: systemClock() }, id);
+    io.out(`job ${job.id} is ${job.state} again; no server is running, so it runs when the server starts (npm start)\n`);
+    return 0;
+  } catch (err) {
+    return fail(io, err);
+  } finally {
+    await store.close();
+  }
+}
+
+async function retryViaServer(config: AppConfig, id: string, url: string | undefined, owner: number | undefined, io: CliIo): Promise<number> {
+  if (!config.ADMIN_TOKEN) {
+    io.err(
+      `t0-ci-bot jobs: a server (pid ${owner}) owns DATA_DIR ${config.dataDir}; retry goes through its admin API.\n` +
+        "Set ADMIN_TOKEN (the same value the server has) and try again, or stop the server first.\n",
+    );
+    return 1;
+  }
+  const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
+  const base = (url ?? `http://${host}:${config.PORT}`).replace(/\/$/, "");
+  let res: Response;
+  try {
+    res = await fetch(`${base}/jobs/${encodeURIComponent(id)}/retry`, { method: "POST", headers: { authorization: `Bearer ${config.ADMIN_TOKEN}` } });
+  } catch (err) {
+    io.err(`t0-ci-bot jobs: cannot reach the server at ${base} (${(err as Error).message}); pass --url if it listens elsewhere\n`);
+    return 1;
+  }
+  const body = (await res.json().catch(() => ({}))) as { state?: string; error?: { message?: string } };
+  if (res.status !== 202) {
+    io.err(`t0-ci-bot jobs: ${body.error?.message ?? `server answered ${res.status}`}\n`);
+    return 1;
+  }
+  io.out(`job ${id} is ${body.state} again and queued on the running server\n`);
+  return 0;
+}
+
+function fail(io: CliIo, err: unknown): number {
+  io.err(`t0-ci-bot jobs: ${(err as Error).message}\n`);
+  return 1;
+}
+
+function table(jobs: Job[]): string {
+  const rows = jobs.map((j) => [j.id, j.state, j.repo.fullName, `${j.run.source === "check_suite" ? "suite" : "run"} ${j.run.id}`, j.run.headBranch, j.createdAt, j.error?.code ?? ""]);
+  const head = ["ID", "STATE", "REPO", "RUN", "BRANCH", "CREATED", "ERROR"];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
+  return `${[line(head), ...rows.map(line)].join("\n")}\n`;
+}
+
+function describe(j: Job): string {
+  const lines = [
+    `job       ${j.id}`,
+    `state     ${j.state}${j.stage ? ` (stage ${j.stage})` : ""}${j.waitingFor ? `, waiting for ${j.waitingFor}` : ""}`,
+    `repo      ${j.repo.fullName} (installation ${j.installationId})`,
+    `run       ${j.run.source} ${j.run.id} attempt ${j.run.attempt}: ${j.run.name ?? ""} ${j.run.conclusion} on ${j.run.headBranch} @ ${j.run.headSha.slice(0, 12)}`,
+    `delivery  ${j.deliveryId}`,
+    `created   ${j.createdAt}   updated ${j.updatedAt}`,
+    `stages    ${j.completedStages.join(", ") || "(none completed)"}`,
+  ];
+  if (j.error) lines.push(`error     ${j.error.code}${j.error.stage ? ` in ${j.error.stage}` : ""}: ${j.error.message}`);
+  lines.push("history");
+  for (const h of j.history) lines.push(`  ${h.at}  ${h.state}${h.stage ? ` [${h.stage}]` : ""}${h.note ? `  ${h.note}` : ""}`);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,82 @@
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError, loadAppConfig, type AppConfig } from "../../config/app-config.js";
+import type { JobStore } from "../../core/ports/index.js";
+
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+export const stdio: CliIo = {
+  out: (t) => void process.stdout.write(t),
+  err: (t) => void process.stderr.write(t),
+};
+
+/** The same settings the server uses: `.env` in the working directory, real environment first. */
+export function loadCliConfig(env: NodeJS.ProcessEnv, io: CliIo): AppConfig | undefined {
+  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+  try {
+    return loadAppConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      io.err(`${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** The pid of a live server that owns DATA_DIR (lowdb is single-writer), if any. */
+export function serverOwningDataDir(dataDir: string): number | undefined {
+  const lock = join(dataDir, "owner.pid");
+  if (!existsSync(lock)) return undefined;
+  const pid = Number(readFileSync(lock, "utf8"));
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
+  }
+}
+
+/**
+ * Opens the store the server uses. With REDIS_URL: the shared store. With lowdb: read-only while a
+ * server owns DATA_DIR (it keeps writing; we only read its files), read-write when nobody does.
+ */
+export async function openCliStore(config: AppConfig, opts: { write: boolean }): Promise<JobStore> {
+  if (config.REDIS_URL) {
+    const { RedisJobStore } = await import("../../adapters/store/redis-store.js");
+    return RedisJobStore.connect(config.REDIS_URL, { prefix: `${config.REDIS_PREFIX}:`, retentionDays: config.RETENTION_DAYS });
+  }
+  const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
+  const owner = serverOwningDataDir(config.dataDir);
+  if (!existsSync(config.dataDir)) {
+    throw new Error(`DATA_DIR ${config.dataDir} does not exist; run from the directory the server runs in, or set DATA_DIR.`);
+  }
+  return LowdbJobStore.open(config.dataDir, { readOnly: !opts.write || owner !== undefined, retentionDays: config.RETENTION_DAYS });
+}
+
+/** `--flag value` and `--flag` parsing for the few options the CLI has; unknown flags are errors. */
+export function parseArgs(argv: string[], spec: Record<string, "bool" | "value">): { flags: Record<string, string | boolean>; rest: string[]; error?: string } {
+  const flags: Record<string, string | boolean> = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith("--")) {
+      rest.push(a);
+      continue;
+    }
+    const [name, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
+    const kind = spec[name];
+    if (!kind) return { flags, rest, error: `unknown option --${name}` };
+    if (kind === "bool") flags[name] = true;
+    else {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v.startsWith("--")) return { flags, rest, error: `--${name} needs a value` };
+      flags[name] = v;
+    }
+  }
+  return { flags, rest };
+}

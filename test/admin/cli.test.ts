@@ -1,0 +1,131 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
+import { transition } from "../../src/core/job.js";
+import { run as jobsCli } from "../../src/cli/commands/jobs.js";
+import { run as deliveriesCli } from "../../src/cli/commands/deliveries.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
+import { ADMIN_TOKEN, failedRun, startHarness } from "../intake/harness.js";
+
+function capture() {
+  const io = { stdout: "", stderr: "", out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
+  return io;
+}
+
+describe("CLI: jobs and deliveries", () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let failedId: string;
+  let pendingId: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "t0-cli-"));
+    env = { DATA_DIR: dir };
+    const store = await LowdbJobStore.open(dir);
+    const failed = makeJob({ runId: 11, at: "2026-11-23T12:00:00.000Z" });
+    const pending = makeJob({ runId: 12, at: "2026-11-23T12:05:00.000Z" });
+    await store.recordIntake(makeDelivery(failed, { outcome: "job_created" }), "{}", failed);
+    await store.recordIntake(makeDelivery(pending, { outcome: "job_created" }), "{}", pending);
+    await store.recordIntake(makeDelivery(undefined, { outcome: "ignored", reason: "conclusion is success; only failure and timed_out are repaired" }), "{}");
+    await store.updateJob(failed.id, (j) => {
+      transition(j, "patching", "2026-11-23T12:01:00.000Z", { stage: "propose-patch" });
+      j.completedStages = ["check-repo-config", "clone-repo", "fetch-logs", "build-context"];
+      j.error = { code: "model_timeout", message: "the gateway did not answer", retryable: true, stage: "propose-patch", at: "2026-11-23T12:02:00.000Z" };
+      transition(j, "failed", "2026-11-23T12:02:00.000Z", { stage: "propose-patch" });
+    });
+    await store.close();
+    failedId = failed.id;
+    pendingId = pending.id;
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("jobs list: table and --json, --state filter", async () => {
+    const io = capture();
+    expect(await jobsCli(["list"], env, io)).toBe(0);
+    const lines = io.stdout.trim().split("\n");
+    expect(lines[0]).toMatch(/^ID\s+STATE\s+REPO\s+RUN\s+BRANCH\s+CREATED\s+ERROR$/);
+    expect(lines[1]).toContain(pendingId); // newest first
+    expect(lines[2]).toMatch(new RegExp(`${failedId}\\s+failed\\s+octo-org/octo-repo\\s+run 11\\s+main\\s+\\S+\\s+model_timeout`));
+
+    const json = capture();
+    expect(await jobsCli(["list", "--state", "failed", "--json"], env, json)).toBe(0);
+    expect(JSON.parse(json.stdout).map((j: { id: string }) => j.id)).toEqual([failedId]);
+  });
+
+  test("jobs list with a bad --state → 2 and the valid states", async () => {
+    const io = capture();
+    expect(await jobsCli(["list", "--state", "done"], env, io)).toBe(2);
+    expect(io.stderr).toMatch(/--state must be one of pending, cloning/);
+  });
+
+  test("jobs show: text and --json; unknown id → 1", async () => {
+    const io = capture();
+    expect(await jobsCli(["show", failedId], env, io)).toBe(0);
+    expect(io.stdout).toContain(`job       ${failedId}`);
+    expect(io.stdout).toContain("error     model_timeout in propose-patch: the gateway did not answer");
+    const json = capture();
+    expect(await jobsCli(["show", failedId, "--json"], env, json)).toBe(0);
+    expect(JSON.parse(json.stdout).state).toBe("failed");
+    const missing = capture();
+    expect(await jobsCli(["show", "nope"], env, missing)).toBe(1);
+    expect(missing.stderr).toMatch(/no job with id nope/);
+  });
+
+  test("jobs retry with no server: writes the store; the job is back in the failed stage's state and resumes on start", async () => {
+    const io = capture();
+    expect(await jobsCli(["retry", failedId], env, io)).toBe(0);
+    expect(io.stdout).toMatch(/patching again; no server is running/);
+    const store = await LowdbJobStore.open(dir);
+    try {
+      const job = await store.getJob(failedId);
+      expect(job).toMatchObject({ state: "patching", completedStages: ["check-repo-config", "clone-repo", "fetch-logs", "build-context"] });
+      expect(job!.error).toBeUndefined();
+      expect(await store.listUnfinishedJobIds()).toContain(failedId);
+    } finally {
+      await store.close();
+    }
+    const again = capture();
+    expect(await jobsCli(["retry", pendingId], env, again)).toBe(1);
+    expect(again.stderr).toMatch(/only failed jobs can be retried/);
+  });
+
+  test("jobs retry while a server owns DATA_DIR: goes through the admin API, which enqueues it", async () => {
+    const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
+    try {
+      const noToken = capture();
+      expect(await jobsCli(["retry", failedId], env, noToken)).toBe(1);
+      expect(noToken.stderr).toMatch(/owns DATA_DIR[\s\S]*Set ADMIN_TOKEN/);
+
+      const io = capture();
+      expect(await jobsCli(["retry", failedId, "--url", h.url], { ...env, ADMIN_TOKEN }, io)).toBe(0);
+      expect(io.stdout).toMatch(/patching again and queued on the running server/);
+      expect(h.queue.items.map((i) => i.jobId)).toEqual([failedId]);
+      expect((await h.store.getJob(failedId))!.state).toBe("patching");
+
+      // Reads work read-only beside the running server, and see what it wrote.
+      await h.send("workflow_run", failedRun({ runId: 99 }));
+      const list = capture();
+      expect(await jobsCli(["list", "--json"], env, list)).toBe(0);
+      expect(JSON.parse(list.stdout).map((j: { run: { id: number } }) => j.run.id).sort()).toEqual([11, 12, 99]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("deliveries list: text and --json with --limit", async () => {
+    const io = capture();
+    expect(await deliveriesCli(["list"], env, io)).toBe(0);
+    const lines = io.stdout.trim().split("\n");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/workflow_run\.completed\s+octo-org\/octo-repo\s+ignored\s+conclusion is success/);
+    const json = capture();
+    expect(await deliveriesCli(["list", "--limit", "2", "--json"], env, json)).toBe(0);
+    expect(JSON.parse(json.stdout)).toHaveLength(2);
+    const bad = capture();
+    expect(await deliveriesCli(["list", "--limit", "x"], env, bad)).toBe(2);
+  });
+});
