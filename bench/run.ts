@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { dirname, join } from "node:path";
 
-const ALL = ["store", "intake", "analyze-log", "clone", "tensorzero", "queue", "pipeline"];
+const ALL = ["store", "intake", "analyze-log", "clone", "tensorzero", "patch", "validate", "queue", "pipeline"];
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
 let failed = 0;
