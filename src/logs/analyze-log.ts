@@ -42,10 +42,9 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   let format: LogFormat = "plain";
   let lineNo = 0;
   let actionsErrors = 0;
-  let strongFailure = 0;
-  let success = 0;
   let flakyHints = 0;
   let lastStrongLine = 0;
+  let lastSuccessLine = 0;
   let postStart = 0;
 
   const handle = (raw: string) => {
@@ -62,7 +61,9 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
     if (text.startsWith("##[error]")) actionsErrors++;
     if (postStart === 0 && (text === "Post job cleanup." || text.startsWith("Cleaning up orphan processes"))) postStart = lineNo;
-    if (SUCCESS.test(text)) success++;
+    if (SUCCESS.test(text)) {
+      lastSuccessLine = lineNo;
+    }
     let sig = null;
     if (QUICK.test(text)) {
       sig = stronger(tests.inspect(text), errorsX.inspect(text));
@@ -80,10 +81,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       if (seenText.size < 50_000 || seen > 0) seenText.set(key, seen + 1);
     }
     evidence.push(lineNo, text, score, sig.reason);
-    if (sig.failure && sig.score >= 8) {
-      strongFailure++;
-      lastStrongLine = lineNo;
-    }
+    if (sig.failure && sig.score >= 8) lastStrongLine = lineNo;
     if (sig.score >= 6 && sig.kind !== "stack-trace") {
       errors.push({ line: lineNo, text: text.trim().slice(0, 500), kind: sig.kind, score });
       if (errors.length > MAX_ERRORS) pruneBy(errors, (e) => e.score);
@@ -126,7 +124,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   // down still means the last step failed.
   const endOfWork = postStart || lineNo;
   const failedAtEnd = lastStrongLine > 0 && endOfWork - lastStrongLine <= 15;
-  const status = decideStatus(format, actionsErrors, strongFailure, failedTests.length, success, steps.ended, failedAtEnd);
+  const status = decideStatus(format, actionsErrors, failedTests.length, steps.ended, failedAtEnd, lastStrongLine, lastSuccessLine);
   if (status === "failed" && failedAtEnd && actionsErrors === 0) {
     const st = steps.stepAt(lastStrongLine);
     if (st) st.failed = true;
@@ -167,13 +165,22 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   };
 }
 
-function decideStatus(format: LogFormat, actionsErrors: number, strong: number, tests: number, success: number, ended: boolean, failedAtEnd: boolean): LogStatus {
+function decideStatus(
+  format: LogFormat,
+  actionsErrors: number,
+  tests: number,
+  ended: boolean,
+  failedAtEnd: boolean,
+  lastStrongLine: number,
+  lastSuccessLine: number,
+): LogStatus {
   if (format !== "plain") {
     if (actionsErrors > 0 || failedAtEnd) return "failed";
     if (ended) return "passed";
   }
-  if (strong > 0 || tests > 0) return "failed";
-  return success > 0 ? "passed" : "unknown";
+  // Without Actions markers: failing tests, or strong failure evidence not followed by a success summary.
+  if (tests > 0 || failedAtEnd || (lastStrongLine > 0 && lastStrongLine > lastSuccessLine)) return "failed";
+  return lastSuccessLine > 0 ? "passed" : "unknown";
 }
 
 function pruneBy<T>(items: T[], score: (t: T) => number): void {

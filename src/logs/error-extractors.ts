@@ -37,10 +37,10 @@ export class ErrorExtractor {
     }
     if (/^✖ \d+ problems?\b/.test(s)) return signal(8, "lint", "eslint summary", { category: "lint", failure: true });
     if ((m = /^([\w./\\-]+\.pyi?):(\d+):(?:(\d+):)? error: (.*)$/.exec(s))) {
-      return signal(9, "lint", "type error (mypy)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+      return signal(10, "lint", "type error (mypy)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
     }
     if ((m = /^([\w./\\-]+\.pyi?):(\d+):(\d+): ([A-Z]{1,4}\d{2,4}) /.exec(s))) {
-      return signal(9, "lint", "lint error (ruff/flake8)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+      return signal(10, "lint", "lint error (ruff/flake8)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
     }
     if (/^Found \d+ errors? in \d+ files?|^Found \d+ errors?\.|^would reformat \S|^Oh no! .* files? would be reformatted|Code style issues found|^\[ant:checkstyle\] \[ERROR\]|\bcheckstyle\b.*(?:violation|ERROR)|\((?:SA|S|ST|U|QF)\d{4}\)$/.test(s)) {
       const location = fileLine(s.replace(/^\[ant:checkstyle\] \[ERROR\] /, ""));
@@ -62,9 +62,7 @@ function compile(s: string): Signal | null {
   if ((m = /^e: (?:file:\/\/)?(\S+\.kts?):(?:(\d+):(\d+)|\s*\((\d+), (\d+)\)):? /.exec(s))) {
     return signal(10, "compile", "compile error (kotlin)", { category: "compile", location: loc(m[1]!, m[2] ?? m[4]!, m[3] ?? m[5]), failure: true });
   }
-  if ((m = /^error(\[E\d{4}\])?: (?!test failed|could not compile)/.exec(s))) {
-    return signal(9, "compile", "compile error (rustc)", { category: "compile", failure: true });
-  }
+  if (/^error\[E\d{4}\]: /.test(s)) return signal(9, "compile", "compile error (rustc)", { category: "compile", failure: true });
   if ((m = /^--> (\S+\.rs):(\d+):(\d+)/.exec(s))) return signal(8, "compile", "error location (rustc)", { location: loc(m[1]!, m[2]!, m[3]) });
   if (/^error: could not compile/.test(s)) return signal(9, "compile", "compile failure (cargo)", { category: "compile", failure: true });
   if (/COMPILATION ERROR|Compilation failure|compilation failed|Compilation failed|^# [\w./-]+(?: \[[\w./-]+\])?$/.test(s)) {
@@ -119,12 +117,12 @@ function traces(s: string, text: string): Signal | null {
     return signal(9, "exception", "Rust panic", { location: loc(m[1]!, m[2]!, m[3]), failure: true });
   }
   if (/^panic: |^fatal error: /.test(s)) return signal(9, "exception", "panic", { failure: true });
-  if (/^Exception in thread |^Caused by: /.test(s)) return signal(9, "exception", "exception");
-  if (/^(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure|Throwable)\b(?::|$)/.test(s)) return signal(9, "exception", "exception");
+  if (/^Exception in thread |^Caused by: /.test(s)) return signal(9, "exception", "exception", { failure: true });
+  if (/^(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure|Throwable)\b(?::|$)/.test(s)) return signal(9, "exception", "exception", { failure: true });
   if (/^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)(?:: .*)?$/.test(s) && !/Warning/.test(s.split(":")[0]!)) {
-    return signal(9, "exception", "exception");
+    return signal(9, "exception", "exception", { failure: true });
   }
-  if (/^(?:Uncaught |Unhandled(?: promise)? rejection|UnhandledPromiseRejection)/i.test(s)) return signal(9, "exception", "unhandled error");
+  if (/^(?:Uncaught |Unhandled(?: promise)? rejection|UnhandledPromiseRejection)/i.test(s)) return signal(9, "exception", "unhandled error", { failure: true });
   return null;
 }
 

@@ -1,3 +1,87 @@
-import { notAvailable } from "../not-available.js";
+import { createReadStream } from "node:fs";
+import { open, stat } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import { analyzeLog } from "../../logs/analyze-log.js";
+import type { LogAnalysis } from "../../logs/types.js";
 
-export const run = notAvailable("analyze-log");
+const USAGE = "usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]";
+
+/** `analyze-log`: explains a CI job log. Exit 0 on success, 2 on bad input (one line on stderr). */
+export async function run(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" } } });
+  } catch (err) {
+    return fail(`${(err as Error).message}; ${USAGE}`);
+  }
+  const [file, ...extra] = parsed.positionals;
+  if (!file || extra.length > 0) return fail(`give exactly one log file; ${USAGE}`);
+  const budgetRaw = parsed.values["budget-tokens"];
+  const budget = budgetRaw === undefined ? 4000 : Number(budgetRaw);
+  if (!Number.isInteger(budget) || budget < 1) return fail(`--budget-tokens must be a positive whole number, got "${budgetRaw}"`);
+
+  const problem = await checkFile(file);
+  if (problem) return fail(problem);
+  const analysis = await analyzeLog(createReadStream(file), { budgetTokens: budget });
+  process.stdout.write(parsed.values.json ? `${JSON.stringify(analysis, null, 2)}\n` : report(file, analysis));
+  return 0;
+}
+
+/** Missing, unreadable, empty or binary files are refused before any parsing. */
+async function checkFile(file: string): Promise<string | null> {
+  let size: number;
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) return `${file} is not a regular file; pass the path of a job log`;
+    size = s.size;
+  } catch {
+    return `cannot read ${file}: no such file; pass the path of a job log (e.g. from "gh run view --log")`;
+  }
+  if (size === 0) return `${file} is empty; download the job log again`;
+  const fh = await open(file, "r");
+  try {
+    const buf = Buffer.alloc(Math.min(size, 8192));
+    await fh.read(buf, 0, buf.length, 0);
+    if (looksBinary(buf)) return `${file} looks binary (e.g. a zip of logs); unzip it and pass one .txt job log`;
+  } finally {
+    await fh.close();
+  }
+  return null;
+}
+
+function looksBinary(buf: Buffer): boolean {
+  if (buf.includes(0)) return true;
+  let control = 0;
+  for (const b of buf) if (b < 9 || (b > 13 && b < 32 && b !== 27)) control++;
+  return control > buf.length * 0.1;
+}
+
+function report(file: string, a: LogAnalysis): string {
+  const out: string[] = [];
+  out.push(`${file}: ${a.lines} lines, ${a.format} log, status ${a.status}, classification ${a.classification}`);
+  if (a.failingStep) {
+    const s = a.failingStep;
+    out.push(`failing step: ${s.name} (lines ${s.startLine}-${s.endLine}${s.exitCode === null ? "" : `, exit code ${s.exitCode}`})`);
+  }
+  if (a.failedTests.length > 0) {
+    out.push(`failing tests (${a.failedTests.length}):`);
+    for (const t of a.failedTests.slice(0, 30)) out.push(`  - ${t.name}${t.file ? `  [${t.file}${t.line ? `:${t.line}` : ""}]` : ""}`);
+    if (a.failedTests.length > 30) out.push(`  … ${a.failedTests.length - 30} more`);
+  }
+  if (a.errors.length > 0) {
+    out.push(`errors (${a.errors.length}):`);
+    for (const e of a.errors.slice(0, 15)) out.push(`  ${String(e.line).padStart(6)}  [${e.kind}] ${e.text.slice(0, 200)}`);
+  }
+  if (a.locations.length > 0) out.push(`locations: ${a.locations.slice(0, 10).map((l) => `${l.path}:${l.line}${l.column ? `:${l.column}` : ""}`).join(", ")}`);
+  out.push(`excerpts (${a.excerpts.length}, ${a.excerptTokens} tokens):`);
+  for (const e of a.excerpts) {
+    out.push(`--- lines ${e.startLine}-${e.endLine}: ${e.reason}`);
+    out.push(e.text);
+  }
+  return `${out.join("\n")}\n`;
+}
+
+function fail(message: string): number {
+  process.stderr.write(`analyze-log: ${message}\n`);
+  return 2;
+}

@@ -1,0 +1,184 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "@jest/globals";
+import { analyzeLog } from "../../src/logs/analyze-log.js";
+import { normalizeTestName, sameTest } from "../../src/logs/test-names.js";
+
+const snippet = (name: string) => readFileSync(new URL(`../../fixtures/logs/snippets/${name}`, import.meta.url), "utf8");
+const names = async (text: string) => (await analyzeLog(text)).failedTests.map((t) => t.name);
+
+describe("failing tests from real snippets", () => {
+  test("Maven Surefire (CRLF)", async () => {
+    expect(await names(snippet("maven-surefire.crlf.log"))).toEqual(["com.alibaba.fastjson2.JSONReaderStrTest.test_UUID"]);
+  });
+  test("Surefire parameterised methods take the class from the 'in' header", async () => {
+    const found = await names(snippet("maven-parameterised.log"));
+    expect(found).toContain("org.dromara.hertzbeat.manager.service.MonitorServiceTest.getMonitor");
+    expect(found.every((n) => n.startsWith("org.dromara.hertzbeat.manager.service.MonitorServiceTest."))).toBe(true);
+  });
+  test("jest", async () => {
+    expect(await names(snippet("jest.log"))).toEqual(["victory-core › should export everything"]);
+  });
+  test("unittest, including loader failures with dotted ids", async () => {
+    const found = await names(snippet("unittest.log"));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "tests.test_detectron2 (unittest.loader._FailedTest)",
+        "test_convert_original_predictions_with_mask_output (tests.test_mmdetectionmodel.TestMmdetDetectionModel)",
+      ]),
+    );
+    expect(found.some((n) => n.startsWith("pip"))).toBe(false);
+  });
+  test("pytest short summary and xdist progress", async () => {
+    const summary = await names(snippet("pytest-summary.log"));
+    expect(summary).toContain("tests/deployment/sagemaker/test_sagemaker.py::test_sagemaker_apply_success");
+    expect(await names(snippet("pytest-xdist.log"))).toEqual(["tests/integration/test_mongodb.py::TestMongoCache::test_ttl"]);
+  });
+  test("pytest FAILURES section headers", async () => {
+    const a = await analyzeLog(snippet("pytest-failures-section.log"));
+    expect(a.failedTests.map((t) => t.name)).toContain("kat[MergeSlashesDisabled]");
+    expect(a.errors.some((e) => e.text.startsWith("E   AssertionError"))).toBe(true);
+  });
+  test("Gradle", async () => {
+    expect(await names(snippet("gradle.log"))).toEqual(["DownloadExtensionTest.downloadSingleFileError()"]);
+  });
+  test("Gradle test with a Java stack trace: exception and frames are located", async () => {
+    const a = await analyzeLog(snippet("gradle-java-trace.log"));
+    expect(a.failedTests.map((t) => t.name)).toEqual(["ConsoleClientTest.testClassicParsing()"]);
+    expect(a.locations).toEqual(expect.arrayContaining([{ path: "LogParser.java", line: 39 }]));
+    expect(a.errors.map((e) => e.kind)).toContain("exception");
+  });
+  test("Ant / JUnit platform console", async () => {
+    const found = await names(snippet("ant-junit.log"));
+    expect(found).toEqual(["com.exedio.cope.vault.VaultFileServicePropertiesProbeTest.probeGroups", "com.exedio.cope.vault.VaultFileServicePosixGroupTest.putStreamInfo"]);
+  });
+  test("go test, with subtests", async () => {
+    const found = await names(snippet("go-test.log"));
+    expect(found).toEqual(expect.arrayContaining(["TestCloud_PrepareConfig", "TestCloud_PrepareConfigWithEnvVars/with_no_organization_attribute_or_env_var"]));
+  });
+});
+
+describe("errors, locations and classification from real snippets", () => {
+  test("javac errors through Maven: compile, with file:[line,col]", async () => {
+    const a = await analyzeLog(snippet("javac-maven.log"));
+    expect(a.classification).toBe("compile");
+    expect(a.locations[0]).toEqual({ path: "/home/runner/work/auto/auto/value/src/it/functional/src/test/java/com/google/auto/value/CompileWithEclipseTest.java", line: 42, column: 46 });
+  });
+  test("go panic is an exception with its stack", async () => {
+    const a = await analyzeLog(snippet("go-panic.log"));
+    expect(a.failedTests.map((t) => t.name)).toContain("TestCloud_applyBasic");
+    expect(a.errors.some((e) => e.kind === "exception" && e.text.startsWith("panic:"))).toBe(true);
+  });
+  test("docker registry fetch failure is infra", async () => {
+    expect((await analyzeLog(snippet("docker-infra.log"))).classification).toBe("infra");
+  });
+  test("staticcheck findings are lint, with locations", async () => {
+    const a = await analyzeLog(snippet("staticcheck.log"));
+    expect(a.classification).toBe("lint");
+    expect(a.locations).toContainEqual({ path: "internal/states/instance_object_test.go", line: 63, column: 3 });
+  });
+  test("go.mod out of date is a dependency problem", async () => {
+    expect((await analyzeLog(snippet("go-mod-tidy.log"))).classification).toBe("dependency");
+  });
+});
+
+// Tools that the shared log set has no sample of: short samples in each tool's documented output format.
+describe("tool formats without a shared sample", () => {
+  const cases: { tool: string; log: string; tests?: string[]; location?: object; classification: string }[] = [
+    {
+      tool: "cargo test",
+      log: "running 2 tests\ntest parser::tests::parses_empty ... ok\ntest parser::tests::parses_header ... FAILED\n\nfailures:\n\n---- parser::tests::parses_header stdout ----\nthread 'parser::tests::parses_header' panicked at src/parser.rs:41:9:\nassertion `left == right` failed\n\ntest result: FAILED. 1 passed; 1 failed\nerror: test failed, to rerun pass `--lib`\n",
+      tests: ["parser::tests::parses_header"],
+      location: { path: "src/parser.rs", line: 41, column: 9 },
+      classification: "test",
+    },
+    {
+      tool: "rustc",
+      log: "   Compiling demo v0.1.0\nerror[E0425]: cannot find value `x` in this scope\n --> src/main.rs:3:13\n  |\n3 |     let y = x + 1;\n  |             ^ not found in this scope\n\nerror: could not compile `demo` due to previous error\n",
+      location: { path: "src/main.rs", line: 3, column: 13 },
+      classification: "compile",
+    },
+    {
+      tool: "tsc",
+      log: "> tsc -p .\nsrc/index.ts(12,5): error TS2322: Type 'string' is not assignable to type 'number'.\nnpm ERR! code ELIFECYCLE\n",
+      location: { path: "src/index.ts", line: 12, column: 5 },
+      classification: "compile",
+    },
+    {
+      tool: "gcc",
+      log: "gcc -c main.c\nmain.c:5:3: error: 'y' undeclared (first use in this function)\nmake: *** [Makefile:4: main.o] Error 1\n",
+      location: { path: "main.c", line: 5, column: 3 },
+      classification: "compile",
+    },
+    {
+      tool: "eslint",
+      log: "\n/home/runner/work/app/app/src/a.js\n  3:7  error  'x' is assigned a value but never used  no-unused-vars\n  9:1  warning  Unexpected console statement  no-console\n\n✖ 2 problems (1 error, 1 warning)\n",
+      location: { path: "/home/runner/work/app/app/src/a.js", line: 3, column: 7 },
+      classification: "lint",
+    },
+    {
+      tool: "mypy",
+      log: "src/app/models.py:27: error: Incompatible return value type (got \"str\", expected \"int\")  [return-value]\nFound 1 error in 1 file (checked 12 source files)\n",
+      location: { path: "src/app/models.py", line: 27 },
+      classification: "lint",
+    },
+    {
+      tool: "ruff",
+      log: "src/app/util.py:4:8: F401 [*] `os` imported but unused\nFound 1 error.\n",
+      location: { path: "src/app/util.py", line: 4, column: 8 },
+      classification: "lint",
+    },
+    {
+      tool: "npm ERESOLVE",
+      log: "npm ERR! code ERESOLVE\nnpm ERR! ERESOLVE unable to resolve dependency tree\nnpm ERR! Found: react@18.2.0\n",
+      classification: "dependency",
+    },
+    {
+      tool: "pip",
+      log: "ERROR: Could not find a version that satisfies the requirement torch==9.9 (from versions: 2.0.0)\nERROR: No matching distribution found for torch==9.9\n",
+      classification: "dependency",
+    },
+    {
+      tool: "Python traceback",
+      log: 'Traceback (most recent call last):\n  File "/home/runner/work/app/app/run.py", line 8, in <module>\n    main()\nValueError: bad config\n',
+      location: { path: "/home/runner/work/app/app/run.py", line: 8 },
+      classification: "unknown",
+    },
+    {
+      tool: "Node stack",
+      log: "TypeError: Cannot read properties of undefined (reading 'x')\n    at parse (/home/runner/work/app/app/src/parse.js:14:22)\n    at Object.<anonymous> (/home/runner/work/app/app/node_modules/lib/index.js:3:1)\n",
+      location: { path: "/home/runner/work/app/app/src/parse.js", line: 14, column: 22 },
+      classification: "unknown",
+    },
+    {
+      tool: "vitest",
+      log: " FAIL  src/sum.test.ts > sum > adds negatives\nAssertionError: expected -1 to be -2\n",
+      tests: ["sum › adds negatives"],
+      classification: "test",
+    },
+  ];
+  test.each(cases)("$tool", async (c) => {
+    const a = await analyzeLog(c.log);
+    expect(a.format).toBe("plain");
+    expect(a.status).toBe("failed");
+    if (c.tests) expect(a.failedTests.map((t) => t.name)).toEqual(c.tests);
+    if (c.location) expect(a.locations).toContainEqual(c.location);
+    expect(a.classification).toBe(c.classification);
+  });
+});
+
+describe("test name normalisation across conventions", () => {
+  test.each([
+    ["test_UUID(com.alibaba.fastjson2.JSONReaderStrTest)", "com.alibaba.fastjson2.JSONReaderStrTest.test_UUID"],
+    ["UserEndpointTest$GetUserDetail.shouldResponseErrorIfUserNotFound()", "UserEndpointTest > GetUserDetail > shouldResponseErrorIfUserNotFound()"],
+    ["tests.integration.test_mongodb::TestMongoCache::test_ttl", "tests/integration/test_mongodb.py::TestMongoCache::test_ttl"],
+    ["test_x (tests.test_mod.TestCase)", "tests.test_mod.TestCase.test_x"],
+    ["shared.ops.scoreTask scores does not modify stats:", "shared.ops.scoreTask scores does not modify stats"],
+    ["(tests.unit.vizro-ai.chains.test_llm_models)", "tests/unit/vizro-ai/chains/test_llm_models.py"],
+  ])("%s ~ %s", (a, b) => {
+    expect(sameTest(normalizeTestName(a), normalizeTestName(b))).toBe(true);
+  });
+  test("different tests do not match", () => {
+    expect(sameTest(normalizeTestName("Foo.test_a()"), normalizeTestName("Foo.test_ab()"))).toBe(false);
+    expect(sameTest(normalizeTestName("a.b.test_x"), normalizeTestName("test_x_2"))).toBe(false);
+  });
+});
