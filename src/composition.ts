@@ -10,6 +10,7 @@ import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
 import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
 import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
+import type { Stage } from "./pipeline/stage.js";
 
 export interface BuildOptions {
   /** The Probot instance whose installation Octokits the GitHub adapter uses. */
@@ -67,6 +68,7 @@ async function openSharedQueue(config: AppConfig, url: string, logger: Logger): 
     logger,
     lockDurationMs: config.QUEUE_LOCK_MS,
     stalledIntervalMs: config.QUEUE_STALLED_INTERVAL_MS,
+    repoBusyDelayMs: config.QUEUE_REPO_BUSY_DELAY_MS,
   });
 }
 
@@ -75,10 +77,10 @@ async function openSharedQueue(config: AppConfig, url: string, logger: Logger): 
  * the queue. With T0_WORKERS=0 nothing runs here (web-only process). With a shared queue (REDIS_URL)
  * only `t0-ci-bot worker` processes (role "worker") run jobs; web processes record and enqueue.
  */
-export async function startWorkers(deps: Deps, opts: { role?: "serve" | "worker" } = {}): Promise<Runner | undefined> {
+export async function startWorkers(deps: Deps, opts: { role?: "serve" | "worker"; stages?: readonly Stage[] } = {}): Promise<Runner | undefined> {
   if (deps.config.T0_WORKERS === 0) return undefined;
   if (deps.queue.kind === "bullmq" && opts.role !== "worker") return undefined;
-  const runner = new Runner(deps, STAGES);
+  const runner = new Runner(deps, opts.stages ?? STAGES);
   const keep = new Set(await deps.store.listUnfinishedJobIds());
   const swept = await deps.workspace.sweep(keep);
   if (swept) deps.logger.info({ swept }, "removed stale workspaces");

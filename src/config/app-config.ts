@@ -74,6 +74,8 @@ const envSchema = z.object({
   /** BullMQ: a worker silent this long is presumed dead and its job runs elsewhere. */
   QUEUE_LOCK_MS: int(30_000, 500),
   QUEUE_STALLED_INTERVAL_MS: int(30_000, 100),
+  /** BullMQ: a job whose repository is at T0_PER_REPO_CONCURRENCY waits about this long before trying again. */
+  QUEUE_REPO_BUSY_DELAY_MS: int(1_000, 10),
   /** `t0-ci-bot worker`: how long SIGTERM waits for running jobs before interrupting them. */
   WORKER_DRAIN_MS: int(60_000, 0),
   /** `t0-ci-bot worker`: serve /healthz and /readyz on this port (0 = off). */

@@ -1,3 +1,126 @@
-import { notAvailable } from "../not-available.js";
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { ConfigError, loadAppConfig, type AppConfig } from "../../config/app-config.js";
+import type { Deps } from "../../core/deps.js";
+import { createLogger } from "../../core/logger.js";
+import type { Runner } from "../../pipeline/runner.js";
+import type { Stage } from "../../pipeline/stage.js";
 
-export const run = notAvailable("worker");
+const USAGE = `usage: t0-ci-bot worker
+
+Runs jobs from the shared queue (BullMQ on REDIS_URL). Start any number of workers on any number of
+machines beside one or more \`t0-ci-bot serve\` processes. Settings come from the environment and .env:
+  REDIS_URL          required (redis://host:6379)
+  T0_WORKERS         jobs run at once by this process (default 2)
+  WORKER_DRAIN_MS    how long SIGTERM waits for running jobs (default 60000); the rest resume elsewhere
+  WORKER_HEALTH_PORT serve /healthz and /readyz on this port (default 0 = off)
+`;
+
+export interface RunningWorker {
+  deps: Deps;
+  runner: Runner | undefined;
+  health: Server | undefined;
+  /** Stops taking jobs, waits up to `drainMs` for running ones, interrupts the rest, closes the store. */
+  stop(opts?: { drainMs?: number }): Promise<void>;
+}
+
+/** Builds the deps and starts consuming; exported for tests and for embedding. */
+export interface WorkerOptions {
+  overrides?: Partial<Deps>;
+  /** A stage table other than the real one (tests and benches). */
+  stages?: readonly Stage[];
+}
+
+export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): Promise<RunningWorker> {
+  const logger = opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL, name: "t0-ci-bot-worker" });
+  const { buildDeps, startWorkers } = await import("../../composition.js");
+  // The GitHub adapter mints installation tokens through Probot, exactly as in `serve`.
+  const probot = config.hasCredentials ? (await import("../../app.js")).createProbot(config, logger.child({ name: "probot" })) : undefined;
+  const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
+  const runner = await startWorkers(deps, { role: "worker", stages: opts.stages });
+  const health = config.WORKER_HEALTH_PORT ? await serveHealth(deps, config.WORKER_HEALTH_PORT, config.HOST) : undefined;
+  logger.info({ concurrency: config.T0_WORKERS, store: deps.store.kind, queue: deps.queue.kind, healthPort: config.WORKER_HEALTH_PORT || undefined }, "worker running jobs");
+  let stopping: Promise<void> | undefined;
+  const stop = (o: { drainMs?: number } = {}) =>
+    (stopping ??= (async () => {
+      const drainMs = o.drainMs ?? config.WORKER_DRAIN_MS;
+      logger.info({ drainMs }, "worker shutting down: no new jobs, draining running ones");
+      await deps.queue.stop({ drainMs });
+      // Whatever still runs is interrupted; its job keeps its state and another worker resumes it.
+      runner?.stop();
+      await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
+      await deps.store.close();
+      logger.info("worker stopped");
+    })());
+  return { deps, runner, health, stop };
+}
+
+export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, opts: WorkerOptions = {}): Promise<number> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+  let config: AppConfig;
+  try {
+    config = loadAppConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
+  if (!config.REDIS_URL) {
+    process.stderr.write("t0-ci-bot worker: REDIS_URL is not set. Workers share jobs through Redis; set REDIS_URL=redis://host:6379, or run `t0-ci-bot serve` alone, which runs jobs in-process.\n");
+    return 2;
+  }
+  if (config.T0_WORKERS === 0) {
+    process.stderr.write("t0-ci-bot worker: T0_WORKERS=0 means this worker would run nothing; set T0_WORKERS to 1 or more.\n");
+    return 2;
+  }
+  let worker: RunningWorker;
+  try {
+    worker = await startWorker(config, opts);
+  } catch (err) {
+    process.stderr.write(`t0-ci-bot worker: could not start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  return new Promise<number>((resolve) => {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (++signals > 1) return resolve(130); // a second signal: leave now; BullMQ hands the jobs to others
+      worker.deps.logger.info({ signal }, "signal received");
+      worker.stop().then(
+        () => {
+          // Probot's throttling keeps its own Redis connections open (REDIS_URL); nothing of ours is
+          // left, so do not let them hold the process once the exit code is set.
+          setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
+          resolve(0);
+        },
+        (err) => {
+          worker.deps.logger.error({ err }, "worker shutdown failed");
+          resolve(1);
+        },
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}
+
+/** /healthz: the process is up. /readyz: the store and the queue answer. For container health checks. */
+function serveHealth(deps: Deps, port: number, host: string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    if (req.url !== "/readyz") return void res.writeHead(404).end();
+    Promise.all([deps.store.ping(), deps.queue.ping()]).then(
+      () => res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ready"}'),
+      (err) => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "unavailable", error: (err as Error).message })),
+    );
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
+}
