@@ -78,23 +78,25 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       onAuthFailure: () => ({ cancel: true }),
     };
     const started = Date.now();
+    // One object cache for the whole clone: later steps reuse the parsed packfile index instead of re-reading it.
+    const cache = {};
     try {
       await mkdir(dir, { recursive: true });
-      await git.clone({ fs, http, dir, url: req.url, ref: req.ref, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
-      if (!(await hasCommit(dir, req.sha))) {
+      await git.clone({ fs, http, dir, cache, url: req.url, ref: req.ref, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
+      if (!(await hasCommit(dir, req.sha, cache))) {
         // The branch moved on since the run: deepen until the failing commit is there.
         for (const depth of [50, 500]) {
-          await git.fetch({ fs, http, dir, url: req.url, ref: req.ref, singleBranch: true, depth, tags: false, ...auth });
-          if (await hasCommit(dir, req.sha)) break;
+          await git.fetch({ fs, http, dir, cache, url: req.url, ref: req.ref, singleBranch: true, depth, tags: false, ...auth });
+          if (await hasCommit(dir, req.sha, cache)) break;
         }
-        if (!(await hasCommit(dir, req.sha))) {
+        if (!(await hasCommit(dir, req.sha, cache))) {
           throw permanent("sha_not_found", `Commit ${req.sha} is not on branch ${req.ref} any more (force-pushed or deleted); nothing to fix.`);
         }
       }
-      const files = await git.listFiles({ fs, dir, ref: req.sha });
+      const files = await git.listFiles({ fs, dir, cache, ref: req.sha });
       if (files.length > opts.maxFiles) throw tooLargeError(`it has ${files.length} files`, opts);
       await git.writeRef({ fs, dir, ref: `refs/heads/${req.ref}`, value: req.sha, force: true });
-      await git.checkout({ fs, dir, ref: req.ref, force: true });
+      await git.checkout({ fs, dir, cache, ref: req.ref, force: true });
       // Without this symbolic ref a later push of a new branch uploads the whole tree (toolchain §4).
       await git.writeRef({ fs, dir, ref: "refs/remotes/origin/HEAD", value: `refs/remotes/origin/${req.ref}`, symbolic: true, force: true });
       const usage = await diskUsage(dir, { maxBytes: opts.maxBytes, maxFiles: opts.maxFiles + 10_000 });
@@ -142,9 +144,9 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
   };
 }
 
-async function hasCommit(dir: string, sha: string): Promise<boolean> {
+async function hasCommit(dir: string, sha: string, cache: object): Promise<boolean> {
   try {
-    await git.readCommit({ fs, dir, oid: sha });
+    await git.readCommit({ fs, dir, cache, oid: sha });
     return true;
   } catch {
     return false;
