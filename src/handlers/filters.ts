@@ -25,7 +25,7 @@ export function botBranchFilter(branch: string | null): Filtered {
 
 /** Logins that mean "the app itself": BOT_LOGIN with and without the `[bot]` suffix. */
 export function botLogins(config: Pick<AppConfig, "BOT_LOGIN">): Set<string> {
-  const login = (config.BOT_LOGIN ?? DEFAULT_BOT_LOGIN).toLowerCase();
+  const login = (config.BOT_LOGIN || DEFAULT_BOT_LOGIN).toLowerCase();
   const bare = login.replace(/\[bot\]$/, "");
   return new Set([bare, `${bare}[bot]`]);
 }

@@ -5,8 +5,11 @@ import { createAdminRoutes, type AdminDeps } from "./admin-routes.js";
 import { sendError } from "./respond.js";
 import { createWebhookRoute, type SignatureVerifier, type WebhookRouteOptions } from "./webhook-route.js";
 
-/** The paths GitHub may be configured to deliver to: Probot's default and a short alias. */
-export const WEBHOOK_PATHS: ReadonlySet<string> = new Set(["/api/github/webhooks", "/webhook"]);
+/**
+ * The paths GitHub may be configured to deliver to: Probot's default, a short alias, and `/`, which is
+ * what Probot's setup wizard registers when no WEBHOOK_PROXY_URL is set.
+ */
+export const WEBHOOK_PATHS: ReadonlySet<string> = new Set(["/api/github/webhooks", "/webhook", "/"]);
 
 export interface HttpServerOptions {
   deps: AdminDeps & WebhookRouteOptions["deps"];

@@ -1,61 +1,34 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { randomUUID } from "node:crypto";
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { ADMIN_TOKEN, failedRun, SECRET, sign } from "./harness.js";
+import { killAll, root, spawnMain, type Child } from "./spawn-server.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
 
-interface Child {
-  proc: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** The real server (`npm start`'s entry) as a child process, on an ephemeral port, with the lowdb store on disk. */
-async function startServer(dataDir: string, extra: Record<string, string> = {}): Promise<Child> {
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    // jest sets NODE_ENV=test; the child must behave like production (and lowdb must really write).
-    NODE_ENV: "production",
-    APP_ID: "1",
-    PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"),
-    WEBHOOK_SECRET: SECRET,
-    DATA_DIR: dataDir,
-    PORT: "0",
-    HOST: "127.0.0.1",
-    T0_WORKERS: "0",
-    ADMIN_TOKEN,
-    LOG_LEVEL: "info",
-    MAX_ATTEMPTS_PER_FINGERPRINT: "1000",
-    ...extra,
-  };
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/main.ts")], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  proc.stdout!.on("data", (b) => (out += b));
-  proc.stderr!.on("data", (b) => (out += b));
-  const exited = new Promise<number | null>((r) => proc.on("exit", (code) => r(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
-    const check = () => {
-      const m = /"url":"(http:\/\/127\.0\.0\.1:\d+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    };
-    proc.stdout!.on("data", check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited with ${code}:\n${out}`));
-    });
-  });
-  return { proc, url, output: () => out, exited };
+/** The real server as a child process, on an ephemeral port, with the lowdb store on disk. */
+async function startServer(dataDir: string, extra: Record<string, string> = {}): Promise<Child & { url: string }> {
+  const child = spawnMain(
+    {
+      // jest sets NODE_ENV=test; the child must behave like production (and lowdb must really write).
+      NODE_ENV: "production",
+      APP_ID: "1",
+      PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"),
+      WEBHOOK_SECRET: SECRET,
+      DATA_DIR: dataDir,
+      PORT: "0",
+      HOST: "127.0.0.1",
+      T0_WORKERS: "0",
+      ADMIN_TOKEN,
+      LOG_LEVEL: "info",
+      MAX_ATTEMPTS_PER_FINGERPRINT: "1000",
+      ...extra,
+    },
+    /"url":"(http:\/\/127\.0\.0\.1:\d+)"/,
+  );
+  const m = await child.ready;
+  return { ...child, url: m[1]! };
 }
 
 async function deliver(url: string, payload: unknown, id = randomUUID()): Promise<number> {
@@ -79,8 +52,7 @@ describe("durability of acknowledged deliveries (real server process, lowdb on d
   const children: Child[] = [];
   let dir: string | undefined;
   afterEach(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
-    children.length = 0;
+    killAll(children);
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, test } from "@jest/globals";
+import { parse as parseYaml } from "yaml";
+import { loadAppConfig } from "../../src/config/app-config.js";
+
+const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), "utf8");
+
+describe(".env.example and app.yml", () => {
+  test(".env.example documents every setting in app-config.ts, each with a comment", () => {
+    const schema = read("src/config/app-config.ts").split("const envSchema = z.object({")[1]!.split("\n});")[0]!;
+    const settings = [...schema.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!);
+    expect(settings.length).toBeGreaterThan(40);
+    const example = read(".env.example").split("\n");
+    const missing = settings.filter((s) => !example.some((l) => new RegExp(`^#? ?${s}=`).test(l)));
+    expect(missing).toEqual([]);
+    for (const s of settings) {
+      const i = example.findIndex((l) => new RegExp(`^#? ?${s}=`).test(l));
+      const above = example.slice(Math.max(0, i - 3), i).filter((l) => l.startsWith("#"));
+      expect([s, above.length > 0]).toEqual([s, true]);
+    }
+  });
+
+  test(".env.example's values load as a valid configuration", () => {
+    const env: Record<string, string> = {};
+    for (const line of read(".env.example").split("\n")) {
+      const m = /^([A-Z0-9_]+)=(.*)$/.exec(line);
+      if (m) env[m[1]!] = m[2]!;
+    }
+    // A fresh copy must start (it opens the setup wizard: no credentials yet).
+    const config = loadAppConfig(env);
+    expect(config.hasCredentials).toBe(false);
+    expect(config.PORT).toBe(3000);
+  });
+
+  test("app.yml subscribes to the four events with least-privilege permissions", () => {
+    const manifest = parseYaml(read("app.yml"));
+    expect(manifest.default_events).toEqual(["workflow_run", "check_suite", "pull_request", "pull_request_review"]);
+    expect(manifest.default_permissions).toEqual({ actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" });
+    // Left to Probot (WEBHOOK_PROXY_URL or the wizard's own address), so a smee channel is not overridden.
+    expect(manifest.hook_attributes).toBeUndefined();
+  });
+});

@@ -1,0 +1,33 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { killAll, spawnMain, type Child } from "./spawn-server.js";
+
+describe("start-up without credentials", () => {
+  const children: Child[] = [];
+  afterEach(() => killAll(children));
+
+  test("development: Probot's setup wizard serves the manifest from app.yml, offline (no smee call)", async () => {
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const child = spawnMain({ PORT: port, HOST: "127.0.0.1", DATA_DIR: "/nonexistent" }, /Listening on http/);
+    children.push(child);
+    await child.ready;
+    expect(child.output()).toContain(`Open http://127.0.0.1:${port}/probot to register the app`);
+    const root = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+    expect(root.status).toBe(302);
+    const page = await (await fetch(`http://127.0.0.1:${port}/probot`)).text();
+    const manifest = JSON.parse(/value='([^']+)'/.exec(page)![1]!);
+    expect(manifest).toMatchObject({
+      name: "t0-ci-bot",
+      public: false,
+      default_events: ["workflow_run", "check_suite", "pull_request", "pull_request_review"],
+      redirect_url: `http://127.0.0.1:${port}/probot/setup`,
+    });
+    expect(child.output()).not.toMatch(/smee/i);
+  }, 30_000);
+
+  test("production: refuses to start, says what is missing, exits 1", async () => {
+    const child = spawnMain({ NODE_ENV: "production", PORT: "0", DATA_DIR: "/nonexistent" }, /never/);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/APP_ID and PRIVATE_KEY \(or PRIVATE_KEY_PATH\) are required when NODE_ENV=production/);
+  }, 30_000);
+});
