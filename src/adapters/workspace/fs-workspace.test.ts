@@ -121,6 +121,23 @@ describe("fs workspace (isomorphic-git over smart HTTP)", () => {
     }
   });
 
+  test("WORKSPACE_MAX_CONCURRENT=1 runs clones one after the other", async () => {
+    const seen: string[] = [];
+    const fetch: typeof globalThis.fetch = (input, init) => {
+      seen.push(String(input).includes("/octo/many.git") ? "many" : "app");
+      return globalThis.fetch(input, init);
+    };
+    const ws = workspace({ maxConcurrent: 1, fetch });
+    const manySha = await gitCli(join(base, "repos/octo/many.git"), "rev-parse", "HEAD");
+    await Promise.all([
+      ws.clone({ jobId: "c-1", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: TOKEN }),
+      ws.clone({ jobId: "c-2", url: `${server.url}/octo/many.git`, ref: "main", sha: manySha, token: TOKEN }),
+    ]);
+    const firstMany = seen.indexOf("many");
+    expect(firstMany).toBeGreaterThan(0);
+    expect(seen.slice(firstMany)).not.toContain("app");
+  });
+
   test("remove deletes checkout and logs unless KEEP_WORKSPACE; sweep removes what is not kept", async () => {
     const root = join(base, "sweep");
     const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
