@@ -83,12 +83,16 @@ export class StepTracker {
     const unnamed: OpenStep[] = [];
     for (const s of this.steps) {
       const ts = s.firstTimestamp ? Date.parse(s.firstTimestamp) : NaN;
-      const match = Number.isNaN(ts)
-        ? undefined
-        : sorted.find((a) => {
-            if (used.has(a.number) || !a.startedAt || !a.completedAt) return false;
-            return Date.parse(a.startedAt) - 1000 <= ts && ts <= Date.parse(a.completedAt) + 1000;
-          });
+      // API times are whole seconds (truncated), so the section's step is the latest one started by then.
+      let match: ApiStep | undefined;
+      if (!Number.isNaN(ts)) {
+        for (const a of sorted) {
+          if (used.has(a.number) || !a.startedAt) continue;
+          const start = Date.parse(a.startedAt);
+          const end = a.completedAt ? Date.parse(a.completedAt) + 1000 : Infinity;
+          if (start <= ts && ts <= end && (!match || start > Date.parse(match.startedAt!))) match = a;
+        }
+      }
       if (match) this.name(s, match, used);
       else unnamed.push(s);
     }

@@ -1,0 +1,166 @@
+import { createReadStream, readFileSync } from "node:fs";
+import { describe, expect, test } from "@jest/globals";
+import { analyzeLog } from "../../src/logs/analyze-log.js";
+import { countTokens } from "../../src/logs/count-tokens.js";
+import { readLines } from "../../src/logs/line-reader.js";
+
+const fixture = (p: string) => new URL(`../../fixtures/logs/ci-logs/${p}`, import.meta.url);
+const errorLines = (p: string) =>
+  readFileSync(fixture(p), "utf8")
+    .split("\n")
+    .filter((l) => l.startsWith("E "))
+    .flatMap((l) => {
+      const [a, b] = l.slice(2).split("-").map(Number);
+      return Array.from({ length: (b ?? a!) - a! + 1 }, (_, i) => a! + i);
+    });
+const covered = (a: { excerpts: { startLine: number; endLine: number }[] }, line: number) => a.excerpts.some((e) => e.startLine <= line && line <= e.endLine);
+
+describe("line splitting", () => {
+  test("counts \\n only, strips one \\r, drops the BOM, survives split UTF-8", async () => {
+    const bytes = Buffer.from("\ufeffa\r\nb\rc\r\n测试\n\nlast", "utf8");
+    async function* chunks() {
+      for (let i = 0; i < bytes.length; i += 3) yield bytes.subarray(i, i + 3);
+    }
+    const lines: string[] = [];
+    for await (const l of readLines(chunks())) lines.push(l);
+    // The streaming decoder drops the BOM; a carriage return inside a line stays (progress bars are handled later).
+    expect(lines).toEqual(["a", "b\rc", "测试", "", "last"]);
+  });
+  test("a trailing newline does not add a line", async () => {
+    const lines: string[] = [];
+    for await (const l of readLines("x\ny\n")) lines.push(l);
+    expect(lines).toEqual(["x", "y"]);
+  });
+});
+
+describe("analyzeLog on whole real logs", () => {
+  test("BOM log (pytest collection errors): BOM does not hide the first timestamp", async () => {
+    const a = await analyzeLog(createReadStream(fixture("gha-bugswarm/27530380915.log")));
+    expect(a.format).toBe("github-raw");
+    expect(a.status).toBe("failed");
+    expect(a.failedTests.map((t) => t.name)).toEqual(expect.arrayContaining(["tests/unit/vizro-ai/chains/test_llm_models.py", "tests/unit/vizro-ai/dashboard/nodes"]));
+    expect(a.failingStep?.exitCode).toBe(2);
+  });
+
+  test("CRLF raw log: go compile errors are the excerpt, steps carry exit codes", async () => {
+    const a = await analyzeLog(createReadStream(fixture("gha-cidiff/terraform-quickchecks-run118/fail.log")), { budgetTokens: 1500 });
+    const text = readFileSync(fixture("gha-cidiff/terraform-quickchecks-run118/fail.log"), "utf8");
+    expect(a.lines).toBe(text.split("\n").length - (text.endsWith("\n") ? 1 : 0));
+    expect(a.classification).toBe("compile");
+    expect(a.failingStep).toMatchObject({ name: "Run go test ./...", exitCode: 2, failed: true });
+    for (const l of errorLines("gha-cidiff/terraform-quickchecks-run118/groundtruth")) expect(covered(a, l)).toBe(true);
+    expect(a.excerpts.every((e) => !e.text.includes("\r"))).toBe(true);
+    expect(a.locations[0]).toEqual({ path: "internal/command/cliconfig/credentials_test.go", line: 88, column: 9 });
+  });
+
+  test("gh run view --log layout: steps come from the step column", async () => {
+    const a = await analyzeLog(createReadStream(fixture("gha-cidiff/cidiff_11/fail.log")));
+    expect(a.format).toBe("gh-run-view");
+    expect(a.steps.map((s) => s.name)).toContain("build cidiff");
+    expect(a.failingStep?.name).toBe("build cidiff");
+    expect(a.failedTests.map((t) => t.name)).toEqual(["LogDifferTest.testGithubParsing()"]);
+    for (const l of errorLines("gha-cidiff/cidiff_11/groundtruth")) expect(covered(a, l)).toBe(true);
+    expect(a.excerpts.every((e) => !/\d{4}-\d\d-\d\dT/.test(e.text.slice(0, 30)))).toBe(true);
+  });
+
+  test.each(["gha-bugswarm/2525375274.log", "gha-bugswarm/2536803026.log"])("passing job %s is not reported as failing", async (p) => {
+    const a = await analyzeLog(createReadStream(fixture(p)));
+    expect(a.status).toBe("passed");
+    expect(a.failingStep).toBeNull();
+    expect(a.failedTests).toEqual([]);
+    expect(a.steps.every((s) => !s.failed)).toBe(true);
+  });
+
+  test("mocha failing test, with npm noise after it", async () => {
+    const a = await analyzeLog(createReadStream(fixture("gha-bugswarm/2536167204.log")), { budgetTokens: 800 });
+    expect(a.failedTests.map((t) => t.name)).toEqual(["shared.ops.scoreTask scores does not modify stats when task need approval:"]);
+    expect(a.excerpts.some((e) => e.text.includes("TypeError: Cannot set property 'required' of undefined"))).toBe(true);
+    expect(a.classification).toBe("test");
+  });
+
+  test("excerpts fit the budget, counted with the real tokenizer", async () => {
+    for (const budget of [200, 1500]) {
+      const a = await analyzeLog(createReadStream(fixture("gha-bugswarm/2536167204.log")), { budgetTokens: budget });
+      const real = a.excerpts.reduce((n, e) => n + countTokens(e.text), 0);
+      expect(real).toBe(a.excerptTokens);
+      expect(real).toBeLessThanOrEqual(budget);
+      expect(a.excerpts.length).toBeGreaterThan(0);
+    }
+  });
+
+  test("same result from a string, a byte stream and a stream of tiny chunks", async () => {
+    const p = fixture("gha-cidiff/terraform-quickchecks-run118/fail.log");
+    const text = readFileSync(p, "utf8");
+    async function* tiny() {
+      for (let i = 0; i < text.length; i += 7) yield text.slice(i, i + 7);
+    }
+    const [a, b, c] = await Promise.all([analyzeLog(text), analyzeLog(createReadStream(p)), analyzeLog(tiny())]);
+    expect(b).toEqual(a);
+    expect(c).toEqual(a);
+  });
+});
+
+describe("steps", () => {
+  const log = [
+    "2024-01-01T00:00:00.0000000Z Current runner version: '2.300.0'",
+    "2024-01-01T00:00:01.0000000Z ##[group]Run npm ci",
+    "2024-01-01T00:00:01.0000000Z \x1b[36;1mnpm ci\x1b[0m",
+    "2024-01-01T00:00:01.0000000Z shell: /usr/bin/bash -e {0}",
+    "2024-01-01T00:00:01.0000000Z ##[endgroup]",
+    "2024-01-01T00:00:05.0000000Z added 10 packages",
+    "2024-01-01T00:00:06.0000000Z ##[group]Run npm test",
+    "2024-01-01T00:00:06.0000000Z \x1b[36;1mnpm test -- --ci --fail-on-error\x1b[0m",
+    "2024-01-01T00:00:06.0000000Z ##[endgroup]",
+    "2024-01-01T00:00:09.0000000Z src/a.test.ts(3,1): error TS2304: Cannot find name 'foo'.",
+    "2024-01-01T00:00:09.5000000Z ##[error]Process completed with exit code 1.",
+    "2024-01-01T00:00:10.0000000Z Post job cleanup.",
+    "2024-01-01T00:00:10.1000000Z Cleaning up orphan processes",
+  ].join("\n");
+
+  test("Run headers bound steps; the header's echoed script is not evidence", async () => {
+    const a = await analyzeLog(log);
+    expect(a.steps).toEqual([
+      { name: "Run npm ci", startLine: 2, endLine: 6, exitCode: null, failed: false },
+      { name: "Run npm test", startLine: 7, endLine: 11, exitCode: 1, failed: true },
+      { name: "Post job cleanup", startLine: 12, endLine: 12, exitCode: null, failed: false },
+    ]);
+    expect(a.failingStep?.name).toBe("Run npm test");
+    expect(a.errors.map((e) => e.line)).toEqual([10, 11]);
+    expect(a.errors.some((e) => e.line === 8)).toBe(false);
+    expect(a.classification).toBe("compile");
+  });
+
+  test("API steps name the sections by timestamp", async () => {
+    const a = await analyzeLog(log, {
+      steps: [
+        { number: 1, name: "Set up job", conclusion: "success", startedAt: "2024-01-01T00:00:00Z", completedAt: "2024-01-01T00:00:00Z" },
+        { number: 2, name: "Install", conclusion: "success", startedAt: "2024-01-01T00:00:01Z", completedAt: "2024-01-01T00:00:05Z" },
+        { number: 3, name: "Unit tests", conclusion: "failure", startedAt: "2024-01-01T00:00:06Z", completedAt: "2024-01-01T00:00:09Z" },
+        { number: 4, name: "Post Run actions/checkout@v4", conclusion: "success", startedAt: "2024-01-01T00:00:10Z", completedAt: "2024-01-01T00:00:10Z" },
+      ],
+    });
+    expect(a.steps.map((s) => s.name)).toEqual(["Install", "Unit tests", "Post Run actions/checkout@v4"]);
+    expect(a.failingStep?.name).toBe("Unit tests");
+  });
+
+  test("API steps without timestamps name sections in order", async () => {
+    const a = await analyzeLog(log, { steps: [{ number: 1, name: "Set up job" }, { number: 2, name: "Install" }, { number: 3, name: "Unit tests" }, { number: 4, name: "Post checkout" }] });
+    expect(a.steps.map((s) => s.name)).toEqual(["Install", "Unit tests", "Post checkout"]);
+  });
+});
+
+describe("plain logs from other CI systems", () => {
+  test("ANSI colours and \\r progress bars are cleaned; the failure is found", async () => {
+    const log = "\x1b[32mDownloading\x1b[0m 10%\r 50%\r100%\n\x1b[31mFAIL\x1b[39m src/x.test.js\n  \x1b[1m● math › adds\x1b[22m\n\n    expect(received).toBe(expected)\n";
+    const a = await analyzeLog(log);
+    expect(a.format).toBe("plain");
+    expect(a.status).toBe("failed");
+    expect(a.failedTests).toEqual([{ name: "math › adds" }]);
+    expect(a.excerpts.map((e) => e.text).join("\n")).not.toContain("\x1b");
+    expect(a.excerpts.map((e) => e.text).join("\n")).not.toContain("10%");
+  });
+  test("a clean plain log is passed or unknown, never failed", async () => {
+    expect((await analyzeLog("building\nBUILD SUCCESSFUL in 3s\n")).status).toBe("passed");
+    expect((await analyzeLog("hello\nworld\n")).status).toBe("unknown");
+  });
+});

@@ -1,0 +1,100 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { afterAll, beforeAll, describe, expect, jest, test } from "@jest/globals";
+import { run as analyzeLogCli } from "../../src/cli/commands/analyze-log.js";
+import { run as evalLogsCli } from "../../src/cli/commands/eval-logs.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const fixture = (p: string) => join(root, "fixtures/logs", p);
+
+async function capture(fn: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  let out = "";
+  let err = "";
+  const o = jest.spyOn(process.stdout, "write").mockImplementation((c: string | Uint8Array) => ((out += String(c)), true));
+  const e = jest.spyOn(process.stderr, "write").mockImplementation((c: string | Uint8Array) => ((err += String(c)), true));
+  try {
+    return { code: await fn(), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "t0-logs-cli-"));
+  await writeFile(join(dir, "empty.log"), "");
+  await writeFile(join(dir, "binary.log"), Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0, 1, 2, 3]));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("analyze-log", () => {
+  test("--json prints one object with exactly the documented fields", async () => {
+    const r = await capture(() => analyzeLogCli([fixture("ci-logs/gha-cidiff/cidiff_11/fail.log"), "--json", "--budget-tokens", "500"]));
+    expect(r.code).toBe(0);
+    const a = JSON.parse(r.out);
+    expect(Object.keys(a).sort()).toEqual(
+      ["classification", "errors", "excerptTokens", "excerpts", "failedTests", "failingStep", "format", "lines", "locations", "status", "steps"].sort(),
+    );
+    expect(a.excerptTokens).toBeLessThanOrEqual(500);
+    expect(a.status).toBe("failed");
+  });
+  test("readable report names the failing step and the test", async () => {
+    const r = await capture(() => analyzeLogCli([fixture("ci-logs/gha-cidiff/cidiff_11/fail.log")]));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("failing step: build cidiff");
+    expect(r.out).toContain("LogDifferTest.testGithubParsing()");
+  });
+  test.each([
+    ["missing file", () => [join(dir, "nope.log")], /no such file/],
+    ["empty file", () => [join(dir, "empty.log")], /is empty/],
+    ["binary file", () => [join(dir, "binary.log")], /looks binary/],
+    ["no file", () => [], /exactly one log file/],
+    ["bad budget", () => [join(dir, "empty.log"), "--budget-tokens", "lots"], /--budget-tokens/],
+    ["unknown option", () => [join(dir, "empty.log"), "--nope"], /Unknown option/],
+  ])("%s: exit 2 with one line on stderr", async (_name, args, message) => {
+    const r = await capture(() => analyzeLogCli(args()));
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(message);
+  });
+  test("through bin/t0-ci-bot.js the process exits 2 for a missing file", async () => {
+    const err = await promisify(execFile)(process.execPath, [join(root, "bin/t0-ci-bot.js"), "analyze-log", join(dir, "nope.log")], { cwd: root }).catch((e) => e);
+    expect(err.code).toBe(2);
+    expect(err.stderr).toMatch(/^analyze-log: cannot read .*nope\.log/);
+  }, 30_000);
+});
+
+describe("eval-logs", () => {
+  test("scores the fixture manifest, beside the baseline", async () => {
+    const r = await capture(() => evalLogsCli([fixture("ci-logs/manifest.jsonl"), "--budget-tokens", "1500", "--json"]));
+    expect(r.code).toBe(0);
+    const { cases, totals } = JSON.parse(r.out);
+    expect(cases).toHaveLength(6);
+    const all = totals["all except terraform"];
+    expect(all.errorLineRecall).toBe(1);
+    expect(all.testRecall).toBe(1);
+    expect(all.passingAsFailing).toBe(0);
+    expect(all.baselinePassingAsFailing).not.toBeNull();
+    expect(totals["cidiff terraform (16)"].cases).toBe(1);
+    expect(all.meanTokens).toBeLessThanOrEqual(1500);
+  });
+  test("missing manifest: exit 2", async () => {
+    const r = await capture(() => evalLogsCli([join(dir, "none.jsonl")]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/cannot read/);
+  });
+  test("bad manifest line: exit 2 naming the line", async () => {
+    await writeFile(join(dir, "bad.jsonl"), '{"id":"a","log":"x.log"}\nnot json\n');
+    const r = await capture(() => evalLogsCli([join(dir, "bad.jsonl")]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/line 2/);
+  });
+});
