@@ -1,3 +1,129 @@
-import { notImplementedStage } from "../not-implemented.js";
+import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
+import type { Deps } from "../../core/deps.js";
+import { permanent, transient } from "../../core/errors.js";
+import type { Job } from "../../core/job.js";
+import type { ProposalResult } from "../../core/ports/model-port.js";
+import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
+import { chooseSandbox, probeBwrap, type SandboxProbe } from "../../validate/sandbox.js";
+import { selectCommands } from "../../validate/select-commands.js";
+import { validateWorkspace, type ValidationReport } from "../../validate/validate-workspace.js";
+import { validationInputFromJob } from "../../validate/validation-input.js";
+import { applyPatch as realApplyPatch, refusalError, type ApplyResult } from "../../patch/apply-patch.js";
+import type { Stage, StageContext } from "../stage.js";
 
-export const applyAndValidateStage = notImplementedStage("apply-and-validate", "testing", false);
+/** The patch applier's contract (src/patch): a policy refusal or the files it changed. */
+export type ApplyPatchFn = (diff: string, repoDir: string, opts: { config: RepoConfig; dryRun?: boolean }) => Promise<ApplyResult>;
+
+/** What the job record keeps of this stage (and what `validation_failed` carries in its details). */
+export interface ApplyAndValidateResult extends Omit<ValidationReport, "commands"> {
+  patch: { files: Array<{ path: string; status?: string; additions?: number; deletions?: number }>; overrides: string[]; additions: number; deletions: number };
+  commands: ValidationReport["commands"];
+  /** Tests the model suggested; recorded, never run (model output is not a command). */
+  suggestedTests?: string[];
+  notes: string[];
+}
+
+export interface ApplyAndValidateOptions {
+  applyPatch: ApplyPatchFn;
+  probeSandbox?: () => Promise<SandboxProbe>;
+  /** The environment validation commands pick allow-listed variables from (default: process.env). */
+  parentEnv?: NodeJS.ProcessEnv;
+}
+
+const TAIL_BYTES = 4 * 1024;
+
+/**
+ * Applies the proposed patch under the repository's policy and proves it on the project's own commands:
+ * red on the unpatched tree (reproduce-first), green with the patch. A refusal is `patch_refused`; a
+ * patch that does not turn the build green is `validation_failed` with the evidence in the details.
+ */
+export function createApplyAndValidateStage(opts: ApplyAndValidateOptions): Stage {
+  return {
+    name: "apply-and-validate",
+    state: "testing",
+    sideEffects: false,
+    run: (job, deps, ctx) => run(job, deps, ctx, opts),
+  };
+}
+
+export const applyAndValidateStage = createApplyAndValidateStage({ applyPatch: realApplyPatch });
+
+async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValidateOptions) {
+  const proposal = (job.results["propose-patch"] as ProposalResult | undefined)?.proposal;
+  if (!proposal?.patch) throw permanent("no_proposal", "There is no proposed patch to validate (the propose-patch stage left none); retry the job from the start.");
+  const config = ((job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config) ?? defaultRepoConfig();
+  const ws = await deps.workspace.get(job.id);
+  if (!ws) throw transient("workspace_missing", `The workspace of job ${job.id} is gone; it will be cloned again.`);
+
+  // A previous try may have died with the patch applied: start from the committed files again.
+  const restored = await restoreFiles(ws.dir, diffPaths(proposal.patch));
+  if (restored.length) ctx.log.info({ restored }, "restored files left patched by an earlier try");
+
+  const check = await opts.applyPatch(proposal.patch, ws.dir, { config, dryRun: true });
+  if (!check.ok) throw refusalError(check.refusal);
+
+  const input = await validationInputFromJob(job, ws.dir);
+  const setupNetwork = config.network === true || config.network === "setup";
+  const plan = selectCommands({ config, input, workspaceDir: ws.dir, setupNetwork });
+  if (!plan.validate.length) {
+    throw permanent(
+      "no_validation_command",
+      "No command to validate the patch with: the failing step is not a replayable run: step and no known project type was found. Add `validate:` (and `setup:` if needed) to .github/ci-bot.yml.",
+      { skipped: plan.skipped, notes: input.notes },
+    );
+  }
+  const sandbox = await chooseSandbox(deps.config.SANDBOX, config.sandbox, opts.probeSandbox ?? (() => probeBwrap()));
+  const reproduceFirst = config.reproduce_first ?? deps.config.REPRODUCE_FIRST;
+  ctx.log.info({ setup: plan.setup, validate: plan.validate, skipped: plan.skipped.length, sandbox: sandbox.kind, reproduceFirst }, "validating patch");
+
+  let applied: Extract<ApplyResult, { ok: true }> | undefined;
+  const report = await validateWorkspace({
+    workspaceDir: ws.dir,
+    plan,
+    settings: {
+      sandbox,
+      network: config.network,
+      setupTimeoutMs: (config.timeouts.setup_seconds ?? 0) * 1000 || deps.config.VALIDATION_TIMEOUT_MS,
+      validateTimeoutMs: (config.timeouts.validate_seconds ?? 0) * 1000 || deps.config.VALIDATION_TIMEOUT_MS,
+      maxOutputBytes: deps.config.VALIDATION_OUTPUT_MAX_BYTES,
+      tailBytes: TAIL_BYTES,
+      reproduceFirst,
+      budgetMs: deps.config.VALIDATION_BUDGET_MS,
+      parentEnv: opts.parentEnv,
+      hide: [deps.config.PRIVATE_KEY_PATH, deps.config.dataDir, process.cwd()].filter((p): p is string => !!p),
+      signal: ctx.signal,
+    },
+    apply: async () => {
+      const r = await opts.applyPatch(proposal.patch, ws.dir, { config });
+      if (!r.ok) throw refusalError(r.refusal);
+      applied = r;
+      return { files: r.files.map((f) => f.path) };
+    },
+  });
+
+  const result: ApplyAndValidateResult = {
+    ...report,
+    patch: applied
+      ? { files: applied.files.map(({ path, status, additions, deletions }) => ({ path, status, additions, deletions })), overrides: applied.overrides, additions: applied.additions, deletions: applied.deletions }
+      : { files: [], overrides: [], additions: 0, deletions: 0 },
+    ...(proposal.tests_to_run?.length ? { suggestedTests: proposal.tests_to_run.slice(0, 20) } : {}),
+    notes: input.notes,
+  };
+  ctx.log.info({ verdict: report.verdict, evidence: report.evidence, durationMs: report.durationMs }, "validation finished");
+  if (report.verdict === "passed") return { result };
+  const last = [...report.runs].reverse().find((r) => r.exitCode !== 0);
+  const what = last ? `\`${last.command}\` ${last.timedOut ? "timed out" : last.spawnError ? "could not start" : `exited ${last.exitCode ?? last.signal}`}` : "a command failed";
+  if (report.verdict === "setup_failed") {
+    throw permanent(
+      "validation_setup_failed",
+      `Validation could not start: setup command ${what} before the patch was applied. Set \`setup:\` in .github/ci-bot.yml (and \`network: setup\` if it downloads dependencies); the patch is kept for manual review.`,
+      { validation: result },
+    );
+  }
+  const evidence = report.evidence.before ? `${report.evidence.before} before the patch, ${report.evidence.after} after` : `${report.evidence.after} with the patch`;
+  throw permanent(
+    "validation_failed",
+    `The proposed patch does not fix the build: ${what} (${evidence}). No pull request was opened; the diagnosis, patch and command output are in the job record for manual review.`,
+    { validation: result },
+  );
+}

@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { execFile } from "node:child_process";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { loadAppConfig } from "../../src/config/app-config.js";
+import { parseRepoConfig } from "../../src/config/repo-config.js";
+import type { Deps } from "../../src/core/deps.js";
+import { AppError } from "../../src/core/errors.js";
+import type { Job } from "../../src/core/job.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { applyAndValidateStage, createApplyAndValidateStage, type ApplyAndValidateResult, type ApplyPatchFn } from "../../src/pipeline/stages/apply-and-validate.js";
+import type { StageContext } from "../../src/pipeline/stage.js";
+import { probeBwrap } from "../../src/validate/sandbox.js";
+import { fixturePatch, fixtureRepo, type FixtureRepo } from "../helpers/fixture-repo.js";
+
+const sh = promisify(execFile);
+const bwrap = await probeBwrap();
+
+/** Stand-in for src/patch's applier: `git apply`, with the same result shape. */
+const gitApply: ApplyPatchFn = async (diff, dir, opts) => {
+  const file = join(dir, "..", "proposal.diff");
+  await writeFile(file, diff);
+  try {
+    await sh("git", ["apply", ...(opts.dryRun ? ["--check"] : []), file], { cwd: dir });
+  } catch (err) {
+    return { ok: false, refusal: { rule: "hunk_failed", reason: String((err as { stderr?: string }).stderr ?? err) } };
+  }
+  const files = [...diff.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => ({ path: m[1]!, status: "modified" as const, additions: 1, deletions: 1 }));
+  return { ok: true, files, overrides: [], overrideDetails: [], additions: 1, deletions: 1 };
+};
+
+const repos: FixtureRepo[] = [];
+afterEach(async () => {
+  await Promise.all(repos.splice(0).map((r) => r.cleanup()));
+});
+
+function makeJob(results: Record<string, unknown>, workflowPath?: string): Job {
+  return {
+    id: "job-1", key: "1:2", deliveryId: "d", installationId: 1,
+    repo: { id: 1, owner: "o", name: "r", fullName: "o/r" },
+    run: { id: 2, attempt: 1, source: "workflow_run", headSha: "a".repeat(40), headBranch: "main", conclusion: "failure", pullRequests: [], ...(workflowPath ? { workflowPath } : {}) },
+    fingerprint: "f", state: "testing", history: [], completedStages: [], results, attempts: { total: 1, byStage: {} },
+    dryRun: false, feedback: [], createdAt: "2026-11-23T12:00:00Z", updatedAt: "2026-11-23T12:00:00Z",
+  };
+}
+
+function makeDeps(dir: string, env: Record<string, string> = {}): Deps {
+  const config = loadAppConfig({ NODE_ENV: "test", SANDBOX: bwrap.available ? "auto" : "off", ...env });
+  return {
+    config,
+    workspace: { get: async (jobId: string) => ({ jobId, dir }), clone: async () => { throw new Error("unused"); }, remove: async () => {}, sweep: async () => 0 },
+    logger: silentLogger(),
+  } as unknown as Deps;
+}
+const ctx = (): StageContext => ({ log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 });
+const proposal = (patch: string) => ({ proposal: { diagnosis: "d", patch, confidence: 0.9, files: [], tests_to_run: ["test/math.test.js"] }, episodeId: "e", inferenceId: "i", variantName: "v" });
+
+/** What fetch-logs leaves for a failed `npm test` step in the fixture's matrix workflow. */
+async function fetchLogsFor(r: FixtureRepo) {
+  const logsDir = join(r.root, "logs");
+  await mkdir(logsDir);
+  await writeFile(join(logsDir, "workflow.yml"), await readFile(join(r.dir, ".github/workflows/ci.yml")));
+  return {
+    logsDir,
+    workflow: { path: ".github/workflows/ci.yml", file: "workflow.yml", found: true },
+    jobs: [{ id: 7, name: "test (node 20)", conclusion: "failure", failingStep: { number: 6, name: "Unit tests", command: "npm test" } }],
+    skippedJobs: [],
+  };
+}
+
+async function runStage(r: FixtureRepo, results: Record<string, unknown>, opts: { env?: Record<string, string>; applyPatch?: ApplyPatchFn; parentEnv?: NodeJS.ProcessEnv } = {}) {
+  const stage = createApplyAndValidateStage({ applyPatch: opts.applyPatch ?? gitApply, parentEnv: opts.parentEnv });
+  return stage.run(makeJob(results, ".github/workflows/ci.yml"), makeDeps(r.dir, opts.env), ctx());
+}
+const failure = (p: Promise<unknown>) => p.then(() => { throw new Error("expected the stage to fail"); }, (e: unknown) => e as AppError);
+
+describe("apply-and-validate stage", () => {
+  test("node: the right patch goes red → green with the workflow's failing command", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const out = await runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": parseRepoConfig(null), "fetch-logs": await fetchLogsFor(r) });
+    const result = out.result as ApplyAndValidateResult;
+    expect(result.verdict).toBe("passed");
+    expect(result.evidence).toEqual({ before: "red", after: "green", reproduced: true });
+    expect(result.commands.validate).toEqual([{ command: "npm test", source: "workflow" }]);
+    expect(result.commands.setup).toEqual([]);
+    expect(result.commands.skipped.map((s) => [s.command, s.reason])).toEqual([
+      ["npm install", expect.stringContaining("network")],
+      [expect.stringContaining("secrets.NPM_TOKEN"), expect.stringContaining("GitHub expression")],
+    ]);
+    expect(result.sandbox).toBe(bwrap.available ? "bwrap" : "none");
+    expect(result.patch.files).toMatchObject([{ path: "src/math.js", status: "modified" }]);
+    expect(result.suggestedTests).toEqual(["test/math.test.js"]);
+    expect(await readFile(join(r.dir, "src/math.js"), "utf8")).toContain("a + b");
+  });
+
+  test("node: a wrong patch fails the job with validation_failed and the evidence", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const err = await failure(runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.wrong.diff")), "fetch-logs": await fetchLogsFor(r) }));
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: "validation_failed", retryable: false });
+    expect(err.message).toMatch(/`npm test` exited 1 \(red before the patch, red after\)/);
+    const v = err.details?.validation as ApplyAndValidateResult;
+    expect(v.verdict).toBe("failed");
+    expect(v.runs.map((x) => x.phase)).toEqual(["reproduce", "validate"]);
+    expect(v.runs[1]!.outputTail).toMatch(/sum adds/);
+  });
+
+  test("python: defaults by project type when there is no workflow information", async () => {
+    const r = await fixtureRepo("python-slug");
+    repos.push(r);
+    const stage = createApplyAndValidateStage({ applyPatch: gitApply });
+    const out = await stage.run(makeJob({ "propose-patch": proposal(await fixturePatch("python-slug.fix.diff")) }), makeDeps(r.dir), ctx());
+    const result = out.result as ApplyAndValidateResult;
+    expect(result.commands.validate).toEqual([{ command: "python3 -m unittest discover -v", source: "default" }]);
+    expect(result.evidence).toMatchObject({ before: "red", after: "green" });
+    const wrong = await fixtureRepo("python-slug");
+    repos.push(wrong);
+    const err = await failure(stage.run(makeJob({ "propose-patch": proposal(await fixturePatch("python-slug.wrong.diff")) }), makeDeps(wrong.dir), ctx()));
+    expect(err.code).toBe("validation_failed");
+  });
+
+  test("a refused patch is patch_refused with the rule, before any command runs", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    let calls = 0;
+    const refuse: ApplyPatchFn = async () => (calls++, { ok: false, refusal: { rule: "workflow_edits", file: ".github/workflows/ci.yml", reason: "edits a workflow" } });
+    const err = await failure(runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")) }, { applyPatch: refuse }));
+    expect(err).toMatchObject({ code: "patch_refused", retryable: false, details: { rule: "workflow_edits", file: ".github/workflows/ci.yml" } });
+    expect(calls).toBe(1);
+  });
+
+  test("repo config commands and timeouts win; a hanging command is killed and fails validation", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const { config } = parseRepoConfig({ validate: ["sleep 30"], timeouts: { validate_seconds: 1 }, reproduce_first: false });
+    const started = Date.now();
+    const err = await failure(runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": { config, problems: [] } }));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err.code).toBe("validation_failed");
+    expect(err.message).toMatch(/`sleep 30` timed out/);
+    const v = err.details?.validation as ApplyAndValidateResult;
+    expect(v.commands.validate).toEqual([{ command: "sleep 30", source: "repo-config" }]);
+    expect(v.runs).toEqual([expect.objectContaining({ phase: "validate", timedOut: true })]);
+  });
+
+  test("validation commands see no app secrets", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const { config } = parseRepoConfig({ validate: ["env > env.txt"], reproduce_first: false });
+    const parentEnv = { ...process.env, GITHUB_TOKEN: "ghs_secretsecretsecretsecret0123", TENSORZERO_API_KEY: "sk-t0-abcdefghijk", PRIVATE_KEY: "-----BEGIN RSA PRIVATE KEY-----x" };
+    await runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": { config, problems: [] } }, { parentEnv });
+    const seen = await readFile(join(r.dir, "env.txt"), "utf8");
+    expect(seen).not.toMatch(/GITHUB_TOKEN|TENSORZERO_API_KEY|PRIVATE_KEY|ghs_secret/);
+    expect(seen).toMatch(/^CI=true$/m);
+  });
+
+  test("a re-run after a crash that left the patch applied starts from the committed files", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const patch = await fixturePatch("node-sum.fix.diff");
+    await gitApply(patch, r.dir, { config: parseRepoConfig(null).config });
+    const out = await runStage(r, { "propose-patch": proposal(patch) });
+    expect((out.result as ApplyAndValidateResult).evidence).toMatchObject({ before: "red", after: "green" });
+  });
+
+  test("no command at all is a clear permanent error", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const patch = await fixturePatch("node-sum.fix.diff");
+    await sh("rm", ["package.json"], { cwd: r.dir });
+    const err = await failure(runStage(r, { "propose-patch": proposal(patch) }));
+    expect(err).toMatchObject({ code: "no_validation_command", message: expect.stringContaining("validate:") });
+  });
+
+  test("missing proposal or workspace", async () => {
+    const stage = createApplyAndValidateStage({ applyPatch: gitApply });
+    expect(await failure(stage.run(makeJob({}), makeDeps("/nonexistent"), ctx()))).toMatchObject({ code: "no_proposal" });
+    const deps = makeDeps("/x");
+    (deps.workspace as { get: unknown }).get = async () => undefined;
+    expect(await failure(stage.run(makeJob({ "propose-patch": proposal("diff") }), deps, ctx()))).toMatchObject({ code: "workspace_missing", retryable: true });
+  });
+});
+
+describe("apply-and-validate stage with the real patch applier (src/patch)", () => {
+  test("the fixture's right patch passes, the wrong one fails validation", async () => {
+    const good = await fixtureRepo("node-sum");
+    const bad = await fixtureRepo("node-sum");
+    repos.push(good, bad);
+    const ok = await applyAndValidateStage.run(makeJob({ "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")) }), makeDeps(good.dir), ctx());
+    const result = ok.result as ApplyAndValidateResult;
+    expect(result).toMatchObject({ verdict: "passed", evidence: { before: "red", after: "green" }, patch: { additions: 1, deletions: 1, overrides: [] } });
+    expect(result.patch.files).toEqual([{ path: "src/math.js", status: "modified", additions: 1, deletions: 1 }]);
+    const err = await failure(applyAndValidateStage.run(makeJob({ "propose-patch": proposal(await fixturePatch("node-sum.wrong.diff")) }), makeDeps(bad.dir), ctx()));
+    expect(err.code).toBe("validation_failed");
+  });
+
+  test("a workflow edit is refused by policy unless the repo config allows it", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const patch = [
+      "diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml",
+      "--- a/.github/workflows/ci.yml",
+      "+++ b/.github/workflows/ci.yml",
+      "@@ -21,3 +21,4 @@ jobs:",
+      "       - name: Unit tests",
+      "         run: npm test",
+      "+        continue-on-error: true",
+      "       - name: Publish",
+      "",
+    ].join("\n");
+    const err = await failure(applyAndValidateStage.run(makeJob({ "propose-patch": proposal(patch) }), makeDeps(r.dir), ctx()));
+    expect(err).toMatchObject({ code: "patch_refused", details: { rule: expect.stringMatching(/workflow_edits|continue_on_error/) } });
+    expect(await readFile(join(r.dir, ".github/workflows/ci.yml"), "utf8")).not.toContain("continue-on-error");
+  });
+});
