@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Ajv } from "ajv";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { createGitHubPort } from "../../src/adapters/github/create-github-port.js";
@@ -215,6 +216,10 @@ describe("build-context", () => {
     expect(c.budget.used).toBeLessThanOrEqual(6000);
     expect(r.summary).toMatchObject({ classification: "test", tokens: c.budget.used });
     expect(JSON.parse(await readFile(r.contextPath, "utf8"))).toEqual(c);
+    // It is exactly what the gateway's fix_ci_failure user schema accepts.
+    const schema = JSON.parse(await readFile(join(FIX, "../../tensorzero/config/functions/fix_ci_failure/user_schema.json"), "utf8"));
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    expect(validate(c) ? [] : validate.errors).toEqual([]);
 
     // No secret from the corpus, the repo, the diff or the annotations survives into the context or its file.
     const everything = JSON.stringify(r) + (await readFile(r.contextPath, "utf8"));
