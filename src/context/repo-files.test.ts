@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { detectLanguages, isManifest, isTestConfig, relevantFiles } from "./repo-facts.js";
+import { listRepoFiles, readRepoText, toRepoPath } from "./repo-files.js";
+import { snippetsFor } from "./snippets.js";
+
+let root: string;
+let outside: string;
+
+beforeAll(async () => {
+  outside = await mkdtemp(join(tmpdir(), "t0-outside-"));
+  await writeFile(join(outside, "secret.txt"), "do not read\n");
+  root = await mkdtemp(join(tmpdir(), "t0-repo-files-"));
+  for (const [p, c] of Object.entries({
+    "src/app/main.py": Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join("\n") + "\n",
+    "src/app/pyproject.toml": "[project]\nname = 'app'\n",
+    "pyproject.toml": "[tool.pytest.ini_options]\naddopts = '-q'\n",
+    "tests/conftest.py": "import pytest\n",
+    "conftest.py": "import pytest\n",
+    ".git/config": "[core]\n",
+    "node_modules/x/index.js": "module.exports = 1\n",
+    "bin.dat": Buffer.from([1, 0, 2]),
+  })) {
+    await mkdir(join(root, p, ".."), { recursive: true });
+    await writeFile(join(root, p), c);
+  }
+  await symlink(join(outside, "secret.txt"), join(root, "link.txt"));
+  await symlink(outside, join(root, "linkdir"));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+  await rm(outside, { recursive: true, force: true });
+});
+
+describe("reading the checkout safely", () => {
+  test("only regular text files inside the checkout, never .git or through symlinks", async () => {
+    expect(await readRepoText(root, "src/app/main.py")).toContain("line 30");
+    for (const bad of ["../" + "x", "/etc/passwd", ".git/config", "link.txt", "linkdir/secret.txt", "bin.dat", "missing.py", "src"]) {
+      expect(await readRepoText(root, bad)).toBeNull();
+    }
+  });
+
+  test("log paths become checkout paths", async () => {
+    expect(await toRepoPath(root, "/home/runner/work/app/app/src/app/main.py")).toBe("src/app/main.py");
+    expect(await toRepoPath(root, "D:\\a\\app\\app\\src\\app\\main.py")).toBe("src/app/main.py");
+    expect(await toRepoPath(root, "/__w/app/app/src/app/main.py")).toBe("src/app/main.py");
+    expect(await toRepoPath(root, "./src/app/main.py")).toBe("src/app/main.py");
+    expect(await toRepoPath(root, "/opt/venv/lib/site/app/main.py")).toBeNull();
+    expect(await toRepoPath(root, "/tmp/build/src/app/main.py")).toBe("src/app/main.py");
+  });
+
+  test("file listing skips .git and dependency folders", async () => {
+    const files = await listRepoFiles(root);
+    expect(files).toContain("src/app/main.py");
+    expect(files.some((f) => f.startsWith(".git/") || f.startsWith("node_modules/"))).toBe(false);
+  });
+
+  test("manifests and test config: root first, then nearest to the failing file", async () => {
+    const files = await listRepoFiles(root);
+    expect(relevantFiles(files, ["src/app/main.py"], isManifest, 5)).toEqual(["pyproject.toml", "src/app/pyproject.toml"]);
+    expect(relevantFiles(files, ["src/app/main.py"], isTestConfig, 5)).toEqual(["conftest.py"]);
+    expect(detectLanguages([...files, "a.ts", "b.ts", "c.ts"])).toEqual(["Python", "TypeScript"]);
+  });
+
+  test("snippets carry line numbers and merge overlapping windows", async () => {
+    const s = await snippetsFor(root, [{ path: "src/app/main.py", line: 10 }, { path: "src/app/main.py", line: 14 }, { path: "link.txt", line: 1 }], { around: 2 });
+    expect(s).toEqual([{ path: "src/app/main.py", startLine: 8, endLine: 16, text: expect.stringMatching(/^ 8\| line 8\n[\s\S]*16\| line 16$/) }]);
+  });
+});
