@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Job } from "../core/job.js";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
 import { validationInputFromJob } from "./validation-input.js";
@@ -38,6 +40,14 @@ describe("validationInputFromJob", () => {
 
     const fromWorkflow = await validationInputFromJob(job({ "build-context": { context: { failing_jobs: [{ name: "unit", failing_step: "Run unittest" }] } } }, ".github/workflows/tests.yml"), r.dir);
     expect(fromWorkflow.failingCommand).toBe("python3 -m unittest discover -v");
+  });
+
+  test("a failure context kept in a file (contextPath) is read", async () => {
+    const r = await fixtureRepo("python-slug");
+    repos.push(r);
+    const file = join(r.root, "context.json");
+    await writeFile(file, JSON.stringify({ languages: ["python"], failing_jobs: [{ name: "unit", failing_step: "Run unittest", command: "python3 -m unittest -v" }] }));
+    expect(await validationInputFromJob(job({ "build-context": { contextPath: file } }), r.dir)).toMatchObject({ failingCommand: "python3 -m unittest -v", languages: ["python"] });
   });
 
   test("no earlier results: an empty input, never a crash", async () => {

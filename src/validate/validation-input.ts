@@ -18,7 +18,7 @@ export async function validationInputFromJob(job: Job, workspaceDir: string): Pr
   const notes: string[] = [];
   const fetched = obj(job.results["fetch-logs"]);
   const built = obj(job.results["build-context"]);
-  const context = obj(built?.context) ?? built;
+  const context = obj(built?.context) ?? (await readContextFile(built)) ?? built;
 
   const languages = Array.isArray(context?.languages) ? context.languages.filter((l): l is string => typeof l === "string") : [];
   const fetchedJobs = Array.isArray(fetched?.jobs) ? fetched.jobs.map(obj).filter((j): j is Obj => !!j) : [];
@@ -94,4 +94,15 @@ async function readWorkflow(fetched: Obj | undefined, job: Job, workspaceDir: st
     if (text !== undefined) return text;
   }
   return undefined;
+}
+
+/** build-context may keep a large context in a file beside the checkout (`contextPath`). */
+async function readContextFile(built: Obj | undefined): Promise<Obj | undefined> {
+  const p = str(built?.contextPath);
+  if (!p) return undefined;
+  try {
+    return obj(JSON.parse(await readFile(p, "utf8")));
+  } catch {
+    return undefined;
+  }
 }

@@ -175,6 +175,22 @@ describe("apply-and-validate stage", () => {
     expect(err).toMatchObject({ code: "no_validation_command", message: expect.stringContaining("validate:") });
   });
 
+  test("reads propose-patch's own result shape (diff, testsToRun)", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const result = { episodeId: "e", inferenceId: "i", variantName: "v", repairAttempt: 1, previousInferenceIds: [], proposal: { diagnosis: "d", diff: await fixturePatch("node-sum.fix.diff"), confidence: 0.8, files: ["src/math.js"], testsToRun: ["sum adds"] } };
+    const out = await runStage(r, { "propose-patch": result });
+    expect(out.result).toMatchObject({ verdict: "passed", suggestedTests: ["sum adds"] });
+  });
+
+  test("a dry run without a proposal shows the commands it would run and runs none", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const stage = createApplyAndValidateStage({ applyPatch: gitApply });
+    const out = await stage.run(makeJob({ "propose-patch": { dryRun: true, episodeId: "e" }, "fetch-logs": await fetchLogsFor(r) }, ".github/workflows/ci.yml"), makeDeps(r.dir), { ...ctx(), dryRun: true });
+    expect(out.result).toMatchObject({ dryRun: true, wouldRun: { validate: [{ command: "npm test", source: "workflow" }] }, sandbox: bwrap.available ? "bwrap" : "none" });
+  });
+
   test("missing proposal or workspace", async () => {
     const stage = createApplyAndValidateStage({ applyPatch: gitApply });
     expect(await failure(stage.run(makeJob({}), makeDeps("/nonexistent"), ctx()))).toMatchObject({ code: "no_proposal" });

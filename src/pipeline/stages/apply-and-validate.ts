@@ -2,7 +2,6 @@ import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js"
 import type { Deps } from "../../core/deps.js";
 import { permanent, transient } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
-import type { ProposalResult } from "../../core/ports/model-port.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
 import { chooseSandbox, probeBwrap, type SandboxProbe } from "../../validate/sandbox.js";
 import { selectCommands } from "../../validate/select-commands.js";
@@ -49,11 +48,15 @@ export function createApplyAndValidateStage(opts: ApplyAndValidateOptions): Stag
 export const applyAndValidateStage = createApplyAndValidateStage({ applyPatch: realApplyPatch });
 
 async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValidateOptions) {
-  const proposal = (job.results["propose-patch"] as ProposalResult | undefined)?.proposal;
-  if (!proposal?.patch) throw permanent("no_proposal", "There is no proposed patch to validate (the propose-patch stage left none); retry the job from the start.");
+  const proposal = readProposal(job);
   const config = ((job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config) ?? defaultRepoConfig();
   const ws = await deps.workspace.get(job.id);
   if (!ws) throw transient("workspace_missing", `The workspace of job ${job.id} is gone; it will be cloned again.`);
+  if (!proposal) {
+    // A dry run without a gateway has no patch; show what would be run instead of failing.
+    if (ctx.dryRun) return { result: await dryRunPlan(job, deps, ws.dir, config, opts) };
+    throw permanent("no_proposal", `There is no proposed patch to validate (the propose-patch stage left none); retry the job from the start with \`t0-ci-bot jobs retry ${job.id}\`.`);
+  }
 
   // A previous try may have died with the patch applied: start from the committed files again.
   const restored = await restoreFiles(ws.dir, diffPaths(proposal.patch));
@@ -106,7 +109,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
     patch: applied
       ? { files: applied.files.map(({ path, status, additions, deletions }) => ({ path, status, additions, deletions })), overrides: applied.overrides, additions: applied.additions, deletions: applied.deletions }
       : { files: [], overrides: [], additions: 0, deletions: 0 },
-    ...(proposal.tests_to_run?.length ? { suggestedTests: proposal.tests_to_run.slice(0, 20) } : {}),
+    ...(proposal.tests.length ? { suggestedTests: proposal.tests.slice(0, 20) } : {}),
     notes: input.notes,
   };
   ctx.log.info({ verdict: report.verdict, evidence: report.evidence, durationMs: report.durationMs }, "validation finished");
@@ -126,4 +129,23 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
     `The proposed patch does not fix the build: ${what} (${evidence}). No pull request was opened; the diagnosis, patch and command output are in the job record for manual review.`,
     { validation: result },
   );
+}
+
+/**
+ * The diff and suggested tests from `propose-patch`, whichever field names it used (`patch`/`diff`,
+ * `tests_to_run`/`testsToRun`); undefined when there is no diff.
+ */
+function readProposal(job: Job): { patch: string; tests: string[] } | undefined {
+  const p = (job.results["propose-patch"] as { proposal?: Record<string, unknown> } | undefined)?.proposal;
+  const patch = typeof p?.patch === "string" ? p.patch : typeof p?.diff === "string" ? p.diff : undefined;
+  if (!patch) return undefined;
+  const tests = Array.isArray(p?.tests_to_run) ? p.tests_to_run : Array.isArray(p?.testsToRun) ? p.testsToRun : [];
+  return { patch, tests: tests.filter((t): t is string => typeof t === "string") };
+}
+
+async function dryRunPlan(job: Job, deps: Deps, dir: string, config: RepoConfig, opts: ApplyAndValidateOptions) {
+  const input = await validationInputFromJob(job, dir);
+  const plan = selectCommands({ config, input, workspaceDir: dir, setupNetwork: config.network === true || config.network === "setup" });
+  const sandbox = await chooseSandbox(deps.config.SANDBOX, config.sandbox, opts.probeSandbox ?? (() => probeBwrap())).catch((e: Error) => ({ kind: "none" as const, reason: e.message }));
+  return { dryRun: true as const, wouldRun: plan, sandbox: sandbox.kind, sandboxReason: sandbox.reason, notes: input.notes };
 }
