@@ -71,7 +71,10 @@ describe("bwrapArgs", () => {
     expect(args.indexOf("/tmp/ws")).toBeGreaterThan(args.indexOf("--tmpfs"));
     expect(s).toMatch(/--bind \/tmp\/home \/tmp\/home .*--bind \/tmp\/ws \/tmp\/ws/);
     expect(args.slice(-2)).toEqual(["--chdir", "/tmp/ws"]);
-    expect(bwrapArgs({ workspace: "/w", cwd: "/w", writable: [], network: true, env: {} })).toContain("--share-net");
+    const net = bwrapArgs({ workspace: "/w", cwd: "/w", writable: [], network: true, env: {} }).join(" ");
+    expect(net).toContain("--share-net");
+    expect(net).toContain("--ro-bind-try /run/systemd/resolve /run/systemd/resolve");
+    expect(s).not.toContain("/run/systemd/resolve");
   });
 
   test("toolchains in the home are bound as whole roots; other home dirs only as named", async () => {

@@ -149,6 +149,8 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   }
   for (const dir of toolchainDirs(spec.env, spec.parentHome)) a.push("--ro-bind", dir, dir);
   a.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
+  // With systemd-resolved, /etc/resolv.conf points into /run: name resolution needs that directory back.
+  if (spec.network) a.push("--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve");
   for (const dir of spec.writable) a.push("--bind", dir, dir);
   a.push("--bind", spec.workspace, spec.workspace);
   const bound = [...SYSTEM_DIRS, ...toolchainDirs(spec.env, spec.parentHome)];
