@@ -166,6 +166,15 @@ describe("apply-and-validate stage", () => {
     expect((out.result as ApplyAndValidateResult).evidence).toMatchObject({ before: "red", after: "green" });
   });
 
+  test("files the unpatched run rewrote are restored before the patch is applied", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    // A "formatter" in the validation command rewrites the file the patch edits, on every run.
+    const { config } = parseRepoConfig({ validate: ["sed -i 's/Adds two numbers/Adds 2 numbers/' src/math.js && npm test"] });
+    const out = await runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": { config, problems: [] } });
+    expect(out.result).toMatchObject({ verdict: "passed", evidence: { before: "red", after: "green" } });
+  });
+
   test("no command at all is a clear permanent error", async () => {
     const r = await fixtureRepo("node-sum");
     repos.push(r);

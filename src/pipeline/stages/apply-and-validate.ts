@@ -97,6 +97,8 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       signal: ctx.signal,
     },
     apply: async () => {
+      // The unpatched run may have rewritten files the patch touches (formatters, snapshots): undo that.
+      await restoreFiles(ws.dir, diffPaths(proposal.patch));
       const r = await opts.applyPatch(proposal.patch, ws.dir, { config });
       if (!r.ok) throw refusalError(r.refusal);
       applied = r;
