@@ -48,6 +48,8 @@ export function createProbot(config: AppConfig, log: Logger): Probot {
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
   const logger = opts.logger ?? opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL });
   const probot = createProbot(config, logger.child({ name: "probot" }));
+  // Probot 14 builds `probot.webhooks` asynchronously; it is null until ready() resolves.
+  await probot.ready();
   const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
   const http = createHttpServer({ deps, verify: (body, sig) => probot.webhooks.verify(body, sig) });
   let addr: { port: number; url: string };

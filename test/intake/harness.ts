@@ -75,6 +75,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
 
   const config = testConfig(opts.env);
   const probot = new Probot({ appId: 1, privateKey, secret: SECRET, logLevel: "fatal" });
+  await probot.ready();
   const store = opts.store ?? new MemoryJobStore();
   const queue = new RecordingQueue();
   const deps = {

@@ -1,0 +1,197 @@
+// Webhook intake throughput: signed workflow_run.completed deliveries (19 KB, the real example payload)
+// against the app (`npm start` with T0_WORKERS=0: verify, parse, decide, durable record, 202) beside a
+// bare Probot Server with a no-op handler, in the same run on the same machine. autocannon, c=10.
+// Every request is a distinct run (run id and branch vary, each body signed in setupRequest), so the app
+// creates a job per request; the duplicate-only variant re-sends one run. The app is measured with an
+// empty data dir and with 50,000 jobs already stored (seeded through the store API).
+//   node --import tsx bench/intake.ts [--duration 10] [--jobs 50000]
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHmac, randomUUID } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import { LowdbJobStore } from "../src/adapters/store/lowdb-store.js";
+import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name: string, def: number) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+};
+const DURATION = arg("duration", 10);
+const SEED = arg("jobs", 50_000);
+const CONNECTIONS = 10;
+const SECRET = "bench-secret";
+const RUN_MARK = 987654321012;
+
+const payload = JSON.parse(await readFile(join(root, "fixtures/webhooks/workflow_run.completed.json"), "utf8"));
+payload.workflow_run.conclusion = "failure";
+payload.workflow_run.id = RUN_MARK;
+payload.workflow_run.head_branch = "BRANCH_MARK";
+const template = JSON.stringify(payload);
+const sign = (body: string) => `sha256=${createHmac("sha256", SECRET).update(body).digest("hex")}`;
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUp(url: string, proc: ChildProcess): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
+    try {
+      await fetch(url, { method: "GET" });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`server at ${url} did not come up`);
+}
+
+async function stop(proc: ChildProcess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  const done = new Promise((r) => proc.once("exit", r));
+  proc.kill("SIGTERM");
+  const t = setTimeout(() => proc.kill("SIGKILL"), 30_000);
+  await done;
+  clearTimeout(t);
+}
+
+async function startApp(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/main.ts")], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH,
+      NODE_ENV: "production",
+      APP_ID: "1",
+      PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"),
+      WEBHOOK_SECRET: SECRET,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      T0_WORKERS: "0",
+      LOG_LEVEL: "info", // the default: one JSON line per delivery
+      MAX_ATTEMPTS_PER_FINGERPRINT: "1000000000",
+    },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUp(`${url}/healthz`, proc);
+  return { proc, url };
+}
+
+async function startBaseline(): Promise<{ proc: ChildProcess; url: string }> {
+  const port = await freePort();
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "bench/intake-baseline-server.ts"), String(port)], {
+    cwd: root,
+    env: { PATH: process.env.PATH, WEBHOOK_SECRET: SECRET, NODE_ENV: "production" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUp(`${url}/ping`, proc);
+  return { proc, url };
+}
+
+/** One autocannon run; `distinct` makes every request a new run with its own signature. */
+async function load(url: string, distinct: boolean, seconds: number): Promise<Figures> {
+  let n = 0;
+  const prefix = Math.floor(Math.random() * 1e6) * 1e6;
+  const dupBody = template.replace(String(RUN_MARK), "424242").replace("BRANCH_MARK", "main");
+  const dupSig = sign(dupBody);
+  const result = await autocannon({
+    url: `${url}/api/github/webhooks`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": "workflow_run" },
+    requests: [
+      {
+        method: "POST",
+        setupRequest: (req: Record<string, any>) => {
+          const body = distinct ? template.replace(String(RUN_MARK), String(prefix + ++n)).replace("BRANCH_MARK", `feature-${n}`) : dupBody;
+          req.body = body;
+          req.headers = { ...req.headers, "x-github-delivery": randomUUID(), "x-hub-signature-256": distinct ? sign(body) : dupSig };
+          return req;
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function measure(label: string, start: () => Promise<{ proc: ChildProcess; url: string }>, distinct: boolean): Promise<Figures> {
+  const s = await start();
+  try {
+    await load(s.url, distinct, 2); // warm-up
+    const f = await load(s.url, distinct, DURATION);
+    console.log(
+      `${label.padEnd(44)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(3)} ms   non-2xx ${f.non2xx}  errors ${f.errors}`,
+    );
+    return f;
+  } finally {
+    await stop(s.proc);
+  }
+}
+
+async function seed(dir: string, count: number): Promise<number> {
+  const t0 = performance.now();
+  // Seeding is set-up, not the measurement: no fsync, 500 intakes in flight.
+  const store = await LowdbJobStore.open(dir, { fsync: false });
+  for (let i = 0; i < count; i += 500) {
+    await Promise.all(
+      Array.from({ length: Math.min(500, count - i) }, (_, k) => {
+        const job = makeJob({ runId: 1_000_000 + i + k, fingerprint: `seed-${i + k}` });
+        return store.recordIntake(makeDelivery(job), "{}", job);
+      }),
+    );
+  }
+  await store.close();
+  return (performance.now() - t0) / 1000;
+}
+
+const dirs: string[] = [];
+const tmp = async () => {
+  const d = await mkdtemp(join(tmpdir(), "t0-bench-intake-"));
+  dirs.push(d);
+  return d;
+};
+try {
+  console.log(`signed workflow_run.completed (${Buffer.byteLength(template)} bytes), c=${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up; app: lowdb store with fsync (STORE_FSYNC=true), T0_WORKERS=0, LOG_LEVEL=info`);
+  const base = await measure("baseline: bare Probot Server, no-op handler", startBaseline, true);
+  const empty = await tmp();
+  const appEmpty = await measure("app, empty store, distinct runs", () => startApp(empty), true);
+  const seeded = await tmp();
+  const secs = await seed(seeded, SEED);
+  console.log(`(seeded ${SEED} jobs through the store API in ${secs.toFixed(1)} s)`);
+  const appSeeded = await measure(`app, ${SEED} jobs stored, distinct runs`, () => startApp(seeded), true);
+  const appDup = await measure(`app, ${SEED} jobs stored, duplicate-only`, () => startApp(seeded), false);
+  const baseDup = await measure("baseline, same body every request", startBaseline, false);
+  const ratio = (a: Figures, b: Figures) => (a.rps / b.rps).toFixed(2);
+  console.log(`\nratio app/baseline: empty ${ratio(appEmpty, base)}, ${SEED} jobs ${ratio(appSeeded, base)} (goal ≥ 0.8), duplicate-only ${ratio(appDup, baseDup)}`);
+  console.log(`p99 with ${SEED} jobs: ${appSeeded.p99} ms (goal < 20 ms)`);
+} finally {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+}
