@@ -16,7 +16,7 @@ import type { Job } from "../../src/core/job.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { cloneRepoStage } from "../../src/pipeline/stages/clone-repo.js";
 import { fetchLogsStage } from "../../src/pipeline/stages/fetch-logs.js";
-import { buildContextStage, type BuildContextResult } from "../../src/pipeline/stages/build-context.js";
+import { buildContextStage, tailAnalysis, type BuildContextResult } from "../../src/pipeline/stages/build-context.js";
 import { CONTEXT_PRIORITY } from "../../src/context/build-failure-context.js";
 import type { StageContext } from "../../src/pipeline/stage.js";
 import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.js";
@@ -156,6 +156,22 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     expect(kept).toContain("##[error]Process completed with exit code 1.");
     expect(r.jobs[0]!.failingStep).toMatchObject({ number: 5, logHeader: "yarn test" });
     expect((await stat(join(r.logsDir, `${GH_JOB}.log`))).size).toBe(r.jobs[0]!.log.keptBytes);
+  });
+
+  test("a check suite from another CI system is refused with a reason", async () => {
+    const { deps, job, ctx } = setup();
+    job.run = { ...job.run, source: "check_suite" };
+    await expect(fetchLogsStage.run(job, deps, ctx)).rejects.toMatchObject({ code: "not_actions_run", retryable: false });
+  });
+
+  test("when the analyser fails, the log tail within the budget stands in", () => {
+    const text = Array.from({ length: 500 }, (_, i) => `line ${i + 1} ${"word ".repeat(8)}`).join("\n");
+    const a = tailAnalysis(text, 300, "boom");
+    expect(a.excerpts).toHaveLength(1);
+    expect(a.excerpts[0]!.endLine).toBe(500);
+    expect(a.excerpts[0]!.text.endsWith("line 500 " + "word ".repeat(8))).toBe(true);
+    expect(a.excerptTokens).toBeLessThanOrEqual(300);
+    expect(a.excerpts[0]!.reason).toMatch(/analyser failed: boom/);
   });
 
   test("a run without failed jobs fails permanently with a reason", async () => {

@@ -7,6 +7,7 @@ import { permanent } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import { analyzeLog } from "../../logs/analyze-log.js";
 import { countTokens } from "../../logs/count-tokens.js";
+import type { LogAnalysis } from "../../logs/types.js";
 import type { Stage } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchLogsStage } from "./fetch-logs.js";
@@ -44,7 +45,12 @@ export const buildContextStage: Stage = {
     const jobs: AnalysedJob[] = [];
     for (const f of fetched.jobs) {
       const meta = JSON.parse(await readFile(join(fetched.logsDir, f.meta), "utf8")) as JobMeta;
-      const analysis = await analyzeLog(createReadStream(join(fetched.logsDir, f.log.file)), { budgetTokens: perJob, steps: meta.steps });
+      const logPath = join(fetched.logsDir, f.log.file);
+      const analysis = await analyzeLog(createReadStream(logPath), { budgetTokens: perJob, steps: meta.steps }).catch(async (err: unknown) => {
+        // A log the analyser chokes on still has a useful tail; the job goes on with that.
+        ctx.log.warn({ err, ghJob: f.id }, "log analysis failed; using the log tail");
+        return tailAnalysis(await readFile(logPath, "utf8"), perJob, String((err as Error)?.message ?? err));
+      });
       jobs.push({ fetched: f, analysis, annotations: meta.annotations });
     }
     const gh = await deps.github.forInstallation(job.installationId);
@@ -61,6 +67,19 @@ export const buildContextStage: Stage = {
     return { result };
   },
 };
+
+/** The last lines of a log that fit `budget` tokens, as a minimal analysis. */
+export function tailAnalysis(text: string, budget: number, why: string): LogAnalysis {
+  const lines = text.split("\n");
+  let start = lines.length;
+  while (start > 0 && countTokens(lines.slice(start - 1).join("\n")) <= budget && lines.length - start < 200) start--;
+  const excerpt = lines.slice(start).join("\n");
+  return {
+    format: "plain", lines: lines.length, status: "unknown", steps: [], failingStep: null, errors: [], failedTests: [], locations: [],
+    excerpts: excerpt ? [{ startLine: start + 1, endLine: lines.length, reason: `log tail (analyser failed: ${why.slice(0, 120)})`, text: excerpt }] : [],
+    excerptTokens: countTokens(excerpt), classification: "unknown",
+  };
+}
 
 async function logsPresent(f: FetchedLogs): Promise<boolean> {
   for (const j of f.jobs) {

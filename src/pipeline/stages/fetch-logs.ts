@@ -25,6 +25,9 @@ export const fetchLogsStage: Stage = {
   state: "analysis",
   sideEffects: false,
   async run(job, deps, ctx) {
+    if (job.run.source !== "workflow_run") {
+      throw permanent("not_actions_run", `Run ${job.run.id} is a check suite from another CI system; t0-ci-bot can only read GitHub Actions logs, so there is nothing to analyse.`);
+    }
     const ws = await ensureWorkspace(job, deps, ctx);
     const gh = await deps.github.forInstallation(job.installationId);
     const logsDir = logsDirOf(ws);
