@@ -3,7 +3,7 @@ import { ErrorExtractor } from "./error-extractors.js";
 import { EvidenceStore } from "./evidence.js";
 import { selectExcerpts } from "./excerpts.js";
 import { detectFormat, parseLine } from "./line-format.js";
-import { readLines } from "./line-reader.js";
+import { detach, readLineBatches } from "./line-reader.js";
 import { stronger } from "./signal.js";
 import { publicStep, StepTracker } from "./steps.js";
 import { dedupeTests } from "./test-names.js";
@@ -18,7 +18,8 @@ const MAX_ERRORS = 2_000;
 const MAX_TESTS = 500;
 const MAX_LOCATIONS = 500;
 const MAX_HITS = 5_000;
-const QUICK = /error|fail|fatal|panic|exception|traceback|warn|cancel|time|refused|reset|denied|not found|no such|cannot|can't|unable|undefined|missing|killed|space left|\bat |:\d|\(\d+,\d+\)|●|✕|×|✖|✗|✘|^E |^\s*-{3,} |^\s*\d+\)|\d+ (?:failing|passing)|problem|reformat|go\.sum|ERR|##\[|\*\*\*|exit (?:code|status)|Testcase|MethodSource|Time elapsed|File "|rate limit|EOF|resolv|memory|violation|__|^\s*\d+:\d+\s|^\s+\S|^[\w./-]+\.\w+$|^# |version|expected|unknown|invalid|abort|could not|unsafe|conflict|^\s*[A-Z][\w.]*(?:Error|Exception)|> /i;
+// Cheap pre-filter: a line that matches none of these cannot carry a signal, so the extractors skip it.
+const QUICK = /error|fail|fatal|panic|exception|traceback|warn|cancel|timed? ?out|refused|reset|denied|not found|no such|cannot|can't|unable|undefined|missing|killed|space left|\bat |\.[a-z]{1,6}:\d|\.[a-z]{1,6}\(\d+,\d+\)|\.[a-z]{1,6}:\[\d|●|✕|×|✖|✗|✘|^E |^\s*-{3,} |^\s*\d+\) |\d+ (?:failing|passing)|problem|reformat|go\.sum|ERR|##\[|\*\*\*|exit (?:code|status)|Testcase|MethodSource|Time elapsed|File "|rate limit|EOF|resolv|memory|violation|^# |^e: |abort|could not|unsafe|conflict|Error|Exception|^\s*\d+:\d+\s|^\S+\.(?:[cm]?[jt]sx?|vue|svelte)$|^\s*(?:FAIL|ok)\s| > |-->|goroutine|Killed|^_{3,} |Caused by|\.\.\. \d+ more/i;
 const SUCCESS = /\bBUILD SUCCESS(?:FUL)?\b|\bAll tests passed\b|^OK(?: \(|$)|^ok\s|\b\d+ passed\b|\bJob succeeded\b|\bTests:\s+\d+ passed, \d+ total|\b\d+ passing\b/;
 
 /**
@@ -65,9 +66,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       lastSuccessLine = lineNo;
     }
     let sig = null;
-    if (QUICK.test(text)) {
-      sig = stronger(tests.inspect(text), errorsX.inspect(text));
-    } else tests.inspect(text);
+    if (QUICK.test(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
+    else sig = tests.track(text);
     if (!sig) {
       evidence.push(lineNo, text, 0, "");
       return;
@@ -75,7 +75,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     // The same message repeated (retries, summaries) is worth less each time.
     let score = sig.score;
     if (score >= 5) {
-      const key = text.trim().slice(0, 200);
+      const key = detach(text.trim().slice(0, 200));
       const seen = seenText.get(key) ?? 0;
       if (seen > 0) score *= seen === 1 ? 0.6 : 0.3;
       if (seenText.size < 50_000 || seen > 0) seenText.set(key, seen + 1);
@@ -83,16 +83,19 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     evidence.push(lineNo, text, score, sig.reason);
     if (sig.failure && sig.score >= 8) lastStrongLine = lineNo;
     if (sig.score >= 6 && sig.kind !== "stack-trace") {
-      errors.push({ line: lineNo, text: text.trim().slice(0, 500), kind: sig.kind, score });
+      errors.push({ line: lineNo, text: detach(text.trim().slice(0, 500)), kind: sig.kind, score });
       if (errors.length > MAX_ERRORS) pruneBy(errors, (e) => e.score);
       if (FLAKY_HINT.test(text)) flakyHints++;
     }
-    if (sig.test && failedTests.length < MAX_TESTS) failedTests.push(sig.test);
+    if (sig.test && failedTests.length < MAX_TESTS) {
+      const t = sig.test;
+      failedTests.push(t.file === undefined ? { name: detach(t.name) } : { name: detach(t.name), file: detach(t.file) });
+    }
     if (sig.location && locations.length < MAX_LOCATIONS) {
       const key = `${sig.location.path}:${sig.location.line}`;
       if (!locationKeys.has(key)) {
         locationKeys.add(key);
-        locations.push({ ...sig.location, score, at: lineNo });
+        locations.push({ ...sig.location, path: detach(sig.location.path), score, at: lineNo });
       }
     }
     if (sig.category && hits.length < MAX_HITS) hits.push({ line: lineNo, category: sig.category, score: sig.score });
@@ -103,15 +106,17 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
   };
 
-  for await (const raw of readLines(source)) {
-    if (lineNo === 0 && pending.length < DETECT_LINES) {
-      pending.push(raw);
-      if (pending.length < DETECT_LINES) continue;
-      format = detectFormat(pending);
-      for (const p of pending.splice(0)) handle(p);
-      continue;
+  for await (const batch of readLineBatches(source)) {
+    for (const raw of batch) {
+      if (lineNo === 0 && pending.length < DETECT_LINES) {
+        pending.push(raw);
+        if (pending.length < DETECT_LINES) continue;
+        format = detectFormat(pending);
+        for (const p of pending.splice(0)) handle(p);
+        continue;
+      }
+      handle(raw);
     }
-    handle(raw);
   }
   if (pending.length > 0) {
     format = detectFormat(pending);

@@ -15,6 +15,8 @@ export class ErrorExtractor {
   inspect(text: string): Signal | null {
     const s = text.trim();
     if (s.length === 0) return null;
+    // Stack frames are the most common interesting line; nothing but the trace rules applies to them.
+    if (s.startsWith("at ")) return traces(s, text);
     let best: Signal | null = null;
     for (const fn of [this.lint, compile, dependency, infra, traces, generic]) {
       best = stronger(best, fn.call(this, s, text));

@@ -3,6 +3,8 @@
  * around them, and a ring of the most recent lines for the failing step's tail. Nothing else of the
  * log is kept, so memory does not grow with the log.
  */
+import { detach } from "./line-reader.js";
+
 export interface KeptLine {
   line: number;
   text: string;
@@ -27,6 +29,7 @@ export class EvidenceStore {
 
   /** Every line passes here (in order), with its signal score if it has one. */
   push(line: number, text: string, score: number, reason: string): void {
+    // The ring holds slices (cheap, short-lived); only kept lines are copied off their chunk.
     const t = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
     if (this.ring.length < this.ringSize) this.ring.push({ line, text: t });
     else {
@@ -69,7 +72,7 @@ export class EvidenceStore {
   raise(line: number, text: string, score: number, reason: string): void {
     if (score <= 0) return;
     const k = this.kept.get(line);
-    if (!k) this.kept.set(line, { line, text, score, reason });
+    if (!k) this.kept.set(line, { line, text: detach(text), score, reason });
     else if (score > k.score) {
       k.score = score;
       k.reason = reason;

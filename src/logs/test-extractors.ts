@@ -11,6 +11,16 @@ export class TestExtractor {
   private surefireClass: string | null = null;
   private pytestSection = "";
 
+  /**
+   * For lines the cheap pre-filter skipped: only keeps state that spans lines (mocha's failure list,
+   * pytest's section headers) up to date.
+   */
+  track(text: string): Signal | null {
+    if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
+    if (text.startsWith("=") || text.startsWith(" =")) return this.inspect(text);
+    return null;
+  }
+
   inspect(text: string): Signal | null {
     const mocha = this.mocha(text);
     if (mocha) return mocha;
