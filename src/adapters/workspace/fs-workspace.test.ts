@@ -78,6 +78,19 @@ describe("fs workspace (isomorphic-git over smart HTTP)", () => {
     await expect(stat(join(w.dir, "test"))).rejects.toThrow();
   });
 
+  test("a fork PR's refs/pull/N/head is fetched into a local branch", async () => {
+    const bare = join(base, "repos/octo/app.git");
+    const prSha = await gitCli(bare, "commit-tree", "-p", shas[2]!, "-m", "pr commit", `${shas[1]}^{tree}`);
+    await gitCli(bare, "update-ref", "refs/pull/7/head", prSha);
+    const ws = workspace();
+    const w = await ws.clone({ jobId: "job-pr", url: `${server.url}/octo/app.git`, ref: "refs/pull/7/head", sha: prSha, token: TOKEN });
+    expect(await readFile(join(w.dir, "src/index.js"), "utf8")).toBe("console.log(2)\n");
+    expect(await git.currentBranch({ fs, dir: w.dir })).toBe("pull-7-head");
+    expect(await git.resolveRef({ fs, dir: w.dir, ref: "refs/remotes/origin/HEAD" })).toBe(prSha);
+    expect(await gitCli(w.dir, "status", "--porcelain")).toBe("");
+    expect(await allFilesContain(w.dir, TOKEN)).toEqual([]);
+  });
+
   test("a commit that is not on the branch fails permanently", async () => {
     const ws = workspace();
     await expect(ws.clone({ jobId: "job-3", url: `${server.url}/octo/app.git`, ref: "main", sha: "1".repeat(40), token: TOKEN }))

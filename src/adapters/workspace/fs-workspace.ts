@@ -82,23 +82,38 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
     const cache = {};
     try {
       await mkdir(dir, { recursive: true });
-      await git.clone({ fs, http, dir, cache, url: req.url, ref: req.ref, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
+      const branch = req.ref.replace(/^refs\/heads\//, "");
+      // A branch clones as usual; another ref (a fork PR's refs/pull/N/head) is fetched into a local branch.
+      const isBranch = !branch.startsWith("refs/");
+      const local = isBranch ? branch : branch.replace(/^refs\//, "").replace(/[^A-Za-z0-9._-]+/g, "-");
+      const fetchRef = async (depth: number) => {
+        const r = await git.fetch({ fs, http, dir, cache, remote: "origin", remoteRef: req.ref, ref: local, singleBranch: true, depth, tags: false, ...auth });
+        if (r.fetchHead) await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: r.fetchHead, force: true });
+      };
+      if (isBranch) {
+        await git.clone({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
+      } else {
+        await git.init({ fs, dir, defaultBranch: local });
+        await git.addRemote({ fs, dir, remote: "origin", url: req.url });
+        await fetchRef(1);
+      }
       if (!(await hasCommit(dir, req.sha, cache))) {
         // The branch moved on since the run: deepen until the failing commit is there.
         for (const depth of [50, 500]) {
-          await git.fetch({ fs, http, dir, cache, url: req.url, ref: req.ref, singleBranch: true, depth, tags: false, ...auth });
+          if (isBranch) await git.fetch({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth, tags: false, ...auth });
+          else await fetchRef(depth);
           if (await hasCommit(dir, req.sha, cache)) break;
         }
         if (!(await hasCommit(dir, req.sha, cache))) {
-          throw permanent("sha_not_found", `Commit ${req.sha} is not on branch ${req.ref} any more (force-pushed or deleted); nothing to fix.`);
+          throw permanent("sha_not_found", `Commit ${req.sha} is not on ${req.ref} any more (force-pushed or deleted); nothing to fix.`);
         }
       }
       const files = await git.listFiles({ fs, dir, cache, ref: req.sha });
       if (files.length > opts.maxFiles) throw tooLargeError(`it has ${files.length} files`, opts);
-      await git.writeRef({ fs, dir, ref: `refs/heads/${req.ref}`, value: req.sha, force: true });
-      await git.checkout({ fs, dir, cache, ref: req.ref, force: true });
+      await git.writeRef({ fs, dir, ref: `refs/heads/${local}`, value: req.sha, force: true });
+      await git.checkout({ fs, dir, cache, ref: local, force: true });
       // Without this symbolic ref a later push of a new branch uploads the whole tree (toolchain §4).
-      await git.writeRef({ fs, dir, ref: "refs/remotes/origin/HEAD", value: `refs/remotes/origin/${req.ref}`, symbolic: true, force: true });
+      await git.writeRef({ fs, dir, ref: "refs/remotes/origin/HEAD", value: `refs/remotes/origin/${local}`, symbolic: true, force: true });
       const usage = await diskUsage(dir, { maxBytes: opts.maxBytes, maxFiles: opts.maxFiles + 10_000 });
       if (usage.bytes > opts.maxBytes) throw tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts);
       opts.logger?.info({ jobId: req.jobId, files: files.length, bytes: usage.bytes, ms: Date.now() - started }, "workspace ready");
