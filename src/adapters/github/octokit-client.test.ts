@@ -130,6 +130,21 @@ describe("GitHub adapter (read side)", () => {
     expect(() => gh.done()).toThrow(/not an operation/);
   });
 
+  test("the harness validates request bodies: a wrong tree mode is caught, a right one passes", async () => {
+    const octokit = new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog });
+    const tree = (mode: string) => ({ owner: "octo", repo: "demo", base_tree: "a".repeat(40), tree: [{ path: "x.ts", mode: mode as "100644", type: "blob" as const, content: "x" }] });
+    gh = await githubApiMock();
+    gh.on("POST", "/repos/octo/demo/git/trees", { status: 201, body: "example" });
+    await octokit.request("POST /repos/{owner}/{repo}/git/trees", tree("100644"));
+    gh.done();
+    expect(gh.requests[0]!.body).toMatchObject({ tree: [{ mode: "100644" }] });
+    gh.cleanup();
+    gh = await githubApiMock();
+    gh.on("POST", "/repos/octo/demo/git/trees", { status: 201, body: "example" });
+    await octokit.request("POST /repos/{owner}/{repo}/git/trees", tree("100645"));
+    expect(() => gh.done()).toThrow(/mode/);
+  });
+
   test("the harness fails on unused mocks and on bad query values", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/actions/runs/10/jobs", { body: { total_count: 0, jobs: [] } });
