@@ -57,6 +57,17 @@ const alive = async (pid: number) => {
   return !/^\d+ \(.*\) Z/.test(stat);
 };
 
+/** Live (non-zombie) processes on the host whose command line contains `needle`. */
+async function processesWith(needle: string): Promise<string[]> {
+  const { readdir } = await import("node:fs/promises");
+  const out: string[] = [];
+  for (const pid of (await readdir("/proc")).filter((d) => /^\d+$/.test(d))) {
+    const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).replace(/\0/g, " ");
+    if (cmd.includes(needle) && !cmd.includes("jest") && (await alive(Number(pid)))) out.push(`${pid}: ${cmd}`);
+  }
+  return out;
+}
+
 describe("runCommand", () => {
   test("reports exit code, merged output and duration, with bash -e semantics", async () => {
     const r = await run("echo out; echo err >&2; false; echo never", none);
@@ -161,11 +172,13 @@ describe("runCommand under bubblewrap", () => {
     }
   });
 
-  withBwrap("a hanging sandboxed command is killed at the timeout", async () => {
+  withBwrap("a hanging sandboxed command is killed at the timeout, with everything inside the sandbox", async () => {
     const started = Date.now();
-    const r = await run("sleep 60 & sleep 60", bwrap(), { timeoutMs: 500 });
+    const r = await run("sleep 61.4242 & sleep 62.4242", bwrap(), { timeoutMs: 500 });
     expect(r.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(5_000);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(await processesWith("4242")).toEqual([]);
   });
 
   withBwrap("runs the host's toolchains (node, python3)", async () => {

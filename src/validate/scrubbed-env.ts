@@ -53,9 +53,12 @@ export function scrubbedEnv(parent: NodeJS.ProcessEnv, opts: ScrubbedEnvOptions)
   return env;
 }
 
-/** Drops relative PATH entries (`.`, `node_modules/.bin`): they would resolve inside the untrusted checkout. */
+/**
+ * Drops relative PATH entries (`.`): they would resolve inside the untrusted checkout; and any
+ * `node_modules/.bin` (npm puts the bot's own there when it starts the bot): the project's tools, not ours.
+ */
 function cleanPath(path: string | undefined): string {
-  const entries = (path ?? "").split(":").filter((p) => p && isAbsolute(p));
+  const entries = (path ?? "").split(":").filter((p) => p && isAbsolute(p) && !p.split("/").includes("node_modules"));
   const seen = new Set<string>();
   const out = entries.filter((p) => (seen.has(p) ? false : (seen.add(p), true)));
   return out.length ? out.join(":") : ["/usr/local/bin", "/usr/bin", "/bin"].join(":");
