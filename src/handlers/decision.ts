@@ -21,6 +21,6 @@ export interface DecisionScope {
 /** A handler's verdict: a job to create (the store still de-duplicates it) or a recorded reason for not acting. */
 export type IntakeDecision =
   | (DecisionScope & { outcome: "job_created"; job: Job })
-  | (DecisionScope & { outcome: Exclude<Delivery["outcome"], "job_created" | "invalid">; reason: string; jobId?: string });
+  | (DecisionScope & { outcome: Exclude<Delivery["outcome"], "job_created" | "invalid">; reason: string; jobId?: string; resumeJobId?: string });
 
 export type Handler = (payload: unknown, meta: DeliveryMeta, deps: HandlerDeps) => Promise<IntakeDecision>;

@@ -15,7 +15,7 @@ export interface VerifiedDelivery {
 }
 
 export type IntakeResult =
-  | { ok: true; delivery: Delivery; job?: Job; created: boolean }
+  | { ok: true; delivery: Delivery; job?: Job; created: boolean; resumeJobId?: string }
   | { ok: false; delivery: Delivery; message: string };
 
 /**
@@ -74,7 +74,8 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
     },
     "webhook recorded",
   );
-  return { ok: true, delivery, job: created ? job : undefined, created };
+  const resumeJobId = decision.outcome === "job_created" ? undefined : decision.resumeJobId;
+  return { ok: true, delivery, job: created ? job : undefined, created, ...(resumeJobId ? { resumeJobId } : {}) };
 }
 
 async function rejectInvalid(deps: IntakeDeps, base: Delivery, d: VerifiedDelivery, message: string): Promise<IntakeResult> {

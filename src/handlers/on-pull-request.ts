@@ -1,20 +1,80 @@
-import type { Handler } from "./decision.js";
+import { z } from "zod";
+import { jobKey, type Job } from "../core/job.js";
+import { proposalIds, reviewCommentFeedback } from "../feedback/outcome-feedback.js";
+import { addFeedback } from "../feedback/outbox.js";
+import { addPrEvent, WATCH_PR } from "../feedback/pr-events.js";
+import { runIdOfFixBranch } from "../pr/branch-name.js";
+import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request.js";
+import type { Handler, HandlerDeps, IntakeDecision } from "./decision.js";
+import { botLogins } from "./filters.js";
 import { parsePayload, pullRequestEventSchema } from "./payload-schemas.js";
 
+/** The extra fields read here (loosely: a missing one only means less feedback). */
+const extras = z.object({
+  pull_request: z.object({ merged_by: z.object({ login: z.string() }).nullish(), head: z.object({ sha: z.string().optional() }) }).passthrough(),
+  review: z.object({ id: z.number(), body: z.string().nullish(), user: z.object({ login: z.string() }).nullish() }).passthrough().optional(),
+  comment: z.object({ id: z.number(), body: z.string().nullish(), path: z.string().optional(), line: z.number().nullish(), user: z.object({ login: z.string() }).nullish() }).passthrough().optional(),
+}).passthrough();
+
 /**
- * `pull_request` and `pull_request_review` deliveries. Today they are only recorded (`event_routed`);
- * this is the hook the PR/feedback work fills in: find the job whose fix branch this is, record the
- * outcome (merged, closed, review state) as feedback, and resume the parked job (`resumeJob` in
- * src/pipeline/job-control.ts) after the delivery is recorded. It must stay fast and make no GitHub calls.
+ * `pull_request`, `pull_request_review` and `pull_request_review_comment` on a fix PR: the outcome is
+ * recorded on the job (PR event for watch-pr, or `comment` feedback in its outbox) and the parked job is
+ * resumed after the delivery is recorded. Store-only: no GitHub or model call on the webhook path.
  */
-export const onPullRequest: Handler = async (payload, meta) => {
+export const onPullRequest: Handler = async (payload, meta, deps) => {
   const p = parsePayload(pullRequestEventSchema, payload, meta.event);
+  const x = extras.safeParse(payload);
   const pr = p.pull_request;
   const what = p.review ? `review ${p.review.state}` : pr.merged ? "merged" : (p.action ?? "");
-  return {
-    repoFullName: p.repository.full_name,
-    installationId: p.installation?.id,
-    outcome: "event_routed",
-    reason: `${meta.event}.${p.action} on #${pr.number} (${pr.head.ref}, ${what}); recorded for the PR-outcome work`,
-  };
+  const base = { repoFullName: p.repository.full_name, installationId: p.installation?.id };
+  const routed = (reason: string, resumeJobId?: string): IntakeDecision => ({ ...base, outcome: "event_routed", reason: `${meta.event}.${p.action} on #${pr.number} (${pr.head.ref}, ${what}): ${reason}`, ...(resumeJobId ? { resumeJobId } : {}) });
+
+  const runId = runIdOfFixBranch(pr.head.ref);
+  if (runId === undefined) return routed("not a fix branch of this app");
+  const job = await deps.store.findJobByKey(jobKey(p.repository.id, runId));
+  const open = job?.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  if (!job || !open) return routed(`no job opened a PR for run ${runId}`);
+  if (open.pr.number !== pr.number) return routed(`job ${job.id} owns PR #${open.pr.number}, not this one`);
+
+  const at = meta.receivedAt;
+  const ids = proposalIds(job);
+  const bots = botLogins(deps.config);
+  const extra = x.success ? x.data : undefined;
+
+  if (meta.event === "pull_request" && p.action === "closed") {
+    const merged = !!pr.merged;
+    const changed = await update(deps, job.id, (j) =>
+      addPrEvent(j, { id: `closed:${pr.number}`, kind: "closed", merged, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login, at }),
+    );
+    return routed(changed ? `recorded ${merged ? "merge" : "close"} for job ${job.id}` : "already recorded", changed ? job.id : undefined);
+  }
+
+  const text = meta.event === "pull_request_review" ? extra?.review?.body : meta.event === "pull_request_review_comment" ? extra?.comment?.body : undefined;
+  const author = (meta.event === "pull_request_review" ? extra?.review?.user?.login : extra?.comment?.user?.login) ?? "unknown";
+  if (text?.trim() && ids && !bots.has(author.toLowerCase())) {
+    const sourceId = meta.event === "pull_request_review" ? `review:${extra!.review!.id}` : `review_comment:${extra!.comment!.id}`;
+    const where = extra?.comment?.path ? ` (on ${extra.comment.path}${extra.comment.line ? `:${extra.comment.line}` : ""})` : "";
+    const item = reviewCommentFeedback(job, ids.episodeId, sourceId, author, `${text.trim()}${where}`);
+    const changed = await update(deps, job.id, (j) => addFeedback(j, [item], at) > 0);
+    return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
+  }
+  return routed("nothing to record");
 };
+
+/**
+ * Applies `mutate` to the job; when it changed something and the job is parked in `pr`, makes watch-pr due
+ * again and un-parks the job (the webhook route enqueues it after recording the delivery).
+ */
+async function update(deps: HandlerDeps, id: string, mutate: (j: Job) => boolean): Promise<boolean> {
+  let changed = false;
+  await deps.store.updateJob(id, (j) => {
+    changed = mutate(j);
+    if (!changed || j.state !== "pr") return;
+    j.completedStages = j.completedStages.filter((s) => s !== WATCH_PR);
+    j.waitingFor = undefined;
+    j.updatedAt = new Date(deps.clock.now()).toISOString();
+  });
+  return changed;
+}
+
+export { update as updateParkedJob };

@@ -4,6 +4,7 @@ import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, for
 import { failureFingerprint } from "./fingerprint.js";
 import { createUnlessRepeated } from "./guards.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
+import { onFixBranchRun } from "./on-fix-branch-run.js";
 
 /** `workflow_run.completed` with a failing conclusion → a job; anything else → recorded with the reason. */
 export const onWorkflowRun: Handler = async (payload, meta, deps) => {
@@ -15,6 +16,10 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   const run = p.workflow_run;
   const scope: DecisionScope = { repoFullName: p.repository.full_name, installationId: p.installation.id, runId: run.id };
   const ignored = (f: Filtered): IntakeDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
+  // The app's own fix branch: not a new job, but the CI result of a fix (recorded on the job that opened it).
+  if (botBranchFilter(run.head_branch)) {
+    return onFixBranchRun({ repoId: p.repository.id, repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
+  }
   const skip =
     ignored(conclusionFilter(run.conclusion)) ??
     ignored(allowlistFilter(deps.config, p.repository.full_name)) ??

@@ -9,6 +9,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   check_suite: onCheckSuite,
   pull_request: onPullRequest,
   pull_request_review: onPullRequest,
+  pull_request_review_comment: onPullRequest,
 };
 
 /** Decides what a verified, parsed delivery means. Throws InvalidPayloadError for a payload the handler cannot use. */

@@ -65,6 +65,13 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
         deps.logger.error({ err, jobId: result.job?.id, deliveryId: id }, "could not enqueue the job; it runs on the next start");
       });
     }
+    // A fix PR's outcome un-parked its job (handlers/on-pull-request.ts): run it again.
+    if (result.resumeJobId) {
+      const jobId = result.resumeJobId;
+      deps.store.getJob(jobId).then((j) => j && deps.queue.enqueue(queueItemFor(j))).catch((err) => {
+        deps.logger.error({ err, jobId, deliveryId: id }, "could not enqueue the resumed job; it runs on the next start");
+      });
+    }
   };
 }
 

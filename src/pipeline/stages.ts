@@ -6,6 +6,12 @@ import { buildContextStage } from "./stages/build-context.js";
 import { proposePatchStage } from "./stages/propose-patch.js";
 import { applyAndValidateStage } from "./stages/apply-and-validate.js";
 import { openPullRequestStage } from "./stages/open-pull-request.js";
+import { createWatchPrStage } from "./stages/watch-pr.js";
+import { createRepairFix } from "./stages/repair-fix.js";
+import { sendFeedbackStage } from "./stages/send-feedback.js";
+import { withValidationFeedback } from "../feedback/with-validation-feedback.js";
+
+const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
 
 /**
  * The whole flow, in order. The runner walks this table: it writes the job's state before and after each
@@ -20,6 +26,9 @@ import { openPullRequestStage } from "./stages/open-pull-request.js";
  *   propose-patch         patching   yes  TensorZero inference → diagnosis + unified diff
  *   apply-and-validate    testing    no   policy check, apply, run the project's own commands
  *   open-pull-request     pr         yes  verified commit on ci-bot/fix-<run>, draft PR; then waits
+ *   watch-pr              pr         yes  CI on the fix branch (ready / repair), merged or closed; waits till closed
+ *   send-feedback         feedback   yes  every recorded outcome reaches TensorZero (outbox on the job)
+ * apply-and-validate records "patch applied" / "validation passed" feedback on the proposal's inference.
  */
 export const STAGES: readonly Stage[] = [
   checkRepoConfigStage,
@@ -27,6 +36,8 @@ export const STAGES: readonly Stage[] = [
   fetchLogsStage,
   buildContextStage,
   proposePatchStage,
-  applyAndValidateStage,
+  validateWithFeedback,
   openPullRequestStage,
+  createWatchPrStage(createRepairFix(proposePatchStage, validateWithFeedback)),
+  sendFeedbackStage,
 ];

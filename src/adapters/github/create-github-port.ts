@@ -1,8 +1,11 @@
 import type { Probot } from "probot";
 import type { GitHubClient, GitHubPort } from "../../core/ports/github-port.js";
 import { createOctokitClient, type Octokit, type OctokitClientOptions } from "./octokit-client.js";
+import { createGitHubWrites } from "./github-writes.js";
+import { createInProcessWritePacer, type WritePacer } from "../../pr/write-pacer.js";
+import { systemClock } from "../clock/system-clock.js";
 
-export type CreateGitHubPortOptions = OctokitClientOptions &
+export type CreateGitHubPortOptions = OctokitClientOptions & { writePacer?: WritePacer } &
   (
     | { probot: Pick<Probot, "auth">; octokitFactory?: never }
     /** Tests and scripts: any way to get an installation-scoped Octokit (e.g. `new ProbotOctokit({ auth: { token } })`). */
@@ -15,9 +18,12 @@ export type CreateGitHubPortOptions = OctokitClientOptions &
  */
 export function createGitHubPort(opts: CreateGitHubPortOptions): GitHubPort {
   const factory = opts.octokitFactory ?? ((id: number) => opts.probot!.auth(id) as Promise<Octokit>);
+  // Writes of one installation ≥ 1 s apart (secondary rate limits); the Redis pacer spans processes.
+  const pacer = opts.writePacer ?? createInProcessWritePacer(systemClock());
   return {
     async forInstallation(installationId: number): Promise<GitHubClient> {
-      return createOctokitClient(await factory(installationId), opts);
+      const octokit = await factory(installationId);
+      return { ...createOctokitClient(octokit, opts), writes: createGitHubWrites(octokit, { installationId, pacer }) };
     },
   };
 }

@@ -34,8 +34,61 @@ export interface GitHubClient {
   listAnnotations(repo: JobRepo, checkRunId: number): Promise<Annotation[]>;
   getFileContent(repo: JobRepo, path: string, ref: string): Promise<string | null>;
   getCommitDiff(repo: JobRepo, sha: string, maxBytes: number): Promise<string | null>;
+  /** The write side (issue 6); absent on read-only clients, where opening a PR fails with a reason. */
+  writes?: GitHubWriteClient;
 }
 
 export interface GitHubPort {
   forInstallation(installationId: number): Promise<GitHubClient>;
+}
+
+/** One file of a fix commit: new content (UTF-8), or null to delete the path. */
+export interface FileChange {
+  path: string;
+  content: string | null;
+  mode?: "100644" | "100755";
+}
+
+export interface PullRequestRef {
+  number: number;
+  htmlUrl: string;
+  nodeId: string;
+  headRef: string;
+  headSha: string;
+  state: "open" | "closed";
+  draft: boolean;
+  merged: boolean;
+}
+
+/**
+ * The write side of `GitHubClient` (issue 6): everything the fix PR needs, each call one REST request
+ * (or one GraphQL mutation), paced by the adapter to respect secondary rate limits.
+ */
+export interface GitHubWriteClient {
+  /** Head commit sha of a branch, or null when the branch does not exist. */
+  getBranchSha(repo: JobRepo, branch: string): Promise<string | null>;
+  /** Tree sha of a commit. */
+  getCommitTree(repo: JobRepo, sha: string): Promise<string>;
+  /** New tree on top of `baseTree` with inline contents (no blob calls). */
+  createTree(repo: JobRepo, baseTree: string, files: FileChange[]): Promise<string>;
+  /** Commit as the app (no author/committer, so GitHub signs it: Verified). */
+  createCommit(repo: JobRepo, input: { message: string; tree: string; parents: string[] }): Promise<{ sha: string; verified: boolean }>;
+  /** Creates `refs/heads/<branch>`; resolves false when it already exists. */
+  createBranch(repo: JobRepo, branch: string, sha: string): Promise<boolean>;
+  /** Fast-forwards a branch (never forced). */
+  updateBranch(repo: JobRepo, branch: string, sha: string): Promise<void>;
+  /** The PR (any state) whose head is this repo's `branch`, newest first, or null. */
+  findPullRequest(repo: JobRepo, branch: string): Promise<PullRequestRef | null>;
+  getPullRequest(repo: JobRepo, number: number): Promise<PullRequestRef>;
+  createPullRequest(repo: JobRepo, input: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestRef>;
+  updatePullRequest(repo: JobRepo, number: number, input: { title?: string; body?: string }): Promise<void>;
+  addLabels(repo: JobRepo, issueNumber: number, labels: string[]): Promise<void>;
+  /** Edits the issue comment carrying `marker` in place, or creates it; one comment per marker. */
+  upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: string): Promise<{ id: number; created: boolean }>;
+  /** Draft → ready for review (GraphQL `markPullRequestReadyForReview`; REST cannot do it). */
+  markReadyForReview(repo: JobRepo, pr: Pick<PullRequestRef, "nodeId" | "number">): Promise<void>;
+  /** Unified diff between two commits (`GET /compare/{base}...{head}`), null when larger than maxBytes. */
+  compareDiff(repo: JobRepo, base: string, head: string, maxBytes: number): Promise<string | null>;
+  /** `POST /actions/runs/{run_id}/rerun-failed-jobs` (needs Actions: write). */
+  rerunFailedJobs(repo: JobRepo, runId: number): Promise<void>;
 }

@@ -1,3 +1,139 @@
-import { notImplementedStage } from "../not-implemented.js";
+import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
+import type { Deps } from "../../core/deps.js";
+import { permanent } from "../../core/errors.js";
+import type { Job } from "../../core/job.js";
+import type { PullRequestRef } from "../../core/ports/github-port.js";
+import { fixBranchName, fixCommentMarker } from "../../pr/branch-name.js";
+import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle } from "../../pr/pr-body.js";
+import { fixRecord, prBodyInput } from "../../pr/pr-body-input.js";
+import { planFixFiles } from "../../pr/plan-fix-files.js";
+import { publishFix } from "../../pr/publish-fix.js";
+import type { Stage, StageContext } from "../stage.js";
+import { ensureWorkspace } from "./clone-repo.js";
 
-export const openPullRequestStage = notImplementedStage("open-pull-request", "pr", true);
+/** What the job keeps of this stage; watch-pr reads it. */
+export interface OpenPullRequestResult {
+  branch: string;
+  commitSha: string;
+  verified: boolean;
+  pr: Pick<PullRequestRef, "number" | "htmlUrl" | "nodeId" | "state" | "draft">;
+  createdPr: boolean;
+  commentedOn: number[];
+  files: string[];
+  /** Inference whose patch the branch head carries (CI feedback goes to it). */
+  inferenceId: string;
+  episodeId: string;
+  repairAttempt: number;
+  /** Set when this run's fix went onto the open fix PR of an earlier job with the same failure fingerprint. */
+  sharedWithJob?: string;
+}
+
+/** Repair attempt in progress (set by watch-pr before it proposes again). */
+export interface RepairState {
+  attempt: number;
+  previousFiles: string[];
+}
+
+const WAIT_FOR = "pr_outcome";
+
+/**
+ * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
+ * label, one comment on the failing PR; then the job waits in `pr` for the PR's outcome.
+ */
+export const openPullRequestStage: Stage = {
+  name: "open-pull-request",
+  state: "pr",
+  sideEffects: true,
+  run: (job, deps, ctx) => openPullRequest(job, deps, ctx),
+  dryRun: (job, deps, ctx) => describePullRequest(job, deps, ctx),
+};
+
+export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
+  const { proposal } = fixRecord(job);
+  const config = repoConfigOf(job);
+  const repair = job.results["repair"] as RepairState | undefined;
+  const attempt = repair?.attempt ?? 1;
+  const sibling = attempt === 1 ? await openSiblingFix(job, deps) : undefined;
+  const branch = sibling?.branch ?? fixBranchName(job.run.id);
+
+  const gh = await deps.github.forInstallation(job.installationId);
+  if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
+  const ws = await ensureWorkspace(job, deps, ctx);
+  const files = await planFixFiles(ws.dir, proposal.proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
+  const input = prBodyInput(job, attempt);
+  const marker = fixCommentMarker(job.key);
+  const published = await publishFix(gh.writes, {
+    repo: job.repo,
+    branch,
+    baseSha: job.run.headSha,
+    baseBranch: job.run.headBranch,
+    files,
+    message: renderCommitMessage(input),
+    title: renderPrTitle(input),
+    body: renderPrBody(input),
+    labels: config.labels,
+    commentOn: job.run.pullRequests,
+    commentMarker: marker,
+    commentBody: (pr) => renderFixComment(marker, pr, input),
+  });
+  ctx.log.info(
+    { branch, commit: published.commitSha, verified: published.verified, pr: published.pr.number, createdPr: published.createdPr, files: files.length, attempt },
+    published.createdPr ? "fix PR opened" : "fix PR updated",
+  );
+  if (!published.verified) ctx.log.warn({ commit: published.commitSha }, "GitHub did not mark the fix commit verified");
+  const result: OpenPullRequestResult = {
+    branch,
+    commitSha: published.commitSha,
+    verified: published.verified,
+    pr: { number: published.pr.number, htmlUrl: published.pr.htmlUrl, nodeId: published.pr.nodeId, state: published.pr.state, draft: published.pr.draft },
+    createdPr: published.createdPr,
+    commentedOn: published.commentedOn,
+    files: files.map((f) => f.path),
+    inferenceId: proposal.inferenceId,
+    episodeId: proposal.episodeId,
+    repairAttempt: attempt,
+    ...(sibling ? { sharedWithJob: sibling.jobId } : {}),
+  };
+  if (sibling) return { result, finish: `fix went onto PR #${published.pr.number} of job ${sibling.jobId} (same failure)` };
+  if (published.pr.state === "closed") return { result, finish: `fix PR #${published.pr.number} was already closed; left as is` };
+  return { result, wait: WAIT_FOR };
+}
+
+/** Dry run: the branch, the commit's files and the PR body, without writing anything. */
+async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
+  const { proposal } = fixRecord(job);
+  const ws = await ensureWorkspace(job, deps, ctx);
+  const files = await planFixFiles(ws.dir, proposal.proposal.patch, repoConfigOf(job));
+  const input = prBodyInput(job);
+  const result = {
+    dryRun: true,
+    branch: fixBranchName(job.run.id),
+    base: { branch: job.run.headBranch, sha: job.run.headSha },
+    files: files.map((f) => ({ path: f.path, mode: f.mode, deleted: f.content === null, bytes: f.content === null ? 0 : Buffer.byteLength(f.content) })),
+    title: renderPrTitle(input),
+    commitMessage: renderCommitMessage(input),
+    body: renderPrBody(input),
+    diff: proposal.proposal.patch,
+    labels: repoConfigOf(job).labels,
+    commentOn: job.run.pullRequests,
+  };
+  ctx.log.info({ branch: result.branch, files: result.files.length }, "dry run: would open this draft PR");
+  return { result, finish: "dry run: described the fix PR instead of opening it" };
+}
+
+const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
+
+/**
+ * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
+ * is still open: that PR gets this fix instead of a second PR for the same breakage.
+ */
+async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[] } | undefined> {
+  if (job.run.pullRequests.length) return undefined;
+  const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
+  for (const other of waiting) {
+    if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
+    const r = other.results["open-pull-request"] as OpenPullRequestResult | undefined;
+    if (r?.pr.state === "open" && !r.sharedWithJob) return { jobId: other.id, branch: r.branch, files: r.files };
+  }
+  return undefined;
+}

@@ -1,0 +1,155 @@
+import { AppError, permanent, toAppError } from "../../core/errors.js";
+import type { JobRepo } from "../../core/job.js";
+import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
+import type { WritePacer } from "../../pr/write-pacer.js";
+import type { Octokit } from "./octokit-client.js";
+
+interface RawPull {
+  number: number;
+  html_url: string;
+  node_id: string;
+  state: string;
+  draft?: boolean;
+  merged?: boolean;
+  merged_at?: string | null;
+  head: { ref: string; sha: string };
+}
+
+const toPull = (p: RawPull): PullRequestRef => ({
+  number: p.number,
+  htmlUrl: p.html_url,
+  nodeId: p.node_id,
+  headRef: p.head.ref,
+  headSha: p.head.sha,
+  state: p.state === "closed" ? "closed" : "open",
+  draft: !!p.draft,
+  merged: !!(p.merged ?? p.merged_at),
+});
+
+/**
+ * The write side of the GitHub adapter. Every mutating request first takes a slot from the pacer
+ * (≥ 1 s apart per installation, never in parallel), as GitHub's secondary rate limits ask.
+ */
+export function createGitHubWrites(octokit: Octokit, opts: { installationId: number; pacer: WritePacer }): GitHubWriteClient {
+  const r = (repo: JobRepo) => ({ owner: repo.owner, repo: repo.name });
+  const mutate = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    await opts.pacer.acquire(opts.installationId);
+    try {
+      return await fn();
+    } catch (err) {
+      throw explain(err, what);
+    }
+  };
+  const read = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      throw explain(err, what);
+    }
+  };
+
+  return {
+    async getBranchSha(repo, branch) {
+      try {
+        const res = await octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { ...r(repo), ref: `heads/${branch}` });
+        return res.data.object.sha;
+      } catch (err) {
+        if ((err as { status?: number }).status === 404) return null;
+        throw explain(err, `reading branch ${branch}`);
+      }
+    },
+    getCommitTree: (repo, sha) =>
+      read(`reading commit ${sha}`, async () => (await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", { ...r(repo), commit_sha: sha })).data.tree.sha),
+    createTree: (repo, baseTree, files) =>
+      mutate("creating the fix tree", async () => {
+        const tree = files.map((f) =>
+          f.content === null
+            ? { path: f.path, mode: "100644" as const, type: "blob" as const, sha: null }
+            : { path: f.path, mode: f.mode ?? ("100644" as const), type: "blob" as const, content: f.content },
+        );
+        return (await octokit.request("POST /repos/{owner}/{repo}/git/trees", { ...r(repo), base_tree: baseTree, tree })).data.sha;
+      }),
+    createCommit: (repo, input) =>
+      mutate("creating the fix commit", async () => {
+        // No author/committer/signature: GitHub then signs the commit as the app (Verified).
+        const res = await octokit.request("POST /repos/{owner}/{repo}/git/commits", { ...r(repo), message: input.message, tree: input.tree, parents: input.parents });
+        return { sha: res.data.sha, verified: !!res.data.verification?.verified };
+      }),
+    async createBranch(repo, branch, sha) {
+      try {
+        await mutate(`creating branch ${branch}`, () => octokit.request("POST /repos/{owner}/{repo}/git/refs", { ...r(repo), ref: `refs/heads/${branch}`, sha }));
+        return true;
+      } catch (err) {
+        if (err instanceof AppError && err.details?.status === 422 && /already exists/i.test(err.message)) return false;
+        throw err;
+      }
+    },
+    updateBranch: (repo, branch, sha) =>
+      mutate(`updating branch ${branch}`, async () => {
+        await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...r(repo), ref: `heads/${branch}`, sha, force: false });
+      }),
+    findPullRequest: (repo, branch) =>
+      read(`looking for the PR of ${branch}`, async () => {
+        const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { ...r(repo), head: `${repo.owner}:${branch}`, state: "all", per_page: 10 });
+        const first = (res.data as RawPull[])[0];
+        return first ? toPull(first) : null;
+      }),
+    getPullRequest: (repo, number) =>
+      read(`reading PR #${number}`, async () => toPull((await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number })).data as RawPull)),
+    createPullRequest: (repo, input) =>
+      mutate("opening the fix PR", async () => toPull((await octokit.request("POST /repos/{owner}/{repo}/pulls", { ...r(repo), ...input })).data as RawPull)),
+    updatePullRequest: (repo, number, input) =>
+      mutate(`updating PR #${number}`, async () => {
+        await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number, ...input });
+      }),
+    addLabels: (repo, issueNumber, labels) =>
+      mutate(`labelling #${issueNumber}`, async () => {
+        if (labels.length) await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...r(repo), issue_number: issueNumber, labels });
+      }),
+    async upsertComment(repo, issueNumber, marker, body) {
+      const comments = await read(`reading comments of #${issueNumber}`, () =>
+        octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, per_page: 100 }),
+      );
+      const mine = comments.find((c) => c.body?.includes(marker));
+      if (mine) {
+        if (mine.body !== body) {
+          await mutate(`updating comment ${mine.id}`, () => octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { ...r(repo), comment_id: mine.id, body }));
+        }
+        return { id: mine.id, created: false };
+      }
+      const res = await mutate(`commenting on #${issueNumber}`, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, body }));
+      return { id: Number(res.data.id), created: true };
+    },
+    markReadyForReview: (_repo, pr) =>
+      mutate(`marking PR #${pr.number} ready for review`, async () => {
+        await octokit.graphql(
+          "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
+          { id: pr.nodeId },
+        );
+      }),
+    compareDiff: (repo, base, head, maxBytes) =>
+      read(`comparing ${base}...${head}`, async () => {
+        const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+          ...r(repo), basehead: `${base}...${head}`, headers: { accept: "application/vnd.github.diff" },
+        });
+        const text = typeof res.data === "string" ? res.data : String(res.data);
+        return Buffer.byteLength(text) > maxBytes ? null : text;
+      }),
+    rerunFailedJobs: (repo, runId) =>
+      mutate(`re-running failed jobs of run ${runId}`, async () => {
+        await octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", { ...r(repo), run_id: runId });
+      }),
+  };
+}
+
+function explain(err: unknown, what: string): AppError {
+  const e = toAppError(err);
+  const status = e.details?.status;
+  if (status === 403 && !e.retryable && /workflow/i.test(e.message)) {
+    return permanent("github_workflows_permission", `GitHub refused ${what}: the fix edits .github/workflows/** and the app lacks the workflows: write permission. Grant it, or disallow workflow edits in .github/ci-bot.yml. (${e.message})`, { status });
+  }
+  if ((status === 403 || status === 404) && !e.retryable) {
+    return permanent("github_write_forbidden", `GitHub refused ${what} (HTTP ${status}): check that the app is installed on the repository with contents: write and pull_requests: write. (${e.message})`, { status });
+  }
+  return new AppError(e.code, `GitHub failed ${what}: ${e.message}`, { retryable: e.retryable, details: e.details, cause: err, retryAfterMs: e.retryAfterMs });
+}

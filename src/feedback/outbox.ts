@@ -1,0 +1,101 @@
+import type { Deps } from "../core/deps.js";
+import { toAppError } from "../core/errors.js";
+import type { FeedbackItem, Job } from "../core/job.js";
+
+export interface NewFeedback {
+  /** Stable id: the same outcome recorded twice (redelivered webhook, retried stage) is one item. */
+  id: string;
+  metric: string;
+  value: unknown;
+  target: FeedbackItem["target"];
+  tags?: Record<string, string>;
+}
+
+export type OutboxDeps = Pick<Deps, "store" | "clock" | "logger"> & { model?: Deps["model"] };
+
+/** Adds items to the job's outbox (the durable record) unless an item with the same id is there. */
+export function addFeedback(job: Job, items: NewFeedback[], at: string): number {
+  let added = 0;
+  for (const i of items) {
+    if (job.feedback.some((f) => f.id === i.id)) continue;
+    job.feedback.push({ ...i, status: "pending", attempts: 0, createdAt: at });
+    added++;
+  }
+  return added;
+}
+
+export async function recordFeedback(deps: Pick<Deps, "store" | "clock">, jobId: string, items: NewFeedback[]): Promise<Job> {
+  const at = new Date(deps.clock.now()).toISOString();
+  return deps.store.updateJob(jobId, (j) => void addFeedback(j, items, at));
+}
+
+export interface FlushResult {
+  sent: number;
+  pending: number;
+  failed: number;
+}
+
+/**
+ * Sends the job's pending feedback, one item at a time, recording each result on the job. Retryable
+ * errors leave the item pending (sent again by the next flush: start-up, the periodic sweep or the
+ * job's own send-feedback stage); an error the gateway will never accept marks it failed with the reason.
+ */
+export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: AbortSignal): Promise<FlushResult> {
+  const job = await deps.store.getJob(jobId);
+  const result: FlushResult = { sent: 0, pending: 0, failed: 0 };
+  if (!job) return result;
+  for (const item of job.feedback) {
+    if (item.status !== "pending") continue;
+    if (!deps.model || signal?.aborted) {
+      result.pending++;
+      continue;
+    }
+    const target = "inferenceId" in item.target ? { inferenceId: item.target.inferenceId } : { episodeId: item.target.episodeId };
+    let outcome: Partial<FeedbackItem>;
+    try {
+      await deps.model.feedback({ metric: item.metric, value: item.value, tags: item.tags, ...target }, { signal });
+      outcome = { status: "sent", sentAt: new Date(deps.clock.now()).toISOString(), lastError: undefined };
+      result.sent++;
+    } catch (raw) {
+      const err = toAppError(raw);
+      outcome = { status: err.retryable ? "pending" : "failed", lastError: `${err.code}: ${err.message}` };
+      if (err.retryable) result.pending++;
+      else result.failed++;
+      deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, err.retryable ? "feedback not sent yet; will retry" : "feedback rejected by the gateway");
+    }
+    await deps.store.updateJob(jobId, (j) => {
+      const f = j.feedback.find((x) => x.id === item.id);
+      if (!f || f.status !== "pending") return;
+      Object.assign(f, outcome);
+      f.attempts++;
+    });
+  }
+  return result;
+}
+
+/**
+ * Resends every job's pending feedback now and then every `everyMs` (start-up after a crash included).
+ * Returns a function that stops it.
+ */
+export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => void {
+  let running = false;
+  const sweep = async () => {
+    if (running) return;
+    running = true;
+    try {
+      for (const job of await deps.store.listJobs()) {
+        if (job.feedback?.some((f) => f.status === "pending")) await flushFeedback(deps, job.id);
+      }
+    } catch (err) {
+      deps.logger.warn({ err }, "feedback sweep failed; will try again");
+    } finally {
+      running = false;
+    }
+  };
+  void sweep();
+  const t = deps.clock.setTimeout(function again() {
+    void sweep().finally(() => (timer = deps.clock.setTimeout(again, everyMs)));
+  }, everyMs);
+  let timer = t;
+  return () => timer.cancel();
+}

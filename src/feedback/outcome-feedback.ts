@@ -1,0 +1,64 @@
+import { BUILTIN_FEEDBACK, METRICS, TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
+import type { Job } from "../core/job.js";
+import type { ProposalResult } from "../core/ports/model-port.js";
+import type { NewFeedback } from "./outbox.js";
+
+/** The TensorZero ids of the job's current proposal, when it got that far. */
+export function proposalIds(job: Job): { episodeId: string; inferenceId: string } | undefined {
+  const p = job.results["propose-patch"] as ProposalResult | undefined;
+  return p?.inferenceId && p.episodeId ? { episodeId: p.episodeId, inferenceId: p.inferenceId } : undefined;
+}
+
+const tags = (job: Job, extra: Record<string, string> = {}) => ({ [TAG_KEYS.repo]: job.repo.fullName, [TAG_KEYS.runId]: String(job.run.id), ...extra });
+
+/** Inference level: did the diff apply under the policy, did validation pass (after apply-and-validate). */
+export function validationFeedback(job: Job, applied: boolean, passed: boolean | undefined, reason?: string): NewFeedback[] {
+  const ids = proposalIds(job);
+  if (!ids) return [];
+  const t = tags(job, reason ? { reason } : {});
+  const items: NewFeedback[] = [
+    { id: `${METRICS.patchApplied}:${ids.inferenceId}`, metric: METRICS.patchApplied, value: applied, target: { inferenceId: ids.inferenceId }, tags: t },
+  ];
+  if (passed !== undefined) {
+    items.push({ id: `${METRICS.validationPassed}:${ids.inferenceId}`, metric: METRICS.validationPassed, value: passed, target: { inferenceId: ids.inferenceId }, tags: t });
+  }
+  return items;
+}
+
+/** Inference level: CI on the fix branch, for the inference whose patch that commit carries. */
+export function fixCiFeedback(job: Job, inferenceId: string, passed: boolean, runId: number): NewFeedback {
+  return {
+    id: `${METRICS.ciPassedOnFixBranch}:${inferenceId}`,
+    metric: METRICS.ciPassedOnFixBranch,
+    value: passed,
+    target: { inferenceId },
+    tags: tags(job, { fix_run_id: String(runId) }),
+  };
+}
+
+/** Episode level: the PR was merged (true) or closed without merging (false). */
+export function mergedFeedback(job: Job, episodeId: string, merged: boolean, reason: string): NewFeedback {
+  return { id: `${METRICS.prMerged}:${episodeId}`, metric: METRICS.prMerged, value: merged, target: { episodeId }, tags: tags(job, { reason }) };
+}
+
+/** A person's review or review comment, as `comment` feedback on the episode. */
+export function reviewCommentFeedback(job: Job, episodeId: string, sourceId: string, author: string, text: string): NewFeedback {
+  return {
+    id: `${BUILTIN_FEEDBACK.comment}:${sourceId}`,
+    metric: BUILTIN_FEEDBACK.comment,
+    value: text.slice(0, 10_000),
+    target: { episodeId },
+    tags: tags(job, { author, source: sourceId.split(":")[0] ?? "review" }),
+  };
+}
+
+/** The final diff a person pushed onto the fix branch, as `demonstration` of the right answer. */
+export function demonstrationFeedback(job: Job, inferenceId: string, output: { diagnosis: string; patch: string; confidence: number; files: string[] }): NewFeedback {
+  return {
+    id: `${BUILTIN_FEEDBACK.demonstration}:${inferenceId}`,
+    metric: BUILTIN_FEEDBACK.demonstration,
+    value: output,
+    target: { inferenceId },
+    tags: tags(job, { source: "human_edits" }),
+  };
+}

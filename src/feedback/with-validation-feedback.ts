@@ -1,0 +1,39 @@
+import { toAppError } from "../core/errors.js";
+import type { Stage } from "../pipeline/stage.js";
+import { validationFeedback } from "./outcome-feedback.js";
+import { flushFeedback, recordFeedback } from "./outbox.js";
+
+const REFUSED = new Set(["patch_refused", "no_diff"]);
+const NOT_VALIDATED = new Set(["validation_failed"]);
+
+/**
+ * Wraps apply-and-validate so its verdict reaches TensorZero as inference-level feedback ("patch applied",
+ * "validation passed"), success or failure. The items are written to the job's outbox before anything
+ * is sent, then sent best-effort; the outbox sweep resends what could not go now.
+ */
+export function withValidationFeedback(stage: Stage): Stage {
+  return {
+    ...stage,
+    async run(job, deps, ctx) {
+      let items: ReturnType<typeof validationFeedback> = [];
+      try {
+        const out = await stage.run(job, deps, ctx);
+        items = validationFeedback(job, true, true);
+        await record();
+        return out;
+      } catch (raw) {
+        const err = toAppError(raw);
+        if (REFUSED.has(err.code)) items = validationFeedback(job, false, undefined, err.code);
+        else if (NOT_VALIDATED.has(err.code)) items = validationFeedback(job, true, false, err.code);
+        if (items?.length) await record().catch((e) => ctx.log.warn({ err: e }, "could not record validation feedback"));
+        throw raw;
+      }
+      async function record() {
+        if (!items?.length || job.dryRun) return;
+        await recordFeedback(deps, job.id, items);
+        const r = await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
+        if (r?.pending) ctx.log.info({ pending: r.pending }, "feedback queued; the outbox sends it later");
+      }
+    },
+  };
+}

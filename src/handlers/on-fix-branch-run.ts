@@ -1,0 +1,38 @@
+import { jobKey } from "../core/job.js";
+import { addPrEvent } from "../feedback/pr-events.js";
+import { runIdOfFixBranch } from "../pr/branch-name.js";
+import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request.js";
+import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
+import { updateParkedJob } from "./on-pull-request.js";
+
+export interface FixBranchRun {
+  repoId: number;
+  repoFullName: string;
+  installationId: number;
+  run: { id: number; head_branch: string | null; head_sha: string; conclusion: string | null; html_url?: string };
+}
+
+/**
+ * `workflow_run.completed` on one of the app's `ci-bot/fix-<run>` branches: never a new job (no fix loops),
+ * but the CI result of the fix, recorded on the job that opened it and handled by its watch-pr stage.
+ */
+export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: HandlerDeps): Promise<IntakeDecision> {
+  const scope = { repoFullName: r.repoFullName, installationId: r.installationId, runId: r.run.id };
+  // Same wording as the bot-branch filter, with the detail only when there is something to add.
+  const ignored = (reason?: string): IntakeDecision => ({ ...scope, outcome: "ignored", reason: `branch ${r.run.head_branch} is one of the app's own fix branches${reason ? `: ${reason}` : ""}` });
+  const origin = runIdOfFixBranch(r.run.head_branch);
+  if (origin === undefined) return ignored();
+  const job = await deps.store.findJobByKey(jobKey(r.repoId, origin));
+  const open = job?.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  if (!job || !open) return ignored();
+  if (r.run.head_sha !== open.commitSha) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
+  const changed = await updateParkedJob(deps, job.id, (j) =>
+    addPrEvent(j, { id: `ci:${r.run.id}:${r.run.head_sha}`, kind: "ci", runId: r.run.id, conclusion: r.run.conclusion ?? "unknown", headSha: r.run.head_sha, url: r.run.html_url, at: meta.receivedAt }),
+  );
+  return {
+    ...scope,
+    outcome: "event_routed",
+    reason: `CI ${r.run.conclusion} on fix branch ${r.run.head_branch} ${changed ? `recorded for job ${job.id}` : "already recorded"}`,
+    ...(changed ? { resumeJobId: job.id } : {}),
+  };
+}

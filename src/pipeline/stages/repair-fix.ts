@@ -1,0 +1,27 @@
+import { toAppError } from "../../core/errors.js";
+import type { Stage } from "../stage.js";
+import { openPullRequest } from "./open-pull-request.js";
+import type { RepairFn } from "./watch-pr.js";
+
+/**
+ * A repair attempt after CI failed on the fix branch, in the job's own episode: the same stages as the
+ * first attempt (the context now carries `previous_attempt`), then the same branch and PR move forward.
+ * A patch that does not validate ends the attempt with the reason; the PR stays as it was.
+ */
+export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
+  return async (job, deps, ctx) => {
+    const p = await propose.run(job, deps, ctx);
+    job = await deps.store.updateJob(job.id, (j) => void (j.results[propose.name] = p.result));
+    try {
+      const v = await validate.run(job, deps, ctx);
+      job = await deps.store.updateJob(job.id, (j) => void (j.results[validate.name] = v.result));
+    } catch (raw) {
+      const err = toAppError(raw);
+      if (err.retryable) throw err;
+      return { ok: false, reason: `${err.code}: ${err.message}` };
+    }
+    const o = await openPullRequest(job, deps, ctx);
+    await deps.store.updateJob(job.id, (j) => void (j.results["open-pull-request"] = o.result));
+    return { ok: true };
+  };
+}

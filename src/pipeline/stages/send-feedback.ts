@@ -1,0 +1,24 @@
+import { transient } from "../../core/errors.js";
+import { flushFeedback } from "../../feedback/outbox.js";
+import type { Stage } from "../stage.js";
+
+/**
+ * Last stage: the PR's outcome is known and recorded; every pending feedback item must reach TensorZero
+ * before the job completes. A gateway outage keeps the job here with backoff (the items stay on the job).
+ */
+export const sendFeedbackStage: Stage = {
+  name: "send-feedback",
+  state: "feedback",
+  sideEffects: true,
+  async run(job, deps, ctx) {
+    const r = await flushFeedback(deps, job.id, ctx.signal);
+    if (r.pending) {
+      // model_unavailable: the runner waits for the gateway without spending the retry budget.
+      throw transient("model_unavailable", `${r.pending} feedback item(s) could not reach TensorZero yet; they stay on the job and are sent again.`);
+    }
+    return { result: { sent: r.sent, failed: r.failed, total: (await deps.store.getJob(job.id))?.feedback.length ?? 0 } };
+  },
+  async dryRun(job) {
+    return { result: { dryRun: true, wouldSend: job.feedback.filter((f) => f.status === "pending").map((f) => f.metric) } };
+  },
+};

@@ -1,0 +1,123 @@
+import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
+import type { Deps } from "../../core/deps.js";
+import { toAppError } from "../../core/errors.js";
+import type { FailureContext } from "../../core/failure-context.js";
+import type { Job } from "../../core/job.js";
+import type { GitHubWriteClient } from "../../core/ports/github-port.js";
+import type { ProposalResult } from "../../core/ports/model-port.js";
+import { demonstrationFeedback, fixCiFeedback, mergedFeedback } from "../../feedback/outcome-feedback.js";
+import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
+import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
+import { diffPaths } from "../../validate/restore-files.js";
+import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import type { OpenPullRequestResult, RepairState } from "./open-pull-request.js";
+
+export interface WatchPrResult {
+  handled: string[];
+  notes: string[];
+  closed?: { merged: boolean };
+}
+
+/** Second (and later) repair attempt: propose → apply-and-validate → update the PR, in the same episode. */
+export type RepairFn = (job: Job, deps: Deps, ctx: StageContext) => Promise<{ ok: true } | { ok: false; reason: string }>;
+
+const FIX_MARKER = "<!-- t0-ci-bot:fix-ci -->";
+const DEMO_MAX_BYTES = 256 * 1024;
+
+/**
+ * The job's life while the fix PR is open: each run handles the PR events the webhooks recorded (CI on the
+ * fix branch, closed/merged), records their feedback, and waits again until the PR closes.
+ */
+export function createWatchPrStage(repair: RepairFn): Stage {
+  return {
+    name: WATCH_PR,
+    state: "pr",
+    sideEffects: true,
+    run: (job, deps, ctx) => watch(job, deps, ctx, repair),
+  };
+}
+
+async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn): Promise<StageOutcome> {
+  const prev = (job.results[WATCH_PR] as WatchPrResult | undefined) ?? { handled: [], notes: [] };
+  const result: WatchPrResult = { handled: [...prev.handled], notes: [...prev.notes] };
+  const pending = prEventsOf(job).filter((e) => !result.handled.includes(e.id));
+  if (!pending.length) return { result, wait: "pr_outcome" };
+  const gh = await deps.github.forInstallation(job.installationId);
+  let current = job;
+  for (const ev of pending) {
+    const open = current.results["open-pull-request"] as OpenPullRequestResult;
+    const note = ev.kind === "ci" ? await onCi(current, deps, ctx, gh.writes, open, ev, repair) : await onClosed(current, deps, gh.writes, open, ev);
+    result.notes.push(note);
+    result.handled.push(ev.id);
+    if (ev.kind === "closed") result.closed = { merged: ev.merged };
+    ctx.log.info({ event: ev.kind, note }, "fix PR event handled");
+    // Persist progress per event, so a crash never repeats a repair or a GitHub write already made.
+    current = await deps.store.updateJob(job.id, (j) => void (j.results[WATCH_PR] = result));
+  }
+  await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
+  if (result.closed) return { result };
+  return { result, wait: "pr_outcome" };
+}
+
+async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
+  if (ev.headSha !== open.commitSha) return `CI run ${ev.runId} was for ${ev.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  const passed = ev.conclusion === "success";
+  await recordFeedback(deps, job.id, [fixCiFeedback(job, open.inferenceId, passed, ev.runId)]);
+  if (!w) return `CI ${ev.conclusion} on the fix branch (read-only GitHub client: PR left as is)`;
+  if (passed) {
+    if (open.pr.draft) {
+      await w.markReadyForReview(job.repo, open.pr);
+      await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).pr.draft = false));
+    }
+    return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
+  }
+  const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
+  const repairsDone = open.repairAttempt - 1;
+  let why = `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
+  if (repairsDone < config.max_repair_attempts) {
+    await prepareRepair(job, deps, open, ev);
+    const fresh = (await deps.store.getJob(job.id))!;
+    const r = await repair(fresh, deps, ctx).catch((err) => {
+      const e = toAppError(err);
+      if (e.retryable) throw e; // gateway or GitHub trouble: watch-pr runs again and retries the repair
+      return { ok: false as const, reason: e.message };
+    });
+    if (r.ok) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} pushed`;
+    why = `repair attempt ${open.repairAttempt + 1} failed: ${r.reason}`;
+  }
+  await w.upsertComment(
+    job.repo,
+    open.pr.number,
+    FIX_MARKER,
+    `${FIX_MARKER}\nCI ${ev.conclusion} on this fix branch ([run ${ev.runId}](${ev.url ?? "#"})); ${why}. The PR stays a draft: take it over, or close it to reject the fix.`,
+  );
+  return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left as draft with a comment`;
+}
+
+/** The next proposal sees the failed attempt: its diff and what CI said. */
+async function prepareRepair(job: Job, deps: Deps, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<void> {
+  const patch = (job.results["propose-patch"] as ProposalResult | undefined)?.proposal.patch ?? "";
+  await deps.store.updateJob(job.id, (j) => {
+    const bc = j.results["build-context"] as { context?: FailureContext } | undefined;
+    if (bc?.context) bc.context.previous_attempt = { patch, outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation` };
+    const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])] };
+    j.results["repair"] = state;
+  });
+}
+
+async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "closed" }>): Promise<string> {
+  const items: NewFeedback[] = [mergedFeedback(job, open.episodeId, ev.merged, ev.merged ? "merged" : "closed_without_merge")];
+  let note = ev.merged ? `PR #${open.pr.number} merged${ev.by ? ` by ${ev.by}` : ""}` : `PR #${open.pr.number} closed without merging`;
+  // People pushed onto the fix branch: their final diff is the answer the model should have given.
+  if (ev.merged && w && ev.headSha && ev.headSha !== open.commitSha) {
+    const diff = await w.compareDiff(job.repo, job.run.headSha, ev.headSha, DEMO_MAX_BYTES);
+    const proposal = (job.results["propose-patch"] as ProposalResult | undefined)?.proposal;
+    if (diff && proposal) {
+      const files = [...new Set(diffPaths(diff))];
+      items.push(demonstrationFeedback(job, open.inferenceId, { diagnosis: proposal.diagnosis, patch: diff, confidence: 1, files }));
+      note += "; people's edits sent as a demonstration";
+    }
+  }
+  await recordFeedback(deps, job.id, items);
+  return note;
+}

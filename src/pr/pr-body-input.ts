@@ -1,0 +1,48 @@
+import { permanent } from "../core/errors.js";
+import type { FailureContext } from "../core/failure-context.js";
+import type { Job } from "../core/job.js";
+import type { ProposalResult } from "../core/ports/model-port.js";
+import type { ApplyAndValidateResult } from "../pipeline/stages/apply-and-validate.js";
+import type { PrBodyInput } from "./pr-body.js";
+
+/** The pieces of the job record the PR is made of; a missing piece means an earlier stage must run again. */
+export function fixRecord(job: Job): { proposal: ProposalResult; validation: ApplyAndValidateResult; context?: FailureContext } {
+  const proposal = job.results["propose-patch"] as ProposalResult | undefined;
+  const validation = job.results["apply-and-validate"] as ApplyAndValidateResult | undefined;
+  if (!proposal?.proposal || !validation?.patch) {
+    throw permanent("missing_validated_patch", `Job ${job.id} has no validated patch to open a PR with; retry it from propose-patch.`);
+  }
+  if (validation.verdict !== "passed") {
+    throw permanent("patch_not_validated", `The patch of job ${job.id} did not pass validation (${validation.verdict}); no PR is opened for it.`);
+  }
+  const context = (job.results["build-context"] as { context?: FailureContext } | undefined)?.context;
+  return { proposal, validation, context };
+}
+
+export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
+  const { proposal, validation, context } = fixRecord(job);
+  const last = [...(validation.runs ?? [])].reverse().find((r) => r.phase === "validate") ?? validation.runs?.at(-1);
+  return {
+    repo: job.repo.fullName,
+    run: {
+      id: job.run.id, attempt: job.run.attempt, url: job.run.htmlUrl ?? context?.run.url,
+      workflow: job.run.name ?? context?.run.workflow ?? job.run.workflowPath, headBranch: job.run.headBranch, headSha: job.run.headSha,
+    },
+    failing: (context?.failing_jobs ?? []).map((f) => ({ job: f.name, step: f.failing_step, command: f.command, exitCode: f.exit_code })),
+    classification: context?.classification ?? "unknown",
+    diagnosis: proposal.proposal.diagnosis,
+    confidence: proposal.proposal.confidence,
+    files: validation.patch.files,
+    additions: validation.patch.additions,
+    deletions: validation.patch.deletions,
+    validation: {
+      evidence: validation.evidence,
+      commands: (validation.runs ?? []).map((r) => ({ phase: r.phase, command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs })),
+      outputTail: last?.outputTail,
+      sandbox: validation.sandbox,
+    },
+    overrides: validation.patch.overrides,
+    tensorzero: { episodeId: proposal.episodeId, inferenceId: proposal.inferenceId, variant: proposal.variantName },
+    repairAttempt,
+  };
+}

@@ -1,0 +1,123 @@
+import { redact } from "../core/redact.js";
+
+/** Everything the PR body shows; built by `prBodyInput` from the job record. */
+export interface PrBodyInput {
+  repo: string;
+  run: { id: number; attempt: number; url?: string; workflow?: string; headBranch: string; headSha: string };
+  failing: Array<{ job: string; step?: string; command?: string; exitCode?: number }>;
+  classification: string;
+  diagnosis: string;
+  confidence: number;
+  files: Array<{ path: string; status?: string; additions?: number; deletions?: number }>;
+  additions: number;
+  deletions: number;
+  validation: {
+    evidence: { before: "red" | "green" | null; after: "red" | "green" | null; reproduced: boolean | null; note?: string };
+    commands: Array<{ phase: string; command: string; exitCode: number | null; timedOut: boolean; durationMs: number }>;
+    outputTail?: string;
+    sandbox?: string;
+  };
+  overrides: string[];
+  tensorzero: { episodeId: string; inferenceId: string; variant: string };
+  repairAttempt: number;
+}
+
+const TAIL_LINES = 30;
+const MAX_BODY = 60_000; // GitHub rejects PR bodies above 65,536 characters
+
+const fence = (text: string) => {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = "`".repeat(longest + 1);
+  return `${f}\n${text}\n${f}`;
+};
+const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+const exit = (c: { exitCode: number | null; timedOut: boolean }) => (c.timedOut ? "timed out" : `exit ${c.exitCode ?? "?"}`);
+const colour = (v: "red" | "green" | null) => (v === "red" ? "🔴 red" : v === "green" ? "🟢 green" : "not run");
+
+/** The fix PR's title: short, names the run. */
+export function renderPrTitle(i: Pick<PrBodyInput, "run" | "failing">): string {
+  const what = i.failing[0] ? `${i.failing[0].job}${i.failing[0].step ? ` / ${i.failing[0].step}` : ""}` : (i.run.workflow ?? "CI");
+  return redact(`ci-bot: fix ${what} on ${i.run.headBranch} (run ${i.run.id})`).slice(0, 200);
+}
+
+/** The commit message: what changed and why, with the run it repairs. */
+export function renderCommitMessage(i: PrBodyInput): string {
+  const first = i.diagnosis.split("\n")[0]!.trim().slice(0, 200);
+  const files = i.files.map((f) => `- ${f.path} (+${f.additions ?? 0}/-${f.deletions ?? 0})`).join("\n");
+  return redact(
+    `${renderPrTitle(i)}\n\nWhy: ${first}\n\nChanged:\n${files}\n\n` +
+      `Validated locally: ${i.validation.commands.filter((c) => c.phase === "validate").map((c) => c.command).join("; ") || "(none)"} ` +
+      `(${colour(i.validation.evidence.before)} → ${colour(i.validation.evidence.after)}).\n` +
+      `Failing run: ${i.run.url ?? `#${i.run.id}`}\nTensorZero episode: ${i.tensorzero.episodeId}\n`,
+  );
+}
+
+/** The ONE template of the fix PR body (snapshot-tested). Every string is redacted on the way out. */
+export function renderPrBody(i: PrBodyInput): string {
+  const runLink = i.run.url ? `[run ${i.run.id} (attempt ${i.run.attempt})](${i.run.url})` : `run ${i.run.id} (attempt ${i.run.attempt})`;
+  const failing = i.failing.length
+    ? i.failing.map((f) => `- job ${code(f.job)}${f.step ? `, step ${code(f.step)}` : ""}${f.command ? `: ${code(f.command)}` : ""}${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ""}`).join("\n")
+    : "- (the failing job could not be identified)";
+  const files = i.files.map((f) => `| ${code(f.path)} | ${f.status ?? "modified"} | +${f.additions ?? 0} | -${f.deletions ?? 0} |`).join("\n");
+  const commands = i.validation.commands.length
+    ? i.validation.commands.map((c) => `| ${c.phase} | ${code(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
+    : "| - | (no command ran) | - | - |";
+  const tail = i.validation.outputTail ? i.validation.outputTail.split("\n").slice(-TAIL_LINES).join("\n").trimEnd() : "";
+  const ev = i.validation.evidence;
+  const policy = i.overrides.length
+    ? i.overrides.map((o) => `- ⚠️ ${o} (allowed by \`.github/ci-bot.yml\`)`).join("\n")
+    : "- No safety rule was overridden: no test deleted or skipped, no assertion weakened, no workflow edited.";
+  const body = [
+    `## 🤖 Automated fix for a failed CI run`,
+    ``,
+    `This draft PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).` +
+      (i.repairAttempt > 1 ? ` This is repair attempt ${i.repairAttempt}: CI failed on the previous version of this branch.` : ""),
+    ``,
+    `### What failed`,
+    failing,
+    ``,
+    `Classification: **${i.classification}**`,
+    ``,
+    `### Diagnosis`,
+    i.diagnosis.trim(),
+    ``,
+    `### The change (+${i.additions} / -${i.deletions})`,
+    `| file | status | added | removed |`,
+    `|---|---|---|---|`,
+    files,
+    ``,
+    `### Validation`,
+    `Failing command before the patch: ${colour(ev.before)}; with the patch: ${colour(ev.after)}.` +
+      (ev.reproduced === false ? " The failure did not reproduce locally before the patch." : "") +
+      (ev.note ? ` ${ev.note}` : "") +
+      (i.validation.sandbox ? ` Sandbox: ${i.validation.sandbox}.` : ""),
+    ``,
+    `| phase | command | result | time |`,
+    `|---|---|---|---|`,
+    commands,
+    ...(tail ? [``, `<details><summary>Output tail of the last command</summary>`, ``, fence(tail), ``, `</details>`] : []),
+    ``,
+    `### Policy`,
+    policy,
+    ``,
+    `Model confidence: **${Math.round(i.confidence * 100)}%**. Review the change as you would any contributor's.`,
+    ``,
+    `### Feedback`,
+    `Your reaction teaches the model which fixes are good:`,
+    `- **Merge** to accept it, **close** to reject it.`,
+    `- Review comments are sent back as feedback.`,
+    `- Push commits to this branch to correct the fix: the final diff is kept as an example of the right answer.`,
+    ``,
+    `<sub>TensorZero episode ${code(i.tensorzero.episodeId)}, inference ${code(i.tensorzero.inferenceId)}, variant ${code(i.tensorzero.variant)}</sub>`,
+  ].join("\n");
+  const out = redact(body);
+  return out.length > MAX_BODY ? `${out.slice(0, MAX_BODY)}\n\n…(truncated)` : out;
+}
+
+/** The comment on the failing PR, linking the fix (edited in place on later attempts). */
+export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
+  const first = i.diagnosis.split("\n")[0]!.trim().slice(0, 300);
+  return redact(
+    `${marker}\n🤖 t0-ci-bot proposes a fix for the failed run ${i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id}: #${fix.number} (draft, validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""}).\n\n> ${first}`,
+  );
+}

@@ -1,0 +1,84 @@
+import type { JobRepo } from "../core/job.js";
+import type { FileChange, GitHubWriteClient, PullRequestRef } from "../core/ports/github-port.js";
+
+export interface PublishInput {
+  repo: JobRepo;
+  branch: string;
+  /** Commit the fix branch starts from when it does not exist yet (the failing head sha). */
+  baseSha: string;
+  /** Branch the PR targets (the failing branch). */
+  baseBranch: string;
+  files: FileChange[];
+  message: string;
+  title: string;
+  body: string;
+  labels: string[];
+  /** Open PRs of the failing run: each gets one comment linking the fix, edited in place later. */
+  commentOn: number[];
+  commentMarker: string;
+  commentBody: (fix: PullRequestRef) => string;
+}
+
+export interface PublishResult {
+  branch: string;
+  commitSha: string;
+  verified: boolean;
+  /** False when a retried stage found its own commit already on the branch. */
+  newCommit: boolean;
+  createdBranch: boolean;
+  pr: PullRequestRef;
+  createdPr: boolean;
+  commentedOn: number[];
+}
+
+/**
+ * Branch → verified commit → draft PR → label → comment, idempotently: a retry (or a second repair
+ * attempt) finds the branch and the PR and moves them forward instead of making new ones. The tree is
+ * built with inline contents on the branch's current tree, so n files cost one tree call, not n blobs.
+ */
+export async function publishFix(w: GitHubWriteClient, input: PublishInput): Promise<PublishResult> {
+  const { repo, branch } = input;
+  const existing = await w.getBranchSha(repo, branch);
+  const parent = existing ?? input.baseSha;
+  const baseTree = await w.getCommitTree(repo, parent);
+  const tree = await w.createTree(repo, baseTree, input.files);
+
+  let commitSha = parent;
+  let verified = true;
+  let newCommit = false;
+  let createdBranch = false;
+  // Same tree as the branch head: this exact fix is already committed (a retry after a crash).
+  if (!(existing && tree === baseTree)) {
+    const c = await w.createCommit(repo, { message: input.message, tree, parents: [parent] });
+    commitSha = c.sha;
+    verified = c.verified;
+    newCommit = true;
+  }
+  if (!existing) {
+    createdBranch = await w.createBranch(repo, branch, commitSha);
+    // Lost a race with another worker: move it forward (fails loudly if that is not a fast-forward).
+    if (!createdBranch) await w.updateBranch(repo, branch, commitSha);
+  } else if (newCommit) {
+    await w.updateBranch(repo, branch, commitSha);
+  }
+
+  let pr = await w.findPullRequest(repo, branch);
+  let createdPr = false;
+  if (!pr) {
+    pr = await w.createPullRequest(repo, { title: input.title, body: input.body, head: branch, base: input.baseBranch, draft: true });
+    createdPr = true;
+    await w.addLabels(repo, pr.number, input.labels);
+  } else if (pr.state === "open") {
+    await w.updatePullRequest(repo, pr.number, { title: input.title, body: input.body });
+  }
+  // A fix PR people already closed is left closed: reopening or duplicating it would be noise.
+
+  const commentedOn: number[] = [];
+  if (pr.state === "open") {
+    for (const n of input.commentOn) {
+      await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr));
+      commentedOn.push(n);
+    }
+  }
+  return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn };
+}
