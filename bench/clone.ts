@@ -3,12 +3,14 @@
  * against `git clone --depth 1 --single-branch` of the same repository from the same local smart-HTTP
  * server, alternating, in one run. Goal: median ratio ≤ 2.
  *
- *   node --import tsx bench/clone.ts [--files 3000] [--runs 5]
+ *   node --import tsx bench/clone.ts [--files 3000] [--runs 5] [--dir /dev/shm]
+ *
+ * `--dir` puts the repositories and clones on another filesystem (tmpfs takes disk noise out).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createFsWorkspace } from "../src/adapters/workspace/fs-workspace.js";
@@ -21,6 +23,8 @@ const arg = (name: string, def: number) => {
 };
 const FILES = arg("files", 3000);
 const RUNS = arg("runs", 5);
+const dirArg = process.argv.indexOf("--dir");
+const ROOT = dirArg > 0 ? process.argv[dirArg + 1]! : tmpdir();
 const TOKEN = "ghs_" + "BenchT0ken0123456789abcdefABCDEFGHIJ";
 
 const WORDS = "const let function return import export class interface type async await value result error test expect describe string number boolean".split(" ");
@@ -46,7 +50,7 @@ const median = (xs: number[]) => {
 };
 
 async function main() {
-  const base = await mkdtemp(join(tmpdir(), "t0-bench-clone-"));
+  const base = await mkdtemp(join(ROOT, "t0-bench-clone-"));
   try {
     const files: Record<string, string | Buffer> = {};
     for (let i = 0; i < FILES; i++) files[`src/dir${i % 50}/file${i}.ts`] = textFile(i, 15_000);
@@ -56,6 +60,7 @@ async function main() {
     const bare = join(base, "repos/bench/big.git");
     await git(bare, "gc", "-q");
     const { stdout: du } = await run("du", ["-sk", bare]);
+    console.log(`host: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(" ")}; clones under ${ROOT}`);
     console.log(`repository: ${Object.keys(files).length} files, packed ${(Number(du.split("\t")[0]) / 1024).toFixed(1)} MB (built in ${Date.now() - t0} ms)`);
 
     const server = await startGitServer({ root: join(base, "repos"), token: TOKEN });
