@@ -57,6 +57,7 @@ export class BullmqQueue implements JobQueue {
   readonly #workerId = randomUUID().slice(0, 8);
   #worker: Worker<QueueItem> | undefined;
   #workerConnection: Redis | undefined;
+  readonly #running = new Set<Promise<void>>();
   #stopped = false;
 
   constructor(opts: BullmqQueueOptions) {
@@ -110,6 +111,9 @@ export class BullmqQueue implements JobQueue {
       if (state === "delayed" && delayMs === 0) await (existing as BullJob<QueueItem>).promote().catch(() => undefined);
       return;
     }
+    // A finished BullMQ job normally removes itself; one left behind (e.g. failed by the stalled check)
+    // must not swallow this enqueue.
+    if (state === "completed" || state === "failed") await (existing as BullJob<QueueItem>).remove().catch(() => undefined);
     await this.#add(id, item, delayMs);
   }
 
@@ -139,15 +143,18 @@ export class BullmqQueue implements JobQueue {
     if (this.#stopped) return;
     const worker = this.#worker;
     if (worker) {
+      // Stop fetching, wait (bounded) for the handlers we are running, then close. BullMQ's own
+      // close() waits without a bound and cannot be forced once started, hence the pause first.
+      await worker.pause(true);
       const drainMs = opts.drainMs ?? 30_000;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
-        worker.close().then(() => false),
+        Promise.allSettled([...this.#running]).then(() => false),
         new Promise<boolean>((r) => (timer = setTimeout(() => r(true), drainMs))),
       ]);
       clearTimeout(timer);
       // Jobs still running lose their lock and are picked up by another worker (stalled-job check).
-      if (timedOut) await worker.close(true);
+      await worker.close(timedOut);
       this.#worker = undefined;
       await this.#workerConnection?.quit().catch(() => this.#workerConnection?.disconnect());
     }
@@ -190,11 +197,12 @@ export class BullmqQueue implements JobQueue {
       throw new DelayedError();
     }
     const renew = setInterval(() => void this.#sem.tryAcquire(item.repo, holder).catch(() => undefined), Math.max(200, this.#opts.lockDurationMs / 3));
+    const run = handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
+    this.#running.add(run);
     try {
-      await handler(item);
-    } catch (err) {
-      this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed");
+      await run;
     } finally {
+      this.#running.delete(run);
       clearInterval(renew);
       await this.#sem.release(item.repo, holder).catch(() => undefined);
     }

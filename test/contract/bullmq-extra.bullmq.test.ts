@@ -1,0 +1,81 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { Queue, Worker } from "bullmq";
+import { BullmqQueue, type BullmqQueueOptions } from "../../src/adapters/queue/bullmq-queue.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+
+const url = await redisUrlIfAvailable();
+
+const until = async (cond: () => boolean, ms: number) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+if (!url) skipWithoutRedis("BullmqQueue across workers");
+else
+  describe("BullmqQueue across workers (as separate processes would use it)", () => {
+    const queues: BullmqQueue[] = [];
+    let opts: BullmqQueueOptions;
+    const make = (over: Partial<BullmqQueueOptions> = {}) => {
+      const q = new BullmqQueue({ ...opts, ...over });
+      queues.push(q);
+      return q;
+    };
+    afterEach(async () => {
+      for (const q of queues) await q.stop({ drainMs: 200 });
+      const admin = new BullmqQueue(opts);
+      await admin.destroy();
+      await admin.stop();
+      queues.length = 0;
+    });
+
+    test("a worker that stops answering mid-job: another worker runs the job", async () => {
+      opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 2, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300 };
+      const a = make();
+      const b = make();
+      let releaseA!: () => void;
+      const seen: string[] = [];
+      await a.start(async (i) => {
+        seen.push(`a:${i.jobId}`);
+        await new Promise<void>((r) => (releaseA = r)); // hangs like a dead process
+      });
+      await a.enqueue({ jobId: "j1", installationId: 1, repo: "o/r" });
+      await until(() => seen.length === 1, 5_000);
+      await a.stop({ drainMs: 50 }); // drain times out: A lets go of the job without finishing it
+      await b.start(async (i) => void seen.push(`b:${i.jobId}`));
+      await until(() => seen.length === 2, 8_000);
+      expect(seen).toEqual(["a:j1", "b:j1"]);
+      releaseA();
+    }, 15_000);
+
+    test("a BullMQ job left in `failed` does not swallow a later enqueue of the same job", async () => {
+      opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
+      const raw = new Queue("jobs", { connection: { url }, prefix: opts.prefix });
+      const failing = new Worker("jobs", async () => { throw new Error("old failure"); }, { connection: { url, maxRetriesPerRequest: null }, prefix: opts.prefix });
+      await raw.add("run", { jobId: "j2", installationId: 1, repo: "o/r" }, { jobId: "t0-j2", removeOnFail: false });
+      for (let i = 0; i < 100 && (await raw.getJobCounts("failed")).failed !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+      await failing.close();
+      await raw.close();
+      const q = make();
+      const seen: string[] = [];
+      await q.enqueue({ jobId: "j2", installationId: 1, repo: "o/r" });
+      await q.start(async (i) => void seen.push(i.jobId));
+      await until(() => seen.length === 1, 5_000);
+      expect(seen).toEqual(["j2"]);
+    });
+
+    test("stats count waiting, delayed and active jobs; ping answers", async () => {
+      opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
+      const q = make();
+      await q.ping();
+      await q.enqueue({ jobId: "w1", installationId: 1, repo: "o/a" });
+      await q.enqueue({ jobId: "w2", installationId: 2, repo: "o/b" });
+      await q.enqueue({ jobId: "d1", installationId: 1, repo: "o/c" }, { delayMs: 60_000 });
+      expect(await q.stats()).toEqual({ waiting: 2, active: 0, delayed: 1 });
+      await q.enqueue({ jobId: "d1", installationId: 1, repo: "o/c" }); // an immediate enqueue overrides the backoff
+      expect(await q.stats()).toEqual({ waiting: 3, active: 0, delayed: 0 });
+    });
+  });
