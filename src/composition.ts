@@ -2,12 +2,15 @@ import type { Probot } from "probot";
 import type { AppConfig } from "./config/app-config.js";
 import type { Deps } from "./core/deps.js";
 import { permanent } from "./core/errors.js";
-import type { GitHubPort, JobQueue, JobStore, Logger, WorkspacePort } from "./core/ports/index.js";
+import type { GitHubPort, JobQueue, JobStore, Logger } from "./core/ports/index.js";
 import { createLogger } from "./core/logger.js";
 import { createMetrics } from "./admin/metrics.js";
 import { systemClock } from "./adapters/clock/system-clock.js";
 import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
 import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
+import { createGitHubPort } from "./adapters/github/create-github-port.js";
+import { createTensorZeroModel } from "./adapters/tensorzero/tensorzero-model.js";
+import { createFsWorkspace, workspaceOptionsFromConfig } from "./adapters/workspace/fs-workspace.js";
 import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
 import type { Stage } from "./pipeline/stage.js";
@@ -39,9 +42,9 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
     config,
     store,
     queue,
-    github: o.github ?? unavailableGitHub(),
-    workspace: o.workspace ?? unavailableWorkspace(),
-    model: o.model,
+    github: o.github ?? (opts.probot ? createGitHubPort({ probot: opts.probot }) : unavailableGitHub()),
+    workspace: o.workspace ?? createFsWorkspace({ ...workspaceOptionsFromConfig(config), logger }),
+    model: o.model ?? createTensorZeroModel(config, { clock, logger }),
     clock,
     logger,
     metrics,
@@ -99,12 +102,6 @@ function unavailableGitHub(): GitHubPort {
   };
 }
 
-function unavailableWorkspace(): WorkspacePort {
-  const fail = async (): Promise<never> => {
-    throw permanent("not_implemented", "No workspace adapter is configured in this build.");
-  };
-  return { clone: fail, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 };
-}
 
 /**
  * Housekeeping that belongs to whoever owns the store: retention/compaction now and then every
