@@ -1,0 +1,58 @@
+import { describe, expect, test } from "@jest/globals";
+import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "./pr-body.js";
+
+const input = (over: Partial<PrBodyInput> = {}): PrBodyInput => ({
+  repo: "octo/slug",
+  run: { id: 555, attempt: 1, url: "https://github.com/octo/slug/actions/runs/555", workflow: "tests", headBranch: "feature/slug", headSha: "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678" },
+  failing: [{ job: "pytest", step: "Run tests", command: "python -m pytest -q", exitCode: 1 }],
+  classification: "test",
+  diagnosis: "slugify joins words with underscores; the tests expect hyphens.",
+  confidence: 0.82,
+  files: [{ path: "slug.py", status: "modified", additions: 1, deletions: 1 }],
+  additions: 1,
+  deletions: 1,
+  validation: {
+    evidence: { before: "red", after: "green", reproduced: true },
+    commands: [
+      { phase: "reproduce", command: "python -m pytest -q", exitCode: 1, timedOut: false, durationMs: 812 },
+      { phase: "validate", command: "python -m pytest -q", exitCode: 0, timedOut: false, durationMs: 790 },
+    ],
+    outputTail: "..\n2 passed in 0.04s\n",
+    sandbox: "bwrap",
+  },
+  overrides: [],
+  tensorzero: { episodeId: "0192f5a0-0000-7000-8000-000000000001", inferenceId: "0192f5a0-0000-7000-8000-000000000002", variant: "gpt_4o_mini_v1" },
+  repairAttempt: 1,
+  ...over,
+});
+
+describe("PR body template", () => {
+  test("renders the evidence, the change, policy, confidence, TensorZero ids and how to give feedback", () => {
+    expect(renderPrTitle(input())).toMatchSnapshot("title");
+    expect(renderPrBody(input())).toMatchSnapshot("body");
+    expect(renderCommitMessage(input())).toMatchSnapshot("commit message");
+  });
+
+  test("repair attempt with an overridden rule and a timed-out command", () => {
+    const body = renderPrBody(input({
+      repairAttempt: 2,
+      overrides: ["skip_tests"],
+      validation: { evidence: { before: null, after: "green", reproduced: null, note: "Reproduce-first was skipped (budget)." }, commands: [{ phase: "setup", command: "pip install -e .", exitCode: null, timedOut: true, durationMs: 60000 }] },
+    }));
+    expect(body).toMatchSnapshot();
+    expect(body).toContain("repair attempt 2");
+    expect(body).toContain("skip_tests");
+  });
+
+  test("secrets in model text or command output never reach the PR", () => {
+    const token = "ghp_" + "A".repeat(36);
+    const body = renderPrBody(input({ diagnosis: `the token ${token} was printed`, validation: { ...input().validation, outputTail: `export GITHUB_TOKEN=${token}` } }));
+    expect(body).not.toContain(token);
+    expect(renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u" }, input({ diagnosis: token }))).not.toContain(token);
+  });
+
+  test("output containing backticks cannot break out of its code block", () => {
+    const body = renderPrBody(input({ validation: { ...input().validation, outputTail: "```\n## injected heading\n```" } }));
+    expect(body).toContain("````\n```\n## injected heading\n```\n````");
+  });
+});

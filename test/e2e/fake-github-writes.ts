@@ -1,0 +1,120 @@
+import { createHash } from "node:crypto";
+import type { FileChange, GitHubWriteClient, PullRequestRef } from "../../src/core/ports/github-port.js";
+
+/**
+ * An in-memory GitHub with git semantics enough for the fix flow: content-addressed trees (same files →
+ * same sha), commits, branches that only fast-forward, PRs found by head branch, comments by marker.
+ * Used where the pipeline runs many times (retries, crashes) and HTTP-level mocks would only add noise;
+ * the REST shapes themselves are checked against the OpenAPI spec in test/pr/publish-fix.test.ts.
+ */
+export class FakeGitHubWrites implements GitHubWriteClient {
+  readonly trees = new Map<string, Map<string, string>>();
+  readonly commits = new Map<string, { tree: string; parents: string[]; message: string }>();
+  readonly branches = new Map<string, string>();
+  readonly pulls: Array<PullRequestRef & { title: string; body: string; base: string; labels: string[] }> = [];
+  readonly comments = new Map<number, Array<{ id: number; body: string }>>();
+  readonly calls: string[] = [];
+  #ids = 100;
+
+  constructor(headSha: string, files: Record<string, string>) {
+    const tree = this.#putTree(new Map(Object.entries(files)));
+    this.commits.set(headSha, { tree, parents: [], message: "failing commit" });
+  }
+
+  #putTree(files: Map<string, string>): string {
+    const sha = createHash("sha1").update(JSON.stringify([...files].sort())).digest("hex");
+    this.trees.set(sha, files);
+    return sha;
+  }
+
+  /** Files of a branch head. */
+  filesAt(branch: string): Record<string, string> {
+    const sha = this.branches.get(branch);
+    return sha ? Object.fromEntries(this.trees.get(this.commits.get(sha)!.tree)!) : {};
+  }
+
+  async getBranchSha(_r: unknown, branch: string) {
+    return this.branches.get(branch) ?? null;
+  }
+  async getCommitTree(_r: unknown, sha: string) {
+    const c = this.commits.get(sha);
+    if (!c) throw Object.assign(new Error(`no commit ${sha}`), { status: 404 });
+    return c.tree;
+  }
+  async createTree(_r: unknown, baseTree: string, files: FileChange[]) {
+    this.calls.push("createTree");
+    const next = new Map(this.trees.get(baseTree)!);
+    for (const f of files) {
+      if (f.content === null) next.delete(f.path);
+      else next.set(f.path, f.content);
+    }
+    return this.#putTree(next);
+  }
+  async createCommit(_r: unknown, input: { message: string; tree: string; parents: string[] }) {
+    this.calls.push("createCommit");
+    const sha = createHash("sha1").update(JSON.stringify([input, this.commits.size])).digest("hex");
+    this.commits.set(sha, input);
+    return { sha, verified: true };
+  }
+  async createBranch(_r: unknown, branch: string, sha: string) {
+    this.calls.push("createBranch");
+    if (this.branches.has(branch)) return false;
+    this.branches.set(branch, sha);
+    return true;
+  }
+  async updateBranch(_r: unknown, branch: string, sha: string) {
+    this.calls.push("updateBranch");
+    const cur = this.branches.get(branch);
+    if (cur && !this.commits.get(sha)?.parents.includes(cur)) throw Object.assign(new Error("Update is not a fast forward"), { status: 422 });
+    this.branches.set(branch, sha);
+  }
+  async findPullRequest(_r: unknown, branch: string) {
+    const pr = [...this.pulls].reverse().find((p) => p.headRef === branch);
+    return pr ? { ...pr, headSha: this.branches.get(branch) ?? pr.headSha } : null;
+  }
+  async getPullRequest(_r: unknown, n: number) {
+    return this.pulls.find((p) => p.number === n)!;
+  }
+  async createPullRequest(_r: unknown, input: { title: string; body: string; head: string; base: string; draft: boolean }) {
+    this.calls.push("createPullRequest");
+    const number = this.#ids++;
+    const pr = {
+      number, htmlUrl: `https://github.com/o/r/pull/${number}`, nodeId: `PR_${number}`, headRef: input.head, headSha: this.branches.get(input.head)!,
+      state: "open" as const, draft: input.draft, merged: false, title: input.title, body: input.body, base: input.base, labels: [],
+    };
+    this.pulls.push(pr);
+    return pr;
+  }
+  async updatePullRequest(_r: unknown, n: number, input: { title?: string; body?: string }) {
+    this.calls.push("updatePullRequest");
+    Object.assign(this.pulls.find((p) => p.number === n)!, input);
+  }
+  async addLabels(_r: unknown, n: number, labels: string[]) {
+    this.calls.push("addLabels");
+    this.pulls.find((p) => p.number === n)!.labels.push(...labels);
+  }
+  async upsertComment(_r: unknown, n: number, marker: string, body: string) {
+    this.calls.push("upsertComment");
+    const list = this.comments.get(n) ?? [];
+    this.comments.set(n, list);
+    const mine = list.find((c) => c.body.includes(marker));
+    if (mine) {
+      mine.body = body;
+      return { id: mine.id, created: false };
+    }
+    const id = this.#ids++;
+    list.push({ id, body });
+    return { id, created: true };
+  }
+  async markReadyForReview(_r: unknown, pr: { number: number }) {
+    this.calls.push("markReadyForReview");
+    this.pulls.find((p) => p.number === pr.number)!.draft = false;
+  }
+  async compareDiff() {
+    this.calls.push("compareDiff");
+    return null;
+  }
+  async rerunFailedJobs() {
+    this.calls.push("rerunFailedJobs");
+  }
+}

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
+import { createMetrics } from "../../src/admin/metrics.js";
+import { loadAppConfig } from "../../src/config/app-config.js";
+import type { Deps } from "../../src/core/deps.js";
+import { transient } from "../../src/core/errors.js";
+import { silentLogger } from "../../src/core/logger.js";
+import type { Job } from "../../src/core/job.js";
+import type { FeedbackRequest, ModelPort } from "../../src/core/ports/model-port.js";
+import { routeDelivery } from "../../src/handlers/route-delivery.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { sendFeedbackStage } from "../../src/pipeline/stages/send-feedback.js";
+import { createWatchPrStage, type RepairFn } from "../../src/pipeline/stages/watch-pr.js";
+import { FakeClock } from "../fakes/fake-clock.js";
+import { fixtureRepo, REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
+import { FakeGitHubWrites } from "./fake-github-writes.js";
+import { EPISODE, INFERENCE, validatedResults } from "./fix-loop-fixtures.js";
+
+const PRIOR = ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "propose-patch", "apply-and-validate"];
+
+class RecordingModel implements ModelPort {
+  received: FeedbackRequest[] = [];
+  down = false;
+  async proposePatch(): Promise<never> {
+    throw new Error("not used here");
+  }
+  async feedback(req: FeedbackRequest) {
+    if (this.down) throw transient("model_unavailable", "gateway down");
+    this.received.push(req);
+    return { feedbackId: `fb-${this.received.length}` };
+  }
+  async status() {
+    return { status: "ok" };
+  }
+}
+
+let repo: FixtureRepo | undefined;
+afterEach(async () => void (await repo?.cleanup()));
+
+async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) {
+  repo = await fixtureRepo("python-slug");
+  const clock = new FakeClock();
+  const logger = silentLogger();
+  const store = new MemoryJobStore();
+  const model = new RecordingModel();
+  const headSha = "a".repeat(40);
+  const gh = new FakeGitHubWrites(headSha, { "slug.py": readFileSync(join(REPOS_DIR, "python-slug/slug.py"), "utf8") });
+  const deps: Deps = {
+    config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" }),
+    store,
+    queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
+    github: { forInstallation: async () => ({ writes: gh }) as never },
+    workspace: { clone: async () => { throw new Error("no clone here"); }, get: async (jobId) => ({ jobId, dir: repo!.dir }), remove: async () => undefined, sweep: async () => 0 },
+    model,
+    clock,
+    logger,
+    metrics: createMetrics(),
+  };
+  const base = makeJob({ runId: 555, repo: "octo/slug" });
+  const job: Job = {
+    ...base,
+    run: { ...base.run, headSha, headBranch: "feature/slug", pullRequests: opts.pullRequests ?? [7], htmlUrl: "https://github.com/octo/slug/actions/runs/555" },
+    state: "testing",
+    completedStages: [...PRIOR],
+  };
+  job.results = validatedResults(job);
+  await store.recordIntake(makeDelivery(job), "{}", job);
+  const repair: RepairFn = opts.repair ?? (async () => ({ ok: false, reason: "not in this test" }));
+  const runner = new Runner(deps, [openPullRequestStage, createWatchPrStage(repair), sendFeedbackStage]);
+  const run = () => runner.runJob(queueItemFor(job));
+  const get = async () => (await store.getJob(job.id))!;
+  const hdeps = { config: deps.config, store, clock };
+  const deliver = (event: string, payload: unknown) => routeDelivery(payload, { id: `d-${Math.random()}`, event, receivedAt: new Date(clock.now()).toISOString() }, hdeps);
+  const repository = { id: job.repo.id, name: "slug", full_name: "octo/slug", owner: { login: "octo" } };
+  const fixRun = (conclusion: string, sha: string, id = 900) => ({
+    action: "completed", installation: { id: 2 }, repository, sender: { login: "t0-ci-bot[bot]", type: "Bot" },
+    workflow_run: {
+      id, name: "tests", path: ".github/workflows/tests.yml", head_sha: sha, head_branch: "ci-bot/fix-555", conclusion, status: "completed", event: "push",
+      run_attempt: 1, html_url: `https://github.com/octo/slug/actions/runs/${id}`, pull_requests: [], head_repository: { id: job.repo.id, full_name: "octo/slug" },
+      actor: { login: "t0-ci-bot[bot]", type: "Bot" }, triggering_actor: { login: "t0-ci-bot[bot]", type: "Bot" },
+    },
+  });
+  const prClosed = (merged: boolean, sha: string) => ({
+    action: "closed", installation: { id: 2 }, repository, sender: { login: "alice" },
+    pull_request: { number: 100, state: "closed", merged, merged_by: merged ? { login: "alice" } : null, head: { ref: "ci-bot/fix-555", sha } },
+  });
+  return { deps, store, model, gh, job, run, get, deliver, fixRun, prClosed, clock, repository };
+}
+
+describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => {
+  test("opens one verified draft PR, marks it ready when CI passes, and sends every outcome as feedback on merge", async () => {
+    const s = await setup();
+    await s.run();
+    let j = await s.get();
+    expect(j.state).toBe("pr");
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(s.gh.pulls).toHaveLength(1);
+    const pr = s.gh.pulls[0]!;
+    expect(pr).toMatchObject({ draft: true, headRef: "ci-bot/fix-555", base: "feature/slug", labels: ["ci-bot"] });
+    expect(pr.body).toContain("🔴 red");
+    expect(pr.body).toContain(EPISODE);
+    expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain('return "-".join(words)');
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    // The workspace is back at the failing commit (ready for a repair attempt).
+    expect(readFileSync(join(repo!.dir, "slug.py"), "utf8")).toContain('return "_".join(words)');
+
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const ci = await s.deliver("workflow_run", s.fixRun("success", commit));
+    expect(ci).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    // Redelivery of the same event changes nothing and resumes nothing.
+    expect(await s.deliver("workflow_run", s.fixRun("success", commit))).not.toHaveProperty("resumeJobId");
+    await s.run();
+    j = await s.get();
+    expect(j.state).toBe("pr");
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(pr.draft).toBe(false);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE }));
+
+    const review = await s.deliver("pull_request_review", {
+      action: "submitted", installation: { id: 2 }, repository: s.repository,
+      pull_request: { number: 100, state: "open", head: { ref: "ci-bot/fix-555", sha: commit } },
+      review: { id: 31, state: "commented", body: "Good catch, but add a test for empty titles.", user: { login: "alice" } },
+    });
+    expect(review).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+
+    expect(await s.deliver("pull_request", s.prClosed(true, commit))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.history.map((h) => h.state)).toEqual(expect.arrayContaining(["pr", "feedback", "completed"]));
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: true, episodeId: EPISODE, tags: expect.objectContaining({ repo: "octo/slug", reason: "merged" }) }));
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "comment", episodeId: EPISODE, value: "Good catch, but add a test for empty titles." }));
+    expect(j.feedback.every((f) => f.status === "sent")).toBe(true);
+    expect(s.gh.pulls).toHaveLength(1);
+  });
+
+  test("a retried open-pull-request (crash after the commit) finds its branch and PR: still one commit, one PR", async () => {
+    const s = await setup();
+    await s.run();
+    const commitsBefore = s.gh.commits.size;
+    // Simulate the crash: the stage's completion was never recorded.
+    await s.store.updateJob(s.job.id, (j) => {
+      j.completedStages = j.completedStages.filter((x) => x !== "open-pull-request");
+      j.waitingFor = undefined;
+    });
+    await s.run();
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.commits.size).toBe(commitsBefore);
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+  });
+
+  test("CI failing on the fix branch with no repairs left: false feedback, PR stays draft with a comment", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(s.gh.comments.get(100)?.[0]?.body).toMatch(/CI failure on this fix branch.*no repair attempts left/s);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+    // A CI result for some other commit on the branch is not this fix's result.
+    expect(await s.deliver("workflow_run", s.fixRun("success", "f".repeat(40), 901))).toMatchObject({ outcome: "ignored" });
+  });
+
+  test("CI failing with a repair left runs the repair with the failed attempt in the context", async () => {
+    let seen: Job | undefined;
+    const s = await setup({ repair: async (job) => ((seen = job), { ok: true }) });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    const ctx = (seen!.results["build-context"] as { context: { previous_attempt?: { patch: string; outcome: string } } }).context;
+    expect(ctx.previous_attempt?.patch).toContain('+    return "-".join(words)');
+    expect(ctx.previous_attempt?.outcome).toContain("run 900");
+    expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
+  });
+
+  test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {
+    const s = await setup();
+    await s.run();
+    s.model.down = true;
+    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    let j = await s.get();
+    expect(j.state).toBe("feedback");
+    expect(j.feedback.find((f) => f.metric === "pr_merged")).toMatchObject({ status: "pending", value: false });
+    s.model.down = false;
+    await s.clock.advance(60_000);
+    await s.run();
+    j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false, tags: expect.objectContaining({ reason: "closed_without_merge" }) }));
+  });
+});

@@ -1,0 +1,140 @@
+import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
+import { createGitHubWrites } from "../../src/adapters/github/github-writes.js";
+import type { JobRepo } from "../../src/core/job.js";
+import { publishFix, type PublishInput } from "../../src/pr/publish-fix.js";
+import { createInProcessWritePacer } from "../../src/pr/write-pacer.js";
+import { FakeClock } from "../fakes/fake-clock.js";
+
+const repo: JobRepo = { id: 1, owner: "octo", name: "demo", fullName: "octo/demo" };
+const HEAD = "a".repeat(40);
+const BASE_TREE = "b".repeat(40);
+const NEW_TREE = "c".repeat(40);
+const COMMIT = "d".repeat(40);
+const noop = () => {};
+const silentLog = { debug: noop, info: noop, warn: noop, error: noop };
+
+function writes() {
+  const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog });
+  return createGitHubWrites(octokit, { installationId: 7, pacer: createInProcessWritePacer(new FakeClock(), 0) });
+}
+
+const pull = (over: Record<string, unknown> = {}) => ({
+  number: 42, html_url: "https://github.com/octo/demo/pull/42", node_id: "PR_kw42", state: "open", draft: true, merged: false,
+  head: { ref: "ci-bot/fix-10", sha: COMMIT }, ...over,
+});
+
+const input = (over: Partial<PublishInput> = {}): PublishInput => ({
+  repo, branch: "ci-bot/fix-10", baseSha: HEAD, baseBranch: "feature", message: "ci-bot: fix\n\nWhy: x",
+  title: "ci-bot: fix test on feature (run 10)", body: "body", labels: ["ci-bot"],
+  files: [{ path: "src/calc.py", content: "def add(a, b):\n    return a + b\n", mode: "100644" }, { path: "old.txt", content: null }],
+  commentOn: [7], commentMarker: "<!-- t0-ci-bot:fix-comment 1:10 -->", commentBody: (pr) => `<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #${pr.number}`, ...over,
+});
+
+let gh: GitHubApiMock;
+beforeAll(async () => void (await githubOpenApi()));
+afterEach(() => gh?.cleanup());
+
+describe("publishFix over the GitHub REST API (requests validated against GitHub's OpenAPI)", () => {
+  test("first run: inline tree, commit with no author (verified), branch, draft PR, label, one comment", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
+      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
+      .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+      .on("POST", "/repos/octo/demo/pulls", { status: 201, body: pull() })
+      .on("POST", "/repos/octo/demo/issues/42/labels", { body: [] })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
+      .on("POST", "/repos/octo/demo/issues/7/comments", { status: 201, body: { id: 900, body: "x" } });
+    const r = await publishFix(writes(), input());
+    gh.done();
+    expect(r).toMatchObject({ commitSha: COMMIT, verified: true, newCommit: true, createdBranch: true, createdPr: true, commentedOn: [7] });
+    const body = (op: string) => gh.requests.find((q) => q.operationId === op)!.body as Record<string, unknown>;
+    expect(body("git/create-tree")).toEqual({
+      base_tree: BASE_TREE,
+      tree: [
+        { path: "src/calc.py", mode: "100644", type: "blob", content: "def add(a, b):\n    return a + b\n" },
+        { path: "old.txt", mode: "100644", type: "blob", sha: null },
+      ],
+    });
+    expect(body("git/create-commit")).toEqual({ message: "ci-bot: fix\n\nWhy: x", tree: NEW_TREE, parents: [HEAD] });
+    expect(body("pulls/create")).toMatchObject({ head: "ci-bot/fix-10", base: "feature", draft: true });
+    expect(gh.requests.find((q) => q.operationId === "pulls/list")!.query).toMatchObject({ head: "octo:ci-bot/fix-10", state: "all" });
+    // No blob calls: contents go inline in the tree.
+    expect(gh.requests.some((q) => q.path.includes("/git/blobs"))).toBe(false);
+  });
+
+  test("a retry after the commit landed reuses it, updates the PR and edits the one comment in place", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("PATCH", "/repos/octo/demo/pulls/42", { body: pull() })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [{ id: 5, body: "someone else" }, { id: 900, body: "<!-- t0-ci-bot:fix-comment 1:10 -->\nold" }] })
+      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
+    const r = await publishFix(writes(), input());
+    gh.done();
+    expect(r).toMatchObject({ commitSha: COMMIT, newCommit: false, createdBranch: false, createdPr: false, commentedOn: [7] });
+    expect(gh.requests.filter((q) => q.method === "POST").map((q) => q.path)).toEqual(["/repos/octo/demo/git/trees"]);
+  });
+
+  test("a second attempt on an existing branch commits on top and fast-forwards (never force)", async () => {
+    const NEXT = "e".repeat(40);
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: "f".repeat(40), tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: NEXT, verification: { verified: true } } })
+      .on("PATCH", "/repos/octo/demo/git/refs/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: NEXT } } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("PATCH", "/repos/octo/demo/pulls/42", { body: pull() });
+    const r = await publishFix(writes(), input({ commentOn: [] }));
+    gh.done();
+    expect(r).toMatchObject({ commitSha: NEXT, newCommit: true });
+    expect(gh.requests.find((q) => q.operationId === "git/create-commit")!.body).toMatchObject({ parents: [COMMIT] });
+    expect(gh.requests.find((q) => q.operationId === "git/update-ref")!.body).toEqual({ sha: NEXT, force: false });
+  });
+
+  test("a fix PR people closed is left closed: no new PR, no comment", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "r", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull({ state: "closed" })] });
+    const r = await publishFix(writes(), input());
+    gh.done();
+    expect(r).toMatchObject({ createdPr: false, commentedOn: [], pr: { state: "closed" } });
+  });
+
+  test("GitHub refusing a workflow edit says which permission to grant", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
+      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true } } })
+      .on("POST", "/repos/octo/demo/git/refs", { status: 403, body: { message: "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission" } });
+    await expect(publishFix(writes(), input())).rejects.toMatchObject({ code: "github_workflows_permission", retryable: false });
+    gh.done();
+  });
+});
+
+describe("write pacer", () => {
+  test("spaces one installation's writes ≥ 1 s apart, other installations independent", async () => {
+    const clock = new FakeClock();
+    const pacer = createInProcessWritePacer(clock, 1000);
+    const done: string[] = [];
+    void pacer.acquire(1).then((w) => done.push(`a${w}`));
+    void pacer.acquire(1).then((w) => done.push(`b${w}`));
+    void pacer.acquire(2).then((w) => done.push(`c${w}`));
+    await clock.advance(0);
+    expect(done).toEqual(["a0", "c0"]);
+    await clock.advance(999);
+    expect(done).toHaveLength(2);
+    await clock.advance(1);
+    expect(done).toEqual(["a0", "c0", "b1000"]);
+  });
+});
