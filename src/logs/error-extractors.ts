@@ -3,6 +3,7 @@ import type { SourceLocation } from "./types.js";
 
 const SRC_EXT = "c|cc|cpp|cxx|h|hh|hpp|m|mm|go|rs|ts|tsx|mts|cts|js|jsx|mjs|cjs|vue|svelte|py|pyi|java|kt|kts|scala|groovy|cs|fs|swift|rb|php|ex|exs|erl|hs|dart|zig|lua|pl|sh|tf|proto";
 const FILE_LINE = new RegExp(`^(?:\\.\\/)?([\\w@./\\\\+~-]*[\\w-]\\.(?:${SRC_EXT})):(\\d+)(?::(\\d+))?:?\\s*(.*)$`);
+const LINT_HINT = /Found|reformat|Code style|checkstyle|\)$/;
 const NOISE = /\b(?:0|no) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed)[:=]\s*0\b|-Werror|error[-_]?prone|errorformat|on-?error|ignore[-_]?errors?|fail-fast|--fail|allow[-_]failure|continue-on-error|\bwarnings? as errors\b|error\.(?:log|txt|html)\b/i;
 
 /**
@@ -27,7 +28,7 @@ export class ErrorExtractor {
 
   private lint(s: string, text: string): Signal | null {
     let m: RegExpExecArray | null;
-    if (/^(?:\/|[A-Za-z]:\\|\.{0,2}\/?[\w@.-]+\/)\S*\.(?:[cm]?[jt]sx?|vue|svelte)$/.test(s)) {
+    if (!s.includes(" ") && /^(?:\/|[A-Za-z]:\\|\.{0,2}\/?[\w@.-]+\/)\S*\.(?:[cm]?[jt]sx?|vue|svelte)$/.test(s)) {
       this.eslintFile = s;
       return null;
     }
@@ -38,13 +39,15 @@ export class ErrorExtractor {
         : signal(2, "lint", "lint warning");
     }
     if (/^✖ \d+ problems?\b/.test(s)) return signal(8, "lint", "eslint summary", { category: "lint", failure: true });
-    if ((m = /^([\w./\\-]+\.pyi?):(\d+):(?:(\d+):)? error: (.*)$/.exec(s))) {
+    if (!s.includes(".py")) {
+      // not mypy/ruff
+    } else if ((m = /^([\w./\\-]+\.pyi?):(\d+):(?:(\d+):)? error: (.*)$/.exec(s))) {
       return signal(10, "lint", "type error (mypy)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
     }
     if ((m = /^([\w./\\-]+\.pyi?):(\d+):(\d+): ([A-Z]{1,4}\d{2,4}) /.exec(s))) {
       return signal(10, "lint", "lint error (ruff/flake8)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
     }
-    if (/^Found \d+ errors? in \d+ files?|^Found \d+ errors?\.|^would reformat \S|^Oh no! .* files? would be reformatted|Code style issues found|^\[ant:checkstyle\] \[ERROR\]|\bcheckstyle\b.*(?:violation|ERROR)|\((?:SA|S|ST|U|QF)\d{4}\)$/.test(s)) {
+    if (LINT_HINT.test(s) && /^Found \d+ errors? in \d+ files?|^Found \d+ errors?\.|^would reformat \S|^Oh no! .* files? would be reformatted|Code style issues found|^\[ant:checkstyle\] \[ERROR\]|\bcheckstyle\b.*(?:violation|ERROR)|\((?:SA|S|ST|U|QF)\d{4}\)$/.test(s)) {
       const location = fileLine(s.replace(/^\[ant:checkstyle\] \[ERROR\] /, ""));
       return signal(9, "lint", "lint error", { category: "lint", location, failure: true });
     }
@@ -54,24 +57,24 @@ export class ErrorExtractor {
 
 function compile(s: string): Signal | null {
   let m: RegExpExecArray | null;
-  if ((m = /^(\S+\.[cm]?tsx?)\((\d+),(\d+)\): error (TS\d+): /.exec(s))) {
+  if (s.includes("): error TS") && (m = /^(\S+\.[cm]?tsx?)\((\d+),(\d+)\): error (TS\d+): /.exec(s))) {
     return signal(10, "compile", "type error (tsc)", { category: "compile", location: loc(m[1]!, m[2]!, m[3]), failure: true });
   }
-  if ((m = /^(?:\[ERROR\] )?(\S+\.(?:java|kt|scala|groovy)):\[(\d+),(\d+)\] (.*)$/.exec(s))) {
+  if (s.includes(":[") && (m = /^(?:\[ERROR\] )?(\S+\.(?:java|kt|scala|groovy)):\[(\d+),(\d+)\] (.*)$/.exec(s))) {
     const warn = /^\[WARNING\]/.test(s);
     return warn ? null : signal(10, "compile", "compile error (javac)", { category: "compile", location: loc(m[1]!, m[2]!, m[3]), failure: true });
   }
-  if ((m = /^e: (?:file:\/\/)?(\S+\.kts?):(?:(\d+):(\d+)|\s*\((\d+), (\d+)\)):? /.exec(s))) {
+  if (s.startsWith("e: ") && (m = /^e: (?:file:\/\/)?(\S+\.kts?):(?:(\d+):(\d+)|\s*\((\d+), (\d+)\)):? /.exec(s))) {
     return signal(10, "compile", "compile error (kotlin)", { category: "compile", location: loc(m[1]!, m[2] ?? m[4]!, m[3] ?? m[5]), failure: true });
   }
   if (/^error\[E\d{4}\]: /.test(s)) return signal(9, "compile", "compile error (rustc)", { category: "compile", failure: true });
-  if ((m = /^--> (\S+\.rs):(\d+):(\d+)/.exec(s))) return signal(8, "compile", "error location (rustc)", { location: loc(m[1]!, m[2]!, m[3]) });
+  if (s.startsWith("-->") && (m = /^--> (\S+\.rs):(\d+):(\d+)/.exec(s))) return signal(8, "compile", "error location (rustc)", { location: loc(m[1]!, m[2]!, m[3]) });
   if (/^error: could not compile/.test(s)) return signal(9, "compile", "compile failure (cargo)", { category: "compile", failure: true });
-  if (/COMPILATION ERROR|Compilation failure|compilation failed|Compilation failed|^# [\w./-]+(?: \[[\w./-]+\])?$/.test(s)) {
+  if ((s.includes("ompil") || s.startsWith("# ")) && /COMPILATION ERROR|Compilation failure|compilation failed|Compilation failed|^# [\w./-]+(?: \[[\w./-]+\])?$/.test(s)) {
     return signal(8, "compile", "compile failure", { category: "compile", failure: true });
   }
   const inner = s.replace(/^##\[(?:error|warning)\]/, "");
-  if ((m = FILE_LINE.exec(inner))) {
+  if (/:\d/.test(inner) && (m = FILE_LINE.exec(inner))) {
     const rest = m[4] ?? "";
     const location = loc(m[1]!, m[2]!, m[3]);
     if (/^(?:fatal )?error\b/i.test(rest)) return signal(10, "compile", "compile error", { category: "compile", location, failure: true });

@@ -18,7 +18,9 @@ const CONTEXT_AFTER = 6;
 
 export class EvidenceStore {
   private readonly kept = new Map<number, KeptLine>();
-  private readonly ring: { line: number; text: string }[] = [];
+  // Parallel arrays, not an object per line: this runs for every line of a 100 MB log.
+  private readonly ringLine: number[] = [];
+  private readonly ringText: string[] = [];
   private ringStart = 0;
   private follow: { until: number; score: number; reason: string; from: number } | null = null;
 
@@ -31,9 +33,12 @@ export class EvidenceStore {
   push(line: number, text: string, score: number, reason: string): void {
     // The ring holds slices (cheap, short-lived); only kept lines are copied off their chunk.
     const t = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
-    if (this.ring.length < this.ringSize) this.ring.push({ line, text: t });
-    else {
-      this.ring[this.ringStart] = { line, text: t };
+    if (this.ringLine.length < this.ringSize) {
+      this.ringLine.push(line);
+      this.ringText.push(t);
+    } else {
+      this.ringLine[this.ringStart] = line;
+      this.ringText[this.ringStart] = t;
       this.ringStart = (this.ringStart + 1) % this.ringSize;
     }
     if (score > 0) {
@@ -61,7 +66,7 @@ export class EvidenceStore {
   /** The `n` lines before the current one (most recent first); used for a failing step's tail. */
   tail(n: number): { line: number; text: string }[] {
     const out: { line: number; text: string }[] = [];
-    for (let d = 1; d <= Math.min(n, this.ring.length); d++) {
+    for (let d = 1; d <= Math.min(n, this.ringLine.length); d++) {
       const r = this.recent(d);
       if (r) out.push(r);
     }
@@ -81,10 +86,10 @@ export class EvidenceStore {
 
   /** The current (last pushed) line counts as d=0. */
   private recent(d: number): { line: number; text: string } | undefined {
-    const n = this.ring.length;
+    const n = this.ringLine.length;
     if (d >= n) return undefined;
-    const idx = (this.ringStart + n - 1 - d + n) % n;
-    return n < this.ringSize ? this.ring[n - 1 - d] : this.ring[idx];
+    const idx = n < this.ringSize ? n - 1 - d : (this.ringStart + n - 1 - d + n) % n;
+    return { line: this.ringLine[idx]!, text: this.ringText[idx]! };
   }
 
   /** Drops the weakest half, older first among equals: the end of a log matters more. */

@@ -33,6 +33,23 @@ export function detectFormat(firstLines: string[]): LogFormat {
   return "plain";
 }
 
+function hasRunnerTimestamp(line: string): boolean {
+  return (
+    line.length >= 29 &&
+    line.charCodeAt(4) === 45 &&
+    line.charCodeAt(10) === 84 &&
+    line.charCodeAt(19) === 46 &&
+    line.charCodeAt(27) === 90 &&
+    line.charCodeAt(28) === 32 &&
+    isDigit(line.charCodeAt(0)) &&
+    isDigit(line.charCodeAt(26))
+  );
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 export function parseLine(raw: string, format: LogFormat): ParsedLine {
   let line = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
   let timestamp: string | undefined;
@@ -44,6 +61,10 @@ export function parseLine(raw: string, format: LogFormat): ParsedLine {
       timestamp = m[3];
       line = line.slice(m[0].length);
     }
+  } else if (hasRunnerTimestamp(line)) {
+    // The runner's own shape (`2022-04-27T04:12:25.6255531Z `) is checked by position: it is on every line.
+    timestamp = line.slice(0, 28);
+    line = line.slice(29);
   } else if (format === "github-raw" || line.charCodeAt(4) === 45 /* - */) {
     const m = TS.exec(line);
     if (m) {
@@ -52,7 +73,7 @@ export function parseLine(raw: string, format: LogFormat): ParsedLine {
     }
   }
   // Progress bars redraw with `\r`: only the last segment is what the terminal ended up showing.
-  const cr = line.lastIndexOf("\r");
+  const cr = line.indexOf("\r") < 0 ? -1 : line.lastIndexOf("\r");
   if (cr >= 0) {
     const after = line.slice(cr + 1);
     line = after.trim() === "" ? line.slice(0, cr).slice(line.slice(0, cr).lastIndexOf("\r") + 1) : after;

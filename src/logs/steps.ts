@@ -43,6 +43,7 @@ export class StepTracker {
       this.close(line - 1);
     }
     if (this.current && !this.current.firstTimestamp && timestamp) this.current.firstTimestamp = timestamp;
+    if (!text.startsWith("##[")) return false;
     const exit = /^##\[error\]Process completed with exit code (\d+)/.exec(text);
     if (this.current && exit) {
       this.current.exitCode = Number(exit[1]);

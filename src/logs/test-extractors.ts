@@ -25,7 +25,7 @@ export class TestExtractor {
     const mocha = this.mocha(text);
     if (mocha) return mocha;
     const s = text.trim();
-    if (s.length === 0) return null;
+    if (s.length === 0 || !mayBeTestLine(s, text)) return null;
     let m: RegExpExecArray | null;
 
     // pytest: short summary, xdist progress, verbose progress, collection errors.
@@ -143,4 +143,25 @@ export class TestExtractor {
     this.mochaTitle = null;
     return signal(10, "test-failure", "failing test (mocha)", { test: { name }, category: "test", failure: true });
   }
+}
+
+/** Cheap gate: every rule below needs one of these, and most log lines have none. */
+function mayBeTestLine(s: string, text: string): boolean {
+  return (
+    s.includes("FAIL") ||
+    s.includes("ERROR") ||
+    s.includes("●") ||
+    s.includes("✕") ||
+    s.includes("×") ||
+    s.includes("Time elapsed") ||
+    s.includes("Testcase") ||
+    s.includes("MethodSource") ||
+    s.includes("[junit]") ||
+    s.startsWith("_") ||
+    s.startsWith("=") ||
+    s.startsWith("---") ||
+    s.startsWith("test ") ||
+    s.startsWith("❯") ||
+    text.startsWith("E ")
+  );
 }
