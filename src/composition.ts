@@ -13,6 +13,7 @@ import { createTensorZeroModel } from "./adapters/tensorzero/tensorzero-model.js
 import { createFsWorkspace, workspaceOptionsFromConfig } from "./adapters/workspace/fs-workspace.js";
 import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
+import { startFeedbackOutbox } from "./feedback/outbox.js";
 import type { Stage } from "./pipeline/stage.js";
 
 export interface BuildOptions {
@@ -90,6 +91,10 @@ export async function startWorkers(deps: Deps, opts: { role?: "serve" | "worker"
   await deps.queue.start((item) => runner.runJob(item));
   const resumed = await runner.resumeUnfinished();
   if (resumed) deps.logger.info({ resumed }, "resumed unfinished jobs");
+  // Feedback left pending by a crash or a gateway outage is resent now and every minute; stops with the runner.
+  const stopOutbox = startFeedbackOutbox(deps);
+  const stopRunner = runner.stop.bind(runner);
+  runner.stop = () => (stopOutbox(), stopRunner());
   return runner;
 }
 

@@ -1,0 +1,65 @@
+import { describe, expect, test } from "@jest/globals";
+import { MemoryJobStore } from "../adapters/store/memory-store.js";
+import { permanent, transient } from "../core/errors.js";
+import { silentLogger } from "../core/logger.js";
+import type { FeedbackRequest } from "../core/ports/model-port.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
+import { flushFeedback, recordFeedback, startFeedbackOutbox } from "./outbox.js";
+
+async function setup(answer: (r: FeedbackRequest) => void) {
+  const store = new MemoryJobStore();
+  const clock = new FakeClock();
+  const sent: FeedbackRequest[] = [];
+  const model = {
+    proposePatch: async () => { throw new Error("unused"); },
+    status: async () => ({ status: "ok" }),
+    feedback: async (r: FeedbackRequest) => (answer(r), sent.push(r), { feedbackId: "x" }),
+  };
+  const job = makeJob();
+  await store.recordIntake(makeDelivery(job), "{}", job);
+  return { deps: { store, clock, logger: silentLogger(), model }, sent, job, store, clock };
+}
+
+const item = (id: string, metric = "pr_merged") => ({ id, metric, value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, tags: { repo: "o/r" } });
+
+describe("feedback outbox", () => {
+  test("records once per id, sends, and keeps the result on the job", async () => {
+    const s = await setup(() => undefined);
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
+    expect((await s.store.getJob(s.job.id))!.feedback.map((f) => f.id)).toEqual(["a", "b"]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 2, pending: 0, failed: 0 });
+    expect(s.sent.map((r) => [r.metric, r.episodeId])).toEqual([["pr_merged", "0192f5a0-0000-7000-8000-000000000001"], ["comment", "0192f5a0-0000-7000-8000-000000000001"]]);
+    const j = (await s.store.getJob(s.job.id))!;
+    expect(j.feedback.every((f) => f.status === "sent" && f.attempts === 1 && f.sentAt)).toBe(true);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 0 });
+  });
+
+  test("retryable errors keep the item pending; a rejection marks it failed with the gateway's reason", async () => {
+    let down = true;
+    const s = await setup((r) => {
+      if (r.metric === "comment") throw permanent("model_bad_request", "Unknown metric");
+      if (down) throw transient("model_unavailable", "gateway down");
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 1 });
+    let j = (await s.store.getJob(s.job.id))!;
+    expect(j.feedback.map((f) => [f.id, f.status, f.attempts])).toEqual([["a", "pending", 1], ["b", "failed", 1]]);
+    expect(j.feedback[1]!.lastError).toContain("Unknown metric");
+    down = false;
+    // The periodic sweep (as after a restart) sends what is still pending.
+    const stop = startFeedbackOutbox(s.deps, 60_000);
+    await s.clock.advance(0);
+    await new Promise((r) => setImmediate(r));
+    stop();
+    j = (await s.store.getJob(s.job.id))!;
+    expect(j.feedback.map((f) => [f.id, f.status])).toEqual([["a", "sent"], ["b", "failed"]]);
+  });
+
+  test("without a gateway configured nothing is lost: items wait", async () => {
+    const s = await setup(() => undefined);
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    expect(await flushFeedback({ ...s.deps, model: undefined }, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0 });
+  });
+});
