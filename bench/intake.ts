@@ -12,10 +12,12 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import autocannon from "autocannon";
+import { createRequire } from "node:module";
 import { LowdbJobStore } from "../src/adapters/store/lowdb-store.js";
 import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
 
+// autocannon ships no type declarations.
+const autocannon = createRequire(import.meta.url)("autocannon") as (opts: object) => Promise<any>;
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const arg = (name: string, def: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -24,6 +26,8 @@ const arg = (name: string, def: number) => {
 const DURATION = arg("duration", 10);
 const SEED = arg("jobs", 50_000);
 const CONNECTIONS = 10;
+/** --fsync false: the same app with STORE_FSYNC=false, to see what the journal's fdatasync costs. */
+const FSYNC = process.argv[process.argv.indexOf("--fsync") + 1] !== "false" || !process.argv.includes("--fsync");
 const SECRET = "bench-secret";
 const RUN_MARK = 987654321012;
 
@@ -73,9 +77,9 @@ async function stop(proc: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function startApp(dataDir: string): Promise<{ proc: ChildProcess; url: string }> {
+async function startApp(dataDir: string, entry = "src/main.ts"): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/main.ts")], {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", join(root, entry)], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -89,6 +93,8 @@ async function startApp(dataDir: string): Promise<{ proc: ChildProcess; url: str
       T0_WORKERS: "0",
       LOG_LEVEL: "info", // the default: one JSON line per delivery
       MAX_ATTEMPTS_PER_FINGERPRINT: "1000000000",
+      STORE_FSYNC: String(FSYNC),
+      ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
     },
     stdio: ["ignore", "ignore", "inherit"],
   });
@@ -179,9 +185,10 @@ const tmp = async () => {
   return d;
 };
 try {
-  console.log(`signed workflow_run.completed (${Buffer.byteLength(template)} bytes), c=${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up; app: lowdb store with fsync (STORE_FSYNC=true), T0_WORKERS=0, LOG_LEVEL=info`);
+  console.log(`signed workflow_run.completed (${Buffer.byteLength(template)} bytes), c=${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up; app: lowdb store, STORE_FSYNC=${FSYNC}, T0_WORKERS=0, LOG_LEVEL=info`);
   const base = await measure("baseline: bare Probot Server, no-op handler", startBaseline, true);
   const empty = await tmp();
+  const appMemory = await measure("app with the in-memory store, distinct runs", () => startApp(empty, "bench/intake-memory-app-server.ts"), true);
   const appEmpty = await measure("app, empty store, distinct runs", () => startApp(empty), true);
   const seeded = await tmp();
   const secs = await seed(seeded, SEED);
@@ -190,7 +197,7 @@ try {
   const appDup = await measure(`app, ${SEED} jobs stored, duplicate-only`, () => startApp(seeded), false);
   const baseDup = await measure("baseline, same body every request", startBaseline, false);
   const ratio = (a: Figures, b: Figures) => (a.rps / b.rps).toFixed(2);
-  console.log(`\nratio app/baseline: empty ${ratio(appEmpty, base)}, ${SEED} jobs ${ratio(appSeeded, base)} (goal ≥ 0.8), duplicate-only ${ratio(appDup, baseDup)}`);
+  console.log(`\nratio app/baseline: memory store ${ratio(appMemory, base)}, empty ${ratio(appEmpty, base)}, ${SEED} jobs ${ratio(appSeeded, base)} (goal ≥ 0.8), duplicate-only ${ratio(appDup, baseDup)}`);
   console.log(`p99 with ${SEED} jobs: ${appSeeded.p99} ms (goal < 20 ms)`);
 } finally {
   for (const d of dirs) await rm(d, { recursive: true, force: true });

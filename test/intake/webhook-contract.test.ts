@@ -1,3 +1,4 @@
+import { request as httpRequest } from "node:http";
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import { failedRun, fixture, sign, startHarness, type Harness } from "./harness.js";
 
@@ -128,6 +129,17 @@ describe("POST /api/github/webhooks: status contract", () => {
     try {
       const res = await fetch(`${url}/api/github/webhooks`, { method: "POST", headers: { "content-type": "application/json" }, body: "x".repeat(5000) });
       expect(res.status).toBe(413);
+      // Chunked (no Content-Length): refused while streaming.
+      const chunked = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest(`${url}/api/github/webhooks`, { method: "POST", headers: { "content-type": "application/json" } }, (r) => {
+          r.resume();
+          resolve(r.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        for (let i = 0; i < 10; i++) req.write("y".repeat(500));
+        req.end();
+      });
+      expect(chunked).toBe(413);
     } finally {
       await small.close();
     }
