@@ -168,12 +168,12 @@ export class BullmqQueue implements JobQueue {
     return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
   }
 
-  /** Deletes the queue and this adapter's keys (tests; `obliterate` needs the queue idle). */
+  /** Deletes the queue and this adapter's keys (tests, benches): obliterate, then whatever it leaves. */
   async destroy(): Promise<void> {
     await this.#queue.obliterate({ force: true });
     let cursor = "0";
     do {
-      const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${this.#key("")}*`, "COUNT", 500);
+      const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${this.#opts.prefix}:${this.#opts.name}:*`, "COUNT", 500);
       cursor = next;
       if (keys.length) await this.#redis.unlink(...keys);
     } while (cursor !== "0");

@@ -1,0 +1,57 @@
+import { describe, expect, jest, test } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildDeps, startWorkers } from "../../src/composition.js";
+import { loadAppConfig } from "../../src/config/app-config.js";
+import { silentLogger } from "../../src/core/logger.js";
+import type { BullmqQueue } from "../../src/adapters/queue/bullmq-queue.js";
+import type { RedisJobStore } from "../../src/adapters/store/redis-store.js";
+import { run as workerCommand } from "../../src/cli/commands/worker.js";
+import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+
+const url = await redisUrlIfAvailable();
+
+describe("t0-ci-bot worker without Redis", () => {
+  test("refuses to start and says what to set", async () => {
+    const err: string[] = [];
+    const e = jest.spyOn(process.stderr, "write").mockImplementation((s) => (err.push(String(s)), true));
+    try {
+      expect(await workerCommand([], { DATA_DIR: "/nonexistent" })).toBe(2);
+      expect(await workerCommand([], { REDIS_URL: "redis://127.0.0.1:1", T0_WORKERS: "0" })).toBe(2);
+      expect(await workerCommand([], { REDIS_URL: "http://nope" })).toBe(1);
+    } finally {
+      e.mockRestore();
+    }
+    expect(err.join("")).toMatch(/REDIS_URL is not set[\s\S]*T0_WORKERS=0[\s\S]*REDIS_URL: must look like redis:\/\/host:6379/);
+  });
+});
+
+if (!url) skipWithoutRedis("composition with REDIS_URL");
+else
+  describe("composition with REDIS_URL", () => {
+    test("picks the Redis store and the BullMQ queue; web processes run no jobs, workers do", async () => {
+      const prefix = uniquePrefix("comp").replace(/:/g, "-").slice(0, -1);
+      const ws = await mkdtemp(join(tmpdir(), "t0-comp-ws-"));
+      const config = loadAppConfig({ REDIS_URL: url, REDIS_PREFIX: prefix, DATA_DIR: "/nonexistent", WORKSPACE_ROOT: ws, KEEP_WORKSPACE: "true" });
+      const deps = await buildDeps(config, { logger: silentLogger() });
+      try {
+        expect(deps.store.kind).toBe("redis");
+        expect(deps.queue.kind).toBe("bullmq");
+        expect((deps.store as RedisJobStore).prefix).toBe(`${prefix}:`);
+        expect(await startWorkers(deps)).toBeUndefined();
+        expect(await startWorkers(deps, { role: "serve" })).toBeUndefined();
+        const runner = await startWorkers(deps, { role: "worker", stages: [] });
+        expect(runner).toBeDefined();
+      } finally {
+        await deps.queue.stop({ drainMs: 500 });
+        const { BullmqQueue } = await import("../../src/adapters/queue/bullmq-queue.js");
+        const admin: BullmqQueue = new BullmqQueue({ url, prefix, concurrency: 1, perRepo: 1, logger: silentLogger() });
+        await admin.destroy();
+        await admin.stop();
+        await (deps.store as RedisJobStore).destroy();
+        await deps.store.close();
+        await rm(ws, { recursive: true, force: true });
+      }
+    });
+  });
