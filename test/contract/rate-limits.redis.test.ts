@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { Redis } from "ioredis";
 import { createRepoSemaphore } from "../../src/adapters/queue/repo-semaphore.js";
-import { createWritePacer } from "../../src/adapters/queue/write-pacer.js";
+import { createWritePacer, openWritePacer } from "../../src/adapters/queue/write-pacer.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 
 const url = await redisUrlIfAvailable();
@@ -52,6 +52,21 @@ else
       const t1 = Date.now();
       expect(await p1.acquire(8)).toBe(0); // another installation does not wait
       expect(Date.now() - t1).toBeLessThan(40);
+    });
+
+    test("openWritePacer with REDIS_URL: two processes' pacers share one schedule", async () => {
+      const cfg = { REDIS_URL: url, REDIS_PREFIX: prefix.slice(0, -1) };
+      const clock = { now: Date.now, sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+      const a = await openWritePacer(cfg, { minIntervalMs: 100, clock });
+      const b = await openWritePacer(cfg, { minIntervalMs: 100, clock });
+      try {
+        const waits = await Promise.all([a.pacer.acquire(11), b.pacer.acquire(11), a.pacer.acquire(11)]);
+        expect(waits.sort((x, y) => x - y)[0]).toBe(0);
+        expect(waits.sort((x, y) => x - y)[2]).toBeGreaterThanOrEqual(180);
+      } finally {
+        await a.close();
+        await b.close();
+      }
     });
 
     test("write pacer: an aborted wait rejects and a zero interval never waits", async () => {

@@ -47,3 +47,40 @@ export function createWritePacer(redis: Redis, opts: WritePacerOptions): WritePa
     },
   };
 }
+
+/**
+ * The same pacing inside one process (the embedded deployment, without Redis): each installation's
+ * next free slot is kept in memory.
+ */
+export function createLocalWritePacer(opts: { minIntervalMs: number; clock: Pick<Clock, "now" | "sleep"> }): WritePacer {
+  const nextFree = new Map<number, number>();
+  return {
+    async acquire(installationId, signal) {
+      if (opts.minIntervalMs <= 0) return 0;
+      const now = opts.clock.now();
+      const slot = Math.max(now, nextFree.get(installationId) ?? 0);
+      nextFree.set(installationId, slot + opts.minIntervalMs);
+      const wait = slot - now;
+      if (wait > 0) await opts.clock.sleep(wait, signal);
+      return wait;
+    },
+  };
+}
+
+/**
+ * The pacer a deployment should use: shared through Redis when REDIS_URL is set (its own connection,
+ * closed by `close`), in memory otherwise.
+ */
+export async function openWritePacer(
+  config: { REDIS_URL?: string; REDIS_PREFIX?: string },
+  opts: { minIntervalMs: number; clock: Pick<Clock, "now" | "sleep"> },
+): Promise<{ pacer: WritePacer; close(): Promise<void> }> {
+  if (!config.REDIS_URL) return { pacer: createLocalWritePacer(opts), close: async () => undefined };
+  const { Redis } = await import("ioredis");
+  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3 });
+  redis.on("error", () => undefined); // surfaced by the commands that fail
+  return {
+    pacer: createWritePacer(redis, { minIntervalMs: opts.minIntervalMs, prefix: `${config.REDIS_PREFIX ?? "t0"}:`, clock: opts.clock }),
+    close: async () => void (await redis.quit().catch(() => redis.disconnect())),
+  };
+}
