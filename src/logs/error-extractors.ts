@@ -19,7 +19,7 @@ export class ErrorExtractor {
     // Stack frames are the most common interesting line; nothing but the trace rules applies to them.
     if (s.startsWith("at ")) return traces(s, text);
     let best: Signal | null = null;
-    for (const fn of [this.lint, compile, dependency, infra, traces, generic]) {
+    for (const fn of [this.lint, compile, dependencyOrInfra, traces, generic]) {
       best = stronger(best, fn.call(this, s, text));
       if (best && best.score >= 10) break;
     }
@@ -88,18 +88,15 @@ function compile(s: string): Signal | null {
   return null;
 }
 
-function dependency(s: string): Signal | null {
-  if (/^npm ERR! code (?:ERESOLVE|E404|ETARGET|EBADENGINE|ENOVERSIONS|EUNSUPPORTEDPROTOCOL|ELSPROBLEMS)|ERR_PNPM_(?:NO_MATCHING_VERSION|PEER_DEP|FETCH_404|OUTDATED_LOCKFILE|LOCKFILE)|Couldn't find any versions for|Could not find a version that satisfies the requirement|No matching distribution found|ResolutionImpossible|Cannot install .* because these package versions have conflicting|dependency conflict|Could not resolve dependencies for project|Could not resolve all (?:files|dependencies|artifacts) for|Could not find artifact|Could not find [\w.-]+:[\w.-]+:|missing go\.sum entry|go\.mod\/go\.sum are not up-to-date|go: updates to go\.mod needed|cannot find module providing package|unknown revision|failed to select a version for|no matching package named|ModuleNotFoundError: No module named|Cannot find module '|Module not found: Error: Can't resolve|lockfile (?:needs to be updated|is out of date)|frozen-lockfile|package-lock\.json.* (?:in sync|out of sync)|npm ci. can only install packages when/.test(s)) {
-    return signal(9, "dependency", "dependency error", { category: "dependency", failure: true });
-  }
-  return null;
-}
+// Dependency and infrastructure messages in one scan of the line (this runs on every candidate line).
+const DEP_OR_INFRA = new RegExp(`(${/^npm ERR! code (?:ERESOLVE|E404|ETARGET|EBADENGINE|ENOVERSIONS|EUNSUPPORTEDPROTOCOL|ELSPROBLEMS)|ERR_PNPM_(?:NO_MATCHING_VERSION|PEER_DEP|FETCH_404|OUTDATED_LOCKFILE|LOCKFILE)|Couldn't find any versions for|Could not find a version that satisfies the requirement|No matching distribution found|ResolutionImpossible|Cannot install .* because these package versions have conflicting|dependency conflict|Could not resolve dependencies for project|Could not resolve all (?:files|dependencies|artifacts) for|Could not find artifact|Could not find [\w.-]+:[\w.-]+:|missing go\.sum entry|go\.mod\/go\.sum are not up-to-date|go: updates to go\.mod needed|cannot find module providing package|unknown revision|failed to select a version for|no matching package named|ModuleNotFoundError: No module named|Cannot find module '|Module not found: Error: Can't resolve|lockfile (?:needs to be updated|is out of date)|frozen-lockfile|package-lock\.json.* (?:in sync|out of sync)|npm ci. can only install packages when/.source})|${/The operation was canceled|runner has received a shutdown signal|lost communication with the server|No space left on device|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|Could not resolve host|Temporary failure in name resolution|Connection (?:reset|refused|timed out)|connection reset by peer|TLS handshake timeout|i\/o timeout|\b(?:502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b|rate limit exceeded|toomanyrequests|API rate limit|failed to copy: httpReadSeeker|unexpected EOF|Error response from daemon|fatal: unable to access 'https?:|The hosted runner .* lost|exit code 137|signal: killed|Killed\s*$|out of memory|OutOfMemoryError|Read timed out|SSL(?:Error|_ERROR)|Failed to connect to/.source}`);
 
-function infra(s: string): Signal | null {
-  if (/The operation was canceled|runner has received a shutdown signal|lost communication with the server|No space left on device|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|Could not resolve host|Temporary failure in name resolution|Connection (?:reset|refused|timed out)|connection reset by peer|TLS handshake timeout|i\/o timeout|\b(?:502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b|rate limit exceeded|toomanyrequests|API rate limit|failed to copy: httpReadSeeker|unexpected EOF|Error response from daemon|fatal: unable to access 'https?:|The hosted runner .* lost|exit code 137|signal: killed|Killed\s*$|out of memory|OutOfMemoryError|Read timed out|SSL(?:Error|_ERROR)|Failed to connect to/.test(s)) {
-    return signal(8, "infra", "infrastructure or network failure", { category: "infra" });
-  }
-  return null;
+function dependencyOrInfra(s: string): Signal | null {
+  const m = DEP_OR_INFRA.exec(s);
+  if (!m) return null;
+  return m[1] !== undefined
+    ? signal(9, "dependency", "dependency error", { category: "dependency", failure: true })
+    : signal(8, "infra", "infrastructure or network failure", { category: "infra" });
 }
 
 function traces(s: string, text: string): Signal | null {
