@@ -92,8 +92,11 @@ else
       return child;
     };
 
-    const startWorker = () => {
+    let healthUrl = "";
+    const startWorker = (healthPort = 0) => {
       const w = spawnChild(["test/scale/worker-child.ts"], baseEnv({
+        WORKER_HEALTH_PORT: String(healthPort),
+        HOST: "127.0.0.1",
         T0_WORKERS: "4",
         QUEUE_LOCK_MS: "1000",
         QUEUE_STALLED_INTERVAL_MS: "500",
@@ -116,7 +119,9 @@ else
         spawnChild(["src/main.ts"], baseEnv({ PORT: String(port), HOST: "127.0.0.1" }));
         webUrls.push(`http://127.0.0.1:${port}`);
       }
-      for (let i = 0; i < 3; i++) startWorker();
+      const healthPort = await freePort();
+      healthUrl = `http://127.0.0.1:${healthPort}`;
+      for (let i = 0; i < 3; i++) startWorker(i === 0 ? healthPort : 0);
       for (const u of webUrls) await until(`${u}/readyz`, async () => (await fetch(`${u}/readyz`)).ok, 20_000);
       // Workers are up when BullMQ counts them (it names their connections).
       const q = new Queue("t0-jobs", { connection: { url }, prefix });
@@ -172,6 +177,8 @@ else
         statuses.push(...(await Promise.all(batch)));
       }
       expect(statuses.filter((s) => s !== 202)).toEqual([]);
+      const ready = await fetch(`${healthUrl}/readyz`);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
 
       const jobs = await until("all jobs completed", async () => {
         const all = await store.listJobs({ limit: 10_000 });
