@@ -46,6 +46,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   let actionsErrors = 0;
   let flakyHints = 0;
   let lastStrongLine = 0;
+  let lastTestFailure = 0;
   let lastSuccessLine = 0;
   let postStart = 0;
 
@@ -87,8 +88,10 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     if (sig.score >= 6 && sig.kind !== "stack-trace") {
       errors.push({ line: lineNo, text: detach(text.trim().slice(0, 500)), kind: sig.kind, score });
       if (errors.length > MAX_ERRORS) pruneBy(errors, (e) => e.score);
-      if (FLAKY_HINT.test(text)) flakyHints++;
     }
+    // A failing test whose own message talks about timeouts, races or refused connections may pass on retry.
+    if (sig.category === "test" && sig.score >= 9) lastTestFailure = lineNo;
+    if (lastTestFailure > 0 && lineNo - lastTestFailure <= 15 && FLAKY_HINT.test(text)) flakyHints++;
     if (sig.test && failedTests.length < MAX_TESTS) {
       const t = sig.test;
       failedTests.push(t.file === undefined ? { name: detach(t.name) } : { name: detach(t.name), file: detach(t.file) });

@@ -139,6 +139,9 @@ function generic(s: string): Signal | null {
   if (/^##\[warning\]/.test(s)) return signal(2, "error", "warning annotation");
   if (NOISE.test(s) && !/[1-9]\d* (?:errors?|failures?|failed)\b/i.test(s)) return null;
   if (/^(?:fatal|FATAL):|\bfatal: /.test(s)) return signal(9, "error", "fatal error", { failure: true });
+  if (/Execution failed for task '[^']*(?:checkstyle|lint|spotless|ktlint|detekt|pmd|spotbugs|format)/i.test(s)) {
+    return signal(8, "lint", "lint task failed", { category: "lint", failure: true });
+  }
   if (/^BUILD FAILED|BUILD FAILURE|^FAILURE: |Execution failed for task|^FAILURES!|Tests? failed|failed with exit code|exited with (?:exit )?code [1-9]|returned non-zero exit status|Command failed with exit code|error Command failed|^ERROR: Job failed/.test(s)) {
     return signal(8, "build-failure", "build failure", { failure: true });
   }

@@ -15,6 +15,8 @@ export interface ManifestCase {
   expected?: { status?: string } | null;
   failed_tests?: string[] | null;
   error_spans?: { kind: string; start: number; end: number }[] | null;
+  /** A passing run of the same job (CiDiff cases): one more negative for the status check. */
+  passing_log?: string | null;
 }
 
 export type CaseGroup = "bugswarm" | "cidiff" | "terraform";
@@ -35,6 +37,9 @@ export interface CaseResult {
   tokens: number;
   baselineTokens: number;
   baselineSaysFailing: boolean;
+  /** Status we report for the case's passing run, when it has one. */
+  passingLogStatus?: string;
+  baselinePassingLogSaysFailing?: boolean;
   duplicateOf?: string;
 }
 
@@ -50,6 +55,10 @@ export interface GroupTotals {
   okCases: number;
   passingAsFailing: number | null;
   baselinePassingAsFailing: number | null;
+  /** The same check over the passing runs that come with CiDiff cases. */
+  passingRuns: number;
+  passingRunsAsFailing: number | null;
+  baselinePassingRunsAsFailing: number | null;
   meanTokens: number;
   baselineMeanTokens: number;
 }
@@ -103,10 +112,19 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
   const tailLower = baseline.text.toLowerCase();
   const baselineTestsMatched = labels.filter((l) => tailLower.includes(lastPart(l))).length;
 
+  let passing: { passingLogStatus: string; baselinePassingLogSaysFailing: boolean } | undefined;
+  if (c.passing_log) {
+    const p = resolve(baseDir, c.passing_log);
+    const a = await analyzeLog(createReadStream(p), { budgetTokens });
+    const tail = tailBaseline(await readFile(p, "utf8"), budgetTokens);
+    passing = { passingLogStatus: a.status, baselinePassingLogSaysFailing: /error|fail/i.test(tail.text) };
+  }
+
   return {
     hash,
     analysis,
     result: {
+      ...passing,
       id: c.id,
       group: groupOf(c.id),
       expectedStatus: c.expected?.status ?? (c.error_spans ? "broken" : null),
@@ -153,6 +171,7 @@ export function totals(rows: CaseResult[]): GroupTotals {
   const mean = (xs: number[]) => (xs.length === 0 ? null : sum(xs) / xs.length);
   const withTests = counted.filter((r) => r.testsLabelled >= 0 && r.expectedStatus !== "ok");
   const ok = counted.filter((r) => r.expectedStatus === "ok");
+  const runs = counted.filter((r) => r.passingLogStatus !== undefined);
   return {
     cases: counted.length,
     errorLineRecall: ratio(sum(withE.map((r) => r.errorHits)), sum(withE.map((r) => r.errorLines))),
@@ -165,6 +184,9 @@ export function totals(rows: CaseResult[]): GroupTotals {
     okCases: ok.length,
     passingAsFailing: ok.length === 0 ? null : ok.filter((r) => r.status === "failed").length / ok.length,
     baselinePassingAsFailing: ok.length === 0 ? null : ok.filter((r) => r.baselineSaysFailing).length / ok.length,
+    passingRuns: runs.length,
+    passingRunsAsFailing: runs.length === 0 ? null : runs.filter((r) => r.passingLogStatus === "failed").length / runs.length,
+    baselinePassingRunsAsFailing: runs.length === 0 ? null : runs.filter((r) => r.baselinePassingLogSaysFailing).length / runs.length,
     meanTokens: mean(counted.map((r) => r.tokens)) ?? 0,
     baselineMeanTokens: mean(counted.map((r) => r.baselineTokens)) ?? 0,
   };

@@ -82,6 +82,8 @@ describe("eval-logs", () => {
     expect(all.errorLineRecall).toBe(1);
     expect(all.testRecall).toBe(1);
     expect(all.passingAsFailing).toBe(0);
+    expect(all.passingRuns).toBe(1);
+    expect(all.passingRunsAsFailing).toBe(0);
     expect(all.baselinePassingAsFailing).not.toBeNull();
     expect(totals["cidiff terraform (16)"].cases).toBe(1);
     expect(all.meanTokens).toBeLessThanOrEqual(1500);

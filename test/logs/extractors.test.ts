@@ -166,6 +166,18 @@ describe("tool formats without a shared sample", () => {
   });
 });
 
+describe("flaky suspicion", () => {
+  test("a failing test whose own message is a timeout is flaky-suspect", async () => {
+    const log = "=== RUN   TestFetch\n--- FAIL: TestFetch (30.01s)\n    fetch_test.go:41: Get \"http://127.0.0.1:8080\": context deadline exceeded (Client.Timeout exceeded)\nFAIL\tgithub.com/x/y\t30.02s\n";
+    expect((await analyzeLog(log)).classification).toBe("flaky-suspect");
+  });
+  test("a timeout far away from the failing test does not make it flaky", async () => {
+    const noise = Array.from({ length: 40 }, (_, i) => `step ${i}`).join("\n");
+    const log = `warning: connection timed out, retrying\n${noise}\n--- FAIL: TestSum (0.00s)\n    sum_test.go:9: got 3, want 4\nFAIL\tgithub.com/x/y\t0.01s\n`;
+    expect((await analyzeLog(log)).classification).toBe("test");
+  });
+});
+
 describe("test name normalisation across conventions", () => {
   test.each([
     ["test_UUID(com.alibaba.fastjson2.JSONReaderStrTest)", "com.alibaba.fastjson2.JSONReaderStrTest.test_UUID"],

@@ -76,6 +76,7 @@ function describe(name: string, t: GroupTotals): string[] {
     `  failing-test recall            ${fmt(t.testRecall)} | ${fmt(t.baselineTestRecall)} (baseline: method name appears in the tail)`,
     `  failing-test precision         ${fmt(t.testPrecision)} | -`,
     `  ok logs reported failing       ${fmt(t.passingAsFailing)} | ${fmt(t.baselinePassingAsFailing)} of ${t.okCases} (baseline: tail mentions error/fail)`,
+    `  passing runs reported failing  ${fmt(t.passingRunsAsFailing)} | ${fmt(t.baselinePassingRunsAsFailing)} of ${t.passingRuns} (pass.log of each CiDiff case)`,
     `  mean excerpt tokens            ${t.meanTokens.toFixed(0)} | ${t.baselineMeanTokens.toFixed(0)}`,
   ];
 }
