@@ -99,7 +99,10 @@ function dependencyOrInfra(s: string): Signal | null {
     : signal(8, "infra", "infrastructure or network failure", { category: "infra" });
 }
 
+const TRACE_HINT = /Error|Exception|Failure|Throwable|Interrupt|Exit|^at |^File "|^Traceback|^goroutine|panic|^fatal error|^\.\.\. \d+ more|\.go:\d|Uncaught|Unhandled/;
+
 function traces(s: string, text: string): Signal | null {
+  if (!TRACE_HINT.test(s)) return null;
   let m: RegExpExecArray | null;
   if (/^Traceback \(most recent call last\)/.test(s)) return signal(7, "stack-trace", "Python traceback");
   if ((m = /^File "([^"]+)", line (\d+)/.exec(s))) return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
