@@ -1,12 +1,12 @@
 import { BUILTIN_FEEDBACK, METRICS, TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
 import type { Job } from "../core/job.js";
-import type { ProposalResult } from "../core/ports/model-port.js";
+import { proposalOf } from "../pr/proposal-of.js";
 import type { NewFeedback } from "./outbox.js";
 
 /** The TensorZero ids of the job's current proposal, when it got that far. */
 export function proposalIds(job: Job): { episodeId: string; inferenceId: string } | undefined {
-  const p = job.results["propose-patch"] as ProposalResult | undefined;
-  return p?.inferenceId && p.episodeId ? { episodeId: p.episodeId, inferenceId: p.inferenceId } : undefined;
+  const p = proposalOf(job);
+  return p ? { episodeId: p.episodeId, inferenceId: p.inferenceId } : undefined;
 }
 
 const tags = (job: Job, extra: Record<string, string> = {}) => ({ [TAG_KEYS.repo]: job.repo.fullName, [TAG_KEYS.runId]: String(job.run.id), ...extra });
@@ -52,12 +52,15 @@ export function reviewCommentFeedback(job: Job, episodeId: string, sourceId: str
   };
 }
 
-/** The final diff a person pushed onto the fix branch, as `demonstration` of the right answer. */
+/**
+ * The final diff a person pushed onto the fix branch, as `demonstration` of the right answer. It must fit
+ * the function's output schema (every key required, tests_to_run nullable), or the gateway answers 400.
+ */
 export function demonstrationFeedback(job: Job, inferenceId: string, output: { diagnosis: string; patch: string; confidence: number; files: string[] }): NewFeedback {
   return {
     id: `${BUILTIN_FEEDBACK.demonstration}:${inferenceId}`,
     metric: BUILTIN_FEEDBACK.demonstration,
-    value: output,
+    value: { ...output, tests_to_run: null },
     target: { inferenceId },
     tags: tags(job, { source: "human_edits" }),
   };

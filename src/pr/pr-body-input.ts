@@ -1,15 +1,15 @@
 import { permanent } from "../core/errors.js";
 import type { FailureContext } from "../core/failure-context.js";
 import type { Job } from "../core/job.js";
-import type { ProposalResult } from "../core/ports/model-port.js";
+import { proposalOf, type StoredProposal } from "./proposal-of.js";
 import type { ApplyAndValidateResult } from "../pipeline/stages/apply-and-validate.js";
 import type { PrBodyInput } from "./pr-body.js";
 
 /** The pieces of the job record the PR is made of; a missing piece means an earlier stage must run again. */
-export function fixRecord(job: Job): { proposal: ProposalResult; validation: ApplyAndValidateResult; context?: FailureContext } {
-  const proposal = job.results["propose-patch"] as ProposalResult | undefined;
+export function fixRecord(job: Job): { proposal: StoredProposal; validation: ApplyAndValidateResult; context?: FailureContext } {
+  const proposal = proposalOf(job);
   const validation = job.results["apply-and-validate"] as ApplyAndValidateResult | undefined;
-  if (!proposal?.proposal || !validation?.patch) {
+  if (!proposal || !validation?.patch) {
     throw permanent("missing_validated_patch", `Job ${job.id} has no validated patch to open a PR with; retry it from propose-patch.`);
   }
   if (validation.verdict !== "passed") {
@@ -30,8 +30,8 @@ export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
     },
     failing: (context?.failing_jobs ?? []).map((f) => ({ job: f.name, step: f.failing_step, command: f.command, exitCode: f.exit_code })),
     classification: context?.classification ?? "unknown",
-    diagnosis: proposal.proposal.diagnosis,
-    confidence: proposal.proposal.confidence,
+    diagnosis: proposal.diagnosis,
+    confidence: proposal.confidence,
     files: validation.patch.files,
     additions: validation.patch.additions,
     deletions: validation.patch.deletions,

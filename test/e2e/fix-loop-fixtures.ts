@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { defaultRepoConfig } from "../../src/config/repo-config.js";
 import type { Job } from "../../src/core/job.js";
-import type { ProposalResult } from "../../src/core/ports/model-port.js";
+import type { ProposePatchResult } from "../../src/pipeline/stages/propose-patch.js";
 import type { ApplyAndValidateResult } from "../../src/pipeline/stages/apply-and-validate.js";
 import { sampleFailureContext } from "../fakes/fake-tensorzero-context.js";
 import { REPOS_DIR } from "../helpers/fixture-repo.js";
@@ -12,8 +12,10 @@ export const INFERENCE = "0192f5a0-0000-7000-8000-000000000002";
 
 /** The job record as apply-and-validate leaves it for python-slug: validated fix, red → green. */
 export function validatedResults(job: Job, patch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8")): Job["results"] {
-  const proposal: ProposalResult = {
-    proposal: { diagnosis: "slugify joins words with underscores; the tests expect hyphens.\nThe separator was changed in the last commit.", patch, confidence: 0.82, files: ["slug.py"] },
+  const proposal: ProposePatchResult = {
+    proposal: { diagnosis: "slugify joins words with underscores; the tests expect hyphens.\nThe separator was changed in the last commit.", diff: patch, confidence: 0.82, files: ["slug.py"] },
+    repairAttempt: 1,
+    previousInferenceIds: [],
     episodeId: EPISODE,
     inferenceId: INFERENCE,
     variantName: "gpt_4o_mini_v1",

@@ -59,7 +59,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
   const ws = await ensureWorkspace(job, deps, ctx);
-  const files = await planFixFiles(ws.dir, proposal.proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
+  const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
   const input = prBodyInput(job, attempt);
   const marker = fixCommentMarker(job.key);
   const published = await publishFix(gh.writes, {
@@ -103,7 +103,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
 async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const { proposal } = fixRecord(job);
   const ws = await ensureWorkspace(job, deps, ctx);
-  const files = await planFixFiles(ws.dir, proposal.proposal.patch, repoConfigOf(job));
+  const files = await planFixFiles(ws.dir, proposal.patch, repoConfigOf(job));
   const input = prBodyInput(job);
   const result = {
     dryRun: true,
@@ -113,7 +113,7 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
     title: renderPrTitle(input),
     commitMessage: renderCommitMessage(input),
     body: renderPrBody(input),
-    diff: proposal.proposal.patch,
+    diff: proposal.patch,
     labels: repoConfigOf(job).labels,
     commentOn: job.run.pullRequests,
   };

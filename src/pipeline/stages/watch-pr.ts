@@ -4,7 +4,7 @@ import { toAppError } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import type { GitHubWriteClient } from "../../core/ports/github-port.js";
-import type { ProposalResult } from "../../core/ports/model-port.js";
+import { proposalOf } from "../../pr/proposal-of.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback } from "../../feedback/outcome-feedback.js";
 import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
 import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
@@ -96,7 +96,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
 
 /** The next proposal sees the failed attempt: its diff and what CI said. */
 async function prepareRepair(job: Job, deps: Deps, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<void> {
-  const patch = (job.results["propose-patch"] as ProposalResult | undefined)?.proposal.patch ?? "";
+  const patch = proposalOf(job)?.patch ?? "";
   await deps.store.updateJob(job.id, (j) => {
     const bc = j.results["build-context"] as { context?: FailureContext } | undefined;
     if (bc?.context) bc.context.previous_attempt = { patch, outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation` };
@@ -111,7 +111,7 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   // People pushed onto the fix branch: their final diff is the answer the model should have given.
   if (ev.merged && w && ev.headSha && ev.headSha !== open.commitSha) {
     const diff = await w.compareDiff(job.repo, job.run.headSha, ev.headSha, DEMO_MAX_BYTES);
-    const proposal = (job.results["propose-patch"] as ProposalResult | undefined)?.proposal;
+    const proposal = proposalOf(job);
     if (diff && proposal) {
       const files = [...new Set(diffPaths(diff))];
       items.push(demonstrationFeedback(job, open.inferenceId, { diagnosis: proposal.diagnosis, patch: diff, confidence: 1, files }));

@@ -1,0 +1,236 @@
+import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { createGitHubPort } from "../../src/adapters/github/create-github-port.js";
+import { createTensorZeroModel } from "../../src/adapters/tensorzero/tensorzero-model.js";
+import { createFsWorkspace, workspaceOptionsFromConfig } from "../../src/adapters/workspace/fs-workspace.js";
+import { systemClock } from "../../src/adapters/clock/system-clock.js";
+import { startApp, type RunningApp } from "../../src/app.js";
+import { silentLogger } from "../../src/core/logger.js";
+import type { Job } from "../../src/core/job.js";
+import { createInProcessWritePacer } from "../../src/pr/write-pacer.js";
+import { FakeTensorZero } from "../fakes/fake-tensorzero.js";
+import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.js";
+import { githubApiMock, githubOpenApi, type GitHubApiMock, type RecordedRequest } from "../helpers/github-api.js";
+import { REPOS_DIR } from "../helpers/fixture-repo.js";
+import { fixture, privateKey, sign, SECRET } from "../intake/harness.js";
+
+/**
+ * End to end: the real app (webhook HTTP server with real signatures, lowdb store, in-process queue and
+ * runner, every real stage) against a local smart-HTTP git server holding a repo with a failing test,
+ * GitHub's REST API mocked at the HTTP level (strict, every request validated against GitHub's OpenAPI
+ * description) and the fake TensorZero gateway (loads the shipped tensorzero.toml) serving the fix.
+ */
+jest.setTimeout(60_000);
+
+const TOKEN = "ghs_" + "E2eT0kenForTheFixRun0123456789abcdef";
+const REPO = "octo-org/octo-repo";
+const API = `/repos/${REPO}`;
+const GH_JOB = 4242;
+const STORAGE = "https://pipelines.actions.githubusercontent.com";
+const FIX_DIFF = readFileSync(join(REPOS_DIR, "node-sum.fix.diff"), "utf8");
+const WRONG_DIFF = readFileSync(join(REPOS_DIR, "node-sum.wrong.diff"), "utf8");
+const FILES = ["package.json", "src/math.js", "test/math.test.js", ".github/workflows/ci.yml"];
+
+let base: string;
+let server: GitServer;
+let headSha: string;
+let gateway: FakeTensorZero;
+let gh: GitHubApiMock;
+let app: RunningApp | undefined;
+
+const log = [
+  "\uFEFF2026-11-23T12:00:00.0000000Z Requested labels: ubuntu-latest",
+  "2026-11-23T12:00:01.0000000Z ##[group]Run npm test",
+  "2026-11-23T12:00:01.0000000Z \x1b[36;1mnpm test\x1b[0m",
+  "2026-11-23T12:00:01.0000000Z shell: /usr/bin/bash -e {0}",
+  "2026-11-23T12:00:01.0000000Z ##[endgroup]",
+  "2026-11-23T12:00:02.0000000Z not ok 1 - sum adds",
+  "2026-11-23T12:00:02.0000000Z   AssertionError [ERR_ASSERTION]: Expected values to be strictly equal:",
+  "2026-11-23T12:00:02.0000000Z   -1 !== 5",
+  "2026-11-23T12:00:02.0000000Z       at TestContext.<anonymous> (file:///home/runner/work/octo-repo/test/math.test.js:6:10)",
+  "2026-11-23T12:00:02.1000000Z ##[error]Process completed with exit code 1.",
+  "2026-11-23T12:00:03.0000000Z Cleaning up orphan processes",
+].join("\n") + "\n";
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), "t0-e2e-"));
+  const files = Object.fromEntries(FILES.map((f) => [f, readFileSync(join(REPOS_DIR, "node-sum", f), "utf8")]));
+  headSha = (await createRepo(join(base, "repos"), REPO, [files], "master"))[0]!;
+  server = await startGitServer({ root: join(base, "repos"), token: TOKEN });
+  await githubOpenApi();
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(base, { recursive: true, force: true });
+});
+
+afterEach(async () => {
+  await app?.stop({ drainMs: 2000 });
+  app = undefined;
+  await gateway?.stop();
+  gh?.cleanup();
+  nock.cleanAll();
+});
+
+async function start(env: Record<string, string> = {}) {
+  gateway = await FakeTensorZero.start();
+  const dir = await mkdtemp(join(base, "app-"));
+  const config = (await import("../../src/config/app-config.js")).loadAppConfig({
+    NODE_ENV: "test", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, DATA_DIR: join(dir, "data"),
+    WORKSPACE_ROOT: join(dir, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", GIT_BASE_URL: server.url, SANDBOX: "off",
+    TENSORZERO_URL: gateway.url, T0_WORKERS: "1", RETRY_BASE_MS: "50", RETRY_MAX_MS: "200", LOG_LEVEL: "silent", ...env,
+  });
+  const clock = systemClock();
+  const github = createGitHubPort({
+    octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } }),
+    writePacer: createInProcessWritePacer(clock, 0),
+  });
+  const model = createTensorZeroModel(config, { clock });
+  app = await startApp(config, { logger: silentLogger(), port: 0, host: "127.0.0.1", overrides: { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) } });
+  return app;
+}
+
+async function send(event: string, payload: unknown, id = `d-${Math.random().toString(36).slice(2)}`) {
+  const body = JSON.stringify(payload);
+  const res = await fetch(`${app!.url}/api/github/webhooks`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-github-event": event, "x-github-delivery": id, "x-hub-signature-256": sign(body) },
+    body,
+  });
+  return res.status;
+}
+
+function failedRunPayload() {
+  const p = fixture("workflow_run.completed");
+  p.workflow_run.conclusion = "failure";
+  p.workflow_run.head_sha = headSha;
+  p.workflow_run.head_commit.id = headSha;
+  p.workflow_run.path = ".github/workflows/ci.yml";
+  p.workflow_run.pull_requests = [{ url: `https://api.github.com${API}/pulls/7`, id: 1, number: 7, head: { ref: "master", sha: headSha, repo: { id: p.repository.id, url: "u", name: "octo-repo" } }, base: { ref: "main", sha: headSha, repo: { id: p.repository.id, url: "u", name: "octo-repo" } } }];
+  return p;
+}
+
+const apiJob = {
+  id: GH_JOB, run_id: 289782451, run_url: "u", node_id: "J", head_sha: "", url: "u", html_url: "https://github.com/x/job", status: "completed",
+  conclusion: "failure", started_at: "2026-11-23T12:00:00Z", completed_at: "2026-11-23T12:00:03Z", name: "test (node 20)",
+  check_run_url: `https://api.github.com${API}/check-runs/${GH_JOB + 1}`, labels: ["ubuntu-latest"], runner_id: 1, runner_name: "r",
+  runner_group_id: 1, runner_group_name: "g", workflow_name: "CI", head_branch: "master", run_attempt: 1, created_at: "2026-11-23T12:00:00Z",
+  steps: [
+    { number: 1, name: "Set up job", status: "completed", conclusion: "success", started_at: "2026-11-23T12:00:00Z", completed_at: "2026-11-23T12:00:01Z" },
+    { number: 2, name: "Unit tests", status: "completed", conclusion: "failure", started_at: "2026-11-23T12:00:01Z", completed_at: "2026-11-23T12:00:03Z" },
+  ],
+};
+
+/** What the read side asks GitHub for run 289782451. */
+async function mockReads() {
+  gh = await githubApiMock();
+  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
+    .on("GET", `${API}/actions/runs/289782451/attempts/1/jobs?per_page=100`, { body: { total_count: 1, jobs: [{ ...apiJob, head_sha: headSha }] } })
+    .on("GET", `${API}/actions/jobs/${GH_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${GH_JOB}?sig=s` } })
+    .on("GET", `${API}/check-runs/${GH_JOB + 1}/annotations?per_page=100`, { body: [] })
+    .on("GET", `${API}/contents/.github%2Fworkflows%2Fci.yml?ref=${headSha}`, { body: readFileSync(join(REPOS_DIR, "node-sum/.github/workflows/ci.yml"), "utf8"), headers: { "content-type": "text/plain" } })
+    .on("GET", `${API}/commits/${headSha}`, { body: "", headers: { "content-type": "text/plain" } });
+  nock(STORAGE, { badheaders: ["authorization"] }).get(`/log/${GH_JOB}`).query({ sig: "s" }).reply(200, log);
+}
+
+const COMMIT = "c0ffee".padEnd(40, "0");
+/** The write side: verified commit on ci-bot/fix-<run>, draft PR, label, comment on PR #7. */
+function mockWrites(times = 1) {
+  const pr = { number: 101, html_url: "https://github.com/octo-org/octo-repo/pull/101", node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: "ci-bot/fix-289782451", sha: COMMIT } };
+  let branch: string | null = null;
+  gh.on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times })
+    .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
+    .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "2".repeat(40), tree: [] } })
+    .on("POST", `${API}/git/commits`, { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
+    .on("POST", `${API}/git/refs`, () => ((branch = COMMIT), { status: 201, body: { ref: "refs/heads/ci-bot/fix-289782451", object: { sha: COMMIT } } }))
+    .on("GET", `${API}/pulls`, { body: [] })
+    .on("POST", `${API}/pulls`, { status: 201, body: pr })
+    .on("POST", `${API}/issues/101/labels`, { body: [] })
+    .on("GET", `${API}/issues/7/comments`, { body: [] })
+    .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
+}
+
+async function waitFor(pred: (j: Job) => boolean, what: string, ms = 40_000): Promise<Job> {
+  const end = Date.now() + ms;
+  let last: Job | undefined;
+  while (Date.now() < end) {
+    [last] = await app!.deps.store.listJobs();
+    if (last && pred(last)) return last;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; job is ${JSON.stringify({ state: last?.state, error: last?.error, stage: last?.stage })}`);
+}
+
+const body = (op: string): any => gh.requests.find((q: RecordedRequest) => q.operationId === op)?.body;
+
+describe("e2e: a failed run becomes a validated draft PR, and its outcome reaches TensorZero", () => {
+  test("correct patch → every state, fix in the commit tree, evidence in the PR, merge → episode feedback", async () => {
+    await start();
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts instead of adding, so the sum test fails.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    await mockReads();
+    mockWrites();
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    let job = await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR to be opened");
+    gh.done();
+
+    const tree = body("git/create-tree");
+    expect(tree.base_tree).toBe("1".repeat(40));
+    expect(tree.tree).toEqual([{ path: "src/math.js", mode: "100644", type: "blob", content: expect.stringContaining("return a + b;") }]);
+    expect(body("git/create-commit")).toEqual({ message: expect.stringContaining("Why: sum() subtracts"), tree: "2".repeat(40), parents: [headSha] });
+    const prBody: string = body("pulls/create").body;
+    expect(body("pulls/create")).toMatchObject({ head: "ci-bot/fix-289782451", base: "master", draft: true });
+    expect(prBody).toContain("🔴 red");
+    expect(prBody).toContain("🟢 green");
+    expect(prBody).toContain("`npm test`");
+    expect(prBody).toContain(gateway.inferences[0]!.inferenceId);
+    expect(body("issues/create-comment").body).toContain("#101");
+    expect(job.history.map((h) => h.state)).toEqual(["pending", "cloning", "analysis", "patching", "testing", "pr"]);
+
+    const pr = fixture("pull_request.closed");
+    pr.repository = failedRunPayload().repository;
+    pr.installation = { id: 2 };
+    pr.pull_request = { ...pr.pull_request, number: 101, merged: true, state: "closed", head: { ...pr.pull_request.head, ref: "ci-bot/fix-289782451", sha: COMMIT } };
+    expect(await send("pull_request", pr)).toBe(202);
+    job = await waitFor((j) => j.state === "completed", "the job to complete");
+    expect(job.history.map((h) => h.state).slice(-3)).toEqual(["pr", "feedback", "completed"]);
+    const got = gateway.feedback.map((f) => [f.metric, f.value, f.episodeId ? "episode" : "inference"]);
+    expect(got).toEqual(expect.arrayContaining([["patch_applied", true, "inference"], ["validation_passed", true, "inference"], ["pr_merged", true, "episode"]]));
+    expect(gateway.feedback.find((f) => f.metric === "pr_merged")).toMatchObject({ episodeId: gateway.inferences[0]!.episodeId, tags: expect.objectContaining({ reason: "merged" }) });
+    expect(job.feedback.every((f) => f.status === "sent")).toBe(true);
+  });
+
+  test("wrong patch → validation fails, no PR (no write request at all), feedback says so", async () => {
+    await start();
+    gateway.setDefault({ output: { diagnosis: "guess", patch: WRONG_DIFF, confidence: 0.3, files: ["src/math.js"], tests_to_run: null } });
+    await mockReads();
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    const job = await waitFor((j) => j.state === "failed", "the job to fail");
+    gh.done();
+    expect(job.error).toMatchObject({ code: expect.stringMatching(/validation_failed|patch_refused/) });
+    expect(gh.requests.some((q) => q.method !== "GET")).toBe(false);
+    await waitFor((j) => j.feedback.length > 0 && j.feedback.every((f) => f.status === "sent"), "validation feedback to be sent");
+    expect(gateway.feedback.map((f) => f.metric)).toEqual(expect.arrayContaining(["patch_applied"]));
+  });
+
+  test("redelivered webhook → still one job and one PR", async () => {
+    await start();
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    await mockReads();
+    mockWrites();
+    const payload = failedRunPayload();
+    expect(await send("workflow_run", payload, "same-delivery")).toBe(202);
+    expect(await send("workflow_run", payload, "same-delivery")).toBe(202);
+    expect(await send("workflow_run", payload, "another-delivery")).toBe(202);
+    await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR");
+    expect(await app!.deps.store.listJobs()).toHaveLength(1);
+    gh.done();
+    expect(gh.requests.filter((q) => q.operationId === "pulls/create")).toHaveLength(1);
+  });
+});
+
