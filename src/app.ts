@@ -80,6 +80,9 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       await deps.queue.stop({ drainMs: 2_000 });
       await deps.store.close();
       logger.info("stopped");
+      // The caller may exit right away: write out what the async log destination still holds.
+      const flush = (logger as { flush?: (cb?: (err?: Error) => void) => void }).flush;
+      if (flush) await new Promise<void>((r) => flush.call(logger, () => r()));
     })());
   return { url: addr.url, port: addr.port, deps, probot, http, runner, stop };
 }

@@ -3,8 +3,6 @@ import { run as probotRun } from "probot";
 import { ConfigError, loadAppConfig, type AppConfig } from "./config/app-config.js";
 import { startApp, type RunningApp } from "./app.js";
 
-const DRAIN_MS = 25_000;
-
 /**
  * `npm start` / `t0-ci-bot serve`. Loads `.env` (real environment variables win), validates the
  * configuration, then either opens Probot's setup wizard (no credentials, not production) or serves.
@@ -38,7 +36,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
       if (++signals > 1) return resolve(130); // a second Ctrl-C: leave now, jobs resume on the next start
       app.deps.logger.info({ signal: sig }, "signal received");
       void proxy?.stop();
-      app.stop({ drainMs: DRAIN_MS }).then(
+      app.stop({ drainMs: config.WORKER_DRAIN_MS }).then(
         () => resolve(0),
         (err) => {
           app.deps.logger.error({ err }, "shutdown failed");

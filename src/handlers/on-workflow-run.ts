@@ -45,7 +45,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
       id: run.id,
       attempt: run.run_attempt,
       source: "workflow_run",
-      name: run.name ?? p.workflow?.name ?? undefined,
+      name: run.name || p.workflow?.name || undefined,
       workflowPath: workflowPath || undefined,
       headSha: run.head_sha,
       headBranch: run.head_branch!,

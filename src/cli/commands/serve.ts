@@ -5,5 +5,8 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const { serve } = await import("../../main.js");
-  return serve();
+  const code = await serve();
+  // Everything the server owns is closed by now; a stage that ignored its abort signal (a hung network
+  // call) must not keep the process alive after shutdown.
+  process.exit(code);
 }
