@@ -9,6 +9,7 @@ import type { Excerpt } from "./types.js";
  */
 export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerpts: Excerpt[]; tokens: number } {
   const byLine = new Map(kept.map((k) => [k.line, k]));
+  shortenRepeats(byLine);
   const ordered = kept.filter((k) => k.score >= 1).sort((a, b) => b.score - a.score || b.line - a.line);
   const cost = new Map<number, number>();
   const costOf = (k: KeptLine) => {
@@ -63,4 +64,19 @@ function toRanges(lines: number[], byLine: Map<number, KeptLine>): Excerpt[] {
     i = j + 1;
   }
   return out;
+}
+
+const REPEAT_KEEP = 100;
+
+/**
+ * In a run of lines of the same shape (the same error for 70 files, say), every line after the first is
+ * cut to its start: the pattern and each line's distinguishing head stay visible for a fraction of the tokens.
+ */
+function shortenRepeats(byLine: Map<number, KeptLine>): void {
+  const shape = (t: string) => t.replace(/\d+/g, "0").slice(0, 40);
+  for (const k of [...byLine.values()].sort((a, b) => a.line - b.line)) {
+    const prev = byLine.get(k.line - 1);
+    if (!prev || k.text.length <= REPEAT_KEEP + 20) continue;
+    if (shape(prev.text) === shape(k.text)) k.text = `${k.text.slice(0, REPEAT_KEEP)}…`;
+  }
 }
