@@ -42,6 +42,7 @@ let headSha: string;
 let gateway: FakeTensorZero;
 let gh: GitHubApiMock;
 let app: RunningApp | undefined;
+let lastDir = "";
 
 const log = [
   "\uFEFF2026-11-23T12:00:00.0000000Z Requested labels: ubuntu-latest",
@@ -78,9 +79,10 @@ afterEach(async () => {
   nock.cleanAll();
 });
 
-async function start(env: Record<string, string> = {}) {
-  gateway = await FakeTensorZero.start();
-  const dir = await mkdtemp(join(base, "app-"));
+async function start(env: Record<string, string> = {}, reuse?: { dir: string; gateway: FakeTensorZero }) {
+  gateway = reuse?.gateway ?? (await FakeTensorZero.start());
+  const dir = reuse?.dir ?? (await mkdtemp(join(base, "app-")));
+  lastDir = dir;
   const config = (await import("../../src/config/app-config.js")).loadAppConfig({
     NODE_ENV: "test", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, DATA_DIR: join(dir, "data"),
     WORKSPACE_ROOT: join(dir, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", GIT_BASE_URL: server.url, SANDBOX: "off",
@@ -91,7 +93,8 @@ async function start(env: Record<string, string> = {}) {
     octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } }),
     writePacer: createInProcessWritePacer(clock, 0),
   });
-  const model = createTensorZeroModel(config, { clock });
+  // Short client backoff and breaker cool-down so an outage plays out in about a second.
+  const model = createTensorZeroModel(config, { clock }, { backoff: { baseMs: 10, maxMs: 50 }, breaker: { threshold: 5, halfOpenAfterMs: 300 } });
   app = await startApp(config, { logger: silentLogger(), port: 0, host: "127.0.0.1", overrides: { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) } });
   return app;
 }
@@ -232,5 +235,52 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     gh.done();
     expect(gh.requests.filter((q) => q.operationId === "pulls/create")).toHaveLength(1);
   });
-});
 
+  test("gateway down → the job waits (not failed) and resumes when it is back; one PR", async () => {
+    await start({ RETRY_BASE_MS: "100", RETRY_MAX_MS: "300", JOB_MAX_RETRIES: "1" });
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    const down = Array.from({ length: 12 }, () => ({ status: 503, error: "upstream unavailable" }));
+    gateway.script(...down);
+    await mockReads();
+    mockWrites();
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    const waiting = await waitFor((j) => j.state === "patching" && j.error?.retryable === true, "the job to wait for the gateway");
+    expect(waiting.error?.code).toMatch(/model_/);
+    const job = await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR once the gateway is back");
+    gh.done();
+    expect(job.history.some((h) => h.state === "failed")).toBe(false);
+    expect(gh.requests.filter((q) => q.operationId === "pulls/create")).toHaveLength(1);
+  });
+
+  test("process stopped mid open-pull-request (after the commit, before the PR) → the next process resumes: one commit, one PR", async () => {
+    const first = await start({ RETRY_BASE_MS: "1500", RETRY_MAX_MS: "1500" });
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    await mockReads();
+    let branch: string | null = null;
+    const pr = { number: 101, html_url: "https://github.com/octo-org/octo-repo/pull/101", node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: "ci-bot/fix-289782451", sha: COMMIT } };
+    gh.on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times: 2 })
+      .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
+      .on("GET", `${API}/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: "2".repeat(40) } } })
+      .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "2".repeat(40), tree: [] } }, { times: 2 })
+      .on("POST", `${API}/git/commits`, { status: 201, body: { sha: COMMIT, verification: { verified: true } } })
+      .on("POST", `${API}/git/refs`, () => ((branch = COMMIT), { status: 201, body: { ref: "refs/heads/ci-bot/fix-289782451", object: { sha: COMMIT } } }))
+      .on("GET", `${API}/pulls`, { body: [] }, { times: 2 })
+      // The crash point: GitHub fails the PR creation, the job backs off, and this process goes away.
+      .on("POST", `${API}/pulls`, { status: 502, body: { message: "Server Error" } })
+      .on("POST", `${API}/pulls`, { status: 201, body: pr })
+      .on("POST", `${API}/issues/101/labels`, { body: [] })
+      .on("GET", `${API}/issues/7/comments`, { body: [] })
+      .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    await waitFor((j) => j.state === "pr" && j.error?.retryable === true, "the PR creation to fail once");
+    await first.stop({ drainMs: 0 });
+    app = undefined;
+    await start({}, { dir: lastDir, gateway });
+    const job = await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the resumed job to open the PR");
+    gh.done();
+    expect(gh.requests.filter((q) => q.operationId === "git/create-commit")).toHaveLength(1);
+    expect(gh.requests.filter((q) => q.operationId === "pulls/create" && q.body)).toHaveLength(2);
+    expect(job.completedStages.filter((s) => s === "open-pull-request")).toHaveLength(1);
+    expect(gateway.inferences).toHaveLength(1);
+  });
+});
