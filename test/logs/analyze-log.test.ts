@@ -91,7 +91,7 @@ describe("analyzeLog on whole real logs", () => {
   test("a run of same-shaped long errors is shortened after its first line, so more of it fits", async () => {
     const tail = "x".repeat(200);
     const lines = Array.from({ length: 40 }, (_, i) => `##[error]pkg/mod/k8s.io/api/register.go:${i + 10}:2: k8s.io/api@v0.23.4: Get "https://proxy.golang.org/k8s.io/api.zip": read: connection reset ${tail}`);
-    const a = await analyzeLog(lines.join("\n"), { budgetTokens: 1500 });
+    const a = await analyzeLog(lines.join("\n"), { budgetTokens: 3000 });
     const shown = a.excerpts.flatMap((e) => e.text.split("\n"));
     expect(shown[0]!.length).toBeGreaterThan(250);
     expect(shown.slice(1).every((l) => l.length <= 101)).toBe(true);
