@@ -57,8 +57,9 @@ export class ErrorExtractor {
 
 function compile(s: string): Signal | null {
   let m: RegExpExecArray | null;
-  if (s.includes("): error TS") && (m = /^(\S+\.[cm]?tsx?)\((\d+),(\d+)\): error (TS\d+): /.exec(s))) {
-    return signal(10, "compile", "type error (tsc)", { category: "compile", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+  if (s.includes("): error ") && (m = /^(\S+?\.\w+)\((\d+),(\d+)\): error ([A-Z]+\d+): /.exec(s))) {
+    // tsc (TS2322) and MSBuild compilers (C# CS1002, F#, VB) share this shape.
+    return signal(10, "compile", m[4]!.startsWith("TS") ? "type error (tsc)" : "compile error", { category: "compile", location: loc(m[1]!, m[2]!, m[3]), failure: true });
   }
   if (s.includes(":[") && (m = /^(?:\[ERROR\] )?(\S+\.(?:java|kt|scala|groovy)):\[(\d+),(\d+)\] (.*)$/.exec(s))) {
     const warn = /^\[WARNING\]/.test(s);
@@ -83,6 +84,7 @@ function compile(s: string): Signal | null {
       return signal(9, "compile", "compile error", { category: "compile", location, failure: true });
     }
     if (rest.length > 0 && !/^\d/.test(rest)) return signal(5, "error", "message at a source location", { location });
+    if (rest.length === 0) return signal(4, "stack-trace", "source location", { location });
   }
   if (/^(?:SyntaxError|IndentationError|TabError)\b/.test(s)) return signal(9, "compile", "syntax error", { category: "compile", failure: true });
   return null;
@@ -145,7 +147,7 @@ function generic(s: string): Signal | null {
   if (/Execution failed for task '[^']*(?:checkstyle|lint|spotless|ktlint|detekt|pmd|spotbugs|format)/i.test(s)) {
     return signal(8, "lint", "lint task failed", { category: "lint", failure: true });
   }
-  if (/^BUILD FAILED|BUILD FAILURE|^FAILURE: |Execution failed for task|^FAILURES!|Tests? failed|failed with exit code|exited with (?:exit )?code [1-9]|returned non-zero exit status|Command failed with exit code|error Command failed|^ERROR: Job failed/.test(s)) {
+  if (/^BUILD FAILED|BUILD FAILURE|^Finished: FAILURE|exited with [1-9]\d*\.?$|Exited with code (?:exit status )?[1-9]|^FAILURE: |Execution failed for task|^FAILURES!|Tests? failed|failed with exit code|exited with (?:exit )?code [1-9]|returned non-zero exit status|Command failed with exit code|error Command failed|^ERROR: Job failed/.test(s)) {
     return signal(8, "build-failure", "build failure", { failure: true });
   }
   if (/^\[ERROR\]\s*$/.test(s)) return signal(2, "error", "empty error line");

@@ -10,6 +10,7 @@ export class TestExtractor {
   private mochaTitle: string[] | null = null;
   private surefireClass: string | null = null;
   private pytestSection = "";
+  private phpunit = false;
 
   /**
    * For lines the cheap pre-filter skipped: only keeps state that spans lines (mocha's failure list,
@@ -25,6 +26,11 @@ export class TestExtractor {
     const mocha = this.mocha(text);
     if (mocha) return mocha;
     const s = text.trim();
+    const php = /^There (?:was|were) \d+ (?:failures?|errors?):$/.exec(s);
+    if (php) {
+      this.phpunit = true;
+      return signal(8, "test-failure", "phpunit failures", { category: "test", failure: true });
+    }
     if (s.length === 0 || !mayBeTestLine(s, text)) return null;
     let m: RegExpExecArray | null;
 
@@ -103,6 +109,19 @@ export class TestExtractor {
     if ((m = /MethodSource \[className = '([\w$.]+)', methodName = '(\w+)'/.exec(s))) {
       return signal(9, "test-failure", "failing test (junit)", { test: { name: `${m[1]}.${m[2]}` }, category: "test", failure: true });
     }
+    // RSpec re-run lines, minitest, PHPUnit, dotnet test
+    if ((m = /^rspec (\.?\/?\S+?):(\d+) # (.+)$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (rspec)", { test: { name: m[3]!, file: m[1]!, line: +m[2]! }, category: "test", failure: true });
+    }
+    if ((m = /^([A-Z]\w*(?:::\w+)*#\w+) \[(\S+?):(\d+)\]:?$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (minitest)", { test: { name: m[1]!, file: m[2]!, line: +m[3]! }, category: "test", failure: true });
+    }
+    if (this.phpunit && (m = /^\d+\) ([\w\\]+::\w+)/.exec(s))) {
+      return signal(10, "test-failure", "failing test (phpunit)", { test: { name: m[1]! }, category: "test", failure: true });
+    }
+    if ((m = /^Failed (\S+\.\S+) \[[\d.]+ ?m?s\]$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (dotnet)", { test: { name: m[1]! }, category: "test", failure: true });
+    }
     if (/^\[junit\] (?:Tests? run:.*(?:Failures|Errors): [1-9]|Failures \(\d+\):|Test \S+ FAILED)/.test(s)) return signal(8, "test-failure", "junit failures", { category: "test", failure: true });
     return null;
   }
@@ -162,6 +181,10 @@ function mayBeTestLine(s: string, text: string): boolean {
     s.startsWith("---") ||
     s.startsWith("test ") ||
     s.startsWith("❯") ||
+    s.startsWith("rspec ") ||
+    s.startsWith("Failed ") ||
+    s.includes("#") ||
+    s.includes("::") ||
     text.startsWith("E ")
   );
 }

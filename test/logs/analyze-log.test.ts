@@ -172,5 +172,6 @@ describe("plain logs from other CI systems", () => {
   test("a clean plain log is passed or unknown, never failed", async () => {
     expect((await analyzeLog("building\nBUILD SUCCESSFUL in 3s\n")).status).toBe("passed");
     expect((await analyzeLog("hello\nworld\n")).status).toBe("unknown");
+    expect((await analyzeLog("[Pipeline] sh\n+ make\nFinished: SUCCESS\n")).status).toBe("passed");
   });
 });

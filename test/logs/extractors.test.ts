@@ -150,6 +150,42 @@ describe("tool formats without a shared sample", () => {
       classification: "unknown",
     },
     {
+      tool: "RSpec",
+      log: "Failures:\n\n  1) Cart totals adds tax\n     Failure/Error: expect(total).to eq(110)\n\nFailed examples:\n\nrspec ./spec/cart_spec.rb:12 # Cart totals adds tax\n",
+      tests: ["Cart totals adds tax"],
+      classification: "test",
+    },
+    {
+      tool: "minitest",
+      log: "  1) Failure:\nCartTest#test_total [test/cart_test.rb:8]:\nExpected: 110\n  Actual: 100\n\n3 runs, 3 assertions, 1 failures, 0 errors, 0 skips\n",
+      tests: ["CartTest#test_total"],
+      classification: "test",
+    },
+    {
+      tool: "PHPUnit",
+      log: "There was 1 failure:\n\n1) Tests\\Unit\\CartTest::testTotal\nFailed asserting that 100 matches expected 110.\n\n/app/tests/Unit/CartTest.php:14\n\nFAILURES!\nTests: 3, Assertions: 3, Failures: 1.\n",
+      tests: ["Tests\\Unit\\CartTest::testTotal"],
+      location: { path: "/app/tests/Unit/CartTest.php", line: 14 },
+      classification: "test",
+    },
+    {
+      tool: "dotnet test",
+      log: "  Failed Shop.Tests.CartTests.Total_IncludesTax [12 ms]\n  Error Message:\n   Assert.Equal() Failure\nFailed!  - Failed:     1, Passed:    10, Skipped:     0, Total:    11\n",
+      tests: ["Shop.Tests.CartTests.Total_IncludesTax"],
+      classification: "test",
+    },
+    {
+      tool: "C# compiler via MSBuild",
+      log: "Program.cs(7,23): error CS1002: ; expected [/src/app/app.csproj]\nBuild FAILED.\n",
+      location: { path: "Program.cs", line: 7, column: 23 },
+      classification: "compile",
+    },
+    {
+      tool: "Jenkins",
+      log: "[Pipeline] sh\n+ make\nmake: *** [all] Error 2\nFinished: FAILURE\n",
+      classification: "unknown",
+    },
+    {
       tool: "vitest",
       log: " FAIL  src/sum.test.ts > sum > adds negatives\nAssertionError: expected -1 to be -2\n",
       tests: ["sum › adds negatives"],
