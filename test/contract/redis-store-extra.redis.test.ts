@@ -77,3 +77,19 @@ else
       expect((await a.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
     });
   });
+
+describe("health checks when Redis is gone", () => {
+  test("store and queue pings fail promptly with a clear code instead of hanging", async () => {
+    const { BullmqQueue } = await import("../../src/adapters/queue/bullmq-queue.js");
+    const { silentLogger } = await import("../../src/core/logger.js");
+    // A port nothing listens on: ioredis keeps reconnecting and queues commands meanwhile.
+    const store = new RedisJobStore(new Redis("redis://127.0.0.1:1", { lazyConnect: false, maxRetriesPerRequest: null }), { owned: true });
+    const queue = new BullmqQueue({ url: "redis://127.0.0.1:1", concurrency: 1, perRepo: 1, logger: silentLogger() });
+    const t0 = Date.now();
+    await expect(store.ping()).rejects.toMatchObject({ code: "store_unavailable", retryable: true });
+    await expect(queue.ping()).rejects.toMatchObject({ code: "queue_unavailable", retryable: true });
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    await store.close();
+    await queue.stop().catch(() => undefined);
+  });
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
+import { closeRedis, pingWithin, within } from "../store/redis-connection.js";
 import { AppError } from "../../core/errors.js";
 import type { JobQueue, QueueHandler, QueueItem, QueueStats } from "../../core/ports/job-queue.js";
 import type { Logger } from "../../core/ports/logger.js";
@@ -86,7 +87,7 @@ export class BullmqQueue implements JobQueue {
 
   async ping(): Promise<void> {
     try {
-      await this.#redis.ping();
+      await pingWithin(this.#redis);
     } catch (err) {
       throw new AppError("queue_unavailable", `Redis (queue) does not answer: ${(err as Error).message}. Check REDIS_URL.`, { retryable: true, cause: err });
     }
@@ -145,7 +146,7 @@ export class BullmqQueue implements JobQueue {
     if (worker) {
       // Stop fetching, wait (bounded) for the handlers we are running, then close. BullMQ's own
       // close() waits without a bound and cannot be forced once started, hence the pause first.
-      await worker.pause(true);
+      await within(worker.pause(true), 2_000);
       const drainMs = opts.drainMs ?? 30_000;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
@@ -154,13 +155,14 @@ export class BullmqQueue implements JobQueue {
       ]);
       clearTimeout(timer);
       // Jobs still running lose their lock and are picked up by another worker (stalled-job check).
-      await worker.close(timedOut);
+      // Bounded too: with Redis unreachable BullMQ's close would wait for a reconnect.
+      if ((await within(worker.close(timedOut).then(() => true), 5_000)) === undefined) void worker.close(true).catch(() => undefined);
       this.#worker = undefined;
-      await this.#workerConnection?.quit().catch(() => this.#workerConnection?.disconnect());
+      if (this.#workerConnection) await closeRedis(this.#workerConnection);
     }
     this.#stopped = true;
-    await this.#queue.close();
-    await this.#redis.quit().catch(() => this.#redis.disconnect());
+    await within(this.#queue.close(), 2_000);
+    await closeRedis(this.#redis);
   }
 
   async stats(): Promise<QueueStats> {

@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { closeRedis, pingWithin } from "./redis-connection.js";
 import { AppError } from "../../core/errors.js";
 import { JOB_STATES, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
@@ -59,7 +60,7 @@ export class RedisJobStore implements JobStore {
   async ping(): Promise<void> {
     this.#assertOpen();
     try {
-      await this.#redis.ping();
+      await pingWithin(this.#redis);
     } catch (err) {
       throw new AppError("store_unavailable", `Redis does not answer: ${(err as Error).message}`, { retryable: true, cause: err });
     }
@@ -189,7 +190,7 @@ export class RedisJobStore implements JobStore {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.all([...this.#chains.values()].map((p) => p.catch(() => undefined)));
-    if (this.#owned) await this.#redis.quit().catch(() => this.#redis.disconnect());
+    if (this.#owned) await closeRedis(this.#redis);
   }
 
   #jobArgs(job: Job): (string | number)[] {
