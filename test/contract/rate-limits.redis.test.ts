@@ -25,8 +25,8 @@ else
     });
 
     test("repo semaphore: at most `limit` holders, per repository, released and expired slots free up", async () => {
-      const a = createRepoSemaphore(r1, { prefix, limit: 2, ttlMs: 300 });
-      const b = createRepoSemaphore(r2, { prefix, limit: 2, ttlMs: 300 });
+      const a = createRepoSemaphore(r1, { prefix, limit: 2, ttlMs: 1_000 });
+      const b = createRepoSemaphore(r2, { prefix, limit: 2, ttlMs: 1_000 });
       const got = await Promise.all([a.tryAcquire("o/R", "t1"), b.tryAcquire("o/r", "t2"), a.tryAcquire("O/r", "t3"), b.tryAcquire("o/r", "t4")]);
       expect(got.filter(Boolean).length).toBe(2);
       expect(await a.tryAcquire("o/other", "t5")).toBe(true);
@@ -36,7 +36,7 @@ else
       await a.release("o/r", holder);
       expect(await b.tryAcquire("o/r", "t6")).toBe(true);
       expect(await b.tryAcquire("o/r", "t7")).toBe(false);
-      await new Promise((r) => setTimeout(r, 350)); // holders that stopped renewing (a dead worker) expire
+      await new Promise((r) => setTimeout(r, 1_100)); // holders that stopped renewing (a dead worker) expire
       expect(await b.tryAcquire("o/r", "t7")).toBe(true);
     });
 
@@ -47,11 +47,9 @@ else
       const done: number[] = [];
       await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? p1 : p2).acquire(7).then(() => done.push(Date.now() - t0))));
       done.sort((x, y) => x - y);
-      for (let i = 1; i < done.length; i++) expect(done[i]! - done[i - 1]!).toBeGreaterThanOrEqual(30);
-      expect(done[5]!).toBeGreaterThanOrEqual(195);
-      const t1 = Date.now();
+      // The k-th write may not start before k intervals have passed (late timers only delay it further).
+      for (let k = 0; k < done.length; k++) expect(done[k]!).toBeGreaterThanOrEqual(40 * k - 5);
       expect(await p1.acquire(8)).toBe(0); // another installation does not wait
-      expect(Date.now() - t1).toBeLessThan(40);
     });
 
     test("openWritePacer with REDIS_URL: two processes' pacers share one schedule", async () => {
@@ -61,8 +59,10 @@ else
       const b = await openWritePacer(cfg, { minIntervalMs: 100, clock });
       try {
         const waits = await Promise.all([a.pacer.acquire(11), b.pacer.acquire(11), a.pacer.acquire(11)]);
-        expect(waits.sort((x, y) => x - y)[0]).toBe(0);
-        expect(waits.sort((x, y) => x - y)[2]).toBeGreaterThanOrEqual(180);
+        waits.sort((x, y) => x - y);
+        expect(waits[0]).toBe(0);
+        expect(waits[1]!).toBeGreaterThan(50);
+        expect(waits[2]! - waits[1]!).toBeGreaterThan(50);
       } finally {
         await a.close();
         await b.close();
