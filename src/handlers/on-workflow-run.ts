@@ -5,6 +5,8 @@ import { failureFingerprint } from "./fingerprint.js";
 import { createUnlessRepeated } from "./guards.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
+import { awaitsRerun, onRerunCompleted } from "./on-rerun-completed.js";
+import { jobKey } from "../core/job.js";
 
 /** `workflow_run.completed` with a failing conclusion → a job; anything else → recorded with the reason. */
 export const onWorkflowRun: Handler = async (payload, meta, deps) => {
@@ -19,6 +21,13 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   // The app's own fix branch: not a new job, but the CI result of a fix (recorded on the job that opened it).
   if (botBranchFilter(run.head_branch)) {
     return onFixBranchRun({ repoId: p.repository.id, repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
+  }
+  // A later attempt of a run whose job re-ran its failed jobs (rerun_flaky) and waits for the result.
+  if (run.run_attempt > 1) {
+    const waiting = await deps.store.findJobByKey(jobKey(p.repository.id, run.id));
+    if (awaitsRerun(waiting, run.run_attempt)) {
+      return onRerunCompleted(waiting, { repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
+    }
   }
   const skip =
     ignored(conclusionFilter(run.conclusion)) ??

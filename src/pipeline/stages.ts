@@ -9,6 +9,7 @@ import { openPullRequestStage } from "./stages/open-pull-request.js";
 import { createWatchPrStage } from "./stages/watch-pr.js";
 import { createRepairFix } from "./stages/repair-fix.js";
 import { sendFeedbackStage } from "./stages/send-feedback.js";
+import { rerunFlakyStage } from "./stages/rerun-flaky.js";
 import { withValidationFeedback } from "../feedback/with-validation-feedback.js";
 
 const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
@@ -23,6 +24,7 @@ const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
  *   clone-repo            cloning    no   shallow clone of head_sha into the job's workspace
  *   fetch-logs            analysis   no   failed jobs' logs, annotations, workflow file
  *   build-context         analysis   no   log analysis → FailureContext within the token budget
+ *   rerun-flaky           analysis   yes  rerun_flaky + infra/flaky-suspect: re-run failed jobs, wait for them
  *   propose-patch         patching   yes  TensorZero inference → diagnosis + unified diff
  *   apply-and-validate    testing    no   policy check, apply, run the project's own commands
  *   open-pull-request     pr         yes  verified commit on ci-bot/fix-<run>, draft PR; then waits
@@ -35,6 +37,7 @@ export const STAGES: readonly Stage[] = [
   cloneRepoStage,
   fetchLogsStage,
   buildContextStage,
+  rerunFlakyStage,
   proposePatchStage,
   validateWithFeedback,
   openPullRequestStage,

@@ -1,0 +1,50 @@
+import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
+import { permanent } from "../../core/errors.js";
+import type { FailureContext } from "../../core/failure-context.js";
+import type { Stage } from "../stage.js";
+
+export const RERUN_FLAKY = "rerun-flaky";
+export const WAIT_RERUN = "rerun";
+const SUSPECT = new Set(["infra", "flaky-suspect"]);
+
+export interface RerunFlakyResult {
+  rerun: boolean;
+  reason: string;
+  /** The attempt whose outcome decides: green → done without a patch, red → patch from its logs. */
+  awaitingAttempt?: number;
+}
+
+/**
+ * With `rerun_flaky: true` in .github/ci-bot.yml, a failure the analyser calls infra or flaky-suspect is first
+ * re-run (failed jobs only; needs Actions: write). The job then waits for that attempt: green ends it without
+ * a patch, red resumes it from fetch-logs with the new attempt's logs (handlers/on-rerun-completed.ts).
+ */
+export const rerunFlakyStage: Stage = {
+  name: RERUN_FLAKY,
+  state: "analysis",
+  sideEffects: true,
+  async run(job, deps, ctx) {
+    const decision = decide(job);
+    if (!decision.rerun) return { result: decision };
+    const gh = await deps.github.forInstallation(job.installationId);
+    if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write, so it cannot re-run failed jobs; set rerun_flaky: false.");
+    await gh.writes.rerunFailedJobs(job.repo, job.run.id);
+    ctx.log.info({ runId: job.run.id, awaitingAttempt: decision.awaitingAttempt }, "re-ran failed jobs before patching");
+    return { result: decision, wait: WAIT_RERUN };
+  },
+  async dryRun(job, _deps, ctx) {
+    const decision = decide(job);
+    if (decision.rerun) ctx.log.info({ runId: job.run.id }, "dry run: would re-run the failed jobs first");
+    // A dry run never waits for a re-run it did not start: it goes on to show the patch.
+    return { result: { ...decision, dryRun: true } };
+  },
+};
+
+function decide(job: Parameters<Stage["run"]>[0]): RerunFlakyResult {
+  const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
+  const classification = (job.results["build-context"] as { context?: FailureContext } | undefined)?.context?.classification ?? "unknown";
+  if (!config.rerun_flaky) return { rerun: false, reason: "rerun_flaky is off" };
+  if (!SUSPECT.has(classification)) return { rerun: false, reason: `classified ${classification}, not infra or flaky-suspect` };
+  if (job.results[RERUN_FLAKY]) return { rerun: false, reason: "already re-run once" };
+  return { rerun: true, reason: `classified ${classification}`, awaitingAttempt: job.run.attempt + 1 };
+}

@@ -1,0 +1,85 @@
+import { describe, expect, test } from "@jest/globals";
+import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
+import { createMetrics } from "../../src/admin/metrics.js";
+import { defaultRepoConfig } from "../../src/config/repo-config.js";
+import type { Deps } from "../../src/core/deps.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { jobKey, type Job } from "../../src/core/job.js";
+import { routeDelivery } from "../../src/handlers/route-delivery.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { rerunFlakyStage } from "../../src/pipeline/stages/rerun-flaky.js";
+import { FakeClock } from "../fakes/fake-clock.js";
+import { makeDelivery } from "../helpers/make-job.js";
+import { failedRun, testConfig } from "../intake/harness.js";
+import { FakeGitHubWrites } from "./fake-github-writes.js";
+
+async function setup(classification: string, rerun_flaky = true) {
+  const clock = new FakeClock();
+  const logger = silentLogger();
+  const store = new MemoryJobStore();
+  const writes = new FakeGitHubWrites("a".repeat(40), {});
+  const deps: Deps = {
+    config: testConfig(),
+    store,
+    queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
+    github: { forInstallation: async () => ({ writes }) as never },
+    workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 },
+    clock,
+    logger,
+    metrics: createMetrics(),
+  };
+  // The job as the real handler makes it from the fixture payload, after the analysis stages.
+  const decision = await routeDelivery(failedRun(), { id: "d1", event: "workflow_run", receivedAt: "2026-11-23T12:00:00.000Z" }, deps);
+  if (decision.outcome !== "job_created") throw new Error(decision.reason);
+  const job: Job = { ...decision.job, state: "analysis", completedStages: ["check-repo-config", "clone-repo", "fetch-logs", "build-context"] };
+  job.results = { "check-repo-config": { config: { ...defaultRepoConfig(), rerun_flaky } }, "build-context": { context: { classification } } };
+  await store.recordIntake(makeDelivery(job), "{}", job);
+  const proposed: string[] = [];
+  const runner = new Runner(deps, [rerunFlakyStage, { name: "propose-patch", state: "patching", sideEffects: false, run: async () => (proposed.push("x"), { wait: "stop-here" }) }]);
+  return { deps, store, writes, job, proposed, run: () => runner.runJob(queueItemFor(job)), get: async () => (await store.getJob(job.id))! };
+}
+
+const attempt2 = (conclusion: string) => {
+  const p = failedRun({ attempt: 2, conclusion });
+  // The app pressed "re-run": the triggering actor is its bot user, which must not hide this result.
+  p.workflow_run.triggering_actor = { ...p.workflow_run.triggering_actor, login: "t0-ci-bot[bot]", type: "Bot" };
+  return p;
+};
+
+describe("rerun_flaky", () => {
+  test("flaky-suspect → re-runs failed jobs and waits; red again → resumes from fetch-logs with attempt 2", async () => {
+    const s = await setup("flaky-suspect");
+    await s.run();
+    let j = await s.get();
+    expect(s.writes.calls).toEqual(["rerunFailedJobs"]);
+    expect(j.waitingFor).toBe("rerun");
+    expect(s.proposed).toEqual([]);
+    const d = await routeDelivery(attempt2("failure"), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps);
+    expect(d).toMatchObject({ outcome: "event_routed", resumeJobId: j.id });
+    j = await s.get();
+    expect(j.run.attempt).toBe(2);
+    expect(j.waitingFor).toBeUndefined();
+    expect(j.completedStages).toEqual(["check-repo-config", "clone-repo", "rerun-flaky"]);
+    expect(await s.store.findJobByKey(jobKey(j.repo.id, j.run.id))).toMatchObject({ id: j.id });
+  });
+
+  test("green re-run → the job completes without a patch", async () => {
+    const s = await setup("infra");
+    await s.run();
+    const d = await routeDelivery(attempt2("success"), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps);
+    expect(d).toMatchObject({ outcome: "event_routed" });
+    expect(d).not.toHaveProperty("resumeJobId");
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain("flaky, no patch");
+  });
+
+  test("off by default, and a real test failure is patched at once", async () => {
+    for (const s of [await setup("flaky-suspect", false), await setup("test")]) {
+      await s.run();
+      expect(s.writes.calls).toEqual([]);
+      expect(s.proposed).toEqual(["x"]);
+    }
+  });
+});
