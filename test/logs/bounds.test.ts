@@ -1,0 +1,41 @@
+import { describe, expect, test } from "@jest/globals";
+import { analyzeLog } from "../../src/logs/analyze-log.js";
+import { EvidenceStore } from "../../src/logs/evidence.js";
+
+describe("bounded state", () => {
+  test("the evidence store never keeps more than its cap, and keeps the strongest", () => {
+    const store = new EvidenceStore(100, 50);
+    for (let i = 1; i <= 5_000; i++) store.push(i, `line ${i}`, i === 4_321 ? 10 : 3, i === 4_321 ? "the error" : "noise");
+    const kept = store.lines();
+    expect(kept.length).toBeLessThanOrEqual(101);
+    expect(kept.find((k) => k.line === 4_321)?.score).toBe(10);
+  });
+
+  test("a 3 MB line without a newline is cut, and the lines after it keep their numbers", async () => {
+    const big = "x".repeat(3 * 1024 * 1024);
+    async function* chunks() {
+      for (let i = 0; i < big.length; i += 65_536) yield Buffer.from(big.slice(i, i + 65_536));
+      yield Buffer.from("\nok\nError: boom at the end\n");
+    }
+    const a = await analyzeLog(chunks(), { budgetTokens: 300 });
+    expect(a.lines).toBe(3);
+    expect(a.errors.map((e) => e.line)).toContain(3);
+    expect(a.excerptTokens).toBeLessThanOrEqual(300);
+  });
+
+  test("many failing tests and errors: lists stay capped", async () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 3_000; i++) lines.push(`--- FAIL: TestCase${i} (0.00s)`, `    case_test.go:${i + 1}: boom ${i}`);
+    const a = await analyzeLog(lines.join("\n"), { budgetTokens: 500 });
+    expect(a.failedTests.length).toBeLessThanOrEqual(500);
+    expect(a.errors.length).toBeLessThanOrEqual(50);
+    expect(a.locations.length).toBeLessThanOrEqual(50);
+    expect(a.excerptTokens).toBeLessThanOrEqual(500);
+    expect(a.status).toBe("failed");
+  });
+
+  test("an empty source is an empty, unknown analysis", async () => {
+    const a = await analyzeLog("");
+    expect(a).toMatchObject({ lines: 0, status: "unknown", steps: [], failingStep: null, excerpts: [], excerptTokens: 0 });
+  });
+});
