@@ -54,10 +54,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     lineNo++;
     const { text, timestamp, stepColumn } = parseLine(raw, format);
     const header = format === "plain" ? false : steps.see(lineNo, text, timestamp, stepColumn);
-    if (header && !text.startsWith("##[group]Run ")) {
-      evidence.push(lineNo, text, 0, "");
-      return;
-    }
+    // A step header (the `Run` line, the echoed script, env) is not output: it stays out of the evidence.
     if (header) {
       evidence.push(lineNo, text, 0, "");
       return;
