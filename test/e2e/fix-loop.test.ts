@@ -199,4 +199,35 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.state).toBe("completed");
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false, tags: expect.objectContaining({ reason: "closed_without_merge" }) }));
   });
+
+  test("a later main-branch failure with the same fingerprint updates the open fix PR instead of opening another", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
+    second.results = validatedResults(second);
+    delete second.results["open-pull-request"];
+    await s.store.recordIntake(makeDelivery(second), "{}", second);
+    const runner = new Runner(s.deps, [openPullRequestStage]);
+    await runner.runJob(queueItemFor(second));
+    const j = (await s.store.getJob("second-job"))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+  });
+
+  test("review comments on a line become comment feedback with the location; the bot's own are ignored", async () => {
+    const s = await setup();
+    await s.run();
+    const comment = (login: string, id: number) => ({
+      action: "created", installation: { id: 2 }, repository: s.repository,
+      pull_request: { number: 100, state: "open", head: { ref: "ci-bot/fix-555", sha: "x" } },
+      comment: { id, body: "Use a regex here instead.", path: "slug.py", line: 7, user: { login } },
+    });
+    expect(await s.deliver("pull_request_review_comment", comment("t0-ci-bot[bot]", 1))).not.toHaveProperty("resumeJobId");
+    expect(await s.deliver("pull_request_review_comment", comment("bob", 2))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "comment", episodeId: EPISODE, value: "Use a regex here instead. (on slug.py:7)", tags: expect.objectContaining({ author: "bob" }) }));
+    expect(s.model.received.filter((r) => r.metric === "comment")).toHaveLength(1);
+  });
 });

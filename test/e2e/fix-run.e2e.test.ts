@@ -283,4 +283,27 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(job.completedStages.filter((s) => s === "open-pull-request")).toHaveLength(1);
     expect(gateway.inferences).toHaveLength(1);
   });
+
+  test("people pushed onto the fix branch, then merged → their final diff is a demonstration the gateway accepts", async () => {
+    await start();
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    await mockReads();
+    mockWrites();
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR");
+    const HUMAN = "abcdef".padEnd(40, "1");
+    const humanDiff = FIX_DIFF.replace("+  return a + b;", "+  return Number(a) + Number(b);");
+    gh.on("GET", `${API}/compare/${headSha}...${HUMAN}`, { body: humanDiff, headers: { "content-type": "text/plain; charset=utf-8" } });
+    const pr = fixture("pull_request.closed");
+    pr.repository = failedRunPayload().repository;
+    pr.installation = { id: 2 };
+    pr.pull_request = { ...pr.pull_request, number: 101, merged: true, state: "closed", head: { ...pr.pull_request.head, ref: "ci-bot/fix-289782451", sha: HUMAN } };
+    expect(await send("pull_request", pr)).toBe(202);
+    const job = await waitFor((j) => j.state === "completed", "the job to complete");
+    gh.done();
+    expect(gh.requests.at(-1)!.headers.accept).toContain("application/vnd.github.diff");
+    const demo = gateway.feedback.find((f) => f.metric === "demonstration");
+    expect(demo).toMatchObject({ inferenceId: gateway.inferences[0]!.inferenceId, value: { patch: humanDiff, files: ["src/math.js"], tests_to_run: null } });
+    expect(job.feedback.find((f) => f.metric === "demonstration")?.status).toBe("sent");
+  });
 });

@@ -41,7 +41,11 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   const prev = (job.results[WATCH_PR] as WatchPrResult | undefined) ?? { handled: [], notes: [] };
   const result: WatchPrResult = { handled: [...prev.handled], notes: [...prev.notes] };
   const pending = prEventsOf(job).filter((e) => !result.handled.includes(e.id));
-  if (!pending.length) return { result, wait: "pr_outcome" };
+  if (!pending.length) {
+    // Woken for feedback only (a review comment): send it now rather than at the next sweep.
+    await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
+    return { result, wait: "pr_outcome" };
+  }
   const gh = await deps.github.forInstallation(job.installationId);
   let current = job;
   for (const ev of pending) {
