@@ -55,4 +55,10 @@ describe("PR body template", () => {
     const body = renderPrBody(input({ validation: { ...input().validation, outputTail: "```\n## injected heading\n```" } }));
     expect(body).toContain("````\n```\n## injected heading\n```\n````");
   });
+
+  test("model text cannot @-mention people", () => {
+    const body = renderPrBody(input({ diagnosis: "Ask @octocat and @org/team to review." }));
+    expect(body).not.toMatch(/@octocat|@org\/team/);
+    expect(body).toContain("@\u2060octocat");
+  });
 });

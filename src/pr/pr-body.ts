@@ -30,6 +30,8 @@ const fence = (text: string) => {
   const f = "`".repeat(longest + 1);
   return `${f}\n${text}\n${f}`;
 };
+/** Model text and command output must not ping people: `@name` gets a word joiner (U+2060) after the `@`. */
+const noMentions = (s: string) => s.replace(/@(?=[A-Za-z0-9])/g, "@\u2060");
 const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
 const exit = (c: { exitCode: number | null; timedOut: boolean }) => (c.timedOut ? "timed out" : `exit ${c.exitCode ?? "?"}`);
 const colour = (v: "red" | "green" | null) => (v === "red" ? "🔴 red" : v === "green" ? "🟢 green" : "not run");
@@ -62,7 +64,7 @@ export function renderPrBody(i: PrBodyInput): string {
   const commands = i.validation.commands.length
     ? i.validation.commands.map((c) => `| ${c.phase} | ${code(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
     : "| - | (no command ran) | - | - |";
-  const tail = i.validation.outputTail ? i.validation.outputTail.split("\n").slice(-TAIL_LINES).join("\n").trimEnd() : "";
+  const tail = i.validation.outputTail ? noMentions(i.validation.outputTail).split("\n").slice(-TAIL_LINES).join("\n").trimEnd() : "";
   const ev = i.validation.evidence;
   const policy = i.overrides.length
     ? i.overrides.map((o) => `- ⚠️ ${o} (allowed by \`.github/ci-bot.yml\`)`).join("\n")
@@ -79,7 +81,7 @@ export function renderPrBody(i: PrBodyInput): string {
     `Classification: **${i.classification}**`,
     ``,
     `### Diagnosis`,
-    i.diagnosis.trim(),
+    noMentions(i.diagnosis.trim()),
     ``,
     `### The change (+${i.additions} / -${i.deletions})`,
     `| file | status | added | removed |`,
@@ -116,7 +118,7 @@ export function renderPrBody(i: PrBodyInput): string {
 
 /** The comment on the failing PR, linking the fix (edited in place on later attempts). */
 export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
-  const first = i.diagnosis.split("\n")[0]!.trim().slice(0, 300);
+  const first = noMentions(i.diagnosis.split("\n")[0]!.trim().slice(0, 300));
   return redact(
     `${marker}\n🤖 t0-ci-bot proposes a fix for the failed run ${i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id}: #${fix.number} (draft, validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""}).\n\n> ${first}`,
   );
