@@ -6,7 +6,7 @@ import { loadAppConfig, type AppConfig } from "../../src/config/app-config.js";
 import { createMetrics } from "../../src/admin/metrics.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import type { Deps } from "../../src/core/deps.js";
-import type { JobQueue, JobStore, QueueItem } from "../../src/core/ports/index.js";
+import type { JobQueue, JobStore, Logger, QueueItem } from "../../src/core/ports/index.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { createHttpServer, type HttpServer } from "../../src/http/http-server.js";
 import { FakeClock } from "../fakes/fake-clock.js";
@@ -63,7 +63,7 @@ export interface Harness {
 }
 
 /** The real webhook/admin HTTP server on a loopback port, with a memory store (or the one given) and a recording queue. */
-export async function startHarness(opts: { env?: Record<string, string>; store?: JobStore } = {}): Promise<Harness> {
+export async function startHarness(opts: { env?: Record<string, string>; store?: JobStore; logger?: Logger } = {}): Promise<Harness> {
   const outbound: string[] = [];
   nock.disableNetConnect();
   nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
@@ -83,7 +83,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     store,
     queue,
     clock: new FakeClock(),
-    logger: silentLogger(),
+    logger: opts.logger ?? silentLogger(),
     metrics: createMetrics(),
   } as unknown as Deps;
   const http = createHttpServer({ deps, verify: (b, s) => probot.webhooks.verify(b, s) });

@@ -178,4 +178,18 @@ describe("POST /api/github/webhooks: status contract", () => {
     expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="duplicate"} 1');
     expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="unauthorized"} 1');
   });
+
+  test("intake log lines are JSON with deliveryId, repo and runId, and carry no secret", async () => {
+    await h.close();
+    const lines: string[] = [];
+    const { createLogger } = await import("../../src/core/logger.js");
+    const logger = createLogger({ level: "info", destination: { write: (s: string) => void lines.push(s) } as never });
+    h = await startHarness({ logger });
+    const res = await h.send("workflow_run", failedRun({ runId: 31337 }));
+    await h.send("workflow_run", failedRun(), { signature: null });
+    const recorded = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "webhook recorded");
+    expect(recorded).toMatchObject({ deliveryId: res.id, repo: "octo-org/octo-repo", runId: 31337, outcome: "job_created", event: "workflow_run", action: "completed" });
+    expect(lines.map((l) => JSON.parse(l).msg)).toContain("webhook rejected: bad or missing signature");
+    expect(lines.join("")).not.toContain("test-webhook-secret");
+  });
 });
