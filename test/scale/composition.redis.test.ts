@@ -6,8 +6,9 @@ import { buildDeps, startWorkers } from "../../src/composition.js";
 import { loadAppConfig } from "../../src/config/app-config.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { BullmqQueue } from "../../src/adapters/queue/bullmq-queue.js";
-import type { RedisJobStore } from "../../src/adapters/store/redis-store.js";
-import { run as workerCommand } from "../../src/cli/commands/worker.js";
+import { RedisJobStore } from "../../src/adapters/store/redis-store.js";
+import { run as workerCommand, startWorker } from "../../src/cli/commands/worker.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 
 const url = await redisUrlIfAvailable();
@@ -51,6 +52,38 @@ else
         await admin.stop();
         await (deps.store as RedisJobStore).destroy();
         await deps.store.close();
+        await rm(ws, { recursive: true, force: true });
+      }
+    });
+
+    test("a worker's resume sweep queues an unfinished job the queue never got (or lost)", async () => {
+      const prefix = uniquePrefix("sweep").replace(/:/g, "-").slice(0, -1);
+      const ws = await mkdtemp(join(tmpdir(), "t0-sweep-ws-"));
+      // Stalled check every 100 ms → sweep every second.
+      const config = loadAppConfig({ REDIS_URL: url, REDIS_PREFIX: prefix, DATA_DIR: "/nonexistent", WORKSPACE_ROOT: ws, KEEP_WORKSPACE: "true", T0_WORKERS: "1", QUEUE_STALLED_INTERVAL_MS: "100" });
+      const ran: string[] = [];
+      const worker = await startWorker(config, {
+        overrides: { logger: silentLogger() },
+        stages: [{ name: "only", state: "cloning", sideEffects: false, run: async (job) => (ran.push(job.id), {}) }],
+      });
+      const store = worker.deps.store as RedisJobStore;
+      try {
+        const job = makeJob();
+        await store.recordIntake(makeDelivery(job), "{}", job); // recorded, never enqueued
+        const parked = { ...makeJob(), waitingFor: "pull_request" };
+        await store.recordIntake(makeDelivery(parked), "{}", parked);
+        for (let i = 0; i < 60 && (await store.getJob(job.id))?.state !== "completed"; i++) await new Promise((r) => setTimeout(r, 100));
+        expect((await store.getJob(job.id))?.state).toBe("completed");
+        expect(ran).toEqual([job.id]); // the parked job stays parked
+      } finally {
+        await worker.stop({ drainMs: 500 });
+        const { BullmqQueue } = await import("../../src/adapters/queue/bullmq-queue.js");
+        const admin = new BullmqQueue({ url, prefix, concurrency: 1, perRepo: 1, logger: silentLogger() });
+        await admin.destroy();
+        await admin.stop();
+        const cleaner = await RedisJobStore.connect(url, { prefix: `${prefix}:` });
+        await cleaner.destroy();
+        await cleaner.close();
         await rm(ws, { recursive: true, force: true });
       }
     });

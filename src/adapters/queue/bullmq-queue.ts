@@ -170,6 +170,16 @@ export class BullmqQueue implements JobQueue {
     return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
   }
 
+  /** True when BullMQ holds an entry for this job in any state (waiting, delayed, active, ...). */
+  async knows(jobId: string): Promise<boolean> {
+    return (await this.#queue.getJob(bullId(jobId))) !== undefined;
+  }
+
+  /** One process in the fleet gets the lease for `ttlMs`: the one that should run a periodic sweep now. */
+  async takeLease(name: string, ttlMs: number): Promise<boolean> {
+    return (await this.#redis.set(this.#key(`lease:${name}`), this.#workerId, "PX", ttlMs, "NX")) === "OK";
+  }
+
   /** Deletes the queue and this adapter's keys (tests, benches): obliterate, then whatever it leaves. */
   async destroy(): Promise<void> {
     await this.#queue.obliterate({ force: true });

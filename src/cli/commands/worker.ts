@@ -38,6 +38,9 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
   const probot = config.hasCredentials ? (await import("../../app.js")).createProbot(config, logger.child({ name: "probot" })) : undefined;
   const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
   const runner = await startWorkers(deps, { role: "worker", stages: opts.stages });
+  // Ten stalled-check intervals (5 min by default): rare enough to cost nothing, soon enough to matter.
+  const { startResumeSweep } = await import("../../adapters/queue/resume-sweep.js");
+  const stopSweep = runner ? startResumeSweep(deps, config.QUEUE_STALLED_INTERVAL_MS * 10) : () => undefined;
   const health = config.WORKER_HEALTH_PORT ? await serveHealth(deps, config.WORKER_HEALTH_PORT, config.HOST) : undefined;
   logger.info({ concurrency: config.T0_WORKERS, store: deps.store.kind, queue: deps.queue.kind, healthPort: config.WORKER_HEALTH_PORT || undefined }, "worker running jobs");
   let stopping: Promise<void> | undefined;
@@ -45,6 +48,7 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
     (stopping ??= (async () => {
       const drainMs = o.drainMs ?? config.WORKER_DRAIN_MS;
       logger.info({ drainMs }, "worker shutting down: no new jobs, draining running ones");
+      stopSweep();
       await deps.queue.stop({ drainMs });
       // Whatever still runs is interrupted; its job keeps its state and another worker resumes it.
       runner?.stop();
