@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
 import { createGitHubWrites } from "../../src/adapters/github/github-writes.js";
@@ -119,6 +120,28 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
       .on("POST", "/repos/octo/demo/git/refs", { status: 403, body: { message: "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission" } });
     await expect(publishFix(writes(), input())).rejects.toMatchObject({ code: "github_workflows_permission", retryable: false });
     gh.done();
+  });
+});
+
+describe("other writes", () => {
+  test("re-run failed jobs and the compare diff are valid REST requests", async () => {
+    gh = await githubApiMock();
+    gh.on("POST", "/repos/octo/demo/actions/runs/10/rerun-failed-jobs", { status: 201, body: {} })
+      .on("GET", `/repos/octo/demo/compare/${HEAD}...${COMMIT}`, { body: "diff --git a/x b/x\n", headers: { "content-type": "text/plain" } });
+    const w = writes();
+    await w.rerunFailedJobs(repo, 10);
+    expect(await w.compareDiff(repo, HEAD, COMMIT, 1000)).toBe("diff --git a/x b/x\n");
+    gh.done();
+    expect(gh.requests[1]!.headers.accept).toBe("application/vnd.github.diff");
+  });
+
+  test("ready for review goes through GraphQL (REST cannot undraft a PR)", async () => {
+    let sent: { query: string; variables: Record<string, unknown> } | undefined;
+    const scope = nock("https://api.github.com").post("/graphql", (b) => ((sent = b), true)).reply(200, { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } });
+    await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 });
+    expect(scope.isDone()).toBe(true);
+    expect(sent!.query).toContain("markPullRequestReadyForReview(input: { pullRequestId: $id })");
+    expect(sent!.variables).toEqual({ id: "PR_kw42" });
   });
 });
 
