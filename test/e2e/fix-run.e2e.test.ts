@@ -306,4 +306,46 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(demo).toMatchObject({ inferenceId: gateway.inferences[0]!.inferenceId, value: { patch: humanDiff, files: ["src/math.js"], tests_to_run: null } });
     expect(job.feedback.find((f) => f.metric === "demonstration")?.status).toBe("sent");
   });
+
+  test("CI fails on the fix branch → second repair attempt in the same episode, same branch and PR move forward", async () => {
+    await start();
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    await mockReads();
+    mockWrites();
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR");
+    gh.done();
+
+    const second = FIX_DIFF.replace("+  return a + b;", "+  return b + a;");
+    gateway.script({ output: { diagnosis: "The first fix passed locally but CI still failed; add in the other order.", patch: second, confidence: 0.7, files: ["src/math.js"], tests_to_run: null } });
+    const COMMIT2 = "c0ffee".padEnd(40, "2");
+    const pr = { number: 101, html_url: "https://github.com/octo-org/octo-repo/pull/101", node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: "ci-bot/fix-289782451", sha: COMMIT } };
+    gh.on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, { body: { ref: "r", node_id: "n", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `${API}/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: "2".repeat(40) } } })
+      .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "3".repeat(40), tree: [] } })
+      .on("POST", `${API}/git/commits`, { status: 201, body: { sha: COMMIT2, verification: { verified: true } } })
+      .on("PATCH", `${API}/git/refs/heads%2Fci-bot%2Ffix-289782451`, { body: { ref: "refs/heads/ci-bot/fix-289782451", object: { sha: COMMIT2 } } })
+      .on("GET", `${API}/pulls`, { body: [pr] })
+      .on("PATCH", `${API}/pulls/101`, { body: pr })
+      .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: "<!-- t0-ci-bot:fix-comment 300029405:289782451 -->\nold" }] })
+      .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } });
+    const fixRun = failedRunPayload();
+    fixRun.workflow_run = { ...fixRun.workflow_run, id: 289782999, head_branch: "ci-bot/fix-289782451", head_sha: COMMIT, pull_requests: [] };
+    expect(await send("workflow_run", fixRun)).toBe(202);
+    const job = await waitFor((j) => (j.results["open-pull-request"] as { repairAttempt?: number } | undefined)?.repairAttempt === 2 && j.waitingFor === "pr_outcome", "the repair attempt");
+    gh.done();
+
+    expect(gateway.inferences).toHaveLength(2);
+    expect(gateway.inferences[1]!.episodeId).toBe(gateway.inferences[0]!.episodeId);
+    expect(JSON.stringify(gateway.inferences[1]!.body)).toContain("previous_attempt");
+    const trees = gh.requests.filter((q) => q.operationId === "git/create-tree");
+    expect(trees.at(-1)!.body).toEqual({ base_tree: "2".repeat(40), tree: [{ path: "src/math.js", mode: "100644", type: "blob", content: expect.stringContaining("return b + a;") }] });
+    expect(gh.requests.find((q) => q.operationId === "git/update-ref")!.body).toEqual({ sha: COMMIT2, force: false });
+    expect((gh.requests.find((q) => q.operationId === "pulls/update")!.body as { body: string }).body).toContain("repair attempt 2");
+    expect(gateway.feedback.map((f) => [f.metric, f.value, f.inferenceId])).toEqual(expect.arrayContaining([
+      ["ci_passed_on_fix_branch", false, gateway.inferences[0]!.inferenceId],
+      ["validation_passed", true, gateway.inferences[1]!.inferenceId],
+    ]));
+    expect((job.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toContain("repair attempt 2 pushed");
+  });
 });
