@@ -20,6 +20,7 @@ const MAX_LOCATIONS = 500;
 const MAX_HITS = 5_000;
 // Cheap pre-filter: a line that matches none of these cannot carry a signal, so the extractors skip it.
 const QUICK = /err|fail|fatal|panic|exception|traceback|warn|cancel|timed? ?out|refused|reset|denied|not found|no such|cannot|can't|unable|undefined|missing|killed|space left|\bat |\.[a-z]{1,6}(?::\d|\(\d+,\d+\)|:\[\d)|[●✕×✖✗✘]|^E |^\s*-{3,} |^\s*\d+\) |\d+ (?:failing|passing)|problem|reformat|go\.sum|##\[(?:error|warning)|\*\*\*|exit (?:code|status)|exited with|testcase|methodsource|time elapsed|file "|rate limit|eof|memory|violation|^# |^e: |abort|could not|unsafe|conflict|^\s*\d+:\d+\s|^\S+\.(?:[cm]?[jt]sx?|vue|svelte)$|^\s*(?:fail|ok)\s| > |-->|goroutine|^_{3,} |caused by|\.\.\. \d+ more/i;
+const PASSING = /^\s*(?:[✓✔√]\s|PASS(?:ED)?\s|ok\s)|\sPASSED(?:\s|$)|\.\.\. ok$/;
 const MAYBE_SUCCESS = /pass|SUCCESS|ok|OK|succeeded/;
 const SUCCESS = /\bBUILD SUCCESS(?:FUL)?\b|^Finished: SUCCESS|\bAll tests passed\b|^OK(?: \(|$)|^ok\s|\b\d+ passed\b|\bJob succeeded\b|\bTests:\s+\d+ passed, \d+ total|\b\d+ passing\b/;
 
@@ -66,7 +67,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       lastSuccessLine = lineNo;
     }
     let sig = null;
-    if (QUICK.test(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
+    // A passing test's title may say "error" or "undefined"; it is not evidence of anything.
+    if (QUICK.test(text) && !PASSING.test(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
     else sig = tests.track(text);
     if (!sig) {
       evidence.push(lineNo, text, 0, "");

@@ -10,7 +10,12 @@ export interface KeptLine {
   text: string;
   score: number;
   reason: string;
+  /** True when nothing stronger than a passing keyword put the line here (decided before step weighting). */
+  weak: boolean;
 }
+
+/** Evidence below this score is only shown next to stronger evidence. */
+export const WEAK_SCORE = 4.5;
 
 const MAX_TEXT = 600;
 const CONTEXT_BEFORE = 2;
@@ -77,10 +82,11 @@ export class EvidenceStore {
   raise(line: number, text: string, score: number, reason: string): void {
     if (score <= 0) return;
     const k = this.kept.get(line);
-    if (!k) this.kept.set(line, { line, text: detach(text), score, reason });
+    if (!k) this.kept.set(line, { line, text: detach(text), score, reason, weak: score < WEAK_SCORE });
     else if (score > k.score) {
       k.score = score;
       k.reason = reason;
+      k.weak = score < WEAK_SCORE;
     }
   }
 

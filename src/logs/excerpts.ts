@@ -10,6 +10,7 @@ import type { Excerpt } from "./types.js";
 export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerpts: Excerpt[]; tokens: number } {
   const byLine = new Map(kept.map((k) => [k.line, k]));
   shortenRepeats(byLine);
+  const eligible = eligibleLines(kept);
   const ordered = kept.filter((k) => k.score >= 1).sort((a, b) => b.score - a.score || b.line - a.line);
   const cost = new Map<number, number>();
   const costOf = (k: KeptLine) => {
@@ -25,6 +26,7 @@ export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerp
     const chosen = new Set<number>();
     let used = 0;
     for (const k of ordered) {
+      if (!eligible.has(k.line)) continue;
       const c = costOf(k);
       if (used + c > budget) continue;
       chosen.add(k.line);
@@ -79,4 +81,28 @@ function shortenRepeats(byLine: Map<number, KeptLine>): void {
     if (!prev || k.text.length <= REPEAT_KEEP + 20) continue;
     if (shape(prev.text) === shape(k.text)) k.text = `${k.text.slice(0, REPEAT_KEEP)}…`;
   }
+}
+
+/**
+ * A weak line (a keyword in passing, a lone stack frame) is worth tokens only as part of a block of kept
+ * lines that holds real evidence: a stack trace below its exception, say, but not a passing test's title.
+ */
+function eligibleLines(kept: KeptLine[]): Set<number> {
+  const sorted = [...kept].sort((a, b) => a.line - b.line);
+  const out = new Set<number>();
+  let i = 0;
+  while (i < sorted.length) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1]!.line === sorted[j]!.line + 1) j++;
+    const block = sorted.slice(i, j + 1);
+    const strong = block.filter((k) => !k.weak).map((k) => k.line);
+    for (const k of block) {
+      if (strong.length === 0) break;
+      // Frames and context follow their evidence through the block; a passing keyword only right beside it.
+      const near = strong.some((l) => Math.abs(l - k.line) <= 2);
+      if (!k.weak || near || k.reason !== "error keyword") out.add(k.line);
+    }
+    i = j + 1;
+  }
+  return out;
 }

@@ -159,6 +159,20 @@ describe("steps", () => {
   });
 });
 
+describe("excerpt selection", () => {
+  test("passing test titles and lone keywords do not take the budget; the failure does", async () => {
+    const passing = Array.from({ length: 200 }, (_, i) => `    ✓ returns an error when item ${i} is not found`).join("\n");
+    const keywords = Array.from({ length: 50 }, (_, i) => `note ${i}: the failure conditions are documented`).join("\n");
+    const log = `${passing}\n${keywords}\n  1 failing\n\n  1) cart\n       adds tax:\n     AssertionError: expected 100 to equal 110\n      at Context.<anonymous> (test/cart.test.js:12:5)\n`;
+    const a = await analyzeLog(log, { budgetTokens: 1000 });
+    const shown = a.excerpts.map((e) => e.text).join("\n");
+    expect(shown).toContain("AssertionError: expected 100 to equal 110");
+    expect(shown).not.toContain("✓");
+    expect(shown).not.toMatch(/note [0-3]?\d: /);
+    expect(a.failedTests).toEqual([{ name: "cart adds tax:" }]);
+  });
+});
+
 describe("plain logs from other CI systems", () => {
   test("ANSI colours and \\r progress bars are cleaned; the failure is found", async () => {
     const log = "\x1b[32mDownloading\x1b[0m 10%\r 50%\r100%\n\x1b[31mFAIL\x1b[39m src/x.test.js\n  \x1b[1m● math › adds\x1b[22m\n\n    expect(received).toBe(expected)\n";
