@@ -63,8 +63,12 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   // The single lowdb owner compacts its own files; a shared (Redis) store is left to its own housekeeping.
   const stopMaintenance = deps.store.kind === "lowdb" ? startMaintenance(deps) : () => undefined;
   logger.info(
-    { url: addr.url, workers: config.T0_WORKERS, store: deps.store.kind, queue: deps.queue.kind, dryRun: config.DRY_RUN },
-    config.T0_WORKERS === 0 ? "serving webhooks; T0_WORKERS=0 so jobs are only recorded here" : "serving webhooks and running jobs",
+    { url: addr.url, workers: runner ? config.T0_WORKERS : 0, store: deps.store.kind, queue: deps.queue.kind, dryRun: config.DRY_RUN },
+    runner
+      ? "serving webhooks and running jobs"
+      : config.T0_WORKERS === 0
+        ? "serving webhooks; T0_WORKERS=0 so jobs are only recorded here"
+        : "serving webhooks; jobs run in `t0-ci-bot worker` processes on the shared queue",
   );
   let stopping: Promise<void> | undefined;
   const stop = (o: { drainMs?: number } = {}) =>
