@@ -1,6 +1,6 @@
 import { Probot } from "probot";
 import type { AppConfig } from "./config/app-config.js";
-import { buildDeps, startMaintenance, startWorkers } from "./composition.js";
+import { buildDeps, closeDeps, startMaintenance, startWorkers } from "./composition.js";
 import type { Deps } from "./core/deps.js";
 import { createLogger } from "./core/logger.js";
 import type { Logger } from "./core/ports/logger.js";
@@ -56,7 +56,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   try {
     addr = await http.listen(opts.port ?? config.PORT, opts.host ?? config.HOST);
   } catch (err) {
-    await deps.store.close();
+    await closeDeps(deps);
     throw err;
   }
   const runner = await startWorkers(deps, { role: "serve" });
@@ -82,7 +82,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       // Whatever still runs is interrupted; its job keeps its state and resumes on the next start.
       runner?.stop();
       await deps.queue.stop({ drainMs: 2_000 });
-      await deps.store.close();
+      await closeDeps(deps);
       logger.info("stopped");
       // The caller may exit right away: write out what the async log destination still holds.
       const flush = (logger as { flush?: (cb?: (err?: Error) => void) => void }).flush;

@@ -9,6 +9,7 @@ import { systemClock } from "./adapters/clock/system-clock.js";
 import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
 import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
+import { openWritePacer } from "./adapters/queue/write-pacer.js";
 import { createTensorZeroModel } from "./adapters/tensorzero/tensorzero-model.js";
 import { createFsWorkspace, workspaceOptionsFromConfig } from "./adapters/workspace/fs-workspace.js";
 import { Runner } from "./pipeline/runner.js";
@@ -34,6 +35,14 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
   const clock = o.clock ?? systemClock();
   const metrics = o.metrics ?? createMetrics({ defaultMetrics: true });
   const store = o.store ?? (await openStore(config));
+  const closers: Array<() => Promise<void>> = [];
+  let github = o.github;
+  if (!github && opts.probot) {
+    // GitHub writes of an installation ≥ 1 s apart, across every process when REDIS_URL is shared.
+    const paced = await openWritePacer(config, { minIntervalMs: 1000, clock });
+    closers.push(paced.close);
+    github = createGitHubPort({ probot: opts.probot, writePacer: paced.pacer });
+  }
   const queue: JobQueue =
     o.queue ??
     (config.REDIS_URL
@@ -43,13 +52,20 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
     config,
     store,
     queue,
-    github: o.github ?? (opts.probot ? createGitHubPort({ probot: opts.probot }) : unavailableGitHub()),
+    github: github ?? unavailableGitHub(),
     workspace: o.workspace ?? createFsWorkspace({ ...workspaceOptionsFromConfig(config), logger }),
     model: o.model ?? createTensorZeroModel(config, { clock, logger }),
     clock,
     logger,
     metrics,
+    closers,
   };
+}
+
+/** Closes the store and whatever else the composition root opened; the queue is stopped by its owner. */
+export async function closeDeps(deps: Deps): Promise<void> {
+  await deps.store.close();
+  for (const close of deps.closers ?? []) await close().catch(() => undefined);
 }
 
 async function openStore(config: AppConfig): Promise<JobStore> {

@@ -14,4 +14,6 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Extra resources the composition root opened (e.g. the shared write pacer's Redis connection). */
+  closers?: Array<() => Promise<void>>;
 }

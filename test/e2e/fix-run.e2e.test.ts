@@ -12,7 +12,7 @@ import { systemClock } from "../../src/adapters/clock/system-clock.js";
 import { startApp, type RunningApp } from "../../src/app.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Job } from "../../src/core/job.js";
-import { createInProcessWritePacer } from "../../src/pr/write-pacer.js";
+import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
 import { FakeTensorZero } from "../fakes/fake-tensorzero.js";
 import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.js";
 import { githubApiMock, githubOpenApi, type GitHubApiMock, type RecordedRequest } from "../helpers/github-api.js";
@@ -91,7 +91,7 @@ async function start(env: Record<string, string> = {}, reuse?: { dir: string; ga
   const clock = systemClock();
   const github = createGitHubPort({
     octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } }),
-    writePacer: createInProcessWritePacer(clock, 0),
+    writePacer: createLocalWritePacer({ clock, minIntervalMs: 0 }),
   });
   // Short client backoff and breaker cool-down so an outage plays out in about a second.
   const model = createTensorZeroModel(config, { clock }, { backoff: { baseMs: 10, maxMs: 50 }, breaker: { threshold: 5, halfOpenAfterMs: 300 } });

@@ -5,7 +5,7 @@ import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/git
 import { createGitHubWrites } from "../../src/adapters/github/github-writes.js";
 import type { JobRepo } from "../../src/core/job.js";
 import { publishFix, type PublishInput } from "../../src/pr/publish-fix.js";
-import { createInProcessWritePacer } from "../../src/pr/write-pacer.js";
+import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 
 const repo: JobRepo = { id: 1, owner: "octo", name: "demo", fullName: "octo/demo" };
@@ -18,7 +18,7 @@ const silentLog = { debug: noop, info: noop, warn: noop, error: noop };
 
 function writes() {
   const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog });
-  return createGitHubWrites(octokit, { installationId: 7, pacer: createInProcessWritePacer(new FakeClock(), 0) });
+  return createGitHubWrites(octokit, { installationId: 7, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
 }
 
 const pull = (over: Record<string, unknown> = {}) => ({
@@ -148,7 +148,7 @@ describe("other writes", () => {
 describe("write pacer", () => {
   test("spaces one installation's writes ≥ 1 s apart, other installations independent", async () => {
     const clock = new FakeClock();
-    const pacer = createInProcessWritePacer(clock, 1000);
+    const pacer = createLocalWritePacer({ clock, minIntervalMs: 1000 });
     const done: string[] = [];
     void pacer.acquire(1).then((w) => done.push(`a${w}`));
     void pacer.acquire(1).then((w) => done.push(`b${w}`));

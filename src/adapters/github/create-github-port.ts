@@ -2,7 +2,7 @@ import type { Probot } from "probot";
 import type { GitHubClient, GitHubPort } from "../../core/ports/github-port.js";
 import { createOctokitClient, type Octokit, type OctokitClientOptions } from "./octokit-client.js";
 import { createGitHubWrites } from "./github-writes.js";
-import { createInProcessWritePacer, type WritePacer } from "../../pr/write-pacer.js";
+import { createLocalWritePacer, type WritePacer } from "../queue/write-pacer.js";
 import { systemClock } from "../clock/system-clock.js";
 
 export type CreateGitHubPortOptions = OctokitClientOptions & { writePacer?: WritePacer } &
@@ -19,7 +19,7 @@ export type CreateGitHubPortOptions = OctokitClientOptions & { writePacer?: Writ
 export function createGitHubPort(opts: CreateGitHubPortOptions): GitHubPort {
   const factory = opts.octokitFactory ?? ((id: number) => opts.probot!.auth(id) as Promise<Octokit>);
   // Writes of one installation ≥ 1 s apart (secondary rate limits); the Redis pacer spans processes.
-  const pacer = opts.writePacer ?? createInProcessWritePacer(systemClock());
+  const pacer = opts.writePacer ?? createLocalWritePacer({ clock: systemClock(), minIntervalMs: 1000 });
   return {
     async forInstallation(installationId: number): Promise<GitHubClient> {
       const octokit = await factory(installationId);

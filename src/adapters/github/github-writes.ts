@@ -1,7 +1,7 @@
 import { AppError, permanent, toAppError } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
-import type { WritePacer } from "../../pr/write-pacer.js";
+import type { WritePacer } from "../queue/write-pacer.js";
 import type { Octokit } from "./octokit-client.js";
 
 interface RawPull {

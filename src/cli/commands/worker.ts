@@ -33,9 +33,10 @@ export interface WorkerOptions {
 
 export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): Promise<RunningWorker> {
   const logger = opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL, name: "t0-ci-bot-worker" });
-  const { buildDeps, startWorkers } = await import("../../composition.js");
+  const { buildDeps, closeDeps, startWorkers } = await import("../../composition.js");
   // The GitHub adapter mints installation tokens through Probot, exactly as in `serve`.
   const probot = config.hasCredentials ? (await import("../../app.js")).createProbot(config, logger.child({ name: "probot" })) : undefined;
+  await probot?.ready();
   const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
   const runner = await startWorkers(deps, { role: "worker", stages: opts.stages });
   // Ten stalled-check intervals (5 min by default): rare enough to cost nothing, soon enough to matter.
@@ -53,7 +54,7 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
       // Whatever still runs is interrupted; its job keeps its state and another worker resumes it.
       runner?.stop();
       await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
-      await deps.store.close();
+      await closeDeps(deps);
       logger.info("worker stopped");
     })());
   return { deps, runner, health, stop };
