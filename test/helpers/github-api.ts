@@ -63,7 +63,14 @@ export function githubOpenApi(): Promise<Api> {
     const file = require.resolve("@octokit/openapi/generated/api.github.com.json");
     const definition = JSON.parse(await readFile(file, "utf8"));
     const { OpenAPIBackend: Ctor } = require("openapi-backend") as { OpenAPIBackend: new (o: object) => Api };
-    const api = new Ctor({ definition, quick: true, validate: true });
+    const addFormats = require("ajv-formats") as (ajv: unknown) => unknown;
+    // GitHub's description uses formats such as date-time; without them ajv warns and skips the check.
+    const api = new Ctor({ definition, quick: true, validate: true, customizeAjv: (ajv: { addFormat(n: string, f: RegExp): void }) => {
+        addFormats(ajv);
+        ajv.addFormat("repo.nwo", /^[^/\s]+\/[^/\s]+$/); // GitHub's own "owner/name" format
+        return ajv;
+      },
+    });
     await api.init();
     return api;
   })();
