@@ -3,6 +3,7 @@ import { MemoryJobStore } from "../adapters/store/memory-store.js";
 import { permanent, transient } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
 import type { FeedbackRequest } from "../core/ports/model-port.js";
+import { createMetrics } from "../admin/metrics.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { flushFeedback, recordFeedback, startFeedbackOutbox } from "./outbox.js";
@@ -18,7 +19,8 @@ async function setup(answer: (r: FeedbackRequest) => void) {
   };
   const job = makeJob();
   await store.recordIntake(makeDelivery(job), "{}", job);
-  return { deps: { store, clock, logger: silentLogger(), model }, sent, job, store, clock };
+  const metrics = createMetrics();
+  return { deps: { store, clock, logger: silentLogger(), model, metrics }, sent, job, store, clock, metrics };
 }
 
 const item = (id: string, metric = "pr_merged") => ({ id, metric, value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, tags: { repo: "o/r" } });
@@ -47,6 +49,8 @@ describe("feedback outbox", () => {
     let j = (await s.store.getJob(s.job.id))!;
     expect(j.feedback.map((f) => [f.id, f.status, f.attempts])).toEqual([["a", "pending", 1], ["b", "failed", 1]]);
     expect(j.feedback[1]!.lastError).toContain("Unknown metric");
+    const counted = (await s.metrics.feedback.get()).values.map((v) => [v.labels.metric, v.labels.outcome, v.value]);
+    expect(counted).toEqual(expect.arrayContaining([["pr_merged", "retry", 1], ["comment", "rejected", 1]]));
     down = false;
     // The periodic sweep (as after a restart) sends what is still pending.
     const stop = startFeedbackOutbox(s.deps, 60_000);

@@ -11,7 +11,7 @@ export interface NewFeedback {
   tags?: Record<string, string>;
 }
 
-export type OutboxDeps = Pick<Deps, "store" | "clock" | "logger"> & { model?: Deps["model"] };
+export type OutboxDeps = Pick<Deps, "store" | "clock" | "logger"> & { model?: Deps["model"]; metrics?: Deps["metrics"] };
 
 /** Adds items to the job's outbox (the durable record) unless an item with the same id is there. */
 export function addFeedback(job: Job, items: NewFeedback[], at: string): number {
@@ -63,6 +63,7 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       else result.failed++;
       deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, err.retryable ? "feedback not sent yet; will retry" : "feedback rejected by the gateway");
     }
+    deps.metrics?.feedback.inc({ metric: item.metric, outcome: outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "rejected" : "retry" });
     await deps.store.updateJob(jobId, (j) => {
       const f = j.feedback.find((x) => x.id === item.id);
       if (!f || f.status !== "pending") return;
