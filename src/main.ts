@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
 import { run as probotRun } from "probot";
-import { ConfigError, loadAppConfig, type AppConfig } from "./config/app-config.js";
+import { loadConfigForProcess, type AppConfig } from "./config/app-config.js";
 import { startApp, type RunningApp } from "./app.js";
 
 /**
@@ -9,17 +8,8 @@ import { startApp, type RunningApp } from "./app.js";
  * Resolves with the exit code once the process should end.
  */
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
-  let config: AppConfig;
-  try {
-    config = loadAppConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const config = loadConfigForProcess(env);
+  if (!config) return 1;
   if (!config.hasCredentials) return setupWizard(config, env);
 
   let app: RunningApp;

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -145,4 +145,21 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (problems.length) throw new ConfigError(problems);
   return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR) };
+}
+
+/**
+ * For process entry points: loads `.env` when reading the real environment (real variables win), then
+ * validates. On a bad setting it prints the message naming it and returns undefined (exit 1).
+ */
+export function loadConfigForProcess(env: NodeJS.ProcessEnv = process.env): AppConfig | undefined {
+  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+  try {
+    return loadAppConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return undefined;
+    }
+    throw err;
+  }
 }

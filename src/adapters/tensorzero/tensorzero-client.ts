@@ -4,6 +4,7 @@ import { AppError } from "../../core/errors.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { gatewayError, isFeedbackTargetMissing, retryAfterMs } from "./gateway-errors.js";
 import { sseData } from "./sse.js";
+import { systemClock } from "../clock/system-clock.js";
 import {
   GATEWAY_VERSION_HEADER,
   type FeedbackRequestBody,
@@ -47,19 +48,8 @@ export interface CallOptions {
 
 export type BreakerState = "closed" | "open" | "half-open";
 
-const realSleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const t = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(signal?.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+// Real timers unless the caller injects a clock (tests, the runner's fake clock).
+const realSleep = systemClock().sleep;
 
 /**
  * HTTP client for TensorZero's native API (undici). Retries 429/5xx and network errors in place with

@@ -1,6 +1,5 @@
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { ConfigError, loadAppConfig, type AppConfig } from "../../config/app-config.js";
+import { loadConfigForProcess, type AppConfig } from "../../config/app-config.js";
 import type { Deps } from "../../core/deps.js";
 import { createLogger } from "../../core/logger.js";
 import type { Runner } from "../../pipeline/runner.js";
@@ -65,17 +64,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     process.stdout.write(USAGE);
     return 0;
   }
-  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
-  let config: AppConfig;
-  try {
-    config = loadAppConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      return 1;
-    }
-    throw err;
-  }
+  const config = loadConfigForProcess(env);
+  if (!config) return 1;
   if (!config.REDIS_URL) {
     process.stderr.write("t0-ci-bot worker: REDIS_URL is not set. Workers share jobs through Redis; set REDIS_URL=redis://host:6379, or run `t0-ci-bot serve` alone, which runs jobs in-process.\n");
     return 2;
