@@ -1,4 +1,5 @@
 import { signal, type Signal } from "./signal.js";
+import { TapExtractor } from "./tap-extractor.js";
 
 /**
  * Failing-test extractors for the common runners. Stateful where the runner spreads a name over lines
@@ -11,18 +12,23 @@ export class TestExtractor {
   private surefireClass: string | null = null;
   private pytestSection = "";
   private phpunit = false;
+  private readonly tap = new TapExtractor();
 
   /**
    * For lines the cheap pre-filter skipped: only keeps state that spans lines (mocha's failure list,
    * pytest's section headers) up to date.
    */
   track(text: string): Signal | null {
+    const tap = this.tap.see(text);
+    if (tap) return tap;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
     if (text.startsWith("=") || text.startsWith(" =")) return this.inspect(text);
     return null;
   }
 
   inspect(text: string): Signal | null {
+    const tap = this.tap.see(text);
+    if (tap) return tap;
     const mocha = this.mocha(text);
     if (mocha) return mocha;
     const s = text.trim();
