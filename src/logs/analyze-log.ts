@@ -19,7 +19,23 @@ const MAX_TESTS = 500;
 const MAX_LOCATIONS = 500;
 const MAX_HITS = 5_000;
 // Cheap pre-filter: a line that matches none of these cannot carry a signal, so the extractors skip it.
-const QUICK = /err|fail|fatal|panic|exception|traceback|warn|cancel|timed? ?out|refused|reset|denied|not found|no such|cannot|can't|unable|undefined|missing|killed|space left|\bat |\.[a-z]{1,6}(?::\d|\(\d+,\d+\)|:\[\d)|[●✕×✖✗✘]|^E |^\s*-{3,} |^\s*\d+\) |\d+ (?:failing|passing)|problem|reformat|go\.sum|##\[(?:error|warning)|\*\*\*|exit (?:code|status)|exited with|testcase|methodsource|time elapsed|file "|rate limit|eof|memory|violation|^# |^e: |abort|could not|unsafe|conflict|^\s*\d+:\d+\s|^\S+\.(?:[cm]?[jt]sx?|vue|svelte)$|^\s*(?:fail|ok)\s| > |-->|goroutine|^_{3,} |caused by|\.\.\. \d+ more/i;
+// It runs on every line, so it is split by cost: keywords grouped by first letter (irregexp dispatches
+// on it), then rarer punctuation, then `at ` and the line-start shapes. No lookbehinds: they are slow here.
+const QUICK_WORDS = /e(?:rr|xception|xit(?: (?:code|status)|ed with)|of)|f(?:a(?:il|tal)|ile ")|p(?:anic|roblem|assing)|t(?:raceback|ime(?:d? ?out| elapsed)|estcase)|warn|c(?:an(?:cel|not|'t)|o(?:uld not|nflict)|aused by)|r(?:e(?:fused|set|format)|ate limit)|denied|no(?:t found| such)|un(?:able|defined|safe)|m(?:issing|emory|ethodsource)|killed|space left|violation|abort|goroutine|go\.sum/i;
+const QUICK_MARKS = /\.(?:[a-z]{1,6}(?::\d|\(\d+,\d+\)|:\[\d)|\.\. \d+ more)|[●✕×✖✗✘]|##\[(?:error|warning)|\*\*\*/i;
+const QUICK_AT = /\bat /;
+const QUICK_ARROW = / > |-->/;
+const QUICK_START = /^(?:E |\s*-{3,} |\s*\d+\) |# |e: |\s*\d+:\d+\s|\S+\.(?:[cm]?[jt]sx?|vue|svelte)$|\s*(?:fail|ok)\s|_{3,} )/i;
+
+function quick(s: string): boolean {
+  return (
+    QUICK_WORDS.test(s) ||
+    QUICK_MARKS.test(s) ||
+    (s.includes(">") && QUICK_ARROW.test(s)) ||
+    (s.includes("at ") && QUICK_AT.test(s)) ||
+    QUICK_START.test(s)
+  );
+}
 const PASSING = /^\s*(?:[✓✔√]\s|PASS(?:ED)?\s|ok\s)|\sPASSED(?:\s|$)|\.\.\. ok$/;
 const MAYBE_SUCCESS = /pass|SUCCESS|ok|OK|succeeded/;
 const SUCCESS = /\bBUILD SUCCESS(?:FUL)?\b|^Finished: SUCCESS|\bAll tests passed\b|^OK(?: \(|$)|^ok\s|\b\d+ passed\b|\bJob succeeded\b|\bTests:\s+\d+ passed, \d+ total|\b\d+ passing\b/;
@@ -68,7 +84,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
     let sig = null;
     // A passing test's title may say "error" or "undefined"; it is not evidence of anything.
-    if (QUICK.test(text) && !PASSING.test(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
+    if (quick(text) && !PASSING.test(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
     else sig = tests.track(text);
     if (!sig) {
       evidence.push(lineNo, text, 0, "");

@@ -2,7 +2,7 @@ import { signal, type Signal } from "./signal.js";
 import type { SourceLocation } from "./types.js";
 
 // Cheap gate, anchored so a non-TAP line costs one attempt at position 0.
-const TAP_START = /^\s*(?:not ok\b|ok\b|# |Bail out!|TAP version)/;
+const TAP_START = /^\s*(?:not ok\b|ok\b|# |Bail out!|TAP version|✖ |test at )/;
 const NOT_OK = /^(\s*)not ok \d+(?: -)?(?: (.*?))?(?:\s+#\s*(TODO|SKIP)\b.*)?$/i;
 const OK = /^(\s*)ok \d+\b/;
 const SUBTEST = /^(\s*)# Subtest: (.+)$/;
@@ -30,13 +30,10 @@ export class TapExtractor {
 
   see(text: string): Signal | null {
     if (this.yaml) return this.inYaml(text);
-    if (text.includes("✖")) return this.spec(text);
-    if (text.includes("test at ")) {
-      const at = SPEC_AT.exec(text);
-      if (at) return signal(6, "test-failure", "failing test location (node --test)", { location: loc(at[1]!, at[2]!, at[3]) });
-    }
     if (!TAP_START.test(text)) return null;
     let m: RegExpExecArray | null;
+    if (text.includes("✖")) return this.spec(text);
+    if ((m = SPEC_AT.exec(text))) return signal(6, "test-failure", "failing test location (node --test)", { location: loc(m[1]!, m[2]!, m[3]) });
     if ((m = SUBTEST.exec(text))) {
       const indent = m[1]!.length;
       this.subtests = this.subtests.filter((s) => s.indent < indent);
