@@ -2,7 +2,7 @@ import { classify, FLAKY_HINT, type CategoryHit } from "./classify.js";
 import { ErrorExtractor } from "./error-extractors.js";
 import { EvidenceStore } from "./evidence.js";
 import { selectExcerpts } from "./excerpts.js";
-import { detectFormat, parseLine } from "./line-format.js";
+import { detectFormat, newLineParts, parseLineInto, timestampOf } from "./line-format.js";
 import { detach, readLineBatches } from "./line-reader.js";
 import { stronger } from "./signal.js";
 import { publicStep, StepTracker } from "./steps.js";
@@ -25,7 +25,9 @@ const QUICK_WORDS = /e(?:rr|xception|xit(?: (?:code|status)|ed with)|of)|f(?:a(?
 const QUICK_MARKS = /\.(?:[a-z]{1,6}(?::\d|\(\d+,\d+\)|:\[\d)|\.\. \d+ more)|[●✕×✖✗✘]|##\[(?:error|warning)|\*\*\*/i;
 const QUICK_AT = /\bat /;
 const QUICK_ARROW = / > |-->/;
-const QUICK_START = /^(?:E |\s*-{3,} |\s*\d+\) |# |e: |\s*\d+:\d+\s|\S+\.(?:[cm]?[jt]sx?|vue|svelte)$|\s*(?:fail|ok)\s|_{3,} )/i;
+const QUICK_START = /^(?:E |\s*-{3,} |\s*\d+\) |# |e: |\s*\d+:\d+\s|\s*(?:fail|ok)\s|_{3,} )/i;
+// eslint's file header: a bare path to a script, alone on its line.
+const QUICK_PATH = /^\S+\.(?:[cm]?[jt]sx?|vue|svelte)$/i;
 
 function quick(s: string): boolean {
   return (
@@ -33,8 +35,15 @@ function quick(s: string): boolean {
     QUICK_MARKS.test(s) ||
     (s.includes(">") && QUICK_ARROW.test(s)) ||
     (s.includes("at ") && QUICK_AT.test(s)) ||
-    QUICK_START.test(s)
+    QUICK_START.test(s) ||
+    (endsLikeScript(s.charCodeAt(s.length - 1)) && QUICK_PATH.test(s))
   );
+}
+
+/** Last letter of .js/.ts/.jsx/.tsx/.vue/.svelte (either case). */
+function endsLikeScript(c: number): boolean {
+  const l = c | 0x20;
+  return l === 0x73 || l === 0x78 || l === 0x65;
 }
 const PASSING = /^\s*(?:[✓✔√]\s|PASS(?:ED)?\s|ok\s)|\sPASSED(?:\s|$)|\.\.\. ok$/;
 const MAYBE_SUCCESS = /pass|SUCCESS|ok|OK|succeeded/;
@@ -58,6 +67,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const hits: CategoryHit[] = [];
   const seenText = new Map<string, number>();
   const pending: string[] = [];
+  const parts = newLineParts();
   let format: LogFormat = "plain";
   let lineNo = 0;
   let actionsErrors = 0;
@@ -69,8 +79,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
 
   const handle = (raw: string) => {
     lineNo++;
-    const { text, timestamp, stepColumn } = parseLine(raw, format);
-    const header = format === "plain" ? false : steps.see(lineNo, text, timestamp, stepColumn);
+    const text = parseLineInto(raw, format, parts);
+    const header = format === "plain" ? false : steps.see(lineNo, text, parts.tsTo > 0 && steps.wantsTimestamp(text, parts.stepColumn) ? timestampOf(parts) : undefined, parts.stepColumn);
     // A step header (the `Run` line, the echoed script, env) is not output: it stays out of the evidence.
     if (header) {
       evidence.push(lineNo, text, 0, "");

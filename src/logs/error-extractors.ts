@@ -93,7 +93,12 @@ function compile(s: string): Signal | null {
 // Dependency and infrastructure messages in one scan of the line (this runs on every candidate line).
 const DEP_OR_INFRA = new RegExp(`(${/^npm ERR! code (?:ERESOLVE|E404|ETARGET|EBADENGINE|ENOVERSIONS|EUNSUPPORTEDPROTOCOL|ELSPROBLEMS)|ERR_PNPM_(?:NO_MATCHING_VERSION|PEER_DEP|FETCH_404|OUTDATED_LOCKFILE|LOCKFILE)|Couldn't find any versions for|Could not find a version that satisfies the requirement|No matching distribution found|ResolutionImpossible|Cannot install .* because these package versions have conflicting|dependency conflict|Could not resolve dependencies for project|Could not resolve all (?:files|dependencies|artifacts) for|Could not find artifact|Could not find [\w.-]+:[\w.-]+:|missing go\.sum entry|go\.mod\/go\.sum are not up-to-date|go: updates to go\.mod needed|cannot find module providing package|unknown revision|failed to select a version for|no matching package named|ModuleNotFoundError: No module named|Cannot find module '|Module not found: Error: Can't resolve|lockfile (?:needs to be updated|is out of date)|frozen-lockfile|package-lock\.json.* (?:in sync|out of sync)|npm ci. can only install packages when/.source})|${/The operation was canceled|runner has received a shutdown signal|lost communication with the server|No space left on device|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|Could not resolve host|Temporary failure in name resolution|Connection (?:reset|refused|timed out)|connection reset by peer|TLS handshake timeout|i\/o timeout|\b(?:502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b|rate limit exceeded|toomanyrequests|API rate limit|failed to copy: httpReadSeeker|unexpected EOF|Error response from daemon|fatal: unable to access 'https?:|The hosted runner .* lost|exit code 137|signal: killed|Killed\s*$|out of memory|OutOfMemoryError|Read timed out|SSL(?:Error|_ERROR)|Failed to connect to/.source}`);
 
+// Every phrase of DEP_OR_INFRA contains one of these; the long alternation above is the costliest rule,
+// so most lines are turned away by this shorter one first.
+const DEP_OR_INFRA_HINT = /err|fail|could|no |resol|conflict|go[.:]|cannot|unknown|module|lock|npm|operation|runner|lost|space|econn|etimed|eai_|enot|connection|tls|i\/o|gateway|unavailable|rate limit|toomany|eof|daemon|fatal|exit code|kill|memory|timed out|ssl/i;
+
 function dependencyOrInfra(s: string): Signal | null {
+  if (!DEP_OR_INFRA_HINT.test(s)) return null;
   const m = DEP_OR_INFRA.exec(s);
   if (!m) return null;
   return m[1] !== undefined

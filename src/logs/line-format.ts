@@ -51,24 +51,53 @@ function isDigit(c: number): boolean {
 }
 
 export function parseLine(raw: string, format: LogFormat): ParsedLine {
+  const out = newLineParts();
+  const text = parseLineInto(raw, format, out);
+  return { text, timestamp: timestampOf(out), stepColumn: out.stepColumn };
+}
+
+/** Reusable result of `parseLineInto`: the timestamp is kept as a range and cut only when asked for. */
+export interface LineParts {
+  source: string;
+  tsFrom: number;
+  tsTo: number;
+  stepColumn: string | undefined;
+}
+
+export function newLineParts(): LineParts {
+  return { source: "", tsFrom: 0, tsTo: 0, stepColumn: undefined };
+}
+
+export function timestampOf(p: LineParts): string | undefined {
+  return p.tsTo > p.tsFrom ? p.source.slice(p.tsFrom, p.tsTo) : undefined;
+}
+
+/**
+ * `parseLine` for the hot loop: fills `out` instead of allocating a result per line, and leaves the
+ * timestamp uncut (most lines never need it). Returns the text.
+ */
+export function parseLineInto(raw: string, format: LogFormat, out: LineParts): string {
   let line = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
-  let timestamp: string | undefined;
-  let stepColumn: string | undefined;
+  out.source = line;
+  out.tsFrom = 0;
+  out.tsTo = 0;
+  out.stepColumn = undefined;
   if (format === "gh-run-view") {
     const m = GH_VIEW.exec(line);
     if (m) {
-      stepColumn = m[2];
-      timestamp = m[3];
+      out.stepColumn = m[2];
+      out.tsFrom = m[1]!.length + m[2]!.length + 2;
+      out.tsTo = out.tsFrom + m[3]!.length;
       line = line.slice(m[0].length);
     }
   } else if (hasRunnerTimestamp(line)) {
     // The runner's own shape (`2022-04-27T04:12:25.6255531Z `) is checked by position: it is on every line.
-    timestamp = line.slice(0, 28);
+    out.tsTo = 28;
     line = line.slice(29);
   } else if (format === "github-raw" || line.charCodeAt(4) === 45 /* - */) {
     const m = TS.exec(line);
     if (m) {
-      timestamp = m[0].trimEnd();
+      out.tsTo = m[0].trimEnd().length;
       line = line.slice(m[0].length);
     }
   }
@@ -78,5 +107,5 @@ export function parseLine(raw: string, format: LogFormat): ParsedLine {
     const after = line.slice(cr + 1);
     line = after.trim() === "" ? line.slice(0, cr).slice(line.slice(0, cr).lastIndexOf("\r") + 1) : after;
   }
-  return { text: stripAnsi(line), timestamp, stepColumn };
+  return stripAnsi(line);
 }

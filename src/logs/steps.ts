@@ -19,6 +19,16 @@ export class StepTracker {
   private lastColumn: string | undefined;
   ended = false;
 
+  /** Whether `see` would use this line's timestamp (cutting it from every line is not free). */
+  wantsTimestamp(text: string, stepColumn?: string): boolean {
+    return (
+      (this.current !== null && !this.current.firstTimestamp) ||
+      (stepColumn !== undefined && stepColumn !== this.lastColumn) ||
+      text.startsWith("##[group]Run ") ||
+      text === "Post job cleanup."
+    );
+  }
+
   /** Returns true when the line is part of a step header (command echo), not step output. */
   see(line: number, text: string, timestamp?: string, stepColumn?: string): boolean {
     if (stepColumn !== undefined && stepColumn !== this.lastColumn) {
