@@ -18,12 +18,16 @@ export class ErrorExtractor {
     if (s.length === 0) return null;
     // Stack frames are the most common interesting line; nothing but the trace rules applies to them.
     if (s.startsWith("at ")) return traces(s, text);
-    let best: Signal | null = null;
-    for (const fn of [this.lint, compile, dependencyOrInfra, traces, generic]) {
-      best = stronger(best, fn.call(this, s, text));
-      if (best && best.score >= 10) break;
-    }
-    return best;
+    // Unrolled rather than a loop over an array of rules: this runs for every candidate line.
+    let best = this.lint(s, text);
+    if (best && best.score >= 10) return best;
+    best = stronger(best, compile(s));
+    if (best && best.score >= 10) return best;
+    best = stronger(best, dependencyOrInfra(s));
+    if (best && best.score >= 10) return best;
+    best = stronger(best, traces(s, text));
+    if (best && best.score >= 10) return best;
+    return stronger(best, generic(s));
   }
 
   private lint(s: string, text: string): Signal | null {
@@ -74,7 +78,7 @@ function compile(s: string): Signal | null {
   if ((s.includes("ompil") || s.startsWith("# ")) && /COMPILATION ERROR|Compilation failure|compilation failed|Compilation failed|^# [\w./-]+(?: \[[\w./-]+\])?$/.test(s)) {
     return signal(8, "compile", "compile failure", { category: "compile", failure: true });
   }
-  const inner = s.replace(/^##\[(?:error|warning)\]/, "");
+  const inner = s.startsWith("##[") ? s.replace(/^##\[(?:error|warning)\]/, "") : s;
   if (/:\d/.test(inner) && (m = FILE_LINE.exec(inner))) {
     const rest = m[4] ?? "";
     const location = loc(m[1]!, m[2]!, m[3]);
@@ -138,7 +142,16 @@ function traces(s: string, text: string): Signal | null {
   return null;
 }
 
+// Every rule of `generic` below that is not anchored at the line start needs one of these words.
+const GENERIC_HINT = /err|fail|fatal|exit|denied|cannot|unable to|not found|undefined|exception/i;
+
 function generic(s: string): Signal | null {
+  if (!GENERIC_HINT.test(s)) {
+    if (/^##\[warning\]/.test(s)) return signal(2, "error", "warning annotation");
+    if (/^E\//.test(s)) return signal(8, "error", "error message");
+    if (/^(?:✗|✘|✖|×)\s/.test(s)) return signal(7, "error", "failure mark");
+    return null;
+  }
   const actions = /^##\[error\](.*)$/.exec(s);
   if (actions) {
     const inner = actions[1]!;

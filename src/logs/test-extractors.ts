@@ -32,7 +32,7 @@ export class TestExtractor {
     const mocha = this.mocha(text);
     if (mocha) return mocha;
     const s = text.trim();
-    const php = /^There (?:was|were) \d+ (?:failures?|errors?):$/.exec(s);
+    const php = s.startsWith("There ") ? /^There (?:was|were) \d+ (?:failures?|errors?):$/.exec(s) : null;
     if (php) {
       this.phpunit = true;
       return signal(8, "test-failure", "phpunit failures", { category: "test", failure: true });
@@ -135,6 +135,9 @@ export class TestExtractor {
   /** mocha prints "N failing", then "  1) suite\n     sub\n       test title:" blocks. */
   private mocha(text: string): Signal | null {
     const s = text.trim();
+    const c = s.charCodeAt(0);
+    // Every mocha line of interest starts with a count or a number, or is a title inside a failure.
+    if (!(c >= 48 && c <= 57) && !this.mochaFailing) return null;
     if (/^\d+ failing$/.test(s)) {
       this.mochaFailing = true;
       return signal(8, "test-failure", "mocha failures", { category: "test", failure: true });
