@@ -7,6 +7,8 @@ const NOT_OK = /^(\s*)not ok \d+(?: -)?(?: (.*?))?(?:\s+#\s*(TODO|SKIP)\b.*)?$/i
 const OK = /^(\s*)ok \d+\b/;
 const SUBTEST = /^(\s*)# Subtest: (.+)$/;
 const FAIL_SUMMARY = /^\s*# fail\s+([1-9]\d*)\s*$/;
+// tape names a test with a bare comment, then prints one test point per assertion.
+const TAPE_NAME = /^# (?!(?:tests|suites|pass|fail|cancelled|skipped|skip|todo|duration_ms|time=)\b)(\S.*)$/;
 // Node's spec reporter: `✖ name (1.23ms)`; a suite line looks the same and comes after its children.
 const SPEC_FAIL = /^(\s*)✖ (.+?) \(\d+(?:\.\d+)?m?s\)(?: # (TODO|SKIP)\b.*)?$/i;
 const SPEC_AT = /^\s*test at (\S+?):(\d+)(?::(\d+))?$/;
@@ -26,6 +28,9 @@ export class TapExtractor {
   /** Indents at which a test point failed since the enclosing one closed. */
   private failedAt = new Set<number>();
   private specFailedAt = new Set<number>();
+  private tapeName = "";
+  /** node --test and node-tap announce tests with `# Subtest:`; then bare comments are output, not names. */
+  private sawSubtest = false;
   private yaml: { indent: number; message: "none" | "next" | "body"; lines: number } | null = null;
 
   see(text: string): Signal | null {
@@ -38,6 +43,7 @@ export class TapExtractor {
       const indent = m[1]!.length;
       this.subtests = this.subtests.filter((s) => s.indent < indent);
       this.subtests.push({ indent, name: m[2]!.trim() });
+      this.sawSubtest = true;
       return null;
     }
     if ((m = OK.exec(text))) {
@@ -55,10 +61,15 @@ export class TapExtractor {
       this.yaml = { indent, message: "none", lines: 0 };
       this.failedAt.add(indent);
       if (childFailed) return signal(6, "test-failure", "failing parent test (tap)", { category: "test" });
-      const own = (m[2] ?? "").trim();
+      // tape's test point is an assertion message ("should be strictly equal"); the test is the comment above.
+      const own = !this.sawSubtest && this.tapeName !== "" ? this.tapeName : (m[2] ?? "").trim();
       const name = [...prefix, own].filter((n) => n !== "").join(" › ");
       if (name === "") return signal(9, "test-failure", "failing test (tap)", { category: "test", failure: true });
       return signal(10, "test-failure", "failing test (tap)", { test: { name }, category: "test", failure: true });
+    }
+    if ((m = TAPE_NAME.exec(text))) {
+      this.tapeName = m[1]!.trim();
+      return null;
     }
     if ((m = FAIL_SUMMARY.exec(text))) return signal(8, "test-failure", "tap failures", { category: "test", failure: true });
     if (/^\s*Bail out!/.test(text)) return signal(9, "test-failure", "tap bail out", { category: "test", failure: true });

@@ -80,3 +80,48 @@ describe("node --test", () => {
     expect(a.status).not.toBe("failed");
   });
 });
+
+describe("tape", () => {
+  // Real output of tape 5.9.0 (`node t.mjs`) for a test whose sum subtracts.
+  const TAPE = `TAP version 13
+# sum adds
+not ok 1 should be strictly equal
+  ---
+    operator: equal
+    expected: |-
+      5
+    actual: |-
+      -1
+    at: Test.<anonymous> (file:///tmp/an2-tape/t.mjs:2:29)
+    stack: |-
+      Error: should be strictly equal
+          at Test.assert [as _assert] (/tmp/an2-tape/node_modules/tape/lib/test.js:492:48)
+          at Test.strictEqual (/tmp/an2-tape/node_modules/tape/lib/test.js:670:7)
+          at Test.<anonymous> (file:///tmp/an2-tape/t.mjs:2:29)
+          at Test.run (/tmp/an2-tape/node_modules/tape/lib/test.js:126:28)
+          at Immediate.next [as _onImmediate] (/tmp/an2-tape/node_modules/tape/lib/results.js:158:7)
+          at process.processImmediate (node:internal/timers:483:21)
+  ...
+# product multiplies
+ok 2 should be strictly equal
+
+1..2
+# tests 2
+# pass  1
+# fail  1
+`;
+
+  test("the test is the comment above the failing assertion; `at:` gives the location", async () => {
+    const a = await analyzeLog(TAPE, { budgetTokens: 1500 });
+    expect(a.status).toBe("failed");
+    expect(a.classification).toBe("test");
+    expect(a.failedTests).toEqual([{ name: "sum adds" }]);
+    expect(a.locations).toContainEqual({ path: "/tmp/an2-tape/t.mjs", line: 2, column: 29 });
+    expect(a.excerpts.map((e) => e.text).join("\n")).toContain("not ok 1 should be strictly equal");
+  });
+
+  test("node --test comments (test output) are not taken for tape test names", async () => {
+    const log = "TAP version 13\n# hello from a test\n# Subtest: adds\nnot ok 1 - adds\n  ---\n  error: 'nope'\n  ...\n1..1\n# fail 1\n";
+    expect((await analyzeLog(log)).failedTests).toEqual([{ name: "adds" }]);
+  });
+});
