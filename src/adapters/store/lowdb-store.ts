@@ -34,6 +34,9 @@ interface IntakeRecord {
 }
 
 const RECENT_DELIVERIES = 1000;
+const MATERIALISE_IDLE_MS = 200;
+const MATERIALISE_BATCH = 500;
+const MATERIALISE_MAX_WAITING = 5000;
 
 /**
  * The embedded store (`npm start` with no Redis). lowdb rewrites a whole document on every write, so no
@@ -56,6 +59,11 @@ export class LowdbJobStore implements JobStore {
   readonly #archived = new Set<string>();
   readonly #recent: Delivery[] = [];
   readonly #journal: AppendLog;
+  /** Jobs created at intake whose own document is not written yet (the journal line is their durable copy). */
+  readonly #unwritten = new Map<string, { job: Job; pos: LogPosition }>();
+  #lastIntakeAt = 0;
+  #materialiseTimer: NodeJS.Timeout | undefined;
+  #materialising: Promise<void> | undefined;
   #state!: Low<StateDoc>;
   #inflight = 0;
   #lastPos: LogPosition | null = null;
@@ -109,7 +117,9 @@ export class LowdbJobStore implements JobStore {
         this.#archived.add(e.id);
       }
     }
-    if (!this.#opts.readOnly) await this.#replayJournal();
+    // A reader replays too (in memory only): the owner writes job documents lazily, so recent jobs may
+    // exist only in the journal.
+    await this.#replayJournal();
     this.#loadRecentDeliveries();
   }
 
@@ -124,14 +134,15 @@ export class LowdbJobStore implements JobStore {
       for await (const line of lines) {
         const rec = safeParse<IntakeRecord>(line);
         if (rec?.job && !this.#index.has(rec.job.key)) {
-          await this.#writeDoc(rec.job);
+          if (this.#opts.readOnly) this.#unwritten.set(rec.job.id, { job: rec.job, pos: { file, offset: pos } });
+          else await this.#writeDoc(rec.job);
           this.#index.put(toIndexEntry(rec.job));
         }
         if (line) last = { file, offset: pos };
         pos += Buffer.byteLength(line) + 1;
       }
     }
-    if (last) {
+    if (last && !this.#opts.readOnly) {
       this.#state.data.checkpoint = last;
       await this.#state.write();
     }
@@ -182,25 +193,24 @@ export class LowdbJobStore implements JobStore {
       this.#inflight--;
       throw err;
     }
-    // The journal line is the durable record; the job's own document follows without holding up the
-    // acknowledgement (start-up replay recreates it if the process dies first).
-    const doc = created && job ? this.#writeDoc(job) : Promise.resolve();
-    void doc.then(
-      () => {
-        this.#inflight--;
-        if (!this.#lastPos || pos.file > this.#lastPos.file || (pos.file === this.#lastPos.file && pos.offset > this.#lastPos.offset)) {
-          this.#lastPos = pos;
-        }
-        this.#scheduleCheckpoint();
-      },
-      () => this.#inflight--,
-    );
+    // The journal line is the durable record. The job's own document is written later, on its first
+    // update or in an idle-time batch, so intake pays one group-committed append and no per-job file
+    // write; the checkpoint cannot pass it until then, so start-up replay recreates it after a crash.
+    if (created && job) {
+      this.#unwritten.set(job.id, { job, pos });
+      this.#lastIntakeAt = performance.now();
+      this.#scheduleMaterialise();
+    } else {
+      this.#settled(pos);
+    }
     this.#recent.push(record);
     if (this.#recent.length > RECENT_DELIVERIES * 2) this.#recent.splice(0, RECENT_DELIVERIES);
     return { job: stored && structuredClone(stored), created };
   }
 
   async getJob(id: string): Promise<Job | undefined> {
+    const unwritten = this.#unwritten.get(id);
+    if (unwritten) return structuredClone(unwritten.job);
     const doc = this.#docs.get(id);
     if (doc?.data) return structuredClone(doc.data);
     if (this.#archived.has(id)) return this.#readArchived(id);
@@ -297,8 +307,13 @@ export class LowdbJobStore implements JobStore {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#checkpointTimer);
+    clearTimeout(this.#materialiseTimer);
+    this.#materialiseTimer = undefined;
+    await this.#materialising;
+    if (!this.#opts.readOnly) await this.#materialise(Infinity).catch(() => undefined);
     await Promise.all([...this.#locks.values()].map((p) => p.catch(() => undefined)));
-    while (this.#inflight > 0) await new Promise((r) => setTimeout(r, 5));
+    // A document that could not be written stays behind the checkpoint; replay recreates it.
+    while (this.#inflight > this.#unwritten.size) await new Promise((r) => setTimeout(r, 5));
     await this.#journal.close();
     if (!this.#opts.readOnly) {
       await this.#writeCheckpoint();
@@ -318,6 +333,7 @@ export class LowdbJobStore implements JobStore {
   }
 
   async #writeDoc(job: Job): Promise<void> {
+    const unwritten = this.#unwritten.get(job.id);
     let doc = this.#docs.get(job.id);
     if (!doc) {
       doc = new Low<Job>(new JSONFile(this.#jobFile(job.id)), job);
@@ -326,6 +342,48 @@ export class LowdbJobStore implements JobStore {
     doc.data = job;
     await doc.write();
     if (isFinal(job.state)) this.#docs.delete(job.id);
+    if (unwritten && this.#unwritten.get(job.id) === unwritten) {
+      this.#unwritten.delete(job.id);
+      this.#settled(unwritten.pos);
+    }
+  }
+
+  /** An intake whose job (if any) now has its document: the checkpoint may pass its journal line. */
+  #settled(pos: LogPosition): void {
+    this.#inflight--;
+    if (!this.#lastPos || pos.file > this.#lastPos.file || (pos.file === this.#lastPos.file && pos.offset > this.#lastPos.offset)) {
+      this.#lastPos = pos;
+    }
+    this.#scheduleCheckpoint();
+  }
+
+  #scheduleMaterialise(): void {
+    if (this.#materialiseTimer || this.#materialising || this.#closed) return;
+    this.#materialiseTimer = setTimeout(() => {
+      this.#materialiseTimer = undefined;
+      // Write documents when intake goes quiet, or anyway once many are waiting (bounds memory and replay).
+      const busy = performance.now() - this.#lastIntakeAt < MATERIALISE_IDLE_MS && this.#unwritten.size < MATERIALISE_MAX_WAITING;
+      if (busy) return this.#scheduleMaterialise();
+      this.#materialising = this.#materialise(MATERIALISE_BATCH)
+        .catch(() => undefined)
+        .finally(() => {
+          this.#materialising = undefined;
+          if (this.#unwritten.size) this.#scheduleMaterialise();
+        });
+    }, MATERIALISE_IDLE_MS);
+    this.#materialiseTimer.unref();
+  }
+
+  async #materialise(limit: number): Promise<void> {
+    let n = 0;
+    for (const [id, { job }] of [...this.#unwritten]) {
+      if (n++ >= limit) break;
+      // Through the per-job lock so a concurrent updateJob's newer state is never overwritten.
+      await this.#serial(id, async () => {
+        const entry = this.#unwritten.get(id);
+        if (entry?.job === job) await this.#writeDoc(job);
+      });
+    }
   }
 
   /** Read-modify-write of one job is serialised per job id. */
