@@ -92,4 +92,29 @@ describe("LowdbJobStore specifics", () => {
     expect((await third.getJob(old.id))?.state).toBe("completed");
     await third.close();
   });
+
+  test("intake journals the job without writing its document; the first update or a quiet moment writes it", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const a = makeJob({ runId: 1 });
+    const b = makeJob({ runId: 2 });
+    await store.recordIntake(makeDelivery(a), "{}", a);
+    await store.recordIntake(makeDelivery(b), "{}", b);
+    expect(existsSync(join(dir, "jobs", `${a.id}.json`))).toBe(false);
+    expect((await store.getJob(a.id))?.key).toBe(a.key);
+    // A reader sees journal-only jobs too.
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    expect((await reader.listJobs()).map((j) => j.id).sort()).toEqual([a.id, b.id].sort());
+    await reader.close();
+    expect(existsSync(join(dir, "jobs", `${a.id}.json`))).toBe(false);
+
+    await store.updateJob(a.id, (j) => void (j.state = "failed"));
+    expect(JSON.parse(await readFile(join(dir, "jobs", `${a.id}.json`), "utf8")).state).toBe("failed");
+    for (let i = 0; i < 100 && !existsSync(join(dir, "jobs", `${b.id}.json`)); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(join(dir, "jobs", `${b.id}.json`))).toBe(true);
+    expect((await store.getJob(a.id))?.state).toBe("failed"); // the idle batch did not overwrite the update
+    await store.close();
+    const again = await LowdbJobStore.open(dir);
+    expect((await again.getJob(a.id))?.state).toBe("failed");
+    await again.close();
+  });
 });
