@@ -329,6 +329,14 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
       .on("PATCH", `${API}/pulls/101`, { body: pr })
       .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: "<!-- t0-ci-bot:fix-comment 300029405:289782451 -->\nold" }] })
       .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } });
+    // The fix branch's run: its failed job's log says something the first run's did not.
+    const FIX_JOB = 4343;
+    const fixLog = log.replace("-1 !== 5", "5 !== 6 (fix-branch run says: overflow in sum of large inputs)");
+    gh.on("GET", `${API}/actions/runs/289782999/attempts/1/jobs?per_page=100`, { body: { total_count: 1, jobs: [{ ...apiJob, id: FIX_JOB, run_id: 289782999, head_sha: COMMIT, head_branch: "ci-bot/fix-289782451", check_run_url: `https://api.github.com${API}/check-runs/${FIX_JOB + 1}` }] } })
+      .on("GET", `${API}/actions/jobs/${FIX_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${FIX_JOB}?sig=s` } })
+      .on("GET", `${API}/check-runs/${FIX_JOB + 1}/annotations?per_page=100`, { body: [] })
+      .on("GET", `${API}/contents/.github%2Fworkflows%2Fci.yml?ref=${COMMIT}`, { body: readFileSync(join(REPOS_DIR, "node-sum/.github/workflows/ci.yml"), "utf8"), headers: { "content-type": "text/plain" } });
+    nock(STORAGE, { badheaders: ["authorization"] }).get(`/log/${FIX_JOB}`).query({ sig: "s" }).reply(200, fixLog);
     const fixRun = failedRunPayload();
     fixRun.workflow_run = { ...fixRun.workflow_run, id: 289782999, head_branch: "ci-bot/fix-289782451", head_sha: COMMIT, pull_requests: [] };
     expect(await send("workflow_run", fixRun)).toBe(202);
@@ -338,6 +346,9 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(gateway.inferences).toHaveLength(2);
     expect(gateway.inferences[1]!.episodeId).toBe(gateway.inferences[0]!.episodeId);
     expect(JSON.stringify(gateway.inferences[1]!.body)).toContain("previous_attempt");
+    const secondInput = JSON.stringify(gateway.inferences[1]!.body);
+    expect(secondInput).toContain("overflow in sum of large inputs");
+    expect(JSON.stringify(gateway.inferences[0]!.body)).not.toContain("overflow in sum of large inputs");
     const trees = gh.requests.filter((q) => q.operationId === "git/create-tree");
     expect(trees.at(-1)!.body).toEqual({ base_tree: "2".repeat(40), tree: [{ path: "src/math.js", mode: "100644", type: "blob", content: expect.stringContaining("return b + a;") }] });
     expect(gh.requests.find((q) => q.operationId === "git/update-ref")!.body).toEqual({ sha: COMMIT2, force: false });

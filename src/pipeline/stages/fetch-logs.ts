@@ -8,7 +8,7 @@ import type { FailingStep, FetchedJob, FetchedLogs, JobMeta } from "../../contex
 import { mapLogSections } from "../../context/log-steps.js";
 import { keepLogTail } from "../../context/log-tail.js";
 import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "../../context/workflow-steps.js";
-import type { Stage } from "../stage.js";
+import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 
 /** More failed jobs than this in one run are nearly always one cause repeated across a matrix. */
@@ -33,34 +33,45 @@ export const fetchLogsStage: Stage = {
     const logsDir = logsDirOf(ws);
     await mkdir(logsDir, { recursive: true });
 
-    const all = await gh.listRunJobs(job.repo, job.run.id, job.run.attempt);
-    const failed = all.filter((j) => FAILED.has(j.conclusion ?? ""));
-    if (!failed.length) {
-      throw permanent("no_failed_jobs", `Run ${job.run.id} (attempt ${job.run.attempt}) has no failed jobs (the workflow may have failed before any job started, e.g. an invalid workflow file); there is no log to analyse.`);
-    }
-    const picked = failed.slice(0, MAX_FAILED_JOBS);
-
-    const workflow = await fetchWorkflow(gh, job, logsDir);
-    const jobs: FetchedJob[] = [];
-    for (const j of picked) {
-      jobs.push(await fetchJob(gh, job, j, logsDir, deps.config.LOG_MAX_BYTES_PER_JOB, workflow.text, ctx.signal));
-    }
-    for (const j of jobs) {
-      ctx.log.info({ ghJob: j.id, bytes: j.log.totalBytes, kept: j.log.keptBytes, truncated: j.log.truncated, step: j.failingStep?.name, annotations: j.annotations }, "job log fetched");
-    }
-    const result: FetchedLogs = {
-      logsDir,
-      workflow: { ...(job.run.workflowPath ? { path: job.run.workflowPath } : {}), ...(workflow.file ? { file: workflow.file } : {}), found: workflow.text !== undefined },
-      jobs,
-      skippedJobs: failed.slice(MAX_FAILED_JOBS).map((j) => j.name),
-    };
+    const result = await fetchRunLogs(gh, job, { id: job.run.id, attempt: job.run.attempt, headSha: job.run.headSha, ...(job.run.workflowPath ? { workflowPath: job.run.workflowPath } : {}) }, logsDir, deps.config.LOG_MAX_BYTES_PER_JOB, ctx);
     return { result };
   },
 };
 
-async function fetchWorkflow(gh: GitHubClient, job: Job, logsDir: string): Promise<{ text?: string; file?: string }> {
-  if (!job.run.workflowPath) return {};
-  const text = await gh.getFileContent(job.repo, job.run.workflowPath, job.run.headSha);
+/** Which run to read: the job's own run, or a later run of the same workflow (CI on the fix branch). */
+export interface RunRef { id: number; attempt: number; headSha: string; workflowPath?: string }
+
+/**
+ * The failed jobs of one run attempt, fetched into `logsDir` (logs tail-kept, step meta, annotations,
+ * failing step mapped to the workflow file at `run.headSha`). Shared by fetch-logs and the repair attempt.
+ */
+export async function fetchRunLogs(gh: GitHubClient, job: Job, run: RunRef, logsDir: string, maxBytes: number, ctx: Pick<StageContext, "log" | "signal">): Promise<FetchedLogs> {
+  await mkdir(logsDir, { recursive: true });
+  const all = await gh.listRunJobs(job.repo, run.id, run.attempt);
+  const failed = all.filter((j) => FAILED.has(j.conclusion ?? ""));
+  if (!failed.length) {
+    throw permanent("no_failed_jobs", `Run ${run.id} (attempt ${run.attempt}) has no failed jobs (the workflow may have failed before any job started, e.g. an invalid workflow file); there is no log to analyse.`);
+  }
+  const picked = failed.slice(0, MAX_FAILED_JOBS);
+  const workflow = await fetchWorkflow(gh, job, run, logsDir);
+  const jobs: FetchedJob[] = [];
+  for (const j of picked) {
+    jobs.push(await fetchJob(gh, job, j, logsDir, maxBytes, workflow.text, ctx.signal));
+  }
+  for (const j of jobs) {
+    ctx.log.info({ runId: run.id, ghJob: j.id, bytes: j.log.totalBytes, kept: j.log.keptBytes, truncated: j.log.truncated, step: j.failingStep?.name, annotations: j.annotations }, "job log fetched");
+  }
+  return {
+    logsDir,
+    workflow: { ...(run.workflowPath ? { path: run.workflowPath } : {}), ...(workflow.file ? { file: workflow.file } : {}), found: workflow.text !== undefined },
+    jobs,
+    skippedJobs: failed.slice(MAX_FAILED_JOBS).map((j) => j.name),
+  };
+}
+
+async function fetchWorkflow(gh: GitHubClient, job: Job, run: RunRef, logsDir: string): Promise<{ text?: string; file?: string }> {
+  if (!run.workflowPath) return {};
+  const text = await gh.getFileContent(job.repo, run.workflowPath, run.headSha);
   if (text === null) return {};
   await writeFile(join(logsDir, "workflow.yml"), text);
   return { text, file: "workflow.yml" };

@@ -1,7 +1,10 @@
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
 import { toAppError } from "../../core/errors.js";
-import type { FailureContext } from "../../core/failure-context.js";
+import { join } from "node:path";
+import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
+import { fixRunExcerpts } from "../../context/fix-run-excerpts.js";
+import type { ContextExcerpt, FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import type { GitHubWriteClient } from "../../core/ports/github-port.js";
 import { proposalOf } from "../../pr/proposal-of.js";
@@ -10,6 +13,8 @@ import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/
 import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import { ensureWorkspace } from "./clone-repo.js";
+import { fetchRunLogs } from "./fetch-logs.js";
 import type { OpenPullRequestResult, RepairState } from "./open-pull-request.js";
 
 export interface WatchPrResult {
@@ -79,7 +84,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   const repairsDone = open.repairAttempt - 1;
   let why = `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
   if (repairsDone < config.max_repair_attempts) {
-    await prepareRepair(job, deps, open, ev);
+    await prepareRepair(job, deps, ctx, open, ev);
     const fresh = (await deps.store.getJob(job.id))!;
     const r = await repair(fresh, deps, ctx).catch((err) => {
       const e = toAppError(err);
@@ -98,15 +103,47 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left as draft with a comment`;
 }
 
-/** The next proposal sees the failed attempt: its diff and what CI said. */
-async function prepareRepair(job: Job, deps: Deps, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<void> {
+/**
+ * The next proposal sees the failed attempt: its diff, what CI said, and the excerpts of the fix-branch
+ * run's failed jobs (fetched like the first run's logs, analysed within a quarter of the context budget).
+ * Base of the next diff: the failing commit, not the fix branch. apply-and-validate and planFixFiles put the
+ * workspace back to the failing commit (files only the first patch touched are reset), and the commit on the
+ * branch carries whole files, so the second patch replaces the first rather than stacking on it; the outcome
+ * text tells the model so.
+ */
+async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<void> {
   const patch = proposalOf(job)?.patch ?? "";
+  const excerpts = await fixRunLogExcerpts(job, deps, ctx, open, ev);
   await deps.store.updateJob(job.id, (j) => {
     const bc = j.results["build-context"] as { context?: FailureContext } | undefined;
-    if (bc?.context) bc.context.previous_attempt = { patch, outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation` };
+    if (bc?.context) {
+      bc.context.previous_attempt = {
+        patch,
+        outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation; write the next patch against the failing commit (it replaces this one, it is not applied on top of it)`,
+        ...(excerpts.length ? { excerpts } : {}),
+      };
+    }
     const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])] };
     j.results["repair"] = state;
   });
+}
+
+/** Logs of the fix branch's failed run; GitHub trouble is retried, a run without job logs gives none. */
+async function fixRunLogExcerpts(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<ContextExcerpt[]> {
+  if (job.run.source !== "workflow_run") return [];
+  try {
+    const ws = await ensureWorkspace(job, deps, ctx);
+    const gh = await deps.github.forInstallation(job.installationId);
+    const dir = join(logsDirOf(ws), `fix-run-${ev.runId}`);
+    const run = { id: ev.runId, attempt: 1, headSha: open.commitSha, ...(job.run.workflowPath ? { workflowPath: job.run.workflowPath } : {}) };
+    const fetched = await fetchRunLogs(gh, job, run, dir, deps.config.LOG_MAX_BYTES_PER_JOB, ctx);
+    return await fixRunExcerpts(fetched, Math.floor(deps.config.CONTEXT_BUDGET_TOKENS / 4));
+  } catch (raw) {
+    const err = toAppError(raw);
+    if (err.retryable) throw err;
+    ctx.log.warn({ err, runId: ev.runId }, "fix-branch run logs unavailable; repairing without them");
+    return [];
+  }
 }
 
 async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "closed" }>): Promise<string> {

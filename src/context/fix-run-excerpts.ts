@@ -1,0 +1,23 @@
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { ContextExcerpt } from "../core/failure-context.js";
+import { redactDeep } from "../core/redact.js";
+import { analyzeLog } from "../logs/analyze-log.js";
+import type { FetchedLogs, JobMeta } from "./fetched-logs.js";
+
+/**
+ * Log excerpts of the fix branch's failed run, for `previous_attempt.excerpts`: each failed job's log is
+ * analysed within its share of `budgetTokens`, and every excerpt is redacted. A log the analyser cannot
+ * read contributes nothing rather than stopping the repair.
+ */
+export async function fixRunExcerpts(fetched: FetchedLogs, budgetTokens: number): Promise<ContextExcerpt[]> {
+  const perJob = Math.max(100, Math.floor(budgetTokens / Math.max(1, fetched.jobs.length)));
+  const out: ContextExcerpt[] = [];
+  for (const f of fetched.jobs) {
+    const meta = JSON.parse(await readFile(join(fetched.logsDir, f.meta), "utf8")) as JobMeta;
+    const analysis = await analyzeLog(createReadStream(join(fetched.logsDir, f.log.file)), { budgetTokens: perJob, steps: meta.steps }).catch(() => null);
+    for (const e of analysis?.excerpts ?? []) out.push({ job: f.name, startLine: e.startLine, endLine: e.endLine, reason: e.reason, text: e.text });
+  }
+  return redactDeep(out);
+}
