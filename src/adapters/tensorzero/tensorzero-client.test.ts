@@ -2,7 +2,6 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
-import { AppError } from "../../core/errors.js";
 import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-tensorzero.js";
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
 import { episodeIdForJob, newUuidV7 } from "./episode-id.js";
@@ -11,6 +10,7 @@ import { buildFixInferenceRequest } from "./inference-request.js";
 import { METRICS } from "./metric-names.js";
 import { TensorZeroClient, type TensorZeroClientOptions } from "./tensorzero-client.js";
 import { TensorZeroModel } from "./tensorzero-model.js";
+import { rejection } from "../../../test/helpers/rejection.js";
 
 /** Contract: the real client and ModelPort adapter against the fake gateway loading the shipped config. */
 let fake: FakeTensorZero;
@@ -23,14 +23,6 @@ const client = (o: Partial<TensorZeroClientOptions> = {}) => {
 };
 const model = (o: Partial<TensorZeroClientOptions> = {}, stream = false) => new TensorZeroModel(client(o), { stream });
 const opts = () => ({ episodeId: episodeIdForJob({ id: `job-${Math.random()}`, createdAt: new Date().toISOString() }, Date.now()), tags: { repo: "octo-org/widgets", run_id: "7123456789", job_id: "j1" } });
-const rejection = async (p: Promise<unknown>): Promise<AppError> => {
-  try {
-    await p;
-  } catch (err) {
-    return err as AppError;
-  }
-  throw new Error("expected a rejection");
-};
 
 beforeAll(async () => {
   fake = await FakeTensorZero.start();

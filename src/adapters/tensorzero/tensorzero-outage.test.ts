@@ -1,12 +1,12 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
-import type { AppError } from "../../core/errors.js";
 import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-tensorzero.js";
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
 import { newUuidV7 } from "./episode-id.js";
 import { TensorZeroClient, type TensorZeroClientOptions } from "./tensorzero-client.js";
 import { TensorZeroModel } from "./tensorzero-model.js";
+import { rejection } from "../../../test/helpers/rejection.js";
 
 /**
  * Outages: gateway down, slow, 502 bursts, 429. Retries back off exponentially with jitter (sleeps are
@@ -23,14 +23,6 @@ const mk = (o: Partial<TensorZeroClientOptions> = {}) => {
 };
 const opts = () => ({ episodeId: newUuidV7(Date.now()), tags: { repo: "octo-org/widgets" } });
 const inferenceCalls = () => fake.requests.filter((r) => r.path === "/inference").length;
-const rejection = async (p: Promise<unknown>): Promise<AppError> => {
-  try {
-    await p;
-  } catch (err) {
-    return err as AppError;
-  }
-  throw new Error("expected a rejection");
-};
 
 beforeAll(async () => {
   fake = await FakeTensorZero.start();
