@@ -114,11 +114,11 @@ export async function startWorkers(deps: Deps, opts: { role?: "serve" | "worker"
   return runner;
 }
 
-// Until an adapter is wired, its port fails honestly so a job stops with a reason instead of pretending.
+// Without credentials (e.g. the CLI) there is no GitHub client: a job run here stops with a reason.
 function unavailableGitHub(): GitHubPort {
   return {
     forInstallation: async () => {
-      throw permanent("not_implemented", "No GitHub adapter is configured in this build.");
+      throw permanent("github_not_configured", "This process has no GitHub App credentials; set APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) and run the job with `t0-ci-bot serve` or `worker`.");
     },
   };
 }
