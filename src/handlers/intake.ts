@@ -12,6 +12,8 @@ export interface VerifiedDelivery {
   id: string;
   event: string;
   rawBody: string;
+  /** The body as received, when the caller has it: stored as is, without encoding `rawBody` again. */
+  bytes?: Buffer;
 }
 
 export type IntakeResult =
@@ -53,7 +55,7 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
     ...(decision.outcome === "job_created" ? {} : { reason: decision.reason, jobId: decision.jobId }),
   };
   const candidate = decision.outcome === "job_created" ? decision.job : undefined;
-  const { job, created } = await deps.store.recordIntake(delivery, d.rawBody, candidate);
+  const { job, created } = await deps.store.recordIntake(delivery, d.bytes ?? d.rawBody, candidate);
   if (candidate && !created) {
     // Lost a race with a concurrent delivery of the same run: the store recorded it as a duplicate.
     delivery.outcome = "duplicate";
@@ -80,7 +82,7 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
 
 async function rejectInvalid(deps: IntakeDeps, base: Delivery, d: VerifiedDelivery, message: string): Promise<IntakeResult> {
   const delivery: Delivery = { ...base, outcome: "invalid", reason: message };
-  await deps.store.recordIntake(delivery, d.rawBody);
+  await deps.store.recordIntake(delivery, d.bytes ?? d.rawBody);
   deps.metrics.deliveries.inc({ event: d.event, outcome: "invalid" });
   deps.logger.warn({ deliveryId: d.id, event: d.event, action: base.action, reason: message }, "webhook rejected: invalid payload");
   return { ok: false, delivery, message };

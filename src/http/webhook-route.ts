@@ -34,9 +34,9 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
       req.resume();
       return sendError(res, 415, "unsupported_media_type", 'Content-Type must be application/json: set the webhook\'s content type to "application/json" in the app settings');
     }
-    let raw: string;
+    let bytes: Buffer;
     try {
-      raw = (await readBody(req, maxBytes)).toString("utf8");
+      bytes = await readBody(req, maxBytes);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         res.setHeader("connection", "close");
@@ -44,6 +44,7 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
       }
       throw err;
     }
+    const raw = bytes.toString("utf8");
     const signature = req.headers["x-hub-signature-256"];
     if (typeof signature !== "string" || !(await safeVerify(verify, raw, signature))) {
       deps.logger.warn({ deliveryId: header(req, "x-github-delivery"), event: header(req, "x-github-event"), signed: typeof signature === "string" }, "webhook rejected: bad or missing signature");
@@ -56,7 +57,7 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
       deps.logger.warn({ deliveryId: id, event }, "webhook rejected: missing X-GitHub-Delivery or X-GitHub-Event");
       return sendError(res, 400, "missing_headers", "X-GitHub-Delivery and X-GitHub-Event headers are required");
     }
-    const result = await intakeDelivery(deps, { id, event, rawBody: raw });
+    const result = await intakeDelivery(deps, { id, event, rawBody: raw, bytes });
     if (!result.ok) return sendError(res, 400, "invalid_payload", result.message);
     res.writeHead(202, { "content-type": "application/json", "content-length": ACCEPTED.length });
     res.end(ACCEPTED);

@@ -15,15 +15,25 @@ describe("LowdbJobStore specifics", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test("keeps raw payloads out of job documents, in the day's journal", async () => {
+  test("keeps raw payloads out of job documents, in the day's journal, byte for byte", async () => {
     const store = await LowdbJobStore.open(dir);
     const job = makeJob();
-    await store.recordIntake(makeDelivery(job), '{"big":"payload"}', job);
+    const body = Buffer.from('{"big":"payload","name":"Zoë ✓"}');
+    const pretty = '{\n  "pretty": true\n}';
+    const delivery = makeDelivery(job);
+    await store.recordIntake(delivery, body, job);
+    await store.recordIntake(makeDelivery(undefined, { id: "pretty" }), pretty);
     await store.close(); // the job document is written behind the journal; close waits for it
     const doc = await readFile(join(dir, "jobs", `${job.id}.json`), "utf8");
     expect(doc).not.toContain("payload");
     const [journal] = readdirSync(join(dir, "journal"));
-    expect(await readFile(join(dir, "journal", journal!), "utf8")).toContain('\\"big\\":\\"payload\\"');
+    const lines = (await readFile(join(dir, "journal", journal!), "utf8")).trim().split("\n");
+    expect(lines).toHaveLength(2); // one line per delivery, also for a body with line breaks
+    expect(JSON.parse(lines[0]!).body).toEqual({ big: "payload", name: "Zoë ✓" }); // NDJSON: jq still reads it
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    expect(await reader.getDeliveryPayload(delivery.id)).toBe(body.toString());
+    expect(await reader.getDeliveryPayload("pretty")).toBe(pretty);
+    await reader.close();
   });
 
   test("recreates a job whose document was lost after the delivery was journaled (crash between writes)", async () => {
@@ -45,7 +55,8 @@ describe("LowdbJobStore specifics", () => {
     await store.recordIntake(makeDelivery(job), "{}", job);
     await store.close();
     const [journal] = readdirSync(join(dir, "journal"));
-    writeFileSync(join(dir, "journal", journal!), '{"delivery":{"id":"x"', { flag: "a" });
+    const torn = makeJob({ runId: 99 });
+    writeFileSync(join(dir, "journal", journal!), `{"bodyBytes":5000,"delivery":{"id":"x","event":"workflow_run","outcome":"job_created"},"job":${JSON.stringify(torn)},"body":{"act`, { flag: "a" });
     writeFileSync(join(dir, "state.json"), JSON.stringify({ version: 1, checkpoint: null }));
     const again = await LowdbJobStore.open(dir);
     expect((await again.listJobs()).length).toBe(1);

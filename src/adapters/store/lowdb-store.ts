@@ -1,7 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, openSync, readSync, closeSync, fstatSync } from "node:fs";
 import { appendFile, unlink, readFile } from "node:fs/promises";
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
@@ -10,6 +8,7 @@ import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
 import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { AppendLog, type LogPosition } from "./append-log.js";
+import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 
 export interface LowdbStoreOptions {
@@ -27,16 +26,15 @@ interface StateDoc {
   checkpoint: LogPosition | null;
 }
 
-interface IntakeRecord {
-  delivery: Delivery;
-  job?: Job;
-  payload: string;
-}
-
 const RECENT_DELIVERIES = 1000;
 const MATERIALISE_IDLE_MS = 200;
 const MATERIALISE_BATCH = 500;
-const MATERIALISE_MAX_WAITING = 5000;
+/**
+ * Under a sustained burst, documents are written anyway once this many wait. Their journal lines hold no
+ * payload bodies worth parsing at replay (see intake-journal.ts), so 20,000 replay in about a second;
+ * in memory they take about 40 MB.
+ */
+const MATERIALISE_MAX_WAITING = 20_000;
 
 /**
  * The embedded store (`npm start` with no Redis). lowdb rewrites a whole document on every write, so no
@@ -129,17 +127,15 @@ export class LowdbJobStore implements JobStore {
     const files = journalFiles(this.#journal.dir).filter((f) => !cp || f >= cp.file);
     let last: LogPosition | null = cp;
     for (const file of files) {
-      let pos = cp && file === cp.file ? cp.offset : 0;
-      const lines = createInterface({ input: createReadStream(join(this.#journal.dir, file), { start: pos }), crlfDelay: Infinity });
-      for await (const line of lines) {
-        const rec = safeParse<IntakeRecord>(line);
+      const start = cp && file === cp.file ? cp.offset : 0;
+      for await (const { line, offset } of journalLines(join(this.#journal.dir, file), start)) {
+        const rec = decodeIntakeRecord(line);
         if (rec?.job && !this.#index.has(rec.job.key)) {
-          if (this.#opts.readOnly) this.#unwritten.set(rec.job.id, { job: rec.job, pos: { file, offset: pos } });
+          if (this.#opts.readOnly) this.#unwritten.set(rec.job.id, { job: rec.job, pos: { file, offset } });
           else await this.#writeDoc(rec.job);
           this.#index.put(toIndexEntry(rec.job));
         }
-        if (line) last = { file, offset: pos };
-        pos += Buffer.byteLength(line) + 1;
+        if (line.length) last = { file, offset };
       }
     }
     if (last && !this.#opts.readOnly) {
@@ -150,11 +146,10 @@ export class LowdbJobStore implements JobStore {
 
   #loadRecentDeliveries(): void {
     for (const file of journalFiles(this.#journal.dir).reverse()) {
-      const lines = readTail(join(this.#journal.dir, file), 8 * 1024 * 1024).split("\n");
       const found: Delivery[] = [];
-      for (const line of lines) {
-        const rec = safeParse<IntakeRecord>(line);
-        if (rec?.delivery) found.push(rec.delivery);
+      for (const line of splitLines(readTail(join(this.#journal.dir, file), 8 * 1024 * 1024))) {
+        const rec = decodeIntakeRecord(line);
+        if (rec) found.push(rec.delivery);
       }
       this.#recent.unshift(...found);
       if (this.#recent.length >= RECENT_DELIVERIES) break;
@@ -167,7 +162,7 @@ export class LowdbJobStore implements JobStore {
     if (!existsSync(join(this.#dir, "jobs"))) throw new AppError("store_unavailable", `DATA_DIR ${this.#dir} is gone.`, { retryable: true });
   }
 
-  async recordIntake(delivery: Delivery, rawPayload: string, job?: Job) {
+  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job) {
     this.#assertWritable();
     let created = false;
     let stored: Job | undefined;
@@ -188,7 +183,7 @@ export class LowdbJobStore implements JobStore {
     this.#inflight++;
     let pos: LogPosition;
     try {
-      pos = await this.#journal.append({ delivery: record, job: created ? job : undefined, payload: rawPayload } satisfies IntakeRecord);
+      pos = await this.#journal.append(encodeIntakeRecord(record, created ? job : undefined, rawPayload));
     } catch (err) {
       this.#inflight--;
       throw err;
@@ -205,7 +200,9 @@ export class LowdbJobStore implements JobStore {
     }
     this.#recent.push(record);
     if (this.#recent.length > RECENT_DELIVERIES * 2) this.#recent.splice(0, RECENT_DELIVERIES);
-    return { job: stored && structuredClone(stored), created };
+    // A created job is handed back as given (the port says the caller hands it over); a copy per intake
+    // cost more than the rest of the record. Duplicates come from getJob, already a copy.
+    return { job: stored, created };
   }
 
   async getJob(id: string): Promise<Job | undefined> {
@@ -254,12 +251,12 @@ export class LowdbJobStore implements JobStore {
   }
 
   async getDeliveryPayload(id: string): Promise<string | undefined> {
+    const needle = Buffer.from(JSON.stringify(id));
     for (const file of journalFiles(this.#journal.dir).reverse()) {
-      const text = await readFile(join(this.#journal.dir, file), "utf8");
-      for (const line of text.split("\n")) {
-        if (!line.includes(id)) continue;
-        const rec = safeParse<IntakeRecord>(line);
-        if (rec?.delivery.id === id) return rec.payload;
+      for await (const { line } of journalLines(join(this.#journal.dir, file))) {
+        if (!line.includes(needle)) continue;
+        const rec = decodeIntakeRecord(line);
+        if (rec?.delivery.id === id) return rec.payload();
       }
     }
     return undefined;
@@ -428,10 +425,6 @@ export class LowdbJobStore implements JobStore {
   }
 }
 
-function journalFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.ndjson$/.test(f)).sort();
-}
-
 function readJson<T>(file: string): T | null {
   try {
     return JSON.parse(readFileSync(file, "utf8")) as T;
@@ -449,18 +442,29 @@ function safeParse<T>(line: string): T | undefined {
   }
 }
 
-function readTail(file: string, bytes: number): string {
+/** The last `bytes` of a file, from its first whole line. */
+function readTail(file: string, bytes: number): Buffer {
   const fd = openSync(file, "r");
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - bytes);
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);
-    const text = buf.toString("utf8");
-    return start > 0 ? text.slice(text.indexOf("\n") + 1) : text;
+    return start > 0 ? buf.subarray(buf.indexOf(0x0a) + 1) : buf;
   } finally {
     closeSync(fd);
   }
+}
+
+function splitLines(buf: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let from = 0;
+  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, from)) {
+    out.push(buf.subarray(from, nl));
+    from = nl + 1;
+  }
+  if (from < buf.length) out.push(buf.subarray(from));
+  return out;
 }
 
 function isAlive(pid: number): boolean {

@@ -16,9 +16,9 @@ export class MemoryJobStore implements JobStore {
     if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
   }
 
-  async recordIntake(delivery: Delivery, rawPayload: string, job?: Job) {
+  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job) {
     await this.ping();
-    this.#payloads.set(delivery.id, rawPayload);
+    this.#payloads.set(delivery.id, rawPayload.toString());
     if (!job) {
       this.#deliveries.push({ ...delivery });
       return { created: false };

@@ -1,8 +1,5 @@
-import { createReadStream, existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import type { Job } from "../../core/job.js";
-import type { Delivery } from "../../core/ports/job-store.js";
+import { intakeRecords } from "./intake-journal.js";
 import { LowdbJobStore } from "./lowdb-store.js";
 import type { RedisJobStore } from "./redis-store.js";
 
@@ -29,14 +26,14 @@ export async function migrateLowdbToRedis(dataDir: string, target: RedisJobStore
   } finally {
     await source.close();
   }
-  for await (const rec of journalRecords(join(dataDir, "journal"))) {
+  for await (const rec of intakeRecords(join(dataDir, "journal"))) {
     // A job that reached the journal but not its own file (a crash between the two writes).
     if (rec.job && !opts.dryRun && (await target.importJob(rec.job))) report.jobs.copied++;
     if (opts.dryRun) {
       report.deliveries.copied++;
       continue;
     }
-    if (await target.importDelivery(rec.delivery, rec.payload)) report.deliveries.copied++;
+    if (await target.importDelivery(rec.delivery, rec.payload())) report.deliveries.copied++;
     else report.deliveries.alreadyPresent++;
   }
   opts.onProgress?.(`deliveries: ${report.deliveries.copied} copied, ${report.deliveries.alreadyPresent} already in Redis`);
@@ -46,23 +43,4 @@ export async function migrateLowdbToRedis(dataDir: string, target: RedisJobStore
 async function countJob(report: MigrationReport, copied: boolean): Promise<void> {
   if (copied) report.jobs.copied++;
   else report.jobs.alreadyPresent++;
-}
-
-/** The lowdb store's intake journal: `journal/<YYYY-MM-DD>.ndjson`, one `{delivery, job?, payload}` per line. */
-async function* journalRecords(dir: string): AsyncGenerator<{ delivery: Delivery; job?: Job; payload?: string }> {
-  if (!existsSync(dir)) return;
-  const files = readdirSync(dir).filter((f) => /^\d{4}-\d{2}-\d{2}\.ndjson$/.test(f)).sort();
-  for (const file of files) {
-    const lines = createInterface({ input: createReadStream(join(dir, file)), crlfDelay: Infinity });
-    for await (const line of lines) {
-      if (!line) continue;
-      let rec: { delivery?: Delivery; job?: Job; payload?: string };
-      try {
-        rec = JSON.parse(line);
-      } catch {
-        continue; // a torn last line after a crash
-      }
-      if (rec.delivery?.id) yield rec as { delivery: Delivery; job?: Job; payload?: string };
-    }
-  }
 }

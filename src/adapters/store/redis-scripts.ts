@@ -104,7 +104,7 @@ export class ScriptRunner {
   readonly #shas = new Map<string, string>();
   constructor(private readonly redis: Redis) {}
 
-  async run(script: string, args: (string | number)[]): Promise<unknown> {
+  async run(script: string, args: (string | number | Buffer)[]): Promise<unknown> {
     let sha = this.#shas.get(script);
     if (!sha) {
       sha = (await this.redis.script("LOAD", script)) as string;

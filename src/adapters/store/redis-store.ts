@@ -66,7 +66,7 @@ export class RedisJobStore implements JobStore {
     }
   }
 
-  async recordIntake(delivery: Delivery, rawPayload: string, job?: Job): Promise<{ job?: Job; created: boolean }> {
+  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job): Promise<{ job?: Job; created: boolean }> {
     this.#assertOpen();
     const base = [this.prefix, this.#ttlSec, this.#cap, rawPayload, delivery.id];
     if (!job) {

@@ -29,12 +29,14 @@ export interface JobStore {
   /** Throws when the backing store is unreachable (used by /readyz). */
   ping(): Promise<void>;
   /**
-   * Records a delivery (with its raw body) and, when `job` is given, creates it unless a job with the
-   * same key exists. Atomic with respect to concurrent calls with the same key: exactly one creates.
+   * Records a delivery (with its raw body, as received: bytes or text) and, when `job` is given, creates
+   * it unless a job with the same key exists. Atomic with respect to concurrent calls with the same key:
+   * exactly one creates. The store may keep `job` as given: the caller hands it over and changes it
+   * afterwards only through `updateJob`.
    */
   recordIntake(
     delivery: Delivery,
-    rawPayload: string,
+    rawPayload: string | Buffer,
     job?: Job,
   ): Promise<{ job?: Job; created: boolean }>;
   getJob(id: string): Promise<Job | undefined>;
