@@ -6,6 +6,11 @@ const MASK = "[REDACTED]";
 
 interface Rule {
   name: string;
+  /**
+   * A literal every match contains: tested first, because most text holds no secret and one cheap scan
+   * is faster than the full pattern (this runs on every log line, on the webhook path too).
+   */
+  hint: RegExp;
   re: RegExp;
   /** Replacement; `$1` etc. keep a non-secret prefix (a header or a key name). */
   to: string;
@@ -17,37 +22,40 @@ const SECRET_NAMES =
 
 const RULES: Rule[] = [
   // PEM/OpenSSH/PGP private keys, also inside JSON strings (`\n` escapes) and timestamped log lines.
-  { name: "private-key", re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g, to: MASK },
-  { name: "github-token", re: /\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b/g, to: MASK },
-  { name: "github-legacy-token", re: /\bv1\.[0-9a-f]{40}\b/g, to: MASK },
-  { name: "gitlab-token", re: /\bglpat-[A-Za-z0-9_-]{20,}/g, to: MASK },
-  { name: "tensorzero-key", re: /\bsk-t0-[A-Za-z0-9_-]{8,}/g, to: MASK },
-  { name: "openai-key", re: /\bsk-(?:proj-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{20,}/g, to: MASK },
-  { name: "aws-access-key", re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[A-Z0-9]{16}\b/g, to: MASK },
-  { name: "google-api-key", re: /\bAIza[0-9A-Za-z_-]{35}\b/g, to: MASK },
-  { name: "google-oauth-token", re: /\bya29\.[0-9A-Za-z_-]{20,}/g, to: MASK },
-  { name: "google-client-secret", re: /\bGOCSPX-[0-9A-Za-z_-]{20,}/g, to: MASK },
-  { name: "slack-token", re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, to: MASK },
-  { name: "slack-webhook", re: /(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, to: `$1${MASK}` },
-  { name: "stripe-key", re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, to: MASK },
-  { name: "npm-token", re: /\bnpm_[A-Za-z0-9]{36}\b/g, to: MASK },
-  { name: "jwt", re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, to: MASK },
+  { name: "private-key", hint: /PRIVATE KEY/, re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g, to: MASK },
+  { name: "github-token", hint: /gh[pousr]_|github_pat_/, re: /\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b/g, to: MASK },
+  { name: "github-legacy-token", hint: /v1\./, re: /\bv1\.[0-9a-f]{40}\b/g, to: MASK },
+  { name: "gitlab-token", hint: /glpat-/, re: /\bglpat-[A-Za-z0-9_-]{20,}/g, to: MASK },
+  { name: "tensorzero-key", hint: /sk-t0-/, re: /\bsk-t0-[A-Za-z0-9_-]{8,}/g, to: MASK },
+  { name: "openai-key", hint: /sk-/, re: /\bsk-(?:proj-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{20,}/g, to: MASK },
+  { name: "aws-access-key", hint: /A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA)/, re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[A-Z0-9]{16}\b/g, to: MASK },
+  { name: "google-api-key", hint: /AIza/, re: /\bAIza[0-9A-Za-z_-]{35}\b/g, to: MASK },
+  { name: "google-oauth-token", hint: /ya29\./, re: /\bya29\.[0-9A-Za-z_-]{20,}/g, to: MASK },
+  { name: "google-client-secret", hint: /GOCSPX-/, re: /\bGOCSPX-[0-9A-Za-z_-]{20,}/g, to: MASK },
+  { name: "slack-token", hint: /xox/, re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, to: MASK },
+  { name: "slack-webhook", hint: /hooks\.slack\.com/, re: /(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, to: `$1${MASK}` },
+  { name: "stripe-key", hint: /k_(?:live|test)_/, re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, to: MASK },
+  { name: "npm-token", hint: /npm_/, re: /\bnpm_[A-Za-z0-9]{36}\b/g, to: MASK },
+  { name: "jwt", hint: /eyJ/, re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, to: MASK },
   // Azure storage/service-bus connection strings, SAS signatures, ADO.NET passwords: `Key=value;`.
   {
     name: "connection-string-key",
+    hint: /(?:Key|Signature|Password|Pwd)=/i,
     re: /\b((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)(?!\[REDACTED\])[^;&\s"'<>]+/gi,
     to: `$1${MASK}`,
   },
-  { name: "url-signature", re: /([?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature|token|access_token)=)(?!\[REDACTED\])[^&\s"'<>#]+/gi, to: `$1${MASK}` },
+  { name: "url-signature", hint: /[?&]/, re: /([?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature|token|access_token)=)(?!\[REDACTED\])[^&\s"'<>#]+/gi, to: `$1${MASK}` },
   {
     name: "bearer",
+    hint: /authorization|bearer|basic|token/i,
     re: /\b(authorization:\s*(?:bearer|basic|token|digest)?\s*|bearer\s+|basic\s+|token\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi,
     to: `$1${MASK}`,
   },
-  { name: "url-credentials", re: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@]+:[^\s/@]+@/gi, to: `$1${MASK}@` },
-  { name: "npmrc-auth", re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])[^\s"']+/g, to: `$1${MASK}` },
+  { name: "url-credentials", hint: /:\/\//, re: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@]+:[^\s/@]+@/gi, to: `$1${MASK}@` },
+  { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])[^\s"']+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
+    hint: /SECRET|TOKEN|PASSW|PWD|KEY|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
     re: new RegExp(
       // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret.
       `\\b([A-Za-z0-9_.-]*(?:${SECRET_NAMES})[A-Za-z0-9_.-]*(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]*\\()([^\\s"'\`,;\\\\]{6,})`,
@@ -57,8 +65,11 @@ const RULES: Rule[] = [
   },
 ];
 
-/** Long runs of base64/hex-ish characters with high entropy: keys we do not know the shape of. */
-const CANDIDATE = /[A-Za-z0-9+/_=-]{32,}/g;
+/**
+ * Long runs of base64/hex-ish characters with high entropy: keys we do not know the shape of. The
+ * lookbehind only lets a match start where a run starts, so a line is scanned once, not once per position.
+ */
+const CANDIDATE = /(?<![A-Za-z0-9+/_=-])[A-Za-z0-9+/_=-]{32,}/g;
 
 function entropy(s: string): number {
   const counts = new Map<string, number>();
@@ -72,17 +83,19 @@ function entropy(s: string): number {
 }
 
 function looksLikeSecret(s: string): boolean {
+  // Lower case, upper case and digits all present: this alone rules out UUIDs, hex hashes, words and paths.
+  if (!/[a-z]/.test(s) || !/[A-Z]/.test(s) || !/[0-9]/.test(s)) return false;
   if (/^[0-9a-f]{40}$/i.test(s) || /^[0-9a-f]{64}$/i.test(s)) return false; // git SHAs and content hashes
-  if (/^[A-Za-z]+$/.test(s) || /^\d+$/.test(s)) return false;
-  if (/^[a-z0-9_/-]+$/.test(s) && s.includes("/")) return false; // paths
-  const classes = [/[a-z]/, /[A-Z]/, /[0-9]/].filter((r) => r.test(s)).length;
-  return classes >= 3 && entropy(s) >= 4.2;
+  return entropy(s) >= 4.2;
 }
+
+/** Any rule's hint: one scan tells whether any rule needs to run at all. */
+const ANY_HINT = new RegExp(RULES.map((r) => `(?:${r.hint.source})`).join("|"), "i");
 
 export function redact(text: string): string {
   if (!text) return text;
   let out = text;
-  for (const rule of RULES) out = out.replace(rule.re, rule.to);
+  if (ANY_HINT.test(out)) for (const rule of RULES) if (rule.hint.test(out)) out = out.replace(rule.re, rule.to);
   return out.replace(CANDIDATE, (m) => (looksLikeSecret(m) ? MASK : m));
 }
 
