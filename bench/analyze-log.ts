@@ -7,7 +7,7 @@
 // 59 real logs of ci-logs (18%). BENCH_MIX=dense uses only the synthetic lines (about half pass: a harder
 // case). BENCH_LOG_MB changes the size.
 import { execFileSync, spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, readFileSync } from "node:fs";
+import { createWriteStream, readFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -15,9 +15,10 @@ import { fileURLToPath } from "node:url";
 
 if (process.argv[2] === "--child") {
   const { analyzeLog } = await import("../src/logs/analyze-log.js");
+  const { openLogFile } = await import("../src/logs/open-log-file.js");
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const a = await analyzeLog(createReadStream(process.argv[3]!), { budgetTokens: 4000 });
+  const a = await analyzeLog(openLogFile(process.argv[3]!), { budgetTokens: 4000 });
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   process.stdout.write(

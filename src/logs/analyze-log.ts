@@ -35,9 +35,15 @@ function quick(s: string): boolean {
     QUICK_MARKS.test(s) ||
     (s.includes(">") && QUICK_ARROW.test(s)) ||
     (s.includes("at ") && QUICK_AT.test(s)) ||
-    QUICK_START.test(s) ||
+    (mayStartShape(s.charCodeAt(0)) && QUICK_START.test(s)) ||
     (endsLikeScript(s.charCodeAt(s.length - 1)) && QUICK_PATH.test(s))
   );
+}
+
+/** First characters QUICK_START can match: e f o (either case), # _ - a digit, or any space (`\s` is wide). */
+function mayStartShape(c: number): boolean {
+  const l = c | 0x20;
+  return l === 0x65 || l === 0x66 || l === 0x6f || c === 0x23 || c === 0x5f || c === 0x2d || (c >= 0x30 && c <= 0x39) || c <= 0x20 || c >= 0x80;
 }
 
 /** Last letter of .js/.ts/.jsx/.tsx/.vue/.svelte (either case). */

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { openLogFile } from "./open-log-file.js";
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { analyzeLog } from "./analyze-log.js";
@@ -90,7 +90,7 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
   const path = resolve(baseDir, c.log);
   const bytes = await readFile(path);
   const hash = createHash("sha256").update(bytes).digest("hex");
-  const analysis = await analyzeLog(createReadStream(path), { budgetTokens });
+  const analysis = await analyzeLog(openLogFile(path), { budgetTokens });
   const text = bytes.toString("utf8");
   const baseline = tailBaseline(text, budgetTokens);
 
@@ -115,7 +115,7 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
   let passing: { passingLogStatus: string; baselinePassingLogSaysFailing: boolean } | undefined;
   if (c.passing_log) {
     const p = resolve(baseDir, c.passing_log);
-    const a = await analyzeLog(createReadStream(p), { budgetTokens });
+    const a = await analyzeLog(openLogFile(p), { budgetTokens });
     const tail = tailBaseline(await readFile(p, "utf8"), budgetTokens);
     passing = { passingLogStatus: a.status, baselinePassingLogSaysFailing: /error|fail/i.test(tail.text) };
   }

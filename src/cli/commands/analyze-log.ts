@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { openLogFile } from "../../logs/open-log-file.js";
 import { open, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { analyzeLog } from "../../logs/analyze-log.js";
@@ -22,7 +22,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const problem = await checkFile(file);
   if (problem) return fail(problem);
-  const analysis = await analyzeLog(createReadStream(file), { budgetTokens: budget });
+  const analysis = await analyzeLog(openLogFile(file), { budgetTokens: budget });
   process.stdout.write(parsed.values.json ? `${JSON.stringify(analysis, null, 2)}\n` : report(file, analysis));
   return 0;
 }

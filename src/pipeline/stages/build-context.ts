@@ -1,4 +1,4 @@
-import { createReadStream } from "node:fs";
+import { openLogFile } from "../../logs/open-log-file.js";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { buildFailureContext, type AnalysedJob } from "../../context/build-failure-context.js";
@@ -46,7 +46,7 @@ export const buildContextStage: Stage = {
     for (const f of fetched.jobs) {
       const meta = JSON.parse(await readFile(join(fetched.logsDir, f.meta), "utf8")) as JobMeta;
       const logPath = join(fetched.logsDir, f.log.file);
-      const analysis = await analyzeLog(createReadStream(logPath), { budgetTokens: perJob, steps: meta.steps }).catch(async (err: unknown) => {
+      const analysis = await analyzeLog(openLogFile(logPath), { budgetTokens: perJob, steps: meta.steps }).catch(async (err: unknown) => {
         // A log the analyser chokes on still has a useful tail; the job goes on with that.
         ctx.log.warn({ err, ghJob: f.id }, "log analysis failed; using the log tail");
         return tailAnalysis(await readFile(logPath, "utf8"), perJob, String((err as Error)?.message ?? err));
