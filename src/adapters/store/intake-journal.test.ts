@@ -14,7 +14,7 @@ describe("intake journal lines", () => {
     const job = makeJob();
     const delivery = makeDelivery(job);
     const body = Buffer.from('{"action":"completed","note":"café ✓ \\"quoted\\" ,\\"body\\":","n":1}');
-    const raw = line(encodeIntakeRecord(delivery, job, body));
+    const raw = line(encodeIntakeRecord(delivery, JSON.stringify(job), body));
     expect(JSON.parse(raw.toString())).toEqual({ bodyBytes: body.length, delivery, job, body: JSON.parse(body.toString()) });
     const rec = decodeIntakeRecord(raw)!;
     expect(rec.delivery).toEqual(delivery);
@@ -33,7 +33,7 @@ describe("intake journal lines", () => {
 
   test("a torn line is skipped wherever it was cut, never misread", () => {
     const job = makeJob();
-    const raw = line(encodeIntakeRecord(makeDelivery(job), job, Buffer.from('{"x":"' + "y".repeat(300) + '"}')));
+    const raw = line(encodeIntakeRecord(makeDelivery(job), JSON.stringify(job), Buffer.from('{"x":"' + "y".repeat(300) + '"}')));
     for (let cut = 1; cut < raw.length; cut++) expect(decodeIntakeRecord(raw.subarray(0, cut))).toBeUndefined();
     expect(decodeIntakeRecord(Buffer.from("not json"))).toBeUndefined();
     expect(decodeIntakeRecord(Buffer.alloc(0))).toBeUndefined();

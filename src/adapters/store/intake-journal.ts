@@ -30,9 +30,12 @@ const NEWLINE = 0x0a;
 const CR = 0x0d;
 const CLOSE = 0x7d; // }
 
-/** The chunks of one journal line (written together, so a batch is copied once). */
-export function encodeIntakeRecord(delivery: Delivery, job: Job | undefined, body: string | Buffer): Buffer[] {
-  const meta = JSON.stringify(job ? { delivery, job } : { delivery });
+/**
+ * The chunks of one journal line (written together, so a batch is copied once). The job comes as JSON:
+ * the store keeps that same string until the job has its own document.
+ */
+export function encodeIntakeRecord(delivery: Delivery, jobJson: string | undefined, body: string | Buffer): Buffer[] {
+  const meta = `{"delivery":${JSON.stringify(delivery)}${jobJson ? `,"job":${jobJson}` : ""}}`;
   const bytes = typeof body === "string" ? Buffer.from(body, "utf8") : body;
   const embeddable = delivery.outcome !== "invalid" && bytes.length > 0 && bytes.indexOf(NEWLINE) < 0 && bytes.indexOf(CR) < 0;
   if (!embeddable) {

@@ -49,7 +49,7 @@ describe("LowdbJobStore specifics", () => {
     await again.close();
   });
 
-  test("tolerates a torn last journal line", async () => {
+  test("tolerates a torn last journal line, and the next record does not run into it", async () => {
     const store = await LowdbJobStore.open(dir);
     const job = makeJob();
     await store.recordIntake(makeDelivery(job), "{}", job);
@@ -60,7 +60,13 @@ describe("LowdbJobStore specifics", () => {
     writeFileSync(join(dir, "state.json"), JSON.stringify({ version: 1, checkpoint: null }));
     const again = await LowdbJobStore.open(dir);
     expect((await again.listJobs()).length).toBe(1);
+    const later = makeJob({ runId: 100 });
+    const delivery = makeDelivery(later);
+    await again.recordIntake(delivery, '{"after":"torn"}', later);
     await again.close();
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    expect(await reader.getDeliveryPayload(delivery.id)).toBe('{"after":"torn"}');
+    await reader.close();
   });
 
   test("a second writer on the same directory is refused with a message saying what to do", async () => {

@@ -30,11 +30,11 @@ const RECENT_DELIVERIES = 1000;
 const MATERIALISE_IDLE_MS = 200;
 const MATERIALISE_BATCH = 500;
 /**
- * Under a sustained burst, documents are written anyway once this many wait. Their journal lines hold no
- * payload bodies worth parsing at replay (see intake-journal.ts), so 20,000 replay in about a second;
- * in memory they take about 40 MB.
+ * Under a sustained burst, documents are written anyway once this many wait. Replay reads their journal
+ * lines without parsing the bodies (see intake-journal.ts): 50,000 take about a second, and about 70 MB
+ * of memory while they wait.
  */
-const MATERIALISE_MAX_WAITING = 20_000;
+const MATERIALISE_MAX_WAITING = 50_000;
 
 /**
  * The embedded store (`npm start` with no Redis). lowdb rewrites a whole document on every write, so no
@@ -58,7 +58,8 @@ export class LowdbJobStore implements JobStore {
   readonly #recent: Delivery[] = [];
   readonly #journal: AppendLog;
   /** Jobs created at intake whose own document is not written yet (the journal line is their durable copy). */
-  readonly #unwritten = new Map<string, { job: Job; pos: LogPosition }>();
+  /** Held as JSON, one string per job: cheap for the GC to skip over, and a read is a parse, not a clone. */
+  readonly #unwritten = new Map<string, { json: string; pos: LogPosition }>();
   #lastIntakeAt = 0;
   #materialiseTimer: NodeJS.Timeout | undefined;
   #materialising: Promise<void> | undefined;
@@ -131,7 +132,7 @@ export class LowdbJobStore implements JobStore {
       for await (const { line, offset } of journalLines(join(this.#journal.dir, file), start)) {
         const rec = decodeIntakeRecord(line);
         if (rec?.job && !this.#index.has(rec.job.key)) {
-          if (this.#opts.readOnly) this.#unwritten.set(rec.job.id, { job: rec.job, pos: { file, offset } });
+          if (this.#opts.readOnly) this.#unwritten.set(rec.job.id, { json: JSON.stringify(rec.job), pos: { file, offset } });
           else await this.#writeDoc(rec.job);
           this.#index.put(toIndexEntry(rec.job));
         }
@@ -180,10 +181,11 @@ export class LowdbJobStore implements JobStore {
         stored = job;
       }
     }
+    const jobJson = created ? JSON.stringify(job) : undefined;
     this.#inflight++;
     let pos: LogPosition;
     try {
-      pos = await this.#journal.append(encodeIntakeRecord(record, created ? job : undefined, rawPayload));
+      pos = await this.#journal.append(encodeIntakeRecord(record, jobJson, rawPayload));
     } catch (err) {
       this.#inflight--;
       throw err;
@@ -191,8 +193,8 @@ export class LowdbJobStore implements JobStore {
     // The journal line is the durable record. The job's own document is written later, on its first
     // update or in an idle-time batch, so intake pays one group-committed append and no per-job file
     // write; the checkpoint cannot pass it until then, so start-up replay recreates it after a crash.
-    if (created && job) {
-      this.#unwritten.set(job.id, { job, pos });
+    if (created && job && jobJson) {
+      this.#unwritten.set(job.id, { json: jobJson, pos });
       this.#lastIntakeAt = performance.now();
       this.#scheduleMaterialise();
     } else {
@@ -200,14 +202,13 @@ export class LowdbJobStore implements JobStore {
     }
     this.#recent.push(record);
     if (this.#recent.length > RECENT_DELIVERIES * 2) this.#recent.splice(0, RECENT_DELIVERIES);
-    // A created job is handed back as given (the port says the caller hands it over); a copy per intake
-    // cost more than the rest of the record. Duplicates come from getJob, already a copy.
+    // A created job is handed back as given: the store kept only its JSON. Duplicates come from getJob.
     return { job: stored, created };
   }
 
   async getJob(id: string): Promise<Job | undefined> {
     const unwritten = this.#unwritten.get(id);
-    if (unwritten) return structuredClone(unwritten.job);
+    if (unwritten) return JSON.parse(unwritten.json) as Job;
     const doc = this.#docs.get(id);
     if (doc?.data) return structuredClone(doc.data);
     if (this.#archived.has(id)) return this.#readArchived(id);
@@ -372,13 +373,15 @@ export class LowdbJobStore implements JobStore {
   }
 
   async #materialise(limit: number): Promise<void> {
-    let n = 0;
-    for (const [id, { job }] of [...this.#unwritten]) {
-      if (n++ >= limit) break;
+    const batch: Array<[string, string]> = [];
+    for (const [id, { json }] of this.#unwritten) {
+      if (batch.length >= limit) break;
+      batch.push([id, json]);
+    }
+    for (const [id, json] of batch) {
       // Through the per-job lock so a concurrent updateJob's newer state is never overwritten.
       await this.#serial(id, async () => {
-        const entry = this.#unwritten.get(id);
-        if (entry?.job === job) await this.#writeDoc(job);
+        if (this.#unwritten.get(id)?.json === json) await this.#writeDoc(JSON.parse(json) as Job);
       });
     }
   }

@@ -31,8 +31,7 @@ export interface JobStore {
   /**
    * Records a delivery (with its raw body, as received: bytes or text) and, when `job` is given, creates
    * it unless a job with the same key exists. Atomic with respect to concurrent calls with the same key:
-   * exactly one creates. The store may keep `job` as given: the caller hands it over and changes it
-   * afterwards only through `updateJob`.
+   * exactly one creates.
    */
   recordIntake(
     delivery: Delivery,
