@@ -1,6 +1,7 @@
 // Webhook intake throughput: signed workflow_run.completed deliveries (19 KB, the real example payload)
 // against the app (`npm start` with T0_WORKERS=0: verify, parse, decide, durable record, 202) beside a
 // bare Probot Server with a no-op handler, in the same run on the same machine. autocannon, c=10.
+// A run with a store that records nothing gives the cost of the path without the durable record.
 // Every request is a distinct run (run id and branch vary, each body signed in setupRequest), so the app
 // creates a job per request; the duplicate-only variant re-sends one run. The app is measured with an
 // empty data dir and with 50,000 jobs already stored (seeded through the store API).
@@ -186,6 +187,7 @@ try {
   console.log(`signed workflow_run.completed (${Buffer.byteLength(template)} bytes), c=${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up; app: lowdb store (STORE_FSYNC=true unless noted), T0_WORKERS=0, LOG_LEVEL=info`);
   const base = await measure("baseline: bare Probot Server, no-op handler", startBaseline, true);
   const empty = await tmp();
+  const appNoStore = await measure("app recording nothing (HTTP + handler + log path alone)", () => startApp(empty, "bench/intake-no-store-app-server.ts"), true);
   const appMemory = await measure("app with the in-memory store, distinct runs", () => startApp(empty, "bench/intake-memory-app-server.ts"), true);
   const appEmpty = await measure("app, empty store, distinct runs", () => startApp(empty), true);
   const seeded = await tmp();
@@ -197,7 +199,7 @@ try {
   const appDup = await measure(`app, ${SEED} jobs stored, duplicate-only`, () => startApp(seeded), false);
   const baseDup = await measure("baseline, same body every request", startBaseline, false);
   const ratio = (a: Figures, b: Figures) => (a.rps / b.rps).toFixed(2);
-  console.log(`\nratio app/baseline: memory store ${ratio(appMemory, base)}, empty ${ratio(appEmpty, base)}, ${SEED} jobs ${ratio(appSeeded, base)} (goal ≥ 0.8), ${SEED} jobs without fsync ${ratio(appNoSync, base)}, duplicate-only ${ratio(appDup, baseDup)}`);
+  console.log(`\nratio app/baseline: recording nothing ${ratio(appNoStore, base)}, memory store ${ratio(appMemory, base)}, empty ${ratio(appEmpty, base)}, ${SEED} jobs ${ratio(appSeeded, base)} (goal ≥ 0.8), ${SEED} jobs without fsync ${ratio(appNoSync, base)}, duplicate-only ${ratio(appDup, baseDup)}`);
   console.log(`p99 with ${SEED} jobs: ${appSeeded.p99} ms, without fsync ${appNoSync.p99} ms (goal < 20 ms)`);
 } finally {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
