@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import { existsSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -133,5 +133,25 @@ describe("LowdbJobStore specifics", () => {
     const again = await LowdbJobStore.open(dir);
     expect((await again.getJob(a.id))?.state).toBe("failed");
     await again.close();
+  });
+});
+
+describe("LowdbJobStore close", () => {
+  test("leaves no timer behind, even after writing many waiting job documents", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-lowdb-close-"));
+    jest.useFakeTimers({ doNotFake: ["setImmediate", "nextTick", "queueMicrotask", "performance", "Date"] });
+    try {
+      const store = await LowdbJobStore.open(dir, { fsync: false });
+      for (let i = 0; i < 20; i++) {
+        const job = makeJob({ runId: i + 1 });
+        await store.recordIntake(makeDelivery(job), "{}", job);
+      }
+      await store.close(); // writes the 20 documents, each settling its journal line
+      expect(jest.getTimerCount()).toBe(0);
+      expect(readdirSync(join(dir, "jobs"))).toHaveLength(20);
+    } finally {
+      jest.useRealTimers();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -398,7 +398,8 @@ export class LowdbJobStore implements JobStore {
   }
 
   #scheduleCheckpoint(): void {
-    if (this.#checkpointTimer) return;
+    // close() writes the last checkpoint itself; a timer left behind would write into a removed DATA_DIR.
+    if (this.#checkpointTimer || this.#closed) return;
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = undefined;
       void this.#writeCheckpoint().catch(() => undefined);
