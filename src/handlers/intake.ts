@@ -2,6 +2,7 @@ import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import type { Delivery } from "../core/ports/job-store.js";
 import type { IntakeDecision } from "./decision.js";
+import { repeatedFailureReason } from "./guards.js";
 import { InvalidPayloadError } from "./payload-schemas.js";
 import { routeDelivery } from "./route-delivery.js";
 
@@ -55,8 +56,14 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
     ...(decision.outcome === "job_created" ? {} : { reason: decision.reason, jobId: decision.jobId }),
   };
   const candidate = decision.outcome === "job_created" ? decision.job : undefined;
-  const { job, created } = await deps.store.recordIntake(delivery, d.bytes ?? d.rawBody, candidate);
-  if (candidate && !created) {
+  const max = deps.config.MAX_ATTEMPTS_PER_FINGERPRINT;
+  const cap = candidate && { max, delivery: { ...delivery, outcome: "ignored" as const, reason: repeatedFailureReason(max, max) } };
+  const { job, created, capped } = await deps.store.recordIntake(delivery, d.bytes ?? d.rawBody, candidate, cap);
+  if (cap && capped) {
+    // Concurrent failures of the same kind: the store's atomic check refused the one over the cap.
+    delivery.outcome = "ignored";
+    delivery.reason = cap.delivery.reason;
+  } else if (candidate && !created) {
     // Lost a race with a concurrent delivery of the same run: the store recorded it as a duplicate.
     delivery.outcome = "duplicate";
     delivery.reason = "a job for this run exists";

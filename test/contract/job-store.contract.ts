@@ -57,6 +57,28 @@ export function jobStoreContract(
       expect((await store.listDeliveries({ limit: 1000 })).length).toBe(100);
     });
 
+    test("the fix-loop cap holds under a burst: concurrent failures of one kind create at most the cap", async () => {
+      const cap = (job: ReturnType<typeof makeJob>) => ({ max: 3, delivery: makeDelivery(job, { outcome: "ignored", reason: "attempted 3 times" }) });
+      const jobs = Array.from({ length: 10 }, (_, i) => makeJob({ runId: 500 + i, fingerprint: "burst" }));
+      const results = await Promise.all(jobs.map((job) => store.recordIntake(makeDelivery(job), "{}", job, cap(job))));
+      expect(results.filter((r) => r.created)).toHaveLength(3);
+      expect(results.filter((r) => r.capped)).toHaveLength(7);
+      expect(results.filter((r) => r.capped).every((r) => r.job === undefined)).toBe(true);
+      expect(await store.countByFingerprint(jobs[0]!.repo.id, "burst")).toBe(3);
+      const outcomes = (await store.listDeliveries({ limit: 100 })).map((d) => d.outcome);
+      expect(outcomes.filter((o) => o === "ignored")).toHaveLength(7);
+      expect(outcomes.filter((o) => o === "job_created")).toHaveLength(3);
+      // A redelivery of a run that got a job is a duplicate, not refused by the cap.
+      const createdJob = jobs[results.findIndex((r) => r.created)]!;
+      const again = makeJob({ runId: createdJob.run.id, fingerprint: "burst" });
+      const dup = await store.recordIntake(makeDelivery(again), "{}", again, cap(again));
+      expect(dup).toMatchObject({ created: false, job: { id: createdJob.id } });
+      expect(dup.capped).toBeFalsy();
+      // Another kind of failure is not affected.
+      const other = makeJob({ runId: 900, fingerprint: "other-kind" });
+      expect((await store.recordIntake(makeDelivery(other), "{}", other, cap(other))).created).toBe(true);
+    });
+
     test("keeps ignored deliveries and raw payloads", async () => {
       const d = makeDelivery(undefined, { outcome: "ignored", reason: "conclusion success" });
       await store.recordIntake(d, '{"hello":"world"}');

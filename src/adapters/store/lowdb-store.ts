@@ -6,7 +6,7 @@ import { JSONFile } from "lowdb/node";
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
-import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { AppendLog, type LogPosition } from "./append-log.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
@@ -163,9 +163,10 @@ export class LowdbJobStore implements JobStore {
     if (!existsSync(join(this.#dir, "jobs"))) throw new AppError("store_unavailable", `DATA_DIR ${this.#dir} is gone.`, { retryable: true });
   }
 
-  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job) {
+  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job, cap?: FingerprintCap) {
     this.#assertWritable();
     let created = false;
+    let capped = false;
     let stored: Job | undefined;
     let record = delivery;
     if (job) {
@@ -173,6 +174,9 @@ export class LowdbJobStore implements JobStore {
       if (existing) {
         record = { ...delivery, outcome: "duplicate", jobId: existing, reason: delivery.reason ?? "a job for this run exists" };
         stored = await this.getJob(existing);
+      } else if (cap && this.#index.countFingerprint(job.repo.id, job.fingerprint) >= cap.max) {
+        record = cap.delivery;
+        capped = true;
       } else {
         // Claim the key synchronously so a concurrent delivery of the same run sees it.
         this.#index.put(toIndexEntry(job));
@@ -203,7 +207,7 @@ export class LowdbJobStore implements JobStore {
     this.#recent.push(record);
     if (this.#recent.length > RECENT_DELIVERIES * 2) this.#recent.splice(0, RECENT_DELIVERIES);
     // A created job is handed back as given: the store kept only its JSON. Duplicates come from getJob.
-    return { job: stored, created };
+    return capped ? { created, capped } : { job: stored, created };
   }
 
   async getJob(id: string): Promise<Job | undefined> {

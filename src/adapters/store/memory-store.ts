@@ -1,6 +1,6 @@
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
-import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { JobIndex, toIndexEntry } from "./job-index.js";
 
 /** Everything in process memory: for tests and `DRY_RUN` demos. Copies on the way in and out, like a real store. */
@@ -16,7 +16,7 @@ export class MemoryJobStore implements JobStore {
     if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
   }
 
-  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job) {
+  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job, cap?: FingerprintCap) {
     await this.ping();
     this.#payloads.set(delivery.id, rawPayload.toString());
     if (!job) {
@@ -27,6 +27,10 @@ export class MemoryJobStore implements JobStore {
     if (existing) {
       this.#deliveries.push({ ...delivery, outcome: "duplicate", jobId: existing, reason: delivery.reason ?? "a job for this run exists" });
       return { job: structuredClone(this.#jobs.get(existing)), created: false };
+    }
+    if (cap && this.#index.countFingerprint(job.repo.id, job.fingerprint) >= cap.max) {
+      this.#deliveries.push({ ...cap.delivery });
+      return { created: false, capped: true };
     }
     this.#jobs.set(job.id, structuredClone(job));
     this.#index.put(toIndexEntry(job));

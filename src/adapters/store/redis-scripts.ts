@@ -35,9 +35,10 @@ end
 
 /**
  * ARGV: prefix, payloadTtlSec, deliveriesCap, payload, deliveryId, createdDeliveryJson, duplicateDeliveryJson,
- * [id, key, json, state, score, repo, repoId, fingerprint, final]. The duplicate delivery JSON carries the
- * placeholder @@JOBID@@ for the existing job's id (JSON is built in JS: Lua's cjson would round numbers).
- * Returns {1} when created, {0, existingJobJson} for a duplicate, {0} without a job.
+ * [id, key, json, state, score, repo, repoId, fingerprint, final, fingerprintMax, cappedDeliveryJson]. The
+ * duplicate delivery JSON carries the placeholder @@JOBID@@ for the existing job's id (JSON is built in
+ * JS: Lua's cjson would round numbers). fingerprintMax 0 means no fix-loop cap. Returns {1} when created,
+ * {0, existingJobJson} for a duplicate, {2} when the cap refused the job, {0} without a job.
  */
 export const INTAKE = `${CREATE_JOB}
 local p = ARGV[1]
@@ -49,6 +50,16 @@ end
 if #ARGV < 8 then
   push(ARGV[6])
   return {0}
+end
+-- A run that already has a job is a duplicate whatever the cap says; otherwise the cap is checked here,
+-- in the same atomic step that creates the job, so a burst of failures cannot slip past it.
+local max = tonumber(ARGV[17] or '0')
+if max > 0 and not redis.call('GET', p .. 'key:' .. ARGV[9]) then
+  local seen = tonumber(redis.call('GET', p .. 'fp:' .. ARGV[14] .. ':' .. ARGV[15]) or '0')
+  if seen >= max then
+    push(ARGV[18])
+    return {2}
+  end
 end
 local existing = create_job(p, ARGV[8], ARGV[9], ARGV[10], ARGV[11], ARGV[12], ARGV[13], ARGV[14], ARGV[15], ARGV[16])
 if existing then

@@ -2,7 +2,7 @@ import { Redis } from "ioredis";
 import { closeRedis, pingWithin } from "./redis-connection.js";
 import { AppError } from "../../core/errors.js";
 import { JOB_STATES, isFinal, type Job, type JobState } from "../../core/job.js";
-import type { Delivery, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { IMPORT_DELIVERY, IMPORT_JOB, INTAKE, ScriptRunner, UPDATE_JOB } from "./redis-scripts.js";
 
 export interface RedisStoreOptions {
@@ -66,7 +66,7 @@ export class RedisJobStore implements JobStore {
     }
   }
 
-  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job): Promise<{ job?: Job; created: boolean }> {
+  async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job, cap?: FingerprintCap): Promise<{ job?: Job; created: boolean; capped?: boolean }> {
     this.#assertOpen();
     const base = [this.prefix, this.#ttlSec, this.#cap, rawPayload, delivery.id];
     if (!job) {
@@ -75,8 +75,10 @@ export class RedisJobStore implements JobStore {
     }
     const created = JSON.stringify({ ...delivery, jobId: job.id });
     const dup = JSON.stringify({ ...delivery, outcome: "duplicate", jobId: "@@JOBID@@", reason: delivery.reason ?? "a job for this run exists" });
-    const res = (await this.#scripts.run(INTAKE, [...base, created, dup, ...this.#jobArgs(job)])) as [number, string?];
+    const capArgs = cap ? [cap.max, JSON.stringify(cap.delivery)] : [0, ""];
+    const res = (await this.#scripts.run(INTAKE, [...base, created, dup, ...this.#jobArgs(job), ...capArgs])) as [number, string?];
     if (res[0] === 1) return { job: structuredClone(job), created: true };
+    if (res[0] === 2) return { created: false, capped: true };
     return { job: res[1] ? (JSON.parse(res[1]) as Job) : undefined, created: false };
   }
 

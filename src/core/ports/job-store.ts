@@ -13,6 +13,14 @@ export interface Delivery {
   jobId?: string;
 }
 
+/** The fix-loop cap, checked by the store in the same atomic step that creates the job. */
+export interface FingerprintCap {
+  /** No job is created when this many jobs of the repository already carry the job's fingerprint. */
+  max: number;
+  /** The delivery record kept instead (outcome `ignored`, with the reason). */
+  delivery: Delivery;
+}
+
 export interface JobQuery {
   state?: JobState;
   limit?: number;
@@ -31,13 +39,15 @@ export interface JobStore {
   /**
    * Records a delivery (with its raw body, as received: bytes or text) and, when `job` is given, creates
    * it unless a job with the same key exists. Atomic with respect to concurrent calls with the same key:
-   * exactly one creates.
+   * exactly one creates. With `cap`, a job whose fingerprint has reached `cap.max` is not created and
+   * `cap.delivery` is recorded instead (`capped: true`); a run that already has a job stays a duplicate.
    */
   recordIntake(
     delivery: Delivery,
     rawPayload: string | Buffer,
     job?: Job,
-  ): Promise<{ job?: Job; created: boolean }>;
+    cap?: FingerprintCap,
+  ): Promise<{ job?: Job; created: boolean; capped?: boolean }>;
   getJob(id: string): Promise<Job | undefined>;
   findJobByKey(key: string): Promise<Job | undefined>;
   /** Read-modify-write of one job; `mutate` edits the copy it receives. Returns the stored result. */
