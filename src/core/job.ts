@@ -81,7 +81,12 @@ export interface Job {
   /** Per-stage results, keyed by stage name. */
   results: Record<string, unknown>;
   error?: JobError;
-  attempts: { total: number; byStage: Record<string, number> };
+  /**
+   * Stage starts: in all, per stage, and per stage as it stood when that stage last completed (a stage can
+   * run again: watch-pr on every PR event, a repair attempt). Starts since the last completion are the
+   * retry budget, and what shows a stage whose process keeps dying.
+   */
+  attempts: { total: number; byStage: Record<string, number>; atCompletion?: Record<string, number> };
   /** Set while a retryable failure waits for its backoff. */
   nextAttemptAt?: string;
   /** Set when the job waits for an outside event (e.g. the fix PR being reviewed or merged). */

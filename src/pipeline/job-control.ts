@@ -20,7 +20,10 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
   const stage = { name: stageName ?? "", state: ran?.state ?? "pending" };
   const job = await deps.store.updateJob(id, (j) => {
     transition(j, stage.state, at, { stage: stage.name || undefined, note: "retried by operator" });
-    if (stage.name) j.attempts.byStage[stage.name] = 0;
+    if (stage.name) {
+      j.attempts.byStage[stage.name] = 0;
+      if (j.attempts.atCompletion) j.attempts.atCompletion[stage.name] = 0;
+    }
     j.error = undefined;
     j.waitingFor = undefined;
     j.nextAttemptAt = undefined;

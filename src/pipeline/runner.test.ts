@@ -222,6 +222,59 @@ describe("Runner", () => {
     expect((await s.store.getJob(job.id))!.state).toBe("completed");
   });
 
+  test("a stage whose process keeps dying is failed as stage_crashed instead of resumed forever", async () => {
+    const runs: string[] = [];
+    const stages = [stage("a", "cloning", async () => { runs.push("a"); return {}; }), stage("b", "analysis", async () => { runs.push("b"); return {}; })];
+    const s = setup(stages); // JOB_MAX_RETRIES=2: three starts are allowed
+    const job = { ...makeJob(), completedStages: ["a"] };
+    // Three earlier processes started stage b and died in it (the attempt counter is all that is left).
+    job.attempts = { total: 4, byStage: { a: 1, b: 3 } };
+    await s.store.recordIntake(makeDelivery(job), "{}", job);
+    await s.queue.enqueue(queueItemFor(job));
+    await s.start();
+    await s.clock.advance(10);
+    expect(runs).toEqual([]);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatchObject({ code: "stage_crashed", retryable: false, stage: "b" });
+    expect(j.error!.message).toMatch(/started 3 times and never finished.*jobs retry/);
+    // The operator's retry resets the stage's count and runs it again.
+    await retryJob(s.deps, job.id);
+    await s.clock.advance(10);
+    expect(runs).toEqual(["b"]);
+    expect((await s.store.getJob(job.id))!.state).toBe("completed");
+  });
+
+  test("a stage that runs again after completing (watch-pr on each PR event) gets a fresh retry budget", async () => {
+    let calls = 0;
+    const s = setup([stage("watch", "feedback", async () => {
+      calls++;
+      if (calls === 6) throw transient("http_502", "bad gateway");
+      return calls === 7 ? { finish: "merged" } : { wait: "pr-event" };
+    })]); // JOB_MAX_RETRIES=2
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(0);
+    for (let i = 0; i < 4; i++) {
+      // An outside event re-opens the stage, as on-pull-request does.
+      await s.store.updateJob(job.id, (j) => void (j.completedStages = []));
+      await resumeJob(s.deps, job.id);
+      await s.clock.advance(0);
+    }
+    expect(calls).toBe(5);
+    await s.store.updateJob(job.id, (j) => void (j.completedStages = []));
+    await resumeJob(s.deps, job.id);
+    await s.clock.advance(0); // the 6th run fails: first attempt of this run, so it is retried
+    let j = (await s.store.getJob(job.id))!;
+    expect(j.error).toMatchObject({ code: "http_502", retryable: true });
+    expect(j.state).not.toBe("failed");
+    await s.clock.advance(5_000);
+    j = (await s.store.getJob(job.id))!;
+    expect(calls).toBe(7);
+    expect(j.state).toBe("completed");
+    expect(j.attempts.byStage["watch"]).toBe(7);
+  });
+
   test("shutdown interrupts a stage without failing the job", async () => {
     const s = setup([
       stage("slow", "testing", () => new Promise<StageOutcome>((_, reject) => setTimeout(() => reject(new Error("killed")), 5))),

@@ -1,5 +1,5 @@
 import type { Deps } from "../core/deps.js";
-import { toAppError, type AppError } from "../core/errors.js";
+import { permanent, toAppError, type AppError } from "../core/errors.js";
 import { isFinal, transition, type Job } from "../core/job.js";
 import type { QueueItem } from "../core/ports/job-queue.js";
 import type { Logger } from "../core/ports/logger.js";
@@ -61,6 +61,18 @@ export class Runner {
         if (job.completedStages.includes(stage.name)) continue;
         const slog = log.child({ stage: stage.name });
         const now = () => new Date(clock.now()).toISOString();
+        // Every start is counted before the stage runs, and a clean shutdown gives its start back: starts
+        // beyond the retry budget mean the process running the stage died each time (out of memory,
+        // killed). Running it again would only repeat that, so the job fails here instead of looping.
+        const starts = startsSinceCompleted(job, stage.name);
+        if (starts > this.#deps.config.JOB_MAX_RETRIES) {
+          const err = permanent(
+            "stage_crashed",
+            `Stage ${stage.name} was started ${starts} times and never finished: the process running it died each time (out of memory or killed?). See the worker's log, then \`t0-ci-bot jobs retry ${job.id}\`.`,
+          );
+          await this.#fail(job, stage, err, starts, slog);
+          return;
+        }
         job = await store.updateJob(job.id, (j) => {
           transition(j, stage.state, now(), { stage: stage.name });
           j.stage = stage.name;
@@ -69,7 +81,7 @@ export class Runner {
           j.nextAttemptAt = undefined;
           j.updatedAt = now();
         });
-        const attempt = job.attempts.byStage[stage.name] ?? 1;
+        const attempt = Math.max(1, startsSinceCompleted(job, stage.name));
         slog.info({ attempt, state: stage.state }, "stage started");
         const started = clock.now();
         let outcome: StageOutcome;
@@ -95,6 +107,7 @@ export class Runner {
         job = await store.updateJob(job.id, (j) => {
           if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
           j.completedStages.push(stage.name);
+          j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
           j.error = undefined;
           j.updatedAt = now();
           if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
@@ -160,4 +173,9 @@ export class Runner {
       log.warn({ err }, "could not remove the workspace; the start-up sweep will");
     }
   }
+}
+
+/** Starts of a stage since it last completed (all of them if it never did). */
+function startsSinceCompleted(job: Job, stage: string): number {
+  return Math.max(0, (job.attempts.byStage[stage] ?? 0) - (job.attempts.atCompletion?.[stage] ?? 0));
 }
