@@ -60,8 +60,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     throw err;
   }
   const runner = await startWorkers(deps, { role: "serve" });
-  // The single lowdb owner compacts its own files; a shared (Redis) store is left to its own housekeeping.
-  const stopMaintenance = deps.store.kind === "lowdb" ? startMaintenance(deps) : () => undefined;
+  // Retention: the lowdb owner archives its own files; on Redis every web process asks and one does it.
+  const stopMaintenance = startMaintenance(deps);
   logger.info(
     { url: addr.url, workers: runner ? config.T0_WORKERS : 0, store: deps.store.kind, queue: deps.queue.kind, dryRun: config.DRY_RUN },
     runner

@@ -129,11 +129,11 @@ function unavailableGitHub(): GitHubPort {
  * `everyMs`. Returns a function that stops it.
  */
 export function startMaintenance(deps: Deps, everyMs = 6 * 3600_000): () => void {
-  const store = deps.store as JobStore & { compact?: () => Promise<{ archivedJobs: number; removedJournalFiles: number }> };
+  const store = deps.store as JobStore & { compact?: () => Promise<Record<string, number>> };
   if (!store.compact) return () => undefined;
   const run = () =>
     store.compact!().then(
-      (r) => (r.archivedJobs || r.removedJournalFiles) && deps.logger.info(r, "store compacted"),
+      (r) => Object.values(r).some((n) => n > 0) && deps.logger.info(r, "store compacted"),
       (err) => deps.logger.warn({ err }, "store compaction failed; will try again"),
     );
   void run();

@@ -23,6 +23,30 @@ else
       await b.close();
     });
 
+    test("compact() removes final jobs past the retention window; their runs stay duplicates and still count for the cap", async () => {
+      let now = Date.parse("2026-10-01T00:00:00Z");
+      const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => now });
+      const old = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z", fingerprint: "f" });
+      const oldOpen = makeJob({ runId: 2, at: "2026-10-01T00:00:00.000Z", fingerprint: "f" });
+      const fresh = makeJob({ runId: 3, at: "2026-11-20T00:00:00.000Z", fingerprint: "g" });
+      for (const j of [old, oldOpen, fresh]) await s.recordIntake(makeDelivery(j), "{}", j);
+      await s.updateJob(old.id, (j) => Object.assign(j, { state: "completed", updatedAt: "2026-10-01T01:00:00.000Z" }));
+      now = Date.parse("2026-11-20T00:00:00Z");
+      await s.updateJob(fresh.id, (j) => Object.assign(j, { state: "failed", updatedAt: "2026-11-20T00:00:00.000Z" }));
+
+      expect(await s.compact()).toEqual({ removedJobs: 1 });
+      expect(await s.getJob(old.id)).toBeUndefined();
+      expect((await s.listJobs({ limit: 10 })).map((j) => j.id).sort()).toEqual([oldOpen.id, fresh.id].sort());
+      expect(await s.countByState()).toMatchObject({ completed: 0, failed: 1, pending: 1 });
+      expect(await s.listUnfinishedJobIds()).toEqual([oldOpen.id]);
+      const again = makeJob({ runId: 1, fingerprint: "f" });
+      expect(await s.recordIntake(makeDelivery(again), "{}", again)).toEqual({ job: undefined, created: false });
+      expect(await s.countByFingerprint(old.repo.id, "f")).toBe(2);
+      // Another process asking at the same moment leaves it to the one holding the lease.
+      expect(await a.compact()).toEqual({ removedJobs: 0 });
+      await s.close();
+    });
+
     test("the same run delivered to two connections at once creates one job", async () => {
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) => {

@@ -110,6 +110,22 @@ if ARGV[4] ~= '' then redis.call('SET', p .. 'payload:' .. ARGV[2], ARGV[4], 'EX
 return 1
 `;
 
+/**
+ * Retention: deletes one final job and its listing entries, unless it changed since it was read (rev).
+ * The run key and the fingerprint count stay: a late redelivery is still a duplicate, and the fix-loop
+ * cap still counts the attempt. ARGV: prefix, id, rev, state, repo (lower-case). Returns 1 when removed.
+ */
+export const REMOVE_JOB = `
+local p = ARGV[1]
+if redis.call('HGET', p .. 'job:' .. ARGV[2], 'rev') ~= ARGV[3] then return 0 end
+redis.call('DEL', p .. 'job:' .. ARGV[2])
+redis.call('ZREM', p .. 'jobs:all', ARGV[2])
+redis.call('ZREM', p .. 'jobs:state:' .. ARGV[4], ARGV[2])
+redis.call('ZREM', p .. 'jobs:repo:' .. ARGV[5], ARGV[2])
+redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
+return 1
+`;
+
 /** Runs a script by its SHA, loading it on first use or after a server restart (NOSCRIPT). */
 export class ScriptRunner {
   readonly #shas = new Map<string, string>();

@@ -3,13 +3,18 @@ import { closeRedis, pingWithin } from "./redis-connection.js";
 import { AppError } from "../../core/errors.js";
 import { JOB_STATES, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
-import { IMPORT_DELIVERY, IMPORT_JOB, INTAKE, ScriptRunner, UPDATE_JOB } from "./redis-scripts.js";
+import { IMPORT_DELIVERY, IMPORT_JOB, INTAKE, REMOVE_JOB, ScriptRunner, UPDATE_JOB } from "./redis-scripts.js";
+
+const COMPACT_PAGE = 200;
+/** Only one process of the fleet compacts at a time; the lease outlives a run, not the 6-hour period. */
+const COMPACT_LEASE_MS = 10 * 60_000;
 
 export interface RedisStoreOptions {
   /** Namespace for every key (default `t0:`); give each deployment or test its own. */
   prefix?: string;
-  /** Raw delivery payloads expire after this many days (default 30). */
+  /** Raw delivery payloads expire after this many days, and compact() removes final jobs this old (default 30). */
   retentionDays?: number;
+  now?: () => number;
   /** How many delivery records the list keeps, newest first (default 10,000). */
   deliveriesCap?: number;
   /** Attempts of a conflicting updateJob before giving up (default 50). */
@@ -30,6 +35,8 @@ export class RedisJobStore implements JobStore {
   readonly #ttlSec: number;
   readonly #cap: number;
   readonly #maxRetries: number;
+  readonly #retentionMs: number;
+  readonly #now: () => number;
   /** Updates of one job from this process run one after another: fewer revision conflicts. */
   readonly #chains = new Map<string, Promise<unknown>>();
   #closed = false;
@@ -42,6 +49,8 @@ export class RedisJobStore implements JobStore {
     this.#ttlSec = Math.max(1, Math.round((opts.retentionDays ?? 30) * 86_400));
     this.#cap = opts.deliveriesCap ?? 10_000;
     this.#maxRetries = opts.maxUpdateRetries ?? 50;
+    this.#retentionMs = (opts.retentionDays ?? 30) * 86_400_000;
+    this.#now = opts.now ?? Date.now;
   }
 
   /** Connects to `url` and checks the server answers; the store owns (and closes) the connection. */
@@ -193,6 +202,34 @@ export class RedisJobStore implements JobStore {
     this.#closed = true;
     await Promise.all([...this.#chains.values()].map((p) => p.catch(() => undefined)));
     if (this.#owned) await closeRedis(this.#redis);
+  }
+
+  /**
+   * Retention, as the lowdb store's compact() but without an archive (Redis holds everything in memory):
+   * final jobs not touched for `retentionDays` are deleted; their payloads have expired already. Run
+   * keys and fingerprint counts stay (see REMOVE_JOB). Several processes may call it: one does the work.
+   */
+  async compact(): Promise<{ removedJobs: number }> {
+    this.#assertOpen();
+    if ((await this.#redis.set(this.#k("lease:compact"), String(process.pid), "PX", COMPACT_LEASE_MS, "NX")) !== "OK") return { removedJobs: 0 };
+    const cutoff = this.#now() - this.#retentionMs;
+    let removedJobs = 0;
+    for (const state of JOB_STATES.filter(isFinal)) {
+      // Scored by creation time: a job created before the cutoff may still have been touched after it.
+      for (let offset = 0; ; ) {
+        const ids = await this.#redis.zrangebyscore(this.#k(`jobs:state:${state}`), "-inf", cutoff, "LIMIT", offset, COMPACT_PAGE);
+        let removedHere = 0;
+        for (const job of await this.#getMany(ids)) {
+          if (!isFinal(job.state) || !(Date.parse(job.updatedAt) < cutoff)) continue;
+          const rev = await this.#redis.hget(this.#k(`job:${job.id}`), "rev");
+          if (rev && (await this.#scripts.run(REMOVE_JOB, [this.prefix, job.id, rev, job.state, job.repo.fullName.toLowerCase()])) === 1) removedHere++;
+        }
+        removedJobs += removedHere;
+        if (ids.length < COMPACT_PAGE) break;
+        offset += ids.length - removedHere;
+      }
+    }
+    return { removedJobs };
   }
 
   #jobArgs(job: Job): (string | number)[] {
