@@ -6,7 +6,7 @@
 // creates a job per request; the duplicate-only variant re-sends one run. The app is measured with an
 // empty data dir and with 50,000 jobs already stored (seeded through the store API).
 //   node --import tsx bench/intake.ts [--duration 10] [--jobs 50000]
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -148,6 +148,8 @@ async function load(url: string, distinct: boolean, seconds: number): Promise<Fi
 }
 
 async function measure(label: string, start: () => Promise<{ proc: ChildProcess; url: string }>, distinct: boolean): Promise<Figures> {
+  // A run writes about a gigabyte of journal: flush it first, or the next run's syncs queue behind it.
+  spawnSync("sync");
   const s = await start();
   try {
     await load(s.url, distinct, 2); // warm-up
