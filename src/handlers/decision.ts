@@ -18,7 +18,7 @@ export interface DecisionScope {
   runId?: number;
 }
 
-/** A handler's verdict: a job to create (the store still de-duplicates it) or a recorded reason for not acting. */
+/** A handler's verdict: a job to create (the store still de-duplicates it and applies the fix-loop cap) or a recorded reason for not acting. */
 export type IntakeDecision =
   | (DecisionScope & { outcome: "job_created"; job: Job })
   | (DecisionScope & { outcome: Exclude<Delivery["outcome"], "job_created" | "invalid">; reason: string; jobId?: string; resumeJobId?: string });

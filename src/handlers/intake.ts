@@ -2,7 +2,6 @@ import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import type { Delivery } from "../core/ports/job-store.js";
 import type { IntakeDecision } from "./decision.js";
-import { repeatedFailureReason } from "./guards.js";
 import { InvalidPayloadError } from "./payload-schemas.js";
 import { routeDelivery } from "./route-delivery.js";
 
@@ -56,8 +55,11 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
     ...(decision.outcome === "job_created" ? {} : { reason: decision.reason, jobId: decision.jobId }),
   };
   const candidate = decision.outcome === "job_created" ? decision.job : undefined;
+  // The fix-loop cap is checked by the store in the step that creates the job, so that a burst of
+  // failures of one kind (several web processes on Redis) cannot pass it; a run that already has a job
+  // stays a duplicate whatever the cap says.
   const max = deps.config.MAX_ATTEMPTS_PER_FINGERPRINT;
-  const cap = candidate && { max, delivery: { ...delivery, outcome: "ignored" as const, reason: repeatedFailureReason(max, max) } };
+  const cap = candidate && { max, delivery: { ...delivery, outcome: "ignored" as const, reason: repeatedFailureReason(max) } };
   const { job, created, capped } = await deps.store.recordIntake(delivery, d.bytes ?? d.rawBody, candidate, cap);
   if (cap && capped) {
     // Concurrent failures of the same kind: the store's atomic check refused the one over the cap.
@@ -93,4 +95,8 @@ async function rejectInvalid(deps: IntakeDeps, base: Delivery, d: VerifiedDelive
   deps.metrics.deliveries.inc({ event: d.event, outcome: "invalid" });
   deps.logger.warn({ deliveryId: d.id, event: d.event, action: base.action, reason: message }, "webhook rejected: invalid payload");
   return { ok: false, delivery, message };
+}
+
+function repeatedFailureReason(cap: number): string {
+  return `the same failure was already attempted ${cap} times (MAX_ATTEMPTS_PER_FINGERPRINT=${cap}); fix it by hand or raise the cap`;
 }

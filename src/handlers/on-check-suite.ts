@@ -2,7 +2,6 @@ import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
 import { allowlistFilter, botBranchFilter, conclusionFilter, type Filtered } from "./filters.js";
 import { failureFingerprint } from "./fingerprint.js";
-import { createUnlessRepeated } from "./guards.js";
 import { scopeOf } from "./on-workflow-run.js";
 import { checkSuiteCompletedSchema, parsePayload } from "./payload-schemas.js";
 
@@ -64,5 +63,6 @@ export const onCheckSuite: Handler = async (payload, meta, deps) => {
     dryRun: deps.config.DRY_RUN,
     at: meta.receivedAt,
   });
-  return createUnlessRepeated(deps, job, scope);
+  // The store de-duplicates it and applies the fix-loop cap, atomically (intake.ts).
+  return { ...scope, outcome: "job_created", job };
 };

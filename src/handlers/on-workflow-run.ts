@@ -2,7 +2,6 @@ import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
 import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, type Filtered } from "./filters.js";
 import { failureFingerprint } from "./fingerprint.js";
-import { createUnlessRepeated } from "./guards.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
 import { awaitsRerun, onRerunCompleted } from "./on-rerun-completed.js";
@@ -76,7 +75,8 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
     dryRun: deps.config.DRY_RUN,
     at: meta.receivedAt,
   });
-  return createUnlessRepeated(deps, job, scope);
+  // The store de-duplicates it and applies the fix-loop cap, atomically (intake.ts).
+  return { ...scope, outcome: "job_created", job };
 };
 
 export function scopeOf(payload: unknown): DecisionScope {
