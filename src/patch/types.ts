@@ -76,17 +76,18 @@ export interface Override {
   reason: string;
 }
 
-export type ApplyResult =
-  | {
-      ok: true;
-      files: ChangedFile[];
-      /** Rule ids (= `allow.*` keys) that were overridden by repo config; the PR body names them. */
-      overrides: string[];
-      overrideDetails: Override[];
-      additions: number;
-      deletions: number;
-    }
-  | { ok: false; refusal: Refusal };
+/** What an allowed patch changes, and which repo-config overrides let it. */
+export interface AppliedPatch {
+  ok: true;
+  files: ChangedFile[];
+  /** Rule ids (= `allow.*` keys) that were overridden by repo config; the PR body names them. */
+  overrides: string[];
+  overrideDetails: Override[];
+  additions: number;
+  deletions: number;
+}
+
+export type ApplyResult = AppliedPatch | { ok: false; refusal: Refusal };
 
 /** Git tree modes, as the GitHub git-trees API wants them. */
 export type FileMode = "100644" | "100755";
@@ -100,17 +101,7 @@ export interface PlannedChange {
   mode: FileMode;
 }
 
-export type PlanResult =
-  | {
-      ok: true;
-      changes: PlannedChange[];
-      files: ChangedFile[];
-      overrides: string[];
-      overrideDetails: Override[];
-      additions: number;
-      deletions: number;
-    }
-  | { ok: false; refusal: Refusal };
+export type PlanResult = (AppliedPatch & { changes: PlannedChange[] }) | { ok: false; refusal: Refusal };
 
 export interface PatchOptions {
   config: RepoConfig;
