@@ -46,7 +46,12 @@ describe("LowdbJobStore specifics", () => {
     const again = await LowdbJobStore.open(dir);
     expect((await again.getJob(job.id))?.key).toBe(job.key);
     expect(await again.listUnfinishedJobIds()).toEqual([job.id]);
+    // Start-up does not wait for the document: it is written behind, and the checkpoint waits for it.
+    expect(existsSync(join(dir, "jobs", `${job.id}.json`))).toBe(false);
+    expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).checkpoint).toBeNull();
     await again.close();
+    expect(existsSync(join(dir, "jobs", `${job.id}.json`))).toBe(true);
+    expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).checkpoint).not.toBeNull();
   });
 
   test("tolerates a torn last journal line, and the next record does not run into it", async () => {
