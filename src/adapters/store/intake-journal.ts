@@ -87,16 +87,25 @@ export async function* journalLines(file: string, start = 0): AsyncGenerator<{ l
   let rest: Buffer = Buffer.alloc(0);
   let offset = start;
   for await (const chunk of createReadStream(file, { start, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
-    const buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
-    let from = 0;
-    for (let nl = buf.indexOf(NEWLINE); nl >= 0; nl = buf.indexOf(NEWLINE, from)) {
-      yield { line: buf.subarray(from, nl), offset };
-      offset += nl - from + 1;
-      from = nl + 1;
+    const split = splitLines(rest.length ? Buffer.concat([rest, chunk]) : chunk);
+    for (const line of split.lines) {
+      yield { line, offset };
+      offset += line.length + 1;
     }
-    rest = Buffer.from(buf.subarray(from));
+    rest = Buffer.from(split.rest);
   }
   if (rest.length) yield { line: rest, offset };
+}
+
+/** The whole lines of `buf` (without their `\n`), and what follows the last `\n`. */
+export function splitLines(buf: Buffer): { lines: Buffer[]; rest: Buffer } {
+  const lines: Buffer[] = [];
+  let from = 0;
+  for (let nl = buf.indexOf(NEWLINE); nl >= 0; nl = buf.indexOf(NEWLINE, from)) {
+    lines.push(buf.subarray(from, nl));
+    from = nl + 1;
+  }
+  return { lines, rest: buf.subarray(from) };
 }
 
 /** Records of every journal file in `dir`, oldest first. */

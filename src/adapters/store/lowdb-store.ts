@@ -8,7 +8,7 @@ import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { AppendLog, type LogPosition } from "./append-log.js";
-import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
+import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines, splitLines } from "./intake-journal.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 
 export interface LowdbStoreOptions {
@@ -157,7 +157,8 @@ export class LowdbJobStore implements JobStore {
   #loadRecentDeliveries(): void {
     for (const file of journalFiles(this.#journal.dir).reverse()) {
       const found: Delivery[] = [];
-      for (const line of splitLines(readTail(join(this.#journal.dir, file), 8 * 1024 * 1024))) {
+      const { lines, rest } = splitLines(readTail(join(this.#journal.dir, file), 8 * 1024 * 1024));
+      for (const line of [...lines, rest]) {
         const rec = decodeIntakeRecord(line);
         if (rec) found.push(rec.delivery);
       }
@@ -471,17 +472,6 @@ function readTail(file: string, bytes: number): Buffer {
   } finally {
     closeSync(fd);
   }
-}
-
-function splitLines(buf: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let from = 0;
-  for (let nl = buf.indexOf(0x0a); nl >= 0; nl = buf.indexOf(0x0a, from)) {
-    out.push(buf.subarray(from, nl));
-    from = nl + 1;
-  }
-  if (from < buf.length) out.push(buf.subarray(from));
-  return out;
 }
 
 function isAlive(pid: number): boolean {
