@@ -76,9 +76,10 @@ async function stop(proc: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-async function startApp(dataDir: string, entry = "src/main.ts", fsync = true): Promise<{ proc: ChildProcess; url: string }> {
+/** `entry`: the script and its arguments (src/main.ts, or bench/intake-app-server.ts with another store). */
+async function startApp(dataDir: string, entry: string[] = ["src/main.ts"], fsync = true): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", join(root, entry)], {
+  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", join(root, entry[0]!), ...entry.slice(1)], {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -189,15 +190,15 @@ try {
   console.log(`signed workflow_run.completed (${Buffer.byteLength(template)} bytes), c=${CONNECTIONS}, ${DURATION} s per run after a 2 s warm-up; app: lowdb store (STORE_FSYNC=true unless noted), T0_WORKERS=0, LOG_LEVEL=info`);
   const base = await measure("baseline: bare Probot Server, no-op handler", startBaseline, true);
   const empty = await tmp();
-  const appNoStore = await measure("app recording nothing (HTTP + handler + log path alone)", () => startApp(empty, "bench/intake-no-store-app-server.ts"), true);
-  const appMemory = await measure("app with the in-memory store, distinct runs", () => startApp(empty, "bench/intake-memory-app-server.ts"), true);
+  const appNoStore = await measure("app recording nothing (HTTP + handler + log path alone)", () => startApp(empty, ["bench/intake-app-server.ts", "none"]), true);
+  const appMemory = await measure("app with the in-memory store, distinct runs", () => startApp(empty, ["bench/intake-app-server.ts", "memory"]), true);
   const appEmpty = await measure("app, empty store, distinct runs", () => startApp(empty), true);
   const seeded = await tmp();
   const secs = await seed(seeded, SEED);
   console.log(`(seeded ${SEED} jobs through the store API in ${secs.toFixed(1)} s)`);
   const appSeeded = await measure(`app, ${SEED} jobs stored, distinct runs`, () => startApp(seeded), true);
   // fdatasync before the 202 guards against power loss; a SIGKILL is survived without it (page cache).
-  const appNoSync = await measure(`app, ${SEED} jobs stored, distinct runs, STORE_FSYNC=false`, () => startApp(seeded, "src/main.ts", false), true);
+  const appNoSync = await measure(`app, ${SEED} jobs stored, distinct runs, STORE_FSYNC=false`, () => startApp(seeded, ["src/main.ts"], false), true);
   const appDup = await measure(`app, ${SEED} jobs stored, duplicate-only`, () => startApp(seeded), false);
   const baseDup = await measure("baseline, same body every request", startBaseline, false);
   const ratio = (a: Figures, b: Figures) => (a.rps / b.rps).toFixed(2);
