@@ -27,6 +27,8 @@ beforeAll(async () => {
   for (let i = 0; i < 30; i++) many[`f/${i}.txt`] = `file ${i}\n`;
   await createRepo(repos, "octo/many", [many]);
   await createRepo(repos, "octo/big", [{ "blob.bin": randomBytes(400 * 1024) }]);
+  // Compresses to a few kilobytes: only the checkout, not the download, passes a byte limit.
+  await createRepo(repos, "octo/zeros", [{ "a.bin": Buffer.alloc(3 * 1024 * 1024), "b.bin": Buffer.alloc(3 * 1024 * 1024, 1) }]);
   server = await startGitServer({ root: repos, token: TOKEN });
 });
 
@@ -104,6 +106,14 @@ describe("fs workspace (isomorphic-git over smart HTTP)", () => {
     await expect(ws.clone({ jobId: "job-4", url: `${server.url}/octo/big.git`, ref: "main", sha, token: TOKEN }))
       .rejects.toMatchObject({ code: "repo_too_large", retryable: false, message: expect.stringMatching(/WORKSPACE_MAX_BYTES/) });
     expect(await ws.get("job-4")).toBeUndefined();
+  });
+
+  test("a small download that checks out over the byte limit fails with repo_too_large and leaves nothing behind", async () => {
+    const ws = workspace({ maxBytes: 1024 * 1024 });
+    const sha = await gitCli(join(base, "repos/octo/zeros.git"), "rev-parse", "HEAD");
+    await expect(ws.clone({ jobId: "job-zeros", url: `${server.url}/octo/zeros.git`, ref: "main", sha, token: TOKEN }))
+      .rejects.toMatchObject({ code: "repo_too_large", message: expect.stringMatching(/its checkout takes more than 1.0 MB/) });
+    expect(await ws.get("job-zeros")).toBeUndefined();
   });
 
   test("a repository over the file limit fails with repo_too_large", async () => {

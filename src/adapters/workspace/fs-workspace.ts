@@ -6,8 +6,11 @@ import PQueue from "p-queue";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { CloneRequest, Workspace, WorkspacePort } from "../../core/ports/workspace-port.js";
-import { diskUsage, freeBytes } from "./disk-usage.js";
+import { freeBytes } from "./free-bytes.js";
 import { fetchHttpClient } from "./fetch-http-client.js";
+import { checkoutFiles } from "./git/checkout-files.js";
+import { openGitObjects } from "./git/git-objects.js";
+import { listCommitFiles } from "./git/list-commit-files.js";
 
 export interface FsWorkspaceOptions {
   root: string;
@@ -38,8 +41,10 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * One directory per job under `root`: `<root>/<jobId>` holds a shallow single-branch clone of the failing
- * commit made with isomorphic-git; `<root>/<jobId>.logs` holds its logs. The installation token is sent as
- * a header and never written to disk.
+ * commit; `<root>/<jobId>.logs` holds its logs. isomorphic-git fetches (protocol, auth, shallow, deepening);
+ * the checkout reads the fetched pack with Node's zlib (`./git/`), because isomorphic-git's own checkout
+ * re-inflates every object in JavaScript and took most of the clone's time (bench/clone.ts). The installation
+ * token is sent as a header and never written to disk.
  */
 export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
   const queue = new PQueue({ concurrency: opts.maxConcurrent });
@@ -62,10 +67,12 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
     const timeout = AbortSignal.timeout(opts.cloneTimeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
     let tooLarge: AppError | undefined;
+    let downloaded = 0;
     const http = fetchHttpClient({
       signal,
       fetch: opts.fetch,
       onBytes: (total) => {
+        downloaded = total;
         if (total <= opts.maxBytes) return;
         tooLarge = tooLargeError(`its download passed ${mb(opts.maxBytes)}`, opts);
         throw tooLarge;
@@ -108,15 +115,21 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
           throw permanent("sha_not_found", `Commit ${req.sha} is not on ${req.ref} any more (force-pushed or deleted); nothing to fix.`);
         }
       }
-      const files = await git.listFiles({ fs, dir, cache, ref: req.sha });
+      const objects = await openGitObjects(join(dir, ".git"));
+      const files = listCommitFiles(objects, req.sha);
       if (files.length > opts.maxFiles) throw tooLargeError(`it has ${files.length} files`, opts);
+      // The limit covers what the clone puts on disk: the fetched pack and the files written from it.
+      const { bytes } = await checkoutFiles({
+        dir, objects, files, signal,
+        onBytes: (n) => {
+          if (downloaded + n > opts.maxBytes) throw tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts);
+        },
+      });
       await git.writeRef({ fs, dir, ref: `refs/heads/${local}`, value: req.sha, force: true });
-      await git.checkout({ fs, dir, cache, ref: local, force: true });
+      await git.writeRef({ fs, dir, ref: "HEAD", value: `refs/heads/${local}`, symbolic: true, force: true });
       // Without this symbolic ref a later push of a new branch uploads the whole tree (toolchain §4).
       await git.writeRef({ fs, dir, ref: "refs/remotes/origin/HEAD", value: `refs/remotes/origin/${local}`, symbolic: true, force: true });
-      const usage = await diskUsage(dir, { maxBytes: opts.maxBytes, maxFiles: opts.maxFiles + 10_000 });
-      if (usage.bytes > opts.maxBytes) throw tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts);
-      opts.logger?.info({ jobId: req.jobId, files: files.length, bytes: usage.bytes, ms: Date.now() - started }, "workspace ready");
+      opts.logger?.info({ jobId: req.jobId, files: files.length, bytes: downloaded + bytes, ms: Date.now() - started }, "workspace ready");
       return { jobId: req.jobId, dir };
     } catch (err) {
       await rm(dir, { recursive: true, force: true });
