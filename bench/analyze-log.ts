@@ -131,16 +131,24 @@ try {
     }),
   );
   const self = fileURLToPath(import.meta.url);
-  const child = time(() => spawnSync(process.execPath, ["--import", "tsx", self, "--child", file], { encoding: "utf8", maxBuffer: 1 << 24 }));
-  if (child.value.status !== 0) throw new Error(`analyser child failed: ${child.value.stderr}`);
-  const r = JSON.parse(child.value.stdout) as { ms: number; cpuMs: number; maxRssKb: number; lines: number; status: string; failingStep?: string; tests: string[]; tokens: number };
+  // Best of 3 as for grep: the same treatment for both sides, so a neighbour's burst does not decide the ratio.
+  type ChildResult = { ms: number; cpuMs: number; maxRssKb: number; lines: number; status: string; failingStep?: string; tests: string[]; tokens: number };
+  const children = [0, 1, 2].map(() => {
+    const child = time(() => spawnSync(process.execPath, ["--import", "tsx", self, "--child", file], { encoding: "utf8", maxBuffer: 1 << 24 }));
+    if (child.value.status !== 0) throw new Error(`analyser child failed: ${child.value.stderr}`);
+    return { processMs: child.ms, ...(JSON.parse(child.value.stdout) as ChildResult) };
+  });
+  const r = children.reduce((best, c) => (c.ms < best.ms ? c : best));
+  r.cpuMs = Math.min(...children.map((c) => c.cpuMs));
+  r.maxRssKb = Math.max(...children.map((c) => c.maxRssKb));
+  const child = { ms: r.processMs };
 
   const rssMb = r.maxRssKb / 1024;
   console.log(`grep -c -i error (LC_ALL=C, best of 3):  ${grep.ms.toFixed(0)} ms  (${grep.value.stdout.trim()} matching lines)`);
-  console.log(`analyzeLog over a file stream:          ${r.ms.toFixed(0)} ms  (${(size / 1024 / 1024 / (r.ms / 1000)).toFixed(0)} MB/s; process incl. start-up ${child.ms.toFixed(0)} ms)`);
-  console.log(`CPU time: analyzeLog ${r.cpuMs.toFixed(0)} ms, grep ${grepCpuMs.toFixed(0)} ms`);
+  console.log(`analyzeLog over a file stream (best of 3): ${r.ms.toFixed(0)} ms  (${(size / 1024 / 1024 / (r.ms / 1000)).toFixed(0)} MB/s; process incl. start-up ${child.ms.toFixed(0)} ms)`);
+  console.log(`CPU time (best of 3): analyzeLog ${r.cpuMs.toFixed(0)} ms, grep ${grepCpuMs.toFixed(0)} ms`);
   console.log(`ratio analyzeLog / grep:                ${(r.ms / grep.ms).toFixed(1)}x wall, ${(r.cpuMs / Math.max(grepCpuMs, 1)).toFixed(1)}x CPU   (goal <= 20x)`);
-  console.log(`analyser peak RSS (maxRSS):             ${rssMb.toFixed(0)} MB   (goal < 200 MB; log is ${(size / 1024 / 1024).toFixed(0)} MB)`);
+  console.log(`analyser peak RSS (maxRSS, worst of 3):  ${rssMb.toFixed(0)} MB   (goal < 200 MB; log is ${(size / 1024 / 1024).toFixed(0)} MB)`);
   console.log(`found: status ${r.status}, failing step "${r.failingStep}", tests ${JSON.stringify(r.tests)}, ${r.lines} lines, excerpts ${r.tokens} tokens`);
 } finally {
   if (!process.env.BENCH_KEEP_DIR) await rm(dir, { recursive: true, force: true });
