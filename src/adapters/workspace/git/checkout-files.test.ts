@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { deflateSync } from "node:zlib";
 import fs from "node:fs";
 import { chmod, cp, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -181,5 +182,33 @@ describe("what the checkout refuses", () => {
     const objects = await openGitObjects(join(target, ".git"));
     await expect(checkoutFiles({ dir: target, objects, files: listCommitFiles(objects, head) }))
       .rejects.toMatchObject({ code: "corrupt_pack", retryable: false, message: expect.stringMatching(/does not inflate|inflates to/) });
+  });
+});
+
+describe("a crafted pack", () => {
+  /** One OFS_DELTA entry whose base is itself, with a valid-looking index: a loop, not a chain. */
+  async function selfReferencingPack(): Promise<{ gitdir: string; oid: string }> {
+    const gitdir = join(base, "crafted", ".git");
+    await mkdir(join(gitdir, "objects/pack"), { recursive: true });
+    const delta = deflateSync(Buffer.from([3, 3, 0x90, 3]));
+    // type 6 (ofs-delta), size 4; back offset 0 points at the entry itself.
+    const pack = Buffer.concat([Buffer.from("PACK"), u32(2), u32(1), Buffer.from([0x64, 0x00]), delta, Buffer.alloc(20)]);
+    const oid = "ab".repeat(20);
+    const fanout = Buffer.concat(Array.from({ length: 256 }, (_, i) => u32(i >= 0xab ? 1 : 0)));
+    const idx = Buffer.concat([Buffer.from([0xff, 0x74, 0x4f, 0x63]), u32(2), fanout, Buffer.from(oid, "hex"), u32(0), u32(12), Buffer.alloc(40)]);
+    await writeFile(join(gitdir, "objects/pack/pack-x.pack"), pack);
+    await writeFile(join(gitdir, "objects/pack/pack-x.idx"), idx);
+    return { gitdir, oid };
+  }
+  const u32 = (n: number) => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32BE(n);
+    return b;
+  };
+
+  test("a delta that is its own base fails as corrupt_pack instead of overflowing the stack", async () => {
+    const { gitdir, oid } = await selfReferencingPack();
+    const objects = await openGitObjects(gitdir);
+    expect(() => objects.read(oid)).toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/does not end/) }));
   });
 });

@@ -18,6 +18,7 @@ export interface GitObjects {
 
 /** Resolved objects kept so that delta chains sharing bases are not re-inflated (git's delta base cache). */
 const BASE_CACHE_BYTES = 96 * 1024 * 1024;
+const MAX_CHAIN = 4096;
 
 /**
  * The object database of a fresh clone: its packs, then loose objects. Reads through Node's native zlib,
@@ -49,7 +50,8 @@ export async function openGitObjects(gitdir: string): Promise<GitObjects> {
       cache.set(key, hit);
       return hit;
     }
-    if (depth > 10_000) throw permanent("corrupt_pack", `The delta chain at ${key} does not end; the clone is discarded. Retry the job.`);
+    // git never writes chains deeper than 4095 (pack.depth's maximum); a loop in a crafted pack ends here.
+    if (depth > MAX_CHAIN) throw permanent("corrupt_pack", `The delta chain at ${key} does not end; the clone is discarded. Retry the job.`);
     const entry = pack.entryAt(offset);
     let obj: GitObject;
     if (entry.kind === "whole") {
@@ -73,12 +75,7 @@ export async function openGitObjects(gitdir: string): Promise<GitObjects> {
   return {
     read(oid) {
       if (!/^[0-9a-f]{40}$/.test(oid)) throw permanent("bad_object_id", `"${oid}" is not a SHA-1 object id.`);
-      const raw = Buffer.from(oid, "hex");
-      for (const pack of packs) {
-        const offset = pack.offsetOf(raw);
-        if (offset !== undefined) return fromPack(pack, offset, 0);
-      }
-      return readLoose(gitdir, oid);
+      return locate(Buffer.from(oid, "hex"), 0);
     },
   };
 }
