@@ -85,6 +85,7 @@ async function startApp(dataDir: string, entry: string[] = ["src/main.ts"], fsyn
       PATH: process.env.PATH,
       NODE_ENV: "production",
       APP_ID: "1",
+      REDELIVER_WINDOW_HOURS: "0", // no GitHub to ask
       PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"),
       WEBHOOK_SECRET: SECRET,
       DATA_DIR: dataDir,

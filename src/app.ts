@@ -1,6 +1,9 @@
 import { Probot } from "probot";
 import type { AppConfig } from "./config/app-config.js";
-import { buildDeps, closeDeps, startMaintenance, startWorkers } from "./composition.js";
+import { buildDeps, closeDeps, startMaintenance, startRedelivery, startWorkers } from "./composition.js";
+import { createOctokitWebhookDeliveries } from "./adapters/github/octokit-webhook-deliveries.js";
+import type { Octokit } from "./adapters/github/octokit-client.js";
+import type { WebhookDeliveriesPort } from "./core/ports/webhook-deliveries-port.js";
 import type { Deps } from "./core/deps.js";
 import { createLogger } from "./core/logger.js";
 import type { Logger } from "./core/ports/logger.js";
@@ -11,6 +14,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Adapters to use instead of the configured ones (tests, benches). */
   overrides?: Partial<Deps>;
+  /** GitHub's log of the app's webhook deliveries; default: through `probot.auth()` (app JWT). */
+  webhookDeliveries?: WebhookDeliveriesPort;
   /** Port/host to listen on instead of PORT/HOST (tests pass 0). */
   port?: number;
   host?: string;
@@ -62,6 +67,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const runner = await startWorkers(deps, { role: "serve" });
   // Retention: the lowdb owner archives its own files; on Redis every web process asks and one does it.
   const stopMaintenance = startMaintenance(deps);
+  // Only now, with the route up: a redelivery comes straight back to it.
+  const stopRedelivery = startRedelivery(deps, opts.webhookDeliveries ?? createOctokitWebhookDeliveries((await probot.auth()) as Octokit));
   logger.info(
     { url: addr.url, workers: runner ? config.T0_WORKERS : 0, store: deps.store.kind, queue: deps.queue.kind, dryRun: config.DRY_RUN },
     runner
@@ -76,6 +83,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       const drainMs = o.drainMs ?? 25_000;
       logger.info({ drainMs }, "shutting down: no new webhooks, draining running jobs");
       stopMaintenance();
+      stopRedelivery();
       await Promise.race([http.close(), new Promise((r) => setTimeout(r, Math.min(drainMs, 5_000)).unref())]);
       http.server.closeAllConnections();
       await deps.queue.stop({ drainMs });

@@ -2,7 +2,7 @@ import type { Probot } from "probot";
 import type { AppConfig } from "./config/app-config.js";
 import type { Deps } from "./core/deps.js";
 import { permanent } from "./core/errors.js";
-import type { GitHubPort, JobQueue, JobStore, Logger } from "./core/ports/index.js";
+import type { GitHubPort, JobQueue, JobStore, Logger, WebhookDeliveriesPort } from "./core/ports/index.js";
 import { createLogger } from "./core/logger.js";
 import { createMetrics } from "./admin/metrics.js";
 import { systemClock } from "./adapters/clock/system-clock.js";
@@ -16,6 +16,8 @@ import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
 import { startFeedbackOutbox } from "./feedback/outbox.js";
 import type { Stage } from "./pipeline/stage.js";
+import { redeliverFailed } from "./handlers/redeliver-failed.js";
+import { HANDLERS } from "./handlers/route-delivery.js";
 
 export interface BuildOptions {
   /** The Probot instance whose installation Octokits the GitHub adapter uses. */
@@ -138,6 +140,32 @@ export function startMaintenance(deps: Deps, everyMs = 6 * 3600_000): () => void
     );
   void run();
   const t = setInterval(run, everyMs);
+  t.unref();
+  return () => clearInterval(t);
+}
+
+/**
+ * Webhooks GitHub could not hand us (process down, restarting, 5xx) are asked for again: now and every
+ * `everyMs`, over the last REDELIVER_WINDOW_HOURS. A store shared by a fleet (Redis) lets one web process
+ * do it per period. Returns a function that stops it.
+ */
+export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefined, everyMs = 3600_000): () => void {
+  const hours = deps.config.REDELIVER_WINDOW_HOURS;
+  if (!api || hours === 0) return () => undefined;
+  const store = deps.store as JobStore & { tryLease?: (name: string, ms: number) => Promise<boolean> };
+  const events = new Set(Object.keys(HANDLERS));
+  const run = async () => {
+    try {
+      if (store.tryLease && !(await store.tryLease("redeliver", everyMs - 60_000))) return;
+      const since = new Date(deps.clock.now() - hours * 3600_000);
+      const r = await redeliverFailed(api, { since, events, maxAttempts: 5, maxRedeliveries: 200, dryRun: deps.config.DRY_RUN, logger: deps.logger });
+      if (r.failed) deps.logger.info({ checked: r.checked, failed: r.failed, redelivered: r.redelivered.length, gaveUp: r.gaveUp.length }, "checked GitHub for unacknowledged webhooks");
+    } catch (err) {
+      deps.logger.warn({ err }, "could not read the app's webhook deliveries from GitHub; will try again in an hour");
+    }
+  };
+  void run();
+  const t = setInterval(() => void run(), everyMs);
   t.unref();
   return () => clearInterval(t);
 }

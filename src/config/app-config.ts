@@ -61,6 +61,8 @@ const envSchema = z.object({
   RETENTION_DAYS: int(30, 1),
   /** fdatasync the intake journal before acknowledging a webhook (power-loss safety; a crash is covered either way). */
   STORE_FSYNC: bool(true),
+  /** Webhooks GitHub could not deliver (app down, 5xx) in this many past hours are redelivered at start and hourly; 0 = off. */
+  REDELIVER_WINDOW_HOURS: int(24, 0).pipe(z.number().max(72, "GitHub keeps three days of deliveries: use 0-72")),
 
   TENSORZERO_URL: optionalUrl,
   TENSORZERO_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),

@@ -47,6 +47,14 @@ else
       await s.close();
     });
 
+    test("tryLease: one connection of the fleet holds a named lease until it expires", async () => {
+      expect(await a.tryLease("redeliver", 200)).toBe(true);
+      expect(await b.tryLease("redeliver", 200)).toBe(false);
+      expect(await b.tryLease("other", 200)).toBe(true);
+      await new Promise((r) => setTimeout(r, 250));
+      expect(await b.tryLease("redeliver", 200)).toBe(true);
+    });
+
     test("the same run delivered to two connections at once creates one job", async () => {
       const results = await Promise.all(
         Array.from({ length: 30 }, (_, i) => {

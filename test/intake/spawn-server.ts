@@ -16,7 +16,8 @@ export interface Child {
 export function spawnMain(env: Record<string, string>, ready: RegExp, timeoutMs = 20_000): Child {
   const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/main.ts")], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    // No GitHub here: the start-up redelivery pass stays off unless a test asks for it.
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", REDELIVER_WINDOW_HOURS: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

@@ -72,6 +72,7 @@ else
       HOME: process.env.HOME ?? "/tmp",
       NODE_ENV: "production",
       APP_ID: "1",
+      REDELIVER_WINDOW_HOURS: "0",
       PRIVATE_KEY,
       WEBHOOK_SECRET: SECRET,
       REDIS_URL: url,

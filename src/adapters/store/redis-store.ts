@@ -204,6 +204,12 @@ export class RedisJobStore implements JobStore {
     if (this.#owned) await closeRedis(this.#redis);
   }
 
+  /** Periodic work that one process of the fleet should do: true when this process holds `name` for `ms`. */
+  async tryLease(name: string, ms: number): Promise<boolean> {
+    this.#assertOpen();
+    return (await this.#redis.set(this.#k(`lease:${name}`), String(process.pid), "PX", ms, "NX")) === "OK";
+  }
+
   /**
    * Retention, as the lowdb store's compact() but without an archive (Redis holds everything in memory):
    * final jobs not touched for `retentionDays` are deleted; their payloads have expired already. Run
@@ -211,7 +217,7 @@ export class RedisJobStore implements JobStore {
    */
   async compact(): Promise<{ removedJobs: number }> {
     this.#assertOpen();
-    if ((await this.#redis.set(this.#k("lease:compact"), String(process.pid), "PX", COMPACT_LEASE_MS, "NX")) !== "OK") return { removedJobs: 0 };
+    if (!(await this.tryLease("compact", COMPACT_LEASE_MS))) return { removedJobs: 0 };
     const cutoff = this.#now() - this.#retentionMs;
     let removedJobs = 0;
     for (const state of JOB_STATES.filter(isFinal)) {

@@ -6,3 +6,4 @@ export type { JobQueue, QueueItem, QueueStats, QueueHandler } from "./job-queue.
 export type { GitHubPort, GitHubClient, RunJob, Annotation } from "./github-port.js";
 export type { WorkspacePort, Workspace, CloneRequest } from "./workspace-port.js";
 export type { ModelPort, PatchProposal, ProposalResult, FeedbackRequest } from "./model-port.js";
+export type { WebhookDeliveriesPort, HookDelivery } from "./webhook-deliveries-port.js";

@@ -1,0 +1,73 @@
+import type { Logger } from "../core/ports/logger.js";
+import type { HookDelivery, WebhookDeliveriesPort } from "../core/ports/webhook-deliveries-port.js";
+
+export interface RedeliverOptions {
+  /** Deliveries older than this are left alone (GitHub keeps three days of them). */
+  since: Date;
+  /** Events the app subscribes to; others are not ours to replay. */
+  events: ReadonlySet<string>;
+  /** A guid that failed this many times (first delivery included) is given up on. */
+  maxAttempts: number;
+  /** At most this many redeliveries per pass, so a long outage comes back as a trickle, not a burst. */
+  maxRedeliveries: number;
+  dryRun: boolean;
+  logger: Logger;
+}
+
+export interface RedeliverResult {
+  checked: number;
+  failed: number;
+  redelivered: string[];
+  gaveUp: string[];
+}
+
+/**
+ * GitHub does not retry a webhook our server did not acknowledge (down, restarting, 5xx): such a delivery
+ * is lost unless someone asks for it again. This pass reads the app's delivery log since `since` and asks
+ * GitHub to redeliver every delivery of our events whose guid never got a 2xx/3xx. Intake is idempotent,
+ * so a redelivery of something that did arrive costs a duplicate record, nothing more.
+ */
+export async function redeliverFailed(api: WebhookDeliveriesPort, o: RedeliverOptions): Promise<RedeliverResult> {
+  const byGuid = new Map<string, HookDelivery[]>();
+  let checked = 0;
+  const since = o.since.getTime();
+  scan: for await (const page of api.pages()) {
+    for (const d of page) {
+      // Newest first: the first delivery older than the window ends the scan.
+      if (Date.parse(d.deliveredAt) < since) break scan;
+      checked++;
+      const attempts = byGuid.get(d.guid);
+      if (attempts) attempts.push(d);
+      else byGuid.set(d.guid, [d]);
+    }
+  }
+  const result: RedeliverResult = { checked, failed: 0, redelivered: [], gaveUp: [] };
+  // Oldest first, so the app sees a run's events in the order they happened.
+  for (const [guid, attempts] of [...byGuid].reverse()) {
+    if (attempts.some((a) => a.statusCode >= 200 && a.statusCode < 400) || !o.events.has(attempts[0]!.event)) continue;
+    result.failed++;
+    if (attempts.length >= o.maxAttempts) {
+      result.gaveUp.push(guid);
+      continue;
+    }
+    if (result.redelivered.length >= o.maxRedeliveries) continue;
+    const newest = attempts[0]!;
+    const fields = { deliveryId: guid, event: newest.event, action: newest.action, statusCode: newest.statusCode, attempts: attempts.length };
+    if (o.dryRun) {
+      o.logger.info(fields, "DRY_RUN: would ask GitHub to redeliver an unacknowledged webhook");
+    } else {
+      try {
+        await api.redeliver(newest.id);
+      } catch (err) {
+        o.logger.warn({ ...fields, err }, "could not ask GitHub to redeliver a webhook; the next pass tries again");
+        continue;
+      }
+      o.logger.info(fields, "asked GitHub to redeliver an unacknowledged webhook");
+    }
+    result.redelivered.push(guid);
+  }
+  if (result.gaveUp.length) {
+    o.logger.warn({ deliveryIds: result.gaveUp, maxAttempts: o.maxAttempts }, "webhooks failed every attempt and are not redelivered again; see the app's Advanced settings on GitHub");
+  }
+  return result;
+}

@@ -1,0 +1,170 @@
+import { afterEach, describe, expect, jest, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Probot } from "probot";
+import { createOctokitWebhookDeliveries } from "../../src/adapters/github/octokit-webhook-deliveries.js";
+import type { Octokit } from "../../src/adapters/github/octokit-client.js";
+import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { startApp } from "../../src/app.js";
+import { loadAppConfig } from "../../src/config/app-config.js";
+import { silentLogger } from "../../src/core/logger.js";
+import type { Logger } from "../../src/core/ports/logger.js";
+import type { HookDelivery, WebhookDeliveriesPort } from "../../src/core/ports/webhook-deliveries-port.js";
+import { redeliverFailed, type RedeliverOptions } from "../../src/handlers/redeliver-failed.js";
+import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
+
+const NOW = Date.parse("2026-11-24T12:00:00Z");
+const EVENTS = new Set(["workflow_run", "check_suite", "pull_request", "pull_request_review"]);
+let nextId = 1000;
+
+function attempt(guid: string, minutesAgo: number, statusCode: number, over: Partial<HookDelivery> = {}): HookDelivery {
+  return { id: nextId++, guid, deliveredAt: new Date(NOW - minutesAgo * 60_000).toISOString(), redelivery: false, statusCode, event: "workflow_run", action: "completed", ...over };
+}
+
+/** GitHub's delivery log, newest first, in pages of `pageSize`; records what was asked. */
+function fakeLog(deliveries: HookDelivery[], pageSize = 3) {
+  const sorted = [...deliveries].sort((a, b) => Date.parse(b.deliveredAt) - Date.parse(a.deliveredAt));
+  const state = { pagesRead: 0, redelivered: [] as number[], failOn: new Set<number>() };
+  const port: WebhookDeliveriesPort = {
+    async *pages() {
+      for (let i = 0; i < sorted.length; i += pageSize) {
+        state.pagesRead++;
+        yield sorted.slice(i, i + pageSize);
+      }
+    },
+    async redeliver(id) {
+      if (state.failOn.has(id)) throw Object.assign(new Error("HTTP 422"), { code: "github_422" });
+      state.redelivered.push(id);
+    },
+  };
+  return { port, state };
+}
+
+function recordingLogger() {
+  const lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> = [];
+  const at = (level: string) => (fields: object, msg?: string) => void lines.push({ level, fields: fields as Record<string, unknown>, msg: msg ?? "" });
+  const logger = { ...silentLogger(), info: at("info"), warn: at("warn") } as unknown as Logger;
+  return { logger, lines };
+}
+
+const options = (over: Partial<RedeliverOptions> = {}): RedeliverOptions => ({
+  since: new Date(NOW - 24 * 3600_000), events: EVENTS, maxAttempts: 5, maxRedeliveries: 200, dryRun: false, logger: silentLogger(), ...over,
+});
+
+describe("redeliverFailed", () => {
+  test("asks again for each of our deliveries that never got a 2xx, oldest first, through its newest attempt", async () => {
+    const down1 = attempt("guid-down-1", 30, 0);
+    const down2First = attempt("guid-down-2", 20, 502);
+    const down2Retry = attempt("guid-down-2", 10, 503, { redelivery: true });
+    const { port, state } = fakeLog([down1, down2First, down2Retry, attempt("guid-ok", 25, 202)]);
+    const r = await redeliverFailed(port, options());
+    expect(r.redelivered).toEqual(["guid-down-1", "guid-down-2"]);
+    expect(state.redelivered).toEqual([down1.id, down2Retry.id]);
+    expect(r).toMatchObject({ checked: 4, failed: 2, gaveUp: [] });
+  });
+
+  test("leaves alone a guid that succeeded on any attempt, events the app does not handle, and what is older than the window", async () => {
+    const { port, state } = fakeLog([
+      attempt("guid-recovered", 50, 0),
+      attempt("guid-recovered", 40, 202, { redelivery: true }),
+      attempt("guid-installation", 30, 500, { event: "installation", action: "created" }),
+      attempt("guid-old", 60 * 30, 0),
+      attempt("guid-older", 60 * 40, 0),
+      attempt("guid-oldest", 60 * 50, 0),
+    ]);
+    const r = await redeliverFailed(port, options());
+    expect(state.redelivered).toEqual([]);
+    expect(r).toMatchObject({ checked: 3, failed: 0 });
+    // The scan stops at the first delivery older than the window: the last page is never read.
+    expect(state.pagesRead).toBe(2);
+  });
+
+  test("gives up on a guid after maxAttempts and says so once, with the ids", async () => {
+    const tries = [50, 40, 30].map((m, i) => attempt("guid-broken", m, 500, { redelivery: i > 0 }));
+    const { port, state } = fakeLog(tries);
+    const { logger, lines } = recordingLogger();
+    const r = await redeliverFailed(port, options({ maxAttempts: 3, logger }));
+    expect(state.redelivered).toEqual([]);
+    expect(r.gaveUp).toEqual(["guid-broken"]);
+    expect(lines.filter((l) => l.level === "warn")).toEqual([expect.objectContaining({ fields: expect.objectContaining({ deliveryIds: ["guid-broken"] }) })]);
+  });
+
+  test("redelivers at most maxRedeliveries per pass; the rest wait for the next", async () => {
+    const { port, state } = fakeLog(Array.from({ length: 7 }, (_, i) => attempt(`guid-${i}`, 70 - i, 0)));
+    const r = await redeliverFailed(port, options({ maxRedeliveries: 4 }));
+    expect(r.redelivered).toEqual(["guid-0", "guid-1", "guid-2", "guid-3"]);
+    expect(state.redelivered).toHaveLength(4);
+    expect(r.failed).toBe(7);
+  });
+
+  test("one refused redelivery is logged and the others still go", async () => {
+    const a = attempt("guid-a", 30, 0);
+    const b = attempt("guid-b", 20, 0);
+    const { port, state } = fakeLog([a, b]);
+    state.failOn.add(a.id);
+    const { logger, lines } = recordingLogger();
+    const r = await redeliverFailed(port, options({ logger }));
+    expect(r.redelivered).toEqual(["guid-b"]);
+    expect(lines.find((l) => l.level === "warn")?.fields).toMatchObject({ deliveryId: "guid-a" });
+  });
+
+  test("DRY_RUN describes the redeliveries and asks for none", async () => {
+    const { port, state } = fakeLog([attempt("guid-a", 30, 0)]);
+    const { logger, lines } = recordingLogger();
+    const r = await redeliverFailed(port, options({ dryRun: true, logger }));
+    expect(state.redelivered).toEqual([]);
+    expect(r.redelivered).toEqual(["guid-a"]);
+    expect(lines.map((l) => l.msg)).toContain("DRY_RUN: would ask GitHub to redeliver an unacknowledged webhook");
+  });
+});
+
+describe("the Octokit adapter against GitHub's REST API", () => {
+  let gh: GitHubApiMock | undefined;
+  afterEach(() => gh?.cleanup());
+
+  test("pages by the Link cursor and redelivers with the app's JWT", async () => {
+    gh = await githubApiMock();
+    const row = (id: number, guid: string, status_code: number) => ({
+      id, guid, delivered_at: "2026-11-24T11:00:00Z", redelivery: false, duration: 0.2, status: status_code ? "OK" : "failed to connect", status_code,
+      event: "workflow_run", action: "completed", installation_id: 7, repository_id: 9, throttled_at: null,
+    });
+    gh.on("GET", "/app/hook/deliveries?per_page=100", {
+      body: [row(3, "guid-3", 202), row(2, "guid-2", 0)],
+      headers: { link: '<https://api.github.com/app/hook/deliveries?per_page=100&cursor=v1_2>; rel="next"' },
+    });
+    gh.on("GET", "/app/hook/deliveries?per_page=100&cursor=v1_2", { body: [row(1, "guid-1", 502)] });
+    gh.on("POST", "/app/hook/deliveries/2/attempts", { status: 202, body: {} });
+    gh.on("POST", "/app/hook/deliveries/1/attempts", { status: 202, body: {} });
+
+    const probot = new Probot({ appId: 1, privateKey: readFileSync("fixtures/mock-private-key.pem", "utf8"), secret: "s", log: silentLogger() as never });
+    const port = createOctokitWebhookDeliveries((await probot.auth()) as Octokit);
+    const r = await redeliverFailed(port, options({ since: new Date("2026-11-24T00:00:00Z") }));
+    expect(r.redelivered.sort()).toEqual(["guid-1", "guid-2"]);
+    gh.done();
+    // App endpoints take the app's JWT, never an installation token.
+    for (const req of gh.requests) expect(req.headers.authorization).toMatch(/^bearer [\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+});
+
+describe("start-up", () => {
+  test("the app checks GitHub's delivery log once it serves webhooks, and not when REDELIVER_WINDOW_HOURS=0", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-redeliver-"));
+    try {
+      for (const [hours, expected] of [["24", 1], ["0", 0]] as const) {
+        const pages = jest.fn(async function* (): AsyncGenerator<HookDelivery[]> {});
+        const config = loadAppConfig({
+          NODE_ENV: "test", APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", DATA_DIR: join(dir, hours),
+          T0_WORKERS: "0", LOG_LEVEL: "silent", REDELIVER_WINDOW_HOURS: hours,
+        });
+        const app = await startApp(config, { port: 0, host: "127.0.0.1", logger: silentLogger(), overrides: { store: new MemoryJobStore() }, webhookDeliveries: { pages, redeliver: async () => undefined } });
+        await new Promise((r) => setTimeout(r, 50));
+        await app.stop({ drainMs: 0 });
+        expect(pages).toHaveBeenCalledTimes(expected);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
