@@ -14,6 +14,12 @@ export interface RedeliverOptions {
   logger: Logger;
 }
 
+/**
+ * Answers our route gives to a body it can never accept (malformed, too large, not JSON): sending the same
+ * body again cannot help. A 401 is not among them: after a WEBHOOK_SECRET fix, the redelivery passes.
+ */
+const REFUSED_FOR_GOOD = new Set([400, 413, 415, 422]);
+
 export interface RedeliverResult {
   checked: number;
   failed: number;
@@ -45,6 +51,7 @@ export async function redeliverFailed(api: WebhookDeliveriesPort, o: RedeliverOp
   // Oldest first, so the app sees a run's events in the order they happened.
   for (const [guid, attempts] of [...byGuid].reverse()) {
     if (attempts.some((a) => a.statusCode >= 200 && a.statusCode < 400) || !o.events.has(attempts[0]!.event)) continue;
+    if (REFUSED_FOR_GOOD.has(attempts[0]!.statusCode)) continue;
     result.failed++;
     if (attempts.length >= o.maxAttempts) {
       result.gaveUp.push(guid);

@@ -81,6 +81,13 @@ describe("redeliverFailed", () => {
     expect(state.pagesRead).toBe(2);
   });
 
+  test("a body our route refused as unusable (400, 413, 415) is not sent again; a 401 from a wrong secret is", async () => {
+    const { port, state } = fakeLog([attempt("guid-400", 40, 400), attempt("guid-413", 30, 413), attempt("guid-415", 25, 415), attempt("guid-401", 20, 401)]);
+    const r = await redeliverFailed(port, options());
+    expect(r.redelivered).toEqual(["guid-401"]);
+    expect(state.redelivered).toHaveLength(1);
+  });
+
   test("gives up on a guid after maxAttempts and says so once, with the ids", async () => {
     const tries = [50, 40, 30].map((m, i) => attempt("guid-broken", m, 500, { redelivery: i > 0 }));
     const { port, state } = fakeLog(tries);
