@@ -6,8 +6,10 @@
  *   node --import tsx bench/clone.ts [--files 3000] [--runs 5] [--dir /dev/shm]
  *
  * Every clone starts after a `sync`, so neither pays for the previous one's writeback. Without `--dir` it
- * runs twice: under the OS temp dir (where workspaces live; writing 3,000 files is much of both clones'
- * time there) and, where it exists, on tmpfs (/dev/shm), which leaves only CPU and shows the clients' own cost.
+ * runs on tmpfs (/dev/shm) where it exists, then under the OS temp dir, where workspaces live. The goal is
+ * judged on tmpfs: there only CPU is measured and runs repeat (toolchain.md §clone timing). On disk, writing
+ * 3,000 files dominates both clones and varies several-fold between runs, so that figure is information only
+ * (stock isomorphic-git already shows 1.4x there).
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -27,7 +29,7 @@ const arg = (name: string, def: number) => {
 const FILES = arg("files", 3000);
 const RUNS = arg("runs", 5);
 const dirArg = process.argv.indexOf("--dir");
-const ROOTS = dirArg > 0 ? [process.argv[dirArg + 1]!] : [tmpdir(), ...(existsSync("/dev/shm") ? ["/dev/shm"] : [])];
+const ROOTS = dirArg > 0 ? [process.argv[dirArg + 1]!] : [...(existsSync("/dev/shm") ? ["/dev/shm"] : []), tmpdir()];
 const TOKEN = "ghs_" + "BenchT0ken0123456789abcdefABCDEFGHIJ";
 
 const WORDS = "const let function return import export class interface type async await value result error test expect describe string number boolean".split(" ");
@@ -52,7 +54,7 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-async function compare(ROOT: string) {
+async function compare(ROOT: string, judged: boolean) {
   const base = await mkdtemp(join(ROOT, "t0-bench-clone-"));
   try {
     const files: Record<string, string | Buffer> = {};
@@ -96,11 +98,11 @@ async function compare(ROOT: string) {
     console.log(`baseline:  git clone --depth 1:             ${fmt(gitMs)}`);
     console.log(`workspace: isomorphic-git fetch + checkout: ${fmt(isoMs)}`);
     const ratio = median(isoMs) / median(gitMs);
-    console.log(`ratio (median): ${ratio.toFixed(2)}x  goal ≤ 2x: ${ratio <= 2 ? "met" : "NOT met"}`);
+    console.log(`ratio (median): ${ratio.toFixed(2)}x  ${judged ? `goal ≤ 2x: ${ratio <= 2 ? "met" : "NOT met"}` : "(disk-bound: information, not the goal)"}`);
     console.log(`peak RSS of this process during the clones: ${(peakRss / 1024 / 1024).toFixed(0)} MB`);
   } finally {
     await rm(base, { recursive: true, force: true });
   }
 }
 
-for (const root of ROOTS) await compare(root);
+for (const [i, root] of ROOTS.entries()) await compare(root, i === 0);
