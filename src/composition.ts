@@ -156,7 +156,9 @@ export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefin
   const events = new Set(Object.keys(HANDLERS));
   const run = async () => {
     try {
-      if (store.tryLease && !(await store.tryLease("redeliver", everyMs - 60_000))) return;
+      // Ten minutes, not the hour: a process restarted after an outage must not find the lease of its
+      // previous life still held, while the web processes of one deploy still do one pass between them.
+      if (store.tryLease && !(await store.tryLease("redeliver", 10 * 60_000))) return;
       const since = new Date(deps.clock.now() - hours * 3600_000);
       const r = await redeliverFailed(api, { since, events, maxAttempts: 5, maxRedeliveries: 200, dryRun: deps.config.DRY_RUN, logger: deps.logger });
       if (r.failed) deps.logger.info({ checked: r.checked, failed: r.failed, redelivered: r.redelivered.length, gaveUp: r.gaveUp.length }, "checked GitHub for unacknowledged webhooks");
