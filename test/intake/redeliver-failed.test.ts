@@ -8,6 +8,8 @@ import { createOctokitWebhookDeliveries } from "../../src/adapters/github/octoki
 import type { Octokit } from "../../src/adapters/github/octokit-client.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { startApp } from "../../src/app.js";
+import { startRedelivery } from "../../src/composition.js";
+import type { Deps } from "../../src/core/deps.js";
 import { loadAppConfig } from "../../src/config/app-config.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Logger } from "../../src/core/ports/logger.js";
@@ -173,5 +175,19 @@ describe("start-up", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  test("on a shared store only the process that gets the lease reads the log", async () => {
+    const leases: Array<[string, number]> = [];
+    for (const granted of [true, false]) {
+      const pages = jest.fn(async function* (): AsyncGenerator<HookDelivery[]> {});
+      const store = Object.assign(new MemoryJobStore(), { tryLease: async (name: string, ms: number) => (leases.push([name, ms]), granted) });
+      const deps = { config: loadAppConfig({}), store, clock: { now: () => NOW }, logger: silentLogger() } as unknown as Deps;
+      const stop = startRedelivery(deps, { pages, redeliver: async () => undefined });
+      await new Promise((r) => setTimeout(r, 20));
+      stop();
+      expect(pages).toHaveBeenCalledTimes(granted ? 1 : 0);
+    }
+    expect(leases).toEqual([["redeliver", 600_000], ["redeliver", 600_000]]);
   });
 });
