@@ -11,7 +11,7 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   serve: { summary: "serve webhooks and the admin API (T0_WORKERS=0 to run no jobs here)", load: () => import("./commands/serve.js") },
   worker: { summary: "run jobs from the shared queue (needs REDIS_URL)", load: () => import("./commands/worker.js") },
   jobs: { summary: "jobs list [--state S] [--json] | jobs show <id> [--json] | jobs retry <id>", load: () => import("./commands/jobs.js") },
-  deliveries: { summary: "deliveries list [--limit N] [--json]", load: () => import("./commands/deliveries.js") },
+  deliveries: { summary: "deliveries list [--limit N] [--json] | deliveries redeliver [--hours N] [--dry-run]", load: () => import("./commands/deliveries.js") },
   "analyze-log": { summary: "analyze-log <file> [--budget-tokens N] [--json]", load: () => import("./commands/analyze-log.js") },
   "eval-logs": { summary: "eval-logs <manifest.jsonl> [--budget-tokens N]", load: () => import("./commands/eval-logs.js") },
   "apply-patch": { summary: "apply-patch <diff-file> --repo <dir> [--config <ci-bot.yml>] [--dry-run] [--json]", load: () => import("./commands/apply-patch.js") },

@@ -1,6 +1,11 @@
 import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 
-const USAGE = "usage: t0-ci-bot deliveries list [--limit N] [--json]\n\nRecent webhook deliveries, newest first, with what became of each (job_created, duplicate, ignored, event_routed, invalid) and why.\n";
+const USAGE =
+  "usage: t0-ci-bot deliveries list [--limit N] [--json]\n" +
+  "       t0-ci-bot deliveries redeliver [--hours N] [--dry-run]\n\n" +
+  "list: recent webhook deliveries, newest first, with what became of each (job_created, duplicate, ignored, event_routed, invalid) and why.\n" +
+  "redeliver: asks GitHub to send again every delivery of the last N hours (default REDELIVER_WINDOW_HOURS, else 24; at most 72)\n" +
+  "that the app never acknowledged, as the server does at start and hourly. Needs APP_ID and PRIVATE_KEY.\n";
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
   const [sub, ...args] = argv;
@@ -8,6 +13,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     io.out(USAGE);
     return 0;
   }
+  if (sub === "redeliver") return redeliver(args, env, io);
   if (sub !== "list") {
     io.err(`t0-ci-bot deliveries: ${sub ? `unknown subcommand "${sub}"` : "missing subcommand"}\n\n${USAGE}`);
     return 2;
@@ -38,5 +44,47 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return 0;
   } finally {
     await store.close();
+  }
+}
+
+async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const { flags, error } = parseArgs(args, { hours: "value", "dry-run": "bool" });
+  const config = error ? undefined : loadCliConfig(env, io);
+  if (error) {
+    io.err(`t0-ci-bot deliveries: ${error}\n\n${USAGE}`);
+    return 2;
+  }
+  if (!config) return 1;
+  const hours = flags.hours === undefined ? config.REDELIVER_WINDOW_HOURS || 24 : Number(flags.hours);
+  if (!Number.isInteger(hours) || hours < 1 || hours > 72) {
+    io.err(`t0-ci-bot deliveries: --hours must be a whole number from 1 to 72 (GitHub keeps three days of deliveries)\n\n${USAGE}`);
+    return 2;
+  }
+  if (!config.hasCredentials) {
+    io.err("t0-ci-bot deliveries redeliver: needs the app's APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) to read its delivery log on GitHub; see .env.example.\n");
+    return 1;
+  }
+  // Loaded here only: `deliveries list` should not pay for Probot.
+  const [{ createProbot }, { createOctokitWebhookDeliveries }, { redeliverFailed }, { HANDLERS }, { createLogger }] = await Promise.all([
+    import("../../app.js"), import("../../adapters/github/octokit-webhook-deliveries.js"), import("../../handlers/redeliver-failed.js"),
+    import("../../handlers/route-delivery.js"), import("../../core/logger.js"),
+  ]);
+  // Warnings (a refused redelivery, a give-up) go to stderr as JSON lines, as the server would log them.
+  const logger = createLogger({ level: "warn", destination: process.stderr });
+  const probot = createProbot(config, logger);
+  const api = createOctokitWebhookDeliveries((await probot.auth()) as Parameters<typeof createOctokitWebhookDeliveries>[0]);
+  const since = new Date(Date.now() - hours * 3600_000);
+  const dryRun = Boolean(flags["dry-run"]) || config.DRY_RUN;
+  try {
+    const r = await redeliverFailed(api, { since, events: new Set(Object.keys(HANDLERS)), maxAttempts: 5, maxRedeliveries: 1000, dryRun, logger });
+    io.out(`${r.checked} deliveries since ${since.toISOString()}; ${r.failed} never acknowledged\n`);
+    for (const guid of r.redelivered) io.out(`${dryRun ? "would redeliver" : "redelivered"}  ${guid}\n`);
+    for (const guid of r.gaveUp) io.out(`gave up (5 failed attempts)  ${guid}\n`);
+    const refused = r.failed - r.redelivered.length - r.gaveUp.length;
+    if (refused > 0) io.out(`${refused} could not be redelivered (see the warnings above, or the app's Advanced settings on GitHub)\n`);
+    return refused > 0 ? 1 : 0;
+  } catch (err) {
+    io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${(err as Error).message}\n`);
+    return 1;
   }
 }

@@ -1,0 +1,43 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { run as deliveriesCli } from "../../src/cli/commands/deliveries.js";
+import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
+
+function capture() {
+  const io = { stdout: "", stderr: "", out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
+  return io;
+}
+
+const env = { APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", LOG_LEVEL: "silent" } as NodeJS.ProcessEnv;
+const row = (id: number, guid: string, status_code: number, hoursAgo: number) => ({
+  id, guid, delivered_at: new Date(Date.now() - hoursAgo * 3600_000).toISOString().replace(/\.\d+Z$/, "Z"), redelivery: false, duration: 0.1,
+  status: status_code ? "OK" : "failed to connect", status_code, event: "workflow_run", action: "completed", installation_id: 7, repository_id: 9, throttled_at: null,
+});
+
+describe("CLI: deliveries redeliver", () => {
+  let gh: GitHubApiMock | undefined;
+  afterEach(() => gh?.cleanup());
+
+  test.each([
+    [false, "redelivered  guid-down"],
+    [true, "would redeliver  guid-down"],
+  ])("asks GitHub again for what the app never acknowledged in the window (dry run: %s)", async (dryRun, line) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/app/hook/deliveries?per_page=100", { body: [row(3, "guid-ok", 202, 1), row(2, "guid-down", 0, 2), row(1, "guid-old", 502, 30)] });
+    if (!dryRun) gh.on("POST", "/app/hook/deliveries/2/attempts", { status: 202, body: {} });
+    const io = capture();
+    const code = await deliveriesCli(["redeliver", "--hours", "24", ...(dryRun ? ["--dry-run"] : [])], env, io);
+    expect({ code, stderr: io.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(io.stdout).toMatch(/^2 deliveries since .*; 1 never acknowledged\n/);
+    expect(io.stdout).toContain(`${line}\n`);
+    gh.done();
+  });
+
+  test("bad --hours and missing credentials are clear errors", async () => {
+    let io = capture();
+    expect(await deliveriesCli(["redeliver", "--hours", "100"], env, io)).toBe(2);
+    expect(io.stderr).toMatch(/--hours must be a whole number from 1 to 72/);
+    io = capture();
+    expect(await deliveriesCli(["redeliver"], { LOG_LEVEL: "silent" } as NodeJS.ProcessEnv, io)).toBe(1);
+    expect(io.stderr).toMatch(/needs the app's APP_ID and PRIVATE_KEY/);
+  });
+});
