@@ -17,7 +17,6 @@ import { STAGES } from "./pipeline/stages.js";
 import { startFeedbackOutbox } from "./feedback/outbox.js";
 import type { Stage } from "./pipeline/stage.js";
 import { redeliverFailed } from "./handlers/redeliver-failed.js";
-import { HANDLERS } from "./handlers/route-delivery.js";
 
 export interface BuildOptions {
   /** The Probot instance whose installation Octokits the GitHub adapter uses. */
@@ -153,14 +152,13 @@ export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefin
   const hours = deps.config.REDELIVER_WINDOW_HOURS;
   if (!api || hours === 0) return () => undefined;
   const store = deps.store as JobStore & { tryLease?: (name: string, ms: number) => Promise<boolean> };
-  const events = new Set(Object.keys(HANDLERS));
   const run = async () => {
     try {
       // Ten minutes, not the hour: a process restarted after an outage must not find the lease of its
       // previous life still held, while the web processes of one deploy still do one pass between them.
       if (store.tryLease && !(await store.tryLease("redeliver", 10 * 60_000))) return;
       const since = new Date(deps.clock.now() - hours * 3600_000);
-      const r = await redeliverFailed(api, { since, events, maxAttempts: 5, maxRedeliveries: 200, dryRun: deps.config.DRY_RUN, logger: deps.logger });
+      const r = await redeliverFailed(api, { since, dryRun: deps.config.DRY_RUN, logger: deps.logger });
       if (r.failed) deps.logger.info({ checked: r.checked, failed: r.failed, redelivered: r.redelivered.length, gaveUp: r.gaveUp.length }, "checked GitHub for unacknowledged webhooks");
     } catch (err) {
       deps.logger.warn({ err }, "could not read the app's webhook deliveries from GitHub; will try again in an hour");

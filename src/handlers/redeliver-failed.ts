@@ -1,15 +1,19 @@
 import type { Logger } from "../core/ports/logger.js";
 import type { HookDelivery, WebhookDeliveriesPort } from "../core/ports/webhook-deliveries-port.js";
+import { HANDLERS } from "./route-delivery.js";
+
+/** A guid that failed this many times (first delivery included) is given up on. */
+export const MAX_DELIVERY_ATTEMPTS = 5;
 
 export interface RedeliverOptions {
   /** Deliveries older than this are left alone (GitHub keeps three days of them). */
   since: Date;
-  /** Events the app subscribes to; others are not ours to replay. */
-  events: ReadonlySet<string>;
-  /** A guid that failed this many times (first delivery included) is given up on. */
-  maxAttempts: number;
-  /** At most this many redeliveries per pass, so a long outage comes back as a trickle, not a burst. */
-  maxRedeliveries: number;
+  /** Events to replay; default: those the app handles. */
+  events?: ReadonlySet<string>;
+  /** Default MAX_DELIVERY_ATTEMPTS. */
+  maxAttempts?: number;
+  /** At most this many redeliveries per pass (default 200), so a long outage comes back as a trickle, not a burst. */
+  maxRedeliveries?: number;
   dryRun: boolean;
   logger: Logger;
 }
@@ -33,7 +37,8 @@ export interface RedeliverResult {
  * GitHub to redeliver every delivery of our events whose guid never got a 2xx/3xx. Intake is idempotent,
  * so a redelivery of something that did arrive costs a duplicate record, nothing more.
  */
-export async function redeliverFailed(api: WebhookDeliveriesPort, o: RedeliverOptions): Promise<RedeliverResult> {
+export async function redeliverFailed(api: WebhookDeliveriesPort, opts: RedeliverOptions): Promise<RedeliverResult> {
+  const o = { events: new Set(Object.keys(HANDLERS)), maxAttempts: MAX_DELIVERY_ATTEMPTS, maxRedeliveries: 200, ...opts };
   const byGuid = new Map<string, HookDelivery[]>();
   let checked = 0;
   const since = o.since.getTime();

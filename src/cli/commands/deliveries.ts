@@ -65,9 +65,8 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     return 1;
   }
   // Loaded here only: `deliveries list` should not pay for Probot.
-  const [{ createProbot }, { createOctokitWebhookDeliveries }, { redeliverFailed }, { HANDLERS }, { createLogger }] = await Promise.all([
-    import("../../app.js"), import("../../adapters/github/octokit-webhook-deliveries.js"), import("../../handlers/redeliver-failed.js"),
-    import("../../handlers/route-delivery.js"), import("../../core/logger.js"),
+  const [{ createProbot }, { createOctokitWebhookDeliveries }, { redeliverFailed, MAX_DELIVERY_ATTEMPTS }, { createLogger }] = await Promise.all([
+    import("../../app.js"), import("../../adapters/github/octokit-webhook-deliveries.js"), import("../../handlers/redeliver-failed.js"), import("../../core/logger.js"),
   ]);
   // Warnings (a refused redelivery, a give-up) go to stderr as JSON lines, as the server would log them.
   const logger = createLogger({ level: "warn", destination: process.stderr });
@@ -76,10 +75,10 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
   const since = new Date(Date.now() - hours * 3600_000);
   const dryRun = Boolean(flags["dry-run"]) || config.DRY_RUN;
   try {
-    const r = await redeliverFailed(api, { since, events: new Set(Object.keys(HANDLERS)), maxAttempts: 5, maxRedeliveries: 1000, dryRun, logger });
+    const r = await redeliverFailed(api, { since, maxRedeliveries: 1000, dryRun, logger });
     io.out(`${r.checked} deliveries since ${since.toISOString()}; ${r.failed} never acknowledged\n`);
     for (const guid of r.redelivered) io.out(`${dryRun ? "would redeliver" : "redelivered"}  ${guid}\n`);
-    for (const guid of r.gaveUp) io.out(`gave up (5 failed attempts)  ${guid}\n`);
+    for (const guid of r.gaveUp) io.out(`gave up (${MAX_DELIVERY_ATTEMPTS} failed attempts)  ${guid}\n`);
     const refused = r.failed - r.redelivered.length - r.gaveUp.length;
     if (refused > 0) io.out(`${refused} could not be redelivered (see the warnings above, or the app's Advanced settings on GitHub)\n`);
     return refused > 0 ? 1 : 0;
