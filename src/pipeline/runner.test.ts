@@ -39,7 +39,7 @@ function setup(stages: Stage[], env: Record<string, string> = {}) {
   return { clock, store, queue, runner, deps, removed, add, start: () => queue.start((i) => runner.runJob(i)) };
 }
 
-const stage = (name: string, state: JobState, run: () => Promise<StageOutcome> = async () => ({ result: { ok: name } }), extra: Partial<Stage> = {}): Stage => ({
+const stage = (name: string, state: JobState, run: Stage["run"] = async () => ({ result: { ok: name } }), extra: Partial<Stage> = {}): Stage => ({
   name,
   state,
   sideEffects: false,
@@ -277,7 +277,9 @@ describe("Runner", () => {
 
   test("shutdown interrupts a stage without failing the job", async () => {
     const s = setup([
-      stage("slow", "testing", () => new Promise<StageOutcome>((_, reject) => setTimeout(() => reject(new Error("killed")), 5))),
+      // Fails only once stop() aborts it, however slow the machine (a timer here raced the stop under load).
+      stage("slow", "testing", (_job, _deps, ctx) =>
+        new Promise<StageOutcome>((_, reject) => ctx.signal.addEventListener("abort", () => reject(new Error("killed")), { once: true }))),
     ]);
     const job = await s.add();
     await s.start();
