@@ -57,6 +57,9 @@ export async function redeliverFailed(api: WebhookDeliveriesPort, opts: Redelive
   for (const [guid, attempts] of [...byGuid].reverse()) {
     if (attempts.some((a) => a.statusCode >= 200 && a.statusCode < 400) || !o.events.has(attempts[0]!.event)) continue;
     if (REFUSED_FOR_GOOD.has(attempts[0]!.statusCode)) continue;
+    // Its first delivery is older than the window: the attempts seen here are not all of them, and counting
+    // only those would let a delivery that always fails start over each time an old attempt ages out.
+    if (attempts.every((a) => a.redelivery)) continue;
     result.failed++;
     if (attempts.length >= o.maxAttempts) {
       result.gaveUp.push(guid);

@@ -100,6 +100,18 @@ describe("redeliverFailed", () => {
     expect(lines.filter((l) => l.level === "warn")).toEqual([expect.objectContaining({ fields: expect.objectContaining({ deliveryIds: ["guid-broken"] }) })]);
   });
 
+  test("a guid whose first delivery is older than the window is not redelivered: its attempts cannot all be counted", async () => {
+    // Hourly passes over a 24 h window: the first delivery has aged out, four redeliveries are still in it.
+    const tries = [attempt("guid-broken", 25 * 60, 500), ...[23, 22, 21, 20].map((h) => attempt("guid-broken", h * 60, 500, { redelivery: true }))];
+    const { port, state } = fakeLog(tries);
+    const r = await redeliverFailed(port, options());
+    expect(state.redelivered).toEqual([]);
+    expect(r).toMatchObject({ failed: 0, redelivered: [], gaveUp: [] });
+    // The CLI with a short window sees one redelivery of a guid the server already gave up on: left alone too.
+    const short = fakeLog(tries);
+    expect((await redeliverFailed(short.port, options({ since: new Date(NOW - 20.5 * 3600_000) }))).redelivered).toEqual([]);
+  });
+
   test("redelivers at most maxRedeliveries per pass; the rest wait for the next", async () => {
     const { port, state } = fakeLog(Array.from({ length: 7 }, (_, i) => attempt(`guid-${i}`, 70 - i, 0)));
     const r = await redeliverFailed(port, options({ maxRedeliveries: 4 }));
