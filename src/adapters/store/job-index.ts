@@ -51,6 +51,18 @@ export class JobIndex {
     this.#byKey.set(entry.key, entry.id);
   }
 
+  /** Takes back a claim whose record could not be written (the job was never stored). */
+  remove(id: string): void {
+    const e = this.byId.get(id);
+    if (!e) return;
+    this.byId.delete(id);
+    if (this.#byKey.get(e.key) === id) this.#byKey.delete(e.key);
+    const fp = `${e.repoId}:${e.fingerprint}`;
+    const n = (this.#fingerprints.get(fp) ?? 1) - 1;
+    if (n > 0) this.#fingerprints.set(fp, n);
+    else this.#fingerprints.delete(fp);
+  }
+
   countFingerprint(repoId: number, fingerprint: string): number {
     return this.#fingerprints.get(`${repoId}:${fingerprint}`) ?? 0;
   }

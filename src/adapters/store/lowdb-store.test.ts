@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { existsSync, readdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -34,6 +34,24 @@ describe("LowdbJobStore specifics", () => {
     expect(await reader.getDeliveryPayload(delivery.id)).toBe(body.toString());
     expect(await reader.getDeliveryPayload("pretty")).toBe(pretty);
     await reader.close();
+  });
+
+  test("a delivery whose journal write failed leaves no trace: its redelivery creates the job", async () => {
+    const now = () => Date.parse("2026-12-05T10:00:00Z");
+    const store = await LowdbJobStore.open(dir, { now });
+    const journal = join(dir, "journal", "2026-12-05.ndjson");
+    mkdirSync(journal); // the day's file cannot be opened (as on a full or broken disk)
+    const job = makeJob({ fingerprint: "fp-1" });
+    await expect(store.recordIntake(makeDelivery(job), "{}", job)).rejects.toMatchObject({ code: "EISDIR" });
+    expect(await store.countByFingerprint(job.repo.id, "fp-1")).toBe(0);
+    expect(await store.listJobs()).toEqual([]);
+    rmdirSync(journal);
+    const again = await store.recordIntake(makeDelivery(job, { id: "redelivered" }), "{}", job);
+    expect(again).toMatchObject({ created: true, job: { id: job.id } });
+    await store.close();
+    const reopened = await LowdbJobStore.open(dir, { now });
+    expect((await reopened.findJobByKey(job.key))?.id).toBe(job.id);
+    await reopened.close();
   });
 
   test("recreates a job whose document was lost after the delivery was journaled (crash between writes)", async () => {

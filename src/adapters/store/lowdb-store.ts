@@ -202,6 +202,9 @@ export class LowdbJobStore implements JobStore {
       pos = await this.#journal.append(encodeIntakeRecord(record, jobJson, rawPayload));
     } catch (err) {
       this.#inflight--;
+      // Nothing was recorded: give the key back, or the redelivery GitHub is asked for would be taken for
+      // a duplicate of a job that does not exist.
+      if (created && job) this.#index.remove(job.id);
       throw err;
     }
     // The journal line is the durable record. The job's own document is written later, on its first
