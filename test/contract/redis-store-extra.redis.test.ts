@@ -47,6 +47,38 @@ else
       await s.close();
     });
 
+    test("compact() keeps a job that an operator retried after compact read it", async () => {
+      const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
+      const job = makeJob({ runId: 7, at: "2026-10-01T00:00:00.000Z" });
+      await s.recordIntake(makeDelivery(job), "{}", job);
+      await s.updateJob(job.id, (j) => Object.assign(j, { state: "failed", updatedAt: "2026-10-01T01:00:00.000Z" }));
+      // The retry lands right after compact's read of the job, before it acts on what it read.
+      const pipeline = Redis.prototype.pipeline;
+      let retried = false;
+      Redis.prototype.pipeline = function (this: Redis, ...args: Parameters<typeof pipeline>) {
+        const p = pipeline.apply(this, args);
+        const exec = p.exec.bind(p);
+        p.exec = (async () => {
+          const res = await exec();
+          if (!retried && JSON.stringify(res).includes(job.id)) {
+            retried = true;
+            await a.updateJob(job.id, (j) => Object.assign(j, { state: "pending", updatedAt: "2026-11-20T00:00:00.000Z" }));
+          }
+          return res;
+        }) as typeof p.exec;
+        return p;
+      } as typeof pipeline;
+      try {
+        expect(await s.compact()).toEqual({ removedJobs: 0 });
+        expect(retried).toBe(true);
+        expect((await s.getJob(job.id))?.state).toBe("pending");
+        expect(await s.listUnfinishedJobIds()).toEqual([job.id]);
+      } finally {
+        Redis.prototype.pipeline = pipeline;
+        await s.close();
+      }
+    });
+
     test("tryLease: one connection of the fleet holds a named lease until it expires", async () => {
       expect(await a.tryLease("redeliver", 200)).toBe(true);
       expect(await b.tryLease("redeliver", 200)).toBe(false);

@@ -225,10 +225,16 @@ export class RedisJobStore implements JobStore {
       for (let offset = 0; ; ) {
         const ids = await this.#redis.zrangebyscore(this.#k(`jobs:state:${state}`), "-inf", cutoff, "LIMIT", offset, COMPACT_PAGE);
         let removedHere = 0;
-        for (const job of await this.#getMany(ids)) {
+        // The document and its revision are read together: the script removes the job only if nothing
+        // (an operator retry, say) has changed it since it was judged final and old.
+        const pipe = this.#redis.pipeline();
+        for (const id of ids) pipe.hmget(this.#k(`job:${id}`), "json", "rev");
+        for (const [, v] of (await pipe.exec()) ?? []) {
+          const [json, rev] = (v ?? []) as [string | null, string | null];
+          if (!json || !rev) continue;
+          const job = JSON.parse(json) as Job;
           if (!isFinal(job.state) || !(Date.parse(job.updatedAt) < cutoff)) continue;
-          const rev = await this.#redis.hget(this.#k(`job:${job.id}`), "rev");
-          if (rev && (await this.#scripts.run(REMOVE_JOB, [this.prefix, job.id, rev, job.state, job.repo.fullName.toLowerCase()])) === 1) removedHere++;
+          if ((await this.#scripts.run(REMOVE_JOB, [this.prefix, job.id, rev, job.state, job.repo.fullName.toLowerCase()])) === 1) removedHere++;
         }
         removedJobs += removedHere;
         if (ids.length < COMPACT_PAGE) break;
