@@ -105,6 +105,21 @@ describe("LowdbJobStore specifics", () => {
     expect(existsSync(join(dir, "owner.pid"))).toBe(false);
   });
 
+  test("compaction leaves a job that an operator retried while it was being archived", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const store = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30 });
+    const job = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.state = "failed"));
+    now = Date.parse("2026-11-20T00:00:00Z");
+    const retry = store.updateJob(job.id, (j) => Object.assign(j, { state: "pending", updatedAt: "2026-11-20T00:00:00.000Z" }));
+    expect((await store.compact()).archivedJobs).toBe(0);
+    await retry;
+    expect(await store.listUnfinishedJobIds()).toEqual([job.id]);
+    await store.updateJob(job.id, (j) => void (j.state = "cloning")); // still writable: not archived
+    await store.close();
+  });
+
   test("compaction archives old final jobs and old journal days, which stay findable", async () => {
     let now = Date.parse("2026-10-01T00:00:00Z");
     const store = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30 });

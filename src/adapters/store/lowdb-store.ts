@@ -296,15 +296,21 @@ export class LowdbJobStore implements JobStore {
     this.#assertWritable();
     const cutoff = this.#opts.now() - this.#opts.retentionDays * 86_400_000;
     let archivedJobs = 0;
-    for (const e of [...this.#index.byId.values()]) {
-      if (!isFinal(e.state) || this.#archived.has(e.id) || Date.parse(e.updatedAt) >= cutoff) continue;
-      const job = await this.getJob(e.id);
-      if (!job) continue;
-      await appendFile(join(this.#dir, "archive", `${e.updatedAt.slice(0, 7)}.ndjson`), JSON.stringify(job) + "\n");
-      await appendFile(join(this.#dir, "archive", "index.ndjson"), JSON.stringify(e) + "\n");
-      this.#archived.add(e.id);
-      await unlink(this.#jobFile(e.id)).catch(() => undefined);
-      archivedJobs++;
+    const old = (e: IndexEntry | undefined): e is IndexEntry => !!e && isFinal(e.state) && !this.#archived.has(e.id) && Date.parse(e.updatedAt) < cutoff;
+    for (const first of [...this.#index.byId.values()]) {
+      if (!old(first)) continue;
+      // Under the job's lock, judged again: an operator retry may have reopened it since the scan.
+      const archived = await this.#serial(first.id, async () => {
+        const e = this.#index.byId.get(first.id);
+        const job = old(e) ? await this.getJob(e.id) : undefined;
+        if (!e || !job) return false;
+        await appendFile(join(this.#dir, "archive", `${e.updatedAt.slice(0, 7)}.ndjson`), JSON.stringify(job) + "\n");
+        await appendFile(join(this.#dir, "archive", "index.ndjson"), JSON.stringify(e) + "\n");
+        this.#archived.add(e.id);
+        await unlink(this.#jobFile(e.id)).catch(() => undefined);
+        return true;
+      });
+      if (archived) archivedJobs++;
     }
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
     const cp = this.#state.data.checkpoint;
