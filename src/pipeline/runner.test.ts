@@ -245,6 +245,23 @@ describe("Runner", () => {
     expect((await s.store.getJob(job.id))!.state).toBe("completed");
   });
 
+  test("a job stored before completions were counted keeps its completed stages' budget", async () => {
+    const runs: string[] = [];
+    const s = setup([stage("a", "cloning"), stage("watch", "feedback", async () => { runs.push("watch"); return { finish: "merged" }; })]); // JOB_MAX_RETRIES=2
+    const job = { ...makeJob(), completedStages: ["a"] };
+    // Woken seven times by PR events, each run completed; a new event has just re-opened the stage.
+    job.attempts = { total: 8, byStage: { a: 1, watch: 7 } };
+    job.results = { watch: { checks: "green" } };
+    await s.store.recordIntake(makeDelivery(job), "{}", job);
+    await s.queue.enqueue(queueItemFor(job));
+    await s.start();
+    await s.clock.advance(10);
+    expect(runs).toEqual(["watch"]);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.attempts.atCompletion).toEqual({ a: 1, watch: 8 });
+  });
+
   test("a stage that runs again after completing (watch-pr on each PR event) gets a fresh retry budget", async () => {
     let calls = 0;
     const s = setup([stage("watch", "feedback", async () => {

@@ -76,6 +76,7 @@ export class Runner {
         job = await store.updateJob(job.id, (j) => {
           transition(j, stage.state, now(), { stage: stage.name });
           j.stage = stage.name;
+          j.attempts.atCompletion = completionBaseline(j);
           j.attempts.total++;
           j.attempts.byStage[stage.name] = (j.attempts.byStage[stage.name] ?? 0) + 1;
           j.nextAttemptAt = undefined;
@@ -177,5 +178,16 @@ export class Runner {
 
 /** Starts of a stage since it last completed (all of them if it never did). */
 function startsSinceCompleted(job: Job, stage: string): number {
-  return Math.max(0, (job.attempts.byStage[stage] ?? 0) - (job.attempts.atCompletion?.[stage] ?? 0));
+  return Math.max(0, (job.attempts.byStage[stage] ?? 0) - (completionBaseline(job)[stage] ?? 0));
+}
+
+/**
+ * Starts counted at each stage's last completion. A job stored before these were kept has none: its
+ * stages that completed (a result or a place in completedStages) count from where they are now, or a
+ * watch-pr stage woken more often than the retry budget would fail as crashed on its next PR event.
+ */
+function completionBaseline(job: Job): Record<string, number> {
+  if (job.attempts.atCompletion) return job.attempts.atCompletion;
+  const done = new Set([...Object.keys(job.results), ...job.completedStages]);
+  return Object.fromEntries([...done].map((s) => [s, job.attempts.byStage[s] ?? 0]));
 }
