@@ -152,11 +152,14 @@ export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefin
   const hours = deps.config.REDELIVER_WINDOW_HOURS;
   if (!api || hours === 0) return () => undefined;
   const store = deps.store as JobStore & { tryLease?: (name: string, ms: number) => Promise<boolean> };
-  const run = async () => {
+  const run = async (periodic: boolean) => {
     try {
-      // Ten minutes, not the hour: a process restarted after an outage must not find the lease of its
-      // previous life still held, while the web processes of one deploy still do one pass between them.
-      if (store.tryLease && !(await store.tryLease("redeliver", 10 * 60_000))) return;
+      // The start-up pass holds its lease ten minutes, not the hour: a process restarted after an outage
+      // must not find the lease of its previous life still held, while the web processes of one deploy
+      // still do one pass between them. The hourly passes share a lease of nearly the period, or a fleet
+      // whose timers drifted apart would read GitHub's delivery log once per process per hour.
+      const [lease, ms] = periodic ? ["redeliver:periodic", Math.max(10 * 60_000, everyMs - 60_000)] : ["redeliver", 10 * 60_000];
+      if (store.tryLease && !(await store.tryLease(lease, ms))) return;
       const since = new Date(deps.clock.now() - hours * 3600_000);
       const r = await redeliverFailed(api, { since, dryRun: deps.config.DRY_RUN, logger: deps.logger });
       if (r.failed) deps.logger.info({ checked: r.checked, failed: r.failed, redelivered: r.redelivered.length, gaveUp: r.gaveUp.length }, "checked GitHub for unacknowledged webhooks");
@@ -164,8 +167,8 @@ export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefin
       deps.logger.warn({ err }, "could not read the app's webhook deliveries from GitHub; will try again in an hour");
     }
   };
-  void run();
-  const t = setInterval(() => void run(), everyMs);
+  void run(false);
+  const t = setInterval(() => void run(true), everyMs);
   t.unref();
   return () => clearInterval(t);
 }

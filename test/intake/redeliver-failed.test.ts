@@ -202,4 +202,35 @@ describe("start-up", () => {
     }
     expect(leases).toEqual([["redeliver", 600_000], ["redeliver", 600_000]]);
   });
+
+  test("the periodic passes of a fleet share a lease of nearly the period, so drifted timers still make one pass", async () => {
+    const held = new Map<string, number>();
+    let now = 0;
+    const tryLease = async (name: string, ms: number) => {
+      if ((held.get(name) ?? -1) > now) return false;
+      held.set(name, now + ms);
+      return true;
+    };
+    const pages = jest.fn(async function* (): AsyncGenerator<HookDelivery[]> {});
+    jest.useFakeTimers();
+    try {
+      const stops = [0, 20].map((offsetMinutes) => {
+        // Two web processes on one store, started 20 minutes apart.
+        jest.advanceTimersByTime(offsetMinutes * 60_000);
+        now += offsetMinutes * 60_000;
+        const deps = { config: loadAppConfig({}), store: Object.assign(new MemoryJobStore(), { tryLease }), clock: { now: () => NOW }, logger: silentLogger() } as unknown as Deps;
+        return startRedelivery(deps, { pages, redeliver: async () => undefined });
+      });
+      for (let minute = 0; minute < 5 * 60; minute++) {
+        now += 60_000;
+        await jest.advanceTimersByTimeAsync(60_000);
+      }
+      stops.forEach((stop) => stop());
+    } finally {
+      jest.useRealTimers();
+    }
+    // Two start-up passes, then one pass per hour for the fleet, not one per process.
+    expect(pages.mock.calls.length).toBeLessThanOrEqual(2 + 5);
+    expect(pages.mock.calls.length).toBeGreaterThanOrEqual(2 + 4);
+  });
 });
