@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { existsSync, mkdirSync, readdirSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +52,28 @@ describe("LowdbJobStore specifics", () => {
     const reopened = await LowdbJobStore.open(dir, { now });
     expect((await reopened.findJobByKey(job.key))?.id).toBe(job.id);
     await reopened.close();
+  });
+
+  test("with fsync on, a job's document and its folder reach the disk before the checkpoint passes its journal line", async () => {
+    const synced: Array<{ path: string; checkpoint: unknown }> = [];
+    const checkpoint = () => (existsSync(join(dir, "state.json")) ? JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint : null);
+    const syncPath = async (path: string) => void synced.push({ path, checkpoint: checkpoint() });
+    const store = await LowdbJobStore.open(dir, { syncPath });
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.close();
+    expect(synced).toEqual([
+      { path: join(dir, "jobs", `${job.id}.json`), checkpoint: null },
+      { path: join(dir, "jobs"), checkpoint: null },
+    ]);
+    expect(checkpoint()).not.toBeNull();
+    // Without fsync (STORE_FSYNC=false) nothing is flushed.
+    const quiet: string[] = [];
+    const nosync = await LowdbJobStore.open(dir, { fsync: false, syncPath: async (p) => void quiet.push(p) });
+    const other = makeJob({ runId: 99 });
+    await nosync.recordIntake(makeDelivery(other), "{}", other);
+    await nosync.close();
+    expect(quiet).toEqual([]);
   });
 
   test("recreates a job whose document was lost after the delivery was journaled (crash between writes)", async () => {

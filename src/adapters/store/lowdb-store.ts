@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, openSync, readSync, closeSync, fstatSync } from "node:fs";
-import { appendFile, unlink, readFile } from "node:fs/promises";
+import { appendFile, open, unlink, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
@@ -18,6 +18,8 @@ export interface LowdbStoreOptions {
   retentionDays?: number;
   /** Open without taking the single-writer lock: for the CLI to read while a server owns the directory. */
   readOnly?: boolean;
+  /** Flushes one file or folder to disk (default: open and fsync; tests observe the order). */
+  syncPath?: (path: string) => Promise<void>;
 }
 
 interface StateDoc {
@@ -67,11 +69,13 @@ export class LowdbJobStore implements JobStore {
   #inflight = 0;
   #lastPos: LogPosition | null = null;
   #checkpointTimer: NodeJS.Timeout | undefined;
+  /** Documents written for jobs that existed only in the journal: made durable before the checkpoint passes them. */
+  readonly #toSync = new Set<string>();
   #closed = false;
 
   private constructor(dir: string, opts: LowdbStoreOptions) {
     this.#dir = dir;
-    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false };
+    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
     this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now });
   }
 
@@ -364,6 +368,7 @@ export class LowdbJobStore implements JobStore {
     await doc.write();
     if (isFinal(job.state)) this.#docs.delete(job.id);
     if (unwritten && this.#unwritten.get(job.id) === unwritten) {
+      if (this.#opts.fsync) this.#toSync.add(job.id);
       this.#unwritten.delete(job.id);
       this.#settled(unwritten.pos);
     }
@@ -433,8 +438,30 @@ export class LowdbJobStore implements JobStore {
   async #writeCheckpoint(): Promise<void> {
     // Only when no intake is half-done: everything up to the last position then has its job file.
     if (this.#inflight > 0 || !this.#lastPos) return;
-    this.#state.data.checkpoint = this.#lastPos;
+    const pos = this.#lastPos;
+    await this.#syncWrittenDocs();
+    this.#state.data.checkpoint = pos;
     await this.#state.write();
+  }
+
+  /**
+   * lowdb writes a document to a temporary file and renames it, without fsync. With STORE_FSYNC on, the
+   * journal line is the only copy that survives a power cut until the job's document is on disk too: the
+   * checkpoint must not pass the line before then.
+   */
+  async #syncWrittenDocs(): Promise<void> {
+    if (this.#toSync.size === 0) return;
+    const ids = [...this.#toSync];
+    this.#toSync.clear();
+    try {
+      for (let i = 0; i < ids.length; i += 64) {
+        await Promise.all(ids.slice(i, i + 64).map((id) => this.#opts.syncPath(this.#jobFile(id))));
+      }
+      await this.#opts.syncPath(join(this.#dir, "jobs")); // the renames that put the documents in place
+    } catch (err) {
+      for (const id of ids) this.#toSync.add(id);
+      throw err;
+    }
   }
 
   async #readArchived(id: string): Promise<Job | undefined> {
@@ -480,6 +507,21 @@ function readTail(file: string, bytes: number): Buffer {
     return start > 0 ? buf.subarray(buf.indexOf(0x0a) + 1) : buf;
   } finally {
     closeSync(fd);
+  }
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  let fh;
+  try {
+    fh = await open(path, "r");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // archived or removed since: nothing to keep
+    throw err;
+  }
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
   }
 }
 
