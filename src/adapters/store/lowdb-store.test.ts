@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, unlinkSync, writeFileSync } from "node:fs";
-import { mkdtemp, rm, readFile } from "node:fs/promises";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
@@ -74,6 +74,48 @@ describe("LowdbJobStore specifics", () => {
     await nosync.recordIntake(makeDelivery(other), "{}", other);
     await nosync.close();
     expect(quiet).toEqual([]);
+  });
+
+  test("under a steady stream of new jobs the checkpoint still moves, never past a job without its document", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const jobs = [];
+    // A new job every 50 ms for 1.3 s: intake never goes quiet, so no document is written meanwhile.
+    for (let i = 0; i < 26; i++) {
+      const job = makeJob({ runId: 500 + i });
+      jobs.push(job);
+      await store.recordIntake(makeDelivery(job), "{}", job);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const checkpoint = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint;
+    expect(checkpoint).toMatchObject({ offset: 0 }); // the line of the first job, still waiting for its document
+    expect(readdirSync(join(dir, "jobs"))).toEqual([]);
+    // A crash now: what is on disk brings every job back.
+    const snapshot = await mkdtemp(join(tmpdir(), "t0-lowdb-crash-"));
+    try {
+      await cp(dir, snapshot, { recursive: true });
+      rmSync(join(snapshot, "owner.pid"));
+      await store.close();
+      const after = await LowdbJobStore.open(snapshot);
+      expect((await after.listJobs({ limit: 100 })).map((j) => j.id).sort()).toEqual(jobs.map((j) => j.id).sort());
+      await after.close();
+    } finally {
+      await rm(snapshot, { recursive: true, force: true });
+    }
+  });
+
+  test("a job document that cannot be written does not hold up the others", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const [a, b] = [makeJob({ runId: 1 }), makeJob({ runId: 2 })];
+    await store.recordIntake(makeDelivery(a), "{}", a);
+    await store.recordIntake(makeDelivery(b), "{}", b);
+    mkdirSync(join(dir, "jobs", `${a.id}.json`)); // a's document cannot be renamed into place
+    await store.close();
+    expect(existsSync(join(dir, "jobs", `${b.id}.json`))).toBe(true);
+    // a stays behind the checkpoint: the journal still brings it back.
+    rmdirSync(join(dir, "jobs", `${a.id}.json`));
+    const again = await LowdbJobStore.open(dir);
+    expect((await again.getJob(a.id))?.key).toBe(a.key);
+    await again.close();
   });
 
   test("recreates a job whose document was lost after the delivery was journaled (crash between writes)", async () => {

@@ -218,6 +218,7 @@ export class LowdbJobStore implements JobStore {
       this.#unwritten.set(job.id, { json: jobJson, pos });
       this.#lastIntakeAt = performance.now();
       this.#scheduleMaterialise();
+      this.#scheduleCheckpoint();
     } else {
       this.#settled(pos);
     }
@@ -377,14 +378,15 @@ export class LowdbJobStore implements JobStore {
   /** An intake whose job (if any) now has its document: the checkpoint may pass its journal line. */
   #settled(pos: LogPosition): void {
     this.#inflight--;
-    if (!this.#lastPos || pos.file > this.#lastPos.file || (pos.file === this.#lastPos.file && pos.offset > this.#lastPos.offset)) {
-      this.#lastPos = pos;
-    }
+    if (!this.#lastPos || before(this.#lastPos, pos)) this.#lastPos = pos;
     this.#scheduleCheckpoint();
   }
 
   #scheduleMaterialise(): void {
     if (this.#materialiseTimer || this.#materialising || this.#closed) return;
+    // Over the limit, batches follow each other without the pause, or a steady stream faster than one batch
+    // per pause would outgrow it.
+    const delay = this.#unwritten.size >= MATERIALISE_MAX_WAITING ? 0 : MATERIALISE_IDLE_MS;
     this.#materialiseTimer = setTimeout(() => {
       this.#materialiseTimer = undefined;
       // Write documents when intake goes quiet, or anyway once many are waiting (bounds memory and replay).
@@ -396,7 +398,7 @@ export class LowdbJobStore implements JobStore {
           this.#materialising = undefined;
           if (this.#unwritten.size) this.#scheduleMaterialise();
         });
-    }, MATERIALISE_IDLE_MS);
+    }, delay);
     this.#materialiseTimer.unref();
   }
 
@@ -406,12 +408,14 @@ export class LowdbJobStore implements JobStore {
       if (batch.length >= limit) break;
       batch.push([id, json]);
     }
+    let failure: unknown;
     for (const [id, json] of batch) {
       // Through the per-job lock so a concurrent updateJob's newer state is never overwritten.
       await this.#serial(id, async () => {
         if (this.#unwritten.get(id)?.json === json) await this.#writeDoc(JSON.parse(json) as Job);
-      });
+      }).catch((err) => void (failure ??= err)); // one document that cannot be written must not hold up the rest
     }
+    if (failure) throw failure;
   }
 
   /** Read-modify-write of one job is serialised per job id. */
@@ -436,9 +440,12 @@ export class LowdbJobStore implements JobStore {
   }
 
   async #writeCheckpoint(): Promise<void> {
-    // Only when no intake is half-done: everything up to the last position then has its job file.
-    if (this.#inflight > 0 || !this.#lastPos) return;
-    const pos = this.#lastPos;
+    // Between two tasks of the event loop an intake is either settled, waiting for its document (the
+    // oldest waiting line is the first in #unwritten), or still being appended (its line comes after
+    // every other). Replay starts at the checkpoint's line, so the checkpoint may stand at the oldest
+    // waiting line, or else at the last settled one: under a steady stream of deliveries it still moves.
+    const pos = this.#unwritten.values().next().value?.pos ?? this.#lastPos;
+    if (!pos) return;
     await this.#syncWrittenDocs();
     this.#state.data.checkpoint = pos;
     await this.#state.write();
@@ -508,6 +515,10 @@ function readTail(file: string, bytes: number): Buffer {
   } finally {
     closeSync(fd);
   }
+}
+
+function before(a: LogPosition, b: LogPosition): boolean {
+  return a.file < b.file || (a.file === b.file && a.offset < b.offset);
 }
 
 async function fsyncPath(path: string): Promise<void> {
