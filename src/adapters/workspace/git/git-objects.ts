@@ -24,7 +24,7 @@ const MAX_CHAIN = 4096;
  * The object database of a fresh clone: its packs, then loose objects. Reads through Node's native zlib,
  * where isomorphic-git inflates in JavaScript (pako) and does it again for every object it checks out.
  */
-export async function openGitObjects(gitdir: string): Promise<GitObjects> {
+export async function openGitObjects(gitdir: string, opts: { resolved?: Map<string, GitObject> } = {}): Promise<GitObjects> {
   const packDir = join(gitdir, "objects", "pack");
   const names = await readdir(packDir).catch(() => [] as string[]);
   const packs = await Promise.all(names.filter((n) => n.endsWith(".pack")).map((n) => openGitPackFile(join(packDir, n))));
@@ -75,6 +75,12 @@ export async function openGitObjects(gitdir: string): Promise<GitObjects> {
   return {
     read(oid) {
       if (!/^[0-9a-f]{40}$/.test(oid)) throw permanent("bad_object_id", `"${oid}" is not a SHA-1 object id.`);
+      const known = opts.resolved?.get(oid);
+      if (known) {
+        // Read once by a checkout: let it go (a second path with the same content reads the pack).
+        opts.resolved!.delete(oid);
+        return known;
+      }
       return locate(Buffer.from(oid, "hex"), 0);
     },
   };

@@ -18,11 +18,57 @@ export interface GitPackFile {
   entryAt(offset: number): PackEntry;
 }
 
-const TYPES: Record<number, GitObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
+export const TYPE_NAMES: Record<number, GitObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
+
+export interface EntryHeader {
+  /** The object's type; undefined for a delta. */
+  type?: GitObjectType;
+  /** Inflated size (of the object, or of the delta). */
+  size: number;
+  baseOffset?: number;
+  baseOid?: Buffer;
+  /** Where the zlib stream starts. */
+  dataStart: number;
+}
+
+/** The header of the pack entry at `offset`: type and size, then a delta's base. Throws on a cut or unknown entry. */
+export function readEntryHeader(pack: Buffer, offset: number, dataEnd: number): EntryHeader {
+  let p = offset;
+  const next = () => {
+    if (p >= dataEnd) throw new Error(`the entry at ${offset} is cut short`);
+    return pack[p++]!;
+  };
+  let byte = next();
+  const typeNo = (byte >> 4) & 7;
+  let size = byte & 0x0f;
+  let shift = 4;
+  while (byte & 0x80) {
+    byte = next();
+    size += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  }
+  if (typeNo === 6) {
+    byte = next();
+    let back = byte & 0x7f;
+    while (byte & 0x80) {
+      byte = next();
+      back = (back + 1) * 128 + (byte & 0x7f);
+    }
+    if (back > offset - 12) throw new Error(`the delta at ${offset} points before the pack's first entry`);
+    return { size, baseOffset: offset - back, dataStart: p };
+  }
+  if (typeNo === 7) {
+    if (p + 20 > dataEnd) throw new Error(`the entry at ${offset} is cut short`);
+    return { size, baseOid: pack.subarray(p, p + 20), dataStart: p + 20 };
+  }
+  const type = TYPE_NAMES[typeNo];
+  if (!type) throw new Error(`the entry at ${offset} has the unknown type ${typeNo}`);
+  return { type, size, dataStart: p };
+}
 
 /**
- * Reads a `.pack` through its version-2 `.idx` (both as isomorphic-git's fetch wrote them, already
- * checked against their SHA-1s there). The pack is read whole, as isomorphic-git does; the clone's size
+ * Reads a `.pack` through its version-2 `.idx` (as index-pack.ts or isomorphic-git's fetch wrote them,
+ * already checked against their SHA-1s there). The pack is read whole, as isomorphic-git does; the clone's size
  * limit bounds it. Each entry's compressed bytes end where the next entry starts, so zlib gets exact slices.
  */
 export async function openGitPackFile(packPath: string): Promise<GitPackFile> {
@@ -72,44 +118,21 @@ export async function openGitPackFile(packPath: string): Promise<GitPackFile> {
     },
     entryAt(offset) {
       if (offset < 12 || offset >= dataEnd) throw corrupt(packPath, `no entry starts at offset ${offset}`);
-      let p = offset;
-      const next = () => {
-        if (p >= dataEnd) throw corrupt(packPath, `the entry at ${offset} is cut short`);
-        return pack[p++]!;
-      };
-      let byte = next();
-      const typeNo = (byte >> 4) & 7;
-      let size = byte & 0x0f;
-      let shift = 4;
-      while (byte & 0x80) {
-        byte = next();
-        size += (byte & 0x7f) * 2 ** shift;
-        shift += 7;
-      }
-      let base: { baseOffset: number } | { baseOid: Buffer } | undefined;
-      if (typeNo === 6) {
-        byte = next();
-        let back = byte & 0x7f;
-        while (byte & 0x80) {
-          byte = next();
-          back = (back + 1) * 128 + (byte & 0x7f);
-        }
-        base = { baseOffset: offset - back };
-      } else if (typeNo === 7) {
-        base = { baseOid: pack.subarray(p, p + 20) };
-        p += 20;
-      } else if (!TYPES[typeNo]) {
-        throw corrupt(packPath, `the entry at ${offset} has the unknown type ${typeNo}`);
+      let h: EntryHeader;
+      try {
+        h = readEntryHeader(pack, offset, dataEnd);
+      } catch (err) {
+        throw corrupt(packPath, (err as Error).message);
       }
       let data: Buffer;
       try {
-        data = inflateSync(pack.subarray(p, endOf(offset)));
+        data = inflateSync(pack.subarray(h.dataStart, endOf(offset)));
       } catch (err) {
         throw corrupt(packPath, `the entry at ${offset} does not inflate (${(err as Error).message})`);
       }
-      if (data.length !== size) throw corrupt(packPath, `the entry at ${offset} inflates to ${data.length} bytes, not ${size}`);
-      if (!base) return { kind: "whole", type: TYPES[typeNo]!, data };
-      return "baseOffset" in base ? { kind: "delta", baseOffset: base.baseOffset, delta: data } : { kind: "ref-delta", baseOid: base.baseOid, delta: data };
+      if (data.length !== h.size) throw corrupt(packPath, `the entry at ${offset} inflates to ${data.length} bytes, not ${h.size}`);
+      if (h.type) return { kind: "whole", type: h.type, data };
+      return h.baseOffset !== undefined ? { kind: "delta", baseOffset: h.baseOffset, delta: data } : { kind: "ref-delta", baseOid: h.baseOid!, delta: data };
     },
   };
 }

@@ -1,0 +1,129 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { execFile, spawn } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { git as gitCli } from "../../../../test/fakes/git-server.js";
+import { indexPack } from "./index-pack.js";
+
+const run = promisify(execFile);
+
+let base: string;
+let repo: string;
+let oids: string[];
+
+/** `git pack-objects` of the given objects, with the given extra flags (delta kinds, depth). */
+async function packOf(objects: string[], flags: string[] = []): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["pack-objects", "--stdout", ...flags], { cwd: repo });
+    const out: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`git pack-objects exited ${code}`))));
+    child.stdin.end(objects.join("\n") + "\n");
+  });
+}
+
+/** What `git index-pack` writes for the same pack: the reference our index must equal byte for byte. */
+async function gitIndex(pack: Buffer, name: string): Promise<Buffer> {
+  const file = join(base, `${name}.pack`);
+  await writeFile(file, pack);
+  await run("git", ["index-pack", "--index-version=2", file]);
+  return readFile(join(base, `${name}.idx`));
+}
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), "t0-index-pack-"));
+  repo = join(base, "repo");
+  await mkdir(join(repo, "src"), { recursive: true });
+  await gitCli(repo, "init", "-q", "-b", "main");
+  // Similar files in several commits, so that pack-objects writes delta chains.
+  let text = "";
+  for (let c = 0; c < 4; c++) {
+    for (let i = 0; i < 25; i++) {
+      text += `export const v${c}_${i} = ${i * 7 + c}; // line ${i}\n`;
+      await writeFile(join(repo, "src", `m${i}.ts`), text);
+    }
+    await writeFile(join(repo, `bin${c}.dat`), randomBytes(40_000));
+    await gitCli(repo, "add", "-A");
+    await gitCli(repo, "commit", "-q", "-m", `c${c}`);
+  }
+  oids = (await gitCli(repo, "rev-list", "--objects", "--all")).split("\n").map((l) => l.split(" ")[0]!).filter(Boolean);
+});
+
+afterAll(async () => {
+  await rm(base, { recursive: true, force: true });
+});
+
+describe("indexPack", () => {
+  test.each([
+    ["offset deltas", ["--delta-base-offset"]],
+    ["ref deltas", []],
+    ["deep chains", ["--delta-base-offset", "--depth=200", "--window=50"]],
+    ["no deltas", ["--depth=0"]],
+  ])("writes the same .idx as git index-pack (%s), and names every object", async (label, flags) => {
+    const pack = await packOf(oids, flags);
+    const ours = indexPack(pack, { keepBytes: Number.MAX_SAFE_INTEGER });
+    expect(ours.idx.equals(await gitIndex(pack, label.replace(/ /g, "-")))).toBe(true);
+    expect(ours.objects).toBe(oids.length);
+    expect([...ours.resolved.keys()].sort()).toEqual([...oids].sort());
+    // The resolved objects are the objects: their ids recomputed from type and content.
+    for (const [oid, o] of ours.resolved) {
+      expect(createHash("sha1").update(`${o.type} ${o.data.length}\0`).update(o.data).digest("hex")).toBe(oid);
+    }
+  });
+
+  test("without a base cache every delta is resolved again from the pack, with the same result", async () => {
+    for (const flags of [["--delta-base-offset", "--depth=200", "--window=50"], []]) {
+      const pack = await packOf(oids, flags);
+      const cached = indexPack(pack);
+      const uncached = indexPack(pack, { baseCacheBytes: 0, keepBytes: Number.MAX_SAFE_INTEGER });
+      expect(uncached.idx.equals(cached.idx)).toBe(true);
+      expect(uncached.resolved.size).toBe(oids.length);
+    }
+    const { stdout } = await run("git", ["verify-pack", "-v", join(base, "deep-chains.idx")]);
+    expect(stdout).toMatch(/chain length = [2-9]/); // the packs really hold delta chains
+  });
+
+  test("keeps resolved objects only up to keepBytes", async () => {
+    const pack = await packOf(oids, ["--delta-base-offset"]);
+    expect(indexPack(pack).resolved.size).toBe(0);
+    const some = indexPack(pack, { keepBytes: 50_000 });
+    expect([...some.resolved.values()].reduce((n, o) => n + o.data.length, 0)).toBeLessThanOrEqual(50_000);
+  });
+
+  test("refuses a damaged pack: wrong trailer, cut short, altered byte, thin pack, not a pack", async () => {
+    const pack = await packOf(oids, ["--delta-base-offset"]);
+    const altered = Buffer.from(pack);
+    altered[200] = altered[200]! ^ 0xff;
+    const reSigned = (b: Buffer) => Buffer.concat([b.subarray(0, -20), createHash("sha1").update(b.subarray(0, -20)).digest()]);
+    const cases: Array<[string, Buffer, RegExp]> = [
+      ["trailer", altered, /SHA-1 does not match/],
+      ["cut", reSigned(Buffer.concat([pack.subarray(0, pack.length - 400), Buffer.alloc(20)])), /cut short|does not inflate|ends after|inflates to/],
+      ["altered, re-signed", reSigned(altered), /does not inflate|inflates to|unknown type|broken|points before/],
+      ["not a pack", Buffer.from("GARBAGE".repeat(10)), /does not start with PACK/],
+    ];
+    for (const [, bytes, message] of cases) {
+      let err: unknown;
+      try {
+        indexPack(bytes);
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toMatchObject({ code: "corrupt_pack", retryable: false });
+      expect((err as Error).message).toMatch(message);
+    }
+    // A thin pack names a base it does not carry.
+    const head = await gitCli(repo, "rev-parse", "HEAD");
+    const thin = await new Promise<Buffer>((resolve, reject) => {
+      const child = spawn("git", ["pack-objects", "--stdout", "--thin", "--revs"], { cwd: repo });
+      const out: Buffer[] = [];
+      child.stdout.on("data", (c: Buffer) => out.push(c));
+      child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(String(code)))));
+      child.stdin.end(`${head}\n^${head}~1\n`);
+    });
+    expect(() => indexPack(thin)).toThrow(/not in the pack \(a thin pack\?\)/);
+  });
+});

@@ -1,0 +1,181 @@
+import { createHash } from "node:crypto";
+import { crc32, inflateSync } from "node:zlib";
+import { permanent } from "../../../core/errors.js";
+import { applyGitDelta } from "./apply-git-delta.js";
+import { readEntryHeader, type GitObjectType } from "./git-pack-file.js";
+
+/** Bases kept while deltas are resolved; past this, a base is inflated again from its slice of the pack. */
+const BASE_CACHE_BYTES = 64 * 1024 * 1024;
+const MAX_CHAIN = 4096;
+
+interface Entry {
+  offset: number;
+  end: number;
+  /** The object id, once known (hex). */
+  oid?: string;
+  type?: GitObjectType;
+  baseOffset?: number;
+  baseOid?: string;
+}
+
+export interface IndexedPack {
+  idx: Buffer;
+  packSha: string;
+  objects: number;
+  /**
+   * Objects as resolved here, up to `keepBytes` of them, by id: a checkout that starts from these neither
+   * inflates nor applies a delta a second time (in a depth-1 pack every object is part of the checkout).
+   */
+  resolved: Map<string, { type: GitObjectType; data: Buffer }>;
+}
+
+/**
+ * `git index-pack` for a pack received whole: checks its trailing SHA-1, finds where every entry ends,
+ * resolves deltas and names every object, and returns the version-2 `.idx` that git and isomorphic-git
+ * read (fan-out, sorted names, CRC-32s, offsets, both checksums). Native zlib, crypto and crc32 throughout.
+ */
+export function indexPack(pack: Buffer, opts: { keepBytes?: number; baseCacheBytes?: number } = {}): IndexedPack {
+  if (pack.length < 32 || pack.toString("latin1", 0, 4) !== "PACK") throw corrupt("it does not start with PACK");
+  const version = pack.readUInt32BE(4);
+  if (version !== 2 && version !== 3) throw corrupt(`version ${version} is not supported`);
+  const dataEnd = pack.length - 20;
+  const packSha = pack.subarray(dataEnd).toString("hex");
+  if (createHash("sha1").update(pack.subarray(0, dataEnd)).digest("hex") !== packSha) throw corrupt("its SHA-1 does not match its trailer");
+  const count = pack.readUInt32BE(8);
+
+  const entries: Entry[] = [];
+  const byOffset = new Map<number, Entry>();
+  const byOid = new Map<string, Entry>();
+  const cache = new Map<number, { type: GitObjectType; data: Buffer }>();
+  let cached = 0;
+  const cacheBytes = opts.baseCacheBytes ?? BASE_CACHE_BYTES;
+  const remember = (offset: number, type: GitObjectType, data: Buffer) => {
+    if (data.length > cacheBytes / 4) return;
+    cache.set(offset, { type, data });
+    cached += data.length;
+    for (const [k, v] of cache) {
+      if (cached <= cacheBytes) break;
+      cache.delete(k);
+      cached -= v.data.length;
+    }
+  };
+  const resolved = new Map<string, { type: GitObjectType; data: Buffer }>();
+  let kept = 0;
+  const name = (e: Entry, type: GitObjectType, data: Buffer) => {
+    e.type = type;
+    e.oid = createHash("sha1").update(`${type} ${data.length}\0`).update(data).digest("hex");
+    byOid.set(e.oid, e);
+    if (kept + data.length <= (opts.keepBytes ?? 0)) {
+      resolved.set(e.oid, { type, data });
+      kept += data.length;
+    }
+  };
+
+  // Pass 1, in pack order: every entry's extent, and the names of whole objects and of deltas whose base
+  // came before them (nearly all: git writes bases first).
+  let p = 12;
+  for (let i = 0; i < count; i++) {
+    if (p >= dataEnd) throw corrupt(`it ends after ${i} of ${count} objects`);
+    const h = header(pack, p, dataEnd);
+    let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
+    try {
+      inflated = inflateSync(pack.subarray(h.dataStart, dataEnd), { info: true }) as unknown as typeof inflated;
+    } catch (err) {
+      throw corrupt(`the entry at ${p} does not inflate (${(err as Error).message})`);
+    }
+    const data = inflated.buffer;
+    if (data.length !== h.size) throw corrupt(`the entry at ${p} inflates to ${data.length} bytes, not ${h.size}`);
+    const e: Entry = { offset: p, end: h.dataStart + inflated.engine.bytesWritten };
+    entries.push(e);
+    byOffset.set(p, e);
+    if (h.type) {
+      name(e, h.type, data);
+      remember(p, h.type, data);
+    } else {
+      if (h.baseOffset !== undefined) e.baseOffset = h.baseOffset;
+      else e.baseOid = h.baseOid!.toString("hex");
+      const base = e.baseOffset !== undefined ? cache.get(e.baseOffset) : e.baseOid && byOid.has(e.baseOid) ? cache.get(byOid.get(e.baseOid)!.offset) : undefined;
+      if (base) {
+        const resolved = applyGitDelta(data, base.data);
+        name(e, base.type, resolved);
+        remember(p, base.type, resolved);
+      }
+    }
+    p = e.end;
+  }
+  if (p !== dataEnd) throw corrupt(`${dataEnd - p} bytes follow its last object`);
+
+  // Pass 2: the deltas left, through their chains, inflating again from the now-known slices.
+  const resolve = (e: Entry, depth = 0): { type: GitObjectType; data: Buffer } => {
+    const hit = cache.get(e.offset);
+    if (hit) return hit;
+    if (depth > MAX_CHAIN) throw corrupt(`a delta chain at ${e.offset} is longer than ${MAX_CHAIN}`);
+    const h = header(pack, e.offset, dataEnd);
+    const data = inflateSync(pack.subarray(h.dataStart, e.end));
+    if (h.type) return { type: h.type, data };
+    const baseEntry = e.baseOffset !== undefined ? byOffset.get(e.baseOffset) : byOid.get(e.baseOid!);
+    if (!baseEntry) throw corrupt(`the delta at ${e.offset} names a base that is not in the pack (a thin pack?)`);
+    const base = resolve(baseEntry, depth + 1);
+    const out = { type: base.type, data: applyGitDelta(data, base.data) };
+    remember(e.offset, out.type, out.data);
+    return out;
+  };
+  for (let pending = entries.filter((e) => !e.oid), round = 0; pending.length; round++) {
+    // A ref-delta's base may itself be a delta named only in this pass: go round until none is left.
+    const left: Entry[] = [];
+    for (const e of pending) {
+      if (e.baseOid && !byOid.has(e.baseOid)) {
+        left.push(e);
+        continue;
+      }
+      const o = resolve(e);
+      name(e, o.type, o.data);
+    }
+    if (left.length === pending.length) throw corrupt(`${left.length} deltas name bases that are not in the pack (a thin pack?)`);
+    pending = left;
+  }
+  return { idx: encodeIdx(entries, pack), packSha, objects: count, resolved };
+}
+
+function encodeIdx(entries: Entry[], pack: Buffer): Buffer {
+  const sorted = entries.map((e) => ({ oid: Buffer.from(e.oid!, "hex"), e })).sort((a, b) => a.oid.compare(b.oid));
+  const n = sorted.length;
+  const large = sorted.filter((s) => s.e.offset >= 0x80000000);
+  const out = Buffer.alloc(8 + 256 * 4 + n * 28 + large.length * 8 + 40);
+  out.writeUInt32BE(0xff744f63, 0);
+  out.writeUInt32BE(2, 4);
+  let k = 0;
+  for (let b = 0; b < 256; b++) {
+    while (k < n && sorted[k]!.oid[0]! <= b) k++;
+    out.writeUInt32BE(k, 8 + b * 4);
+  }
+  const names = 8 + 256 * 4;
+  const crcs = names + n * 20;
+  const offsets = crcs + n * 4;
+  const larges = offsets + n * 4;
+  let li = 0;
+  sorted.forEach(({ oid, e }, i) => {
+    oid.copy(out, names + i * 20);
+    out.writeUInt32BE(crc32(pack.subarray(e.offset, e.end)) >>> 0, crcs + i * 4);
+    if (e.offset < 0x80000000) out.writeUInt32BE(e.offset, offsets + i * 4);
+    else {
+      out.writeUInt32BE((0x80000000 | li) >>> 0, offsets + i * 4);
+      out.writeBigUInt64BE(BigInt(e.offset), larges + li++ * 8);
+    }
+  });
+  const trailer = larges + li * 8;
+  pack.copy(out, trailer, pack.length - 20);
+  createHash("sha1").update(out.subarray(0, trailer + 20)).digest().copy(out, trailer + 20);
+  return out;
+}
+
+function header(pack: Buffer, offset: number, dataEnd: number) {
+  try {
+    return readEntryHeader(pack, offset, dataEnd);
+  } catch (err) {
+    throw corrupt((err as Error).message);
+  }
+}
+
+const corrupt = (why: string) =>
+  permanent("corrupt_pack", `The fetched pack cannot be indexed: ${why}. The clone is discarded; retry the job (t0-ci-bot jobs retry <id>).`);
