@@ -1,5 +1,6 @@
 /**
- * Clone speed: the bot's workspace clone (isomorphic-git over its fetch client, with the limit checks)
+ * Clone speed: the bot's workspace clone (protocol-v2 fetch of the commit, native pack index and checkout,
+ * with the limit checks)
  * against `git clone --depth 1 --single-branch` of the same repository from the same local smart-HTTP
  * server, alternating, in one run. Goal: median ratio ≤ 2.
  *
@@ -96,7 +97,7 @@ async function compare(ROOT: string, judged: boolean) {
     await server.close();
     const fmt = (xs: number[]) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)})`;
     console.log(`baseline:  git clone --depth 1:             ${fmt(gitMs)}`);
-    console.log(`workspace: isomorphic-git fetch + checkout: ${fmt(isoMs)}`);
+    console.log(`workspace: v2 fetch + index + checkout:     ${fmt(isoMs)}`);
     const ratio = median(isoMs) / median(gitMs);
     console.log(`ratio (median): ${ratio.toFixed(2)}x  ${judged ? `goal ≤ 2x: ${ratio <= 2 ? "met" : "NOT met"}` : "(disk-bound: information, not the goal)"}`);
     console.log(`peak RSS of this process during the clones: ${(peakRss / 1024 / 1024).toFixed(0)} MB`);

@@ -18,18 +18,23 @@ export interface GitServer {
   root: string;
   /** Authorization headers seen, in order (to assert what a client sent). */
   authHeaders: string[];
+  /** Requests seen: method, path and the Git-Protocol header the client sent. */
+  requests: Array<{ method: string; path: string; protocol?: string }>;
   /** Bytes of response bodies sent so far. */
   bytesSent(): number;
   close(): Promise<void>;
 }
 
-export async function startGitServer(opts: { root: string; token?: string }): Promise<GitServer> {
+/** `protocolV2: false` serves only the original protocol (as an old server would): the Git-Protocol header is dropped. */
+export async function startGitServer(opts: { root: string; token?: string; protocolV2?: boolean }): Promise<GitServer> {
   const authHeaders: string[] = [];
+  const requests: GitServer["requests"] = [];
   let sent = 0;
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const auth = req.headers.authorization ?? "";
     authHeaders.push(auth);
+    requests.push({ method: req.method ?? "GET", path: url.pathname, ...(req.headers["git-protocol"] ? { protocol: String(req.headers["git-protocol"]) } : {}) });
     if (opts.token) {
       const [user, pass] = Buffer.from(auth.replace(/^Basic /, ""), "base64").toString().split(":");
       if (user !== "x-access-token" || pass !== opts.token) {
@@ -49,7 +54,10 @@ export async function startGitServer(opts: { root: string; token?: string }): Pr
       REMOTE_ADDR: req.socket.remoteAddress ?? "127.0.0.1",
       GIT_HTTP_MAX_REQUEST_BUFFER: "100M",
     };
-    for (const [k, v] of Object.entries(req.headers)) env["HTTP_" + k.toUpperCase().replace(/-/g, "_")] = String(v);
+    for (const [k, v] of Object.entries(req.headers)) {
+      if (k === "git-protocol" && opts.protocolV2 === false) continue;
+      env["HTTP_" + k.toUpperCase().replace(/-/g, "_")] = String(v);
+    }
     if (req.headers["content-length"]) env.CONTENT_LENGTH = req.headers["content-length"];
     const cgi = spawn("git", ["http-backend"], { env });
     req.pipe(cgi.stdin);
@@ -90,6 +98,7 @@ export async function startGitServer(opts: { root: string; token?: string }): Pr
     url: `http://127.0.0.1:${port}`,
     root: opts.root,
     authHeaders,
+    requests,
     bytesSent: () => sent,
     close: () =>
       new Promise<void>((resolve) => {

@@ -13,6 +13,7 @@ import { createFsWorkspace, type FsWorkspaceOptions } from "./fs-workspace.js";
 const TOKEN = "ghs_" + "W0rkspaceT0ken0123456789abcdefABCDEF";
 let base: string;
 let server: GitServer;
+let servers: Record<"v2" | "v0", GitServer>;
 let shas: string[];
 
 beforeAll(async () => {
@@ -29,11 +30,15 @@ beforeAll(async () => {
   await createRepo(repos, "octo/big", [{ "blob.bin": randomBytes(400 * 1024) }]);
   // Compresses to a few kilobytes: only the checkout, not the download, passes a byte limit.
   await createRepo(repos, "octo/zeros", [{ "a.bin": Buffer.alloc(3 * 1024 * 1024), "b.bin": Buffer.alloc(3 * 1024 * 1024, 1) }]);
-  server = await startGitServer({ root: repos, token: TOKEN });
+  servers = {
+    v2: await startGitServer({ root: repos, token: TOKEN }),
+    v0: await startGitServer({ root: repos, token: TOKEN, protocolV2: false }),
+  };
 });
 
 afterAll(async () => {
-  await server?.close();
+  await servers?.v2.close();
+  await servers?.v0.close();
   await rm(base, { recursive: true, force: true });
 });
 
@@ -55,7 +60,14 @@ async function allFilesContain(dir: string, needle: string): Promise<string[]> {
   return hits;
 }
 
-describe("fs workspace (isomorphic-git over smart HTTP)", () => {
+describe.each([
+  ["protocol v2: the commit fetched by id, indexed natively", "v2"],
+  ["original protocol: isomorphic-git's fetch of the branch", "v0"],
+] as const)("fs workspace over smart HTTP, %s", (_label, protocol) => {
+  beforeAll(() => {
+    server = servers[protocol];
+  });
+
   test("clones the failing commit with the token, which never lands on disk", async () => {
     const ws = workspace();
     const w = await ws.clone({ jobId: "job-1", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: TOKEN });
@@ -73,11 +85,22 @@ describe("fs workspace (isomorphic-git over smart HTTP)", () => {
     expect(await ws.clone({ jobId: "job-1", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: TOKEN })).toEqual(w);
   });
 
-  test("reaches a commit behind the branch tip by deepening", async () => {
+  test("reaches a commit behind the branch tip (by id with v2, by deepening otherwise)", async () => {
     const ws = workspace();
+    const before = server.requests.length;
     const w = await ws.clone({ jobId: "job-2", url: `${server.url}/octo/app.git`, ref: "main", sha: shas[0]!, token: TOKEN });
     expect(await readFile(join(w.dir, "src/index.js"), "utf8")).toBe("console.log(1)\n");
     await expect(stat(join(w.dir, "test"))).rejects.toThrow();
+    const posts = server.requests.slice(before).filter((r) => r.method === "POST");
+    if (protocol === "v2") {
+      expect(posts).toEqual([{ method: "POST", path: "/octo/app.git/git-upload-pack", protocol: "version=2" }]);
+      expect(await readFile(join(w.dir, ".git/shallow"), "utf8")).toBe(`${shas[0]}\n`);
+      expect(await gitCli(w.dir, "log", "--format=%H")).toBe(shas[0]); // one commit, its parents cut off
+    } else {
+      expect(posts.length).toBeGreaterThan(1); // the depth-1 fetch, then deeper ones
+    }
+    expect(await gitCli(w.dir, "status", "--porcelain")).toBe("");
+    await gitCli(w.dir, "fsck", "--no-dangling");
   });
 
   test("a fork PR's refs/pull/N/head is fetched into a local branch", async () => {

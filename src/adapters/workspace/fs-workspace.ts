@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { mkdir, readdir, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import git from "isomorphic-git";
 import PQueue from "p-queue";
@@ -9,7 +9,9 @@ import type { CloneRequest, Workspace, WorkspacePort } from "../../core/ports/wo
 import { freeBytes } from "./free-bytes.js";
 import { fetchHttpClient } from "./fetch-http-client.js";
 import { checkoutFiles } from "./git/checkout-files.js";
-import { openGitObjects } from "./git/git-objects.js";
+import { fetchPackV2, type FetchedPack } from "./git/fetch-pack-v2.js";
+import { indexPack } from "./git/index-pack.js";
+import { openGitObjects, type GitObject } from "./git/git-objects.js";
 import { listCommitFiles } from "./git/list-commit-files.js";
 
 export interface FsWorkspaceOptions {
@@ -41,10 +43,12 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * One directory per job under `root`: `<root>/<jobId>` holds a shallow single-branch clone of the failing
- * commit; `<root>/<jobId>.logs` holds its logs. isomorphic-git fetches (protocol, auth, shallow, deepening);
- * the checkout reads the fetched pack with Node's zlib (`./git/`), because isomorphic-git's own checkout
- * re-inflates every object in JavaScript and took most of the clone's time (bench/clone.ts). The installation
- * token is sent as a header and never written to disk.
+ * commit; `<root>/<jobId>.logs` holds its logs. The commit is fetched by id over protocol v2 and its pack
+ * indexed with Node's zlib and crypto (`./git/`); from a server without v2, isomorphic-git fetches the branch
+ * and deepens. isomorphic-git keeps the repository's shape (init, remote, refs) and later commits and pushes.
+ * The checkout reads the pack natively too: isomorphic-git's fetch and checkout inflate every object in
+ * JavaScript and took several times git's whole clone (bench/clone.ts). The installation token is sent as a
+ * header and never written to disk.
  */
 export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
   const queue = new PQueue({ concurrency: opts.maxConcurrent });
@@ -97,14 +101,23 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
         const r = await git.fetch({ fs, http, dir, cache, remote: "origin", remoteRef: req.ref, ref: local, singleBranch: true, depth, tags: false, ...auth });
         if (r.fetchHead) await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: r.fetchHead, force: true });
       };
-      if (isBranch) {
+      // Protocol v2 fetches the failing commit itself, whatever its branch did since; an older server
+      // gets isomorphic-git's fetch of the branch, deepened below until the commit is there.
+      const v2 = await fetchPackV2({ url: req.url, want: req.sha, depth: 1, http, headers: auth.headers });
+      let resolved: Map<string, GitObject> | undefined;
+      if (v2) {
+        await git.init({ fs, dir, defaultBranch: local });
+        await git.addRemote({ fs, dir, remote: "origin", url: req.url });
+        resolved = await storePack(join(dir, ".git"), v2);
+        await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: req.sha, force: true });
+      } else if (isBranch) {
         await git.clone({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
       } else {
         await git.init({ fs, dir, defaultBranch: local });
         await git.addRemote({ fs, dir, remote: "origin", url: req.url });
         await fetchRef(1);
       }
-      if (!(await hasCommit(dir, req.sha, cache))) {
+      if (!v2 && !(await hasCommit(dir, req.sha, cache))) {
         // The branch moved on since the run: deepen until the failing commit is there.
         for (const depth of [50, 500]) {
           if (isBranch) await git.fetch({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth, tags: false, ...auth });
@@ -115,7 +128,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
           throw permanent("sha_not_found", `Commit ${req.sha} is not on ${req.ref} any more (force-pushed or deleted); nothing to fix.`);
         }
       }
-      const objects = await openGitObjects(join(dir, ".git"));
+      const objects = await openGitObjects(join(dir, ".git"), { resolved });
       const files = listCommitFiles(objects, req.sha);
       if (files.length > opts.maxFiles) throw tooLargeError(`it has ${files.length} files`, opts);
       // The limit covers what the clone puts on disk: the fetched pack and the files written from it.
@@ -170,6 +183,20 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       return removed;
     },
   };
+}
+
+/** Objects resolved while indexing that the checkout takes as they are (the rest it reads from the pack). */
+const KEEP_RESOLVED_BYTES = 256 * 1024 * 1024;
+
+/** A fetched pack, indexed here, into the object store; its shallow commits into `.git/shallow`. */
+async function storePack(gitdir: string, fetched: FetchedPack): Promise<Map<string, GitObject>> {
+  const { idx, packSha, resolved } = indexPack(fetched.pack, { keepBytes: KEEP_RESOLVED_BYTES });
+  const packDir = join(gitdir, "objects", "pack");
+  await mkdir(packDir, { recursive: true });
+  await writeFile(join(packDir, `pack-${packSha}.pack`), fetched.pack);
+  await writeFile(join(packDir, `pack-${packSha}.idx`), idx);
+  if (fetched.shallow.length) await writeFile(join(gitdir, "shallow"), fetched.shallow.join("\n") + "\n");
+  return resolved;
 }
 
 async function hasCommit(dir: string, sha: string, cache: object): Promise<boolean> {
