@@ -185,8 +185,11 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
   };
 }
 
-/** Objects resolved while indexing that the checkout takes as they are (the rest it reads from the pack). */
-const KEEP_RESOLVED_BYTES = 256 * 1024 * 1024;
+/**
+ * Objects resolved while indexing that the checkout takes as they are (the rest it reads from the pack).
+ * Per clone, and WORKSPACE_MAX_CONCURRENT clones may run at once: enough for a few thousand source files.
+ */
+const KEEP_RESOLVED_BYTES = 128 * 1024 * 1024;
 
 /** A fetched pack, indexed here, into the object store; its shallow commits into `.git/shallow`. */
 async function storePack(gitdir: string, fetched: FetchedPack): Promise<Map<string, GitObject>> {
