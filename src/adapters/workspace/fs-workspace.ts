@@ -10,7 +10,7 @@ import { freeBytes } from "./free-bytes.js";
 import { fetchHttpClient } from "./fetch-http-client.js";
 import { checkoutFiles } from "./git/checkout-files.js";
 import { fetchPackV2, type FetchedPack } from "./git/fetch-pack-v2.js";
-import { indexPack } from "./git/index-pack.js";
+import { indexPack, type IndexPackOptions } from "./git/index-pack.js";
 import { openGitObjects, type GitObject } from "./git/git-objects.js";
 import { listCommitFiles } from "./git/list-commit-files.js";
 
@@ -108,7 +108,9 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       if (v2) {
         await git.init({ fs, dir, defaultBranch: local });
         await git.addRemote({ fs, dir, remote: "origin", url: req.url });
-        resolved = await storePack(join(dir, ".git"), v2);
+        // Its objects are what the checkout writes: the same limit, counted before they are inflated.
+        const limit = { maxBytes: Math.max(0, opts.maxBytes - downloaded), tooLarge: () => tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts) };
+        resolved = await storePack(join(dir, ".git"), v2, limit);
         await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: req.sha, force: true });
       } else if (isBranch) {
         await git.clone({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
@@ -192,8 +194,8 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
 const KEEP_RESOLVED_BYTES = 128 * 1024 * 1024;
 
 /** A fetched pack, indexed here, into the object store; its shallow commits into `.git/shallow`. */
-async function storePack(gitdir: string, fetched: FetchedPack): Promise<Map<string, GitObject>> {
-  const { idx, packSha, resolved } = indexPack(fetched.pack, { keepBytes: KEEP_RESOLVED_BYTES });
+async function storePack(gitdir: string, fetched: FetchedPack, limit: Pick<IndexPackOptions, "maxBytes" | "tooLarge">): Promise<Map<string, GitObject>> {
+  const { idx, packSha, resolved } = indexPack(fetched.pack, { keepBytes: KEEP_RESOLVED_BYTES, ...limit });
   const packDir = join(gitdir, "objects", "pack");
   await mkdir(packDir, { recursive: true });
   await writeFile(join(packDir, `pack-${packSha}.pack`), fetched.pack);

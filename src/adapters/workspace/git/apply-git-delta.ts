@@ -6,22 +6,9 @@ import { permanent } from "../../../core/errors.js";
  * bounds-checked because the pack came over the network.
  */
 export function applyGitDelta(delta: Uint8Array, base: Uint8Array): Buffer {
-  let i = 0;
-  const varint = () => {
-    let value = 0;
-    let shift = 0;
-    let byte: number;
-    do {
-      if (i >= delta.length) throw corrupt("its header is cut short");
-      byte = delta[i++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (byte & 0x80);
-    return value;
-  };
-  const baseSize = varint();
+  const { baseSize, outSize, start } = deltaHeader(delta);
+  let i = start;
   if (baseSize !== base.length) throw corrupt(`it expects a base of ${baseSize} bytes, the base has ${base.length}`);
-  const outSize = varint();
   const out = Buffer.allocUnsafe(outSize);
   const src = Buffer.from(base.buffer, base.byteOffset, base.length);
   const ops = Buffer.from(delta.buffer, delta.byteOffset, delta.length);
@@ -56,6 +43,31 @@ export function applyGitDelta(delta: Uint8Array, base: Uint8Array): Buffer {
   }
   if (o !== outSize) throw corrupt(`it produced ${o} bytes instead of ${outSize}`);
   return out;
+}
+
+/** The size of the object a delta produces, from its header (to refuse an oversized one before allocating it). */
+export function deltaTargetSize(delta: Uint8Array): number {
+  return deltaHeader(delta).outSize;
+}
+
+/** A delta starts with two varints: the size of its base and of its result. */
+function deltaHeader(delta: Uint8Array): { baseSize: number; outSize: number; start: number } {
+  let i = 0;
+  const varint = () => {
+    let value = 0;
+    let shift = 0;
+    let byte: number;
+    do {
+      if (i >= delta.length) throw corrupt("its header is cut short");
+      byte = delta[i++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (byte & 0x80);
+    return value;
+  };
+  const baseSize = varint();
+  const outSize = varint();
+  return { baseSize, outSize, start: i };
 }
 
 /** Number of set bits of each 7-bit copy opcode: how many offset and size bytes follow it. */

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { deflateSync } from "node:zlib";
 import { git as gitCli } from "../../../../test/fakes/git-server.js";
 import { indexPack } from "./index-pack.js";
 
@@ -85,6 +86,34 @@ describe("indexPack", () => {
     }
     const { stdout } = await run("git", ["verify-pack", "-v", join(base, "deep-chains.idx")]);
     expect(stdout).toMatch(/chain length = [2-9]/); // the packs really hold delta chains
+  });
+
+  test("maxBytes: objects, lying headers and deltas are refused before they are inflated past the limit", async () => {
+    const pack = await packOf(oids, ["--delta-base-offset"]);
+    const tooLarge = (why: string) => Object.assign(new Error(`too large: ${why}`), { code: "repo_too_large" });
+    expect(() => indexPack(pack, { maxBytes: 10_000, tooLarge })).toThrow(/too large: its objects inflate to more than 10000 bytes/);
+    expect(indexPack(pack, { maxBytes: 10_000_000, tooLarge }).objects).toBe(oids.length);
+
+    // Hand-made packs: a blob whose header says 10 bytes but whose stream holds a megabyte, and a delta
+    // whose header claims a terabyte.
+    const entry = (type: number, size: number, body: Buffer, extra = Buffer.alloc(0)) => {
+      const head = [(type << 4) | (size & 0x0f) | (size > 15 ? 0x80 : 0)];
+      for (let rest = Math.floor(size / 16); rest > 0; rest = Math.floor(rest / 128)) head.push((rest & 0x7f) | (rest >= 128 ? 0x80 : 0));
+      return Buffer.concat([Buffer.from(head), extra, deflateSync(body)]);
+    };
+    const craft = (entries: Buffer[]) => {
+      const head = Buffer.alloc(12);
+      head.write("PACK", 0, "latin1");
+      head.writeUInt32BE(2, 4);
+      head.writeUInt32BE(entries.length, 8);
+      const body = Buffer.concat([head, ...entries]);
+      return Buffer.concat([body, createHash("sha1").update(body).digest()]);
+    };
+    expect(() => indexPack(craft([entry(3, 10, Buffer.alloc(1024 * 1024))]))).toThrow(/does not inflate/);
+    const base = entry(3, 3, Buffer.from("abc"));
+    const terabyte = Buffer.from([3, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x91, 0, 3]); // base 3, target 2^40, copy 3 from 0
+    const delta = entry(6, terabyte.length, terabyte, Buffer.from([base.length]));
+    expect(() => indexPack(craft([base, delta]), { maxBytes: 1_000_000, tooLarge })).toThrow(/too large: its objects inflate to more than 1000000/);
   });
 
   test("keeps resolved objects only up to keepBytes", async () => {

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { crc32, inflateSync } from "node:zlib";
 import { permanent } from "../../../core/errors.js";
-import { applyGitDelta } from "./apply-git-delta.js";
+import { applyGitDelta, deltaTargetSize } from "./apply-git-delta.js";
 import { readEntryHeader, type GitObjectType } from "./git-pack-file.js";
 
 /** Bases kept while deltas are resolved; past this, a base is inflated again from its slice of the pack. */
@@ -16,6 +16,8 @@ interface Entry {
   type?: GitObjectType;
   baseOffset?: number;
   baseOid?: string;
+  /** Its inflated size was counted against maxBytes (pass 2 may resolve a base more than once). */
+  counted?: boolean;
 }
 
 export interface IndexedPack {
@@ -34,7 +36,21 @@ export interface IndexedPack {
  * resolves deltas and names every object, and returns the version-2 `.idx` that git and isomorphic-git
  * read (fan-out, sorted names, CRC-32s, offsets, both checksums). Native zlib, crypto and crc32 throughout.
  */
-export function indexPack(pack: Buffer, opts: { keepBytes?: number; baseCacheBytes?: number } = {}): IndexedPack {
+export interface IndexPackOptions {
+  /** Resolved objects handed back for the checkout, up to this many bytes (default none). */
+  keepBytes?: number;
+  baseCacheBytes?: number;
+  /**
+   * The most the objects may add up to, inflated (default unlimited). A depth-1 pack holds one commit's
+   * tree, so this is what its checkout would write: a small download that inflates past the workspace's
+   * limit (a zip bomb, or a header that lies) stops here, before it is in memory.
+   */
+  maxBytes?: number;
+  /** The error for an object or a pack over maxBytes. */
+  tooLarge?: (why: string) => Error;
+}
+
+export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPack {
   if (pack.length < 32 || pack.toString("latin1", 0, 4) !== "PACK") throw corrupt("it does not start with PACK");
   const version = pack.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw corrupt(`version ${version} is not supported`);
@@ -61,6 +77,14 @@ export function indexPack(pack: Buffer, opts: { keepBytes?: number; baseCacheByt
   };
   const resolved = new Map<string, { type: GitObjectType; data: Buffer }>();
   let kept = 0;
+  const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
+  const tooLarge = opts.tooLarge ?? ((why: string) => corrupt(why));
+  let total = 0;
+  /** Counts an object's inflated size against maxBytes before it is allocated. */
+  const budget = (size: number, offset: number) => {
+    total += size;
+    if (total > maxBytes) throw tooLarge(`its objects inflate to more than ${maxBytes} bytes (at the entry at ${offset})`);
+  };
   const name = (e: Entry, type: GitObjectType, data: Buffer) => {
     e.type = type;
     e.oid = createHash("sha1").update(`${type} ${data.length}\0`).update(data).digest("hex");
@@ -77,9 +101,12 @@ export function indexPack(pack: Buffer, opts: { keepBytes?: number; baseCacheByt
   for (let i = 0; i < count; i++) {
     if (p >= dataEnd) throw corrupt(`it ends after ${i} of ${count} objects`);
     const h = header(pack, p, dataEnd);
+    if (h.type) budget(h.size, p);
+    else if (h.size > maxBytes) throw tooLarge(`a delta in it is ${h.size} bytes`);
     let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
-      inflated = inflateSync(pack.subarray(h.dataStart, dataEnd), { info: true }) as unknown as typeof inflated;
+      // Never more than the header says: a stream that would inflate further is refused, not held.
+      inflated = inflateSync(pack.subarray(h.dataStart, dataEnd), { info: true, maxOutputLength: Math.max(1, h.size) }) as unknown as typeof inflated;
     } catch (err) {
       throw corrupt(`the entry at ${p} does not inflate (${(err as Error).message})`);
     }
@@ -96,6 +123,7 @@ export function indexPack(pack: Buffer, opts: { keepBytes?: number; baseCacheByt
       else e.baseOid = h.baseOid!.toString("hex");
       const base = e.baseOffset !== undefined ? cache.get(e.baseOffset) : e.baseOid && byOid.has(e.baseOid) ? cache.get(byOid.get(e.baseOid)!.offset) : undefined;
       if (base) {
+        budget(deltaTargetSize(data), p);
         const resolved = applyGitDelta(data, base.data);
         name(e, base.type, resolved);
         remember(p, base.type, resolved);
@@ -116,6 +144,10 @@ export function indexPack(pack: Buffer, opts: { keepBytes?: number; baseCacheByt
     const baseEntry = e.baseOffset !== undefined ? byOffset.get(e.baseOffset) : byOid.get(e.baseOid!);
     if (!baseEntry) throw corrupt(`the delta at ${e.offset} names a base that is not in the pack (a thin pack?)`);
     const base = resolve(baseEntry, depth + 1);
+    if (!e.oid && !e.counted) {
+      budget(deltaTargetSize(data), e.offset);
+      e.counted = true;
+    }
     const out = { type: base.type, data: applyGitDelta(data, base.data) };
     remember(e.offset, out.type, out.data);
     return out;
