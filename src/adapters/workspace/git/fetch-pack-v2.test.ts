@@ -60,6 +60,12 @@ describe("fetchPackV2", () => {
     expect(sent.endsWith("0009done\n0000")).toBe(true);
   });
 
+  test("only an object id is put in the want line", async () => {
+    const http = client({ get: [200, V2_ADVERT] });
+    await expect(fetchPackV2({ ...request(http), want: `${"a".repeat(40)}\n0009done\n` })).rejects.toMatchObject({ code: "bad_object_id" });
+    expect(http.posted).toEqual([]);
+  });
+
   test("errors: the server's own message, an unknown commit, an answer cut short, an HTTP status", async () => {
     const fatal = Buffer.concat([pkt("packfile\n"), pkt(Buffer.concat([Buffer.from([3]), Buffer.from("pack-objects died of signal 9\n")])), FLUSH]);
     await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, fatal] })))).rejects.toMatchObject({

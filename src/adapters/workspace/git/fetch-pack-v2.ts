@@ -28,6 +28,8 @@ const AGENT = "t0-ci-bot";
  * here with Node's zlib and crypto (index-pack.ts).
  */
 export async function fetchPackV2(req: FetchPackRequest): Promise<FetchedPack | undefined> {
+  // It goes into a pkt-line as it is: nothing but an object id may.
+  if (!/^[0-9a-f]{40}$/.test(req.want)) throw permanent("bad_object_id", `"${req.want}" is not a SHA-1 commit id; nothing to fetch.`);
   const base = req.url.replace(/\/+$/, "");
   const v2 = { ...req.headers, "git-protocol": "version=2", "user-agent": `git/2.0 ${AGENT}` };
   const adv = await req.http.request({ url: `${base}/info/refs?service=git-upload-pack`, method: "GET", headers: v2 });
