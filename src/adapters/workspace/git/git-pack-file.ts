@@ -54,7 +54,8 @@ export function readEntryHeader(pack: Buffer, offset: number, dataEnd: number): 
       byte = next();
       back = (back + 1) * 128 + (byte & 0x7f);
     }
-    if (back > offset - 12) throw new Error(`the delta at ${offset} points before the pack's first entry`);
+    // 0 would name the delta itself as its base (git refuses it too: base_offset <= 0).
+    if (back === 0 || back > offset - 12) throw new Error(`the delta at ${offset} names a base outside the entries before it`);
     return { size, baseOffset: offset - back, dataStart: p };
   }
   if (typeNo === 7) {

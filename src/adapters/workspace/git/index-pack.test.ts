@@ -116,6 +116,78 @@ describe("indexPack", () => {
     expect(() => indexPack(craft([base, delta]), { maxBytes: 1_000_000, tooLarge })).toThrow(/too large: its objects inflate to more than 1000000/);
   });
 
+  describe("hand-made packs with the shapes a hostile server could send", () => {
+    const hdr = (type: number, size: number) => {
+      const head = [(type << 4) | (size & 0x0f) | (size > 15 ? 0x80 : 0)];
+      for (let rest = Math.floor(size / 16); rest > 0; rest = Math.floor(rest / 128)) head.push((rest & 0x7f) | (rest >= 128 ? 0x80 : 0));
+      return Buffer.from(head);
+    };
+    const ofs = (back: number) => {
+      const bytes = [back & 0x7f];
+      while ((back >>= 7)) bytes.unshift(0x80 | (--back & 0x7f));
+      return Buffer.from(bytes);
+    };
+    const varint = (n: number) => {
+      const b: number[] = [];
+      do {
+        b.push((n & 0x7f) | (n >= 128 ? 0x80 : 0));
+        n = Math.floor(n / 128);
+      } while (n);
+      return Buffer.from(b);
+    };
+    const blobId = (b: Buffer) => createHash("sha1").update(`blob ${b.length}\0`).update(b).digest();
+    const craft = (entries: Buffer[]) => {
+      const head = Buffer.alloc(12);
+      head.write("PACK", 0, "latin1");
+      head.writeUInt32BE(2, 4);
+      head.writeUInt32BE(entries.length, 8);
+      const body = Buffer.concat([head, ...entries]);
+      return Buffer.concat([body, createHash("sha1").update(body).digest()]);
+    };
+    /** Deltas whose base is the next entry, by id: each is resolvable only once the one after it is. */
+    const backwardsChain = (n: number) => {
+      const content = (i: number) => Buffer.from(`object ${i}`);
+      const entries = Array.from({ length: n }, (_, i) => {
+        const target = content(i);
+        const base = content(i + 1);
+        const delta = Buffer.concat([varint(base.length), varint(target.length), Buffer.from([target.length]), target]);
+        return Buffer.concat([hdr(7, delta.length), blobId(base), deflateSync(delta)]);
+      });
+      return craft([...entries, Buffer.concat([hdr(3, content(n).length), deflateSync(content(n))])]);
+    };
+
+    test("a ref-delta chain stored backwards: every object named, the .idx git would write", async () => {
+      const pack = backwardsChain(300);
+      const ours = indexPack(pack);
+      expect(ours.objects).toBe(301);
+      expect(ours.idx.equals(await gitIndex(pack, "backwards"))).toBe(true);
+    });
+
+    test("many deltas on one base that is not kept: resolved from that base, the .idx git would write", async () => {
+      const base = Buffer.alloc(1024 * 1024, 7);
+      const entries = [Buffer.concat([hdr(3, base.length), deflateSync(base)])];
+      let offset = 12 + entries[0]!.length;
+      for (let i = 0; i < 200; i++) {
+        // Copy i+1 bytes of the base: 200 distinct small objects.
+        const delta = Buffer.concat([varint(base.length), varint(i + 1), Buffer.from([0x90, i + 1])]);
+        const e = Buffer.concat([hdr(6, delta.length), ofs(offset - 12), deflateSync(delta)]);
+        entries.push(e);
+        offset += e.length;
+      }
+      const pack = craft(entries);
+      const ours = indexPack(pack, { baseCacheBytes: 0 });
+      expect(ours.objects).toBe(201);
+      expect(ours.idx.equals(await gitIndex(pack, "fan-out"))).toBe(true);
+    });
+
+    test("a chain deeper than git ever writes, and a delta that is its own base, are corrupt_pack", () => {
+      expect(() => indexPack(backwardsChain(4200))).toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/longer than 4096/) }));
+      const blob = Buffer.concat([hdr(3, 3), deflateSync(Buffer.from("abc"))]);
+      const self = Buffer.concat([hdr(6, 1024), Buffer.from([0]), deflateSync(Buffer.alloc(1024))]);
+      expect(() => indexPack(craft([blob, self]))).toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/names a base outside the entries before it/) }));
+    });
+  });
+
   test("keeps resolved objects only up to keepBytes", async () => {
     const pack = await packOf(oids, ["--delta-base-offset"]);
     expect(indexPack(pack).resolved.size).toBe(0);

@@ -16,8 +16,6 @@ interface Entry {
   type?: GitObjectType;
   baseOffset?: number;
   baseOid?: string;
-  /** Its inflated size was counted against maxBytes (pass 2 may resolve a base more than once). */
-  counted?: boolean;
 }
 
 export interface IndexedPack {
@@ -133,8 +131,23 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
   }
   if (p !== dataEnd) throw corrupt(`${dataEnd - p} bytes follow its last object`);
 
-  // Pass 2: the deltas left, through their chains, inflating again from the now-known slices.
-  const resolve = (e: Entry, depth = 0): { type: GitObjectType; data: Buffer } => {
+  // Pass 2, as git's index-pack does it: each delta left waits on its base (by offset or by id), and is
+  // resolved once, from its base's data in hand, when that base is resolved; its own waiting deltas follow.
+  // No object is inflated more than twice, whatever the shape of the chains (a big base with many deltas,
+  // ref-delta chains stored backwards).
+  const waitingOnOffset = new Map<number, Entry[]>();
+  const waitingOnOid = new Map<string, Entry[]>();
+  let left = 0;
+  for (const e of entries) {
+    if (e.oid) continue;
+    left++;
+    const [map, key] = e.baseOffset !== undefined ? [waitingOnOffset, e.baseOffset] as const : [waitingOnOid, e.baseOid!] as const;
+    const list = (map as Map<number | string, Entry[]>).get(key);
+    if (list) list.push(e);
+    else (map as Map<number | string, Entry[]>).set(key, [e]);
+  }
+  /** The data of an entry named in pass 1 (its chain inflated again where the cache lost it). */
+  const load = (e: Entry, depth = 0): { type: GitObjectType; data: Buffer } => {
     const hit = cache.get(e.offset);
     if (hit) return hit;
     if (depth > MAX_CHAIN) throw corrupt(`a delta chain at ${e.offset} is longer than ${MAX_CHAIN}`);
@@ -142,30 +155,35 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
     const data = inflateSync(pack.subarray(h.dataStart, e.end));
     if (h.type) return { type: h.type, data };
     const baseEntry = e.baseOffset !== undefined ? byOffset.get(e.baseOffset) : byOid.get(e.baseOid!);
-    if (!baseEntry) throw corrupt(`the delta at ${e.offset} names a base that is not in the pack (a thin pack?)`);
-    const base = resolve(baseEntry, depth + 1);
-    if (!e.oid && !e.counted) {
-      budget(deltaTargetSize(data), e.offset);
-      e.counted = true;
-    }
-    const out = { type: base.type, data: applyGitDelta(data, base.data) };
-    remember(e.offset, out.type, out.data);
-    return out;
+    const base = load(baseEntry!, depth + 1);
+    return { type: base.type, data: applyGitDelta(data, base.data) };
   };
-  for (let pending = entries.filter((e) => !e.oid), round = 0; pending.length; round++) {
-    // A ref-delta's base may itself be a delta named only in this pass: go round until none is left.
-    const left: Entry[] = [];
-    for (const e of pending) {
-      if (e.baseOid && !byOid.has(e.baseOid)) {
-        left.push(e);
+  const waitingOn = (e: Entry) => [...(waitingOnOffset.get(e.offset) ?? []), ...(waitingOnOid.get(e.oid!) ?? [])];
+  for (const root of entries) {
+    if (!root.oid || left === 0) continue;
+    const first = waitingOn(root);
+    if (first.length === 0) continue;
+    // Depth first with an explicit stack: a chain 4,000 deltas long must not overflow the call stack.
+    const stack: Array<{ base: { type: GitObjectType; data: Buffer }; children: Entry[]; depth: number }> = [{ base: load(root), children: first, depth: 0 }];
+    while (stack.length) {
+      const top = stack.at(-1)!;
+      const child = top.children.pop();
+      if (!child) {
+        stack.pop();
         continue;
       }
-      const o = resolve(e);
-      name(e, o.type, o.data);
+      if (top.depth >= MAX_CHAIN) throw corrupt(`a delta chain at ${child.offset} is longer than ${MAX_CHAIN}`);
+      const h = header(pack, child.offset, dataEnd);
+      const delta = inflateSync(pack.subarray(h.dataStart, child.end));
+      budget(deltaTargetSize(delta), child.offset);
+      const data = applyGitDelta(delta, top.base.data);
+      name(child, top.base.type, data);
+      left--;
+      const next = waitingOn(child);
+      if (next.length) stack.push({ base: { type: top.base.type, data }, children: next, depth: top.depth + 1 });
     }
-    if (left.length === pending.length) throw corrupt(`${left.length} deltas name bases that are not in the pack (a thin pack?)`);
-    pending = left;
   }
+  if (left > 0) throw corrupt(`${left} deltas name bases that are not in the pack (a thin pack?)`);
   return { idx: encodeIdx(entries, pack), packSha, objects: count, resolved };
 }
 
