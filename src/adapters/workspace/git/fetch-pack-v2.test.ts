@@ -76,6 +76,14 @@ describe("fetchPackV2", () => {
     const cut = Buffer.concat([pkt("packfile\n"), pkt(Buffer.concat([Buffer.from([1]), Buffer.from("PACK")]))]).subarray(0, 20);
     await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, cut] })))).rejects.toMatchObject({ code: "clone_protocol" });
     await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [503, Buffer.from("busy")] })))).rejects.toMatchObject({ data: { statusCode: 503 } });
+    // Another server message is not taken for a missing commit.
+    const other = pkt("ERR Repository not found, or access was revoked\n");
+    await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, other] })))).rejects.toMatchObject({ code: "clone_remote_error" });
+    // A length that is not four hex digits, and a shallow line that is not an object id, are protocol errors.
+    const badLength = Buffer.concat([Buffer.from("0x1f"), Buffer.alloc(27)]);
+    await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, badLength] })))).rejects.toMatchObject({ code: "clone_protocol" });
+    const badShallow = Buffer.concat([pkt("shallow-info\n"), pkt("shallow ../../etc\n"), DELIM, pkt("packfile\n"), pkt(Buffer.from([1, 0x50])), FLUSH]);
+    await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, badShallow] })))).rejects.toMatchObject({ code: "clone_protocol" });
     await expect(fetchPackV2(request(client({ get: [401, Buffer.from("auth")] })))).rejects.toMatchObject({ data: { statusCode: 401 } });
   });
 });

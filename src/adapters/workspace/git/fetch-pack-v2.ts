@@ -93,7 +93,11 @@ async function readFetchResponse(stream: AsyncIterableIterator<Uint8Array> | und
       const text = line.toString("utf8").trimEnd();
       if (text.startsWith("ERR ")) throw remoteError(text.slice(4), req);
       if (!section) section = text;
-      else if (section === "shallow-info" && text.startsWith("shallow ")) shallow.push(text.slice(8));
+      else if (section === "shallow-info" && text.startsWith("shallow ")) {
+        const oid = text.slice(8);
+        if (!/^[0-9a-f]{40}$/.test(oid)) throw permanent("clone_protocol", `The git server named a shallow commit that is not an object id: "${oid.slice(0, 60)}".`);
+        shallow.push(oid);
+      }
     }
   }
   if (!ended || pack.length === 0) {
@@ -120,8 +124,9 @@ function readPktLines(buf: Buffer, partial = false): { lines: Buffer[]; consumed
   const lines: Buffer[] = [];
   let p = 0;
   while (p + 4 <= buf.length) {
-    const len = parseInt(buf.toString("latin1", p, p + 4), 16);
-    if (Number.isNaN(len)) throw permanent("clone_protocol", `The git server sent a malformed pkt-line at byte ${p}.`);
+    const hex = buf.toString("latin1", p, p + 4);
+    if (!/^[0-9a-f]{4}$/i.test(hex)) throw permanent("clone_protocol", `The git server sent a malformed pkt-line at byte ${p}.`);
+    const len = parseInt(hex, 16);
     if (len === 0 || len === 2) {
       lines.push(FLUSH_MARK);
       p += 4;
@@ -158,7 +163,7 @@ function httpError(statusCode: number, statusMessage: string, body: Buffer): Err
 }
 
 function remoteError(message: string, req: FetchPackRequest): Error {
-  if (/not our ref|no such|not found|unadvertised/i.test(message)) {
+  if (/not our ref|unadvertised object|no such object/i.test(message)) {
     return permanent("sha_not_found", `Commit ${req.want} is not in ${req.url} any more (force-pushed or deleted); nothing to fix.`);
   }
   return permanent("clone_remote_error", `The git server refused the fetch of ${req.want}: ${message.trim()}`);
