@@ -35,6 +35,23 @@ async function gitIndex(pack: Buffer, name: string): Promise<Buffer> {
   return readFile(join(base, `${name}.idx`));
 }
 
+/** A pack entry's header: type and inflated size. */
+function hdr(type: number, size: number): Buffer {
+  const head = [(type << 4) | (size & 0x0f) | (size > 15 ? 0x80 : 0)];
+  for (let rest = Math.floor(size / 16); rest > 0; rest = Math.floor(rest / 128)) head.push((rest & 0x7f) | (rest >= 128 ? 0x80 : 0));
+  return Buffer.from(head);
+}
+
+/** A version-2 pack of the given entries, with its trailer: what a hostile server could send. */
+function craft(entries: Buffer[]): Buffer {
+  const head = Buffer.alloc(12);
+  head.write("PACK", 0, "latin1");
+  head.writeUInt32BE(2, 4);
+  head.writeUInt32BE(entries.length, 8);
+  const body = Buffer.concat([head, ...entries]);
+  return Buffer.concat([body, createHash("sha1").update(body).digest()]);
+}
+
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), "t0-index-pack-"));
   repo = join(base, "repo");
@@ -96,19 +113,7 @@ describe("indexPack", () => {
 
     // Hand-made packs: a blob whose header says 10 bytes but whose stream holds a megabyte, and a delta
     // whose header claims a terabyte.
-    const entry = (type: number, size: number, body: Buffer, extra = Buffer.alloc(0)) => {
-      const head = [(type << 4) | (size & 0x0f) | (size > 15 ? 0x80 : 0)];
-      for (let rest = Math.floor(size / 16); rest > 0; rest = Math.floor(rest / 128)) head.push((rest & 0x7f) | (rest >= 128 ? 0x80 : 0));
-      return Buffer.concat([Buffer.from(head), extra, deflateSync(body)]);
-    };
-    const craft = (entries: Buffer[]) => {
-      const head = Buffer.alloc(12);
-      head.write("PACK", 0, "latin1");
-      head.writeUInt32BE(2, 4);
-      head.writeUInt32BE(entries.length, 8);
-      const body = Buffer.concat([head, ...entries]);
-      return Buffer.concat([body, createHash("sha1").update(body).digest()]);
-    };
+    const entry = (type: number, size: number, body: Buffer, extra = Buffer.alloc(0)) => Buffer.concat([hdr(type, size), extra, deflateSync(body)]);
     expect(() => indexPack(craft([entry(3, 10, Buffer.alloc(1024 * 1024))]))).toThrow(/does not inflate/);
     const base = entry(3, 3, Buffer.from("abc"));
     const terabyte = Buffer.from([3, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x91, 0, 3]); // base 3, target 2^40, copy 3 from 0
@@ -117,11 +122,6 @@ describe("indexPack", () => {
   });
 
   describe("hand-made packs with the shapes a hostile server could send", () => {
-    const hdr = (type: number, size: number) => {
-      const head = [(type << 4) | (size & 0x0f) | (size > 15 ? 0x80 : 0)];
-      for (let rest = Math.floor(size / 16); rest > 0; rest = Math.floor(rest / 128)) head.push((rest & 0x7f) | (rest >= 128 ? 0x80 : 0));
-      return Buffer.from(head);
-    };
     const ofs = (back: number) => {
       const bytes = [back & 0x7f];
       while ((back >>= 7)) bytes.unshift(0x80 | (--back & 0x7f));
@@ -136,14 +136,6 @@ describe("indexPack", () => {
       return Buffer.from(b);
     };
     const blobId = (b: Buffer) => createHash("sha1").update(`blob ${b.length}\0`).update(b).digest();
-    const craft = (entries: Buffer[]) => {
-      const head = Buffer.alloc(12);
-      head.write("PACK", 0, "latin1");
-      head.writeUInt32BE(2, 4);
-      head.writeUInt32BE(entries.length, 8);
-      const body = Buffer.concat([head, ...entries]);
-      return Buffer.concat([body, createHash("sha1").update(body).digest()]);
-    };
     /** Deltas whose base is the next entry, by id: each is resolvable only once the one after it is. */
     const backwardsChain = (n: number) => {
       const content = (i: number) => Buffer.from(`object ${i}`);
