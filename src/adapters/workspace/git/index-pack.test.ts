@@ -101,6 +101,12 @@ describe("indexPack", () => {
       expect(uncached.idx.equals(cached.idx)).toBe(true);
       expect(uncached.resolved.size).toBe(oids.length);
     }
+    // Each object is resolved once: its size counts once against maxBytes, so the exact total passes.
+    const pack = await packOf(oids, ["--delta-base-offset", "--depth=200", "--window=50"]);
+    const all = indexPack(pack, { keepBytes: Number.MAX_SAFE_INTEGER });
+    const total = [...all.resolved.values()].reduce((n, o) => n + o.data.length, 0);
+    expect(indexPack(pack, { baseCacheBytes: 0, maxBytes: total }).idx.equals(all.idx)).toBe(true);
+    expect(() => indexPack(pack, { baseCacheBytes: 0, maxBytes: total - 1 })).toThrow(/inflate to more than/);
     const { stdout } = await run("git", ["verify-pack", "-v", join(base, "deep-chains.idx")]);
     expect(stdout).toMatch(/chain length = [2-9]/); // the packs really hold delta chains
   });
@@ -170,6 +176,31 @@ describe("indexPack", () => {
       const ours = indexPack(pack, { baseCacheBytes: 0 });
       expect(ours.objects).toBe(201);
       expect(ours.idx.equals(await gitIndex(pack, "fan-out"))).toBe(true);
+    });
+
+    test("two chains, neither kept: every delta is resolved once (its size counts once against maxBytes)", async () => {
+      // b1 <- d1 <- d2, then b2 <- d3: when the loop reaches d1, d3 still waits, and d2 must not be redone.
+      const blob = (text: string) => Buffer.concat([hdr(3, text.length), deflateSync(Buffer.from(text))]);
+      const copyAll = (baseLength: number, extra: string) =>
+        Buffer.concat([varint(baseLength), varint(baseLength + extra.length), Buffer.from([0x90, baseLength, extra.length]), Buffer.from(extra)]);
+      const entries: Buffer[] = [];
+      const offsets: number[] = [];
+      let at = 12;
+      const add = (e: Buffer) => {
+        offsets.push(at);
+        entries.push(e);
+        at += e.length;
+      };
+      const delta = (baseIndex: number, d: Buffer) => Buffer.concat([hdr(6, d.length), ofs(at - offsets[baseIndex]!), deflateSync(d)]);
+      add(blob("first base"));
+      add(delta(0, copyAll(10, " +1")));
+      add(delta(1, copyAll(13, " +2")));
+      add(blob("second base"));
+      add(delta(3, copyAll(11, " +3")));
+      const pack = craft(entries);
+      const sizes = [10, 13, 16, 11, 14];
+      const total = sizes.reduce((a, b) => a + b, 0);
+      expect(indexPack(pack, { baseCacheBytes: 0, maxBytes: total }).idx.equals(await gitIndex(pack, "two-chains"))).toBe(true);
     });
 
     test("a chain deeper than git ever writes, and a delta that is its own base, are corrupt_pack", () => {

@@ -13,7 +13,6 @@ interface Entry {
   end: number;
   /** The object id, once known (hex). */
   oid?: string;
-  type?: GitObjectType;
   baseOffset?: number;
   baseOid?: string;
 }
@@ -29,11 +28,6 @@ export interface IndexedPack {
   resolved: Map<string, { type: GitObjectType; data: Buffer }>;
 }
 
-/**
- * `git index-pack` for a pack received whole: checks its trailing SHA-1, finds where every entry ends,
- * resolves deltas and names every object, and returns the version-2 `.idx` that git and isomorphic-git
- * read (fan-out, sorted names, CRC-32s, offsets, both checksums). Native zlib, crypto and crc32 throughout.
- */
 export interface IndexPackOptions {
   /** Resolved objects handed back for the checkout, up to this many bytes (default none). */
   keepBytes?: number;
@@ -48,6 +42,11 @@ export interface IndexPackOptions {
   tooLarge?: (why: string) => Error;
 }
 
+/**
+ * `git index-pack` for a pack received whole: checks its trailing SHA-1, finds where every entry ends,
+ * resolves deltas and names every object, and returns the version-2 `.idx` that git and isomorphic-git
+ * read (fan-out, sorted names, CRC-32s, offsets, both checksums). Native zlib, crypto and crc32 throughout.
+ */
 export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPack {
   if (pack.length < 32 || pack.toString("latin1", 0, 4) !== "PACK") throw corrupt("it does not start with PACK");
   const version = pack.readUInt32BE(4);
@@ -84,7 +83,6 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
     if (total > maxBytes) throw tooLarge(`its objects inflate to more than ${maxBytes} bytes (at the entry at ${offset})`);
   };
   const name = (e: Entry, type: GitObjectType, data: Buffer) => {
-    e.type = type;
     e.oid = createHash("sha1").update(`${type} ${data.length}\0`).update(data).digest("hex");
     byOid.set(e.oid, e);
     if (kept + data.length <= (opts.keepBytes ?? 0)) {
@@ -135,16 +133,16 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
   // resolved once, from its base's data in hand, when that base is resolved; its own waiting deltas follow.
   // No object is inflated more than twice, whatever the shape of the chains (a big base with many deltas,
   // ref-delta chains stored backwards).
-  const waitingOnOffset = new Map<number, Entry[]>();
-  const waitingOnOid = new Map<string, Entry[]>();
+  // Keyed by the base's offset (`@123`) or id: a map of one kind of key.
+  const waiting = new Map<string, Entry[]>();
   let left = 0;
   for (const e of entries) {
     if (e.oid) continue;
     left++;
-    const [map, key] = e.baseOffset !== undefined ? [waitingOnOffset, e.baseOffset] as const : [waitingOnOid, e.baseOid!] as const;
-    const list = (map as Map<number | string, Entry[]>).get(key);
+    const key = e.baseOffset !== undefined ? `@${e.baseOffset}` : e.baseOid!;
+    const list = waiting.get(key);
     if (list) list.push(e);
-    else (map as Map<number | string, Entry[]>).set(key, [e]);
+    else waiting.set(key, [e]);
   }
   /** The data of an entry named in pass 1 (its chain inflated again where the cache lost it). */
   const load = (e: Entry, depth = 0): { type: GitObjectType; data: Buffer } => {
@@ -158,10 +156,16 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
     const base = load(baseEntry!, depth + 1);
     return { type: base.type, data: applyGitDelta(data, base.data) };
   };
-  const waitingOn = (e: Entry) => [...(waitingOnOffset.get(e.offset) ?? []), ...(waitingOnOid.get(e.oid!) ?? [])];
+  /** The deltas waiting on `e`, taken off the list: each is resolved once, whichever root reaches it. */
+  const takeWaiting = (e: Entry) => {
+    const out = [...(waiting.get(`@${e.offset}`) ?? []), ...(waiting.get(e.oid!) ?? [])];
+    waiting.delete(`@${e.offset}`);
+    waiting.delete(e.oid!);
+    return out;
+  };
   for (const root of entries) {
     if (!root.oid || left === 0) continue;
-    const first = waitingOn(root);
+    const first = takeWaiting(root);
     if (first.length === 0) continue;
     // Depth first with an explicit stack: a chain 4,000 deltas long must not overflow the call stack.
     const stack: Array<{ base: { type: GitObjectType; data: Buffer }; children: Entry[]; depth: number }> = [{ base: load(root), children: first, depth: 0 }];
@@ -179,7 +183,7 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
       const data = applyGitDelta(delta, top.base.data);
       name(child, top.base.type, data);
       left--;
-      const next = waitingOn(child);
+      const next = takeWaiting(child);
       if (next.length) stack.push({ base: { type: top.base.type, data }, children: next, depth: top.depth + 1 });
     }
   }
