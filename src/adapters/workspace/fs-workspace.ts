@@ -97,6 +97,11 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       // A branch clones as usual; another ref (a fork PR's refs/pull/N/head) is fetched into a local branch.
       const isBranch = !branch.startsWith("refs/");
       const local = isBranch ? branch : branch.replace(/^refs\//, "").replace(/[^A-Za-z0-9._-]+/g, "-");
+      const initWithRemote = async () => {
+        await git.init({ fs, dir, defaultBranch: local });
+        await git.addRemote({ fs, dir, remote: "origin", url: req.url });
+      };
+      const checkoutTooLarge = () => tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts);
       const fetchRef = async (depth: number) => {
         const r = await git.fetch({ fs, http, dir, cache, remote: "origin", remoteRef: req.ref, ref: local, singleBranch: true, depth, tags: false, ...auth });
         if (r.fetchHead) await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: r.fetchHead, force: true });
@@ -106,17 +111,14 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       const v2 = await fetchPackV2({ url: req.url, want: req.sha, depth: 1, http, headers: auth.headers });
       let resolved: Map<string, GitObject> | undefined;
       if (v2) {
-        await git.init({ fs, dir, defaultBranch: local });
-        await git.addRemote({ fs, dir, remote: "origin", url: req.url });
+        await initWithRemote();
         // Its objects are what the checkout writes: the same limit, counted before they are inflated.
-        const limit = { maxBytes: Math.max(0, opts.maxBytes - downloaded), tooLarge: () => tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts) };
-        resolved = await storePack(join(dir, ".git"), v2, limit);
+        resolved = await storePack(join(dir, ".git"), v2, { maxBytes: Math.max(0, opts.maxBytes - downloaded), tooLarge: checkoutTooLarge });
         await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: req.sha, force: true });
       } else if (isBranch) {
         await git.clone({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
       } else {
-        await git.init({ fs, dir, defaultBranch: local });
-        await git.addRemote({ fs, dir, remote: "origin", url: req.url });
+        await initWithRemote();
         await fetchRef(1);
       }
       if (!v2 && !(await hasCommit(dir, req.sha, cache))) {
@@ -137,7 +139,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       const { bytes } = await checkoutFiles({
         dir, objects, files, signal,
         onBytes: (n) => {
-          if (downloaded + n > opts.maxBytes) throw tooLargeError(`its checkout takes more than ${mb(opts.maxBytes)}`, opts);
+          if (downloaded + n > opts.maxBytes) throw checkoutTooLarge();
         },
       });
       await git.writeRef({ fs, dir, ref: `refs/heads/${local}`, value: req.sha, force: true });

@@ -18,6 +18,7 @@ export interface FetchedPack {
 }
 
 const AGENT = "t0-ci-bot";
+const OID = /^[0-9a-f]{40}$/;
 
 /**
  * A shallow fetch of one commit over git's smart-HTTP protocol version 2 (gitprotocol-v2: `command=fetch`
@@ -29,7 +30,7 @@ const AGENT = "t0-ci-bot";
  */
 export async function fetchPackV2(req: FetchPackRequest): Promise<FetchedPack | undefined> {
   // It goes into a pkt-line as it is: nothing but an object id may.
-  if (!/^[0-9a-f]{40}$/.test(req.want)) throw permanent("bad_object_id", `"${req.want}" is not a SHA-1 commit id; nothing to fetch.`);
+  if (!OID.test(req.want)) throw permanent("bad_object_id", `"${req.want}" is not a SHA-1 commit id; nothing to fetch.`);
   const base = req.url.replace(/\/+$/, "");
   const v2 = { ...req.headers, "git-protocol": "version=2", "user-agent": `git/2.0 ${AGENT}` };
   const adv = await req.http.request({ url: `${base}/info/refs?service=git-upload-pack`, method: "GET", headers: v2 });
@@ -95,7 +96,7 @@ async function readFetchResponse(stream: AsyncIterableIterator<Uint8Array> | und
       if (!section) section = text;
       else if (section === "shallow-info" && text.startsWith("shallow ")) {
         const oid = text.slice(8);
-        if (!/^[0-9a-f]{40}$/.test(oid)) throw permanent("clone_protocol", `The git server named a shallow commit that is not an object id: "${oid.slice(0, 60)}".`);
+        if (!OID.test(oid)) throw permanent("clone_protocol", `The git server named a shallow commit that is not an object id: "${oid.slice(0, 60)}".`);
         shallow.push(oid);
       }
     }

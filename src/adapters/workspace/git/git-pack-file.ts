@@ -18,7 +18,7 @@ export interface GitPackFile {
   entryAt(offset: number): PackEntry;
 }
 
-export const TYPE_NAMES: Record<number, GitObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
+const TYPE_NAMES: Record<number, GitObjectType> = { 1: "commit", 2: "tree", 3: "blob", 4: "tag" };
 
 export interface EntryHeader {
   /** The object's type; undefined for a delta. */
