@@ -86,9 +86,18 @@ describe("LowdbJobStore specifics", () => {
       await store.recordIntake(makeDelivery(job), "{}", job);
       await new Promise((r) => setTimeout(r, 50));
     }
-    const checkpoint = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint;
-    expect(checkpoint).toMatchObject({ offset: 0 }); // the line of the first job, still waiting for its document
-    expect(readdirSync(join(dir, "jobs"))).toEqual([]);
+    const checkpoint = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint as { file: string; offset: number } | null;
+    expect(checkpoint).not.toBeNull();
+    // Never past a job without its document: each such job's journal line starts at or after it. (On a
+    // machine that keeps up, no document is written yet and the checkpoint is the first job's line, 0.)
+    const written = new Set(readdirSync(join(dir, "jobs")));
+    const journal = readFileSync(join(dir, "journal", checkpoint!.file));
+    for (const job of jobs.filter((j) => !written.has(`${j.id}.json`))) {
+      expect(journal.indexOf(`"jobId":"${job.id}"`)).toBeGreaterThanOrEqual(0);
+      const lineStart = journal.lastIndexOf(0x0a, journal.indexOf(`"jobId":"${job.id}"`)) + 1;
+      expect(lineStart).toBeGreaterThanOrEqual(checkpoint!.offset);
+    }
+    if (written.size === 0) expect(checkpoint).toMatchObject({ offset: 0 });
     // A crash now: what is on disk brings every job back.
     const snapshot = await mkdtemp(join(tmpdir(), "t0-lowdb-crash-"));
     try {
