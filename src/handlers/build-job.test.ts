@@ -1,3 +1,4 @@
+import { describe, expect, it } from "@jest/globals";
 import { buildJob } from "./build-job.js";
 
 const input = {
