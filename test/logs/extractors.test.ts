@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
 import { analyzeLog } from "../../src/logs/analyze-log.js";
+import { ErrorExtractor } from "../../src/logs/error-extractors.js";
 import { normalizeTestName, sameTest } from "../../src/logs/test-names.js";
 
 const snippet = (name: string) => readFileSync(new URL(`../../fixtures/logs/snippets/${name}`, import.meta.url), "utf8");
@@ -228,5 +229,75 @@ describe("test name normalisation across conventions", () => {
   test("different tests do not match", () => {
     expect(sameTest(normalizeTestName("Foo.test_a()"), normalizeTestName("Foo.test_ab()"))).toBe(false);
     expect(sameTest(normalizeTestName("a.b.test_x"), normalizeTestName("test_x_2"))).toBe(false);
+  });
+});
+
+describe("dependency and infrastructure messages", () => {
+  // One line per phrase the extractor knows: the cheap pre-check in front of the long pattern must let
+  // every one of them through, so a narrower pre-check cannot silently drop a kind of failure.
+  const dependency = [
+    "npm ERR! code ERESOLVE",
+    "ERR_PNPM_OUTDATED_LOCKFILE  Cannot install with \"frozen-lockfile\"",
+    "ERR_PNPM_PEER_DEP_ISSUES  Unmet peer dependencies",
+    "error Couldn't find any versions for \"left-pad\" that matches \"^9.0.0\"",
+    "ERROR: Could not find a version that satisfies the requirement torch==9.9 (from versions: none)",
+    "ERROR: No matching distribution found for torch==9.9",
+    "ERROR: ResolutionImpossible: for help visit https://pip.pypa.io",
+    "ERROR: Cannot install a==1 and b==2 because these package versions have conflicting dependencies.",
+    "warning: dependency conflict between foo and bar",
+    "[ERROR] Failed to execute goal on project app: Could not resolve dependencies for project com.x:app:jar:1.0",
+    "> Could not resolve all files for configuration ':app:debugCompileClasspath'.",
+    "[ERROR] Could not find artifact com.x:lib:jar:9.9 in central",
+    "   > Could not find com.x:lib:9.9.",
+    "go: missing go.sum entry for module providing package github.com/x/y",
+    "go.mod/go.sum are not up-to-date",
+    "go: updates to go.mod needed; to update it:",
+    "cannot find module providing package github.com/x/z: import lookup disabled",
+    "go: github.com/x/y@v9.9.9: unknown revision v9.9.9",
+    "error: failed to select a version for `serde`.",
+    "error: no matching package named `serdee` found",
+    "ModuleNotFoundError: No module named 'requests'",
+    "Error: Cannot find module 'left-pad'",
+    "Module not found: Error: Can't resolve './missing' in '/app/src'",
+    "error Your lockfile needs to be updated, but yarn was run with `--frozen-lockfile`.",
+    "ERR_PNPM_LOCKFILE_BREAKING_CHANGE  Lockfile /app/pnpm-lock.yaml not compatible",
+    "npm ERR! `npm ci` can only install packages when your package.json and package-lock.json are in sync.",
+  ];
+  const infra = [
+    "##[error]The operation was canceled.",
+    "The runner has received a shutdown signal.",
+    "The self-hosted runner lost communication with the server.",
+    "OSError: [Errno 28] No space left on device",
+    "npm ERR! network read ECONNRESET",
+    "Error: connect ETIMEDOUT 140.82.112.3:443",
+    "getaddrinfo EAI_AGAIN registry.npmjs.org",
+    "getaddrinfo ENOTFOUND registry.npmjs.org",
+    "fatal: unable to access 'https://github.com/x/y/': Could not resolve host: github.com",
+    "Temporary failure in name resolution",
+    "Connection refused",
+    "read: connection reset by peer",
+    "net/http: TLS handshake timeout",
+    "dial tcp 1.2.3.4:443: i/o timeout",
+    "received unexpected HTTP status: 502 Bad Gateway",
+    "503 Service Unavailable",
+    "API rate limit exceeded for installation",
+    "toomanyrequests: You have reached your pull rate limit.",
+    "failed to copy: httpReadSeeker: failed open: unexpected status code",
+    "unexpected EOF",
+    "Error response from daemon: manifest unknown",
+    "Process completed with exit code 137.",
+    "signal: killed",
+    "Killed",
+    "FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory",
+    "java.lang.OutOfMemoryError: Java heap space",
+    "java.net.SocketTimeoutException: Read timed out",
+    "requests.exceptions.SSLError: HTTPSConnectionPool",
+    "curl: (7) Failed to connect to example.com port 443",
+  ];
+  test.each(dependency)("dependency: %s", (line) => {
+    expect(new ErrorExtractor().inspect(line)?.category).toBe("dependency");
+  });
+  test.each(infra)("infrastructure: %s", (line) => {
+    expect(new ErrorExtractor().inspect(line)?.category).toBe("infra");
   });
 });
