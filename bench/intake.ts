@@ -77,7 +77,7 @@ async function stop(proc: ChildProcess): Promise<void> {
 }
 
 /** `entry`: the script and its arguments (src/main.ts, or bench/intake-app-server.ts with another store). */
-async function startApp(dataDir: string, entry: string[] = ["src/main.ts"], fsync = true, logLevel = "info"): Promise<{ proc: ChildProcess; url: string }> {
+async function startApp(dataDir: string, entry: string[] = ["src/main.ts"], fsync = true, logLevel: "info" | "warn" = "info"): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
   const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", join(root, entry[0]!), ...entry.slice(1)], {
     cwd: root,
