@@ -16,7 +16,23 @@ export interface RedeliverOptions {
   maxRedeliveries?: number;
   dryRun: boolean;
   logger: Logger;
+  /**
+   * The deliveries the store holds, asked for after GitHub's log is read (so everything the log shows as
+   * acknowledged was recorded before it). With it, a delivery we acknowledged that the store does not have
+   * is asked for again too: the store lost its last writes (an unclean stop with STORE_FSYNC=false, a
+   * restored backup). Deliveries older than the oldest one it returns cannot be judged and are left alone.
+   */
+  recorded?: () => Promise<RecordedDeliveries>;
 }
+
+export interface RecordedDeliveries {
+  ids: ReadonlySet<string>;
+  /** When the oldest of `ids` was received (ISO); undefined when the store holds none. */
+  oldest: string | undefined;
+}
+
+/** Clock skew between GitHub and us: a delivery this close to the oldest recorded one is not judged. */
+const RECORDED_MARGIN_MS = 2 * 60_000;
 
 /**
  * Answers our route gives to a body it can never accept (malformed, too large, not JSON): sending the same
@@ -29,6 +45,8 @@ export interface RedeliverResult {
   failed: number;
   redelivered: string[];
   gaveUp: string[];
+  /** Acknowledged on GitHub's side but missing from the store (included in `redelivered` when asked for). */
+  lost: string[];
 }
 
 /**
@@ -52,10 +70,36 @@ export async function redeliverFailed(api: WebhookDeliveriesPort, opts: Redelive
       else byGuid.set(d.guid, [d]);
     }
   }
-  const result: RedeliverResult = { checked, failed: 0, redelivered: [], gaveUp: [] };
+  const result: RedeliverResult = { checked, failed: 0, redelivered: [], gaveUp: [], lost: [] };
+  const recorded = o.recorded && (await o.recorded());
+  const judgedFrom = recorded?.oldest ? Date.parse(recorded.oldest) + RECORDED_MARGIN_MS : Infinity;
+  const ask = async (guid: string, attempts: HookDelivery[], message: string) => {
+    const newest = attempts[0]!;
+    const fields = { deliveryId: guid, event: newest.event, action: newest.action, statusCode: newest.statusCode, attempts: attempts.length };
+    if (o.dryRun) {
+      o.logger.info(fields, `DRY_RUN: would ask GitHub to redeliver ${message}`);
+    } else {
+      try {
+        await api.redeliver(newest.id);
+      } catch (err) {
+        o.logger.warn({ ...fields, err }, "could not ask GitHub to redeliver a webhook; the next pass tries again");
+        return;
+      }
+      o.logger.info(fields, `asked GitHub to redeliver ${message}`);
+    }
+    result.redelivered.push(guid);
+  };
   // Oldest first, so the app sees a run's events in the order they happened.
   for (const [guid, attempts] of [...byGuid].reverse()) {
-    if (attempts.some((a) => a.statusCode >= 200 && a.statusCode < 400) || !o.events.has(attempts[0]!.event)) continue;
+    if (!o.events.has(attempts[0]!.event)) continue;
+    const acknowledged = attempts.filter((a) => a.statusCode >= 200 && a.statusCode < 400);
+    if (acknowledged.length > 0) {
+      // Acknowledged before the oldest delivery the store still lists: whether it was kept cannot be told.
+      if (!recorded || recorded.ids.has(guid) || acknowledged.every((a) => Date.parse(a.deliveredAt) < judgedFrom)) continue;
+      result.lost.push(guid);
+      if (result.redelivered.length < o.maxRedeliveries) await ask(guid, attempts, "a webhook that was acknowledged but is missing from the store");
+      continue;
+    }
     if (REFUSED_FOR_GOOD.has(attempts[0]!.statusCode)) continue;
     // Its first delivery is older than the window: the attempts seen here are not all of them, and counting
     // only those would let a delivery that always fails start over each time an old attempt ages out.
@@ -66,20 +110,10 @@ export async function redeliverFailed(api: WebhookDeliveriesPort, opts: Redelive
       continue;
     }
     if (result.redelivered.length >= o.maxRedeliveries) continue;
-    const newest = attempts[0]!;
-    const fields = { deliveryId: guid, event: newest.event, action: newest.action, statusCode: newest.statusCode, attempts: attempts.length };
-    if (o.dryRun) {
-      o.logger.info(fields, "DRY_RUN: would ask GitHub to redeliver an unacknowledged webhook");
-    } else {
-      try {
-        await api.redeliver(newest.id);
-      } catch (err) {
-        o.logger.warn({ ...fields, err }, "could not ask GitHub to redeliver a webhook; the next pass tries again");
-        continue;
-      }
-      o.logger.info(fields, "asked GitHub to redeliver an unacknowledged webhook");
-    }
-    result.redelivered.push(guid);
+    await ask(guid, attempts, "an unacknowledged webhook");
+  }
+  if (result.lost.length) {
+    o.logger.warn({ deliveryIds: result.lost }, "webhooks acknowledged earlier are missing from the store (lost in an unclean stop?); GitHub is asked to send them again");
   }
   if (result.gaveUp.length) {
     o.logger.warn({ deliveryIds: result.gaveUp, maxAttempts: o.maxAttempts }, "webhooks failed every attempt and are not redelivered again; see the app's Advanced settings on GitHub");

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, jest, test } from "@jest/globals";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Probot } from "probot";
 import { createOctokitWebhookDeliveries } from "../../src/adapters/github/octokit-webhook-deliveries.js";
 import type { Octokit } from "../../src/adapters/github/octokit-client.js";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { startApp } from "../../src/app.js";
 import { startRedelivery } from "../../src/composition.js";
@@ -16,6 +17,7 @@ import type { Logger } from "../../src/core/ports/logger.js";
 import type { HookDelivery, WebhookDeliveriesPort } from "../../src/core/ports/webhook-deliveries-port.js";
 import { redeliverFailed, type RedeliverOptions } from "../../src/handlers/redeliver-failed.js";
 import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
+import { makeDelivery } from "../helpers/make-job.js";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 const EVENTS = new Set(["workflow_run", "check_suite", "pull_request", "pull_request_review"]);
@@ -138,6 +140,90 @@ describe("redeliverFailed", () => {
     expect(state.redelivered).toEqual([]);
     expect(r.redelivered).toEqual(["guid-a"]);
     expect(lines.map((l) => l.msg)).toContain("DRY_RUN: would ask GitHub to redeliver an unacknowledged webhook");
+  });
+});
+
+describe("deliveries acknowledged but missing from the store", () => {
+  const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString();
+
+  test("are asked for again when newer than the oldest recorded delivery; recorded, older or foreign ones are not", async () => {
+    const lost = attempt("guid-lost", 5, 202);
+    const { port, state } = fakeLog([
+      attempt("guid-kept", 50, 202),
+      lost,
+      attempt("guid-before-the-store-knows", 70, 202),
+      attempt("guid-foreign-event", 5, 202, { event: "installation", action: "created" }),
+      attempt("guid-down", 3, 0),
+    ]);
+    let pagesReadWhenAsked = -1;
+    const recorded = async () => {
+      pagesReadWhenAsked = state.pagesRead;
+      return { ids: new Set(["guid-kept"]), oldest: at(60) };
+    };
+    const { logger, lines } = recordingLogger();
+    const r = await redeliverFailed(port, options({ recorded, logger }));
+    expect(r.lost).toEqual(["guid-lost"]);
+    expect(r.redelivered).toEqual(["guid-lost", "guid-down"]);
+    expect(state.redelivered).toContain(lost.id);
+    // The store is asked only once GitHub's log is read: whatever the log shows acknowledged is recorded by then.
+    expect(pagesReadWhenAsked).toBe(state.pagesRead);
+    expect(lines.find((l) => l.level === "warn")?.fields).toEqual({ deliveryIds: ["guid-lost"] });
+  });
+
+  test("after a power cut took the journal's last line, the start-up pass asks GitHub for that delivery only", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-lost-"));
+    try {
+      const clock = { now: () => NOW };
+      const store = await LowdbJobStore.open(dir, { fsync: false, now: clock.now });
+      const guids = ["guid-1", "guid-2", "guid-3", "guid-4"];
+      for (const [i, id] of guids.entries()) await store.recordIntake(makeDelivery(undefined, { id, receivedAt: at(40 - i * 10) }), "{}");
+      await store.close();
+      // What a power cut with STORE_FSYNC=false leaves: the line was written and acknowledged, never flushed.
+      const journal = join(dir, "journal", "2026-11-24.ndjson");
+      const lines = readFileSync(journal, "utf8").split("\n").filter(Boolean);
+      writeFileSync(journal, `${lines.slice(0, -1).join("\n")}\n`);
+      const reopened = await LowdbJobStore.open(dir, { fsync: false, now: clock.now });
+      const log = guids.map((id, i) => attempt(id, 40 - i * 10, 202));
+      const { port, state } = fakeLog(log);
+      const deps = { config: loadAppConfig({}), store: reopened, clock, logger: silentLogger() } as unknown as Deps;
+      const stop = startRedelivery(deps, port);
+      for (let i = 0; i < 200 && state.redelivered.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      stop();
+      expect(state.redelivered).toEqual([log[3]!.id]);
+      await reopened.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a delivery acknowledged within the clock margin of the oldest recorded one is not judged", async () => {
+    const { port, state } = fakeLog([attempt("guid-edge", 59, 202)]);
+    const r = await redeliverFailed(port, options({ recorded: async () => ({ ids: new Set(["x"]), oldest: at(60) }) }));
+    expect(r.lost).toEqual([]);
+    expect(state.redelivered).toEqual([]);
+  });
+
+  test("an empty store (a first start, the memory store) judges nothing; without the option nothing changes", async () => {
+    for (const recorded of [async () => ({ ids: new Set<string>(), oldest: undefined }), undefined]) {
+      const { port, state } = fakeLog([attempt("guid-a", 5, 202)]);
+      const r = await redeliverFailed(port, options({ recorded }));
+      expect(r.lost).toEqual([]);
+      expect(state.redelivered).toEqual([]);
+    }
+  });
+
+  test("share the cap on redeliveries per pass, and DRY_RUN only describes them", async () => {
+    const log = [attempt("guid-l1", 9, 202), attempt("guid-l2", 8, 202), attempt("guid-l3", 7, 202)];
+    const recorded = async () => ({ ids: new Set<string>(), oldest: at(60) });
+    const capped = fakeLog(log);
+    const r = await redeliverFailed(capped.port, options({ recorded, maxRedeliveries: 2 }));
+    expect(r.lost).toEqual(["guid-l1", "guid-l2", "guid-l3"]);
+    expect(r.redelivered).toEqual(["guid-l1", "guid-l2"]);
+    const dry = fakeLog(log);
+    const { logger, lines } = recordingLogger();
+    await redeliverFailed(dry.port, options({ recorded, dryRun: true, logger }));
+    expect(dry.state.redelivered).toEqual([]);
+    expect(lines.map((l) => l.msg)).toContain("DRY_RUN: would ask GitHub to redeliver a webhook that was acknowledged but is missing from the store");
   });
 });
 

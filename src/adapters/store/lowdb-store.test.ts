@@ -165,6 +165,25 @@ describe("LowdbJobStore specifics", () => {
     await reader.close();
   });
 
+  test("after a restart the recent deliveries have no gap: a day's journal read only in part is as far back as they go", async () => {
+    let now = Date.parse("2026-11-23T12:00:00Z");
+    const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now });
+    for (const id of ["day1-a", "day1-b"]) await store.recordIntake(makeDelivery(undefined, { id }), "{}");
+    now += 86_400_000;
+    // More than the 8 MB tail that start-up reads, in fewer than the 1,000 deliveries it keeps.
+    const body = JSON.stringify({ pad: "x".repeat(40_000) });
+    const day2 = Array.from({ length: 230 }, (_, i) => `day2-${i}`);
+    for (const id of day2) await store.recordIntake(makeDelivery(undefined, { id }), body);
+    await store.close();
+    const reopened = await LowdbJobStore.open(dir, { fsync: false, now: () => now });
+    const listed = (await reopened.listDeliveries({ limit: 1000 })).map((d) => d.id).reverse();
+    await reopened.close();
+    expect(listed.length).toBeGreaterThan(100);
+    expect(listed.length).toBeLessThan(day2.length);
+    // The newest ones, in order, with nothing from the day before.
+    expect(listed).toEqual(day2.slice(-listed.length));
+  });
+
   test("a second writer on the same directory is refused with a message saying what to do", async () => {
     const store = await LowdbJobStore.open(dir);
     writeFileSync(join(dir, "owner.pid"), String(process.ppid)); // a live process that is not us

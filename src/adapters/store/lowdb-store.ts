@@ -29,6 +29,7 @@ interface StateDoc {
 }
 
 const RECENT_DELIVERIES = 1000;
+const RECENT_TAIL_BYTES = 8 * 1024 * 1024;
 const MATERIALISE_IDLE_MS = 200;
 const MATERIALISE_BATCH = 500;
 /**
@@ -158,16 +159,22 @@ export class LowdbJobStore implements JobStore {
     this.#scheduleMaterialise();
   }
 
+  /**
+   * The newest deliveries, without a gap: the start-up redelivery pass takes every delivery newer than the
+   * oldest one listed and missing from the list for one this store lost. So a file read only in part (its
+   * last 8 MB) is as far back as the list goes.
+   */
   #loadRecentDeliveries(): void {
     for (const file of journalFiles(this.#journal.dir).reverse()) {
       const found: Delivery[] = [];
-      const { lines, rest } = splitLines(readTail(join(this.#journal.dir, file), 8 * 1024 * 1024));
+      const tail = readTail(join(this.#journal.dir, file), RECENT_TAIL_BYTES);
+      const { lines, rest } = splitLines(tail.bytes);
       for (const line of [...lines, rest]) {
         const rec = decodeIntakeRecord(line);
         if (rec) found.push(rec.delivery);
       }
       this.#recent.unshift(...found);
-      if (this.#recent.length >= RECENT_DELIVERIES) break;
+      if (this.#recent.length >= RECENT_DELIVERIES || !tail.whole) break;
     }
     this.#recent.splice(0, Math.max(0, this.#recent.length - RECENT_DELIVERIES));
   }
@@ -503,15 +510,15 @@ function safeParse<T>(line: string): T | undefined {
   }
 }
 
-/** The last `bytes` of a file, from its first whole line. */
-function readTail(file: string, bytes: number): Buffer {
+/** The last `bytes` of a file, from its first whole line; `whole` when that is the whole file. */
+function readTail(file: string, bytes: number): { bytes: Buffer; whole: boolean } {
   const fd = openSync(file, "r");
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - bytes);
     const buf = Buffer.alloc(size - start);
     readSync(fd, buf, 0, buf.length, start);
-    return start > 0 ? buf.subarray(buf.indexOf(0x0a) + 1) : buf;
+    return start > 0 ? { bytes: buf.subarray(buf.indexOf(0x0a) + 1), whole: false } : { bytes: buf, whole: true };
   } finally {
     closeSync(fd);
   }
