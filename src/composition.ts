@@ -143,17 +143,18 @@ export function startMaintenance(deps: Deps, everyMs = 6 * 3600_000): () => void
   return () => clearInterval(t);
 }
 
-/**
- * Webhooks GitHub could not hand us (process down, restarting, 5xx) are asked for again: now and every
- * `everyMs`, over the last REDELIVER_WINDOW_HOURS. A store shared by a fleet (Redis) lets one web process
- * do it per period. Returns a function that stops it.
- */
+/** What the store holds, for the start-up redelivery pass to compare with GitHub's delivery log. */
 function recordedDeliveries(list: Delivery[]): RecordedDeliveries {
   let oldest: string | undefined;
   for (const d of list) if (!oldest || d.receivedAt < oldest) oldest = d.receivedAt;
   return { ids: new Set(list.map((d) => d.id)), oldest };
 }
 
+/**
+ * Webhooks GitHub could not hand us (process down, restarting, 5xx) are asked for again: now and every
+ * `everyMs`, over the last REDELIVER_WINDOW_HOURS. A store shared by a fleet (Redis) lets one web process
+ * do it per period. Returns a function that stops it.
+ */
 export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefined, everyMs = 3600_000): () => void {
   const hours = deps.config.REDELIVER_WINDOW_HOURS;
   if (!api || hours === 0) return () => undefined;

@@ -21,6 +21,11 @@ describe("buildJob", () => {
     expect(new Set(ids.map((id) => id.slice(-12))).size).toBe(ids.length);
   });
 
+  it("keeps ids made in the same millisecond in the order they were made", () => {
+    const ids = Array.from({ length: 500 }, () => buildJob(input as never).id);
+    expect([...ids].sort()).toEqual(ids);
+  });
+
   it("stamps the id with the current time, so ids sort by creation across milliseconds", async () => {
     const before = Date.now();
     const a = buildJob(input as never).id;
