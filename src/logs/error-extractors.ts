@@ -3,7 +3,8 @@ import type { SourceLocation } from "./types.js";
 
 const SRC_EXT = "c|cc|cpp|cxx|h|hh|hpp|m|mm|go|rs|ts|tsx|mts|cts|js|jsx|mjs|cjs|vue|svelte|py|pyi|java|kt|kts|scala|groovy|cs|fs|swift|rb|php|ex|exs|erl|hs|dart|zig|lua|pl|sh|tf|proto";
 const FILE_LINE = new RegExp(`^(?:\\.\\/)?([\\w@./\\\\+~-]*[\\w-]\\.(?:${SRC_EXT})):(\\d+)(?::(\\d+))?:?\\s*(.*)$`);
-const LINT_HINT = /Found|reformat|Code style|checkstyle|\)$/;
+// Each alternative of the lint pattern below needs one of these (staticcheck codes end "(SA1019)").
+const LINT_HINT = /Found|reformat|Code style|checkstyle|\d{4}\)$/;
 const NOISE = /\b(?:0|no) (?:errors?|failures?|failed)\b|\b(?:errors?|failures?|failed)[:=]\s*0\b|-Werror|error[-_]?prone|errorformat|on-?error|ignore[-_]?errors?|fail-fast|--fail|allow[-_]failure|continue-on-error|\bwarnings? as errors\b|error\.(?:log|txt|html)\b/i;
 
 /**
@@ -43,13 +44,13 @@ export class ErrorExtractor {
         : signal(2, "lint", "lint warning");
     }
     if (/^✖ \d+ problems?\b/.test(s)) return signal(8, "lint", "eslint summary", { category: "lint", failure: true });
-    if (!s.includes(".py")) {
-      // not mypy/ruff
-    } else if ((m = /^([\w./\\-]+\.pyi?):(\d+):(?:(\d+):)? error: (.*)$/.exec(s))) {
-      return signal(10, "lint", "type error (mypy)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
-    }
-    if ((m = /^([\w./\\-]+\.pyi?):(\d+):(\d+): ([A-Z]{1,4}\d{2,4}) /.exec(s))) {
-      return signal(10, "lint", "lint error (ruff/flake8)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+    if (s.includes(".py")) {
+      if ((m = /^([\w./\\-]+\.pyi?):(\d+):(?:(\d+):)? error: (.*)$/.exec(s))) {
+        return signal(10, "lint", "type error (mypy)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+      }
+      if ((m = /^([\w./\\-]+\.pyi?):(\d+):(\d+): ([A-Z]{1,4}\d{2,4}) /.exec(s))) {
+        return signal(10, "lint", "lint error (ruff/flake8)", { category: "lint", location: loc(m[1]!, m[2]!, m[3]), failure: true });
+      }
     }
     if (LINT_HINT.test(s) && /^Found \d+ errors? in \d+ files?|^Found \d+ errors?\.|^would reformat \S|^Oh no! .* files? would be reformatted|Code style issues found|^\[ant:checkstyle\] \[ERROR\]|\bcheckstyle\b.*(?:violation|ERROR)|\((?:SA|S|ST|U|QF)\d{4}\)$/.test(s)) {
       const location = fileLine(s.replace(/^\[ant:checkstyle\] \[ERROR\] /, ""));
@@ -98,10 +99,10 @@ function compile(s: string): Signal | null {
 const DEP_OR_INFRA = new RegExp(`(${/^npm ERR! code (?:ERESOLVE|E404|ETARGET|EBADENGINE|ENOVERSIONS|EUNSUPPORTEDPROTOCOL|ELSPROBLEMS)|ERR_PNPM_(?:NO_MATCHING_VERSION|PEER_DEP|FETCH_404|OUTDATED_LOCKFILE|LOCKFILE)|Couldn't find any versions for|Could not find a version that satisfies the requirement|No matching distribution found|ResolutionImpossible|Cannot install .* because these package versions have conflicting|dependency conflict|Could not resolve dependencies for project|Could not resolve all (?:files|dependencies|artifacts) for|Could not find artifact|Could not find [\w.-]+:[\w.-]+:|missing go\.sum entry|go\.mod\/go\.sum are not up-to-date|go: updates to go\.mod needed|cannot find module providing package|unknown revision|failed to select a version for|no matching package named|ModuleNotFoundError: No module named|Cannot find module '|Module not found: Error: Can't resolve|lockfile (?:needs to be updated|is out of date)|frozen-lockfile|package-lock\.json.* (?:in sync|out of sync)|npm ci. can only install packages when/.source})|${/The operation was canceled|runner has received a shutdown signal|lost communication with the server|No space left on device|ECONNRESET|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|Could not resolve host|Temporary failure in name resolution|Connection (?:reset|refused|timed out)|connection reset by peer|TLS handshake timeout|i\/o timeout|\b(?:502 Bad Gateway|503 Service Unavailable|504 Gateway Time-?out)\b|rate limit exceeded|toomanyrequests|API rate limit|failed to copy: httpReadSeeker|unexpected EOF|Error response from daemon|fatal: unable to access 'https?:|The hosted runner .* lost|exit code 137|signal: killed|Killed\s*$|out of memory|OutOfMemoryError|Read timed out|SSL(?:Error|_ERROR)|Failed to connect to/.source}`);
 
 // Every phrase of DEP_OR_INFRA contains one of these (test/logs/extractors.test.ts checks it); the long
-// alternation above is the costliest rule, so most lines are turned away by this shorter one first. Not
-// "err", "fail" or "module", which passing output is full of ("Errors: 0", "Failures: 0", classes named
-// Module…Test): every phrase that needs them has another word here ("npm" is in ERR_PNPM_).
-const DEP_OR_INFRA_HINT = /failed to|could|no |resol|conflict|go[.:]|cannot|unknown|lock|npm|operation|runner|lost|space|econn|etimed|eai_|enot|connection|tls|i\/o|gateway|unavailable|rate limit|toomany|eof|daemon|fatal|exit code|kill|memory|timed out|ssl/i;
+// alternation above is the costliest rule, so most lines are turned away by this shorter one first. The
+// words are taken from the phrases themselves, long enough that passing output rarely has them: "runner"
+// or "space" alone would match every path under /home/runner/work or a namespace.
+const DEP_OR_INFRA_HINT = /npm err|npm ci|err_pnpm|could|no (?:matching|module)|resolutionimp|name resolution|can't resolve|conflict|go\.sum|go: updates|cannot (?:install|find module)|unknown rev|lockfile|lock\.json|failed to (?:select|copy|connect)|operation was|runner has|lost|space left|econnreset|etimedout|eai_again|enotfound|connection (?:re|ti)|tls handshake|i\/o timeout|gateway|unavailable|rate limit|toomany|unexpected eof|from daemon|fatal: unable|exit code 137|killed|of ?memory|timed out|ssl_?error/i;
 
 function dependencyOrInfra(s: string): Signal | null {
   if (!DEP_OR_INFRA_HINT.test(s)) return null;

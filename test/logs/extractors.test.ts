@@ -294,6 +294,22 @@ describe("dependency and infrastructure messages", () => {
     "requests.exceptions.SSLError: HTTPSConnectionPool",
     "curl: (7) Failed to connect to example.com port 443",
   ];
+  // The same for the lint pattern and its pre-check.
+  const lint = [
+    "Found 1 error in 1 file (checked 12 source files)",
+    "Found 3 errors.",
+    "would reformat src/app/models.py",
+    "Oh no! 💥 💔 💥 2 files would be reformatted, 40 files would be left unchanged.",
+    "Code style issues found in the above file. Run Prettier with --write to fix.",
+    "[ant:checkstyle] [ERROR] /src/main/java/Foo.java:12: Missing a Javadoc comment. [JavadocMethod]",
+    "[WARN] checkstyle reported 2 violations",
+    "internal/states/instance_object_test.go:63:3: the goroutine calls T.Fatalf, which must be called in the same goroutine as the test (SA2002)",
+    "src/app/util.py:4:8: F401 [*] `os` imported but unused",
+    "src/app/models.py:27: error: Incompatible return value type (got \"str\", expected \"int\")  [return-value]",
+  ];
+  test.each(lint)("lint: %s", (line) => {
+    expect(new ErrorExtractor().inspect(line)?.category).toBe("lint");
+  });
   test.each(dependency)("dependency: %s", (line) => {
     expect(new ErrorExtractor().inspect(line)?.category).toBe("dependency");
   });
