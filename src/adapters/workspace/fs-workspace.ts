@@ -197,7 +197,7 @@ const KEEP_RESOLVED_BYTES = 128 * 1024 * 1024;
 
 /** A fetched pack, indexed here, into the object store; its shallow commits into `.git/shallow`. */
 async function storePack(gitdir: string, fetched: FetchedPack, limit: Pick<IndexPackOptions, "maxBytes" | "tooLarge">): Promise<Map<string, GitObject>> {
-  const { idx, packSha, resolved } = indexPack(fetched.pack, { keepBytes: KEEP_RESOLVED_BYTES, ...limit });
+  const { idx, packSha, resolved } = await indexPack(fetched.pack, { keepBytes: KEEP_RESOLVED_BYTES, ...limit });
   const packDir = join(gitdir, "objects", "pack");
   await mkdir(packDir, { recursive: true });
   await writeFile(join(packDir, `pack-${packSha}.pack`), fetched.pack);

@@ -83,7 +83,7 @@ describe("indexPack", () => {
     ["no deltas", ["--depth=0"]],
   ])("writes the same .idx as git index-pack (%s), and names every object", async (label, flags) => {
     const pack = await packOf(oids, flags);
-    const ours = indexPack(pack, { keepBytes: Number.MAX_SAFE_INTEGER });
+    const ours = await indexPack(pack, { keepBytes: Number.MAX_SAFE_INTEGER });
     expect(ours.idx.equals(await gitIndex(pack, label.replace(/ /g, "-")))).toBe(true);
     expect(ours.objects).toBe(oids.length);
     expect([...ours.resolved.keys()].sort()).toEqual([...oids].sort());
@@ -96,17 +96,17 @@ describe("indexPack", () => {
   test("without a base cache every delta is resolved again from the pack, with the same result", async () => {
     for (const flags of [["--delta-base-offset", "--depth=200", "--window=50"], []]) {
       const pack = await packOf(oids, flags);
-      const cached = indexPack(pack);
-      const uncached = indexPack(pack, { baseCacheBytes: 0, keepBytes: Number.MAX_SAFE_INTEGER });
+      const cached = await indexPack(pack);
+      const uncached = await indexPack(pack, { baseCacheBytes: 0, keepBytes: Number.MAX_SAFE_INTEGER });
       expect(uncached.idx.equals(cached.idx)).toBe(true);
       expect(uncached.resolved.size).toBe(oids.length);
     }
     // Each object is resolved once: its size counts once against maxBytes, so the exact total passes.
     const pack = await packOf(oids, ["--delta-base-offset", "--depth=200", "--window=50"]);
-    const all = indexPack(pack, { keepBytes: Number.MAX_SAFE_INTEGER });
+    const all = await indexPack(pack, { keepBytes: Number.MAX_SAFE_INTEGER });
     const total = [...all.resolved.values()].reduce((n, o) => n + o.data.length, 0);
-    expect(indexPack(pack, { baseCacheBytes: 0, maxBytes: total }).idx.equals(all.idx)).toBe(true);
-    expect(() => indexPack(pack, { baseCacheBytes: 0, maxBytes: total - 1 })).toThrow(/inflate to more than/);
+    expect((await indexPack(pack, { baseCacheBytes: 0, maxBytes: total })).idx.equals(all.idx)).toBe(true);
+    await expect(indexPack(pack, { baseCacheBytes: 0, maxBytes: total - 1 })).rejects.toThrow(/inflate to more than/);
     await gitIndex(pack, "uncached-chains");
     const { stdout } = await run("git", ["verify-pack", "-v", join(base, "uncached-chains.idx")]);
     expect(stdout).toMatch(/chain length = [2-9]/); // the packs really hold delta chains
@@ -115,17 +115,17 @@ describe("indexPack", () => {
   test("maxBytes: objects, lying headers and deltas are refused before they are inflated past the limit", async () => {
     const pack = await packOf(oids, ["--delta-base-offset"]);
     const tooLarge = (why: string) => Object.assign(new Error(`too large: ${why}`), { code: "repo_too_large" });
-    expect(() => indexPack(pack, { maxBytes: 10_000, tooLarge })).toThrow(/too large: its objects inflate to more than 10000 bytes/);
-    expect(indexPack(pack, { maxBytes: 10_000_000, tooLarge }).objects).toBe(oids.length);
+    await expect(indexPack(pack, { maxBytes: 10_000, tooLarge })).rejects.toThrow(/too large: its objects inflate to more than 10000 bytes/);
+    expect((await indexPack(pack, { maxBytes: 10_000_000, tooLarge })).objects).toBe(oids.length);
 
     // Hand-made packs: a blob whose header says 10 bytes but whose stream holds a megabyte, and a delta
     // whose header claims a terabyte.
     const entry = (type: number, size: number, body: Buffer, extra = Buffer.alloc(0)) => Buffer.concat([hdr(type, size), extra, deflateSync(body)]);
-    expect(() => indexPack(craft([entry(3, 10, Buffer.alloc(1024 * 1024))]))).toThrow(/does not inflate/);
+    await expect(indexPack(craft([entry(3, 10, Buffer.alloc(1024 * 1024))]))).rejects.toThrow(/does not inflate/);
     const base = entry(3, 3, Buffer.from("abc"));
     const terabyte = Buffer.from([3, 0x80, 0x80, 0x80, 0x80, 0x80, 0x20, 0x91, 0, 3]); // base 3, target 2^40, copy 3 from 0
     const delta = entry(6, terabyte.length, terabyte, Buffer.from([base.length]));
-    expect(() => indexPack(craft([base, delta]), { maxBytes: 1_000_000, tooLarge })).toThrow(/too large: its objects inflate to more than 1000000/);
+    await expect(indexPack(craft([base, delta]), { maxBytes: 1_000_000, tooLarge })).rejects.toThrow(/too large: its objects inflate to more than 1000000/);
   });
 
   describe("hand-made packs with the shapes a hostile server could send", () => {
@@ -157,7 +157,7 @@ describe("indexPack", () => {
 
     test("a ref-delta chain stored backwards: every object named, the .idx git would write", async () => {
       const pack = backwardsChain(300);
-      const ours = indexPack(pack);
+      const ours = await indexPack(pack);
       expect(ours.objects).toBe(301);
       expect(ours.idx.equals(await gitIndex(pack, "backwards"))).toBe(true);
     });
@@ -174,7 +174,7 @@ describe("indexPack", () => {
         offset += e.length;
       }
       const pack = craft(entries);
-      const ours = indexPack(pack, { baseCacheBytes: 0 });
+      const ours = await indexPack(pack, { baseCacheBytes: 0 });
       expect(ours.objects).toBe(201);
       expect(ours.idx.equals(await gitIndex(pack, "fan-out"))).toBe(true);
     });
@@ -201,21 +201,38 @@ describe("indexPack", () => {
       const pack = craft(entries);
       const sizes = [10, 13, 16, 11, 14];
       const total = sizes.reduce((a, b) => a + b, 0);
-      expect(indexPack(pack, { baseCacheBytes: 0, maxBytes: total }).idx.equals(await gitIndex(pack, "two-chains"))).toBe(true);
+      expect((await indexPack(pack, { baseCacheBytes: 0, maxBytes: total })).idx.equals(await gitIndex(pack, "two-chains"))).toBe(true);
     });
 
-    test("a chain deeper than git ever writes, and a delta that is its own base, are corrupt_pack", () => {
-      expect(() => indexPack(backwardsChain(4200))).toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/longer than 4096/) }));
+    test("gives the event loop a turn between slices of work, and indexes the same", async () => {
+      const pack = await packOf(oids);
+      let turns = 0;
+      let done = false;
+      const tick = () => {
+        if (done) return;
+        turns++;
+        setImmediate(tick);
+      };
+      setImmediate(tick);
+      const sliced = await indexPack(pack, { sliceMs: 0 });
+      done = true;
+      // One slice per object at sliceMs 0: the loop ran about as often as there are objects.
+      expect(turns).toBeGreaterThan(oids.length / 2);
+      expect(sliced.idx.equals(await gitIndex(pack, "sliced"))).toBe(true);
+    });
+
+    test("a chain deeper than git ever writes, and a delta that is its own base, are corrupt_pack", async () => {
+      await expect(indexPack(backwardsChain(4200))).rejects.toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/longer than 4096/) }));
       const blob = Buffer.concat([hdr(3, 3), deflateSync(Buffer.from("abc"))]);
       const self = Buffer.concat([hdr(6, 1024), Buffer.from([0]), deflateSync(Buffer.alloc(1024))]);
-      expect(() => indexPack(craft([blob, self]))).toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/names a base outside the entries before it/) }));
+      await expect(indexPack(craft([blob, self]))).rejects.toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/names a base outside the entries before it/) }));
     });
   });
 
   test("keeps resolved objects only up to keepBytes", async () => {
     const pack = await packOf(oids, ["--delta-base-offset"]);
-    expect(indexPack(pack).resolved.size).toBe(0);
-    const some = indexPack(pack, { keepBytes: 50_000 });
+    expect((await indexPack(pack)).resolved.size).toBe(0);
+    const some = await indexPack(pack, { keepBytes: 50_000 });
     expect([...some.resolved.values()].reduce((n, o) => n + o.data.length, 0)).toBeLessThanOrEqual(50_000);
   });
 
@@ -233,7 +250,7 @@ describe("indexPack", () => {
     for (const [, bytes, message] of cases) {
       let err: unknown;
       try {
-        indexPack(bytes);
+        await indexPack(bytes);
       } catch (e) {
         err = e;
       }
@@ -249,6 +266,6 @@ describe("indexPack", () => {
       child.on("close", (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(String(code)))));
       child.stdin.end(`${head}\n^${head}~1\n`);
     });
-    expect(() => indexPack(thin)).toThrow(/not in the pack \(a thin pack\?\)/);
+    await expect(indexPack(thin)).rejects.toThrow(/not in the pack \(a thin pack\?\)/);
   });
 });

@@ -7,10 +7,18 @@ import { readEntryHeader, type GitObjectType } from "./git-pack-file.js";
 /** Bases kept while deltas are resolved; past this, a base is inflated again from its slice of the pack. */
 const BASE_CACHE_BYTES = 64 * 1024 * 1024;
 const MAX_CHAIN = 4096;
+/**
+ * Work between two yields to the event loop. With workers in the web process (the default), indexing a
+ * 17 MB pack in one go held the webhook route for 250 ms; in slices a delivery waits at most this long.
+ */
+const SLICE_MS = 10;
+const HASH_CHUNK = 1 << 20;
 
 interface Entry {
   offset: number;
   end: number;
+  /** CRC-32 of the entry as stored, for the index. */
+  crc: number;
   /** The object id, once known (hex). */
   oid?: string;
   baseOffset?: number;
@@ -40,6 +48,8 @@ export interface IndexPackOptions {
   maxBytes?: number;
   /** The error for an object or a pack over maxBytes. */
   tooLarge?: (why: string) => Error;
+  /** Work between two yields to the event loop (default SLICE_MS). */
+  sliceMs?: number;
 }
 
 /**
@@ -47,13 +57,25 @@ export interface IndexPackOptions {
  * resolves deltas and names every object, and returns the version-2 `.idx` that git and isomorphic-git
  * read (fan-out, sorted names, CRC-32s, offsets, both checksums). Native zlib, crypto and crc32 throughout.
  */
-export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPack {
+export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Promise<IndexedPack> {
+  let sliceStart = performance.now();
+  const sliceMs = opts.sliceMs ?? SLICE_MS;
+  const sliceOver = () => performance.now() - sliceStart >= sliceMs;
+  const breathe = async () => {
+    await new Promise<void>((r) => setImmediate(r));
+    sliceStart = performance.now();
+  };
   if (pack.length < 32 || pack.toString("latin1", 0, 4) !== "PACK") throw corrupt("it does not start with PACK");
   const version = pack.readUInt32BE(4);
   if (version !== 2 && version !== 3) throw corrupt(`version ${version} is not supported`);
   const dataEnd = pack.length - 20;
   const packSha = pack.subarray(dataEnd).toString("hex");
-  if (createHash("sha1").update(pack.subarray(0, dataEnd)).digest("hex") !== packSha) throw corrupt("its SHA-1 does not match its trailer");
+  const sha = createHash("sha1");
+  for (let at = 0; at < dataEnd; at += HASH_CHUNK) {
+    if (sliceOver()) await breathe();
+    sha.update(pack.subarray(at, Math.min(dataEnd, at + HASH_CHUNK)));
+  }
+  if (sha.digest("hex") !== packSha) throw corrupt("its SHA-1 does not match its trailer");
   const count = pack.readUInt32BE(8);
 
   const entries: Entry[] = [];
@@ -95,6 +117,7 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
   // came before them (nearly all: git writes bases first).
   let p = 12;
   for (let i = 0; i < count; i++) {
+    if (sliceOver()) await breathe();
     if (p >= dataEnd) throw corrupt(`it ends after ${i} of ${count} objects`);
     const h = header(pack, p, dataEnd);
     if (h.type) budget(h.size, p);
@@ -108,7 +131,8 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
     }
     const data = inflated.buffer;
     if (data.length !== h.size) throw corrupt(`the entry at ${p} inflates to ${data.length} bytes, not ${h.size}`);
-    const e: Entry = { offset: p, end: h.dataStart + inflated.engine.bytesWritten };
+    const end = h.dataStart + inflated.engine.bytesWritten;
+    const e: Entry = { offset: p, end, crc: crc32(pack.subarray(p, end)) >>> 0 };
     entries.push(e);
     byOffset.set(p, e);
     if (h.type) {
@@ -170,6 +194,7 @@ export function indexPack(pack: Buffer, opts: IndexPackOptions = {}): IndexedPac
     // Depth first with an explicit stack: a chain 4,000 deltas long must not overflow the call stack.
     const stack: Array<{ base: { type: GitObjectType; data: Buffer }; children: Entry[]; depth: number }> = [{ base: load(root), children: first, depth: 0 }];
     while (stack.length) {
+      if (sliceOver()) await breathe();
       const top = stack.at(-1)!;
       const child = top.children.pop();
       if (!child) {
@@ -210,7 +235,7 @@ function encodeIdx(entries: Entry[], pack: Buffer): Buffer {
   let li = 0;
   sorted.forEach(({ oid, e }, i) => {
     oid.copy(out, names + i * 20);
-    out.writeUInt32BE(crc32(pack.subarray(e.offset, e.end)) >>> 0, crcs + i * 4);
+    out.writeUInt32BE(e.crc, crcs + i * 4);
     if (e.offset < 0x80000000) out.writeUInt32BE(e.offset, offsets + i * 4);
     else {
       out.writeUInt32BE((0x80000000 | li) >>> 0, offsets + i * 4);
