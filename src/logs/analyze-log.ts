@@ -14,6 +14,12 @@ export type { AnalyzeOptions, ApiStep, LogAnalysis } from "./types.js";
 
 const DETECT_LINES = 20;
 const TAIL_LINES = 25;
+// Lines further up the failing step's output, taken only with budget that no evidence wanted: when the
+// error is a block the rules do not know (a tool's own report), the failure point's lead-up still holds it.
+const LONG_TAIL_LINES = 150;
+// The script a `Run` step echoes in its header, up to its `shell:` line: the command that failed.
+const COMMAND_LINES = 12;
+const HEADER_SETTINGS = /^(?:shell|env|with):/;
 const MAX_ERRORS = 2_000;
 const MAX_TESTS = 500;
 const MAX_LOCATIONS = 500;
@@ -73,6 +79,9 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const hits: CategoryHit[] = [];
   const seenText = new Map<string, number>();
   const pending: string[] = [];
+  const command: { line: number; text: string }[] = [];
+  let commandOpen = false;
+  let lastHeaderLine = 0;
   const parts = newLineParts();
   let format: LogFormat = "plain";
   let lineNo = 0;
@@ -90,6 +99,12 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     // A step header (the `Run` line, the echoed script, env) is not output: it stays out of the evidence.
     if (header) {
       evidence.push(lineNo, text, 0, "");
+      lastHeaderLine = lineNo;
+      if (text.startsWith("##[group]Run ")) {
+        command.length = 0;
+        commandOpen = true;
+      } else if (commandOpen && (HEADER_SETTINGS.test(text) || text.startsWith("##[") || command.length >= COMMAND_LINES)) commandOpen = false;
+      else if (commandOpen) command.push({ line: lineNo, text: detach(text) });
       return;
     }
     if (text.startsWith("##[error]")) actionsErrors++;
@@ -136,9 +151,12 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
     if (sig.category && hits.length < MAX_HITS) hits.push({ line: lineNo, category: sig.category, score: sig.score });
     if (sig.kind === "exit-code") {
-      for (const [d, r] of evidence.tail(TAIL_LINES).entries()) evidence.raise(r.line, r.text, 5 - d * 0.12, "failing step tail");
       const step = steps.stepAt(lineNo) ?? steps.steps.at(-1);
+      // The long tail stops at the step's header: its settings are not output, and before it another step ran.
+      raiseTail(evidence, 5, 0.12, "failing step tail", Math.max(step ? step.startLine : 0, lastHeaderLine));
       if (step) evidence.raise(step.startLine, `##[group]${step.name}`, 5.5, "failing step command");
+      // Below the errors: the model can do without the script, not without the error.
+      if (step && command[0]?.line === step.startLine + 1) for (const [i, c] of command.entries()) evidence.raise(c.line, c.text, 4.4 - i * 0.05, "failing step command");
     }
   };
 
@@ -173,9 +191,9 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const failing = status === "failed" ? steps.failingStep() : null;
   if (status !== "passed" && format === "plain" && lineNo > 0) {
     // No step markers: the end of the log is the best guess for where it stopped.
-    for (const [d, r] of [{ line: lineNo, text: "" }, ...evidence.tail(TAIL_LINES)].entries()) {
-      if (r.text !== "") evidence.raise(r.line, r.text, 4 - d * 0.1, "end of log");
-    }
+    const last = evidence.current();
+    if (last && last.text !== "") evidence.raise(last.line, last.text, 4, "end of log");
+    raiseTail(evidence, 3.9, 0.1, "end of log", 0);
   }
   const kept = evidence.lines();
   if (status === "failed" && steps.steps.length > 0) {
@@ -222,6 +240,20 @@ function decideStatus(
   // Without Actions markers: failing tests, or strong failure evidence not followed by a success summary.
   if (tests > 0 || failedAtEnd || (lastStrongLine > 0 && lastStrongLine > lastSuccessLine)) return "failed";
   return lastSuccessLine > 0 ? "passed" : "unknown";
+}
+
+/**
+ * Raises the lines before the current one: the nearest TAIL_LINES at `near` falling by `step` a line, then
+ * up to LONG_TAIL_LINES at scores below any evidence's, so they only fill budget left over. The long part
+ * stops at `fromLine`.
+ */
+function raiseTail(evidence: EvidenceStore, near: number, step: number, reason: string, fromLine: number): void {
+  for (const [i, r] of evidence.tail(LONG_TAIL_LINES).entries()) {
+    if (i < TAIL_LINES) evidence.raise(r.line, r.text, near - i * step, reason);
+    else if (r.line <= fromLine) break;
+    // A passing test's line never explains a failure, however close to it.
+    else if (!PASSING.test(r.text)) evidence.raise(r.line, r.text, 1.9 - (i - TAIL_LINES) * 0.005, reason);
+  }
 }
 
 function pruneBy<T>(items: T[], score: (t: T) => number): void {

@@ -78,6 +78,11 @@ export class EvidenceStore {
     return out;
   }
 
+  /** The last pushed line. */
+  current(): { line: number; text: string } | undefined {
+    return this.recent(0);
+  }
+
   /** Marks already-seen lines (e.g. a step's tail) as evidence. */
   raise(line: number, text: string, score: number, reason: string): void {
     if (score <= 0) return;

@@ -173,6 +173,57 @@ describe("excerpt selection", () => {
   });
 });
 
+describe("the failure's lead-up fills budget no evidence wanted", () => {
+  const ts = (i: number) => `2024-01-01T00:00:${String(10 + Math.floor(i / 10)).padStart(2, "0")}.${String(i % 10)}000000Z`;
+  // A tool's own report the rules know nothing about: 60 table rows, then the step fails.
+  const report = Array.from({ length: 60 }, (_, i) => `| module-${i} | coverage ${40 + (i % 7)}% | below the threshold of 80% |`);
+  const log = [
+    "2024-01-01T00:00:00.0000000Z ##[group]Run ./build.sh",
+    "2024-01-01T00:00:00.0000000Z \x1b[36;1m./build.sh\x1b[0m",
+    "2024-01-01T00:00:00.0000000Z shell: /usr/bin/bash -e {0}",
+    "2024-01-01T00:00:00.0000000Z ##[endgroup]",
+    ...Array.from({ length: 40 }, (_, i) => `${ts(i)} compiled unit ${i}`),
+    "2024-01-01T00:00:09.0000000Z ##[group]Run ./coverage-gate.sh --min 80",
+    "2024-01-01T00:00:09.0000000Z \x1b[36;1m./coverage-gate.sh --min 80\x1b[0m",
+    "2024-01-01T00:00:09.0000000Z \x1b[36;1mecho gate done\x1b[0m",
+    "2024-01-01T00:00:09.0000000Z shell: /usr/bin/bash -e {0}",
+    "2024-01-01T00:00:09.0000000Z env:",
+    "2024-01-01T00:00:09.0000000Z   GATE: strict",
+    "2024-01-01T00:00:09.0000000Z ##[endgroup]",
+    ...report.map((r, i) => `${ts(i)} ${r}`),
+    "2024-01-01T00:00:20.0000000Z ##[error]Process completed with exit code 3.",
+  ].join("\n");
+  const lineOf = (text: string) => log.split("\n").findIndex((l) => l.endsWith(text)) + 1;
+  const shown = (a: { excerpts: { startLine: number; endLine: number }[] }) => new Set(a.excerpts.flatMap((e) => Array.from({ length: e.endLine - e.startLine + 1 }, (_, i) => e.startLine + i)));
+
+  test("with room, the whole report before the exit code is shown, and the failing step's script", async () => {
+    const a = await analyzeLog(log, { budgetTokens: 4000 });
+    const lines = shown(a);
+    for (const r of report) expect(lines.has(lineOf(r))).toBe(true);
+    expect(lines.has(lineOf("./coverage-gate.sh --min 80\x1b[0m"))).toBe(true);
+    expect(lines.has(lineOf("echo gate done\x1b[0m"))).toBe(true);
+    // Header settings are not the command, and the step before passed.
+    expect(lines.has(lineOf("GATE: strict"))).toBe(false);
+    expect(lines.has(lineOf("compiled unit 39"))).toBe(false);
+  });
+
+  test("on a tight budget the lines nearest the failure come first", async () => {
+    const a = await analyzeLog(log, { budgetTokens: 300 });
+    const lines = shown(a);
+    expect(lines.has(lineOf("##[error]Process completed with exit code 3."))).toBe(true);
+    expect(lines.has(lineOf(report.at(-1)!))).toBe(true);
+    expect(lines.has(lineOf(report[0]!))).toBe(false);
+    expect(a.excerptTokens).toBeLessThanOrEqual(300);
+  });
+
+  test("a plain log's last line is part of its end", async () => {
+    const plain = ["building", "linking", "error: undefined reference to `frob'", "collect2: ld returned 1 exit status", "giving up after 1 attempt"].join("\n");
+    const a = await analyzeLog(plain, { budgetTokens: 1000 });
+    expect(a.status).not.toBe("passed");
+    expect(shown(a).has(5)).toBe(true);
+  });
+});
+
 describe("plain logs from other CI systems", () => {
   test("ANSI colours and \\r progress bars are cleaned; the failure is found", async () => {
     const log = "\x1b[32mDownloading\x1b[0m 10%\r 50%\r100%\n\x1b[31mFAIL\x1b[39m src/x.test.js\n  \x1b[1m● math › adds\x1b[22m\n\n    expect(received).toBe(expected)\n";
