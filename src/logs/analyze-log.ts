@@ -27,7 +27,7 @@ const MAX_HITS = 5_000;
 // Cheap pre-filter: a line that matches none of these cannot carry a signal, so the extractors skip it.
 // It runs on every line, so it is split by cost: keywords grouped by first letter (irregexp dispatches
 // on it), then rarer punctuation, then `at ` and the line-start shapes. No lookbehinds: they are slow here.
-const QUICK_WORDS = /e(?:rr|xception|xit(?: (?:code|status)|ed with)|of)|f(?:a(?:il|tal)|ile ")|p(?:anic|roblem|assing)|t(?:raceback|ime(?:d? ?out| elapsed)|estcase)|warn|c(?:an(?:cel|not|'t)|o(?:uld not|nflict)|aused by)|r(?:e(?:fused|set|format)|ate limit)|denied|no(?:t found| such)|un(?:able|defined|safe)|m(?:issing|emory|ethodsource)|killed|space left|violation|abort|goroutine|go\.sum/i;
+const QUICK_WORDS = /e(?:rr|xception|xit(?: (?:code|status)|ed with)|of)|f(?:a(?:il|tal)|ile ")|p(?:anic|roblem|assing)|t(?:raceback|ime(?:d? ?out| elapsed)|est(?:case|suite))|warn|c(?:an(?:cel|not|'t)|o(?:uld not|nflict)|aused by)|r(?:e(?:fused|set|format)|ate limit)|denied|no(?:t found| such)|un(?:able|defined|safe)|m(?:issing|emory|ethodsource)|killed|space left|violation|abort|goroutine|go\.sum/i;
 const QUICK_MARKS = /\.(?:[a-z]{1,6}(?::\d|\(\d+,\d+\)|:\[\d)|\.\. \d+ more)|[●✕×✖✗✘]|##\[(?:error|warning)|\*\*\*/i;
 const QUICK_AT = /\bat /;
 const QUICK_ARROW = / > |-->/;

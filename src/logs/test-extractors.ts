@@ -12,6 +12,11 @@ export class TestExtractor {
   private surefireClass: string | null = null;
   private pytestSection = "";
   private phpunit = false;
+  /** Inside Surefire's end-of-run list (`Failed tests:`, `Tests in error:`, `[ERROR] Failures:`). */
+  private surefireList = 0;
+  /** Ant's JUnit report: the current `Testsuite:`, and a `Testcase:` waiting for its `FAILED` line. */
+  private antSuite = "";
+  private antCase = "";
   private readonly tap = new TapExtractor();
 
   /**
@@ -22,6 +27,7 @@ export class TestExtractor {
     const tap = this.tap.see(text);
     if (tap) return tap;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
+    if (this.surefireList > 0) return this.surefireEntry(text.trim()) ?? null;
     if (text.startsWith("=") || text.startsWith(" =")) return this.inspect(text);
     return null;
   }
@@ -32,6 +38,12 @@ export class TestExtractor {
     const mocha = this.mocha(text);
     if (mocha) return mocha;
     const s = text.trim();
+    const antCase = this.antCase;
+    this.antCase = "";
+    if (this.surefireList > 0) {
+      const entry = this.surefireEntry(s);
+      if (entry !== undefined) return entry;
+    }
     const php = s.startsWith("There ") ? /^There (?:was|were) \d+ (?:failures?|errors?):$/.exec(s) : null;
     if (php) {
       this.phpunit = true;
@@ -98,7 +110,7 @@ export class TestExtractor {
       this.surefireClass = m[1]!;
       return signal(8, "test-failure", "failing test class (surefire)", { category: "test", failure: true });
     }
-    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
+    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
       const method = m[1]!;
       const cls = m[2];
       const name = cls ? `${method}(${cls})` : method.includes(".") || !this.surefireClass ? method : `${this.surefireClass}.${method}`;
@@ -108,7 +120,24 @@ export class TestExtractor {
     if ((m = /^([A-Za-z_][\w$.]*(?: > [^>]+?)+) FAILED$/.exec(s))) {
       return signal(10, "test-failure", "failing test (gradle)", { test: { name: m[1]!.replace(/ > /g, ".") }, category: "test", failure: true });
     }
+    // Surefire's summary at the end of the run; entries follow on their own lines.
+    if ((m = /^(?:Failed tests:|Tests in error:|\[ERROR\] (?:Failures|Errors):)\s*(.*)$/.exec(s))) {
+      this.surefireList = 1;
+      return (m[1] ? this.surefireEntry(m[1]) : null) ?? signal(8, "test-failure", "failing tests (surefire)", { category: "test", failure: true });
+    }
     // Ant JUnit and the JUnit Platform console launcher
+    if ((m = /^(?:\[junit\] )?Testsuite: ([\w$.]+)$/.exec(s))) {
+      this.antSuite = m[1]!;
+      return null;
+    }
+    if ((m = /^(?:\[junit\] )?Testcase: (\S+) took [\d.]+ sec$/.exec(s))) {
+      this.antCase = m[1]!;
+      return null;
+    }
+    if (antCase && /^(?:\[junit\]\s*)?(?:FAILED|Caused an ERROR)$/.test(s)) {
+      const name = this.antSuite ? `${this.antSuite}.${antCase}` : antCase;
+      return signal(10, "test-failure", "failing test (junit)", { test: { name }, category: "test", failure: true });
+    }
     if ((m = /Testcase: (\w+)\(([\w$.]+)\):\s*(?:FAILED|Caused an ERROR)/.exec(s))) {
       return signal(10, "test-failure", "failing test (junit)", { test: { name: `${m[2]}.${m[1]}` }, category: "test", failure: true });
     }
@@ -130,6 +159,26 @@ export class TestExtractor {
     }
     if (/^\[junit\] (?:Tests? run:.*(?:Failures|Errors): [1-9]|Failures \(\d+\):|Test \S+ FAILED)/.test(s)) return signal(8, "test-failure", "junit failures", { category: "test", failure: true });
     return null;
+  }
+
+  /**
+   * One line of Surefire's summary list: `Class.method:42 message` (2.x), `method(pkg.Class): message`
+   * (older), `method on instance method(pkg.Class)(…)` (TestNG). Undefined once the list is over, so the
+   * line gets the other rules; a message's continuation lines are skipped.
+   */
+  private surefireEntry(s: string): Signal | null | undefined {
+    const e = s.replace(/^\[ERROR\]\s*/, "");
+    if (e === "" || /^(?:Tests run:|\[(?:INFO|WARNING)\])/.test(e) || ++this.surefireList > 2_000) {
+      this.surefireList = 0;
+      return undefined;
+    }
+    let m: RegExpExecArray | null;
+    let name: string | undefined;
+    if ((m = /^(\w+) on instance \w+\(([\w$.]+)\)/.exec(e))) name = `${m[2]}.${m[1]}`;
+    else if ((m = /^(\w+)\(([\w$.]+)\)(?::|$)/.exec(e))) name = `${m[2]}.${m[1]}`;
+    else if ((m = /^([A-Za-z_][\w$]*(?:\.[\w$]+)*)\.([^.:\s][^:]*?):\d+(?:\s|->|$)/.exec(e))) name = `${m[1]}.${m[2]}`;
+    if (!name) return /^Run \d+:/.test(e) ? null : signal(4, "test-failure", "failing test message (surefire)");
+    return signal(10, "test-failure", "failing test (surefire)", { test: { name }, category: "test", failure: true });
   }
 
   /** mocha prints "N failing", then "  1) suite\n     sub\n       test title:" blocks. */
@@ -175,7 +224,7 @@ export class TestExtractor {
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */
 // One scan instead of a dozen `includes`: this runs on every candidate line.
-const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Testcase|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
+const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 
 function mayBeTestLine(s: string, text: string): boolean {
   return TEST_LINE_HINT.test(s) || text.startsWith("E ");

@@ -26,15 +26,19 @@ export function sameTest(a: string, b: string): boolean {
   return before === "." || before === " ";
 }
 
-/** Drops repeats, and names that are a shorter spelling of another one (jest's `✕ leaf` vs `● a › leaf`). */
+/**
+ * Drops repeats, and names that are a shorter spelling of another one: jest's `✕ leaf` beside `● a › leaf`,
+ * or Surefire's summary `Class.test` beside the parameterised runs `test[0](pkg.Class)` it stands for.
+ */
 export function dedupeTests(tests: FailedTest[]): FailedTest[] {
   const norm = tests.map((t) => normalizeTestName(t.name));
+  const unparameterised = norm.map((n) => n.replace(/\[[^\]]*\]$/, ""));
   const keep: FailedTest[] = [];
   const seen: string[] = [];
   tests.forEach((t, i) => {
     const n = norm[i]!;
     if (seen.includes(n)) return;
-    if (norm.some((m, j) => j !== i && m.length > n.length && sameTest(m, n))) return;
+    if (norm.some((m, j) => j !== i && m.length > n.length && (sameTest(m, n) || (m !== unparameterised[j] && sameTest(unparameterised[j]!, n))))) return;
     seen.push(n);
     keep.push(t);
   });

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
 import { analyzeLog } from "../../src/logs/analyze-log.js";
 import { ErrorExtractor } from "../../src/logs/error-extractors.js";
-import { normalizeTestName, sameTest } from "../../src/logs/test-names.js";
+import { dedupeTests, normalizeTestName, sameTest } from "../../src/logs/test-names.js";
 
 const snippet = (name: string) => readFileSync(new URL(`../../fixtures/logs/snippets/${name}`, import.meta.url), "utf8");
 const names = async (text: string) => (await analyzeLog(text)).failedTests.map((t) => t.name);
@@ -192,6 +192,75 @@ describe("tool formats without a shared sample", () => {
       tests: ["sum › adds negatives"],
       classification: "test",
     },
+    {
+      tool: "Ant JUnit, outcome on the line after the Testcase",
+      log: [
+        "    [junit] Testsuite: wyc.testing.AllValidVerificationTest",
+        "    [junit] Tests run: 3, Failures: 1, Errors: 1, Skipped: 0, Time elapsed: 0.5 sec",
+        "    [junit] Testcase: validVerification[Lambda_Valid_6] took 0.097 sec",
+        "    [junit] \tCaused an ERROR",
+        "    [junit] java.lang.RuntimeException: unknown bytecode encountered",
+        "    [junit] Testcase: validVerification[Record_Valid_1] took 0.01 sec",
+        "    [junit] Testcase: validVerification[FunctionRef_Valid_7] took 0.062 sec",
+        "    [junit] \tFAILED",
+        "    [junit] expected:<1> but was:<2>",
+        "    [junit] Test wyc.testing.AllValidVerificationTest FAILED",
+        "BUILD FAILED",
+      ].join("\n"),
+      tests: ["wyc.testing.AllValidVerificationTest.validVerification[Lambda_Valid_6]", "wyc.testing.AllValidVerificationTest.validVerification[FunctionRef_Valid_7]"],
+      classification: "test",
+    },
+    {
+      tool: "Surefire 2.x end-of-run summary (JUnit and TestNG entries)",
+      log: [
+        "Results :",
+        "",
+        "Failed tests: ",
+        "  BasicsTestCase.testOBORoundTripEscapeChars:673 Expected no diffs. expected:<0> but was:<2>",
+        "  BasicsTestCase.testWriteCurlyBraces:206 null",
+        "Tests in error: ",
+        "  RoundTripTestCase.testRoundTripOWLRO:217->OboFormatTestBasics.convert:91 » OWLRuntime",
+        "  testUpload on instance testUpload(org.example.UploadTest)(org.example.UploadTest): boom",
+        "",
+        "Tests run: 4728, Failures: 2, Errors: 2, Skipped: 1",
+        "  Leftover.line:12 after the list is not a test",
+        "[INFO] BUILD FAILURE",
+      ].join("\n"),
+      tests: ["BasicsTestCase.testOBORoundTripEscapeChars", "BasicsTestCase.testWriteCurlyBraces", "RoundTripTestCase.testRoundTripOWLRO", "org.example.UploadTest.testUpload"],
+      classification: "test",
+    },
+    {
+      tool: "Surefire 2.22 [ERROR] Failures, a message over several lines",
+      log: [
+        "[ERROR] Failures: ",
+        "[ERROR]   CodegenTest.aliases share one adapter:372 expected:<...endObject()",
+        "  }",
+        "}[]> but was:<...endObject()>",
+        "[ERROR]   CodegenTest.nullable:40 expected:<1> but was:<2>",
+        "[INFO] ",
+        "[ERROR] Tests run: 80, Failures: 2, Errors: 0, Skipped: 0",
+        "[INFO] BUILD FAILURE",
+      ].join("\n"),
+      tests: ["CodegenTest.aliases share one adapter", "CodegenTest.nullable"],
+      classification: "test",
+    },
+    {
+      tool: "Surefire 3 (`-- Time elapsed`)",
+      log: [
+        "[ERROR] Tests run: 1, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 0.019 s <<< FAILURE! -- in com.example.ValidatorTest",
+        "[ERROR] com.example.ValidatorTest.noAssert -- Time elapsed: 0.012 s <<< FAILURE!",
+        "org.opentest4j.AssertionFailedError: expected: <1> but was: <2>",
+        "[INFO] BUILD FAILURE",
+      ].join("\n"),
+      tests: ["com.example.ValidatorTest.noAssert"],
+      classification: "test",
+    },
+    {
+      tool: "karma-mocha-reporter",
+      log: ["  outline", "    ✔ renders", "    ✖ display outline", "    ✖ pans left (skipped)", "  marker", "    ✖ vector marker", "", "SUMMARY:", "✔ 1 test completed", "✖ 2 tests failed"].join("\n"),
+      tests: ["display outline", "vector marker"],
+      classification: "test",
+    },
   ];
   test.each(cases)("$tool", async (c) => {
     const a = await analyzeLog(c.log);
@@ -225,6 +294,10 @@ describe("test name normalisation across conventions", () => {
     ["(tests.unit.vizro-ai.chains.test_llm_models)", "tests/unit/vizro-ai/chains/test_llm_models.py"],
   ])("%s ~ %s", (a, b) => {
     expect(sameTest(normalizeTestName(a), normalizeTestName(b))).toBe(true);
+  });
+  test("a summary's Class.test gives way to the parameterised runs it stands for, not to another class's", () => {
+    const kept = dedupeTests([{ name: "ToCsv.doTest" }, { name: "doTest[0](nl.nn.ToCsv)" }, { name: "doTest[1](nl.nn.ToCsv)" }, { name: "ToJson.doTest" }]);
+    expect(kept.map((t) => t.name)).toEqual(["doTest[0](nl.nn.ToCsv)", "doTest[1](nl.nn.ToCsv)", "ToJson.doTest"]);
   });
   test("different tests do not match", () => {
     expect(sameTest(normalizeTestName("Foo.test_a()"), normalizeTestName("Foo.test_ab()"))).toBe(false);
