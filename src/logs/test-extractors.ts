@@ -53,7 +53,8 @@ export class TestExtractor {
     let m: RegExpExecArray | null;
 
     // pytest: short summary, xdist progress, verbose progress, collection errors.
-    if ((m = /^(?:\[gw\d+\]\s*(?:\[\s*\d+%\]\s*)?)?(FAILED|ERROR)\s+([\w./\\-]+?(?:\.py)?(?:::\S+?)?)(?:\s+-\s+.*)?$/.exec(s))) {
+    // A parameter id may hold spaces: `FAILED tests/t.py::test_x[ok 2:30pm now] - AssertionError`.
+    if ((m = /^(?:\[gw\d+\]\s*(?:\[\s*\d+%\]\s*)?)?(FAILED|ERROR)\s+([\w./\\-]+?(?:\.py)?(?:::[^\s[]+?)*(?:\[[^\]]*\])?)(?:\s+-\s+.*)?$/.exec(s))) {
       const name = m[2]!;
       if (name.includes("/") || name.includes("::") || name.endsWith(".py")) {
         const file = name.split("::")[0];
@@ -81,6 +82,10 @@ export class TestExtractor {
     // unittest
     if ((m = /^(FAIL|ERROR): ([\w.]+) \(([\w.]+)\)/.exec(s))) {
       return signal(10, "test-failure", "failing test (unittest)", { test: { name: `${m[2]} (${m[3]})` }, category: "test", failure: true });
+    }
+    // nose: the test's dotted path, a generator test's arguments after it.
+    if ((m = /^(?:FAIL|ERROR): ((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*(?:\(.*\))?)$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (nose)", { test: { name: m[1]! }, category: "test", failure: true });
     }
     // go test
     if ((m = /^--- FAIL: (\S+)/.exec(s))) {

@@ -256,6 +256,27 @@ describe("tool formats without a shared sample", () => {
       classification: "test",
     },
     {
+      tool: "nose (dotted path, generator test arguments)",
+      log: [
+        "======================================================================",
+        "FAIL: test.rosdep_duplicates_test.test_rosdep_duplicates",
+        "----------------------------------------------------------------------",
+        "AssertionError: duplicate keys",
+        "======================================================================",
+        "FAIL: sklearn.tests.test_common.test_all_estimators('GMM', <class 'sklearn.mixture.gmm.GMM'>)",
+        "----------------------------------------------------------------------",
+        "FAILED (failures=2)",
+      ].join("\n"),
+      tests: ["test.rosdep_duplicates_test.test_rosdep_duplicates", "sklearn.tests.test_common.test_all_estimators('GMM', <class 'sklearn.mixture.gmm.GMM'>)"],
+      classification: "test",
+    },
+    {
+      tool: "pytest summary, a parameter id with spaces",
+      log: "FAILED tests/test_core.py::test_span[ok 2:30pm now-valid_spans10-sys_time] - AssertionError: assert 1 == 2\n==== 1 failed, 40 passed in 2.1s ====\n",
+      tests: ["tests/test_core.py::test_span[ok 2:30pm now-valid_spans10-sys_time]"],
+      classification: "test",
+    },
+    {
       tool: "karma-mocha-reporter",
       log: ["  outline", "    ✔ renders", "    ✖ display outline", "    ✖ pans left (skipped)", "  marker", "    ✖ vector marker", "", "SUMMARY:", "✔ 1 test completed", "✖ 2 tests failed"].join("\n"),
       tests: ["display outline", "vector marker"],
