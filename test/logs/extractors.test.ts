@@ -293,6 +293,14 @@ describe("tool formats without a shared sample", () => {
   });
 });
 
+describe("the CI system's verdict", () => {
+  test("a Jenkins job that ends in Finished: SUCCESS passed, though a tool it ran printed failing tests", async () => {
+    const log = ["Results :", "", "Failed tests: ", "  testToLocale(org.example.LocaleTest)", "", "Tests run: 9, Failures: 1, Errors: 0, Skipped: 0", "repair found for org.example.LocaleTest", "[WS-CLEANUP] done", "Finished: SUCCESS"].join("\n");
+    expect((await analyzeLog(log)).status).toBe("passed");
+    expect((await analyzeLog(log.replace("Finished: SUCCESS", "Finished: FAILURE"))).status).toBe("failed");
+  });
+});
+
 describe("flaky suspicion", () => {
   test("a failing test whose own message is a timeout is flaky-suspect", async () => {
     const log = "=== RUN   TestFetch\n--- FAIL: TestFetch (30.01s)\n    fetch_test.go:41: Get \"http://127.0.0.1:8080\": context deadline exceeded (Client.Timeout exceeded)\nFAIL\tgithub.com/x/y\t30.02s\n";
