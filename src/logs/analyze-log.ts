@@ -17,9 +17,6 @@ const TAIL_LINES = 25;
 // Lines further up the failing step's output, taken only with budget that no evidence wanted: when the
 // error is a block the rules do not know (a tool's own report), the failure point's lead-up still holds it.
 const LONG_TAIL_LINES = 150;
-// The script a `Run` step echoes in its header, up to its `shell:` line: the command that failed.
-const COMMAND_LINES = 12;
-const HEADER_SETTINGS = /^(?:shell|env|with):/;
 const MAX_ERRORS = 2_000;
 const MAX_TESTS = 500;
 const MAX_LOCATIONS = 500;
@@ -81,9 +78,6 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const hits: CategoryHit[] = [];
   const seenText = new Map<string, number>();
   const pending: string[] = [];
-  const command: { line: number; text: string }[] = [];
-  let commandOpen = false;
-  let lastHeaderLine = 0;
   const parts = newLineParts();
   let format: LogFormat = "plain";
   let lineNo = 0;
@@ -102,12 +96,6 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     // A step header (the `Run` line, the echoed script, env) is not output: it stays out of the evidence.
     if (header) {
       evidence.push(lineNo, text, 0, "");
-      lastHeaderLine = lineNo;
-      if (text.startsWith("##[group]Run ")) {
-        command.length = 0;
-        commandOpen = true;
-      } else if (commandOpen && (HEADER_SETTINGS.test(text) || text.startsWith("##[") || command.length >= COMMAND_LINES)) commandOpen = false;
-      else if (commandOpen) command.push({ line: lineNo, text: detach(text) });
       return;
     }
     if (text.startsWith("##[error]")) actionsErrors++;
@@ -157,10 +145,10 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     if (sig.kind === "exit-code") {
       const step = steps.stepAt(lineNo) ?? steps.steps.at(-1);
       // The long tail stops at the step's header: its settings are not output, and before it another step ran.
-      raiseTail(evidence, 5, 0.12, "failing step tail", Math.max(step ? step.startLine : 0, lastHeaderLine));
+      raiseTail(evidence, 5, 0.12, "failing step tail", Math.max(step ? step.startLine : 0, steps.lastHeaderLine));
       if (step) evidence.raise(step.startLine, `##[group]${step.name}`, 5.5, "failing step command");
-      // Below the errors: the model can do without the script, not without the error.
-      if (step && command[0]?.line === step.startLine + 1) for (const [i, c] of command.entries()) evidence.raise(c.line, c.text, 4.4 - i * 0.05, "failing step command");
+      // The script right under this step's Run line, below the errors: the model can do without it, not without the error.
+      if (step && steps.command[0]?.line === step.startLine + 1) for (const [i, c] of steps.command.entries()) evidence.raise(c.line, c.text, 4.4 - i * 0.05, "failing step command");
     }
   };
 
@@ -187,10 +175,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   // down still means the last step failed.
   const endOfWork = postStart || lineNo;
   const failedAtEnd = lastStrongLine > 0 && endOfWork - lastStrongLine <= 15;
-  // The CI system's own verdict at the very end outranks anything the job printed (a tool's test fixtures
-  // may print a failing test report in a job that passed).
   const jobPassed = jobPassedLine > 0 && lineNo - jobPassedLine <= 5 && jobPassedLine > lastStrongLine;
-  const status = jobPassed ? "passed" : decideStatus(format, actionsErrors, failedTests.length, steps.ended, failedAtEnd, lastStrongLine, lastSuccessLine);
+  const status = decideStatus(format, actionsErrors, failedTests.length, steps.ended, failedAtEnd, lastStrongLine, lastSuccessLine, jobPassed);
   if (status === "failed" && failedAtEnd && actionsErrors === 0) {
     const st = steps.stepAt(lastStrongLine);
     if (st) st.failed = true;
@@ -239,7 +225,11 @@ function decideStatus(
   failedAtEnd: boolean,
   lastStrongLine: number,
   lastSuccessLine: number,
+  /** A plain log ended in the CI system's own verdict of success (`Finished: SUCCESS`). */
+  jobPassed: boolean,
 ): LogStatus {
+  // That verdict outranks anything the job printed: a tool's test fixtures may report failing tests in a job that passed.
+  if (jobPassed) return "passed";
   if (format !== "plain") {
     if (actionsErrors > 0 || failedAtEnd) return "failed";
     if (ended) return "passed";

@@ -1,4 +1,9 @@
+import { detach } from "./line-reader.js";
 import type { ApiStep, LogStep } from "./types.js";
+
+// The script a `Run` header echoes ends at its settings (or is cut here): the command that ran.
+const COMMAND_LINES = 12;
+const HEADER_SETTINGS = /^(?:shell|env|with):/;
 
 interface OpenStep extends LogStep {
   firstTimestamp?: string;
@@ -17,7 +22,12 @@ export class StepTracker {
   private inHeader = false;
   private headerStart = 0;
   private lastColumn: string | undefined;
+  private commandOpen = false;
   ended = false;
+  /** The script echoed by the latest `Run` header, line by line. */
+  readonly command: { line: number; text: string }[] = [];
+  /** The last header line seen: a step's own output comes after its header. */
+  lastHeaderLine = 0;
 
   /** Whether `see` would use this line's timestamp (cutting it from every line is not free). */
   wantsTimestamp(text: string, stepColumn?: string): boolean {
@@ -38,14 +48,14 @@ export class StepTracker {
     if (this.inHeader) {
       // A header that never closes (truncated or odd log) must not hide the rest of the log.
       if (text.startsWith("##[endgroup]") || line - this.headerStart > 300) this.inHeader = false;
-      else return true;
-      if (text.startsWith("##[endgroup]")) return true;
+      else return this.header(line, text);
+      if (text.startsWith("##[endgroup]")) return this.header(line, text);
     }
     if (text.startsWith("##[group]Run ")) {
       if (stepColumn === undefined) this.open(line, text.slice("##[group]".length).trim(), timestamp, false);
       this.inHeader = true;
       this.headerStart = line;
-      return true;
+      return this.header(line, text);
     }
     if (stepColumn === undefined && text === "Post job cleanup.") this.open(line, "Post job cleanup", timestamp, true);
     if (text.startsWith("Cleaning up orphan processes")) {
@@ -118,6 +128,19 @@ export class StepTracker {
     used.add(a.number);
     s.name = a.name;
     if (a.conclusion === "failure") s.failed = true;
+  }
+
+  /** Notes a header line, and the script lines among them. */
+  private header(line: number, text: string): true {
+    this.lastHeaderLine = line;
+    if (text.startsWith("##[group]Run ")) {
+      this.command.length = 0;
+      this.commandOpen = true;
+    } else if (this.commandOpen) {
+      if (HEADER_SETTINGS.test(text) || text.startsWith("##[") || this.command.length >= COMMAND_LINES) this.commandOpen = false;
+      else this.command.push({ line, text: detach(text) });
+    }
+    return true;
   }
 
   private open(line: number, name: string, timestamp: string | undefined, post: boolean): void {

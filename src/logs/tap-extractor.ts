@@ -10,9 +10,10 @@ const FAIL_SUMMARY = /^\s*# fail\s+([1-9]\d*)\s*$/;
 // tape names a test with a bare comment, then prints one test point per assertion.
 const TAPE_NAME = /^# (?!(?:tests|suites|pass|fail|cancelled|skipped|skip|todo|duration_ms|time=)\b)(\S.*)$/;
 // Node's spec reporter: `✖ name (1.23ms)`; a suite line looks the same and comes after its children.
+const SPEC_FAIL = /^(\s*)✖ (.+?) \(\d+(?:\.\d+)?m?s\)(?: # (TODO|SKIP)\b.*)?$/i;
+// karma-mocha-reporter: an indented `✖ title` with no duration; its summary line (`✖ 2 tests failed`) is not indented.
 const KARMA_FAIL = /^\s+✖ (?!\d+ (?:problems?|tests? failed)\b)(\S.*?)\s*$/;
 const KARMA_SKIPPED = /\(skipped\)\s*$/;
-const SPEC_FAIL = /^(\s*)✖ (.+?) \(\d+(?:\.\d+)?m?s\)(?: # (TODO|SKIP)\b.*)?$/i;
 const SPEC_AT = /^\s*test at (\S+?):(\d+)(?::(\d+))?$/;
 const YAML_LOCATION = /^\s*location: '(.+?):(\d+):(\d+)'$/;
 // tape and node-tap put the failing assertion's frame under `at:`.
@@ -81,7 +82,6 @@ export class TapExtractor {
   private spec(text: string): Signal | null {
     const m = SPEC_FAIL.exec(text);
     if (!m) {
-      // karma-mocha-reporter: an indented `✖ title` with no duration (its summary line is not indented).
       const k = KARMA_SKIPPED.test(text) ? null : KARMA_FAIL.exec(text);
       return k ? signal(10, "test-failure", "failing test (karma)", { test: { name: k[1]! }, category: "test", failure: true }) : null;
     }

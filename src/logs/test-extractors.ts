@@ -12,8 +12,8 @@ export class TestExtractor {
   private surefireClass: string | null = null;
   private pytestSection = "";
   private phpunit = false;
-  /** Inside Surefire's end-of-run list (`Failed tests:`, `Tests in error:`, `[ERROR] Failures:`). */
-  private surefireList = 0;
+  /** Lines read of Surefire's end-of-run list (`Failed tests:`, `Tests in error:`, `[ERROR] Failures:`); 0 outside one. */
+  private surefireListLines = 0;
   /** Ant's JUnit report: the current `Testsuite:`, and a `Testcase:` waiting for its `FAILED` line. */
   private antSuite = "";
   private antCase = "";
@@ -27,7 +27,7 @@ export class TestExtractor {
     const tap = this.tap.see(text);
     if (tap) return tap;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
-    if (this.surefireList > 0) return this.surefireEntry(text.trim()) ?? null;
+    if (this.surefireListLines > 0) return this.surefireEntry(text.trim()) ?? null;
     if (text.startsWith("=") || text.startsWith(" =")) return this.inspect(text);
     return null;
   }
@@ -40,7 +40,7 @@ export class TestExtractor {
     const s = text.trim();
     const antCase = this.antCase;
     this.antCase = "";
-    if (this.surefireList > 0) {
+    if (this.surefireListLines > 0) {
       const entry = this.surefireEntry(s);
       if (entry !== undefined) return entry;
     }
@@ -127,7 +127,7 @@ export class TestExtractor {
     }
     // Surefire's summary at the end of the run; entries follow on their own lines.
     if ((m = /^(?:Failed tests:|Tests in error:|\[ERROR\] (?:Failures|Errors):)\s*(.*)$/.exec(s))) {
-      this.surefireList = 1;
+      this.surefireListLines = 1;
       return (m[1] ? this.surefireEntry(m[1]) : null) ?? signal(8, "test-failure", "failing tests (surefire)", { category: "test", failure: true });
     }
     // Ant JUnit and the JUnit Platform console launcher
@@ -173,8 +173,8 @@ export class TestExtractor {
    */
   private surefireEntry(s: string): Signal | null | undefined {
     const e = s.replace(/^\[ERROR\]\s*/, "");
-    if (e === "" || /^(?:Tests run:|\[(?:INFO|WARNING)\])/.test(e) || ++this.surefireList > 2_000) {
-      this.surefireList = 0;
+    if (e === "" || /^(?:Tests run:|\[(?:INFO|WARNING)\])/.test(e) || ++this.surefireListLines > 2_000) {
+      this.surefireListLines = 0;
       return undefined;
     }
     let m: RegExpExecArray | null;
@@ -227,10 +227,10 @@ export class TestExtractor {
   }
 }
 
-/** Cheap gate: every rule below needs one of these, and most log lines have none. */
 // One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 
+/** Cheap gate: every rule below needs one of these, and most log lines have none. */
 function mayBeTestLine(s: string, text: string): boolean {
   return TEST_LINE_HINT.test(s) || text.startsWith("E ");
 }

@@ -144,9 +144,9 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
       const base = e.baseOffset !== undefined ? cache.get(e.baseOffset) : e.baseOid && byOid.has(e.baseOid) ? cache.get(byOid.get(e.baseOid)!.offset) : undefined;
       if (base) {
         budget(deltaTargetSize(data), p);
-        const resolved = applyGitDelta(data, base.data);
-        name(e, base.type, resolved);
-        remember(p, base.type, resolved);
+        const object = applyGitDelta(data, base.data);
+        name(e, base.type, object);
+        remember(p, base.type, object);
       }
     }
     p = e.end;
