@@ -4,6 +4,7 @@ import { EvidenceStore } from "./evidence.js";
 import { selectExcerpts } from "./excerpts.js";
 import { detectFormat, newLineParts, parseLineInto, timestampOf } from "./line-format.js";
 import { detach, readLineBatches } from "./line-reader.js";
+import { mayCarrySignal, reportsPassing } from "./prefilter.js";
 import { stronger } from "./signal.js";
 import { publicStep, StepTracker } from "./steps.js";
 import { dedupeTests } from "./test-names.js";
@@ -21,40 +22,6 @@ const MAX_ERRORS = 2_000;
 const MAX_TESTS = 500;
 const MAX_LOCATIONS = 500;
 const MAX_HITS = 5_000;
-// Cheap pre-filter: a line that matches none of these cannot carry a signal, so the extractors skip it.
-// It runs on every line, so it is split by cost: keywords grouped by first letter (irregexp dispatches
-// on it), then rarer punctuation, then `at ` and the line-start shapes. No lookbehinds: they are slow here.
-const QUICK_WORDS = /e(?:rr|xception|xit(?: (?:code|status)|ed with)|of)|f(?:a(?:il|tal)|ile ")|p(?:anic|roblem|assing)|t(?:raceback|ime(?:d? ?out| elapsed)|est(?:case|suite))|warn|c(?:an(?:cel|not|'t)|o(?:uld not|nflict)|aused by)|r(?:e(?:fused|set|format)|ate limit)|denied|no(?:t found| such)|un(?:able|defined|safe)|m(?:issing|emory|ethodsource)|killed|space left|violation|abort|goroutine|go\.sum/i;
-const QUICK_MARKS = /\.(?:[a-z]{1,6}(?::\d|\(\d+,\d+\)|:\[\d)|\.\. \d+ more)|[●✕×✖✗✘]|##\[(?:error|warning)|\*\*\*/i;
-const QUICK_AT = /\bat /;
-const QUICK_ARROW = / > |-->/;
-const QUICK_START = /^(?:E |\s*-{3,} |\s*\d+\) |# |e: |\s*\d+:\d+\s|\s*(?:fail|ok)\s|_{3,} )/i;
-// eslint's file header: a bare path to a script, alone on its line.
-const QUICK_PATH = /^\S+\.(?:[cm]?[jt]sx?|vue|svelte)$/i;
-
-function quick(s: string): boolean {
-  return (
-    QUICK_WORDS.test(s) ||
-    QUICK_MARKS.test(s) ||
-    (s.includes(">") && QUICK_ARROW.test(s)) ||
-    (s.includes("at ") && QUICK_AT.test(s)) ||
-    (mayStartShape(s.charCodeAt(0)) && QUICK_START.test(s)) ||
-    (endsLikeScript(s.charCodeAt(s.length - 1)) && QUICK_PATH.test(s))
-  );
-}
-
-/** First characters QUICK_START can match: e f o (either case), # _ - a digit, or any space (`\s` is wide). */
-function mayStartShape(c: number): boolean {
-  const l = c | 0x20;
-  return l === 0x65 || l === 0x66 || l === 0x6f || c === 0x23 || c === 0x5f || c === 0x2d || (c >= 0x30 && c <= 0x39) || c <= 0x20 || c >= 0x80;
-}
-
-/** Last letter of .js/.ts/.jsx/.tsx/.vue/.svelte (either case). */
-function endsLikeScript(c: number): boolean {
-  const l = c | 0x20;
-  return l === 0x73 || l === 0x78 || l === 0x65;
-}
-const PASSING = /^\s*(?:[✓✔√]\s|PASS(?:ED)?\s|ok\s)|\sPASSED(?:\s|$)|\.\.\. ok$/;
 // Jenkins' and GitLab's own verdict on the job, printed as its last line.
 const JOB_PASSED = /^(?:Finished: SUCCESS|Job succeeded)$/;
 const MAYBE_SUCCESS = /pass|SUCCESS|ok|OK|succeeded/;
@@ -107,7 +74,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
     let sig = null;
     // A passing test's title may say "error" or "undefined"; it is not evidence of anything.
-    if (quick(text) && !PASSING.test(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
+    if (mayCarrySignal(text) && !reportsPassing(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
     else sig = tests.track(text);
     if (!sig) {
       evidence.push(lineNo, text, 0, "");
@@ -249,7 +216,7 @@ function raiseTail(evidence: EvidenceStore, near: number, step: number, reason: 
     if (i < TAIL_LINES) evidence.raise(r.line, r.text, near - i * step, reason);
     else if (r.line <= fromLine) break;
     // A passing test's line never explains a failure, however close to it.
-    else if (!PASSING.test(r.text)) evidence.raise(r.line, r.text, 1.9 - (i - TAIL_LINES) * 0.005, reason);
+    else if (!reportsPassing(r.text)) evidence.raise(r.line, r.text, 1.9 - (i - TAIL_LINES) * 0.005, reason);
   }
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
 import { analyzeLog } from "../../src/logs/analyze-log.js";
 import { ErrorExtractor } from "../../src/logs/error-extractors.js";
+import { mayCarrySignal } from "../../src/logs/prefilter.js";
 import { dedupeTests, normalizeTestName, sameTest } from "../../src/logs/test-names.js";
 
 const snippet = (name: string) => readFileSync(new URL(`../../fixtures/logs/snippets/${name}`, import.meta.url), "utf8");
@@ -417,5 +418,10 @@ describe("dependency and infrastructure messages", () => {
   });
   test.each(infra)("infrastructure: %s", (line) => {
     expect(new ErrorExtractor().inspect(line)?.category).toBe("infra");
+  });
+  // analyzeLog hands a line to the extractors only when the pre-filter lets it through: a phrase the
+  // extractors know but the pre-filter drops would never be found in a log.
+  test.each([...dependency, ...infra, ...lint])("the pre-filter lets through: %s", (line) => {
+    expect(mayCarrySignal(line)).toBe(true);
   });
 });
