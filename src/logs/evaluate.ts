@@ -19,7 +19,7 @@ export interface ManifestCase {
   passing_log?: string | null;
 }
 
-export type CaseGroup = "bugswarm" | "cidiff" | "terraform";
+export type CaseGroup = "bugswarm" | "cidiff" | "terraform" | "other";
 
 export interface CaseResult {
   id: string;
@@ -63,9 +63,11 @@ export interface GroupTotals {
   baselineMeanTokens: number;
 }
 
+/** The ci-logs sources, told apart by id prefix; any other manifest's cases are "other". */
 export function groupOf(id: string): CaseGroup {
   if (id.startsWith("cidiff-terraform")) return "terraform";
-  return id.startsWith("cidiff") ? "cidiff" : "bugswarm";
+  if (id.startsWith("cidiff")) return "cidiff";
+  return id.startsWith("bugswarm") ? "bugswarm" : "other";
 }
 
 /** Parses a manifest; each bad line is reported with its number so the file can be fixed. */

@@ -79,14 +79,24 @@ describe("eval-logs", () => {
     const { cases, totals } = JSON.parse(r.out);
     expect(cases).toHaveLength(6);
     const all = totals["all except terraform"];
+    expect(totals.all.cases).toBe(6);
     expect(all.errorLineRecall).toBe(1);
     expect(all.testRecall).toBe(1);
     expect(all.passingAsFailing).toBe(0);
     expect(all.passingRuns).toBe(1);
     expect(all.passingRunsAsFailing).toBe(0);
     expect(all.baselinePassingAsFailing).not.toBeNull();
-    expect(totals["cidiff terraform (16)"].cases).toBe(1);
+    expect(totals["cidiff terraform"].cases).toBe(1);
     expect(all.meanTokens).toBeLessThanOrEqual(1500);
+  });
+  test("a manifest from another source is totalled as a whole, not under ci-logs' group names", async () => {
+    await writeFile(join(dir, "jenkins.log"), "[INFO] Building\nFAILED tests/test_a.py::test_x - assert 0\nFinished: FAILURE\n");
+    await writeFile(join(dir, "other.jsonl"), `${JSON.stringify({ id: "jenkins-1", log: "jenkins.log", failed_tests: ["tests/test_a.py::test_x"], error_spans: [{ kind: "error", start: 2, end: 2 }] })}\n`);
+    const r = await capture(() => evalLogsCli([join(dir, "other.jsonl"), "--json"]));
+    expect(r.code).toBe(0);
+    const { totals } = JSON.parse(r.out);
+    expect(Object.keys(totals)).toEqual(["all"]);
+    expect(totals.all).toMatchObject({ cases: 1, errorLineRecall: 1, testRecall: 1 });
   });
   test("missing manifest: exit 2", async () => {
     const r = await capture(() => evalLogsCli([join(dir, "none.jsonl")]));
