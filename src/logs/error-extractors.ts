@@ -27,7 +27,8 @@ export class ErrorExtractor {
     best = stronger(best, dependencyOrInfra(s));
     if (best && best.score >= 10) return best;
     best = stronger(best, traces(s, text));
-    if (best && best.score >= 10) return best;
+    // generic's rules score 9 at most: they could not win, and its scans are the longest.
+    if (best && best.score >= 9) return best;
     return stronger(best, generic(s));
   }
 

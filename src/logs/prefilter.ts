@@ -1,11 +1,12 @@
 // Cheap pre-filter: a line that matches none of these cannot carry a signal, so the extractors skip it.
-// It runs on every line, so it is split by cost: keywords grouped by first letter (irregexp dispatches
-// on it), then rarer punctuation, then the line-start shapes. No lookbehinds: they are slow here.
-// Words that only ever mark weak or no evidence stay out ("warn": a warning line matters only in a
-// shape the marks below already catch, such as `file.c:3:1: warning` or `##[warning]`), since every
-// extra candidate costs all the extractors' rules. test/logs/extractors.test.ts checks that each
-// message the extractors know gets through.
-const QUICK_WORDS = /e(?:rr|xception|xit(?: (?:code|status)|ed with)|of|ai_again|notfound)|f(?:a(?:il|tal)|ile ")|p(?:anic|roblem|assing)|t(?:raceback|ime(?:d? ?out| elapsed)|est(?:case|suite))|c(?:an(?:cel|not|'t)|o(?:uld(?: not|n't)|nflict|de style|mmunication with)|aused by)|r(?:e(?:fused|set|format)|ate limit)|denied|no(?:t found| such)|un(?:able|defined|safe|available|known rev)|m(?:issing|emory|ethodsource)|killed|s(?:pace left|hutdown signal)|violation|abort|g(?:oroutine|o(?:\.sum|: updates)|ateway)/i;
+// It runs on every line, so it is split by cost: keywords grouped by first letter (irregexp dispatches on
+// it, and every extra first letter costs at each position of every line: so "bort" for abort, "enied" for
+// denied), then rarer punctuation, then the line-start shapes. No lookbehinds: they are slow here.
+// Words that only ever mark weak or no evidence stay out ("warn": a warning line matters only in a shape
+// the marks below already catch, such as `file.c:3:1: warning` or `##[warning]`), since every extra
+// candidate costs all the extractors' rules. test/logs/extractors.test.ts checks that each message the
+// extractors know gets through.
+const QUICK_WORDS = /e(?:rr|xception|xit(?: (?:code|status)|ed with)|of|ai_again|notfound|nied|mory|thodsource)|f(?:a(?:il|tal)|ile ")|p(?:anic|roblem|assing|ace left)|t(?:raceback|ime(?:d? ?out| elapsed)|est(?:case|suite))|c(?:an(?:cel|not|'t)|o(?:uld(?: not|n't)|nflict|de style|mmunication with)|aused by)|r(?:e(?:fused|set|format)|ate limit)|no(?:t found| such)|u(?:n(?:able|defined|safe|available|known rev)|tdown signal)|missing|killed|violation|bort|g(?:oroutine|o(?:\.sum|: updates)|ateway)/i;
 const QUICK_MARKS = /\.(?:[a-z]{1,6}(?::\d|\(\d+,\d+\)|:\[\d)|\.\. \d+ more)|[●✕×✖✗✘]|##\[(?:error|warning)/i;
 // Stack frames only: "at" inside a sentence ("12 kB at 900 kB/s") is no evidence.
 const QUICK_AT = /^\s*at /;

@@ -20,6 +20,11 @@ const YAML_LOCATION = /^\s*location: '(.+?):(\d+):(\d+)'$/;
 const YAML_AT = /^\s*at:\s+(?:.*\()?(?:file:\/\/)?([^()\s]+?):(\d+):(\d+)\)?$/;
 const YAML_MESSAGE = /^\s*(?:error|message):\s*(.*)$/;
 
+/** First characters TAP_START can match: n o # B T t, or any space or non-ASCII (`\s` is wide; ✖). */
+function mayStartTap(c: number): boolean {
+  return c === 0x6e || c === 0x6f || c === 0x23 || c === 0x42 || c === 0x54 || c === 0x74 || c <= 0x20 || c >= 0x80;
+}
+
 /**
  * TAP (node --test's default outside a terminal, node-tap, tape) and Node's spec reporter. TAP names a
  * failure on `not ok N - name`, then a YAML block (`---` … `...`) with the error, `location:` and stack.
@@ -38,7 +43,7 @@ export class TapExtractor {
 
   see(text: string): Signal | null {
     if (this.yaml) return this.inYaml(text);
-    if (!TAP_START.test(text)) return null;
+    if (!mayStartTap(text.charCodeAt(0)) || !TAP_START.test(text)) return null;
     let m: RegExpExecArray | null;
     if (text.includes("✖")) return this.spec(text);
     if ((m = SPEC_AT.exec(text))) return signal(6, "test-failure", "failing test location (node --test)", { location: loc(m[1]!, m[2]!, m[3]) });
