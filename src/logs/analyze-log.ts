@@ -8,7 +8,7 @@ import { mayCarrySignal, reportsPassing } from "./prefilter.js";
 import { stronger } from "./signal.js";
 import { publicStep, StepTracker } from "./steps.js";
 import { dedupeTests } from "./test-names.js";
-import { TestExtractor } from "./test-extractors.js";
+import { FAILED_COUNT, TestExtractor } from "./test-extractors.js";
 import type { AnalyzeOptions, FailedTest, LogAnalysis, LogError, LogFormat, LogStatus, SourceLocation } from "./types.js";
 
 export type { AnalyzeOptions, ApiStep, LogAnalysis } from "./types.js";
@@ -68,7 +68,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     if (text.startsWith("##[error]")) actionsErrors++;
     if (postStart === 0 && (text === "Post job cleanup." || text.startsWith("Cleaning up orphan processes"))) postStart = lineNo;
     // Success summaries only decide the status of plain logs; Actions logs have their own markers.
-    if (format === "plain" && MAYBE_SUCCESS.test(text) && SUCCESS.test(text)) {
+    // "1 failed, 96 passed" is a failure summary, whatever its passed count says.
+    if (format === "plain" && MAYBE_SUCCESS.test(text) && SUCCESS.test(text) && !FAILED_COUNT.test(text)) {
       lastSuccessLine = lineNo;
       if (JOB_PASSED.test(text)) jobPassedLine = lineNo;
     }

@@ -71,10 +71,17 @@ export class TestExtractor {
       this.pytestSection = m[1]!.toUpperCase();
       return this.pytestSection === "FAILURES" || this.pytestSection === "ERRORS" ? signal(7, "test-failure", `pytest ${m[1]!.toLowerCase()}`) : null;
     }
-    if ((m = /^_{3,}\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+_{3,}$/.exec(s))) {
-      const inFailures = this.pytestSection === "FAILURES" || this.pytestSection === "ERRORS";
-      if (inFailures && /^[\w.:\[\]-]|^\[/.test(m[1]!) && !/\s/.test(m[1]!.replace(/\[.*\]$/, ""))) {
-        return signal(9, "test-failure", "failing test (pytest)", { test: { name: m[1]! }, category: "test", failure: true });
+    // The run's last line closes the report: a `___ name ___` after it is another tool's (tox's "summary").
+    if (s.startsWith("=") && PYTEST_RESULT.test(s)) {
+      this.pytestSection = "";
+      return FAILED_COUNT.test(s) ? signal(8, "test-failure", "pytest result", { category: "test", failure: true }) : null;
+    }
+    const inFailures = this.pytestSection === "FAILURES" || this.pytestSection === "ERRORS";
+    // pytest centres a failing test's name in underscores; a long name leaves room for only one each side.
+    if ((m = (inFailures ? /^_+\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+_+$/ : /^_{3,}\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+_{3,}$/).exec(s))) {
+      const name = m[1]!.replace(/^\[doctest\] /, "");
+      if (inFailures && /^[\w.:\[\]-]|^\[/.test(name) && !/\s/.test(name.replace(/\[.*\]$/, ""))) {
+        return signal(9, "test-failure", "failing test (pytest)", { test: { name }, category: "test", failure: true });
       }
       return signal(inFailures ? 6 : 3, "test-failure", "pytest section header");
     }
@@ -101,7 +108,8 @@ export class TestExtractor {
     // jest / vitest
     if ((m = /^● (.+)$/.exec(s))) {
       const name = m[1]!.trim();
-      if (name === "Console") return null;
+      // jest's own notices under the same mark, not tests.
+      if (name === "Console" || name.startsWith("Cannot log after tests are done")) return null;
       if (/^Test suite failed to run/.test(name)) return signal(9, "test-failure", "test suite failed to run (jest)", { category: "test", failure: true });
       return signal(10, "test-failure", "failing test (jest)", { test: { name }, category: "test", failure: true });
     }
@@ -228,6 +236,10 @@ export class TestExtractor {
 }
 
 // One scan instead of a dozen `includes`: this runs on every candidate line.
+// pytest's last line: `==== 1 failed, 96 passed, 2 warnings in 7.32s ====`.
+const PYTEST_RESULT = /^={3,} (?:\d+ [a-z]+(?:, )?)+ in [\d.]+ ?s(?:econds)?\b.*={3,}$/;
+/** A count of failures, as in a test run's result line. */
+export const FAILED_COUNT = /\b[1-9]\d* (?:failed|failures?|errors?|failing)\b/i;
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */

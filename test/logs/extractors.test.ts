@@ -278,6 +278,29 @@ describe("tool formats without a shared sample", () => {
       classification: "test",
     },
     {
+      tool: "pytest under tox: a doctest, a name too long for more than one underscore, the result line, then tox's own summary",
+      log: [
+        "sklearn/cluster/bicluster.py .F",
+        "=================================== FAILURES ===================================",
+        "___________ [doctest] sklearn.cluster.bicluster.SpectralCoclustering ___________",
+        "sklearn/cluster/bicluster.py:268: DocTestFailure",
+        "_ TestVerifiedJWTGrantToken.test_init_raises_for_missing_claims[nbf-start time] __",
+        "tests/h/oauth/jwt_grant_token_test.py:128: AssertionError",
+        "====== 2 failed, 9626 passed, 29 skipped, 1275 warnings in 732.00 seconds ======",
+        "ERROR: InvocationError: '.tox/py27/bin/pytest tests/'",
+        "___________________________________ summary ____________________________________",
+        "ERROR:   py27: commands failed",
+      ].join("\n"),
+      tests: ["sklearn.cluster.bicluster.SpectralCoclustering", "TestVerifiedJWTGrantToken.test_init_raises_for_missing_claims[nbf-start time]"],
+      classification: "test",
+    },
+    {
+      tool: "jest: a late console call is not a test",
+      log: ["  ● Cart › adds an item", "", "    expect(received).toBe(expected)", "", "  ●  Cannot log after tests are done. Did you forget to wait for something async in your test?", "    Attempted to log \"done\".", "Tests:       1 failed, 4 passed, 5 total"].join("\n"),
+      tests: ["Cart › adds an item"],
+      classification: "test",
+    },
+    {
       tool: "karma-mocha-reporter",
       log: ["  outline", "    ✔ renders", "    ✖ display outline", "    ✖ pans left (skipped)", "  marker", "    ✖ vector marker", "", "SUMMARY:", "✔ 1 test completed", "✖ 2 tests failed"].join("\n"),
       tests: ["display outline", "vector marker"],
@@ -299,6 +322,11 @@ describe("the CI system's verdict", () => {
     const log = ["Results :", "", "Failed tests: ", "  testToLocale(org.example.LocaleTest)", "", "Tests run: 9, Failures: 1, Errors: 0, Skipped: 0", "repair found for org.example.LocaleTest", "[WS-CLEANUP] done", "Finished: SUCCESS"].join("\n");
     expect((await analyzeLog(log)).status).toBe("passed");
     expect((await analyzeLog(log.replace("Finished: SUCCESS", "Finished: FAILURE"))).status).toBe("failed");
+  });
+  test("a result line that counts failures is not a success summary, whatever else it counts as passed", async () => {
+    const log = ["collected 9657 items", "sklearn/cluster/bicluster.py .F", "4.39s call     sklearn/tree/tests/test_tree.py::test_min_impurity_decrease", "====== 1 failed, 9626 passed, 29 skipped in 732.00 seconds ======"].join("\n");
+    expect((await analyzeLog(log)).status).toBe("failed");
+    expect((await analyzeLog(log.replace("1 failed, ", ""))).status).toBe("passed");
   });
 });
 
