@@ -81,10 +81,11 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       evidence.push(lineNo, text, 0, "");
       return;
     }
-    // The same message repeated (retries, summaries) is worth less each time.
+    // The same message repeated (retries, summaries, one warning at 150 positions) is worth less each time;
+    // numbers are masked so that line and column do not make a repeat look new.
     let score = sig.score;
     if (score >= 5) {
-      const key = detach(text.trim().slice(0, 200));
+      const key = detach(text.trim().slice(0, 200).replace(/\d+/g, "0"));
       const seen = seenText.get(key) ?? 0;
       if (seen > 0) score *= seen === 1 ? 0.6 : 0.3;
       if (seenText.size < 50_000 || seen > 0) seenText.set(key, seen + 1);

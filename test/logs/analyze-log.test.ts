@@ -171,6 +171,15 @@ describe("excerpt selection", () => {
     expect(shown).not.toMatch(/note [0-3]?\d: /);
     expect(a.failedTests).toEqual([{ name: "cart adds tax:" }]);
   });
+  test("one message repeated at many positions is worth less each time; the different error after it is shown", async () => {
+    // A script compiles fixtures first (150 warnings-as-errors that did not stop it), then the real build fails.
+    const noise = Array.from({ length: 150 }, (_, i) => `[ERROR] /w/examples/lang_63/src/Entities.java:[${60 + i},${20 + (i % 9)}] unmappable character for encoding UTF-8`).join("\n");
+    const log = `compiling examples/lang_63/\n${noise}\n[INFO] BUILD START\n[ERROR] /w/src/main/java/LibParser.java:[23,29] cannot find symbol\n  symbol:   class ImportScanner\n[INFO] BUILD FAILURE\nFinished: FAILURE\n`;
+    const a = await analyzeLog(log, { budgetTokens: 1500 });
+    const shown = a.excerpts.map((e) => e.text).join("\n");
+    expect(shown).toContain("LibParser.java:[23,29] cannot find symbol");
+    expect(shown).toContain("[60,20] unmappable character");
+  });
 });
 
 describe("the failure's lead-up fills budget no evidence wanted", () => {
