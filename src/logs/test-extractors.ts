@@ -86,8 +86,8 @@ export class TestExtractor {
       return signal(inFailures ? 6 : 3, "test-failure", "pytest section header");
     }
     if (/^E\s{2,}\S/.test(text)) return signal(8, "exception", "pytest assertion");
-    // unittest
-    if ((m = /^(FAIL|ERROR): ([\w.]+) \(([\w.]+)\)/.exec(s))) {
+    // unittest (subTest and generated names may hold commas or dashes)
+    if ((m = /^(FAIL|ERROR): ([^\s(]+) \(([\w.]+)\)/.exec(s))) {
       return signal(10, "test-failure", "failing test (unittest)", { test: { name: `${m[2]} (${m[3]})` }, category: "test", failure: true });
     }
     // nose: the test's dotted path, a generator test's arguments after it.
@@ -132,6 +132,10 @@ export class TestExtractor {
     // Gradle
     if ((m = /^([A-Za-z_][\w$.]*(?: > [^>]+?)+) FAILED$/.exec(s))) {
       return signal(10, "test-failure", "failing test (gradle)", { test: { name: m[1]!.replace(/ > /g, ".") }, category: "test", failure: true });
+    }
+    // Gradle with a test logger that prints the method's full name: `pkg.SomeTest.method FAILED`.
+    if ((m = /^([a-z_][\w$]*(?:\.[\w$]+)*\.[A-Z][\w$]*\.[a-z_][\w$]*) FAILED$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (gradle)", { test: { name: m[1]! }, category: "test", failure: true });
     }
     // Surefire's summary at the end of the run; entries follow on their own lines.
     if ((m = /^(?:Failed tests:|Tests in error:|\[ERROR\] (?:Failures|Errors):)\s*(.*)$/.exec(s))) {

@@ -301,6 +301,18 @@ describe("tool formats without a shared sample", () => {
       classification: "test",
     },
     {
+      tool: "Gradle with a test logger that prints full method names",
+      log: ["picard.sam.SamErrorMetric.CollectSamErrorMetricsTest.samMetricsProvider FAILED", "    java.lang.AssertionError: expected [1] but found [2]", "BUILD FAILED in 16s", "> Task :barclayTest FAILED"].join("\n"),
+      tests: ["picard.sam.SamErrorMetric.CollectSamErrorMetricsTest.samMetricsProvider"],
+      classification: "test",
+    },
+    {
+      tool: "unittest, a generated test name with commas",
+      log: ["ERROR: test_watch_must_not_throw_on_a_single_server_topology,_but_instead_a_server_error (test_change_stream.TestUnifiedChangeStreamsErrors)", "Traceback (most recent call last):", "AssertionError: no error raised", "FAILED (errors=1)"].join("\n"),
+      tests: ["test_watch_must_not_throw_on_a_single_server_topology,_but_instead_a_server_error (test_change_stream.TestUnifiedChangeStreamsErrors)"],
+      classification: "test",
+    },
+    {
       tool: "karma-mocha-reporter",
       log: ["  outline", "    ✔ renders", "    ✖ display outline", "    ✖ pans left (skipped)", "  marker", "    ✖ vector marker", "", "SUMMARY:", "✔ 1 test completed", "✖ 2 tests failed"].join("\n"),
       tests: ["display outline", "vector marker"],
