@@ -77,9 +77,9 @@ export class TestExtractor {
       return FAILED_COUNT.test(s) ? signal(8, "test-failure", "pytest result", { category: "test", failure: true }) : null;
     }
     const inFailures = this.pytestSection === "FAILURES" || this.pytestSection === "ERRORS";
-    // pytest centres a failing test's name in underscores; a long name leaves room for only one each side.
-    if ((m = (inFailures ? /^_+\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+_+$/ : /^_{3,}\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+_{3,}$/).exec(s))) {
-      const name = m[1]!.replace(/^\[doctest\] /, "");
+    // Outside the failures section, only a full rule of underscores is a section header.
+    if ((m = PYTEST_HEADER.exec(s)) && (inFailures || (m[1]!.length >= 3 && m[3]!.length >= 3))) {
+      const name = m[2]!.replace(/^\[doctest\] /, "");
       if (inFailures && /^[\w.:\[\]-]|^\[/.test(name) && !/\s/.test(name.replace(/\[.*\]$/, ""))) {
         return signal(9, "test-failure", "failing test (pytest)", { test: { name }, category: "test", failure: true });
       }
@@ -239,11 +239,13 @@ export class TestExtractor {
   }
 }
 
-// One scan instead of a dozen `includes`: this runs on every candidate line.
+// A failing test's name centred in underscores (pytest): long names leave room for only one each side.
+const PYTEST_HEADER = /^(_+)\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+(_+)$/;
 // pytest's last line: `==== 1 failed, 96 passed, 2 warnings in 7.32s ====`.
 const PYTEST_RESULT = /^={3,} (?:\d+ [a-z]+(?:, )?)+ in [\d.]+ ?s(?:econds)?\b.*={3,}$/;
 /** A count of failures, as in a test run's result line. */
 export const FAILED_COUNT = /\b[1-9]\d* (?:failed|failures?|errors?|failing)\b/i;
+// One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */
