@@ -12,6 +12,7 @@ import { checkoutFiles } from "./git/checkout-files.js";
 import { fetchPackV2, type FetchedPack } from "./git/fetch-pack-v2.js";
 import { indexPack, type IndexPackOptions } from "./git/index-pack.js";
 import { openGitObjects, type GitObject } from "./git/git-objects.js";
+import { gitPackFileOf, type GitPackFile } from "./git/git-pack-file.js";
 import { listCommitFiles } from "./git/list-commit-files.js";
 
 export interface FsWorkspaceOptions {
@@ -109,11 +110,11 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       // Protocol v2 fetches the failing commit itself, whatever its branch did since; an older server
       // gets isomorphic-git's fetch of the branch, deepened below until the commit is there.
       const v2 = await fetchPackV2({ url: req.url, want: req.sha, depth: 1, http, headers: auth.headers });
-      let resolved: Map<string, GitObject> | undefined;
+      let stored: StoredPack | undefined;
       if (v2) {
         await initWithRemote();
         // Its objects are what the checkout writes: the same limit, counted before they are inflated.
-        resolved = await storePack(join(dir, ".git"), v2, { maxBytes: Math.max(0, opts.maxBytes - downloaded), tooLarge: checkoutTooLarge });
+        stored = await storePack(join(dir, ".git"), v2, { maxBytes: Math.max(0, opts.maxBytes - downloaded), tooLarge: checkoutTooLarge });
         await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: req.sha, force: true });
       } else if (isBranch) {
         await git.clone({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
@@ -132,7 +133,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
           throw permanent("sha_not_found", `Commit ${req.sha} is not on ${req.ref} any more (force-pushed or deleted); nothing to fix.`);
         }
       }
-      const objects = await openGitObjects(join(dir, ".git"), { resolved });
+      const objects = await openGitObjects(join(dir, ".git"), stored && { resolved: stored.resolved, inMemory: [stored.pack] });
       const files = listCommitFiles(objects, req.sha);
       if (files.length > opts.maxFiles) throw tooLargeError(`it has ${files.length} files`, opts);
       // The limit covers what the clone puts on disk: the fetched pack and the files written from it.
@@ -195,15 +196,22 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
  */
 const KEEP_RESOLVED_BYTES = 128 * 1024 * 1024;
 
+interface StoredPack {
+  /** The pack as written, still in memory for the checkout. */
+  pack: GitPackFile;
+  resolved: Map<string, GitObject>;
+}
+
 /** A fetched pack, indexed here, into the object store; its shallow commits into `.git/shallow`. */
-async function storePack(gitdir: string, fetched: FetchedPack, limit: Pick<IndexPackOptions, "maxBytes" | "tooLarge">): Promise<Map<string, GitObject>> {
+async function storePack(gitdir: string, fetched: FetchedPack, limit: Pick<IndexPackOptions, "maxBytes" | "tooLarge">): Promise<StoredPack> {
   const { idx, packSha, resolved } = await indexPack(fetched.pack, { keepBytes: KEEP_RESOLVED_BYTES, ...limit });
   const packDir = join(gitdir, "objects", "pack");
+  const packPath = join(packDir, `pack-${packSha}.pack`);
   await mkdir(packDir, { recursive: true });
-  await writeFile(join(packDir, `pack-${packSha}.pack`), fetched.pack);
+  await writeFile(packPath, fetched.pack);
   await writeFile(join(packDir, `pack-${packSha}.idx`), idx);
   if (fetched.shallow.length) await writeFile(join(gitdir, "shallow"), fetched.shallow.join("\n") + "\n");
-  return resolved;
+  return { pack: gitPackFileOf(packPath, fetched.pack, idx), resolved };
 }
 
 async function hasCommit(dir: string, sha: string, cache: object): Promise<boolean> {

@@ -11,7 +11,7 @@ import git from "isomorphic-git";
 import { git as gitCli } from "../../../../test/fakes/git-server.js";
 import { checkoutFiles } from "./checkout-files.js";
 import { openGitObjects } from "./git-objects.js";
-import { openGitPackFile } from "./git-pack-file.js";
+import { gitPackFileOf, openGitPackFile } from "./git-pack-file.js";
 import { listCommitFiles } from "./list-commit-files.js";
 
 const run = promisify(execFile);
@@ -85,6 +85,18 @@ async function entryKinds(packPath: string): Promise<Set<string>> {
 }
 
 describe("checkout from the fetched pack", () => {
+  test("a pack handed over in memory is not read back from disk", async () => {
+    const dir = await fetched("in-memory");
+    const packDir = join(dir, ".git/objects/pack");
+    const packPath = join(packDir, fs.readdirSync(packDir).find((n) => n.endsWith(".pack"))!);
+    const inMemory = gitPackFileOf(packPath, await readFile(packPath), await readFile(packPath.replace(/\.pack$/, ".idx")));
+    // What is on disk no longer matters: only the copy in memory can give the commit's files.
+    await writeFile(packPath, "not a pack");
+    await expect(openGitObjects(join(dir, ".git"))).rejects.toThrow(/not a version-2 pack/);
+    const objects = await openGitObjects(join(dir, ".git"), { inMemory: [inMemory] });
+    expect(listCommitFiles(objects, head)).toHaveLength(46);
+  });
+
   test("writes the work tree and index git itself would write, from a pack of delta chains", async () => {
     const dir = await fetched("packed");
     expect(fs.readdirSync(join(dir, ".git/objects/pack")).some((n) => n.endsWith(".pack"))).toBe(true);

@@ -5,6 +5,7 @@ import { inflateSync } from "node:zlib";
 import { permanent } from "../../../core/errors.js";
 import { applyGitDelta } from "./apply-git-delta.js";
 import { openGitPackFile, type GitObjectType, type GitPackFile } from "./git-pack-file.js";
+import { MAX_CHAIN, objectCache } from "./object-cache.js";
 
 export interface GitObject {
   type: GitObjectType;
@@ -16,41 +17,27 @@ export interface GitObjects {
   read(oid: string): GitObject;
 }
 
-/** Resolved objects kept so that delta chains sharing bases are not re-inflated (git's delta base cache). */
+/** Resolved objects kept for deltas that share bases (see objectCache). */
 const BASE_CACHE_BYTES = 96 * 1024 * 1024;
-const MAX_CHAIN = 4096;
 
 /**
  * The object database of a fresh clone: its packs, then loose objects. Reads through Node's native zlib,
  * where isomorphic-git inflates in JavaScript (pako) and does it again for every object it checks out.
  */
-export async function openGitObjects(gitdir: string, opts: { resolved?: Map<string, GitObject> } = {}): Promise<GitObjects> {
+export async function openGitObjects(gitdir: string, opts: { resolved?: Map<string, GitObject>; inMemory?: GitPackFile[] } = {}): Promise<GitObjects> {
   const packDir = join(gitdir, "objects", "pack");
   const names = await readdir(packDir).catch(() => [] as string[]);
-  const packs = await Promise.all(names.filter((n) => n.endsWith(".pack")).map((n) => openGitPackFile(join(packDir, n))));
-  const cache = new Map<string, GitObject>();
-  let cachedBytes = 0;
-
-  const remember = (key: string, obj: GitObject) => {
-    if (obj.data.length > BASE_CACHE_BYTES / 4) return;
-    cache.set(key, obj);
-    cachedBytes += obj.data.length;
-    for (const [k, v] of cache) {
-      if (cachedBytes <= BASE_CACHE_BYTES) break;
-      cache.delete(k);
-      cachedBytes -= v.data.length;
-    }
-  };
+  // A pack this process has just written is not read back: it is still in memory.
+  const inMemory = new Map((opts.inMemory ?? []).map((p) => [p.path, p]));
+  const packs = await Promise.all(
+    names.filter((n) => n.endsWith(".pack")).map((n) => inMemory.get(join(packDir, n)) ?? openGitPackFile(join(packDir, n))),
+  );
+  const cache = objectCache<string>(BASE_CACHE_BYTES);
 
   const fromPack = (pack: GitPackFile, offset: number, depth: number): GitObject => {
     const key = `${pack.path}:${offset}`;
     const hit = cache.get(key);
-    if (hit) {
-      cache.delete(key); // most recently used goes last
-      cache.set(key, hit);
-      return hit;
-    }
-    // git never writes chains deeper than 4095 (pack.depth's maximum); a loop in a crafted pack ends here.
+    if (hit) return hit;
     if (depth > MAX_CHAIN) throw permanent("corrupt_pack", `The delta chain at ${key} does not end; the clone is discarded. Retry the job.`);
     const entry = pack.entryAt(offset);
     let obj: GitObject;
@@ -60,7 +47,7 @@ export async function openGitObjects(gitdir: string, opts: { resolved?: Map<stri
       const base = entry.kind === "delta" ? fromPack(pack, entry.baseOffset, depth + 1) : locate(entry.baseOid, depth + 1);
       obj = { type: base.type, data: applyGitDelta(entry.delta, base.data) };
     }
-    remember(key, obj);
+    cache.set(key, obj);
     return obj;
   };
 

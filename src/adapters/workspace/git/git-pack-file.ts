@@ -75,6 +75,11 @@ export function readEntryHeader(pack: Buffer, offset: number, dataEnd: number): 
 export async function openGitPackFile(packPath: string): Promise<GitPackFile> {
   const idxPath = packPath.replace(/\.pack$/, ".idx");
   const [pack, idx] = await Promise.all([readFile(packPath), readFile(idxPath)]);
+  return gitPackFileOf(packPath, pack, idx);
+}
+
+/** The same for a pack and index already in memory (one this process has just fetched and indexed). */
+export function gitPackFileOf(packPath: string, pack: Buffer, idx: Buffer): GitPackFile {
   if (pack.toString("latin1", 0, 4) !== "PACK" || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) {
     throw corrupt(packPath, "it is not a version-2 pack with its index");
   }

@@ -2,11 +2,12 @@ import { createHash } from "node:crypto";
 import { crc32, inflateSync } from "node:zlib";
 import { permanent } from "../../../core/errors.js";
 import { applyGitDelta, deltaTargetSize } from "./apply-git-delta.js";
+import type { GitObject } from "./git-objects.js";
 import { readEntryHeader, type GitObjectType } from "./git-pack-file.js";
+import { MAX_CHAIN, objectCache } from "./object-cache.js";
 
 /** Bases kept while deltas are resolved; past this, a base is inflated again from its slice of the pack. */
 const BASE_CACHE_BYTES = 64 * 1024 * 1024;
-const MAX_CHAIN = 4096;
 /**
  * Work between two yields to the event loop. With workers in the web process (the default), indexing a
  * 17 MB pack in one go held the webhook route for 250 ms; in slices a delivery waits at most this long.
@@ -33,7 +34,7 @@ export interface IndexedPack {
    * Objects as resolved here, up to `keepBytes` of them, by id: a checkout that starts from these neither
    * inflates nor applies a delta a second time (in a depth-1 pack every object is part of the checkout).
    */
-  resolved: Map<string, { type: GitObjectType; data: Buffer }>;
+  resolved: Map<string, GitObject>;
 }
 
 export interface IndexPackOptions {
@@ -81,20 +82,8 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
   const entries: Entry[] = [];
   const byOffset = new Map<number, Entry>();
   const byOid = new Map<string, Entry>();
-  const cache = new Map<number, { type: GitObjectType; data: Buffer }>();
-  let cached = 0;
-  const cacheBytes = opts.baseCacheBytes ?? BASE_CACHE_BYTES;
-  const remember = (offset: number, type: GitObjectType, data: Buffer) => {
-    if (data.length > cacheBytes / 4) return;
-    cache.set(offset, { type, data });
-    cached += data.length;
-    for (const [k, v] of cache) {
-      if (cached <= cacheBytes) break;
-      cache.delete(k);
-      cached -= v.data.length;
-    }
-  };
-  const resolved = new Map<string, { type: GitObjectType; data: Buffer }>();
+  const cache = objectCache<number>(opts.baseCacheBytes ?? BASE_CACHE_BYTES);
+  const resolved = new Map<string, GitObject>();
   let kept = 0;
   const maxBytes = opts.maxBytes ?? Number.MAX_SAFE_INTEGER;
   const tooLarge = opts.tooLarge ?? ((why: string) => corrupt(why));
@@ -137,7 +126,7 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
     byOffset.set(p, e);
     if (h.type) {
       name(e, h.type, data);
-      remember(p, h.type, data);
+      cache.set(p, { type: h.type, data });
     } else {
       if (h.baseOffset !== undefined) e.baseOffset = h.baseOffset;
       else e.baseOid = h.baseOid!.toString("hex");
@@ -146,7 +135,7 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
         budget(deltaTargetSize(data), p);
         const object = applyGitDelta(data, base.data);
         name(e, base.type, object);
-        remember(p, base.type, object);
+        cache.set(p, { type: base.type, data: object });
       }
     }
     p = e.end;
@@ -169,7 +158,7 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
     else waiting.set(key, [e]);
   }
   /** The data of an entry named in pass 1 (its chain inflated again where the cache lost it). */
-  const load = (e: Entry, depth = 0): { type: GitObjectType; data: Buffer } => {
+  const load = (e: Entry, depth = 0): GitObject => {
     const hit = cache.get(e.offset);
     if (hit) return hit;
     if (depth > MAX_CHAIN) throw corrupt(`a delta chain at ${e.offset} is longer than ${MAX_CHAIN}`);
@@ -192,7 +181,7 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
     const first = takeWaiting(root);
     if (first.length === 0) continue;
     // Depth first with an explicit stack: a chain 4,000 deltas long must not overflow the call stack.
-    const stack: Array<{ base: { type: GitObjectType; data: Buffer }; children: Entry[]; depth: number }> = [{ base: load(root), children: first, depth: 0 }];
+    const stack: Array<{ base: GitObject; children: Entry[]; depth: number }> = [{ base: load(root), children: first, depth: 0 }];
     while (stack.length) {
       if (sliceOver()) await breathe();
       const top = stack.at(-1)!;
