@@ -76,6 +76,31 @@ describe("LowdbJobStore specifics", () => {
     expect(quiet).toEqual([]);
   });
 
+  test("a checkpoint started while another waits for its documents' fsync waits too (close() during a slow sync)", async () => {
+    const checkpoint = () => (existsSync(join(dir, "state.json")) ? JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint : null);
+    const job = makeJob();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let blocked = false;
+    const syncPath = async (path: string) => {
+      if (path !== join(dir, "jobs", `${job.id}.json`)) return;
+      blocked = true;
+      await gate;
+    };
+    const store = await LowdbJobStore.open(dir, { syncPath });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.state = "running")); // writes its document now
+    // The timer's checkpoint (1 s) starts and waits on the document's fsync.
+    for (let i = 0; i < 60 && !blocked; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(blocked).toBe(true);
+    const closing = store.close();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(checkpoint()).toBeNull();
+    release();
+    await closing;
+    expect(checkpoint()).not.toBeNull();
+  });
+
   test("under a steady stream of new jobs the checkpoint still moves, never past a job without its document", async () => {
     const store = await LowdbJobStore.open(dir);
     const jobs = [];

@@ -31,6 +31,7 @@ interface StateDoc {
 const RECENT_DELIVERIES = 1000;
 const RECENT_TAIL_BYTES = 8 * 1024 * 1024;
 const MATERIALISE_IDLE_MS = 200;
+const DOC_SYNCS_AT_ONCE = 2;
 const MATERIALISE_BATCH = 500;
 /**
  * Under a sustained burst, documents are written anyway once this many wait. Replay reads their journal
@@ -70,6 +71,7 @@ export class LowdbJobStore implements JobStore {
   #inflight = 0;
   #lastPos: LogPosition | null = null;
   #checkpointTimer: NodeJS.Timeout | undefined;
+  #checkpointing: Promise<void> | undefined;
   /** Documents written for jobs that existed only in the journal: made durable before the checkpoint passes them. */
   readonly #toSync = new Set<string>();
   #closed = false;
@@ -446,7 +448,17 @@ export class LowdbJobStore implements JobStore {
     this.#checkpointTimer.unref();
   }
 
-  async #writeCheckpoint(): Promise<void> {
+  /**
+   * One checkpoint at a time: a second one started while the first still waits for its documents' fsync
+   * would find nothing left to sync and write a checkpoint past documents that are not on disk yet.
+   */
+  #writeCheckpoint(): Promise<void> {
+    const next = (this.#checkpointing ?? Promise.resolve()).catch(() => undefined).then(() => this.#checkpointNow());
+    this.#checkpointing = next;
+    return next;
+  }
+
+  async #checkpointNow(): Promise<void> {
     // Between two tasks of the event loop an intake is either settled, waiting for its document (the
     // oldest waiting line is the first in #unwritten), or still being appended (its line comes after
     // every other). Replay starts at the checkpoint's line, so the checkpoint may stand at the oldest
@@ -468,8 +480,10 @@ export class LowdbJobStore implements JobStore {
     const ids = [...this.#toSync];
     this.#toSync.clear();
     try {
-      for (let i = 0; i < ids.length; i += 64) {
-        await Promise.all(ids.slice(i, i + 64).map((id) => this.#opts.syncPath(this.#jobFile(id))));
+      // Few at a time: nothing waits on the checkpoint, but every webhook's journal fdatasync waits for a
+      // free thread in libuv's pool (4 by default), which 64 document syncs at once would all take.
+      for (let i = 0; i < ids.length; i += DOC_SYNCS_AT_ONCE) {
+        await Promise.all(ids.slice(i, i + DOC_SYNCS_AT_ONCE).map((id) => this.#opts.syncPath(this.#jobFile(id))));
       }
       await this.#opts.syncPath(join(this.#dir, "jobs")); // the renames that put the documents in place
     } catch (err) {
