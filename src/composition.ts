@@ -2,7 +2,7 @@ import type { Probot } from "probot";
 import type { AppConfig } from "./config/app-config.js";
 import type { Deps } from "./core/deps.js";
 import { permanent } from "./core/errors.js";
-import type { Delivery, GitHubPort, JobQueue, JobStore, Logger, WebhookDeliveriesPort } from "./core/ports/index.js";
+import type { GitHubPort, JobQueue, JobStore, Logger, WebhookDeliveriesPort } from "./core/ports/index.js";
 import { createLogger } from "./core/logger.js";
 import { createMetrics } from "./admin/metrics.js";
 import { systemClock } from "./adapters/clock/system-clock.js";
@@ -16,7 +16,7 @@ import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
 import { startFeedbackOutbox } from "./feedback/outbox.js";
 import type { Stage } from "./pipeline/stage.js";
-import { redeliverFailed, type RecordedDeliveries } from "./handlers/redeliver-failed.js";
+import { recordedDeliveries, redeliverFailed } from "./handlers/redeliver-failed.js";
 
 export interface BuildOptions {
   /** The Probot instance whose installation Octokits the GitHub adapter uses. */
@@ -143,13 +143,6 @@ export function startMaintenance(deps: Deps, everyMs = 6 * 3600_000): () => void
   return () => clearInterval(t);
 }
 
-/** What the store holds, for the start-up redelivery pass to compare with GitHub's delivery log. */
-function recordedDeliveries(list: Delivery[]): RecordedDeliveries {
-  let oldest: string | undefined;
-  for (const d of list) if (!oldest || d.receivedAt < oldest) oldest = d.receivedAt;
-  return { ids: new Set(list.map((d) => d.id)), oldest };
-}
-
 /**
  * Webhooks GitHub could not hand us (process down, restarting, 5xx) are asked for again: now and every
  * `everyMs`, over the last REDELIVER_WINDOW_HOURS. A store shared by a fleet (Redis) lets one web process
@@ -168,9 +161,10 @@ export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefin
       const [lease, ms] = periodic ? ["redeliver:periodic", Math.max(10 * 60_000, everyMs - 60_000)] : ["redeliver", 10 * 60_000];
       if (store.tryLease && !(await store.tryLease(lease, ms))) return;
       const since = new Date(deps.clock.now() - hours * 3600_000);
-      // At start-up also what we acknowledged but no longer have: a running process loses nothing it
-      // acknowledged, but the previous one may have (a power cut with STORE_FSYNC=false).
-      const recorded = periodic ? undefined : async () => recordedDeliveries(await deps.store.listDeliveries({ limit: 1000 }));
+      // Also what we acknowledged but no longer have (the previous process lost it in a power cut with
+      // STORE_FSYNC=false): on every pass, as one that found too many, or whose request GitHub refused,
+      // leaves some for the next.
+      const recorded = async () => recordedDeliveries(await deps.store.listDeliveries({ limit: 1000 }));
       const r = await redeliverFailed(api, { since, dryRun: deps.config.DRY_RUN, logger: deps.logger, recorded });
       if (r.failed || r.lost.length) {
         deps.logger.info({ checked: r.checked, failed: r.failed, lost: r.lost.length, redelivered: r.redelivered.length, gaveUp: r.gaveUp.length }, "checked GitHub for unacknowledged webhooks");

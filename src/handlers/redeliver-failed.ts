@@ -1,3 +1,4 @@
+import type { Delivery } from "../core/ports/job-store.js";
 import type { Logger } from "../core/ports/logger.js";
 import type { HookDelivery, WebhookDeliveriesPort } from "../core/ports/webhook-deliveries-port.js";
 import { HANDLERS } from "./route-delivery.js";
@@ -29,6 +30,13 @@ export interface RecordedDeliveries {
   ids: ReadonlySet<string>;
   /** When the oldest of `ids` was received (ISO); undefined when the store holds none. */
   oldest: string | undefined;
+}
+
+/** What the store holds, in the shape the pass compares with GitHub's delivery log. */
+export function recordedDeliveries(list: Delivery[]): RecordedDeliveries {
+  let oldest: string | undefined;
+  for (const d of list) if (!oldest || d.receivedAt < oldest) oldest = d.receivedAt;
+  return { ids: new Set(list.map((d) => d.id)), oldest };
 }
 
 /** Clock skew between GitHub and us: a delivery this close to the oldest recorded one is not judged. */

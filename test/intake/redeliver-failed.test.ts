@@ -289,6 +289,28 @@ describe("start-up", () => {
     expect(leases).toEqual([["redeliver", 600_000], ["redeliver", 600_000]]);
   });
 
+  test("a lost delivery whose redelivery GitHub refused at start-up is asked for again by the next pass", async () => {
+    const store = new MemoryJobStore();
+    await store.recordIntake(makeDelivery(undefined, { id: "kept", receivedAt: new Date(NOW - 120 * 60_000).toISOString() }), "{}");
+    // Acknowledged an hour ago, but not in the store: lost. GitHub refuses the first request for it.
+    const lost = attempt("lost-guid", 60, 202);
+    const log = fakeLog([attempt("kept", 120, 202), lost]);
+    log.state.failOn.add(lost.id);
+    const deps = { config: loadAppConfig({}), store, clock: { now: () => NOW }, logger: silentLogger() } as unknown as Deps;
+    jest.useFakeTimers();
+    try {
+      const stop = startRedelivery(deps, log.port, 3600_000);
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(log.state.redelivered).toEqual([]);
+      log.state.failOn.clear();
+      await jest.advanceTimersByTimeAsync(3600_000);
+      stop();
+    } finally {
+      jest.useRealTimers();
+    }
+    expect(log.state.redelivered).toEqual([lost.id]);
+  });
+
   test("the periodic passes of a fleet share a lease of nearly the period, so drifted timers still make one pass", async () => {
     const held = new Map<string, number>();
     let now = 0;

@@ -89,7 +89,7 @@ describe("LowdbJobStore specifics", () => {
     };
     const store = await LowdbJobStore.open(dir, { syncPath });
     await store.recordIntake(makeDelivery(job), "{}", job);
-    await store.updateJob(job.id, (j) => void (j.state = "running")); // writes its document now
+    await store.updateJob(job.id, (j) => void (j.state = "cloning")); // writes its document now
     // The timer's checkpoint (1 s) starts and waits on the document's fsync.
     for (let i = 0; i < 60 && !blocked; i++) await new Promise((r) => setTimeout(r, 50));
     expect(blocked).toBe(true);
