@@ -28,7 +28,8 @@ const out = (s = "") => process.stdout.write(`${s}\n`);
 const dim = (s: string) => (process.stdout.isTTY ? `\x1b[2m${s}\x1b[0m` : s);
 const bold = (s: string) => (process.stdout.isTTY ? `\x1b[1m${s}\x1b[0m` : s);
 
-// The test fakes are not part of the build (src/ only); the demo loads them at run time through tsx.
+// The build compiles the test fakes only because these imports name their types; at run time the demo
+// loads their .ts sources through tsx, as `npm run demo` runs it.
 const load = <T>(rel: string): Promise<T> => import(new URL(rel, `file://${ROOT}/`).href) as Promise<T>;
 
 export async function demo(): Promise<number> {

@@ -227,12 +227,8 @@ export class RedisJobStore implements JobStore {
         let removedHere = 0;
         // The document and its revision are read together: the script removes the job only if nothing
         // (an operator retry, say) has changed it since it was judged final and old.
-        const pipe = this.#redis.pipeline();
-        for (const id of ids) pipe.hmget(this.#k(`job:${id}`), "json", "rev");
-        for (const [, v] of (await pipe.exec()) ?? []) {
-          const [json, rev] = (v ?? []) as [string | null, string | null];
-          if (!json || !rev) continue;
-          const job = JSON.parse(json) as Job;
+        for (const { job, rev } of await this.#getManyWithRev(ids)) {
+          if (!rev) continue;
           if (!isFinal(job.state) || !(Date.parse(job.updatedAt) < cutoff)) continue;
           if ((await this.#scripts.run(REMOVE_JOB, [this.prefix, job.id, rev, job.state, job.repo.fullName.toLowerCase()])) === 1) removedHere++;
         }
@@ -253,10 +249,18 @@ export class RedisJobStore implements JobStore {
   }
 
   async #getMany(ids: string[]): Promise<Job[]> {
+    return (await this.#getManyWithRev(ids)).map((r) => r.job);
+  }
+
+  /** Jobs with the revision they were read at (one round trip; ids with no job are left out). */
+  async #getManyWithRev(ids: string[]): Promise<Array<{ job: Job; rev: string | null }>> {
     const pipe = this.#redis.pipeline();
-    for (const id of ids) pipe.hget(this.#k(`job:${id}`), "json");
+    for (const id of ids) pipe.hmget(this.#k(`job:${id}`), "json", "rev");
     const res = (await pipe.exec()) ?? [];
-    return res.flatMap(([, v]) => (typeof v === "string" ? [JSON.parse(v) as Job] : []));
+    return res.flatMap(([, v]) => {
+      const [json, rev] = (v ?? []) as [string | null, string | null];
+      return json ? [{ job: JSON.parse(json) as Job, rev }] : [];
+    });
   }
 
   #k(suffix: string): string {
