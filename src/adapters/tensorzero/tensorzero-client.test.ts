@@ -1,49 +1,33 @@
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
+import { describe, expect, test } from "@jest/globals";
 import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-tensorzero.js";
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
 import { episodeIdForJob, newUuidV7 } from "./episode-id.js";
 import { SHIPPED_GATEWAY_CONFIG } from "./gateway-config.js";
 import { buildFixInferenceRequest } from "./inference-request.js";
 import { METRICS } from "./metric-names.js";
-import { TensorZeroClient, type TensorZeroClientOptions } from "./tensorzero-client.js";
+import type { TensorZeroClientOptions } from "./tensorzero-client.js";
 import { TensorZeroModel } from "./tensorzero-model.js";
 import { rejection } from "../../../test/helpers/rejection.js";
+import { useFakeGateway } from "../../../test/helpers/fake-gateway-suite.js";
 
 /** Contract: the real client and ModelPort adapter against the fake gateway loading the shipped config. */
-let fake: FakeTensorZero;
-const clients: TensorZeroClient[] = [];
-const sleeps: number[] = [];
-const client = (o: Partial<TensorZeroClientOptions> = {}) => {
-  const c = new TensorZeroClient({ baseUrl: fake.url, sleep: async (ms) => void sleeps.push(ms), random: () => 1, ...o });
-  clients.push(c);
-  return c;
-};
+const gw = useFakeGateway({ random: () => 1 });
+const sleeps = gw.sleeps;
+const client = (o: Partial<TensorZeroClientOptions> = {}) => gw.client(o);
 const model = (o: Partial<TensorZeroClientOptions> = {}, stream = false) => new TensorZeroModel(client(o), { stream });
 const opts = () => ({ episodeId: episodeIdForJob({ id: `job-${Math.random()}`, createdAt: new Date().toISOString() }, Date.now()), tags: { repo: "octo-org/widgets", run_id: "7123456789", job_id: "j1" } });
-
-beforeAll(async () => {
-  fake = await FakeTensorZero.start();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await fake.stop();
-});
-beforeEach(() => {
-  sleeps.length = 0;
-  fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
-});
 
 describe("TensorZero client contract (fake gateway, shipped config)", () => {
   test("proposePatch: one inference in the job's episode, with its tags; returns the validated proposal and ids", async () => {
     const o = opts();
-    const before = fake.inferences.length;
+    const before = gw.fake.inferences.length;
     const res = await model().proposePatch(sampleFailureContext(), o);
     expect(res).toMatchObject({ episodeId: o.episodeId, variantName: expect.stringMatching(/_prompt_v1$/), proposal: { ...DEFAULT_FAKE_OUTPUT } });
-    expect(fake.inferences.length).toBe(before + 1);
-    const stored = fake.inferences.at(-1)!;
+    expect(gw.fake.inferences.length).toBe(before + 1);
+    const stored = gw.fake.inferences.at(-1)!;
     expect([stored.inferenceId, stored.episodeId, stored.body.tags]).toEqual([res.inferenceId, o.episodeId, o.tags]);
   });
 
@@ -56,20 +40,20 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
   });
 
   test("tests_to_run: null from the model becomes an absent field", async () => {
-    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, tests_to_run: null } });
+    gw.fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, tests_to_run: null } });
     const res = await model().proposePatch(sampleFailureContext(), opts());
     expect("tests_to_run" in res.proposal).toBe(false);
   });
 
   test("parsed: null once → one more inference in the same episode, the first is reported as discarded", async () => {
-    fake.script({ raw: "I think the fix is to add a + sign" });
+    gw.fake.script({ raw: "I think the fix is to add a + sign" });
     const res = await model().proposePatch(sampleFailureContext(), opts());
     expect(res.proposal.patch).toBe(DEFAULT_FAKE_OUTPUT.patch);
     expect(res.discardedInferenceIds).toHaveLength(1);
   });
 
   test("parsed: null twice → permanent model_output_invalid carrying the raw text", async () => {
-    fake.script({ raw: "garbage 1" }, { output: { ...DEFAULT_FAKE_OUTPUT, confidence: 7 } });
+    gw.fake.script({ raw: "garbage 1" }, { output: { ...DEFAULT_FAKE_OUTPUT, confidence: 7 } });
     const err = await rejection(model().proposePatch(sampleFailureContext(), opts()));
     expect(err).toMatchObject({ code: "model_output_invalid", retryable: false });
     expect(err.details).toMatchObject({ raw: JSON.stringify({ ...DEFAULT_FAKE_OUTPUT, confidence: 7 }), inferenceIds: [expect.any(String), expect.any(String)] });
@@ -107,7 +91,7 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
     const chunks: string[] = [];
     for await (const ch of c.inferenceStream(body)) chunks.push(ch.raw);
     expect(chunks.join("")).toBe(JSON.stringify(DEFAULT_FAKE_OUTPUT));
-    fake.script({ streamError: "Error 500 from anthropic client: overloaded", afterChunks: 1 });
+    gw.fake.script({ streamError: "Error 500 from anthropic client: overloaded", afterChunks: 1 });
     const err = await rejection((async () => {
       for await (const ch of c.inferenceStream(body)) void ch;
     })());
@@ -115,23 +99,23 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
   });
 
   test("400/404 are permanent and carry the gateway's message; nothing is retried", async () => {
-    const n = fake.requests.length;
+    const n = gw.fake.requests.length;
     const err = await rejection(new TensorZeroModel(client(), { functionName: "fix_everything" }).proposePatch(sampleFailureContext(), opts()));
     expect(err).toMatchObject({ code: "model_not_found", retryable: false, details: { status: 404, gatewayMessage: "Unknown function: fix_everything" } });
     expect(err.message).toMatch(/Unknown function: fix_everything/);
     const bad = await rejection(model().proposePatch({ ...sampleFailureContext(), classification: "cosmic" as never }, opts()));
     expect(bad).toMatchObject({ code: "model_bad_request", retryable: false, details: { status: 400 } });
     expect(bad.message).toMatch(/JSON Schema validation failed/);
-    expect(fake.requests.length).toBe(n + 2);
+    expect(gw.fake.requests.length).toBe(n + 2);
     expect(sleeps).toEqual([]);
   });
 
   test("context-length errors (even wrapped in a 502) → context_too_large at once, for the stage to shrink the context", async () => {
-    fake.script({ status: 502, error: "All variants failed with errors: gpt_5_mini_prompt_v1: Error 400 from openai client: This model's maximum context length is 400000 tokens. (context_length_exceeded)" });
-    const n = fake.requests.length;
+    gw.fake.script({ status: 502, error: "All variants failed with errors: gpt_5_mini_prompt_v1: Error 400 from openai client: This model's maximum context length is 400000 tokens. (context_length_exceeded)" });
+    const n = gw.fake.requests.length;
     const err = await rejection(model().proposePatch(sampleFailureContext(), opts()));
     expect(err).toMatchObject({ code: "context_too_large", retryable: false });
-    expect(fake.requests.length).toBe(n + 1);
+    expect(gw.fake.requests.length).toBe(n + 1);
   });
 
   test("bearer auth: the key is sent; a wrong one is a permanent model_auth that says what to set", async () => {
@@ -153,7 +137,7 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
     const res = await m.proposePatch(sampleFailureContext(), opts());
     await m.feedback({ metric: METRICS.patchApplied, inferenceId: res.inferenceId, value: true, tags: { job_id: "j1" } });
     await m.feedback({ metric: METRICS.prMerged, episodeId: res.episodeId, value: false });
-    expect(fake.feedback.slice(-2)).toEqual([
+    expect(gw.fake.feedback.slice(-2)).toEqual([
       expect.objectContaining({ metric: "patch_applied", inferenceId: res.inferenceId, value: true, tags: { job_id: "j1" } }),
       expect.objectContaining({ metric: "pr_merged", episodeId: res.episodeId, value: false }),
     ]);
@@ -187,11 +171,11 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
     expect(await c.status()).toMatchObject({ status: "ok", version: "2026.4.1" });
     expect(c.gatewayVersion).toBe("2026.4.1");
     expect(await c.health()).toEqual({ ok: true, components: { gateway: "ok", clickhouse: "ok", postgres: "ok", valkey: "ok", valkey_cache: "ok" } });
-    fake.health.postgres = "error";
+    gw.fake.health.postgres = "error";
     try {
       expect((await c.health()).ok).toBe(false);
     } finally {
-      fake.health.postgres = "ok";
+      gw.fake.health.postgres = "ok";
     }
     expect(await model().status()).toEqual({ status: "ok", version: "2026.4.1" });
   });

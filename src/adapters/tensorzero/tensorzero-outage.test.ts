@@ -1,44 +1,31 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
-import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-tensorzero.js";
+import { describe, expect, test } from "@jest/globals";
+import { DEFAULT_FAKE_OUTPUT } from "../../../test/fakes/fake-tensorzero.js";
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
 import { newUuidV7 } from "./episode-id.js";
-import { TensorZeroClient, type TensorZeroClientOptions } from "./tensorzero-client.js";
+import type { TensorZeroClientOptions } from "./tensorzero-client.js";
 import { TensorZeroModel } from "./tensorzero-model.js";
 import { rejection } from "../../../test/helpers/rejection.js";
+import { useFakeGateway } from "../../../test/helpers/fake-gateway-suite.js";
 
 /**
  * Outages: gateway down, slow, 502 bursts, 429. Retries back off exponentially with jitter (sleeps are
  * recorded, not waited), the breaker opens and closes, and every outage error stays retryable so the
  * runner re-queues the job instead of failing it.
  */
-let fake: FakeTensorZero;
-const sleeps: number[] = [];
-const clients: TensorZeroClient[] = [];
+const gw = useFakeGateway({ random: () => 0.5, backoff: { baseMs: 100, maxMs: 1_000 } });
+const sleeps = gw.sleeps;
 const mk = (o: Partial<TensorZeroClientOptions> = {}) => {
-  const c = new TensorZeroClient({ baseUrl: fake.url, sleep: async (ms) => void sleeps.push(ms), random: () => 0.5, backoff: { baseMs: 100, maxMs: 1_000 }, ...o });
-  clients.push(c);
+  const c = gw.client(o);
   return { c, m: new TensorZeroModel(c) };
 };
 const opts = () => ({ episodeId: newUuidV7(Date.now()), tags: { repo: "octo-org/widgets" } });
-const inferenceCalls = () => fake.requests.filter((r) => r.path === "/inference").length;
-
-beforeAll(async () => {
-  fake = await FakeTensorZero.start();
-});
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await fake.stop();
-});
-beforeEach(() => {
-  sleeps.length = 0;
-  fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
-});
+const inferenceCalls = () => gw.fake.requests.filter((r) => r.path === "/inference").length;
 
 describe("TensorZero outages", () => {
   test("a 502 burst is retried with exponential backoff and jitter, then succeeds", async () => {
-    fake.script({ status: 502, error: "All variants failed with errors: a: timeout" }, { status: 503, error: "database unavailable" });
+    gw.fake.script({ status: 502, error: "All variants failed with errors: a: timeout" }, { status: 503, error: "database unavailable" });
     const n = inferenceCalls();
     const res = await mk().m.proposePatch(sampleFailureContext(), opts());
     expect(res.proposal.patch).toBe(DEFAULT_FAKE_OUTPUT.patch);
@@ -50,37 +37,37 @@ describe("TensorZero outages", () => {
   test("jitter spreads retries between half and all of the step", async () => {
     for (const [random, expected] of [[0, [50, 100]], [0.999, [100, 200]]] as const) {
       sleeps.length = 0;
-      fake.script({ status: 500, error: "x" }, { status: 500, error: "x" });
+      gw.fake.script({ status: 500, error: "x" }, { status: 500, error: "x" });
       await mk({ random: () => random }).m.proposePatch(sampleFailureContext(), opts());
       expect(sleeps.map(Math.round)).toEqual(expected);
     }
   });
 
   test("a persistent 502 ends retryable after maxAttempts, so the job waits instead of failing", async () => {
-    fake.script(...Array.from({ length: 3 }, () => ({ status: 502, error: "All variants failed with errors: a: 500" })));
+    gw.fake.script(...Array.from({ length: 3 }, () => ({ status: 502, error: "All variants failed with errors: a: 500" })));
     const err = await rejection(mk().m.proposePatch(sampleFailureContext(), opts()));
     expect(err).toMatchObject({ code: "model_gateway_error", retryable: true });
     expect(err.message).toMatch(/3 tries/);
   });
 
   test("429 honours Retry-After (capped) and stays retryable", async () => {
-    fake.script({ status: 429, error: "All variants failed with errors: rate limit", headers: { "retry-after": "0.8" } });
+    gw.fake.script({ status: 429, error: "All variants failed with errors: rate limit", headers: { "retry-after": "0.8" } });
     await mk().m.proposePatch(sampleFailureContext(), opts());
     expect(sleeps).toEqual([800]);
-    fake.script(...Array.from({ length: 3 }, () => ({ status: 429, error: "slow down", headers: { "retry-after": "60" } })));
+    gw.fake.script(...Array.from({ length: 3 }, () => ({ status: 429, error: "slow down", headers: { "retry-after": "60" } })));
     const err = await rejection(mk().m.proposePatch(sampleFailureContext(), opts()));
     expect(err).toMatchObject({ code: "model_rate_limited", retryable: true, retryAfterMs: 60_000 });
   });
 
   test("408 from the gateway (variant timeout): retryable, but handed to the runner at once rather than re-waited here", async () => {
-    fake.script({ status: 408, error: "Variant `gpt_5_mini_prompt_v1` timed out due to configured `non_streaming.total_ms` timeout (180000ms)" });
+    gw.fake.script({ status: 408, error: "Variant `gpt_5_mini_prompt_v1` timed out due to configured `non_streaming.total_ms` timeout (180000ms)" });
     const n = inferenceCalls();
     await expect(mk().m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_timeout", retryable: true });
     expect([inferenceCalls() - n, sleeps]).toEqual([1, []]);
   });
 
   test("a slow gateway: the client times out (retryable model_timeout) and does not hang", async () => {
-    fake.script({ hang: true });
+    gw.fake.script({ hang: true });
     const started = Date.now();
     const n = inferenceCalls();
     const err = await rejection(mk({ timeoutMs: 150, maxAttempts: 3 }).m.proposePatch(sampleFailureContext(), opts()));
@@ -90,7 +77,7 @@ describe("TensorZero outages", () => {
   });
 
   test("a dropped connection is a retryable network error, retried", async () => {
-    fake.script({ destroy: true });
+    gw.fake.script({ destroy: true });
     await expect(mk().m.proposePatch(sampleFailureContext(), opts())).resolves.toBeDefined();
     expect(sleeps).toHaveLength(1);
   });
@@ -105,15 +92,15 @@ describe("TensorZero outages", () => {
 
   test("circuit breaker: opens after repeated failures, then fails fast (retryable model_unavailable), half-opens and closes", async () => {
     const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 3, halfOpenAfterMs: 150 } });
-    fake.script(...Array.from({ length: 3 }, () => ({ status: 502, error: "All variants failed with errors: x" })));
+    gw.fake.script(...Array.from({ length: 3 }, () => ({ status: 502, error: "All variants failed with errors: x" })));
     for (let i = 0; i < 3; i++) await expect(m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_gateway_error" });
     expect(c.breakerState).toBe("open");
-    const n = fake.requests.length;
+    const n = gw.fake.requests.length;
     const fast = await rejection(m.proposePatch(sampleFailureContext(), opts()));
     expect(fast).toMatchObject({ code: "model_unavailable", retryable: true, retryAfterMs: 150 });
     // feedback shares the breaker: also paused, also retryable
     await expect(m.feedback({ metric: "pr_merged", episodeId: newUuidV7(Date.now()), value: true })).rejects.toMatchObject({ code: "model_unavailable", retryable: true });
-    expect(fake.requests.length).toBe(n); // nothing reached the gateway
+    expect(gw.fake.requests.length).toBe(n); // nothing reached the gateway
     await new Promise((r) => setTimeout(r, 180));
     const res = await m.proposePatch(sampleFailureContext(), opts()); // the half-open trial call succeeds
     expect(res.proposal).toBeDefined();
@@ -122,13 +109,13 @@ describe("TensorZero outages", () => {
 
   test("permanent errors do not trip the breaker", async () => {
     const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 2, halfOpenAfterMs: 10_000 } });
-    for (let i = 0; i < 4; i++) fake.script({ status: 404, error: "Unknown function: x" });
+    for (let i = 0; i < 4; i++) gw.fake.script({ status: 404, error: "Unknown function: x" });
     for (let i = 0; i < 4; i++) await expect(m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_not_found" });
     expect(c.breakerState).toBe("closed");
   });
 
   test("a caller abort stops at once and is not retried", async () => {
-    fake.script({ delayMs: 500 });
+    gw.fake.script({ delayMs: 500 });
     const ac = new AbortController();
     setTimeout(() => ac.abort(new Error("shutting down")), 50);
     const n = inferenceCalls();
