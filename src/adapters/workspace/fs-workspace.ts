@@ -114,7 +114,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       if (v2) {
         await initWithRemote();
         // Its objects are what the checkout writes: the same limit, counted before they are inflated.
-        stored = await storePack(join(dir, ".git"), v2, { maxBytes: Math.max(0, opts.maxBytes - downloaded), tooLarge: checkoutTooLarge });
+        stored = await storePack(join(dir, ".git"), v2, { maxBytes: Math.max(0, opts.maxBytes - downloaded), tooLarge: checkoutTooLarge, signal });
         await git.writeRef({ fs, dir, ref: `refs/remotes/origin/${local}`, value: req.sha, force: true });
       } else if (isBranch) {
         await git.clone({ fs, http, dir, cache, url: req.url, ref: branch, singleBranch: true, depth: 1, noTags: true, noCheckout: true, ...auth });
@@ -203,7 +203,7 @@ interface StoredPack {
 }
 
 /** A fetched pack, indexed here, into the object store; its shallow commits into `.git/shallow`. */
-async function storePack(gitdir: string, fetched: FetchedPack, limit: Pick<IndexPackOptions, "maxBytes" | "tooLarge">): Promise<StoredPack> {
+async function storePack(gitdir: string, fetched: FetchedPack, limit: Pick<IndexPackOptions, "maxBytes" | "tooLarge" | "signal">): Promise<StoredPack> {
   const { idx, packSha, resolved } = await indexPack(fetched.pack, { keepBytes: KEEP_RESOLVED_BYTES, ...limit });
   const packDir = join(gitdir, "objects", "pack");
   const packPath = join(packDir, `pack-${packSha}.pack`);

@@ -5,7 +5,7 @@ import { deflateSync } from "node:zlib";
 import fs from "node:fs";
 import { chmod, cp, lstat, mkdir, mkdtemp, readFile, readdir, readlink, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import git from "isomorphic-git";
 import { git as gitCli } from "../../../../test/fakes/git-server.js";
@@ -95,6 +95,9 @@ describe("checkout from the fetched pack", () => {
     await expect(openGitObjects(join(dir, ".git"))).rejects.toThrow(/not a version-2 pack/);
     const objects = await openGitObjects(join(dir, ".git"), { inMemory: [inMemory] });
     expect(listCommitFiles(objects, head)).toHaveLength(46);
+    // The same pack, with the git dir spelled another way (relative): still the copy in memory.
+    const relativeGitdir = relative(process.cwd(), join(dir, ".git"));
+    expect(listCommitFiles(await openGitObjects(relativeGitdir, { inMemory: [inMemory] }), head)).toHaveLength(46);
   });
 
   test("writes the work tree and index git itself would write, from a pack of delta chains", async () => {

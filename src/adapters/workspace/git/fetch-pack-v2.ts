@@ -1,5 +1,6 @@
 import type { HttpClient } from "isomorphic-git";
 import { permanent } from "../../../core/errors.js";
+import { OBJECT_ID } from "./git-pack-file.js";
 
 export interface FetchPackRequest {
   /** The repository URL, e.g. https://github.com/owner/name.git */
@@ -18,7 +19,6 @@ export interface FetchedPack {
 }
 
 const AGENT = "t0-ci-bot";
-const OID = /^[0-9a-f]{40}$/;
 
 /**
  * A shallow fetch of one commit over git's smart-HTTP protocol version 2 (gitprotocol-v2: `command=fetch`
@@ -30,7 +30,7 @@ const OID = /^[0-9a-f]{40}$/;
  */
 export async function fetchPackV2(req: FetchPackRequest): Promise<FetchedPack | undefined> {
   // It goes into a pkt-line as it is: nothing but an object id may.
-  if (!OID.test(req.want)) throw permanent("bad_object_id", `"${req.want}" is not a SHA-1 commit id; nothing to fetch.`);
+  if (!OBJECT_ID.test(req.want)) throw permanent("bad_object_id", `"${req.want}" is not a SHA-1 commit id; nothing to fetch.`);
   const base = req.url.replace(/\/+$/, "");
   const v2 = { ...req.headers, "git-protocol": "version=2", "user-agent": `git/2.0 ${AGENT}` };
   const adv = await req.http.request({ url: `${base}/info/refs?service=git-upload-pack`, method: "GET", headers: v2 });
@@ -96,7 +96,7 @@ async function readFetchResponse(stream: AsyncIterableIterator<Uint8Array> | und
       if (!section) section = text;
       else if (section === "shallow-info" && text.startsWith("shallow ")) {
         const oid = text.slice(8);
-        if (!OID.test(oid)) throw permanent("clone_protocol", `The git server named a shallow commit that is not an object id: "${oid.slice(0, 60)}".`);
+        if (!OBJECT_ID.test(oid)) throw permanent("clone_protocol", `The git server named a shallow commit that is not an object id: "${oid.slice(0, 60)}".`);
         shallow.push(oid);
       }
     }

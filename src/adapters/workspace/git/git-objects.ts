@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { permanent } from "../../../core/errors.js";
 import { applyGitDelta } from "./apply-git-delta.js";
-import { openGitPackFile, type GitObjectType, type GitPackFile } from "./git-pack-file.js";
+import { OBJECT_ID, openGitPackFile, type GitObjectType, type GitPackFile } from "./git-pack-file.js";
 import { MAX_CHAIN, objectCache } from "./object-cache.js";
 
 export interface GitObject {
@@ -27,11 +27,10 @@ const BASE_CACHE_BYTES = 96 * 1024 * 1024;
 export async function openGitObjects(gitdir: string, opts: { resolved?: Map<string, GitObject>; inMemory?: GitPackFile[] } = {}): Promise<GitObjects> {
   const packDir = join(gitdir, "objects", "pack");
   const names = await readdir(packDir).catch(() => [] as string[]);
-  // A pack this process has just written is not read back: it is still in memory.
-  const inMemory = new Map((opts.inMemory ?? []).map((p) => [p.path, p]));
-  const packs = await Promise.all(
-    names.filter((n) => n.endsWith(".pack")).map((n) => inMemory.get(join(packDir, n)) ?? openGitPackFile(join(packDir, n))),
-  );
+  // A pack this process has just written is not read back: it is still in memory. Matched by file name,
+  // which is the pack's checksum, so a differently spelled gitdir cannot make it read the pack twice.
+  const inMemory = new Map((opts.inMemory ?? []).map((p) => [basename(p.path), p]));
+  const packs = await Promise.all(names.filter((n) => n.endsWith(".pack")).map((n) => inMemory.get(n) ?? openGitPackFile(join(packDir, n))));
   const cache = objectCache<string>(BASE_CACHE_BYTES);
 
   const fromPack = (pack: GitPackFile, offset: number, depth: number): GitObject => {
@@ -61,7 +60,7 @@ export async function openGitObjects(gitdir: string, opts: { resolved?: Map<stri
 
   return {
     read(oid) {
-      if (!/^[0-9a-f]{40}$/.test(oid)) throw permanent("bad_object_id", `"${oid}" is not a SHA-1 object id.`);
+      if (!OBJECT_ID.test(oid)) throw permanent("bad_object_id", `"${oid}" is not a SHA-1 object id.`);
       const known = opts.resolved?.get(oid);
       if (known) {
         // Read once by a checkout: let it go (a second path with the same content reads the pack).

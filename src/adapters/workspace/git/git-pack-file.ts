@@ -4,6 +4,9 @@ import { permanent } from "../../../core/errors.js";
 
 export type GitObjectType = "commit" | "tree" | "blob" | "tag";
 
+/** A SHA-1 object id as git prints it. */
+export const OBJECT_ID = /^[0-9a-f]{40}$/;
+
 /** One entry of a pack: a whole object, or a delta against a base named by pack offset or by object id. */
 export type PackEntry =
   | { kind: "whole"; type: GitObjectType; data: Buffer }

@@ -221,6 +221,15 @@ describe("indexPack", () => {
       expect(sliced.idx.equals(await gitIndex(pack, "sliced"))).toBe(true);
     });
 
+    test("stops at the next slice once its signal aborts (the clone's timeout), with the signal's reason", async () => {
+      const pack = await packOf(oids);
+      const controller = new AbortController();
+      controller.abort(new Error("clone timed out"));
+      await expect(indexPack(pack, { sliceMs: 0, signal: controller.signal })).rejects.toThrow("clone timed out");
+      // Without a signal the same pack indexes.
+      expect((await indexPack(pack, { sliceMs: 0 })).objects).toBeGreaterThan(0);
+    });
+
     test("a chain deeper than git ever writes, and a delta that is its own base, are corrupt_pack", async () => {
       await expect(indexPack(backwardsChain(4200))).rejects.toThrow(expect.objectContaining({ code: "corrupt_pack", message: expect.stringMatching(/longer than 4096/) }));
       const blob = Buffer.concat([hdr(3, 3), deflateSync(Buffer.from("abc"))]);

@@ -10,7 +10,8 @@ import { MAX_CHAIN, objectCache } from "./object-cache.js";
 const BASE_CACHE_BYTES = 64 * 1024 * 1024;
 /**
  * Work between two yields to the event loop. With workers in the web process (the default), indexing a
- * 17 MB pack in one go held the webhook route for 250 ms; in slices a delivery waits at most this long.
+ * 17 MB pack in one go held the webhook route for 250 ms; in slices a delivery usually waits no longer than
+ * this (one entry's inflate, a chain rebuilt from an evicted base and the final .idx are not cut).
  */
 const SLICE_MS = 10;
 const HASH_CHUNK = 1 << 20;
@@ -51,6 +52,8 @@ export interface IndexPackOptions {
   tooLarge?: (why: string) => Error;
   /** Work between two yields to the event loop (default SLICE_MS). */
   sliceMs?: number;
+  /** The clone's timeout or the job's cancellation: checked at each yield, so a big pack stops early. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -64,6 +67,7 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
   const sliceOver = () => performance.now() - sliceStart >= sliceMs;
   const breathe = async () => {
     await new Promise<void>((r) => setImmediate(r));
+    opts.signal?.throwIfAborted();
     sliceStart = performance.now();
   };
   if (pack.length < 32 || pack.toString("latin1", 0, 4) !== "PACK") throw corrupt("it does not start with PACK");
@@ -147,11 +151,10 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
   // No object is inflated more than twice, whatever the shape of the chains (a big base with many deltas,
   // ref-delta chains stored backwards).
   // Keyed by the base's offset (`@123`) or id: a map of one kind of key.
+  // A delta leaves it only when resolved: what is left at the end names bases the pack does not hold.
   const waiting = new Map<string, Entry[]>();
-  let left = 0;
   for (const e of entries) {
     if (e.oid) continue;
-    left++;
     const key = e.baseOffset !== undefined ? `@${e.baseOffset}` : e.baseOid!;
     const list = waiting.get(key);
     if (list) list.push(e);
@@ -177,7 +180,8 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
     return out;
   };
   for (const root of entries) {
-    if (!root.oid || left === 0) continue;
+    if (waiting.size === 0) break;
+    if (!root.oid) continue;
     const first = takeWaiting(root);
     if (first.length === 0) continue;
     // Depth first with an explicit stack: a chain 4,000 deltas long must not overflow the call stack.
@@ -196,12 +200,14 @@ export async function indexPack(pack: Buffer, opts: IndexPackOptions = {}): Prom
       budget(deltaTargetSize(delta), child.offset);
       const data = applyGitDelta(delta, top.base.data);
       name(child, top.base.type, data);
-      left--;
       const next = takeWaiting(child);
       if (next.length) stack.push({ base: { type: top.base.type, data }, children: next, depth: top.depth + 1 });
     }
   }
-  if (left > 0) throw corrupt(`${left} deltas name bases that are not in the pack (a thin pack?)`);
+  if (waiting.size > 0) {
+    const left = [...waiting.values()].reduce((n, list) => n + list.length, 0);
+    throw corrupt(`${left} deltas name bases that are not in the pack (a thin pack?)`);
+  }
   return { idx: encodeIdx(entries, pack), packSha, objects: count, resolved };
 }
 
