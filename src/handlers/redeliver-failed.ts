@@ -60,8 +60,9 @@ export interface RedeliverResult {
 /**
  * GitHub does not retry a webhook our server did not acknowledge (down, restarting, 5xx): such a delivery
  * is lost unless someone asks for it again. This pass reads the app's delivery log since `since` and asks
- * GitHub to redeliver every delivery of our events whose guid never got a 2xx/3xx. Intake is idempotent,
- * so a redelivery of something that did arrive costs a duplicate record, nothing more.
+ * GitHub to redeliver every delivery of our events whose guid never got a 2xx/3xx, and, given `recorded`,
+ * every one acknowledged but missing from the store (lost in a power cut). Intake is idempotent, so a
+ * redelivery of something that did arrive costs a duplicate record, nothing more.
  */
 export async function redeliverFailed(api: WebhookDeliveriesPort, opts: RedeliverOptions): Promise<RedeliverResult> {
   const o = { events: new Set(Object.keys(HANDLERS)), maxAttempts: MAX_DELIVERY_ATTEMPTS, maxRedeliveries: 200, ...opts };
@@ -79,7 +80,9 @@ export async function redeliverFailed(api: WebhookDeliveriesPort, opts: Redelive
     }
   }
   const result: RedeliverResult = { checked, failed: 0, redelivered: [], gaveUp: [], lost: [] };
-  const recorded = o.recorded && (await o.recorded());
+  // The store unreadable for a moment must not cost the unacknowledged deliveries their redelivery: only the
+  // lost ones wait for the next pass.
+  const recorded = o.recorded && (await o.recorded().catch((err) => void o.logger.warn({ err }, "could not read the store's recent deliveries; deliveries it lost are looked for on the next pass")));
   const judgedFrom = recorded?.oldest ? Date.parse(recorded.oldest) + RECORDED_MARGIN_MS : Infinity;
   const ask = async (guid: string, attempts: HookDelivery[], message: string) => {
     const newest = attempts[0]!;

@@ -212,6 +212,16 @@ describe("deliveries acknowledged but missing from the store", () => {
     }
   });
 
+  test("a store that cannot be read costs only this pass's look for lost ones: unacknowledged deliveries still go", async () => {
+    const { port, state } = fakeLog([attempt("guid-failed", 5, 502), attempt("guid-acked", 4, 202)]);
+    const { logger, lines } = recordingLogger();
+    const r = await redeliverFailed(port, options({ logger, recorded: async () => Promise.reject(new Error("EIO")) }));
+    expect(r.redelivered).toEqual(["guid-failed"]);
+    expect(r.lost).toEqual([]);
+    expect(state.redelivered).toHaveLength(1);
+    expect(lines.some((l) => l.level === "warn" && /store's recent deliveries/.test(l.msg))).toBe(true);
+  });
+
   test("share the cap on redeliveries per pass, and DRY_RUN only describes them", async () => {
     const log = [attempt("guid-l1", 9, 202), attempt("guid-l2", 8, 202), attempt("guid-l3", 7, 202)];
     const recorded = async () => ({ ids: new Set<string>(), oldest: at(60) });

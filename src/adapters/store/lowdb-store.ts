@@ -162,7 +162,7 @@ export class LowdbJobStore implements JobStore {
   }
 
   /**
-   * The newest deliveries, without a gap: the start-up redelivery pass takes every delivery newer than the
+   * The newest deliveries, without a gap: each redelivery pass takes every delivery newer than the
    * oldest one listed and missing from the list for one this store lost. So a file read only in part (its
    * last 8 MB) is as far back as the list goes.
    */
