@@ -24,6 +24,8 @@ export class TestExtractor {
    * pytest's section headers) up to date.
    */
   track(text: string): Signal | null {
+    // Ant prints a test's outcome on the line right after its Testcase line, or not at all.
+    this.antCase = "";
     const tap = this.tap.see(text);
     if (tap) return tap;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);

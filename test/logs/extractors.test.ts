@@ -202,6 +202,8 @@ describe("tool formats without a shared sample", () => {
         "    [junit] \tCaused an ERROR",
         "    [junit] java.lang.RuntimeException: unknown bytecode encountered",
         "    [junit] Testcase: validVerification[Record_Valid_1] took 0.01 sec",
+        "    [junit] loading fixtures",
+        "    [junit] \tFAILED",
         "    [junit] Testcase: validVerification[FunctionRef_Valid_7] took 0.062 sec",
         "    [junit] \tFAILED",
         "    [junit] expected:<1> but was:<2>",
