@@ -96,7 +96,17 @@ export function redact(text: string): string {
   if (!text) return text;
   let out = text;
   if (ANY_HINT.test(out)) for (const rule of RULES) if (rule.hint.test(out)) out = out.replace(rule.re, rule.to);
-  return out.replace(CANDIDATE, (m) => (looksLikeSecret(m) ? MASK : m));
+  return out.replace(CANDIDATE, (m: string, at: number, whole: string) => (looksLikeSecret(m) && !isSourcePath(m, whole, at + m.length) ? MASK : m));
+}
+
+/**
+ * `org/apache/commons/lang3/StringUtils` before `.java`: a source path has the mixed case and digits of a
+ * key, but it names a file the model must see. Two slashes and a source extension right after it tell it
+ * apart; a key is not followed by `.java`.
+ */
+const SOURCE_EXT = /^\.(?:java|kt|kts|scala|groovy|gradle|cs|fs|vb|go|rs|py|pyi|rb|php|swift|m|mm|c|cc|cpp|cxx|h|hh|hpp|js|jsx|mjs|cjs|ts|tsx|mts|cts|vue|svelte|dart|ex|exs|erl|clj|lua|sh|xml|json|ya?ml|toml|properties|proto|sql|md|html|css|scss)\b/;
+function isSourcePath(m: string, whole: string, end: number): boolean {
+  return m.indexOf("/") !== m.lastIndexOf("/") && SOURCE_EXT.test(whole.slice(end, end + 12));
 }
 
 /** Redacts every string inside a JSON-like value (used on prompt inputs and job records before export). */
