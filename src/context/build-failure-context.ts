@@ -2,6 +2,7 @@ import type { ContextExcerpt, FailureClass, FailureContext } from "../core/failu
 import type { Job } from "../core/job.js";
 import type { Annotation } from "../core/ports/github-port.js";
 import { redact, redactDeep } from "../core/redact.js";
+import { sliceExcerptLines } from "../logs/repeat-lines.js";
 import type { LogAnalysis } from "../logs/types.js";
 import type { FetchedJob } from "./fetched-logs.js";
 import { detectLanguages, isManifest, isTestConfig, manifestExcerpt, relevantFiles } from "./repo-facts.js";
@@ -131,11 +132,10 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
   if (!ctx.excerpts.length && excerpts.length) {
     // Not even one excerpt fits whole: keep the end of the last one (where the failure is).
     const first = redactDeep(excerpts.at(-1)!);
-    const lines = first.text.split("\n");
-    let keep = lines.length;
+    let keep = first.endLine - first.startLine + 1;
     do {
       keep = Math.floor(keep / 2);
-      ctx.excerpts = [{ ...first, startLine: first.endLine - keep + 1, text: lines.slice(-keep).join("\n") }];
+      ctx.excerpts = [{ ...first, startLine: first.endLine - keep + 1, text: sliceExcerptLines(first.text, -keep).join("\n") }];
     } while (keep > 1 && size() > budgetTokens);
     if (size() > budgetTokens) ctx.excerpts = [];
     dropped[dropped.length - 1] = `excerpts (cut to the last ${ctx.excerpts.length ? keep : 0} lines of the last)`;

@@ -85,7 +85,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     // numbers are masked so that line and column do not make a repeat look new.
     let score = sig.score;
     if (score >= 5) {
-      const key = detach(text.trim().slice(0, 200).replace(/\d+/g, "0"));
+      // A failing test's name is its own: table tests named by their inputs are not one test repeated.
+      const key = detach(text.trim().slice(0, 200).replace(/\d+/g, "0")) + (sig.test ? `\0${sig.test.name}` : "");
       const seen = seenText.get(key) ?? 0;
       if (seen > 0) score *= seen === 1 ? 0.6 : 0.3;
       if (seenText.size < 50_000 || seen > 0) seenText.set(key, seen + 1);

@@ -4,6 +4,7 @@
  * log is kept, so memory does not grow with the log.
  */
 import { detach } from "./line-reader.js";
+import { reportsPassing } from "./prefilter.js";
 
 export interface KeptLine {
   line: number;
@@ -20,6 +21,11 @@ export const WEAK_SCORE = 4.5;
 const MAX_TEXT = 600;
 const CONTEXT_BEFORE = 2;
 const CONTEXT_AFTER = 6;
+/** How far the indented output under a strong failure (a go test's t.Log, a diff) is followed. */
+const BLOCK_AFTER = 80;
+const BLOCK_FROM_SCORE = 8;
+/** Below any evidence, above nothing: such output fills budget nothing stronger wanted. */
+const BLOCK_SCORE = 1.5;
 
 export class EvidenceStore {
   private readonly kept = new Map<number, KeptLine>();
@@ -27,7 +33,11 @@ export class EvidenceStore {
   private readonly ringLine: number[] = [];
   private readonly ringText: string[] = [];
   private ringStart = 0;
-  private follow: { until: number; score: number; reason: string; from: number } | null = null;
+  /**
+   * The evidence whose next lines are being kept. `block` is set while inside the indented output under a
+   * strong failure: the line it started at, its indentation and how far it may go.
+   */
+  private follow: { until: number; score: number; reason: string; from: number; block: { indent: number; until: number } | null } | null = null;
 
   constructor(
     private readonly maxKept = 20_000,
@@ -46,25 +56,31 @@ export class EvidenceStore {
       this.ringText[this.ringStart] = t;
       this.ringStart = (this.ringStart + 1) % this.ringSize;
     }
+    const f = this.follow;
+    const inBlock = !!f?.block && line <= f.block.until && indentOf(t) > f.block.indent;
+    if (f && line > f.until && !inBlock) this.follow = null;
     if (score > 0) {
       this.raise(line, t, score, reason);
       // A blank or unremarkable line between two pieces of evidence (e.g. inside a stack trace) belongs with them.
       const gap = this.recent(1);
       const before = this.recent(2);
       const keptBefore = before && this.kept.get(before.line);
-      if (gap && keptBefore && !this.kept.has(gap.line)) this.raise(gap.line, gap.text, Math.min(score, keptBefore.score) - 0.5, keptBefore.reason);
+      if (gap && keptBefore && !this.kept.has(gap.line) && !reportsPassing(gap.text)) this.raise(gap.line, gap.text, Math.min(score, keptBefore.score) - 0.5, keptBefore.reason);
       for (let d = 1; d <= CONTEXT_BEFORE; d++) {
         const prev = this.recent(d);
-        if (prev) this.raise(prev.line, prev.text, score - 2 - d, `context of ${reason}`);
+        if (prev && !reportsPassing(prev.text)) this.raise(prev.line, prev.text, score - 2 - d, `context of ${reason}`);
       }
       if (score >= 5 && (!this.follow || this.follow.until <= line + CONTEXT_AFTER || score > this.follow.score)) {
-        this.follow = { until: line + CONTEXT_AFTER, score, reason, from: line };
+        // A message under the failing test (its t.Log line) keeps the test's block going.
+        const block = inBlock ? f!.block : score >= BLOCK_FROM_SCORE ? { indent: indentOf(t), until: line + BLOCK_AFTER } : null;
+        this.follow = { until: line + CONTEXT_AFTER, score, reason, from: line, block };
       }
-    } else if (this.follow && line <= this.follow.until) {
+    } else if (this.follow && !reportsPassing(t)) {
       const d = line - this.follow.from;
-      this.raise(line, t, this.follow.score - 1 - 0.5 * d, `context of ${this.follow.reason}`);
+      const near = d <= CONTEXT_AFTER ? this.follow.score - 1 - 0.5 * d : 0;
+      const s = inBlock ? Math.max(near, BLOCK_SCORE) : near;
+      this.raise(line, t, s, `context of ${this.follow.reason}`);
     }
-    if (this.follow && line >= this.follow.until) this.follow = null;
     if (this.kept.size > this.maxKept) this.prune();
   }
 
@@ -112,4 +128,11 @@ export class EvidenceStore {
   lines(): KeptLine[] {
     return [...this.kept.values()];
   }
+}
+
+/** Leading whitespace; a line of only whitespace counts as indented as deep as it is long. */
+function indentOf(text: string): number {
+  let i = 0;
+  while (i < text.length && (text[i] === " " || text[i] === "\t")) i++;
+  return i;
 }

@@ -1,23 +1,47 @@
+import { redact } from "../core/redact.js";
 import { countTokens } from "./count-tokens.js";
 import type { KeptLine } from "./evidence.js";
+import { compressRepeats, repeatMarker } from "./repeat-lines.js";
 import type { Excerpt } from "./types.js";
+
+/** How many rounds may spend the tokens that repeat markers saved over the estimate. */
+const FILL_ROUNDS = 8;
 
 /**
  * Picks the strongest evidence lines that fit `budgetTokens`, then merges them into line ranges.
  * Lines are taken by priority (score), so the budget goes to errors, failing tests and the failing
- * step's tail before any context. Tokens are counted only for lines that are considered.
+ * step's tail before any context. Tokens are counted only for lines that are considered. A line that
+ * repeats one right above it costs only its marker (see repeat-lines.ts).
  */
 export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerpts: Excerpt[]; tokens: number } {
+  // Redacted before lines are compared: a repeat marker must never hold part of a secret the redactor
+  // would have seen whole.
+  for (const k of kept) k.text = redact(k.text);
   const byLine = new Map(kept.map((k) => [k.line, k]));
-  shortenRepeats(byLine);
   const eligible = eligibleLines(kept);
   const ordered = kept.filter((k) => k.score >= 1).sort((a, b) => b.score - a.score || b.line - a.line);
-  const cost = new Map<number, number>();
-  const costOf = (k: KeptLine) => {
-    let c = cost.get(k.line);
+  const full = new Map<number, number>();
+  const fullCost = (k: KeptLine) => {
+    let c = full.get(k.line);
     if (c === undefined) {
       c = countTokens(k.text) + 1;
-      cost.set(k.line, c);
+      full.set(k.line, c);
+    }
+    return c;
+  };
+  // The marker a line would get if the chosen lines right above it stay as they are (they do: lines are only added).
+  // The run of chosen lines above a line only grows, so its length names the marker's context.
+  const markerCost = new Map<string, number>();
+  const costIn = (k: KeptLine, chosen: Set<number>) => {
+    const above: string[] = [];
+    for (let l = k.line - 1; chosen.has(l) && above.length < 16; l--) above.unshift(byLine.get(l)!.text);
+    if (!above.length) return fullCost(k);
+    const key = `${k.line}:${above.length}`;
+    let c = markerCost.get(key);
+    if (c === undefined) {
+      const marker = repeatMarker(above, k.text);
+      c = marker ? countTokens(marker) + 1 : fullCost(k);
+      markerCost.set(key, c);
     }
     return c;
   };
@@ -25,26 +49,34 @@ export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerp
   for (let attempt = 0; attempt < 4; attempt++) {
     const chosen = new Set<number>();
     let used = 0;
-    for (const k of ordered) {
-      if (!eligible.has(k.line)) continue;
-      const c = costOf(k);
-      if (used + c > budget) continue;
-      chosen.add(k.line);
-      used += c;
-      if (budget - used < 2) break;
-    }
-    // Bridge one-line gaps when the gap line is known and still fits: ranges read better than fragments.
-    for (const line of [...chosen]) {
-      const gap = byLine.get(line + 1);
-      if (!chosen.has(line + 1) && chosen.has(line + 2) && gap && used + costOf(gap) <= budget) {
-        chosen.add(line + 1);
-        used += costOf(gap);
+    let result = { excerpts: [] as Excerpt[], tokens: 0 };
+    for (let round = 0; round < FILL_ROUNDS; round++) {
+      const before = chosen.size;
+      for (const k of ordered) {
+        if (chosen.has(k.line) || !eligible.has(k.line)) continue;
+        const c = costIn(k, chosen);
+        if (used + c > budget) continue;
+        chosen.add(k.line);
+        used += c;
+        if (budget - used < 2) break;
       }
+      // Bridge one-line gaps when the gap line is known and still fits: ranges read better than fragments.
+      for (const line of [...chosen]) {
+        const gap = byLine.get(line + 1);
+        if (!chosen.has(line + 1) && chosen.has(line + 2) && gap && used + fullCost(gap) <= budget) {
+          chosen.add(line + 1);
+          used += fullCost(gap);
+        }
+      }
+      const excerpts = toRanges([...chosen].sort((a, b) => a - b), byLine);
+      result = { excerpts, tokens: excerpts.reduce((n, e) => n + countTokens(e.text), 0) };
+      // A line costed in full before the lines above it were chosen is often a cheaper marker in the
+      // text: spend what that saved in another round.
+      if (result.tokens > budget || chosen.size === before) break;
+      used = result.tokens;
     }
-    const excerpts = toRanges([...chosen].sort((a, b) => a - b), byLine);
-    const tokens = excerpts.reduce((n, e) => n + countTokens(e.text), 0);
-    if (tokens <= budgetTokens) return { excerpts, tokens };
-    budget -= tokens - budgetTokens + 4;
+    if (result.tokens <= budgetTokens) return result;
+    budget -= result.tokens - budgetTokens + 4;
   }
   return { excerpts: [], tokens: 0 };
 }
@@ -61,26 +93,11 @@ function toRanges(lines: number[], byLine: Map<number, KeptLine>): Excerpt[] {
       startLine: lines[i]!,
       endLine: lines[j]!,
       reason: top.reason.replace(/^context of /, ""),
-      text: members.map((m) => m.text).join("\n"),
+      text: compressRepeats(members.map((m) => m.text)).join("\n"),
     });
     i = j + 1;
   }
   return out;
-}
-
-const REPEAT_KEEP = 100;
-
-/**
- * In a run of lines of the same shape (the same error for 70 files, say), every line after the first is
- * cut to its start: the pattern and each line's distinguishing head stay visible for a fraction of the tokens.
- */
-function shortenRepeats(byLine: Map<number, KeptLine>): void {
-  const shape = (t: string) => t.replace(/\d+/g, "0").slice(0, 40);
-  for (const k of [...byLine.values()].sort((a, b) => a.line - b.line)) {
-    const prev = byLine.get(k.line - 1);
-    if (!prev || k.text.length <= REPEAT_KEEP + 20) continue;
-    if (shape(prev.text) === shape(k.text)) k.text = `${k.text.slice(0, REPEAT_KEEP)}…`;
-  }
 }
 
 /**

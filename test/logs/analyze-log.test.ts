@@ -3,6 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { analyzeLog } from "../../src/logs/analyze-log.js";
 import { countTokens } from "../../src/logs/count-tokens.js";
 import { readLines } from "../../src/logs/line-reader.js";
+import { expandRepeats } from "../../src/logs/repeat-lines.js";
 
 const fixture = (p: string) => new URL(`../../fixtures/logs/ci-logs/${p}`, import.meta.url);
 const errorLines = (p: string) =>
@@ -88,14 +89,29 @@ describe("analyzeLog on whole real logs", () => {
     }
   });
 
-  test("a run of same-shaped long errors is shortened after its first line, so more of it fits", async () => {
+  test("a run of same-shaped long errors is written as markers after its first line: all of it fits, and it expands back exactly", async () => {
     const tail = "x".repeat(200);
     const lines = Array.from({ length: 40 }, (_, i) => `##[error]pkg/mod/k8s.io/api/register.go:${i + 10}:2: k8s.io/api@v0.23.4: Get "https://proxy.golang.org/k8s.io/api.zip": read: connection reset ${tail}`);
-    const a = await analyzeLog(lines.join("\n"), { budgetTokens: 3000 });
-    const shown = a.excerpts.flatMap((e) => e.text.split("\n"));
-    expect(shown[0]!.length).toBeGreaterThan(250);
-    expect(shown.slice(1).every((l) => l.length <= 101)).toBe(true);
-    expect(a.excerpts.reduce((n, e) => n + e.endLine - e.startLine + 1, 0)).toBe(40);
+    const full = countTokens(lines.join("\n"));
+    const a = await analyzeLog(lines.join("\n"), { budgetTokens: Math.floor(full / 4) });
+    expect(a.excerpts.map((e) => [e.startLine, e.endLine])).toEqual([[1, 40]]);
+    const shown = a.excerpts[0]!.text.split("\n");
+    expect(shown[0]).toBe(lines[0]);
+    expect(shown[1]).toBe('[= line above, "10" → "11"]');
+    expect(expandRepeats(shown)).toEqual(lines);
+  });
+
+  test("a message every failing test repeats costs a marker, so more failing tests fit the budget", async () => {
+    const msg = "    testing.go:132: Incompatible Terraform version v1.3.0-dev: the configured backend is compatible with Terraform versions >= 0.1.0, <= 10.0.0.";
+    const lines = Array.from({ length: 60 }, (_, i) => [`--- FAIL: TestRemote_case${String.fromCharCode(65 + (i % 26))}${i} (0.00s)`, msg]).flat();
+    lines.push("FAIL\tgithub.com/hashicorp/terraform/internal/backend/remote\t0.112s");
+    const plain = countTokens(lines.join("\n"));
+    const a = await analyzeLog(lines.join("\n"), { budgetTokens: Math.floor(plain * 0.5) });
+    const shown = new Set(a.excerpts.flatMap((e) => Array.from({ length: e.endLine - e.startLine + 1 }, (_, i) => e.startLine + i)));
+    // Without markers half the budget holds at most half the lines.
+    expect(shown.size).toBe(lines.length);
+    expect(a.excerpts.flatMap((e) => e.text.split("\n"))).toContain("    [= 2 lines up]");
+    expect(expandRepeats(a.excerpts.flatMap((e) => e.text.split("\n")))).toEqual(lines);
   });
 
   test("same result from a string, a byte stream and a stream of tiny chunks", async () => {
@@ -179,6 +195,33 @@ describe("excerpt selection", () => {
     const shown = a.excerpts.map((e) => e.text).join("\n");
     expect(shown).toContain("LibParser.java:[23,29] cannot find symbol");
     expect(shown).toContain("[60,20] unmappable character");
+  });
+  const lineSet = (a: { excerpts: { startLine: number; endLine: number }[] }) =>
+    new Set(a.excerpts.flatMap((e) => Array.from({ length: e.endLine - e.startLine + 1 }, (_, i) => e.startLine + i)));
+  // Long enough that the rule showing a log's last lines (up to 175) does not reach the lines checked.
+  const filler = Array.from({ length: 200 }, (_, i) => `downloading module ${i} of the next package`);
+  test("the indented output under a failing test is followed to its end, not only its first lines", async () => {
+    const output = Array.from({ length: 30 }, (_, i) => `        line ${i} of the state diff: "serial" ${i % 2 ? "-" : "+"} float64(${i})`);
+    const log = ["=== RUN   TestWriteState", "--- FAIL: TestWriteState (0.00s)", "    state_test.go:427: incorrect client requests:", ...output, "FAIL", "FAIL\tgithub.com/x/states/remote\t0.018s", ...filler];
+    const a = await analyzeLog(log.join("\n"), { budgetTokens: 4000 });
+    const shown = lineSet(a);
+    // Lines 4..33 are the test's output; before, context stopped six lines after the failure.
+    for (let l = 4; l <= 33; l++) expect(shown.has(l)).toBe(true);
+    expect(shown.has(50)).toBe(false);
+  });
+  test("a passing line beside a failure is not its context", async () => {
+    const log = ["ok  \tgithub.com/x/addrs\t0.036s", "ok  \tgithub.com/x/backend\t0.037s", "--- FAIL: TestRemote (0.00s)", "    remote_test.go:10: unexpected version", "FAIL\tgithub.com/x/remote\t0.1s", "ok  \tgithub.com/x/states\t0.02s", "ok  \tgithub.com/x/statefile\t0.03s", ...filler];
+    const a = await analyzeLog(log.join("\n"), { budgetTokens: 4000 });
+    expect([...lineSet(a)].filter((l) => l <= 7).sort()).toEqual([3, 4, 5]);
+  });
+  test("failing table tests named by their inputs are not one test repeated: each keeps its rank", async () => {
+    const msg = (i: number) => `        backend_test.go:${100 + i}: unexpected configure result for remote version ${i}.0`;
+    const sub = Array.from({ length: 12 }, (_, i) => [`    --- FAIL: TestVerify/local_0.${i}.0,_remote_1.${i}.5 (0.00s)`, msg(i)]).flat();
+    const lead = Array.from({ length: 40 }, (_, i) => `        debug ${i}: the backend answered with a long body that says nothing about the failure at all`);
+    const log = ["--- FAIL: TestVerify (0.00s)", ...sub, "--- FAIL: TestOther (0.00s)", ...lead, "FAIL", "FAIL\tgithub.com/x/remote\t0.1s"];
+    const a = await analyzeLog(log.join("\n"), { budgetTokens: 350 });
+    const names = a.excerpts.flatMap((e) => e.text.split("\n")).filter((l) => l.includes("--- FAIL: TestVerify/"));
+    expect(names).toHaveLength(12);
   });
 });
 

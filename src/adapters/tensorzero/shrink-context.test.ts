@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
+import { compressRepeats, expandRepeats } from "../../logs/repeat-lines.js";
 import { approxTokens, shrinkFailureContext } from "./shrink-context.js";
 
 describe("shrinkFailureContext", () => {
@@ -21,6 +22,22 @@ describe("shrinkFailureContext", () => {
     const small = shrinkFailureContext(ctx, 0.9);
     expect(small.excerpts).toEqual(ctx.excerpts);
     expect(small.failing_jobs).toEqual(ctx.failing_jobs);
+  });
+
+  test("a cut excerpt keeps no repeat marker that points into the cut; a patch is cut as plain text", () => {
+    const ctx = sampleFailureContext();
+    const msg = "    testing.go:132: Incompatible Terraform version: the configured backend is not compatible";
+    const lines = Array.from({ length: 600 }, (_, i) => [`--- FAIL: TestCase${i} (0.00s)`, msg]).flat();
+    ctx.excerpts[0]!.text = compressRepeats(lines).join("\n");
+    const patchLines = Array.from({ length: 600 }, () => "+    [= 2 lines up]");
+    ctx.previous_attempt = { ...ctx.previous_attempt!, patch: patchLines.join("\n") };
+    const small = shrinkFailureContext(ctx, 0.3);
+    const [head, tail] = small.excerpts[0]!.text.split(/\n\[\.\.\. \d+ lines cut to fit the model's context \.\.\.\]\n/);
+    expect(head!.split("\n")[1]).toBe(msg);
+    // The tail starts after the cut: its first message is written out again, not "[= 2 lines up]".
+    expect(tail!.split("\n").slice(0, 2)).toContain(msg);
+    expect(expandRepeats(tail!.split("\n"))).toEqual(lines.slice(-tail!.split("\n").length));
+    expect(small.previous_attempt!.patch.split("\n").filter((l) => l !== "" && !l.startsWith("[...")).every((l) => l === "+    [= 2 lines up]")).toBe(true);
   });
 
   test("a single minified line is cut by characters", () => {

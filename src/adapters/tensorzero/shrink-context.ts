@@ -1,4 +1,5 @@
 import type { FailureContext } from "../../core/failure-context.js";
+import { sliceExcerptLines } from "../../logs/repeat-lines.js";
 
 /** Rough size in tokens of what the context adds to a prompt (JSON length / 4, as gpt-style tokenizers average). */
 export const approxTokens = (ctx: FailureContext): number => Math.ceil(JSON.stringify(ctx).length / 4);
@@ -27,7 +28,7 @@ export function shrinkFailureContext(ctx: FailureContext, factor = 0.5): Failure
   }
   while (!fits() && out.snippets.length > 1) dropped.push(`snippet ${out.snippets.pop()!.path}`);
   for (let keep = 200; !fits() && keep >= 10; keep = Math.floor(keep / 2)) {
-    out.excerpts = out.excerpts.map((e) => ({ ...e, text: cutMiddle(e.text, keep) }));
+    out.excerpts = out.excerpts.map((e) => ({ ...e, text: cutMiddle(e.text, keep, sliceExcerptLines) }));
     if (out.previous_attempt) out.previous_attempt.patch = cutMiddle(out.previous_attempt.patch, keep);
   }
   if (!fits() && out.snippets.length) dropped.push(`snippet ${out.snippets.pop()!.path}`);
@@ -38,13 +39,19 @@ export function shrinkFailureContext(ctx: FailureContext, factor = 0.5): Failure
   return out;
 }
 
-/** Keeps the first third and the last two thirds of `keepLines` lines (and of ~160 chars a line, for minified output). */
-function cutMiddle(text: string, keepLines: number): string {
+const plainLines = (text: string, start: number, end?: number) => text.split("\n").slice(start, end);
+
+/**
+ * Keeps the first third and the last two thirds of `keepLines` lines (and of ~160 chars a line, for
+ * minified output). A log excerpt's parts are sliced with `sliceExcerptLines`, so no repeat marker points
+ * into the cut; a patch's plainly.
+ */
+function cutMiddle(text: string, keepLines: number, slice: (text: string, start: number, end?: number) => string[] = plainLines): string {
   const lines = text.split("\n");
   let out = text;
   if (lines.length > keepLines) {
     const head = Math.ceil(keepLines / 3);
-    out = [...lines.slice(0, head), `[... ${lines.length - keepLines} lines cut to fit the model's context ...]`, ...lines.slice(-(keepLines - head))].join("\n");
+    out = [...slice(text, 0, head), `[... ${lines.length - keepLines} lines cut to fit the model's context ...]`, ...slice(text, -(keepLines - head))].join("\n");
   }
   const maxChars = keepLines * 160;
   if (out.length <= maxChars) return out;
