@@ -19,7 +19,14 @@ export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerp
   for (const k of kept) k.text = redact(k.text);
   const byLine = new Map(kept.map((k) => [k.line, k]));
   const eligible = eligibleLines(kept);
-  const ordered = kept.filter((k) => k.score >= 1).sort((a, b) => b.score - a.score || b.line - a.line);
+  // Among equal scores the later run of lines goes first (the end of a log matters more), but a run is
+  // taken top down, so each line finds the line it repeats already chosen and costs only its marker.
+  const runEnd = new Map<number, number>();
+  for (const k of [...kept].sort((a, b) => b.line - a.line)) {
+    const below = byLine.get(k.line + 1);
+    runEnd.set(k.line, below && below.score === k.score ? runEnd.get(below.line)! : k.line);
+  }
+  const ordered = kept.filter((k) => k.score >= 1).sort((a, b) => b.score - a.score || runEnd.get(b.line)! - runEnd.get(a.line)! || a.line - b.line);
   const full = new Map<number, number>();
   const fullCost = (k: KeptLine) => {
     let c = full.get(k.line);

@@ -101,6 +101,22 @@ describe("analyzeLog on whole real logs", () => {
     expect(expandRepeats(shown)).toEqual(lines);
   });
 
+  test("a run of repeats is taken top down, so its markers are cheap before weaker lines take the budget", async () => {
+    const ts = "2022-06-04T16:04:58.4626145Z ";
+    const lines = [
+      "##[group]Run go build -o dist/ .",
+      "go build -o dist/ .",
+      "shell: /usr/bin/bash -e {0}",
+      "##[endgroup]",
+      ...Array.from({ length: 60 }, (_, i) => `go: downloading github.com/example/module${i} v0.${i}.0-20200615164410-66371956d46c`),
+      ...Array.from({ length: 40 }, (_, i) => `##[error]../../../go/pkg/mod/k8s.io/client-go@v0.23.4/kubernetes/scheme/register.go:${22 + i}:2: k8s.io/api@v0.23.4: Get "https://proxy.golang.org/k8s.io/api/@v/v0.23.4.zip": read tcp 10.1.0.82:52774->74.125.124.141:443: read: connection reset by peer`),
+      "##[error]Process completed with exit code 1.",
+    ];
+    const a = await analyzeLog(lines.map((l) => ts + l).join("\n"), { budgetTokens: 900 });
+    const shown = new Set(a.excerpts.flatMap((e) => Array.from({ length: e.endLine - e.startLine + 1 }, (_, i) => e.startLine + i)));
+    for (let l = 65; l <= 104; l++) expect(shown.has(l)).toBe(true);
+  });
+
   test("a message every failing test repeats costs a marker, so more failing tests fit the budget", async () => {
     const msg = "    testing.go:132: Incompatible Terraform version v1.3.0-dev: the configured backend is compatible with Terraform versions >= 0.1.0, <= 10.0.0.";
     const lines = Array.from({ length: 60 }, (_, i) => [`--- FAIL: TestRemote_case${String.fromCharCode(65 + (i % 26))}${i} (0.00s)`, msg]).flat();
@@ -219,7 +235,7 @@ describe("excerpt selection", () => {
     const sub = Array.from({ length: 12 }, (_, i) => [`    --- FAIL: TestVerify/local_0.${i}.0,_remote_1.${i}.5 (0.00s)`, msg(i)]).flat();
     const lead = Array.from({ length: 40 }, (_, i) => `        debug ${i}: the backend answered with a long body that says nothing about the failure at all`);
     const log = ["--- FAIL: TestVerify (0.00s)", ...sub, "--- FAIL: TestOther (0.00s)", ...lead, "FAIL", "FAIL\tgithub.com/x/remote\t0.1s"];
-    const a = await analyzeLog(log.join("\n"), { budgetTokens: 350 });
+    const a = await analyzeLog(log.join("\n"), { budgetTokens: 450 });
     const names = a.excerpts.flatMap((e) => e.text.split("\n")).filter((l) => l.includes("--- FAIL: TestVerify/"));
     expect(names).toHaveLength(12);
   });
