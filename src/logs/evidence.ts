@@ -35,7 +35,7 @@ export class EvidenceStore {
   private ringStart = 0;
   /**
    * The evidence whose next lines are being kept. `block` is set while inside the indented output under a
-   * strong failure: the line it started at, its indentation and how far it may go.
+   * strong failure: the failure line's indentation (deeper lines belong to it) and the last line it may reach.
    */
   private follow: { until: number; score: number; reason: string; from: number; block: { indent: number; until: number } | null } | null = null;
 

@@ -1,7 +1,7 @@
 import { redact } from "../core/redact.js";
 import { countTokens } from "./count-tokens.js";
 import type { KeptLine } from "./evidence.js";
-import { compressRepeats, repeatMarker } from "./repeat-lines.js";
+import { compressRepeats, LOOK_BACK, repeatMarker } from "./repeat-lines.js";
 import type { Excerpt } from "./types.js";
 
 /** How many rounds may spend the tokens that repeat markers saved over the estimate. */
@@ -36,12 +36,12 @@ export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerp
     }
     return c;
   };
-  // The marker a line would get if the chosen lines right above it stay as they are (they do: lines are only added).
-  // The run of chosen lines above a line only grows, so its length names the marker's context.
+  // A line's marker depends on the run of chosen lines right above it. That run only grows (lines are
+  // never dropped), so its length names the marker's context and the cost can be cached by it.
   const markerCost = new Map<string, number>();
   const costIn = (k: KeptLine, chosen: Set<number>) => {
     const above: string[] = [];
-    for (let l = k.line - 1; chosen.has(l) && above.length < 16; l--) above.unshift(byLine.get(l)!.text);
+    for (let l = k.line - 1; chosen.has(l) && above.length < LOOK_BACK; l--) above.unshift(byLine.get(l)!.text);
     if (!above.length) return fullCost(k);
     const key = `${k.line}:${above.length}`;
     let c = markerCost.get(key);

@@ -12,7 +12,7 @@ import { countTokens } from "./count-tokens.js";
  * keeping its indentation, and only when that saves tokens. `expandRepeats` gives the lines back byte for
  * byte, which is how code that cuts an excerpt keeps every marker pointing at a line it kept.
  */
-const LOOK_BACK = 16;
+export const LOOK_BACK = 16;
 /** A marker must save at least this many tokens, or the line stays as it is. */
 const MIN_SAVING = 4;
 const WORD = /[A-Za-z0-9_]/;
@@ -30,8 +30,8 @@ export function repeatMarker(above: readonly string[], text: string): string | u
       marker = `${indent}[= ${where}]`;
       break;
     }
-    // The closest of the lines above gives the shortest substitution (in a run that alternates two kinds
-    // of line, the one two up).
+    // Of the lines above, the one that needs the shortest substitution is named (in a run that
+    // alternates two kinds of line, usually the one two up).
     const changed = changedPart(ref, text, indent);
     const m = changed && `${indent}[= ${where}, "${changed.old}" → "${changed.now}"]`;
     if (m && (!marker || m.length < marker.length)) marker = m;
