@@ -12,7 +12,7 @@ compare_bool_t_*, assertIn / assertEqual(len(...)) on tr_log_tests_failed, and
 compare_rc_mismatch for orig/repr log pairs of the result comparer).
 
 Usage:  python3 eval/oos/bugswarm.py --src <bugswarm checkout> [--out DIR]
-           [--exclude-manifest ../shared/ci-logs/manifest.jsonl]
+           [--in-sample ../shared/ci-logs/manifest.jsonl]
 The logs are read from <src>/tests/analyzer (default out: eval/oos/out/bugswarm).
 Rerunnable: logs/ and manifest.jsonl are rewritten each time. The GitHub Actions
 jobs of the shared ci-logs set are left out, so the set stays out of sample.
@@ -129,9 +129,8 @@ def parse_tests(test_path):
 
         def rec(path, job_id):
             if path not in per_log:
-                per_log[path] = {'test': fn.name, 'lineno': fn.lineno, 'path': path, 'job_id': job_id,
-                                 'attrs': {}, 'tests_failed_partial': [], 'tests_failed_count': None,
-                                 'doc': ast.get_docstring(fn)}
+                per_log[path] = {'test': fn.name, 'path': path, 'job_id': job_id,
+                                 'attrs': {}, 'tests_failed_partial': [], 'tests_failed_count': None}
             return per_log[path]
 
         # only straight-line statements at the top level of the method body (loops = generic checks)
@@ -210,14 +209,14 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument('--src', required=True, help='checkout of github.com/BugSwarm/bugswarm')
     ap.add_argument('--out', default=os.path.join(here, 'out', 'bugswarm'))
-    ap.add_argument('--exclude-manifest', default=os.path.join(here, '..', '..', '..', 'shared', 'ci-logs', 'manifest.jsonl'))
+    ap.add_argument('--in-sample', default=os.path.join(here, '..', '..', '..', 'shared', 'ci-logs', 'manifest.jsonl'))
     args = ap.parse_args()
-    if not os.path.isfile(args.exclude_manifest):
-        sys.exit('%s not found: pass --exclude-manifest with the shared ci-logs manifest, or the set would overlap it' % args.exclude_manifest)
+    if not os.path.isfile(args.in_sample):
+        sys.exit('%s not found: pass --in-sample with the shared ci-logs manifest, or the set would overlap it' % args.in_sample)
 
     base = os.path.join(args.src, 'tests', 'analyzer')
     excluded = set()
-    for line in open(args.exclude_manifest):
+    for line in open(args.in_sample):
         row = json.loads(line)
         if row['id'].startswith('bugswarm-gha-'):
             excluded.add(str(row['job_id']))
@@ -293,7 +292,6 @@ def main():
                 'status_source': status_source, 'tests': [r['test']], 'role': r.get('role'),
                 'partial': r['tests_failed_partial'], 'count': r['tests_failed_count'],
                 'asserted': {k: v for k, v in a.items() if k not in ('tr_log_status', 'tr_log_tests_failed')},
-                'doc': r['doc'],
             }
             cases[key] = case
 
@@ -313,7 +311,7 @@ def main():
         with open(os.path.join(logs_dir, name + '.log'), 'wb') as f:
             f.write(c['data'])
         row = {
-            'id': cid, 'ci': c['ci'], 'log': 'logs/%s.log' % name,
+            'id': cid, 'group': 'bugswarm', 'ci': c['ci'], 'log': 'logs/%s.log' % name,
             'expected': c['expected'], 'failed_tests': c['failed_tests'],
             'source_path': c['source_path'],
             'source': 'BugSwarm/bugswarm tests/analyzer (BSD-3-Clause)',

@@ -17,9 +17,12 @@ export interface ManifestCase {
   error_spans?: { kind: string; start: number; end: number }[] | null;
   /** A passing run of the same job (CiDiff cases): one more negative for the status check. */
   passing_log?: string | null;
+  /** Which source the case is totalled under; without it, told from a ci-logs id (else "other"). */
+  group?: CaseGroup;
 }
 
-export type CaseGroup = "bugswarm" | "cidiff" | "terraform" | "other";
+const GROUPS = ["bugswarm", "cidiff", "terraform", "other"] as const;
+export type CaseGroup = (typeof GROUPS)[number];
 
 export interface CaseResult {
   id: string;
@@ -83,6 +86,7 @@ export function parseManifest(text: string): ManifestCase[] {
     }
     const r = row as ManifestCase;
     if (typeof r?.id !== "string" || typeof r?.log !== "string") throw new Error(`manifest line ${i + 1} needs string fields "id" and "log"`);
+    if (r.group !== undefined && !GROUPS.includes(r.group)) throw new Error(`manifest line ${i + 1}: "group" must be one of ${GROUPS.join(", ")}`);
     out.push(r);
   });
   return out;
@@ -128,7 +132,7 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
     result: {
       ...passing,
       id: c.id,
-      group: groupOf(c.id),
+      group: c.group ?? groupOf(c.id),
       expectedStatus: c.expected?.status ?? (c.error_spans ? "broken" : null),
       status: analysis.status,
       errorLines: errorLines.size,

@@ -98,6 +98,26 @@ describe("eval-logs", () => {
     expect(Object.keys(totals)).toEqual(["all"]);
     expect(totals.all).toMatchObject({ cases: 1, errorLineRecall: 1, testRecall: 1 });
   });
+  test("a manifest row's group puts it under that source's total, whatever its id", async () => {
+    // Two different logs: byte-identical ones are counted once.
+    for (const n of [1, 2]) await writeFile(join(dir, `j${n}.log`), `[INFO] Building ${n}\nFAILED tests/test_a.py::test_x - assert 0\nFinished: FAILURE\n`);
+    const rows = [
+      { id: "oos-1", group: "cidiff", log: "j1.log", error_spans: [{ kind: "error", start: 2, end: 2 }] },
+      { id: "oos-2", group: "terraform", log: "j2.log", error_spans: [{ kind: "error", start: 2, end: 2 }] },
+    ];
+    await writeFile(join(dir, "grouped.jsonl"), rows.map((r) => JSON.stringify(r)).join("\n"));
+    const r = await capture(() => evalLogsCli([join(dir, "grouped.jsonl"), "--json"]));
+    expect(r.code).toBe(0);
+    const { totals } = JSON.parse(r.out);
+    expect(Object.keys(totals)).toEqual(["all", "all except terraform", "cidiff", "cidiff terraform"]);
+    expect(totals["cidiff terraform"].cases).toBe(1);
+  });
+  test("an unknown group: exit 2 naming the line and the groups", async () => {
+    await writeFile(join(dir, "badgroup.jsonl"), '{"id":"a","log":"x.log"}\n{"id":"b","log":"x.log","group":"jenkins"}\n');
+    const r = await capture(() => evalLogsCli([join(dir, "badgroup.jsonl")]));
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/line 2: "group" must be one of bugswarm, cidiff, terraform, other/);
+  });
   test("missing manifest: exit 2", async () => {
     const r = await capture(() => evalLogsCli([join(dir, "none.jsonl")]));
     expect(r.code).toBe(2);
