@@ -30,14 +30,18 @@ export function useFakeGateway(defaults: Partial<TensorZeroClientOptions> = {}):
     sleeps.length = 0;
     fake!.setDefault({ output: DEFAULT_FAKE_OUTPUT });
   });
+  const running = () => {
+    if (!fake) throw new Error("the fake gateway starts in beforeAll: use it inside a test");
+    return fake;
+  };
   return {
     get fake() {
-      if (!fake) throw new Error("the fake gateway starts in beforeAll: use it inside a test");
-      return fake;
+      return running();
     },
     sleeps,
-    client(o = {}) {
-      const c = new TensorZeroClient({ baseUrl: this.fake.url, sleep: async (ms) => void sleeps.push(ms), ...defaults, ...o });
+    // Not a method: `client` may be taken off the suite (`const { client } = useFakeGateway()`).
+    client: (o = {}) => {
+      const c = new TensorZeroClient({ baseUrl: running().url, sleep: async (ms) => void sleeps.push(ms), ...defaults, ...o });
       clients.push(c);
       return c;
     },

@@ -15,8 +15,7 @@ import { useFakeGateway } from "../../../test/helpers/fake-gateway-suite.js";
 
 /** Contract: the real client and ModelPort adapter against the fake gateway loading the shipped config. */
 const gw = useFakeGateway({ random: () => 1 });
-const sleeps = gw.sleeps;
-const client = (o: Partial<TensorZeroClientOptions> = {}) => gw.client(o);
+const { sleeps, client } = gw;
 const model = (o: Partial<TensorZeroClientOptions> = {}, stream = false) => new TensorZeroModel(client(o), { stream });
 const opts = () => ({ episodeId: episodeIdForJob({ id: `job-${Math.random()}`, createdAt: new Date().toISOString() }, Date.now()), tags: { repo: "octo-org/widgets", run_id: "7123456789", job_id: "j1" } });
 
