@@ -59,6 +59,25 @@ else
       expect((await target.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
     });
 
+    test("run while the new processes already take webhooks, it keeps the list newest first", async () => {
+      const live = makeDelivery(undefined, { receivedAt: "2026-11-24T09:00:00.000Z" });
+      await target.recordIntake(live, "{}");
+      await migrateLowdbToRedis(dir, target);
+      const listed = await target.listDeliveries();
+      expect(listed[0]!.id).toBe(live.id);
+      expect(listed.map((d) => d.receivedAt)).toEqual([...listed.map((d) => d.receivedAt)].sort().reverse());
+      // A full list of newer deliveries does not take an older one in (it would be the first one trimmed).
+      const small = await RedisJobStore.connect(url, { prefix: uniquePrefix("mig-cap"), deliveriesCap: 1 });
+      try {
+        await small.recordIntake(live, "{}");
+        await migrateLowdbToRedis(dir, small);
+        expect((await small.listDeliveries()).map((d) => d.id)).toEqual([live.id]);
+      } finally {
+        await small.destroy();
+        await small.close();
+      }
+    });
+
     test("the CLI command migrates and reports; bad flags say what to do", async () => {
       const out: string[] = [];
       const err: string[] = [];

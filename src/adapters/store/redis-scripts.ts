@@ -100,12 +100,32 @@ end
 return 1
 `;
 
-/** ARGV: prefix, deliveryId, deliveryJson, payload or '', ttlSec, cap. Returns 1 when imported, 0 if seen. */
+/**
+ * ARGV: prefix, deliveryId, deliveryJson, payload or '', ttlSec, cap, receivedAt. Returns 1 when imported,
+ * 0 if seen. The list stays newest first: readers take its head as the latest deliveries with none missing
+ * (redelivery's look for lost ones), so a delivery older than the head (a migration run while the new
+ * processes already take webhooks) goes where its time puts it, or nowhere if the full list is all newer.
+ */
 export const IMPORT_DELIVERY = `
 local p = ARGV[1]
 if not redis.call('SET', p .. 'imported:' .. ARGV[2], '1', 'NX', 'EX', ARGV[5]) then return 0 end
-redis.call('LPUSH', p .. 'deliveries', ARGV[3])
-redis.call('LTRIM', p .. 'deliveries', 0, tonumber(ARGV[6]) - 1)
+local key, cap, at = p .. 'deliveries', tonumber(ARGV[6]), ARGV[7]
+local head = redis.call('LINDEX', key, 0)
+if not head or cjson.decode(head).receivedAt <= at then
+  redis.call('LPUSH', key, ARGV[3])
+  redis.call('LTRIM', key, 0, cap - 1)
+elseif redis.call('LLEN', key) < cap or cjson.decode(redis.call('LINDEX', key, -1)).receivedAt <= at then
+  local placed = false
+  for _, row in ipairs(redis.call('LRANGE', key, 1, -1)) do
+    if cjson.decode(row).receivedAt <= at then
+      redis.call('LINSERT', key, 'BEFORE', row, ARGV[3])
+      placed = true
+      break
+    end
+  end
+  if not placed then redis.call('RPUSH', key, ARGV[3]) end
+  redis.call('LTRIM', key, 0, cap - 1)
+end
 if ARGV[4] ~= '' then redis.call('SET', p .. 'payload:' .. ARGV[2], ARGV[4], 'EX', ARGV[5]) end
 return 1
 `;

@@ -181,7 +181,7 @@ export class RedisJobStore implements JobStore {
   /** Migration only: appends a delivery record (and its payload) verbatim, once per delivery id. */
   async importDelivery(delivery: Delivery, payload?: string): Promise<boolean> {
     this.#assertOpen();
-    const res = await this.#scripts.run(IMPORT_DELIVERY, [this.prefix, delivery.id, JSON.stringify(delivery), payload ?? "", this.#ttlSec, this.#cap]);
+    const res = await this.#scripts.run(IMPORT_DELIVERY, [this.prefix, delivery.id, JSON.stringify(delivery), payload ?? "", this.#ttlSec, this.#cap, delivery.receivedAt]);
     return res === 1;
   }
 

@@ -55,6 +55,10 @@ export interface JobStore {
   listJobs(query?: JobQuery): Promise<Job[]>;
   /** Ids of jobs not in a final state, oldest first (for resume at start-up). */
   listUnfinishedJobIds(): Promise<string[]>;
+  /**
+   * The latest deliveries, newest first, with none left out between them: redelivery takes a delivery
+   * GitHub saw acknowledged, newer than the oldest one listed and not listed, as lost.
+   */
   listDeliveries(query?: { limit?: number }): Promise<Delivery[]>;
   /** The stored raw body of a delivery, when still retained. */
   getDeliveryPayload(id: string): Promise<string | undefined>;
