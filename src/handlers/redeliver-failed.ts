@@ -108,7 +108,10 @@ export async function redeliverFailed(api: WebhookDeliveriesPort, opts: Redelive
       // Acknowledged before the oldest delivery the store still lists: whether it was kept cannot be told.
       if (!recorded || recorded.ids.has(guid) || acknowledged.every((a) => Date.parse(a.deliveredAt) < judgedFrom)) continue;
       result.lost.push(guid);
-      if (result.redelivered.length < o.maxRedeliveries) await ask(guid, attempts, "a webhook that was acknowledged but is missing from the store");
+      // Sent that often and still not recorded (a 3xx counts as acknowledged but brings no body): asking
+      // once more each hour would not help either.
+      if (attempts.length >= o.maxAttempts) result.gaveUp.push(guid);
+      else if (result.redelivered.length < o.maxRedeliveries) await ask(guid, attempts, "a webhook that was acknowledged but is missing from the store");
       continue;
     }
     if (REFUSED_FOR_GOOD.has(attempts[0]!.statusCode)) continue;
@@ -127,7 +130,7 @@ export async function redeliverFailed(api: WebhookDeliveriesPort, opts: Redelive
     o.logger.warn({ deliveryIds: result.lost }, "webhooks acknowledged earlier are missing from the store (lost in an unclean stop?); GitHub is asked to send them again");
   }
   if (result.gaveUp.length) {
-    o.logger.warn({ deliveryIds: result.gaveUp, maxAttempts: o.maxAttempts }, "webhooks failed every attempt and are not redelivered again; see the app's Advanced settings on GitHub");
+    o.logger.warn({ deliveryIds: result.gaveUp, maxAttempts: o.maxAttempts }, "webhooks were not received or not recorded in any of their attempts and are not redelivered again; see the app's Advanced settings on GitHub");
   }
   return result;
 }

@@ -299,6 +299,15 @@ describe("start-up", () => {
     expect(leases).toEqual([["redeliver", 600_000], ["redeliver", 600_000]]);
   });
 
+  test("a lost delivery sent maxAttempts times and still not recorded is given up on, not asked for every hour", async () => {
+    const tries = [attempt("guid-never-kept", 50, 302), ...[40, 30, 20, 10].map((m) => attempt("guid-never-kept", m, 302, { redelivery: true }))];
+    const { port, state } = fakeLog([attempt("guid-kept", 55, 202), ...tries]);
+    const r = await redeliverFailed(port, options({ recorded: async () => ({ ids: new Set(["guid-kept"]), oldest: new Date(NOW - 60 * 60_000).toISOString() }) }));
+    expect(r.lost).toEqual(["guid-never-kept"]);
+    expect(r.gaveUp).toEqual(["guid-never-kept"]);
+    expect(state.redelivered).toEqual([]);
+  });
+
   test("a lost delivery whose redelivery GitHub refused at start-up is asked for again by the next pass", async () => {
     const store = new MemoryJobStore();
     await store.recordIntake(makeDelivery(undefined, { id: "kept", receivedAt: new Date(NOW - 120 * 60_000).toISOString() }), "{}");
