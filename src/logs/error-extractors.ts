@@ -125,10 +125,11 @@ function traces(s: string, text: string): Signal | null {
     const lib = /node_modules|^internal\/|node:/.test(m[1]!);
     return signal(lib ? 1 : 3, "stack-trace", "stack frame", lib ? {} : { location: loc(m[1]!, m[2]!, m[3]) });
   }
-  if ((m = /^at [\w$.<>\/]+\(([\w$]+\.(?:java|kt|scala|groovy|clj)):(\d+)\)$/.exec(s))) {
+  // Maven prints its own traces with a space before the parenthesis ("at a.B.c (B.java:12)").
+  if ((m = /^at [\w$.<>\/]+ ?\(([\w$]+\.(?:java|kt|scala|groovy|clj)):(\d+)\)$/.exec(s))) {
     return signal(2, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
   }
-  if (/^at [\w$.<>\/]+\((?:Native Method|Unknown Source)\)$|^\.\.\. \d+ more$/.test(s)) return signal(1, "stack-trace", "stack frame");
+  if (/^at [\w$.<>\/]+ ?\((?:Native Method|Unknown Source)\)$|^\.\.\. \d+ more$/.test(s)) return signal(1, "stack-trace", "stack frame");
   if ((m = /^((?:\/|\.{0,2}\/?[\w-]+\/)\S*\.go):(\d+)(?: \+0x[0-9a-f]+)?$/.exec(s)) && /^\s/.test(text)) {
     return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
   }
@@ -137,7 +138,8 @@ function traces(s: string, text: string): Signal | null {
     return signal(9, "exception", "Rust panic", { location: loc(m[1]!, m[2]!, m[3]), failure: true });
   }
   if (/^panic: |^fatal error: /.test(s)) return signal(9, "exception", "panic", { failure: true });
-  if (/^Exception in thread |^Caused by: /.test(s)) return signal(9, "exception", "exception", { failure: true });
+  // Jenkins writes remote traces upside down, each cause as "Caused: x.Y: message" below its frames.
+  if (/^Exception in thread |^Caused(?: by)?: /.test(s)) return signal(9, "exception", "exception", { failure: true });
   if (/^(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure|Throwable)\b(?::|$)/.test(s)) return signal(9, "exception", "exception", { failure: true });
   if (/^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)(?:: .*)?$/.test(s) && !/Warning/.test(s.split(":")[0]!)) {
     return signal(9, "exception", "exception", { failure: true });

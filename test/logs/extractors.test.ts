@@ -467,3 +467,14 @@ describe("dependency and infrastructure messages", () => {
     expect(mayCarrySignal(line)).toBe(true);
   });
 });
+
+describe("Java traces as Maven and Jenkins print them", () => {
+  test("Maven's own frames have a space before the parenthesis, and are frames all the same", () => {
+    const x = new ErrorExtractor();
+    expect(x.inspect("    at java.io.File.createNewFile (File.java:1026)")).toMatchObject({ reason: "stack frame", location: { path: "File.java", line: 1026 } });
+    expect(x.inspect("    at java.lang.ClassLoader.defineClass1 (Native Method)")).toMatchObject({ reason: "stack frame" });
+  });
+  test("Jenkins writes each cause of a remote trace as 'Caused: …' below its frames", () => {
+    expect(new ErrorExtractor().inspect("Caused: java.io.IOException: Failed to write to /builds/remoting/jarCache/3A/E2.jar")).toMatchObject({ kind: "exception", failure: true });
+  });
+});
