@@ -1,7 +1,7 @@
 import { redact } from "../core/redact.js";
 import { countTokens } from "./count-tokens.js";
 import type { KeptLine } from "./evidence.js";
-import { compressRepeats, LOOK_BACK, repeatMarker } from "./repeat-lines.js";
+import { compressRepeats, findRepeatedBlocks, LOOK_BACK, repeatMarker } from "./repeat-lines.js";
 import type { Excerpt } from "./types.js";
 
 /** How many rounds may spend the tokens that repeat markers saved over the estimate. */
@@ -11,13 +11,42 @@ const FILL_ROUNDS = 8;
  * Picks the strongest evidence lines that fit `budgetTokens`, then merges them into line ranges.
  * Lines are taken by priority (score), so the budget goes to errors, failing tests and the failing
  * step's tail before any context. Tokens are counted only for lines that are considered. A line that
- * repeats one right above it costs only its marker (see repeat-lines.ts).
+ * repeats one right above it costs only its marker, and a block that repeats lines above it one marker
+ * for the whole block (see repeat-lines.ts).
  */
 export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerpts: Excerpt[]; tokens: number } {
   // Redacted before lines are compared: a repeat marker must never hold part of a secret the redactor
   // would have seen whole.
   for (const k of kept) k.text = redact(k.text);
   const byLine = new Map(kept.map((k) => [k.line, k]));
+  const lines = prepareLines(kept, byLine);
+  const plain = fillBudget(lines, budgetTokens, new Map());
+  const blocks = repeatedBlocks(byLine);
+  if (blocks.size === 0) return plain;
+  // Taken by score, the copies of a repeated block (a trace printed for each failing test) each cost their
+  // lines before the block they repeat is chosen. Taken after it, they cost one marker but wait behind weaker
+  // lines. Both are tried; the one that shows more evidence (by score) wins.
+  const waiting = fillBudget(lines, budgetTokens, blocks);
+  const shown = (r: { excerpts: Excerpt[] }) =>
+    r.excerpts.reduce((sum, e) => {
+      for (let l = e.startLine; l <= e.endLine; l++) sum += byLine.get(l)!.score;
+      return sum;
+    }, 0);
+  return shown(waiting) > shown(plain) ? waiting : plain;
+}
+
+/** The kept lines, in the order the budget goes to them, and what each costs. */
+interface Lines {
+  byLine: Map<number, KeptLine>;
+  eligible: Set<number>;
+  ordered: KeptLine[];
+  fullCost: (k: KeptLine) => number;
+  /** What `k` costs below the chosen lines right above it (its marker, if it repeats one of them). */
+  costIn: (k: KeptLine, chosen: Set<number>) => number;
+}
+
+/** The order the budget goes to the kept lines in, and their costs (cached, shared by both fills). */
+function prepareLines(kept: KeptLine[], byLine: Map<number, KeptLine>): Lines {
   const eligible = eligibleLines(kept);
   // Among equal scores the later run of lines goes first (the end of a log matters more), but a run is
   // taken top down, so each line finds the line it repeats already chosen and costs only its marker.
@@ -52,6 +81,48 @@ export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerp
     }
     return c;
   };
+  return { byLine, eligible, ordered, fullCost, costIn };
+}
+
+/** Where a line sits in a block that repeats kept lines right above it. */
+interface InBlock {
+  start: number;
+  distance: number;
+}
+
+/** The lines of each run of consecutive kept lines that a block marker could stand for. */
+function repeatedBlocks(byLine: Map<number, KeptLine>): Map<number, InBlock> {
+  const out = new Map<number, InBlock>();
+  const lines = [...byLine.keys()].sort((a, b) => a - b);
+  let i = 0;
+  while (i < lines.length) {
+    let j = i;
+    while (j + 1 < lines.length && lines[j + 1] === lines[j]! + 1) j++;
+    const first = lines[i]!;
+    const texts = lines.slice(i, j + 1).map((l) => byLine.get(l)!.text);
+    for (const b of findRepeatedBlocks(texts)) {
+      for (let n = 0; n < b.length; n++) out.set(first + b.start + n, { start: first + b.start, distance: b.distance });
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+/**
+ * The greedy fill behind `selectExcerpts`. With `blocks`, a line of a repeated block whose lines above are not
+ * all chosen yet waits until every other line was considered, then is taken in line order: by then the block
+ * it repeats is chosen (and it costs a share of one marker) or it is costed like any line.
+ */
+function fillBudget(lines: Lines, budgetTokens: number, blocks: Map<number, InBlock>): { excerpts: Excerpt[]; tokens: number } {
+  const { byLine, eligible, ordered, fullCost, costIn } = lines;
+  const blockCost = countTokens("[= the 71 lines above, 27 more times]") + 1;
+  const ready = (line: number, chosen: Set<number>) => {
+    const b = blocks.get(line)!;
+    for (let l = line - b.distance; l < line; l++) if (!chosen.has(l)) return false;
+    return true;
+  };
+  // A line of a block costs the marker if it starts what is written as a marker, else nothing.
+  const blockLineCost = (line: number, chosen: Set<number>) => (chosen.has(line - 1) && blocks.get(line - 1)?.start === blocks.get(line)!.start ? 0 : blockCost);
   let budget = budgetTokens;
   for (let attempt = 0; attempt < 4; attempt++) {
     const chosen = new Set<number>();
@@ -59,13 +130,26 @@ export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerp
     let result = { excerpts: [] as Excerpt[], tokens: 0 };
     for (let round = 0; round < FILL_ROUNDS; round++) {
       const before = chosen.size;
+      const waiting: KeptLine[] = [];
       for (const k of ordered) {
         if (chosen.has(k.line) || !eligible.has(k.line)) continue;
-        const c = costIn(k, chosen);
+        const inBlock = blocks.has(k.line);
+        if (inBlock && !ready(k.line, chosen)) {
+          waiting.push(k);
+          continue;
+        }
+        const c = inBlock ? blockLineCost(k.line, chosen) : costIn(k, chosen);
         if (used + c > budget) continue;
         chosen.add(k.line);
         used += c;
         if (budget - used < 2) break;
+      }
+      for (const k of waiting.sort((a, b) => a.line - b.line)) {
+        if (chosen.has(k.line)) continue;
+        const c = ready(k.line, chosen) ? blockLineCost(k.line, chosen) : costIn(k, chosen);
+        if (used + c > budget) continue;
+        chosen.add(k.line);
+        used += c;
       }
       // Bridge one-line gaps when the gap line is known and still fits: ranges read better than fragments.
       for (const line of [...chosen]) {

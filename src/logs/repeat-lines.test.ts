@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
-import { compressRepeats, expandRepeats, repeatMarker, sliceExcerptLines } from "./repeat-lines.js";
+import { compressRepeats, expandRepeats, findRepeatedBlocks, repeatMarker, sliceExcerptLines } from "./repeat-lines.js";
 
 const fixtureLines = (p: string) =>
   readFileSync(new URL(`../../fixtures/logs/ci-logs/${p}`, import.meta.url), "utf8")
@@ -37,9 +37,31 @@ describe("repeat markers", () => {
     expect(repeatMarker(["  at com.example.Foo.bar(Foo.java:10)"], "at com.example.Foo.bar(Foo.java:11)")).toBeUndefined();
   });
 
+  test("a block that repeats the lines above it is one marker, also when it runs on into its own repeats", () => {
+    const trace = ["[ERROR] No space left on device", "java.io.IOException: No space left on device"];
+    for (let f = 0; f < 7; f++) trace.push(`    at org.example.deep.Visitor.scan${f} (Visitor.java:${100 + f})`);
+    // Printed four times; the last time cut off after five lines, as a log that ends mid-trace is.
+    const lines = [...trace, ...trace, ...trace, ...trace, ...trace.slice(0, 5), "[INFO] BUILD FAILURE"];
+    expect(findRepeatedBlocks(lines)).toEqual([{ start: 9, length: 32, distance: 9 }]);
+    const packed = compressRepeats(lines);
+    expect(packed).toEqual([...trace, "[= the 9 lines above, 3 more times]", "[= 5 lines copied from 9 lines up]", "[INFO] BUILD FAILURE"]);
+    expect(expandRepeats(packed)).toEqual(lines);
+  });
+
+  test("a repeated block away from what it repeats names how far up it starts", () => {
+    const errors = Array.from({ length: 4 }, (_, i) => `[ERROR] /src/main/java/org/example/Arrays.java:[${684 + i},32] cannot find symbol variable length${i}`);
+    const lines = [...errors, "[INFO] 4 errors", "[INFO] BUILD FAILURE", "[ERROR] Failed to execute goal compile on project example", ...errors];
+    expect(findRepeatedBlocks(lines)).toEqual([{ start: 7, length: 4, distance: 7 }]);
+    expect(compressRepeats(lines).slice(7)).toEqual(["[= 4 lines copied from 7 lines up]"]);
+    expect(expandRepeats(compressRepeats(lines))).toEqual(lines);
+    // A block of short lines is left as it is: its marker would not be shorter.
+    expect(compressRepeats(["a", "b", "c", "a", "b", "c"])).toEqual(["a", "b", "c", "a", "b", "c"]);
+  });
+
   test("every block of real logs expands back byte for byte", () => {
-    const logs = ["gha-cidiff/terraform-quickchecks-run118/fail.log", "gha-cidiff/cidiff_11/fail.log", "gha-bugswarm/2525375274.log", "gha-bugswarm/2536167204.log", "gha-bugswarm/27530380915.log"];
+    const logs = ["gha-cidiff/terraform-quickchecks-run118/fail.log", "gha-cidiff/cidiff_11/fail.log", "gha-bugswarm/2525375274.log", "gha-bugswarm/2536167204.log", "gha-bugswarm/2536803026.log", "gha-bugswarm/27530380915.log"];
     let saved = 0;
+    let blockMarkers = 0;
     for (const p of logs) {
       const lines = fixtureLines(p);
       for (let i = 0; i < lines.length; i += 97) {
@@ -47,9 +69,11 @@ describe("repeat markers", () => {
         const packed = compressRepeats(block);
         expect(expandRepeats(packed)).toEqual(block);
         saved += block.join("\n").length - packed.join("\n").length;
+        blockMarkers += packed.filter((l) => /^\[= (?:the|\d+ lines copied)/.test(l)).length;
       }
     }
     expect(saved).toBeGreaterThan(1000);
+    expect(blockMarkers).toBeGreaterThan(10);
   });
 
   test("a slice of an excerpt never points above its first line", () => {

@@ -9,14 +9,27 @@ import { countTokens } from "./count-tokens.js";
  *     [= 3 lines up]                  the same text as the line 3 lines up (at most LOOK_BACK)
  *     [= line above, "22" → "23"]     the line above with its only "22" replaced by "23" (also "N lines up")
  *
- * keeping its indentation, and only when that saves tokens. `expandRepeats` gives the lines back byte for
- * byte, which is how code that cuts an excerpt keeps every marker pointing at a line it kept.
+ * keeping its indentation, and only when that saves tokens. A block of lines that repeats lines above it (the
+ * same stack trace printed for each failing test, a summary that prints the errors again) is one line:
+ *
+ *     [= the 71 lines above, 27 more times]     those 71 lines again, 27 times over
+ *     [= 36 lines copied from 40 lines up]      the 36 lines starting 40 lines up, again
+ *
+ * `expandRepeats` gives the lines back byte for byte, which is how code that cuts an excerpt keeps every
+ * marker pointing at a line it kept.
  */
 export const LOOK_BACK = 16;
 /** A marker must save at least this many tokens, or the line stays as it is. */
 const MIN_SAVING = 4;
 const WORD = /[A-Za-z0-9_]/;
 const MARKER = /^\s*\[= (?:line above|(\d+) lines up)(?:, "(.*)" → "(.*)")?\]$/;
+const BLOCK_MARKER = /^\[= (?:the (?:line|(\d+) lines) above, (?:once more|(\d+) more times)|(\d+) lines copied from (\d+) lines up)\]$/;
+/** How far up a repeated block may find the lines it repeats. */
+export const BLOCK_BACK = 400;
+/** A block marker stands for at least this many lines; fewer are left to line markers. */
+const MIN_BLOCK = 3;
+/** Earlier lines with the same text tried as the start of a block, nearest first. */
+const BLOCK_CANDIDATES = 32;
 
 /** The marker for `text` given the lines right above it (nearest last), or undefined when it saves too little. */
 export function repeatMarker(above: readonly string[], text: string): string | undefined {
@@ -76,15 +89,89 @@ function changedPart(prev: string, text: string, indent: string): { old: string;
   return { old, now };
 }
 
-/** Writes each line that repeats one above it (within `lines`) as its marker. */
+/** Lines `start` to `start + length - 1` repeat, in order, the lines `distance` up (the two may overlap). */
+export interface RepeatedBlock {
+  start: number;
+  length: number;
+  distance: number;
+}
+
+/**
+ * The blocks of `lines` that repeat lines above them, found top down, longest first (at least MIN_BLOCK lines,
+ * repeating lines at most BLOCK_BACK up). A block may overlap what it repeats: a trace printed 28 times is
+ * one block, 27 traces long, repeating from one trace up.
+ */
+export function findRepeatedBlocks(lines: readonly string[]): RepeatedBlock[] {
+  const seen = new Map<string, number[]>();
+  const note = (j: number) => {
+    const at = seen.get(lines[j]!);
+    if (at) at.push(j);
+    else seen.set(lines[j]!, [j]);
+  };
+  const out: RepeatedBlock[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const at = seen.get(lines[i]!) ?? [];
+    let best: RepeatedBlock | undefined;
+    for (let c = at.length - 1; c >= Math.max(0, at.length - BLOCK_CANDIDATES) && i - at[c]! <= BLOCK_BACK; c--) {
+      const j = at[c]!;
+      let n = 1;
+      while (i + n < lines.length && lines[j + n] === lines[i + n]) n++;
+      if (n >= MIN_BLOCK && (!best || n > best.length)) best = { start: i, length: n, distance: i - j };
+    }
+    const len = best ? best.length : 1;
+    if (best) out.push(best);
+    for (let j = i; j < i + len; j++) note(j);
+    i += len;
+  }
+  return out;
+}
+
+/** The markers for a repeated block and how many of its lines they stand for (the rest left to line markers). */
+function blockMarkers({ length, distance: d }: RepeatedBlock): { markers: string[]; covered: number } {
+  const times = Math.floor(length / d);
+  const rest = length % d;
+  const copy = (n: number) => `[= ${n} lines copied from ${d} lines up]`;
+  if (times === 0) return { markers: [copy(length)], covered: length };
+  const what = d === 1 ? "the line above" : `the ${d} lines above`;
+  const markers = [`[= ${what}, ${times === 1 ? "once more" : `${times} more times`}]`];
+  if (rest >= MIN_BLOCK) markers.push(copy(rest));
+  return { markers, covered: times * d + (rest >= MIN_BLOCK ? rest : 0) };
+}
+
+/** Writes each block that repeats lines above it, and each line that repeats one, as its marker (within `lines`). */
 export function compressRepeats(lines: readonly string[]): string[] {
-  return lines.map((text, i) => repeatMarker(lines.slice(Math.max(0, i - LOOK_BACK), i), text) ?? text);
+  const blocks = new Map(findRepeatedBlocks(lines).map((b) => [b.start, b]));
+  const out: string[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    const block = blocks.get(i);
+    const packed = block && blockMarkers(block);
+    if (packed && countTokens(packed.markers.join("\n")) + MIN_SAVING <= countTokens(lines.slice(i, i + packed.covered).join("\n"))) {
+      out.push(...packed.markers);
+      i += packed.covered;
+      continue;
+    }
+    out.push(repeatMarker(lines.slice(Math.max(0, i - LOOK_BACK), i), lines[i]!) ?? lines[i]!);
+    i++;
+  }
+  return out;
 }
 
 /** The inverse of `compressRepeats`: every marker replaced by the line it stands for. */
 export function expandRepeats(lines: readonly string[]): string[] {
   const out: string[] = [];
   for (const line of lines) {
+    const b = BLOCK_MARKER.exec(line);
+    if (b) {
+      // "the line above": d 1; "the D lines above": d D; "N lines copied from D lines up": d D.
+      const d = Number(b[1] ?? b[4] ?? 1);
+      const n = b[3] !== undefined ? Number(b[3]) : d * Number(b[2] ?? 1);
+      if (d >= 1 && d <= out.length) {
+        for (let k = 0; k < n; k++) out.push(out[out.length - d]!);
+        continue;
+      }
+    }
     const m = MARKER.exec(line);
     const d = m ? Number(m[1] ?? 1) : 0;
     const ref = m && d <= out.length ? out[out.length - d]! : undefined;

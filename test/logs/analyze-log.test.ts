@@ -89,6 +89,22 @@ describe("analyzeLog on whole real logs", () => {
     }
   });
 
+  test("a stack trace printed for each of 25 failures is shown once and a block marker: all of it fits, and it expands back exactly", async () => {
+    const trace = ["[ERROR] No space left on device", "java.io.IOException: No space left on device"];
+    for (let f = 0; f < 40; f++) trace.push(`    at org.example.generated.pkg${f}.Processor${f}.process (Processor${f}.java:${100 + f})`);
+    const failures = Array.from({ length: 25 }, () => trace).flat();
+    const lines = ["[INFO] start processing...", ...failures, "[INFO] BUILD FAILURE", "[ERROR] Failed to execute goal spoon:generate on project example"];
+    const budget = Math.floor(countTokens(trace.join("\n")) * 1.5);
+    const a = await analyzeLog(lines.join("\n"), { budgetTokens: budget });
+    expect(a.excerptTokens).toBeLessThanOrEqual(budget);
+    // Taken by score, the 25 error lines alone would take a third of the budget, each in its own excerpt.
+    const covered = a.excerpts.reduce((n, e) => n + e.endLine - e.startLine + 1, 0);
+    expect(covered).toBeGreaterThanOrEqual(failures.length);
+    const block = a.excerpts.find((e) => e.text.includes("[= the 42 lines above, 24 more times]"));
+    expect(block).toBeDefined();
+    expect(expandRepeats(block!.text.split("\n"))).toEqual(lines.slice(block!.startLine - 1, block!.endLine));
+  });
+
   test("a run of same-shaped long errors is written as markers after its first line: all of it fits, and it expands back exactly", async () => {
     const tail = "x".repeat(200);
     const lines = Array.from({ length: 40 }, (_, i) => `##[error]pkg/mod/k8s.io/api/register.go:${i + 10}:2: k8s.io/api@v0.23.4: Get "https://proxy.golang.org/k8s.io/api.zip": read: connection reset ${tail}`);
