@@ -1,5 +1,20 @@
 const MAX_LINE_CHARS = 1 << 20;
 const PIECE = 1 << 16;
+/**
+ * A log with no `\n` in this many characters but a `\r` ends its lines with a lone `\r` (old Mac line ends,
+ * as some stored Travis logs have), and is split on `\r`, `\r\n` and `\n` alike. Anything shorter is one
+ * line, whose `\r` segments are progress output (only the last is shown).
+ */
+const DECIDE_AFTER = 1 << 16;
+const ANY_BREAK = /\r\n?|\n/;
+
+/** `breaks` is the stream's own sticky-position regex: a shared one would carry `lastIndex` between streams. */
+type State = { rest: string; overflow: boolean; head: string; crLines?: boolean; breaks?: RegExp };
+
+/** Whether `head` (the start of a log, or all of it) is written with lone `\r` line ends. */
+function crLineEnds(head: string): boolean {
+  return head.length >= DECIDE_AFTER && !head.includes("\n") && head.includes("\r");
+}
 
 function slices(bytes: Uint8Array): Uint8Array[] {
   const out: Uint8Array[] = [];
@@ -10,19 +25,19 @@ function slices(bytes: Uint8Array): Uint8Array[] {
 /**
  * Splits a log into lines without holding it whole: chunks may be strings or bytes (decoded as streaming
  * UTF-8, so a character split across chunks survives). Lines are separated by `\n` only; one trailing `\r`
- * is removed. A final empty piece after a trailing `\n` is not a line. Lines come in batches (one per
+ * is removed (a log written with lone `\r` line ends is the exception: see DECIDE_AFTER). A final empty piece after a trailing `\n` is not a line. Lines come in batches (one per
  * input chunk) because a promise per line would cost more than the analysis.
  */
 export async function* readLineBatches(source: string | AsyncIterable<string | Uint8Array>): AsyncGenerator<string[]> {
   if (typeof source === "string") {
-    const lines = source.split("\n");
+    const lines = crLineEnds(source.slice(0, DECIDE_AFTER)) ? source.split(ANY_BREAK) : source.split("\n");
     if (lines.at(-1) === "") lines.pop();
     for (let i = 0; i < lines.length; i++) lines[i] = trimCr(lines[i]!);
     if (lines.length > 0) yield lines;
     return;
   }
   const decoder = new TextDecoder("utf-8");
-  const state = { rest: "", overflow: false, head: "" };
+  const state: State = { rest: "", overflow: false, head: "" };
   for await (const input of source) {
     // Big byte chunks are decoded in pieces: large strings live outside V8's young generation and
     // linger until a full GC, which is what drives peak memory on a 100 MB log.
@@ -33,25 +48,46 @@ export async function* readLineBatches(source: string | AsyncIterable<string | U
       if (batch.length > 0) yield batch;
     }
   }
+  // Still undecided, the log is shorter than DECIDE_AFTER and has no `\n`: one line.
   const rest = state.rest + decoder.decode();
   if (state.overflow) yield [state.head];
   else if (rest.length > 0) yield [trimCr(rest)];
 }
 
-function split(text: string, state: { rest: string; overflow: boolean; head: string }): string[] {
+function split(text: string, state: State): string[] {
   const batch: string[] = [];
   if (text.length === 0) return batch;
   const buf = state.rest + text;
+  if (state.crLines === undefined) {
+    if (!buf.includes("\n") && buf.length < DECIDE_AFTER) {
+      state.rest = buf;
+      return batch;
+    }
+    state.crLines = crLineEnds(buf.slice(0, DECIDE_AFTER));
+  }
   let start = 0;
   for (;;) {
-    const nl = buf.indexOf("\n", start);
-    if (nl < 0) break;
+    let end: number;
+    let next: number;
+    if (state.crLines) {
+      const breaks = (state.breaks ??= new RegExp(ANY_BREAK.source, "g"));
+      breaks.lastIndex = start;
+      const m = breaks.exec(buf);
+      // A `\r` at the very end may be the first half of a `\r\n` split across chunks.
+      if (!m || (m[0] === "\r" && m.index === buf.length - 1)) break;
+      end = m.index;
+      next = m.index + m[0].length;
+    } else {
+      end = buf.indexOf("\n", start);
+      if (end < 0) break;
+      next = end + 1;
+    }
     if (state.overflow) {
       batch.push(state.head);
       state.overflow = false;
       state.head = "";
-    } else batch.push(trimCr(buf.slice(start, nl)));
-    start = nl + 1;
+    } else batch.push(state.crLines ? buf.slice(start, end) : trimCr(buf.slice(start, end)));
+    start = next;
   }
   state.rest = buf.slice(start);
   // A pathological line with no newline must not grow without bound: keep its head only.

@@ -16,6 +16,12 @@ const errorLines = (p: string) =>
     });
 const covered = (a: { excerpts: { startLine: number; endLine: number }[] }, line: number) => a.excerpts.some((e) => e.startLine <= line && line <= e.endLine);
 
+/** `text` as a stream of byte chunks of `size`, splitting characters and `\r\n` pairs where they fall. */
+async function* bytesIn(text: string, size: number) {
+  const bytes = Buffer.from(text, "utf8");
+  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+}
+
 describe("line splitting", () => {
   test("counts \\n only, strips one \\r, drops the BOM, survives split UTF-8", async () => {
     const bytes = Buffer.from("\ufeffa\r\nb\rc\r\n测试\n\nlast", "utf8");
@@ -26,6 +32,24 @@ describe("line splitting", () => {
     for await (const l of readLines(chunks())) lines.push(l);
     // The streaming decoder drops the BOM; a carriage return inside a line stays (progress bars are handled later).
     expect(lines).toEqual(["a", "b\rc", "测试", "", "last"]);
+  });
+  test("a log written with lone \\r line ends (no \\n in its first 64 KB) is split on them; a short one stays one line", async () => {
+    const body = Array.from({ length: 3000 }, (_, i) => `line ${i} of a stored Travis log`);
+    const crOnly = `${body.join("\r")}\r\nafter\rthe end\r`;
+    expect(crOnly.indexOf("\n")).toBeGreaterThan(1 << 16);
+    const expected = [...body, "after", "the end"];
+    // The last size cuts the one `\r\n` in two: it must still end one line, not two.
+    for (const source of [crOnly, bytesIn(crOnly, 4096), bytesIn(crOnly, Buffer.byteLength(crOnly.slice(0, crOnly.indexOf("\n"))))]) {
+      const lines: string[] = [];
+      for await (const l of readLines(source)) lines.push(l);
+      expect(lines).toEqual(expected);
+    }
+    const progress: string[] = [];
+    for await (const l of readLines(bytesIn("Downloading 10%\rDownloading 50%\rDone", 5))) progress.push(l);
+    expect(progress).toEqual(["Downloading 10%\rDownloading 50%\rDone"]);
+    const a = await analyzeLog(`${body.slice(0, 2500).join("\r")}\rFAILED tests/test_x.py::test_y - AssertionError\rDone. Your build exited with 1.\r`);
+    expect(a.lines).toBe(2502);
+    expect(a.failedTests.map((t) => t.name)).toEqual(["tests/test_x.py::test_y"]);
   });
   test("a trailing newline does not add a line", async () => {
     const lines: string[] = [];
