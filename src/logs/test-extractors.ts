@@ -125,7 +125,8 @@ export class TestExtractor {
       this.surefireClass = m[1]!;
       return signal(8, "test-failure", "failing test class (surefire)", { category: "test", failure: true });
     }
-    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
+    // A Kotlin test named in backticks has spaces, so its class (in parentheses) must be there to end it.
+    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s) ?? /^(?:\[ERROR\]\s+)?(\S[^()]*?)\(([\w$.]+\.[\w$]+)\)(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
       const method = m[1]!;
       const cls = m[2];
       const name = cls ? `${method}(${cls})` : method.includes(".") || !this.surefireClass ? method : `${this.surefireClass}.${method}`;

@@ -364,6 +364,8 @@ describe("test name normalisation across conventions", () => {
     ["test_x (tests.test_mod.TestCase)", "tests.test_mod.TestCase.test_x"],
     ["shared.ops.scoreTask scores does not modify stats:", "shared.ops.scoreTask scores does not modify stats"],
     ["(tests.unit.vizro-ai.chains.test_llm_models)", "tests/unit/vizro-ai/chains/test_llm_models.py"],
+    // A Kotlin test named in backticks.
+    ["TypeAliases with the same backing type should share the same adapter(com.squareup.moshi.kotlin.codegen.JsonClassCodegenProcessorTest)", "JsonClassCodegenProcessorTest.TypeAliases with the same backing type should share the same adapter"],
   ])("%s ~ %s", (a, b) => {
     expect(sameTest(normalizeTestName(a), normalizeTestName(b))).toBe(true);
   });
@@ -469,6 +471,14 @@ describe("dependency and infrastructure messages", () => {
 });
 
 describe("Java traces as Maven and Jenkins print them", () => {
+  test("Surefire names a Kotlin test with spaces by its class in parentheses", async () => {
+    const log = [
+      "[ERROR] Tests run: 27, Failures: 1, Errors: 0, Skipped: 0, Time elapsed: 9.3 s <<< FAILURE! - in com.squareup.moshi.kotlin.codegen.JsonClassCodegenProcessorTest",
+      "[ERROR] TypeAliases with the same backing type should share the same adapter(com.squareup.moshi.kotlin.codegen.JsonClassCodegenProcessorTest)  Time elapsed: 2.265 s  <<< FAILURE!",
+      "java.lang.AssertionError: expected:<...> but was:<...>",
+    ].join("\n");
+    expect(await names(log)).toEqual(["TypeAliases with the same backing type should share the same adapter(com.squareup.moshi.kotlin.codegen.JsonClassCodegenProcessorTest)"]);
+  });
   test("Maven's own frames have a space before the parenthesis, and are frames all the same", () => {
     const x = new ErrorExtractor();
     expect(x.inspect("    at java.io.File.createNewFile (File.java:1026)")).toMatchObject({ reason: "stack frame", location: { path: "File.java", line: 1026 } });
