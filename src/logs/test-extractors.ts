@@ -89,7 +89,8 @@ export class TestExtractor {
     }
     if (/^E\s{2,}\S/.test(text)) return signal(8, "exception", "pytest assertion");
     // unittest (subTest and generated names may hold commas or dashes)
-    if ((m = /^(FAIL|ERROR): ([^\s(]+) \(([\w.]+)\)/.exec(s))) {
+    // A generated test's name carries its arguments: `test_x('./a.json', ...) (tests.test.Cls)`.
+    if ((m = /^(FAIL|ERROR): ([^\s(]+) \(([\w.]+)\)/.exec(s) ?? /^(FAIL|ERROR): ([A-Za-z_]\w*\(.*\)) \(((?:\w+\.)*\w+)\)$/.exec(s))) {
       return signal(10, "test-failure", "failing test (unittest)", { test: { name: `${m[2]} (${m[3]})` }, category: "test", failure: true });
     }
     // nose: the test's dotted path, a generator test's arguments after it.
@@ -125,8 +126,7 @@ export class TestExtractor {
       this.surefireClass = m[1]!;
       return signal(8, "test-failure", "failing test class (surefire)", { category: "test", failure: true });
     }
-    // A Kotlin test named in backticks has spaces, so its class (in parentheses) must be there to end it.
-    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s) ?? /^(?:\[ERROR\]\s+)?(\S[^()]*?)\(([\w$.]+\.[\w$]+)\)(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s))) {
+    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s) ?? SUREFIRE_SPACED.exec(s))) {
       const method = m[1]!;
       const cls = m[2];
       const name = cls ? `${method}(${cls})` : method.includes(".") || !this.surefireClass ? method : `${this.surefireClass}.${method}`;
@@ -249,6 +249,11 @@ const PYTEST_RESULT = /^={3,} (?:\d+ [a-z]+(?:, )?)+ in [\d.]+ ?s(?:econds)?\b.*
 /** A count of failures, as in a test run's result line. */
 export const FAILED_COUNT = /\b[1-9]\d* (?:failed|failures?|errors?|failing)\b/i;
 // One scan instead of a dozen `includes`: this runs on every candidate line.
+/**
+ * A Surefire test whose name has spaces (a Kotlin test in backticks) or parameters in brackets
+ * (`run[5: batchTest(mode=A, binary=FORCE)](pkg.Cls)`): the class in parentheses is what ends the name.
+ */
+const SUREFIRE_SPACED = /^(?:\[ERROR\]\s+)?(\S(?:[^()[\]]|\[[^\]]*\])*?)\(([\w$.]+\.[\w$]+)\)(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/;
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */

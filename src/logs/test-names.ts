@@ -7,8 +7,9 @@ import type { FailedTest } from "./types.js";
  */
 export function normalizeTestName(name: string): string {
   let n = name.trim().replace(/:$/, "").trim();
-  // `method(pkg.Class)` and `method (pkg.Class)`: the class goes first. A Kotlin method may have spaces.
-  const paren = /^([^\s()]+) ?\(([\w$.]+\.[\w$]+|[A-Z][\w$]*)\)$/.exec(n) ?? /^(\S[^()]*?)\(([\w$.]+\.[\w$]+)\)$/.exec(n);
+  // `method(pkg.Class)` and `method (pkg.Class)`: the class goes first. A Kotlin method may have spaces, and
+  // a parameterised one its parameters in brackets (`run[5: batchTest(mode=A)](pkg.Class)`).
+  const paren = /^([^\s()]+) ?\(([\w$.]+\.[\w$]+|[A-Z][\w$]*)\)$/.exec(n) ?? /^(\S(?:[^()[\]]|\[[^\]]*\])*?)\(([\w$.]+\.[\w$]+)\)$/.exec(n);
   if (paren && !/^[\w$.]*\.[\w$]+\(/.test(n)) n = `${paren[2]}.${paren[1]}`;
   n = n.replace(/\(\)$/, "").replace(/\(\)(?=\[)/, "");
   n = n.replace(/\.py(?=::|$)/, "");

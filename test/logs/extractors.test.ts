@@ -479,6 +479,25 @@ describe("Java traces as Maven and Jenkins print them", () => {
     ].join("\n");
     expect(await names(log)).toEqual(["TypeAliases with the same backing type should share the same adapter(com.squareup.moshi.kotlin.codegen.JsonClassCodegenProcessorTest)"]);
   });
+  test("Surefire's parameterised runs keep their parameters, and the summary's Class.method gives way to them", async () => {
+    const run = (i: number, commit: string) => `run[${i}: batchTest(mode=FAIL_VIA_SELECT, autoCommit=${commit}, binary=FORCE)](org.postgresql.test.jdbc2.BatchFailureTest)`;
+    const log = [
+      "Tests run: 48, Failures: 0, Errors: 2, Skipped: 0, Time elapsed: 1.2 sec <<< FAILURE! - in org.postgresql.test.jdbc2.BatchFailureTest",
+      `${run(5, "YES")}  Time elapsed: 0.027 sec  <<< ERROR!`,
+      "org.postgresql.util.PSQLException: ERROR: division by zero",
+      `${run(7, "NO")}  Time elapsed: 0.011 sec  <<< ERROR!`,
+      "org.postgresql.util.PSQLException: ERROR: division by zero",
+      "Tests in error: ",
+      "  BatchFailureTest.run:226 » PSQL ERROR: division by zero",
+    ].join("\n");
+    expect(await names(log)).toEqual([run(5, "YES"), run(7, "NO")]);
+  });
+  test("unittest names a generated test with its arguments", async () => {
+    const log = ["FAIL: test_repository_package_names('./repository/m.json', ...) (tests.test.DefaultRepositoryTests)", "AssertionError: Lists differ"].join("\n");
+    expect(await names(log)).toEqual(["test_repository_package_names('./repository/m.json', ...) (tests.test.DefaultRepositoryTests)"]);
+    // A pip error with a word in parentheses is not a test.
+    expect(await names("ERROR: Failed building wheel for lxml (setup.py)\nERROR: Could not build wheels")).toEqual([]);
+  });
   test("Maven's own frames have a space before the parenthesis, and are frames all the same", () => {
     const x = new ErrorExtractor();
     expect(x.inspect("    at java.io.File.createNewFile (File.java:1026)")).toMatchObject({ reason: "stack frame", location: { path: "File.java", line: 1026 } });
