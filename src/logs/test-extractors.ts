@@ -126,7 +126,7 @@ export class TestExtractor {
       this.surefireClass = m[1]!;
       return signal(8, "test-failure", "failing test class (surefire)", { category: "test", failure: true });
     }
-    if ((m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s) ?? SUREFIRE_SPACED.exec(s))) {
+    if (s.includes("<<< ") && (m = /^(?:\[ERROR\]\s+)?([^\s(]+?)(?:\(([\w$.]+)\))?(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/.exec(s) ?? SUREFIRE_SPACED.exec(s))) {
       const method = m[1]!;
       const cls = m[2];
       const name = cls ? `${method}(${cls})` : method.includes(".") || !this.surefireClass ? method : `${this.surefireClass}.${method}`;
