@@ -58,6 +58,20 @@ describe("repeat markers", () => {
     expect(compressRepeats(["a", "b", "c", "a", "b", "c"])).toEqual(["a", "b", "c", "a", "b", "c"]);
   });
 
+  test("a run of lines that count a number up is one marker, naming enough of the line for the number to occur once", () => {
+    const line = (n: number) => `##[error]../../go/pkg/mod/k8s.io/client-go@v0.23.4/kubernetes/scheme/register.go:${n}:2: k8s.io/api@v0.23.4: Get "https://proxy.golang.org/k8s.io/api/@v/v0.23.4.zip": read: connection reset by peer`;
+    const lines = [line(22), line(23), line(24), line(25), line(26), "##[error]internal/backend/remote-state/kubernetes/client.go:24:2: k8s.io/api@v0.23.4: connection reset", line(41)];
+    const packed = compressRepeats(lines);
+    // "23" occurs twice in the second line ("v0.23.4" too), so the number is named with a character each side.
+    expect(packed.slice(0, 2)).toEqual([line(22), '[= 4 lines: the line above with ":22:" counting up to ":26:"]']);
+    expect(packed).toHaveLength(4);
+    expect(expandRepeats(packed)).toEqual(lines);
+    // Two steps are not a run, and a step that skips a number ends one.
+    expect(compressRepeats([line(1), line(2), line(3)]).filter((l) => l.includes("counting"))).toEqual([]);
+    expect(compressRepeats([line(1), line(2), line(3), line(4), line(6), line(7)]).filter((l) => l.includes("counting"))).toEqual(['[= 3 lines: the line above with "o:1:2" counting up to "o:4:2"]']);
+    expect(expandRepeats(compressRepeats([line(1), line(2), line(3), line(4), line(6), line(7)]))).toEqual([line(1), line(2), line(3), line(4), line(6), line(7)]);
+  });
+
   test("every block of real logs expands back byte for byte", () => {
     const logs = ["gha-cidiff/terraform-quickchecks-run118/fail.log", "gha-cidiff/cidiff_11/fail.log", "gha-bugswarm/2525375274.log", "gha-bugswarm/2536167204.log", "gha-bugswarm/2536803026.log", "gha-bugswarm/27530380915.log"];
     let saved = 0;

@@ -15,6 +15,11 @@ import { countTokens } from "./count-tokens.js";
  *     [= the 71 lines above, 27 more times]     those 71 lines again, 27 times over
  *     [= 36 lines copied from 40 lines up]      the 36 lines starting 40 lines up, again
  *
+ * and a run of lines that each repeat the line above with one number one higher (an error for each line of a
+ * file) is one line too:
+ *
+ *     [= 17 lines: the line above with "go:22" counting up to "go:39"]
+ *
  * `expandRepeats` gives the lines back byte for byte, which is how code that cuts an excerpt keeps every
  * marker pointing at a line it kept.
  */
@@ -23,6 +28,7 @@ export const LOOK_BACK = 16;
 const MIN_SAVING = 4;
 const WORD = /[A-Za-z0-9_]/;
 const MARKER = /^\s*\[= (?:line above|(\d+) lines up)(?:, "(.*)" → "(.*)")?\]$/;
+const COUNTING_MARKER = /^\[= (\d+) lines: the line above with "(.*)" counting up to "(.*)"\]$/;
 const BLOCK_MARKER = /^\[= (?:the (?:line|(\d+) lines) above, (?:once more|(\d+) more times)|(\d+) lines copied from (\d+) lines up)\]$/;
 /** How far up a repeated block may find the lines it repeats. */
 export const BLOCK_BACK = 400;
@@ -152,10 +158,67 @@ export function compressRepeats(lines: readonly string[]): string[] {
       i += packed.covered;
       continue;
     }
+    const run = countingRun(lines, i);
+    if (run && countTokens(run.marker) + MIN_SAVING <= countTokens(lines.slice(i, i + run.length).join("\n"))) {
+      out.push(run.marker);
+      i += run.length;
+      continue;
+    }
     out.push(repeatMarker(lines.slice(Math.max(0, i - LOOK_BACK), i), lines[i]!) ?? lines[i]!);
     i++;
   }
   return out;
+}
+
+/** The number that differs between `prev` and `text` when all else is equal: where it starts and both values. */
+function numberStep(prev: string, text: string): { at: number; from: string; to: string } | undefined {
+  let p = 0;
+  while (p < prev.length && p < text.length && prev[p] === text[p]) p++;
+  while (p > 0 && /\d/.test(prev[p - 1]!)) p--;
+  const from = /^\d+/.exec(prev.slice(p))?.[0];
+  const to = /^\d+/.exec(text.slice(p))?.[0];
+  if (!from || !to || from.length > 15 || String(Number(from)) !== from || prev.slice(p + from.length) !== text.slice(p + to.length)) return undefined;
+  return { at: p, from, to };
+}
+
+/**
+ * The run of lines from `i` on (at least MIN_BLOCK) that each are the line above with one number one higher,
+ * and its marker. The number is named with enough of the line around it to occur once in each line it is
+ * read from.
+ */
+function countingRun(lines: readonly string[], i: number): { marker: string; length: number } | undefined {
+  if (i === 0) return undefined;
+  const first = numberStep(lines[i - 1]!, lines[i]!);
+  if (!first || Number(first.to) !== Number(first.from) + 1) return undefined;
+  const prev = lines[i - 1]!;
+  const once = (line: string, part: string) => line.indexOf(part) >= 0 && line.indexOf(part) === line.lastIndexOf(part);
+  const start = Number(first.from);
+  // Widened one character each side at a time while a line of the run holds the named part twice.
+  for (let left = first.at, right = first.at + first.from.length; ; ) {
+    const before = prev.slice(left, first.at);
+    const after = prev.slice(first.at + first.from.length, right);
+    const named = (n: number) => `${before}${n}${after}`;
+    let n = 0;
+    let ambiguous = false;
+    for (let j = i; j < lines.length; j++) {
+      const step = numberStep(lines[j - 1]!, lines[j]!);
+      const value = start + (j - i);
+      if (!step || step.from !== String(value) || Number(step.to) !== value + 1) break;
+      if (!once(lines[j - 1]!, named(value))) {
+        ambiguous = true;
+        break;
+      }
+      const at = lines[j - 1]!.indexOf(named(value));
+      if (lines[j - 1]!.slice(0, at) + named(value + 1) + lines[j - 1]!.slice(at + named(value).length) !== lines[j]) break;
+      n++;
+    }
+    if (!ambiguous || (left === 0 && right === prev.length) || right - left > 40) {
+      if (n < MIN_BLOCK) return undefined;
+      return { marker: `[= ${n} lines: the line above with "${named(start)}" counting up to "${named(start + n)}"]`, length: n };
+    }
+    left = Math.max(0, left - 1);
+    right = Math.min(prev.length, right + 1);
+  }
 }
 
 /** The inverse of `compressRepeats`: every marker replaced by the line it stands for. */
@@ -171,6 +234,12 @@ export function expandRepeats(lines: readonly string[]): string[] {
         for (let k = 0; k < n; k++) out.push(out[out.length - d]!);
         continue;
       }
+    }
+    const c = COUNTING_MARKER.exec(line);
+    const counted = c && out.length > 0 ? countUp(out[out.length - 1]!, Number(c[1]), c[2]!, c[3]!) : undefined;
+    if (counted) {
+      out.push(...counted);
+      continue;
     }
     const m = MARKER.exec(line);
     const d = m ? Number(m[1] ?? 1) : 0;
@@ -188,4 +257,27 @@ export function expandRepeats(lines: readonly string[]): string[] {
 /** Lines `start` to `end` (exclusive) of an excerpt's text, written again so no marker points at a line cut off. */
 export function sliceExcerptLines(text: string, start: number, end?: number): string[] {
   return compressRepeats(expandRepeats(text.split("\n")).slice(start, end));
+}
+
+/** The `n` lines a counting marker stands for after `line`, or undefined when it does not read as one. */
+function countUp(line: string, n: number, firstPart: string, lastPart: string): string[] | undefined {
+  let p = 0;
+  while (p < firstPart.length && p < lastPart.length && firstPart[p] === lastPart[p]) p++;
+  while (p > 0 && /\d/.test(firstPart[p - 1]!)) p--;
+  const from = /^\d+/.exec(firstPart.slice(p))?.[0];
+  const to = /^\d+/.exec(lastPart.slice(p))?.[0];
+  if (!from || !to || Number(to) - Number(from) !== n) return undefined;
+  const before = firstPart.slice(0, p);
+  const after = firstPart.slice(p + from.length);
+  if (lastPart !== `${before}${to}${after}`) return undefined;
+  const out: string[] = [];
+  let prev = line;
+  for (let k = 0; k < n; k++) {
+    const old = `${before}${Number(from) + k}${after}`;
+    const at = prev.indexOf(old);
+    if (at < 0) return undefined;
+    prev = prev.slice(0, at) + `${before}${Number(from) + k + 1}${after}` + prev.slice(at + old.length);
+    out.push(prev);
+  }
+  return out;
 }
