@@ -47,7 +47,7 @@ interface Lines {
 
 /** The order the budget goes to the kept lines in, and their costs (cached, shared by both fills). */
 function prepareLines(kept: KeptLine[], byLine: Map<number, KeptLine>): Lines {
-  const eligible = eligibleLines(kept);
+  const eligible = eligibleLines(kept, byLine);
   // Among equal scores the later run of lines goes first (the end of a log matters more), but a run is
   // taken top down, so each line finds the line it repeats already chosen and costs only its marker.
   const runEnd = new Map<number, number>();
@@ -93,17 +93,11 @@ interface InBlock {
 /** The lines of each run of consecutive kept lines that a block marker could stand for. */
 function repeatedBlocks(byLine: Map<number, KeptLine>): Map<number, InBlock> {
   const out = new Map<number, InBlock>();
-  const lines = [...byLine.keys()].sort((a, b) => a - b);
-  let i = 0;
-  while (i < lines.length) {
-    let j = i;
-    while (j + 1 < lines.length && lines[j + 1] === lines[j]! + 1) j++;
-    const first = lines[i]!;
-    const texts = lines.slice(i, j + 1).map((l) => byLine.get(l)!.text);
-    for (const b of findRepeatedBlocks(texts)) {
+  for (const run of consecutiveRuns([...byLine.keys()].sort((a, b) => a - b))) {
+    const first = run[0]!;
+    for (const b of findRepeatedBlocks(run.map((l) => byLine.get(l)!.text))) {
       for (let n = 0; n < b.length; n++) out.set(first + b.start + n, { start: first + b.start, distance: b.distance });
     }
-    i = j + 1;
   }
   return out;
 }
@@ -173,20 +167,25 @@ function fillBudget(lines: Lines, budgetTokens: number, blocks: Map<number, InBl
 }
 
 function toRanges(lines: number[], byLine: Map<number, KeptLine>): Excerpt[] {
-  const out: Excerpt[] = [];
-  let i = 0;
-  while (i < lines.length) {
-    let j = i;
-    while (j + 1 < lines.length && lines[j + 1] === lines[j]! + 1) j++;
-    const members = lines.slice(i, j + 1).map((l) => byLine.get(l)!);
+  return consecutiveRuns(lines).map((run) => {
+    const members = run.map((l) => byLine.get(l)!);
     const top = members.reduce((a, b) => (b.score > a.score ? b : a));
-    out.push({
-      startLine: lines[i]!,
-      endLine: lines[j]!,
+    return {
+      startLine: run[0]!,
+      endLine: run.at(-1)!,
       reason: top.reason.replace(/^context of /, ""),
       text: compressRepeats(members.map((m) => m.text)).join("\n"),
-    });
-    i = j + 1;
+    };
+  });
+}
+
+/** Ascending line numbers cut where they stop following on one from the other. */
+function consecutiveRuns(lines: number[]): number[][] {
+  const out: number[][] = [];
+  for (const l of lines) {
+    const run = out.at(-1);
+    if (run && run.at(-1)! + 1 === l) run.push(l);
+    else out.push([l]);
   }
   return out;
 }
@@ -195,22 +194,17 @@ function toRanges(lines: number[], byLine: Map<number, KeptLine>): Excerpt[] {
  * A weak line (a keyword in passing, a lone stack frame) is worth tokens only as part of a block of kept
  * lines that holds real evidence: a stack trace below its exception, say, but not a passing test's title.
  */
-function eligibleLines(kept: KeptLine[]): Set<number> {
-  const sorted = [...kept].sort((a, b) => a.line - b.line);
+function eligibleLines(kept: KeptLine[], byLine: Map<number, KeptLine>): Set<number> {
   const out = new Set<number>();
-  let i = 0;
-  while (i < sorted.length) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1]!.line === sorted[j]!.line + 1) j++;
-    const block = sorted.slice(i, j + 1);
+  for (const run of consecutiveRuns(kept.map((k) => k.line).sort((a, b) => a - b))) {
+    const block = run.map((l) => byLine.get(l)!);
     const strong = block.filter((k) => !k.weak).map((k) => k.line);
+    if (strong.length === 0) continue;
     for (const k of block) {
-      if (strong.length === 0) break;
       // Frames and context follow their evidence through the block; a passing keyword only right beside it.
       const near = strong.some((l) => Math.abs(l - k.line) <= 2);
       if (!k.weak || near || k.reason !== "error keyword") out.add(k.line);
     }
-    i = j + 1;
   }
   return out;
 }

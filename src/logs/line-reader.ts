@@ -6,10 +6,9 @@ const PIECE = 1 << 16;
  * line, whose `\r` segments are progress output (only the last is shown).
  */
 const DECIDE_AFTER = 1 << 16;
-const ANY_BREAK = /\r\n?|\n/;
+const CR_BREAKS = /\r\n?/g;
 
-/** `breaks` is the stream's own sticky-position regex: a shared one would carry `lastIndex` between streams. */
-type State = { rest: string; overflow: boolean; head: string; crLines?: boolean; breaks?: RegExp };
+type State = { rest: string; overflow: boolean; head: string; crLines?: boolean };
 
 /** Whether `head` (the start of a log, or all of it) is written with lone `\r` line ends. */
 function crLineEnds(head: string): boolean {
@@ -25,12 +24,13 @@ function slices(bytes: Uint8Array): Uint8Array[] {
 /**
  * Splits a log into lines without holding it whole: chunks may be strings or bytes (decoded as streaming
  * UTF-8, so a character split across chunks survives). Lines are separated by `\n` only; one trailing `\r`
- * is removed (a log written with lone `\r` line ends is the exception: see DECIDE_AFTER). A final empty piece after a trailing `\n` is not a line. Lines come in batches (one per
- * input chunk) because a promise per line would cost more than the analysis.
+ * is removed (a log written with lone `\r` line ends is the exception: see DECIDE_AFTER). A final empty piece
+ * after a trailing `\n` is not a line. Lines come in batches (one per input chunk) because a promise per line
+ * would cost more than the analysis.
  */
 export async function* readLineBatches(source: string | AsyncIterable<string | Uint8Array>): AsyncGenerator<string[]> {
   if (typeof source === "string") {
-    const lines = crLineEnds(source.slice(0, DECIDE_AFTER)) ? source.split(ANY_BREAK) : source.split("\n");
+    const lines = (crLineEnds(source.slice(0, DECIDE_AFTER)) ? source.replace(CR_BREAKS, "\n") : source).split("\n");
     if (lines.at(-1) === "") lines.pop();
     for (let i = 0; i < lines.length; i++) lines[i] = trimCr(lines[i]!);
     if (lines.length > 0) yield lines;
@@ -57,7 +57,7 @@ export async function* readLineBatches(source: string | AsyncIterable<string | U
 function split(text: string, state: State): string[] {
   const batch: string[] = [];
   if (text.length === 0) return batch;
-  const buf = state.rest + text;
+  let buf = state.rest + text;
   if (state.crLines === undefined) {
     if (!buf.includes("\n") && buf.length < DECIDE_AFTER) {
       state.rest = buf;
@@ -65,31 +65,20 @@ function split(text: string, state: State): string[] {
     }
     state.crLines = crLineEnds(buf.slice(0, DECIDE_AFTER));
   }
+  // Lone `\r` line ends are made `\n`. A `\r` at the very end may be the first half of a `\r\n` cut between
+  // chunks: it waits for the next one.
+  const held = state.crLines && buf.endsWith("\r") ? "\r" : "";
+  if (state.crLines) buf = buf.slice(0, buf.length - held.length).replace(CR_BREAKS, "\n");
   let start = 0;
-  for (;;) {
-    let end: number;
-    let next: number;
-    if (state.crLines) {
-      const breaks = (state.breaks ??= new RegExp(ANY_BREAK.source, "g"));
-      breaks.lastIndex = start;
-      const m = breaks.exec(buf);
-      // A `\r` at the very end may be the first half of a `\r\n` split across chunks.
-      if (!m || (m[0] === "\r" && m.index === buf.length - 1)) break;
-      end = m.index;
-      next = m.index + m[0].length;
-    } else {
-      end = buf.indexOf("\n", start);
-      if (end < 0) break;
-      next = end + 1;
-    }
+  for (let end = buf.indexOf("\n"); end >= 0; end = buf.indexOf("\n", start)) {
     if (state.overflow) {
       batch.push(state.head);
       state.overflow = false;
       state.head = "";
-    } else batch.push(state.crLines ? buf.slice(start, end) : trimCr(buf.slice(start, end)));
-    start = next;
+    } else batch.push(trimCr(buf.slice(start, end)));
+    start = end + 1;
   }
-  state.rest = buf.slice(start);
+  state.rest = buf.slice(start) + held;
   // A pathological line with no newline must not grow without bound: keep its head only.
   if (state.rest.length > MAX_LINE_CHARS) {
     if (!state.overflow) state.head = state.rest.slice(0, MAX_LINE_CHARS);

@@ -261,22 +261,15 @@ export function sliceExcerptLines(text: string, start: number, end?: number): st
 
 /** The `n` lines a counting marker stands for after `line`, or undefined when it does not read as one. */
 function countUp(line: string, n: number, firstPart: string, lastPart: string): string[] | undefined {
-  let p = 0;
-  while (p < firstPart.length && p < lastPart.length && firstPart[p] === lastPart[p]) p++;
-  while (p > 0 && /\d/.test(firstPart[p - 1]!)) p--;
-  const from = /^\d+/.exec(firstPart.slice(p))?.[0];
-  const to = /^\d+/.exec(lastPart.slice(p))?.[0];
-  if (!from || !to || Number(to) - Number(from) !== n) return undefined;
-  const before = firstPart.slice(0, p);
-  const after = firstPart.slice(p + from.length);
-  if (lastPart !== `${before}${to}${after}`) return undefined;
+  const step = numberStep(firstPart, lastPart);
+  if (!step || Number(step.to) - Number(step.from) !== n) return undefined;
+  const named = (k: number) => `${firstPart.slice(0, step.at)}${k}${firstPart.slice(step.at + step.from.length)}`;
   const out: string[] = [];
   let prev = line;
-  for (let k = 0; k < n; k++) {
-    const old = `${before}${Number(from) + k}${after}`;
-    const at = prev.indexOf(old);
+  for (let k = Number(step.from); k < Number(step.to); k++) {
+    const at = prev.indexOf(named(k));
     if (at < 0) return undefined;
-    prev = prev.slice(0, at) + `${before}${Number(from) + k + 1}${after}` + prev.slice(at + old.length);
+    prev = prev.slice(0, at) + named(k + 1) + prev.slice(at + named(k).length);
     out.push(prev);
   }
   return out;

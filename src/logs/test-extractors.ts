@@ -88,8 +88,8 @@ export class TestExtractor {
       return signal(inFailures ? 6 : 3, "test-failure", "pytest section header");
     }
     if (/^E\s{2,}\S/.test(text)) return signal(8, "exception", "pytest assertion");
-    // unittest (subTest and generated names may hold commas or dashes)
-    // A generated test's name carries its arguments: `test_x('./a.json', ...) (tests.test.Cls)`.
+    // unittest: subTest names may hold commas or dashes; a generated test's name carries its arguments
+    // (`test_x('./a.json', ...) (tests.test.Cls)`).
     if ((m = /^(FAIL|ERROR): ([^\s(]+) \(([\w.]+)\)/.exec(s) ?? /^(FAIL|ERROR): ([A-Za-z_]\w*\(.*\)) \(((?:\w+\.)*\w+)\)$/.exec(s))) {
       return signal(10, "test-failure", "failing test (unittest)", { test: { name: `${m[2]} (${m[3]})` }, category: "test", failure: true });
     }
@@ -248,12 +248,12 @@ const PYTEST_HEADER = /^(_+)\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+(_+
 const PYTEST_RESULT = /^={3,} (?:\d+ [a-z]+(?:, )?)+ in [\d.]+ ?s(?:econds)?\b.*={3,}$/;
 /** A count of failures, as in a test run's result line. */
 export const FAILED_COUNT = /\b[1-9]\d* (?:failed|failures?|errors?|failing)\b/i;
-// One scan instead of a dozen `includes`: this runs on every candidate line.
 /**
  * A Surefire test whose name has spaces (a Kotlin test in backticks) or parameters in brackets
  * (`run[5: batchTest(mode=A, binary=FORCE)](pkg.Cls)`): the class in parentheses is what ends the name.
  */
 const SUREFIRE_SPACED = /^(?:\[ERROR\]\s+)?(\S(?:[^()[\]]|\[[^\]]*\])*?)\(([\w$.]+\.[\w$]+)\)(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/;
+// One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */

@@ -40,6 +40,25 @@ describe("shrinkFailureContext", () => {
     expect(small.previous_attempt!.patch.split("\n").filter((l) => l !== "" && !l.startsWith("[...")).every((l) => l === "+    [= 2 lines up]")).toBe(true);
   });
 
+  test("a cut excerpt says how many log lines went, counting those its block markers stood for", () => {
+    const ctx = sampleFailureContext();
+    const trace = Array.from({ length: 10 }, (_, f) => `    at org.example.pkg${f}.Visitor.scan (Visitor.java:${100 + f})`);
+    const distinct = Array.from({ length: 400 }, (_, i) => `[ERROR] /src/main/java/org/example/File${i}.java:[${i},8] cannot find symbol ${i}`);
+    // 400 distinct lines, then one trace printed 50 times: 411 lines written, 900 in the log.
+    const lines = [...distinct, ...Array.from({ length: 50 }, () => trace).flat()];
+    ctx.excerpts[0]!.text = compressRepeats(lines).join("\n");
+    expect(ctx.excerpts[0]!.text.split("\n").length).toBeLessThan(420);
+    const small = shrinkFailureContext(ctx, 0.3);
+    const parts = small.excerpts[0]!.text.split(/\n\[\.\.\. (\d+) lines cut to fit the model's context \.\.\.\]\n/);
+    expect(parts).toHaveLength(3);
+    const [head, cut, tail] = parts as [string, string, string];
+    const shownHead = expandRepeats(head.split("\n"));
+    const shownTail = expandRepeats(tail.split("\n"));
+    expect(shownHead).toEqual(lines.slice(0, shownHead.length));
+    expect(shownTail).toEqual(lines.slice(-shownTail.length));
+    expect(shownHead.length + Number(cut) + shownTail.length).toBe(lines.length);
+  });
+
   test("a single minified line is cut by characters", () => {
     const ctx = sampleFailureContext();
     ctx.excerpts[0]!.text = "a".repeat(200_000) + "END";

@@ -1,5 +1,5 @@
 import type { FailureContext } from "../../core/failure-context.js";
-import { sliceExcerptLines } from "../../logs/repeat-lines.js";
+import { compressRepeats, expandRepeats } from "../../logs/repeat-lines.js";
 
 /** Rough size in tokens of what the context adds to a prompt (JSON length / 4, as gpt-style tokenizers average). */
 export const approxTokens = (ctx: FailureContext): number => Math.ceil(JSON.stringify(ctx).length / 4);
@@ -28,7 +28,7 @@ export function shrinkFailureContext(ctx: FailureContext, factor = 0.5): Failure
   }
   while (!fits() && out.snippets.length > 1) dropped.push(`snippet ${out.snippets.pop()!.path}`);
   for (let keep = 200; !fits() && keep >= 10; keep = Math.floor(keep / 2)) {
-    out.excerpts = out.excerpts.map((e) => ({ ...e, text: cutMiddle(e.text, keep, sliceExcerptLines) }));
+    out.excerpts = out.excerpts.map((e) => ({ ...e, text: cutMiddle(e.text, keep, true) }));
     if (out.previous_attempt) out.previous_attempt.patch = cutMiddle(out.previous_attempt.patch, keep);
   }
   if (!fits() && out.snippets.length) dropped.push(`snippet ${out.snippets.pop()!.path}`);
@@ -39,19 +39,20 @@ export function shrinkFailureContext(ctx: FailureContext, factor = 0.5): Failure
   return out;
 }
 
-const plainLines = (text: string, start: number, end?: number) => text.split("\n").slice(start, end);
-
 /**
  * Keeps the first third and the last two thirds of `keepLines` lines (and of ~160 chars a line, for
- * minified output). A log excerpt's parts are sliced with `sliceExcerptLines`, so no repeat marker points
- * into the cut; a patch's plainly.
+ * minified output). A log excerpt (`excerpt`) is cut in the lines its repeat markers stand for and each part
+ * written again, so no marker points into the cut and the count says how many log lines went; a patch is cut
+ * as plain text.
  */
-function cutMiddle(text: string, keepLines: number, slice: (text: string, start: number, end?: number) => string[] = plainLines): string {
-  const lines = text.split("\n");
+function cutMiddle(text: string, keepLines: number, excerpt = false): string {
+  const written = text.split("\n");
   let out = text;
-  if (lines.length > keepLines) {
+  if (written.length > keepLines) {
+    const lines = excerpt ? expandRepeats(written) : written;
+    const write = excerpt ? compressRepeats : (part: string[]) => part;
     const head = Math.ceil(keepLines / 3);
-    out = [...slice(text, 0, head), `[... ${lines.length - keepLines} lines cut to fit the model's context ...]`, ...slice(text, -(keepLines - head))].join("\n");
+    out = [...write(lines.slice(0, head)), `[... ${lines.length - keepLines} lines cut to fit the model's context ...]`, ...write(lines.slice(-(keepLines - head)))].join("\n");
   }
   const maxChars = keepLines * 160;
   if (out.length <= maxChars) return out;
