@@ -57,8 +57,10 @@ const RULES: Rule[] = [
     name: "secret-assignment",
     hint: /SECRET|TOKEN|PASSW|PWD|KEY|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
     re: new RegExp(
-      // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret.
-      `\\b([A-Za-z0-9_.-]*(?:${SECRET_NAMES})[A-Za-z0-9_.-]*(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]*\\()([^\\s"'\`,;\\\\]{6,})`,
+      // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret;
+      // `auth_token.go:112:4:` is a compiler's location in a file with a secret-looking name, not a value.
+      `\\b([A-Za-z0-9_.-]*(?:${SECRET_NAMES})[A-Za-z0-9_.-]*(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]*\\()` +
+        `(?!(?<=\\.[A-Za-z]{1,6}:)\\d+(?::\\d+)*:?(?![^\\s"'\`,;\\\\]))([^\\s"'\`,;\\\\]{6,})`,
       "gi",
     ),
     to: `$1${MASK}`,
