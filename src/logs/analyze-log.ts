@@ -1,3 +1,4 @@
+import { BuildEpisodes } from "./build-episodes.js";
 import { classify, FLAKY_HINT, type CategoryHit } from "./classify.js";
 import { ErrorExtractor } from "./error-extractors.js";
 import { EvidenceStore } from "./evidence.js";
@@ -22,6 +23,8 @@ const MAX_ERRORS = 2_000;
 const MAX_TESTS = 500;
 const MAX_LOCATIONS = 500;
 const MAX_HITS = 5_000;
+/** Evidence of a build the job went on past (build-episodes.ts) counts this much. */
+const SURVIVED_WEIGHT = 0.5;
 // Jenkins' and GitLab's own verdict on the job, printed as its last line.
 const JOB_PASSED = /^(?:Finished: SUCCESS|Job succeeded)$/;
 const MAYBE_SUCCESS = /pass|SUCCESS|ok|OK|succeeded/;
@@ -36,6 +39,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const budget = opts.budgetTokens ?? 4000;
   const evidence = new EvidenceStore();
   const steps = new StepTracker();
+  const episodes = new BuildEpisodes();
   const tests = new TestExtractor();
   const errorsX = new ErrorExtractor();
   const errors: (LogError & { score: number })[] = [];
@@ -59,6 +63,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const handle = (raw: string) => {
     lineNo++;
     const text = parseLineInto(raw, format, parts);
+    episodes.see(lineNo, text);
     const header = format === "plain" ? false : steps.see(lineNo, text, parts.tsTo > 0 && steps.wantsTimestamp(text, parts.stepColumn) ? timestampOf(parts) : undefined, parts.stepColumn);
     // A step header (the `Run` line, the echoed script, env) is not output: it stays out of the evidence.
     if (header) {
@@ -159,6 +164,9 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     raiseTail(evidence, 3.9, 0.1, "end of log", 0);
   }
   const kept = evidence.lines();
+  if (episodes.count > 1 || (episodes.count === 1 && status === "failed")) {
+    for (const k of kept) if (episodes.survived(k.line)) k.score *= SURVIVED_WEIGHT;
+  }
   if (status === "failed" && steps.steps.length > 0) {
     for (const k of kept) {
       const st = steps.stepAt(k.line);

@@ -333,6 +333,44 @@ describe("the failure's lead-up fills budget no evidence wanted", () => {
   });
 });
 
+describe("builds the job went on past", () => {
+  // A Jenkins job whose tests drive inner Maven builds that fail on purpose, then fails in its own build.
+  const inner = (n: number) => [
+    "[INFO] Scanning for projects...",
+    `[INFO] Building example-${n} 1.0`,
+    `[ERROR] Failed to execute goal org.pitest:pitest-maven:1.4.0:mutationCoverage (default-cli) on project example-${n}: Execution failed: java.lang.IllegalStateException: no tests found in module ${n}`,
+    "java.lang.IllegalStateException: no tests found",
+    ...Array.from({ length: 8 }, (_, i) => `\tat org.pitest.mutationtest.Runner${n}.stage${i}(Runner${n}.java:${10 + i})`),
+    "[INFO] BUILD FAILURE",
+    "[INFO] ------------------------------------------------------------------------",
+    `[ERROR] Failed to execute goal org.pitest:pitest-maven:1.4.0:mutationCoverage (default-cli) on project example-${n}`,
+    "[ERROR] -> [Help 1]",
+    `[main] INFO MavenAutomaticBuilder - run maven in example-${n + 1}`,
+  ];
+  const own = [
+    "[INFO] Reactor Summary for DSpot - Parent 3.2.1-SNAPSHOT:",
+    "[INFO] DSpot - Diff Test Selection ........................ FAILURE [  8.818 s]",
+    "[INFO] BUILD FAILURE",
+    "[INFO] ------------------------------------------------------------------------",
+    "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.7.0:testCompile (default-testCompile) on project dspot-diff-test-selection: Error while storing the mojo status: No space left on device",
+    "[ERROR] ",
+    "[ERROR] To see the full stack trace of the errors, re-run Maven with the -e switch.",
+    "[ERROR] After correcting the problems, you can resume the build with the command",
+    "[ERROR]   mvn <goals> -rf :dspot-diff-test-selection",
+    "Build step 'Execute shell' marked build as failure",
+    "Finished: FAILURE",
+  ];
+  const log = ["Started by user admin", "[INFO] Scanning for projects...", "[INFO] Building DSpot - Parent", ...[1, 2, 3, 4, 5, 6].flatMap(inner), ...own].join("\n");
+  const lines = log.split("\n");
+
+  test("their errors rank below the build that ended the job: on a tight budget all of its report is shown", async () => {
+    const a = await analyzeLog(log, { budgetTokens: 300 });
+    const ownStart = lines.indexOf(own[0]!) + 1;
+    for (let l = ownStart + 1; l <= lines.length; l++) expect([l, covered(a, l)]).toEqual([l, true]);
+    expect(a.excerptTokens).toBeLessThanOrEqual(300);
+  });
+});
+
 describe("plain logs from other CI systems", () => {
   test("ANSI colours and \\r progress bars are cleaned; the failure is found", async () => {
     const log = "\x1b[32mDownloading\x1b[0m 10%\r 50%\r100%\n\x1b[31mFAIL\x1b[39m src/x.test.js\n  \x1b[1m● math › adds\x1b[22m\n\n    expect(received).toBe(expected)\n";
