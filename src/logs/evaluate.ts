@@ -32,6 +32,8 @@ export interface CaseResult {
   errorLines: number;
   errorHits: number;
   baselineErrorHits: number;
+  /** The most labelled lines an excerpt of the budget can hold: the cheapest first, each at its own tokens. */
+  ceilingErrorHits: number;
   testsLabelled: number;
   testsFound: number;
   testsMatchedLabels: number;
@@ -52,6 +54,8 @@ export interface GroupTotals {
   baselineErrorLineRecall: number | null;
   meanCaseErrorLineRecall: number | null;
   baselineMeanCaseErrorLineRecall: number | null;
+  /** Per-case recall no excerpt of the budget can pass without repeat markers (`ceilingErrorHits`). */
+  ceilingMeanCaseErrorLineRecall: number | null;
   testRecall: number | null;
   testPrecision: number | null;
   baselineTestRecall: number | null;
@@ -138,6 +142,7 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
       errorLines: errorLines.size,
       errorHits,
       baselineErrorHits,
+      ceilingErrorHits: labelCeiling(text, errorLines, budgetTokens),
       testsLabelled: c.failed_tests == null ? -1 : labels.length,
       testsFound: found.length,
       testsMatchedLabels,
@@ -169,6 +174,26 @@ export function tailBaseline(text: string, budgetTokens: number): { firstLine: n
   return { firstLine: first, text: kept.reverse().join("\n"), tokens };
 }
 
+/**
+ * How many of the labelled lines one excerpt of `budgetTokens` can hold at most: the cheapest lines first,
+ * each at the tokens it costs in an excerpt (its text as shown, plus the newline). Where labels are longer
+ * than the budget (a thousand lines of stack traces) this is below 1, and only repeat markers pass it.
+ */
+export function labelCeiling(text: string, lines: Set<number>, budgetTokens: number): number {
+  if (lines.size === 0) return 0;
+  const raw = text.split("\n");
+  const format = detectFormat(raw.slice(0, 20));
+  const costs = [...lines].map((l) => countTokens(parseLine((raw[l - 1] ?? "").replace(/\r$/, ""), format).text) + 1).sort((a, b) => a - b);
+  let spent = 0;
+  let n = 0;
+  for (const c of costs) {
+    if (spent + c > budgetTokens) break;
+    spent += c;
+    n++;
+  }
+  return n;
+}
+
 export function totals(rows: CaseResult[]): GroupTotals {
   const counted = rows.filter((r) => !r.duplicateOf);
   const withE = counted.filter((r) => r.errorLines > 0);
@@ -184,6 +209,7 @@ export function totals(rows: CaseResult[]): GroupTotals {
     baselineErrorLineRecall: ratio(sum(withE.map((r) => r.baselineErrorHits)), sum(withE.map((r) => r.errorLines))),
     meanCaseErrorLineRecall: mean(withE.map((r) => r.errorHits / r.errorLines)),
     baselineMeanCaseErrorLineRecall: mean(withE.map((r) => r.baselineErrorHits / r.errorLines)),
+    ceilingMeanCaseErrorLineRecall: mean(withE.map((r) => r.ceilingErrorHits / r.errorLines)),
     testRecall: ratio(sum(withTests.map((r) => r.testsMatchedLabels)), sum(withTests.map((r) => r.testsLabelled))),
     testPrecision: ratio(sum(withTests.map((r) => r.testsMatchedFound)), sum(withTests.map((r) => r.testsFound))),
     baselineTestRecall: ratio(sum(withTests.map((r) => r.baselineTestsMatched)), sum(withTests.map((r) => r.testsLabelled))),

@@ -112,6 +112,19 @@ describe("eval-logs", () => {
     expect(Object.keys(totals)).toEqual(["all", "all except terraform", "cidiff", "cidiff terraform"]);
     expect(totals["cidiff terraform"].cases).toBe(1);
   });
+  test("the ceiling: labels longer than the budget cap the recall any verbatim excerpt can reach", async () => {
+    // 40 labelled trace lines of about 20 tokens each: about 800 tokens, so 300 tokens hold at most a third.
+    const frames = Array.from({ length: 40 }, (_, i) => `\tat org.example.service.OrderService${i}.refundPartialOrder(OrderService${i}.java:${100 + i})`);
+    await writeFile(join(dir, "long.log"), ["[INFO] Building", "java.lang.IllegalStateException: refund failed", ...frames, "Finished: FAILURE", ""].join("\n"));
+    await writeFile(join(dir, "long.jsonl"), `${JSON.stringify({ id: "long-1", log: "long.log", error_spans: [{ kind: "error", start: 2, end: 42 }] })}\n`);
+    const at = async (budget: number) => JSON.parse((await capture(() => evalLogsCli([join(dir, "long.jsonl"), "--budget-tokens", String(budget), "--json"]))).out);
+    const tight = await at(300);
+    const ceiling = tight.totals.all.ceilingMeanCaseErrorLineRecall;
+    expect(ceiling).toBeGreaterThan(0.2);
+    expect(ceiling).toBeLessThan(0.5);
+    expect(tight.cases[0].errorHits).toBeLessThanOrEqual(tight.cases[0].ceilingErrorHits);
+    expect((await at(4000)).totals.all.ceilingMeanCaseErrorLineRecall).toBe(1);
+  });
   test("an unknown group: exit 2 naming the line and the groups", async () => {
     await writeFile(join(dir, "badgroup.jsonl"), '{"id":"a","log":"x.log"}\n{"id":"b","log":"x.log","group":"jenkins"}\n');
     const r = await capture(() => evalLogsCli([join(dir, "badgroup.jsonl")]));

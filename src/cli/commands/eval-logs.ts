@@ -88,6 +88,7 @@ function describe(name: string, t: GroupTotals): string[] {
     `${name}: ${t.cases} cases`,
     `  error-line recall (pooled)     ${fmt(t.errorLineRecall)} | ${fmt(t.baselineErrorLineRecall)}`,
     `  error-line recall (mean/case)  ${fmt(t.meanCaseErrorLineRecall)} | ${fmt(t.baselineMeanCaseErrorLineRecall)}`,
+    `  ceiling at this budget         ${fmt(t.ceilingMeanCaseErrorLineRecall)} (mean/case: labelled lines alone, cheapest first; repeat markers can pass it)`,
     `  failing-test recall            ${fmt(t.testRecall)} | ${fmt(t.baselineTestRecall)} (baseline: method name appears in the tail)`,
     `  failing-test precision         ${fmt(t.testPrecision)} | -`,
     `  ok logs reported failing       ${fmt(t.passingAsFailing)} | ${fmt(t.baselinePassingAsFailing)} of ${t.okCases} (baseline: tail mentions error/fail)`,
