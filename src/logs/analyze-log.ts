@@ -121,9 +121,9 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       const step = steps.stepAt(lineNo) ?? steps.steps.at(-1);
       // The long tail stops at the step's header: its settings are not output, and before it another step ran.
       raiseTail(evidence, 5, 0.12, "failing step tail", Math.max(step ? step.startLine : 0, steps.lastHeaderLine));
-      if (step) evidence.raise(step.startLine, `##[group]${step.name}`, 5.5, "failing step command");
+      if (step) evidence.raise(step.startLine, step.firstText, 5.5, "failing step command");
       // The script right under this step's Run line, below the errors: the model can do without it, not without the error.
-      if (step && steps.command[0]?.line === step.startLine + 1) for (const [i, c] of steps.command.entries()) evidence.raise(c.line, c.text, 4.4 - i * 0.05, "failing step command");
+      if (step) for (const [i, c] of steps.commandOf(step).entries()) evidence.raise(c.line, c.text, 4.4 - i * 0.05, "failing step command");
     }
   };
 

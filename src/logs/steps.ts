@@ -4,16 +4,27 @@ import type { ApiStep, LogStep } from "./types.js";
 // The script a `Run` header echoes ends at its settings (or is cut here): the command that ran.
 const COMMAND_LINES = 12;
 const HEADER_SETTINGS = /^(?:shell|env|with):/;
+// Azure Pipelines: `##[section]Starting: <task>`, a banner between `=====` rules, then for script tasks
+// `Script contents:` and the script up to the `Starting Command Output` rule; `Finishing: <task>` ends it.
+const AZURE_START = "##[section]Starting: ";
+const AZURE_FINISH = "##[section]Finishing: ";
+const AZURE_RULE = /^={20,}$/;
+const AZURE_OUTPUT = /^=+ Starting Command Output =+$/;
+const AZURE_POST = /^(?:Post-job: |Finalize Job$)/;
+/** `##[error]Bash exited with code '1'.` and the like: a script task's exit code. */
+export const AZURE_EXIT = /^##\[error\](?:Bash|Cmd\.exe|PowerShell|pwsh) exited with code '(\d+)'/;
 
 interface OpenStep extends LogStep {
   firstTimestamp?: string;
+  /** The text of the step's first line (its header in a raw log), as the log has it. */
+  firstText: string;
   post: boolean;
 }
 
 /**
  * Finds step sections as the log streams by: `##[group]Run <cmd>` headers in raw logs (custom step names
- * never appear there), the step column in the `gh run view --log` layout, and `Post job cleanup.` for
- * post steps. Also knows whether the current line is inside a step header (the echoed script and env),
+ * never appear there), the step column in the `gh run view --log` layout, `Post job cleanup.` for
+ * post steps, and Azure Pipelines' `##[section]Starting:` / `Finishing:` task sections. Also knows whether the current line is inside a step header (the echoed script and env),
  * which is not output and must not count as evidence.
  */
 export class StepTracker {
@@ -23,6 +34,8 @@ export class StepTracker {
   private headerStart = 0;
   private lastColumn: string | undefined;
   private commandOpen = false;
+  /** Where an Azure task header is: its banner, the lines after it, the echoed script. */
+  private azure: "banner-next" | "banner" | "after-banner" | "script" | null = null;
   ended = false;
   /** The script echoed by the latest `Run` header, line by line. */
   readonly command: { line: number; text: string }[] = [];
@@ -35,6 +48,7 @@ export class StepTracker {
       (this.current !== null && !this.current.firstTimestamp) ||
       (stepColumn !== undefined && stepColumn !== this.lastColumn) ||
       text.startsWith("##[group]Run ") ||
+      text.startsWith(AZURE_START) ||
       text === "Post job cleanup."
     );
   }
@@ -43,7 +57,7 @@ export class StepTracker {
   see(line: number, text: string, timestamp?: string, stepColumn?: string): boolean {
     if (stepColumn !== undefined && stepColumn !== this.lastColumn) {
       this.lastColumn = stepColumn;
-      this.open(line, stepColumn, timestamp, /^Post /.test(stepColumn));
+      this.open(line, text, stepColumn, timestamp, /^Post /.test(stepColumn));
     }
     if (this.inHeader) {
       // A header that never closes (truncated or odd log) must not hide the rest of the log.
@@ -51,20 +65,34 @@ export class StepTracker {
       else return this.header(line, text);
       if (text.startsWith("##[endgroup]")) return this.header(line, text);
     }
+    if (this.azure && this.azureHeader(line, text)) return true;
+    if (text.startsWith(AZURE_START)) {
+      const name = text.slice(AZURE_START.length).trim();
+      this.open(line, text, name, timestamp, AZURE_POST.test(name));
+      this.azure = "banner-next";
+      this.headerStart = line;
+      this.lastHeaderLine = line;
+      return true;
+    }
+    if (text.startsWith(AZURE_FINISH)) {
+      if (text.slice(AZURE_FINISH.length).trim() === "Finalize Job") this.ended = true;
+      this.close(line);
+      return true;
+    }
     if (text.startsWith("##[group]Run ")) {
-      if (stepColumn === undefined) this.open(line, text.slice("##[group]".length).trim(), timestamp, false);
+      if (stepColumn === undefined) this.open(line, text, text.slice("##[group]".length).trim(), timestamp, false);
       this.inHeader = true;
       this.headerStart = line;
       return this.header(line, text);
     }
-    if (stepColumn === undefined && text === "Post job cleanup.") this.open(line, "Post job cleanup", timestamp, true);
+    if (stepColumn === undefined && text === "Post job cleanup.") this.open(line, text, "Post job cleanup", timestamp, true);
     if (text.startsWith("Cleaning up orphan processes")) {
       this.ended = true;
       this.close(line - 1);
     }
     if (this.current && !this.current.firstTimestamp && timestamp) this.current.firstTimestamp = timestamp;
     if (!text.startsWith("##[")) return false;
-    const exit = /^##\[error\]Process completed with exit code (\d+)/.exec(text);
+    const exit = /^##\[error\]Process completed with exit code (\d+)/.exec(text) ?? AZURE_EXIT.exec(text);
     if (this.current && exit) {
       this.current.exitCode = Number(exit[1]);
       this.current.failed = this.current.exitCode !== 0;
@@ -89,6 +117,14 @@ export class StepTracker {
       } else hi = mid - 1;
     }
     return found && line <= found.endLine ? found : null;
+  }
+
+  /** The script echoed by `step`'s own header, or nothing when the latest header was another step's. */
+  commandOf(step: LogStep): readonly { line: number; text: string }[] {
+    const first = this.command[0];
+    if (!first || first.line <= step.startLine) return [];
+    const next = this.steps.find((s) => s.startLine > step.startLine);
+    return next && next.startLine <= first.line ? [] : this.command;
   }
 
   /** The step the job failed in: the last failed non-post step, else the last failed one. */
@@ -143,9 +179,40 @@ export class StepTracker {
     return true;
   }
 
-  private open(line: number, name: string, timestamp: string | undefined, post: boolean): void {
+  /** True while `text` is part of an Azure task's header; notes the script it echoes as the command. */
+  private azureHeader(line: number, text: string): boolean {
+    switch (this.azure) {
+      case "banner-next":
+        if (!AZURE_RULE.test(text)) return this.endAzureHeader();
+        this.azure = "banner";
+        break;
+      case "banner":
+        if (AZURE_RULE.test(text)) this.azure = "after-banner";
+        break;
+      case "after-banner":
+        if (text === "Script contents:") {
+          this.azure = "script";
+          this.command.length = 0;
+        } else if (text !== "Generating script.") return this.endAzureHeader();
+        break;
+      case "script":
+        if (AZURE_OUTPUT.test(text)) this.azure = null;
+        else if (line - this.headerStart > 300) return this.endAzureHeader();
+        else if (this.command.length < COMMAND_LINES) this.command.push({ line, text: detach(text) });
+        break;
+    }
+    this.lastHeaderLine = line;
+    return true;
+  }
+
+  private endAzureHeader(): false {
+    this.azure = null;
+    return false;
+  }
+
+  private open(line: number, text: string, name: string, timestamp: string | undefined, post: boolean): void {
     this.close(line - 1);
-    this.current = { name, startLine: line, endLine: line, exitCode: null, failed: false, firstTimestamp: timestamp, post };
+    this.current = { name, startLine: line, endLine: line, exitCode: null, failed: false, firstTimestamp: timestamp, post, firstText: detach(text) };
     this.steps.push(this.current);
   }
 

@@ -232,6 +232,38 @@ describe("steps", () => {
   });
 });
 
+describe("Azure Pipelines logs", () => {
+  // Written for these tests in the layout Azure Pipelines prints (its `##[section]` task sections).
+  const azure = (name: string) => readFileSync(new URL(`../../fixtures/logs/azure/${name}`, import.meta.url), "utf8");
+
+  test("task sections are the steps; the failing task's exit code, script and failing test are found", async () => {
+    const a = await analyzeLog(azure("pytest-failed.log"), { budgetTokens: 120 });
+    expect(a.steps.map((s) => [s.name, s.failed])).toEqual([
+      ["Initialize job", false],
+      ["Run tests", true],
+      ["Finalize Job", false],
+    ]);
+    expect(a.failingStep).toMatchObject({ name: "Run tests", startLine: 4, endLine: 25, exitCode: 1 });
+    expect(a.failedTests).toEqual([{ name: "tests/test_x.py::test_y", file: "tests/test_x.py" }]);
+    expect(a.status).toBe("failed");
+    // The task's banner and echoed script are its header, not evidence; the section line is shown as the log has it.
+    expect(a.errors.map((e) => e.line)).not.toContain(11);
+    expect(a.excerpts[0]!.text.split("\n")[0]).toBe("##[section]Starting: Run tests");
+    for (const l of [19, 20, 22, 24]) expect(covered(a, l)).toBe(true);
+  });
+
+  test("with room, the script the failing task ran is shown with it", async () => {
+    const a = await analyzeLog(azure("pytest-failed.log"), { budgetTokens: 1000 });
+    expect(covered(a, 11)).toBe(true);
+  });
+
+  test("a job whose tasks all finished, down to Finalize Job, passed", async () => {
+    const a = await analyzeLog(azure("pytest-passed.log"));
+    expect(a.status).toBe("passed");
+    expect(a.failingStep).toBeNull();
+  });
+});
+
 describe("excerpt selection", () => {
   test("passing test titles and lone keywords do not take the budget; the failure does", async () => {
     const passing = Array.from({ length: 200 }, (_, i) => `    ✓ returns an error when item ${i} is not found`).join("\n");
