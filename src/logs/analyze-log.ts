@@ -164,9 +164,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     raiseTail(evidence, 3.9, 0.1, "end of log", 0);
   }
   const kept = evidence.lines();
-  if (episodes.count > 1 || (episodes.count === 1 && status === "failed")) {
-    for (const k of kept) if (episodes.survived(k.line)) k.score *= SURVIVED_WEIGHT;
-  }
+  // Only a failure has a build that ended the job, for the others to rank below.
+  if (status === "failed") for (const k of kept) if (episodes.survived(k.line)) k.score *= SURVIVED_WEIGHT;
   if (status === "failed" && steps.steps.length > 0) {
     for (const k of kept) {
       const st = steps.stepAt(k.line);

@@ -1,5 +1,5 @@
 import { signal, stronger, type Signal } from "./signal.js";
-import { AZURE_EXIT } from "./steps.js";
+import { exitCodeOf } from "./steps.js";
 import type { SourceLocation } from "./types.js";
 
 const SRC_EXT = "c|cc|cpp|cxx|h|hh|hpp|m|mm|go|rs|ts|tsx|mts|cts|js|jsx|mjs|cjs|vue|svelte|py|pyi|java|kt|kts|scala|groovy|cs|fs|swift|rb|php|ex|exs|erl|hs|dart|zig|lua|pl|sh|tf|proto";
@@ -159,11 +159,9 @@ function generic(s: string): Signal | null {
     if (/^(?:✗|✘|✖|×)\s/.test(s)) return signal(7, "error", "failure mark");
     return null;
   }
-  const actions = /^##\[error\](.*)$/.exec(s);
-  if (actions) {
-    const inner = actions[1]!;
-    const exit = /^Process completed with exit code (\d+)/.exec(inner) ?? AZURE_EXIT.exec(s);
-    if (exit) return signal(6, "exit-code", `exit code ${exit[1]}`, { failure: true });
+  if (s.startsWith("##[error]")) {
+    const exit = exitCodeOf(s);
+    if (exit !== undefined) return signal(6, "exit-code", `exit code ${exit}`, { failure: true });
     return signal(9, "actions-error", "error annotation", { failure: true });
   }
   if (/^##\[warning\]/.test(s)) return signal(2, "error", "warning annotation");

@@ -101,8 +101,8 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
   const bytes = await readFile(path);
   const hash = createHash("sha256").update(bytes).digest("hex");
   const analysis = await analyzeLog(openLogFile(path), { budgetTokens });
-  const text = bytes.toString("utf8");
-  const baseline = tailBaseline(text, budgetTokens);
+  const shown = shownLines(bytes.toString("utf8"));
+  const baseline = tailBaseline(shown, budgetTokens);
 
   const inExcerpt = new Set<number>();
   for (const e of analysis.excerpts) for (let l = e.startLine; l <= e.endLine; l++) inExcerpt.add(l);
@@ -126,7 +126,7 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
   if (c.passing_log) {
     const p = resolve(baseDir, c.passing_log);
     const a = await analyzeLog(openLogFile(p), { budgetTokens });
-    const tail = tailBaseline(await readFile(p, "utf8"), budgetTokens);
+    const tail = tailBaseline(shownLines(await readFile(p, "utf8")), budgetTokens);
     passing = { passingLogStatus: a.status, baselinePassingLogSaysFailing: /error|fail/i.test(tail.text) };
   }
 
@@ -142,7 +142,7 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
       errorLines: errorLines.size,
       errorHits,
       baselineErrorHits,
-      ceilingErrorHits: labelCeiling(text, errorLines, budgetTokens),
+      ceilingErrorHits: labelCeiling(shown, errorLines, budgetTokens),
       testsLabelled: c.failed_tests == null ? -1 : labels.length,
       testsFound: found.length,
       testsMatchedLabels,
@@ -155,35 +155,51 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
   };
 }
 
-/** The naive baseline: as many last lines of the log as fit the budget. */
-export function tailBaseline(text: string, budgetTokens: number): { firstLine: number; text: string; tokens: number } {
-  const raw = text.split("\n");
+/** A log's lines as an excerpt shows them (timestamps and colours gone), each with what it costs there. */
+interface ShownLines {
+  count: number;
+  text: (i: number) => string;
+  /** Its tokens plus the newline. */
+  cost: (i: number) => number;
+}
+
+function shownLines(log: string): ShownLines {
+  const raw = log.split("\n");
   if (raw.at(-1) === "") raw.pop();
   const format = detectFormat(raw.slice(0, 20));
+  const text = (i: number) => parseLine((raw[i] ?? "").replace(/\r$/, ""), format).text;
+  // The tail and the labelled lines overlap near the end: each line is counted once.
+  const costs = new Map<number, number>();
+  const cost = (i: number) => {
+    let c = costs.get(i);
+    if (c === undefined) costs.set(i, (c = countTokens(text(i)) + 1));
+    return c;
+  };
+  return { count: raw.length, text, cost };
+}
+
+/** The naive baseline: as many last lines of the log as fit the budget. */
+export function tailBaseline(lines: ShownLines, budgetTokens: number): { firstLine: number; text: string; tokens: number } {
   const kept: string[] = [];
   let tokens = 0;
-  let first = raw.length + 1;
-  for (let i = raw.length - 1; i >= 0; i--) {
-    const line = parseLine(raw[i]!.replace(/\r$/, ""), format).text;
-    const c = countTokens(line) + 1;
+  let first = lines.count + 1;
+  for (let i = lines.count - 1; i >= 0; i--) {
+    const c = lines.cost(i);
     if (tokens + c > budgetTokens) break;
     tokens += c;
-    kept.push(line);
+    kept.push(lines.text(i));
     first = i + 1;
   }
   return { firstLine: first, text: kept.reverse().join("\n"), tokens };
 }
 
 /**
- * How many of the labelled lines one excerpt of `budgetTokens` can hold at most: the cheapest lines first,
- * each at the tokens it costs in an excerpt (its text as shown, plus the newline). Where labels are longer
- * than the budget (a thousand lines of stack traces) this is below 1, and only repeat markers pass it.
+ * How many of the labelled lines (1-based) one excerpt of `budgetTokens` can hold at most: the cheapest lines
+ * first, each at what it costs in an excerpt. Where labels are longer than the budget (a thousand lines of
+ * stack traces) this is below 1, and only repeat markers pass it.
  */
-export function labelCeiling(text: string, lines: Set<number>, budgetTokens: number): number {
-  if (lines.size === 0) return 0;
-  const raw = text.split("\n");
-  const format = detectFormat(raw.slice(0, 20));
-  const costs = [...lines].map((l) => countTokens(parseLine((raw[l - 1] ?? "").replace(/\r$/, ""), format).text) + 1).sort((a, b) => a - b);
+export function labelCeiling(lines: ShownLines, labelled: Set<number>, budgetTokens: number): number {
+  const costs = [...labelled].map((l) => lines.cost(l - 1)).sort((a, b) => a - b);
   let spent = 0;
   let n = 0;
   for (const c of costs) {

@@ -11,8 +11,14 @@ const AZURE_FINISH = "##[section]Finishing: ";
 const AZURE_RULE = /^={20,}$/;
 const AZURE_OUTPUT = /^=+ Starting Command Output =+$/;
 const AZURE_POST = /^(?:Post-job: |Finalize Job$)/;
-/** `##[error]Bash exited with code '1'.` and the like: a script task's exit code. */
-export const AZURE_EXIT = /^##\[error\](?:Bash|Cmd\.exe|PowerShell|pwsh) exited with code '(\d+)'/;
+// How a step's exit code is reported: Actions' runner, and an Azure script task (`Bash exited with code '1'.`).
+const EXIT_CODE = /^##\[error\](?:Process completed with exit code (\d+)|(?:Bash|Cmd\.exe|PowerShell|pwsh) exited with code '(\d+)')/;
+
+/** The exit code a `##[error]` line reports for its step, if it is that line. */
+export function exitCodeOf(text: string): number | undefined {
+  const m = EXIT_CODE.exec(text);
+  return m ? Number(m[1] ?? m[2]) : undefined;
+}
 
 interface OpenStep extends LogStep {
   firstTimestamp?: string;
@@ -23,9 +29,10 @@ interface OpenStep extends LogStep {
 
 /**
  * Finds step sections as the log streams by: `##[group]Run <cmd>` headers in raw logs (custom step names
- * never appear there), the step column in the `gh run view --log` layout, `Post job cleanup.` for
- * post steps, and Azure Pipelines' `##[section]Starting:` / `Finishing:` task sections. Also knows whether the current line is inside a step header (the echoed script and env),
- * which is not output and must not count as evidence.
+ * never appear there), the step column in the `gh run view --log` layout, `Post job cleanup.` for post
+ * steps, and Azure Pipelines' `##[section]Starting:` / `Finishing:` task sections. Also knows whether the
+ * current line is inside a step header (the echoed script and env), which is not output and must not count
+ * as evidence.
  */
 export class StepTracker {
   readonly steps: OpenStep[] = [];
@@ -92,9 +99,9 @@ export class StepTracker {
     }
     if (this.current && !this.current.firstTimestamp && timestamp) this.current.firstTimestamp = timestamp;
     if (!text.startsWith("##[")) return false;
-    const exit = /^##\[error\]Process completed with exit code (\d+)/.exec(text) ?? AZURE_EXIT.exec(text);
-    if (this.current && exit) {
-      this.current.exitCode = Number(exit[1]);
+    const exit = exitCodeOf(text);
+    if (this.current && exit !== undefined) {
+      this.current.exitCode = exit;
       this.current.failed = this.current.exitCode !== 0;
     } else if (this.current && text.startsWith("##[error]")) this.current.failed = true;
     return false;

@@ -4,6 +4,7 @@ import { analyzeLog } from "../../src/logs/analyze-log.js";
 import { countTokens } from "../../src/logs/count-tokens.js";
 import { readLines } from "../../src/logs/line-reader.js";
 import { expandRepeats } from "../../src/logs/repeat-lines.js";
+import { StepTracker } from "../../src/logs/steps.js";
 
 const fixture = (p: string) => new URL(`../../fixtures/logs/ci-logs/${p}`, import.meta.url);
 const errorLines = (p: string) =>
@@ -250,6 +251,18 @@ describe("Azure Pipelines logs", () => {
     expect(a.errors.map((e) => e.line)).not.toContain(11);
     expect(a.excerpts[0]!.text.split("\n")[0]).toBe("##[section]Starting: Run tests");
     for (const l of [19, 20, 22, 24]) expect(covered(a, l)).toBe(true);
+  });
+
+  test("the task's banner and echoed script are its header, not output; the script is its command", () => {
+    const t = new StepTracker();
+    const header = azure("pytest-failed.log")
+      .split("\n")
+      .map((l, i) => t.see(i + 1, l.replace(/^\S+Z /, "")));
+    // Lines 4-12: `Starting: Run tests`, the banner, `Generating script.`, the script, the output rule.
+    expect(header.slice(3, 12)).toEqual(Array(9).fill(true));
+    expect(header[12]).toBe(false); // [command]/usr/bin/bash …: the task's output
+    expect(t.commandOf(t.steps[1]!)).toEqual([{ line: 11, text: "python -m pytest -q" }]);
+    expect(t.commandOf(t.steps[0]!)).toEqual([]);
   });
 
   test("with room, the script the failing task ran is shown with it", async () => {
