@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
 import { run as deliveriesCli } from "../../src/cli/commands/deliveries.js";
 import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
+import { makeDelivery } from "../helpers/make-job.js";
 
 function capture() {
   const io = { stdout: "", stderr: "", out: (t: string) => void (io.stdout += t), err: (t: string) => void (io.stderr += t) };
@@ -30,6 +35,31 @@ describe("CLI: deliveries redeliver", () => {
     expect(io.stdout).toMatch(/^2 deliveries since .*; 1 never acknowledged\n/);
     expect(io.stdout).toContain(`${line}\n`);
     gh.done();
+  });
+
+  test("also asks again for what the app acknowledged but its store no longer has", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-cli-redeliver-"));
+    try {
+      // The store kept guid-kept (3 h ago) but not guid-lost (1 h ago), which GitHub saw acknowledged: the
+      // tail a power cut takes with STORE_FSYNC=false.
+      const store = await LowdbJobStore.open(dir, { fsync: false });
+      await store.recordIntake(makeDelivery(undefined, { id: "guid-kept", receivedAt: new Date(Date.now() - 3 * 3600_000).toISOString() }), "{}");
+      await store.close();
+      gh = await githubApiMock();
+      gh.on("GET", "/app/hook/deliveries?per_page=100", { body: [row(5, "guid-lost", 202, 1), row(4, "guid-kept", 202, 3), row(3, "guid-down", 0, 2)] });
+      gh.on("POST", "/app/hook/deliveries/3/attempts", { status: 202, body: {} });
+      gh.on("POST", "/app/hook/deliveries/5/attempts", { status: 202, body: {} });
+      const io = capture();
+      const code = await deliveriesCli(["redeliver", "--hours", "24"], { ...env, DATA_DIR: dir }, io);
+      expect({ code, stderr: io.stderr }).toEqual({ code: 0, stderr: "" });
+      expect(io.stdout).toMatch(/^3 deliveries since .*; 1 never acknowledged; 1 acknowledged but missing from the store\n/);
+      expect(io.stdout).toContain("redelivered  guid-down\n");
+      expect(io.stdout).toContain("redelivered  guid-lost\n");
+      expect(io.stdout).not.toContain("guid-kept");
+      gh.done();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test("bad --hours and missing credentials are clear errors", async () => {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 
 const USAGE =
@@ -5,7 +6,8 @@ const USAGE =
   "       t0-ci-bot deliveries redeliver [--hours N] [--dry-run]\n\n" +
   "list: recent webhook deliveries, newest first, with what became of each (job_created, duplicate, ignored, event_routed, invalid) and why.\n" +
   "redeliver: asks GitHub to send again every delivery of the last N hours (default REDELIVER_WINDOW_HOURS, else 24; at most 72)\n" +
-  "that the app never acknowledged, as the server does at start and hourly. Needs APP_ID and PRIVATE_KEY.\n";
+  "that the app never acknowledged, and every one it acknowledged that the store no longer has (an unclean stop with\n" +
+  "STORE_FSYNC=false, a restored backup), as the server does at start and hourly. Needs APP_ID and PRIVATE_KEY.\n";
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
   const [sub, ...args] = argv;
@@ -65,7 +67,7 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     return 1;
   }
   // Loaded here only: `deliveries list` should not pay for Probot.
-  const [{ createProbot }, { createOctokitWebhookDeliveries }, { redeliverFailed, MAX_DELIVERY_ATTEMPTS }, { createLogger }] = await Promise.all([
+  const [{ createProbot }, { createOctokitWebhookDeliveries }, { redeliverFailed, recordedDeliveries, MAX_DELIVERY_ATTEMPTS }, { createLogger }] = await Promise.all([
     import("../../app.js"), import("../../adapters/github/octokit-webhook-deliveries.js"), import("../../handlers/redeliver-failed.js"), import("../../core/logger.js"),
   ]);
   // Warnings (a refused redelivery, a give-up) go to stderr as JSON lines, as the server would log them.
@@ -74,12 +76,25 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
   const api = createOctokitWebhookDeliveries((await probot.auth()) as Parameters<typeof createOctokitWebhookDeliveries>[0]);
   const since = new Date(Date.now() - hours * 3600_000);
   const dryRun = Boolean(flags["dry-run"]) || config.DRY_RUN;
+  // Called by the pass after it has read GitHub's log, so the store is opened only then: everything the log
+  // shows as acknowledged was recorded before this read (opened earlier, a running server's newest
+  // deliveries would look lost, and be asked for again for nothing).
+  const recorded = async () => {
+    if (!config.REDIS_URL && !existsSync(config.dataDir)) return recordedDeliveries([]); // no store here: nothing can be judged
+    const store = await openCliStore(config, { write: false });
+    try {
+      return recordedDeliveries(await store.listDeliveries({ limit: 1000 }));
+    } finally {
+      await store.close();
+    }
+  };
   try {
-    const r = await redeliverFailed(api, { since, maxRedeliveries: 1000, dryRun, logger });
-    io.out(`${r.checked} deliveries since ${since.toISOString()}; ${r.failed} never acknowledged\n`);
+    const r = await redeliverFailed(api, { since, maxRedeliveries: 1000, dryRun, logger, recorded });
+    const lost = r.lost.length ? `; ${r.lost.length} acknowledged but missing from the store` : "";
+    io.out(`${r.checked} deliveries since ${since.toISOString()}; ${r.failed} never acknowledged${lost}\n`);
     for (const guid of r.redelivered) io.out(`${dryRun ? "would redeliver" : "redelivered"}  ${guid}\n`);
     for (const guid of r.gaveUp) io.out(`gave up (${MAX_DELIVERY_ATTEMPTS} failed attempts)  ${guid}\n`);
-    const refused = r.failed - r.redelivered.length - r.gaveUp.length;
+    const refused = r.failed + r.lost.length - r.redelivered.length - r.gaveUp.length;
     if (refused > 0) io.out(`${refused} could not be redelivered (see the warnings above, or the app's Advanced settings on GitHub)\n`);
     return refused > 0 ? 1 : 0;
   } catch (err) {
