@@ -1,3 +1,4 @@
+import { writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -76,6 +77,8 @@ describe("CLI: jobs and deliveries", () => {
   });
 
   test("jobs retry with no server: writes the store; the job is back in the failed stage's state and resumes on start", async () => {
+    // A stale lock whose pid came round to us (a container's CLI runs as pid 1, as its server did).
+    writeFileSync(join(dir, "owner.pid"), String(process.pid));
     const io = capture();
     expect(await jobsCli(["retry", failedId], env, io)).toBe(0);
     expect(io.stdout).toMatch(/patching again; no server is running/);
@@ -95,6 +98,8 @@ describe("CLI: jobs and deliveries", () => {
 
   test("jobs retry while a server owns DATA_DIR: goes through the admin API, which enqueues it", async () => {
     const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
+    // The server runs in this process here; in life it is another one (a lock with the CLI's own pid is stale).
+    writeFileSync(join(dir, "owner.pid"), String(process.ppid));
     try {
       const noToken = capture();
       expect(await jobsCli(["retry", failedId], env, noToken)).toBe(1);

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -220,6 +221,34 @@ describe("LowdbJobStore specifics", () => {
     writeFileSync(join(dir, "owner.pid"), String(process.pid));
     await store.close();
     expect(existsSync(join(dir, "owner.pid"))).toBe(false);
+  });
+
+  test("of servers started at the same moment on one directory, exactly one owns it", async () => {
+    // Each child opens the store as soon as it is told to, says whether it got it, and holds it a moment.
+    const code = `const { LowdbJobStore } = await import(${JSON.stringify(new URL("./lowdb-store.ts", import.meta.url).pathname)});
+      await new Promise((r) => process.stdin.once("data", r));
+      try { const s = await LowdbJobStore.open(process.argv[1], { fsync: false }); console.log("owner"); await new Promise((r) => setTimeout(r, 400)); await s.close(); }
+      catch (e) { console.log(e.code); }`;
+    const children = Array.from({ length: 4 }, () => spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code, dir], { stdio: ["pipe", "pipe", "inherit"] }));
+    const outputs = children.map((c) => new Promise<string>((resolve) => {
+      let out = "";
+      c.stdout!.on("data", (d) => (out += d));
+      c.once("exit", () => resolve(out.trim()));
+    }));
+    await new Promise((r) => setTimeout(r, 1500)); // all loaded: they race on the lock, not on start-up
+    for (const c of children) c.stdin!.end("go\n");
+    expect((await Promise.all(outputs)).sort()).toEqual(["owner", "store_locked", "store_locked", "store_locked"]);
+  }, 20_000);
+
+  test("a stale lock is taken over, also when it holds our own pid", async () => {
+    writeFileSync(join(dir, "owner.pid"), "999999999"); // no such process
+    const store = await LowdbJobStore.open(dir, { fsync: false });
+    expect(readFileSync(join(dir, "owner.pid"), "utf8")).toBe(String(process.pid));
+    await store.close();
+    writeFileSync(join(dir, "owner.pid"), String(process.pid));
+    const again = await LowdbJobStore.open(dir, { fsync: false });
+    await again.close();
+    expect(readdirSync(dir).filter((f) => f.startsWith("owner.pid"))).toEqual([]);
   });
 
   test("compaction leaves a job that an operator retried while it was being archived", async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync, writeFileSync, openSync, readSync, closeSync, fstatSync } from "node:fs";
+import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, openSync, readSync, closeSync, fstatSync, writeFileSync } from "node:fs";
 import { appendFile, open, unlink, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
@@ -89,18 +89,46 @@ export class LowdbJobStore implements JobStore {
     return store;
   }
 
+  /**
+   * The lock file is created with O_EXCL, so of two servers started at the same moment exactly one gets it
+   * (a check for the file, then a write, let both through). A lock left by a process that is gone is taken
+   * over; two processes doing that at the same instant is the one race left (the OS gives Node no flock).
+   */
   #takeLock(): void {
     const lock = join(this.#dir, "owner.pid");
-    if (existsSync(lock)) {
-      const pid = Number(readFileSync(lock, "utf8"));
-      if (pid && pid !== process.pid && isAlive(pid)) {
-        throw new AppError(
-          "store_locked",
-          `DATA_DIR ${this.#dir} is owned by another t0-ci-bot process (pid ${pid}). Stop it, use its admin API, or set REDIS_URL to run several processes.`,
-        );
+    const locked = (pid: number | string) =>
+      new AppError(
+        "store_locked",
+        `DATA_DIR ${this.#dir} is owned by another t0-ci-bot process (pid ${pid}). Stop it, use its admin API, or set REDIS_URL to run several processes.`,
+      );
+    // Written aside, then linked into place: link() fails if the lock exists, and a lock never exists
+    // without its pid (a reader of a file created empty and written next would take it for stale).
+    const mine = `${lock}.${process.pid}`;
+    writeFileSync(mine, String(process.pid));
+    try {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          linkSync(mine, lock);
+          return;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // A file system without hard links: O_EXCL alone still keeps two starts from both winning.
+          if (code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS") return writeFileSync(lock, String(process.pid), { flag: "wx" });
+          if (code !== "EEXIST") throw err;
+        }
+        let pid: number;
+        try {
+          pid = Number(readFileSync(lock, "utf8"));
+        } catch {
+          continue; // its owner removed it meanwhile
+        }
+        if (pid && pid !== process.pid && isAlive(pid)) throw locked(pid);
+        if (attempt >= 2) throw locked("unknown: the lock file keeps coming back");
+        rmSync(lock, { force: true }); // stale (its process is gone) or ours (a store of this process closed without a stop)
       }
+    } finally {
+      rmSync(mine, { force: true });
     }
-    writeFileSync(lock, String(process.pid));
   }
 
   async #load(): Promise<void> {

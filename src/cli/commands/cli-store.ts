@@ -32,7 +32,8 @@ export function serverOwningDataDir(dataDir: string): number | undefined {
   const lock = join(dataDir, "owner.pid");
   if (!existsSync(lock)) return undefined;
   const pid = Number(readFileSync(lock, "utf8"));
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  // Our own pid in it is a stale lock whose pid came round again (in a container the CLI is often pid 1).
+  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
   try {
     process.kill(pid, 0);
     return pid;
