@@ -94,16 +94,7 @@ export class AppendLog {
     if (this.#handle?.day === day) return this.#handle;
     await this.#handle?.fh.close();
     const fh = await open(join(this.#dir, `${day}.ndjson`), "a+");
-    let { size } = await fh.stat();
-    // A line torn by a crash or a failed write must not swallow the next record: end it first.
-    if (size > 0) {
-      const last = Buffer.alloc(1);
-      await fh.read(last, 0, 1, size - 1);
-      if (last[0] !== 0x0a) {
-        await fh.write("\n");
-        size++;
-      }
-    }
+    const size = await endTornLine(fh, (await fh.stat()).size);
     this.#handle = { day, fh, size };
     return this.#handle;
   }
@@ -113,6 +104,19 @@ export class AppendLog {
     await this.#handle?.fh.close();
     this.#handle = undefined;
   }
+}
+
+/**
+ * A line torn by a crash or a failed write must not swallow the next record: ends it. `fh` is open for
+ * appending and `size` bytes long; returns where the next line starts.
+ */
+export async function endTornLine(fh: FileHandle, size: number): Promise<number> {
+  if (size === 0) return 0;
+  const last = Buffer.alloc(1);
+  await fh.read(last, 0, 1, size - 1);
+  if (last[0] === 0x0a) return size;
+  await fh.write("\n");
+  return size + 1;
 }
 
 export interface LogPosition {

@@ -294,6 +294,77 @@ describe("LowdbJobStore specifics", () => {
     await third.close();
   });
 
+  /** What a crash right now would leave on disk: a copy of the directory, without the dead owner's lock. */
+  async function crashCopy(from: string): Promise<string> {
+    const to = await mkdtemp(join(tmpdir(), "t0-lowdb-crash-"));
+    await cp(from, to, { recursive: true });
+    rmSync(join(to, "owner.pid"), { force: true });
+    return to;
+  }
+
+  test("before its first checkpoint, compaction keeps every journal day: one may hold the only copy of a job", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now });
+    const job = makeJob({ runId: 1 });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    const crashed = await crashCopy(dir); // before its document or any checkpoint was written
+    await store.close();
+    const copies = [crashed];
+    try {
+      now = Date.parse("2026-11-15T00:00:00Z"); // back after longer than the retention window
+      const back = await LowdbJobStore.open(crashed, { fsync: false, now: () => now, retentionDays: 30 });
+      expect(await back.compact()).toEqual({ archivedJobs: 0, removedJournalFiles: 0 });
+      copies.push(await crashCopy(crashed)); // and down again before the document is written
+      await back.close();
+      const third = await LowdbJobStore.open(copies[1]!, { fsync: false, now: () => now });
+      expect((await third.getJob(job.id))?.key).toBe(job.key);
+      await third.close();
+    } finally {
+      for (const c of copies) await rm(c, { recursive: true, force: true });
+    }
+  });
+
+  test("with fsync on, compaction makes the archive durable before it deletes the job documents", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const events: string[] = [];
+    const syncPath = async (p: string) => {
+      events.push(`sync ${p.slice(dir.length + 1)} (document ${existsSync(join(dir, "jobs", `${job.id}.json`)) ? "present" : "gone"})`);
+    };
+    const store = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30, syncPath });
+    const job = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.state = "completed"));
+    now = Date.parse("2026-11-20T00:00:00Z");
+    events.length = 0;
+    expect((await store.compact()).archivedJobs).toBe(1);
+    expect(events.sort()).toEqual(["sync archive/2026-10.ndjson (document present)", "sync archive/index.ndjson (document present)"]);
+    expect(existsSync(join(dir, "jobs", `${job.id}.json`))).toBe(false);
+    await store.close();
+  });
+
+  test("a crash in the middle of archiving loses nothing: the torn line is ended and the job archived again", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });
+    const job = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.state = "completed"));
+    await store.close();
+    // The crash: half of the job's archive line and half of its index line were written.
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    const line = JSON.stringify(await reader.getJob(job.id));
+    await reader.close();
+    writeFileSync(join(dir, "archive", "2026-10.ndjson"), line.slice(0, 40));
+    writeFileSync(join(dir, "archive", "index.ndjson"), '{"id":"' + job.id.slice(0, 5));
+    now = Date.parse("2026-11-20T00:00:00Z");
+    const back = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });
+    expect((await back.compact()).archivedJobs).toBe(1);
+    await back.close();
+    const third = await LowdbJobStore.open(dir, { fsync: false, now: () => now });
+    expect((await third.getJob(job.id))?.state).toBe("completed");
+    expect((await third.listJobs({ state: "completed" })).map((j) => j.id)).toEqual([job.id]);
+    await third.close();
+  });
+
   test("intake journals the job without writing its document; the first update or a quiet moment writes it", async () => {
     const store = await LowdbJobStore.open(dir);
     const a = makeJob({ runId: 1 });

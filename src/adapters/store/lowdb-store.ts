@@ -1,5 +1,5 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, openSync, readSync, closeSync, fstatSync, writeFileSync } from "node:fs";
-import { appendFile, open, unlink, readFile } from "node:fs/promises";
+import { open, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
@@ -8,6 +8,7 @@ import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { AppendLog, type LogPosition } from "./append-log.js";
+import { JobArchive } from "./job-archive.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines, splitLines } from "./intake-journal.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 
@@ -58,7 +59,7 @@ export class LowdbJobStore implements JobStore {
   readonly #index = new JobIndex();
   readonly #docs = new Map<string, Low<Job>>();
   readonly #locks = new Map<string, Promise<unknown>>();
-  readonly #archived = new Set<string>();
+  readonly #archive: JobArchive;
   readonly #recent: Delivery[] = [];
   readonly #journal: AppendLog;
   /** Jobs created at intake whose own document is not written yet (the journal line is their durable copy). */
@@ -79,6 +80,7 @@ export class LowdbJobStore implements JobStore {
     this.#dir = dir;
     this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
     this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now });
+    this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
   }
 
   static async open(dataDir: string, opts: LowdbStoreOptions = {}): Promise<LowdbJobStore> {
@@ -141,15 +143,7 @@ export class LowdbJobStore implements JobStore {
       const job = readJson<Job>(join(this.#dir, "jobs", name));
       if (job) this.#index.put(toIndexEntry(job));
     }
-    const archiveIndex = join(this.#dir, "archive", "index.ndjson");
-    if (existsSync(archiveIndex)) {
-      for (const line of readFileSync(archiveIndex, "utf8").split("\n")) {
-        if (!line) continue;
-        const e = JSON.parse(line) as IndexEntry;
-        if (!this.#index.byId.has(e.id)) this.#index.put(e);
-        this.#archived.add(e.id);
-      }
-    }
+    for (const e of this.#archive.load()) if (!this.#index.byId.has(e.id)) this.#index.put(e);
     // A reader replays too (in memory only): the owner writes job documents lazily, so recent jobs may
     // exist only in the journal.
     await this.#replayJournal();
@@ -270,7 +264,8 @@ export class LowdbJobStore implements JobStore {
     if (unwritten) return JSON.parse(unwritten.json) as Job;
     const doc = this.#docs.get(id);
     if (doc?.data) return structuredClone(doc.data);
-    if (this.#archived.has(id)) return this.#readArchived(id);
+    const entry = this.#archive.has(id) ? this.#index.byId.get(id) : undefined;
+    if (entry) return this.#archive.read(id, entry);
     return readJson<Job>(this.#jobFile(id)) ?? undefined;
   }
 
@@ -284,7 +279,7 @@ export class LowdbJobStore implements JobStore {
     return this.#serial(id, async () => {
       const current = await this.getJob(id);
       if (!current) throw new AppError("job_not_found", `No job with id ${id}.`);
-      if (this.#archived.has(id)) throw new AppError("job_archived", `Job ${id} is archived (older than the retention window) and read-only.`);
+      if (this.#archive.has(id)) throw new AppError("job_archived", `Job ${id} is archived (older than the retention window) and read-only.`);
       mutate(current);
       await this.#writeDoc(current);
       this.#index.put(toIndexEntry(current));
@@ -337,33 +332,36 @@ export class LowdbJobStore implements JobStore {
   async compact(): Promise<{ archivedJobs: number; removedJournalFiles: number }> {
     this.#assertWritable();
     const cutoff = this.#opts.now() - this.#opts.retentionDays * 86_400_000;
-    let archivedJobs = 0;
-    const old = (e: IndexEntry | undefined): e is IndexEntry => !!e && isFinal(e.state) && !this.#archived.has(e.id) && Date.parse(e.updatedAt) < cutoff;
+    const old = (e: IndexEntry | undefined): e is IndexEntry => !!e && isFinal(e.state) && !this.#archive.has(e.id) && Date.parse(e.updatedAt) < cutoff;
+    const archived: string[] = [];
     for (const first of [...this.#index.byId.values()]) {
       if (!old(first)) continue;
-      // Under the job's lock, judged again: an operator retry may have reopened it since the scan.
-      const archived = await this.#serial(first.id, async () => {
+      // Under the job's lock, judged again: an operator retry may have reopened it since the scan. Once
+      // archived it is read-only, so its document can go later.
+      await this.#serial(first.id, async () => {
         const e = this.#index.byId.get(first.id);
         const job = old(e) ? await this.getJob(e.id) : undefined;
-        if (!e || !job) return false;
-        await appendFile(join(this.#dir, "archive", `${e.updatedAt.slice(0, 7)}.ndjson`), JSON.stringify(job) + "\n");
-        await appendFile(join(this.#dir, "archive", "index.ndjson"), JSON.stringify(e) + "\n");
-        this.#archived.add(e.id);
-        await unlink(this.#jobFile(e.id)).catch(() => undefined);
-        return true;
+        if (!e || !job) return;
+        await this.#archive.append(job, e);
+        archived.push(e.id);
       });
-      if (archived) archivedJobs++;
     }
+    // The archive is on disk before the documents go: a power cut between the two leaves a document
+    // behind (archived, and removed again by the next compaction), never no copy at all.
+    if (archived.length && this.#opts.fsync) await this.#archive.sync();
+    for (const id of archived) await unlink(this.#jobFile(id)).catch(() => undefined);
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
     const cp = this.#state.data.checkpoint;
     let removedJournalFiles = 0;
     for (const f of journalFiles(this.#journal.dir)) {
-      if (f.slice(0, 10) < cutoffDay && (!cp || f < cp.file)) {
+      // Only days the checkpoint has passed: before the first checkpoint a day may still hold the only
+      // copy of a job whose document was never written (a crash right after intake, then a long stop).
+      if (cp && f < cp.file && f.slice(0, 10) < cutoffDay) {
         unlinkSync(join(this.#journal.dir, f));
         removedJournalFiles++;
       }
     }
-    return { archivedJobs, removedJournalFiles };
+    return { archivedJobs: archived.length, removedJournalFiles };
   }
 
   async close(): Promise<void> {
@@ -517,20 +515,6 @@ export class LowdbJobStore implements JobStore {
       for (const id of ids) this.#toSync.add(id);
       throw err;
     }
-  }
-
-  async #readArchived(id: string): Promise<Job | undefined> {
-    const e = this.#index.byId.get(id);
-    if (!e) return undefined;
-    const file = join(this.#dir, "archive", `${e.updatedAt.slice(0, 7)}.ndjson`);
-    if (!existsSync(file)) return undefined;
-    for (const line of (await readFile(file, "utf8")).split("\n")) {
-      if (line.includes(id)) {
-        const job = safeParse<Job>(line);
-        if (job?.id === id) return job;
-      }
-    }
-    return undefined;
   }
 }
 
