@@ -1,5 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
-import { mkdirSync, writeSync } from "node:fs";
+import { mkdirSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 interface Pending {
@@ -23,12 +23,17 @@ export class AppendLog {
   #pending: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #handle: { day: string; fh: FileHandle; size: number } | undefined;
+  /** The newest day written: the clock stepping back must not send a line into an older day's file. */
+  #lastDay: string;
 
   constructor(dir: string, opts: { fsync?: boolean; now?: () => number } = {}) {
     this.#dir = dir;
     this.#fsync = opts.fsync ?? true;
     this.#now = opts.now ?? Date.now;
     mkdirSync(dir, { recursive: true });
+    // Replay starts at the checkpoint's file and skips the days before it, so a line appended to an older
+    // day (an NTP step back over midnight, or a restart with the clock behind) would never be replayed.
+    this.#lastDay = readdirSync(dir).filter((f) => DAY_FILE.test(f)).sort().at(-1)?.slice(0, 10) ?? "";
   }
 
   get dir(): string {
@@ -63,7 +68,9 @@ export class AppendLog {
   }
 
   async #writeBatch(batch: Pending[]): Promise<LogPosition[]> {
-    const h = await this.#fileFor(new Date(this.#now()).toISOString().slice(0, 10));
+    const today = new Date(this.#now()).toISOString().slice(0, 10);
+    if (today > this.#lastDay) this.#lastDay = today;
+    const h = await this.#fileFor(this.#lastDay);
     const positions: LogPosition[] = [];
     const chunks: Buffer[] = [];
     let offset = h.size;
@@ -118,6 +125,8 @@ export async function endTornLine(fh: FileHandle, size: number): Promise<number>
   await fh.write("\n");
   return size + 1;
 }
+
+const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.ndjson$/;
 
 export interface LogPosition {
   file: string;

@@ -1,0 +1,34 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppendLog } from "./append-log.js";
+
+const line = (text: string) => [Buffer.from(`${text}\n`)];
+
+describe("AppendLog", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "t0-append-log-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("a clock stepping back over midnight never sends a line into an older day's file, also after a restart", async () => {
+    let now = Date.parse("2026-12-06T00:00:05Z");
+    const log = new AppendLog(dir, { fsync: false, now: () => now });
+    expect(await log.append(line("a"))).toEqual({ file: "2026-12-06.ndjson", offset: 0 });
+    now = Date.parse("2026-12-05T23:59:58Z"); // NTP steps the clock back
+    expect(await log.append(line("b"))).toEqual({ file: "2026-12-06.ndjson", offset: 2 });
+    await log.close();
+    const restarted = new AppendLog(dir, { fsync: false, now: () => now });
+    expect(await restarted.append(line("c"))).toEqual({ file: "2026-12-06.ndjson", offset: 4 });
+    now = Date.parse("2026-12-07T00:00:01Z");
+    expect(await restarted.append(line("d"))).toEqual({ file: "2026-12-07.ndjson", offset: 0 });
+    await restarted.close();
+    expect(readdirSync(dir).sort()).toEqual(["2026-12-06.ndjson", "2026-12-07.ndjson"]);
+    expect(readFileSync(join(dir, "2026-12-06.ndjson"), "utf8")).toBe("a\nb\nc\n");
+  });
+});
