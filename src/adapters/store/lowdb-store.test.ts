@@ -138,6 +138,27 @@ describe("LowdbJobStore specifics", () => {
     }
   });
 
+  test("an update whose document write fails changes nothing: reads, lists and counts keep the stored job", async () => {
+    const store = await LowdbJobStore.open(dir, { fsync: false });
+    const job = makeJob({ runId: 1 });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.state = "cloning")); // its document exists and is cached
+    const fresh = makeJob({ runId: 2 });
+    await store.recordIntake(makeDelivery(fresh), "{}", fresh); // only in the journal so far
+    for (const j of [job, fresh]) {
+      rmSync(join(dir, "jobs", `${j.id}.json`), { force: true });
+      mkdirSync(join(dir, "jobs", `${j.id}.json`)); // the write's rename into place fails
+    }
+    for (const [j, state] of [[job, "cloning"], [fresh, "pending"]] as const) {
+      await expect(store.updateJob(j.id, (x) => void (x.state = "analysis"))).rejects.toThrow();
+      expect((await store.getJob(j.id))?.state).toBe(state);
+    }
+    expect((await store.listJobs({ state: "analysis" })).length).toBe(0);
+    expect((await store.countByState()).analysis).toBe(0);
+    for (const j of [job, fresh]) rmdirSync(join(dir, "jobs", `${j.id}.json`));
+    await store.close();
+  });
+
   test("a job document that cannot be written does not hold up the others", async () => {
     const store = await LowdbJobStore.open(dir);
     const [a, b] = [makeJob({ runId: 1 }), makeJob({ runId: 2 })];

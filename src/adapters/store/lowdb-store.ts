@@ -396,12 +396,21 @@ export class LowdbJobStore implements JobStore {
   async #writeDoc(job: Job): Promise<void> {
     const unwritten = this.#unwritten.get(job.id);
     let doc = this.#docs.get(job.id);
+    const cached = doc !== undefined;
     if (!doc) {
       doc = new Low<Job>(new JSONFile(this.#jobFile(job.id)), job);
       this.#docs.set(job.id, doc);
     }
+    const previous = doc.data;
     doc.data = job;
-    await doc.write();
+    try {
+      await doc.write();
+    } catch (err) {
+      // The job is still what the disk (or the journal) holds: reads must not see the change that failed.
+      if (cached) doc.data = previous;
+      else this.#docs.delete(job.id);
+      throw err;
+    }
     if (isFinal(job.state)) this.#docs.delete(job.id);
     if (unwritten && this.#unwritten.get(job.id) === unwritten) {
       if (this.#opts.fsync) this.#toSync.add(job.id);
