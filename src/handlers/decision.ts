@@ -21,6 +21,16 @@ export interface DecisionScope {
 /** A handler's verdict: a job to create (the store still de-duplicates it and applies the fix-loop cap) or a recorded reason for not acting. */
 export type IntakeDecision =
   | (DecisionScope & { outcome: "job_created"; job: Job })
-  | (DecisionScope & { outcome: Exclude<Delivery["outcome"], "job_created" | "invalid">; reason: string; jobId?: string; resumeJobId?: string });
+  | (DecisionScope & {
+      outcome: Exclude<Delivery["outcome"], "job_created" | "invalid">;
+      reason: string;
+      jobId?: string;
+      resumeJobId?: string;
+      /** A passing run: its workflow's failures on this branch went green, and the fix-loop guard counts them from zero. */
+      green?: { repoId: number; fingerprints: string[] };
+    });
+
+/** A verdict without a job. */
+export type NoJobDecision = Extract<IntakeDecision, { reason: string }>;
 
 export type Handler = (payload: unknown, meta: DeliveryMeta, deps: HandlerDeps) => Promise<IntakeDecision>;

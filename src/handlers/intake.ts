@@ -71,6 +71,13 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
     delivery.reason = "a job for this run exists";
   }
   if (job) delivery.jobId = job.id;
+  if (decision.outcome !== "job_created" && decision.green) {
+    // The delivery is recorded; a clear that fails only leaves the guard counting a little longer.
+    const { repoId, fingerprints } = decision.green;
+    await deps.store.clearFingerprints(repoId, fingerprints, receivedAt).catch((err) => {
+      deps.logger.warn({ err, deliveryId: d.id, repo: delivery.repoFullName }, "could not reset the fix-loop count of a workflow that passed");
+    });
+  }
   deps.metrics.deliveries.inc({ event: d.event, outcome: delivery.outcome });
   deps.logger.info(
     {

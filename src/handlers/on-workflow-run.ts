@@ -1,5 +1,5 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
-import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
+import type { DecisionScope, Handler, NoJobDecision } from "./decision.js";
 import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, type Filtered } from "./filters.js";
 import { failureFingerprint } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
@@ -16,7 +16,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   const p = parsePayload(workflowRunCompletedSchema, payload, "workflow_run.completed");
   const run = p.workflow_run;
   const scope: DecisionScope = { repoFullName: p.repository.full_name, installationId: p.installation.id, runId: run.id };
-  const ignored = (f: Filtered): IntakeDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
+  const ignored = (f: Filtered): NoJobDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
   // The app's own fix branch: not a new job, but the CI result of a fix (recorded on the job that opened it).
   if (botBranchFilter(run.head_branch)) {
     return onFixBranchRun({ repoId: p.repository.id, repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
@@ -41,7 +41,11 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
     ) ??
     ignored(forkFilter(p.repository.id, p.repository.full_name, run.head_repository)) ??
     ignored(run.head_branch ? undefined : { reason: "run has no head branch (detached or fork); there is no branch to fix" });
-  if (skip) return skip;
+  if (skip) {
+    // A pass of the workflow on the branch (not a fork's branch of the same name): its failures went green.
+    const green = run.conclusion === "success" && run.head_branch && !allowlistFilter(deps.config, p.repository.full_name) && !forkFilter(p.repository.id, p.repository.full_name, run.head_repository);
+    return green ? { ...skip, green: { repoId: p.repository.id, fingerprints: FAILING_CONCLUSIONS.map((conclusion) => failureFingerprint({ ...fingerprintScope(p, run), conclusion })) } } : skip;
+  }
 
   const workflowPath = run.path ?? p.workflow?.path ?? run.name ?? "";
   const job = buildJob({
@@ -65,19 +69,21 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
       actor: run.actor?.login,
       triggeringActor: run.triggering_actor?.login,
     },
-    fingerprint: failureFingerprint({
-      repoId: p.repository.id,
-      source: "workflow_run",
-      workflow: workflowPath,
-      branch: run.head_branch!,
-      conclusion: run.conclusion!,
-    }),
+    fingerprint: failureFingerprint({ ...fingerprintScope(p, run), conclusion: run.conclusion! }),
     dryRun: deps.config.DRY_RUN,
     at: meta.receivedAt,
   });
   // The store de-duplicates it and applies the fix-loop cap, atomically (intake.ts).
   return { ...scope, outcome: "job_created", job };
 };
+
+/** The conclusions that make jobs, each its own fingerprint (filters.ts). */
+const FAILING_CONCLUSIONS = ["failure", "timed_out"];
+
+/** A failure's fingerprint less its conclusion: one repository, workflow and branch. */
+function fingerprintScope(p: { repository: { id: number }; workflow?: { path?: string | null } | null }, run: { path?: string | null; name?: string | null; head_branch: string | null }) {
+  return { repoId: p.repository.id, source: "workflow_run", workflow: run.path ?? p.workflow?.path ?? run.name ?? "", branch: run.head_branch! };
+}
 
 export function scopeOf(payload: unknown): DecisionScope {
   const p = payload as { repository?: { full_name?: unknown }; installation?: { id?: unknown } };

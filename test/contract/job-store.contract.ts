@@ -129,6 +129,33 @@ export function jobStoreContract(
       expect((await store.listJobs({ repo: "OCTO-ORG/octo-repo", limit: 2 })).length).toBe(2);
     });
 
+    test("clearing a fingerprint counts it from zero: only jobs created after the clear count, also after a reopen", async () => {
+      const at = (m: number) => `2026-11-23T12:${String(m).padStart(2, "0")}:00.000Z`;
+      for (const [runId, m] of [[1, 0], [2, 1]] as const) {
+        const j = makeJob({ runId, fingerprint: "green", at: at(m) });
+        await store.recordIntake(makeDelivery(j), "{}", j);
+      }
+      const repoId = makeJob().repo.id;
+      expect(await store.countByFingerprint(repoId, "green")).toBe(2);
+      await store.clearFingerprints(repoId, ["green", "never-seen"], at(2));
+      expect(await store.countByFingerprint(repoId, "green")).toBe(0);
+      const later = makeJob({ runId: 3, fingerprint: "green", at: at(3) });
+      await store.recordIntake(makeDelivery(later), "{}", later);
+      expect(await store.countByFingerprint(repoId, "green")).toBe(1);
+      // The cap sees the new count: two more fit under a cap of 3, not one.
+      const cap = (j: ReturnType<typeof makeJob>) => ({ max: 3, delivery: makeDelivery(undefined, { reason: "capped" }) });
+      for (const runId of [4, 5]) {
+        const j = makeJob({ runId, fingerprint: "green", at: at(4) });
+        expect((await store.recordIntake(makeDelivery(j), "{}", j, cap(j))).created).toBe(true);
+      }
+      const over = makeJob({ runId: 6, fingerprint: "green", at: at(5) });
+      expect((await store.recordIntake(makeDelivery(over), "{}", over, cap(over))).capped).toBe(true);
+      if (!reopen) return;
+      await store.close();
+      store = await reopen();
+      expect(await store.countByFingerprint(repoId, "green")).toBe(3);
+    });
+
     test("data survives closing and reopening", async () => {
       if (!reopen) return;
       const job = makeJob();

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import type { FakeClock } from "../fakes/fake-clock.js";
 import { failedRun, fixture, startHarness, type Harness } from "./harness.js";
 
 
@@ -82,6 +83,26 @@ describe("handlers: which deliveries become jobs", () => {
       const other = failedRun({ runId: 5, branch: "feature" });
       await h.send("workflow_run", other);
       expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+    });
+
+    test("the fix-loop cap counts from zero once the workflow passes on the branch again (not on another branch or a fork)", async () => {
+      for (const runId of [1, 2, 3]) await h.send("workflow_run", failedRun({ runId }));
+      const fork = failedRun({ runId: 4, conclusion: "success" });
+      fork.workflow_run.head_repository = { ...fork.workflow_run.head_repository, id: 999, full_name: "someone/octo-repo" };
+      await h.send("workflow_run", fork);
+      await h.send("workflow_run", failedRun({ runId: 5, conclusion: "success", branch: "feature" }));
+      await h.send("workflow_run", failedRun({ runId: 6 }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/already attempted 3 times/) });
+      await h.send("workflow_run", failedRun({ runId: 7, conclusion: "success" }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: "conclusion is success; only failure and timed_out are repaired" });
+      await (h.deps.clock as FakeClock).advance(1000); // failures after the pass
+      for (const runId of [8, 9, 10]) {
+        await h.send("workflow_run", failedRun({ runId }));
+        expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+      }
+      await h.send("workflow_run", failedRun({ runId: 11 }));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/already attempted 3 times/) });
+      expect(await h.store.listJobs()).toHaveLength(6);
     });
 
     test("the fix-loop cap holds for a burst: 12 concurrent failures of one kind give 3 jobs, the rest ignored with the reason", async () => {

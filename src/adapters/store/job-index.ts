@@ -32,6 +32,8 @@ export class JobIndex {
   readonly byId = new Map<string, IndexEntry>();
   readonly #byKey = new Map<string, string>();
   readonly #fingerprints = new Map<string, number>();
+  /** When each fingerprint was last cleared (ISO): only jobs created after it count. */
+  readonly #clearedAt = new Map<string, string>();
 
   has(key: string): boolean {
     return this.#byKey.has(key);
@@ -43,7 +45,7 @@ export class JobIndex {
 
   put(entry: IndexEntry): void {
     const prev = this.byId.get(entry.id);
-    if (!prev) {
+    if (!prev && this.#counts(entry)) {
       const fp = `${entry.repoId}:${entry.fingerprint}`;
       this.#fingerprints.set(fp, (this.#fingerprints.get(fp) ?? 0) + 1);
     }
@@ -57,10 +59,28 @@ export class JobIndex {
     if (!e) return;
     this.byId.delete(id);
     if (this.#byKey.get(e.key) === id) this.#byKey.delete(e.key);
+    if (!this.#counts(e)) return;
     const fp = `${e.repoId}:${e.fingerprint}`;
     const n = (this.#fingerprints.get(fp) ?? 1) - 1;
     if (n > 0) this.#fingerprints.set(fp, n);
     else this.#fingerprints.delete(fp);
+  }
+
+  /** Counts the fingerprint from zero: jobs created up to `at` no longer count (also those put later, on load). */
+  clearFingerprint(repoId: number, fingerprint: string, at: string): void {
+    const fp = `${repoId}:${fingerprint}`;
+    const prev = this.#clearedAt.get(fp);
+    if (prev && prev >= at) return;
+    this.#clearedAt.set(fp, at);
+    let n = 0;
+    for (const e of this.byId.values()) if (e.repoId === repoId && e.fingerprint === fingerprint && e.createdAt > at) n++;
+    if (n > 0) this.#fingerprints.set(fp, n);
+    else this.#fingerprints.delete(fp);
+  }
+
+  #counts(e: IndexEntry): boolean {
+    const at = this.#clearedAt.get(`${e.repoId}:${e.fingerprint}`);
+    return at === undefined || e.createdAt > at;
   }
 
   countFingerprint(repoId: number, fingerprint: string): number {

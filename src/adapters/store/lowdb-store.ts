@@ -27,6 +27,8 @@ interface StateDoc {
   version: 1;
   /** Journal position up to which every created job is known to have its own file. */
   checkpoint: LogPosition | null;
+  /** `<repoId>:<fingerprint>` → when it was last cleared (its failures went green). */
+  fingerprintsClearedAt?: Record<string, string>;
 }
 
 const RECENT_DELIVERIES = 1000;
@@ -137,6 +139,11 @@ export class LowdbJobStore implements JobStore {
     this.#state = new Low<StateDoc>(new JSONFile(join(this.#dir, "state.json")), { version: 1, checkpoint: null });
     await this.#state.read();
     this.#state.data ??= { version: 1, checkpoint: null };
+    // Before any job is put in the index, so that jobs from before a clear are not counted.
+    for (const [key, at] of Object.entries(this.#state.data.fingerprintsClearedAt ?? {})) {
+      const sep = key.indexOf(":");
+      this.#index.clearFingerprint(Number(key.slice(0, sep)), key.slice(sep + 1), at);
+    }
 
     for (const name of readdirSync(join(this.#dir, "jobs"))) {
       if (!name.endsWith(".json")) continue;
@@ -319,6 +326,20 @@ export class LowdbJobStore implements JobStore {
 
   async countByFingerprint(repoId: number, fingerprint: string) {
     return this.#index.countFingerprint(repoId, fingerprint);
+  }
+
+  async clearFingerprints(repoId: number, fingerprints: string[], at: string) {
+    this.#assertWritable();
+    // Most passing runs follow passing runs: nothing to clear, and no state write on the webhook path.
+    const counted = fingerprints.filter((fp) => this.#index.countFingerprint(repoId, fp) > 0);
+    if (!counted.length) return;
+    const cleared = (this.#state.data.fingerprintsClearedAt ??= {});
+    for (const fp of counted) {
+      this.#index.clearFingerprint(repoId, fp, at);
+      cleared[`${repoId}:${fp}`] = at;
+    }
+    // Through the lock the checkpoint writes the same document under.
+    await this.#serial("\0checkpoint", () => this.#state.write());
   }
 
   async countByState(): Promise<Record<JobState, number>> {

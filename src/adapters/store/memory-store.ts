@@ -79,6 +79,10 @@ export class MemoryJobStore implements JobStore {
     return this.#index.countFingerprint(repoId, fingerprint);
   }
 
+  async clearFingerprints(repoId: number, fingerprints: string[], at: string) {
+    for (const fp of fingerprints) this.#index.clearFingerprint(repoId, fp, at);
+  }
+
   async countByState(): Promise<Record<JobState, number>> {
     return this.#index.countByState();
   }

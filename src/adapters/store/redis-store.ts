@@ -165,6 +165,11 @@ export class RedisJobStore implements JobStore {
     return Number((await this.#redis.get(this.#k(`fp:${repoId}:${fingerprint}`))) ?? 0);
   }
 
+  /** The counter starts again from zero (a job created in the same instant may go uncounted: harmless). */
+  async clearFingerprints(repoId: number, fingerprints: string[], _at: string): Promise<void> {
+    if (fingerprints.length) await this.#redis.del(...fingerprints.map((fp) => this.#k(`fp:${repoId}:${fp}`)));
+  }
+
   async countByState(): Promise<Record<JobState, number>> {
     const pipe = this.#redis.pipeline();
     for (const s of JOB_STATES) pipe.zcard(this.#k(`jobs:state:${s}`));

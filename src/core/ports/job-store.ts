@@ -62,8 +62,16 @@ export interface JobStore {
   listDeliveries(query?: { limit?: number }): Promise<Delivery[]>;
   /** The stored raw body of a delivery, when still retained. */
   getDeliveryPayload(id: string): Promise<string | undefined>;
-  /** How many jobs of this repository carry this failure fingerprint (fix-loop guard). */
+  /**
+   * How many jobs of this repository carry this failure fingerprint (fix-loop guard), counting only those
+   * created after the last `clearFingerprints` of it.
+   */
   countByFingerprint(repoId: number, fingerprint: string): Promise<number>;
+  /**
+   * The failures went green (the same workflow passed on the same branch): the fix-loop guard counts
+   * them from zero again. `at` is when the passing run was received; jobs created before it stop counting.
+   */
+  clearFingerprints(repoId: number, fingerprints: string[], at: string): Promise<void>;
   /** Jobs counted per state (metrics). */
   countByState(): Promise<Record<JobState, number>>;
   close(): Promise<void>;
