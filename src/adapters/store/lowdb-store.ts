@@ -67,6 +67,8 @@ export class LowdbJobStore implements JobStore {
   /** Jobs created at intake whose own document is not written yet (the journal line is their durable copy). */
   /** Held as JSON, one string per job: cheap for the GC to skip over, and a read is a parse, not a clone. */
   readonly #unwritten = new Map<string, { json: string; pos: LogPosition }>();
+  /** Jobs whose intake record is being appended: a duplicate arriving meanwhile is answered with them. */
+  readonly #claimed = new Map<string, Job>();
   #lastIntakeAt = 0;
   #materialiseTimer: NodeJS.Timeout | undefined;
   #materialising: Promise<void> | undefined;
@@ -232,6 +234,7 @@ export class LowdbJobStore implements JobStore {
       } else {
         // Claim the key synchronously so a concurrent delivery of the same run sees it.
         this.#index.put(toIndexEntry(job));
+        this.#claimed.set(job.id, job);
         record = { ...delivery, jobId: job.id };
         created = true;
         stored = job;
@@ -246,7 +249,10 @@ export class LowdbJobStore implements JobStore {
       this.#inflight--;
       // Nothing was recorded: give the key back, or the redelivery GitHub is asked for would be taken for
       // a duplicate of a job that does not exist.
-      if (created && job) this.#index.remove(job.id);
+      if (created && job) {
+        this.#index.remove(job.id);
+        this.#claimed.delete(job.id);
+      }
       throw err;
     }
     // The journal line is the durable record. The job's own document is written later, on its first
@@ -254,6 +260,7 @@ export class LowdbJobStore implements JobStore {
     // write; the checkpoint cannot pass it until then, so start-up replay recreates it after a crash.
     if (created && job && jobJson) {
       this.#unwritten.set(job.id, { json: jobJson, pos });
+      this.#claimed.delete(job.id);
       this.#lastIntakeAt = performance.now();
       this.#scheduleMaterialise();
       this.#scheduleCheckpoint();
@@ -269,6 +276,8 @@ export class LowdbJobStore implements JobStore {
   async getJob(id: string): Promise<Job | undefined> {
     const unwritten = this.#unwritten.get(id);
     if (unwritten) return JSON.parse(unwritten.json) as Job;
+    const claimed = this.#claimed.get(id);
+    if (claimed) return structuredClone(claimed);
     const doc = this.#docs.get(id);
     if (doc?.data) return structuredClone(doc.data);
     const entry = this.#archive.has(id) ? this.#index.byId.get(id) : undefined;
