@@ -24,6 +24,7 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
       j.attempts.byStage[stage.name] = 0;
       if (j.attempts.atCompletion) j.attempts.atCompletion[stage.name] = 0;
     }
+    delete j.attempts.waits;
     j.error = undefined;
     j.waitingFor = undefined;
     j.nextAttemptAt = undefined;

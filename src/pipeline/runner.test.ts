@@ -155,6 +155,38 @@ describe("Runner", () => {
     expect(j.state).toBe("completed");
   });
 
+  test("waits in a row back off exponentially up to RETRY_MAX_MS, honour Retry-After, and reset when the stage completes", async () => {
+    let calls = 0;
+    const retryAfter = new Map([[3, 20_000]]);
+    const s = setup([
+      stage("feedback", "feedback", async () => {
+        calls++;
+        if (calls <= 9) throw new AppError("model_unavailable", "circuit open", { retryable: true, retryAfterMs: retryAfter.get(calls) });
+        return {};
+      }),
+    ]); // RETRY_BASE_MS=1000, RETRY_MAX_MS=60000
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(0);
+    const gaps: number[] = [];
+    for (let n = 1; n <= 9; n++) {
+      const j = (await s.store.getJob(job.id))!;
+      expect(j.attempts.byStage["feedback"]).toBe(0);
+      gaps.push(Date.parse(j.nextAttemptAt!) - s.clock.now());
+      await s.clock.advance(gaps.at(-1)!);
+    }
+    // Half jitter: wait n lands between half and all of min(1000·2^(n-1), 60000); the third asked for 20 s.
+    gaps.forEach((gap, i) => {
+      const step = Math.min(1000 * 2 ** i, 60_000);
+      expect(gap).toBeGreaterThanOrEqual(i === 2 ? 20_000 : step / 2);
+      expect(gap).toBeLessThanOrEqual(i === 2 ? 20_000 : step);
+    });
+    const j = (await s.store.getJob(job.id))!;
+    expect(calls).toBe(10);
+    expect(j.state).toBe("completed");
+    expect(j.attempts.waits).toBeUndefined();
+  });
+
   test("dry-run asks side-effect stages to describe instead of act", async () => {
     let acted = 0;
     const s = setup([

@@ -109,6 +109,7 @@ export class Runner {
           if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
           j.completedStages.push(stage.name);
           j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
+          delete j.attempts.waits;
           j.error = undefined;
           j.updatedAt = now();
           if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
@@ -144,13 +145,19 @@ export class Runner {
     const waitOnly = WAIT_CODES.has(err.code);
     const retries = attempt - 1;
     if (err.retryable && (waitOnly || retries < config.JOB_MAX_RETRIES)) {
-      const delayMs = backoffDelay(Math.min(retries, 30), { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS, retryAfterMs: err.retryAfterMs });
+      // A wait gives its start back, so `attempt` stays 1: its backoff grows with the waits in a row instead,
+      // or a dependency down for an hour would be polled at the base delay all that time.
+      const step = waitOnly ? (job.attempts.waits ?? 0) : retries;
+      const delayMs = backoffDelay(Math.min(step, 30), { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS, retryAfterMs: err.retryAfterMs });
       this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
       log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
       await store.updateJob(job.id, (j) => {
         j.error = { code: err.code, message: err.message, retryable: true, stage: stage.name, at, details: err.details };
         j.nextAttemptAt = new Date(clock.now() + delayMs).toISOString();
-        if (waitOnly) j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
+        if (waitOnly) {
+          j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
+          j.attempts.waits = (j.attempts.waits ?? 0) + 1;
+        }
         j.updatedAt = at;
       });
       await queue.enqueue(queueItemFor(job), { delayMs });
