@@ -340,6 +340,27 @@ describe("Runner", () => {
     expect(j.error).toBeUndefined();
   });
 
+  test("a clean stop gives back the start of a stage that ignores the abort, so the restart is no crash", async () => {
+    let hang = true;
+    const stages = [stage("slow", "testing", async () => (hang ? new Promise<StageOutcome>(() => undefined) : {}))];
+    const s = setup(stages, { JOB_MAX_RETRIES: "0" }); // one start in all: a crash fails the job on restart
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(0);
+    expect((await s.store.getJob(job.id))!.attempts.byStage["slow"]).toBe(1);
+    await s.runner.stop();
+    expect((await s.store.getJob(job.id))!).toMatchObject({ state: "testing", attempts: { byStage: { slow: 0 } } });
+
+    hang = false;
+    const clock = new FakeClock();
+    const queue = new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger: silentLogger() });
+    const runner = new Runner({ ...s.deps, queue, clock }, stages);
+    await queue.start((i) => runner.runJob(i));
+    expect(await runner.resumeUnfinished()).toBe(1);
+    await clock.advance(10);
+    expect((await s.store.getJob(job.id))!).toMatchObject({ state: "completed", error: undefined });
+  });
+
   test("an operator retry re-runs a failed job from the failed stage", async () => {
     let fail = true;
     const s = setup([stage("a", "cloning"), stage("b", "testing", async () => { if (fail) throw permanent("validation_failed", "red"); return {}; })]);

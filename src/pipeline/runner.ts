@@ -23,6 +23,7 @@ export class Runner {
   readonly #deps: Deps;
   readonly #stages: readonly Stage[];
   readonly #inflight = new Map<string, AbortController>();
+  readonly #running = new Set<Promise<void>>();
   #stopping = false;
 
   constructor(deps: Deps, stages: readonly Stage[]) {
@@ -43,13 +44,27 @@ export class Runner {
     return n;
   }
 
-  /** Aborts running stages; their jobs stay in their current state and resume on the next start. */
-  stop(): void {
+  /**
+   * Aborts running stages; their jobs stay in their current state and resume on the next start. Resolves
+   * once every job in flight has given its stage's start back, so the caller may close the store after it.
+   */
+  stop(): Promise<void> {
     this.#stopping = true;
     for (const ac of this.#inflight.values()) ac.abort(new Error("t0-ci-bot is shutting down"));
+    return Promise.allSettled([...this.#running]).then(() => undefined);
   }
 
   async runJob(item: QueueItem): Promise<void> {
+    const run = this.#runJob(item);
+    this.#running.add(run);
+    try {
+      await run;
+    } finally {
+      this.#running.delete(run);
+    }
+  }
+
+  async #runJob(item: QueueItem): Promise<void> {
     const { store, clock } = this.#deps;
     let job = await store.getJob(item.jobId);
     if (!job || isFinal(job.state) || job.waitingFor || this.#stopping) return;
@@ -58,6 +73,7 @@ export class Runner {
     this.#inflight.set(job.id, ac);
     try {
       for (const stage of this.#stages) {
+        if (ac.signal.aborted) return;
         if (job.completedStages.includes(stage.name)) continue;
         const slog = log.child({ stage: stage.name });
         const now = () => new Date(clock.now()).toISOString();
@@ -87,7 +103,7 @@ export class Runner {
         const started = clock.now();
         let outcome: StageOutcome;
         try {
-          outcome = await this.#invoke(stage, job, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt });
+          outcome = await untilAborted(this.#invoke(stage, job, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt }), ac.signal);
         } catch (raw) {
           const err = toAppError(raw);
           const seconds = (clock.now() - started) / 1000;
@@ -181,6 +197,20 @@ export class Runner {
       log.warn({ err }, "could not remove the workspace; the start-up sweep will");
     }
   }
+}
+
+/**
+ * The stage's outcome, or the abort reason as soon as stop() aborts: a stage that ignores its signal must
+ * not keep its start counted past a clean stop, or the restart would take it for a crash.
+ */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
+    // Also handles a late failure of an abandoned stage, which must not surface as an unhandled rejection.
+    void work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }
 
 /** Starts of a stage since it last completed (all of them if it never did). */
