@@ -361,6 +361,67 @@ describe("Runner", () => {
     expect((await s.store.getJob(job.id))!).toMatchObject({ state: "completed", error: undefined });
   });
 
+  describe("a store write that fails outside the stage", () => {
+    /** The store refuses `failures` writes once `from()` is true, with `error`. */
+    const flakyStore = (s: ReturnType<typeof setup>, error: AppError, from: () => boolean, failures = Infinity) => {
+      const update = s.store.updateJob.bind(s.store);
+      let writes = 0;
+      s.store.updateJob = async (id, mutate) => {
+        if (from() && failures-- > 0) {
+          writes++;
+          throw error;
+        }
+        return update(id, mutate);
+      };
+      return { refused: () => writes };
+    };
+
+    test("queues the job again with growing backoff until the store is back", async () => {
+      let runs = 0;
+      const s = setup([stage("a", "cloning", async () => (runs++, {})), stage("b", "analysis")]);
+      // The write recording a's completion fails, then the next try's start write: each try waits longer.
+      flakyStore(s, new AppError("store_unavailable", "Redis does not answer", { retryable: true }), () => runs > 0, 2);
+      const job = await s.add();
+      await s.start();
+      await s.clock.advance(0);
+      expect((await s.store.getJob(job.id))!.state).toBe("cloning");
+      const [first] = s.clock.pending();
+      expect(first).toBeGreaterThanOrEqual(500);
+      expect(first).toBeLessThanOrEqual(1000);
+      await s.clock.advance(first!);
+      const [second] = s.clock.pending();
+      expect(second).toBeGreaterThanOrEqual(1000);
+      expect(second).toBeLessThanOrEqual(2000);
+      await s.clock.advance(second!);
+      expect((await s.store.getJob(job.id))!).toMatchObject({ state: "completed", completedStages: ["a", "b"] });
+      expect(runs).toBe(2);
+      expect(s.clock.pending()).toEqual([]);
+    });
+
+    test("a non-retryable error is tried JOB_MAX_RETRIES more times, then left for the next start", async () => {
+      const s = setup([stage("a", "cloning")]); // JOB_MAX_RETRIES=2
+      const job = await s.add();
+      const store = flakyStore(s, new AppError("internal", "disk full"), () => true);
+      await s.start();
+      await s.clock.advance(60 * 60_000);
+      expect(store.refused()).toBe(3);
+      expect(s.clock.pending()).toEqual([]);
+      expect((await s.store.getJob(job.id))!.state).toBe("pending");
+    });
+
+    test("nothing is queued again once the runner is stopping", async () => {
+      const s = setup([stage("a", "cloning", () => new Promise<StageOutcome>(() => undefined))]);
+      const job = await s.add();
+      await s.start();
+      await s.clock.advance(0);
+      flakyStore(s, new AppError("store_closed", "The job store is closed.", { retryable: true }), () => true);
+      await s.runner.stop(); // its give-back write fails: the store closed first
+      await s.clock.advance(0);
+      expect(s.clock.pending()).toEqual([]);
+      expect((await s.store.getJob(job.id))!.state).toBe("cloning");
+    });
+  });
+
   test("an operator retry re-runs a failed job from the failed stage", async () => {
     let fail = true;
     const s = setup([stage("a", "cloning"), stage("b", "testing", async () => { if (fail) throw permanent("validation_failed", "red"); return {}; })]);

@@ -24,6 +24,8 @@ export class Runner {
   readonly #stages: readonly Stage[];
   readonly #inflight = new Map<string, AbortController>();
   readonly #running = new Set<Promise<void>>();
+  /** Runs in a row, per job, that failed outside their stage: the backoff step of the next one. */
+  readonly #escapes = new Map<string, number>();
   #stopping = false;
 
   constructor(deps: Deps, stages: readonly Stage[]) {
@@ -59,8 +61,37 @@ export class Runner {
     this.#running.add(run);
     try {
       await run;
+      this.#escapes.delete(item.jobId);
+    } catch (raw) {
+      await this.#requeueAfterEscape(item, toAppError(raw));
     } finally {
       this.#running.delete(run);
+    }
+  }
+
+  /**
+   * An error outside the stage (the store failing a state write) leaves the job mid-state with nothing
+   * queued, and the in-process queue has no sweep to find it before the next start: queue it again with
+   * backoff. A retryable error is retried as long as it lasts, at most every RETRY_MAX_MS; any other (a
+   * bug, a job deleted under us) only JOB_MAX_RETRIES times, then the job waits for the next start.
+   */
+  async #requeueAfterEscape(item: QueueItem, err: AppError): Promise<void> {
+    const { config, queue } = this.#deps;
+    const log = this.#deps.logger.child({ jobId: item.jobId, repo: item.repo });
+    const n = this.#escapes.get(item.jobId) ?? 0;
+    const e = { code: err.code, message: err.message, retryable: err.retryable };
+    if (this.#stopping || (!err.retryable && n >= config.JOB_MAX_RETRIES)) {
+      this.#escapes.delete(item.jobId);
+      log.error({ err: e, tries: n + 1 }, "job run failed outside its stage; it is left as it is and resumes on the next start");
+      return;
+    }
+    const delayMs = backoffDelay(Math.min(n, 30), { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS, retryAfterMs: err.retryAfterMs });
+    this.#escapes.set(item.jobId, n + 1);
+    log.warn({ err: e, delayMs, tries: n + 1 }, "job run failed outside its stage; queued again with backoff");
+    try {
+      await queue.enqueue(item, { delayMs });
+    } catch (qerr) {
+      log.error({ err: qerr }, "could not queue the job again; it resumes on the next start (or the shared queue's sweep)");
     }
   }
 
