@@ -21,7 +21,8 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   if (botBranchFilter(run.head_branch)) {
     return onFixBranchRun({ repoId: p.repository.id, repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
   }
-  // A later attempt of a run whose job re-ran its failed jobs (rerun_flaky) and waits for the result.
+  // A later attempt of a run whose job re-ran its failed jobs (rerun_flaky) and waits for the result. This
+  // read only routes the delivery: onRerunCompleted checks again inside its write, where it is atomic.
   if (run.run_attempt > 1) {
     const waiting = await deps.store.findJobByKey(jobKey(p.repository.id, run.id));
     if (awaitsRerun(waiting, run.run_attempt)) {

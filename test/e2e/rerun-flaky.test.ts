@@ -75,6 +75,36 @@ describe("rerun_flaky", () => {
     expect(j.history.at(-1)?.note).toContain("flaky, no patch");
   });
 
+  test.each(["cancelled", "skipped", "neutral", "stale", "action_required"])("a re-run that ended %s → the job completes with a note and is not patched", async (conclusion) => {
+    const s = await setup("flaky-suspect");
+    await s.run();
+    const d = await routeDelivery(attempt2(conclusion), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps);
+    expect(d).toMatchObject({ outcome: "event_routed" });
+    expect(d).not.toHaveProperty("resumeJobId");
+    let j = await s.get();
+    expect(j).toMatchObject({ state: "completed", waitingFor: undefined, run: { attempt: 1 } });
+    expect(j.history.at(-1)).toMatchObject({ state: "completed", stage: "rerun-flaky", note: `re-run attempt 2 ended ${conclusion}; not repairing` });
+    await s.run(); // a stray enqueue (resume at start-up, an operator) finds nothing to do
+    j = await s.get();
+    expect(s.proposed).toEqual([]);
+    expect(j.completedStages).toContain("fetch-logs");
+  });
+
+  test("two concurrent deliveries of the re-run's completion resume the job once", async () => {
+    const s = await setup("flaky-suspect");
+    await s.run();
+    const meta = (id: string) => ({ id, event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" });
+    // The original and a redelivery (or a manual one) race: both read the job while it still waits.
+    const ds = await Promise.all([routeDelivery(attempt2("failure"), meta("d2"), s.deps), routeDelivery(attempt2("failure"), meta("d2-again"), s.deps)]);
+    expect(ds.filter((d) => "resumeJobId" in d && d.resumeJobId)).toHaveLength(1);
+    expect(ds.map((d) => d.outcome).sort()).toEqual(["duplicate", "event_routed"]);
+    // A green completion raced the same way completes the job once.
+    const g = await setup("infra");
+    await g.run();
+    await Promise.all([routeDelivery(attempt2("success"), meta("d3"), g.deps), routeDelivery(attempt2("success"), meta("d3-again"), g.deps)]);
+    expect((await g.get()).history.filter((h) => h.state === "completed")).toHaveLength(1);
+  });
+
   test("off by default, and a real test failure is patched at once", async () => {
     for (const s of [await setup("flaky-suspect", false), await setup("test")]) {
       await s.run();
