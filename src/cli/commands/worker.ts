@@ -51,7 +51,7 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
       stopSweep();
       await deps.queue.stop({ drainMs });
       // Whatever still runs is interrupted; its job keeps its state and another worker resumes it.
-      runner?.stop();
+      await runner?.stop(); // its jobs give their stage's start back before the store closes
       await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
       await closeDeps(deps);
       logger.info("worker stopped");
