@@ -48,7 +48,8 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
     const signature = req.headers["x-hub-signature-256"];
     if (typeof signature !== "string" || !(await safeVerify(verify, raw, signature))) {
       deps.logger.warn({ deliveryId: header(req, "x-github-delivery"), event: header(req, "x-github-event"), signed: typeof signature === "string" }, "webhook rejected: bad or missing signature");
-      deps.metrics.deliveries.inc({ event: header(req, "x-github-event") ?? "unknown", outcome: "unauthorized" });
+      // A fixed label: anyone can send this request, and each client-chosen event name would be a new series.
+      deps.metrics.deliveries.inc({ event: "unverified", outcome: "unauthorized" });
       return sendError(res, 401, "bad_signature", "X-Hub-Signature-256 is missing or does not match; WEBHOOK_SECRET must equal the app's webhook secret");
     }
     const id = header(req, "x-github-delivery");

@@ -176,7 +176,14 @@ describe("POST /api/github/webhooks: status contract", () => {
     const text = await h.deps.metrics.registry.metrics();
     expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="job_created"} 1');
     expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="duplicate"} 1');
-    expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="unauthorized"} 1');
+    expect(text).toContain('t0_webhook_deliveries_total{event="unverified",outcome="unauthorized"} 1');
+  });
+
+  test("unsigned requests cannot add metric series: their event names are not labels", async () => {
+    for (let i = 0; i < 20; i++) await h.send(`made-up-${i}`, failedRun(), { signature: null });
+    const text = await h.deps.metrics.registry.metrics();
+    expect(text).not.toContain("made-up-");
+    expect(text).toContain('t0_webhook_deliveries_total{event="unverified",outcome="unauthorized"} 20');
   });
 
   test("intake log lines are JSON with deliveryId, repo and runId, and carry no secret", async () => {
