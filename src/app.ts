@@ -84,6 +84,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       logger.info({ drainMs }, "shutting down: no new webhooks, draining running jobs");
       stopMaintenance();
       stopRedelivery();
+      // http.close() refuses new requests (keep-alive ones too) and resolves once those in flight are answered;
+      // only a request still unanswered after the cap (e.g. a client that stopped sending its body) is cut.
       await Promise.race([http.close(), new Promise((r) => setTimeout(r, Math.min(drainMs, 5_000)).unref())]);
       http.server.closeAllConnections();
       await deps.queue.stop({ drainMs });

@@ -20,7 +20,10 @@ export interface HttpServerOptions {
 export interface HttpServer {
   server: Server;
   listen(port: number, host: string): Promise<{ port: number; host: string; url: string }>;
-  /** Stops taking connections (new webhooks get refused at TCP level) and waits for requests in flight. */
+  /**
+   * Stops taking connections and requests (new ones on open keep-alive sockets get 503 and the socket is
+   * closed), closes idle connections, and resolves once the requests in flight are answered.
+   */
   close(): Promise<void>;
 }
 
@@ -40,7 +43,14 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     req.resume();
     sendError(res, 404, "not_found", `No route ${req.method} ${url.pathname}. Webhooks go to POST /api/github/webhooks; see /healthz, /readyz, /metrics, /jobs.`);
   };
+  // Once close() is called: keep-alive sockets must not carry new requests in (a stop would otherwise keep
+  // taking webhooks until the connections are cut, mid-request), and answers in flight end their socket.
+  let stopping = false;
+  const inFlight = new Set<ServerResponse>();
   const server = createServer((req, res) => {
+    if (stopping) return refuseWhileStopping(req, res);
+    inFlight.add(res);
+    res.once("close", () => inFlight.delete(res));
     handle(req, res).catch((raw) => {
       const err = toAppError(raw);
       deps.logger.error({ err: raw, code: err.code, path: req.url, deliveryId: req.headers["x-github-delivery"] }, "request failed");
@@ -64,8 +74,25 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       }),
     close: () =>
       new Promise((resolve) => {
+        stopping = true;
+        // Node then closes each socket after its answer instead of waiting for another request on it.
+        for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
         server.close(() => resolve());
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * A request that reached a kept-alive socket after close(): not handled (its webhook is not recorded) and the
+ * socket is closed after the answer. A webhook refused here is never acknowledged, so the redelivery pass
+ * (REDELIVER_WINDOW_HOURS) asks GitHub to send it again once a server is back.
+ */
+function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const message = WEBHOOK_PATHS.has(path)
+    ? "the server is stopping and records no new webhooks; this one was not recorded, and GitHub's redelivery will resend it (the redelivery pass at the next start asks for it)"
+    : "the server is stopping; try again once it is back";
+  sendError(res, 503, "server_stopping", message, { connection: "close" });
 }
