@@ -5,6 +5,7 @@ import { JOB_STATES, type JobState } from "../core/job.js";
 import { retryJob } from "../pipeline/job-control.js";
 import { checkBearer } from "./bearer-auth.js";
 import { sendError, sendJson } from "./respond.js";
+import type { StorageHealth } from "./storage-health.js";
 
 export type AdminDeps = Pick<Deps, "config" | "store" | "queue" | "clock" | "logger" | "metrics">;
 
@@ -16,12 +17,12 @@ const RETRY_PATH = /^\/jobs\/([A-Za-z0-9_-]{1,64})\/retry$/;
  * `Authorization: Bearer $ADMIN_TOKEN`, and answers 403 with instructions when no token is configured.
  * Returns false when the path is not an admin route.
  */
-export function createAdminRoutes(deps: AdminDeps) {
+export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
   return async function adminRoutes(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
     const path = url.pathname;
     const method = req.method ?? "GET";
     if (path === "/healthz") return void sendJson(res, 200, { status: "ok" }), true;
-    if (path === "/readyz") return await readyz(deps, res), true;
+    if (path === "/readyz") return await readyz(deps, res, storage), true;
 
     const guarded = path === "/metrics" || path === "/jobs" || path === "/deliveries" || JOB_PATH.test(path) || RETRY_PATH.test(path);
     if (!guarded) return false;
@@ -53,7 +54,7 @@ export function createAdminRoutes(deps: AdminDeps) {
   };
 }
 
-async function readyz(deps: AdminDeps, res: ServerResponse): Promise<void> {
+async function readyz(deps: AdminDeps, res: ServerResponse, storage?: StorageHealth): Promise<void> {
   const checks: Record<string, string> = {};
   for (const [name, ping] of [["store", () => deps.store.ping()], ["queue", () => deps.queue.ping()]] as const) {
     try {
@@ -63,6 +64,8 @@ async function readyz(deps: AdminDeps, res: ServerResponse): Promise<void> {
       checks[name] = (err as Error).message || "unavailable";
     }
   }
+  // ping() sees an open store; only a write shows a full disk.
+  if (checks.store === "ok") checks.store = storage?.problem() ?? "ok";
   const ready = Object.values(checks).every((v) => v === "ok");
   sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks });
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { toAppError } from "../core/errors.js";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.js";
 import { sendError } from "./respond.js";
+import { StorageHealth } from "./storage-health.js";
 import { createWebhookRoute, type SignatureVerifier, type WebhookRouteOptions } from "./webhook-route.js";
 
 /**
@@ -34,8 +35,9 @@ export interface HttpServer {
  */
 export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const { deps } = opts;
-  const webhook = createWebhookRoute({ deps, verify: opts.verify, maxBodyBytes: opts.maxBodyBytes });
-  const admin = createAdminRoutes(deps);
+  const storage = new StorageHealth();
+  const webhook = createWebhookRoute({ deps, verify: opts.verify, maxBodyBytes: opts.maxBodyBytes, storage });
+  const admin = createAdminRoutes(deps, storage);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (WEBHOOK_PATHS.has(url.pathname)) return webhook(req, res);

@@ -4,6 +4,7 @@ import { intakeDelivery } from "../handlers/intake.js";
 import { queueItemFor } from "../pipeline/runner.js";
 import { BodyTooLargeError, MAX_WEBHOOK_BYTES, readBody } from "./read-body.js";
 import { sendError } from "./respond.js";
+import { storageErrorCode, type StorageHealth } from "./storage-health.js";
 
 /** Checks `X-Hub-Signature-256` against the raw body (Probot's own verifier: `probot.webhooks.verify`). */
 export type SignatureVerifier = (rawBody: string, signature: string) => Promise<boolean>;
@@ -12,6 +13,8 @@ export interface WebhookRouteOptions {
   deps: Pick<Deps, "config" | "store" | "queue" | "clock" | "logger" | "metrics">;
   verify: SignatureVerifier;
   maxBodyBytes?: number;
+  /** Where a write failing for lack of disk is remembered for /readyz (see storage-health.ts). */
+  storage?: StorageHealth;
 }
 
 const ACCEPTED = Buffer.from('{"status":"accepted"}');
@@ -58,7 +61,14 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
       deps.logger.warn({ deliveryId: id, event }, "webhook rejected: missing X-GitHub-Delivery or X-GitHub-Event");
       return sendError(res, 400, "missing_headers", "X-GitHub-Delivery and X-GitHub-Event headers are required");
     }
-    const result = await intakeDelivery(deps, { id, event, rawBody: raw, bytes });
+    let result: Awaited<ReturnType<typeof intakeDelivery>>;
+    try {
+      result = await intakeDelivery(deps, { id, event, rawBody: raw, bytes });
+      opts.storage?.succeeded();
+    } catch (err) {
+      const code = storageErrorCode(err);
+      throw code && opts.storage ? opts.storage.failed(err, code) : err;
+    }
     if (!result.ok) return sendError(res, 400, "invalid_payload", result.message);
     res.writeHead(202, { "content-type": "application/json", "content-length": ACCEPTED.length });
     res.end(ACCEPTED);

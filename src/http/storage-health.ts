@@ -1,0 +1,46 @@
+import { AppError } from "../core/errors.js";
+
+/** errno codes that mean the journal cannot be written until someone frees space or fixes the disk. */
+const STORAGE_CODES: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EIO: "the disk reported an I/O error",
+  EROFS: "the file system is read-only",
+};
+
+/** The errno code of a storage failure anywhere in the error's cause chain, if it is one. */
+export function storageErrorCode(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string" && e.code in STORAGE_CODES) return e.code;
+  }
+  return undefined;
+}
+
+/**
+ * What the webhook route last saw when writing to the store, for /readyz: the store's own ping() only
+ * checks that it is open, so a full disk would otherwise leave the server "ready" while every webhook fails.
+ * Shared by the routes of one HTTP server; cleared by the next successful write.
+ */
+export class StorageHealth {
+  #failure: { code: string; at: string } | undefined;
+
+  /** Returns the error to answer with: retryable (503), saying what is wrong and that GitHub will resend. */
+  failed(err: unknown, code: string): AppError {
+    this.#failure = { code, at: new Date().toISOString() };
+    return new AppError(
+      "storage_unavailable",
+      `storage unavailable: ${STORAGE_CODES[code]} (${code}), so the webhook was not recorded; free space or fix DATA_DIR's disk and retry — GitHub will be asked to redeliver it`,
+      { retryable: true, cause: err },
+    );
+  }
+
+  succeeded(): void {
+    this.#failure = undefined;
+  }
+
+  /** undefined when the last write succeeded (or none failed yet); otherwise what /readyz reports. */
+  problem(): string | undefined {
+    const f = this.#failure;
+    return f && `the last journal write failed at ${f.at}: ${STORAGE_CODES[f.code]} (${f.code}); ready again once a write succeeds`;
+  }
+}

@@ -1,0 +1,48 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { failedRun, startHarness, type Harness } from "./harness.js";
+
+/** A store whose journal writes fail with `code` (as fs does on a full disk) until `heal()`. */
+function failingStore(code: string) {
+  const store = new MemoryJobStore();
+  const record = store.recordIntake.bind(store);
+  let failing = true;
+  store.recordIntake = (async (...args: Parameters<typeof record>) => {
+    if (failing) throw Object.assign(new Error(`${code}: write failed`), { code, syscall: "write" });
+    return record(...args);
+  }) as typeof store.recordIntake;
+  return { store, heal: () => (failing = false) };
+}
+
+describe("webhook intake on a full disk", () => {
+  let h: Harness;
+  afterEach(async () => {
+    expect(h.outbound).toEqual([]);
+    await h.close();
+  });
+
+  test.each(["ENOSPC", "EDQUOT", "EIO"])("%s → 503 saying storage is unavailable and to retry; /readyz 503 until a write succeeds", async (code) => {
+    const disk = failingStore(code);
+    h = await startHarness({ store: disk.store });
+    expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
+
+    const res = await h.send("workflow_run", failedRun());
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("storage_unavailable");
+    expect(res.body.error.message).toMatch(new RegExp(`storage unavailable: .*\\(${code}\\).*retry.*redeliver`));
+    const down = await fetch(`${h.url}/readyz`);
+    expect(down.status).toBe(503);
+    expect(((await down.json()) as any).checks.store).toMatch(new RegExp(`last journal write failed.*${code}`));
+
+    disk.heal();
+    expect((await h.send("workflow_run", failedRun())).status).toBe(202);
+    const up = await fetch(`${h.url}/readyz`);
+    expect(up.status).toBe(200);
+    expect(((await up.json()) as any).checks.store).toBe("ok");
+  });
+
+  test("ENOSPC in the message: the full disk is named", async () => {
+    h = await startHarness({ store: failingStore("ENOSPC").store });
+    expect((await h.send("workflow_run", failedRun())).body.error.message).toMatch(/disk is full/);
+  });
+});
