@@ -100,12 +100,20 @@ async function retryRoute(deps: AdminDeps, res: ServerResponse, id: string): Pro
   try {
     const job = await retryJob(deps, id);
     deps.logger.info({ jobId: id, state: job.state, stage: job.stage }, "job retried by operator");
-    sendJson(res, 202, job);
+    sendJson(res, 202, { ...job, message: retriedMessage(deps, job.id, job.state) });
   } catch (err) {
     if (err instanceof AppError && err.code === "job_not_found") return sendError(res, 404, err.code, err.message);
-    if (err instanceof AppError && err.code === "job_not_failed") return sendError(res, 409, err.code, err.message);
+    // Archived: past the retention window, read-only in the store; the store's message says so.
+    if (err instanceof AppError && (err.code === "job_not_failed" || err.code === "job_archived")) return sendError(res, 409, err.code, err.message);
     throw err;
   }
+}
+
+/** Says who runs the job: with T0_WORKERS=0 nothing in this process will, and "queued" alone would suggest it. */
+function retriedMessage(deps: AdminDeps, id: string, state: string): string {
+  return deps.config.T0_WORKERS === 0
+    ? `job ${id} is ${state} again and queued for the workers (T0_WORKERS=0 here: start a worker process, \`t0-ci-bot worker\`, or a server with workers, to run it)`
+    : `job ${id} is ${state} again and queued; this server's workers run it`;
 }
 
 function parseLimit(raw: string | null, def: number): number | undefined {

@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { AppError } from "../../src/core/errors.js";
 import { transition } from "../../src/core/job.js";
 import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/harness.js";
 
@@ -92,6 +94,33 @@ describe("admin API", () => {
     expect(h.queue.items).toEqual([{ jobId: job!.id, installationId: 2, repo: "octo-org/octo-repo" }]);
     expect((await fetch(`${h.url}/jobs/0000/retry`, { method: "POST", headers: auth })).status).toBe(404);
     expect((await fetch(`${h.url}/jobs/${job!.id}/retry`, { headers: auth })).status).toBe(405);
+  });
+
+  test("POST /jobs/:id/retry on an archived job → 409 with the store's message", async () => {
+    const store = new MemoryJobStore();
+    h = await startHarness({ env: { ADMIN_TOKEN }, store });
+    await h.send("workflow_run", failedRun());
+    const [job] = await store.listJobs();
+    await store.updateJob(job!.id, (j) => transition(j, "failed", "2026-11-23T12:00:01.000Z"));
+    const archived = `Job ${job!.id} is archived (older than the retention window) and read-only.`;
+    store.updateJob = async () => {
+      throw new AppError("job_archived", archived);
+    };
+    const res = await fetch(`${h.url}/jobs/${job!.id}/retry`, { method: "POST", headers: auth });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as any).error).toEqual({ code: "job_archived", message: archived });
+  });
+
+  test("POST /jobs/:id/retry with T0_WORKERS=0 says the workers, not this server, run it", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN, T0_WORKERS: "0" } });
+    await h.send("workflow_run", failedRun());
+    const [job] = await h.store.listJobs();
+    await h.store.updateJob(job!.id, (j) => transition(j, "failed", "2026-11-23T12:00:01.000Z"));
+    const res = await fetch(`${h.url}/jobs/${job!.id}/retry`, { method: "POST", headers: auth });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as any;
+    expect(body).toMatchObject({ id: job!.id, state: "pending" });
+    expect(body.message).toMatch(/queued for the workers \(T0_WORKERS=0 here: start a worker process, `t0-ci-bot worker`, or a server with workers/);
   });
 
   test("GET /metrics: Prometheus text, job counts refreshed from the store on scrape", async () => {
