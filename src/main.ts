@@ -1,5 +1,6 @@
+import { mkdirSync } from "node:fs";
 import { run as probotRun } from "probot";
-import { loadConfigForProcess, type AppConfig } from "./config/app-config.js";
+import { ConfigError, loadConfigForProcess, type AppConfig } from "./config/app-config.js";
 import { startApp, type RunningApp } from "./app.js";
 
 /**
@@ -11,6 +12,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
   const config = loadConfigForProcess(env);
   if (!config) return 1;
   if (!config.hasCredentials) return setupWizard(config, env);
+  if (!config.REDIS_URL && !ensureDataDir(config.dataDir)) return 1;
 
   let app: RunningApp;
   try {
@@ -37,6 +39,19 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
     process.on("SIGTERM", onSignal);
     process.on("SIGINT", onSignal);
   });
+}
+
+/** The embedded store lives in DATA_DIR: a path that cannot be a directory is a setting to fix, said as one. */
+function ensureDataDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { recursive: true });
+    return true;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const problem = `DATA_DIR: cannot create "${dir}" (${e.code ?? e.message}); put a directory path this process can create and write there (default ./data)`;
+    process.stderr.write(`${new ConfigError([problem]).message}\n`);
+    return false;
+  }
 }
 
 /** First run: Probot's own setup page registers the GitHub App from app.yml and writes `.env`. */

@@ -28,6 +28,24 @@ const int = (def: number, min = 0) =>
       }
       return n;
     });
+const port = (def: number) => int(def, 0).pipe(z.number().max(65_535, "must be a TCP port from 0 to 65535 (e.g. 3000)"));
+/**
+ * Comma-separated owner/name. Empty or unset: every repository the installation grants ([]). A value with
+ * no entries at all (",", " , ") is refused: reading it as "allow everything" would silently widen access.
+ */
+const repoList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v.trim() === "") return [];
+    const entries = v.split(",").map((s) => s.trim()).filter(Boolean);
+    const hint = "list repositories as owner/name separated by commas (e.g. octo-org/api,octo-org/web), or leave it empty to allow every repository the installation grants";
+    if (entries.length === 0) ctx.addIssue({ code: "custom", message: `"${v}" names no repository; ${hint}` });
+    for (const e of entries) {
+      if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(e)) ctx.addIssue({ code: "custom", message: `"${e}" is not owner/name; ${hint}` });
+    }
+    return entries.map((e) => e.toLowerCase());
+  });
 const url = z.url({ message: "must be a URL such as http://localhost:3000" });
 const optionalUrl = z.string().optional().transform((v) => (v ? v : undefined)).pipe(url.optional());
 
@@ -42,7 +60,7 @@ const envSchema = z.object({
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
   GIT_BASE_URL: optionalUrl,
-  PORT: int(3000, 0),
+  PORT: port(3000),
   HOST: z.string().default("localhost"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   NODE_ENV: z.string().optional(),
@@ -52,7 +70,7 @@ const envSchema = z.object({
   ADMIN_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional()),
   T0_WORKERS: int(2, 0),
   T0_PER_REPO_CONCURRENCY: int(1, 1),
-  REPO_ALLOWLIST: z.string().optional().transform((v) => (v ? v.split(",").map((s) => s.trim().toLowerCase()).filter(Boolean) : [])),
+  REPO_ALLOWLIST: repoList,
   DRY_RUN: bool(false),
   MAX_ATTEMPTS_PER_FINGERPRINT: int(3, 1),
   JOB_MAX_RETRIES: int(6, 0),
@@ -81,7 +99,7 @@ const envSchema = z.object({
   /** `t0-ci-bot worker`: how long SIGTERM waits for running jobs before interrupting them. */
   WORKER_DRAIN_MS: int(60_000, 0),
   /** `t0-ci-bot worker`: serve /healthz and /readyz on this port (0 = off). */
-  WORKER_HEALTH_PORT: int(0, 0),
+  WORKER_HEALTH_PORT: port(0),
 
   WORKSPACE_ROOT: z.string().default(join(tmpdir(), "t0-ci-bot")),
   WORKSPACE_MAX_BYTES: int(500 * 1024 * 1024, 1),
@@ -139,6 +157,10 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push("PRIVATE_KEY: is not a PEM private key; paste the whole .pem file (newlines may be written as \\n)");
   }
   const hasCredentials = Boolean(cfg.APP_ID && privateKey);
+  // Without this, a key with no APP_ID in development silently opened the setup wizard instead of serving.
+  if (!cfg.APP_ID && (cfg.PRIVATE_KEY || cfg.PRIVATE_KEY_PATH)) {
+    problems.push(`APP_ID: required when ${cfg.PRIVATE_KEY ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH"} is set; put the numeric App ID from the app's settings page there (or unset the key to register a new app with the setup wizard)`);
+  }
   if (cfg.APP_ID && !privateKey && problems.length === 0) {
     problems.push("PRIVATE_KEY or PRIVATE_KEY_PATH: required when APP_ID is set; download a key from the app's settings page");
   }

@@ -1,5 +1,8 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, test } from "@jest/globals";
-import { killAll, spawnMain, type Child } from "./spawn-server.js";
+import { killAll, root, spawnMain, type Child } from "./spawn-server.js";
 
 describe("start-up without credentials", () => {
   const children: Child[] = [];
@@ -29,5 +32,16 @@ describe("start-up without credentials", () => {
     children.push(child);
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/APP_ID and PRIVATE_KEY \(or PRIVATE_KEY_PATH\) are required when NODE_ENV=production/);
+  }, 30_000);
+
+  test("a DATA_DIR that cannot be created: exits 1 naming DATA_DIR, not a raw ENOTDIR", async () => {
+    const file = join(mkdtempSync(join(tmpdir(), "t0-datadir-")), "a-file");
+    writeFileSync(file, "");
+    const env = { APP_ID: "1", PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"), WEBHOOK_SECRET: "s", PORT: "0", DATA_DIR: join(file, "data") };
+    const child = spawnMain(env, /never/);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/DATA_DIR: cannot create ".*a-file\/data" \(ENOTDIR\); put a directory path/);
+    expect(child.output()).not.toMatch(/at .*lowdb-store/);
   }, 30_000);
 });

@@ -1,0 +1,48 @@
+import { describe, expect, test } from "@jest/globals";
+import { ConfigError, loadAppConfig } from "../../src/config/app-config.js";
+import { privateKey } from "../intake/harness.js";
+
+/** The problems loadAppConfig reports for `env`, or [] when it loads. */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadAppConfig(env);
+    return [];
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+}
+
+describe("app-config validation", () => {
+  test("PORT and WORKER_HEALTH_PORT must be TCP ports", () => {
+    expect(problems({ PORT: "65535" })).toEqual([]);
+    expect(problems({ PORT: "65536" })).toEqual([expect.stringMatching(/^PORT: must be a TCP port from 0 to 65535/)]);
+    expect(problems({ WORKER_HEALTH_PORT: "70000" })).toEqual([expect.stringMatching(/^WORKER_HEALTH_PORT: must be a TCP port/)]);
+  });
+
+  test.each([
+    ["octo-org", /"octo-org" is not owner\/name/],
+    ["https://github.com/o/r", /"https:\/\/github.com\/o\/r" is not owner\/name/],
+    [",", /names no repository/],
+    [" , ,", /names no repository/],
+    ["octo-org/api,octo-org", /"octo-org" is not owner\/name/],
+  ])("REPO_ALLOWLIST=%j is refused, saying what to put there", (value, why) => {
+    const [p, ...more] = problems({ REPO_ALLOWLIST: value });
+    expect(more).toEqual([]);
+    expect(p).toMatch(/^REPO_ALLOWLIST: /);
+    expect(p).toMatch(why);
+    expect(p).toMatch(/owner\/name separated by commas.*or leave it empty/);
+  });
+
+  test("REPO_ALLOWLIST: empty or unset allows every repository; entries are trimmed and lower-cased", () => {
+    expect(loadAppConfig({}).REPO_ALLOWLIST).toEqual([]);
+    expect(loadAppConfig({ REPO_ALLOWLIST: "" }).REPO_ALLOWLIST).toEqual([]);
+    expect(loadAppConfig({ REPO_ALLOWLIST: " Octo-Org/API , octo-org/web.site," }).REPO_ALLOWLIST).toEqual(["octo-org/api", "octo-org/web.site"]);
+  });
+
+  test("a private key without APP_ID is an error naming APP_ID (not a silent setup wizard)", () => {
+    expect(problems({ PRIVATE_KEY: privateKey })).toEqual([expect.stringMatching(/^APP_ID: required when PRIVATE_KEY is set; put the numeric App ID/)]);
+    expect(problems({ PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem" })).toEqual([expect.stringMatching(/^APP_ID: required when PRIVATE_KEY_PATH is set/)]);
+    expect(loadAppConfig({}).hasCredentials).toBe(false);
+  });
+});
