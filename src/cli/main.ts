@@ -5,7 +5,25 @@ function usage(): string {
   return `usage: t0-ci-bot <command> [options]\n\ncommands:\n${rows.join("\n")}\n`;
 }
 
+let pipeGuarded = false;
+
+/**
+ * `t0-ci-bot deliveries list | head`: once the reader is gone, output has nowhere to go. Without a listener
+ * the EPIPE is an unhandled 'error' event that kills the process with a stack trace; with one, the rest of
+ * the output is dropped and the command finishes what it started (a store write is not cut in half).
+ */
+function ignoreClosedOutput(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code !== "EPIPE") throw err;
+    });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
+  ignoreClosedOutput();
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(usage());
