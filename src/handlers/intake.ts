@@ -3,7 +3,7 @@ import type { Job } from "../core/job.js";
 import type { Delivery } from "../core/ports/job-store.js";
 import type { IntakeDecision } from "./decision.js";
 import { InvalidPayloadError } from "./payload-schemas.js";
-import { routeDelivery } from "./route-delivery.js";
+import { HANDLERS, routeDelivery } from "./route-delivery.js";
 
 export type IntakeDeps = Pick<Deps, "config" | "store" | "clock" | "logger" | "metrics">;
 
@@ -78,7 +78,7 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
       deps.logger.warn({ err, deliveryId: d.id, repo: delivery.repoFullName }, "could not reset the fix-loop count of a workflow that passed");
     });
   }
-  deps.metrics.deliveries.inc({ event: d.event, outcome: delivery.outcome });
+  deps.metrics.deliveries.inc({ event: metricEvent(d.event), outcome: delivery.outcome });
   deps.logger.info(
     {
       deliveryId: d.id,
@@ -99,9 +99,20 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
 async function rejectInvalid(deps: IntakeDeps, base: Delivery, d: VerifiedDelivery, message: string): Promise<IntakeResult> {
   const delivery: Delivery = { ...base, outcome: "invalid", reason: message };
   await deps.store.recordIntake(delivery, d.bytes ?? d.rawBody);
-  deps.metrics.deliveries.inc({ event: d.event, outcome: "invalid" });
+  deps.metrics.deliveries.inc({ event: metricEvent(d.event), outcome: "invalid" });
   deps.logger.warn({ deliveryId: d.id, event: d.event, action: base.action, reason: message }, "webhook rejected: invalid payload");
   return { ok: false, delivery, message };
+}
+
+/** Events GitHub sends an app that are worth a series of their own. */
+const COUNTED_EVENTS = new Set([...Object.keys(HANDLERS), "ping", "installation", "installation_repositories"]);
+
+/**
+ * X-GitHub-Event is not covered by the signature (only the body is): a replayed body with made-up event
+ * names must not create a metric series per name.
+ */
+function metricEvent(event: string): string {
+  return COUNTED_EVENTS.has(event) ? event : "other";
 }
 
 function repeatedFailureReason(cap: number): string {

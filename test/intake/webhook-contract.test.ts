@@ -186,6 +186,15 @@ describe("POST /api/github/webhooks: status contract", () => {
     expect(text).toContain('t0_webhook_deliveries_total{event="unverified",outcome="unauthorized"} 20');
   });
 
+  test("signed deliveries of events the app does not know share one series (the event header is not signed)", async () => {
+    for (let i = 0; i < 5; i++) await h.send(`replayed-${i}`, failedRun());
+    await h.send("workflow_run", failedRun());
+    const text = await h.deps.metrics.registry.metrics();
+    expect(text).not.toContain("replayed-");
+    expect(text).toMatch(/t0_webhook_deliveries_total\{event="other",outcome="ignored"\} 5/);
+    expect(text).toMatch(/t0_webhook_deliveries_total\{event="workflow_run",outcome="job_created"\} 1/);
+  });
+
   test("intake log lines are JSON with deliveryId, repo and runId, and carry no secret", async () => {
     await h.close();
     const lines: string[] = [];
