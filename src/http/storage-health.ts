@@ -22,11 +22,22 @@ export function storageErrorCode(err: unknown): string | undefined {
  * Shared by the routes of one HTTP server; cleared by the next successful write.
  */
 export class StorageHealth {
-  #failure: { code: string; at: string } | undefined;
+  #failure: { code: string; at: number } | undefined;
+  readonly #now: () => number;
+  readonly #holdMs: number;
+
+  /**
+   * A failure is reported for `holdMs`, then no longer: a load balancer that stops sending webhooks to an
+   * unready server would otherwise never let through the write that shows the disk is back.
+   */
+  constructor(opts: { now?: () => number; holdMs?: number } = {}) {
+    this.#now = opts.now ?? Date.now;
+    this.#holdMs = opts.holdMs ?? 30_000;
+  }
 
   /** Returns the error to answer with: retryable (503), saying what is wrong and that GitHub will resend. */
   failed(err: unknown, code: string): AppError {
-    this.#failure = { code, at: new Date().toISOString() };
+    this.#failure = { code, at: this.#now() };
     return new AppError(
       "storage_unavailable",
       `storage unavailable: ${STORAGE_CODES[code]} (${code}), so the webhook was not recorded; free space or fix DATA_DIR's disk and retry — GitHub will be asked to redeliver it`,
@@ -41,6 +52,7 @@ export class StorageHealth {
   /** undefined when the last write succeeded (or none failed yet); otherwise what /readyz reports. */
   problem(): string | undefined {
     const f = this.#failure;
-    return f && `the last journal write failed at ${f.at}: ${STORAGE_CODES[f.code]} (${f.code}); ready again once a write succeeds`;
+    if (!f || this.#now() - f.at >= this.#holdMs) return undefined;
+    return `the last journal write failed at ${new Date(f.at).toISOString()}: ${STORAGE_CODES[f.code]} (${f.code}); ready again once a write succeeds, or ${this.#holdMs / 1000} s after the failure to let one try`;
   }
 }

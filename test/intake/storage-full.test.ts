@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { StorageHealth } from "../../src/http/storage-health.js";
 import { failedRun, startHarness, type Harness } from "./harness.js";
 
 /** A store whose journal writes fail with `code` (as fs does on a full disk) until `heal()`. */
@@ -44,5 +45,22 @@ describe("webhook intake on a full disk", () => {
   test("ENOSPC in the message: the full disk is named", async () => {
     h = await startHarness({ store: failingStore("ENOSPC").store });
     expect((await h.send("workflow_run", failedRun())).body.error.message).toMatch(/disk is full/);
+  });
+});
+
+describe("StorageHealth", () => {
+  test("reports a failure until a write succeeds, or for holdMs, so an unready server still gets the write that shows the disk is back", () => {
+    let now = 0;
+    const health = new StorageHealth({ now: () => now, holdMs: 30_000 });
+    expect(health.problem()).toBeUndefined();
+    health.failed(Object.assign(new Error("full"), { code: "ENOSPC" }), "ENOSPC");
+    now = 29_999;
+    expect(health.problem()).toMatch(/the disk is full \(ENOSPC\)/);
+    now = 30_000;
+    expect(health.problem()).toBeUndefined();
+    health.failed(new Error("io"), "EIO");
+    expect(health.problem()).toMatch(/EIO/);
+    health.succeeded();
+    expect(health.problem()).toBeUndefined();
   });
 });
