@@ -39,6 +39,15 @@ function setup(stages: Stage[], env: Record<string, string> = {}) {
   return { clock, store, queue, runner, deps, removed, add, start: () => queue.start((i) => runner.runJob(i)) };
 }
 
+/** A new process on the same store: its own clock, queue and runner. */
+async function newProcess(deps: Deps, stages: Stage[]) {
+  const clock = new FakeClock();
+  const queue = new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger: silentLogger() });
+  const runner = new Runner({ ...deps, queue, clock }, stages);
+  await queue.start((i) => runner.runJob(i));
+  return { clock, runner };
+}
+
 const stage = (name: string, state: JobState, run: Stage["run"] = async () => ({ result: { ok: name } }), extra: Partial<Stage> = {}): Stage => ({
   name,
   state,
@@ -244,10 +253,7 @@ describe("Runner", () => {
 
     // A new process on the same store: a new queue and runner.
     hang = false;
-    const clock = new FakeClock();
-    const queue = new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger: silentLogger() });
-    const runner = new Runner({ ...s.deps, queue, clock }, stages);
-    await queue.start((i) => runner.runJob(i));
+    const { clock, runner } = await newProcess(s.deps, stages);
     expect(await runner.resumeUnfinished()).toBe(1);
     await clock.advance(10);
     expect(runs).toEqual(["a", "b", "b", "c"]);
@@ -352,10 +358,7 @@ describe("Runner", () => {
     expect((await s.store.getJob(job.id))!).toMatchObject({ state: "testing", attempts: { byStage: { slow: 0 } } });
 
     hang = false;
-    const clock = new FakeClock();
-    const queue = new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger: silentLogger() });
-    const runner = new Runner({ ...s.deps, queue, clock }, stages);
-    await queue.start((i) => runner.runJob(i));
+    const { clock, runner } = await newProcess(s.deps, stages);
     expect(await runner.resumeUnfinished()).toBe(1);
     await clock.advance(10);
     expect((await s.store.getJob(job.id))!).toMatchObject({ state: "completed", error: undefined });
