@@ -4,7 +4,8 @@ import type { AppConfig } from "../config/app-config.js";
 export const BOT_BRANCH_PREFIX = "ci-bot/";
 /** Used when BOT_LOGIN is not set: the login GitHub gives an app named as in app.yml. */
 export const DEFAULT_BOT_LOGIN = "t0-ci-bot[bot]";
-const FAILING = new Set(["failure", "timed_out"]);
+/** The conclusions that make jobs; each is its own failure fingerprint. */
+export const FAILING: ReadonlySet<string> = new Set(["failure", "timed_out"]);
 
 export type Filtered = { reason: string } | undefined;
 

@@ -1,6 +1,6 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, NoJobDecision } from "./decision.js";
-import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, type Filtered } from "./filters.js";
+import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, FAILING, forkFilter, type Filtered } from "./filters.js";
 import { failureFingerprint } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
@@ -29,9 +29,11 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
       return onRerunCompleted(waiting, { repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
     }
   }
+  const notAllowed = allowlistFilter(deps.config, p.repository.full_name);
+  const fork = forkFilter(p.repository.id, p.repository.full_name, run.head_repository);
   const skip =
     ignored(conclusionFilter(run.conclusion)) ??
-    ignored(allowlistFilter(deps.config, p.repository.full_name)) ??
+    ignored(notAllowed) ??
     ignored(botBranchFilter(run.head_branch)) ??
     ignored(
       botActorFilter(deps.config, [
@@ -40,15 +42,16 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
         { role: "sender", ...p.sender },
       ]),
     ) ??
-    ignored(forkFilter(p.repository.id, p.repository.full_name, run.head_repository)) ??
+    ignored(fork) ??
     ignored(run.head_branch ? undefined : { reason: "run has no head branch (detached or fork); there is no branch to fix" });
   if (skip) {
     // A pass of the workflow on the branch (not a fork's branch of the same name): its failures went green.
-    const green = run.conclusion === "success" && run.head_branch && !allowlistFilter(deps.config, p.repository.full_name) && !forkFilter(p.repository.id, p.repository.full_name, run.head_repository);
-    return green ? { ...skip, green: { repoId: p.repository.id, fingerprints: FAILING_CONCLUSIONS.map((conclusion) => failureFingerprint({ ...fingerprintScope(p, run), conclusion })) } } : skip;
+    const green = run.conclusion === "success" && run.head_branch && !notAllowed && !fork;
+    return green ? { ...skip, green: { repoId: p.repository.id, fingerprints: [...FAILING].map((conclusion) => failureFingerprint({ ...fingerprintScope(p, run), conclusion })) } } : skip;
   }
 
-  const workflowPath = run.path ?? p.workflow?.path ?? run.name ?? "";
+  const failure = fingerprintScope(p, run);
+  const workflowPath = failure.workflow;
   const job = buildJob({
     deliveryId: meta.id,
     event: meta.event,
@@ -70,16 +73,13 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
       actor: run.actor?.login,
       triggeringActor: run.triggering_actor?.login,
     },
-    fingerprint: failureFingerprint({ ...fingerprintScope(p, run), conclusion: run.conclusion! }),
+    fingerprint: failureFingerprint({ ...failure, conclusion: run.conclusion! }),
     dryRun: deps.config.DRY_RUN,
     at: meta.receivedAt,
   });
   // The store de-duplicates it and applies the fix-loop cap, atomically (intake.ts).
   return { ...scope, outcome: "job_created", job };
 };
-
-/** The conclusions that make jobs, each its own fingerprint (filters.ts). */
-const FAILING_CONCLUSIONS = ["failure", "timed_out"];
 
 /** A failure's fingerprint less its conclusion: one repository, workflow and branch. */
 function fingerprintScope(p: { repository: { id: number }; workflow?: { path?: string | null } | null }, run: { path?: string | null; name?: string | null; head_branch: string | null }) {

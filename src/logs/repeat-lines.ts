@@ -31,7 +31,7 @@ const MARKER = /^\s*\[= (?:line above|(\d+) lines up)(?:, "(.*)" → "(.*)")?\]$
 const COUNTING_MARKER = /^\[= (\d+) lines: the line above with "(.*)" counting up to "(.*)"\]$/;
 const BLOCK_MARKER = /^\[= (?:the (?:line|(\d+) lines) above, (?:once more|(\d+) more times)|(\d+) lines copied from (\d+) lines up)\]$/;
 /** How far up a repeated block may find the lines it repeats. */
-export const BLOCK_BACK = 400;
+const BLOCK_BACK = 400;
 /** A block marker stands for at least this many lines; fewer are left to line markers. */
 const MIN_BLOCK = 3;
 /** Earlier lines with the same text tried as the start of a block, nearest first. */

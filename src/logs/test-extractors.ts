@@ -1,5 +1,6 @@
 import { signal, type Signal } from "./signal.js";
 import { TapExtractor } from "./tap-extractor.js";
+import { SPACED_METHOD_IN_CLASS } from "./test-names.js";
 
 /**
  * Failing-test extractors for the common runners. Stateful where the runner spreads a name over lines
@@ -248,11 +249,8 @@ const PYTEST_HEADER = /^(_+)\s+(?:ERROR at (?:setup|teardown) of )?(\S.*?)\s+(_+
 const PYTEST_RESULT = /^={3,} (?:\d+ [a-z]+(?:, )?)+ in [\d.]+ ?s(?:econds)?\b.*={3,}$/;
 /** A count of failures, as in a test run's result line. */
 export const FAILED_COUNT = /\b[1-9]\d* (?:failed|failures?|errors?|failing)\b/i;
-/**
- * A Surefire test whose name has spaces (a Kotlin test in backticks) or parameters in brackets
- * (`run[5: batchTest(mode=A, binary=FORCE)](pkg.Cls)`): the class in parentheses is what ends the name.
- */
-const SUREFIRE_SPACED = /^(?:\[ERROR\]\s+)?(\S(?:[^()[\]]|\[[^\]]*\])*?)\(([\w$.]+\.[\w$]+)\)(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!/;
+/** A Surefire test whose name has spaces or parameters in brackets (`SPACED_METHOD_IN_CLASS`). */
+const SUREFIRE_SPACED = new RegExp(String.raw`^(?:\[ERROR\]\s+)?${SPACED_METHOD_IN_CLASS}(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!`);
 // One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 

@@ -1,6 +1,14 @@
 import type { FailedTest } from "./types.js";
 
 /**
+ * `method(pkg.Class)` where the method has spaces (a Kotlin test in backticks) or parameters in brackets
+ * (`run[5: batchTest(mode=A)](pkg.Class)`): the class in parentheses is what ends the name. Groups: method,
+ * class. Surefire's result lines use it too (test-extractors.ts).
+ */
+export const SPACED_METHOD_IN_CLASS = String.raw`(\S(?:[^()[\]]|\[[^\]]*\])*?)\(([\w$.]+\.[\w$]+)\)`;
+const SPACED_NAME = new RegExp(`^${SPACED_METHOD_IN_CLASS}$`);
+
+/**
  * One comparable form for test names printed by different runners and tools:
  * `m(pkg.Cls)` (Surefire), `Cls.m()` (Gradle), `pkg.Cls.m` (Ant), `tests/x.py::C::t` (pytest),
  * `t (mod.C)` (unittest), `a › b` (jest), `suite test:` (mocha). Lower-cased, `.`-separated.
@@ -9,7 +17,7 @@ export function normalizeTestName(name: string): string {
   let n = name.trim().replace(/:$/, "").trim();
   // `method(pkg.Class)` and `method (pkg.Class)`: the class goes first. A Kotlin method may have spaces, and
   // a parameterised one its parameters in brackets (`run[5: batchTest(mode=A)](pkg.Class)`).
-  const paren = /^([^\s()]+) ?\(([\w$.]+\.[\w$]+|[A-Z][\w$]*)\)$/.exec(n) ?? /^(\S(?:[^()[\]]|\[[^\]]*\])*?)\(([\w$.]+\.[\w$]+)\)$/.exec(n);
+  const paren = /^([^\s()]+) ?\(([\w$.]+\.[\w$]+|[A-Z][\w$]*)\)$/.exec(n) ?? SPACED_NAME.exec(n);
   if (paren && !/^[\w$.]*\.[\w$]+\(/.test(n)) n = `${paren[2]}.${paren[1]}`;
   n = n.replace(/\(\)$/, "").replace(/\(\)(?=\[)/, "");
   n = n.replace(/\.py(?=::|$)/, "");

@@ -27,9 +27,14 @@ interface StateDoc {
   version: 1;
   /** Journal position up to which every created job is known to have its own file. */
   checkpoint: LogPosition | null;
-  /** `<repoId>:<fingerprint>` → when it was last cleared (its failures went green). */
-  fingerprintsClearedAt?: Record<string, string>;
 }
+
+/**
+ * `<repoId>:<fingerprint>` → when it was last cleared (its failures went green). Its own document, written
+ * only when a clear happens: state.json is rewritten at every checkpoint, every second under load, and this
+ * grows with every branch that failed and went green.
+ */
+type ClearsDoc = Record<string, string>;
 
 const RECENT_DELIVERIES = 1000;
 const RECENT_TAIL_BYTES = 8 * 1024 * 1024;
@@ -51,7 +56,9 @@ const MATERIALISE_MAX_WAITING = 50_000;
  *    fdatasync'ed (group commit) before the webhook is acknowledged; start-up replays the journal past the
  *    last checkpoint, so a job whose file was not written before a crash is recreated;
  *  - `compact()` moves final jobs older than the retention window to `archive/<month>.ndjson` and drops
- *    journal days past it, so the live set stays small.
+ *    journal days past it, so the live set stays small;
+ *  - `fingerprints.json` (when each failure last went green) grows by one short entry per branch whose
+ *    failures went green, and is written only then, never on the webhook path of a failure.
  * lowdb is single-process: a lock file keeps a second writer out (use REDIS_URL for several processes).
  */
 export class LowdbJobStore implements JobStore {
@@ -73,6 +80,7 @@ export class LowdbJobStore implements JobStore {
   #materialiseTimer: NodeJS.Timeout | undefined;
   #materialising: Promise<void> | undefined;
   #state!: Low<StateDoc>;
+  #clears!: Low<ClearsDoc>;
   #inflight = 0;
   #lastPos: LogPosition | null = null;
   #checkpointTimer: NodeJS.Timeout | undefined;
@@ -141,8 +149,11 @@ export class LowdbJobStore implements JobStore {
     this.#state = new Low<StateDoc>(new JSONFile(join(this.#dir, "state.json")), { version: 1, checkpoint: null });
     await this.#state.read();
     this.#state.data ??= { version: 1, checkpoint: null };
+    this.#clears = new Low<ClearsDoc>(new JSONFile(join(this.#dir, "fingerprints.json")), {});
+    await this.#clears.read();
+    this.#clears.data ??= {};
     // Before any job is put in the index, so that jobs from before a clear are not counted.
-    for (const [key, at] of Object.entries(this.#state.data.fingerprintsClearedAt ?? {})) {
+    for (const [key, at] of Object.entries(this.#clears.data)) {
       const sep = key.indexOf(":");
       this.#index.clearFingerprint(Number(key.slice(0, sep)), key.slice(sep + 1), at);
     }
@@ -342,13 +353,11 @@ export class LowdbJobStore implements JobStore {
     // Most passing runs follow passing runs: nothing to clear, and no state write on the webhook path.
     const counted = fingerprints.filter((fp) => this.#index.countFingerprint(repoId, fp) > 0);
     if (!counted.length) return;
-    const cleared = (this.#state.data.fingerprintsClearedAt ??= {});
     for (const fp of counted) {
       this.#index.clearFingerprint(repoId, fp, at);
-      cleared[`${repoId}:${fp}`] = at;
+      this.#clears.data[`${repoId}:${fp}`] = at;
     }
-    // Through the lock the checkpoint writes the same document under.
-    await this.#serial("\0checkpoint", () => this.#state.write());
+    await this.#clears.write(); // lowdb serialises concurrent writes of one document
   }
 
   async countByState(): Promise<Record<JobState, number>> {
@@ -562,15 +571,6 @@ function readJson<T>(file: string): T | null {
     return JSON.parse(readFileSync(file, "utf8")) as T;
   } catch {
     return null;
-  }
-}
-
-function safeParse<T>(line: string): T | undefined {
-  if (!line) return undefined;
-  try {
-    return JSON.parse(line) as T;
-  } catch {
-    return undefined; // a torn last line after a crash
   }
 }
 
