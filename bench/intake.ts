@@ -5,9 +5,13 @@
 // Every request is a distinct run (run id and branch vary, each body signed in setupRequest), so the app
 // creates a job per request; the duplicate-only variant re-sends one run. The app is measured with an
 // empty data dir and with 50,000 jobs already stored (seeded through the store API).
-//   node --import tsx bench/intake.ts [--duration 10] [--jobs 50000] [--rounds 3]
+// Each run also prints the server's CPU (all threads) per request, read from /proc: with the machine's speed
+// drifting, CPU per request shows where the time goes better than requests/s alone.
+//   node --import tsx bench/intake.ts [--duration 10] [--jobs 50000] [--rounds 3] [--pin] [--only seeded,nosync,...]
+// --only runs the named configurations (keys in `configs` below); --pin is explained where it is read.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -27,6 +31,20 @@ const arg = (name: string, def: number) => {
 const DURATION = arg("duration", 10);
 const SEED = arg("jobs", 50_000);
 const ROUNDS = Math.max(1, arg("rounds", 3));
+const flag = (name: string) => process.argv.includes(`--${name}`);
+const ONLY = (() => {
+  const i = process.argv.indexOf("--only");
+  return i > 0 ? new Set(process.argv[i + 1]!.split(",")) : undefined;
+})();
+// --pin: the servers run on CPU 0 and this process (the load generator) on CPU 1, as a server and GitHub
+// would on separate machines. Unpinned, on a 2-CPU VM, every thread the server adds (the fdatasync in the
+// thread pool, GC helpers) takes time from the load generator, so the ratio then also measures contention.
+const PIN = flag("pin");
+if (PIN) {
+  const r = spawnSync("taskset", ["-a", "-p", "-c", "1", String(process.pid)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`--pin needs taskset (util-linux) and 2 CPUs: ${r.stderr || r.error}`);
+}
+const serverCommand = (args: string[]): [string, string[]] => (PIN ? ["taskset", ["-c", "0", process.execPath, ...args]] : [process.execPath, args]);
 const CONNECTIONS = 10;
 const SECRET = "bench-secret";
 const RUN_MARK = 987654321012;
@@ -40,6 +58,8 @@ const sign = (body: string) => `sha256=${createHmac("sha256", SECRET).update(bod
 
 interface Figures {
   rps: number;
+  /** Server CPU (all its threads, user + system) per request, in µs; undefined where /proc is not there. */
+  cpuUs?: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -80,7 +100,7 @@ async function stop(proc: ChildProcess): Promise<void> {
 /** `entry`: the script and its arguments (src/main.ts, or bench/intake-app-server.ts with another store). */
 async function startApp(dataDir: string, entry: string[] = ["src/main.ts"], fsync = true, logLevel: "info" | "warn" = "info"): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", join(root, entry[0]!), ...entry.slice(1)], {
+  const proc = spawn(...serverCommand([...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []), "--import", "tsx", join(root, entry[0]!), ...entry.slice(1)]), {
     cwd: root,
     env: {
       PATH: process.env.PATH,
@@ -107,7 +127,7 @@ async function startApp(dataDir: string, entry: string[] = ["src/main.ts"], fsyn
 
 async function startBaseline(): Promise<{ proc: ChildProcess; url: string }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "bench/intake-baseline-server.ts"), String(port)], {
+  const proc = spawn(...serverCommand(["--import", "tsx", join(root, "bench/intake-baseline-server.ts"), String(port)]), {
     cwd: root,
     env: { PATH: process.env.PATH, WEBHOOK_SECRET: SECRET, NODE_ENV: "production" },
     stdio: ["ignore", "ignore", "inherit"],
@@ -156,13 +176,31 @@ async function measure(label: string, start: () => Promise<{ proc: ChildProcess;
   const s = await start();
   try {
     await load(s.url, distinct, 2); // warm-up
+    const cpu0 = cpuTicks(s.proc.pid);
     const f = await load(s.url, distinct, DURATION);
+    const cpu1 = cpuTicks(s.proc.pid);
+    if (cpu0 !== undefined && cpu1 !== undefined && f.rps > 0) f.cpuUs = ((cpu1 - cpu0) * 1e6) / CLOCK_TICKS / (f.rps * DURATION);
+    const cpu = f.cpuUs === undefined ? "" : `   cpu ${f.cpuUs.toFixed(0).padStart(4)} µs/req`;
     console.log(
-      `${label.padEnd(58)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(3)} ms   non-2xx ${f.non2xx}  errors ${f.errors}`,
+      `${label.padEnd(58)} ${f.rps.toFixed(0).padStart(7)} req/s   p50 ${String(f.p50).padStart(3)} ms   p99 ${String(f.p99).padStart(3)} ms${cpu}   non-2xx ${f.non2xx}  errors ${f.errors}`,
     );
     return f;
   } finally {
     await stop(s.proc);
+  }
+}
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** utime + stime of every thread of `pid` so far, in clock ticks (Linux /proc); undefined elsewhere. */
+function cpuTicks(pid: number | undefined): number | undefined {
+  try {
+    // The command name (field 2) is in parentheses and may hold spaces: count fields after its ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(f[11]) + Number(f[12]);
+  } catch {
+    return undefined;
   }
 }
 
@@ -174,12 +212,14 @@ async function measure(label: string, start: () => Promise<{ proc: ChildProcess;
  */
 class PairedBaseline {
   #last = new Map<boolean, Figures>();
+  readonly all: Figures[] = [];
   async before(distinct: boolean): Promise<Figures> {
     return this.#last.get(distinct) ?? this.after(distinct);
   }
   async after(distinct: boolean): Promise<Figures> {
     const f = await measure(`  baseline${distinct ? "" : ", same body every request"}`, startBaseline, distinct);
     this.#last.set(distinct, f);
+    if (distinct) this.all.push(f);
     return f;
   }
 }
@@ -252,10 +292,11 @@ try {
     { key: "warnNosync", label: `app, ${SEED} jobs stored, distinct runs, LOG_LEVEL=warn, STORE_FSYNC=false`, start: async () => startApp(await copyOfSeeded(), ["src/main.ts"], false, "warn") },
     { key: "dup", label: `app, ${SEED} jobs stored, duplicate-only`, start: async () => startApp(await copyOfSeeded()), distinct: false },
   ];
+  const chosen = ONLY ? configs.filter((c) => ONLY.has(c.key)) : configs;
   const runs = new Map<string, Paired[]>(configs.map((c) => [c.key, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     if (ROUNDS > 1) console.log(`-- round ${round} of ${ROUNDS}`);
-    for (const c of configs) {
+    for (const c of chosen) {
       runs.get(c.key)!.push(await paired(base, c.label, c.start, c.distinct ?? true));
       // Each run leaves its data dir behind (a copy of the seeded store is ~100 MB): drop it now.
       await cleanUp(seeded);
@@ -263,12 +304,13 @@ try {
   }
   const summary = (key: string) => {
     const ratios = runs.get(key)!.map((p) => p.ratio).sort((x, y) => x - y);
+    if (!ratios.length) return "(not run)";
     const mid = ratios[Math.floor(ratios.length / 2)]!;
     return ratios.length > 1 ? `${mid.toFixed(2)} [${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)}]` : mid.toFixed(2);
   };
   const p99 = (key: string) => {
     const v = runs.get(key)!.map((p) => p.app.p99).sort((x, y) => x - y);
-    return v[Math.floor(v.length / 2)]!;
+    return v.length ? v[Math.floor(v.length / 2)]! : "(not run)";
   };
   const of = ROUNDS > 1 ? `median of ${ROUNDS} rounds [range]` : "one round";
   console.log(`\nratio app/baseline (each against the mean of the baseline runs either side; ${of}):`);
@@ -276,6 +318,12 @@ try {
   console.log(`  ${SEED} jobs: ${summary("seeded")} (goal ≥ 0.8), without fsync ${summary("nosync")}`);
   console.log(`  at the baseline's log level (warn), ${SEED} jobs: ${summary("warn")} with fsync, ${summary("warnNosync")} without`);
   console.log(`p99 with ${SEED} jobs (median): ${p99("seeded")} ms, without fsync ${p99("nosync")} ms (goal < 20 ms)`);
+  const cpu = (figures: Figures[]) => {
+    const v = figures.flatMap((f) => (f.cpuUs === undefined ? [] : [f.cpuUs])).sort((x, y) => x - y);
+    return v.length ? `${v[Math.floor(v.length / 2)]!.toFixed(0)} µs` : "(not measured)";
+  };
+  const appCpu = (key: string) => (runs.get(key)!.length ? cpu(runs.get(key)!.map((p) => p.app)) : "(not run)");
+  console.log(`server CPU per request (median): baseline ${cpu(base.all)}; app recording nothing ${appCpu("nothing")}, ${SEED} jobs ${appCpu("seeded")}, without fsync ${appCpu("nosync")}`);
 } finally {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 }
