@@ -7,6 +7,7 @@ import { createLogger } from "./core/logger.js";
 import { createMetrics } from "./admin/metrics.js";
 import { systemClock } from "./adapters/clock/system-clock.js";
 import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
+import { RecordOnlyQueue } from "./adapters/queue/record-only-queue.js";
 import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
 import { openWritePacer } from "./adapters/queue/write-pacer.js";
@@ -28,7 +29,8 @@ export interface BuildOptions {
 
 /**
  * The composition root: the only place that picks adapters from config. With no REDIS_URL it gives the
- * embedded defaults (lowdb file in DATA_DIR, in-process queue).
+ * embedded defaults (lowdb file in DATA_DIR, in-process queue; with T0_WORKERS=0 no queue at all, since
+ * nothing else can run the jobs of a single-process store).
  */
 export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Promise<Deps> {
   const o = opts.overrides ?? {};
@@ -48,7 +50,9 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
     o.queue ??
     (config.REDIS_URL
       ? await openSharedQueue(config, config.REDIS_URL, logger)
-      : new InProcessQueue({ concurrency: Math.max(1, config.T0_WORKERS), perRepo: config.T0_PER_REPO_CONCURRENCY, clock, logger }));
+      : config.T0_WORKERS === 0
+        ? new RecordOnlyQueue()
+        : new InProcessQueue({ concurrency: Math.max(1, config.T0_WORKERS), perRepo: config.T0_PER_REPO_CONCURRENCY, clock, logger }));
   return {
     config,
     store,

@@ -111,9 +111,10 @@ async function retryRoute(deps: AdminDeps, res: ServerResponse, id: string): Pro
 
 /** Says who runs the job: with T0_WORKERS=0 nothing in this process will, and "queued" alone would suggest it. */
 function retriedMessage(deps: AdminDeps, id: string, state: string): string {
-  return deps.config.T0_WORKERS === 0
-    ? `job ${id} is ${state} again and queued for the workers (T0_WORKERS=0 here: start a worker process, \`t0-ci-bot worker\`, or a server with workers, to run it)`
-    : `job ${id} is ${state} again and queued; this server's workers run it`;
+  if (deps.config.T0_WORKERS !== 0) return `job ${id} is ${state} again and queued; this server's workers run it`;
+  return deps.queue.kind === "none"
+    ? `job ${id} is ${state} again; this server only records jobs (T0_WORKERS=0) and its DATA_DIR store is single-process: restart it with T0_WORKERS=1 or more to run it`
+    : `job ${id} is ${state} again and queued for the workers (T0_WORKERS=0 here: start a worker process, \`t0-ci-bot worker\`, or a server with workers, to run it)`;
 }
 
 function parseLimit(raw: string | null, def: number): number | undefined {

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { RecordOnlyQueue } from "../../src/adapters/queue/record-only-queue.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { AppError } from "../../src/core/errors.js";
 import { transition } from "../../src/core/job.js";
@@ -111,8 +112,12 @@ describe("admin API", () => {
     expect(((await res.json()) as any).error).toEqual({ code: "job_archived", message: archived });
   });
 
-  test("POST /jobs/:id/retry with T0_WORKERS=0 says the workers, not this server, run it", async () => {
+  test.each([
+    ["a shared queue", false, /queued for the workers \(T0_WORKERS=0 here: start a worker process, `t0-ci-bot worker`, or a server with workers/],
+    ["the embedded store (no queue)", true, /this server only records jobs \(T0_WORKERS=0\) and its DATA_DIR store is single-process: restart it with T0_WORKERS=1 or more/],
+  ])("POST /jobs/:id/retry with T0_WORKERS=0 and %s says who can run it", async (_what, recordOnly, message) => {
     h = await startHarness({ env: { ADMIN_TOKEN, T0_WORKERS: "0" } });
+    if (recordOnly) h.deps.queue = new RecordOnlyQueue();
     await h.send("workflow_run", failedRun());
     const [job] = await h.store.listJobs();
     await h.store.updateJob(job!.id, (j) => transition(j, "failed", "2026-11-23T12:00:01.000Z"));
@@ -120,7 +125,7 @@ describe("admin API", () => {
     expect(res.status).toBe(202);
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ id: job!.id, state: "pending" });
-    expect(body.message).toMatch(/queued for the workers \(T0_WORKERS=0 here: start a worker process, `t0-ci-bot worker`, or a server with workers/);
+    expect(body.message).toMatch(message);
   });
 
   test("GET /metrics: Prometheus text, job counts refreshed from the store on scrape", async () => {
