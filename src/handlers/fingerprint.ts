@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { FAILING } from "./filters.js";
 
 /**
  * "The same failure again", for the fix-loop guard: one repository, one workflow (or CI app), one branch,
@@ -6,8 +7,20 @@ import { createHash } from "node:crypto";
  * at intake only these are known. `timed_out` and `failure` are kept apart: a hang and a red test are
  * different problems.
  */
-export function failureFingerprint(p: { repoId: number; source: string; workflow: string; branch: string; conclusion: string }): string {
+export interface FailureScope {
+  repoId: number;
+  source: string;
+  workflow: string;
+  branch: string;
+}
+
+export function failureFingerprint(p: FailureScope & { conclusion: string }): string {
   return createHash("sha256")
     .update(["v1", p.repoId, p.source, p.workflow, p.branch, p.conclusion].join("\n"))
     .digest("hex");
+}
+
+/** A pass of the workflow (or CI app) on the branch: every kind of failure it had there went green. */
+export function wentGreen(scope: FailureScope): { repoId: number; fingerprints: string[] } {
+  return { repoId: scope.repoId, fingerprints: [...FAILING].map((conclusion) => failureFingerprint({ ...scope, conclusion })) };
 }

@@ -1,7 +1,7 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
 import { allowlistFilter, botBranchFilter, conclusionFilter, type Filtered } from "./filters.js";
-import { failureFingerprint } from "./fingerprint.js";
+import { failureFingerprint, wentGreen, type FailureScope } from "./fingerprint.js";
 import { scopeOf } from "./on-workflow-run.js";
 import { checkSuiteCompletedSchema, parsePayload } from "./payload-schemas.js";
 
@@ -22,20 +22,26 @@ export const onCheckSuite: Handler = async (payload, meta, deps) => {
   const scope: DecisionScope = { repoFullName: p.repository.full_name, installationId: p.installation.id, runId: suite.id };
   const ignored = (f: Filtered): IntakeDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
   const slug = suite.app?.slug ?? "unknown-app";
+  const notAllowed = allowlistFilter(deps.config, p.repository.full_name);
+  const fork = suite.pull_requests.some((pr) => pr.head?.repo && pr.head.repo.id !== p.repository.id)
+    ? { reason: "check suite is for a pull request from a fork, which the app cannot push to" }
+    : undefined;
+  const fromActions = slug === ACTIONS_APP_SLUG;
   const skip =
     ignored(conclusionFilter(suite.conclusion)) ??
-    (slug === ACTIONS_APP_SLUG
+    (fromActions
       ? ({ ...scope, outcome: "duplicate", reason: "check suite from GitHub Actions; the workflow_run delivery for this failure makes the job" } as const)
       : undefined) ??
-    ignored(allowlistFilter(deps.config, p.repository.full_name)) ??
+    ignored(notAllowed) ??
     ignored(botBranchFilter(suite.head_branch)) ??
-    ignored(
-      suite.pull_requests.some((pr) => pr.head?.repo && pr.head.repo.id !== p.repository.id)
-        ? { reason: "check suite is for a pull request from a fork, which the app cannot push to" }
-        : undefined,
-    ) ??
+    ignored(fork) ??
     ignored(suite.head_branch ? undefined : { reason: "check suite has no head branch (detached or fork); there is no branch to fix" });
-  if (skip) return skip;
+  if (skip) {
+    // The CI app passed on the branch: its failures there went green (Actions' suites are left to workflow_run,
+    // whose fingerprints are per workflow, not per app).
+    const green = suite.conclusion === "success" && !fromActions && suite.head_branch && !notAllowed && !fork;
+    return green ? { ...skip, green: wentGreen(suiteScope(p.repository.id, slug, suite.head_branch!)) } : skip;
+  }
 
   const job = buildJob({
     deliveryId: meta.id,
@@ -53,16 +59,15 @@ export const onCheckSuite: Handler = async (payload, meta, deps) => {
       checkSuiteId: suite.id,
       pullRequests: suite.pull_requests.map((pr) => pr.number),
     },
-    fingerprint: failureFingerprint({
-      repoId: p.repository.id,
-      source: "check_suite",
-      workflow: slug,
-      branch: suite.head_branch!,
-      conclusion: suite.conclusion!,
-    }),
+    fingerprint: failureFingerprint({ ...suiteScope(p.repository.id, slug, suite.head_branch!), conclusion: suite.conclusion! }),
     dryRun: deps.config.DRY_RUN,
     at: meta.receivedAt,
   });
   // The store de-duplicates it and applies the fix-loop cap, atomically (intake.ts).
   return { ...scope, outcome: "job_created", job };
 };
+
+/** A CI app's failures on a branch are one fingerprint per conclusion. */
+function suiteScope(repoId: number, slug: string, branch: string): FailureScope {
+  return { repoId, source: "check_suite", workflow: slug, branch };
+}

@@ -1,7 +1,7 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, NoJobDecision } from "./decision.js";
-import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, FAILING, forkFilter, type Filtered } from "./filters.js";
-import { failureFingerprint } from "./fingerprint.js";
+import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, type Filtered } from "./filters.js";
+import { failureFingerprint, wentGreen } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
 import { awaitsRerun, onRerunCompleted } from "./on-rerun-completed.js";
@@ -47,7 +47,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   if (skip) {
     // A pass of the workflow on the branch (not a fork's branch of the same name): its failures went green.
     const green = run.conclusion === "success" && run.head_branch && !notAllowed && !fork;
-    return green ? { ...skip, green: { repoId: p.repository.id, fingerprints: [...FAILING].map((conclusion) => failureFingerprint({ ...fingerprintScope(p, run), conclusion })) } } : skip;
+    return green ? { ...skip, green: wentGreen(fingerprintScope(p, run)) } : skip;
   }
 
   const failure = fingerprintScope(p, run);

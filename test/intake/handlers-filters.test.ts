@@ -150,6 +150,28 @@ describe("handlers: which deliveries become jobs", () => {
       expect(await lastDelivery(h)).toMatchObject({ outcome: "duplicate", jobId: job!.id });
     });
 
+    test("the fix-loop cap of another CI app counts from zero once its suite passes on the branch (not from Actions, not on another branch)", async () => {
+      const suite = (id: number, conclusion: string, o: { slug?: string; branch?: string } = {}) => {
+        const p = fixture(o.slug === "github-actions" ? "check_suite.completed.github-actions" : "check_suite.completed");
+        p.check_suite = { ...p.check_suite, id, conclusion, head_branch: o.branch ?? "changes", pull_requests: [] };
+        if (o.slug !== "github-actions") p.check_suite.app = { ...p.check_suite.app, slug: "circleci", name: "CircleCI" };
+        return p;
+      };
+      const created = async () => (await h.store.listJobs()).length;
+      for (const id of [1, 2, 3]) await h.send("check_suite", suite(id, "failure"));
+      await h.send("check_suite", suite(4, "success", { slug: "github-actions" }));
+      await h.send("check_suite", suite(5, "success", { branch: "feature" }));
+      await (h.deps.clock as FakeClock).advance(1000);
+      await h.send("check_suite", suite(6, "failure"));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/already attempted 3 times/) });
+      await h.send("check_suite", suite(7, "success"));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/conclusion is success/) });
+      await (h.deps.clock as FakeClock).advance(1000);
+      await h.send("check_suite", suite(8, "failure"));
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+      expect(await created()).toBe(4);
+    });
+
     test("check_suite success → ignored", async () => {
       await h.send("check_suite", fixture("check_suite.completed"));
       expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/conclusion is success/) });
