@@ -192,6 +192,23 @@ describe("LowdbJobStore specifics", () => {
     expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).checkpoint).not.toBeNull();
   });
 
+  test("a document write cut short by a crash leaves a temporary file that the next owner removes (a reader does not)", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.stage = "triage"));
+    await store.close();
+    const torn = join(dir, "jobs", `.${job.id}.json.tmp`);
+    writeFileSync(torn, '{"id":"half a docu');
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    expect(existsSync(torn)).toBe(true);
+    await reader.close();
+    const owner = await LowdbJobStore.open(dir);
+    expect(existsSync(torn)).toBe(false);
+    expect((await owner.getJob(job.id))?.stage).toBe("triage");
+    await owner.close();
+  });
+
   test("tolerates a torn last journal line, and the next record does not run into it", async () => {
     const store = await LowdbJobStore.open(dir);
     const job = makeJob();

@@ -39,6 +39,7 @@ type ClearsDoc = Record<string, string>;
 const RECENT_DELIVERIES = 1000;
 const RECENT_TAIL_BYTES = 8 * 1024 * 1024;
 const MATERIALISE_IDLE_MS = 200;
+const LEFT_BEHIND_TMP = /^\..+\.json\.tmp$/;
 const DOC_SYNCS_AT_ONCE = 2;
 const MATERIALISE_BATCH = 500;
 /**
@@ -159,6 +160,9 @@ export class LowdbJobStore implements JobStore {
     }
 
     for (const name of readdirSync(join(this.#dir, "jobs"))) {
+      // lowdb writes `.<id>.json.tmp` and renames it into place: one left behind is a write that a crash cut
+      // short, never acknowledged, and the document still holds the state before it. Only the owner removes it.
+      if (LEFT_BEHIND_TMP.test(name) && !this.#opts.readOnly) rmSync(join(this.#dir, "jobs", name), { force: true });
       if (!name.endsWith(".json")) continue;
       const job = readJson<Job>(join(this.#dir, "jobs", name));
       if (job) this.#index.put(toIndexEntry(job));
