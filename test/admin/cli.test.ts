@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { RecordOnlyQueue } from "../../src/adapters/queue/record-only-queue.js";
 import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
 import { transition } from "../../src/core/job.js";
 import { run as jobsCli } from "../../src/cli/commands/jobs.js";
@@ -107,7 +108,7 @@ describe("CLI: jobs and deliveries", () => {
 
       const io = capture();
       expect(await jobsCli(["retry", failedId, "--url", h.url], { ...env, ADMIN_TOKEN }, io)).toBe(0);
-      expect(io.stdout).toMatch(/patching again and queued on the running server/);
+      expect(io.stdout).toMatch(/patching again and queued; this server's workers run it/);
       expect(h.queue.items.map((i) => i.jobId)).toEqual([failedId]);
       expect((await h.store.getJob(failedId))!.state).toBe("patching");
 
@@ -116,6 +117,21 @@ describe("CLI: jobs and deliveries", () => {
       const list = capture();
       expect(await jobsCli(["list", "--json"], env, list)).toBe(0);
       expect(JSON.parse(list.stdout).map((j: { run: { id: number } }) => j.run.id).sort()).toEqual([11, 12, 99]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  test("jobs retry through a server with T0_WORKERS=0: prints the server's message saying who runs the job", async () => {
+    const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN, T0_WORKERS: "0" } });
+    h.deps.queue = new RecordOnlyQueue(); // as composition builds it for the embedded store with no workers
+    writeFileSync(join(dir, "owner.pid"), String(process.ppid));
+    try {
+      const io = capture();
+      expect(await jobsCli(["retry", failedId, "--url", h.url], { ...env, ADMIN_TOKEN }, io)).toBe(0);
+      expect(io.stdout).toBe(
+        `job ${failedId} is patching again; this server only records jobs (T0_WORKERS=0) and its DATA_DIR store is single-process: restart it with T0_WORKERS=1 or more to run it\n`,
+      );
     } finally {
       await h.close();
     }

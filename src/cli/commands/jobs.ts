@@ -135,12 +135,13 @@ async function retryViaServer(config: AppConfig, id: string, url: string | undef
     io.err(`t0-ci-bot jobs: cannot reach the server at ${base} (${(err as Error).message}); pass --url if it listens elsewhere\n`);
     return 1;
   }
-  const body = (await res.json().catch(() => ({}))) as { state?: string; error?: { message?: string } };
+  const body = (await res.json().catch(() => ({}))) as { state?: string; message?: string; error?: { message?: string } };
   if (res.status !== 202) {
     io.err(`t0-ci-bot jobs: ${body.error?.message ?? `server answered ${res.status}`}\n`);
     return 1;
   }
-  io.out(`job ${id} is ${body.state} again and queued on the running server\n`);
+  // The server knows who will run the job (with T0_WORKERS=0 nobody there will); an older server sends no message.
+  io.out(`${body.message ?? `job ${id} is ${body.state} again and queued on the running server`}\n`);
   return 0;
 }
 
