@@ -1,5 +1,5 @@
 import { open, type FileHandle } from "node:fs/promises";
-import { mkdirSync, readdirSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
 interface Pending {
@@ -26,14 +26,16 @@ export class AppendLog {
   /** The newest day written: the clock stepping back must not send a line into an older day's file. */
   #lastDay: string;
 
-  constructor(dir: string, opts: { fsync?: boolean; now?: () => number } = {}) {
+  /** `create: false` (a read-only store) leaves a missing folder missing; such a log is never appended to. */
+  constructor(dir: string, opts: { fsync?: boolean; now?: () => number; create?: boolean } = {}) {
     this.#dir = dir;
     this.#fsync = opts.fsync ?? true;
     this.#now = opts.now ?? Date.now;
-    mkdirSync(dir, { recursive: true });
+    if (opts.create ?? true) mkdirSync(dir, { recursive: true });
     // Replay starts at the checkpoint's file and skips the days before it, so a line appended to an older
     // day (an NTP step back over midnight, or a restart with the clock behind) would never be replayed.
-    this.#lastDay = readdirSync(dir).filter((f) => DAY_FILE.test(f)).sort().at(-1)?.slice(0, 10) ?? "";
+    const files = existsSync(dir) ? readdirSync(dir) : [];
+    this.#lastDay = files.filter((f) => DAY_FILE.test(f)).sort().at(-1)?.slice(0, 10) ?? "";
   }
 
   get dir(): string {

@@ -248,6 +248,23 @@ describe("LowdbJobStore specifics", () => {
     expect(listed).toEqual(day2.slice(-listed.length));
   });
 
+  test("a read-only open creates nothing: a folder with no store (or no folder at all) reads as empty and stays as it was", async () => {
+    const missing = join(dir, "typo");
+    for (const where of [dir, missing]) {
+      const reader = await LowdbJobStore.open(where, { readOnly: true });
+      expect(await reader.listJobs()).toEqual([]);
+      expect(await reader.listDeliveries()).toEqual([]);
+      expect(await reader.getJob("nope")).toBeUndefined();
+      await reader.close();
+      expect(LowdbJobStore.exists(where)).toBe(false);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+    expect(existsSync(missing)).toBe(false);
+    // A writer creates the store; from then on it exists, even while empty.
+    await (await LowdbJobStore.open(dir)).close();
+    expect(LowdbJobStore.exists(dir)).toBe(true);
+  });
+
   test("a second writer on the same directory is refused with a message saying what to do", async () => {
     const store = await LowdbJobStore.open(dir);
     writeFileSync(join(dir, "owner.pid"), String(process.ppid)); // a live process that is not us

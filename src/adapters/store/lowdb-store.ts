@@ -17,7 +17,10 @@ export interface LowdbStoreOptions {
   fsync?: boolean;
   now?: () => number;
   retentionDays?: number;
-  /** Open without taking the single-writer lock: for the CLI to read while a server owns the directory. */
+  /**
+   * Open without taking the single-writer lock: for the CLI to read while a server owns the directory.
+   * Creates nothing: a directory with no store reads as an empty one (see `LowdbJobStore.exists`).
+   */
   readOnly?: boolean;
   /** Flushes one file or folder to disk (default: open and fsync; tests observe the order). */
   syncPath?: (path: string) => Promise<void>;
@@ -92,16 +95,22 @@ export class LowdbJobStore implements JobStore {
   private constructor(dir: string, opts: LowdbStoreOptions) {
     this.#dir = dir;
     this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
-    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now });
+    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly });
     this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
   }
 
   static async open(dataDir: string, opts: LowdbStoreOptions = {}): Promise<LowdbJobStore> {
-    for (const sub of ["jobs", "journal", "archive"]) mkdirSync(join(dataDir, sub), { recursive: true });
+    // A reader must not leave an empty store behind: `jobs list` on a mistyped DATA_DIR would create one.
+    if (!opts.readOnly) for (const sub of ["jobs", "journal", "archive"]) mkdirSync(join(dataDir, sub), { recursive: true });
     const store = new LowdbJobStore(dataDir, opts);
     if (!store.#opts.readOnly) store.#takeLock();
     await store.#load();
     return store;
+  }
+
+  /** Whether `dataDir` holds a store (a server has opened it for writing at least once). */
+  static exists(dataDir: string): boolean {
+    return existsSync(join(dataDir, "jobs")) || existsSync(join(dataDir, "journal"));
   }
 
   /**
@@ -159,10 +168,11 @@ export class LowdbJobStore implements JobStore {
       this.#index.clearFingerprint(Number(key.slice(0, sep)), key.slice(sep + 1), at);
     }
 
-    for (const name of readdirSync(join(this.#dir, "jobs"))) {
+    const jobsDir = join(this.#dir, "jobs");
+    for (const name of existsSync(jobsDir) ? readdirSync(jobsDir) : []) {
       // lowdb writes `.<id>.json.tmp` and renames it into place: one left behind is a write that a crash cut
       // short, never acknowledged, and the document still holds the state before it. Only the owner removes it.
-      if (LEFT_BEHIND_TMP.test(name) && !this.#opts.readOnly) rmSync(join(this.#dir, "jobs", name), { force: true });
+      if (LEFT_BEHIND_TMP.test(name) && !this.#opts.readOnly) rmSync(join(jobsDir, name), { force: true });
       if (!name.endsWith(".json")) continue;
       const job = readJson<Job>(join(this.#dir, "jobs", name));
       if (job) this.#index.put(toIndexEntry(job));
