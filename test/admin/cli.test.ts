@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -135,6 +135,30 @@ describe("CLI: jobs and deliveries", () => {
     } finally {
       await h.close();
     }
+  });
+
+  test.each([
+    ["does not exist", "typo", /does not exist/],
+    ["holds no store", "empty", /holds no t0-ci-bot store \(no jobs\/ or journal\/ in it\)/],
+  ])("a DATA_DIR that %s: every command says so, names DATA_DIR and what to set, exits 1 and creates nothing", async (_what, sub, problem) => {
+    const where = join(dir, sub);
+    if (sub === "empty") mkdirSync(where);
+    const cases: Array<[typeof jobsCli, string[]]> = [
+      [jobsCli, ["list"]],
+      [jobsCli, ["show", failedId]],
+      [jobsCli, ["retry", failedId]],
+      [deliveriesCli, ["list"]],
+    ];
+    for (const [cli, args] of cases) {
+      const io = capture();
+      expect(await cli(args, { DATA_DIR: where }, io)).toBe(1);
+      expect(io.stdout).toBe("");
+      expect(io.stderr).toMatch(problem);
+      expect(io.stderr).toContain(`DATA_DIR ${where} `);
+      expect(io.stderr).toMatch(/Set DATA_DIR to the server's data directory .* or REDIS_URL/);
+    }
+    if (sub === "empty") expect(readdirSync(where)).toEqual([]);
+    else expect(existsSync(where)).toBe(false);
   });
 
   test("deliveries list: text and --json with --limit", async () => {

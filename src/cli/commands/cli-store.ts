@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, loadAppConfig, type AppConfig } from "../../config/app-config.js";
+import { AppError } from "../../core/errors.js";
 import type { JobStore } from "../../core/ports/index.js";
 
 export interface CliIo {
@@ -43,19 +44,35 @@ export function serverOwningDataDir(dataDir: string): number | undefined {
 }
 
 /**
+ * Why DATA_DIR cannot be read as the embedded store (it does not exist, or no server ever wrote a store
+ * there), as a message saying what to set; undefined when it holds one, or when REDIS_URL is set.
+ * An empty listing of a mistyped DATA_DIR would read as "no jobs", so the commands refuse it instead.
+ */
+export async function missingStore(config: AppConfig): Promise<string | undefined> {
+  if (config.REDIS_URL) return undefined;
+  const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
+  if (LowdbJobStore.exists(config.dataDir)) return undefined;
+  const what = existsSync(config.dataDir) ? "holds no t0-ci-bot store (no jobs/ or journal/ in it)" : "does not exist";
+  return (
+    `DATA_DIR ${config.dataDir} ${what}. Set DATA_DIR to the server's data directory ` +
+    "(its DATA_DIR; the default ./data is relative to the directory it was started in), or REDIS_URL if the server uses Redis."
+  );
+}
+
+/**
  * Opens the store the server uses. With REDIS_URL: the shared store. With lowdb: read-only while a
- * server owns DATA_DIR (it keeps writing; we only read its files), read-write when nobody does.
+ * server owns DATA_DIR (it keeps writing; we only read its files), read-write when nobody does. A DATA_DIR
+ * with no store is an AppError (`store_not_found`) saying what to set; nothing is created there.
  */
 export async function openCliStore(config: AppConfig, opts: { write: boolean }): Promise<JobStore> {
   if (config.REDIS_URL) {
     const { RedisJobStore } = await import("../../adapters/store/redis-store.js");
     return RedisJobStore.connect(config.REDIS_URL, { prefix: `${config.REDIS_PREFIX}:`, retentionDays: config.RETENTION_DAYS });
   }
+  const missing = await missingStore(config);
+  if (missing) throw new AppError("store_not_found", missing);
   const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
   const owner = serverOwningDataDir(config.dataDir);
-  if (!existsSync(config.dataDir)) {
-    throw new Error(`DATA_DIR ${config.dataDir} does not exist; run from the directory the server runs in, or set DATA_DIR.`);
-  }
   return LowdbJobStore.open(config.dataDir, { readOnly: !opts.write || owner !== undefined, retentionDays: config.RETENTION_DAYS });
 }
 

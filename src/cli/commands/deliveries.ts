@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
+import { loadCliConfig, missingStore, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 
 const USAGE =
   "usage: t0-ci-bot deliveries list [--limit N] [--json]\n" +
@@ -28,6 +27,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   }
   const config = loadCliConfig(env, io);
   if (!config) return 1;
+  const missing = await missingStore(config);
+  if (missing) {
+    io.err(`t0-ci-bot deliveries: ${missing}\n`);
+    return 1;
+  }
   const store = await openCliStore(config, { write: false });
   try {
     const ds = await store.listDeliveries({ limit });
@@ -80,7 +84,7 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
   // shows as acknowledged was recorded before this read (opened earlier, a running server's newest
   // deliveries would look lost, and be asked for again for nothing).
   const recorded = async () => {
-    if (!config.REDIS_URL && !existsSync(config.dataDir)) return recordedDeliveries([]); // no store here: nothing can be judged
+    if (await missingStore(config)) return recordedDeliveries([]); // no store here: nothing can be judged
     const store = await openCliStore(config, { write: false });
     try {
       return recordedDeliveries(await store.listDeliveries({ limit: 1000 }));

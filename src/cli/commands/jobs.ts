@@ -1,6 +1,7 @@
 import { systemClock } from "../../adapters/clock/system-clock.js";
 import type { AppConfig } from "../../config/app-config.js";
 import { JOB_STATES, type Job, type JobState } from "../../core/job.js";
+import { AppError } from "../../core/errors.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
 import { loadCliConfig, openCliStore, parseArgs, serverOwningDataDir, stdio, type CliIo } from "./cli-store.js";
@@ -27,17 +28,23 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   const config = loadCliConfig(env, io);
   if (!config) return 1;
   const { flags, rest } = parsed;
-  switch (sub) {
-    case "list":
-      return list(config, flags, io);
-    case "show":
-      if (rest.length !== 1) return usageError(io, "jobs show needs exactly one job id");
-      return show(config, rest[0]!, flags.json === true, io);
-    case "retry":
-      if (rest.length !== 1) return usageError(io, "jobs retry needs exactly one job id");
-      return retry(config, rest[0]!, typeof flags.url === "string" ? flags.url : undefined, io);
-    default:
-      return usageError(io, `unknown subcommand "${sub}"`);
+  try {
+    switch (sub) {
+      case "list":
+        return await list(config, flags, io);
+      case "show":
+        if (rest.length !== 1) return usageError(io, "jobs show needs exactly one job id");
+        return await show(config, rest[0]!, flags.json === true, io);
+      case "retry":
+        if (rest.length !== 1) return usageError(io, "jobs retry needs exactly one job id");
+        return await retry(config, rest[0]!, typeof flags.url === "string" ? flags.url : undefined, io);
+      default:
+        return usageError(io, `unknown subcommand "${sub}"`);
+    }
+  } catch (err) {
+    // The store could not be opened (no store in DATA_DIR, another writer took it): its message says what to do.
+    if (err instanceof AppError) return fail(io, err);
+    throw err;
   }
 }
 
