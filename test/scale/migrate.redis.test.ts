@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { mkdirSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,6 +93,12 @@ else
         expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis"], { DATA_DIR: dir })).toBe(2);
         expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--data-dir", join(dir, "nope")], env)).toBe(2);
         expect(err.join("")).toMatch(/only --from lowdb --to redis[\s\S]*set REDIS_URL[\s\S]*does not exist/);
+        // A folder with no store in it (a mistyped path): refused, not "done: 0 jobs", and left untouched.
+        const empty = join(dir, "empty");
+        mkdirSync(empty);
+        expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--data-dir", empty], env)).toBe(2);
+        expect(err.join("")).toContain(`DATA_DIR ${empty} holds no t0-ci-bot store`);
+        expect(readdirSync(empty)).toEqual([]);
       } finally {
         o.mockRestore();
         e.mockRestore();

@@ -30,8 +30,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return 2;
   }
   const dataDir = resolve(flags["data-dir"] ?? env.DATA_DIR ?? "./data");
-  if (!existsSync(dataDir)) {
-    process.stderr.write(`t0-ci-bot store migrate: DATA_DIR ${dataDir} does not exist; pass --data-dir or set DATA_DIR.\n`);
+  const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
+  if (!LowdbJobStore.exists(dataDir)) {
+    // A mistyped path would otherwise "migrate" an empty store and report success.
+    const what = existsSync(dataDir) ? "holds no t0-ci-bot store (no jobs/ or journal/ in it)" : "does not exist";
+    process.stderr.write(`t0-ci-bot store migrate: DATA_DIR ${dataDir} ${what}; pass --data-dir or set DATA_DIR to the server's data directory.\n`);
     return 2;
   }
   const url = flags["redis-url"] ?? env.REDIS_URL;
