@@ -31,13 +31,14 @@ const int = (def: number, min = 0) =>
 const port = (def: number) => int(def, 0).pipe(z.number().max(65_535, "must be a TCP port from 0 to 65535 (e.g. 3000)"));
 /**
  * Comma-separated owner/name. Empty or unset: every repository the installation grants ([]). A value with
- * no entries at all (",", " , ") is refused: reading it as "allow everything" would silently widen access.
+ * no entries at all (",", " , ", or only spaces) is refused: reading it as "allow everything" would silently
+ * widen access. (An unquoted `REPO_ALLOWLIST=   ` line in .env arrives empty: .env loading trims it.)
  */
 const repoList = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    if (v === undefined || v.trim() === "") return [];
+    if (v === undefined || v === "") return [];
     const entries = v.split(",").map((s) => s.trim()).filter(Boolean);
     const hint = "list repositories as owner/name separated by commas (e.g. octo-org/api,octo-org/web), or leave it empty to allow every repository the installation grants";
     if (entries.length === 0) ctx.addIssue({ code: "custom", message: `"${v}" names no repository; ${hint}` });

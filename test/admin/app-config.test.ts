@@ -25,6 +25,8 @@ describe("app-config validation", () => {
     ["https://github.com/o/r", /"https:\/\/github.com\/o\/r" is not owner\/name/],
     [",", /names no repository/],
     [" , ,", /names no repository/],
+    ["  ", /"  " names no repository/], // set, but to nothing: as " , ", not as empty (which allows all)
+    ["\t", /names no repository/],
     ["octo-org/api,octo-org", /"octo-org" is not owner\/name/],
   ])("REPO_ALLOWLIST=%j is refused, saying what to put there", (value, why) => {
     const [p, ...more] = problems({ REPO_ALLOWLIST: value });
