@@ -22,7 +22,8 @@ const int = (def: number, min = 0) =>
     .transform((v, ctx) => {
       if (v === undefined || v === "") return def;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < min) {
+      // Number("  ") is 0: PORT="  " would listen on a random port and T0_WORKERS="  " run no jobs.
+      if (v.trim() === "" || !Number.isInteger(n) || n < min) {
         ctx.addIssue({ code: "custom", message: `must be a whole number ≥ ${min}, got "${v}"` });
         return z.NEVER;
       }

@@ -20,6 +20,14 @@ describe("app-config validation", () => {
     expect(problems({ WORKER_HEALTH_PORT: "70000" })).toEqual([expect.stringMatching(/^WORKER_HEALTH_PORT: must be a TCP port/)]);
   });
 
+  test("a number setting of only spaces is refused, not read as 0 (a random PORT, no workers)", () => {
+    expect(problems({ PORT: " ", T0_WORKERS: "  " })).toEqual([
+      'PORT: must be a whole number ≥ 0, got " "',
+      'T0_WORKERS: must be a whole number ≥ 0, got "  "',
+    ]);
+    expect(loadAppConfig({ PORT: "", T0_WORKERS: " 3 " })).toMatchObject({ PORT: 3000, T0_WORKERS: 3 });
+  });
+
   test.each([
     ["octo-org", /"octo-org" is not owner\/name/],
     ["https://github.com/o/r", /"https:\/\/github.com\/o\/r" is not owner\/name/],
