@@ -97,6 +97,12 @@ describe("CLI: jobs and deliveries", () => {
     expect(again.stderr).toMatch(/only failed jobs can be retried/);
   });
 
+  test("jobs retry with no server and T0_WORKERS=0 set: does not promise the job runs at the next start", async () => {
+    const io = capture();
+    expect(await jobsCli(["retry", failedId], { ...env, T0_WORKERS: "0" }, io)).toBe(0);
+    expect(io.stdout).toBe(`job ${failedId} is patching again; no server is running, so it runs when a server with workers starts (T0_WORKERS=0 is set here: start it with T0_WORKERS=1 or more)\n`);
+  });
+
   test("jobs retry while a server owns DATA_DIR: goes through the admin API, which enqueues it", async () => {
     const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
     // The server runs in this process here; in life it is another one (a lock with the CLI's own pid is stale).

@@ -116,7 +116,9 @@ async function retry(config: AppConfig, id: string, url: string | undefined, io:
   };
   try {
     const job = await retryJob({ store, queue: noQueue, clock: systemClock() }, id);
-    io.out(`job ${job.id} is ${job.state} again; no server is running, so it runs when the server starts (npm start)\n`);
+    // A server started with T0_WORKERS=0 on this store only records jobs: it would not resume this one.
+    const when = config.T0_WORKERS === 0 ? "a server with workers starts (T0_WORKERS=0 is set here: start it with T0_WORKERS=1 or more)" : "the server starts (npm start)";
+    io.out(`job ${job.id} is ${job.state} again; no server is running, so it runs when ${when}\n`);
     return 0;
   } catch (err) {
     return fail(io, err);
