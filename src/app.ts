@@ -8,6 +8,7 @@ import type { Deps } from "./core/deps.js";
 import { createLogger } from "./core/logger.js";
 import type { Logger } from "./core/ports/logger.js";
 import { createHttpServer, type HttpServer } from "./http/http-server.js";
+import { listenError } from "./http/listen-error.js";
 import type { Runner } from "./pipeline/runner.js";
 
 export interface StartOptions {
@@ -58,11 +59,13 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
   const http = createHttpServer({ deps, verify: (body, sig) => probot.webhooks.verify(body, sig) });
   let addr: { port: number; url: string };
+  const port = opts.port ?? config.PORT;
+  const host = opts.host ?? config.HOST;
   try {
-    addr = await http.listen(opts.port ?? config.PORT, opts.host ?? config.HOST);
+    addr = await http.listen(port, host);
   } catch (err) {
     await closeDeps(deps);
-    throw err;
+    throw listenError(err, "PORT", port, host);
   }
   const runner = await startWorkers(deps, { role: "serve" });
   // Retention: the lowdb owner archives its own files; on Redis every web process asks and one does it.
