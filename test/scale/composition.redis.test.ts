@@ -1,5 +1,7 @@
 import { describe, expect, jest, test } from "@jest/globals";
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildDeps, startWorkers } from "../../src/composition.js";
@@ -84,6 +86,37 @@ else
         const cleaner = await RedisJobStore.connect(url, { prefix: `${prefix}:` });
         await cleaner.destroy();
         await cleaner.close();
+        await rm(ws, { recursive: true, force: true });
+      }
+    });
+
+    test("a worker whose WORKER_HEALTH_PORT is taken fails naming the setting, and runs no job", async () => {
+      const prefix = uniquePrefix("busy").replace(/:/g, "-").slice(0, -1);
+      const ws = await mkdtemp(join(tmpdir(), "t0-busy-ws-"));
+      const taken = createServer();
+      await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+      const port = (taken.address() as AddressInfo).port;
+      const store = await RedisJobStore.connect(url, { prefix: `${prefix}:` });
+      try {
+        const job = makeJob();
+        await store.recordIntake(makeDelivery(job), "{}", job); // unfinished: a started worker would resume it
+        const config = loadAppConfig({ REDIS_URL: url, REDIS_PREFIX: prefix, HOST: "127.0.0.1", WORKER_HEALTH_PORT: String(port), DATA_DIR: "/nonexistent", WORKSPACE_ROOT: ws, T0_WORKERS: "1" });
+        const ran: string[] = [];
+        const stages = [{ name: "only", state: "cloning" as const, sideEffects: false, run: async (j: { id: string }) => (ran.push(j.id), {}) }];
+        await expect(startWorker(config, { overrides: { logger: silentLogger() }, stages })).rejects.toThrow(
+          `WORKER_HEALTH_PORT=${port}: 127.0.0.1:${port} is already in use by another process; stop that process or set WORKER_HEALTH_PORT to a free port.`,
+        );
+        await new Promise((r) => setTimeout(r, 300));
+        expect(ran).toEqual([]);
+        expect((await store.getJob(job.id))?.state).toBe("pending");
+      } finally {
+        await new Promise((r) => taken.close(r));
+        const { BullmqQueue } = await import("../../src/adapters/queue/bullmq-queue.js");
+        const admin = new BullmqQueue({ url, prefix, concurrency: 1, perRepo: 1, logger: silentLogger() });
+        await admin.destroy();
+        await admin.stop();
+        await store.destroy();
+        await store.close();
         await rm(ws, { recursive: true, force: true });
       }
     });

@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import { loadConfigForProcess, type AppConfig } from "../../config/app-config.js";
 import type { Deps } from "../../core/deps.js";
 import { createLogger } from "../../core/logger.js";
+import { listenError } from "../../http/listen-error.js";
 import type { Runner } from "../../pipeline/runner.js";
 import type { Stage } from "../../pipeline/stage.js";
 
@@ -37,11 +38,20 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
   const probot = config.hasCredentials ? (await import("../../app.js")).createProbot(config, logger.child({ name: "probot" })) : undefined;
   await probot?.ready();
   const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
+  // Before any job is taken: a worker that cannot serve its health port must not report "could not start"
+  // and go on running jobs (its queue connection kept the process alive).
+  let health: Server | undefined;
+  try {
+    health = config.WORKER_HEALTH_PORT ? await serveHealth(deps, config.WORKER_HEALTH_PORT, config.HOST) : undefined;
+  } catch (err) {
+    await deps.queue.stop({ drainMs: 0 });
+    await closeDeps(deps);
+    throw listenError(err, "WORKER_HEALTH_PORT", config.WORKER_HEALTH_PORT, config.HOST);
+  }
   const runner = await startWorkers(deps, { role: "worker", stages: opts.stages });
   // Ten stalled-check intervals (5 min by default): rare enough to cost nothing, soon enough to matter.
   const { startResumeSweep } = await import("../../adapters/queue/resume-sweep.js");
   const stopSweep = runner ? startResumeSweep(deps, config.QUEUE_STALLED_INTERVAL_MS * 10) : () => undefined;
-  const health = config.WORKER_HEALTH_PORT ? await serveHealth(deps, config.WORKER_HEALTH_PORT, config.HOST) : undefined;
   logger.info({ concurrency: config.T0_WORKERS, store: deps.store.kind, queue: deps.queue.kind, healthPort: config.WORKER_HEALTH_PORT || undefined }, "worker running jobs");
   let stopping: Promise<void> | undefined;
   const stop = (o: { drainMs?: number } = {}) =>
@@ -79,6 +89,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     worker = await startWorker(config, opts);
   } catch (err) {
     process.stderr.write(`t0-ci-bot worker: could not start: ${(err as Error).message}\n`);
+    // Everything of ours is closed, but Probot's throttling keeps its own Redis connections open (as on
+    // shutdown below): in a real process, do not let them hold it after the exit code is set.
+    if (env === process.env) setTimeout(() => process.exit(1), 500).unref();
     return 1;
   }
   return new Promise<number>((resolve) => {
