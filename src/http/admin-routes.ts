@@ -79,13 +79,14 @@ async function metrics(deps: AdminDeps, res: ServerResponse): Promise<void> {
 }
 
 async function listJobs(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {
-  const state = url.searchParams.get("state") ?? undefined;
+  // Empty means "not given", as for limit: `?state=&limit=` (a script's unset variable) lists every state.
+  const state = url.searchParams.get("state") || undefined;
   if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
     return sendError(res, 400, "bad_state", `state must be one of ${JOB_STATES.join(", ")}`);
   }
   const limit = parseLimit(url.searchParams.get("limit"), 50);
   if (limit === undefined) return sendError(res, 400, "bad_limit", "limit must be a whole number from 1 to 10000");
-  const repo = url.searchParams.get("repo") ?? undefined;
+  const repo = url.searchParams.get("repo") || undefined;
   const jobs = await deps.store.listJobs({ state: state as JobState | undefined, limit, repo });
   sendJson(res, 200, { jobs });
 }

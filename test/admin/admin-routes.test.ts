@@ -60,6 +60,8 @@ describe("admin API", () => {
     const failed = (await (await fetch(`${h.url}/jobs?state=failed`, { headers: auth })).json()) as any;
     expect(failed.jobs.map((j: any) => j.id)).toEqual([one.id]);
     expect(((await (await fetch(`${h.url}/jobs?limit=2`, { headers: auth })).json()) as any).jobs).toHaveLength(2);
+    // Empty parameters are absent ones, as the README writes the route: GET /jobs?state=&limit=
+    expect(((await (await fetch(`${h.url}/jobs?state=&limit=&repo=`, { headers: auth })).json()) as any).jobs).toHaveLength(3);
     const shown = await fetch(`${h.url}/jobs/${one.id}`, { headers: auth });
     expect(shown.status).toBe(200);
     expect(((await shown.json()) as any).id).toBe(one.id);
