@@ -56,12 +56,15 @@ export class RedisJobStore implements JobStore {
   /** Connects to `url` and checks the server answers; the store owns (and closes) the connection. */
   static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisJobStore> {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true });
+    // Without a listener ioredis prints "[ioredis] Unhandled error event" and a stack on stderr at every
+    // reconnect, outside the JSON logs; the commands that fail (and /readyz's ping) report the outage.
+    redis.on("error", () => undefined);
     try {
       await redis.connect();
       await redis.ping();
     } catch (err) {
       redis.disconnect();
-      throw new AppError("store_unavailable", `Cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message}. Start Redis or fix REDIS_URL.`, { retryable: true, cause: err });
+      throw new AppError("store_unavailable", `Cannot reach Redis at ${redactUrl(url)}: ${(err as Error).message.replace(/\.$/, "")}. Start Redis or fix REDIS_URL.`, { retryable: true, cause: err });
     }
     return new RedisJobStore(redis, { ...opts, owned: true });
   }
