@@ -2,5 +2,5 @@
 // Runs the TypeScript sources through tsx so a fresh `npm ci` needs no build step.
 import { register } from "tsx/esm/api";
 register();
-const { main } = await import("../src/cli/main.ts");
-process.exitCode = await main(process.argv.slice(2));
+const { runCli } = await import("../src/cli/main.ts");
+process.exitCode = await runCli(process.argv.slice(2));

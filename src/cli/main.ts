@@ -38,15 +38,23 @@ export async function main(argv: string[]): Promise<number> {
   return mod.run(rest);
 }
 
-// Run when executed directly (bin/t0-ci-bot.js or `node --import tsx src/cli/main.ts`).
+/**
+ * `main` with what a command did not expect said in one line, not as an unhandled rejection's stack
+ * (LOG_LEVEL=debug or trace shows the stack too); the exit code.
+ */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    return await main(argv);
+  } catch (err) {
+    const code = (err as { code?: unknown })?.code;
+    process.stderr.write(`t0-ci-bot: ${(err as Error)?.message ?? String(err)}${typeof code === "string" ? ` (${code})` : ""}\n`);
+    if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? "")) process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
+    else process.stderr.write("Run it again with LOG_LEVEL=debug to see where it failed.\n");
+    return 1;
+  }
+}
+
+// Run when executed directly (`node --import tsx src/cli/main.ts`); bin/t0-ci-bot.js calls runCli itself.
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.stderr.write(`t0-ci-bot: ${(err as Error)?.message ?? err}\n`);
-      process.exitCode = 1;
-    },
-  );
+  process.exitCode = await runCli(process.argv.slice(2));
 }
