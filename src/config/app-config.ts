@@ -69,6 +69,15 @@ const envSchema = z.object({
   BOT_LOGIN: z.string().optional(),
 
   DATA_DIR: z.string().default("./data"),
+  /**
+   * Bytes of webhook bodies held in memory before their signature is checked, all requests together; a body
+   * that does not fit is answered 503 and redelivered later. At least 25 MB, so GitHub's largest delivery
+   * always fits when nothing else is in flight. 100 MB: four of those at once, or thousands of the usual
+   * tens-of-KB deliveries; the heap they cost is up to about three times that (chunks, joined buffer, string).
+   */
+  WEBHOOK_UNVERIFIED_MAX_BYTES: int(100 * 1024 * 1024, 25 * 1024 * 1024),
+  /** Every HTTP request, headers and body, must arrive within this (GitHub gives up on a delivery after 10 s). */
+  HTTP_REQUEST_TIMEOUT_MS: int(10_000, 1_000),
   ADMIN_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional()),
   T0_WORKERS: int(2, 0),
   T0_PER_REPO_CONCURRENCY: int(1, 1),

@@ -4,6 +4,7 @@ import { toAppError } from "../core/errors.js";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.js";
 import { sendError } from "./respond.js";
 import { StorageHealth } from "./storage-health.js";
+import { UnverifiedBytes } from "./read-body.js";
 import { createWebhookRoute, type SignatureVerifier, type WebhookRouteOptions } from "./webhook-route.js";
 
 /**
@@ -16,10 +17,16 @@ export interface HttpServerOptions {
   deps: AdminDeps & WebhookRouteOptions["deps"];
   verify: SignatureVerifier;
   maxBodyBytes?: number;
+  /** Default: WEBHOOK_UNVERIFIED_MAX_BYTES. */
+  unverifiedMaxBytes?: number;
+  /** Default: HTTP_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
 }
 
 export interface HttpServer {
   server: Server;
+  /** Bytes of webhook bodies in memory whose signature is not checked yet (read-only outside the route). */
+  unverified: UnverifiedBytes;
   listen(port: number, host: string): Promise<{ port: number; host: string; url: string }>;
   /**
    * Stops taking connections and requests (new ones on open keep-alive sockets get 503 and the socket is
@@ -36,7 +43,17 @@ export interface HttpServer {
 export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const { deps } = opts;
   const storage = new StorageHealth();
-  const webhook = createWebhookRoute({ deps, verify: opts.verify, maxBodyBytes: opts.maxBodyBytes, storage });
+  const unverified = new UnverifiedBytes(opts.unverifiedMaxBytes ?? deps.config.WEBHOOK_UNVERIFIED_MAX_BYTES);
+  // The whole request, headers and body, must arrive within this. Node's default (5 minutes, checked every
+  // 30 s) let a client dribbling a body keep its bytes of the unverified budget for minutes, so a few slow
+  // connections could keep every delivery refused. GitHub gives up on a delivery after 10 s, so a body still
+  // arriving later than that cannot be one it is waiting on. Node checks every in-flight request from one
+  // server-wide interval, not a timer per request; 1 s keeps the cut within a second of the limit.
+  const requestTimeout = opts.requestTimeoutMs ?? deps.config.HTTP_REQUEST_TIMEOUT_MS;
+  const checkInterval = Math.min(1000, requestTimeout);
+  // By then every body held now has been checked or cut off, so the budget has room again.
+  const retryAfterSeconds = Math.ceil((requestTimeout + checkInterval) / 1000);
+  const webhook = createWebhookRoute({ deps, verify: opts.verify, maxBodyBytes: opts.maxBodyBytes, storage, unverified, retryAfterSeconds });
   const admin = createAdminRoutes(deps, storage);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -49,7 +66,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   // taking webhooks until the connections are cut, mid-request), and answers in flight end their socket.
   let stopping = false;
   const inFlight = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  // Headers hold no budget (Node caps them at 16 KB) but share the limit: no request needs longer for them.
+  const server = createServer({ requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: checkInterval }, (req, res) => {
     if (stopping) return refuseWhileStopping(req, res);
     inFlight.add(res);
     res.once("close", () => inFlight.delete(res));
@@ -64,6 +82,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   server.keepAliveTimeout = 65_000;
   return {
     server,
+    unverified,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once("error", reject);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "../core/deps.js";
 import { intakeDelivery } from "../handlers/intake.js";
 import { queueItemFor } from "../pipeline/runner.js";
-import { BodyTooLargeError, MAX_WEBHOOK_BYTES, readBody } from "./read-body.js";
+import { BodyTooLargeError, MAX_WEBHOOK_BYTES, OverBudgetError, readBody, type UnverifiedBytes } from "./read-body.js";
 import { sendError } from "./respond.js";
 import { storageErrorCode, type StorageHealth } from "./storage-health.js";
 
@@ -15,15 +15,20 @@ export interface WebhookRouteOptions {
   maxBodyBytes?: number;
   /** Where a write failing for lack of disk is remembered for /readyz (see storage-health.ts). */
   storage?: StorageHealth;
+  /** Shared by every request of the server: bodies over it are refused with 503 (see UnverifiedBytes). */
+  unverified?: UnverifiedBytes;
+  /** Retry-After on that 503: by then every body now held has been checked or cut off by the request timeout. */
+  retryAfterSeconds?: number;
 }
 
 const ACCEPTED = Buffer.from('{"status":"accepted"}');
 
 /**
- * POST /api/github/webhooks (and /webhook). Order of checks: content type (415), size (413), signature
- * (401, nothing stored), headers and JSON and payload fields (400, recorded as `invalid`), then the
- * handler's decision is recorded durably and only then answered 202. The job, if one was created, is
- * enqueued after the answer; if the process dies in between, start-up resumes it from the store.
+ * POST /api/github/webhooks (and /webhook). Order of checks: content type (415), size (413), room in the
+ * budget of unverified bytes (503, nothing stored), signature (401, nothing stored), headers and JSON and
+ * payload fields (400, recorded as `invalid`), then the handler's decision is recorded durably and only
+ * then answered 202. The job, if one was created, is enqueued after the answer; if the process dies in
+ * between, start-up resumes it from the store.
  */
 export function createWebhookRoute(opts: WebhookRouteOptions) {
   const { deps, verify } = opts;
@@ -39,17 +44,44 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
     }
     let bytes: Buffer;
     try {
-      bytes = await readBody(req, maxBytes);
+      bytes = await readBody(req, maxBytes, opts.unverified);
     } catch (err) {
       if (err instanceof BodyTooLargeError) {
         res.setHeader("connection", "close");
         return sendError(res, 413, err.code, `${err.message}; GitHub never sends more than 25 MB`);
       }
+      if (err instanceof OverBudgetError) {
+        deps.logger.warn({ deliveryId: header(req, "x-github-delivery"), contentLength: req.headers["content-length"], held: err.held, limit: err.limit }, "webhook refused: too many unverified request bodies in memory at once (WEBHOOK_UNVERIFIED_MAX_BYTES); the redelivery pass asks GitHub for it again");
+        deps.metrics.deliveries.inc({ event: "unverified", outcome: "overloaded" });
+        // Connection: close, so the rest of this body is discarded and the socket ends with the answer rather
+        // than staying open for more. 503 is not among the answers the redelivery pass gives up on.
+        return sendError(
+          res,
+          503,
+          "overloaded",
+          "the server is receiving too many webhook bodies at once and did not read or record this one; it is not lost: the app's redelivery pass (REDELIVER_WINDOW_HOURS) asks GitHub to send it again, and it can be redelivered from the app's Advanced settings",
+          { connection: "close", "retry-after": String(opts.retryAfterSeconds ?? 10) },
+        );
+      }
+      if (req.destroyed) {
+        // The client left, or the server's request timeout cut a sender too slow to be GitHub: no one to answer.
+        deps.logger.debug({ deliveryId: header(req, "x-github-delivery"), err }, "webhook body incomplete: the connection closed");
+        deps.metrics.deliveries.inc({ event: "unverified", outcome: "aborted" });
+        return;
+      }
       throw err;
     }
-    const raw = bytes.toString("utf8");
     const signature = req.headers["x-hub-signature-256"];
-    if (typeof signature !== "string" || !(await safeVerify(verify, raw, signature))) {
+    let raw: string;
+    let verified: boolean;
+    try {
+      raw = bytes.toString("utf8");
+      verified = typeof signature === "string" && (await safeVerify(verify, raw, signature));
+    } finally {
+      // Checked, one way or the other: from here a body is either GitHub's or already refused.
+      opts.unverified?.give(bytes.length);
+    }
+    if (!verified) {
       deps.logger.warn({ deliveryId: header(req, "x-github-delivery"), event: header(req, "x-github-event"), signed: typeof signature === "string" }, "webhook rejected: bad or missing signature");
       // A fixed label: anyone can send this request, and each client-chosen event name would be a new series.
       deps.metrics.deliveries.inc({ event: "unverified", outcome: "unauthorized" });

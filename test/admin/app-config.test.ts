@@ -28,6 +28,13 @@ describe("app-config validation", () => {
     expect(loadAppConfig({ PORT: "", T0_WORKERS: " 3 " })).toMatchObject({ PORT: 3000, T0_WORKERS: 3 });
   });
 
+  test("WEBHOOK_UNVERIFIED_MAX_BYTES holds at least one 25 MB delivery; HTTP_REQUEST_TIMEOUT_MS at least 1 s", () => {
+    expect([loadAppConfig({}).WEBHOOK_UNVERIFIED_MAX_BYTES, loadAppConfig({}).HTTP_REQUEST_TIMEOUT_MS]).toEqual([100 * 1024 * 1024, 10_000]);
+    expect(problems({ WEBHOOK_UNVERIFIED_MAX_BYTES: String(25 * 1024 * 1024) })).toEqual([]);
+    expect(problems({ WEBHOOK_UNVERIFIED_MAX_BYTES: "1000000" })).toEqual([expect.stringMatching(/^WEBHOOK_UNVERIFIED_MAX_BYTES: must be a whole number ≥ 26214400/)]);
+    expect(problems({ HTTP_REQUEST_TIMEOUT_MS: "999" })).toEqual([expect.stringMatching(/^HTTP_REQUEST_TIMEOUT_MS: must be a whole number ≥ 1000/)]);
+  });
+
   test.each([
     ["octo-org", /"octo-org" is not owner\/name/],
     ["https://github.com/o/r", /"https:\/\/github.com\/o\/r" is not owner\/name/],

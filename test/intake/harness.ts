@@ -8,7 +8,7 @@ import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import type { Deps } from "../../src/core/deps.js";
 import type { JobQueue, JobStore, Logger, QueueItem } from "../../src/core/ports/index.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { createHttpServer, type HttpServer } from "../../src/http/http-server.js";
+import { createHttpServer, type HttpServer, type HttpServerOptions } from "../../src/http/http-server.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 
 export const SECRET = "test-webhook-secret";
@@ -58,12 +58,12 @@ export interface Harness {
   http: HttpServer;
   /** Requests that tried to leave the machine (must stay empty). */
   outbound: string[];
-  send(event: string, payload: unknown, opts?: { id?: string; signature?: string | null; contentType?: string; path?: string; raw?: string }): Promise<{ status: number; body: any; id: string }>;
+  send(event: string, payload: unknown, opts?: { id?: string; signature?: string | null; contentType?: string; path?: string; raw?: string }): Promise<{ status: number; body: any; id: string; headers: Headers }>;
   close(): Promise<void>;
 }
 
 /** The real webhook/admin HTTP server on a loopback port, with a memory store (or the one given) and a recording queue. */
-export async function startHarness(opts: { env?: Record<string, string>; store?: JobStore; logger?: Logger } = {}): Promise<Harness> {
+export async function startHarness(opts: { env?: Record<string, string>; store?: JobStore; logger?: Logger; server?: Partial<Pick<HttpServerOptions, "maxBodyBytes" | "unverifiedMaxBytes" | "requestTimeoutMs">> } = {}): Promise<Harness> {
   const outbound: string[] = [];
   nock.disableNetConnect();
   nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost)(:\d+)?$/.test(host));
@@ -86,7 +86,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     logger: opts.logger ?? silentLogger(),
     metrics: createMetrics(),
   } as unknown as Deps;
-  const http = createHttpServer({ deps, verify: (b, s) => probot.webhooks.verify(b, s) });
+  const http = createHttpServer({ deps, verify: (b, s) => probot.webhooks.verify(b, s), ...opts.server });
   const { url } = await http.listen(0, "127.0.0.1");
   return {
     url,
@@ -113,7 +113,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
       } catch {
         /* not JSON */
       }
-      return { status: res.status, body: parsed, id };
+      return { status: res.status, body: parsed, id, headers: res.headers };
     },
     async close() {
       nock.emitter.off("no match", onNoMatch);
