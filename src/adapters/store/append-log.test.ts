@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import { readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppendLog } from "./append-log.js";
@@ -30,5 +30,24 @@ describe("AppendLog", () => {
     await restarted.close();
     expect(readdirSync(dir).sort()).toEqual(["2026-12-06.ndjson", "2026-12-07.ndjson"]);
     expect(readFileSync(join(dir, "2026-12-06.ndjson"), "utf8")).toBe("a\nb\nc\n");
+  });
+
+  test("a line appended in the event-loop turn a commit ends joins the next commit, not one of its own", async () => {
+    const probe = await open(join(dir, "probe"), "w");
+    const datasync = jest.spyOn(Object.getPrototypeOf(probe) as { datasync(): Promise<void> }, "datasync");
+    await probe.close();
+    try {
+      const log = new AppendLog(join(dir, "log"), { fsync: true });
+      const a = log.append(line("a"));
+      await new Promise((r) => setImmediate(r)); // a's commit is under way
+      const b = log.append(line("b")); // waits for the next one
+      await a;
+      const c = log.append(line("c")); // as a request handled in the same turn as a's commit ending
+      await Promise.all([b, c]);
+      expect(datasync).toHaveBeenCalledTimes(2);
+      await log.close();
+    } finally {
+      datasync.mockRestore();
+    }
   });
 });
