@@ -174,7 +174,7 @@ export class LowdbJobStore implements JobStore {
       // short, never acknowledged, and the document still holds the state before it. Only the owner removes it.
       if (LEFT_BEHIND_TMP.test(name) && !this.#opts.readOnly) rmSync(join(jobsDir, name), { force: true });
       if (!name.endsWith(".json")) continue;
-      const job = readJson<Job>(join(this.#dir, "jobs", name));
+      const job = readJson<Job>(join(jobsDir, name));
       if (job) this.#index.put(toIndexEntry(job));
     }
     for (const e of this.#archive.load()) if (!this.#index.byId.has(e.id)) this.#index.put(e);
