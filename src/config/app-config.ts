@@ -22,8 +22,9 @@ const int = (def: number, min = 0) =>
     .transform((v, ctx) => {
       if (v === undefined || v === "") return def;
       const n = Number(v);
-      // Number("  ") is 0: PORT="  " would listen on a random port and T0_WORKERS="  " run no jobs.
-      if (v.trim() === "" || !Number.isInteger(n) || n < min) {
+      // Digits only: Number() reads "  " as 0 (PORT="  " would listen on a random port, T0_WORKERS="  " run
+      // no jobs), and "0x10" or "1e3" as numbers nobody meant to write.
+      if (!/^\s*\d+\s*$/.test(v) || !Number.isSafeInteger(n) || n < min) {
         ctx.addIssue({ code: "custom", message: `must be a whole number ≥ ${min}, got "${v}"` });
         return z.NEVER;
       }

@@ -28,6 +28,15 @@ describe("app-config validation", () => {
     expect(loadAppConfig({ PORT: "", T0_WORKERS: " 3 " })).toMatchObject({ PORT: 3000, T0_WORKERS: 3 });
   });
 
+  test("a number setting is written in digits: hex, exponents, fractions and signs are refused", () => {
+    expect(problems({ PORT: "0x10", T0_WORKERS: "1e3", RETRY_BASE_MS: "1.5", JOB_MAX_RETRIES: "+2" })).toEqual([
+      'PORT: must be a whole number ≥ 0, got "0x10"',
+      'T0_WORKERS: must be a whole number ≥ 0, got "1e3"',
+      'JOB_MAX_RETRIES: must be a whole number ≥ 0, got "+2"',
+      'RETRY_BASE_MS: must be a whole number ≥ 1, got "1.5"',
+    ]);
+  });
+
   test("WEBHOOK_UNVERIFIED_MAX_BYTES holds at least one 25 MB delivery; HTTP_REQUEST_TIMEOUT_MS at least 1 s", () => {
     expect([loadAppConfig({}).WEBHOOK_UNVERIFIED_MAX_BYTES, loadAppConfig({}).HTTP_REQUEST_TIMEOUT_MS]).toEqual([100 * 1024 * 1024, 10_000]);
     expect(problems({ WEBHOOK_UNVERIFIED_MAX_BYTES: String(25 * 1024 * 1024) })).toEqual([]);
