@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import type { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import type { FakeClock } from "../fakes/fake-clock.js";
 import { failedRun, fixture, startHarness, type Harness } from "./harness.js";
 
@@ -103,6 +104,26 @@ describe("handlers: which deliveries become jobs", () => {
       await h.send("workflow_run", failedRun({ runId: 11 }));
       expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/already attempted 3 times/) });
       expect(await h.store.listJobs()).toHaveLength(6);
+    });
+
+    test("a passing run's reset is sent beside its record, not after it (one store round trip before the 202)", async () => {
+      const order: string[] = [];
+      const store = h.store as MemoryJobStore;
+      const record = store.recordIntake.bind(store);
+      const clear = store.clearFingerprints.bind(store);
+      store.recordIntake = async (...args) => {
+        order.push("record");
+        await new Promise((r) => setImmediate(r)); // a store's write takes a while: the reset must not wait for it
+        order.push("recorded");
+        return record(...args);
+      };
+      store.clearFingerprints = async (...args) => {
+        order.push("clear");
+        return clear(...args);
+      };
+      expect((await h.send("workflow_run", failedRun({ runId: 42, conclusion: "success" }))).status).toBe(202);
+      expect([...order].sort()).toEqual(["clear", "record", "recorded"]);
+      expect(order.indexOf("clear")).toBeLessThan(order.indexOf("recorded"));
     });
 
     test("the fix-loop cap holds for a burst: 12 concurrent failures of one kind give 3 jobs, the rest ignored with the reason", async () => {
