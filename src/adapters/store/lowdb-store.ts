@@ -114,9 +114,10 @@ export class LowdbJobStore implements JobStore {
   }
 
   /**
-   * The lock file is created with O_EXCL, so of two servers started at the same moment exactly one gets it
-   * (a check for the file, then a write, let both through). A lock left by a process that is gone is taken
-   * over; two processes doing that at the same instant is the one race left (the OS gives Node no flock).
+   * The lock file appears atomically (hard-linked into place, or created with O_EXCL where links are not
+   * supported), so of two servers started at the same moment exactly one gets it (a check for the file, then
+   * a write, let both through). A lock left by a process that is gone is taken over; two processes doing that
+   * at the same instant is the one race left (the OS gives Node no flock).
    */
   #takeLock(): void {
     const lock = join(this.#dir, "owner.pid");

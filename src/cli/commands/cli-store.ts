@@ -50,13 +50,19 @@ export function serverOwningDataDir(dataDir: string): number | undefined {
  */
 export async function missingStore(config: AppConfig): Promise<string | undefined> {
   if (config.REDIS_URL) return undefined;
-  const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
-  if (LowdbJobStore.exists(config.dataDir)) return undefined;
-  const what = existsSync(config.dataDir) ? "holds no t0-ci-bot store (no jobs/ or journal/ in it)" : "does not exist";
+  const what = await noStoreIn(config.dataDir);
+  if (!what) return undefined;
   return (
     `DATA_DIR ${config.dataDir} ${what}. Set DATA_DIR to the server's data directory ` +
     "(its DATA_DIR; the default ./data is relative to the directory it was started in), or REDIS_URL if the server uses Redis."
   );
+}
+
+/** What is wrong with `dataDir` as the embedded store's folder ("does not exist", ...); undefined when it holds one. */
+export async function noStoreIn(dataDir: string): Promise<string | undefined> {
+  const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
+  if (LowdbJobStore.exists(dataDir)) return undefined;
+  return existsSync(dataDir) ? "holds no t0-ci-bot store (no jobs/ or journal/ in it)" : "does not exist";
 }
 
 /**

@@ -1,3 +1,5 @@
+import { AppError } from "../../core/errors.js";
+import type { JobStore } from "../../core/ports/index.js";
 import { loadCliConfig, missingStore, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 
 const USAGE =
@@ -27,12 +29,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   }
   const config = loadCliConfig(env, io);
   if (!config) return 1;
-  const missing = await missingStore(config);
-  if (missing) {
-    io.err(`t0-ci-bot deliveries: ${missing}\n`);
+  let store: JobStore;
+  try {
+    store = await openCliStore(config, { write: false });
+  } catch (err) {
+    // No store in DATA_DIR, Redis not answering: the message says what to set.
+    if (!(err instanceof AppError)) throw err;
+    io.err(`t0-ci-bot deliveries: ${err.message}\n`);
     return 1;
   }
-  const store = await openCliStore(config, { write: false });
   try {
     const ds = await store.listDeliveries({ limit });
     if (flags.json) {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
+import { noStoreIn } from "./cli-store.js";
 
 const USAGE = `usage: t0-ci-bot store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]
 
@@ -30,10 +31,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     return 2;
   }
   const dataDir = resolve(flags["data-dir"] ?? env.DATA_DIR ?? "./data");
-  const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
-  if (!LowdbJobStore.exists(dataDir)) {
-    // A mistyped path would otherwise "migrate" an empty store and report success.
-    const what = existsSync(dataDir) ? "holds no t0-ci-bot store (no jobs/ or journal/ in it)" : "does not exist";
+  // A mistyped path would otherwise "migrate" an empty store and report success.
+  const what = await noStoreIn(dataDir);
+  if (what) {
     process.stderr.write(`t0-ci-bot store migrate: DATA_DIR ${dataDir} ${what}; pass --data-dir or set DATA_DIR to the server's data directory.\n`);
     return 2;
   }
