@@ -28,6 +28,17 @@ describe("readBody with a budget of unverified bytes", () => {
     expect(budget.held).toBe(0);
   });
 
+  test("a body read whole leaves no close listener behind (one would build a ClientGoneError for every request)", async () => {
+    // An IncomingMessage closes once the response is sent, well after its body ended: a plain PassThrough
+    // would close at once and hide a listener left behind.
+    const req = Object.assign(new PassThrough({ autoDestroy: false }), { headers: {} }) as unknown as IncomingMessage & PassThrough;
+    const listening = req.listenerCount("close");
+    const body = readBody(req, 1000, new UnverifiedBytes(100));
+    req.end("{}");
+    await settled(body);
+    expect(req.listenerCount("close")).toBe(listening);
+  });
+
   test("a request destroyed mid-body, with or without an error, gives its bytes back", async () => {
     const budget = new UnverifiedBytes(100);
     const withError = fakeRequest();
