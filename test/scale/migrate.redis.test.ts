@@ -35,7 +35,8 @@ else
         j.results["open-pull-request"] = { number: 7 };
       });
       await src.close();
-      prefix = uniquePrefix("mig");
+      // A prefix the server accepts as REDIS_PREFIX (no ":" in it): the CLI checks it as the server does.
+      prefix = `${uniquePrefix("mig").replaceAll(":", "-").slice(0, -1)}:`;
       target = await RedisJobStore.connect(url, { prefix });
     });
     afterEach(async () => {
@@ -99,6 +100,12 @@ else
         expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--data-dir", empty], env)).toBe(2);
         expect(err.join("")).toContain(`DATA_DIR ${empty} holds no t0-ci-bot store`);
         expect(readdirSync(empty)).toEqual([]);
+        // The flags and settings are checked as the server checks them, before anything is read or written.
+        err.length = 0;
+        expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--prefix", "t0 staging"], env)).toBe(2);
+        expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis"], { ...env, RETENTION_DAYS: "thirty" })).toBe(2);
+        expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--redis-url", "localhost:6379"], env)).toBe(2);
+        expect(err.join("")).toMatch(/REDIS_PREFIX: letters, digits[\s\S]*RETENTION_DAYS: must be a whole number[\s\S]*REDIS_URL: must look like redis:\/\/host:6379[\s\S]*--prefix stand for/);
       } finally {
         o.mockRestore();
         e.mockRestore();

@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { noStoreIn } from "./cli-store.js";
+import { loadCliConfig, noStoreIn } from "./cli-store.js";
 
 const USAGE = `usage: t0-ci-bot store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]
 
@@ -30,24 +29,33 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stderr.write(`t0-ci-bot store migrate: only --from lowdb --to redis is supported (got --from ${flags.from ?? "?"} --to ${flags.to ?? "?"}).\n`);
     return 2;
   }
-  const dataDir = resolve(flags["data-dir"] ?? env.DATA_DIR ?? "./data");
+  // The flags stand for the server's settings and are checked as the server checks them: a prefix with a
+  // space or RETENTION_DAYS=abc would otherwise be used as written or quietly replaced by a default.
+  const settings = { ...env, DATA_DIR: flags["data-dir"] ?? env.DATA_DIR, REDIS_URL: flags["redis-url"] ?? env.REDIS_URL, REDIS_PREFIX: flags.prefix ?? env.REDIS_PREFIX };
+  const errors: string[] = [];
+  const config = loadCliConfig(settings, { out: () => undefined, err: (t) => void errors.push(t) });
+  if (!config) {
+    process.stderr.write(`t0-ci-bot store migrate: ${errors.join("")}(--data-dir, --redis-url and --prefix stand for DATA_DIR, REDIS_URL and REDIS_PREFIX.)\n`);
+    return 2;
+  }
+  const dataDir = config.dataDir;
   // A mistyped path would otherwise "migrate" an empty store and report success.
   const what = await noStoreIn(dataDir);
   if (what) {
     process.stderr.write(`t0-ci-bot store migrate: DATA_DIR ${dataDir} ${what}; pass --data-dir or set DATA_DIR to the server's data directory.\n`);
     return 2;
   }
-  const url = flags["redis-url"] ?? env.REDIS_URL;
-  if (!url || !/^rediss?:\/\//.test(url)) {
+  const url = config.REDIS_URL;
+  if (!url) {
     process.stderr.write("t0-ci-bot store migrate: set REDIS_URL (or --redis-url) to redis://host:6379.\n");
     return 2;
   }
   const { RedisJobStore, redactUrl } = await import("../../adapters/store/redis-store.js");
   const { migrateLowdbToRedis } = await import("../../adapters/store/migrate-lowdb-to-redis.js");
-  const prefix = `${flags.prefix ?? env.REDIS_PREFIX ?? "t0"}:`;
+  const prefix = `${config.REDIS_PREFIX}:`;
   let target;
   try {
-    target = await RedisJobStore.connect(url, { prefix, retentionDays: Number(env.RETENTION_DAYS) || 30 });
+    target = await RedisJobStore.connect(url, { prefix, retentionDays: config.RETENTION_DAYS });
   } catch (err) {
     process.stderr.write(`t0-ci-bot store migrate: ${(err as Error).message}\n`);
     return 1;
