@@ -1,4 +1,4 @@
-import { Probot } from "probot";
+import { Probot, ProbotOctokit } from "probot";
 import type { AppConfig } from "./config/app-config.js";
 import { buildDeps, closeDeps, startMaintenance, startRedelivery, startWorkers } from "./composition.js";
 import { createOctokitWebhookDeliveries } from "./adapters/github/octokit-webhook-deliveries.js";
@@ -33,10 +33,23 @@ export interface RunningApp {
   stop(opts?: { drainMs?: number }): Promise<void>;
 }
 
-/** Probot is used for what it is good at: verifying signatures and minting installation Octokits. */
-export function createProbot(config: AppConfig, log: Logger): Probot {
+/**
+ * Octokit's own retries of a failing GitHub request (network errors, 5xx). Its default, 3, nests: an
+ * installation's request retries the token request, which retries itself, so with GitHub unreachable one
+ * stage waited 16 token requests and 157 s without a log line. The runner already retries a failed stage
+ * with backoff and says so (JOB_MAX_RETRIES, RETRY_BASE_MS); one retry here covers a blip, and an outage
+ * reaches the runner after 4 requests and about 14 s.
+ */
+export const GITHUB_REQUEST_RETRIES = 1;
+
+/**
+ * Probot is used for what it is good at: verifying signatures and minting installation Octokits.
+ * `retryAfterBaseMs` (tests) shortens Octokit's wait between retries, 1 s times the square of the try.
+ */
+export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterBaseMs?: number } = {}): Probot {
   const protocol = config.GHE_PROTOCOL ?? "https";
   return new Probot({
+    Octokit: ProbotOctokit.defaults({ retry: { retries: GITHUB_REQUEST_RETRIES, ...(opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs }) } }),
     appId: config.APP_ID,
     privateKey: config.privateKey,
     // Probot's own default; production refuses to start without WEBHOOK_SECRET (app-config).
