@@ -11,7 +11,7 @@ afterEach(() => {
   nock.enableNetConnect();
 });
 
-test("with GitHub failing, a stage's first request gives up after 4 token requests, not 16", async () => {
+test("with GitHub failing, a stage's first request gives up after 4 token requests, not 16, as a wait", async () => {
   const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s" });
   const probot = createProbot(config, silentLogger(), { retryAfterBaseMs: 1 });
   // The installation's request retries the token request, which retries itself: the two nest, (1 + 1)².
@@ -26,7 +26,8 @@ test("with GitHub failing, a stage's first request gives up after 4 token reques
     });
   const gh = await createGitHubPort({ probot }).forInstallation(5);
   // A further try would be refused by disableNetConnect with another message; the runner gets GitHub's.
-  await expect(gh.getRepoConfig({ owner: "o", name: "r", fullName: "o/r" } as never)).rejects.toMatchObject({ retryable: true, message: expect.stringContaining("Server Error") });
+  // What is left of the outage reaches the runner as a wait, which keeps the job's retry budget.
+  await expect(gh.getRepoConfig({ owner: "o", name: "r", fullName: "o/r" } as never)).rejects.toMatchObject({ code: "github_unavailable", retryable: true, message: expect.stringContaining("Server Error") });
   expect(seen).toBe(attempts);
   expect(api.isDone()).toBe(true);
 });

@@ -37,8 +37,9 @@ export interface RunningApp {
  * Octokit's own retries of a failing GitHub request (network errors, 5xx). Its default, 3, nests: an
  * installation's request retries the token request, which retries itself, so with GitHub unreachable one
  * stage waited 16 token requests and 157 s without a log line. The runner already retries a failed stage
- * with backoff and says so (JOB_MAX_RETRIES, RETRY_BASE_MS); one retry here covers a blip, and an outage
- * reaches the runner after 4 requests and about 14 s.
+ * with backoff and says so; one retry here covers a blip, and an outage reaches the runner after 4 requests
+ * and about 14 s, as `github_unavailable` (github-outage.ts): the job then waits with backoff up to
+ * RETRY_MAX_MS between tries, without using up JOB_MAX_RETRIES.
  */
 export const GITHUB_REQUEST_RETRIES = 1;
 

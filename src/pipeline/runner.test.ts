@@ -147,12 +147,12 @@ describe("Runner", () => {
     expect((await s.store.getJob(job.id))!.error).toMatchObject({ code: "internal", retryable: false });
   });
 
-  test("waits on an unavailable dependency without burning the retry budget", async () => {
+  test.each(["model_unavailable", "github_unavailable"])("waits on an unavailable dependency (%s) without burning the retry budget", async (code) => {
     let calls = 0;
     const s = setup([
       stage("model", "patching", async () => {
         calls++;
-        if (calls <= 5) throw new AppError("model_unavailable", "circuit open", { retryable: true, retryAfterMs: 1000 });
+        if (calls <= 5) throw new AppError(code, "dependency down", { retryable: true, retryAfterMs: 1000 });
         return {};
       }),
     ]);

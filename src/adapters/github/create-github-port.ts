@@ -4,6 +4,7 @@ import { createOctokitClient, type Octokit, type OctokitClientOptions } from "./
 import { createGitHubWrites } from "./github-writes.js";
 import { createLocalWritePacer, type WritePacer } from "../queue/write-pacer.js";
 import { systemClock } from "../clock/system-clock.js";
+import { outagesAsWaits } from "./github-outage.js";
 
 export type CreateGitHubPortOptions = OctokitClientOptions & { writePacer?: WritePacer } &
   (
@@ -23,7 +24,9 @@ export function createGitHubPort(opts: CreateGitHubPortOptions): GitHubPort {
   return {
     async forInstallation(installationId: number): Promise<GitHubClient> {
       const octokit = await factory(installationId);
-      return { ...createOctokitClient(octokit, opts), writes: createGitHubWrites(octokit, { installationId, pacer }) };
+      // At the client's edge, after Octokit's own retries (an Octokit error hook would run inside them and
+      // stop them): what is left of an outage becomes a wait.
+      return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer })) };
     },
   };
 }
