@@ -39,7 +39,7 @@ export interface RunningApp {
  * stage waited 16 token requests and 157 s without a log line. The runner already retries a failed stage
  * with backoff and says so; one retry here covers a blip, and an outage reaches the runner after 4 requests
  * and about 14 s, as `github_unavailable` (github-outage.ts): the job then waits with backoff up to
- * RETRY_MAX_MS between tries, without using up JOB_MAX_RETRIES.
+ * RETRY_MAX_MS between tries, without using up JOB_MAX_RETRIES, for up to WAIT_MAX_HOURS.
  */
 export const GITHUB_REQUEST_RETRIES = 1;
 

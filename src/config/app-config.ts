@@ -88,6 +88,7 @@ const envSchema = z.object({
   JOB_MAX_RETRIES: int(6, 0),
   RETRY_BASE_MS: int(5_000, 1),
   RETRY_MAX_MS: int(15 * 60_000, 1),
+  WAIT_MAX_HOURS: int(24, 1),
   RETENTION_DAYS: int(30, 1),
   /** fdatasync the intake journal before acknowledging a webhook (power-loss safety; a crash is covered either way). */
   STORE_FSYNC: bool(true),

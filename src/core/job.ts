@@ -85,9 +85,10 @@ export interface Job {
    * Stage starts: in all, per stage, and per stage as it stood when that stage last completed (a stage can
    * run again: watch-pr on every PR event, a repair attempt). Starts since the last completion are the
    * retry budget, and what shows a stage whose process keeps dying. `waits` counts the current stage's
-   * tries in a row that found a dependency down: they lengthen its backoff but spend none of its budget.
+   * tries in a row that found a dependency down: they lengthen its backoff but spend none of its budget;
+   * `waitsSince` is when the first of them failed (the job gives up after WAIT_MAX_HOURS).
    */
-  attempts: { total: number; byStage: Record<string, number>; atCompletion?: Record<string, number>; waits?: number };
+  attempts: { total: number; byStage: Record<string, number>; atCompletion?: Record<string, number>; waits?: number; waitsSince?: string };
   /** Set while a retryable failure waits for its backoff. */
   nextAttemptAt?: string;
   /** Set when the job waits for an outside event (e.g. the fix PR being reviewed or merged). */

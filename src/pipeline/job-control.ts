@@ -25,6 +25,7 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
       if (j.attempts.atCompletion) j.attempts.atCompletion[stage.name] = 0;
     }
     delete j.attempts.waits;
+    delete j.attempts.waitsSince;
     j.error = undefined;
     j.waitingFor = undefined;
     j.nextAttemptAt = undefined;

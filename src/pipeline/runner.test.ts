@@ -164,6 +164,34 @@ describe("Runner", () => {
     expect(j.state).toBe("completed");
   });
 
+  test("a dependency still down after WAIT_MAX_HOURS fails the job with the reason; until then it waits", async () => {
+    let calls = 0;
+    const s = setup(
+      [
+        stage("config", "pending", async () => {
+          calls++;
+          throw new AppError("github_unavailable", "GitHub answered HTTP 502", { retryable: true });
+        }),
+      ],
+      { WAIT_MAX_HOURS: "1" },
+    );
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(59 * 60_000);
+    let j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("pending");
+    expect(j.attempts.waitsSince).toBe(j.history[0]!.at); // the first failure, at the fake clock's start
+    expect(calls).toBeGreaterThan(5);
+    await s.clock.advance(2 * 60_000);
+    j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatchObject({ code: "github_unavailable", retryable: true, message: expect.stringMatching(/longer than WAIT_MAX_HOURS=1; `t0-ci-bot jobs retry /) });
+    // And it stays failed: no further polling of the dependency.
+    const atFailure = calls;
+    await s.clock.advance(60 * 60_000);
+    expect(calls).toBe(atFailure);
+  });
+
   test("waits in a row back off exponentially up to RETRY_MAX_MS, honour Retry-After, and reset when the stage completes", async () => {
     let calls = 0;
     const retryAfter = new Map([[3, 20_000]]);
@@ -194,6 +222,7 @@ describe("Runner", () => {
     expect(calls).toBe(10);
     expect(j.state).toBe("completed");
     expect(j.attempts.waits).toBeUndefined();
+    expect(j.attempts.waitsSince).toBeUndefined();
   });
 
   test("dry-run asks side-effect stages to describe instead of act", async () => {

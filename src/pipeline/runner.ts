@@ -7,8 +7,9 @@ import { backoffDelay } from "./backoff.js";
 import type { Stage, StageOutcome } from "./stage.js";
 
 /**
- * Errors that mean "a dependency is down, wait for it" (an open circuit breaker): the job keeps waiting
- * with backoff and these tries do not count against the stage's retry budget.
+ * Errors that mean "a dependency is down, wait for it" (the gateway's open circuit breaker, GitHub not
+ * answering): the job keeps waiting with backoff, for up to WAIT_MAX_HOURS, and these tries do not count
+ * against the stage's retry budget.
  */
 const WAIT_CODES = new Set(["model_unavailable", "github_unavailable"]);
 
@@ -157,6 +158,7 @@ export class Runner {
           j.completedStages.push(stage.name);
           j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
           delete j.attempts.waits;
+          delete j.attempts.waitsSince;
           j.error = undefined;
           j.updatedAt = now();
           if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
@@ -189,9 +191,14 @@ export class Runner {
   async #fail(job: Job, stage: Stage, err: AppError, attempt: number, log: Logger): Promise<void> {
     const { store, clock, config, queue } = this.#deps;
     const at = new Date(clock.now()).toISOString();
-    const waitOnly = WAIT_CODES.has(err.code);
+    const waiting = WAIT_CODES.has(err.code);
+    // A dependency down for longer than WAIT_MAX_HOURS ends the wait: a GitHub that answers one request with
+    // 502 every time (a query too heavy for it) would otherwise be polled for ever.
+    const waitsSince = job.attempts.waitsSince ?? at;
+    const waitedTooLong = waiting && clock.now() - Date.parse(waitsSince) >= config.WAIT_MAX_HOURS * 3_600_000;
+    const waitOnly = waiting && !waitedTooLong;
     const retries = attempt - 1;
-    if (err.retryable && (waitOnly || retries < config.JOB_MAX_RETRIES)) {
+    if (err.retryable && (waitOnly || (!waiting && retries < config.JOB_MAX_RETRIES))) {
       // A wait gives its start back, so `attempt` stays 1: its backoff grows with the waits in a row instead,
       // or a dependency down for an hour would be polled at the base delay all that time.
       const step = waitOnly ? (job.attempts.waits ?? 0) : retries;
@@ -204,13 +211,18 @@ export class Runner {
         if (waitOnly) {
           j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
           j.attempts.waits = (j.attempts.waits ?? 0) + 1;
+          j.attempts.waitsSince ??= at;
         }
         j.updatedAt = at;
       });
       await queue.enqueue(queueItemFor(job), { delayMs });
       return;
     }
-    const message = err.retryable ? `${err.message} (gave up after ${attempt} attempts)` : err.message;
+    const message = waitedTooLong
+      ? `${err.message} (still so after waiting since ${waitsSince}, longer than WAIT_MAX_HOURS=${config.WAIT_MAX_HOURS}; \`t0-ci-bot jobs retry ${job.id}\` runs it again)`
+      : err.retryable
+        ? `${err.message} (gave up after ${attempt} attempts)`
+        : err.message;
     log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
     const failed = await store.updateJob(job.id, (j) => {
       j.error = { code: err.code, message, retryable: err.retryable, stage: stage.name, at, details: err.details };

@@ -35,6 +35,8 @@ describe("CLI: jobs and deliveries", () => {
       transition(j, "patching", "2026-11-23T12:01:00.000Z", { stage: "propose-patch" });
       j.completedStages = ["check-repo-config", "clone-repo", "fetch-logs", "build-context"];
       j.error = { code: "model_timeout", message: "the gateway did not answer", retryable: true, stage: "propose-patch", at: "2026-11-23T12:02:00.000Z" };
+      j.attempts.waits = 3; // it had waited on the gateway before (WAIT_MAX_HOURS counts from waitsSince)
+      j.attempts.waitsSince = "2026-11-23T12:01:30.000Z";
       transition(j, "failed", "2026-11-23T12:02:00.000Z", { stage: "propose-patch" });
     });
     await store.close();
@@ -88,6 +90,9 @@ describe("CLI: jobs and deliveries", () => {
       const job = await store.getJob(failedId);
       expect(job).toMatchObject({ state: "patching", completedStages: ["check-repo-config", "clone-repo", "fetch-logs", "build-context"] });
       expect(job!.error).toBeUndefined();
+      // A retried job waits afresh: an old waitsSince would fail it at its first wait.
+      expect(job!.attempts.waits).toBeUndefined();
+      expect(job!.attempts.waitsSince).toBeUndefined();
       expect(await store.listUnfinishedJobIds()).toContain(failedId);
     } finally {
       await store.close();

@@ -5,7 +5,8 @@ const OUTAGE_STATUSES = new Set([502, 503, 504]);
 
 /**
  * GitHub down or out of reach, as the runner's wait code `github_unavailable`: the job waits it out with
- * backoff (up to RETRY_MAX_MS between tries) and keeps its retry budget, as it does for the model gateway.
+ * backoff (up to RETRY_MAX_MS between tries, for up to WAIT_MAX_HOURS) and keeps its retry budget, as it
+ * does for the model gateway.
  * Counted as ordinary retries, a GitHub outage of a few minutes used up JOB_MAX_RETRIES and failed every
  * job in flight. Octokit reports a request that got no answer at all (DNS, refused, reset) as status 500
  * with no response; a 500 that GitHub did answer may be this request's fault and stays an ordinary retry.
