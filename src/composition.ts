@@ -77,7 +77,7 @@ async function openStore(config: AppConfig): Promise<JobStore> {
   if (config.REDIS_URL) {
     // Loaded only when used, so the embedded default does not pay for ioredis/BullMQ.
     const { RedisJobStore } = await import("./adapters/store/redis-store.js");
-    return RedisJobStore.connect(config.REDIS_URL, { prefix: `${config.REDIS_PREFIX}:`, retentionDays: config.RETENTION_DAYS });
+    return RedisJobStore.forSettings(config.REDIS_URL, config);
   }
   return LowdbJobStore.open(config.dataDir, { retentionDays: config.RETENTION_DAYS, fsync: config.STORE_FSYNC });
 }

@@ -3,9 +3,12 @@ import { PassThrough } from "node:stream";
 import { describe, expect, test } from "@jest/globals";
 import { BodyTooLargeError, ClientGoneError, OverBudgetError, readBody, UnverifiedBytes } from "./read-body.js";
 
-/** Enough of an IncomingMessage for readBody: a stream with headers. */
-function fakeRequest(headers: Record<string, string> = {}): IncomingMessage & PassThrough {
-  return Object.assign(new PassThrough(), { headers }) as unknown as IncomingMessage & PassThrough;
+/**
+ * Enough of an IncomingMessage for readBody: a stream with headers. `closesLate`: it does not close once its
+ * body is read, as an IncomingMessage closes only once the response is sent.
+ */
+function fakeRequest(headers: Record<string, string> = {}, closesLate = false): IncomingMessage & PassThrough {
+  return Object.assign(new PassThrough({ autoDestroy: !closesLate }), { headers }) as unknown as IncomingMessage & PassThrough;
 }
 
 /** Settles `p` within a second or fails (a body promise that never settles would hold its bytes for ever). */
@@ -29,9 +32,8 @@ describe("readBody with a budget of unverified bytes", () => {
   });
 
   test("a body read whole leaves no close listener behind (one would build a ClientGoneError for every request)", async () => {
-    // An IncomingMessage closes once the response is sent, well after its body ended: a plain PassThrough
-    // would close at once and hide a listener left behind.
-    const req = Object.assign(new PassThrough({ autoDestroy: false }), { headers: {} }) as unknown as IncomingMessage & PassThrough;
+    // Closing at once, as a plain PassThrough does, would hide a listener left behind.
+    const req = fakeRequest({}, true);
     const listening = req.listenerCount("close");
     const body = readBody(req, 1000, new UnverifiedBytes(100));
     req.end("{}");

@@ -31,6 +31,11 @@ describe("githubOutage", () => {
   });
 });
 
+test("a wrapped outage keeps the adapter's account of what the call was doing", () => {
+  const wrapped = new AppError("http_503", "GitHub failed opening the PR: Service Unavailable", { retryable: true, cause: requestError(503, "Service Unavailable", true) });
+  expect(githubOutage(wrapped)!.message).toBe("GitHub answered HTTP 503 (GitHub failed opening the PR: Service Unavailable); the job waits and tries again with backoff.");
+});
+
 test("outagesAsWaits: results pass through; an outage rejects as a wait, any other error as it was", async () => {
   const down = requestError(503, "Service Unavailable", true);
   const other = new AppError("run_not_found", "not visible");

@@ -13,15 +13,16 @@ const OUTAGE_STATUSES = new Set([502, 503, 504]);
  * Undefined for anything else, which keeps its own meaning.
  */
 export function githubOutage(err: unknown): AppError | undefined {
-  // The adapters turn Octokit's errors into AppErrors (http_503, ...) that keep the original as their cause.
-  if (err instanceof AppError) return err.code.startsWith("http_") ? githubOutage(err.cause) : undefined;
-  const e = err as { status?: unknown; response?: unknown; message?: unknown };
+  // The adapters turn Octokit's errors into AppErrors (http_503, ...) that keep the original as their cause;
+  // the answer is read from that, the message kept from the AppError (it says what the call was doing).
+  const octokitError = err instanceof AppError ? (err.code.startsWith("http_") ? err.cause : undefined) : err;
+  const e = octokitError as { status?: unknown; response?: unknown } | undefined;
   const status = typeof e?.status === "number" ? e.status : undefined;
   if (status === undefined) return undefined;
-  const unanswered = status === 500 && e.response === undefined;
+  const unanswered = status === 500 && e!.response === undefined;
   if (!unanswered && !OUTAGE_STATUSES.has(status)) return undefined;
-  const what = unanswered ? `GitHub could not be reached (${String(e.message)})` : `GitHub answered HTTP ${status} (${String(e.message)})`;
-  return new AppError("github_unavailable", `${what}; the job waits and tries again with backoff.`, { retryable: true, cause: err, details: { status } });
+  const what = unanswered ? "GitHub could not be reached" : `GitHub answered HTTP ${status}`;
+  return new AppError("github_unavailable", `${what} (${(err as Error).message}); the job waits and tries again with backoff.`, { retryable: true, cause: err, details: { status } });
 }
 
 /** The same methods, each rejecting with `github_unavailable` where GitHub was down (see githubOutage). */

@@ -53,6 +53,14 @@ export class RedisJobStore implements JobStore {
     this.#now = opts.now ?? Date.now;
   }
 
+  /**
+   * The store a deployment's processes share at `url` (REDIS_URL): keys under `REDIS_PREFIX:`, RETENTION_DAYS.
+   * The server, the CLI and `store migrate` all open it here, so they cannot disagree on where the keys are.
+   */
+  static forSettings(url: string, s: { REDIS_PREFIX: string; RETENTION_DAYS: number }): Promise<RedisJobStore> {
+    return RedisJobStore.connect(url, { prefix: `${s.REDIS_PREFIX}:`, retentionDays: s.RETENTION_DAYS });
+  }
+
   /** Connects to `url` and checks the server answers; the store owns (and closes) the connection. */
   static async connect(url: string, opts: RedisStoreOptions = {}): Promise<RedisJobStore> {
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, enableOfflineQueue: true });

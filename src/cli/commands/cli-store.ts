@@ -73,7 +73,7 @@ export async function noStoreIn(dataDir: string): Promise<string | undefined> {
 export async function openCliStore(config: AppConfig, opts: { write: boolean }): Promise<JobStore> {
   if (config.REDIS_URL) {
     const { RedisJobStore } = await import("../../adapters/store/redis-store.js");
-    return RedisJobStore.connect(config.REDIS_URL, { prefix: `${config.REDIS_PREFIX}:`, retentionDays: config.RETENTION_DAYS });
+    return RedisJobStore.forSettings(config.REDIS_URL, config);
   }
   const missing = await missingStore(config);
   if (missing) throw new AppError("store_not_found", missing);

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { loadCliConfig, noStoreIn } from "./cli-store.js";
+import { loadCliConfig, noStoreIn, stdio } from "./cli-store.js";
 
 const USAGE = `usage: t0-ci-bot store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]
 
@@ -32,12 +32,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   // The flags stand for the server's settings and are checked as the server checks them: a prefix with a
   // space or RETENTION_DAYS=abc would otherwise be used as written or quietly replaced by a default.
   const settings = { ...env, DATA_DIR: flags["data-dir"] ?? env.DATA_DIR, REDIS_URL: flags["redis-url"] ?? env.REDIS_URL, REDIS_PREFIX: flags.prefix ?? env.REDIS_PREFIX };
-  const errors: string[] = [];
-  const config = loadCliConfig(settings, { out: () => undefined, err: (t) => void errors.push(t) });
-  if (!config) {
-    process.stderr.write(`t0-ci-bot store migrate: ${errors.join("")}(--data-dir, --redis-url and --prefix stand for DATA_DIR, REDIS_URL and REDIS_PREFIX.)\n`);
-    return 2;
-  }
+  const config = loadCliConfig(settings, { ...stdio, err: (t) => stdio.err(`t0-ci-bot store migrate: ${t}(--data-dir, --redis-url and --prefix stand for DATA_DIR, REDIS_URL and REDIS_PREFIX.)\n`) });
+  if (!config) return 2;
   const dataDir = config.dataDir;
   // A mistyped path would otherwise "migrate" an empty store and report success.
   const what = await noStoreIn(dataDir);
@@ -52,16 +48,15 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
   const { RedisJobStore, redactUrl } = await import("../../adapters/store/redis-store.js");
   const { migrateLowdbToRedis } = await import("../../adapters/store/migrate-lowdb-to-redis.js");
-  const prefix = `${config.REDIS_PREFIX}:`;
   let target;
   try {
-    target = await RedisJobStore.connect(url, { prefix, retentionDays: config.RETENTION_DAYS });
+    target = await RedisJobStore.forSettings(url, config);
   } catch (err) {
     process.stderr.write(`t0-ci-bot store migrate: ${(err as Error).message}\n`);
     return 1;
   }
   try {
-    process.stdout.write(`${flags["dry-run"] ? "dry run: " : ""}migrating ${dataDir} → ${redactUrl(url)} (prefix ${prefix})\n`);
+    process.stdout.write(`${flags["dry-run"] ? "dry run: " : ""}migrating ${dataDir} → ${redactUrl(url)} (prefix ${target.prefix})\n`);
     const report = await migrateLowdbToRedis(dataDir, target, { dryRun: Boolean(flags["dry-run"]), onProgress: (m) => process.stdout.write(`  ${m}\n`) });
     process.stdout.write(
       `done: ${report.jobs.copied} jobs and ${report.deliveries.copied} deliveries ${flags["dry-run"] ? "would be " : ""}copied` +
