@@ -19,6 +19,7 @@ import { queueItemFor, Runner } from "../src/pipeline/runner.js";
 import type { Stage } from "../src/pipeline/stage.js";
 import { redisUrlIfAvailable } from "../test/helpers/redis-probe.js";
 import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
+import { AppIdentity } from "../src/core/app-identity.js";
 
 const N = Number(process.env.BENCH_QUEUE_JOBS ?? 2_000);
 const CONCURRENCY = 4; // per worker
@@ -30,7 +31,7 @@ const logger = silentLogger();
 
 function depsFor(store: JobStore, queue: JobQueue): Deps {
   return {
-    config, store, queue, logger, clock: systemClock(), metrics: createMetrics(),
+    config, store, queue, logger, clock: systemClock(), metrics: createMetrics(), identity: new AppIdentity(),
     github: {} as Deps["github"],
     workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 },
   };

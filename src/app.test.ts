@@ -1,9 +1,11 @@
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
 import nock from "nock";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
-import { createProbot } from "./app.js";
+import { MemoryJobStore } from "./adapters/store/memory-store.js";
+import { createProbot, startApp } from "./app.js";
 import { loadAppConfig } from "./config/app-config.js";
 import { silentLogger } from "./core/logger.js";
+import type { GitHubAppPort } from "./core/ports/index.js";
 
 beforeEach(() => nock.disableNetConnect());
 afterEach(() => {
@@ -30,4 +32,26 @@ test("with GitHub failing, a stage's first request gives up after 4 token reques
   await expect(gh.getRepoConfig({ owner: "o", name: "r", fullName: "o/r" } as never)).rejects.toMatchObject({ code: "github_unavailable", retryable: true, message: expect.stringContaining("Server Error") });
   expect(seen).toBe(attempts);
   expect(api.isDone()).toBe(true);
+});
+
+test("serve checks the app's registration with GitHub at start, in the background", async () => {
+  const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", T0_WORKERS: "0", REDELIVER_WINDOW_HOURS: "0" });
+  let asked = 0;
+  const githubApp: GitHubAppPort = {
+    async registration() {
+      asked++;
+      return { id: 1, slug: "acme-ci-fixer", owner: undefined, permissions: {}, events: [] };
+    },
+    async *installations() {
+      yield [];
+    },
+  };
+  const app = await startApp(config, { port: 0, host: "127.0.0.1", logger: silentLogger(), overrides: { store: new MemoryJobStore() }, githubApp });
+  try {
+    await new Promise((r) => setImmediate(r));
+    expect(asked).toBe(1);
+    expect(app.deps.identity.botLogin).toBe("acme-ci-fixer[bot]");
+  } finally {
+    await app.stop({ drainMs: 0 });
+  }
 });

@@ -1,9 +1,11 @@
 import { Probot, ProbotOctokit } from "probot";
 import type { AppConfig } from "./config/app-config.js";
 import { buildDeps, closeDeps, startMaintenance, startRedelivery, startWorkers } from "./composition.js";
+import { startAppRegistrationCheck } from "./admin/check-app-registration.js";
+import { createOctokitGitHubApp } from "./adapters/github/octokit-github-app.js";
 import { createOctokitWebhookDeliveries } from "./adapters/github/octokit-webhook-deliveries.js";
 import type { Octokit } from "./adapters/github/octokit-client.js";
-import type { WebhookDeliveriesPort } from "./core/ports/webhook-deliveries-port.js";
+import type { GitHubAppPort, WebhookDeliveriesPort } from "./core/ports/index.js";
 import type { Deps } from "./core/deps.js";
 import { createLogger } from "./core/logger.js";
 import type { Logger } from "./core/ports/logger.js";
@@ -17,6 +19,8 @@ export interface StartOptions {
   overrides?: Partial<Deps>;
   /** GitHub's log of the app's webhook deliveries; default: through `probot.auth()` (app JWT). */
   webhookDeliveries?: WebhookDeliveriesPort;
+  /** What GitHub says about the app, for the start-up check; default: through `probot.auth()` (app JWT). */
+  githubApp?: GitHubAppPort;
   /** Port/host to listen on instead of PORT/HOST (tests pass 0). */
   port?: number;
   host?: string;
@@ -84,8 +88,11 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   const runner = await startWorkers(deps, { role: "serve" });
   // Retention: the lowdb owner archives its own files; on Redis every web process asks and one does it.
   const stopMaintenance = startMaintenance(deps);
+  const appOctokit = (await probot.auth()) as Octokit;
+  // In the background: the intake serves whatever GitHub answers, or if it does not.
+  const stopAppCheck = startAppRegistrationCheck(opts.githubApp ?? createOctokitGitHubApp(appOctokit), deps);
   // Only now, with the route up: a redelivery comes straight back to it.
-  const stopRedelivery = startRedelivery(deps, opts.webhookDeliveries ?? createOctokitWebhookDeliveries((await probot.auth()) as Octokit));
+  const stopRedelivery = startRedelivery(deps, opts.webhookDeliveries ?? createOctokitWebhookDeliveries(appOctokit));
   logger.info(
     { url: addr.url, workers: runner ? config.T0_WORKERS : 0, store: deps.store.kind, queue: deps.queue.kind, dryRun: config.DRY_RUN },
     runner
@@ -101,6 +108,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       logger.info({ drainMs }, "shutting down: no new webhooks, draining running jobs");
       stopMaintenance();
       stopRedelivery();
+      stopAppCheck();
       // http.close() refuses new requests (keep-alive ones too) and resolves once those in flight are answered;
       // only a request still unanswered after the cap (e.g. a client that stopped sending its body) is cut.
       await Promise.race([http.close(), new Promise((r) => setTimeout(r, Math.min(drainMs, 5_000)).unref())]);

@@ -1,4 +1,5 @@
 import type { Probot } from "probot";
+import { AppIdentity } from "./core/app-identity.js";
 import type { AppConfig } from "./config/app-config.js";
 import type { Deps } from "./core/deps.js";
 import { permanent } from "./core/errors.js";
@@ -63,6 +64,7 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
     clock,
     logger,
     metrics,
+    identity: o.identity ?? new AppIdentity(config.BOT_LOGIN),
     closers,
   };
 }

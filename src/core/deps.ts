@@ -1,6 +1,7 @@
 import type { AppConfig } from "../config/app-config.js";
 import type { Clock, GitHubPort, JobQueue, JobStore, Logger, ModelPort, WorkspacePort } from "./ports/index.js";
 import type { Metrics } from "../admin/metrics.js";
+import type { AppIdentity } from "./app-identity.js";
 
 /** Everything a stage or handler may touch, built once by the composition root and passed in. */
 export interface Deps {
@@ -14,6 +15,8 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   metrics: Metrics;
+  /** Who the app is on GitHub (its bot login): BOT_LOGIN until the start-up check asks GitHub. */
+  identity: AppIdentity;
   /** Extra resources the composition root opened (e.g. the shared write pacer's Redis connection). */
   closers?: Array<() => Promise<void>>;
 }

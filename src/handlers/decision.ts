@@ -3,7 +3,7 @@ import type { Job } from "../core/job.js";
 import type { Delivery } from "../core/ports/job-store.js";
 
 /** What a handler may use: reads of the store and config only; no GitHub, clone or model on this path. */
-export type HandlerDeps = Pick<Deps, "config" | "store" | "clock">;
+export type HandlerDeps = Pick<Deps, "config" | "store" | "clock" | "identity">;
 
 export interface DeliveryMeta {
   id: string;

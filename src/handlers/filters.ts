@@ -2,8 +2,6 @@ import type { AppConfig } from "../config/app-config.js";
 
 /** The app's own fix branches: never repaired, or the bot would chase its own tail. */
 export const BOT_BRANCH_PREFIX = "ci-bot/";
-/** Used when BOT_LOGIN is not set: the login GitHub gives an app named as in app.yml. */
-export const DEFAULT_BOT_LOGIN = "t0-ci-bot[bot]";
 /** The conclusions that make jobs; each is its own failure fingerprint. */
 export const FAILING: ReadonlySet<string> = new Set(["failure", "timed_out"]);
 
@@ -24,18 +22,11 @@ export function botBranchFilter(branch: string | null): Filtered {
   return undefined;
 }
 
-/** Logins that mean "the app itself": BOT_LOGIN with and without the `[bot]` suffix. */
-export function botLogins(config: Pick<AppConfig, "BOT_LOGIN">): Set<string> {
-  const login = (config.BOT_LOGIN || DEFAULT_BOT_LOGIN).toLowerCase();
-  const bare = login.replace(/\[bot\]$/, "");
-  return new Set([bare, `${bare}[bot]`]);
-}
-
+/** `ours`: the app's own logins, lower case (AppIdentity.logins). */
 export function botActorFilter(
-  config: Pick<AppConfig, "BOT_LOGIN">,
+  ours: ReadonlySet<string>,
   actors: Array<{ role: string; login?: string | null | undefined; type?: string | undefined } | null | undefined>,
 ): Filtered {
-  const ours = botLogins(config);
   for (const a of actors) {
     if (!a?.login) continue;
     const login = a.login.toLowerCase();

@@ -5,7 +5,7 @@ import type { IntakeDecision } from "./decision.js";
 import { InvalidPayloadError } from "./payload-schemas.js";
 import { HANDLERS, routeDelivery } from "./route-delivery.js";
 
-export type IntakeDeps = Pick<Deps, "config" | "store" | "clock" | "logger" | "metrics">;
+export type IntakeDeps = Pick<Deps, "config" | "store" | "clock" | "logger" | "metrics" | "identity">;
 
 /** A delivery whose signature has been checked. */
 export interface VerifiedDelivery {

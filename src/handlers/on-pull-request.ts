@@ -6,7 +6,6 @@ import { addPrEvent, WATCH_PR } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request.js";
 import type { Handler, HandlerDeps, IntakeDecision } from "./decision.js";
-import { botLogins } from "./filters.js";
 import { parsePayload, pullRequestEventSchema } from "./payload-schemas.js";
 
 /** The extra fields read here (loosely: a missing one only means less feedback). */
@@ -38,7 +37,7 @@ export const onPullRequest: Handler = async (payload, meta, deps) => {
 
   const at = meta.receivedAt;
   const ids = proposalIds(job);
-  const bots = botLogins(deps.config);
+  const bots = deps.identity.logins();
   const extra = x.success ? x.data : undefined;
 
   if (meta.event === "pull_request" && p.action === "closed") {

@@ -36,7 +36,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
     ignored(notAllowed) ??
     ignored(botBranchFilter(run.head_branch)) ??
     ignored(
-      botActorFilter(deps.config, [
+      botActorFilter(deps.identity.logins(), [
         { role: "triggering actor", ...run.triggering_actor },
         { role: "actor", ...run.actor },
         { role: "sender", ...p.sender },

@@ -10,7 +10,7 @@ import { storageErrorCode, type StorageHealth } from "./storage-health.js";
 export type SignatureVerifier = (rawBody: string, signature: string) => Promise<boolean>;
 
 export interface WebhookRouteOptions {
-  deps: Pick<Deps, "config" | "store" | "queue" | "clock" | "logger" | "metrics">;
+  deps: Pick<Deps, "config" | "store" | "queue" | "clock" | "logger" | "metrics" | "identity">;
   verify: SignatureVerifier;
   maxBodyBytes?: number;
   /** Where a write failing for lack of disk is remembered for /readyz (see storage-health.ts). */

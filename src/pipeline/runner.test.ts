@@ -12,6 +12,7 @@ import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { retryJob, resumeJob } from "./job-control.js";
 import { Runner, queueItemFor } from "./runner.js";
 import type { Stage, StageOutcome } from "./stage.js";
+import { AppIdentity } from "../core/app-identity.js";
 
 function setup(stages: Stage[], env: Record<string, string> = {}) {
   const clock = new FakeClock();
@@ -28,6 +29,7 @@ function setup(stages: Stage[], env: Record<string, string> = {}) {
     clock,
     logger,
     metrics: createMetrics(),
+    identity: new AppIdentity(),
   };
   const runner = new Runner(deps, stages);
   const add = async (dryRun = false) => {

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
 import { parse as parseYaml } from "yaml";
 import { loadAppConfig } from "../../src/config/app-config.js";
+import { REQUIRED_EVENTS, REQUIRED_PERMISSIONS } from "../../src/core/required-access.js";
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), "utf8");
 
@@ -36,6 +37,9 @@ describe(".env.example and app.yml", () => {
     const manifest = parseYaml(read("app.yml"));
     expect(manifest.default_events).toEqual(["workflow_run", "check_suite", "pull_request", "pull_request_review"]);
     expect(manifest.default_permissions).toEqual({ actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" });
+    // What the start-up check asks GitHub for is what app.yml registers.
+    expect(manifest.default_events).toEqual(Object.keys(REQUIRED_EVENTS));
+    expect(manifest.default_permissions).toEqual(Object.fromEntries(Object.entries(REQUIRED_PERMISSIONS).map(([name, p]) => [name, p.level])));
     // Left to Probot (WEBHOOK_PROXY_URL or the wizard's own address), so a smee channel is not overridden.
     expect(manifest.hook_attributes).toBeUndefined();
   });

@@ -20,6 +20,7 @@ import { fixtureRepo, REPOS_DIR, type FixtureRepo } from "../helpers/fixture-rep
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { FakeGitHubWrites } from "./fake-github-writes.js";
 import { EPISODE, INFERENCE, validatedResults } from "./fix-loop-fixtures.js";
+import { AppIdentity } from "../../src/core/app-identity.js";
 
 const PRIOR = ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "propose-patch", "apply-and-validate"];
 
@@ -60,6 +61,7 @@ async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) 
     clock,
     logger,
     metrics: createMetrics(),
+    identity: new AppIdentity(),
   };
   const base = makeJob({ runId: 555, repo: "octo/slug" });
   const job: Job = {
@@ -74,7 +76,7 @@ async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) 
   const runner = new Runner(deps, [openPullRequestStage, createWatchPrStage(repair), sendFeedbackStage]);
   const run = () => runner.runJob(queueItemFor(job));
   const get = async () => (await store.getJob(job.id))!;
-  const hdeps = { config: deps.config, store, clock };
+  const hdeps = { config: deps.config, store, clock, identity: deps.identity };
   const deliver = (event: string, payload: unknown) => routeDelivery(payload, { id: `d-${Math.random()}`, event, receivedAt: new Date(clock.now()).toISOString() }, hdeps);
   const repository = { id: job.repo.id, name: "slug", full_name: "octo/slug", owner: { login: "octo" } };
   const fixRun = (conclusion: string, sha: string, id = 900) => ({

@@ -18,6 +18,7 @@ import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.
 import { githubApiMock, githubOpenApi, type GitHubApiMock, type RecordedRequest } from "../helpers/github-api.js";
 import { REPOS_DIR } from "../helpers/fixture-repo.js";
 import { fixture, privateKey, sign, SECRET } from "../intake/harness.js";
+import type { GitHubAppPort } from "../../src/core/ports/index.js";
 
 /**
  * End to end: the real app (webhook HTTP server with real signatures, lowdb store, in-process queue and
@@ -95,7 +96,12 @@ async function start(env: Record<string, string> = {}, reuse?: { dir: string; ga
   });
   // Short client backoff and breaker cool-down so an outage plays out in about a second.
   const model = createTensorZeroModel(config, { clock }, { backoff: { baseMs: 10, maxMs: 50 }, breaker: { threshold: 5, halfOpenAfterMs: 300 } });
-  app = await startApp(config, { logger: silentLogger(), port: 0, host: "127.0.0.1", overrides: { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) } });
+  // The canned GitHub here serves installation calls; the app's own start-up check is answered beside it.
+  const githubApp: GitHubAppPort = {
+    registration: async () => ({ id: 1, slug: "t0-ci-bot", owner: undefined, permissions: { actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" }, events: ["workflow_run", "check_suite", "pull_request", "pull_request_review"] }),
+    installations: async function* () {},
+  };
+  app = await startApp(config, { logger: silentLogger(), port: 0, host: "127.0.0.1", githubApp, overrides: { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) } });
   return app;
 }
 

@@ -13,6 +13,7 @@ import { FakeClock } from "../fakes/fake-clock.js";
 import { makeDelivery } from "../helpers/make-job.js";
 import { failedRun, testConfig } from "../intake/harness.js";
 import { FakeGitHubWrites } from "./fake-github-writes.js";
+import { AppIdentity } from "../../src/core/app-identity.js";
 
 async function setup(classification: string, rerun_flaky = true) {
   const clock = new FakeClock();
@@ -28,6 +29,7 @@ async function setup(classification: string, rerun_flaky = true) {
     clock,
     logger,
     metrics: createMetrics(),
+    identity: new AppIdentity(),
   };
   // The job as the real handler makes it from the fixture payload, after the analysis stages.
   const decision = await routeDelivery(failedRun(), { id: "d1", event: "workflow_run", receivedAt: "2026-11-23T12:00:00.000Z" }, deps);

@@ -231,4 +231,18 @@ describe("handlers: which deliveries become jobs", () => {
     await h.send("workflow_run", failedRun({ runId: 77 }));
     expect((await h.store.listJobs())[0]!.dryRun).toBe(true);
   });
+
+  test("once GitHub has named the app (start-up check), runs its bot triggered are its own, not the default name's", async () => {
+    h = await startHarness();
+    h.deps.identity.learn("acme-ci-fixer");
+    const ours = failedRun({ runId: 81 });
+    ours.workflow_run.triggering_actor = { ...ours.workflow_run.triggering_actor, login: "acme-ci-fixer[bot]", type: "Bot" };
+    await h.send("workflow_run", ours);
+    expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: "triggering actor acme-ci-fixer[bot] is the app's own bot user" });
+    // Another app that happens to hold the name app.yml asks for is not this one.
+    const other = failedRun({ runId: 82 });
+    other.workflow_run.triggering_actor = { ...other.workflow_run.triggering_actor, login: "t0-ci-bot[bot]", type: "Bot" };
+    await h.send("workflow_run", other);
+    expect(await lastDelivery(h)).toMatchObject({ outcome: "job_created" });
+  });
 });

@@ -5,6 +5,7 @@ import { Probot } from "probot";
 import { loadAppConfig, type AppConfig } from "../../src/config/app-config.js";
 import { createMetrics } from "../../src/admin/metrics.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { AppIdentity } from "../../src/core/app-identity.js";
 import type { Deps } from "../../src/core/deps.js";
 import type { JobQueue, JobStore, Logger, QueueItem } from "../../src/core/ports/index.js";
 import { silentLogger } from "../../src/core/logger.js";
@@ -85,6 +86,7 @@ export async function startHarness(opts: { env?: Record<string, string>; store?:
     clock: new FakeClock(),
     logger: opts.logger ?? silentLogger(),
     metrics: createMetrics(),
+    identity: new AppIdentity(config.BOT_LOGIN),
   } as unknown as Deps;
   const http = createHttpServer({ deps, verify: (b, s) => probot.webhooks.verify(b, s), ...opts.server });
   const { url } = await http.listen(0, "127.0.0.1");

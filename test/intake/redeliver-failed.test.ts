@@ -18,6 +18,7 @@ import type { HookDelivery, WebhookDeliveriesPort } from "../../src/core/ports/w
 import { redeliverFailed, type RedeliverOptions } from "../../src/handlers/redeliver-failed.js";
 import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
 import { makeDelivery } from "../helpers/make-job.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
 
 const NOW = Date.parse("2026-11-24T12:00:00Z");
 const EVENTS = new Set(["workflow_run", "check_suite", "pull_request", "pull_request_review"]);
@@ -46,12 +47,6 @@ function fakeLog(deliveries: HookDelivery[], pageSize = 3) {
   return { port, state };
 }
 
-function recordingLogger() {
-  const lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> = [];
-  const at = (level: string) => (fields: object, msg?: string) => void lines.push({ level, fields: fields as Record<string, unknown>, msg: msg ?? "" });
-  const logger = { ...silentLogger(), info: at("info"), warn: at("warn") } as unknown as Logger;
-  return { logger, lines };
-}
 
 const options = (over: Partial<RedeliverOptions> = {}): RedeliverOptions => ({
   since: new Date(NOW - 24 * 3600_000), events: EVENTS, maxAttempts: 5, maxRedeliveries: 200, dryRun: false, logger: silentLogger(), ...over,

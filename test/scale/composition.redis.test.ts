@@ -64,9 +64,12 @@ else
       // Stalled check every 100 ms → sweep every second.
       const config = loadAppConfig({ REDIS_URL: url, REDIS_PREFIX: prefix, DATA_DIR: "/nonexistent", WORKSPACE_ROOT: ws, KEEP_WORKSPACE: "true", T0_WORKERS: "1", QUEUE_STALLED_INTERVAL_MS: "100" });
       const ran: string[] = [];
+      let checked = 0;
       const worker = await startWorker(config, {
         overrides: { logger: silentLogger() },
         stages: [{ name: "only", state: "cloning", sideEffects: false, run: async (job) => (ran.push(job.id), {}) }],
+        // A worker checks the app's credentials and access at start too: a refused key fails all its jobs.
+        githubApp: { registration: async () => (checked++, { id: 1, slug: "acme-ci-fixer", owner: undefined, permissions: {}, events: [] }), installations: async function* () {} },
       });
       const store = worker.deps.store as RedisJobStore;
       try {
@@ -77,6 +80,7 @@ else
         for (let i = 0; i < 60 && (await store.getJob(job.id))?.state !== "completed"; i++) await new Promise((r) => setTimeout(r, 100));
         expect((await store.getJob(job.id))?.state).toBe("completed");
         expect(ran).toEqual([job.id]); // the parked job stays parked
+        expect(checked).toBe(1);
       } finally {
         await worker.stop({ drainMs: 500 });
         const { BullmqQueue } = await import("../../src/adapters/queue/bullmq-queue.js");

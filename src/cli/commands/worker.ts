@@ -1,6 +1,8 @@
 import { createServer, type Server } from "node:http";
 import { loadConfigForProcess, type AppConfig } from "../../config/app-config.js";
+import type { Octokit } from "../../adapters/github/octokit-client.js";
 import type { Deps } from "../../core/deps.js";
+import type { GitHubAppPort } from "../../core/ports/index.js";
 import { createLogger } from "../../core/logger.js";
 import { listenError } from "../../http/listen-error.js";
 import type { Runner } from "../../pipeline/runner.js";
@@ -29,6 +31,8 @@ export interface WorkerOptions {
   overrides?: Partial<Deps>;
   /** A stage table other than the real one (tests and benches). */
   stages?: readonly Stage[];
+  /** What GitHub says about the app, for the start-up check; default: through `probot.auth()` (app JWT). */
+  githubApp?: GitHubAppPort;
 }
 
 export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): Promise<RunningWorker> {
@@ -49,6 +53,11 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
     throw listenError(err, "WORKER_HEALTH_PORT", config.WORKER_HEALTH_PORT, config.HOST);
   }
   const runner = await startWorkers(deps, { role: "worker", stages: opts.stages });
+  // A key GitHub refuses or a permission an installation lacks fails every job here: said once, at start.
+  const { startAppRegistrationCheck } = await import("../../admin/check-app-registration.js");
+  const { createOctokitGitHubApp } = await import("../../adapters/github/octokit-github-app.js");
+  const githubApp = opts.githubApp ?? (probot ? createOctokitGitHubApp((await probot.auth()) as Octokit) : undefined);
+  const stopAppCheck = githubApp ? startAppRegistrationCheck(githubApp, deps) : () => undefined;
   // Ten stalled-check intervals (5 min by default): rare enough to cost nothing, soon enough to matter.
   const { startResumeSweep } = await import("../../adapters/queue/resume-sweep.js");
   const stopSweep = runner ? startResumeSweep(deps, config.QUEUE_STALLED_INTERVAL_MS * 10) : () => undefined;
@@ -59,6 +68,7 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
       const drainMs = o.drainMs ?? config.WORKER_DRAIN_MS;
       logger.info({ drainMs }, "worker shutting down: no new jobs, draining running ones");
       stopSweep();
+      stopAppCheck();
       await deps.queue.stop({ drainMs });
       // Whatever still runs is interrupted; its job keeps its state and another worker resumes it.
       await runner?.stop(); // its jobs give their stage's start back before the store closes

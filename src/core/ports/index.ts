@@ -7,3 +7,4 @@ export type { GitHubPort, GitHubClient, RunJob, Annotation } from "./github-port
 export type { WorkspacePort, Workspace, CloneRequest } from "./workspace-port.js";
 export type { ModelPort, PatchProposal, ProposalResult, FeedbackRequest } from "./model-port.js";
 export type { WebhookDeliveriesPort, HookDelivery } from "./webhook-deliveries-port.js";
+export type { GitHubAppPort, AppRegistration, AppInstallation, GrantedAccess } from "./github-app-port.js";

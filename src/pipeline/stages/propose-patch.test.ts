@@ -16,6 +16,7 @@ import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
 import { queueItemFor, Runner } from "../runner.js";
 import type { StageContext } from "../stage.js";
 import { proposePatchStage, type ProposePatchDryRun, type ProposePatchResult } from "./propose-patch.js";
+import { AppIdentity } from "../../core/app-identity.js";
 
 let fake: FakeTensorZero;
 const models: Array<{ client: { close(): Promise<void> } }> = [];
@@ -40,6 +41,7 @@ function deps(over: { model?: ModelPort | null; env?: Record<string, string>; cl
     clock,
     logger,
     metrics: createMetrics(),
+    identity: new AppIdentity(),
   };
 }
 
