@@ -59,10 +59,25 @@ export function toAppError(err: unknown): AppError {
   }
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && RETRYABLE_NODE_CODES.has(code)) return new AppError("network", message, { retryable: true, cause: err });
+  // fetch (undici) rejects with a bare TypeError ("fetch failed", or "terminated" for a body cut off) and
+  // puts the network error in `cause`: without looking there, a DNS failure or a reset read as a bug.
+  const networkCause = causedByNetwork(err);
+  if (networkCause) return new AppError("network", `${message} (${networkCause})`, { retryable: true, cause: err });
   if ((err as Error)?.name === "AbortError" || (err as Error)?.name === "TimeoutError") {
     return new AppError("timeout", message, { retryable: true, cause: err });
   }
   return new AppError("internal", message, { retryable: false, cause: err });
+}
+
+/** `code: message` of the first network error in `err`'s cause chain (a few levels), if there is one. */
+function causedByNetwork(err: unknown): string | undefined {
+  let cause = (err as { cause?: unknown } | undefined)?.cause;
+  for (let depth = 0; cause && depth < 4; depth++) {
+    const c = cause as { code?: unknown; message?: unknown; cause?: unknown };
+    if (typeof c.code === "string" && RETRYABLE_NODE_CODES.has(c.code)) return typeof c.message === "string" && c.message ? (c.message.includes(c.code) ? c.message : `${c.code}: ${c.message}`) : c.code;
+    cause = c.cause;
+  }
+  return undefined;
 }
 
 function isSecondaryRateLimit(status: number, message: string): boolean {

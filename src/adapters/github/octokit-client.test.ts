@@ -1,4 +1,6 @@
 import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
@@ -60,6 +62,31 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
     expect(storage.isDone()).toBe(true);
     expect(Buffer.concat(chunks).toString()).toContain("##[error]Process completed with exit code 1.");
+  });
+
+  test("a log download cut off mid-stream is a retryable failure that says so, not an internal error", async () => {
+    // A real socket: the storage host sends the headers and part of the body, then the connection drops.
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "text/plain", "content-length": "100000" });
+      res.write("2026-11-23T10:00:00.0000000Z line one\n".repeat(50), () => res.socket?.destroy());
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      gh = await githubApiMock();
+      const location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/logs/job-1.txt`;
+      gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location } });
+      const client = await port().forInstallation(7);
+      let got = 0;
+      const read = async () => {
+        for await (const c of await client.downloadJobLog(repo, 1)) got += c.length;
+      };
+      await expect(read()).rejects.toMatchObject({ code: "log_download_interrupted", retryable: true, message: expect.stringMatching(/^Downloading the log of job 1 of octo\/demo was cut off after \d+ bytes \(.+\); will retry\.$/) });
+      expect(got).toBeGreaterThan(0);
+      gh.done();
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
   });
 
   test("an expired log is a permanent error that says what to do", async () => {

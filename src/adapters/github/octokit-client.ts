@@ -57,7 +57,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
           request: { redirect: "manual", signal, parseSuccessResponseBody: false },
         });
         location = (res.headers as Record<string, string | undefined>).location;
-        if (!location && (res.status as number) === 200 && res.data) return toIterable(res.data as unknown);
+        if (!location && (res.status as number) === 200 && res.data) return logStream(res.data as unknown, repo, jobId, signal);
       } catch (err) {
         if ((err as { status?: number }).status === 410) {
           throw permanent("log_expired", `The log of job ${jobId} in ${repo.fullName} has expired (retention period); re-run the workflow to get a fresh one.`);
@@ -72,7 +72,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || res.status === 403; // 403: the 1-minute URL expired
         throw new AppError(`log_download_${res.status}`, `Downloading the log of job ${jobId} failed with HTTP ${res.status}.`, { retryable });
       }
-      return toIterable(res.body);
+      return logStream(res.body, repo, jobId, signal);
     },
 
     async listAnnotations(repo, checkRunId) {
@@ -173,11 +173,27 @@ function notFoundAs(err: unknown, code: string, message: string): AppError {
   return toAppError(err);
 }
 
-async function* toIterable(body: unknown): AsyncIterable<Uint8Array> {
+/**
+ * The log's bytes as they arrive. A connection that drops mid-body surfaces from fetch as a bare
+ * `TypeError: terminated`, which would read as a bug and fail the job for good: it is a retryable download
+ * failure. A stop (the signal) is left as it is.
+ */
+async function* logStream(body: unknown, repo: JobRepo, jobId: number, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
   if (body instanceof Uint8Array) return yield body;
   if (typeof body === "string") return yield Buffer.from(body);
   if (body instanceof ArrayBuffer) return yield new Uint8Array(body);
-  for await (const chunk of body as AsyncIterable<Uint8Array>) yield chunk;
+  let bytes = 0;
+  try {
+    for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const e = err as Error & { cause?: { code?: string; message?: string } };
+    const why = [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(": ");
+    throw transient("log_download_interrupted", `Downloading the log of job ${jobId} of ${repo.fullName} was cut off after ${bytes} bytes (${why}); will retry.`, { cause: err });
+  }
 }
 
 export type { JobRepo, RunJob };

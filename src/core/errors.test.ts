@@ -1,0 +1,29 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { expect, test } from "@jest/globals";
+import { AppError, toAppError } from "./errors.js";
+
+test("fetch's bare TypeError is a retryable network error when its cause is one, with the cause in the message", async () => {
+  // A port nothing listens on: fetch rejects with TypeError("fetch failed") and the ECONNREFUSED as its cause.
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", () => r()));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((r) => probe.close(r));
+  const err = await fetch(`http://127.0.0.1:${port}/`).then(() => undefined, (e: unknown) => e);
+  expect((err as Error).name).toBe("TypeError"); // from another realm under jest: no instanceof
+  expect(toAppError(err)).toMatchObject({ code: "network", retryable: true, message: expect.stringMatching(/^fetch failed \(.*ECONNREFUSED.*\)$/) });
+});
+
+test("a cause deeper in the chain counts, a TypeError without one is a bug and is not retried", () => {
+  const cutOff = new TypeError("terminated", { cause: new Error("other side closed", { cause: Object.assign(new Error("socket hang up"), { code: "UND_ERR_SOCKET" }) }) });
+  expect(toAppError(cutOff)).toMatchObject({ code: "network", retryable: true, message: "terminated (UND_ERR_SOCKET: socket hang up)" });
+  expect(toAppError(new TypeError("x is not a function"))).toMatchObject({ code: "internal", retryable: false });
+  expect(toAppError(new TypeError("fetch failed", { cause: new Error("bad port") }))).toMatchObject({ code: "internal", retryable: false });
+});
+
+test("HTTP statuses and AppErrors keep their meaning", () => {
+  expect(toAppError(Object.assign(new Error("Service Unavailable"), { status: 503 }))).toMatchObject({ code: "http_503", retryable: true });
+  expect(toAppError(Object.assign(new Error("Not Found"), { status: 404 }))).toMatchObject({ code: "http_404", retryable: false });
+  const own = new AppError("x", "y");
+  expect(toAppError(own)).toBe(own);
+});
