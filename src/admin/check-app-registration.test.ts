@@ -64,6 +64,8 @@ describe("checkAppRegistration, against GitHub's answers (strict nock)", () => {
         installation(2, "widgets", { events: ["workflow_run", "check_suite", "pull_request"], permissions: { ...FULL, contents: "read" } }),
         installation(3, "gone", { suspended_at: "2026-01-01T00:00:00Z", permissions: {} }),
         installation(4, "bigco", { permissions: { ...FULL, contents: "admin" } }),
+        // Lacks only what the registration lacks: said once, on the registration's line.
+        installation(5, "smallco", { permissions: { ...FULL, pull_requests: "read" } }),
       ]);
     expect(deps.identity.logins().has("t0-ci-bot[bot]")).toBe(true);
 
@@ -79,7 +81,7 @@ describe("checkAppRegistration, against GitHub's answers (strict nock)", () => {
       "installation 2 (widgets) lacks permission contents: write (has read), to clone the repository and push the fix branch; event pull_request_review (not subscribed): reviews of the fix PR, fed back to TensorZero; jobs of its repositories fail where they need it. An owner of widgets accepts the app's permissions at https://github.com/organizations/widgets/settings/installations/2",
     ]);
     // admin is more than write; the suspended installation is counted, not judged.
-    expect(lines.find((l) => l.level === "info")?.fields).toMatchObject({ installations: 3, suspended: 1, lacking: 1 });
+    expect(lines.find((l) => l.level === "info")?.fields).toMatchObject({ installations: 4, suspended: 1, lacking: 1 });
   });
 
   test("a BOT_LOGIN that GitHub contradicts is said, and both logins count as the app's", async () => {

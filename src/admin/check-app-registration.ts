@@ -1,12 +1,12 @@
 import type { Deps } from "../core/deps.js";
 import { toAppError, type AppError } from "../core/errors.js";
 import type { AppInstallation, AppRegistration, GitHubAppPort } from "../core/ports/github-app-port.js";
-import { missingAccess } from "../core/required-access.js";
+import { missingAccess, type MissingAccess } from "../core/required-access.js";
 
 export type AppCheckDeps = Pick<Deps, "config" | "logger" | "identity">;
 
 export type AppCheckOutcome =
-  | { kind: "ok"; registration: AppRegistration; appMissing: string[]; installations: InstallationsChecked }
+  | { kind: "ok"; registration: AppRegistration; appMissing: MissingAccess[]; installations: InstallationsChecked }
   /** GitHub answered and would not take the app's credentials: a setting to fix, asking again will not help. */
   | { kind: "refused"; error: AppError }
   /** GitHub could not be asked (network, 5xx, rate limit): worth asking again later. */
@@ -16,7 +16,8 @@ export type AppCheckOutcome =
 export interface InstallationsChecked {
   checked: number;
   suspended: number;
-  lacking: Array<{ installation: AppInstallation; missing: string[] }>;
+  /** Installations that lack more than the registration does (an owner has not accepted its permissions). */
+  lacking: Array<{ installation: AppInstallation; missing: MissingAccess[] }>;
   /** More installations than `maxInstallations`: the rest were not looked at. */
   truncated: boolean;
   /** Why the list could not be read to the end, if it could not. */
@@ -47,13 +48,15 @@ export async function checkAppRegistration(port: GitHubAppPort, deps: AppCheckDe
     report(outcome, deps, opts.retryInMs);
     return outcome;
   }
-  const installations = await checkInstallations(port, opts.maxInstallations ?? MAX_INSTALLATIONS_CHECKED);
-  const outcome: AppCheckOutcome = { kind: "ok", registration, appMissing: missingAccess(registration), installations };
+  const appMissing = missingAccess(registration);
+  const installations = await checkInstallations(port, new Set(appMissing.map((m) => m.key)), opts.maxInstallations ?? MAX_INSTALLATIONS_CHECKED);
+  const outcome: AppCheckOutcome = { kind: "ok", registration, appMissing, installations };
   report(outcome, deps);
   return outcome;
 }
 
-async function checkInstallations(port: GitHubAppPort, max: number): Promise<InstallationsChecked> {
+/** `appLacks`: gaps of the registration itself, said once for all installations rather than for each. */
+async function checkInstallations(port: GitHubAppPort, appLacks: ReadonlySet<string>, max: number): Promise<InstallationsChecked> {
   const result: InstallationsChecked = { checked: 0, suspended: 0, lacking: [], truncated: false };
   try {
     for await (const page of port.installations()) {
@@ -68,7 +71,7 @@ async function checkInstallations(port: GitHubAppPort, max: number): Promise<Ins
           continue;
         }
         result.checked++;
-        const missing = missingAccess(installation);
+        const missing = missingAccess(installation).filter((m) => !appLacks.has(m.key));
         if (missing.length) result.lacking.push({ installation, missing });
       }
     }
@@ -112,14 +115,14 @@ function report(outcome: AppCheckOutcome, deps: AppCheckDeps, retryInMs?: number
   }
   if (appMissing.length) {
     logger.warn(
-      { missing: appMissing, settings: appSettingsUrl(config, app) },
-      `the app's registration lacks what it needs: ${appMissing.join("; ")}. Add it in the app's settings, Permissions & events (${appSettingsUrl(config, app)}); each installation's owner then accepts the change`,
+      { missing: appMissing.map((m) => m.key), settings: appSettingsUrl(config, app) },
+      `the app's registration lacks what it needs: ${appMissing.map((m) => m.text).join("; ")}. Add it in the app's settings, Permissions & events (${appSettingsUrl(config, app)}); each installation's owner then accepts the change`,
     );
   }
   for (const { installation: i, missing } of inst.lacking.slice(0, MAX_INSTALLATION_LINES)) {
     logger.warn(
-      { installationId: i.id, account: i.account, missing, settings: i.url },
-      `installation ${i.id} (${i.account}) lacks ${missing.join("; ")}; jobs of its repositories fail where they need it. An owner of ${i.account} accepts the app's permissions at ${i.url ?? "the installation's settings page"}`,
+      { installationId: i.id, account: i.account, missing: missing.map((m) => m.key), settings: i.url },
+      `installation ${i.id} (${i.account}) lacks ${missing.map((m) => m.text).join("; ")}; jobs of its repositories fail where they need it. An owner of ${i.account} accepts the app's permissions at ${i.url ?? "the installation's settings page"}`,
     );
   }
   if (inst.lacking.length > MAX_INSTALLATION_LINES) {

@@ -23,18 +23,25 @@ export const REQUIRED_EVENTS: Readonly<Record<string, string>> = {
 
 const RANK: Record<string, number> = { read: 1, write: 2, admin: 3 };
 
-/** What `granted` lacks of the above, one line each, naming what does not work without it. */
-export function missingAccess(granted: GrantedAccess): string[] {
-  const missing: string[] = [];
+/** One thing GitHub has not granted: `text` names what does not work without it. */
+export interface MissingAccess {
+  /** `permission:<name>` or `event:<name>`: the same gap in the registration and in an installation. */
+  key: string;
+  text: string;
+}
+
+/** What `granted` lacks of the above. */
+export function missingAccess(granted: GrantedAccess): MissingAccess[] {
+  const missing: MissingAccess[] = [];
   for (const [name, want] of Object.entries(REQUIRED_PERMISSIONS)) {
     const has = granted.permissions[name];
     if ((RANK[has ?? ""] ?? 0) < RANK[want.level]!) {
-      missing.push(`permission ${name}: ${want.level} (${has ? `has ${has}` : "not granted"}), to ${want.needed}`);
+      missing.push({ key: `permission:${name}`, text: `permission ${name}: ${want.level} (${has ? `has ${has}` : "not granted"}), to ${want.needed}` });
     }
   }
   const events = new Set(granted.events);
   for (const [name, needed] of Object.entries(REQUIRED_EVENTS)) {
-    if (!events.has(name)) missing.push(`event ${name} (not subscribed): ${needed}`);
+    if (!events.has(name)) missing.push({ key: `event:${name}`, text: `event ${name} (not subscribed): ${needed}` });
   }
   return missing;
 }
