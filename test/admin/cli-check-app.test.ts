@@ -1,0 +1,63 @@
+import { describe, expect, test } from "@jest/globals";
+import { run } from "../../src/cli/commands/check-app.js";
+import { AppError } from "../../src/core/errors.js";
+import type { AppInstallation, AppRegistration, GitHubAppPort } from "../../src/core/ports/index.js";
+
+const CREDENTIALS = { APP_ID: "4242", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s" };
+const FULL = { actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" };
+const EVENTS = ["workflow_run", "check_suite", "pull_request", "pull_request_review"];
+
+function io() {
+  const out: string[] = [];
+  const err: string[] = [];
+  return { io: { out: (t: string) => void out.push(t), err: (t: string) => void err.push(t) }, out, err };
+}
+
+function github(registration: AppRegistration | Error, installations: AppInstallation[] = []): GitHubAppPort {
+  return {
+    registration: async () => {
+      if (registration instanceof Error) throw registration;
+      return registration;
+    },
+    installations: async function* () {
+      yield installations;
+    },
+  };
+}
+
+describe("t0-ci-bot check-app", () => {
+  test("everything granted: one line on stdout, exit 0", async () => {
+    const c = io();
+    const code = await run([], CREDENTIALS, c.io, github({ id: 4242, slug: "acme-ci-fixer", owner: undefined, permissions: FULL, events: EVENTS }));
+    expect([code, c.err]).toEqual([0, []]);
+    expect(c.out.join("")).toBe("GitHub accepted the app's credentials: acme-ci-fixer (id 4242); its runs and reviews are recognised as acme-ci-fixer[bot]\n");
+  });
+
+  test("an installation lacking a permission: said on stderr, exit 1", async () => {
+    const c = io();
+    const lacking: AppInstallation = { id: 9, account: "widgets", url: "https://github.com/organizations/widgets/settings/installations/9", suspended: false, permissions: { ...FULL, actions: "none" }, events: EVENTS };
+    const code = await run([], CREDENTIALS, c.io, github({ id: 4242, slug: "acme-ci-fixer", owner: undefined, permissions: FULL, events: EVENTS }, [lacking]));
+    expect(code).toBe(1);
+    expect(c.err.join("")).toMatch(/^installation 9 \(widgets\) lacks permission actions: read \(has none\), to read failed runs and download their job logs;/);
+  });
+
+  test("credentials GitHub refuses, or GitHub out of reach: exit 1 with the reason", async () => {
+    const refused = io();
+    const answer = Object.assign(new Error("A JSON web token could not be decoded"), { status: 401 });
+    expect(await run([], CREDENTIALS, refused.io, github(new AppError("http_401", answer.message, { cause: answer, details: { status: 401 } })))).toBe(1);
+    expect(refused.err.join("")).toMatch(/^GitHub refused the app's credentials \(HTTP 401: A JSON web token could not be decoded\)/);
+
+    const down = io();
+    expect(await run([], CREDENTIALS, down.io, github(new AppError("network", "getaddrinfo ENOTFOUND api.github.com", { retryable: true })))).toBe(1);
+    expect(down.err.join("")).toBe("could not check the app's registration with GitHub: getaddrinfo ENOTFOUND api.github.com\n");
+  });
+
+  test("without credentials, or with an argument it does not take: says what to do", async () => {
+    const none = io();
+    expect(await run([], {}, none.io)).toBe(1);
+    expect(none.err.join("")).toMatch(/^t0-ci-bot check-app: needs the app's APP_ID and PRIVATE_KEY/);
+    const extra = io();
+    expect(await run(["now"], CREDENTIALS, extra.io)).toBe(2);
+    expect(extra.err.join("")).toMatch(/^t0-ci-bot check-app: unexpected argument "now"/);
+  });
+});
