@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { expect, test } from "@jest/globals";
 import { AppError, toAppError } from "./errors.js";
@@ -26,4 +27,19 @@ test("HTTP statuses and AppErrors keep their meaning", () => {
   expect(toAppError(Object.assign(new Error("Not Found"), { status: 404 }))).toMatchObject({ code: "http_404", retryable: false });
   const own = new AppError("x", "y");
   expect(toAppError(own)).toBe(own);
+});
+
+test("a full disk and a Redis that is restarting are retried, each saying what is wrong", async () => {
+  expect(toAppError(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }))).toMatchObject({
+    code: "disk_full",
+    retryable: true,
+    message: "ENOSPC: no space left on device, write; free disk space under WORKSPACE_ROOT and DATA_DIR (or lower their use); will retry",
+  });
+  // What ioredis throws once a command has waited through maxRetriesPerRequest reconnects.
+  const { ReplyError } = (await import("ioredis")) as unknown as { ReplyError: new (m: string) => Error };
+  const { MaxRetriesPerRequestError } = createRequire(import.meta.url)("ioredis/built/errors/index.js") as { MaxRetriesPerRequestError: new (n: number) => Error };
+  expect(toAppError(new MaxRetriesPerRequestError(3))).toMatchObject({ code: "store_unavailable", retryable: true, message: expect.stringMatching(/^Redis did not answer \(Reached the max retries per request limit/) });
+  expect(toAppError(new ReplyError("LOADING Redis is loading the dataset in memory"))).toMatchObject({ code: "store_unavailable", retryable: true });
+  expect(toAppError(new Error("Connection is closed."))).toMatchObject({ code: "store_unavailable", retryable: true });
+  expect(toAppError(new ReplyError("ERR wrong number of arguments for 'hset' command"))).toMatchObject({ code: "internal", retryable: false });
 });

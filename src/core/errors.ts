@@ -59,6 +59,13 @@ export function toAppError(err: unknown): AppError {
   }
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && RETRYABLE_NODE_CODES.has(code)) return new AppError("network", message, { retryable: true, cause: err });
+  // The disk frees up (retention, a finished job's workspace, an operator): the job waits for it, not fails.
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new AppError("disk_full", `${message}; free disk space under WORKSPACE_ROOT and DATA_DIR (or lower their use); will retry`, { retryable: true, cause: err });
+  }
+  if (isRedisUnavailable(err, message)) {
+    return new AppError("store_unavailable", `Redis did not answer (${message}); will retry once it is back`, { retryable: true, cause: err });
+  }
   // fetch (undici) rejects with a bare TypeError ("fetch failed", or "terminated" for a body cut off) and
   // puts the network error in `cause`: without looking there, a DNS failure or a reset read as a bug.
   const networkCause = causedByNetwork(err);
@@ -78,6 +85,17 @@ function causedByNetwork(err: unknown): string | undefined {
     cause = c.cause;
   }
   return undefined;
+}
+
+/**
+ * ioredis gives up on a command after `maxRetriesPerRequest` reconnects (a restart, a failover) with an
+ * error that has no `code`; a server that is loading or read-only answers with these words.
+ */
+function isRedisUnavailable(err: unknown, message: string): boolean {
+  const name = (err as Error | undefined)?.name;
+  if (name === "MaxRetriesPerRequestError") return true;
+  if (name === "ReplyError" && /^(LOADING|READONLY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/.test(message)) return true;
+  return message === "Connection is closed." && (name === "Error" || name === undefined);
 }
 
 function isSecondaryRateLimit(status: number, message: string): boolean {
