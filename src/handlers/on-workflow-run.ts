@@ -19,6 +19,9 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   const ignored = (f: Filtered): NoJobDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
   // The app's own fix branch: not a new job, but the CI result of a fix (recorded on the job that opened it).
   if (botBranchFilter(run.head_branch)) {
+    // A fork's branch of the same name (its PR can carry the fix commit) is not CI of the app's fix branch.
+    const fork = forkFilter(p.repository.id, p.repository.full_name, run.head_repository);
+    if (fork) return { ...scope, outcome: "ignored", reason: fork.reason };
     return onFixBranchRun({ repoId: p.repository.id, repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
   }
   // A later attempt of a run whose job re-ran its failed jobs (rerun_flaky) and waits for the result. This

@@ -14,7 +14,7 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
 
 /** Decides what a verified, parsed delivery means. Throws InvalidPayloadError for a payload the handler cannot use. */
 export async function routeDelivery(payload: unknown, meta: DeliveryMeta, deps: HandlerDeps): Promise<IntakeDecision> {
-  const handler = HANDLERS[meta.event];
+  const handler = Object.hasOwn(HANDLERS, meta.event) ? HANDLERS[meta.event] : undefined;
   if (handler) return handler(payload, meta, deps);
   const reason = meta.event === "ping" ? "ping: GitHub checking the webhook" : `event ${meta.event} is not handled by this app`;
   return { ...scopeOf(payload), outcome: "ignored", reason };

@@ -56,7 +56,11 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
   const webhook = createWebhookRoute({ deps, verify: opts.verify, maxBodyBytes: opts.maxBodyBytes, storage, unverified, retryAfterSeconds });
   const admin = createAdminRoutes(deps, storage);
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
+    const url = parseTarget(req.url);
+    if (!url) {
+      req.resume();
+      return sendError(res, 400, "bad_request", "the request target is not a valid URL path");
+    }
     if (WEBHOOK_PATHS.has(url.pathname)) return webhook(req, res);
     if (await admin(req, res, url)) return;
     req.resume();
@@ -111,9 +115,18 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
  */
 function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
   req.resume();
-  const path = new URL(req.url ?? "/", "http://localhost").pathname;
+  const path = parseTarget(req.url)?.pathname ?? "";
   const message = WEBHOOK_PATHS.has(path)
     ? "the server is stopping and records no new webhooks; this one was not recorded, and GitHub's redelivery will resend it (the redelivery pass at the next start asks for it)"
     : "the server is stopping; try again once it is back";
   sendError(res, 503, "server_stopping", message, { connection: "close" });
+}
+
+/** The request target as a URL, or undefined when it cannot be parsed (any client can send `GET //[`). */
+function parseTarget(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? "/", "http://localhost");
+  } catch {
+    return undefined;
+  }
 }
