@@ -19,6 +19,8 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
   const ran = [...current.history].reverse().find((h) => h.stage === stageName && h.state !== "failed");
   const stage = { name: stageName ?? "", state: ran?.state ?? "pending" };
   const job = await deps.store.updateJob(id, (j) => {
+    // Judged again inside the write: another retry (or a worker) may have changed the job since the read.
+    if (j.state !== "failed") throw new AppError("job_not_failed", `Job ${id} is ${j.state}; only failed jobs can be retried.`);
     transition(j, stage.state, at, { stage: stage.name || undefined, note: "retried by operator" });
     if (stage.name) {
       j.attempts.byStage[stage.name] = 0;

@@ -149,3 +149,39 @@ describe("admin API", () => {
     expect(body.deliveries).toEqual([expect.objectContaining({ event: "workflow_run", outcome: "ignored" })]);
   });
 });
+
+describe("admin API: retry judged inside the write", () => {
+  let h: Harness;
+  afterEach(async () => h && (await h.close()));
+
+  test("a retry whose read is stale (another process finished the job in between) is refused, not reopening the job", async () => {
+    const store = new MemoryJobStore();
+    h = await startHarness({ env: { ADMIN_TOKEN }, store });
+    await h.send("workflow_run", failedRun());
+    const [job] = await store.listJobs();
+    await store.updateJob(job!.id, (j) => {
+      transition(j, "cloning", "2026-11-23T12:00:00.500Z", { stage: "clone-repo" });
+      j.error = { code: "http_500", message: "boom", retryable: true, stage: "clone-repo", at: "2026-11-23T12:00:01.000Z" };
+      transition(j, "failed", "2026-11-23T12:00:01.000Z", { stage: "clone-repo" });
+    });
+    // On Redis, a worker or a second retry can change the job between this retry's read and its write.
+    const getJob = store.getJob.bind(store);
+    let once = true;
+    store.getJob = async (id) => {
+      const read = await getJob(id);
+      if (once) {
+        once = false;
+        await store.updateJob(id, (x) => {
+          transition(x, "completed", "2026-11-23T12:00:02.000Z", { note: "finished elsewhere" });
+          x.error = undefined;
+        });
+      }
+      return read;
+    };
+    h.queue.items.length = 0;
+    const res = await fetch(`${h.url}/jobs/${job!.id}/retry`, { method: "POST", headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+    expect(res.status).toBe(409);
+    expect((await getJob(job!.id))!.state).toBe("completed");
+    expect(h.queue.items).toEqual([]);
+  });
+});
