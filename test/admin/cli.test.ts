@@ -3,10 +3,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import nock from "nock";
 import { RecordOnlyQueue } from "../../src/adapters/queue/record-only-queue.js";
 import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
 import { transition } from "../../src/core/job.js";
 import { run as jobsCli } from "../../src/cli/commands/jobs.js";
+import { createHttpServer } from "../../src/http/http-server.js";
 import { run as deliveriesCli } from "../../src/cli/commands/deliveries.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { ADMIN_TOKEN, failedRun, startHarness } from "../intake/harness.js";
@@ -129,6 +131,23 @@ describe("CLI: jobs and deliveries", () => {
       expect(await jobsCli(["list", "--json"], env, list)).toBe(0);
       expect(JSON.parse(list.stdout).map((j: { run: { id: number } }) => j.run.id).sort()).toEqual([11, 12, 99]);
     } finally {
+      await h.close();
+    }
+  });
+
+  test("jobs retry through a server listening on an IPv6 HOST (::1) reaches it at [::1]", async () => {
+    const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
+    const v6 = createHttpServer({ deps: h.deps, verify: async () => false });
+    const { port } = await v6.listen(0, "::1");
+    writeFileSync(join(dir, "owner.pid"), String(process.ppid));
+    nock.enableNetConnect((host) => /^(127\.0\.0\.1|localhost|\[?::1\]?)(:\d+)?$/.test(host)); // loopback, IPv6 too
+    try {
+      const io = capture();
+      expect(await jobsCli(["retry", failedId], { ...env, ADMIN_TOKEN, HOST: "::1", PORT: String(port) }, io)).toBe(0);
+      expect(io.stderr).toBe("");
+      expect(h.queue.items.map((i) => i.jobId)).toEqual([failedId]);
+    } finally {
+      await v6.close();
       await h.close();
     }
   });

@@ -136,7 +136,7 @@ async function retryViaServer(config: AppConfig, id: string, url: string | undef
     return 1;
   }
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
-  const base = (url ?? `http://${host}:${config.PORT}`).replace(/\/$/, "");
+  const base = (url ?? `http://${host.includes(":") ? `[${host}]` : host}:${config.PORT}`).replace(/\/$/, "");
   let res: Response;
   try {
     res = await fetch(`${base}/jobs/${encodeURIComponent(id)}/retry`, { method: "POST", headers: { authorization: `Bearer ${config.ADMIN_TOKEN}` } });
