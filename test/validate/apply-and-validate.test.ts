@@ -200,12 +200,26 @@ describe("apply-and-validate stage", () => {
     expect(out.result).toMatchObject({ dryRun: true, wouldRun: { validate: [{ command: "npm test", source: "workflow" }] }, sandbox: bwrap.available ? "bwrap" : "none" });
   });
 
-  test("missing proposal or workspace", async () => {
+  test("missing proposal", async () => {
     const stage = createApplyAndValidateStage({ applyPatch: gitApply });
     expect(await failure(stage.run(makeJob({}), makeDeps("/nonexistent"), ctx()))).toMatchObject({ code: "no_proposal" });
+  });
+
+  test("a workspace that is gone (removed when the job failed, then `jobs retry`) is cloned again, not waited for", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const stage = createApplyAndValidateStage({ applyPatch: gitApply });
     const deps = makeDeps("/x");
-    (deps.workspace as { get: unknown }).get = async () => undefined;
-    expect(await failure(stage.run(makeJob({ "propose-patch": proposal("diff") }), deps, ctx()))).toMatchObject({ code: "workspace_missing", retryable: true });
+    const clones: Array<Record<string, unknown>> = [];
+    Object.assign(deps.workspace, {
+      get: async () => undefined,
+      clone: async (req: { jobId: string }) => (clones.push(req), { jobId: req.jobId, dir: r.dir }),
+    });
+    Object.assign(deps, { github: { forInstallation: async () => ({ installationToken: async () => "ghs_token" }) }, clock: { now: () => 0 } });
+    const err = await failure(stage.run(makeJob({ "propose-patch": proposal("not a diff") }), deps, ctx()));
+    expect(clones).toEqual([expect.objectContaining({ jobId: "job-1", url: "https://github.com/o/r.git", ref: "main", sha: "a".repeat(40), token: "ghs_token" })]);
+    // It went on to the patch, on the fresh clone.
+    expect(err.code).not.toBe("workspace_missing");
   });
 });
 

@@ -1,6 +1,6 @@
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
-import { permanent, transient } from "../../core/errors.js";
+import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
 import { chooseSandbox, probeBwrap, type SandboxProbe } from "../../validate/sandbox.js";
@@ -9,6 +9,7 @@ import { validateWorkspace, type ValidationReport } from "../../validate/validat
 import { validationInputFromJob } from "../../validate/validation-input.js";
 import { applyPatch as realApplyPatch, refusalError, type ApplyResult } from "../../patch/apply-patch.js";
 import type { Stage, StageContext } from "../stage.js";
+import { ensureWorkspace } from "./clone-repo.js";
 
 /** The patch applier's contract (src/patch): a policy refusal or the files it changed. */
 export type ApplyPatchFn = (diff: string, repoDir: string, opts: { config: RepoConfig; dryRun?: boolean }) => Promise<ApplyResult>;
@@ -50,8 +51,7 @@ export const applyAndValidateStage = createApplyAndValidateStage({ applyPatch: r
 async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValidateOptions) {
   const proposal = readProposal(job);
   const config = ((job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config) ?? defaultRepoConfig();
-  const ws = await deps.workspace.get(job.id);
-  if (!ws) throw transient("workspace_missing", `The workspace of job ${job.id} is gone; it will be cloned again.`);
+  const ws = await ensureWorkspace(job, deps, ctx);
   if (!proposal) {
     // A dry run without a gateway has no patch; show what would be run instead of failing.
     if (ctx.dryRun) return { result: await dryRunPlan(job, deps, ws.dir, config, opts) };
