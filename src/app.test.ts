@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
 import nock from "nock";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
@@ -53,5 +55,52 @@ test("serve checks the app's registration with GitHub at start, in the backgroun
     expect(app.deps.identity.botLogin).toBe("acme-ci-fixer[bot]");
   } finally {
     await app.stop({ drainMs: 0 });
+  }
+});
+
+test("a GitHub answer cut off mid-body is a failed request (retried, then a wait), not a short answer: a cut ci-bot.yml saying enabled: false read as {}", async () => {
+  let cut = true;
+  let configReads = 0;
+  const github = createServer((req, res) => {
+    if (req.method === "POST" && req.url === "/api/v3/app/installations/5/access_tokens") {
+      res.writeHead(201, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ token: "ghs_token", expires_at: new Date(Date.now() + 3600_000).toISOString() }));
+    }
+    if (req.url?.startsWith("/api/v3/repos/o/r/contents/")) {
+      configReads++;
+      const body = "# settings of this repository for t0-ci-bot\nenabled: false\n";
+      res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "content-length": String(body.length) });
+      if (!cut) return res.end(body);
+      return res.write(body.slice(0, 20), () => res.socket?.destroy());
+    }
+    // The job log is still streamed through its redirect, which the token must not follow.
+    if (req.url === "/api/v3/repos/o/r/actions/jobs/9/logs") {
+      res.writeHead(302, { location: `http://${req.headers.host}/storage/job-9.txt` });
+      return res.end();
+    }
+    if (req.url === "/storage/job-9.txt" && !req.headers.authorization) {
+      res.writeHead(200, { "content-type": "text/plain" });
+      return res.end("##[error]Process completed with exit code 1.\n");
+    }
+    res.writeHead(404, { "content-type": "application/json" });
+    res.end(JSON.stringify({ message: "Not Found" }));
+  });
+  await new Promise<void>((r) => github.listen(0, "127.0.0.1", () => r()));
+  nock.enableNetConnect("127.0.0.1");
+  try {
+    const host = `127.0.0.1:${(github.address() as AddressInfo).port}`;
+    const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", GHE_HOST: host, GHE_PROTOCOL: "http" });
+    const gh = await createGitHubPort({ probot: createProbot(config, silentLogger(), { retryAfterBaseMs: 1 }) }).forInstallation(5);
+    const repo = { id: 1, owner: "o", name: "r", fullName: "o/r" };
+    await expect(gh.getRepoConfig(repo)).rejects.toMatchObject({ code: "github_unavailable", retryable: true });
+    expect(configReads).toBe(2); // Octokit's one retry
+    cut = false;
+    expect(await gh.getRepoConfig(repo)).toEqual({ enabled: false });
+    let log = "";
+    for await (const chunk of await gh.downloadJobLog(repo, 9)) log += Buffer.from(chunk).toString();
+    expect(log).toBe("##[error]Process completed with exit code 1.\n");
+  } finally {
+    github.closeAllConnections();
+    await new Promise((r) => github.close(r));
   }
 });

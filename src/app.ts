@@ -4,6 +4,7 @@ import { buildDeps, closeDeps, startMaintenance, startRedelivery, startWorkers }
 import { startAppRegistrationCheck } from "./admin/check-app-registration.js";
 import { createOctokitGitHubApp } from "./adapters/github/octokit-github-app.js";
 import { createOctokitWebhookDeliveries } from "./adapters/github/octokit-webhook-deliveries.js";
+import { wholeBodyFetch } from "./adapters/github/whole-body-fetch.js";
 import type { Octokit } from "./adapters/github/octokit-client.js";
 import type { GitHubAppPort, WebhookDeliveriesPort } from "./core/ports/index.js";
 import type { Deps } from "./core/deps.js";
@@ -54,7 +55,10 @@ export const GITHUB_REQUEST_RETRIES = 1;
 export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterBaseMs?: number } = {}): Probot {
   const protocol = config.GHE_PROTOCOL ?? "https";
   return new Probot({
-    Octokit: ProbotOctokit.defaults({ retry: { retries: GITHUB_REQUEST_RETRIES, ...(opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs }) } }),
+    Octokit: ProbotOctokit.defaults({
+      retry: { retries: GITHUB_REQUEST_RETRIES, ...(opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs }) },
+      request: { fetch: wholeBodyFetch },
+    }),
     appId: config.APP_ID,
     privateKey: config.privateKey,
     // Probot's own default; production refuses to start without WEBHOOK_SECRET (app-config).
