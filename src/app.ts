@@ -4,6 +4,7 @@ import { buildDeps, closeDeps, startMaintenance, startRedelivery, startWorkers }
 import { startAppRegistrationCheck } from "./admin/check-app-registration.js";
 import { createOctokitGitHubApp } from "./adapters/github/octokit-github-app.js";
 import { createOctokitWebhookDeliveries } from "./adapters/github/octokit-webhook-deliveries.js";
+import { githubUrls } from "./adapters/github/github-urls.js";
 import { wholeBodyFetch } from "./adapters/github/whole-body-fetch.js";
 import type { Octokit } from "./adapters/github/octokit-client.js";
 import type { GitHubAppPort, WebhookDeliveriesPort } from "./core/ports/index.js";
@@ -53,7 +54,6 @@ export const GITHUB_REQUEST_RETRIES = 1;
  * `retryAfterBaseMs` (tests) shortens Octokit's wait between retries, 1 s times the square of the try.
  */
 export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterBaseMs?: number } = {}): Probot {
-  const protocol = config.GHE_PROTOCOL ?? "https";
   return new Probot({
     Octokit: ProbotOctokit.defaults({
       retry: { retries: GITHUB_REQUEST_RETRIES, ...(opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs }) },
@@ -63,7 +63,7 @@ export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterB
     privateKey: config.privateKey,
     // Probot's own default; production refuses to start without WEBHOOK_SECRET (app-config).
     secret: config.WEBHOOK_SECRET ?? "development",
-    baseUrl: config.GHE_HOST ? `${protocol}://${config.GHE_HOST}/api/v3` : undefined,
+    baseUrl: config.GHE_HOST ? githubUrls(config).apiBaseUrl : undefined,
     redisConfig: config.REDIS_URL,
     log: log as unknown as import("probot").Logger,
   });

@@ -51,6 +51,27 @@ const repoList = z
   });
 const url = z.url({ message: "must be a URL such as http://localhost:3000" });
 const optionalUrl = z.string().optional().transform((v) => (v ? v : undefined)).pipe(url.optional());
+/**
+ * A host name with an optional port, as Probot reads GHE_HOST: a scheme or a path made every API call go
+ * to a host named "https" (or fail to parse), which then looked like GitHub being down.
+ */
+const hostAndPort = z
+  .string()
+  .optional()
+  .transform((v) => (v?.trim() ? v.trim() : undefined))
+  .pipe(
+    z
+      .string()
+      .refine((v) => {
+        try {
+          const u = new URL(`https://${v}`);
+          return u.host === v.toLowerCase() && u.pathname === "/" && !u.username && !u.search && !u.hash;
+        } catch {
+          return false;
+        }
+      }, "must be the host name of your GitHub Enterprise Server alone, e.g. ghe.example.com or ghe.example.com:8443 (no https://, no path; the scheme goes in GHE_PROTOCOL)")
+      .optional(),
+  );
 
 /** Every setting, with Probot's own names where they exist. `.env.example` documents each one. */
 const envSchema = z.object({
@@ -59,7 +80,7 @@ const envSchema = z.object({
   PRIVATE_KEY_PATH: z.string().optional(),
   WEBHOOK_SECRET: z.string().optional(),
   WEBHOOK_PROXY_URL: optionalUrl,
-  GHE_HOST: z.string().optional(),
+  GHE_HOST: hostAndPort,
   GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
   GIT_BASE_URL: optionalUrl,

@@ -20,6 +20,15 @@ describe("app-config validation", () => {
     expect(problems({ WORKER_HEALTH_PORT: "70000" })).toEqual([expect.stringMatching(/^WORKER_HEALTH_PORT: must be a TCP port/)]);
   });
 
+  test("GHE_HOST is a host name with an optional port: a scheme or a path is refused, naming GHE_PROTOCOL", () => {
+    expect(loadAppConfig({ GHE_HOST: "ghe.example.com" }).GHE_HOST).toBe("ghe.example.com");
+    expect(loadAppConfig({ GHE_HOST: " ghe.example.com:8443 " }).GHE_HOST).toBe("ghe.example.com:8443");
+    expect(loadAppConfig({ GHE_HOST: "" }).GHE_HOST).toBeUndefined();
+    for (const bad of ["https://ghe.example.com", "ghe.example.com/api/v3", "ghe.example.com:8443:8443", "user@ghe.example.com"]) {
+      expect([bad, problems({ GHE_HOST: bad })]).toEqual([bad, [expect.stringMatching(/^GHE_HOST: must be the host name of your GitHub Enterprise Server alone, e\.g\. ghe\.example\.com .*GHE_PROTOCOL/)]]);
+    }
+  });
+
   test("a number setting of only spaces is refused, not read as 0 (a random PORT, no workers)", () => {
     expect(problems({ PORT: " ", T0_WORKERS: "  " })).toEqual([
       'PORT: must be a whole number ≥ 0, got " "',
