@@ -1,12 +1,12 @@
 import { describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../adapters/store/memory-store.js";
-import { permanent, transient } from "../core/errors.js";
+import { AppError, permanent, transient } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
 import type { FeedbackRequest } from "../core/ports/model-port.js";
 import { createMetrics } from "../admin/metrics.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
-import { flushFeedback, recordFeedback, startFeedbackOutbox } from "./outbox.js";
+import { flushFeedback, MISSING_TARGET_MAX_ATTEMPTS, recordFeedback, startFeedbackOutbox } from "./outbox.js";
 
 async function setup(answer: (r: FeedbackRequest) => void) {
   const store = new MemoryJobStore();
@@ -31,11 +31,11 @@ describe("feedback outbox", () => {
     await recordFeedback(s.deps, s.job.id, [item("a")]);
     await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
     expect((await s.store.getJob(s.job.id))!.feedback.map((f) => f.id)).toEqual(["a", "b"]);
-    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 2, pending: 0, failed: 0 });
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 2, pending: 0, failed: 0, unknownTarget: 0 });
     expect(s.sent.map((r) => [r.metric, r.episodeId])).toEqual([["pr_merged", "0192f5a0-0000-7000-8000-000000000001"], ["comment", "0192f5a0-0000-7000-8000-000000000001"]]);
     const j = (await s.store.getJob(s.job.id))!;
     expect(j.feedback.every((f) => f.status === "sent" && f.attempts === 1 && f.sentAt)).toBe(true);
-    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 0 });
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 0, unknownTarget: 0 });
   });
 
   test("retryable errors keep the item pending; a rejection marks it failed with the gateway's reason", async () => {
@@ -45,7 +45,7 @@ describe("feedback outbox", () => {
       if (down) throw transient("model_unavailable", "gateway down");
     });
     await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
-    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 1 });
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 1, unknownTarget: 0 });
     let j = (await s.store.getJob(s.job.id))!;
     expect(j.feedback.map((f) => [f.id, f.status, f.attempts])).toEqual([["a", "pending", 1], ["b", "failed", 1]]);
     expect(j.feedback[1]!.lastError).toContain("Unknown metric");
@@ -61,9 +61,21 @@ describe("feedback outbox", () => {
     expect(j.feedback.map((f) => [f.id, f.status])).toEqual([["a", "sent"], ["b", "failed"]]);
   });
 
+  test("feedback the gateway never has a record of is given up after MISSING_TARGET_MAX_ATTEMPTS, not resent every minute for ever", async () => {
+    const s = await setup(() => {
+      throw new AppError("feedback_target_missing", "TensorZero has no record of episode 0192f5a0-0000-7000-8000-000000000001", { retryable: true });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    for (let i = 1; i < MISSING_TARGET_MAX_ATTEMPTS; i++) expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 1 });
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 1, unknownTarget: 0 });
+    const [f] = (await s.store.getJob(s.job.id))!.feedback;
+    expect(f).toMatchObject({ status: "failed", attempts: MISSING_TARGET_MAX_ATTEMPTS, lastError: `feedback_target_missing: TensorZero has no record of episode 0192f5a0-0000-7000-8000-000000000001 (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` });
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 0, unknownTarget: 0 });
+  });
+
   test("without a gateway configured nothing is lost: items wait", async () => {
     const s = await setup(() => undefined);
     await recordFeedback(s.deps, s.job.id, [item("a")]);
-    expect(await flushFeedback({ ...s.deps, model: undefined }, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0 });
+    expect(await flushFeedback({ ...s.deps, model: undefined }, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 0 });
   });
 });

@@ -29,10 +29,19 @@ export async function recordFeedback(deps: Pick<Deps, "store" | "clock">, jobId:
   return deps.store.updateJob(jobId, (j) => void addFeedback(j, items, at));
 }
 
+/**
+ * Tries for feedback whose inference or episode the gateway has no record of. The gateway stores
+ * inferences a moment after answering, so a few misses are normal; one that never shows up (a gateway
+ * without its database, a TENSORZERO_URL pointed elsewhere) was resent every minute for ever.
+ */
+export const MISSING_TARGET_MAX_ATTEMPTS = 10;
+
 export interface FlushResult {
   sent: number;
   pending: number;
   failed: number;
+  /** Of `pending`: items the gateway answered about but has no record of their target yet (not an outage). */
+  unknownTarget: number;
 }
 
 /**
@@ -42,7 +51,7 @@ export interface FlushResult {
  */
 export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: AbortSignal): Promise<FlushResult> {
   const job = await deps.store.getJob(jobId);
-  const result: FlushResult = { sent: 0, pending: 0, failed: 0 };
+  const result: FlushResult = { sent: 0, pending: 0, failed: 0, unknownTarget: 0 };
   if (!job) return result;
   for (const item of job.feedback) {
     if (item.status !== "pending") continue;
@@ -58,10 +67,14 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       result.sent++;
     } catch (raw) {
       const err = toAppError(raw);
-      outcome = { status: err.retryable ? "pending" : "failed", lastError: `${err.code}: ${err.message}` };
-      if (err.retryable) result.pending++;
+      const missing = err.code === "feedback_target_missing";
+      const retry = err.retryable && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS);
+      const gaveUp = err.retryable && !retry ? ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` : "";
+      outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
+      if (retry) result.pending++;
       else result.failed++;
-      deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, err.retryable ? "feedback not sent yet; will retry" : "feedback rejected by the gateway");
+      if (retry && missing) result.unknownTarget++;
+      deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, retry ? "feedback not sent yet; will retry" : gaveUp ? `feedback given up${gaveUp}` : "feedback rejected by the gateway");
     }
     deps.metrics?.feedback.inc({ metric: item.metric, outcome: outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "rejected" : "retry" });
     await deps.store.updateJob(jobId, (j) => {

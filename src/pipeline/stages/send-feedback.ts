@@ -1,5 +1,5 @@
 import { transient } from "../../core/errors.js";
-import { flushFeedback } from "../../feedback/outbox.js";
+import { flushFeedback, MISSING_TARGET_MAX_ATTEMPTS } from "../../feedback/outbox.js";
 import type { Stage } from "../stage.js";
 
 /**
@@ -12,6 +12,10 @@ export const sendFeedbackStage: Stage = {
   sideEffects: true,
   async run(job, deps, ctx) {
     const r = await flushFeedback(deps, job.id, ctx.signal);
+    if (r.pending && r.unknownTarget === r.pending) {
+      // The gateway answers: not an outage to wait out. Each item gives up after MISSING_TARGET_MAX_ATTEMPTS.
+      throw transient("feedback_target_missing", `TensorZero has no record yet of what ${r.pending} feedback item(s) are about; they are sent again, up to ${MISSING_TARGET_MAX_ATTEMPTS} times each.`);
+    }
     if (r.pending) {
       // model_unavailable: the runner waits for the gateway without spending the retry budget.
       throw transient("model_unavailable", `${r.pending} feedback item(s) could not reach TensorZero yet; they stay on the job and are sent again.`);

@@ -1,0 +1,34 @@
+import { expect, test } from "@jest/globals";
+import { MemoryJobStore } from "../../adapters/store/memory-store.js";
+import { AppError } from "../../core/errors.js";
+import type { Deps } from "../../core/deps.js";
+import { silentLogger } from "../../core/logger.js";
+import { FakeClock } from "../../../test/fakes/fake-clock.js";
+import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { recordFeedback } from "../../feedback/outbox.js";
+import { sendFeedbackStage } from "./send-feedback.js";
+
+async function stageFailure(answer: AppError) {
+  const store = new MemoryJobStore();
+  const clock = new FakeClock();
+  const job = makeJob();
+  await store.recordIntake(makeDelivery(job), "{}", job);
+  const deps = { store, clock, logger: silentLogger(), model: { feedback: async () => Promise.reject(answer) } } as unknown as Deps;
+  await recordFeedback(deps, job.id, [{ id: "merged", metric: "fix_merged", value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" } }]);
+  return sendFeedbackStage.run(job, deps, { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+}
+
+test("a gateway that is down is waited for (model_unavailable: no retry budget spent)", async () => {
+  expect(await stageFailure(new AppError("model_network", "Cannot reach TensorZero", { retryable: true }))).toMatchObject({ code: "model_unavailable", retryable: true });
+});
+
+test("a gateway that answers but has no record of the target is an ordinary retry, not an outage waited on for WAIT_MAX_HOURS", async () => {
+  expect(await stageFailure(new AppError("feedback_target_missing", "TensorZero has no record of episode …", { retryable: true }))).toMatchObject({
+    code: "feedback_target_missing",
+    retryable: true,
+    message: "TensorZero has no record yet of what 1 feedback item(s) are about; they are sent again, up to 10 times each.",
+  });
+});
