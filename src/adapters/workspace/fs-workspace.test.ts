@@ -202,3 +202,43 @@ describe.each([
     await expect(ws.get("../etc")).rejects.toMatchObject({ code: "bad_job_id" });
   });
 });
+
+describe("clone failures on the wire", () => {
+  const pkt = (s: string | Buffer) => {
+    const b = Buffer.isBuffer(s) ? s : Buffer.from(s);
+    return Buffer.concat([Buffer.from((b.length + 4).toString(16).padStart(4, "0")), b]);
+  };
+  async function serve(handler: http.RequestListener): Promise<{ url: string; close(): Promise<void> }> {
+    const server = http.createServer(handler);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/octo/demo.git`, close: () => new Promise((r) => server.close(() => r())) };
+  }
+  const fresh = async () => createFsWorkspace({ root: await mkdtemp(join(tmpdir(), "t0-ws-wire-")), maxBytes: 1e8, maxFiles: 1e5, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 10_000, keep: false });
+  const request = (url: string) => ({ jobId: "job-1", url, ref: "main", sha: "a".repeat(40), token: TOKEN });
+
+  test("a pack stream that stops before git's closing flush (the server process or a proxy cut it) is retried, as git's early EOF", async () => {
+    const server = await serve((req, res) => {
+      if (req.method === "GET") {
+        res.writeHead(200, { "content-type": "application/x-git-upload-pack-advertisement" });
+        return res.end(Buffer.concat([pkt("version 2\n"), pkt("agent=git/2.45\n"), pkt("fetch=shallow\n"), Buffer.from("0000")]));
+      }
+      req.resume();
+      res.writeHead(200, { "content-type": "application/x-git-upload-pack-result" });
+      // Part of a pack, then the end of the response: no rest of the pack, no flush-pkt.
+      res.end(Buffer.concat([pkt("packfile\n"), pkt(Buffer.concat([Buffer.from([1]), Buffer.from("PACK\0\0\0\x02\0\0\0\x05partial")]))]));
+    });
+    try {
+      const err = await (await fresh()).clone(request(server.url)).then(() => undefined, (e: unknown) => e);
+      expect(err).toMatchObject({ code: "clone_incomplete", retryable: true, message: expect.stringMatching(/stopped before its end \(\d+ bytes of pack received\); will retry\.$/) });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a clone that cannot connect says it was cloning, and which repository", async () => {
+    const server = await serve(() => undefined);
+    await server.close(); // nothing listens there now
+    const err = await (await fresh()).clone(request(server.url)).then(() => undefined, (e: unknown) => e);
+    expect(err).toMatchObject({ code: "network", retryable: true, message: expect.stringMatching(new RegExp(`^Cloning ${server.url.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} failed: .*ECONNREFUSED.*; will retry\\.$`)) });
+  });
+});

@@ -246,7 +246,10 @@ function cloneError(err: unknown, c: { tooLarge?: AppError; timedOut: boolean; r
   if (c.req.signal?.aborted) return toAppError(c.req.signal.reason ?? err);
   // fetch reports connection trouble as TypeError("fetch failed") with the socket error as its cause.
   const cause = (err as { cause?: unknown }).cause;
-  if (e.name === "TypeError" && cause) return toAppError(cause);
+  if (e.name === "TypeError" && cause) {
+    const net = toAppError(cause);
+    return new AppError(net.code, `Cloning ${c.req.url} failed: ${net.message}${net.retryable ? "; will retry" : ""}.`, { retryable: net.retryable, cause: err });
+  }
   const status = e.data?.statusCode;
   if (e.code === "UserCanceledError" || status === 401 || status === 403) {
     return permanent("clone_auth_failed", `Cloning ${c.req.url} was refused (HTTP ${status ?? 401}); check that the app is installed on the repository with Contents: read.`);

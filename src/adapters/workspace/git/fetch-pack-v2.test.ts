@@ -74,7 +74,10 @@ describe("fetchPackV2", () => {
     const notOurs = Buffer.concat([pkt(`ERR upload-pack: not our ref ${"a".repeat(40)}\n`)]);
     await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, notOurs] })))).rejects.toMatchObject({ code: "sha_not_found" });
     const cut = Buffer.concat([pkt("packfile\n"), pkt(Buffer.concat([Buffer.from([1]), Buffer.from("PACK")]))]).subarray(0, 20);
-    await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, cut] })))).rejects.toMatchObject({ code: "clone_protocol" });
+    // Cut short (git's "early EOF"): tried again; an answer that ends properly without a pack is not.
+    await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, cut] })))).rejects.toMatchObject({ code: "clone_incomplete", retryable: true });
+    const empty = Buffer.concat([pkt("packfile\n"), Buffer.from("0000")]);
+    await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [200, empty] })))).rejects.toMatchObject({ code: "clone_protocol", retryable: false });
     await expect(fetchPackV2(request(client({ get: [200, V2_ADVERT], post: [503, Buffer.from("busy")] })))).rejects.toMatchObject({ data: { statusCode: 503 } });
     // Another server message is not taken for a missing commit.
     const other = pkt("ERR Repository not found, or access was revoked\n");

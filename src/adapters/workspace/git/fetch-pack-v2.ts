@@ -1,5 +1,5 @@
 import type { HttpClient } from "isomorphic-git";
-import { permanent } from "../../../core/errors.js";
+import { permanent, transient } from "../../../core/errors.js";
 import { OBJECT_ID } from "./git-pack-file.js";
 
 export interface FetchPackRequest {
@@ -101,8 +101,14 @@ async function readFetchResponse(stream: AsyncIterableIterator<Uint8Array> | und
       }
     }
   }
-  if (!ended || pack.length === 0) {
-    throw permanent("clone_protocol", `The server's answer to fetching ${req.want} from ${req.url} ended early or held no pack; will not retry a broken clone. Check that the URL is a git repository.`);
+  if (!ended) {
+    // The stream stopped before git's closing flush: a connection or a server process cut short (git's own
+    // "early EOF"), worth another try; an answer that ends properly without a pack is not.
+    const got = pack.reduce((n, b) => n + b.length, 0);
+    throw transient("clone_incomplete", `The server's answer to fetching ${req.want} from ${req.url} stopped before its end (${got} bytes of pack received); will retry.`);
+  }
+  if (pack.length === 0) {
+    throw permanent("clone_protocol", `The server's answer to fetching ${req.want} from ${req.url} held no pack; will not retry a broken clone. Check that the URL is a git repository.`);
   }
   return { pack: Buffer.concat(pack), shallow };
 }
