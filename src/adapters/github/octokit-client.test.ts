@@ -89,6 +89,28 @@ describe("GitHub adapter (read side)", () => {
     }
   });
 
+  test("a refused read names the call and the repository, not only GitHub's words", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/runs/10/attempts/1/jobs?per_page=100", { status: 403, body: { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/actions/workflow-jobs" } });
+    const client = await port().forInstallation(7);
+    await expect(client.listRunJobs(repo, 10, 1)).rejects.toMatchObject({
+      code: "http_403",
+      retryable: false,
+      message: "GitHub failed listing the jobs of run 10 (attempt 1) of octo/demo: Resource not accessible by integration - https://docs.github.com/rest/actions/workflow-jobs",
+    });
+    gh.done();
+  });
+
+  test("annotations: a missing Checks permission reads as none, a secondary rate limit is retried, not taken for it", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/check-runs/5/annotations?per_page=100", { status: 403, body: { message: "Resource not accessible by integration" } })
+      .on("GET", "/repos/octo/demo/check-runs/6/annotations?per_page=100", { status: 403, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, headers: { "retry-after": "60" } });
+    const client = await port().forInstallation(7);
+    expect(await client.listAnnotations(repo, 5)).toEqual([]);
+    await expect(client.listAnnotations(repo, 6)).rejects.toMatchObject({ code: "http_403", retryable: true, retryAfterMs: 60_000, message: expect.stringMatching(/^GitHub failed reading the annotations of check run 6 of octo\/demo: You have exceeded a secondary rate limit/) });
+    gh.done();
+  });
+
   test("an expired log is a permanent error that says what to do", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 410, body: { message: "Gone" } });

@@ -27,7 +27,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         if (err instanceof Error && /could not be parsed|YAML is not an object/.test(err.message)) {
           throw permanent("repo_config_unreadable", `${configPath} in ${repo.fullName} is not valid YAML (${err.message}); fix its syntax or delete the file.`);
         }
-        throw toAppError(err);
+        throw readFailure(err, `reading ${configPath} of ${repo.fullName}`);
       }
     },
 
@@ -44,7 +44,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         });
         return jobs.map(toRunJob);
       } catch (err) {
-        throw notFoundAs(err, "run_not_found", `Workflow run ${runId} (attempt ${attempt}) of ${repo.fullName} is not visible to the app; check that it is installed with Actions: read.`);
+        throw notFoundAs(err, "run_not_found", `Workflow run ${runId} (attempt ${attempt}) of ${repo.fullName} is not visible to the app; check that it is installed with Actions: read.`, `listing the jobs of run ${runId} (attempt ${attempt}) of ${repo.fullName}`);
       }
     },
 
@@ -62,11 +62,11 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         if ((err as { status?: number }).status === 410) {
           throw permanent("log_expired", `The log of job ${jobId} in ${repo.fullName} has expired (retention period); re-run the workflow to get a fresh one.`);
         }
-        throw notFoundAs(err, "log_not_found", `The log of job ${jobId} in ${repo.fullName} is not available; it may have expired, or the app lacks Actions: read.`);
+        throw notFoundAs(err, "log_not_found", `The log of job ${jobId} in ${repo.fullName} is not available; it may have expired, or the app lacks Actions: read.`, `asking for the log of job ${jobId} of ${repo.fullName}`);
       }
       if (!location) throw transient("log_no_redirect", `GitHub answered the log request for job ${jobId} without a download location; will retry.`);
       const res = await fetchImpl(location, { redirect: "follow", signal, headers: { accept: "text/plain" } }).catch((err) => {
-        throw toAppError(err);
+        throw readFailure(err, `downloading the log of job ${jobId} of ${repo.fullName} from its storage host`);
       });
       if (!res.ok || !res.body) {
         const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || res.status === 403; // 403: the 1-minute URL expired
@@ -90,8 +90,10 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         }));
       } catch (err) {
         // Annotations are a bonus: without Checks: read the context is built from the log alone.
-        if ((err as { status?: number }).status === 404 || (err as { status?: number }).status === 403) return [];
-        throw toAppError(err);
+        // A 403 that is a secondary rate limit is not a missing permission: it is retried like any other.
+        const status = (err as { status?: number }).status;
+        if (status === 404 || (status === 403 && !toAppError(err).retryable)) return [];
+        throw readFailure(err, `reading the annotations of check run ${checkRunId} of ${repo.fullName}`);
       }
     },
 
@@ -106,7 +108,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         return null; // a directory listing or a submodule
       } catch (err) {
         if ((err as { status?: number }).status === 404) return null;
-        throw toAppError(err);
+        throw readFailure(err, `reading ${path} of ${repo.fullName} at ${ref}`);
       }
     },
 
@@ -121,7 +123,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const status = (err as { status?: number }).status;
         // 404: commit gone; 406/422: GitHub refuses diffs that are too large. The context does without.
         if (status === 404 || status === 406 || status === 422) return null;
-        throw toAppError(err);
+        throw readFailure(err, `reading the diff of ${sha.slice(0, 7)} in ${repo.fullName}`);
       }
     },
   };
@@ -168,9 +170,20 @@ export function capDiff(diff: string, maxBytes: number): string {
   return `${out}[... diff cut: ${omitted} file section(s) left out to stay under ${maxBytes} bytes]\n`;
 }
 
-function notFoundAs(err: unknown, code: string, message: string): AppError {
+function notFoundAs(err: unknown, code: string, message: string, what: string): AppError {
   if ((err as { status?: number }).status === 404) return permanent(code, message);
-  return toAppError(err);
+  return readFailure(err, what);
+}
+
+/**
+ * GitHub's words alone ("Resource not accessible by integration") do not say which call of which job
+ * failed: the call is named, as the write side does. Code, retryability and the cause (where
+ * github-outage.ts reads the status) are kept.
+ */
+function readFailure(err: unknown, what: string): AppError {
+  if (err instanceof AppError) return err;
+  const e = toAppError(err);
+  return new AppError(e.code, `GitHub failed ${what}: ${e.message}`, { retryable: e.retryable, details: e.details, cause: err, retryAfterMs: e.retryAfterMs });
 }
 
 /**
