@@ -444,6 +444,20 @@ describe("LowdbJobStore specifics", () => {
     expect((await again.getJob(a.id))?.state).toBe("failed");
     await again.close();
   });
+
+  test("an update made while the job's intake line is still being committed is not lost (memory, lists, after a restart)", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const job = makeJob();
+    const intake = store.recordIntake(makeDelivery(job), "{}", job);
+    expect((await store.findJobByKey(job.key))?.id).toBe(job.id); // visible while its line is committed
+    expect((await store.updateJob(job.id, (j) => void (j.state = "cloning"))).state).toBe("cloning");
+    await intake;
+    const seen = { listed: (await store.listJobs({ state: "cloning" })).map((j) => j.state), got: (await store.getJob(job.id))?.state };
+    await store.close();
+    const again = await LowdbJobStore.open(dir);
+    expect({ ...seen, afterRestart: (await again.getJob(job.id))?.state }).toEqual({ listed: ["cloning"], got: "cloning", afterRestart: "cloning" });
+    await again.close();
+  });
 });
 
 describe("LowdbJobStore close", () => {

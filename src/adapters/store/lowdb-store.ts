@@ -270,7 +270,11 @@ export class LowdbJobStore implements JobStore {
     this.#inflight++;
     let pos: LogPosition;
     try {
-      pos = await this.#journal.append(encodeIntakeRecord(record, jobJson, rawPayload));
+      const appended = this.#journal.append(encodeIntakeRecord(record, jobJson, rawPayload));
+      // The new job is visible from its claim above; an update made before its line is committed would be
+      // overwritten by the intake-time copy set aside below, so updates of it wait for the line.
+      if (created && job) void this.#serial(job.id, () => appended.then(() => undefined, () => undefined));
+      pos = await appended;
     } catch (err) {
       this.#inflight--;
       // Nothing was recorded: give the key back, or the redelivery GitHub is asked for would be taken for
