@@ -1,6 +1,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { fsyncPath } from "./fsync-path.js";
 
 interface Pending {
   chunks: Buffer[];
@@ -20,6 +21,7 @@ export class AppendLog {
   readonly #dir: string;
   readonly #fsync: boolean;
   readonly #now: () => number;
+  readonly #syncPath: (path: string) => Promise<void>;
   #pending: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #handle: { day: string; fh: FileHandle; size: number } | undefined;
@@ -27,10 +29,11 @@ export class AppendLog {
   #lastDay: string;
 
   /** `create: false` (a read-only store) leaves a missing folder missing; such a log is never appended to. */
-  constructor(dir: string, opts: { fsync?: boolean; now?: () => number; create?: boolean } = {}) {
+  constructor(dir: string, opts: { fsync?: boolean; now?: () => number; create?: boolean; syncPath?: (path: string) => Promise<void> } = {}) {
     this.#dir = dir;
     this.#fsync = opts.fsync ?? true;
     this.#now = opts.now ?? Date.now;
+    this.#syncPath = opts.syncPath ?? fsyncPath;
     if (opts.create ?? true) mkdirSync(dir, { recursive: true });
     // Replay starts at the checkpoint's file and skips the days before it, so a line appended to an older
     // day (an NTP step back over midnight, or a restart with the clock behind) would never be replayed.
@@ -85,26 +88,35 @@ export class AppendLog {
         offset += c.length;
       }
     }
-    const buf = Buffer.concat(chunks, offset - h.size);
-    // A write into the page cache takes microseconds: done here, it saves a thread-pool round trip per
-    // batch. Only the fdatasync, which waits for the disk, goes to the pool.
+    const start = h.size;
+    const buf = Buffer.concat(chunks, offset - start);
     try {
+      // A write into the page cache takes microseconds: done here, it saves a thread-pool round trip per
+      // batch. Only the fdatasync, which waits for the disk, goes to the pool.
       for (let done = 0; done < buf.length; ) done += writeSync(h.fh.fd, buf, done, buf.length - done);
+      if (this.#fsync) await h.fh.datasync();
     } catch (err) {
-      // Part of the batch may be on disk: reopen next time, which ends that torn line first.
+      // The batch is refused (its webhooks get a 5xx), so none of it may come back at replay: a job GitHub's
+      // redelivery would then find taken, a fix-loop count one too high. Cut the file back to before it;
+      // if even that fails, reopening ends the torn line first.
       this.#handle = undefined;
+      await h.fh.truncate(start).catch(() => undefined);
       await h.fh.close().catch(() => undefined);
       throw err;
     }
     h.size = offset;
-    if (this.#fsync) await h.fh.datasync();
     return positions;
   }
 
   async #fileFor(day: string) {
     if (this.#handle?.day === day) return this.#handle;
     await this.#handle?.fh.close();
-    const fh = await open(join(this.#dir, `${day}.ndjson`), "a+");
+    const path = join(this.#dir, `${day}.ndjson`);
+    const created = !existsSync(path);
+    const fh = await open(path, "a+");
+    // A new day's file: its name in the folder must reach the disk too, before its first line is
+    // acknowledged, or a power cut can take the whole file with the deliveries in it.
+    if (created && this.#fsync) await this.#syncPath(this.#dir);
     const size = await endTornLine(fh, (await fh.stat()).size);
     this.#handle = { day, fh, size };
     return this.#handle;

@@ -65,7 +65,8 @@ describe("JobArchive", () => {
     const a = final(1);
     await w.append(a, toIndexEntry(a));
     await w.sync();
-    expect(synced.sort()).toEqual([join(dir, "2026-10.ndjson"), join(dir, "index.ndjson")]);
+    // And the folder, where both files were created.
+    expect(synced.sort()).toEqual([dir, join(dir, "2026-10.ndjson"), join(dir, "index.ndjson")]);
     synced.length = 0;
     await w.sync();
     expect(synced).toEqual([]);

@@ -25,6 +25,8 @@ export class JobArchive {
   readonly #syncPath: (path: string) => Promise<void>;
   readonly #at = new Map<string, ArchivedAt | undefined>();
   readonly #touched = new Set<string>();
+  /** A file was created since the last sync: the folder's entries must be flushed too. */
+  #created = false;
 
   /** `syncPath` flushes one file to disk (the store's, so tests can watch the order). */
   constructor(dir: string, syncPath: (path: string) => Promise<void>) {
@@ -60,11 +62,15 @@ export class JobArchive {
     this.#at.set(entry.id, archivedAt);
   }
 
-  /** fsyncs every file appended to since the last call. */
+  /** fsyncs every file appended to since the last call, and the folder when a file was created in it. */
   async sync(): Promise<void> {
     for (const name of [...this.#touched]) {
       await this.#syncPath(join(this.#dir, name));
       this.#touched.delete(name);
+    }
+    if (this.#created) {
+      await this.#syncPath(this.#dir);
+      this.#created = false;
     }
   }
 
@@ -87,7 +93,9 @@ export class JobArchive {
   }
 
   async #appendLine(name: string, line: string): Promise<number> {
-    const fh = await open(join(this.#dir, name), "a+");
+    const path = join(this.#dir, name);
+    if (!existsSync(path)) this.#created = true;
+    const fh = await open(path, "a+");
     try {
       const offset = await endTornLine(fh, (await fh.stat()).size);
       await fh.write(`${line}\n`);

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
+import { cp, mkdtemp, open, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
@@ -37,6 +37,41 @@ describe("LowdbJobStore specifics", () => {
     await reader.close();
   });
 
+  test("with fsync on, a new day's journal file has its folder entry flushed before its first delivery is acknowledged", async () => {
+    const synced: string[] = [];
+    const store = await LowdbJobStore.open(dir, { syncPath: async (p) => void synced.push(p.slice(dir.length + 1)) });
+    const job = makeJob({ runId: 1 });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    expect(synced).toContain("journal");
+    synced.length = 0;
+    const next = makeJob({ runId: 2 });
+    await store.recordIntake(makeDelivery(next), "{}", next); // same day's file: its entry is on disk already
+    expect(synced).not.toContain("journal");
+    await store.close();
+  });
+
+  test("a delivery whose journal sync failed (EIO) does not come back as a job after a restart", async () => {
+    const probe = await open(join(dir, "probe"), "w");
+    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
+    await probe.close();
+    const store = await LowdbJobStore.open(dir);
+    const kept = makeJob({ runId: 1 });
+    await store.recordIntake(makeDelivery(kept), "{}", kept);
+    const spy = jest.spyOn(proto, "datasync").mockRejectedValueOnce(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" }));
+    const job = makeJob({ runId: 2 });
+    try {
+      await expect(store.recordIntake(makeDelivery(job), "{}", job)).rejects.toMatchObject({ code: "EIO" });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(await store.findJobByKey(job.key)).toBeUndefined();
+    await store.close();
+    const again = await LowdbJobStore.open(dir);
+    const after = { refused: (await again.findJobByKey(job.key))?.id, kept: (await again.findJobByKey(kept.key))?.id, deliveries: (await again.listDeliveries()).length };
+    await again.close();
+    expect(after).toEqual({ refused: undefined, kept: kept.id, deliveries: 1 });
+  });
+
   test("a delivery whose journal write failed leaves no trace: its redelivery creates the job", async () => {
     const now = () => Date.parse("2026-12-05T10:00:00Z");
     const store = await LowdbJobStore.open(dir, { now });
@@ -64,6 +99,7 @@ describe("LowdbJobStore specifics", () => {
     await store.recordIntake(makeDelivery(job), "{}", job);
     await store.close();
     expect(synced).toEqual([
+      { path: join(dir, "journal"), checkpoint: null }, // the day's journal file was new
       { path: join(dir, "jobs", `${job.id}.json`), checkpoint: null },
       { path: join(dir, "jobs"), checkpoint: null },
     ]);
@@ -392,7 +428,8 @@ describe("LowdbJobStore specifics", () => {
     now = Date.parse("2026-11-20T00:00:00Z");
     events.length = 0;
     expect((await store.compact()).archivedJobs).toBe(1);
-    expect(events.sort()).toEqual(["sync archive/2026-10.ndjson (document present)", "sync archive/index.ndjson (document present)"]);
+    // The folder too: the month file and the index were created here, and their names must outlive a power cut.
+    expect(events.sort()).toEqual(["sync archive (document present)", "sync archive/2026-10.ndjson (document present)", "sync archive/index.ndjson (document present)"]);
     expect(existsSync(join(dir, "jobs", `${job.id}.json`))).toBe(false);
     await store.close();
   });

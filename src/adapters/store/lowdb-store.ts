@@ -1,5 +1,5 @@
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, openSync, readSync, closeSync, fstatSync, writeFileSync } from "node:fs";
-import { open, unlink } from "node:fs/promises";
+import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
@@ -11,6 +11,7 @@ import { AppendLog, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines, splitLines } from "./intake-journal.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
+import { fsyncPath } from "./fsync-path.js";
 
 export interface LowdbStoreOptions {
   /** fdatasync the intake journal before acknowledging (default true; off only for throwaway benches). */
@@ -95,7 +96,7 @@ export class LowdbJobStore implements JobStore {
   private constructor(dir: string, opts: LowdbStoreOptions) {
     this.#dir = dir;
     this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
-    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly });
+    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath });
     this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
   }
 
@@ -611,20 +612,6 @@ function before(a: LogPosition, b: LogPosition): boolean {
   return a.file < b.file || (a.file === b.file && a.offset < b.offset);
 }
 
-async function fsyncPath(path: string): Promise<void> {
-  let fh;
-  try {
-    fh = await open(path, "r");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return; // archived or removed since: nothing to keep
-    throw err;
-  }
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-}
 
 function isAlive(pid: number): boolean {
   try {
