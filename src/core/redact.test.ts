@@ -32,6 +32,15 @@ describe("redact", () => {
     expect(redact("git clone https://x-access-token:abc123secret@github.com/o/r.git")).toBe(
       "git clone https://[REDACTED]@github.com/o/r.git",
     );
+    // Redis's usual form has no user; a password may contain "@".
+    expect(redact("connect ECONNREFUSED redis://:Sup3rS3cretRedisPw@cache:6379/0")).toBe("connect ECONNREFUSED redis://[REDACTED]@cache:6379/0");
+    expect(redact("postgres://app:p@ss-W0rd-9x@db:5432/app")).toBe("postgres://[REDACTED]@db:5432/app");
+    expect(redact("see https://github.com:443/o/r and git@github.com:o/r.git")).toBe("see https://github.com:443/o/r and git@github.com:o/r.git");
+  });
+
+  test("a *_PASS setting is a password", () => {
+    expect(redact("DB_PASS=Pr0dDbPassw0rd!")).toBe("DB_PASS=[REDACTED]");
+    expect(redact("Tests: 12 passed, 12 total")).toBe("Tests: 12 passed, 12 total");
   });
 });
 

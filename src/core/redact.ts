@@ -17,7 +17,7 @@ interface Rule {
 }
 
 const SECRET_NAMES =
-  "SECRET|TOKEN|PASSWORD|PASSWD|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|SIGNATURE|SESSION_?KEY|" +
+  "SECRET|TOKEN|PASS(?:WORD|WD)?|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|SIGNATURE|SESSION_?KEY|" +
   "ENCRYPTION_?KEY|CONN(?:ECTION)?_?STR(?:ING)?|DSN|SALT";
 
 const RULES: Rule[] = [
@@ -51,11 +51,13 @@ const RULES: Rule[] = [
     re: /\b(authorization:\s*(?:bearer|basic|token|digest)?\s*|bearer\s+|basic\s+|token\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi,
     to: `$1${MASK}`,
   },
-  { name: "url-credentials", hint: /:\/\//, re: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@]+:[^\s/@]+@/gi, to: `$1${MASK}@` },
+  // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
+  // runs to the last `@` before the path.
+  { name: "url-credentials", hint: /:\/\//, re: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@]*:[^\s/]*@/gi, to: `$1${MASK}@` },
   { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])[^\s"']+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
-    hint: /SECRET|TOKEN|PASSW|PWD|KEY|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
+    hint: /SECRET|TOKEN|PASS|PWD|KEY|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
     re: new RegExp(
       // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret;
       // `auth_token.go:112:4:` is a compiler's location in a file with a secret-looking name, not a value.

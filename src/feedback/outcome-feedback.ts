@@ -1,5 +1,6 @@
 import { BUILTIN_FEEDBACK, METRICS, TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
 import type { Job } from "../core/job.js";
+import { redact, redactDeep } from "../core/redact.js";
 import { proposalOf } from "../pr/proposal-of.js";
 import type { NewFeedback } from "./outbox.js";
 
@@ -46,7 +47,8 @@ export function reviewCommentFeedback(job: Job, episodeId: string, sourceId: str
   return {
     id: `${BUILTIN_FEEDBACK.comment}:${sourceId}`,
     metric: BUILTIN_FEEDBACK.comment,
-    value: text.slice(0, 10_000),
+    // What people write on a PR goes to the gateway: a pasted token must not.
+    value: redact(text.slice(0, 10_000)),
     target: { episodeId },
     tags: tags(job, { author, source: sourceId.split(":")[0] ?? "review" }),
   };
@@ -60,7 +62,7 @@ export function demonstrationFeedback(job: Job, inferenceId: string, output: { d
   return {
     id: `${BUILTIN_FEEDBACK.demonstration}:${inferenceId}`,
     metric: BUILTIN_FEEDBACK.demonstration,
-    value: { ...output, tests_to_run: null },
+    value: redactDeep({ ...output, tests_to_run: null }),
     target: { inferenceId },
     tags: tags(job, { source: "human_edits" }),
   };

@@ -141,6 +141,21 @@ describe("Runner", () => {
     expect(s.removed).toEqual([job.id]);
   });
 
+  test("the error kept on the job (shown by the admin API and jobs show) is redacted like a log line", async () => {
+    const s = setup([
+      stage("propose-patch", "patching", async () => {
+        throw new AppError("model_network", "Cannot reach TensorZero at http://t0user:Gw-Passw0rd-7d1c@127.0.0.1:1 (ECONNREFUSED); will retry.", { retryable: true, details: { url: "http://t0user:Gw-Passw0rd-7d1c@127.0.0.1:1" } });
+      }),
+    ], { JOB_MAX_RETRIES: "0" });
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("failed");
+    expect(JSON.stringify(j.error)).not.toContain("Gw-Passw0rd-7d1c");
+    expect(j.error!.message).toMatch(/^Cannot reach TensorZero at http:\/\/\[REDACTED\]@127\.0\.0\.1:1/);
+  });
+
   test("an unknown thrown error is permanent, not retried forever", async () => {
     const s = setup([stage("bug", "analysis", async () => { throw new TypeError("x is undefined"); })]);
     const job = await s.add();

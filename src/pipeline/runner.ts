@@ -3,6 +3,7 @@ import { permanent, toAppError, type AppError } from "../core/errors.js";
 import { isFinal, transition, type Job } from "../core/job.js";
 import type { QueueItem } from "../core/ports/job-queue.js";
 import type { Logger } from "../core/ports/logger.js";
+import { redact, redactDeep } from "../core/redact.js";
 import { backoffDelay } from "./backoff.js";
 import type { Stage, StageOutcome } from "./stage.js";
 
@@ -206,7 +207,7 @@ export class Runner {
       this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
       log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
       await store.updateJob(job.id, (j) => {
-        j.error = { code: err.code, message: err.message, retryable: true, stage: stage.name, at, details: err.details };
+        j.error = storedError({ code: err.code, message: err.message, retryable: true, stage: stage.name, at, details: err.details });
         j.nextAttemptAt = new Date(clock.now() + delayMs).toISOString();
         if (waitOnly) {
           j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
@@ -225,7 +226,7 @@ export class Runner {
         : err.message;
     log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
     const failed = await store.updateJob(job.id, (j) => {
-      j.error = { code: err.code, message, retryable: err.retryable, stage: stage.name, at, details: err.details };
+      j.error = storedError({ code: err.code, message, retryable: err.retryable, stage: stage.name, at, details: err.details });
       transition(j, "failed", at, { stage: stage.name, note: err.code });
       j.updatedAt = at;
     });
@@ -270,4 +271,12 @@ function completionBaseline(job: Job): Record<string, number> {
   if (job.attempts.atCompletion) return job.attempts.atCompletion;
   const done = new Set([...Object.keys(job.results), ...job.completedStages]);
   return Object.fromEntries([...done].map((s) => [s, job.attempts.byStage[s] ?? 0]));
+}
+
+/**
+ * A job's error is kept on the job and shown by the admin API and `jobs show`: redacted like a log line
+ * (an adapter's message can hold a URL with credentials, e.g. TENSORZERO_URL's).
+ */
+function storedError<E extends { message: string; details?: Record<string, unknown> | undefined }>(e: E): E {
+  return { ...e, message: redact(e.message), ...(e.details ? { details: redactDeep(e.details) } : {}) };
 }

@@ -1,0 +1,14 @@
+import { expect, test } from "@jest/globals";
+import { makeJob } from "../../test/helpers/make-job.js";
+import { demonstrationFeedback, reviewCommentFeedback } from "./outcome-feedback.js";
+
+const TOKEN = "ghp_R3alTok3nAbCdEfGhIjKlMnOpQrStUvWx12";
+
+test("review text and people's final diffs are redacted before they are kept and sent to TensorZero", () => {
+  const job = makeJob();
+  const comment = reviewCommentFeedback(job, "ep", "review_comment:1", "alice", `CI still fails for me with\nAuthorization: token ${TOKEN}`);
+  expect(comment.value).toBe("CI still fails for me with\nAuthorization: token [REDACTED]");
+  const demo = demonstrationFeedback(job, "inf", { diagnosis: "d", patch: `--- a/.npmrc\n+++ b/.npmrc\n@@ -0,0 +1 @@\n+//npm.pkg.github.com/:_authToken=${TOKEN}\n`, confidence: 1, files: [".npmrc"] });
+  expect(JSON.stringify(demo.value)).not.toContain(TOKEN);
+  expect(demo.value).toMatchObject({ diagnosis: "d", confidence: 1, files: [".npmrc"], tests_to_run: null });
+});
