@@ -17,8 +17,10 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 # tini: PID 1 that forwards SIGTERM and reaps the validation commands' child processes.
 # git + ca-certificates: validation commands of repositories often call git; HTTPS to GitHub and TensorZero.
+# bubblewrap: the sandbox for those commands (SANDBOX=auto refuses to run them without it in production); it
+# needs a seccomp profile that permits unprivileged user namespaces, or set SANDBOX=off on a trusted host.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini git ca-certificates \
+ && apt-get install -y --no-install-recommends tini git ca-certificates bubblewrap \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \

@@ -46,6 +46,13 @@ describe("chooseSandbox", () => {
     expect(await chooseSandbox("auto", undefined, no)).toEqual({ kind: "none", reason: expect.stringContaining("uid map") });
   });
 
+  test("in production, auto without a working bubblewrap refuses to run the repository's commands, naming SANDBOX=off", async () => {
+    const err = await chooseSandbox("auto", undefined, no, { production: true }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "sandbox_unavailable", retryable: false, message: expect.stringMatching(/^SANDBOX=auto found no working bubblewrap sandbox \(.*uid map.*\), and with NODE_ENV=production .* or set SANDBOX=off/) });
+    expect((await chooseSandbox("auto", undefined, ok, { production: true })).kind).toBe("bwrap");
+    expect((await chooseSandbox("off", undefined, no, { production: true })).kind).toBe("none");
+  });
+
   test("a repository cannot turn the sandbox off; the note says so", async () => {
     expect(await chooseSandbox("auto", "off", ok)).toEqual({ kind: "bwrap", reason: expect.stringContaining("ignored") });
   });

@@ -61,6 +61,7 @@ export async function chooseSandbox(
   operator: SandboxMode,
   repo: SandboxMode | undefined,
   probe: () => Promise<SandboxProbe>,
+  opts: { production?: boolean } = {},
 ): Promise<SandboxChoice> {
   if (operator === "off") return { kind: "none", reason: "SANDBOX=off (the operator trusts this host)" };
   const required = operator === "bwrap" || repo === "bwrap";
@@ -74,6 +75,15 @@ export async function chooseSandbox(
     throw permanent(
       "sandbox_unavailable",
       `${who} requires a bubblewrap sandbox, but ${p.reason ?? "it does not work on this host"}. Install bubblewrap and allow unprivileged user namespaces, or set SANDBOX=off on a trusted host.`,
+      { reason: p.reason },
+    );
+  }
+  if (opts.production) {
+    // Unsandboxed, a repository's commands run as this app's user: they can read its environment through
+    // /proc (webhook secret, model keys) and its files. A production host opts into that with SANDBOX=off.
+    throw permanent(
+      "sandbox_unavailable",
+      `SANDBOX=auto found no working bubblewrap sandbox (${p.reason ?? "it does not work on this host"}), and with NODE_ENV=production a repository's commands are not run unsandboxed: they would run as this app's user and could read its environment and files. Install bubblewrap and allow unprivileged user namespaces (in a container, a seccomp profile that permits them), or set SANDBOX=off on a host where you trust the repositories' code.`,
       { reason: p.reason },
     );
   }
