@@ -434,6 +434,27 @@ describe("LowdbJobStore specifics", () => {
     await store.close();
   });
 
+  test("a job document left behind by a crash between archiving and deleting it is removed by the next owner", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });
+    const job = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.state = "completed"));
+    const doc = join(dir, "jobs", `${job.id}.json`);
+    const content = readFileSync(doc);
+    now = Date.parse("2026-11-20T00:00:00Z");
+    expect((await store.compact()).archivedJobs).toBe(1);
+    await store.close();
+    writeFileSync(doc, content); // as if the crash came after the archive line, before the unlink
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    await reader.close();
+    expect(existsSync(doc)).toBe(true); // a reader leaves it
+    const back = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });
+    expect(existsSync(doc)).toBe(false);
+    expect((await back.getJob(job.id))?.state).toBe("completed"); // from the archive
+    await back.close();
+  });
+
   test("a crash in the middle of archiving loses nothing: the torn line is ended and the job archived again", async () => {
     let now = Date.parse("2026-10-01T00:00:00Z");
     const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });

@@ -170,16 +170,23 @@ export class LowdbJobStore implements JobStore {
       this.#index.clearFingerprint(Number(key.slice(0, sep)), key.slice(sep + 1), at);
     }
 
+    const archived = this.#archive.load();
     const jobsDir = join(this.#dir, "jobs");
     for (const name of existsSync(jobsDir) ? readdirSync(jobsDir) : []) {
       // lowdb writes `.<id>.json.tmp` and renames it into place: one left behind is a write that a crash cut
       // short, never acknowledged, and the document still holds the state before it. Only the owner removes it.
       if (LEFT_BEHIND_TMP.test(name) && !this.#opts.readOnly) rmSync(join(jobsDir, name), { force: true });
       if (!name.endsWith(".json")) continue;
+      // Archived, then a crash before its document was deleted: the archive holds it (made durable before
+      // any document goes), and compaction never looks at an archived job again, so the owner removes it here.
+      if (this.#archive.has(name.slice(0, -".json".length))) {
+        if (!this.#opts.readOnly) rmSync(join(jobsDir, name), { force: true });
+        continue;
+      }
       const job = readJson<Job>(join(jobsDir, name));
       if (job) this.#index.put(toIndexEntry(job));
     }
-    for (const e of this.#archive.load()) if (!this.#index.byId.has(e.id)) this.#index.put(e);
+    for (const e of archived) if (!this.#index.byId.has(e.id)) this.#index.put(e);
     // A reader replays too (in memory only): the owner writes job documents lazily, so recent jobs may
     // exist only in the journal.
     await this.#replayJournal();
