@@ -128,8 +128,8 @@ else
 
     test("imports jobs and deliveries verbatim, once", async () => {
       const job = { ...makeJob({ runId: 5 }), state: "completed" as const };
-      expect(await a.importJob(job)).toBe(true);
-      expect(await a.importJob(job)).toBe(false);
+      expect(await a.importJob(job)).toBe("created");
+      expect(await a.importJob(job)).toBe("present");
       expect(await a.getJob(job.id)).toEqual(job);
       expect(await a.listUnfinishedJobIds()).toEqual([]);
       const d = makeDelivery(job, { jobId: job.id });

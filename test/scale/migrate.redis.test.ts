@@ -47,7 +47,7 @@ else
 
     test("copies jobs as they stand and deliveries with payloads; a second run copies nothing", async () => {
       const first = await migrateLowdbToRedis(dir, target);
-      expect(first).toEqual({ jobs: { copied: 2, alreadyPresent: 0 }, deliveries: { copied: 3, alreadyPresent: 0 }, unfinished: 1 });
+      expect(first).toEqual({ jobs: { copied: 2, updated: 0, alreadyPresent: 0 }, deliveries: { copied: 3, alreadyPresent: 0 }, unfinished: 1 });
       expect((await target.getJob(a.id))?.results).toEqual({ "open-pull-request": { number: 7 } });
       expect((await target.getJob(a.id))?.state).toBe("completed");
       expect(await target.listUnfinishedJobIds()).toEqual([b.id]);
@@ -56,9 +56,44 @@ else
       expect((await target.listDeliveries())[2]).toMatchObject({ outcome: "job_created", jobId: a.id });
       expect(await target.getDeliveryPayload(ignored.id)).toBe('{"i":3}');
       const again = await migrateLowdbToRedis(dir, target);
-      expect(again).toEqual({ jobs: { copied: 0, alreadyPresent: 2 }, deliveries: { copied: 0, alreadyPresent: 3 }, unfinished: 1 });
+      expect(again).toEqual({ jobs: { copied: 0, updated: 0, alreadyPresent: 2 }, deliveries: { copied: 0, alreadyPresent: 3 }, unfinished: 1 });
       const dup = makeJob({ runId: 2 });
       expect((await target.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
+    });
+
+    test("the gap-free switch: a job the old server moved on between the two runs is brought up to date, one Redis moved on is kept", async () => {
+      await migrateLowdbToRedis(dir, target);
+      const old = await LowdbJobStore.open(dir, { fsync: false });
+      await old.updateJob(b.id, (j) => {
+        j.state = "completed";
+        j.results["open-pull-request"] = { number: 8 };
+      });
+      await old.close();
+      // A job Redis itself has changed since the import is not overwritten.
+      await target.updateJob(a.id, (j) => void (j.results["watch-pr"] = { seen: true }));
+      const again = await migrateLowdbToRedis(dir, target);
+      expect(again.jobs).toEqual({ copied: 0, updated: 1, alreadyPresent: 1 });
+      expect(await target.getJob(b.id)).toMatchObject({ state: "completed", results: { "open-pull-request": { number: 8 } } });
+      expect(await target.listUnfinishedJobIds()).toEqual([]);
+      expect((await target.listJobs({ state: "completed" })).map((j) => j.id).sort()).toEqual([a.id, b.id].sort());
+      expect((await target.getJob(a.id))?.results["watch-pr"]).toEqual({ seen: true });
+    });
+
+    test("the fix-loop count of a failure that passed before the migration starts from zero after it", async () => {
+      const repoId = b.repo.id;
+      const src = await LowdbJobStore.open(dir, { fsync: false });
+      for (const runId of [21, 22, 23]) {
+        const j = makeJob({ runId, fingerprint: "went-green", at: `2026-11-03T00:00:${runId}.000Z` });
+        await src.recordIntake(makeDelivery(j), "{}", j);
+      }
+      await src.clearFingerprints(repoId, ["went-green"], "2026-11-04T00:00:00.000Z");
+      await src.close();
+      await migrateLowdbToRedis(dir, target);
+      expect(await target.countByFingerprint(repoId, "went-green")).toBe(0);
+      expect(await target.countByFingerprint(repoId, "fp-b")).toBe(1);
+      const next = makeJob({ runId: 24, fingerprint: "went-green", at: "2026-11-05T00:00:00.000Z" });
+      const cap = { max: 3, delivery: makeDelivery(next, { outcome: "ignored" as const, reason: "capped" }) };
+      expect((await target.recordIntake(makeDelivery(next), "{}", next, cap)).created).toBe(true);
     });
 
     test("run while the new processes already take webhooks, it keeps the list newest first", async () => {

@@ -70,11 +70,36 @@ push(ARGV[6])
 return {1}
 `;
 
-/** ARGV: prefix, id, key, json, state, score, repo, repoId, fingerprint, final. Returns 1 when created. */
+/**
+ * ARGV: prefix, id, key, json, state, score, repo, repoId, fingerprint, final, refresh. Returns 1 when
+ * created, 2 when refreshed, 0 when left as it was. A job an earlier run imported (marked `imported`) is
+ * replaced by the source's copy (refresh '1') while nothing in Redis has changed it since: the old server
+ * went on with it between the two runs of a gap-free switch, and a stale copy would be resumed by the new
+ * workers. A job Redis has moved on is Redis's.
+ */
 export const IMPORT_JOB = `${CREATE_JOB}
-local existing = create_job(ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
-if existing then return 0 end
-return 1
+local p = ARGV[1]
+local existing = create_job(p, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+local k = p .. 'job:' .. ARGV[2]
+if not existing then
+  redis.call('HSET', k, 'imported', 1)
+  return 1
+end
+if ARGV[11] ~= '1' or existing ~= ARGV[2] then return 0 end
+local cur = redis.call('HMGET', k, 'rev', 'imported', 'state', 'score', 'json')
+if not cur[2] or cur[1] ~= cur[2] then return 0 end
+if cur[5] == ARGV[4] then return 0 end
+redis.call('HSET', k, 'json', ARGV[4], 'state', ARGV[5])
+if cur[3] ~= ARGV[5] then
+  redis.call('ZREM', p .. 'jobs:state:' .. cur[3], ARGV[2])
+  redis.call('ZADD', p .. 'jobs:state:' .. ARGV[5], cur[4], ARGV[2])
+end
+if ARGV[10] == '1' then
+  redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
+else
+  redis.call('ZADD', p .. 'jobs:unfinished', cur[4], ARGV[2])
+end
+return 2
 `;
 
 /**

@@ -188,10 +188,22 @@ export class RedisJobStore implements JobStore {
     return Object.fromEntries(JOB_STATES.map((s, i) => [s, Number(res[i]?.[1] ?? 0)])) as Record<JobState, number>;
   }
 
-  /** Migration only (not on the port): stores a job as it is unless its key exists. True when stored. */
-  async importJob(job: Job): Promise<boolean> {
+  /**
+   * Migration only (not on the port): stores a job as it is unless its key exists. With `refresh`, a job an
+   * earlier import stored and nothing has changed since is brought up to this newer copy (see IMPORT_JOB).
+   */
+  async importJob(job: Job, opts: { refresh?: boolean } = {}): Promise<"created" | "refreshed" | "present"> {
     this.#assertOpen();
-    return (await this.#scripts.run(IMPORT_JOB, [this.prefix, ...this.#jobArgs(job)])) === 1;
+    const r = await this.#scripts.run(IMPORT_JOB, [this.prefix, ...this.#jobArgs(job), opts.refresh ? "1" : "0"]);
+    return r === 1 ? "created" : r === 2 ? "refreshed" : "present";
+  }
+
+  /** Migration only: the fix-loop count of a failure, as the source store has it (its clears included). */
+  async setFingerprintCount(repoId: number, fingerprint: string, count: number): Promise<void> {
+    this.#assertOpen();
+    const key = this.#k(`fp:${repoId}:${fingerprint}`);
+    if (count > 0) await this.#redis.set(key, count);
+    else await this.#redis.del(key);
   }
 
   /** Migration only: appends a delivery record (and its payload) verbatim, once per delivery id. */
