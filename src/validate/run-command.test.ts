@@ -155,6 +155,19 @@ describe("runCommand under bubblewrap", () => {
     }
   });
 
+  withBwrap("a hidden folder holding the workspace: its other files cannot be read, the workspace still works", async () => {
+    const app = await mkdtemp(join(root, "app-"));
+    const inner = join(app, "workspaces", "job-1");
+    await mkdir(inner, { recursive: true });
+    await writeFile(join(app, ".env"), "WEBHOOK_SECRET=topsecret\n");
+    const spec = { ...bwrap(), workspace: inner, hide: [app] } as SandboxSpec;
+    // On PATH, the app's folder is bound into the sandbox, as /opt/<app> is in a real install.
+    const r = await runCommand({ command: `cat ${join(app, ".env")} 2>&1 || true; echo ok > made.txt && cat made.txt`, cwd: inner, env: { ...env, PATH: `${app}:${env.PATH}` }, sandbox: spec, timeoutMs: 10_000, maxOutputBytes: 64 * 1024 });
+    expect(r.output.text()).not.toContain("topsecret");
+    expect(r.output.text()).toContain("ok\n");
+    expect(await readFile(join(inner, "made.txt"), "utf8")).toBe("ok\n");
+  });
+
   withBwrap("has no network unless allowed (a loopback server on the host is out of reach)", async () => {
     const server: Server = createServer((s) => s.end("hello from host\n"));
     await new Promise<void>((res) => server.listen(0, "127.0.0.1", res));

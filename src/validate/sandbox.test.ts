@@ -84,6 +84,21 @@ describe("bwrapArgs", () => {
     expect(s).not.toContain("/run/systemd/resolve");
   });
 
+  test("a hidden folder that holds the workspace (the app's folder, WORKSPACE_ROOT inside it) is hidden, the workspace shown again", async () => {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const app = await mkdtemp(join(dir, "app-"));
+    const tools = join(app, "tools", "bin");
+    const ws = join(app, "workspaces", "job-1");
+    await mkdir(tools, { recursive: true });
+    await mkdir(ws, { recursive: true });
+    await writeFile(join(app, ".env"), "WEBHOOK_SECRET=x\n");
+    // The app's folder is bound (here: on PATH, as /opt is in a real install), a toolchain inside it too.
+    const args = bwrapArgs({ workspace: ws, cwd: ws, writable: ["/tmp/home"], network: false, env: { PATH: `${app}:${tools}:/usr/bin` }, hide: [app] });
+    const s = args.join(" ");
+    // Hidden first, then the workspace (and the toolchain under it) bound again on top.
+    expect(s).toMatch(new RegExp(`--tmpfs ${app} .*--ro-bind ${tools} ${tools} .*--bind ${ws} ${ws} --chdir`));
+  });
+
   test("toolchains in the home are bound as whole roots; other home dirs only as named", async () => {
     const home = await mkdtemp(join(dir, "home-"));
     const { mkdir } = await import("node:fs/promises");

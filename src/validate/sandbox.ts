@@ -161,12 +161,15 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   a.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
   // With systemd-resolved, /etc/resolv.conf points into /run: name resolution needs that directory back.
   if (spec.network) a.push("--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve");
-  for (const dir of spec.writable) a.push("--bind", dir, dir);
-  a.push("--bind", spec.workspace, spec.workspace);
-  const bound = [...SYSTEM_DIRS, ...toolchainDirs(spec.env, spec.parentHome)];
+  // Hidden before the writable binds: a hidden folder may hold the workspace (the app's own folder with its
+  // .env, WORKSPACE_ROOT inside it), and bwrap applies mounts in order, so the binds after it show through
+  // the empty tmpfs and the rest of the folder stays out of sight.
+  const toolchains = toolchainDirs(spec.env, spec.parentHome);
+  const bound = [...SYSTEM_DIRS, ...toolchains];
+  const hidden: string[] = [];
   for (const p of [...ALWAYS_HIDDEN, ...(spec.hide ?? [])]) {
     if (!isAbsolute(p) || !bound.some((d) => isUnder(p, d))) continue; // not visible anyway
-    if (isUnder(spec.workspace, p)) continue; // never hide the workspace itself
+    if (isUnder(p, spec.workspace)) continue; // never hide (part of) the workspace itself
     if (SYSTEM_DIRS.includes(p) || p === "/") continue; // nor a whole system dir (the app running from /usr)
     let st;
     try {
@@ -174,9 +177,15 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
     } catch {
       continue;
     }
-    if (st.isDirectory()) a.push("--tmpfs", p);
-    else if (st.isFile()) a.push("--ro-bind", "/dev/null", p);
+    if (st.isDirectory()) {
+      a.push("--tmpfs", p);
+      hidden.push(p);
+    } else if (st.isFile()) a.push("--ro-bind", "/dev/null", p);
   }
+  // A toolchain under a hidden folder is still needed (bound again, read-only).
+  for (const dir of toolchains) if (hidden.some((h) => isUnder(dir, h) && dir !== h)) a.push("--ro-bind", dir, dir);
+  for (const dir of spec.writable) a.push("--bind", dir, dir);
+  a.push("--bind", spec.workspace, spec.workspace);
   a.push("--chdir", spec.cwd);
   return a;
 }

@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
@@ -93,7 +94,8 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       reproduceFirst,
       budgetMs: deps.config.VALIDATION_BUDGET_MS,
       parentEnv: opts.parentEnv,
-      hide: [deps.config.PRIVATE_KEY_PATH, deps.config.dataDir, process.cwd()].filter((p): p is string => !!p),
+      // Absolute: a relative PRIVATE_KEY_PATH or DATA_DIR would otherwise not be recognised, and stay visible.
+      hide: [deps.config.PRIVATE_KEY_PATH, deps.config.dataDir, process.cwd()].filter((p): p is string => !!p).map((p) => resolve(p)),
       signal: ctx.signal,
     },
     apply: async () => {
