@@ -93,6 +93,12 @@ export interface Job {
   nextAttemptAt?: string;
   /** Set when the job waits for an outside event (e.g. the fix PR being reviewed or merged). */
   waitingFor?: string;
+  /**
+   * Counts wake-ups (a PR event recorded on the job, an operator's resume). A stage that asks to wait
+   * while one came in is run again instead of parked: parked then, the job would wait for an event it
+   * already has.
+   */
+  wakes?: number;
   dryRun: boolean;
   feedback: FeedbackItem[];
   createdAt: string;
@@ -108,4 +114,10 @@ export function transition(job: Job, state: JobState, at: string, extra: { stage
   if (job.state === state && !extra.note) return;
   job.state = state;
   job.history.push({ state, at, ...extra });
+}
+
+/** Records a wake-up on the job and lets it run (see `Job.wakes`). */
+export function wake(job: Job): void {
+  job.waitingFor = undefined;
+  job.wakes = (job.wakes ?? 0) + 1;
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { jobKey, type Job } from "../core/job.js";
+import { jobKey, wake, type Job } from "../core/job.js";
 import { proposalIds, reviewCommentFeedback } from "../feedback/outcome-feedback.js";
 import { addFeedback } from "../feedback/outbox.js";
 import { addPrEvent, WATCH_PR } from "../feedback/pr-events.js";
@@ -70,7 +70,8 @@ async function update(deps: HandlerDeps, id: string, mutate: (j: Job) => boolean
     changed = mutate(j);
     if (!changed || j.state !== "pr") return;
     j.completedStages = j.completedStages.filter((s) => s !== WATCH_PR);
-    j.waitingFor = undefined;
+    // Also while watch-pr runs (not parked yet): it then runs again rather than parking on this event.
+    wake(j);
     j.updatedAt = new Date(deps.clock.now()).toISOString();
   });
   return changed;

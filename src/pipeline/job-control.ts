@@ -1,6 +1,6 @@
 import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
-import { transition, type Job } from "../core/job.js";
+import { transition, wake, type Job } from "../core/job.js";
 import { queueItemFor } from "./runner.js";
 
 /**
@@ -40,7 +40,7 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
 /** Wakes a job parked by a stage's `wait` (e.g. when the fix PR's outcome arrives). */
 export async function resumeJob(deps: Pick<Deps, "store" | "queue" | "clock">, id: string, update?: (job: Job) => void): Promise<Job> {
   const job = await deps.store.updateJob(id, (j) => {
-    j.waitingFor = undefined;
+    wake(j);
     j.updatedAt = new Date(deps.clock.now()).toISOString();
     update?.(j);
   });

@@ -131,6 +131,7 @@ export class Runner {
           j.nextAttemptAt = undefined;
           j.updatedAt = now();
         });
+        const wakesAtStart = job.wakes ?? 0;
         const attempt = Math.max(1, startsSinceCompleted(job, stage.name));
         slog.info({ attempt, state: stage.state }, "stage started");
         const started = clock.now();
@@ -154,18 +155,27 @@ export class Runner {
         const seconds = (clock.now() - started) / 1000;
         this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "ok" }, seconds);
         slog.info({ durationMs: Math.round(seconds * 1000), waitFor: outcome.wait, finish: outcome.finish }, "stage completed");
+        let woken = false;
         job = await store.updateJob(job.id, (j) => {
+          // Judged inside the write: an event recorded while the stage ran is one it has not seen.
+          woken = outcome.wait !== undefined && !outcome.finish && (j.wakes ?? 0) !== wakesAtStart;
           if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
-          j.completedStages.push(stage.name);
+          if (!woken) j.completedStages.push(stage.name);
           j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
           delete j.attempts.waits;
           delete j.attempts.waitsSince;
           j.error = undefined;
           j.updatedAt = now();
           if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
-          if (outcome.wait) j.waitingFor = outcome.wait;
+          if (outcome.wait && !woken) j.waitingFor = outcome.wait;
         });
         if (outcome.finish) return await this.#cleanup(job, slog);
+        if (woken) {
+          slog.info({ waitFor: outcome.wait }, "woken while the stage ran: it runs again instead of waiting");
+          // The waking webhook queued the job too; the queues keep one run of it either way.
+          await this.#deps.queue.enqueue(queueItemFor(job)).catch((err) => slog.warn({ err }, "could not queue the job again; it resumes on the next start"));
+          return;
+        }
         if (outcome.wait) return;
       }
       job = await store.updateJob(job.id, (j) => {
