@@ -141,6 +141,35 @@ describe("Runner", () => {
     expect(s.removed).toEqual([job.id]);
   });
 
+  test("a stop that lands during a stage's start write does not start the stage (its start is given back)", async () => {
+    const effects: string[] = [];
+    // A side-effect stage that, like rerun-flaky or open-pull-request, writes without polling the signal first.
+    const s = setup([stage("write", "pr", async () => (effects.push("opened PR"), {}), { sideEffects: true })]);
+    let release!: () => void;
+    let entered!: () => void;
+    const inWrite = new Promise<void>((r) => (entered = r));
+    const gate = new Promise<void>((r) => (release = r));
+    const update = s.store.updateJob.bind(s.store);
+    s.store.updateJob = async (id, mutate) => {
+      const j = await s.store.getJob(id);
+      if (j && !j.stage) {
+        entered();
+        await gate; // the store is slow to answer the start write (a busy Redis, an fsync)
+      }
+      return update(id, mutate);
+    };
+    const job = await s.add();
+    await s.start();
+    await inWrite;
+    const stopped = s.runner.stop(); // SIGTERM now
+    release();
+    await stopped;
+    await s.clock.advance(10);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.attempts.byStage["write"]).toBe(0);
+    expect(effects).toEqual([]);
+  });
+
   test("the error kept on the job (shown by the admin API and jobs show) is redacted like a log line", async () => {
     const s = setup([
       stage("propose-patch", "patching", async () => {

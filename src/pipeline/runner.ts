@@ -137,6 +137,9 @@ export class Runner {
         const started = clock.now();
         let outcome: StageOutcome;
         try {
+          // A stop that came during the start write: the stage must not start (its start is given back below,
+          // so the next process runs it; started now, a side effect would happen twice).
+          if (ac.signal.aborted) throw ac.signal.reason;
           outcome = await untilAborted(this.#invoke(stage, job, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt }), ac.signal);
         } catch (raw) {
           const err = toAppError(raw);

@@ -122,6 +122,9 @@ export class InProcessQueue implements JobQueue {
     this.#queued.delete(item.jobId);
     this.#activeByRepo.set(item.repo, (this.#activeByRepo.get(item.repo) ?? 0) + 1);
     const p = (async () => {
+      // First yield: a handler that throws before returning its promise would otherwise run the cleanup
+      // below before the job is marked active, and the slot marked after it would never be freed.
+      await Promise.resolve();
       try {
         await this.#handler!(item);
       } catch (err) {
