@@ -67,6 +67,31 @@ else
       expect(seen).toEqual(["j2"]);
     });
 
+    test("the same job enqueued twice at once does not push its installation back in line for good", async () => {
+      opts = { url, prefix: uniquePrefix("bqrank").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 5, logger: silentLogger() };
+      const web1 = make();
+      const web2 = make();
+      const worker = make();
+      const ran: string[] = [];
+      await worker.start(async (i) => void ran.push(i.jobId));
+      // Two web processes enqueue the same job (pull_request.closed and a review for one fix PR), five times.
+      for (let k = 0; k < 5; k++) {
+        const item = { jobId: `quiet-${k}`, installationId: 2, repo: "quiet/r" };
+        await Promise.all([web1.enqueue(item), web2.enqueue(item)]);
+        await until(() => ran.includes(`quiet-${k}`), 10_000);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await worker.stop({ drainMs: 1000 });
+      // A busy installation's backlog, then the quiet one's next job: it must still overtake the backlog.
+      for (let n = 1; n <= 8; n++) await web1.enqueue({ jobId: `busy-${n}`, installationId: 1, repo: `busy/r${n}` });
+      await web1.enqueue({ jobId: "quiet-new", installationId: 2, repo: "quiet/r" });
+      const order: string[] = [];
+      const w2 = make();
+      await w2.start(async (i) => void order.push(i.jobId));
+      await until(() => order.length === 9, 15_000);
+      expect(order.indexOf("quiet-new")).toBe(1);
+    }, 30_000);
+
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
       const q = make();

@@ -192,9 +192,11 @@ export class BullmqQueue implements JobQueue {
   }
 
   async #add(id: string, item: QueueItem, delayMs: number): Promise<void> {
+    // The installation's jobs in line, as a set: the same job added twice at once (two web processes, a
+    // webhook racing the sweep) counts once, where a counter went up twice and down once, for good.
     const rankKey = this.#key(`rank:${item.installationId}`);
-    const rank = await this.#redis.multi().incr(rankKey).pexpire(rankKey, 86_400_000).exec();
-    const priority = Math.min(MAX_PRIORITY, Math.max(1, Number(rank?.[0]?.[1] ?? 1)));
+    const rank = await this.#redis.multi().sadd(rankKey, id).pexpire(rankKey, 86_400_000).scard(rankKey).exec();
+    const priority = Math.min(MAX_PRIORITY, Math.max(1, Number(rank?.[2]?.[1] ?? 1)));
     await this.#queue.add("run", item, { jobId: id, delay: delayMs || undefined, priority, removeOnComplete: true, removeOnFail: true });
   }
 
@@ -202,7 +204,7 @@ export class BullmqQueue implements JobQueue {
     const item = job.data;
     const holder = `${this.#workerId}:${job.id}`;
     // The job has left the line: its installation's later jobs move up one rank.
-    if (job.attemptsStarted <= 1) await this.#redis.decr(this.#key(`rank:${item.installationId}`)).catch(() => undefined);
+    await this.#redis.srem(this.#key(`rank:${item.installationId}`), String(job.id)).catch(() => undefined);
     if (!(await this.#sem.tryAcquire(item.repo, holder))) {
       const wait = this.#opts.repoBusyDelayMs * (0.5 + Math.random());
       await job.moveToDelayed(Date.now() + wait, token);
