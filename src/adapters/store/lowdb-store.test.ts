@@ -315,21 +315,31 @@ describe("LowdbJobStore specifics", () => {
   });
 
   test("of servers started at the same moment on one directory, exactly one owns it", async () => {
-    // Each child opens the store as soon as it is told to, says whether it got it, and holds it a moment.
+    // Each child says when it is loaded, opens the store when told to, says whether it got it, and holds it
+    // until told to stop: on a loaded machine a slow child must not start after the owner has let go.
     const code = `const { LowdbJobStore } = await import(${JSON.stringify(new URL("./lowdb-store.ts", import.meta.url).pathname)});
-      await new Promise((r) => process.stdin.once("data", r));
-      try { const s = await LowdbJobStore.open(process.argv[1], { fsync: false }); console.log("owner"); await new Promise((r) => setTimeout(r, 400)); await s.close(); }
-      catch (e) { console.log(e.code); }`;
+      console.log("ready");
+      const lines = (await import("node:readline")).createInterface({ input: process.stdin });
+      const next = () => new Promise((r) => lines.once("line", r));
+      await next();
+      try { const s = await LowdbJobStore.open(process.argv[1], { fsync: false }); console.log("owner"); await next(); await s.close(); }
+      catch (e) { console.log(e.code); }
+      lines.close();`;
     const children = Array.from({ length: 4 }, () => spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code, dir], { stdio: ["pipe", "pipe", "inherit"] }));
-    const outputs = children.map((c) => new Promise<string>((resolve) => {
-      let out = "";
-      c.stdout!.on("data", (d) => (out += d));
-      c.once("exit", () => resolve(out.trim()));
-    }));
-    await new Promise((r) => setTimeout(r, 1500)); // all loaded: they race on the lock, not on start-up
-    for (const c of children) c.stdin!.end("go\n");
-    expect((await Promise.all(outputs)).sort()).toEqual(["owner", "store_locked", "store_locked", "store_locked"]);
-  }, 20_000);
+    for (const c of children) c.stdin!.on("error", () => undefined); // a refused child has exited: EPIPE
+    const said = children.map(() => [] as string[]);
+    children.forEach((c, i) => c.stdout!.on("data", (d) => said[i]!.push(...String(d).split("\n").filter(Boolean))));
+    const until = async (cond: () => boolean) => {
+      for (let n = 0; n < 400 && !cond(); n++) await new Promise((r) => setTimeout(r, 50));
+    };
+    const exited = children.map((c) => new Promise((r) => c.once("exit", r)));
+    await until(() => said.every((l) => l.includes("ready")));
+    for (const c of children) c.stdin!.write("go\n");
+    await until(() => said.every((l) => l.length >= 2));
+    for (const c of children) c.stdin!.end("stop\n");
+    await Promise.all(exited);
+    expect(said.map((l) => l[1]).sort()).toEqual(["owner", "store_locked", "store_locked", "store_locked"]);
+  }, 30_000);
 
   test("a stale lock is taken over, also when it holds our own pid", async () => {
     writeFileSync(join(dir, "owner.pid"), "999999999"); // no such process
