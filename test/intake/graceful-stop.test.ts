@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { connect, createServer, type Socket } from "node:net";
+import { connect, type Socket } from "node:net";
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
-import { failedRun, sign, startHarness, type Harness } from "./harness.js";
+import { connectionsAfterStop, failedRun, sign, startHarness, type Harness } from "./harness.js";
 
 /** One signed webhook as raw HTTP/1.1 bytes, so the test decides which socket carries it and when. */
 function webhookBytes(runId: number): string {
@@ -133,10 +133,9 @@ describe("HTTP server: graceful stop", () => {
     const server = h.http.server;
     await h.http.close();
     // A connection the server had accepted before it stopped, whose request comes only now.
-    const relay = createServer((s) => void server.emit("connection", s));
-    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
+    const relay = await connectionsAfterStop(server);
     try {
-      const sock = await open(`http://127.0.0.1:${(relay.address() as { port: number }).port}`);
+      const sock = await open(`http://127.0.0.1:${relay.port}`);
       sockets.push(sock);
       const r = reader(sock);
       sock.write(webhookBytes(4));
@@ -150,7 +149,7 @@ describe("HTTP server: graceful stop", () => {
       expect(await h.store.listDeliveries()).toEqual([]);
     } finally {
       for (const s of sockets.splice(0)) s.destroy();
-      await new Promise((r) => relay.close(r));
+      await relay.close();
     }
   });
 });

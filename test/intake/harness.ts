@@ -1,5 +1,6 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { createServer as createNetServer } from "node:net";
 import nock from "nock";
 import { Probot } from "probot";
 import { loadAppConfig, type AppConfig } from "../../src/config/app-config.js";
@@ -45,6 +46,16 @@ export class RecordingQueue implements JobQueue {
   async stats() {
     return { waiting: this.items.length, active: 0, delayed: 0 };
   }
+}
+
+/**
+ * A connection the server had accepted before it stopped, whose request comes only now: a port whose
+ * connections are handed to `server` as its own (closing the server's listener does not end those).
+ */
+export async function connectionsAfterStop(server: import("node:http").Server): Promise<{ port: number; close(): Promise<void> }> {
+  const relay = createNetServer((s) => void server.emit("connection", s));
+  await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
+  return { port: (relay.address() as { port: number }).port, close: () => new Promise<void>((r) => relay.close(() => r())) };
 }
 
 export function testConfig(env: Record<string, string> = {}): AppConfig {

@@ -1,9 +1,9 @@
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { transition } from "../../src/core/job.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
-import { failedRun, startHarness, type Harness } from "./harness.js";
+import { connectionsAfterStop, failedRun, startHarness, type Harness } from "./harness.js";
 
 /** The status line of the answer to `GET <target>`, sent as raw bytes (fetch would not send such a target). */
 function rawStatus(port: number, target: string): Promise<string> {
@@ -40,12 +40,11 @@ describe("requests strangers can send", () => {
     h = await startHarness();
     const server = h.http.server;
     await h.http.close();
-    const relay = createServer((s) => void server.emit("connection", s));
-    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
+    const relay = await connectionsAfterStop(server);
     try {
-      expect(await rawStatus((relay.address() as { port: number }).port, "//[")).toBe("HTTP/1.1 503 Service Unavailable");
+      expect(await rawStatus(relay.port, "//[")).toBe("HTTP/1.1 503 Service Unavailable");
     } finally {
-      await new Promise((r) => relay.close(r));
+      await relay.close();
     }
   });
 

@@ -70,6 +70,21 @@ push(ARGV[6])
 return {1}
 `;
 
+/** Shared by update and import: moves a job between the per-state sets and in or out of the unfinished one. */
+const REINDEX = `
+local function reindex(p, id, from, to, score, final)
+  if from ~= to then
+    redis.call('ZREM', p .. 'jobs:state:' .. from, id)
+    redis.call('ZADD', p .. 'jobs:state:' .. to, score, id)
+  end
+  if final == '1' then
+    redis.call('ZREM', p .. 'jobs:unfinished', id)
+  else
+    redis.call('ZADD', p .. 'jobs:unfinished', score, id)
+  end
+end
+`;
+
 /**
  * ARGV: prefix, id, key, json, state, score, repo, repoId, fingerprint, final, refresh. Returns 1 when
  * created, 2 when refreshed, 0 when left as it was. A job an earlier run imported (marked `imported`) is
@@ -77,7 +92,7 @@ return {1}
  * went on with it between the two runs of a gap-free switch, and a stale copy would be resumed by the new
  * workers. A job Redis has moved on is Redis's.
  */
-export const IMPORT_JOB = `${CREATE_JOB}
+export const IMPORT_JOB = `${CREATE_JOB}${REINDEX}
 local p = ARGV[1]
 local existing = create_job(p, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
 local k = p .. 'job:' .. ARGV[2]
@@ -90,15 +105,7 @@ local cur = redis.call('HMGET', k, 'rev', 'imported', 'state', 'score', 'json')
 if not cur[2] or cur[1] ~= cur[2] then return 0 end
 if cur[5] == ARGV[4] then return 0 end
 redis.call('HSET', k, 'json', ARGV[4], 'state', ARGV[5])
-if cur[3] ~= ARGV[5] then
-  redis.call('ZREM', p .. 'jobs:state:' .. cur[3], ARGV[2])
-  redis.call('ZADD', p .. 'jobs:state:' .. ARGV[5], cur[4], ARGV[2])
-end
-if ARGV[10] == '1' then
-  redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
-else
-  redis.call('ZADD', p .. 'jobs:unfinished', cur[4], ARGV[2])
-end
+reindex(p, ARGV[2], cur[3], ARGV[5], cur[4], ARGV[10])
 return 2
 `;
 
@@ -106,22 +113,14 @@ return 2
  * Compare-and-set of one job: writes only if the revision is still the one the caller read.
  * ARGV: prefix, id, expectedRev, json, state, final. Returns -1 missing, 0 conflict, 1 written.
  */
-export const UPDATE_JOB = `
+export const UPDATE_JOB = `${REINDEX}
 local p = ARGV[1]
 local k = p .. 'job:' .. ARGV[2]
 local cur = redis.call('HMGET', k, 'rev', 'state', 'score')
 if not cur[1] then return -1 end
 if cur[1] ~= ARGV[3] then return 0 end
 redis.call('HSET', k, 'json', ARGV[4], 'rev', tonumber(cur[1]) + 1, 'state', ARGV[5])
-if cur[2] ~= ARGV[5] then
-  redis.call('ZREM', p .. 'jobs:state:' .. cur[2], ARGV[2])
-  redis.call('ZADD', p .. 'jobs:state:' .. ARGV[5], cur[3], ARGV[2])
-end
-if ARGV[6] == '1' then
-  redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
-else
-  redis.call('ZADD', p .. 'jobs:unfinished', cur[3], ARGV[2])
-end
+reindex(p, ARGV[2], cur[2], ARGV[5], cur[3], ARGV[6])
 return 1
 `;
 
