@@ -19,16 +19,41 @@ const RUBY = /\.rb$/;
 const ESLINT_CONFIG = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s)$/;
 const PACKAGE_JSON = /(^|\/)package\.json$/;
 const LINT_CONFIG = /(^|\/)(\.flake8|setup\.cfg|tox\.ini|pyproject\.toml|ruff\.toml|\.ruff\.toml|\.pylintrc|pylintrc|\.golangci\.ya?ml|clippy\.toml|\.rubocop\.yml)$/;
+/** Repository paths that hold tests. */
+export const TEST_PATH =
+  /((^|\/)(tests?|__tests__|specs?|e2e|integration_tests?)\/|(^|\/)test_[^/]+\.py$|_test\.(py|go|rb|exs?)$|(^|\/)conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs)$|_spec\.rb$)/;
+
+const PYTHON = /\.py$/;
+const CONFTEST = /(^|\/)conftest\.py$/;
+/** Where jest/vitest read `passWithNoTests: true`, which turns "no test found" into a pass. */
+const JEST_OR_VITEST_CONFIG = /(^|\/)(package\.json|(jest|vitest|vite)\.config\.([cm]?[jt]s|json)|vitest\.(workspace|projects)\.([cm]?[jt]s|json))$/;
 
 export const LINE_PATTERNS: LinePattern[] = [
   // skip_tests — Python
-  { rule: "skip_tests", re: /@pytest\.mark\.(skip|skipif|xfail)\b/, why: "marks a test skip/xfail" },
+  // `@pytest.mark.skip`, and `@mark.skip` after `from pytest import mark`.
+  { rule: "skip_tests", re: /@(\w+\.)?mark\.(skip|skipif|xfail)\b/, why: "marks a test skip/xfail" },
+  // `item.add_marker(pytest.mark.skip(...))`, `pytest.param(..., marks=mark.xfail)`.
+  { rule: "skip_tests", re: /(^|[^\w.@])(\w+\.)?mark\.(skip|skipif|xfail)\b/, why: "skips tests through a pytest mark", files: PYTHON },
+  {
+    rule: "skip_tests",
+    re: /\bpytest_deselected\s*\(|\bitems\s*\[\s*:\s*\]\s*=|\bitems\.(remove|pop|clear)\s*\(|\bdel\s+items\s*\[/,
+    why: "drops collected tests in conftest.py",
+    files: CONFTEST,
+  },
   { rule: "skip_tests", re: /\bpytest\.(skip|xfail)\s*\(/, why: "skips a test at run time" },
   { rule: "skip_tests", re: /\bpytestmark\s*=.*\bmark\.(skip|skipif|xfail)\b/, why: "skips a whole test module" },
   { rule: "skip_tests", re: /@unittest\.(skip\w*|expectedFailure)\b/, why: "marks a unittest test skipped" },
   { rule: "skip_tests", re: /\bself\.skipTest\s*\(|\braise\s+(unittest\.)?SkipTest\b/, why: "skips a unittest test" },
   // skip_tests — JS/TS (jest, vitest, mocha, jasmine, playwright)
-  { rule: "skip_tests", re: /\b(it|test|describe|context|suite|specify)\.(skip|todo|failing|fixme)\b/, why: "skips a test" },
+  { rule: "skip_tests", re: /\b(it|test|describe|context|suite|specify)\.(skip|skipIf|runIf|todo|failing|fails|fixme)\b/, why: "skips a test" },
+  // node:test and vitest: `test("a", { skip: true }, () => …)`; any value but false skips.
+  {
+    rule: "skip_tests",
+    re: /\b(it|test|describe|context|suite|specify)\s*\(.*\{[^{}]*\b(skip|todo)\s*:\s*(?!false\b|undefined\b|null\b)[^\s,}]/,
+    why: "skips a test through its options",
+  },
+  // mocha `this.skip()`, node:test `t.skip()`, vitest `ctx.skip()`: only in test files (parsers have skip() methods too).
+  { rule: "skip_tests", re: /\b(this|t|ctx|context)\.(skip|todo)\s*\(/, why: "skips a test at run time", files: TEST_PATH },
   { rule: "skip_tests", re: /\b(it|test|describe|context|suite)\.only\b/, why: "focuses one test (.only), which skips all the others" },
   { rule: "skip_tests", re: /(^|[^\w.$])(xit|xtest|xdescribe|xcontext|xspecify)\s*\(/, why: "skips a test (x-prefixed)" },
   { rule: "skip_tests", re: /(^|[^\w.$])(fit|fdescribe|ftest)\s*\(/, why: "focuses one test, which skips all the others" },
@@ -47,6 +72,7 @@ export const LINE_PATTERNS: LinePattern[] = [
     why: "excludes tests from the test command",
     files: SCRIPT_FILES,
   },
+  { rule: "skip_tests", re: /["']?\bpassWithNoTests["']?\s*:\s*true\b/, why: "lets the test run pass when it finds no tests", files: JEST_OR_VITEST_CONFIG },
   // continue_on_error
   { rule: "continue_on_error", re: /\bcontinue-on-error\s*:\s*(true|["']?\$\{\{)/, why: "lets a failing step or job pass (continue-on-error)" },
   { rule: "continue_on_error", re: /\ballow_failure\s*:\s*true\b/, why: "lets a failing job pass (allow_failure)" },
@@ -74,9 +100,12 @@ export const LINE_PATTERNS: LinePattern[] = [
 export const TEST_DEFINITION =
   /^\s*((async\s+)?def\s+test\w*\s*\(|class\s+Test\w*|(it|test|describe|specify|context)\s*\(\s*["'`]|func\s+(Test|Benchmark|Fuzz)\w*\s*\(|#\[(\w+::)*test\]|@(Test|ParameterizedTest|RepeatedTest|TestFactory)\b|\[(Test|Fact|Theory|TestMethod|TestCase)\b|(it|describe|context|specify|test)\s+["'])/;
 
-/** Repository paths that hold tests. */
-export const TEST_PATH =
-  /((^|\/)(tests?|__tests__|specs?|e2e|integration_tests?)\/|(^|\/)test_[^/]+\.py$|_test\.(py|go|rb|exs?)$|(^|\/)conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs)$|_spec\.rb$)/;
+/**
+ * File names test runners find tests by (pytest/unittest/Django `test*.py`, `*_test.go`, `*.test.js`,
+ * surefire's `*Test.java`, …): a test file renamed away from these is no longer run.
+ */
+export const TEST_FILE_NAME =
+  /((^|\/)(test_[^/]*|tests?)\.py$|_test\.(py|go|rb|exs?)$|(^|\/)test_[^/]*\.rb$|(^|\/)conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|(^|\/)__tests__\/|(Tests?|IT|TestCase|Spec)\.(java|kt|scala|groovy|cs)$|(^|\/)Test[^/]*\.(java|kt|scala|groovy)$|_spec\.rb$)/;
 
 /** A file's text shows it holds tests even though its path does not (Rust `#[cfg(test)]`, …). */
 export const TEST_MARKER = /#\[cfg\(test\)\]|#\[(\w+::)*test\]|^\s*def test_|@Test\b|^func Test\w+\(t \*testing\.T\)|^\s*(describe|it|test)\s*\(\s*["'`]/m;
@@ -104,7 +133,8 @@ export const COVERAGE_KEY =
   /(--cov-fail-under|--fail-under|fail_under|fail-under|minimum_coverage|min_coverage|coverage_threshold|minCoverage|<minimum>)\s*["']?\s*[=:]?\s*["']?\s*(\d+(?:\.\d+)?)/g;
 /** jest/vitest/nyc/codecov per-metric thresholds, only meaningful in their config files. */
 export const METRIC_KEY = /\b(branches|functions|lines|statements|target|threshold)\s*["']?\s*[=:]\s*["']?\s*(\d+(?:\.\d+)?)/g;
-export const METRIC_FILES = /(^|\/)((jest|vitest|vite|karma)\.config\.[cm]?[jt]s|package\.json|\.nycrc(\.json)?|\.c8rc(\.json)?|codecov\.ya?ml)$/;
+export const METRIC_FILES =
+  /(^|\/)((jest|vitest|vite|karma)\.config\.([cm]?[jt]s|json)|karma\.conf\.[cm]?[jt]s|vitest\.(workspace|projects)\.[cm]?[jt]s|package\.json|\.nycrc(\.(json|ya?ml))?|\.c8rc(\.json)?|codecov\.ya?ml)$/;
 export const WARNINGS_KEY = /(--max-warnings|max_warnings|maxWarnings|max-warnings)\s*["']?\s*[=:]?\s*["']?\s*(-?\d+)/g;
 /** Config and build files where a coverage gate lives (not source code, where `minimum = 3` is just code). */
 export const COVERAGE_FILES =

@@ -9,6 +9,7 @@ const patch = (path: string, lines: string[], status: FilePatch["status"] = "mod
   binary: false,
   hunks: [{ header: "@@ -1 +1 @@", oldStart: 1, lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) }],
 });
+const rename = (from: string, to: string): FilePatch => ({ status: "renamed", path: to, oldPath: from, binary: false, hunks: [] });
 const rules = (fp: FilePatch, old: string | null = null) => findGreenwashing(fp, old).map((f) => f.rule);
 
 describe("green-washing rules: what must NOT be flagged", () => {
@@ -30,6 +31,13 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["`assert is_valid(x) == True` → `assert is_valid(x)`", patch("tests/test_v.py", ["-    assert is_valid(x) == True", "+    assert is_valid(x)"]), null],
     ["a zero in package.json", patch("package.json", ['+  "retries": 0,']), null],
     ["a Makefile recipe that starts with a flag", patch("Makefile", ["+\tpytest -q --maxfail=1"]), null],
+    ["`skip: false` in a node:test options object", patch("test/a.test.js", ["-test(\"a\", () => {", "+test(\"a\", { skip: false, timeout: 100 }, () => {"]), null],
+    ["a parser's this.skip() outside tests", patch("src/lexer.js", ["+    this.skip();"]), null],
+    ["`bookmark.skip` in Python code", patch("src/marks.py", ["+    bookmark.skip(3)"]), null],
+    ["a Rust file with tests renamed", rename("src/lib.rs", "src/core.rs"), "#[cfg(test)]\nmod tests {\n    #[test]\n    fn t() {}\n}\n"],
+    ["a test file renamed to another test name", rename("test/sum.test.js", "test/total.spec.js"), null],
+    ["a test helper moved inside the test folder", rename("tests/helpers.py", "tests/support/helpers.py"), null],
+    ["a fixture named like a test module but not one", rename("tests/fixtures/testdata.py", "tests/fixtures/data.py"), null],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
   });
@@ -60,6 +68,18 @@ describe("green-washing rules: what must be flagged", () => {
     ["|| : in a script", patch("scripts/ci.sh", ["-pytest", "+pytest || :"]), null, "or_true"],
     ["continue-on-error from an expression", patch(".gitea/ci.yml", ["+    continue-on-error: ${{ matrix.experimental }}"]), null, "continue_on_error"],
     ["deleting a spec file", patch("spec/models/user_spec.rb", ["-describe User do"], "deleted"), null, "delete_tests"],
+    ["@mark.skip after `from pytest import mark`", patch("tests/test_a.py", ["+@mark.skip(reason='flaky')"]), null, "skip_tests"],
+    ["add_marker(pytest.mark.skip) in conftest", patch("conftest.py", ["+            item.add_marker(pytest.mark.skip(reason='ci'))"]), null, "skip_tests"],
+    ["items dropped in pytest_collection_modifyitems", patch("tests/conftest.py", ["+    items[:] = [i for i in items if 'slow' not in i.keywords]"]), null, "skip_tests"],
+    ["node:test { skip: true }", patch("test/a.test.mjs", ['-test("a", () => {', '+test("a", { skip: true }, () => {']), null, "skip_tests"],
+    ["node:test { todo: 'later' }", patch("src/a.test.ts", ["-describe('a', () => {", "+describe('a', { todo: 'later' }, () => {"]), null, "skip_tests"],
+    ["vitest test.skipIf", patch("src/a.test.ts", ["-test('a', () => {", "+test.skipIf(process.env.CI)('a', () => {"]), null, "skip_tests"],
+    ["mocha this.skip()", patch("test/a.js", ["+    this.skip();"]), null, "skip_tests"],
+    ["test.todo replacing a test", patch("src/a.test.js", ["-test('adds', () => {", "-  expect(sum([1])).toBe(1);", "-});", "+test.todo('adds');"]), null, "skip_tests"],
+    ["passWithNoTests in jest.config.js", patch("jest.config.js", ["+  passWithNoTests: true,"]), null, "skip_tests"],
+    ["rename test/sum.test.js → test/sum.js", rename("test/sum.test.js", "test/sum.js"), null, "delete_tests"],
+    ["rename Django app/tests.py → app/checks.py", rename("app/tests.py", "app/checks.py"), "class T(TestCase):\n    def test_a(self):\n        pass\n", "delete_tests"],
+    ["rename a Go test to a non-test name", rename("pkg/sum_test.go", "pkg/sum_check.go"), null, "delete_tests"],
     ["removing a JUnit @Test", patch("src/test/java/ATest.java", ["-    @Test", "-    void adds() {", "-        assertEquals(3, add(1, 2));", "-    }"]), null, "delete_tests"],
   ])("%s", (_name, fp, old, rule) => {
     expect(rules(fp, old)).toContain(rule);
@@ -67,5 +87,10 @@ describe("green-washing rules: what must be flagged", () => {
 
   test("a workflow file is flagged as workflow_edits before anything else", () => {
     expect(rules(patch(".github/workflows/ci.yml", ["+      - run: echo hi"]))).toEqual(["workflow_edits"]);
+  });
+
+  test("so is a local action under .github/actions/, which CI runs as a step", () => {
+    const found = findGreenwashing(patch(".github/actions/test/action.yml", ["-      run: npm test", "+      run: echo ok"]), null);
+    expect(found).toEqual([expect.objectContaining({ rule: "workflow_edits", reason: expect.stringContaining("local GitHub Action") })]);
   });
 });

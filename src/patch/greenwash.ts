@@ -1,6 +1,6 @@
 import {
   ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
-  TEST_DEFINITION, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
+  TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
 import type { AllowKey, FilePatch } from "./types.js";
 
@@ -18,12 +18,14 @@ interface Line {
 
 const MAX_LINE = 2000;
 const WORKFLOWS = /^\.github\/workflows\//;
+/** Local actions (`uses: ./.github/actions/test`): their steps run in CI like a workflow's. */
+const LOCAL_ACTIONS = /^\.github\/actions\//;
 
 export const isTestPath = (p: string) => TEST_PATH.test(p);
 export const hasTestMarkers = (content: string | null) => content !== null && TEST_MARKER.test(content);
 // `#[...]`/`#![...]` are Rust attributes, not comments.
 const isComment = (s: string) => /^\s*(#(?![[!])|\/\/|\/\*|\*|--\s)/.test(s);
-const quote = (s: string) => JSON.stringify(s.trim().length > 100 ? `${s.trim().slice(0, 97)}...` : s.trim());
+export const quote = (s: string) => JSON.stringify(s.trim().length > 100 ? `${s.trim().slice(0, 97)}...` : s.trim());
 
 /**
  * Everything in one file's patch that would make CI green without fixing anything. `oldContent` is the
@@ -35,12 +37,21 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   const add = (rule: AllowKey, reason: string, hunk?: string) => findings.push({ rule, file, reason, ...(hunk ? { hunk } : {}) });
   const testFile = isTestPath(file) || (fp.oldPath !== null && isTestPath(fp.oldPath)) || hasTestMarkers(oldContent);
 
-  if (WORKFLOWS.test(file) || (fp.oldPath !== null && WORKFLOWS.test(fp.oldPath))) {
+  const either = (re: RegExp) => re.test(file) || (fp.oldPath !== null && re.test(fp.oldPath));
+  if (either(WORKFLOWS)) {
     add("workflow_edits", "the patch edits a GitHub Actions workflow; fix the code, or allow workflow_edits in .github/ci-bot.yml");
+  } else if (either(LOCAL_ACTIONS)) {
+    add("workflow_edits", "the patch edits a local GitHub Action (.github/actions/), whose steps CI runs; fix the code, or allow workflow_edits in .github/ci-bot.yml");
   }
   if (fp.status === "deleted" && testFile) add("delete_tests", "the patch deletes a test file");
-  if (fp.status === "renamed" && fp.oldPath !== null && isTestPath(fp.oldPath) && !isTestPath(file)) {
-    add("delete_tests", `the patch moves the test file ${fp.oldPath} where the test runner will not find it`);
+  if (fp.status === "renamed" && fp.oldPath !== null) {
+    const from = fp.oldPath;
+    // Out of the test folders, or (for a file that holds tests) to a name the runner does not collect:
+    // test/sum.test.js → test/sum.js, Django's app/tests.py → app/checks.py.
+    const wasTest = isTestPath(from) || hasTestMarkers(oldContent);
+    if ((isTestPath(from) && !isTestPath(file)) || (wasTest && TEST_FILE_NAME.test(from) && !TEST_FILE_NAME.test(file))) {
+      add("delete_tests", `the patch moves the test file ${from} where the test runner will not find it`);
+    }
   }
 
   const added: Line[] = [];
