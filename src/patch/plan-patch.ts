@@ -3,6 +3,7 @@ import path from "node:path";
 import { permanent } from "../core/errors.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { findGreenwashing } from "./greenwash.js";
+import { findConfigGreenwashing } from "./greenwash-config.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { RULES } from "./rules.js";
@@ -174,7 +175,21 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
   }
 
-  // 5. The net result: what changed relative to the tree.
+  // 5. Green-washing seen only in whole files: test scripts, `make test`, test-selection settings.
+  for (const [p, st] of statusOf) {
+    const after = vfs.get(p)!.content;
+    const from = originals.get(st.from ?? p)!.data;
+    const before = from === null ? null : from.toString("utf8");
+    if (st.status === "deleted" || after === before) continue;
+    const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
+    for (const f of findConfigGreenwashing(p, before, after, hunks)) {
+      const key = RULES[f.rule].overridableBy;
+      if (key && opts.config.allow[key]) overrideDetails.push(f);
+      else return refuse(f);
+    }
+  }
+
+  // 6. The net result: what changed relative to the tree.
   const changes: PlannedChange[] = [];
   const files: ChangedFile[] = [];
   for (const [p, st] of statusOf) {

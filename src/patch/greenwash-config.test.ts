@@ -1,0 +1,110 @@
+import { describe, expect, test } from "@jest/globals";
+import { findConfigGreenwashing } from "./greenwash-config.js";
+import { addedSelectionFlag, programsOf } from "./test-commands.js";
+
+const pkg = (scripts: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: "x", scripts, ...extra }, null, 2);
+const found = (file: string, before: string | null, after: string) => findConfigGreenwashing(file, before, after).map((f) => `${f.rule}: ${f.reason}`);
+
+describe("whole-file green-washing checks: what must NOT be flagged", () => {
+  test.each<[string, string, string, string]>([
+    ["NODE_OPTIONS before jest", "package.json", pkg({ test: "jest" }), pkg({ test: "NODE_OPTIONS=--experimental-vm-modules jest" })],
+    ["vitest → vitest run", "package.json", pkg({ test: "vitest" }), pkg({ test: "vitest run" })],
+    ["react-scripts test --watchAll=false", "package.json", pkg({ test: "react-scripts test" }), pkg({ test: "react-scripts test --watchAll=false" })],
+    ["npm run build inlined", "package.json", pkg({ test: "npm run build && jest", build: "tsc" }), pkg({ test: "tsc && jest", build: "tsc" })],
+    ["cross-env added", "package.json", pkg({ test: "jest" }), pkg({ test: "cross-env NODE_ENV=test jest" })],
+    ["test:watch removed", "package.json", pkg({ test: "jest", "test:watch": "jest --watch" }), pkg({ test: "jest" })],
+    ["npm's placeholder test script replaced", "package.json", pkg({ test: 'echo "Error: no test specified" && exit 1' }), pkg({ test: "node --test" })],
+    ["eslint --ignore-pattern next to the tests", "package.json", pkg({ test: "eslint . && jest" }), pkg({ test: "eslint . --ignore-pattern gen/ && jest" })],
+    ["go test -race", "Makefile", "test:\n\tgo test ./...\n", "test:\n\tgo test -race ./...\n"],
+    ["a non-test prerequisite of make test dropped", "Makefile", "test: build\n\tpytest\nbuild:\n\tpython -m build\n", "test:\n\tpytest\nbuild:\n\tpython -m build\n"],
+    ["cd + python -m pytest -x", "Makefile", "test:\n\tcd tests && pytest\n", "test:\n\tcd tests && python -m pytest -x\n"],
+    ["$(MAKE) -C sub test kept", "Makefile", "check:\n\t$(MAKE) -C sub test\n", "check:\n\t@$(MAKE) -C sub test V=1\n"],
+    ["--ignore=.venv in addopts", "pytest.ini", "[pytest]\naddopts = -q\n", "[pytest]\naddopts = -q --ignore=.venv\n"],
+    ["-k outside pytest's section", "setup.cfg", "[tool:pytest]\naddopts = -q\n[aliases]\ntest = pytest\n", "[tool:pytest]\naddopts = -q\n[aliases]\ntest = pytest -k x\n"],
+    ["another [project] in pyproject.toml", "pyproject.toml", '[project]\nname = "a"\n[tool.pytest.ini_options]\naddopts = "-q"\n', '[project]\nname = "b"\n[tool.pytest.ini_options]\naddopts = "-q"\n'],
+    ["transformIgnorePatterns (an ESM fix)", "jest.config.js", "module.exports = {\n  testEnvironment: 'node',\n};\n", "module.exports = {\n  testEnvironment: 'node',\n  transformIgnorePatterns: ['/node_modules/(?!lodash-es)'],\n};\n"],
+    ["testMatch widened", "jest.config.ts", "export default { testMatch: ['**/*.test.js'] };\n", "export default { testMatch: ['**/*.test.js', '**/*.test.ts'] };\n"],
+    ["compiled copies in dist/ ignored", "jest.config.cjs", "module.exports = {};\n", "module.exports = { testPathIgnorePatterns: ['/node_modules/', '<rootDir>/dist/'] };\n"],
+    ["vitest coverage.exclude (not tests)", "vitest.config.ts", "export default defineConfig({ test: { coverage: { exclude: [] } } });\n", "export default defineConfig({ test: { coverage: { exclude: ['src/gen/**'] } } });\n"],
+    ["exclude outside vite's test block", "vite.config.ts", "export default defineConfig({ build: { outDir: 'dist' } });\n", "export default defineConfig({ build: { outDir: 'dist' }, optimizeDeps: { exclude: ['y'] } });\n"],
+    ["collect_ignore = ['setup.py'] (pytest's own example)", "conftest.py", "import pytest\n", "import pytest\n\ncollect_ignore = ['setup.py']\n"],
+    ["a commented-out collect_ignore", "conftest.py", "import pytest\n", "import pytest\n# collect_ignore = ['test_a.py']\n"],
+  ])("%s", (_name, file, before, after) => {
+    expect(found(file, before, after)).toEqual([]);
+  });
+});
+
+describe("whole-file green-washing checks: what must be flagged", () => {
+  test.each<[string, string, string | null, string, RegExp]>([
+    ["the test script removed", "package.json", pkg({ test: "jest", lint: "eslint ." }), pkg({ lint: "eslint ." }), /^skip_tests: the patch removes the test script "test"/],
+    ["test:e2e no longer runs playwright", "package.json", pkg({ test: "npm run test:unit && npm run test:e2e", "test:unit": "jest", "test:e2e": "playwright test" }), pkg({ test: "npm run test:unit", "test:unit": "jest", "test:e2e": "playwright test" }), /drops playwright test from the test script "test"/],
+    ["-t added to jest", "package.json", pkg({ test: "jest" }), pkg({ test: "jest -t adds" }), /adds -t to the test script "test"/],
+    ["-u added to vitest", "package.json", pkg({ test: "vitest run" }), pkg({ test: "vitest run -u" }), /rewrites the snapshots/],
+    ["--coverage dropped", "package.json", pkg({ test: "jest --coverage" }), pkg({ test: "jest" }), /^lower_thresholds: the patch turns coverage off in the test script "test"/],
+    ["testPathIgnorePatterns under package.json jest", "package.json", pkg({ test: "jest" }, { jest: { testEnvironment: "node" } }), pkg({ test: "jest" }, { jest: { testEnvironment: "node", testPathIgnorePatterns: ["/test/a"] } }), /adds "\/test\/a" to testPathIgnorePatterns/],
+    ["go test -run", "Makefile", "test:\n\tgo test ./...\n", "test:\n\tgo test -run TestA ./...\n", /adds -run to the recipe of the make target test/],
+    ["-k through a make variable", "Makefile", "ARGS = -q\nPYTEST = pytest\ntest:\n\t$(PYTEST) $(ARGS)\n", "ARGS = -q -k foo\nPYTEST = pytest\ntest:\n\t$(PYTEST) $(ARGS)\n", /adds -k to the recipe of the make target test \("pytest -q" → "pytest -q -k foo"\)/],
+    ["the e2e prerequisite of make test dropped", "Makefile", "test: unit e2e\nunit:\n\tpytest tests/unit\ne2e:\n\tplaywright test\n", "test: unit\nunit:\n\tpytest tests/unit\ne2e:\n\tplaywright test\n", /removes e2e from the prerequisites of the make target test/],
+    ["make test removed", "Makefile", "test:\n\tpytest\nlint:\n\truff .\n", "lint:\n\truff .\n", /removes the make target test/],
+    ["--ignore=tests/slow in addopts", "pytest.ini", "[pytest]\naddopts = -q\n", "[pytest]\naddopts = -q --ignore=tests/slow\n", /adds --ignore to addopts in \[pytest\] of pytest\.ini/],
+    ["-m on a continuation line in tox.ini", "tox.ini", "[pytest]\naddopts =\n    -q\n", "[pytest]\naddopts =\n    -q\n    -m \"not slow\"\n", /adds -m to addopts in \[pytest\] of tox\.ini/],
+    ["--deselect in a pyproject addopts list", "pyproject.toml", '[tool.pytest.ini_options]\naddopts = ["-q"]\n', '[tool.pytest.ini_options]\naddopts = ["-q", "--deselect", "tests/test_a.py::test_b"]\n', /adds --deselect to addopts in \[tool\.pytest\.ini_options\]/],
+    ["testpaths narrowed in setup.cfg", "setup.cfg", "[tool:pytest]\ntestpaths = tests integration\n", "[tool:pytest]\ntestpaths = tests\n", /removes "integration" from testpaths in \[tool:pytest\] of setup\.cfg/],
+    ["testMatch narrowed", "jest.config.ts", "export default { testMatch: ['**/*.test.js', '**/*.spec.js'] };\n", "export default { testMatch: ['**/*.test.js'] };\n", /removes "\*\*\/\*\.spec\.js" from testMatch/],
+    ["roots set", "jest.config.mjs", "export default {};\n", "export default { roots: ['<rootDir>/src'] };\n", /sets roots/],
+    ["testRegex as a regex literal", "jest.config.js", "export default { testRegex: /\\.test\\.js$/ };\n", "export default { testRegex: /sum\\.test\\.js$/ };\n", /from testRegex/],
+    ["vitest test.exclude", "vitest.config.ts", "export default defineConfig({ test: { exclude: [...configDefaults.exclude] } });\n", "export default defineConfig({ test: { exclude: [...configDefaults.exclude, 'test/slow/**'] } });\n", /adds "test\/slow\/\*\*" to test\.exclude/],
+    ["modulePathIgnorePatterns in a new jest.config.json", "jest.config.json", null, '{ "modulePathIgnorePatterns": ["<rootDir>/test/flaky"] }\n', /to modulePathIgnorePatterns/],
+    ["collect_ignore appended conditionally", "tests/conftest.py", "import sys\ncollect_ignore = []\n", "import sys\ncollect_ignore = []\nif sys.version_info < (3, 10):\n    collect_ignore.append('test_new.py')\n", /adds "test_new\.py" to collect_ignore,/],
+    ["collect_ignore_glob extended", "conftest.py", "collect_ignore_glob = ['*_old.py']\n", "collect_ignore_glob = [\n    '*_old.py',\n    'test_b*.py',  # flaky\n]\n", /adds "test_b\*\.py" to collect_ignore_glob/],
+  ])("%s", (_name, file, before, after, want) => {
+    expect(found(file, before, after)).toEqual([expect.stringMatching(want)]);
+  });
+
+  test("a prerequisite of make test that stops running its tests", () => {
+    const mk = "test: unit e2e\nunit:\n\tpytest tests/unit\ne2e:\n\tplaywright test\n";
+    expect(found("Makefile", mk, mk.replace("playwright test", "echo skip"))).toContainEqual("skip_tests: the patch drops playwright test from the make target test");
+  });
+
+  test("a deleted file has nothing to compare", () => {
+    expect(findConfigGreenwashing("Makefile", "test:\n\tpytest\n", null)).toEqual([]);
+  });
+});
+
+describe("test commands", () => {
+  test.each<[string, string[]]>([
+    ["jest", ["jest"]],
+    ["NODE_OPTIONS=--x npx --yes jest --ci", ["jest"]],
+    ["node --experimental-vm-modules node_modules/jest/bin/jest.js", ["jest"]],
+    ["./node_modules/.bin/mocha 'test/**/*.js'", ["mocha"]],
+    ["poetry run python -m pytest -x", ["pytest"]],
+    ["$(PY) -m pytest", ["pytest"]],
+    ["cd tests && echo go && go test ./... | tee out.log", ["go test"]],
+    ["npm run lint && npm test", ["run:lint", "run:test"]],
+    ["$(MAKE) -C sub test", ["make test"]],
+    ["node --test --test-reporter=dot test/", ["node --test"]],
+    ["dotenv -e .env.test -- vitest run", ["vitest"]],
+  ])("%s runs %j", (cmd, want) => {
+    expect([...programsOf(cmd)]).toEqual(want);
+  });
+
+  test("package scripts are followed", () => {
+    const scripts: Record<string, string> = { test: "npm run test:unit", "test:unit": "jest" };
+    expect([...programsOf("npm test", (n) => (n.startsWith("run:") ? scripts[n.slice(4)] : undefined))]).toEqual(["jest"]);
+  });
+
+  test.each<[string, string, string | undefined]>([
+    ["jest", "jest --runInBand", undefined],
+    ["pytest", "python -m pytest -x", undefined],
+    ["pytest -k 'a'", "pytest -k 'b'", undefined],
+    ["pytest", "pytest -kslow", "-k"],
+    ["jest", "jest --testPathIgnorePatterns=e2e", "--testPathIgnorePatterns"],
+    ["jest", "jest --testPathIgnorePatterns=dist", undefined],
+    ["mvn test", "mvn test -DskipTests", "-DskipTests"],
+    ["mocha", "mocha -g add", "-g"],
+    ["vitest run", "vitest run -t add", "-t"],
+    ["tsc -t es2020 && jest", "tsc -t es2022 -m esnext && jest", undefined],
+  ])("%s → %s adds %s", (before, after, flag) => {
+    expect(addedSelectionFlag(before, after)?.flag).toBe(flag);
+  });
+});

@@ -1,0 +1,517 @@
+import { parse as parseToml } from "smol-toml";
+import { quote, type Finding } from "./greenwash.js";
+import { addedSelectionFlag, dropsCoverage, onlyBuildDirs, programsOf, TEST_RUNNER } from "./test-commands.js";
+import type { AllowKey, Hunk } from "./types.js";
+
+/**
+ * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
+ * script or `make test` recipe that no longer runs the tests, test-selection settings in jest/vitest
+ * and pytest configuration, `collect_ignore` in conftest.py. `hunks` are the patch's hunks for the file,
+ * used to say where the change is.
+ */
+export function findConfigGreenwashing(file: string, before: string | null, after: string | null, hunks: Hunk[] = []): Finding[] {
+  if (after === null) return [];
+  const findings: Finding[] = [];
+  const hunkWith = (needle: string) => hunks.find((h) => h.lines.some((l) => l.kind !== " " && l.text.includes(needle)))?.header;
+  const add = (rule: AllowKey, reason: string, needle?: string) => {
+    const hunk = needle === undefined ? hunks[0]?.header : hunkWith(needle) ?? hunks[0]?.header;
+    findings.push({ rule, file, reason, ...(hunk ? { hunk } : {}) });
+  };
+  const old = (before ?? "").replace(/\r\n/g, "\n");
+  const now = after.replace(/\r\n/g, "\n");
+  const name = file.split("/").pop()!;
+
+  if (name === "package.json") {
+    checkPackageScripts(old, now, add);
+    checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add);
+  } else if (MAKEFILE.test(name)) {
+    checkMakefile(old, now, add);
+  } else if (JEST_CONFIG.test(name)) {
+    checkSelection(old, now, JEST_KEYS, () => true, add);
+  } else if (VITEST_CONFIG.test(name)) {
+    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.");
+  } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
+    checkPytestIni(name, old, now, add);
+  } else if (name === "conftest.py") {
+    checkCollectIgnore(old, now, add);
+  }
+  return findings;
+}
+
+type Add = (rule: AllowKey, reason: string, needle?: string) => void;
+
+const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
+const JEST_CONFIG = /^jest\.config\.([cm]?[jt]s|json)$/;
+const VITEST_CONFIG = /^(vitest|vite)\.config\.[cm]?[jt]s$|^vitest\.(workspace|projects)\.([cm]?[jt]s|json)$/;
+/** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */
+const VITEST_NOT_TESTS = new Set(["coverage", "typecheck", "benchmark", "server", "deps", "build", "optimizeDeps"]);
+
+// ---------------------------------------------------------------------------------------------
+// package.json scripts
+
+/** `test`, `test:unit`, `test-e2e`, `test_ci`: what `npm test` and CI run (not `test:watch`, `test:debug`). */
+const TEST_SCRIPT = /^test([:_-].+)?$/;
+const DEV_SCRIPT = /watch|debug|dev|update|snap|ui$/i;
+
+function checkPackageScripts(old: string, now: string, add: Add) {
+  const scripts = (text: string): Record<string, string> | null => {
+    try {
+      const s = (JSON.parse(text) as { scripts?: unknown }).scripts;
+      if (!s || typeof s !== "object") return {};
+      return Object.fromEntries(Object.entries(s).filter((e): e is [string, string] => typeof e[1] === "string"));
+    } catch {
+      return null;
+    }
+  };
+  const was = scripts(old);
+  const is = scripts(now);
+  // An unparsable package.json fails `npm test` on its own; nothing to compare.
+  if (!was || !is) return;
+  const resolver = (s: Record<string, string>) => (n: string) => (n.startsWith("run:") ? s[n.slice(4)] : undefined);
+  for (const [key, cmd] of Object.entries(was)) {
+    if (!TEST_SCRIPT.test(key) || DEV_SCRIPT.test(key)) continue;
+    const next = is[key];
+    if (next === undefined) {
+      add("skip_tests", `the patch removes the test script "${key}" (${quote(cmd)})`, `"${key}"`);
+      continue;
+    }
+    if (next === cmd) continue;
+    const have = programsOf(next, resolver(is));
+    const gone = [...programsOf(cmd, resolver(was))].filter((p) => !have.has(p));
+    if (gone.length) {
+      add("skip_tests", `the patch drops ${gone.map(show).join(", ")} from the test script "${key}" (${quote(cmd)} → ${quote(next)})`, `"${key}"`);
+    }
+    const flag = gone.length ? undefined : addedSelectionFlag(cmd, next);
+    if (flag) {
+      add("skip_tests", `the patch adds ${flag.flag} to the test script "${key}" (${quote(cmd)} → ${quote(next)}), ${flag.why}`, `"${key}"`);
+    }
+    if (dropsCoverage(cmd, next)) {
+      add("lower_thresholds", `the patch turns coverage off in the test script "${key}" (${quote(cmd)} → ${quote(next)}), so its thresholds no longer apply`, `"${key}"`);
+    }
+  }
+}
+
+/** `run:test:unit` is shown as `npm run test:unit`. */
+const show = (program: string) => (program.startsWith("run:") ? `npm run ${program.slice(4)}` : program);
+
+// ---------------------------------------------------------------------------------------------
+// Makefile
+
+/** `test`, `tests`, `check`, `pytest`, `e2e`, `test-unit`, `unit-tests`, `check_types`. */
+const TEST_TARGET = /^(tests?|checks?|unittests?|pytest|specs?|e2e|(\S+[-_.:])?(tests?|check|specs?)([-_.:]\S+)?)$/;
+
+interface Rule {
+  prereqs: string[];
+  recipe: string[];
+}
+
+interface Makefile {
+  rules: Map<string, Rule>;
+  vars: Map<string, string>;
+}
+
+function parseMakefile(text: string): Makefile {
+  const rules = new Map<string, Rule>();
+  const vars = new Map<string, string>();
+  let current: Rule[] = [];
+  const lines = text.replace(/\\\n/g, " ").split("\n");
+  for (const line of lines) {
+    if (line.startsWith("\t")) {
+      const cmd = line.slice(1).trim();
+      if (cmd && !cmd.startsWith("#")) for (const r of current) r.recipe.push(cmd);
+      continue;
+    }
+    if (/^\s*(#|$)|^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b/.test(line)) continue;
+    const assign = /^\s*(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*(?:[:?+!]|::)?=\s*(.*)$/.exec(line);
+    if (assign) {
+      vars.set(assign[1]!, assign[2]!.trim());
+      current = [];
+      continue;
+    }
+    const m = /^([^\s:=#][^:=#]*?)\s*::?(?!=)([^=]*)$/.exec(line);
+    if (!m) {
+      current = [];
+      continue;
+    }
+    const [deps, inline] = splitOnce(m[2]!, ";");
+    current = m[1]!.split(/\s+/).filter(Boolean).map((t) => {
+      const rule = rules.get(t) ?? { prereqs: [], recipe: [] };
+      rules.set(t, rule);
+      rule.prereqs.push(...deps.split(/\s+/).filter((d) => d && d !== "|"));
+      if (inline?.trim()) rule.recipe.push(inline.trim());
+      return rule;
+    });
+  }
+  return { rules, vars };
+}
+
+const splitOnce = (s: string, sep: string): [string, string | undefined] => {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+};
+
+function checkMakefile(old: string, now: string, add: Add) {
+  const was = parseMakefile(old);
+  const is = parseMakefile(now);
+  /** The recipe as one script, `$(VAR)` expanded one level, without make's @ - + prefixes. */
+  const recipeOf = (mk: Makefile, r: Rule) =>
+    r.recipe
+      .map((l) => l.replace(/^[@+-]+/, "").replace(/\$[({](\w+)[)}]/g, (all, v: string) => mk.vars.get(v) ?? all))
+      .join("\n");
+  const resolver = (mk: Makefile) => (n: string) => {
+    const target = /^g?make (\S+)$/.exec(n)?.[1];
+    const r = target === undefined ? undefined : mk.rules.get(target);
+    return r ? [recipeOf(mk, r), ...r.prereqs.map((p) => `make ${p}`)].join("\n") : undefined;
+  };
+  for (const [target, rule] of was.rules) {
+    if (!TEST_TARGET.test(target)) continue;
+    const next = is.rules.get(target);
+    if (!next) {
+      add("skip_tests", `the patch removes the make target ${target}`, `${target}:`);
+      continue;
+    }
+    const runsTests = (p: string) => TEST_TARGET.test(p) || [...programsOf(`make ${p}`, resolver(was))].some((q) => TEST_RUNNER.test(q));
+    const droppedDep = rule.prereqs.find((p) => !next.prereqs.includes(p) && runsTests(p));
+    if (droppedDep) {
+      add("skip_tests", `the patch removes ${droppedDep} from the prerequisites of the make target ${target}`, `${target}:`);
+      continue;
+    }
+    const before = recipeOf(was, rule);
+    const after = recipeOf(is, next);
+    const withDeps = (recipe: string, r: Rule) => [recipe, ...r.prereqs.map((p) => `make ${p}`)].join("\n");
+    // Its own recipe's programs, and the test runners its prerequisites run (`test: unit` → `unit: pytest`).
+    const required = new Set([
+      ...programsOf(before, resolver(was)),
+      ...[...programsOf(withDeps(before, rule), resolver(was))].filter((p) => TEST_RUNNER.test(p)),
+    ]);
+    const have = programsOf(withDeps(after, next), resolver(is));
+    const gone = [...required].filter((p) => !have.has(p));
+    const changed = before === after ? "" : ` (${quote(before.replace(/\n/g, "; "))} → ${quote(after.replace(/\n/g, "; "))})`;
+    const needle = rule.recipe.find((l) => !next.recipe.includes(l)) ?? `${target}:`;
+    if (gone.length) {
+      add("skip_tests", `the patch drops ${gone.map(show).join(", ")} from the make target ${target}${changed}`, needle);
+    }
+    if (before === after) continue;
+    const flag = gone.length ? undefined : addedSelectionFlag(before, after);
+    if (flag) {
+      add("skip_tests", `the patch adds ${flag.flag} to the recipe of the make target ${target}${changed}, ${flag.why}`, needle);
+    }
+    if (dropsCoverage(before, after)) {
+      add("lower_thresholds", `the patch turns coverage off in the recipe of the make target ${target}${changed}, so its thresholds no longer apply`, needle);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// jest / vitest configuration (JS, TS, JSON)
+
+type KeyKind = "ignore" | "include";
+const JEST_KEYS: Record<string, KeyKind> = {
+  testPathIgnorePatterns: "ignore",
+  modulePathIgnorePatterns: "ignore",
+  testMatch: "include",
+  testRegex: "include",
+  roots: "include",
+  testNamePattern: "include",
+};
+const VITEST_KEYS: Record<string, KeyKind> = { exclude: "ignore", include: "include", testNamePattern: "include", dir: "include" };
+
+interface Tok {
+  t: "str" | "id" | "p" | "other";
+  v: string;
+}
+
+/** A forgiving JS/JSON/Python tokenizer: strings, identifiers, punctuation; comments dropped. */
+function tokenize(text: string, lang: "js" | "py"): Tok[] {
+  const out: Tok[] = [];
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i]!;
+    if (/\s/.test(c)) {
+      i++;
+    } else if (lang === "js" && c === "/" && text[i + 1] === "/") {
+      i = text.indexOf("\n", i) < 0 ? n : text.indexOf("\n", i);
+    } else if (lang === "js" && c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      i = end < 0 ? n : end + 2;
+    } else if (lang === "py" && c === "#") {
+      i = text.indexOf("\n", i) < 0 ? n : text.indexOf("\n", i);
+    } else if (c === '"' || c === "'" || (lang === "js" && c === "`")) {
+      const triple = lang === "py" && text.startsWith(c.repeat(3), i);
+      const close = triple ? c.repeat(3) : c;
+      let j = i + close.length;
+      let v = "";
+      while (j < n && !text.startsWith(close, j)) {
+        if (text[j] === "\\" && j + 1 < n) {
+          v += text[j + 1];
+          j += 2;
+        } else {
+          if (!triple && c !== "`" && text[j] === "\n") break;
+          v += text[j];
+          j++;
+        }
+      }
+      out.push({ t: "str", v });
+      i = j + close.length;
+    } else if (lang === "js" && c === "/" && (out.length === 0 || /^[(,=:[!&|?{};]$/.test(out[out.length - 1]!.v))) {
+      // A regular expression literal (testRegex: /\.spec\.js$/).
+      let j = i + 1;
+      let inClass = false;
+      while (j < n && text[j] !== "\n" && (inClass || text[j] !== "/")) {
+        if (text[j] === "\\") j++;
+        else if (text[j] === "[") inClass = true;
+        else if (text[j] === "]") inClass = false;
+        j++;
+      }
+      j++;
+      while (j < n && /[a-z]/.test(text[j]!)) j++;
+      out.push({ t: "str", v: text.slice(i, j) });
+      i = j;
+    } else if (/[A-Za-z_$]/.test(c)) {
+      let j = i + 1;
+      while (j < n && /[\w$]/.test(text[j]!)) j++;
+      const word = text.slice(i, j);
+      // Python string prefixes: r"…", b'…', f"…".
+      if (lang === "py" && /^[rbfuRBFU]{1,2}$/.test(word) && (text[j] === '"' || text[j] === "'")) {
+        i = j;
+        continue;
+      }
+      out.push({ t: "id", v: word });
+      i = j;
+    } else if (/[0-9]/.test(c)) {
+      let j = i + 1;
+      while (j < n && /[\w.]/.test(text[j]!)) j++;
+      out.push({ t: "other", v: text.slice(i, j) });
+      i = j;
+    } else {
+      out.push({ t: "p", v: c });
+      i++;
+    }
+  }
+  return out;
+}
+
+const OPEN: Record<string, string> = { "{": "}", "[": "]", "(": ")" };
+const CLOSE = new Set(["}", "]", ")"]);
+
+/** Keys of the objects enclosing token `i`, innermost first (`{ test: { exclude: … } }` → ["test"]). */
+function ancestors(toks: Tok[], i: number): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  for (let j = i - 1; j >= 0; j--) {
+    const v = toks[j]!.v;
+    if (toks[j]!.t !== "p") continue;
+    if (CLOSE.has(v)) depth++;
+    else if (OPEN[v]) {
+      if (depth > 0) depth--;
+      else if (v === "{" && toks[j - 1]?.v === ":" && (toks[j - 2]?.t === "id" || toks[j - 2]?.t === "str")) out.push(toks[j - 2]!.v);
+    }
+  }
+  return out;
+}
+
+/** The tokens of the value starting at `from`, up to the `,` `}` `;` or newline-free end at depth 0. */
+function valueTokens(toks: Tok[], from: number): Tok[] {
+  const out: Tok[] = [];
+  let depth = 0;
+  for (let j = from; j < toks.length; j++) {
+    const tk = toks[j]!;
+    if (tk.t === "p") {
+      if (OPEN[tk.v]) depth++;
+      else if (CLOSE.has(tk.v)) {
+        if (depth === 0) break;
+        depth--;
+        if (depth === 0) {
+          out.push(tk);
+          break;
+        }
+      } else if (depth === 0 && (tk.v === "," || tk.v === ";")) break;
+    }
+    out.push(tk);
+    if (depth === 0 && tk.t !== "p" && toks[j + 1]?.t !== "p") break;
+  }
+  return out;
+}
+
+interface Setting {
+  present: boolean;
+  /** String literals of the value, or its text when it has none. */
+  values: string[];
+}
+
+function jsSettings(text: string, keys: Record<string, KeyKind>, where: (ancestors: string[]) => boolean): Map<string, Setting> {
+  const toks = tokenize(text, "js");
+  const out = new Map<string, Setting>();
+  toks.forEach((tk, i) => {
+    if (!(tk.t === "id" || tk.t === "str") || !Object.hasOwn(keys, tk.v)) return;
+    const isKey = toks[i + 1]?.v === ":";
+    const isAssign = toks[i - 1]?.v === "." && toks[i + 1]?.v === "=" && toks[i + 2]?.v !== "=";
+    if (!isKey && !isAssign) return;
+    if (!where(ancestors(toks, i))) return;
+    const value = valueTokens(toks, i + 2);
+    const strings = value.filter((v) => v.t === "str").map((v) => v.v);
+    const s = out.get(tk.v) ?? { present: true, values: [] };
+    s.values.push(...(strings.length ? strings : [value.map((v) => v.v).join(" ")]));
+    out.set(tk.v, s);
+  });
+  return out;
+}
+
+function checkSelection(old: string, now: string, keys: Record<string, KeyKind>, where: (ancestors: string[]) => boolean, add: Add, prefix = "") {
+  const was = jsSettings(old, keys, where);
+  const is = jsSettings(now, keys, where);
+  compareSettings(was, is, keys, "", add, prefix);
+}
+
+/** Shared by the JS and pytest checks: new ignores, and include lists that are set or lose entries. */
+function compareSettings(was: Map<string, Setting>, is: Map<string, Setting>, keys: Record<string, KeyKind>, where: string, add: Add, prefix = "") {
+  const list = (vs: string[]) => vs.map((v) => quote(v)).join(", ");
+  for (const [name, kind] of Object.entries(keys)) {
+    const key = `${prefix}${name}`;
+    const a = is.get(name);
+    if (!a) continue;
+    const b = was.get(name) ?? { present: false, values: [] };
+    const fresh = minus(a.values, b.values);
+    if (kind === "ignore") {
+      const added = fresh.filter((v) => !onlyBuildDirs(v));
+      if (added.length) {
+        add("skip_tests", `the patch adds ${list(added)} to ${key}${where}, which keeps the tests it matches from running`, name);
+        continue;
+      }
+      continue;
+    }
+    if (!b.present) {
+      add("skip_tests", `the patch sets ${key}${where} (${list(a.values)}), which limits the tests that run to those it matches`, name);
+      continue;
+    }
+    const lost = minus(b.values, a.values);
+    if (lost.length) {
+      add("skip_tests", `the patch removes ${list(lost)} from ${key}${where}${fresh.length ? ` (now ${list(a.values)})` : ""}, which limits the tests that run`, name);
+      continue;
+    }
+  }
+}
+
+/** Multiset difference: the items of `a` not matched by one in `b`. */
+function minus(a: string[], b: string[]): string[] {
+  const left = [...b];
+  return a.filter((v) => {
+    const k = left.indexOf(v);
+    if (k < 0) return true;
+    left.splice(k, 1);
+    return false;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// pytest configuration
+
+/** Where pytest reads its settings, per file name. */
+const PYTEST_SECTIONS: Record<string, string[]> = {
+  "pytest.ini": ["pytest"],
+  ".pytest.ini": ["pytest"],
+  "tox.ini": ["pytest"],
+  "setup.cfg": ["tool:pytest"],
+  "pyproject.toml": ["tool.pytest.ini_options", "tool.pytest"],
+};
+const PYTEST_KEYS: Record<string, KeyKind> = { testpaths: "include", python_files: "include", python_classes: "include", python_functions: "include" };
+
+type PytestSettings = { section: string; values: Map<string, string[]> } | null;
+
+/** Parses pytest's section as word lists (addopts as one string in `values.get("addopts")[0]`). */
+function pytestSettings(name: string, text: string): PytestSettings {
+  const sections = PYTEST_SECTIONS[name]!;
+  const values = new Map<string, string[]>();
+  if (name === "pyproject.toml") {
+    let doc: Record<string, unknown>;
+    try {
+      doc = parseToml(text) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+    for (const section of sections) {
+      let cur: unknown = doc;
+      for (const part of section.split(".")) cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[part] : undefined;
+      if (!cur || typeof cur !== "object") continue;
+      for (const [k, v] of Object.entries(cur as Record<string, unknown>)) {
+        const words = Array.isArray(v) ? v.map(String) : typeof v === "string" ? (k === "addopts" ? [v] : v.split(/\s+/).filter(Boolean)) : [];
+        values.set(k, k === "addopts" && Array.isArray(v) ? [words.map((w) => (/\s/.test(w) ? `"${w}"` : w)).join(" ")] : words);
+      }
+      return { section, values };
+    }
+    return { section: sections[0]!, values };
+  }
+  let inSection = false;
+  let last: string | undefined;
+  const raw = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const head = /^\s*\[([^\]]+)\]/.exec(line);
+    if (head) {
+      inSection = sections.includes(head[1]!.trim());
+      last = undefined;
+      continue;
+    }
+    if (!inSection || /^\s*([#;]|$)/.test(line)) {
+      if (/^\s*$/.test(line)) last = undefined;
+      continue;
+    }
+    if (/^\s/.test(line) && last) {
+      raw.set(last, `${raw.get(last)} ${line.trim()}`);
+      continue;
+    }
+    const kv = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(line);
+    if (!kv) continue;
+    last = kv[1]!.toLowerCase();
+    raw.set(last, kv[2]!.trim());
+  }
+  for (const [k, v] of raw) values.set(k, k === "addopts" ? [v] : v.split(/\s+/).filter(Boolean));
+  return { section: sections[0]!, values };
+}
+
+function checkPytestIni(name: string, old: string, now: string, add: Add) {
+  const was = pytestSettings(name, old);
+  const is = pytestSettings(name, now);
+  if (!was || !is) return;
+  const where = ` in [${is.section}] of ${name}`;
+  const optsBefore = was.values.get("addopts")?.[0] ?? "";
+  const optsAfter = is.values.get("addopts")?.[0] ?? "";
+  const flag = addedSelectionFlag(optsBefore, optsAfter, "pytest");
+  if (flag) {
+    add("skip_tests", `the patch adds ${flag.flag} to addopts${where} (${quote(optsBefore)} → ${quote(optsAfter)}), ${flag.why}`, "addopts");
+  }
+  const settings = (p: NonNullable<PytestSettings>) =>
+    new Map([...p.values].filter(([k]) => Object.hasOwn(PYTEST_KEYS, k)).map(([k, v]): [string, Setting] => [k, { present: true, values: v }]));
+  compareSettings(settings(was), settings(is), PYTEST_KEYS, where, add);
+}
+
+// ---------------------------------------------------------------------------------------------
+// conftest.py
+
+/** Entries of `collect_ignore` / `collect_ignore_glob` (assigned, extended or appended). */
+function collectIgnores(text: string): string[] {
+  const toks = tokenize(text, "py");
+  const out: string[] = [];
+  /** Entries are kept as "collect_ignore_glob\u0000test_b*.py" so the two lists compare apart. */
+  toks.forEach((tk, i) => {
+    if (tk.t !== "id" || !/^collect_ignore(_glob)?$/.test(tk.v) || toks[i - 1]?.v === ".") return;
+    let from: number;
+    if (toks[i + 1]?.v === "=" && toks[i + 2]?.v !== "=") from = i + 2;
+    else if (toks[i + 1]?.v === "+" && toks[i + 2]?.v === "=") from = i + 3;
+    else if (toks[i + 1]?.v === "." && /^(append|extend|insert)$/.test(toks[i + 2]?.v ?? "")) from = i + 3;
+    else return;
+    out.push(...valueTokens(toks, from).filter((v) => v.t === "str").map((v) => `${tk.v}\u0000${v.v}`));
+  });
+  return out;
+}
+
+function checkCollectIgnore(old: string, now: string, add: Add) {
+  const added = minus(collectIgnores(now), collectIgnores(old))
+    .map((e) => e.split("\u0000") as [string, string])
+    .filter(([, v]) => !onlyBuildDirs(v));
+  if (added.length) {
+    const [list] = added[0]!;
+    const values = added.filter(([l]) => l === list).map(([, v]) => quote(v));
+    add("skip_tests", `the patch adds ${values.join(", ")} to ${list}, so pytest no longer collects the tests there`, list);
+  }
+}

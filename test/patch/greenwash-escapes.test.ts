@@ -1,0 +1,125 @@
+import { describe, expect, test } from "@jest/globals";
+import { execFile } from "node:child_process";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { defaultRepoConfig } from "../../src/config/repo-config.js";
+import { applyPatch } from "../../src/patch/apply-patch.js";
+import { configWith } from "./helpers.js";
+
+/**
+ * Ways to get CI green without fixing anything that the line patterns used to miss: each case is a real
+ * git repository, the diff is what `git diff -M` says about the edit, and applyPatch must refuse it with
+ * the default config and accept it (naming the override) once the matching allow.* key is set.
+ */
+const exec = promisify(execFile);
+
+interface Case {
+  before: Record<string, string>;
+  /** New content per path; null deletes it. */
+  after?: Record<string, string | null>;
+  renames?: Array<[from: string, to: string]>;
+}
+
+async function gitDiff(c: Case): Promise<{ diff: string; repo: string; cleanup: () => Promise<void> }> {
+  const top = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "ci-bot-greenwash-")));
+  const repo = path.join(top, "repo");
+  const env = { ...process.env, GIT_CONFIG_NOSYSTEM: "1", HOME: top, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" };
+  const git = async (...args: string[]) => (await exec("git", ["-C", repo, ...args], { env })).stdout;
+  const write = async (p: string, text: string) => {
+    await fs.mkdir(path.dirname(path.join(repo, p)), { recursive: true });
+    await fs.writeFile(path.join(repo, p), text);
+  };
+  await fs.mkdir(repo);
+  for (const [p, text] of Object.entries(c.before)) await write(p, text);
+  await git("init", "-q", "-b", "main");
+  await git("add", "-A");
+  await git("commit", "-q", "-m", "base");
+  for (const [from, to] of c.renames ?? []) {
+    await fs.mkdir(path.dirname(path.join(repo, to)), { recursive: true });
+    await git("mv", from, to);
+  }
+  for (const [p, text] of Object.entries(c.after ?? {})) {
+    if (text === null) await fs.rm(path.join(repo, p));
+    else await write(p, text);
+  }
+  await git("add", "-A");
+  const diff = await git("diff", "--cached", "-M", "HEAD");
+  await git("reset", "-q", "--hard", "HEAD");
+  await git("clean", "-qfd");
+  return { diff, repo, cleanup: () => fs.rm(top, { recursive: true, force: true }) };
+}
+
+const pkg = (scripts: Record<string, string>) => `${JSON.stringify({ name: "calc", private: true, scripts, devDependencies: { jest: "^30.0.0" } }, null, 2)}\n`;
+const MAKEFILE = "PY ?= python3\n\n.PHONY: test lint\n\ntest:\n\tpytest\n\nlint:\n\truff check .\n";
+const ACTION = (run: string) =>
+  `name: test\ndescription: runs the tests\nruns:\n  using: composite\n  steps:\n    - run: npm ci\n      shell: bash\n    - run: ${run}\n      shell: bash\n`;
+const JEST_JS = (extra = "") => `/** @type {import('jest').Config} */\nexport default {\n  testEnvironment: "node",\n${extra}};\n`;
+const PYTEST_INI = (addopts: string, extra = "") => `[pytest]\naddopts = ${addopts}\ntestpaths = tests\n${extra}`;
+const CONFTEST = (extra = "") => `import pytest\n${extra}\n\n@pytest.fixture\ndef db():\n    return {}\n`;
+const JEST_JSON = (n: number) =>
+  `{\n  "testEnvironment": "node",\n  "coverageThreshold": {\n    "global": {\n      "branches": ${n},\n      "functions": ${n},\n      "lines": ${n},\n      "statements": ${n}\n    }\n  }\n}\n`;
+const NODE_TEST = (opts = "") =>
+  `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { sum } from "../src/sum.js";\n\ntest("a", ${opts}() => {\n  assert.equal(sum([1, 2]), 3);\n});\n`;
+const PY_TEST = (deco = "") => `from pytest import mark\n\nfrom calc import add\n\n\n${deco}def test_add():\n    assert add(1, 2) == 3\n`;
+const SUM_TEST = `import { sum } from "../src/sum.js";\n\ntest("adds", () => {\n  expect(sum([1, 2])).toBe(3);\n});\n`;
+const DJANGO_TESTS = `from django.test import TestCase\n\nfrom .models import total\n\n\nclass TotalTests(TestCase):\n    def test_total(self):\n        self.assertEqual(total([1, 2]), 3)\n`;
+
+describe("green-washing that used to get through is refused, and allowed by its override", () => {
+  test.each<[string, Case, string, RegExp]>([
+    ["package.json: the test script no longer runs jest", { before: { "package.json": pkg({ test: "jest", lint: "eslint ." }) }, after: { "package.json": pkg({ test: "echo no tests", lint: "eslint ." }) } }, "skip_tests", /drops jest from the test script "test"/],
+    ["package.json: --passWithNoTests added to test:unit", { before: { "package.json": pkg({ test: "npm run test:unit", "test:unit": "jest" }) }, after: { "package.json": pkg({ test: "npm run test:unit", "test:unit": "jest --passWithNoTests" }) } }, "skip_tests", /adds --passWithNoTests to the test script "test:unit"/],
+    ["Makefile: the test recipe echoes instead of running pytest", { before: { Makefile: MAKEFILE }, after: { Makefile: MAKEFILE.replace("\tpytest\n", "\t@echo skipped\n") } }, "skip_tests", /drops pytest from the make target test/],
+    ["a local composite action under .github/actions/", { before: { ".github/actions/test/action.yml": ACTION("npm test") }, after: { ".github/actions/test/action.yml": ACTION("echo ok") } }, "workflow_edits", /\.github\/actions/],
+    ["jest.config.js gains testPathIgnorePatterns", { before: { "jest.config.js": JEST_JS() }, after: { "jest.config.js": JEST_JS('  testPathIgnorePatterns: ["/node_modules/", "/test/sum"],\n') } }, "skip_tests", /adds "\/test\/sum" to testPathIgnorePatterns/],
+    ["pytest.ini addopts gains -k", { before: { "pytest.ini": PYTEST_INI("-q") }, after: { "pytest.ini": PYTEST_INI('-q -k "test_b or test_c"') } }, "skip_tests", /adds -k to addopts in \[pytest\]/],
+    ["conftest.py gains collect_ignore", { before: { "tests/conftest.py": CONFTEST() }, after: { "tests/conftest.py": CONFTEST('\ncollect_ignore = ["test_a.py"]\n') } }, "skip_tests", /"test_a\.py" to collect_ignore/],
+    ["jest.config.json coverage thresholds 90 → 10", { before: { "jest.config.json": JEST_JSON(90) }, after: { "jest.config.json": JEST_JSON(10) } }, "lower_thresholds", /lowers the coverage threshold \w+ from 90 to 10/],
+    ["node:test { skip: true } options", { before: { "test/a.test.js": NODE_TEST() }, after: { "test/a.test.js": NODE_TEST("{ skip: true }, ") } }, "skip_tests", /skips a test through its options/],
+    ["@mark.skip after `from pytest import mark`", { before: { "tests/test_add.py": PY_TEST() }, after: { "tests/test_add.py": PY_TEST('@mark.skip(reason="flaky")\n') } }, "skip_tests", /marks a test skip\/xfail/],
+    ["rename test/sum.test.js → test/sum.js", { before: { "test/sum.test.js": SUM_TEST }, renames: [["test/sum.test.js", "test/sum.js"]] }, "delete_tests", /moves the test file test\/sum\.test\.js where the test runner will not find it/],
+    ["rename Django app/tests.py → app/checks.py", { before: { "app/tests.py": DJANGO_TESTS, "app/models.py": "def total(xs):\n    return sum(xs)\n" }, renames: [["app/tests.py", "app/checks.py"]] }, "delete_tests", /moves the test file app\/tests\.py/],
+  ])("%s", async (_name, c, rule, reason) => {
+    const { diff, repo, cleanup } = await gitDiff(c);
+    try {
+      const refused = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
+      expect(refused).toMatchObject({ ok: false, refusal: { rule, reason: expect.stringMatching(reason) } });
+      const allowed = await applyPatch(diff, repo, { config: configWith([rule]), dryRun: true });
+      expect(allowed).toMatchObject({ ok: true, overrides: [rule] });
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("legitimate fixes next to those files are still accepted", () => {
+  test.each<[string, Case]>([
+    ["fixing the code under test", { before: { "src/sum.js": "export const sum = (xs) => xs.reduce((a, b) => a - b, 0);\n", "test/sum.test.js": SUM_TEST }, after: { "src/sum.js": "export const sum = (xs) => xs.reduce((a, b) => a + b, 0);\n" } }],
+    ["adding a test file", { before: { "test/sum.test.js": SUM_TEST }, after: { "test/more.test.js": SUM_TEST.replace("adds", "adds more") } }],
+    ["--runInBand added to the test script", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --runInBand" }) } }],
+    ["jest run through node for ESM", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "node --experimental-vm-modules node_modules/jest/bin/jest.js" }) } }],
+    ["the test script split into test:unit", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "npm run test:unit", "test:unit": "jest --ci" }) } }],
+    ["a non-test script changed", { before: { "package.json": pkg({ test: "jest", build: "tsc" }) }, after: { "package.json": pkg({ test: "jest", build: "tsc -p tsconfig.build.json" }) } }],
+    ["an unrelated Makefile target", { before: { Makefile: MAKEFILE }, after: { Makefile: MAKEFILE.replace("ruff check .", "ruff check src tests") } }],
+    ["pytest -x in the test recipe", { before: { Makefile: MAKEFILE }, after: { Makefile: MAKEFILE.replace("\tpytest\n", "\t$(PY) -m pytest -x\n") } }],
+    ["a non-selection setting in pytest.ini", { before: { "pytest.ini": PYTEST_INI("-q") }, after: { "pytest.ini": PYTEST_INI("-q", "asyncio_mode = auto\n") } }],
+    ["a non-test section of setup.cfg", { before: { "setup.cfg": "[metadata]\nname = calc\nversion = 1.0\n\n[tool:pytest]\naddopts = -q\n" }, after: { "setup.cfg": "[metadata]\nname = calc\nversion = 1.1\n\n[tool:pytest]\naddopts = -q\n" } }],
+    ["jest.config.js: another test environment", { before: { "jest.config.js": JEST_JS() }, after: { "jest.config.js": JEST_JS("  testTimeout: 20000,\n").replace('"node"', '"jsdom"') } }],
+    ["a fixture added to conftest.py", { before: { "tests/conftest.py": CONFTEST() }, after: { "tests/conftest.py": CONFTEST("\n\n@pytest.fixture\ndef user():\n    return 'u'\n") } }],
+    ["coverage thresholds raised in jest.config.json", { before: { "jest.config.json": JEST_JSON(80) }, after: { "jest.config.json": JEST_JSON(90) } }],
+    ["a node:test options object without skip", { before: { "test/a.test.js": NODE_TEST() }, after: { "test/a.test.js": NODE_TEST("{ timeout: 5000 }, ") } }],
+    ["renaming a test file to another test name", { before: { "test/sum.test.js": SUM_TEST }, renames: [["test/sum.test.js", "test/total.test.js"]] }],
+    ["Django tests.py moved into a tests package", { before: { "app/tests.py": DJANGO_TESTS }, renames: [["app/tests.py", "app/tests/test_total.py"]] }],
+    ["a composite action's README", { before: { ".github/actions/README.md": "# actions\n" }, after: { "docs/ci.md": "# CI\n" } }],
+  ])("%s", async (_name, c) => {
+    const { diff, repo, cleanup } = await gitDiff(c);
+    try {
+      const r = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
+      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
+      expect(r.overrides).toEqual([]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
