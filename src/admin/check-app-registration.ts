@@ -1,3 +1,4 @@
+import { githubUrls } from "../adapters/github/github-urls.js";
 import type { Deps } from "../core/deps.js";
 import { toAppError, type AppError } from "../core/errors.js";
 import type { AppInstallation, AppRegistration, GitHubAppPort } from "../core/ports/github-app-port.js";
@@ -134,7 +135,8 @@ function report(outcome: AppCheckOutcome, deps: AppCheckDeps, retryInMs?: number
 
 /** The registration's Permissions & events page, which is under its owner. */
 function appSettingsUrl(config: AppCheckDeps["config"], app: AppRegistration): string {
-  const base = `${config.GHE_HOST ? `${config.GHE_PROTOCOL ?? "https"}://${config.GHE_HOST}` : "https://github.com"}`;
+  // GitHub's own host: GIT_BASE_URL, which moves only the clones, is left out.
+  const base = githubUrls({ GHE_HOST: config.GHE_HOST, GHE_PROTOCOL: config.GHE_PROTOCOL }).gitBaseUrl;
   const owner = app.owner?.type === "Organization" ? `/organizations/${app.owner.login}` : "";
   return `${base}${owner}/settings/apps/${app.slug}/permissions`;
 }

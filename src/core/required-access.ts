@@ -2,7 +2,7 @@ import type { GrantedAccess } from "./ports/github-app-port.js";
 
 /**
  * What the app needs from GitHub, with what stops working without each: app.yml's `default_permissions`
- * and `default_events` ask for exactly these (test/admin/app-manifest.test.ts keeps the two equal).
+ * and `default_events` ask for exactly these (test/admin/env-example.test.ts keeps the two equal).
  * GitHub keeps what an app was registered or installed with, so an app registered before one of these was
  * added, or an installation whose owner has not accepted the change, silently lacks it.
  */

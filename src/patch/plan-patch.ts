@@ -113,13 +113,19 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
 
   // 3. Green-washing and workflow rules, each overridable by its allow.* key.
   const overrideDetails: Override[] = [];
+  /** Findings the repository's allow.* keys permit are kept as overrides; the first one they do not is returned. */
+  const allowedOrRefused = <F extends Override>(findings: F[]): F | undefined => {
+    for (const f of findings) {
+      const key = RULES[f.rule].overridableBy;
+      if (!key || !opts.config.allow[key]) return f;
+      overrideDetails.push(f);
+    }
+    return undefined;
+  };
   for (const fp of patches) {
     const before = originals.get(fp.oldPath ?? fp.path)?.data ?? null;
-    for (const f of findGreenwashing(fp, before === null ? null : before.toString("utf8"))) {
-      const key = RULES[f.rule].overridableBy;
-      if (key && opts.config.allow[key]) overrideDetails.push(f);
-      else return refuse(f);
-    }
+    const refused = allowedOrRefused(findGreenwashing(fp, before === null ? null : before.toString("utf8")));
+    if (refused) return refuse(refused);
   }
 
   // 4. Apply every hunk in memory, in order (a file may appear in several sections).
@@ -182,11 +188,8 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const before = from === null ? null : from.toString("utf8");
     if (st.status === "deleted" || after === before) continue;
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
-    for (const f of findConfigGreenwashing(p, before, after, hunks)) {
-      const key = RULES[f.rule].overridableBy;
-      if (key && opts.config.allow[key]) overrideDetails.push(f);
-      else return refuse(f);
-    }
+    const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks));
+    if (refused) return refuse(refused);
   }
 
   // 6. The net result: what changed relative to the tree.

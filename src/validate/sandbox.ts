@@ -157,14 +157,14 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
     if (st.isSymbolicLink()) a.push("--symlink", readlinkSync(dir), dir);
     else a.push("--ro-bind", dir, dir);
   }
-  for (const dir of toolchainDirs(spec.env, spec.parentHome)) a.push("--ro-bind", dir, dir);
+  const toolchains = toolchainDirs(spec.env, spec.parentHome);
+  for (const dir of toolchains) a.push("--ro-bind", dir, dir);
   a.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
   // With systemd-resolved, /etc/resolv.conf points into /run: name resolution needs that directory back.
   if (spec.network) a.push("--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve");
   // Hidden before the writable binds: a hidden folder may hold the workspace (the app's own folder with its
   // .env, WORKSPACE_ROOT inside it), and bwrap applies mounts in order, so the binds after it show through
   // the empty tmpfs and the rest of the folder stays out of sight.
-  const toolchains = toolchainDirs(spec.env, spec.parentHome);
   const bound = [...SYSTEM_DIRS, ...toolchains];
   const hidden: string[] = [];
   for (const p of [...ALWAYS_HIDDEN, ...(spec.hide ?? [])]) {

@@ -203,9 +203,8 @@ async function* logStream(body: unknown, repo: JobRepo, jobId: number, signal: A
     }
   } catch (err) {
     if (signal?.aborted) throw err;
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    const why = [e.message, e.cause?.code ?? e.cause?.message].filter(Boolean).join(": ");
-    throw transient("log_download_interrupted", `Downloading the log of job ${jobId} of ${repo.fullName} was cut off after ${bytes} bytes (${why}); will retry.`, { cause: err });
+    // toAppError names the network error fetch keeps in `cause` ("terminated (UND_ERR_SOCKET: other side closed)").
+    throw transient("log_download_interrupted", `Downloading the log of job ${jobId} of ${repo.fullName} was cut off after ${bytes} bytes (${toAppError(err).message}); will retry.`, { cause: err });
   }
 }
 

@@ -76,7 +76,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       { skipped: plan.skipped, notes: input.notes },
     );
   }
-  const sandbox = await chooseSandbox(deps.config.SANDBOX, config.sandbox, opts.probeSandbox ?? (() => probeBwrap()), { production: deps.config.NODE_ENV === "production" });
+  const sandbox = await sandboxFor(deps, config, opts);
   const reproduceFirst = config.reproduce_first ?? deps.config.REPRODUCE_FIRST;
   ctx.log.info({ setup: plan.setup, validate: plan.validate, skipped: plan.skipped.length, sandbox: sandbox.kind, reproduceFirst }, "validating patch");
 
@@ -150,6 +150,11 @@ function readProposal(job: Job): { patch: string; tests: string[] } | undefined 
 async function dryRunPlan(job: Job, deps: Deps, dir: string, config: RepoConfig, opts: ApplyAndValidateOptions) {
   const input = await validationInputFromJob(job, dir);
   const plan = selectCommands({ config, input, workspaceDir: dir, setupNetwork: config.network === true || config.network === "setup" });
-  const sandbox = await chooseSandbox(deps.config.SANDBOX, config.sandbox, opts.probeSandbox ?? (() => probeBwrap()), { production: deps.config.NODE_ENV === "production" }).catch((e: Error) => ({ kind: "none" as const, reason: e.message }));
+  const sandbox = await sandboxFor(deps, config, opts).catch((e: Error) => ({ kind: "none" as const, reason: e.message }));
   return { dryRun: true as const, wouldRun: plan, sandbox: sandbox.kind, sandboxReason: sandbox.reason, notes: input.notes };
+}
+
+/** The operator's SANDBOX, the repository's `sandbox:` and what this host can do (production fails closed). */
+function sandboxFor(deps: Deps, config: RepoConfig, opts: ApplyAndValidateOptions) {
+  return chooseSandbox(deps.config.SANDBOX, config.sandbox, opts.probeSandbox ?? (() => probeBwrap()), { production: deps.config.NODE_ENV === "production" });
 }
