@@ -6,6 +6,7 @@ import { permanent } from "./core/errors.js";
 import type { GitHubPort, JobQueue, JobStore, Logger, WebhookDeliveriesPort } from "./core/ports/index.js";
 import { createLogger } from "./core/logger.js";
 import { createMetrics } from "./admin/metrics.js";
+import { checkSandbox } from "./admin/check-sandbox.js";
 import { systemClock } from "./adapters/clock/system-clock.js";
 import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
 import { RecordOnlyQueue } from "./adapters/queue/record-only-queue.js";
@@ -18,6 +19,7 @@ import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
 import { startFeedbackOutbox } from "./feedback/outbox.js";
 import type { Stage } from "./pipeline/stage.js";
+import type { SandboxProbe } from "./validate/sandbox.js";
 import { recordedDeliveries, redeliverFailed } from "./handlers/redeliver-failed.js";
 
 export interface BuildOptions {
@@ -104,9 +106,14 @@ async function openSharedQueue(config: AppConfig, url: string, logger: Logger): 
  * the queue. With T0_WORKERS=0 nothing runs here (web-only process). With a shared queue (REDIS_URL)
  * only `t0-ci-bot worker` processes (role "worker") run jobs; web processes record and enqueue.
  */
-export async function startWorkers(deps: Deps, opts: { role?: "serve" | "worker"; stages?: readonly Stage[] } = {}): Promise<Runner | undefined> {
+export async function startWorkers(
+  deps: Deps,
+  opts: { role?: "serve" | "worker"; stages?: readonly Stage[]; probeSandbox?: () => Promise<SandboxProbe> } = {},
+): Promise<Runner | undefined> {
   if (deps.config.T0_WORKERS === 0) return undefined;
   if (deps.queue.kind === "bullmq" && opts.role !== "worker") return undefined;
+  // Beside the sweep and the resume: said before the first job, not after its validation fails.
+  const sandboxChecked = checkSandbox(deps, opts.probeSandbox);
   const runner = new Runner(deps, opts.stages ?? STAGES);
   const keep = new Set(await deps.store.listUnfinishedJobIds());
   const swept = await deps.workspace.sweep(keep);
@@ -114,6 +121,7 @@ export async function startWorkers(deps: Deps, opts: { role?: "serve" | "worker"
   await deps.queue.start((item) => runner.runJob(item));
   const resumed = await runner.resumeUnfinished();
   if (resumed) deps.logger.info({ resumed }, "resumed unfinished jobs");
+  await sandboxChecked;
   // Feedback left pending by a crash or a gateway outage is resent now and every minute; stops with the runner.
   const stopOutbox = startFeedbackOutbox(deps);
   const stopRunner = runner.stop.bind(runner);

@@ -8,6 +8,7 @@ export interface Metrics {
   retries: Counter<"stage" | "code">;
   jobsByState: Gauge<"state">;
   feedback: Counter<"metric" | "outcome">;
+  sandboxAvailable: Gauge;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -44,6 +45,11 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "t0_feedback_total",
       help: "Feedback sent to TensorZero, by metric and outcome",
       labelNames: ["metric", "outcome"],
+      registers: [registry],
+    }),
+    sandboxAvailable: new Gauge({
+      name: "t0_sandbox_available",
+      help: "1 when this process runs validation commands in bubblewrap, 0 when unsandboxed or refusing (set when job workers start)",
       registers: [registry],
     }),
   };
