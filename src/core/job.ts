@@ -61,6 +61,8 @@ export interface FeedbackItem {
   lastError?: string;
   createdAt: string;
   sentAt?: string;
+  /** Set while one flush is sending the item (a lease): another flush leaves it alone until then. */
+  sendingUntil?: string;
 }
 
 export interface Job {

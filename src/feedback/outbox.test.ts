@@ -73,6 +73,36 @@ describe("feedback outbox", () => {
     expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 0, unknownTarget: 0 });
   });
 
+  test("two flushes at once (the sweep beside the job's own stage, or two workers) send an item once", async () => {
+    const s = await setup(() => undefined);
+    const calls: FeedbackRequest[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // The gateway holds a feedback call for seconds while it looks for the target (reference §2).
+    const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => (calls.push(r) === 1 && (await held), { feedbackId: "x" }) };
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    const first = flushFeedback({ ...s.deps, model }, s.job.id);
+    while (!calls.length) await new Promise((r) => setImmediate(r));
+    expect(await flushFeedback({ ...s.deps, model }, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 0 });
+    release();
+    expect(await first).toEqual({ sent: 1, pending: 0, failed: 0, unknownTarget: 0 });
+    expect(calls).toHaveLength(1);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "sent", attempts: 1 });
+  });
+
+  test("an item whose sender died mid-call is sent again once its lease has run out", async () => {
+    const s = await setup(() => undefined);
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    // A process that claimed the item and crashed before recording the answer.
+    let started = 0;
+    void flushFeedback({ ...s.deps, model: { ...s.deps.model, feedback: () => (started++, new Promise<never>(() => undefined)) } }, s.job.id);
+    while (!started) await new Promise((r) => setImmediate(r));
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 0, pending: 1 });
+    await s.clock.advance(60 * 60_000); // well past the send lease
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
+    expect(s.sent).toHaveLength(1);
+  });
+
   test("without a gateway configured nothing is lost: items wait", async () => {
     const s = await setup(() => undefined);
     await recordFeedback(s.deps, s.job.id, [item("a")]);

@@ -36,6 +36,14 @@ export async function recordFeedback(deps: Pick<Deps, "store" | "clock">, jobId:
  */
 export const MISSING_TARGET_MAX_ATTEMPTS = 10;
 
+/**
+ * How long a flush holds an item it is sending. The gateway does not de-duplicate feedback, and several
+ * flushes run at once (each worker's sweep, the job's own stage), so an item is claimed before it is
+ * sent. Longer than one feedback call can take (retries and the gateway's ~6 s lookups included); if
+ * the sender dies, the item is sent again after this.
+ */
+export const SEND_LEASE_MS = 5 * 60_000;
+
 export interface FlushResult {
   sent: number;
   pending: number;
@@ -56,6 +64,11 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
   for (const item of job.feedback) {
     if (item.status !== "pending") continue;
     if (!deps.model || signal?.aborted) {
+      result.pending++;
+      continue;
+    }
+    if (!(await claim(deps, jobId, item.id))) {
+      // Another flush is sending it: it ends up sent or failed there.
       result.pending++;
       continue;
     }
@@ -82,9 +95,26 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       if (!f || f.status !== "pending") return;
       Object.assign(f, outcome);
       f.attempts++;
+      delete f.sendingUntil;
     });
   }
   return result;
+}
+
+/** Takes the send lease of a pending item; false when another flush holds it or the item is settled. */
+async function claim(deps: OutboxDeps, jobId: string, itemId: string): Promise<boolean> {
+  const now = deps.clock.now();
+  let claimed = false;
+  await deps.store.updateJob(jobId, (j) => {
+    // The store may run this again after a write conflict (Redis): decide from this copy only.
+    claimed = false;
+    const f = j.feedback.find((x) => x.id === itemId);
+    if (!f || f.status !== "pending") return;
+    if (f.sendingUntil && Date.parse(f.sendingUntil) > now) return;
+    f.sendingUntil = new Date(now + SEND_LEASE_MS).toISOString();
+    claimed = true;
+  });
+  return claimed;
 }
 
 /**
