@@ -9,6 +9,8 @@ export interface FixRequestOptions {
   stream?: boolean;
   /** Pins a variant (no fallback); for evaluations and tests. */
   variantName?: string;
+  /** Sent as `dryrun`: the gateway infers but stores nothing (and the inference can take no feedback). */
+  dryRun?: boolean;
 }
 
 /**
@@ -28,6 +30,7 @@ export function buildFixInferenceRequest(context: FailureContext, opts: FixReque
     },
     tags: opts.tags,
     ...(opts.variantName ? { variant_name: opts.variantName } : {}),
+    ...(opts.dryRun ? { dryrun: true } : {}),
     stream: opts.stream ?? false,
   };
 }

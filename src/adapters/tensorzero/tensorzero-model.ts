@@ -35,7 +35,7 @@ export class TensorZeroModel implements ModelPort {
   }
 
   async proposePatch(input: FailureContext, opts: ProposeOptions): Promise<ProposalResult> {
-    const body = buildFixInferenceRequest(input, { episodeId: opts.episodeId, tags: opts.tags, functionName: this.#fn });
+    const body = buildFixInferenceRequest(input, { episodeId: opts.episodeId, tags: opts.tags, functionName: this.#fn, dryRun: opts.dryRun });
     const discarded: string[] = [];
     let lastRaw: string | null = null;
     let lastProblems: string[] = [];

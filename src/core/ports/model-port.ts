@@ -35,6 +35,8 @@ export interface ProposeOptions {
   episodeId: string;
   tags: Record<string, string>;
   signal?: AbortSignal;
+  /** A dry-run job: the gateway answers but stores nothing, as no feedback will ever follow. */
+  dryRun?: boolean;
 }
 
 /**

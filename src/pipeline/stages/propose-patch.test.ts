@@ -154,6 +154,15 @@ describe("propose-patch stage", () => {
     await expect(proposePatchStage.run(jobWithContext(), deps({ model: null }), ctx())).rejects.toMatchObject({ code: "model_not_configured" });
   });
 
+  test("dry run with a gateway: asks the model with dryrun, so the gateway stores no inference", async () => {
+    const job = { ...jobWithContext(), dryRun: true };
+    const n = fake.requests.length;
+    const r = (await proposePatchStage.dryRun!(job, deps(), ctx({ dryRun: true }))).result as ProposePatchResult;
+    expect(r.proposal.diff).toBe(DEFAULT_FAKE_OUTPUT.patch);
+    expect(fake.requests.slice(n).map((q) => [q.path, (q.body as { dryrun?: unknown }).dryrun])).toEqual([["/inference", true]]);
+    expect(fake.inferences.some((i) => i.inferenceId === r.inferenceId || i.episodeId === r.episodeId)).toBe(false);
+  });
+
   test("dry run without a gateway: returns the exact, redacted request instead of sending it", async () => {
     const context = sampleFailureContext();
     context.excerpts[0]!.text += "\nAuthorization: Bearer sk-t0-abcdefabcdef-verysecretvalue";

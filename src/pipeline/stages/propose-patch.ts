@@ -70,7 +70,9 @@ async function propose(job: Job, deps: Deps, ctx: StageContext): Promise<StageOu
   const previous = job.results[PROPOSE_PATCH] as Partial<ProposePatchResult> | undefined;
   const episodeId = jobEpisodeId(job, deps);
   const tags = jobTags(job);
-  const call = (input: FailureContext) => model.proposePatch(input, { episodeId, tags, signal: ctx.signal });
+  // A dry run asks the model too, but must not leave inferences in the gateway's store: nothing will
+  // ever send feedback on them, and they would sit beside real fixes in its UI and datasets.
+  const call = (input: FailureContext) => model.proposePatch(input, { episodeId, tags, signal: ctx.signal, ...(ctx.dryRun ? { dryRun: true } : {}) });
   let res: ProposalResult;
   let shrunk: ProposePatchResult["shrunkContext"];
   try {
