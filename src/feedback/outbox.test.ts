@@ -4,6 +4,7 @@ import { AppError, permanent, transient } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
 import type { FeedbackRequest } from "../core/ports/model-port.js";
 import { createMetrics } from "../admin/metrics.js";
+import { gatewayError } from "../adapters/tensorzero/gateway-errors.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { flushFeedback, MISSING_TARGET_MAX_ATTEMPTS, recordFeedback, startFeedbackOutbox } from "./outbox.js";
@@ -101,6 +102,18 @@ describe("feedback outbox", () => {
     await s.clock.advance(60 * 60_000); // well past the send lease
     expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
     expect(s.sent).toHaveLength(1);
+  });
+
+  test("a gateway refusing the app's API key keeps the feedback for when the key is fixed", async () => {
+    let keyOk = false;
+    const s = await setup(() => {
+      if (!keyOk) throw gatewayError(401, "TensorZero authentication error: Error performing authentication: API key expired at: 2026-11-23T00:00:00Z", { path: "/feedback" });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 0 });
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", lastError: expect.stringMatching(/^model_auth: .*TENSORZERO_API_KEY/) });
+    keyOk = true;
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 1, pending: 0, failed: 0, unknownTarget: 0 });
   });
 
   test("without a gateway configured nothing is lost: items wait", async () => {

@@ -81,7 +81,10 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
     } catch (raw) {
       const err = toAppError(raw);
       const missing = err.code === "feedback_target_missing";
-      const retry = err.retryable && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS);
+      // A 401 refuses the app, not this item (a key expired, rotated or not yet created): failing the item
+      // would lose it for good, as nothing resends failed feedback once the key is fixed.
+      const keyRefused = err.code === "model_auth";
+      const retry = (err.retryable || keyRefused) && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS);
       const gaveUp = err.retryable && !retry ? ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` : "";
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
       if (retry) result.pending++;

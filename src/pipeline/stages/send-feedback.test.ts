@@ -5,6 +5,7 @@ import type { Deps } from "../../core/deps.js";
 import { silentLogger } from "../../core/logger.js";
 import { FakeClock } from "../../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { gatewayError } from "../../adapters/tensorzero/gateway-errors.js";
 import { recordFeedback } from "../../feedback/outbox.js";
 import { sendFeedbackStage } from "./send-feedback.js";
 
@@ -31,4 +32,9 @@ test("a gateway that answers but has no record of the target is an ordinary retr
     retryable: true,
     message: "TensorZero has no record yet of what 1 feedback item(s) are about; they are sent again, up to 10 times each.",
   });
+});
+
+test("a refused API key is waited on like an outage, with the reason a person must act on", async () => {
+  const err = await stageFailure(gatewayError(401, "TensorZero authentication error: Error performing authentication: Provided API key does not exist in the database", { path: "/feedback" }));
+  expect(err).toMatchObject({ code: "model_unavailable", retryable: true, message: expect.stringMatching(/Last error: model_auth: .*TENSORZERO_API_KEY/) });
 });

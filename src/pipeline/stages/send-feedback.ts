@@ -17,8 +17,10 @@ export const sendFeedbackStage: Stage = {
       throw transient("feedback_target_missing", `TensorZero has no record yet of what ${r.pending} feedback item(s) are about; they are sent again, up to ${MISSING_TARGET_MAX_ATTEMPTS} times each.`);
     }
     if (r.pending) {
-      // model_unavailable: the runner waits for the gateway without spending the retry budget.
-      throw transient("model_unavailable", `${r.pending} feedback item(s) could not reach TensorZero yet; they stay on the job and are sent again.`);
+      // model_unavailable: the runner waits for the gateway without spending the retry budget. The reason
+      // is shown, as it may need a person (a refused API key keeps items pending too).
+      const last = (await deps.store.getJob(job.id))?.feedback.find((f) => f.status === "pending" && f.lastError)?.lastError;
+      throw transient("model_unavailable", `${r.pending} feedback item(s) could not reach TensorZero yet; they stay on the job and are sent again.${last ? ` Last error: ${last}` : ""}`);
     }
     return { result: { sent: r.sent, failed: r.failed, total: (await deps.store.getJob(job.id))?.feedback.length ?? 0 } };
   },
