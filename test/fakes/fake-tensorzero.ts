@@ -198,7 +198,7 @@ export class FakeTensorZero {
       this.inferences.push({ inferenceId, episodeId, functionName: c.fn?.name ?? "tensorzero::default", variantName, body, outputSchema: c.outputSchema, visibleAt: now + this.#opts.storeDelayMs });
     }
     const usage = { input_tokens: Math.ceil(JSON.stringify(body.input).length / 4), output_tokens: Math.ceil(raw.length / 4), cost: null };
-    if (c.stream) return this.#stream(res, entry, { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName }, raw, usage, "streamError" in reply ? reply : undefined);
+    if (c.stream) return this.#stream(res, entry, { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName }, raw, usage, c.fn?.type === "json", "streamError" in reply ? reply : undefined);
     entry.status = 200;
     const common = { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName };
     const payload = c.fn?.type === "json"
@@ -218,7 +218,8 @@ export class FakeTensorZero {
     return schema && this.#schemas.validate(schema, value) ? null : value;
   }
 
-  #stream(res: ServerResponse, entry: { status: number }, ids: Record<string, string>, raw: string, usage: object, err?: { streamError: string; afterChunks?: number }): void {
+  /** JSON functions stream `raw` deltas; chat functions (and model_name calls) `content` text deltas. */
+  #stream(res: ServerResponse, entry: { status: number }, ids: Record<string, string>, raw: string, usage: object, json: boolean, err?: { streamError: string; afterChunks?: number }): void {
     entry.status = 200;
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.write(": keep-alive\n\n");
@@ -226,7 +227,8 @@ export class FakeTensorZero {
     const limit = err ? Math.min(err.afterChunks ?? 1, pieces.length) : pieces.length;
     for (let i = 0; i < limit; i++) {
       const last = !err && i === pieces.length - 1;
-      res.write(`data: ${JSON.stringify({ ...ids, raw: pieces[i], ...(last ? { usage, finish_reason: "stop" } : {}) })}\n\n`);
+      const delta = json ? { raw: pieces[i] } : { content: [{ type: "text", id: "0", text: pieces[i] }] };
+      res.write(`data: ${JSON.stringify({ ...ids, ...delta, ...(last ? { usage, finish_reason: "stop" } : {}) })}\n\n`);
     }
     if (err) res.write(`data: ${JSON.stringify({ error: err.streamError })}\n\n`);
     res.end("data: [DONE]\n\n");

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, test } from "@jest/globals";
@@ -72,6 +72,35 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
         expect(lax.inferences).toHaveLength(2);
       } finally {
         await lax.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("TENSORZERO_FUNCTION naming a chat function: a permanent error that says so, streaming or not", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-tz-chat-"));
+    try {
+      await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
+      const toml = join(dir, "tensorzero.toml");
+      const chat = [
+        "[functions.fix_chat]", 'type = "chat"',
+        'schemas.system.path = "functions/fix_ci_failure/system_schema.json"', 'schemas.user.path = "functions/fix_ci_failure/user_schema.json"',
+        "[functions.fix_chat.variants.v1]", 'type = "chat_completion"', 'model = "gpt_5_mini"',
+        'templates.system.path = "functions/fix_ci_failure/prompts/v1/system.minijinja"', 'templates.user.path = "functions/fix_ci_failure/prompts/v1/user.minijinja"',
+      ].join("\n");
+      await writeFile(toml, `${await readFile(toml, "utf8")}\n${chat}\n`);
+      const withChat = await FakeTensorZero.start({ configPath: toml });
+      try {
+        for (const stream of [false, true]) {
+          const m = new TensorZeroModel(client({ baseUrl: withChat.url }), { functionName: "fix_chat", stream });
+          const err = await rejection(m.proposePatch(sampleFailureContext(), opts()));
+          expect([stream, err]).toEqual([stream, expect.objectContaining({ code: "model_bad_response", retryable: false, message: expect.stringMatching(/fix_chat.*JSON function/) })]);
+        }
+        // One inference each: asking again cannot turn a chat function into a JSON one.
+        expect(withChat.inferences).toHaveLength(2);
+      } finally {
+        await withChat.stop();
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

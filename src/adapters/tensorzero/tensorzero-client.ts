@@ -48,6 +48,17 @@ export interface CallOptions {
 
 export type BreakerState = "closed" | "open" | "half-open";
 
+/**
+ * A chat function answers with `content` blocks instead of a JSON `output` (reference §1.4–1.5); asking
+ * again cannot change that, so it is permanent, and it names the setting to fix.
+ */
+const notJsonFunction = (body: InferenceRequest) =>
+  new AppError(
+    "model_bad_response",
+    `TensorZero answered /inference for "${body.function_name ?? body.model_name}" without a JSON output (chat content instead): TENSORZERO_FUNCTION must name a JSON function (type = "json") with the fix_ci_failure output schema.`,
+    { retryable: false, details: { function: body.function_name } },
+  );
+
 // Real timers unless the caller injects a clock (tests, the runner's fake clock).
 const realSleep = systemClock().sleep;
 
@@ -123,6 +134,7 @@ export class TensorZeroClient {
     if (!res || typeof res.inference_id !== "string" || typeof res.episode_id !== "string" || typeof res.variant_name !== "string") {
       throw new AppError("model_bad_response", "TensorZero answered /inference without inference_id/episode_id/variant_name; is TENSORZERO_URL a TensorZero gateway?", { retryable: false });
     }
+    if (!res.output || typeof res.output !== "object") throw notJsonFunction(body);
     return res;
   }
 
@@ -147,6 +159,7 @@ export class TensorZeroClient {
         if (typeof event.error === "string") {
           throw new AppError("model_stream_error", `TensorZero reported an error mid-stream (${event.error.slice(0, 500)}); will retry.`, { retryable: true, details: { gatewayMessage: event.error.slice(0, 2000) } });
         }
+        if (typeof event.raw !== "string") throw notJsonFunction(body);
         yield event;
       }
       throw new AppError("model_stream_error", "TensorZero's stream ended without [DONE]; will retry.", { retryable: true });
