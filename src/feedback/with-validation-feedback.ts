@@ -5,6 +5,9 @@ import { flushFeedback, recordFeedback } from "./outbox.js";
 
 const REFUSED = new Set(["patch_refused", "no_diff"]);
 const NOT_VALIDATED = new Set(["validation_failed"]);
+// Thrown after the patch passed the policy and applied cleanly (apply-and-validate's dry-run apply), but
+// before any verdict on it: patch_applied is known, validation_passed is not.
+const APPLIED_UNVALIDATED = new Set(["no_validation_command", "validation_setup_failed"]);
 
 /**
  * Wraps apply-and-validate so its verdict reaches TensorZero as inference-level feedback ("patch applied",
@@ -25,6 +28,7 @@ export function withValidationFeedback(stage: Stage): Stage {
         const err = toAppError(raw);
         if (REFUSED.has(err.code)) items = validationFeedback(job, false, undefined, err.code);
         else if (NOT_VALIDATED.has(err.code)) items = validationFeedback(job, true, false, err.code);
+        else if (APPLIED_UNVALIDATED.has(err.code)) items = validationFeedback(job, true, undefined, err.code);
         if (items?.length) await record().catch((e) => ctx.log.warn({ err: e }, "could not record validation feedback"));
         throw raw;
       }

@@ -1,0 +1,46 @@
+import { expect, test } from "@jest/globals";
+import { MemoryJobStore } from "../adapters/store/memory-store.js";
+import type { Deps } from "../core/deps.js";
+import { AppError, permanent } from "../core/errors.js";
+import { silentLogger } from "../core/logger.js";
+import type { Stage } from "../pipeline/stage.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
+import { withValidationFeedback } from "./with-validation-feedback.js";
+
+const INFERENCE = "0192f5a0-0000-7000-8000-000000000002";
+
+/** Runs apply-and-validate (stubbed to end with `outcome`) under the wrapper; returns the feedback recorded. */
+async function feedbackAfter(outcome: AppError | "passed") {
+  const store = new MemoryJobStore();
+  const job = makeJob();
+  job.results["propose-patch"] = { episodeId: "0192f5a0-0000-7000-8000-000000000001", inferenceId: INFERENCE, variantName: "v", proposal: { diagnosis: "d", diff: "--- a/x\n+++ b/x\n", confidence: 0.5, files: ["x"] } };
+  await store.recordIntake(makeDelivery(job), "{}", job);
+  const stage: Stage = {
+    name: "apply-and-validate",
+    state: "testing",
+    sideEffects: false,
+    run: async () => {
+      if (outcome === "passed") return { result: {} };
+      throw outcome;
+    },
+  };
+  const deps = { store, clock: new FakeClock(), logger: silentLogger(), model: undefined } as unknown as Deps;
+  await withValidationFeedback(stage).run(job, deps, { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 }).catch(() => undefined);
+  return (await store.getJob(job.id))!.feedback.map((f) => [f.metric, f.value]);
+}
+
+test("each verdict of apply-and-validate becomes inference-level feedback", async () => {
+  expect(await feedbackAfter("passed")).toEqual([["patch_applied", true], ["validation_passed", true]]);
+  expect(await feedbackAfter(permanent("patch_refused", "touches .github/workflows"))).toEqual([["patch_applied", false]]);
+  expect(await feedbackAfter(permanent("validation_failed", "still red"))).toEqual([["patch_applied", true], ["validation_passed", false]]);
+});
+
+test("a patch that applied but could not be validated still reports patch_applied (no verdict on validation)", async () => {
+  expect(await feedbackAfter(permanent("no_validation_command", "no command"))).toEqual([["patch_applied", true]]);
+  expect(await feedbackAfter(permanent("validation_setup_failed", "npm ci failed"))).toEqual([["patch_applied", true]]);
+});
+
+test("trouble that says nothing about the patch sends nothing", async () => {
+  expect(await feedbackAfter(new AppError("disk_full", "no space", { retryable: true }))).toEqual([]);
+});
