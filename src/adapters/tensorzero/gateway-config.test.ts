@@ -1,4 +1,6 @@
-import { readFile } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { describe, expect, test } from "@jest/globals";
 import { Ajv } from "ajv";
 import { parse } from "smol-toml";
@@ -106,5 +108,27 @@ describe("shipped tensorzero config", () => {
 
   test("a broken config is reported with what to fix", async () => {
     await expect(loadGatewayConfig("/nonexistent/tensorzero.toml")).rejects.toMatchObject({ code: "tensorzero_config_invalid" });
+  });
+
+  test("a key the gateway would refuse (deny_unknown_fields) fails the load, as it fails the gateway's start-up", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-tz-typo-"));
+    try {
+      await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
+      const toml = join(dir, "tensorzero.toml");
+      const shipped = await readFile(toml, "utf8");
+      const edits: Array<[string, string, RegExp]> = [
+        ['optimize = "max"\nlevel = "episode"', 'optimise = "max"\nlevel = "episode"', /metrics\.pr_merged\.optimise: is not a key/],
+        ["max_tokens = 16000\nretries", "max_token = 16000\nretries", /variants\.gpt_5_mini_prompt_v1\.max_token: is not a key/],
+        ["[metrics.pr_merged]", "[metric.pr_merged_typo]\ntype = \"boolean\"\n\n[metrics.pr_merged]", /\(top level\)\.metric: is not a key/],
+        ['json_mode = "strict"\nmax_tokens', 'json_mode = "strict_schema"\nmax_tokens', /json_mode: must be one of off, on, strict, tool/],
+      ];
+      for (const [from, to, message] of edits) {
+        expect(shipped).toContain(from);
+        await writeFile(toml, shipped.replace(from, to));
+        await expect(loadGatewayConfig(toml)).rejects.toMatchObject({ code: "tensorzero_config_invalid", message: expect.stringMatching(message) });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -57,6 +57,23 @@ const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null 
 const bad = (path: string, what: string) =>
   permanent("tensorzero_config_invalid", `${path}: ${what}. Fix tensorzero/config/tensorzero.toml (see tensorzero/README.md).`);
 
+// Keys of the gateway's serde structs that deny unknown fields (reference §5): a typo there makes the real
+// gateway refuse to start, so the fake, which loads the config through here, must refuse it too.
+const TOP_LEVEL_KEYS = ["gateway", "clickhouse", "postgres", "rate_limiting", "object_storage", "models", "embedding_models", "functions", "metrics", "tools", "evaluations", "provider_types", "optimizers", "autopilot"];
+const METRIC_KEYS = ["type", "optimize", "level", "description"];
+const CHAT_COMPLETION_KEYS = [
+  "type", "model", "templates", "system_template", "user_template", "assistant_template", "temperature", "top_p", "max_tokens",
+  "presence_penalty", "frequency_penalty", "seed", "stop_sequences", "reasoning_effort", "service_tier", "thinking_budget_tokens",
+  "verbosity", "json_mode", "retries", "extra_body", "extra_headers", "timeouts", "namespace", "weight",
+];
+const JSON_MODES = ["off", "on", "strict", "tool"];
+
+function onlyKnown(where: string, table: Table, known: readonly string[]): void {
+  for (const k of Object.keys(table)) {
+    if (!known.includes(k)) throw bad(`${where}.${k}`, `is not a key the gateway accepts (it refuses to start); expected one of ${known.join(", ")}`);
+  }
+}
+
 export async function loadGatewayConfig(path: string = SHIPPED_GATEWAY_CONFIG): Promise<GatewayConfig> {
   const abs = resolve(path);
   let raw: Table;
@@ -65,6 +82,7 @@ export async function loadGatewayConfig(path: string = SHIPPED_GATEWAY_CONFIG): 
   } catch (err) {
     throw bad(abs, `cannot be read as TOML (${(err as Error).message})`);
   }
+  onlyKnown("(top level)", raw, TOP_LEVEL_KEYS);
   const base = dirname(abs);
   const functions: Record<string, GatewayFunction> = {};
   for (const [name, fn] of Object.entries(isTable(raw.functions) ? raw.functions : {})) {
@@ -74,6 +92,7 @@ export async function loadGatewayConfig(path: string = SHIPPED_GATEWAY_CONFIG): 
   for (const [name, m] of Object.entries(isTable(raw.metrics) ? raw.metrics : {})) {
     if (name === "comment" || name === "demonstration") throw bad(`metrics.${name}`, "is a reserved name");
     if (!isTable(m)) throw bad(`metrics.${name}`, "must be a table");
+    onlyKnown(`metrics.${name}`, m, METRIC_KEYS);
     if (m.type !== "boolean" && m.type !== "float") throw bad(`metrics.${name}.type`, 'must be "boolean" or "float"');
     if (m.optimize !== "max" && m.optimize !== "min") throw bad(`metrics.${name}.optimize`, 'must be "max" or "min"');
     if (m.level !== "inference" && m.level !== "episode") throw bad(`metrics.${name}.level`, 'must be "inference" or "episode"');
@@ -113,6 +132,11 @@ async function loadFunction(base: string, name: string, fn: Table): Promise<Gate
   const variants: Record<string, GatewayVariant> = {};
   for (const [vname, v] of Object.entries(isTable(fn.variants) ? fn.variants : {})) {
     if (!isTable(v)) continue;
+    if (v.type === "chat_completion") onlyKnown(`${where}.variants.${vname}`, v, CHAT_COMPLETION_KEYS);
+    if (v.json_mode !== undefined) {
+      if (fn.type !== "json") throw bad(`${where}.variants.${vname}.json_mode`, "is only allowed on JSON functions");
+      if (!JSON_MODES.includes(String(v.json_mode))) throw bad(`${where}.variants.${vname}.json_mode`, `must be one of ${JSON_MODES.join(", ")}`);
+    }
     const templates: Record<string, string> = {};
     if (isTable(v.templates)) {
       for (const [tname, t] of Object.entries(v.templates)) {
