@@ -23,6 +23,13 @@ const MAX_ERRORS = 2_000;
 const MAX_TESTS = 500;
 const MAX_LOCATIONS = 500;
 const MAX_HITS = 5_000;
+/**
+ * The extractors read only this much of a line. Their rules were written for lines of normal length, and many
+ * backtrack in proportion to the line's length at each position: on the 1 MB line the reader allows (a
+ * minified bundle, a progress bar with no `\r`, a test name padded with spaces) one line took minutes. An
+ * excerpt shows at most 600 characters of a line (evidence.ts), so what lies further on is never shown anyway.
+ */
+export const MAX_SCAN_CHARS = 2_000;
 /** Evidence of a build the job went on past (build-episodes.ts) counts this much. */
 const SURVIVED_WEIGHT = 0.5;
 // Jenkins' and GitLab's own verdict on the job, printed as its last line.
@@ -63,6 +70,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const handle = (raw: string) => {
     lineNo++;
     const text = parseLineInto(raw, format, parts);
+    const scan = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
     episodes.see(lineNo, text);
     const header = format === "plain" ? false : steps.see(lineNo, text, parts.tsTo > 0 && steps.wantsTimestamp(text, parts.stepColumn) ? timestampOf(parts) : undefined, parts.stepColumn);
     // A step header (the `Run` line, the echoed script, env) is not output: it stays out of the evidence.
@@ -74,14 +82,14 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     if (postStart === 0 && (text === "Post job cleanup." || text.startsWith("Cleaning up orphan processes"))) postStart = lineNo;
     // Success summaries only decide the status of plain logs; Actions logs have their own markers.
     // "1 failed, 96 passed" is a failure summary, whatever its passed count says.
-    if (format === "plain" && MAYBE_SUCCESS.test(text) && SUCCESS.test(text) && !FAILED_COUNT.test(text)) {
+    if (format === "plain" && MAYBE_SUCCESS.test(scan) && SUCCESS.test(scan) && !FAILED_COUNT.test(scan)) {
       lastSuccessLine = lineNo;
       if (JOB_PASSED.test(text)) jobPassedLine = lineNo;
     }
     let sig = null;
     // A passing test's title may say "error" or "undefined"; it is not evidence of anything.
-    if (mayCarrySignal(text) && !reportsPassing(text)) sig = stronger(tests.inspect(text), errorsX.inspect(text));
-    else sig = tests.track(text);
+    if (mayCarrySignal(scan) && !reportsPassing(scan)) sig = stronger(tests.inspect(scan), errorsX.inspect(scan));
+    else sig = tests.track(scan);
     if (!sig) {
       evidence.push(lineNo, text, 0, "");
       return;
@@ -104,7 +112,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
     // A failing test whose own message talks about timeouts, races or refused connections may pass on retry.
     if (sig.category === "test" && sig.score >= 9) lastTestFailure = lineNo;
-    if (lastTestFailure > 0 && lineNo - lastTestFailure <= 15 && FLAKY_HINT.test(text)) flakyHints++;
+    if (lastTestFailure > 0 && lineNo - lastTestFailure <= 15 && FLAKY_HINT.test(scan)) flakyHints++;
     if (sig.test && failedTests.length < MAX_TESTS) {
       const t = sig.test;
       failedTests.push(t.file === undefined ? { name: detach(t.name) } : { name: detach(t.name), file: detach(t.file) });

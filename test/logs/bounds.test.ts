@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
-import { analyzeLog } from "../../src/logs/analyze-log.js";
+import { analyzeLog, MAX_SCAN_CHARS } from "../../src/logs/analyze-log.js";
 import { EvidenceStore } from "../../src/logs/evidence.js";
+import { NOT_OK } from "../../src/logs/tap-extractor.js";
 
 describe("bounded state", () => {
   test("the evidence store never keeps more than its cap, and keeps the strongest", () => {
@@ -37,5 +38,21 @@ describe("bounded state", () => {
   test("an empty source is an empty, unknown analysis", async () => {
     const a = await analyzeLog("");
     expect(a).toMatchObject({ lines: 0, status: "unknown", steps: [], failingStep: null, excerpts: [], excerptTokens: 0 });
+  });
+
+  // The rules backtrack in proportion to a line's length at each position: a 1 MB line of spaces after
+  // `not ok 1 - ` took minutes. Reading only a line's head bounds every rule, whatever its shape.
+  test("the extractors read only a line's head: what lies past it is no evidence", async () => {
+    const far = `${"x".repeat(MAX_SCAN_CHARS)} No space left on device\nnext line\n`;
+    const near = `${"x".repeat(100)} No space left on device\nnext line\n`;
+    expect((await analyzeLog(near)).errors.map((e) => e.line)).toEqual([1]);
+    expect((await analyzeLog(far)).errors).toEqual([]);
+  });
+
+  test("TAP: a test point's directive is found without a lazy name before it (a long line backtracked)", async () => {
+    expect(NOT_OK.source).not.toContain(".*?");
+    const tap = ["TAP version 13", "not ok 1 - skipped # SKIP no db", "not ok 2 # TODO later", "not ok 3 - has # in it", "not ok 4 - real one", "# fail 2"];
+    const a = await analyzeLog(tap.join("\n"));
+    expect(a.failedTests.map((t) => t.name)).toEqual(["has # in it", "real one"]);
   });
 });
