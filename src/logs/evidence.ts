@@ -47,7 +47,7 @@ export class EvidenceStore {
   /** Every line passes here (in order), with its signal score if it has one. */
   push(line: number, text: string, score: number, reason: string): void {
     // The ring holds slices (cheap, short-lived); only kept lines are copied off their chunk.
-    const t = text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+    const t = clip(text);
     if (this.ringLine.length < this.ringSize) {
       this.ringLine.push(line);
       this.ringText.push(t);
@@ -99,11 +99,15 @@ export class EvidenceStore {
     return this.recent(0);
   }
 
-  /** Marks already-seen lines (e.g. a step's tail) as evidence. */
+  /**
+   * Marks already-seen lines (e.g. a step's tail) as evidence. Callers may pass a line as the log had it (a
+   * step's `Run` header, its echoed script): it is cut like any other, since the excerpt's redaction and
+   * token counts cost more than linear time in a line's length.
+   */
   raise(line: number, text: string, score: number, reason: string): void {
     if (score <= 0) return;
     const k = this.kept.get(line);
-    if (!k) this.kept.set(line, { line, text: detach(text), score, reason, weak: score < WEAK_SCORE });
+    if (!k) this.kept.set(line, { line, text: detach(clip(text)), score, reason, weak: score < WEAK_SCORE });
     else if (score > k.score) {
       k.score = score;
       k.reason = reason;
@@ -128,6 +132,11 @@ export class EvidenceStore {
   lines(): KeptLine[] {
     return [...this.kept.values()];
   }
+}
+
+/** A line as evidence keeps its first MAX_TEXT characters; a line already cut comes back the same. */
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
 }
 
 /** Leading whitespace; a line of only whitespace counts as indented as deep as it is long. */

@@ -55,4 +55,23 @@ describe("bounded state", () => {
     const a = await analyzeLog(tap.join("\n"));
     expect(a.failedTests.map((t) => t.name)).toEqual(["has # in it", "real one"]);
   });
+
+  // A step's `Run` header and echoed script reach the evidence by another way than the ring (raised when
+  // the step fails, however far down): uncut, a 200 KB script line took 14 s to redact and count.
+  test("a failing step's echoed script is cut like any other line", async () => {
+    const ts = "2024-01-01T00:00:00.0000000Z ";
+    const script = `echo ${"word ".repeat(600)}`;
+    const output = Array.from({ length: 300 }, (_, i) => `${ts}output ${i}`);
+    const log = [`${ts}##[group]Run echo hi`, ts + script, `${ts}shell: bash -e {0}`, `${ts}##[endgroup]`, ...output, `${ts}##[error]Process completed with exit code 1.`];
+    const a = await analyzeLog(log.join("\n"), { budgetTokens: 4000 });
+    const lines = a.excerpts.flatMap((e) => e.text.split("\n"));
+    expect(lines).toContain(`${script.slice(0, 600)}…`);
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThanOrEqual(601);
+  });
+
+  test("the evidence store cuts a line raised by a caller", () => {
+    const store = new EvidenceStore();
+    store.raise(1, "y".repeat(5_000), 6, "step header");
+    expect(store.lines()[0]!.text).toBe(`${"y".repeat(600)}…`);
+  });
 });
