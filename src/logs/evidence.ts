@@ -134,9 +134,12 @@ export class EvidenceStore {
   }
 }
 
-/** A line as evidence keeps its first MAX_TEXT characters; a line already cut comes back the same. */
+/**
+ * A line as evidence keeps its first MAX_TEXT characters; a line already cut comes back the same. The cut is
+ * a copy: a slice would pin the whole line, and the ring's 200 lines of 1 MB each held 200 MB.
+ */
 function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+  return text.length > MAX_TEXT ? detach(`${text.slice(0, MAX_TEXT)}…`) : text;
 }
 
 /** Leading whitespace; a line of only whitespace counts as indented as deep as it is long. */

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { analyzeLog, MAX_SCAN_CHARS } from "../../src/logs/analyze-log.js";
 import { EvidenceStore } from "../../src/logs/evidence.js";
 import { NOT_OK } from "../../src/logs/tap-extractor.js";
@@ -73,5 +75,18 @@ describe("bounded state", () => {
     const store = new EvidenceStore();
     store.raise(1, "y".repeat(5_000), 6, "step header");
     expect(store.lines()[0]!.text).toBe(`${"y".repeat(600)}…`);
+  });
+
+  test("the ring of recent lines holds a copy of a long line's head, not the line", () => {
+    setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    const store = new EvidenceStore();
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 0; i < 64; i++) store.push(i + 1, `${i} ${"y".repeat(1 << 20)}`, 0, "");
+    gc();
+    // 64 lines of 1 MB went by; their heads are 38 KB.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(16 << 20);
+    expect(store.current()!.text).toBe(`63 ${"y".repeat(597)}…`);
   });
 });
