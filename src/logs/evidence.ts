@@ -3,6 +3,7 @@
  * around them, and a ring of the most recent lines for the failing step's tail. Nothing else of the
  * log is kept, so memory does not grow with the log.
  */
+import { redact } from "../core/redact.js";
 import { detach } from "./line-reader.js";
 import { reportsPassing } from "./prefilter.js";
 
@@ -19,6 +20,8 @@ export interface KeptLine {
 export const WEAK_SCORE = 4.5;
 
 const MAX_TEXT = 600;
+/** How much of a long line is redacted before it is cut: a secret starting before the cut ends inside it. */
+const REDACT_WINDOW = 2 * MAX_TEXT;
 const CONTEXT_BEFORE = 2;
 const CONTEXT_AFTER = 6;
 /** How far the indented output under a strong failure (a go test's t.Log, a diff) is followed. */
@@ -136,10 +139,14 @@ export class EvidenceStore {
 
 /**
  * A line as evidence keeps its first MAX_TEXT characters; a line already cut comes back the same. The cut is
- * a copy: a slice would pin the whole line, and the ring's 200 lines of 1 MB each held 200 MB.
+ * a copy: a slice would pin the whole line, and the ring's 200 lines of 1 MB each held 200 MB. It is redacted
+ * before it is cut (excerpts.ts redacts the rest): a secret across the cut would otherwise reach the model as
+ * a head no rule knows (`ghp_A1b2C3d…` is too short for a token, `postgres://u:pass…` has no `@`).
  */
 function clip(text: string): string {
-  return text.length > MAX_TEXT ? detach(`${text.slice(0, MAX_TEXT)}…`) : text;
+  if (text.length <= MAX_TEXT) return text;
+  const head = redact(text.slice(0, REDACT_WINDOW));
+  return detach(head.length <= MAX_TEXT && text.length <= REDACT_WINDOW ? head : `${head.slice(0, MAX_TEXT)}…`);
 }
 
 /** Leading whitespace; a line of only whitespace counts as indented as deep as it is long. */

@@ -89,4 +89,22 @@ describe("bounded state", () => {
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(16 << 20);
     expect(store.current()!.text).toBe(`63 ${"y".repeat(597)}…`);
   });
+
+  // GitHub masks the secrets it was given as ***, not values derived from them: the redactor has to see them.
+  test("a secret across a long line's cut is redacted whole, not shown by its head", async () => {
+    const token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    const pad = (head: string, at: number) => head + "y".repeat(at - head.length) + " ";
+    const lines = [
+      `${pad("Error: push rejected for", 585)}${token} end`,
+      `${pad("Error: cannot connect to", 570)}postgres://app:${"s3cr3t".repeat(5)}@db:5432/app`,
+      "##[error]Process completed with exit code 1.",
+    ];
+    const a = await analyzeLog(lines.join("\n"), { budgetTokens: 2000 });
+    const text = a.excerpts.map((e) => e.text).join("\n");
+    expect(text).toContain("Error: push rejected for");
+    expect(text).toContain("Error: cannot connect to");
+    expect(text).not.toContain("ghp_");
+    expect(text).not.toContain("s3cr3t");
+    expect(text).toContain("postgres://[REDACTED]@");
+  });
 });
