@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -91,6 +91,14 @@ describe("mapLogSections", () => {
     const untimed = steps.map(({ startedAt: _s, completedAt: _c, ...s }) => s);
     const sections = await mapLogSections(LOG, untimed);
     expect(sections.map((s) => s.stepNumber)).toEqual([2, 3, 4, 5]);
+  });
+
+  test("a header as long as a one-line script is cut: it is the failing step's name and command in the context", async () => {
+    const blob = "QUJD".repeat(25_000);
+    const file = join(tmp, "long-header.log");
+    await writeFile(file, `2024-05-01T10:00:00.1000000Z ##[group]Run echo ${blob} | base64 -d > key.bin\n2024-05-01T10:00:00.2000000Z ##[endgroup]\n`);
+    const [section] = await mapLogSections(file, []);
+    expect(section!.header).toBe(`echo ${blob.slice(0, 295)}…`);
   });
 });
 

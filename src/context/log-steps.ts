@@ -21,6 +21,12 @@ export interface LogSection {
 
 const TS = /^\uFEFF?(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?Z /;
 const HEADER = /##\[group\]Run (.*)$/;
+/**
+ * A header is the script's first line, which may be any length (a one-line base64 blob, a generated file
+ * list). It becomes the failing step's name and command in the context, the part that is always sent, so it
+ * is cut: uncut, one long line left no budget for anything else.
+ */
+const MAX_HEADER_CHARS = 300;
 
 /**
  * Finds the step sections of a raw job log (`##[group]Run …` headers, the only step boundaries the
@@ -36,7 +42,8 @@ export async function mapLogSections(logFile: string, steps: ApiStepTimes[]): Pr
     const m = HEADER.exec(raw);
     if (!m) continue;
     const ts = TS.exec(raw)?.[1];
-    sections.push({ line: n, header: stripAnsi(m[1]!).trim(), ...(ts ? { timestamp: ts + "Z" } : {}) });
+    const header = stripAnsi(m[1]!).trim();
+    sections.push({ line: n, header: header.length > MAX_HEADER_CHARS ? `${header.slice(0, MAX_HEADER_CHARS)}…` : header, ...(ts ? { timestamp: ts + "Z" } : {}) });
   }
   const timed = steps.filter((s) => s.startedAt && s.completedAt);
   for (const sec of sections) {
