@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
+import { runInNewContext } from "node:vm";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
 import { redact, redactDeep } from "./redact.js";
@@ -36,6 +37,25 @@ describe("redact", () => {
     expect(redact("connect ECONNREFUSED redis://:Sup3rS3cretRedisPw@cache:6379/0")).toBe("connect ECONNREFUSED redis://[REDACTED]@cache:6379/0");
     expect(redact("postgres://app:p@ss-W0rd-9x@db:5432/app")).toBe("postgres://[REDACTED]@db:5432/app");
     expect(redact("see https://github.com:443/o/r and git@github.com:o/r.git")).toBe("see https://github.com:443/o/r and git@github.com:o/r.git");
+  });
+
+  // Redaction runs on every log line, prompt and PR body, on text no one bounded (a minified file, a
+  // progress bar). vm's timeout interrupts a regular expression; 10 s is ten times what these take on a
+  // loaded machine, and a pattern tried from each position to the line's end took minutes on them.
+  test.each([
+    ["a dotted run before a URL", `${"a.".repeat(500_000)} https://host/x`],
+    ["a dotted run before a secret's name", `${"a.".repeat(500_000)}KEY x`],
+    ["a run of schemes", "x://".repeat(250_000)],
+    ["a run of assignments that look like calls", `${"TOKEN=a.".repeat(125_000)}(`],
+  ])("a 1 MB line of %s is redacted in linear time", (_name, line) => {
+    expect(() => runInNewContext("redact(line)", { redact, line }, { timeout: 10_000 })).not.toThrow();
+  });
+
+  test("the length caps that keep it linear still cover long names and credentials", () => {
+    const name = `${"SERVICE_".repeat(12)}API_KEY`;
+    expect(redact(`${name}=Zq8xLmN3pR7tVw2y`)).toBe(`${name}=[REDACTED]`);
+    const password = "p4ss".repeat(50);
+    expect(redact(`amqp+ssl://${"u".repeat(100)}:${password}@mq:5671`)).toBe("amqp+ssl://[REDACTED]@mq:5671");
   });
 
   test("a *_PASS setting is a password", () => {

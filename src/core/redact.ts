@@ -52,8 +52,9 @@ const RULES: Rule[] = [
     to: `$1${MASK}`,
   },
   // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
-  // runs to the last `@` before the path.
-  { name: "url-credentials", hint: /:\/\//, re: /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/:@]*:[^\s/]*@/gi, to: `$1${MASK}@` },
+  // runs to the last `@` before the path. Every part has a length cap: unbounded, a long line of `a.a.a.…`
+  // or `x://x://…` was tried from each position to its end (minutes for a 1 MB line).
+  { name: "url-credentials", hint: /:\/\//, re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/:@]{0,256}:[^\s/]{0,512}@/gi, to: `$1${MASK}@` },
   { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])[^\s"']+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
@@ -61,7 +62,8 @@ const RULES: Rule[] = [
     re: new RegExp(
       // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret;
       // `auth_token.go:112:4:` is a compiler's location in a file with a secret-looking name, not a value.
-      `\\b([A-Za-z0-9_.-]*(?:${SECRET_NAMES})[A-Za-z0-9_.-]*(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]*\\()` +
+      // The name's parts and the look for a call are capped for the same reason as url-credentials' parts.
+      `\\b([A-Za-z0-9_.-]{0,128}(?:${SECRET_NAMES})[A-Za-z0-9_.-]{0,128}(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]{0,256}\\()` +
         `(?!(?<=\\.[A-Za-z]{1,6}:)\\d+(?::\\d+)*:?(?![^\\s"'\`,;\\\\]))([^\\s"'\`,;\\\\]{6,})`,
       "gi",
     ),
