@@ -1,4 +1,5 @@
 import { basename, dirname, posix } from "node:path";
+import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { readRepoText } from "./repo-files.js";
 
 const LANGUAGE_BY_EXT: Record<string, string> = {
@@ -26,10 +27,10 @@ export function detectLanguages(files: string[]): string[] {
 }
 
 const MANIFEST = /^(package\.json|pyproject\.toml|requirements(?:[-_.][\w-]+)?\.txt|setup\.py|setup\.cfg|Pipfile|go\.mod|Cargo\.toml|pom\.xml|build\.gradle(?:\.kts)?|settings\.gradle(?:\.kts)?|Gemfile|composer\.json|mix\.exs|Package\.swift|deno\.jsonc?|[\w.-]+\.csproj|CMakeLists\.txt)$/;
-const TEST_CONFIG = /^(jest\.config\.(?:js|ts|mjs|cjs|mts|cts|json)|vitest\.config\.(?:js|ts|mjs|mts|cjs|cts)|vitest\.workspace\.(?:js|ts|mjs|mts|json)|vite\.config\.(?:js|ts|mjs)|\.?pytest\.ini|tox\.ini|conftest\.py|noxfile\.py|\.mocharc\.(?:js|cjs|json|ya?ml)|karma\.conf\.(?:js|cjs|ts)|\.nycrc(?:\.json|\.ya?ml)?|\.c8rc(?:\.json)?|playwright\.config\.(?:js|ts)|cypress\.config\.(?:js|ts)|phpunit\.xml(?:\.dist)?|tsconfig\.json|\.rspec|babel\.config\.(?:js|json|cjs)|\.babelrc)$/;
+const TEST_CONFIG = /^(\.?pytest\.ini|tox\.ini|conftest\.py|noxfile\.py|\.mocharc\.(?:js|cjs|json|ya?ml)|karma\.conf\.(?:js|cjs|ts)|\.nycrc(?:\.json|\.ya?ml)?|\.c8rc(?:\.json)?|playwright\.config\.(?:js|ts)|cypress\.config\.(?:js|ts)|phpunit\.xml(?:\.dist)?|tsconfig\.json|\.rspec|babel\.config\.(?:js|json|cjs)|\.babelrc)$/;
 
 export const isManifest = (path: string) => MANIFEST.test(basename(path));
-export const isTestConfig = (path: string) => TEST_CONFIG.test(basename(path));
+export const isTestConfig = (path: string) => JEST_CONFIG_FILE.test(path) || VITEST_CONFIG_FILE.test(path) || TEST_CONFIG.test(basename(path));
 
 /**
  * Manifests and test configuration that matter for the failure: those at the root and in the directories

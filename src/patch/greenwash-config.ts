@@ -1,4 +1,5 @@
 import { parse as parseToml } from "smol-toml";
+import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { quote, type Finding } from "./greenwash.js";
 import { addedSelectionFlag, dropsCoverage, onlyBuildDirs, programsOf, TEST_RUNNER } from "./test-commands.js";
 import type { AllowKey, Hunk } from "./types.js";
@@ -26,9 +27,9 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add);
   } else if (MAKEFILE.test(name)) {
     checkMakefile(old, now, add);
-  } else if (JEST_CONFIG.test(name)) {
+  } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add);
-  } else if (VITEST_CONFIG.test(name)) {
+  } else if (VITEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.");
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add);
@@ -41,8 +42,6 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
 type Add = (rule: AllowKey, reason: string, needle?: string) => void;
 
 const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
-const JEST_CONFIG = /^jest\.config\.([cm]?[jt]s|json)$/;
-const VITEST_CONFIG = /^(vitest|vite)\.config\.[cm]?[jt]s$|^vitest\.(workspace|projects)\.([cm]?[jt]s|json)$/;
 /** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */
 const VITEST_NOT_TESTS = new Set(["coverage", "typecheck", "benchmark", "server", "deps", "build", "optimizeDeps"]);
 

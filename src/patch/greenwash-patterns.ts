@@ -1,3 +1,4 @@
+import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import type { AllowKey } from "./types.js";
 
 /**
@@ -23,10 +24,15 @@ const LINT_CONFIG = /(^|\/)(\.flake8|setup\.cfg|tox\.ini|pyproject\.toml|ruff\.t
 export const TEST_PATH =
   /((^|\/)(tests?|__tests__|specs?|e2e|integration_tests?)\/|(^|\/)test_[^/]+\.py$|_test\.(py|go|rb|exs?)$|(^|\/)conftest\.py$|\.(test|spec)\.[cm]?[jt]sx?$|(Tests?|IT|Spec)\.(java|kt|scala|groovy|cs)$|_spec\.rb$)/;
 
+/** One pattern matching what any of `res` matches. */
+function anyOf(...res: RegExp[]): RegExp {
+  return new RegExp(res.map((re) => `(?:${re.source})`).join("|"));
+}
+
 const PYTHON = /\.py$/;
 const CONFTEST = /(^|\/)conftest\.py$/;
 /** Where jest/vitest read `passWithNoTests: true`, which turns "no test found" into a pass. */
-const JEST_OR_VITEST_CONFIG = /(^|\/)(package\.json|(jest|vitest|vite)\.config\.([cm]?[jt]s|json)|vitest\.(workspace|projects)\.([cm]?[jt]s|json))$/;
+const JEST_OR_VITEST_CONFIG = anyOf(PACKAGE_JSON, JEST_CONFIG_FILE, VITEST_CONFIG_FILE);
 
 export const LINE_PATTERNS: LinePattern[] = [
   // skip_tests — Python
@@ -133,8 +139,11 @@ export const COVERAGE_KEY =
   /(--cov-fail-under|--fail-under|fail_under|fail-under|minimum_coverage|min_coverage|coverage_threshold|minCoverage|<minimum>)\s*["']?\s*[=:]?\s*["']?\s*(\d+(?:\.\d+)?)/g;
 /** jest/vitest/nyc/codecov per-metric thresholds, only meaningful in their config files. */
 export const METRIC_KEY = /\b(branches|functions|lines|statements|target|threshold)\s*["']?\s*[=:]\s*["']?\s*(\d+(?:\.\d+)?)/g;
-export const METRIC_FILES =
-  /(^|\/)((jest|vitest|vite|karma)\.config\.([cm]?[jt]s|json)|karma\.conf\.[cm]?[jt]s|vitest\.(workspace|projects)\.[cm]?[jt]s|package\.json|\.nycrc(\.(json|ya?ml))?|\.c8rc(\.json)?|codecov\.ya?ml)$/;
+export const METRIC_FILES = anyOf(
+  JEST_CONFIG_FILE,
+  VITEST_CONFIG_FILE,
+  /(^|\/)(karma\.(config|conf)\.[cm]?[jt]s|karma\.config\.json|package\.json|\.nycrc(\.(json|ya?ml))?|\.c8rc(\.json)?|codecov\.ya?ml)$/,
+);
 export const WARNINGS_KEY = /(--max-warnings|max_warnings|maxWarnings|max-warnings)\s*["']?\s*[=:]?\s*["']?\s*(-?\d+)/g;
 /** Config and build files where a coverage gate lives (not source code, where `minimum = 3` is just code). */
 export const COVERAGE_FILES =

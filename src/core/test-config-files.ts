@@ -1,0 +1,11 @@
+/**
+ * Names of the files jest and vitest read their configuration from. The green-washing line rules, the
+ * whole-file checks and the test-config list shown to the model must agree on them: a name one of them
+ * misses is a config file the guard does not read or the model is not shown. Each matches a repository
+ * path or a bare file name.
+ */
+
+/** `jest.config.{js,ts,mjs,cjs,mts,cts,json}`. */
+export const JEST_CONFIG_FILE = /(^|\/)jest\.config\.([cm]?[jt]s|json)$/;
+/** `vitest.config.*`, `vite.config.*` and vitest's workspace/projects files. */
+export const VITEST_CONFIG_FILE = /(^|\/)((vitest|vite)\.config\.[cm]?[jt]s|vitest\.(workspace|projects)\.([cm]?[jt]s|json))$/;
