@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { findConfigGreenwashing } from "./greenwash-config.js";
-import { addedSelectionFlag, programsOf } from "./test-commands.js";
+import { addedSelectionFlag, narrowedSelection, programsOf } from "./test-commands.js";
 
 const pkg = (scripts: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: "x", scripts, ...extra }, null, 2);
 const found = (file: string, before: string | null, after: string) => findConfigGreenwashing(file, before, after).map((f) => `${f.rule}: ${f.reason}`);
@@ -106,5 +106,26 @@ describe("test commands", () => {
     ["tsc -t es2020 && jest", "tsc -t es2022 -m esnext && jest", undefined],
   ])("%s → %s adds %s", (before, after, flag) => {
     expect(addedSelectionFlag(before, after)?.flag).toBe(flag);
+  });
+
+  test.each<[string, string, string[] | undefined]>([
+    ["jest", "jest src/only/one", ["(all tests)"]],
+    ["pytest tests", "pytest tests/test_a.py", ["tests"]],
+    ["pytest tests/a tests/b", "pytest tests/a", ["tests/b"]],
+    ["pytest tests/test_a.py", "pytest tests/test_a.py::test_x", ["tests/test_a.py"]],
+    ["go test ./...", "go test ./pkg/a", ["./..."]],
+    ["go test ./...", "go test .", ["./..."]],
+    ["vitest run", "vitest run src/a", ["(all tests)"]],
+    ["pytest", "pytest .", undefined],
+    ["vitest", "vitest run", undefined],
+    ["go test", "go test ./...", undefined],
+    ["go test", "go test -v -count 1", undefined],
+    ["pytest tests/unti", "pytest tests/unit", undefined],
+    ["pytest -k a", "pytest -k b --cov src -p no:cacheprovider", undefined],
+    ["mocha", "mocha 'test/**/*.spec.js'", undefined],
+    ["tox", "tox -e py311", undefined],
+    ["pytest", "pytest {posargs}", undefined],
+  ])("%s → %s narrows away %j", (before, after, lost) => {
+    expect(narrowedSelection(before, after)?.lost).toEqual(lost);
   });
 });

@@ -1,7 +1,7 @@
 import { parse as parseToml } from "smol-toml";
 import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { quote, type Finding } from "./greenwash.js";
-import { addedSelectionFlag, dropsCoverage, onlyBuildDirs, programsOf, TEST_RUNNER } from "./test-commands.js";
+import { addedSelectionFlag, dropsCoverage, narrowedSelection, onlyBuildDirs, programsOf, TEST_RUNNER } from "./test-commands.js";
 import type { AllowKey, Hunk } from "./types.js";
 
 /**
@@ -77,21 +77,42 @@ function checkPackageScripts(old: string, now: string, add: Add) {
     if (next === cmd) continue;
     const have = programsOf(next, resolver(is));
     const gone = [...programsOf(cmd, resolver(was))].filter((p) => !have.has(p));
-    if (gone.length) {
-      add("skip_tests", `the patch drops ${gone.map(show).join(", ")} from the test script "${key}" (${quote(cmd)} → ${quote(next)})`, `"${key}"`);
-    }
-    const flag = gone.length ? undefined : addedSelectionFlag(cmd, next);
-    if (flag) {
-      add("skip_tests", `the patch adds ${flag.flag} to the test script "${key}" (${quote(cmd)} → ${quote(next)}), ${flag.why}`, `"${key}"`);
-    }
-    if (dropsCoverage(cmd, next)) {
-      add("lower_thresholds", `the patch turns coverage off in the test script "${key}" (${quote(cmd)} → ${quote(next)}), so its thresholds no longer apply`, `"${key}"`);
-    }
+    const where = `the test script "${key}"`;
+    checkTestCommand({ owner: where, body: where, before: cmd, after: next, gone, needle: `"${key}"` }, add);
   }
 }
 
 /** `run:test:unit` is shown as `npm run test:unit`. */
 const show = (program: string) => (program.startsWith("run:") ? `npm run ${program.slice(4)}` : program);
+
+interface CommandChange {
+  /** What runs the command: `the test script "test"`, `the make target test`. */
+  owner: string;
+  /** Where its text is: `the recipe of the make target test`. */
+  body: string;
+  before: string;
+  after: string;
+  /** Programs `before` ran (through scripts and targets it calls) that `after` no longer does. */
+  gone: string[];
+  needle: string;
+}
+
+/** Shared by every kind of test command: runners dropped, selection flags or paths added, coverage off. */
+function checkTestCommand(c: CommandChange, add: Add) {
+  const changed = c.before === c.after ? "" : ` (${quote(c.before.replace(/\n/g, "; "))} → ${quote(c.after.replace(/\n/g, "; "))})`;
+  if (c.gone.length) add("skip_tests", `the patch drops ${c.gone.map(show).join(", ")} from ${c.owner}${changed}`, c.needle);
+  if (c.before === c.after) return;
+  const flag = c.gone.length ? undefined : addedSelectionFlag(c.before, c.after);
+  if (flag) add("skip_tests", `the patch adds ${flag.flag} to ${c.body}${changed}, ${flag.why}`, c.needle);
+  const narrowed = c.gone.length || flag ? undefined : narrowedSelection(c.before, c.after);
+  if (narrowed) {
+    const list = (vs: string[]) => vs.map((v) => quote(v)).join(", ");
+    add("skip_tests", `the patch narrows ${show(narrowed.program)} in ${c.body}${changed} to ${list(narrowed.after)}, so ${list(narrowed.lost)} no longer runs`, c.needle);
+  }
+  if (dropsCoverage(c.before, c.after)) {
+    add("lower_thresholds", `the patch turns coverage off in ${c.body}${changed}, so its thresholds no longer apply`, c.needle);
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Makefile
@@ -185,19 +206,8 @@ function checkMakefile(old: string, now: string, add: Add) {
     ]);
     const have = programsOf(withDeps(after, next), resolver(is));
     const gone = [...required].filter((p) => !have.has(p));
-    const changed = before === after ? "" : ` (${quote(before.replace(/\n/g, "; "))} → ${quote(after.replace(/\n/g, "; "))})`;
     const needle = rule.recipe.find((l) => !next.recipe.includes(l)) ?? `${target}:`;
-    if (gone.length) {
-      add("skip_tests", `the patch drops ${gone.map(show).join(", ")} from the make target ${target}${changed}`, needle);
-    }
-    if (before === after) continue;
-    const flag = gone.length ? undefined : addedSelectionFlag(before, after);
-    if (flag) {
-      add("skip_tests", `the patch adds ${flag.flag} to the recipe of the make target ${target}${changed}, ${flag.why}`, needle);
-    }
-    if (dropsCoverage(before, after)) {
-      add("lower_thresholds", `the patch turns coverage off in the recipe of the make target ${target}${changed}, so its thresholds no longer apply`, needle);
-    }
+    checkTestCommand({ owner: `the make target ${target}`, body: `the recipe of the make target ${target}`, before, after, gone, needle }, add);
   }
 }
 

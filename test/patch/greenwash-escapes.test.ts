@@ -53,6 +53,7 @@ async function gitDiff(c: Case): Promise<{ diff: string; repo: string; cleanup: 
 
 const pkg = (scripts: Record<string, string>) => `${JSON.stringify({ name: "calc", private: true, scripts, devDependencies: { jest: "^30.0.0" } }, null, 2)}\n`;
 const MAKEFILE = "PY ?= python3\n\n.PHONY: test lint\n\ntest:\n\tpytest\n\nlint:\n\truff check .\n";
+const GO_MAKEFILE = (args: string) => `.PHONY: test\n\ntest:\n\tgo test ${args}\n`;
 const ACTION = (run: string) =>
   `name: test\ndescription: runs the tests\nruns:\n  using: composite\n  steps:\n    - run: npm ci\n      shell: bash\n    - run: ${run}\n      shell: bash\n`;
 const JEST_JS = (extra = "") => `/** @type {import('jest').Config} */\nexport default {\n  testEnvironment: "node",\n${extra}};\n`;
@@ -80,6 +81,9 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["@mark.skip after `from pytest import mark`", { before: { "tests/test_add.py": PY_TEST() }, after: { "tests/test_add.py": PY_TEST('@mark.skip(reason="flaky")\n') } }, "skip_tests", /marks a test skip\/xfail/],
     ["rename test/sum.test.js → test/sum.js", { before: { "test/sum.test.js": SUM_TEST }, renames: [["test/sum.test.js", "test/sum.js"]] }, "delete_tests", /moves the test file test\/sum\.test\.js where the test runner will not find it/],
     ["rename Django app/tests.py → app/checks.py", { before: { "app/tests.py": DJANGO_TESTS, "app/models.py": "def total(xs):\n    return sum(xs)\n" }, renames: [["app/tests.py", "app/checks.py"]] }, "delete_tests", /moves the test file app\/tests\.py/],
+    ["package.json: jest narrowed to one folder", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest src/only/one" }) } }, "skip_tests", /narrows jest in the test script "test" \("jest" → "jest src\/only\/one"\) to "src\/only\/one"/],
+    ["Makefile: pytest narrowed to one file", { before: { Makefile: MAKEFILE }, after: { Makefile: MAKEFILE.replace("\tpytest\n", "\tpytest tests/test_a.py\n") } }, "skip_tests", /narrows pytest in the recipe of the make target test/],
+    ["Makefile: go test ./... narrowed to one package", { before: { Makefile: GO_MAKEFILE("./...") }, after: { Makefile: GO_MAKEFILE("./pkg/a") } }, "skip_tests", /narrows go test .* to "\.\/pkg\/a", so "\.\/\.\.\." no longer runs/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -111,6 +115,11 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["a node:test options object without skip", { before: { "test/a.test.js": NODE_TEST() }, after: { "test/a.test.js": NODE_TEST("{ timeout: 5000 }, ") } }],
     ["renaming a test file to another test name", { before: { "test/sum.test.js": SUM_TEST }, renames: [["test/sum.test.js", "test/total.test.js"]] }],
     ["Django tests.py moved into a tests package", { before: { "app/tests.py": DJANGO_TESTS }, renames: [["app/tests.py", "app/tests/test_total.py"]] }],
+    ["a mistyped test path fixed", { before: { "package.json": pkg({ test: "jest src/utlis" }) }, after: { "package.json": pkg({ test: "jest src/utils" }) } }],
+    ["pytest path typo fixed in make test", { before: { Makefile: MAKEFILE.replace("\tpytest\n", "\tpytest tests/unti\n") }, after: { Makefile: MAKEFILE.replace("\tpytest\n", "\tpytest tests/unit\n") } }],
+    ["go test widened to ./...", { before: { Makefile: GO_MAKEFILE("./pkg/a") }, after: { Makefile: GO_MAKEFILE("./...") } }],
+    ["a timeout given to jest", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --testTimeout 20000" }) } }],
+    ["a timeout given to go test", { before: { Makefile: GO_MAKEFILE("./...") }, after: { Makefile: GO_MAKEFILE("-timeout 5m ./...") } }],
     ["a composite action's README", { before: { ".github/actions/README.md": "# actions\n" }, after: { "docs/ci.md": "# CI\n" } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
