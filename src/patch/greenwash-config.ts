@@ -1,6 +1,7 @@
 import { parse as parseToml } from "smol-toml";
 import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { quote, type Finding } from "./greenwash.js";
+import { readIni } from "./read-ini.js";
 import { addedSelectionFlag, dropsCoverage, narrowedSelection, onlyBuildDirs, programsOf, TEST_RUNNER } from "./test-commands.js";
 import type { AllowKey, Hunk } from "./types.js";
 
@@ -33,6 +34,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.");
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add);
+    if (name === "tox.ini") checkToxCommands(old, now, add);
   } else if (name === "conftest.py") {
     checkCollectIgnore(old, now, add);
   }
@@ -451,28 +453,9 @@ function pytestSettings(name: string, text: string): PytestSettings {
     }
     return { section: sections[0]!, values };
   }
-  let inSection = false;
-  let last: string | undefined;
   const raw = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const head = /^\s*\[([^\]]+)\]/.exec(line);
-    if (head) {
-      inSection = sections.includes(head[1]!.trim());
-      last = undefined;
-      continue;
-    }
-    if (!inSection || /^\s*([#;]|$)/.test(line)) {
-      if (/^\s*$/.test(line)) last = undefined;
-      continue;
-    }
-    if (/^\s/.test(line) && last) {
-      raw.set(last, `${raw.get(last)} ${line.trim()}`);
-      continue;
-    }
-    const kv = /^([^=:\s][^=:]*?)\s*[=:]\s*(.*)$/.exec(line);
-    if (!kv) continue;
-    last = kv[1]!.toLowerCase();
-    raw.set(last, kv[2]!.trim());
+  for (const keys of readIni(text, (s) => sections.includes(s)).values()) {
+    for (const [k, v] of keys) raw.set(k, v.replace(/\n/g, " ").trim());
   }
   for (const [k, v] of raw) values.set(k, k === "addopts" ? [v] : v.split(/\s+/).filter(Boolean));
   return { section: sections[0]!, values };
@@ -492,6 +475,48 @@ function checkPytestIni(name: string, old: string, now: string, add: Add) {
   const settings = (p: NonNullable<PytestSettings>) =>
     new Map([...p.values].filter(([k]) => Object.hasOwn(PYTEST_KEYS, k)).map(([k, v]): [string, Setting] => [k, { present: true, values: v }]));
   compareSettings(settings(was), settings(is), PYTEST_KEYS, where, add);
+}
+
+// ---------------------------------------------------------------------------------------------
+// tox.ini
+
+/** tox's own substitutions, as the shell words they stand for (`{posargs}` is filled in at run time). */
+const toxCommandText = (commands: string) =>
+  commands
+    .replace(/\\\n/g, " ")
+    .replace(/\{envpython\}/g, "python")
+    .replace(/\{env(bin|site_packages)?dir\}\//g, "");
+
+/** `- pytest` and `ignore_outcome`: tox runs the command but ignores how it ends. */
+const IGNORED_EXIT = /^-\s*/;
+
+function checkToxCommands(old: string, now: string, add: Add) {
+  const envs = (text: string) => readIni(text, (s) => s === "testenv" || s.startsWith("testenv:"));
+  const was = envs(old);
+  const is = envs(now);
+  for (const [section, keys] of was) {
+    const next = is.get(section);
+    // A whole environment removed is a change of the env list (py38 dropped), not of what an env runs.
+    if (!next) continue;
+    const where = `the commands of [${section}] in tox.ini`;
+    const truthy = (k: string, m: Map<string, string>) => /^(true|1|yes|on)$/i.test(m.get(k) ?? "");
+    for (const k of ["ignore_outcome", "ignore_errors"]) {
+      if (truthy(k, next) && !truthy(k, keys)) add("or_true", `the patch sets ${k} = true in [${section}] of tox.ini, which lets its failing tests pass`, k);
+    }
+    const before = toxCommandText(keys.get("commands") ?? "");
+    const after = toxCommandText(next.get("commands") ?? "");
+    if (before === after) continue;
+    const lines = (text: string) => text.split("\n").filter((l) => l.trim());
+    const runners = (text: string) => [...programsOf(text.replace(/^-\s*/gm, ""))].filter((p) => TEST_RUNNER.test(p));
+    const have = new Set(runners(after));
+    const gone = runners(before).filter((p) => !have.has(p));
+    const needle = lines(keys.get("commands") ?? "").find((l) => !(next.get("commands") ?? "").includes(l)) ?? "commands";
+    const unchecked = (text: string) =>
+      lines(text).filter((l) => IGNORED_EXIT.test(l)).flatMap((l) => runners(l.replace(IGNORED_EXIT, "")));
+    const swallowed = minus(unchecked(after), unchecked(before)).filter((p) => have.has(p));
+    if (swallowed.length) add("or_true", `the patch prefixes ${show(swallowed[0]!)} with "-" in ${where}, so tox ignores its failure`, needle);
+    checkTestCommand({ owner: where, body: where, before: before.replace(/^-\s*/gm, ""), after: after.replace(/^-\s*/gm, ""), gone, needle }, add);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

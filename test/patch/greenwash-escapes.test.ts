@@ -54,6 +54,8 @@ async function gitDiff(c: Case): Promise<{ diff: string; repo: string; cleanup: 
 const pkg = (scripts: Record<string, string>) => `${JSON.stringify({ name: "calc", private: true, scripts, devDependencies: { jest: "^30.0.0" } }, null, 2)}\n`;
 const MAKEFILE = "PY ?= python3\n\n.PHONY: test lint\n\ntest:\n\tpytest\n\nlint:\n\truff check .\n";
 const GO_MAKEFILE = (args: string) => `.PHONY: test\n\ntest:\n\tgo test ${args}\n`;
+const TOX = (commands = "pytest {posargs}", py312 = "pytest {posargs}") =>
+  `[tox]\nenv_list = py311, py312\n\n[testenv]\ndeps =\n    pytest\n    pytest-cov\ncommands =\n    python -m pip check\n    ${commands}\n\n[testenv:py312]\ncommands =\n    ${py312}\n`;
 const ACTION = (run: string) =>
   `name: test\ndescription: runs the tests\nruns:\n  using: composite\n  steps:\n    - run: npm ci\n      shell: bash\n    - run: ${run}\n      shell: bash\n`;
 const JEST_JS = (extra = "") => `/** @type {import('jest').Config} */\nexport default {\n  testEnvironment: "node",\n${extra}};\n`;
@@ -84,6 +86,10 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["package.json: jest narrowed to one folder", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest src/only/one" }) } }, "skip_tests", /narrows jest in the test script "test" \("jest" → "jest src\/only\/one"\) to "src\/only\/one"/],
     ["Makefile: pytest narrowed to one file", { before: { Makefile: MAKEFILE }, after: { Makefile: MAKEFILE.replace("\tpytest\n", "\tpytest tests/test_a.py\n") } }, "skip_tests", /narrows pytest in the recipe of the make target test/],
     ["Makefile: go test ./... narrowed to one package", { before: { Makefile: GO_MAKEFILE("./...") }, after: { Makefile: GO_MAKEFILE("./pkg/a") } }, "skip_tests", /narrows go test .* to "\.\/pkg\/a", so "\.\/\.\.\." no longer runs/],
+    ["tox.ini: [testenv] commands no longer run pytest", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX("python -c \"print('ok')\"") } }, "skip_tests", /drops pytest from the commands of \[testenv\] in tox\.ini/],
+    ["tox.ini: -m added to [testenv:py312] commands", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX(undefined, "pytest -m smoke {posargs}") } }, "skip_tests", /adds -m to the commands of \[testenv:py312\] in tox\.ini/],
+    ["tox.ini: pytest's failure ignored with tox's - prefix", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX("- pytest {posargs}") } }, "or_true", /prefixes pytest with "-" in the commands of \[testenv\]/],
+    ["tox.ini: ignore_outcome set", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX().replace("deps =", "ignore_outcome = true\ndeps =") } }, "or_true", /sets ignore_outcome = true in \[testenv\] of tox\.ini/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -120,6 +126,9 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["go test widened to ./...", { before: { Makefile: GO_MAKEFILE("./pkg/a") }, after: { Makefile: GO_MAKEFILE("./...") } }],
     ["a timeout given to jest", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --testTimeout 20000" }) } }],
     ["a timeout given to go test", { before: { Makefile: GO_MAKEFILE("./...") }, after: { Makefile: GO_MAKEFILE("-timeout 5m ./...") } }],
+    ["tox.ini: a dependency added", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX().replace("    pytest-cov\n", "    pytest-cov\n    requests\n") } }],
+    ["tox.ini: a timeout for pytest, {envpython} spelled out", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX("{envpython} -m pytest --timeout 60 {posargs}") } }],
+    ["tox.ini: an environment removed", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX().replace(/\n\[testenv:py312\][^]*$/, "\n") } }],
     ["a composite action's README", { before: { ".github/actions/README.md": "# actions\n" }, after: { "docs/ci.md": "# CI\n" } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
