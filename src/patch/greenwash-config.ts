@@ -1,4 +1,5 @@
 import { parse as parseToml } from "smol-toml";
+import { parse as parseYaml } from "yaml";
 import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { quote, type Finding } from "./greenwash.js";
 import { readIni } from "./read-ini.js";
@@ -26,6 +27,9 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   if (name === "package.json") {
     checkPackageScripts(old, now, add);
     checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add);
+    checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add);
+  } else if (MOCHA_CONFIG.test(name)) {
+    checkMocharc(name, old, now, add);
   } else if (MAKEFILE.test(name)) {
     checkMakefile(old, now, add);
   } else if (JEST_CONFIG_FILE.test(name)) {
@@ -44,6 +48,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
 type Add = (rule: AllowKey, reason: string, needle?: string) => void;
 
 const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
+const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
 /** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */
 const VITEST_NOT_TESTS = new Set(["coverage", "typecheck", "benchmark", "server", "deps", "build", "optimizeDeps"]);
 
@@ -216,7 +221,12 @@ function checkMakefile(old: string, now: string, add: Add) {
 // ---------------------------------------------------------------------------------------------
 // jest / vitest configuration (JS, TS, JSON)
 
-type KeyKind = "ignore" | "include";
+/**
+ * ignore: gaining entries skips tests. include: being set, or losing entries, narrows the run. narrow:
+ * only losing entries does (the default it replaces is narrower still). select: any new value picks
+ * tests (mocha's grep). guard: turning it off lets a focused test pass (mocha's forbid-only).
+ */
+type KeyKind = "ignore" | "include" | "narrow" | "select" | "guard";
 const JEST_KEYS: Record<string, KeyKind> = {
   testPathIgnorePatterns: "ignore",
   modulePathIgnorePatterns: "ignore",
@@ -224,6 +234,11 @@ const JEST_KEYS: Record<string, KeyKind> = {
   testRegex: "include",
   roots: "include",
   testNamePattern: "include",
+};
+/** .mocharc.* and package.json "mocha"; mocha reads both spellings of each option. */
+const MOCHA_KEYS: Record<string, KeyKind> = {
+  spec: "narrow", ignore: "ignore", exclude: "ignore", grep: "select", fgrep: "select", invert: "select",
+  "forbid-only": "guard", forbidOnly: "guard", "forbid-pending": "guard", forbidPending: "guard",
 };
 const VITEST_KEYS: Record<string, KeyKind> = { exclude: "ignore", include: "include", testNamePattern: "include", dir: "include" };
 
@@ -375,12 +390,39 @@ function checkSelection(old: string, now: string, keys: Record<string, KeyKind>,
   compareSettings(was, is, keys, "", add, prefix);
 }
 
+function checkMocharc(name: string, old: string, now: string, add: Add) {
+  if (!/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add);
+  const settings = (text: string) => {
+    let doc: unknown;
+    try {
+      doc = parseYaml(text);
+    } catch {
+      return null;
+    }
+    const out = new Map<string, Setting>();
+    if (!doc || typeof doc !== "object") return out;
+    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+      if (Object.hasOwn(MOCHA_KEYS, k)) out.set(k, { present: true, values: (Array.isArray(v) ? v : [v]).map(String) });
+    }
+    return out;
+  };
+  const was = settings(old);
+  const is = settings(now);
+  // A .mocharc mocha cannot parse fails the run on its own.
+  if (was && is) compareSettings(was, is, MOCHA_KEYS, ` in ${name}`, add);
+}
+
 /** Shared by the JS and pytest checks: new ignores, and include lists that are set or lose entries. */
 function compareSettings(was: Map<string, Setting>, is: Map<string, Setting>, keys: Record<string, KeyKind>, where: string, add: Add, prefix = "") {
   const list = (vs: string[]) => vs.map((v) => quote(v)).join(", ");
+  const on = (s: Setting | undefined) => s !== undefined && s.values.some((v) => v !== "false" && v !== "0");
   for (const [name, kind] of Object.entries(keys)) {
     const key = `${prefix}${name}`;
     const a = is.get(name);
+    if (kind === "guard") {
+      if (on(was.get(name)) && !on(a)) add("skip_tests", `the patch turns ${key}${where} off, so a focused test (.only) no longer fails the run`, name);
+      continue;
+    }
     if (!a) continue;
     const b = was.get(name) ?? { present: false, values: [] };
     const fresh = minus(a.values, b.values);
@@ -392,8 +434,13 @@ function compareSettings(was: Map<string, Setting>, is: Map<string, Setting>, ke
       }
       continue;
     }
+    if (kind === "select") {
+      const set = fresh.filter((v) => v !== "false" && v !== "");
+      if (set.length) add("skip_tests", `the patch sets ${key}${where} to ${list(set)}, which runs only the tests it selects`, name);
+      continue;
+    }
     if (!b.present) {
-      add("skip_tests", `the patch sets ${key}${where} (${list(a.values)}), which limits the tests that run to those it matches`, name);
+      if (kind === "include") add("skip_tests", `the patch sets ${key}${where} (${list(a.values)}), which limits the tests that run to those it matches`, name);
       continue;
     }
     const lost = minus(b.values, a.values);

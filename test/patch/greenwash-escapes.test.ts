@@ -56,6 +56,10 @@ const MAKEFILE = "PY ?= python3\n\n.PHONY: test lint\n\ntest:\n\tpytest\n\nlint:
 const GO_MAKEFILE = (args: string) => `.PHONY: test\n\ntest:\n\tgo test ${args}\n`;
 const TOX = (commands = "pytest {posargs}", py312 = "pytest {posargs}") =>
   `[tox]\nenv_list = py311, py312\n\n[testenv]\ndeps =\n    pytest\n    pytest-cov\ncommands =\n    python -m pip check\n    ${commands}\n\n[testenv:py312]\ncommands =\n    ${py312}\n`;
+const MOCHARC_JSON = (spec: string[]) => `${JSON.stringify({ spec, timeout: 5000 }, null, 2)}\n`;
+const MOCHARC_YML = (extra = "") => `spec: test/**/*.spec.js\ntimeout: 2000\n${extra}`;
+const MOCHARC_JS = (extra = "") => `module.exports = {\n  spec: ['test/**/*.spec.js'],\n${extra}};\n`;
+const MOCHA_PKG = (mocha: Record<string, unknown>) => `${JSON.stringify({ name: "calc", scripts: { test: "mocha" }, mocha }, null, 2)}\n`;
 const ACTION = (run: string) =>
   `name: test\ndescription: runs the tests\nruns:\n  using: composite\n  steps:\n    - run: npm ci\n      shell: bash\n    - run: ${run}\n      shell: bash\n`;
 const JEST_JS = (extra = "") => `/** @type {import('jest').Config} */\nexport default {\n  testEnvironment: "node",\n${extra}};\n`;
@@ -90,6 +94,10 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["tox.ini: -m added to [testenv:py312] commands", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX(undefined, "pytest -m smoke {posargs}") } }, "skip_tests", /adds -m to the commands of \[testenv:py312\] in tox\.ini/],
     ["tox.ini: pytest's failure ignored with tox's - prefix", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX("- pytest {posargs}") } }, "or_true", /prefixes pytest with "-" in the commands of \[testenv\]/],
     ["tox.ini: ignore_outcome set", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX().replace("deps =", "ignore_outcome = true\ndeps =") } }, "or_true", /sets ignore_outcome = true in \[testenv\] of tox\.ini/],
+    [".mocharc.json: spec narrowed", { before: { ".mocharc.json": MOCHARC_JSON(["test/unit/**/*.spec.js", "test/integration/**/*.spec.js"]) }, after: { ".mocharc.json": MOCHARC_JSON(["test/unit/**/*.spec.js"]) } }, "skip_tests", /removes "test\/integration\/\*\*\/\*\.spec\.js" from spec/],
+    [".mocharc.yml: ignore gains a test folder", { before: { ".mocharc.yml": MOCHARC_YML() }, after: { ".mocharc.yml": MOCHARC_YML("ignore:\n  - test/slow/**\n") } }, "skip_tests", /adds "test\/slow\/\*\*" to ignore in \.mocharc\.yml/],
+    [".mocharc.cjs: grep added", { before: { ".mocharc.cjs": MOCHARC_JS() }, after: { ".mocharc.cjs": MOCHARC_JS("  grep: 'sum',\n") } }, "skip_tests", /sets grep to "sum"/],
+    ["package.json mocha: forbid-only removed", { before: { "package.json": MOCHA_PKG({ "forbid-only": true, spec: "test/**/*.js" }) }, after: { "package.json": MOCHA_PKG({ spec: "test/**/*.js" }) } }, "skip_tests", /turns forbid-only off/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -129,6 +137,9 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["tox.ini: a dependency added", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX().replace("    pytest-cov\n", "    pytest-cov\n    requests\n") } }],
     ["tox.ini: a timeout for pytest, {envpython} spelled out", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX("{envpython} -m pytest --timeout 60 {posargs}") } }],
     ["tox.ini: an environment removed", { before: { "tox.ini": TOX() }, after: { "tox.ini": TOX().replace(/\n\[testenv:py312\][^]*$/, "\n") } }],
+    [".mocharc.yml: a longer timeout", { before: { ".mocharc.yml": MOCHARC_YML() }, after: { ".mocharc.yml": MOCHARC_YML().replace("timeout: 2000", "timeout: 10000") } }],
+    [".mocharc.json: spec set where mocha's default (./test/*.js) missed the subfolders", { before: { ".mocharc.json": '{ "require": "ts-node/register" }\n' }, after: { ".mocharc.json": '{ "require": "ts-node/register", "spec": "test/**/*.spec.ts" }\n' } }],
+    ["package.json mocha: a require added", { before: { "package.json": MOCHA_PKG({ "forbid-only": true }) }, after: { "package.json": MOCHA_PKG({ "forbid-only": true, require: "ts-node/register" }) } }],
     ["a composite action's README", { before: { ".github/actions/README.md": "# actions\n" }, after: { "docs/ci.md": "# CI\n" } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
