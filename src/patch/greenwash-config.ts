@@ -234,13 +234,14 @@ const JEST_KEYS: Record<string, KeyKind> = {
   testRegex: "include",
   roots: "include",
   testNamePattern: "include",
+  projects: "narrow",
 };
 /** .mocharc.* and package.json "mocha"; mocha reads both spellings of each option. */
 const MOCHA_KEYS: Record<string, KeyKind> = {
   spec: "narrow", ignore: "ignore", exclude: "ignore", grep: "select", fgrep: "select", invert: "select",
   "forbid-only": "guard", forbidOnly: "guard", "forbid-pending": "guard", forbidPending: "guard",
 };
-const VITEST_KEYS: Record<string, KeyKind> = { exclude: "ignore", include: "include", testNamePattern: "include", dir: "include" };
+const VITEST_KEYS: Record<string, KeyKind> = { exclude: "ignore", include: "include", testNamePattern: "include", dir: "include", projects: "narrow" };
 
 interface Tok {
   t: "str" | "id" | "p" | "other";
@@ -376,11 +377,39 @@ function jsSettings(text: string, keys: Record<string, KeyKind>, where: (ancesto
     if (!isKey && !isAssign) return;
     if (!where(ancestors(toks, i))) return;
     const value = valueTokens(toks, i + 2);
-    const strings = value.filter((v) => v.t === "str").map((v) => v.v);
+    const strings = tk.v === "projects" ? projectNames(value) : value.filter((v) => v.t === "str").map((v) => v.v);
     const s = out.get(tk.v) ?? { present: true, values: [] };
     s.values.push(...(strings.length ? strings : [value.map((v) => v.v).join(" ")]));
     out.set(tk.v, s);
   });
+  return out;
+}
+
+/**
+ * One name per entry of a `projects` array: a path or glob as written, an inline project by its
+ * displayName, so that editing a project's settings is not read as losing it.
+ */
+function projectNames(value: Tok[]): string[] {
+  if (value[0]?.v !== "[") return value.filter((v) => v.t === "str").map((v) => v.v);
+  const out: string[] = [];
+  let entry: Tok[] = [];
+  let depth = 0;
+  const flush = () => {
+    if (entry.length === 1 && entry[0]!.t === "str") out.push(entry[0]!.v);
+    else if (entry.length) {
+      const k = entry.findIndex((t, j) => (t.v === "displayName" || t.v === "name") && entry[j + 1]?.v === ":");
+      const label = k < 0 ? undefined : entry.slice(k + 2).find((t) => t.t === "str");
+      out.push(label ? `displayName: ${label.v}` : entry[0]!.v === "{" ? "(a project without displayName)" : entry.map((t) => t.v).join(" "));
+    }
+    entry = [];
+  };
+  for (const tk of value.slice(1)) {
+    if (tk.t === "p" && OPEN[tk.v]) depth++;
+    else if (tk.t === "p" && CLOSE.has(tk.v) && depth-- === 0) break;
+    if (depth === 0 && tk.v === ",") flush();
+    else entry.push(tk);
+  }
+  flush();
   return out;
 }
 

@@ -221,6 +221,8 @@ function flagUses(words: string[], runner: string): FlagUse[] {
       const flag = group.flags.find((f) => w === f || w.startsWith(`${f}=`) || (/^-\w$/.test(f) && w.length > 2 && w.startsWith(f) && !w.startsWith("--")) || (f.startsWith("-D") && w.startsWith(f)));
       if (!flag) continue;
       if (flag === "-o" && w !== "-o") continue;
+      // `--shard=$SHARD/4` from a CI matrix: every shard runs somewhere. A fixed `--shard=1/4` runs a quarter.
+      if (flag === "--shard" && /[$%{]/.test(w.includes("=") ? w : words[j + 1] ?? "")) continue;
       if (IGNORE_FLAGS.has(flag)) {
         const value = w.includes("=") ? w.slice(w.indexOf("=") + 1) : words[j + 1] ?? "";
         if (onlyBuildDirs(value)) continue;

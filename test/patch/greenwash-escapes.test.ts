@@ -60,6 +60,8 @@ const MOCHARC_JSON = (spec: string[]) => `${JSON.stringify({ spec, timeout: 5000
 const MOCHARC_YML = (extra = "") => `spec: test/**/*.spec.js\ntimeout: 2000\n${extra}`;
 const MOCHARC_JS = (extra = "") => `module.exports = {\n  spec: ['test/**/*.spec.js'],\n${extra}};\n`;
 const MOCHA_PKG = (mocha: Record<string, unknown>) => `${JSON.stringify({ name: "calc", scripts: { test: "mocha" }, mocha }, null, 2)}\n`;
+const JEST_PROJECTS = (env: string, e2e: boolean) =>
+  `  projects: [\n    { displayName: "unit", testEnvironment: "${env}", testMatch: ["<rootDir>/test/unit/**/*.test.js"] },\n${e2e ? '    { displayName: { name: "e2e", color: "blue" }, testMatch: ["<rootDir>/test/e2e/**/*.test.js"] },\n' : ""}  ],\n`;
 const ACTION = (run: string) =>
   `name: test\ndescription: runs the tests\nruns:\n  using: composite\n  steps:\n    - run: npm ci\n      shell: bash\n    - run: ${run}\n      shell: bash\n`;
 const JEST_JS = (extra = "") => `/** @type {import('jest').Config} */\nexport default {\n  testEnvironment: "node",\n${extra}};\n`;
@@ -98,6 +100,9 @@ describe("green-washing that used to get through is refused, and allowed by its 
     [".mocharc.yml: ignore gains a test folder", { before: { ".mocharc.yml": MOCHARC_YML() }, after: { ".mocharc.yml": MOCHARC_YML("ignore:\n  - test/slow/**\n") } }, "skip_tests", /adds "test\/slow\/\*\*" to ignore in \.mocharc\.yml/],
     [".mocharc.cjs: grep added", { before: { ".mocharc.cjs": MOCHARC_JS() }, after: { ".mocharc.cjs": MOCHARC_JS("  grep: 'sum',\n") } }, "skip_tests", /sets grep to "sum"/],
     ["package.json mocha: forbid-only removed", { before: { "package.json": MOCHA_PKG({ "forbid-only": true, spec: "test/**/*.js" }) }, after: { "package.json": MOCHA_PKG({ spec: "test/**/*.js" }) } }, "skip_tests", /turns forbid-only off/],
+    ["jest.config.js: projects loses a package", { before: { "jest.config.js": JEST_JS('  projects: ["<rootDir>/packages/a", "<rootDir>/packages/b"],\n') }, after: { "jest.config.js": JEST_JS('  projects: ["<rootDir>/packages/a"],\n') } }, "skip_tests", /removes "<rootDir>\/packages\/b" from projects/],
+    ["jest.config.js: an inline project removed", { before: { "jest.config.js": JEST_JS(JEST_PROJECTS("node", true)) }, after: { "jest.config.js": JEST_JS(JEST_PROJECTS("node", false)) } }, "skip_tests", /removes "(displayName: e2e|<rootDir>\/test\/e2e\/\*\*\/\*\.test\.js)" from (projects|testMatch)/],
+    ["package.json: jest given a fixed shard", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --shard=1/4" }) } }, "skip_tests", /adds --shard to the test script "test"/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -140,6 +145,11 @@ describe("legitimate fixes next to those files are still accepted", () => {
     [".mocharc.yml: a longer timeout", { before: { ".mocharc.yml": MOCHARC_YML() }, after: { ".mocharc.yml": MOCHARC_YML().replace("timeout: 2000", "timeout: 10000") } }],
     [".mocharc.json: spec set where mocha's default (./test/*.js) missed the subfolders", { before: { ".mocharc.json": '{ "require": "ts-node/register" }\n' }, after: { ".mocharc.json": '{ "require": "ts-node/register", "spec": "test/**/*.spec.ts" }\n' } }],
     ["package.json mocha: a require added", { before: { "package.json": MOCHA_PKG({ "forbid-only": true }) }, after: { "package.json": MOCHA_PKG({ "forbid-only": true, require: "ts-node/register" }) } }],
+    ["jest.config.js: an inline project's environment changed", { before: { "jest.config.js": JEST_JS(JEST_PROJECTS("node", true)) }, after: { "jest.config.js": JEST_JS(JEST_PROJECTS("jsdom", true)) } }],
+    ["jest.config.js: bail added", { before: { "jest.config.js": JEST_JS() }, after: { "jest.config.js": JEST_JS("  bail: 1,\n") } }],
+    ["package.json: jest --bail", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --bail" }) } }],
+    ["package.json: jest sharded by the CI matrix", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --shard=$SHARD/4" }) } }],
+    ["vitest.config.ts: test.projects gains one", { before: { "vitest.config.ts": "export default defineConfig({ test: { projects: ['packages/a'] } });\n" }, after: { "vitest.config.ts": "export default defineConfig({ test: { projects: ['packages/a', 'packages/b'], bail: 1 } });\n" } }],
     ["a composite action's README", { before: { ".github/actions/README.md": "# actions\n" }, after: { "docs/ci.md": "# CI\n" } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
