@@ -374,15 +374,25 @@ function jsSettings(text: string, keys: Record<string, KeyKind>, where: (ancesto
     if (!(tk.t === "id" || tk.t === "str") || !Object.hasOwn(keys, tk.v)) return;
     const isKey = toks[i + 1]?.v === ":";
     const isAssign = toks[i - 1]?.v === "." && toks[i + 1]?.v === "=" && toks[i + 2]?.v !== "=";
-    if (!isKey && !isAssign) return;
+    // `{ testPathIgnorePatterns }`: the value is the variable of that name.
+    const isShorthand = tk.t === "id" && /^[{,]$/.test(toks[i - 1]?.v ?? "") && /^[,}]$/.test(toks[i + 1]?.v ?? "");
+    if (!isKey && !isAssign && !isShorthand) return;
     if (!where(ancestors(toks, i))) return;
-    const value = valueTokens(toks, i + 2);
+    let value = isShorthand ? [tk] : valueTokens(toks, i + 2);
+    // `testPathIgnorePatterns: ignored` with `const ignored = [...]` above: what counts is that list.
+    if (value.length === 1 && value[0]!.t === "id") value = declaredValue(toks, value[0]!.v) ?? value;
     const strings = tk.v === "projects" ? projectNames(value) : value.filter((v) => v.t === "str").map((v) => v.v);
     const s = out.get(tk.v) ?? { present: true, values: [] };
     s.values.push(...(strings.length ? strings : [value.map((v) => v.v).join(" ")]));
     out.set(tk.v, s);
   });
   return out;
+}
+
+/** The value a top-level `const|let|var name = …` gives `name`, if the file declares it. */
+function declaredValue(toks: Tok[], name: string): Tok[] | undefined {
+  const d = toks.findIndex((t, j) => t.t === "id" && /^(const|let|var)$/.test(t.v) && toks[j + 1]?.v === name && toks[j + 2]?.v === "=");
+  return d < 0 ? undefined : valueTokens(toks, d + 3);
 }
 
 /**

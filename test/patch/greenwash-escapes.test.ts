@@ -62,6 +62,8 @@ const MOCHARC_JS = (extra = "") => `module.exports = {\n  spec: ['test/**/*.spec
 const MOCHA_PKG = (mocha: Record<string, unknown>) => `${JSON.stringify({ name: "calc", scripts: { test: "mocha" }, mocha }, null, 2)}\n`;
 const JEST_PROJECTS = (env: string, e2e: boolean) =>
   `  projects: [\n    { displayName: "unit", testEnvironment: "${env}", testMatch: ["<rootDir>/test/unit/**/*.test.js"] },\n${e2e ? '    { displayName: { name: "e2e", color: "blue" }, testMatch: ["<rootDir>/test/e2e/**/*.test.js"] },\n' : ""}  ],\n`;
+const JEST_VAR = (ignored: string[], match = "**/*.test.js") =>
+  `const ignored = ${JSON.stringify(ignored)};\nconst testMatch = ["${match}"];\n\nmodule.exports = {\n  testPathIgnorePatterns: ignored,\n  testMatch,\n};\n`;
 const ACTION = (run: string) =>
   `name: test\ndescription: runs the tests\nruns:\n  using: composite\n  steps:\n    - run: npm ci\n      shell: bash\n    - run: ${run}\n      shell: bash\n`;
 const JEST_JS = (extra = "") => `/** @type {import('jest').Config} */\nexport default {\n  testEnvironment: "node",\n${extra}};\n`;
@@ -103,6 +105,8 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["jest.config.js: projects loses a package", { before: { "jest.config.js": JEST_JS('  projects: ["<rootDir>/packages/a", "<rootDir>/packages/b"],\n') }, after: { "jest.config.js": JEST_JS('  projects: ["<rootDir>/packages/a"],\n') } }, "skip_tests", /removes "<rootDir>\/packages\/b" from projects/],
     ["jest.config.js: an inline project removed", { before: { "jest.config.js": JEST_JS(JEST_PROJECTS("node", true)) }, after: { "jest.config.js": JEST_JS(JEST_PROJECTS("node", false)) } }, "skip_tests", /removes "(displayName: e2e|<rootDir>\/test\/e2e\/\*\*\/\*\.test\.js)" from (projects|testMatch)/],
     ["package.json: jest given a fixed shard", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --shard=1/4" }) } }, "skip_tests", /adds --shard to the test script "test"/],
+    ["jest.config.js: the ignore list kept in a variable gains a test folder", { before: { "jest.config.js": JEST_VAR(["/node_modules/"]) }, after: { "jest.config.js": JEST_VAR(["/node_modules/", "/test/sum"]) } }, "skip_tests", /adds "\/test\/sum" to testPathIgnorePatterns/],
+    ["jest.config.js: testMatch through shorthand loses a pattern", { before: { "jest.config.js": JEST_VAR(["/node_modules/"], "**/*.{test,spec}.js") }, after: { "jest.config.js": JEST_VAR(["/node_modules/"], "**/*.spec.js") } }, "skip_tests", /removes "\*\*\/\*\.\{test,spec\}\.js" from testMatch/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -150,6 +154,7 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["package.json: jest --bail", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --bail" }) } }],
     ["package.json: jest sharded by the CI matrix", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --shard=$SHARD/4" }) } }],
     ["vitest.config.ts: test.projects gains one", { before: { "vitest.config.ts": "export default defineConfig({ test: { projects: ['packages/a'] } });\n" }, after: { "vitest.config.ts": "export default defineConfig({ test: { projects: ['packages/a', 'packages/b'], bail: 1 } });\n" } }],
+    ["jest.config.js: dist/ added to the ignore list kept in a variable", { before: { "jest.config.js": JEST_VAR(["/node_modules/"]) }, after: { "jest.config.js": JEST_VAR(["/node_modules/", "<rootDir>/dist/"]) } }],
     ["a composite action's README", { before: { ".github/actions/README.md": "# actions\n" }, after: { "docs/ci.md": "# CI\n" } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
