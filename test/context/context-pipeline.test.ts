@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { runInNewContext } from "node:vm";
 import { fileURLToPath } from "node:url";
 import { Ajv } from "ajv";
 import nock from "nock";
@@ -172,6 +173,17 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     expect(a.excerpts[0]!.text.endsWith("line 500 " + "word ".repeat(8))).toBe(true);
     expect(a.excerptTokens).toBeLessThanOrEqual(300);
     expect(a.excerpts[0]!.reason).toMatch(/analyser failed: boom/);
+  });
+
+  // vm's timeout stops a tokenizer that would otherwise run for minutes; the fix takes milliseconds.
+  test("the fallback tail cuts long lines like the analyser does, and counts each line once", () => {
+    const bar = "#".repeat(1 << 20);
+    const text = ["npm ERR! code ELIFECYCLE", `Downloading ${bar}`, "Error: ENOSPC: no space left on device", `progress ${bar}`, ""].join("\n");
+    const a = runInNewContext("tailAnalysis(text, 2000, 'boom')", { tailAnalysis, text }, { timeout: 10_000 }) as ReturnType<typeof tailAnalysis>;
+    const shown = a.excerpts[0]!.text.split("\n");
+    expect(shown).toEqual(["npm ERR! code ELIFECYCLE", `Downloading ${"#".repeat(588)}…`, "Error: ENOSPC: no space left on device", `progress ${"#".repeat(591)}…`, ""]);
+    expect(a.excerpts[0]).toMatchObject({ startLine: 1, endLine: 5 });
+    expect(a.excerptTokens).toBeLessThanOrEqual(2000);
   });
 
   test("a run without failed jobs fails permanently with a reason", async () => {

@@ -7,6 +7,7 @@ import { permanent } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import { analyzeLog } from "../../logs/analyze-log.js";
 import { countTokens } from "../../logs/count-tokens.js";
+import { clip } from "../../logs/evidence.js";
 import type { LogAnalysis } from "../../logs/types.js";
 import type { Stage } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
@@ -68,16 +69,35 @@ export const buildContextStage: Stage = {
   },
 };
 
-/** The last lines of a log that fit `budget` tokens, as a minimal analysis. */
+/**
+ * The last lines of a log that fit `budget` tokens, as a minimal analysis. The analyser failed on this
+ * log, so nothing about it is assumed: each line is cut like evidence (a progress bar of megabytes would
+ * take the tokenizer minutes) and counted once, not the whole tail again for every line added.
+ */
 export function tailAnalysis(text: string, budget: number, why: string): LogAnalysis {
   const lines = text.split("\n");
-  let start = lines.length;
-  while (start > 0 && countTokens(lines.slice(start - 1).join("\n")) <= budget && lines.length - start < 200) start--;
-  const excerpt = lines.slice(start).join("\n");
+  const tail: string[] = [];
+  let tokens = 0;
+  for (let i = lines.length - 1; i >= 0 && tail.length < 200; i--) {
+    const line = clip(lines[i]!);
+    const cost = countTokens(line) + (tail.length ? 1 : 0);
+    if (tokens + cost > budget) break;
+    tail.unshift(line);
+    tokens += cost;
+  }
+  // Counted line by line, a newline can merge with its neighbours: the whole is counted once more.
+  let excerpt = tail.join("\n");
+  let excerptTokens = countTokens(excerpt);
+  while (excerptTokens > budget && tail.length) {
+    tail.shift();
+    excerpt = tail.join("\n");
+    excerptTokens = countTokens(excerpt);
+  }
+  const start = lines.length - tail.length;
   return {
     format: "plain", lines: lines.length, status: "unknown", steps: [], failingStep: null, errors: [], failedTests: [], locations: [],
     excerpts: excerpt ? [{ startLine: start + 1, endLine: lines.length, reason: `log tail (analyser failed: ${why.slice(0, 120)})`, text: excerpt }] : [],
-    excerptTokens: countTokens(excerpt), classification: "unknown",
+    excerptTokens, classification: "unknown",
   };
 }
 
