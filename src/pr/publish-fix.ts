@@ -38,6 +38,12 @@ export interface PublishResult {
  */
 export async function publishFix(w: GitHubWriteClient, input: PublishInput): Promise<PublishResult> {
   const { repo, branch } = input;
+  // Looked up before any write: a fix PR people closed or merged is theirs. Its branch gets no new commit
+  // (a repair or a retry would push onto a rejected fix) and is not re-created after they deleted it.
+  const found = await w.findPullRequest(repo, branch);
+  if (found?.state === "closed") {
+    return { branch, commitSha: found.headSha, verified: true, newCommit: false, createdBranch: false, pr: found, createdPr: false, commentedOn: [] };
+  }
   const existing = await w.getBranchSha(repo, branch);
   const parent = existing ?? input.baseSha;
   const baseTree = await w.getCommitTree(repo, parent);
@@ -62,23 +68,20 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     await w.updateBranch(repo, branch, commitSha);
   }
 
-  let pr = await w.findPullRequest(repo, branch);
+  let pr = found;
   let createdPr = false;
   if (!pr) {
     pr = await w.createPullRequest(repo, { title: input.title, body: input.body, head: branch, base: input.baseBranch, draft: true });
     createdPr = true;
     await w.addLabels(repo, pr.number, input.labels);
-  } else if (pr.state === "open") {
+  } else {
     await w.updatePullRequest(repo, pr.number, { title: input.title, body: input.body });
   }
-  // A fix PR people already closed is left closed: reopening or duplicating it would be noise.
 
   const commentedOn: number[] = [];
-  if (pr.state === "open") {
-    for (const n of input.commentOn) {
-      await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr));
-      commentedOn.push(n);
-    }
+  for (const n of input.commentOn) {
+    await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr));
+    commentedOn.push(n);
   }
   return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn };
 }

@@ -100,19 +100,27 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(gh.requests.find((q) => q.operationId === "git/update-ref")!.body).toEqual({ sha: NEXT, force: false });
   });
 
-  test("a fix PR people closed is left closed: no new PR, no comment", async () => {
+  test("a fix PR people closed is left closed: no commit on its branch, no new PR, no comment", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "r", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
-      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [pull({ state: "closed" })] });
+    // A repair (different files) after the PR was closed: nothing is written, not even a tree.
+    gh.on("GET", "/repos/octo/demo/pulls", { body: [pull({ state: "closed" })] });
     const r = await publishFix(writes(), input());
     gh.done();
-    expect(r).toMatchObject({ createdPr: false, commentedOn: [], pr: { state: "closed" } });
+    expect(r).toMatchObject({ createdPr: false, newCommit: false, createdBranch: false, commentedOn: [], commitSha: COMMIT, pr: { state: "closed" } });
+    expect(gh.requests.map((q) => q.method)).toEqual(["GET"]);
+  });
+
+  test("a merged fix PR whose branch people deleted: the branch is not re-created", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls", { body: [pull({ state: "closed", merged: true })] });
+    const r = await publishFix(writes(), input());
+    gh.done();
+    expect(r).toMatchObject({ createdBranch: false, createdPr: false, pr: { state: "closed", merged: true } });
   });
 
   test("GitHub refusing a workflow edit says which permission to grant", async () => {
     gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls", { body: [] });
     gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
       .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
       .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
