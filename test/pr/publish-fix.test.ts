@@ -118,6 +118,26 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(r).toMatchObject({ createdBranch: false, createdPr: false, pr: { state: "closed", merged: true } });
   });
 
+  test("a repository without draft PRs (private, GitHub Free) gets a regular PR instead of none", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
+      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true } } })
+      .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+      .on("POST", "/repos/octo/demo/pulls", (req) =>
+        (req.body as { draft?: boolean }).draft
+          ? { status: 422, body: { message: "Draft pull requests are not supported in this repository.", documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request" } }
+          : { status: 201, body: pull({ draft: false }) },
+        { times: 2 })
+      .on("POST", "/repos/octo/demo/issues/42/labels", { body: [] });
+    const r = await publishFix(writes(), input({ commentOn: [] }));
+    gh.done();
+    expect(r).toMatchObject({ createdPr: true, pr: { number: 42, draft: false } });
+    expect(gh.requests.filter((q) => q.operationId === "pulls/create").map((q) => (q.body as { draft: boolean }).draft)).toEqual([true, false]);
+  });
+
   test("GitHub refusing a workflow edit says which permission to grant", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls", { body: [] });

@@ -96,8 +96,18 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       }),
     getPullRequest: (repo, number) =>
       read(`reading PR #${number}`, async () => toPull((await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number })).data as RawPull)),
-    createPullRequest: (repo, input) =>
-      mutate("opening the fix PR", async () => toPull((await octokit.request("POST /repos/{owner}/{repo}/pulls", { ...r(repo), ...input })).data as RawPull)),
+    async createPullRequest(repo, input) {
+      const open = (draft: boolean) =>
+        mutate("opening the fix PR", async () => toPull((await octokit.request("POST /repos/{owner}/{repo}/pulls", { ...r(repo), ...input, draft })).data as RawPull));
+      try {
+        return await open(input.draft);
+      } catch (err) {
+        // Private repositories on GitHub Free/Pro have no drafts (422): the fix opens as a regular PR, which
+        // the caller sees from `draft: false`, rather than not at all.
+        if (input.draft && err instanceof AppError && err.details?.status === 422 && /draft pull requests are not supported/i.test(err.message)) return open(false);
+        throw err;
+      }
+    },
     updatePullRequest: (repo, number, input) =>
       mutate(`updating PR #${number}`, async () => {
         await octokit.request("PATCH /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number, ...input });

@@ -98,9 +98,9 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
     job.repo,
     open.pr.number,
     FIX_MARKER,
-    `${FIX_MARKER}\nCI ${ev.conclusion} on this fix branch ([run ${ev.runId}](${ev.url ?? "#"})); ${why}. The PR stays a draft: take it over, or close it to reject the fix.`,
+    `${FIX_MARKER}\nCI ${ev.conclusion} on this fix branch ([run ${ev.runId}](${ev.url ?? "#"})); ${why}. ${open.pr.draft ? "The PR stays a draft" : "The PR is left as it is"}: take it over, or close it to reject the fix.`,
   );
-  return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left as draft with a comment`;
+  return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
 }
 
 /**
