@@ -1,3 +1,4 @@
+import { toAppError } from "../core/errors.js";
 import type { JobRepo } from "../core/job.js";
 import type { FileChange, GitHubWriteClient, PullRequestRef } from "../core/ports/github-port.js";
 
@@ -29,6 +30,8 @@ export interface PublishResult {
   pr: PullRequestRef;
   createdPr: boolean;
   commentedOn: number[];
+  /** Why the labels could not be added (the PR is open without them), when GitHub refused them. */
+  labelsRefused?: string;
 }
 
 /**
@@ -70,10 +73,11 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
 
   let pr = found;
   let createdPr = false;
+  let labelsRefused: string | undefined;
   if (!pr) {
     pr = await w.createPullRequest(repo, { title: input.title, body: input.body, head: branch, base: input.baseBranch, draft: true });
     createdPr = true;
-    await w.addLabels(repo, pr.number, input.labels);
+    labelsRefused = await addLabels(w, repo, pr.number, input.labels);
   } else {
     await w.updatePullRequest(repo, pr.number, { title: input.title, body: input.body });
   }
@@ -83,5 +87,21 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr));
     commentedOn.push(n);
   }
-  return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn };
+  return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn, ...(labelsRefused ? { labelsRefused } : {}) };
+}
+
+/**
+ * Labels are a convenience: a name GitHub refuses (too long, or one the app may not create) must not fail
+ * a job whose PR is already open, where a retry would find the PR and never watch it. A retryable error
+ * still retries.
+ */
+async function addLabels(w: GitHubWriteClient, repo: JobRepo, number: number, labels: string[]): Promise<string | undefined> {
+  try {
+    await w.addLabels(repo, number, labels);
+    return undefined;
+  } catch (raw) {
+    const err = toAppError(raw);
+    if (err.retryable) throw err;
+    return err.message;
+  }
 }

@@ -138,6 +138,23 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(gh.requests.filter((q) => q.operationId === "pulls/create").map((q) => (q.body as { draft: boolean }).draft)).toEqual([true, false]);
   });
 
+  test("labels GitHub refuses leave the PR open without them; the comment still goes out", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
+      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true } } })
+      .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+      .on("POST", "/repos/octo/demo/pulls", { status: 201, body: pull() })
+      .on("POST", "/repos/octo/demo/issues/42/labels", { status: 422, body: { message: "Validation Failed", errors: [{ resource: "Label", code: "invalid", field: "name" }] } })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
+      .on("POST", "/repos/octo/demo/issues/7/comments", { status: 201, body: { id: 900, body: "x" } });
+    const r = await publishFix(writes(), input({ labels: ["x".repeat(60)] }));
+    gh.done();
+    expect(r).toMatchObject({ createdPr: true, commentedOn: [7], labelsRefused: expect.stringContaining("Validation Failed") });
+  });
+
   test("GitHub refusing a workflow edit says which permission to grant", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls", { body: [] });

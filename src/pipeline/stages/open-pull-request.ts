@@ -80,6 +80,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     { branch, commit: published.commitSha, verified: published.verified, pr: published.pr.number, createdPr: published.createdPr, files: files.length, attempt },
     published.createdPr ? "fix PR opened" : "fix PR updated",
   );
+  if (published.labelsRefused) ctx.log.warn({ pr: published.pr.number, labels: config.labels, reason: published.labelsRefused }, "fix PR opened without its labels");
   if (!published.verified) ctx.log.warn({ commit: published.commitSha }, "GitHub did not mark the fix commit verified");
   const result: OpenPullRequestResult = {
     branch,
