@@ -1,4 +1,4 @@
-import { toAppError } from "../core/errors.js";
+import { permanent, toAppError } from "../core/errors.js";
 import type { JobRepo } from "../core/job.js";
 import type { FileChange, GitHubWriteClient, PullRequestRef } from "../core/ports/github-port.js";
 
@@ -7,6 +7,8 @@ export interface PublishInput {
   branch: string;
   /** Commit the fix branch starts from when it does not exist yet (the failing head sha). */
   baseSha: string;
+  /** The commit the bot last pushed to the branch (a repair attempt): any other head is people's work. */
+  expectedHead?: string;
   /** Branch the PR targets (the failing branch). */
   baseBranch: string;
   files: FileChange[];
@@ -48,6 +50,10 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     return { branch, commitSha: found.headSha, verified: true, newCommit: false, createdBranch: false, pr: found, createdPr: false, commentedOn: [] };
   }
   const existing = await w.getBranchSha(repo, branch);
+  // A fast-forward on top of their commits would pass, and replace their version of the fixed files.
+  if (input.expectedHead && existing && existing !== input.expectedHead) {
+    throw permanent("fix_branch_moved", `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.expectedHead.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
+  }
   const parent = existing ?? input.baseSha;
   const baseTree = await w.getCommitTree(repo, parent);
   const tree = await w.createTree(repo, baseTree, input.files);

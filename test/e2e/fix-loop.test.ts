@@ -185,6 +185,24 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
   });
 
+  test("CI failing on the bot's commit after people pushed onto the fix branch: no repair over their work, no comment", async () => {
+    let repaired = false;
+    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const tree = s.gh.commits.get(commit)!.tree;
+    const theirs = await s.gh.createCommit(undefined, { message: "alice: handle empty titles", tree, parents: [commit] });
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    expect(repaired).toBe(false);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs.sha);
+    const j = await s.get();
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+  });
+
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {
     const s = await setup();
     await s.run();

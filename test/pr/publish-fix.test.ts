@@ -155,6 +155,14 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(r).toMatchObject({ createdPr: true, commentedOn: [7], labelsRefused: expect.stringContaining("Validation Failed") });
   });
 
+  test("a repair attempt never commits over people's commits on the fix branch", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: "9".repeat(40), type: "commit", url: "u" } } });
+    await expect(publishFix(writes(), input({ expectedHead: COMMIT }))).rejects.toMatchObject({ code: "fix_branch_moved", retryable: false });
+    gh.done();
+  });
+
   test("GitHub refusing a workflow edit says which permission to grant", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls", { body: [] });

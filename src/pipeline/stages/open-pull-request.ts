@@ -53,6 +53,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const config = repoConfigOf(job);
   const repair = job.results["repair"] as RepairState | undefined;
   const attempt = repair?.attempt ?? 1;
+  const previous = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
   const sibling = attempt === 1 ? await openSiblingFix(job, deps) : undefined;
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
 
@@ -66,6 +67,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     repo: job.repo,
     branch,
     baseSha: job.run.headSha,
+    ...(attempt > 1 && previous ? { expectedHead: previous.commitSha } : {}),
     baseBranch: job.run.headBranch,
     files,
     message: renderCommitMessage(input),

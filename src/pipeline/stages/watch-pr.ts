@@ -80,6 +80,10 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
     }
     return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
   }
+  // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
+  // own CI run. A repair would be refused (publishFix) after a model call, and "take it over" is noise.
+  const head = await w.getBranchSha(job.repo, open.branch);
+  if (head !== open.commitSha) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: no repair, no comment`;
   const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
   const repairsDone = open.repairAttempt - 1;
   let why = `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
