@@ -9,6 +9,8 @@ export interface FixBranchRun {
   repoId: number;
   repoFullName: string;
   installationId: number;
+  /** The run's workflow, named as the job's `run.workflowPath` is (fingerprintScope). */
+  workflow?: string;
   run: { id: number; head_branch: string | null; head_sha: string; conclusion: string | null; html_url?: string };
 }
 
@@ -25,6 +27,12 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   const job = await deps.store.findJobByKey(jobKey(r.repoId, origin));
   const open = job?.results["open-pull-request"] as OpenPullRequestResult | undefined;
   if (!job || !open) return ignored();
+  // Other workflows run on the fix branch too (lint, docs, a flaky one already red on the base): their
+  // result is not whether the fix works. A quick green lint would mark the PR ready and tell the model
+  // the fix passed CI while the failing workflow still runs; a red unrelated one would start a repair.
+  if (job.run.workflowPath && r.workflow && r.workflow !== job.run.workflowPath) {
+    return ignored(`CI of ${r.workflow}, not of ${job.run.workflowPath}, the workflow the fix is for`);
+  }
   if (r.run.head_sha !== open.commitSha) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
   const changed = await updateParkedJob(deps, job.id, (j) =>
     addPrEvent(j, { id: `ci:${r.run.id}:${r.run.head_sha}`, kind: "ci", runId: r.run.id, conclusion: r.run.conclusion ?? "unknown", headSha: r.run.head_sha, url: r.run.html_url, at: meta.receivedAt }),

@@ -22,7 +22,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
     // A fork's branch of the same name (its PR can carry the fix commit) is not CI of the app's fix branch.
     const fork = forkFilter(p.repository.id, p.repository.full_name, run.head_repository);
     if (fork) return { ...scope, outcome: "ignored", reason: fork.reason };
-    return onFixBranchRun({ repoId: p.repository.id, repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
+    return onFixBranchRun({ repoId: p.repository.id, repoFullName: p.repository.full_name, installationId: p.installation.id, workflow: fingerprintScope(p, run).workflow, run }, meta, deps);
   }
   // A later attempt of a run whose job re-ran its failed jobs (rerun_flaky) and waits for the result. This
   // read only routes the delivery: onRerunCompleted checks again inside its write, where it is atomic.

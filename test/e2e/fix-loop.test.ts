@@ -203,6 +203,27 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
   });
 
+  test("CI of another workflow on the fix branch neither marks the PR ready nor starts a repair", async () => {
+    let repaired = false;
+    const s = await setup({ repair: async () => ((repaired = true), { ok: true }) });
+    await s.store.updateJob(s.job.id, (j) => void (j.run.workflowPath = ".github/workflows/tests.yml"));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const other = (conclusion: string, id: number) => {
+      const p = s.fixRun(conclusion, commit, id);
+      return { ...p, workflow_run: { ...p.workflow_run, name: "lint", path: ".github/workflows/lint.yml" } };
+    };
+    expect(await s.deliver("workflow_run", other("success", 901))).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("lint.yml") });
+    expect(await s.deliver("workflow_run", other("failure", 902))).toMatchObject({ outcome: "ignored" });
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(repaired).toBe(false);
+    // The failing workflow's own run on the fix commit is the verdict.
+    expect(await s.deliver("workflow_run", s.fixRun("success", commit))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch")).toEqual([expect.objectContaining({ value: true })]);
+  });
+
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {
     const s = await setup();
     await s.run();
