@@ -116,6 +116,20 @@ export function renderPrBody(i: PrBodyInput): string {
   return out.length > MAX_BODY ? `${out.slice(0, MAX_BODY)}\n\n…(truncated)` : out;
 }
 
+const MAX_REASON = 1_000;
+
+/**
+ * The comment on the fix PR after CI failed on it. `why` can be a repair's refusal, which quotes the
+ * model's diagnosis: it must not ping people, leak what the model echoed, or outgrow a comment (a 422
+ * would fail the job).
+ */
+export function renderCiFailedComment(marker: string, i: { conclusion: string; runId: number; url?: string; why: string; draft: boolean }): string {
+  const why = noMentions(i.why.length > MAX_REASON ? `${i.why.slice(0, MAX_REASON)}…` : i.why);
+  return redact(
+    `${marker}\nCI ${i.conclusion} on this fix branch ([run ${i.runId}](${i.url ?? "#"})); ${why}. ${i.draft ? "The PR stays a draft" : "The PR is left as it is"}: take it over, or close it to reject the fix.`,
+  );
+}
+
 /** The comment on the failing PR, linking the fix (edited in place on later attempts). */
 export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
   const first = noMentions(i.diagnosis.split("\n")[0]!.trim().slice(0, 300));

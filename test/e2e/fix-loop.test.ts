@@ -6,7 +6,7 @@ import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
 import { createMetrics } from "../../src/admin/metrics.js";
 import { loadAppConfig } from "../../src/config/app-config.js";
 import type { Deps } from "../../src/core/deps.js";
-import { transient } from "../../src/core/errors.js";
+import { permanent, transient } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Job } from "../../src/core/job.js";
 import type { FeedbackRequest, ModelPort } from "../../src/core/ports/model-port.js";
@@ -222,6 +222,20 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.run();
     expect(s.gh.pulls[0]!.draft).toBe(false);
     expect(s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch")).toEqual([expect.objectContaining({ value: true })]);
+  });
+
+  test("a repair refused with the model's diagnosis: the comment cannot ping people, leak a token or outgrow GitHub's limit", async () => {
+    const token = "ghp_" + "B".repeat(36);
+    const diagnosis = `Ask @octocat and @octo/security; the log printed ${token}. ${"x".repeat(70_000)}`;
+    const s = await setup({ pullRequests: [], repair: async () => { throw permanent("no_fix_proposed", `The model found no safe fix (confidence 0.1). Its diagnosis: ${diagnosis}`); } });
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const body = s.gh.comments.get(100)![0]!.body;
+    expect(body).toContain("repair attempt 2 failed: The model found no safe fix");
+    expect(body).not.toMatch(/@octocat|@octo\/security/);
+    expect(body).not.toContain(token);
+    expect(body.length).toBeLessThan(2_000);
   });
 
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {

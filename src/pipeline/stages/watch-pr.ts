@@ -8,6 +8,7 @@ import type { ContextExcerpt, FailureContext } from "../../core/failure-context.
 import type { Job } from "../../core/job.js";
 import type { GitHubWriteClient } from "../../core/ports/github-port.js";
 import { proposalOf } from "../../pr/proposal-of.js";
+import { renderCiFailedComment } from "../../pr/pr-body.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback } from "../../feedback/outcome-feedback.js";
 import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
 import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
@@ -98,12 +99,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
     if (r.ok) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} pushed`;
     why = `repair attempt ${open.repairAttempt + 1} failed: ${r.reason}`;
   }
-  await w.upsertComment(
-    job.repo,
-    open.pr.number,
-    FIX_MARKER,
-    `${FIX_MARKER}\nCI ${ev.conclusion} on this fix branch ([run ${ev.runId}](${ev.url ?? "#"})); ${why}. ${open.pr.draft ? "The PR stays a draft" : "The PR is left as it is"}: take it over, or close it to reject the fix.`,
-  );
+  await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
 }
 
