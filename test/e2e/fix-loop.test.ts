@@ -238,6 +238,22 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(body.length).toBeLessThan(2_000);
   });
 
+  test("CI that failed around the PR's close is feedback only: no repair, no comment on the closed PR", async () => {
+    let repaired = false;
+    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    // Both arrive while the job waits in the queue (behind another job of the repository).
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    expect(repaired).toBe(false);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect((await s.get()).state).toBe("completed");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
+  });
+
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {
     const s = await setup();
     await s.run();

@@ -53,10 +53,13 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
     return { result, wait: "pr_outcome" };
   }
   const gh = await deps.github.forInstallation(job.installationId);
+  // CI that finished around a close or merge (the job waited in the queue meanwhile): its result is still
+  // feedback, but a repair, a ready-for-review or a comment on a PR people closed is noise.
+  const closing = pending.some((e) => e.kind === "closed");
   let current = job;
   for (const ev of pending) {
     const open = current.results["open-pull-request"] as OpenPullRequestResult;
-    const note = ev.kind === "ci" ? await onCi(current, deps, ctx, gh.writes, open, ev, repair) : await onClosed(current, deps, gh.writes, open, ev);
+    const note = ev.kind === "ci" ? await onCi(current, deps, ctx, closing ? undefined : gh.writes, open, ev, repair) : await onClosed(current, deps, gh.writes, open, ev);
     result.notes.push(note);
     result.handled.push(ev.id);
     if (ev.kind === "closed") result.closed = { merged: ev.merged };
@@ -73,7 +76,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   if (ev.headSha !== open.commitSha) return `CI run ${ev.runId} was for ${ev.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
   const passed = ev.conclusion === "success";
   await recordFeedback(deps, job.id, [fixCiFeedback(job, open.inferenceId, passed, ev.runId)]);
-  if (!w) return `CI ${ev.conclusion} on the fix branch (read-only GitHub client: PR left as is)`;
+  if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
   if (passed) {
     if (open.pr.draft) {
       await w.markReadyForReview(job.repo, open.pr);
