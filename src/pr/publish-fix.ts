@@ -7,8 +7,10 @@ export interface PublishInput {
   branch: string;
   /** Commit the fix branch starts from when it does not exist yet (the failing head sha). */
   baseSha: string;
-  /** The commit the bot last pushed to the branch (a repair attempt): any other head is people's work. */
-  expectedHead?: string;
+  /** Commits the bot pushed to the branch (a repair attempt): any other head is people's work. */
+  ownHeads?: string[];
+  /** Called once the branch points at a new commit, before the PR is touched (so a retry knows it). */
+  onPushed?: (sha: string) => Promise<void>;
   /** Branch the PR targets (the failing branch). */
   baseBranch: string;
   files: FileChange[];
@@ -51,8 +53,8 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   }
   const existing = await w.getBranchSha(repo, branch);
   // A fast-forward on top of their commits would pass, and replace their version of the fixed files.
-  if (input.expectedHead && existing && existing !== input.expectedHead) {
-    throw permanent("fix_branch_moved", `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.expectedHead.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
+  if (input.ownHeads?.length && existing && !input.ownHeads.includes(existing)) {
+    throw permanent("fix_branch_moved", `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.ownHeads[0]!.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
   }
   const parent = existing ?? input.baseSha;
   const baseTree = await w.getCommitTree(repo, parent);
@@ -76,6 +78,7 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   } else if (newCommit) {
     await w.updateBranch(repo, branch, commitSha);
   }
+  if (newCommit) await input.onPushed?.(commitSha);
 
   let pr = found;
   let createdPr = false;

@@ -20,6 +20,10 @@ import { fixtureRepo, REPOS_DIR, type FixtureRepo } from "../helpers/fixture-rep
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { FakeGitHubWrites } from "./fake-github-writes.js";
 import { EPISODE, INFERENCE, validatedResults } from "./fix-loop-fixtures.js";
+import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
+import type { Stage } from "../../src/pipeline/stage.js";
+
+const INFERENCE2 = "0192f5a0-0000-7000-8000-000000000003";
 import { AppIdentity } from "../../src/core/app-identity.js";
 
 const PRIOR = ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "propose-patch", "apply-and-validate"];
@@ -252,6 +256,32 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((await s.get()).state).toBe("completed");
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
+  });
+
+  test("a repair whose PR update failed after its push is finished on retry, not taken for people's push", async () => {
+    const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
+    const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: result(j) }) });
+    const propose = stage("propose-patch", (j) => ({ ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
+    const validate = stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
+    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    // GitHub's secondary rate limit hits the PR update, after the repair's commit moved the branch.
+    const update = s.gh.updatePullRequest.bind(s.gh);
+    let fails = 1;
+    s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    const pushed = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(pushed).not.toBe(first);
+    await s.clock.advance(60_000);
+    await s.run();
+    const j = await s.get();
+    const open = j.results["open-pull-request"] as { commitSha: string; repairAttempt: number; inferenceId: string };
+    expect(open).toMatchObject({ commitSha: s.gh.branches.get("ci-bot/fix-555"), repairAttempt: 2, inferenceId: INFERENCE2 });
+    expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain("w for w in words");
+    expect(s.gh.pulls[0]!.body).toContain("repair attempt 2");
+    expect(j.waitingFor).toBe("pr_outcome");
   });
 
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {

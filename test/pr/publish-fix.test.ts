@@ -159,7 +159,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
       .on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: "9".repeat(40), type: "commit", url: "u" } } });
-    await expect(publishFix(writes(), input({ expectedHead: COMMIT }))).rejects.toMatchObject({ code: "fix_branch_moved", retryable: false });
+    await expect(publishFix(writes(), input({ ownHeads: [COMMIT] }))).rejects.toMatchObject({ code: "fix_branch_moved", retryable: false });
     gh.done();
   });
 

@@ -32,6 +32,8 @@ export interface OpenPullRequestResult {
 export interface RepairState {
   attempt: number;
   previousFiles: string[];
+  /** The commit this attempt already pushed, when a later step (PR update, comment) failed and is retried. */
+  pushedSha?: string;
 }
 
 const WAIT_FOR = "pr_outcome";
@@ -67,7 +69,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     repo: job.repo,
     branch,
     baseSha: job.run.headSha,
-    ...(attempt > 1 && previous ? { expectedHead: previous.commitSha } : {}),
+    ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair) : {}),
     baseBranch: job.run.headBranch,
     files,
     message: renderCommitMessage(input),
@@ -122,6 +124,19 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   };
   ctx.log.info({ branch: result.branch, files: result.files.length }, "dry run: would open this draft PR");
   return { result, finish: "dry run: described the fix PR instead of opening it" };
+}
+
+/** A repair commits on the bot's own head only, and notes its push before the PR is updated. */
+function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repair: RepairState | undefined) {
+  return {
+    ownHeads: [previous.commitSha, ...(repair?.pushedSha ? [repair.pushedSha] : [])],
+    onPushed: async (sha: string) => {
+      await deps.store.updateJob(job.id, (j) => {
+        const r = j.results["repair"] as RepairState | undefined;
+        if (r) r.pushedSha = sha;
+      });
+    },
+  };
 }
 
 const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();

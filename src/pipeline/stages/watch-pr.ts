@@ -87,7 +87,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
   // own CI run. A repair would be refused (publishFix) after a model call, and "take it over" is noise.
   const head = await w.getBranchSha(job.repo, open.branch);
-  if (head !== open.commitSha) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: no repair, no comment`;
+  if (head !== open.commitSha && head !== pushedByThisRepair(job, open)) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: no repair, no comment`;
   const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
   const repairsDone = open.repairAttempt - 1;
   let why = `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
@@ -104,6 +104,12 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   }
   await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
+}
+
+/** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
+function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
+  const r = job.results["repair"] as RepairState | undefined;
+  return r?.attempt === open.repairAttempt + 1 ? r.pushedSha : undefined;
 }
 
 /**
@@ -126,7 +132,8 @@ async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: Open
         ...(excerpts.length ? { excerpts } : {}),
       };
     }
-    const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])] };
+    const pushed = pushedByThisRepair(j, open);
+    const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])], ...(pushed ? { pushedSha: pushed } : {}) };
     j.results["repair"] = state;
   });
 }
