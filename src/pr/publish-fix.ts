@@ -9,6 +9,8 @@ export interface PublishInput {
   baseSha: string;
   /** Commits the bot pushed to the branch (a repair attempt): any other head is people's work. */
   ownHeads?: string[];
+  /** The commit CI failed on (a repair): the same tree again would be a "new attempt" with nothing new. */
+  ciFailedOn?: string;
   /** Called once the branch points at a new commit, before the PR is touched (so a retry knows it). */
   onPushed?: (sha: string) => Promise<void>;
   /** Branch the PR targets (the failing branch). */
@@ -64,6 +66,9 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   let verified = true;
   let newCommit = false;
   let createdBranch = false;
+  if (input.ciFailedOn && existing === input.ciFailedOn && tree === baseTree) {
+    throw permanent("repair_unchanged", `The repair attempt proposed the same files as commit ${existing.slice(0, 7)}, which CI already failed on; nothing new was pushed.`);
+  }
   // Same tree as the branch head: this exact fix is already committed (a retry after a crash).
   if (!(existing && tree === baseTree)) {
     const c = await w.createCommit(repo, { message: input.message, tree, parents: [parent] });

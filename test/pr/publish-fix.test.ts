@@ -163,6 +163,16 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     gh.done();
   });
 
+  test("a repair proposing the files CI already failed on pushes nothing and leaves the PR as it was", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } });
+    await expect(publishFix(writes(), input({ ownHeads: [COMMIT], ciFailedOn: COMMIT }))).rejects.toMatchObject({ code: "repair_unchanged", retryable: false });
+    gh.done();
+  });
+
   test("GitHub refusing a workflow edit says which permission to grant", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls", { body: [] });

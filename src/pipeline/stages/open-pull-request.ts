@@ -130,6 +130,7 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
 function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repair: RepairState | undefined) {
   return {
     ownHeads: [previous.commitSha, ...(repair?.pushedSha ? [repair.pushedSha] : [])],
+    ciFailedOn: previous.commitSha,
     onPushed: async (sha: string) => {
       await deps.store.updateJob(job.id, (j) => {
         const r = j.results["repair"] as RepairState | undefined;
