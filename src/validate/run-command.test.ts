@@ -159,6 +159,33 @@ describe("runCommand under bubblewrap", () => {
     }
   });
 
+  // Secrets under /opt (bound read-only), mounted the way Kubernetes mounts a secret volume: through symlinks.
+  (optWritable ? withBwrap : test.skip)("a hidden key or data dir that is a symlink cannot be read through the link", async () => {
+    const { symlink } = await import("node:fs/promises");
+    const app = await mkdtemp("/opt/t0-ci-bot-test-");
+    try {
+      await mkdir(join(app, "..2024_01_01", "data"), { recursive: true });
+      await writeFile(join(app, "..2024_01_01", "key.pem"), SECRETS.PRIVATE_KEY);
+      await writeFile(join(app, "..2024_01_01", "data", "jobs.json"), "topsecret-job-record\n");
+      await symlink("..2024_01_01", join(app, "..data"));
+      await symlink("..data/key.pem", join(app, "key.pem"));
+      await symlink("..data/data", join(app, "data"));
+      const r = await runCommand({
+        command: `cd ${app} && cat key.pem data/jobs.json ..data/key.pem 2>&1 || true; echo done`,
+        cwd: ws,
+        env,
+        sandbox: { ...bwrap(), hide: [join(app, "key.pem"), join(app, "data")] } as SandboxSpec,
+        timeoutMs: 10_000,
+        maxOutputBytes: 64 * 1024,
+      });
+      expect(r.output.text()).not.toContain("BEGIN RSA PRIVATE KEY");
+      expect(r.output.text()).not.toContain("topsecret");
+      expect(r.output.text()).toContain("done\n");
+    } finally {
+      await rm(app, { recursive: true, force: true });
+    }
+  });
+
   // An install under /opt (bound read-only into the sandbox), as root can make one here and in CI.
   (optWritable ? withBwrap : test.skip)("the app's folder under /opt holding the workspace: its .env cannot be read, the workspace still works", async () => {
     const app = await mkdtemp("/opt/t0-ci-bot-test-");

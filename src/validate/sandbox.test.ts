@@ -99,6 +99,20 @@ describe("bwrapArgs", () => {
     expect(s).toMatch(new RegExp(`--tmpfs ${app} .*--ro-bind ${tools} ${tools} .*--bind ${ws} ${ws} --chdir`));
   });
 
+  test("a hidden path that is a symlink (a Kubernetes secret mount, a symlinked DATA_DIR) hides what it points to", async () => {
+    const { mkdir, symlink, writeFile } = await import("node:fs/promises");
+    const app = await mkdtemp(join(dir, "k8s-"));
+    await mkdir(join(app, "..2024_01_01", "data"), { recursive: true });
+    await writeFile(join(app, "..2024_01_01", "key.pem"), "key");
+    await symlink("..2024_01_01", join(app, "..data"));
+    await symlink("..data/key.pem", join(app, "key.pem"));
+    await symlink("..data/data", join(app, "data"));
+    const real = join(app, "..2024_01_01");
+    const s = bwrapArgs({ workspace: "/w", cwd: "/w", writable: [], network: false, env: { PATH: `${app}:/usr/bin` }, hide: [join(app, "key.pem"), join(app, "data")] }).join(" ");
+    expect(s).toContain(`--ro-bind /dev/null ${join(real, "key.pem")}`);
+    expect(s).toContain(`--tmpfs ${join(real, "data")}`);
+  });
+
   test("toolchains in the home are bound as whole roots; other home dirs only as named", async () => {
     const home = await mkdtemp(join(dir, "home-"));
     const { mkdir } = await import("node:fs/promises");

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { lstatSync, readlinkSync, statSync } from "node:fs";
+import { lstatSync, readlinkSync, realpathSync, statSync } from "node:fs";
 import { isAbsolute, join, relative, sep } from "node:path";
 import { permanent } from "../core/errors.js";
 
@@ -115,7 +115,8 @@ const TOOLCHAIN_VARS = ["PYENV_ROOT", "CARGO_HOME", "RUSTUP_HOME", "GOROOT", "GO
 
 const isUnder = (p: string, dir: string) => {
   const r = relative(dir, p);
-  return r === "" || (!r.startsWith("..") && !isAbsolute(r));
+  // `..data/key.pem` is inside: only a first component of exactly `..` leaves (Kubernetes names its dirs `..x`).
+  return r === "" || (r.split(sep)[0] !== ".." && !isAbsolute(r));
 };
 const exists = (p: string) => {
   try {
@@ -167,16 +168,21 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   // the empty tmpfs and the rest of the folder stays out of sight.
   const bound = [...SYSTEM_DIRS, ...toolchains];
   const hidden: string[] = [];
-  for (const p of [...ALWAYS_HIDDEN, ...(spec.hide ?? [])]) {
-    if (!isAbsolute(p) || !bound.some((d) => isUnder(p, d))) continue; // not visible anyway
-    if (isUnder(p, spec.workspace)) continue; // never hide (part of) the workspace itself
-    if (SYSTEM_DIRS.includes(p) || p === "/") continue; // nor a whole system dir (the app running from /usr)
+  for (const named of [...ALWAYS_HIDDEN, ...(spec.hide ?? [])]) {
+    if (!isAbsolute(named)) continue;
+    // What is hidden is the file itself, not one name for it: a key mounted as a symlink (a Kubernetes
+    // secret, key.pem -> ..data/key.pem) or a symlinked data dir is otherwise readable through the link.
+    let p: string;
     let st;
     try {
-      st = lstatSync(p);
+      p = realpathSync(named);
+      st = statSync(p);
     } catch {
       continue;
     }
+    if (!bound.some((d) => isUnder(p, d))) continue; // not visible anyway
+    if (isUnder(p, spec.workspace)) continue; // never hide (part of) the workspace itself
+    if (SYSTEM_DIRS.includes(p) || p === "/") continue; // nor a whole system dir (the app running from /usr)
     if (st.isDirectory()) {
       a.push("--tmpfs", p);
       hidden.push(p);
