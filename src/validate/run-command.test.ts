@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fixtureRepo } from "../../test/helpers/fixture-repo.js";
+import { restoreFiles } from "./restore-files.js";
 import { runCommand, type SandboxSpec } from "./run-command.js";
 import { probeBwrap } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
@@ -200,6 +202,29 @@ describe("runCommand under bubblewrap", () => {
       expect(await readFile(join(inner, "made.txt"), "utf8")).toBe("ok\n");
     } finally {
       await rm(app, { recursive: true, force: true });
+    }
+  });
+
+  withBwrap("cannot move the checkout's HEAD to a commit of its own, which the app would restore files from later", async () => {
+    const repo = await fixtureRepo("node-sum");
+    try {
+      const committed = await readFile(join(repo.dir, "src/math.js"), "utf8");
+      const attack = [
+        "set +e",
+        `echo "// injected" >> src/math.js; git -c user.name=x -c user.email=x@y commit -qam own`,
+        "git checkout -q src/math.js",
+        `mv .git .git-old && mkdir .git && cp -r .git-old/. .git/`,
+        `echo 0123456789012345678901234567890123456789 > .git/refs/heads/main`,
+        `echo "[core]" >> .git/config && echo config-writable`,
+        "git rev-parse HEAD",
+      ].join("\n");
+      const r = await runCommand({ command: attack, cwd: repo.dir, env, sandbox: { ...bwrap(), workspace: repo.dir } as SandboxSpec, timeoutMs: 20_000, maxOutputBytes: 64 * 1024 });
+      expect(r.output.text()).toContain("config-writable\n");
+      await writeFile(join(repo.dir, "src/math.js"), "patched by the model\n");
+      expect(await restoreFiles(repo.dir, ["src/math.js"])).toEqual(["src/math.js"]);
+      expect(await readFile(join(repo.dir, "src/math.js"), "utf8")).toBe(committed);
+    } finally {
+      await repo.cleanup();
     }
   });
 

@@ -192,6 +192,31 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   for (const dir of toolchains) if (hidden.some((h) => isUnder(dir, h) && dir !== h)) a.push("--ro-bind", dir, dir);
   for (const dir of spec.writable) a.push("--bind", dir, dir);
   a.push("--bind", spec.workspace, spec.workspace);
+  a.push(...gitDirGuard(spec.workspace));
   a.push("--chdir", spec.cwd);
+  return a;
+}
+
+/** What of `.git` the app reads back after the commands ran (restoreFiles, planFixFiles): refs and objects. */
+const GIT_TRUSTED = ["HEAD", "refs", "objects", "packed-refs", "shallow"];
+
+/**
+ * The checkout's `.git` stays writable (a submodule init, `git lfs pull`, husky write there), but what the
+ * app trusts later is read-only: a test that moved HEAD to a commit of its own would otherwise choose what
+ * the restored files hold, and so what the bot commits beside the validated patch. `.git` itself becomes a
+ * mount point, so it cannot be renamed away and replaced by a fresh one either.
+ */
+function gitDirGuard(workspace: string): string[] {
+  const gitDir = join(workspace, ".git");
+  try {
+    if (!lstatSync(gitDir).isDirectory()) return [];
+  } catch {
+    return [];
+  }
+  const a = ["--bind", gitDir, gitDir];
+  for (const name of GIT_TRUSTED) {
+    const p = join(gitDir, name);
+    if (exists(p)) a.push("--ro-bind", p, p);
+  }
   return a;
 }
