@@ -78,6 +78,28 @@ describe("checkStep", () => {
     expect(checkStep("npm test", "validate")).toEqual({ ok: true });
   });
 
+  test.each([
+    ["npm run build || ./scripts/ship-it.sh", "./scripts/ship-it.sh"],
+    ["npm ci | sh", '"sh"'],
+    ["npm ci & node exfil.js", "node exfil.js"],
+    ["npm run build $(node exfil.js)", "command substitution"],
+    ["npm run build `node x.js`", "command substitution"],
+    ["npm ci > >(node x.js)", "command substitution"],
+    ["cd .. && npm run build", "leaves the checkout"],
+    ["cd / && npm run build", "leaves the checkout"],
+    ["cd ~ && npm ci", "leaves the checkout"],
+    ["cd && npm ci", "leaves the checkout"],
+  ])("setup refuses %s: every command of a line is checked, not only the first", (run, why) => {
+    expect(checkStep(run, "setup")).toMatchObject({ ok: false, reason: expect.stringContaining(why) });
+  });
+
+  test("setup still takes redirections, fallbacks between installs, continued lines and cd into the checkout", () => {
+    expect(checkStep("npm ci 2>&1", "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep("yarn install --frozen-lockfile || yarn install", "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep("pip install \\\n  -r requirements.txt \\\n  -r requirements-dev.txt", "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep('cd "packages/app" && npm ci', "setup")).toEqual({ ok: true, needsNetwork: true });
+  });
+
   test("working directories stay inside the checkout", () => {
     expect(inWorkingDirectory("npm test", "web")).toBe("cd 'web' && npm test");
     expect(inWorkingDirectory("npm test", undefined)).toBe("npm test");

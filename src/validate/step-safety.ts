@@ -42,19 +42,30 @@ const SETUP_LINES: Array<[RegExp, boolean]> = [
   [/^(mvn|\.\/mvnw)\b.*\b(install|compile|dependency:\S+|test-compile)\b/, true],
   [/^(gradle|\.\/gradlew)\b.*\b(assemble|build|compileJava|dependencies)\b/, true],
   [/^composer\s+install\b/, true],
-  [/^(cd|echo|mkdir|export|set|true)\b/, false],
+  [/^(echo|mkdir|export|set|true)\b/, false],
 ];
+
+/** `$(...)`, backticks, `<(...)`/`>(...)`: a command inside an argument, which the line rules never see. */
+const SUBSTITUTION = /\$\(|`|[<>]\(/;
+/** Fd redirections (`2>&1`, `&>`) hold an `&` that does not separate commands. */
+const FD_REDIRECT = /\d*>&\d*-?|&>>?/g;
 
 export function checkStep(run: string, purpose: "setup" | "validate"): StepVerdict {
   for (const [re, why] of DENY) if (re.test(run)) return { ok: false, reason: why };
   if (purpose === "validate") return { ok: true };
   let needsNetwork = false;
-  for (const raw of run.split("\n")) {
+  // A line ending in a backslash continues on the next: one command, checked as one.
+  for (const raw of run.replace(/\\\r?\n/g, " ").split("\n")) {
     const line = raw.trim();
     if (!line || line.startsWith("#")) continue;
-    // Lines joined with && or ; are checked one command at a time.
-    for (const part of line.split(/\s*(?:&&|;)\s*/)) {
+    if (SUBSTITUTION.test(line)) return { ok: false, reason: `"${line.slice(0, 60)}" runs a command inside another (command substitution)` };
+    // Every command of the line is checked: after &&, ||, ;, a pipe or a background &, not only the first.
+    for (const part of line.replace(FD_REDIRECT, ">").split(/\s*(?:&&|\|\||;|\||&)\s*/)) {
       if (!part) continue;
+      if (/^cd\b/.test(part)) {
+        if (!safeRelativeDir(part.slice(2).trim().replace(/^(['"])(.*)\1$/, "$2"))) return { ok: false, reason: `"${part.slice(0, 60)}" leaves the checkout` };
+        continue;
+      }
       const hit = SETUP_LINES.find(([re]) => re.test(part));
       if (!hit) return { ok: false, reason: `"${part.slice(0, 60)}" is not a recognised install or build command` };
       needsNetwork ||= hit[1];
@@ -63,9 +74,14 @@ export function checkStep(run: string, purpose: "setup" | "validate"): StepVerdi
   return { ok: true, needsNetwork };
 }
 
+/** A directory named relative to the checkout that stays inside it (no `..`, `~`, `$` or quoting tricks). */
+function safeRelativeDir(dir: string): boolean {
+  return dir !== "" && !dir.startsWith("/") && !dir.startsWith("~") && !dir.split(/[\\/]/).includes("..") && !/[`$'"\n]/.test(dir);
+}
+
 /** Prefixes a command with a `cd` into the step's working directory, when that directory is safe. */
 export function inWorkingDirectory(run: string, dir: string | undefined): string | undefined {
   if (!dir || dir === "." || dir === "./") return run;
-  if (dir.startsWith("/") || dir.split(/[\\/]/).includes("..") || /[`$'"\n]/.test(dir)) return undefined;
+  if (!safeRelativeDir(dir)) return undefined;
   return `cd '${dir}' && ${run}`;
 }
