@@ -113,6 +113,21 @@ describe("bwrapArgs", () => {
     expect(s).toContain(`--tmpfs ${join(real, "data")}`);
   });
 
+  test("a toolchain root bound whole keeps its publishing tokens hidden (~/.cargo/credentials.toml, $CARGO_HOME/credentials.toml)", async () => {
+    const { mkdir, writeFile } = await import("node:fs/promises");
+    const home = await mkdtemp(join(dir, "home-"));
+    const cargoHome = await mkdtemp(join(dir, "cargo-"));
+    await mkdir(join(home, ".cargo", "bin"), { recursive: true });
+    await writeFile(join(home, ".cargo", "credentials.toml"), '[registry]\ntoken = "cio_secret"\n');
+    await writeFile(join(home, ".cargo", "credentials"), '[registry]\ntoken = "cio_secret"\n');
+    await writeFile(join(cargoHome, "credentials.toml"), '[registry]\ntoken = "cio_secret"\n');
+    const s = bwrapArgs({ workspace: "/w", cwd: "/w", writable: [], network: false, env: { PATH: `${home}/.cargo/bin:${cargoHome}/bin:/usr/bin`, CARGO_HOME: cargoHome }, parentHome: home }).join(" ");
+    expect(s).toContain(`--ro-bind ${join(home, ".cargo")} ${join(home, ".cargo")}`);
+    expect(s).toContain(`--ro-bind /dev/null ${join(home, ".cargo", "credentials.toml")}`);
+    expect(s).toContain(`--ro-bind /dev/null ${join(home, ".cargo", "credentials")}`);
+    expect(s).toContain(`--ro-bind /dev/null ${join(cargoHome, "credentials.toml")}`);
+  });
+
   test("toolchains in the home are bound as whole roots; other home dirs only as named", async () => {
     const home = await mkdtemp(join(dir, "home-"));
     const { mkdir } = await import("node:fs/promises");

@@ -111,6 +111,8 @@ const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx
 const ALWAYS_HIDDEN = ["/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/sudoers.d", "/etc/ssh", "/etc/ssl/private"];
 /** Toolchain managers installed in a home directory: their whole root is bound, read-only. */
 const HOME_TOOL_DIRS = new Set([".pyenv", ".cargo", ".rustup", ".nvm", ".volta", ".sdkman", ".asdf", ".rbenv", ".jdks", ".bun", ".deno", "go", ".go", ".local"]);
+/** Publishing tokens a toolchain root keeps at its top (`cargo login` writes them into CARGO_HOME). */
+const TOOL_CREDENTIALS = ["credentials.toml", "credentials"];
 const TOOLCHAIN_VARS = ["PYENV_ROOT", "CARGO_HOME", "RUSTUP_HOME", "GOROOT", "GOPATH", "GOMODCACHE", "JAVA_HOME", "MAVEN_HOME", "M2_HOME", "GRADLE_HOME", "NVM_DIR", "VOLTA_HOME"];
 
 const isUnder = (p: string, dir: string) => {
@@ -168,7 +170,10 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
   // the empty tmpfs and the rest of the folder stays out of sight.
   const bound = [...SYSTEM_DIRS, ...toolchains];
   const hidden: string[] = [];
-  for (const named of [...ALWAYS_HIDDEN, ...(spec.hide ?? [])]) {
+  // A whole toolchain root is bound, so the tokens kept in it are too: hidden like the app's own secrets.
+  const roots = spec.env.CARGO_HOME ? [...toolchains, spec.env.CARGO_HOME] : toolchains;
+  const credentials = roots.flatMap((r) => TOOL_CREDENTIALS.map((f) => join(r, f)));
+  for (const named of [...ALWAYS_HIDDEN, ...credentials, ...(spec.hide ?? [])]) {
     if (!isAbsolute(named)) continue;
     // What is hidden is the file itself, not one name for it: a key mounted as a symlink (a Kubernetes
     // secret, key.pem -> ..data/key.pem) or a symlinked data dir is otherwise readable through the link.
