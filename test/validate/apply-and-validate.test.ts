@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { execFile } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { loadAppConfig } from "../../src/config/app-config.js";
@@ -16,6 +16,7 @@ import { fixturePatch, fixtureRepo, type FixtureRepo } from "../helpers/fixture-
 
 const sh = promisify(execFile);
 const bwrap = await probeBwrap();
+const optWritable = await mkdtemp("/opt/t0-ci-bot-probe-").then(async (d) => (await rm(d, { recursive: true }), true), () => false);
 
 /** Stand-in for src/patch's applier: `git apply`, with the same result shape. */
 const gitApply: ApplyPatchFn = async (diff, dir, opts) => {
@@ -155,6 +156,22 @@ describe("apply-and-validate stage", () => {
     const seen = await readFile(join(r.dir, "env.txt"), "utf8");
     expect(seen).not.toMatch(/GITHUB_TOKEN|TENSORZERO_API_KEY|PRIVATE_KEY|ghs_secret/);
     expect(seen).toMatch(/^CI=true$/m);
+  });
+
+  // WORKSPACE_ROOT under /opt (bound read-only into the sandbox), as root can make it here and in CI.
+  (bwrap.available && optWritable ? test : test.skip)("another job's checkout under WORKSPACE_ROOT cannot be read by this job's commands", async () => {
+    const root = await mkdtemp("/opt/t0-ci-bot-workspaces-");
+    try {
+      const r = await fixtureRepo("node-sum");
+      repos.push(r);
+      await mkdir(join(root, "other-job"));
+      await writeFile(join(root, "other-job", "private.js"), "other repository's code\n");
+      const { config } = parseRepoConfig({ validate: [`cat ${join(root, "other-job", "private.js")} > seen.txt 2>&1 || true`], reproduce_first: false });
+      await runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": { config, problems: [] } }, { env: { WORKSPACE_ROOT: root } });
+      expect(await readFile(join(r.dir, "seen.txt"), "utf8")).toMatch(/No such file or directory/);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   test("a re-run after a crash that left the patch applied starts from the committed files", async () => {

@@ -95,7 +95,9 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       budgetMs: deps.config.VALIDATION_BUDGET_MS,
       parentEnv: opts.parentEnv,
       // Absolute: a relative PRIVATE_KEY_PATH or DATA_DIR would otherwise not be recognised, and stay visible.
-      hide: [deps.config.PRIVATE_KEY_PATH, deps.config.dataDir, process.cwd()].filter((p): p is string => !!p).map((p) => resolve(p)),
+      // WORKSPACE_ROOT holds the other jobs' checkouts and logs (other repositories' private code); this
+      // job's own checkout is bound again on top of it.
+      hide: [deps.config.PRIVATE_KEY_PATH, deps.config.dataDir, deps.config.WORKSPACE_ROOT, process.cwd()].filter((p): p is string => !!p).map((p) => resolve(p)),
       signal: ctx.signal,
     },
     apply: async () => {
