@@ -22,6 +22,14 @@ describe("scrubbedEnv", () => {
     expect(env).toMatchObject({ HOME: "/tmp/h", TMPDIR: "/tmp/t", CI: "true", LANG: "en_US.UTF-8", PYENV_ROOT: "/root/.pyenv", PYTHONDONTWRITEBYTECODE: "1" });
   });
 
+  test("an allow-listed variable holding a URL with a login (an authenticated GOPROXY) is left out", () => {
+    const env = scrubbedEnv({ ...parent, GOPROXY: "https://ci-bot:glpat-secret@goproxy.corp.example,direct", GOFLAGS: "-mod=mod", LANG: "de_DE.UTF-8@euro" }, { home: "/h", tmp: "/t" });
+    expect(env).not.toHaveProperty("GOPROXY");
+    expect(JSON.stringify(env)).not.toContain("glpat-secret");
+    expect(env).toMatchObject({ GOFLAGS: "-mod=mod", LANG: "de_DE.UTF-8@euro" });
+    expect(scrubbedEnv({ ...parent, GOPROXY: "https://proxy.golang.org,direct" }, { home: "/h", tmp: "/t" }).GOPROXY).toBe("https://proxy.golang.org,direct");
+  });
+
   test("PATH keeps absolute, de-duplicated entries and drops node_modules/.bin and relative ones", () => {
     expect(scrubbedEnv(parent, { home: "/h", tmp: "/t" }).PATH).toBe("/root/.cargo/bin:/usr/bin");
     expect(scrubbedEnv({}, { home: "/h", tmp: "/t" }).PATH).toBe("/usr/local/bin:/usr/bin:/bin");

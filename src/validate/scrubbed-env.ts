@@ -20,10 +20,19 @@ export interface ScrubbedEnvOptions {
   allow?: readonly string[];
 }
 
+/** A URL with a user or password in it (`https://user:token@goproxy.corp`): a credential, whatever the name. */
+const URL_CREDENTIALS = /[a-z][a-z0-9+.-]*:\/\/[^/\s@]*@/i;
+
 /** The whole environment of a validation command: allow-listed parent variables plus fixed CI settings. */
 export function scrubbedEnv(parent: NodeJS.ProcessEnv, opts: ScrubbedEnvOptions): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of [...ENV_ALLOWLIST, ...(opts.allow ?? [])]) {
+  for (const name of ENV_ALLOWLIST) {
+    const v = parent[name];
+    // GOPROXY for a private module proxy often carries its login: without it Go falls back to its defaults.
+    if (typeof v === "string" && v !== "" && !URL_CREDENTIALS.test(v)) env[name] = v;
+  }
+  // The operator's own extra names are passed as they are: they chose them.
+  for (const name of opts.allow ?? []) {
     const v = parent[name];
     if (typeof v === "string" && v !== "") env[name] = v;
   }
