@@ -3,6 +3,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Job } from "../core/job.js";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
+import { selectCommands } from "./select-commands.js";
 import { validationInputFromJob } from "./validation-input.js";
 
 const repos: FixtureRepo[] = [];
@@ -40,6 +41,18 @@ describe("validationInputFromJob", () => {
 
     const fromWorkflow = await validationInputFromJob(job({ "build-context": { context: { failing_jobs: [{ name: "unit", failing_step: "Run unittest" }] } } }, ".github/workflows/tests.yml"), r.dir);
     expect(fromWorkflow.failingCommand).toBe("python3 -m unittest discover -v");
+  });
+
+  test("a workflow-wide `defaults.run.shell` fetch-logs did not report keeps a PowerShell step from being replayed with bash", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const wf = "defaults:\n  run:\n    shell: pwsh\njobs:\n  test:\n    runs-on: windows-latest\n    steps:\n      - run: npm ci\n      - name: Unit tests\n        run: |\n          $env:CI = 'true'\n          npm test\n";
+    await writeFile(join(r.dir, "ci.yml"), wf);
+    const input = await validationInputFromJob(job({ "fetch-logs": { jobs: [{ name: "test", failingStep: { name: "Unit tests", command: "$env:CI = 'true'\nnpm test" } }] } }, "ci.yml"), r.dir);
+    expect(input).toMatchObject({ failingShell: "pwsh" });
+    const plan = selectCommands({ config: { setup: undefined, validate: undefined }, input, workspaceDir: r.dir, setupNetwork: true });
+    expect(plan.skipped).toContainEqual({ command: "$env:CI = 'true'\nnpm test", source: "workflow", reason: expect.stringContaining('shell "pwsh"') });
+    expect(plan.validate).toEqual([{ command: "npm test", source: "default" }]);
   });
 
   test("a failure context kept in a file (contextPath) is read", async () => {

@@ -66,6 +66,8 @@ export async function validationInputFromJob(job: Job, workspaceDir: string): Pr
     if (found.failing) {
       command ??= found.failing.run;
       workingDirectory ??= found.failing.workingDirectory;
+      // fetch-logs may not know a workflow-wide `defaults.run.shell`: a pwsh script is no bash command.
+      shell ??= found.failing.shell;
     }
   } else if (!workflowText) {
     notes.push("workflow file not available; setup is not derived from it");

@@ -5,6 +5,8 @@ export interface WorkflowRunStep {
   run: string;
   /** `working-directory` of the step, or the job's/workflow's `defaults.run.working-directory`. */
   workingDirectory?: string;
+  /** `shell` of the step, or the job's/workflow's `defaults.run.shell`. */
+  shell?: string;
 }
 
 export interface WorkflowSteps {
@@ -61,8 +63,8 @@ export function workflowSteps(yamlText: string, jobName: string | undefined, ste
     return { earlier: [], problem: candidates.length ? `job "${jobName}" matches several jobs in the workflow` : `job "${jobName ?? "?"}" not found in the workflow` };
   }
   const job = candidates[0]![1];
-  const wfDir = workingDir(doc);
-  const jobDir = workingDir(job) ?? wfDir;
+  const jobDir = runDefault(job, "working-directory") ?? runDefault(doc, "working-directory");
+  const jobShell = runDefault(job, "shell") ?? runDefault(doc, "shell");
   const steps = Array.isArray(job.steps) ? job.steps.filter(isObj) : [];
   const idx = stepName ? steps.findIndex((s) => displayName(s) === stepName.trim()) : -1;
   if (idx < 0) return { earlier: [], problem: `step "${stepName ?? "?"}" not found in job "${jobName ?? candidates[0]![0]}"` };
@@ -70,14 +72,14 @@ export function workflowSteps(yamlText: string, jobName: string | undefined, ste
     const run = str(s.run);
     if (!run) return undefined;
     const dir = str(s["working-directory"]) ?? jobDir;
-    return { ...(str(s.name) ? { name: str(s.name) } : {}), run: run.trim(), ...(dir ? { workingDirectory: dir } : {}) };
+    const shell = str(s.shell) ?? jobShell;
+    return { ...(str(s.name) ? { name: str(s.name) } : {}), run: run.trim(), ...(dir ? { workingDirectory: dir } : {}), ...(shell ? { shell } : {}) };
   };
   const failing = toRun(steps[idx]!);
   const earlier = steps.slice(0, idx).map(toRun).filter((s): s is WorkflowRunStep => !!s);
   return { ...(failing ? { failing } : { problem: `step "${stepName}" is not a run: step` }), earlier };
 }
 
-function workingDir(o: Obj): string | undefined {
-  const d = isObj(o.defaults) && isObj(o.defaults.run) ? o.defaults.run["working-directory"] : undefined;
-  return str(d);
+function runDefault(o: Obj, key: "working-directory" | "shell"): string | undefined {
+  return isObj(o.defaults) && isObj(o.defaults.run) ? str(o.defaults.run[key]) : undefined;
 }
