@@ -28,6 +28,16 @@ describe("probeBwrap", () => {
     expect(p.reason).toContain("setting up uid map: Permission denied");
   });
 
+  test("a bwrap that has user namespaces but cannot mount a fresh /proc (Docker's masked /proc) is unavailable", async () => {
+    const fake = join(dir, "bwrap-no-proc");
+    // As bwrap fails in a default Docker container that permits user namespaces: only the /proc mount fails.
+    await writeFile(fake, '#!/bin/sh\nfor a in "$@"; do [ "$a" = --proc ] && { echo "bwrap: Can\'t mount proc on /newroot/proc: Operation not permitted" >&2; exit 1; }; done\nexit 0\n');
+    await chmod(fake, 0o755);
+    const p = await probeBwrap(fake);
+    expect(p.available).toBe(false);
+    expect(p.reason).toContain("Can't mount proc");
+  });
+
   test("a bwrap that hangs is given up on", async () => {
     const fake = join(dir, "bwrap-hangs");
     await writeFile(fake, "#!/bin/sh\nexec sleep 30\n");

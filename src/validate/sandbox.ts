@@ -13,8 +13,10 @@ export interface SandboxProbe {
 }
 
 /**
- * Whether bubblewrap works here, found by running it with the namespaces validation uses: a host may
- * have the binary and still forbid unprivileged user namespaces (Ubuntu's AppArmor rule, containers).
+ * Whether bubblewrap works here, found by running it with the namespaces and mounts validation uses: a
+ * host may have the binary and still forbid unprivileged user namespaces (Ubuntu's AppArmor rule,
+ * containers), and a container that allows them may still refuse a fresh /proc (Docker masks parts of
+ * its own, and the kernel then refuses a new proc mount), which every validation command needs.
  */
 export function probeBwrap(bwrapPath = "bwrap", timeoutMs = 5_000): Promise<SandboxProbe> {
   return new Promise((resolve) => {
@@ -26,7 +28,8 @@ export function probeBwrap(bwrapPath = "bwrap", timeoutMs = 5_000): Promise<Sand
       clearTimeout(timer);
       resolve(p);
     };
-    const child = spawn(bwrapPath, ["--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"], {
+    const args = ["--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "true"];
+    const child = spawn(bwrapPath, args, {
       stdio: ["ignore", "ignore", "pipe"],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
     });
