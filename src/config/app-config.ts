@@ -151,6 +151,8 @@ const envSchema = z.object({
   /** All validation commands of one job together; reproduce-first is skipped when it would not fit. */
   VALIDATION_BUDGET_MS: int(30 * 60_000, 1),
   SANDBOX: z.enum(["auto", "bwrap", "off"]).default("auto"),
+  /** The most network a repository's `network:` may give the sandbox: allow (what it asks), setup, off. */
+  SANDBOX_NETWORK: z.enum(["allow", "setup", "off"]).default("allow"),
   REPRODUCE_FIRST: bool(true),
 });
 

@@ -49,9 +49,13 @@ export interface SelectOptions {
   workspaceDir: string;
   /** Whether setup commands get network access; install steps that need it are skipped otherwise. */
   setupNetwork: boolean;
+  /** Why there is no network when the operator's SANDBOX_NETWORK took it away (the skip note then says so). */
+  networkCapped?: string;
 }
 
 const NO_NETWORK = "downloads dependencies but the sandbox has no network; set `network: setup` (or true) in .github/ci-bot.yml, or list setup commands there";
+const noNetwork = (o: SelectOptions) =>
+  o.networkCapped ? `downloads dependencies but the sandbox has no network (${o.networkCapped}); ask the operator, or list setup commands that need none` : NO_NETWORK;
 
 /**
  * Chooses setup and validation commands: `.github/ci-bot.yml` first, then the failing workflow step (with
@@ -92,13 +96,13 @@ export function selectCommands(opts: SelectOptions): CommandPlan {
       const command = inWorkingDirectory(step.run, step.workingDirectory);
       if (!verdict.ok) plan.skipped.push({ command: step.run, source: "workflow", reason: verdict.reason! });
       else if (!command) plan.skipped.push({ command: step.run, source: "workflow", reason: "its working-directory is outside the checkout" });
-      else if (verdict.needsNetwork && !opts.setupNetwork) plan.skipped.push({ command, source: "workflow", reason: NO_NETWORK });
+      else if (verdict.needsNetwork && !opts.setupNetwork) plan.skipped.push({ command, source: "workflow", reason: noNetwork(opts) });
       else plan.setup.push({ command, source: "workflow" });
     }
     return plan;
   }
   for (const s of defaults?.setup ?? []) {
-    if (s.needsNetwork && !opts.setupNetwork) plan.skipped.push({ command: s.command, source: "default", reason: NO_NETWORK });
+    if (s.needsNetwork && !opts.setupNetwork) plan.skipped.push({ command: s.command, source: "default", reason: noNetwork(opts) });
     else plan.setup.push({ command: s.command, source: "default" });
   }
   return plan;

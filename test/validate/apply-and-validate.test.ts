@@ -96,6 +96,32 @@ describe("apply-and-validate stage", () => {
     expect(await readFile(join(r.dir, "src/math.js"), "utf8")).toContain("a + b");
   });
 
+  // A shared fleet's operator caps what `.github/ci-bot.yml` (the repository's to write) may open: with
+  // network, the sandbox reaches whatever the worker reaches.
+  test.each([
+    ["off", "none", /turned off by the operator's SANDBOX_NETWORK=off/],
+    ["setup", "setup", /limited to setup commands by the operator's SANDBOX_NETWORK=setup/],
+  ])("SANDBOX_NETWORK=%s caps a repository's network: true", async (cap, network, why) => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const results = { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": parseRepoConfig({ network: true }), "fetch-logs": await fetchLogsFor(r) };
+    const result = (await runStage(r, results, { env: { SANDBOX_NETWORK: cap } })).result as ApplyAndValidateResult;
+    expect(result.verdict).toBe("passed");
+    expect(result.networkCapped).toMatch(why);
+    if (bwrap.available) expect(result.network).toBe(network);
+    if (cap === "off") expect(result.commands.skipped).toContainEqual(expect.objectContaining({ command: "npm install", reason: expect.stringMatching(/SANDBOX_NETWORK=off.*ask the operator/) }));
+  });
+
+  test("SANDBOX_NETWORK=allow (the default) leaves the repository's network as asked", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const job = makeJob({ "check-repo-config": parseRepoConfig({ network: true }), "fetch-logs": await fetchLogsFor(r) }, ".github/workflows/ci.yml");
+    const out = await createApplyAndValidateStage({ applyPatch: gitApply }).run(job, makeDeps(r.dir), { ...ctx(), dryRun: true });
+    const plan = out.result as { wouldRun: { setup: Array<{ command: string }> }; networkCapped?: string };
+    expect(plan.networkCapped).toBeUndefined();
+    expect(plan.wouldRun.setup.map((s) => s.command)).toContain("npm install");
+  });
+
   test("node: a wrong patch fails the job with validation_failed and the evidence", async () => {
     const r = await fixtureRepo("node-sum");
     repos.push(r);

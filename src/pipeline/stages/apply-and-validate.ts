@@ -6,6 +6,7 @@ import type { Job } from "../../core/job.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
 import { chooseSandbox, probeBwrap, type SandboxProbe } from "../../validate/sandbox.js";
 import { selectCommands } from "../../validate/select-commands.js";
+import { capNetwork } from "../../validate/network-cap.js";
 import { validateWorkspace, type ValidationReport } from "../../validate/validate-workspace.js";
 import { validationInputFromJob } from "../../validate/validation-input.js";
 import { applyPatch as realApplyPatch, refusalError, type ApplyResult } from "../../patch/apply-patch.js";
@@ -22,6 +23,8 @@ export interface ApplyAndValidateResult extends Omit<ValidationReport, "commands
   /** Tests the model suggested; recorded, never run (model output is not a command). */
   suggestedTests?: string[];
   notes: string[];
+  /** The repository asked for more network than the operator's SANDBOX_NETWORK allows. */
+  networkCapped?: string;
 }
 
 export interface ApplyAndValidateOptions {
@@ -51,11 +54,11 @@ export const applyAndValidateStage = createApplyAndValidateStage({ applyPatch: r
 
 async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValidateOptions) {
   const proposal = readProposal(job);
-  const config = ((job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config) ?? defaultRepoConfig();
+  const { config, networkCapped } = effectiveConfig(job, deps);
   const ws = await ensureWorkspace(job, deps, ctx);
   if (!proposal) {
     // A dry run without a gateway has no patch; show what would be run instead of failing.
-    if (ctx.dryRun) return { result: await dryRunPlan(job, deps, ws.dir, config, opts) };
+    if (ctx.dryRun) return { result: await dryRunPlan(job, deps, ws.dir, config, networkCapped, opts) };
     throw permanent("no_proposal", `There is no proposed patch to validate (the propose-patch stage left none); retry the job from the start with \`t0-ci-bot jobs retry ${job.id}\`.`);
   }
 
@@ -67,8 +70,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
   if (!check.ok) throw refusalError(check.refusal);
 
   const input = await validationInputFromJob(job, ws.dir);
-  const setupNetwork = config.network === true || config.network === "setup";
-  const plan = selectCommands({ config, input, workspaceDir: ws.dir, setupNetwork });
+  const plan = selectCommands({ config, input, workspaceDir: ws.dir, setupNetwork: setupNetwork(config), networkCapped });
   if (!plan.validate.length) {
     throw permanent(
       "no_validation_command",
@@ -78,7 +80,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
   }
   const sandbox = await sandboxFor(deps, config, opts);
   const reproduceFirst = config.reproduce_first ?? deps.config.REPRODUCE_FIRST;
-  ctx.log.info({ setup: plan.setup, validate: plan.validate, skipped: plan.skipped.length, sandbox: sandbox.kind, reproduceFirst }, "validating patch");
+  ctx.log.info({ setup: plan.setup, validate: plan.validate, skipped: plan.skipped.length, sandbox: sandbox.kind, reproduceFirst, networkCapped }, "validating patch");
 
   let applied: Extract<ApplyResult, { ok: true }> | undefined;
   const report = await validateWorkspace({
@@ -117,6 +119,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       : { files: [], overrides: [], additions: 0, deletions: 0 },
     ...(proposal.tests.length ? { suggestedTests: proposal.tests.slice(0, 20) } : {}),
     notes: input.notes,
+    ...(networkCapped ? { networkCapped } : {}),
   };
   ctx.log.info({ verdict: report.verdict, evidence: report.evidence, durationMs: report.durationMs }, "validation finished");
   if (report.verdict === "passed") return { result };
@@ -149,11 +152,20 @@ function readProposal(job: Job): { patch: string; tests: string[] } | undefined 
   return { patch, tests: tests.filter((t): t is string => typeof t === "string") };
 }
 
-async function dryRunPlan(job: Job, deps: Deps, dir: string, config: RepoConfig, opts: ApplyAndValidateOptions) {
+/** The repository's settings, with `network:` under the operator's SANDBOX_NETWORK ceiling. */
+function effectiveConfig(job: Job, deps: Deps): { config: RepoConfig; networkCapped?: string } {
+  const asked = ((job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config) ?? defaultRepoConfig();
+  const net = capNetwork(asked.network, deps.config.SANDBOX_NETWORK);
+  return { config: { ...asked, network: net.network }, networkCapped: net.capped };
+}
+
+const setupNetwork = (config: RepoConfig) => config.network === true || config.network === "setup";
+
+async function dryRunPlan(job: Job, deps: Deps, dir: string, config: RepoConfig, networkCapped: string | undefined, opts: ApplyAndValidateOptions) {
   const input = await validationInputFromJob(job, dir);
-  const plan = selectCommands({ config, input, workspaceDir: dir, setupNetwork: config.network === true || config.network === "setup" });
+  const plan = selectCommands({ config, input, workspaceDir: dir, setupNetwork: setupNetwork(config), networkCapped });
   const sandbox = await sandboxFor(deps, config, opts).catch((e: Error) => ({ kind: "none" as const, reason: e.message }));
-  return { dryRun: true as const, wouldRun: plan, sandbox: sandbox.kind, sandboxReason: sandbox.reason, notes: input.notes };
+  return { dryRun: true as const, wouldRun: plan, sandbox: sandbox.kind, sandboxReason: sandbox.reason, notes: input.notes, ...(networkCapped ? { networkCapped } : {}) };
 }
 
 /** The operator's SANDBOX, the repository's `sandbox:` and what this host can do (production fails closed). */
