@@ -141,6 +141,17 @@ describe("runCommand under bubblewrap", () => {
     expect(await readFile(join(ws, "in-ws.txt"), "utf8")).toBe("ok\n");
   });
 
+  // A toolchain on PATH under /tmp (a tool cache, a test's fake toolchain) was bound before the /tmp tmpfs,
+  // which then covered it: the command was not found.
+  withBwrap("a toolchain on PATH under /tmp is found inside the sandbox", async () => {
+    const bin = join(root, "toolcache", "bin");
+    await mkdir(bin, { recursive: true });
+    await writeFile(join(bin, "mytool"), "#!/bin/sh\necho tool ok\n", { mode: 0o755 });
+    const r = await runCommand({ command: "mytool", cwd: ws, env: { ...env, PATH: `${bin}:${env.PATH}` }, sandbox: bwrap(), timeoutMs: 20_000, maxOutputBytes: 64 * 1024 });
+    expect(r.output.text()).toBe("tool ok\n");
+    expect(r.exitCode).toBe(0);
+  });
+
   withBwrap("cannot read the app's key in a temp dir, nor find it in the environment", async () => {
     const r = await run(`cat ${join(keyDir, "app.pem")} 2>&1 || true; env`, bwrap());
     const out = r.output.text();

@@ -163,9 +163,11 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
     if (st.isSymbolicLink()) a.push("--symlink", readlinkSync(dir), dir);
     else a.push("--ro-bind", dir, dir);
   }
+  // The fresh /tmp, /var/tmp and /run before the toolchains: bwrap mounts in order, and a toolchain under
+  // one of them (a tool cache in /tmp) would otherwise be covered by the empty tmpfs.
+  a.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
   const toolchains = toolchainDirs(spec.env, spec.parentHome);
   for (const dir of toolchains) a.push("--ro-bind", dir, dir);
-  a.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
   // With systemd-resolved, /etc/resolv.conf points into /run: name resolution needs that directory back.
   if (spec.network) a.push("--ro-bind-try", "/run/systemd/resolve", "/run/systemd/resolve");
   // Hidden before the writable binds: a hidden folder may hold the workspace (the app's own folder with its
