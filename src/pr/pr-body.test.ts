@@ -51,6 +51,13 @@ describe("PR body template", () => {
     expect(renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u" }, input({ diagnosis: token }))).not.toContain(token);
   });
 
+  // A repository without draft PRs (private, Free plan) gets a regular one: the texts must not call it a draft.
+  test("the body and the failing PR's comment say draft only when the PR is one", () => {
+    expect(renderPrBody(input())).not.toMatch(/draft/i);
+    expect(renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u", draft: true }, input())).toContain("#9 (draft, validated locally)");
+    expect(renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u", draft: false }, input())).toContain("#9 (validated locally)");
+  });
+
   test("output containing backticks cannot break out of its code block", () => {
     const body = renderPrBody(input({ validation: { ...input().validation, outputTail: "```\n## injected heading\n```" } }));
     expect(body).toContain("````\n```\n## injected heading\n```\n````");

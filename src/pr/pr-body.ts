@@ -72,7 +72,7 @@ export function renderPrBody(i: PrBodyInput): string {
   const body = [
     `## 🤖 Automated fix for a failed CI run`,
     ``,
-    `This draft PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).` +
+    `This PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).` +
       (i.repairAttempt > 1 ? ` This is repair attempt ${i.repairAttempt}: CI failed on the previous version of this branch.` : ""),
     ``,
     `### What failed`,
@@ -131,9 +131,9 @@ export function renderCiFailedComment(marker: string, i: { conclusion: string; r
 }
 
 /** The comment on the failing PR, linking the fix (edited in place on later attempts). */
-export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
+export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string; draft?: boolean }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
   const first = noMentions(i.diagnosis.split("\n")[0]!.trim().slice(0, 300));
   return redact(
-    `${marker}\n🤖 t0-ci-bot proposes a fix for the failed run ${i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id}: #${fix.number} (draft, validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""}).\n\n> ${first}`,
+    `${marker}\n🤖 t0-ci-bot proposes a fix for the failed run ${i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id}: #${fix.number} (${fix.draft === false ? "" : "draft, "}validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""}).\n\n> ${first}`,
   );
 }
