@@ -1,6 +1,7 @@
 import { permanent, toAppError } from "../core/errors.js";
 import type { JobRepo } from "../core/job.js";
 import type { FileChange, GitHubWriteClient, PullRequestRef } from "../core/ports/github-port.js";
+import { editedByPeople, markPrText } from "./pr-text-mark.js";
 
 export interface PublishInput {
   repo: JobRepo;
@@ -36,6 +37,8 @@ export interface PublishResult {
   pr: PullRequestRef;
   createdPr: boolean;
   commentedOn: number[];
+  /** People edited the PR's title or body since the bot wrote them: they were left as they are. */
+  textKept?: boolean;
   /** Why the labels could not be added (the PR is open without them), when GitHub refused them. */
   labelsRefused?: string;
 }
@@ -88,12 +91,17 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   let pr = found;
   let createdPr = false;
   let labelsRefused: string | undefined;
+  let textKept = false;
+  const body = markPrText(input.title, input.body);
   if (!pr) {
-    pr = await w.createPullRequest(repo, { title: input.title, body: input.body, head: branch, base: input.baseBranch, draft: true });
+    pr = await w.createPullRequest(repo, { title: input.title, body, head: branch, base: input.baseBranch, draft: true });
     createdPr = true;
     labelsRefused = await addLabels(w, repo, pr.number, input.labels);
+  } else if (editedByPeople(pr.title, pr.body)) {
+    // The description is theirs now; the new commit and the comment still say what changed.
+    textKept = true;
   } else {
-    await w.updatePullRequest(repo, pr.number, { title: input.title, body: input.body });
+    await w.updatePullRequest(repo, pr.number, { title: input.title, body });
   }
 
   const commentedOn: number[] = [];
@@ -101,7 +109,7 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr));
     commentedOn.push(n);
   }
-  return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn, ...(labelsRefused ? { labelsRefused } : {}) };
+  return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn, ...(textKept ? { textKept } : {}), ...(labelsRefused ? { labelsRefused } : {}) };
 }
 
 /**

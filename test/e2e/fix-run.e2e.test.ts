@@ -332,7 +332,11 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
       .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "3".repeat(40), tree: [] } })
       .on("POST", `${API}/git/commits`, { status: 201, body: { sha: COMMIT2, verification: { verified: true } } })
       .on("PATCH", `${API}/git/refs/heads%2Fci-bot%2Ffix-289782451`, { body: { ref: "refs/heads/ci-bot/fix-289782451", object: { sha: COMMIT2 } } })
-      .on("GET", `${API}/pulls`, { body: [pr] })
+      // The PR as the first attempt opened it: its text is the bot's, so the repair may rewrite it.
+      .on("GET", `${API}/pulls`, () => {
+        const { title, body } = gh.requests.find((q) => q.operationId === "pulls/create")!.body as { title: string; body: string };
+        return { body: [{ ...pr, title, body }] };
+      })
       .on("PATCH", `${API}/pulls/101`, { body: pr })
       .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: "<!-- t0-ci-bot:fix-comment 300029405:289782451 -->\nold" }] })
       .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } });

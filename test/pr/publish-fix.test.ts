@@ -5,6 +5,7 @@ import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/git
 import { createGitHubWrites } from "../../src/adapters/github/github-writes.js";
 import type { JobRepo } from "../../src/core/job.js";
 import { publishFix, type PublishInput } from "../../src/pr/publish-fix.js";
+import { markPrText } from "../../src/pr/pr-text-mark.js";
 import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 
@@ -21,14 +22,16 @@ function writes() {
   return createGitHubWrites(octokit, { installationId: 7, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
 }
 
+const TITLE = "ci-bot: fix test on feature (run 10)";
+/** A fix PR as the bot left it: its title and (marked) body are the bot's own. */
 const pull = (over: Record<string, unknown> = {}) => ({
   number: 42, html_url: "https://github.com/octo/demo/pull/42", node_id: "PR_kw42", state: "open", draft: true, merged: false,
-  head: { ref: "ci-bot/fix-10", sha: COMMIT }, ...over,
+  head: { ref: "ci-bot/fix-10", sha: COMMIT }, title: TITLE, body: markPrText(TITLE, "old body"), ...over,
 });
 
 const input = (over: Partial<PublishInput> = {}): PublishInput => ({
   repo, branch: "ci-bot/fix-10", baseSha: HEAD, baseBranch: "feature", message: "ci-bot: fix\n\nWhy: x",
-  title: "ci-bot: fix test on feature (run 10)", body: "body", labels: ["ci-bot"],
+  title: TITLE, body: "body", labels: ["ci-bot"],
   files: [{ path: "src/calc.py", content: "def add(a, b):\n    return a + b\n", mode: "100644" }, { path: "old.txt", content: null }],
   commentOn: [7], commentMarker: "<!-- t0-ci-bot:fix-comment 1:10 -->", commentBody: (pr) => `<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #${pr.number}`, ...over,
 });
@@ -81,6 +84,42 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     gh.done();
     expect(r).toMatchObject({ commitSha: COMMIT, newCommit: false, createdBranch: false, createdPr: false, commentedOn: [7] });
     expect(gh.requests.filter((q) => q.method === "POST").map((q) => q.path)).toEqual(["/repos/octo/demo/git/trees"]);
+  });
+
+  // People took the PR over and rewrote its description (or title): a repair or retry keeps their text.
+  test.each([
+    ["body", { body: "We traced this to the cache; see the notes below.\n\n(edited by a maintainer)" }],
+    ["title", { title: "Fix rounding in add()" }],
+    ["body (its mark kept)", { body: markPrText(TITLE, "old body").replace("old body", "old body, and a maintainer's note") }],
+  ])("a fix PR whose %s people edited is not rewritten; the commit and the comment still go out", async (_what, edited) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull(edited)] })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [{ id: 900, body: "<!-- t0-ci-bot:fix-comment 1:10 -->\nold" }] })
+      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
+    const r = await publishFix(writes(), input());
+    gh.done();
+    expect(r).toMatchObject({ textKept: true, commentedOn: [7] });
+    expect(gh.requests.some((q) => q.operationId === "pulls/update")).toBe(false);
+  });
+
+  test("the PR is opened with the marked body, which a later attempt recognises as the bot's", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
+      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
+      .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+      .on("POST", "/repos/octo/demo/pulls", { status: 201, body: pull() })
+      .on("POST", "/repos/octo/demo/issues/42/labels", { body: [] });
+    await publishFix(writes(), input({ commentOn: [] }));
+    gh.done();
+    const sent = gh.requests.find((q) => q.operationId === "pulls/create")!.body as { title: string; body: string };
+    expect(sent.body).toBe(markPrText(TITLE, "body"));
+    expect(sent.body.startsWith("body\n<!-- t0-ci-bot:pr ")).toBe(true);
   });
 
   test("a second attempt on an existing branch commits on top and fast-forwards (never force)", async () => {

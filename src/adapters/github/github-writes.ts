@@ -13,6 +13,8 @@ interface RawPull {
   merged?: boolean;
   merged_at?: string | null;
   head: { ref: string; sha: string };
+  title?: string;
+  body?: string | null;
 }
 
 const toPull = (p: RawPull): PullRequestRef => ({
@@ -24,6 +26,8 @@ const toPull = (p: RawPull): PullRequestRef => ({
   state: p.state === "closed" ? "closed" : "open",
   draft: !!p.draft,
   merged: !!(p.merged ?? p.merged_at),
+  title: p.title,
+  body: p.body,
 });
 
 /**

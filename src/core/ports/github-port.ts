@@ -58,6 +58,9 @@ export interface PullRequestRef {
   state: "open" | "closed";
   draft: boolean;
   merged: boolean;
+  /** As GitHub has them now (people may have edited them). */
+  title?: string;
+  body?: string | null;
 }
 
 /**

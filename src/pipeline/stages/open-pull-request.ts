@@ -85,6 +85,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     published.createdPr ? "fix PR opened" : "fix PR updated",
   );
   if (published.labelsRefused) ctx.log.warn({ pr: published.pr.number, labels: config.labels, reason: published.labelsRefused }, "fix PR opened without its labels");
+  if (published.textKept) ctx.log.info({ pr: published.pr.number }, "people edited the fix PR's title or description: left as they are");
   if (!published.verified) ctx.log.warn({ commit: published.commitSha }, "GitHub did not mark the fix commit verified");
   const result: OpenPullRequestResult = {
     branch,

@@ -1,0 +1,24 @@
+import { createHash } from "node:crypto";
+
+const MARK = /\n?<!-- t0-ci-bot:pr ([0-9a-f]{16}) -->\s*$/;
+
+const digest = (title: string, body: string) => createHash("sha256").update(title).update("\0").update(body).digest("hex").slice(0, 16);
+
+/**
+ * The PR body as the bot writes it: with a hidden line that fingerprints the title and body, so that a
+ * later attempt can tell whether people have edited either since.
+ */
+export function markPrText(title: string, body: string): string {
+  return `${body}\n<!-- t0-ci-bot:pr ${digest(title, body)} -->`;
+}
+
+/**
+ * Whether the PR's title or body is no longer what the bot last wrote. A body without the mark (people
+ * rewrote it, or an older version of the bot wrote it) counts as edited: the bot's text is replaceable,
+ * people's is not.
+ */
+export function editedByPeople(title: string | undefined, body: string | null | undefined): boolean {
+  const m = body ? MARK.exec(body) : null;
+  if (!m || title === undefined) return true;
+  return digest(title, body!.slice(0, m.index)) !== m[1];
+}
