@@ -2,17 +2,22 @@ import { parse as parseToml } from "smol-toml";
 import { parse as parseYaml } from "yaml";
 import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { quote, type Finding } from "./greenwash.js";
+import { liveShellText } from "./live-shell-text.js";
 import { readIni } from "./read-ini.js";
+import { makeResolver, readMakefile, recipeOf, TEST_TARGET, type Rule } from "./read-makefile.js";
+import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
+import { readToxEnvs, toxCommandText } from "./read-tox.js";
 import { addedSelectionFlag, dropsCoverage, narrowedSelection, onlyBuildDirs, programsOf, TEST_RUNNER } from "./test-commands.js";
 import type { AllowKey, Hunk } from "./types.js";
 
 /**
  * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
  * script or `make test` recipe that no longer runs the tests, test-selection settings in jest/vitest
- * and pytest configuration, `collect_ignore` in conftest.py. `hunks` are the patch's hunks for the file,
- * used to say where the change is.
+ * and pytest configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that
+ * no longer runs them. `hunks` are the patch's hunks for the file, used to say where the change is.
+ * `runBy` says what runs the file when it is such a script (see findTestEntryScripts).
  */
-export function findConfigGreenwashing(file: string, before: string | null, after: string | null, hunks: Hunk[] = []): Finding[] {
+export function findConfigGreenwashing(file: string, before: string | null, after: string | null, hunks: Hunk[] = [], runBy?: string): Finding[] {
   if (after === null) return [];
   const findings: Finding[] = [];
   const hunkWith = (needle: string) => hunks.find((h) => h.lines.some((l) => l.kind !== " " && l.text.includes(needle)))?.header;
@@ -24,7 +29,9 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   const now = after.replace(/\r\n/g, "\n");
   const name = file.split("/").pop()!;
 
-  if (name === "package.json") {
+  if (runBy !== undefined) {
+    checkTestEntryScript(file, runBy, old, now, add);
+  } else if (name === "package.json") {
     checkPackageScripts(old, now, add);
     checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add);
     checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add);
@@ -55,35 +62,21 @@ const VITEST_NOT_TESTS = new Set(["coverage", "typecheck", "benchmark", "server"
 // ---------------------------------------------------------------------------------------------
 // package.json scripts
 
-/** `test`, `test:unit`, `test-e2e`, `test_ci`: what `npm test` and CI run (not `test:watch`, `test:debug`). */
-const TEST_SCRIPT = /^test([:_-].+)?$/;
-const DEV_SCRIPT = /watch|debug|dev|update|snap|ui$/i;
-
 function checkPackageScripts(old: string, now: string, add: Add) {
-  const scripts = (text: string): Record<string, string> | null => {
-    try {
-      const s = (JSON.parse(text) as { scripts?: unknown }).scripts;
-      if (!s || typeof s !== "object") return {};
-      return Object.fromEntries(Object.entries(s).filter((e): e is [string, string] => typeof e[1] === "string"));
-    } catch {
-      return null;
-    }
-  };
-  const was = scripts(old);
-  const is = scripts(now);
+  const was = readPackageScripts(old);
+  const is = readPackageScripts(now);
   // An unparsable package.json fails `npm test` on its own; nothing to compare.
   if (!was || !is) return;
-  const resolver = (s: Record<string, string>) => (n: string) => (n.startsWith("run:") ? s[n.slice(4)] : undefined);
   for (const [key, cmd] of Object.entries(was)) {
-    if (!TEST_SCRIPT.test(key) || DEV_SCRIPT.test(key)) continue;
+    if (!isTestScript(key)) continue;
     const next = is[key];
     if (next === undefined) {
       add("skip_tests", `the patch removes the test script "${key}" (${quote(cmd)})`, `"${key}"`);
       continue;
     }
     if (next === cmd) continue;
-    const have = programsOf(next, resolver(is));
-    const gone = [...programsOf(cmd, resolver(was))].filter((p) => !have.has(p));
+    const have = programsOf(next, scriptResolver(is));
+    const gone = [...programsOf(cmd, scriptResolver(was))].filter((p) => !have.has(p));
     const where = `the test script "${key}"`;
     checkTestCommand({ owner: where, body: where, before: cmd, after: next, gone, needle: `"${key}"` }, add);
   }
@@ -122,74 +115,44 @@ function checkTestCommand(c: CommandChange, add: Add) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Shell scripts CI runs as its tests (./scripts/test.sh)
+
+/** `set -e`, `set -euo pipefail`, `set -o errexit`, `#!/bin/bash -e`: a failing command ends the script. */
+const ERREXIT = /^\s*set\s+(-[a-zA-Z]*e[a-zA-Z]*|(-[a-zA-Z]+\s+)*-o\s+errexit)\b|^#!\S+(\s+\S+)?\s+-[a-zA-Z]*e/m;
+const LAST_EXIT_0 = /(^|\n)\s*exit\s+0\s*;?\s*$/;
+
+function checkTestEntryScript(file: string, runBy: string, old: string, now: string, add: Add) {
+  const before = liveShellText(old);
+  const after = liveShellText(now);
+  const runners = (text: string) => [...programsOf(text)].filter((p) => TEST_RUNNER.test(p));
+  const ran = runners(before);
+  // A script that runs no test runner (a setup or build step) has none to lose.
+  if (ran.length === 0) return;
+  const have = new Set(runners(after));
+  const gone = ran.filter((p) => !have.has(p));
+  const owner = `${file} (run by ${runBy})`;
+  const needle = hunkNeedle(old, now);
+  checkTestCommand({ owner, body: owner, before, after, gone, needle }, add);
+  // Without errexit the script's status is its last command's: a trailing `exit 0` hides the runner's.
+  const ends = (text: string) => LAST_EXIT_0.test(text.trimEnd());
+  if (gone.length === 0 && ends(after) && !ends(before) && !ERREXIT.test(now)) {
+    add("or_true", `the patch ends ${owner} with "exit 0" and the script has no set -e, so it passes whatever ${ran.map(show).join(", ")} returns`, "exit");
+  }
+}
+
+/** The first line the patch removes or adds, to name the hunk a finding is about. */
+function hunkNeedle(old: string, now: string): string {
+  const was = old.split("\n");
+  const is = now.split("\n");
+  return was.find((l) => l.trim() && !is.includes(l)) ?? is.find((l) => l.trim() && !was.includes(l)) ?? "";
+}
+
+// ---------------------------------------------------------------------------------------------
 // Makefile
 
-/** `test`, `tests`, `check`, `pytest`, `e2e`, `test-unit`, `unit-tests`, `check_types`. */
-const TEST_TARGET = /^(tests?|checks?|unittests?|pytest|specs?|e2e|(\S+[-_.:])?(tests?|check|specs?)([-_.:]\S+)?)$/;
-
-interface Rule {
-  prereqs: string[];
-  recipe: string[];
-}
-
-interface Makefile {
-  rules: Map<string, Rule>;
-  vars: Map<string, string>;
-}
-
-function parseMakefile(text: string): Makefile {
-  const rules = new Map<string, Rule>();
-  const vars = new Map<string, string>();
-  let current: Rule[] = [];
-  const lines = text.replace(/\\\n/g, " ").split("\n");
-  for (const line of lines) {
-    if (line.startsWith("\t")) {
-      const cmd = line.slice(1).trim();
-      if (cmd && !cmd.startsWith("#")) for (const r of current) r.recipe.push(cmd);
-      continue;
-    }
-    if (/^\s*(#|$)|^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b/.test(line)) continue;
-    const assign = /^\s*(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*(?:[:?+!]|::)?=\s*(.*)$/.exec(line);
-    if (assign) {
-      vars.set(assign[1]!, assign[2]!.trim());
-      current = [];
-      continue;
-    }
-    const m = /^([^\s:=#][^:=#]*?)\s*::?(?!=)([^=]*)$/.exec(line);
-    if (!m) {
-      current = [];
-      continue;
-    }
-    const [deps, inline] = splitOnce(m[2]!, ";");
-    current = m[1]!.split(/\s+/).filter(Boolean).map((t) => {
-      const rule = rules.get(t) ?? { prereqs: [], recipe: [] };
-      rules.set(t, rule);
-      rule.prereqs.push(...deps.split(/\s+/).filter((d) => d && d !== "|"));
-      if (inline?.trim()) rule.recipe.push(inline.trim());
-      return rule;
-    });
-  }
-  return { rules, vars };
-}
-
-const splitOnce = (s: string, sep: string): [string, string | undefined] => {
-  const i = s.indexOf(sep);
-  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
-};
-
 function checkMakefile(old: string, now: string, add: Add) {
-  const was = parseMakefile(old);
-  const is = parseMakefile(now);
-  /** The recipe as one script, `$(VAR)` expanded one level, without make's @ - + prefixes. */
-  const recipeOf = (mk: Makefile, r: Rule) =>
-    r.recipe
-      .map((l) => l.replace(/^[@+-]+/, "").replace(/\$[({](\w+)[)}]/g, (all, v: string) => mk.vars.get(v) ?? all))
-      .join("\n");
-  const resolver = (mk: Makefile) => (n: string) => {
-    const target = /^g?make (\S+)$/.exec(n)?.[1];
-    const r = target === undefined ? undefined : mk.rules.get(target);
-    return r ? [recipeOf(mk, r), ...r.prereqs.map((p) => `make ${p}`)].join("\n") : undefined;
-  };
+  const was = readMakefile(old);
+  const is = readMakefile(now);
   for (const [target, rule] of was.rules) {
     if (!TEST_TARGET.test(target)) continue;
     const next = is.rules.get(target);
@@ -197,7 +160,7 @@ function checkMakefile(old: string, now: string, add: Add) {
       add("skip_tests", `the patch removes the make target ${target}`, `${target}:`);
       continue;
     }
-    const runsTests = (p: string) => TEST_TARGET.test(p) || [...programsOf(`make ${p}`, resolver(was))].some((q) => TEST_RUNNER.test(q));
+    const runsTests = (p: string) => TEST_TARGET.test(p) || [...programsOf(`make ${p}`, makeResolver(was))].some((q) => TEST_RUNNER.test(q));
     const droppedDep = rule.prereqs.find((p) => !next.prereqs.includes(p) && runsTests(p));
     if (droppedDep) {
       add("skip_tests", `the patch removes ${droppedDep} from the prerequisites of the make target ${target}`, `${target}:`);
@@ -208,10 +171,10 @@ function checkMakefile(old: string, now: string, add: Add) {
     const withDeps = (recipe: string, r: Rule) => [recipe, ...r.prereqs.map((p) => `make ${p}`)].join("\n");
     // Its own recipe's programs, and the test runners its prerequisites run (`test: unit` → `unit: pytest`).
     const required = new Set([
-      ...programsOf(before, resolver(was)),
-      ...[...programsOf(withDeps(before, rule), resolver(was))].filter((p) => TEST_RUNNER.test(p)),
+      ...programsOf(before, makeResolver(was)),
+      ...[...programsOf(withDeps(before, rule), makeResolver(was))].filter((p) => TEST_RUNNER.test(p)),
     ]);
-    const have = programsOf(withDeps(after, next), resolver(is));
+    const have = programsOf(withDeps(after, next), makeResolver(is));
     const gone = [...required].filter((p) => !have.has(p));
     const needle = rule.recipe.find((l) => !next.recipe.includes(l)) ?? `${target}:`;
     checkTestCommand({ owner: `the make target ${target}`, body: `the recipe of the make target ${target}`, before, after, gone, needle }, add);
@@ -566,20 +529,12 @@ function checkPytestIni(name: string, old: string, now: string, add: Add) {
 // ---------------------------------------------------------------------------------------------
 // tox.ini
 
-/** tox's own substitutions, as the shell words they stand for (`{posargs}` is filled in at run time). */
-const toxCommandText = (commands: string) =>
-  commands
-    .replace(/\\\n/g, " ")
-    .replace(/\{envpython\}/g, "python")
-    .replace(/\{env(bin|site_packages)?dir\}\//g, "");
-
 /** `- pytest` and `ignore_outcome`: tox runs the command but ignores how it ends. */
 const IGNORED_EXIT = /^-\s*/;
 
 function checkToxCommands(old: string, now: string, add: Add) {
-  const envs = (text: string) => readIni(text, (s) => s === "testenv" || s.startsWith("testenv:"));
-  const was = envs(old);
-  const is = envs(now);
+  const was = readToxEnvs(old);
+  const is = readToxEnvs(now);
   for (const [section, keys] of was) {
     const next = is.get(section);
     // A whole environment removed is a change of the env list (py38 dropped), not of what an env runs.

@@ -7,6 +7,7 @@ import { findConfigGreenwashing } from "./greenwash-config.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { RULES } from "./rules.js";
+import { findTestEntryScripts, isShellScript } from "./test-entry-scripts.js";
 import type { ChangedFile, FileMode, FilePatch, Override, PatchOptions, PlanResult, PlannedChange, Refusal } from "./types.js";
 
 /** What a path held before the patch: needed to write, to roll back and to diff. */
@@ -181,14 +182,18 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
   }
 
-  // 5. Green-washing seen only in whole files: test scripts, `make test`, test-selection settings.
+  // 5. Green-washing seen only in whole files: test scripts, `make test`, test-selection settings, and
+  // the shell scripts those run, found from the files at the base only when the patch edits a script.
+  let entryScripts: Map<string, string> | undefined;
   for (const [p, st] of statusOf) {
     const after = vfs.get(p)!.content;
     const from = originals.get(st.from ?? p)!.data;
     const before = from === null ? null : from.toString("utf8");
     if (st.status === "deleted" || after === before) continue;
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
-    const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks));
+    if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
+    const runBy = entryScripts?.get(st.from ?? p);
+    const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, runBy));
     if (refused) return refuse(refused);
   }
 

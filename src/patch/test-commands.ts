@@ -151,28 +151,62 @@ export function programOf(words: string[]): Program | null {
   return { name: pkg ? pkg[1]! : base, argsFrom: i + 1 };
 }
 
+/** Shells and their `source`: `bash ci/test.sh`, `. ./env.sh`. */
+const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "source", "."]);
+
 /**
- * The programs a command runs, following `npm run x` / `make x` through `resolve` (the script's or
- * target's own command; each expanded once) and leaving out echo, cd and the like.
+ * The file a simple command runs as a script, as written: `./scripts/test.sh`, `bash ci/run-tests.sh`,
+ * `sh test.sh`. Undefined for a program on the PATH, `bash -c '…'` and paths built from variables.
  */
-export function programsOf(cmd: string, resolve: (name: string) => string | undefined = () => undefined): Set<string> {
-  const out = new Set<string>();
+export function scriptOf(words: string[]): string | undefined {
+  const p = programOf(words);
+  if (!p) return undefined;
+  const w = words[p.argsFrom - 1]?.replace(/^[@+-]+/, "") ?? "";
+  let script: string | undefined;
+  if (SHELLS.has(basename(w))) {
+    for (let j = p.argsFrom; j < words.length && script === undefined; j++) {
+      const a = words[j]!;
+      if (a === "-c") return undefined;
+      if (a === "-o" || a === "+o") j++;
+      else if (!isFlag(a) && !a.startsWith("+")) script = a;
+    }
+  } else if (w.includes("/")) {
+    script = w;
+  }
+  return script === undefined || /[$`{*?]/.test(script) ? undefined : script;
+}
+
+/**
+ * The simple commands `cmd` runs, in order, with `npm run x` / `make x` replaced through `resolve` by the
+ * script's or target's own commands (each expanded once).
+ */
+export function commandsOf(cmd: string, resolve: (name: string) => string | undefined = () => undefined): string[][] {
+  const out: string[][] = [];
   const expanded = new Set<string>();
   const walk = (text: string) => {
     for (const words of commandSegments(text)) {
       const p = programOf(words);
-      if (!p || TRIVIAL.has(p.name)) continue;
-      if (expanded.has(p.name)) continue;
-      const inner = resolve(p.name);
+      if (p && expanded.has(p.name)) continue;
+      const inner = p && !TRIVIAL.has(p.name) ? resolve(p.name) : undefined;
       if (inner === undefined) {
-        out.add(p.name);
+        out.push(words);
         continue;
       }
-      expanded.add(p.name);
+      expanded.add(p!.name);
       walk(inner);
     }
   };
   walk(cmd);
+  return out;
+}
+
+/** The programs a command runs (see commandsOf), leaving out echo, cd and the like. */
+export function programsOf(cmd: string, resolve: (name: string) => string | undefined = () => undefined): Set<string> {
+  const out = new Set<string>();
+  for (const words of commandsOf(cmd, resolve)) {
+    const p = programOf(words);
+    if (p && !TRIVIAL.has(p.name)) out.add(p.name);
+  }
   return out;
 }
 

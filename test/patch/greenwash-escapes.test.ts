@@ -75,6 +75,9 @@ const NODE_TEST = (opts = "") =>
   `import { test } from "node:test";\nimport assert from "node:assert/strict";\nimport { sum } from "../src/sum.js";\n\ntest("a", ${opts}() => {\n  assert.equal(sum([1, 2]), 3);\n});\n`;
 const PY_TEST = (deco = "") => `from pytest import mark\n\nfrom calc import add\n\n\n${deco}def test_add():\n    assert add(1, 2) == 3\n`;
 const SUM_TEST = `import { sum } from "../src/sum.js";\n\ntest("adds", () => {\n  expect(sum([1, 2])).toBe(3);\n});\n`;
+/** A test entry script: `head` is its error handling, `body` runs the tests. */
+const SH = (body: string, head = "set -euo pipefail\n") => `#!/usr/bin/env bash\n${head}cd "$(dirname "$0")/.."\nmkdir -p build/reports\n${body}`;
+const WORKFLOW = (run: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ${run}\n`;
 const DJANGO_TESTS = `from django.test import TestCase\n\nfrom .models import total\n\n\nclass TotalTests(TestCase):\n    def test_total(self):\n        self.assertEqual(total([1, 2]), 3)\n`;
 
 describe("green-washing that used to get through is refused, and allowed by its override", () => {
@@ -107,6 +110,14 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["package.json: jest given a fixed shard", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --shard=1/4" }) } }, "skip_tests", /adds --shard to the test script "test"/],
     ["jest.config.js: the ignore list kept in a variable gains a test folder", { before: { "jest.config.js": JEST_VAR(["/node_modules/"]) }, after: { "jest.config.js": JEST_VAR(["/node_modules/", "/test/sum"]) } }, "skip_tests", /adds "\/test\/sum" to testPathIgnorePatterns/],
     ["jest.config.js: testMatch through shorthand loses a pattern", { before: { "jest.config.js": JEST_VAR(["/node_modules/"], "**/*.{test,spec}.js") }, after: { "jest.config.js": JEST_VAR(["/node_modules/"], "**/*.spec.js") } }, "skip_tests", /removes "\*\*\/\*\.\{test,spec\}\.js" from testMatch/],
+    ["scripts/test.sh, run by npm test: pytest commented out", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("# pytest -q tests\n") } }, "skip_tests", /drops pytest from scripts\/test\.sh \(run by the test script "test" of package\.json\)/],
+    ["ci/run-tests.sh, run by make test: exit 0 before go test", { before: { Makefile: ".PHONY: test\ntest:\n\tbash ci/run-tests.sh\n", "ci/run-tests.sh": SH("go test -race ./...\n") }, after: { "ci/run-tests.sh": SH("exit 0\ngo test -race ./...\n") } }, "skip_tests", /drops go test from ci\/run-tests\.sh \(run by the make target test\)/],
+    ["test.sh, run by tox: the body replaced by echo", { before: { "tox.ini": TOX("sh test.sh {posargs}", "sh test.sh {posargs}"), "test.sh": '#!/bin/sh\nset -e\npython -m pytest "$@"\n' }, after: { "test.sh": '#!/bin/sh\necho "tests pass"\n' } }, "skip_tests", /drops pytest from test\.sh \(run by the commands of \[testenv\] in tox\.ini\)/],
+    ["scripts/ci.sh, run by a workflow step: cargo test under if false", { before: { ".github/workflows/ci.yml": WORKFLOW("bash scripts/ci.sh"), "scripts/ci.sh": SH("cargo test --all\n") }, after: { "scripts/ci.sh": SH("if false; then\n  cargo test --all\nfi\n") } }, "skip_tests", /drops cargo test from scripts\/ci\.sh \(run by a step of \.github\/workflows\/ci\.yml\)/],
+    ["scripts/unit.sh, run by scripts/test.sh: mvn test in a : <<'SKIP' comment", { before: { "package.json": pkg({ test: "bash scripts/test.sh" }), "scripts/test.sh": SH("./scripts/unit.sh\n"), "scripts/unit.sh": SH("mvn -B test\n") }, after: { "scripts/unit.sh": SH(": <<'SKIP'\nmvn -B test\nSKIP\n") } }, "skip_tests", /drops mvn test from scripts\/unit\.sh \(run by scripts\/test\.sh, run by the test script "test" of package\.json\)/],
+    ["ci/test.sh, run by make check: jest in a : '…' comment", { before: { Makefile: "check:\n\t./ci/test.sh\n", "ci/test.sh": SH("npx jest --ci\n") }, after: { "ci/test.sh": SH(": '\nnpx jest --ci\n'\n") } }, "skip_tests", /drops jest from ci\/test\.sh/],
+    ["scripts/test.sh: pytest narrowed to one folder", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("pytest -q tests/unit\n") } }, "skip_tests", /narrows pytest in scripts\/test\.sh/],
+    ["ci/test.sh without set -e: exit 0 added as its last line", { before: { Makefile: "check:\n\t./ci/test.sh\n", "ci/test.sh": "#!/bin/sh\nnpm ci\nnpm test\n" }, after: { "ci/test.sh": "#!/bin/sh\nnpm ci\nnpm test\nexit 0\n" } }, "or_true", /ends ci\/test\.sh \(run by the make target check\) with "exit 0"/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -156,6 +167,15 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["vitest.config.ts: test.projects gains one", { before: { "vitest.config.ts": "export default defineConfig({ test: { projects: ['packages/a'] } });\n" }, after: { "vitest.config.ts": "export default defineConfig({ test: { projects: ['packages/a', 'packages/b'], bail: 1 } });\n" } }],
     ["jest.config.js: dist/ added to the ignore list kept in a variable", { before: { "jest.config.js": JEST_VAR(["/node_modules/"]) }, after: { "jest.config.js": JEST_VAR(["/node_modules/", "<rootDir>/dist/"]) } }],
     ["a composite action's README", { before: { ".github/actions/README.md": "# actions\n" }, after: { "docs/ci.md": "# CI\n" } }],
+    ["scripts/test.sh: a setup line added", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("pip install -e .\npytest -q tests\n") } }],
+    ["scripts/test.sh: a mkdir path fixed", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("pytest -q tests\n").replace("build/reports", "build/test-reports") } }],
+    ["scripts/test.sh: set -euo pipefail added", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n", "") }, after: { "scripts/test.sh": SH("pytest -q tests\n") } }],
+    ["scripts/test.sh: pytest -v", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("pytest -q -v tests\n") } }],
+    ["ci/run-tests.sh: go test -race with a timeout", { before: { Makefile: "test:\n\tbash ci/run-tests.sh\n", "ci/run-tests.sh": SH("go test ./...\n") }, after: { "ci/run-tests.sh": SH("go test -race -timeout 10m ./...\n") } }],
+    ["ci/test.sh: jest --runInBand", { before: { Makefile: "check:\n\t./ci/test.sh\n", "ci/test.sh": SH("npx jest --ci\n") }, after: { "ci/test.sh": SH("npx jest --ci --runInBand\n") } }],
+    ["scripts/ci.sh: exit 1 on errors before cargo test", { before: { ".github/workflows/ci.yml": WORKFLOW("bash scripts/ci.sh"), "scripts/ci.sh": SH("cargo test --all\n") }, after: { "scripts/ci.sh": SH('if [ ! -f Cargo.toml ]; then\n  echo "run from the repository root" >&2\n  exit 1\nfi\n[ -d tests ] || { echo "no tests/" >&2; exit 1; }\ncargo test --all\n') } }],
+    ["scripts/test.sh: exit 0 at the end of a script with set -e", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("pytest -q tests\nexit 0\n") } }],
+    ["scripts/release.sh, which no test command runs, stops running pytest", { before: { "package.json": pkg({ test: "jest" }), "scripts/release.sh": SH("pytest -q tests\ntwine upload dist/*\n") }, after: { "scripts/release.sh": SH("twine upload dist/*\n") } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {

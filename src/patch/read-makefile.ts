@@ -1,0 +1,70 @@
+/**
+ * Just enough make to know what `make <target>` runs: rules with their prerequisites and recipes, and
+ * variable assignments. Used by the `make test` check and to find the scripts a test target runs.
+ */
+
+export interface Rule {
+  prereqs: string[];
+  recipe: string[];
+}
+
+export interface Makefile {
+  rules: Map<string, Rule>;
+  vars: Map<string, string>;
+}
+
+/** `test`, `tests`, `check`, `pytest`, `e2e`, `test-unit`, `unit-tests`, `check_types`. */
+export const TEST_TARGET = /^(tests?|checks?|unittests?|pytest|specs?|e2e|(\S+[-_.:])?(tests?|check|specs?)([-_.:]\S+)?)$/;
+
+export function readMakefile(text: string): Makefile {
+  const rules = new Map<string, Rule>();
+  const vars = new Map<string, string>();
+  let current: Rule[] = [];
+  const lines = text.replace(/\r\n/g, "\n").replace(/\\\n/g, " ").split("\n");
+  for (const line of lines) {
+    if (line.startsWith("\t")) {
+      const cmd = line.slice(1).trim();
+      if (cmd && !cmd.startsWith("#")) for (const r of current) r.recipe.push(cmd);
+      continue;
+    }
+    if (/^\s*(#|$)|^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b/.test(line)) continue;
+    const assign = /^\s*(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*(?:[:?+!]|::)?=\s*(.*)$/.exec(line);
+    if (assign) {
+      vars.set(assign[1]!, assign[2]!.trim());
+      current = [];
+      continue;
+    }
+    const m = /^([^\s:=#][^:=#]*?)\s*::?(?!=)([^=]*)$/.exec(line);
+    if (!m) {
+      current = [];
+      continue;
+    }
+    const [deps, inline] = splitOnce(m[2]!, ";");
+    current = m[1]!.split(/\s+/).filter(Boolean).map((t) => {
+      const rule = rules.get(t) ?? { prereqs: [], recipe: [] };
+      rules.set(t, rule);
+      rule.prereqs.push(...deps.split(/\s+/).filter((d) => d && d !== "|"));
+      if (inline?.trim()) rule.recipe.push(inline.trim());
+      return rule;
+    });
+  }
+  return { rules, vars };
+}
+
+const splitOnce = (s: string, sep: string): [string, string | undefined] => {
+  const i = s.indexOf(sep);
+  return i < 0 ? [s, undefined] : [s.slice(0, i), s.slice(i + 1)];
+};
+
+/** The recipe as one script, `$(VAR)` expanded one level, without make's @ - + prefixes. */
+export const recipeOf = (mk: Makefile, r: Rule) =>
+  r.recipe
+    .map((l) => l.replace(/^[@+-]+/, "").replace(/\$[({](\w+)[)}]/g, (all, v: string) => mk.vars.get(v) ?? all))
+    .join("\n");
+
+/** For programsOf: `make x` stands for x's recipe followed by `make <prerequisite>` for each prerequisite. */
+export const makeResolver = (mk: Makefile) => (n: string) => {
+  const target = /^g?make (\S+)$/.exec(n)?.[1];
+  const r = target === undefined ? undefined : mk.rules.get(target);
+  return r ? [recipeOf(mk, r), ...r.prereqs.map((p) => `make ${p}`)].join("\n") : undefined;
+};

@@ -1,0 +1,119 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { liveShellText } from "./live-shell-text.js";
+import { checkPathOnDisk } from "./path-policy.js";
+import { makeResolver, readMakefile, TEST_TARGET } from "./read-makefile.js";
+import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
+import { readToxEnvs, toxCommandText } from "./read-tox.js";
+import { commandsOf, scriptOf } from "./test-commands.js";
+
+/** A shell script by its name or its `#!` line. */
+export const isShellScript = (file: string, text: string) => /\.(sh|bash|zsh|ksh)$/.test(file) || /^#!.*\b(ba|z|da|k)?sh\b/.test(text);
+
+/** Scripts calling scripts: enough for real repositories, bounded against a maze of them. */
+const MAX_SCRIPTS = 50;
+
+interface Caller {
+  cmd: string;
+  resolve?: (name: string) => string | undefined;
+  /** Directory the command runs in, relative to the repository root ("" for the root). */
+  cwd: string;
+  /** The script that holds the command, whose own directory is also tried for relative paths. */
+  script?: string;
+  by: string;
+}
+
+/**
+ * The shell scripts of the repository that CI runs as its tests, each with what runs it: scripts named
+ * by package.json's test scripts, the make test targets, tox's [testenv] commands and workflow steps,
+ * and the scripts those scripts run. Read from the work tree at the patch's base, which planning never
+ * writes to; a path that is missing, a symlink or not a shell script is not an entry point.
+ */
+export async function findTestEntryScripts(root: string): Promise<Map<string, string>> {
+  const read = async (rel: string): Promise<string | null> => {
+    const check = await checkPathOnDisk(root, rel);
+    if (!check.ok || !check.disk.exists) return null;
+    return fs.readFile(path.join(root, rel), "utf8");
+  };
+  const callers: Caller[] = [];
+
+  const pkg = await read("package.json");
+  const scripts = pkg === null ? null : readPackageScripts(pkg);
+  for (const [name, cmd] of Object.entries(scripts ?? {})) {
+    if (isTestScript(name)) callers.push({ cmd, resolve: scriptResolver(scripts!), cwd: "", by: `the test script "${name}" of package.json` });
+  }
+  // make reads the first of these that exists.
+  for (const name of ["GNUmakefile", "makefile", "Makefile"]) {
+    const text = await read(name);
+    if (text === null) continue;
+    const mk = readMakefile(text);
+    for (const target of mk.rules.keys()) {
+      if (TEST_TARGET.test(target)) callers.push({ cmd: `make ${target}`, resolve: makeResolver(mk), cwd: "", by: `the make target ${target}` });
+    }
+    break;
+  }
+  const tox = await read("tox.ini");
+  for (const [section, keys] of tox === null ? [] : readToxEnvs(tox)) {
+    callers.push({ cmd: toxCommandText(keys.get("commands") ?? "").replace(/^-\s*/gm, ""), cwd: "", by: `the commands of [${section}] in tox.ini` });
+  }
+  callers.push(...(await workflowSteps(root, read)));
+
+  const found = new Map<string, string>();
+  for (let k = 0; k < callers.length && found.size < MAX_SCRIPTS; k++) {
+    const c = callers[k]!;
+    let cwd = c.cwd;
+    for (const words of commandsOf(c.cmd, c.resolve)) {
+      if (words[0] === "cd") {
+        if (words.length === 2 && !/[$`~]/.test(words[1]!)) cwd = path.posix.join(cwd, words[1]!);
+        continue;
+      }
+      const script = scriptOf(words);
+      if (script === undefined || script.startsWith("/")) continue;
+      const dirs = [cwd, ...(c.script ? [path.posix.dirname(c.script)] : [])];
+      for (const dir of dirs) {
+        const rel = path.posix.normalize(path.posix.join(dir, script));
+        if (found.has(rel)) break;
+        if (rel.startsWith("../")) continue;
+        const text = await read(rel);
+        if (text === null || !isShellScript(rel, text)) continue;
+        found.set(rel, c.by);
+        callers.push({ cmd: liveShellText(text), cwd, script: rel, by: `${rel}, run by ${c.by}` });
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** The `run:` of every step of .github/workflows/*.yml, with its working directory. */
+async function workflowSteps(root: string, read: (rel: string) => Promise<string | null>): Promise<Caller[]> {
+  const dir = ".github/workflows";
+  const names = await fs.readdir(path.join(root, dir)).catch(() => [] as string[]);
+  const out: Caller[] = [];
+  for (const name of names.filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    const text = await read(`${dir}/${name}`);
+    let doc: unknown;
+    try {
+      doc = text === null ? null : parseYaml(text);
+    } catch {
+      continue;
+    }
+    const jobs = (doc as { jobs?: unknown } | null)?.jobs;
+    for (const job of Object.values(jobs && typeof jobs === "object" ? jobs : {}) as Array<Record<string, unknown> | null>) {
+      const jobDir = workingDirectory(job?.defaults);
+      const steps = Array.isArray(job?.steps) ? (job.steps as Array<Record<string, unknown> | null>) : [];
+      for (const step of steps) {
+        if (typeof step?.run !== "string") continue;
+        const cwd = typeof step["working-directory"] === "string" ? step["working-directory"] : jobDir;
+        out.push({ cmd: step.run, cwd: /[$]/.test(cwd) ? "" : path.posix.normalize(cwd), by: `a step of ${dir}/${name}` });
+      }
+    }
+  }
+  return out;
+}
+
+const workingDirectory = (defaults: unknown): string => {
+  const wd = (defaults as { run?: { "working-directory"?: unknown } } | undefined)?.run?.["working-directory"];
+  return typeof wd === "string" ? wd : "";
+};
