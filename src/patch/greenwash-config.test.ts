@@ -129,3 +129,28 @@ describe("test commands", () => {
     expect(narrowedSelection(before, after)?.lost).toEqual(lost);
   });
 });
+
+describe("the JS tokenizer behind the jest/vitest checks", () => {
+  const JEST = (top: string, extra = "") => `${top}\nmodule.exports = {\n  testEnvironment: "node",\n${extra}};\n`;
+  const IGNORE = '  testPathIgnorePatterns: ["/node_modules/", "/test/slow/"],\n';
+
+  test("a regex literal right after => or return is a regex: its backtick opens no template", () => {
+    for (const top of ["const isFence = (line) => /^```/.test(line);", "function isFence(line) {\n  return /^```/.test(line);\n}"]) {
+      expect(found("jest.config.js", JEST(top), JEST(top, IGNORE))).toEqual([expect.stringMatching(/adds "\/test\/slow\/" to testPathIgnorePatterns/)]);
+    }
+  });
+
+  test("a template nested in ${…} does not end the outer template", () => {
+    const top = "const banner = `Tests for ${process.env.CI ? `CI's matrix` : \"a dev machine\"}\n(see CONTRIBUTING.md)`;";
+    expect(found("jest.config.js", JEST(top), JEST(top, IGNORE))).toEqual([expect.stringMatching(/adds "\/test\/slow\/" to testPathIgnorePatterns/)]);
+  });
+
+  test("a function parameter named like a setting is not a shorthand property", () => {
+    const mapper = [
+      "const aliases = (names, roots, suffix) => Object.fromEntries(names.map((n) => [`^@acme/${n}$`, `<rootDir>/${roots}/${n}/${suffix}`]));",
+      "const packages = [{ name: 'core' }, { name: 'cli' }];",
+      "const dirs = packages.map(({ name, testMatch }) => name);",
+    ].join("\n");
+    expect(found("jest.config.js", JEST(""), JEST(mapper, '  moduleNameMapper: aliases(dirs, "packages", "src"),\n'))).toEqual([]);
+  });
+});

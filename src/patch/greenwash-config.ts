@@ -227,7 +227,11 @@ function tokenize(text: string, lang: "js" | "py"): Tok[] {
       i = end < 0 ? n : end + 2;
     } else if (lang === "py" && c === "#") {
       i = text.indexOf("\n", i) < 0 ? n : text.indexOf("\n", i);
-    } else if (c === '"' || c === "'" || (lang === "js" && c === "`")) {
+    } else if (lang === "js" && c === "`") {
+      const end = templateEnd(text, i);
+      out.push({ t: "str", v: text.slice(i + 1, end - 1) });
+      i = end;
+    } else if (c === '"' || c === "'") {
       const triple = lang === "py" && text.startsWith(c.repeat(3), i);
       const close = triple ? c.repeat(3) : c;
       let j = i + close.length;
@@ -237,14 +241,14 @@ function tokenize(text: string, lang: "js" | "py"): Tok[] {
           v += text[j + 1];
           j += 2;
         } else {
-          if (!triple && c !== "`" && text[j] === "\n") break;
+          if (!triple && text[j] === "\n") break;
           v += text[j];
           j++;
         }
       }
       out.push({ t: "str", v });
       i = j + close.length;
-    } else if (lang === "js" && c === "/" && (out.length === 0 || /^[(,=:[!&|?{};]$/.test(out[out.length - 1]!.v))) {
+    } else if (lang === "js" && c === "/" && regexMayStart(out)) {
       // A regular expression literal (testRegex: /\.spec\.js$/).
       let j = i + 1;
       let inClass = false;
@@ -280,6 +284,52 @@ function tokenize(text: string, lang: "js" | "py"): Tok[] {
     }
   }
   return out;
+}
+
+/** Keywords after which `/` starts a regular expression, not a division (`return /x/.test(s)`). */
+const BEFORE_REGEX = new Set(["return", "typeof", "instanceof", "in", "of", "new", "delete", "void", "throw", "case", "do", "else", "yield", "await"]);
+
+function regexMayStart(out: Tok[]): boolean {
+  const prev = out[out.length - 1];
+  if (!prev) return true;
+  if (prev.t === "id") return BEFORE_REGEX.has(prev.v);
+  // `=>` comes as "=" then ">"; a lone `>` is a comparison with a regex after it only in odd code.
+  if (prev.v === ">") return out[out.length - 2]?.v === "=";
+  return prev.t === "p" && /^[(,=:[!&|?{};]$/.test(prev.v);
+}
+
+/**
+ * The index just past the template literal opening at `start`. Each `${…}` is skipped as code, so
+ * the strings and templates nested in it (`${ok ? `it's` : ""}`) do not close the outer one.
+ */
+function templateEnd(text: string, start: number): number {
+  let j = start + 1;
+  while (j < text.length && text[j] !== "`") {
+    if (text[j] === "\\") j += 2;
+    else if (text.startsWith("${", j)) j = expressionEnd(text, j + 2);
+    else j++;
+  }
+  return j + 1;
+}
+
+/** The index just past the `}` that closes a `${` whose code starts at `start`. */
+function expressionEnd(text: string, start: number): number {
+  let depth = 0;
+  let j = start;
+  while (j < text.length) {
+    const c = text[j]!;
+    if (c === "`") {
+      j = templateEnd(text, j);
+      continue;
+    }
+    if (c === '"' || c === "'") {
+      j++;
+      while (j < text.length && text[j] !== c && text[j] !== "\n") j += text[j] === "\\" ? 2 : 1;
+    } else if (c === "{") depth++;
+    else if (c === "}" && depth-- === 0) return j + 1;
+    j++;
+  }
+  return j;
 }
 
 const OPEN: Record<string, string> = { "{": "}", "[": "]", "(": ")" };
@@ -338,7 +388,7 @@ function jsSettings(text: string, keys: Record<string, KeyKind>, where: (ancesto
     const isKey = toks[i + 1]?.v === ":";
     const isAssign = toks[i - 1]?.v === "." && toks[i + 1]?.v === "=" && toks[i + 2]?.v !== "=";
     // `{ testPathIgnorePatterns }`: the value is the variable of that name.
-    const isShorthand = tk.t === "id" && /^[{,]$/.test(toks[i - 1]?.v ?? "") && /^[,}]$/.test(toks[i + 1]?.v ?? "");
+    const isShorthand = tk.t === "id" && /^[{,]$/.test(toks[i - 1]?.v ?? "") && /^[,}]$/.test(toks[i + 1]?.v ?? "") && inObjectLiteral(toks, i);
     if (!isKey && !isAssign && !isShorthand) return;
     if (!where(ancestors(toks, i))) return;
     let value = isShorthand ? [tk] : valueTokens(toks, i + 2);
@@ -350,6 +400,37 @@ function jsSettings(text: string, keys: Record<string, KeyKind>, where: (ancesto
     out.set(tk.v, s);
   });
   return out;
+}
+
+/**
+ * Whether token `i` sits directly in an object literal, not in an array, an argument or parameter list,
+ * or a destructuring pattern (`const { roots } = base`, `({ name, roots }) => …`), where a bare name
+ * is not a property.
+ */
+function inObjectLiteral(toks: Tok[], i: number): boolean {
+  let open = -1;
+  for (let j = i - 1, depth = 0; j >= 0 && open < 0; j--) {
+    if (toks[j]!.t !== "p") continue;
+    if (CLOSE.has(toks[j]!.v)) depth++;
+    else if (OPEN[toks[j]!.v] && depth-- === 0) open = j;
+  }
+  if (open < 0 || toks[open]!.v !== "{" || /^(const|let|var)$/.test(toks[open - 1]?.v ?? "")) return false;
+  const close = closing(toks, open);
+  const after = (k: number) => toks[k]?.v;
+  // `{ a } = value`, and the parameters of `({ a }) => …`.
+  if (after(close + 1) === "=" && after(close + 2) !== "=" && after(close + 2) !== ">") return false;
+  if (toks[open - 1]?.v === "(" && after(close + 1) === ")" && after(close + 2) === "=" && after(close + 3) === ">") return false;
+  return true;
+}
+
+/** The index of the bracket closing the one at `open` (the last token when it is never closed). */
+function closing(toks: Tok[], open: number): number {
+  for (let j = open + 1, depth = 0; j < toks.length; j++) {
+    if (toks[j]!.t !== "p") continue;
+    if (OPEN[toks[j]!.v]) depth++;
+    else if (CLOSE.has(toks[j]!.v) && depth-- === 0) return j;
+  }
+  return toks.length - 1;
 }
 
 /** The value a top-level `const|let|var name = …` gives `name`, if the file declares it. */
