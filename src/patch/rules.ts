@@ -21,7 +21,7 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   too_many_lines: { summary: "more changed lines than limits.max_lines" },
   workflow_edits: { overridableBy: "workflow_edits", summary: "edits .github/workflows/** or a local action in .github/actions/**" },
   delete_tests: { overridableBy: "delete_tests", summary: "deletes test files or test cases, or renames a test file to a name the runner does not collect" },
-  skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests (in tests, test scripts, make test, test-runner config)" },
+  skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config)" },
   weaken_assertions: { overridableBy: "weaken_assertions", summary: "removes or loosens assertions" },
   continue_on_error: { overridableBy: "continue_on_error", summary: "lets a failing CI step pass (continue-on-error)" },
   or_true: { overridableBy: "or_true", summary: "swallows a command's failure (|| true, set +e)" },
