@@ -289,7 +289,9 @@ const COVERAGE_WORD = /^(--coverage(\.enabled)?(=true)?|--cov(=.*)?|--check-cove
 
 /** True when `after` turns coverage on fewer times than `before` (so coverage thresholds stop applying). */
 export function dropsCoverage(before: string, after: string): boolean {
-  const count = (cmd: string) => commandSegments(cmd).flat().filter((w) => COVERAGE_WORD.test(basename(w))).length;
+  // A program is named by its path (`node_modules/.bin/nyc`); an option's value is a path too (`--cov=src/pkg`), and
+  // cutting it to its last part would read as coverage turned off.
+  const count = (cmd: string) => commandSegments(cmd).flat().filter((w) => COVERAGE_WORD.test(w.startsWith("-") ? w : basename(w))).length;
   return count(after) < count(before);
 }
 
