@@ -12,8 +12,11 @@ export interface PublishInput {
   ownHeads?: string[];
   /** The commit CI failed on (a repair): the same tree again would be a "new attempt" with nothing new. */
   ciFailedOn?: string;
-  /** Called once the branch points at a new commit, before the PR is touched (so a retry knows it). */
-  onPushed?: (sha: string) => Promise<void>;
+  /**
+   * Called with a new commit before the branch is moved to it, so a retry knows that head as the bot's own:
+   * the move can land at GitHub and its answer still be lost (a 502, a timeout), or a later step can fail.
+   */
+  onCommit?: (sha: string) => Promise<void>;
   /** Branch the PR targets (the failing branch). */
   baseBranch: string;
   files: FileChange[];
@@ -78,6 +81,7 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     commitSha = c.sha;
     verified = c.verified;
     newCommit = true;
+    await input.onCommit?.(commitSha);
   }
   if (!existing) {
     createdBranch = await w.createBranch(repo, branch, commitSha);
@@ -86,7 +90,6 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   } else if (newCommit) {
     await w.updateBranch(repo, branch, commitSha);
   }
-  if (newCommit) await input.onPushed?.(commitSha);
 
   let pr = found;
   let createdPr = false;

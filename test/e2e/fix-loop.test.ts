@@ -284,6 +284,33 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.waitingFor).toBe("pr_outcome");
   });
 
+  test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {
+    const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
+    const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: result(j) }) });
+    const propose = stage("propose-patch", (j) => ({ ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
+    const validate = stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
+    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    // GitHub moves the ref, then the answer is lost (a 502 from its edge, a timeout).
+    const move = s.gh.updateBranch.bind(s.gh);
+    let fails = 1;
+    s.gh.updateBranch = async (...a) => {
+      await move(...a);
+      if (fails-- > 0) throw transient("http_502", "Bad Gateway");
+    };
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    expect(s.gh.branches.get("ci-bot/fix-555")).not.toBe(first);
+    await s.clock.advance(60_000);
+    await s.run();
+    const j = await s.get();
+    const open = j.results["open-pull-request"] as { commitSha: string; repairAttempt: number; inferenceId: string };
+    expect(open).toMatchObject({ commitSha: s.gh.branches.get("ci-bot/fix-555"), repairAttempt: 2, inferenceId: INFERENCE2 });
+    expect(s.gh.pulls[0]!.body).toContain("repair attempt 2");
+    expect(j.waitingFor).toBe("pr_outcome");
+  });
+
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {
     const s = await setup();
     await s.run();

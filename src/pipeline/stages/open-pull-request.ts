@@ -32,7 +32,7 @@ export interface OpenPullRequestResult {
 export interface RepairState {
   attempt: number;
   previousFiles: string[];
-  /** The commit this attempt already pushed, when a later step (PR update, comment) failed and is retried. */
+  /** The commit this attempt made (and may have pushed), when the push or a later step failed and is retried. */
   pushedSha?: string;
 }
 
@@ -127,12 +127,12 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   return { result, finish: "dry run: described the fix PR instead of opening it" };
 }
 
-/** A repair commits on the bot's own head only, and notes its push before the PR is updated. */
+/** A repair commits on the bot's own head only, and notes its commit before the branch is moved to it. */
 function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repair: RepairState | undefined) {
   return {
     ownHeads: [previous.commitSha, ...(repair?.pushedSha ? [repair.pushedSha] : [])],
     ciFailedOn: previous.commitSha,
-    onPushed: async (sha: string) => {
+    onCommit: async (sha: string) => {
       await deps.store.updateJob(job.id, (j) => {
         const r = j.results["repair"] as RepairState | undefined;
         if (r) r.pushedSha = sha;
