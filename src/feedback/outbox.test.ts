@@ -104,6 +104,26 @@ describe("feedback outbox", () => {
     expect(s.sent).toHaveLength(1);
   });
 
+  // A deploy stops the worker mid-call: the abort is ours, not the gateway's answer about the item.
+  test("a send cut short by shutdown keeps the item pending, free for the next process at once", async () => {
+    const s = await setup(() => undefined);
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    const stopping = new AbortController();
+    const cut = {
+      ...s.deps.model,
+      feedback: async (_r: FeedbackRequest, opts?: { signal?: AbortSignal }) => {
+        // As the runner stops its jobs; the client rethrows the signal's reason.
+        stopping.abort(new Error("t0-ci-bot is shutting down"));
+        throw opts?.signal?.reason ?? new Error("no signal");
+      },
+    };
+    expect(await flushFeedback({ ...s.deps, model: cut }, s.job.id, stopping.signal)).toMatchObject({ sent: 0, pending: 1, failed: 0 });
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending" });
+    expect((await s.store.getJob(s.job.id))!.feedback[0]!.sendingUntil).toBeUndefined();
+    // The next process, without waiting out a lease.
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
+  });
+
   test("a gateway refusing the app's API key keeps the feedback for when the key is fixed", async () => {
     let keyOk = false;
     const s = await setup(() => {

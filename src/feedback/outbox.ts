@@ -84,7 +84,9 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       // A 401 refuses the app, not this item (a key expired, rotated or not yet created): failing the item
       // would lose it for good, as nothing resends failed feedback once the key is fixed.
       const keyRefused = err.code === "model_auth";
-      const retry = (err.retryable || keyRefused) && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS);
+      // Stopped by this process (a deploy, a job interrupted): the gateway said nothing about the item.
+      const stopped = signal?.aborted === true;
+      const retry = stopped || ((err.retryable || keyRefused) && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS));
       const gaveUp = err.retryable && !retry ? ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` : "";
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
       if (retry) result.pending++;
