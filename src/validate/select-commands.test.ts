@@ -93,6 +93,17 @@ describe("checkStep", () => {
     expect(checkStep(run, "setup")).toMatchObject({ ok: false, reason: expect.stringContaining(why) });
   });
 
+  // The install step of GitHub's python-app and python-package starter workflows.
+  test("setup takes installs guarded by a file test, and checks what the branches run", () => {
+    const starter = "python -m pip install --upgrade pip\npython -m pip install flake8 pytest\nif [ -f requirements.txt ]; then pip install -r requirements.txt; fi";
+    expect(checkStep(starter, "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep("if [[ ! -d node_modules ]]; then npm ci; else npm run build; fi", "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep("if test -e go.mod; then go mod download; fi", "setup")).toEqual({ ok: true, needsNetwork: true });
+    expect(checkStep("if [ -f requirements.txt ]; then node exfil.js; fi", "setup")).toMatchObject({ ok: false, reason: expect.stringContaining("node exfil.js") });
+    expect(checkStep("if node exfil.js; then npm ci; fi", "setup")).toMatchObject({ ok: false, reason: expect.stringContaining("node exfil.js") });
+    expect(checkStep("if [ -f x ]; then npm ci; else ./ship.sh; fi", "setup")).toMatchObject({ ok: false, reason: expect.stringContaining("./ship.sh") });
+  });
+
   test("setup still takes redirections, fallbacks between installs, continued lines and cd into the checkout", () => {
     expect(checkStep("npm ci 2>&1", "setup")).toEqual({ ok: true, needsNetwork: true });
     expect(checkStep("yarn install --frozen-lockfile || yarn install", "setup")).toEqual({ ok: true, needsNetwork: true });

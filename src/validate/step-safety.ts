@@ -45,6 +45,9 @@ const SETUP_LINES: Array<[RegExp, boolean]> = [
   [/^(echo|mkdir|export|set|true)\b/, false],
 ];
 
+/** `if [ -f x ]`, `elif [[ ! -d x ]]`, `if test -e x`: a test of a file, with no command in it. */
+const FILE_TEST = /^(?:if|elif)\s+(?:\[\[?\s+(?:!\s+)?-[a-z]\s+[^\s\]]+\s+\]\]?|test\s+(?:!\s+)?-[a-z]\s+\S+)$/;
+
 /** `$(...)`, backticks, `<(...)`/`>(...)`: a command inside an argument, which the line rules never see. */
 const SUBSTITUTION = /\$\(|`|[<>]\(/;
 /** Fd redirections (`2>&1`, `&>`) hold an `&` that does not separate commands. */
@@ -60,8 +63,11 @@ export function checkStep(run: string, purpose: "setup" | "validate"): StepVerdi
     if (!line || line.startsWith("#")) continue;
     if (SUBSTITUTION.test(line)) return { ok: false, reason: `"${line.slice(0, 60)}" runs a command inside another (command substitution)` };
     // Every command of the line is checked: after &&, ||, ;, a pipe or a background &, not only the first.
-    for (const part of line.replace(FD_REDIRECT, ">").split(/\s*(?:&&|\|\||;|\||&)\s*/)) {
-      if (!part) continue;
+    for (const piece of line.replace(FD_REDIRECT, ">").split(/\s*(?:&&|\|\||;|\||&)\s*/)) {
+      // GitHub's Python starter: `if [ -f requirements.txt ]; then pip install -r requirements.txt; fi`.
+      // A file test decides nothing unsafe; the commands in its branches are checked like any other.
+      const part = piece.replace(/^(?:then|else|do)\s+/, "");
+      if (!part || /^(?:then|else|fi|do|done)$/.test(part) || FILE_TEST.test(part)) continue;
       if (/^cd\b/.test(part)) {
         if (!safeRelativeDir(part.slice(2).trim().replace(/^(['"])(.*)\1$/, "$2"))) return { ok: false, reason: `"${part.slice(0, 60)}" leaves the checkout` };
         continue;
