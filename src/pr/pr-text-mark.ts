@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 
 const MARK = /\n?<!-- t0-ci-bot:pr ([0-9a-f]{16}) -->\s*$/;
 
-const digest = (title: string, body: string) => createHash("sha256").update(title).update("\0").update(body).digest("hex").slice(0, 16);
+/**
+ * What GitHub may change in the text it keeps without anyone editing it: line endings, surrounding
+ * whitespace, and a half surrogate pair left where a long body was cut (replaced by U+FFFD).
+ */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const norm = (s: string) => s.replace(/\r\n/g, "\n").trim().replace(LONE_SURROGATE, "\uFFFD");
+const digest = (title: string, body: string) => createHash("sha256").update(norm(title)).update("\0").update(norm(body)).digest("hex").slice(0, 16);
 
 /**
  * The PR body as the bot writes it: with a hidden line that fingerprints the title and body, so that a
