@@ -143,7 +143,6 @@ export class EvidenceStore {
  * before it is cut (excerpts.ts redacts the rest): a secret across the cut would otherwise reach the model as
  * a head no rule knows (`ghp_A1b2C3d…` is too short for a token, `postgres://u:pass…` has no `@`).
  */
-/** A line as evidence keeps it: its head, redacted before the cut, copied off the chunk it came in. */
 export function clip(text: string): string {
   if (text.length <= MAX_TEXT) return text;
   const head = redact(text.slice(0, REDACT_WINDOW));
