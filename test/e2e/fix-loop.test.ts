@@ -258,14 +258,29 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
   });
 
-  test("a repair whose PR update failed after its push is finished on retry, not taken for people's push", async () => {
+  /** The first fix open, and a repair that proposes another hyphen fix (validated as the first was). */
+  async function withScriptedRepair() {
     const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
     const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: result(j) }) });
     const propose = stage("propose-patch", (j) => ({ ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
     const validate = stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
     const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
     await s.run();
-    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    return { s, first: s.gh.branches.get("ci-bot/fix-555")! };
+  }
+
+  /** The retry a minute later: the repair is recorded as attempt 2 on the commit the branch holds. */
+  async function retriedRepair(s: Awaited<ReturnType<typeof withScriptedRepair>>["s"]) {
+    await s.clock.advance(60_000);
+    await s.run();
+    const j = await s.get();
+    const open = j.results["open-pull-request"] as { commitSha: string; repairAttempt: number; inferenceId: string };
+    expect(open).toMatchObject({ commitSha: s.gh.branches.get("ci-bot/fix-555"), repairAttempt: 2, inferenceId: INFERENCE2 });
+    return j;
+  }
+
+  test("a repair whose PR update failed after its push is finished on retry, not taken for people's push", async () => {
+    const { s, first } = await withScriptedRepair();
     // GitHub's secondary rate limit hits the PR update, after the repair's commit moved the branch.
     const update = s.gh.updatePullRequest.bind(s.gh);
     let fails = 1;
@@ -274,24 +289,14 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.run();
     const pushed = s.gh.branches.get("ci-bot/fix-555")!;
     expect(pushed).not.toBe(first);
-    await s.clock.advance(60_000);
-    await s.run();
-    const j = await s.get();
-    const open = j.results["open-pull-request"] as { commitSha: string; repairAttempt: number; inferenceId: string };
-    expect(open).toMatchObject({ commitSha: s.gh.branches.get("ci-bot/fix-555"), repairAttempt: 2, inferenceId: INFERENCE2 });
+    const j = await retriedRepair(s);
     expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain("w for w in words");
     expect(s.gh.pulls[0]!.body).toContain("repair attempt 2");
     expect(j.waitingFor).toBe("pr_outcome");
   });
 
   test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {
-    const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
-    const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: result(j) }) });
-    const propose = stage("propose-patch", (j) => ({ ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
-    const validate = stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
-    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
-    await s.run();
-    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    const { s, first } = await withScriptedRepair();
     // GitHub moves the ref, then the answer is lost (a 502 from its edge, a timeout).
     const move = s.gh.updateBranch.bind(s.gh);
     let fails = 1;
@@ -302,11 +307,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.deliver("workflow_run", s.fixRun("failure", first));
     await s.run();
     expect(s.gh.branches.get("ci-bot/fix-555")).not.toBe(first);
-    await s.clock.advance(60_000);
-    await s.run();
-    const j = await s.get();
-    const open = j.results["open-pull-request"] as { commitSha: string; repairAttempt: number; inferenceId: string };
-    expect(open).toMatchObject({ commitSha: s.gh.branches.get("ci-bot/fix-555"), repairAttempt: 2, inferenceId: INFERENCE2 });
+    const j = await retriedRepair(s);
     expect(s.gh.pulls[0]!.body).toContain("repair attempt 2");
     expect(j.waitingFor).toBe("pr_outcome");
   });

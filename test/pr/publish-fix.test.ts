@@ -37,18 +37,22 @@ const input = (over: Partial<PublishInput> = {}): PublishInput => ({
 });
 
 let gh: GitHubApiMock;
+
+/** GitHub before the first publish: no fix branch, no PR; the commit and the branch are created. */
+const newBranch = () =>
+  gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
+    .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
+    .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+    .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
+    .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
+    .on("GET", "/repos/octo/demo/pulls", { body: [] });
 beforeAll(async () => void (await githubOpenApi()));
 afterEach(() => gh?.cleanup());
 
 describe("publishFix over the GitHub REST API (requests validated against GitHub's OpenAPI)", () => {
   test("first run: inline tree, commit with no author (verified), branch, draft PR, label, one comment", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
-      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
-      .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+    newBranch()
       .on("POST", "/repos/octo/demo/pulls", { status: 201, body: pull() })
       .on("POST", "/repos/octo/demo/issues/42/labels", { body: [] })
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
@@ -145,12 +149,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
 
   test("a repository without draft PRs (private, GitHub Free) gets a regular PR instead of none", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
-      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true } } })
-      .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+    newBranch()
       .on("POST", "/repos/octo/demo/pulls", (req) =>
         (req.body as { draft?: boolean }).draft
           ? { status: 422, body: { message: "Draft pull requests are not supported in this repository.", documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request" } }
@@ -165,12 +164,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
 
   test("labels GitHub refuses leave the PR open without them; the comment still goes out", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
-      .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true } } })
-      .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+    newBranch()
       .on("POST", "/repos/octo/demo/pulls", { status: 201, body: pull() })
       .on("POST", "/repos/octo/demo/issues/42/labels", { status: 422, body: { message: "Validation Failed", errors: [{ resource: "Label", code: "invalid", field: "name" }] } })
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
