@@ -7,7 +7,7 @@ import { createMetrics } from "../admin/metrics.js";
 import { gatewayError } from "../adapters/tensorzero/gateway-errors.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
-import { flushFeedback, MISSING_TARGET_MAX_ATTEMPTS, recordFeedback, startFeedbackOutbox } from "./outbox.js";
+import { CONFIG_MISMATCH_GRACE_MS, flushFeedback, MISSING_TARGET_MAX_ATTEMPTS, recordFeedback, startFeedbackOutbox } from "./outbox.js";
 
 async function setup(answer: (r: FeedbackRequest) => void) {
   const store = new MemoryJobStore();
@@ -122,6 +122,23 @@ describe("feedback outbox", () => {
     expect((await s.store.getJob(s.job.id))!.feedback[0]!.sendingUntil).toBeUndefined();
     // The next process, without waiting out a lease.
     expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
+  });
+
+  test("a metric the gateway does not know yet (its config deployed after the app) is kept for a day, then given up", async () => {
+    let deployed = false;
+    const s = await setup((r) => {
+      if (r.metric === "comment" || !deployed) throw gatewayError(404, `Unknown metric: ${r.metric}`, { path: "/feedback" });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 0, pending: 2, failed: 0 });
+    await s.clock.advance(2 * 3600_000);
+    deployed = true; // the config with pr_merged, but still without comment
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 1, pending: 1, failed: 0 });
+    await s.clock.advance(CONFIG_MISMATCH_GRACE_MS);
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 0, pending: 0, failed: 1 });
+    const j = (await s.store.getJob(s.job.id))!;
+    expect(j.feedback.map((f) => [f.id, f.status])).toEqual([["a", "sent"], ["b", "failed"]]);
+    expect(j.feedback[1]!.lastError).toMatch(/^model_not_found: .*Unknown metric: comment.*a day after it was recorded/);
   });
 
   test("a gateway refusing the app's API key keeps the feedback for when the key is fixed", async () => {

@@ -44,6 +44,13 @@ export const MISSING_TARGET_MAX_ATTEMPTS = 10;
  */
 export const SEND_LEASE_MS = 5 * 60_000;
 
+/**
+ * A 404 from /feedback (`Unknown metric`, `Route not found`) means the gateway runs a config or version
+ * other than this app's: a deploy done in the wrong order. Items are kept this long, time to deploy the
+ * matching config, instead of being lost at the first answer.
+ */
+export const CONFIG_MISMATCH_GRACE_MS = 24 * 3600_000;
+
 export interface FlushResult {
   sent: number;
   pending: number;
@@ -86,8 +93,10 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       const keyRefused = err.code === "model_auth";
       // Stopped by this process (a deploy, a job interrupted): the gateway said nothing about the item.
       const stopped = signal?.aborted === true;
-      const retry = stopped || ((err.retryable || keyRefused) && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS));
-      const gaveUp = err.retryable && !retry ? ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` : "";
+      const mismatch = err.code === "model_not_found";
+      const inGrace = mismatch && deps.clock.now() - Date.parse(item.createdAt) < CONFIG_MISMATCH_GRACE_MS;
+      const retry = stopped || inGrace || ((err.retryable || keyRefused) && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS));
+      const gaveUp = err.retryable && !retry ? ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` : mismatch && !retry ? " (still unknown to the gateway a day after it was recorded)" : "";
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
       if (retry) result.pending++;
       else result.failed++;
