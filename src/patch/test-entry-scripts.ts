@@ -7,6 +7,7 @@ import { makeResolver, readMakefile, TEST_TARGET } from "./read-makefile.js";
 import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
 import { readToxEnvs, toxCommandText } from "./read-tox.js";
 import { commandsOf, scriptOf } from "./test-commands.js";
+import { runDefault } from "../validate/workflow-steps.js";
 
 /** A shell script by its name or its `#!` line. */
 export const isShellScript = (file: string, text: string) => /\.(sh|bash|zsh|ksh)$/.test(file) || /^#!.*\b(ba|z|da|k)?sh\b/.test(text);
@@ -57,7 +58,7 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, st
   for (const [section, keys] of tox === null ? [] : readToxEnvs(tox)) {
     callers.push({ cmd: toxCommandText(keys.get("commands") ?? "").replace(/^-\s*/gm, ""), cwd: "", by: `the commands of [${section}] in tox.ini` });
   }
-  callers.push(...(await workflowSteps(root, read)));
+  callers.push(...(await workflowRunCallers(root, read)));
 
   const found = new Map<string, string>();
   for (let k = 0; k < callers.length && found.size < MAX_SCRIPTS; k++) {
@@ -87,7 +88,7 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, st
 }
 
 /** The `run:` of every step of .github/workflows/*.yml, with its working directory. */
-async function workflowSteps(root: string, read: (rel: string) => Promise<string | null>): Promise<Caller[]> {
+async function workflowRunCallers(root: string, read: (rel: string) => Promise<string | null>): Promise<Caller[]> {
   const dir = ".github/workflows";
   const names = await fs.readdir(path.join(root, dir)).catch(() => [] as string[]);
   const out: Caller[] = [];
@@ -99,9 +100,10 @@ async function workflowSteps(root: string, read: (rel: string) => Promise<string
     } catch {
       continue;
     }
-    const jobs = (doc as { jobs?: unknown } | null)?.jobs;
+    const wf = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
+    const jobs = wf.jobs;
     for (const job of Object.values(jobs && typeof jobs === "object" ? jobs : {}) as Array<Record<string, unknown> | null>) {
-      const jobDir = workingDirectory(job?.defaults);
+      const jobDir = (job && runDefault(job, "working-directory")) ?? runDefault(wf, "working-directory") ?? "";
       const steps = Array.isArray(job?.steps) ? (job.steps as Array<Record<string, unknown> | null>) : [];
       for (const step of steps) {
         if (typeof step?.run !== "string") continue;
@@ -112,8 +114,3 @@ async function workflowSteps(root: string, read: (rel: string) => Promise<string
   }
   return out;
 }
-
-const workingDirectory = (defaults: unknown): string => {
-  const wd = (defaults as { run?: { "working-directory"?: unknown } } | undefined)?.run?.["working-directory"];
-  return typeof wd === "string" ? wd : "";
-};

@@ -80,6 +80,7 @@ export function workflowSteps(yamlText: string, jobName: string | undefined, ste
   return { ...(failing ? { failing } : { problem: `step "${stepName}" is not a run: step` }), earlier };
 }
 
-function runDefault(o: Obj, key: "working-directory" | "shell"): string | undefined {
+/** A workflow's or job's `defaults.run` setting. */
+export function runDefault(o: Obj, key: "working-directory" | "shell"): string | undefined {
   return isObj(o.defaults) && isObj(o.defaults.run) ? str(o.defaults.run[key]) : undefined;
 }
