@@ -1,5 +1,5 @@
 import type { Deps } from "../core/deps.js";
-import { toAppError } from "../core/errors.js";
+import { toAppError, type AppError } from "../core/errors.js";
 import type { FeedbackItem, Job } from "../core/job.js";
 
 export interface NewFeedback {
@@ -87,20 +87,11 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       result.sent++;
     } catch (raw) {
       const err = toAppError(raw);
-      const missing = err.code === "feedback_target_missing";
-      // A 401 refuses the app, not this item (a key expired, rotated or not yet created): failing the item
-      // would lose it for good, as nothing resends failed feedback once the key is fixed.
-      const keyRefused = err.code === "model_auth";
-      // Stopped by this process (a deploy, a job interrupted): the gateway said nothing about the item.
-      const stopped = signal?.aborted === true;
-      const mismatch = err.code === "model_not_found";
-      const inGrace = mismatch && deps.clock.now() - Date.parse(item.createdAt) < CONFIG_MISMATCH_GRACE_MS;
-      const retry = stopped || inGrace || ((err.retryable || keyRefused) && !(missing && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS));
-      const gaveUp = err.retryable && !retry ? ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` : mismatch && !retry ? " (still unknown to the gateway a day after it was recorded)" : "";
+      const { retry, gaveUp } = afterFailure(err, item, deps.clock.now(), signal?.aborted === true);
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
       if (retry) result.pending++;
       else result.failed++;
-      if (retry && missing) result.unknownTarget++;
+      if (retry && err.code === "feedback_target_missing") result.unknownTarget++;
       deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, retry ? "feedback not sent yet; will retry" : gaveUp ? `feedback given up${gaveUp}` : "feedback rejected by the gateway");
     }
     deps.metrics?.feedback.inc({ metric: item.metric, outcome: outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "rejected" : "retry" });
@@ -113,6 +104,25 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
     });
   }
   return result;
+}
+
+/**
+ * Whether an item whose send failed stays pending, and when it does not because it was tried long
+ * enough, why it was given up (for its lastError). Anything else not retryable is the gateway's refusal.
+ */
+function afterFailure(err: AppError, item: FeedbackItem, now: number, stopped: boolean): { retry: boolean; gaveUp: string } {
+  // Stopped by this process (a deploy, a job interrupted): the gateway said nothing about the item.
+  if (stopped) return { retry: true, gaveUp: "" };
+  // A 401 refuses the app, not this item (a key expired, rotated or not yet created): failing the item
+  // would lose it for good, as nothing resends failed feedback once the key is fixed.
+  if (err.code === "model_auth") return { retry: true, gaveUp: "" };
+  if (err.code === "model_not_found") {
+    return now - Date.parse(item.createdAt) < CONFIG_MISMATCH_GRACE_MS ? { retry: true, gaveUp: "" } : { retry: false, gaveUp: " (still unknown to the gateway a day after it was recorded)" };
+  }
+  if (err.code === "feedback_target_missing" && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS) {
+    return { retry: false, gaveUp: ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` };
+  }
+  return { retry: err.retryable, gaveUp: "" };
 }
 
 /** Takes the send lease of a pending item; false when another flush holds it or the item is settled. */
