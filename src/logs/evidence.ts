@@ -49,7 +49,7 @@ export class EvidenceStore {
 
   /** Every line passes here (in order), with its signal score if it has one. */
   push(line: number, text: string, score: number, reason: string): void {
-    // The ring holds slices (cheap, short-lived); only kept lines are copied off their chunk.
+    // The ring holds short lines as slices (cheap, short-lived) and long ones as their clipped copy.
     const t = clip(text);
     if (this.ringLine.length < this.ringSize) {
       this.ringLine.push(line);
