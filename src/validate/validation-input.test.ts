@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
-import { writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Job } from "../core/job.js";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
 import { selectCommands } from "./select-commands.js";
-import { validationInputFromJob } from "./validation-input.js";
+import { readFailingWorkflow, validationInputFromJob } from "./validation-input.js";
 
 const repos: FixtureRepo[] = [];
 afterEach(async () => {
@@ -67,5 +68,25 @@ describe("validationInputFromJob", () => {
     const r = await fixtureRepo("python-slug");
     repos.push(r);
     expect(await validationInputFromJob(job({ "fetch-logs": "garbage", "build-context": null }), r.dir)).toMatchObject({ earlierRunSteps: [], languages: [] });
+  });
+});
+
+describe("readFailingWorkflow", () => {
+  test("does not follow a workflow file, or a folder above it, that links out of the checkout", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const outside = await mkdtemp(join(tmpdir(), "t0-outside-"));
+    try {
+      await writeFile(join(outside, "secret.yml"), "on: push\nsecret: hunter2\n");
+      await symlink(join(outside, "secret.yml"), join(r.dir, "linked.yml"));
+      await symlink(outside, join(r.dir, "linked-dir"));
+      await mkdir(join(r.dir, "sub"), { recursive: true });
+      await writeFile(join(r.dir, "sub", "ok.yml"), "on: push\n");
+      expect(await readFailingWorkflow(job({}, "linked.yml"), r.dir)).toBeUndefined();
+      expect(await readFailingWorkflow(job({}, "linked-dir/secret.yml"), r.dir)).toBeUndefined();
+      expect(await readFailingWorkflow(job({}, "sub/ok.yml"), r.dir)).toBe("on: push\n");
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });

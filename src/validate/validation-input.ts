@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readFile, realpath } from "node:fs/promises";
+import { join, sep } from "node:path";
 import type { Job } from "../core/job.js";
 import type { ValidationInput } from "./select-commands.js";
 import { workflowSteps } from "./workflow-steps.js";
@@ -58,7 +58,7 @@ export async function validationInputFromJob(job: Job, workspaceDir: string): Pr
   }
 
   let earlierRunSteps: ValidationInput["earlierRunSteps"] = [];
-  const workflowText = await readWorkflow(fetched, job, workspaceDir);
+  const workflowText = await readFailingWorkflow(job, workspaceDir);
   if (workflowText && jobName && stepName) {
     const found = workflowSteps(workflowText, jobName, stepName);
     if (found.problem) notes.push(`workflow: ${found.problem}`);
@@ -82,20 +82,22 @@ export async function validationInputFromJob(job: Job, workspaceDir: string): Pr
   };
 }
 
-async function readWorkflow(fetched: Obj | undefined, job: Job, workspaceDir: string): Promise<string | undefined> {
+/** The failing run's workflow file: as fetch-logs saved it from GitHub, else the checkout's copy. */
+export async function readFailingWorkflow(job: Job, workspaceDir: string): Promise<string | undefined> {
+  const fetched = obj(job.results["fetch-logs"]);
   const wf = obj(fetched?.workflow);
   const logsDir = str(fetched?.logsDir);
-  const candidates = [
-    logsDir && str(wf?.file) ? join(logsDir, str(wf?.file)!) : undefined,
-    // The checkout is at head_sha, so its copy is the workflow that failed.
-    job.run.workflowPath && !job.run.workflowPath.includes("..") ? join(workspaceDir, job.run.workflowPath) : undefined,
-  ];
-  for (const p of candidates) {
-    if (!p) continue;
-    const text = await readFile(p, "utf8").catch(() => undefined);
-    if (text !== undefined) return text;
+  const saved = logsDir && str(wf?.file) ? await readFile(join(logsDir, str(wf?.file)!), "utf8").catch(() => undefined) : undefined;
+  if (saved !== undefined) return saved;
+  // The checkout is at head_sha, so its copy is the workflow that failed. The repository decides what its
+  // files are: a workflow path that is a symlink (or under one) out of the checkout is not read.
+  if (!job.run.workflowPath || job.run.workflowPath.includes("..")) return undefined;
+  try {
+    const [root, file] = await Promise.all([realpath(workspaceDir), realpath(join(workspaceDir, job.run.workflowPath))]);
+    return file.startsWith(root + sep) ? await readFile(file, "utf8") : undefined;
+  } catch {
+    return undefined;
   }
-  return undefined;
 }
 
 /** build-context may keep a large context in a file beside the checkout (`contextPath`). */
