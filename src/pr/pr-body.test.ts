@@ -44,6 +44,16 @@ describe("PR body template", () => {
     expect(body).toContain("skip_tests");
   });
 
+  test("a workflow that will not run on the fix: the body says why CI stays silent, and how to start it", () => {
+    const noCi = { workflow: ".github/workflows/tests.yml", triggers: "push (branches: main), workflow_dispatch", branch: "ci-bot/fix-555", baseBranch: "feature/slug", dispatch: true };
+    const body = renderPrBody(input({ noCi }));
+    expect(body).toMatchSnapshot();
+    expect(body).toContain("started by hand");
+    expect(renderPrBody(input({ noCi: { ...noCi, dispatch: false } }))).not.toContain("started by hand");
+    expect(renderPrBody(input({ noCi: { ...noCi, triggers: "x".repeat(5000) } })).length).toBeLessThan(body.length + 400);
+    expect(renderPrBody(input())).not.toContain("CI will not run");
+  });
+
   test("secrets in model text or command output never reach the PR", () => {
     const token = "ghp_" + "A".repeat(36);
     const body = renderPrBody(input({ diagnosis: `the token ${token} was printed`, validation: { ...input().validation, outputTail: `export GITHUB_TOKEN=${token}` } }));

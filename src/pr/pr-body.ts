@@ -20,6 +20,8 @@ export interface PrBodyInput {
   overrides: string[];
   tensorzero: { episodeId: string; inferenceId: string; variant: string };
   repairAttempt: number;
+  /** Set when the failing workflow will not run on the fix (see fix-branch-ci.ts): the PR says so. */
+  noCi?: { workflow: string; triggers: string; branch: string; baseBranch: string; dispatch: boolean };
 }
 
 const TAIL_LINES = 30;
@@ -98,6 +100,7 @@ export function renderPrBody(i: PrBodyInput): string {
     `|---|---|---|---|`,
     commands,
     ...(tail ? [``, `<details><summary>Output tail of the last command</summary>`, ``, fence(tail), ``, `</details>`] : []),
+    ...(i.noCi ? [``, noCiNotice(i.noCi)] : []),
     ``,
     `### Policy`,
     policy,
@@ -114,6 +117,20 @@ export function renderPrBody(i: PrBodyInput): string {
   ].join("\n");
   const out = redact(body);
   return out.length > MAX_BODY ? `${out.slice(0, MAX_BODY)}\n\n…(truncated)` : out;
+}
+
+/**
+ * Without it the draft waits for a CI result that never comes, and nobody is told why. The triggers are
+ * the repository's own words, cut short: a workflow can list many filters.
+ */
+function noCiNotice(n: NonNullable<PrBodyInput["noCi"]>): string {
+  const triggers = n.triggers.length > 300 ? `${n.triggers.slice(0, 300)}…` : n.triggers;
+  return (
+    `> ⚠️ **CI will not run on this PR.** ${code(n.workflow)} runs on ${code(triggers)}, which covers neither a push to ${code(n.branch)} nor a pull request into ${code(n.baseBranch)}: ` +
+    `the local validation above is the only evidence.` +
+    (n.dispatch ? ` It can be started by hand on ${code(n.branch)} (Actions → the workflow → Run workflow); t0-ci-bot reads that run like any other.` : "") +
+    ` t0-ci-bot marks this PR ready for review only after CI passes on it.`
+  );
 }
 
 const MAX_REASON = 1_000;

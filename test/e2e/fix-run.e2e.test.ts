@@ -137,13 +137,14 @@ const apiJob = {
 };
 
 /** What the read side asks GitHub for run 289782451. */
-async function mockReads() {
+const WORKFLOW = readFileSync(join(REPOS_DIR, "node-sum/.github/workflows/ci.yml"), "utf8");
+async function mockReads(workflow = WORKFLOW) {
   gh = await githubApiMock();
   gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
     .on("GET", `${API}/actions/runs/289782451/attempts/1/jobs?per_page=100`, { body: { total_count: 1, jobs: [{ ...apiJob, head_sha: headSha }] } })
     .on("GET", `${API}/actions/jobs/${GH_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${GH_JOB}?sig=s` } })
     .on("GET", `${API}/check-runs/${GH_JOB + 1}/annotations?per_page=100`, { body: [] })
-    .on("GET", `${API}/contents/.github%2Fworkflows%2Fci.yml?ref=${headSha}`, { body: readFileSync(join(REPOS_DIR, "node-sum/.github/workflows/ci.yml"), "utf8"), headers: { "content-type": "text/plain" } })
+    .on("GET", `${API}/contents/.github%2Fworkflows%2Fci.yml?ref=${headSha}`, { body: workflow, headers: { "content-type": "text/plain" } })
     .on("GET", `${API}/commits/${headSha}`, { body: "", headers: { "content-type": "text/plain" } });
   nock(STORAGE, { badheaders: ["authorization"] }).get(`/log/${GH_JOB}`).query({ sig: "s" }).reply(200, log);
 }
@@ -198,6 +199,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(prBody).toContain("🟢 green");
     expect(prBody).toContain("`npm test`");
     expect(prBody).toContain(gateway.inferences[0]!.inferenceId);
+    expect(prBody).not.toContain("CI will not run"); // on: [push, pull_request]
     expect(body("issues/create-comment").body).toContain("#101");
     expect(job.history.map((h) => h.state)).toEqual(["pending", "cloning", "analysis", "patching", "testing", "pr"]);
 
@@ -225,6 +227,23 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(gh.requests.some((q) => q.method !== "GET")).toBe(false);
     await waitFor((j) => j.feedback.length > 0 && j.feedback.every((f) => f.status === "sent"), "validation feedback to be sent");
     expect(gateway.feedback.map((f) => f.metric)).toEqual(expect.arrayContaining(["patch_applied"]));
+  });
+
+  test("the failing workflow does not run on the fix branch or its PR → the PR body says so instead of waiting silently", async () => {
+    await start();
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts instead of adding.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    const mainOnly = WORKFLOW.replace("on: [push, pull_request]", "on:\n  push:\n    branches: [main]\n  pull_request:\n    branches: [main]\n  workflow_dispatch:");
+    expect(mainOnly).not.toBe(WORKFLOW);
+    await mockReads(mainOnly);
+    mockWrites();
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR to be opened");
+    gh.done();
+    const prBody: string = body("pulls/create").body;
+    expect(prBody).toContain("CI will not run on this PR");
+    expect(prBody).toContain("`push (branches: main), pull_request (branches: main), workflow_dispatch`");
+    expect(prBody).toContain("neither a push to `ci-bot/fix-289782451` nor a pull request into `master`");
+    expect(prBody).toContain("started by hand");
   });
 
   test("redelivered webhook → still one job and one PR", async () => {
@@ -346,7 +365,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     gh.on("GET", `${API}/actions/runs/289782999/attempts/1/jobs?per_page=100`, { body: { total_count: 1, jobs: [{ ...apiJob, id: FIX_JOB, run_id: 289782999, head_sha: COMMIT, head_branch: "ci-bot/fix-289782451", check_run_url: `https://api.github.com${API}/check-runs/${FIX_JOB + 1}` }] } })
       .on("GET", `${API}/actions/jobs/${FIX_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${FIX_JOB}?sig=s` } })
       .on("GET", `${API}/check-runs/${FIX_JOB + 1}/annotations?per_page=100`, { body: [] })
-      .on("GET", `${API}/contents/.github%2Fworkflows%2Fci.yml?ref=${COMMIT}`, { body: readFileSync(join(REPOS_DIR, "node-sum/.github/workflows/ci.yml"), "utf8"), headers: { "content-type": "text/plain" } });
+      .on("GET", `${API}/contents/.github%2Fworkflows%2Fci.yml?ref=${COMMIT}`, { body: WORKFLOW, headers: { "content-type": "text/plain" } });
     nock(STORAGE, { badheaders: ["authorization"] }).get(`/log/${FIX_JOB}`).query({ sig: "s" }).reply(200, fixLog);
     const fixRun = failedRunPayload();
     fixRun.workflow_run = { ...fixRun.workflow_run, id: 289782999, head_branch: "ci-bot/fix-289782451", head_sha: COMMIT, pull_requests: [] };

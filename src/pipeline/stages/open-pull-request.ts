@@ -4,10 +4,12 @@ import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { PullRequestRef } from "../../core/ports/github-port.js";
 import { fixBranchName, fixCommentMarker } from "../../pr/branch-name.js";
-import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle } from "../../pr/pr-body.js";
+import { fixBranchCi } from "../../pr/fix-branch-ci.js";
+import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
 import { fixRecord, prBodyInput } from "../../pr/pr-body-input.js";
 import { planFixFiles } from "../../pr/plan-fix-files.js";
 import { publishFix } from "../../pr/publish-fix.js";
+import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 
@@ -63,7 +65,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
   const ws = await ensureWorkspace(job, deps, ctx);
   const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
-  const input = prBodyInput(job, attempt);
+  const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
   const marker = fixCommentMarker(job.key);
   const published = await publishFix(gh.writes, {
     repo: job.repo,
@@ -109,11 +111,12 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
 async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const { proposal } = fixRecord(job);
   const ws = await ensureWorkspace(job, deps, ctx);
+  const branch = fixBranchName(job.run.id);
   const files = await planFixFiles(ws.dir, proposal.patch, repoConfigOf(job));
-  const input = prBodyInput(job);
+  const input = { ...prBodyInput(job), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
   const result = {
     dryRun: true,
-    branch: fixBranchName(job.run.id),
+    branch,
     base: { branch: job.run.headBranch, sha: job.run.headSha },
     files: files.map((f) => ({ path: f.path, mode: f.mode, deleted: f.content === null, bytes: f.content === null ? 0 : Buffer.byteLength(f.content) })),
     title: renderPrTitle(input),
@@ -139,6 +142,17 @@ function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repa
       });
     },
   };
+}
+
+/** The PR body's notice when the failing workflow surely will not run on the fix (fix-branch-ci.ts). */
+async function noCiOnFix(job: Job, workspaceDir: string, branch: string, files: Array<{ path: string }>, ctx: StageContext): Promise<Pick<PrBodyInput, "noCi">> {
+  const text = job.run.source === "workflow_run" ? await readFailingWorkflow(job, workspaceDir) : undefined;
+  if (text === undefined) return {};
+  const ci = fixBranchCi(text, { branch, baseBranch: job.run.headBranch, files: files.map((f) => f.path) });
+  if (ci.runs !== "no") return {};
+  const workflow = job.run.workflowPath ?? job.run.name ?? "the workflow";
+  ctx.log.info({ workflow, triggers: ci.triggers }, "the failing workflow does not run on the fix branch or its PR: the PR body says so");
+  return { noCi: { workflow, triggers: ci.triggers ?? "", branch, baseBranch: job.run.headBranch, dispatch: ci.dispatch } };
 }
 
 const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
