@@ -107,6 +107,20 @@ describe("runCommand", () => {
     expect(await alive(bg)).toBe(false);
   });
 
+  // Without bubblewrap (a container without user namespaces), a daemon that leaves the process group
+  // (setsid, a double fork) is out of reach of the group kill; it carries the run's marker in its environment.
+  test("unsandboxed, a daemon that left the process group is killed too, when the command ends or times out", async () => {
+    const done = await run("setsid sleep 4243 > /dev/null 2>&1 < /dev/null & sleep 0.2; echo started", none);
+    expect(done.exitCode).toBe(0);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(await processesWith("sleep 4243")).toEqual([]);
+
+    const hung = await run("setsid sleep 4244 > /dev/null 2>&1 < /dev/null & sleep 60", none, { timeoutMs: 500 });
+    expect(hung.timedOut).toBe(true);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(await processesWith("sleep 4244")).toEqual([]);
+  });
+
   test("100 MB of output is counted but only the tail is kept", async () => {
     const heapBefore = process.memoryUsage().heapUsed;
     const r = await run("head -c 100000000 /dev/zero | tr '\\0' 'x'; echo; echo THE-END", none, { maxOutputBytes: 64 * 1024 });

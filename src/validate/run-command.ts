@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
+import { killMarked, newRunMarker, RUN_MARKER_ENV } from "./kill-marked.js";
 import { TailBuffer } from "./tail-buffer.js";
 import { bwrapArgs, type BwrapSpec } from "./sandbox.js";
 
@@ -38,7 +39,8 @@ const SHELL = existsSync("/bin/bash") ? ["/bin/bash", "--noprofile", "--norc", "
 /**
  * Runs one command in its own process group with a wall-clock limit. On timeout or abort the whole group
  * is killed (SIGKILL to -pid), so `npm test` cannot leave a watcher or a server behind; under bwrap,
- * --die-with-parent and the PID namespace take the rest down with it.
+ * --die-with-parent and the PID namespace take the rest down with it, and without it the processes that
+ * carry the run's marker (killMarked) do.
  */
 export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const output = new TailBuffer(opts.maxOutputBytes);
@@ -55,7 +57,11 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     let exit: { code: number | null; signal: string | null } | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
 
-    const child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+    // Unsandboxed, the group kill misses daemons that left the group: the marker in their environment finds them.
+    const marker = opts.sandbox.kind === "none" ? newRunMarker() : undefined;
+    const env = marker ? { ...opts.env, [RUN_MARKER_ENV]: marker } : opts.env;
+    let sweeping: Promise<unknown> = Promise.resolve();
+    const child = spawn(file, args, { cwd: opts.cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
     const killGroup = () => {
       if (child.pid === undefined) return;
       try {
@@ -63,6 +69,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       } catch {
         // Already gone.
       }
+      if (marker) sweeping = sweeping.then(() => killMarked(marker));
     };
     const finish = (spawnError?: string) => {
       if (settled) return;
@@ -72,7 +79,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       opts.signal?.removeEventListener("abort", onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
-      resolve({
+      void sweeping.then(() => resolve({
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
         timedOut,
@@ -80,7 +87,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         durationMs: Math.round(performance.now() - started),
         output,
         ...(spawnError ? { spawnError } : {}),
-      });
+      }));
     };
     const onAbort = () => {
       aborted = true;

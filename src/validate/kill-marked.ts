@@ -1,0 +1,49 @@
+import { randomUUID } from "node:crypto";
+import { readdir, readFile } from "node:fs/promises";
+
+/** The environment variable every validation command and its descendants carry (see killMarked). */
+export const RUN_MARKER_ENV = "T0_CI_BOT_RUN";
+
+export function newRunMarker(): string {
+  return randomUUID();
+}
+
+/**
+ * Kills (SIGKILL) every process whose environment holds `RUN_MARKER_ENV=<marker>`; returns how many.
+ *
+ * A command run without bubblewrap is killed by its process group, and a daemon that left the group
+ * (setsid, a double fork: `redis-server --daemonize yes`, `pg_ctl start`) outlives it on the host, holding
+ * ports and files for the next job. It still carries the environment it was started with: the marker finds
+ * it. Linux only (/proc); elsewhere, or for processes of other users, nothing is found. Processes forked
+ * while the scan runs are caught by the next pass, so it scans until one finds nothing (at most `passes`).
+ */
+export async function killMarked(marker: string, passes = 3): Promise<number> {
+  const needle = Buffer.from(`${RUN_MARKER_ENV}=${marker}\0`);
+  let killed = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    let pids: string[];
+    try {
+      pids = (await readdir("/proc")).filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
+    } catch {
+      return killed;
+    }
+    let found = 0;
+    await Promise.all(
+      pids.map(async (pid) => {
+        const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
+        const at = environ?.indexOf(needle) ?? -1;
+        // A whole variable: the first one, or one after a NUL (not the tail of another's value).
+        if (at < 0 || (at > 0 && environ![at - 1] !== 0)) return;
+        try {
+          process.kill(Number(pid), "SIGKILL");
+          found++;
+        } catch {
+          // Gone already, or not ours to kill.
+        }
+      }),
+    );
+    killed += found;
+    if (!found) break;
+  }
+  return killed;
+}
