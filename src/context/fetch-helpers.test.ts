@@ -143,6 +143,39 @@ describe("workflow steps", () => {
     expect(findWorkflowStep(job, apiSteps[3]!, apiSteps)?.run).toBe("yarn lint");
   });
 
+  // validate/ matches steps by exact display name only: for a step named with an expression it has
+  // nothing but this record, so a missing workflow-wide default ran the script in the wrong directory/shell.
+  test("workflow-wide defaults.run apply to a step that sets neither, key by key under the job's own", () => {
+    const jobs = parseWorkflow([
+      "defaults:",
+      "  run:",
+      "    working-directory: app",
+      "    shell: pwsh",
+      "jobs:",
+      "  test:",
+      "    runs-on: ${{ matrix.os }}",
+      "    steps:",
+      "      - uses: actions/checkout@v4",
+      "      - name: Test on ${{ matrix.os }}",
+      "        run: npm test",
+      "  lint:",
+      "    defaults:",
+      "      run:",
+      "        shell: bash",
+      "    steps:",
+      "      - run: npm run lint",
+      "      - run: npm run fmt",
+      "        working-directory: tools",
+      "",
+    ].join("\n"))!;
+    const apiSteps = [{ number: 1, name: "Set up job" }, { number: 2, name: "Run actions/checkout@v4" }, { number: 3, name: "Test on ubuntu-latest" }];
+    expect(findWorkflowStep(findWorkflowJob(jobs, "test (ubuntu-latest)")!, apiSteps[2]!, apiSteps)).toMatchObject({ run: "npm test", workingDirectory: "app", shell: "pwsh" });
+    const lint = findWorkflowJob(jobs, "lint")!;
+    const lintSteps = [{ number: 1, name: "Set up job" }, { number: 2, name: "Run npm run lint" }, { number: 3, name: "Run npm run fmt" }];
+    expect(findWorkflowStep(lint, lintSteps[1]!, lintSteps)).toMatchObject({ workingDirectory: "app", shell: "bash" });
+    expect(findWorkflowStep(lint, lintSteps[2]!, lintSteps)).toMatchObject({ workingDirectory: "tools", shell: "bash" });
+  });
+
   test("a file that is not a workflow gives null", () => {
     expect(parseWorkflow("just: [a, b")).toBeNull();
     expect(parseWorkflow("name: x\n")).toBeNull();

@@ -27,12 +27,32 @@ type RawJob = { name?: unknown; steps?: unknown; defaults?: { run?: { shell?: un
 /** Parses a workflow file; returns its jobs keyed by id, or null when it is not a readable workflow. */
 export function parseWorkflow(text: string): Record<string, RawJob> | null {
   try {
-    const doc = parse(text, { logLevel: "silent", maxAliasCount: 100 }) as { jobs?: unknown } | null;
+    const doc = parse(text, { logLevel: "silent", maxAliasCount: 100 }) as { jobs?: unknown; defaults?: RawJob["defaults"] } | null;
     if (!doc || typeof doc !== "object" || !doc.jobs || typeof doc.jobs !== "object") return null;
-    return doc.jobs as Record<string, RawJob>;
+    return withWorkflowDefaults(doc.jobs as Record<string, RawJob>, doc.defaults);
   } catch {
     return null;
   }
+}
+
+/**
+ * The workflow's `defaults.run` under each job's own, key by key (GitHub uses the most specific setting).
+ * Read from the job alone, a workflow-wide working-directory or shell was lost: the failing step's command
+ * was then replayed from the repository root, or by bash instead of pwsh.
+ */
+function withWorkflowDefaults(jobs: Record<string, RawJob>, defaults: RawJob["defaults"] | undefined): Record<string, RawJob> {
+  const wf = defaults && typeof defaults === "object" && defaults.run && typeof defaults.run === "object" ? defaults.run : undefined;
+  if (!wf) return jobs;
+  const out: Record<string, RawJob> = {};
+  for (const [key, job] of Object.entries(jobs)) {
+    if (!job || typeof job !== "object") {
+      out[key] = job;
+      continue;
+    }
+    const own = job.defaults && typeof job.defaults === "object" && job.defaults.run && typeof job.defaults.run === "object" ? job.defaults.run : {};
+    out[key] = { ...job, defaults: { ...job.defaults, run: { shell: own.shell ?? wf.shell, "working-directory": own["working-directory"] ?? wf["working-directory"] } } };
+  }
+  return out;
 }
 
 /**
