@@ -1,6 +1,6 @@
 import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
-import { transition, wake, type Job } from "../core/job.js";
+import { isFinal, transition, wake, type Job } from "../core/job.js";
 import { queueItemFor } from "./runner.js";
 
 /**
@@ -14,9 +14,13 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
     throw new AppError("job_not_failed", `Job ${id} is ${current.state}; only failed jobs can be retried.`);
   }
   const at = new Date(deps.clock.now()).toISOString();
-  // The state the failed stage ran in, as the history recorded it.
+  // The state the failed stage ran in: the one the job was in when it failed. A stage that shares its state
+  // with the stage before it (build-context after fetch-logs, watch-pr after open-pull-request) has no
+  // history entry of its own, so looking it up by name put such a job back in pending.
   const stageName = current.error?.stage;
-  const ran = [...current.history].reverse().find((h) => h.stage === stageName && h.state !== "failed");
+  const lastFailure = current.history.map((h) => h.state).lastIndexOf("failed");
+  const before = lastFailure > 0 ? current.history[lastFailure - 1] : undefined;
+  const ran = before && !isFinal(before.state) ? before : [...current.history].reverse().find((h) => h.stage === stageName && h.state !== "failed");
   const stage = { name: stageName ?? "", state: ran?.state ?? "pending" };
   const job = await deps.store.updateJob(id, (j) => {
     // Judged again inside the write: another retry (or a worker) may have changed the job since the read.

@@ -516,4 +516,23 @@ describe("Runner", () => {
     expect(j.history.map((h) => h.state)).toEqual(["pending", "cloning", "testing", "failed", "testing", "completed"]);
     await expect(retryJob(s.deps, job.id)).rejects.toMatchObject({ code: "job_not_failed" });
   });
+
+  // build-context runs in analysis after fetch-logs, watch-pr in pr after open-pull-request: a stage that
+  // shares its state with the one before it has no history entry of its own.
+  test("an operator retry of a stage that shares its state with the stage before puts the job back in that state", async () => {
+    let fail = true;
+    const s = setup([stage("a", "cloning"), stage("b", "analysis"), stage("c", "analysis", async () => { if (fail) throw permanent("bad_log", "unreadable"); return {}; })]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(10);
+    expect((await s.store.getJob(job.id))!).toMatchObject({ state: "failed", error: { stage: "c" } });
+    fail = false;
+    const retried = await retryJob(s.deps, job.id);
+    expect(retried.state).toBe("analysis");
+    expect(retried.history.at(-1)).toMatchObject({ state: "analysis", stage: "c", note: "retried by operator" });
+    await s.clock.advance(10);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.map((h) => h.state)).toEqual(["pending", "cloning", "analysis", "failed", "analysis", "completed"]);
+  });
 });
