@@ -59,7 +59,9 @@ export async function fetchRunLogs(gh: GitHubClient, job: Job, run: RunRef, logs
     jobs.push(await fetchJob(gh, job, j, logsDir, maxBytes, workflow.text, ctx.signal));
   }
   for (const j of jobs) {
-    ctx.log.info({ runId: run.id, ghJob: j.id, bytes: j.log.totalBytes, kept: j.log.keptBytes, truncated: j.log.truncated, step: j.failingStep?.name, annotations: j.annotations }, "job log fetched");
+    // Not `runId`: the stage's logger carries the job's run as runId, and a second key of the same name
+    // (the fix branch's run, for a repair) replaced it in the JSON line.
+    ctx.log.info({ logsOfRun: run.id, ghJob: j.id, bytes: j.log.totalBytes, kept: j.log.keptBytes, truncated: j.log.truncated, step: j.failingStep?.name, annotations: j.annotations }, "job log fetched");
   }
   return {
     logsDir,

@@ -151,7 +151,7 @@ async function fixRunLogExcerpts(job: Job, deps: Deps, ctx: StageContext, open: 
   } catch (raw) {
     const err = toAppError(raw);
     if (err.retryable) throw err;
-    ctx.log.warn({ err, runId: ev.runId }, "fix-branch run logs unavailable; repairing without them");
+    ctx.log.warn({ err, fixRunId: ev.runId }, "fix-branch run logs unavailable; repairing without them");
     return [];
   }
 }

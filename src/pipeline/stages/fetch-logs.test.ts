@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { createLogger } from "../../core/logger.js";
+import type { GitHubClient } from "../../core/ports/github-port.js";
+import { makeJob } from "../../../test/helpers/make-job.js";
+import { fetchRunLogs } from "./fetch-logs.js";
+
+let tmp: string;
+beforeAll(async () => void (tmp = await mkdtemp(join(tmpdir(), "t0-fetch-logs-"))));
+afterAll(() => rm(tmp, { recursive: true, force: true }));
+
+/** The JSON lines a real logger (pino, as createLogger makes it) writes, parsed as a log shipper would. */
+function capture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  return { lines, logger: createLogger({ destination }) };
+}
+
+describe("fetchRunLogs", () => {
+  test("the fix branch's run is logged beside the job's run id, not over it", async () => {
+    const job = makeJob({ runId: 111 });
+    const gh = {
+      listRunJobs: async () => [{ id: 7, name: "test", status: "completed", conclusion: "failure", steps: [] }],
+      downloadJobLog: async () => (async function* () { yield Buffer.from("2024-01-01T00:00:00.0000000Z boom\n"); })(),
+      listAnnotations: async () => [],
+      getFileContent: async () => null,
+    } as unknown as GitHubClient;
+    const { lines, logger } = capture();
+    // The stage's logger, as the runner binds it.
+    const log = logger.child({ jobId: job.id, deliveryId: job.deliveryId, repo: job.repo.fullName, runId: job.run.id, stage: "watch-pr" });
+    await fetchRunLogs(gh, job, { id: 222, attempt: 1, headSha: "b".repeat(40) }, join(tmp, "fix-run"), 1 << 20, { log, signal: new AbortController().signal });
+    const line = lines.find((l) => l.msg === "job log fetched");
+    expect(line).toMatchObject({ jobId: job.id, repo: job.repo.fullName, stage: "watch-pr", runId: 111, ghJob: 7 });
+    expect(Object.values(line!)).toContain(222);
+  });
+});
