@@ -1,4 +1,8 @@
-import { describe, expect, test } from "@jest/globals";
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { createGitHubWrites } from "../../src/adapters/github/github-writes.js";
+import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
+import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
 import { createMetrics } from "../../src/admin/metrics.js";
@@ -105,6 +109,54 @@ describe("rerun_flaky", () => {
     await g.run();
     await Promise.all([routeDelivery(attempt2("success"), meta("d3"), g.deps), routeDelivery(attempt2("success"), meta("d3-again"), g.deps)]);
     expect((await g.get()).history.filter((h) => h.state === "completed")).toHaveLength(1);
+  });
+
+  describe("against the real write adapter", () => {
+    let gh: GitHubApiMock | undefined;
+    afterEach(() => gh?.cleanup());
+
+    // The first POST reached GitHub but its answer did not reach us (a 502 from a proxy, a reset): the stage
+    // is retried, and GitHub refuses a second re-run of a run that is re-running. That refusal is the re-run
+    // we asked for, under way: the job waits for it. It was taken for a missing workflows permission.
+    test("a retried re-run that GitHub says is already running waits for it instead of failing the job", async () => {
+      const s = await setup("flaky-suspect");
+      const silent = { debug() {}, info() {}, warn() {}, error() {} };
+      const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
+      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
+      s.deps.github = { forInstallation: async () => ({ writes }) as never };
+      const path = `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`;
+      gh = (await githubApiMock())
+        .on("POST", path, { status: 502, body: { message: "Server Error" } })
+        .on("POST", path, { status: 403, body: { message: "This workflow is already running", documentation_url: "https://docs.github.com/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run" } });
+      await s.run();
+      let j = await s.get();
+      expect(j).toMatchObject({ state: "analysis", error: { code: "http_502", retryable: true } });
+      await s.run(); // the backoff is over
+      gh.done();
+      j = await s.get();
+      expect(j.state).toBe("analysis");
+      expect(j.error).toBeUndefined();
+      expect(j.waitingFor).toBe("rerun");
+      expect(j.results["rerun-flaky"]).toMatchObject({ rerun: true, awaitingAttempt: 2 });
+      expect(s.proposed).toEqual([]);
+      // Its completion resumes the job as for a re-run it started itself.
+      const d = await routeDelivery(attempt2("failure"), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps);
+      expect(d).toMatchObject({ outcome: "event_routed", resumeJobId: j.id });
+    });
+
+    test("any other refusal still fails the job with GitHub's reason", async () => {
+      const s = await setup("flaky-suspect");
+      const silent = { debug() {}, info() {}, warn() {}, error() {} };
+      const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
+      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
+      s.deps.github = { forInstallation: async () => ({ writes }) as never };
+      gh = (await githubApiMock()).on("POST", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`, { status: 403, body: { message: "Resource not accessible by integration" } });
+      await s.run();
+      gh.done();
+      const j = await s.get();
+      expect(j).toMatchObject({ state: "failed", error: { code: "github_write_forbidden", retryable: false } });
+      expect(j.waitingFor).toBeUndefined();
+    });
   });
 
   test("off by default, and a real test failure is patched at once", async () => {

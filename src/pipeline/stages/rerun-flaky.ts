@@ -1,5 +1,5 @@
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
-import { permanent } from "../../core/errors.js";
+import { permanent, toAppError } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Stage } from "../stage.js";
 
@@ -28,7 +28,15 @@ export const rerunFlakyStage: Stage = {
     if (!decision.rerun) return { result: decision };
     const gh = await deps.github.forInstallation(job.installationId);
     if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write, so it cannot re-run failed jobs; set rerun_flaky: false.");
-    await gh.writes.rerunFailedJobs(job.repo, job.run.id);
+    try {
+      await gh.writes.rerunFailedJobs(job.repo, job.run.id);
+    } catch (raw) {
+      if (!alreadyRunning(raw)) throw raw;
+      // An earlier try's request reached GitHub but its answer did not reach us (a 502, a reset, a crash
+      // before the result was written), or a person pressed re-run: the attempt we wait for is under way.
+      ctx.log.info({ runId: job.run.id, awaitingAttempt: decision.awaitingAttempt }, "the run is already re-running; waiting for that attempt");
+      return { result: { ...decision, alreadyRunning: true }, wait: WAIT_RERUN };
+    }
     ctx.log.info({ runId: job.run.id, awaitingAttempt: decision.awaitingAttempt }, "re-ran failed jobs before patching");
     return { result: decision, wait: WAIT_RERUN };
   },
@@ -39,6 +47,12 @@ export const rerunFlakyStage: Stage = {
     return { result: { ...decision, dryRun: true } };
   },
 };
+
+/** GitHub's 403 for a re-run of a run that is re-running ("This workflow is already running"). */
+function alreadyRunning(raw: unknown): boolean {
+  const err = toAppError(raw);
+  return err.details?.["status"] === 403 && /\balready running\b/i.test(err.message);
+}
 
 function decide(job: Parameters<Stage["run"]>[0]): RerunFlakyResult {
   const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
