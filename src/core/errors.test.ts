@@ -43,3 +43,19 @@ test("a full disk and a Redis that is restarting are retried, each saying what i
   expect(toAppError(new Error("Connection is closed."))).toMatchObject({ code: "store_unavailable", retryable: true });
   expect(toAppError(new ReplyError("ERR wrong number of arguments for 'hset' command"))).toMatchObject({ code: "internal", retryable: false });
 });
+
+test("a 403 that is a rate limit by its headers or GitHub Enterprise's older words is retried, after the time GitHub gives", () => {
+  const now = Date.now();
+  const err = (message: string, headers: Record<string, string>) => Object.assign(new Error(message), { status: 403, response: { headers } });
+  // A secondary limit with retry-after, whatever its wording.
+  expect(toAppError(err("Forbidden", { "retry-after": "30" }))).toMatchObject({ retryable: true, retryAfterMs: 30_000 });
+  // The primary limit: nothing left until the reset (epoch seconds).
+  const primary = toAppError(err("API rate limit exceeded for installation ID 7.", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(now / 1000) + 120) }));
+  expect(primary).toMatchObject({ retryable: true });
+  expect(primary.retryAfterMs).toBeGreaterThan(100_000);
+  expect(primary.retryAfterMs).toBeLessThanOrEqual(122_000);
+  expect(toAppError(err("Forbidden", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": "not a time" }))).toMatchObject({ retryable: true });
+  expect(toAppError(err("You have triggered an abuse detection mechanism. Please wait a few minutes before you try again.", {}))).toMatchObject({ retryable: true });
+  // A permission refusal stays one.
+  expect(toAppError(err("Resource not accessible by integration", { "x-ratelimit-remaining": "4999" }))).toMatchObject({ retryable: false });
+});

@@ -48,14 +48,10 @@ export function toAppError(err: unknown): AppError {
   const message = typeof e?.message === "string" ? e.message : String(err);
   const status = typeof e?.status === "number" ? e.status : undefined;
   if (status !== undefined) {
-    const retryable = status === 408 || status === 429 || status >= 500 || isSecondaryRateLimit(status, message);
-    const retryAfter = Number(e.response?.headers?.["retry-after"]);
-    return new AppError(retryable ? `http_${status}` : `http_${status}`, message, {
-      retryable,
-      cause: err,
-      details: { status },
-      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
-    });
+    const headers = e.response?.headers ?? {};
+    const limited = status === 403 && isRateLimit(message, headers);
+    const retryable = status === 408 || status === 429 || status >= 500 || limited;
+    return new AppError(`http_${status}`, message, { retryable, cause: err, details: { status }, retryAfterMs: waitFor(headers) });
   }
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && RETRYABLE_NODE_CODES.has(code)) return new AppError("network", message, { retryable: true, cause: err });
@@ -98,6 +94,22 @@ function isRedisUnavailable(err: unknown, message: string): boolean {
   return message === "Connection is closed." && (name === "Error" || name === undefined);
 }
 
-function isSecondaryRateLimit(status: number, message: string): boolean {
-  return status === 403 && /secondary rate limit|rate limit exceeded/i.test(message);
+/**
+ * GitHub answers a rate limit with 403 as well as 429 (reference/github.md §5): a secondary limit says so
+ * in words ("abuse detection" on older GitHub Enterprise Server) or with retry-after; the primary one with
+ * x-ratelimit-remaining: 0. Taken for a refusal, it failed the job for good.
+ */
+function isRateLimit(message: string, headers: Record<string, string | undefined>): boolean {
+  return /secondary rate limit|rate limit exceeded|abuse detection/i.test(message) || headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0";
+}
+
+/** retry-after (seconds), or for a spent primary limit the time to its reset (x-ratelimit-reset, epoch seconds). */
+function waitFor(headers: Record<string, string | undefined>): number | undefined {
+  const after = Number(headers["retry-after"]);
+  if (Number.isFinite(after) && after > 0) return after * 1000;
+  const reset = Number(headers["x-ratelimit-reset"]);
+  if (headers["x-ratelimit-remaining"] !== "0" || !Number.isFinite(reset)) return undefined;
+  // A second past the reset: GitHub's clock and ours differ by a little.
+  const ms = reset * 1000 - Date.now() + 1000;
+  return ms > 0 ? Math.min(ms, 3_600_000) : undefined;
 }
