@@ -92,6 +92,24 @@ else
       expect(order.indexOf("quiet-new")).toBe(1);
     }, 30_000);
 
+    test("stop keeps a job that re-queued itself (its backoff) during its last run", async () => {
+      opts = { url, prefix: uniquePrefix("bqstop").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
+      const q = make();
+      let stopped: Promise<void> | undefined;
+      await q.start(async (i) => {
+        // As the runner does after a retryable failure: queue the job again with its backoff, then return;
+        // the shutdown (SIGTERM) comes while it runs.
+        await q.enqueue(i, { delayMs: 60_000 });
+        stopped = q.stop({ drainMs: 5_000 });
+      });
+      await q.enqueue({ jobId: "backoff", installationId: 1, repo: "o/r" });
+      await until(() => stopped !== undefined, 5_000);
+      await stopped;
+      const after = make();
+      expect(await after.knows("backoff")).toBe(true);
+      expect(await after.stats()).toMatchObject({ delayed: 1 });
+    });
+
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
       const q = make();

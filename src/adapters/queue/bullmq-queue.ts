@@ -59,6 +59,8 @@ export class BullmqQueue implements JobQueue {
   #worker: Worker<QueueItem> | undefined;
   #workerConnection: Redis | undefined;
   readonly #running = new Set<Promise<void>>();
+  /** Re-adds of jobs enqueued while they ran, still under way (stop waits for them). */
+  readonly #readding = new Set<Promise<void>>();
   #stopped = false;
 
   constructor(opts: BullmqQueueOptions) {
@@ -134,8 +136,8 @@ export class BullmqQueue implements JobQueue {
       drainDelay: 1,
     });
     this.#worker.on("error", (err) => this.#opts.logger.warn({ err: { message: err.message } }, "bullmq worker error"));
-    this.#worker.on("completed", (job) => void this.#takeAgain(job.id!).catch((err) => this.#logAgainError(err, job.id)));
-    this.#worker.on("failed", (job) => job?.id && void this.#takeAgain(job.id).catch((err) => this.#logAgainError(err, job.id)));
+    this.#worker.on("completed", (job) => this.#afterRun(job.id!));
+    this.#worker.on("failed", (job) => job?.id && this.#afterRun(job.id));
     this.#worker.on("stalled", (jobId) => this.#opts.logger.warn({ bullJobId: jobId }, "a worker stopped mid-job; the job runs again"));
     await this.#worker.waitUntilReady();
   }
@@ -157,6 +159,9 @@ export class BullmqQueue implements JobQueue {
       // Jobs still running lose their lock and are picked up by another worker (stalled-job check).
       // Bounded too: with Redis unreachable BullMQ's close would wait for a reconnect.
       if ((await within(worker.close(timedOut).then(() => true), 5_000)) === undefined) void worker.close(true).catch(() => undefined);
+      // A run that re-queued its own job (its backoff) is re-added from the 'completed' event, after the
+      // run: closing the connection under that GETDEL + add would take the marker and drop the job.
+      await within(Promise.allSettled([...this.#readding]), 5_000);
       this.#worker = undefined;
       if (this.#workerConnection) await closeRedis(this.#workerConnection);
     }
@@ -220,6 +225,12 @@ export class BullmqQueue implements JobQueue {
       clearInterval(renew);
       await this.#sem.release(item.repo, holder).catch(() => undefined);
     }
+  }
+
+  #afterRun(id: string): void {
+    const p = this.#takeAgain(id).catch((err) => this.#logAgainError(err, id));
+    this.#readding.add(p);
+    void p.finally(() => this.#readding.delete(p));
   }
 
   async #takeAgain(id: string): Promise<void> {
