@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { Queue, Worker } from "bullmq";
+import { Redis } from "ioredis";
 import { BullmqQueue, type BullmqQueueOptions } from "../../src/adapters/queue/bullmq-queue.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
@@ -109,6 +110,38 @@ else
       expect(await after.knows("backoff")).toBe(true);
       expect(await after.stats()).toMatchObject({ delayed: 1 });
     });
+
+    test("a running job whose repository slot was lost (Redis restarted) takes it back: the limit holds after", async () => {
+      opts = { url, prefix: uniquePrefix("bqsem").slice(0, -1), name: "jobs", concurrency: 3, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300, repoBusyDelayMs: 20 };
+      const q = make();
+      const running = new Set<string>();
+      const overlaps: string[] = [];
+      let releaseLong!: () => void;
+      await q.start(async (i) => {
+        if (running.size) overlaps.push(`${i.jobId} beside ${[...running].join(",")}`);
+        running.add(i.jobId);
+        if (i.jobId === "long") await new Promise<void>((r) => (releaseLong = r));
+        else await new Promise((r) => setTimeout(r, 500));
+        running.delete(i.jobId);
+      });
+      await q.enqueue({ jobId: "long", installationId: 1, repo: "o/r" });
+      await until(() => running.has("long"), 5_000);
+      // A Redis restart without persistence (or an eviction) forgets who holds the repository.
+      const r = new Redis(url);
+      await r.del(`${opts.prefix}:jobs:t0:sem:repo:o/r`);
+      // One job gets in before the running one renews: nothing can tell it apart from a free slot. From the
+      // running job's next renewal on it counts again, so the job waiting behind them waits for both.
+      await q.enqueue({ jobId: "first", installationId: 1, repo: "o/r" });
+      await until(() => overlaps.length === 1, 5_000);
+      await q.enqueue({ jobId: "next", installationId: 1, repo: "o/r" });
+      await until(() => !running.has("first"), 5_000);
+      await new Promise((res) => setTimeout(res, 800));
+      releaseLong();
+      await until(() => running.size === 0 && overlaps.length >= 1, 5_000);
+      await new Promise((res) => setTimeout(res, 300));
+      r.disconnect();
+      expect(overlaps).toEqual(["first beside long"]);
+    }, 20_000);
 
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };

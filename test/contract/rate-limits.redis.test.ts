@@ -40,6 +40,21 @@ else
       expect(await b.tryAcquire("o/r", "t7")).toBe(true);
     });
 
+    test("repo semaphore: a running holder whose lease lapsed takes its slot back on renewal, over the limit if need be", async () => {
+      const a = createRepoSemaphore(r1, { prefix, limit: 1, ttlMs: 5_000 });
+      const b = createRepoSemaphore(r2, { prefix, limit: 1, ttlMs: 5_000 });
+      expect(await a.tryAcquire("o/lapsed", "runner")).toBe(true);
+      expect(await a.renew("o/lapsed", "runner")).toBe(true);
+      await r1.del(`${prefix}sem:repo:o/lapsed`); // Redis restarted without persistence
+      expect(await b.tryAcquire("o/lapsed", "newcomer")).toBe(true);
+      expect(await a.renew("o/lapsed", "runner")).toBe(false);
+      expect(await a.holders("o/lapsed")).toBe(2);
+      await b.release("o/lapsed", "newcomer");
+      expect(await b.tryAcquire("o/lapsed", "third")).toBe(false);
+      await a.release("o/lapsed", "runner");
+      expect(await b.tryAcquire("o/lapsed", "third")).toBe(true);
+    });
+
     test("write pacer spaces one installation's writes across processes, leaves others alone", async () => {
       const p1 = createWritePacer(r1, { prefix, minIntervalMs: 40 });
       const p2 = createWritePacer(r2, { prefix, minIntervalMs: 40 });

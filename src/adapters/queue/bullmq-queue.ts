@@ -215,7 +215,14 @@ export class BullmqQueue implements JobQueue {
       await job.moveToDelayed(Date.now() + wait, token);
       throw new DelayedError();
     }
-    const renew = setInterval(() => void this.#sem.tryAcquire(item.repo, holder).catch(() => undefined), Math.max(200, this.#opts.lockDurationMs / 3));
+    const renew = setInterval(
+      () =>
+        void this.#sem
+          .renew(item.repo, holder)
+          .then((held) => held || this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "the job's repository slot had lapsed while it ran (Redis restarted?); taken back"))
+          .catch(() => undefined),
+      Math.max(200, this.#opts.lockDurationMs / 3),
+    );
     const run = handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
     this.#running.add(run);
     try {
