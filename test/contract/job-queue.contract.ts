@@ -134,6 +134,24 @@ export function jobQueueContract(name: string, factory: (opts: { concurrency: nu
         expect(peakRepo).toBe(1);
       });
 
+      test("the per-repository limit counts a repository whatever the case of its name (GitHub's names are case-insensitive)", async () => {
+        h = await factory({ concurrency: 3, perRepo: 1 });
+        let active = 0;
+        let peak = 0;
+        let finished = 0;
+        await h.queue.start(async () => {
+          peak = Math.max(peak, ++active);
+          await new Promise((r) => setTimeout(r, 20));
+          active--;
+          finished++;
+        });
+        // A repository renamed from Octo/Repo to octo/repo: jobs from before and after the rename.
+        await h.queue.enqueue(item("before", 1, "Octo/Repo"));
+        await h.queue.enqueue(item("after", 1, "octo/repo"));
+        await until(() => finished === 2, h.advance, 2000);
+        expect(peak).toBe(1);
+      });
+
       test("serves installations fairly: a busy one cannot starve another", async () => {
         h = await factory({ concurrency: 1, perRepo: 5 });
         const order: string[] = [];

@@ -105,7 +105,7 @@ export class InProcessQueue implements JobQueue {
     for (let turn = 0; turn < this.#rr.length; turn++) {
       const inst = this.#rr.shift()!;
       const list = this.#waiting.get(inst)!;
-      const idx = list.findIndex((i) => (this.#activeByRepo.get(i.repo) ?? 0) < this.#opts.perRepo);
+      const idx = list.findIndex((i) => (this.#activeByRepo.get(repoKey(i)) ?? 0) < this.#opts.perRepo);
       if (idx < 0) {
         this.#rr.push(inst);
         continue;
@@ -120,7 +120,8 @@ export class InProcessQueue implements JobQueue {
 
   #run(item: QueueItem): void {
     this.#queued.delete(item.jobId);
-    this.#activeByRepo.set(item.repo, (this.#activeByRepo.get(item.repo) ?? 0) + 1);
+    const repo = repoKey(item);
+    this.#activeByRepo.set(repo, (this.#activeByRepo.get(repo) ?? 0) + 1);
     const p = (async () => {
       // First yield: a handler that throws before returning its promise would otherwise run the cleanup
       // below before the job is marked active, and the slot marked after it would never be freed.
@@ -131,9 +132,9 @@ export class InProcessQueue implements JobQueue {
         this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed");
       } finally {
         this.#active.delete(item.jobId);
-        const n = (this.#activeByRepo.get(item.repo) ?? 1) - 1;
-        if (n > 0) this.#activeByRepo.set(item.repo, n);
-        else this.#activeByRepo.delete(item.repo);
+        const n = (this.#activeByRepo.get(repo) ?? 1) - 1;
+        if (n > 0) this.#activeByRepo.set(repo, n);
+        else this.#activeByRepo.delete(repo);
         const again = this.#again.get(item.jobId);
         if (again) {
           this.#again.delete(item.jobId);
@@ -145,3 +146,6 @@ export class InProcessQueue implements JobQueue {
     this.#active.set(item.jobId, p);
   }
 }
+
+/** GitHub repository names are case-insensitive (the shared queue's semaphore lower-cases them too). */
+const repoKey = (item: QueueItem) => item.repo.toLowerCase();
