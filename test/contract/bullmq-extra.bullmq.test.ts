@@ -2,7 +2,11 @@ import { afterEach, describe, expect, test } from "@jest/globals";
 import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { BullmqQueue, type BullmqQueueOptions } from "../../src/adapters/queue/bullmq-queue.js";
+import { startResumeSweep } from "../../src/adapters/queue/resume-sweep.js";
 import { silentLogger } from "../../src/core/logger.js";
+import { queueItemFor } from "../../src/pipeline/runner.js";
+import { FakeClock } from "../fakes/fake-clock.js";
+import { makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 
 const url = await redisUrlIfAvailable();
@@ -66,6 +70,28 @@ else
       await q.start(async (i) => void seen.push(i.jobId));
       await until(() => seen.length === 1, 5_000);
       expect(seen).toEqual(["j2"]);
+    });
+
+    test("the resume sweep queues an unfinished job whose only BullMQ entry is a finished one left behind", async () => {
+      opts = { url, prefix: uniquePrefix("bqsweep").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
+      const job = makeJob({ runId: 31 });
+      const raw = new Queue("jobs", { connection: { url }, prefix: opts.prefix });
+      const failing = new Worker("jobs", async () => { throw new Error("old failure"); }, { connection: { url, maxRetriesPerRequest: null }, prefix: opts.prefix });
+      await raw.add("run", queueItemFor(job), { jobId: `t0-${job.id}`, removeOnFail: false });
+      for (let i = 0; i < 100 && (await raw.getJobCounts("failed")).failed !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+      await failing.close();
+      await raw.close();
+      const q = make();
+      const seen: string[] = [];
+      await q.start(async (i) => void seen.push(i.jobId));
+      const store = { listUnfinishedJobIds: async () => [job.id], getJob: async (id: string) => (id === job.id ? job : undefined) };
+      const stopSweep = startResumeSweep({ store, queue: q, clock: new FakeClock(), logger: silentLogger() } as unknown as Parameters<typeof startResumeSweep>[0], 100);
+      try {
+        await until(() => seen.length === 1, 5_000);
+      } finally {
+        stopSweep();
+      }
+      expect(seen).toEqual([job.id]);
     });
 
     test("the same job enqueued twice at once does not push its installation back in line for good", async () => {

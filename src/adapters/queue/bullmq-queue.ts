@@ -175,9 +175,15 @@ export class BullmqQueue implements JobQueue {
     return { waiting: (c.waiting ?? 0) + (c.prioritized ?? 0), active: c.active ?? 0, delayed: c.delayed ?? 0 };
   }
 
-  /** True when BullMQ holds an entry for this job in any state (waiting, delayed, active, ...). */
+  /**
+   * True when BullMQ will run this job or is running it (waiting, delayed, active, ...). An entry left
+   * behind in `completed` or `failed` runs nothing: the sweep must queue the job again (enqueue replaces it).
+   */
   async knows(jobId: string): Promise<boolean> {
-    return (await this.#queue.getJob(bullId(jobId))) !== undefined;
+    const job = await this.#queue.getJob(bullId(jobId));
+    if (!job) return false;
+    const state = await (job as BullJob<QueueItem>).getState();
+    return state !== "completed" && state !== "failed" && state !== "unknown";
   }
 
   /** One process in the fleet gets the lease for `ttlMs`: the one that should run a periodic sweep now. */
