@@ -169,6 +169,42 @@ else
       expect(overlaps).toEqual(["first beside long"]);
     }, 20_000);
 
+    test("an enqueue that raced the job's start does not leave it counted in its installation's line", async () => {
+      opts = { url, prefix: uniquePrefix("bqrace").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 5, logger: silentLogger() };
+      const web = make();
+      const worker = make();
+      let release!: () => void;
+      const ran: string[] = [];
+      await worker.start(async (i) => {
+        ran.push(i.jobId);
+        if (i.jobId === "raced") await new Promise<void>((r) => (release = r));
+      });
+      const raced = { jobId: "raced", installationId: 2, repo: "quiet/r" };
+      await web.enqueue(raced);
+      await until(() => ran.includes("raced"), 5_000);
+      // A second web process looked the job up just before the first one added it, and adds it too,
+      // after the worker took it (BullMQ keeps the one entry).
+      const getJob = Queue.prototype.getJob;
+      Queue.prototype.getJob = async function () { return undefined; } as typeof getJob;
+      try {
+        await web.enqueue(raced);
+      } finally {
+        Queue.prototype.getJob = getJob;
+      }
+      release();
+      await new Promise((r) => setTimeout(r, 300));
+      await worker.stop({ drainMs: 1000 });
+      expect(ran).toEqual(["raced"]);
+      // A busy installation's backlog, then the quiet one's next job: it overtakes the backlog.
+      for (let n = 1; n <= 8; n++) await web.enqueue({ jobId: `busy-${n}`, installationId: 1, repo: `busy/r${n}` });
+      await web.enqueue({ jobId: "quiet-new", installationId: 2, repo: "quiet/r" });
+      const order: string[] = [];
+      const w2 = make();
+      await w2.start(async (i) => void order.push(i.jobId));
+      await until(() => order.length === 9, 15_000);
+      expect(order.indexOf("quiet-new")).toBe(1);
+    }, 30_000);
+
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
       const q = make();

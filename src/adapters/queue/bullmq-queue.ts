@@ -136,8 +136,8 @@ export class BullmqQueue implements JobQueue {
       drainDelay: 1,
     });
     this.#worker.on("error", (err) => this.#opts.logger.warn({ err: { message: err.message } }, "bullmq worker error"));
-    this.#worker.on("completed", (job) => this.#afterRun(job.id!));
-    this.#worker.on("failed", (job) => job?.id && this.#afterRun(job.id));
+    this.#worker.on("completed", (job) => this.#afterRun(job));
+    this.#worker.on("failed", (job) => job?.id && this.#afterRun(job));
     this.#worker.on("stalled", (jobId) => this.#opts.logger.warn({ bullJobId: jobId }, "a worker stopped mid-job; the job runs again"));
     await this.#worker.waitUntilReady();
   }
@@ -240,8 +240,15 @@ export class BullmqQueue implements JobQueue {
     }
   }
 
-  #afterRun(id: string): void {
-    const p = this.#takeAgain(id).catch((err) => this.#logAgainError(err, id));
+  #afterRun(job: BullJob<QueueItem>): void {
+    const id = job.id!;
+    const p = (async () => {
+      // Left the line when it started, but an add that raced its start (another process looked before the
+      // job was added, then added it while it ran: BullMQ kept the one entry) put it back in the set; done
+      // now, it must not count against its installation's later jobs.
+      await this.#redis.srem(this.#key(`rank:${job.data.installationId}`), id).catch(() => undefined);
+      await this.#takeAgain(id);
+    })().catch((err) => this.#logAgainError(err, id));
     this.#readding.add(p);
     void p.finally(() => this.#readding.delete(p));
   }
