@@ -153,6 +153,37 @@ describe("feedback outbox", () => {
     expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 1, pending: 0, failed: 0, unknownTarget: 0 });
   });
 
+  test("stopping the outbox while a sweep is sending ends it: no later sweep is scheduled", async () => {
+    let hold = false;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    const s = await setup(() => undefined);
+    const calls: string[] = [];
+    const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => (calls.push(r.metric), hold && (await held), { feedbackId: "x" }) };
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    const stop = startFeedbackOutbox({ ...s.deps, model }, 60_000);
+    await s.clock.advance(0);
+    expect(calls).toEqual(["pr_merged"]);
+    // The next sweep is mid-call (the gateway holds feedback for seconds) when shutdown stops the outbox.
+    hold = true;
+    await recordFeedback(s.deps, s.job.id, [item("b", "comment")]);
+    // Another job's feedback, next in the same sweep.
+    const other = makeJob();
+    await s.store.recordIntake(makeDelivery(other), "{}", other);
+    await recordFeedback(s.deps, other.id, [item("d", "patch_applied")]);
+    await s.clock.advance(60_000);
+    // One of the two jobs (the store's order) is being sent.
+    expect(calls).toHaveLength(2);
+    const sentBeforeStop = [...calls];
+    stop();
+    release();
+    await s.clock.advance(0);
+    await recordFeedback(s.deps, s.job.id, [item("c", "validation_passed")]);
+    await s.clock.advance(10 * 60_000);
+    expect(calls).toEqual(sentBeforeStop);
+    expect(s.clock.pending()).toEqual([]);
+  });
+
   test("without a gateway configured nothing is lost: items wait", async () => {
     const s = await setup(() => undefined);
     await recordFeedback(s.deps, s.job.id, [item("a")]);

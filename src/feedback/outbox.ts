@@ -147,11 +147,13 @@ async function claim(deps: OutboxDeps, jobId: string, itemId: string): Promise<b
  */
 export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => void {
   let running = false;
+  let stopped = false;
   const sweep = async () => {
     if (running) return;
     running = true;
     try {
       for (const job of await deps.store.listJobs()) {
+        if (stopped) break;
         if (job.feedback?.some((f) => f.status === "pending")) await flushFeedback(deps, job.id);
       }
     } catch (err) {
@@ -161,9 +163,15 @@ export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => v
     }
   };
   void sweep();
-  const t = deps.clock.setTimeout(function again() {
-    void sweep().finally(() => (timer = deps.clock.setTimeout(again, everyMs)));
+  let timer = deps.clock.setTimeout(function again() {
+    void sweep().finally(() => {
+      // Stopped while this sweep ran: cancelling the timer that fired it did nothing, so arming the
+      // next one here would keep sending feedback after shutdown.
+      if (!stopped) timer = deps.clock.setTimeout(again, everyMs);
+    });
   }, everyMs);
-  let timer = t;
-  return () => timer.cancel();
+  return () => {
+    stopped = true;
+    timer.cancel();
+  };
 }
