@@ -12,3 +12,11 @@ test("review text and people's final diffs are redacted before they are kept and
   expect(JSON.stringify(demo.value)).not.toContain(TOKEN);
   expect(demo.value).toMatchObject({ diagnosis: "d", confidence: 1, files: [".npmrc"], tests_to_run: null });
 });
+
+test("a token straddling the comment's length cap is not sent half-redacted", () => {
+  // The cap falls inside the token: what is left of it must still be masked.
+  const text = `${"x".repeat(9_990)} ${TOKEN} trailing`;
+  const comment = reviewCommentFeedback(makeJob(), "ep", "review_comment:2", "alice", text);
+  expect(String(comment.value).includes(TOKEN.slice(0, 9))).toBe(false);
+  expect(String(comment.value).length).toBeLessThanOrEqual(10_000);
+});

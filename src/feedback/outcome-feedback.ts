@@ -47,8 +47,9 @@ export function reviewCommentFeedback(job: Job, episodeId: string, sourceId: str
   return {
     id: `${BUILTIN_FEEDBACK.comment}:${sourceId}`,
     metric: BUILTIN_FEEDBACK.comment,
-    // What people write on a PR goes to the gateway: a pasted token must not.
-    value: redact(text.slice(0, 10_000)),
+    // What people write on a PR goes to the gateway: a pasted token must not. Redacted before the cap, as
+    // a token cut by the cap no longer matches its pattern and would be sent in part.
+    value: redact(text).slice(0, 10_000),
     target: { episodeId },
     tags: tags(job, { author, source: sourceId.split(":")[0] ?? "review" }),
   };
