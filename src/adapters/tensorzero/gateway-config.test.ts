@@ -121,6 +121,12 @@ describe("shipped tensorzero config", () => {
         ["max_tokens = 16000\nretries", "max_token = 16000\nretries", /variants\.gpt_5_mini_prompt_v1\.max_token: is not a key/],
         ["[metrics.pr_merged]", "[metric.pr_merged_typo]\ntype = \"boolean\"\n\n[metrics.pr_merged]", /\(top level\)\.metric: is not a key/],
         ['json_mode = "strict"\nmax_tokens', 'json_mode = "strict_schema"\nmax_tokens', /json_mode: must be one of off, on, strict, tool/],
+        // Both forms of one template (legacy `*_template` and `templates.<name>.path`) is an error for the gateway.
+        [
+          'model = "gpt_5_mini"\n',
+          'model = "gpt_5_mini"\nuser_template = "functions/fix_ci_failure/prompts/v1/user.minijinja"\n',
+          /variants\.gpt_5_mini_prompt_v1\.user_template: conflicts with templates\.user\.path/,
+        ],
       ];
       for (const [from, to, message] of edits) {
         expect(shipped).toContain(from);

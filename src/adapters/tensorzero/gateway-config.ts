@@ -146,7 +146,10 @@ async function loadFunction(base: string, name: string, fn: Table): Promise<Gate
     }
     for (const legacy of ["system", "user", "assistant"]) {
       const p = v[`${legacy}_template`];
-      if (typeof p === "string") templates[legacy] = resolve(base, p);
+      if (typeof p !== "string") continue;
+      // As for schemas: the gateway refuses both forms of one template, it does not pick one.
+      if (templates[legacy]) throw bad(`${where}.variants.${vname}.${legacy}_template`, `conflicts with templates.${legacy}.path`);
+      templates[legacy] = resolve(base, p);
     }
     for (const [tname, p] of Object.entries(templates)) {
       await readFile(p).catch(() => {
