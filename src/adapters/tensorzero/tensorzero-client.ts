@@ -72,6 +72,8 @@ const realSleep = systemClock().sleep;
  */
 export class TensorZeroClient {
   readonly #base: string;
+  /** The base URL for messages: without user:password, as messages end up in job records shown unredacted. */
+  readonly #shownBase: string;
   readonly #headers: Record<string, string>;
   readonly #o: Required<Pick<TensorZeroClientOptions, "timeoutMs" | "feedbackTimeoutMs" | "probeTimeoutMs" | "maxAttempts" | "feedbackMissingRetries" | "feedbackMissingDelayMs">> & {
     backoff: { baseMs: number; maxMs: number };
@@ -95,6 +97,9 @@ export class TensorZeroClient {
       throw new AppError("config_invalid", `TENSORZERO_URL "${opts.baseUrl}" is not a URL; use e.g. http://localhost:3000.`);
     }
     this.#base = url.href.replace(/\/+$/, "");
+    url.username = "";
+    url.password = "";
+    this.#shownBase = url.href.replace(/\/+$/, "");
     this.#headers = { "content-type": "application/json", ...(opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {}) };
     const breaker = opts.breaker ?? { threshold: 5, halfOpenAfterMs: 30_000 };
     this.#o = {
@@ -250,7 +255,7 @@ export class TensorZeroClient {
       try {
         return JSON.parse(text) as T;
       } catch {
-        throw new AppError("model_bad_response", `${this.#base}${path} answered 200 with something that is not JSON (${JSON.stringify(text.slice(0, 120))}); check that TENSORZERO_URL points at a TensorZero gateway.`, { retryable: false, details: { path } });
+        throw new AppError("model_bad_response", `${this.#shownBase}${path} answered 200 with something that is not JSON (${JSON.stringify(text.slice(0, 120))}); check that TENSORZERO_URL points at a TensorZero gateway.`, { retryable: false, details: { path } });
       }
     });
   }
@@ -273,7 +278,7 @@ export class TensorZeroClient {
       return new AppError("model_timeout", `TensorZero did not answer ${path} in time; will retry. Raise TENSORZERO_TIMEOUT_MS if the models need longer.`, { retryable: true, cause: err, details: { path } });
     }
     const message = (err as Error)?.message ?? String(err);
-    return new AppError("model_network", `Cannot reach TensorZero at ${this.#base} (${message}); will retry. Is the gateway running?`, { retryable: true, cause: err, details: { path, code: (err as { code?: string })?.code } });
+    return new AppError("model_network", `Cannot reach TensorZero at ${this.#shownBase} (${message}); will retry. Is the gateway running?`, { retryable: true, cause: err, details: { path, code: (err as { code?: string })?.code } });
   }
 
   async #send(method: "GET" | "POST", path: string, body: unknown, signal: AbortSignal): Promise<Dispatcher.ResponseData> {

@@ -90,6 +90,14 @@ describe("TensorZero outages", () => {
     expect(sleeps).toHaveLength(2);
   });
 
+  test("credentials in TENSORZERO_URL stay out of error messages (they end up in feedback lastError, shown raw)", async () => {
+    const port = await freePort();
+    const err = await rejection(mk({ baseUrl: `http://t0:pr0xy-s3cret@127.0.0.1:${port}/tz` }).m.proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "model_network" });
+    expect(JSON.stringify({ message: err.message, details: err.details })).not.toContain("pr0xy-s3cret");
+    expect(err.message).toContain(`127.0.0.1:${port}/tz`);
+  });
+
   test("circuit breaker: opens after repeated failures, then fails fast (retryable model_unavailable), half-opens and closes", async () => {
     const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 3, halfOpenAfterMs: 150 } });
     gw.fake.script(...Array.from({ length: 3 }, () => ({ status: 502, error: "All variants failed with errors: x" })));
