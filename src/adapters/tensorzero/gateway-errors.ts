@@ -13,6 +13,9 @@ export const isContextTooLarge = (status: number, message: string): boolean => s
 export const isFeedbackTargetMissing = (status: number, message: string): boolean =>
   status === 400 && /(?:Inference|Episode) ID: \S+ does not exist/.test(message);
 
+/** An episode id whose UUIDv7 time is ahead of the gateway's clock (reference §1.1). */
+const isEpisodeInFuture = (status: number, message: string): boolean => status === 400 && /Invalid Episode ID: Timestamp is in the future/.test(message);
+
 /**
  * Turns a gateway error response into an AppError with a stable code, using the real gateway's status
  * codes: 400/404 are our mistake (permanent, with the gateway's own message), 408/429/5xx are the
@@ -23,6 +26,11 @@ export function gatewayError(status: number, message: string, opts: { path: stri
   const short = message.length > 500 ? `${message.slice(0, 500)}…` : message;
   if (isContextTooLarge(status, message)) {
     return new AppError("context_too_large", `The failure context is too large for the model (${short}). Retry with a smaller context budget.`, { retryable: false, details });
+  }
+  if (isEpisodeInFuture(status, message)) {
+    // Not the request's fault: the episode id carries the job's time and the gateway checks it against its
+    // own clock (reference §8). Once the gateway's clock passes that second the same request is accepted.
+    return new AppError("model_clock_skew", `TensorZero says the job's episode id is in its future (${short}): this host's clock is ahead of the gateway's. Will retry; sync both clocks (NTP) if it persists.`, { retryable: true, details, retryAfterMs: 2_000 });
   }
   if (status === 401) {
     return new AppError("model_auth", `TensorZero refused the API key (${short}). Set TENSORZERO_API_KEY to a valid sk-t0-... key (see tensorzero/README.md, "Authentication").`, { retryable: false, details });

@@ -146,6 +146,29 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
     expect(gw.fake.requests.length).toBe(n + 1);
   });
 
+  test("an episode id in the gateway's future (its clock behind ours) is retried, not a permanent failure of the job", async () => {
+    // The gateway's clock lags 3 s for its first answer, then has caught up (reference §8: clock skew).
+    let calls = 0;
+    const lagging = await FakeTensorZero.start({ now: () => Date.now() - (calls++ === 0 ? 3_000 : 0) });
+    try {
+      const o = { ...opts(), episodeId: newUuidV7(Date.now()) };
+      const res = await new TensorZeroModel(client({ baseUrl: lagging.url })).proposePatch(sampleFailureContext(), o);
+      expect(res.episodeId).toBe(o.episodeId);
+      expect(lagging.requests.map((r) => r.status)).toEqual([400, 200]);
+      // Still in the future after every try: retryable, and the message points at the clocks.
+      const behind = await FakeTensorZero.start({ now: () => Date.now() - 60_000 });
+      try {
+        const err = await rejection(new TensorZeroModel(client({ baseUrl: behind.url })).proposePatch(sampleFailureContext(), { ...opts(), episodeId: newUuidV7(Date.now()) }));
+        expect(err).toMatchObject({ retryable: true, details: { status: 400, gatewayMessage: "Invalid Episode ID: Timestamp is in the future" } });
+        expect(err.message).toMatch(/clock/);
+      } finally {
+        await behind.stop();
+      }
+    } finally {
+      await lagging.stop();
+    }
+  });
+
   test("bearer auth: the key is sent; a wrong one is a permanent model_auth that says what to set", async () => {
     const authed = await FakeTensorZero.start({ apiKeys: ["sk-t0-abcdefabcdef-s3cret"] });
     try {
