@@ -180,9 +180,10 @@ export class TensorZeroClient {
   /** Sends feedback; waits out the gateway's "does not exist yet" window a bounded number of times. */
   async feedback(body: FeedbackRequestBody, opts: CallOptions = {}): Promise<{ feedback_id: string }> {
     for (let missing = 0; ; missing++) {
+      let res: { feedback_id?: unknown } | null;
       try {
-        return await this.#withRetries("feedback", opts.signal, () =>
-          this.#post<{ feedback_id: string }>("/feedback", body, this.#o.feedbackTimeoutMs, opts.signal),
+        res = await this.#withRetries("feedback", opts.signal, () =>
+          this.#post<{ feedback_id?: unknown } | null>("/feedback", body, this.#o.feedbackTimeoutMs, opts.signal),
         );
       } catch (err) {
         const e = err as AppError;
@@ -193,7 +194,14 @@ export class TensorZeroClient {
         }
         this.#log?.debug({ metric: body.metric_name, missing }, "feedback target not stored yet; retrying");
         await this.#sleep(this.#o.feedbackMissingDelayMs * 2 ** missing, opts.signal);
+        continue;
       }
+      // The gateway answers every stored feedback with its id; any other 200 came from something else,
+      // and taking it as sent would mark the outcome delivered when it was not.
+      if (!res || typeof res.feedback_id !== "string") {
+        throw new AppError("model_bad_response", `${this.#shownBase}/feedback answered 200 without a feedback_id; check that TENSORZERO_URL points at a TensorZero gateway.`, { retryable: false, details: { path: "/feedback" } });
+      }
+      return { feedback_id: res.feedback_id };
     }
   }
 

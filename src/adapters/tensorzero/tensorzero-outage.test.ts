@@ -149,6 +149,20 @@ test("something that is not a gateway (200 with HTML) is a permanent model_bad_r
   }
 });
 
+test("a 200 from /feedback without a feedback_id is not taken as sent (TENSORZERO_URL pointed at something else)", async () => {
+  const server = createHttpServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = server.address() as { port: number };
+    const err = await rejection(mk({ baseUrl: `http://127.0.0.1:${port}` }).m.feedback({ metric: "pr_merged", episodeId: newUuidV7(Date.now()), value: true }));
+    expect(err).toMatchObject({ code: "model_bad_response" });
+    expect(err.message).toMatch(/TENSORZERO_URL/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
