@@ -121,6 +121,9 @@ describe("shipped tensorzero config", () => {
         ["max_tokens = 16000\nretries", "max_token = 16000\nretries", /variants\.gpt_5_mini_prompt_v1\.max_token: is not a key/],
         ["[metrics.pr_merged]", "[metric.pr_merged_typo]\ntype = \"boolean\"\n\n[metrics.pr_merged]", /\(top level\)\.metric: is not a key/],
         ['json_mode = "strict"\nmax_tokens', 'json_mode = "strict_schema"\nmax_tokens', /json_mode: must be one of off, on, strict, tool/],
+        // Experimentation: a type the gateway does not know, and an adaptive one without its required metric.
+        ['type = "static"\ncandidate_variants', 'type = "statik"\ncandidate_variants', /experimentation\.type: must be one of static, adaptive/],
+        ['type = "static"\ncandidate_variants', 'type = "adaptive"\ncandidate_variants', /experimentation\.metric: is required for type "adaptive"/],
         // Both forms of one template (legacy `*_template` and `templates.<name>.path`) is an error for the gateway.
         [
           'model = "gpt_5_mini"\n',
@@ -133,6 +136,9 @@ describe("shipped tensorzero config", () => {
         await writeFile(toml, shipped.replace(from, to));
         await expect(loadGatewayConfig(toml)).rejects.toMatchObject({ code: "tensorzero_config_invalid", message: expect.stringMatching(message) });
       }
+      // What the shipped config's comment suggests switching to is valid and loads.
+      await writeFile(toml, shipped.replace('type = "static"\ncandidate_variants', 'type = "adaptive"\nmetric = "pr_merged"\ncandidate_variants'));
+      expect((await loadGatewayConfig(toml)).functions[FIX_FUNCTION]!.candidates).toHaveLength(2);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

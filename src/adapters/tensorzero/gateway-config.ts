@@ -172,8 +172,15 @@ async function loadFunction(base: string, name: string, fn: Table): Promise<Gate
   return { name, type: fn.type, schemas, schemaPaths, outputSchema, outputSchemaPath, variants, candidates, fallbacks };
 }
 
+// Reference §5: static and adaptive, plus the legacy names that still parse; adaptive ones need a metric.
+const EXPERIMENTATION_TYPES = ["static", "adaptive", "uniform", "static_weights", "track_and_stop"];
+const NEEDS_METRIC = ["adaptive", "track_and_stop"];
+
 function experimentation(where: string, exp: unknown, all: string[]): { candidates: Array<{ name: string; weight: number }>; fallbacks: string[] } {
   if (!isTable(exp)) return { candidates: all.map((name) => ({ name, weight: 1 })), fallbacks: [] };
+  // The gateway refuses to start on these, so the fake (which loads the config through here) must too.
+  if (!EXPERIMENTATION_TYPES.includes(String(exp.type))) throw bad(`${where}.experimentation.type`, `must be one of ${EXPERIMENTATION_TYPES.join(", ")}`);
+  if (NEEDS_METRIC.includes(String(exp.type)) && typeof exp.metric !== "string") throw bad(`${where}.experimentation.metric`, `is required for type "${String(exp.type)}"`);
   const fallbacks = Array.isArray(exp.fallback_variants) ? exp.fallback_variants.map(String) : [];
   const cv = exp.candidate_variants;
   if (Array.isArray(cv)) return { candidates: cv.map((name) => ({ name: String(name), weight: 1 })), fallbacks };
