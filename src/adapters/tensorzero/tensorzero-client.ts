@@ -59,6 +59,24 @@ const notJsonFunction = (body: InferenceRequest) =>
     { retryable: false, details: { function: body.function_name } },
   );
 
+/**
+ * One SSE event of /inference. An event that is not a JSON object came through the connection intact, so
+ * it is the stream's fault (garbled or cut by a proxy), not a failure to reach the gateway; asking again
+ * may well get a whole one.
+ */
+function parseEvent(data: string): JsonInferenceChunk & { error?: unknown } {
+  let event: unknown;
+  try {
+    event = JSON.parse(data);
+  } catch {
+    event = undefined;
+  }
+  if (!event || typeof event !== "object" || Array.isArray(event)) {
+    throw new AppError("model_stream_error", `TensorZero sent a stream event that is not a JSON object (${JSON.stringify(data.slice(0, 120))}); will retry.`, { retryable: true });
+  }
+  return event as JsonInferenceChunk & { error?: unknown };
+}
+
 // Real timers unless the caller injects a clock (tests, the runner's fake clock).
 const realSleep = systemClock().sleep;
 
@@ -160,7 +178,7 @@ export class TensorZeroClient {
     try {
       for await (const data of sseData(res.body)) {
         if (data === "[DONE]") return;
-        const event = JSON.parse(data) as JsonInferenceChunk & { error?: string };
+        const event = parseEvent(data);
         if (typeof event.error === "string") {
           throw new AppError("model_stream_error", `TensorZero reported an error mid-stream (${event.error.slice(0, 500)}); will retry.`, { retryable: true, details: { gatewayMessage: event.error.slice(0, 2000) } });
         }

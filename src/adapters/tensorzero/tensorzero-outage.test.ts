@@ -163,6 +163,23 @@ test("a 200 from /feedback without a feedback_id is not taken as sent (TENSORZER
   }
 });
 
+test("a stream event that is not JSON is a retryable stream error, not 'cannot reach the gateway'", async () => {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.end('data: {"inference_id":"x","raw":"{\\"diag\n\ndata: [DONE]\n\n');
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  try {
+    const { port } = server.address() as { port: number };
+    const err = await rejection(new TensorZeroModel(gw.client({ baseUrl: `http://127.0.0.1:${port}` }), { stream: true }).proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "model_stream_error", retryable: true });
+    expect(err.message).not.toMatch(/Cannot reach|Is the gateway running/);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  }
+});
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
