@@ -49,6 +49,15 @@ const repoList = z
     }
     return entries.map((e) => e.toLowerCase());
   });
+/**
+ * `NAME=` (empty) means unset, as for every other setting: a string setting given "" was used as "", so
+ * HOST= listened on every interface, DATA_DIR= put the store in the working directory and WEBHOOK_SECRET=
+ * made every signature check fail. Only spaces is refused: set, but to nothing anyone meant.
+ */
+const blankIsUnset = z.string().optional().transform((v) => (v === "" ? undefined : v));
+const text = (def: string) =>
+  blankIsUnset.pipe(z.string().refine((v) => v.trim() !== "", `is only spaces; leave it empty for the default (${def}) or put a value there`).default(def));
+const choice = <const T extends readonly [string, ...string[]]>(values: T, def: T[number]) => blankIsUnset.pipe(z.enum(values).default(def));
 const url = z.url({ message: "must be a URL such as http://localhost:3000" });
 const optionalUrl = z.string().optional().transform((v) => (v ? v : undefined)).pipe(url.optional());
 /**
@@ -78,19 +87,19 @@ const envSchema = z.object({
   APP_ID: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().regex(/^\d+$/, "must be the numeric App ID from the app's settings page").optional()),
   PRIVATE_KEY: z.string().optional(),
   PRIVATE_KEY_PATH: z.string().optional(),
-  WEBHOOK_SECRET: z.string().optional(),
+  WEBHOOK_SECRET: blankIsUnset,
   WEBHOOK_PROXY_URL: optionalUrl,
   GHE_HOST: hostAndPort,
-  GHE_PROTOCOL: z.enum(["http", "https"]).optional(),
+  GHE_PROTOCOL: blankIsUnset.pipe(z.enum(["http", "https"]).optional()),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
   GIT_BASE_URL: optionalUrl,
   PORT: port(3000),
-  HOST: z.string().default("localhost"),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  HOST: text("localhost"),
+  LOG_LEVEL: choice(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
   NODE_ENV: z.string().optional(),
   BOT_LOGIN: z.string().optional(),
 
-  DATA_DIR: z.string().default("./data"),
+  DATA_DIR: text("./data"),
   /**
    * Bytes of webhook bodies held in memory before their signature is checked, all requests together; a body
    * that does not fit is answered 503 and redelivered later. At least 25 MB, so GitHub's largest delivery
@@ -120,11 +129,11 @@ const envSchema = z.object({
   TENSORZERO_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
   /** Above the gateway's worst case: every candidate variant plus the fallback timing out (tensorzero.toml). */
   TENSORZERO_TIMEOUT_MS: int(600_000, 1),
-  TENSORZERO_FUNCTION: z.string().default("fix_ci_failure"),
+  TENSORZERO_FUNCTION: text("fix_ci_failure"),
 
   REDIS_URL: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().regex(/^rediss?:\/\//, "must look like redis://host:6379").optional()),
   /** Key namespace in Redis for the store and the BullMQ queue (one per deployment sharing a server). */
-  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only (e.g. t0 or t0-staging)").default("t0"),
+  REDIS_PREFIX: blankIsUnset.pipe(z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only (e.g. t0 or t0-staging)").default("t0")),
   /** BullMQ: a worker silent this long is presumed dead and its job runs elsewhere. */
   QUEUE_LOCK_MS: int(30_000, 500),
   QUEUE_STALLED_INTERVAL_MS: int(30_000, 100),
@@ -135,7 +144,7 @@ const envSchema = z.object({
   /** `t0-ci-bot worker`: serve /healthz and /readyz on this port (0 = off). */
   WORKER_HEALTH_PORT: port(0),
 
-  WORKSPACE_ROOT: z.string().default(join(tmpdir(), "t0-ci-bot")),
+  WORKSPACE_ROOT: text(join(tmpdir(), "t0-ci-bot")),
   WORKSPACE_MAX_BYTES: int(500 * 1024 * 1024, 1),
   WORKSPACE_MAX_FILES: int(50_000, 1),
   WORKSPACE_MAX_CONCURRENT: int(4, 1),
@@ -150,9 +159,9 @@ const envSchema = z.object({
   VALIDATION_OUTPUT_MAX_BYTES: int(1024 * 1024, 1024),
   /** All validation commands of one job together; reproduce-first is skipped when it would not fit. */
   VALIDATION_BUDGET_MS: int(30 * 60_000, 1),
-  SANDBOX: z.enum(["auto", "bwrap", "off"]).default("auto"),
+  SANDBOX: choice(["auto", "bwrap", "off"], "auto"),
   /** The most network a repository's `network:` may give the sandbox: allow (what it asks), setup, off. */
-  SANDBOX_NETWORK: z.enum(["allow", "setup", "off"]).default("allow"),
+  SANDBOX_NETWORK: choice(["allow", "setup", "off"], "allow"),
   REPRODUCE_FIRST: bool(true),
 });
 

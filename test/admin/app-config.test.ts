@@ -81,3 +81,26 @@ describe("app-config validation", () => {
     expect(loadAppConfig({}).hasCredentials).toBe(false);
   });
 });
+
+describe("a setting left empty (`NAME=` in .env, as .env.example writes unset ones) gets its default", () => {
+  test("HOST, DATA_DIR, WORKSPACE_ROOT, TENSORZERO_FUNCTION, WEBHOOK_SECRET and the choice settings", () => {
+    const blank: Record<string, string> = { HOST: "", DATA_DIR: "", WORKSPACE_ROOT: "", TENSORZERO_FUNCTION: "", WEBHOOK_SECRET: "", LOG_LEVEL: "", SANDBOX: "", SANDBOX_NETWORK: "", GHE_PROTOCOL: "", REDIS_PREFIX: "" };
+    const defaults = loadAppConfig({});
+    const c = loadAppConfig(blank);
+    // HOST="" listened on every interface; DATA_DIR="" put the store in the working directory; WEBHOOK_SECRET=""
+    // was handed to Probot as the secret, so every delivery failed its signature check.
+    for (const k of ["HOST", "DATA_DIR", "dataDir", "WORKSPACE_ROOT", "TENSORZERO_FUNCTION", "WEBHOOK_SECRET", "LOG_LEVEL", "SANDBOX", "SANDBOX_NETWORK", "GHE_PROTOCOL", "REDIS_PREFIX"] as const) {
+      expect([k, c[k]]).toEqual([k, defaults[k]]);
+    }
+    expect(c).toMatchObject({ HOST: "localhost", DATA_DIR: "./data", TENSORZERO_FUNCTION: "fix_ci_failure" });
+  });
+
+  test("set to only spaces: refused, naming the setting (not a host, directory or function called \" \")", () => {
+    expect(problems({ HOST: " ", DATA_DIR: "  ", WORKSPACE_ROOT: " ", TENSORZERO_FUNCTION: " " })).toEqual([
+      expect.stringMatching(/^HOST: is only spaces; leave it empty for the default \(localhost\)/),
+      expect.stringMatching(/^DATA_DIR: is only spaces; leave it empty for the default \(\.\/data\)/),
+      expect.stringMatching(/^TENSORZERO_FUNCTION: is only spaces/),
+      expect.stringMatching(/^WORKSPACE_ROOT: is only spaces/),
+    ]);
+  });
+});
