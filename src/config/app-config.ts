@@ -212,6 +212,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (hasCredentials && !cfg.WEBHOOK_SECRET && cfg.NODE_ENV === "production") {
     problems.push("WEBHOOK_SECRET: required in production; use the secret from the app's settings page");
   }
+  // A copied .env.example passed the check above with a secret anyone can read, so a forgotten secret
+  // went unnoticed until deliveries failed their signature check (or one signed with it was accepted).
+  if (hasCredentials && cfg.WEBHOOK_SECRET === "development" && cfg.NODE_ENV === "production") {
+    problems.push(`WEBHOOK_SECRET: "development" is the example value (and Probot's default), not a secret; in production use the secret from the app's settings page`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR) };
 }

@@ -80,6 +80,15 @@ describe("app-config validation", () => {
     expect(problems({ PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem" })).toEqual([expect.stringMatching(/^APP_ID: required when PRIVATE_KEY_PATH is set/)]);
     expect(loadAppConfig({}).hasCredentials).toBe(false);
   });
+
+  test("production refuses WEBHOOK_SECRET=development, the value .env.example ships and Probot's public default", () => {
+    const creds = { APP_ID: "1", PRIVATE_KEY: privateKey, NODE_ENV: "production" };
+    expect(problems({ ...creds, WEBHOOK_SECRET: "development" })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: "development" is the example value.*secret from the app's settings page/)]);
+    expect(problems({ ...creds })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: required in production/)]);
+    expect(problems({ ...creds, WEBHOOK_SECRET: "a-real-secret" })).toEqual([]);
+    // Outside production it stays the default, as the setup wizard and local development expect.
+    expect(loadAppConfig({ APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: "development" }).WEBHOOK_SECRET).toBe("development");
+  });
 });
 
 describe("a setting left empty (`NAME=` in .env, as .env.example writes unset ones) gets its default", () => {
