@@ -187,19 +187,32 @@ describe.each([
   test("remove deletes checkout and logs unless KEEP_WORKSPACE; sweep removes what is not kept", async () => {
     const root = join(base, "sweep");
     const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
-    for (const id of ["a", "b", "c"]) {
+    // Job ids as the app makes them (UUIDs): sweep removes nothing else.
+    const [a, b, c] = ["01936f7e-0000-7000-8000-00000000000a", "01936f7e-0000-7000-8000-00000000000b", "01936f7e-0000-7000-8000-00000000000c"];
+    for (const id of [a, b, c]) {
       await mkdir(join(root, id, ".git"), { recursive: true });
       await mkdir(join(root, `${id}.logs`), { recursive: true });
     }
     await writeFile(join(root, "not-a-dir"), "x");
-    await ws.remove("a");
-    expect((await readdir(root)).sort()).toEqual(["b", "b.logs", "c", "c.logs", "not-a-dir"]);
-    expect(await ws.sweep(new Set(["c"]))).toBe(1);
-    expect((await readdir(root)).sort()).toEqual(["c", "c.logs", "not-a-dir"]);
+    await ws.remove(a);
+    expect((await readdir(root)).sort()).toEqual([b, `${b}.logs`, c, `${c}.logs`, "not-a-dir"]);
+    expect(await ws.sweep(new Set([c]))).toBe(1);
+    expect((await readdir(root)).sort()).toEqual([c, `${c}.logs`, "not-a-dir"]);
     const keeping = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: true });
-    await keeping.remove("c");
-    expect(await keeping.get("c")).toEqual({ jobId: "c", dir: join(root, "c") });
+    await keeping.remove(c);
+    expect(await keeping.get(c)).toEqual({ jobId: c, dir: join(root, c) });
     await expect(ws.get("../etc")).rejects.toMatchObject({ code: "bad_job_id" });
+  });
+
+  test("sweep leaves alone what is not a job's workspace: WORKSPACE_ROOT may be a shared directory such as /var/tmp", async () => {
+    const root = join(base, "shared");
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+    const stale = "01936f7e-3c4a-7b2d-9e1f-0a1b2c3d4e5f";
+    const kept = "01936f7e-3c4a-7b2d-9e1f-0a1b2c3d4e60";
+    for (const d of ["projects", "backup.logs", "node_modules", stale, `${stale}.logs`, kept, `${kept}.logs`]) await mkdir(join(root, d, "x"), { recursive: true });
+    // Before, every directory with a plausible name went, however it got there.
+    expect(await ws.sweep(new Set([kept]))).toBe(1);
+    expect((await readdir(root)).sort()).toEqual([kept, `${kept}.logs`, "backup.logs", "node_modules", "projects"]);
   });
 });
 

@@ -41,6 +41,11 @@ export function workspaceOptionsFromConfig(c: {
 export { logsDirOf } from "./logs-dir.js";
 
 const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+/**
+ * What `sweep` may delete: the job ids the app makes (UUIDs). WORKSPACE_ROOT can be a directory shared with
+ * other things (/var/tmp, a home directory); any plausible name there was removed at every start.
+ */
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * One directory per job under `root`: `<root>/<jobId>` holds a shallow single-branch clone of the failing
@@ -180,7 +185,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       for (const e of entries) {
         if (!e.isDirectory()) continue;
         const id = e.name.endsWith(".logs") ? e.name.slice(0, -5) : e.name;
-        if (!SAFE_ID.test(id) || keepJobIds.has(id)) continue;
+        if (!JOB_ID.test(id) || keepJobIds.has(id)) continue;
         await rm(join(opts.root, e.name), { recursive: true, force: true });
         if (!e.name.endsWith(".logs")) removed++;
       }
