@@ -42,7 +42,8 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
       await retryRoute(deps, res, retry[1]!);
       return true;
     }
-    if (method !== "GET") return notAllowed(res, "GET");
+    // HEAD is GET without the body (node:http drops it): HTTP requires it wherever GET works.
+    if (method !== "GET" && method !== "HEAD") return notAllowed(res, "GET, HEAD");
     if (path === "/metrics") return await metrics(deps, res), true;
     if (path === "/jobs") return await listJobs(deps, res, url), true;
     if (path === "/deliveries") return await listDeliveries(deps, res, url), true;

@@ -142,6 +142,20 @@ describe("admin API", () => {
     expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="job_created"} 1');
   });
 
+  test("HEAD is answered like GET on the read routes (probes and uptime checkers use it), without a body", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    for (const path of ["/metrics", "/jobs", "/deliveries", "/healthz", "/readyz"]) {
+      const res = await fetch(`${h.url}${path}`, { method: "HEAD", headers: auth });
+      expect([path, res.status, await res.text()]).toEqual([path, 200, ""]);
+    }
+    expect((await fetch(`${h.url}/jobs`, { method: "HEAD" })).status).toBe(401);
+    // The retry route stays POST only.
+    const retry = await fetch(`${h.url}/jobs/abc/retry`, { method: "HEAD", headers: auth });
+    expect([retry.status, retry.headers.get("allow")]).toEqual([405, "POST"]);
+    const post = await fetch(`${h.url}/jobs`, { method: "POST", headers: auth });
+    expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
+  });
+
   test("GET /deliveries lists recorded deliveries", async () => {
     h = await startHarness({ env: { ADMIN_TOKEN } });
     await h.send("workflow_run", failedRun({ conclusion: "success" }));
