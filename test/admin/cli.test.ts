@@ -81,6 +81,31 @@ describe("CLI: jobs and deliveries", () => {
     expect(missing.stderr).toMatch(/no job with id nope/);
   });
 
+  test("a stray argument, or an option of another subcommand, is a usage error (2), not ignored", async () => {
+    // `jobs list failed` listed every job, as if the state had been read.
+    const cases: Array<[typeof jobsCli, string[], RegExp]> = [
+      [jobsCli, ["list", "failed"], /unexpected argument "failed"/],
+      [jobsCli, ["show", failedId, "--state", "failed"], /unknown option --state/],
+      [jobsCli, ["retry", failedId, "--json"], /unknown option --json/],
+      [jobsCli, ["list", "--url", "http://127.0.0.1:1"], /unknown option --url/],
+      [deliveriesCli, ["list", "10"], /unexpected argument "10"/],
+      [deliveriesCli, ["redeliver", "48"], /unexpected argument "48"/],
+    ];
+    for (const [cli, args, why] of cases) {
+      const io = capture();
+      expect([args, await cli(args, env, io)]).toEqual([args, 2]);
+      expect(io.stderr).toMatch(why);
+      expect(io.stdout).toBe("");
+    }
+  });
+
+  test("jobs retry --url without ADMIN_TOKEN says to set it, without inventing a server pid", async () => {
+    const io = capture();
+    expect(await jobsCli(["retry", failedId, "--url", "http://127.0.0.1:1"], env, io)).toBe(1);
+    expect(io.stderr).toMatch(/Set ADMIN_TOKEN/);
+    expect(io.stderr).not.toMatch(/undefined/);
+  });
+
   test("jobs retry with no server: writes the store; the job is back in the failed stage's state and resumes on start", async () => {
     // A stale lock whose pid came round to us (a container's CLI runs as pid 1, as its server did).
     writeFileSync(join(dir, "owner.pid"), String(process.pid));

@@ -21,7 +21,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     io.err(`t0-ci-bot deliveries: ${sub ? `unknown subcommand "${sub}"` : "missing subcommand"}\n\n${USAGE}`);
     return 2;
   }
-  const { flags, error } = parseArgs(args, { limit: "value", json: "bool" });
+  const { flags, rest, error: bad } = parseArgs(args, { limit: "value", json: "bool" });
+  const error = bad ?? unexpected(rest);
   const limit = flags.limit === undefined ? 50 : Number(flags.limit);
   if (error || !Number.isInteger(limit) || limit < 1) {
     io.err(`t0-ci-bot deliveries: ${error ?? "--limit must be a whole number ≥ 1"}\n\n${USAGE}`);
@@ -59,7 +60,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
 }
 
 async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
-  const { flags, error } = parseArgs(args, { hours: "value", "dry-run": "bool" });
+  const { flags, rest, error: bad } = parseArgs(args, { hours: "value", "dry-run": "bool" });
+  const error = bad ?? unexpected(rest);
   const config = error ? undefined : loadCliConfig(env, io);
   if (error) {
     io.err(`t0-ci-bot deliveries: ${error}\n\n${USAGE}`);
@@ -110,4 +112,9 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${(err as Error).message}\n`);
     return 1;
   }
+}
+
+/** A stray word (`deliveries list 10`) was ignored, so the command ran with its defaults as if it were read. */
+function unexpected(rest: string[]): string | undefined {
+  return rest.length ? `unexpected argument "${rest[0]}"` : undefined;
 }

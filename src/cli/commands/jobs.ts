@@ -17,14 +17,24 @@ defaults to http://HOST:PORT); with no server running it writes the store direct
 when the server next starts.
 `;
 
+const OPTIONS: Record<string, Record<string, "bool" | "value">> = {
+  list: { state: "value", repo: "value", limit: "value", json: "bool" },
+  show: { json: "bool" },
+  retry: { url: "value" },
+};
+
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
   const [sub, ...args] = argv;
   if (!sub || sub === "--help" || sub === "-h") {
     io.out(USAGE);
     return sub ? 0 : 2;
   }
-  const parsed = parseArgs(args, { state: "value", repo: "value", limit: "value", json: "bool", url: "value" });
+  const spec = OPTIONS[sub];
+  if (!spec) return usageError(io, `unknown subcommand "${sub}"`);
+  // Each subcommand's own options only, and no stray words: `jobs list failed` listed every job.
+  const parsed = parseArgs(args, spec);
   if (parsed.error) return usageError(io, parsed.error);
+  if (sub === "list" && parsed.rest.length) return usageError(io, `unexpected argument "${parsed.rest[0]}" (filter with --state S)`);
   const config = loadCliConfig(env, io);
   if (!config) return 1;
   const { flags, rest } = parsed;
@@ -129,10 +139,9 @@ async function retry(config: AppConfig, id: string, url: string | undefined, io:
 
 async function retryViaServer(config: AppConfig, id: string, url: string | undefined, owner: number | undefined, io: CliIo): Promise<number> {
   if (!config.ADMIN_TOKEN) {
-    io.err(
-      `t0-ci-bot jobs: a server (pid ${owner}) owns DATA_DIR ${config.dataDir}; retry goes through its admin API.\n` +
-        "Set ADMIN_TOKEN (the same value the server has) and try again, or stop the server first.\n",
-    );
+    // With --url and no server owning DATA_DIR there is no pid to name.
+    const who = owner === undefined ? `--url ${url}: retry goes through that server's admin API.` : `a server (pid ${owner}) owns DATA_DIR ${config.dataDir}; retry goes through its admin API.`;
+    io.err(`t0-ci-bot jobs: ${who}\nSet ADMIN_TOKEN (the same value the server has) and try again${owner === undefined ? "" : ", or stop the server first"}.\n`);
     return 1;
   }
   const host = config.HOST === "0.0.0.0" || config.HOST === "::" ? "127.0.0.1" : config.HOST;
