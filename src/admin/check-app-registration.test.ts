@@ -13,7 +13,7 @@ import { checkAppRegistration, startAppRegistrationCheck } from "./check-app-reg
 
 const API = "https://api.github.com";
 const FULL = { actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" };
-const EVENTS = ["workflow_run", "check_suite", "pull_request", "pull_request_review"];
+const EVENTS = ["workflow_run", "check_suite", "pull_request", "pull_request_review", "pull_request_review_comment"];
 
 function setup(env: Record<string, string> = {}) {
   const config = loadAppConfig({ APP_ID: "4242", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", ...env });
@@ -61,7 +61,7 @@ describe("checkAppRegistration, against GitHub's answers (strict nock)", () => {
       .query({ per_page: 100 })
       .reply(200, [
         installation(1, "acme"),
-        installation(2, "widgets", { events: ["workflow_run", "check_suite", "pull_request"], permissions: { ...FULL, contents: "read" } }),
+        installation(2, "widgets", { events: ["workflow_run", "check_suite", "pull_request", "pull_request_review_comment"], permissions: { ...FULL, contents: "read" } }),
         installation(3, "gone", { suspended_at: "2026-01-01T00:00:00Z", permissions: {} }),
         installation(4, "bigco", { permissions: { ...FULL, contents: "admin" } }),
         // Lacks only what the registration lacks: said once, on the registration's line.

@@ -19,6 +19,7 @@ export const REQUIRED_EVENTS: Readonly<Record<string, string>> = {
   check_suite: "failures of CI that is not GitHub Actions",
   pull_request: "the fix PR being merged or closed, the outcome fed back to TensorZero",
   pull_request_review: "reviews of the fix PR, fed back to TensorZero",
+  pull_request_review_comment: "line comments on the fix PR's diff, fed back to TensorZero",
 };
 
 const RANK: Record<string, number> = { read: 1, write: 2, admin: 3 };

@@ -5,7 +5,7 @@ import type { AppInstallation, AppRegistration, GitHubAppPort } from "../../src/
 
 const CREDENTIALS = { APP_ID: "4242", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s" };
 const FULL = { actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" };
-const EVENTS = ["workflow_run", "check_suite", "pull_request", "pull_request_review"];
+const EVENTS = ["workflow_run", "check_suite", "pull_request", "pull_request_review", "pull_request_review_comment"];
 
 function io() {
   const out: string[] = [];

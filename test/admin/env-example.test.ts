@@ -3,6 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { parse as parseYaml } from "yaml";
 import { loadAppConfig } from "../../src/config/app-config.js";
 import { REQUIRED_EVENTS, REQUIRED_PERMISSIONS } from "../../src/core/required-access.js";
+import { HANDLERS } from "../../src/handlers/route-delivery.js";
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), "utf8");
 
@@ -33,9 +34,14 @@ describe(".env.example and app.yml", () => {
     expect(config.PORT).toBe(3000);
   });
 
-  test("app.yml subscribes to the four events with least-privilege permissions", () => {
+  test("app.yml subscribes to every event the intake handles (an event left out is never delivered)", () => {
     const manifest = parseYaml(read("app.yml"));
-    expect(manifest.default_events).toEqual(["workflow_run", "check_suite", "pull_request", "pull_request_review"]);
+    expect([...manifest.default_events].sort()).toEqual(Object.keys(HANDLERS).sort());
+  });
+
+  test("app.yml subscribes to the five events with least-privilege permissions", () => {
+    const manifest = parseYaml(read("app.yml"));
+    expect(manifest.default_events).toEqual(["workflow_run", "check_suite", "pull_request", "pull_request_review", "pull_request_review_comment"]);
     expect(manifest.default_permissions).toEqual({ actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" });
     // What the start-up check asks GitHub for is what app.yml registers.
     expect(manifest.default_events).toEqual(Object.keys(REQUIRED_EVENTS));

@@ -98,7 +98,7 @@ async function start(env: Record<string, string> = {}, reuse?: { dir: string; ga
   const model = createTensorZeroModel(config, { clock }, { backoff: { baseMs: 10, maxMs: 50 }, breaker: { threshold: 5, halfOpenAfterMs: 300 } });
   // The canned GitHub here serves installation calls; the app's own start-up check is answered beside it.
   const githubApp: GitHubAppPort = {
-    registration: async () => ({ id: 1, slug: "t0-ci-bot", owner: undefined, permissions: { actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" }, events: ["workflow_run", "check_suite", "pull_request", "pull_request_review"] }),
+    registration: async () => ({ id: 1, slug: "t0-ci-bot", owner: undefined, permissions: { actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" }, events: ["workflow_run", "check_suite", "pull_request", "pull_request_review", "pull_request_review_comment"] }),
     installations: async function* () {},
   };
   app = await startApp(config, { logger: silentLogger(), port: 0, host: "127.0.0.1", githubApp, overrides: { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) } });

@@ -21,7 +21,7 @@ describe("start-up without credentials", () => {
     expect(manifest).toMatchObject({
       name: "t0-ci-bot",
       public: false,
-      default_events: ["workflow_run", "check_suite", "pull_request", "pull_request_review"],
+      default_events: ["workflow_run", "check_suite", "pull_request", "pull_request_review", "pull_request_review_comment"],
       redirect_url: `http://127.0.0.1:${port}/probot/setup`,
     });
     expect(child.output()).not.toMatch(/smee/i);
