@@ -206,6 +206,14 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
 });
 
 describe("other writes", () => {
+  test("GitHub refusing a re-run names the permission it needs, actions: write (app.yml asks for read)", async () => {
+    gh = await githubApiMock();
+    gh.on("POST", "/repos/octo/demo/actions/runs/10/rerun-failed-jobs", { status: 403, body: { message: "Resource not accessible by integration" } });
+    // Before, it pointed at contents and pull_requests, which the app has.
+    await expect(writes().rerunFailedJobs(repo, 10)).rejects.toMatchObject({ code: "github_write_forbidden", retryable: false, message: expect.stringMatching(/actions: write.*or set rerun_flaky: false/) });
+    gh.done();
+  });
+
   test("re-run failed jobs and the compare diff are valid REST requests", async () => {
     gh = await githubApiMock();
     gh.on("POST", "/repos/octo/demo/actions/runs/10/rerun-failed-jobs", { status: 201, body: {} })

@@ -36,12 +36,12 @@ const toPull = (p: RawPull): PullRequestRef => ({
  */
 export function createGitHubWrites(octokit: Octokit, opts: { installationId: number; pacer: WritePacer }): GitHubWriteClient {
   const r = (repo: JobRepo) => ({ owner: repo.owner, repo: repo.name });
-  const mutate = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+  const mutate = async <T>(what: string, fn: () => Promise<T>, needs?: string): Promise<T> => {
     await opts.pacer.acquire(opts.installationId);
     try {
       return await fn();
     } catch (err) {
-      throw explain(err, what);
+      throw explain(err, what, needs);
     }
   };
   const read = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -150,20 +150,25 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         return Buffer.byteLength(text) > maxBytes ? null : text;
       }),
     rerunFailedJobs: (repo, runId) =>
-      mutate(`re-running failed jobs of run ${runId}`, async () => {
-        await octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", { ...r(repo), run_id: runId });
-      }),
+      mutate(
+        `re-running failed jobs of run ${runId}`,
+        async () => {
+          await octokit.request("POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs", { ...r(repo), run_id: runId });
+        },
+        // app.yml asks for actions: read; only rerun_flaky needs more.
+        "actions: write (raise it in the app's settings and have each installation accept it), or set rerun_flaky: false in .github/ci-bot.yml",
+      ),
   };
 }
 
-function explain(err: unknown, what: string): AppError {
+function explain(err: unknown, what: string, needs = "contents: write and pull_requests: write"): AppError {
   const e = toAppError(err);
   const status = e.details?.status;
   if (status === 403 && !e.retryable && /workflow/i.test(e.message)) {
     return permanent("github_workflows_permission", `GitHub refused ${what}: the fix edits .github/workflows/** and the app lacks the workflows: write permission. Grant it, or disallow workflow edits in .github/ci-bot.yml. (${e.message})`, { status });
   }
   if ((status === 403 || status === 404) && !e.retryable) {
-    return permanent("github_write_forbidden", `GitHub refused ${what} (HTTP ${status}): check that the app is installed on the repository with contents: write and pull_requests: write. (${e.message})`, { status });
+    return permanent("github_write_forbidden", `GitHub refused ${what} (HTTP ${status}): check that the app is installed on the repository with ${needs}. (${e.message})`, { status });
   }
   return new AppError(e.code, `GitHub failed ${what}: ${e.message}`, { retryable: e.retryable, details: e.details, cause: err, retryAfterMs: e.retryAfterMs });
 }
