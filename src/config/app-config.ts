@@ -109,7 +109,14 @@ const envSchema = z.object({
   WEBHOOK_UNVERIFIED_MAX_BYTES: int(100 * 1024 * 1024, 25 * 1024 * 1024),
   /** Every HTTP request, headers and body, must arrive within this (GitHub gives up on a delivery after 10 s). */
   HTTP_REQUEST_TIMEOUT_MS: int(10_000, 1_000),
-  ADMIN_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)").optional()),
+  ADMIN_TOKEN: z.string().optional().transform((v) => (v ? v : undefined)).pipe(
+    z
+      .string()
+      .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+      // `Authorization: Bearer <token>` carries one word (bearer-auth.ts): a token with a space never matched.
+      .regex(/^\S+$/, "must be one word, no spaces (it is sent as `Authorization: Bearer <token>`; e.g. `openssl rand -hex 32`)")
+      .optional(),
+  ),
   T0_WORKERS: int(2, 0),
   T0_PER_REPO_CONCURRENCY: int(1, 1),
   REPO_ALLOWLIST: repoList,

@@ -81,6 +81,11 @@ describe("app-config validation", () => {
     expect(loadAppConfig({}).hasCredentials).toBe(false);
   });
 
+  test("ADMIN_TOKEN with a space inside is refused: the Authorization header carries one word, so it could never match", () => {
+    expect(problems({ ADMIN_TOKEN: "correct horse battery staple" })).toEqual([expect.stringMatching(/^ADMIN_TOKEN: must be one word, no spaces/)]);
+    expect(problems({ ADMIN_TOKEN: "0123456789abcdef0123" })).toEqual([]);
+  });
+
   test("production refuses WEBHOOK_SECRET=development, the value .env.example ships and Probot's public default", () => {
     const creds = { APP_ID: "1", PRIVATE_KEY: privateKey, NODE_ENV: "production" };
     expect(problems({ ...creds, WEBHOOK_SECRET: "development" })).toEqual([expect.stringMatching(/^WEBHOOK_SECRET: "development" is the example value.*secret from the app's settings page/)]);
