@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { findConfigGreenwashing } from "./greenwash-config.js";
+import { findConfigGreenwashing, pytestTestpaths } from "./greenwash-config.js";
 import { addedSelectionFlag, narrowedSelection, programsOf } from "./test-commands.js";
 
 const pkg = (scripts: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: "x", scripts, ...extra }, null, 2);
@@ -127,6 +127,36 @@ describe("test commands", () => {
     ["pytest", "pytest {posargs}", undefined],
   ])("%s → %s narrows away %j", (before, after, lost) => {
     expect(narrowedSelection(before, after)?.lost).toEqual(lost);
+  });
+});
+
+describe("pytest's testpaths stand for a pytest given no paths", () => {
+  const testpaths = (paths: string[]) => ({ before: (p: string) => (p === "pytest" ? paths : undefined), after: (p: string) => (p === "pytest" ? paths : undefined) });
+
+  test.each<[string, string, string[], string[] | undefined]>([
+    ["pytest {posargs}", "pytest tests {posargs}", ["tests"], undefined],
+    ["python -m pytest", "python -m pytest tests/unit tests/integration", ["tests"], ["tests"]],
+    ["pytest {posargs}", "pytest tests {posargs}", ["tests", "integration"], ["integration"]],
+    ["pytest tests", "pytest", ["tests/unit"], ["tests"]],
+    ["pytest tests", "pytest", ["tests", "docs"], undefined],
+    // A path that may hide in a variable or tox's {posargs:…} default, a move, another config: testpaths may not apply.
+    ["pytest {posargs:tests}", "pytest tests/unit {posargs}", ["tests/unit"], ["(all tests)"]],
+    ["pytest $TEST_DIRS", "pytest tests", ["tests"], ["(all tests)"]],
+    ["cd sub && pytest", "cd sub && pytest tests", ["tests"], ["(all tests)"]],
+    ["pytest -o testpaths=. ", "pytest -o testpaths=. tests", ["tests"], ["(all tests)"]],
+    ["pytest --rootdir=/src", "pytest --rootdir=/src tests", ["tests"], ["(all tests)"]],
+  ])("%s → %s with testpaths %j narrows away %j", (before, after, paths, lost) => {
+    expect(narrowedSelection(before, after, testpaths(paths))?.lost).toEqual(lost);
+  });
+
+  test("the config pytest reads is the first of its files there that configures it", () => {
+    const dir = (files: Record<string, string>) => pytestTestpaths((n) => files[n] ?? null);
+    expect(dir({ "tox.ini": "[pytest]\ntestpaths = tests\n    integration\n" })).toEqual(["tests", "integration"]);
+    expect(dir({ "pytest.ini": "", "tox.ini": "[pytest]\ntestpaths = tests\n" })).toBeUndefined();
+    expect(dir({ "pyproject.toml": '[project]\nname = "a"\n', "setup.cfg": "[tool:pytest]\ntestpaths = t\n" })).toEqual(["t"]);
+    expect(dir({ "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["src/tests"]\n', "tox.ini": "[pytest]\ntestpaths = tests\n" })).toEqual(["src/tests"]);
+    expect(dir({ "pyproject.toml": "[tool.pytest.ini_options\n", "tox.ini": "[pytest]\ntestpaths = tests\n" })).toBeUndefined();
+    expect(dir({ "tox.ini": "[tox]\nenv_list = py312\n" })).toBeUndefined();
   });
 });
 

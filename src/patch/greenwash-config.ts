@@ -8,7 +8,7 @@ import { makeResolver, readMakefile, recipeOf, TEST_TARGET, type Rule } from "./
 import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
 import { jsSettings, tokenize, valueTokens, type Setting } from "./js-settings.js";
 import { readToxEnvs, toxCommandText } from "./read-tox.js";
-import { addedSelectionFlag, dropsCoverage, narrowedSelection, onlyBuildDirs, programsOf, TEST_RUNNER } from "./test-commands.js";
+import { addedSelectionFlag, dropsCoverage, narrowedSelection, onlyBuildDirs, programsOf, TEST_RUNNER, type DefaultSelection } from "./test-commands.js";
 import type { AllowKey, Hunk } from "./types.js";
 
 /**
@@ -16,9 +16,10 @@ import type { AllowKey, Hunk } from "./types.js";
  * script or `make test` recipe that no longer runs the tests, test-selection settings in jest/vitest
  * and pytest configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that
  * no longer runs them. `hunks` are the patch's hunks for the file, used to say where the change is.
- * `runBy` says what runs the file when it is such a script (see findTestEntryScripts).
+ * `runBy` says what runs the file when it is such a script (see findTestEntryScripts). `project` is what
+ * the files next to it say about how its commands run.
  */
-export function findConfigGreenwashing(file: string, before: string | null, after: string | null, hunks: Hunk[] = [], runBy?: string): Finding[] {
+export function findConfigGreenwashing(file: string, before: string | null, after: string | null, hunks: Hunk[] = [], runBy?: string, project: ProjectContext = {}): Finding[] {
   if (after === null) return [];
   const findings: Finding[] = [];
   const hunkWith = (needle: string) => hunks.find((h) => h.lines.some((l) => l.kind !== " " && l.text.includes(needle)))?.header;
@@ -46,7 +47,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.");
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add);
-    if (name === "tox.ini") checkToxCommands(old, now, add);
+    if (name === "tox.ini") checkToxCommands(old, now, add, project.testpaths);
   } else if (name === "conftest.py") {
     checkCollectIgnore(old, now, add);
   }
@@ -54,6 +55,14 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
 }
 
 type Add = (rule: AllowKey, reason: string, needle?: string) => void;
+
+export interface ProjectContext {
+  /**
+   * pytest's testpaths for a pytest started in the file's directory, before and after the patch (see
+   * pytestTestpaths); absent when pytest has none there, or it is not known.
+   */
+  testpaths?: { before?: string[]; after?: string[] };
+}
 
 const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
 const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
@@ -96,6 +105,8 @@ interface CommandChange {
   /** Programs `before` ran (through scripts and targets it calls) that `after` no longer does. */
   gone: string[];
   needle: string;
+  /** What its runners run when given no paths, before and after (pytest's testpaths). */
+  defaults?: { before?: DefaultSelection; after?: DefaultSelection };
 }
 
 /** Shared by every kind of test command: runners dropped, selection flags or paths added, coverage off. */
@@ -105,7 +116,7 @@ function checkTestCommand(c: CommandChange, add: Add) {
   if (c.before === c.after) return;
   const flag = c.gone.length ? undefined : addedSelectionFlag(c.before, c.after);
   if (flag) add("skip_tests", `the patch adds ${flag.flag} to ${c.body}${changed}, ${flag.why}`, c.needle);
-  const narrowed = c.gone.length || flag ? undefined : narrowedSelection(c.before, c.after);
+  const narrowed = c.gone.length || flag ? undefined : narrowedSelection(c.before, c.after, c.defaults);
   if (narrowed) {
     const list = (vs: string[]) => vs.map((v) => quote(v)).join(", ");
     add("skip_tests", `the patch narrows ${show(narrowed.program)} in ${c.body}${changed} to ${list(narrowed.after)}, so ${list(narrowed.lost)} no longer runs`, c.needle);
@@ -298,7 +309,8 @@ const PYTEST_SECTIONS: Record<string, string[]> = {
 };
 const PYTEST_KEYS: Record<string, KeyKind> = { testpaths: "include", python_files: "include", python_classes: "include", python_functions: "include" };
 
-type PytestSettings = { section: string; values: Map<string, string[]> } | null;
+/** `found`: the file has pytest's section, so pytest takes its settings from it. */
+type PytestSettings = { section: string; values: Map<string, string[]>; found: boolean } | null;
 
 /** Parses pytest's section as word lists (addopts as one string in `values.get("addopts")[0]`). */
 function pytestSettings(name: string, text: string): PytestSettings {
@@ -319,16 +331,40 @@ function pytestSettings(name: string, text: string): PytestSettings {
         const words = Array.isArray(v) ? v.map(String) : typeof v === "string" ? (k === "addopts" ? [v] : v.split(/\s+/).filter(Boolean)) : [];
         values.set(k, k === "addopts" && Array.isArray(v) ? [words.map((w) => (/\s/.test(w) ? `"${w}"` : w)).join(" ")] : words);
       }
-      return { section, values };
+      return { section, values, found: true };
     }
-    return { section: sections[0]!, values };
+    return { section: sections[0]!, values, found: false };
   }
   const raw = new Map<string, string>();
-  for (const keys of readIni(text, (s) => sections.includes(s)).values()) {
+  const found = readIni(text, (s) => sections.includes(s));
+  for (const keys of found.values()) {
     for (const [k, v] of keys) raw.set(k, v.replace(/\n/g, " ").trim());
   }
   for (const [k, v] of raw) values.set(k, k === "addopts" ? [v] : v.split(/\s+/).filter(Boolean));
-  return { section: sections[0]!, values };
+  return { section: sections[0]!, values, found: found.size > 0 };
+}
+
+/** Where pytest looks for its configuration in a directory, in its order. */
+export const PYTEST_CONFIG_FILES = ["pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"];
+
+/**
+ * The testpaths a pytest started in a directory runs when given no paths, from that directory's files
+ * (`read` gives one's text, null when absent). pytest takes the first of PYTEST_CONFIG_FILES that
+ * configures it (pytest.ini even without its section), and applies testpaths only when started in the
+ * config's directory: a config further up is not looked for. Undefined when there is none, or a file
+ * pytest would read cannot be parsed.
+ */
+export function pytestTestpaths(read: (name: string) => string | null): string[] | undefined {
+  for (const name of PYTEST_CONFIG_FILES) {
+    const text = read(name);
+    if (text === null) continue;
+    const settings = pytestSettings(name, text.replace(/\r\n/g, "\n"));
+    if (!settings) return undefined;
+    if (!settings.found && !name.endsWith("pytest.ini")) continue;
+    const paths = settings.values.get("testpaths") ?? [];
+    return paths.length ? paths : undefined;
+  }
+  return undefined;
 }
 
 function checkPytestIni(name: string, old: string, now: string, add: Add) {
@@ -353,7 +389,13 @@ function checkPytestIni(name: string, old: string, now: string, add: Add) {
 /** `- pytest` and `ignore_outcome`: tox runs the command but ignores how it ends. */
 const IGNORED_EXIT = /^-\s*/;
 
-function checkToxCommands(old: string, now: string, add: Add) {
+/** tox runs commands in changedir, by default tox.ini's own directory. */
+const inToxDir = (env: Map<string, string>, base: Map<string, string> | undefined) =>
+  /^(\{toxinidir\}\/?)?$/.test((env.get("changedir") ?? base?.get("changedir") ?? "").trim());
+const forPytest = (paths: string[] | undefined): DefaultSelection | undefined =>
+  paths && ((program) => (/^(pytest|py\.test)$/.test(program) ? paths : undefined));
+
+function checkToxCommands(old: string, now: string, add: Add, testpaths: ProjectContext["testpaths"] = {}) {
   const was = readToxEnvs(old);
   const is = readToxEnvs(now);
   for (const [section, keys] of was) {
@@ -377,7 +419,12 @@ function checkToxCommands(old: string, now: string, add: Add) {
       lines(text).filter((l) => IGNORED_EXIT.test(l)).flatMap((l) => runners(l.replace(IGNORED_EXIT, "")));
     const swallowed = minus(unchecked(after), unchecked(before)).filter((p) => have.has(p));
     if (swallowed.length) add("or_true", `the patch prefixes ${show(swallowed[0]!)} with "-" in ${where}, so tox ignores its failure`, needle);
-    checkTestCommand({ owner: where, body: where, before: before.replace(/^-\s*/gm, ""), after: after.replace(/^-\s*/gm, ""), gone, needle }, add);
+    // [testenv:x] takes what it does not set from [testenv].
+    const defaults = {
+      before: inToxDir(keys, was.get("testenv")) ? forPytest(testpaths.before) : undefined,
+      after: inToxDir(next, is.get("testenv")) ? forPytest(testpaths.after) : undefined,
+    };
+    checkTestCommand({ owner: where, body: where, before: before.replace(/^-\s*/gm, ""), after: after.replace(/^-\s*/gm, ""), gone, needle, defaults }, add);
   }
 }
 

@@ -3,7 +3,7 @@ import path from "node:path";
 import { permanent } from "../core/errors.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { findGreenwashing } from "./greenwash.js";
-import { findConfigGreenwashing } from "./greenwash-config.js";
+import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, type ProjectContext } from "./greenwash-config.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { RULES } from "./rules.js";
@@ -193,7 +193,8 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
     if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
     const runBy = entryScripts?.get(st.from ?? p);
-    const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, runBy));
+    const project: ProjectContext = path.posix.basename(p) === "tox.ini" ? { testpaths: await testpathsNextTo(root, p, originals, vfs) } : {};
+    const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, runBy, project));
     if (refused) return refuse(refused);
   }
 
@@ -217,6 +218,32 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   const deletions = files.reduce((n, f) => n + f.deletions, 0);
   const overrides = [...new Set(overrideDetails.map((o) => o.rule))];
   return { ok: true, changes, files, overrides, overrideDetails, additions, deletions, root, originals, notes };
+}
+
+/**
+ * pytest's testpaths for a pytest started in `file`'s directory, before and after the patch: the patch's
+ * files as planned, the others as on disk. Nothing when a config file there cannot be read as text.
+ */
+async function testpathsNextTo(root: string, file: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<ProjectContext["testpaths"]> {
+  const dir = path.posix.dirname(file);
+  const was = new Map<string, string | null>();
+  const is = new Map<string, string | null>();
+  for (const name of PYTEST_CONFIG_FILES) {
+    const rel = dir === "." ? name : `${dir}/${name}`;
+    const touched = originals.get(rel);
+    if (touched) {
+      was.set(name, touched.data === null ? null : touched.data.toString("utf8"));
+      is.set(name, vfs.get(rel)?.content ?? null);
+      continue;
+    }
+    const check = await checkPathOnDisk(root, rel);
+    // A symlinked pytest.ini is still pytest's config: without its text, what runs is not known.
+    if (!check.ok) return {};
+    const text = check.disk.exists ? await fs.readFile(path.join(root, rel), "utf8") : null;
+    was.set(name, text);
+    is.set(name, text);
+  }
+  return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
 }
 
 const lineCount = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0));

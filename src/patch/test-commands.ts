@@ -327,7 +327,7 @@ const VALUE_OPTS = new Set([
 const RUN_MODES = new Set(["run", "watch", "dev"]);
 
 /** The words of a command that choose which tests `runner` runs (`src/a`, `./pkg/...`, `tests/test_a.py::test_b`). */
-function selectors(words: string[], p: Program): string[] {
+function selectors(words: string[], p: Program, placeholders: string[] = []): string[] {
   const out: string[] = [];
   for (let j = p.argsFrom; j < words.length; j++) {
     const w = words[j]!;
@@ -337,7 +337,11 @@ function selectors(words: string[], p: Program): string[] {
       if (VALUE_OPTS.has(w)) j++;
       continue;
     }
-    if (/[$`{]/.test(w) || (out.length === 0 && p.name === "vitest" && RUN_MODES.has(w))) continue;
+    if (/[$`{]/.test(w)) {
+      placeholders.push(w);
+      continue;
+    }
+    if (out.length === 0 && p.name === "vitest" && RUN_MODES.has(w)) continue;
     out.push(w);
   }
   return out;
@@ -361,6 +365,17 @@ function scopeOf(selector: string, runner: string): Scope {
 const covers = (a: Scope, b: Scope) =>
   (a.path === b.path && (a.deep || !b.deep)) || (a.deep && (a.path === "." || b.path.startsWith(`${a.path}/`)));
 
+/**
+ * What a runner runs when its command names no test paths, when that is not "everything under the working
+ * directory": pytest's testpaths. Undefined for a program keeps that reading.
+ */
+export type DefaultSelection = (program: string) => string[] | undefined;
+
+/** pytest options that choose another config file or rootdir, or override testpaths: its testpaths may not apply. */
+const OTHER_CONFIG = /^(-c|-o|--config-file|--rootdir|--override-ini|--inifile)(=|$)|^-[co]\S/;
+/** Commands after which the runner no longer starts in the directory whose defaults were given. */
+const MOVES = new Set(["cd", "pushd", "popd"]);
+
 export interface Narrowing {
   program: string;
   before: string[];
@@ -372,19 +387,33 @@ export interface Narrowing {
 /**
  * A test runner told to run less than before: paths added to a command that had none (`jest` →
  * `jest src/a`), or paths removed or replaced by a part of them (`go test ./...` → `go test ./pkg/a`).
- * Replacing a path by one outside it is not counted: that is how a mistyped path gets fixed.
+ * Replacing a path by one outside it is not counted: that is how a mistyped path gets fixed. `defaults`
+ * says what a runner given no paths runs on each side (pytest's testpaths, as configured before and after).
  */
-export function narrowedSelection(before: string, after: string): Narrowing | undefined {
-  const collect = (cmd: string) => {
+export function narrowedSelection(
+  before: string,
+  after: string,
+  defaults: { before?: DefaultSelection; after?: DefaultSelection } = {},
+): Narrowing | undefined {
+  const collect = (cmd: string, pathless: DefaultSelection | undefined) => {
     const out = new Map<string, string[]>();
+    let moved = false;
     for (const words of commandSegments(cmd)) {
       const p = programOf(words);
-      if (p && SELECTING_RUNNERS.test(p.name)) out.set(p.name, [...(out.get(p.name) ?? []), ...selectors(words, p)]);
+      if (p && MOVES.has(p.name)) moved = true;
+      if (!p || !SELECTING_RUNNERS.test(p.name)) continue;
+      const placeholders: string[] = [];
+      let chosen = selectors(words, p, placeholders);
+      // `pytest` and `pytest tests` run the same tests when testpaths is `tests`. Not so when a variable or
+      // `{posargs:tests}` may be a path, or pytest reads another config or starts elsewhere.
+      const pathlessForSure = placeholders.every((w) => w === "{posargs}") && !moved && !words.slice(p.argsFrom).some((w) => OTHER_CONFIG.test(w));
+      if (chosen.length === 0 && pathless && pathlessForSure) chosen = pathless(p.name) ?? [];
+      out.set(p.name, [...(out.get(p.name) ?? []), ...chosen]);
     }
     return out;
   };
-  const was = collect(before);
-  for (const [program, now] of collect(after)) {
+  const was = collect(before, defaults.before);
+  for (const [program, now] of collect(after, defaults.after)) {
     const old = was.get(program);
     // mocha without paths runs its .mocharc spec or just ./test/*.js: naming paths may well run more.
     if (!old || (old.length === 0 && /mocha$/.test(program))) continue;
