@@ -58,6 +58,12 @@ const TOX = (commands = "pytest {posargs}", py312 = "pytest {posargs}") =>
   `[tox]\nenv_list = py311, py312\n\n[testenv]\ndeps =\n    pytest\n    pytest-cov\ncommands =\n    python -m pip check\n    ${commands}\n\n[testenv:py312]\ncommands =\n    ${py312}\n`;
 /** tox.ini whose pytest runs from tox's own directory; `tail` is the rest of the file ([pytest] testpaths by default). */
 const TOX_TP = (commands: string, tail = "[pytest]\ntestpaths = tests\n") => `[tox]\nenv_list = py312\n\n[testenv]\ndeps =\n    pytest\n    pytest-cov\ncommands =\n    ${commands}\n\n${tail}`;
+/** create-vue's layout: vite.config.ts, and the tests' settings either in it or in vitest.config.ts on top of it. */
+const VITE_CONFIG = (test = "") =>
+  `import { fileURLToPath, URL } from 'node:url'\nimport { defineConfig } from 'vite'\nimport vue from '@vitejs/plugin-vue'\n${test ? "import { configDefaults } from 'vitest/config'\n" : ""}\nexport default defineConfig({\n  plugins: [vue()],\n  resolve: {\n    alias: {\n      '@': fileURLToPath(new URL('./src', import.meta.url)),\n    },\n  },\n${test}})\n`;
+const VITE_TEST = (exclude: string, extra = "") => `  test: {\n    environment: 'jsdom',\n    exclude: [...configDefaults.exclude, ${exclude}],\n${extra}  },\n`;
+const VITEST_CONFIG = (exclude: string, extra = "") =>
+  `import { fileURLToPath } from 'node:url'\nimport { mergeConfig, defineConfig, configDefaults } from 'vitest/config'\nimport viteConfig from './vite.config'\n\nexport default mergeConfig(\n  viteConfig,\n  defineConfig({\n    test: {\n      environment: 'jsdom',\n      exclude: [...configDefaults.exclude, ${exclude}],\n      root: fileURLToPath(new URL('./', import.meta.url)),\n${extra}    },\n  }),\n)\n`;
 const MOCHARC_JSON = (spec: string[]) => `${JSON.stringify({ spec, timeout: 5000 }, null, 2)}\n`;
 const MOCHARC_YML = (extra = "") => `spec: test/**/*.spec.js\ntimeout: 2000\n${extra}`;
 const MOCHARC_JS = (extra = "") => `module.exports = {\n  spec: ['test/**/*.spec.js'],\n${extra}};\n`;
@@ -168,6 +174,8 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["tox.ini: pytest given the tests folder its [pytest] testpaths already names", { before: { "tox.ini": TOX_TP("pytest {posargs}") }, after: { "tox.ini": TOX_TP("pytest tests {posargs}") } }],
     ["tox.ini: --cov given its package, so tests is read as the test path again", { before: { "tox.ini": TOX_TP("pytest --cov tests {posargs}") }, after: { "tox.ini": TOX_TP("pytest --cov=calc --cov-report=xml tests {posargs}") } }],
     ["tox.ini: python -m pytest tests, with testpaths in pyproject.toml", { before: { "tox.ini": TOX_TP("pytest {posargs}", ""), "pyproject.toml": '[project]\nname = "calc"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n' }, after: { "tox.ini": TOX_TP("python -m pytest tests {posargs}", "") } }],
+    ["vitest.config.ts excluding e2e/**: another test environment", { before: { "vite.config.ts": VITE_CONFIG(), "vitest.config.ts": VITEST_CONFIG("'e2e/**'") }, after: { "vitest.config.ts": VITEST_CONFIG("'e2e/**'").replace("'jsdom'", "'happy-dom'") } }],
+    ["vite.config.ts excluding e2e/**: setupFiles added", { before: { "vite.config.ts": VITE_CONFIG(VITE_TEST("'e2e/**'")) }, after: { "vite.config.ts": VITE_CONFIG(VITE_TEST("'e2e/**'", "    setupFiles: ['./src/test-setup.ts'],\n")) } }],
     [".mocharc.yml: a longer timeout", { before: { ".mocharc.yml": MOCHARC_YML() }, after: { ".mocharc.yml": MOCHARC_YML().replace("timeout: 2000", "timeout: 10000") } }],
     [".mocharc.json: spec set where mocha's default (./test/*.js) missed the subfolders", { before: { ".mocharc.json": '{ "require": "ts-node/register" }\n' }, after: { ".mocharc.json": '{ "require": "ts-node/register", "spec": "test/**/*.spec.ts" }\n' } }],
     ["package.json mocha: a require added", { before: { "package.json": MOCHA_PKG({ "forbid-only": true }) }, after: { "package.json": MOCHA_PKG({ "forbid-only": true, require: "ts-node/register" }) } }],
