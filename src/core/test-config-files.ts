@@ -9,3 +9,5 @@
 export const JEST_CONFIG_FILE = /(^|\/)jest\.config\.([cm]?[jt]s|json)$/;
 /** `vitest.config.*`, `vite.config.*` and vitest's workspace/projects files. */
 export const VITEST_CONFIG_FILE = /(^|\/)((vitest|vite)\.config\.[cm]?[jt]s|vitest\.(workspace|projects)\.([cm]?[jt]s|json))$/;
+/** The files in a directory vitest takes its configuration from, in its order: the first that exists. */
+export const VITEST_CONFIG_ORDER = ["vitest.config", "vite.config"].flatMap((name) => [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].map((ext) => name + ext));

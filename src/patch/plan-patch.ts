@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { permanent } from "../core/errors.js";
+import { VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { findGreenwashing } from "./greenwash.js";
 import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, type ProjectContext } from "./greenwash-config.js";
@@ -188,8 +189,13 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   for (const [p, st] of statusOf) {
     const after = vfs.get(p)!.content;
     const from = originals.get(st.from ?? p)!.data;
-    const before = from === null ? null : from.toString("utf8");
+    let before = from === null ? null : from.toString("utf8");
     if (st.status === "deleted" || after === before) continue;
+    // A new vitest config takes over from the one vitest read before (vite.config.ts, or a vitest.config.js
+    // the patch deletes): its settings are compared with that one's, not with none.
+    if (before === null && VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
+      before = await configReadBefore(root, path.posix.dirname(p), VITEST_CONFIG_ORDER, originals);
+    }
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
     if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
     const runBy = entryScripts?.get(st.from ?? p);
@@ -218,6 +224,25 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   const deletions = files.reduce((n, f) => n + f.deletions, 0);
   const overrides = [...new Set(overrideDetails.map((o) => o.rule))];
   return { ok: true, changes, files, overrides, overrideDetails, additions, deletions, root, originals, notes };
+}
+
+/**
+ * The text of the first of `names` in `dir` as it was before the patch; null when there is none, or it
+ * cannot be read (a symlink), which compares the new file with no settings at all.
+ */
+async function configReadBefore(root: string, dir: string, names: string[], originals: Map<string, Original>): Promise<string | null> {
+  for (const name of names) {
+    const rel = dir === "." ? name : `${dir}/${name}`;
+    const touched = originals.get(rel);
+    if (touched) {
+      if (touched.data !== null) return touched.data.toString("utf8");
+      continue;
+    }
+    const check = await checkPathOnDisk(root, rel);
+    if (!check.ok) return null;
+    if (check.disk.exists) return fs.readFile(path.join(root, rel), "utf8");
+  }
+  return null;
 }
 
 /**

@@ -20,6 +20,8 @@ interface Case {
   /** New content per path; null deletes it. */
   after?: Record<string, string | null>;
   renames?: Array<[from: string, to: string]>;
+  /** A move written as a deletion and an addition, as a model may send it. */
+  noRenames?: boolean;
 }
 
 async function gitDiff(c: Case): Promise<{ diff: string; repo: string; cleanup: () => Promise<void> }> {
@@ -45,7 +47,7 @@ async function gitDiff(c: Case): Promise<{ diff: string; repo: string; cleanup: 
     else await write(p, text);
   }
   await git("add", "-A");
-  const diff = await git("diff", "--cached", "-M", "HEAD");
+  const diff = await git("diff", "--cached", c.noRenames ? "--no-renames" : "-M", "HEAD");
   await git("reset", "-q", "--hard", "HEAD");
   await git("clean", "-qfd");
   return { diff, repo, cleanup: () => fs.rm(top, { recursive: true, force: true }) };
@@ -114,6 +116,9 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["tox.ini: pytest given tests in an env that runs from another directory (changedir)", { before: { "tox.ini": TOX_TP("pytest {posargs}").replace("commands =", "changedir = src\ncommands =") }, after: { "tox.ini": TOX_TP("pytest tests {posargs}").replace("commands =", "changedir = src\ncommands =") } }, "skip_tests", /narrows pytest in the commands of \[testenv\] in tox\.ini/],
     ["tox.ini: pytest given tests along with another config file (-c)", { before: { "tox.ini": TOX_TP("pytest -c ci/pytest.ini {posargs}") }, after: { "tox.ini": TOX_TP("pytest -c ci/pytest.ini tests {posargs}") } }, "skip_tests", /narrows pytest in the commands of \[testenv\] in tox\.ini/],
     ["tox.ini: the tests folder dropped where testpaths names only tests/unit", { before: { "tox.ini": TOX_TP("pytest tests {posargs}", "[pytest]\ntestpaths = tests/unit\n") }, after: { "tox.ini": TOX_TP("pytest {posargs}", "[pytest]\ntestpaths = tests/unit\n") } }, "skip_tests", /narrows pytest in the commands of \[testenv\] in tox\.ini .* so "tests" no longer runs/],
+    ["vitest.config.ts, new: excludes a test folder that vite.config.ts, read before, did not", { before: { "vite.config.ts": VITE_CONFIG(VITE_TEST("'e2e/**'")) }, after: { "vite.config.ts": VITE_CONFIG(), "vitest.config.ts": VITEST_CONFIG("'e2e/**', 'src/slow/**'") } }, "skip_tests", /adds "src\/slow\/\*\*" to test\.exclude/],
+    ["vitest.config.ts, new where vitest read no config: excludes a test folder", { before: { "src/sum.test.ts": SUM_TEST }, after: { "vitest.config.ts": VITEST_CONFIG("'src/**'") } }, "skip_tests", /adds "src\/\*\*" to test\.exclude/],
+    ["vitest.config.js deleted and vitest.config.ts added: a test folder excluded on the way", { before: { "vitest.config.js": VITEST_CONFIG("'e2e/**'") }, after: { "vitest.config.js": null, "vitest.config.ts": `// Typed config\n${VITEST_CONFIG("'e2e/**', 'src/slow/**'", "      globals: true,\n      setupFiles: ['./src/test-setup.ts'],\n      testTimeout: 20000,\n")}` }, noRenames: true }, "skip_tests", /adds "src\/slow\/\*\*" to test\.exclude/],
     [".mocharc.json: spec narrowed", { before: { ".mocharc.json": MOCHARC_JSON(["test/unit/**/*.spec.js", "test/integration/**/*.spec.js"]) }, after: { ".mocharc.json": MOCHARC_JSON(["test/unit/**/*.spec.js"]) } }, "skip_tests", /removes "test\/integration\/\*\*\/\*\.spec\.js" from spec/],
     [".mocharc.yml: ignore gains a test folder", { before: { ".mocharc.yml": MOCHARC_YML() }, after: { ".mocharc.yml": MOCHARC_YML("ignore:\n  - test/slow/**\n") } }, "skip_tests", /adds "test\/slow\/\*\*" to ignore in \.mocharc\.yml/],
     [".mocharc.cjs: grep added", { before: { ".mocharc.cjs": MOCHARC_JS() }, after: { ".mocharc.cjs": MOCHARC_JS("  grep: 'sum',\n") } }, "skip_tests", /sets grep to "sum"/],
@@ -176,6 +181,8 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["tox.ini: python -m pytest tests, with testpaths in pyproject.toml", { before: { "tox.ini": TOX_TP("pytest {posargs}", ""), "pyproject.toml": '[project]\nname = "calc"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n' }, after: { "tox.ini": TOX_TP("python -m pytest tests {posargs}", "") } }],
     ["vitest.config.ts excluding e2e/**: another test environment", { before: { "vite.config.ts": VITE_CONFIG(), "vitest.config.ts": VITEST_CONFIG("'e2e/**'") }, after: { "vitest.config.ts": VITEST_CONFIG("'e2e/**'").replace("'jsdom'", "'happy-dom'") } }],
     ["vite.config.ts excluding e2e/**: setupFiles added", { before: { "vite.config.ts": VITE_CONFIG(VITE_TEST("'e2e/**'")) }, after: { "vite.config.ts": VITE_CONFIG(VITE_TEST("'e2e/**'", "    setupFiles: ['./src/test-setup.ts'],\n")) } }],
+    ["vite.config.ts: its test block, excluding e2e/**, moved to a new vitest.config.ts", { before: { "vite.config.ts": VITE_CONFIG(VITE_TEST("'e2e/**'")) }, after: { "vite.config.ts": VITE_CONFIG(), "vitest.config.ts": VITEST_CONFIG("'e2e/**'") } }],
+    ["vitest.config.js deleted and vitest.config.ts added, still excluding e2e/**", { before: { "vitest.config.js": VITEST_CONFIG("'e2e/**'") }, after: { "vitest.config.js": null, "vitest.config.ts": `// Typed config\n${VITEST_CONFIG("'e2e/**'", "      globals: true,\n      setupFiles: ['./src/test-setup.ts'],\n      testTimeout: 20000,\n")}` }, noRenames: true }],
     [".mocharc.yml: a longer timeout", { before: { ".mocharc.yml": MOCHARC_YML() }, after: { ".mocharc.yml": MOCHARC_YML().replace("timeout: 2000", "timeout: 10000") } }],
     [".mocharc.json: spec set where mocha's default (./test/*.js) missed the subfolders", { before: { ".mocharc.json": '{ "require": "ts-node/register" }\n' }, after: { ".mocharc.json": '{ "require": "ts-node/register", "spec": "test/**/*.spec.ts" }\n' } }],
     ["package.json mocha: a require added", { before: { "package.json": MOCHA_PKG({ "forbid-only": true }) }, after: { "package.json": MOCHA_PKG({ "forbid-only": true, require: "ts-node/register" }) } }],
