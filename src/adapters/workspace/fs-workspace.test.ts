@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import git from "isomorphic-git";
 import { createRepo, git as gitCli, startGitServer, type GitServer } from "../../../test/fakes/git-server.js";
 import { createFsWorkspace, type FsWorkspaceOptions } from "./fs-workspace.js";
@@ -185,7 +187,8 @@ describe.each([
   });
 
   test("remove deletes checkout and logs unless KEEP_WORKSPACE; sweep removes what is not kept", async () => {
-    const root = join(base, "sweep");
+    // One per protocol: get() leaves an owner file, which the other run's listing would show.
+    const root = join(base, `sweep-${protocol}`);
     const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
     // Job ids as the app makes them (UUIDs): sweep removes nothing else.
     const [a, b, c] = ["01936f7e-0000-7000-8000-00000000000a", "01936f7e-0000-7000-8000-00000000000b", "01936f7e-0000-7000-8000-00000000000c"];
@@ -213,6 +216,68 @@ describe.each([
     // Before, every directory with a plausible name went, however it got there.
     expect(await ws.sweep(new Set([kept]))).toBe(1);
     expect((await readdir(root)).sort()).toEqual([kept, `${kept}.logs`, "backup.logs", "node_modules", "projects"]);
+  });
+});
+
+describe("the start-up sweep with a WORKSPACE_ROOT shared by several processes", () => {
+  const moduleUrl = new URL("./fs-workspace.ts", import.meta.url).href;
+  const options = (root: string) => ({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+  /** Another t0-ci-bot process: it takes up the workspace of `jobId` (a resumed job), says so, and lives until killed or told to exit. */
+  async function processUsing(root: string, jobId: string, then: "stay" | "exit"): Promise<ChildProcess> {
+    const code = [
+      `const { createFsWorkspace } = await import(${JSON.stringify(moduleUrl)});`,
+      `const ws = createFsWorkspace(${JSON.stringify(options(root))});`,
+      `if (!(await ws.get(${JSON.stringify(jobId)}))) throw new Error("no workspace");`,
+      `console.log("using");`,
+      then === "stay" ? "setInterval(() => {}, 1000);" : "",
+    ].join("\n");
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", code], { cwd: fileURLToPath(new URL("../../..", import.meta.url)), stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.on("data", (d: Buffer) => d.toString().includes("using") && resolve());
+      child.on("exit", (c) => reject(new Error(`exited with ${c} before using the workspace`)));
+    });
+    if (then === "exit") await new Promise((r) => (child.exitCode === null ? child.once("exit", r) : r(undefined)));
+    return child;
+  }
+
+  test("a clone names this process as its owner beside the checkout; remove takes it away", async () => {
+    const root = join(base, "owned");
+    const ws = createFsWorkspace(options(root));
+    const w = await ws.clone({ jobId: "job-1", url: `${servers.v2.url}/octo/app.git`, ref: "main", sha: shas[2]!, token: TOKEN });
+    expect(JSON.parse(await readFile(`${w.dir}.owner`, "utf8"))).toMatchObject({ pid: process.pid, host: hostname() });
+    expect(await createFsWorkspace(options(root)).sweep(new Set())).toBe(0);
+    await ws.remove("job-1");
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  test("a workspace in use by another live process is left alone; one whose process is gone is removed", async () => {
+    const root = join(base, "shared-by-processes");
+    // Job ids, as the sweep only ever removes those (see JOB_ID in fs-workspace.ts).
+    const [LIVE, GONE, LEGACY, CUT, KEPT] = ["11111111-1111-4111-8111-111111111111", "22222222-2222-4222-8222-222222222222", "33333333-3333-4333-8333-333333333333", "44444444-4444-4444-8444-444444444444", "55555555-5555-4555-8555-555555555555"];
+    for (const id of [LIVE, GONE, LEGACY]) {
+      await mkdir(join(root, id, ".git"), { recursive: true });
+      await mkdir(join(root, `${id}.logs`), { recursive: true });
+    }
+    const live = await processUsing(root, LIVE, "stay");
+    try {
+      await processUsing(root, GONE, "exit");
+      const ws = createFsWorkspace(options(root));
+      // The store of this process knows none of them (another deployment, or a job started after it was read).
+      expect(await ws.sweep(new Set())).toBe(2);
+      expect((await readdir(root)).filter((n) => !n.endsWith(".owner")).sort()).toEqual([LIVE, `${LIVE}.logs`]);
+      live.kill();
+      await new Promise((r) => live.once("exit", r));
+      expect(await ws.sweep(new Set())).toBe(1);
+      expect(await readdir(root)).toEqual([]);
+      // What a removal cut short leaves beside a checkout goes too, unless its job is kept.
+      await writeFile(join(root, `${CUT}.owner`), JSON.stringify({ pid: live.pid, host: hostname(), start: null }));
+      await writeFile(join(root, `${CUT}.owner.123.tmp`), "{");
+      await writeFile(join(root, `${KEPT}.owner`), "{}");
+      expect(await ws.sweep(new Set([KEPT]))).toBe(0);
+      expect(await readdir(root)).toEqual([`${KEPT}.owner`]);
+    } finally {
+      live.kill();
+    }
   });
 });
 

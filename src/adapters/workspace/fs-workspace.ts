@@ -1,5 +1,5 @@
 import fs from "node:fs";
-import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import git from "isomorphic-git";
 import PQueue from "p-queue";
@@ -14,6 +14,7 @@ import { indexPack, type IndexPackOptions } from "./git/index-pack.js";
 import { openGitObjects, type GitObject } from "./git/git-objects.js";
 import { gitPackFileOf, type GitPackFile } from "./git/git-pack-file.js";
 import { listCommitFiles } from "./git/list-commit-files.js";
+import { ownerAlive, parseOwner, thisProcess } from "./workspace-owner.js";
 
 export interface FsWorkspaceOptions {
   root: string;
@@ -22,7 +23,7 @@ export interface FsWorkspaceOptions {
   maxConcurrent: number;
   minFreeBytes: number;
   cloneTimeoutMs: number;
-  /** Keep workspaces after the job ends (debugging); `sweep` still removes them at the next start. */
+  /** Keep workspaces after the job ends (debugging); a sweep removes them once this process is gone. */
   keep: boolean;
   logger?: Logger;
   fetch?: typeof globalThis.fetch;
@@ -46,6 +47,25 @@ const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
  * other things (/var/tmp, a home directory); any plausible name there was removed at every start.
  */
 const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** What sits beside a job's checkout: its logs, the file naming its owner, and that file being written. */
+const BESIDE = /\.(logs|owner|owner\.\d+\.tmp)$/;
+const ownerFileOf = (dir: string) => `${dir}.owner`;
+
+/** Marks `dir` as this process's: a sweep in another process leaves it alone while this one lives. */
+async function claim(dir: string): Promise<void> {
+  const file = ownerFileOf(dir);
+  const tmp = `${file}.${process.pid}.tmp`;
+  // Renamed into place whole: a sweep never reads half an owner.
+  await writeFile(tmp, JSON.stringify(thisProcess()));
+  await rename(tmp, file);
+}
+
+/** Whether a live process has claimed `dir` (this one included: a second instance here must not take it). */
+async function inUse(dir: string): Promise<boolean> {
+  const text = await readFile(ownerFileOf(dir), "utf8").catch(() => undefined);
+  const owner = text === undefined ? undefined : parseOwner(text);
+  return owner !== undefined && ownerAlive(owner);
+}
 
 /**
  * One directory per job under `root`: `<root>/<jobId>` holds a shallow single-branch clone of the failing
@@ -66,6 +86,8 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
   async function clone(req: CloneRequest): Promise<Workspace> {
     const dir = dirOf(req.jobId);
     await mkdir(opts.root, { recursive: true });
+    // Before the directory exists, so that no sweep ever sees it without its owner.
+    await claim(dir);
     if (await isCheckedOutAt(dir, req.sha)) return { jobId: req.jobId, dir };
     await rm(dir, { recursive: true, force: true });
 
@@ -166,7 +188,10 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
     async get(jobId) {
       const dir = dirOf(jobId);
       const st = await stat(join(dir, ".git")).catch(() => undefined);
-      return st?.isDirectory() ? { jobId, dir } : undefined;
+      if (!st?.isDirectory()) return undefined;
+      // A job resumed here uses the workspace of the process that started it, which may be gone.
+      await claim(dir);
+      return { jobId, dir };
     },
 
     async remove(jobId) {
@@ -177,19 +202,32 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       }
       await rm(dir, { recursive: true, force: true });
       await rm(`${dir}.logs`, { recursive: true, force: true });
+      await rm(ownerFileOf(dir), { force: true });
     },
 
     async sweep(keepJobIds) {
       const entries = await readdir(opts.root, { withFileTypes: true }).catch(() => []);
-      let removed = 0;
+      const ids = new Map<string, string[]>();
       for (const e of entries) {
-        if (!e.isDirectory()) continue;
-        const id = e.name.endsWith(".logs") ? e.name.slice(0, -5) : e.name;
-        if (!JOB_ID.test(id) || keepJobIds.has(id)) continue;
-        await rm(join(opts.root, e.name), { recursive: true, force: true });
-        if (!e.name.endsWith(".logs")) removed++;
+        const id = e.name.replace(BESIDE, "");
+        if (!(e.isDirectory() || (e.isFile() && id !== e.name)) || !JOB_ID.test(id) || keepJobIds.has(id)) continue;
+        ids.set(id, [...(ids.get(id) ?? []), e.name]);
       }
-      if (removed) opts.logger?.info({ removed }, "stale workspaces removed");
+      let removed = 0;
+      let used = 0;
+      for (const [id, names] of ids) {
+        // A live process's job that this process's store does not know (another deployment, or started since it was read).
+        if (await inUse(join(opts.root, id))) {
+          used++;
+          continue;
+        }
+        // The owner file last: the checkout is never left without it.
+        for (const name of names.sort((a, b) => Number(a.endsWith(".owner")) - Number(b.endsWith(".owner")))) {
+          await rm(join(opts.root, name), { recursive: true, force: true });
+        }
+        if (names.includes(id)) removed++;
+      }
+      if (removed || used) opts.logger?.info({ removed, inUse: used }, "stale workspaces removed; those live processes use kept");
       return removed;
     },
   };
