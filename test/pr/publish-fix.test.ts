@@ -225,6 +225,20 @@ describe("other writes", () => {
     expect(gh.requests[1]!.headers.accept).toBe("application/vnd.github.diff");
   });
 
+  // Only GitHub's refusal for a missing `workflows` permission is that; other 403s that merely mention a
+  // workflow (a run past its re-run window, one already running) must not send people to grant it.
+  test.each([
+    "This workflow run cannot be retried",
+    "This workflow is already running",
+  ])("a 403 %j is not the workflows-permission refusal", async (message) => {
+    gh = await githubApiMock();
+    gh.on("POST", "/repos/octo/demo/actions/runs/10/rerun-failed-jobs", { status: 403, body: { message } });
+    const err = await writes().rerunFailedJobs(repo, 10).then(() => null, (e: unknown) => e);
+    gh.done();
+    expect(err).toMatchObject({ code: "github_write_forbidden", retryable: false });
+    expect((err as Error).message).toContain(message);
+  });
+
   test("ready for review goes through GraphQL (REST cannot undraft a PR)", async () => {
     let sent: { query: string; variables: Record<string, unknown> } | undefined;
     const scope = nock("https://api.github.com").post("/graphql", (b) => ((sent = b), true)).reply(200, { data: { markPullRequestReadyForReview: { pullRequest: { isDraft: false } } } });

@@ -161,10 +161,17 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
   };
 }
 
+/**
+ * GitHub's wording when a write touches .github/workflows/** without the `workflows` permission. Matched on
+ * this phrase, not on "workflow" alone: other 403s ("This workflow run cannot be retried", "This workflow is
+ * already running") have nothing to do with that permission, and granting it would not help.
+ */
+const WORKFLOWS_REFUSAL = /refusing to allow .*\bto create or update workflow/i;
+
 function explain(err: unknown, what: string, needs = "contents: write and pull_requests: write"): AppError {
   const e = toAppError(err);
   const status = e.details?.status;
-  if (status === 403 && !e.retryable && /workflow/i.test(e.message)) {
+  if (status === 403 && !e.retryable && WORKFLOWS_REFUSAL.test(e.message)) {
     return permanent("github_workflows_permission", `GitHub refused ${what}: the fix edits .github/workflows/** and the app lacks the workflows: write permission. Grant it, or disallow workflow edits in .github/ci-bot.yml. (${e.message})`, { status });
   }
   if ((status === 403 || status === 404) && !e.retryable) {
