@@ -6,7 +6,8 @@ import type { Annotation, RunJob } from "../core/ports/github-port.js";
  */
 export interface FetchedLogs {
   logsDir: string;
-  workflow: { path?: string; file?: string; found: boolean };
+  /** `note` says why a workflow file that exists was not used (e.g. over WORKFLOW_MAX_BYTES). */
+  workflow: { path?: string; file?: string; found: boolean; note?: string };
   jobs: FetchedJob[];
   /** Failed jobs beyond the per-run cap, by name (not downloaded). */
   skippedJobs: string[];

@@ -146,6 +146,23 @@ describe("GitHub adapter (read side)", () => {
     expect(gh.requests[0]!.headers.accept).toMatch(/application\/vnd\.github(\.v3)?\.raw/);
   });
 
+  // A file at a head commit can be anything up to GitHub's limits: with a cap it is never held whole.
+  test("raw file content over maxBytes is refused as file_too_large, declared length or not", async () => {
+    const big = "x: " + "y".repeat(5000) + "\n";
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fworkflows%2Fci.yml?ref=main", { body: big, headers: { "content-type": "text/plain; charset=utf-8", "content-length": String(big.length) } })
+      .on("GET", "/repos/octo/demo/contents/.github%2Fworkflows%2Fci.yml?ref=dev", { body: big, headers: { "content-type": "text/plain; charset=utf-8" } })
+      .on("GET", "/repos/octo/demo/contents/.github%2Fworkflows%2Fci.yml?ref=small", { body: "on: push\n", headers: { "content-type": "text/plain; charset=utf-8" } })
+      .on("GET", "/repos/octo/demo/contents/.github%2Fworkflows?ref=main", { body: [{ type: "file", name: "ci.yml", path: ".github/workflows/ci.yml", size: 9 }] });
+    const client = await port().forInstallation(7);
+    for (const ref of ["main", "dev"]) {
+      await expect(client.getFileContent(repo, ".github/workflows/ci.yml", ref, 1024)).rejects.toMatchObject({ code: "file_too_large", retryable: false, details: { maxBytes: 1024 } });
+    }
+    expect(await client.getFileContent(repo, ".github/workflows/ci.yml", "small", 1024)).toBe("on: push\n");
+    expect(await client.getFileContent(repo, ".github/workflows", "main", 1024)).toBeNull(); // a directory listing
+    gh.done();
+  });
+
   test("annotations of a check run, mapped to path and lines", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/check-runs/1001/annotations?per_page=100", {

@@ -97,19 +97,48 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
       }
     },
 
-    async getFileContent(repo, path, ref) {
+    async getFileContent(repo, path, ref, maxBytes = Infinity) {
+      let res;
       try {
-        const res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
+        // The body as a stream: a file at a head commit can be as large as GitHub allows, and only
+        // `maxBytes` of it are ever held.
+        res = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", {
           owner: repo.owner, repo: repo.name, path, ref, mediaType: { format: "raw" },
+          request: { parseSuccessResponseBody: false },
         });
-        const data = res.data as unknown;
-        if (typeof data === "string") return data;
-        if (data instanceof ArrayBuffer) return Buffer.from(data).toString("utf8");
-        return null; // a directory listing or a submodule
       } catch (err) {
         if ((err as { status?: number }).status === 404) return null;
         throw readFailure(err, `reading ${path} of ${repo.fullName} at ${ref}`);
       }
+      const headers = res.headers as Record<string, string | undefined>;
+      const body = res.data as unknown as AsyncIterable<Uint8Array> | null;
+      const tooLarge = (bytes: number) =>
+        permanent("file_too_large", `${path} of ${repo.fullName} at ${ref} is larger than ${maxBytes} bytes; it was not read.`, { path, bytes, maxBytes });
+      // A directory listing or a submodule comes back as JSON whatever the raw media type asked for.
+      if (/^application\/json\b/i.test(headers["content-type"] ?? "")) {
+        await cancel(body);
+        return null;
+      }
+      const declared = Number(headers["content-length"]);
+      if (declared > maxBytes) {
+        await cancel(body);
+        throw tooLarge(declared);
+      }
+      if (!body) return "";
+      const chunks: Buffer[] = [];
+      let bytes = 0;
+      try {
+        for await (const chunk of body) {
+          bytes += chunk.length;
+          // Leaving the loop cancels the rest of the download.
+          if (bytes > maxBytes) throw tooLarge(bytes);
+          chunks.push(Buffer.from(chunk));
+        }
+      } catch (err) {
+        if (err instanceof AppError) throw err;
+        throw readFailure(err, `reading ${path} of ${repo.fullName} at ${ref}`);
+      }
+      return Buffer.concat(chunks).toString("utf8");
     },
 
     async getCommitDiff(repo, sha, maxBytes) {
@@ -168,6 +197,11 @@ export function capDiff(diff: string, maxBytes: number): string {
   }
   if (!out) out = Buffer.from(diff).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8").replace(/\uFFFD*$/, "") + "\n";
   return `${out}[... diff cut: ${omitted} file section(s) left out to stay under ${maxBytes} bytes]\n`;
+}
+
+async function cancel(body: unknown): Promise<void> {
+  const stream = body as { cancel?: () => Promise<void> } | null;
+  await stream?.cancel?.().catch(() => {});
 }
 
 function notFoundAs(err: unknown, code: string, message: string, what: string): AppError {

@@ -32,7 +32,11 @@ export interface GitHubClient {
   /** Streams the plain-text job log (follows the 302 without forwarding credentials). */
   downloadJobLog(repo: JobRepo, jobId: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
   listAnnotations(repo: JobRepo, checkRunId: number): Promise<Annotation[]>;
-  getFileContent(repo: JobRepo, path: string, ref: string): Promise<string | null>;
+  /**
+   * A file's text at `ref`, or null when there is none (missing, a directory, a submodule). Over `maxBytes`
+   * it is not read: the call fails with the permanent `file_too_large` (details: bytes, maxBytes).
+   */
+  getFileContent(repo: JobRepo, path: string, ref: string, maxBytes?: number): Promise<string | null>;
   getCommitDiff(repo: JobRepo, sha: string, maxBytes: number): Promise<string | null>;
   /** The write side (issue 6); absent on read-only clients, where opening a PR fails with a reason. */
   writes?: GitHubWriteClient;

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
-import { permanent } from "../../core/errors.js";
+import { AppError, permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { GitHubClient, RunJob } from "../../core/ports/github-port.js";
 import type { FailingStep, FetchedJob, FetchedLogs, JobMeta } from "../../context/fetched-logs.js";
@@ -14,6 +14,11 @@ import { ensureWorkspace } from "./clone-repo.js";
 /** More failed jobs than this in one run are nearly always one cause repeated across a matrix. */
 export const MAX_FAILED_JOBS = 5;
 const FAILED = new Set(["failure", "timed_out"]);
+/**
+ * Workflow files are a few KB; a head commit can hold one of any size, and all of it would be held and
+ * YAML-parsed once per failed job. 1 MiB is far above any real workflow.
+ */
+export const WORKFLOW_MAX_BYTES = 1024 * 1024;
 
 /**
  * Downloads what explains the failure: the failed jobs of the run's attempt, each job's log (tail kept,
@@ -53,7 +58,7 @@ export async function fetchRunLogs(gh: GitHubClient, job: Job, run: RunRef, logs
     throw permanent("no_failed_jobs", `Run ${run.id} (attempt ${run.attempt}) has no failed jobs (the workflow may have failed before any job started, e.g. an invalid workflow file); there is no log to analyse.`);
   }
   const picked = failed.slice(0, MAX_FAILED_JOBS);
-  const workflow = await fetchWorkflow(gh, job, run, logsDir);
+  const workflow = await fetchWorkflow(gh, job, run, logsDir, ctx);
   const jobs: FetchedJob[] = [];
   for (const j of picked) {
     jobs.push(await fetchJob(gh, job, j, logsDir, maxBytes, workflow.text, ctx.signal));
@@ -65,15 +70,27 @@ export async function fetchRunLogs(gh: GitHubClient, job: Job, run: RunRef, logs
   }
   return {
     logsDir,
-    workflow: { ...(run.workflowPath ? { path: run.workflowPath } : {}), ...(workflow.file ? { file: workflow.file } : {}), found: workflow.text !== undefined },
+    workflow: {
+      ...(run.workflowPath ? { path: run.workflowPath } : {}), ...(workflow.file ? { file: workflow.file } : {}), found: workflow.text !== undefined,
+      ...(workflow.note ? { note: workflow.note } : {}),
+    },
     jobs,
     skippedJobs: failed.slice(MAX_FAILED_JOBS).map((j) => j.name),
   };
 }
 
-async function fetchWorkflow(gh: GitHubClient, job: Job, run: RunRef, logsDir: string): Promise<{ text?: string; file?: string }> {
+async function fetchWorkflow(gh: GitHubClient, job: Job, run: RunRef, logsDir: string, ctx: Pick<StageContext, "log">): Promise<{ text?: string; file?: string; note?: string }> {
   if (!run.workflowPath) return {};
-  const text = await gh.getFileContent(job.repo, run.workflowPath, run.headSha);
+  let text: string | null;
+  try {
+    text = await gh.getFileContent(job.repo, run.workflowPath, run.headSha, WORKFLOW_MAX_BYTES);
+  } catch (err) {
+    if (!(err instanceof AppError && err.code === "file_too_large")) throw err;
+    // The log alone still explains the failure; only the failing step's full `run:` script is lost.
+    const note = `${run.workflowPath} at ${run.headSha.slice(0, 7)} is larger than ${WORKFLOW_MAX_BYTES} bytes and was not read; the failing step's command comes from the log alone.`;
+    ctx.log.warn({ workflowPath: run.workflowPath, bytes: err.details?.["bytes"], maxBytes: WORKFLOW_MAX_BYTES }, note);
+    return { note };
+  }
   if (text === null) return {};
   await writeFile(join(logsDir, "workflow.yml"), text);
   return { text, file: "workflow.yml" };
