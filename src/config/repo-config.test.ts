@@ -63,9 +63,19 @@ network: setup
     expect(problems[0]).toContain("validate.1: must be a non-empty shell command");
   });
 
-  test("a file that is not a mapping is reported, never thrown", () => {
+  // The owner wrote a file and the bot cannot read any setting from it: it may well have said "off", so the
+  // bot stays off, and says why, rather than running with every default.
+  test("a file that is not a mapping is reported, never thrown, and keeps the bot off", () => {
     expect(parseRepoConfig("validate: npm test").problems[0]).toContain("must be a YAML mapping");
-    expect(parseRepoConfig([1, 2]).config).toEqual(defaultRepoConfig());
+    expect(parseRepoConfig([1, 2]).config).toEqual({ ...defaultRepoConfig(), enabled: false });
+    for (const [raw, kind] of [[["enabled: false"], "a list"], ["off", "a plain value"], [42, "a plain value"], [true, "a plain value"]] as const) {
+      const r = parseRepoConfig(raw);
+      expect(r.config.enabled).toBe(false);
+      expect(r.off).toContain(kind);
+      expect(r.off).toMatch(/stays off .* until/);
+    }
+    expect(parseRepoConfig({}).off).toBeUndefined();
+    expect(parseRepoConfig(null).off).toBeUndefined();
   });
 
   test("unknown keys inside allow get a suggestion from that section", () => {

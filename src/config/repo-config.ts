@@ -3,6 +3,7 @@ import { z } from "zod";
 /**
  * `.github/ci-bot.yml`, the repository's own say over the bot. Unknown keys and bad values are reported
  * (never a crash): the job records the problems and carries on with the defaults for the broken keys.
+ * A file that is not a mapping at all keeps the bot off, with the reason.
  * Every key is documented in the README.
  */
 const command = z.string().trim().min(1, "must be a non-empty shell command");
@@ -55,6 +56,21 @@ export interface RepoConfigResult {
   config: RepoConfig;
   /** Problems a person should fix in `.github/ci-bot.yml`; empty when the file is valid or absent. */
   problems: string[];
+  /** Set when the file keeps the bot off without saying `enabled: false`: why, for the job record. */
+  off?: string;
+}
+
+/** What a parsed YAML document that is not a mapping is, in words (`null` is an empty file, so absent). */
+export function notMappingKind(raw: unknown): string {
+  return Array.isArray(raw) ? "a list" : "a plain value";
+}
+
+/**
+ * The one reason given wherever a `.github/ci-bot.yml` that is not a mapping is met (here, and in the GitHub
+ * adapter, which sees files Probot's loader would otherwise hand over mangled). `where` names the file.
+ */
+export function notMappingReason(where: string, kind: string): string {
+  return `${where} is ${kind}, not a mapping of keys: it must be a YAML mapping (see the README). The bot stays off for this repository until it is one (e.g. \`enabled: true\`) or is deleted.`;
 }
 
 export const defaultRepoConfig = (): RepoConfig => repoConfigSchema.parse({});
@@ -63,7 +79,10 @@ export const defaultRepoConfig = (): RepoConfig => repoConfigSchema.parse({});
 export function parseRepoConfig(raw: unknown): RepoConfigResult {
   if (raw === null || raw === undefined) return { config: defaultRepoConfig(), problems: [] };
   if (typeof raw !== "object" || Array.isArray(raw)) {
-    return { config: defaultRepoConfig(), problems: [".github/ci-bot.yml: must be a YAML mapping of keys (see the README)"] };
+    // The owner wrote a file and no setting can be read from it; it may have meant "off" (`- enabled: false`),
+    // so the default (on) is the reading that can go against them, as for an `enabled` that is not a boolean.
+    const off = notMappingReason(".github/ci-bot.yml", notMappingKind(raw));
+    return { config: { ...defaultRepoConfig(), enabled: false }, problems: [off], off };
   }
   // Probot's config loader resolves `_extends` (org-wide defaults); the key itself is not ours to check.
   const { _extends: _ignored, ...own } = raw as Record<string, unknown>;

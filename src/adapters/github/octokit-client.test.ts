@@ -134,6 +134,23 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
+  // Probot's loader would hand a list over merged into `{ "0": … }`, turn a number or `true` into `{}`, and
+  // throw on a string: none of them may come back as a (default, enabled) config.
+  test.each([
+    ["- enabled: false\n", "a list"],
+    ["42\n", "a plain value"],
+    ["true\n", "a plain value"],
+    ["off\n", "a plain value"],
+  ])(".github/ci-bot.yml that is not a mapping (%j) is refused as repo_config_not_mapping", async (yml, kind) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { body: yml, headers: { "content-type": "text/plain; charset=utf-8" } });
+    const client = await port().forInstallation(7);
+    const err = await client.getRepoConfig(repo).then(() => null, (e: unknown) => e);
+    gh.done();
+    expect(err).toMatchObject({ code: "repo_config_not_mapping", retryable: false });
+    expect((err as Error).message).toContain(`.github/ci-bot.yml in octo/demo is ${kind}`);
+  });
+
   test("raw file content at a ref, null when missing; the installation token", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/contents/.github%2Fworkflows%2Fci.yml?ref=" + "b".repeat(40), { body: "on: push\n", headers: { "content-type": "text/plain; charset=utf-8" } })

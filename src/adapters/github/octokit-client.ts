@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import type { Annotation, GitHubClient, RunJob } from "../../core/ports/github-port.js";
@@ -21,10 +22,20 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
     async getRepoConfig(repo) {
       try {
         const { config, files } = await octokit.config.get({ owner: repo.owner, repo: repo.name, path: configPath });
+        // Probot's loader merges every file with Object.assign: a list would come back as `{ "0": … }` and a
+        // number or `true` as `{}`, i.e. the defaults (bot on). Such a file is refused before that.
+        const odd = files.find((f) => f.config !== null && (typeof f.config !== "object" || Array.isArray(f.config)));
+        if (odd) throw permanent("repo_config_not_mapping", notMappingReason(`${odd.path} in ${odd.owner}/${odd.repo}`, notMappingKind(odd.config)));
         // Probot's config plugin already merged the org `.github` repo and `_extends`.
         return files.some((f) => f.config !== null) ? config : null;
       } catch (err) {
-        if (err instanceof Error && /could not be parsed|YAML is not an object/.test(err.message)) {
+        if (err instanceof AppError) throw err;
+        if (err instanceof Error && /YAML is not an object/.test(err.message)) {
+          // A bare string: Probot's loader throws without handing it over; its message names the file's URL.
+          const at = /\/repos\/([^/]+)\/([^/]+)\/contents\//.exec(err.message);
+          throw permanent("repo_config_not_mapping", notMappingReason(`${configPath} in ${at ? `${at[1]}/${at[2]}` : repo.fullName}`, "a plain value"));
+        }
+        if (err instanceof Error && /could not be parsed/.test(err.message)) {
           throw permanent("repo_config_unreadable", `${configPath} in ${repo.fullName} is not valid YAML (${err.message}); fix its syntax or delete the file.`);
         }
         throw readFailure(err, `reading ${configPath} of ${repo.fullName}`);

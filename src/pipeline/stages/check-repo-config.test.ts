@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { parse } from "yaml";
 import type { Deps } from "../../core/deps.js";
+import { permanent } from "../../core/errors.js";
 import { silentLogger } from "../../core/logger.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import { makeJob } from "../../../test/helpers/make-job.js";
@@ -42,5 +43,24 @@ describe("check-repo-config", () => {
     const out = await runWith("enabled: true\nmax_repair_attempts: lots\n");
     expect(out.finish).toBeUndefined();
     expect((out.result as { problems: string[] }).problems.join("\n")).toMatch(/max_repair_attempts/);
+  });
+
+  // A list (`- enabled: false`) or a bare value: the file exists but says nothing the bot can read.
+  test.each(["- enabled: false\n", "42\n", "true\n"])("a file that is not a mapping (%j) keeps the bot off and says why", async (yml) => {
+    const out = await runWith(yml);
+    expect(out.finish).toMatch(/not a mapping/);
+    expect(out.finish).toMatch(/stays off/);
+    expect(out.result).toMatchObject({ config: { enabled: false } });
+  });
+
+  // Through the real adapter Probot's loader never hands such a file over as it is: the adapter says so.
+  test("the adapter's refusal of a file that is not a mapping keeps the bot off with its reason", async () => {
+    const reason = ".github/ci-bot.yml in octo/demo is a list, not a mapping of keys; the bot stays off for this repository until it is a mapping (e.g. `enabled: true`) or is deleted.";
+    const gh = { getRepoConfig: async () => { throw permanent("repo_config_not_mapping", reason); } } as unknown as GitHubClient;
+    const deps = { github: { forInstallation: async () => gh } } as unknown as Deps;
+    const ctx: StageContext = { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 };
+    const out = await checkRepoConfigStage.run(makeJob(), deps, ctx);
+    expect(out.finish).toBe(reason);
+    expect(out.result).toMatchObject({ config: { enabled: false }, problems: [reason] });
   });
 });

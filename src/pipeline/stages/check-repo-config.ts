@@ -1,4 +1,5 @@
-import { parseRepoConfig } from "../../config/repo-config.js";
+import { defaultRepoConfig, parseRepoConfig } from "../../config/repo-config.js";
+import { AppError } from "../../core/errors.js";
 import type { Stage } from "../stage.js";
 
 /**
@@ -11,8 +12,20 @@ export const checkRepoConfigStage: Stage = {
   sideEffects: false,
   async run(job, deps, ctx) {
     const gh = await deps.github.forInstallation(job.installationId);
-    const raw = await gh.getRepoConfig(job.repo);
-    const { config, problems } = parseRepoConfig(raw);
+    let raw: unknown;
+    try {
+      raw = await gh.getRepoConfig(job.repo);
+    } catch (err) {
+      // A file is there but no setting can be read from it: off, with the reason, as for an unclear switch.
+      if (!(err instanceof AppError && OFF_CODES.has(err.code))) throw err;
+      ctx.log.warn({ code: err.code }, err.message);
+      return { result: { config: { ...defaultRepoConfig(), enabled: false }, problems: [err.message] }, finish: err.message };
+    }
+    const { config, problems, off } = parseRepoConfig(raw);
+    if (off) {
+      ctx.log.warn({ problems }, off);
+      return { result: { config, problems }, finish: off };
+    }
     if (problems.length) ctx.log.warn({ problems }, "repository config has problems; using defaults for those keys");
     // `enabled: no` / `off` (YAML 1.1 booleans, strings in YAML 1.2), `"false"` or an empty value: the owner
     // wrote the switch, so the default (on) is the one reading that can go against them. Off, with the reason.
@@ -26,6 +39,9 @@ export const checkRepoConfigStage: Stage = {
     return { result: { config, problems } };
   },
 };
+
+/** GitHub adapter refusals that mean "a config file is there, but unusable". */
+const OFF_CODES = new Set(["repo_config_not_mapping"]);
 
 /** The `enabled` value as written, when the file has the key and it is not a boolean. */
 function unclearSwitch(raw: unknown): string | undefined {
