@@ -151,6 +151,19 @@ describe("GitHub adapter (read side)", () => {
     expect((err as Error).message).toContain(`.github/ci-bot.yml in octo/demo is ${kind}`);
   });
 
+  // GitHub answers a directory (or a submodule) at the path with JSON; Probot's loader throws "… Ignoring.".
+  test(".github/ci-bot.yml that is a directory is refused as repo_config_not_a_file, not an internal error", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", {
+      body: [{ type: "file", name: "settings.yml", path: ".github/ci-bot.yml/settings.yml", sha: "e".repeat(40), size: 14 }],
+    });
+    const client = await port().forInstallation(7);
+    const err = await client.getRepoConfig(repo).then(() => null, (e: unknown) => e);
+    gh.done();
+    expect(err).toMatchObject({ code: "repo_config_not_a_file", retryable: false });
+    expect((err as Error).message).toMatch(/^\.github\/ci-bot\.yml in octo\/demo is a directory or a submodule, not a file.*stays off/);
+  });
+
   test("raw file content at a ref, null when missing; the installation token", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/contents/.github%2Fworkflows%2Fci.yml?ref=" + "b".repeat(40), { body: "on: push\n", headers: { "content-type": "text/plain; charset=utf-8" } })

@@ -31,9 +31,13 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
       } catch (err) {
         if (err instanceof AppError) throw err;
         if (err instanceof Error && /YAML is not an object/.test(err.message)) {
-          // A bare string: Probot's loader throws without handing it over; its message names the file's URL.
-          const at = /\/repos\/([^/]+)\/([^/]+)\/contents\//.exec(err.message);
-          throw permanent("repo_config_not_mapping", notMappingReason(`${configPath} in ${at ? `${at[1]}/${at[2]}` : repo.fullName}`, "a plain value"));
+          // A bare string: Probot's loader throws without handing it over.
+          throw permanent("repo_config_not_mapping", notMappingReason(`${configPath} in ${loaderRepo(err, repo)}`, "a plain value"));
+        }
+        if (err instanceof Error && /is either a directory or a submodule/.test(err.message)) {
+          // Probot's loader says "Ignoring.", but a person put something at that path: off until it is a file,
+          // as for a file that is not a mapping, rather than an `internal` failure or silently the defaults.
+          throw permanent("repo_config_not_a_file", `${configPath} in ${loaderRepo(err, repo)} is a directory or a submodule, not a file; the bot stays off for this repository until it is a file (see the README) or is removed.`);
         }
         if (err instanceof Error && /could not be parsed/.test(err.message)) {
           throw permanent("repo_config_unreadable", `${configPath} in ${repo.fullName} is not valid YAML (${err.message}); fix its syntax or delete the file.`);
@@ -208,6 +212,12 @@ export function capDiff(diff: string, maxBytes: number): string {
   }
   if (!out) out = Buffer.from(diff).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8").replace(/\uFFFD*$/, "") + "\n";
   return `${out}[... diff cut: ${omitted} file section(s) left out to stay under ${maxBytes} bytes]\n`;
+}
+
+/** The repository a Probot config-loader error is about (its message names the file's URL: maybe the org's `.github`). */
+function loaderRepo(err: Error, repo: JobRepo): string {
+  const at = /\/repos\/([^/]+)\/([^/]+)\/contents\//.exec(err.message);
+  return at ? `${at[1]}/${at[2]}` : repo.fullName;
 }
 
 async function cancel(body: unknown): Promise<void> {

@@ -54,9 +54,11 @@ describe("check-repo-config", () => {
   });
 
   // Through the real adapter Probot's loader never hands such a file over as it is: the adapter says so.
-  test("the adapter's refusal of a file that is not a mapping keeps the bot off with its reason", async () => {
-    const reason = ".github/ci-bot.yml in octo/demo is a list, not a mapping of keys; the bot stays off for this repository until it is a mapping (e.g. `enabled: true`) or is deleted.";
-    const gh = { getRepoConfig: async () => { throw permanent("repo_config_not_mapping", reason); } } as unknown as GitHubClient;
+  test.each([
+    ["repo_config_not_mapping", ".github/ci-bot.yml in octo/demo is a list, not a mapping of keys; the bot stays off for this repository until it is a mapping (e.g. `enabled: true`) or is deleted."],
+    ["repo_config_not_a_file", ".github/ci-bot.yml in octo/demo is a directory or a submodule, not a file; the bot stays off for this repository until it is a file or is removed."],
+  ])("the adapter's refusal %s keeps the bot off with its reason", async (code, reason) => {
+    const gh = { getRepoConfig: async () => { throw permanent(code, reason); } } as unknown as GitHubClient;
     const deps = { github: { forInstallation: async () => gh } } as unknown as Deps;
     const ctx: StageContext = { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 };
     const out = await checkRepoConfigStage.run(makeJob(), deps, ctx);
