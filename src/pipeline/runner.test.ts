@@ -238,6 +238,44 @@ describe("Runner", () => {
     expect(calls).toBe(atFailure);
   });
 
+  // Another retryable error means the dependency answered: the outage is over. A later one is a new outage,
+  // and its WAIT_MAX_HOURS counts from its own start, not from the first one's.
+  test("a different retryable error between outages resets the wait, so a later outage gets its own WAIT_MAX_HOURS", async () => {
+    const MIN = 60_000;
+    let other = 0;
+    let t0 = 0;
+    const s = setup(
+      [
+        stage("config", "pending", async () => {
+          const elapsed = s.clock.now() - t0;
+          if (elapsed < 50 * MIN) throw new AppError("github_unavailable", "GitHub answered HTTP 502", { retryable: true });
+          if (other++ === 0) throw new AppError("http_500", "GitHub answered HTTP 500 once", { retryable: true });
+          if (elapsed < 85 * MIN) throw new AppError("github_unavailable", "GitHub answered HTTP 502 again", { retryable: true });
+          return {};
+        }),
+      ],
+      { WAIT_MAX_HOURS: "1" },
+    );
+    t0 = s.clock.now();
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(50 * MIN);
+    // Past the first outage: the other error has been met (and has cleared the wait).
+    await s.clock.advance(2 * MIN);
+    let j = (await s.store.getJob(job.id))!;
+    expect(other).toBeGreaterThanOrEqual(1);
+    expect(j.state).toBe("pending");
+    // 61 minutes after the first outage began, 9 into the second: still waiting, not failed.
+    await s.clock.advance(9 * MIN);
+    j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("pending");
+    expect(Date.parse(j.attempts.waitsSince!)).toBeGreaterThanOrEqual(t0 + 50 * MIN);
+    await s.clock.advance(30 * MIN);
+    j = (await s.store.getJob(job.id))!;
+    expect(j.error).toBeUndefined();
+    expect(j.state).toBe("completed");
+  });
+
   test("waits in a row back off exponentially up to RETRY_MAX_MS, honour Retry-After, and reset when the stage completes", async () => {
     let calls = 0;
     const retryAfter = new Map([[3, 20_000]]);

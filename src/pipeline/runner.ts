@@ -226,6 +226,11 @@ export class Runner {
           j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
           j.attempts.waits = (j.attempts.waits ?? 0) + 1;
           j.attempts.waitsSince ??= at;
+        } else {
+          // Another error means the dependency answered: that outage is over, and a later one gets its own
+          // WAIT_MAX_HOURS and backoff from the base, not the remainder of this one's.
+          delete j.attempts.waits;
+          delete j.attempts.waitsSince;
         }
         j.updatedAt = at;
       });
