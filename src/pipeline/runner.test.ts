@@ -1,11 +1,12 @@
 import { describe, expect, test } from "@jest/globals";
+import { Writable } from "node:stream";
 import { InProcessQueue } from "../adapters/queue/in-process-queue.js";
 import { MemoryJobStore } from "../adapters/store/memory-store.js";
 import { createMetrics } from "../admin/metrics.js";
 import { loadAppConfig } from "../config/app-config.js";
 import type { Deps } from "../core/deps.js";
 import { permanent, transient, AppError } from "../core/errors.js";
-import { silentLogger } from "../core/logger.js";
+import { createLogger, silentLogger } from "../core/logger.js";
 import type { JobState } from "../core/job.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
@@ -512,6 +513,56 @@ describe("Runner", () => {
       expect((await s.store.getJob(job.id))!).toMatchObject({ state: "completed", completedStages: ["a", "b"] });
       expect(runs).toBe(2);
       expect(s.clock.pending()).toEqual([]);
+    });
+
+    // A person following one job greps its lines by any of these: the escape's lines are that job's too.
+    test("its log lines carry jobId, deliveryId, repo, runId and the stage, like every line of the job", async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const destination = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          for (const l of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+          done();
+        },
+      });
+      let runs = 0;
+      const s = setup([stage("a", "cloning", async () => (runs++, {})), stage("b", "analysis")]);
+      s.deps.logger = createLogger({ destination });
+      flakyStore(s, new AppError("store_unavailable", "Redis does not answer", { retryable: true }), () => runs > 0, 1);
+      const job = await s.add();
+      await s.start();
+      await s.clock.advance(0);
+      await s.clock.advance(s.clock.pending()[0]!);
+      expect((await s.store.getJob(job.id))!.state).toBe("completed");
+      const escape = lines.filter((l) => String(l["msg"]).startsWith("job run failed outside its stage"));
+      expect(escape).toHaveLength(1);
+      expect(escape[0]).toMatchObject({ jobId: job.id, deliveryId: job.deliveryId, repo: job.repo.fullName, runId: job.run.id, stage: "a" });
+    });
+
+    test("a job that could not even be read is still named by what the queue knows, and by the stored job once readable", async () => {
+      const lines: Array<Record<string, unknown>> = [];
+      const destination = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          for (const l of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+          done();
+        },
+      });
+      const s = setup([stage("a", "cloning")]);
+      s.deps.logger = createLogger({ destination });
+      const job = await s.add();
+      const get = s.store.getJob.bind(s.store);
+      let refuse = 1;
+      s.store.getJob = async (id) => {
+        if (refuse-- > 0) throw new AppError("store_unavailable", "Redis does not answer", { retryable: true });
+        return get(id);
+      };
+      await s.start();
+      await s.clock.advance(0);
+      await s.clock.advance(s.clock.pending()[0]!);
+      expect((await s.store.getJob(job.id))!.state).toBe("completed");
+      const escape = lines.find((l) => String(l["msg"]).startsWith("job run failed outside its stage"));
+      // The runner looks the job up again for its log line; the store answered that second read.
+      expect(escape).toMatchObject({ jobId: job.id, deliveryId: job.deliveryId, repo: job.repo.fullName, runId: job.run.id });
+      expect(escape).toHaveProperty("stage");
     });
 
     test("a non-retryable error is tried JOB_MAX_RETRIES more times, then left for the next start", async () => {

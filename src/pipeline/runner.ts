@@ -28,6 +28,8 @@ export class Runner {
   readonly #running = new Set<Promise<void>>();
   /** Runs in a row, per job, that failed outside their stage: the backoff step of the next one. */
   readonly #escapes = new Map<string, number>();
+  /** What a run in flight knows of its job (ids, current stage), for the lines logged if it escapes. */
+  readonly #where = new Map<string, JobBindings>();
   #stopping = false;
 
   constructor(deps: Deps, stages: readonly Stage[]) {
@@ -68,6 +70,7 @@ export class Runner {
       await this.#requeueAfterEscape(item, toAppError(raw));
     } finally {
       this.#running.delete(run);
+      this.#where.delete(item.jobId);
     }
   }
 
@@ -79,7 +82,7 @@ export class Runner {
    */
   async #requeueAfterEscape(item: QueueItem, err: AppError): Promise<void> {
     const { config, queue } = this.#deps;
-    const log = this.#deps.logger.child({ jobId: item.jobId, repo: item.repo });
+    const log = this.#deps.logger.child(this.#where.get(item.jobId) ?? (await this.#lookUp(item)));
     const n = this.#escapes.get(item.jobId) ?? 0;
     const e = { code: err.code, message: err.message, retryable: err.retryable };
     if (this.#stopping || (!err.retryable && n >= config.JOB_MAX_RETRIES)) {
@@ -97,11 +100,22 @@ export class Runner {
     }
   }
 
+  /**
+   * The bindings of a job that escaped before its run knew them (the store failed its first read): read
+   * again, once; a store still down leaves the ids null rather than the line out.
+   */
+  async #lookUp(item: QueueItem): Promise<JobBindings> {
+    const job = await this.#deps.store.getJob(item.jobId).catch(() => undefined);
+    return job ? { ...bindingsOf(job), stage: job.stage ?? null } : { jobId: item.jobId, deliveryId: null, repo: item.repo, runId: null, stage: null };
+  }
+
   async #runJob(item: QueueItem): Promise<void> {
     const { store, clock } = this.#deps;
     let job = await store.getJob(item.jobId);
     if (!job || isFinal(job.state) || job.waitingFor || this.#stopping) return;
-    const log = this.#deps.logger.child({ jobId: job.id, deliveryId: job.deliveryId, repo: job.repo.fullName, runId: job.run.id });
+    const where: JobBindings = { ...bindingsOf(job), stage: job.stage ?? null };
+    this.#where.set(job.id, where);
+    const log = this.#deps.logger.child(bindingsOf(job));
     const ac = new AbortController();
     this.#inflight.set(job.id, ac);
     try {
@@ -109,6 +123,7 @@ export class Runner {
         if (ac.signal.aborted) return;
         if (job.completedStages.includes(stage.name)) continue;
         const slog = log.child({ stage: stage.name });
+        where.stage = stage.name;
         const now = () => new Date(clock.now()).toISOString();
         // Every start is counted before the stage runs, and a clean shutdown gives its start back: starts
         // beyond the retry budget mean the process running the stage died each time (out of memory,
@@ -260,6 +275,11 @@ export class Runner {
     }
   }
 }
+
+/** The fields every log line of a job carries (`stage` is null outside any stage). */
+type JobBindings = { jobId: string; deliveryId: string | null; repo: string; runId: number | null; stage?: string | null };
+
+const bindingsOf = (job: Job): JobBindings => ({ jobId: job.id, deliveryId: job.deliveryId, repo: job.repo.fullName, runId: job.run.id });
 
 /**
  * The stage's outcome, or the abort reason as soon as stop() aborts: a stage that ignores its signal must
