@@ -9,6 +9,8 @@ import type { Deps } from "../../src/core/deps.js";
 import { permanent, transient } from "../../src/core/errors.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { Job } from "../../src/core/job.js";
+import type { FailureContext } from "../../src/core/failure-context.js";
+import { countTokens } from "../../src/logs/count-tokens.js";
 import type { FeedbackRequest, ModelPort } from "../../src/core/ports/model-port.js";
 import { routeDelivery } from "../../src/handlers/route-delivery.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
@@ -187,6 +189,65 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(ctx.previous_attempt?.patch).toContain('+    return "-".join(words)');
     expect(ctx.previous_attempt?.outcome).toContain("run 900");
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
+  });
+
+  // The base context was sized to CONTEXT_BUDGET_TOKENS; the repair adds the fix run's excerpts (up to a
+  // quarter of it) and the previous patch. What the model is sent must still fit the budget, counted with
+  // the tokenizer the budget is measured in.
+  test("the repair context, fix-run excerpts and previous patch included, stays within CONTEXT_BUDGET_TOKENS", async () => {
+    let seen: Job | undefined;
+    const s = await setup({ repair: async (job) => ((seen = job), { ok: true }) });
+    const BUDGET = 2000;
+    s.deps.config = { ...s.deps.config, CONTEXT_BUDGET_TOKENS: BUDGET };
+    // A base context that fills its budget, as build-context leaves it when the logs are long.
+    await s.store.updateJob(s.job.id, (j) => {
+      const ctx = (j.results["build-context"] as { context: FailureContext }).context;
+      const line = (i: number) => `    at Object.<anonymous> (src/module${i}.py:${i}) frame ${i} ${"detail ".repeat(4)}`;
+      let n = 0;
+      while (countTokens(JSON.stringify(ctx)) < BUDGET * 0.97) {
+        if (n % 4 === 0) ctx.excerpts.unshift({ job: "pytest", startLine: n * 10, endLine: n * 10 + 5, reason: "traceback", text: [0, 1, 2, 3, 4].map((k) => line(n * 10 + k)).join("\n") });
+        else if (n % 4 === 1) ctx.snippets.push({ path: `src/module${n}.py`, startLine: 1, endLine: 4, text: [0, 1, 2, 3].map((k) => `def f${n}_${k}(x):  # ${"comment ".repeat(3)}`).join("\n") });
+        else if (n % 4 === 2) ctx.manifests.push({ path: `pkg${n}/pyproject.toml`, excerpt: `[project]\nname = "pkg${n}"\ndependencies = ["requests>=2", "pytest>=8"]` });
+        else (ctx.test_config ??= []).push({ path: `pkg${n}/pytest.ini`, excerpt: "[pytest]\naddopts = -q --strict-markers" });
+        n++;
+      }
+      ctx.budget = { tokens: BUDGET, used: countTokens(JSON.stringify(ctx)), dropped: [] };
+    });
+    // The fix branch's failed run, with a long log whose excerpts take their quarter of the budget.
+    const log = [
+      "2026-11-23T12:00:01.0000000Z ##[group]Run python -m pytest -q",
+      "2026-11-23T12:00:01.0000000Z ##[endgroup]",
+      ...Array.from({ length: 300 }, (_, i) => `2026-11-23T12:00:02.0000000Z E   AssertionError: case ${i}: assert 'hello-${i}' == 'hello_${i}' in tests/test_slug.py:${i}`),
+      "2026-11-23T12:00:02.0000000Z FAILED tests/test_slug.py::test_slug - AssertionError",
+      "2026-11-23T12:00:02.1000000Z ##[error]Process completed with exit code 1.",
+    ].join("\n") + "\n";
+    const steps = [
+      { number: 1, name: "Set up job", status: "completed", conclusion: "success", startedAt: "2026-11-23T12:00:00Z", completedAt: "2026-11-23T12:00:01Z" },
+      { number: 2, name: "Run tests", status: "completed", conclusion: "failure", startedAt: "2026-11-23T12:00:01Z", completedAt: "2026-11-23T12:00:03Z" },
+    ];
+    const reads = {
+      writes: s.gh,
+      listRunJobs: async () => [{ id: 31, name: "pytest", status: "completed", conclusion: "failure", steps }],
+      downloadJobLog: async () => (async function* () { yield Buffer.from(log); })(),
+      listAnnotations: async () => [],
+      getFileContent: async () => null,
+    };
+    s.deps.github = { forInstallation: async () => reads as never };
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    const ctx = (seen!.results["build-context"] as { context: FailureContext }).context;
+    // The repair got what it is for: the failed patch and what CI said about it.
+    expect(ctx.previous_attempt?.patch).toContain('+    return "-".join(words)');
+    expect(ctx.previous_attempt?.excerpts?.length).toBeGreaterThan(0);
+    expect(countTokens(JSON.stringify(ctx))).toBeLessThanOrEqual(BUDGET);
+    expect(ctx.budget.tokens).toBe(BUDGET);
+    expect(Math.abs(ctx.budget.used - countTokens(JSON.stringify(ctx)))).toBeLessThanOrEqual(1);
+    // The least useful parts of the base went first; its own log excerpts are kept.
+    expect(ctx.test_config).toBeUndefined();
+    expect(ctx.excerpts.length).toBeGreaterThan(0);
+    expect(ctx.budget.dropped.join("\n")).toMatch(/test_config/);
   });
 
   test("CI failing on the bot's commit after people pushed onto the fix branch: no repair over their work, no comment", async () => {

@@ -3,7 +3,9 @@ import type { Deps } from "../../core/deps.js";
 import { toAppError } from "../../core/errors.js";
 import { join } from "node:path";
 import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
+import { fitRepairContext, type PreviousAttempt } from "../../context/fit-repair-context.js";
 import { fixRunExcerpts } from "../../context/fix-run-excerpts.js";
+import { countTokens } from "../../logs/count-tokens.js";
 import type { ContextExcerpt, FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import type { GitHubWriteClient } from "../../core/ports/github-port.js";
@@ -114,7 +116,8 @@ function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | und
 
 /**
  * The next proposal sees the failed attempt: its diff, what CI said, and the excerpts of the fix-branch
- * run's failed jobs (fetched like the first run's logs, analysed within a quarter of the context budget).
+ * run's failed jobs (fetched like the first run's logs, analysed within a quarter of the context budget),
+ * all fitted with the base context into CONTEXT_BUDGET_TOKENS (fitRepairContext).
  * Base of the next diff: the failing commit, not the fix branch. apply-and-validate and planFixFiles put the
  * workspace back to the failing commit (files only the first patch touched are reset), and the commit on the
  * branch carries whole files, so the second patch replaces the first rather than stacking on it; the outcome
@@ -126,11 +129,13 @@ async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: Open
   await deps.store.updateJob(job.id, (j) => {
     const bc = j.results["build-context"] as { context?: FailureContext } | undefined;
     if (bc?.context) {
-      bc.context.previous_attempt = {
+      const previous: PreviousAttempt = {
         patch,
         outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation; write the next patch against the failing commit (it replaces this one, it is not applied on top of it)`,
         ...(excerpts.length ? { excerpts } : {}),
       };
+      // The base context already filled the budget: the attempt is fitted in, not added on top of it.
+      bc.context = fitRepairContext(bc.context, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens);
     }
     const pushed = pushedByThisRepair(j, open);
     const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])], ...(pushed ? { pushedSha: pushed } : {}) };
