@@ -57,6 +57,8 @@ describe("check-repo-config", () => {
   test.each([
     ["repo_config_not_mapping", ".github/ci-bot.yml in octo/demo is a list, not a mapping of keys; the bot stays off for this repository until it is a mapping (e.g. `enabled: true`) or is deleted."],
     ["repo_config_not_a_file", ".github/ci-bot.yml in octo/demo is a directory or a submodule, not a file; the bot stays off for this repository until it is a file or is removed."],
+    // Failed the job before, while every other unusable file ended it with the bot off.
+    ["repo_config_unreadable", ".github/ci-bot.yml in octo/demo is not valid YAML (bad indentation); fix its syntax or delete the file."],
   ])("the adapter's refusal %s keeps the bot off with its reason", async (code, reason) => {
     const gh = { getRepoConfig: async () => { throw permanent(code, reason); } } as unknown as GitHubClient;
     const deps = { github: { forInstallation: async () => gh } } as unknown as Deps;

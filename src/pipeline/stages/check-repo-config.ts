@@ -41,7 +41,7 @@ export const checkRepoConfigStage: Stage = {
 };
 
 /** GitHub adapter refusals that mean "a config file is there, but unusable". */
-const OFF_CODES = new Set(["repo_config_not_mapping", "repo_config_not_a_file"]);
+const OFF_CODES = new Set(["repo_config_not_mapping", "repo_config_not_a_file", "repo_config_unreadable"]);
 
 /** The `enabled` value as written, when the file has the key and it is not a boolean. */
 function unclearSwitch(raw: unknown): string | undefined {
