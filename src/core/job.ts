@@ -58,6 +58,12 @@ export interface FeedbackItem {
   tags?: Record<string, string>;
   status: "pending" | "sent" | "failed";
   attempts: number;
+  /**
+   * Of `attempts`, those the gateway answered "does not exist" (what MISSING_TARGET_MAX_ATTEMPTS counts):
+   * tries lost to an outage or a refused key say nothing about whether the target will ever show up.
+   * Absent on jobs stored before it was kept: 0.
+   */
+  missingTargetAttempts?: number;
   lastError?: string;
   createdAt: string;
   sentAt?: string;

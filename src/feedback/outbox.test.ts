@@ -74,6 +74,36 @@ describe("feedback outbox", () => {
     expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 0, unknownTarget: 0 });
   });
 
+  test("failures that were not 'does not exist' (an outage, a refused key) do not count toward the missing-target give-up", async () => {
+    let answer: "down" | "auth" | "missing" | "ok" = "down";
+    const s = await setup(() => {
+      if (answer === "down") throw transient("model_unavailable", "gateway down");
+      if (answer === "auth") throw gatewayError(401, "TensorZero authentication error: Error performing authentication: API key expired at: 2026-11-23T00:00:00Z", { path: "/feedback" });
+      if (answer === "missing") throw new AppError("feedback_target_missing", "TensorZero has no record of episode 0192f5a0-0000-7000-8000-000000000001", { retryable: true });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    for (let i = 0; i < MISSING_TARGET_MAX_ATTEMPTS; i++) {
+      answer = i % 2 ? "auth" : "down";
+      expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 1, failed: 0 });
+    }
+    // The gateway is back; its database lags behind, so the first answers are "does not exist".
+    answer = "missing";
+    for (let i = 1; i < MISSING_TARGET_MAX_ATTEMPTS; i++) expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 1 });
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", attempts: 2 * MISSING_TARGET_MAX_ATTEMPTS - 1, missingTargetAttempts: MISSING_TARGET_MAX_ATTEMPTS - 1 });
+    answer = "ok";
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 1, pending: 0, failed: 0, unknownTarget: 0 });
+  });
+
+  test("a job stored before misses were counted apart (no missingTargetAttempts) still gives up, counting from then", async () => {
+    const s = await setup(() => {
+      throw new AppError("feedback_target_missing", "TensorZero has no record of episode 0192f5a0-0000-7000-8000-000000000001", { retryable: true });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    await s.store.updateJob(s.job.id, (j) => void (j.feedback[0]!.attempts = 50));
+    for (let i = 1; i < MISSING_TARGET_MAX_ATTEMPTS; i++) expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 1, failed: 0 });
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 0, failed: 1 });
+  });
+
   test("two flushes at once (the sweep beside the job's own stage, or two workers) send an item once", async () => {
     const s = await setup(() => undefined);
     const calls: FeedbackRequest[] = [];

@@ -81,12 +81,14 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
     }
     const target = "inferenceId" in item.target ? { inferenceId: item.target.inferenceId } : { episodeId: item.target.episodeId };
     let outcome: Partial<FeedbackItem>;
+    let missedTarget = false;
     try {
       await deps.model.feedback({ metric: item.metric, value: item.value, tags: item.tags, ...target }, { signal });
       outcome = { status: "sent", sentAt: new Date(deps.clock.now()).toISOString(), lastError: undefined };
       result.sent++;
     } catch (raw) {
       const err = toAppError(raw);
+      missedTarget = err.code === "feedback_target_missing";
       const { retry, gaveUp } = afterFailure(err, item, deps.clock.now(), signal?.aborted === true);
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
       if (retry) result.pending++;
@@ -100,6 +102,7 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       if (!f || f.status !== "pending") return;
       Object.assign(f, outcome);
       f.attempts++;
+      if (missedTarget) f.missingTargetAttempts = (f.missingTargetAttempts ?? 0) + 1;
       delete f.sendingUntil;
     });
   }
@@ -119,7 +122,9 @@ function afterFailure(err: AppError, item: FeedbackItem, now: number, stopped: b
   if (err.code === "model_not_found") {
     return now - Date.parse(item.createdAt) < CONFIG_MISMATCH_GRACE_MS ? { retry: true, gaveUp: "" } : { retry: false, gaveUp: " (still unknown to the gateway a day after it was recorded)" };
   }
-  if (err.code === "feedback_target_missing" && item.attempts + 1 >= MISSING_TARGET_MAX_ATTEMPTS) {
+  // Only the gateway's own "does not exist" answers count: an item that waited out an outage or a refused
+  // key has as many tries behind it, and would otherwise be dropped at the first answer once it is back.
+  if (err.code === "feedback_target_missing" && (item.missingTargetAttempts ?? 0) + 1 >= MISSING_TARGET_MAX_ATTEMPTS) {
     return { retry: false, gaveUp: ` (gave up after ${MISSING_TARGET_MAX_ATTEMPTS} attempts)` };
   }
   return { retry: err.retryable, gaveUp: "" };
