@@ -171,6 +171,26 @@ describe("feedback outbox", () => {
     expect(j.feedback[1]!.lastError).toMatch(/^model_not_found: .*Unknown metric: comment.*a day after it was recorded/);
   });
 
+  test("a gateway with observability off (its setup, not the item) gets the same day of grace as a config mismatch", async () => {
+    let enabled = false;
+    const s = await setup(() => {
+      if (!enabled) throw gatewayError(400, "Feedback requires observability to be enabled. Set `gateway.observability.enabled = true` in your configuration.", { path: "/feedback" });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 0 });
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", lastError: expect.stringMatching(/observability/) });
+    await s.clock.advance(3600_000);
+    enabled = true; // the operator fixed the gateway's config
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 1, pending: 0, failed: 0, unknownTarget: 0 });
+    // Never fixed: given up a day after it was recorded, saying why.
+    enabled = false;
+    await recordFeedback(s.deps, s.job.id, [item("b")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 1, failed: 0 });
+    await s.clock.advance(CONFIG_MISMATCH_GRACE_MS);
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 0, failed: 1 });
+    expect((await s.store.getJob(s.job.id))!.feedback[1]!.lastError).toMatch(/observability.*a day after it was recorded/s);
+  });
+
   test("a gateway refusing the app's API key keeps the feedback for when the key is fixed", async () => {
     let keyOk = false;
     const s = await setup(() => {

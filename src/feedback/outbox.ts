@@ -46,10 +46,17 @@ export const SEND_LEASE_MS = 5 * 60_000;
 
 /**
  * A 404 from /feedback (`Unknown metric`, `Route not found`) means the gateway runs a config or version
- * other than this app's: a deploy done in the wrong order. Items are kept this long, time to deploy the
+ * other than this app's: a deploy done in the wrong order. A 400 "Feedback requires observability to be
+ * enabled" is the gateway's setup too, not the item. Items are kept this long, time to deploy the
  * matching config, instead of being lost at the first answer.
  */
 export const CONFIG_MISMATCH_GRACE_MS = 24 * 3600_000;
+
+/** Codes that describe the gateway's config, with why an item was given up once the grace ran out. */
+const CONFIG_MISMATCH: Readonly<Record<string, string>> = {
+  model_not_found: " (still unknown to the gateway a day after it was recorded)",
+  model_observability_off: " (the gateway still had observability off a day after it was recorded)",
+};
 
 export interface FlushResult {
   sent: number;
@@ -119,8 +126,9 @@ function afterFailure(err: AppError, item: FeedbackItem, now: number, stopped: b
   // A 401 refuses the app, not this item (a key expired, rotated or not yet created): failing the item
   // would lose it for good, as nothing resends failed feedback once the key is fixed.
   if (err.code === "model_auth") return { retry: true, gaveUp: "" };
-  if (err.code === "model_not_found") {
-    return now - Date.parse(item.createdAt) < CONFIG_MISMATCH_GRACE_MS ? { retry: true, gaveUp: "" } : { retry: false, gaveUp: " (still unknown to the gateway a day after it was recorded)" };
+  const mismatch = CONFIG_MISMATCH[err.code];
+  if (mismatch) {
+    return now - Date.parse(item.createdAt) < CONFIG_MISMATCH_GRACE_MS ? { retry: true, gaveUp: "" } : { retry: false, gaveUp: mismatch };
   }
   // Only the gateway's own "does not exist" answers count: an item that waited out an outage or a refused
   // key has as many tries behind it, and would otherwise be dropped at the first answer once it is back.

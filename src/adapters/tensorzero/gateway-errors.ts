@@ -13,6 +13,12 @@ export const isContextTooLarge = (status: number, message: string): boolean => s
 export const isFeedbackTargetMissing = (status: number, message: string): boolean =>
   status === 400 && /(?:Inference|Episode) ID: \S+ does not exist/.test(message);
 
+/**
+ * /feedback on a gateway whose observability writes are off (`gateway.observability.enabled = false`,
+ * reference §2): a fact about the gateway's setup, true of every item alike until someone changes it.
+ */
+export const isObservabilityOff = (status: number, message: string): boolean => status === 400 && /Feedback requires observability to be enabled/i.test(message);
+
 /** An episode id whose UUIDv7 time is ahead of the gateway's clock (reference §1.1). */
 const isEpisodeInFuture = (status: number, message: string): boolean => status === 400 && /Invalid Episode ID: Timestamp is in the future/.test(message);
 
@@ -31,6 +37,9 @@ export function gatewayError(status: number, message: string, opts: { path: stri
     // Not the request's fault: the episode id carries the job's time and the gateway checks it against its
     // own clock (reference §8). Once the gateway's clock passes that second the same request is accepted.
     return new AppError("model_clock_skew", `TensorZero says the job's episode id is in its future (${short}): this host's clock is ahead of the gateway's. Will retry; sync both clocks (NTP) if it persists.`, { retryable: true, details, retryAfterMs: 2_000 });
+  }
+  if (isObservabilityOff(status, message)) {
+    return new AppError("model_observability_off", `TensorZero does not store feedback: its observability is turned off (${short}). Remove \`gateway.observability.enabled = false\` from the gateway's tensorzero.toml and give it a database (see tensorzero/README.md); feedback stays on the job meanwhile.`, { retryable: false, details });
   }
   if (status === 401) {
     return new AppError("model_auth", `TensorZero refused the API key (${short}). Set TENSORZERO_API_KEY to a valid sk-t0-... key (see tensorzero/README.md, "Authentication").`, { retryable: false, details });
