@@ -5,6 +5,7 @@ import { silentLogger } from "../core/logger.js";
 import type { FeedbackRequest } from "../core/ports/model-port.js";
 import { createMetrics } from "../admin/metrics.js";
 import { gatewayError } from "../adapters/tensorzero/gateway-errors.js";
+import { TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { CONFIG_MISMATCH_GRACE_MS, flushFeedback, MISSING_TARGET_MAX_ATTEMPTS, recordFeedback, startFeedbackOutbox } from "./outbox.js";
@@ -102,6 +103,25 @@ describe("feedback outbox", () => {
     await s.store.updateJob(s.job.id, (j) => void (j.feedback[0]!.attempts = 50));
     for (let i = 1; i < MISSING_TARGET_MAX_ATTEMPTS; i++) expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 1, failed: 0 });
     expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 0, failed: 1 });
+  });
+
+  test("every send carries the item's id as a tag, the same on a resend, so a duplicate the gateway stored can be filtered", async () => {
+    let timeouts = 1;
+    const s = await setup(() => {
+      // The gateway may have stored this one before the connection dropped: the next send duplicates it.
+      if (timeouts-- > 0) throw transient("model_timeout", "TensorZero did not answer /feedback in time");
+    });
+    const timedOut: FeedbackRequest[] = [];
+    const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => (timedOut.push(r), s.deps.model.feedback(r)) };
+    await recordFeedback(s.deps, s.job.id, [item("pr_merged:ep1"), { ...item("comment:review:7", "comment"), tags: undefined }]);
+    expect(await flushFeedback({ ...s.deps, model }, s.job.id)).toMatchObject({ sent: 1, pending: 1 });
+    expect(await flushFeedback({ ...s.deps, model }, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
+    expect(timedOut.map((r) => r.tags)).toEqual([
+      { repo: "o/r", [TAG_KEYS.outboxItemId]: "pr_merged:ep1" },
+      { [TAG_KEYS.outboxItemId]: "comment:review:7" },
+      { repo: "o/r", [TAG_KEYS.outboxItemId]: "pr_merged:ep1" },
+    ]);
+    expect(TAG_KEYS.outboxItemId).not.toMatch(/^tensorzero::/); // reserved for the gateway (reference §2)
   });
 
   test("two flushes at once (the sweep beside the job's own stage, or two workers) send an item once", async () => {

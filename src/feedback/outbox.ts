@@ -1,3 +1,4 @@
+import { TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
 import type { Deps } from "../core/deps.js";
 import { toAppError, type AppError } from "../core/errors.js";
 import type { FeedbackItem, Job } from "../core/job.js";
@@ -90,7 +91,11 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
     let outcome: Partial<FeedbackItem>;
     let missedTarget = false;
     try {
-      await deps.model.feedback({ metric: item.metric, value: item.value, tags: item.tags, ...target }, { signal });
+      // The gateway does not de-duplicate feedback, and a send that timed out or lost its connection may
+      // have been stored all the same before it is sent again: the item's id, the same on every send,
+      // lets the copies be told apart from two real outcomes (filter on the tag).
+      const tags = { ...item.tags, [TAG_KEYS.outboxItemId]: item.id };
+      await deps.model.feedback({ metric: item.metric, value: item.value, tags, ...target }, { signal });
       outcome = { status: "sent", sentAt: new Date(deps.clock.now()).toISOString(), lastError: undefined };
       result.sent++;
     } catch (raw) {

@@ -30,5 +30,8 @@ export const METRIC_LEVELS: Readonly<Record<MetricName, "episode" | "inference">
   ci_passed_on_fix_branch: "inference",
 };
 
-/** Tag keys put on every inference, so the gateway's UI can be filtered by repository, run and job. */
-export const TAG_KEYS = { repo: "repo", runId: "run_id", runAttempt: "run_attempt", jobId: "job_id" } as const;
+/**
+ * Tag keys put on every inference, so the gateway's UI can be filtered by repository, run and job; and
+ * on every feedback, the outbox item it came from. Keys starting with `tensorzero::` are the gateway's own.
+ */
+export const TAG_KEYS = { repo: "repo", runId: "run_id", runAttempt: "run_attempt", jobId: "job_id", outboxItemId: "outbox_item_id" } as const;
