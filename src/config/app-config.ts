@@ -61,6 +61,18 @@ const choice = <const T extends readonly [string, ...string[]]>(values: T, def: 
 const url = z.url({ message: "must be a URL such as http://localhost:3000" });
 const optionalUrl = z.string().optional().transform((v) => (v ? v : undefined)).pipe(url.optional());
 /**
+ * The gateway's base URL, without user:password: undici drops URL credentials without a word, so a URL
+ * meant for basic auth in front of the gateway sent none and every call came back 401; and the gateway
+ * itself only knows bearer keys (reference §4). The value is not echoed, as it holds a password.
+ */
+const tensorZeroUrl = optionalUrl.superRefine((v, ctx) => {
+  if (!v) return;
+  const u = new URL(v);
+  if (u.username || u.password) {
+    ctx.addIssue({ code: "custom", message: "must not contain user:password (they would not be sent; the gateway only accepts bearer keys): put the gateway's sk-t0-... key in TENSORZERO_API_KEY and leave the URL as e.g. http://gateway:3000" });
+  }
+});
+/**
  * A host name with an optional port, as Probot reads GHE_HOST: a scheme or a path made every API call go
  * to a host named "https" (or fail to parse), which then looked like GitHub being down.
  */
@@ -132,7 +144,7 @@ const envSchema = z.object({
   /** Webhooks GitHub could not deliver (app down, 5xx) in this many past hours are redelivered at start and hourly; 0 = off. */
   REDELIVER_WINDOW_HOURS: int(24, 0).pipe(z.number().max(72, "GitHub keeps three days of deliveries: use 0-72")),
 
-  TENSORZERO_URL: optionalUrl,
+  TENSORZERO_URL: tensorZeroUrl,
   TENSORZERO_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),
   /** Above the gateway's worst case: every candidate variant plus the fallback timing out (tensorzero.toml). */
   TENSORZERO_TIMEOUT_MS: int(600_000, 1),

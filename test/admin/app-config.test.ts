@@ -29,6 +29,17 @@ describe("app-config validation", () => {
     }
   });
 
+  test("TENSORZERO_URL with user:password is refused, naming TENSORZERO_API_KEY, without echoing the password", () => {
+    // undici drops URL credentials without a word, and the gateway only knows bearer keys (reference §4).
+    for (const bad of ["http://t0:s3cret-pw@gateway:3000", "https://t0@gateway:3000/tz", "http://:s3cret-pw@gateway:3000"]) {
+      const found = problems({ TENSORZERO_URL: bad });
+      expect([bad, found]).toEqual([bad, [expect.stringMatching(/^TENSORZERO_URL: .*user:password.*TENSORZERO_API_KEY/)]]);
+      expect(found.join()).not.toContain("s3cret-pw");
+    }
+    expect(loadAppConfig({ TENSORZERO_URL: "http://gateway:3000/tz", TENSORZERO_API_KEY: "sk-t0-abcdefabcdef-secret" }).TENSORZERO_URL).toBe("http://gateway:3000/tz");
+    expect(loadAppConfig({ TENSORZERO_URL: "" }).TENSORZERO_URL).toBeUndefined();
+  });
+
   test("a number setting of only spaces is refused, not read as 0 (a random PORT, no workers)", () => {
     expect(problems({ PORT: " ", T0_WORKERS: "  " })).toEqual([
       'PORT: must be a whole number ≥ 0, got " "',
