@@ -31,4 +31,19 @@ describe("sseData", () => {
     for await (const d of sseData(gen())) out.push(d);
     expect(out).toEqual(['{"t":"é"}', "tail"]);
   });
+
+  test("a stream over the byte cap (an event that never ends, say) is refused instead of buffered without bound", async () => {
+    const enc = new TextEncoder();
+    // Bounded here so the test ends either way; the cap is what stops a real endless one.
+    async function* endless() {
+      yield enc.encode('data: {"ok":1}\n\ndata: ');
+      for (let i = 0; i < 1000; i++) yield enc.encode("x".repeat(1000));
+    }
+    const out: string[] = [];
+    const err = await (async () => {
+      for await (const d of sseData(endless(), { maxBytes: 64 * 1024 })) out.push(d);
+    })().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "model_bad_response", retryable: false, message: expect.stringMatching(/64 KiB.*TENSORZERO_URL/) });
+    expect(out).toEqual(['{"ok":1}']);
+  });
 });

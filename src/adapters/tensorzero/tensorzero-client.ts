@@ -2,6 +2,7 @@ import { Agent, request, type Dispatcher } from "undici";
 import { BrokenCircuitError, CircuitState, ConsecutiveBreaker, circuitBreaker, handleWhen, type CircuitBreakerPolicy } from "cockatiel";
 import { AppError } from "../../core/errors.js";
 import type { Logger } from "../../core/ports/logger.js";
+import { MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BYTES, readCapped, tooLarge } from "./bounded-body.js";
 import { gatewayError, isFeedbackTargetMissing, retryAfterMs } from "./gateway-errors.js";
 import { sseData } from "./sse.js";
 import { systemClock } from "../clock/system-clock.js";
@@ -26,6 +27,8 @@ export interface TensorZeroClientOptions {
   feedbackTimeoutMs?: number;
   /** /status and /health (default 5 s). */
   probeTimeoutMs?: number;
+  /** Most bytes read of a 200 answer or of a whole stream (default 32 MiB; error bodies: 64 KiB). */
+  maxResponseBytes?: number;
   /** Tries per call for retryable errors (default 3). */
   maxAttempts?: number;
   backoff?: { baseMs: number; maxMs: number };
@@ -93,7 +96,7 @@ export class TensorZeroClient {
   /** The base URL for messages: without user:password, as messages end up in job records shown unredacted. */
   readonly #shownBase: string;
   readonly #headers: Record<string, string>;
-  readonly #o: Required<Pick<TensorZeroClientOptions, "timeoutMs" | "feedbackTimeoutMs" | "probeTimeoutMs" | "maxAttempts" | "feedbackMissingRetries" | "feedbackMissingDelayMs">> & {
+  readonly #o: Required<Pick<TensorZeroClientOptions, "timeoutMs" | "feedbackTimeoutMs" | "probeTimeoutMs" | "maxResponseBytes" | "maxAttempts" | "feedbackMissingRetries" | "feedbackMissingDelayMs">> & {
     backoff: { baseMs: number; maxMs: number };
     halfOpenAfterMs: number;
   };
@@ -124,6 +127,7 @@ export class TensorZeroClient {
       timeoutMs: opts.timeoutMs ?? 180_000,
       feedbackTimeoutMs: Math.max(10_000, opts.feedbackTimeoutMs ?? 15_000),
       probeTimeoutMs: opts.probeTimeoutMs ?? 5_000,
+      maxResponseBytes: opts.maxResponseBytes ?? MAX_RESPONSE_BYTES,
       maxAttempts: Math.max(1, opts.maxAttempts ?? 3),
       feedbackMissingRetries: opts.feedbackMissingRetries ?? 3,
       feedbackMissingDelayMs: opts.feedbackMissingDelayMs ?? 2_000,
@@ -176,7 +180,7 @@ export class TensorZeroClient {
       }),
     );
     try {
-      for await (const data of sseData(res.body)) {
+      for await (const data of sseData(res.body, { maxBytes: this.#o.maxResponseBytes })) {
         if (data === "[DONE]") return;
         const event = parseEvent(data);
         if (typeof event.error === "string") {
@@ -227,7 +231,7 @@ export class TensorZeroClient {
     return this.#guard("/status", this.#o.probeTimeoutMs, opts.signal, async (signal) => {
       const r = await this.#send("GET", "/status", undefined, signal);
       if (r.statusCode !== 200) throw await this.#errorFrom(r, "/status");
-      return (await r.body.json()) as StatusResponse;
+      return (await this.#json(r, "/status")) as StatusResponse;
     });
   }
 
@@ -236,7 +240,7 @@ export class TensorZeroClient {
     return this.#guard("/health", this.#o.probeTimeoutMs, opts.signal, async (signal) => {
       const r = await this.#send("GET", "/health", undefined, signal);
       if (r.statusCode !== 200 && r.statusCode !== 503) throw await this.#errorFrom(r, "/health");
-      return { ok: r.statusCode === 200, components: (await r.body.json()) as HealthResponse };
+      return { ok: r.statusCode === 200, components: (await this.#json(r, "/health")) as HealthResponse };
     });
   }
 
@@ -277,13 +281,18 @@ export class TensorZeroClient {
     return this.#guard(path, timeoutMs, callerSignal, async (signal) => {
       const r = await this.#send("POST", path, body, signal);
       if (r.statusCode !== 200) throw await this.#errorFrom(r, path);
-      const text = await r.body.text();
-      try {
-        return JSON.parse(text) as T;
-      } catch {
-        throw new AppError("model_bad_response", `${this.#shownBase}${path} answered 200 with something that is not JSON (${JSON.stringify(text.slice(0, 120))}); check that TENSORZERO_URL points at a TensorZero gateway.`, { retryable: false, details: { path } });
-      }
+      return (await this.#json(r, path)) as T;
     });
+  }
+
+  async #json(r: Dispatcher.ResponseData, path: string): Promise<unknown> {
+    const { text, truncated } = await readCapped(r.body, this.#o.maxResponseBytes);
+    if (truncated) throw tooLarge(`${this.#shownBase}${path}'s answer`, this.#o.maxResponseBytes);
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new AppError("model_bad_response", `${this.#shownBase}${path} answered ${r.statusCode} with something that is not JSON (${JSON.stringify(text.slice(0, 120))}); check that TENSORZERO_URL points at a TensorZero gateway.`, { retryable: false, details: { path } });
+    }
   }
 
   /** Runs one attempt under a timeout, mapping transport failures to AppErrors. */
@@ -321,7 +330,8 @@ export class TensorZeroClient {
   }
 
   async #errorFrom(r: Dispatcher.ResponseData, path: string): Promise<AppError> {
-    const text = await r.body.text().catch(() => "");
+    // Only the start of the message is kept (gatewayError), and the status decides: the rest is not read.
+    const { text } = await readCapped(r.body, MAX_ERROR_BODY_BYTES).catch(() => ({ text: "" }));
     let message = text;
     try {
       const parsed = JSON.parse(text) as { error?: unknown };

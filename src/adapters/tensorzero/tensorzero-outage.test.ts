@@ -180,6 +180,64 @@ test("a stream event that is not JSON is a retryable stream error, not 'cannot r
   }
 });
 
+/** A server that answers `status` and then sends body bytes until the client hangs up. */
+async function endlessBody(status: number, contentType: string, first: string) {
+  const server = createHttpServer((_req, res) => {
+    res.writeHead(status, { "content-type": contentType });
+    res.write(first);
+    const more = () => {
+      while (res.write("x".repeat(16 * 1024)));
+      res.once("drain", more);
+    };
+    res.on("close", () => res.removeAllListeners("drain"));
+    more();
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe("response bodies are read up to a cap, not without bound", () => {
+  // Without a cap each of these read until the client's deadline, holding all of it in memory.
+  const capped = { maxResponseBytes: 256 * 1024, timeoutMs: 3_000, maxAttempts: 1 };
+
+  test("a 200 body over the cap: a permanent model_bad_response naming the cap and TENSORZERO_URL", async () => {
+    const s = await endlessBody(200, "application/json", '{"inference_id":"');
+    try {
+      const err = await rejection(mk({ baseUrl: s.baseUrl, ...capped }).m.proposePatch(sampleFailureContext(), opts()));
+      expect(err).toMatchObject({ code: "model_bad_response", retryable: false, message: expect.stringMatching(/256 KiB.*TENSORZERO_URL/) });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("an error body over the cap: read in part, the status still decides (a 502 stays retryable)", async () => {
+    const s = await endlessBody(502, "text/plain", "All variants failed with errors: ");
+    try {
+      const err = await rejection(mk({ baseUrl: s.baseUrl, ...capped }).m.proposePatch(sampleFailureContext(), opts()));
+      expect(err).toMatchObject({ code: "model_gateway_error", retryable: true, message: expect.stringMatching(/^TensorZero answered 502 \(All variants failed with errors: x+…\)/) });
+    } finally {
+      await s.close();
+    }
+  });
+
+  test("a stream over the cap (an event that never ends): a permanent model_bad_response", async () => {
+    const s = await endlessBody(200, "text/event-stream", "data: ");
+    try {
+      const err = await rejection(new TensorZeroModel(gw.client({ baseUrl: s.baseUrl, ...capped }), { stream: true }).proposePatch(sampleFailureContext(), opts()));
+      expect(err).toMatchObject({ code: "model_bad_response", retryable: false, message: expect.stringMatching(/256 KiB/) });
+    } finally {
+      await s.close();
+    }
+  });
+});
+
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
