@@ -26,6 +26,24 @@ export function validationFeedback(job: Job, applied: boolean, passed: boolean |
   return items;
 }
 
+/**
+ * Inference level: answers that could not be used at all (no patch, not a diff, not fitting the output
+ * schema) count as a patch that did not apply, so the variant that gave them learns from it too.
+ */
+export function unusableAnswerFeedback(job: Job, inferenceIds: string[], reason: string): NewFeedback[] {
+  const t = tags(job, { reason });
+  return inferenceIds.map((inferenceId) => ({ id: `${METRICS.patchApplied}:${inferenceId}`, metric: METRICS.patchApplied, value: false, target: { inferenceId }, tags: t }));
+}
+
+/**
+ * Episode level: the job ends without a PR, so no PR will ever be merged (reference §7: negative
+ * feedback when no PR is produced). Its id is not mergedFeedback's: an operator's retry of the job can
+ * still open a PR, and the outcome of that PR must not be taken for this one already recorded.
+ */
+export function noPrFeedback(job: Job, episodeId: string, reason: string): NewFeedback {
+  return { id: `${METRICS.prMerged}:${episodeId}:no_pr`, metric: METRICS.prMerged, value: false, target: { episodeId }, tags: tags(job, { reason }) };
+}
+
 /** Inference level: CI on the fix branch, for the inference whose patch that commit carries. */
 export function fixCiFeedback(job: Job, inferenceId: string, passed: boolean, runId: number): NewFeedback {
   return {

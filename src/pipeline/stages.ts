@@ -11,7 +11,9 @@ import { createRepairFix } from "./stages/repair-fix.js";
 import { sendFeedbackStage } from "./stages/send-feedback.js";
 import { rerunFlakyStage } from "./stages/rerun-flaky.js";
 import { withValidationFeedback } from "../feedback/with-validation-feedback.js";
+import { withProposalFeedback } from "../feedback/with-proposal-feedback.js";
 
+const proposeWithFeedback = withProposalFeedback(proposePatchStage);
 const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
 
 /**
@@ -30,7 +32,9 @@ const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
  *   open-pull-request     pr         yes  verified commit on ci-bot/fix-<run>, draft PR; then waits
  *   watch-pr              pr         yes  CI on the fix branch (ready / repair), merged or closed; waits till closed
  *   send-feedback         feedback   yes  every recorded outcome reaches TensorZero (outbox on the job)
- * apply-and-validate records "patch applied" / "validation passed" feedback on the proposal's inference.
+ * apply-and-validate records "patch applied" / "validation passed" feedback on the proposal's inference;
+ * propose-patch records the negative feedback of answers that lead nowhere (patch_applied=false, and
+ * pr_merged=false when the job ends there without a PR).
  */
 export const STAGES: readonly Stage[] = [
   checkRepoConfigStage,
@@ -38,9 +42,9 @@ export const STAGES: readonly Stage[] = [
   fetchLogsStage,
   buildContextStage,
   rerunFlakyStage,
-  proposePatchStage,
+  proposeWithFeedback,
   validateWithFeedback,
   openPullRequestStage,
-  createWatchPrStage(createRepairFix(proposePatchStage, validateWithFeedback)),
+  createWatchPrStage(createRepairFix(proposeWithFeedback, validateWithFeedback)),
   sendFeedbackStage,
 ];

@@ -38,6 +38,7 @@ export class TensorZeroModel implements ModelPort {
     const body = buildFixInferenceRequest(input, { episodeId: opts.episodeId, tags: opts.tags, functionName: this.#fn, dryRun: opts.dryRun });
     const discarded: string[] = [];
     let lastRaw: string | null = null;
+    let episodeId = opts.episodeId;
     let lastProblems: string[] = [];
     for (let i = 0; i < OUTPUT_TRIES; i++) {
       const res = await this.#infer(body, opts.signal);
@@ -54,6 +55,7 @@ export class TensorZeroModel implements ModelPort {
         };
       }
       discarded.push(res.inference_id);
+      episodeId = res.episode_id;
       lastRaw = res.output.raw;
       lastProblems = problems;
       this.#log?.warn({ inferenceId: res.inference_id, variant: res.variant_name, problems }, "model answer does not fit the output schema");
@@ -61,7 +63,7 @@ export class TensorZeroModel implements ModelPort {
     throw new AppError(
       "model_output_invalid",
       `The model answered ${OUTPUT_TRIES} times with output that does not fit the fix_ci_failure output schema (${lastProblems.join("; ")}). The raw text is in the job's error details; consider another variant or prompt version.`,
-      { retryable: false, details: { raw: (lastRaw ?? "").slice(0, 8000), inferenceIds: discarded, problems: lastProblems } },
+      { retryable: false, details: { raw: (lastRaw ?? "").slice(0, 8000), inferenceIds: discarded, episodeId, problems: lastProblems } },
     );
   }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "@jest/globals";
 import { InProcessQueue } from "../../adapters/queue/in-process-queue.js";
 import { MemoryJobStore } from "../../adapters/store/memory-store.js";
-import { isUuidV7, uuidV7Millis } from "../../adapters/tensorzero/episode-id.js";
+import { episodeIdForJob, isUuidV7, uuidV7Millis } from "../../adapters/tensorzero/episode-id.js";
 import { createTensorZeroModel } from "../../adapters/tensorzero/tensorzero-model.js";
 import { createMetrics } from "../../admin/metrics.js";
 import { loadAppConfig } from "../../config/app-config.js";
@@ -17,6 +17,9 @@ import { queueItemFor, Runner } from "../runner.js";
 import type { StageContext } from "../stage.js";
 import { proposePatchStage, type ProposePatchDryRun, type ProposePatchResult } from "./propose-patch.js";
 import { AppIdentity } from "../../core/app-identity.js";
+import type { AppError } from "../../core/errors.js";
+import * as outcome from "../../feedback/outcome-feedback.js";
+import { STAGES } from "../stages.js";
 
 let fake: FakeTensorZero;
 const models: Array<{ client: { close(): Promise<void> } }> = [];
@@ -176,6 +179,88 @@ describe("propose-patch stage", () => {
     // The recorded request is one the gateway accepts.
     const r = await fetch(`${fake.url}/inference`, { method: "POST", body: JSON.stringify({ ...out.wouldSend.body, dryrun: true }) });
     expect(r.status).toBe(200);
+  });
+});
+
+describe("negative feedback when the model's answer leads nowhere (the stage as the table runs it)", () => {
+  const stage = STAGES.find((x) => x.name === "propose-patch")!;
+
+  /** Runs the stage on a stored job; returns the job's feedback and what the fake gateway accepted for it. */
+  async function run(over: { job?: Job; dryRun?: boolean } = {}) {
+    const d = deps();
+    const job = over.job ?? jobWithContext();
+    await d.store.recordIntake(makeDelivery(job), "{}", job);
+    const err = await stage.run(job, d, ctx({ dryRun: over.dryRun ?? false })).then(() => undefined, (e: unknown) => e as AppError);
+    const stored = (await d.store.getJob(job.id))!;
+    const episodeId = episodeIdForJob(job, Date.now());
+    const inferences = fake.inferences.filter((i) => i.episodeId === episodeId).map((i) => i.inferenceId);
+    const mine = (f: { inferenceId?: string; episodeId?: string }) => f.episodeId === episodeId || inferences.includes(f.inferenceId ?? "");
+    return {
+      err,
+      episodeId,
+      inferences,
+      recorded: stored.feedback.map((f) => [f.metric, f.value, "inferenceId" in f.target ? f.target.inferenceId : f.target.episodeId, f.status]),
+      accepted: fake.feedback.filter(mine).map((f) => [f.metric, f.value, f.inferenceId ?? f.episodeId]),
+    };
+  }
+
+  test("no fix proposed: patch_applied=false on the inference and pr_merged=false on the episode, recorded and sent", async () => {
+    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "", files: [], confidence: 0.1, diagnosis: "Runner ran out of disk." } });
+    const r = await run();
+    expect(r.err).toMatchObject({ code: "no_fix_proposed" });
+    const [inf] = r.inferences;
+    expect(r.recorded).toEqual([["patch_applied", false, inf, "sent"], ["pr_merged", false, r.episodeId, "sent"]]);
+    expect(r.accepted).toEqual([["patch_applied", false, inf], ["pr_merged", false, r.episodeId]]);
+  });
+
+  test("a patch that is not a diff: the same", async () => {
+    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "change a - b to a + b in src/math.js" } });
+    const r = await run();
+    expect(r.err).toMatchObject({ code: "patch_not_a_diff" });
+    expect(r.accepted).toEqual([["patch_applied", false, r.inferences[0]], ["pr_merged", false, r.episodeId]]);
+  });
+
+  test("an answer discarded for not fitting the schema: patch_applied=false on it, even when the next one is used", async () => {
+    fake.script({ raw: "I think the fix is to add a + sign" });
+    const r = await run();
+    expect(r.err).toBeUndefined();
+    expect(r.inferences).toHaveLength(2);
+    expect(r.recorded).toEqual([["patch_applied", false, r.inferences[0], "sent"]]);
+    expect(r.accepted).toEqual([["patch_applied", false, r.inferences[0]]]);
+  });
+
+  test("every answer discarded (model_output_invalid): patch_applied=false on each, pr_merged=false on the episode", async () => {
+    fake.script({ raw: "garbage 1" }, { raw: "garbage 2" });
+    const r = await run();
+    expect(r.err).toMatchObject({ code: "model_output_invalid" });
+    expect(r.accepted).toEqual([["patch_applied", false, r.inferences[0]], ["patch_applied", false, r.inferences[1]], ["pr_merged", false, r.episodeId]]);
+  });
+
+  test("a discarded answer before a 'no fix' one is not forgotten", async () => {
+    fake.script({ raw: "garbage" }, { output: { ...DEFAULT_FAKE_OUTPUT, patch: "", files: [] } });
+    const r = await run();
+    expect(r.err).toMatchObject({ code: "no_fix_proposed" });
+    expect(r.accepted).toEqual(expect.arrayContaining([["patch_applied", false, r.inferences[0]], ["patch_applied", false, r.inferences[1]], ["pr_merged", false, r.episodeId]]));
+    expect(r.accepted).toHaveLength(3);
+  });
+
+  test("a repair attempt with no fix, while the PR is open: no pr_merged (the PR's close sends it), and the PR's own pr_merged stays recordable", async () => {
+    const job = jobWithContext();
+    job.results["open-pull-request"] = { episodeId: episodeIdForJob(job, Date.now()), pr: { number: 7 } };
+    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "", files: [] } });
+    const r = await run({ job });
+    expect(r.err).toMatchObject({ code: "no_fix_proposed" });
+    expect(r.recorded).toEqual([["patch_applied", false, r.inferences[0], "sent"]]);
+    // A job that ended without a PR and is retried by an operator can still record the real outcome later.
+    expect(outcome.noPrFeedback(job, r.episodeId, "no_fix_proposed").id).not.toBe(outcome.mergedFeedback(job, r.episodeId, true, "merged").id);
+  });
+
+  test("a dry run records nothing (its inferences are not stored, so no feedback is possible)", async () => {
+    fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "" } });
+    const job = { ...jobWithContext(), dryRun: true };
+    const r = await run({ job, dryRun: true });
+    expect(r.err).toMatchObject({ code: "no_fix_proposed" });
+    expect(r.recorded).toEqual([]);
   });
 });
 

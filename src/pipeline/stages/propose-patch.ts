@@ -93,11 +93,13 @@ async function propose(job: Job, deps: Deps, ctx: StageContext): Promise<StageOu
   }
   const { proposal } = res;
   const ids = { episodeId: res.episodeId, inferenceId: res.inferenceId, variantName: res.variantName };
+  // Kept on the error too: answers discarded before this one get their feedback (with-proposal-feedback).
+  const discarded = res.discardedInferenceIds ? { discardedInferenceIds: res.discardedInferenceIds } : {};
   if (!proposal.patch.trim()) {
-    throw permanent("no_fix_proposed", `The model found no safe fix (confidence ${proposal.confidence}). Its diagnosis: ${proposal.diagnosis}`, { ...ids, diagnosis: proposal.diagnosis });
+    throw permanent("no_fix_proposed", `The model found no safe fix (confidence ${proposal.confidence}). Its diagnosis: ${proposal.diagnosis}`, { ...ids, ...discarded, diagnosis: proposal.diagnosis });
   }
   if (!looksLikeUnifiedDiff(proposal.patch)) {
-    throw permanent("patch_not_a_diff", "The model's patch is not a unified diff (no ---/+++ headers or @@ hunks), so it cannot be applied. The text is in the job's error details.", { ...ids, patch: proposal.patch.slice(0, 8000) });
+    throw permanent("patch_not_a_diff", "The model's patch is not a unified diff (no ---/+++ headers or @@ hunks), so it cannot be applied. The text is in the job's error details.", { ...ids, ...discarded, patch: proposal.patch.slice(0, 8000) });
   }
   const files = diffFiles(proposal.patch);
   if ([...files].sort().join("\n") !== [...proposal.files].sort().join("\n")) {
