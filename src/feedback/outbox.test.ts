@@ -63,6 +63,26 @@ describe("feedback outbox", () => {
     expect(j.feedback.map((f) => [f.id, f.status])).toEqual([["a", "sent"], ["b", "failed"]]);
   });
 
+  // listJobs() stops at the 50 newest: after an outage spanning more jobs, older ones' feedback waited for ever.
+  test("the sweep resends pending feedback of a job older than the 50 newest", async () => {
+    let down = true;
+    const s = await setup(() => {
+      if (down) throw transient("model_unavailable", "gateway down");
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    await flushFeedback(s.deps, s.job.id);
+    for (let i = 0; i < 60; i++) {
+      const newer = makeJob({ at: "2026-12-01T00:00:00.000Z" });
+      await s.store.recordIntake(makeDelivery(newer), "{}", newer);
+    }
+    down = false;
+    const stop = startFeedbackOutbox(s.deps, 60_000);
+    await s.clock.advance(0);
+    for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+    stop();
+    expect((await s.store.getJob(s.job.id))!.feedback.map((f) => f.status)).toEqual(["sent"]);
+  });
+
   test("feedback the gateway never has a record of is given up after MISSING_TARGET_MAX_ATTEMPTS, not resent every minute for ever", async () => {
     const s = await setup(() => {
       throw new AppError("feedback_target_missing", "TensorZero has no record of episode 0192f5a0-0000-7000-8000-000000000001", { retryable: true });

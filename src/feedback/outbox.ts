@@ -170,9 +170,10 @@ export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => v
     if (running) return;
     running = true;
     try {
-      for (const job of await deps.store.listJobs()) {
+      // Every job with feedback waiting, however old: listJobs() would stop at the 50 newest.
+      for (const id of await deps.store.listJobIdsWithPendingFeedback()) {
         if (stopped) break;
-        if (job.feedback?.some((f) => f.status === "pending")) await flushFeedback(deps, job.id);
+        await flushFeedback(deps, id);
       }
     } catch (err) {
       deps.logger.warn({ err }, "feedback sweep failed; will try again");

@@ -160,6 +160,31 @@ export function jobStoreContract(
       expect(await store.countByFingerprint(repoId, "green")).toBe(3);
     });
 
+    // The outbox's sweep resends from this list: a job with feedback waiting must be on it however many jobs
+    // came after it (listJobs stops at 50), and gone from it once nothing waits.
+    test("lists the jobs with pending feedback, however old, also after a reopen", async () => {
+      const item = (id: string, status: "pending" | "sent" | "failed") => ({ id, metric: "pr_merged", value: true, target: { episodeId: "e" }, status, attempts: 0, createdAt: "2026-11-23T12:00:00.000Z" });
+      const old = makeJob({ runId: 1, at: "2026-11-01T00:00:00.000Z" });
+      await store.recordIntake(makeDelivery(old), "{}", old);
+      for (let i = 0; i < 60; i++) {
+        const j = makeJob({ runId: 100 + i, at: "2026-11-20T00:00:00.000Z" });
+        await store.recordIntake(makeDelivery(j), "{}", j);
+      }
+      expect(await store.listJobIdsWithPendingFeedback()).toEqual([]);
+      await store.updateJob(old.id, (j) => {
+        j.state = "failed";
+        j.feedback = [item("f1", "sent"), item("f2", "pending")];
+      });
+      expect(await store.listJobIdsWithPendingFeedback()).toEqual([old.id]);
+      if (reopen) {
+        await store.close();
+        store = await reopen();
+        expect(await store.listJobIdsWithPendingFeedback()).toEqual([old.id]);
+      }
+      await store.updateJob(old.id, (j) => void (j.feedback = j.feedback.map((f) => ({ ...f, status: "failed" as const }))));
+      expect(await store.listJobIdsWithPendingFeedback()).toEqual([]);
+    });
+
     test("data survives closing and reopening", async () => {
       if (!reopen) return;
       const job = makeJob();

@@ -11,6 +11,8 @@ export interface IndexEntry {
   fingerprint: string;
   createdAt: string;
   updatedAt: string;
+  /** Set while a feedback item waits to be sent: the outbox resends from this, whatever the job's age. */
+  pendingFeedback?: true;
 }
 
 export const toIndexEntry = (job: Job): IndexEntry => ({
@@ -22,6 +24,7 @@ export const toIndexEntry = (job: Job): IndexEntry => ({
   fingerprint: job.fingerprint,
   createdAt: job.createdAt,
   updatedAt: job.updatedAt,
+  ...(job.feedback?.some((f) => f.status === "pending") ? { pendingFeedback: true as const } : {}),
 });
 
 /**
@@ -104,6 +107,12 @@ export class JobIndex {
       out.push(e);
       if (out.length >= limit) break;
     }
+    return out;
+  }
+
+  withPendingFeedback(): string[] {
+    const out: string[] = [];
+    for (const e of this.byId.values()) if (e.pendingFeedback) out.push(e.id);
     return out;
   }
 

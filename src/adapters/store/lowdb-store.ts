@@ -351,6 +351,11 @@ export class LowdbJobStore implements JobStore {
     return out;
   }
 
+  async listJobIdsWithPendingFeedback() {
+    // An archived job is read-only: its feedback can no longer be marked sent (compaction leaves such jobs be).
+    return this.#index.withPendingFeedback().filter((id) => !this.#archive.has(id));
+  }
+
   async listUnfinishedJobIds() {
     return this.#index.unfinished().map((e) => e.id);
   }
@@ -398,7 +403,8 @@ export class LowdbJobStore implements JobStore {
   async compact(): Promise<{ archivedJobs: number; removedJournalFiles: number }> {
     this.#assertWritable();
     const cutoff = this.#opts.now() - this.#opts.retentionDays * 86_400_000;
-    const old = (e: IndexEntry | undefined): e is IndexEntry => !!e && isFinal(e.state) && !this.#archive.has(e.id) && Date.parse(e.updatedAt) < cutoff;
+    // Feedback still waiting keeps a job live: archived, it could never be marked sent.
+    const old = (e: IndexEntry | undefined): e is IndexEntry => !!e && isFinal(e.state) && !e.pendingFeedback && !this.#archive.has(e.id) && Date.parse(e.updatedAt) < cutoff;
     const archived: string[] = [];
     for (const first of [...this.#index.byId.values()]) {
       if (!old(first)) continue;

@@ -63,6 +63,10 @@ export class MemoryJobStore implements JobStore {
     return this.#index.query(q).map((e) => structuredClone(this.#jobs.get(e.id)!));
   }
 
+  async listJobIdsWithPendingFeedback() {
+    return this.#index.withPendingFeedback();
+  }
+
   async listUnfinishedJobIds() {
     return this.#index.unfinished().map((e) => e.id);
   }

@@ -111,7 +111,7 @@ return 2
 
 /**
  * Compare-and-set of one job: writes only if the revision is still the one the caller read.
- * ARGV: prefix, id, expectedRev, json, state, final. Returns -1 missing, 0 conflict, 1 written.
+ * ARGV: prefix, id, expectedRev, json, state, final, pendingFeedback. Returns -1 missing, 0 conflict, 1 written.
  */
 export const UPDATE_JOB = `${REINDEX}
 local p = ARGV[1]
@@ -121,6 +121,11 @@ if not cur[1] then return -1 end
 if cur[1] ~= ARGV[3] then return 0 end
 redis.call('HSET', k, 'json', ARGV[4], 'rev', tonumber(cur[1]) + 1, 'state', ARGV[5])
 reindex(p, ARGV[2], cur[2], ARGV[5], cur[3], ARGV[6])
+if ARGV[7] == '1' then
+  redis.call('SADD', p .. 'jobs:feedback', ARGV[2])
+else
+  redis.call('SREM', p .. 'jobs:feedback', ARGV[2])
+end
 return 1
 `;
 

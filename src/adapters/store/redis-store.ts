@@ -129,7 +129,7 @@ export class RedisJobStore implements JobStore {
       if (!json || !rev) throw new AppError("job_not_found", `No job with id ${id}.`);
       const job = JSON.parse(json) as Job;
       mutate(job);
-      const res = await this.#scripts.run(UPDATE_JOB, [this.prefix, id, rev, JSON.stringify(job), job.state, isFinal(job.state) ? "1" : "0"]);
+      const res = await this.#scripts.run(UPDATE_JOB, [this.prefix, id, rev, JSON.stringify(job), job.state, isFinal(job.state) ? "1" : "0", hasPendingFeedback(job) ? "1" : "0"]);
       if (res === 1) return job;
       if (res === -1) throw new AppError("job_not_found", `No job with id ${id}.`);
       // Another process wrote in between: read again and re-apply the change on top of theirs.
@@ -155,6 +155,10 @@ export class RedisJobStore implements JobStore {
       if (ids.length < page) break;
     }
     return out;
+  }
+
+  async listJobIdsWithPendingFeedback(): Promise<string[]> {
+    return this.#redis.smembers(this.#k("jobs:feedback"));
   }
 
   async listUnfinishedJobIds(): Promise<string[]> {
@@ -195,6 +199,8 @@ export class RedisJobStore implements JobStore {
   async importJob(job: Job, opts: { refresh?: boolean } = {}): Promise<"created" | "refreshed" | "present"> {
     this.#assertOpen();
     const r = await this.#scripts.run(IMPORT_JOB, [this.prefix, ...this.#jobArgs(job), opts.refresh ? "1" : "0"]);
+    // Feedback the old store had not sent yet is resent from here (a job Redis already had keeps its own list).
+    if ((r === 1 || r === 2) && hasPendingFeedback(job)) await this.#redis.sadd(this.#k("jobs:feedback"), job.id);
     return r === 1 ? "created" : r === 2 ? "refreshed" : "present";
   }
 
@@ -308,3 +314,5 @@ export function redactUrl(url: string): string {
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, "\\$&");
 }
+
+const hasPendingFeedback = (job: Job) => job.feedback?.some((f) => f.status === "pending") ?? false;

@@ -55,6 +55,8 @@ export interface JobStore {
   listJobs(query?: JobQuery): Promise<Job[]>;
   /** Ids of jobs not in a final state, oldest first (for resume at start-up). */
   listUnfinishedJobIds(): Promise<string[]>;
+  /** Ids of jobs, in any state and of any age, with a feedback item still `pending` (the outbox's resend). */
+  listJobIdsWithPendingFeedback(): Promise<string[]>;
   /**
    * The latest deliveries, newest first, with none left out between them: redelivery takes a delivery
    * GitHub saw acknowledged, newer than the oldest one listed and not listed, as lost.
