@@ -140,6 +140,29 @@ else
       const dup = makeJob({ runId: 5 });
       expect((await a.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
     });
+
+    test("an update that read a job before a migration refreshed it is re-applied on the refreshed copy", async () => {
+      const job = makeJob({ runId: 6 });
+      expect(await a.importJob(job)).toBe("created");
+      const newer = { ...structuredClone(job), state: "cloning" as const, results: { "open-pull-request": { number: 8 } } };
+      // The refresh lands between the update's read of the job and its compare-and-set.
+      const hmget = Redis.prototype.hmget;
+      let refreshed: string | undefined;
+      Redis.prototype.hmget = async function (this: Redis, ...args: unknown[]) {
+        const res = await (hmget as (...a: unknown[]) => Promise<unknown>).apply(this, args);
+        if (refreshed === undefined && args[0] === `${prefix}job:${job.id}`) refreshed = await a.importJob(newer, { refresh: true });
+        return res;
+      } as typeof hmget;
+      try {
+        await b.updateJob(job.id, (j) => void (j.results["watch-pr"] = { seen: true }));
+      } finally {
+        Redis.prototype.hmget = hmget;
+      }
+      expect(refreshed).toBe("refreshed");
+      expect(await a.getJob(job.id)).toMatchObject({ state: "cloning", results: { "open-pull-request": { number: 8 }, "watch-pr": { seen: true } } });
+      // Changed in Redis since: a later migration run leaves it alone.
+      expect(await a.importJob({ ...newer, state: "completed" }, { refresh: true })).toBe("present");
+    });
   });
 
 describe("health checks when Redis is gone", () => {

@@ -97,14 +97,17 @@ local p = ARGV[1]
 local existing = create_job(p, ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
 local k = p .. 'job:' .. ARGV[2]
 if not existing then
-  redis.call('HSET', k, 'imported', 1)
+  redis.call('HSET', k, 'imported', 1) -- the revision the import wrote
   return 1
 end
 if ARGV[11] ~= '1' or existing ~= ARGV[2] then return 0 end
 local cur = redis.call('HMGET', k, 'rev', 'imported', 'state', 'score', 'json')
 if not cur[2] or cur[1] ~= cur[2] then return 0 end
 if cur[5] == ARGV[4] then return 0 end
-redis.call('HSET', k, 'json', ARGV[4], 'state', ARGV[5])
+-- A new revision, or an update that read the copy before this one would pass its check and put it back.
+-- 'imported' follows it: nothing but the migration has changed the job yet, so a later run may refresh again.
+local rev = tonumber(cur[1]) + 1
+redis.call('HSET', k, 'json', ARGV[4], 'state', ARGV[5], 'rev', rev, 'imported', rev)
 reindex(p, ARGV[2], cur[3], ARGV[5], cur[4], ARGV[10])
 return 2
 `;
