@@ -185,6 +185,15 @@ export function jobStoreContract(
       expect(await store.listJobIdsWithPendingFeedback()).toEqual([]);
     });
 
+    test("a clear stops the jobs created up to its time from counting, not one created after it and recorded before it", async () => {
+      const repoId = makeJob().repo.id;
+      const before = makeJob({ runId: 1, fingerprint: "flaky", at: "2026-11-23T12:00:00.000Z" });
+      const after = makeJob({ runId: 2, fingerprint: "flaky", at: "2026-11-23T12:05:00.000Z" });
+      for (const j of [before, after]) await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.clearFingerprints(repoId, ["flaky"], "2026-11-23T12:01:00.000Z");
+      expect(await store.countByFingerprint(repoId, "flaky")).toBe(1);
+    });
+
     test("data survives closing and reopening", async () => {
       if (!reopen) return;
       const job = makeJob();

@@ -79,6 +79,20 @@ else
       }
     });
 
+    test("a fix-loop count kept by an earlier version (fp: counter) still counts, and a clear ends it", async () => {
+      const r = new Redis(url);
+      await r.set(`${prefix}fp:1296269:legacy`, 2);
+      r.disconnect();
+      expect(await a.countByFingerprint(1296269, "legacy")).toBe(2);
+      const cap = (j: ReturnType<typeof makeJob>) => ({ max: 3, delivery: makeDelivery(j, { outcome: "ignored" as const, reason: "capped" }) });
+      const third = makeJob({ runId: 40, fingerprint: "legacy" });
+      expect((await a.recordIntake(makeDelivery(third), "{}", third, cap(third))).created).toBe(true);
+      const fourth = makeJob({ runId: 41, fingerprint: "legacy" });
+      expect((await a.recordIntake(makeDelivery(fourth), "{}", fourth, cap(fourth))).capped).toBe(true);
+      await a.clearFingerprints(1296269, ["legacy"], "2026-11-24T00:00:00.000Z");
+      expect(await a.countByFingerprint(1296269, "legacy")).toBe(0);
+    });
+
     test("tryLease: one connection of the fleet holds a named lease until it expires", async () => {
       expect(await a.tryLease("redeliver", 200)).toBe(true);
       expect(await b.tryLease("redeliver", 200)).toBe(false);

@@ -96,6 +96,32 @@ else
       expect((await target.recordIntake(makeDelivery(next), "{}", next, cap)).created).toBe(true);
     });
 
+    test("run while the new processes already take webhooks, their jobs keep counting for the fix-loop guard", async () => {
+      const repoId = b.repo.id;
+      const src = await LowdbJobStore.open(dir, { fsync: false });
+      for (const runId of [21, 22]) {
+        const j = makeJob({ runId, fingerprint: "went-green", at: `2026-11-03T00:00:${runId}.000Z` });
+        await src.recordIntake(makeDelivery(j), "{}", j);
+      }
+      await src.clearFingerprints(repoId, ["went-green"], "2026-11-04T00:00:00.000Z");
+      await src.close();
+      // Failures the new processes took before the migration ran: one of fp-b, one of the failure that
+      // went green (after the old server saw it pass).
+      const liveB = makeJob({ runId: 31, fingerprint: "fp-b", at: "2026-11-05T00:00:00.000Z" });
+      const liveGreen = makeJob({ runId: 32, fingerprint: "went-green", at: "2026-11-05T00:00:00.000Z" });
+      for (const j of [liveB, liveGreen]) await target.recordIntake(makeDelivery(j), "{}", j);
+      await migrateLowdbToRedis(dir, target);
+      expect(await target.countByFingerprint(repoId, "fp-b")).toBe(2);
+      expect(await target.countByFingerprint(repoId, "went-green")).toBe(1);
+      // Run again (the gap-free switch runs it twice): nothing is counted twice.
+      await migrateLowdbToRedis(dir, target);
+      expect(await target.countByFingerprint(repoId, "fp-b")).toBe(2);
+      expect(await target.countByFingerprint(repoId, "went-green")).toBe(1);
+      const next = makeJob({ runId: 33, fingerprint: "fp-b", at: "2026-11-06T00:00:00.000Z" });
+      const cap = { max: 2, delivery: makeDelivery(next, { outcome: "ignored" as const, reason: "capped" }) };
+      expect(await target.recordIntake(makeDelivery(next), "{}", next, cap)).toEqual({ created: false, capped: true });
+    });
+
     test("run while the new processes already take webhooks, it keeps the list newest first", async () => {
       const live = makeDelivery(undefined, { receivedAt: "2026-11-24T09:00:00.000Z" });
       await target.recordIntake(live, "{}");

@@ -396,6 +396,14 @@ export class LowdbJobStore implements JobStore {
     return this.#index.countByState();
   }
 
+  /** When each failure last went green (for `store migrate`: Redis applies the same clears). */
+  fingerprintClears(): Array<{ repoId: number; fingerprint: string; at: string }> {
+    return Object.entries(this.#clears.data).map(([key, at]) => {
+      const sep = key.indexOf(":");
+      return { repoId: Number(key.slice(0, sep)), fingerprint: key.slice(sep + 1), at };
+    });
+  }
+
   /**
    * Retention: final jobs not touched for `retentionDays` move to `archive/<month>.ndjson` (still
    * findable by id and key, read-only), and journal days older than the window are deleted.

@@ -28,12 +28,14 @@ export async function migrateLowdbToRedis(dataDir: string, target: RedisJobStore
       else if (outcome === "refreshed") report.jobs.updated++;
       else report.jobs.alreadyPresent++;
     }
-    // Each imported job counted one more attempt of its failure; the source's count knows which failures
-    // have passed since (the fix-loop guard starts again from zero then). The new processes start after
-    // the migration, so the source's count is the whole count.
+    // Redis counts a failure's attempts as the set of its job ids, so the imported jobs join the ones the
+    // new processes may already have created (a gap-free switch), and a second run adds none twice. Copying
+    // the source's count over it would drop those; adding it would count the imported jobs twice; the
+    // larger of the two is short by the smaller. What the source knows beyond its jobs is when each failure
+    // went green: the same clear, applied here, stops every job created before it from counting, the new
+    // processes' too (the failure had passed).
     if (!opts.dryRun) {
-      const failures = new Map(jobs.map((j) => [`${j.repo.id}:${j.fingerprint}`, j] as const));
-      for (const j of failures.values()) await target.setFingerprintCount(j.repo.id, j.fingerprint, await source.countByFingerprint(j.repo.id, j.fingerprint));
+      for (const c of source.fingerprintClears()) await target.clearFingerprints(c.repoId, [c.fingerprint], c.at);
     }
     opts.onProgress?.(`jobs: ${report.jobs.copied} copied, ${report.jobs.updated} updated, ${report.jobs.alreadyPresent} already in Redis`);
   } finally {

@@ -12,7 +12,8 @@ import type { Redis } from "ioredis";
  *   jobs:state:<state>  zset id by createdAt ms             listing and counting per state
  *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name)
  *   jobs:unfinished     zset id by createdAt ms             resume at start-up, oldest first
- *   fp:<repoId>:<fp>    counter                             fix-loop guard
+ *   fpjobs:<repoId>:<fp> zset job id by createdAt ms        fix-loop guard: the jobs of a failure that count
+ *   fp:<repoId>:<fp>    counter                             the same, as versions before fpjobs kept it (read, cleared)
  *   deliveries          list of JSON, newest first, capped
  *   payload:<delivery>  string, expires after the retention window
  */
@@ -28,7 +29,9 @@ local function create_job(p, id, key, json, state, score, repo, repoId, fp, fina
   redis.call('ZADD', p .. 'jobs:state:' .. state, score, id)
   redis.call('ZADD', p .. 'jobs:repo:' .. repo, score, id)
   if final ~= '1' then redis.call('ZADD', p .. 'jobs:unfinished', score, id) end
-  redis.call('INCR', p .. 'fp:' .. repoId .. ':' .. fp)
+  -- The job ids, not a counter: retention takes out exactly the jobs it removes, and a clear at a time
+  -- takes out exactly the jobs created before it.
+  redis.call('ZADD', p .. 'fpjobs:' .. repoId .. ':' .. fp, score, id)
   return false
 end
 `;
@@ -55,7 +58,8 @@ end
 -- in the same atomic step that creates the job, so a burst of failures cannot slip past it.
 local max = tonumber(ARGV[17] or '0')
 if max > 0 and not redis.call('GET', p .. 'key:' .. ARGV[9]) then
-  local seen = tonumber(redis.call('GET', p .. 'fp:' .. ARGV[14] .. ':' .. ARGV[15]) or '0')
+  local f = ARGV[14] .. ':' .. ARGV[15]
+  local seen = redis.call('ZCARD', p .. 'fpjobs:' .. f) + tonumber(redis.call('GET', p .. 'fp:' .. f) or '0')
   if seen >= max then
     push(ARGV[18])
     return {2}

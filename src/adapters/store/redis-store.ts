@@ -177,12 +177,19 @@ export class RedisJobStore implements JobStore {
   }
 
   async countByFingerprint(repoId: number, fingerprint: string): Promise<number> {
-    return Number((await this.#redis.get(this.#k(`fp:${repoId}:${fingerprint}`))) ?? 0);
+    const f = `${repoId}:${fingerprint}`;
+    const [jobs, legacy] = await Promise.all([this.#redis.zcard(this.#k(`fpjobs:${f}`)), this.#redis.get(this.#k(`fp:${f}`))]);
+    return jobs + Number(legacy ?? 0);
   }
 
-  /** The counter starts again from zero (a job created in the same instant may go uncounted: harmless). */
-  async clearFingerprints(repoId: number, fingerprints: string[], _at: string): Promise<void> {
-    if (fingerprints.length) await this.#redis.del(...fingerprints.map((fp) => this.#k(`fp:${repoId}:${fp}`)));
+  /** Jobs created up to `at` stop counting; one created after it (recorded before this call) still counts. */
+  async clearFingerprints(repoId: number, fingerprints: string[], at: string): Promise<void> {
+    if (!fingerprints.length) return;
+    const until = Date.parse(at);
+    await Promise.all(fingerprints.flatMap((fp) => [
+      this.#redis.zremrangebyscore(this.#k(`fpjobs:${repoId}:${fp}`), "-inf", Number.isFinite(until) ? until : "+inf"),
+      this.#redis.del(this.#k(`fp:${repoId}:${fp}`)), // a count kept by an earlier version: all of it is older
+    ]));
   }
 
   async countByState(): Promise<Record<JobState, number>> {
@@ -202,14 +209,6 @@ export class RedisJobStore implements JobStore {
     // Feedback the old store had not sent yet is resent from here (a job Redis already had keeps its own list).
     if ((r === 1 || r === 2) && hasPendingFeedback(job)) await this.#redis.sadd(this.#k("jobs:feedback"), job.id);
     return r === 1 ? "created" : r === 2 ? "refreshed" : "present";
-  }
-
-  /** Migration only: the fix-loop count of a failure, as the source store has it (its clears included). */
-  async setFingerprintCount(repoId: number, fingerprint: string, count: number): Promise<void> {
-    this.#assertOpen();
-    const key = this.#k(`fp:${repoId}:${fingerprint}`);
-    if (count > 0) await this.#redis.set(key, count);
-    else await this.#redis.del(key);
   }
 
   /** Migration only: appends a delivery record (and its payload) verbatim, once per delivery id. */
