@@ -5,18 +5,21 @@ import { makeDelivery, makeJob } from "../helpers/make-job.js";
 /**
  * The behaviour every JobStore adapter must have. Run by memory, lowdb and Redis suites alike, unchanged.
  * `reopen` (optional) closes the store and opens it again on the same data, for durability checks.
+ * `now` is the store's clock (for retention), with the default 30-day window.
  */
 export function jobStoreContract(
   name: string,
-  factory: () => Promise<{ store: JobStore; reopen?: () => Promise<JobStore>; cleanup?: () => Promise<void> }>,
+  factory: (opts: { now: () => number }) => Promise<{ store: JobStore; reopen?: () => Promise<JobStore>; cleanup?: () => Promise<void> }>,
 ): void {
   describe(`JobStore contract: ${name}`, () => {
     let store: JobStore;
     let reopen: (() => Promise<JobStore>) | undefined;
     let cleanup: (() => Promise<void>) | undefined;
+    let now = Date.parse("2026-11-23T12:00:00.000Z");
 
     beforeEach(async () => {
-      ({ store, reopen, cleanup } = await factory());
+      now = Date.parse("2026-11-23T12:00:00.000Z");
+      ({ store, reopen, cleanup } = await factory({ now: () => now }));
     });
     afterEach(async () => {
       await store.close();
@@ -208,6 +211,31 @@ export function jobStoreContract(
       expect(await store.getDeliveryPayload(d.id)).toBe('{"p":1}');
       const dup = makeJob({ runId: job.run.id });
       expect((await store.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
+    });
+
+    test("compaction keeps every job of the retention window: its run stays a duplicate and its attempt counts", async () => {
+      const compact = (store as JobStore & { compact?: () => Promise<unknown> }).compact?.bind(store);
+      if (!compact) return; // a store without retention (memory)
+      const day = 86_400_000;
+      const iso = (ms: number) => new Date(ms).toISOString();
+      // Created long ago, finished 29 days ago; created long ago and still open; finished 31 days ago.
+      const recent = makeJob({ runId: 11, fingerprint: "window", at: iso(now - 60 * day) });
+      const open = makeJob({ runId: 12, fingerprint: "window", at: iso(now - 60 * day) });
+      const past = makeJob({ runId: 13, fingerprint: "past", at: iso(now - 60 * day) });
+      for (const j of [recent, open, past]) await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.updateJob(recent.id, (j) => Object.assign(j, { state: "completed", updatedAt: iso(now - 29 * day) }));
+      await store.updateJob(past.id, (j) => Object.assign(j, { state: "failed", updatedAt: iso(now - 31 * day) }));
+      await compact();
+      for (const j of [recent, open]) {
+        expect((await store.findJobByKey(j.key))?.id).toBe(j.id);
+        const again = makeJob({ runId: j.run.id, fingerprint: "window" });
+        expect(await store.recordIntake(makeDelivery(again), "{}", again)).toMatchObject({ created: false, job: { id: j.id } });
+      }
+      expect(await store.countByFingerprint(recent.repo.id, "window")).toBe(2);
+      const next = makeJob({ runId: 14, fingerprint: "window", at: iso(now) });
+      const cap = { max: 2, delivery: makeDelivery(next, { outcome: "ignored", reason: "attempted 2 times" }) };
+      expect(await store.recordIntake(makeDelivery(next), "{}", next, cap)).toEqual({ created: false, capped: true });
+      expect(await store.listUnfinishedJobIds()).toEqual([open.id]);
     });
   });
 }

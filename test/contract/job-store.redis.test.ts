@@ -7,12 +7,12 @@ const url = await redisUrlIfAvailable();
 
 if (!url) skipWithoutRedis("JobStore contract: redis");
 else
-  jobStoreContract("redis", async () => {
+  jobStoreContract("redis", async ({ now }) => {
     const prefix = uniquePrefix("store");
-    const store = await RedisJobStore.connect(url, { prefix });
+    const store = await RedisJobStore.connect(url, { prefix, now });
     return {
       store,
-      reopen: () => RedisJobStore.connect(url, { prefix }),
+      reopen: () => RedisJobStore.connect(url, { prefix, now }),
       cleanup: async () => {
         const admin = new RedisJobStore(new Redis(url), { prefix, owned: true });
         await admin.destroy();

@@ -23,7 +23,7 @@ else
       await b.close();
     });
 
-    test("compact() removes final jobs past the retention window; their runs stay duplicates and still count for the cap", async () => {
+    test("compact() removes final jobs past the retention window with their run keys and fix-loop counts", async () => {
       let now = Date.parse("2026-10-01T00:00:00Z");
       const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => now });
       const old = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z", fingerprint: "f" });
@@ -39,9 +39,15 @@ else
       expect((await s.listJobs({ limit: 10 })).map((j) => j.id).sort()).toEqual([oldOpen.id, fresh.id].sort());
       expect(await s.countByState()).toMatchObject({ completed: 0, failed: 1, pending: 1 });
       expect(await s.listUnfinishedJobIds()).toEqual([oldOpen.id]);
-      const again = makeJob({ runId: 1, fingerprint: "f" });
-      expect(await s.recordIntake(makeDelivery(again), "{}", again)).toEqual({ job: undefined, created: false });
-      expect(await s.countByFingerprint(old.repo.id, "f")).toBe(2);
+      // Nothing of the removed job stays behind: no key per run or per failure grows with history.
+      const r = new Redis(url);
+      const left = await r.keys(`${prefix}*`);
+      r.disconnect();
+      expect(left.filter((k) => k.includes(old.id) || k.endsWith(old.key))).toEqual([]);
+      expect(await s.findJobByKey(old.key)).toBeUndefined();
+      // The fix-loop guard counts the attempts of the window: the open job still counts, the removed one not.
+      expect(await s.countByFingerprint(old.repo.id, "f")).toBe(1);
+      expect(await s.countByFingerprint(fresh.repo.id, "g")).toBe(1);
       // Another process asking at the same moment leaves it to the one holding the lease.
       expect(await a.compact()).toEqual({ removedJobs: 0 });
       await s.close();

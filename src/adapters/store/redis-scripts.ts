@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
  *
  * Layout under the prefix:
  *   job:<id>            hash { json, rev, state, score }   the job document and its revision
- *   key:<repoId:runId>  string → job id                     idempotent intake (SET NX)
+ *   key:<repoId:runId>  string → job id                     idempotent intake (SET NX), removed with the job
  *   jobs:all            zset id by createdAt ms             listing newest first
  *   jobs:state:<state>  zset id by createdAt ms             listing and counting per state
  *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name)
@@ -167,14 +167,18 @@ return 1
 `;
 
 /**
- * Retention: deletes one final job and its listing entries, unless it changed since it was read (rev).
- * The run key and the fingerprint count stay: a late redelivery is still a duplicate, and the fix-loop
- * cap still counts the attempt. ARGV: prefix, id, rev, state, repo (lower-case). Returns 1 when removed.
+ * Retention: deletes one final job with its listing entries, its run key and its place in the fix-loop
+ * count, unless it changed since it was read (rev). Every key that grows with the number of runs goes with
+ * the job, so memory follows the retention window, not the deployment's age; within the window the run
+ * stays a duplicate and the attempt still counts. ARGV: prefix, id, rev, state, repo (lower-case), key,
+ * repoId, fingerprint. Returns 1 when removed.
  */
 export const REMOVE_JOB = `
 local p = ARGV[1]
 if redis.call('HGET', p .. 'job:' .. ARGV[2], 'rev') ~= ARGV[3] then return 0 end
 redis.call('DEL', p .. 'job:' .. ARGV[2])
+if redis.call('GET', p .. 'key:' .. ARGV[6]) == ARGV[2] then redis.call('DEL', p .. 'key:' .. ARGV[6]) end
+redis.call('ZREM', p .. 'fpjobs:' .. ARGV[7] .. ':' .. ARGV[8], ARGV[2])
 redis.call('ZREM', p .. 'jobs:all', ARGV[2])
 redis.call('ZREM', p .. 'jobs:state:' .. ARGV[4], ARGV[2])
 redis.call('ZREM', p .. 'jobs:repo:' .. ARGV[5], ARGV[2])

@@ -245,8 +245,9 @@ export class RedisJobStore implements JobStore {
 
   /**
    * Retention, as the lowdb store's compact() but without an archive (Redis holds everything in memory):
-   * final jobs not touched for `retentionDays` are deleted; their payloads have expired already. Run
-   * keys and fingerprint counts stay (see REMOVE_JOB). Several processes may call it: one does the work.
+   * final jobs not touched for `retentionDays` are deleted with their run keys and their place in the
+   * fix-loop count (see REMOVE_JOB); their payloads have expired already. Several processes may call it:
+   * one does the work.
    */
   async compact(): Promise<{ removedJobs: number }> {
     this.#assertOpen();
@@ -263,7 +264,8 @@ export class RedisJobStore implements JobStore {
         for (const { job, rev } of await this.#getManyWithRev(ids)) {
           if (!rev) continue;
           if (!isFinal(job.state) || !(Date.parse(job.updatedAt) < cutoff)) continue;
-          if ((await this.#scripts.run(REMOVE_JOB, [this.prefix, job.id, rev, job.state, job.repo.fullName.toLowerCase()])) === 1) removedHere++;
+          const args = [this.prefix, job.id, rev, job.state, job.repo.fullName.toLowerCase(), job.key, job.repo.id, job.fingerprint];
+          if ((await this.#scripts.run(REMOVE_JOB, args)) === 1) removedHere++;
         }
         removedJobs += removedHere;
         if (ids.length < COMPACT_PAGE) break;
