@@ -146,6 +146,29 @@ else
       expect(ttl).toBeLessThanOrEqual(86_400);
     });
 
+    test("a payload goes with the last record of its delivery that the capped list drops, not before", async () => {
+      const payloads = async (ids: string[]) => Promise.all(ids.map((id) => b.getDeliveryPayload(id)));
+      for (let i = 0; i < 8; i++) await b.recordIntake(makeDelivery(undefined, { id: `d${i}` }), `{"i":${i}}`);
+      expect(await payloads(["d0", "d1", "d2"])).toEqual([undefined, undefined, undefined]);
+      expect(await payloads(["d3", "d7"])).toEqual(['{"i":3}', '{"i":7}']);
+      // GitHub redelivers under the same GUID: the payload stays while either record is listed.
+      const job = makeJob({ runId: 88 });
+      await b.recordIntake(makeDelivery(job, { id: "again" }), '{"run":88}', job);
+      await b.recordIntake(makeDelivery(job, { id: "again" }), '{"run":88}', job);
+      for (let i = 8; i < 12; i++) await b.recordIntake(makeDelivery(undefined, { id: `d${i}` }), "{}");
+      expect((await b.listDeliveries({ limit: 10 })).map((d) => d.id)).toEqual(["d11", "d10", "d9", "d8", "again"]);
+      expect(await b.getDeliveryPayload("again")).toBe('{"run":88}');
+      await b.recordIntake(makeDelivery(undefined, { id: "d12" }), "{}");
+      expect(await b.getDeliveryPayload("again")).toBeUndefined();
+      // An imported delivery older than a full list of newer ones is not listed: its payload is not kept either.
+      expect(await b.importDelivery(makeDelivery(undefined, { id: "old", receivedAt: "2020-01-01T00:00:00.000Z" }), '{"old":1}')).toBe(true);
+      expect(await b.getDeliveryPayload("old")).toBeUndefined();
+      const r = new Redis(url);
+      const keys = await r.keys(`${prefix}payload:*`);
+      r.disconnect();
+      expect(keys.sort()).toEqual(["d10", "d11", "d12", "d8", "d9"].map((id) => `${prefix}payload:${id}`).sort());
+    });
+
     test("imports jobs and deliveries verbatim, once", async () => {
       const job = { ...makeJob({ runId: 5 }), state: "completed" as const };
       expect(await a.importJob(job)).toBe("created");

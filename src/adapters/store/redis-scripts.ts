@@ -15,8 +15,33 @@ import type { Redis } from "ioredis";
  *   fpjobs:<repoId>:<fp> zset job id by createdAt ms        fix-loop guard: the jobs of a failure that count
  *   fp:<repoId>:<fp>    counter                             the same, as versions before fpjobs kept it (read, cleared)
  *   deliveries          list of JSON, newest first, capped
- *   payload:<delivery>  string, expires after the retention window
+ *   deliveries:refs     hash delivery id → records of it in the list (a redelivery keeps its GUID)
+ *   payload:<delivery>  string, deleted with the last listed record of its delivery, or expires after the
+ *                       retention window
  */
+
+/**
+ * Shared by intake and import. A payload is kept only while a record of its delivery is listed: the list is
+ * capped, the window is not, and at a high delivery rate payloads kept for the whole window (tens of KB
+ * each) would outgrow everything else in memory.
+ */
+const DELIVERY_LIST = `
+local function list_payload(p, id, payload, ttl)
+  redis.call('HINCRBY', p .. 'deliveries:refs', id, 1)
+  if payload then redis.call('SET', p .. 'payload:' .. id, payload, 'EX', ttl) end
+end
+local function trim_deliveries(p, cap)
+  local key = p .. 'deliveries'
+  while redis.call('LLEN', key) > cap do
+    local id = cjson.decode(redis.call('RPOP', key)).id
+    -- A record listed before deliveries:refs existed has no count: its payload goes with it.
+    if redis.call('HINCRBY', p .. 'deliveries:refs', id, -1) <= 0 then
+      redis.call('HDEL', p .. 'deliveries:refs', id)
+      redis.call('DEL', p .. 'payload:' .. id)
+    end
+  end
+end
+`;
 
 /** Shared by intake and import: creates the job and its index entries unless the key is taken. */
 const CREATE_JOB = `
@@ -43,12 +68,13 @@ end
  * JS: Lua's cjson would round numbers). fingerprintMax 0 means no fix-loop cap. Returns {1} when created,
  * {0, existingJobJson} for a duplicate, {2} when the cap refused the job, {0} without a job.
  */
-export const INTAKE = `${CREATE_JOB}
+export const INTAKE = `${CREATE_JOB}${DELIVERY_LIST}
 local p = ARGV[1]
-redis.call('SET', p .. 'payload:' .. ARGV[5], ARGV[4], 'EX', ARGV[2])
+-- Every path below lists exactly one record of this delivery.
+list_payload(p, ARGV[5], ARGV[4], ARGV[2])
 local function push(d)
   redis.call('LPUSH', p .. 'deliveries', d)
-  redis.call('LTRIM', p .. 'deliveries', 0, tonumber(ARGV[3]) - 1)
+  trim_deliveries(p, tonumber(ARGV[3]))
 end
 if #ARGV < 8 then
   push(ARGV[6])
@@ -142,15 +168,18 @@ return 1
  * (redelivery's look for lost ones), so a delivery older than the head (a migration run while the new
  * processes already take webhooks) goes where its time puts it, or nowhere if the full list is all newer.
  */
-export const IMPORT_DELIVERY = `
+export const IMPORT_DELIVERY = `${DELIVERY_LIST}
 local p = ARGV[1]
 if not redis.call('SET', p .. 'imported:' .. ARGV[2], '1', 'NX', 'EX', ARGV[5]) then return 0 end
 local key, cap, at = p .. 'deliveries', tonumber(ARGV[6]), ARGV[7]
+local payload = ARGV[4] ~= '' and ARGV[4]
 local head = redis.call('LINDEX', key, 0)
 if not head or cjson.decode(head).receivedAt <= at then
+  list_payload(p, ARGV[2], payload, ARGV[5])
   redis.call('LPUSH', key, ARGV[3])
-  redis.call('LTRIM', key, 0, cap - 1)
+  trim_deliveries(p, cap)
 elseif redis.call('LLEN', key) < cap or cjson.decode(redis.call('LINDEX', key, -1)).receivedAt <= at then
+  list_payload(p, ARGV[2], payload, ARGV[5])
   local placed = false
   for _, row in ipairs(redis.call('LRANGE', key, 1, -1)) do
     if cjson.decode(row).receivedAt <= at then
@@ -160,9 +189,8 @@ elseif redis.call('LLEN', key) < cap or cjson.decode(redis.call('LINDEX', key, -
     end
   end
   if not placed then redis.call('RPUSH', key, ARGV[3]) end
-  redis.call('LTRIM', key, 0, cap - 1)
+  trim_deliveries(p, cap)
 end
-if ARGV[4] ~= '' then redis.call('SET', p .. 'payload:' .. ARGV[2], ARGV[4], 'EX', ARGV[5]) end
 return 1
 `;
 
