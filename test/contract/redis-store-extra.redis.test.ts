@@ -53,6 +53,29 @@ else
       await s.close();
     });
 
+    test("compact() clears what earlier versions left for ever: run keys of removed jobs, fix-loop counters", async () => {
+      const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
+      const live = makeJob({ runId: 9 });
+      await s.recordIntake(makeDelivery(live), "{}", live);
+      const r = new Redis(url);
+      try {
+        // As an earlier version's compaction left them: the job is gone, its run key and count are not.
+        await r.set(`${prefix}key:1296269:8`, "removed-long-ago");
+        await r.set(`${prefix}fp:1296269:old`, 2);
+        expect(await s.compact()).toEqual({ removedJobs: 0 });
+        expect(await r.exists(`${prefix}key:1296269:8`)).toBe(0);
+        expect((await s.findJobByKey(live.key))?.id).toBe(live.id);
+        // The counter still counts the attempts of one more window, then goes.
+        expect(await s.countByFingerprint(1296269, "old")).toBe(2);
+        const ttl = await r.ttl(`${prefix}fp:1296269:old`);
+        expect(ttl).toBeGreaterThan(30 * 86_400 - 100);
+        expect(ttl).toBeLessThanOrEqual(30 * 86_400);
+      } finally {
+        r.disconnect();
+        await s.close();
+      }
+    });
+
     test("compact() keeps a job that an operator retried after compact read it", async () => {
       const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
       const job = makeJob({ runId: 7, at: "2026-10-01T00:00:00.000Z" });

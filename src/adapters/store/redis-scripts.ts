@@ -214,6 +214,29 @@ redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
 return 1
 `;
 
+/**
+ * Once per deployment: what versions before run keys and counts followed the retention window left for
+ * ever. A run key whose job is gone (their compaction removed it) goes now; a fix-loop counter (fp:) gets
+ * the window as its TTL, so it counts its attempts one more window. ARGV: prefix, ttlSec, then key names
+ * from a SCAN of key:* and fp:*. Returns how many run keys went.
+ */
+export const SWEEP_LEGACY = `
+local p, ttl, dropped = ARGV[1], ARGV[2], 0
+for i = 3, #ARGV do
+  local k = ARGV[i]
+  if string.sub(k, 1, #p + 4) == p .. 'key:' then
+    local id = redis.call('GET', k)
+    if id and redis.call('EXISTS', p .. 'job:' .. id) == 0 then
+      redis.call('DEL', k)
+      dropped = dropped + 1
+    end
+  elseif redis.call('TTL', k) == -1 then
+    redis.call('EXPIRE', k, ttl)
+  end
+end
+return dropped
+`;
+
 /** Runs a script by its SHA, loading it on first use or after a server restart (NOSCRIPT). */
 export class ScriptRunner {
   readonly #shas = new Map<string, string>();

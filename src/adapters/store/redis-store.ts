@@ -3,7 +3,7 @@ import { closeRedis, pingWithin } from "./redis-connection.js";
 import { AppError } from "../../core/errors.js";
 import { JOB_STATES, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
-import { IMPORT_DELIVERY, IMPORT_JOB, INTAKE, REMOVE_JOB, ScriptRunner, UPDATE_JOB } from "./redis-scripts.js";
+import { IMPORT_DELIVERY, IMPORT_JOB, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
 
 const COMPACT_PAGE = 200;
 /** Only one process of the fleet compacts at a time; the lease outlives a run, not the 6-hour period. */
@@ -272,7 +272,23 @@ export class RedisJobStore implements JobStore {
         offset += ids.length - removedHere;
       }
     }
+    await this.#sweepLegacy();
     return { removedJobs };
+  }
+
+  /** See SWEEP_LEGACY; a full pass is remembered, so later compactions do not walk the keyspace again. */
+  async #sweepLegacy(): Promise<void> {
+    const done = this.#k("compact:legacy-swept");
+    if (await this.#redis.exists(done)) return;
+    for (const pattern of ["key:*", "fp:*"]) {
+      let cursor = "0";
+      do {
+        const [next, keys] = await this.#redis.scan(cursor, "MATCH", `${escapeGlob(this.prefix)}${pattern}`, "COUNT", 1000);
+        cursor = next;
+        if (keys.length) await this.#scripts.run(SWEEP_LEGACY, [this.prefix, this.#ttlSec, ...keys]);
+      } while (cursor !== "0");
+    }
+    await this.#redis.set(done, "1");
   }
 
   #jobArgs(job: Job): (string | number)[] {
