@@ -237,5 +237,20 @@ export function jobStoreContract(
       expect(await store.recordIntake(makeDelivery(next), "{}", next, cap)).toEqual({ created: false, capped: true });
       expect(await store.listUnfinishedJobIds()).toEqual([open.id]);
     });
+
+    test("compaction leaves a job whose feedback still waits: once gone, it could never be sent", async () => {
+      const compact = (store as JobStore & { compact?: () => Promise<unknown> }).compact?.bind(store);
+      if (!compact) return;
+      const old = new Date(now - 40 * 86_400_000).toISOString();
+      const job = makeJob({ runId: 21, at: old });
+      await store.recordIntake(makeDelivery(job), "{}", job);
+      const pending = { id: "f", metric: "pr_merged", value: false, target: { episodeId: "e" }, status: "pending" as const, attempts: 3, createdAt: old };
+      await store.updateJob(job.id, (j) => Object.assign(j, { state: "failed", updatedAt: old, feedback: [pending] }));
+      await compact();
+      expect(await store.listJobIdsWithPendingFeedback()).toEqual([job.id]);
+      await store.updateJob(job.id, (j) => Object.assign(j, { updatedAt: old, feedback: [{ ...pending, status: "sent" }] }));
+      await compact();
+      expect(await store.listJobIdsWithPendingFeedback()).toEqual([]);
+    });
   });
 }

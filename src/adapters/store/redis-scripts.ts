@@ -211,6 +211,7 @@ redis.call('ZREM', p .. 'jobs:all', ARGV[2])
 redis.call('ZREM', p .. 'jobs:state:' .. ARGV[4], ARGV[2])
 redis.call('ZREM', p .. 'jobs:repo:' .. ARGV[5], ARGV[2])
 redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
+redis.call('SREM', p .. 'jobs:feedback', ARGV[2])
 return 1
 `;
 

@@ -263,7 +263,8 @@ export class RedisJobStore implements JobStore {
         // (an operator retry, say) has changed it since it was judged final and old.
         for (const { job, rev } of await this.#getManyWithRev(ids)) {
           if (!rev) continue;
-          if (!isFinal(job.state) || !(Date.parse(job.updatedAt) < cutoff)) continue;
+          // Feedback still waiting keeps a job, as in lowdb: removed, it could never be sent.
+          if (!isFinal(job.state) || !(Date.parse(job.updatedAt) < cutoff) || hasPendingFeedback(job)) continue;
           const args = [this.prefix, job.id, rev, job.state, job.repo.fullName.toLowerCase(), job.key, job.repo.id, job.fingerprint];
           if ((await this.#scripts.run(REMOVE_JOB, args)) === 1) removedHere++;
         }
