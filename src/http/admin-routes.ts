@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
 import { JOB_STATES, type JobState } from "../core/job.js";
+import { redact, redactDeep } from "../core/redact.js";
 import { retryJob } from "../pipeline/job-control.js";
 import { checkBearer } from "./bearer-auth.js";
 import { sendError, sendJson } from "./respond.js";
@@ -50,7 +51,7 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     const id = JOB_PATH.exec(path)![1]!;
     const job = await deps.store.getJob(id);
     if (!job) sendError(res, 404, "job_not_found", `No job with id ${id}; list jobs with GET /jobs.`);
-    else sendJson(res, 200, job);
+    else sendRecord(res, 200, job);
     return true;
   };
 }
@@ -62,7 +63,8 @@ async function readyz(deps: AdminDeps, res: ServerResponse, storage?: StorageHea
       await ping();
       checks[name] = "ok";
     } catch (err) {
-      checks[name] = (err as Error).message || "unavailable";
+      // Open to anyone: a client's message can quote the URL it failed to reach, password included.
+      checks[name] = redact((err as Error).message) || "unavailable";
     }
   }
   // ping() sees an open store; only a write shows a full disk.
@@ -89,20 +91,20 @@ async function listJobs(deps: AdminDeps, res: ServerResponse, url: URL): Promise
   if (limit === undefined) return sendError(res, 400, "bad_limit", "limit must be a whole number from 1 to 10000");
   const repo = url.searchParams.get("repo") || undefined;
   const jobs = await deps.store.listJobs({ state: state as JobState | undefined, limit, repo });
-  sendJson(res, 200, { jobs });
+  sendRecord(res, 200, { jobs });
 }
 
 async function listDeliveries(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {
   const limit = parseLimit(url.searchParams.get("limit"), 50);
   if (limit === undefined) return sendError(res, 400, "bad_limit", "limit must be a whole number from 1 to 10000");
-  sendJson(res, 200, { deliveries: await deps.store.listDeliveries({ limit }) });
+  sendRecord(res, 200, { deliveries: await deps.store.listDeliveries({ limit }) });
 }
 
 async function retryRoute(deps: AdminDeps, res: ServerResponse, id: string): Promise<void> {
   try {
     const job = await retryJob(deps, id);
     deps.logger.info({ jobId: id, state: job.state, stage: job.stage }, "job retried by operator");
-    sendJson(res, 202, { ...job, message: retriedMessage(deps, job.id, job.state) });
+    sendRecord(res, 202, { ...job, message: retriedMessage(deps, job.id, job.state) });
   } catch (err) {
     if (err instanceof AppError && err.code === "job_not_found") return sendError(res, 404, err.code, err.message);
     // Archived: past the retention window, read-only in the store; the store's message says so.
@@ -117,6 +119,16 @@ function retriedMessage(deps: AdminDeps, id: string, state: string): string {
   return deps.queue.kind === "none"
     ? `job ${id} is ${state} again; this server only records jobs (T0_WORKERS=0) and its DATA_DIR store is single-process: restart it with T0_WORKERS=1 or more to run it`
     : `job ${id} is ${state} again and queued for the workers (T0_WORKERS=0 here: start a worker process, \`t0-ci-bot worker\`, or a server with workers, to run it)`;
+}
+
+/**
+ * Stored records as an operator sees them. Not everything in a record was redacted when written (a feedback
+ * item's lastError, a stage's result, a history note can quote an adapter's message, and an adapter's
+ * message can quote a URL with credentials or a token), so every string is redacted on the way out; keys
+ * and non-string values are left alone, so the JSON keeps its shape.
+ */
+function sendRecord(res: ServerResponse, status: number, body: unknown): void {
+  sendJson(res, status, redactDeep(body));
 }
 
 function parseLimit(raw: string | null, def: number): number | undefined {

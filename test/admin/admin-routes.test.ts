@@ -3,6 +3,8 @@ import { RecordOnlyQueue } from "../../src/adapters/queue/record-only-queue.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { AppError } from "../../src/core/errors.js";
 import { transition } from "../../src/core/job.js";
+import { makeDelivery } from "../helpers/make-job.js";
+import { PLANTED, expectRedacted, plantSecrets } from "../helpers/planted-secrets.js";
 import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/harness.js";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -70,6 +72,42 @@ describe("admin API", () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.message).toMatch(/pending, cloning/);
     expect((await fetch(`${h.url}/jobs?limit=0`, { headers: auth })).status).toBe(400);
+  });
+
+  test("GET /jobs, /jobs/:id, /deliveries and the retry answer redact secrets a stored record carries, keeping its shape", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    const [job] = await h.store.listJobs();
+    await h.store.updateJob(job!.id, (j) => {
+      plantSecrets(j);
+      transition(j, "failed", "2026-11-23T12:00:01.000Z", { stage: "propose-patch" });
+    });
+    await h.store.recordIntake(makeDelivery(undefined, { reason: `could not read config with ${PLANTED.pat}` }), "{}");
+    for (const path of ["/jobs", `/jobs/${job!.id}`, "/deliveries"]) {
+      const res = await fetch(`${h.url}${path}`, { headers: auth });
+      expect([path, res.status]).toEqual([path, 200]);
+      expectRedacted(await res.text());
+    }
+    const one = (await (await fetch(`${h.url}/jobs/${job!.id}`, { headers: auth })).json()) as any;
+    expect(one).toMatchObject({ id: job!.id, state: "failed", error: { code: "http_401", retryable: false, stage: "propose-patch" } });
+    expect(one.error.message).toMatch(/^gateway https:\/\/\[REDACTED\]@tensorzero\.internal:3000\/inference refused/);
+    expect(one.feedback[0]).toMatchObject({ id: "fb-1", status: "pending", attempts: 2, value: true });
+    expect(one.results.validate.commands[0].command).toBe("npm test");
+
+    const retried = await fetch(`${h.url}/jobs/${job!.id}/retry`, { method: "POST", headers: auth });
+    expect(retried.status).toBe(202);
+    expectRedacted(await retried.text());
+  });
+
+  test("/readyz (open to anyone) redacts a dependency's error, which can quote its URL with the password", async () => {
+    h = await startHarness();
+    h.deps.queue.ping = async () => {
+      throw new Error(`connect ECONNREFUSED redis://:${PLANTED.urlPass}@redis.internal:6379`);
+    };
+    const res = await fetch(`${h.url}/readyz`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as any;
+    expect(body).toEqual({ status: "not ready", checks: { store: "ok", queue: "connect ECONNREFUSED redis://[REDACTED]@redis.internal:6379" } });
   });
 
   test("POST /jobs/:id/retry: a failed job returns to the failed stage's state, error cleared, enqueued; others → 409/404", async () => {

@@ -1,0 +1,41 @@
+import { expect } from "@jest/globals";
+import type { Job } from "../../src/core/job.js";
+
+/** Secrets shaped like the real ones (made up): what an adapter's error message can carry into a job record. */
+export const PLANTED = {
+  pat: "ghp_R4nd0mL00k1ngT0k3nAbCdEfGhIjKlMnOpQ",
+  installation: "ghs_1nst4ll4t10nT0k3nZyXwVuTsRqPoNmLkJi",
+  urlUser: "t0user",
+  urlPass: "hunter2-Pa55word",
+} as const;
+
+/** Puts the planted secrets where a job keeps text from outside: error, feedback, stage results, history. */
+export function plantSecrets(j: Job): void {
+  const gateway = `https://${PLANTED.urlUser}:${PLANTED.urlPass}@tensorzero.internal:3000/inference`;
+  j.error = {
+    code: "http_401",
+    message: `gateway ${gateway} refused the request; remote https://x-access-token:${PLANTED.installation}@github.com/o/r.git`,
+    retryable: false,
+    stage: "propose-patch",
+    at: j.updatedAt,
+    details: { url: gateway },
+  };
+  j.feedback.push({
+    id: "fb-1",
+    metric: "pr_merged",
+    value: true,
+    target: { episodeId: "0192f0c4-0000-7000-8000-000000000000" },
+    status: "pending",
+    attempts: 2,
+    lastError: `network: connect ECONNREFUSED ${gateway} (token ${PLANTED.pat})`,
+    createdAt: j.createdAt,
+  });
+  j.results["validate"] = { commands: [{ command: "npm test", outputTail: `Authorization: token ${PLANTED.pat}` }] };
+  j.history.push({ state: j.state, at: j.updatedAt, note: `clone of https://${PLANTED.urlUser}:${PLANTED.urlPass}@git.example.com/o/r failed` });
+}
+
+/** None of the planted secrets appears in `text`, and the redaction marker does. */
+export function expectRedacted(text: string): void {
+  for (const s of Object.values(PLANTED)) expect(text).not.toContain(s);
+  expect(text).toContain("[REDACTED]");
+}
