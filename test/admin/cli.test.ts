@@ -11,6 +11,7 @@ import { run as jobsCli } from "../../src/cli/commands/jobs.js";
 import { createHttpServer } from "../../src/http/http-server.js";
 import { run as deliveriesCli } from "../../src/cli/commands/deliveries.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
+import { PLANTED, expectRedacted, plantSecrets } from "../helpers/planted-secrets.js";
 import { ADMIN_TOKEN, failedRun, startHarness } from "../intake/harness.js";
 
 function capture() {
@@ -60,6 +61,33 @@ describe("CLI: jobs and deliveries", () => {
     const json = capture();
     expect(await jobsCli(["list", "--state", "failed", "--json"], env, json)).toBe(0);
     expect(JSON.parse(json.stdout).map((j: { id: string }) => j.id)).toEqual([failedId]);
+  });
+
+  test("jobs show/list and deliveries list redact secrets a stored record carries, as text and as --json", async () => {
+    const store = await LowdbJobStore.open(dir);
+    await store.updateJob(failedId, (j) => plantSecrets(j));
+    await store.recordIntake(makeDelivery(undefined, { reason: `could not read config with ${PLANTED.pat}` }), "{}");
+    await store.close();
+    const runs: Array<[typeof jobsCli, string[]]> = [
+      [jobsCli, ["show", failedId]],
+      [jobsCli, ["show", failedId, "--json"]],
+      [jobsCli, ["list", "--json"]],
+      [deliveriesCli, ["list"]],
+      [deliveriesCli, ["list", "--json"]],
+    ];
+    for (const [cli, args] of runs) {
+      const io = capture();
+      expect([args, await cli(args, env, io)]).toEqual([args, 0]);
+      expectRedacted(io.stdout);
+    }
+    const json = capture();
+    await jobsCli(["show", failedId, "--json"], env, json);
+    const shown = JSON.parse(json.stdout);
+    expect(shown).toMatchObject({ id: failedId, state: "failed", error: { code: "http_401", retryable: false } });
+    expect(shown.feedback[0].lastError).toMatch(/^network: connect ECONNREFUSED https:\/\/\[REDACTED\]@tensorzero\.internal:3000\/inference/);
+    const text = capture();
+    await jobsCli(["show", failedId], env, text);
+    expect(text.stdout).toContain("error     http_401 in propose-patch: gateway https://[REDACTED]@tensorzero.internal:3000/inference refused");
   });
 
   test("jobs list with a bad --state → 2 and the valid states", async () => {

@@ -1,4 +1,5 @@
 import { AppError } from "../../core/errors.js";
+import { redactDeep } from "../../core/redact.js";
 import type { JobStore } from "../../core/ports/index.js";
 import { loadCliConfig, missingStore, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 
@@ -40,7 +41,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return 1;
   }
   try {
-    const ds = await store.listDeliveries({ limit });
+    // A reason can quote an error message, and so a token: redacted as the admin API does.
+    const ds = redactDeep(await store.listDeliveries({ limit }));
     if (flags.json) {
       io.out(`${JSON.stringify(ds, null, 2)}\n`);
       return 0;

@@ -2,6 +2,7 @@ import { systemClock } from "../../adapters/clock/system-clock.js";
 import type { AppConfig } from "../../config/app-config.js";
 import { JOB_STATES, type Job, type JobState } from "../../core/job.js";
 import { AppError } from "../../core/errors.js";
+import { redactDeep } from "../../core/redact.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
 import { loadCliConfig, openCliStore, parseArgs, serverOwningDataDir, stdio, type CliIo } from "./cli-store.js";
@@ -72,7 +73,8 @@ async function list(config: AppConfig, flags: Record<string, string | boolean>, 
   if (!Number.isInteger(limit) || limit < 1) return usageError(io, "--limit must be a whole number ≥ 1");
   const store = await openCliStore(config, { write: false });
   try {
-    const jobs = await store.listJobs({ state: state as JobState | undefined, limit, repo: flags.repo as string | undefined });
+    // Redacted as the admin API does: a stored record can quote a token or URL credentials (see sendRecord).
+    const jobs = redactDeep(await store.listJobs({ state: state as JobState | undefined, limit, repo: flags.repo as string | undefined }));
     if (flags.json) io.out(`${JSON.stringify(jobs, null, 2)}\n`);
     else io.out(jobs.length ? table(jobs) : "no jobs\n");
     return 0;
@@ -84,7 +86,8 @@ async function list(config: AppConfig, flags: Record<string, string | boolean>, 
 async function show(config: AppConfig, id: string, json: boolean, io: CliIo): Promise<number> {
   const store = await openCliStore(config, { write: false });
   try {
-    const job = await store.getJob(id).catch(() => undefined);
+    const stored = await store.getJob(id).catch(() => undefined);
+    const job = stored && redactDeep(stored);
     if (!job) {
       io.err(`t0-ci-bot jobs: no job with id ${id}; list them with \`t0-ci-bot jobs list\`\n`);
       return 1;
