@@ -2,9 +2,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
 import { JOB_STATES, type JobState } from "../core/job.js";
-import { redact, redactDeep } from "../core/redact.js";
+import { redactDeep } from "../core/redact.js";
 import { retryJob } from "../pipeline/job-control.js";
 import { checkBearer } from "./bearer-auth.js";
+import { createHealthRoutes } from "./health-routes.js";
 import { sendError, sendJson } from "./respond.js";
 import type { StorageHealth } from "./storage-health.js";
 
@@ -19,11 +20,11 @@ const RETRY_PATH = /^\/jobs\/([A-Za-z0-9_-]{1,64})\/retry$/;
  * Returns false when the path is not an admin route.
  */
 export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
+  const health = createHealthRoutes(deps, storage);
   return async function adminRoutes(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
+    if (await health(req, res, url)) return true;
     const path = url.pathname;
     const method = req.method ?? "GET";
-    if (path === "/healthz") return void sendJson(res, 200, { status: "ok" }), true;
-    if (path === "/readyz") return await readyz(deps, res, storage), true;
 
     const guarded = path === "/metrics" || path === "/jobs" || path === "/deliveries" || JOB_PATH.test(path) || RETRY_PATH.test(path);
     if (!guarded) return false;
@@ -54,23 +55,6 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     else sendRecord(res, 200, job);
     return true;
   };
-}
-
-async function readyz(deps: AdminDeps, res: ServerResponse, storage?: StorageHealth): Promise<void> {
-  const checks: Record<string, string> = {};
-  for (const [name, ping] of [["store", () => deps.store.ping()], ["queue", () => deps.queue.ping()]] as const) {
-    try {
-      await ping();
-      checks[name] = "ok";
-    } catch (err) {
-      // Open to anyone: a client's message can quote the URL it failed to reach, password included.
-      checks[name] = redact((err as Error).message) || "unavailable";
-    }
-  }
-  // ping() sees an open store; only a write shows a full disk.
-  if (checks.store === "ok") checks.store = storage?.problem() ?? "ok";
-  const ready = Object.values(checks).every((v) => v === "ok");
-  sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks });
 }
 
 async function metrics(deps: AdminDeps, res: ServerResponse): Promise<void> {

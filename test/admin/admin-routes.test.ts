@@ -194,6 +194,17 @@ describe("admin API", () => {
     expect([post.status, post.headers.get("allow")]).toEqual([405, "GET, HEAD"]);
   });
 
+  test("/healthz and /readyz answer GET and HEAD only: other methods → 405 with allow: GET, HEAD", async () => {
+    h = await startHarness();
+    for (const path of ["/healthz", "/readyz"]) {
+      for (const method of ["POST", "PUT", "DELETE", "PATCH"]) {
+        const res = await fetch(`${h.url}${path}`, { method });
+        expect([path, method, res.status, res.headers.get("allow")]).toEqual([path, method, 405, "GET, HEAD"]);
+        expect(((await res.json()) as any).error.code).toBe("method_not_allowed");
+      }
+    }
+  });
+
   test("GET /deliveries lists recorded deliveries", async () => {
     h = await startHarness({ env: { ADMIN_TOKEN } });
     await h.send("workflow_run", failedRun({ conclusion: "success" }));
