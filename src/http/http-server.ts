@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { toAppError } from "../core/errors.js";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.js";
+import { parseTarget } from "./request-target.js";
 import { sendError } from "./respond.js";
 import { StorageHealth } from "./storage-health.js";
 import { UnverifiedBytes } from "./read-body.js";
@@ -120,13 +121,4 @@ function refuseWhileStopping(req: IncomingMessage, res: ServerResponse): void {
     ? "the server is stopping and records no new webhooks; this one was not recorded, and GitHub's redelivery will resend it (the redelivery pass at the next start asks for it)"
     : "the server is stopping; try again once it is back";
   sendError(res, 503, "server_stopping", message, { connection: "close" });
-}
-
-/** The request target as a URL, or undefined when it cannot be parsed (any client can send `GET //[`). */
-function parseTarget(target: string | undefined): URL | undefined {
-  try {
-    return new URL(target ?? "/", "http://localhost");
-  } catch {
-    return undefined;
-  }
 }

@@ -179,7 +179,7 @@ else
       }
       expect(statuses.filter((s) => s !== 202)).toEqual([]);
       const ready = await fetch(`${healthUrl}/readyz`);
-      expect([ready.status, await ready.json()]).toEqual([200, { status: "ready" }]);
+      expect([ready.status, await ready.json()]).toEqual([200, { status: "ready", checks: { store: "ok", queue: "ok" } }]);
 
       const jobs = await until("all jobs completed", async () => {
         const all = await store.listJobs({ limit: 10_000 });

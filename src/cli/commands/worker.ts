@@ -4,7 +4,10 @@ import type { Octokit } from "../../adapters/github/octokit-client.js";
 import type { Deps } from "../../core/deps.js";
 import type { GitHubAppPort } from "../../core/ports/index.js";
 import { createLogger } from "../../core/logger.js";
+import { createHealthRoutes } from "../../http/health-routes.js";
 import { listenError } from "../../http/listen-error.js";
+import { parseTarget } from "../../http/request-target.js";
+import { sendError } from "../../http/respond.js";
 import type { Runner } from "../../pipeline/runner.js";
 import type { Stage } from "../../pipeline/stage.js";
 
@@ -127,14 +130,30 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   });
 }
 
-/** /healthz: the process is up. /readyz: the store and the queue answer. For container health checks. */
-function serveHealth(deps: Deps, port: number, host: string): Promise<Server> {
+/**
+ * /healthz and /readyz for container health checks: the web server's own routes (health-routes.ts), so a
+ * probe gets the same answer, methods and checks from either process. No StorageHealth: a worker writes
+ * no intake journal (it needs REDIS_URL), so there is no local disk whose failure it could see.
+ */
+export function serveHealth(deps: Deps, port: number, host: string): Promise<Server> {
+  const health = createHealthRoutes(deps);
   const server = createServer((req, res) => {
-    if (req.url === "/healthz") return void res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-    if (req.url !== "/readyz") return void res.writeHead(404).end();
-    Promise.all([deps.store.ping(), deps.queue.ping()]).then(
-      () => res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ready"}'),
-      (err) => res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ status: "unavailable", error: (err as Error).message })),
+    const url = parseTarget(req.url);
+    if (!url) {
+      req.resume();
+      return sendError(res, 400, "bad_request", "the request target is not a valid URL path");
+    }
+    health(req, res, url).then(
+      (handled) => {
+        if (handled) return;
+        req.resume();
+        sendError(res, 404, "not_found", `No route ${req.method} ${url.pathname}: this is a worker's health port, serving /healthz and /readyz only.`);
+      },
+      (err) => {
+        deps.logger.error({ err, path: req.url }, "health request failed");
+        if (res.headersSent) res.destroy();
+        else sendError(res, 500, "internal", "internal error; see the worker's log");
+      },
     );
   });
   return new Promise((resolve, reject) => {
