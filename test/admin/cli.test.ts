@@ -127,6 +127,22 @@ describe("CLI: jobs and deliveries", () => {
     }
   });
 
+  test("a yes/no option given a value (--json=false) is a usage error (2), not read as given", async () => {
+    // `--json=false` printed JSON; node:util parseArgs (analyze-log, eval-logs, apply-patch) refuses it too.
+    const cases: Array<[typeof jobsCli, string[], RegExp]> = [
+      [jobsCli, ["list", "--json=false"], /--json takes no value/],
+      [jobsCli, ["show", failedId, "--json=true"], /--json takes no value/],
+      [deliveriesCli, ["list", "--json=false"], /--json takes no value/],
+      [deliveriesCli, ["redeliver", "--dry-run=false"], /--dry-run takes no value/],
+    ];
+    for (const [cli, args, why] of cases) {
+      const io = capture();
+      expect([args, await cli(args, env, io)]).toEqual([args, 2]);
+      expect(io.stderr).toMatch(why);
+      expect(io.stdout).toBe("");
+    }
+  });
+
   test("jobs retry --url without ADMIN_TOKEN says to set it, without inventing a server pid", async () => {
     const io = capture();
     expect(await jobsCli(["retry", failedId, "--url", "http://127.0.0.1:1"], env, io)).toBe(1);

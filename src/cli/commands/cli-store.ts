@@ -82,7 +82,7 @@ export async function openCliStore(config: AppConfig, opts: { write: boolean }):
   return LowdbJobStore.open(config.dataDir, { readOnly: !opts.write || owner !== undefined, retentionDays: config.RETENTION_DAYS });
 }
 
-/** `--flag value` and `--flag` parsing for the few options the CLI has; unknown flags are errors. */
+/** `--flag value`, `--flag=value` and `--flag` parsing for the few options the CLI has; unknown flags are errors. */
 export function parseArgs(argv: string[], spec: Record<string, "bool" | "value">): { flags: Record<string, string | boolean>; rest: string[]; error?: string } {
   const flags: Record<string, string | boolean> = {};
   const rest: string[] = [];
@@ -95,8 +95,12 @@ export function parseArgs(argv: string[], spec: Record<string, "bool" | "value">
     const [name, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
     const kind = spec[name];
     if (!kind) return { flags, rest, error: `unknown option --${name}` };
-    if (kind === "bool") flags[name] = true;
-    else {
+    // `--json=false` was read as --json. A flag takes no value, as node:util's parseArgs (the other
+    // commands' parser) has it: refused, rather than guessing which spellings of "no" to accept.
+    if (kind === "bool") {
+      if (inline !== undefined) return { flags, rest, error: `--${name} takes no value (leave it out for no, give it alone for yes)` };
+      flags[name] = true;
+    } else {
       const v = inline ?? argv[++i];
       if (v === undefined || v.startsWith("--")) return { flags, rest, error: `--${name} needs a value` };
       flags[name] = v;
