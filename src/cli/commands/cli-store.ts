@@ -92,7 +92,10 @@ export function parseArgs(argv: string[], spec: Record<string, "bool" | "value">
       rest.push(a);
       continue;
     }
-    const [name, inline] = a.slice(2).split("=", 2) as [string, string | undefined];
+    // At the first `=` only: split("=", 2) drops everything after a second one (`--url=http://h/?a=b`).
+    const eq = a.indexOf("=");
+    const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    const inline = eq < 0 ? undefined : a.slice(eq + 1);
     const kind = spec[name];
     if (!kind) return { flags, rest, error: `unknown option --${name}` };
     // `--json=false` was read as --json. A flag takes no value, as node:util's parseArgs (the other
