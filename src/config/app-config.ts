@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { AppError } from "../core/errors.js";
+import { REPO_FULL_NAME } from "../core/list-query.js";
 
 const bool = (def: boolean) =>
   z
@@ -45,7 +46,7 @@ const repoList = z
     const hint = "list repositories as owner/name separated by commas (e.g. octo-org/api,octo-org/web), or leave it empty to allow every repository the installation grants";
     if (entries.length === 0) ctx.addIssue({ code: "custom", message: `"${v}" names no repository; ${hint}` });
     for (const e of entries) {
-      if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(e)) ctx.addIssue({ code: "custom", message: `"${e}" is not owner/name; ${hint}` });
+      if (!REPO_FULL_NAME.test(e)) ctx.addIssue({ code: "custom", message: `"${e}" is not owner/name; ${hint}` });
     }
     return entries.map((e) => e.toLowerCase());
   });

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
 import { JOB_STATES, type JobState } from "../core/job.js";
+import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../core/list-query.js";
 import { redactDeep } from "../core/redact.js";
 import { retryJob } from "../pipeline/job-control.js";
 import { checkBearer } from "./bearer-auth.js";
@@ -71,16 +72,19 @@ async function listJobs(deps: AdminDeps, res: ServerResponse, url: URL): Promise
   if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
     return sendError(res, 400, "bad_state", `state must be one of ${JOB_STATES.join(", ")}`);
   }
-  const limit = parseLimit(url.searchParams.get("limit"), 50);
-  if (limit === undefined) return sendError(res, 400, "bad_limit", "limit must be a whole number from 1 to 10000");
+  const limit = parseLimit(url.searchParams.get("limit"));
+  if (limit === undefined) return sendError(res, 400, "bad_limit", `limit must be ${LIMIT_RULE}`);
   const repo = url.searchParams.get("repo") || undefined;
+  // Not owner/name matches no job: the empty list would read as "this repository has none".
+  const badRepo = repo === undefined ? undefined : repoNameProblem(repo);
+  if (badRepo) return sendError(res, 400, "bad_repo", `repo ${badRepo}`);
   const jobs = await deps.store.listJobs({ state: state as JobState | undefined, limit, repo });
   sendRecord(res, 200, { jobs });
 }
 
 async function listDeliveries(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {
-  const limit = parseLimit(url.searchParams.get("limit"), 50);
-  if (limit === undefined) return sendError(res, 400, "bad_limit", "limit must be a whole number from 1 to 10000");
+  const limit = parseLimit(url.searchParams.get("limit"));
+  if (limit === undefined) return sendError(res, 400, "bad_limit", `limit must be ${LIMIT_RULE}`);
   sendRecord(res, 200, { deliveries: await deps.store.listDeliveries({ limit }) });
 }
 
@@ -115,10 +119,9 @@ function sendRecord(res: ServerResponse, status: number, body: unknown): void {
   sendJson(res, status, redactDeep(body));
 }
 
-function parseLimit(raw: string | null, def: number): number | undefined {
-  if (raw === null || raw === "") return def;
-  const n = Number(raw);
-  return Number.isInteger(n) && n >= 1 && n <= 10_000 ? n : undefined;
+/** Empty is absent (see listJobs). */
+function parseLimit(raw: string | null): number | undefined {
+  return raw === null || raw === "" ? DEFAULT_LIST_LIMIT : parseListLimit(raw);
 }
 
 function notAllowed(res: ServerResponse, allow: string): true {

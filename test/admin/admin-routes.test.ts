@@ -74,6 +74,19 @@ describe("admin API", () => {
     expect((await fetch(`${h.url}/jobs?limit=0`, { headers: auth })).status).toBe(400);
   });
 
+  test("GET /jobs?repo= must be owner/name, as for the CLI's --repo: else 400, not an empty list", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    const bad = await fetch(`${h.url}/jobs?repo=nonsense`, { headers: auth });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error).toEqual({ code: "bad_repo", message: 'repo must be owner/name (e.g. octo-org/octo-repo), got "nonsense"' });
+    expect(((await (await fetch(`${h.url}/jobs?repo=Octo-Org/octo-repo`, { headers: auth })).json()) as any).jobs).toHaveLength(1);
+    for (const q of ["limit=10001", "limit=2.5", "limit=1e3"]) {
+      const res = await fetch(`${h.url}/jobs?${q}`, { headers: auth });
+      expect([q, res.status, ((await res.json()) as any).error.message]).toEqual([q, 400, "limit must be a whole number from 1 to 10000"]);
+    }
+  });
+
   test("GET /jobs, /jobs/:id, /deliveries and the retry answer redact secrets a stored record carries, keeping its shape", async () => {
     h = await startHarness({ env: { ADMIN_TOKEN } });
     await h.send("workflow_run", failedRun());

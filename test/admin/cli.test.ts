@@ -143,6 +143,33 @@ describe("CLI: jobs and deliveries", () => {
     }
   });
 
+  test("--repo must be owner/name, and --limit a whole number from 1 to 10000 (the admin API's cap): else 2", async () => {
+    // `--repo nonsense` matched no job and printed "no jobs" (exit 0), as if the repository had none.
+    const cases: Array<[typeof jobsCli, string[], RegExp]> = [
+      [jobsCli, ["list", "--repo", "nonsense"], /--repo must be owner\/name \(e\.g\. octo-org\/octo-repo\), got "nonsense"/],
+      [jobsCli, ["list", "--repo", "https://github.com/octo-org/octo-repo"], /--repo must be owner\/name/],
+      ...["10001", "0", "-1", "2.5", "1e3", "x"].flatMap((n): Array<[typeof jobsCli, string[], RegExp]> => [
+        [jobsCli, ["list", "--limit", n], /--limit must be a whole number from 1 to 10000/],
+        [deliveriesCli, ["list", "--limit", n], /--limit must be a whole number from 1 to 10000/],
+      ]),
+    ];
+    for (const [cli, args, why] of cases) {
+      const io = capture();
+      expect([args, await cli(args, env, io)]).toEqual([args, 2]);
+      expect(io.stderr).toMatch(why);
+      expect(io.stdout).toBe("");
+    }
+    const ok: Array<[typeof jobsCli, string[]]> = [
+      [jobsCli, ["list", "--repo", "Octo-Org/octo-repo", "--limit", "10000", "--json"]],
+      [deliveriesCli, ["list", "--limit", "10000", "--json"]],
+    ];
+    for (const [cli, args] of ok) {
+      const io = capture();
+      expect([args, await cli(args, env, io)]).toEqual([args, 0]);
+      expect(JSON.parse(io.stdout).length).toBeGreaterThan(0);
+    }
+  });
+
   test("jobs retry --url without ADMIN_TOKEN says to set it, without inventing a server pid", async () => {
     const io = capture();
     expect(await jobsCli(["retry", failedId, "--url", "http://127.0.0.1:1"], env, io)).toBe(1);

@@ -1,4 +1,5 @@
 import { AppError } from "../../core/errors.js";
+import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit } from "../../core/list-query.js";
 import { redactDeep } from "../../core/redact.js";
 import type { JobStore } from "../../core/ports/index.js";
 import { loadCliConfig, missingStore, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
@@ -24,9 +25,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   }
   const { flags, rest, error: bad } = parseArgs(args, { limit: "value", json: "bool" });
   const error = bad ?? unexpected(rest);
-  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
-  if (error || !Number.isInteger(limit) || limit < 1) {
-    io.err(`t0-ci-bot deliveries: ${error ?? "--limit must be a whole number ≥ 1"}\n\n${USAGE}`);
+  // Capped as the admin API caps GET /deliveries?limit=.
+  const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseListLimit(flags.limit as string);
+  if (error || limit === undefined) {
+    io.err(`t0-ci-bot deliveries: ${error ?? `--limit must be ${LIMIT_RULE}`}\n\n${USAGE}`);
     return 2;
   }
   const config = loadCliConfig(env, io);

@@ -2,6 +2,7 @@ import { systemClock } from "../../adapters/clock/system-clock.js";
 import type { AppConfig } from "../../config/app-config.js";
 import { JOB_STATES, type Job, type JobState } from "../../core/job.js";
 import { AppError } from "../../core/errors.js";
+import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../../core/list-query.js";
 import { redactDeep } from "../../core/redact.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
@@ -69,8 +70,11 @@ async function list(config: AppConfig, flags: Record<string, string | boolean>, 
   if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
     return usageError(io, `--state must be one of ${JOB_STATES.join(", ")}`);
   }
-  const limit = flags.limit === undefined ? 50 : Number(flags.limit);
-  if (!Number.isInteger(limit) || limit < 1) return usageError(io, "--limit must be a whole number ≥ 1");
+  const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseListLimit(flags.limit as string);
+  if (limit === undefined) return usageError(io, `--limit must be ${LIMIT_RULE}`);
+  // Not owner/name matches no job, and "no jobs" would read as "this repository has none".
+  const badRepo = flags.repo === undefined ? undefined : repoNameProblem(flags.repo as string);
+  if (badRepo) return usageError(io, `--repo ${badRepo}`);
   const store = await openCliStore(config, { write: false });
   try {
     // Redacted as the admin API does: a stored record can quote a token or URL credentials (see sendRecord).
