@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, expect, test } from "@jest/globals";
@@ -8,6 +9,7 @@ import { createProbot, startApp } from "./app.js";
 import { loadAppConfig } from "./config/app-config.js";
 import { silentLogger } from "./core/logger.js";
 import type { GitHubAppPort } from "./core/ports/index.js";
+import { recordingLogger } from "../test/helpers/recording-logger.js";
 
 beforeEach(() => nock.disableNetConnect());
 afterEach(() => {
@@ -53,6 +55,27 @@ test("serve checks the app's registration with GitHub at start, in the backgroun
     await new Promise((r) => setImmediate(r));
     expect(asked).toBe(1);
     expect(app.deps.identity.botLogin).toBe("acme-ci-fixer[bot]");
+  } finally {
+    await app.stop({ drainMs: 0 });
+  }
+});
+
+test("serve logs the PRIVATE_KEY / PRIVATE_KEY_PATH conflict once at start, naming both and the one used", async () => {
+  const other = generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+  const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY: other, PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", T0_WORKERS: "0", REDELIVER_WINDOW_HOURS: "0" });
+  const githubApp: GitHubAppPort = {
+    registration: async () => ({ id: 1, slug: "acme-ci-fixer", owner: undefined, permissions: {}, events: [] }),
+    async *installations() {
+      yield [];
+    },
+  };
+  const { logger: recording, lines } = recordingLogger();
+  // Probot gets a child logger, which the recording one (a spread of pino's) does not carry.
+  const logger = { ...recording, child: () => silentLogger() } as typeof recording;
+  const app = await startApp(config, { port: 0, host: "127.0.0.1", logger, overrides: { store: new MemoryJobStore() }, githubApp });
+  try {
+    const warned = lines.filter((l) => l.level === "warn" && /PRIVATE_KEY_PATH/.test(l.msg));
+    expect(warned).toEqual([{ level: "warn", fields: {}, msg: expect.stringMatching(/^PRIVATE_KEY and PRIVATE_KEY_PATH are both set, to different keys: PRIVATE_KEY is used/) }]);
   } finally {
     await app.stop({ drainMs: 0 });
   }

@@ -1,5 +1,5 @@
 import { Probot, ProbotOctokit } from "probot";
-import type { AppConfig } from "./config/app-config.js";
+import { logConfigWarnings, type AppConfig } from "./config/app-config.js";
 import { buildDeps, closeDeps, startMaintenance, startRedelivery, startWorkers } from "./composition.js";
 import { startAppRegistrationCheck } from "./admin/check-app-registration.js";
 import { createOctokitGitHubApp } from "./adapters/github/octokit-github-app.js";
@@ -75,6 +75,7 @@ export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterB
  */
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
   const logger = opts.logger ?? opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL });
+  logConfigWarnings(config, logger);
   const probot = createProbot(config, logger.child({ name: "probot" }));
   // Probot 14 builds `probot.webhooks` asynchronously; it is null until ready() resolves.
   await probot.ready();

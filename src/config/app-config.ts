@@ -193,6 +193,8 @@ export interface AppConfig extends Env {
   /** True when the GitHub App credentials are present (otherwise `npm start` opens Probot's setup page). */
   hasCredentials: boolean;
   dataDir: string;
+  /** Settings that load but are likely a mistake, said once at start (logConfigWarnings). */
+  warnings: string[];
 }
 
 export class ConfigError extends AppError {
@@ -208,9 +210,18 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const cfg = parsed.data;
   const problems: string[] = [];
+  const warnings: string[] = [];
   let privateKey: string | undefined;
   if (cfg.PRIVATE_KEY) {
     privateKey = cfg.PRIVATE_KEY.replace(/\\n/g, "\n");
+    // Probot's getPrivateKey prefers PRIVATE_KEY too, and we keep its names, so we keep its choice; but two
+    // keys set means one is stale, and a key GitHub refuses then looks like the other one being wrong.
+    const conflict = cfg.PRIVATE_KEY_PATH ? otherKeyAt(cfg.PRIVATE_KEY_PATH, privateKey) : undefined;
+    if (conflict) {
+      warnings.push(
+        `PRIVATE_KEY and PRIVATE_KEY_PATH are both set, to different keys: PRIVATE_KEY is used (as Probot does) and PRIVATE_KEY_PATH ("${cfg.PRIVATE_KEY_PATH}"${conflict === "unreadable" ? ", which cannot be read" : ""}) is ignored; unset the one you do not mean`,
+      );
+    }
   } else if (cfg.PRIVATE_KEY_PATH) {
     try {
       privateKey = readFileSync(cfg.PRIVATE_KEY_PATH, "utf8");
@@ -238,7 +249,25 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     problems.push(`WEBHOOK_SECRET: "development" is the example value (and Probot's default), not a secret; in production use the secret from the app's settings page`);
   }
   if (problems.length) throw new ConfigError(problems);
-  return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR) };
+  return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR), warnings };
+}
+
+/** Whether the file at `path` holds a key other than `used`: "different", "unreadable", or undefined (the same). */
+function otherKeyAt(path: string, used: string): "different" | "unreadable" | undefined {
+  let there: string;
+  try {
+    there = readFileSync(path, "utf8");
+  } catch {
+    return "unreadable";
+  }
+  // The setup wizard writes PRIVATE_KEY from the file: only line endings and a final newline may differ.
+  const norm = (k: string) => k.replace(/\r\n/g, "\n").trim();
+  return norm(there) === norm(used) ? undefined : "different";
+}
+
+/** Logs what loadAppConfig found questionable but usable (one line each), once, when a process starts. */
+export function logConfigWarnings(config: AppConfig, logger: { warn(msg: string): void }): void {
+  for (const w of config.warnings) logger.warn(w);
 }
 
 /**

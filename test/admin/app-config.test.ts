@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { ConfigError, loadAppConfig } from "../../src/config/app-config.js";
 import { privateKey } from "../intake/harness.js";
@@ -90,6 +91,23 @@ describe("app-config validation", () => {
     expect(problems({ PRIVATE_KEY: privateKey })).toEqual([expect.stringMatching(/^APP_ID: required when PRIVATE_KEY is set; put the numeric App ID/)]);
     expect(problems({ PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem" })).toEqual([expect.stringMatching(/^APP_ID: required when PRIVATE_KEY_PATH is set/)]);
     expect(loadAppConfig({}).hasCredentials).toBe(false);
+  });
+
+  test("PRIVATE_KEY and PRIVATE_KEY_PATH both set to different keys: PRIVATE_KEY is used, as Probot does, with one warning naming both", () => {
+    const other = generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
+    const both = loadAppConfig({ APP_ID: "1", PRIVATE_KEY: other.replace(/\n/g, "\\n"), PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem" });
+    expect(both.privateKey).toBe(other);
+    expect(both.warnings).toEqual([
+      'PRIVATE_KEY and PRIVATE_KEY_PATH are both set, to different keys: PRIVATE_KEY is used (as Probot does) and PRIVATE_KEY_PATH ("fixtures/mock-private-key.pem") is ignored; unset the one you do not mean',
+    ]);
+    // A path that cannot be read is not an error while PRIVATE_KEY is used, but is said too.
+    expect(loadAppConfig({ APP_ID: "1", PRIVATE_KEY: other, PRIVATE_KEY_PATH: "/nonexistent/key.pem" }).warnings).toEqual([
+      'PRIVATE_KEY and PRIVATE_KEY_PATH are both set, to different keys: PRIVATE_KEY is used (as Probot does) and PRIVATE_KEY_PATH ("/nonexistent/key.pem", which cannot be read) is ignored; unset the one you do not mean',
+    ]);
+    // The same key both ways (the setup wizard's PRIVATE_KEY beside the downloaded file) is no conflict.
+    expect(loadAppConfig({ APP_ID: "1", PRIVATE_KEY: privateKey.replace(/\n/g, "\\n"), PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem" }).warnings).toEqual([]);
+    expect(loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem" }).warnings).toEqual([]);
+    expect(loadAppConfig({}).warnings).toEqual([]);
   });
 
   test("ADMIN_TOKEN with a space inside is refused: the Authorization header carries one word, so it could never match", () => {

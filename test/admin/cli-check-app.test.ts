@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
 import { run } from "../../src/cli/commands/check-app.js";
 import { AppError } from "../../src/core/errors.js";
@@ -31,6 +32,14 @@ describe("t0-ci-bot check-app", () => {
     const code = await run([], CREDENTIALS, c.io, github({ id: 4242, slug: "acme-ci-fixer", owner: undefined, permissions: FULL, events: EVENTS }));
     expect([code, c.err]).toEqual([0, []]);
     expect(c.out.join("")).toBe("GitHub accepted the app's credentials: acme-ci-fixer (id 4242); its runs and reviews are recognised as acme-ci-fixer[bot]\n");
+  });
+
+  test("PRIVATE_KEY and PRIVATE_KEY_PATH set to different keys: says which one it checked, on stderr, still exit 0", async () => {
+    const c = io();
+    const other = readFileSync("fixtures/mock-private-key.pem", "utf8").replace("-----END", "\n-----END").replace(/[A-Za-z]{8}\n/, "AAAAAAAA\n");
+    const code = await run([], { ...CREDENTIALS, PRIVATE_KEY: other }, c.io, github({ id: 4242, slug: "acme-ci-fixer", owner: undefined, permissions: FULL, events: EVENTS }));
+    expect(code).toBe(0);
+    expect(c.err).toEqual([expect.stringMatching(/^warning: PRIVATE_KEY and PRIVATE_KEY_PATH are both set, to different keys: PRIVATE_KEY is used .*\n$/)]);
   });
 
   test("an installation lacking a permission: said on stderr, exit 1", async () => {

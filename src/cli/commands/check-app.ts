@@ -26,6 +26,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     io.err("t0-ci-bot check-app: needs the app's APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH); see .env.example, or run `npm start` once to register the app.\n");
     return 1;
   }
+  // Which key is checked matters most here: a warning that the other one is ignored (not a problem found).
+  for (const w of config.warnings) io.err(`warning: ${w}\n`);
   // Loaded here only: the other commands do not pay for Probot.
   const [{ checkAppRegistration }, { AppIdentity }] = await Promise.all([import("../../admin/check-app-registration.js"), import("../../core/app-identity.js")]);
   let port = githubApp;

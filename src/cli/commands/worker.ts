@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import { loadConfigForProcess, type AppConfig } from "../../config/app-config.js";
+import { loadConfigForProcess, logConfigWarnings, type AppConfig } from "../../config/app-config.js";
 import type { Octokit } from "../../adapters/github/octokit-client.js";
 import type { Deps } from "../../core/deps.js";
 import type { GitHubAppPort } from "../../core/ports/index.js";
@@ -40,6 +40,7 @@ export interface WorkerOptions {
 
 export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): Promise<RunningWorker> {
   const logger = opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL, name: "t0-ci-bot-worker" });
+  logConfigWarnings(config, logger);
   const { buildDeps, closeDeps, startWorkers } = await import("../../composition.js");
   // The GitHub adapter mints installation tokens through Probot, exactly as in `serve`.
   const probot = config.hasCredentials ? (await import("../../app.js")).createProbot(config, logger.child({ name: "probot" })) : undefined;
