@@ -149,6 +149,22 @@ describe("pytest's testpaths stand for a pytest given no paths", () => {
     expect(narrowedSelection(before, after, testpaths(paths))?.lost).toEqual(lost);
   });
 
+  test("make, package.json scripts and entry scripts take testpaths as tox does", () => {
+    const project = (paths: string[]) => ({ testpaths: { before: paths, after: paths } });
+    const mk = (recipe: string) => `test:\n\t${recipe}\n`;
+    const sh = (body: string) => `#!/bin/sh\nset -e\n${body}\n`;
+    const cases: Array<[string, string, string, string | undefined]> = [
+      ["Makefile", mk("pytest"), mk("pytest tests"), undefined],
+      ["package.json", pkg({ test: "pytest" }), pkg({ test: "pytest tests" }), undefined],
+      ["scripts/test.sh", sh("pytest -q"), sh("pytest -q tests"), "make test"],
+    ];
+    for (const [file, before, after, runBy] of cases) {
+      expect(findConfigGreenwashing(file, before, after, [], runBy, project(["tests"]))).toEqual([]);
+      expect(findConfigGreenwashing(file, before, after, [], runBy, project(["tests", "integration"])).map((f) => f.reason)).toEqual([expect.stringMatching(/so "integration" no longer runs/)]);
+      expect(findConfigGreenwashing(file, before, after, [], runBy).map((f) => f.reason)).toEqual([expect.stringMatching(/so "\(all tests\)" no longer runs/)]);
+    }
+  });
+
   test("the config pytest reads is the first of its files there that configures it", () => {
     const dir = (files: Record<string, string>) => pytestTestpaths((n) => files[n] ?? null);
     expect(dir({ "tox.ini": "[pytest]\ntestpaths = tests\n    integration\n" })).toEqual(["tests", "integration"]);

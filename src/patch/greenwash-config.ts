@@ -32,15 +32,15 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   const name = file.split("/").pop()!;
 
   if (runBy !== undefined) {
-    checkTestEntryScript(file, runBy, old, now, add);
+    checkTestEntryScript(file, runBy, old, now, add, pathlessPytest(project.testpaths));
   } else if (name === "package.json") {
-    checkPackageScripts(old, now, add);
+    checkPackageScripts(old, now, add, pathlessPytest(project.testpaths));
     checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add);
     checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add);
   } else if (MOCHA_CONFIG.test(name)) {
     checkMocharc(name, old, now, add);
   } else if (MAKEFILE.test(name)) {
-    checkMakefile(old, now, add);
+    checkMakefile(old, now, add, pathlessPytest(project.testpaths));
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add);
   } else if (VITEST_CONFIG_FILE.test(name)) {
@@ -58,8 +58,9 @@ type Add = (rule: AllowKey, reason: string, needle?: string) => void;
 
 export interface ProjectContext {
   /**
-   * pytest's testpaths for a pytest started in the file's directory, before and after the patch (see
-   * pytestTestpaths); absent when pytest has none there, or it is not known.
+   * pytest's testpaths for a pytest started where the file's commands start (a tox.ini, Makefile or
+   * package.json's own directory, a test entry script's working directory), before and after the patch
+   * (see pytestTestpaths); absent when pytest has none there, or it is not known.
    */
   testpaths?: { before?: string[]; after?: string[] };
 }
@@ -72,7 +73,7 @@ const VITEST_NOT_TESTS = new Set(["coverage", "typecheck", "benchmark", "server"
 // ---------------------------------------------------------------------------------------------
 // package.json scripts
 
-function checkPackageScripts(old: string, now: string, add: Add) {
+function checkPackageScripts(old: string, now: string, add: Add, defaults: CommandChange["defaults"]) {
   const was = readPackageScripts(old);
   const is = readPackageScripts(now);
   // An unparsable package.json fails `npm test` on its own; nothing to compare.
@@ -88,7 +89,7 @@ function checkPackageScripts(old: string, now: string, add: Add) {
     const have = programsOf(next, scriptResolver(is));
     const gone = [...programsOf(cmd, scriptResolver(was))].filter((p) => !have.has(p));
     const where = `the test script "${key}"`;
-    checkTestCommand({ owner: where, body: where, before: cmd, after: next, gone, needle: `"${key}"` }, add);
+    checkTestCommand({ owner: where, body: where, before: cmd, after: next, gone, needle: `"${key}"`, defaults }, add);
   }
 }
 
@@ -133,7 +134,7 @@ function checkTestCommand(c: CommandChange, add: Add) {
 const ERREXIT = /^\s*set\s+(-[a-zA-Z]*e[a-zA-Z]*|(-[a-zA-Z]+\s+)*-o\s+errexit)\b|^#!\S+(\s+\S+)?\s+-[a-zA-Z]*e/m;
 const LAST_EXIT_0 = /(^|\n)\s*exit\s+0\s*;?\s*$/;
 
-function checkTestEntryScript(file: string, runBy: string, old: string, now: string, add: Add) {
+function checkTestEntryScript(file: string, runBy: string, old: string, now: string, add: Add, defaults: CommandChange["defaults"]) {
   const before = liveShellText(old);
   const after = liveShellText(now);
   const runners = (text: string) => [...programsOf(text)].filter((p) => TEST_RUNNER.test(p));
@@ -144,7 +145,7 @@ function checkTestEntryScript(file: string, runBy: string, old: string, now: str
   const gone = ran.filter((p) => !have.has(p));
   const owner = `${file} (run by ${runBy})`;
   const needle = hunkNeedle(old, now);
-  checkTestCommand({ owner, body: owner, before, after, gone, needle }, add);
+  checkTestCommand({ owner, body: owner, before, after, gone, needle, defaults }, add);
   // Without errexit the script's status is its last command's: a trailing `exit 0` hides the runner's.
   const ends = (text: string) => LAST_EXIT_0.test(text.trimEnd());
   if (gone.length === 0 && ends(after) && !ends(before) && !ERREXIT.test(now)) {
@@ -162,7 +163,7 @@ function hunkNeedle(old: string, now: string): string {
 // ---------------------------------------------------------------------------------------------
 // Makefile
 
-function checkMakefile(old: string, now: string, add: Add) {
+function checkMakefile(old: string, now: string, add: Add, defaults: CommandChange["defaults"]) {
   const was = readMakefile(old);
   const is = readMakefile(now);
   for (const [target, rule] of was.rules) {
@@ -189,7 +190,7 @@ function checkMakefile(old: string, now: string, add: Add) {
     const have = programsOf(withDeps(after, next), makeResolver(is));
     const gone = [...required].filter((p) => !have.has(p));
     const needle = rule.recipe.find((l) => !next.recipe.includes(l)) ?? `${target}:`;
-    checkTestCommand({ owner: `the make target ${target}`, body: `the recipe of the make target ${target}`, before, after, gone, needle }, add);
+    checkTestCommand({ owner: `the make target ${target}`, body: `the recipe of the make target ${target}`, before, after, gone, needle, defaults }, add);
   }
 }
 
@@ -367,6 +368,21 @@ export function pytestTestpaths(read: (name: string) => string | null): string[]
   return undefined;
 }
 
+const forPytest = (paths: string[] | undefined): DefaultSelection | undefined =>
+  paths && ((program) => (/^(pytest|py\.test)$/.test(program) ? paths : undefined));
+
+/**
+ * What a pytest given no paths runs in a test command, before and after the patch: the testpaths of where
+ * the command starts. Every kind of test command (tox, make, package.json scripts, entry scripts) reads
+ * it from here; `startsThere` is false on a side whose commands start elsewhere (tox's changedir).
+ */
+function pathlessPytest(
+  testpaths: ProjectContext["testpaths"] = {},
+  startsThere: { before: boolean; after: boolean } = { before: true, after: true },
+): CommandChange["defaults"] {
+  return { before: startsThere.before ? forPytest(testpaths.before) : undefined, after: startsThere.after ? forPytest(testpaths.after) : undefined };
+}
+
 function checkPytestIni(name: string, old: string, now: string, add: Add) {
   const was = pytestSettings(name, old);
   const is = pytestSettings(name, now);
@@ -392,8 +408,6 @@ const IGNORED_EXIT = /^-\s*/;
 /** tox runs commands in changedir, by default tox.ini's own directory. */
 const inToxDir = (env: Map<string, string>, base: Map<string, string> | undefined) =>
   /^(\{toxinidir\}\/?)?$/.test((env.get("changedir") ?? base?.get("changedir") ?? "").trim());
-const forPytest = (paths: string[] | undefined): DefaultSelection | undefined =>
-  paths && ((program) => (/^(pytest|py\.test)$/.test(program) ? paths : undefined));
 
 function checkToxCommands(old: string, now: string, add: Add, testpaths: ProjectContext["testpaths"] = {}) {
   const was = readToxEnvs(old);
@@ -420,10 +434,7 @@ function checkToxCommands(old: string, now: string, add: Add, testpaths: Project
     const swallowed = minus(unchecked(after), unchecked(before)).filter((p) => have.has(p));
     if (swallowed.length) add("or_true", `the patch prefixes ${show(swallowed[0]!)} with "-" in ${where}, so tox ignores its failure`, needle);
     // [testenv:x] takes what it does not set from [testenv].
-    const defaults = {
-      before: inToxDir(keys, was.get("testenv")) ? forPytest(testpaths.before) : undefined,
-      after: inToxDir(next, is.get("testenv")) ? forPytest(testpaths.after) : undefined,
-    };
+    const defaults = pathlessPytest(testpaths, { before: inToxDir(keys, was.get("testenv")), after: inToxDir(next, is.get("testenv")) });
     checkTestCommand({ owner: where, body: where, before: before.replace(/^-\s*/gm, ""), after: after.replace(/^-\s*/gm, ""), gone, needle, defaults }, add);
   }
 }

@@ -8,7 +8,7 @@ import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, type Proj
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { RULES } from "./rules.js";
-import { findTestEntryScripts, isShellScript } from "./test-entry-scripts.js";
+import { findTestEntryScripts, isShellScript, type EntryScript } from "./test-entry-scripts.js";
 import type { ChangedFile, FileMode, FilePatch, Override, PatchOptions, PlanResult, PlannedChange, Refusal } from "./types.js";
 
 /** What a path held before the patch: needed to write, to roll back and to diff. */
@@ -185,7 +185,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
 
   // 5. Green-washing seen only in whole files: test scripts, `make test`, test-selection settings, and
   // the shell scripts those run, found from the files at the base only when the patch edits a script.
-  let entryScripts: Map<string, string> | undefined;
+  let entryScripts: Map<string, EntryScript> | undefined;
   for (const [p, st] of statusOf) {
     const after = vfs.get(p)!.content;
     const from = originals.get(st.from ?? p)!.data;
@@ -198,9 +198,10 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
     if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
-    const runBy = entryScripts?.get(st.from ?? p);
-    const project: ProjectContext = path.posix.basename(p) === "tox.ini" ? { testpaths: await testpathsNextTo(root, p, originals, vfs) } : {};
-    const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, runBy, project));
+    const entry = entryScripts?.get(st.from ?? p);
+    const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
+    const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsIn(root, startDir, originals, vfs) };
+    const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, entry?.by, project));
     if (refused) return refuse(refused);
   }
 
@@ -246,15 +247,20 @@ async function configReadBefore(root: string, dir: string, names: string[], orig
 }
 
 /**
- * pytest's testpaths for a pytest started in `file`'s directory, before and after the patch: the patch's
- * files as planned, the others as on disk. Nothing when a config file there cannot be read as text.
+ * Files whose commands start in their own directory: tox.ini, package.json (npm runs scripts there) and the
+ * Makefiles make reads by itself. Not a `*.mk`: its recipes run wherever the Makefile including it does.
  */
-async function testpathsNextTo(root: string, file: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<ProjectContext["testpaths"]> {
-  const dir = path.posix.dirname(file);
+const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile)$/;
+
+/**
+ * pytest's testpaths for a pytest started in `dir` ("" or "." for the root), before and after the patch:
+ * the patch's files as planned, the others as on disk. Nothing when a config file there cannot be read as text.
+ */
+async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<ProjectContext["testpaths"]> {
   const was = new Map<string, string | null>();
   const is = new Map<string, string | null>();
   for (const name of PYTEST_CONFIG_FILES) {
-    const rel = dir === "." ? name : `${dir}/${name}`;
+    const rel = dir === "." || dir === "" ? name : `${dir}/${name}`;
     const touched = originals.get(rel);
     if (touched) {
       was.set(name, touched.data === null ? null : touched.data.toString("utf8"));

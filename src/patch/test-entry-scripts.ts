@@ -20,9 +20,22 @@ interface Caller {
   resolve?: (name: string) => string | undefined;
   /** Directory the command runs in, relative to the repository root ("" for the root). */
   cwd: string;
+  /** False when `cwd` is only a guess (a working-directory built from a variable, tox's changedir). */
+  cwdKnown: boolean;
   /** The script that holds the command, whose own directory is also tried for relative paths. */
   script?: string;
   by: string;
+}
+
+/** A shell script CI runs as its tests. */
+export interface EntryScript {
+  /** What runs it: `the test script "test" of package.json`. */
+  by: string;
+  /**
+   * The directory it runs in, relative to the repository root ("" for the root); undefined when that is
+   * not known, or its callers run it from different directories.
+   */
+  cwd?: string;
 }
 
 /**
@@ -31,7 +44,7 @@ interface Caller {
  * and the scripts those scripts run. Read from the work tree at the patch's base, which planning never
  * writes to; a path that is missing, a symlink or not a shell script is not an entry point.
  */
-export async function findTestEntryScripts(root: string): Promise<Map<string, string>> {
+export async function findTestEntryScripts(root: string): Promise<Map<string, EntryScript>> {
   const read = async (rel: string): Promise<string | null> => {
     const check = await checkPathOnDisk(root, rel);
     if (!check.ok || !check.disk.exists) return null;
@@ -42,7 +55,7 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, st
   const pkg = await read("package.json");
   const scripts = pkg === null ? null : readPackageScripts(pkg);
   for (const [name, cmd] of Object.entries(scripts ?? {})) {
-    if (isTestScript(name)) callers.push({ cmd, resolve: scriptResolver(scripts!), cwd: "", by: `the test script "${name}" of package.json` });
+    if (isTestScript(name)) callers.push({ cmd, resolve: scriptResolver(scripts!), cwd: "", cwdKnown: true, by: `the test script "${name}" of package.json` });
   }
   // make reads the first of these that exists.
   for (const name of ["GNUmakefile", "makefile", "Makefile"]) {
@@ -50,23 +63,27 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, st
     if (text === null) continue;
     const mk = readMakefile(text);
     for (const target of mk.rules.keys()) {
-      if (TEST_TARGET.test(target)) callers.push({ cmd: `make ${target}`, resolve: makeResolver(mk), cwd: "", by: `the make target ${target}` });
+      if (TEST_TARGET.test(target)) callers.push({ cmd: `make ${target}`, resolve: makeResolver(mk), cwd: "", cwdKnown: true, by: `the make target ${target}` });
     }
     break;
   }
   const tox = await read("tox.ini");
   for (const [section, keys] of tox === null ? [] : readToxEnvs(tox)) {
-    callers.push({ cmd: toxCommandText(keys.get("commands") ?? "").replace(/^-\s*/gm, ""), cwd: "", by: `the commands of [${section}] in tox.ini` });
+    callers.push({ cmd: toxCommandText(keys.get("commands") ?? "").replace(/^-\s*/gm, ""), cwd: "", cwdKnown: false, by: `the commands of [${section}] in tox.ini` });
   }
   callers.push(...(await workflowRunCallers(root, read)));
 
-  const found = new Map<string, string>();
+  const found = new Map<string, EntryScript>();
+  /** Where each script was seen to run; null once two callers disagree or one is not sure. */
+  const cwds = new Map<string, string | null>();
   for (let k = 0; k < callers.length && found.size < MAX_SCRIPTS; k++) {
     const c = callers[k]!;
     let cwd = c.cwd;
+    let cwdKnown = c.cwdKnown;
     for (const words of commandsOf(c.cmd, c.resolve)) {
-      if (words[0] === "cd") {
-        if (words.length === 2 && !/[$`~]/.test(words[1]!)) cwd = path.posix.join(cwd, words[1]!);
+      if (words[0] === "cd" || words[0] === "pushd" || words[0] === "popd") {
+        if (words[0] === "cd" && words.length === 2 && !/[$`~]/.test(words[1]!) && words[1] !== "-") cwd = path.posix.join(cwd, words[1]!);
+        else cwdKnown = false;
         continue;
       }
       const script = scriptOf(words);
@@ -74,15 +91,26 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, st
       const dirs = [cwd, ...(c.script ? [path.posix.dirname(c.script)] : [])];
       for (const dir of dirs) {
         const rel = path.posix.normalize(path.posix.join(dir, script));
-        if (found.has(rel)) break;
+        const here = cwdKnown && !cwd.startsWith("..") ? path.posix.normalize(cwd || ".").replace(/^\.$/, "") : null;
+        if (found.has(rel)) {
+          if (cwds.get(rel) !== here) cwds.set(rel, null);
+          break;
+        }
         if (rel.startsWith("../")) continue;
         const text = await read(rel);
         if (text === null || !isShellScript(rel, text)) continue;
-        found.set(rel, c.by);
-        callers.push({ cmd: liveShellText(text), cwd, script: rel, by: `${rel}, run by ${c.by}` });
+        found.set(rel, { by: c.by });
+        cwds.set(rel, here);
+        callers.push({ cmd: liveShellText(text), cwd, cwdKnown, script: rel, by: `${rel}, run by ${c.by}` });
         break;
       }
     }
+  }
+  // Cut short, a caller not read may run a script from elsewhere.
+  const complete = found.size < MAX_SCRIPTS;
+  for (const [rel, entry] of found) {
+    const cwd = complete ? cwds.get(rel) : null;
+    if (cwd !== null && cwd !== undefined) entry.cwd = cwd;
   }
   return found;
 }
@@ -108,7 +136,8 @@ async function workflowRunCallers(root: string, read: (rel: string) => Promise<s
       for (const step of steps) {
         if (typeof step?.run !== "string") continue;
         const cwd = typeof step["working-directory"] === "string" ? step["working-directory"] : jobDir;
-        out.push({ cmd: step.run, cwd: /[$]/.test(cwd) ? "" : path.posix.normalize(cwd), by: `a step of ${dir}/${name}` });
+        const unknown = /[$]/.test(cwd);
+        out.push({ cmd: step.run, cwd: unknown ? "" : path.posix.normalize(cwd), cwdKnown: !unknown, by: `a step of ${dir}/${name}` });
       }
     }
   }
