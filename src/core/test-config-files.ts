@@ -11,3 +11,8 @@ export const JEST_CONFIG_FILE = /(^|\/)jest\.config\.([cm]?[jt]s|json)$/;
 export const VITEST_CONFIG_FILE = /(^|\/)((vitest|vite)\.config\.[cm]?[jt]s|vitest\.(workspace|projects)\.([cm]?[jt]s|json))$/;
 /** The files in a directory vitest takes its configuration from, in its order: the first that exists. */
 export const VITEST_CONFIG_ORDER = ["vitest.config", "vite.config"].flatMap((name) => [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"].map((ext) => name + ext));
+/**
+ * The files in a directory jest takes its configuration from, in its order (jest-config's
+ * JEST_CONFIG_EXT_ORDER, then package.json's "jest"): the first that exists.
+ */
+export const JEST_CONFIG_ORDER = [...[".js", ".ts", ".mjs", ".mts", ".cjs", ".cts", ".json"].map((ext) => `jest.config${ext}`), "package.json"];

@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { permanent } from "../core/errors.js";
-import { VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
+import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { findGreenwashing } from "./greenwash.js";
 import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, type ProjectContext } from "./greenwash-config.js";
@@ -196,6 +196,11 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     if (before === null && VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
       before = await configReadBefore(root, path.posix.dirname(p), VITEST_CONFIG_ORDER, originals);
     }
+    // Likewise a new jest config: jest read the settings it takes over from package.json's "jest" (moved
+    // out of it) or from a jest.config.* the patch deletes.
+    if (before === null && JEST_CONFIG_FILE.test(p)) {
+      before = await configReadBefore(root, path.posix.dirname(p), JEST_CONFIG_ORDER, originals, packageJsonJest);
+    }
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
     if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
     const entry = entryScripts?.get(st.from ?? p);
@@ -228,22 +233,43 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
 }
 
 /**
- * The text of the first of `names` in `dir` as it was before the patch; null when there is none, or it
- * cannot be read (a symlink), which compares the new file with no settings at all.
+ * The text of the first of `names` in `dir` as it was before the patch, through `settingsOf` (the part
+ * of the file that holds the settings); null when there is none, or it cannot be read (a symlink), which
+ * compares the new file with no settings at all.
  */
-async function configReadBefore(root: string, dir: string, names: string[], originals: Map<string, Original>): Promise<string | null> {
+async function configReadBefore(
+  root: string,
+  dir: string,
+  names: string[],
+  originals: Map<string, Original>,
+  settingsOf: (name: string, text: string) => string | null = (_name, text) => text,
+): Promise<string | null> {
   for (const name of names) {
     const rel = dir === "." ? name : `${dir}/${name}`;
     const touched = originals.get(rel);
     if (touched) {
-      if (touched.data !== null) return touched.data.toString("utf8");
+      if (touched.data !== null) return settingsOf(name, touched.data.toString("utf8"));
       continue;
     }
     const check = await checkPathOnDisk(root, rel);
     if (!check.ok) return null;
-    if (check.disk.exists) return fs.readFile(path.join(root, rel), "utf8");
+    if (check.disk.exists) return settingsOf(name, await fs.readFile(path.join(root, rel), "utf8"));
   }
   return null;
+}
+
+/**
+ * package.json's "jest" object as JSON text, which the jest check reads like a jest.config.json. Null for
+ * none, a string (the path of a config file) or a package.json that does not parse: no settings known.
+ */
+function packageJsonJest(name: string, text: string): string | null {
+  if (name !== "package.json") return text;
+  try {
+    const jest = (JSON.parse(text) as { jest?: unknown }).jest;
+    return jest && typeof jest === "object" && !Array.isArray(jest) ? JSON.stringify(jest, null, 2) : null;
+  } catch {
+    return null;
+  }
 }
 
 /**
