@@ -176,6 +176,35 @@ describe("pytest's testpaths stand for a pytest given no paths", () => {
   });
 });
 
+describe("vitest's default exclude", () => {
+  const DEFAULTS = ["**/node_modules/**", "**/dist/**", "**/cypress/**", "**/.{idea,git,cache,output,temp}/**", "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build,eslint,prettier}.config.*"];
+  const VITEST = (exclude?: string) => `import { configDefaults, defineConfig } from 'vitest/config'\n\nexport default defineConfig({\n  test: {\n    environment: 'node',\n${exclude === undefined ? "" : `    exclude: ${exclude},\n`}  },\n})\n`;
+  const list = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(", ")}]`;
+
+  test.each<[string, string | undefined, string | undefined]>([
+    ["unset → written out", undefined, list(DEFAULTS)],
+    ["spread → written out", "[...configDefaults.exclude, 'e2e/**']", list([...DEFAULTS, "e2e/**"])],
+    ["unset → referred to", undefined, "configDefaults.exclude"],
+    ["unset → spread alone", undefined, "[...configDefaults.exclude]"],
+    ["written out → spread", list(DEFAULTS), "[...configDefaults.exclude]"],
+  ])("%s adds nothing", (_name, before, after) => {
+    expect(found("vitest.config.ts", VITEST(before), VITEST(after))).toEqual([]);
+  });
+
+  test.each<[string, string | undefined, string, RegExp]>([
+    ["written out with a test folder", "[...configDefaults.exclude]", list([...DEFAULTS, "src/slow/**"]), /adds "src\/slow\/\*\*" to test\.exclude/],
+    ["written out where a list had replaced them", "['e2e/**']", list([...DEFAULTS, "e2e/**"]), /adds "\*\*\/cypress\/\*\*", /],
+    ["a look-alike of an entry", undefined, list([...DEFAULTS, "**/src/**"]), /adds "\*\*\/src\/\*\*"/],
+  ])("%s is new", (_name, before, after, reason) => {
+    expect(found("vitest.config.ts", VITEST(before), VITEST(after))).toEqual([expect.stringMatching(reason)]);
+  });
+
+  test("coverage.exclude is not read as test.exclude", () => {
+    const cov = (x: string) => `export default { test: { coverage: { exclude: [${x}] } } }\n`;
+    expect(found("vitest.config.ts", cov(""), cov("'src/**'"))).toEqual([]);
+  });
+});
+
 describe("the JS tokenizer behind the jest/vitest checks", () => {
   const JEST = (top: string, extra = "") => `${top}\nmodule.exports = {\n  testEnvironment: "node",\n${extra}};\n`;
   const IGNORE = '  testPathIgnorePatterns: ["/node_modules/", "/test/slow/"],\n';

@@ -44,7 +44,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add);
   } else if (VITEST_CONFIG_FILE.test(name)) {
-    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.");
+    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.", withVitestDefaults);
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add);
     if (name === "tox.ini") checkToxCommands(old, now, add, project.testpaths);
@@ -219,10 +219,48 @@ const MOCHA_KEYS: Record<string, KeyKind> = {
 };
 const VITEST_KEYS: Record<string, KeyKind> = { exclude: "ignore", include: "include", testNamePattern: "include", dir: "include", projects: "narrow" };
 
-function checkSelection(old: string, now: string, keys: Record<string, KeyKind>, where: (ancestors: string[]) => boolean, add: Add, prefix = "") {
-  const was = jsSettings(old, keys, where);
-  const is = jsSettings(now, keys, where);
+function checkSelection(
+  old: string,
+  now: string,
+  keys: Record<string, KeyKind>,
+  where: (ancestors: string[]) => boolean,
+  add: Add,
+  prefix = "",
+  defaults: (s: Map<string, Setting>, side: "before" | "after") => Map<string, Setting> = (s) => s,
+) {
+  const was = defaults(jsSettings(old, keys, where), "before");
+  const is = defaults(jsSettings(now, keys, where), "after");
   compareSettings(was, is, keys, "", add, prefix);
+}
+
+/**
+ * vitest's configDefaults.exclude (`defaultExclude`) in vitest 1-3, as documented (vitest is not installed
+ * here to read it from), with the shorter config-file glob of earlier versions. vitest 4 excludes only
+ * node_modules and .git by default, which count as build directories anyway.
+ */
+const VITEST_DEFAULT_EXCLUDE = [
+  "**/node_modules/**",
+  "**/dist/**",
+  "**/cypress/**",
+  "**/.{idea,git,cache,output,temp}/**",
+  "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build,eslint,prettier}.config.*",
+  "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build}.config.*",
+];
+const VITEST_DEFAULTS_REF = new Set(["configDefaults.exclude", "defaultExclude"]);
+
+/**
+ * vitest excluded its defaults before the patch where test.exclude was unset or spread them, so writing
+ * them out adds nothing. Where an exclude list replaced them they were not excluded: writing them out
+ * then is new. A reference to the defaults adds no entry of its own on either side, as a spread never did.
+ */
+function withVitestDefaults(settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> {
+  const s = settings.get("exclude");
+  // With no string in it, the value is kept as its text: `configDefaults.exclude`, `[...defaultExclude]`.
+  const values = (s?.values ?? []).filter((v) => !VITEST_DEFAULTS_REF.has(v.replace(/\s/g, "").replace(/^\[(\.\.\.)?(.*)\]$/, "$2")));
+  const defaultsOn = !s || (s.refs ?? []).some((r) => VITEST_DEFAULTS_REF.has(r));
+  const out = new Map(settings);
+  if (s || side === "before") out.set("exclude", { present: s?.present ?? false, values: side === "before" && defaultsOn ? [...values, ...VITEST_DEFAULT_EXCLUDE] : values, refs: s?.refs ?? [] });
+  return out;
 }
 
 function checkMocharc(name: string, old: string, now: string, add: Add) {

@@ -177,6 +177,8 @@ export interface Setting {
   present: boolean;
   /** String literals of the value, or its text when it has none. */
   values: string[];
+  /** Names the value refers to (`configDefaults.exclude` in `[...configDefaults.exclude, 'e2e/**']`). */
+  refs?: string[];
 }
 
 export function jsSettings(text: string, keys: Readonly<Record<string, unknown>>, where: (ancestors: string[]) => boolean): Map<string, Setting> {
@@ -194,10 +196,26 @@ export function jsSettings(text: string, keys: Readonly<Record<string, unknown>>
     // `testPathIgnorePatterns: ignored` with `const ignored = [...]` above: what counts is that list.
     if (value.length === 1 && value[0]!.t === "id") value = declaredValue(toks, value[0]!.v) ?? value;
     const strings = tk.v === "projects" ? projectNames(value) : value.filter((v) => v.t === "str").map((v) => v.v);
-    const s = out.get(tk.v) ?? { present: true, values: [] };
+    const s = out.get(tk.v) ?? { present: true, values: [], refs: [] };
     s.values.push(...(strings.length ? strings : [value.map((v) => v.v).join(" ")]));
+    s.refs!.push(...dottedNames(value));
     out.set(tk.v, s);
   });
+  return out;
+}
+
+/** `a.b.c` for each chain of names in `value` (a property access, a spread, a plain name). */
+function dottedNames(value: Tok[]): string[] {
+  const out: string[] = [];
+  for (let j = 0; j < value.length; j++) {
+    if (value[j]!.t !== "id" || (value[j - 1]?.v === "." && value[j - 2]?.v !== ".")) continue;
+    let name = value[j]!.v;
+    while (value[j + 1]?.v === "." && value[j + 2]?.t === "id") {
+      name += `.${value[j + 2]!.v}`;
+      j += 2;
+    }
+    out.push(name);
+  }
   return out;
 }
 
