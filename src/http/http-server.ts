@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { redact } from "../core/redact.js";
 import { toAppError } from "../core/errors.js";
 import { createAdminRoutes, type AdminDeps } from "./admin-routes.js";
 import { parseTarget } from "./request-target.js";
@@ -81,7 +82,8 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
       deps.logger.error({ err: raw, code: err.code, path: req.url, deliveryId: req.headers["x-github-delivery"] }, "request failed");
       if (res.headersSent) return void res.destroy();
       // Retryable (store briefly unavailable): 503 tells GitHub and operators to try again.
-      sendError(res, err.retryable ? 503 : 500, err.code, err.retryable ? `${err.message} (try again shortly)` : "internal error; see the server log");
+      // Anyone can reach the webhook route: the message is redacted (a store error can name a URL with its password).
+      sendError(res, err.retryable ? 503 : 500, err.code, err.retryable ? `${redact(err.message)} (try again shortly)` : "internal error; see the server log");
     });
   });
   server.keepAliveTimeout = 65_000;

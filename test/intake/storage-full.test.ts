@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { AppError } from "../../src/core/errors.js";
 import { StorageHealth } from "../../src/http/storage-health.js";
 import { failedRun, startHarness, type Harness } from "./harness.js";
 
@@ -63,4 +64,22 @@ describe("StorageHealth", () => {
     health.succeeded();
     expect(health.problem()).toBeUndefined();
   });
+});
+
+// The webhook route answers anyone: a retryable error's message goes out in the 503, and a store error can
+// name a Redis URL with its password.
+test("a retryable failure's 503 does not carry a credential from the error's message", async () => {
+  const store = new MemoryJobStore();
+  store.recordIntake = (async () => {
+    throw new AppError("store_unavailable", "Redis at redis://:hunter2-s3cret@10.0.0.5:6379 did not answer", { retryable: true });
+  }) as typeof store.recordIntake;
+  const h = await startHarness({ store });
+  try {
+    const res = await h.send("workflow_run", failedRun());
+    expect(res.status).toBe(503);
+    expect(JSON.stringify(res.body)).not.toContain("hunter2-s3cret");
+    expect(res.body.error.message).toContain("try again shortly");
+  } finally {
+    await h.close();
+  }
 });
