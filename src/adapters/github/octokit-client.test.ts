@@ -151,6 +151,59 @@ describe("GitHub adapter (read side)", () => {
     expect((err as Error).message).toContain(`.github/ci-bot.yml in octo/demo is ${kind}`);
   });
 
+  // Probot's loader reads `false`, `0`, `null`, `~` and `""` as `{}` (`yaml.parse(data) || {}`), like an empty
+  // file: a file that says `false` would run the bot with every default. It is a plain value, refused as one.
+  test.each([["false\n"], ["0\n"], ["null\n"], ["~\n"], ['""\n'], ["# off\nfalse # for now\n"]])(
+    ".github/ci-bot.yml whose whole value is a falsy scalar (%j) is refused as repo_config_not_mapping, not read as empty",
+    async (yml) => {
+      gh = await githubApiMock();
+      gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { body: yml, headers: { "content-type": "text/plain; charset=utf-8" } }, { times: 2 });
+      const client = await port().forInstallation(7);
+      const err = await client.getRepoConfig(repo).then((c: unknown) => c, (e: unknown) => e);
+      expect(err).toMatchObject({ code: "repo_config_not_mapping", retryable: false });
+      expect((err as Error).message).toContain(".github/ci-bot.yml in octo/demo is a plain value");
+      gh.done();
+    },
+  );
+
+  test.each([[""], ["# nothing to set yet\n"], ["---\n"], ["{}\n"]])(".github/ci-bot.yml that is empty or only comments (%j) means the defaults", async (yml) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { body: yml, headers: { "content-type": "text/plain; charset=utf-8" } }, { times: 2 });
+    const client = await port().forInstallation(7);
+    expect(await client.getRepoConfig(repo)).toEqual({});
+    gh.done();
+  });
+
+  test("an org .github file that is `false` is refused, naming that file", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { status: 404, body: { message: "Not Found" } })
+      .on("GET", "/repos/octo/.github/contents/.github%2Fci-bot.yml", { body: "false\n", headers: { "content-type": "text/plain; charset=utf-8" } }, { times: 2 });
+    const client = await port().forInstallation(7);
+    const err = await client.getRepoConfig(repo).then(() => null, (e: unknown) => e);
+    gh.done();
+    expect(err).toMatchObject({ code: "repo_config_not_mapping" });
+    expect((err as Error).message).toContain(".github/ci-bot.yml in octo/.github is a plain value");
+  });
+
+  // The plugin deletes `_extends` from the file that named it: that file reads `{}` but is a mapping, and
+  // only the file the chain ends with is read twice (when it reads `{}`).
+  test("_extends is followed; a file holding only `_extends:` is not read again, an extended file that is `0` is refused", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { body: "_extends: shared\n", headers: { "content-type": "text/plain; charset=utf-8" } })
+      .on("GET", "/repos/octo/shared/contents/.github%2Fci-bot.yml", { body: "enabled: false\n", headers: { "content-type": "text/plain; charset=utf-8" } });
+    const client = await port().forInstallation(7);
+    expect(await client.getRepoConfig(repo)).toEqual({ enabled: false });
+    gh.done();
+
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { body: "_extends: shared\nlabels: [x]\n", headers: { "content-type": "text/plain; charset=utf-8" } })
+      .on("GET", "/repos/octo/shared/contents/.github%2Fci-bot.yml", { body: "0\n", headers: { "content-type": "text/plain; charset=utf-8" } }, { times: 2 });
+    const err = await client.getRepoConfig(repo).then(() => null, (e: unknown) => e);
+    gh.done();
+    expect(err).toMatchObject({ code: "repo_config_not_mapping" });
+    expect((err as Error).message).toContain(".github/ci-bot.yml in octo/shared is a plain value");
+  });
+
   // GitHub answers a directory (or a submodule) at the path with JSON; Probot's loader throws "… Ignoring.".
   test(".github/ci-bot.yml that is a directory is refused as repo_config_not_a_file, not an internal error", async () => {
     gh = await githubApiMock();

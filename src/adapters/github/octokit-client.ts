@@ -1,4 +1,5 @@
 import type { ProbotOctokit } from "probot";
+import { isScalar, parseDocument } from "yaml";
 import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
@@ -26,6 +27,10 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         // number or `true` as `{}`, i.e. the defaults (bot on). Such a file is refused before that.
         const odd = files.find((f) => f.config !== null && (typeof f.config !== "object" || Array.isArray(f.config)));
         if (odd) throw permanent("repo_config_not_mapping", notMappingReason(`${odd.path} in ${odd.owner}/${odd.repo}`, notMappingKind(odd.config)));
+        const last = files.at(-1);
+        if (last && last.config !== null && !Object.keys(last.config).length && (await isPlainValue(octokit, last))) {
+          throw permanent("repo_config_not_mapping", notMappingReason(`${last.path} in ${last.owner}/${last.repo}`, "a plain value"));
+        }
         // Probot's config plugin already merged the org `.github` repo and `_extends`.
         return files.some((f) => f.config !== null) ? config : null;
       } catch (err) {
@@ -212,6 +217,20 @@ export function capDiff(diff: string, maxBytes: number): string {
   }
   if (!out) out = Buffer.from(diff).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8").replace(/\uFFFD*$/, "") + "\n";
   return `${out}[... diff cut: ${omitted} file section(s) left out to stay under ${maxBytes} bytes]\n`;
+}
+
+/**
+ * Whether a config file Probot's loader read as `{}` holds a plain value. The loader parses with
+ * `yaml.parse(data) || {}`, so `false`, `0`, `null`, `~` and `""` come back exactly like an empty file; the
+ * raw text is read once more to tell them apart. Only the file a chain ends with can be such a file: one
+ * with `_extends` (whose key the loader deleted, leaving `{}`) is a mapping and is followed by another.
+ */
+async function isPlainValue(octokit: Octokit, file: { owner: string; repo: string; path: string }): Promise<boolean> {
+  const { data } = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: file.owner, repo: file.repo, path: file.path, mediaType: { format: "raw" } });
+  // An empty or comment-only document has no contents node (or, after a bare `---`, an empty null scalar
+  // that spans no text); an explicit `null` or `~` is a scalar with a source.
+  const node = parseDocument(String(data)).contents;
+  return isScalar(node) && !(node.value === null && node.range?.[0] === node.range?.[1]);
 }
 
 /** The repository a Probot config-loader error is about (its message names the file's URL: maybe the org's `.github`). */
