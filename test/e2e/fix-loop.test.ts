@@ -15,6 +15,7 @@ import type { FeedbackRequest, ModelPort } from "../../src/core/ports/model-port
 import { routeDelivery } from "../../src/handlers/route-delivery.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
 import { sendFeedbackStage } from "../../src/pipeline/stages/send-feedback.js";
 import { createWatchPrStage, type RepairFn } from "../../src/pipeline/stages/watch-pr.js";
 import { FakeClock } from "../fakes/fake-clock.js";
@@ -185,7 +186,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     await s.deliver("workflow_run", s.fixRun("failure", commit));
     await s.run();
-    const ctx = (seen!.results["build-context"] as { context: { previous_attempt?: { patch: string; outcome: string } } }).context;
+    const ctx = (seen!.results["repair-context"] as { context: { previous_attempt?: { patch: string; outcome: string } } }).context;
     expect(ctx.previous_attempt?.patch).toContain('+    return "-".join(words)');
     expect(ctx.previous_attempt?.outcome).toContain("run 900");
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
@@ -237,7 +238,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     await s.deliver("workflow_run", s.fixRun("failure", commit));
     await s.run();
-    const ctx = (seen!.results["build-context"] as { context: FailureContext }).context;
+    const ctx = (seen!.results["repair-context"] as { context: FailureContext }).context;
     // The repair got what it is for: the failed patch and what CI said about it.
     expect(ctx.previous_attempt?.patch).toContain('+    return "-".join(words)');
     expect(ctx.previous_attempt?.excerpts?.length).toBeGreaterThan(0);
@@ -248,6 +249,65 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(ctx.test_config).toBeUndefined();
     expect(ctx.excerpts.length).toBeGreaterThan(0);
     expect(ctx.budget.dropped.join("\n")).toMatch(/test_config/);
+  });
+
+  // Each attempt is fitted from the job's own context: were the fitted one stored over it, the next attempt
+  // would start from what the last one cut, and parts it dropped would never come back.
+  test("two repairs in a row: each is fitted from the job's original context, which stays as build-context made it", async () => {
+    const sent: FailureContext[] = [];
+    const capture = { ...new RecordingModel(), proposePatch: async (input: FailureContext) => ((sent.push(structuredClone(input))), Promise.reject(permanent("no_fix_proposed", "captured"))) } as unknown as ModelPort;
+    const s = await setup({ repair: async (job, deps, ctx) => (await proposePatchStage.run(job, { ...deps, model: capture }, ctx).catch(() => undefined), { ok: true }) });
+    const BUDGET = 2000;
+    s.deps.config = { ...s.deps.config, CONTEXT_BUDGET_TOKENS: BUDGET };
+    await s.store.updateJob(s.job.id, (j) => {
+      const ctx = (j.results["build-context"] as { context: FailureContext }).context;
+      let n = 0;
+      while (countTokens(JSON.stringify(ctx)) < BUDGET * 0.97) {
+        if (n % 3 === 0) ctx.snippets.push({ path: `src/module${n}.py`, startLine: 1, endLine: 4, text: [0, 1, 2, 3].map((k) => `def f${n}_${k}(x):  # ${"comment ".repeat(3)}`).join("\n") });
+        else if (n % 3 === 1) ctx.manifests.push({ path: `pkg${n}/pyproject.toml`, excerpt: `[project]\nname = "pkg${n}"\ndependencies = ["requests>=2", "pytest>=8"]` });
+        else (ctx.test_config ??= []).push({ path: `pkg${n}/pytest.ini`, excerpt: "[pytest]\naddopts = -q --strict-markers" });
+        n++;
+      }
+      ctx.budget = { tokens: BUDGET, used: countTokens(JSON.stringify(ctx)), dropped: [] };
+    });
+    const original = structuredClone(((await s.get()).results["build-context"] as { context: FailureContext }).context);
+    // The first fix run fails with a long log, the second with a short one: the second attempt needs less room.
+    const line = (i: number) => `2026-11-23T12:00:02.0000000Z E   AssertionError: case ${i}: assert 'hello-${i}' == 'hello_${i}' in tests/test_slug.py:${i}`;
+    const logOf = (lines: number) => [
+      "2026-11-23T12:00:01.0000000Z ##[group]Run python -m pytest -q",
+      "2026-11-23T12:00:01.0000000Z ##[endgroup]",
+      ...Array.from({ length: lines }, (_, i) => line(i)),
+      "2026-11-23T12:00:02.1000000Z ##[error]Process completed with exit code 1.",
+    ].join("\n") + "\n";
+    const steps = [
+      { number: 1, name: "Set up job", status: "completed", conclusion: "success", startedAt: "2026-11-23T12:00:00Z", completedAt: "2026-11-23T12:00:01Z" },
+      { number: 2, name: "Run tests", status: "completed", conclusion: "failure", startedAt: "2026-11-23T12:00:01Z", completedAt: "2026-11-23T12:00:03Z" },
+    ];
+    const reads = {
+      writes: s.gh,
+      listRunJobs: async (_r: unknown, runId: number) => [{ id: runId === 900 ? 31 : 32, name: "pytest", status: "completed", conclusion: "failure", steps }],
+      downloadJobLog: async (_r: unknown, jobId: number) => (async function* () { yield Buffer.from(logOf(jobId === 31 ? 300 : 1)); })(),
+      listAnnotations: async () => [],
+      getFileContent: async () => null,
+    };
+    s.deps.github = { forInstallation: async () => reads as never };
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 900));
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 901));
+    await s.run();
+
+    expect(sent).toHaveLength(2);
+    expect(sent[1]!.previous_attempt?.outcome).toContain("run 901");
+    // The job keeps the context build-context made, not the first attempt's cut of it.
+    expect(((await s.get()).results["build-context"] as { context: FailureContext }).context).toEqual(original);
+    for (const c of sent) expect(countTokens(JSON.stringify(c))).toBeLessThanOrEqual(BUDGET);
+    // The first attempt made room by cutting the base; the second, smaller, gets back what it has room for.
+    const size = (c: FailureContext) => (c.test_config?.length ?? 0) + c.manifests.length + c.snippets.length;
+    expect(size(sent[0]!)).toBeLessThan(size(original));
+    expect(size(sent[1]!)).toBeGreaterThan(size(sent[0]!));
+    expect(sent[1]!.languages).toEqual(original.languages);
   });
 
   test("CI failing on the bot's commit after people pushed onto the fix branch: no repair over their work, no comment", async () => {

@@ -14,6 +14,15 @@ import type { Stage, StageContext, StageOutcome } from "../stage.js";
 
 export const PROPOSE_PATCH = "propose-patch";
 export const BUILD_CONTEXT = "build-context";
+/** Where watch-pr keeps a repair attempt's context, beside (never over) build-context's. */
+export const REPAIR_CONTEXT = "repair-context";
+
+/** What watch-pr stores for a repair attempt (`job.results["repair-context"]`). */
+export interface RepairContextResult {
+  attempt: number;
+  /** The job's context with the failed attempt as `previous_attempt`, fitted into CONTEXT_BUDGET_TOKENS. */
+  context: FailureContext;
+}
 
 /** What this stage stores on the job (`job.results["propose-patch"]`). */
 export interface ProposePatchResult {
@@ -134,8 +143,13 @@ export function jobTags(job: Job): Record<string, string> {
   };
 }
 
-/** The FailureContext from the build-context stage: `{ context }` inline, or `{ contextPath }` to a JSON file. */
+/**
+ * The context of the attempt: a repair's own when watch-pr prepared one, else the FailureContext from the
+ * build-context stage (`{ context }` inline, or `{ contextPath }` to a JSON file).
+ */
 async function readContext(job: Job): Promise<FailureContext> {
+  const repair = job.results[REPAIR_CONTEXT] as Partial<RepairContextResult> | undefined;
+  if (repair?.context && typeof repair.context === "object") return repair.context;
   const r = job.results[BUILD_CONTEXT] as { context?: FailureContext; contextPath?: string } | undefined;
   if (r?.context && typeof r.context === "object") return r.context;
   if (typeof r?.contextPath === "string") {

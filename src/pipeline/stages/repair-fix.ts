@@ -5,7 +5,8 @@ import type { RepairFn } from "./watch-pr.js";
 
 /**
  * A repair attempt after CI failed on the fix branch, in the job's own episode: the same stages as the
- * first attempt (the context now carries `previous_attempt`), then the same branch and PR move forward.
+ * first attempt (proposed from the attempt's own context, which carries `previous_attempt`: see watch-pr),
+ * then the same branch and PR move forward.
  * A patch that does not validate ends the attempt with the reason; the PR stays as it was.
  */
 export function createRepairFix(propose: Stage, validate: Stage): RepairFn {

@@ -10,6 +10,7 @@ import type { ContextExcerpt, FailureContext } from "../../core/failure-context.
 import type { Job } from "../../core/job.js";
 import type { GitHubWriteClient } from "../../core/ports/github-port.js";
 import { proposalOf } from "../../pr/proposal-of.js";
+import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 import { renderCiFailedComment } from "../../pr/pr-body.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback } from "../../feedback/outcome-feedback.js";
 import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
@@ -117,7 +118,8 @@ function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | und
 /**
  * The next proposal sees the failed attempt: its diff, what CI said, and the excerpts of the fix-branch
  * run's failed jobs (fetched like the first run's logs, analysed within a quarter of the context budget),
- * all fitted with the base context into CONTEXT_BUDGET_TOKENS (fitRepairContext).
+ * all fitted with the base context into CONTEXT_BUDGET_TOKENS (fitRepairContext) and kept as the attempt's
+ * own context (REPAIR_CONTEXT), which propose-patch reads.
  * Base of the next diff: the failing commit, not the fix branch. apply-and-validate and planFixFiles put the
  * workspace back to the failing commit (files only the first patch touched are reset), and the commit on the
  * branch carries whole files, so the second patch replaces the first rather than stacking on it; the outcome
@@ -127,15 +129,19 @@ async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: Open
   const patch = proposalOf(job)?.patch ?? "";
   const excerpts = await fixRunLogExcerpts(job, deps, ctx, open, ev);
   await deps.store.updateJob(job.id, (j) => {
-    const bc = j.results["build-context"] as { context?: FailureContext } | undefined;
+    const bc = j.results[BUILD_CONTEXT] as { context?: FailureContext } | undefined;
+    delete j.results[REPAIR_CONTEXT];
     if (bc?.context) {
       const previous: PreviousAttempt = {
         patch,
         outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation; write the next patch against the failing commit (it replaces this one, it is not applied on top of it)`,
         ...(excerpts.length ? { excerpts } : {}),
       };
-      // The base context already filled the budget: the attempt is fitted in, not added on top of it.
-      bc.context = fitRepairContext(bc.context, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens);
+      // The base context already filled the budget: the attempt is fitted in, not added on top of it. The
+      // job's context is left as build-context made it: fitted over it, the next attempt would start from
+      // this one's cuts and never get back what it dropped (and validation would read a trimmed context).
+      const repairContext: RepairContextResult = { attempt: open.repairAttempt + 1, context: fitRepairContext(bc.context, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) };
+      j.results[REPAIR_CONTEXT] = repairContext;
     }
     const pushed = pushedByThisRepair(j, open);
     const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])], ...(pushed ? { pushedSha: pushed } : {}) };
