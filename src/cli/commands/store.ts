@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { loadCliConfig, noStoreIn, stdio } from "./cli-store.js";
+import { loadCliConfig, noStoreIn, parseArgs, stdio } from "./cli-store.js";
 
 const USAGE = `usage: t0-ci-bot store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]
 
@@ -68,20 +68,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
   }
 }
 
-function parseFlags(args: string[]): Record<string, string> | string {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (!a.startsWith("--")) return `unexpected argument "${a}"`;
-    const name = a.slice(2);
-    if (name === "dry-run") {
-      out[name] = "1";
-      continue;
-    }
-    if (!["from", "to", "data-dir", "redis-url", "prefix"].includes(name)) return `unknown option ${a}`;
-    const v = args[++i];
-    if (v === undefined || v.startsWith("--")) return `${a} needs a value`;
-    out[name] = v;
-  }
-  return out;
+type Flags = { from?: string; to?: string; "data-dir"?: string; "redis-url"?: string; prefix?: string; "dry-run": boolean };
+
+/** The shared parser, so `--from=lowdb` works here as `--limit=5` does in the other commands. */
+function parseFlags(args: string[]): Flags | string {
+  const { flags, rest, error } = parseArgs(args, { from: "value", to: "value", "data-dir": "value", "redis-url": "value", prefix: "value", "dry-run": "bool" });
+  if (error) return error;
+  if (rest.length) return `unexpected argument "${rest[0]}"`;
+  const value = (name: string) => (typeof flags[name] === "string" ? flags[name] : undefined);
+  return { from: value("from"), to: value("to"), "data-dir": value("data-dir"), "redis-url": value("redis-url"), prefix: value("prefix"), "dry-run": flags["dry-run"] === true };
 }
