@@ -137,6 +137,57 @@ else
       expect(await after.stats()).toMatchObject({ delayed: 1 });
     });
 
+    test("stop waits for a job taken before it whose handler had not started yet", async () => {
+      opts = { url, prefix: uniquePrefix("bqgap").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
+      const q = make();
+      const events: string[] = [];
+      // The job is held at its first Redis call after BullMQ hands it over (before the repository slot and
+      // the handler) until stop() has paused the worker: a SIGTERM landing in that window.
+      let leaveGap!: () => void;
+      const gapOpen = new Promise<void>((r) => (leaveGap = r));
+      let reachedGap!: () => void;
+      const inGap = new Promise<void>((r) => (reachedGap = r));
+      const rankKey = `${opts.prefix}:jobs:t0:rank:`;
+      const srem = Redis.prototype.srem;
+      const pause = Worker.prototype.pause;
+      const close = Worker.prototype.close;
+      Redis.prototype.srem = async function (this: Redis, ...args: unknown[]) {
+        if (String(args[0]).startsWith(rankKey) && !events.includes("gap")) {
+          events.push("gap");
+          reachedGap();
+          await gapOpen;
+        }
+        return (srem as (...a: unknown[]) => Promise<number>).apply(this, args);
+      } as typeof srem;
+      Worker.prototype.pause = async function (this: Worker, ...args: Parameters<typeof pause>) {
+        await pause.apply(this, args);
+        events.push("paused");
+        leaveGap();
+      };
+      Worker.prototype.close = function (this: Worker, ...args: Parameters<typeof close>) {
+        events.push("close");
+        return close.apply(this, args);
+      };
+      try {
+        await q.start(async () => {
+          events.push("handler start");
+          await new Promise((r) => setTimeout(r, 300));
+          events.push("handler end");
+        });
+        await q.enqueue({ jobId: "gap", installationId: 1, repo: "o/r" });
+        await inGap;
+        await q.stop({ drainMs: 10_000 });
+      } finally {
+        Redis.prototype.srem = srem;
+        Worker.prototype.pause = pause;
+        Worker.prototype.close = close;
+      }
+      // Drained like any running job: the worker closes only once it is done, and nothing is left to redo.
+      expect(events).toEqual(["gap", "paused", "handler start", "handler end", "close"]);
+      const after = make();
+      expect(await after.knows("gap")).toBe(false);
+    });
+
     test("a running job whose repository slot was lost (Redis restarted) takes it back: the limit holds after", async () => {
       opts = { url, prefix: uniquePrefix("bqsem").slice(0, -1), name: "jobs", concurrency: 3, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300, repoBusyDelayMs: 20 };
       const q = make();

@@ -58,6 +58,7 @@ export class BullmqQueue implements JobQueue {
   readonly #workerId = randomUUID().slice(0, 8);
   #worker: Worker<QueueItem> | undefined;
   #workerConnection: Redis | undefined;
+  /** Jobs BullMQ has handed to #process, from that moment until they finish (stop drains them). */
   readonly #running = new Set<Promise<void>>();
   /** Re-adds of jobs enqueued while they ran, still under way (stop waits for them). */
   readonly #readding = new Set<Promise<void>>();
@@ -152,7 +153,7 @@ export class BullmqQueue implements JobQueue {
       const drainMs = opts.drainMs ?? 30_000;
       let timer: NodeJS.Timeout | undefined;
       const timedOut = await Promise.race([
-        Promise.allSettled([...this.#running]).then(() => false),
+        this.#drained().then(() => false),
         new Promise<boolean>((r) => (timer = setTimeout(() => r(true), drainMs))),
       ]);
       clearTimeout(timer);
@@ -211,7 +212,27 @@ export class BullmqQueue implements JobQueue {
     await this.#queue.add("run", item, { jobId: id, delay: delayMs || undefined, priority, removeOnComplete: true, removeOnFail: true });
   }
 
+  /**
+   * Counted as running from the moment BullMQ hands the job over, not from its handler's start: the
+   * Redis calls before the handler take a while, and a stop() in between would not wait for the job,
+   * closing the worker under it (BullMQ's close gets 5 s, not drainMs) and interrupting it for nothing.
+   */
   async #process(job: BullJob<QueueItem>, token: string | undefined, handler: QueueHandler): Promise<void> {
+    const processing = this.#processOne(job, token, handler);
+    this.#running.add(processing);
+    try {
+      await processing;
+    } finally {
+      this.#running.delete(processing);
+    }
+  }
+
+  /** Resolves once no job is in #process, including ones BullMQ had fetched before the pause and hands over meanwhile. */
+  async #drained(): Promise<void> {
+    while (this.#running.size) await Promise.allSettled([...this.#running]);
+  }
+
+  async #processOne(job: BullJob<QueueItem>, token: string | undefined, handler: QueueHandler): Promise<void> {
     const item = job.data;
     const holder = `${this.#workerId}:${job.id}`;
     // The job has left the line: its installation's later jobs move up one rank.
@@ -229,12 +250,9 @@ export class BullmqQueue implements JobQueue {
           .catch(() => undefined),
       Math.max(200, this.#opts.lockDurationMs / 3),
     );
-    const run = handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
-    this.#running.add(run);
     try {
-      await run;
+      await handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
     } finally {
-      this.#running.delete(run);
       clearInterval(renew);
       await this.#sem.release(item.repo, holder).catch(() => undefined);
     }
