@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { findConfigGreenwashing, pytestTestpaths } from "./greenwash-config.js";
-import { addedSelectionFlag, narrowedSelection, programsOf } from "./test-commands.js";
+import { addedSelectionFlag, commandSegments, narrowedSelection, programsOf, scriptDirCd } from "./test-commands.js";
 
 const pkg = (scripts: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: "x", scripts, ...extra }, null, 2);
 const found = (file: string, before: string | null, after: string) => findConfigGreenwashing(file, before, after).map((f) => `${f.rule}: ${f.reason}`);
@@ -173,6 +173,34 @@ describe("pytest's testpaths stand for a pytest given no paths", () => {
     expect(dir({ "pyproject.toml": '[tool.pytest.ini_options]\ntestpaths = ["src/tests"]\n', "tox.ini": "[pytest]\ntestpaths = tests\n" })).toEqual(["src/tests"]);
     expect(dir({ "pyproject.toml": "[tool.pytest.ini_options\n", "tox.ini": "[pytest]\ntestpaths = tests\n" })).toBeUndefined();
     expect(dir({ "tox.ini": "[tox]\nenv_list = py312\n" })).toBeUndefined();
+  });
+});
+
+describe("a script's cd to its own directory", () => {
+  test.each<[string, string, string | undefined]>([
+    ['cd "$(dirname "$0")/.."', "scripts/test.sh", ""],
+    ['cd "$(dirname "$0")"', "scripts/test.sh", "scripts"],
+    ['cd "$(dirname "${BASH_SOURCE[0]}")"/..', "ci/unit/run.sh", "ci"],
+    ["cd $(dirname $0)/../backend", "scripts/test.sh", "backend"],
+    ['cd "$(dirname -- "$0")/../py/"', "scripts/test.sh", "py"],
+    ['cd "$(dirname "$0")"', "test.sh", ""],
+    // Out of the checkout, through a variable, another word than the script, options: not known.
+    ['cd "$(dirname "$0")/../.."', "scripts/test.sh", undefined],
+    ['cd "$(dirname "$0")/.."', "test.sh", undefined],
+    ['cd "$(dirname "$0")/../$SUB"', "scripts/test.sh", undefined],
+    ['cd "$(dirname "$1")"', "scripts/test.sh", undefined],
+    ['cd -P "$(dirname "$0")"', "scripts/test.sh", undefined],
+    ['cd "$(dirname "$(readlink -f "$0")")"', "scripts/test.sh", undefined],
+    ['cd "$(dirname "$0")/../../repo"', "scripts/test.sh", undefined],
+    ["cd ..", "scripts/test.sh", undefined],
+  ])("%s in %s lands in %j", (cd, script, dir) => {
+    expect(scriptDirCd(commandSegments(cd)[0]!, script)).toBe(dir);
+  });
+
+  test("in a sourced script $0 is the caller's, BASH_SOURCE still the script", () => {
+    const cd = (text: string) => scriptDirCd(commandSegments(text)[0]!, "scripts/env.sh", true);
+    expect(cd('cd "$(dirname "$0")/.."')).toBeUndefined();
+    expect(cd('cd "$(dirname "${BASH_SOURCE[0]}")/.."')).toBe("");
   });
 });
 

@@ -8,7 +8,7 @@ import { makeResolver, readMakefile, recipeOf, TEST_TARGET, type Rule } from "./
 import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
 import { jsSettings, tokenize, valueTokens, type Setting } from "./js-settings.js";
 import { readToxEnvs, toxCommandText } from "./read-tox.js";
-import { addedSelectionFlag, dropsCoverage, narrowedSelection, onlyBuildDirs, programsOf, TEST_RUNNER, type DefaultSelection } from "./test-commands.js";
+import { addedSelectionFlag, dropsCoverage, narrowedSelection, onlyBuildDirs, programsOf, scriptDirCd, TEST_RUNNER, type DefaultSelection, type Defaults } from "./test-commands.js";
 import type { AllowKey, Hunk } from "./types.js";
 
 /**
@@ -32,7 +32,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   const name = file.split("/").pop()!;
 
   if (runBy !== undefined) {
-    checkTestEntryScript(file, runBy, old, now, add, pathlessPytest(project.testpaths));
+    checkTestEntryScript(file, runBy, old, now, add, { ...pathlessPytest(project.testpaths), cd: pytestAfterScriptCd(project.script) });
   } else if (name === "package.json") {
     checkPackageScripts(old, now, add, pathlessPytest(project.testpaths));
     checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add);
@@ -63,7 +63,29 @@ export interface ProjectContext {
    * (see pytestTestpaths); absent when pytest has none there, or it is not known.
    */
   testpaths?: { before?: string[]; after?: string[] };
+  /** A test entry script's own moves: where it is, and the testpaths where it goes. */
+  script?: ScriptMoves;
 }
+
+/**
+ * A test entry script's path before and after the patch (a rename moves it), whether it is sourced, and
+ * pytest's testpaths (before and after) in each directory of the checkout it moves itself to with a
+ * cd to its own directory (see scriptDirCd).
+ */
+export interface ScriptMoves {
+  before: string;
+  after: string;
+  sourced?: boolean;
+  testpaths: Map<string, { before?: string[]; after?: string[] }>;
+}
+
+/** After a cd in a test entry script: pytest's testpaths where it leads, when scriptDirCd knows that. */
+const pytestAfterScriptCd = (script: ScriptMoves | undefined): Defaults["cd"] =>
+  script &&
+  ((words, side) => {
+    const dir = scriptDirCd(words, script[side], script.sourced);
+    return dir === undefined ? undefined : forPytest(script.testpaths.get(dir)?.[side]);
+  });
 
 const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
 const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
@@ -107,7 +129,7 @@ interface CommandChange {
   gone: string[];
   needle: string;
   /** What its runners run when given no paths, before and after (pytest's testpaths). */
-  defaults?: { before?: DefaultSelection; after?: DefaultSelection };
+  defaults?: Defaults;
 }
 
 /** Shared by every kind of test command: runners dropped, selection flags or paths added, coverage off. */

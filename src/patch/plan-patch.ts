@@ -4,11 +4,11 @@ import { permanent } from "../core/errors.js";
 import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { findGreenwashing } from "./greenwash.js";
-import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, type ProjectContext } from "./greenwash-config.js";
+import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, type ProjectContext, type ScriptMoves } from "./greenwash-config.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { RULES } from "./rules.js";
-import { findTestEntryScripts, isShellScript, type EntryScript } from "./test-entry-scripts.js";
+import { findTestEntryScripts, isShellScript, scriptOwnDirs, type EntryScript } from "./test-entry-scripts.js";
 import type { ChangedFile, FileMode, FilePatch, Override, PatchOptions, PlanResult, PlannedChange, Refusal } from "./types.js";
 
 /** What a path held before the patch: needed to write, to roll back and to diff. */
@@ -206,6 +206,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const entry = entryScripts?.get(st.from ?? p);
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsIn(root, startDir, originals, vfs) };
+    if (entry) project.script = await scriptMoves(root, { before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, originals, vfs);
     const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, entry?.by, project));
     if (refused) return refuse(refused);
   }
@@ -282,7 +283,7 @@ const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makef
  * pytest's testpaths for a pytest started in `dir` ("" or "." for the root), before and after the patch:
  * the patch's files as planned, the others as on disk. Nothing when a config file there cannot be read as text.
  */
-async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<ProjectContext["testpaths"]> {
+async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<NonNullable<ProjectContext["testpaths"]>> {
   const was = new Map<string, string | null>();
   const is = new Map<string, string | null>();
   for (const name of PYTEST_CONFIG_FILES) {
@@ -301,6 +302,21 @@ async function testpathsIn(root: string, dir: string, originals: Map<string, Ori
     is.set(name, text);
   }
   return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
+}
+
+/** Where a test entry script moves itself on each side, with pytest's testpaths there (see ScriptMoves). */
+async function scriptMoves(
+  root: string,
+  file: { before: string; after: string },
+  text: { before: string; after: string },
+  entry: EntryScript,
+  originals: Map<string, Original>,
+  vfs: Map<string, VFile>,
+): Promise<ScriptMoves> {
+  const dirs = new Set([...scriptOwnDirs(file.before, text.before, entry.sourced), ...scriptOwnDirs(file.after, text.after, entry.sourced)]);
+  const testpaths: ScriptMoves["testpaths"] = new Map();
+  for (const dir of dirs) testpaths.set(dir, await testpathsIn(root, dir, originals, vfs));
+  return { ...file, ...(entry.sourced ? { sourced: true } : {}), testpaths };
 }
 
 const lineCount = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0));

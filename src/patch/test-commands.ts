@@ -4,6 +4,8 @@
  * package.json test scripts, the recipes of `make test` and pytest's addopts.
  */
 
+import path from "node:path";
+
 /** Words of each simple command (`a && b; c | d` gives three or four), quotes removed. */
 export function commandSegments(cmd: string): string[][] {
   const segments: string[][] = [];
@@ -371,10 +373,43 @@ const covers = (a: Scope, b: Scope) =>
  */
 export type DefaultSelection = (program: string) => string[] | undefined;
 
+/** What runners given no paths run, before and after the patch. */
+export interface Defaults {
+  /** Where the commands start. */
+  before?: DefaultSelection;
+  after?: DefaultSelection;
+  /** Where a `cd` (its words) leads, when that is known (a script's cd to its own directory, see scriptDirCd). */
+  cd?: (words: string[], side: "before" | "after") => DefaultSelection | undefined;
+}
+
 /** pytest options that choose another config file or rootdir, or override testpaths: its testpaths may not apply. */
 const OTHER_CONFIG = /^(-c|-o|--config-file|--rootdir|--override-ini|--inifile)(=|$)|^-[co]\S/;
 /** Commands after which the runner no longer starts in the directory whose defaults were given. */
 const MOVES = new Set(["cd", "pushd", "popd"]);
+
+/**
+ * `$(dirname "$0")` and its spellings, as commandSegments leaves them (inner quotes may stay), then what
+ * follows it. `$0` is the script as it was started, so its dirname is the script's own directory
+ * wherever it was started from; `${BASH_SOURCE[0]}` is the same, even when the script is sourced.
+ */
+const SCRIPT_DIR = /^\$\(dirname\s+(?:--\s+)?"?(\$0|\$\{0\}|\$BASH_SOURCE|\$\{BASH_SOURCE(?:\[0\])?\})"?\)(.*)$/;
+
+/**
+ * The directory of the checkout ("" for its root) that `cd "$(dirname "$0")/.."` and its spellings
+ * move `script` (its path in the checkout) to: the script's own directory, then a relative path without
+ * variables. Undefined for any other command, and for a directory outside the checkout, whose name and
+ * files are not known. In a `sourced` script `$0` is its caller's, so only BASH_SOURCE says where it is.
+ */
+export function scriptDirCd(words: string[], script: string, sourced = false): string | undefined {
+  if (words.length !== 2 || words[0] !== "cd") return undefined;
+  const m = SCRIPT_DIR.exec(words[1]!);
+  if (!m || (sourced && !m[1]!.includes("BASH_SOURCE"))) return undefined;
+  const rest = m[2]!;
+  if ((rest !== "" && !rest.startsWith("/")) || /[$`~*?{]/.test(rest)) return undefined;
+  const dir = path.posix.normalize(path.posix.join(path.posix.dirname(script), `.${rest}`));
+  if (dir === ".." || dir.startsWith("../")) return undefined;
+  return dir === "." ? "" : dir.replace(/\/$/, "");
+}
 
 export interface Narrowing {
   program: string;
@@ -393,27 +428,28 @@ export interface Narrowing {
 export function narrowedSelection(
   before: string,
   after: string,
-  defaults: { before?: DefaultSelection; after?: DefaultSelection } = {},
+  defaults: Defaults = {},
 ): Narrowing | undefined {
-  const collect = (cmd: string, pathless: DefaultSelection | undefined) => {
+  const collect = (cmd: string, side: "before" | "after") => {
     const out = new Map<string, string[]>();
-    let moved = false;
+    let pathless = defaults[side];
     for (const words of commandSegments(cmd)) {
       const p = programOf(words);
-      if (p && MOVES.has(p.name)) moved = true;
+      // Where a move leads is mostly not known, and with it what a runner given no paths runs.
+      if (p && MOVES.has(p.name)) pathless = defaults.cd?.(words, side);
       if (!p || !SELECTING_RUNNERS.test(p.name)) continue;
       const placeholders: string[] = [];
       let chosen = selectors(words, p, placeholders);
       // `pytest` and `pytest tests` run the same tests when testpaths is `tests`. Not so when a variable or
       // `{posargs:tests}` may be a path, or pytest reads another config or starts elsewhere.
-      const pathlessForSure = placeholders.every((w) => w === "{posargs}") && !moved && !words.slice(p.argsFrom).some((w) => OTHER_CONFIG.test(w));
+      const pathlessForSure = placeholders.every((w) => w === "{posargs}") && !words.slice(p.argsFrom).some((w) => OTHER_CONFIG.test(w));
       if (chosen.length === 0 && pathless && pathlessForSure) chosen = pathless(p.name) ?? [];
       out.set(p.name, [...(out.get(p.name) ?? []), ...chosen]);
     }
     return out;
   };
-  const was = collect(before, defaults.before);
-  for (const [program, now] of collect(after, defaults.after)) {
+  const was = collect(before, "before");
+  for (const [program, now] of collect(after, "after")) {
     const old = was.get(program);
     // mocha without paths runs its .mocharc spec or just ./test/*.js: naming paths may well run more.
     if (!old || (old.length === 0 && /mocha$/.test(program))) continue;

@@ -6,11 +6,14 @@ import { checkPathOnDisk } from "./path-policy.js";
 import { makeResolver, readMakefile, TEST_TARGET } from "./read-makefile.js";
 import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
 import { readToxEnvs, toxCommandText } from "./read-tox.js";
-import { commandsOf, scriptOf } from "./test-commands.js";
+import { commandSegments, commandsOf, programOf, scriptDirCd, scriptOf } from "./test-commands.js";
 import { runDefault } from "../validate/workflow-steps.js";
 
 /** A shell script by its name or its `#!` line. */
 export const isShellScript = (file: string, text: string) => /\.(sh|bash|zsh|ksh)$/.test(file) || /^#!.*\b(ba|z|da|k)?sh\b/.test(text);
+
+/** What runs a script in the caller's own shell. */
+const SOURCE = new Set(["source", "."]);
 
 /** Scripts calling scripts: enough for real repositories, bounded against a maze of them. */
 const MAX_SCRIPTS = 50;
@@ -24,6 +27,8 @@ interface Caller {
   cwdKnown: boolean;
   /** The script that holds the command, whose own directory is also tried for relative paths. */
   script?: string;
+  /** Whether that script is sourced (`. ./env.sh`), where `$0` is not the script. */
+  sourced?: boolean;
   by: string;
 }
 
@@ -36,6 +41,8 @@ export interface EntryScript {
    * not known, or its callers run it from different directories.
    */
   cwd?: string;
+  /** Some caller sources it (`. ./env.sh`): its `$0` is then the caller's. */
+  sourced?: boolean;
 }
 
 /**
@@ -82,26 +89,31 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, En
     let cwdKnown = c.cwdKnown;
     for (const words of commandsOf(c.cmd, c.resolve)) {
       if (words[0] === "cd" || words[0] === "pushd" || words[0] === "popd") {
-        if (words[0] === "cd" && words.length === 2 && !/[$`~]/.test(words[1]!) && words[1] !== "-") cwd = path.posix.join(cwd, words[1]!);
+        // A script's cd to its own directory lands in the same place wherever the script was started.
+        const own = c.script === undefined ? undefined : scriptDirCd(words, c.script, c.sourced);
+        if (own !== undefined) [cwd, cwdKnown] = [own, true];
+        else if (words[0] === "cd" && words.length === 2 && !/[$`~]/.test(words[1]!) && words[1] !== "-") cwd = path.posix.join(cwd, words[1]!);
         else cwdKnown = false;
         continue;
       }
       const script = scriptOf(words);
       if (script === undefined || script.startsWith("/")) continue;
+      const sourced = SOURCE.has(programOf(words)?.name ?? "");
       const dirs = [cwd, ...(c.script ? [path.posix.dirname(c.script)] : [])];
       for (const dir of dirs) {
         const rel = path.posix.normalize(path.posix.join(dir, script));
         const here = cwdKnown && !cwd.startsWith("..") ? path.posix.normalize(cwd || ".").replace(/^\.$/, "") : null;
         if (found.has(rel)) {
           if (cwds.get(rel) !== here) cwds.set(rel, null);
+          if (sourced) found.get(rel)!.sourced = true;
           break;
         }
         if (rel.startsWith("../")) continue;
         const text = await read(rel);
         if (text === null || !isShellScript(rel, text)) continue;
-        found.set(rel, { by: c.by });
+        found.set(rel, { by: c.by, ...(sourced ? { sourced } : {}) });
         cwds.set(rel, here);
-        callers.push({ cmd: liveShellText(text), cwd, cwdKnown, script: rel, by: `${rel}, run by ${c.by}` });
+        callers.push({ cmd: liveShellText(text), cwd, cwdKnown, script: rel, sourced, by: `${rel}, run by ${c.by}` });
         break;
       }
     }
@@ -113,6 +125,12 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, En
     if (cwd !== null && cwd !== undefined) entry.cwd = cwd;
   }
   return found;
+}
+
+/** The directories of the checkout a script moves itself to with a cd to its own directory (see scriptDirCd). */
+export function scriptOwnDirs(script: string, text: string, sourced = false): string[] {
+  const dirs = commandSegments(liveShellText(text)).map((words) => scriptDirCd(words, script, sourced));
+  return [...new Set(dirs.filter((d): d is string => d !== undefined))];
 }
 
 /** The `run:` of every step of .github/workflows/*.yml, with its working directory. */
