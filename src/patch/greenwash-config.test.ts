@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { findConfigGreenwashing, pytestTestpaths } from "./greenwash-config.js";
+import { findConfigGreenwashing, pytestTestpaths, vitestMajor } from "./greenwash-config.js";
 import { addedSelectionFlag, commandSegments, narrowedSelection, programsOf, scriptDirCd } from "./test-commands.js";
 
 const pkg = (scripts: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: "x", scripts, ...extra }, null, 2);
@@ -208,6 +208,9 @@ describe("vitest's default exclude", () => {
   const DEFAULTS = ["**/node_modules/**", "**/dist/**", "**/cypress/**", "**/.{idea,git,cache,output,temp}/**", "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build,eslint,prettier}.config.*"];
   const VITEST = (exclude?: string) => `import { configDefaults, defineConfig } from 'vitest/config'\n\nexport default defineConfig({\n  test: {\n    environment: 'node',\n${exclude === undefined ? "" : `    exclude: ${exclude},\n`}  },\n})\n`;
   const list = (xs: string[]) => `[${xs.map((x) => `'${x}'`).join(", ")}]`;
+  /** The longer default list is vitest 1-3's: these cases are about a project on vitest 3 (null: not known). */
+  const found = (file: string, before: string | null, after: string, vitest: number | null = 3) =>
+    findConfigGreenwashing(file, before, after, [], undefined, vitest === null ? {} : { vitestMajor: vitest }).map((f) => `${f.rule}: ${f.reason}`);
 
   test.each<[string, string | undefined, string | undefined]>([
     ["unset → written out", undefined, list(DEFAULTS)],
@@ -230,6 +233,36 @@ describe("vitest's default exclude", () => {
   test("coverage.exclude is not read as test.exclude", () => {
     const cov = (x: string) => `export default { test: { coverage: { exclude: [${x}] } } }\n`;
     expect(found("vitest.config.ts", cov(""), cov("'src/**'"))).toEqual([]);
+  });
+
+  test("vitest 4 excludes only node_modules and .git, as does a vitest whose version is not known", () => {
+    for (const vitest of [4, 5, null]) {
+      expect(found("vitest.config.ts", VITEST(), VITEST(list(DEFAULTS)), vitest)).toEqual([expect.stringMatching(/adds "\*\*\/cypress\/\*\*", /)]);
+      expect(found("vitest.config.ts", VITEST("[...configDefaults.exclude]"), VITEST(list(["**/node_modules/**", "**/.git/**"])), vitest)).toEqual([]);
+    }
+    expect(found("vitest.config.ts", VITEST(), VITEST(list(DEFAULTS)), 0)).toEqual([]);
+  });
+
+  test.each<[string, Record<string, unknown>, number | null | undefined]>([
+    ["^3.2.4 in devDependencies", { devDependencies: { vitest: "^3.2.4" } }, 3],
+    ["~1.6.0 in dependencies", { dependencies: { vitest: "~1.6.0" } }, 1],
+    ["4.0.0 pinned", { devDependencies: { vitest: "4.0.0" } }, 4],
+    ["3.x", { devDependencies: { vitest: "3.x" } }, 3],
+    ["^0.34.6", { devDependencies: { vitest: "^0.34.6" } }, 0],
+    ["not named", { devDependencies: { jest: "^30.0.0" } }, undefined],
+    // Ranges that let more than one major in, or say nothing of it: not known.
+    [">=3.0.0", { devDependencies: { vitest: ">=3.0.0" } }, null],
+    ["^3.0.0 || ^4.0.0", { devDependencies: { vitest: "^3.0.0 || ^4.0.0" } }, null],
+    ["latest", { devDependencies: { vitest: "latest" } }, null],
+    ["workspace:*", { devDependencies: { vitest: "workspace:*" } }, null],
+    ["catalog:", { devDependencies: { vitest: "catalog:" } }, null],
+    ["*", { devDependencies: { vitest: "*" } }, null],
+  ])("vitest %s in package.json: major %j", (_name, pkgJson, major) => {
+    expect(vitestMajor(JSON.stringify(pkgJson))).toBe(major);
+  });
+
+  test("a package.json that does not parse says nothing of vitest", () => {
+    expect(vitestMajor("{ devDependencies: ")).toBeNull();
   });
 });
 

@@ -44,7 +44,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add);
   } else if (VITEST_CONFIG_FILE.test(name)) {
-    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.", withVitestDefaults);
+    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.", withVitestDefaults(project.vitestMajor));
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add);
     if (name === "tox.ini") checkToxCommands(old, now, add, project.testpaths);
@@ -63,6 +63,8 @@ export interface ProjectContext {
    * (see pytestTestpaths); absent when pytest has none there, or it is not known.
    */
   testpaths?: { before?: string[]; after?: string[] };
+  /** vitest's major version, as the package.json nearest above a vitest config asked for it before the patch (see vitestMajor). */
+  vitestMajor?: number;
   /** A test entry script's own moves: where it is, and the testpaths where it goes. */
   script?: ScriptMoves;
 }
@@ -257,10 +259,9 @@ function checkSelection(
 
 /**
  * vitest's configDefaults.exclude (`defaultExclude`) in vitest 1-3, as documented (vitest is not installed
- * here to read it from), with the shorter config-file glob of earlier versions. vitest 4 excludes only
- * node_modules and .git by default, which count as build directories anyway.
+ * here to read it from), with the shorter config-file glob of earlier versions.
  */
-const VITEST_DEFAULT_EXCLUDE = [
+const VITEST_3_DEFAULT_EXCLUDE = [
   "**/node_modules/**",
   "**/dist/**",
   "**/cypress/**",
@@ -268,21 +269,48 @@ const VITEST_DEFAULT_EXCLUDE = [
   "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build,eslint,prettier}.config.*",
   "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build}.config.*",
 ];
+/** vitest 4's: the longer list came out of its defaults. */
+const VITEST_4_DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
 const VITEST_DEFAULTS_REF = new Set(["configDefaults.exclude", "defaultExclude"]);
 
 /**
  * vitest excluded its defaults before the patch where test.exclude was unset or spread them, so writing
  * them out adds nothing. Where an exclude list replaced them they were not excluded: writing them out
  * then is new. A reference to the defaults adds no entry of its own on either side, as a spread never did.
+ * Which defaults depends on vitest's `major` version before the patch; when that is not known, the
+ * shorter list of vitest 4 is taken, so that no entry of the longer one passes as excluded already.
  */
-function withVitestDefaults(settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> {
+const withVitestDefaults = (major: number | undefined) => (settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> => {
+  const defaults = major !== undefined && major < 4 ? VITEST_3_DEFAULT_EXCLUDE : VITEST_4_DEFAULT_EXCLUDE;
   const s = settings.get("exclude");
   // With no string in it, the value is kept as its text: `configDefaults.exclude`, `[...defaultExclude]`.
   const values = (s?.values ?? []).filter((v) => !VITEST_DEFAULTS_REF.has(v.replace(/\s/g, "").replace(/^\[(\.\.\.)?(.*)\]$/, "$2")));
   const defaultsOn = !s || (s.refs ?? []).some((r) => VITEST_DEFAULTS_REF.has(r));
   const out = new Map(settings);
-  if (s || side === "before") out.set("exclude", { present: s?.present ?? false, values: side === "before" && defaultsOn ? [...values, ...VITEST_DEFAULT_EXCLUDE] : values, refs: s?.refs ?? [] });
+  if (s || side === "before") out.set("exclude", { present: s?.present ?? false, values: side === "before" && defaultsOn ? [...values, ...defaults] : values, refs: s?.refs ?? [] });
   return out;
+};
+
+/** A version range that allows a single major: `^3.2.4`, `~1.6.0`, `3.x`, `4.0.0`, `=3.1.0`, `v3`. */
+const ONE_MAJOR = /^\s*[\^~]?=?v?(\d+)(\.(\d+|[x*])){0,2}(-[\w.]+)?\s*$/i;
+
+/**
+ * The major version of vitest a package.json asks for in dependencies or devDependencies. Undefined when it
+ * does not name vitest; null when it does with a range that allows more than one major (`>=3`, `latest`,
+ * `workspace:*`, `catalog:`), or it does not parse: then which vitest runs is not known.
+ */
+export function vitestMajor(packageJson: string): number | null | undefined {
+  let pkg: Record<string, unknown>;
+  try {
+    pkg = Object(JSON.parse(packageJson)) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const ranges = [pkg.dependencies, pkg.devDependencies].map((deps) => (deps && typeof deps === "object" ? (deps as Record<string, unknown>).vitest : undefined)).filter((r) => r !== undefined);
+  if (ranges.length === 0) return undefined;
+  const majors = new Set(ranges.map((r) => (typeof r === "string" ? ONE_MAJOR.exec(r)?.[1] : undefined)));
+  const [major] = majors;
+  return majors.size === 1 && major !== undefined ? Number(major) : null;
 }
 
 function checkMocharc(name: string, old: string, now: string, add: Add) {

@@ -1,10 +1,10 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { permanent } from "../core/errors.js";
-import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
+import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { findGreenwashing } from "./greenwash.js";
-import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, type ProjectContext, type ScriptMoves } from "./greenwash-config.js";
+import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, vitestMajor, type ProjectContext, type ScriptMoves } from "./greenwash-config.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { RULES } from "./rules.js";
@@ -206,6 +206,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const entry = entryScripts?.get(st.from ?? p);
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsIn(root, startDir, originals, vfs) };
+    if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
     if (entry) project.script = await scriptMoves(root, { before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, originals, vfs);
     const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, entry?.by, project));
     if (refused) return refuse(refused);
@@ -257,6 +258,20 @@ async function configReadBefore(
     if (check.disk.exists) return settingsOf(name, await fs.readFile(path.join(root, rel), "utf8"));
   }
   return null;
+}
+
+/**
+ * vitest's major version as the package.json nearest above `dir` (inside the checkout) that names vitest
+ * asked for before the patch: in a workspace, the root's vitest runs a package that does not name its own.
+ * Undefined when none tells it.
+ */
+async function vitestMajorAbove(root: string, dir: string, originals: Map<string, Original>): Promise<number | undefined> {
+  for (let d = dir; ; d = path.posix.dirname(d)) {
+    const text = await configReadBefore(root, d, ["package.json"], originals);
+    const major = text === null ? undefined : vitestMajor(text);
+    if (major !== undefined) return major ?? undefined;
+    if (d === ".") return undefined;
+  }
 }
 
 /**
