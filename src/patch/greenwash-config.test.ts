@@ -1,6 +1,12 @@
 import { describe, expect, test } from "@jest/globals";
-import { findConfigGreenwashing, pytestTestpaths, vitestMajor } from "./greenwash-config.js";
-import { addedSelectionFlag, commandSegments, narrowedSelection, programsOf, scriptDirCd } from "./test-commands.js";
+import { addedSelectionFlag } from "./added-selection-flag.js";
+import { commandSegments } from "./command-segments.js";
+import { findConfigGreenwashing } from "./greenwash-config.js";
+import { narrowedSelection } from "./narrowed-selection.js";
+import { programsOf } from "./programs-of.js";
+import { pytestTestpaths } from "./pytest-testpaths.js";
+import { scriptDirCd } from "./script-dir-cd.js";
+import { vitestMajor } from "./vitest-major.js";
 
 const pkg = (scripts: Record<string, string>, extra: Record<string, unknown> = {}) => JSON.stringify({ name: "x", scripts, ...extra }, null, 2);
 const found = (file: string, before: string | null, after: string) => findConfigGreenwashing(file, before, after).map((f) => `${f.rule}: ${f.reason}`);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { liveShellText } from "./live-shell-text.js";
-import { programsOf, TEST_RUNNER } from "./test-commands.js";
+import { programsOf } from "./programs-of.js";
+import { TEST_RUNNER } from "./test-runner.js";
 
 /** The test runners left in a script. */
 const runs = (script: string) => [...programsOf(liveShellText(script))].filter((p) => TEST_RUNNER.test(p));

@@ -1,4 +1,4 @@
-import { commandSegments } from "./test-commands.js";
+import { commandSegments } from "./command-segments.js";
 
 /**
  * The part of a shell script that can run, for comparing what it runs before and after a patch.

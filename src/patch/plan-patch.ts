@@ -3,29 +3,22 @@ import path from "node:path";
 import { permanent } from "../core/errors.js";
 import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
+import { configReadBefore, packageJsonJest } from "./config-read-before.js";
+import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing } from "./greenwash.js";
-import { findConfigGreenwashing, PYTEST_CONFIG_FILES, pytestTestpaths, vitestMajor, type ProjectContext, type ScriptMoves } from "./greenwash-config.js";
+import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
+import { testpathsIn } from "./pytest-testpaths.js";
 import { RULES } from "./rules.js";
-import { findTestEntryScripts, isShellScript, scriptOwnDirs, type EntryScript } from "./test-entry-scripts.js";
-import type { ChangedFile, FileMode, FilePatch, Override, PatchOptions, PlanResult, PlannedChange, Refusal } from "./types.js";
-
-/** What a path held before the patch: needed to write, to roll back and to diff. */
-export interface Original {
-  data: Buffer | null;
-  /** Permission bits on disk (0 when absent). */
-  perm: number;
-}
+import { scriptMoves } from "./script-moves.js";
+import { findTestEntryScripts, isShellScript, type EntryScript } from "./test-entry-scripts.js";
+import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
+import { vitestMajorAbove } from "./vitest-major.js";
 
 export type InternalPlan =
   | (Extract<PlanResult, { ok: true }> & { root: string; originals: Map<string, Original>; notes: string[] })
   | { ok: false; refusal: Refusal };
-
-interface VFile {
-  content: string | null;
-  mode: FileMode;
-}
 
 const refuse = (refusal: Refusal): { ok: false; refusal: Refusal } => ({ ok: false, refusal });
 
@@ -235,125 +228,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
 }
 
 /**
- * The text of the first of `names` in `dir` as it was before the patch, through `settingsOf` (the part
- * of the file that holds the settings); null when there is none, or it cannot be read (a symlink), which
- * compares the new file with no settings at all.
- */
-async function configReadBefore(
-  root: string,
-  dir: string,
-  names: string[],
-  originals: Map<string, Original>,
-  settingsOf: (name: string, text: string) => string | null = (_name, text) => text,
-): Promise<string | null> {
-  for (const name of names) {
-    const rel = dir === "." ? name : `${dir}/${name}`;
-    const touched = originals.get(rel);
-    if (touched) {
-      if (touched.data !== null) return settingsOf(name, touched.data.toString("utf8"));
-      continue;
-    }
-    const check = await checkPathOnDisk(root, rel);
-    if (!check.ok) return null;
-    if (check.disk.exists) return settingsOf(name, await fs.readFile(path.join(root, rel), "utf8"));
-  }
-  return null;
-}
-
-/**
- * vitest's major version as the package.json nearest above `dir` (inside the checkout) that names vitest
- * asked for before the patch: in a workspace, the root's vitest runs a package that does not name its own.
- * Undefined when none tells it.
- */
-async function vitestMajorAbove(root: string, dir: string, originals: Map<string, Original>): Promise<number | undefined> {
-  for (let d = dir; ; d = path.posix.dirname(d)) {
-    const text = await configReadBefore(root, d, ["package.json"], originals);
-    const major = text === null ? undefined : vitestMajor(text);
-    if (major !== undefined) return major ?? undefined;
-    if (d === ".") return undefined;
-  }
-}
-
-/**
- * package.json's "jest" object as JSON text, which the jest check reads like a jest.config.json. Null for
- * none, a string (the path of a config file) or a package.json that does not parse: no settings known.
- */
-function packageJsonJest(name: string, text: string): string | null {
-  if (name !== "package.json") return text;
-  try {
-    const jest = (JSON.parse(text) as { jest?: unknown }).jest;
-    return jest && typeof jest === "object" && !Array.isArray(jest) ? JSON.stringify(jest, null, 2) : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
  * Files whose commands start in their own directory: tox.ini, package.json (npm runs scripts there) and the
  * Makefiles make reads by itself. Not a `*.mk`: its recipes run wherever the Makefile including it does.
  */
 const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile)$/;
-
-/**
- * pytest's testpaths for a pytest started in `dir` ("" or "." for the root), before and after the patch:
- * the patch's files as planned, the others as on disk. Nothing when a config file there cannot be read as text.
- */
-async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<NonNullable<ProjectContext["testpaths"]>> {
-  const was = new Map<string, string | null>();
-  const is = new Map<string, string | null>();
-  for (const name of PYTEST_CONFIG_FILES) {
-    const rel = dir === "." || dir === "" ? name : `${dir}/${name}`;
-    const touched = originals.get(rel);
-    if (touched) {
-      was.set(name, touched.data === null ? null : touched.data.toString("utf8"));
-      is.set(name, vfs.get(rel)?.content ?? null);
-      continue;
-    }
-    const check = await checkPathOnDisk(root, rel);
-    // A symlinked pytest.ini is still pytest's config: without its text, what runs is not known.
-    if (!check.ok) return {};
-    const text = check.disk.exists ? await fs.readFile(path.join(root, rel), "utf8") : null;
-    was.set(name, text);
-    is.set(name, text);
-  }
-  return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
-}
-
-/** Where a test entry script moves itself on each side, with pytest's testpaths there (see ScriptMoves). */
-async function scriptMoves(
-  root: string,
-  file: { before: string; after: string },
-  text: { before: string; after: string },
-  entry: EntryScript,
-  originals: Map<string, Original>,
-  vfs: Map<string, VFile>,
-): Promise<ScriptMoves> {
-  const dirs = new Set([...scriptOwnDirs(file.before, text.before, entry.sourced), ...scriptOwnDirs(file.after, text.after, entry.sourced)]);
-  const testpaths: ScriptMoves["testpaths"] = new Map();
-  for (const dir of dirs) testpaths.set(dir, await testpathsIn(root, dir, originals, vfs));
-  return { ...file, ...(entry.sourced ? { sourced: true } : {}), testpaths };
-}
-
-const lineCount = (text: string) => (text === "" ? 0 : text.split("\n").length - (text.endsWith("\n") ? 1 : 0));
-
-function countLines(fp: FilePatch): { additions: number; deletions: number } {
-  let additions = 0;
-  let deletions = 0;
-  for (const h of fp.hunks) for (const l of h.lines) {
-    if (l.kind === "+") additions++;
-    else if (l.kind === "-") deletions++;
-  }
-  return { additions, deletions };
-}
-
-function sumCounts(patches: FilePatch[], counts: Array<{ additions: number; deletions: number }>, p: string) {
-  let additions = 0;
-  let deletions = 0;
-  patches.forEach((fp, i) => {
-    if (fp.path === p) {
-      additions += counts[i]!.additions;
-      deletions += counts[i]!.deletions;
-    }
-  });
-  return { additions, deletions };
-}

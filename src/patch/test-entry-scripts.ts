@@ -6,7 +6,11 @@ import { checkPathOnDisk } from "./path-policy.js";
 import { makeResolver, readMakefile, TEST_TARGET } from "./read-makefile.js";
 import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
 import { readToxEnvs, toxCommandText } from "./read-tox.js";
-import { commandSegments, commandsOf, programOf, scriptDirCd, scriptOf } from "./test-commands.js";
+import { commandSegments } from "./command-segments.js";
+import { programOf } from "./program-of.js";
+import { commandsOf } from "./programs-of.js";
+import { scriptDirCd } from "./script-dir-cd.js";
+import { scriptOf } from "./script-of.js";
 import { runDefault } from "../validate/workflow-steps.js";
 
 /** A shell script by its name or its `#!` line. */

@@ -107,3 +107,19 @@ export interface PatchOptions {
   config: RepoConfig;
   dryRun?: boolean;
 }
+
+/** What a path held before the patch: needed to write, to roll back and to diff. */
+export interface Original {
+  data: Buffer | null;
+  /** Permission bits on disk (0 when absent). */
+  perm: number;
+}
+
+/** A path as planned so far: the patch's hunks are applied in memory before anything is written. */
+export interface VFile {
+  content: string | null;
+  mode: FileMode;
+}
+
+/** How a whole-file check reports a finding; `needle` is text of the change that picks the hunk it names. */
+export type Add = (rule: AllowKey, reason: string, needle?: string) => void;

@@ -2,8 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { AppError } from "../core/errors.js";
 import { checkPathOnDisk } from "./path-policy.js";
-import type { Original } from "./plan-patch.js";
-import type { PlannedChange } from "./types.js";
+import type { Original, PlannedChange } from "./types.js";
 
 /** The filesystem calls the writer makes; tests swap one to fail half-way and check the rollback. */
 export interface WriteIo {

@@ -1,0 +1,75 @@
+import { promises as fs } from "node:fs";
+import path from "node:path";
+import type { DefaultSelection, Defaults } from "./narrowed-selection.js";
+import { checkPathOnDisk } from "./path-policy.js";
+import { pytestSettings } from "./pytest-settings.js";
+import type { Original, VFile } from "./types.js";
+
+/** pytest's testpaths in one directory, before and after the patch (see pytestTestpaths). */
+export interface Testpaths {
+  before?: string[];
+  after?: string[];
+}
+
+/** Where pytest looks for its configuration in a directory, in its order. */
+export const PYTEST_CONFIG_FILES = ["pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"];
+
+/**
+ * The testpaths a pytest started in a directory runs when given no paths, from that directory's files
+ * (`read` gives one's text, null when absent). pytest takes the first of PYTEST_CONFIG_FILES that
+ * configures it (pytest.ini even without its section), and applies testpaths only when started in the
+ * config's directory: a config further up is not looked for. Undefined when there is none, or a file
+ * pytest would read cannot be parsed.
+ */
+export function pytestTestpaths(read: (name: string) => string | null): string[] | undefined {
+  for (const name of PYTEST_CONFIG_FILES) {
+    const text = read(name);
+    if (text === null) continue;
+    const settings = pytestSettings(name, text.replace(/\r\n/g, "\n"));
+    if (!settings) return undefined;
+    if (!settings.found && !name.endsWith("pytest.ini")) continue;
+    const paths = settings.values.get("testpaths") ?? [];
+    return paths.length ? paths : undefined;
+  }
+  return undefined;
+}
+
+export const forPytest = (paths: string[] | undefined): DefaultSelection | undefined =>
+  paths && ((program) => (/^(pytest|py\.test)$/.test(program) ? paths : undefined));
+
+/**
+ * What a pytest given no paths runs in a test command, before and after the patch: the testpaths of where
+ * the command starts. Every kind of test command (tox, make, package.json scripts, entry scripts) reads
+ * it from here; `startsThere` is false on a side whose commands start elsewhere (tox's changedir).
+ */
+export function pathlessPytest(
+  testpaths: Testpaths = {},
+  startsThere: { before: boolean; after: boolean } = { before: true, after: true },
+): Defaults {
+  return { before: startsThere.before ? forPytest(testpaths.before) : undefined, after: startsThere.after ? forPytest(testpaths.after) : undefined };
+}
+
+/**
+ * pytest's testpaths for a pytest started in `dir` ("" or "." for the root), before and after the patch:
+ * the patch's files as planned, the others as on disk. Nothing when a config file there cannot be read as text.
+ */
+export async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<Testpaths> {
+  const was = new Map<string, string | null>();
+  const is = new Map<string, string | null>();
+  for (const name of PYTEST_CONFIG_FILES) {
+    const rel = dir === "." || dir === "" ? name : `${dir}/${name}`;
+    const touched = originals.get(rel);
+    if (touched) {
+      was.set(name, touched.data === null ? null : touched.data.toString("utf8"));
+      is.set(name, vfs.get(rel)?.content ?? null);
+      continue;
+    }
+    const check = await checkPathOnDisk(root, rel);
+    // A symlinked pytest.ini is still pytest's config: without its text, what runs is not known.
+    if (!check.ok) return {};
+    const text = check.disk.exists ? await fs.readFile(path.join(root, rel), "utf8") : null;
+    was.set(name, text);
+    is.set(name, text);
+  }
+  return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
+}

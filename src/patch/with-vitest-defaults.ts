@@ -1,0 +1,35 @@
+import type { Setting } from "./js-settings.js";
+
+/**
+ * vitest's configDefaults.exclude (`defaultExclude`) in vitest 1-3, as documented (vitest is not installed
+ * here to read it from), with the shorter config-file glob of earlier versions.
+ */
+const VITEST_3_DEFAULT_EXCLUDE = [
+  "**/node_modules/**",
+  "**/dist/**",
+  "**/cypress/**",
+  "**/.{idea,git,cache,output,temp}/**",
+  "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build,eslint,prettier}.config.*",
+  "**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build}.config.*",
+];
+/** vitest 4's: the longer list came out of its defaults. */
+const VITEST_4_DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
+const VITEST_DEFAULTS_REF = new Set(["configDefaults.exclude", "defaultExclude"]);
+
+/**
+ * vitest excluded its defaults before the patch where test.exclude was unset or spread them, so writing
+ * them out adds nothing. Where an exclude list replaced them they were not excluded: writing them out
+ * then is new. A reference to the defaults adds no entry of its own on either side, as a spread never did.
+ * Which defaults depends on vitest's `major` version before the patch; when that is not known, the
+ * shorter list of vitest 4 is taken, so that no entry of the longer one passes as excluded already.
+ */
+export const withVitestDefaults = (major: number | undefined) => (settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> => {
+  const defaults = major !== undefined && major < 4 ? VITEST_3_DEFAULT_EXCLUDE : VITEST_4_DEFAULT_EXCLUDE;
+  const s = settings.get("exclude");
+  // With no string in it, the value is kept as its text: `configDefaults.exclude`, `[...defaultExclude]`.
+  const values = (s?.values ?? []).filter((v) => !VITEST_DEFAULTS_REF.has(v.replace(/\s/g, "").replace(/^\[(\.\.\.)?(.*)\]$/, "$2")));
+  const defaultsOn = !s || (s.refs ?? []).some((r) => VITEST_DEFAULTS_REF.has(r));
+  const out = new Map(settings);
+  if (s || side === "before") out.set("exclude", { present: s?.present ?? false, values: side === "before" && defaultsOn ? [...values, ...defaults] : values, refs: s?.refs ?? [] });
+  return out;
+};
