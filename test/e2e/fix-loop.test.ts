@@ -101,6 +101,22 @@ async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) 
   return { deps, store, model, gh, job, run, get, deliver, fixRun, prClosed, clock, repository };
 }
 
+/** A fix run's failed pytest job log: `lines` assertion lines (the excerpts' size), then `last` if given. */
+function pytestRunLog(lines: number, last?: string): string {
+  return [
+    "2026-11-23T12:00:01.0000000Z ##[group]Run python -m pytest -q",
+    "2026-11-23T12:00:01.0000000Z ##[endgroup]",
+    ...Array.from({ length: lines }, (_, i) => `2026-11-23T12:00:02.0000000Z E   AssertionError: case ${i}: assert 'hello-${i}' == 'hello_${i}' in tests/test_slug.py:${i}`),
+    ...(last ? [last] : []),
+    "2026-11-23T12:00:02.1000000Z ##[error]Process completed with exit code 1.",
+  ].join("\n") + "\n";
+}
+
+const PYTEST_RUN_STEPS = [
+  { number: 1, name: "Set up job", status: "completed", conclusion: "success", startedAt: "2026-11-23T12:00:00Z", completedAt: "2026-11-23T12:00:01Z" },
+  { number: 2, name: "Run tests", status: "completed", conclusion: "failure", startedAt: "2026-11-23T12:00:01Z", completedAt: "2026-11-23T12:00:03Z" },
+];
+
 describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => {
   test("opens one verified draft PR, marks it ready when CI passes, and sends every outcome as feedback on merge", async () => {
     const s = await setup();
@@ -215,17 +231,8 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
       ctx.budget = { tokens: BUDGET, used: countTokens(JSON.stringify(ctx)), dropped: [] };
     });
     // The fix branch's failed run, with a long log whose excerpts take their quarter of the budget.
-    const log = [
-      "2026-11-23T12:00:01.0000000Z ##[group]Run python -m pytest -q",
-      "2026-11-23T12:00:01.0000000Z ##[endgroup]",
-      ...Array.from({ length: 300 }, (_, i) => `2026-11-23T12:00:02.0000000Z E   AssertionError: case ${i}: assert 'hello-${i}' == 'hello_${i}' in tests/test_slug.py:${i}`),
-      "2026-11-23T12:00:02.0000000Z FAILED tests/test_slug.py::test_slug - AssertionError",
-      "2026-11-23T12:00:02.1000000Z ##[error]Process completed with exit code 1.",
-    ].join("\n") + "\n";
-    const steps = [
-      { number: 1, name: "Set up job", status: "completed", conclusion: "success", startedAt: "2026-11-23T12:00:00Z", completedAt: "2026-11-23T12:00:01Z" },
-      { number: 2, name: "Run tests", status: "completed", conclusion: "failure", startedAt: "2026-11-23T12:00:01Z", completedAt: "2026-11-23T12:00:03Z" },
-    ];
+    const log = pytestRunLog(300, "2026-11-23T12:00:02.0000000Z FAILED tests/test_slug.py::test_slug - AssertionError");
+    const steps = PYTEST_RUN_STEPS;
     const reads = {
       writes: s.gh,
       listRunJobs: async () => [{ id: 31, name: "pytest", status: "completed", conclusion: "failure", steps }],
@@ -272,17 +279,8 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     });
     const original = structuredClone(((await s.get()).results["build-context"] as { context: FailureContext }).context);
     // The first fix run fails with a long log, the second with a short one: the second attempt needs less room.
-    const line = (i: number) => `2026-11-23T12:00:02.0000000Z E   AssertionError: case ${i}: assert 'hello-${i}' == 'hello_${i}' in tests/test_slug.py:${i}`;
-    const logOf = (lines: number) => [
-      "2026-11-23T12:00:01.0000000Z ##[group]Run python -m pytest -q",
-      "2026-11-23T12:00:01.0000000Z ##[endgroup]",
-      ...Array.from({ length: lines }, (_, i) => line(i)),
-      "2026-11-23T12:00:02.1000000Z ##[error]Process completed with exit code 1.",
-    ].join("\n") + "\n";
-    const steps = [
-      { number: 1, name: "Set up job", status: "completed", conclusion: "success", startedAt: "2026-11-23T12:00:00Z", completedAt: "2026-11-23T12:00:01Z" },
-      { number: 2, name: "Run tests", status: "completed", conclusion: "failure", startedAt: "2026-11-23T12:00:01Z", completedAt: "2026-11-23T12:00:03Z" },
-    ];
+    const logOf = (lines: number) => pytestRunLog(lines);
+    const steps = PYTEST_RUN_STEPS;
     const reads = {
       writes: s.gh,
       listRunJobs: async (_r: unknown, runId: number) => [{ id: runId === 900 ? 31 : 32, name: "pytest", status: "completed", conclusion: "failure", steps }],
