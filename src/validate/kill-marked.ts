@@ -4,6 +4,9 @@ import { readdir, readFile } from "node:fs/promises";
 /** The environment variable every validation command and its descendants carry (see killMarked). */
 export const RUN_MARKER_ENV = "T0_CI_BOT_RUN";
 
+/** /proc/<pid>/environ files read at once by killMarked. */
+const READERS = 8;
+
 export function newRunMarker(): string {
   return randomUUID();
 }
@@ -28,20 +31,25 @@ export async function killMarked(marker: string, passes = 3): Promise<number> {
       return killed;
     }
     let found = 0;
-    await Promise.all(
-      pids.map(async (pid) => {
+    // A few files at a time: all of /proc at once opened one descriptor per process, so a busy host hit
+    // EMFILE, the daemon went unseen and the app's own sockets and store writes failed meanwhile.
+    let next = 0;
+    const reader = async () => {
+      while (next < pids.length) {
+        const pid = pids[next++]!;
         const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
         const at = environ?.indexOf(needle) ?? -1;
         // A whole variable: the first one, or one after a NUL (not the tail of another's value).
-        if (at < 0 || (at > 0 && environ![at - 1] !== 0)) return;
+        if (at < 0 || (at > 0 && environ![at - 1] !== 0)) continue;
         try {
           process.kill(Number(pid), "SIGKILL");
           found++;
         } catch {
           // Gone already, or not ours to kill.
         }
-      }),
-    );
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READERS, pids.length) }, reader));
     killed += found;
     if (!found) break;
   }
