@@ -174,6 +174,15 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
+  test("a file deleted between the loader's read and the second one is absent, not a failed job", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { body: "false\n", headers: { "content-type": "text/plain; charset=utf-8" } })
+      .on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { status: 404, body: { message: "Not Found" } });
+    const client = await port().forInstallation(7);
+    expect(await client.getRepoConfig(repo)).toEqual({});
+    gh.done();
+  });
+
   test("an org .github file that is `false` is refused, naming that file", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { status: 404, body: { message: "Not Found" } })

@@ -226,7 +226,14 @@ export function capDiff(diff: string, maxBytes: number): string {
  * with `_extends` (whose key the loader deleted, leaving `{}`) is a mapping and is followed by another.
  */
 async function isPlainValue(octokit: Octokit, file: { owner: string; repo: string; path: string }): Promise<boolean> {
-  const { data } = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: file.owner, repo: file.repo, path: file.path, mediaType: { format: "raw" } });
+  let data: unknown;
+  try {
+    ({ data } = await octokit.request("GET /repos/{owner}/{repo}/contents/{path}", { owner: file.owner, repo: file.repo, path: file.path, mediaType: { format: "raw" } }));
+  } catch (err) {
+    // Deleted since the loader read it: no file, so nothing to refuse (the loader's empty reading stands).
+    if ((err as { status?: number }).status === 404) return false;
+    throw err;
+  }
   // An empty or comment-only document has no contents node (or, after a bare `---`, an empty null scalar
   // that spans no text); an explicit `null` or `~` is a scalar with a source.
   const node = parseDocument(String(data)).contents;
