@@ -250,6 +250,20 @@ describe("the start-up sweep with a WORKSPACE_ROOT shared by several processes",
     expect(await readdir(root)).toEqual([]);
   });
 
+  // claim() writes <id>.owner.<pid>.tmp, then renames it: removing the temp file in between made that
+  // process's clone fail on the rename.
+  test("an owner file another live process is writing is left alone, and its workspace with it", async () => {
+    const root = join(base, "claiming");
+    const [BUSY, DEAD] = ["66666666-6666-4666-8666-666666666666", "77777777-7777-4777-8777-777777777777"];
+    const gone = spawn(process.execPath, ["-e", ""]);
+    await new Promise((r) => gone.once("exit", r));
+    for (const id of [BUSY, DEAD]) await mkdir(join(root, id, ".git"), { recursive: true });
+    await writeFile(join(root, `${BUSY}.owner.${process.pid}.tmp`), "{");
+    await writeFile(join(root, `${DEAD}.owner.${gone.pid}.tmp`), "{");
+    expect(await createFsWorkspace(options(root)).sweep(new Set())).toBe(1);
+    expect((await readdir(root)).sort()).toEqual([BUSY, `${BUSY}.owner.${process.pid}.tmp`]);
+  });
+
   test("a workspace in use by another live process is left alone; one whose process is gone is removed", async () => {
     const root = join(base, "shared-by-processes");
     // Job ids, as the sweep only ever removes those (see JOB_ID in fs-workspace.ts).

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import git from "isomorphic-git";
 import PQueue from "p-queue";
@@ -60,12 +61,19 @@ async function claim(dir: string): Promise<void> {
   await rename(tmp, file);
 }
 
-/** Whether a live process has claimed `dir` (this one included: a second instance here must not take it). */
-async function inUse(dir: string): Promise<boolean> {
+/**
+ * Whether a live process has claimed `dir` (this one included: a second instance here must not take it), or
+ * is claiming it: its `<id>.owner.<pid>.tmp` is there until the rename, which would fail were it removed.
+ */
+async function inUse(dir: string, names: string[]): Promise<boolean> {
+  const writing = names.map((n) => OWNER_BEING_WRITTEN.exec(n)?.[1]).filter((pid): pid is string => pid !== undefined);
+  if (writing.some((pid) => ownerAlive({ pid: Number(pid), host: hostname(), start: null }))) return true;
   const text = await readFile(ownerFileOf(dir), "utf8").catch(() => undefined);
   const owner = text === undefined ? undefined : parseOwner(text);
   return owner !== undefined && ownerAlive(owner);
 }
+
+const OWNER_BEING_WRITTEN = /\.owner\.(\d+)\.tmp$/;
 
 /**
  * One directory per job under `root`: `<root>/<jobId>` holds a shallow single-branch clone of the failing
@@ -217,7 +225,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       let used = 0;
       for (const [id, names] of ids) {
         // A live process's job that this process's store does not know (another deployment, or started since it was read).
-        if (await inUse(join(opts.root, id))) {
+        if (await inUse(join(opts.root, id), names)) {
           used++;
           continue;
         }
