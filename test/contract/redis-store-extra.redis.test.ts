@@ -76,6 +76,25 @@ else
       }
     });
 
+    test("compact() lists the pending feedback an earlier version left, so the outbox sends it at last", async () => {
+      const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
+      const job = makeJob({ runId: 31 });
+      await s.recordIntake(makeDelivery(job), "{}", job);
+      const pending = { id: "f", metric: "pr_merged", value: true, target: { episodeId: "e" }, status: "pending" as const, attempts: 1, createdAt: job.createdAt };
+      await s.updateJob(job.id, (j) => Object.assign(j, { state: "failed", feedback: [pending] }));
+      const r = new Redis(url);
+      try {
+        // An earlier version wrote the job without the jobs:feedback set: nothing lists it for the outbox.
+        await r.del(`${prefix}jobs:feedback`);
+        expect(await s.listJobIdsWithPendingFeedback()).toEqual([]);
+        await s.compact();
+        expect(await s.listJobIdsWithPendingFeedback()).toEqual([job.id]);
+      } finally {
+        r.disconnect();
+        await s.close();
+      }
+    });
+
     test("compact() keeps a job that an operator retried after compact read it", async () => {
       const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
       const job = makeJob({ runId: 7, at: "2026-10-01T00:00:00.000Z" });

@@ -12,6 +12,7 @@ import type { Redis } from "ioredis";
  *   jobs:state:<state>  zset id by createdAt ms             listing and counting per state
  *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name)
  *   jobs:unfinished     zset id by createdAt ms             resume at start-up, oldest first
+ *   jobs:feedback       set of job ids                      jobs with feedback pending (the outbox's resend)
  *   fpjobs:<repoId>:<fp> zset job id by createdAt ms        fix-loop guard: the jobs of a failure that count
  *   fp:<repoId>:<fp>    counter                             the same, as versions before fpjobs kept it (read, cleared)
  *   deliveries          list of JSON, newest first, capped
@@ -236,6 +237,21 @@ for i = 3, #ARGV do
   end
 end
 return dropped
+`;
+
+/**
+ * Once per deployment: puts in jobs:feedback the jobs with feedback pending that versions before the set
+ * wrote, unless they changed since they were read (UPDATE_JOB keeps the set then). ARGV: prefix, then
+ * pairs of job id and the revision at which it had feedback pending. Returns how many were added.
+ */
+export const INDEX_PENDING_FEEDBACK = `
+local p, added = ARGV[1], 0
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', p .. 'job:' .. ARGV[i], 'rev') == ARGV[i + 1] then
+    added = added + redis.call('SADD', p .. 'jobs:feedback', ARGV[i])
+  end
+end
+return added
 `;
 
 /** Runs a script by its SHA, loading it on first use or after a server restart (NOSCRIPT). */

@@ -3,7 +3,7 @@ import { closeRedis, pingWithin } from "./redis-connection.js";
 import { AppError } from "../../core/errors.js";
 import { JOB_STATES, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
-import { IMPORT_DELIVERY, IMPORT_JOB, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
+import { IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
 
 const COMPACT_PAGE = 200;
 /** Only one process of the fleet compacts at a time; the lease outlives a run, not the 6-hour period. */
@@ -274,7 +274,24 @@ export class RedisJobStore implements JobStore {
       }
     }
     await this.#sweepLegacy();
+    await this.#indexPendingFeedback();
     return { removedJobs };
+  }
+
+  /**
+   * Once: jobs whose feedback an earlier version left pending are not in jobs:feedback, so the outbox
+   * would never resend it, and compaction, which keeps such jobs, would keep them for ever.
+   */
+  async #indexPendingFeedback(): Promise<void> {
+    const done = this.#k("compact:feedback-indexed");
+    if (await this.#redis.exists(done)) return;
+    for (let start = 0; ; start += COMPACT_PAGE) {
+      const ids = await this.#redis.zrange(this.#k("jobs:all"), start, start + COMPACT_PAGE - 1);
+      const pending = (await this.#getManyWithRev(ids)).filter((r) => r.rev && hasPendingFeedback(r.job));
+      if (pending.length) await this.#scripts.run(INDEX_PENDING_FEEDBACK, [this.prefix, ...pending.flatMap((r) => [r.job.id, r.rev!])]);
+      if (ids.length < COMPACT_PAGE) break;
+    }
+    await this.#redis.set(done, "1");
   }
 
   /** See SWEEP_LEGACY; a full pass is remembered, so later compactions do not walk the keyspace again. */
