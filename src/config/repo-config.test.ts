@@ -78,6 +78,15 @@ network: setup
     expect(parseRepoConfig(null).off).toBeUndefined();
   });
 
+  test("an enabled that is not a boolean keeps the bot off, the rest of the file still read", () => {
+    const r = parseRepoConfig({ enabled: "no", labels: ["x"] });
+    expect(r.config).toMatchObject({ enabled: false, labels: ["x"] });
+    expect(r.off).toMatch(/enabled: "no", which is not true or false; the bot stays off/);
+    expect(r.problems).toEqual([expect.stringContaining("enabled")]);
+    expect(parseRepoConfig({ enabled: false }).off).toBeUndefined();
+    expect(parseRepoConfig({ labels: ["x"] }).off).toBeUndefined();
+  });
+
   test("unknown keys inside allow get a suggestion from that section", () => {
     const { problems } = parseRepoConfig({ allow: { workflow_edit: true } });
     expect(problems[0]).toContain('allow.workflow_edit: unknown key (did you mean "workflow_edits"?)');

@@ -86,7 +86,24 @@ export function parseRepoConfig(raw: unknown): RepoConfigResult {
   }
   // Probot's config loader resolves `_extends` (org-wide defaults); the key itself is not ours to check.
   const { _extends: _ignored, ...own } = raw as Record<string, unknown>;
-  raw = own;
+  const result = parseKeys(own);
+  // `enabled: no` / `off` (YAML 1.1 booleans, strings in YAML 1.2), `"false"` or an empty value: the owner
+  // wrote the switch, so the default (on) is the one reading that can go against them. Off, with the reason.
+  const asked = unclearSwitch(own);
+  if (asked === undefined) return result;
+  const off = `.github/ci-bot.yml has enabled: ${asked}, which is not true or false; the bot stays off for this repository until it says enabled: true (or false)`;
+  return { config: { ...result.config, enabled: false }, problems: result.problems, off };
+}
+
+/** The `enabled` value as written, when the file has the key and it is not a boolean. */
+function unclearSwitch(own: Record<string, unknown>): string | undefined {
+  if (!("enabled" in own)) return undefined;
+  const v = own.enabled;
+  return typeof v === "boolean" ? undefined : (JSON.stringify(v) ?? String(v)).slice(0, 60);
+}
+
+/** The keys of a mapping: invalid ones fall back to their defaults and are listed in `problems`. */
+function parseKeys(raw: Record<string, unknown>): RepoConfigResult {
   const parsed = repoConfigSchema.safeParse(raw);
   if (parsed.success) return { config: parsed.data, problems: [] };
   const problems = parsed.error.issues.flatMap((i) => describeIssue(i, raw));

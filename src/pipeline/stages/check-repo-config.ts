@@ -27,14 +27,6 @@ export const checkRepoConfigStage: Stage = {
       return { result: { config, problems }, finish: off };
     }
     if (problems.length) ctx.log.warn({ problems }, "repository config has problems; using defaults for those keys");
-    // `enabled: no` / `off` (YAML 1.1 booleans, strings in YAML 1.2), `"false"` or an empty value: the owner
-    // wrote the switch, so the default (on) is the one reading that can go against them. Off, with the reason.
-    const asked = unclearSwitch(raw);
-    if (asked !== undefined) {
-      const note = `.github/ci-bot.yml has enabled: ${asked}, which is not true or false; the bot stays off for this repository until it says enabled: true (or false)`;
-      ctx.log.warn({ enabled: asked }, note);
-      return { result: { config: { ...config, enabled: false }, problems }, finish: note };
-    }
     if (!config.enabled) return { result: { config, problems }, finish: "disabled by .github/ci-bot.yml (enabled: false)" };
     return { result: { config, problems } };
   },
@@ -42,10 +34,3 @@ export const checkRepoConfigStage: Stage = {
 
 /** GitHub adapter refusals that mean "a config file is there, but unusable". */
 const OFF_CODES = new Set(["repo_config_not_mapping", "repo_config_not_a_file", "repo_config_unreadable"]);
-
-/** The `enabled` value as written, when the file has the key and it is not a boolean. */
-function unclearSwitch(raw: unknown): string | undefined {
-  if (!raw || typeof raw !== "object" || Array.isArray(raw) || !("enabled" in raw)) return undefined;
-  const v = (raw as { enabled: unknown }).enabled;
-  return typeof v === "boolean" ? undefined : (JSON.stringify(v) ?? String(v)).slice(0, 60);
-}
