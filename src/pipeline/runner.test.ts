@@ -1,15 +1,15 @@
 import { describe, expect, test } from "@jest/globals";
-import { Writable } from "node:stream";
 import { InProcessQueue } from "../adapters/queue/in-process-queue.js";
 import { MemoryJobStore } from "../adapters/store/memory-store.js";
 import { createMetrics } from "../admin/metrics.js";
 import { loadAppConfig } from "../config/app-config.js";
 import type { Deps } from "../core/deps.js";
 import { permanent, transient, AppError } from "../core/errors.js";
-import { createLogger, silentLogger } from "../core/logger.js";
+import { silentLogger } from "../core/logger.js";
 import type { JobState } from "../core/job.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
+import { jsonLogLines } from "../../test/helpers/recording-logger.js";
 import { retryJob, resumeJob } from "./job-control.js";
 import { Runner, queueItemFor } from "./runner.js";
 import type { Stage, StageOutcome } from "./stage.js";
@@ -517,16 +517,10 @@ describe("Runner", () => {
 
     // A person following one job greps its lines by any of these: the escape's lines are that job's too.
     test("its log lines carry jobId, deliveryId, repo, runId and the stage, like every line of the job", async () => {
-      const lines: Array<Record<string, unknown>> = [];
-      const destination = new Writable({
-        write(chunk: Buffer, _enc, done) {
-          for (const l of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-          done();
-        },
-      });
+      const { logger, lines } = jsonLogLines();
       let runs = 0;
       const s = setup([stage("a", "cloning", async () => (runs++, {})), stage("b", "analysis")]);
-      s.deps.logger = createLogger({ destination });
+      s.deps.logger = logger;
       flakyStore(s, new AppError("store_unavailable", "Redis does not answer", { retryable: true }), () => runs > 0, 1);
       const job = await s.add();
       await s.start();
@@ -539,15 +533,9 @@ describe("Runner", () => {
     });
 
     test("a job that could not even be read is still named by what the queue knows, and by the stored job once readable", async () => {
-      const lines: Array<Record<string, unknown>> = [];
-      const destination = new Writable({
-        write(chunk: Buffer, _enc, done) {
-          for (const l of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-          done();
-        },
-      });
+      const { logger, lines } = jsonLogLines();
       const s = setup([stage("a", "cloning")]);
-      s.deps.logger = createLogger({ destination });
+      s.deps.logger = logger;
       const job = await s.add();
       const get = s.store.getJob.bind(s.store);
       let refuse = 1;

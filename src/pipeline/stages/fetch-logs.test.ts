@@ -2,28 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { access, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { createLogger } from "../../core/logger.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import { makeJob } from "../../../test/helpers/make-job.js";
+import { jsonLogLines } from "../../../test/helpers/recording-logger.js";
 import { permanent } from "../../core/errors.js";
 import { fetchRunLogs, WORKFLOW_MAX_BYTES } from "./fetch-logs.js";
 
 let tmp: string;
 beforeAll(async () => void (tmp = await mkdtemp(join(tmpdir(), "t0-fetch-logs-"))));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
-
-/** The JSON lines a real logger (pino, as createLogger makes it) writes, parsed as a log shipper would. */
-function capture() {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const l of chunk.toString("utf8").split("\n").filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { lines, logger: createLogger({ destination }) };
-}
 
 describe("fetchRunLogs", () => {
   test("the fix branch's run is logged beside the job's run id, not over it", async () => {
@@ -34,7 +21,7 @@ describe("fetchRunLogs", () => {
       listAnnotations: async () => [],
       getFileContent: async () => null,
     } as unknown as GitHubClient;
-    const { lines, logger } = capture();
+    const { lines, logger } = jsonLogLines();
     // The stage's logger, as the runner binds it.
     const log = logger.child({ jobId: job.id, deliveryId: job.deliveryId, repo: job.repo.fullName, runId: job.run.id, stage: "watch-pr" });
     await fetchRunLogs(gh, job, { id: 222, attempt: 1, headSha: "b".repeat(40) }, join(tmp, "fix-run"), 1 << 20, { log, signal: new AbortController().signal });
@@ -58,7 +45,7 @@ describe("fetchRunLogs", () => {
         return huge;
       },
     } as unknown as GitHubClient;
-    const { logger } = capture();
+    const { logger } = jsonLogLines();
     const dir = join(tmp, "huge-workflow");
     const r = await fetchRunLogs(gh, job, { id: 111, attempt: 1, headSha: "b".repeat(40), workflowPath: ".github/workflows/ci.yml" }, dir, 1 << 20, { log: logger, signal: new AbortController().signal });
     expect(asked).toEqual([WORKFLOW_MAX_BYTES]);
