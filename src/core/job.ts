@@ -113,6 +113,9 @@ export interface Job {
   updatedAt: string;
 }
 
+/** A feedback item still waits to be sent (the outbox resends it; retention keeps the job for it). */
+export const hasPendingFeedback = (job: Job): boolean => job.feedback?.some((f) => f.status === "pending") ?? false;
+
 export function jobKey(repoId: number, runId: number): string {
   return `${repoId}:${runId}`;
 }

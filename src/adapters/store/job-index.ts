@@ -1,5 +1,5 @@
 import type { Job, JobState } from "../../core/job.js";
-import { JOB_STATES } from "../../core/job.js";
+import { JOB_STATES, hasPendingFeedback } from "../../core/job.js";
 
 /** The few fields of a job that lookups, listing and counting need, kept in memory by the file-backed store. */
 export interface IndexEntry {
@@ -24,7 +24,7 @@ export const toIndexEntry = (job: Job): IndexEntry => ({
   fingerprint: job.fingerprint,
   createdAt: job.createdAt,
   updatedAt: job.updatedAt,
-  ...(job.feedback?.some((f) => f.status === "pending") ? { pendingFeedback: true as const } : {}),
+  ...(hasPendingFeedback(job) ? { pendingFeedback: true as const } : {}),
 });
 
 /**

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { closeRedis, pingWithin } from "./redis-connection.js";
 import { AppError } from "../../core/errors.js";
-import { JOB_STATES, isFinal, type Job, type JobState } from "../../core/job.js";
+import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
 
@@ -349,5 +349,3 @@ export function redactUrl(url: string): string {
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, "\\$&");
 }
-
-const hasPendingFeedback = (job: Job) => job.feedback?.some((f) => f.status === "pending") ?? false;
