@@ -2,6 +2,7 @@ import { TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
 import type { Deps } from "../core/deps.js";
 import { toAppError, type AppError } from "../core/errors.js";
 import type { FeedbackItem, Job } from "../core/job.js";
+import type { Logger } from "../core/ports/logger.js";
 
 export interface NewFeedback {
   /** Stable id: the same outcome recorded twice (redelivered webhook, retried stage) is one item. */
@@ -28,6 +29,17 @@ export function addFeedback(job: Job, items: NewFeedback[], at: string): number 
 export async function recordFeedback(deps: Pick<Deps, "store" | "clock">, jobId: string, items: NewFeedback[]): Promise<Job> {
   const at = new Date(deps.clock.now()).toISOString();
   return deps.store.updateJob(jobId, (j) => void addFeedback(j, items, at));
+}
+
+/**
+ * A stage's verdict as feedback: written to the job's outbox before anything is sent (nothing for a
+ * dry-run job), then sent best-effort; the outbox sweep resends what could not go now.
+ */
+export async function recordAndSend(deps: OutboxDeps, job: Job, items: NewFeedback[], ctx: { log: Logger; signal?: AbortSignal; dryRun?: boolean }): Promise<void> {
+  if (!items.length || job.dryRun || ctx.dryRun) return;
+  await recordFeedback(deps, job.id, items);
+  const r = await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
+  if (r?.pending) ctx.log.info({ pending: r.pending }, "feedback queued; the outbox sends it later");
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Job } from "../core/job.js";
 import type { Stage } from "../pipeline/stage.js";
 import type { ProposePatchResult } from "../pipeline/stages/propose-patch.js";
 import { noPrFeedback, unusableAnswerFeedback } from "./outcome-feedback.js";
-import { flushFeedback, recordFeedback, type NewFeedback } from "./outbox.js";
+import { recordAndSend, type NewFeedback } from "./outbox.js";
 
 /** propose-patch failures that are the model's answer itself, with its inference in the error details. */
 const UNUSABLE = new Set(["no_fix_proposed", "patch_not_a_diff"]);
@@ -20,24 +20,16 @@ export function withProposalFeedback(stage: Stage): Stage {
   return {
     ...stage,
     async run(job, deps, ctx) {
-      let items: NewFeedback[] = [];
-      const record = async () => {
-        if (!items.length || job.dryRun || ctx.dryRun) return;
-        await recordFeedback(deps, job.id, items);
-        const r = await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
-        if (r?.pending) ctx.log.info({ pending: r.pending }, "feedback queued; the outbox sends it later");
-      };
       let out: Awaited<ReturnType<Stage["run"]>>;
       try {
         out = await stage.run(job, deps, ctx);
       } catch (raw) {
-        items = failureFeedback(job, toAppError(raw));
-        if (items.length) await record().catch((e) => ctx.log.warn({ err: e }, "could not record the feedback on the model's unusable answer"));
+        const items = failureFeedback(job, toAppError(raw));
+        if (items.length) await recordAndSend(deps, job, items, ctx).catch((e) => ctx.log.warn({ err: e }, "could not record the feedback on the model's unusable answer"));
         throw raw;
       }
       const discarded = (out.result as Partial<ProposePatchResult> | undefined)?.discardedInferenceIds ?? [];
-      items = unusableAnswerFeedback(job, discarded, "model_output_invalid");
-      await record();
+      await recordAndSend(deps, job, unusableAnswerFeedback(job, discarded, "model_output_invalid"), ctx);
       return out;
     },
   };

@@ -1,7 +1,7 @@
 import { toAppError } from "../core/errors.js";
 import type { Stage } from "../pipeline/stage.js";
 import { validationFeedback } from "./outcome-feedback.js";
-import { flushFeedback, recordFeedback } from "./outbox.js";
+import { recordAndSend, type NewFeedback } from "./outbox.js";
 
 const REFUSED = new Set(["patch_refused", "no_diff"]);
 const NOT_VALIDATED = new Set(["validation_failed"]);
@@ -18,25 +18,19 @@ export function withValidationFeedback(stage: Stage): Stage {
   return {
     ...stage,
     async run(job, deps, ctx) {
-      let items: ReturnType<typeof validationFeedback> = [];
+      let items: NewFeedback[] = [];
       try {
         const out = await stage.run(job, deps, ctx);
         items = validationFeedback(job, true, true);
-        await record();
+        await recordAndSend(deps, job, items, ctx);
         return out;
       } catch (raw) {
         const err = toAppError(raw);
         if (REFUSED.has(err.code)) items = validationFeedback(job, false, undefined, err.code);
         else if (NOT_VALIDATED.has(err.code)) items = validationFeedback(job, true, false, err.code);
         else if (APPLIED_UNVALIDATED.has(err.code)) items = validationFeedback(job, true, undefined, err.code);
-        if (items?.length) await record().catch((e) => ctx.log.warn({ err: e }, "could not record validation feedback"));
+        if (items.length) await recordAndSend(deps, job, items, ctx).catch((e) => ctx.log.warn({ err: e }, "could not record validation feedback"));
         throw raw;
-      }
-      async function record() {
-        if (!items?.length || job.dryRun) return;
-        await recordFeedback(deps, job.id, items);
-        const r = await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
-        if (r?.pending) ctx.log.info({ pending: r.pending }, "feedback queued; the outbox sends it later");
       }
     },
   };
