@@ -4,7 +4,7 @@
  */
 
 /** The most records one listing returns: above this a listing is a bulk export, which neither is meant for. */
-export const MAX_LIST_LIMIT = 10_000;
+const MAX_LIST_LIMIT = 10_000;
 export const DEFAULT_LIST_LIMIT = 50;
 
 /** The listing's limit from its text, or undefined when it is not a whole number from 1 to MAX_LIST_LIMIT. */

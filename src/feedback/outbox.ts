@@ -55,7 +55,7 @@ export const MISSING_TARGET_MAX_ATTEMPTS = 10;
  * sent. Longer than one feedback call can take (retries and the gateway's ~6 s lookups included); if
  * the sender dies, the item is sent again after this.
  */
-export const SEND_LEASE_MS = 5 * 60_000;
+const SEND_LEASE_MS = 5 * 60_000;
 
 /**
  * A 404 from /feedback (`Unknown metric`, `Route not found`) means the gateway runs a config or version

@@ -5,7 +5,7 @@ export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 /** Error bodies: only the message is used, and gatewayError keeps its first 2,000 characters. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
-export const formatBytes = (n: number): string => (n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${Math.round(n / 1024)} KiB`);
+const formatBytes = (n: number): string => (n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${Math.round(n / 1024)} KiB`);
 
 /**
  * An answer over the cap did not come from a TensorZero gateway as the app uses it (a JSON function's

@@ -17,7 +17,7 @@ export const isFeedbackTargetMissing = (status: number, message: string): boolea
  * /feedback on a gateway whose observability writes are off (`gateway.observability.enabled = false`,
  * reference §2): a fact about the gateway's setup, true of every item alike until someone changes it.
  */
-export const isObservabilityOff = (status: number, message: string): boolean => status === 400 && /Feedback requires observability to be enabled/i.test(message);
+const isObservabilityOff = (status: number, message: string): boolean => status === 400 && /Feedback requires observability to be enabled/i.test(message);
 
 /** An episode id whose UUIDv7 time is ahead of the gateway's clock (reference §1.1). */
 const isEpisodeInFuture = (status: number, message: string): boolean => status === 400 && /Invalid Episode ID: Timestamp is in the future/.test(message);
