@@ -117,7 +117,7 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
       if (retry) result.pending++;
       else result.failed++;
-      if (retry && err.code === "feedback_target_missing") result.unknownTarget++;
+      if (retry && missedTarget) result.unknownTarget++;
       deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, retry ? "feedback not sent yet; will retry" : gaveUp ? `feedback given up${gaveUp}` : "feedback rejected by the gateway");
     }
     deps.metrics?.feedback.inc({ metric: item.metric, outcome: outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "rejected" : "retry" });
