@@ -30,7 +30,7 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
   const base: Delivery = { id: d.id, event: d.event, receivedAt, outcome: "invalid" };
   const decided = await decide(deps, d, base);
   if ("invalid" in decided) return rejectInvalid(deps, base, d, decided.invalid);
-  const { decision, action } = decided;
+  const { decision } = decided;
   const delivery: Delivery = {
     ...base,
     installationId: decision.installationId,
@@ -71,7 +71,7 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
     {
       deliveryId: d.id,
       event: d.event,
-      action,
+      action: base.action,
       repo: delivery.repoFullName,
       runId: decision.runId,
       outcome: delivery.outcome,
@@ -89,7 +89,7 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
  * payload held in intakeDelivery stayed alive through the durable record's fsync. That is a 20 KB body's
  * object tree per delivery in flight (up to GitHub's 25 MB ones), copied by every young-generation GC.
  */
-async function decide(deps: IntakeDeps, d: VerifiedDelivery, base: Delivery): Promise<{ decision: IntakeDecision; action?: string } | { invalid: string }> {
+async function decide(deps: IntakeDeps, d: VerifiedDelivery, base: Delivery): Promise<{ decision: IntakeDecision } | { invalid: string }> {
   let payload: unknown;
   try {
     payload = JSON.parse(d.rawBody);
@@ -97,10 +97,10 @@ async function decide(deps: IntakeDeps, d: VerifiedDelivery, base: Delivery): Pr
     return { invalid: `body is not valid JSON (${(err as Error).message})` };
   }
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return { invalid: "body must be a JSON object" };
-  const action = typeof (payload as { action?: unknown }).action === "string" ? (payload as { action: string }).action : undefined;
-  if (action) base.action = action;
+  const action = (payload as { action?: unknown }).action;
+  if (typeof action === "string" && action) base.action = action;
   try {
-    return { decision: await routeDelivery(payload, { id: d.id, event: d.event, receivedAt: base.receivedAt }, deps), action };
+    return { decision: await routeDelivery(payload, { id: d.id, event: d.event, receivedAt: base.receivedAt }, deps) };
   } catch (err) {
     if (err instanceof InvalidPayloadError) return { invalid: err.message };
     throw err;
