@@ -9,7 +9,7 @@ import { findGreenwashing } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
-import { testpathsIn } from "./pytest-testpaths.js";
+import { testpathsReader } from "./pytest-testpaths.js";
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
 import { findTestEntryScripts, isShellScript, type EntryScript } from "./test-entry-scripts.js";
@@ -179,6 +179,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   // 5. Green-washing seen only in whole files: test scripts, `make test`, test-selection settings, and
   // the shell scripts those run, found from the files at the base only when the patch edits a script.
   let entryScripts: Map<string, EntryScript> | undefined;
+  const testpathsAt = testpathsReader(root, originals, vfs);
   for (const [p, st] of statusOf) {
     const after = vfs.get(p)!.content;
     const from = originals.get(st.from ?? p)!.data;
@@ -198,9 +199,9 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
     const entry = entryScripts?.get(st.from ?? p);
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
-    const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsIn(root, startDir, originals, vfs) };
+    const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
-    if (entry) project.script = await scriptMoves(root, { before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, originals, vfs);
+    if (entry) project.script = await scriptMoves({ before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, testpathsAt);
     const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, entry?.by, project));
     if (refused) return refuse(refused);
   }

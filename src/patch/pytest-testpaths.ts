@@ -49,15 +49,30 @@ export function pathlessPytest(
   return { before: startsThere.before ? forPytest(testpaths.before) : undefined, after: startsThere.after ? forPytest(testpaths.after) : undefined };
 }
 
+/** Where a pytest started in a directory of the checkout ("" or "." for the root) finds its testpaths. */
+export type TestpathsAt = (dir: string) => Promise<Testpaths>;
+
 /**
- * pytest's testpaths for a pytest started in `dir` ("" or "." for the root), before and after the patch:
- * the patch's files as planned, the others as on disk. Nothing when a config file there cannot be read as text.
+ * pytest's testpaths for a pytest started in a directory, before and after the patch: the patch's files
+ * as planned, the others as on disk. Each directory's config files are read once per plan, however many
+ * of the patch's files (a package.json, a Makefile, a script's cd) start commands there.
  */
-export async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<Testpaths> {
+export function testpathsReader(root: string, originals: Map<string, Original>, vfs: Map<string, VFile>): TestpathsAt {
+  const read = new Map<string, Promise<Testpaths>>();
+  return (dir) => {
+    const key = dir === "." ? "" : dir;
+    let testpaths = read.get(key);
+    if (!testpaths) read.set(key, (testpaths = testpathsIn(root, key, originals, vfs)));
+    return testpaths;
+  };
+}
+
+/** pytest's testpaths in `dir` ("" for the root). Nothing when a config file there cannot be read as text. */
+async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<Testpaths> {
   const was = new Map<string, string | null>();
   const is = new Map<string, string | null>();
   for (const name of PYTEST_CONFIG_FILES) {
-    const rel = dir === "." || dir === "" ? name : `${dir}/${name}`;
+    const rel = dir === "" ? name : `${dir}/${name}`;
     const touched = originals.get(rel);
     if (touched) {
       was.set(name, touched.data === null ? null : touched.data.toString("utf8"));

@@ -1,8 +1,7 @@
 import type { Defaults } from "./narrowed-selection.js";
-import { forPytest, testpathsIn, type Testpaths } from "./pytest-testpaths.js";
+import { forPytest, type Testpaths, type TestpathsAt } from "./pytest-testpaths.js";
 import { scriptDirCd } from "./script-dir-cd.js";
 import { scriptOwnDirs, type EntryScript } from "./test-entry-scripts.js";
-import type { Original, VFile } from "./types.js";
 
 /**
  * A test entry script's path before and after the patch (a rename moves it), whether it is sourced, and
@@ -26,15 +25,13 @@ export const pytestAfterScriptCd = (script: ScriptMoves | undefined): Defaults["
 
 /** Where a test entry script moves itself on each side, with pytest's testpaths there (see ScriptMoves). */
 export async function scriptMoves(
-  root: string,
   file: { before: string; after: string },
   text: { before: string; after: string },
   entry: EntryScript,
-  originals: Map<string, Original>,
-  vfs: Map<string, VFile>,
+  testpathsAt: TestpathsAt,
 ): Promise<ScriptMoves> {
   const dirs = new Set([...scriptOwnDirs(file.before, text.before, entry.sourced), ...scriptOwnDirs(file.after, text.after, entry.sourced)]);
   const testpaths: ScriptMoves["testpaths"] = new Map();
-  for (const dir of dirs) testpaths.set(dir, await testpathsIn(root, dir, originals, vfs));
+  for (const dir of dirs) testpaths.set(dir, await testpathsAt(dir));
   return { ...file, ...(entry.sourced ? { sourced: true } : {}), testpaths };
 }
