@@ -27,10 +27,7 @@ export function compareSettings(was: Map<string, Setting>, is: Map<string, Setti
     const fresh = minus(a.values, b.values);
     if (kind === "ignore") {
       const added = fresh.filter((v) => !onlyBuildDirs(v));
-      if (added.length) {
-        add("skip_tests", `the patch adds ${list(added)} to ${key}${where}, which keeps the tests it matches from running`, name);
-        continue;
-      }
+      if (added.length) add("skip_tests", `the patch adds ${list(added)} to ${key}${where}, which keeps the tests it matches from running`, name);
       continue;
     }
     if (kind === "select") {
@@ -43,9 +40,6 @@ export function compareSettings(was: Map<string, Setting>, is: Map<string, Setti
       continue;
     }
     const lost = minus(b.values, a.values);
-    if (lost.length) {
-      add("skip_tests", `the patch removes ${list(lost)} from ${key}${where}${fresh.length ? ` (now ${list(a.values)})` : ""}, which limits the tests that run`, name);
-      continue;
-    }
+    if (lost.length) add("skip_tests", `the patch removes ${list(lost)} from ${key}${where}${fresh.length ? ` (now ${list(a.values)})` : ""}, which limits the tests that run`, name);
   }
 }
