@@ -1,4 +1,4 @@
-import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, openSync, readSync, closeSync, fstatSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, openSync, readSync, closeSync, fstatSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
@@ -12,6 +12,7 @@ import { JobArchive } from "./job-archive.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines, splitLines } from "./intake-journal.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 import { fsyncPath } from "./fsync-path.js";
+import { releaseDataDirLock, takeDataDirLock } from "./data-dir-lock.js";
 
 export interface LowdbStoreOptions {
   /** fdatasync the intake journal before acknowledging (default true; off only for throwaway benches). */
@@ -104,7 +105,7 @@ export class LowdbJobStore implements JobStore {
     // A reader must not leave an empty store behind: `jobs list` on a mistyped DATA_DIR would create one.
     if (!opts.readOnly) for (const sub of ["jobs", "journal", "archive"]) mkdirSync(join(dataDir, sub), { recursive: true });
     const store = new LowdbJobStore(dataDir, opts);
-    if (!store.#opts.readOnly) store.#takeLock();
+    if (!store.#opts.readOnly) takeDataDirLock(dataDir);
     await store.#load();
     return store;
   }
@@ -112,49 +113,6 @@ export class LowdbJobStore implements JobStore {
   /** Whether `dataDir` holds a store (a server has opened it for writing at least once). */
   static exists(dataDir: string): boolean {
     return existsSync(join(dataDir, "jobs")) || existsSync(join(dataDir, "journal"));
-  }
-
-  /**
-   * The lock file appears atomically (hard-linked into place, or created with O_EXCL where links are not
-   * supported), so of two servers started at the same moment exactly one gets it (a check for the file, then
-   * a write, let both through). A lock left by a process that is gone is taken over; two processes doing that
-   * at the same instant is the one race left (the OS gives Node no flock).
-   */
-  #takeLock(): void {
-    const lock = join(this.#dir, "owner.pid");
-    const locked = (pid: number | string) =>
-      new AppError(
-        "store_locked",
-        `DATA_DIR ${this.#dir} is owned by another t0-ci-bot process (pid ${pid}). Stop it, use its admin API, or set REDIS_URL to run several processes.`,
-      );
-    // Written aside, then linked into place: link() fails if the lock exists, and a lock never exists
-    // without its pid (a reader of a file created empty and written next would take it for stale).
-    const mine = `${lock}.${process.pid}`;
-    writeFileSync(mine, String(process.pid));
-    try {
-      for (let attempt = 0; ; attempt++) {
-        try {
-          linkSync(mine, lock);
-          return;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          // A file system without hard links: O_EXCL alone still keeps two starts from both winning.
-          if (code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS") return writeFileSync(lock, String(process.pid), { flag: "wx" });
-          if (code !== "EEXIST") throw err;
-        }
-        let pid: number;
-        try {
-          pid = Number(readFileSync(lock, "utf8"));
-        } catch {
-          continue; // its owner removed it meanwhile
-        }
-        if (pid && pid !== process.pid && isAlive(pid)) throw locked(pid);
-        if (attempt >= 2) throw locked("unknown: the lock file keeps coming back");
-        rmSync(lock, { force: true }); // stale (its process is gone) or ours (a store of this process closed without a stop)
-      }
-    } finally {
-      rmSync(mine, { force: true });
-    }
   }
 
   async #load(): Promise<void> {
@@ -458,8 +416,7 @@ export class LowdbJobStore implements JobStore {
     await this.#journal.close();
     if (!this.#opts.readOnly) {
       await this.#writeCheckpoint();
-      const lock = join(this.#dir, "owner.pid");
-      if (existsSync(lock) && readFileSync(lock, "utf8") === String(process.pid)) unlinkSync(lock);
+      releaseDataDirLock(this.#dir);
     }
   }
 
@@ -633,12 +590,3 @@ function before(a: LogPosition, b: LogPosition): boolean {
   return a.file < b.file || (a.file === b.file && a.offset < b.offset);
 }
 
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

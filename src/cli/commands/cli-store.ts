@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { ConfigError, loadAppConfig, type AppConfig } from "../../config/app-config.js";
 import { AppError } from "../../core/errors.js";
+import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
 import type { JobStore } from "../../core/ports/index.js";
 
 export interface CliIo {
@@ -25,21 +25,6 @@ export function loadCliConfig(env: NodeJS.ProcessEnv, io: CliIo): AppConfig | un
       return undefined;
     }
     throw err;
-  }
-}
-
-/** The pid of a live server that owns DATA_DIR (lowdb is single-writer), if any. */
-export function serverOwningDataDir(dataDir: string): number | undefined {
-  const lock = join(dataDir, "owner.pid");
-  if (!existsSync(lock)) return undefined;
-  const pid = Number(readFileSync(lock, "utf8"));
-  // Our own pid in it is a stale lock whose pid came round again (in a container the CLI is often pid 1).
-  if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : undefined;
   }
 }
 
@@ -78,7 +63,7 @@ export async function openCliStore(config: AppConfig, opts: { write: boolean }):
   const missing = await missingStore(config);
   if (missing) throw new AppError("store_not_found", missing);
   const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
-  const owner = serverOwningDataDir(config.dataDir);
+  const owner = dataDirOwner(config.dataDir);
   return LowdbJobStore.open(config.dataDir, { readOnly: !opts.write || owner !== undefined, retentionDays: config.RETENTION_DAYS });
 }
 

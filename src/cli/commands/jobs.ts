@@ -6,7 +6,8 @@ import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from 
 import { redactDeep } from "../../core/redact.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
-import { loadCliConfig, openCliStore, parseArgs, serverOwningDataDir, stdio, type CliIo } from "./cli-store.js";
+import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
+import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 
 const USAGE = `usage:
   t0-ci-bot jobs list [--state S] [--repo owner/name] [--limit N] [--json]
@@ -104,7 +105,7 @@ async function show(config: AppConfig, id: string, json: boolean, io: CliIo): Pr
 }
 
 async function retry(config: AppConfig, id: string, url: string | undefined, io: CliIo): Promise<number> {
-  const owner = config.REDIS_URL ? undefined : serverOwningDataDir(config.dataDir);
+  const owner = config.REDIS_URL ? undefined : dataDirOwner(config.dataDir);
   if (owner !== undefined || url) return retryViaServer(config, id, url, owner, io);
   if (config.REDIS_URL) {
     // Shared store and queue: any process may retry; a worker picks the job up.
