@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, openSync, readSync, closeSync, fstatSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
@@ -9,7 +9,8 @@ import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { AppendLog, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
-import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines, splitLines } from "./intake-journal.js";
+import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
+import { RecentDeliveries } from "./recent-deliveries.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 import { fsyncPath } from "./fsync-path.js";
 import { releaseDataDirLock, takeDataDirLock } from "./data-dir-lock.js";
@@ -41,8 +42,6 @@ interface StateDoc {
  */
 type ClearsDoc = Record<string, string>;
 
-const RECENT_DELIVERIES = 1000;
-const RECENT_TAIL_BYTES = 8 * 1024 * 1024;
 const MATERIALISE_IDLE_MS = 200;
 const LEFT_BEHIND_TMP = /^\..+\.json\.tmp$/;
 const DOC_SYNCS_AT_ONCE = 2;
@@ -75,7 +74,7 @@ export class LowdbJobStore implements JobStore {
   readonly #docs = new Map<string, Low<Job>>();
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #archive: JobArchive;
-  readonly #recent: Delivery[] = [];
+  readonly #recent = new RecentDeliveries();
   readonly #journal: AppendLog;
   /** Jobs created at intake whose own document is not written yet (the journal line is their durable copy). */
   /** Held as JSON, one string per job: cheap for the GC to skip over, and a read is a parse, not a clone. */
@@ -148,7 +147,7 @@ export class LowdbJobStore implements JobStore {
     // A reader replays too (in memory only): the owner writes job documents lazily, so recent jobs may
     // exist only in the journal.
     await this.#replayJournal();
-    this.#loadRecentDeliveries();
+    this.#recent.load(this.#journal.dir);
   }
 
   /**
@@ -181,27 +180,6 @@ export class LowdbJobStore implements JobStore {
     this.#inflight += this.#unwritten.size;
     this.#lastPos = last;
     this.#scheduleMaterialise();
-  }
-
-  /**
-   * The newest deliveries, without a gap: each redelivery pass takes every delivery newer than the
-   * oldest one listed and missing from the list for one this store lost. So a file read only in part (its
-   * last 8 MB) is as far back as the list goes: after a restart on a busy day `deliveries list` shows a
-   * few hundred deliveries, not RECENT_DELIVERIES, until new ones arrive.
-   */
-  #loadRecentDeliveries(): void {
-    for (const file of journalFiles(this.#journal.dir).reverse()) {
-      const found: Delivery[] = [];
-      const tail = readTail(join(this.#journal.dir, file), RECENT_TAIL_BYTES);
-      const { lines, rest } = splitLines(tail.bytes);
-      for (const line of [...lines, rest]) {
-        const rec = decodeIntakeRecord(line);
-        if (rec) found.push(rec.delivery);
-      }
-      this.#recent.unshift(...found);
-      if (this.#recent.length >= RECENT_DELIVERIES || !tail.whole) break;
-    }
-    this.#recent.splice(0, Math.max(0, this.#recent.length - RECENT_DELIVERIES));
   }
 
   async ping(): Promise<void> {
@@ -264,7 +242,6 @@ export class LowdbJobStore implements JobStore {
       this.#settled(pos);
     }
     this.#recent.push(record);
-    if (this.#recent.length > RECENT_DELIVERIES * 2) this.#recent.splice(0, RECENT_DELIVERIES);
     // A created job is handed back as given: the store kept only its JSON. Duplicates come from getJob.
     return capped ? { created, capped } : { job: stored, created };
   }
@@ -319,7 +296,7 @@ export class LowdbJobStore implements JobStore {
   }
 
   async listDeliveries(q: { limit?: number } = {}) {
-    return this.#recent.slice(-(q.limit ?? 50)).reverse().map((d) => ({ ...d }));
+    return this.#recent.list(q.limit ?? 50);
   }
 
   async getDeliveryPayload(id: string): Promise<string | undefined> {
@@ -569,20 +546,6 @@ function readJson<T>(file: string): T | null {
     return JSON.parse(readFileSync(file, "utf8")) as T;
   } catch {
     return null;
-  }
-}
-
-/** The last `bytes` of a file, from its first whole line; `whole` when that is the whole file. */
-function readTail(file: string, bytes: number): { bytes: Buffer; whole: boolean } {
-  const fd = openSync(file, "r");
-  try {
-    const size = fstatSync(fd).size;
-    const start = Math.max(0, size - bytes);
-    const buf = Buffer.alloc(size - start);
-    readSync(fd, buf, 0, buf.length, start);
-    return start > 0 ? { bytes: buf.subarray(buf.indexOf(0x0a) + 1), whole: false } : { bytes: buf, whole: true };
-  } finally {
-    closeSync(fd);
   }
 }
 
