@@ -162,6 +162,27 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(gh.requests.filter((q) => q.operationId === "pulls/create").map((q) => (q.body as { draft: boolean }).draft)).toEqual([true, false]);
   });
 
+  // The first POST /pulls reached GitHub but its answer did not reach us (a 502 that Octokit's retry plugin
+  // sends again, or a crash before the job recorded it while the PR list still lagged): GitHub refuses a
+  // second PR for the branch. That PR is the bot's own, opened a moment ago: adopt it, do not fail the job
+  // and leave it unwatched.
+  test("GitHub answering 422 'A pull request already exists' adopts that PR instead of failing", async () => {
+    gh = await githubApiMock();
+    newBranch()
+      .on("POST", "/repos/octo/demo/pulls", {
+        status: 422,
+        body: { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for octo:ci-bot/fix-10." }], documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request" },
+      })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("POST", "/repos/octo/demo/issues/42/labels", { body: [] })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
+      .on("POST", "/repos/octo/demo/issues/7/comments", { status: 201, body: { id: 900, body: "x" } });
+    const r = await publishFix(writes(), input());
+    gh.done();
+    expect(r).toMatchObject({ pr: { number: 42, state: "open", draft: true }, commentedOn: [7] });
+    expect(gh.requests.filter((q) => q.operationId === "pulls/create")).toHaveLength(1);
+  });
+
   test("labels GitHub refuses leave the PR open without them; the comment still goes out", async () => {
     gh = await githubApiMock();
     newBranch()

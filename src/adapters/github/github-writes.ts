@@ -52,6 +52,13 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
     }
   };
 
+  const findPull = (repo: JobRepo, branch: string, state: "open" | "all") =>
+    read(`looking for the PR of ${branch}`, async () => {
+      const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { ...r(repo), head: `${repo.owner}:${branch}`, state, per_page: 10 });
+      const first = (res.data as RawPull[])[0];
+      return first ? toPull(first) : null;
+    });
+
   return {
     async getBranchSha(repo, branch) {
       try {
@@ -92,24 +99,28 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       mutate(`updating branch ${branch}`, async () => {
         await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...r(repo), ref: `heads/${branch}`, sha, force: false });
       }),
-    findPullRequest: (repo, branch) =>
-      read(`looking for the PR of ${branch}`, async () => {
-        const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { ...r(repo), head: `${repo.owner}:${branch}`, state: "all", per_page: 10 });
-        const first = (res.data as RawPull[])[0];
-        return first ? toPull(first) : null;
-      }),
+    findPullRequest: (repo, branch) => findPull(repo, branch, "all"),
     getPullRequest: (repo, number) =>
       read(`reading PR #${number}`, async () => toPull((await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number })).data as RawPull)),
     async createPullRequest(repo, input) {
       const open = (draft: boolean) =>
         mutate("opening the fix PR", async () => toPull((await octokit.request("POST /repos/{owner}/{repo}/pulls", { ...r(repo), ...input, draft })).data as RawPull));
       try {
-        return await open(input.draft);
+        try {
+          return await open(input.draft);
+        } catch (err) {
+          // Private repositories on GitHub Free/Pro have no drafts (422): the fix opens as a regular PR, which
+          // the caller sees from `draft: false`, rather than not at all.
+          if (input.draft && err instanceof AppError && err.details?.status === 422 && /draft pull requests are not supported/i.test(err.message)) return await open(false);
+          throw err;
+        }
       } catch (err) {
-        // Private repositories on GitHub Free/Pro have no drafts (422): the fix opens as a regular PR, which
-        // the caller sees from `draft: false`, rather than not at all.
-        if (input.draft && err instanceof AppError && err.details?.status === 422 && /draft pull requests are not supported/i.test(err.message)) return open(false);
-        throw err;
+        // An earlier request opened it and its answer was lost (a 502 Octokit's retry sent again, a crash
+        // before the job recorded it while the PR list lagged): it is this head's PR, adopted, not a failure.
+        if (!(err instanceof AppError && err.details?.status === 422 && /a pull request already exists/i.test(err.message))) throw err;
+        const existing = await findPull(repo, input.head, "open");
+        if (!existing) throw err;
+        return existing;
       }
     },
     updatePullRequest: (repo, number, input) =>

@@ -87,6 +87,7 @@ export interface GitHubWriteClient {
   /** The PR (any state) whose head is this repo's `branch`, newest first, or null. */
   findPullRequest(repo: JobRepo, branch: string): Promise<PullRequestRef | null>;
   getPullRequest(repo: JobRepo, number: number): Promise<PullRequestRef>;
+  /** The new PR, or the open one GitHub says already exists for `head` (an earlier request's lost answer). */
   createPullRequest(repo: JobRepo, input: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestRef>;
   updatePullRequest(repo: JobRepo, number: number, input: { title?: string; body?: string }): Promise<void>;
   addLabels(repo: JobRepo, issueNumber: number, labels: string[]): Promise<void>;
