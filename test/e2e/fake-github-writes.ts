@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { AppError } from "../../src/core/errors.js";
 import type { FileChange, GitHubWriteClient, PullRequestRef } from "../../src/core/ports/github-port.js";
 
 /**
@@ -114,7 +115,19 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("compareDiff");
     return null;
   }
+  /** The failing run, as GET /actions/runs/{id} has it: re-runs add attempts. */
+  readonly run = { attempt: 1, status: "completed", conclusion: "failure" as string | null };
   async rerunFailedJobs() {
     this.calls.push("rerunFailedJobs");
+    // GitHub's refusal while an attempt runs (github-writes.ts maps the 403 like this).
+    if (this.run.status !== "completed") throw new AppError("github_write_forbidden", "GitHub refused re-running failed jobs (HTTP 403): This workflow is already running", { details: { status: 403 } });
+    Object.assign(this.run, { attempt: this.run.attempt + 1, status: "in_progress", conclusion: null });
+  }
+  /** The re-run's attempt ends. */
+  finishRun(conclusion: string) {
+    Object.assign(this.run, { status: "completed", conclusion });
+  }
+  async getRun() {
+    return { ...this.run };
   }
 }

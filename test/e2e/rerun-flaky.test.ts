@@ -18,11 +18,15 @@ import { makeDelivery } from "../helpers/make-job.js";
 import { failedRun, testConfig } from "../intake/harness.js";
 import { FakeGitHubWrites } from "./fake-github-writes.js";
 import { AppIdentity } from "../../src/core/app-identity.js";
+import type { JobStore } from "../../src/core/ports/job-store.js";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
-async function setup(classification: string, rerun_flaky = true) {
+async function setup(classification: string, rerun_flaky = true, store: JobStore = new MemoryJobStore()) {
   const clock = new FakeClock();
   const logger = silentLogger();
-  const store = new MemoryJobStore();
   const writes = new FakeGitHubWrites("a".repeat(40), {});
   const deps: Deps = {
     config: testConfig(),
@@ -52,6 +56,9 @@ const attempt2 = (conclusion: string) => {
   p.workflow_run.triggering_actor = { ...p.workflow_run.triggering_actor, login: "t0-ci-bot[bot]", type: "Bot" };
   return p;
 };
+
+/** GET /actions/runs/{id} of the job's failing run, at its first attempt (the fields the adapter reads). */
+const runBody = (job: Job) => ({ id: job.run.id, run_attempt: 1, status: "completed", conclusion: "failure" });
 
 describe("rerun_flaky", () => {
   test("flaky-suspect → re-runs failed jobs and waits; red again → resumes from fetch-logs with attempt 2", async () => {
@@ -111,6 +118,85 @@ describe("rerun_flaky", () => {
     expect((await g.get()).history.filter((h) => h.state === "completed")).toHaveLength(1);
   });
 
+  // The process dies right after GitHub accepted the re-run and before the job recorded it. The re-run
+  // finishes while nothing waits for it (its completion is ignored: triggered by the app itself), then the
+  // next process resumes the job at rerun-flaky. A second re-run of the same attempt would cost a whole CI
+  // run more and wait for it; the attempt that already ran is the one the job asked for.
+  describe.each([
+    ["memory", async () => ({ store: new MemoryJobStore() as JobStore, done: async () => {} })],
+    ["lowdb", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "t0-rerun-crash-"));
+      const store = await LowdbJobStore.open(dir, { fsync: false });
+      return { store: store as JobStore, done: async () => { await store.close(); await rm(dir, { recursive: true, force: true }); } };
+    }],
+  ])("a crash after the re-run request, before the job recorded it (%s store)", (_name, openStore) => {
+    async function crashAfterRerun(classification = "flaky-suspect") {
+      const { store, done } = await openStore();
+      const s = await setup(classification, true, store);
+      // Every write of the store fails once GitHub has the re-run: the process is gone.
+      const dead = new Proxy(store, {
+        get: (t, k) => {
+          if (k === "updateJob" && s.writes.calls.includes("rerunFailedJobs")) return async () => { throw new Error("process killed"); };
+          const v = Reflect.get(t, k, t);
+          return typeof v === "function" ? v.bind(t) : v;
+        },
+      });
+      await new Runner({ ...s.deps, store: dead }, [rerunFlakyStage]).runJob(queueItemFor(s.job));
+      expect(s.writes.calls).toEqual(["rerunFailedJobs"]);
+      const j = await s.get();
+      expect(j.state).toBe("analysis");
+      expect(j.waitingFor).toBeUndefined();
+      expect(j.completedStages).not.toContain("rerun-flaky");
+      return { ...s, done };
+    }
+
+    test("the re-run still running: the resumed job waits for it, no second request", async () => {
+      const s = await crashAfterRerun();
+      try {
+        await s.run();
+        expect(s.writes.run.attempt).toBe(2);
+        const j = await s.get();
+        expect(j).toMatchObject({ waitingFor: "rerun", results: { "rerun-flaky": { rerun: true, awaitingAttempt: 2 } } });
+        const d = await routeDelivery(attempt2("failure"), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps);
+        expect(d).toMatchObject({ outcome: "event_routed", resumeJobId: j.id });
+      } finally {
+        await s.done();
+      }
+    });
+
+    test("the re-run failed meanwhile: the resumed job goes on with its logs, no second request", async () => {
+      const s = await crashAfterRerun();
+      try {
+        s.writes.finishRun("failure");
+        // Its completion came while the job waited for nothing: not routed to it.
+        expect(await routeDelivery(attempt2("failure"), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps)).not.toHaveProperty("resumeJobId");
+        await s.run();
+        expect(s.writes.run.attempt).toBe(2);
+        const j = await s.get();
+        expect(j.run.attempt).toBe(2);
+        expect(j.waitingFor).toBeUndefined();
+        expect(j.completedStages).toEqual(["check-repo-config", "clone-repo", "rerun-flaky"]);
+      } finally {
+        await s.done();
+      }
+    });
+
+    test("the re-run passed meanwhile: the resumed job completes without a patch, no second request", async () => {
+      const s = await crashAfterRerun("infra");
+      try {
+        s.writes.finishRun("success");
+        await s.run();
+        expect(s.writes.run.attempt).toBe(2);
+        const j = await s.get();
+        expect(j.state).toBe("completed");
+        expect(j.history.at(-1)?.note).toContain("flaky, no patch");
+        expect(s.proposed).toEqual([]);
+      } finally {
+        await s.done();
+      }
+    });
+  });
+
   describe("against the real write adapter", () => {
     let gh: GitHubApiMock | undefined;
     afterEach(() => gh?.cleanup());
@@ -126,6 +212,8 @@ describe("rerun_flaky", () => {
       s.deps.github = { forInstallation: async () => ({ writes }) as never };
       const path = `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`;
       gh = (await githubApiMock())
+        // Still attempt 1 when the stage reads it again: the re-run GitHub refuses is one starting meanwhile.
+        .on("GET", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}`, { body: runBody(s.job) }, { times: 2 })
         .on("POST", path, { status: 502, body: { message: "Server Error" } })
         .on("POST", path, { status: 403, body: { message: "This workflow is already running", documentation_url: "https://docs.github.com/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run" } });
       await s.run();
@@ -150,7 +238,9 @@ describe("rerun_flaky", () => {
       const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
       const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
       s.deps.github = { forInstallation: async () => ({ writes }) as never };
-      gh = (await githubApiMock()).on("POST", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`, { status: 403, body: { message: "Resource not accessible by integration" } });
+      gh = (await githubApiMock())
+        .on("GET", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}`, { body: runBody(s.job) })
+        .on("POST", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`, { status: 403, body: { message: "Resource not accessible by integration" } });
       await s.run();
       gh.done();
       const j = await s.get();

@@ -169,6 +169,11 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         // app.yml asks for actions: read; only rerun_flaky needs more.
         "actions: write (raise it in the app's settings and have each installation accept it), or set rerun_flaky: false in .github/ci-bot.yml",
       ),
+    getRun: (repo, runId) =>
+      read(`reading run ${runId}`, async () => {
+        const { data } = await octokit.request("GET /repos/{owner}/{repo}/actions/runs/{run_id}", { ...r(repo), run_id: runId, exclude_pull_requests: true });
+        return { attempt: data.run_attempt ?? 1, status: data.status ?? "completed", conclusion: data.conclusion ?? null };
+      }),
   };
 }
 

@@ -99,4 +99,6 @@ export interface GitHubWriteClient {
   compareDiff(repo: JobRepo, base: string, head: string, maxBytes: number): Promise<string | null>;
   /** `POST /actions/runs/{run_id}/rerun-failed-jobs` (needs Actions: write). */
   rerunFailedJobs(repo: JobRepo, runId: number): Promise<void>;
+  /** The run's latest attempt as GitHub has it now (`GET /actions/runs/{run_id}`, Actions: read). */
+  getRun(repo: JobRepo, runId: number): Promise<{ attempt: number; status: string; conclusion: string | null }>;
 }

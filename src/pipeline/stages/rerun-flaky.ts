@@ -1,7 +1,10 @@
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { permanent, toAppError } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
-import type { Stage } from "../stage.js";
+import type { Deps } from "../../core/deps.js";
+import { wake, type Job } from "../../core/job.js";
+import { conclusionFilter } from "../../handlers/filters.js";
+import type { Stage, StageContext, StageOutcome } from "../stage.js";
 
 export const RERUN_FLAKY = "rerun-flaky";
 export const WAIT_RERUN = "rerun";
@@ -28,6 +31,18 @@ export const rerunFlakyStage: Stage = {
     if (!decision.rerun) return { result: decision };
     const gh = await deps.github.forInstallation(job.installationId);
     if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write, so it cannot re-run failed jobs; set rerun_flaky: false.");
+    // A later attempt exists already: this stage's request before a crash (GitHub took it, the job never
+    // recorded it), or a person's re-run. Asking again would re-run a run that is re-running (refused) or
+    // one whose re-run already finished (a whole CI run more, and a wait for it).
+    const run = await gh.writes.getRun(job.repo, job.run.id);
+    if (run.attempt > job.run.attempt) {
+      const result = { ...decision, awaitingAttempt: run.attempt, alreadyRunning: true };
+      if (run.status !== "completed") {
+        ctx.log.info({ runId: job.run.id, awaitingAttempt: run.attempt }, "the run is already re-running; waiting for that attempt");
+        return { result, wait: WAIT_RERUN };
+      }
+      return rerunFinished(job, deps, ctx, result, run.attempt, run.conclusion);
+    }
     try {
       await gh.writes.rerunFailedJobs(job.repo, job.run.id);
     } catch (raw) {
@@ -47,6 +62,23 @@ export const rerunFlakyStage: Stage = {
     return { result: { ...decision, dryRun: true } };
   },
 };
+
+/**
+ * The re-run finished before the job waited for it, so its completion was not routed here (handlers/
+ * on-rerun-completed.ts): the same verdict, taken now. Red puts the job back to fetch-logs with that
+ * attempt, as the handler does, and wakes it so the runner queues it again instead of parking it.
+ */
+async function rerunFinished(job: Job, deps: Deps, ctx: StageContext, result: RerunFlakyResult, attempt: number, conclusion: string | null): Promise<StageOutcome> {
+  ctx.log.info({ runId: job.run.id, attempt, conclusion }, "the run's re-run already finished; taking its result");
+  if (conclusion === "success") return { result, finish: `re-run attempt ${attempt} passed: flaky, no patch` };
+  if (conclusionFilter(conclusion)) return { result, finish: `re-run attempt ${attempt} ended ${conclusion ?? "without a conclusion"}; not repairing` };
+  await deps.store.updateJob(job.id, (j) => {
+    j.run = { ...j.run, attempt, conclusion: conclusion ?? j.run.conclusion };
+    j.completedStages = [...j.completedStages.filter((s) => s !== "fetch-logs" && s !== "build-context"), RERUN_FLAKY];
+    wake(j);
+  });
+  return { result, wait: WAIT_RERUN };
+}
 
 /** GitHub's 403 for a re-run of a run that is re-running ("This workflow is already running"). */
 function alreadyRunning(raw: unknown): boolean {
