@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync } from "node:fs";
-import { unlink } from "node:fs/promises";
+import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
@@ -9,6 +8,7 @@ import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { AppendLog, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
+import { JobDocuments } from "./job-documents.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
 import { RecentDeliveries } from "./recent-deliveries.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
@@ -43,8 +43,6 @@ interface StateDoc {
 type ClearsDoc = Record<string, string>;
 
 const MATERIALISE_IDLE_MS = 200;
-const LEFT_BEHIND_TMP = /^\..+\.json\.tmp$/;
-const DOC_SYNCS_AT_ONCE = 2;
 const MATERIALISE_BATCH = 500;
 /**
  * Under a sustained burst, documents are written anyway once this many wait. Replay reads their journal
@@ -71,7 +69,7 @@ export class LowdbJobStore implements JobStore {
   readonly #dir: string;
   readonly #opts: Required<Omit<LowdbStoreOptions, "readOnly">> & { readOnly: boolean };
   readonly #index = new JobIndex();
-  readonly #docs = new Map<string, Low<Job>>();
+  readonly #docs: JobDocuments;
   readonly #locks = new Map<string, Promise<unknown>>();
   readonly #archive: JobArchive;
   readonly #recent = new RecentDeliveries();
@@ -89,8 +87,6 @@ export class LowdbJobStore implements JobStore {
   #inflight = 0;
   #lastPos: LogPosition | null = null;
   #checkpointTimer: NodeJS.Timeout | undefined;
-  /** Documents written for jobs that existed only in the journal: made durable before the checkpoint passes them. */
-  readonly #toSync = new Set<string>();
   #closed = false;
 
   private constructor(dir: string, opts: LowdbStoreOptions) {
@@ -98,6 +94,7 @@ export class LowdbJobStore implements JobStore {
     this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
     this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath });
     this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
+    this.#docs = new JobDocuments(join(dir, "jobs"), this.#opts.syncPath);
   }
 
   static async open(dataDir: string, opts: LowdbStoreOptions = {}): Promise<LowdbJobStore> {
@@ -128,21 +125,9 @@ export class LowdbJobStore implements JobStore {
     }
 
     const archived = this.#archive.load();
-    const jobsDir = join(this.#dir, "jobs");
-    for (const name of existsSync(jobsDir) ? readdirSync(jobsDir) : []) {
-      // lowdb writes `.<id>.json.tmp` and renames it into place: one left behind is a write that a crash cut
-      // short, never acknowledged, and the document still holds the state before it. Only the owner removes it.
-      if (LEFT_BEHIND_TMP.test(name) && !this.#opts.readOnly) rmSync(join(jobsDir, name), { force: true });
-      if (!name.endsWith(".json")) continue;
-      // Archived, then a crash before its document was deleted: the archive holds it (made durable before
-      // any document goes), and compaction never looks at an archived job again, so the owner removes it here.
-      if (this.#archive.has(name.slice(0, -".json".length))) {
-        if (!this.#opts.readOnly) rmSync(join(jobsDir, name), { force: true });
-        continue;
-      }
-      const job = readJson<Job>(join(jobsDir, name));
-      if (job) this.#index.put(toIndexEntry(job));
-    }
+    // Archived, then a crash before its document was deleted: the archive holds it (made durable before any
+    // document goes), and compaction never looks at an archived job again, so the owner removes it here.
+    for (const job of this.#docs.loadAll(!this.#opts.readOnly, (id) => this.#archive.has(id))) this.#index.put(toIndexEntry(job));
     for (const e of archived) if (!this.#index.byId.has(e.id)) this.#index.put(e);
     // A reader replays too (in memory only): the owner writes job documents lazily, so recent jobs may
     // exist only in the journal.
@@ -251,11 +236,9 @@ export class LowdbJobStore implements JobStore {
     if (unwritten) return JSON.parse(unwritten.json) as Job;
     const claimed = this.#claimed.get(id);
     if (claimed) return structuredClone(claimed);
-    const doc = this.#docs.get(id);
-    if (doc?.data) return structuredClone(doc.data);
     const entry = this.#archive.has(id) ? this.#index.byId.get(id) : undefined;
     if (entry) return this.#archive.read(id, entry);
-    return readJson<Job>(this.#jobFile(id)) ?? undefined;
+    return this.#docs.read(id);
   }
 
   async findJobByKey(key: string) {
@@ -272,7 +255,6 @@ export class LowdbJobStore implements JobStore {
       mutate(current);
       await this.#writeDoc(current);
       this.#index.put(toIndexEntry(current));
-      if (isFinal(current.state)) this.#docs.delete(id);
       return structuredClone(current);
     });
   }
@@ -364,7 +346,7 @@ export class LowdbJobStore implements JobStore {
     // The archive is on disk before the documents go: a power cut between the two leaves a document
     // behind (archived, and removed again by the next compaction), never no copy at all.
     if (archived.length && this.#opts.fsync) await this.#archive.sync();
-    for (const id of archived) await unlink(this.#jobFile(id)).catch(() => undefined);
+    for (const id of archived) await this.#docs.remove(id);
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
     const cp = this.#state.data.checkpoint;
     let removedJournalFiles = 0;
@@ -402,32 +384,11 @@ export class LowdbJobStore implements JobStore {
     if (this.#opts.readOnly) throw new AppError("store_read_only", "This store was opened read-only; go through the running server's admin API to change jobs.");
   }
 
-  #jobFile(id: string): string {
-    if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new AppError("bad_job_id", `"${id}" is not a job id.`);
-    return join(this.#dir, "jobs", `${id}.json`);
-  }
-
   async #writeDoc(job: Job): Promise<void> {
     const unwritten = this.#unwritten.get(job.id);
-    let doc = this.#docs.get(job.id);
-    const cached = doc !== undefined;
-    if (!doc) {
-      doc = new Low<Job>(new JSONFile(this.#jobFile(job.id)), job);
-      this.#docs.set(job.id, doc);
-    }
-    const previous = doc.data;
-    doc.data = job;
-    try {
-      await doc.write();
-    } catch (err) {
-      // The job is still what the disk (or the journal) holds: reads must not see the change that failed.
-      if (cached) doc.data = previous;
-      else this.#docs.delete(job.id);
-      throw err;
-    }
-    if (isFinal(job.state)) this.#docs.delete(job.id);
+    // A job that existed only in the journal: its document must be on disk before the checkpoint passes its line.
+    await this.#docs.write(job, unwritten !== undefined && this.#opts.fsync);
     if (unwritten && this.#unwritten.get(job.id) === unwritten) {
-      if (this.#opts.fsync) this.#toSync.add(job.id);
       this.#unwritten.delete(job.id);
       this.#settled(unwritten.pos);
     }
@@ -513,40 +474,11 @@ export class LowdbJobStore implements JobStore {
     // waiting line, or else at the last settled one: under a steady stream of deliveries it still moves.
     const pos = this.#unwritten.values().next().value?.pos ?? this.#lastPos;
     if (!pos) return;
-    await this.#syncWrittenDocs();
+    await this.#docs.syncWritten();
     this.#state.data.checkpoint = pos;
     await this.#state.write();
   }
 
-  /**
-   * lowdb writes a document to a temporary file and renames it, without fsync. With STORE_FSYNC on, the
-   * journal line is the only copy that survives a power cut until the job's document is on disk too: the
-   * checkpoint must not pass the line before then.
-   */
-  async #syncWrittenDocs(): Promise<void> {
-    if (this.#toSync.size === 0) return;
-    const ids = [...this.#toSync];
-    this.#toSync.clear();
-    try {
-      // Few at a time: nothing waits on the checkpoint, but every webhook's journal fdatasync waits for a
-      // free thread in libuv's pool (4 by default), which 64 document syncs at once would all take.
-      for (let i = 0; i < ids.length; i += DOC_SYNCS_AT_ONCE) {
-        await Promise.all(ids.slice(i, i + DOC_SYNCS_AT_ONCE).map((id) => this.#opts.syncPath(this.#jobFile(id))));
-      }
-      await this.#opts.syncPath(join(this.#dir, "jobs")); // the renames that put the documents in place
-    } catch (err) {
-      for (const id of ids) this.#toSync.add(id);
-      throw err;
-    }
-  }
-}
-
-function readJson<T>(file: string): T | null {
-  try {
-    return JSON.parse(readFileSync(file, "utf8")) as T;
-  } catch {
-    return null;
-  }
 }
 
 function before(a: LogPosition, b: LogPosition): boolean {
