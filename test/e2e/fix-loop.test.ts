@@ -464,6 +464,28 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
   });
 
+  test("a later main-branch failure with the same fingerprint leaves the fix PR alone once people pushed onto it", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", mode: "100644", content: "# alice's version\n" }]);
+    const theirs = await s.gh.createCommit(undefined, { message: "alice: take the fix over", tree, parents: [commit] });
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
+    const calls = s.gh.calls.length;
+    const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
+    second.results = validatedResults(second);
+    delete second.results["open-pull-request"];
+    await s.store.recordIntake(makeDelivery(second), "{}", second);
+    await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(second));
+    // Their branch is theirs: no commit on top of it, no PR text rewritten, and no second PR either.
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs.sha);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect(s.gh.pulls).toHaveLength(1);
+    const j = (await s.store.getJob("second-job"))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain("PR #100");
+  });
+
   test("review comments on a line become comment feedback with the location; the bot's own are ignored", async () => {
     const s = await setup();
     await s.run();

@@ -63,6 +63,15 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
 
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
+  if (sibling) {
+    // People pushed onto that PR's branch: it is theirs now, and a commit on top would replace their version
+    // of the fixed files. Their PR is still the answer to this failure: no commit, no second PR.
+    const head = await gh.writes.getBranchSha(job.repo, sibling.branch);
+    if (head !== sibling.commitSha) {
+      const moved = head ? `moved to ${head.slice(0, 7)}` : "was deleted";
+      return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left: `${sibling.branch} ${moved} after the bot's commit ${sibling.commitSha.slice(0, 7)}` }, finish: `same failure as job ${sibling.jobId}, whose fix PR #${sibling.pr} people have taken over (${sibling.branch} ${moved}); left as is` };
+    }
+  }
   const ws = await ensureWorkspace(job, deps, ctx);
   const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
   const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
@@ -161,13 +170,13 @@ const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"]
  * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
  * is still open: that PR gets this fix instead of a second PR for the same breakage.
  */
-async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[] } | undefined> {
+async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; pr: number } | undefined> {
   if (job.run.pullRequests.length) return undefined;
   const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
   for (const other of waiting) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
     const r = other.results["open-pull-request"] as OpenPullRequestResult | undefined;
-    if (r?.pr.state === "open" && !r.sharedWithJob) return { jobId: other.id, branch: r.branch, files: r.files };
+    if (r?.pr.state === "open" && !r.sharedWithJob) return { jobId: other.id, branch: r.branch, files: r.files, commitSha: r.commitSha, pr: r.pr.number };
   }
   return undefined;
 }
