@@ -208,6 +208,23 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
   });
 
+  // A workflow on [push, pull_request] runs twice on the fix commit: two red runs are one verdict on it.
+  test("a repair that failed is not tried again for another red run of the same fix commit", async () => {
+    let repairs = 0;
+    const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "the patch did not validate" }) });
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 2));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 900));
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 901));
+    await s.run();
+    expect(repairs).toBe(1);
+    expect(s.gh.comments.get(100)).toHaveLength(1);
+    expect(s.gh.comments.get(100)![0]!.body).toContain("repair attempt 2 failed: the patch did not validate");
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+  });
+
   // The base context was sized to CONTEXT_BUDGET_TOKENS; the repair adds the fix run's excerpts (up to a
   // quarter of it) and the previous patch. What the model is sent must still fit the budget, counted with
   // the tokenizer the budget is measured in.

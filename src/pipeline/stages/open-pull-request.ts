@@ -36,6 +36,8 @@ export interface RepairState {
   previousFiles: string[];
   /** The commit this attempt made (and may have pushed), when the push or a later step failed and is retried. */
   pushedSha?: string;
+  /** Why this attempt ended without a new commit: the fix commit's CI verdict has had its repair. */
+  failed?: string;
 }
 
 const WAIT_FOR = "pr_outcome";

@@ -94,7 +94,11 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
   const repairsDone = open.repairAttempt - 1;
   let why = `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
-  if (repairsDone < config.max_repair_attempts) {
+  // Another red run of the same commit (a workflow on both push and pull_request runs twice) is the same
+  // verdict: its repair already ran and failed, and a second one would be another round on the same input.
+  const failed = failedRepairOf(job, open);
+  if (failed !== undefined) why = `repair attempt ${open.repairAttempt + 1} failed: ${failed}`;
+  else if (repairsDone < config.max_repair_attempts) {
     await prepareRepair(job, deps, ctx, open, ev);
     const fresh = (await deps.store.getJob(job.id))!;
     const r = await repair(fresh, deps, ctx).catch((err) => {
@@ -104,9 +108,16 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
     });
     if (r.ok) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} pushed`;
     why = `repair attempt ${open.repairAttempt + 1} failed: ${r.reason}`;
+    await deps.store.updateJob(job.id, (j) => void ((j.results["repair"] as RepairState).failed = r.reason));
   }
   await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
+}
+
+/** Why the repair after `open` ended without moving the branch, when it ran. */
+function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefined {
+  const r = job.results["repair"] as RepairState | undefined;
+  return r?.attempt === open.repairAttempt + 1 ? r.failed : undefined;
 }
 
 /** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
