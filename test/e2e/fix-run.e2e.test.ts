@@ -246,6 +246,19 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(prBody).toContain("started by hand");
   });
 
+  test("DRY_RUN=true → no write to GitHub and no feedback; the job says what it would have opened", async () => {
+    await start({ DRY_RUN: "true" });
+    gateway.setDefault({ output: { diagnosis: "sum() subtracts instead of adding.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
+    await mockReads();
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    const job = await waitFor((j) => j.state === "completed", "the dry run to complete");
+    gh.done();
+    expect(gh.requests.filter((q) => q.method !== "GET")).toEqual([]);
+    expect(job.results["open-pull-request"]).toMatchObject({ dryRun: true, branch: "ci-bot/fix-289782451", title: expect.any(String), diff: FIX_DIFF, commentOn: [7] });
+    expect(job.history.at(-1)?.note).toContain("dry run");
+    expect(gateway.feedback).toEqual([]);
+  });
+
   test("redelivered webhook → still one job and one PR", async () => {
     await start();
     gateway.setDefault({ output: { diagnosis: "sum() subtracts.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
