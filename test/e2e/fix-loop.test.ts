@@ -343,6 +343,22 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
   });
 
+  test("CI passing on the bot's commit after people pushed onto the fix branch: their PR is not marked ready for them", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", content: "# work in progress\n" }]);
+    const theirs = await s.gh.createCommit(undefined, { message: "alice: WIP", tree, parents: [commit] });
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    // The green run says nothing about their commit: ready for review would ask reviewers to look at their WIP.
+    expect(s.gh.calls).not.toContain("markReadyForReview");
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true }));
+  });
+
   test("CI of another workflow on the fix branch neither marks the PR ready nor starts a repair", async () => {
     let repaired = false;
     const s = await setup({ repair: async () => ((repaired = true), { ok: true }) });

@@ -80,6 +80,11 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   const passed = ev.conclusion === "success";
   await recordFeedback(deps, job.id, [fixCiFeedback(job, open.inferenceId, passed, ev.runId)]);
   if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
+  // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
+  // own CI run. A repair would be refused (publishFix) after a model call, "take it over" is noise, and
+  // ready-for-review would ask reviewers to look at their work in progress on the strength of the bot's run.
+  const head = await w.getBranchSha(job.repo, open.branch);
+  if (head !== open.commitSha && head !== pushedByThisRepair(job, open)) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: PR left as is`;
   if (passed) {
     if (open.pr.draft) {
       await w.markReadyForReview(job.repo, open.pr);
@@ -87,10 +92,6 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
     }
     return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
   }
-  // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
-  // own CI run. A repair would be refused (publishFix) after a model call, and "take it over" is noise.
-  const head = await w.getBranchSha(job.repo, open.branch);
-  if (head !== open.commitSha && head !== pushedByThisRepair(job, open)) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: no repair, no comment`;
   const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
   const repairsDone = open.repairAttempt - 1;
   let why = `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
