@@ -26,7 +26,8 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   if (origin === undefined) return ignored();
   const job = await deps.store.findJobByKey(jobKey(r.repoId, origin));
   const open = job?.results["open-pull-request"] as OpenPullRequestResult | undefined;
-  if (!job || !open) return ignored();
+  // A dry run (or a run whose fix went onto another job's PR) records no PR of its own under this name.
+  if (!job || !open?.pr) return ignored();
   // Other workflows run on the fix branch too (lint, docs, a flaky one already red on the base): their
   // result is not whether the fix works. A quick green lint would mark the PR ready and tell the model
   // the fix passed CI while the failing workflow still runs; a red unrelated one would start a repair.

@@ -32,7 +32,8 @@ export const onPullRequest: Handler = async (payload, meta, deps) => {
   if (runId === undefined) return routed("not a fix branch of this app");
   const job = await deps.store.findJobByKey(jobKey(p.repository.id, runId));
   const open = job?.results["open-pull-request"] as OpenPullRequestResult | undefined;
-  if (!job || !open) return routed(`no job opened a PR for run ${runId}`);
+  // A dry run's result describes the PR it would have opened: there is none to own this one.
+  if (!job || !open?.pr) return routed(`no job opened a PR for run ${runId}`);
   if (open.pr.number !== pr.number) return routed(`job ${job.id} owns PR #${open.pr.number}, not this one`);
 
   const at = meta.receivedAt;

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { transition } from "../../src/core/job.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
-import { connectionsAfterStop, failedRun, startHarness, type Harness } from "./harness.js";
+import { connectionsAfterStop, failedRun, fixture, startHarness, type Harness } from "./harness.js";
 
 /** The status line of the answer to `GET <target>`, sent as raw bytes (fetch would not send such a target). */
 function rawStatus(port: number, target: string): Promise<string> {
@@ -46,6 +46,28 @@ describe("requests strangers can send", () => {
     } finally {
       await relay.close();
     }
+  });
+
+  // The dry run told them the branch name; a person who applies its diff there pushes CI and a PR onto it.
+  test("CI and a PR on a branch named like the fix branch of a dry-run job (no PR opened) → 202, not a 500", async () => {
+    const store = new MemoryJobStore();
+    h = await startHarness({ store });
+    const job = { ...makeJob({ repoId: 300029405, runId: 111 }), dryRun: true };
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => {
+      transition(j, "completed", "2026-11-23T12:00:01.000Z", { stage: "open-pull-request", note: "dry run: described the fix PR instead of opening it" });
+      j.results["open-pull-request"] = { dryRun: true, branch: "ci-bot/fix-111", base: { branch: "main", sha: "a".repeat(40) }, files: [], title: "t", commitMessage: "m", body: "b", diff: "", labels: [], commentOn: [] };
+    });
+    const run = failedRun({ runId: 5555, branch: "ci-bot/fix-111" });
+    run.workflow_run.head_sha = "c".repeat(40);
+    expect((await h.send("workflow_run", run)).status).toBe(202);
+    const pr = fixture("pull_request.closed");
+    pr.repository = run.repository;
+    pr.pull_request = { ...pr.pull_request, number: 43, head: { ...pr.pull_request.head, ref: "ci-bot/fix-111", sha: "c".repeat(40) } };
+    expect((await h.send("pull_request", pr)).status).toBe(202);
+    const sent = await store.listDeliveries({ limit: 2 });
+    expect(sent.map((d) => [d.event, d.outcome]).sort()).toEqual([["pull_request", "event_routed"], ["workflow_run", "ignored"]]);
+    expect(h.queue.items).toEqual([]);
   });
 
   test("a fork's run on a branch named like the fix branch (ci-bot/fix-<run>) is not taken as CI of the fix", async () => {
