@@ -89,12 +89,13 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
     const path = await toRepoPath(dir, l.path);
     if (!path || !(l.line >= 1)) continue;
     if (locations.some((x) => x.path === path && x.line === l.line)) continue;
-    locations.push({ path, line: l.line, ...(l.column ? { column: l.column } : {}), ...(l.message ? { message: l.message.slice(0, 300) } : {}) });
+    // Redacted before the cut: a token cut short no longer matches its pattern and would be sent in part.
+    locations.push({ path, line: l.line, ...(l.column ? { column: l.column } : {}), ...(l.message ? { message: redact(l.message).slice(0, 300) } : {}) });
     if (locations.length >= 30) break;
   }
   const annotations = dedupe(jobs.flatMap((j) => j.annotations), (a) => `${a.path}:${a.startLine}:${a.message}`)
     .slice(0, 20)
-    .map((a) => ({ path: a.path, line: a.startLine, level: a.level, message: (a.title ? `${a.title}: ${a.message}` : a.message).slice(0, 500) }));
+    .map((a) => ({ path: a.path, line: a.startLine, level: a.level, message: redact(a.title ? `${a.title}: ${a.message}` : a.message).slice(0, 500) }));
   const snippets = await snippetsFor(dir, locations);
   const files = await listRepoFiles(dir);
   const focus = locations.map((l) => l.path);

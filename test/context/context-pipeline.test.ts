@@ -30,7 +30,18 @@ const TOKEN = "ghs_" + "Pipe1ineT0ken0123456789abcdefABCDEFG";
 const GH_JOB = 2320994299;
 const STORAGE = "https://pipelinesghubeus2.actions.githubusercontent.com";
 const CORPUS = readFileSync(join(FIX, "secrets/corpus.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; text: string; secret: string });
-const SECRETS = { aws: "AKIA" + "Q3EGRZ7VBNX2KD4M", pat: "ghp_" + "Zx81kQmT0pLw4vYc9RnB2dHs6FjA3eUi7GoK", jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaS1ib3QtdGVzdCJ9.Qm9ndXNTaWduYXR1cmVGb3JUZXN0c09ubHkx" };
+const SECRETS = { aws: "AKIA" + "Q3EGRZ7VBNX2KD4M", pat: "ghp_" + "Zx81kQmT0pLw4vYc9RnB2dHs6FjA3eUi7GoK", jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaS1ib3QtdGVzdCJ9.Qm9ndXNTaWduYXR1cmVGb3JUZXN0c09ubHkx", pat2: "ghp_" + "Q7mWx2LpR9tKc4VbN8zHd3JfY6sGa1UeT5oPi0" };
+
+/**
+ * A long annotation with a token across the 300th character (where a location's message is cut) and
+ * one across the 500th (where an annotation's is): a token cut short no longer matches its pattern.
+ */
+const LONG_ANNOTATION = (() => {
+  const trace = (n: number) => "Error: request to the registry failed\n" + "    at fetchPackage (lib/svgo.js:3:10)\n".repeat(20).slice(0, n - 38);
+  const text = `${trace(284)}${SECRETS.pat}\n${trace(484 - 284 - SECRETS.pat.length - 1)}${SECRETS.pat2}\n`;
+  if (text.indexOf(SECRETS.pat) !== 284 || text.indexOf(SECRETS.pat2) !== 484) throw new Error("LONG_ANNOTATION: the tokens moved");
+  return text;
+})();
 
 /** A source file of `n` lines with some lines given. */
 function numbered(n: number, lines: Record<number, string>): string {
@@ -107,7 +118,10 @@ async function mockRun(log: Buffer = svgoLog, opts: { diff?: string } = {}) {
   })
     .on("GET", `/repos/octo/app/actions/jobs/${GH_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${GH_JOB}?sig=s1` } })
     .on("GET", `/repos/octo/app/check-runs/${GH_JOB + 1}/annotations?per_page=100`, {
-      body: [{ path: "lib/svgo.js", start_line: 2, end_line: 2, start_column: null, end_column: null, annotation_level: "failure", title: "", message: `Process completed with exit code 1. id_token=${SECRETS.jwt}`, raw_details: null, blob_href: "" }],
+      body: [
+        { path: "lib/svgo.js", start_line: 2, end_line: 2, start_column: null, end_column: null, annotation_level: "failure", title: "", message: `Process completed with exit code 1. id_token=${SECRETS.jwt}`, raw_details: null, blob_href: "" },
+        { path: "lib/svgo.js", start_line: 3, end_line: 3, start_column: null, end_column: null, annotation_level: "failure", title: "", message: LONG_ANNOTATION, raw_details: null, blob_href: "" },
+      ],
     })
     .on("GET", `/repos/octo/app/contents/.github%2Fworkflows%2Fmain.yml?ref=${headSha}`, { body: workflowYml, headers: { "content-type": "text/plain; charset=utf-8" } });
   nock(STORAGE, { badheaders: ["authorization"] }).get(`/log/${GH_JOB}`).query({ sig: "s1" }).reply(200, log, { "content-type": "text/plain" });
@@ -132,7 +146,7 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     expect(r.workflow).toEqual({ path: ".github/workflows/main.yml", file: "workflow.yml", found: true });
     expect(r.jobs).toHaveLength(1);
     expect(r.jobs[0]).toMatchObject({
-      id: GH_JOB, name: "Test", conclusion: "failure", checkRunId: GH_JOB + 1, annotations: 1,
+      id: GH_JOB, name: "Test", conclusion: "failure", checkRunId: GH_JOB + 1, annotations: 2,
       log: { file: `${GH_JOB}.log`, totalBytes: svgoLog.length, keptBytes: svgoLog.length, truncated: false },
       failingStep: { number: 5, name: "Run yarn test", command: 'yarn test\necho "tests done"\n', logHeader: "yarn test", logLine: 551 },
     });
