@@ -47,6 +47,8 @@ describe("redact", () => {
     ["a dotted run before a secret's name", `${"a.".repeat(500_000)}KEY x`],
     ["a run of schemes", "x://".repeat(250_000)],
     ["a run of assignments that look like calls", `${"TOKEN=a.".repeat(125_000)}(`],
+    ["secret-named XML tags", "<password>".repeat(100_000)],
+    ["secret-named XML attributes", 'name="TOKEN" value="'.repeat(50_000)],
   ])("a 1 MB line of %s is redacted in linear time", (_name, line) => {
     expect(() => runInNewContext("redact(line)", { redact, line }, { timeout: 10_000 })).not.toThrow();
   });

@@ -73,6 +73,26 @@ const RULES: Rule[] = [
     ),
     to: `$1${MASK}`,
   },
+  // The same settings in XML: a Maven settings.xml or pom.xml property, phpunit.xml's `<env name= value=>`,
+  // .NET's `<add key= value=>`. A `${env.X}` placeholder and a dependency's version are not secrets.
+  {
+    name: "xml-secret-element",
+    hint: /<\//,
+    re: new RegExp(
+      `(<([A-Za-z0-9_.:-]{0,128}(?:${SECRET_NAMES})[A-Za-z0-9_.:-]{0,128})>\\s*)(?!\\[REDACTED\\])(?!\\$\\{)(?!\\d+(?:\\.\\d+)+)([^\\s<]{6,512})(?=\\s*<\\/\\2>)`,
+      "gi",
+    ),
+    to: `$1${MASK}`,
+  },
+  {
+    name: "xml-secret-attribute",
+    hint: /value\s*=/i,
+    re: new RegExp(
+      `(\\b(?:name|key)\\s*=\\s*(\\\\?["'])[A-Za-z0-9_.:-]{0,128}(?:${SECRET_NAMES})[A-Za-z0-9_.:-]{0,128}\\2\\s+value\\s*=\\s*\\2)(?!\\[REDACTED\\])(?!\\$\\{)([^"'\\\\<>]{6,512})`,
+      "gi",
+    ),
+    to: `$1${MASK}`,
+  },
 ];
 
 /**
