@@ -67,7 +67,10 @@ const RULES: Rule[] = [
       // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret;
       // `auth_token.go:112:4:` is a compiler's location in a file with a secret-looking name, not a value.
       // The name's parts and the look for a call are capped for the same reason as url-credentials' parts.
+      // A version is a dependency's (`"passport": "^0.7.0"`, `tokenizers==0.15.2`), the evidence of a
+      // dependency failure, not a secret.
       `\\b([A-Za-z0-9_.-]{0,128}(?:${SECRET_NAMES})[A-Za-z0-9_.-]{0,128}(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]{0,256}\\()` +
+        `(?![=^~<>!]{0,3}v?\\d+(?:\\.\\d+)+(?:[-+.]?[A-Za-z][0-9A-Za-z.-]{0,31})?(?![^\\s"'\`,;\\\\]))` +
         `(?!(?<=\\.[A-Za-z]{1,6}:)\\d+(?::\\d+)*:?(?![^\\s"'\`,;\\\\]))([^\\s"'\`,;\\\\]{6,})`,
       "gi",
     ),
