@@ -71,10 +71,11 @@ describe("redaction corpus (fixtures/context/secrets)", () => {
   const corpus = readFileSync(join(dir, "corpus.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as { kind: string; text: string; secret: string });
   const keep = readFileSync(join(dir, "keep.txt"), "utf8").trim().split("\n");
 
-  /** Any 12-character piece of the secret still present counts as a leak. */
+  /** Any 12-character piece of the secret still present counts as a leak (a shorter secret, whole). */
   const leaks = (out: string, secret: string) => {
     const found: string[] = [];
-    for (let i = 0; i + 12 <= secret.length; i++) if (out.includes(secret.slice(i, i + 12))) found.push(secret.slice(i, i + 12));
+    const n = Math.min(12, secret.length);
+    for (let i = 0; i + n <= secret.length; i++) if (out.includes(secret.slice(i, i + n))) found.push(secret.slice(i, i + n));
     return found;
   };
 

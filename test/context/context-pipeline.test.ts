@@ -266,7 +266,8 @@ describe("build-context", () => {
     // No secret from the corpus, the repo, the diff or the annotations survives into the context or its file.
     const everything = JSON.stringify(r) + (await readFile(r.contextPath, "utf8"));
     for (const secret of [...CORPUS.map((x) => x.secret), ...Object.values(SECRETS)]) {
-      for (let i = 0; i + 12 <= secret.length; i++) expect(everything).not.toContain(secret.slice(i, i + 12));
+      const n = Math.min(12, secret.length); // a secret shorter than the window counts whole
+      for (let i = 0; i + n <= secret.length; i++) expect(everything).not.toContain(secret.slice(i, i + n));
     }
     expect(everything).toContain("[REDACTED]");
   });
