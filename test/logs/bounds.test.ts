@@ -107,4 +107,44 @@ describe("bounded state", () => {
     expect(text).not.toContain("s3cr3t");
     expect(text).toContain("postgres://[REDACTED]@");
   });
+
+  // A key decoded in the job (`echo "$KEY_B64" | base64 -d`) is printed line by line: each line alone is base64
+  // no rule knows, and the last one is short enough to pass for a word.
+  test("a private key printed over many lines is redacted down to its last line", async () => {
+    const key = [
+    "-----BEGIN PRIVATE KEY-----",
+    "MIIEvgIBADANBgkqhkiG9w0BAQEFAASCBKgwggSkAgEAAoIBAQDoKGptMTY/0kg0",
+    "Z+88rUythLM1J0Bc2tq7PK5BwvfwJd04Nr5mUNST+cb6NxJP3522Gl21kVLu2rLv",
+    "B+ZHpsn80pau9UmXqI9nmlmS81zRP7XAi3SQQEVL8f3vUtmJmtiWebj2U7G2U7gu",
+    "AaOfYFCx3qtjWjFf8qkIHelw+vZm507C9oQ/yb4Pb9akBUAZgn3MsiJ3oYRNWYsz",
+    "jpaqaP88AM5TncO/vZl2pIb5ROSshsm5Qbx4Sw0uKc4DSztRQ6IwEfmZn2jp57hP",
+    "ITx4sMcaaRjGiLC4k3c/DPVqJOwT9YR/HymsSECK4xMYEpkpqBuoa97othvVb27v",
+    "0G10aJJjAgMBAAECggEAahzHAF/E/wjbbfCvndlMOed0jfAB8C8sWPaUY4R9FSwJ",
+    "YD9NabC6aWR6eTWgzhdUm76TZIEnGfumW7ENpWRr4H5U12VQHNyzp1QaaxuHKjFn",
+    "nrlfLuvhgKP8QF5rBgVbx/OdAiIhEUhU39pp8lfwqkwvpDq+ZK+iaQ5a/AQJieCC",
+    "1YzBm50S0l3WmL3kU0PldMwcGEjSo8iJzB/kVeUVb7lQh4Zc5Tc2XG0Odsni7Lt3",
+    "q3C6vlmw3Uci0tkiNmVHN3wJezbrh6XjOPHxqIVsSMleh9vJy3Tw6qSG0M8S8g0w",
+    "Y14wU0eAQgPr9NoPJRT5ekqAHoL5IXVlBSuKtsWAAQKBgQD8eIKetnm1YjzkP3L/",
+    "WkeXG3YlKj6P6znMHs1Z7kwgZek6qBkitBo4XkWCmoUBwfuf+JQHZZ0cGHbUDPw/",
+    "TDihqW6YBQyGq251ToYHj7306gNGaTOVsWylvci+iwd1zZcgtYVdSIzU3tFdWrgr",
+    "Ql6DM7VXk8FC+7xSd3aRRflSYwKBgQDrZzbKUFABKSWSivTZbDPLCiKXWhQKQ8rN",
+    "HeKA5GeATOcgZG6egJdkhEnVBGe6Cw7w+zmOE4E1l0sAyDgw+/Z4DfBQXcOMON9U",
+    "XGy6QGi+FjK9GYzYt1vEY+GJWywG2VyDsa8Hl+QJLo8QrDNzSU1inxXDcgVnbkLw",
+    "WZ0/W1fAAQKBgQDdRkW9EtMjDSGvLoj8ksSSBIiM1DSW8KPsacazHi7sakV6ml/F",
+    "UbJ1WvJzIDiYrMp7j2M2BHIpcKuc+HCQjZ5I2fXLGQm8cj3SZGsF746ePAd4y7Vh",
+    "amp97RMnJTT5o6HkEhP8CR0daNh4iI1HpNivBz/VrPNCYN3SLU/mzTxSXwKBgCVP",
+    "J4TrM7LrZZQTR/lJx++vPIpGcZSq5/KYgPSyvqC8D4m3wTyH3vbEbLtBRntbE1Qo",
+    "TRfyiXEH+JA4K4e/93FRrDvgkISh4uuI9oaSfMdb11DXQtZ6QSYgOne9pn2zZ5FL",
+    "0RTgAvldkrkuwbzM6mHuGtHuOWMKO7vCSETpYkABAoGBAIyq2Iss8sl+7UQje96U",
+    "v1JhG3iHUxWCuZZPI2TaLQ+uRGD+gvTXFNFtBxW3RN0BxD7hTHcIFN0sS3G4Q4wd",
+    "CIphK/fEn5o+d8/bujV2ZgUrD/SQcTLKxpgM9BKGfHAO/vWjMALHvacbJjEWCXRN",
+    "BKvekcBaw3RQtdlv9hM9NzlI",
+    "-----END PRIVATE KEY-----",
+    ];
+    const log = ["Run ./deploy.sh", "writing deploy key:", ...key, "Error: Permission denied (publickey).", "##[error]Process completed with exit code 1."];
+    const a = await analyzeLog(log.join("\n"), { budgetTokens: 2000 });
+    const text = a.excerpts.map((e) => e.text).join("\n");
+    expect(text).toContain("Error: Permission denied (publickey).");
+    for (const line of key.slice(1, -1)) for (let i = 0; i + 12 <= line.length; i++) expect(text).not.toContain(line.slice(i, i + 12));
+  });
 });
