@@ -55,6 +55,9 @@ const RULES: Rule[] = [
   // runs to the last `@` before the path. Every part has a length cap: unbounded, a long line of `a.a.a.…`
   // or `x://x://…` was tried from each position to its end (minutes for a 1 MB line).
   { name: "url-credentials", hint: /:\/\//, re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/:@]{0,256}:[^\s/]{0,512}@/gi, to: `$1${MASK}@` },
+  // A token alone as the user (`https://<PAT>@dev.azure.com/…`, as GitHub, GitLab and Azure DevOps accept),
+  // told from a login name (`git@`, `john@`) by its length and a digit.
+  { name: "url-token-user", hint: /:\/\//, re: /\b([a-z][a-z0-9+.-]{0,31}:\/\/)(?!\[REDACTED\])(?=[^\s/:@]{0,255}\d)[^\s/:@]{20,256}@/gi, to: `$1${MASK}@` },
   // What a workflow masks is a secret by its own say-so, and the runner prints the step's script (with its
   // `${{ }}` expressions already filled in) before it reads the command, so the header shows the value. A
   // `$VAR` is only the variable's name, kept. It stops at a quote or backslash: a JSON log stays valid.
