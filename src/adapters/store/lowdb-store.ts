@@ -11,6 +11,7 @@ import { JobArchive } from "./job-archive.js";
 import { JobDocuments } from "./job-documents.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
 import { RecentDeliveries } from "./recent-deliveries.js";
+import { KeyedSerial } from "./keyed-serial.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 import { fsyncPath } from "./fsync-path.js";
 import { releaseDataDirLock, takeDataDirLock } from "./data-dir-lock.js";
@@ -70,12 +71,15 @@ export class LowdbJobStore implements JobStore {
   readonly #opts: Required<Omit<LowdbStoreOptions, "readOnly">> & { readOnly: boolean };
   readonly #index = new JobIndex();
   readonly #docs: JobDocuments;
-  readonly #locks = new Map<string, Promise<unknown>>();
+  /** Read-modify-write of one job is serialised per job id. */
+  readonly #serial = new KeyedSerial();
   readonly #archive: JobArchive;
   readonly #recent = new RecentDeliveries();
   readonly #journal: AppendLog;
-  /** Jobs created at intake whose own document is not written yet (the journal line is their durable copy). */
-  /** Held as JSON, one string per job: cheap for the GC to skip over, and a read is a parse, not a clone. */
+  /**
+   * Jobs created at intake whose own document is not written yet (the journal line is their durable copy).
+   * Held as JSON, one string per job: cheap for the GC to skip over, and a read is a parse, not a clone.
+   */
   readonly #unwritten = new Map<string, { json: string; pos: LogPosition }>();
   /** Jobs whose intake record is being appended: a duplicate arriving meanwhile is answered with them. */
   readonly #claimed = new Map<string, Job>();
@@ -202,7 +206,7 @@ export class LowdbJobStore implements JobStore {
       const appended = this.#journal.append(encodeIntakeRecord(record, jobJson, rawPayload));
       // The new job is visible from its claim above; an update made before its line is committed would be
       // overwritten by the intake-time copy set aside below, so updates of it wait for the line.
-      if (created && job) void this.#serial(job.id, () => appended.then(() => undefined, () => undefined));
+      if (created && job) void this.#serial.run(job.id, () => appended.then(() => undefined, () => undefined));
       pos = await appended;
     } catch (err) {
       this.#inflight--;
@@ -248,7 +252,7 @@ export class LowdbJobStore implements JobStore {
 
   async updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
     this.#assertWritable();
-    return this.#serial(id, async () => {
+    return this.#serial.run(id, async () => {
       const current = await this.getJob(id);
       if (!current) throw new AppError("job_not_found", `No job with id ${id}.`);
       if (this.#archive.has(id)) throw new AppError("job_archived", `Job ${id} is archived (older than the retention window) and read-only.`);
@@ -335,7 +339,7 @@ export class LowdbJobStore implements JobStore {
       if (!old(first)) continue;
       // Under the job's lock, judged again: an operator retry may have reopened it since the scan. Once
       // archived it is read-only, so its document can go later.
-      await this.#serial(first.id, async () => {
+      await this.#serial.run(first.id, async () => {
         const e = this.#index.byId.get(first.id);
         const job = old(e) ? await this.getJob(e.id) : undefined;
         if (!e || !job) return;
@@ -369,7 +373,7 @@ export class LowdbJobStore implements JobStore {
     this.#materialiseTimer = undefined;
     await this.#materialising;
     if (!this.#opts.readOnly) await this.#materialise(Infinity).catch(() => undefined);
-    await Promise.all([...this.#locks.values()].map((p) => p.catch(() => undefined)));
+    await this.#serial.idle();
     // A document that could not be written stays behind the checkpoint; replay recreates it.
     while (this.#inflight > this.#unwritten.size) await new Promise((r) => setTimeout(r, 5));
     await this.#journal.close();
@@ -430,22 +434,11 @@ export class LowdbJobStore implements JobStore {
     let failure: unknown;
     for (const [id, json] of batch) {
       // Through the per-job lock so a concurrent updateJob's newer state is never overwritten.
-      await this.#serial(id, async () => {
+      await this.#serial.run(id, async () => {
         if (this.#unwritten.get(id)?.json === json) await this.#writeDoc(JSON.parse(json) as Job);
       }).catch((err) => void (failure ??= err)); // one document that cannot be written must not hold up the rest
     }
     if (failure) throw failure;
-  }
-
-  /** Read-modify-write of one job is serialised per job id. */
-  #serial<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(fn);
-    this.#locks.set(id, next);
-    void next.finally(() => {
-      if (this.#locks.get(id) === next) this.#locks.delete(id);
-    }).catch(() => undefined);
-    return next;
   }
 
   #scheduleCheckpoint(): void {
@@ -464,7 +457,7 @@ export class LowdbJobStore implements JobStore {
    */
   #writeCheckpoint(): Promise<void> {
     // The per-job lock, under a key no job id can have (ids are UUIDs).
-    return this.#serial("\0checkpoint", () => this.#checkpointNow());
+    return this.#serial.run("\0checkpoint", () => this.#checkpointNow());
   }
 
   async #checkpointNow(): Promise<void> {
@@ -478,7 +471,6 @@ export class LowdbJobStore implements JobStore {
     this.#state.data.checkpoint = pos;
     await this.#state.write();
   }
-
 }
 
 function before(a: LogPosition, b: LogPosition): boolean {

@@ -1,5 +1,6 @@
 import { Redis } from "ioredis";
 import { closeRedis, pingWithin } from "./redis-connection.js";
+import { KeyedSerial } from "./keyed-serial.js";
 import { AppError } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
@@ -38,7 +39,7 @@ export class RedisJobStore implements JobStore {
   readonly #retentionMs: number;
   readonly #now: () => number;
   /** Updates of one job from this process run one after another: fewer revision conflicts. */
-  readonly #chains = new Map<string, Promise<unknown>>();
+  readonly #chains = new KeyedSerial();
   #closed = false;
 
   constructor(redis: Redis, opts: RedisStoreOptions & { owned?: boolean } = {}) {
@@ -114,13 +115,7 @@ export class RedisJobStore implements JobStore {
 
   updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
     this.#assertOpen();
-    const prev = this.#chains.get(id) ?? Promise.resolve();
-    const next = prev.catch(() => undefined).then(() => this.#update(id, mutate));
-    this.#chains.set(id, next);
-    void next.finally(() => {
-      if (this.#chains.get(id) === next) this.#chains.delete(id);
-    }).catch(() => undefined);
-    return next;
+    return this.#chains.run(id, () => this.#update(id, mutate));
   }
 
   async #update(id: string, mutate: (job: Job) => void): Promise<Job> {
@@ -233,7 +228,7 @@ export class RedisJobStore implements JobStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all([...this.#chains.values()].map((p) => p.catch(() => undefined)));
+    await this.#chains.idle();
     if (this.#owned) await closeRedis(this.#redis);
   }
 
