@@ -1,12 +1,10 @@
-import { promises as fs } from "node:fs";
-import path from "node:path";
-import { checkPathOnDisk } from "./path-policy.js";
+import { textBeforePatch, type TextBefore } from "./text-before-patch.js";
 import type { Original } from "./types.js";
 
 /**
  * The text of the first of `names` in `dir` as it was before the patch, through `settingsOf` (the part
- * of the file that holds the settings); null when there is none, or it cannot be read (a symlink), which
- * compares the new file with no settings at all.
+ * of the file that holds the settings); null when there is none. One that cannot be read (a symlink) is
+ * not skipped: the runner read it, and what it held is not known.
  */
 export async function configReadBefore(
   root: string,
@@ -14,19 +12,13 @@ export async function configReadBefore(
   names: string[],
   originals: Map<string, Original>,
   settingsOf: (name: string, text: string) => string | null = (_name, text) => text,
-): Promise<string | null> {
+): Promise<TextBefore> {
   for (const name of names) {
-    const rel = dir === "." ? name : `${dir}/${name}`;
-    const touched = originals.get(rel);
-    if (touched) {
-      if (touched.data !== null) return settingsOf(name, touched.data.toString("utf8"));
-      continue;
-    }
-    const check = await checkPathOnDisk(root, rel);
-    if (!check.ok) return null;
-    if (check.disk.exists) return settingsOf(name, await fs.readFile(path.join(root, rel), "utf8"));
+    const read = await textBeforePatch(root, dir === "." ? name : `${dir}/${name}`, originals);
+    if (!read.ok) return read;
+    if (read.text !== null) return { ok: true, text: settingsOf(name, read.text) };
   }
-  return null;
+  return { ok: true, text: null };
 }
 
 /**

@@ -21,6 +21,12 @@ export type InternalPlan =
   | { ok: false; refusal: Refusal };
 
 const refuse = (refusal: Refusal): { ok: false; refusal: Refusal } => ({ ok: false, refusal });
+/**
+ * A file the checks of `checked` read cannot be read (a symlink): refused with no allow.* key to pass it,
+ * as what it held decides what `checked` runs and no check could look.
+ */
+const unreadable = (refusal: Refusal, checked: string) =>
+  refuse({ ...refusal, reason: `${refusal.reason}: ${checked} cannot be checked for skipped tests without reading it` });
 
 /**
  * Everything applyPatch does except writing: parse, check policy, apply every hunk in memory. The
@@ -188,12 +194,16 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     // A new vitest config takes over from the one vitest read before (vite.config.ts, or a vitest.config.js
     // the patch deletes): its settings are compared with that one's, not with none.
     if (before === null && VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
-      before = await configReadBefore(root, path.posix.dirname(p), VITEST_CONFIG_ORDER, originals);
+      const read = await configReadBefore(root, path.posix.dirname(p), VITEST_CONFIG_ORDER, originals);
+      if (!read.ok) return unreadable(read.refusal, p);
+      before = read.text;
     }
     // Likewise a new jest config: jest read the settings it takes over from package.json's "jest" (moved
     // out of it) or from a jest.config.* the patch deletes.
     if (before === null && JEST_CONFIG_FILE.test(p)) {
-      before = await configReadBefore(root, path.posix.dirname(p), JEST_CONFIG_ORDER, originals, packageJsonJest);
+      const read = await configReadBefore(root, path.posix.dirname(p), JEST_CONFIG_ORDER, originals, packageJsonJest);
+      if (!read.ok) return unreadable(read.refusal, p);
+      before = read.text;
     }
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
     if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
@@ -202,6 +212,8 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
     if (entry) project.script = await scriptMoves({ before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, testpathsAt);
+    const unreadableConfig = [project.testpaths, ...(project.script?.testpaths.values() ?? [])].find((t) => t?.unreadable)?.unreadable;
+    if (unreadableConfig) return unreadable(unreadableConfig, p);
     const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, entry?.by, project));
     if (refused) return refuse(refused);
   }

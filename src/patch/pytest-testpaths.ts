@@ -1,14 +1,14 @@
-import { promises as fs } from "node:fs";
-import path from "node:path";
 import type { DefaultSelection, Defaults } from "./narrowed-selection.js";
-import { checkPathOnDisk } from "./path-policy.js";
 import { pytestSettings } from "./pytest-settings.js";
-import type { Original, VFile } from "./types.js";
+import { textBeforePatch } from "./text-before-patch.js";
+import type { Original, Refusal, VFile } from "./types.js";
 
 /** pytest's testpaths in one directory, before and after the patch (see pytestTestpaths). */
 export interface Testpaths {
   before?: string[];
   after?: string[];
+  /** A config file pytest would read there cannot be read (a symlink): what a pytest given no paths runs is not known. */
+  unreadable?: Refusal;
 }
 
 /** Where pytest looks for its configuration in a directory, in its order. */
@@ -67,24 +67,18 @@ export function testpathsReader(root: string, originals: Map<string, Original>, 
   };
 }
 
-/** pytest's testpaths in `dir` ("" for the root). Nothing when a config file there cannot be read as text. */
+/** pytest's testpaths in `dir` ("" for the root); `unreadable` when a config file there cannot be read. */
 async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<Testpaths> {
   const was = new Map<string, string | null>();
   const is = new Map<string, string | null>();
   for (const name of PYTEST_CONFIG_FILES) {
     const rel = dir === "" ? name : `${dir}/${name}`;
-    const touched = originals.get(rel);
-    if (touched) {
-      was.set(name, touched.data === null ? null : touched.data.toString("utf8"));
-      is.set(name, vfs.get(rel)?.content ?? null);
-      continue;
-    }
-    const check = await checkPathOnDisk(root, rel);
-    // A symlinked pytest.ini is still pytest's config: without its text, what runs is not known.
-    if (!check.ok) return {};
-    const text = check.disk.exists ? await fs.readFile(path.join(root, rel), "utf8") : null;
-    was.set(name, text);
-    is.set(name, text);
+    const read = await textBeforePatch(root, rel, originals);
+    // A symlinked pytest.ini is still pytest's config: without its text, what runs is not known. Read as
+    // "no testpaths", a command's paths dropped for a pytest given none passed as running everything.
+    if (!read.ok) return { unreadable: read.refusal };
+    was.set(name, read.text);
+    is.set(name, originals.has(rel) ? vfs.get(rel)?.content ?? null : read.text);
   }
   return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
 }

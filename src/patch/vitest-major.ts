@@ -27,12 +27,13 @@ export function vitestMajor(packageJson: string): number | null | undefined {
 /**
  * vitest's major version as the package.json nearest above `dir` (inside the checkout) that names vitest
  * asked for before the patch: in a workspace, the root's vitest runs a package that does not name its own.
- * Undefined when none tells it.
+ * Undefined when none tells it, or one on the way cannot be read (a symlink): it may name another version.
  */
 export async function vitestMajorAbove(root: string, dir: string, originals: Map<string, Original>): Promise<number | undefined> {
   for (let d = dir; ; d = path.posix.dirname(d)) {
-    const text = await configReadBefore(root, d, ["package.json"], originals);
-    const major = text === null ? undefined : vitestMajor(text);
+    const read = await configReadBefore(root, d, ["package.json"], originals);
+    if (!read.ok) return undefined;
+    const major = read.text === null ? undefined : vitestMajor(read.text);
     if (major !== undefined) return major ?? undefined;
     if (d === ".") return undefined;
   }

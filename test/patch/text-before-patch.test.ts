@@ -1,0 +1,145 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { defaultRepoConfig } from "../../src/config/repo-config.js";
+import { planPatch } from "../../src/patch/apply-patch.js";
+import { textBeforePatch } from "../../src/patch/text-before-patch.js";
+import type { Original } from "../../src/patch/types.js";
+
+/**
+ * The checks for skipped tests read files the patch does not touch (the config a new vitest config takes
+ * over from, the package.json naming vitest's version, pytest's testpaths) from the originals read before
+ * the patch, else from disk. A file there that cannot be read must not pass as absent: the guard would
+ * then compare with no settings, another vitest version or no testpaths, and let a narrowing through.
+ */
+let top: string;
+let repo: string;
+beforeEach(async () => {
+  top = await fs.realpath(await fs.mkdtemp(path.join(os.tmpdir(), "ci-bot-before-")));
+  repo = path.join(top, "repo");
+  await fs.mkdir(repo);
+  await fs.mkdir(path.join(top, "outside"));
+  await fs.writeFile(path.join(top, "outside", "pytest.ini"), "[pytest]\ntestpaths = tests/unit\n");
+});
+afterEach(async () => {
+  await fs.rm(top, { recursive: true, force: true });
+});
+
+const write = async (rel: string, text: string) => {
+  await fs.mkdir(path.dirname(path.join(repo, rel)), { recursive: true });
+  await fs.writeFile(path.join(repo, rel), text);
+};
+const link = async (rel: string, target: string) => {
+  await fs.mkdir(path.dirname(path.join(repo, rel)), { recursive: true });
+  await fs.symlink(target, path.join(repo, rel));
+};
+/** A diff that creates `rel` with `text`. */
+const added = (rel: string, text: string) => {
+  const lines = text.replace(/\n$/, "").split("\n");
+  return [`diff --git a/${rel} b/${rel}`, "new file mode 100644", "--- /dev/null", `+++ b/${rel}`, `@@ -0,0 +1,${lines.length} @@`, ...lines.map((l) => `+${l}`), ""].join("\n");
+};
+/** A diff that replaces the one line of `rel`. */
+const replaced = (rel: string, from: string, to: string) => [`--- a/${rel}`, `+++ b/${rel}`, "@@ -1 +1 @@", `-${from}`, `+${to}`, ""].join("\n");
+const plan = (diff: string) => planPatch(diff, repo, { config: defaultRepoConfig() });
+
+describe("textBeforePatch", () => {
+  const original = (text: string | null): Original => ({ data: text === null ? null : Buffer.from(text), perm: 0o644 });
+
+  test("a path among the originals reads as it was read before the patch, not as the disk has it now", async () => {
+    await write("pytest.ini", "[pytest]\ntestpaths = now\n");
+    const originals = new Map([["pytest.ini", original("[pytest]\ntestpaths = before\n")]]);
+    expect(await textBeforePatch(repo, "pytest.ini", originals)).toEqual({ ok: true, text: "[pytest]\ntestpaths = before\n" });
+  });
+
+  test("a path the originals record as absent is absent, whatever is on disk", async () => {
+    await write("pytest.ini", "[pytest]\n");
+    expect(await textBeforePatch(repo, "pytest.ini", new Map([["pytest.ini", original(null)]]))).toEqual({ ok: true, text: null });
+  });
+
+  test("a path only on disk reads from disk; a missing one is null", async () => {
+    await write("sub/pytest.ini", "[pytest]\n");
+    expect(await textBeforePatch(repo, "sub/pytest.ini", new Map())).toEqual({ ok: true, text: "[pytest]\n" });
+    expect(await textBeforePatch(repo, "pytest.ini", new Map())).toEqual({ ok: true, text: null });
+    expect(await textBeforePatch(repo, "nowhere/pytest.ini", new Map())).toEqual({ ok: true, text: null });
+  });
+
+  test.each([
+    ["a directory", () => fs.mkdir(path.join(repo, "pytest.ini")), "target_exists", /pytest\.ini is not a regular file/],
+    ["a symlink leaving the checkout", () => link("pytest.ini", "../outside/pytest.ini"), "path_outside_repo", /pytest\.ini is a symlink that leads outside the repository/],
+    ["a symlink inside the checkout", async () => (await write("config/pytest.ini", "[pytest]\n"), link("pytest.ini", "config/pytest.ini")), "symlink", /pytest\.ini is a symlink/],
+  ])("%s cannot be read: it is no absent file, and says why", async (_name, make, rule, reason) => {
+    await make();
+    const r = await textBeforePatch(repo, "pytest.ini", new Map());
+    expect(r).toMatchObject({ ok: false, refusal: { rule, file: "pytest.ini", reason: expect.stringMatching(reason) } });
+    // Never the text behind a symlink that leads out of the checkout.
+    expect(JSON.stringify(r)).not.toContain("tests/unit");
+  });
+});
+
+describe("the checks that read files the patch does not touch, when one cannot be read", () => {
+  /** vite.config.ts running two projects; the new vitest.config.ts, which vitest reads instead, one of them. */
+  const VITE = "export default defineConfig({\n  test: {\n    projects: ['packages/a', 'packages/b'],\n  },\n})\n";
+  const VITEST = "export default defineConfig({\n  test: {\n    projects: ['packages/a'],\n  },\n})\n";
+
+  test("a new vitest.config.ts over vite.config.ts: compared with vite.config.ts's settings as on disk", async () => {
+    await write("vite.config.ts", VITE);
+    expect(await plan(added("vitest.config.ts", VITEST))).toMatchObject({ ok: false, refusal: { rule: "skip_tests", reason: expect.stringContaining("packages/b") } });
+  });
+
+  test("a new vitest.config.ts over a symlinked vite.config.ts is refused, not compared with no settings", async () => {
+    await write("config/vite.shared.ts", VITE);
+    await link("vite.config.ts", "config/vite.shared.ts");
+    const r = await plan(added("vitest.config.ts", VITEST));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink.*vitest\.config\.ts/) } });
+  });
+
+  test("a new jest.config.js where package.json is a directory is refused, not compared with no settings", async () => {
+    await fs.mkdir(path.join(repo, "package.json"));
+    const r = await plan(added("jest.config.js", 'module.exports = { testPathIgnorePatterns: ["/node_modules/"] };\n'));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "target_exists", file: "package.json", reason: expect.stringContaining("jest.config.js") } });
+  });
+
+  const VITEST_3_LITERAL =
+    "export default defineConfig({\n  test: {\n    exclude: ['**/node_modules/**', '**/dist/**', '**/cypress/**', '**/.{idea,git,cache,output,temp}/**', '**/{karma,rollup,webpack,vite,vitest,jest,ava,babel,nyc,cypress,tsup,build,eslint,prettier}.config.*'],\n  },\n})\n";
+  const pkg = (vitest: string) => `${JSON.stringify({ name: "web", devDependencies: { vitest } }, null, 2)}\n`;
+
+  test("vitest 1-3's exclude written out where packages/web's package.json, naming ^4, is on disk: flagged", async () => {
+    await write("package.json", pkg("^3.2.4"));
+    await write("packages/web/package.json", pkg("^4.0.0"));
+    expect(await plan(added("packages/web/vitest.config.ts", VITEST_3_LITERAL))).toMatchObject({ ok: false, refusal: { rule: "skip_tests", reason: expect.stringContaining("cypress") } });
+  });
+
+  test("…and where it is a symlink: vitest's version is not known there, not the root's ^3 (the bug: this passed)", async () => {
+    await write("package.json", pkg("^3.2.4"));
+    await write("shared/web.json", pkg("^4.0.0"));
+    await link("packages/web/package.json", "../../shared/web.json");
+    expect(await plan(added("packages/web/vitest.config.ts", VITEST_3_LITERAL))).toMatchObject({ ok: false, refusal: { rule: "skip_tests", reason: expect.stringContaining("cypress") } });
+  });
+
+  test("pytest left without paths where pytest.ini, on disk, names only tests/unit: flagged", async () => {
+    await write("pytest.ini", "[pytest]\ntestpaths = tests/unit\n");
+    await write("package.json", `{ "scripts": { "test": "pytest tests/unit tests/integration" } }\n`);
+    expect(await plan(replaced("package.json", `{ "scripts": { "test": "pytest tests/unit tests/integration" } }`, `{ "scripts": { "test": "pytest" } }`))).toMatchObject({
+      ok: false,
+      refusal: { rule: "skip_tests", reason: expect.stringContaining("tests/integration") },
+    });
+  });
+
+  test("…and where pytest.ini is a symlink out of the checkout: refused, not read as no testpaths (the bug: this passed)", async () => {
+    await link("pytest.ini", "../outside/pytest.ini");
+    await write("package.json", `{ "scripts": { "test": "pytest tests/unit tests/integration" } }\n`);
+    const r = await plan(replaced("package.json", `{ "scripts": { "test": "pytest tests/unit tests/integration" } }`, `{ "scripts": { "test": "pytest" } }`));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "path_outside_repo", file: "pytest.ini", reason: expect.stringMatching(/pytest\.ini is a symlink.*package\.json/) } });
+  });
+
+  test("pytest.ini widened by the same patch is read as planned after it: pytest left without paths runs both", async () => {
+    await write("pytest.ini", "[pytest]\ntestpaths = tests/unit\n");
+    await write("Makefile", "test:\n\tpytest tests/unit tests/integration\n");
+    const diff = [
+      "--- a/pytest.ini", "+++ b/pytest.ini", "@@ -1,2 +1,2 @@", " [pytest]", "-testpaths = tests/unit", "+testpaths = tests/unit tests/integration",
+      "--- a/Makefile", "+++ b/Makefile", "@@ -1,2 +1,2 @@", " test:", "-\tpytest tests/unit tests/integration", "+\tpytest", "",
+    ].join("\n");
+    expect(await plan(diff)).toMatchObject({ ok: true, overrides: [] });
+  });
+});
