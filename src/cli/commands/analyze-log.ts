@@ -2,6 +2,7 @@ import { openLogFile } from "../../logs/open-log-file.js";
 import { open, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { analyzeLog } from "../../logs/analyze-log.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 import type { LogAnalysis } from "../../logs/types.js";
 
 const USAGE = "usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]";
@@ -15,7 +16,8 @@ export async function run(argv: string[]): Promise<number> {
     return fail(`${(err as Error).message}; ${USAGE}`);
   }
   const [file, ...extra] = parsed.positionals;
-  if (!file || extra.length > 0) return fail(`give exactly one log file; ${USAGE}`);
+  const stray = unexpectedArguments(extra, "analyze-log takes one log file");
+  if (!file || stray) return fail(`${stray ?? "give exactly one log file"}; ${USAGE}`);
   const budgetRaw = parsed.values["budget-tokens"];
   const budget = budgetRaw === undefined ? 4000 : Number(budgetRaw);
   if (!Number.isInteger(budget) || budget < 1) return fail(`--budget-tokens must be a positive whole number, got "${budgetRaw}"`);

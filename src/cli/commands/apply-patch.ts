@@ -5,6 +5,7 @@ import { parse as parseYaml } from "yaml";
 import { defaultRepoConfig, parseRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { AppError } from "../../core/errors.js";
 import { applyPatch, formatRefusal, type ApplyResult } from "../../patch/apply-patch.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 
 const USAGE = `usage: t0-ci-bot apply-patch <diff-file|-> --repo <dir> [--config <ci-bot.yml>] [--dry-run] [--json]
 
@@ -71,7 +72,8 @@ async function runOrThrow(argv: string[], io: Io): Promise<number> {
     io.stdout(USAGE);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(positionals.length === 0 ? "missing <diff-file>" : `expected one <diff-file>, got ${positionals.length}`);
+  const stray = unexpectedArguments(positionals.slice(1), "apply-patch takes one <diff-file> (- for stdin)");
+  if (stray || positionals.length === 0) throw new UsageError(stray ?? "missing <diff-file>");
   if (!values.repo) throw new UsageError("missing --repo <dir>");
   const repo = path.resolve(values.repo);
   await assertGitWorkTree(repo);

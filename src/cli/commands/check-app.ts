@@ -1,6 +1,7 @@
 import type { GitHubAppPort } from "../../core/ports/index.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { loadCliConfig, parseArgs, stdio, type CliIo } from "./cli-store.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 
 const USAGE =
   "usage: t0-ci-bot check-app\n\n" +
@@ -15,7 +16,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return 0;
   }
   const { error, rest } = parseArgs(argv, {});
-  const problem = error ?? (rest.length ? `unexpected argument "${rest[0]}"` : undefined);
+  const problem = error ?? unexpectedArguments(rest, "check-app takes no arguments");
   if (problem) {
     io.err(`t0-ci-bot check-app: ${problem}\n\n${USAGE}`);
     return 2;

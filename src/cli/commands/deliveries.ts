@@ -3,6 +3,7 @@ import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit } from "../../core/list-
 import { redactDeep } from "../../core/redact.js";
 import type { JobStore } from "../../core/ports/index.js";
 import { loadCliConfig, missingStore, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 
 const USAGE =
   "usage: t0-ci-bot deliveries list [--limit N] [--json]\n" +
@@ -24,7 +25,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return 2;
   }
   const { flags, rest, error: bad } = parseArgs(args, { limit: "value", json: "bool" });
-  const error = bad ?? unexpected(rest);
+  const error = bad ?? unexpectedArguments(rest, "deliveries list takes no arguments (the count is --limit N)");
   // Capped as the admin API caps GET /deliveries?limit=.
   const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseListLimit(flags.limit as string);
   if (error || limit === undefined) {
@@ -65,7 +66,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
 
 async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const { flags, rest, error: bad } = parseArgs(args, { hours: "value", "dry-run": "bool" });
-  const error = bad ?? unexpected(rest);
+  const error = bad ?? unexpectedArguments(rest, "deliveries redeliver takes no arguments (the window is --hours N)");
   const config = error ? undefined : loadCliConfig(env, io);
   if (error) {
     io.err(`t0-ci-bot deliveries: ${error}\n\n${USAGE}`);
@@ -116,9 +117,4 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${(err as Error).message}\n`);
     return 1;
   }
-}
-
-/** A stray word (`deliveries list 10`) was ignored, so the command ran with its defaults as if it were read. */
-function unexpected(rest: string[]): string | undefined {
-  return rest.length ? `unexpected argument "${rest[0]}"` : undefined;
 }

@@ -1,6 +1,7 @@
 import { access } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { evaluateManifest, totals, type CaseGroup, type CaseResult, type GroupTotals } from "../../logs/evaluate.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 
 const USAGE = "usage: t0-ci-bot eval-logs <manifest.jsonl> [--budget-tokens N] [--json]";
 
@@ -17,8 +18,9 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const [manifest, ...extra] = parsed.positionals;
-  if (!manifest || extra.length > 0) {
-    process.stderr.write(`eval-logs: give exactly one manifest file\n${USAGE}\n`);
+  const stray = unexpectedArguments(extra, "eval-logs takes one manifest file");
+  if (!manifest || stray) {
+    process.stderr.write(`eval-logs: ${stray ?? "give exactly one manifest file"}\n${USAGE}\n`);
     return 2;
   }
   const budget = parsed.values["budget-tokens"] === undefined ? 4000 : Number(parsed.values["budget-tokens"]);

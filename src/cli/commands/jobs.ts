@@ -8,6 +8,7 @@ import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
 import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
 import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 
 const USAGE = `usage:
   t0-ci-bot jobs list [--state S] [--repo owner/name] [--limit N] [--json]
@@ -37,7 +38,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   // Each subcommand's own options only, and no stray words: `jobs list failed` listed every job.
   const parsed = parseArgs(args, spec);
   if (parsed.error) return usageError(io, parsed.error);
-  if (sub === "list" && parsed.rest.length) return usageError(io, `unexpected argument "${parsed.rest[0]}" (filter with --state S)`);
+  const stray =
+    sub === "list" ? unexpectedArguments(parsed.rest, "jobs list takes no arguments (filter with --state S)") : unexpectedArguments(parsed.rest.slice(1), `jobs ${sub} takes one job id`);
+  if (stray) return usageError(io, stray);
   const config = loadCliConfig(env, io);
   if (!config) return 1;
   const { flags, rest } = parsed;
@@ -46,10 +49,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       case "list":
         return await list(config, flags, io);
       case "show":
-        if (rest.length !== 1) return usageError(io, "jobs show needs exactly one job id");
+        if (rest.length === 0) return usageError(io, "jobs show needs exactly one job id");
         return await show(config, rest[0]!, flags.json === true, io);
       case "retry":
-        if (rest.length !== 1) return usageError(io, "jobs retry needs exactly one job id");
+        if (rest.length === 0) return usageError(io, "jobs retry needs exactly one job id");
         return await retry(config, rest[0]!, typeof flags.url === "string" ? flags.url : undefined, io);
       default:
         return usageError(io, `unknown subcommand "${sub}"`);

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { loadCliConfig, noStoreIn, parseArgs, stdio } from "./cli-store.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 
 const USAGE = `usage: t0-ci-bot store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]
 
@@ -73,8 +74,8 @@ type Flags = { from?: string; to?: string; "data-dir"?: string; "redis-url"?: st
 /** The shared parser, so `--from=lowdb` works here as `--limit=5` does in the other commands. */
 function parseFlags(args: string[]): Flags | string {
   const { flags, rest, error } = parseArgs(args, { from: "value", to: "value", "data-dir": "value", "redis-url": "value", prefix: "value", "dry-run": "bool" });
-  if (error) return error;
-  if (rest.length) return `unexpected argument "${rest[0]}"`;
+  const problem = error ?? unexpectedArguments(rest, "store migrate takes no arguments (say --from lowdb --to redis)");
+  if (problem) return problem;
   const value = (name: string) => (typeof flags[name] === "string" ? flags[name] : undefined);
   return { from: value("from"), to: value("to"), "data-dir": value("data-dir"), "redis-url": value("redis-url"), prefix: value("prefix"), "dry-run": flags["dry-run"] === true };
 }

@@ -1,0 +1,55 @@
+import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { run as analyzeLog } from "../../src/cli/commands/analyze-log.js";
+import { run as applyPatch } from "../../src/cli/commands/apply-patch.js";
+import { run as checkApp } from "../../src/cli/commands/check-app.js";
+import { run as deliveries } from "../../src/cli/commands/deliveries.js";
+import { run as evalLogs } from "../../src/cli/commands/eval-logs.js";
+import { run as jobs } from "../../src/cli/commands/jobs.js";
+import { run as store } from "../../src/cli/commands/store.js";
+
+/**
+ * A word a command does not take is refused (exit 2) before anything is read or opened, in one wording
+ * for every command: what was unexpected, then what the command takes. Each used to say it its own way
+ * ("give exactly one log file", "expected one <diff-file>, got 2", "jobs show needs exactly one job id").
+ */
+let stdout: string;
+let stderr: string;
+beforeEach(() => {
+  stdout = "";
+  stderr = "";
+  jest.spyOn(process.stdout, "write").mockImplementation((s) => ((stdout += String(s)), true));
+  jest.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
+});
+afterEach(() => {
+  jest.restoreAllMocks();
+});
+
+const io = { out: (t: string) => void (stdout += t), err: (t: string) => void (stderr += t) };
+const patchIo = { stdout: io.out, stderr: io.err, stdin: async () => "" };
+// No credentials, store or files: the stray word must be refused before any of them is looked for.
+const env = {};
+
+test.each<[string, () => Promise<number>, string]>([
+  ["check-app", () => checkApp(["now"], env, io), 't0-ci-bot check-app: unexpected argument "now"; check-app takes no arguments'],
+  ["deliveries list", () => deliveries(["list", "10"], env, io), 't0-ci-bot deliveries: unexpected argument "10"; deliveries list takes no arguments (the count is --limit N)'],
+  ["deliveries redeliver", () => deliveries(["redeliver", "48", "--dry-run"], env, io), 't0-ci-bot deliveries: unexpected argument "48"; deliveries redeliver takes no arguments (the window is --hours N)'],
+  ["jobs list", () => jobs(["list", "failed", "mine"], env, io), 't0-ci-bot jobs: unexpected arguments "failed", "mine"; jobs list takes no arguments (filter with --state S)'],
+  ["jobs show", () => jobs(["show", "a1", "b2"], env, io), 't0-ci-bot jobs: unexpected argument "b2"; jobs show takes one job id'],
+  ["jobs retry", () => jobs(["retry", "a1", "b2"], env, io), 't0-ci-bot jobs: unexpected argument "b2"; jobs retry takes one job id'],
+  ["store migrate", () => store(["migrate", "lowdb", "--from", "lowdb", "--to", "redis"], env), 't0-ci-bot store migrate: unexpected argument "lowdb"; store migrate takes no arguments (say --from lowdb --to redis)'],
+  ["analyze-log", () => analyzeLog(["a.log", "b.log"]), 'analyze-log: unexpected argument "b.log"; analyze-log takes one log file'],
+  ["eval-logs", () => evalLogs(["a.jsonl", "b.jsonl"]), 'eval-logs: unexpected argument "b.jsonl"; eval-logs takes one manifest file'],
+  ["apply-patch", () => applyPatch(["fix.diff", "more.diff", "--repo", "."], patchIo), 't0-ci-bot apply-patch: unexpected argument "more.diff"; apply-patch takes one <diff-file> (- for stdin)'],
+])("%s: a stray argument is a usage error that says what the command takes", async (_name, run, message) => {
+  expect(await run()).toBe(2);
+  // analyze-log keeps its one-line errors: the usage follows on the same line.
+  expect(stderr.split("\n")[0]!.slice(0, message.length)).toBe(message);
+  expect(stdout).toBe("");
+});
+
+describe("a missing argument keeps its own message", () => {
+  test("jobs show without an id", async () => {
+    expect(await jobs(["show"], env, io)).toBe(2);
+    expect(stderr.split("\n")[0]).toBe("t0-ci-bot jobs: jobs show needs exactly one job id");
+  });
+});
