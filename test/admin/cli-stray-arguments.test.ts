@@ -5,7 +5,9 @@ import { run as checkApp } from "../../src/cli/commands/check-app.js";
 import { run as deliveries } from "../../src/cli/commands/deliveries.js";
 import { run as evalLogs } from "../../src/cli/commands/eval-logs.js";
 import { run as jobs } from "../../src/cli/commands/jobs.js";
+import { run as serve } from "../../src/cli/commands/serve.js";
 import { run as store } from "../../src/cli/commands/store.js";
+import { run as worker } from "../../src/cli/commands/worker.js";
 
 /**
  * A word a command does not take is refused (exit 2) before anything is read or opened, in one wording
@@ -44,6 +46,18 @@ test.each<[string, () => Promise<number>, string]>([
   expect(await run()).toBe(2);
   // analyze-log keeps its one-line errors: the usage follows on the same line.
   expect(stderr.split("\n")[0]!.slice(0, message.length)).toBe(message);
+  expect(stdout).toBe("");
+});
+
+// serve and worker read only the environment: `serve --port 8080` started on PORT (default 3000), and
+// `worker --concurrency 4` ran T0_WORKERS jobs at once, as if the option had been taken.
+test.each<[string, () => Promise<number>, string]>([
+  ["serve", () => serve(["--port", "8080"]), 't0-ci-bot serve: unexpected arguments "--port", "8080"; serve takes no arguments (set PORT, HOST and the rest in the environment or .env)'],
+  // A REDIS_URL nothing listens on and T0_WORKERS=0: the worker stops at its settings, never connecting.
+  ["worker", () => worker(["--concurrency", "4"], { REDIS_URL: "redis://127.0.0.1:1", T0_WORKERS: "0" }), 't0-ci-bot worker: unexpected arguments "--concurrency", "4"; worker takes no arguments (set T0_WORKERS and the rest in the environment or .env)'],
+])("%s: an option it does not take is refused before it starts, not ignored", async (_name, run, message) => {
+  expect(await run()).toBe(2);
+  expect(stderr.split("\n")[0]).toBe(message);
   expect(stdout).toBe("");
 });
 

@@ -10,6 +10,7 @@ import { parseTarget } from "../../http/request-target.js";
 import { sendError } from "../../http/respond.js";
 import type { Runner } from "../../pipeline/runner.js";
 import type { Stage } from "../../pipeline/stage.js";
+import { unexpectedArguments } from "./unexpected-arguments.js";
 
 const USAGE = `usage: t0-ci-bot worker
 
@@ -87,6 +88,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   if (argv.includes("--help") || argv.includes("-h")) {
     process.stdout.write(USAGE);
     return 0;
+  }
+  const stray = unexpectedArguments(argv, "worker takes no arguments (set T0_WORKERS and the rest in the environment or .env)");
+  if (stray) {
+    process.stderr.write(`t0-ci-bot worker: ${stray}\n\n${USAGE}`);
+    return 2;
   }
   const config = loadConfigForProcess(env);
   if (!config) return 1;
