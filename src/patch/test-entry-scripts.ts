@@ -11,7 +11,7 @@ import { programOf } from "./program-of.js";
 import { commandsOf } from "./programs-of.js";
 import { scriptDirCd } from "./script-dir-cd.js";
 import { scriptOf } from "./script-of.js";
-import { runDefault } from "../validate/workflow-steps.js";
+import { jobRunDefault, workflowText } from "../core/workflow-run-defaults.js";
 
 /** A shell script by its name or its `#!` line. */
 export const isShellScript = (file: string, text: string) => /\.(sh|bash|zsh|ksh)$/.test(file) || /^#!.*\b(ba|z|da|k)?sh\b/.test(text);
@@ -153,11 +153,11 @@ async function workflowRunCallers(root: string, read: (rel: string) => Promise<s
     const wf = (doc && typeof doc === "object" ? doc : {}) as Record<string, unknown>;
     const jobs = wf.jobs;
     for (const job of Object.values(jobs && typeof jobs === "object" ? jobs : {}) as Array<Record<string, unknown> | null>) {
-      const jobDir = (job && runDefault(job, "working-directory")) ?? runDefault(wf, "working-directory") ?? "";
+      const jobDir = jobRunDefault(wf, job, "working-directory") ?? "";
       const steps = Array.isArray(job?.steps) ? (job.steps as Array<Record<string, unknown> | null>) : [];
       for (const step of steps) {
         if (typeof step?.run !== "string") continue;
-        const cwd = typeof step["working-directory"] === "string" ? step["working-directory"] : jobDir;
+        const cwd = workflowText(step["working-directory"]) ?? jobDir;
         const unknown = /[$]/.test(cwd);
         out.push({ cmd: step.run, cwd: unknown ? "" : path.posix.normalize(cwd), cwdKnown: !unknown, by: `a step of ${dir}/${name}` });
       }

@@ -32,6 +32,25 @@ describe("workflowSteps", () => {
     expect(found.earlier.map((s) => s.run)).toEqual(["npm install", 'echo "//registry.npmjs.org/:_authToken=${{ secrets.NPM_TOKEN }}" > .npmrc']);
   });
 
+  test("a job's working-directory that YAML reads as a number is that directory, not the workflow's", () => {
+    // fetch-logs read `working-directory: 2024` as "2024"; this reading fell back to the workflow's `app`.
+    const yml = `
+defaults: { run: { working-directory: app, shell: bash } }
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    defaults: { run: { working-directory: 2024 } }
+    steps:
+      - run: make setup
+      - name: Unit tests
+        run: make test
+        working-directory: 2025
+`;
+    const found = workflowSteps(yml, "test", "Unit tests");
+    expect(found.failing).toEqual({ name: "Unit tests", run: "make test", workingDirectory: "2025", shell: "bash" });
+    expect(found.earlier).toEqual([{ run: "make setup", workingDirectory: "2024", shell: "bash" }]);
+  });
+
   test("a step without a name is found by GitHub's 'Run <command>' name; working-directory defaults apply", () => {
     const yml = `
 defaults: { run: { working-directory: app } }

@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { jobRunDefault, workflowText } from "../core/workflow-run-defaults.js";
 
 export interface WorkflowRunStep {
   name?: string;
@@ -63,24 +64,19 @@ export function workflowSteps(yamlText: string, jobName: string | undefined, ste
     return { earlier: [], problem: candidates.length ? `job "${jobName}" matches several jobs in the workflow` : `job "${jobName ?? "?"}" not found in the workflow` };
   }
   const job = candidates[0]![1];
-  const jobDir = runDefault(job, "working-directory") ?? runDefault(doc, "working-directory");
-  const jobShell = runDefault(job, "shell") ?? runDefault(doc, "shell");
+  const jobDir = jobRunDefault(doc, job, "working-directory");
+  const jobShell = jobRunDefault(doc, job, "shell");
   const steps = Array.isArray(job.steps) ? job.steps.filter(isObj) : [];
   const idx = stepName ? steps.findIndex((s) => displayName(s) === stepName.trim()) : -1;
   if (idx < 0) return { earlier: [], problem: `step "${stepName ?? "?"}" not found in job "${jobName ?? candidates[0]![0]}"` };
   const toRun = (s: Obj): WorkflowRunStep | undefined => {
     const run = str(s.run);
     if (!run) return undefined;
-    const dir = str(s["working-directory"]) ?? jobDir;
-    const shell = str(s.shell) ?? jobShell;
+    const dir = workflowText(s["working-directory"]) ?? jobDir;
+    const shell = workflowText(s.shell) ?? jobShell;
     return { ...(str(s.name) ? { name: str(s.name) } : {}), run: run.trim(), ...(dir ? { workingDirectory: dir } : {}), ...(shell ? { shell } : {}) };
   };
   const failing = toRun(steps[idx]!);
   const earlier = steps.slice(0, idx).map(toRun).filter((s): s is WorkflowRunStep => !!s);
   return { ...(failing ? { failing } : { problem: `step "${stepName}" is not a run: step` }), earlier };
-}
-
-/** A workflow's or job's `defaults.run` setting. */
-export function runDefault(o: Obj, key: "working-directory" | "shell"): string | undefined {
-  return isObj(o.defaults) && isObj(o.defaults.run) ? str(o.defaults.run[key]) : undefined;
 }
