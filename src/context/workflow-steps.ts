@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { jobRunDefault, runDefault, workflowText as str } from "../core/workflow-run-defaults.js";
 
 export interface ApiStepRef {
   number: number;
@@ -22,14 +23,14 @@ export interface WorkflowJobMatch {
 }
 
 type RawStep = { name?: unknown; run?: unknown; uses?: unknown; shell?: unknown; "working-directory"?: unknown };
-type RawJob = { name?: unknown; steps?: unknown; defaults?: { run?: { shell?: unknown; "working-directory"?: unknown } } };
+type RawJob = { name?: unknown; steps?: unknown; defaults?: unknown };
 
 /** Parses a workflow file; returns its jobs keyed by id, or null when it is not a readable workflow. */
 export function parseWorkflow(text: string): Record<string, RawJob> | null {
   try {
-    const doc = parse(text, { logLevel: "silent", maxAliasCount: 100 }) as { jobs?: unknown; defaults?: RawJob["defaults"] } | null;
+    const doc = parse(text, { logLevel: "silent", maxAliasCount: 100 }) as { jobs?: unknown } | null;
     if (!doc || typeof doc !== "object" || !doc.jobs || typeof doc.jobs !== "object") return null;
-    return withWorkflowDefaults(doc.jobs as Record<string, RawJob>, doc.defaults);
+    return withWorkflowDefaults(doc.jobs as Record<string, RawJob>, doc);
   } catch {
     return null;
   }
@@ -40,17 +41,14 @@ export function parseWorkflow(text: string): Record<string, RawJob> | null {
  * Read from the job alone, a workflow-wide working-directory or shell was lost: the failing step's command
  * was then replayed from the repository root, or by bash instead of pwsh.
  */
-function withWorkflowDefaults(jobs: Record<string, RawJob>, defaults: RawJob["defaults"] | undefined): Record<string, RawJob> {
-  const wf = defaults && typeof defaults === "object" && defaults.run && typeof defaults.run === "object" ? defaults.run : undefined;
-  if (!wf) return jobs;
+function withWorkflowDefaults(jobs: Record<string, RawJob>, workflow: unknown): Record<string, RawJob> {
   const out: Record<string, RawJob> = {};
   for (const [key, job] of Object.entries(jobs)) {
     if (!job || typeof job !== "object") {
       out[key] = job;
       continue;
     }
-    const own = job.defaults && typeof job.defaults === "object" && job.defaults.run && typeof job.defaults.run === "object" ? job.defaults.run : {};
-    out[key] = { ...job, defaults: { ...job.defaults, run: { shell: own.shell ?? wf.shell, "working-directory": own["working-directory"] ?? wf["working-directory"] } } };
+    out[key] = { ...job, defaults: { run: { shell: jobRunDefault(workflow, job, "shell"), "working-directory": jobRunDefault(workflow, job, "working-directory") } } };
   }
   return out;
 }
@@ -104,8 +102,8 @@ export function findWorkflowStep(job: WorkflowJobMatch, apiStep: ApiStepRef, api
 
 function stepsOf(j: RawJob): WorkflowStep[] {
   if (!Array.isArray(j.steps)) return [];
-  const shell = str(j.defaults?.run?.shell);
-  const wd = str(j.defaults?.run?.["working-directory"]);
+  const shell = runDefault(j, "shell");
+  const wd = runDefault(j, "working-directory");
   return (j.steps as RawStep[]).map((s, index) => ({
     index,
     ...(str(s?.name) !== undefined ? { name: str(s.name) } : {}),
@@ -115,8 +113,6 @@ function stepsOf(j: RawJob): WorkflowStep[] {
     ...((str(s?.["working-directory"]) ?? wd) !== undefined ? { workingDirectory: str(s?.["working-directory"]) ?? wd } : {}),
   }));
 }
-
-const str = (v: unknown): string | undefined => (typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined);
 
 function exprPattern(label: string): RegExp {
   const parts = label.split(/\$\{\{[^}]*\}\}/).map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
