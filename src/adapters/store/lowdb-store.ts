@@ -11,6 +11,7 @@ import { JobArchive } from "./job-archive.js";
 import { JobDocuments } from "./job-documents.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
 import { RecentDeliveries } from "./recent-deliveries.js";
+import { FingerprintClears, type FingerprintClear } from "./fingerprint-clears.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 import { fsyncPath } from "./fsync-path.js";
@@ -36,12 +37,6 @@ interface StateDoc {
   checkpoint: LogPosition | null;
 }
 
-/**
- * `<repoId>:<fingerprint>` → when it was last cleared (its failures went green). Its own document, written
- * only when a clear happens: state.json is rewritten at every checkpoint, every second under load, and this
- * grows with every branch that failed and went green.
- */
-type ClearsDoc = Record<string, string>;
 
 const MATERIALISE_IDLE_MS = 200;
 const MATERIALISE_BATCH = 500;
@@ -87,7 +82,7 @@ export class LowdbJobStore implements JobStore {
   #materialiseTimer: NodeJS.Timeout | undefined;
   #materialising: Promise<void> | undefined;
   #state!: Low<StateDoc>;
-  #clears!: Low<ClearsDoc>;
+  #clears!: FingerprintClears;
   #inflight = 0;
   #lastPos: LogPosition | null = null;
   #checkpointTimer: NodeJS.Timeout | undefined;
@@ -119,14 +114,9 @@ export class LowdbJobStore implements JobStore {
     this.#state = new Low<StateDoc>(new JSONFile(join(this.#dir, "state.json")), { version: 1, checkpoint: null });
     await this.#state.read();
     this.#state.data ??= { version: 1, checkpoint: null };
-    this.#clears = new Low<ClearsDoc>(new JSONFile(join(this.#dir, "fingerprints.json")), {});
-    await this.#clears.read();
-    this.#clears.data ??= {};
+    this.#clears = await FingerprintClears.open(this.#dir);
     // Before any job is put in the index, so that jobs from before a clear are not counted.
-    for (const [key, at] of Object.entries(this.#clears.data)) {
-      const sep = key.indexOf(":");
-      this.#index.clearFingerprint(Number(key.slice(0, sep)), key.slice(sep + 1), at);
-    }
+    for (const c of this.#clears.all()) this.#index.clearFingerprint(c.repoId, c.fingerprint, c.at);
 
     const archived = this.#archive.load();
     // Archived, then a crash before its document was deleted: the archive holds it (made durable before any
@@ -306,11 +296,8 @@ export class LowdbJobStore implements JobStore {
     // Most passing runs follow passing runs: nothing to clear, and no state write on the webhook path.
     const counted = fingerprints.filter((fp) => this.#index.countFingerprint(repoId, fp) > 0);
     if (!counted.length) return;
-    for (const fp of counted) {
-      this.#index.clearFingerprint(repoId, fp, at);
-      this.#clears.data[`${repoId}:${fp}`] = at;
-    }
-    await this.#clears.write(); // lowdb serialises concurrent writes of one document
+    for (const fp of counted) this.#index.clearFingerprint(repoId, fp, at);
+    await this.#clears.record(repoId, counted, at);
   }
 
   async countByState(): Promise<Record<JobState, number>> {
@@ -318,11 +305,8 @@ export class LowdbJobStore implements JobStore {
   }
 
   /** When each failure last went green (for `store migrate`: Redis applies the same clears). */
-  fingerprintClears(): Array<{ repoId: number; fingerprint: string; at: string }> {
-    return Object.entries(this.#clears.data).map(([key, at]) => {
-      const sep = key.indexOf(":");
-      return { repoId: Number(key.slice(0, sep)), fingerprint: key.slice(sep + 1), at };
-    });
+  fingerprintClears(): FingerprintClear[] {
+    return this.#clears.all();
   }
 
   /**
