@@ -1,13 +1,12 @@
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
-import { Low } from "lowdb";
-import { JSONFile } from "lowdb/node";
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
 import { AppendLog, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
+import { DeferredDocuments } from "./deferred-documents.js";
 import { JobDocuments } from "./job-documents.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
 import { RecentDeliveries } from "./recent-deliveries.js";
@@ -30,22 +29,6 @@ export interface LowdbStoreOptions {
   /** Flushes one file or folder to disk (default: open and fsync; tests observe the order). */
   syncPath?: (path: string) => Promise<void>;
 }
-
-interface StateDoc {
-  version: 1;
-  /** Journal position up to which every created job is known to have its own file. */
-  checkpoint: LogPosition | null;
-}
-
-
-const MATERIALISE_IDLE_MS = 200;
-const MATERIALISE_BATCH = 500;
-/**
- * Under a sustained burst, documents are written anyway once this many wait. Replay reads their journal
- * lines without parsing the bodies (see intake-journal.ts): 50,000 take about a second, and about 70 MB
- * of memory while they wait.
- */
-const MATERIALISE_MAX_WAITING = 50_000;
 
 /**
  * The embedded store (`npm start` with no Redis). lowdb rewrites a whole document on every write, so no
@@ -71,21 +54,11 @@ export class LowdbJobStore implements JobStore {
   readonly #archive: JobArchive;
   readonly #recent = new RecentDeliveries();
   readonly #journal: AppendLog;
-  /**
-   * Jobs created at intake whose own document is not written yet (the journal line is their durable copy).
-   * Held as JSON, one string per job: cheap for the GC to skip over, and a read is a parse, not a clone.
-   */
-  readonly #unwritten = new Map<string, { json: string; pos: LogPosition }>();
   /** Jobs whose intake record is being appended: a duplicate arriving meanwhile is answered with them. */
   readonly #claimed = new Map<string, Job>();
-  #lastIntakeAt = 0;
-  #materialiseTimer: NodeJS.Timeout | undefined;
-  #materialising: Promise<void> | undefined;
-  #state!: Low<StateDoc>;
+  /** Jobs created at intake whose own document is not written yet, and the checkpoint. */
+  #deferred!: DeferredDocuments;
   #clears!: FingerprintClears;
-  #inflight = 0;
-  #lastPos: LogPosition | null = null;
-  #checkpointTimer: NodeJS.Timeout | undefined;
   #closed = false;
 
   private constructor(dir: string, opts: LowdbStoreOptions) {
@@ -111,9 +84,7 @@ export class LowdbJobStore implements JobStore {
   }
 
   async #load(): Promise<void> {
-    this.#state = new Low<StateDoc>(new JSONFile(join(this.#dir, "state.json")), { version: 1, checkpoint: null });
-    await this.#state.read();
-    this.#state.data ??= { version: 1, checkpoint: null };
+    this.#deferred = await DeferredDocuments.open(this.#dir, this.#docs, this.#serial, this.#opts.fsync);
     this.#clears = await FingerprintClears.open(this.#dir);
     // Before any job is put in the index, so that jobs from before a clear are not counted.
     for (const c of this.#clears.all()) this.#index.clearFingerprint(c.repoId, c.fingerprint, c.at);
@@ -131,11 +102,9 @@ export class LowdbJobStore implements JobStore {
 
   /**
    * Recreates jobs that reached the journal but not their own file (a crash before they were written).
-   * They are held as written-later jobs, as at intake: start-up does not wait for up to 50,000 document
-   * writes (measured: 11 s), and the checkpoint cannot pass them until the idle-time batches write them.
    */
   async #replayJournal(): Promise<void> {
-    const cp = this.#state.data.checkpoint;
+    const cp = this.#deferred.checkpoint;
     const files = journalFiles(this.#journal.dir).filter((f) => !cp || f >= cp.file);
     let last: LogPosition | null = cp;
     for (const file of files) {
@@ -143,22 +112,14 @@ export class LowdbJobStore implements JobStore {
       for await (const { line, offset } of journalLines(join(this.#journal.dir, file), start)) {
         const rec = decodeIntakeRecord(line);
         if (rec?.job && !this.#index.has(rec.job.key)) {
-          this.#unwritten.set(rec.job.id, { json: JSON.stringify(rec.job), pos: { file, offset } });
+          this.#deferred.replayed(rec.job.id, JSON.stringify(rec.job), { file, offset });
           this.#index.put(toIndexEntry(rec.job));
         }
         if (line.length) last = { file, offset };
       }
     }
     if (this.#opts.readOnly || !last) return;
-    if (this.#unwritten.size === 0) {
-      this.#state.data.checkpoint = last;
-      await this.#state.write();
-      return;
-    }
-    // Each waiting job settles (and lets the checkpoint move to the end of the journal) once written.
-    this.#inflight += this.#unwritten.size;
-    this.#lastPos = last;
-    this.#scheduleMaterialise();
+    await this.#deferred.replayEnded(last);
   }
 
   async ping(): Promise<void> {
@@ -190,7 +151,7 @@ export class LowdbJobStore implements JobStore {
       }
     }
     const jobJson = created ? JSON.stringify(job) : undefined;
-    this.#inflight++;
+    this.#deferred.begin();
     let pos: LogPosition;
     try {
       const appended = this.#journal.append(encodeIntakeRecord(record, jobJson, rawPayload));
@@ -199,7 +160,7 @@ export class LowdbJobStore implements JobStore {
       if (created && job) void this.#serial.run(job.id, () => appended.then(() => undefined, () => undefined));
       pos = await appended;
     } catch (err) {
-      this.#inflight--;
+      this.#deferred.abort();
       // Nothing was recorded: give the key back, or the redelivery GitHub is asked for would be taken for
       // a duplicate of a job that does not exist.
       if (created && job) {
@@ -208,17 +169,12 @@ export class LowdbJobStore implements JobStore {
       }
       throw err;
     }
-    // The journal line is the durable record. The job's own document is written later, on its first
-    // update or in an idle-time batch, so intake pays one group-committed append and no per-job file
-    // write; the checkpoint cannot pass it until then, so start-up replay recreates it after a crash.
+    // The journal line is the durable record; the job's own document is written later (deferred-documents.ts).
     if (created && job && jobJson) {
-      this.#unwritten.set(job.id, { json: jobJson, pos });
+      this.#deferred.hold(job.id, jobJson, pos);
       this.#claimed.delete(job.id);
-      this.#lastIntakeAt = performance.now();
-      this.#scheduleMaterialise();
-      this.#scheduleCheckpoint();
     } else {
-      this.#settled(pos);
+      this.#deferred.settled(pos);
     }
     this.#recent.push(record);
     // A created job is handed back as given: the store kept only its JSON. Duplicates come from getJob.
@@ -226,8 +182,8 @@ export class LowdbJobStore implements JobStore {
   }
 
   async getJob(id: string): Promise<Job | undefined> {
-    const unwritten = this.#unwritten.get(id);
-    if (unwritten) return JSON.parse(unwritten.json) as Job;
+    const waiting = this.#deferred.waiting(id);
+    if (waiting) return waiting;
     const claimed = this.#claimed.get(id);
     if (claimed) return structuredClone(claimed);
     const entry = this.#archive.has(id) ? this.#index.byId.get(id) : undefined;
@@ -247,7 +203,7 @@ export class LowdbJobStore implements JobStore {
       if (!current) throw new AppError("job_not_found", `No job with id ${id}.`);
       if (this.#archive.has(id)) throw new AppError("job_archived", `Job ${id} is archived (older than the retention window) and read-only.`);
       mutate(current);
-      await this.#writeDoc(current);
+      await this.#deferred.write(current);
       this.#index.put(toIndexEntry(current));
       return structuredClone(current);
     });
@@ -336,7 +292,7 @@ export class LowdbJobStore implements JobStore {
     if (archived.length && this.#opts.fsync) await this.#archive.sync();
     for (const id of archived) await this.#docs.remove(id);
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
-    const cp = this.#state.data.checkpoint;
+    const cp = this.#deferred.checkpoint;
     let removedJournalFiles = 0;
     for (const f of journalFiles(this.#journal.dir)) {
       // Only days the checkpoint has passed: before the first checkpoint a day may still hold the only
@@ -352,17 +308,12 @@ export class LowdbJobStore implements JobStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearTimeout(this.#checkpointTimer);
-    clearTimeout(this.#materialiseTimer);
-    this.#materialiseTimer = undefined;
-    await this.#materialising;
-    if (!this.#opts.readOnly) await this.#materialise(Infinity).catch(() => undefined);
+    await this.#deferred.stop(!this.#opts.readOnly);
     await this.#serial.idle();
-    // A document that could not be written stays behind the checkpoint; replay recreates it.
-    while (this.#inflight > this.#unwritten.size) await new Promise((r) => setTimeout(r, 5));
+    await this.#deferred.appended();
     await this.#journal.close();
     if (!this.#opts.readOnly) {
-      await this.#writeCheckpoint();
+      await this.#deferred.writeCheckpoint();
       releaseDataDirLock(this.#dir);
     }
   }
@@ -371,93 +322,4 @@ export class LowdbJobStore implements JobStore {
     if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
     if (this.#opts.readOnly) throw new AppError("store_read_only", "This store was opened read-only; go through the running server's admin API to change jobs.");
   }
-
-  async #writeDoc(job: Job): Promise<void> {
-    const unwritten = this.#unwritten.get(job.id);
-    // A job that existed only in the journal: its document must be on disk before the checkpoint passes its line.
-    await this.#docs.write(job, unwritten !== undefined && this.#opts.fsync);
-    if (unwritten && this.#unwritten.get(job.id) === unwritten) {
-      this.#unwritten.delete(job.id);
-      this.#settled(unwritten.pos);
-    }
-  }
-
-  /** An intake whose job (if any) now has its document: the checkpoint may pass its journal line. */
-  #settled(pos: LogPosition): void {
-    this.#inflight--;
-    if (!this.#lastPos || before(this.#lastPos, pos)) this.#lastPos = pos;
-    this.#scheduleCheckpoint();
-  }
-
-  #scheduleMaterialise(): void {
-    if (this.#materialiseTimer || this.#materialising || this.#closed) return;
-    // Over the limit, batches follow each other without the pause, or a steady stream faster than one batch
-    // per pause would outgrow it.
-    const delay = this.#unwritten.size >= MATERIALISE_MAX_WAITING ? 0 : MATERIALISE_IDLE_MS;
-    this.#materialiseTimer = setTimeout(() => {
-      this.#materialiseTimer = undefined;
-      // Write documents when intake goes quiet, or anyway once many are waiting (bounds memory and replay).
-      const busy = performance.now() - this.#lastIntakeAt < MATERIALISE_IDLE_MS && this.#unwritten.size < MATERIALISE_MAX_WAITING;
-      if (busy) return this.#scheduleMaterialise();
-      this.#materialising = this.#materialise(MATERIALISE_BATCH)
-        .catch(() => undefined)
-        .finally(() => {
-          this.#materialising = undefined;
-          if (this.#unwritten.size) this.#scheduleMaterialise();
-        });
-    }, delay);
-    this.#materialiseTimer.unref();
-  }
-
-  async #materialise(limit: number): Promise<void> {
-    const batch: Array<[string, string]> = [];
-    for (const [id, { json }] of this.#unwritten) {
-      if (batch.length >= limit) break;
-      batch.push([id, json]);
-    }
-    let failure: unknown;
-    for (const [id, json] of batch) {
-      // Through the per-job lock so a concurrent updateJob's newer state is never overwritten.
-      await this.#serial.run(id, async () => {
-        if (this.#unwritten.get(id)?.json === json) await this.#writeDoc(JSON.parse(json) as Job);
-      }).catch((err) => void (failure ??= err)); // one document that cannot be written must not hold up the rest
-    }
-    if (failure) throw failure;
-  }
-
-  #scheduleCheckpoint(): void {
-    // close() writes the last checkpoint itself; a timer left behind would write into a removed DATA_DIR.
-    if (this.#checkpointTimer || this.#closed) return;
-    this.#checkpointTimer = setTimeout(() => {
-      this.#checkpointTimer = undefined;
-      void this.#writeCheckpoint().catch(() => undefined);
-    }, 1000);
-    this.#checkpointTimer.unref();
-  }
-
-  /**
-   * One checkpoint at a time: a second one started while the first still waits for its documents' fsync
-   * would find nothing left to sync and write a checkpoint past documents that are not on disk yet.
-   */
-  #writeCheckpoint(): Promise<void> {
-    // The per-job lock, under a key no job id can have (ids are UUIDs).
-    return this.#serial.run("\0checkpoint", () => this.#checkpointNow());
-  }
-
-  async #checkpointNow(): Promise<void> {
-    // Between two tasks of the event loop an intake is either settled, waiting for its document (the
-    // oldest waiting line is the first in #unwritten), or still being appended (its line comes after
-    // every other). Replay starts at the checkpoint's line, so the checkpoint may stand at the oldest
-    // waiting line, or else at the last settled one: under a steady stream of deliveries it still moves.
-    const pos = this.#unwritten.values().next().value?.pos ?? this.#lastPos;
-    if (!pos) return;
-    await this.#docs.syncWritten();
-    this.#state.data.checkpoint = pos;
-    await this.#state.write();
-  }
 }
-
-function before(a: LogPosition, b: LogPosition): boolean {
-  return a.file < b.file || (a.file === b.file && a.offset < b.offset);
-}
-

@@ -1,0 +1,215 @@
+import { join } from "node:path";
+import { Low } from "lowdb";
+import { JSONFile } from "lowdb/node";
+import type { Job } from "../../core/job.js";
+import type { LogPosition } from "./append-log.js";
+import type { JobDocuments } from "./job-documents.js";
+import type { KeyedSerial } from "./keyed-serial.js";
+
+interface StateDoc {
+  version: 1;
+  /** Journal position up to which every created job is known to have its own file. */
+  checkpoint: LogPosition | null;
+}
+
+const MATERIALISE_IDLE_MS = 200;
+const MATERIALISE_BATCH = 500;
+/**
+ * Under a sustained burst, documents are written anyway once this many wait. Replay reads their journal
+ * lines without parsing the bodies (see intake-journal.ts): 50,000 take about a second, and about 70 MB
+ * of memory while they wait.
+ */
+const MATERIALISE_MAX_WAITING = 50_000;
+
+/**
+ * The lowdb store's jobs whose own document is written after their intake, and `state.json`'s checkpoint.
+ * Intake pays one group-committed journal append and no per-job file write: a new job's journal line is its
+ * durable copy until its document is written, on its first update or in an idle-time batch. The checkpoint
+ * (where start-up replay of the journal begins) never passes a line whose job has no durable document yet,
+ * so replay recreates it after a crash.
+ */
+export class DeferredDocuments {
+  readonly #docs: JobDocuments;
+  readonly #serial: KeyedSerial;
+  readonly #fsync: boolean;
+  readonly #state: Low<StateDoc>;
+  /** Held as JSON, one string per job: cheap for the GC to skip over, and a read is a parse, not a clone. */
+  readonly #unwritten = new Map<string, { json: string; pos: LogPosition }>();
+  /** Intakes appended or being appended whose line the checkpoint may not pass yet. */
+  #inflight = 0;
+  #lastPos: LogPosition | null = null;
+  #lastIntakeAt = 0;
+  #materialiseTimer: NodeJS.Timeout | undefined;
+  #materialising: Promise<void> | undefined;
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  private constructor(state: Low<StateDoc>, docs: JobDocuments, serial: KeyedSerial, fsync: boolean) {
+    this.#state = state;
+    this.#docs = docs;
+    this.#serial = serial;
+    this.#fsync = fsync;
+  }
+
+  /** `docs` and `serial` are the store's: documents are written through its per-job lock. */
+  static async open(dir: string, docs: JobDocuments, serial: KeyedSerial, fsync: boolean): Promise<DeferredDocuments> {
+    const state = new Low<StateDoc>(new JSONFile(join(dir, "state.json")), { version: 1, checkpoint: null });
+    await state.read();
+    state.data ??= { version: 1, checkpoint: null };
+    return new DeferredDocuments(state, docs, serial, fsync);
+  }
+
+  get checkpoint(): LogPosition | null {
+    return this.#state.data.checkpoint;
+  }
+
+  /** The job as created, while its document waits. */
+  waiting(id: string): Job | undefined {
+    const json = this.#unwritten.get(id)?.json;
+    return json === undefined ? undefined : (JSON.parse(json) as Job);
+  }
+
+  /** An intake's line is being appended: the checkpoint waits for it. */
+  begin(): void {
+    this.#inflight++;
+  }
+
+  /** Its append failed: nothing was recorded. */
+  abort(): void {
+    this.#inflight--;
+  }
+
+  /** Its line is durable and holds a new job, whose document is written later. */
+  hold(id: string, json: string, pos: LogPosition): void {
+    this.#unwritten.set(id, { json, pos });
+    this.#lastIntakeAt = performance.now();
+    this.#scheduleMaterialise();
+    this.#scheduleCheckpoint();
+  }
+
+  /** Its line is durable, and the job it holds (if any) has its document: the checkpoint may pass it. */
+  settled(pos: LogPosition): void {
+    this.#inflight--;
+    if (!this.#lastPos || before(this.#lastPos, pos)) this.#lastPos = pos;
+    this.#scheduleCheckpoint();
+  }
+
+  /** Start-up replay found a job only in the journal (a crash before its document was written). */
+  replayed(id: string, json: string, pos: LogPosition): void {
+    this.#unwritten.set(id, { json, pos });
+  }
+
+  /**
+   * Replay read up to `last`. Jobs it found are held as written-later jobs, as at intake: start-up does not
+   * wait for up to 50,000 document writes (measured: 11 s). Each settles, and lets the checkpoint move to the
+   * end of the journal, once written.
+   */
+  async replayEnded(last: LogPosition): Promise<void> {
+    if (this.#unwritten.size === 0) {
+      this.#state.data.checkpoint = last;
+      await this.#state.write();
+      return;
+    }
+    this.#inflight += this.#unwritten.size;
+    this.#lastPos = last;
+    this.#scheduleMaterialise();
+  }
+
+  /** Writes the job's document (under the caller's per-job lock); a job that was waiting settles. */
+  async write(job: Job): Promise<void> {
+    const unwritten = this.#unwritten.get(job.id);
+    // A job that existed only in the journal: its document must be on disk before the checkpoint passes its line.
+    await this.#docs.write(job, unwritten !== undefined && this.#fsync);
+    if (unwritten && this.#unwritten.get(job.id) === unwritten) {
+      this.#unwritten.delete(job.id);
+      this.settled(unwritten.pos);
+    }
+  }
+
+  /** Stops the timers and, when `write`, writes every waiting document. */
+  async stop(write: boolean): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#checkpointTimer);
+    clearTimeout(this.#materialiseTimer);
+    this.#materialiseTimer = undefined;
+    await this.#materialising;
+    if (write) await this.#materialise(Infinity).catch(() => undefined);
+  }
+
+  /** Resolves once every intake begun has settled or is waiting for its document. */
+  async appended(): Promise<void> {
+    // A document that could not be written stays behind the checkpoint; replay recreates it.
+    while (this.#inflight > this.#unwritten.size) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  /**
+   * One checkpoint at a time: a second one started while the first still waits for its documents' fsync
+   * would find nothing left to sync and write a checkpoint past documents that are not on disk yet.
+   */
+  writeCheckpoint(): Promise<void> {
+    // The per-job lock, under a key no job id can have (ids are UUIDs).
+    return this.#serial.run("\0checkpoint", () => this.#checkpointNow());
+  }
+
+  #scheduleMaterialise(): void {
+    if (this.#materialiseTimer || this.#materialising || this.#stopped) return;
+    // Over the limit, batches follow each other without the pause, or a steady stream faster than one batch
+    // per pause would outgrow it.
+    const delay = this.#unwritten.size >= MATERIALISE_MAX_WAITING ? 0 : MATERIALISE_IDLE_MS;
+    this.#materialiseTimer = setTimeout(() => {
+      this.#materialiseTimer = undefined;
+      // Write documents when intake goes quiet, or anyway once many are waiting (bounds memory and replay).
+      const busy = performance.now() - this.#lastIntakeAt < MATERIALISE_IDLE_MS && this.#unwritten.size < MATERIALISE_MAX_WAITING;
+      if (busy) return this.#scheduleMaterialise();
+      this.#materialising = this.#materialise(MATERIALISE_BATCH)
+        .catch(() => undefined)
+        .finally(() => {
+          this.#materialising = undefined;
+          if (this.#unwritten.size) this.#scheduleMaterialise();
+        });
+    }, delay);
+    this.#materialiseTimer.unref();
+  }
+
+  async #materialise(limit: number): Promise<void> {
+    const batch: Array<[string, string]> = [];
+    for (const [id, { json }] of this.#unwritten) {
+      if (batch.length >= limit) break;
+      batch.push([id, json]);
+    }
+    let failure: unknown;
+    for (const [id, json] of batch) {
+      // Through the per-job lock so a concurrent updateJob's newer state is never overwritten.
+      await this.#serial.run(id, async () => {
+        if (this.#unwritten.get(id)?.json === json) await this.write(JSON.parse(json) as Job);
+      }).catch((err) => void (failure ??= err)); // one document that cannot be written must not hold up the rest
+    }
+    if (failure) throw failure;
+  }
+
+  #scheduleCheckpoint(): void {
+    // The store's close writes the last checkpoint itself; a timer left behind would write into a removed DATA_DIR.
+    if (this.#checkpointTimer || this.#stopped) return;
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = undefined;
+      void this.writeCheckpoint().catch(() => undefined);
+    }, 1000);
+    this.#checkpointTimer.unref();
+  }
+
+  async #checkpointNow(): Promise<void> {
+    // Between two tasks of the event loop an intake is either settled, waiting for its document (the
+    // oldest waiting line is the first in #unwritten), or still being appended (its line comes after
+    // every other). Replay starts at the checkpoint's line, so the checkpoint may stand at the oldest
+    // waiting line, or else at the last settled one: under a steady stream of deliveries it still moves.
+    const pos = this.#unwritten.values().next().value?.pos ?? this.#lastPos;
+    if (!pos) return;
+    await this.#docs.syncWritten();
+    this.#state.data.checkpoint = pos;
+    await this.#state.write();
+  }
+}
+
+function before(a: LogPosition, b: LogPosition): boolean {
+  return a.file < b.file || (a.file === b.file && a.offset < b.offset);
+}
