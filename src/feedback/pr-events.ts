@@ -2,7 +2,7 @@ import type { Job } from "../core/job.js";
 
 /** Outside events about the fix PR, recorded on the job by webhook handlers, consumed by watch-pr. */
 export type PrEvent =
-  | { id: string; kind: "ci"; runId: number; conclusion: string; headSha: string; url?: string; at: string }
+  | { id: string; kind: "ci"; runId: number; /** The run's attempt when it is a re-run (absent: 1). */ attempt?: number; conclusion: string; headSha: string; url?: string; at: string }
   | { id: string; kind: "closed"; merged: boolean; headSha: string; by?: string; at: string };
 
 export const PR_EVENTS = "pr-events";

@@ -11,7 +11,7 @@ export interface FixBranchRun {
   installationId: number;
   /** The run's workflow, named as the job's `run.workflowPath` is (fingerprintScope). */
   workflow?: string;
-  run: { id: number; head_branch: string | null; head_sha: string; conclusion: string | null; html_url?: string };
+  run: { id: number; run_attempt?: number; head_branch: string | null; head_sha: string; conclusion: string | null; html_url?: string };
 }
 
 /**
@@ -35,8 +35,12 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
     return ignored(`CI of ${r.workflow}, not of ${job.run.workflowPath}, the workflow the fix is for`);
   }
   if (r.run.head_sha !== open.commitSha) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
+  // A re-run keeps the run id and counts up run_attempt: each attempt is its own verdict (a flaky red run
+  // re-run green). The first attempt keeps the id events were recorded under before attempts were told apart.
+  const attempt = r.run.run_attempt ?? 1;
+  const id = `ci:${r.run.id}:${r.run.head_sha}${attempt > 1 ? `:${attempt}` : ""}`;
   const changed = await updateParkedJob(deps, job.id, (j) =>
-    addPrEvent(j, { id: `ci:${r.run.id}:${r.run.head_sha}`, kind: "ci", runId: r.run.id, conclusion: r.run.conclusion ?? "unknown", headSha: r.run.head_sha, url: r.run.html_url, at: meta.receivedAt }),
+    addPrEvent(j, { id, kind: "ci", runId: r.run.id, ...(attempt > 1 ? { attempt } : {}), conclusion: r.run.conclusion ?? "unknown", headSha: r.run.head_sha, url: r.run.html_url, at: meta.receivedAt }),
   );
   return {
     ...scope,

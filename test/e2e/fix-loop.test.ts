@@ -86,11 +86,11 @@ async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) 
   const hdeps = { config: deps.config, store, clock, identity: deps.identity };
   const deliver = (event: string, payload: unknown) => routeDelivery(payload, { id: `d-${Math.random()}`, event, receivedAt: new Date(clock.now()).toISOString() }, hdeps);
   const repository = { id: job.repo.id, name: "slug", full_name: "octo/slug", owner: { login: "octo" } };
-  const fixRun = (conclusion: string, sha: string, id = 900) => ({
+  const fixRun = (conclusion: string, sha: string, id = 900, attempt = 1) => ({
     action: "completed", installation: { id: 2 }, repository, sender: { login: "t0-ci-bot[bot]", type: "Bot" },
     workflow_run: {
       id, name: "tests", path: ".github/workflows/tests.yml", head_sha: sha, head_branch: "ci-bot/fix-555", conclusion, status: "completed", event: "push",
-      run_attempt: 1, html_url: `https://github.com/octo/slug/actions/runs/${id}`, pull_requests: [], head_repository: { id: job.repo.id, full_name: "octo/slug" },
+      run_attempt: attempt, html_url: `https://github.com/octo/slug/actions/runs/${id}`, pull_requests: [], head_repository: { id: job.repo.id, full_name: "octo/slug" },
       actor: { login: "t0-ci-bot[bot]", type: "Bot" }, triggering_actor: { login: "t0-ci-bot[bot]", type: "Bot" },
     },
   });
@@ -206,6 +206,26 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(ctx.previous_attempt?.patch).toContain('+    return "-".join(words)');
     expect(ctx.previous_attempt?.outcome).toContain("run 900");
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
+  });
+
+  // GitHub keeps the run id on a re-run and counts up run_attempt: the green attempt is a new verdict.
+  test("a re-run of a red fix-branch run that passes marks the PR ready", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 900, 1));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    // Redelivery of the re-run's event is still one event.
+    expect(await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2))).not.toHaveProperty("resumeJobId");
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    // The comment that said CI failed is edited in place, not left to contradict the ready PR.
+    expect(s.gh.comments.get(100)).toHaveLength(1);
+    expect(s.gh.comments.get(100)![0]!.body).toContain("CI passed on this fix branch");
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
   // A workflow on [push, pull_request] runs twice on the fix commit: two red runs are one verdict on it.

@@ -26,6 +26,8 @@ export interface OpenPullRequestResult {
   inferenceId: string;
   episodeId: string;
   repairAttempt: number;
+  /** The fix PR carries the bot's "CI failed" comment about this commit (watch-pr edits it when a re-run passes). */
+  ciFailedComment?: boolean;
   /** Set when this run's fix went onto the open fix PR of an earlier job with the same failure fingerprint. */
   sharedWithJob?: string;
 }

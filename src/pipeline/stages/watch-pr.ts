@@ -11,7 +11,7 @@ import type { Job } from "../../core/job.js";
 import type { GitHubWriteClient } from "../../core/ports/github-port.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
-import { renderCiFailedComment } from "../../pr/pr-body.js";
+import { renderCiFailedComment, renderCiPassedComment } from "../../pr/pr-body.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback } from "../../feedback/outcome-feedback.js";
 import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
 import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
@@ -90,6 +90,10 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
       await w.markReadyForReview(job.repo, open.pr);
       await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).pr.draft = false));
     }
+    if (open.ciFailedComment) {
+      await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiPassedComment(FIX_MARKER, { runId: ev.runId, url: ev.url }));
+      await deps.store.updateJob(job.id, (j) => void delete (j.results["open-pull-request"] as OpenPullRequestResult).ciFailedComment);
+    }
     return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
   }
   const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
@@ -112,6 +116,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
     await deps.store.updateJob(job.id, (j) => void ((j.results["repair"] as RepairState).failed = r.reason));
   }
   await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
+  await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).ciFailedComment = true));
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
 }
 
@@ -168,7 +173,7 @@ async function fixRunLogExcerpts(job: Job, deps: Deps, ctx: StageContext, open: 
     const ws = await ensureWorkspace(job, deps, ctx);
     const gh = await deps.github.forInstallation(job.installationId);
     const dir = join(logsDirOf(ws), `fix-run-${ev.runId}`);
-    const run = { id: ev.runId, attempt: 1, headSha: open.commitSha, ...(job.run.workflowPath ? { workflowPath: job.run.workflowPath } : {}) };
+    const run = { id: ev.runId, attempt: ev.attempt ?? 1, headSha: open.commitSha, ...(job.run.workflowPath ? { workflowPath: job.run.workflowPath } : {}) };
     const fetched = await fetchRunLogs(gh, job, run, dir, deps.config.LOG_MAX_BYTES_PER_JOB, ctx);
     return await fixRunExcerpts(fetched, Math.floor(deps.config.CONTEXT_BUDGET_TOKENS / 4));
   } catch (raw) {
