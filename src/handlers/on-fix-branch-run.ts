@@ -1,7 +1,7 @@
 import { jobKey } from "../core/job.js";
 import { addPrEvent } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request.js";
+import { pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { updateParkedJob } from "./on-pull-request.js";
 
@@ -34,7 +34,9 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   if (job.run.workflowPath && r.workflow && r.workflow !== job.run.workflowPath) {
     return ignored(`CI of ${r.workflow}, not of ${job.run.workflowPath}, the workflow the fix is for`);
   }
-  if (r.run.head_sha !== open.commitSha) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
+  // A repair's commit is on the branch (and its CI running) before the job records it, when the PR update
+  // after the push is retried: its verdict is kept for watch-pr, which reads it once the repair is finished.
+  if (r.run.head_sha !== open.commitSha && r.run.head_sha !== pushedByThisRepair(job, open)) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
   // A re-run keeps the run id and counts up run_attempt: each attempt is its own verdict (a flaky red run
   // re-run green). The first attempt keeps the id events were recorded under before attempts were told apart.
   const attempt = r.run.run_attempt ?? 1;

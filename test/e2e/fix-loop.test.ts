@@ -467,6 +467,21 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.waitingFor).toBe("pr_outcome");
   });
 
+  test("CI of a repair commit that finished while the PR update was being retried is its verdict", async () => {
+    const { s, first } = await withScriptedRepair();
+    const update = s.gh.updatePullRequest.bind(s.gh);
+    let fails = 1;
+    s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    const pushed = s.gh.branches.get("ci-bot/fix-555")!;
+    // The push triggered CI, which passes before the job's retry has recorded the repair's commit.
+    expect(await s.deliver("workflow_run", s.fixRun("success", pushed, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    await retriedRepair(s);
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE2 }));
+  });
+
   test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {
     const { s, first } = await withScriptedRepair();
     // GitHub moves the ref, then the answer is lost (a 502 from its edge, a timeout).

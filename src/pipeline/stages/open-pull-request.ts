@@ -42,6 +42,12 @@ export interface RepairState {
   failed?: string;
 }
 
+/** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
+export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
+  const r = job.results["repair"] as RepairState | undefined;
+  return r?.attempt === open.repairAttempt + 1 ? r.pushedSha : undefined;
+}
+
 const WAIT_FOR = "pr_outcome";
 
 /**

@@ -19,7 +19,7 @@ import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import type { OpenPullRequestResult, RepairState } from "./open-pull-request.js";
+import { pushedByThisRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -124,12 +124,6 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
 function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefined {
   const r = job.results["repair"] as RepairState | undefined;
   return r?.attempt === open.repairAttempt + 1 ? r.failed : undefined;
-}
-
-/** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
-function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
-  const r = job.results["repair"] as RepairState | undefined;
-  return r?.attempt === open.repairAttempt + 1 ? r.pushedSha : undefined;
 }
 
 /**
