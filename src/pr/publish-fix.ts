@@ -24,6 +24,12 @@ export interface PublishInput {
   title: string;
   body: string;
   labels: string[];
+  /**
+   * The caller has no record of the PR a retry may find (this job's first attempt, resumed after a crash):
+   * it may have died between opening the PR and labelling it, so a PR found is labelled too. GitHub adds a
+   * label once, so labelling again is harmless; later attempts leave the labels people may have changed.
+   */
+  labelFound?: boolean;
   /** Open PRs of the failing run: each gets one comment linking the fix, edited in place later. */
   commentOn: number[];
   commentMarker: string;
@@ -100,11 +106,14 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     pr = await w.createPullRequest(repo, { title: input.title, body, head: branch, base: input.baseBranch, draft: true });
     createdPr = true;
     labelsRefused = await addLabels(w, repo, pr.number, input.labels);
-  } else if (editedByPeople(pr.title, pr.body)) {
-    // The description is theirs now; the new commit and the comment still say what changed.
-    textKept = true;
   } else {
-    await w.updatePullRequest(repo, pr.number, { title: input.title, body });
+    if (editedByPeople(pr.title, pr.body)) {
+      // The description is theirs now; the new commit and the comment still say what changed.
+      textKept = true;
+    } else {
+      await w.updatePullRequest(repo, pr.number, { title: input.title, body });
+    }
+    if (input.labelFound) labelsRefused = await addLabels(w, repo, pr.number, input.labels);
   }
 
   const commentedOn: number[] = [];

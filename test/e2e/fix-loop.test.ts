@@ -181,6 +181,23 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
+  test("a job that died between opening its PR and labelling it labels the PR when it resumes", async () => {
+    const s = await setup();
+    await s.run();
+    // What the process left when it died at the label request: the PR open without its labels, and the
+    // stage's completion never recorded.
+    s.gh.pulls[0]!.labels.length = 0;
+    await s.store.updateJob(s.job.id, (j) => {
+      j.completedStages = j.completedStages.filter((x) => x !== "open-pull-request");
+      delete j.results["open-pull-request"];
+      j.waitingFor = undefined;
+    });
+    await s.run();
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.pulls[0]!.labels).toEqual(["ci-bot"]);
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+  });
+
   test("CI failing on the fix branch with no repairs left: false feedback, PR stays draft with a comment", async () => {
     const s = await setup({ pullRequests: [] });
     await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));

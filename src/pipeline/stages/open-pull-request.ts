@@ -97,6 +97,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     title: renderPrTitle(input),
     body: renderPrBody(input),
     labels: config.labels,
+    // A PR this job has not recorded yet is its own, found on a resume (an earlier job's PR is theirs to label).
+    labelFound: !previous?.pr && !sibling,
     commentOn: job.run.pullRequests,
     commentMarker: marker,
     commentBody: (pr) => renderFixComment(marker, pr, input),
