@@ -36,7 +36,9 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   }
   // A repair's commit is on the branch (and its CI running) before the job records it, when the PR update
   // after the push is retried: its verdict is kept for watch-pr, which reads it once the repair is finished.
-  if (r.run.head_sha !== open.commitSha && r.run.head_sha !== pushedByThisRepair(job, open)) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
+  // A later job's fix committed onto this PR is the bot's too, and this job, owning the PR, hears its CI.
+  const botCommit = r.run.head_sha === open.commitSha || r.run.head_sha === pushedByThisRepair(job, open) || !!open.sharedCommits?.some((c) => c.sha === r.run.head_sha);
+  if (!botCommit) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
   // A re-run keeps the run id and counts up run_attempt: each attempt is its own verdict (a flaky red run
   // re-run green). The first attempt keeps the id events were recorded under before attempts were told apart.
   const attempt = r.run.run_attempt ?? 1;

@@ -147,9 +147,9 @@ export function renderCiFailedComment(marker: string, i: { conclusion: string; r
   );
 }
 
-/** That comment once a later run of the same commit passed (a re-run of a flaky run): it no longer says CI failed. */
+/** That comment once a later run passed (a re-run of a flaky run): it no longer says CI failed. */
 export function renderCiPassedComment(marker: string, i: { runId: number; url?: string }): string {
-  return `${marker}\nCI passed on this fix branch ([run ${i.runId}](${i.url ?? "#"})) after an earlier run of the same commit failed; the PR is ready for review.`;
+  return `${marker}\nCI passed on this fix branch ([run ${i.runId}](${i.url ?? "#"})); the failure reported here before no longer stands, and the PR is ready for review.`;
 }
 
 /** The comment on the failing PR, linking the fix (edited in place on later attempts). */

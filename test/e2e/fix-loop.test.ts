@@ -549,6 +549,49 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
   });
 
+  /** A later failure with the same fingerprint whose own (different) fix goes onto the open fix PR. */
+  async function sharedOntoFixPr(s: Awaited<ReturnType<typeof setup>>, id = "second-job", runId = 556, inferenceId = INFERENCE2, replacement = '"-".join(w for w in words)') {
+    const patch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${replacement}`);
+    const job: Job = { ...(await s.get()), id, key: `1296269:${runId}`, run: { ...s.job.run, id: runId, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
+    job.results = validatedResults(job, patch);
+    (job.results["propose-patch"] as { inferenceId: string }).inferenceId = inferenceId;
+    await s.store.recordIntake(makeDelivery(job), "{}", job);
+    await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
+    expect((await s.store.getJob(id))!.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
+    return s.gh.branches.get("ci-bot/fix-555")!;
+  }
+
+  test("CI of a later failure's fix committed onto the open fix PR is heard by the PR's job", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    const shared = await sharedOntoFixPr(s);
+    expect(shared).not.toBe(first);
+    expect(await s.deliver("workflow_run", s.fixRun("success", shared, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    // The verdict is on the patch that commit carries: the later job's inference.
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE2 }));
+    // A third failure of the same kind finds the branch at a bot commit, not taken over by people.
+    const third = await sharedOntoFixPr(s, "third-job", 557, "0192f5a0-0000-7000-8000-000000000004", '"-".join(list(words))');
+    expect(third).not.toBe(shared);
+  });
+
+  test("CI failing on a later failure's fix committed onto the fix PR: a comment, and no repair over it", async () => {
+    let repaired = false;
+    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    expect(await s.deliver("workflow_run", s.fixRun("failure", shared, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    await s.run();
+    // This job's context is the earlier failing commit's: its whole files would undo the later fix.
+    expect(repaired).toBe(false);
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(s.gh.comments.get(100)?.[0]?.body).toContain("CI failure on this fix branch");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false, inferenceId: INFERENCE2 }));
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+  });
+
   test("a later main-branch failure with the same fingerprint leaves the fix PR alone once people pushed onto it", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();

@@ -26,10 +26,23 @@ export interface OpenPullRequestResult {
   inferenceId: string;
   episodeId: string;
   repairAttempt: number;
-  /** The fix PR carries the bot's "CI failed" comment about this commit (watch-pr edits it when a re-run passes). */
+  /** The fix PR carries the bot's "CI failed" comment (watch-pr edits it when a later run passes). */
   ciFailedComment?: boolean;
   /** Set when this run's fix went onto the open fix PR of an earlier job with the same failure fingerprint. */
   sharedWithJob?: string;
+  /**
+   * Commits later jobs with the same failure put on this PR (noted before the branch moves to them): this
+   * job owns the PR, so it hears their CI (a commit whose move failed simply never gets any).
+   */
+  sharedCommits?: SharedCommit[];
+}
+
+/** A later job's fix committed onto this job's fix PR: whose patch it carries. */
+export interface SharedCommit {
+  sha: string;
+  jobId: string;
+  inferenceId: string;
+  files: string[];
 }
 
 /** Repair attempt in progress (set by watch-pr before it proposes again). */
@@ -77,7 +90,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     // People pushed onto that PR's branch: it is theirs now, and a commit on top would replace their version
     // of the fixed files. Their PR is still the answer to this failure: no commit, no second PR.
     const head = await gh.writes.getBranchSha(job.repo, sibling.branch);
-    if (head !== sibling.commitSha) {
+    if (!head || !sibling.heads.includes(head)) {
       const moved = head ? `moved to ${head.slice(0, 7)}` : "was deleted";
       return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left: `${sibling.branch} ${moved} after the bot's commit ${sibling.commitSha.slice(0, 7)}` }, finish: `same failure as job ${sibling.jobId}, whose fix PR #${sibling.pr} people have taken over (${sibling.branch} ${moved}); left as is` };
     }
@@ -91,6 +104,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     branch,
     baseSha: job.run.headSha,
     ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair) : {}),
+    ...(sibling ? sharedHeads(job, deps, sibling, proposal.inferenceId, files.map((f) => f.path)) : {}),
     baseBranch: job.run.headBranch,
     files,
     message: renderCommitMessage(input),
@@ -165,6 +179,20 @@ function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repa
   };
 }
 
+/** Onto an earlier job's PR: on its bot's commits only, and that job notes the commit before the branch moves. */
+function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: string[] }, inferenceId: string, files: string[]) {
+  return {
+    ownHeads: sibling.heads,
+    onCommit: async (sha: string) => {
+      await deps.store.updateJob(sibling.jobId, (j) => {
+        const r = j.results["open-pull-request"] as OpenPullRequestResult | undefined;
+        if (!r || r.sharedCommits?.some((c) => c.sha === sha)) return;
+        r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId, files }];
+      });
+    },
+  };
+}
+
 /** The PR body's notice when the failing workflow surely will not run on the fix (fix-branch-ci.ts). */
 async function noCiOnFix(job: Job, workspaceDir: string, branch: string, files: Array<{ path: string }>, ctx: StageContext): Promise<Pick<PrBodyInput, "noCi">> {
   const text = job.run.source === "workflow_run" ? await readFailingWorkflow(job, workspaceDir) : undefined;
@@ -182,13 +210,17 @@ const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"]
  * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
  * is still open: that PR gets this fix instead of a second PR for the same breakage.
  */
-async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; pr: number } | undefined> {
+async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number } | undefined> {
   if (job.run.pullRequests.length) return undefined;
   const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
   for (const other of waiting) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
     const r = other.results["open-pull-request"] as OpenPullRequestResult | undefined;
-    if (r?.pr.state === "open" && !r.sharedWithJob) return { jobId: other.id, branch: r.branch, files: r.files, commitSha: r.commitSha, pr: r.pr.number };
+    if (r?.pr.state === "open" && !r.sharedWithJob) {
+      const shared = r.sharedCommits ?? [];
+      // The branch may be at an earlier sibling's commit: the bot's too, not people's.
+      return { jobId: other.id, branch: r.branch, files: [...new Set([...r.files, ...shared.flatMap((c) => c.files)])], commitSha: r.commitSha, heads: [r.commitSha, ...shared.map((c) => c.sha)], pr: r.pr.number };
+    }
   }
   return undefined;
 }

@@ -76,15 +76,18 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
 }
 
 async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
-  if (ev.headSha !== open.commitSha) return `CI run ${ev.runId} was for ${ev.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  const shared = ev.headSha === open.commitSha ? undefined : open.sharedCommits?.find((c) => c.sha === ev.headSha);
+  if (ev.headSha !== open.commitSha && !shared) return `CI run ${ev.runId} was for ${ev.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
   const passed = ev.conclusion === "success";
-  await recordFeedback(deps, job.id, [fixCiFeedback(job, open.inferenceId, passed, ev.runId)]);
+  // The verdict is on the patch that commit carries: a later job's fix committed onto this PR is its own.
+  await recordFeedback(deps, job.id, [fixCiFeedback(job, shared?.inferenceId ?? open.inferenceId, passed, ev.runId)]);
   if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
   // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
   // own CI run. A repair would be refused (publishFix) after a model call, "take it over" is noise, and
   // ready-for-review would ask reviewers to look at their work in progress on the strength of the bot's run.
   const head = await w.getBranchSha(job.repo, open.branch);
-  if (head !== open.commitSha && head !== pushedByThisRepair(job, open)) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: PR left as is`;
+  const current = shared ? head === shared.sha : head === open.commitSha || head === pushedByThisRepair(job, open);
+  if (!current) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: PR left as is`;
   if (passed) {
     if (open.pr.draft) {
       await w.markReadyForReview(job.repo, open.pr);
@@ -102,7 +105,10 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   // Another red run of the same commit (a workflow on both push and pull_request runs twice) is the same
   // verdict: its repair already ran and failed, and a second one would be another round on the same input.
   const failed = failedRepairOf(job, open);
-  if (failed !== undefined) why = `repair attempt ${open.repairAttempt + 1} failed: ${failed}`;
+  // This job's workspace and context are its own, older, failing commit: a repair's whole files would undo
+  // the later job's fix rather than build on it.
+  if (shared) why = `the commit is the fix of job ${shared.jobId} (the same failure, on a later commit), which this job does not repair`;
+  else if (failed !== undefined) why = `repair attempt ${open.repairAttempt + 1} failed: ${failed}`;
   else if (repairsDone < config.max_repair_attempts) {
     await prepareRepair(job, deps, ctx, open, ev);
     const fresh = (await deps.store.getJob(job.id))!;
