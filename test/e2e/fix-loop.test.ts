@@ -468,9 +468,9 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     return j;
   }
 
-  test("a repair whose PR update failed after its push is finished on retry, not taken for people's push", async () => {
+  /** A repair whose commit moved the branch, then GitHub's secondary rate limit hit the PR update after it. */
+  async function repairPushedThenUpdateFailed() {
     const { s, first } = await withScriptedRepair();
-    // GitHub's secondary rate limit hits the PR update, after the repair's commit moved the branch.
     const update = s.gh.updatePullRequest.bind(s.gh);
     let fails = 1;
     s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
@@ -478,6 +478,11 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.run();
     const pushed = s.gh.branches.get("ci-bot/fix-555")!;
     expect(pushed).not.toBe(first);
+    return { s, pushed };
+  }
+
+  test("a repair whose PR update failed after its push is finished on retry, not taken for people's push", async () => {
+    const { s } = await repairPushedThenUpdateFailed();
     const j = await retriedRepair(s);
     expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain("w for w in words");
     expect(s.gh.pulls[0]!.body).toContain("repair attempt 2");
@@ -485,13 +490,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   test("CI of a repair commit that finished while the PR update was being retried is its verdict", async () => {
-    const { s, first } = await withScriptedRepair();
-    const update = s.gh.updatePullRequest.bind(s.gh);
-    let fails = 1;
-    s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
-    await s.deliver("workflow_run", s.fixRun("failure", first));
-    await s.run();
-    const pushed = s.gh.branches.get("ci-bot/fix-555")!;
+    const { s, pushed } = await repairPushedThenUpdateFailed();
     // The push triggered CI, which passes before the job's retry has recorded the repair's commit.
     expect(await s.deliver("workflow_run", s.fixRun("success", pushed, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
     await retriedRepair(s);
