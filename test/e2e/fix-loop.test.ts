@@ -245,17 +245,22 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
-  // A workflow on [push, pull_request] runs twice on the fix commit: two red runs are one verdict on it.
-  test("a repair that failed is not tried again for another red run of the same fix commit", async () => {
-    let repairs = 0;
-    const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "the patch did not validate" }) });
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 2));
+  /** The fix PR opens, then two runs of its CI fail on the bot's commit (runs 900 and 901). */
+  async function twoRedRunsOfTheFix(s: Awaited<ReturnType<typeof setup>>) {
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     await s.deliver("workflow_run", s.fixRun("failure", commit, 900));
     await s.run();
     await s.deliver("workflow_run", s.fixRun("failure", commit, 901));
     await s.run();
+  }
+
+  // A workflow on [push, pull_request] runs twice on the fix commit: two red runs are one verdict on it.
+  test("a repair that failed is not tried again for another red run of the same fix commit", async () => {
+    let repairs = 0;
+    const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "the patch did not validate" }) });
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 2));
+    await twoRedRunsOfTheFix(s);
     expect(repairs).toBe(1);
     expect(s.gh.comments.get(100)).toHaveLength(1);
     expect(s.gh.comments.get(100)![0]!.body).toContain("repair attempt 2 failed: the patch did not validate");
@@ -343,12 +348,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
       getFileContent: async () => null,
     };
     s.deps.github = { forInstallation: async () => reads as never };
-    await s.run();
-    const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.deliver("workflow_run", s.fixRun("failure", commit, 900));
-    await s.run();
-    await s.deliver("workflow_run", s.fixRun("failure", commit, 901));
-    await s.run();
+    await twoRedRunsOfTheFix(s);
 
     expect(sent).toHaveLength(2);
     expect(sent[1]!.previous_attempt?.outcome).toContain("run 901");
