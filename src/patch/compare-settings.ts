@@ -36,10 +36,11 @@ export function compareSettings(was: Map<string, Setting>, is: Map<string, Setti
       continue;
     }
     if (!b.present) {
-      if (kind === "include") add("skip_tests", `the patch sets ${key}${where} (${list(a.values)}), which limits the tests that run to those it matches`, name);
+      if (kind === "include" && a.present) add("skip_tests", `the patch sets ${key}${where} (${list(a.values)}), which limits the tests that run to those it matches`, name);
       continue;
     }
-    const lost = minus(b.values, a.values);
-    if (lost.length) add("skip_tests", `the patch removes ${list(lost)} from ${key}${where}${fresh.length ? ` (now ${list(a.values)})` : ""}, which limits the tests that run`, name);
+    const lost = minus(b.values, a.values).filter((v) => !a.covers?.(v));
+    if (lost.length && !a.present) add("skip_tests", `the patch leaves ${key}${where} unset, and its default (${list(a.values)}) does not take in ${list(lost)}, which limits the tests that run`, name);
+    else if (lost.length) add("skip_tests", `the patch removes ${list(lost)} from ${key}${where}${fresh.length ? ` (now ${list(a.values)})` : ""}, which limits the tests that run`, name);
   }
 }

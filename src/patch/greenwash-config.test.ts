@@ -272,6 +272,37 @@ describe("vitest's default exclude", () => {
   });
 });
 
+describe("vitest's default include", () => {
+  const CONFIG = (include?: string, merge = false) => {
+    const test = `  test: {\n    environment: 'jsdom',\n${include === undefined ? "" : `    include: ${include},\n`}  },\n`;
+    return merge
+      ? `import { mergeConfig, defineConfig } from 'vitest/config'\nimport viteConfig from './vite.config'\n\nexport default mergeConfig(viteConfig, defineConfig({\n${test}}))\n`
+      : `import { defineConfig } from 'vitest/config'\n\nexport default defineConfig({\n${test}})\n`;
+  };
+  const WIDE = "['src/**/*.test.ts', 'e2e/**/*.check.ts']";
+  const found = (file: string, before: string | null, after: string) => findConfigGreenwashing(file, before, after, [], undefined, { vitestMajor: 3 }).map((f) => `${f.rule}: ${f.reason}`);
+
+  test("a vitest.config.ts left without the include vitest read before: the default drops what it does not take in", () => {
+    // before: vite.config.ts, or this file, as vitest read it; after: vitest's default include stands in.
+    expect(found("vitest.config.ts", CONFIG(WIDE), CONFIG())).toEqual([
+      'skip_tests: the patch leaves test.include unset, and its default ("**/*.{test,spec}.?(c|m)[jt]s?(x)") does not take in "e2e/**/*.check.ts", which limits the tests that run',
+    ]);
+  });
+
+  test.each<[string, string | null, string]>([
+    ["entries the default takes in", CONFIG("['src/**/*.test.ts', 'test/**/*.{test,spec}.tsx', 'lib/sum.spec.mjs']"), CONFIG()],
+    ["no include on either side", CONFIG(), CONFIG()],
+    ["no config before", null, CONFIG()],
+    ["merged with vite.config, whose include it keeps", CONFIG(WIDE), CONFIG(undefined, true)],
+  ])("%s: nothing dropped", (_name, before, after) => {
+    expect(found("vitest.config.ts", before, after)).toEqual([]);
+  });
+
+  test("an include set where none was is still flagged as setting it", () => {
+    expect(found("vitest.config.ts", CONFIG(), CONFIG("['src/**/*.test.ts']"))).toEqual([expect.stringMatching(/^skip_tests: the patch sets test\.include \("src/)]);
+  });
+});
+
 describe("the JS tokenizer behind the jest/vitest checks", () => {
   const JEST = (top: string, extra = "") => `${top}\nmodule.exports = {\n  testEnvironment: "node",\n${extra}};\n`;
   const IGNORE = '  testPathIgnorePatterns: ["/node_modules/", "/test/slow/"],\n';

@@ -47,7 +47,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add);
   } else if (VITEST_CONFIG_FILE.test(name)) {
-    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.", withVitestDefaults(project.vitestMajor));
+    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.", withVitestDefaults(project.vitestMajor, ownsInclude(name, now)));
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add);
     if (name === "tox.ini") checkToxCommands(old, now, add, project.testpaths);
@@ -70,6 +70,12 @@ export interface ProjectContext {
   script?: ScriptMoves;
 }
 
+/**
+ * Whether a config without test.include leaves vitest its default include: a vitest.config.*, which
+ * vitest reads before vite.config.*, that does not merge another config's settings (mergeConfig). A
+ * vite.config.* losing its test block may be moving it to a vitest.config.*; that one is checked.
+ */
+const ownsInclude = (name: string, text: string) => /^vitest\.config\./.test(name) && !/\bmergeConfig\s*\(/.test(text);
 const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
 const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
 /** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */

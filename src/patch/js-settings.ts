@@ -179,6 +179,8 @@ export interface Setting {
   values: string[];
   /** Names the value refers to (`configDefaults.exclude` in `[...configDefaults.exclude, 'e2e/**']`). */
   refs?: string[];
+  /** When the value is a tool's default standing in for an unset key: whether it takes in an entry it does not name. */
+  covers?: (value: string) => boolean;
 }
 
 export function jsSettings(text: string, keys: Readonly<Record<string, unknown>>, where: (ancestors: string[]) => boolean): Map<string, Setting> {

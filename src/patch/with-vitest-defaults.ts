@@ -23,7 +23,7 @@ const VITEST_DEFAULTS_REF = new Set(["configDefaults.exclude", "defaultExclude"]
  * Which defaults depends on vitest's `major` version before the patch; when that is not known, the
  * shorter list of vitest 4 is taken, so that no entry of the longer one passes as excluded already.
  */
-export const withVitestDefaults = (major: number | undefined) => (settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> => {
+export const withVitestDefaults = (major: number | undefined, defaultInclude = false) => (settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> => {
   const defaults = major !== undefined && major < 4 ? VITEST_3_DEFAULT_EXCLUDE : VITEST_4_DEFAULT_EXCLUDE;
   const s = settings.get("exclude");
   // With no string in it, the value is kept as its text: `configDefaults.exclude`, `[...defaultExclude]`.
@@ -31,5 +31,26 @@ export const withVitestDefaults = (major: number | undefined) => (settings: Map<
   const defaultsOn = !s || (s.refs ?? []).some((r) => VITEST_DEFAULTS_REF.has(r));
   const out = new Map(settings);
   if (s || side === "before") out.set("exclude", { present: s?.present ?? false, values: side === "before" && defaultsOn ? [...values, ...defaults] : values, refs: s?.refs ?? [] });
+  // Without test.include vitest runs its default include, not the include of the config it read before.
+  if (defaultInclude && !settings.has("include")) out.set("include", { present: false, values: [VITEST_DEFAULT_INCLUDE], covers: inDefaultInclude });
   return out;
 };
+
+/** vitest's configDefaults.include (`defaultInclude`), the same in vitest 1-4. */
+const VITEST_DEFAULT_INCLUDE = "**/*.{test,spec}.?(c|m)[jt]s?(x)";
+
+/**
+ * Whether every file the include glob `v` matches is one the default include runs: a file name of
+ * `*.test.ts`, `*.{test,spec}.tsx`, `sum.spec.mjs` in any folder. Anything subtler is taken as not.
+ */
+function inDefaultInclude(v: string): boolean {
+  const name = v.slice(v.lastIndexOf("/") + 1);
+  return !v.startsWith("!") && expandBraces(name).every((n) => /^\*?[^*?[\]{}()!+@]*\.(test|spec)\.[cm]?[jt]sx?$/.test(n) && !n.startsWith("."));
+}
+
+/** `*.{test,spec}.{ts,tsx}` → its four names; nested braces stay as they are (and match nothing above). */
+function expandBraces(glob: string): string[] {
+  const m = /\{([^{}]*)\}/.exec(glob);
+  if (!m) return [glob];
+  return m[1]!.split(",").flatMap((alt) => expandBraces(glob.slice(0, m.index) + alt + glob.slice(m.index + m[0].length)));
+}
