@@ -3,8 +3,8 @@ import type { Original } from "./types.js";
 
 /**
  * The text of the first of `names` in `dir` as it was before the patch, through `settingsOf` (the part
- * of the file that holds the settings); null when there is none. One that cannot be read (a symlink) is
- * not skipped: the runner read it, and what it held is not known.
+ * of the file that holds the settings); null when there is none. One that cannot be read (a symlink out of
+ * the checkout) is not skipped: the runner read it, and what it held is not known.
  */
 export async function configReadBefore(
   root: string,

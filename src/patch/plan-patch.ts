@@ -22,7 +22,7 @@ export type InternalPlan =
 
 const refuse = (refusal: Refusal): { ok: false; refusal: Refusal } => ({ ok: false, refusal });
 /**
- * A file the checks of `checked` read cannot be read (a symlink): refused with no allow.* key to pass it,
+ * A file the checks of `checked` read cannot be read (a symlink out of the checkout, a directory): refused with no allow.* key to pass it,
  * as what it held decides what `checked` runs and no check could look.
  */
 const unreadable = (refusal: Refusal, checked: string) =>

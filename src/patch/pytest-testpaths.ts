@@ -7,7 +7,7 @@ import type { Original, Refusal, VFile } from "./types.js";
 export interface Testpaths {
   before?: string[];
   after?: string[];
-  /** A config file pytest would read there cannot be read (a symlink): what a pytest given no paths runs is not known. */
+  /** A config file pytest would read there cannot be read (a symlink out of the checkout): what a pytest given no paths runs is not known. */
   unreadable?: Refusal;
 }
 
@@ -74,11 +74,13 @@ async function testpathsIn(root: string, dir: string, originals: Map<string, Ori
   for (const name of PYTEST_CONFIG_FILES) {
     const rel = dir === "" ? name : `${dir}/${name}`;
     const read = await textBeforePatch(root, rel, originals);
-    // A symlinked pytest.ini is still pytest's config: without its text, what runs is not known. Read as
-    // "no testpaths", a command's paths dropped for a pytest given none passed as running everything.
+    // A pytest.ini linked out of the checkout is still pytest's config: without its text, what runs is not
+    // known. Read as "no testpaths", a command's paths dropped for a pytest given none passed as running everything.
     if (!read.ok) return { unreadable: read.refusal };
     was.set(name, read.text);
-    is.set(name, originals.has(rel) ? vfs.get(rel)?.content ?? null : read.text);
+    // Through a symlink, the patch edits the file it leads to.
+    const at = read.from ?? rel;
+    is.set(name, originals.has(at) ? vfs.get(at)?.content ?? null : read.text);
   }
   return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
 }

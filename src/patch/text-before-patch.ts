@@ -3,20 +3,55 @@ import path from "node:path";
 import { checkPathOnDisk } from "./path-policy.js";
 import type { Original, Refusal } from "./types.js";
 
-/** A file's text before the patch (null: there was none), or why it cannot be read. */
-export type TextBefore = { ok: true; text: string | null } | { ok: false; refusal: Refusal };
+/**
+ * A file's text before the patch (null: there was none), or why it cannot be read. `from` is the path it
+ * was read from when a symlink led there: the patch's edits to the file are made at that path.
+ */
+export type TextBefore = { ok: true; text: string | null; from?: string } | { ok: false; refusal: Refusal };
 
 /**
  * The text `rel` had before the patch: from `originals` when the patch touches it (the plan's own reading,
- * which its later checks must agree with), else from disk. A path that cannot be read (a symlink, a
- * directory) is not reported as absent: the green-washing checks would then compare with no settings
- * and pass what they cannot see. Its refusal names the file and says what it is, without the advice
- * checkPathOnDisk gives for a path the patch edits (this one it does not).
+ * which its later checks must agree with), else from disk. A symlink whose real path stays in the checkout
+ * is followed (monorepos link a shared setup.cfg or vite.config.ts): the runner reads that file. A path
+ * that cannot be read (a directory, a symlink out of the checkout or to nothing) is not reported as
+ * absent: the green-washing checks would then compare with no settings and pass what they cannot see.
+ * Its refusal names the file and says what it is, without the advice checkPathOnDisk gives for a path the
+ * patch edits (this one it does not).
  */
 export async function textBeforePatch(root: string, rel: string, originals: Map<string, Original>): Promise<TextBefore> {
   const touched = originals.get(rel);
   if (touched) return { ok: true, text: touched.data === null ? null : touched.data.toString("utf8") };
   const check = await checkPathOnDisk(root, rel);
+  if (!check.ok && check.refusal.rule === "symlink") return readThroughLinks(root, rel, originals);
   if (!check.ok) return { ok: false, refusal: { ...check.refusal, reason: check.refusal.reason.split(";")[0]! } };
   return { ok: true, text: check.disk.exists ? await fs.readFile(path.join(root, rel), "utf8") : null };
+}
+
+/** `rel`, which goes through a symlink into the checkout (see checkPathOnDisk), read at its real path. */
+async function readThroughLinks(root: string, rel: string, originals: Map<string, Original>): Promise<TextBefore> {
+  const refuse = (rule: Refusal["rule"], reason: string): TextBefore => ({ ok: false, refusal: { rule, file: rel, reason } });
+  const inside = (p: string) => p === root || p.startsWith(root + path.sep);
+  const abs = path.join(root, rel);
+  let real: string;
+  try {
+    real = await fs.realpath(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== "ENOENT" && code !== "ENOTDIR") throw err;
+    // The link itself there with nothing behind it: what CI finds there (a generated file?) is not known.
+    if (await fs.lstat(abs).then(() => true, () => false)) return refuse("symlink", `${rel} is a symlink to nothing`);
+    // No file behind a linked folder: absent, unless the folder it is in lies out of the checkout.
+    let dir = path.dirname(abs);
+    let realDir: string | null = null;
+    while (realDir === null && dir !== path.dirname(dir)) {
+      realDir = await fs.realpath(dir).catch(() => null);
+      dir = path.dirname(dir);
+    }
+    return realDir !== null && inside(realDir) ? { ok: true, text: null } : refuse("path_outside_repo", `${rel} leads outside the repository`);
+  }
+  if (!inside(real)) return refuse("path_outside_repo", `${rel} leads outside the repository through a symlink`);
+  const to = path.relative(root, real).split(path.sep).join("/");
+  const read = await textBeforePatch(root, to, originals);
+  if (!read.ok) return refuse(read.refusal.rule, `${rel} is a symlink to ${to || "the repository root"}, which is not a regular file`);
+  return { ...read, from: to };
 }

@@ -27,7 +27,7 @@ export function vitestMajor(packageJson: string): number | null | undefined {
 /**
  * vitest's major version as the package.json nearest above `dir` (inside the checkout) that names vitest
  * asked for before the patch: in a workspace, the root's vitest runs a package that does not name its own.
- * Undefined when none tells it, or one on the way cannot be read (a symlink): it may name another version.
+ * Undefined when none tells it, or one on the way cannot be read (a symlink out of the checkout): it may name another version.
  */
 export async function vitestMajorAbove(root: string, dir: string, originals: Map<string, Original>): Promise<number | undefined> {
   for (let d = dir; ; d = path.posix.dirname(d)) {

@@ -12,6 +12,7 @@ import type { Original } from "../../src/patch/types.js";
  * over from, the package.json naming vitest's version, pytest's testpaths) from the originals read before
  * the patch, else from disk. A file there that cannot be read must not pass as absent: the guard would
  * then compare with no settings, another vitest version or no testpaths, and let a narrowing through.
+ * A symlink to a file in the checkout is read through: refusing it cost monorepos that link shared configs a fix.
  */
 let top: string;
 let repo: string;
@@ -67,13 +68,73 @@ describe("textBeforePatch", () => {
   test.each([
     ["a directory", () => fs.mkdir(path.join(repo, "pytest.ini")), "target_exists", /pytest\.ini is not a regular file/],
     ["a symlink leaving the checkout", () => link("pytest.ini", "../outside/pytest.ini"), "path_outside_repo", /pytest\.ini is a symlink that leads outside the repository/],
-    ["a symlink inside the checkout", async () => (await write("config/pytest.ini", "[pytest]\n"), link("pytest.ini", "config/pytest.ini")), "symlink", /pytest\.ini is a symlink/],
+    ["a symlink to a directory inside the checkout", async () => (await fs.mkdir(path.join(repo, "config")), link("pytest.ini", "config")), "target_exists", /pytest\.ini is a symlink to config, which is not a regular file/],
+    ["a dangling symlink", () => link("pytest.ini", "config/pytest.ini"), "path_outside_repo", /pytest\.ini is a symlink/],
   ])("%s cannot be read: it is no absent file, and says why", async (_name, make, rule, reason) => {
     await make();
     const r = await textBeforePatch(repo, "pytest.ini", new Map());
     expect(r).toMatchObject({ ok: false, refusal: { rule, file: "pytest.ini", reason: expect.stringMatching(reason) } });
     // Never the text behind a symlink that leads out of the checkout.
     expect(JSON.stringify(r)).not.toContain("tests/unit");
+  });
+
+  test.each([
+    ["a symlink out of the checkout", () => link("pk/pytest.ini", "../../outside/pytest.ini"), "path_outside_repo", /^web\/pytest\.ini leads outside the repository through a symlink$/],
+    ["a dangling symlink", () => link("pk/pytest.ini", "nowhere.ini"), "symlink", /^web\/pytest\.ini is a symlink to nothing$/],
+  ])("behind a linked folder inside the checkout, %s cannot be read either", async (_name, make, rule, reason) => {
+    await make();
+    await link("web", "pk");
+    const r = await textBeforePatch(repo, "web/pytest.ini", new Map());
+    expect(r).toMatchObject({ ok: false, refusal: { rule, file: "web/pytest.ini", reason: expect.stringMatching(reason) } });
+    // Never the text behind a symlink that leads out of the checkout.
+    expect(JSON.stringify(r)).not.toContain("tests/unit");
+  });
+
+  test("a symlink to a file inside the checkout reads as that file, and says which (monorepos link shared configs)", async () => {
+    await write("config/pytest.ini", "[pytest]\ntestpaths = tests/unit\n");
+    await link("pytest.ini", "config/pytest.ini");
+    await link("packages/web", "../apps/web");
+    await write("apps/web/setup.cfg", "[tool:pytest]\n");
+    expect(await textBeforePatch(repo, "pytest.ini", new Map())).toEqual({ ok: true, text: "[pytest]\ntestpaths = tests/unit\n", from: "config/pytest.ini" });
+    expect(await textBeforePatch(repo, "packages/web/setup.cfg", new Map())).toEqual({ ok: true, text: "[tool:pytest]\n", from: "apps/web/setup.cfg" });
+    // The file it leads to, as the originals have it when the patch touches it.
+    expect(await textBeforePatch(repo, "pytest.ini", new Map([["config/pytest.ini", original("[pytest]\n")]]))).toEqual({ ok: true, text: "[pytest]\n", from: "config/pytest.ini" });
+    // No file behind a linked folder: absent, as for pytest.
+    expect(await textBeforePatch(repo, "packages/web/pytest.ini", new Map())).toEqual({ ok: true, text: null });
+  });
+});
+
+describe("the checks that read files the patch does not touch, through a symlink inside the checkout", () => {
+  test("a new vitest.config.ts over a symlinked vite.config.ts: compared with the settings of the file it links to", async () => {
+    await write("config/vite.shared.ts", "export default defineConfig({\n  test: {\n    projects: ['packages/a', 'packages/b'],\n  },\n})\n");
+    await link("vite.config.ts", "config/vite.shared.ts");
+    const r = await plan(added("vitest.config.ts", "export default defineConfig({\n  test: {\n    projects: ['packages/a'],\n  },\n})\n"));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "skip_tests", file: "vitest.config.ts", reason: expect.stringContaining("packages/b") } });
+  });
+
+  test("pytest left without paths where a symlinked pytest.ini names only tests/unit: flagged", async () => {
+    await write("config/pytest.ini", "[pytest]\ntestpaths = tests/unit\n");
+    await link("pytest.ini", "config/pytest.ini");
+    await write("package.json", `{ "scripts": { "test": "pytest tests/unit tests/integration" } }\n`);
+    const r = await plan(replaced("package.json", `{ "scripts": { "test": "pytest tests/unit tests/integration" } }`, `{ "scripts": { "test": "pytest" } }`));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "skip_tests", reason: expect.stringContaining("tests/integration") } });
+  });
+
+  test("…and where the same patch widens the file the link leads to: read as planned after it, both run", async () => {
+    await write("config/pytest.ini", "[pytest]\ntestpaths = tests/unit\n");
+    await link("pytest.ini", "config/pytest.ini");
+    await write("Makefile", "test:\n\tpytest tests/unit tests/integration\n");
+    const diff = [
+      "--- a/config/pytest.ini", "+++ b/config/pytest.ini", "@@ -1,2 +1,2 @@", " [pytest]", "-testpaths = tests/unit", "+testpaths = tests/unit tests/integration",
+      "--- a/Makefile", "+++ b/Makefile", "@@ -1,2 +1,2 @@", " test:", "-\tpytest tests/unit tests/integration", "+\tpytest", "",
+    ].join("\n");
+    expect(await plan(diff)).toMatchObject({ ok: true, overrides: [] });
+  });
+
+  test("the patch editing the symlink itself is still refused", async () => {
+    await write("config/pytest.ini", "[pytest]\ntestpaths = tests/unit\n");
+    await link("pytest.ini", "config/pytest.ini");
+    expect(await plan(replaced("pytest.ini", "[pytest]", "[pytest]  "))).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "pytest.ini" } });
   });
 });
 
@@ -87,11 +148,10 @@ describe("the checks that read files the patch does not touch, when one cannot b
     expect(await plan(added("vitest.config.ts", VITEST))).toMatchObject({ ok: false, refusal: { rule: "skip_tests", reason: expect.stringContaining("packages/b") } });
   });
 
-  test("a new vitest.config.ts over a symlinked vite.config.ts is refused, not compared with no settings", async () => {
-    await write("config/vite.shared.ts", VITE);
+  test("a new vitest.config.ts over a dangling vite.config.ts symlink is refused, not compared with no settings", async () => {
     await link("vite.config.ts", "config/vite.shared.ts");
     const r = await plan(added("vitest.config.ts", VITEST));
-    expect(r).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink.*vitest\.config\.ts/) } });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "path_outside_repo", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink.*vitest\.config\.ts/) } });
   });
 
   test("a new jest.config.js where package.json is a directory is refused, not compared with no settings", async () => {
@@ -110,7 +170,7 @@ describe("the checks that read files the patch does not touch, when one cannot b
     expect(await plan(added("packages/web/vitest.config.ts", VITEST_3_LITERAL))).toMatchObject({ ok: false, refusal: { rule: "skip_tests", reason: expect.stringContaining("cypress") } });
   });
 
-  test("…and where it is a symlink: vitest's version is not known there, not the root's ^3 (the bug: this passed)", async () => {
+  test("…and where it is a symlink in the checkout: read through it, ^4, not the root's ^3 (the bug: this passed)", async () => {
     await write("package.json", pkg("^3.2.4"));
     await write("shared/web.json", pkg("^4.0.0"));
     await link("packages/web/package.json", "../../shared/web.json");
