@@ -12,7 +12,7 @@ import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { testpathsReader } from "./pytest-testpaths.js";
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
-import { findTestEntryScripts, isShellScript, type EntryScript } from "./test-entry-scripts.js";
+import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
 
@@ -184,7 +184,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
 
   // 5. Green-washing seen only in whole files: test scripts, `make test`, test-selection settings, and
   // the shell scripts those run, found from the files at the base only when the patch edits a script.
-  let entryScripts: Map<string, EntryScript> | undefined;
+  let entryScripts: EntryScripts | undefined;
   const testpathsAt = testpathsReader(root, originals, vfs);
   for (const [p, st] of statusOf) {
     const after = vfs.get(p)!.content;
@@ -206,8 +206,11 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       before = read.text;
     }
     const hunks = patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks);
-    if (before !== null && isShellScript(st.from ?? p, before)) entryScripts ??= await findTestEntryScripts(root);
-    const entry = entryScripts?.get(st.from ?? p);
+    if (before !== null && isShellScript(st.from ?? p, before)) {
+      entryScripts ??= await findTestEntryScripts(root, originals);
+      if (!entryScripts.ok) return unreadable(entryScripts.refusal, p);
+    }
+    const entry = entryScripts?.ok ? entryScripts.scripts.get(st.from ?? p) : undefined;
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);

@@ -2,7 +2,6 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { liveShellText } from "./live-shell-text.js";
-import { checkPathOnDisk } from "./path-policy.js";
 import { makeResolver, readMakefile, TEST_TARGET } from "./read-makefile.js";
 import { isTestScript, readPackageScripts, scriptResolver } from "./read-package-scripts.js";
 import { readToxEnvs, toxCommandText } from "./read-tox.js";
@@ -11,6 +10,8 @@ import { programOf } from "./program-of.js";
 import { commandsOf } from "./programs-of.js";
 import { scriptDirCd } from "./script-dir-cd.js";
 import { scriptOf } from "./script-of.js";
+import { textBeforePatch } from "./text-before-patch.js";
+import type { Original, Refusal } from "./types.js";
 import { jobRunDefault, workflowText } from "../core/workflow-run-defaults.js";
 
 /** A shell script by its name or its `#!` line. */
@@ -49,17 +50,25 @@ export interface EntryScript {
   sourced?: boolean;
 }
 
+/** The test entry scripts by their path in the checkout, or why the files naming them cannot be read. */
+export type EntryScripts = { ok: true; scripts: Map<string, EntryScript> } | { ok: false; refusal: Refusal };
+
 /**
  * The shell scripts of the repository that CI runs as its tests, each with what runs it: scripts named
  * by package.json's test scripts, the make test targets, tox's [testenv] commands and workflow steps,
- * and the scripts those scripts run. Read from the work tree at the patch's base, which planning never
- * writes to; a path that is missing, a symlink or not a shell script is not an entry point.
+ * and the scripts those scripts run. Read as before the patch (see textBeforePatch), a script that a
+ * symlink in the checkout leads to under the path of that file, which is the one a patch edits. One of
+ * those files that cannot be read (a symlink out of the checkout, a directory) is not taken as absent:
+ * the scripts it runs are not known. A script path that cannot be read is not an entry point: it is no
+ * file of the checkout a patch could edit.
  */
-export async function findTestEntryScripts(root: string): Promise<Map<string, EntryScript>> {
+export async function findTestEntryScripts(root: string, originals: Map<string, Original>): Promise<EntryScripts> {
+  let refusal: Refusal | undefined;
   const read = async (rel: string): Promise<string | null> => {
-    const check = await checkPathOnDisk(root, rel);
-    if (!check.ok || !check.disk.exists) return null;
-    return fs.readFile(path.join(root, rel), "utf8");
+    const r = await textBeforePatch(root, rel, originals);
+    if (r.ok) return r.text;
+    refusal ??= r.refusal;
+    return null;
   };
   const callers: Caller[] = [];
 
@@ -83,6 +92,7 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, En
     callers.push({ cmd: toxCommandText(keys.get("commands") ?? "").replace(/^-\s*/gm, ""), cwd: "", cwdKnown: false, by: `the commands of [${section}] in tox.ini` });
   }
   callers.push(...(await workflowRunCallers(root, read)));
+  if (refusal) return { ok: false, refusal };
 
   const found = new Map<string, EntryScript>();
   /** Where each script was seen to run; null once two callers disagree or one is not sure. */
@@ -107,17 +117,19 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, En
       for (const dir of dirs) {
         const rel = path.posix.normalize(path.posix.join(dir, script));
         const here = cwdKnown && !cwd.startsWith("..") ? path.posix.normalize(cwd || ".").replace(/^\.$/, "") : null;
-        if (found.has(rel)) {
-          if (cwds.get(rel) !== here) cwds.set(rel, null);
-          if (sourced) found.get(rel)!.sourced = true;
+        if (rel.startsWith("../")) continue;
+        const read = await textBeforePatch(root, rel, originals);
+        if (!read.ok || read.text === null) continue;
+        const at = read.from ?? rel;
+        if (found.has(at)) {
+          if (cwds.get(at) !== here) cwds.set(at, null);
+          if (sourced) found.get(at)!.sourced = true;
           break;
         }
-        if (rel.startsWith("../")) continue;
-        const text = await read(rel);
-        if (text === null || !isShellScript(rel, text)) continue;
-        found.set(rel, { by: c.by, ...(sourced ? { sourced } : {}) });
-        cwds.set(rel, here);
-        callers.push({ cmd: liveShellText(text), cwd, cwdKnown, script: rel, sourced, by: `${rel}, run by ${c.by}` });
+        if (!isShellScript(at, read.text)) continue;
+        found.set(at, { by: c.by, ...(sourced ? { sourced } : {}) });
+        cwds.set(at, here);
+        callers.push({ cmd: liveShellText(read.text), cwd, cwdKnown, script: at, sourced, by: `${at}, run by ${c.by}` });
         break;
       }
     }
@@ -128,7 +140,7 @@ export async function findTestEntryScripts(root: string): Promise<Map<string, En
     const cwd = complete ? cwds.get(rel) : null;
     if (cwd !== null && cwd !== undefined) entry.cwd = cwd;
   }
-  return found;
+  return { ok: true, scripts: found };
 }
 
 /** The directories of the checkout a script moves itself to with a cd to its own directory (see scriptDirCd). */

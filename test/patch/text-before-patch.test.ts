@@ -203,3 +203,52 @@ describe("the checks that read files the patch does not touch, when one cannot b
     expect(await plan(diff)).toMatchObject({ ok: true, overrides: [] });
   });
 });
+
+describe("the test entry scripts, found from files the patch does not touch", () => {
+  const SCRIPT = (body: string) => `#!/bin/sh\nset -e\n${body}`;
+  const RUNS = `{ "scripts": { "test": "./scripts/test.sh" } }\n`;
+  const dropPytest = replaced("scripts/test.sh", "pytest -q tests", "echo tests skipped").replace("@@ -1 +1 @@", "@@ -3 +3 @@");
+
+  test("package.json on disk runs scripts/test.sh: pytest dropped from it is flagged", async () => {
+    await write("package.json", RUNS);
+    await write("scripts/test.sh", SCRIPT("pytest -q tests\n"));
+    expect(await plan(dropPytest)).toMatchObject({ ok: false, refusal: { rule: "skip_tests", file: "scripts/test.sh", reason: expect.stringContaining("pytest") } });
+  });
+
+  test("…and where package.json is a symlink out of the checkout: refused, not read as no package.json (the bug: this passed)", async () => {
+    await fs.writeFile(path.join(top, "outside", "package.json"), RUNS);
+    await link("package.json", "../outside/package.json");
+    await write("scripts/test.sh", SCRIPT("pytest -q tests\n"));
+    expect(await plan(dropPytest)).toMatchObject({ ok: false, refusal: { rule: "path_outside_repo", file: "package.json", reason: expect.stringMatching(/package\.json is a symlink.*scripts\/test\.sh cannot be checked/) } });
+  });
+
+  test("…where a workflow is a directory: refused, the steps it would run not known", async () => {
+    await fs.mkdir(path.join(repo, ".github/workflows/ci.yml"), { recursive: true });
+    await write("scripts/test.sh", SCRIPT("pytest -q tests\n"));
+    expect(await plan(dropPytest)).toMatchObject({ ok: false, refusal: { rule: "target_exists", file: ".github/workflows/ci.yml" } });
+  });
+
+  test("…where package.json is a symlink to a file in the checkout: read through it, flagged", async () => {
+    await write("config/package.json", RUNS);
+    await link("package.json", "config/package.json");
+    await write("scripts/test.sh", SCRIPT("pytest -q tests\n"));
+    expect(await plan(dropPytest)).toMatchObject({ ok: false, refusal: { rule: "skip_tests", file: "scripts/test.sh" } });
+  });
+
+  test("…where scripts/test.sh links to tools/test.sh: the patch to tools/test.sh is checked as the script CI runs", async () => {
+    await write("package.json", RUNS);
+    await write("tools/test.sh", SCRIPT("pytest -q tests\n"));
+    await link("scripts/test.sh", "../tools/test.sh");
+    const r = await plan(dropPytest.replaceAll("scripts/test.sh", "tools/test.sh"));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "skip_tests", file: "tools/test.sh", reason: expect.stringContaining("pytest") } });
+  });
+
+  test("a script a test command names that cannot be read is none the patch edits: no refusal for it", async () => {
+    await write("package.json", `{ "scripts": { "test": "./ci/outside.sh && ./scripts/test.sh" } }\n`);
+    await fs.writeFile(path.join(top, "outside", "outside.sh"), SCRIPT("pytest\n"));
+    await link("ci/outside.sh", "../../outside/outside.sh");
+    await write("scripts/test.sh", SCRIPT("pytest -q tests\n"));
+    const diff = replaced("scripts/test.sh", "pytest -q tests", "pytest -q -v tests").replace("@@ -1 +1 @@", "@@ -3 +3 @@");
+    expect(await plan(diff)).toMatchObject({ ok: true, overrides: [] });
+  });
+});
