@@ -2,7 +2,13 @@
  * The one redaction function for everything that leaves the process: prompts, logs, PR bodies, comments.
  * It favours false positives: a redacted hash in a prompt costs little, a leaked token costs a lot.
  */
-const MASK = "[REDACTED]";
+export const MASK = "[REDACTED]";
+
+/**
+ * How far past a cut text is redacted: a secret the cut goes through is seen whole if it is shorter, and
+ * every rule needs less of a secret to know it (url-credentials, the longest, some 800 characters).
+ */
+export const REDACT_PAST_CUT = 1024;
 
 interface Rule {
   name: string;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "@jest/globals";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
+import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
 import { probeBwrap } from "./sandbox.js";
 import type { CommandPlan } from "./select-commands.js";
 import { validateWorkspace, type ValidationSettings } from "./validate-workspace.js";
@@ -155,6 +156,65 @@ describe("validateWorkspace flow", () => {
     expect(run.outputTail).toContain("[REDACTED]");
     expect(run.outputTail).not.toContain("ghp_abc");
     expect(run.command).not.toContain("ghp_abc");
+  });
+
+  // The tail goes into the fix PR's body: the part of a secret after the cut must not reach it.
+  test("a secret across the tail's cut is redacted whole, not shown by its end", async () => {
+    const r = await repo("node-sum");
+    const tailBytes = 1024;
+    const cases = SECRETS_CORPUS.filter((c) => c.secret.length > 12 && c.text.includes(c.secret));
+    await Promise.all(
+      cases.map((c, i) => {
+        // The cut falls inside the secret and leaves at least 12 of its characters after it.
+        const at = c.text.indexOf(c.secret) + c.secret.length - Math.max(12, Math.ceil(c.secret.length / 2));
+        const after = `${c.text.slice(at)}\n`;
+        // `#`: a line ending in `token` would make the bearer rule take the next line's word for its value.
+        const filler = `#${"y".repeat(tailBytes - Buffer.byteLength(after) - 2)}\n`;
+        return writeFile(join(r.dir, `out-${i}.txt`), `building\n${c.text}\n${filler}`);
+      }),
+    );
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: { setup: [], validate: cases.map((_, i) => ({ command: `cat out-${i}.txt`, source: "default" as const })), skipped: [] },
+      settings: settings("none", { reproduceFirst: false, tailBytes }),
+      apply: async () => ({ files: [] }),
+    });
+    expect(report.runs).toHaveLength(cases.length);
+    const leaked = cases.map((c, i) => [c.kind, leakedPieces(report.runs[i]!.outputTail, c.secret)] as const).filter(([, l]) => l.length);
+    expect(leaked).toEqual([]);
+    for (const run of report.runs) {
+      expect(Buffer.byteLength(run.outputTail)).toBeLessThanOrEqual(tailBytes);
+      // Redaction can shorten the output enough to show it whole.
+      expect(run.truncated).toBe(!run.outputTail.startsWith("building\n"));
+      // A marker the cut went through would read as the output's own text (`ACTED]`).
+      for (let k = 1; k < "[REDACTED]".length; k++) expect(run.outputTail.startsWith("[REDACTED]".slice(k))).toBe(false);
+      expect(run.outputTail).toMatch(/y\n$/);
+    }
+  });
+
+  test("a secret across the cut of the redacted window is dropped even when redaction shortens the rest", async () => {
+    const r = await repo("node-sum");
+    const tailBytes = 1024;
+    const token = SECRETS_CORPUS.find((c) => c.kind === "github-pat-classic")!.secret;
+    // A key printed whole is masked to a few bytes, so what was before it comes into the tail.
+    const key = (n: number) => {
+      const [begin, end] = ["-----BEGIN RSA PRIVATE KEY-----\n", "\n-----END RSA PRIVATE KEY-----"];
+      return `${begin}${"MIIEowIBAAKCAQEA7q3".repeat(200).slice(0, n - begin.length - end.length)}${end}`;
+    };
+    const after = `${token.slice(20)}\n`;
+    const pem = key(2 * tailBytes - Buffer.byteLength(after) - 1);
+    await writeFile(join(r.dir, "out.txt"), `building\npush with ${token}\n${pem}\n`);
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("cat out.txt"), settings: settings("none", { reproduceFirst: false, tailBytes }), apply: async () => ({ files: [] }) });
+    const run = report.runs[0]!;
+    expect(leakedPieces(run.outputTail, token)).toEqual([]);
+    expect(run.outputTail).toBe("\n[REDACTED]\n");
+    expect(run.truncated).toBe(true);
+  });
+
+  test("output that ends in one long word keeps its end in the tail", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("head -c 20000 /dev/zero | tr '\\0' 'x'"), settings: settings("none", { reproduceFirst: false, tailBytes: 1024 }), apply: async () => ({ files: [] }) });
+    expect(report.runs[0]).toMatchObject({ truncated: true, outputTail: "x".repeat(1024) });
   });
 
   test("a throwing apply (a policy refusal) propagates, after the before-run", async () => {

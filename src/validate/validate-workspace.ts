@@ -2,11 +2,12 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { redact } from "../core/redact.js";
+import { MASK, REDACT_PAST_CUT, redact } from "../core/redact.js";
 import { runCommand, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
 import type { CommandPlan, CommandSource, PlannedCommand } from "./select-commands.js";
+import type { TailBuffer } from "./tail-buffer.js";
 
 export type Phase = "setup" | "reproduce" | "validate";
 
@@ -71,6 +72,30 @@ export interface ValidationSettings {
 const MANIFEST = /(^|\/)(package(-lock)?\.json|pnpm-lock\.yaml|yarn\.lock|requirements[^/]*\.txt|pyproject\.toml|setup\.(py|cfg)|Pipfile(\.lock)?|poetry\.lock|go\.(mod|sum)|Cargo\.(toml|lock)|pom\.xml|build\.gradle(\.kts)?|Gemfile(\.lock)?|composer\.(json|lock))$/;
 
 /**
+ * The last `maxBytes` of a command's output, redacted before it is cut: cut first, the end of a secret the
+ * cut went through is too short for any rule (`…Xk3LpQ9zR2mW` without its `ghp_`) and went into the fix PR's
+ * body. What comes before the cut is redacted too, so a secret that starts there is seen whole. The word that
+ * window's own cut goes through, if it ends before the tail, is dropped: no rule could tell it from the end
+ * of a secret, and it is shown when redaction shortened what follows it.
+ */
+function redactedTail(output: TailBuffer, maxBytes: number): { tail: string; truncated: boolean } {
+  let window = output.text(maxBytes + Math.max(maxBytes, REDACT_PAST_CUT));
+  const windowCut = output.totalBytes > Buffer.byteLength(window);
+  if (windowCut) {
+    const word = /^\S*/.exec(window)![0];
+    if (Buffer.byteLength(window) - Buffer.byteLength(word) >= maxBytes) window = window.slice(word.length);
+  }
+  const clean = Buffer.from(redact(window));
+  if (clean.length <= maxBytes) return { tail: clean.toString("utf8"), truncated: windowCut };
+  let start = clean.length - maxBytes;
+  // Not in the middle of a character, nor of a marker (`ACTED]` would read as the output's own text).
+  while (start < clean.length && (clean[start]! & 0xc0) === 0x80) start++;
+  const marker = clean.lastIndexOf(MASK, start);
+  if (marker >= 0 && marker < start && marker + MASK.length > start) start = marker + MASK.length;
+  return { tail: clean.subarray(start).toString("utf8"), truncated: true };
+}
+
+/**
  * Runs setup, then (budget allowing) the validation on the unpatched tree, then `apply`, then the
  * validation again. `apply` is where the patch lands; it throws to stop (e.g. a policy refusal).
  */
@@ -110,7 +135,7 @@ export async function validateWorkspace(opts: {
             ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide }
             : { kind: "none" };
         const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, signal: s.signal });
-        const tail = r.output.text(s.tailBytes ?? 8 * 1024);
+        const { tail, truncated } = redactedTail(r.output, s.tailBytes ?? 8 * 1024);
         runs.push({
           phase,
           command: redact(c.command),
@@ -120,8 +145,8 @@ export async function validateWorkspace(opts: {
           timedOut: r.timedOut,
           durationMs: r.durationMs,
           outputBytes: r.output.totalBytes,
-          truncated: r.output.totalBytes > Buffer.byteLength(tail),
-          outputTail: redact(r.timedOut ? `${tail}\n[killed after ${timeoutMs} ms]` : tail),
+          truncated,
+          outputTail: r.timedOut ? `${tail}\n[killed after ${timeoutMs} ms]` : tail,
           ...(r.spawnError ? { spawnError: r.spawnError } : {}),
         });
         if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");

@@ -1,4 +1,7 @@
 import { expect } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Job } from "../../src/core/job.js";
 
 /** Secrets shaped like the real ones (made up): what an adapter's error message can carry into a job record. */
@@ -38,4 +41,21 @@ export function plantSecrets(j: Job): void {
 export function expectRedacted(text: string): void {
   for (const s of Object.values(PLANTED)) expect(text).not.toContain(s);
   expect(text).toContain("[REDACTED]");
+}
+
+/** The shared secrets corpus (fixtures/context/secrets/corpus.jsonl): a line of text and the secret in it. */
+export const SECRETS_CORPUS: { kind: string; text: string; secret: string }[] = readFileSync(
+  join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/context/secrets/corpus.jsonl"),
+  "utf8",
+)
+  .trim()
+  .split("\n")
+  .map((l) => JSON.parse(l) as { kind: string; text: string; secret: string });
+
+/** Every 12-character piece of `secret` found in `text` (a shorter secret counts whole): a part is a leak too. */
+export function leakedPieces(text: string, secret: string): string[] {
+  const found: string[] = [];
+  const n = Math.min(12, secret.length);
+  for (let i = 0; i + n <= secret.length; i++) if (text.includes(secret.slice(i, i + n))) found.push(secret.slice(i, i + n));
+  return found;
 }
