@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { runInNewContext } from "node:vm";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
-import { redact, redactDeep } from "./redact.js";
+import { redact, redactDeep, redactHead } from "./redact.js";
 
 describe("redact", () => {
   test.each([
@@ -111,3 +111,27 @@ describe("redaction corpus (fixtures/context/secrets)", () => {
     for (const c of corpus) expect(leaks(all, c.secret)).toEqual([]);
   });
 });
+
+describe("redactHead", () => {
+  const token = "glpat-xN3kQ8vR2mW7pL5sT9yB";
+  test("cuts after redacting, and not through a marker", () => {
+    expect(redactHead("short", 10)).toBe("short");
+    // Cut first, `glpat-xN3kQ8vR2` is too short for the gitlab rule.
+    expect(redactHead(`push with ${token} failed`, 25)).toBe("push with [REDACTED] fail…");
+    expect(redactHead(`push with ${token} failed`, 15)).toBe("push with …");
+  });
+
+  test("the word the redacted window's cut went through is dropped", () => {
+    // A private key masked to a few characters brings what was past the window into the first `max`.
+    const key = `-----BEGIN PRIVATE KEY-----${"A".repeat(1004)}-----END PRIVATE KEY-----`;
+    const text = `${key} ${"b".repeat(36)} ${token}`; // the window (80 + 1024) ends 10 characters into the token
+    const out = redactHead(text, 80);
+    expect(out).toBe(`[REDACTED] ${"b".repeat(36)} …`);
+    expect(out).not.toContain("glpat");
+  });
+
+  test("a word that starts before the cut is kept, however long", () => {
+    expect(redactHead(`errors: ${"x".repeat(5000)}`, 500)).toBe(`errors: ${"x".repeat(492)}…`);
+  });
+});
+

@@ -142,6 +142,31 @@ export function redact(text: string): string {
 }
 
 /**
+ * The first `max` characters of `text` once redacted, with `…` when cut. Redacted before the cut: the head of
+ * a secret the cut went through is too short for its rule (`glpat-xN3k…`, `postgres://u:pass…` without its
+ * `@`), so what follows the cut is redacted too. The word that window's own cut goes through is dropped if it
+ * starts past `max`: it was seen without its end, and is shown only when redaction shortened what comes before
+ * it. One that starts before `max` was seen far enough. The cut does not go through a marker (`[REDAC…` reads
+ * as text) or a surrogate pair.
+ */
+export function redactHead(text: string, max: number): string {
+  if (text.length <= max) return redact(text);
+  let window = text.slice(0, max + Math.max(max, REDACT_PAST_CUT));
+  const whole = window.length === text.length;
+  if (!whole) {
+    const word = /\S*$/.exec(window)![0].length;
+    if (window.length - word >= max) window = window.slice(0, window.length - word);
+  }
+  const clean = redact(window);
+  if (whole && clean.length <= max) return clean;
+  let end = Math.min(max, clean.length);
+  const marker = clean.lastIndexOf(MASK, end - 1);
+  if (marker >= 0 && marker + MASK.length > end) end = marker;
+  if (end > 0 && /[\uD800-\uDBFF]/.test(clean[end - 1]!)) end--;
+  return `${clean.slice(0, end)}…`;
+}
+
+/**
  * `org/apache/commons/lang3/StringUtils` before `.java`: a source path has the mixed case and digits of a
  * key, but it names a file the model must see. Two slashes and a source extension right after it tell it
  * apart; a key is not followed by `.java`.

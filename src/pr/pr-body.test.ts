@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "./pr-body.js";
+import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
+import { renderCiFailedComment, renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "./pr-body.js";
 
 const input = (over: Partial<PrBodyInput> = {}): PrBodyInput => ({
   repo: "octo/slug",
@@ -77,5 +78,17 @@ describe("PR body template", () => {
     const body = renderPrBody(input({ diagnosis: "Ask @octocat and @org/team to review." }));
     expect(body).not.toMatch(/@octocat|@org\/team/);
     expect(body).toContain("@\u2060octocat");
+  });
+
+  // A repair's refusal quotes the model, which can echo a secret from the log; the comment cuts it at 1,000.
+  test("a secret across the CI-failed comment's cut is redacted whole, not shown by its head", () => {
+    const leaked = SECRETS_CORPUS.flatMap((c) => {
+      // The cut falls inside the secret and leaves at least 12 of its characters before it.
+      const head = `the repair was refused: ${"x ".repeat(500)}`.slice(0, 1_000 - Math.max(12, Math.ceil(c.secret.length / 2)) - c.text.indexOf(c.secret));
+      const comment = renderCiFailedComment("<!-- m -->", { conclusion: "failure", runId: 7, why: `${head}${c.text} and more`, draft: true });
+      const pieces = leakedPieces(comment, c.secret);
+      return pieces.length ? [[c.kind, pieces]] : [];
+    });
+    expect(leaked).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { redact } from "../core/redact.js";
+import { redact, redactHead } from "../core/redact.js";
 
 /** Everything the PR body shows; built by `prBodyInput` from the job record. */
 export interface PrBodyInput {
@@ -141,7 +141,7 @@ const MAX_REASON = 1_000;
  * would fail the job).
  */
 export function renderCiFailedComment(marker: string, i: { conclusion: string; runId: number; url?: string; why: string; draft: boolean }): string {
-  const why = noMentions(i.why.length > MAX_REASON ? `${i.why.slice(0, MAX_REASON)}…` : i.why);
+  const why = noMentions(redactHead(i.why, MAX_REASON));
   return redact(
     `${marker}\nCI ${i.conclusion} on this fix branch ([run ${i.runId}](${i.url ?? "#"})); ${why}. ${i.draft ? "The PR stays a draft" : "The PR is left as it is"}: take it over, or close it to reject the fix.`,
   );
