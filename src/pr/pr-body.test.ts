@@ -91,4 +91,19 @@ describe("PR body template", () => {
     });
     expect(leaked).toEqual([]);
   });
+
+  // The diagnosis's first line goes into the commit message (public in the branch's history) and the comment on
+  // the failing PR, each cut (200, 300 characters).
+  test("a secret across the cut of the diagnosis's first line is redacted whole, not shown by its head", () => {
+    const leaked = SECRETS_CORPUS.flatMap((c) =>
+      ([["commit message", 200], ["fix comment", 300]] as const).flatMap(([where, cut]) => {
+        const head = `The model says: ${"x ".repeat(200)}`.slice(0, cut - Math.max(12, Math.ceil(c.secret.length / 2)) - c.text.indexOf(c.secret));
+        const i = input({ diagnosis: `${head}${c.text} and more` });
+        const text = where === "commit message" ? renderCommitMessage(i) : renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u" }, i);
+        const pieces = leakedPieces(text, c.secret);
+        return pieces.length ? [[where, c.kind, pieces]] : [];
+      }),
+    );
+    expect(leaked).toEqual([]);
+  });
 });

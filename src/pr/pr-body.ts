@@ -46,7 +46,7 @@ export function renderPrTitle(i: Pick<PrBodyInput, "run" | "failing">): string {
 
 /** The commit message: what changed and why, with the run it repairs. */
 export function renderCommitMessage(i: PrBodyInput): string {
-  const first = i.diagnosis.split("\n")[0]!.trim().slice(0, 200);
+  const first = redactHead(i.diagnosis.split("\n")[0]!.trim(), 200);
   const files = i.files.map((f) => `- ${f.path} (+${f.additions ?? 0}/-${f.deletions ?? 0})`).join("\n");
   return redact(
     `${renderPrTitle(i)}\n\nWhy: ${first}\n\nChanged:\n${files}\n\n` +
@@ -154,7 +154,7 @@ export function renderCiPassedComment(marker: string, i: { runId: number; url?: 
 
 /** The comment on the failing PR, linking the fix (edited in place on later attempts). */
 export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string; draft?: boolean }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
-  const first = noMentions(i.diagnosis.split("\n")[0]!.trim().slice(0, 300));
+  const first = noMentions(redactHead(i.diagnosis.split("\n")[0]!.trim(), 300));
   return redact(
     `${marker}\n🤖 t0-ci-bot proposes a fix for the failed run ${i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id}: #${fix.number} (${fix.draft === false ? "" : "draft, "}validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""}).\n\n> ${first}`,
   );
