@@ -217,6 +217,18 @@ describe("validateWorkspace flow", () => {
     expect(report.runs[0]).toMatchObject({ truncated: true, outputTail: "x".repeat(1024) });
   });
 
+  // The report is kept on the job (Redis or lowdb files): the plan is redacted like the commands' runs, and
+  // the commands still run with the real value (nothing reads the plan back to run it).
+  test("the plan kept in the report is redacted; the commands run as written", async () => {
+    const r = await repo("node-sum");
+    const token = SECRETS_CORPUS.find((c) => c.kind === "github-pat-classic")!.secret;
+    const command = `T=${token}; test "\${#T}" -eq ${token.length}`;
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan(command, [`echo ${token} > /dev/null`]), settings: settings("none", { reproduceFirst: false }), apply: async () => ({ files: [] }) });
+    expect(report.verdict).toBe("passed");
+    expect(leakedPieces(JSON.stringify(report), token)).toEqual([]);
+    expect(report.commands.validate).toEqual([{ command: "T=[REDACTED]; test \"${#T}\" -eq 40", source: "default" }]);
+  });
+
   test("a throwing apply (a policy refusal) propagates, after the before-run", async () => {
     const r = await repo("node-sum");
     const err = await validateWorkspace({ workspaceDir: r.dir, plan: plan("true"), settings: settings("none"), apply: async () => { throw new Error("refused"); } }).catch((e: Error) => e);

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { MASK, REDACT_PAST_CUT, redact } from "../core/redact.js";
+import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
 import { runCommand, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
@@ -113,7 +113,9 @@ export async function validateWorkspace(opts: {
     sandbox: s.sandbox.kind,
     sandboxReason: s.sandbox.reason,
     network: s.sandbox.kind === "none" ? "unrestricted" : s.network === true ? "all" : s.network === "setup" ? "setup" : "none",
-    commands: plan,
+    // Kept on the job like the runs' commands, redacted: the plan is run from `plan`, and each validation
+    // plans again from the job's fetch-logs result, so nothing runs what is stored here.
+    commands: redactDeep(plan),
     evidence: { before: null, after: null, reproduced: null },
     runs,
     durationMs: 0,

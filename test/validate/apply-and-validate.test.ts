@@ -243,6 +243,18 @@ describe("apply-and-validate stage", () => {
     expect(out.result).toMatchObject({ dryRun: true, wouldRun: { validate: [{ command: "npm test", source: "workflow" }] }, sandbox: bwrap.available ? "bwrap" : "none" });
   });
 
+  test("a dry run's plan kept on the job is redacted", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const stage = createApplyAndValidateStage({ applyPatch: gitApply });
+    const fetched = await fetchLogsFor(r);
+    const token = "ghp_R4nd0mL00k1ngT0k3nAbCdEfGhIjKlMnOpQ";
+    fetched.jobs[0]!.failingStep.command = `GH_TOKEN=${token} npm test`;
+    const out = await stage.run(makeJob({ "propose-patch": { dryRun: true, episodeId: "e" }, "fetch-logs": fetched }, ".github/workflows/ci.yml"), makeDeps(r.dir), { ...ctx(), dryRun: true });
+    expect(out.result).toMatchObject({ dryRun: true, wouldRun: { validate: [{ command: "GH_TOKEN=[REDACTED] npm test", source: "workflow" }] } });
+    expect(JSON.stringify(out.result)).not.toContain(token);
+  });
+
   test("missing proposal", async () => {
     const stage = createApplyAndValidateStage({ applyPatch: gitApply });
     expect(await failure(stage.run(makeJob({}), makeDeps("/nonexistent"), ctx()))).toMatchObject({ code: "no_proposal" });

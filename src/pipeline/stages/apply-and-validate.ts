@@ -3,6 +3,7 @@ import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js"
 import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
+import { redactDeep } from "../../core/redact.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
 import { chooseSandbox, probeBwrap, type SandboxProbe } from "../../validate/sandbox.js";
 import { selectCommands } from "../../validate/select-commands.js";
@@ -165,7 +166,8 @@ async function dryRunPlan(job: Job, deps: Deps, dir: string, config: RepoConfig,
   const input = await validationInputFromJob(job, dir);
   const plan = selectCommands({ config, input, workspaceDir: dir, setupNetwork: setupNetwork(config), networkCapped });
   const sandbox = await sandboxFor(deps, config, opts).catch((e: Error) => ({ kind: "none" as const, reason: e.message }));
-  return { dryRun: true as const, wouldRun: plan, sandbox: sandbox.kind, sandboxReason: sandbox.reason, notes: input.notes, ...(networkCapped ? { networkCapped } : {}) };
+  // Kept on the job: redacted like the real run's plan (validate-workspace.ts).
+  return { dryRun: true as const, wouldRun: redactDeep(plan), sandbox: sandbox.kind, sandboxReason: sandbox.reason, notes: input.notes, ...(networkCapped ? { networkCapped } : {}) };
 }
 
 /** The operator's SANDBOX, the repository's `sandbox:` and what this host can do (production fails closed). */
