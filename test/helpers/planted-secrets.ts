@@ -59,3 +59,15 @@ export function leakedPieces(text: string, secret: string): string[] {
   for (let i = 0; i + n <= secret.length; i++) if (text.includes(secret.slice(i, i + n))) found.push(secret.slice(i, i + n));
   return found;
 }
+
+/**
+ * `head`, padded or shortened, then the corpus line `c`, so that a cut at `cut` characters goes through the
+ * secret with at least 12 of its characters on the kept side: before the cut when the head is kept.
+ */
+export function acrossHeadCut(c: { text: string; secret: string }, cut: number, head = "output: "): string {
+  const before = cut - Math.max(12, Math.ceil(c.secret.length / 2)) - c.text.indexOf(c.secret);
+  return `${head}${"x ".repeat(Math.ceil(before / 2))}`.slice(0, before) + c.text + " and more";
+}
+
+/** The corpus lines whose secret, cut with its head kept, left part of it after redaction (checked 2026-12). */
+export const HEAD_CUT_KINDS = ["url-credentials", "gitlab-token", "high-entropy-unknown", "url-token-as-user"] as const;

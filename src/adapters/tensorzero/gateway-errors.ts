@@ -1,4 +1,5 @@
 import { AppError } from "../../core/errors.js";
+import { redactHead } from "../../core/redact.js";
 
 /**
  * Provider messages that mean "the prompt is too big", as they come back wrapped by the gateway
@@ -28,8 +29,10 @@ const isEpisodeInFuture = (status: number, message: string): boolean => status =
  * gateway's or a provider's trouble (retryable).
  */
 export function gatewayError(status: number, message: string, opts: { path: string; retryAfterMs?: number }): AppError {
-  const details = { status, path: opts.path, gatewayMessage: message.slice(0, 2000) };
-  const short = message.length > 500 ? `${message.slice(0, 500)}…` : message;
+  // Redacted before the cut: the job's error is redacted when stored, but by then a secret across the cut
+  // would be only a head no rule knows.
+  const details = { status, path: opts.path, gatewayMessage: redactHead(message, 2000) };
+  const short = redactHead(message, 500);
   if (isContextTooLarge(status, message)) {
     return new AppError("context_too_large", `The failure context is too large for the model (${short}). Retry with a smaller context budget.`, { retryable: false, details });
   }

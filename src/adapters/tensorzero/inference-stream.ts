@@ -2,6 +2,7 @@ import { AppError } from "../../core/errors.js";
 import { notJsonFunction } from "./inference-response.js";
 import { sseData } from "./sse.js";
 import type { InferenceRequest, JsonInferenceChunk } from "./wire-types.js";
+import { redactHead } from "../../core/redact.js";
 
 /**
  * One SSE event of /inference. An event that is not a JSON object came through the connection intact, so
@@ -16,7 +17,7 @@ function parseEvent(data: string): JsonInferenceChunk & { error?: unknown } {
     event = undefined;
   }
   if (!event || typeof event !== "object" || Array.isArray(event)) {
-    throw new AppError("model_stream_error", `TensorZero sent a stream event that is not a JSON object (${JSON.stringify(data.slice(0, 120))}); will retry.`, { retryable: true });
+    throw new AppError("model_stream_error", `TensorZero sent a stream event that is not a JSON object (${JSON.stringify(redactHead(data, 120))}); will retry.`, { retryable: true });
   }
   return event as JsonInferenceChunk & { error?: unknown };
 }
@@ -30,7 +31,7 @@ export async function* inferenceChunks(stream: AsyncIterable<Uint8Array | string
     if (data === "[DONE]") return;
     const event = parseEvent(data);
     if (typeof event.error === "string") {
-      throw new AppError("model_stream_error", `TensorZero reported an error mid-stream (${event.error.slice(0, 500)}); will retry.`, { retryable: true, details: { gatewayMessage: event.error.slice(0, 2000) } });
+      throw new AppError("model_stream_error", `TensorZero reported an error mid-stream (${redactHead(event.error, 500)}); will retry.`, { retryable: true, details: { gatewayMessage: redactHead(event.error, 2000) } });
     }
     if (typeof event.raw !== "string") throw notJsonFunction(body);
     yield event;

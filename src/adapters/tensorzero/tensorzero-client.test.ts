@@ -4,13 +4,18 @@ import { dirname, join } from "node:path";
 import { describe, expect, test } from "@jest/globals";
 import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-tensorzero.js";
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
+import { redact, redactDeep } from "../../core/redact.js";
 import { episodeIdForJob, newUuidV7 } from "./episode-id.js";
+import { gatewayError } from "./gateway-errors.js";
+import { inferenceChunks } from "./inference-stream.js";
+import { readJsonBody } from "./read-json-body.js";
 import { SHIPPED_GATEWAY_CONFIG } from "./gateway-config.js";
 import { buildFixInferenceRequest } from "./inference-request.js";
 import { METRICS } from "./metric-names.js";
 import type { TensorZeroClientOptions } from "./tensorzero-client.js";
 import { TensorZeroModel } from "./tensorzero-model.js";
 import { rejection } from "../../../test/helpers/rejection.js";
+import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
 import { useFakeGateway } from "../../../test/helpers/fake-gateway-suite.js";
 
 /** Contract: the real client and ModelPort adapter against the fake gateway loading the shipped config. */
@@ -56,6 +61,42 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
     const err = await rejection(model().proposePatch(sampleFailureContext(), opts()));
     expect(err).toMatchObject({ code: "model_output_invalid", retryable: false });
     expect(err.details).toMatchObject({ raw: JSON.stringify({ ...DEFAULT_FAKE_OUTPUT, confidence: 7 }), inferenceIds: [expect.any(String), expect.any(String)] });
+  });
+
+  // Both texts are kept on the job's error, redacted then (storedError in the runner): cut first, the head of a
+  // secret across the cut passed redaction.
+  test("the model's raw answer and a gateway's stream error are redacted before they are cut", async () => {
+    const body = buildFixInferenceRequest(sampleFailureContext(), { ...opts(), stream: true });
+    for (const c of SECRETS_CORPUS.filter((x) => (HEAD_CUT_KINDS as readonly string[]).includes(x.kind))) {
+      const raw = acrossHeadCut(c, 8000, "not json: ");
+      gw.fake.script({ raw }, { raw });
+      const invalid = await rejection(model().proposePatch(sampleFailureContext(), opts()));
+      expect([c.kind, invalid.code, leakedPieces(JSON.stringify(redactDeep(invalid.details)), c.secret)]).toEqual([c.kind, "model_output_invalid", []]);
+      for (const cut of [500, 2000]) {
+        gw.fake.script({ streamError: acrossHeadCut(c, cut, "Error 500 from provider: "), afterChunks: 1 });
+        const stream = await rejection((async () => {
+          for await (const ch of client().inferenceStream(body)) void ch;
+        })());
+        expect([c.kind, cut, stream.code, leakedPieces(`${redact(stream.message)} ${JSON.stringify(redactDeep(stream.details))}`, c.secret)]).toEqual([c.kind, cut, "model_stream_error", []]);
+      }
+    }
+  });
+
+  test("a gateway's error answer and a non-JSON answer or event are redacted before they are cut", async () => {
+    const body = buildFixInferenceRequest(sampleFailureContext(), { ...opts(), stream: true });
+    const kept = (e: { message: string; details?: unknown }) => `${redact(e.message)} ${JSON.stringify(redactDeep(e.details ?? {}))}`;
+    for (const c of SECRETS_CORPUS.filter((x) => (HEAD_CUT_KINDS as readonly string[]).includes(x.kind))) {
+      const leaks: unknown[] = [];
+      for (const cut of [500, 2000]) leaks.push(leakedPieces(kept(gatewayError(502, acrossHeadCut(c, cut, "Error 502 from provider: "), { path: "/inference" })), c.secret));
+      const notJson = acrossHeadCut(c, 120, "<html>proxy error: ");
+      const answer = await readJsonBody({ statusCode: 200, body: (async function* () { yield notJson; })() } as never, "/inference", 1 << 20, "http://gw").catch((e: Error) => e);
+      leaks.push(leakedPieces(kept(answer as Error), c.secret));
+      const event = await rejection((async () => {
+        for await (const ch of inferenceChunks((async function* () { yield `data: ${notJson}\n\n`; })(), body, 1 << 20)) void ch;
+      })());
+      leaks.push(leakedPieces(kept(event), c.secret));
+      expect([c.kind, leaks]).toEqual([c.kind, [[], [], [], []]]);
+    }
   });
 
   test("an answer the gateway parsed but the app's own check rejects is treated like parsed: null", async () => {

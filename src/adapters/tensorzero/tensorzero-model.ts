@@ -9,6 +9,7 @@ import { FIX_FUNCTION } from "./metric-names.js";
 import { checkProposal } from "./proposal.js";
 import { TensorZeroClient, type TensorZeroClientOptions } from "./tensorzero-client.js";
 import type { JsonInferenceResponse } from "./wire-types.js";
+import { redactHead } from "../../core/redact.js";
 
 export interface TensorZeroModelOptions {
   functionName?: string;
@@ -63,7 +64,7 @@ export class TensorZeroModel implements ModelPort {
     throw new AppError(
       "model_output_invalid",
       `The model answered ${OUTPUT_TRIES} times with output that does not fit the fix_ci_failure output schema (${lastProblems.join("; ")}). The raw text is in the job's error details; consider another variant or prompt version.`,
-      { retryable: false, details: { raw: (lastRaw ?? "").slice(0, 8000), inferenceIds: discarded, episodeId, problems: lastProblems } },
+      { retryable: false, details: { raw: redactHead(lastRaw ?? "", 8000), inferenceIds: discarded, episodeId, problems: lastProblems } },
     );
   }
 

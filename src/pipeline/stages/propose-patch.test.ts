@@ -13,6 +13,7 @@ import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../../../test/fakes/fake-te
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
 import { FakeClock } from "../../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
 import { queueItemFor, Runner } from "../runner.js";
 import type { StageContext } from "../stage.js";
 import { proposePatchStage, type ProposePatchDryRun, type ProposePatchResult } from "./propose-patch.js";
@@ -20,6 +21,7 @@ import { AppIdentity } from "../../core/app-identity.js";
 import type { AppError } from "../../core/errors.js";
 import * as outcome from "../../feedback/outcome-feedback.js";
 import { STAGES } from "../stages.js";
+import { redactDeep } from "../../core/redact.js";
 
 let fake: FakeTensorZero;
 const models: Array<{ client: { close(): Promise<void> } }> = [];
@@ -125,6 +127,16 @@ describe("propose-patch stage", () => {
     await expect(proposePatchStage.run(jobWithContext(), deps(), ctx())).rejects.toMatchObject({ code: "no_fix_proposed", retryable: false, message: expect.stringMatching(/out of disk/) });
     fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "change a - b to a + b in src/math.js" } });
     await expect(proposePatchStage.run(jobWithContext(), deps(), ctx())).rejects.toMatchObject({ code: "patch_not_a_diff", details: { patch: "change a - b to a + b in src/math.js" } });
+  });
+
+  test("a non-diff kept on the job error is redacted before it is cut, not sent by the head of a secret", async () => {
+    for (const c of SECRETS_CORPUS.filter((x) => (HEAD_CUT_KINDS as readonly string[]).includes(x.kind))) {
+      fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: acrossHeadCut(c, 8000, "change the file: ") } });
+      const err = (await proposePatchStage.run(jobWithContext(), deps(), ctx()).catch((e: unknown) => e)) as AppError;
+      expect(err).toMatchObject({ code: "patch_not_a_diff" });
+      // As the runner keeps it (storedError).
+      expect([c.kind, leakedPieces(JSON.stringify(redactDeep(err.details)), c.secret)]).toEqual([c.kind, []]);
+    }
   });
 
   test("reads the context from a file when build-context stored a path", async () => {

@@ -9,7 +9,7 @@ import { AppError, permanent } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import type { ProposalResult } from "../../core/ports/model-port.js";
-import { redactDeep } from "../../core/redact.js";
+import { redactDeep, redactHead } from "../../core/redact.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 
 export const PROPOSE_PATCH = "propose-patch";
@@ -108,7 +108,7 @@ async function propose(job: Job, deps: Deps, ctx: StageContext): Promise<StageOu
     throw permanent("no_fix_proposed", `The model found no safe fix (confidence ${proposal.confidence}). Its diagnosis: ${proposal.diagnosis}`, { ...ids, ...discarded, diagnosis: proposal.diagnosis });
   }
   if (!looksLikeUnifiedDiff(proposal.patch)) {
-    throw permanent("patch_not_a_diff", "The model's patch is not a unified diff (no ---/+++ headers or @@ hunks), so it cannot be applied. The text is in the job's error details.", { ...ids, ...discarded, patch: proposal.patch.slice(0, 8000) });
+    throw permanent("patch_not_a_diff", "The model's patch is not a unified diff (no ---/+++ headers or @@ hunks), so it cannot be applied. The text is in the job's error details.", { ...ids, ...discarded, patch: redactHead(proposal.patch, 8000) });
   }
   const files = diffFiles(proposal.patch);
   if ([...files].sort().join("\n") !== [...proposal.files].sort().join("\n")) {
