@@ -1,7 +1,7 @@
 import type { ContextExcerpt, FailureClass, FailureContext } from "../core/failure-context.js";
 import type { Job } from "../core/job.js";
 import type { Annotation } from "../core/ports/github-port.js";
-import { redact, redactDeep } from "../core/redact.js";
+import { redact, redactDeep, redactHead } from "../core/redact.js";
 import { sliceExcerptLines } from "../logs/repeat-lines.js";
 import type { LogAnalysis } from "../logs/types.js";
 import type { FetchedJob } from "./fetched-logs.js";
@@ -201,10 +201,14 @@ function fitDiff(ctx: FailureContext, diff: string, size: () => number, budget: 
   dropped.push(`head_commit_diff (cut to ${lo} of ${lines.length} lines)`);
 }
 
+/** How much of the failing step's script the model sees. */
+const MAX_STEP_COMMAND = 4000;
+
 function stepCommand(f: FetchedJob): string | undefined {
   const s = f.failingStep;
   if (!s) return undefined;
-  if (s.command) return s.command.trimEnd();
+  // Redacted before it is cut: a secret across the cut would keep a head no rule knows.
+  if (s.command) return redactHead(s.command.trimEnd(), MAX_STEP_COMMAND);
   if (s.uses) return `uses: ${s.uses}`;
   return s.logHeader;
 }

@@ -7,6 +7,10 @@ import { makeJob } from "../../../test/helpers/make-job.js";
 import { jsonLogLines } from "../../../test/helpers/recording-logger.js";
 import { permanent } from "../../core/errors.js";
 import { fetchRunLogs, WORKFLOW_MAX_BYTES } from "./fetch-logs.js";
+import { buildFailureContext } from "../../context/build-failure-context.js";
+import { countTokens } from "../../logs/count-tokens.js";
+import { tailAnalysis } from "./build-context.js";
+import { leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
 
 let tmp: string;
 beforeAll(async () => void (tmp = await mkdtemp(join(tmpdir(), "t0-fetch-logs-"))));
@@ -53,5 +57,31 @@ describe("fetchRunLogs", () => {
     expect(r.workflow).toEqual({ path: ".github/workflows/ci.yml", found: false, note: expect.stringMatching(/larger than .*not read/) });
     expect(r.jobs).toHaveLength(1);
     await expect(access(join(dir, "workflow.yml"))).rejects.toThrow();
+  });
+
+  // The script is replayed by validation and, redacted, shown to the model. Cut at 4,000 characters where it
+  // was read, validation ran a script without its end (the test command, or half an `if`), and the context's
+  // redaction saw only the head of a secret across the cut.
+  test("a long failing run: script is kept whole for validation and cut after redaction for the model", async () => {
+    const job = makeJob({ runId: 111 });
+    const c = SECRETS_CORPUS.find((x) => x.kind === "url-credentials")!;
+    const lead = Array.from({ length: 400 }, (_, i) => `echo "step ${i}"`).join("\n").slice(0, 4000 - 12 - c.text.indexOf(c.secret));
+    const script = `${lead.slice(0, lead.lastIndexOf("\n") + 1)}${"#".repeat(lead.length - lead.lastIndexOf("\n") - 1)}${c.text}\nnpm test\n`;
+    expect(script.indexOf(c.secret) + 12).toBe(4000);
+    const workflow = `on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Run tests\n        run: |\n${script.split("\n").map((l) => (l ? `          ${l}` : l)).join("\n")}`;
+    const gh = {
+      listRunJobs: async () => [{ id: 7, name: "test", status: "completed", conclusion: "failure", steps: [{ number: 1, name: "Set up job", status: "completed", conclusion: "success" }, { number: 2, name: "Run tests", status: "completed", conclusion: "failure" }] }],
+      downloadJobLog: async () => (async function* () { yield Buffer.from("2024-01-01T00:00:00.0000000Z boom\n"); })(),
+      listAnnotations: async () => [],
+      getFileContent: async () => workflow,
+    } as unknown as GitHubClient;
+    const { logger } = jsonLogLines();
+    const r = await fetchRunLogs(gh, job, { id: 111, attempt: 1, headSha: "b".repeat(40), workflowPath: ".github/workflows/ci.yml" }, join(tmp, "long-script"), 1 << 20, { log: logger, signal: new AbortController().signal });
+    expect(r.jobs[0]!.failingStep).toMatchObject({ name: "Run tests", command: script });
+    const context = await buildFailureContext({ job, dir: tmp, jobs: [{ fetched: r.jobs[0]!, analysis: tailAnalysis("boom", 100, "test"), annotations: [] }], headCommitDiff: null, budgetTokens: 4000, countTokens });
+    const command = context.failing_jobs[0]!.command!;
+    expect(leakedPieces(command, c.secret)).toEqual([]);
+    expect(command.length).toBeLessThanOrEqual(4001);
+    expect(command).toMatch(/^echo "step 0"\necho "step 1"/);
   });
 });

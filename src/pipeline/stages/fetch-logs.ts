@@ -132,7 +132,8 @@ async function findFailingStep(j: RunJob, logPath: string, workflowText: string 
   const jobs = workflowText ? parseWorkflow(workflowText) : null;
   const wfJob = jobs ? findWorkflowJob(jobs, j.name) : undefined;
   const step = wfJob ? findWorkflowStep(wfJob, apiStep, j.steps) : undefined;
-  if (step?.run) out.command = step.run.length > 4000 ? step.run.slice(0, 4000) + "\n# [cut]" : step.run;
+  // Whole (the workflow file is capped): validation replays it, and the context cuts it once redacted.
+  if (step?.run) out.command = step.run;
   if (step?.uses) out.uses = step.uses;
   if (step?.shell) out.shell = step.shell;
   if (step?.workingDirectory) out.workingDirectory = step.workingDirectory;
