@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { detectLanguages, isManifest, isTestConfig, relevantFiles } from "./repo-facts.js";
 import { listRepoFiles, readRepoText, toRepoPath } from "./repo-files.js";
 import { snippetsFor } from "./snippets.js";
+import { redact } from "../core/redact.js";
+import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
 
 let root: string;
 let outside: string;
@@ -67,5 +69,15 @@ describe("reading the checkout safely", () => {
   test("snippets carry line numbers and merge overlapping windows", async () => {
     const s = await snippetsFor(root, [{ path: "src/app/main.py", line: 10 }, { path: "src/app/main.py", line: 14 }, { path: "link.txt", line: 1 }], { around: 2 });
     expect(s).toEqual([{ path: "src/app/main.py", startLine: 8, endLine: 16, text: expect.stringMatching(/^ 8\| line 8\n[\s\S]*16\| line 16$/) }]);
+  });
+
+  // The context redacts snippets again, but only what the cut left: the head of a secret across it passed.
+  test("a long line is redacted before it is cut to 240 characters", async () => {
+    const cases = SECRETS_CORPUS.filter((c) => (HEAD_CUT_KINDS as readonly string[]).includes(c.kind));
+    await writeFile(join(root, "long.js"), cases.map((c) => acrossHeadCut(c, 240, "const settings = ")).join("\n") + "\n");
+    const [s] = await snippetsFor(root, [{ path: "long.js", line: 1 }], { around: cases.length });
+    const text = redact(s!.text);
+    expect(cases.map((c) => [c.kind, leakedPieces(text, c.secret)])).toEqual(cases.map((c) => [c.kind, []]));
+    expect(s!.text.split("\n").every((l) => l.length <= "1| ".length + 241)).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { redactHead } from "../core/redact.js";
 import { readRepoText } from "./repo-files.js";
 
 export interface Snippet {
@@ -49,7 +50,8 @@ export async function snippetsFor(
     for (const [s, e] of merged) {
       const body = all
         .slice(s - 1, e)
-        .map((line, i) => `${String(s + i).padStart(width)}| ${line.length > maxLineChars ? line.slice(0, maxLineChars) + "…" : line}`)
+        // Redacted before the cut (the context's redaction comes after it and would see a secret's head only).
+        .map((line, i) => `${String(s + i).padStart(width)}| ${line.length > maxLineChars ? redactHead(line, maxLineChars) : line}`)
         .join("\n");
       out.push({ path, startLine: s, endLine: e, text: body });
     }
