@@ -29,6 +29,11 @@ describe("redact", () => {
     expect(redact(line)).toBe(line);
   });
 
+  test("a line ending in a credential word does not lose the start of the next line", () => {
+    const text = "Refreshing the access token\nPreparingWorkspaceForTests done\nUsing Basic\nAuthenticationMiddleware loaded\nbearer\nMiddlewarePipelineReady";
+    expect(redact(text)).toBe(text);
+  });
+
   test("masks credentials inside URLs", () => {
     expect(redact("git clone https://x-access-token:abc123secret@github.com/o/r.git")).toBe(
       "git clone https://[REDACTED]@github.com/o/r.git",

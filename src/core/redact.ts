@@ -54,7 +54,8 @@ const RULES: Rule[] = [
   {
     name: "bearer",
     hint: /authorization|bearer|basic|token/i,
-    re: /\b(authorization:\s*(?:bearer|basic|token|digest)?\s*|bearer\s+|basic\s+|token\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi,
+    // Blanks, not \s: a line ending in "token" or "Basic" is not followed by its value on the next line.
+    re: /\b(authorization:[ \t]*(?:bearer|basic|token|digest)?[ \t]*|bearer[ \t]+|basic[ \t]+|token[ \t]+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi,
     to: `$1${MASK}`,
   },
   // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
