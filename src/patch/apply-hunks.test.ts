@@ -83,3 +83,13 @@ describe("applyHunks", () => {
     expect(newFileContent([h(0, " x", "+y")])).toMatchObject({ ok: false });
   });
 });
+
+describe("applyHunks reasons", () => {
+  test("the line looked for is redacted before it is cut", () => {
+    const token = "ghp_Zx81kQmT0pLwR4vN7bYc2dHs9fJg6tKe3aUq";
+    const wanted = `API = connect("${"y".repeat(35)}", token="${token}")`;
+    const r = applyHunks(text("a", "b"), [h(1, `-${wanted}`, "+x")]);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.reason).not.toContain(token.slice(0, 12));
+  });
+});

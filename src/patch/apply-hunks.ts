@@ -1,4 +1,5 @@
 import type { Hunk, HunkLine } from "./types.js";
+import { redactHead } from "../core/redact.js";
 
 /** A text file as lines; each line keeps its own `\r` so mixed line endings survive untouched. */
 interface TextFile {
@@ -182,7 +183,7 @@ function tailCut(lines: HunkLine[], n: number): number {
 function describeMiss(lines: string[], old: HunkLine[], expected: number): string {
   const first = old.find((l) => l.kind === "-") ?? old[0]!;
   const around = lines.findIndex((l) => norm(l, 2) === norm(first.text, 2));
-  const want = JSON.stringify(first.text.length > 80 ? `${first.text.slice(0, 77)}...` : first.text);
+  const want = JSON.stringify(redactHead(first.text, 80));
   if (around < 0) return `the lines it changes are not in the file (looked for ${want}); regenerate the diff against the current file`;
   const got = lines.slice(expected, expected + 1).map((l) => JSON.stringify(stripCr(l))).join("") || "(end of file)";
   return `its context does not match the file near line ${expected + 1} (file has ${got}; ${want} is at line ${around + 1} but the surrounding lines differ); regenerate the diff against the current file`;

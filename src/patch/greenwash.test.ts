@@ -94,3 +94,13 @@ describe("green-washing rules: what must be flagged", () => {
     expect(found).toEqual([expect.objectContaining({ rule: "workflow_edits", reason: expect.stringContaining("local GitHub Action") })]);
   });
 });
+
+describe("green-washing reasons", () => {
+  test("a quoted line is redacted before it is cut, so no head of a secret is shown", () => {
+    const token = "ghp_Zx81kQmT0pLwR4vN7bYc2dHs9fJg6tKe3aUq";
+    const line = `  assert client.login("${"x".repeat(50)}", "${token}")`;
+    const reasons = findGreenwashing(patch("tests/test_login.py", [`-${line}`, "+  pass"]), `${line}\n`).map((f) => f.reason);
+    expect(reasons.join("\n")).toContain("assertion");
+    for (const r of reasons) expect(r).not.toContain(token.slice(0, 12));
+  });
+});

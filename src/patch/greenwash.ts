@@ -3,6 +3,7 @@ import {
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
 import type { AllowKey, FilePatch } from "./types.js";
+import { redactHead } from "../core/redact.js";
 
 export interface Finding {
   rule: AllowKey;
@@ -25,7 +26,8 @@ export const isTestPath = (p: string) => TEST_PATH.test(p);
 export const hasTestMarkers = (content: string | null) => content !== null && TEST_MARKER.test(content);
 // `#[...]`/`#![...]` are Rust attributes, not comments.
 const isComment = (s: string) => /^\s*(#(?![[!])|\/\/|\/\*|\*|--\s)/.test(s);
-export const quote = (s: string) => JSON.stringify(s.trim().length > 100 ? `${s.trim().slice(0, 97)}...` : s.trim());
+// Redacted before the cut: the head of a secret a cut goes through is too short for its rule.
+export const quote = (s: string) => JSON.stringify(redactHead(s.trim(), 100));
 
 /**
  * Everything in one file's patch that would make CI green without fixing anything. `oldContent` is the

@@ -89,6 +89,15 @@ describe("checkStep", () => {
     expect(checkStep(run, "validate")).toEqual({ ok: false, reason: expect.stringContaining(why) });
   });
 
+  test("the command quoted in a refusal is redacted before it is cut", () => {
+    const token = "ghp_Zx81kQmT0pLwR4vN7bYc2dHs9fJg6tKe3aUq";
+    for (const run of [`deploy-tool --target prod --name ${"z".repeat(10)} ${token}`, `echo $(cat ${"w".repeat(30)}) ${token}`, `cd ../${"v".repeat(40)}/${token}`]) {
+      const v = checkStep(run, "setup");
+      expect(v.ok).toBe(false);
+      if (!v.ok) expect(v.reason).not.toContain(token.slice(0, 12));
+    }
+  });
+
   test("setup takes installs and builds line by line, and marks downloads", () => {
     expect(checkStep("npm ci", "setup")).toEqual({ ok: true, needsNetwork: true });
     expect(checkStep("python -m pip install -r requirements.txt\npip install -e .", "setup")).toEqual({ ok: true, needsNetwork: true });

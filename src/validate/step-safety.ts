@@ -1,3 +1,5 @@
+import { redactHead } from "../core/redact.js";
+
 /**
  * Which workflow `run:` steps may be replayed on the bot's host. Commands come from the repository, so
  * they are untrusted: anything that deploys, publishes, logs in, uses secrets or GitHub expressions, or
@@ -61,7 +63,7 @@ export function checkStep(run: string, purpose: "setup" | "validate"): StepVerdi
   for (const raw of run.replace(/\\\r?\n/g, " ").split("\n")) {
     const line = raw.trim();
     if (!line || line.startsWith("#")) continue;
-    if (SUBSTITUTION.test(line)) return { ok: false, reason: `"${line.slice(0, 60)}" runs a command inside another (command substitution)` };
+    if (SUBSTITUTION.test(line)) return { ok: false, reason: `"${shown(line)}" runs a command inside another (command substitution)` };
     // Every command of the line is checked: after &&, ||, ;, a pipe or a background &, not only the first.
     for (const piece of line.replace(FD_REDIRECT, ">").split(/\s*(?:&&|\|\||;|\||&)\s*/)) {
       // GitHub's Python starter: `if [ -f requirements.txt ]; then pip install -r requirements.txt; fi`.
@@ -69,11 +71,11 @@ export function checkStep(run: string, purpose: "setup" | "validate"): StepVerdi
       const part = piece.replace(/^(?:then|else|do)\s+/, "");
       if (!part || /^(?:then|else|fi|do|done)$/.test(part) || FILE_TEST.test(part)) continue;
       if (/^cd\b/.test(part)) {
-        if (!safeRelativeDir(part.slice(2).trim().replace(/^(['"])(.*)\1$/, "$2"))) return { ok: false, reason: `"${part.slice(0, 60)}" leaves the checkout` };
+        if (!safeRelativeDir(part.slice(2).trim().replace(/^(['"])(.*)\1$/, "$2"))) return { ok: false, reason: `"${shown(part)}" leaves the checkout` };
         continue;
       }
       const hit = SETUP_LINES.find(([re]) => re.test(part));
-      if (!hit) return { ok: false, reason: `"${part.slice(0, 60)}" is not a recognised install or build command` };
+      if (!hit) return { ok: false, reason: `"${shown(part)}" is not a recognised install or build command` };
       needsNetwork ||= hit[1];
     }
   }
@@ -91,3 +93,6 @@ export function inWorkingDirectory(run: string, dir: string | undefined): string
   if (!safeRelativeDir(dir)) return undefined;
   return `cd '${dir}' && ${run}`;
 }
+
+/** A command as quoted in a refusal: redacted before the cut, which would leave a secret's head too short for its rule. */
+const shown = (command: string) => redactHead(command, 60);
