@@ -1,7 +1,7 @@
 import { jobKey } from "../core/job.js";
 import { addPrEvent } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import { pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request.js";
+import { pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { updateParkedJob } from "./on-pull-request.js";
 

@@ -4,7 +4,7 @@ import { proposalIds, reviewCommentFeedback } from "../feedback/outcome-feedback
 import { addFeedback } from "../feedback/outbox.js";
 import { addPrEvent, WATCH_PR } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request.js";
+import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { Handler, HandlerDeps, IntakeDecision } from "./decision.js";
 import { parsePayload, pullRequestEventSchema } from "./payload-schemas.js";
 

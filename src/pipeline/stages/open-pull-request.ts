@@ -2,7 +2,6 @@ import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js"
 import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
-import type { PullRequestRef } from "../../core/ports/github-port.js";
 import { fixBranchName, fixCommentMarker } from "../../pr/branch-name.js";
 import { fixBranchCi } from "../../pr/fix-branch-ci.js";
 import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
@@ -12,54 +11,7 @@ import { publishFix } from "../../pr/publish-fix.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
-
-/** What the job keeps of this stage; watch-pr reads it. */
-export interface OpenPullRequestResult {
-  branch: string;
-  commitSha: string;
-  verified: boolean;
-  pr: Pick<PullRequestRef, "number" | "htmlUrl" | "nodeId" | "state" | "draft">;
-  createdPr: boolean;
-  commentedOn: number[];
-  files: string[];
-  /** Inference whose patch the branch head carries (CI feedback goes to it). */
-  inferenceId: string;
-  episodeId: string;
-  repairAttempt: number;
-  /** The fix PR carries the bot's "CI failed" comment (watch-pr edits it when a later run passes). */
-  ciFailedComment?: boolean;
-  /** Set when this run's fix went onto the open fix PR of an earlier job with the same failure fingerprint. */
-  sharedWithJob?: string;
-  /**
-   * Commits later jobs with the same failure put on this PR (noted before the branch moves to them): this
-   * job owns the PR, so it hears their CI (a commit whose move failed simply never gets any).
-   */
-  sharedCommits?: SharedCommit[];
-}
-
-/** A later job's fix committed onto this job's fix PR: whose patch it carries. */
-export interface SharedCommit {
-  sha: string;
-  jobId: string;
-  inferenceId: string;
-  files: string[];
-}
-
-/** Repair attempt in progress (set by watch-pr before it proposes again). */
-export interface RepairState {
-  attempt: number;
-  previousFiles: string[];
-  /** The commit this attempt made (and may have pushed), when the push or a later step failed and is retried. */
-  pushedSha?: string;
-  /** Why this attempt ended without a new commit: the fix commit's CI verdict has had its repair. */
-  failed?: string;
-}
-
-/** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
-export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
-  const r = job.results["repair"] as RepairState | undefined;
-  return r?.attempt === open.repairAttempt + 1 ? r.pushedSha : undefined;
-}
+import { pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 const WAIT_FOR = "pr_outcome";
 

@@ -19,7 +19,7 @@ import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { pushedByThisRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request.js";
+import { pushedByThisRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
