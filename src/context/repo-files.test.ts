@@ -6,7 +6,7 @@ import { detectLanguages, isManifest, isTestConfig, relevantFiles } from "./repo
 import { listRepoFiles, readRepoText, toRepoPath } from "./repo-files.js";
 import { snippetsFor } from "./snippets.js";
 import { redact } from "../core/redact.js";
-import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
+import { acrossHeadCut, HEAD_CUT_KINDS, leakedKeyBody, leakedPieces, RSA_KEY_LINES, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
 
 let root: string;
 let outside: string;
@@ -79,5 +79,23 @@ describe("reading the checkout safely", () => {
     const text = redact(s!.text);
     expect(cases.map((c) => [c.kind, leakedPieces(text, c.secret)])).toEqual(cases.map((c) => [c.kind, []]));
     expect(s!.text.split("\n").every((l) => l.length <= "1| ".length + 241)).toBe(true);
+  });
+
+  // A window that starts (or ends) inside a key has no BEGIN (or END) line for the context's redaction to
+  // see: the body lines are high-entropy base64 one by one, but the short last line passes for a word.
+  test("a window that starts or ends inside a private key shows none of its body", async () => {
+    const hash = "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    const lines = ["# deploy settings", `checksum: ${hash}`, "deploy_key: |", ...RSA_KEY_LINES.map((l) => `  ${l}`), "retries: 3", `  ${hash.slice(7)}`, "done: true"];
+    await writeFile(join(root, "deploy.yml"), lines.join("\n") + "\n");
+    const begin = 4;
+    const end = begin + RSA_KEY_LINES.length - 1;
+    for (const line of [end - 1, begin + 1, end + 4]) {
+      const [s] = await snippetsFor(root, [{ path: "deploy.yml", line }], { around: 3 });
+      const text = redact(s!.text);
+      expect([line, leakedKeyBody(text)]).toEqual([line, []]);
+      // Base64-looking text away from the key is evidence, not a key.
+      if (s!.startLine <= 2) expect(text).toContain(hash);
+      if (s!.endLine >= end + 2) expect(text).toContain(hash.slice(7));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { redactHead } from "../core/redact.js";
+import { maskKeyBodies, redactHead } from "../core/redact.js";
 import { readRepoText } from "./repo-files.js";
 
 export interface Snippet {
@@ -36,6 +36,9 @@ export async function snippetsFor(
     const text = await readRepoText(root, path).catch(() => null);
     if (text === null) continue;
     const all = text.split("\n");
+    // Before the windows are cut: one that starts (or ends) inside a key has no BEGIN (or END) line for the
+    // context's redaction to see.
+    maskKeyBodies(all);
     const windows = lines
       .filter((n) => n >= 1 && n <= all.length)
       .map((n) => [Math.max(1, n - around), Math.min(all.length, n + around)] as [number, number])

@@ -167,6 +167,33 @@ export function redactHead(text: string, max: number): string {
   return `${clean.slice(0, end)}…`;
 }
 
+const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+const KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
+/** A line of a key's body: base64, or the headers (and the blank line after them) of PGP and encrypted PEM. */
+const KEY_BODY = /^\s*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID): .*)\s*$/;
+
+/**
+ * Masks, in place, the body lines of a private key next to its BEGIN or END line in `lines` (consecutive
+ * lines of one text). Text taken line by line (log lines, a window of a file) can hold a key's body without
+ * the BEGIN line the private-key rule needs: each body line is masked as high-entropy base64, but the last is
+ * often short enough to pass for a word. A window of the text is safe once this ran on all of it.
+ */
+export function maskKeyBodies(lines: string[]): void {
+  const walk = (from: number, step: 1 | -1) => {
+    for (let i = from + step; i >= 0 && i < lines.length; i += step) {
+      if (!lines[i]!.trim()) continue;
+      if (!KEY_BODY.test(lines[i]!)) return;
+      lines[i] = MASK;
+    }
+  };
+  lines.forEach((line, i) => {
+    const begins = KEY_BEGIN.test(line);
+    const ends = KEY_END.test(line);
+    if (begins && !ends) walk(i, 1);
+    if (ends && !begins) walk(i, -1);
+  });
+}
+
 /**
  * `org/apache/commons/lang3/StringUtils` before `.java`: a source path has the mixed case and digits of a
  * key, but it names a file the model must see. Two slashes and a source extension right after it tell it

@@ -1,4 +1,4 @@
-import { redact } from "../core/redact.js";
+import { maskKeyBodies, redact } from "../core/redact.js";
 import { countTokens } from "./count-tokens.js";
 import type { KeptLine } from "./evidence.js";
 import { compressRepeats, findRepeatedBlocks, LOOK_BACK, repeatMarker } from "./repeat-lines.js";
@@ -17,7 +17,7 @@ const FILL_ROUNDS = 8;
 export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerpts: Excerpt[]; tokens: number } {
   // Redacted before lines are compared: a repeat marker must never hold part of a secret the redactor
   // would have seen whole.
-  maskKeyBodies(kept);
+  maskKeyBodiesOf(kept);
   for (const k of kept) k.text = redact(k.text);
   const byLine = new Map(kept.map((k) => [k.line, k]));
   const lines = prepareLines(kept, byLine);
@@ -36,33 +36,17 @@ export function selectExcerpts(kept: KeptLine[], budgetTokens: number): { excerp
   return shown(waiting) > shown(plain) ? waiting : plain;
 }
 
-const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
-const KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
-/** A line of a key's body: base64, or the headers (and the blank line after them) of PGP and encrypted PEM. */
-const KEY_BODY = /^\s*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID): .*)\s*$/;
-
 /**
  * A private key printed over many lines is redacted one line at a time here, and then no rule sees the
- * block: each body line is masked as high-entropy base64, but the last is often short enough to pass for
- * a word. The body lines next to a BEGIN or END line, as far as the kept lines run on, are masked whole.
+ * block: masked as a block first, as far as each run of consecutive kept lines goes.
  */
-function maskKeyBodies(kept: KeptLine[]): void {
-  const sorted = [...kept].sort((a, b) => a.line - b.line);
-  const walk = (from: number, step: 1 | -1) => {
-    for (let i = from + step; i >= 0 && i < sorted.length; i += step) {
-      const k = sorted[i]!;
-      if (k.line !== sorted[i - step]!.line + step) return;
-      if (!k.text.trim()) continue;
-      if (!KEY_BODY.test(k.text)) return;
-      k.text = "[REDACTED]";
-    }
-  };
-  sorted.forEach((k, i) => {
-    const begins = KEY_BEGIN.test(k.text);
-    const ends = KEY_END.test(k.text);
-    if (begins && !ends) walk(i, 1);
-    if (ends && !begins) walk(i, -1);
-  });
+function maskKeyBodiesOf(kept: KeptLine[]): void {
+  const byLine = new Map(kept.map((k) => [k.line, k]));
+  for (const run of consecutiveRuns(kept.map((k) => k.line).sort((a, b) => a - b))) {
+    const texts = run.map((l) => byLine.get(l)!.text);
+    maskKeyBodies(texts);
+    run.forEach((l, i) => (byLine.get(l)!.text = texts[i]!));
+  }
 }
 
 /** The kept lines, in the order the budget goes to them, and what each costs. */

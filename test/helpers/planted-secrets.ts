@@ -52,6 +52,19 @@ export const SECRETS_CORPUS: { kind: string; text: string; secret: string }[] = 
   .split("\n")
   .map((l) => JSON.parse(l) as { kind: string; text: string; secret: string });
 
+/** A made-up 2048-bit RSA private key (PKCS#8 PEM): 64-character base64 lines and a short last line. */
+export const RSA_KEY_LINES: string[] = readFileSync(
+  join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/context/secrets/rsa-2048.pem"),
+  "utf8",
+)
+  .trim()
+  .split("\n");
+
+/** Every 12-character piece of the body lines of RSA_KEY_LINES found in `text`. */
+export function leakedKeyBody(text: string): string[] {
+  return RSA_KEY_LINES.slice(1, -1).flatMap((line) => leakedPieces(text, line));
+}
+
 /** Every 12-character piece of `secret` found in `text` (a shorter secret counts whole): a part is a leak too. */
 export function leakedPieces(text: string, secret: string): string[] {
   const found: string[] = [];
