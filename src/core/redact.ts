@@ -171,18 +171,22 @@ const KEY_BEGIN = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 const KEY_END = /-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----/;
 /** A line of a key's body: base64, or the headers (and the blank line after them) of PGP and encrypted PEM. */
 const KEY_BODY = /^\s*(?:[A-Za-z0-9+/=]+|(?:Proc-Type|DEK-Info|Version|Comment|Hash|Charset|MessageID): .*)\s*$/;
+/** The runner's timestamp before each line of a raw Actions log (as in src/logs/line-format.ts). */
+const RUNNER_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
 
 /**
  * Masks, in place, the body lines of a private key next to its BEGIN or END line in `lines` (consecutive
- * lines of one text). Text taken line by line (log lines, a window of a file) can hold a key's body without
- * the BEGIN line the private-key rule needs: each body line is masked as high-entropy base64, but the last is
- * often short enough to pass for a word. A window of the text is safe once this ran on all of it.
+ * lines of one text, a raw log's with their timestamps). Text taken line by line (log lines, a window of a
+ * file) can hold a key's body without the BEGIN line the private-key rule needs: each body line is masked as
+ * high-entropy base64, but the last is often short enough to pass for a word. A window of the text is safe
+ * once this ran on all of it.
  */
 export function maskKeyBodies(lines: string[]): void {
   const walk = (from: number, step: 1 | -1) => {
     for (let i = from + step; i >= 0 && i < lines.length; i += step) {
-      if (!lines[i]!.trim()) continue;
-      if (!KEY_BODY.test(lines[i]!)) return;
+      const text = lines[i]!.replace(RUNNER_TIMESTAMP, "");
+      if (!text.trim()) continue;
+      if (!KEY_BODY.test(text)) return;
       lines[i] = MASK;
     }
   };

@@ -24,6 +24,8 @@ import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.
 import { FakeClock } from "../fakes/fake-clock.js";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
 import { makeJob } from "../helpers/make-job.js";
+import { leakedKeyBody, RSA_KEY_LINES } from "../helpers/planted-secrets.js";
+import { redact } from "../../src/core/redact.js";
 
 const FIX = join(dirname(fileURLToPath(import.meta.url)), "../../fixtures/context");
 const TOKEN = "ghs_" + "Pipe1ineT0ken0123456789abcdefABCDEFG";
@@ -198,6 +200,26 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     expect(shown).toEqual(["npm ERR! code ELIFECYCLE", `Downloading ${"#".repeat(588)}…`, "Error: ENOSPC: no space left on device", `progress ${"#".repeat(591)}…`, ""]);
     expect(a.excerpts[0]).toMatchObject({ startLine: 1, endLine: 5 });
     expect(a.excerptTokens).toBeLessThanOrEqual(2000);
+  });
+
+  // The tail is cut by lines and redacted with the context: cut inside a key printed by the job, it has no
+  // BEGIN line for the private-key rule, and the key's short last line passes for a word.
+  test("a fallback tail that starts inside a private key shows none of its body", () => {
+    const hash = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    const lines = ["Run ./deploy.sh", "writing deploy key:", ...RSA_KEY_LINES, "Error: Permission denied (publickey).", `sha256 ${hash}`, "##[error]Process completed with exit code 1."];
+    const body = { from: lines.indexOf(RSA_KEY_LINES[1]!) + 1, to: lines.indexOf(RSA_KEY_LINES.at(-1)!) };
+    for (const stamp of ["", "2024-01-02T03:04:05.0000000Z "]) {
+      const text = lines.map((l) => stamp + l).join("\n");
+      let inside = 0;
+      for (let budget = 100; budget <= 1200; budget += 20) {
+        const [e] = tailAnalysis(text, budget, "boom").excerpts;
+        if (e!.startLine > body.from && e!.startLine <= body.to) inside++;
+        const shown = redact(e!.text);
+        expect([stamp, budget, leakedKeyBody(shown)]).toEqual([stamp, budget, []]);
+        expect(shown).toContain(hash);
+      }
+      expect(inside).toBeGreaterThan(3);
+    }
   });
 
   test("a run without failed jobs fails permanently with a reason", async () => {
