@@ -1,4 +1,5 @@
 import { basename, dirname, posix } from "node:path";
+import { redactHead } from "../core/redact.js";
 import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { readRepoText } from "./repo-files.js";
 
@@ -73,5 +74,8 @@ export async function manifestExcerpt(root: string, path: string, maxChars = 250
 function clip(text: string, maxChars: number): string {
   if (text.length <= maxChars) return text;
   const cut = text.slice(0, maxChars);
-  return cut.slice(0, Math.max(cut.lastIndexOf("\n"), maxChars / 2)) + "\n[... cut]";
+  const line = cut.lastIndexOf("\n");
+  if (line >= maxChars / 2) return cut.slice(0, line) + "\n[... cut]";
+  // Cut mid-line: redacted first, as the context's redaction would see only the head of a secret across it.
+  return redactHead(text, Math.floor(maxChars / 2)) + "\n[... cut]";
 }

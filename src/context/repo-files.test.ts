@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { detectLanguages, isManifest, isTestConfig, relevantFiles } from "./repo-facts.js";
+import { detectLanguages, isManifest, isTestConfig, manifestExcerpt, relevantFiles } from "./repo-facts.js";
 import { listRepoFiles, readRepoText, toRepoPath } from "./repo-files.js";
 import { snippetsFor } from "./snippets.js";
 import { redact } from "../core/redact.js";
@@ -79,6 +79,21 @@ describe("reading the checkout safely", () => {
     const text = redact(s!.text);
     expect(cases.map((c) => [c.kind, leakedPieces(text, c.secret)])).toEqual(cases.map((c) => [c.kind, []]));
     expect(s!.text.split("\n").every((l) => l.length <= "1| ".length + 241)).toBe(true);
+  });
+
+  // A manifest's head is cut at a line's end, or mid-line when a line runs past half of it; the context's
+  // redaction then saw the head of a secret across that cut.
+  test("a manifest line cut in the middle is redacted before it is cut", async () => {
+    const cases = SECRETS_CORPUS.filter((c) => (HEAD_CUT_KINDS as readonly string[]).includes(c.kind));
+    for (const max of [2500, 1500]) {
+      for (const [i, c] of cases.entries()) {
+        await writeFile(join(root, `setup-${i}.cfg`), `${acrossHeadCut(c, max / 2, "[options]\nscript = ")}${" --flag".repeat(300)}\n${"x = 1\n".repeat(400)}`);
+        const excerpt = (await manifestExcerpt(root, `setup-${i}.cfg`, max))!;
+        expect([max, c.kind, leakedPieces(redact(excerpt), c.secret)]).toEqual([max, c.kind, []]);
+        expect(excerpt.startsWith("[options]\nscript = ")).toBe(true);
+        expect(excerpt.length).toBeLessThanOrEqual(max / 2 + "…\n[... cut]".length);
+      }
+    }
   });
 
   // A window that starts (or ends) inside a key has no BEGIN (or END) line for the context's redaction to
