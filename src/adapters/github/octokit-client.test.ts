@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
+import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
+import { redact } from "../../core/redact.js";
 import type { JobRepo } from "../../core/job.js";
 import { createGitHubPort } from "./create-github-port.js";
 import { capDiff } from "./octokit-client.js";
@@ -326,5 +328,19 @@ describe("URLs", () => {
 
   test("capDiff keeps short diffs as they are", () => {
     expect(capDiff("diff --git a/x b/x\n", 1000)).toBe("diff --git a/x b/x\n");
+  });
+
+  // The diff is redacted with the context, after this cut: a secret across it was seen by its head only.
+  test("capDiff redacts a file section too big for the cap before cutting it", () => {
+    const max = 4096;
+    const cases = SECRETS_CORPUS.filter((c) => (HEAD_CUT_KINDS as readonly string[]).includes(c.kind));
+    for (const c of cases) {
+      const head = "diff --git a/app.min.js b/app.min.js\n+++ b/app.min.js\n@@ -0,0 +1 @@\n+var cfg=";
+      const diff = `${acrossHeadCut(c, max - 64, head)}${";x=1".repeat(2000)}\n`;
+      const out = capDiff(diff, max);
+      expect([c.kind, leakedPieces(redact(out), c.secret)]).toEqual([c.kind, []]);
+      expect(out.startsWith(head)).toBe(true);
+      expect(Buffer.byteLength(out)).toBeLessThanOrEqual(max + 16);
+    }
   });
 });

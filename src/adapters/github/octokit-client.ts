@@ -3,6 +3,7 @@ import { isScalar, parseDocument } from "yaml";
 import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
+import { redactHead } from "../../core/redact.js";
 import type { Annotation, GitHubClient, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -215,7 +216,11 @@ export function capDiff(diff: string, maxBytes: number): string {
     if (Buffer.byteLength(out + p) <= maxBytes) out += p;
     else omitted++;
   }
-  if (!out) out = Buffer.from(diff).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8").replace(/\uFFFD*$/, "") + "\n";
+  if (!out) {
+    // Cut mid-file, often mid-line: redacted first, as the context's redaction would see only a secret's head.
+    const head = Buffer.from(diff).subarray(0, Math.max(0, maxBytes - 64)).toString("utf8").replace(/\uFFFD*$/, "");
+    out = redactHead(diff, head.length) + "\n";
+  }
   return `${out}[... diff cut: ${omitted} file section(s) left out to stay under ${maxBytes} bytes]\n`;
 }
 
