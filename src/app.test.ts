@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterEach, beforeEach, expect, test } from "@jest/globals";
+import { afterEach, beforeEach, expect, jest, test } from "@jest/globals";
 import nock from "nock";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
 import { MemoryJobStore } from "./adapters/store/memory-store.js";
@@ -10,6 +10,7 @@ import { loadAppConfig } from "./config/app-config.js";
 import { silentLogger } from "./core/logger.js";
 import type { GitHubAppPort } from "./core/ports/index.js";
 import { recordingLogger } from "../test/helpers/recording-logger.js";
+import { githubApiMock } from "../test/helpers/github-api.js";
 
 beforeEach(() => nock.disableNetConnect());
 afterEach(() => {
@@ -125,5 +126,21 @@ test("a GitHub answer cut off mid-body is a failed request (retried, then a wait
   } finally {
     github.closeAllConnections();
     await new Promise((r) => github.close(r));
+  }
+});
+
+test("on GitHub Enterprise Server the clone's installation token is minted there, not at api.github.com", async () => {
+  const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", GHE_HOST: "ghe.example.com" });
+  const gh = await githubApiMock({ baseUrl: "https://ghe.example.com/api/v3" });
+  try {
+    gh.on("POST", "/app/installations/5/access_tokens", { status: 201, body: { token: "ghs_fromGhes", expires_at: new Date(Date.now() + 3600_000).toISOString() } });
+    // A fresh process (a resumed job, another worker): no API call has put a token in Probot's cache yet,
+    // so the clone's token is the first one asked for. Sent to github.com it carried the app's JWT there.
+    const client = await createGitHubPort({ probot: createProbot(config, silentLogger(), { retryAfterBaseMs: 1 }) }).forInstallation(5);
+    expect(await client.installationToken()).toBe("ghs_fromGhes");
+    gh.done();
+    expect(gh.requests[0]!.headers.authorization).toMatch(/^bearer /);
+  } finally {
+    gh.cleanup();
   }
 });

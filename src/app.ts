@@ -54,11 +54,12 @@ export const GITHUB_REQUEST_RETRIES = 1;
  * `retryAfterBaseMs` (tests) shortens Octokit's wait between retries, 1 s times the square of the try.
  */
 export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterBaseMs?: number } = {}): Probot {
+  const defaults = {
+    retry: { retries: GITHUB_REQUEST_RETRIES, ...(opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs }) },
+    request: { fetch: wholeBodyFetch },
+  };
   return new Probot({
-    Octokit: ProbotOctokit.defaults({
-      retry: { retries: GITHUB_REQUEST_RETRIES, ...(opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs }) },
-      request: { fetch: wholeBodyFetch },
-    }),
+    Octokit: ProbotOctokit.defaults((options: ProbotOctokitOptions) => ({ ...defaults, ...options, ...authOnBaseUrl(options) })),
     appId: config.APP_ID,
     privateKey: config.privateKey,
     // Probot's own default; production refuses to start without WEBHOOK_SECRET (app-config).
@@ -67,6 +68,19 @@ export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterB
     redisConfig: config.REDIS_URL,
     log: log as unknown as import("probot").Logger,
   });
+}
+
+type ProbotOctokitOptions = NonNullable<ConstructorParameters<typeof ProbotOctokit>[0]>;
+
+/**
+ * Probot hands the app auth its own `request`, which has no base URL: a token asked for directly
+ * (`octokit.auth({ type: "installation" })`, the clone's) was minted at api.github.com even with GHE_HOST,
+ * sending the app's JWT there. Requests that go through the auth hook use their own base URL and were fine.
+ */
+function authOnBaseUrl(options: ProbotOctokitOptions): Partial<ProbotOctokitOptions> {
+  const auth = options.auth as { request?: { defaults(o: object): unknown } } | undefined;
+  if (!options.baseUrl || !auth?.request) return {};
+  return { auth: { ...auth, request: auth.request.defaults({ baseUrl: options.baseUrl }) } };
 }
 
 /**
