@@ -144,3 +144,28 @@ test("on GitHub Enterprise Server the clone's installation token is minted there
     gh.cleanup();
   }
 });
+
+test("a job that writes more than an hour after its first request does so with a new installation token", async () => {
+  // Probot's token cache reads Date.now(); the clock keeps ticking (a frozen one hangs undici's requests).
+  const realNow = Date.now.bind(Date);
+  let skew = 0;
+  const clock = jest.spyOn(Date, "now").mockImplementation(() => realNow() + skew);
+  const gh = await githubApiMock();
+  try {
+    let minted = 0;
+    gh.on("POST", "/app/installations/5/access_tokens", () => ({ status: 201, body: { token: `ghs_token${++minted}`, expires_at: new Date(Date.now() + 3600_000).toISOString() } }), { times: 2 })
+      .on("GET", "/repos/o/r/git/ref/heads%2Fci-bot%2Ffix-1", { status: 404, body: { message: "Not Found" } }, { times: 2 });
+    const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s" });
+    const port = createGitHubPort({ probot: createProbot(config, silentLogger(), { retryAfterBaseMs: 1 }) });
+    const repo = { id: 1, owner: "o", name: "r", fullName: "o/r" };
+    expect(await (await port.forInstallation(5)).writes!.getBranchSha(repo, "ci-bot/fix-1")).toBeNull();
+    // Clone, validation and the model took longer than the token lives.
+    skew = 61 * 60_000;
+    expect(await (await port.forInstallation(5)).writes!.getBranchSha(repo, "ci-bot/fix-1")).toBeNull();
+    gh.done();
+    expect(gh.requests.map((r) => r.headers.authorization)).toEqual([expect.stringMatching(/^bearer /), "token ghs_token1", expect.stringMatching(/^bearer /), "token ghs_token2"]);
+  } finally {
+    gh.cleanup();
+    clock.mockRestore();
+  }
+});
