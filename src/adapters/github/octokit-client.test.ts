@@ -98,8 +98,26 @@ describe("GitHub adapter (read side)", () => {
     await expect(client.listRunJobs(repo, 10, 1)).rejects.toMatchObject({
       code: "http_403",
       retryable: false,
-      message: "GitHub failed listing the jobs of run 10 (attempt 1) of octo/demo: Resource not accessible by integration - https://docs.github.com/rest/actions/workflow-jobs",
+      message: "GitHub refused listing the jobs of run 10 (attempt 1) of octo/demo (HTTP 403): check that the app's installation on octo/demo has Actions: read (an owner accepts a permission the app asks for in the installation's settings). (Resource not accessible by integration - https://docs.github.com/rest/actions/workflow-jobs)",
     });
+    gh.done();
+  });
+
+  // An installation with Contents but not Actions still gets workflow_run (reference/github.md §1): its
+  // jobs failed with GitHub's words alone, which do not say what to grant.
+  test("a read refused for a missing permission says which one the installation lacks", async () => {
+    const refused = { status: 403, body: { message: "Resource not accessible by integration" } };
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", refused)
+      .on("GET", "/repos/octo/demo/contents/.github%2Fworkflows%2Fci.yml?ref=main", refused)
+      .on("GET", "/repos/octo/demo/commits/" + "c".repeat(40), refused)
+      .on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", refused);
+    const client = await port().forInstallation(7);
+    const needs = (permission: string) => ({ code: "http_403", retryable: false, message: expect.stringContaining(`(HTTP 403): check that the app's installation on octo/demo has ${permission}`) });
+    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject(needs("Actions: read"));
+    await expect(client.getFileContent(repo, ".github/workflows/ci.yml", "main")).rejects.toMatchObject(needs("Contents: read"));
+    await expect(client.getCommitDiff(repo, "c".repeat(40), 1000)).rejects.toMatchObject(needs("Contents: read"));
+    await expect(client.getRepoConfig(repo)).rejects.toMatchObject(needs("Contents: read"));
     gh.done();
   });
 

@@ -48,7 +48,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         if (err instanceof Error && /could not be parsed/.test(err.message)) {
           throw permanent("repo_config_unreadable", `${configPath} in ${repo.fullName} is not valid YAML (${err.message}); fix its syntax or delete the file.`);
         }
-        throw readFailure(err, `reading ${configPath} of ${repo.fullName}`);
+        throw readFailure(err, `reading ${configPath} of ${repo.fullName}`, { repo, needs: CONTENTS });
       }
     },
 
@@ -65,7 +65,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         });
         return jobs.map(toRunJob);
       } catch (err) {
-        throw notFoundAs(err, "run_not_found", `Workflow run ${runId} (attempt ${attempt}) of ${repo.fullName} is not visible to the app; check that it is installed with Actions: read.`, `listing the jobs of run ${runId} (attempt ${attempt}) of ${repo.fullName}`);
+        throw notFoundAs(err, "run_not_found", `Workflow run ${runId} (attempt ${attempt}) of ${repo.fullName} is not visible to the app; check that it is installed with Actions: read.`, `listing the jobs of run ${runId} (attempt ${attempt}) of ${repo.fullName}`, { repo, needs: ACTIONS });
       }
     },
 
@@ -83,7 +83,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         if ((err as { status?: number }).status === 410) {
           throw permanent("log_expired", `The log of job ${jobId} in ${repo.fullName} has expired (retention period); re-run the workflow to get a fresh one.`);
         }
-        throw notFoundAs(err, "log_not_found", `The log of job ${jobId} in ${repo.fullName} is not available; it may have expired, or the app lacks Actions: read.`, `asking for the log of job ${jobId} of ${repo.fullName}`);
+        throw notFoundAs(err, "log_not_found", `The log of job ${jobId} in ${repo.fullName} is not available; it may have expired, or the app lacks Actions: read.`, `asking for the log of job ${jobId} of ${repo.fullName}`, { repo, needs: ACTIONS });
       }
       if (!location) throw transient("log_no_redirect", `GitHub answered the log request for job ${jobId} without a download location; will retry.`);
       const res = await fetchImpl(location, { redirect: "follow", signal, headers: { accept: "text/plain" } }).catch((err) => {
@@ -129,7 +129,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         });
       } catch (err) {
         if ((err as { status?: number }).status === 404) return null;
-        throw readFailure(err, `reading ${path} of ${repo.fullName} at ${ref}`);
+        throw readFailure(err, `reading ${path} of ${repo.fullName} at ${ref}`, { repo, needs: CONTENTS });
       }
       const headers = res.headers as Record<string, string | undefined>;
       const body = res.data as unknown as AsyncIterable<Uint8Array> | null;
@@ -173,7 +173,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const status = (err as { status?: number }).status;
         // 404: commit gone; 406/422: GitHub refuses diffs that are too large. The context does without.
         if (status === 404 || status === 406 || status === 422) return null;
-        throw readFailure(err, `reading the diff of ${sha.slice(0, 7)} in ${repo.fullName}`);
+        throw readFailure(err, `reading the diff of ${sha.slice(0, 7)} in ${repo.fullName}`, { repo, needs: CONTENTS });
       }
     },
   };
@@ -256,19 +256,30 @@ async function cancel(body: unknown): Promise<void> {
   await stream?.cancel?.().catch(() => {});
 }
 
-function notFoundAs(err: unknown, code: string, message: string, what: string): AppError {
+function notFoundAs(err: unknown, code: string, message: string, what: string, refused: Refused): AppError {
   if ((err as { status?: number }).status === 404) return permanent(code, message);
-  return readFailure(err, what);
+  return readFailure(err, what, refused);
 }
+
+const ACTIONS = "Actions: read";
+const CONTENTS = "Contents: read";
+/** The permission a read needs, named when GitHub refuses it. */
+interface Refused { repo: JobRepo; needs: string }
 
 /**
  * GitHub's words alone ("Resource not accessible by integration") do not say which call of which job
  * failed: the call is named, as the write side does. Code, retryability and the cause (where
  * github-outage.ts reads the status) are kept.
  */
-function readFailure(err: unknown, what: string): AppError {
+function readFailure(err: unknown, what: string, refused?: Refused): AppError {
   if (err instanceof AppError) return err;
   const e = toAppError(err);
+  // A 403 that is not a rate limit: an installation that has Contents but not Actions still gets
+  // workflow_run, and "Resource not accessible by integration" does not say what to grant.
+  if (refused && e.details?.["status"] === 403 && !e.retryable) {
+    const how = `check that the app's installation on ${refused.repo.fullName} has ${refused.needs} (an owner accepts a permission the app asks for in the installation's settings).`;
+    return new AppError(e.code, `GitHub refused ${what} (HTTP 403): ${how} (${e.message})`, { retryable: false, details: e.details, cause: err });
+  }
   return new AppError(e.code, `GitHub failed ${what}: ${e.message}`, { retryable: e.retryable, details: e.details, cause: err, retryAfterMs: e.retryAfterMs });
 }
 
