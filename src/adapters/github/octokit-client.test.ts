@@ -131,6 +131,19 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
+  // GitHub's rate-limit docs: with neither retry-after nor a spent primary limit, wait at least a minute.
+  // Retried after the runner's first backoffs (5 s, 10 s, 20 s), the job asked three times inside the
+  // penalty, which GitHub may answer by banning the app, and used up its retries.
+  test("a secondary rate limit without retry-after waits at least a minute before the retry", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 403, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 429, body: { message: "You have exceeded a secondary rate limit and have been temporarily blocked from content creation." } });
+    const client = await port().forInstallation(7);
+    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+    await expect(client.writes!.createTree(repo, "a".repeat(40), [{ path: "x.ts", content: "x" }])).rejects.toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+    gh.done();
+  });
+
   test("an expired log is a permanent error that says what to do", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 410, body: { message: "Gone" } });
