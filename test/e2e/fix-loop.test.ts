@@ -245,6 +245,21 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
+  // A run cancelled (by a person, or superseded by a newer run of its concurrency group), skipped or waiting for
+  // approval says nothing of the fix: no repair round, no "CI failed" comment, no feedback to the model.
+  test.each(["cancelled", "skipped", "neutral", "stale", "action_required"])("a fix-branch run that ends %s is not a verdict on the fix", async (conclusion) => {
+    let repairs = 0;
+    const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "unreachable" }) });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(await s.deliver("workflow_run", s.fixRun(conclusion, commit))).toMatchObject({ outcome: "ignored", reason: expect.stringContaining(`${conclusion}: not a verdict on the fix`) });
+    await s.run();
+    expect(repairs).toBe(0);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect(s.model.received).not.toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch" }));
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+  });
+
   /** The fix PR opens, then two runs of its CI fail on the bot's commit (runs 900 and 901). */
   async function twoRedRunsOfTheFix(s: Awaited<ReturnType<typeof setup>>) {
     await s.run();

@@ -20,6 +20,7 @@ import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
 import { pushedByThisRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { isVerdict } from "../../handlers/filters.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -78,6 +79,8 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
 async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
   const shared = ev.headSha === open.commitSha ? undefined : open.sharedCommits?.find((c) => c.sha === ev.headSha);
   if (ev.headSha !== open.commitSha && !shared) return `CI run ${ev.runId} was for ${ev.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  // Recorded by an earlier version, which took every conclusion but success for red.
+  if (!isVerdict(ev.conclusion)) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}): not a verdict on the fix; ignored`;
   const passed = ev.conclusion === "success";
   // The verdict is on the patch that commit carries: a later job's fix committed onto this PR is its own.
   await recordFeedback(deps, job.id, [fixCiFeedback(job, shared?.inferenceId ?? open.inferenceId, passed, ev.runId)]);
