@@ -12,7 +12,9 @@ import { PYTEST_SECTIONS } from "./pytest-settings.js";
 import { pathlessPytest, type Testpaths } from "./pytest-testpaths.js";
 import { pytestAfterScriptCd, type ScriptMoves } from "./script-moves.js";
 import type { AllowKey, Hunk } from "./types.js";
-import { withVitestDefaults } from "./with-vitest-defaults.js";
+import { jsSettings } from "./js-settings.js";
+import { mergesConfig, type VitestRead } from "./vitest-reads.js";
+import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js";
 
 /**
  * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
@@ -47,7 +49,15 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add);
   } else if (VITEST_CONFIG_FILE.test(name)) {
-    checkSelection(old, now, VITEST_KEYS, (anc) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k)), add, "test.", withVitestDefaults(project.vitestMajor, ownsInclude(name, now)));
+    const tests = (anc: string[]) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k));
+    const includeRead = (read: VitestRead | undefined, text: string): IncludeRead => {
+      // Without the directory's files, only a vitest.config.* that merges no other config is known to be read as it is.
+      if (!read) return { reads: /^vitest\.config\./.test(name) && !mergesConfig(text) };
+      const partner = read.reads && read.partner !== undefined ? jsSettings(read.partner, { include: "include" }, tests).get("include") : undefined;
+      return read.reads ? { reads: true, ...(partner ? { partner } : {}) } : { reads: false };
+    };
+    const reads = { before: includeRead(project.vitestReads?.before, old), after: includeRead(project.vitestReads?.after, now) };
+    checkSelection(old, now, VITEST_KEYS, tests, add, "test.", withVitestDefaults(project.vitestMajor, reads));
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add);
     if (name === "tox.ini") checkToxCommands(old, now, add, project.testpaths);
@@ -66,16 +76,12 @@ export interface ProjectContext {
   testpaths?: Testpaths;
   /** vitest's major version, as the package.json nearest above a vitest config asked for it before the patch (see vitestMajor). */
   vitestMajor?: number;
+  /** How vitest reads a vitest.config.* or vite.config.*'s test.include before and after the patch (see vitestReads). */
+  vitestReads?: { before: VitestRead; after: VitestRead };
   /** A test entry script's own moves: where it is, and the testpaths where it goes. */
   script?: ScriptMoves;
 }
 
-/**
- * Whether a config without test.include leaves vitest its default include: a vitest.config.*, which
- * vitest reads before vite.config.*, that does not merge another config's settings (mergeConfig). A
- * vite.config.* losing its test block may be moving it to a vitest.config.*; that one is checked.
- */
-const ownsInclude = (name: string, text: string) => /^vitest\.config\./.test(name) && !/\bmergeConfig\s*\(/.test(text);
 const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
 const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
 /** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */

@@ -15,6 +15,7 @@ import { scriptMoves } from "./script-moves.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
+import { vitestReads } from "./vitest-reads.js";
 
 export type InternalPlan =
   | (Extract<PlanResult, { ok: true }> & { root: string; originals: Map<string, Original>; notes: string[] })
@@ -214,6 +215,11 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
+    if (VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
+      const reads = await vitestReads(root, p, from === null ? null : st.from ?? p, originals, vfs);
+      if (!reads.ok) return unreadable(reads.refusal, p);
+      project.vitestReads = { before: reads.before, after: reads.after };
+    }
     if (entry) project.script = await scriptMoves({ before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, testpathsAt);
     const unreadableConfig = [project.testpaths, ...(project.script?.testpaths.values() ?? [])].find((t) => t?.unreadable)?.unreadable;
     if (unreadableConfig) return unreadable(unreadableConfig, p);

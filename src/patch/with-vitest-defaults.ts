@@ -17,13 +17,20 @@ const VITEST_4_DEFAULT_EXCLUDE = ["**/node_modules/**", "**/.git/**"];
 const VITEST_DEFAULTS_REF = new Set(["configDefaults.exclude", "defaultExclude"]);
 
 /**
+ * How vitest takes a config file's test.include on one side: not at all (`reads: false`), or joined with
+ * `partner`'s, the other file of a mergeConfig, and vitest's default include when neither sets one.
+ */
+export type IncludeRead = { reads: false } | { reads: true; partner?: Setting };
+
+/**
  * vitest excluded its defaults before the patch where test.exclude was unset or spread them, so writing
  * them out adds nothing. Where an exclude list replaced them they were not excluded: writing them out
  * then is new. A reference to the defaults adds no entry of its own on either side, as a spread never did.
  * Which defaults depends on vitest's `major` version before the patch; when that is not known, the
  * shorter list of vitest 4 is taken, so that no entry of the longer one passes as excluded already.
+ * test.include is that of the config vitest reads on each side (see IncludeRead).
  */
-export const withVitestDefaults = (major: number | undefined, defaultInclude = false) => (settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> => {
+export const withVitestDefaults = (major: number | undefined, include?: Record<"before" | "after", IncludeRead>) => (settings: Map<string, Setting>, side: "before" | "after"): Map<string, Setting> => {
   const defaults = major !== undefined && major < 4 ? VITEST_3_DEFAULT_EXCLUDE : VITEST_4_DEFAULT_EXCLUDE;
   const s = settings.get("exclude");
   // With no string in it, the value is kept as its text: `configDefaults.exclude`, `[...defaultExclude]`.
@@ -31,8 +38,15 @@ export const withVitestDefaults = (major: number | undefined, defaultInclude = f
   const defaultsOn = !s || (s.refs ?? []).some((r) => VITEST_DEFAULTS_REF.has(r));
   const out = new Map(settings);
   if (s || side === "before") out.set("exclude", { present: s?.present ?? false, values: side === "before" && defaultsOn ? [...values, ...defaults] : values, refs: s?.refs ?? [] });
-  // Without test.include vitest runs its default include, not the include of the config it read before.
-  if (defaultInclude && !settings.has("include")) out.set("include", { present: false, values: [VITEST_DEFAULT_INCLUDE], covers: inDefaultInclude });
+  const read = include?.[side];
+  if (read?.reads) {
+    const own = settings.get("include");
+    const partner = read.partner;
+    // mergeConfig joins the two lists; without either, vitest runs its default include, not the include of the config it read before.
+    if (own && partner) out.set("include", { present: true, values: [...new Set([...own.values, ...partner.values])], refs: [...(own.refs ?? []), ...(partner.refs ?? [])] });
+    else if (own ?? partner) out.set("include", (own ?? partner)!);
+    else out.set("include", { present: false, values: [VITEST_DEFAULT_INCLUDE], covers: inDefaultInclude });
+  }
   return out;
 };
 

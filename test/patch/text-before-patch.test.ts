@@ -154,6 +154,22 @@ describe("the checks that read files the patch does not touch, when one cannot b
     expect(r).toMatchObject({ ok: false, refusal: { rule: "path_outside_repo", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink.*vitest\.config\.ts/) } });
   });
 
+  test("vitest.config.ts merging vite.config.ts, a symlink out of the checkout, loses its include: refused, the merged include not known", async () => {
+    await fs.writeFile(path.join(top, "outside", "vite.config.ts"), "export default defineConfig({ test: { include: ['src/**/*.test.ts'] } })\n");
+    await link("vite.config.ts", "../outside/vite.config.ts");
+    const MERGED = (test: string) => `export default mergeConfig(viteConfig, defineConfig({ test: { ${test} } }))`;
+    await write("vitest.config.ts", `${MERGED("include: ['e2e/**/*.check.ts']")}\n`);
+    const r = await plan(replaced("vitest.config.ts", MERGED("include: ['e2e/**/*.check.ts']"), MERGED("")));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "path_outside_repo", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink.*vitest\.config\.ts cannot be checked/) } });
+  });
+
+  test("…and a vitest.config.ts of its own beside it: vitest does not read vite.config.ts, nothing refused", async () => {
+    await link("vite.config.ts", "../outside/vite.config.ts");
+    const OWN = (extra: string) => `export default defineConfig({ test: { include: ['src/**/*.test.ts']${extra} } })`;
+    await write("vitest.config.ts", `${OWN("")}\n`);
+    expect(await plan(replaced("vitest.config.ts", OWN(""), OWN(", environment: 'node'")))).toMatchObject({ ok: true, overrides: [] });
+  });
+
   test("a new jest.config.js where package.json is a directory is refused, not compared with no settings", async () => {
     await fs.mkdir(path.join(repo, "package.json"));
     const r = await plan(added("jest.config.js", 'module.exports = { testPathIgnorePatterns: ["/node_modules/"] };\n'));
