@@ -1,5 +1,6 @@
+import { JEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { textBeforePatch, type TextBefore } from "./text-before-patch.js";
-import type { Original } from "./types.js";
+import type { Original, VFile } from "./types.js";
 
 /**
  * The text of the first of `names` in `dir` as it was before the patch, through `settingsOf` (the part
@@ -33,4 +34,23 @@ export function packageJsonJest(name: string, text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether jest reads package.json's "jest" in `dir` before and after the patch (the patch's files as
+ * planned): only where no jest.config.* is there. One that cannot be read (a link out of the checkout) is
+ * there all the same: jest takes it, not package.json.
+ */
+export async function jestReadsPackageJson(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<{ before: boolean; after: boolean }> {
+  const reads = { before: true, after: true };
+  for (const name of JEST_CONFIG_ORDER.filter((n) => n !== "package.json")) {
+    const rel = dir === "." ? name : `${dir}/${name}`;
+    const read = await textBeforePatch(root, rel, originals);
+    if (!read.ok) return { before: false, after: false };
+    // Through a symlink, the patch edits the file it leads to.
+    const at = read.from ?? rel;
+    if (read.text !== null) reads.before = false;
+    if ((originals.has(at) ? vfs.get(at)?.content ?? null : read.text) !== null) reads.after = false;
+  }
+  return reads;
 }

@@ -272,6 +272,38 @@ describe("vitest's default exclude", () => {
   });
 });
 
+describe("jest's default testMatch, standing in for one a jest.config.js no longer sets", () => {
+  const JEST = (testMatch?: string[]) => `module.exports = {\n  testEnvironment: "node",\n${testMatch ? `  testMatch: ${JSON.stringify(testMatch)},\n` : ""}};\n`;
+
+  test.each([
+    ["<rootDir>/src/**/*.test.ts"],
+    ["**/__tests__/**/*.js"],
+    ["src/__tests__/*.{ts,tsx}"],
+    ["**/*.{test,spec}.mjs"],
+  ])("%s: the default runs it, nothing flagged", (entry) => {
+    expect(found("jest.config.js", JEST([entry]), JEST())).toEqual([]);
+  });
+
+  test.each([["**/e2e/**/*.e2e.js"], ["**/*.[jt]s?(x)"], ["src/__tests__/*"]])("%s: the default may not run it, flagged", (entry) => {
+    expect(found("jest.config.js", JEST([entry]), JEST())).toEqual([expect.stringContaining(`leaves testMatch unset, and its default`)]);
+  });
+
+  test("a negated entry lost with the rest widens the run: the default excludes nothing", () => {
+    expect(found("jest.config.js", JEST(["**/*.test.js", "!**/fixtures/**"]), JEST())).toEqual([]);
+  });
+
+  test("a testRegex dropped is flagged against the default; one replaced by testMatch is flagged as setting it", () => {
+    const REGEX = `module.exports = {\n  testRegex: "(/__tests__/.*|\\\\.(test|spec))\\\\.[jt]sx?$",\n};\n`;
+    expect(found("jest.config.js", REGEX, JEST())).toEqual([expect.stringContaining("leaves testRegex unset")]);
+    expect(found("jest.config.js", REGEX, JEST(["**/*.test.js"]))).toEqual([expect.stringContaining("sets testMatch")]);
+  });
+
+  test("package.json's \"jest\" is left alone when no side says jest reads it", () => {
+    const PKG = (jest: Record<string, unknown>) => pkg({ test: "jest" }, { jest });
+    expect(found("package.json", PKG({ testMatch: ["**/e2e/**/*.e2e.js"] }), PKG({}))).toEqual([]);
+  });
+});
+
 describe("vitest's default include", () => {
   const CONFIG = (include?: string, merge = false) => {
     const test = `  test: {\n    environment: 'jsdom',\n${include === undefined ? "" : `    include: ${include},\n`}  },\n`;

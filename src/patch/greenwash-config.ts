@@ -13,6 +13,7 @@ import { pathlessPytest, type Testpaths } from "./pytest-testpaths.js";
 import { pytestAfterScriptCd, type ScriptMoves } from "./script-moves.js";
 import type { AllowKey, Hunk } from "./types.js";
 import { jsSettings } from "./js-settings.js";
+import { withJestDefaults } from "./with-jest-defaults.js";
 import { mergesConfig, type VitestRead } from "./vitest-reads.js";
 import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js";
 
@@ -40,14 +41,14 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkTestEntryScript(file, runBy, old, now, add, { ...pathlessPytest(project.testpaths), cd: pytestAfterScriptCd(project.script) });
   } else if (name === "package.json") {
     checkPackageScripts(old, now, add, pathlessPytest(project.testpaths));
-    checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add);
+    checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add, "", withJestDefaults(project.jestReadsPackageJson ?? { before: false, after: false }));
     checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add);
   } else if (MOCHA_CONFIG.test(name)) {
     checkMocharc(name, old, now, add);
   } else if (MAKEFILE.test(name)) {
     checkMakefile(old, now, add, pathlessPytest(project.testpaths));
   } else if (JEST_CONFIG_FILE.test(name)) {
-    checkSelection(old, now, JEST_KEYS, () => true, add);
+    checkSelection(old, now, JEST_KEYS, () => true, add, "", withJestDefaults({ before: true, after: true }));
   } else if (VITEST_CONFIG_FILE.test(name)) {
     const tests = (anc: string[]) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k));
     const includeRead = (read: VitestRead | undefined, text: string): IncludeRead => {
@@ -78,6 +79,8 @@ export interface ProjectContext {
   vitestMajor?: number;
   /** How vitest reads a vitest.config.* or vite.config.*'s test.include before and after the patch (see vitestReads). */
   vitestReads?: { before: VitestRead; after: VitestRead };
+  /** Whether jest reads package.json's "jest" before and after the patch: no jest.config.* beside it (see jestReadsPackageJson). */
+  jestReadsPackageJson?: { before: boolean; after: boolean };
   /** A test entry script's own moves: where it is, and the testpaths where it goes. */
   script?: ScriptMoves;
 }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { permanent } from "../core/errors.js";
 import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
-import { configReadBefore, packageJsonJest } from "./config-read-before.js";
+import { configReadBefore, jestReadsPackageJson, packageJsonJest } from "./config-read-before.js";
 import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
@@ -220,6 +220,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       if (!reads.ok) return unreadable(reads.refusal, p);
       project.vitestReads = { before: reads.before, after: reads.after };
     }
+    if (path.posix.basename(p) === "package.json") project.jestReadsPackageJson = await jestReadsPackageJson(root, path.posix.dirname(p), originals, vfs);
     if (entry) project.script = await scriptMoves({ before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, testpathsAt);
     const unreadableConfig = [project.testpaths, ...(project.script?.testpaths.values() ?? [])].find((t) => t?.unreadable)?.unreadable;
     if (unreadableConfig) return unreadable(unreadableConfig, p);

@@ -1,4 +1,5 @@
 import type { Setting } from "./js-settings.js";
+import { expandBraces, isTestFileName } from "./test-file-globs.js";
 
 /**
  * vitest's configDefaults.exclude (`defaultExclude`) in vitest 1-3, as documented (vitest is not installed
@@ -59,12 +60,5 @@ const VITEST_DEFAULT_INCLUDE = "**/*.{test,spec}.?(c|m)[jt]s?(x)";
  */
 function inDefaultInclude(v: string): boolean {
   const name = v.slice(v.lastIndexOf("/") + 1);
-  return !v.startsWith("!") && expandBraces(name).every((n) => /^\*?[^*?[\]{}()!+@]*\.(test|spec)\.[cm]?[jt]sx?$/.test(n) && !n.startsWith("."));
-}
-
-/** `*.{test,spec}.{ts,tsx}` → its four names; nested braces stay as they are (and match nothing above). */
-function expandBraces(glob: string): string[] {
-  const m = /\{([^{}]*)\}/.exec(glob);
-  if (!m) return [glob];
-  return m[1]!.split(",").flatMap((alt) => expandBraces(glob.slice(0, m.index) + alt + glob.slice(m.index + m[0].length)));
+  return !v.startsWith("!") && expandBraces(name).every(isTestFileName);
 }
