@@ -38,7 +38,8 @@ export interface OnDisk {
 
 /**
  * Walks every component of `rel` under `root` with lstat: a symlink anywhere on the way is refused
- * (`path_outside_repo` when it leads out of the repository, `symlink` otherwise); so is a non-regular file.
+ * (`path_outside_repo` when it leads out of the repository, `symlink` otherwise, a link to nothing
+ * included); so is a non-regular file.
  * `root` must already be a realpath.
  */
 export async function checkPathOnDisk(root: string, rel: string): Promise<{ ok: true; disk: OnDisk } | { ok: false; refusal: Refusal }> {
@@ -60,7 +61,18 @@ export async function checkPathOnDisk(root: string, rel: string): Promise<{ ok: 
     }
     const last = i === parts.length - 1;
     if (st.isSymbolicLink()) {
-      const target = await fs.realpath(cur).catch(() => null);
+      let target: string | null;
+      try {
+        target = await fs.realpath(cur);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // A link to nothing (or to itself, round a loop) leads nowhere, in the repository or out of it.
+        if (code === "ENOENT" || code === "ENOTDIR" || code === "ELOOP") {
+          const reason = last ? `${shown} is a symlink to nothing; the patch may not edit symlinks` : `the path goes through ${shown}, a symlink to nothing`;
+          return { ok: false, refusal: { rule: "symlink", file: rel, reason } };
+        }
+        target = null;
+      }
       const inside = target !== null && (target === root || target.startsWith(root + path.sep));
       if (!inside) {
         return { ok: false, refusal: { rule: "path_outside_repo", file: rel, reason: `${shown} is a symlink that leads outside the repository` } };

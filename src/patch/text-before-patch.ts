@@ -37,14 +37,18 @@ async function readThroughLinks(root: string, rel: string, originals: Map<string
     real = await fs.realpath(abs);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== "ENOENT" && code !== "ENOTDIR") throw err;
+    if (code !== "ENOENT" && code !== "ENOTDIR" && code !== "ELOOP") throw err;
     // The link itself there with nothing behind it: what CI finds there (a generated file?) is not known.
     if (await fs.lstat(abs).then(() => true, () => false)) return refuse("symlink", `${rel} is a symlink to nothing`);
-    // No file behind a linked folder: absent, unless the folder it is in lies out of the checkout.
+    // No file behind a linked folder: absent, unless the folder it is in lies out of the checkout, or is
+    // a link to nothing (like the file above).
     let dir = path.dirname(abs);
     let realDir: string | null = null;
     while (realDir === null && dir !== path.dirname(dir)) {
       realDir = await fs.realpath(dir).catch(() => null);
+      if (realDir === null && (await fs.lstat(dir).then((st) => st.isSymbolicLink(), () => false))) {
+        return refuse("symlink", `${rel} goes through ${path.relative(root, dir).split(path.sep).join("/")}, a symlink to nothing`);
+      }
       dir = path.dirname(dir);
     }
     return realDir !== null && inside(realDir) ? { ok: true, text: null } : refuse("path_outside_repo", `${rel} leads outside the repository`);

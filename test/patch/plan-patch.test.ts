@@ -94,6 +94,15 @@ describe("path rules and refusal errors", () => {
     expect(checkPathText(p)).toMatchObject(want);
   });
 
+  test("a dangling symlink is refused as a link to nothing, not as a way out of the repository", async () => {
+    await fs.symlink("generated/notes.txt", path.join(sb.repo, "notes.txt"));
+    await fs.symlink("generated", path.join(sb.repo, "gen"));
+    const edit = await applyPatch("--- a/notes.txt\n+++ b/notes.txt\n@@ -1 +1 @@\n-a\n+b\n", sb.repo, { config: configWith() });
+    expect(edit).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "notes.txt", reason: "notes.txt is a symlink to nothing; the patch may not edit symlinks" } });
+    const through = await applyPatch("--- /dev/null\n+++ b/gen/new.js\n@@ -0,0 +1 @@\n+x\n", sb.repo, { config: configWith() });
+    expect(through).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "gen/new.js", reason: "the path goes through gen, a symlink to nothing" } });
+  });
+
   test("refusalError: permanent, code no_diff or patch_refused, message says where and why", () => {
     const e = refusalError({ rule: "hunk_failed", file: "a.py", hunk: "@@ -1 +1 @@", reason: "context differs" });
     expect(e).toMatchObject({ code: "patch_refused", retryable: false, details: { rule: "hunk_failed", file: "a.py" } });

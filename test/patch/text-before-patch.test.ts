@@ -69,7 +69,8 @@ describe("textBeforePatch", () => {
     ["a directory", () => fs.mkdir(path.join(repo, "pytest.ini")), "target_exists", /pytest\.ini is not a regular file/],
     ["a symlink leaving the checkout", () => link("pytest.ini", "../outside/pytest.ini"), "path_outside_repo", /pytest\.ini is a symlink that leads outside the repository/],
     ["a symlink to a directory inside the checkout", async () => (await fs.mkdir(path.join(repo, "config")), link("pytest.ini", "config")), "target_exists", /pytest\.ini is a symlink to config, which is not a regular file/],
-    ["a dangling symlink", () => link("pytest.ini", "config/pytest.ini"), "path_outside_repo", /pytest\.ini is a symlink/],
+    ["a dangling symlink", () => link("pytest.ini", "config/pytest.ini"), "symlink", /^pytest\.ini is a symlink to nothing$/],
+    ["a symlink to itself", () => link("pytest.ini", "pytest.ini"), "symlink", /^pytest\.ini is a symlink to nothing$/],
   ])("%s cannot be read: it is no absent file, and says why", async (_name, make, rule, reason) => {
     await make();
     const r = await textBeforePatch(repo, "pytest.ini", new Map());
@@ -88,6 +89,12 @@ describe("textBeforePatch", () => {
     expect(r).toMatchObject({ ok: false, refusal: { rule, file: "web/pytest.ini", reason: expect.stringMatching(reason) } });
     // Never the text behind a symlink that leads out of the checkout.
     expect(JSON.stringify(r)).not.toContain("tests/unit");
+  });
+
+  test("a file under a folder linked to nothing cannot be read: it is no absent file (what CI finds there is not known)", async () => {
+    await link("web", "generated/web");
+    const r = await textBeforePatch(repo, "web/pytest.ini", new Map());
+    expect(r).toEqual({ ok: false, refusal: { rule: "symlink", file: "web/pytest.ini", reason: "web/pytest.ini goes through web, a symlink to nothing" } });
   });
 
   test("a symlink to a file inside the checkout reads as that file, and says which (monorepos link shared configs)", async () => {
@@ -151,7 +158,7 @@ describe("the checks that read files the patch does not touch, when one cannot b
   test("a new vitest.config.ts over a dangling vite.config.ts symlink is refused, not compared with no settings", async () => {
     await link("vite.config.ts", "config/vite.shared.ts");
     const r = await plan(added("vitest.config.ts", VITEST));
-    expect(r).toMatchObject({ ok: false, refusal: { rule: "path_outside_repo", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink.*vitest\.config\.ts/) } });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink to nothing.*vitest\.config\.ts/) } });
   });
 
   test("vitest.config.ts merging vite.config.ts, a symlink out of the checkout, loses its include: refused, the merged include not known", async () => {
