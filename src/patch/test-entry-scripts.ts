@@ -152,7 +152,14 @@ export function scriptOwnDirs(script: string, text: string, sourced = false): st
 /** The `run:` of every step of .github/workflows/*.yml, with its working directory. */
 async function workflowRunCallers(root: string, read: (rel: string) => Promise<string | null>): Promise<Caller[]> {
   const dir = ".github/workflows";
-  const names = await fs.readdir(path.join(root, dir)).catch(() => [] as string[]);
+  const names = await fs.readdir(path.join(root, dir)).catch(async (err: NodeJS.ErrnoException) => {
+    // No folder there (a file in its place) holds no workflows.
+    if (err.code === "ENOTDIR") return [];
+    if (err.code !== "ENOENT") throw err;
+    // Absent, unless a link to nothing stands on the way: `read` refuses that, as for any file it cannot read.
+    await read(dir);
+    return [];
+  });
   const out: Caller[] = [];
   for (const name of names.filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const text = await read(`${dir}/${name}`);

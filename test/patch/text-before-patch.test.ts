@@ -251,6 +251,21 @@ describe("the test entry scripts, found from files the patch does not touch", ()
     expect(await plan(dropPytest)).toMatchObject({ ok: false, refusal: { rule: "target_exists", file: ".github/workflows/ci.yml" } });
   });
 
+  test.each([
+    [".github/workflows", ".github/workflows is a symlink to nothing"],
+    [".github", ".github/workflows goes through .github, a symlink to nothing"],
+  ])("…where %s links to nothing: refused, not read as no workflows", async (linked, reason) => {
+    await link(linked, `generated/${linked}`);
+    await write("scripts/test.sh", SCRIPT("pytest -q tests\n"));
+    expect(await plan(dropPytest)).toMatchObject({ ok: false, refusal: { rule: "symlink", file: ".github/workflows", reason: `${reason}: scripts/test.sh cannot be checked for skipped tests without reading it` } });
+  });
+
+  test("…where .github/workflows is no folder but a file: no workflows, nothing refused", async () => {
+    await write(".github/workflows", "moved to ci/\n");
+    await write("scripts/test.sh", SCRIPT("pytest -q tests\n"));
+    expect(await plan(dropPytest)).toMatchObject({ ok: true, overrides: [] });
+  });
+
   test("…where package.json is a symlink to a file in the checkout: read through it, flagged", async () => {
     await write("config/package.json", RUNS);
     await link("package.json", "config/package.json");
