@@ -1,11 +1,11 @@
 import { parse as parseYaml } from "yaml";
-import { checkSelection, MOCHA_KEYS } from "./check-selection.js";
+import { checkSelection, MOCHA_KEYS, withMochaDefaults } from "./check-selection.js";
 import { compareSettings } from "./compare-settings.js";
 import type { Setting } from "./js-settings.js";
 import type { Add } from "./types.js";
 
 export function checkMocharc(name: string, old: string, now: string, add: Add) {
-  if (!/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add);
+  if (!/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add, "", withMochaDefaults);
   const settings = (text: string) => {
     let doc: unknown;
     try {
@@ -23,5 +23,5 @@ export function checkMocharc(name: string, old: string, now: string, add: Add) {
   const was = settings(old);
   const is = settings(now);
   // A .mocharc mocha cannot parse fails the run on its own.
-  if (was && is) compareSettings(was, is, MOCHA_KEYS, ` in ${name}`, add);
+  if (was && is) compareSettings(withMochaDefaults(was), withMochaDefaults(is), MOCHA_KEYS, ` in ${name}`, add);
 }

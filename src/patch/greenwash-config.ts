@@ -4,7 +4,7 @@ import { checkMakefile } from "./check-makefile.js";
 import { checkMocharc } from "./check-mocharc.js";
 import { checkPackageScripts } from "./check-package-scripts.js";
 import { checkPytestIni } from "./check-pytest-ini.js";
-import { checkSelection, JEST_KEYS, MOCHA_KEYS, VITEST_KEYS } from "./check-selection.js";
+import { checkSelection, JEST_KEYS, MOCHA_KEYS, VITEST_KEYS, withMochaDefaults } from "./check-selection.js";
 import { checkTestEntryScript } from "./check-test-entry-script.js";
 import { checkToxCommands } from "./check-tox-commands.js";
 import type { Finding } from "./greenwash.js";
@@ -42,7 +42,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
   } else if (name === "package.json") {
     checkPackageScripts(old, now, add, pathlessPytest(project.testpaths));
     checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add, "", withJestDefaults(project.jestReadsPackageJson ?? { before: false, after: false }));
-    checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add);
+    checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add, "", withMochaDefaults);
   } else if (MOCHA_CONFIG.test(name)) {
     checkMocharc(name, old, now, add);
   } else if (MAKEFILE.test(name)) {
