@@ -23,6 +23,30 @@ export async function configReadBefore(
 }
 
 /**
+ * Like configReadBefore, after the patch (the patch's files as planned, the others as on disk): the file
+ * a runner reads in place of one the patch deletes.
+ */
+export async function configReadAfter(
+  root: string,
+  dir: string,
+  names: string[],
+  originals: Map<string, Original>,
+  vfs: Map<string, VFile>,
+  settingsOf: (name: string, text: string) => string | null = (_name, text) => text,
+): Promise<TextBefore> {
+  for (const name of names) {
+    const rel = dir === "." ? name : `${dir}/${name}`;
+    const read = await textBeforePatch(root, rel, originals);
+    if (!read.ok) return read;
+    // Through a symlink, the patch edits the file it leads to.
+    const at = read.from ?? rel;
+    const text = originals.has(at) ? vfs.get(at)?.content ?? null : read.text;
+    if (text !== null) return { ok: true, text: settingsOf(name, text) };
+  }
+  return { ok: true, text: null };
+}
+
+/**
  * package.json's "jest" object as JSON text, which the jest check reads like a jest.config.json. Null for
  * none, a string (the path of a config file) or a package.json that does not parse: no settings known.
  */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { permanent } from "../core/errors.js";
 import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
-import { configReadBefore, jestReadsPackageJson, packageJsonJest } from "./config-read-before.js";
+import { configReadAfter, configReadBefore, jestReadsPackageJson, packageJsonJest } from "./config-read-before.js";
 import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
@@ -188,10 +188,21 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   let entryScripts: EntryScripts | undefined;
   const testpathsAt = testpathsReader(root, originals, vfs);
   for (const [p, st] of statusOf) {
-    const after = vfs.get(p)!.content;
+    let after = vfs.get(p)!.content;
     const from = originals.get(st.from ?? p)!.data;
     let before = from === null ? null : from.toString("utf8");
-    if (st.status === "deleted" || after === before) continue;
+    if (after === before) continue;
+    // A deleted jest or vitest config hands over to the one read in its place (package.json's "jest", a
+    // vite.config.ts), or to the runner's defaults: its settings are compared with those.
+    const deleted = st.status === "deleted";
+    if (deleted) {
+      const name = path.posix.basename(p);
+      const order = VITEST_CONFIG_ORDER.includes(name) ? VITEST_CONFIG_ORDER : JEST_CONFIG_FILE.test(p) ? JEST_CONFIG_ORDER : undefined;
+      if (!order) continue;
+      const read = await configReadAfter(root, path.posix.dirname(p), order, originals, vfs, packageJsonJest);
+      if (!read.ok) return unreadable(read.refusal, p);
+      after = read.text ?? "";
+    }
     // A new vitest config takes over from the one vitest read before (vite.config.ts, or a vitest.config.js
     // the patch deletes): its settings are compared with that one's, not with none.
     if (before === null && VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
@@ -216,8 +227,10 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
     if (VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
-      const reads = await vitestReads(root, p, from === null ? null : st.from ?? p, originals, vfs);
+      const reads = await vitestReads(root, p, from === null ? null : st.from ?? p, originals, vfs, deleted);
       if (!reads.ok) return unreadable(reads.refusal, p);
+      // A vite.config.* vitest did not read (a vitest.config.* of its own shadowed it) leaves nothing when deleted.
+      if (deleted && !reads.before.reads) continue;
       project.vitestReads = { before: reads.before, after: reads.after };
     }
     if (path.posix.basename(p) === "package.json") project.jestReadsPackageJson = await jestReadsPackageJson(root, path.posix.dirname(p), originals, vfs);

@@ -19,7 +19,8 @@ export const mergesConfig = (text: string) => /\bmergeConfig\s*\(/.test(text);
  * files as planned, the others as on disk. `from` is where the file was before (a rename's source), null
  * for a file the patch adds: "before" is then the config vitest read in its directory, which the new
  * file's settings are compared with. A config file there that cannot be read (a symlink out of the
- * checkout) is refused: which include vitest ran is not known.
+ * checkout) is refused: which include vitest ran is not known. For a file the patch `deleted`, "after" is
+ * the config vitest reads in its place.
  */
 export async function vitestReads(
   root: string,
@@ -27,13 +28,15 @@ export async function vitestReads(
   from: string | null,
   originals: Map<string, Original>,
   vfs: Map<string, VFile>,
+  deleted = false,
 ): Promise<{ ok: true; before: VitestRead; after: VitestRead } | { ok: false; refusal: Refusal }> {
   const was = await configsIn(root, path.posix.dirname(from ?? file), originals, vfs);
   const is = from === null || path.posix.dirname(from) === path.posix.dirname(file) ? was : await configsIn(root, path.posix.dirname(file), originals, vfs);
   const [readBefore] = was.before.keys();
   const before = roleIn(from === null ? readBefore ?? path.posix.basename(file) : path.posix.basename(from), was.before);
   if (!before.ok) return before;
-  const after = roleIn(path.posix.basename(file), is.after);
+  const [readAfter] = is.after.keys();
+  const after = roleIn(deleted ? readAfter ?? path.posix.basename(file) : path.posix.basename(file), is.after);
   if (!after.ok) return after;
   return { ok: true, before: before.read, after: after.read };
 }
