@@ -41,7 +41,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkTestEntryScript(file, runBy, old, now, add, { ...pathlessPytest(project.testpaths), cd: pytestAfterScriptCd(project.script) });
   } else if (name === "package.json") {
     checkPackageScripts(old, now, add, pathlessPytest(project.testpaths));
-    checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add, "", withJestDefaults(project.jestReadsPackageJson ?? { before: false, after: false }));
+    if (!project.jestReadsPackageJson?.takesOver) checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add, "", withJestDefaults(project.jestReadsPackageJson ?? { before: false, after: false }));
     checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add, "", withMochaDefaults);
   } else if (MOCHA_CONFIG.test(name)) {
     checkMocharc(name, old, now, add);
@@ -79,8 +79,11 @@ export interface ProjectContext {
   vitestMajor?: number;
   /** How vitest reads a vitest.config.* or vite.config.*'s test.include before and after the patch (see vitestReads). */
   vitestReads?: { before: VitestRead; after: VitestRead };
-  /** Whether jest reads package.json's "jest" before and after the patch: no jest.config.* beside it (see jestReadsPackageJson). */
-  jestReadsPackageJson?: { before: boolean; after: boolean };
+  /**
+   * Whether jest reads package.json's "jest" before and after the patch: no jest.config.* beside it (see
+   * jestReadsPackageJson). `takesOver`: from a jest.config.* the patch deletes, whose check compares the two.
+   */
+  jestReadsPackageJson?: { before: boolean; after: boolean; takesOver?: boolean };
   /** A test entry script's own moves: where it is, and the testpaths where it goes. */
   script?: ScriptMoves;
 }

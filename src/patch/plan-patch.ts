@@ -233,7 +233,13 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       if (deleted && !reads.before.reads) continue;
       project.vitestReads = { before: reads.before, after: reads.after };
     }
-    if (path.posix.basename(p) === "package.json") project.jestReadsPackageJson = await jestReadsPackageJson(root, path.posix.dirname(p), originals, vfs);
+    if (path.posix.basename(p) === "package.json") {
+      const reads = await jestReadsPackageJson(root, path.posix.dirname(p), originals, vfs);
+      // jest read a jest.config.* beside it that the patch deletes: that one is compared with package.json's
+      // "jest" after the patch (above), not this "jest" before, which jest did not read.
+      const takesOver = !reads.before && reads.after && [...statusOf].some(([q, s]) => s.status === "deleted" && JEST_CONFIG_FILE.test(q) && path.posix.dirname(q) === path.posix.dirname(p));
+      project.jestReadsPackageJson = { ...reads, ...(takesOver ? { takesOver } : {}) };
+    }
     if (entry) project.script = await scriptMoves({ before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, testpathsAt);
     const unreadableConfig = [project.testpaths, ...(project.script?.testpaths.values() ?? [])].find((t) => t?.unreadable)?.unreadable;
     if (unreadableConfig) return unreadable(unreadableConfig, p);
