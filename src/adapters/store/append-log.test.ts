@@ -32,22 +32,57 @@ describe("AppendLog", () => {
     expect(readFileSync(join(dir, "2026-12-06.ndjson"), "utf8")).toBe("a\nb\nc\n");
   });
 
+  /** Counts the syncs, wherever they run, and makes each take `ms[i]` of the clock given to the log. */
+  function countedSync(ms: number[] = []) {
+    const calls: Array<"inline" | "pooled"> = [];
+    let clock = 0;
+    const take = () => void (clock += ms[calls.length - 1] ?? 0.2);
+    return {
+      calls,
+      elapsed: () => clock,
+      sync: {
+        inline: () => void (calls.push("inline"), take()),
+        pooled: async () => void (calls.push("pooled"), take()),
+      },
+    };
+  }
+
   test("a line appended in the event-loop turn a commit ends joins the next commit, not one of its own", async () => {
+    const counted = countedSync();
+    const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync, elapsed: counted.elapsed });
+    const a = log.append(line("a"));
+    await new Promise((r) => setImmediate(r)); // a's commit is under way
+    const b = log.append(line("b")); // waits for the next one
+    await a;
+    const c = log.append(line("c")); // as a request handled in the same turn as a's commit ending
+    await Promise.all([b, c]);
+    expect(counted.calls).toHaveLength(2);
+    await log.close();
+  });
+
+  test("syncs on the event loop while the disk answers fast, in the thread pool after a slow sync until one is fast", async () => {
+    // The second sync takes 40 ms: the two after it go to the pool, the first of which is fast again.
+    const counted = countedSync([0.2, 40, 0.3, 0.2, 0.2]);
+    const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync, elapsed: counted.elapsed });
+    for (const text of ["a", "b", "c", "d", "e"]) await log.append(line(text));
+    expect(counted.calls).toEqual(["inline", "inline", "pooled", "inline", "inline"]);
+    await log.close();
+    expect(readFileSync(join(dir, "log", readdirSync(join(dir, "log"))[0]!), "utf8")).toBe("a\nb\nc\nd\ne\n");
+  });
+
+  test("the real fdatasync is used by default", async () => {
     const probe = await open(join(dir, "probe"), "w");
-    const datasync = jest.spyOn(Object.getPrototypeOf(probe) as { datasync(): Promise<void> }, "datasync");
+    const pooled = jest.spyOn(Object.getPrototypeOf(probe) as { datasync(): Promise<void> }, "datasync");
     await probe.close();
     try {
       const log = new AppendLog(join(dir, "log"), { fsync: true });
-      const a = log.append(line("a"));
-      await new Promise((r) => setImmediate(r)); // a's commit is under way
-      const b = log.append(line("b")); // waits for the next one
-      await a;
-      const c = log.append(line("c")); // as a request handled in the same turn as a's commit ending
-      await Promise.all([b, c]);
-      expect(datasync).toHaveBeenCalledTimes(2);
+      await log.append(line("a"));
       await log.close();
+      // The first sync runs on the event loop (no sync has been slow yet).
+      expect(pooled).not.toHaveBeenCalled();
+      expect(readFileSync(join(dir, "log", readdirSync(join(dir, "log"))[0]!), "utf8")).toBe("a\n");
     } finally {
-      datasync.mockRestore();
+      pooled.mockRestore();
     }
   });
 });

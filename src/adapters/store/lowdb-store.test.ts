@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
-import { cp, mkdtemp, open, rm, readFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { FDATASYNC, type FileSync } from "./append-log.js";
 import { LowdbJobStore } from "./lowdb-store.js";
 
 describe("LowdbJobStore specifics", () => {
@@ -51,19 +52,25 @@ describe("LowdbJobStore specifics", () => {
   });
 
   test("a delivery whose journal sync failed (EIO) does not come back as a job after a restart", async () => {
-    const probe = await open(join(dir, "probe"), "w");
-    const proto = Object.getPrototypeOf(probe) as { datasync(): Promise<void> };
-    await probe.close();
-    const store = await LowdbJobStore.open(dir);
+    let failNext = false;
+    const refused = () => {
+      failNext = false;
+      return Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
+    };
+    // Wherever the journal's sync runs (on the event loop or in the thread pool), the disk refuses it once.
+    const journalSync: FileSync = {
+      inline: (fd) => {
+        if (failNext) throw refused();
+        FDATASYNC.inline(fd);
+      },
+      pooled: (fh) => (failNext ? Promise.reject(refused()) : FDATASYNC.pooled(fh)),
+    };
+    const store = await LowdbJobStore.open(dir, { journalSync });
     const kept = makeJob({ runId: 1 });
     await store.recordIntake(makeDelivery(kept), "{}", kept);
-    const spy = jest.spyOn(proto, "datasync").mockRejectedValueOnce(Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" }));
+    failNext = true;
     const job = makeJob({ runId: 2 });
-    try {
-      await expect(store.recordIntake(makeDelivery(job), "{}", job)).rejects.toMatchObject({ code: "EIO" });
-    } finally {
-      spy.mockRestore();
-    }
+    await expect(store.recordIntake(makeDelivery(job), "{}", job)).rejects.toMatchObject({ code: "EIO" });
     expect(await store.findJobByKey(job.key)).toBeUndefined();
     await store.close();
     const again = await LowdbJobStore.open(dir);

@@ -4,7 +4,7 @@ import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
-import { AppendLog, type LogPosition } from "./append-log.js";
+import { AppendLog, FDATASYNC, type FileSync, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
 import { DeferredDocuments } from "./deferred-documents.js";
 import { JobDocuments } from "./job-documents.js";
@@ -28,6 +28,8 @@ export interface LowdbStoreOptions {
   readOnly?: boolean;
   /** Flushes one file or folder to disk (default: open and fsync; tests observe the order). */
   syncPath?: (path: string) => Promise<void>;
+  /** Makes the intake journal's batches durable (default: fdatasync; tests make it fail). */
+  journalSync?: FileSync;
 }
 
 /**
@@ -63,8 +65,8 @@ export class LowdbJobStore implements JobStore {
 
   private constructor(dir: string, opts: LowdbStoreOptions) {
     this.#dir = dir;
-    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
-    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath });
+    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath, journalSync: opts.journalSync ?? FDATASYNC };
+    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath, sync: this.#opts.journalSync });
     this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
     this.#docs = new JobDocuments(join(dir, "jobs"), this.#opts.syncPath);
   }
