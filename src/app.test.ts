@@ -61,6 +61,35 @@ test("serve checks the app's registration with GitHub at start, in the backgroun
   }
 });
 
+// The app's name on GitHub is often not t0-ci-bot: the GitHub adapter must know the bot login the start-up
+// check learns, or it would take the app's own comment for someone else's and post a second one each time.
+test("the GitHub adapter recognises the app's comments by the bot login learned at start", async () => {
+  const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", T0_WORKERS: "0", REDELIVER_WINDOW_HOURS: "0" });
+  const githubApp: GitHubAppPort = {
+    registration: async () => ({ id: 1, slug: "acme-ci-fixer", owner: undefined, permissions: {}, events: [] }),
+    async *installations() {
+      yield [];
+    },
+  };
+  const app = await startApp(config, { port: 0, host: "127.0.0.1", logger: silentLogger(), overrides: { store: new MemoryJobStore() }, githubApp });
+  const gh = await githubApiMock();
+  try {
+    await new Promise((r) => setImmediate(r));
+    const marker = "<!-- t0-ci-bot:fix-comment 1:10 -->";
+    const bot = (login: string) => ({ user: { login, id: 9, type: "Bot" }, performed_via_github_app: null });
+    gh.on("POST", "/app/installations/5/access_tokens", { status: 201, body: { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() } })
+      // Another registration that kept the default name writes the same marker.
+      .on("GET", "/repos/o/r/issues/7/comments", { body: [{ id: 1, body: `${marker}\nother`, ...bot("t0-ci-bot[bot]") }, { id: 2, body: `${marker}\nold`, ...bot("acme-ci-fixer[bot]") }] })
+      .on("PATCH", "/repos/o/r/issues/comments/2", { body: { id: 2, body: "x" } });
+    const writes = (await app.deps.github.forInstallation(5)).writes!;
+    expect(await writes.upsertComment({ id: 1, owner: "o", name: "r", fullName: "o/r" }, 7, marker, `${marker}\nnew`)).toEqual({ id: 2, created: false });
+    gh.done();
+  } finally {
+    gh.cleanup();
+    await app.stop({ drainMs: 0 });
+  }
+});
+
 test("serve logs the PRIVATE_KEY / PRIVATE_KEY_PATH conflict once at start, naming both and the one used", async () => {
   const other = generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
   const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY: other, PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", T0_WORKERS: "0", REDELIVER_WINDOW_HOURS: "0" });

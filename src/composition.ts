@@ -42,12 +42,15 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
   const metrics = o.metrics ?? createMetrics({ defaultMetrics: true });
   const store = o.store ?? (await openStore(config));
   const closers: Array<() => Promise<void>> = [];
+  // One identity for the handlers and the GitHub adapter: the start-up check teaches both the real bot login.
+  const identity = o.identity ?? new AppIdentity(config.BOT_LOGIN);
   let github = o.github;
   if (!github && opts.probot) {
     // GitHub writes of an installation ≥ 1 s apart, across every process when REDIS_URL is shared.
     const paced = await openWritePacer(config, { minIntervalMs: 1000, clock });
     closers.push(paced.close);
-    github = createGitHubPort({ probot: opts.probot, writePacer: paced.pacer });
+    const appId = config.APP_ID ? Number(config.APP_ID) : undefined;
+    github = createGitHubPort({ probot: opts.probot, writePacer: paced.pacer, self: { appId, identity } });
   }
   const queue: JobQueue =
     o.queue ??
@@ -66,7 +69,7 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
     clock,
     logger,
     metrics,
-    identity: o.identity ?? new AppIdentity(config.BOT_LOGIN),
+    identity,
     closers,
   };
 }

@@ -370,7 +370,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
         return { body: [{ ...pr, title, body }] };
       })
       .on("PATCH", `${API}/pulls/101`, { body: pr })
-      .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: "<!-- t0-ci-bot:fix-comment 300029405:289782451 -->\nold" }] })
+      .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: "<!-- t0-ci-bot:fix-comment 300029405:289782451 -->\nold", user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] })
       .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } });
     // The fix branch's run: its failed job's log says something the first run's did not.
     const FIX_JOB = 4343;

@@ -208,7 +208,7 @@ describe("rerun_flaky", () => {
       const s = await setup("flaky-suspect");
       const silent = { debug() {}, info() {}, warn() {}, error() {} };
       const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
-      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
+      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }), self: { identity: new AppIdentity() } });
       s.deps.github = { forInstallation: async () => ({ writes }) as never };
       const path = `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`;
       gh = (await githubApiMock())
@@ -236,7 +236,7 @@ describe("rerun_flaky", () => {
       const s = await setup("flaky-suspect");
       const silent = { debug() {}, info() {}, warn() {}, error() {} };
       const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
-      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
+      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }), self: { identity: new AppIdentity() } });
       s.deps.github = { forInstallation: async () => ({ writes }) as never };
       gh = (await githubApiMock())
         .on("GET", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}`, { body: runBody(s.job) })

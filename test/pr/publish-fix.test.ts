@@ -8,6 +8,7 @@ import { publishFix, type PublishInput } from "../../src/pr/publish-fix.js";
 import { markPrText } from "../../src/pr/pr-text-mark.js";
 import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
 import { FakeClock } from "../fakes/fake-clock.js";
+import { AppIdentity } from "../../src/core/app-identity.js";
 
 const repo: JobRepo = { id: 1, owner: "octo", name: "demo", fullName: "octo/demo" };
 const HEAD = "a".repeat(40);
@@ -17,10 +18,18 @@ const COMMIT = "d".repeat(40);
 const noop = () => {};
 const silentLog = { debug: noop, info: noop, warn: noop, error: noop };
 
-function writes() {
+const APP_ID = 1001;
+function writes(self = { appId: APP_ID, identity: new AppIdentity("t0-ci-bot[bot]") }) {
   const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog });
-  return createGitHubWrites(octokit, { installationId: 7, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }) });
+  return createGitHubWrites(octokit, { installationId: 7, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }), self });
 }
+
+/** An issue comment as GitHub lists it: by a person unless `user` says otherwise. */
+const comment = (id: number, body: string, over: Record<string, unknown> = {}) => ({
+  id, body, user: { login: "alice", id: 5, type: "User" }, performed_via_github_app: null, ...over,
+});
+/** What GitHub records of a comment the app made with its installation token. */
+const byApp = { user: { login: "t0-ci-bot[bot]", id: 900_001, type: "Bot" }, performed_via_github_app: { id: APP_ID, slug: "t0-ci-bot", name: "t0-ci-bot" } };
 
 const TITLE = "ci-bot: fix test on feature (run 10)";
 /** A fix PR as the bot left it: its title and (marked) body are the bot's own. */
@@ -85,7 +94,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
       .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
       .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
       .on("PATCH", "/repos/octo/demo/pulls/42", { body: pull() })
-      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [{ id: 5, body: "someone else" }, { id: 900, body: "<!-- t0-ci-bot:fix-comment 1:10 -->\nold" }] })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "someone else"), comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", byApp)] })
       .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
     const r = await publishFix(writes(), input());
     gh.done();
@@ -104,12 +113,43 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
       .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
       .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
       .on("GET", "/repos/octo/demo/pulls", { body: [pull(edited)] })
-      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [{ id: 900, body: "<!-- t0-ci-bot:fix-comment 1:10 -->\nold" }] })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", byApp)] })
       .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
     const r = await publishFix(writes(), input());
     gh.done();
     expect(r).toMatchObject({ textKept: true, commentedOn: [7] });
     expect(gh.requests.some((q) => q.operationId === "pulls/update")).toBe(false);
+  });
+
+  // The marker is plain text anyone can copy: a person quoting the bot's comment, or another registration
+  // of this app (a staging app, a second install under another name) writing its own. Editing theirs is a
+  // 403 that fails the job, or their text replaced by ours; taking theirs as posted loses ours.
+  test.each([
+    ["a person's comment", comment(5, "> <!-- t0-ci-bot:fix-comment 1:10 -->\n> quoting the bot")],
+    ["another app's bot comment", comment(6, "<!-- t0-ci-bot:fix-comment 1:10 -->\nstaging", {
+      user: { login: "t0-ci-bot-staging[bot]", id: 900_002, type: "Bot" }, performed_via_github_app: { id: 2002, slug: "t0-ci-bot-staging", name: "t0-ci-bot-staging" } })],
+    ["a person's account named like the bot", comment(7, "<!-- t0-ci-bot:fix-comment 1:10 -->\nx", { user: { login: "t0-ci-bot", id: 8, type: "User" } })],
+  ])("%s carrying the marker is left alone: the app posts its own", async (_who, theirs) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/issues/7/comments", { body: [theirs] })
+      .on("POST", "/repos/octo/demo/issues/7/comments", { status: 201, body: { id: 901, body: "x" } });
+    const r = await writes().upsertComment(repo, 7, "<!-- t0-ci-bot:fix-comment 1:10 -->", "<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #42");
+    gh.done();
+    expect(r).toEqual({ id: 901, created: true });
+  });
+
+  test.each([
+    // The app's id decides when GitHub names the app, even before the start-up check learns its slug.
+    ["named by app id, its login not yet learned", { appId: APP_ID, identity: new AppIdentity() }, { ...byApp, user: { ...byApp.user, login: "t0-ci-bot-acme[bot]" }, performed_via_github_app: { ...byApp.performed_via_github_app, slug: "t0-ci-bot-acme" } }],
+    // Without the app named on the comment, the bot login learned from GitHub (or BOT_LOGIN) decides.
+    ["by bot login when GitHub does not name the app", { appId: APP_ID, identity: new AppIdentity("t0-ci-bot[bot]") }, { ...byApp, performed_via_github_app: null }],
+  ])("the app's own comment is edited in place (%s)", async (_how, self, own) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "<!-- t0-ci-bot:fix-comment 1:10 -->\nquoted"), comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", own)] })
+      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
+    const r = await writes(self).upsertComment(repo, 7, "<!-- t0-ci-bot:fix-comment 1:10 -->", "<!-- t0-ci-bot:fix-comment 1:10 -->\nnew");
+    gh.done();
+    expect(r).toEqual({ id: 900, created: false });
   });
 
   test("a second attempt on an existing branch commits on top and fast-forwards (never force)", async () => {

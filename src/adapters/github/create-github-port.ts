@@ -1,12 +1,17 @@
 import type { Probot } from "probot";
 import type { GitHubClient, GitHubPort } from "../../core/ports/github-port.js";
 import { createOctokitClient, type Octokit, type OctokitClientOptions } from "./octokit-client.js";
-import { createGitHubWrites } from "./github-writes.js";
+import { createGitHubWrites, type AppSelf } from "./github-writes.js";
+import { AppIdentity } from "../../core/app-identity.js";
 import { createLocalWritePacer, type WritePacer } from "../queue/write-pacer.js";
 import { systemClock } from "../clock/system-clock.js";
 import { outagesAsWaits } from "./github-outage.js";
 
-export type CreateGitHubPortOptions = OctokitClientOptions & { writePacer?: WritePacer } &
+export type CreateGitHubPortOptions = OctokitClientOptions & {
+  writePacer?: WritePacer;
+  /** The app itself (APP_ID, deps.identity), whose comments are edited in place; the default bot login otherwise. */
+  self?: AppSelf;
+} &
   (
     | { probot: Pick<Probot, "auth">; octokitFactory?: never }
     /** Tests and scripts: any way to get an installation-scoped Octokit (e.g. `new ProbotOctokit({ auth: { token } })`). */
@@ -21,12 +26,13 @@ export function createGitHubPort(opts: CreateGitHubPortOptions): GitHubPort {
   const factory = opts.octokitFactory ?? ((id: number) => opts.probot!.auth(id) as Promise<Octokit>);
   // Writes of one installation ≥ 1 s apart (secondary rate limits); the Redis pacer spans processes.
   const pacer = opts.writePacer ?? createLocalWritePacer({ clock: systemClock(), minIntervalMs: 1000 });
+  const self = opts.self ?? { identity: new AppIdentity() };
   return {
     async forInstallation(installationId: number): Promise<GitHubClient> {
       const octokit = await factory(installationId);
       // At the client's edge, after Octokit's own retries (an Octokit error hook would run inside them and
       // stop them): what is left of an outage becomes a wait.
-      return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer })) };
+      return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer, self })) };
     },
   };
 }

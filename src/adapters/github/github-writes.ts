@@ -2,6 +2,7 @@ import { AppError, permanent, toAppError } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
 import type { WritePacer } from "../queue/write-pacer.js";
+import type { AppIdentity } from "../../core/app-identity.js";
 import type { Octokit } from "./octokit-client.js";
 
 interface RawPull {
@@ -30,11 +31,38 @@ const toPull = (p: RawPull): PullRequestRef => ({
   body: p.body,
 });
 
+/** Who the app is, to tell its own comments from anyone else's. */
+export interface AppSelf {
+  /** APP_ID, which GitHub puts in `performed_via_github_app.id` of what the app writes. */
+  appId?: number;
+  /** Read at each call: the start-up check learns the real bot login after the adapter is built. */
+  identity: Pick<AppIdentity, "logins">;
+}
+
+interface RawComment {
+  id: number;
+  body?: string;
+  user?: { login: string; type: string } | null;
+  performed_via_github_app?: { id: number } | null;
+}
+
+/**
+ * Written by this app: its bot user, and the app GitHub names on it when it names one. The marker alone
+ * is not enough: people quote it, and another registration of this app (staging, a second install under
+ * another name) writes the same marker under its own bot.
+ */
+function writtenBy(self: AppSelf, c: RawComment): boolean {
+  if (c.user?.type !== "Bot") return false;
+  const via = c.performed_via_github_app?.id;
+  if (via !== undefined && self.appId !== undefined) return via === self.appId;
+  return self.identity.logins().has(c.user.login.toLowerCase());
+}
+
 /**
  * The write side of the GitHub adapter. Every mutating request first takes a slot from the pacer
  * (≥ 1 s apart per installation, never in parallel), as GitHub's secondary rate limits ask.
  */
-export function createGitHubWrites(octokit: Octokit, opts: { installationId: number; pacer: WritePacer }): GitHubWriteClient {
+export function createGitHubWrites(octokit: Octokit, opts: { installationId: number; pacer: WritePacer; self: AppSelf }): GitHubWriteClient {
   const r = (repo: JobRepo) => ({ owner: repo.owner, repo: repo.name });
   const mutate = async <T>(what: string, fn: () => Promise<T>, needs?: string): Promise<T> => {
     await opts.pacer.acquire(opts.installationId);
@@ -135,7 +163,7 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       const comments = await read(`reading comments of #${issueNumber}`, () =>
         octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, per_page: 100 }),
       );
-      const mine = comments.find((c) => c.body?.includes(marker));
+      const mine = (comments as RawComment[]).find((c) => c.body?.includes(marker) && writtenBy(opts.self, c));
       if (mine) {
         if (mine.body !== body) {
           await mutate(`updating comment ${mine.id}`, () => octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { ...r(repo), comment_id: mine.id, body }));

@@ -91,7 +91,7 @@ export interface GitHubWriteClient {
   createPullRequest(repo: JobRepo, input: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestRef>;
   updatePullRequest(repo: JobRepo, number: number, input: { title?: string; body?: string }): Promise<void>;
   addLabels(repo: JobRepo, issueNumber: number, labels: string[]): Promise<void>;
-  /** Edits the issue comment carrying `marker` in place, or creates it; one comment per marker. */
+  /** Edits the app's own issue comment carrying `marker` in place, or creates it; one comment per marker. */
   upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: string): Promise<{ id: number; created: boolean }>;
   /** Draft → ready for review (GraphQL `markPullRequestReadyForReview`; REST cannot do it). */
   markReadyForReview(repo: JobRepo, pr: Pick<PullRequestRef, "nodeId" | "number">): Promise<void>;
