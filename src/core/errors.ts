@@ -107,7 +107,7 @@ function isRateLimit(message: string, headers: Record<string, string | undefined
  * retry-after (seconds), or for a spent primary limit the time to its reset (x-ratelimit-reset, epoch
  * seconds), or for a secondary limit that gives neither the minute GitHub's docs ask to wait at least.
  */
-function waitFor(headers: Record<string, string | undefined>, message: string): number | undefined {
+export function waitFor(headers: Record<string, string | undefined>, message: string): number | undefined {
   const after = Number(headers["retry-after"]);
   if (Number.isFinite(after) && after > 0) return after * 1000;
   const reset = Number(headers["x-ratelimit-reset"]);

@@ -308,6 +308,40 @@ describe("other writes", () => {
     expect(sent!.query).toContain("markPullRequestReadyForReview(input: { pullRequestId: $id })");
     expect(sent!.variables).toEqual({ id: "PR_kw42" });
   });
+
+  // GraphQL errors come back as HTTP 200 with `errors[]` (octokit throws a GraphqlResponseError, which has
+  // no status): they were all "internal", so a missing permission read as a bug and a rate limit failed the job.
+  const graphqlAnswers = (errors: unknown[], headers: Record<string, string> = {}) =>
+    nock("https://api.github.com").post("/graphql").reply(200, { data: { markPullRequestReadyForReview: null }, errors }, headers);
+
+  test.each([
+    ["FORBIDDEN", { type: "FORBIDDEN", path: ["markPullRequestReadyForReview"], locations: [{ line: 1, column: 21 }], message: "Resource not accessible by integration" }],
+    ["NOT_FOUND", { type: "NOT_FOUND", path: ["markPullRequestReadyForReview"], locations: [{ line: 1, column: 21 }], message: "Could not resolve to a node with the global id of 'PR_kw42'." }],
+  ])("a GraphQL %s is a refusal that says what to check, not an internal error", async (_type, error) => {
+    const scope = graphqlAnswers([error]);
+    const err = await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 }).then(() => null, (e: unknown) => e);
+    expect(scope.isDone()).toBe(true);
+    expect(err).toMatchObject({ code: "github_write_forbidden", retryable: false });
+    expect((err as Error).message).toMatch(/marking PR #42 ready for review.*pull_requests: write/);
+    expect((err as Error).message).toContain(error.message);
+  });
+
+  test("a GraphQL RATE_LIMITED waits for the limit's reset and retries", async () => {
+    const reset = Math.ceil(Date.now() / 1000) + 600;
+    const scope = graphqlAnswers([{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 7." }], { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) });
+    const err = await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 }).then(() => null, (e: unknown) => e);
+    expect(scope.isDone()).toBe(true);
+    expect(err).toMatchObject({ code: "github_rate_limited", retryable: true });
+    expect((err as { retryAfterMs: number }).retryAfterMs).toBeGreaterThan(590_000);
+    expect((err as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(602_000);
+  });
+
+  test("a GraphQL RATE_LIMITED without headers still waits a while rather than retrying at once", async () => {
+    const scope = graphqlAnswers([{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 7." }]);
+    const err = await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 }).then(() => null, (e: unknown) => e);
+    expect(scope.isDone()).toBe(true);
+    expect(err).toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 60_000 });
+  });
 });
 
 describe("write pacer", () => {

@@ -1,4 +1,4 @@
-import { AppError, permanent, toAppError } from "../../core/errors.js";
+import { AppError, permanent, toAppError, waitFor } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
 import type { WritePacer } from "../queue/write-pacer.js";
@@ -213,6 +213,8 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
 const WORKFLOWS_REFUSAL = /refusing to allow .*\bto create or update workflow/i;
 
 function explain(err: unknown, what: string, needs = "contents: write and pull_requests: write"): AppError {
+  const refused = graphqlRefusal(err, what, needs);
+  if (refused) return refused;
   const e = toAppError(err);
   const status = e.details?.status;
   if (status === 403 && !e.retryable && WORKFLOWS_REFUSAL.test(e.message)) {
@@ -222,4 +224,29 @@ function explain(err: unknown, what: string, needs = "contents: write and pull_r
     return permanent("github_write_forbidden", `GitHub refused ${what} (HTTP ${status}): check that the app is installed on the repository with ${needs}. (${e.message})`, { status });
   }
   return new AppError(e.code, `GitHub failed ${what}: ${e.message}`, { retryable: e.retryable, details: e.details, cause: err, retryAfterMs: e.retryAfterMs });
+}
+
+/**
+ * GitHub answers GraphQL errors with HTTP 200 and `errors[]` (each with a `type`); octokit throws them as a
+ * GraphqlResponseError, which has no status, so toAppError took a missing permission or a spent rate limit
+ * for a bug ("internal"). The types that mean what a REST 403/404/429 means are worded and retried alike;
+ * others keep their message (see markReadyForReview for the one that means "already done").
+ */
+function graphqlRefusal(err: unknown, what: string, needs: string): AppError | undefined {
+  if ((err as Error | undefined)?.name !== "GraphqlResponseError") return undefined;
+  const g = err as { errors?: Array<{ type?: string; message?: string }>; headers?: Record<string, string | undefined> };
+  const errors = g.errors ?? [];
+  const message = errors.map((x) => x.message).filter(Boolean).join("; ") || (err as Error).message;
+  const type = (t: string) => errors.some((x) => x.type === t);
+  if (type("RATE_LIMITED")) {
+    // A primary limit gives its reset in x-ratelimit-*; without it, the minute GitHub asks to wait at least.
+    return new AppError("github_rate_limited", `GitHub rate-limited ${what} (GraphQL RATE_LIMITED: ${message}); will retry once the limit resets.`, {
+      retryable: true, cause: err, details: { graphql: "RATE_LIMITED" }, retryAfterMs: waitFor(g.headers ?? {}, message) ?? 60_000,
+    });
+  }
+  const denied = type("FORBIDDEN") ? "FORBIDDEN" : type("NOT_FOUND") ? "NOT_FOUND" : undefined;
+  if (denied) {
+    return permanent("github_write_forbidden", `GitHub refused ${what} (GraphQL ${denied}): check that the app is installed on the repository with ${needs}. (${message})`, { graphql: denied });
+  }
+  return undefined;
 }
