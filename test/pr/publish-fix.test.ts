@@ -326,6 +326,31 @@ describe("other writes", () => {
     expect((err as Error).message).toContain(error.message);
   });
 
+  // Sent again for a PR already ready: a crash between the mutation and the job recording it, or people
+  // marked it ready meanwhile. GitHub refuses to undraft a PR that is no draft; the PR is as asked, so the
+  // job goes on rather than failing on its own repeat. GitHub's wording is not promised: the PR decides.
+  test.each([
+    ["UNPROCESSABLE", { type: "UNPROCESSABLE", path: ["markPullRequestReadyForReview"], message: "Pull request is not a draft" }],
+    ["untyped", { path: ["markPullRequestReadyForReview"], locations: [{ line: 1, column: 21 }], message: "Pull request is not in draft state" }],
+  ])("marking a PR that is already ready for review succeeds (%s error)", async (_type, error) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls/42", { body: pull({ draft: false }) });
+    const scope = graphqlAnswers([error]);
+    await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 });
+    expect(scope.isDone()).toBe(true);
+    gh.done();
+  });
+
+  test("a GraphQL error on a PR that is still a draft is not taken for success", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls/42", { body: pull({ draft: true }) });
+    const scope = graphqlAnswers([{ type: "UNPROCESSABLE", message: "Pull request is locked" }]);
+    const err = await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 }).then(() => null, (e: unknown) => e);
+    expect(scope.isDone()).toBe(true);
+    gh.done();
+    expect((err as Error).message).toMatch(/marking PR #42 ready for review.*Pull request is locked/s);
+  });
+
   test("a GraphQL RATE_LIMITED waits for the limit's reset and retries", async () => {
     const reset = Math.ceil(Date.now() / 1000) + 600;
     const scope = graphqlAnswers([{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 7." }], { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(reset) });

@@ -173,13 +173,24 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       const res = await mutate(`commenting on #${issueNumber}`, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, body }));
       return { id: Number(res.data.id), created: true };
     },
-    markReadyForReview: (_repo, pr) =>
-      mutate(`marking PR #${pr.number} ready for review`, async () => {
-        await octokit.graphql(
-          "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
-          { id: pr.nodeId },
-        );
-      }),
+    async markReadyForReview(repo, pr) {
+      try {
+        await mutate(`marking PR #${pr.number} ready for review`, async () => {
+          await octokit.graphql(
+            "mutation($id: ID!) { markPullRequestReadyForReview(input: { pullRequestId: $id }) { pullRequest { isDraft } } }",
+            { id: pr.nodeId },
+          );
+        });
+      } catch (err) {
+        // Sent again for a PR that is already ready (a crash before the job recorded the first one, or people
+        // undrafted it): GitHub refuses, in words it does not promise. The PR's own state says whether it is done.
+        const refusedAsIs = err instanceof AppError && !err.retryable && (err.cause as Error | undefined)?.name === "GraphqlResponseError";
+        if (!refusedAsIs) throw err;
+        const now = await read(`reading PR #${pr.number}`, async () => (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: pr.number })).data);
+        if (now.draft === false) return;
+        throw err;
+      }
+    },
     compareDiff: (repo, base, head, maxBytes) =>
       read(`comparing ${base}...${head}`, async () => {
         const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
@@ -230,7 +241,7 @@ function explain(err: unknown, what: string, needs = "contents: write and pull_r
  * GitHub answers GraphQL errors with HTTP 200 and `errors[]` (each with a `type`); octokit throws them as a
  * GraphqlResponseError, which has no status, so toAppError took a missing permission or a spent rate limit
  * for a bug ("internal"). The types that mean what a REST 403/404/429 means are worded and retried alike;
- * others keep their message (see markReadyForReview for the one that means "already done").
+ * others keep their message (markReadyForReview checks the PR for the one that means "already done").
  */
 function graphqlRefusal(err: unknown, what: string, needs: string): AppError | undefined {
   if ((err as Error | undefined)?.name !== "GraphqlResponseError") return undefined;
