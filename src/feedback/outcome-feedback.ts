@@ -10,7 +10,13 @@ export function proposalIds(job: Job): { episodeId: string; inferenceId: string 
   return p ? { episodeId: p.episodeId, inferenceId: p.inferenceId } : undefined;
 }
 
-const tags = (job: Job, extra: Record<string, string> = {}) => ({ [TAG_KEYS.repo]: job.repo.fullName, [TAG_KEYS.runId]: String(job.run.id), ...extra });
+/** The failing run an inference was made for: its tags describe it (a job, or a later job's fix on this one's PR). */
+export interface FeedbackSource {
+  repo: Pick<Job["repo"], "fullName">;
+  run: Pick<Job["run"], "id">;
+}
+
+const tags = (job: FeedbackSource, extra: Record<string, string> = {}) => ({ [TAG_KEYS.repo]: job.repo.fullName, [TAG_KEYS.runId]: String(job.run.id), ...extra });
 
 /** Inference level: did the diff apply under the policy, did validation pass (after apply-and-validate). */
 export function validationFeedback(job: Job, applied: boolean, passed: boolean | undefined, reason?: string): NewFeedback[] {
@@ -44,8 +50,8 @@ export function noPrFeedback(job: Job, episodeId: string, reason: string): NewFe
   return { id: `${METRICS.prMerged}:${episodeId}:no_pr`, metric: METRICS.prMerged, value: false, target: { episodeId }, tags: tags(job, { reason }) };
 }
 
-/** Inference level: CI on the fix branch, for the inference whose patch that commit carries. */
-export function fixCiFeedback(job: Job, inferenceId: string, passed: boolean, runId: number): NewFeedback {
+/** Inference level: CI on the fix branch, for the inference whose patch that commit carries (`job`: whose inference). */
+export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: boolean, runId: number): NewFeedback {
   return {
     id: `${METRICS.ciPassedOnFixBranch}:${inferenceId}`,
     metric: METRICS.ciPassedOnFixBranch,

@@ -27,6 +27,7 @@ import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import type { Stage } from "../../src/pipeline/stage.js";
 
 const INFERENCE2 = "0192f5a0-0000-7000-8000-000000000003";
+const EPISODE2 = "0192f5a0-0000-7000-8000-000000000005";
 import { AppIdentity } from "../../src/core/app-identity.js";
 
 const PRIOR = ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "propose-patch", "apply-and-validate"];
@@ -564,11 +565,11 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   /** A later failure with the same fingerprint whose own (different) fix goes onto the open fix PR. */
-  async function sharedOntoFixPr(s: Awaited<ReturnType<typeof setup>>, id = "second-job", runId = 556, inferenceId = INFERENCE2, replacement = '"-".join(w for w in words)') {
+  async function sharedOntoFixPr(s: Awaited<ReturnType<typeof setup>>, id = "second-job", runId = 556, inferenceId = INFERENCE2, replacement = '"-".join(w for w in words)', episodeId = EPISODE2) {
     const patch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${replacement}`);
     const job: Job = { ...(await s.get()), id, key: `1296269:${runId}`, run: { ...s.job.run, id: runId, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
     job.results = validatedResults(job, patch);
-    (job.results["propose-patch"] as { inferenceId: string }).inferenceId = inferenceId;
+    Object.assign(job.results["propose-patch"] as object, { inferenceId, episodeId });
     await s.store.recordIntake(makeDelivery(job), "{}", job);
     await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
     expect((await s.store.getJob(id))!.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
@@ -584,11 +585,21 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(await s.deliver("workflow_run", s.fixRun("success", shared, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
     await s.run();
     expect(s.gh.pulls[0]!.draft).toBe(false);
-    // The verdict is on the patch that commit carries: the later job's inference.
-    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE2 }));
+    // The verdict is on the patch that commit carries: the later job's inference, tagged with that job's run.
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE2, tags: expect.objectContaining({ run_id: "556", fix_run_id: "901" }) }));
     // A third failure of the same kind finds the branch at a bot commit, not taken over by people.
-    const third = await sharedOntoFixPr(s, "third-job", 557, "0192f5a0-0000-7000-8000-000000000004", '"-".join(list(words))');
+    const third = await sharedOntoFixPr(s, "third-job", 557, "0192f5a0-0000-7000-8000-000000000004", '"-".join(list(words))', "0192f5a0-0000-7000-8000-000000000006");
     expect(third).not.toBe(shared);
+  });
+
+  test("CI of a later failure's fix noted by an earlier version (no run id on it): tagged with that job's run", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    await s.store.updateJob(s.job.id, (j) => void delete (j.results["open-pull-request"] as { sharedCommits: Array<{ runId?: number }> }).sharedCommits[0]!.runId);
+    await s.deliver("workflow_run", s.fixRun("success", shared, 901));
+    await s.run();
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", inferenceId: INFERENCE2, tags: expect.objectContaining({ run_id: "556" }) }));
   });
 
   test("CI failing on a later failure's fix committed onto the fix PR: a comment, and no repair over it", async () => {
@@ -602,7 +613,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(repaired).toBe(false);
     expect(s.gh.pulls[0]!.draft).toBe(true);
     expect(s.gh.comments.get(100)?.[0]?.body).toContain("CI failure on this fix branch");
-    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false, inferenceId: INFERENCE2 }));
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false, inferenceId: INFERENCE2, tags: expect.objectContaining({ run_id: "556" }) }));
     expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 

@@ -34,6 +34,8 @@ export interface SharedCommit {
   jobId: string;
   inferenceId: string;
   files: string[];
+  /** The later job's failing run (its feedback's tags); absent on commits noted by an earlier version. */
+  runId?: number;
 }
 
 /** Repair attempt in progress (set by watch-pr before it proposes again). */

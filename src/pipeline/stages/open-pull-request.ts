@@ -139,7 +139,7 @@ function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: stri
       await deps.store.updateJob(sibling.jobId, (j) => {
         const r = j.results["open-pull-request"] as OpenPullRequestResult | undefined;
         if (!r || r.sharedCommits?.some((c) => c.sha === sha)) return;
-        r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId, files }];
+        r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId, files, runId: job.run.id }];
       });
     },
   };

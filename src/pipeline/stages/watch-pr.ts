@@ -12,14 +12,14 @@ import type { GitHubWriteClient } from "../../core/ports/github-port.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 import { renderCiFailedComment, renderCiPassedComment } from "../../pr/pr-body.js";
-import { demonstrationFeedback, fixCiFeedback, mergedFeedback } from "../../feedback/outcome-feedback.js";
+import { demonstrationFeedback, fixCiFeedback, mergedFeedback, type FeedbackSource } from "../../feedback/outcome-feedback.js";
 import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
 import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { pushedByThisRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 import { isVerdict } from "../../handlers/filters.js";
 
 export interface WatchPrResult {
@@ -83,7 +83,9 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   if (!isVerdict(ev.conclusion)) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}): not a verdict on the fix; ignored`;
   const passed = ev.conclusion === "success";
   // The verdict is on the patch that commit carries: a later job's fix committed onto this PR is its own.
-  await recordFeedback(deps, job.id, [fixCiFeedback(job, shared?.inferenceId ?? open.inferenceId, passed, ev.runId)]);
+  // Tagged with that job's run too: the owner's run would file the verdict under a failure it is not about.
+  const source = shared ? await sharedSource(job, deps, shared) : job;
+  await recordFeedback(deps, job.id, [fixCiFeedback(source, shared?.inferenceId ?? open.inferenceId, passed, ev.runId)]);
   if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
   // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
   // own CI run. A repair would be refused (publishFix) after a model call, "take it over" is noise, and
@@ -127,6 +129,13 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClien
   await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
   await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).ciFailedComment = true));
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
+}
+
+/** The failing run a later job's commit on this PR fixes (read from that job for commits noted without it). */
+async function sharedSource(job: Job, deps: Deps, shared: SharedCommit): Promise<FeedbackSource> {
+  if (shared.runId !== undefined) return { repo: job.repo, run: { id: shared.runId } };
+  // Gone past retention: the owner's run is the nearest thing left (same repository, same failure).
+  return (await deps.store.getJob(shared.jobId)) ?? job;
 }
 
 /** Why the repair after `open` ended without moving the branch, when it ran. */
