@@ -61,8 +61,8 @@ export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: 
   };
 }
 
-/** Episode level: the PR was merged (true) or closed without merging (false). */
-export function mergedFeedback(job: Job, episodeId: string, merged: boolean, reason: string): NewFeedback {
+/** Episode level: the PR was merged (true) or closed without merging (false) (`job`: whose episode). */
+export function mergedFeedback(job: FeedbackSource, episodeId: string, merged: boolean, reason: string): NewFeedback {
   return { id: `${METRICS.prMerged}:${episodeId}`, metric: METRICS.prMerged, value: merged, target: { episodeId }, tags: tags(job, { reason }) };
 }
 

@@ -602,6 +602,52 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", inferenceId: INFERENCE2, tags: expect.objectContaining({ run_id: "556" }) }));
   });
 
+  test.each([true, false])("merge (%s) of a fix PR carrying a later failure's fix: pr_merged for each episode once, on the PR job's outbox", async (merged) => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    expect((await s.store.getJob("second-job"))!.state).toBe("completed");
+    await s.deliver("pull_request", s.prClosed(merged, shared));
+    await s.run();
+    // Redelivered, or the job's stage run again after a crash: still one item per episode.
+    await s.deliver("pull_request", s.prClosed(merged, shared));
+    await s.run();
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    const sent = s.model.received.filter((r) => r.metric === "pr_merged");
+    expect(sent).toEqual([
+      expect.objectContaining({ episodeId: EPISODE, value: merged, tags: expect.objectContaining({ run_id: "555" }) }),
+      expect.objectContaining({ episodeId: EPISODE2, value: merged, tags: expect.objectContaining({ run_id: "556" }) }),
+    ]);
+    // Kept with the PR's job, which waits in send-feedback until the gateway has them: the later job is done.
+    expect(j.feedback.filter((f) => f.metric === "pr_merged").map((f) => [f.target, f.status])).toEqual([[{ episodeId: EPISODE }, "sent"], [{ episodeId: EPISODE2 }, "sent"]]);
+  });
+
+  test("merge of a fix PR: a later job whose commit was noted but never got onto the branch gets no pr_merged", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    // As if the branch move had failed for good: that job failed with its commit only noted on this PR.
+    await s.store.updateJob("second-job", (j) => void delete j.results["open-pull-request"]);
+    await s.deliver("pull_request", s.prClosed(true, shared));
+    await s.run();
+    expect(s.model.received.filter((r) => r.metric === "pr_merged").map((r) => r.episodeId)).toEqual([EPISODE]);
+  });
+
+  test("merge of a fix PR: a later job's commit noted by an earlier version (no episode on it) gets its episode's pr_merged", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    await s.store.updateJob(s.job.id, (j) => {
+      const c = (j.results["open-pull-request"] as { sharedCommits: Array<{ runId?: number; episodeId?: string }> }).sharedCommits[0]!;
+      delete c.runId;
+      delete c.episodeId;
+    });
+    await s.deliver("pull_request", s.prClosed(true, shared));
+    await s.run();
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", episodeId: EPISODE2, value: true, tags: expect.objectContaining({ run_id: "556" }) }));
+  });
+
   test("CI failing on a later failure's fix committed onto the fix PR: a comment, and no repair over it", async () => {
     let repaired = false;
     const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });

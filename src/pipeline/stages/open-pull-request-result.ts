@@ -36,6 +36,8 @@ export interface SharedCommit {
   files: string[];
   /** The later job's failing run (its feedback's tags); absent on commits noted by an earlier version. */
   runId?: number;
+  /** The later job's episode (the PR's outcome is its too); absent on commits noted by an earlier version. */
+  episodeId?: string;
 }
 
 /** Repair attempt in progress (set by watch-pr before it proposes again). */

@@ -56,7 +56,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     branch,
     baseSha: job.run.headSha,
     ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair) : {}),
-    ...(sibling ? sharedHeads(job, deps, sibling, proposal.inferenceId, files.map((f) => f.path)) : {}),
+    ...(sibling ? sharedHeads(job, deps, sibling, proposal, files.map((f) => f.path)) : {}),
     baseBranch: job.run.headBranch,
     files,
     message: renderCommitMessage(input),
@@ -132,14 +132,14 @@ function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repa
 }
 
 /** Onto an earlier job's PR: on its bot's commits only, and that job notes the commit before the branch moves. */
-function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: string[] }, inferenceId: string, files: string[]) {
+function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: string[] }, ids: { inferenceId: string; episodeId: string }, files: string[]) {
   return {
     ownHeads: sibling.heads,
     onCommit: async (sha: string) => {
       await deps.store.updateJob(sibling.jobId, (j) => {
         const r = j.results["open-pull-request"] as OpenPullRequestResult | undefined;
         if (!r || r.sharedCommits?.some((c) => c.sha === sha)) return;
-        r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId, files, runId: job.run.id }];
+        r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId: ids.inferenceId, files, runId: job.run.id, episodeId: ids.episodeId }];
       });
     },
   };

@@ -138,6 +138,25 @@ async function sharedSource(job: Job, deps: Deps, shared: SharedCommit): Promise
   return (await deps.store.getJob(shared.jobId)) ?? job;
 }
 
+/**
+ * The episodes of later jobs whose fix went onto this PR, one per job. A commit is noted before the branch
+ * moves to it: a job still on record that did not end with its commit on the PR never got its fix there.
+ */
+async function sharedEpisodes(job: Job, deps: Deps, open: OpenPullRequestResult): Promise<Array<{ episodeId: string; source: FeedbackSource }>> {
+  const out: Array<{ episodeId: string; source: FeedbackSource }> = [];
+  const commits = open.sharedCommits ?? [];
+  for (const jobId of new Set(commits.map((c) => c.jobId))) {
+    const mine = commits.filter((c) => c.jobId === jobId);
+    const other = await deps.store.getJob(jobId);
+    const placed = (other?.results["open-pull-request"] as OpenPullRequestResult | undefined)?.commitSha;
+    if (other && !mine.some((c) => c.sha === placed)) continue;
+    const episodeId = mine.find((c) => c.episodeId)?.episodeId ?? (other && proposalOf(other)?.episodeId);
+    if (!episodeId) continue;
+    out.push({ episodeId, source: await sharedSource(job, deps, mine.at(-1)!) });
+  }
+  return out;
+}
+
 /** Why the repair after `open` ended without moving the branch, when it ran. */
 function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefined {
   const r = job.results["repair"] as RepairState | undefined;
@@ -197,7 +216,11 @@ async function fixRunLogExcerpts(job: Job, deps: Deps, ctx: StageContext, open: 
 }
 
 async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "closed" }>): Promise<string> {
-  const items: NewFeedback[] = [mergedFeedback(job, open.episodeId, ev.merged, ev.merged ? "merged" : "closed_without_merge")];
+  const reason = ev.merged ? "merged" : "closed_without_merge";
+  // Later jobs' fixes on this PR are merged (or closed) with it: their episodes learn it from this job's
+  // outbox, as those jobs are done (and may be gone past retention) when the PR closes.
+  const shared = await sharedEpisodes(job, deps, open);
+  const items: NewFeedback[] = [mergedFeedback(job, open.episodeId, ev.merged, reason), ...shared.map((s) => mergedFeedback(s.source, s.episodeId, ev.merged, reason))];
   let note = ev.merged ? `PR #${open.pr.number} merged${ev.by ? ` by ${ev.by}` : ""}` : `PR #${open.pr.number} closed without merging`;
   // People pushed onto the fix branch: their final diff is the answer the model should have given.
   if (ev.merged && w && ev.headSha && ev.headSha !== open.commitSha) {
