@@ -111,7 +111,7 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("markReadyForReview");
     this.pulls.find((p) => p.number === pr.number)!.draft = false;
   }
-  async compareDiff() {
+  async compareDiff(): Promise<string | null> {
     this.calls.push("compareDiff");
     return null;
   }

@@ -623,6 +623,18 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.feedback.filter((f) => f.metric === "pr_merged").map((f) => [f.target, f.status])).toEqual([[{ episodeId: EPISODE }, "sent"], [{ episodeId: EPISODE2 }, "sent"]]);
   });
 
+  test("merge of a fix PR whose head is a later failure's fix (the bot's commit): no demonstration of people's edits", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    // GitHub's compare has a diff for it (the fake has none of its own): the later job's patch.
+    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+    await s.deliver("pull_request", s.prClosed(true, shared));
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(s.model.received.filter((r) => r.metric === "demonstration")).toEqual([]);
+  });
+
   test("merge of a fix PR: a later job whose commit was noted but never got onto the branch gets no pr_merged", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();

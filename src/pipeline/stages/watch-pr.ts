@@ -222,8 +222,10 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   const shared = await sharedEpisodes(job, deps, open);
   const items: NewFeedback[] = [mergedFeedback(job, open.episodeId, ev.merged, reason), ...shared.map((s) => mergedFeedback(s.source, s.episodeId, ev.merged, reason))];
   let note = ev.merged ? `PR #${open.pr.number} merged${ev.by ? ` by ${ev.by}` : ""}` : `PR #${open.pr.number} closed without merging`;
-  // People pushed onto the fix branch: their final diff is the answer the model should have given.
-  if (ev.merged && w && ev.headSha && ev.headSha !== open.commitSha) {
+  // People pushed onto the fix branch: their final diff is the answer the model should have given. A head
+  // at a later job's fix committed onto this PR is the bot's own answer, not people's edits.
+  const botHead = ev.headSha === open.commitSha || !!open.sharedCommits?.some((c) => c.sha === ev.headSha);
+  if (ev.merged && w && ev.headSha && !botHead) {
     const diff = await w.compareDiff(job.repo, job.run.headSha, ev.headSha, DEMO_MAX_BYTES);
     const proposal = proposalOf(job);
     if (diff && proposal) {
