@@ -675,6 +675,49 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
+  const laterPatch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
+
+  test("a later failure whose sibling fix PR was closed a moment ago does not say its fix went onto it", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const before = s.gh.branches.get("ci-bot/fix-555")!;
+    // Closed on GitHub; the PR's job has not handled the webhook yet, so it still waits on an open PR.
+    Object.assign(s.gh.pulls[0]!, { state: "closed" });
+    const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
+    second.results = validatedResults(second, laterPatch);
+    await s.store.recordIntake(makeDelivery(second), "{}", second);
+    await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(second));
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(before);
+    const j = (await s.store.getJob("second-job"))!;
+    expect(j.history.at(-1)?.note).toContain("PR #100 was closed meanwhile; this fix was not committed");
+    // Nor does its record claim the PR's head as its commit (the PR's job would take it for its fix's).
+    expect(j.results["open-pull-request"]).not.toHaveProperty("commitSha");
+  });
+
+  test("a later failure whose commit got onto the sibling PR before it was closed still says its fix went there", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const move = s.gh.updateBranch.bind(s.gh);
+    let fails = 1;
+    s.gh.updateBranch = async (...a) => {
+      await move(...a);
+      if (fails-- > 0) throw transient("http_502", "Bad Gateway");
+    };
+    const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
+    second.results = validatedResults(second, laterPatch);
+    await s.store.recordIntake(makeDelivery(second), "{}", second);
+    const runner = new Runner(s.deps, [openPullRequestStage]);
+    await runner.runJob(queueItemFor(second));
+    expect(fails).toBe(0);
+    const ours = s.gh.branches.get("ci-bot/fix-555")!;
+    Object.assign(s.gh.pulls[0]!, { state: "closed", headSha: ours });
+    await s.clock.advance(60_000);
+    await runner.runJob(queueItemFor(second));
+    const j = (await s.store.getJob("second-job"))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain("fix went onto PR #100");
+  });
+
   test("a later main-branch failure with the same fingerprint leaves the fix PR alone once people pushed onto it", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();

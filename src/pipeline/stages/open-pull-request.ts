@@ -89,6 +89,11 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     repairAttempt: attempt,
     ...(sibling ? { sharedWithJob: sibling.jobId } : {}),
   };
+  if (sibling && published.pr.state === "closed" && !(await landedOnSibling(job, deps, sibling.jobId, published.commitSha))) {
+    // Closed on GitHub before the commit, the PR's job not yet told: nothing of this fix is on it.
+    const left = `PR #${published.pr.number} was closed before this fix was committed`;
+    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `same failure as job ${sibling.jobId}, whose fix PR #${published.pr.number} was closed meanwhile; this fix was not committed` };
+  }
   if (sibling) return { result, finish: `fix went onto PR #${published.pr.number} of job ${sibling.jobId} (same failure)` };
   if (published.pr.state === "closed") return { result, finish: `fix PR #${published.pr.number} was already closed; left as is` };
   return { result, wait: WAIT_FOR };
@@ -143,6 +148,12 @@ function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: stri
       });
     },
   };
+}
+
+/** Whether `sha` is this job's commit on the sibling's PR (it got there before a retry found the PR closed). */
+async function landedOnSibling(job: Job, deps: Deps, siblingId: string, sha: string): Promise<boolean> {
+  const r = (await deps.store.getJob(siblingId))?.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  return !!r?.sharedCommits?.some((c) => c.jobId === job.id && c.sha === sha);
 }
 
 /** The PR body's notice when the failing workflow surely will not run on the fix (fix-branch-ci.ts). */
