@@ -1,27 +1,48 @@
 import { parse as parseYaml } from "yaml";
 import { checkSelection, MOCHA_KEYS, withMochaDefaults } from "./check-selection.js";
 import { compareSettings } from "./compare-settings.js";
-import type { Setting } from "./js-settings.js";
+import { jsSettings, type Setting } from "./js-settings.js";
+import type { MochaFile } from "./mocha-reads.js";
 import type { Add } from "./types.js";
 
-export function checkMocharc(name: string, old: string, now: string, add: Add) {
-  if (!/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add, "", withMochaDefaults);
-  const settings = (text: string) => {
-    let doc: unknown;
-    try {
-      doc = parseYaml(text);
-    } catch {
-      return null;
-    }
+/**
+ * `reads`: the other files mocha joins with this one on each side (see mochaReads), given when the patch
+ * deletes it: its settings are then compared with those read in its place.
+ */
+export function checkMocharc(name: string, old: string, now: string, add: Add, reads?: Record<"before" | "after", MochaFile[]>) {
+  if (!reads && !/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add, "", withMochaDefaults);
+  const joined = (files: MochaFile[]) => {
     const out = new Map<string, Setting>();
-    if (!doc || typeof doc !== "object") return out;
-    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
-      if (Object.hasOwn(MOCHA_KEYS, k)) out.set(k, { present: true, values: (Array.isArray(v) ? v : [v]).map(String) });
+    for (const f of files) {
+      const settings = mochaSettings(f.name, f.text);
+      // A .mocharc mocha cannot parse fails the run on its own.
+      if (!settings) return null;
+      for (const [k, s] of settings) {
+        const had = out.get(k);
+        out.set(k, had ? { present: true, values: [...new Set([...had.values, ...s.values])], refs: [...(had.refs ?? []), ...(s.refs ?? [])] } : s);
+      }
     }
     return out;
   };
-  const was = settings(old);
-  const is = settings(now);
-  // A .mocharc mocha cannot parse fails the run on its own.
+  const was = joined([{ name, text: old }, ...(reads?.before ?? [])]);
+  const is = joined([{ name, text: now }, ...(reads?.after ?? [])]);
   if (was && is) compareSettings(withMochaDefaults(was), withMochaDefaults(is), MOCHA_KEYS, ` in ${name}`, add);
+}
+
+/** The mocha settings of a .mocharc.* or of package.json's "mocha"; null for a YAML file that does not parse. */
+function mochaSettings(name: string, text: string): Map<string, Setting> | null {
+  if (name === "package.json") return jsSettings(text, MOCHA_KEYS, (anc) => anc.includes("mocha"));
+  if (!/\.ya?ml$/.test(name)) return jsSettings(text, MOCHA_KEYS, () => true);
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch {
+    return null;
+  }
+  const out = new Map<string, Setting>();
+  if (!doc || typeof doc !== "object") return out;
+  for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+    if (Object.hasOwn(MOCHA_KEYS, k)) out.set(k, { present: true, values: (Array.isArray(v) ? v : [v]).map(String) });
+  }
+  return out;
 }

@@ -14,6 +14,7 @@ import { pytestAfterScriptCd, type ScriptMoves } from "./script-moves.js";
 import type { AllowKey, Hunk } from "./types.js";
 import { jsSettings } from "./js-settings.js";
 import { withJestDefaults } from "./with-jest-defaults.js";
+import type { MochaFile } from "./mocha-reads.js";
 import { mergesConfig, type VitestRead } from "./vitest-reads.js";
 import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js";
 
@@ -44,7 +45,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     if (!project.jestReadsPackageJson?.takesOver) checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add, "", withJestDefaults(project.jestReadsPackageJson ?? { before: false, after: false }));
     checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add, "", withMochaDefaults);
   } else if (MOCHA_CONFIG.test(name)) {
-    checkMocharc(name, old, now, add);
+    checkMocharc(name, old, now, add, project.mochaReads);
   } else if (MAKEFILE.test(name)) {
     checkMakefile(old, now, add, pathlessPytest(project.testpaths));
   } else if (JEST_CONFIG_FILE.test(name)) {
@@ -84,6 +85,8 @@ export interface ProjectContext {
    * jestReadsPackageJson). `takesOver`: from a jest.config.* the patch deletes, whose check compares the two.
    */
   jestReadsPackageJson?: { before: boolean; after: boolean; takesOver?: boolean };
+  /** For a .mocharc.* the patch deletes: the files mocha joins with it before, and reads in its place after (see mochaReads). */
+  mochaReads?: Record<"before" | "after", MochaFile[]>;
   /** A test entry script's own moves: where it is, and the testpaths where it goes. */
   script?: ScriptMoves;
 }

@@ -7,6 +7,7 @@ import { configReadAfter, configReadBefore, jestReadsPackageJson, packageJsonJes
 import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
+import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { testpathsReader } from "./pytest-testpaths.js";
@@ -195,7 +196,16 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     // A deleted jest or vitest config hands over to the one read in its place (package.json's "jest", a
     // vite.config.ts), or to the runner's defaults: its settings are compared with those.
     const deleted = st.status === "deleted";
-    if (deleted) {
+    let mocha: ProjectContext["mochaReads"];
+    if (deleted && MOCHA_RC_ORDER.includes(path.posix.basename(p))) {
+      // mocha reads the next .mocharc.* there, or none, with package.json's "mocha" (and then its default spec).
+      const reads = await mochaReads(root, path.posix.dirname(p), originals, vfs);
+      if (!reads.ok) return unreadable(reads.refusal, p);
+      // One that another .mocharc.* there shadowed leaves nothing when deleted.
+      if (reads.before[0]?.name !== path.posix.basename(p)) continue;
+      mocha = { before: reads.before.slice(1), after: reads.after };
+      after = "";
+    } else if (deleted) {
       const name = path.posix.basename(p);
       const order = VITEST_CONFIG_ORDER.includes(name) ? VITEST_CONFIG_ORDER : JEST_CONFIG_FILE.test(p) ? JEST_CONFIG_ORDER : undefined;
       if (!order) continue;
@@ -225,6 +235,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const entry = entryScripts?.ok ? entryScripts.scripts.get(st.from ?? p) : undefined;
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
+    if (mocha) project.mochaReads = mocha;
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
     if (VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
       const reads = await vitestReads(root, p, from === null ? null : st.from ?? p, originals, vfs, deleted);
