@@ -188,7 +188,13 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   // the shell scripts those run, found from the files at the base only when the patch edits a script.
   let entryScripts: EntryScripts | undefined;
   const testpathsAt = testpathsReader(root, originals, vfs);
-  for (const [p, st] of statusOf) {
+  // A runner's config renamed is no longer read where it was (a vitest.config.old.ts, a jest.config.js.bak,
+  // a jest.config.js moved to config/): it is checked as deleted there, against what is read in its place,
+  // and the file it became as new.
+  const steps = [...statusOf].flatMap(([p, st]): Array<[string, { status: ChangedFile["status"]; from?: string }]> =>
+    st.status === "renamed" && st.from !== undefined && isRunnerConfig(st.from) ? [[st.from, { status: "deleted" }], [p, { status: "added" }]] : [[p, st]],
+  );
+  for (const [p, st] of steps) {
     let after = vfs.get(p)!.content;
     const from = originals.get(st.from ?? p)!.data;
     let before = from === null ? null : from.toString("utf8");
@@ -248,7 +254,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       const reads = await jestReadsPackageJson(root, path.posix.dirname(p), originals, vfs);
       // jest read a jest.config.* beside it that the patch deletes: that one is compared with package.json's
       // "jest" after the patch (above), not this "jest" before, which jest did not read.
-      const takesOver = !reads.before && reads.after && [...statusOf].some(([q, s]) => s.status === "deleted" && JEST_CONFIG_FILE.test(q) && path.posix.dirname(q) === path.posix.dirname(p));
+      const takesOver = !reads.before && reads.after && steps.some(([q, s]) => s.status === "deleted" && JEST_CONFIG_FILE.test(q) && path.posix.dirname(q) === path.posix.dirname(p));
       project.jestReadsPackageJson = { ...reads, ...(takesOver ? { takesOver } : {}) };
     }
     if (entry) project.script = await scriptMoves({ before: st.from ?? p, after: p }, { before: before ?? "", after: after ?? "" }, entry, testpathsAt);
@@ -285,3 +291,6 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
  * Makefiles make reads by itself. Not a `*.mk`: its recipes run wherever the Makefile including it does.
  */
 const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile)$/;
+
+/** A file jest, vitest or mocha reads its settings from by its name and place. */
+const isRunnerConfig = (p: string) => VITEST_CONFIG_ORDER.includes(path.posix.basename(p)) || JEST_CONFIG_FILE.test(p) || MOCHA_RC_ORDER.includes(path.posix.basename(p));
