@@ -30,13 +30,15 @@ export async function vitestReads(
   vfs: Map<string, VFile>,
   deleted = false,
 ): Promise<{ ok: true; before: VitestRead; after: VitestRead } | { ok: false; refusal: Refusal }> {
-  const was = await configsIn(root, path.posix.dirname(from ?? file), originals, vfs);
-  const is = from === null || path.posix.dirname(from) === path.posix.dirname(file) ? was : await configsIn(root, path.posix.dirname(file), originals, vfs);
+  const wasDir = path.posix.dirname(from ?? file);
+  const isDir = path.posix.dirname(file);
+  const was = await configsIn(root, wasDir, originals, vfs);
+  const is = from === null || wasDir === isDir ? was : await configsIn(root, isDir, originals, vfs);
   const [readBefore] = was.before.keys();
-  const before = roleIn(from === null ? readBefore ?? path.posix.basename(file) : path.posix.basename(from), was.before);
+  const before = await roleIn(from === null ? readBefore ?? path.posix.basename(file) : path.posix.basename(from), wasDir, was.before, (rel) => sideText(root, rel, originals, vfs, "before"));
   if (!before.ok) return before;
   const [readAfter] = is.after.keys();
-  const after = roleIn(deleted ? readAfter ?? path.posix.basename(file) : path.posix.basename(file), is.after);
+  const after = await roleIn(deleted ? readAfter ?? path.posix.basename(file) : path.posix.basename(file), isDir, is.after, (rel) => sideText(root, rel, originals, vfs, "after"));
   if (!after.ok) return after;
   return { ok: true, before: before.read, after: after.read };
 }
@@ -44,42 +46,92 @@ export async function vitestReads(
 /** A config file's text, or why it cannot be read. */
 type Text = string | Refusal;
 
+/** The text of `rel` on one side of the patch (null: none there), or why it cannot be read. */
+async function sideText(root: string, rel: string, originals: Map<string, Original>, vfs: Map<string, VFile>, side: "before" | "after"): Promise<Text | null> {
+  const read = await textBeforePatch(root, rel, originals);
+  if (!read.ok) return read.refusal;
+  if (side === "before") return read.text;
+  // Through a symlink, the patch edits the file it leads to.
+  const at = read.from ?? rel;
+  return originals.has(at) ? vfs.get(at)?.content ?? null : read.text;
+}
+
 /** The vitest config files of `dir` that exist, by name in vitest's order, with their text before and after the patch. */
 async function configsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>) {
   const before = new Map<string, Text>();
   const after = new Map<string, Text>();
   for (const name of VITEST_CONFIG_ORDER) {
     const rel = dir === "." ? name : `${dir}/${name}`;
-    const read = await textBeforePatch(root, rel, originals);
     // The patch cannot edit a file read through a link out of the checkout: it is there, unread, on both sides.
-    if (!read.ok) {
-      before.set(name, read.refusal);
-      after.set(name, read.refusal);
-      continue;
-    }
-    if (read.text !== null) before.set(name, read.text);
-    // Through a symlink, the patch edits the file it leads to.
-    const at = read.from ?? rel;
-    const text = originals.has(at) ? vfs.get(at)?.content ?? null : read.text;
-    if (text !== null) after.set(name, text);
+    const was = await sideText(root, rel, originals, vfs, "before");
+    if (was !== null) before.set(name, was);
+    const is = typeof was === "string" || was === null ? await sideText(root, rel, originals, vfs, "after") : was;
+    if (is !== null) after.set(name, is);
   }
   return { before, after };
 }
 
 /**
- * How vitest takes the test.include of the config file `name` in a directory holding `files`. A file it
- * needs for that and cannot read (the one vitest reads, or the vite.config.* that one merges) is refused;
- * others are not looked at.
+ * How vitest takes the test.include of the config file `name` in `dir`, a directory holding `files`. A
+ * vitest.config.* that vitest reads and that merges a base config (mergeConfig) is joined with that base,
+ * read at the relative path it imports it from (`./vite.config`, `../vite.config.base`), through `textAt`.
+ * A base imported from elsewhere (a package) or not found is left out: it is the same on both sides, and
+ * without it a list lost counts in full. A file it needs and cannot read is refused; others are not looked at.
  */
-function roleIn(name: string, files: Map<string, Text>): { ok: true; read: VitestRead } | { ok: false; refusal: Refusal } {
+async function roleIn(
+  name: string,
+  dir: string,
+  files: Map<string, Text>,
+  textAt: (rel: string) => Promise<Text | null>,
+): Promise<{ ok: true; read: VitestRead } | { ok: false; refusal: Refusal }> {
   const ok = (read: VitestRead) => ({ ok: true as const, read });
   const [entry] = files.entries();
   if (entry === undefined) return ok({ reads: true });
   const [read, text] = entry;
   if (typeof text !== "string") return { ok: false, refusal: text };
-  const vite = [...files.keys()].find((n) => n.startsWith("vite.config."));
-  if (!(read.startsWith("vitest.config.") && mergesConfig(text) && vite !== undefined)) return ok(name === read ? { reads: true } : { reads: false });
-  if (name !== read && name !== vite) return ok({ reads: false });
-  const partner = files.get(name === read ? vite : read)!;
+  if (!(read.startsWith("vitest.config.") && mergesConfig(text))) return ok(name === read ? { reads: true } : { reads: false });
+  const at = (n: string) => (dir === "." ? n : `${dir}/${n}`);
+  let base: { rel: string; text: Text } | undefined;
+  for (const rel of mergedBase(at(read), text)) {
+    const found = await textAt(rel);
+    if (found !== null) {
+      base = { rel, text: found };
+      break;
+    }
+  }
+  if (name !== read && base?.rel !== at(name)) return ok({ reads: false });
+  const partner = name === read ? base?.text : text;
+  if (partner === undefined) return ok({ reads: true });
   return typeof partner === "string" ? ok({ reads: true, partner }) : { ok: false, refusal: partner };
+}
+
+const SCRIPT_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
+
+/**
+ * The paths (from the checkout's root, in the order tried) the config at `file` imports the base it hands
+ * to mergeConfig from: `mergeConfig(viteConfig, …)` or `mergeConfig(viteConfig(env), …)` with
+ * `import viteConfig from '../vite.config.base'`. None when the base is not imported by a relative path
+ * inside the checkout.
+ */
+export function mergedBase(file: string, text: string): string[] {
+  const arg = /\bmergeConfig\s*\(\s*(?:await\s+)?([A-Za-z_$][\w$]*)/.exec(text)?.[1];
+  if (arg === undefined) return [];
+  const named = (list: string) => list.split(",").some((n) => n.trim().split(/\s+as\s+/).pop() === arg);
+  let spec: string | undefined;
+  for (const m of text.matchAll(/\bimport\s+([^'"`;]*?)\s+from\s*['"]([^'"]+)['"]|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\s*\(\s*['"]([^'"]+)['"]\s*\)/g)) {
+    const clause = m[1];
+    if (clause !== undefined) {
+      const braces = /\{([^}]*)\}/.exec(clause);
+      const plain = clause.replace(/\{[^}]*\}/, "").replace(/\*\s+as\s+/, "").split(",").map((n) => n.trim());
+      if (plain.includes(arg) || (braces && named(braces[1]!))) spec = m[2];
+    } else if (m[3] === arg) spec = m[4];
+    if (spec !== undefined) break;
+  }
+  if (spec === undefined || !/^\.\.?\//.test(spec)) return [];
+  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
+  if (resolved === ".." || resolved.startsWith("../")) return [];
+  const ext = path.posix.extname(resolved);
+  // TypeScript lets `./base.js` name base.ts.
+  if (SCRIPT_EXTENSIONS.includes(ext)) return [resolved, ...(ext.endsWith("js") ? [resolved.slice(0, -2) + "ts"] : [])];
+  return [resolved, ...SCRIPT_EXTENSIONS.map((e) => resolved + e)];
 }

@@ -160,7 +160,7 @@ describe("the checks that read files the patch does not touch, when one cannot b
   test("vitest.config.ts merging vite.config.ts, a symlink out of the checkout, loses its include: refused, the merged include not known", async () => {
     await fs.writeFile(path.join(top, "outside", "vite.config.ts"), "export default defineConfig({ test: { include: ['src/**/*.test.ts'] } })\n");
     await link("vite.config.ts", "../outside/vite.config.ts");
-    const MERGED = (test: string) => `export default mergeConfig(viteConfig, defineConfig({ test: { ${test} } }))`;
+    const MERGED = (test: string) => `import viteConfig from './vite.config'; export default mergeConfig(viteConfig, defineConfig({ test: { ${test} } }))`;
     await write("vitest.config.ts", `${MERGED("include: ['e2e/**/*.check.ts']")}\n`);
     const r = await plan(replaced("vitest.config.ts", MERGED("include: ['e2e/**/*.check.ts']"), MERGED("")));
     expect(r).toMatchObject({ ok: false, refusal: { rule: "path_outside_repo", file: "vite.config.ts", reason: expect.stringMatching(/vite\.config\.ts is a symlink.*vitest\.config\.ts cannot be checked/) } });
