@@ -16,6 +16,7 @@ export const JEST_KEYS: Record<string, KeyKind> = {
 export const MOCHA_KEYS: Record<string, KeyKind> = {
   spec: "narrow", ignore: "ignore", exclude: "ignore", grep: "select", fgrep: "select", invert: "select",
   "forbid-only": "guard", forbidOnly: "guard", "forbid-pending": "guard", forbidPending: "guard",
+  recursive: "context", extension: "context",
 };
 export const VITEST_KEYS: Record<string, KeyKind> = { exclude: "ignore", include: "include", testNamePattern: "include", dir: "include", projects: "narrow" };
 
@@ -33,21 +34,38 @@ export function checkSelection(
   compareSettings(was, is, keys, "", add, prefix);
 }
 
-/** mocha's default spec, run when no spec is given: the test folder's own .js/.cjs/.mjs files, not its subfolders. */
-const MOCHA_DEFAULT_SPEC = "./test/*.{js,cjs,mjs}";
+/** mocha's default spec, run when no spec is given: the test folder (with `recursive`, its subfolders too). */
+const MOCHA_DEFAULT_SPEC = "./test";
+/** The file extensions mocha takes from a folder it is given when `extension` is not set. */
+const MOCHA_DEFAULT_EXTENSIONS = ["js", "cjs", "mjs"];
 
 /**
  * Where a mocha config sets no spec, mocha runs its default spec, not the one the patch took away (nor
  * anything the test script names, which mocha adds to a spec left in the config). Read as settings,
- * this makes a dropped spec a narrowing the default does not make up for.
+ * this makes a dropped spec a narrowing the default does not make up for. What the default takes in
+ * depends on `recursive` and `extension` (which replaces mocha's list).
  */
-export const withMochaDefaults = (settings: Map<string, Setting>): Map<string, Setting> =>
-  settings.has("spec") ? settings : new Map(settings).set("spec", { present: false, values: [MOCHA_DEFAULT_SPEC], covers: inMochaDefault });
+export const withMochaDefaults = (settings: Map<string, Setting>): Map<string, Setting> => {
+  if (settings.has("spec")) return settings;
+  const recursive = settings.get("recursive")?.values.some((v) => v === "true") ?? false;
+  const extensions = (settings.get("extension")?.values ?? MOCHA_DEFAULT_EXTENSIONS).map((e) => e.replace(/^\./, ""));
+  const spec = `${MOCHA_DEFAULT_SPEC}${recursive ? "/**" : ""}/*.{${extensions.join(",")}}`;
+  return new Map(settings).set("spec", { present: false, values: [spec], covers: inMochaDefault(recursive, extensions) });
+};
 
-/** Whether every file the spec `v` names is one mocha's default runs: the test folder itself, or files right in it (`test/*.spec.js`). */
-function inMochaDefault(v: string): boolean {
+/**
+ * Whether every file the spec `v` names is one mocha's default runs: the test folder itself, or files in
+ * it with one of `extensions` (`test/*.spec.js`); with `recursive`, in its subfolders too, and any folder
+ * under it (mocha takes the same extensions from a folder it is given).
+ */
+const inMochaDefault = (recursive: boolean, extensions: string[]) => (v: string): boolean => {
   const p = v.replace(/^\.\//, "").replace(/\/$/, "");
   if (p === "test") return true;
-  const m = /^test\/([^/]+)$/.exec(p);
-  return m !== null && !m[1]!.includes("**") && expandBraces(m[1]!).every((n) => /^[^/]*\.[cm]?js$/.test(n));
-}
+  const m = /^test\/(.+)$/.exec(p);
+  if (m === null) return false;
+  const parts = m[1]!.split("/");
+  const name = parts.pop()!;
+  if ((!recursive && (parts.length > 0 || name.includes("**"))) || parts.includes("..") || name === "..") return false;
+  if (expandBraces(name).every((n) => extensions.some((e) => n.endsWith(`.${e}`)))) return true;
+  return recursive && /^[\w.-]+$/.test(name) && !parts.some((d) => /[*?[\]{}()!+@]/.test(d)) && !extensions.some((e) => name.endsWith(`.${e}`));
+};

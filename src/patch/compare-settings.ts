@@ -7,9 +7,10 @@ import type { Add } from "./types.js";
 /**
  * ignore: gaining entries skips tests. include: being set, or losing entries, narrows the run. narrow:
  * only losing entries does (the default it replaces is narrower still). select: any new value picks
- * tests (mocha's grep). guard: turning it off lets a focused test pass (mocha's forbid-only).
+ * tests (mocha's grep). guard: turning it off lets a focused test pass (mocha's forbid-only). context:
+ * read only for how a default stands in for another key (mocha's recursive and extension), not compared.
  */
-export type KeyKind = "ignore" | "include" | "narrow" | "select" | "guard";
+export type KeyKind = "ignore" | "include" | "narrow" | "select" | "guard" | "context";
 
 /** Shared by the JS and pytest checks: new ignores, and include lists that are set or lose entries. */
 export function compareSettings(was: Map<string, Setting>, is: Map<string, Setting>, keys: Record<string, KeyKind>, where: string, add: Add, prefix = "") {
@@ -18,6 +19,7 @@ export function compareSettings(was: Map<string, Setting>, is: Map<string, Setti
   for (const [name, kind] of Object.entries(keys)) {
     const key = `${prefix}${name}`;
     const a = is.get(name);
+    if (kind === "context") continue;
     if (kind === "guard") {
       if (on(was.get(name)) && !on(a)) add("skip_tests", `the patch turns ${key}${where} off, so a focused test (.only) no longer fails the run`, name);
       continue;
