@@ -6,8 +6,8 @@ import type { MochaFile } from "./mocha-reads.js";
 import type { Add } from "./types.js";
 
 /**
- * `reads`: the other files mocha joins with this one on each side (see mochaReads), given when the patch
- * deletes it: its settings are then compared with those read in its place.
+ * `reads`: the files mocha reads in the folder on each side (see mochaReads), joined with `old` and `now`.
+ * Messages name a YAML file; for the others they read as before.
  */
 export function checkMocharc(name: string, old: string, now: string, add: Add, reads?: Record<"before" | "after", MochaFile[]>) {
   if (!reads && !/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add, "", withMochaDefaults);
@@ -26,7 +26,7 @@ export function checkMocharc(name: string, old: string, now: string, add: Add, r
   };
   const was = joined([{ name, text: old }, ...(reads?.before ?? [])]);
   const is = joined([{ name, text: now }, ...(reads?.after ?? [])]);
-  if (was && is) compareSettings(withMochaDefaults(was), withMochaDefaults(is), MOCHA_KEYS, ` in ${name}`, add);
+  if (was && is) compareSettings(withMochaDefaults(was), withMochaDefaults(is), MOCHA_KEYS, /\.ya?ml$/.test(name) ? ` in ${name}` : "", add);
 }
 
 /** The mocha settings of a .mocharc.* or of package.json's "mocha"; null for a YAML file that does not parse. */

@@ -85,7 +85,7 @@ export interface ProjectContext {
    * jestReadsPackageJson). `takesOver`: from a jest.config.* the patch deletes, whose check compares the two.
    */
   jestReadsPackageJson?: { before: boolean; after: boolean; takesOver?: boolean };
-  /** For a .mocharc.* the patch deletes: the files mocha joins with it before, and reads in its place after (see mochaReads). */
+  /** For a .mocharc.*: the files mocha reads in its folder before and after the patch (see mochaReads), compared in its place. */
   mochaReads?: Record<"before" | "after", MochaFile[]>;
   /** A test entry script's own moves: where it is, and the testpaths where it goes. */
   script?: ScriptMoves;

@@ -203,13 +203,16 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     // vite.config.ts), or to the runner's defaults: its settings are compared with those.
     const deleted = st.status === "deleted";
     let mocha: ProjectContext["mochaReads"];
-    if (deleted && MOCHA_RC_ORDER.includes(path.posix.basename(p))) {
-      // mocha reads the next .mocharc.* there, or none, with package.json's "mocha" (and then its default spec).
+    if (MOCHA_RC_ORDER.includes(path.posix.basename(p))) {
+      // mocha reads the first .mocharc.* of the folder, joined with package.json's "mocha" (and its default
+      // spec where neither sets one): what it reads there is compared as a whole, so that a new .mocharc.*
+      // is compared with the one it shadows, and a deleted one with the next.
       const reads = await mochaReads(root, path.posix.dirname(p), originals, vfs);
       if (!reads.ok) return unreadable(reads.refusal, p);
-      // One that another .mocharc.* there shadowed leaves nothing when deleted.
-      if (reads.before[0]?.name !== path.posix.basename(p)) continue;
-      mocha = { before: reads.before.slice(1), after: reads.after };
+      // One another .mocharc.* there shadows on both sides is not read.
+      if (reads.before[0]?.name !== path.posix.basename(p) && reads.after[0]?.name !== path.posix.basename(p)) continue;
+      mocha = reads;
+      before = "";
       after = "";
     } else if (deleted) {
       const name = path.posix.basename(p);
