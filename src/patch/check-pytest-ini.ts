@@ -20,5 +20,22 @@ export function checkPytestIni(name: string, old: string, now: string, add: Add)
   }
   const settings = (p: NonNullable<PytestSettings>) =>
     new Map([...p.values].filter(([k]) => Object.hasOwn(PYTEST_KEYS, k)).map(([k, v]): [string, Setting] => [k, { present: true, values: v }]));
-  compareSettings(settings(was), settings(is), PYTEST_KEYS, where, add);
+  compareSettings(withPytestDefaults(settings(was)), withPytestDefaults(settings(is)), PYTEST_KEYS, where, add);
+}
+
+/**
+ * pytest's defaults for the collection keys, and whether an entry names only what the default collects:
+ * python_files globs match file names, python_classes and python_functions are prefixes (or globs).
+ */
+const PYTEST_DEFAULTS: Record<string, { values: string[]; covers: (v: string) => boolean }> = {
+  python_files: { values: ["test_*.py", "*_test.py"], covers: (v) => !v.includes("/") && (/^test_.*\.py$/.test(v) || /^\*?[^*?[\]]*_test\.py$/.test(v)) },
+  python_classes: { values: ["Test"], covers: (v) => v.startsWith("Test") },
+  python_functions: { values: ["test"], covers: (v) => v.startsWith("test") },
+};
+
+/** Where a collection key is unset, pytest collects by its default, not by what the patch took away. */
+function withPytestDefaults(settings: Map<string, Setting>): Map<string, Setting> {
+  const out = new Map(settings);
+  for (const [k, d] of Object.entries(PYTEST_DEFAULTS)) if (!out.has(k)) out.set(k, { present: false, ...d });
+  return out;
 }
