@@ -44,7 +44,8 @@ export function compareSettings(was: Map<string, Setting>, is: Map<string, Setti
     // A negated glob (`!**/slow/**`) added to an include list keeps the files it matches out, as an ignore entry does.
     const negated = kind === "include" ? fresh.filter((v) => v.startsWith("!")) : [];
     if (negated.length) add("skip_tests", `the patch adds ${list(negated)} to ${key}${where}, which keeps the tests it matches from running`, name);
-    const lost = minus(b.values, a.values).filter((v) => !a.covers?.(v));
+    // Losing a negated glob lets more of the include list run, not less.
+    const lost = minus(b.values, a.values).filter((v) => !a.covers?.(v) && !(kind === "include" && v.startsWith("!")));
     if (lost.length && !a.present) add("skip_tests", `the patch leaves ${key}${where} unset, and its default (${list(a.values)}) does not take in ${list(lost)}, which limits the tests that run`, name);
     else if (lost.length) add("skip_tests", `the patch removes ${list(lost)} from ${key}${where}${fresh.length ? ` (now ${list(a.values)})` : ""}, which limits the tests that run`, name);
   }
