@@ -2,16 +2,23 @@ import { addedSelectionFlag } from "./added-selection-flag.js";
 import { compareSettings, type KeyKind } from "./compare-settings.js";
 import { quote } from "./greenwash.js";
 import type { Setting } from "./js-settings.js";
-import { pytestSettings, type PytestSettings } from "./pytest-settings.js";
+import { PYTEST_SECTIONS, pytestSettings, type PytestSettings } from "./pytest-settings.js";
+import type { PytestConfig } from "./pytest-testpaths.js";
 import type { Add } from "./types.js";
 
 const PYTEST_KEYS: Record<string, KeyKind> = { testpaths: "include", python_files: "include", python_classes: "include", python_functions: "include" };
 
-export function checkPytestIni(name: string, old: string, now: string, add: Add) {
-  const was = pytestSettings(name, old);
-  const is = pytestSettings(name, now);
+/**
+ * `reads`: the config files pytest reads in the folder before and after the patch (see pytestConfigsIn),
+ * given when one hands over to another (the file is deleted, or its section moves): those are compared.
+ */
+export function checkPytestIni(name: string, old: string, now: string, add: Add, reads?: Record<"before" | "after", PytestConfig | null>) {
+  const none = { section: PYTEST_SECTIONS[name]![0]!, values: new Map<string, string[]>(), found: false };
+  const of = (f: PytestConfig | null) => (f ? pytestSettings(f.name, f.text.replace(/\r\n/g, "\n")) : none);
+  const was = reads ? of(reads.before) : pytestSettings(name, old);
+  const is = reads ? of(reads.after) : pytestSettings(name, now);
   if (!was || !is) return;
-  const where = ` in [${is.section}] of ${name}`;
+  const where = ` in [${is.section}] of ${reads?.after?.name ?? name}`;
   const optsBefore = was.values.get("addopts")?.[0] ?? "";
   const optsAfter = is.values.get("addopts")?.[0] ?? "";
   const flag = addedSelectionFlag(optsBefore, optsAfter, "pytest");

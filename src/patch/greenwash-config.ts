@@ -9,7 +9,7 @@ import { checkTestEntryScript } from "./check-test-entry-script.js";
 import { checkToxCommands } from "./check-tox-commands.js";
 import type { Finding } from "./greenwash.js";
 import { PYTEST_SECTIONS } from "./pytest-settings.js";
-import { pathlessPytest, type Testpaths } from "./pytest-testpaths.js";
+import { pathlessPytest, type PytestConfig, type Testpaths } from "./pytest-testpaths.js";
 import { pytestAfterScriptCd, type ScriptMoves } from "./script-moves.js";
 import type { AllowKey, Hunk } from "./types.js";
 import { jsSettings } from "./js-settings.js";
@@ -61,8 +61,9 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     const reads = { before: includeRead(project.vitestReads?.before, old), after: includeRead(project.vitestReads?.after, now) };
     checkSelection(old, now, VITEST_KEYS, tests, add, "test.", withVitestDefaults(project.vitestMajor, reads));
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
-    checkPytestIni(name, old, now, add);
-    if (name === "tox.ini") checkToxCommands(old, now, add, project.testpaths);
+    checkPytestIni(name, old, now, add, project.pytestReads);
+    // A tox.ini deleted leaves tox with no environments to run, which fails rather than passes.
+    if (name === "tox.ini" && !project.pytestReads?.deleted) checkToxCommands(old, now, add, project.testpaths);
   } else if (name === "conftest.py") {
     checkCollectIgnore(old, now, add);
   }
@@ -87,6 +88,11 @@ export interface ProjectContext {
   jestReadsPackageJson?: { before: boolean; after: boolean; takesOver?: boolean };
   /** For a .mocharc.*: the files mocha reads in its folder before and after the patch (see mochaReads), compared in its place. */
   mochaReads?: Record<"before" | "after", MochaFile[]>;
+  /**
+   * For a pytest config file that hands over to another (deleted, or its section moved), or takes over: the
+   * files pytest reads in its folder before and after the patch, compared in its place (see pytestConfigsIn).
+   */
+  pytestReads?: { before: PytestConfig | null; after: PytestConfig | null; deleted?: boolean };
   /** A test entry script's own moves: where it is, and the testpaths where it goes. */
   script?: ScriptMoves;
 }

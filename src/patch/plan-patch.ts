@@ -10,7 +10,7 @@ import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
-import { testpathsReader } from "./pytest-testpaths.js";
+import { PYTEST_CONFIG_FILES, pytestConfigsIn, testpathsReader } from "./pytest-testpaths.js";
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
@@ -203,6 +203,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     // vite.config.ts), or to the runner's defaults: its settings are compared with those.
     const deleted = st.status === "deleted";
     let mocha: ProjectContext["mochaReads"];
+    let pytest: ProjectContext["pytestReads"];
     if (MOCHA_RC_ORDER.includes(path.posix.basename(p))) {
       // mocha reads the first .mocharc.* of the folder, joined with package.json's "mocha" (and its default
       // spec where neither sets one): what it reads there is compared as a whole, so that a new .mocharc.*
@@ -214,6 +215,16 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       mocha = reads;
       before = "";
       after = "";
+    } else if (PYTEST_CONFIG_FILES.includes(path.posix.basename(p))) {
+      // pytest reads the first config file of the folder that configures it: when the patch hands its
+      // settings from one to another (a pytest.ini deleted, a section moved to pyproject.toml), those two are compared.
+      const reads = await pytestConfigsIn(root, path.posix.dirname(p), originals, vfs);
+      if (!reads.ok) return unreadable(reads.refusal, p);
+      const name = path.posix.basename(p);
+      const handsOver = (reads.before?.name === name || reads.after?.name === name) && reads.before?.name !== reads.after?.name;
+      if (handsOver) pytest = { before: reads.before, after: reads.after, ...(deleted ? { deleted } : {}) };
+      if (deleted && !handsOver) continue;
+      if (deleted) after = "";
     } else if (deleted) {
       const name = path.posix.basename(p);
       const order = VITEST_CONFIG_ORDER.includes(name) ? VITEST_CONFIG_ORDER : JEST_CONFIG_FILE.test(p) ? JEST_CONFIG_ORDER : undefined;
@@ -245,6 +256,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (mocha) project.mochaReads = mocha;
+    if (pytest) project.pytestReads = pytest;
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
     if (VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
       const reads = await vitestReads(root, p, from === null ? null : st.from ?? p, originals, vfs, deleted);
@@ -295,5 +307,6 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
  */
 const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile)$/;
 
-/** A file jest, vitest or mocha reads its settings from by its name and place. */
-const isRunnerConfig = (p: string) => VITEST_CONFIG_ORDER.includes(path.posix.basename(p)) || JEST_CONFIG_FILE.test(p) || MOCHA_RC_ORDER.includes(path.posix.basename(p));
+/** A file jest, vitest, mocha or pytest reads its settings from by its name and place. */
+const isRunnerConfig = (p: string) =>
+  VITEST_CONFIG_ORDER.includes(path.posix.basename(p)) || JEST_CONFIG_FILE.test(p) || MOCHA_RC_ORDER.includes(path.posix.basename(p)) || PYTEST_CONFIG_FILES.includes(path.posix.basename(p));

@@ -84,3 +84,45 @@ async function testpathsIn(root: string, dir: string, originals: Map<string, Ori
   }
   return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
 }
+
+/** The config file pytest reads in a directory, and its text. */
+export interface PytestConfig {
+  name: string;
+  text: string;
+}
+
+/** The file pytest takes its settings from, of those `read` gives (null when absent): the first of PYTEST_CONFIG_FILES that configures it. */
+function pytestConfig(read: (name: string) => string | null): PytestConfig | null {
+  for (const name of PYTEST_CONFIG_FILES) {
+    const text = read(name);
+    if (text === null) continue;
+    const settings = pytestSettings(name, text.replace(/\r\n/g, "\n"));
+    // One that does not parse fails pytest's run: it is taken as read.
+    if (!settings || settings.found || name.endsWith("pytest.ini")) return { name, text };
+  }
+  return null;
+}
+
+/**
+ * The config file pytest reads in `dir` ("." for the root) before and after the patch: the patch's files
+ * as planned, the others as on disk. One that cannot be read (a symlink out of the checkout) is refused.
+ */
+export async function pytestConfigsIn(
+  root: string,
+  dir: string,
+  originals: Map<string, Original>,
+  vfs: Map<string, VFile>,
+): Promise<{ ok: true; before: PytestConfig | null; after: PytestConfig | null } | { ok: false; refusal: Refusal }> {
+  const was = new Map<string, string | null>();
+  const is = new Map<string, string | null>();
+  for (const name of PYTEST_CONFIG_FILES) {
+    const rel = dir === "." || dir === "" ? name : `${dir}/${name}`;
+    const read = await textBeforePatch(root, rel, originals);
+    if (!read.ok) return read;
+    was.set(name, read.text);
+    // Through a symlink, the patch edits the file it leads to.
+    const at = read.from ?? rel;
+    is.set(name, originals.has(at) ? vfs.get(at)?.content ?? null : read.text);
+  }
+  return { ok: true, before: pytestConfig((n) => was.get(n) ?? null), after: pytestConfig((n) => is.get(n) ?? null) };
+}
