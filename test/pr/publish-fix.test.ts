@@ -361,6 +361,14 @@ describe("other writes", () => {
     expect((err as { retryAfterMs: number }).retryAfterMs).toBeLessThanOrEqual(602_000);
   });
 
+  // GitHub's own words for a query that ran out of time on its side; the same mutation later goes through.
+  test("a GraphQL timeout is retried, not taken for a bug", async () => {
+    const scope = graphqlAnswers([{ message: "Something went wrong while executing your query. This may be the result of a timeout, or it could be a GitHub bug. Please include `C3A1:7F2B:1A2B3C:4D5E6F:65A1B2C3` when reporting this issue." }]);
+    const err = await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 }).then(() => null, (e: unknown) => e);
+    expect(scope.isDone()).toBe(true);
+    expect(err).toMatchObject({ code: "github_graphql_failed", retryable: true });
+  });
+
   test("a GraphQL RATE_LIMITED without headers still waits a while rather than retrying at once", async () => {
     const scope = graphqlAnswers([{ type: "RATE_LIMITED", message: "API rate limit exceeded for installation ID 7." }]);
     const err = await writes().markReadyForReview(repo, { nodeId: "PR_kw42", number: 42 }).then(() => null, (e: unknown) => e);

@@ -237,6 +237,8 @@ function explain(err: unknown, what: string, needs = "contents: write and pull_r
   return new AppError(e.code, `GitHub failed ${what}: ${e.message}`, { retryable: e.retryable, details: e.details, cause: err, retryAfterMs: e.retryAfterMs });
 }
 
+const GRAPHQL_TIMEOUT = /something went wrong while executing your query|\btimed? ?out\b|\btimeout\b/i;
+
 /**
  * GitHub answers GraphQL errors with HTTP 200 and `errors[]` (each with a `type`); octokit throws them as a
  * GraphqlResponseError, which has no status, so toAppError took a missing permission or a spent rate limit
@@ -258,6 +260,10 @@ function graphqlRefusal(err: unknown, what: string, needs: string): AppError | u
   const denied = type("FORBIDDEN") ? "FORBIDDEN" : type("NOT_FOUND") ? "NOT_FOUND" : undefined;
   if (denied) {
     return permanent("github_write_forbidden", `GitHub refused ${what} (GraphQL ${denied}): check that the app is installed on the repository with ${needs}. (${message})`, { graphql: denied });
+  }
+  // GitHub's answer for a query that ran out of time on its side (no type): the same request later goes through.
+  if (errors.length && errors.every((x) => !x.type && GRAPHQL_TIMEOUT.test(x.message ?? ""))) {
+    return new AppError("github_graphql_failed", `GitHub failed ${what} on its side (${message}); will retry.`, { retryable: true, cause: err, details: { graphql: "timeout" } });
   }
   return undefined;
 }
