@@ -50,7 +50,7 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkMakefile(old, now, add, pathlessPytest(project.testpaths));
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add, "", withJestDefaults({ before: true, after: true }));
-  } else if (VITEST_CONFIG_FILE.test(name)) {
+  } else if (VITEST_CONFIG_FILE.test(name) || project.vitestReads) {
     const tests = (anc: string[]) => anc.includes("test") && !anc.some((k) => VITEST_NOT_TESTS.has(k));
     const includeRead = (read: VitestRead | undefined, text: string): IncludeRead => {
       // Without the directory's files, only a vitest.config.* that merges no other config is known to be read as it is.
@@ -79,7 +79,10 @@ export interface ProjectContext {
   testpaths?: Testpaths;
   /** vitest's major version, as the package.json nearest above a vitest config asked for it before the patch (see vitestMajor). */
   vitestMajor?: number;
-  /** How vitest reads a vitest.config.* or vite.config.*'s test.include before and after the patch (see vitestReads). */
+  /**
+   * How vitest reads a vitest.config.* or vite.config.*'s test.include before and after the patch (see
+   * vitestReads), or that of a base a vitest config merges (see vitestBaseReads), which is then checked as one.
+   */
   vitestReads?: { before: VitestRead; after: VitestRead };
   /**
    * Whether jest reads package.json's "jest" before and after the patch: no jest.config.* beside it (see

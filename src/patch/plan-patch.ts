@@ -5,7 +5,7 @@ import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { configReadAfter, configReadBefore, jestReadsPackageJson, packageJsonJest } from "./config-read-before.js";
 import { countLines, lineCount, sumCounts } from "./count-lines.js";
-import { findGreenwashing } from "./greenwash.js";
+import { findGreenwashing, type Finding } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
 import { parsePatch } from "./parse-patch.js";
@@ -16,7 +16,7 @@ import { scriptMoves } from "./script-moves.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
-import { vitestReads } from "./vitest-reads.js";
+import { vitestBaseReads, vitestReads } from "./vitest-reads.js";
 
 export type InternalPlan =
   | (Extract<PlanResult, { ok: true }> & { root: string; originals: Map<string, Original>; notes: string[] })
@@ -277,6 +277,18 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     if (unreadableConfig) return unreadable(unreadableConfig, p);
     const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, entry?.by, project));
     if (refused) return refuse(refused);
+    // A script a vitest config merges as its base (config/vite.base.ts) has no name vitest reads, but its
+    // test settings run joined with that config's: it is compared as that config's own would be.
+    if (after !== null && !mocha && !VITEST_CONFIG_FILE.test(p) && SCRIPT_FILE.test(p)) {
+      const findings = new Map<string, Finding>();
+      for (const base of await vitestBaseReads(root, p, st.from ?? p, originals, vfs)) {
+        const reads: ProjectContext = { vitestMajor: await vitestMajorAbove(root, base.dir, originals), vitestReads: { before: base.before, after: base.after } };
+        // Two configs merging it (its folder's and the root's) find the same thing: it is said once.
+        for (const f of findConfigGreenwashing(p, before, after, hunks, undefined, reads)) findings.set(`${f.rule}\0${f.reason}`, f);
+      }
+      const narrowed = allowedOrRefused([...findings.values()]);
+      if (narrowed) return refuse(narrowed);
+    }
   }
 
   // 6. The net result: what changed relative to the tree.
@@ -306,6 +318,9 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
  * Makefiles make reads by itself. Not a `*.mk`: its recipes run wherever the Makefile including it does.
  */
 const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile)$/;
+
+/** A script a config can import, as a vitest config imports the base it merges. */
+const SCRIPT_FILE = /\.[cm]?[jt]s$/;
 
 /** A file jest, vitest, mocha or pytest reads its settings from by its name and place. */
 const isRunnerConfig = (p: string) =>

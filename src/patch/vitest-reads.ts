@@ -43,6 +43,53 @@ export async function vitestReads(
   return { ok: true, before: before.read, after: after.read };
 }
 
+/** A vitest config that merges a file the patch changes as its base, and how vitest reads that file through it. */
+export interface VitestBase {
+  /** The config's folder. */
+  dir: string;
+  before: VitestRead;
+  after: VitestRead;
+}
+
+/**
+ * The vitest configs that merge `file`, a script no name of its own has vitest read (`config/vite.base.ts`,
+ * `vite.config.base.ts`), as their base (see mergedBase) on either side of the patch: its test.include runs
+ * joined with theirs. `from` is where it was before (a rename's source). Only the config vitest reads in the
+ * file's folder and in each folder above it is looked at: a config further away (`packages/web/`) is not.
+ * A config that cannot be read is not known to merge it, and is passed over: it is the same on both sides.
+ */
+export async function vitestBaseReads(root: string, file: string, from: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<VitestBase[]> {
+  const dirs = new Set([...foldersUp(path.posix.dirname(from)), ...foldersUp(path.posix.dirname(file))]);
+  const bases: VitestBase[] = [];
+  for (const dir of dirs) {
+    const configs = await configsIn(root, dir, originals, vfs);
+    const before = await mergedIn(from, dir, configs.before, (rel) => sideText(root, rel, originals, vfs, "before"));
+    const after = await mergedIn(file, dir, configs.after, (rel) => sideText(root, rel, originals, vfs, "after"));
+    if (before.reads || after.reads) bases.push({ dir, before, after });
+  }
+  return bases;
+}
+
+/** `dir` and each folder above it, up to the checkout's root ("."). */
+function foldersUp(dir: string): string[] {
+  const out = [dir];
+  for (let d = dir; d !== "."; ) out.push((d = path.posix.dirname(d)));
+  return out;
+}
+
+/** Whether the config vitest reads in `dir` (the first of `files`) merges `target` as its base: joined with that config's text when it does. */
+async function mergedIn(target: string, dir: string, files: Map<string, Text>, textAt: (rel: string) => Promise<Text | null>): Promise<VitestRead> {
+  const [entry] = files.entries();
+  if (entry === undefined || typeof entry[1] !== "string" || !mergesConfig(entry[1])) return { reads: false };
+  const [read, text] = entry;
+  for (const rel of mergedBase(dir === "." ? read : `${dir}/${read}`, text)) {
+    if (rel === target) return { reads: true, partner: text };
+    // An earlier candidate that exists is the base it imports.
+    if ((await textAt(rel)) !== null) break;
+  }
+  return { reads: false };
+}
+
 /** A config file's text, or why it cannot be read. */
 type Text = string | Refusal;
 
