@@ -3,7 +3,7 @@
  * around them, and a ring of the most recent lines for the failing step's tail. Nothing else of the
  * log is kept, so memory does not grow with the log.
  */
-import { redact } from "../core/redact.js";
+import { redactHead } from "../core/redact.js";
 import { detach } from "./line-reader.js";
 import { reportsPassing } from "./prefilter.js";
 
@@ -20,8 +20,6 @@ export interface KeptLine {
 export const WEAK_SCORE = 4.5;
 
 const MAX_TEXT = 600;
-/** How much of a long line is redacted before it is cut: a secret starting before the cut ends inside it. */
-const REDACT_WINDOW = 2 * MAX_TEXT;
 const CONTEXT_BEFORE = 2;
 const CONTEXT_AFTER = 6;
 /** How far the indented output under a strong failure (a go test's t.Log, a diff) is followed. */
@@ -145,8 +143,7 @@ export class EvidenceStore {
  */
 export function clip(text: string): string {
   if (text.length <= MAX_TEXT) return text;
-  const head = redact(text.slice(0, REDACT_WINDOW));
-  return detach(head.length <= MAX_TEXT && text.length <= REDACT_WINDOW ? head : `${head.slice(0, MAX_TEXT)}…`);
+  return detach(redactHead(text, MAX_TEXT));
 }
 
 /** Leading whitespace; a line of only whitespace counts as indented as deep as it is long. */

@@ -108,6 +108,18 @@ describe("bounded state", () => {
     expect(text).toContain("postgres://[REDACTED]@");
   });
 
+  // Redaction shortens what comes before the cut (a long URL's credentials become one marker), so the kept
+  // 600 characters reach past where the redacted window ended: a token across that end showed its head.
+  test("a secret across the end of the redacted window is not shown when redaction shortened the head", async () => {
+    const token = "glpat-HnvnzXtsMM3JznnJAX7e";
+    const url = `Error: cannot fetch https://${"u".repeat(250)}:${"p".repeat(500)}@git.example.com/o/r.git `;
+    const line = `${url}${"y".repeat(1184 - url.length)} ${token} end`;
+    const a = await analyzeLog([line, "##[error]Process completed with exit code 1."].join("\n"), { budgetTokens: 2000 });
+    const text = a.excerpts.map((e) => e.text).join("\n");
+    expect(text).toContain("Error: cannot fetch https://[REDACTED]@");
+    expect(text).not.toContain("glpat-");
+  });
+
   // A key decoded in the job (`echo "$KEY_B64" | base64 -d`) is printed line by line: each line alone is base64
   // no rule knows, and the last one is short enough to pass for a word.
   test("a private key printed over many lines is redacted down to its last line", async () => {
