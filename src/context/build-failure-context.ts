@@ -60,7 +60,7 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
       name: f.name,
       id: f.id,
       ...(f.failingStep?.name ?? a.failingStep?.name ? { failing_step: f.failingStep?.name ?? a.failingStep?.name } : {}),
-      ...(stepCommand(f) ? { command: stepCommand(f) } : {}),
+      ...opt("command", stepCommand(f) || undefined),
       ...(a.failingStep?.exitCode !== null && a.failingStep?.exitCode !== undefined ? { exit_code: a.failingStep.exitCode } : {}),
       ...(f.log.truncated ? { log_truncated: true } : {}),
     })),
