@@ -109,6 +109,16 @@ describe("CLI: jobs and deliveries", () => {
     expect(missing.stderr).toMatch(/no job with id nope/);
   });
 
+  /** Each command line exits 2 with its reason on stderr and nothing on stdout. */
+  async function expectUsageErrors(cases: Array<[typeof jobsCli, string[], RegExp]>): Promise<void> {
+    for (const [cli, args, why] of cases) {
+      const io = capture();
+      expect([args, await cli(args, env, io)]).toEqual([args, 2]);
+      expect(io.stderr).toMatch(why);
+      expect(io.stdout).toBe("");
+    }
+  }
+
   test("a stray argument, or an option of another subcommand, is a usage error (2), not ignored", async () => {
     // `jobs list failed` listed every job, as if the state had been read.
     const cases: Array<[typeof jobsCli, string[], RegExp]> = [
@@ -119,12 +129,7 @@ describe("CLI: jobs and deliveries", () => {
       [deliveriesCli, ["list", "10"], /unexpected argument "10"/],
       [deliveriesCli, ["redeliver", "48"], /unexpected argument "48"/],
     ];
-    for (const [cli, args, why] of cases) {
-      const io = capture();
-      expect([args, await cli(args, env, io)]).toEqual([args, 2]);
-      expect(io.stderr).toMatch(why);
-      expect(io.stdout).toBe("");
-    }
+    await expectUsageErrors(cases);
   });
 
   test("a yes/no option given a value (--json=false) is a usage error (2), not read as given", async () => {
@@ -135,12 +140,7 @@ describe("CLI: jobs and deliveries", () => {
       [deliveriesCli, ["list", "--json=false"], /--json takes no value/],
       [deliveriesCli, ["redeliver", "--dry-run=false"], /--dry-run takes no value/],
     ];
-    for (const [cli, args, why] of cases) {
-      const io = capture();
-      expect([args, await cli(args, env, io)]).toEqual([args, 2]);
-      expect(io.stderr).toMatch(why);
-      expect(io.stdout).toBe("");
-    }
+    await expectUsageErrors(cases);
   });
 
   test("--repo must be owner/name, and --limit a whole number from 1 to 10000 (the admin API's cap): else 2", async () => {
@@ -153,12 +153,7 @@ describe("CLI: jobs and deliveries", () => {
         [deliveriesCli, ["list", "--limit", n], /--limit must be a whole number from 1 to 10000/],
       ]),
     ];
-    for (const [cli, args, why] of cases) {
-      const io = capture();
-      expect([args, await cli(args, env, io)]).toEqual([args, 2]);
-      expect(io.stderr).toMatch(why);
-      expect(io.stdout).toBe("");
-    }
+    await expectUsageErrors(cases);
     const ok: Array<[typeof jobsCli, string[]]> = [
       [jobsCli, ["list", "--repo", "Octo-Org/octo-repo", "--limit", "10000", "--json"]],
       [deliveriesCli, ["list", "--limit", "10000", "--json"]],
