@@ -1,7 +1,7 @@
 import { jobKey } from "../core/job.js";
 import { addPrEvent } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import { pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
+import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { isVerdict } from "./filters.js";
 import { updateParkedJob } from "./on-pull-request.js";
@@ -38,7 +38,7 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   // A repair's commit is on the branch (and its CI running) before the job records it, when the PR update
   // after the push is retried: its verdict is kept for watch-pr, which reads it once the repair is finished.
   // A later job's fix committed onto this PR is the bot's too, and this job, owning the PR, hears its CI.
-  const botCommit = r.run.head_sha === open.commitSha || r.run.head_sha === pushedByThisRepair(job, open) || !!open.sharedCommits?.some((c) => c.sha === r.run.head_sha);
+  const botCommit = botCommits(open).includes(r.run.head_sha) || r.run.head_sha === pushedByThisRepair(job, open);
   if (!botCommit) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
   if (!isVerdict(r.run.conclusion)) return ignored(`CI ${r.run.conclusion ?? "without a conclusion"}: not a verdict on the fix`);
   // A re-run keeps the run id and counts up run_attempt: each attempt is its own verdict (a flaky red run

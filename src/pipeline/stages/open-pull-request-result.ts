@@ -50,6 +50,11 @@ export interface RepairState {
   failed?: string;
 }
 
+/** The bot's commits on the PR's branch: this job's fix and later jobs' fixes committed onto it (not a repair's pending push). */
+export function botCommits(open: OpenPullRequestResult): string[] {
+  return [open.commitSha, ...(open.sharedCommits ?? []).map((c) => c.sha)];
+}
+
 /** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
 export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
   const r = job.results["repair"] as RepairState | undefined;

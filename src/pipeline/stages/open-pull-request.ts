@@ -11,7 +11,7 @@ import { publishFix } from "../../pr/publish-fix.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 const WAIT_FOR = "pr_outcome";
 
@@ -180,9 +180,9 @@ async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; br
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
     const r = other.results["open-pull-request"] as OpenPullRequestResult | undefined;
     if (r?.pr.state === "open" && !r.sharedWithJob) {
-      const shared = r.sharedCommits ?? [];
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
-      return { jobId: other.id, branch: r.branch, files: [...new Set([...r.files, ...shared.flatMap((c) => c.files)])], commitSha: r.commitSha, heads: [r.commitSha, ...shared.map((c) => c.sha)], pr: r.pr.number };
+      const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number };
     }
   }
   return undefined;

@@ -19,7 +19,7 @@ import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 import { isVerdict } from "../../handlers/filters.js";
 
 export interface WatchPrResult {
@@ -224,7 +224,7 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   let note = ev.merged ? `PR #${open.pr.number} merged${ev.by ? ` by ${ev.by}` : ""}` : `PR #${open.pr.number} closed without merging`;
   // People pushed onto the fix branch: their final diff is the answer the model should have given. A head
   // at a later job's fix committed onto this PR is the bot's own answer, not people's edits.
-  const botHead = ev.headSha === open.commitSha || !!open.sharedCommits?.some((c) => c.sha === ev.headSha);
+  const botHead = botCommits(open).includes(ev.headSha);
   if (ev.merged && w && ev.headSha && !botHead) {
     const diff = await w.compareDiff(job.repo, job.run.headSha, ev.headSha, DEMO_MAX_BYTES);
     const proposal = proposalOf(job);
