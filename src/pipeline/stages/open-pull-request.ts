@@ -11,7 +11,7 @@ import { publishFix } from "../../pr/publish-fix.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { botCommits, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
 const WAIT_FOR = "pr_outcome";
 
