@@ -34,6 +34,16 @@ let gh: GitHubApiMock;
 beforeAll(async () => void (await githubOpenApi()));
 afterEach(() => gh?.cleanup());
 
+type Client = Awaited<ReturnType<ReturnType<typeof port>["forInstallation"]>>;
+
+/** getRepoConfig refuses the config as a plain value, naming the file in `where`, having made every mocked read. */
+async function expectPlainValue(client: Client, where: string): Promise<void> {
+  const err = await client.getRepoConfig(repo).then(() => null, (e: unknown) => e);
+  gh.done();
+  expect(err).toMatchObject({ code: "repo_config_not_mapping" });
+  expect((err as Error).message).toContain(`.github/ci-bot.yml in ${where} is a plain value`);
+}
+
 describe("GitHub adapter (read side)", () => {
   test("lists the jobs of the given attempt across pages", async () => {
     gh = await githubApiMock();
@@ -220,11 +230,7 @@ describe("GitHub adapter (read side)", () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { status: 404, body: { message: "Not Found" } })
       .on("GET", "/repos/octo/.github/contents/.github%2Fci-bot.yml", { body: "false\n", headers: { "content-type": "text/plain; charset=utf-8" } }, { times: 2 });
-    const client = await port().forInstallation(7);
-    const err = await client.getRepoConfig(repo).then(() => null, (e: unknown) => e);
-    gh.done();
-    expect(err).toMatchObject({ code: "repo_config_not_mapping" });
-    expect((err as Error).message).toContain(".github/ci-bot.yml in octo/.github is a plain value");
+    await expectPlainValue(await port().forInstallation(7), "octo/.github");
   });
 
   // The plugin deletes `_extends` from the file that named it: that file reads `{}` but is a mapping, and
@@ -240,10 +246,7 @@ describe("GitHub adapter (read side)", () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/contents/.github%2Fci-bot.yml", { body: "_extends: shared\nlabels: [x]\n", headers: { "content-type": "text/plain; charset=utf-8" } })
       .on("GET", "/repos/octo/shared/contents/.github%2Fci-bot.yml", { body: "0\n", headers: { "content-type": "text/plain; charset=utf-8" } }, { times: 2 });
-    const err = await client.getRepoConfig(repo).then(() => null, (e: unknown) => e);
-    gh.done();
-    expect(err).toMatchObject({ code: "repo_config_not_mapping" });
-    expect((err as Error).message).toContain(".github/ci-bot.yml in octo/shared is a plain value");
+    await expectPlainValue(client, "octo/shared");
   });
 
   // GitHub answers a directory (or a submodule) at the path with JSON; Probot's loader throws "… Ignoring.".
