@@ -60,6 +60,14 @@ const attempt2 = (conclusion: string) => {
 /** GET /actions/runs/{id} of the job's failing run, at its first attempt (the fields the adapter reads). */
 const runBody = (job: Job) => ({ id: job.run.id, run_attempt: 1, status: "completed", conclusion: "failure" });
 
+/** The real write adapter, over an Octokit whose requests the test's GitHub API mock answers. */
+function useRealWrites(deps: Deps): void {
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
+  const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }), self: { identity: new AppIdentity() } });
+  deps.github = { forInstallation: async () => ({ writes }) as never };
+}
+
 describe("rerun_flaky", () => {
   test("flaky-suspect → re-runs failed jobs and waits; red again → resumes from fetch-logs with attempt 2", async () => {
     const s = await setup("flaky-suspect");
@@ -206,10 +214,7 @@ describe("rerun_flaky", () => {
     // we asked for, under way: the job waits for it. It was taken for a missing workflows permission.
     test("a retried re-run that GitHub says is already running waits for it instead of failing the job", async () => {
       const s = await setup("flaky-suspect");
-      const silent = { debug() {}, info() {}, warn() {}, error() {} };
-      const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
-      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }), self: { identity: new AppIdentity() } });
-      s.deps.github = { forInstallation: async () => ({ writes }) as never };
+      useRealWrites(s.deps);
       const path = `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`;
       gh = (await githubApiMock())
         // Still attempt 1 when the stage reads it again: the re-run GitHub refuses is one starting meanwhile.
@@ -234,10 +239,7 @@ describe("rerun_flaky", () => {
 
     test("any other refusal still fails the job with GitHub's reason", async () => {
       const s = await setup("flaky-suspect");
-      const silent = { debug() {}, info() {}, warn() {}, error() {} };
-      const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent });
-      const writes = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }), self: { identity: new AppIdentity() } });
-      s.deps.github = { forInstallation: async () => ({ writes }) as never };
+      useRealWrites(s.deps);
       gh = (await githubApiMock())
         .on("GET", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}`, { body: runBody(s.job) })
         .on("POST", `/repos/${s.job.repo.fullName}/actions/runs/${s.job.run.id}/rerun-failed-jobs`, { status: 403, body: { message: "Resource not accessible by integration" } });
