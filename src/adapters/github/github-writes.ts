@@ -87,6 +87,9 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       return first ? toPull(first) : null;
     });
 
+  const getPull = (repo: JobRepo, number: number) =>
+    read(`reading PR #${number}`, async () => toPull((await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number })).data as RawPull));
+
   return {
     async getBranchSha(repo, branch) {
       try {
@@ -128,8 +131,7 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...r(repo), ref: `heads/${branch}`, sha, force: false });
       }),
     findPullRequest: (repo, branch) => findPull(repo, branch, "all"),
-    getPullRequest: (repo, number) =>
-      read(`reading PR #${number}`, async () => toPull((await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number })).data as RawPull)),
+    getPullRequest: getPull,
     async createPullRequest(repo, input) {
       const open = (draft: boolean) =>
         mutate("opening the fix PR", async () => toPull((await octokit.request("POST /repos/{owner}/{repo}/pulls", { ...r(repo), ...input, draft })).data as RawPull));
@@ -186,8 +188,7 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         // undrafted it): GitHub refuses, in words it does not promise. The PR's own state says whether it is done.
         const refusedAsIs = err instanceof AppError && !err.retryable && (err.cause as Error | undefined)?.name === "GraphqlResponseError";
         if (!refusedAsIs) throw err;
-        const now = await read(`reading PR #${pr.number}`, async () => (await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: pr.number })).data);
-        if (now.draft === false) return;
+        if (!(await getPull(repo, pr.number)).draft) return;
         throw err;
       }
     },
