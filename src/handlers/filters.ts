@@ -1,17 +1,8 @@
 import type { AppConfig } from "../config/app-config.js";
+import { FAILING } from "../core/conclusions.js";
 
 /** The app's own fix branches: never repaired, or the bot would chase its own tail. */
 export const BOT_BRANCH_PREFIX = "ci-bot/";
-/** The conclusions that make jobs; each is its own failure fingerprint. */
-export const FAILING: ReadonlySet<string> = new Set(["failure", "timed_out"]);
-
-/**
- * A run cancelled (by a person, or superseded in its concurrency group), skipped, neutral, stale or waiting for
- * approval says nothing of the fix: taken for red, it started a repair round and told the model the fix failed.
- */
-export function isVerdict(conclusion: string | null | undefined): boolean {
-  return conclusion === "success" || (!!conclusion && FAILING.has(conclusion));
-}
 
 export type Filtered = { reason: string } | undefined;
 

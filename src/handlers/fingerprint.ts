@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { FAILING } from "./filters.js";
+import { FAILING } from "../core/conclusions.js";
 
 /** Where a failure happened: a repository, a workflow (or CI app) and a branch. */
 export interface FailureScope {

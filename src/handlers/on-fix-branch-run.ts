@@ -3,7 +3,7 @@ import { addPrEvent } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
-import { isVerdict } from "./filters.js";
+import { isVerdict } from "../core/conclusions.js";
 import { updateParkedJob } from "./on-pull-request.js";
 
 export interface FixBranchRun {

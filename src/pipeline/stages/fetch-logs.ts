@@ -10,10 +10,10 @@ import { keepLogTail } from "../../context/log-tail.js";
 import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "../../context/workflow-steps.js";
 import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
+import { FAILING } from "../../core/conclusions.js";
 
 /** More failed jobs than this in one run are nearly always one cause repeated across a matrix. */
 export const MAX_FAILED_JOBS = 5;
-const FAILED = new Set(["failure", "timed_out"]);
 /**
  * Workflow files are a few KB; a head commit can hold one of any size, and all of it would be held and
  * YAML-parsed once per failed job. 1 MiB is far above any real workflow.
@@ -53,7 +53,7 @@ export interface RunRef { id: number; attempt: number; headSha: string; workflow
 export async function fetchRunLogs(gh: GitHubClient, job: Job, run: RunRef, logsDir: string, maxBytes: number, ctx: Pick<StageContext, "log" | "signal">): Promise<FetchedLogs> {
   await mkdir(logsDir, { recursive: true });
   const all = await gh.listRunJobs(job.repo, run.id, run.attempt);
-  const failed = all.filter((j) => FAILED.has(j.conclusion ?? ""));
+  const failed = all.filter((j) => FAILING.has(j.conclusion ?? ""));
   if (!failed.length) {
     throw permanent("no_failed_jobs", `Run ${run.id} (attempt ${run.attempt}) has no failed jobs (the workflow may have failed before any job started, e.g. an invalid workflow file); there is no log to analyse.`);
   }
@@ -119,7 +119,7 @@ async function fetchJob(gh: GitHubClient, job: Job, j: RunJob, logsDir: string, 
 
 /** The failed API step, its log section (timestamps) and its `run:` script (workflow file). */
 async function findFailingStep(j: RunJob, logPath: string, workflowText: string | undefined): Promise<FailingStep | undefined> {
-  const apiStep = j.steps.find((s) => FAILED.has(s.conclusion ?? "")) ?? j.steps.find((s) => s.conclusion === "cancelled");
+  const apiStep = j.steps.find((s) => FAILING.has(s.conclusion ?? "")) ?? j.steps.find((s) => s.conclusion === "cancelled");
   const sections = await mapLogSections(logPath, j.steps.map((s) => ({ ...s, conclusion: s.conclusion })));
   if (!apiStep) {
     // No step marked failed (e.g. a timed-out job): the last section of the log is the best guess.

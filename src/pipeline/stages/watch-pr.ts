@@ -20,7 +20,7 @@ import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
-import { isVerdict } from "../../handlers/filters.js";
+import { isVerdict } from "../../core/conclusions.js";
 
 export interface WatchPrResult {
   handled: string[];
