@@ -70,7 +70,7 @@ describe("AppendLog", () => {
     expect(readFileSync(join(dir, "log", readdirSync(join(dir, "log"))[0]!), "utf8")).toBe("a\nb\nc\nd\ne\n");
   });
 
-  test("the real fdatasync is used by default", async () => {
+  test("by default the first sync runs on the event loop, not in the thread pool", async () => {
     const probe = await open(join(dir, "probe"), "w");
     const pooled = jest.spyOn(Object.getPrototypeOf(probe) as { datasync(): Promise<void> }, "datasync");
     await probe.close();

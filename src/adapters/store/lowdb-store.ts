@@ -4,7 +4,7 @@ import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
-import { AppendLog, FDATASYNC, type FileSync, type LogPosition } from "./append-log.js";
+import { AppendLog, type FileSync, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
 import { DeferredDocuments } from "./deferred-documents.js";
 import { JobDocuments } from "./job-documents.js";
@@ -48,7 +48,7 @@ export interface LowdbStoreOptions {
 export class LowdbJobStore implements JobStore {
   readonly kind = "lowdb";
   readonly #dir: string;
-  readonly #opts: Required<Omit<LowdbStoreOptions, "readOnly">> & { readOnly: boolean };
+  readonly #opts: Required<Omit<LowdbStoreOptions, "readOnly" | "journalSync">> & { readOnly: boolean };
   readonly #index = new JobIndex();
   readonly #docs: JobDocuments;
   /** Read-modify-write of one job is serialised per job id. */
@@ -65,8 +65,8 @@ export class LowdbJobStore implements JobStore {
 
   private constructor(dir: string, opts: LowdbStoreOptions) {
     this.#dir = dir;
-    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath, journalSync: opts.journalSync ?? FDATASYNC };
-    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath, sync: this.#opts.journalSync });
+    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
+    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath, sync: opts.journalSync });
     this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
     this.#docs = new JobDocuments(join(dir, "jobs"), this.#opts.syncPath);
   }
