@@ -1,5 +1,5 @@
 import { JEST_CONFIG_ORDER } from "../core/test-config-files.js";
-import { textBeforePatch, type TextBefore } from "./text-before-patch.js";
+import { textBeforePatch, textBothSides, type TextBefore } from "./text-before-patch.js";
 import type { Original, VFile } from "./types.js";
 
 /**
@@ -35,13 +35,9 @@ export async function configReadAfter(
   settingsOf: (name: string, text: string) => string | null = (_name, text) => text,
 ): Promise<TextBefore> {
   for (const name of names) {
-    const rel = dir === "." ? name : `${dir}/${name}`;
-    const read = await textBeforePatch(root, rel, originals);
+    const read = await textBothSides(root, dir === "." ? name : `${dir}/${name}`, originals, vfs);
     if (!read.ok) return read;
-    // Through a symlink, the patch edits the file it leads to.
-    const at = read.from ?? rel;
-    const text = originals.has(at) ? vfs.get(at)?.content ?? null : read.text;
-    if (text !== null) return { ok: true, text: settingsOf(name, text) };
+    if (read.after !== null) return { ok: true, text: settingsOf(name, read.after) };
   }
   return { ok: true, text: null };
 }
@@ -68,13 +64,10 @@ export function packageJsonJest(name: string, text: string): string | null {
 export async function jestReadsPackageJson(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<{ before: boolean; after: boolean }> {
   const reads = { before: true, after: true };
   for (const name of JEST_CONFIG_ORDER.filter((n) => n !== "package.json")) {
-    const rel = dir === "." ? name : `${dir}/${name}`;
-    const read = await textBeforePatch(root, rel, originals);
+    const read = await textBothSides(root, dir === "." ? name : `${dir}/${name}`, originals, vfs);
     if (!read.ok) return { before: false, after: false };
-    // Through a symlink, the patch edits the file it leads to.
-    const at = read.from ?? rel;
-    if (read.text !== null) reads.before = false;
-    if ((originals.has(at) ? vfs.get(at)?.content ?? null : read.text) !== null) reads.after = false;
+    if (read.before !== null) reads.before = false;
+    if (read.after !== null) reads.after = false;
   }
   return reads;
 }

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { textBeforePatch } from "./text-before-patch.js";
+import { textBothSides } from "./text-before-patch.js";
 import type { Original, Refusal, VFile } from "./types.js";
 
 /** The .mocharc files mocha looks for in a directory, in its order (lib/cli/config.js): it reads the first that exists. */
@@ -26,15 +26,11 @@ export async function mochaReads(
   const before: MochaFile[] = [];
   const after: MochaFile[] = [];
   for (const name of [...MOCHA_RC_ORDER, "package.json"]) {
-    const rel = dir === "." ? name : path.posix.join(dir, name);
-    const read = await textBeforePatch(root, rel, originals);
+    const read = await textBothSides(root, dir === "." ? name : path.posix.join(dir, name), originals, vfs);
     if (!read.ok) return read;
-    // Through a symlink, the patch edits the file it leads to.
-    const at = read.from ?? rel;
-    const now = originals.has(at) ? vfs.get(at)?.content ?? null : read.text;
     const rc = name !== "package.json";
-    if (read.text !== null && !(rc && before.length)) before.push({ name, text: read.text });
-    if (now !== null && !(rc && after.length)) after.push({ name, text: now });
+    if (read.before !== null && !(rc && before.length)) before.push({ name, text: read.before });
+    if (read.after !== null && !(rc && after.length)) after.push({ name, text: read.after });
   }
   return { ok: true, before, after };
 }

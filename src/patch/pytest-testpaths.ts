@@ -1,6 +1,6 @@
 import type { DefaultSelection, Defaults } from "./narrowed-selection.js";
 import { pytestSettings } from "./pytest-settings.js";
-import { textBeforePatch } from "./text-before-patch.js";
+import { textBothSides } from "./text-before-patch.js";
 import type { Original, Refusal, VFile } from "./types.js";
 
 /** pytest's testpaths in one directory, before and after the patch (see pytestTestpaths). */
@@ -73,14 +73,12 @@ async function testpathsIn(root: string, dir: string, originals: Map<string, Ori
   const is = new Map<string, string | null>();
   for (const name of PYTEST_CONFIG_FILES) {
     const rel = dir === "" ? name : `${dir}/${name}`;
-    const read = await textBeforePatch(root, rel, originals);
+    const read = await textBothSides(root, rel, originals, vfs);
     // A pytest.ini linked out of the checkout is still pytest's config: without its text, what runs is not
     // known. Read as "no testpaths", a command's paths dropped for a pytest given none passed as running everything.
     if (!read.ok) return { unreadable: read.refusal };
-    was.set(name, read.text);
-    // Through a symlink, the patch edits the file it leads to.
-    const at = read.from ?? rel;
-    is.set(name, originals.has(at) ? vfs.get(at)?.content ?? null : read.text);
+    was.set(name, read.before);
+    is.set(name, read.after);
   }
   return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
 }
@@ -117,12 +115,10 @@ export async function pytestConfigsIn(
   const is = new Map<string, string | null>();
   for (const name of PYTEST_CONFIG_FILES) {
     const rel = dir === "." || dir === "" ? name : `${dir}/${name}`;
-    const read = await textBeforePatch(root, rel, originals);
+    const read = await textBothSides(root, rel, originals, vfs);
     if (!read.ok) return read;
-    was.set(name, read.text);
-    // Through a symlink, the patch edits the file it leads to.
-    const at = read.from ?? rel;
-    is.set(name, originals.has(at) ? vfs.get(at)?.content ?? null : read.text);
+    was.set(name, read.before);
+    is.set(name, read.after);
   }
   return { ok: true, before: pytestConfig((n) => was.get(n) ?? null), after: pytestConfig((n) => is.get(n) ?? null) };
 }

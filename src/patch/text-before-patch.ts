@@ -1,7 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { checkPathOnDisk } from "./path-policy.js";
-import type { Original, Refusal } from "./types.js";
+import type { Original, Refusal, VFile } from "./types.js";
 
 /**
  * A file's text before the patch (null: there was none), or why it cannot be read. `from` is the path it
@@ -58,4 +58,18 @@ async function readThroughLinks(root: string, rel: string, originals: Map<string
   const read = await textBeforePatch(root, to, originals);
   if (!read.ok) return refuse(read.refusal.rule, `${rel} is a symlink to ${to || "the repository root"}, which is not a regular file`);
   return { ...read, from: to };
+}
+
+/** A file's text before and after the patch (null: none there), or why it cannot be read. */
+export type TextBothSides = { ok: true; before: string | null; after: string | null } | { ok: false; refusal: Refusal };
+
+/**
+ * The text `rel` had before the patch (see textBeforePatch) and has after it: the patch's files as planned,
+ * the others as on disk. Through a symlink, the patch edits the file it leads to, which is read there.
+ */
+export async function textBothSides(root: string, rel: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<TextBothSides> {
+  const read = await textBeforePatch(root, rel, originals);
+  if (!read.ok) return read;
+  const at = read.from ?? rel;
+  return { ok: true, before: read.text, after: originals.has(at) ? vfs.get(at)?.content ?? null : read.text };
 }

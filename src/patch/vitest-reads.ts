@@ -1,6 +1,6 @@
 import path from "node:path";
 import { VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
-import { textBeforePatch } from "./text-before-patch.js";
+import { textBothSides } from "./text-before-patch.js";
 import type { Original, Refusal, VFile } from "./types.js";
 
 /**
@@ -95,12 +95,8 @@ type Text = string | Refusal;
 
 /** The text of `rel` on one side of the patch (null: none there), or why it cannot be read. */
 async function sideText(root: string, rel: string, originals: Map<string, Original>, vfs: Map<string, VFile>, side: "before" | "after"): Promise<Text | null> {
-  const read = await textBeforePatch(root, rel, originals);
-  if (!read.ok) return read.refusal;
-  if (side === "before") return read.text;
-  // Through a symlink, the patch edits the file it leads to.
-  const at = read.from ?? rel;
-  return originals.has(at) ? vfs.get(at)?.content ?? null : read.text;
+  const read = await textBothSides(root, rel, originals, vfs);
+  return read.ok ? read[side] : read.refusal;
 }
 
 /** The vitest config files of `dir` that exist, by name in vitest's order, with their text before and after the patch. */
@@ -109,10 +105,10 @@ async function configsIn(root: string, dir: string, originals: Map<string, Origi
   const after = new Map<string, Text>();
   for (const name of VITEST_CONFIG_ORDER) {
     const rel = dir === "." ? name : `${dir}/${name}`;
+    const read = await textBothSides(root, rel, originals, vfs);
     // The patch cannot edit a file read through a link out of the checkout: it is there, unread, on both sides.
-    const was = await sideText(root, rel, originals, vfs, "before");
+    const [was, is] = read.ok ? [read.before, read.after] : [read.refusal, read.refusal];
     if (was !== null) before.set(name, was);
-    const is = typeof was === "string" || was === null ? await sideText(root, rel, originals, vfs, "after") : was;
     if (is !== null) after.set(name, is);
   }
   return { before, after };
