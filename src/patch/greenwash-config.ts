@@ -81,7 +81,7 @@ export interface ProjectContext {
   vitestMajor?: number;
   /**
    * How vitest reads a vitest.config.* or vite.config.*'s test.include before and after the patch (see
-   * vitestReads), or that of a base a vitest config merges (see vitestBaseReads), which is then checked as one.
+   * VitestReader.reads), or that of a base a vitest config merges (see VitestReader.bases), which is then checked as one.
    */
   vitestReads?: { before: VitestRead; after: VitestRead };
   /**

@@ -16,7 +16,7 @@ import { scriptMoves } from "./script-moves.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
-import { vitestBaseReads, vitestReads } from "./vitest-reads.js";
+import { vitestReader } from "./vitest-reads.js";
 
 export type InternalPlan =
   | (Extract<PlanResult, { ok: true }> & { root: string; originals: Map<string, Original>; notes: string[] })
@@ -188,6 +188,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   // the shell scripts those run, found from the files at the base only when the patch edits a script.
   let entryScripts: EntryScripts | undefined;
   const testpathsAt = testpathsReader(root, originals, vfs);
+  const vitest = vitestReader(root, originals, vfs);
   // A runner's config renamed is no longer read where it was (a vitest.config.old.ts, a jest.config.js.bak,
   // a jest.config.js moved to config/): it is checked as deleted there, against what is read in its place,
   // and the file it became as new.
@@ -259,7 +260,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     if (pytest) project.pytestReads = pytest;
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
     if (VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
-      const reads = await vitestReads(root, p, from === null ? null : st.from ?? p, originals, vfs, deleted);
+      const reads = await vitest.reads(p, from === null ? null : st.from ?? p, deleted);
       if (!reads.ok) return unreadable(reads.refusal, p);
       // A vite.config.* vitest did not read (a vitest.config.* of its own shadowed it) leaves nothing when deleted.
       if (deleted && !reads.before.reads) continue;
@@ -281,7 +282,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     // test settings run joined with that config's: it is compared as that config's own would be.
     if (after !== null && !mocha && !VITEST_CONFIG_FILE.test(p) && SCRIPT_FILE.test(p)) {
       const findings = new Map<string, Finding>();
-      for (const base of await vitestBaseReads(root, p, st.from ?? p, originals, vfs)) {
+      for (const base of await vitest.bases(p, st.from ?? p)) {
         const reads: ProjectContext = { vitestMajor: await vitestMajorAbove(root, base.dir, originals), vitestReads: { before: base.before, after: base.after } };
         // Two configs merging it (its folder's and the root's) find the same thing: it is said once.
         for (const f of findConfigGreenwashing(p, before, after, hunks, undefined, reads)) findings.set(`${f.rule}\0${f.reason}`, f);

@@ -14,33 +14,65 @@ export type VitestRead = { reads: true; partner?: string } | { reads: false };
 /** A config file whose test settings vitest may join with vite.config.*'s. */
 export const mergesConfig = (text: string) => /\bmergeConfig\s*\(/.test(text);
 
+/** How vitest reads the patch's vitest config files and the bases they merge, for one plan (see vitestReader). */
+export interface VitestReader {
+  /**
+   * How vitest reads `file`, a vitest.config.* or vite.config.*, before and after the patch: the patch's
+   * files as planned, the others as on disk. `from` is where the file was before (a rename's source), null
+   * for a file the patch adds: "before" is then the config vitest read in its directory, which the new
+   * file's settings are compared with. A config file there that cannot be read (a symlink out of the
+   * checkout) is refused: which include vitest ran is not known. For a file the patch `deleted`, "after" is
+   * the config vitest reads in its place.
+   */
+  reads(file: string, from: string | null, deleted?: boolean): Promise<{ ok: true; before: VitestRead; after: VitestRead } | { ok: false; refusal: Refusal }>;
+  /**
+   * The vitest configs that merge `file`, a script no name of its own has vitest read (`config/vite.base.ts`,
+   * `vite.config.base.ts`), as their base (see mergedBase) on either side of the patch: its test.include runs
+   * joined with theirs. `from` is where it was before (a rename's source). Only the config vitest reads in the
+   * file's folder and in each folder above it is looked at: a config further away (`packages/web/`) is not.
+   * A config that cannot be read is not known to merge it, and is passed over: it is the same on both sides.
+   */
+  bases(file: string, from: string): Promise<VitestBase[]>;
+}
+
 /**
- * How vitest reads `file`, a vitest.config.* or vite.config.*, before and after the patch: the patch's
- * files as planned, the others as on disk. `from` is where the file was before (a rename's source), null
- * for a file the patch adds: "before" is then the config vitest read in its directory, which the new
- * file's settings are compared with. A config file there that cannot be read (a symlink out of the
- * checkout) is refused: which include vitest ran is not known. For a file the patch `deleted`, "after" is
- * the config vitest reads in its place.
+ * A VitestReader for one plan. Each folder's vitest config files are read once per plan, however many of
+ * the patch's files (every script it edits, for bases) look at that folder.
  */
-export async function vitestReads(
-  root: string,
-  file: string,
-  from: string | null,
-  originals: Map<string, Original>,
-  vfs: Map<string, VFile>,
-  deleted = false,
-): Promise<{ ok: true; before: VitestRead; after: VitestRead } | { ok: false; refusal: Refusal }> {
-  const wasDir = path.posix.dirname(from ?? file);
-  const isDir = path.posix.dirname(file);
-  const was = await configsIn(root, wasDir, originals, vfs);
-  const is = from === null || wasDir === isDir ? was : await configsIn(root, isDir, originals, vfs);
-  const [readBefore] = was.before.keys();
-  const before = await roleIn(from === null ? readBefore ?? path.posix.basename(file) : path.posix.basename(from), wasDir, was.before, (rel) => sideText(root, rel, originals, vfs, "before"));
-  if (!before.ok) return before;
-  const [readAfter] = is.after.keys();
-  const after = await roleIn(deleted ? readAfter ?? path.posix.basename(file) : path.posix.basename(file), isDir, is.after, (rel) => sideText(root, rel, originals, vfs, "after"));
-  if (!after.ok) return after;
-  return { ok: true, before: before.read, after: after.read };
+export function vitestReader(root: string, originals: Map<string, Original>, vfs: Map<string, VFile>): VitestReader {
+  const read = new Map<string, Promise<Configs>>();
+  const configsAt = (dir: string) => {
+    let configs = read.get(dir);
+    if (!configs) read.set(dir, (configs = configsIn(root, dir, originals, vfs)));
+    return configs;
+  };
+  const textAt = (side: "before" | "after") => (rel: string) => sideText(root, rel, originals, vfs, side);
+  return {
+    async reads(file, from, deleted = false) {
+      const wasDir = path.posix.dirname(from ?? file);
+      const isDir = path.posix.dirname(file);
+      const was = await configsAt(wasDir);
+      const is = from === null || wasDir === isDir ? was : await configsAt(isDir);
+      const [readBefore] = was.before.keys();
+      const before = await roleIn(from === null ? readBefore ?? path.posix.basename(file) : path.posix.basename(from), wasDir, was.before, textAt("before"));
+      if (!before.ok) return before;
+      const [readAfter] = is.after.keys();
+      const after = await roleIn(deleted ? readAfter ?? path.posix.basename(file) : path.posix.basename(file), isDir, is.after, textAt("after"));
+      if (!after.ok) return after;
+      return { ok: true, before: before.read, after: after.read };
+    },
+    async bases(file, from) {
+      const dirs = new Set([...foldersUp(path.posix.dirname(from)), ...foldersUp(path.posix.dirname(file))]);
+      const bases: VitestBase[] = [];
+      for (const dir of dirs) {
+        const configs = await configsAt(dir);
+        const before = await mergedIn(from, dir, configs.before, textAt("before"));
+        const after = await mergedIn(file, dir, configs.after, textAt("after"));
+        if (before.reads || after.reads) bases.push({ dir, before, after });
+      }
+      return bases;
+    },
+  };
 }
 
 /** A vitest config that merges a file the patch changes as its base, and how vitest reads that file through it. */
@@ -49,25 +81,6 @@ export interface VitestBase {
   dir: string;
   before: VitestRead;
   after: VitestRead;
-}
-
-/**
- * The vitest configs that merge `file`, a script no name of its own has vitest read (`config/vite.base.ts`,
- * `vite.config.base.ts`), as their base (see mergedBase) on either side of the patch: its test.include runs
- * joined with theirs. `from` is where it was before (a rename's source). Only the config vitest reads in the
- * file's folder and in each folder above it is looked at: a config further away (`packages/web/`) is not.
- * A config that cannot be read is not known to merge it, and is passed over: it is the same on both sides.
- */
-export async function vitestBaseReads(root: string, file: string, from: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<VitestBase[]> {
-  const dirs = new Set([...foldersUp(path.posix.dirname(from)), ...foldersUp(path.posix.dirname(file))]);
-  const bases: VitestBase[] = [];
-  for (const dir of dirs) {
-    const configs = await configsIn(root, dir, originals, vfs);
-    const before = await mergedIn(from, dir, configs.before, (rel) => sideText(root, rel, originals, vfs, "before"));
-    const after = await mergedIn(file, dir, configs.after, (rel) => sideText(root, rel, originals, vfs, "after"));
-    if (before.reads || after.reads) bases.push({ dir, before, after });
-  }
-  return bases;
 }
 
 /** `dir` and each folder above it, up to the checkout's root ("."). */
@@ -99,8 +112,14 @@ async function sideText(root: string, rel: string, originals: Map<string, Origin
   return read.ok ? read[side] : read.refusal;
 }
 
-/** The vitest config files of `dir` that exist, by name in vitest's order, with their text before and after the patch. */
-async function configsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>) {
+/** The vitest config files of a directory that exist, by name in vitest's order, with their text before and after the patch. */
+interface Configs {
+  before: Map<string, Text>;
+  after: Map<string, Text>;
+}
+
+/** The vitest config files of `dir`. */
+async function configsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<Configs> {
   const before = new Map<string, Text>();
   const after = new Map<string, Text>();
   for (const name of VITEST_CONFIG_ORDER) {
