@@ -22,16 +22,9 @@ export const PYTEST_CONFIG_FILES = ["pytest.ini", ".pytest.ini", "pyproject.toml
  * pytest would read cannot be parsed.
  */
 export function pytestTestpaths(read: (name: string) => string | null): string[] | undefined {
-  for (const name of PYTEST_CONFIG_FILES) {
-    const text = read(name);
-    if (text === null) continue;
-    const settings = pytestSettings(name, text.replace(/\r\n/g, "\n"));
-    if (!settings) return undefined;
-    if (!settings.found && !name.endsWith("pytest.ini")) continue;
-    const paths = settings.values.get("testpaths") ?? [];
-    return paths.length ? paths : undefined;
-  }
-  return undefined;
+  const config = pytestConfig(read);
+  const paths = (config && pytestSettings(config.name, config.text.replace(/\r\n/g, "\n"))?.values.get("testpaths")) ?? [];
+  return paths.length ? paths : undefined;
 }
 
 export const forPytest = (paths: string[] | undefined): DefaultSelection | undefined =>
@@ -69,18 +62,29 @@ export function testpathsReader(root: string, originals: Map<string, Original>, 
 
 /** pytest's testpaths in `dir` ("" for the root); `unreadable` when a config file there cannot be read. */
 async function testpathsIn(root: string, dir: string, originals: Map<string, Original>, vfs: Map<string, VFile>): Promise<Testpaths> {
+  const files = await pytestFilesIn(root, dir, originals, vfs);
+  // A pytest.ini linked out of the checkout is still pytest's config: without its text, what runs is not
+  // known. Read as "no testpaths", a command's paths dropped for a pytest given none passed as running everything.
+  if (!files.ok) return { unreadable: files.refusal };
+  return { before: pytestTestpaths((n) => files.was.get(n) ?? null), after: pytestTestpaths((n) => files.is.get(n) ?? null) };
+}
+
+/** The text of each of PYTEST_CONFIG_FILES in `dir` ("" or "." for the root) before and after the patch, or why one cannot be read. */
+async function pytestFilesIn(
+  root: string,
+  dir: string,
+  originals: Map<string, Original>,
+  vfs: Map<string, VFile>,
+): Promise<{ ok: true; was: Map<string, string | null>; is: Map<string, string | null> } | { ok: false; refusal: Refusal }> {
   const was = new Map<string, string | null>();
   const is = new Map<string, string | null>();
   for (const name of PYTEST_CONFIG_FILES) {
-    const rel = dir === "" ? name : `${dir}/${name}`;
-    const read = await textBothSides(root, rel, originals, vfs);
-    // A pytest.ini linked out of the checkout is still pytest's config: without its text, what runs is not
-    // known. Read as "no testpaths", a command's paths dropped for a pytest given none passed as running everything.
-    if (!read.ok) return { unreadable: read.refusal };
+    const read = await textBothSides(root, dir === "." || dir === "" ? name : `${dir}/${name}`, originals, vfs);
+    if (!read.ok) return read;
     was.set(name, read.before);
     is.set(name, read.after);
   }
-  return { before: pytestTestpaths((n) => was.get(n) ?? null), after: pytestTestpaths((n) => is.get(n) ?? null) };
+  return { ok: true, was, is };
 }
 
 /** The config file pytest reads in a directory, and its text. */
@@ -111,14 +115,7 @@ export async function pytestConfigsIn(
   originals: Map<string, Original>,
   vfs: Map<string, VFile>,
 ): Promise<{ ok: true; before: PytestConfig | null; after: PytestConfig | null } | { ok: false; refusal: Refusal }> {
-  const was = new Map<string, string | null>();
-  const is = new Map<string, string | null>();
-  for (const name of PYTEST_CONFIG_FILES) {
-    const rel = dir === "." || dir === "" ? name : `${dir}/${name}`;
-    const read = await textBothSides(root, rel, originals, vfs);
-    if (!read.ok) return read;
-    was.set(name, read.before);
-    is.set(name, read.after);
-  }
-  return { ok: true, before: pytestConfig((n) => was.get(n) ?? null), after: pytestConfig((n) => is.get(n) ?? null) };
+  const files = await pytestFilesIn(root, dir, originals, vfs);
+  if (!files.ok) return files;
+  return { ok: true, before: pytestConfig((n) => files.was.get(n) ?? null), after: pytestConfig((n) => files.is.get(n) ?? null) };
 }
