@@ -17,12 +17,11 @@ export const withJestDefaults = (reads: Record<"before" | "after", boolean>) => 
 
 /**
  * Whether every file the testMatch glob `v` matches is one jest's default runs: a test file name
- * (`*.test.js`, `*.{test,spec}.tsx`) in any folder, or any JS/TS file under a `__tests__` folder.
- * A negated glob (`!` first) kept files out, which the default, excluding nothing, does not: losing it
- * narrows nothing. A regular expression (testRegex) or anything subtler is taken as not.
+ * (`*.test.js`, `*.{test,spec}.tsx`) in any folder, or any JS/TS file under a `__tests__` folder. A
+ * regular expression (testRegex) or anything subtler is taken as not. (A negated glob lost narrows
+ * nothing: compareSettings passes it for every include list.)
  */
 function inJestDefault(v: string): boolean {
-  if (v.startsWith("!")) return true;
   const folders = v.replace(/^<rootDir>\//, "").split("/");
   const names = expandBraces(folders.pop()!);
   return names.every(isTestFileName) || (folders.includes("__tests__") && names.every((n) => /^\*\.[cm]?[jt]sx?$/.test(n)));

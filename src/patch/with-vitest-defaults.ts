@@ -56,11 +56,10 @@ const VITEST_DEFAULT_INCLUDE = "**/*.{test,spec}.?(c|m)[jt]s?(x)";
 
 /**
  * Whether every file the include glob `v` matches is one the default include runs: a file name of
- * `*.test.ts`, `*.{test,spec}.tsx`, `sum.spec.mjs` in any folder. A negated glob (`!` first) kept files
- * out, which the default, excluding nothing, does not: losing it narrows nothing. Anything subtler is taken as not.
+ * `*.test.ts`, `*.{test,spec}.tsx`, `sum.spec.mjs` in any folder. Anything subtler is taken as not. (A
+ * negated glob lost narrows nothing: compareSettings passes it for every include list.)
  */
 function inDefaultInclude(v: string): boolean {
-  if (v.startsWith("!")) return true;
   const name = v.slice(v.lastIndexOf("/") + 1);
   return expandBraces(name).every(isTestFileName);
 }
