@@ -175,7 +175,7 @@ const SCRIPT_EXTENSIONS = [".ts", ".mts", ".cts", ".js", ".mjs", ".cjs"];
  * `import viteConfig from '../vite.config.base'`. None when the base is not imported by a relative path
  * inside the checkout.
  */
-export function mergedBase(file: string, text: string): string[] {
+function mergedBase(file: string, text: string): string[] {
   const arg = /\bmergeConfig\s*\(\s*(?:await\s+)?([A-Za-z_$][\w$]*)/.exec(text)?.[1];
   if (arg === undefined) return [];
   const named = (list: string) => list.split(",").some((n) => n.trim().split(/\s+as\s+/).pop() === arg);
