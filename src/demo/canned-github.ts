@@ -35,6 +35,10 @@ export function cannedGitHub(run: CannedRun, calls: string[] = []): GitHubPort {
     async listAnnotations() {
       return [];
     },
+    // The demo stops before a fix PR (no write side): no fix commit whose CI would be read.
+    async listCommitRuns() {
+      return [];
+    },
     async getFileContent(repo, path, ref) {
       calls.push(`GET ${repo.fullName}/${path}@${ref.slice(0, 7)}`);
       return run.files[path] ?? null;

@@ -61,6 +61,36 @@ describe("GitHub adapter (read side)", () => {
     expect(gh.requests[0]!.headers.authorization).toBe(`token ${TOKEN}`);
   });
 
+  // The verdict on a fix commit is over all its runs: every page, whatever their status, each at its latest attempt.
+  test("lists every workflow run of a commit across pages, at its latest attempt", async () => {
+    const sha = "b".repeat(40);
+    const apiRun = (id: number, path: string, status: string, conclusion: string | null, attempt: number) => ({
+      id, name: path.includes("lint") ? "lint" : "tests", node_id: "n", head_branch: "ci-bot/fix-10", head_sha: sha, path, run_number: 1, run_attempt: attempt,
+      event: "push", status, conclusion, workflow_id: 1, url: "u", html_url: `https://github.com/octo/demo/actions/runs/${id}`,
+    });
+    gh = await githubApiMock();
+    gh.on("GET", `/repos/octo/demo/actions/runs?head_sha=${sha}&exclude_pull_requests=true&per_page=100`, {
+      body: { total_count: 2, workflow_runs: [apiRun(21, ".github/workflows/lint.yml@ci-bot/fix-10", "in_progress", null, 1)] },
+      headers: { link: `<https://api.github.com/repos/octo/demo/actions/runs?head_sha=${sha}&exclude_pull_requests=true&per_page=100&page=2>; rel="next"` },
+    }).on("GET", `/repos/octo/demo/actions/runs?head_sha=${sha}&exclude_pull_requests=true&per_page=100&page=2`, {
+      body: { total_count: 2, workflow_runs: [apiRun(20, ".github/workflows/tests.yml", "completed", "success", 2)] },
+    });
+    const client = await port().forInstallation(7);
+    expect(await client.listCommitRuns(repo, sha)).toEqual([
+      { id: 21, attempt: 1, workflow: ".github/workflows/lint.yml@ci-bot/fix-10", status: "in_progress", conclusion: null, htmlUrl: "https://github.com/octo/demo/actions/runs/21" },
+      { id: 20, attempt: 2, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "success", htmlUrl: "https://github.com/octo/demo/actions/runs/20" },
+    ]);
+    gh.done();
+  });
+
+  test("a commit's runs refused for a missing permission say which one", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/runs", { status: 403, body: { message: "Resource not accessible by integration" } });
+    const client = await port().forInstallation(7);
+    await expect(client.listCommitRuns(repo, "b".repeat(40))).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused listing the workflow runs of bbbbbbb in octo/demo (HTTP 403): check that the app's installation on octo/demo has Actions: read") });
+    gh.done();
+  });
+
   test("follows the log redirect without sending the token to the storage host, and streams it", async () => {
     gh = await githubApiMock();
     const location = "https://results-receiver.actions.example.net/logs/job-1.txt?sig=abc&se=2026-11-23";

@@ -4,7 +4,7 @@ import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
-import type { Annotation, GitHubClient, RunJob } from "../../core/ports/github-port.js";
+import type { Annotation, CommitRun, GitHubClient, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 type FetchLike = (url: string, init: { redirect: "follow"; signal?: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
@@ -115,6 +115,24 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const status = (err as { status?: number }).status;
         if (status === 404 || (status === 403 && !toAppError(err).retryable)) return [];
         throw readFailure(err, `reading the annotations of check run ${checkRunId} of ${repo.fullName}`);
+      }
+    },
+
+    async listCommitRuns(repo, headSha) {
+      try {
+        const runs = await octokit.paginate("GET /repos/{owner}/{repo}/actions/runs", {
+          owner: repo.owner, repo: repo.name, head_sha: headSha, exclude_pull_requests: true, per_page: 100,
+        });
+        return runs.map((r): CommitRun => ({
+          id: r.id,
+          attempt: r.run_attempt ?? 1,
+          workflow: r.path || r.name || "",
+          status: r.status ?? "unknown",
+          conclusion: r.conclusion,
+          ...(r.html_url ? { htmlUrl: r.html_url } : {}),
+        }));
+      } catch (err) {
+        throw readFailure(err, `listing the workflow runs of ${headSha.slice(0, 7)} in ${repo.fullName}`, { repo, needs: ACTIONS });
       }
     },
 

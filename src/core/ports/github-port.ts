@@ -11,6 +11,17 @@ export interface RunJob {
   steps: Array<{ number: number; name: string; status: string; conclusion: string | null; startedAt?: string; completedAt?: string }>;
 }
 
+/** A workflow run of a commit, at its latest attempt (a re-run replaces the attempt before it). */
+export interface CommitRun {
+  id: number;
+  attempt: number;
+  /** The run's workflow file as GitHub names it (`path`, maybe with an `@ref`), or its name without one. */
+  workflow: string;
+  status: string;
+  conclusion: string | null;
+  htmlUrl?: string;
+}
+
 export interface Annotation {
   path: string;
   startLine: number;
@@ -32,6 +43,8 @@ export interface GitHubClient {
   /** Streams the plain-text job log (follows the 302 without forwarding credentials). */
   downloadJobLog(repo: JobRepo, jobId: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
   listAnnotations(repo: JobRepo, checkRunId: number): Promise<Annotation[]>;
+  /** Every workflow run of a commit, any status (`GET /actions/runs?head_sha=`, Actions: read). */
+  listCommitRuns(repo: JobRepo, headSha: string): Promise<CommitRun[]>;
   /**
    * A file's text at `ref`, or null when there is none (missing, a directory, a submodule). Over `maxBytes`
    * it is not read: the call fails with the permanent `file_too_large` (details: bytes, maxBytes).
