@@ -1,5 +1,5 @@
 import { BUILTIN_FEEDBACK, METRICS, TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
-import type { Job } from "../core/job.js";
+import type { FeedbackItem, Job } from "../core/job.js";
 import { redact, redactDeep } from "../core/redact.js";
 import { proposalOf } from "../pr/proposal-of.js";
 import type { NewFeedback } from "./outbox.js";
@@ -50,14 +50,25 @@ export function noPrFeedback(job: Job, episodeId: string, reason: string): NewFe
   return { id: `${METRICS.prMerged}:${episodeId}:no_pr`, metric: METRICS.prMerged, value: false, target: { episodeId }, tags: tags(job, { reason }) };
 }
 
-/** Inference level: CI on the fix branch, for the inference whose patch that commit carries (`job`: whose inference). */
-export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: boolean, runId: number): NewFeedback {
+/**
+ * Inference level: the fix commit's CI verdict (over all its runs), for the inference whose patch that
+ * commit carries (`job`: whose inference); nothing when it is the value last recorded for that inference.
+ * A changed verdict (a red run re-run green, a later run red) is sent again as an item of its own:
+ * TensorZero does not de-duplicate feedback and reads a metric's latest value per target (its ClickHouse
+ * query builder, tensorzero-core db/clickhouse/query_builder: `argMax(value, timestamp)` grouped by
+ * `target_id`), so the new value corrects the old one. `decidedBy`: the run that made it this value.
+ */
+export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: boolean, decidedBy: { id: number; attempt: number }, recorded: readonly FeedbackItem[]): NewFeedback | undefined {
+  const earlier = recorded.filter((f) => f.metric === METRICS.ciPassedOnFixBranch && "inferenceId" in f.target && f.target.inferenceId === inferenceId);
+  if (earlier.at(-1)?.value === passed) return undefined;
+  // The first change keeps the id the one verdict had before changes were sent: a job recorded then goes on from it.
+  const id = `${METRICS.ciPassedOnFixBranch}:${inferenceId}${earlier.length ? `:${earlier.length + 1}` : ""}`;
   return {
-    id: `${METRICS.ciPassedOnFixBranch}:${inferenceId}`,
+    id,
     metric: METRICS.ciPassedOnFixBranch,
     value: passed,
     target: { inferenceId },
-    tags: tags(job, { fix_run_id: String(runId) }),
+    tags: tags(job, { fix_run_id: String(decidedBy.id), fix_run_attempt: String(decidedBy.attempt) }),
   };
 }
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../../src/core/errors.js";
-import type { FileChange, GitHubWriteClient, PullRequestRef } from "../../src/core/ports/github-port.js";
+import type { CommitRun, FileChange, GitHubWriteClient, PullRequestRef } from "../../src/core/ports/github-port.js";
 
 /**
  * An in-memory GitHub with git semantics enough for the fix flow: content-addressed trees (same files →
@@ -129,5 +129,19 @@ export class FakeGitHubWrites implements GitHubWriteClient {
   }
   async getRun() {
     return { ...this.run };
+  }
+
+  /** Workflow runs by commit, at their latest attempt, as GET /actions/runs?head_sha= lists them (read side). */
+  readonly commitRuns = new Map<string, Map<number, CommitRun>>();
+  /** A run GitHub has for a commit (a delivered workflow_run, or one still queued or running). */
+  putRun(headSha: string, run: CommitRun) {
+    const runs = this.commitRuns.get(headSha) ?? new Map<number, CommitRun>();
+    this.commitRuns.set(headSha, runs);
+    const seen = runs.get(run.id);
+    if (!seen || run.attempt >= seen.attempt) runs.set(run.id, run);
+  }
+  async listCommitRuns(_r: unknown, headSha: string): Promise<CommitRun[]> {
+    this.calls.push("listCommitRuns");
+    return [...(this.commitRuns.get(headSha)?.values() ?? [])];
   }
 }

@@ -63,7 +63,7 @@ async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) 
     config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" }),
     store,
     queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
-    github: { forInstallation: async () => ({ writes: gh }) as never },
+    github: { forInstallation: async () => ({ writes: gh, listCommitRuns: gh.listCommitRuns.bind(gh) }) as never },
     workspace: { clone: async () => { throw new Error("no clone here"); }, get: async (jobId) => ({ jobId, dir: repo!.dir }), remove: async () => undefined, sweep: async () => 0 },
     model,
     clock,
@@ -85,7 +85,12 @@ async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) 
   const run = () => runner.runJob(queueItemFor(job));
   const get = async () => (await store.getJob(job.id))!;
   const hdeps = { config: deps.config, store, clock, identity: deps.identity };
-  const deliver = (event: string, payload: unknown) => routeDelivery(payload, { id: `d-${Math.random()}`, event, receivedAt: new Date(clock.now()).toISOString() }, hdeps);
+  const deliver = (event: string, payload: unknown) => {
+    // GitHub lists the runs it sends webhooks for: the fix commit's verdict reads them back.
+    const r = (payload as { workflow_run?: { id: number; run_attempt?: number; path: string; head_sha: string; status: string; conclusion: string | null; html_url?: string } }).workflow_run;
+    if (event === "workflow_run" && r) gh.putRun(r.head_sha, { id: r.id, attempt: r.run_attempt ?? 1, workflow: r.path, status: r.status, conclusion: r.conclusion, ...(r.html_url ? { htmlUrl: r.html_url } : {}) });
+    return routeDelivery(payload, { id: `d-${Math.random()}`, event, receivedAt: new Date(clock.now()).toISOString() }, hdeps);
+  };
   const repository = { id: job.repo.id, name: "slug", full_name: "octo/slug", owner: { login: "octo" } };
   const fixRun = (conclusion: string, sha: string, id = 900, attempt = 1) => ({
     action: "completed", installation: { id: 2 }, repository, sender: { login: "t0-ci-bot[bot]", type: "Bot" },
@@ -246,6 +251,84 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
+  const TESTS_YML = ".github/workflows/tests.yml";
+  const ciSent = (s: Awaited<ReturnType<typeof setup>>) => s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch");
+  const notes = async (s: Awaited<ReturnType<typeof setup>>) => ((await s.get()).results["watch-pr"] as { notes: string[] }).notes;
+
+  // A workflow on [push, pull_request] runs twice on the fix commit: the first to finish is not the verdict.
+  test("a green run while another run of the fix commit still runs: PR stays draft, nothing sent, until that one passes too", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    s.gh.putRun(commit, { id: 901, attempt: 1, workflow: TESTS_YML, status: "in_progress", conclusion: null });
+    await s.deliver("workflow_run", s.fixRun("success", commit, 900));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect(ciSent(s)).toEqual([]);
+    expect((await notes(s)).at(-1)).toContain("waiting for run 901");
+    await s.deliver("workflow_run", s.fixRun("success", commit, 901));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(ciSent(s)).toEqual([expect.objectContaining({ value: true, inferenceId: INFERENCE, tags: expect.objectContaining({ fix_run_id: "901" }) })]);
+  });
+
+  test("a green run, then another run of the fix commit fails: never marked ready, false sent, the red run starts the repair", async () => {
+    let repairs = 0;
+    const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "the patch did not validate" }) });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    s.gh.putRun(commit, { id: 901, attempt: 1, workflow: TESTS_YML, status: "in_progress", conclusion: null });
+    await s.deliver("workflow_run", s.fixRun("success", commit, 900));
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 901));
+    await s.run();
+    expect(s.gh.calls).not.toContain("markReadyForReview");
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(repairs).toBe(1);
+    expect(s.gh.comments.get(100)![0]!.body).toContain("repair attempt 2 failed: the patch did not validate");
+    expect(ciSent(s)).toEqual([expect.objectContaining({ value: false, tags: expect.objectContaining({ fix_run_id: "901" }) })]);
+  });
+
+  // TensorZero keeps every value and reads the latest per inference: each change corrects the one before.
+  test("the fix commit's CI verdict is sent again each time it changes, never twice the same in a row", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    for (const [conclusion, id, attempt] of [["failure", 900, 1], ["failure", 901, 1], ["success", 900, 2], ["success", 901, 2]] as const) {
+      await s.deliver("workflow_run", s.fixRun(conclusion, commit, id, attempt));
+      await s.run();
+      // Still red while one of the two runs is red.
+      if (id === 900 && attempt === 2) expect(s.gh.pulls[0]!.draft).toBe(true);
+    }
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    // A later run of the same commit (the workflow started again) fails: the verdict goes back to red.
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 902));
+    await s.run();
+    expect(ciSent(s).map((r) => [r.value, r.inferenceId, r.tags?.["fix_run_id"], r.tags?.["fix_run_attempt"]])).toEqual([
+      [false, INFERENCE, "900", "1"],
+      [true, INFERENCE, "901", "2"],
+      [false, INFERENCE, "902", "1"],
+    ]);
+    // Each change is its own outbox item: the outbox keeps one item per id.
+    const ids = (await s.get()).feedback.filter((f) => f.metric === "ci_passed_on_fix_branch").map((f) => f.id);
+    expect(ids).toEqual([`ci_passed_on_fix_branch:${INFERENCE}`, `ci_passed_on_fix_branch:${INFERENCE}:2`, `ci_passed_on_fix_branch:${INFERENCE}:3`]);
+    expect(s.gh.comments.get(100)![0]!.body).toContain("CI failure on this fix branch");
+  });
+
+  test("a later failure's fix committed onto the fix PR: each change of its verdict goes to that commit's inference", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    await s.deliver("workflow_run", s.fixRun("failure", shared, 901));
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("success", shared, 901, 2));
+    await s.run();
+    expect(ciSent(s).map((r) => [r.value, r.inferenceId, r.tags?.["run_id"]])).toEqual([[false, INFERENCE2, "556"], [true, INFERENCE2, "556"]]);
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+  });
+
   // A run cancelled (by a person, or superseded by a newer run of its concurrency group), skipped or waiting for
   // approval says nothing of the fix: no repair round, no "CI failed" comment, no feedback to the model.
   test.each(["cancelled", "skipped", "neutral", "stale", "action_required"])("a fix-branch run that ends %s is not a verdict on the fix", async (conclusion) => {
@@ -310,6 +393,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const steps = PYTEST_RUN_STEPS;
     const reads = {
       writes: s.gh,
+      listCommitRuns: s.gh.listCommitRuns.bind(s.gh),
       listRunJobs: async () => [{ id: 31, name: "pytest", status: "completed", conclusion: "failure", steps }],
       downloadJobLog: async () => (async function* () { yield Buffer.from(log); })(),
       listAnnotations: async () => [],
@@ -358,6 +442,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const steps = PYTEST_RUN_STEPS;
     const reads = {
       writes: s.gh,
+      listCommitRuns: s.gh.listCommitRuns.bind(s.gh),
       listRunJobs: async (_r: unknown, runId: number) => [{ id: runId === 900 ? 31 : 32, name: "pytest", status: "completed", conclusion: "failure", steps }],
       downloadJobLog: async (_r: unknown, jobId: number) => (async function* () { yield Buffer.from(logOf(jobId === 31 ? 300 : 1)); })(),
       listAnnotations: async () => [],

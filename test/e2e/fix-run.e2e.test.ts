@@ -375,6 +375,10 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     // The fix branch's run: its failed job's log says something the first run's did not.
     const FIX_JOB = 4343;
     const fixLog = log.replace("-1 !== 5", "5 !== 6 (fix-branch run says: overflow in sum of large inputs)");
+    // The fix commit's verdict is over all its runs: GitHub lists this one, the only run of the commit.
+    gh.on("GET", `${API}/actions/runs?head_sha=${COMMIT}&exclude_pull_requests=true&per_page=100`, {
+      body: { total_count: 1, workflow_runs: [{ id: 289782999, run_attempt: 1, path: ".github/workflows/ci.yml@ci-bot/fix-289782451", name: "CI", head_sha: COMMIT, status: "completed", conclusion: "failure", html_url: "https://github.com/octo-org/octo-repo/actions/runs/289782999" }] },
+    });
     gh.on("GET", `${API}/actions/runs/289782999/attempts/1/jobs?per_page=100`, { body: { total_count: 1, jobs: [{ ...apiJob, id: FIX_JOB, run_id: 289782999, head_sha: COMMIT, head_branch: "ci-bot/fix-289782451", check_run_url: `https://api.github.com${API}/check-runs/${FIX_JOB + 1}` }] } })
       .on("GET", `${API}/actions/jobs/${FIX_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${FIX_JOB}?sig=s` } })
       .on("GET", `${API}/check-runs/${FIX_JOB + 1}/annotations?per_page=100`, { body: [] })

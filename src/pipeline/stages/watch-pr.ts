@@ -8,19 +8,19 @@ import { fixRunExcerpts } from "../../context/fix-run-excerpts.js";
 import { countTokens } from "../../logs/count-tokens.js";
 import type { ContextExcerpt, FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
-import type { GitHubWriteClient } from "../../core/ports/github-port.js";
+import type { CommitRun, GitHubClient, GitHubWriteClient } from "../../core/ports/github-port.js";
+import { commitCiVerdict } from "../../pr/commit-ci-verdict.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 import { renderCiFailedComment, renderCiPassedComment } from "../../pr/pr-body.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback, type FeedbackSource } from "../../feedback/outcome-feedback.js";
-import { flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
+import { addFeedback, flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
 import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
-import { isVerdict } from "../../core/conclusions.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -63,7 +63,7 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   let current = job;
   for (const ev of pending) {
     const open = current.results["open-pull-request"] as OpenPullRequestResult;
-    const note = ev.kind === "ci" ? await onCi(current, deps, ctx, closing ? undefined : gh.writes, open, ev, repair) : await onClosed(current, deps, gh.writes, open, ev);
+    const note = ev.kind === "ci" ? await onCi(current, deps, ctx, gh, closing ? undefined : gh.writes, open, ev, repair) : await onClosed(current, deps, gh.writes, open, ev);
     result.notes.push(note);
     result.handled.push(ev.id);
     if (ev.kind === "closed") result.closed = { merged: ev.merged };
@@ -76,16 +76,33 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   return { result, wait: "pr_outcome" };
 }
 
-async function onCi(job: Job, deps: Deps, ctx: StageContext, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
-  const shared = ev.headSha === open.commitSha ? undefined : open.sharedCommits?.find((c) => c.sha === ev.headSha);
-  if (ev.headSha !== open.commitSha && !shared) return `CI run ${ev.runId} was for ${ev.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
-  // Recorded by an earlier version, which took every conclusion but success for red.
-  if (!isVerdict(ev.conclusion)) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}): not a verdict on the fix; ignored`;
-  const passed = ev.conclusion === "success";
+async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, heardEv: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
+  const shared = heardEv.headSha === open.commitSha ? undefined : open.sharedCommits?.find((c) => c.sha === heardEv.headSha);
+  if (heardEv.headSha !== open.commitSha && !shared) return `CI run ${heardEv.runId} was for ${heardEv.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  // One run is not the verdict on the commit: with two (a workflow on push and pull_request, a re-run), the
+  // first to finish said "ready" while the other still ran or later failed. GitHub's list is read, not the
+  // events recorded: they are only of completed runs, and cannot tell a run still queued or running.
+  const heard: CommitRun = { id: heardEv.runId, attempt: heardEv.attempt ?? 1, workflow: job.run.workflowPath ?? "", status: "completed", conclusion: heardEv.conclusion, ...(heardEv.url ? { htmlUrl: heardEv.url } : {}) };
+  // The workflow the fix is for, when the job knows it (on-fix-branch-run: others are not the fix's CI).
+  const verdict = commitCiVerdict(await gh.listCommitRuns(job.repo, heardEv.headSha), { workflow: job.run.workflowPath, heard });
+  if (verdict.state === "pending") {
+    return `CI ${heardEv.conclusion} in run ${heardEv.runId} of the fix commit; waiting for run ${verdict.waitingOn.map((r) => r.id).join(", ")} before a verdict`;
+  }
+  // Only runs that say nothing of the fix (cancelled, skipped…): events an earlier version recorded for them.
+  if (verdict.state === "none") return `CI ${heardEv.conclusion} on the fix branch (run ${heardEv.runId}): not a verdict on the fix; ignored`;
+  const passed = verdict.state === "green";
+  const d = verdict.decidedBy;
+  // What follows (comment, repair context) is about the run that decided, which may not be the one heard.
+  const ev: Extract<PrEvent, { kind: "ci" }> = { ...heardEv, runId: d.id, conclusion: d.conclusion ?? heardEv.conclusion, attempt: d.attempt, url: d.htmlUrl };
   // The verdict is on the patch that commit carries: a later job's fix committed onto this PR is its own.
   // Tagged with that job's run too: the owner's run would file the verdict under a failure it is not about.
   const source = shared ? await sharedSource(job, deps, shared) : job;
-  await recordFeedback(deps, job.id, [fixCiFeedback(source, shared?.inferenceId ?? open.inferenceId, passed, ev.runId)]);
+  const at = new Date(deps.clock.now()).toISOString();
+  // Decided on the stored outbox (not this copy of the job): a value is sent when it changes, once.
+  await deps.store.updateJob(job.id, (j) => {
+    const item = fixCiFeedback(source, shared?.inferenceId ?? open.inferenceId, passed, d, j.feedback);
+    if (item) addFeedback(j, [item], at);
+  });
   if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
   // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
   // own CI run. A repair would be refused (publishFix) after a model call, "take it over" is noise, and
