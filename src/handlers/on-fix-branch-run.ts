@@ -1,5 +1,5 @@
 import { jobKey } from "../core/job.js";
-import { addPrEvent } from "../feedback/pr-events.js";
+import { addPrEvent, prEventsOf } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
@@ -40,7 +40,10 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   // A later job's fix committed onto this PR is the bot's too, and this job, owning the PR, hears its CI.
   const botCommit = botCommits(open).includes(r.run.head_sha) || r.run.head_sha === pushedByThisRepair(job, open);
   if (!botCommit) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
-  if (!isVerdict(r.run.conclusion)) return ignored(`CI ${r.run.conclusion ?? "without a conclusion"}: not a verdict on the fix`);
+  // A run that says nothing of the fix (cancelled, skipped…) is no verdict; but once the job heard of this
+  // commit's CI, its verdict may be waiting for this very run, and no other delivery would wake it.
+  const heard = prEventsOf(job).some((e) => e.kind === "ci" && e.headSha === r.run.head_sha);
+  if (!isVerdict(r.run.conclusion) && !heard) return ignored(`CI ${r.run.conclusion ?? "without a conclusion"}: not a verdict on the fix`);
   // A re-run keeps the run id and counts up run_attempt: each attempt is its own verdict (a flaky red run
   // re-run green). The first attempt keeps the id events were recorded under before attempts were told apart.
   const attempt = r.run.run_attempt ?? 1;

@@ -273,6 +273,21 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(ciSent(s)).toEqual([expect.objectContaining({ value: true, inferenceId: INFERENCE, tags: expect.objectContaining({ fix_run_id: "901" }) })]);
   });
 
+  // Superseded in its concurrency group, or cancelled by a person: it says nothing, and nothing else will come.
+  test("a run the verdict waits for ends cancelled: it wakes the job, and the others having passed, the PR is ready", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    s.gh.putRun(commit, { id: 901, attempt: 1, workflow: TESTS_YML, status: "in_progress", conclusion: null });
+    await s.deliver("workflow_run", s.fixRun("success", commit, 900));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(await s.deliver("workflow_run", s.fixRun("cancelled", commit, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(ciSent(s)).toEqual([expect.objectContaining({ value: true, tags: expect.objectContaining({ fix_run_id: "900" }) })]);
+  });
+
   test("a green run, then another run of the fix commit fails: never marked ready, false sent, the red run starts the repair", async () => {
     let repairs = 0;
     const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "the patch did not validate" }) });
