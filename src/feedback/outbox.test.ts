@@ -63,6 +63,21 @@ describe("feedback outbox", () => {
     expect(j.feedback.map((f) => [f.id, f.status])).toEqual([["a", "sent"], ["b", "failed"]]);
   });
 
+  // TensorZero reads a metric's latest value per target: a change sent before the value it replaces would
+  // leave the old one standing once that is resent.
+  test("values of one metric for one target go in the order recorded: a later one waits for the one before", async () => {
+    let fails = 1;
+    const s = await setup((r) => {
+      if (r.value === false && fails-- > 0) throw transient("model_unavailable", "gateway down");
+    });
+    const ci = (id: string, value: boolean, inferenceId = "0192f5a0-0000-7000-8000-000000000002") => ({ id, metric: "ci_passed_on_fix_branch", value, target: { inferenceId } });
+    await recordFeedback(s.deps, s.job.id, [ci("ci:1", false), ci("ci:2", true), ci("other", true, "0192f5a0-0000-7000-8000-000000000003"), item("a")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 2, pending: 2, failed: 0, unknownTarget: 0 });
+    expect(s.sent.map((r) => r.tags?.[TAG_KEYS.outboxItemId])).toEqual(["other", "a"]);
+    await flushFeedback(s.deps, s.job.id);
+    expect(s.sent.map((r) => [r.tags?.[TAG_KEYS.outboxItemId], r.value])).toEqual([["other", true], ["a", true], ["ci:1", false], ["ci:2", true]]);
+  });
+
   // listJobs() stops at the 50 newest: after an outage spanning more jobs, older ones' feedback waited for ever.
   test("the sweep resends pending feedback of a job older than the 50 newest", async () => {
     let down = true;

@@ -88,14 +88,21 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
   const job = await deps.store.getJob(jobId);
   const result: FlushResult = { sent: 0, pending: 0, failed: 0, unknownTarget: 0 };
   if (!job) return result;
+  // Metric and target of items left pending in this flush. TensorZero keeps every value and reads the
+  // latest per target (argMax(value, timestamp)): a later value (a changed CI verdict) sent before the one it
+  // replaces would be overtaken when that one is resent, so it waits for it.
+  const held = new Set<string>();
   for (const item of job.feedback) {
     if (item.status !== "pending") continue;
-    if (!deps.model || signal?.aborted) {
+    const key = `${item.metric} ${JSON.stringify(item.target)}`;
+    if (!deps.model || signal?.aborted || held.has(key)) {
+      held.add(key);
       result.pending++;
       continue;
     }
     if (!(await claim(deps, jobId, item.id))) {
       // Another flush is sending it: it ends up sent or failed there.
+      held.add(key);
       result.pending++;
       continue;
     }
@@ -115,8 +122,10 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       missedTarget = err.code === "feedback_target_missing";
       const { retry, gaveUp } = afterFailure(err, item, deps.clock.now(), signal?.aborted === true);
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
-      if (retry) result.pending++;
-      else result.failed++;
+      if (retry) {
+        result.pending++;
+        held.add(key);
+      } else result.failed++;
       if (retry && missedTarget) result.unknownTarget++;
       deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, retry ? "feedback not sent yet; will retry" : gaveUp ? `feedback given up${gaveUp}` : "feedback rejected by the gateway");
     }
