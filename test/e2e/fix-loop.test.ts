@@ -273,6 +273,24 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(ciSent(s)).toEqual([expect.objectContaining({ value: true, inferenceId: INFERENCE, tags: expect.objectContaining({ fix_run_id: "901" }) })]);
   });
 
+  // Non-Actions CI failed (check_suite): the job has no workflow path, and every Actions workflow on its fix commit counts.
+  test("a check_suite job: lint passing while tests still run is no verdict; ready only once tests pass too", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.store.updateJob(s.job.id, (j) => void (j.run = { ...j.run, source: "check_suite", checkSuiteId: 555 }));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const lint = s.fixRun("success", commit, 901);
+    s.gh.putRun(commit, { id: 900, attempt: 1, workflow: TESTS_YML, status: "in_progress", conclusion: null });
+    expect(await s.deliver("workflow_run", { ...lint, workflow_run: { ...lint.workflow_run, name: "lint", path: ".github/workflows/lint.yml" } })).toMatchObject({ outcome: "event_routed" });
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(ciSent(s)).toEqual([]);
+    await s.deliver("workflow_run", s.fixRun("success", commit, 900));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(ciSent(s)).toEqual([expect.objectContaining({ value: true, tags: expect.objectContaining({ fix_run_id: "900" }) })]);
+  });
+
   // Superseded in its concurrency group, or cancelled by a person: it says nothing, and nothing else will come.
   test("a run the verdict waits for ends cancelled: it wakes the job, and the others having passed, the PR is ready", async () => {
     const s = await setup({ pullRequests: [] });
