@@ -1,6 +1,7 @@
 import { expect, test } from "@jest/globals";
 import { makeJob } from "../../test/helpers/make-job.js";
-import { demonstrationFeedback, reviewCommentFeedback } from "./outcome-feedback.js";
+import { addFeedback } from "./outbox.js";
+import { demonstrationFeedback, fixCiFeedback, reviewCommentFeedback } from "./outcome-feedback.js";
 
 const TOKEN = "ghp_R3alTok3nAbCdEfGhIjKlMnOpQrStUvWx12";
 
@@ -19,4 +20,19 @@ test("a token straddling the comment's length cap is not sent half-redacted", ()
   const comment = reviewCommentFeedback(makeJob(), "ep", "review_comment:2", "alice", text);
   expect(String(comment.value).includes(TOKEN.slice(0, 9))).toBe(false);
   expect(String(comment.value).length).toBeLessThanOrEqual(10_000);
+});
+
+test("the fix commit's CI verdict: an item per change, none for the value last recorded, each inference on its own", () => {
+  const job = makeJob();
+  const verdict = (inference: string, passed: boolean, run: number) => {
+    const item = fixCiFeedback(job, inference, passed, { id: run, attempt: 1 }, job.feedback);
+    if (item) addFeedback(job, [item], "2026-12-06T00:00:00.000Z");
+    return item?.id;
+  };
+  expect(verdict("inf-1", false, 900)).toBe("ci_passed_on_fix_branch:inf-1");
+  expect(verdict("inf-1", false, 901)).toBeUndefined();
+  expect(verdict("inf-2", true, 950)).toBe("ci_passed_on_fix_branch:inf-2");
+  expect(verdict("inf-1", true, 900)).toBe("ci_passed_on_fix_branch:inf-1:2");
+  expect(verdict("inf-1", false, 902)).toBe("ci_passed_on_fix_branch:inf-1:3");
+  expect(job.feedback.at(-1)?.tags).toMatchObject({ fix_run_id: "902", fix_run_attempt: "1" });
 });

@@ -88,7 +88,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   if (verdict.state === "pending") {
     return `CI ${heardEv.conclusion} in run ${heardEv.runId} of the fix commit; waiting for run ${verdict.waitingOn.map((r) => r.id).join(", ")} before a verdict`;
   }
-  // Only runs that say nothing of the fix (cancelled, skipped…): events an earlier version recorded for them.
+  // Every run in scope ended saying nothing of the fix (cancelled, skipped…): nothing to decide on.
   if (verdict.state === "none") return `CI ${heardEv.conclusion} on the fix branch (run ${heardEv.runId}): not a verdict on the fix; ignored`;
   const passed = verdict.state === "green";
   const d = verdict.decidedBy;
