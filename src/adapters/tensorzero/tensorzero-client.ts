@@ -106,7 +106,7 @@ export class TensorZeroClient {
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
     const res = await this.#retries.run("inference-stream", opts.signal, () =>
       this.#guard("/inference", this.#o.timeoutMs, opts.signal, async (attemptSignal) => {
-        const r = await this.#send("POST", "/inference", { ...body, stream: true }, AbortSignal.any([attemptSignal, signal]));
+        const r = await this.#send("POST", "/inference", { ...body, stream: true }, AbortSignal.any([attemptSignal, signal]), this.#o.timeoutMs);
         if (r.statusCode !== 200) throw await errorFromResponse(r, "/inference", this.#now);
         return r;
       }),
@@ -152,7 +152,7 @@ export class TensorZeroClient {
 
   async status(opts: CallOptions = {}): Promise<StatusResponse> {
     return this.#guard("/status", this.#o.probeTimeoutMs, opts.signal, async (signal) => {
-      const r = await this.#send("GET", "/status", undefined, signal);
+      const r = await this.#send("GET", "/status", undefined, signal, this.#o.probeTimeoutMs);
       if (r.statusCode !== 200) throw await errorFromResponse(r, "/status", this.#now);
       return (await readJsonBody(r, "/status", this.#o.maxResponseBytes, this.#shownBase)) as StatusResponse;
     });
@@ -161,7 +161,7 @@ export class TensorZeroClient {
   /** `ok` is false when the gateway answers 503 (a configured database is down). */
   async health(opts: CallOptions = {}): Promise<{ ok: boolean; components: HealthResponse }> {
     return this.#guard("/health", this.#o.probeTimeoutMs, opts.signal, async (signal) => {
-      const r = await this.#send("GET", "/health", undefined, signal);
+      const r = await this.#send("GET", "/health", undefined, signal, this.#o.probeTimeoutMs);
       if (r.statusCode !== 200 && r.statusCode !== 503) throw await errorFromResponse(r, "/health", this.#now);
       return { ok: r.statusCode === 200, components: (await readJsonBody(r, "/health", this.#o.maxResponseBytes, this.#shownBase)) as HealthResponse };
     });
@@ -173,7 +173,7 @@ export class TensorZeroClient {
 
   async #post<T>(path: string, body: unknown, timeoutMs: number, callerSignal?: AbortSignal): Promise<T> {
     return this.#guard(path, timeoutMs, callerSignal, async (signal) => {
-      const r = await this.#send("POST", path, body, signal);
+      const r = await this.#send("POST", path, body, signal, timeoutMs);
       if (r.statusCode !== 200) throw await errorFromResponse(r, path, this.#now);
       return (await readJsonBody(r, path, this.#o.maxResponseBytes, this.#shownBase)) as T;
     });
@@ -192,13 +192,20 @@ export class TensorZeroClient {
     }
   }
 
-  async #send(method: "GET" | "POST", path: string, body: unknown, signal: AbortSignal): Promise<Dispatcher.ResponseData> {
+  /**
+   * `timeoutMs` also lifts the dispatcher's own header and body timeouts (undici: 300 s each) to the call's
+   * deadline: below it, a slow inference was cut short as a network error and sent again, while the gateway
+   * finished (and billed) the first one anyway.
+   */
+  async #send(method: "GET" | "POST", path: string, body: unknown, signal: AbortSignal, timeoutMs: number): Promise<Dispatcher.ResponseData> {
     const r = await request(this.#base + path, {
       method,
       headers: this.#headers,
       body: body === undefined ? undefined : JSON.stringify(body),
       dispatcher: this.#dispatcher,
       signal,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
     });
     const v = r.headers[GATEWAY_VERSION_HEADER];
     if (typeof v === "string") this.gatewayVersion = v;

@@ -1,6 +1,7 @@
 import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import { describe, expect, test } from "@jest/globals";
+import { Agent } from "undici";
 import { DEFAULT_FAKE_OUTPUT } from "../../../test/fakes/fake-tensorzero.js";
 import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-context.js";
 import { newUuidV7 } from "./episode-id.js";
@@ -74,6 +75,23 @@ describe("TensorZero outages", () => {
     expect(err).toMatchObject({ code: "model_timeout", retryable: true });
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(inferenceCalls() - n).toBe(1);
+  });
+
+  test("a slow answer is waited for up to timeoutMs, not cut at the HTTP agent's own header/body timeouts", async () => {
+    // undici gives up waiting for headers (and between body chunks) after 300 s by default, while the app
+    // waits TENSORZERO_TIMEOUT_MS (600 s) for a gateway that may go through every variant (480 s): the
+    // agent's limit, scaled down here, must not cut the call short and have it sent again. (undici checks
+    // these timers on a ~0.5 s tick, hence an answer 1.5 s late.)
+    const agent = new Agent({ headersTimeout: 100, bodyTimeout: 100 });
+    try {
+      gw.fake.script({ delayMs: 1_500 });
+      const n = inferenceCalls();
+      const res = await mk({ dispatcher: agent, timeoutMs: 3_000 }).m.proposePatch(sampleFailureContext(), opts());
+      expect(res.proposal.patch).toBe(DEFAULT_FAKE_OUTPUT.patch);
+      expect([inferenceCalls() - n, sleeps]).toEqual([1, []]);
+    } finally {
+      await agent.close();
+    }
   });
 
   test("a dropped connection is a retryable network error, retried", async () => {
