@@ -43,6 +43,10 @@ function failureFeedback(job: Job, err: AppError): NewFeedback[] {
     inferences = [...strings(d.discardedInferenceIds).map((id): [string, string] => [id, "model_output_invalid"]), [d.inferenceId, err.code]];
   } else if (err.code === "model_output_invalid") {
     inferences = strings(d.inferenceIds).map((id) => [id, err.code]);
+  } else {
+    // Any other failure after answers were discarded (the gateway went down before the next try): those
+    // answers are scored now, as the stage's retry asks anew. The job may still open a PR: no pr_merged.
+    return unusableAnswerFeedback(job, strings(d.discardedInferenceIds), "model_output_invalid");
   }
   if (!inferences.length) return [];
   const items = inferences.flatMap(([id, reason]) => unusableAnswerFeedback(job, [id], reason));

@@ -42,7 +42,12 @@ export class TensorZeroModel implements ModelPort {
     let episodeId = opts.episodeId;
     let lastProblems: string[] = [];
     for (let i = 0; i < OUTPUT_TRIES; i++) {
-      const res = await this.#infer(body, opts.signal);
+      let res: JsonInferenceResponse;
+      try {
+        res = await this.#infer(body, opts.signal);
+      } catch (err) {
+        throw withDiscarded(err, discarded);
+      }
       const { proposal, problems } = res.output.parsed === null ? { proposal: undefined, problems: ["the gateway could not parse the answer against the output schema (parsed: null)"] } : checkProposal(res.output.parsed);
       if (proposal) {
         return {
@@ -110,6 +115,20 @@ export class TensorZeroModel implements ModelPort {
     }
     return { inference_id: head.inference_id, episode_id: head.episode_id, variant_name: head.variant_name, output: { raw, parsed }, usage, ...(finish ? { finish_reason: finish } : {}) };
   }
+}
+
+/**
+ * The error of a call that failed after answers were already discarded, carrying their ids: the stage's
+ * retry asks anew, so their verdict (patch_applied=false, with-proposal-feedback) is recorded now or never.
+ */
+function withDiscarded(err: unknown, discarded: string[]): unknown {
+  if (!discarded.length || !(err instanceof AppError)) return err;
+  return new AppError(err.code, err.message, {
+    retryable: err.retryable,
+    retryAfterMs: err.retryAfterMs,
+    cause: err,
+    details: { ...err.details, discardedInferenceIds: [...discarded] },
+  });
 }
 
 /** Builds the ModelPort from config, or undefined when TENSORZERO_URL is not set. */

@@ -256,6 +256,17 @@ describe("negative feedback when the model's answer leads nowhere (the stage as 
     expect(r.accepted).toHaveLength(3);
   });
 
+  test("an answer discarded before the gateway failed: patch_applied=false on it, and no pr_merged (the job retries)", async () => {
+    const down = { status: 502, error: "All variants failed with errors: gpt_5_mini_prompt_v1: provider down" };
+    fake.script({ raw: "I think the fix is to add a + sign" }, down, down);
+    const r = await run();
+    expect(r.err).toMatchObject({ code: "model_gateway_error", retryable: true });
+    expect(r.inferences).toHaveLength(1);
+    // The retry of the stage asks anew: this answer's verdict is known now or never.
+    expect(r.recorded).toEqual([["patch_applied", false, r.inferences[0], "sent"]]);
+    expect(r.accepted).toEqual([["patch_applied", false, r.inferences[0]]]);
+  });
+
   test("a repair attempt with no fix, while the PR is open: no pr_merged (the PR's close sends it), and the PR's own pr_merged stays recordable", async () => {
     const job = jobWithContext();
     job.results["open-pull-request"] = { episodeId: episodeIdForJob(job, Date.now()), pr: { number: 7 } };
