@@ -15,8 +15,9 @@ export interface GatewayRetriesOptions {
 
 /**
  * Retries 429/5xx and network errors in place with exponential backoff and jitter, behind one circuit
- * breaker for every call it runs. While the breaker is open calls fail at once with a *retryable*
- * `model_unavailable`, so jobs wait for the gateway instead of burning their attempts.
+ * breaker for every call it runs. While the breaker is open, or half-open with its trial call out, calls
+ * fail at once with a *retryable* `model_unavailable`, so jobs wait for the gateway instead of burning
+ * their attempts.
  */
 export class GatewayRetries {
   readonly #o: GatewayRetriesOptions;
@@ -43,6 +44,10 @@ export class GatewayRetries {
     for (let attempt = 0; attempt < this.#o.maxAttempts; attempt++) {
       if (last) await this.#o.sleep(this.#delay(attempt - 1, last.retryAfterMs), signal);
       try {
+        // Half-open: one trial call is out, and it may be an inference of minutes. cockatiel queues every
+        // other call behind it (workers held, a feedback send outliving its outbox lease and sent twice):
+        // they fail at once as while open, and the job or the outbox tries again later.
+        if (this.#breaker.state === CircuitState.HalfOpen) throw new BrokenCircuitError();
         return await this.#breaker.execute(once);
       } catch (err) {
         if (err instanceof BrokenCircuitError) {

@@ -133,6 +133,25 @@ describe("TensorZero outages", () => {
     expect(c.breakerState).toBe("closed");
   });
 
+  test("half-open: while the trial call is out, other calls fail at once (retryable) instead of queueing behind it", async () => {
+    // The trial may be an inference that takes minutes (up to TENSORZERO_TIMEOUT_MS): every other job and
+    // the feedback outbox waited behind it, a feedback send past its lease and so sent twice.
+    const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 2, halfOpenAfterMs: 100 } });
+    gw.fake.script(...Array.from({ length: 2 }, () => ({ status: 502, error: "All variants failed with errors: x" })));
+    for (let i = 0; i < 2; i++) await expect(m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_gateway_error" });
+    await new Promise((r) => setTimeout(r, 130));
+    gw.fake.script({ delayMs: 800 });
+    const trial = m.proposePatch(sampleFailureContext(), opts());
+    expect(c.breakerState).toBe("half-open");
+    const started = Date.now();
+    const other = await rejection(m.proposePatch(sampleFailureContext(), opts()));
+    expect(other).toMatchObject({ code: "model_unavailable", retryable: true, retryAfterMs: 100 });
+    await expect(m.feedback({ metric: "pr_merged", episodeId: newUuidV7(Date.now()), value: true })).rejects.toMatchObject({ code: "model_unavailable", retryable: true });
+    expect(Date.now() - started).toBeLessThan(400);
+    await expect(trial).resolves.toMatchObject({ proposal: { patch: DEFAULT_FAKE_OUTPUT.patch } });
+    expect(c.breakerState).toBe("closed");
+  });
+
   test("permanent errors do not trip the breaker", async () => {
     const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 2, halfOpenAfterMs: 10_000 } });
     for (let i = 0; i < 4; i++) gw.fake.script({ status: 404, error: "Unknown function: x" });
