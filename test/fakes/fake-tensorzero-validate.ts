@@ -52,6 +52,26 @@ function checkTags(body: Record<string, unknown>): void {
   }
 }
 
+/**
+ * serde_json requires the two halves of a surrogate pair in a string (JSON.parse takes either alone): a
+ * body carrying half an emoji, as a cut by UTF-16 index leaves it, is refused as a syntax error.
+ */
+export function checkPairedSurrogates(value: unknown): void {
+  if (typeof value === "string") {
+    const lone = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(value);
+    if (!lone) return;
+    const high = lone[0].charCodeAt(0) < 0xdc00;
+    fail(400, `Failed to parse the request body as JSON: ${high ? "unexpected end of hex escape" : "lone leading surrogate in hex escape"}`);
+  }
+  if (Array.isArray(value)) value.forEach(checkPairedSurrogates);
+  else if (isObj(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      checkPairedSurrogates(k);
+      checkPairedSurrogates(v);
+    }
+  }
+}
+
 /** Episode ids on /inference: v7 and not in the future (second granularity). */
 export function checkEpisodeId(id: unknown, nowMs: number): string | undefined {
   if (id === undefined || id === null) return undefined;

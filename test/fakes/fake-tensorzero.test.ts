@@ -89,6 +89,19 @@ describe("fake TensorZero: POST /inference", () => {
     expect((await post("/inference", noTarget)).body.error).toMatch(/Either `function_name` or `model_name`/);
   });
 
+  test("a lone surrogate escape (half an emoji cut by a UTF-16 slice) is 400: serde_json requires pairs in strings", async () => {
+    // JSON.stringify writes a lone surrogate as a "\ud83d" escape; the gateway's serde_json refuses it
+    // ("unexpected end of hex escape", "lone leading surrogate in hex escape") where JSON.parse takes it.
+    const b = validBody();
+    const cut = "x".repeat(5) + "\u{1F680}".slice(0, 1);
+    const r = await post("/inference", { ...b, tags: { ...b.tags, note: cut } });
+    expect([r.status, r.body.error]).toEqual([400, expect.stringMatching(/unexpected end of hex escape/)]);
+    expect((await post("/inference", { ...b, tags: { note: "\u{1F680}".slice(1) } })).body.error).toMatch(/lone leading surrogate in hex escape/);
+    const paired = await post("/inference", { ...b, tags: { note: "ok \u{1F680}" } });
+    expect(paired.status).toBe(200);
+    expect((await post("/feedback", { metric_name: "comment", episode_id: paired.body.episode_id, value: cut })).body.error).toMatch(/unexpected end of hex escape/);
+  });
+
   test("unknown function or pinned variant: 404 with the gateway's message", async () => {
     expect(await post("/inference", validBody({ function_name: "fix_everything" }))).toMatchObject({ status: 404, body: { error: "Unknown function: fix_everything" } });
     expect(await post("/inference", validBody({ variant_name: "gpt_9" }))).toMatchObject({ status: 404, body: { error: "Unknown variant: gpt_9" } });

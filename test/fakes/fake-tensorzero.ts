@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { loadGatewayConfig, SHIPPED_GATEWAY_CONFIG, type GatewayConfig } from "../../src/adapters/tensorzero/gateway-config.js";
 import { newUuidV7 } from "../../src/adapters/tensorzero/episode-id.js";
-import { checkFeedback, checkInference, GatewayError, sampleVariant, SchemaCache, type CheckedInference } from "./fake-tensorzero-validate.js";
+import { checkFeedback, checkInference, checkPairedSurrogates, GatewayError, sampleVariant, SchemaCache, type CheckedInference } from "./fake-tensorzero-validate.js";
 
 /**
  * A fake TensorZero gateway: a real HTTP server that loads the project's tensorzero.toml and answers like
@@ -154,6 +154,7 @@ export class FakeTensorZero {
       } catch (err) {
         throw new GatewayError(400, `Failed to parse the request body as JSON: ${(err as Error).message}`);
       }
+      checkPairedSurrogates(body);
       entry.body = body;
       if (route === "POST /feedback") return send(200, await this.#feedback(body));
       const checked = checkInference(body, this.config, this.#schemas, this.#opts.now());
