@@ -237,6 +237,14 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
     await expect(m.feedback({ metric: "stars", inferenceId: res.inferenceId, value: 5 })).rejects.toMatchObject({ code: "model_not_found" });
   });
 
+  test("half an emoji (a string cut by UTF-16 index) goes as U+FFFD, not as an escape the gateway refuses", async () => {
+    const m = model();
+    const res = await m.proposePatch(sampleFailureContext(), opts());
+    const cut = `${"x".repeat(9_999)}\u{1F44D}`.slice(0, 10_000);
+    await m.feedback({ metric: "comment", episodeId: res.episodeId, value: cut });
+    expect(gw.fake.feedback.at(-1)).toMatchObject({ metric: "comment", value: `${"x".repeat(9_999)}\uFFFD` });
+  });
+
   test("feedback waits out the gateway's 'does not exist yet' window, boundedly", async () => {
     const slowStore = await FakeTensorZero.start({ storeDelayMs: 150, lookupWindowMs: 20 });
     try {

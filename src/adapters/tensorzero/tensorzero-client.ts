@@ -11,6 +11,7 @@ import { readJsonBody } from "./read-json-body.js";
 import type { CallOptions, TensorZeroClientOptions } from "./tensorzero-client-options.js";
 import { transportError } from "./transport-error.js";
 import { systemClock } from "../clock/system-clock.js";
+import { toWellFormed } from "../../core/well-formed.js";
 import {
   GATEWAY_VERSION_HEADER,
   type FeedbackRequestBody,
@@ -26,6 +27,13 @@ export type { CallOptions, TensorZeroClientOptions } from "./tensorzero-client-o
 
 // Real timers unless the caller injects a clock (tests, the runner's fake clock).
 const realSleep = systemClock().sleep;
+
+/**
+ * The gateway's serde_json refuses a string holding half a surrogate pair (a 400 that failed the job), and
+ * the app cuts text by UTF-16 index in many places (excerpts, messages, review comments): an emoji split by
+ * a cut goes as U+FFFD instead.
+ */
+const wellFormed = (_key: string, value: unknown): unknown => (typeof value === "string" ? toWellFormed(value) : value);
 
 /**
  * HTTP client for TensorZero's native API (undici). Retries 429/5xx and network errors in place with
@@ -201,7 +209,7 @@ export class TensorZeroClient {
     const r = await request(this.#base + path, {
       method,
       headers: this.#headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body, wellFormed),
       dispatcher: this.#dispatcher,
       signal,
       headersTimeout: timeoutMs,

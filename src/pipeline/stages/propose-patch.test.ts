@@ -122,6 +122,17 @@ describe("propose-patch stage", () => {
     await expect(proposePatchStage.run(jobWithContext(big), deps(), ctx())).rejects.toMatchObject({ code: "context_too_large", retryable: false, message: expect.stringMatching(/CONTEXT_BUDGET_TOKENS/) });
   });
 
+  test("a smaller context whose cut split an emoji is still sent (the gateway refuses half a surrogate pair)", async () => {
+    // Minified output on one line: the character cut of a long excerpt falls inside "🚀" (two UTF-16 units).
+    const big = sampleFailureContext();
+    big.excerpts[0]!.text = "\u{1F680}".repeat(40_000);
+    fake.script({ status: 400, error: "Error 400 from openai client: This model's maximum context length is 400000 tokens. (context_length_exceeded)" });
+    const r = (await proposePatchStage.run(jobWithContext(big), deps(), ctx())).result as ProposePatchResult;
+    expect(r.shrunkContext).toBeDefined();
+    const sent = fake.inferences.find((i) => i.inferenceId === r.inferenceId)!.body as { input: { messages: Array<{ content: Array<{ arguments: { excerpts: Array<{ text: string }> } }> }> } };
+    expect(sent.input.messages[0]!.content[0]!.arguments.excerpts[0]!.text).toContain("\uFFFD");
+  });
+
   test("an empty patch or a non-diff fails permanently with the model's words kept", async () => {
     fake.script({ output: { ...DEFAULT_FAKE_OUTPUT, patch: "", files: [], confidence: 0.1, diagnosis: "Runner ran out of disk." } });
     await expect(proposePatchStage.run(jobWithContext(), deps(), ctx())).rejects.toMatchObject({ code: "no_fix_proposed", retryable: false, message: expect.stringMatching(/out of disk/) });
