@@ -246,6 +246,25 @@ describe("feedback outbox", () => {
     expect((await s.store.getJob(s.job.id))!.feedback[1]!.lastError).toMatch(/observability.*a day after it was recorded/s);
   });
 
+  test("TENSORZERO_URL answered by something that is not a gateway (a 200 without feedback_id) gets the same day of grace", async () => {
+    // What the client throws for a login page or another service behind the URL: the deployment's setup,
+    // true of every item alike until someone fixes the URL, not a refusal of this item.
+    let fixed = false;
+    const s = await setup(() => {
+      if (!fixed) throw new AppError("model_bad_response", "http://lb/feedback answered 200 without a feedback_id; check that TENSORZERO_URL points at a TensorZero gateway.", { retryable: false });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a"), item("b")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 0, pending: 2, failed: 0 });
+    await s.clock.advance(3600_000);
+    fixed = true;
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 2, pending: 0, failed: 0 });
+    fixed = false;
+    await recordFeedback(s.deps, s.job.id, [item("c")]);
+    await s.clock.advance(CONFIG_MISMATCH_GRACE_MS);
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ pending: 0, failed: 1 });
+    expect((await s.store.getJob(s.job.id))!.feedback[2]!.lastError).toMatch(/^model_bad_response: .*TENSORZERO_URL.*a day after it was recorded/);
+  });
+
   test("a gateway refusing the app's API key keeps the feedback for when the key is fixed", async () => {
     let keyOk = false;
     const s = await setup(() => {

@@ -60,8 +60,9 @@ const SEND_LEASE_MS = 5 * 60_000;
 /**
  * A 404 from /feedback (`Unknown metric`, `Route not found`) means the gateway runs a config or version
  * other than this app's: a deploy done in the wrong order. A 400 "Feedback requires observability to be
- * enabled" is the gateway's setup too, not the item. Items are kept this long, time to deploy the
- * matching config, instead of being lost at the first answer.
+ * enabled" is the gateway's setup too, not the item, and so is an answer no gateway sends (a 200 without
+ * feedback_id, or not JSON: TENSORZERO_URL pointing at a login page or another service). Items are kept
+ * this long, time to fix the deployment, instead of being lost at the first answer.
  */
 export const CONFIG_MISMATCH_GRACE_MS = 24 * 3600_000;
 
@@ -69,6 +70,7 @@ export const CONFIG_MISMATCH_GRACE_MS = 24 * 3600_000;
 const CONFIG_MISMATCH: Readonly<Record<string, string>> = {
   model_not_found: " (still unknown to the gateway a day after it was recorded)",
   model_observability_off: " (the gateway still had observability off a day after it was recorded)",
+  model_bad_response: " (TENSORZERO_URL still did not answer like a TensorZero gateway a day after it was recorded)",
 };
 
 export interface FlushResult {
