@@ -65,6 +65,37 @@ describe("shipped tensorzero config", () => {
     strictCheck(fn.outputSchema as Record<string, unknown>, "output");
   });
 
+  test("a strict-JSON variant on Anthropic gets an output schema Anthropic accepts (no numeric, length or size bounds)", async () => {
+    // json_mode = "strict" on the anthropic provider sends the output schema as is as Anthropic's structured
+    // output format (providers/anthropic.rs at the pinned gateway), and Anthropic answers 400 to these
+    // keywords ("output_config.format.schema: For 'number' type, property 'minimum' is not supported"): the
+    // variant would fail every call, its share of traffic going to the others and its fallback never answering.
+    const REFUSED = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minLength", "maxLength", "maxItems", "uniqueItems", "minProperties", "maxProperties"];
+    const refusedIn = (schema: unknown, at: string): string[] => {
+      if (!schema || typeof schema !== "object") return [];
+      const s = schema as Record<string, unknown>;
+      const here = Object.keys(s).filter((k) => REFUSED.includes(k) || (k === "minItems" && Number(s[k]) > 1)).map((k) => `${at}.${k}`);
+      const props = Object.entries((s.properties ?? {}) as Record<string, unknown>).flatMap(([k, v]) => refusedIn(v, `${at}.${k}`));
+      const defs = Object.entries({ ...(s.definitions as object), ...(s.$defs as object) }).flatMap(([k, v]) => refusedIn(v, `${at}#${k}`));
+      const subs = ["anyOf", "allOf", "oneOf"].flatMap((k) => ((s[k] as unknown[] | undefined) ?? []).flatMap((v, i) => refusedIn(v, `${at}.${k}[${i}]`)));
+      return [...here, ...props, ...defs, ...subs, ...refusedIn(s.items, `${at}[]`)];
+    };
+    const cfg = await loadGatewayConfig();
+    const models = (cfg.raw.models ?? {}) as Record<string, { providers: Record<string, { type: string }> }>;
+    const onAnthropic = (model: string) => model.startsWith("anthropic::") || Object.values(models[model]?.providers ?? {}).some((p) => p.type === "anthropic");
+    const checked: string[] = [];
+    const problems: string[] = [];
+    for (const fn of Object.values(cfg.functions).filter((f) => f.type === "json")) {
+      // An unset json_mode on a JSON function is strict (reference §5).
+      for (const v of Object.values(fn.variants).filter((x) => (x.jsonMode ?? "strict") === "strict" && onAnthropic(x.model ?? ""))) {
+        checked.push(v.name);
+        problems.push(...refusedIn(fn.outputSchema, `${fn.name}/${v.name}: output`));
+      }
+    }
+    expect(checked.length).toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+  });
+
   test("a realistic FailureContext, as the client sends it, validates against the system and user schemas", async () => {
     const fn = (await loadGatewayConfig()).functions[FIX_FUNCTION]!;
     const body = buildFixInferenceRequest(sampleFailureContext(), { episodeId: "x", tags: {} });
@@ -85,11 +116,14 @@ describe("shipped tensorzero config", () => {
     const good = { ...DEFAULT_FAKE_OUTPUT };
     expect(validate(good)).toBe(true);
     expect(checkProposal(good).problems).toEqual([]);
-    for (const bad of [{ ...good, confidence: 2 }, { ...good, files: "x" }, { ...good, extra: 1 }, { diagnosis: "d" }]) {
+    for (const bad of [{ ...good, files: "x" }, { ...good, extra: 1 }, { diagnosis: "d" }]) {
       expect(validate(bad)).toBe(false);
       expect(checkProposal(bad).problems.length).toBeGreaterThan(0);
     }
     expect(validate({ ...good, tests_to_run: null })).toBe(true);
+    // The one bound the schema cannot carry (Anthropic refuses numeric bounds): the app's own check has it.
+    expect(validate({ ...good, confidence: 2 })).toBe(true);
+    expect(checkProposal({ ...good, confidence: 2 }).problems).toEqual(["confidence must be a number from 0 to 1"]);
   });
 
   test("templates exist and only use top-level names their schema declares", async () => {
