@@ -53,6 +53,11 @@ export function gatewayError(status: number, message: string, opts: { path: stri
   if (status === 408) {
     return new AppError("model_timeout", `TensorZero timed out (${short}); will retry.`, { retryable: true, details });
   }
+  if (status === 504) {
+    // The gateway's own timeouts are 408s: a 504 is a proxy in front of it giving up, while the gateway goes
+    // on and stores (and bills) the inference. A timeout, then: not asked again in place, but by the runner.
+    return new AppError("model_timeout", `A proxy between t0-ci-bot and TensorZero timed out (504: ${short}); raise its read timeout above TENSORZERO_TIMEOUT_MS. Will retry.`, { retryable: true, details });
+  }
   if (status === 429) {
     return new AppError("model_rate_limited", `TensorZero or a model provider is rate limiting (${short}); will retry later.`, { retryable: true, details, retryAfterMs: opts.retryAfterMs });
   }

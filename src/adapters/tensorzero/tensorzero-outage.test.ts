@@ -67,6 +67,16 @@ describe("TensorZero outages", () => {
     expect([inferenceCalls() - n, sleeps]).toEqual([1, []]);
   });
 
+  test("504 from a proxy in front of the gateway: a timeout handed to the runner at once, naming the proxy's read timeout", async () => {
+    // The gateway never answers 504 (reference §1.6); a proxy does when its read timeout (nginx: 60 s) is below
+    // the inference's time. The gateway goes on and stores the inference: asking again in place billed it again.
+    gw.fake.script({ status: 504, error: "<html><body><h1>504 Gateway Time-out</h1></body></html>" });
+    const n = inferenceCalls();
+    const err = await rejection(mk().m.proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "model_timeout", retryable: true, message: expect.stringMatching(/proxy.*TENSORZERO_TIMEOUT_MS/) });
+    expect([inferenceCalls() - n, sleeps]).toEqual([1, []]);
+  });
+
   test("a slow gateway: the client times out (retryable model_timeout) and does not hang", async () => {
     gw.fake.script({ hang: true });
     const started = Date.now();
