@@ -27,7 +27,9 @@ export class GatewayRetries {
     this.#o = opts;
     const { threshold, halfOpenAfterMs } = opts.breaker;
     this.#breaker = circuitBreaker(
-      handleWhen((e) => e instanceof AppError && e.retryable),
+      // A clock-skew 400 is retryable (the gateway takes the same request a moment later) but says the
+      // gateway is up: counted, a host clock ahead of the gateway's paused every call, feedback included.
+      handleWhen((e) => e instanceof AppError && e.retryable && e.code !== "model_clock_skew"),
       { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(threshold) },
     );
     this.#breaker.onBreak(() => opts.logger?.warn({ halfOpenAfterMs }, "TensorZero circuit breaker opened"));

@@ -169,6 +169,14 @@ describe("TensorZero outages", () => {
     expect(c.breakerState).toBe("closed");
   });
 
+  test("an episode id in the gateway's future does not trip the breaker: the gateway answered, and calls go on", async () => {
+    const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 2, halfOpenAfterMs: 10_000 } });
+    for (let i = 0; i < 3; i++) gw.fake.script({ status: 400, error: "Invalid Episode ID: Timestamp is in the future" });
+    for (let i = 0; i < 3; i++) await expect(m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_clock_skew", retryable: true });
+    expect(c.breakerState).toBe("closed");
+    await expect(m.proposePatch(sampleFailureContext(), opts())).resolves.toBeDefined();
+  });
+
   test("a caller abort stops at once and is not retried", async () => {
     gw.fake.script({ delayMs: 500 });
     const ac = new AbortController();
