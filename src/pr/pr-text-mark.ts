@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { toWellFormed } from "../core/well-formed.js";
 
 const MARK = /\n?<!-- t0-ci-bot:pr ([0-9a-f]{16}) -->\s*$/;
 
@@ -7,7 +6,7 @@ const MARK = /\n?<!-- t0-ci-bot:pr ([0-9a-f]{16}) -->\s*$/;
  * What GitHub may change in the text it keeps without anyone editing it: line endings, surrounding
  * whitespace, and a half surrogate pair left where a long body was cut (replaced by U+FFFD).
  */
-const norm = (s: string) => toWellFormed(s.replace(/\r\n/g, "\n").trim());
+const norm = (s: string) => s.replace(/\r\n/g, "\n").trim().toWellFormed();
 const digest = (title: string, body: string) => createHash("sha256").update(norm(title)).update("\0").update(norm(body)).digest("hex").slice(0, 16);
 
 /**

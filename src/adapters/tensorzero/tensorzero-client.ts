@@ -11,7 +11,6 @@ import { readJsonBody } from "./read-json-body.js";
 import type { CallOptions, TensorZeroClientOptions } from "./tensorzero-client-options.js";
 import { transportError } from "./transport-error.js";
 import { systemClock } from "../clock/system-clock.js";
-import { toWellFormed } from "../../core/well-formed.js";
 import {
   GATEWAY_VERSION_HEADER,
   type FeedbackRequestBody,
@@ -33,7 +32,7 @@ const realSleep = systemClock().sleep;
  * the app cuts text by UTF-16 index in many places (excerpts, messages, review comments): an emoji split by
  * a cut goes as U+FFFD instead.
  */
-const wellFormed = (_key: string, value: unknown): unknown => (typeof value === "string" ? toWellFormed(value) : value);
+const wellFormed = (_key: string, value: unknown): unknown => (typeof value === "string" ? value.toWellFormed() : value);
 
 /**
  * HTTP client for TensorZero's native API (undici). Retries 429/5xx and network errors in place with
