@@ -136,6 +136,34 @@ export function jobStoreContract(
       expect((await store.listJobs({ repo: "OCTO-ORG/octo-repo", limit: 2 })).length).toBe(2);
     });
 
+    test("lists the unfinished jobs of an installation, or of some of its repositories, oldest first, also after a reopen", async () => {
+      const at = (d: number) => `2026-11-0${d}T00:00:00.000Z`;
+      const queued = makeJob({ runId: 1, installationId: 7, repoId: 10, repo: "acme/one", at: at(1) });
+      const parked = makeJob({ runId: 2, installationId: 7, repoId: 11, repo: "acme/two", at: at(2) });
+      const done = makeJob({ runId: 3, installationId: 7, repoId: 10, repo: "acme/one", at: at(3) });
+      const failed = makeJob({ runId: 4, installationId: 7, repoId: 11, repo: "acme/two", at: at(4) });
+      const elsewhere = makeJob({ runId: 5, installationId: 8, repoId: 12, repo: "other/x", at: at(5) });
+      const running = makeJob({ runId: 6, installationId: 7, repoId: 10, repo: "acme/one", at: at(6) });
+      // Created newest first: the order listed is the jobs' age, not the order they were recorded in.
+      for (const j of [running, elsewhere, failed, done, parked, queued]) await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.updateJob(parked.id, (j) => void Object.assign(j, { state: "pr", waitingFor: "the fix PR to be merged or closed" }));
+      await store.updateJob(done.id, (j) => void (j.state = "completed"));
+      await store.updateJob(failed.id, (j) => void (j.state = "failed"));
+      await store.updateJob(running.id, (j) => void (j.state = "testing"));
+      const ids = async (s: JobStore, scope: Parameters<JobStore["listUnfinishedJobs"]>[0]) => (await s.listUnfinishedJobs(scope)).map((j) => j.id);
+      expect(await ids(store, { installationId: 7 })).toEqual([queued.id, parked.id, running.id]);
+      expect(await ids(store, { installationId: 7, repoIds: [11] })).toEqual([parked.id]);
+      expect(await ids(store, { installationId: 7, repoIds: [10, 12] })).toEqual([queued.id, running.id]);
+      expect(await ids(store, { installationId: 7, repoIds: [] })).toEqual([]);
+      expect(await ids(store, { installationId: 9 })).toEqual([]);
+      // Whole jobs, as getJob returns them: the caller changes them through updateJob.
+      expect((await store.listUnfinishedJobs({ installationId: 7, repoIds: [11] }))[0]).toEqual(await store.getJob(parked.id));
+      if (!reopen) return;
+      await store.close();
+      store = await reopen();
+      expect(await ids(store, { installationId: 7 })).toEqual([queued.id, parked.id, running.id]);
+    });
+
     test("clearing a fingerprint counts it from zero: only jobs created after the clear count, also after a reopen", async () => {
       const at = (m: number) => `2026-11-23T12:${String(m).padStart(2, "0")}:00.000Z`;
       for (const [runId, m] of [[1, 0], [2, 1]] as const) {

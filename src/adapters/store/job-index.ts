@@ -1,4 +1,5 @@
 import type { Job, JobState } from "../../core/job.js";
+import type { UnfinishedScope } from "../../core/ports/job-store.js";
 import { JOB_STATES, hasPendingFeedback } from "../../core/job.js";
 
 /** The few fields of a job that lookups, listing and counting need, kept in memory by the file-backed store. */
@@ -8,6 +9,8 @@ export interface IndexEntry {
   state: JobState;
   repoId: number;
   repo: string;
+  /** Absent from entries archived before it was kept: those jobs are final, and never looked up by it. */
+  installationId?: number;
   fingerprint: string;
   createdAt: string;
   updatedAt: string;
@@ -21,6 +24,7 @@ export const toIndexEntry = (job: Job): IndexEntry => ({
   state: job.state,
   repoId: job.repo.id,
   repo: job.repo.fullName,
+  installationId: job.installationId,
   fingerprint: job.fingerprint,
   createdAt: job.createdAt,
   updatedAt: job.updatedAt,
@@ -114,6 +118,11 @@ export class JobIndex {
     const out: string[] = [];
     for (const e of this.byId.values()) if (e.pendingFeedback) out.push(e.id);
     return out;
+  }
+
+  unfinishedOf(scope: UnfinishedScope): IndexEntry[] {
+    const repos = scope.repoIds && new Set(scope.repoIds);
+    return this.unfinished().filter((e) => e.installationId === scope.installationId && (!repos || repos.has(e.repoId)));
   }
 
   unfinished(): IndexEntry[] {

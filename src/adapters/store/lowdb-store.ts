@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope } from "../../core/ports/job-store.js";
 import { AppendLog, type FileSync, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
 import { DeferredDocuments } from "./deferred-documents.js";
@@ -227,6 +227,15 @@ export class LowdbJobStore implements JobStore {
 
   async listUnfinishedJobIds() {
     return this.#index.unfinished().map((e) => e.id);
+  }
+
+  async listUnfinishedJobs(scope: UnfinishedScope) {
+    const out: Job[] = [];
+    for (const e of this.#index.unfinishedOf(scope)) {
+      const job = await this.getJob(e.id);
+      if (job) out.push(job);
+    }
+    return out;
   }
 
   async listDeliveries(q: { limit?: number } = {}) {

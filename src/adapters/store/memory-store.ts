@@ -1,6 +1,6 @@
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope } from "../../core/ports/job-store.js";
 import { JobIndex, toIndexEntry } from "./job-index.js";
 
 /** Everything in process memory: for tests and `DRY_RUN` demos. Copies on the way in and out, like a real store. */
@@ -69,6 +69,10 @@ export class MemoryJobStore implements JobStore {
 
   async listUnfinishedJobIds() {
     return this.#index.unfinished().map((e) => e.id);
+  }
+
+  async listUnfinishedJobs(scope: UnfinishedScope) {
+    return this.#index.unfinishedOf(scope).map((e) => structuredClone(this.#jobs.get(e.id)!));
   }
 
   async listDeliveries(q: { limit?: number } = {}) {

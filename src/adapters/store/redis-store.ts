@@ -3,10 +3,11 @@ import { closeRedis, pingWithin } from "./redis-connection.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import { AppError } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope } from "../../core/ports/job-store.js";
 import { IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
 
 const COMPACT_PAGE = 200;
+const UNFINISHED_PAGE = 200;
 /** Only one process of the fleet compacts at a time; the lease outlives a run, not the 6-hour period. */
 const COMPACT_LEASE_MS = 10 * 60_000;
 
@@ -158,6 +159,23 @@ export class RedisJobStore implements JobStore {
 
   async listUnfinishedJobIds(): Promise<string[]> {
     return this.#redis.zrange(this.#k("jobs:unfinished"), 0, -1);
+  }
+
+  /**
+   * Read through the unfinished set, not a per-installation index: it holds only the work in hand, and
+   * this runs when an installation loses access, not on every delivery.
+   */
+  async listUnfinishedJobs(scope: UnfinishedScope): Promise<Job[]> {
+    const repos = scope.repoIds && new Set(scope.repoIds);
+    const out: Job[] = [];
+    for (let start = 0; ; start += UNFINISHED_PAGE) {
+      const ids = await this.#redis.zrange(this.#k("jobs:unfinished"), start, start + UNFINISHED_PAGE - 1);
+      for (const job of await this.#getMany(ids)) {
+        if (!isFinal(job.state) && job.installationId === scope.installationId && (!repos || repos.has(job.repo.id))) out.push(job);
+      }
+      if (ids.length < UNFINISHED_PAGE) break;
+    }
+    return out;
   }
 
   async listDeliveries(q: { limit?: number } = {}): Promise<Delivery[]> {

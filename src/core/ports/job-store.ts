@@ -21,6 +21,12 @@ export interface FingerprintCap {
   delivery: Delivery;
 }
 
+/** Whose unfinished jobs: an installation's, or with `repoIds` only those of these repositories. */
+export interface UnfinishedScope {
+  installationId: number;
+  repoIds?: readonly number[];
+}
+
 export interface JobQuery {
   state?: JobState;
   limit?: number;
@@ -55,6 +61,11 @@ export interface JobStore {
   listJobs(query?: JobQuery): Promise<Job[]>;
   /** Ids of jobs not in a final state, oldest first (for resume at start-up). */
   listUnfinishedJobIds(): Promise<string[]>;
+  /**
+   * Jobs not in a final state (queued, running, waiting for a retry or parked) of one installation, or of
+   * only those of its repositories in `repoIds`; oldest first. What the app stops when it loses access.
+   */
+  listUnfinishedJobs(scope: UnfinishedScope): Promise<Job[]>;
   /** Ids of jobs, in any state and of any age, with a feedback item still `pending` (the outbox's resend). */
   listJobIdsWithPendingFeedback(): Promise<string[]>;
   /**
