@@ -132,3 +132,28 @@ export function wake(job: Job): void {
   job.waitingFor = undefined;
   job.wakes = (job.wakes ?? 0) + 1;
 }
+
+/** Why a job was stopped from outside the runner: the code and message kept as its error. */
+export interface StopReason {
+  code: string;
+  message: string;
+}
+
+/**
+ * Ends an unfinished job from outside the runner (the app lost access to its repository): failed, not
+ * retryable, with the reason, which is what `jobs retry` undoes once access is back. A job parked waiting
+ * for an event gets the stage it waits in back, so that a retry runs it again instead of skipping it. A
+ * runner in the middle of a stage sees the state at its next write and goes no further. Returns false,
+ * changing nothing, for a job already final.
+ */
+export function stopJob(job: Job, reason: StopReason, at: string): boolean {
+  if (isFinal(job.state)) return false;
+  const stage = job.stage ? { stage: job.stage } : {};
+  if (job.waitingFor && job.stage) job.completedStages = job.completedStages.filter((s) => s !== job.stage);
+  job.waitingFor = undefined;
+  job.nextAttemptAt = undefined;
+  job.error = { code: reason.code, message: reason.message, retryable: false, ...stage, at };
+  transition(job, "failed", at, { ...stage, note: reason.code });
+  job.updatedAt = at;
+  return true;
+}

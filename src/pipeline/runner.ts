@@ -138,6 +138,8 @@ export class Runner {
           return;
         }
         job = await store.updateJob(job.id, (j) => {
+          // Judged inside the write: the job may have been stopped since the last one (see stopJob).
+          if (isFinal(j.state)) return;
           transition(j, stage.state, now(), { stage: stage.name });
           j.stage = stage.name;
           j.attempts.atCompletion = completionBaseline(j);
@@ -146,6 +148,7 @@ export class Runner {
           j.nextAttemptAt = undefined;
           j.updatedAt = now();
         });
+        if (isFinal(job.state)) return await this.#stopped(job, slog);
         const wakesAtStart = job.wakes ?? 0;
         const attempt = Math.max(1, startsSinceCompleted(job, stage.name));
         slog.info({ attempt, state: stage.state }, "stage started");
@@ -174,7 +177,14 @@ export class Runner {
         this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "ok" }, seconds);
         slog.info({ durationMs: Math.round(seconds * 1000), waitFor: outcome.wait, finish: outcome.finish }, "stage completed");
         let woken = false;
+        let stopped = false;
         job = await store.updateJob(job.id, (j) => {
+          if ((stopped = isFinal(j.state))) {
+            // Stopped while the stage ran: what it did is kept (a retry does not do it twice), nothing more.
+            if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
+            if (!outcome.wait) j.completedStages.push(stage.name);
+            return;
+          }
           // Judged inside the write: an event recorded while the stage ran is one it has not seen.
           woken = outcome.wait !== undefined && !outcome.finish && (j.wakes ?? 0) !== wakesAtStart;
           if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
@@ -187,6 +197,7 @@ export class Runner {
           if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
           if (outcome.wait && !woken) j.waitingFor = outcome.wait;
         });
+        if (stopped) return await this.#stopped(job, slog);
         if (outcome.finish) return await this.#cleanup(job, slog);
         if (woken) {
           slog.info({ waitFor: outcome.wait }, "woken while the stage ran: it runs again instead of waiting");
@@ -197,10 +208,12 @@ export class Runner {
         if (outcome.wait) return;
       }
       job = await store.updateJob(job.id, (j) => {
+        if (isFinal(j.state)) return;
         transition(j, "completed", new Date(clock.now()).toISOString());
         j.stage = undefined;
         j.updatedAt = new Date(clock.now()).toISOString();
       });
+      if (job.state !== "completed") return await this.#stopped(job, log);
       log.info("job completed");
       await this.#cleanup(job, log);
     } finally {
@@ -232,9 +245,8 @@ export class Runner {
       // or a dependency down for an hour would be polled at the base delay all that time.
       const step = waitOnly ? (job.attempts.waits ?? 0) : retries;
       const delayMs = backoffDelay(Math.min(step, 30), { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS, retryAfterMs: err.retryAfterMs });
-      this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
-      log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
-      await store.updateJob(job.id, (j) => {
+      const backingOff = await store.updateJob(job.id, (j) => {
+        if (isFinal(j.state)) return;
         j.error = storedError({ code: err.code, message: err.message, retryable: true, stage: stage.name, at, details: err.details });
         j.nextAttemptAt = new Date(clock.now() + delayMs).toISOString();
         if (waitOnly) {
@@ -249,6 +261,9 @@ export class Runner {
         }
         j.updatedAt = at;
       });
+      if (isFinal(backingOff.state)) return await this.#stopped(backingOff, log, err);
+      this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
+      log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
       await queue.enqueue(queueItemFor(job), { delayMs });
       return;
     }
@@ -257,13 +272,24 @@ export class Runner {
       : err.retryable
         ? `${err.message} (gave up after ${attempt} attempts)`
         : err.message;
-    log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
+    let stopped = false;
     const failed = await store.updateJob(job.id, (j) => {
+      // A job stopped while the stage ran keeps the reason it was stopped for: this error most likely follows from it.
+      if ((stopped = isFinal(j.state))) return;
       j.error = storedError({ code: err.code, message, retryable: err.retryable, stage: stage.name, at, details: err.details });
       transition(j, "failed", at, { stage: stage.name, note: err.code });
       j.updatedAt = at;
     });
+    if (stopped) return await this.#stopped(failed, log, err);
+    log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
     await this.#cleanup(failed, log);
+  }
+
+  /** The job was stopped from outside while this run held it (see stopJob): it ends here, without a further write. */
+  async #stopped(job: Job, log: Logger, err?: AppError): Promise<void> {
+    const stageErr = err && { code: err.code, message: err.message };
+    log.info({ reason: job.error?.code, stageError: stageErr }, `job was stopped while it ran: ${job.error?.message ?? job.state}; it goes no further`);
+    await this.#cleanup(job, log);
   }
 
   async #cleanup(job: Job, log: Logger): Promise<void> {
