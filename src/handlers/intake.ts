@@ -116,7 +116,7 @@ async function rejectInvalid(deps: IntakeDeps, base: Delivery, d: VerifiedDelive
 }
 
 /** Events GitHub sends an app that are worth a series of their own. */
-const COUNTED_EVENTS = new Set([...Object.keys(HANDLERS), "ping", "installation", "installation_repositories"]);
+const COUNTED_EVENTS = new Set([...Object.keys(HANDLERS), "ping"]);
 
 /**
  * X-GitHub-Event is not covered by the signature (only the body is): a replayed body with made-up event

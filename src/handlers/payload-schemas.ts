@@ -79,6 +79,28 @@ export const pullRequestEventSchema = z.object({
 });
 export type PullRequestEvent = z.infer<typeof pullRequestEventSchema>;
 
+/**
+ * The installation the event is about: `account` is a user or an organization (`login`) or, for an
+ * enterprise installation, an enterprise (`slug`, `name`).
+ */
+const installationOfEvent = z.object({
+  id: z.number().int().positive(),
+  account: z.object({ login: z.string().optional(), slug: z.string().optional(), name: z.string().nullish() }).nullish(),
+});
+
+/** `installation` (created, deleted, suspend, unsuspend, new_permissions_accepted). */
+export const installationEventSchema = z.object({
+  action: z.string(),
+  installation: installationOfEvent,
+  sender: account.optional(),
+});
+export type InstallationEvent = z.infer<typeof installationEventSchema>;
+
+/** `installation_repositories` (added, removed). */
+export const installationRepositoriesEventSchema = installationEventSchema.extend({
+  repositories_removed: z.array(z.object({ id: z.number().int(), full_name: z.string() })).default([]),
+});
+
 /** Any event we only record: the action and, when there is one, the repository. */
 export const anyEventSchema = z.object({
   action: z.string().optional(),

@@ -1,5 +1,6 @@
 import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
 import { onCheckSuite } from "./on-check-suite.js";
+import { onInstallation, onInstallationRepositories } from "./on-installation.js";
 import { onPullRequest } from "./on-pull-request.js";
 import { onWorkflowRun, scopeOf } from "./on-workflow-run.js";
 
@@ -10,7 +11,15 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   pull_request: onPullRequest,
   pull_request_review: onPullRequest,
   pull_request_review_comment: onPullRequest,
+  installation: onInstallation,
+  installation_repositories: onInstallationRepositories,
 };
+
+/**
+ * Handled events GitHub sends every app without a subscription; a manifest cannot ask for them (app.yml's
+ * default_events lists the others).
+ */
+export const ALWAYS_SENT_EVENTS: ReadonlySet<string> = new Set(["installation", "installation_repositories"]);
 
 /** Decides what a verified, parsed delivery means. Throws InvalidPayloadError for a payload the handler cannot use. */
 export async function routeDelivery(payload: unknown, meta: DeliveryMeta, deps: HandlerDeps): Promise<IntakeDecision> {

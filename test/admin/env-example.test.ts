@@ -3,7 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { parse as parseYaml } from "yaml";
 import { loadAppConfig } from "../../src/config/app-config.js";
 import { REQUIRED_EVENTS, REQUIRED_PERMISSIONS } from "../../src/core/required-access.js";
-import { HANDLERS } from "../../src/handlers/route-delivery.js";
+import { ALWAYS_SENT_EVENTS, HANDLERS } from "../../src/handlers/route-delivery.js";
 
 const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), "utf8");
 
@@ -36,7 +36,8 @@ describe(".env.example and app.yml", () => {
 
   test("app.yml subscribes to every event the intake handles (an event left out is never delivered)", () => {
     const manifest = parseYaml(read("app.yml"));
-    expect([...manifest.default_events].sort()).toEqual(Object.keys(HANDLERS).sort());
+    expect([...manifest.default_events].sort()).toEqual(Object.keys(HANDLERS).filter((e) => !ALWAYS_SENT_EVENTS.has(e)).sort());
+    expect([...ALWAYS_SENT_EVENTS].every((e) => Object.hasOwn(HANDLERS, e))).toBe(true);
   });
 
   test("app.yml subscribes to the five events with least-privilege permissions", () => {

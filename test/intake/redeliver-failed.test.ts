@@ -80,6 +80,18 @@ describe("redeliverFailed", () => {
     expect(state.pagesRead).toBe(2);
   });
 
+  test("by default asks again for a missed installation.deleted or installation_repositories.removed: the app stops those jobs on them", async () => {
+    const { port, state } = fakeLog([
+      attempt("guid-uninstalled", 30, 0, { event: "installation", action: "deleted" }),
+      attempt("guid-removed", 20, 503, { event: "installation_repositories", action: "removed" }),
+      attempt("guid-foreign", 10, 0, { event: "issues", action: "opened" }),
+    ]);
+    const { events: _events, ...defaults } = options();
+    const r = await redeliverFailed(port, defaults);
+    expect(r.redelivered).toEqual(["guid-uninstalled", "guid-removed"]);
+    expect(state.redelivered).toHaveLength(2);
+  });
+
   test("a body our route refused as unusable (400, 413, 415) is not sent again; a 401 from a wrong secret is", async () => {
     const { port, state } = fakeLog([attempt("guid-400", 40, 400), attempt("guid-413", 30, 413), attempt("guid-415", 25, 415), attempt("guid-401", 20, 401)]);
     const r = await redeliverFailed(port, options());
