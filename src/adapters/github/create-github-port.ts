@@ -6,6 +6,7 @@ import { AppIdentity } from "../../core/app-identity.js";
 import { createLocalWritePacer, type WritePacer } from "../queue/write-pacer.js";
 import { systemClock } from "../clock/system-clock.js";
 import { outagesAsWaits } from "./github-outage.js";
+import { refusalsAsErrors } from "./installation-refusal.js";
 
 export type CreateGitHubPortOptions = OctokitClientOptions & {
   writePacer?: WritePacer;
@@ -29,7 +30,8 @@ export function createGitHubPort(opts: CreateGitHubPortOptions): GitHubPort {
   const self = opts.self ?? { identity: new AppIdentity() };
   return {
     async forInstallation(installationId: number): Promise<GitHubClient> {
-      const octokit = await factory(installationId);
+      // A token GitHub will not mint (installation deleted or suspended) is its own permanent error.
+      const octokit = refusalsAsErrors(await factory(installationId));
       // At the client's edge, after Octokit's own retries (an Octokit error hook would run inside them and
       // stop them): what is left of an outage becomes a wait.
       return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer, self })) };

@@ -1,4 +1,5 @@
 import { AppError, permanent, toAppError, waitFor } from "../../core/errors.js";
+import { isInstallationRefusal } from "./installation-refusal.js";
 import type { JobRepo } from "../../core/job.js";
 import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
 import type { WritePacer } from "../queue/write-pacer.js";
@@ -225,6 +226,7 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
 const WORKFLOWS_REFUSAL = /refusing to allow .*\bto create or update workflow/i;
 
 function explain(err: unknown, what: string, needs = "contents: write and pull_requests: write"): AppError {
+  if (isInstallationRefusal(err)) return err;
   const refused = graphqlRefusal(err, what, needs);
   if (refused) return refused;
   const e = toAppError(err);

@@ -1,0 +1,60 @@
+import { AppError, permanent } from "../../core/errors.js";
+import type { Octokit } from "./octokit-client.js";
+
+const TOKEN_REQUEST = /\/app\/installations\/(\d+)\/access_tokens$/;
+
+/**
+ * GitHub refusing to mint an installation's token: 404 once the app is uninstalled from the account (or
+ * the installation is otherwise gone), 403 "This installation has been suspended" while it is suspended.
+ * No later try can succeed, and the call that needed the token says nothing about it: taken as that
+ * call's failure, a deleted installation read as a missing run, or a missing file ("no config", "no
+ * workflow file") and went on. Permanent, with its own code. Undefined for anything else, which keeps its
+ * own meaning (another 403 for the token: a wrong private key or APP_ID, say).
+ */
+export function installationRefusal(err: unknown): AppError | undefined {
+  const e = err as { status?: unknown; message?: unknown; request?: { url?: unknown } } | undefined;
+  const url = typeof e?.request?.url === "string" ? e.request.url.split("?")[0]! : "";
+  const id = TOKEN_REQUEST.exec(url)?.[1];
+  if (!id) return undefined;
+  const details = { installationId: Number(id) };
+  if (e!.status === 404) {
+    return permanent(
+      "installation_deleted",
+      `GitHub has no installation ${id} of this app any more (HTTP 404 for its token): the app was uninstalled from the repository's owner. Install it again; failures after that create new jobs.`,
+      details,
+    );
+  }
+  if (e!.status === 403 && /\bsuspended\b/i.test(String(e!.message))) {
+    return permanent(
+      "installation_suspended",
+      `GitHub refused a token for installation ${id}: the installation is suspended (HTTP 403). Once its owner unsuspends it, \`t0-ci-bot jobs retry <job id>\` runs the job again.`,
+      details,
+    );
+  }
+  return undefined;
+}
+
+const REFUSAL_CODES: ReadonlySet<string> = new Set(["installation_deleted", "installation_suspended"]);
+
+/** Already the refusal above: to pass on as it is, its message says what happened and what to do. */
+export const isInstallationRefusal = (err: unknown): err is AppError => err instanceof AppError && REFUSAL_CODES.has(err.code);
+
+const wrapped = new WeakSet<object>();
+
+/**
+ * Makes every request of this installation Octokit reject with the refusal above when its token is
+ * refused. Outermost (a wrap added after the plugins'): the adapters' own error handling sees an AppError
+ * without a status, which none of them takes for a 404 or a 403 of its call. Once per Octokit.
+ */
+export function refusalsAsErrors(octokit: Octokit): Octokit {
+  if (wrapped.has(octokit)) return octokit;
+  wrapped.add(octokit);
+  octokit.hook.wrap("request", async (request, options) => {
+    try {
+      return await request(options);
+    } catch (err) {
+      throw installationRefusal(err) ?? err;
+    }
+  });
+  return octokit;
+}
