@@ -72,6 +72,7 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
       deliveryId: d.id,
       event: d.event,
       action: base.action,
+      installationId: delivery.installationId,
       repo: delivery.repoFullName,
       runId: decision.runId,
       outcome: delivery.outcome,

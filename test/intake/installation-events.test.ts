@@ -145,6 +145,16 @@ describe("installation events", () => {
     expect((await get(jobs.queued)).state).toBe("pending");
   });
 
+  test("the intake log line names the installation and the jobs stopped, as other events name their run", async () => {
+    const lines: string[] = [];
+    const { createLogger } = await import("../../src/core/logger.js");
+    h = await startHarness({ logger: createLogger({ level: "info", destination: { write: (l: string) => void lines.push(l) } as never }) });
+    const jobs = await seed(h.store);
+    const res = await h.send("installation", fixture("installation.deleted"));
+    const recorded = lines.map((l) => JSON.parse(l)).find((l) => l.msg === "webhook recorded");
+    expect(recorded).toMatchObject({ deliveryId: res.id, event: "installation", action: "deleted", installationId: 2, outcome: "event_routed", reason: expect.stringContaining(jobs.parked.id) });
+  });
+
   test("an installation event without the installation's id is refused (400) and recorded as invalid, stopping nothing", async () => {
     h = await startHarness();
     const jobs = await seed(h.store);
