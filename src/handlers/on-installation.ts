@@ -22,7 +22,7 @@ export const onInstallation: Handler = async (payload, meta, deps) => {
   if (p.action === "deleted") {
     const stopped = await stopJobs(deps, { installationId: id }, meta.receivedAt, () => ({
       code: "installation_deleted",
-      message: `The app was uninstalled from ${account} (installation ${id}): the job was stopped and writes nothing more to GitHub. Install the app again for new failures to be repaired.`,
+      message: `The app was uninstalled from ${account} (installation ${id}): the job was stopped and writes nothing more to GitHub. Install the app again for new failures to be repaired; this job cannot be retried, as a new installation has a new id.`,
     }));
     return { ...base, outcome: "event_routed", reason: `${what}: the app was uninstalled; ${stoppedText(stopped)}` };
   }

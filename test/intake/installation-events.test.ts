@@ -66,7 +66,7 @@ describe("installation events", () => {
     for (const job of stopped) {
       const j = await get(job);
       expect(j.state).toBe("failed");
-      expect(j.error).toMatchObject({ code: "installation_deleted", retryable: false, message: expect.stringMatching(/^The app was uninstalled from octocat \(installation 2\): the job was stopped and writes nothing more to GitHub\. Install the app again/) });
+      expect(j.error).toMatchObject({ code: "installation_deleted", retryable: false, message: "The app was uninstalled from octocat (installation 2): the job was stopped and writes nothing more to GitHub. Install the app again for new failures to be repaired; this job cannot be retried, as a new installation has a new id." });
       expect(j.history.at(-1)).toMatchObject({ state: "failed", note: "installation_deleted" });
       expect(j.waitingFor).toBeUndefined();
       expect(j.nextAttemptAt).toBeUndefined();
