@@ -5,6 +5,9 @@ import { installationEventSchema, installationRepositoriesEventSchema, parsePayl
 
 /** Ids named in a delivery's reason; the rest are counted (`jobs list` shows them all). */
 const NAMED_IDS = 10;
+/** Jobs of a repository looked at when the app is installed again (see handOver). */
+const LATEST_JOBS = 50;
+const INSTALLATION_DELETED = "installation_deleted";
 
 /**
  * `installation`: GitHub sends it to every app, unasked. Deleted or suspended, the installation's tokens are
@@ -20,9 +23,9 @@ export const onInstallation: Handler = async (payload, meta, deps) => {
   const what = `installation.${p.action} (${account}, installation ${id})`;
   const base = { installationId: id };
   if (p.action === "deleted") {
-    const stopped = await stopJobs(deps, { installationId: id }, meta.receivedAt, () => ({
-      code: "installation_deleted",
-      message: `The app was uninstalled from ${account} (installation ${id}): the job was stopped and writes nothing more to GitHub. Install the app again for new failures to be repaired; this job cannot be retried, as a new installation has a new id.`,
+    const stopped = await stopJobs(deps, { installationId: id }, meta.receivedAt, (job) => ({
+      code: INSTALLATION_DELETED,
+      message: `The app was uninstalled from ${account} (installation ${id}): the job was stopped and writes nothing more to GitHub. Once the app is installed again on ${account}, the job belongs to the new installation and \`t0-ci-bot jobs retry ${job.id}\` runs it again.`,
     }));
     return { ...base, outcome: "event_routed", reason: `${what}: the app was uninstalled; ${stoppedText(stopped)}` };
   }
@@ -40,6 +43,10 @@ export const onInstallation: Handler = async (payload, meta, deps) => {
       outcome: "event_routed",
       reason: `${what}: nothing is resumed: jobs stopped when it was suspended stay failed (\`t0-ci-bot jobs retry <id>\` runs one again), and new failures create new jobs`,
     };
+  }
+  const handed = p.action === "created" ? await handOver(deps, id, account, p.repositories, meta.receivedAt) : [];
+  if (handed.length) {
+    return { ...base, outcome: "event_routed", reason: `${what}: ${handed.length} job(s) stopped when the app was uninstalled now belong to this installation; \`t0-ci-bot jobs retry <id>\` runs one again: ${idsText(handed)}` };
   }
   return { ...base, outcome: "ignored", reason: `${what}: nothing to do; failed runs of its repositories create jobs as they come` };
 };
@@ -75,10 +82,37 @@ async function stopJobs(deps: HandlerDeps, scope: UnfinishedScope, at: string, r
   return stopped;
 }
 
+/**
+ * Uninstalling and installing again gives a new installation id: jobs stopped with the old one would meet
+ * its refused token on retry. Those of the repositories the new installation reaches move to it. Only a
+ * repository's latest jobs are looked at: none are created while the app is uninstalled, so the jobs it
+ * stopped are the latest.
+ */
+async function handOver(deps: HandlerDeps, id: number, account: string, repos: readonly { id: number; full_name: string }[], at: string): Promise<string[]> {
+  const handed: string[] = [];
+  const stoppedHere = (j: Job, repoId: number) => j.state === "failed" && j.error?.code === INSTALLATION_DELETED && j.repo.id === repoId && j.installationId !== id;
+  for (const repo of repos) {
+    for (const job of await deps.store.listJobs({ repo: repo.full_name, limit: LATEST_JOBS })) {
+      if (!stoppedHere(job, repo.id)) continue;
+      let changed = false;
+      await deps.store.updateJob(job.id, (j) => {
+        if (!(changed = stoppedHere(j, repo.id))) return;
+        j.installationId = id;
+        j.error = { ...j.error!, message: `The app was uninstalled from ${account}, which stopped the job; it was installed again (installation ${id}): \`t0-ci-bot jobs retry ${j.id}\` runs the job again.` };
+        j.updatedAt = at;
+      });
+      if (changed) handed.push(job.id);
+    }
+  }
+  return handed;
+}
+
 function stoppedText(ids: string[]): string {
-  if (!ids.length) return "no unfinished job to stop";
-  const named = ids.slice(0, NAMED_IDS).join(", ") + (ids.length > NAMED_IDS ? ` and ${ids.length - NAMED_IDS} more` : "");
-  return `stopped ${ids.length} unfinished job(s): ${named}`;
+  return ids.length ? `stopped ${ids.length} unfinished job(s): ${idsText(ids)}` : "no unfinished job to stop";
+}
+
+function idsText(ids: string[]): string {
+  return ids.slice(0, NAMED_IDS).join(", ") + (ids.length > NAMED_IDS ? ` and ${ids.length - NAMED_IDS} more` : "");
 }
 
 function accountOf(p: InstallationEvent): string {

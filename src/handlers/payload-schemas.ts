@@ -88,17 +88,21 @@ const installationOfEvent = z.object({
   account: z.object({ login: z.string().optional(), slug: z.string().optional(), name: z.string().nullish() }).nullish(),
 });
 
+const repositoryLite = z.object({ id: z.number().int(), full_name: z.string() });
+
 /** `installation` (created, deleted, suspend, unsuspend, new_permissions_accepted). */
 export const installationEventSchema = z.object({
   action: z.string(),
   installation: installationOfEvent,
   sender: account.optional(),
+  /** created: the repositories the new installation can reach (absent from suspend and unsuspend). */
+  repositories: z.array(repositoryLite).default([]),
 });
 export type InstallationEvent = z.infer<typeof installationEventSchema>;
 
 /** `installation_repositories` (added, removed). */
 export const installationRepositoriesEventSchema = installationEventSchema.extend({
-  repositories_removed: z.array(z.object({ id: z.number().int(), full_name: z.string() })).default([]),
+  repositories_removed: z.array(repositoryLite).default([]),
 });
 
 /** Any event we only record: the action and, when there is one, the repository. */

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
-import { transition, type Job, type JobState } from "../../src/core/job.js";
+import { stopJob, transition, type Job, type JobState } from "../../src/core/job.js";
 import type { JobStore } from "../../src/core/ports/job-store.js";
 import { retryJob } from "../../src/pipeline/job-control.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
@@ -66,7 +66,7 @@ describe("installation events", () => {
     for (const job of stopped) {
       const j = await get(job);
       expect(j.state).toBe("failed");
-      expect(j.error).toMatchObject({ code: "installation_deleted", retryable: false, message: "The app was uninstalled from octocat (installation 2): the job was stopped and writes nothing more to GitHub. Install the app again for new failures to be repaired; this job cannot be retried, as a new installation has a new id." });
+      expect(j.error).toMatchObject({ code: "installation_deleted", retryable: false, message: `The app was uninstalled from octocat (installation 2): the job was stopped and writes nothing more to GitHub. Once the app is installed again on octocat, the job belongs to the new installation and \`t0-ci-bot jobs retry ${job.id}\` runs it again.` });
       expect(j.history.at(-1)).toMatchObject({ state: "failed", note: "installation_deleted" });
       expect(j.waitingFor).toBeUndefined();
       expect(j.nextAttemptAt).toBeUndefined();
@@ -134,12 +134,40 @@ describe("installation events", () => {
     expect(metrics).toContain('t0_webhook_deliveries_total{event="installation_repositories",outcome="event_routed"} 1');
   });
 
-  test("installation.created and installation_repositories.added change nothing and are recorded as ignored, with the reason", async () => {
+  test("installation.created hands the jobs stopped when the app was uninstalled to the new installation, so a retry can run them", async () => {
+    h = await startHarness();
+    const add = async (over: Parameters<typeof makeJob>[0], code?: string) => {
+      const job = makeJob({ installationId: 2, repoId: 186853002, repo: "Codertocat/Hello-World", ...over });
+      await h.store.recordIntake(makeDelivery(job), "{}", job);
+      if (!code) return job;
+      return h.store.updateJob(job.id, (j) => void stopJob(j, { code, message: "stopped" }, "2026-11-23T12:00:00.000Z"));
+    };
+    const uninstalled = await add({ runId: 1 }, "installation_deleted");
+    const otherFailure = await add({ runId: 2 }, "patch_refused");
+    const otherRepo = await add({ runId: 3, repoId: 5, repo: "Codertocat/other" }, "installation_deleted");
+    const unfinished = await add({ runId: 4 });
+    await h.send("installation", fixture("installation.created"));
+    expect(await lastDelivery()).toMatchObject({
+      outcome: "event_routed", installationId: 957387,
+      reason: `installation.created (Codertocat, installation 957387): 1 job(s) stopped when the app was uninstalled now belong to this installation; \`t0-ci-bot jobs retry <id>\` runs one again: ${uninstalled.id}`,
+    });
+    const moved = (await h.store.getJob(uninstalled.id))!;
+    expect(moved).toMatchObject({ state: "failed", installationId: 957387, error: { code: "installation_deleted" } });
+    expect(moved.error!.message).toBe(`The app was uninstalled from Codertocat, which stopped the job; it was installed again (installation 957387): \`t0-ci-bot jobs retry ${uninstalled.id}\` runs the job again.`);
+    for (const j of [otherFailure, otherRepo, unfinished]) expect((await h.store.getJob(j.id))!.installationId).toBe(2);
+    await retryJob(h.deps, uninstalled.id);
+    expect(h.queue.items).toEqual([{ jobId: uninstalled.id, installationId: 957387, repo: "Codertocat/Hello-World" }]);
+    // Sent again: nothing left to hand over.
+    await h.send("installation", fixture("installation.created"));
+    expect((await lastDelivery()).reason).toBe("installation.created (Codertocat, installation 957387): nothing to do; failed runs of its repositories create jobs as they come");
+  });
+
+  test("installation.new_permissions_accepted and installation_repositories.added change nothing and are recorded as ignored, with the reason", async () => {
     h = await startHarness();
     const jobs = await seed(h.store);
-    const created = { ...fixture("installation.deleted"), action: "created" };
-    await h.send("installation", created);
-    expect(await lastDelivery()).toMatchObject({ outcome: "ignored", installationId: 2, reason: "installation.created (octocat, installation 2): nothing to do; failed runs of its repositories create jobs as they come" });
+    const accepted = { ...fixture("installation.deleted"), action: "new_permissions_accepted" };
+    await h.send("installation", accepted);
+    expect(await lastDelivery()).toMatchObject({ outcome: "ignored", installationId: 2, reason: "installation.new_permissions_accepted (octocat, installation 2): nothing to do; failed runs of its repositories create jobs as they come" });
     await h.send("installation_repositories", { ...fixture("installation_repositories.removed"), action: "added", repositories_added: [], repositories_removed: [] });
     expect(await lastDelivery()).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/^installation_repositories\.added \(octocat, installation 2\): nothing to do/) });
     expect((await get(jobs.queued)).state).toBe("pending");
