@@ -1,4 +1,5 @@
 import path from "node:path";
+import { listRepoFiles } from "../context/repo-files.js";
 import { VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { textBothSides } from "./text-before-patch.js";
 import type { Original, Refusal, VFile } from "./types.js";
@@ -28,9 +29,11 @@ export interface VitestReader {
   /**
    * The vitest configs that merge `file`, a script no name of its own has vitest read (`config/vite.base.ts`,
    * `vite.config.base.ts`), as their base (see mergedBase) on either side of the patch: its test.include runs
-   * joined with theirs. `from` is where it was before (a rename's source). Only the config vitest reads in the
-   * file's folder and in each folder above it is looked at: a config further away (`packages/web/`) is not.
-   * A config that cannot be read is not known to merge it, and is passed over: it is the same on both sides.
+   * joined with theirs. `from` is where it was before (a rename's source). The config vitest reads in the
+   * file's folder and in each folder above it is looked at, and, when the file sets test options on either
+   * side, that of every folder of the checkout holding a vitest config (`packages/web/` merging
+   * `../../vite.config.base`), dependency and build folders left out (see listRepoFiles). A config that
+   * cannot be read is not known to merge it, and is passed over: it is the same on both sides.
    */
   bases(file: string, from: string): Promise<VitestBase[]>;
 }
@@ -47,6 +50,7 @@ export function vitestReader(root: string, originals: Map<string, Original>, vfs
     return configs;
   };
   const textAt = (side: "before" | "after") => (rel: string) => sideText(root, rel, originals, vfs, side);
+  let configDirs: Promise<string[]> | undefined;
   return {
     async reads(file, from, deleted = false) {
       const wasDir = path.posix.dirname(from ?? file);
@@ -63,6 +67,11 @@ export function vitestReader(root: string, originals: Map<string, Original>, vfs
     },
     async bases(file, from) {
       const dirs = new Set([...foldersUp(path.posix.dirname(from)), ...foldersUp(path.posix.dirname(file))]);
+      // Most scripts a patch edits are code, not a base: the checkout is searched only for one that sets test options.
+      const texts = [await textAt("before")(from), await textAt("after")(file)];
+      if (texts.some((t) => typeof t === "string" && SETS_TEST_OPTIONS.test(t))) {
+        for (const dir of await (configDirs ??= vitestConfigDirs(root, vfs))) dirs.add(dir);
+      }
       const bases: VitestBase[] = [];
       for (const dir of dirs) {
         const configs = await configsAt(dir);
@@ -81,6 +90,15 @@ export interface VitestBase {
   dir: string;
   before: VitestRead;
   after: VitestRead;
+}
+
+/** A `test:` key, where a vite config sets vitest's options. */
+const SETS_TEST_OPTIONS = /\btest\s*:/;
+
+/** The folders of the checkout that hold a vitest config on disk or in the patch, dependency and build folders left out. */
+async function vitestConfigDirs(root: string, vfs: Map<string, VFile>): Promise<string[]> {
+  const files = [...(await listRepoFiles(root)), ...[...vfs].filter(([, f]) => f.content !== null).map(([rel]) => rel)];
+  return [...new Set(files.filter((rel) => VITEST_CONFIG_ORDER.includes(path.posix.basename(rel))).map((rel) => path.posix.dirname(rel)))];
 }
 
 /** `dir` and each folder above it, up to the checkout's root ("."). */
