@@ -1,6 +1,7 @@
 import path from "node:path";
 import { listRepoFiles } from "../context/repo-files.js";
 import { VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
+import { foldersUp } from "./folders-up.js";
 import { textBothSides } from "./text-before-patch.js";
 import type { Original, Refusal, VFile } from "./types.js";
 
@@ -99,13 +100,6 @@ const SETS_TEST_OPTIONS = /\btest\s*:/;
 async function vitestConfigDirs(root: string, vfs: Map<string, VFile>): Promise<string[]> {
   const files = [...(await listRepoFiles(root)), ...[...vfs].filter(([, f]) => f.content !== null).map(([rel]) => rel)];
   return [...new Set(files.filter((rel) => VITEST_CONFIG_ORDER.includes(path.posix.basename(rel))).map((rel) => path.posix.dirname(rel)))];
-}
-
-/** `dir` and each folder above it, up to the checkout's root ("."). */
-function foldersUp(dir: string): string[] {
-  const out = [dir];
-  for (let d = dir; d !== "."; ) out.push((d = path.posix.dirname(d)));
-  return out;
 }
 
 /** Whether the config vitest reads in `dir` (the first of `files`) merges `target` as its base: joined with that config's text when it does. */
