@@ -11,7 +11,7 @@ import type { Add } from "./types.js";
  */
 export function checkMocharc(name: string, old: string, now: string, add: Add, reads?: Record<"before" | "after", MochaFile[]>) {
   if (!reads && !/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add, "", withMochaDefaults);
-  const joined = (files: MochaFile[]) => {
+  const joined = (files: Array<Pick<MochaFile, "name" | "text">>) => {
     const out = new Map<string, Setting>();
     for (const f of files) {
       const settings = mochaSettings(f.name, f.text);

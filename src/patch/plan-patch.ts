@@ -206,13 +206,14 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     let mocha: ProjectContext["mochaReads"];
     let pytest: ProjectContext["pytestReads"];
     if (MOCHA_RC_ORDER.includes(path.posix.basename(p))) {
-      // mocha reads the first .mocharc.* of the folder, joined with package.json's "mocha" (and its default
-      // spec where neither sets one): what it reads there is compared as a whole, so that a new .mocharc.*
-      // is compared with the one it shadows, and a deleted one with the next.
+      // mocha started in the folder reads the first .mocharc.* of the nearest folder holding one, joined with
+      // the nearest package.json's "mocha" (and its default spec where neither sets one): what it reads is
+      // compared as a whole, so that a new .mocharc.* is compared with the one it shadows (there, or in a
+      // folder above), and a deleted one with the next.
       const reads = await mochaReads(root, path.posix.dirname(p), originals, vfs);
       if (!reads.ok) return unreadable(reads.refusal, p);
       // One another .mocharc.* there shadows on both sides is not read.
-      if (reads.before[0]?.name !== path.posix.basename(p) && reads.after[0]?.name !== path.posix.basename(p)) continue;
+      if (reads.before[0]?.path !== p && reads.after[0]?.path !== p) continue;
       mocha = reads;
       before = "";
       after = "";
