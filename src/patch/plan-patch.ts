@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { listRepoFiles } from "../context/repo-files.js";
 import { permanent } from "../core/errors.js";
 import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
@@ -7,6 +8,7 @@ import { configReadAfter, configReadBefore, jestReadsPackageJson, packageJsonJes
 import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing, type Finding } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
+import { mochaFindingsBelow } from "./mocha-findings-below.js";
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
@@ -188,7 +190,10 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   // the shell scripts those run, found from the files at the base only when the patch edits a script.
   let entryScripts: EntryScripts | undefined;
   const testpathsAt = testpathsReader(root, originals, vfs);
-  const vitest = vitestReader(root, originals, vfs);
+  let listed: Promise<string[]> | undefined;
+  // The checkout's files, listed once per plan, and only for a check that looks beyond the patch's folders.
+  const repoFiles = () => (listed ??= listRepoFiles(root));
+  const vitest = vitestReader(root, originals, vfs, repoFiles);
   // A runner's config renamed is no longer read where it was (a vitest.config.old.ts, a jest.config.js.bak,
   // a jest.config.js moved to config/): it is checked as deleted there, against what is read in its place,
   // and the file it became as new.
@@ -279,6 +284,13 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     if (unreadableConfig) return unreadable(unreadableConfig, p);
     const refused = allowedOrRefused(findConfigGreenwashing(p, before, after, hunks, entry?.by, project));
     if (refused) return refuse(refused);
+    // mocha run in a package below finds the .mocharc.* looking up, and joins it with that package's package.json.
+    if (mocha) {
+      const below = await mochaFindingsBelow(root, p, hunks, [...(await repoFiles()), ...vfs.keys()], originals, vfs);
+      if (!below.ok) return unreadable(below.refusal, p);
+      const narrowed = allowedOrRefused(below.findings);
+      if (narrowed) return refuse(narrowed);
+    }
     // A script a vitest config merges as its base (config/vite.base.ts) has no name vitest reads, but its
     // test settings run joined with that config's: it is compared as that config's own would be.
     if (after !== null && !mocha && !VITEST_CONFIG_FILE.test(p) && SCRIPT_FILE.test(p)) {

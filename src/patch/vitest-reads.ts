@@ -1,5 +1,4 @@
 import path from "node:path";
-import { listRepoFiles } from "../context/repo-files.js";
 import { VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { foldersUp } from "./folders-up.js";
 import { textBothSides } from "./text-before-patch.js";
@@ -41,9 +40,10 @@ export interface VitestReader {
 
 /**
  * A VitestReader for one plan. Each folder's vitest config files are read once per plan, however many of
- * the patch's files (every script it edits, for bases) look at that folder.
+ * the patch's files (every script it edits, for bases) look at that folder. `repoFiles`: the checkout's
+ * files (see listRepoFiles), for the configs of other folders that may merge a base.
  */
-export function vitestReader(root: string, originals: Map<string, Original>, vfs: Map<string, VFile>): VitestReader {
+export function vitestReader(root: string, originals: Map<string, Original>, vfs: Map<string, VFile>, repoFiles: () => Promise<string[]>): VitestReader {
   const read = new Map<string, Promise<Configs>>();
   const configsAt = (dir: string) => {
     let configs = read.get(dir);
@@ -71,7 +71,7 @@ export function vitestReader(root: string, originals: Map<string, Original>, vfs
       // Most scripts a patch edits are code, not a base: the checkout is searched only for one that sets test options.
       const texts = [await textAt("before")(from), await textAt("after")(file)];
       if (texts.some((t) => typeof t === "string" && SETS_TEST_OPTIONS.test(t))) {
-        for (const dir of await (configDirs ??= vitestConfigDirs(root, vfs))) dirs.add(dir);
+        for (const dir of await (configDirs ??= vitestConfigDirs(repoFiles, vfs))) dirs.add(dir);
       }
       const bases: VitestBase[] = [];
       for (const dir of dirs) {
@@ -97,8 +97,8 @@ export interface VitestBase {
 const SETS_TEST_OPTIONS = /\btest\s*:/;
 
 /** The folders of the checkout that hold a vitest config on disk or in the patch, dependency and build folders left out. */
-async function vitestConfigDirs(root: string, vfs: Map<string, VFile>): Promise<string[]> {
-  const files = [...(await listRepoFiles(root)), ...[...vfs].filter(([, f]) => f.content !== null).map(([rel]) => rel)];
+async function vitestConfigDirs(repoFiles: () => Promise<string[]>, vfs: Map<string, VFile>): Promise<string[]> {
+  const files = [...(await repoFiles()), ...[...vfs].filter(([, f]) => f.content !== null).map(([rel]) => rel)];
   return [...new Set(files.filter((rel) => VITEST_CONFIG_ORDER.includes(path.posix.basename(rel))).map((rel) => path.posix.dirname(rel)))];
 }
 
