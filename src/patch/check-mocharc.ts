@@ -1,5 +1,6 @@
 import { parse as parseYaml } from "yaml";
-import { checkSelection, MOCHA_KEYS, withMochaDefaults } from "./check-selection.js";
+import { checkMochaFolders } from "./check-mocha-folders.js";
+import { MOCHA_KEYS, withMochaDefaults } from "./check-selection.js";
 import { compareSettings } from "./compare-settings.js";
 import { jsSettings, type Setting } from "./js-settings.js";
 import type { MochaFile } from "./mocha-reads.js";
@@ -7,13 +8,13 @@ import type { Add } from "./types.js";
 
 /**
  * `reads`: the files mocha reads in the folder on each side (see mochaReads), joined with `old` and `now`.
+ * `files`: the checkout's files from that folder (see checkMochaFolders).
  * Messages name a YAML file; for the others they read as before.
  */
-export function checkMocharc(name: string, old: string, now: string, add: Add, reads?: Record<"before" | "after", MochaFile[]>) {
-  if (!reads && !/\.ya?ml$/.test(name)) return checkSelection(old, now, MOCHA_KEYS, () => true, add, "", withMochaDefaults);
-  const joined = (files: Array<Pick<MochaFile, "name" | "text">>) => {
+export function checkMocharc(name: string, old: string, now: string, add: Add, reads?: Record<"before" | "after", MochaFile[]>, files?: string[]) {
+  const joined = (read: Array<Pick<MochaFile, "name" | "text">>) => {
     const out = new Map<string, Setting>();
-    for (const f of files) {
+    for (const f of read) {
       const settings = mochaSettings(f.name, f.text);
       // A .mocharc mocha cannot parse fails the run on its own.
       if (!settings) return null;
@@ -26,7 +27,10 @@ export function checkMocharc(name: string, old: string, now: string, add: Add, r
   };
   const was = joined([{ name, text: old }, ...(reads?.before ?? [])]);
   const is = joined([{ name, text: now }, ...(reads?.after ?? [])]);
-  if (was && is) compareSettings(withMochaDefaults(was), withMochaDefaults(is), MOCHA_KEYS, /\.ya?ml$/.test(name) ? ` in ${name}` : "", add);
+  if (!was || !is) return;
+  const where = /\.ya?ml$/.test(name) ? ` in ${name}` : "";
+  compareSettings(withMochaDefaults(was), withMochaDefaults(is), MOCHA_KEYS, where, add);
+  checkMochaFolders(was, is, where, add, files);
 }
 
 /** The mocha settings of a .mocharc.* or of package.json's "mocha"; null for a YAML file that does not parse. */

@@ -35,9 +35,9 @@ export function checkSelection(
 }
 
 /** mocha's default spec, run when no spec is given: the test folder (with `recursive`, its subfolders too). */
-const MOCHA_DEFAULT_SPEC = "./test";
+export const MOCHA_DEFAULT_SPEC = "./test";
 /** The file extensions mocha takes from a folder it is given when `extension` is not set. */
-const MOCHA_DEFAULT_EXTENSIONS = ["js", "cjs", "mjs"];
+export const MOCHA_DEFAULT_EXTENSIONS = ["js", "cjs", "mjs"];
 
 /**
  * Where a mocha config sets no spec, mocha runs its default spec, not the one the patch took away (nor

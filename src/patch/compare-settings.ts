@@ -37,16 +37,6 @@ export function compareSettings(was: Map<string, Setting>, is: Map<string, Setti
       if (set.length) add("skip_tests", `the patch sets ${key}${where} to ${list(set)}, which runs only the tests it selects`, name);
       continue;
     }
-    if (!b.present && !a.present) {
-      // Unset on both sides, the runner's default stands in, and what it takes in may hang on other keys
-      // (mocha's recursive and extension): a default that no longer covers the one before runs less.
-      const lost = minus(b.values, a.values).filter((v) => !a.covers?.(v));
-      if (lost.length === 0) continue;
-      const changed = Object.keys(keys).filter((k) => keys[k] === "context" && String(was.get(k)?.values) !== String(is.get(k)?.values));
-      const by = changed.length ? `changes ${changed.join(" and ")}${where}, where ${key} is unset` : `leaves ${key}${where} unset`;
-      add("skip_tests", `the patch ${by}: its default goes from ${list(b.values)} to ${list(a.values)}, which limits the tests that run`, changed[0] ?? name);
-      continue;
-    }
     if (!b.present) {
       if (kind === "include" && a.present) add("skip_tests", `the patch sets ${key}${where} (${list(a.values)}), which limits the tests that run to those it matches`, name);
       continue;

@@ -2,6 +2,7 @@ import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.
 import { checkCollectIgnore } from "./check-collect-ignore.js";
 import { checkMakefile } from "./check-makefile.js";
 import { checkMocharc } from "./check-mocharc.js";
+import { checkMochaFolders } from "./check-mocha-folders.js";
 import { checkPackageScripts } from "./check-package-scripts.js";
 import { checkPytestIni } from "./check-pytest-ini.js";
 import { checkSelection, JEST_KEYS, MOCHA_KEYS, VITEST_KEYS, withMochaDefaults } from "./check-selection.js";
@@ -44,8 +45,10 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkPackageScripts(old, now, add, pathlessPytest(project.testpaths));
     if (!project.jestReadsPackageJson?.takesOver) checkSelection(old, now, JEST_KEYS, (anc) => anc.includes("jest"), add, "", withJestDefaults(project.jestReadsPackageJson ?? { before: false, after: false }));
     checkSelection(old, now, MOCHA_KEYS, (anc) => anc.includes("mocha"), add, "", withMochaDefaults);
+    const mocha = (text: string) => jsSettings(text, MOCHA_KEYS, (anc) => anc.includes("mocha"));
+    checkMochaFolders(mocha(old), mocha(now), "", add, project.mochaFiles);
   } else if (MOCHA_CONFIG.test(name)) {
-    checkMocharc(name, old, now, add, project.mochaReads);
+    checkMocharc(name, old, now, add, project.mochaReads, project.mochaFiles);
   } else if (MAKEFILE.test(name)) {
     checkMakefile(old, now, add, pathlessPytest(project.testpaths));
   } else if (JEST_CONFIG_FILE.test(name)) {
@@ -91,6 +94,12 @@ export interface ProjectContext {
   jestReadsPackageJson?: { before: boolean; after: boolean; takesOver?: boolean };
   /** For a .mocharc.*: the files mocha reads in its folder before and after the patch (see mochaReads), compared in its place. */
   mochaReads?: Record<"before" | "after", MochaFile[]>;
+  /**
+   * For a .mocharc.* or package.json: the checkout's files on either side of the patch, from the folder
+   * mocha starts in (the file's own): whether a folder mocha reads holds files a change to recursive or
+   * extension leaves out (see checkMochaFolders). Absent: not known, taken as holding some.
+   */
+  mochaFiles?: string[];
   /**
    * For a pytest config file that hands over to another (deleted, or its section moved), or takes over: the
    * files pytest reads in its folder before and after the patch, compared in its place (see pytestConfigsIn).

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { filesUnder } from "./files-under.js";
 import type { Finding } from "./greenwash.js";
 import { findConfigGreenwashing } from "./greenwash-config.js";
 import { mochaReads } from "./mocha-reads.js";
@@ -6,7 +7,7 @@ import { textBothSides } from "./text-before-patch.js";
 import type { Hunk, Original, Refusal, VFile } from "./types.js";
 
 /** A package.json that names mocha (a script running it, its "mocha" settings, the dependency). */
-const NAMES_MOCHA = /\bmocha\b/;
+export const NAMES_MOCHA = /\bmocha\b/;
 
 /**
  * What the patch's change to the .mocharc.* at `file` does to mocha started in a folder below it: one whose
@@ -26,7 +27,8 @@ export async function mochaFindingsBelow(
 ): Promise<{ ok: true; findings: Finding[] } | { ok: false; refusal: Refusal }> {
   const dir = path.posix.dirname(file);
   const findings = new Map<string, Finding>();
-  for (const rel of [...new Set(files)].sort()) {
+  const all = [...new Set(files)].sort();
+  for (const rel of all) {
     const at = path.posix.dirname(rel);
     if (path.posix.basename(rel) !== "package.json" || at === dir || !(dir === "." || at.startsWith(`${dir}/`))) continue;
     const pkg = await textBothSides(root, rel, originals, vfs);
@@ -34,7 +36,7 @@ export async function mochaFindingsBelow(
     const reads = await mochaReads(root, at, originals, vfs);
     if (!reads.ok) return reads;
     if (reads.before[0]?.path !== file && reads.after[0]?.path !== file) continue;
-    for (const f of findConfigGreenwashing(file, "", "", hunks, undefined, { mochaReads: reads })) {
+    for (const f of findConfigGreenwashing(file, "", "", hunks, undefined, { mochaReads: reads, mochaFiles: filesUnder(all, at) })) {
       // Each folder that finds the same says it once, for the first of them.
       if (!findings.has(`${f.rule}\0${f.reason}`)) findings.set(`${f.rule}\0${f.reason}`, { ...f, reason: `${f.reason} (for mocha run in ${at}/, whose package.json names it)` });
     }

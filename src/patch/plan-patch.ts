@@ -8,7 +8,8 @@ import { configReadAfter, configReadBefore, jestReadsPackageJson, packageJsonJes
 import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing, type Finding } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
-import { mochaFindingsBelow } from "./mocha-findings-below.js";
+import { filesUnder } from "./files-under.js";
+import { mochaFindingsBelow, NAMES_MOCHA } from "./mocha-findings-below.js";
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
@@ -263,6 +264,10 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (mocha) project.mochaReads = mocha;
+    // Whether the folders mocha takes files from hold any a change to recursive or extension leaves out.
+    if (mocha || (path.posix.basename(p) === "package.json" && [before, after].some((t) => t !== null && NAMES_MOCHA.test(t)))) {
+      project.mochaFiles = filesUnder([...(await repoFiles()), ...vfs.keys()], path.posix.dirname(p));
+    }
     if (pytest) project.pytestReads = pytest;
     if (VITEST_CONFIG_FILE.test(p)) project.vitestMajor = await vitestMajorAbove(root, path.posix.dirname(p), originals);
     if (VITEST_CONFIG_ORDER.includes(path.posix.basename(p))) {
