@@ -264,8 +264,10 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const startDir = entry ? entry.cwd : COMMANDS_START_HERE.test(path.posix.basename(p)) ? path.posix.dirname(p) : undefined;
     const project: ProjectContext = startDir === undefined ? {} : { testpaths: await testpathsAt(startDir) };
     if (mocha) project.mochaReads = mocha;
-    // Whether the folders mocha takes files from hold any a change to recursive or extension leaves out.
-    if (mocha || (path.posix.basename(p) === "package.json" && [before, after].some((t) => t !== null && NAMES_MOCHA.test(t)))) {
+    // Whether the folders mocha takes files from hold any a change to recursive or extension leaves out. A
+    // package.json naming neither leaves mocha's defaults as they were: its edits need not list the checkout.
+    const mochaFolderKeys = (t: string | null) => t !== null && NAMES_MOCHA.test(t) && /"(recursive|extension)"/.test(t);
+    if (mocha || (path.posix.basename(p) === "package.json" && [before, after].some(mochaFolderKeys))) {
       project.mochaFiles = filesUnder([...(await repoFiles()), ...vfs.keys()], path.posix.dirname(p));
     }
     if (pytest) project.pytestReads = pytest;
