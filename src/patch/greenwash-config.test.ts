@@ -359,3 +359,21 @@ describe("the JS tokenizer behind the jest/vitest checks", () => {
     expect(found("jest.config.js", JEST(""), JEST(mapper, '  moduleNameMapper: aliases(dirs, "packages", "src"),\n'))).toEqual([]);
   });
 });
+
+describe("mocha's recursive and extension, judged by the files of the folders mocha reads", () => {
+  const rc = (file: string, before: string, after: string, mochaFiles?: string[]) =>
+    findConfigGreenwashing(file, before, after, [], undefined, mochaFiles ? { mochaFiles } : {}).map((f) => `${f.rule}: ${f.reason}`);
+  test.each<[string, string, string, string, string[] | undefined, RegExp | null]>([
+    ["recursive dropped, no spec, files not known", ".mocharc.yml", "recursive: true\n", "timeout: 2000\n", undefined, /turns recursive off in \.mocharc\.yml, so mocha no longer runs the subfolders of "\.\/test"/],
+    ["recursive dropped, no spec, no subfolder of test/", ".mocharc.yml", "recursive: true\n", "timeout: 2000\n", ["test/a.spec.js", "src/lib/a.js"], null],
+    ["recursive dropped, no spec, a test in test/unit/", ".mocharc.yml", "recursive: true\n", "timeout: 2000\n", ["test/unit/a.spec.js"], /subfolders of "\.\/test"/],
+    ["recursive dropped, spec a glob", ".mocharc.json", '{ "spec": "test/**/*.spec.js", "recursive": true }', '{ "spec": "test/**/*.spec.js" }', undefined, null],
+    ["extension [ts] set, no spec, only .ts and hidden files in test/", ".mocharc.json", "{}", '{ "extension": ["ts"] }', ["test/a.spec.ts", "test/.mocharc.js", "test/unit/b.js"], null],
+    ["extension [ts] set, no spec, a .js test in test/", ".mocharc.json", "{}", '{ "extension": ["ts"] }', ["test/a.spec.js"], /drops "js" from extension, so mocha no longer takes those files from "\.\/test"/],
+    ["extension .ts spelt ts", ".mocharc.json", '{ "extension": [".ts"] }', '{ "extension": ["ts"] }', undefined, null],
+    ["extension spec.ts dropped, spec naming test/e2e", ".mocharc.yml", "spec: test/e2e\nextension: [spec.ts, e2e.ts]\n", "spec: test/e2e\nextension: [spec.ts]\n", ["test/e2e/login.e2e.ts"], /drops "e2e\.ts" from extension in \.mocharc\.yml, so mocha no longer takes those files from "test\/e2e", which spec names/],
+    ["package.json mocha: recursive dropped, spec naming test", "package.json", JSON.stringify({ mocha: { spec: "test", recursive: true } }), JSON.stringify({ mocha: { spec: "test" } }), ["test/unit/a.js"], /^skip_tests: the patch turns recursive off, so mocha no longer runs the subfolders of "test"/],
+  ])("%s", (_name, file, before, after, files, want) => {
+    expect(rc(file, before, after, files)).toEqual(want ? [expect.stringMatching(want)] : []);
+  });
+});
