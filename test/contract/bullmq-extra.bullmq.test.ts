@@ -256,6 +256,31 @@ else
       expect(order.indexOf("quiet-new")).toBe(1);
     }, 30_000);
 
+    test("a job whose lock lapsed while it ran is not started again beside itself in the same worker", async () => {
+      opts = { url, prefix: uniquePrefix("bqlapse").slice(0, -1), name: "jobs", concurrency: 2, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300, repoBusyDelayMs: 50 };
+      const q = make();
+      const running = new Set<number>();
+      const overlaps: string[] = [];
+      let runs = 0;
+      await q.start(async () => {
+        const run = ++runs;
+        if (running.size) overlaps.push(`run ${run} beside ${[...running].join(",")}`);
+        running.add(run);
+        await new Promise((r) => setTimeout(r, run === 1 ? 2_000 : 50));
+        running.delete(run);
+      });
+      await q.enqueue({ jobId: "lapsed", installationId: 1, repo: "o/r" });
+      await until(() => runs === 1, 5_000);
+      // The lock expires while the job runs (an event loop stalled past it, a Redis failover): this worker's
+      // own stalled check puts the job back in line, and this worker, with a free slot, takes it again.
+      const r = new Redis(url);
+      await r.del(`${opts.prefix}:jobs:t0-lapsed:lock`);
+      r.disconnect();
+      await until(() => runs >= 2 || running.size === 0, 5_000);
+      await until(() => running.size === 0, 5_000);
+      expect(overlaps).toEqual([]);
+    }, 20_000);
+
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
       const q = make();

@@ -60,6 +60,8 @@ export class BullmqQueue implements JobQueue {
   #workerConnection: Redis | undefined;
   /** Jobs BullMQ has handed to #process, from that moment until they finish (stop drains them). */
   readonly #running = new Set<Promise<void>>();
+  /** Ids of the jobs whose handler this process is running (see #processOne). */
+  readonly #handling = new Set<string>();
   /** Re-adds of jobs enqueued while they ran, still under way (stop waits for them). */
   readonly #readding = new Set<Promise<void>>();
   #stopped = false;
@@ -237,25 +239,39 @@ export class BullmqQueue implements JobQueue {
     const holder = `${this.#workerId}:${job.id}`;
     // The job has left the line: its installation's later jobs move up one rank.
     await this.#redis.srem(this.#key(`rank:${item.installationId}`), String(job.id)).catch(() => undefined);
-    if (!(await this.#sem.tryAcquire(item.repo, holder))) {
-      const wait = this.#opts.repoBusyDelayMs * (0.5 + Math.random());
-      await job.moveToDelayed(Date.now() + wait, token);
-      throw new DelayedError();
-    }
-    const renew = setInterval(
-      () =>
-        void this.#sem
-          .renew(item.repo, holder)
-          .then((held) => held || this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "the job's repository slot had lapsed while it ran (Redis restarted?); taken back"))
-          .catch(() => undefined),
-      Math.max(200, this.#opts.lockDurationMs / 3),
-    );
+    // BullMQ hands a job over again when its lock lapsed while it still runs (an event loop stalled past
+    // QUEUE_LOCK_MS, a Redis failover): its own stalled check puts it back in line and this worker, with a
+    // free slot, may take it. The repository slot cannot tell the two runs apart (same holder), so the job
+    // would run twice at once, side effects and all: it waits as if its repository were busy instead.
+    // Checked and claimed in one step (no await between), so two hand-overs cannot both pass.
+    if (this.#handling.has(item.jobId)) return this.#later(job, token);
+    this.#handling.add(item.jobId);
     try {
-      await handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
+      if (!(await this.#sem.tryAcquire(item.repo, holder))) return await this.#later(job, token);
+      const renew = setInterval(
+        () =>
+          void this.#sem
+            .renew(item.repo, holder)
+            .then((held) => held || this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "the job's repository slot had lapsed while it ran (Redis restarted?); taken back"))
+            .catch(() => undefined),
+        Math.max(200, this.#opts.lockDurationMs / 3),
+      );
+      try {
+        await handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
+      } finally {
+        clearInterval(renew);
+        await this.#sem.release(item.repo, holder).catch(() => undefined);
+      }
     } finally {
-      clearInterval(renew);
-      await this.#sem.release(item.repo, holder).catch(() => undefined);
+      // After the release: a hand-over let in before it would take the slot this run still holds (same holder).
+      this.#handling.delete(item.jobId);
     }
+  }
+
+  /** Back to `delayed` for a short while (its repository is busy, or this process runs it already). */
+  async #later(job: BullJob<QueueItem>, token: string | undefined): Promise<never> {
+    await job.moveToDelayed(Date.now() + this.#opts.repoBusyDelayMs * (0.5 + Math.random()), token);
+    throw new DelayedError();
   }
 
   #afterRun(job: BullJob<QueueItem>): void {
