@@ -281,6 +281,32 @@ else
       expect(overlaps).toEqual([]);
     }, 20_000);
 
+    test("a job whose lock lapsed while it ran is not started beside it by another worker, whatever the per-repo limit", async () => {
+      opts = { url, prefix: uniquePrefix("bqlapse2").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 2, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300, repoBusyDelayMs: 50 };
+      const a = make();
+      const b = make();
+      const running = new Set<string>();
+      const overlaps: string[] = [];
+      const handler = (w: string) => async () => {
+        if (running.size) overlaps.push(`${w} beside ${[...running].join(",")}`);
+        running.add(w);
+        await new Promise((r) => setTimeout(r, w === "a" ? 2_000 : 50));
+        running.delete(w);
+      };
+      await a.start(handler("a"));
+      await a.enqueue({ jobId: "lapsed", installationId: 1, repo: "o/r" });
+      await until(() => running.has("a"), 5_000);
+      await b.start(handler("b"));
+      // A's lock expires while it runs (a stall, a failover); a stalled check puts the job back in line and B,
+      // idle, takes it. Two jobs of the repository may run at once, but not the same job twice.
+      const r = new Redis(url);
+      await r.del(`${opts.prefix}:jobs:t0-lapsed:lock`);
+      r.disconnect();
+      await until(() => !running.has("a"), 5_000);
+      await until(() => running.size === 0, 5_000);
+      expect(overlaps).toEqual([]);
+    }, 20_000);
+
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
       const q = make();

@@ -54,6 +54,8 @@ export class BullmqQueue implements JobQueue {
   readonly #redis: Redis;
   readonly #queue: Queue<QueueItem>;
   readonly #sem: RepoSemaphore;
+  /** One run of a job at a time across processes, whatever the per-repository limit (see #processOne). */
+  readonly #jobLease: RepoSemaphore;
   readonly #url: string;
   readonly #workerId = randomUUID().slice(0, 8);
   #worker: Worker<QueueItem> | undefined;
@@ -83,11 +85,9 @@ export class BullmqQueue implements JobQueue {
     this.#redis.on("error", (err) => this.#opts.logger.warn({ err: { message: err.message } }, "redis connection error"));
     this.#queue = new Queue<QueueItem>(this.#opts.name, { connection: this.#redis, prefix: this.#opts.prefix });
     this.#queue.on("error", () => undefined); // reported once by the connection listener above
-    this.#sem = createRepoSemaphore(this.#redis, {
-      prefix: this.#key(""),
-      limit: this.#opts.perRepo,
-      ttlMs: Math.max(this.#opts.lockDurationMs, 1_000),
-    });
+    const ttlMs = Math.max(this.#opts.lockDurationMs, 1_000);
+    this.#sem = createRepoSemaphore(this.#redis, { prefix: this.#key(""), limit: this.#opts.perRepo, ttlMs });
+    this.#jobLease = createRepoSemaphore(this.#redis, { prefix: this.#key(""), scope: "job", limit: 1, ttlMs });
   }
 
   async ping(): Promise<void> {
@@ -240,31 +240,41 @@ export class BullmqQueue implements JobQueue {
     // The job has left the line: its installation's later jobs move up one rank.
     await this.#redis.srem(this.#key(`rank:${item.installationId}`), String(job.id)).catch(() => undefined);
     // BullMQ hands a job over again when its lock lapsed while it still runs (an event loop stalled past
-    // QUEUE_LOCK_MS, a Redis failover): its own stalled check puts it back in line and this worker, with a
-    // free slot, may take it. The repository slot cannot tell the two runs apart (same holder), so the job
-    // would run twice at once, side effects and all: it waits as if its repository were busy instead.
-    // Checked and claimed in one step (no await between), so two hand-overs cannot both pass.
+    // QUEUE_LOCK_MS, a Redis failover): a stalled check puts it back in line and any worker with a free slot
+    // may take it, this one included. The repository slot cannot tell two runs of one job apart (this
+    // process holds it under one holder; another may fit under T0_PER_REPO_CONCURRENCY), so the job would
+    // run twice at once, side effects and all: it waits as if its repository were busy instead, while this
+    // process runs it (#handling, checked and claimed with no await between) or another one does (the lease).
     if (this.#handling.has(item.jobId)) return this.#later(job, token);
     this.#handling.add(item.jobId);
     try {
-      if (!(await this.#sem.tryAcquire(item.repo, holder))) return await this.#later(job, token);
-      const renew = setInterval(
-        () =>
-          void this.#sem
-            .renew(item.repo, holder)
-            .then((held) => held || this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "the job's repository slot had lapsed while it ran (Redis restarted?); taken back"))
-            .catch(() => undefined),
-        Math.max(200, this.#opts.lockDurationMs / 3),
-      );
+      if (!(await this.#jobLease.tryAcquire(item.jobId, this.#workerId))) return await this.#later(job, token);
       try {
-        await handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
+        if (!(await this.#sem.tryAcquire(item.repo, holder))) return await this.#later(job, token);
+        await this.#run(item, holder, handler);
       } finally {
-        clearInterval(renew);
-        await this.#sem.release(item.repo, holder).catch(() => undefined);
+        await this.#jobLease.release(item.jobId, this.#workerId).catch(() => undefined);
       }
     } finally {
-      // After the release: a hand-over let in before it would take the slot this run still holds (same holder).
+      // After the releases: a hand-over let in before them would take what this run still holds (same holder).
       this.#handling.delete(item.jobId);
+    }
+  }
+
+  /** Runs the handler, keeping the job's lease and its repository slot while it runs, and frees the slot after. */
+  async #run(item: QueueItem, holder: string, handler: QueueHandler): Promise<void> {
+    const renew = setInterval(() => {
+      void this.#sem
+        .renew(item.repo, holder)
+        .then((held) => held || this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "the job's repository slot had lapsed while it ran (Redis restarted?); taken back"))
+        .catch(() => undefined);
+      void this.#jobLease.renew(item.jobId, this.#workerId).catch(() => undefined);
+    }, Math.max(200, this.#opts.lockDurationMs / 3));
+    try {
+      await handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
+    } finally {
+      clearInterval(renew);
+      await this.#sem.release(item.repo, holder).catch(() => undefined);
     }
   }
 

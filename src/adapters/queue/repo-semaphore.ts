@@ -43,8 +43,9 @@ export interface RepoSemaphore {
   holders(repo: string): Promise<number>;
 }
 
-export function createRepoSemaphore(redis: Redis, opts: { prefix: string; limit: number; ttlMs: number }): RepoSemaphore {
-  const key = (repo: string) => `${opts.prefix}sem:repo:${repo.toLowerCase()}`;
+/** `scope` names what is counted (key `<prefix>sem:<scope>:<name>`): repositories by default; the queue also counts runs of one job. */
+export function createRepoSemaphore(redis: Redis, opts: { prefix: string; limit: number; ttlMs: number; scope?: string }): RepoSemaphore {
+  const key = (repo: string) => `${opts.prefix}sem:${opts.scope ?? "repo"}:${repo.toLowerCase()}`;
   return {
     async tryAcquire(repo, token) {
       return (await redis.eval(ACQUIRE, 1, key(repo), token, opts.limit, opts.ttlMs)) === 1;
