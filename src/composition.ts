@@ -121,7 +121,7 @@ export async function startWorkers(
   const keep = new Set(await deps.store.listUnfinishedJobIds());
   const swept = await deps.workspace.sweep(keep);
   if (swept) deps.logger.info({ swept }, "removed stale workspaces");
-  await deps.queue.start((item) => runner.runJob(item));
+  await deps.queue.start((item, ctx) => runner.runJob(item, ctx));
   const resumed = await runner.resumeUnfinished();
   if (resumed) deps.logger.info({ resumed }, "resumed unfinished jobs");
   await sandboxChecked;

@@ -460,6 +460,24 @@ describe("Runner", () => {
     expect(j.error).toBeUndefined();
   });
 
+  test("a run whose job another worker took over stops without failing or re-queueing the job, and gives its start back", async () => {
+    const stages = [stage("slow", "testing", async () => new Promise<StageOutcome>(() => undefined)), stage("next", "pr")];
+    const s = setup(stages);
+    const job = { ...makeJob() };
+    await s.store.recordIntake(makeDelivery(job), "{}", job);
+    const lost = new AbortController();
+    const run = s.runner.runJob(queueItemFor(job), { signal: lost.signal });
+    await s.clock.advance(0);
+    expect((await s.store.getJob(job.id))!.attempts.byStage["slow"]).toBe(1);
+    // The queue found the job's lease held by another worker: that worker runs it now.
+    lost.abort(new AppError("job_taken_over", "another worker runs this job now", { retryable: true }));
+    await run;
+    const j = (await s.store.getJob(job.id))!;
+    expect(j).toMatchObject({ state: "testing", completedStages: [], attempts: { byStage: { slow: 0 } } });
+    expect([j.error, j.nextAttemptAt]).toEqual([undefined, undefined]);
+    expect(await s.queue.stats()).toEqual({ waiting: 0, active: 0, delayed: 0 });
+  });
+
   test("a clean stop gives back the start of a stage that ignores the abort, so the restart is no crash", async () => {
     let hang = true;
     const stages = [stage("slow", "testing", async () => (hang ? new Promise<StageOutcome>(() => undefined) : {}))];

@@ -1,7 +1,7 @@
 import type { Deps } from "../core/deps.js";
 import { permanent, toAppError, type AppError } from "../core/errors.js";
 import { isFinal, transition, type Job } from "../core/job.js";
-import type { QueueItem } from "../core/ports/job-queue.js";
+import type { QueueItem, RunContext } from "../core/ports/job-queue.js";
 import type { Logger } from "../core/ports/logger.js";
 import { redact, redactDeep } from "../core/redact.js";
 import { backoffDelay } from "./backoff.js";
@@ -60,8 +60,8 @@ export class Runner {
     return Promise.allSettled([...this.#running]).then(() => undefined);
   }
 
-  async runJob(item: QueueItem): Promise<void> {
-    const run = this.#runJob(item);
+  async runJob(item: QueueItem, ctx: RunContext = {}): Promise<void> {
+    const run = this.#runJob(item, ctx.signal);
     this.#running.add(run);
     try {
       await run;
@@ -109,15 +109,17 @@ export class Runner {
     return job ? { ...bindingsOf(job), stage: job.stage ?? null } : { jobId: item.jobId, deliveryId: null, repo: item.repo, runId: null, stage: null };
   }
 
-  async #runJob(item: QueueItem): Promise<void> {
+  async #runJob(item: QueueItem, lost?: AbortSignal): Promise<void> {
     const { store, clock } = this.#deps;
     let job = await store.getJob(item.jobId);
-    if (!job || isFinal(job.state) || job.waitingFor || this.#stopping) return;
+    if (!job || isFinal(job.state) || job.waitingFor || this.#stopping || lost?.aborted) return;
     const where: JobBindings = { ...bindingsOf(job), stage: job.stage ?? null };
     this.#where.set(job.id, where);
     const log = this.#deps.logger.child(bindingsOf(job));
     const ac = new AbortController();
     this.#inflight.set(job.id, ac);
+    const onLost = () => ac.abort(lost!.reason);
+    lost?.addEventListener("abort", onLost, { once: true });
     try {
       for (const stage of this.#stages) {
         if (ac.signal.aborted) return;
@@ -163,8 +165,11 @@ export class Runner {
           const err = toAppError(raw);
           const seconds = (clock.now() - started) / 1000;
           this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "error" }, seconds);
-          if (this.#stopping && ac.signal.aborted) {
-            slog.warn({ err }, "stage interrupted by shutdown; the job resumes on the next start");
+          // A clean stop, or a take-over (the worker that has the job now counted a start of its own): this
+          // start ended in no crash, so it is given back.
+          if (ac.signal.aborted && (this.#stopping || lost?.aborted)) {
+            if (lost?.aborted) slog.warn({ err }, "stage interrupted: another worker took the job over and runs it now");
+            else slog.warn({ err }, "stage interrupted by shutdown; the job resumes on the next start");
             await store.updateJob(job.id, (j) => {
               j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
             });
@@ -217,6 +222,7 @@ export class Runner {
       log.info("job completed");
       await this.#cleanup(job, log);
     } finally {
+      lost?.removeEventListener("abort", onLost);
       this.#inflight.delete(item.jobId);
     }
   }

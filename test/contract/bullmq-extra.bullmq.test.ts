@@ -307,6 +307,40 @@ else
       expect(overlaps).toEqual([]);
     }, 20_000);
 
+    test("a run whose lease lapsed and was taken by another worker is told to stop", async () => {
+      opts = { url, prefix: uniquePrefix("bqlost").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300 };
+      const a = make();
+      const events: string[] = [];
+      let aStarted = false;
+      let releaseA!: () => void;
+      await a.start(async (_i, ctx) => {
+        aStarted = true;
+        // Runs until told otherwise, as a long validation would.
+        await new Promise<void>((resolve) => {
+          releaseA = resolve;
+          ctx?.signal?.addEventListener("abort", () => {
+            events.push(`a stopped: ${(ctx.signal!.reason as { code?: string }).code}`);
+            resolve();
+          });
+        });
+      });
+      await a.enqueue({ jobId: "lost", installationId: 1, repo: "o/r" });
+      await until(() => aStarted, 5_000);
+      // A was cut off from Redis longer than QUEUE_LOCK_MS (a failover): its lock and its lease on the job
+      // expired, and another worker, handed the job by a stalled check, took the lease before A was back.
+      const r = new Redis(url);
+      const lease = `${opts.prefix}:jobs:t0:sem:job:lost`;
+      await r.multi().del(`${opts.prefix}:jobs:t0-lost:lock`, lease).zadd(lease, Date.now() + 60_000, "worker-b").exec();
+      r.disconnect();
+      try {
+        await until(() => events.length > 0, 5_000);
+      } finally {
+        releaseA();
+      }
+      // A must not go on running the job beside B.
+      expect(events).toEqual(["a stopped: job_taken_over"]);
+    }, 20_000);
+
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
       const q = make();

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
 import { closeRedis, pingWithin, within } from "../store/redis-connection.js";
-import { AppError } from "../../core/errors.js";
+import { AppError, transient } from "../../core/errors.js";
 import type { JobQueue, QueueHandler, QueueItem, QueueStats } from "../../core/ports/job-queue.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { createRepoSemaphore, type RepoSemaphore } from "./repo-semaphore.js";
@@ -261,17 +261,29 @@ export class BullmqQueue implements JobQueue {
     }
   }
 
-  /** Runs the handler, keeping the job's lease and its repository slot while it runs, and frees the slot after. */
+  /**
+   * Runs the handler, keeping the job's lease and its repository slot while it runs, and frees the slot after.
+   * A lease that lapsed is taken back if it is still free; one another worker holds by then means that worker
+   * was handed the job and runs it: this run is told to stop (the handler's signal) instead of going on beside it.
+   */
   async #run(item: QueueItem, holder: string, handler: QueueHandler): Promise<void> {
+    const lost = new AbortController();
     const renew = setInterval(() => {
       void this.#sem
         .renew(item.repo, holder)
         .then((held) => held || this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "the job's repository slot had lapsed while it ran (Redis restarted?); taken back"))
         .catch(() => undefined);
-      void this.#jobLease.renew(item.jobId, this.#workerId).catch(() => undefined);
+      void this.#jobLease
+        .tryAcquire(item.jobId, this.#workerId)
+        .then((held) => {
+          if (held || lost.signal.aborted) return;
+          this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "this worker's lease on the job lapsed (cut off from Redis longer than QUEUE_LOCK_MS?) and another worker runs it now; stopping this run");
+          lost.abort(transient("job_taken_over", `Another worker took job ${item.jobId} over after this worker's lease on it lapsed; it runs there.`));
+        })
+        .catch(() => undefined);
     }, Math.max(200, this.#opts.lockDurationMs / 3));
     try {
-      await handler(item).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
+      await handler(item, { signal: lost.signal }).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
     } finally {
       clearInterval(renew);
       await this.#sem.release(item.repo, holder).catch(() => undefined);

@@ -12,7 +12,16 @@ export interface QueueStats {
   delayed: number;
 }
 
-export type QueueHandler = (item: QueueItem) => Promise<void>;
+export interface RunContext {
+  /**
+   * Aborted when this process no longer owns the job: a shared queue whose lease on it lapsed (a stalled
+   * event loop, a Redis failover) found another worker running it. The handler stops and records nothing
+   * more: the job is that worker's now.
+   */
+  signal?: AbortSignal;
+}
+
+export type QueueHandler = (item: QueueItem, ctx?: RunContext) => Promise<void>;
 
 export interface JobQueue {
   readonly kind: string;

@@ -1,0 +1,49 @@
+import { describe, expect, test } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { MemoryJobStore } from "./adapters/store/memory-store.js";
+import { buildDeps, closeDeps, startWorkers } from "./composition.js";
+import { loadAppConfig } from "./config/app-config.js";
+import { transient } from "./core/errors.js";
+import { silentLogger } from "./core/logger.js";
+import type { JobQueue, QueueHandler } from "./core/ports/job-queue.js";
+import type { StageOutcome } from "./pipeline/stage.js";
+import { queueItemFor } from "./pipeline/runner.js";
+import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
+
+describe("startWorkers", () => {
+  test("hands the queue's run context to the runner: a run whose job another worker took over stops", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-composition-"));
+    let handler: QueueHandler | undefined;
+    // The shared queue's part, by hand: it hands each run a signal, aborted when another worker owns the job.
+    const queue: JobQueue = {
+      kind: "test",
+      ping: async () => undefined,
+      enqueue: async () => undefined,
+      start: async (h) => void (handler = h),
+      stop: async () => undefined,
+      stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
+    };
+    const store = new MemoryJobStore();
+    const config = loadAppConfig({ DATA_DIR: dir, WORKSPACE_ROOT: join(dir, "ws"), T0_WORKERS: "1" });
+    const deps = await buildDeps(config, { logger: silentLogger(), overrides: { store, queue } });
+    const stages = [{ name: "validate", state: "testing" as const, sideEffects: false, run: () => new Promise<StageOutcome>(() => undefined) }];
+    const runner = await startWorkers(deps, { stages, probeSandbox: async () => ({ available: true }) });
+    try {
+      const job = makeJob();
+      await store.recordIntake(makeDelivery(job), "{}", job);
+      const lost = new AbortController();
+      const run = handler!(queueItemFor(job), { signal: lost.signal });
+      for (let i = 0; i < 100 && (await store.getJob(job.id))?.state !== "testing"; i++) await new Promise((r) => setTimeout(r, 5));
+      lost.abort(transient("job_taken_over", "another worker runs it now"));
+      const ended = await Promise.race([run.then(() => true), new Promise((r) => setTimeout(() => r(false), 2_000))]);
+      expect(ended).toBe(true);
+      expect((await store.getJob(job.id))!).toMatchObject({ state: "testing", attempts: { byStage: { validate: 0 } } });
+    } finally {
+      await runner?.stop();
+      await closeDeps(deps);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
