@@ -13,6 +13,33 @@ import { queueItemFor } from "./pipeline/runner.js";
 import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
 
 describe("startWorkers", () => {
+  test("a start whose resume of unfinished jobs fails takes no job: the caller reports it could not start", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-composition-"));
+    let started = false;
+    const queue: JobQueue = {
+      kind: "test",
+      ping: async () => undefined,
+      // The shared queue's Redis refuses the resume's enqueues (READONLY in a failover, say).
+      enqueue: async () => { throw transient("queue_unavailable", "Redis (queue) does not answer"); },
+      start: async () => void (started = true),
+      stop: async () => undefined,
+      stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
+    };
+    const store = new MemoryJobStore();
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    const config = loadAppConfig({ DATA_DIR: dir, WORKSPACE_ROOT: join(dir, "ws"), T0_WORKERS: "1" });
+    const deps = await buildDeps(config, { logger: silentLogger(), overrides: { store, queue } });
+    try {
+      await expect(startWorkers(deps, { stages: [], probeSandbox: async () => ({ available: true }) })).rejects.toMatchObject({ code: "queue_unavailable" });
+      // Consuming already, it would run jobs in a process about to exit (or, embedded, left running after "could not start").
+      expect(started).toBe(false);
+    } finally {
+      await closeDeps(deps);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("hands the queue's run context to the runner: a run whose job another worker took over stops", async () => {
     const dir = await mkdtemp(join(tmpdir(), "t0-composition-"));
     let handler: QueueHandler | undefined;

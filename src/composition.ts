@@ -121,8 +121,10 @@ export async function startWorkers(
   const keep = new Set(await deps.store.listUnfinishedJobIds());
   const swept = await deps.workspace.sweep(keep);
   if (swept) deps.logger.info({ swept }, "removed stale workspaces");
-  await deps.queue.start((item, ctx) => runner.runJob(item, ctx));
+  // Queued before consuming: a resume that fails (Redis refusing writes) fails the start with nothing taken,
+  // where a queue already consuming ran jobs in a process about to exit (embedded: left running after it).
   const resumed = await runner.resumeUnfinished();
+  await deps.queue.start((item, ctx) => runner.runJob(item, ctx));
   if (resumed) deps.logger.info({ resumed }, "resumed unfinished jobs");
   await sandboxChecked;
   // Feedback left pending by a crash or a gateway outage is resent now and every minute; stops with the runner.
