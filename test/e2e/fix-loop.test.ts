@@ -1,110 +1,28 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
-import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
-import { createMetrics } from "../../src/admin/metrics.js";
-import { loadAppConfig } from "../../src/config/app-config.js";
-import type { Deps } from "../../src/core/deps.js";
 import { permanent, transient } from "../../src/core/errors.js";
-import { silentLogger } from "../../src/core/logger.js";
 import type { Job } from "../../src/core/job.js";
 import type { FailureContext } from "../../src/core/failure-context.js";
 import { countTokens } from "../../src/logs/count-tokens.js";
-import type { FeedbackRequest, ModelPort } from "../../src/core/ports/model-port.js";
-import { routeDelivery } from "../../src/handlers/route-delivery.js";
+import type { ModelPort } from "../../src/core/ports/model-port.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
 import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
-import { sendFeedbackStage } from "../../src/pipeline/stages/send-feedback.js";
-import { createWatchPrStage, type RepairFn } from "../../src/pipeline/stages/watch-pr.js";
-import { FakeClock } from "../fakes/fake-clock.js";
-import { fixtureRepo, REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
-import { makeDelivery, makeJob } from "../helpers/make-job.js";
-import { FakeGitHubWrites } from "./fake-github-writes.js";
+import { REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
+import { makeDelivery } from "../helpers/make-job.js";
 import { EPISODE, INFERENCE, validatedResults } from "./fix-loop-fixtures.js";
 import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import type { Stage } from "../../src/pipeline/stage.js";
-
-const INFERENCE2 = "0192f5a0-0000-7000-8000-000000000003";
-const EPISODE2 = "0192f5a0-0000-7000-8000-000000000005";
-import { AppIdentity } from "../../src/core/app-identity.js";
-
-const PRIOR = ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "propose-patch", "apply-and-validate"];
-
-class RecordingModel implements ModelPort {
-  received: FeedbackRequest[] = [];
-  down = false;
-  async proposePatch(): Promise<never> {
-    throw new Error("not used here");
-  }
-  async feedback(req: FeedbackRequest) {
-    if (this.down) throw transient("model_unavailable", "gateway down");
-    this.received.push(req);
-    return { feedbackId: `fb-${this.received.length}` };
-  }
-  async status() {
-    return { status: "ok" };
-  }
-}
+import { EPISODE2, INFERENCE2, PRIOR, RecordingModel, setupFixLoop, sharedOntoFixPr, type FixLoopOptions } from "./fix-loop-setup.js";
 
 let repo: FixtureRepo | undefined;
 afterEach(async () => void (await repo?.cleanup()));
 
-async function setup(opts: { repair?: RepairFn; pullRequests?: number[] } = {}) {
-  repo = await fixtureRepo("python-slug");
-  const clock = new FakeClock();
-  const logger = silentLogger();
-  const store = new MemoryJobStore();
-  const model = new RecordingModel();
-  const headSha = "a".repeat(40);
-  const gh = new FakeGitHubWrites(headSha, { "slug.py": readFileSync(join(REPOS_DIR, "python-slug/slug.py"), "utf8") });
-  const deps: Deps = {
-    config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" }),
-    store,
-    queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
-    github: { forInstallation: async () => ({ writes: gh, listCommitRuns: gh.listCommitRuns.bind(gh) }) as never },
-    workspace: { clone: async () => { throw new Error("no clone here"); }, get: async (jobId) => ({ jobId, dir: repo!.dir }), remove: async () => undefined, sweep: async () => 0 },
-    model,
-    clock,
-    logger,
-    metrics: createMetrics(),
-    identity: new AppIdentity(),
-  };
-  const base = makeJob({ runId: 555, repo: "octo/slug" });
-  const job: Job = {
-    ...base,
-    run: { ...base.run, headSha, headBranch: "feature/slug", pullRequests: opts.pullRequests ?? [7], htmlUrl: "https://github.com/octo/slug/actions/runs/555" },
-    state: "testing",
-    completedStages: [...PRIOR],
-  };
-  job.results = validatedResults(job);
-  await store.recordIntake(makeDelivery(job), "{}", job);
-  const repair: RepairFn = opts.repair ?? (async () => ({ ok: false, reason: "not in this test" }));
-  const runner = new Runner(deps, [openPullRequestStage, createWatchPrStage(repair), sendFeedbackStage]);
-  const run = () => runner.runJob(queueItemFor(job));
-  const get = async () => (await store.getJob(job.id))!;
-  const hdeps = { config: deps.config, store, clock, identity: deps.identity };
-  const deliver = (event: string, payload: unknown) => {
-    // GitHub lists the runs it sends webhooks for: the fix commit's verdict reads them back.
-    const r = (payload as { workflow_run?: { id: number; run_attempt?: number; path: string; head_sha: string; status: string; conclusion: string | null; html_url?: string } }).workflow_run;
-    if (event === "workflow_run" && r) gh.putRun(r.head_sha, { id: r.id, attempt: r.run_attempt ?? 1, workflow: r.path, status: r.status, conclusion: r.conclusion, ...(r.html_url ? { htmlUrl: r.html_url } : {}) });
-    return routeDelivery(payload, { id: `d-${Math.random()}`, event, receivedAt: new Date(clock.now()).toISOString() }, hdeps);
-  };
-  const repository = { id: job.repo.id, name: "slug", full_name: "octo/slug", owner: { login: "octo" } };
-  const fixRun = (conclusion: string, sha: string, id = 900, attempt = 1) => ({
-    action: "completed", installation: { id: 2 }, repository, sender: { login: "t0-ci-bot[bot]", type: "Bot" },
-    workflow_run: {
-      id, name: "tests", path: ".github/workflows/tests.yml", head_sha: sha, head_branch: "ci-bot/fix-555", conclusion, status: "completed", event: "push",
-      run_attempt: attempt, html_url: `https://github.com/octo/slug/actions/runs/${id}`, pull_requests: [], head_repository: { id: job.repo.id, full_name: "octo/slug" },
-      actor: { login: "t0-ci-bot[bot]", type: "Bot" }, triggering_actor: { login: "t0-ci-bot[bot]", type: "Bot" },
-    },
-  });
-  const prClosed = (merged: boolean, sha: string) => ({
-    action: "closed", installation: { id: 2 }, repository, sender: { login: "alice" },
-    pull_request: { number: 100, state: "closed", merged, merged_by: merged ? { login: "alice" } : null, head: { ref: "ci-bot/fix-555", sha } },
-  });
-  return { deps, store, model, gh, job, run, get, deliver, fixRun, prClosed, clock, repository };
+async function setup(opts: FixLoopOptions = {}) {
+  const s = await setupFixLoop(opts);
+  repo = s.repo;
+  return s;
 }
 
 /** A fix run's failed pytest job log: `lines` assertion lines (the excerpts' size), then `last` if given. */
@@ -681,18 +599,6 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.pulls).toHaveLength(1);
     expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
   });
-
-  /** A later failure with the same fingerprint whose own (different) fix goes onto the open fix PR. */
-  async function sharedOntoFixPr(s: Awaited<ReturnType<typeof setup>>, id = "second-job", runId = 556, inferenceId = INFERENCE2, replacement = '"-".join(w for w in words)', episodeId = EPISODE2) {
-    const patch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${replacement}`);
-    const job: Job = { ...(await s.get()), id, key: `1296269:${runId}`, run: { ...s.job.run, id: runId, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
-    job.results = validatedResults(job, patch);
-    Object.assign(job.results["propose-patch"] as object, { inferenceId, episodeId });
-    await s.store.recordIntake(makeDelivery(job), "{}", job);
-    await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
-    expect((await s.store.getJob(id))!.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
-    return s.gh.branches.get("ci-bot/fix-555")!;
-  }
 
   test("CI of a later failure's fix committed onto the open fix PR is heard by the PR's job", async () => {
     const s = await setup({ pullRequests: [] });
