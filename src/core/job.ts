@@ -127,6 +127,20 @@ export function transition(job: Job, state: JobState, at: string, extra: { stage
   job.history.push({ state, at, ...extra });
 }
 
+/**
+ * Brings a job back to `state` from where it ended (an operator's retry of a failed job, a fix PR closed
+ * and then reopened), with a history note saying why: what the last run left (error, wait, backoff) goes.
+ */
+export function reactivate(job: Job, state: JobState, at: string, why: { stage?: string; note: string }): void {
+  transition(job, state, at, { ...(why.stage ? { stage: why.stage } : {}), note: why.note });
+  delete job.attempts.waits;
+  delete job.attempts.waitsSince;
+  job.error = undefined;
+  job.waitingFor = undefined;
+  job.nextAttemptAt = undefined;
+  job.updatedAt = at;
+}
+
 /** Records a wake-up on the job and lets it run (see `Job.wakes`). */
 export function wake(job: Job): void {
   job.waitingFor = undefined;

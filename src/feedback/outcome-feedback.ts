@@ -72,9 +72,20 @@ export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: 
   };
 }
 
-/** Episode level: the PR was merged (true) or closed without merging (false) (`job`: whose episode). */
-export function mergedFeedback(job: FeedbackSource, episodeId: string, merged: boolean, reason: string): NewFeedback {
-  return { id: `${METRICS.prMerged}:${episodeId}`, metric: METRICS.prMerged, value: merged, target: { episodeId }, tags: tags(job, { reason }) };
+/**
+ * Episode level: the PR was merged (true) or closed without merging (false) (`job`: whose episode);
+ * nothing when it is the value last recorded for the episode's PR (`recorded`: the outbox it goes to). A PR
+ * closed, reopened and then merged is sent again with an id of its own, like a changed CI verdict
+ * (fixCiFeedback): TensorZero reads the latest value per target, so the merge corrects the close.
+ * noPrFeedback's item is not this PR's outcome: a PR opened after it starts its own series.
+ */
+export function mergedFeedback(job: FeedbackSource, episodeId: string, merged: boolean, reason: string, recorded: readonly FeedbackItem[]): NewFeedback | undefined {
+  const base = `${METRICS.prMerged}:${episodeId}`;
+  const earlier = recorded.filter((f) => f.metric === METRICS.prMerged && (f.id === base || f.id.startsWith(`${base}:`)) && f.id !== `${base}:no_pr`);
+  if (earlier.at(-1)?.value === merged) return undefined;
+  // The first keeps the id the one outcome had before changes were sent: a job recorded then goes on from it.
+  const id = `${base}${earlier.length ? `:${earlier.length + 1}` : ""}`;
+  return { id, metric: METRICS.prMerged, value: merged, target: { episodeId }, tags: tags(job, { reason }) };
 }
 
 /** A person's review or review comment, as `comment` feedback on the episode. */

@@ -3,12 +3,35 @@ import type { Job } from "../core/job.js";
 /** Outside events about the fix PR, recorded on the job by webhook handlers, consumed by watch-pr. */
 export type PrEvent =
   | { id: string; kind: "ci"; runId: number; /** The run's attempt when it is a re-run (absent: 1). */ attempt?: number; conclusion: string; headSha: string; url?: string; at: string }
-  | { id: string; kind: "closed"; merged: boolean; headSha: string; by?: string; at: string };
+  | { id: string; kind: "closed"; merged: boolean; headSha: string; by?: string; at: string }
+  | { id: string; kind: "reopened"; by?: string; at: string };
 
 export const PR_EVENTS = "pr-events";
 export const WATCH_PR = "watch-pr";
+export const SEND_FEEDBACK = "send-feedback";
+/** What a job parked with its fix PR open waits for. */
+export const PR_OUTCOME = "pr_outcome";
 
 export const prEventsOf = (job: Job): PrEvent[] => (job.results[PR_EVENTS] as PrEvent[] | undefined) ?? [];
+
+/**
+ * Id of a close (or merge) of PR `number`. A PR can be closed, reopened and closed again: each close is an
+ * event of its own, told apart by GitHub's `closed_at` (the same in a redelivery of the same close). A
+ * payload without it (GitHub always sends it) keeps the id every close had before: one close per PR.
+ */
+export const closedEventId = (number: number, closedAt: string | null | undefined): string => `closed:${number}${closedAt ? `:${closedAt}` : ""}`;
+
+/** Id of a reopening of PR `number`: GitHub's `updated_at` (the reopening), else the delivery's GUID. */
+export const reopenedEventId = (number: number, updatedAt: string | null | undefined, deliveryId: string): string => `reopened:${number}:${updatedAt || deliveryId}`;
+
+/** The PR's last close or reopening among `events` (recorded order): a close there means the PR is closed. */
+export function lastOpenOrClose(events: readonly PrEvent[]): Extract<PrEvent, { kind: "closed" | "reopened" }> | undefined {
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i]!;
+    if (e.kind !== "ci") return e;
+  }
+  return undefined;
+}
 
 /**
  * Appends an event (once per id) and makes watch-pr due again, so the resumed job handles it. Store-only:

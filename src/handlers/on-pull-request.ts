@@ -2,7 +2,8 @@ import { z } from "zod";
 import { jobKey, wake, type Job } from "../core/job.js";
 import { proposalIds, reviewCommentFeedback } from "../feedback/outcome-feedback.js";
 import { addFeedback } from "../feedback/outbox.js";
-import { addPrEvent, WATCH_PR } from "../feedback/pr-events.js";
+import { addPrEvent, closedEventId, reopenedEventId, WATCH_PR } from "../feedback/pr-events.js";
+import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { Handler, HandlerDeps, IntakeDecision } from "./decision.js";
@@ -10,7 +11,8 @@ import { parsePayload, pullRequestEventSchema } from "./payload-schemas.js";
 
 /** The extra fields read here (loosely: a missing one only means less feedback). */
 const extras = z.object({
-  pull_request: z.object({ merged_by: z.object({ login: z.string() }).nullish(), head: z.object({ sha: z.string().optional() }) }).passthrough(),
+  pull_request: z.object({ merged_by: z.object({ login: z.string() }).nullish(), closed_at: z.string().nullish(), updated_at: z.string().nullish(), head: z.object({ sha: z.string().optional() }) }).passthrough(),
+  sender: z.object({ login: z.string() }).nullish(),
   review: z.object({ id: z.number(), body: z.string().nullish(), user: z.object({ login: z.string() }).nullish() }).passthrough().optional(),
   comment: z.object({ id: z.number(), body: z.string().nullish(), path: z.string().optional(), line: z.number().nullish(), user: z.object({ login: z.string() }).nullish() }).passthrough().optional(),
 }).passthrough();
@@ -43,10 +45,24 @@ export const onPullRequest: Handler = async (payload, meta, deps) => {
 
   if (meta.event === "pull_request" && p.action === "closed") {
     const merged = !!pr.merged;
+    const id = closedEventId(pr.number, extra?.pull_request.closed_at);
     const changed = await update(deps, job.id, (j) =>
-      addPrEvent(j, { id: `closed:${pr.number}`, kind: "closed", merged, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login, at }),
+      addPrEvent(j, { id, kind: "closed", merged, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login, at }),
     );
     return routed(changed ? `recorded ${merged ? "merge" : "close"} for job ${job.id}` : "already recorded", changed ? job.id : undefined);
+  }
+
+  if (meta.event === "pull_request" && p.action === "reopened") {
+    const by = extra?.sender?.login;
+    const ev = { id: reopenedEventId(pr.number, extra?.pull_request.updated_at, meta.id), kind: "reopened" as const, ...(by ? { by } : {}), at };
+    let outcome: ReopenOutcome = { kind: "duplicate" };
+    // A job still watching (or sending the close's feedback) is woken like for any PR event; one that had
+    // completed is parked again, as after open-pull-request, and waits for the PR's next event.
+    await update(deps, job.id, (j) => (outcome = recordReopen(j, ev, pr.number)).kind === "recorded");
+    const o = outcome as ReopenOutcome;
+    if (o.kind === "recorded") return routed(`recorded for job ${job.id}, which keeps watching the PR`, job.id);
+    if (o.kind === "reopened") return routed(`job ${job.id} is watching it again (back in pr, waiting for the PR's outcome)`);
+    return routed(o.kind === "duplicate" ? "already recorded" : `${o.why}; not reopened`);
   }
 
   const text = meta.event === "pull_request_review" ? extra?.review?.body : meta.event === "pull_request_review_comment" ? extra?.comment?.body : undefined;

@@ -1,6 +1,6 @@
 import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
-import { isFinal, transition, wake, type Job } from "../core/job.js";
+import { isFinal, reactivate, wake, type Job } from "../core/job.js";
 import { queueItemFor } from "./runner.js";
 
 /**
@@ -25,17 +25,11 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
   const job = await deps.store.updateJob(id, (j) => {
     // Judged again inside the write: another retry (or a worker) may have changed the job since the read.
     if (j.state !== "failed") throw new AppError("job_not_failed", `Job ${id} is ${j.state}; only failed jobs can be retried.`);
-    transition(j, stage.state, at, { stage: stage.name || undefined, note: "retried by operator" });
+    reactivate(j, stage.state, at, { stage: stage.name || undefined, note: "retried by operator" });
     if (stage.name) {
       j.attempts.byStage[stage.name] = 0;
       if (j.attempts.atCompletion) j.attempts.atCompletion[stage.name] = 0;
     }
-    delete j.attempts.waits;
-    delete j.attempts.waitsSince;
-    j.error = undefined;
-    j.waitingFor = undefined;
-    j.nextAttemptAt = undefined;
-    j.updatedAt = at;
   });
   await deps.queue.enqueue(queueItemFor(job));
   return job;

@@ -2,6 +2,7 @@ import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js"
 import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
+import { PR_OUTCOME } from "../../feedback/pr-events.js";
 import { fixBranchName, fixCommentMarker } from "../../pr/branch-name.js";
 import { fixBranchCi } from "../../pr/fix-branch-ci.js";
 import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
@@ -13,7 +14,7 @@ import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { botCommits, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
-const WAIT_FOR = "pr_outcome";
+const WAIT_FOR = PR_OUTCOME;
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,

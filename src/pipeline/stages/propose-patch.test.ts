@@ -286,7 +286,7 @@ describe("negative feedback when the model's answer leads nowhere (the stage as 
     expect(r.err).toMatchObject({ code: "no_fix_proposed" });
     expect(r.recorded).toEqual([["patch_applied", false, r.inferences[0], "sent"]]);
     // A job that ended without a PR and is retried by an operator can still record the real outcome later.
-    expect(outcome.noPrFeedback(job, r.episodeId, "no_fix_proposed").id).not.toBe(outcome.mergedFeedback(job, r.episodeId, true, "merged").id);
+    expect(outcome.noPrFeedback(job, r.episodeId, "no_fix_proposed").id).not.toBe(outcome.mergedFeedback(job, r.episodeId, true, "merged", [])!.id);
   });
 
   test("a dry run records nothing (its inferences are not stored, so no feedback is possible)", async () => {

@@ -1,5 +1,6 @@
 import { transient } from "../../core/errors.js";
 import { flushFeedback, MISSING_TARGET_MAX_ATTEMPTS } from "../../feedback/outbox.js";
+import { SEND_FEEDBACK } from "../../feedback/pr-events.js";
 import type { Stage } from "../stage.js";
 
 /**
@@ -7,7 +8,7 @@ import type { Stage } from "../stage.js";
  * before the job completes. A gateway outage keeps the job here with backoff (the items stay on the job).
  */
 export const sendFeedbackStage: Stage = {
-  name: "send-feedback",
+  name: SEND_FEEDBACK,
   state: "feedback",
   sideEffects: true,
   async run(job, deps, ctx) {

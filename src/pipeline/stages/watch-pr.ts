@@ -14,8 +14,8 @@ import { proposalOf } from "../../pr/proposal-of.js";
 import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 import { renderCiFailedComment, renderCiPassedComment } from "../../pr/pr-body.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback, type FeedbackSource } from "../../feedback/outcome-feedback.js";
-import { addFeedback, flushFeedback, recordFeedback, type NewFeedback } from "../../feedback/outbox.js";
-import { prEventsOf, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
+import { addFeedback, flushFeedback, type NewFeedback } from "../../feedback/outbox.js";
+import { lastOpenOrClose, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
@@ -51,29 +51,41 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   const prev = (job.results[WATCH_PR] as WatchPrResult | undefined) ?? { handled: [], notes: [] };
   const result: WatchPrResult = { handled: [...prev.handled], notes: [...prev.notes] };
   const pending = prEventsOf(job).filter((e) => !result.handled.includes(e.id));
+  // The PR as the events leave it, in the order they were recorded: closed, merged, or (reopened) open.
+  const end = lastOpenOrClose(prEventsOf(job));
+  const closedAtEnd = end?.kind === "closed" ? { merged: end.merged } : undefined;
   if (!pending.length) {
     // Woken for feedback only (a review comment): send it now rather than at the next sweep.
     await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
-    return { result, wait: "pr_outcome" };
+    return closedAtEnd ? { result: { ...result, closed: closedAtEnd } } : { result, wait: PR_OUTCOME };
   }
   const gh = await deps.github.forInstallation(job.installationId);
-  // CI that finished around a close or merge (the job waited in the queue meanwhile): its result is still
-  // feedback, but a repair, a ready-for-review or a comment on a PR people closed is noise.
-  const closing = pending.some((e) => e.kind === "closed");
+  // CI that finished around a close or merge (the job waited in the queue meanwhile, or the close was handled
+  // already): its result is still feedback, but a repair, a ready-for-review or a comment on a PR people
+  // closed is noise. A PR reopened since is open: its CI is acted on.
+  const writes = closedAtEnd ? undefined : gh.writes;
   let current = job;
   for (const ev of pending) {
     const open = current.results["open-pull-request"] as OpenPullRequestResult;
-    const note = ev.kind === "ci" ? await onCi(current, deps, ctx, gh, closing ? undefined : gh.writes, open, ev, repair) : await onClosed(current, deps, gh.writes, open, ev);
+    const note =
+      ev.kind === "ci" ? await onCi(current, deps, ctx, gh, writes, open, ev, repair)
+      : ev.kind === "closed" ? await onClosed(current, deps, gh.writes, open, ev)
+      : `PR #${open.pr.number} reopened${ev.by ? ` by ${ev.by}` : ""}; watching it again`;
     result.notes.push(note);
     result.handled.push(ev.id);
     if (ev.kind === "closed") result.closed = { merged: ev.merged };
+    else if (ev.kind === "reopened") delete result.closed;
     ctx.log.info({ event: ev.kind, note }, "fix PR event handled");
     // Persist progress per event, so a crash never repeats a repair or a GitHub write already made.
-    current = await deps.store.updateJob(job.id, (j) => void (j.results[WATCH_PR] = result));
+    current = await deps.store.updateJob(job.id, (j) => {
+      j.results[WATCH_PR] = result;
+      // Reopened while the close's feedback was being sent: send-feedback runs again after the next close.
+      if (ev.kind === "reopened") j.completedStages = j.completedStages.filter((s) => s !== SEND_FEEDBACK);
+    });
   }
   await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
   if (result.closed) return { result };
-  return { result, wait: "pr_outcome" };
+  return { result, wait: PR_OUTCOME };
 }
 
 async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, heardEv: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
@@ -236,8 +248,8 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   const reason = ev.merged ? "merged" : "closed_without_merge";
   // Later jobs' fixes on this PR are merged (or closed) with it: their episodes learn it from this job's
   // outbox, as those jobs are done (and may be gone past retention) when the PR closes.
-  const shared = await sharedEpisodes(job, deps, open);
-  const items: NewFeedback[] = [mergedFeedback(job, open.episodeId, ev.merged, reason), ...shared.map((s) => mergedFeedback(s.source, s.episodeId, ev.merged, reason))];
+  const episodes: Array<{ episodeId: string; source: FeedbackSource }> = [{ episodeId: open.episodeId, source: job }, ...(await sharedEpisodes(job, deps, open))];
+  const items: NewFeedback[] = [];
   let note = ev.merged ? `PR #${open.pr.number} merged${ev.by ? ` by ${ev.by}` : ""}` : `PR #${open.pr.number} closed without merging`;
   // People pushed onto the fix branch: their final diff is the answer the model should have given. A head
   // at a later job's fix committed onto this PR is the bot's own answer, not people's edits.
@@ -251,6 +263,12 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
       note += "; people's edits sent as a demonstration";
     }
   }
-  await recordFeedback(deps, job.id, items);
+  const at = new Date(deps.clock.now()).toISOString();
+  // Decided on the stored outbox (not this copy of the job): a PR closed, reopened and merged sends a value
+  // each time it changes, and a close handled again after a crash adds nothing.
+  await deps.store.updateJob(job.id, (j) => {
+    const merged = episodes.flatMap((e) => mergedFeedback(e.source, e.episodeId, ev.merged, reason, j.feedback) ?? []);
+    addFeedback(j, [...merged, ...items], at);
+  });
   return note;
 }

@@ -1,0 +1,45 @@
+import { reactivate, transition, type Job } from "../core/job.js";
+import { addPrEvent, lastOpenOrClose, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "./pr-events.js";
+
+export type ReopenOutcome =
+  /** Recorded on a job still watching or finishing the PR: it is to be woken, and watch-pr takes it in order. */
+  | { kind: "recorded" }
+  /** The job had ended with the close: it is back in `pr`, parked for the PR's outcome, watch-pr due. */
+  | { kind: "reopened" }
+  | { kind: "duplicate" }
+  /** Left as it is, and why (for the delivery record). */
+  | { kind: "ended"; why: string };
+
+/**
+ * A fix PR reopened: records the event on its job and, when the job had completed with that PR closed
+ * without merging, brings it back to watch the PR (CI on it, its next close or merge) as an operator's retry
+ * brings a failed job back (`reactivate`). Decided on `job`, the copy inside the store's write. A job that
+ * failed, or whose PR was merged, is not touched. Store-only: safe in a webhook handler.
+ */
+export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }>, prNumber: number): ReopenOutcome {
+  const events = prEventsOf(job);
+  if (events.some((e) => e.id === ev.id)) return { kind: "duplicate" };
+  if (job.state === "failed") {
+    return { kind: "ended", why: `job ${job.id} failed (${job.error?.code ?? "no error recorded"}) and stays so; \`t0-ci-bot jobs retry ${job.id}\` runs it again` };
+  }
+  const last = lastOpenOrClose(events);
+  // GitHub cannot reopen a merged PR: the merge is the outcome.
+  if (last?.kind === "closed" && last.merged) return { kind: "ended", why: `job ${job.id} already recorded PR #${prNumber} as merged` };
+  if (job.state === "completed" && last?.kind !== "closed") return { kind: "ended", why: `job ${job.id} completed without its PR being closed` };
+  addPrEvent(job, ev);
+  const note = `PR #${prNumber} reopened${ev.by ? ` by ${ev.by}` : ""}: watching it again`;
+  if (job.state === "completed") {
+    reactivate(job, "pr", ev.at, { stage: WATCH_PR, note });
+    job.stage = WATCH_PR;
+    // Its outcome is not known any more: send-feedback runs again after the next close or merge.
+    job.completedStages = job.completedStages.filter((s) => s !== WATCH_PR && s !== SEND_FEEDBACK);
+    job.waitingFor = PR_OUTCOME;
+    return { kind: "reopened" };
+  }
+  // Sending the close's feedback: the PR is open again, so the job goes back to watching it.
+  if (job.state === "feedback") {
+    transition(job, "pr", ev.at, { stage: WATCH_PR, note });
+    job.stage = WATCH_PR;
+  }
+  return { kind: "recorded" };
+}

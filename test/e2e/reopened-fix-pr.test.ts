@@ -1,0 +1,153 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { prEventsOf } from "../../src/feedback/pr-events.js";
+import { REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
+import { EPISODE, INFERENCE } from "./fix-loop-fixtures.js";
+import { EPISODE2, setupFixLoop, sharedOntoFixPr, type FixLoopOptions } from "./fix-loop-setup.js";
+
+let repo: FixtureRepo | undefined;
+afterEach(async () => void (await repo?.cleanup()));
+
+async function setup(opts: FixLoopOptions = {}) {
+  const s = await setupFixLoop(opts);
+  repo = s.repo;
+  return s;
+}
+
+type Loop = Awaited<ReturnType<typeof setup>>;
+
+const prMerged = (s: Loop) => s.model.received.filter((r) => r.metric === "pr_merged").map((r) => ({ episodeId: r.episodeId, value: r.value, item: r.tags?.["outbox_item_id"] }));
+
+/** The fix PR opened, then closed without merging: the job completed with pr_merged=false sent. */
+async function closedWithoutMerge(opts: FixLoopOptions = {}) {
+  const s = await setup({ pullRequests: [], ...opts });
+  await s.run();
+  const commit = s.gh.branches.get("ci-bot/fix-555")!;
+  expect(await s.deliver("pull_request", s.prClosed(false, commit))).toMatchObject({ resumeJobId: s.job.id });
+  await s.run();
+  expect((await s.get()).state).toBe("completed");
+  await s.clock.advance(60_000);
+  return { s, commit };
+}
+
+describe("a fix PR closed, then reopened", () => {
+  test("the job watches it again: CI marks it ready, people's edits go as a demonstration, and the merge corrects pr_merged", async () => {
+    const { s, commit } = await closedWithoutMerge();
+    const reopened = await s.deliver("pull_request", s.prReopened(commit));
+    expect(reopened).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("watching it again") });
+    // Parked for the PR's outcome, as after open-pull-request: the next event on the PR wakes it.
+    expect(reopened).not.toHaveProperty("resumeJobId");
+    let j = await s.get();
+    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome", stage: "watch-pr" });
+    expect(j.completedStages).not.toContain("watch-pr");
+    expect(j.completedStages).not.toContain("send-feedback");
+    expect(j.history.at(-1)).toMatchObject({ state: "pr", stage: "watch-pr", note: expect.stringMatching(/PR #100 reopened by alice/) });
+    const historyLength = j.history.length;
+
+    // The same delivery again (GitHub's redelivery): nothing more.
+    expect(await s.deliver("pull_request", s.prReopened(commit))).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    expect((await s.get()).history).toHaveLength(historyLength);
+
+    // CI on the reopened PR is heard and acted on.
+    expect(await s.deliver("workflow_run", s.fixRun("success", commit))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+
+    // A maintainer pushes an edit and merges.
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
+    const theirs = await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [commit] });
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
+    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+    await s.clock.advance(60_000);
+    expect(await s.deliver("pull_request", s.prClosed(true, theirs.sha))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.feedback.every((f) => f.status === "sent")).toBe(true);
+    // The merge is its own outcome: sent after the false, with an outbox id of its own, so it is the latest value.
+    expect(prMerged(s)).toEqual([
+      { episodeId: EPISODE, value: false, item: `pr_merged:${EPISODE}` },
+      { episodeId: EPISODE, value: true, item: `pr_merged:${EPISODE}:2` },
+    ]);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "demonstration", inferenceId: INFERENCE }));
+  });
+
+  test("close → reopen → close → reopen → merge: each close is recorded, pr_merged is sent once per change of value", async () => {
+    const { s, commit } = await closedWithoutMerge();
+    await s.deliver("pull_request", s.prReopened(commit));
+    await s.clock.advance(60_000);
+    expect(await s.deliver("pull_request", s.prClosed(false, commit))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    await s.clock.advance(60_000);
+    await s.deliver("pull_request", s.prReopened(commit));
+    expect((await s.get()).state).toBe("pr");
+    await s.clock.advance(60_000);
+    await s.deliver("pull_request", s.prClosed(true, commit));
+    await s.run();
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(prEventsOf(j).map((e) => `${e.kind}${e.kind === "closed" ? `:${e.merged}` : ""}`)).toEqual(["closed:false", "reopened", "closed:false", "reopened", "closed:true"]);
+    expect(new Set(prEventsOf(j).map((e) => e.id)).size).toBe(5);
+    expect(prMerged(s).map((r) => r.value)).toEqual([false, true]);
+  });
+
+  test("events that all came while the job waited in the queue are taken in order: the last one is the outcome", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.clock.advance(1_000);
+    await s.deliver("pull_request", s.prReopened(commit));
+    await s.run();
+    // Reopened before the job handled the close: it keeps watching.
+    let j = await s.get();
+    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    await s.clock.advance(1_000);
+    await s.deliver("pull_request", s.prClosed(true, commit));
+    await s.run();
+    j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(prMerged(s).map((r) => r.value)).toEqual([false, true]);
+  });
+
+  test("a shared fix PR: the later job's episode follows the same changes, from the PR job's outbox", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    await s.deliver("pull_request", s.prClosed(false, shared));
+    await s.run();
+    await s.clock.advance(60_000);
+    await s.deliver("pull_request", s.prReopened(shared));
+    await s.clock.advance(60_000);
+    await s.deliver("pull_request", s.prClosed(true, shared));
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(prMerged(s)).toEqual([
+      { episodeId: EPISODE, value: false, item: `pr_merged:${EPISODE}` },
+      { episodeId: EPISODE2, value: false, item: `pr_merged:${EPISODE2}` },
+      { episodeId: EPISODE, value: true, item: `pr_merged:${EPISODE}:2` },
+      { episodeId: EPISODE2, value: true, item: `pr_merged:${EPISODE2}:2` },
+    ]);
+  });
+
+  test("a job whose PR was merged, or that failed, is not brought back by a reopened event", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("pull_request", s.prClosed(true, commit));
+    await s.run();
+    const merged = await s.get();
+    expect(await s.deliver("pull_request", s.prReopened(commit))).toMatchObject({ reason: expect.stringContaining("merged") });
+    expect(await s.get()).toEqual(merged);
+
+    await s.store.updateJob(s.job.id, (j) => void (j.state = "failed"));
+    const failed = await s.get();
+    const routed = await s.deliver("pull_request", s.prReopened(commit));
+    expect(routed).toMatchObject({ reason: expect.stringContaining(`jobs retry ${s.job.id}`) });
+    expect(routed).not.toHaveProperty("resumeJobId");
+    expect(await s.get()).toEqual(failed);
+  });
+});
