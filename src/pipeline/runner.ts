@@ -190,8 +190,9 @@ export class Runner {
             if (!outcome.wait) j.completedStages.push(stage.name);
             return;
           }
-          // Judged inside the write: an event recorded while the stage ran is one it has not seen.
-          woken = outcome.wait !== undefined && !outcome.finish && (j.wakes ?? 0) !== wakesAtStart;
+          // Judged inside the write: an event recorded while the stage ran is one it has not seen. Also when
+          // the stage was done with the job (watch-pr on a close): a PR reopened meanwhile is still open.
+          woken = !outcome.finish && (j.wakes ?? 0) !== wakesAtStart;
           if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
           if (!woken) j.completedStages.push(stage.name);
           j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
@@ -205,19 +206,29 @@ export class Runner {
         if (stopped) return await this.#stopped(job, slog);
         if (outcome.finish) return await this.#cleanup(job, slog);
         if (woken) {
-          slog.info({ waitFor: outcome.wait }, "woken while the stage ran: it runs again instead of waiting");
+          slog.info({ waitFor: outcome.wait }, "woken while the stage ran: the job runs again from its first stage not completed");
           // The waking webhook queued the job too; the queues keep one run of it either way.
           await this.#deps.queue.enqueue(queueItemFor(job)).catch((err) => slog.warn({ err }, "could not queue the job again; it resumes on the next start"));
           return;
         }
         if (outcome.wait) return;
       }
+      let due: string | undefined;
       job = await store.updateJob(job.id, (j) => {
         if (isFinal(j.state)) return;
+        // An event recorded after the last stage's write made a stage due again (a fix PR reopened while
+        // its close's feedback was sent): the job is not done.
+        due = this.#stages.find((s) => !j.completedStages.includes(s.name))?.name;
+        if (due) return;
         transition(j, "completed", new Date(clock.now()).toISOString());
         j.stage = undefined;
         j.updatedAt = new Date(clock.now()).toISOString();
       });
+      if (due) {
+        log.info({ stage: due }, "a stage became due again as the job finished; it runs again");
+        await this.#deps.queue.enqueue(queueItemFor(job)).catch((err) => log.warn({ err }, "could not queue the job again; it resumes on the next start"));
+        return;
+      }
       if (job.state !== "completed") return await this.#stopped(job, log);
       log.info("job completed");
       await this.#cleanup(job, log);
