@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AppError } from "../core/errors.js";
 import { jobKey, wake, type Job } from "../core/job.js";
 import { proposalIds, reviewCommentFeedback } from "../feedback/outcome-feedback.js";
 import { addFeedback } from "../feedback/outbox.js";
@@ -6,8 +7,8 @@ import { addPrEvent, closedEventId, reopenedEventId, WATCH_PR } from "../feedbac
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
-import type { Handler, HandlerDeps, IntakeDecision } from "./decision.js";
-import { parsePayload, pullRequestEventSchema } from "./payload-schemas.js";
+import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
+import { parsePayload, pullRequestEventSchema, type PullRequestEvent } from "./payload-schemas.js";
 
 /** The extra fields read here (loosely: a missing one only means less feedback). */
 const extras = z.object({
@@ -38,10 +39,26 @@ export const onPullRequest: Handler = async (payload, meta, deps) => {
   if (!job || !open?.pr) return routed(`no job opened a PR for run ${runId}`);
   if (open.pr.number !== pr.number) return routed(`job ${job.id} owns PR #${open.pr.number}, not this one`);
 
+  try {
+    return await record(job, p, x.success ? x.data : undefined, meta, deps, routed);
+  } catch (err) {
+    // The lowdb store keeps a job past its retention read-only in its archive (Redis deletes it, and then no
+    // job is found above): the event cannot be recorded, which answering 500 would not change.
+    if (err instanceof AppError && err.code === "job_archived") {
+      return routed(`job ${job.id} is archived (untouched for RETENTION_DAYS=${deps.config.RETENTION_DAYS} days) and read-only: this event is not recorded (a reopened PR is not watched again); follow the PR by hand, or keep jobs longer with a higher RETENTION_DAYS`);
+    }
+    throw err;
+  }
+};
+
+type Routed = (reason: string, resumeJobId?: string) => IntakeDecision;
+
+/** Records the event on the job that owns the PR. */
+async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extras> | undefined, meta: DeliveryMeta, deps: HandlerDeps, routed: Routed): Promise<IntakeDecision> {
+  const pr = p.pull_request;
   const at = meta.receivedAt;
   const ids = proposalIds(job);
   const bots = deps.identity.logins();
-  const extra = x.success ? x.data : undefined;
 
   if (meta.event === "pull_request" && p.action === "closed") {
     const merged = !!pr.merged;
@@ -75,7 +92,7 @@ export const onPullRequest: Handler = async (payload, meta, deps) => {
     return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
   return routed("nothing to record");
-};
+}
 
 /**
  * Applies `mutate` to the job; when it changed something and the job is parked in `pr`, makes watch-pr due
