@@ -24,16 +24,17 @@ async function closedWithoutMerge(opts: FixLoopOptions = {}) {
   const s = await setup({ pullRequests: [], ...opts });
   await s.run();
   const commit = s.gh.branches.get("ci-bot/fix-555")!;
-  expect(await s.deliver("pull_request", s.prClosed(false, commit))).toMatchObject({ resumeJobId: s.job.id });
+  const close = s.prClosed(false, commit);
+  expect(await s.deliver("pull_request", close)).toMatchObject({ resumeJobId: s.job.id });
   await s.run();
   expect((await s.get()).state).toBe("completed");
   await s.clock.advance(60_000);
-  return { s, commit };
+  return { s, commit, close };
 }
 
 describe("a fix PR closed, then reopened", () => {
   test("the job watches it again: CI marks it ready, people's edits go as a demonstration, and the merge corrects pr_merged", async () => {
-    const { s, commit } = await closedWithoutMerge();
+    const { s, commit, close } = await closedWithoutMerge();
     const reopened = await s.deliver("pull_request", s.prReopened(commit));
     expect(reopened).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("watching it again") });
     // Parked for the PR's outcome, as after open-pull-request: the next event on the PR wakes it.
@@ -47,6 +48,9 @@ describe("a fix PR closed, then reopened", () => {
 
     // The same delivery again (GitHub's redelivery): nothing more.
     expect(await s.deliver("pull_request", s.prReopened(commit))).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    // And the close before it, redelivered late: the same close, not a new one.
+    expect(await s.deliver("pull_request", close)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
     expect((await s.get()).history).toHaveLength(historyLength);
 
     // CI on the reopened PR is heard and acted on.
