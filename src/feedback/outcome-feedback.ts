@@ -47,8 +47,10 @@ export function unusableAnswerFeedback(job: Job, inferenceIds: string[], reason:
  * still open a PR, and the outcome of that PR must not be taken for this one already recorded.
  */
 export function noPrFeedback(job: Job, episodeId: string, reason: string): NewFeedback {
-  return { id: `${METRICS.prMerged}:${episodeId}:no_pr`, metric: METRICS.prMerged, value: false, target: { episodeId }, tags: tags(job, { reason }) };
+  return { id: noPrFeedbackId(episodeId), metric: METRICS.prMerged, value: false, target: { episodeId }, tags: tags(job, { reason }) };
 }
+
+const noPrFeedbackId = (episodeId: string) => `${METRICS.prMerged}:${episodeId}:no_pr`;
 
 /**
  * Inference level: the fix commit's CI verdict (over all its runs), for the inference whose patch that
@@ -81,7 +83,7 @@ export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: 
  */
 export function mergedFeedback(job: FeedbackSource, episodeId: string, merged: boolean, reason: string, recorded: readonly FeedbackItem[]): NewFeedback | undefined {
   const base = `${METRICS.prMerged}:${episodeId}`;
-  const earlier = recorded.filter((f) => f.metric === METRICS.prMerged && (f.id === base || f.id.startsWith(`${base}:`)) && f.id !== `${base}:no_pr`);
+  const earlier = recorded.filter((f) => f.metric === METRICS.prMerged && "episodeId" in f.target && f.target.episodeId === episodeId && f.id !== noPrFeedbackId(episodeId));
   if (earlier.at(-1)?.value === merged) return undefined;
   // The first keeps the id the one outcome had before changes were sent: a job recorded then goes on from it.
   const id = `${base}${earlier.length ? `:${earlier.length + 1}` : ""}`;
