@@ -499,6 +499,26 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
   });
 
+  test("CI that failed after the close was handled (its feedback waiting for the gateway): feedback only, no repair, no comment", async () => {
+    let repaired = false;
+    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    s.model.down = true;
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.run();
+    expect((await s.get()).state).toBe("feedback");
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    s.model.down = false;
+    await s.clock.advance(60_000);
+    await s.run();
+    expect(repaired).toBe(false);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect((await s.get()).state).toBe("completed");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
+  });
+
   /** The first fix open, and a repair that proposes another hyphen fix (validated as the first was). */
   async function withScriptedRepair() {
     const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');

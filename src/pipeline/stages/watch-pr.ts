@@ -84,8 +84,8 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
     });
   }
   await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
-  if (result.closed) return { result };
-  return { result, wait: PR_OUTCOME };
+  // Closed by an event handled in an earlier run (CI that came after it): the job goes on all the same.
+  return closedAtEnd ? { result: { ...result, closed: closedAtEnd } } : { result, wait: PR_OUTCOME };
 }
 
 async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, heardEv: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
