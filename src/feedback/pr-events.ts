@@ -3,8 +3,8 @@ import type { Job } from "../core/job.js";
 /** Outside events about the fix PR, recorded on the job by webhook handlers, consumed by watch-pr. */
 export type PrEvent =
   | { id: string; kind: "ci"; runId: number; /** The run's attempt when it is a re-run (absent: 1). */ attempt?: number; conclusion: string; headSha: string; url?: string; at: string }
-  | { id: string; kind: "closed"; merged: boolean; headSha: string; by?: string; at: string }
-  | { id: string; kind: "reopened"; by?: string; at: string };
+  | { id: string; kind: "closed"; merged: boolean; headSha: string; by?: string; at: string; /** GitHub's closed_at. */ ghAt?: string }
+  | { id: string; kind: "reopened"; by?: string; at: string; /** GitHub's updated_at at the reopening. */ ghAt?: string };
 
 export const PR_EVENTS = "pr-events";
 export const WATCH_PR = "watch-pr";
@@ -24,13 +24,18 @@ export const closedEventId = (number: number, closedAt: string | null | undefine
 /** Id of a reopening of PR `number`: GitHub's `updated_at` (the reopening), else the delivery's GUID. */
 export const reopenedEventId = (number: number, updatedAt: string | null | undefined, deliveryId: string): string => `reopened:${number}:${updatedAt || deliveryId}`;
 
-/** The PR's last close or reopening among `events` (recorded order): a close there means the PR is closed. */
+/**
+ * The PR's latest close or reopening among `events`: a close there means the PR is closed. Latest by
+ * GitHub's time (when it was received, for events recorded without it), not by arrival: a delivery that
+ * failed and was redelivered later comes after the events that followed it. Same time: the later recorded.
+ */
 export function lastOpenOrClose(events: readonly PrEvent[]): Extract<PrEvent, { kind: "closed" | "reopened" }> | undefined {
-  for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i]!;
-    if (e.kind !== "ci") return e;
+  let last: Extract<PrEvent, { kind: "closed" | "reopened" }> | undefined;
+  for (const e of events) {
+    if (e.kind === "ci") continue;
+    if (!last || Date.parse(e.ghAt ?? e.at) >= Date.parse(last.ghAt ?? last.at)) last = e;
   }
-  return undefined;
+  return last;
 }
 
 /**

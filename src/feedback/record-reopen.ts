@@ -26,6 +26,8 @@ export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }
   // GitHub cannot reopen a merged PR: the merge is the outcome.
   if (last?.kind === "closed" && last.merged) return { kind: "ended", why: `job ${job.id} already recorded PR #${prNumber} as merged` };
   if (job.state === "completed" && last?.kind !== "closed") return { kind: "ended", why: `job ${job.id} completed without its PR being closed` };
+  // A reopening redelivered after the close that followed it: that close is the PR's state.
+  if (job.state === "completed" && lastOpenOrClose([...events, ev]) !== ev) return { kind: "ended", why: `PR #${prNumber} was closed again after this reopening, and job ${job.id} recorded that close` };
   addPrEvent(job, ev);
   const note = `PR #${prNumber} reopened${ev.by ? ` by ${ev.by}` : ""}: watching it again`;
   if (job.state === "completed") {

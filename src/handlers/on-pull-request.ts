@@ -62,16 +62,18 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
 
   if (meta.event === "pull_request" && p.action === "closed") {
     const merged = !!pr.merged;
-    const id = closedEventId(pr.number, extra?.pull_request.closed_at);
+    const closedAt = extra?.pull_request.closed_at;
+    const id = closedEventId(pr.number, closedAt);
     const changed = await update(deps, job.id, (j) =>
-      addPrEvent(j, { id, kind: "closed", merged, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login, at }),
+      addPrEvent(j, { id, kind: "closed", merged, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login, at, ...(closedAt ? { ghAt: closedAt } : {}) }),
     );
     return routed(changed ? `recorded ${merged ? "merge" : "close"} for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
 
   if (meta.event === "pull_request" && p.action === "reopened") {
     const by = extra?.sender?.login;
-    const ev = { id: reopenedEventId(pr.number, extra?.pull_request.updated_at, meta.id), kind: "reopened" as const, ...(by ? { by } : {}), at };
+    const updatedAt = extra?.pull_request.updated_at;
+    const ev = { id: reopenedEventId(pr.number, updatedAt, meta.id), kind: "reopened" as const, ...(by ? { by } : {}), at, ...(updatedAt ? { ghAt: updatedAt } : {}) };
     let outcome: ReopenOutcome = { kind: "duplicate" };
     // A job still watching (or sending the close's feedback) is woken like for any PR event; one that had
     // completed is parked again, as after open-pull-request, and waits for the PR's next event.

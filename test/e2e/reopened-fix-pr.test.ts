@@ -117,6 +117,36 @@ describe("a fix PR closed, then reopened", () => {
     expect(prMerged(s).map((r) => r.value)).toEqual([false, true]);
   });
 
+  // GitHub's redelivery of a failed delivery (REDELIVER_WINDOW_HOURS) comes after the events that followed it.
+  test("a close delivered late, after the reopen that followed it: the PR stays watched", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const lateClose = s.prClosed(false, commit);
+    await s.clock.advance(60_000);
+    expect(await s.deliver("pull_request", s.prReopened(commit))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    await s.clock.advance(3_600_000);
+    await s.deliver("pull_request", lateClose);
+    await s.run();
+    expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    await s.deliver("pull_request", s.prClosed(true, commit));
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(prMerged(s).at(-1)).toMatchObject({ value: true });
+  });
+
+  test("a reopen delivered late, after the close that followed it: the job stays completed", async () => {
+    const { s, commit } = await closedWithoutMerge();
+    const lateReopen = s.prReopened(commit);
+    await s.clock.advance(60_000);
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.clock.advance(3_600_000);
+    const completed = await s.get();
+    expect(await s.deliver("pull_request", lateReopen)).toMatchObject({ reason: expect.stringContaining("not reopened") });
+    expect(await s.get()).toEqual(completed);
+  });
+
   test("a shared fix PR: the later job's episode follows the same changes, from the PR job's outbox", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();
