@@ -51,7 +51,7 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   const prev = (job.results[WATCH_PR] as WatchPrResult | undefined) ?? { handled: [], notes: [] };
   const result: WatchPrResult = { handled: [...prev.handled], notes: [...prev.notes] };
   const pending = prEventsOf(job).filter((e) => !result.handled.includes(e.id));
-  // The PR as the events leave it, in the order they were recorded: closed, merged, or (reopened) open.
+  // The PR as the events leave it (its latest close or reopening by GitHub's time): closed, merged, or open.
   const end = lastOpenOrClose(prEventsOf(job));
   const closedAtEnd = end?.kind === "closed" ? { merged: end.merged } : undefined;
   if (!pending.length) {
@@ -73,8 +73,6 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
       : `PR #${open.pr.number} reopened${ev.by ? ` by ${ev.by}` : ""}; watching it again`;
     result.notes.push(note);
     result.handled.push(ev.id);
-    if (ev.kind === "closed") result.closed = { merged: ev.merged };
-    else if (ev.kind === "reopened") delete result.closed;
     ctx.log.info({ event: ev.kind, note }, "fix PR event handled");
     // Persist progress per event, so a crash never repeats a repair or a GitHub write already made.
     current = await deps.store.updateJob(job.id, (j) => {
