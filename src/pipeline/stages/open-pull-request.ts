@@ -14,8 +14,6 @@ import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { botCommits, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
-const WAIT_FOR = PR_OUTCOME;
-
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
  * label, one comment on the failing PR; then the job waits in `pr` for the PR's outcome.
@@ -97,7 +95,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   }
   if (sibling) return { result, finish: `fix went onto PR #${published.pr.number} of job ${sibling.jobId} (same failure)` };
   if (published.pr.state === "closed") return { result, finish: `fix PR #${published.pr.number} was already closed; left as is` };
-  return { result, wait: WAIT_FOR };
+  return { result, wait: PR_OUTCOME };
 }
 
 /** Dry run: the branch, the commit's files and the PR body, without writing anything. */
