@@ -620,6 +620,38 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
   });
 
+  test("the same commit failing in a second run (push and pull_request of one PR): one fix PR, one comment, nothing written again", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    const calls = s.gh.calls.length;
+    const prRun: Job = { ...(await s.get()), id: "pr-run-job", key: "1296269:556", run: { ...s.job.run, id: 556, event: "pull_request", pullRequests: [7] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
+    prRun.results = validatedResults(prRun);
+    delete prRun.results["open-pull-request"];
+    await s.store.recordIntake(makeDelivery(prRun), "{}", prRun);
+    await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(prRun));
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    const j = (await s.store.getJob("pr-run-job"))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
+  });
+
+  test("a new commit of the PR failing the same way gets its own fix PR (the open one is for an older commit)", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    const next: Job = { ...(await s.get()), id: "next-commit-job", key: "1296269:556", run: { ...s.job.run, id: 556, headSha: "b".repeat(40), pullRequests: [7] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
+    next.results = validatedResults(next);
+    delete next.results["open-pull-request"];
+    await s.store.recordIntake(makeDelivery(next), "{}", next);
+    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
+    await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(next));
+    expect(s.gh.pulls).toHaveLength(2);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(true);
+  });
+
   test("CI of a later failure's fix committed onto the open fix PR is heard by the PR's job", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();

@@ -35,6 +35,13 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const sibling = attempt === 1 ? await openSiblingFix(job, deps) : undefined;
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
 
+  if (sibling?.sameCommit) {
+    // The same commit failing in a second run (a workflow on both push and pull_request, or a later run of
+    // it): one failure, which the open PR already answers. A second PR, or this answer committed on top of
+    // it, and a second comment on the failing PR, would only be noise.
+    const left = `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run`;
+    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `same failure on the same commit as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
+  }
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
   if (sibling) {
@@ -170,18 +177,21 @@ const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"]
 
 /**
  * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
- * is still open: that PR gets this fix instead of a second PR for the same breakage.
+ * is still open: that PR gets this fix instead of a second PR for the same breakage. A run of a PR's
+ * branch has a sibling only in a run of the same commit (`sameCommit`: a workflow on both push and
+ * pull_request fails twice); a later commit of a PR is its author's new work, with a fix PR of its own.
  */
-async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number } | undefined> {
-  if (job.run.pullRequests.length) return undefined;
+async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number; sameCommit: boolean } | undefined> {
   const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
   for (const other of waiting) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
+    const sameCommit = other.run.headSha === job.run.headSha;
+    if (job.run.pullRequests.length && !sameCommit) continue;
     const r = other.results["open-pull-request"] as OpenPullRequestResult | undefined;
     if (r?.pr.state === "open" && !r.sharedWithJob) {
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number };
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, sameCommit: job.run.pullRequests.length > 0 };
     }
   }
   return undefined;
