@@ -374,6 +374,21 @@ describe("Runner", () => {
     expect((await s.store.getJob(job.id))!.state).toBe("completed");
   });
 
+  test("a job of a repository taken out of REPO_ALLOWLIST before it ran (restart) fails before its first stage, without running it", async () => {
+    const runs: string[] = [];
+    const stages = [stage("a", "cloning", async () => { runs.push("a"); return {}; }), stage("write", "pr", async () => { runs.push("write"); return {}; }, { sideEffects: true })];
+    const s = setup(stages);
+    const job = await s.add(); // queued, never started: the process stopped first
+    const { clock, runner } = await newProcess({ ...s.deps, config: { ...s.deps.config, REPO_ALLOWLIST: ["octo-org/other"] } }, stages);
+    expect(await runner.resumeUnfinished()).toBe(1);
+    await clock.advance(10);
+    expect(runs).toEqual([]);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatchObject({ code: "repo_not_allowed", retryable: false, stage: "a" });
+    expect(j.error?.message).toMatch(/not in REPO_ALLOWLIST .*jobs retry/);
+  });
+
   test("a stage whose process keeps dying is failed as stage_crashed instead of resumed forever", async () => {
     const runs: string[] = [];
     const stages = [stage("a", "cloning", async () => { runs.push("a"); return {}; }), stage("b", "analysis", async () => { runs.push("b"); return {}; })];

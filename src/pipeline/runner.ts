@@ -1,6 +1,7 @@
 import type { Deps } from "../core/deps.js";
 import { permanent, toAppError, type AppError } from "../core/errors.js";
 import { isFinal, transition, type Job } from "../core/job.js";
+import { allowlistFilter } from "../handlers/filters.js";
 import type { QueueItem, RunContext } from "../core/ports/job-queue.js";
 import type { Logger } from "../core/ports/logger.js";
 import { redact, redactDeep } from "../core/redact.js";
@@ -239,6 +240,15 @@ export class Runner {
   }
 
   async #invoke(stage: Stage, job: Job, ctx: Parameters<Stage["run"]>[2]): Promise<StageOutcome> {
+    // REPO_ALLOWLIST is judged at intake, and read at start: a job queued, parked or interrupted before the
+    // repository was taken out of it (a restart with the new list) must not go on acting there.
+    const notAllowed = allowlistFilter(this.#deps.config, job.repo.fullName);
+    if (notAllowed) {
+      throw permanent(
+        "repo_not_allowed",
+        `${notAllowed.reason} (any more); the job stopped before ${stage.name} and did nothing there. To fix this failure after all, add the repository to REPO_ALLOWLIST and run \`t0-ci-bot jobs retry ${job.id}\`.`,
+      );
+    }
     if (ctx.dryRun && stage.sideEffects) {
       if (stage.dryRun) return stage.dryRun(job, this.#deps, ctx);
       ctx.log.info(`dry run: would run "${stage.name}"`);
