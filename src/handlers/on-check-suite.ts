@@ -1,6 +1,6 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
-import { allowlistFilter, botBranchFilter, conclusionFilter, type Filtered } from "./filters.js";
+import { allowlistFilter, botBranchFilter, conclusionFilter, mergeQueueFilter, type Filtered } from "./filters.js";
 import { failureFingerprint, wentGreen, type FailureScope } from "./fingerprint.js";
 import { scopeOf } from "./on-workflow-run.js";
 import { checkSuiteCompletedSchema, parsePayload } from "./payload-schemas.js";
@@ -34,6 +34,7 @@ export const onCheckSuite: Handler = async (payload, meta, deps) => {
       : undefined) ??
     ignored(notAllowed) ??
     ignored(botBranchFilter(suite.head_branch)) ??
+    ignored(mergeQueueFilter(suite.head_branch)) ??
     ignored(fork) ??
     ignored(suite.head_branch ? undefined : { reason: "check suite has no head branch (detached or fork); there is no branch to fix" });
   if (skip) {

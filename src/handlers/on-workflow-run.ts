@@ -1,6 +1,6 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, NoJobDecision } from "./decision.js";
-import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, type Filtered } from "./filters.js";
+import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, mergeQueueFilter, type Filtered } from "./filters.js";
 import { failureFingerprint, wentGreen } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
@@ -38,6 +38,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
     ignored(conclusionFilter(run.conclusion)) ??
     ignored(notAllowed) ??
     ignored(botBranchFilter(run.head_branch)) ??
+    ignored(mergeQueueFilter(run.head_branch)) ??
     ignored(
       botActorFilter(deps.identity.logins(), [
         { role: "triggering actor", ...run.triggering_actor },

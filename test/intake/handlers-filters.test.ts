@@ -46,6 +46,29 @@ describe("handlers: which deliveries become jobs", () => {
       expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: "branch ci-bot/fix-123 is one of the app's own fix branches" });
     });
 
+    // A merge queue tests each group on a temporary gh-readonly-queue/<base>/pr-<n>-<sha> branch (merge_group,
+    // and push runs of that branch), which GitHub deletes once the group is done: a fix PR would target a
+    // branch about to vanish, and be the fix of a fix when the group holds the bot's own PR.
+    test.each([
+      ["merge_group", "gh-readonly-queue/main/pr-42-6dcb09b5b57875f334f61aebed695e2e4193db5e"],
+      ["push", "gh-readonly-queue/main/pr-42-6dcb09b5b57875f334f61aebed695e2e4193db5e"],
+    ])("a merge queue's %s run on its temporary branch is skipped", async (event, branch) => {
+      const p = failedRun({ branch });
+      p.workflow_run.event = event;
+      await h.send("workflow_run", p);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/merge queue/) });
+      expect(await h.store.listJobs()).toEqual([]);
+    });
+
+    test("a merge queue's check suite on its temporary branch is skipped", async () => {
+      const p = fixture("check_suite.completed");
+      p.check_suite = { ...p.check_suite, conclusion: "failure", head_branch: "gh-readonly-queue/main/pr-42-6dcb09b5b57875f334f61aebed695e2e4193db5e", pull_requests: [] };
+      p.check_suite.app = { ...p.check_suite.app, slug: "circleci", name: "CircleCI" };
+      await h.send("check_suite", p);
+      expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/merge queue/) });
+      expect(await h.store.listJobs()).toEqual([]);
+    });
+
     test("runs triggered by the app's bot user are skipped (triggering_actor)", async () => {
       const p = failedRun();
       p.workflow_run.triggering_actor = { ...p.workflow_run.triggering_actor, login: "t0-ci-bot[bot]", type: "Bot" };
