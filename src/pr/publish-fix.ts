@@ -103,7 +103,12 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   let textKept = false;
   const body = markPrText(input.title, input.body);
   if (!pr) {
-    pr = await w.createPullRequest(repo, { title: input.title, body, head: branch, base: input.baseBranch, draft: true });
+    try {
+      pr = await w.createPullRequest(repo, { title: input.title, body, head: branch, base: input.baseBranch, draft: true });
+    } catch (raw) {
+      await dropOrphanBranch(w, repo, branch, commitSha, raw);
+      throw raw;
+    }
     createdPr = true;
     labelsRefused = await addLabels(w, repo, pr.number, input.labels);
   } else {
@@ -122,6 +127,22 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     commentedOn.push(n);
   }
   return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn, ...(textKept ? { textKept } : {}), ...(labelsRefused ? { labelsRefused } : {}) };
+}
+
+/**
+ * A PR GitHub refuses for good (the failing branch was deleted while the job ran): the fix branch would
+ * stay in the repository with no PR to find it by, and the job fails. Deleted only while it has no PR and
+ * is still at the bot's commit; a retryable refusal keeps it, for the retry to find.
+ */
+async function dropOrphanBranch(w: GitHubWriteClient, repo: JobRepo, branch: string, commitSha: string, raw: unknown): Promise<void> {
+  const err = toAppError(raw);
+  // "Already exists" with the PR not found yet (GitHub's list lags): deleting its head would close that PR.
+  if (err.retryable || /already exists/i.test(err.message)) return;
+  try {
+    if ((await w.findPullRequest(repo, branch)) === null && (await w.getBranchSha(repo, branch)) === commitSha) await w.deleteBranch(repo, branch);
+  } catch {
+    // The PR's refusal is what a person has to act on; a branch left behind is only untidy.
+  }
 }
 
 /**

@@ -57,6 +57,10 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.commits.set(sha, input);
     return { sha, verified: true };
   }
+  async deleteBranch(_r: unknown, branch: string) {
+    this.calls.push("deleteBranch");
+    this.branches.delete(branch);
+  }
   async createBranch(_r: unknown, branch: string, sha: string) {
     this.calls.push("createBranch");
     if (this.branches.has(branch)) return false;

@@ -223,6 +223,46 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(gh.requests.filter((q) => q.operationId === "pulls/create")).toHaveLength(1);
   });
 
+  // The failing branch was deleted (its PR merged) while the job ran: GitHub refuses the PR for good, and the
+  // branch the bot just made would stay in the repository with no PR to find it by.
+  test("a PR GitHub refuses for good leaves no fix branch behind (the bot's own, still at its commit)", async () => {
+    gh = await githubApiMock();
+    newBranch()
+      .on("POST", "/repos/octo/demo/pulls", { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "base", code: "invalid" }], documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request" } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("DELETE", "/repos/octo/demo/git/refs/heads%2Fci-bot%2Ffix-10", { status: 204 });
+    await expect(publishFix(writes(), input())).rejects.toMatchObject({ retryable: false, message: expect.stringMatching(/Validation Failed/) });
+    gh.done();
+    expect(gh.requests.filter((q) => q.method === "DELETE").map((q) => q.operationId)).toEqual(["git/delete-ref"]);
+  });
+
+  test("a branch people pushed onto after a refused PR is left to them", async () => {
+    gh = await githubApiMock();
+    newBranch()
+      .on("POST", "/repos/octo/demo/pulls", { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", field: "base", code: "invalid" }], documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request" } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [] })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: "e".repeat(40), type: "commit", url: "u" } } });
+    await expect(publishFix(writes(), input())).rejects.toMatchObject({ retryable: false });
+    gh.done();
+  });
+
+  test("a PR GitHub says exists but does not list yet keeps its branch (deleting it would close that PR)", async () => {
+    gh = await githubApiMock();
+    newBranch()
+      .on("POST", "/repos/octo/demo/pulls", { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: "A pull request already exists for octo:ci-bot/fix-10." }], documentation_url: "https://docs.github.com/rest/pulls/pulls#create-a-pull-request" } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [] });
+    await expect(publishFix(writes(), input())).rejects.toMatchObject({ retryable: false });
+    gh.done();
+  });
+
+  test("a PR refused for now (GitHub down) keeps the branch for the retry", async () => {
+    gh = await githubApiMock();
+    newBranch().on("POST", "/repos/octo/demo/pulls", { status: 502, body: { message: "Server Error" } });
+    await expect(publishFix(writes(), input())).rejects.toMatchObject({ retryable: true });
+    gh.done();
+  });
+
   test("labels GitHub refuses leave the PR open without them; the comment still goes out", async () => {
     gh = await githubApiMock();
     newBranch()
@@ -272,6 +312,13 @@ describe("other writes", () => {
     gh.on("POST", "/repos/octo/demo/actions/runs/10/rerun-failed-jobs", { status: 403, body: { message: "Resource not accessible by integration" } });
     // Before, it pointed at contents and pull_requests, which the app has.
     await expect(writes().rerunFailedJobs(repo, 10)).rejects.toMatchObject({ code: "github_write_forbidden", retryable: false, message: expect.stringMatching(/actions: write.*or set rerun_flaky: false/) });
+    gh.done();
+  });
+
+  test("deleting a branch that is already gone is done, not a failure", async () => {
+    gh = await githubApiMock();
+    gh.on("DELETE", "/repos/octo/demo/git/refs/heads%2Fci-bot%2Ffix-10", { status: 422, body: { message: "Reference does not exist", documentation_url: "https://docs.github.com/rest/git/refs#delete-a-reference" } });
+    await writes().deleteBranch(repo, "ci-bot/fix-10");
     gh.done();
   });
 

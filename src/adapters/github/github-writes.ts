@@ -131,6 +131,15 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       mutate(`updating branch ${branch}`, async () => {
         await octokit.request("PATCH /repos/{owner}/{repo}/git/refs/{ref}", { ...r(repo), ref: `heads/${branch}`, sha, force: false });
       }),
+    async deleteBranch(repo, branch) {
+      try {
+        await mutate(`deleting branch ${branch}`, () => octokit.request("DELETE /repos/{owner}/{repo}/git/refs/{ref}", { ...r(repo), ref: `heads/${branch}` }));
+      } catch (err) {
+        // Already gone (people deleted it, or an earlier try's answer was lost): what was asked is done.
+        if (err instanceof AppError && err.details?.status === 422 && /reference does not exist/i.test(err.message)) return;
+        throw err;
+      }
+    },
     findPullRequest: (repo, branch) => findPull(repo, branch, "all"),
     getPullRequest: getPull,
     async createPullRequest(repo, input) {

@@ -97,6 +97,8 @@ export interface GitHubWriteClient {
   createBranch(repo: JobRepo, branch: string, sha: string): Promise<boolean>;
   /** Fast-forwards a branch (never forced). */
   updateBranch(repo: JobRepo, branch: string, sha: string): Promise<void>;
+  /** Deletes `refs/heads/<branch>`; resolves when it is already gone. */
+  deleteBranch(repo: JobRepo, branch: string): Promise<void>;
   /** The PR (any state) whose head is this repo's `branch`, newest first, or null. */
   findPullRequest(repo: JobRepo, branch: string): Promise<PullRequestRef | null>;
   getPullRequest(repo: JobRepo, number: number): Promise<PullRequestRef>;
