@@ -115,7 +115,9 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     if (editedByPeople(pr.title, pr.body)) {
       // The description is theirs now; the new commit and the comment still say what changed.
       textKept = true;
-    } else {
+    } else if (pr.title !== input.title || pr.body !== body) {
+      // Unchanged text (a retry of the same attempt) is not written again: each write counts against
+      // GitHub's content-creation limit, and an edit shows as activity on the PR.
       await w.updatePullRequest(repo, pr.number, { title: input.title, body });
     }
     if (input.labelFound) labelsRefused = await addLabels(w, repo, pr.number, input.labels);

@@ -152,6 +152,19 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(r).toEqual({ id: 900, created: false });
   });
 
+  test("a retry that finds the PR and the comment as it would write them writes neither again", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull({ body: markPrText(TITLE, "body") })] })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #42", byApp)] });
+    const r = await publishFix(writes(), input());
+    gh.done();
+    expect(r).toMatchObject({ commitSha: COMMIT, newCommit: false, createdPr: false, commentedOn: [7] });
+    expect(gh.requests.filter((q) => q.method !== "GET").map((q) => q.operationId)).toEqual(["git/create-tree"]);
+  });
+
   test("a second attempt on an existing branch commits on top and fast-forwards (never force)", async () => {
     const NEXT = "e".repeat(40);
     gh = await githubApiMock();
