@@ -34,6 +34,11 @@ export interface PublishInput {
   commentOn: number[];
   commentMarker: string;
   commentBody: (fix: PullRequestRef) => string;
+  /**
+   * PRs an earlier attempt of this job commented on: their comment is edited in place, and not posted again
+   * when people deleted it (as labels people removed are not added again).
+   */
+  commentedBefore?: number[];
 }
 
 export interface PublishResult {
@@ -125,8 +130,9 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
 
   const commentedOn: number[] = [];
   for (const n of input.commentOn) {
-    await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr));
-    commentedOn.push(n);
+    const made = await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr), { create: !input.commentedBefore?.includes(n) });
+    // Still one this job commented on: a later attempt must not post it again either.
+    if (made || input.commentedBefore?.includes(n)) commentedOn.push(n);
   }
   return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn, ...(textKept ? { textKept } : {}), ...(labelsRefused ? { labelsRefused } : {}) };
 }

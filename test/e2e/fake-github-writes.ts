@@ -98,7 +98,7 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("addLabels");
     this.pulls.find((p) => p.number === n)!.labels.push(...labels);
   }
-  async upsertComment(_r: unknown, n: number, marker: string, body: string) {
+  async upsertComment(_r: unknown, n: number, marker: string, body: string, o: { create?: boolean } = {}) {
     this.calls.push("upsertComment");
     const list = this.comments.get(n) ?? [];
     this.comments.set(n, list);
@@ -107,6 +107,7 @@ export class FakeGitHubWrites implements GitHubWriteClient {
       mine.body = body;
       return { id: mine.id, created: false };
     }
+    if (o.create === false) return null;
     const id = this.#ids++;
     list.push({ id, body });
     return { id, created: true };

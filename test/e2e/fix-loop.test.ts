@@ -520,12 +520,12 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   /** The first fix open, and a repair that proposes another hyphen fix (validated as the first was). */
-  async function withScriptedRepair() {
+  async function withScriptedRepair(pullRequests: number[] = []) {
     const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
     const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: result(j) }) });
     const propose = stage("propose-patch", (j) => ({ ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
     const validate = stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
-    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
+    const s = await setup({ pullRequests, repair: createRepairFix(propose, validate) });
     await s.run();
     return { s, first: s.gh.branches.get("ci-bot/fix-555")! };
   }
@@ -552,6 +552,17 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(pushed).not.toBe(first);
     return { s, pushed };
   }
+
+  test("a repair does not post its comment on the failing PR again once people deleted it", async () => {
+    const { s, first } = await withScriptedRepair([7]);
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    s.gh.comments.set(7, []);
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    expect(s.gh.branches.get("ci-bot/fix-555")).not.toBe(first); // the repair was pushed
+    expect(s.gh.comments.get(7)).toEqual([]);
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ repairAttempt: 2, commentedOn: [7] });
+  });
 
   test("a repair whose PR update failed after its push is finished on retry, not taken for people's push", async () => {
     const { s } = await repairPushedThenUpdateFailed();

@@ -165,6 +165,19 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(gh.requests.filter((q) => q.method !== "GET").map((q) => q.operationId)).toEqual(["git/create-tree"]);
   });
 
+  test("a later attempt does not post again the comment people deleted from the failing PR", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull({ body: markPrText(TITLE, "body") })] })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "someone else")] });
+    const r = await publishFix(writes(), input({ commentedBefore: [7] }));
+    gh.done();
+    expect(r.commentedOn).toEqual([7]); // kept: the attempt after this one must not post it either
+    expect(gh.requests.filter((q) => q.method !== "GET").map((q) => q.operationId)).toEqual(["git/create-tree"]);
+  });
+
   test("a second attempt on an existing branch commits on top and fast-forwards (never force)", async () => {
     const NEXT = "e".repeat(40);
     gh = await githubApiMock();

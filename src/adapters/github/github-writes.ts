@@ -171,7 +171,7 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       mutate(`labelling #${issueNumber}`, async () => {
         if (labels.length) await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...r(repo), issue_number: issueNumber, labels });
       }),
-    async upsertComment(repo, issueNumber, marker, body) {
+    async upsertComment(repo, issueNumber, marker, body, o = {}) {
       const comments = await read(`reading comments of #${issueNumber}`, () =>
         octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, per_page: 100 }),
       );
@@ -182,6 +182,7 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         }
         return { id: mine.id, created: false };
       }
+      if (o.create === false) return null;
       const res = await mutate(`commenting on #${issueNumber}`, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, body }));
       return { id: Number(res.data.id), created: true };
     },

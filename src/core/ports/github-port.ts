@@ -106,8 +106,11 @@ export interface GitHubWriteClient {
   createPullRequest(repo: JobRepo, input: { title: string; body: string; head: string; base: string; draft: boolean }): Promise<PullRequestRef>;
   updatePullRequest(repo: JobRepo, number: number, input: { title?: string; body?: string }): Promise<void>;
   addLabels(repo: JobRepo, issueNumber: number, labels: string[]): Promise<void>;
-  /** Edits the app's own issue comment carrying `marker` in place, or creates it; one comment per marker. */
-  upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: string): Promise<{ id: number; created: boolean }>;
+  /**
+   * Edits the app's own issue comment carrying `marker` in place, or creates it; one comment per marker.
+   * With `create: false`, only edits: resolves null when there is no such comment (people deleted it).
+   */
+  upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: string, opts?: { create?: boolean }): Promise<{ id: number; created: boolean } | null>;
   /** Draft → ready for review (GraphQL `markPullRequestReadyForReview`; REST cannot do it). */
   markReadyForReview(repo: JobRepo, pr: Pick<PullRequestRef, "nodeId" | "number">): Promise<void>;
   /** Unified diff between two commits (`GET /compare/{base}...{head}`), null when larger than maxBytes. */

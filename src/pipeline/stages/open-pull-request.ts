@@ -72,6 +72,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     // A PR this job has not recorded yet is its own, found on a resume (an earlier job's PR is theirs to label).
     labelFound: !previous?.pr && !sibling,
     commentOn: job.run.pullRequests,
+    commentedBefore: previous?.commentedOn,
     commentMarker: marker,
     commentBody: (pr) => renderFixComment(marker, pr, input),
   });
