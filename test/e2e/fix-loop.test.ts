@@ -150,6 +150,21 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   // GitHub keeps the run id on a re-run and counts up run_attempt: the green attempt is a new verdict.
+  test("CI passing after people deleted the bot's 'CI failed' comment posts no 'CI passed' one in its place", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit, 900, 1));
+    await s.run();
+    expect(s.gh.comments.get(100)).toHaveLength(1);
+    s.gh.comments.set(100, []);
+    await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(s.gh.comments.get(100)).toEqual([]);
+  });
+
   test("a re-run of a red fix-branch run that passes marks the PR ready", async () => {
     const s = await setup({ pullRequests: [] });
     await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));

@@ -126,7 +126,8 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
       await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).pr.draft = false));
     }
     if (open.ciFailedComment) {
-      await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiPassedComment(FIX_MARKER, { runId: ev.runId, url: ev.url }));
+      // Only edits it: a "CI failed" comment people deleted is not answered by a new comment of its own.
+      await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiPassedComment(FIX_MARKER, { runId: ev.runId, url: ev.url }), { create: false });
       await deps.store.updateJob(job.id, (j) => void delete (j.results["open-pull-request"] as OpenPullRequestResult).ciFailedComment);
     }
     return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
