@@ -389,6 +389,24 @@ describe("Runner", () => {
     expect(j.error?.message).toMatch(/not in REPO_ALLOWLIST .*jobs retry/);
   });
 
+  test("a job created to act, resumed after DRY_RUN was turned on, stops before its first side effect", async () => {
+    const runs: string[] = [];
+    const stages = [
+      stage("a", "cloning", async () => { runs.push("a"); return {}; }),
+      stage("write", "pr", async () => { runs.push("write"); return {}; }, { sideEffects: true, dryRun: async () => { runs.push("describe"); return {}; } }),
+    ];
+    const s = setup(stages);
+    const job = await s.add(); // dryRun: false, queued; then the process is restarted with DRY_RUN=true
+    const { clock, runner } = await newProcess({ ...s.deps, config: { ...s.deps.config, DRY_RUN: true } }, stages);
+    expect(await runner.resumeUnfinished()).toBe(1);
+    await clock.advance(10);
+    expect(runs).toEqual(["a"]);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatchObject({ code: "dry_run_on", retryable: false, stage: "write" });
+    expect(j.error?.message).toMatch(/DRY_RUN.*jobs retry/);
+  });
+
   test("a stage whose process keeps dying is failed as stage_crashed instead of resumed forever", async () => {
     const runs: string[] = [];
     const stages = [stage("a", "cloning", async () => { runs.push("a"); return {}; }), stage("b", "analysis", async () => { runs.push("b"); return {}; })];

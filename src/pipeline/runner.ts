@@ -249,6 +249,15 @@ export class Runner {
         `${notAllowed.reason} (any more); the job stopped before ${stage.name} and did nothing there. To fix this failure after all, add the repository to REPO_ALLOWLIST and run \`t0-ci-bot jobs retry ${job.id}\`.`,
       );
     }
+    if (stage.sideEffects && !ctx.dryRun && this.#deps.config.DRY_RUN) {
+      // DRY_RUN is the switch that stops every write; a job made to act before it was turned on (queued,
+      // parked on its PR, waiting for a retry) stops here, kept for a retry, rather than acting anyway or
+      // half-describing a fix whose PR may already be open.
+      throw permanent(
+        "dry_run_on",
+        `DRY_RUN is on, and job ${job.id} was created to act before it was; it stopped before ${stage.name} without acting. Turn DRY_RUN off and run \`t0-ci-bot jobs retry ${job.id}\` to let it go on.`,
+      );
+    }
     if (ctx.dryRun && stage.sideEffects) {
       if (stage.dryRun) return stage.dryRun(job, this.#deps, ctx);
       ctx.log.info(`dry run: would run "${stage.name}"`);
