@@ -89,6 +89,17 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.pulls).toHaveLength(1);
   });
 
+  test("a repository turned off (enabled: false) after the job checked its config gets no PR, no comment", async () => {
+    const s = await setup();
+    s.repoConfig.now = { enabled: false };
+    await s.run();
+    expect(s.gh.calls).toEqual([]);
+    expect(s.gh.pulls).toHaveLength(0);
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toMatch(/enabled: false/);
+  });
+
   test("a retried open-pull-request (crash after the commit) finds its branch and PR: still one commit, one PR", async () => {
     const s = await setup();
     await s.run();
@@ -364,6 +375,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
       downloadJobLog: async () => (async function* () { yield Buffer.from(log); })(),
       listAnnotations: async () => [],
       getFileContent: async () => null,
+      getRepoConfig: async () => null,
     };
     s.deps.github = { forInstallation: async () => reads as never };
     await s.run();
@@ -413,6 +425,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
       downloadJobLog: async (_r: unknown, jobId: number) => (async function* () { yield Buffer.from(logOf(jobId === 31 ? 300 : 1)); })(),
       listAnnotations: async () => [],
       getFileContent: async () => null,
+      getRepoConfig: async () => null,
     };
     s.deps.github = { forInstallation: async () => reads as never };
     await twoRedRunsOfTheFix(s);

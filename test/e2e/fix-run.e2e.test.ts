@@ -154,7 +154,9 @@ const COMMIT = "c0ffee".padEnd(40, "0");
 function mockWrites(times = 1) {
   const pr = { number: 101, html_url: "https://github.com/octo-org/octo-repo/pull/101", node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: "ci-bot/fix-289782451", sha: COMMIT } };
   let branch: string | null = null;
-  gh.on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times })
+  // open-pull-request reads .github/ci-bot.yml again before its first write.
+  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
+    .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times })
     .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
     .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "2".repeat(40), tree: [] } })
     .on("POST", `${API}/git/commits`, { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
@@ -296,7 +298,8 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     await mockReads();
     let branch: string | null = null;
     const pr = { number: 101, html_url: "https://github.com/octo-org/octo-repo/pull/101", node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: "ci-bot/fix-289782451", sha: COMMIT } };
-    gh.on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times: 2 })
+    gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } }, { times: 2 })
+      .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times: 2 })
       .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
       .on("GET", `${API}/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: "2".repeat(40) } } })
       .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "2".repeat(40), tree: [] } }, { times: 2 })

@@ -1,5 +1,7 @@
-import { defaultRepoConfig, parseRepoConfig } from "../../config/repo-config.js";
+import { defaultRepoConfig, parseRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { AppError } from "../../core/errors.js";
+import type { JobRepo } from "../../core/job.js";
+import type { GitHubClient } from "../../core/ports/github-port.js";
 import type { Stage } from "../stage.js";
 
 /**
@@ -12,25 +14,34 @@ export const checkRepoConfigStage: Stage = {
   sideEffects: false,
   async run(job, deps, ctx) {
     const gh = await deps.github.forInstallation(job.installationId);
-    let raw: unknown;
-    try {
-      raw = await gh.getRepoConfig(job.repo);
-    } catch (err) {
-      // A file is there but no setting can be read from it: off, with the reason, as for an unclear switch.
-      if (!(err instanceof AppError && OFF_CODES.has(err.code))) throw err;
-      ctx.log.warn({ code: err.code }, err.message);
-      return { result: { config: { ...defaultRepoConfig(), enabled: false }, problems: [err.message] }, finish: err.message };
-    }
-    const { config, problems, off } = parseRepoConfig(raw);
-    if (off) {
-      ctx.log.warn({ problems }, off);
-      return { result: { config, problems }, finish: off };
-    }
-    if (problems.length) ctx.log.warn({ problems }, "repository config has problems; using defaults for those keys");
-    if (!config.enabled) return { result: { config, problems }, finish: "disabled by .github/ci-bot.yml (enabled: false)" };
-    return { result: { config, problems } };
+    const { config, problems, off, unusable, disabled } = await readRepoConfig(gh, job.repo);
+    const result = { config, problems };
+    if (unusable) ctx.log.warn({ code: unusable }, off);
+    else if (off && !disabled) ctx.log.warn({ problems }, off);
+    else if (problems.length) ctx.log.warn({ problems }, "repository config has problems; using defaults for those keys");
+    return off ? { result, finish: off } : { result };
   },
 };
+
+/**
+ * The repository's `.github/ci-bot.yml` as it is now. `off` says why the bot is off for it: `disabled` by
+ * `enabled: false`, or an unclear switch, or a file no setting can be read from (`unusable`: the GitHub
+ * adapter's refusal code).
+ */
+export async function readRepoConfig(gh: Pick<GitHubClient, "getRepoConfig">, repo: JobRepo): Promise<{ config: RepoConfig; problems: string[]; off?: string; unusable?: string; disabled?: boolean }> {
+  let raw: unknown;
+  try {
+    raw = await gh.getRepoConfig(repo);
+  } catch (err) {
+    // A file is there but no setting can be read from it: off, with the reason, as for an unclear switch.
+    if (!(err instanceof AppError && OFF_CODES.has(err.code))) throw err;
+    return { config: { ...defaultRepoConfig(), enabled: false }, problems: [err.message], off: err.message, unusable: err.code };
+  }
+  const { config, problems, off } = parseRepoConfig(raw);
+  if (off) return { config, problems, off };
+  if (!config.enabled) return { config, problems, off: "disabled by .github/ci-bot.yml (enabled: false)", disabled: true };
+  return { config, problems };
+}
 
 /** GitHub adapter refusals that mean "a config file is there, but unusable". */
 const OFF_CODES = new Set(["repo_config_not_mapping", "repo_config_not_a_file", "repo_config_unreadable"]);

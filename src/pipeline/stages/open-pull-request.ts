@@ -11,6 +11,7 @@ import { planFixFiles } from "../../pr/plan-fix-files.js";
 import { publishFix } from "../../pr/publish-fix.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
+import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { botCommits, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
@@ -44,6 +45,12 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   }
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
+  if (attempt === 1) {
+    // Read again before the first write: the owner may have turned the bot off since check-repo-config,
+    // while the job cloned, waited for the model or backed off through an outage (hours, at worst).
+    const { off } = await readRepoConfig(gh, job.repo);
+    if (off) return { result: { left: off }, finish: `${off}; no PR opened` };
+  }
   if (sibling) {
     // People pushed onto that PR's branch: it is theirs now, and a commit on top would replace their version
     // of the fixed files. Their PR is still the answer to this failure: no commit, no second PR.
