@@ -13,10 +13,11 @@ export type ReopenOutcome =
 /**
  * A fix PR reopened: records the event on its job and, when the job had completed with that PR closed
  * without merging, brings it back to watch the PR (CI on it, its next close or merge) as an operator's retry
- * brings a failed job back (`reactivate`). Decided on `job`, the copy inside the store's write. A job that
- * failed, or whose PR was merged, is not touched. Store-only: safe in a webhook handler.
+ * brings a failed job back (`reactivate`), under `installationId`, the installation the reopening was
+ * delivered to. Decided on `job`, the copy inside the store's write. A job that failed, or whose PR was
+ * merged, is not touched. Store-only: safe in a webhook handler.
  */
-export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }>, prNumber: number): ReopenOutcome {
+export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }>, prNumber: number, installationId?: number): ReopenOutcome {
   const events = prEventsOf(job);
   if (events.some((e) => e.id === ev.id)) return { kind: "duplicate" };
   if (job.state === "failed") {
@@ -33,6 +34,9 @@ export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }
   if (job.state === "completed") {
     reactivate(job, "pr", ev.at, { stage: WATCH_PR, note });
     job.stage = WATCH_PR;
+    // A completed job is neither stopped by an uninstall nor handed over when the app is installed again
+    // (on-installation): it may name an installation whose token GitHub now refuses. The delivery's is the one.
+    if (installationId !== undefined) job.installationId = installationId;
     // Its outcome is not known any more: send-feedback runs again after the next close or merge.
     job.completedStages = job.completedStages.filter((s) => s !== WATCH_PR && s !== SEND_FEEDBACK);
     job.waitingFor = PR_OUTCOME;

@@ -77,7 +77,7 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
     let outcome: ReopenOutcome = { kind: "duplicate" };
     // A job still watching (or sending the close's feedback) is woken like for any PR event; one that had
     // completed is parked again, as after open-pull-request, and waits for the PR's next event.
-    await update(deps, job.id, (j) => (outcome = recordReopen(j, ev, pr.number)).kind === "recorded");
+    await update(deps, job.id, (j) => (outcome = recordReopen(j, ev, pr.number, p.installation?.id)).kind === "recorded");
     const o = outcome as ReopenOutcome;
     if (o.kind === "recorded") return routed(`recorded for job ${job.id}, which keeps watching the PR`, job.id);
     if (o.kind === "reopened") return routed(`job ${job.id} is watching it again (back in pr, waiting for the PR's outcome)`);

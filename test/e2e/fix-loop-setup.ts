@@ -65,11 +65,13 @@ export async function setupFixLoop(opts: FixLoopOptions = {}) {
   /** `.github/ci-bot.yml` as GitHub has it now (null: no file). */
   const repoConfig: { now: unknown } = { now: null };
   const gh = new FakeGitHubWrites(headSha, { "slug.py": readFileSync(join(REPOS_DIR, "python-slug/slug.py"), "utf8") });
+  /** The installations whose GitHub client the stages asked for, in order. */
+  const installations: number[] = [];
   const deps: Deps = {
     config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" }),
     store,
     queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
-    github: { forInstallation: async () => ({ writes: gh, listCommitRuns: gh.listCommitRuns.bind(gh), getRepoConfig: async () => repoConfig.now }) as never },
+    github: { forInstallation: async (id: number) => (installations.push(id), { writes: gh, listCommitRuns: gh.listCommitRuns.bind(gh), getRepoConfig: async () => repoConfig.now }) as never },
     workspace: { clone: async () => { throw new Error("no clone here"); }, get: async (jobId) => ({ jobId, dir: repo.dir }), remove: async () => undefined, sweep: async () => 0 },
     model,
     clock,
@@ -111,11 +113,11 @@ export async function setupFixLoop(opts: FixLoopOptions = {}) {
     action: "closed", installation: { id: 2 }, repository, sender: { login: "alice" },
     pull_request: { number: 100, state: "closed", merged, merged_by: merged ? { login: "alice" } : null, closed_at: new Date(clock.now()).toISOString(), head: { ref: "ci-bot/fix-555", sha } },
   });
-  const prReopened = (sha: string) => ({
-    action: "reopened", installation: { id: 2 }, repository, sender: { login: "alice" },
+  const prReopened = (sha: string, installationId = 2) => ({
+    action: "reopened", installation: { id: installationId }, repository, sender: { login: "alice" },
     pull_request: { number: 100, state: "open", merged: false, merged_by: null, closed_at: null, updated_at: new Date(clock.now()).toISOString(), head: { ref: "ci-bot/fix-555", sha } },
   });
-  return { repo, deps, store, model, gh, job, run, get, deliver, fixRun, prClosed, prReopened, clock, repository, repoConfig };
+  return { repo, deps, store, model, gh, installations, job, run, get, deliver, fixRun, prClosed, prReopened, clock, repository, repoConfig };
 }
 
 /** A later failure with the same fingerprint whose own (different) fix goes onto the open fix PR. */

@@ -167,6 +167,19 @@ describe("a fix PR closed, then reopened", () => {
     ]);
   });
 
+  test("reopened after the app was uninstalled and installed again: the job watches it with the new installation", async () => {
+    // The job had completed, so the uninstall did not stop it (nor hand it over on the new install): it still
+    // names the old installation, whose token GitHub now refuses.
+    const { s, commit } = await closedWithoutMerge();
+    expect(await s.deliver("pull_request", s.prReopened(commit, 3))).toMatchObject({ reason: expect.stringContaining("watching it again") });
+    expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome", installationId: 3 });
+    s.installations.length = 0;
+    expect(await s.deliver("workflow_run", { ...s.fixRun("success", commit), installation: { id: 3 } })).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    expect(s.installations).toEqual([3]);
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+  });
+
   test("a job whose PR was merged, or that failed, is not brought back by a reopened event", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();
