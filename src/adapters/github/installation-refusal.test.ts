@@ -38,6 +38,8 @@ const CALLS: Array<[string, (gh: GitHubClient) => Promise<unknown>]> = [
   ["getRepoConfig", (gh) => gh.getRepoConfig(repo)],
   ["listRunJobs", (gh) => gh.listRunJobs(repo, 10, 1)],
   ["listAnnotations", (gh) => gh.listAnnotations(repo, 11)],
+  // Paginated (octokit.paginate): its first page passes the same request hook.
+  ["listCommitRuns (watch-pr's verdict)", (gh) => gh.listCommitRuns(repo, "a".repeat(40))],
   ["getFileContent", (gh) => gh.getFileContent(repo, ".github/workflows/ci.yml", "a".repeat(40))],
   ["getCommitDiff", (gh) => gh.getCommitDiff(repo, "a".repeat(40), 10_000)],
   ["installationToken (the clone's)", (gh) => gh.installationToken()],
