@@ -102,9 +102,9 @@ export interface Job {
   /** Set when the job waits for an outside event (e.g. the fix PR being reviewed or merged). */
   waitingFor?: string;
   /**
-   * Counts wake-ups (a PR event recorded on the job, an operator's resume). A stage that asks to wait
-   * while one came in is run again instead of parked: parked then, the job would wait for an event it
-   * already has.
+   * Counts wake-ups (a PR event recorded on the job, an operator's resume). A stage that did not finish
+   * the job while one came in is run again instead of parked (the job would wait for an event it already
+   * has) or passed (watch-pr done with a closed PR that was reopened meanwhile).
    */
   wakes?: number;
   dryRun: boolean;

@@ -106,7 +106,7 @@ async function update(deps: HandlerDeps, id: string, mutate: (j: Job) => boolean
     changed = mutate(j);
     if (!changed || j.state !== "pr") return;
     j.completedStages = j.completedStages.filter((s) => s !== WATCH_PR);
-    // Also while watch-pr runs (not parked yet): it then runs again rather than parking on this event.
+    // Also while watch-pr runs (not parked yet): it then runs again rather than parking, or going on, without this event.
     wake(j);
     j.updatedAt = new Date(deps.clock.now()).toISOString();
   });
