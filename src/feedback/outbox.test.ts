@@ -110,6 +110,17 @@ describe("feedback outbox", () => {
     expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 0, failed: 0, unknownTarget: 0 });
   });
 
+  test("an item held behind one whose target the gateway has no record of yet waits on the same thing: not an outage", async () => {
+    // send-feedback tells "the gateway answered, its database lags" (retry budget) from an outage (a wait)
+    // by unknownTarget === pending: the later value of the same metric and target waits only on that answer.
+    const s = await setup(() => {
+      throw new AppError("feedback_target_missing", "TensorZero has no record of episode 0192f5a0-0000-7000-8000-000000000001", { retryable: true });
+    });
+    await recordFeedback(s.deps, s.job.id, [{ ...item("a"), value: false }, item("b")]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 2, failed: 0, unknownTarget: 2 });
+    expect(s.sent).toEqual([]);
+  });
+
   test("failures that were not 'does not exist' (an outage, a refused key) do not count toward the missing-target give-up", async () => {
     let answer: "down" | "auth" | "missing" | "ok" = "down";
     const s = await setup(() => {

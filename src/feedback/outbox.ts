@@ -77,7 +77,10 @@ export interface FlushResult {
   sent: number;
   pending: number;
   failed: number;
-  /** Of `pending`: items the gateway answered about but has no record of their target yet (not an outage). */
+  /**
+   * Of `pending`: items the gateway answered about but has no record of their target yet (not an outage),
+   * and those held behind one of them (same metric and target).
+   */
   unknownTarget: number;
 }
 
@@ -94,12 +97,15 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
   // latest per target (argMax(value, timestamp)): a later value (a changed CI verdict) sent before the one it
   // replaces would be overtaken when that one is resent, so it waits for it.
   const held = new Set<string>();
+  // Of those, the ones held by the gateway's "no record of the target yet": what waits behind it waits on that too.
+  const heldByMissing = new Set<string>();
   for (const item of job.feedback) {
     if (item.status !== "pending") continue;
     const key = `${item.metric} ${JSON.stringify(item.target)}`;
     if (!deps.model || signal?.aborted || held.has(key)) {
       held.add(key);
       result.pending++;
+      if (heldByMissing.has(key)) result.unknownTarget++;
       continue;
     }
     if (!(await claim(deps, jobId, item.id))) {
@@ -128,7 +134,10 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
         result.pending++;
         held.add(key);
       } else result.failed++;
-      if (retry && missedTarget) result.unknownTarget++;
+      if (retry && missedTarget) {
+        result.unknownTarget++;
+        heldByMissing.add(key);
+      }
       deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, retry ? "feedback not sent yet; will retry" : gaveUp ? `feedback given up${gaveUp}` : "feedback rejected by the gateway");
     }
     deps.metrics?.feedback.inc({ metric: item.metric, outcome: outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "rejected" : "retry" });
