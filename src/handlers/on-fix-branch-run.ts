@@ -4,6 +4,7 @@ import { runIdOfFixBranch } from "../pr/branch-name.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { isVerdict } from "../core/conclusions.js";
+import { workflowFileOf } from "../core/workflow-file.js";
 import { updateParkedJob } from "./on-pull-request.js";
 
 export interface FixBranchRun {
@@ -32,7 +33,7 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   // Other workflows run on the fix branch too (lint, docs, a flaky one already red on the base): their
   // result is not whether the fix works. A quick green lint would mark the PR ready and tell the model
   // the fix passed CI while the failing workflow still runs; a red unrelated one would start a repair.
-  if (job.run.workflowPath && r.workflow && r.workflow !== job.run.workflowPath) {
+  if (job.run.workflowPath && r.workflow && workflowFileOf(r.workflow) !== workflowFileOf(job.run.workflowPath)) {
     return ignored(`CI of ${r.workflow}, not of ${job.run.workflowPath}, the workflow the fix is for`);
   }
   // A repair's commit is on the branch (and its CI running) before the job records it, when the PR update

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import type { CommitRun } from "../core/ports/github-port.js";
-import { commitCiVerdict, workflowFileOf } from "./commit-ci-verdict.js";
+import { commitCiVerdict } from "./commit-ci-verdict.js";
+import { workflowFileOf } from "../core/workflow-file.js";
 
 const TESTS = ".github/workflows/tests.yml";
 const run = (id: number, status: string, conclusion: string | null, attempt = 1, workflow = TESTS): CommitRun => ({ id, attempt, workflow, status, conclusion });

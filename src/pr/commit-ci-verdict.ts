@@ -1,5 +1,6 @@
 import { FAILING } from "../core/conclusions.js";
 import type { CommitRun } from "../core/ports/github-port.js";
+import { workflowFileOf } from "../core/workflow-file.js";
 
 /** What CI says of a commit, over all its runs in scope, each at its latest attempt. */
 export type CommitCiVerdict =
@@ -8,16 +9,6 @@ export type CommitCiVerdict =
   | { state: "pending"; waitingOn: CommitRun[] }
   /** Every run in scope ended without a verdict (cancelled, skipped…), or there is none. */
   | { state: "none" };
-
-/**
- * A workflow file as the job names it: GitHub's REST list gives a run's `path` with an `@ref` suffix, and
- * sometimes an `owner/repo/` prefix, where the webhook gives `.github/workflows/x.yml`.
- */
-export function workflowFileOf(path: string): string {
-  const at = path.indexOf(".github/workflows/");
-  const file = at > 0 ? path.slice(at) : path;
-  return file.replace(/^(.*?\.ya?ml)@.*$/, "$1");
-}
 
 /**
  * The verdict on a commit: red as soon as one run in scope fails, undecided while one is queued or running,

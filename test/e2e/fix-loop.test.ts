@@ -497,6 +497,16 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch")).toEqual([expect.objectContaining({ value: true })]);
   });
 
+  test("a workflow path with a ref suffix (`tests.yml@refs/heads/…`) is still the workflow the fix is for", async () => {
+    const s = await setup();
+    await s.store.updateJob(s.job.id, (j) => void (j.run.workflowPath = ".github/workflows/tests.yml@refs/heads/feature/slug"));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const p = s.fixRun("success", commit);
+    const suffixed = { ...p, workflow_run: { ...p.workflow_run, path: ".github/workflows/tests.yml@refs/heads/ci-bot/fix-555" } };
+    expect(await s.deliver("workflow_run", suffixed)).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+  });
+
   test("a repair refused with the model's diagnosis: the comment cannot ping people, leak a token or outgrow GitHub's limit", async () => {
     const token = "ghp_" + "B".repeat(36);
     const diagnosis = `Ask @octocat and @octo/security; the log printed ${token}. ${"x".repeat(70_000)}`;
