@@ -230,6 +230,25 @@ describe("runCommand under bubblewrap", () => {
     }
   });
 
+  // Started by root, bwrap kept every capability for the command (CAP_SYS_ADMIN in its own namespaces): it
+  // could remount a read-only bind writable (the host's /usr, /etc) and unmount the tmpfs hiding a secret.
+  withBwrap("cannot remount a read-only bind writable nor unmount what hides a secret, even when the app runs as root", async () => {
+    const tools = join(root, "remount-tools");
+    await mkdir(join(tools, "secret"), { recursive: true });
+    await writeFile(join(tools, "secret", "key.pem"), SECRETS.PRIVATE_KEY);
+    const spec = { ...bwrap(), hide: [join(tools, "secret")] } as SandboxSpec;
+    const attack = [
+      "set +e",
+      `umount ${join(tools, "secret")} 2>/dev/null; cat ${join(tools, "secret", "key.pem")} 2>/dev/null`,
+      `mount -o remount,rw,bind ${tools} 2>/dev/null; echo escaped > ${join(tools, "escaped")} 2>/dev/null`,
+      "grep CapEff /proc/self/status; echo done",
+    ].join("\n");
+    const r = await runCommand({ command: attack, cwd: ws, env: { ...env, PATH: `${tools}:${env.PATH}` }, sandbox: spec, timeoutMs: 10_000, maxOutputBytes: 64 * 1024 });
+    expect(r.output.text()).not.toContain("BEGIN RSA PRIVATE KEY");
+    expect(r.output.text()).toContain("CapEff:\t0000000000000000\ndone\n");
+    expect(await readFile(join(tools, "escaped"), "utf8").catch(() => "absent")).toBe("absent");
+  });
+
   withBwrap("cannot move the checkout's HEAD to a commit of its own, which the app would restore files from later", async () => {
     const repo = await fixtureRepo("node-sum");
     try {

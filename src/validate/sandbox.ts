@@ -28,7 +28,7 @@ export function probeBwrap(bwrapPath = "bwrap", timeoutMs = 5_000): Promise<Sand
       clearTimeout(timer);
       resolve(p);
     };
-    const args = ["--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "true"];
+    const args = ["--unshare-all", "--cap-drop", "ALL", "--die-with-parent", "--new-session", "--ro-bind", "/", "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "true"];
     const child = spawn(bwrapPath, args, {
       stdio: ["ignore", "ignore", "pipe"],
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
@@ -152,7 +152,10 @@ export function toolchainDirs(env: Record<string, string>, parentHome?: string):
 
 /** The bwrap arguments (up to and excluding the command) for one validation command. */
 export function bwrapArgs(spec: BwrapSpec): string[] {
-  const a = ["--unshare-all", ...(spec.network ? ["--share-net"] : []), "--die-with-parent", "--new-session"];
+  // Started by root, bwrap leaves the command every capability in its namespaces, CAP_SYS_ADMIN included:
+  // enough to remount a read-only bind writable (the host's /usr and /etc) or unmount what hides a secret.
+  // Unprivileged, bwrap already drops them all; this makes root the same.
+  const a = ["--unshare-all", ...(spec.network ? ["--share-net"] : []), "--cap-drop", "ALL", "--die-with-parent", "--new-session"];
   for (const dir of SYSTEM_DIRS) {
     let st;
     try {
