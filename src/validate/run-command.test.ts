@@ -174,12 +174,13 @@ describe("runCommand under bubblewrap", () => {
     expect(out).not.toContain(SECRETS.GITHUB_TOKEN);
   });
 
-  withBwrap("hidden files under bound dirs cannot be read (the host's /etc/shadow, a named secret)", async () => {
+  withBwrap("hidden files under bound dirs cannot be read (the host's /etc/shadow and its backup, a named secret)", async () => {
     const etcSecret = "/etc/t0-ci-bot-test-secret";
     const canWriteEtc = await writeFile(etcSecret, "topsecret\n").then(() => true, () => false);
     try {
       const hide = canWriteEtc ? [etcSecret] : [];
-      const r = await run(`cat /etc/shadow ${canWriteEtc ? etcSecret : ""} 2>&1 || true`, { ...bwrap(), hide } as SandboxSpec);
+      // shadow- and gshadow- are the copies useradd/passwd leave of the previous version: the same hashes.
+      const r = await run(`cat /etc/shadow /etc/shadow- /etc/gshadow /etc/gshadow- /etc/security/opasswd ${canWriteEtc ? etcSecret : ""} 2>&1 || true`, { ...bwrap(), hide } as SandboxSpec);
       expect(r.output.text()).not.toMatch(/root:|topsecret/);
     } finally {
       if (canWriteEtc) await rm(etcSecret, { force: true });

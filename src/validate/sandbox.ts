@@ -110,8 +110,14 @@ export interface BwrapSpec {
 }
 
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix"];
-/** Secrets the system dirs hold that a test has no business reading (the sandbox may run as root). */
-const ALWAYS_HIDDEN = ["/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/sudoers.d", "/etc/ssh", "/etc/ssl/private"];
+/**
+ * Secrets the system dirs hold that a test has no business reading (the sandbox may run as root). `shadow-`
+ * and `gshadow-` are the previous versions shadow-utils keeps: the same password hashes; opasswd the old ones.
+ */
+const ALWAYS_HIDDEN = [
+  "/etc/shadow", "/etc/shadow-", "/etc/gshadow", "/etc/gshadow-", "/etc/security/opasswd",
+  "/etc/sudoers", "/etc/sudoers.d", "/etc/ssh", "/etc/ssl/private",
+];
 /** Toolchain managers installed in a home directory: their whole root is bound, read-only. */
 const HOME_TOOL_DIRS = new Set([".pyenv", ".cargo", ".rustup", ".nvm", ".volta", ".sdkman", ".asdf", ".rbenv", ".jdks", ".bun", ".deno", "go", ".go", ".local"]);
 /** Publishing tokens a toolchain root keeps at its top (`cargo login` writes them into CARGO_HOME). */
