@@ -1,9 +1,9 @@
 import pino, { type DestinationStream } from "pino";
 import type { Logger } from "./ports/logger.js";
-import { redact } from "./redact.js";
+import { redactJsonLine } from "./redact.js";
 
 /**
- * Structured JSON logs. Every line passes through `redact` on its way out, so a token that slips into an
+ * Structured JSON logs. Every line passes through `redactJsonLine` (`redact`, JSON escapes read as such) on its way out, so a token that slips into an
  * error message or a payload never reaches the log sink.
  */
 export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger & pino.Logger {
@@ -11,7 +11,7 @@ export function createLogger(opts: { level?: string; name?: string; destination?
     {
       name: opts.name ?? "t0-ci-bot",
       level: opts.level ?? "info",
-      hooks: { streamWrite: (s: string) => redact(s) },
+      hooks: { streamWrite: (s: string) => redactJsonLine(s) },
       serializers: { err: pino.stdSerializers.err },
     },
     opts.destination ?? stdoutDestination(),

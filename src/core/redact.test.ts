@@ -115,6 +115,27 @@ describe("redaction corpus (fixtures/context/secrets)", () => {
     expect(lines.length).toBe(corpus.length * 2);
     for (const c of corpus) expect(leaks(all, c.secret)).toEqual([]);
   });
+
+  // pino writes a newline inside a string as `\n`: the secret after it followed an `n`, a word character,
+  // so no rule that starts at a word boundary saw it, and a mask that took the `n` left `\[REDACTED]`.
+  test("a secret that starts a line (or follows a tab or an escaped control character) of a logged string is masked, and the line stays JSON", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const log = createLogger({ level: "info", destination: sink as unknown as DestinationStream });
+    // The secrets known by their shape alone (a bare 40-hex key id is not: only its name tells it from a SHA).
+    const shaped = corpus.filter((c) => leaks(redact(c.secret), c.secret).length === 0);
+    expect(shaped.length).toBeGreaterThanOrEqual(30);
+    for (const c of shaped) {
+      log.info({ payload: `first line\n${c.secret}\tthen\t${c.secret}\r\n\u001b[31m${c.secret}` }, "multi-line");
+      log.error({ err: new Error(`the gateway said:\n${c.secret}`) }, "boom");
+    }
+    await new Promise((r) => setImmediate(r));
+    const all = lines.join("");
+    const parsed = all.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.length).toBe(shaped.length * 2);
+    expect(parsed[0]!.payload).toMatch(/^first line\n\[REDACTED\]\tthen\t\[REDACTED\]\r\n\u001b\[31m\[REDACTED\]$/);
+    for (const c of shaped) expect([c.kind, leaks(all, c.secret)]).toEqual([c.kind, []]);
+  });
 });
 
 describe("redactHead", () => {

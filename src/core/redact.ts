@@ -143,6 +143,26 @@ export function redact(text: string): string {
 }
 
 /**
+ * A JSON escape, read left to right so that `\\n` is an escaped backslash and an `n`; the control
+ * characters' (`\n`, `\t`, `\u001b` with the rest of an ANSI colour code) are captured.
+ */
+const JSON_ESCAPE = /\\(?:(u001[bB](?:\[[0-9;?]*[ -/]*[@-~])?|u[0-9a-fA-F]{4}|[bfnrt])|.)/g;
+/** Never in JSON text (JSON.stringify escapes every control character): marks where a string's line starts. */
+const LINE_START = "\u0001";
+
+/**
+ * `redact` for text already serialised as JSON (the logger's lines). A newline in a string is written `\n`,
+ * so a secret starting the next line follows an `n`, a word character: no rule that starts at a word
+ * boundary saw it, and the high-entropy rule masked the `n` with it, leaving `\[REDACTED]`, which is not
+ * JSON. A mark after each escaped control character makes it a boundary, and is taken out again.
+ */
+export function redactJsonLine(line: string): string {
+  if (!line.includes("\\") || line.includes(LINE_START)) return redact(line);
+  const marked = line.replace(JSON_ESCAPE, (m, control: string | undefined) => (control ? m + LINE_START : m));
+  return redact(marked).replaceAll(LINE_START, "");
+}
+
+/**
  * The first `max` characters of `text` once redacted, with `…` when cut. Redacted before the cut: the head of
  * a secret the cut went through is too short for its rule (`glpat-xN3k…`, `postgres://u:pass…` without its
  * `@`), so what follows the cut is redacted too. The word that window's own cut goes through is dropped if it
