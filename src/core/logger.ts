@@ -3,8 +3,8 @@ import type { Logger } from "./ports/logger.js";
 import { redactJsonLine } from "./redact.js";
 
 /**
- * Structured JSON logs. Every line passes through `redactJsonLine` (`redact`, JSON escapes read as such) on its way out, so a token that slips into an
- * error message or a payload never reaches the log sink.
+ * Structured JSON logs. Every line passes through `redactJsonLine` (`redact`, reading JSON escapes as such)
+ * on its way out, so a token that slips into an error message or a payload never reaches the log sink.
  */
 export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger & pino.Logger {
   return pino(

@@ -54,6 +54,8 @@ describe("redact", () => {
     ["a run of assignments that look like calls", `${"TOKEN=a.".repeat(125_000)}(`],
     ["secret-named XML tags", "<password>".repeat(100_000)],
     ["secret-named XML attributes", 'name="TOKEN" value="'.repeat(50_000)],
+    ["cut keys in JSON strings", '-----BEGIN PRIVATE KEY-----\\n"'.repeat(35_000)],
+    ["cut keys in JSON strings, with END lines of something else", "-----BEGIN PRIVATE KEY-----\\n-----END CERTIFICATE-----".repeat(20_000)],
   ])("a 1 MB line of %s is redacted in linear time", (_name, line) => {
     expect(() => runInNewContext("redact(line)", { redact, line }, { timeout: 10_000 })).not.toThrow();
   });
@@ -135,6 +137,33 @@ describe("redaction corpus (fixtures/context/secrets)", () => {
     expect(parsed.length).toBe(shaped.length * 2);
     expect(parsed[0]!.payload).toMatch(/^first line\n\[REDACTED\]\tthen\t\[REDACTED\]\r\n\u001b\[31m\[REDACTED\]$/);
     for (const c of shaped) expect([c.kind, leaks(all, c.secret)]).toEqual([c.kind, []]);
+  });
+
+  // A mask that ran to the end of a value took the backslash of the `\"` after it: the quote then closed the
+  // string early and the line was no longer JSON; a key cut before its END line was masked to the end of
+  // the text, the line's closing brace and newline included, so the next line was glued to it.
+  test("a masked value never takes part of a JSON escape nor the line's end: each log line stays one JSON object", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const log = createLogger({ level: "info", destination: sink as unknown as DestinationStream });
+    const forged = `","level":60,"forged":"yes`;
+    const texts = [
+      `Server=db;Password=hunter2hunter2"${forged}`,
+      `https://acct.blob.core.windows.net/c?sv=2022&sig=abcdefABCDEF0123"${forged}`,
+      `//registry.npmjs.org/:_authToken=abcdef0123456789"${forged}`,
+      `Password=ab\\cd"${forged}`,
+      // A key cut before its END line: masked to the end of its string, not of the line.
+      `-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC`,
+    ];
+    for (const t of texts) log.info({ payload: t, jobId: "j1" }, "untrusted text");
+    await new Promise((r) => setImmediate(r));
+    expect(lines.length).toBe(texts.length);
+    for (const l of lines) {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      expect(o).toMatchObject({ level: 30, jobId: "j1", msg: "untrusted text", payload: expect.stringContaining("[REDACTED]") });
+      expect(o).not.toHaveProperty("forged");
+    }
+    expect(lines.join("")).not.toMatch(/hunter2|abcdefABCDEF0123|abcdef0123456789|MIIEvQ/);
   });
 });
 

@@ -27,8 +27,16 @@ const SECRET_NAMES =
   "ENCRYPTION_?KEY|CONN(?:ECTION)?_?STR(?:ING)?|DSN|SALT";
 
 const RULES: Rule[] = [
-  // PEM/OpenSSH/PGP private keys, also inside JSON strings (`\n` escapes) and timestamped log lines.
-  { name: "private-key", hint: /PRIVATE KEY/, re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)/g, to: MASK },
+  // PEM/OpenSSH/PGP private keys, also inside JSON strings (`\n` escapes) and timestamped log lines. One with
+  // no END line (cut) is masked to the end of the text; inside a JSON string (its lines end in `\n`), to the
+  // end of that string: masked to the end, a log line lost its closing brace and newline, and the next line
+  // was glued to it. Read escape by escape, the JSON form stops at the string's end without looking past it.
+  {
+    name: "private-key",
+    hint: /PRIVATE KEY/,
+    re: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:(?=\\[nr])(?:(?!-----END [A-Z0-9 ]*PRIVATE KEY)(?:[^"\\]|\\[\s\S]))*(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?|[\s\S]*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$))/g,
+    to: MASK,
+  },
   { name: "github-token", hint: /gh[pousr]_|github_pat_/, re: /\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b/g, to: MASK },
   { name: "github-legacy-token", hint: /v1\./, re: /\bv1\.[0-9a-f]{40}\b/g, to: MASK },
   { name: "gitlab-token", hint: /glpat-/, re: /\bglpat-[A-Za-z0-9_-]{20,}/g, to: MASK },
@@ -43,14 +51,17 @@ const RULES: Rule[] = [
   { name: "stripe-key", hint: /k_(?:live|test)_/, re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, to: MASK },
   { name: "npm-token", hint: /npm_/, re: /\bnpm_[A-Za-z0-9]{36}\b/g, to: MASK },
   { name: "jwt", hint: /eyJ/, re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, to: MASK },
-  // Azure storage/service-bus connection strings, SAS signatures, ADO.NET passwords: `Key=value;`.
+  // Azure storage/service-bus connection strings, SAS signatures, ADO.NET passwords: `Key=value;`. Here, in
+  // url-signature and npmrc-auth, a value's backslash goes with the character after it, and the value ends
+  // before a `\"` or `\\`: in a JSON log line, a mask that took the backslash of an escaped quote ended the
+  // string there, and the line was no longer JSON.
   {
     name: "connection-string-key",
     hint: /(?:Key|Signature|Password|Pwd)=/i,
-    re: /\b((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)(?!\[REDACTED\])[^;&\s"'<>]+/gi,
+    re: /\b((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)(?!\[REDACTED\])(?:[^;&\s"'<>\\]|\\\\|\\(?!["\\]))+/gi,
     to: `$1${MASK}`,
   },
-  { name: "url-signature", hint: /[?&]/, re: /([?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature|token|access_token)=)(?!\[REDACTED\])[^&\s"'<>#]+/gi, to: `$1${MASK}` },
+  { name: "url-signature", hint: /[?&]/, re: /([?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature|token|access_token)=)(?!\[REDACTED\])(?:[^&\s"'<>#\\]|\\\\|\\(?!["\\]))+/gi, to: `$1${MASK}` },
   {
     name: "bearer",
     hint: /authorization|bearer|basic|token/i,
@@ -69,7 +80,7 @@ const RULES: Rule[] = [
   // `${{ }}` expressions already filled in) before it reads the command, so the header shows the value. A
   // `$VAR` is only the variable's name, kept. It stops at a quote or backslash: a JSON log stays valid.
   { name: "add-mask", hint: /::add-mask::/, re: /(::add-mask::)(?!\[REDACTED\])(?!\$\{?[A-Za-z_][A-Za-z0-9_]*\}?(?:["'\s\\]|$))[^\r\n"'`\\]+/g, to: `$1${MASK}` },
-  { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])[^\s"']+/g, to: `$1${MASK}` },
+  { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])(?:[^\s"'\\]|\\\\|\\(?!["\\]))+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
     hint: /SECRET|TOKEN|PASS|PWD|KEY|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
