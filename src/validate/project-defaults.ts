@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from "node:fs";
+import { join, sep } from "node:path";
 
 /** What a language's projects usually run, when neither the repo config nor the workflow says. */
 export interface ProjectDefaults {
@@ -10,9 +10,22 @@ export interface ProjectDefaults {
   validate: string;
 }
 
-const read = (p: string) => {
+/** Manifests are a few KB; a larger one is not read into memory. */
+const MAX_READ = 1024 * 1024;
+
+/**
+ * A manifest of the checkout as text, if it is a regular file inside it (through a symlink too: monorepos
+ * link shared settings). The repository decides what its files are, and the checkout writes a committed
+ * symlink as it is: `requirements.txt -> /dev/zero` had readFileSync read forever on the event loop, and a
+ * link out of the checkout read a file of the host.
+ */
+const read = (dir: string, name: string) => {
   try {
-    return readFileSync(p, "utf8");
+    const root = realpathSync(dir);
+    const real = realpathSync(join(dir, name));
+    if (!real.startsWith(root + sep)) return undefined;
+    const st = statSync(real);
+    return st.isFile() && st.size <= MAX_READ ? readFileSync(real, "utf8") : undefined;
   } catch {
     return undefined;
   }
@@ -21,7 +34,7 @@ const read = (p: string) => {
 const NPM_PLACEHOLDER = /no test specified/;
 
 function node(dir: string): ProjectDefaults | undefined {
-  const text = read(join(dir, "package.json"));
+  const text = read(dir, "package.json");
   if (text === undefined) return undefined;
   let pkg: { scripts?: Record<string, string>; dependencies?: object; devDependencies?: object } = {};
   try {
@@ -47,16 +60,16 @@ function python(dir: string): ProjectDefaults | undefined {
   const testsDir = existsSync(join(dir, "tests")) ? "tests" : existsSync(join(dir, "test")) ? "test" : undefined;
   const hasPyTests = testsDir !== undefined && safeList(join(dir, testsDir)).some((f) => f.endsWith(".py"));
   if (!marker && !hasPyTests && !safeList(dir).some((f) => /^test.*\.py$/.test(f))) return undefined;
-  const reqs = read(join(dir, "requirements.txt")) ?? "";
+  const reqs = read(dir, "requirements.txt") ?? "";
   const setup: ProjectDefaults["setup"] = reqs.trim() ? [{ command: "python3 -m pip install -r requirements.txt", needsNetwork: true }] : [];
   const usesPytest =
     existsSync(join(dir, "pytest.ini")) ||
     existsSync(join(dir, "conftest.py")) ||
-    /\[tool\.pytest|pytest/.test(read(join(dir, "pyproject.toml")) ?? "") ||
-    /\[tool:pytest\]/.test(read(join(dir, "setup.cfg")) ?? "") ||
-    /\[pytest\]/.test(read(join(dir, "tox.ini")) ?? "") ||
+    /\[tool\.pytest|pytest/.test(read(dir, "pyproject.toml") ?? "") ||
+    /\[tool:pytest\]/.test(read(dir, "setup.cfg") ?? "") ||
+    /\[pytest\]/.test(read(dir, "tox.ini") ?? "") ||
     /^pytest\b/m.test(reqs) ||
-    /^pytest\b/m.test(read(join(dir, "requirements-dev.txt")) ?? "");
+    /^pytest\b/m.test(read(dir, "requirements-dev.txt") ?? "");
   let validate = "python3 -m pytest -x";
   if (!usesPytest) {
     const pkgTests = testsDir && existsSync(join(dir, testsDir, "__init__.py"));

@@ -168,6 +168,22 @@ describe("projectDefaults", () => {
     expect(projectDefaults(await project({ "README.md": "hi" }))).toBeUndefined();
   });
 
+  // The checkout writes committed symlinks as they are: `requirements.txt -> /dev/zero` had readFileSync read
+  // forever on the event loop (0.5 GB in four seconds), stalling every job of the process.
+  test("a manifest that is a symlink out of the checkout or to a device is not read; one to a file inside it is", async () => {
+    const { symlink } = await import("node:fs/promises");
+    const outside = await project({ "package.json": '{"scripts":{"test":"jest"}}', "requirements.txt": "pytest\n" });
+    const dir = await project({ "setup.py": "", "packages/shared/requirements.txt": "pytest\n" });
+    await symlink(join(outside, "package.json"), join(dir, "package.json"));
+    await symlink(join(outside, "requirements.txt"), join(dir, "requirements.txt"));
+    await symlink("/dev/zero", join(dir, "pyproject.toml"));
+    await symlink("/dev/zero", join(dir, "setup.cfg"));
+    expect(projectDefaults(dir)).toMatchObject({ language: "python", validate: "python3 -m unittest discover -v", setup: [] });
+    const linked = await project({ "setup.py": "", "packages/shared/requirements.txt": "pytest\n" });
+    await symlink("packages/shared/requirements.txt", join(linked, "requirements.txt"));
+    expect(projectDefaults(linked)).toMatchObject({ validate: "python3 -m pytest -x", setup: [{ command: "python3 -m pip install -r requirements.txt", needsNetwork: true }] });
+  });
+
   test("the failure context's languages decide between several kinds", async () => {
     const dir = await project({ "package.json": "{}", "pyproject.toml": "[tool.pytest.ini_options]\n" });
     expect(projectDefaults(dir)?.language).toBe("javascript");
