@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { namesGitDir } from "../core/names-git-dir.js";
 import type { Refusal } from "./types.js";
 
 export type PathCheck = { ok: true; path: string } | { ok: false; refusal: Refusal };
@@ -19,8 +20,8 @@ export function checkPathText(raw: string): PathCheck {
   const parts = raw.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.length === 0) return refuse("malformed_diff", "the path names the repository root, not a file");
   if (parts.includes("..")) return refuse("path_outside_repo", "the path uses '..'; paths must stay inside the repository");
-  // Case-insensitive: on macOS/Windows checkouts `.GIT/config` is `.git/config`.
-  if (parts.some((p) => p.toLowerCase() === ".git" || p.toLowerCase().replace(/[. ]+$/, "") === ".git")) {
+  // On macOS/Windows checkouts `.GIT/config`, `.git./config` and `GIT~1/config` are `.git/config`.
+  if (parts.some(namesGitDir)) {
     return refuse("git_dir", "the path is inside .git/; the patch may only change tracked files");
   }
   const norm = parts.join("/");

@@ -83,6 +83,9 @@ describe("path rules and refusal errors", () => {
     [".git/config", { ok: false, refusal: { rule: "git_dir" } }],
     ["sub/.Git/HEAD", { ok: false, refusal: { rule: "git_dir" } }],
     [".git./config", { ok: false, refusal: { rule: "git_dir" } }],
+    // `.git`'s 8.3 short name on Windows, which the clone already refuses in a tree (list-commit-files.ts).
+    ["GIT~1/hooks/post-checkout", { ok: false, refusal: { rule: "git_dir" } }],
+    ["sub/git~1/config", { ok: false, refusal: { rule: "git_dir" } }],
     [".github/ci-bot.yml", { ok: false, refusal: { rule: "bot_config" } }],
     [".github/workflows/ci.yml", { ok: true, path: ".github/workflows/ci.yml" }],
     ["C:/Windows/x", { ok: false, refusal: { rule: "path_outside_repo" } }],

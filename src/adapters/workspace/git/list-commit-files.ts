@@ -1,4 +1,5 @@
 import { permanent } from "../../../core/errors.js";
+import { namesGitDir } from "../../../core/names-git-dir.js";
 import type { GitObjects } from "./git-objects.js";
 
 export type FileMode = 0o100644 | 0o100755 | 0o120000 | 0o160000;
@@ -56,6 +57,5 @@ export function listCommitFiles(objects: GitObjects, commitOid: string): CommitF
 /** `..`, `.git` (any case, with the trailing dots or spaces Windows drops, or as its 8.3 name) and separators. */
 function unsafeName(name: string): boolean {
   if (name === "" || name === "." || name === ".." || name.includes("/") || name.includes("\0")) return true;
-  const folded = name.toLowerCase().replace(/[. ]+$/, "");
-  return folded === ".git" || folded === "git~1";
+  return namesGitDir(name);
 }
