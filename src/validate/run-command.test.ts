@@ -147,6 +147,44 @@ describe("runCommand", () => {
   });
 });
 
+// Node marks its own descriptors close-on-exec, but not one it was started with: a supervisor's socket or a
+// file a start script left open reached every validation command, through bwrap too.
+describe("descriptors the app inherited", () => {
+  /** Runs `ls /proc/self/fd; cat <&40` through runCommand in a process started with the app's key on fd 40. */
+  const withInheritedFd = async (sandbox: string) => {
+    const { spawnSync } = await import("node:child_process");
+    const { openSync, closeSync } = await import("node:fs");
+    const script = join(root, `fd-runner-${Math.random().toString(36).slice(2)}.mts`);
+    await writeFile(script, `
+      import { runCommand } from ${JSON.stringify(join(process.cwd(), "src/validate/run-command.ts"))};
+      const ws = ${JSON.stringify(ws)};
+      const r = await runCommand({ command: "ls /proc/self/fd; cat <&40 || true", cwd: ws, env: { PATH: process.env.PATH }, timeoutMs: 10_000, maxOutputBytes: 65536, sandbox: ${sandbox} });
+      process.stdout.write(r.output.text());`);
+    const fd = openSync(join(keyDir, "app.pem"), "r");
+    try {
+      const stdio = Array.from({ length: 41 }, (_, i) => (i === 1 ? "pipe" : i === 40 ? fd : "ignore"));
+      const r = spawnSync(process.execPath, ["--import", "tsx", script], { stdio: stdio as never, encoding: "utf8", timeout: 30_000 });
+      return r.stdout;
+    } finally {
+      closeSync(fd);
+    }
+  };
+
+  test("are closed before an unsandboxed command starts", async () => {
+    const out = await withInheritedFd(`{ kind: "none" }`);
+    expect(out).not.toContain("BEGIN RSA PRIVATE KEY");
+    expect(out.split("\n")).not.toContain("40");
+    expect(out).toMatch(/^0\n1\n2\n/);
+  });
+
+  withBwrap("are closed before a sandboxed command starts", async () => {
+    const out = await withInheritedFd(`{ kind: "bwrap", workspace: ws, writable: [], network: false }`);
+    expect(out).not.toContain("BEGIN RSA PRIVATE KEY");
+    expect(out.split("\n")).not.toContain("40");
+    expect(out).toMatch(/^0\n1\n2\n/);
+  });
+});
+
 describe("runCommand under bubblewrap", () => {
   withBwrap("writes only inside the workspace and its temp dirs", async () => {
     const r = await run(`echo ok > in-ws.txt && cat in-ws.txt && echo home > "$HOME/h" && ( (echo x > /usr/escape) 2>/dev/null && echo WROTE-USR || echo usr-readonly)`, bwrap());

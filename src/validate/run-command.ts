@@ -34,7 +34,18 @@ export interface CommandRun {
   spawnError?: string;
 }
 
-const SHELL = existsSync("/bin/bash") ? ["/bin/bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"] : ["/bin/sh", "-ec"];
+/**
+ * Closes every descriptor but 0-2, then starts the command's shell in its place. Node marks its own
+ * descriptors close-on-exec, but not one it was started with (a supervisor's socket, a file a start script
+ * left open), and bwrap passes them on: the command could read or write them, inside the sandbox too.
+ */
+const CLOSE_INHERITED = 'for f in /proc/self/fd/*; do n=${f##*/}; case $n in 0|1|2|*[!0-9]*) ;; *) eval "exec $n<&-" ;; esac; done';
+const BASH = ["/bin/bash", "--noprofile", "--norc"];
+/** The shell's argv for one command (dash, the fallback, cannot name a descriptor above 9 to close it). */
+const shellArgv = (command: string): string[] =>
+  existsSync("/bin/bash")
+    ? [...BASH, "-c", `${CLOSE_INHERITED}; exec ${BASH.join(" ")} -eo pipefail -c "$0"`, command]
+    : ["/bin/sh", "-ec", command];
 
 /**
  * Runs one command in its own process group with a wall-clock limit. On timeout or abort the whole group
@@ -47,8 +58,8 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const started = performance.now();
   const [file, args] =
     opts.sandbox.kind === "bwrap"
-      ? [opts.sandbox.bwrapPath ?? "bwrap", [...bwrapArgs({ ...opts.sandbox, cwd: opts.cwd, env: opts.env }), "--", ...SHELL, opts.command]]
-      : [SHELL[0]!, [...SHELL.slice(1), opts.command]];
+      ? [opts.sandbox.bwrapPath ?? "bwrap", [...bwrapArgs({ ...opts.sandbox, cwd: opts.cwd, env: opts.env }), "--", ...shellArgv(opts.command)]]
+      : [shellArgv(opts.command)[0]!, shellArgv(opts.command).slice(1)];
 
   return new Promise<CommandRun>((resolve) => {
     let timedOut = false;
