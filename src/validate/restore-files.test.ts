@@ -25,13 +25,17 @@ describe("diffPaths", () => {
 
 describe("restoreFiles", () => {
   test("puts modified files back and removes files the patch added", async () => {
+    const { chmod, stat } = await import("node:fs/promises");
     const r = await repo();
     const original = await readFile(join(r.dir, "src/math.js"), "utf8");
     await writeFile(join(r.dir, "src/math.js"), "patched");
+    await chmod(join(r.dir, "src/math.js"), 0o755); // a script's mode is kept
+
     await writeFile(join(r.dir, "src/added.js"), "new");
     const restored = await restoreFiles(r.dir, ["src/math.js", "src/added.js", "test/math.test.js"]);
     expect(restored.sort()).toEqual(["src/added.js", "src/math.js"]);
     expect(await readFile(join(r.dir, "src/math.js"), "utf8")).toBe(original);
+    expect((await stat(join(r.dir, "src/math.js"))).mode & 0o777).toBe(0o755);
     await expect(readFile(join(r.dir, "src/added.js"))).rejects.toThrow();
   });
 
@@ -46,6 +50,26 @@ describe("restoreFiles", () => {
     expect(restored).toEqual([]);
     expect(await readFile(join(outside, "victim.txt"), "utf8")).toBe("keep me");
     expect(await readFile(join(r.root, "sibling.txt"), "utf8")).toBe("keep me too");
+  });
+
+  // The repository's commands ran in the checkout before: one that left a FIFO where a patched file was made
+  // the restore's write wait for a reader forever, holding one of libuv's four threads.
+  test("a FIFO left where a committed file was is replaced, not written into", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { constants, open } = await import("node:fs/promises");
+    const r = await repo();
+    const file = join(r.dir, "src/math.js");
+    const original = await readFile(file, "utf8");
+    await rm(file);
+    execFileSync("mkfifo", [file]);
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<"stuck">((res) => (timer = setTimeout(() => res("stuck"), 3_000)));
+    const outcome = await Promise.race([restoreFiles(r.dir, ["src/math.js"]), stuck]);
+    clearTimeout(timer);
+    // Frees a write that waits for a reader, so that a failure does not hold the test process.
+    if (outcome === "stuck") await (await open(file, constants.O_RDONLY | constants.O_NONBLOCK)).close();
+    expect(outcome).toEqual(["src/math.js"]);
+    expect(await readFile(file, "utf8")).toBe(original);
   });
 
   test("a directory that is not a git checkout is left alone", async () => {

@@ -1,7 +1,9 @@
 import * as fs from "node:fs";
-import { lstat, mkdir, realpath, unlink, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
+import { chmod, lstat, mkdir, realpath, rename, unlink, writeFile } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
 import git from "isomorphic-git";
+
+let tmpCounter = 0;
 
 /** Paths a unified diff names (old and new side), as written, before any policy check. */
 export function diffPaths(diff: string): string[] {
@@ -47,10 +49,20 @@ export async function restoreFiles(dir: string, paths: string[]): Promise<string
       blob = undefined;
     }
     if (blob) {
+      if (st?.isDirectory()) continue; // the patch policy refuses it: not a regular file
       const same = st?.isFile() && Buffer.from(await fs.promises.readFile(target)).equals(Buffer.from(blob));
       if (same) continue;
       await mkdir(dirname(target), { recursive: true });
-      await writeFile(target, blob);
+      // Written beside it and renamed over: opened for writing, a FIFO the repository's commands left there
+      // waits for a reader forever, holding one of libuv's four threads.
+      const tmp = join(dirname(target), `.${basename(target)}.ci-bot-restore-${process.pid}-${++tmpCounter}`);
+      await writeFile(tmp, blob, { flag: "wx" });
+      // As a write in place did: an executable script stays executable.
+      if (st?.isFile()) await chmod(tmp, st.mode & 0o7777);
+      await rename(tmp, target).catch(async (err: unknown) => {
+        await unlink(tmp).catch(() => undefined);
+        throw err;
+      });
       restored.push(rel);
     } else if (st?.isFile()) {
       await unlink(target);
