@@ -1,6 +1,12 @@
 import type { Annotation, RunJob } from "../core/ports/github-port.js";
 
 /**
+ * Workflow files are a few KB; a head commit can hold one of any size, and all of it would be held and
+ * YAML-parsed once per failed job. 1 MiB is far above any real workflow.
+ */
+export const WORKFLOW_MAX_BYTES = 1024 * 1024;
+
+/**
  * What `fetch-logs` leaves for `build-context`: small enough for the job record. The logs themselves,
  * the API steps and the annotations are files in `logsDir` (beside the checkout, removed with it).
  */

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { Job } from "../core/job.js";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
 import { selectCommands } from "./select-commands.js";
+import { WORKFLOW_MAX_BYTES } from "../context/fetched-logs.js";
 import { readFailingWorkflow, validationInputFromJob } from "./validation-input.js";
 
 const repos: FixtureRepo[] = [];
@@ -88,5 +89,24 @@ describe("readFailingWorkflow", () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+
+  // fetch-logs leaves a workflow over WORKFLOW_MAX_BYTES unread, and the checkout's copy was then read whole;
+  // after the repository's commands ran, a FIFO there made the read wait for a writer forever.
+  test("reads the checkout's copy only if it is a regular file within WORKFLOW_MAX_BYTES", async () => {
+    const { execFileSync } = await import("node:child_process");
+    const { constants, open } = await import("node:fs/promises");
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    await writeFile(join(r.dir, "big.yml"), `on: push\n${"#".repeat(WORKFLOW_MAX_BYTES)}\n`);
+    expect(await readFailingWorkflow(job({}, "big.yml"), r.dir)).toBeUndefined();
+    execFileSync("mkfifo", [join(r.dir, "fifo.yml")]);
+    let timer: NodeJS.Timeout | undefined;
+    const stuck = new Promise<"stuck">((res) => (timer = setTimeout(() => res("stuck"), 3_000)));
+    const outcome = await Promise.race([readFailingWorkflow(job({}, "fifo.yml"), r.dir), stuck]);
+    clearTimeout(timer);
+    // Frees a read that waits for a writer, so that a failure does not hold the test process.
+    if (outcome === "stuck") await (await open(join(r.dir, "fifo.yml"), constants.O_WRONLY | constants.O_NONBLOCK)).close();
+    expect(outcome).toBeUndefined();
   });
 });

@@ -1,5 +1,6 @@
-import { readFile, realpath } from "node:fs/promises";
+import { readFile, realpath, stat } from "node:fs/promises";
 import { join, sep } from "node:path";
+import { WORKFLOW_MAX_BYTES } from "../context/fetched-logs.js";
 import type { Job } from "../core/job.js";
 import type { ValidationInput } from "./select-commands.js";
 import { workflowSteps } from "./workflow-steps.js";
@@ -92,9 +93,13 @@ export async function readFailingWorkflow(job: Job, workspaceDir: string): Promi
   // The checkout is at head_sha, so its copy is the workflow that failed. The repository decides what its
   // files are: a workflow path that is a symlink (or under one) out of the checkout is not read.
   if (!job.run.workflowPath || job.run.workflowPath.includes("..")) return undefined;
+  // Only a regular file within the cap fetch-logs applies: it left a larger one unread, and the repository's
+  // commands, which ran in the checkout, could leave a FIFO there, whose read would wait forever.
   try {
     const [root, file] = await Promise.all([realpath(workspaceDir), realpath(join(workspaceDir, job.run.workflowPath))]);
-    return file.startsWith(root + sep) ? await readFile(file, "utf8") : undefined;
+    if (!file.startsWith(root + sep)) return undefined;
+    const st = await stat(file);
+    return st.isFile() && st.size <= WORKFLOW_MAX_BYTES ? await readFile(file, "utf8") : undefined;
   } catch {
     return undefined;
   }

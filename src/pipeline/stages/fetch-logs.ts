@@ -4,7 +4,7 @@ import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
 import { AppError, permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { GitHubClient, RunJob } from "../../core/ports/github-port.js";
-import type { FailingStep, FetchedJob, FetchedLogs, JobMeta } from "../../context/fetched-logs.js";
+import { WORKFLOW_MAX_BYTES, type FailingStep, type FetchedJob, type FetchedLogs, type JobMeta } from "../../context/fetched-logs.js";
 import { mapLogSections } from "../../context/log-steps.js";
 import { keepLogTail } from "../../context/log-tail.js";
 import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "../../context/workflow-steps.js";
@@ -14,11 +14,7 @@ import { FAILING } from "../../core/conclusions.js";
 
 /** More failed jobs than this in one run are nearly always one cause repeated across a matrix. */
 export const MAX_FAILED_JOBS = 5;
-/**
- * Workflow files are a few KB; a head commit can hold one of any size, and all of it would be held and
- * YAML-parsed once per failed job. 1 MiB is far above any real workflow.
- */
-export const WORKFLOW_MAX_BYTES = 1024 * 1024;
+export { WORKFLOW_MAX_BYTES };
 
 /**
  * Downloads what explains the failure: the failed jobs of the run's attempt, each job's log (tail kept,
