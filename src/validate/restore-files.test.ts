@@ -72,6 +72,18 @@ describe("restoreFiles", () => {
     expect(await readFile(file, "utf8")).toBe(original);
   });
 
+  // A test grew a file the patch touches (sparse here): it was read whole to compare it with the commit's,
+  // so the restore held gigabytes, or failed past Node's 2 GiB read limit, at every retry.
+  test("a file grown past the committed one is rewritten without being read", async () => {
+    const { truncate } = await import("node:fs/promises");
+    const r = await repo();
+    const file = join(r.dir, "src/math.js");
+    const original = await readFile(file, "utf8");
+    await truncate(file, 3 * 1024 ** 3);
+    expect(await restoreFiles(r.dir, ["src/math.js"])).toEqual(["src/math.js"]);
+    expect(await readFile(file, "utf8")).toBe(original);
+  });
+
   test("a directory that is not a git checkout is left alone", async () => {
     const dir = await mkdtemp(join(tmpdir(), "t0-nogit-"));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));

@@ -50,7 +50,8 @@ export async function restoreFiles(dir: string, paths: string[]): Promise<string
     }
     if (blob) {
       if (st?.isDirectory()) continue; // the patch policy refuses it: not a regular file
-      const same = st?.isFile() && Buffer.from(await fs.promises.readFile(target)).equals(Buffer.from(blob));
+      // Sizes first: the repository's commands may have grown the file to any size, not worth reading.
+      const same = st?.isFile() && st.size === blob.length && Buffer.from(await fs.promises.readFile(target)).equals(Buffer.from(blob));
       if (same) continue;
       await mkdir(dirname(target), { recursive: true });
       // Written beside it and renamed over: opened for writing, a FIFO the repository's commands left there
