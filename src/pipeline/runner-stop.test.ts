@@ -1,17 +1,8 @@
 import { describe, expect, test } from "@jest/globals";
-import { InProcessQueue } from "../adapters/queue/in-process-queue.js";
-import { MemoryJobStore } from "../adapters/store/memory-store.js";
-import { createMetrics } from "../admin/metrics.js";
-import { AppIdentity } from "../core/app-identity.js";
-import { loadAppConfig } from "../config/app-config.js";
-import type { Deps } from "../core/deps.js";
 import { permanent, transient } from "../core/errors.js";
 import { stopJob, type Job, type JobState } from "../core/job.js";
-import { silentLogger } from "../core/logger.js";
-import { FakeClock } from "../../test/fakes/fake-clock.js";
-import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { retryJob } from "./job-control.js";
-import { Runner, queueItemFor } from "./runner.js";
+import { runnerHarness } from "../../test/helpers/runner-harness.js";
 import type { Stage, StageOutcome } from "./stage.js";
 
 /**
@@ -19,35 +10,10 @@ import type { Stage, StageOutcome } from "./stage.js";
  * while a worker runs it: the worker finds out at its next write to the job and goes no further.
  */
 function setup(stages: Stage[]) {
-  const clock = new FakeClock();
-  const logger = silentLogger();
-  const store = new MemoryJobStore();
-  const queue = new InProcessQueue({ concurrency: 2, perRepo: 1, clock, logger });
-  const removed: string[] = [];
-  const enqueued: string[] = [];
-  const enqueue = queue.enqueue.bind(queue);
-  queue.enqueue = async (item, opts) => (enqueued.push(item.jobId), enqueue(item, opts));
-  const deps: Deps = {
-    config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" }),
-    store,
-    queue,
-    github: { forInstallation: async () => { throw new Error("unused"); } },
-    workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async (id) => void removed.push(id), sweep: async () => 0 },
-    clock,
-    logger,
-    metrics: createMetrics(),
-    identity: new AppIdentity(),
-  };
-  const runner = new Runner(deps, stages);
-  const add = async () => {
-    const job = makeJob();
-    await store.recordIntake(makeDelivery(job), "{}", job);
-    await queue.enqueue(queueItemFor(job));
-    return job;
-  };
+  const h = runnerHarness(stages);
   /** What the installation webhook does to the job (store only). */
-  const stop = (id: string) => store.updateJob(id, (j) => void stopJob(j, REASON, new Date(clock.now()).toISOString()));
-  return { clock, store, queue, runner, deps, removed, enqueued, add, stop, start: () => queue.start((i) => runner.runJob(i)) };
+  const stop = (id: string) => h.store.updateJob(id, (j) => void stopJob(j, REASON, new Date(h.clock.now()).toISOString()));
+  return { ...h, stop };
 }
 
 const REASON = { code: "installation_suspended", message: "the app's installation on octo-org was suspended" };

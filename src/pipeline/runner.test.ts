@@ -1,8 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
 import { InProcessQueue } from "../adapters/queue/in-process-queue.js";
-import { MemoryJobStore } from "../adapters/store/memory-store.js";
-import { createMetrics } from "../admin/metrics.js";
-import { loadAppConfig } from "../config/app-config.js";
 import type { Deps } from "../core/deps.js";
 import { permanent, transient, AppError } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
@@ -12,35 +9,10 @@ import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { jsonLogLines } from "../../test/helpers/recording-logger.js";
 import { retryJob, resumeJob } from "./job-control.js";
 import { Runner, queueItemFor } from "./runner.js";
+import { runnerHarness } from "../../test/helpers/runner-harness.js";
 import type { Stage, StageOutcome } from "./stage.js";
-import { AppIdentity } from "../core/app-identity.js";
 
-function setup(stages: Stage[], env: Record<string, string> = {}) {
-  const clock = new FakeClock();
-  const logger = silentLogger();
-  const store = new MemoryJobStore();
-  const queue = new InProcessQueue({ concurrency: 2, perRepo: 1, clock, logger });
-  const removed: string[] = [];
-  const deps: Deps = {
-    config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2", ...env }),
-    store,
-    queue,
-    github: { forInstallation: async () => { throw new Error("unused"); } },
-    workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async (id) => void removed.push(id), sweep: async () => 0 },
-    clock,
-    logger,
-    metrics: createMetrics(),
-    identity: new AppIdentity(),
-  };
-  const runner = new Runner(deps, stages);
-  const add = async (dryRun = false) => {
-    const job = { ...makeJob(), dryRun };
-    await store.recordIntake(makeDelivery(job), "{}", job);
-    await queue.enqueue(queueItemFor(job));
-    return job;
-  };
-  return { clock, store, queue, runner, deps, removed, add, start: () => queue.start((i) => runner.runJob(i)) };
-}
+const setup = runnerHarness;
 
 /** A new process on the same store: its own clock, queue and runner. */
 async function newProcess(deps: Deps, stages: Stage[]) {

@@ -1,4 +1,4 @@
-import { expect } from "@jest/globals";
+import { afterEach, expect } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
@@ -130,4 +130,15 @@ export async function sharedOntoFixPr(s: FixLoop, id = "second-job", runId = 556
   await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
   expect((await s.store.getJob(id))!.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
   return s.gh.branches.get("ci-bot/fix-555")!;
+}
+
+/** `setupFixLoop` for a test file: the fixture repository of each test is removed after it. */
+export function fixLoopSuite(): (opts?: FixLoopOptions) => ReturnType<typeof setupFixLoop> {
+  let repo: { cleanup(): Promise<void> } | undefined;
+  afterEach(async () => void (await repo?.cleanup()));
+  return async (opts = {}) => {
+    const s = await setupFixLoop(opts);
+    repo = s.repo;
+    return s;
+  };
 }

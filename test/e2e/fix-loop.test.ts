@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from "@jest/globals";
+import { describe, expect, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { permanent, transient } from "../../src/core/errors.js";
@@ -9,21 +9,14 @@ import type { ModelPort } from "../../src/core/ports/model-port.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
 import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
-import { REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
+import { REPOS_DIR } from "../helpers/fixture-repo.js";
 import { makeDelivery } from "../helpers/make-job.js";
 import { EPISODE, INFERENCE, validatedResults } from "./fix-loop-fixtures.js";
 import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import type { Stage } from "../../src/pipeline/stage.js";
-import { EPISODE2, INFERENCE2, PRIOR, RecordingModel, setupFixLoop, sharedOntoFixPr, type FixLoopOptions } from "./fix-loop-setup.js";
+import { EPISODE2, INFERENCE2, PRIOR, RecordingModel, fixLoopSuite, sharedOntoFixPr } from "./fix-loop-setup.js";
 
-let repo: FixtureRepo | undefined;
-afterEach(async () => void (await repo?.cleanup()));
-
-async function setup(opts: FixLoopOptions = {}) {
-  const s = await setupFixLoop(opts);
-  repo = s.repo;
-  return s;
-}
+const setup = fixLoopSuite();
 
 /** A fix run's failed pytest job log: `lines` assertion lines (the excerpts' size), then `last` if given. */
 function pytestRunLog(lines: number, last?: string): string {
@@ -56,7 +49,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain('return "-".join(words)');
     expect(s.gh.comments.get(7)).toHaveLength(1);
     // The workspace is back at the failing commit (ready for a repair attempt).
-    expect(readFileSync(join(repo!.dir, "slug.py"), "utf8")).toContain('return "_".join(words)');
+    expect(readFileSync(join(s.repo.dir, "slug.py"), "utf8")).toContain('return "_".join(words)');
 
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     const ci = await s.deliver("workflow_run", s.fixRun("success", commit));
@@ -160,14 +153,19 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
   });
 
-  // GitHub keeps the run id on a re-run and counts up run_attempt: the green attempt is a new verdict.
-  test("CI passing after people deleted the bot's 'CI failed' comment posts no 'CI passed' one in its place", async () => {
-    const s = await setup({ pullRequests: [] });
+  /** The fix PR opened with no repair attempts allowed, then run 900 (attempt 1) of its commit failed. */
+  const redWithNoRepairLeft = async (s: Awaited<ReturnType<typeof setup>>) => {
     await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     await s.deliver("workflow_run", s.fixRun("failure", commit, 900, 1));
     await s.run();
+    return commit;
+  };
+
+  test("CI passing after people deleted the bot's 'CI failed' comment posts no 'CI passed' one in its place", async () => {
+    const s = await setup({ pullRequests: [] });
+    const commit = await redWithNoRepairLeft(s);
     expect(s.gh.comments.get(100)).toHaveLength(1);
     s.gh.comments.set(100, []);
     await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2));
@@ -176,13 +174,10 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.comments.get(100)).toEqual([]);
   });
 
+  // GitHub keeps the run id on a re-run and counts up run_attempt: the green attempt is a new verdict.
   test("a re-run of a red fix-branch run that passes marks the PR ready", async () => {
     const s = await setup({ pullRequests: [] });
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
-    await s.run();
-    const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.deliver("workflow_run", s.fixRun("failure", commit, 900, 1));
-    await s.run();
+    const commit = await redWithNoRepairLeft(s);
     expect(s.gh.pulls[0]!.draft).toBe(true);
     expect(await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
     // Redelivery of the re-run's event is still one event.
@@ -199,14 +194,20 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   const ciSent = (s: Awaited<ReturnType<typeof setup>>) => s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch");
   const notes = async (s: Awaited<ReturnType<typeof setup>>) => ((await s.get()).results["watch-pr"] as { notes: string[] }).notes;
 
-  // A workflow on [push, pull_request] runs twice on the fix commit: the first to finish is not the verdict.
-  test("a green run while another run of the fix commit still runs: PR stays draft, nothing sent, until that one passes too", async () => {
-    const s = await setup({ pullRequests: [] });
+  /** The fix PR opened, then run 900 of its commit passed while run 901 still runs. */
+  const greenWhile901Runs = async (s: Awaited<ReturnType<typeof setup>>) => {
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     s.gh.putRun(commit, { id: 901, attempt: 1, workflow: TESTS_YML, status: "in_progress", conclusion: null });
     await s.deliver("workflow_run", s.fixRun("success", commit, 900));
     await s.run();
+    return commit;
+  };
+
+  // A workflow on [push, pull_request] runs twice on the fix commit: the first to finish is not the verdict.
+  test("a green run while another run of the fix commit still runs: PR stays draft, nothing sent, until that one passes too", async () => {
+    const s = await setup({ pullRequests: [] });
+    const commit = await greenWhile901Runs(s);
     expect(s.gh.pulls[0]!.draft).toBe(true);
     expect(s.gh.comments.get(100)).toBeUndefined();
     expect(ciSent(s)).toEqual([]);
@@ -238,11 +239,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   // Superseded in its concurrency group, or cancelled by a person: it says nothing, and nothing else will come.
   test("a run the verdict waits for ends cancelled: it wakes the job, and the others having passed, the PR is ready", async () => {
     const s = await setup({ pullRequests: [] });
-    await s.run();
-    const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    s.gh.putRun(commit, { id: 901, attempt: 1, workflow: TESTS_YML, status: "in_progress", conclusion: null });
-    await s.deliver("workflow_run", s.fixRun("success", commit, 900));
-    await s.run();
+    const commit = await greenWhile901Runs(s);
     expect(s.gh.pulls[0]!.draft).toBe(true);
     expect(await s.deliver("workflow_run", s.fixRun("cancelled", commit, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
     await s.run();
@@ -253,11 +250,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   test("a green run, then another run of the fix commit fails: never marked ready, false sent, the red run starts the repair", async () => {
     let repairs = 0;
     const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "the patch did not validate" }) });
-    await s.run();
-    const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    s.gh.putRun(commit, { id: 901, attempt: 1, workflow: TESTS_YML, status: "in_progress", conclusion: null });
-    await s.deliver("workflow_run", s.fixRun("success", commit, 900));
-    await s.run();
+    const commit = await greenWhile901Runs(s);
     await s.deliver("workflow_run", s.fixRun("failure", commit, 901));
     await s.run();
     expect(s.gh.calls).not.toContain("markReadyForReview");

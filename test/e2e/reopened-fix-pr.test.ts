@@ -1,19 +1,12 @@
-import { afterEach, describe, expect, test } from "@jest/globals";
+import { describe, expect, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
-import { REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
+import { REPOS_DIR } from "../helpers/fixture-repo.js";
 import { EPISODE, INFERENCE } from "./fix-loop-fixtures.js";
-import { EPISODE2, setupFixLoop, sharedOntoFixPr, type FixLoopOptions } from "./fix-loop-setup.js";
+import { EPISODE2, fixLoopSuite, sharedOntoFixPr, type FixLoopOptions } from "./fix-loop-setup.js";
 
-let repo: FixtureRepo | undefined;
-afterEach(async () => void (await repo?.cleanup()));
-
-async function setup(opts: FixLoopOptions = {}) {
-  const s = await setupFixLoop(opts);
-  repo = s.repo;
-  return s;
-}
+const setup = fixLoopSuite();
 
 type Loop = Awaited<ReturnType<typeof setup>>;
 
