@@ -62,11 +62,8 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
 
   if (meta.event === "pull_request" && p.action === "closed") {
     const merged = !!pr.merged;
-    const closedAt = extra?.pull_request.closed_at;
-    const id = closedEventId(pr.number, closedAt);
-    const changed = await update(deps, job.id, (j) =>
-      addPrEvent(j, { id, kind: "closed", merged, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login, at, ...(closedAt ? { ghAt: closedAt } : {}) }),
-    );
+    const close = { number: pr.number, merged, closedAt: extra?.pull_request.closed_at, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login };
+    const changed = await recordPrClose(deps, job.id, close, at);
     return routed(changed ? `recorded ${merged ? "merge" : "close"} for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
 
@@ -94,6 +91,25 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
     return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
   return routed("nothing to record");
+}
+
+export interface PrClose {
+  number: number;
+  merged: boolean;
+  /** GitHub's `closed_at`: the same in every delivery of this close, and in the PR as GitHub reads it later. */
+  closedAt?: string | null;
+  headSha: string;
+  by?: string;
+}
+
+/**
+ * Records a close or merge of the job's fix PR (once per close) and wakes the job parked on it. Shared by
+ * this handler and the parked-job reconciliation (pipeline/reconcile-parked.ts), which reads the PR from
+ * GitHub when the webhook never came: the same event id, so whichever comes second is a duplicate.
+ */
+export async function recordPrClose(deps: HandlerDeps, jobId: string, c: PrClose, at: string): Promise<boolean> {
+  const id = closedEventId(c.number, c.closedAt);
+  return update(deps, jobId, (j) => addPrEvent(j, { id, kind: "closed", merged: c.merged, headSha: c.headSha, by: c.by, at, ...(c.closedAt ? { ghAt: c.closedAt } : {}) }));
 }
 
 /**

@@ -14,6 +14,8 @@ interface RawPull {
   draft?: boolean;
   merged?: boolean;
   merged_at?: string | null;
+  closed_at?: string | null;
+  merged_by?: { login?: string } | null;
   head: { ref: string; sha: string };
   title?: string;
   body?: string | null;
@@ -28,6 +30,8 @@ const toPull = (p: RawPull): PullRequestRef => ({
   state: p.state === "closed" ? "closed" : "open",
   draft: !!p.draft,
   merged: !!(p.merged ?? p.merged_at),
+  ...(p.closed_at !== undefined ? { closedAt: p.closed_at } : {}),
+  ...(p.merged_by?.login ? { mergedBy: p.merged_by.login } : {}),
   title: p.title,
   body: p.body,
 });

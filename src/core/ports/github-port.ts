@@ -75,6 +75,10 @@ export interface PullRequestRef {
   state: "open" | "closed";
   draft: boolean;
   merged: boolean;
+  /** GitHub's `closed_at` (null while open): what tells one close of the PR from another (pr-events). */
+  closedAt?: string | null;
+  /** Who merged it, when it was merged. */
+  mergedBy?: string;
   /** As GitHub has them now (people may have edited them). */
   title?: string;
   body?: string | null;
