@@ -11,6 +11,7 @@ import type { JobQueue, QueueHandler } from "./core/ports/job-queue.js";
 import type { StageOutcome } from "./pipeline/stage.js";
 import { queueItemFor } from "./pipeline/runner.js";
 import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
+import { FakeClock } from "../test/fakes/fake-clock.js";
 
 describe("startWorkers", () => {
   test("a start whose resume of unfinished jobs fails takes no job: the caller reports it could not start", async () => {
@@ -70,6 +71,42 @@ describe("startWorkers", () => {
     } finally {
       await runner?.stop();
       await closeDeps(deps);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("starts the reconciliation of parked jobs with the workers: a job parked for a day is asked about; one lease per fleet", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-composition-"));
+    const queue: JobQueue = {
+      kind: "test",
+      ping: async () => undefined,
+      enqueue: async () => undefined,
+      start: async () => undefined,
+      stop: async () => undefined,
+      stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
+    };
+    const leases: string[] = [];
+    const run = async (leased: boolean) => {
+      const store = Object.assign(new MemoryJobStore(), { tryLease: async (name: string) => (leases.push(name), leased) });
+      const job = { ...makeJob({ at: "2026-11-22T12:00:00.000Z" }), state: "pr" as const, stage: "watch-pr", waitingFor: "pr_outcome" };
+      await store.recordIntake(makeDelivery(job), "{}", job);
+      const asked: number[] = [];
+      // GitHub answers nothing here: the pass logs it and leaves the job for the next one.
+      const github = { forInstallation: async (id: number) => (asked.push(id), Promise.reject(transient("github_unavailable", "down"))) };
+      const config = loadAppConfig({ DATA_DIR: dir, WORKSPACE_ROOT: join(dir, "ws"), T0_WORKERS: "1" });
+      const deps = await buildDeps(config, { logger: silentLogger(), overrides: { store, queue, github, clock: new FakeClock() } });
+      const runner = await startWorkers(deps, { stages: [], probeSandbox: async () => ({ available: true }) });
+      for (let i = 0; i < 100 && !asked.length; i++) await new Promise((r) => setTimeout(r, 5));
+      await runner?.stop();
+      await closeDeps(deps);
+      return asked;
+    };
+    try {
+      expect(await run(true)).toEqual([2]);
+      // Another worker of the fleet holds the lease: this one asks nothing.
+      expect(await run(false)).toEqual([]);
+      expect(leases).toEqual(["reconcile-parked", "reconcile-parked"]);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -18,6 +18,7 @@ import { createFsWorkspace, workspaceOptionsFromConfig } from "./adapters/worksp
 import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
 import { startFeedbackOutbox } from "./feedback/outbox.js";
+import { startParkedReconciler } from "./pipeline/reconcile-parked.js";
 import type { Stage } from "./pipeline/stage.js";
 import type { SandboxProbe } from "./validate/sandbox.js";
 import { recordedDeliveries, redeliverFailed } from "./handlers/redeliver-failed.js";
@@ -129,8 +130,10 @@ export async function startWorkers(
   await sandboxChecked;
   // Feedback left pending by a crash or a gateway outage is resent now and every minute; stops with the runner.
   const stopOutbox = startFeedbackOutbox(deps);
+  // Jobs parked for a webhook that never came (past GitHub's redelivery window) are checked against GitHub.
+  const stopReconciler = startParkedReconciler(deps);
   const stopRunner = runner.stop.bind(runner);
-  runner.stop = () => (stopOutbox(), stopRunner());
+  runner.stop = () => (stopOutbox(), stopReconciler(), stopRunner());
   return runner;
 }
 

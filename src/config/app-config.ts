@@ -144,6 +144,8 @@ const envSchema = z.object({
   STORE_FSYNC: bool(true),
   /** Webhooks GitHub could not deliver (app down, 5xx) in this many past hours are redelivered at start and hourly; 0 = off. */
   REDELIVER_WINDOW_HOURS: int(24, 0).pipe(z.number().max(72, "GitHub keeps three days of deliveries: use 0-72")),
+  /** A job parked this many hours for a webhook (its fix PR's outcome, a re-run) is checked against GitHub hourly; 0 = off. */
+  RECONCILE_PARKED_HOURS: int(24, 0),
 
   TENSORZERO_URL: tensorZeroUrl,
   TENSORZERO_API_KEY: z.string().optional().transform((v) => (v ? v : undefined)),

@@ -102,6 +102,11 @@ export interface Job {
   /** Set when the job waits for an outside event (e.g. the fix PR being reviewed or merged). */
   waitingFor?: string;
   /**
+   * When the parked-job reconciliation last asked GitHub about this parked job and found nothing the
+   * webhooks had missed (pipeline/reconcile-parked.ts): it asks again RECONCILE_PARKED_HOURS after that.
+   */
+  reconciledAt?: string;
+  /**
    * Counts wake-ups (a PR event recorded on the job, an operator's resume). A stage that did not finish
    * the job while one came in is run again instead of parked (the job would wait for an event it already
    * has) or passed (watch-pr done with a closed PR that was reopened meanwhile).

@@ -1,0 +1,270 @@
+import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../test/helpers/github-api.js";
+import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
+import { failedRun, RecordingQueue, testConfig } from "../../test/intake/harness.js";
+import { createGitHubPort } from "../adapters/github/create-github-port.js";
+import { MemoryJobStore } from "../adapters/store/memory-store.js";
+import { createMetrics } from "../admin/metrics.js";
+import { createProbot } from "../app.js";
+import { AppIdentity } from "../core/app-identity.js";
+import type { Deps } from "../core/deps.js";
+import type { Job } from "../core/job.js";
+import { silentLogger } from "../core/logger.js";
+import { prEventsOf } from "../feedback/pr-events.js";
+import { routeDelivery } from "../handlers/route-delivery.js";
+import { reconcileParked } from "./reconcile-parked.js";
+
+/**
+ * A job parked for a webhook that never comes (the app down past GitHub's redelivery window, a delivery
+ * GitHub never retried) is reconciled against GitHub: what the webhook would have said is recorded under
+ * the same event id, so the real webhook, should it come after all, is a duplicate.
+ */
+const HOUR = 3600_000;
+const FIX = "b".repeat(40);
+const WORKFLOW = ".github/workflows/test.yml";
+const REPO = "/repos/octo-org/octo-repo";
+const CLOSED_AT = "2026-11-24T09:00:00Z";
+
+let gh: GitHubApiMock | undefined;
+beforeAll(async () => void (await githubOpenApi()));
+afterEach(() => gh?.cleanup());
+
+/** A job whose draft fix PR #7 (branch ci-bot/fix-<runId>) is open, parked by watch-pr since `at`. */
+function prJob(runId: number, at: string): Job {
+  const job: Job = { ...makeJob({ repoId: 300029405, runId, at }), state: "pr", stage: "watch-pr", waitingFor: "pr_outcome", completedStages: ["open-pull-request", "watch-pr"] };
+  job.run.workflowPath = WORKFLOW;
+  job.results["open-pull-request"] = {
+    branch: `ci-bot/fix-${runId}`, commitSha: FIX, verified: true, pr: { number: 7, htmlUrl: "", nodeId: "", state: "open", draft: true },
+    createdPr: true, commentedOn: [], files: [], inferenceId: "inf", episodeId: "ep", repairAttempt: 1,
+  };
+  return job;
+}
+
+/** A job that asked rerun-flaky for attempt 2 of its run and waits for it. */
+function rerunJob(runId: number, at: string): Job {
+  const job: Job = { ...makeJob({ repoId: 300029405, runId, at }), state: "analysis", stage: "rerun-flaky", waitingFor: "rerun", completedStages: ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "rerun-flaky"] };
+  job.results["rerun-flaky"] = { rerun: true, reason: "classified flaky-suspect", awaitingAttempt: 2 };
+  return job;
+}
+
+async function setup(jobs: Job[], env: Record<string, string> = {}) {
+  const clock = new FakeClock();
+  const store = new MemoryJobStore();
+  for (const j of jobs) await store.recordIntake(makeDelivery(j), "{}", j);
+  const queue = new RecordingQueue();
+  const silent = { debug() {}, info() {}, warn() {}, error() {} };
+  const github = createGitHubPort({ octokitFactory: () => new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silent }) });
+  const deps: Deps = {
+    config: testConfig(env), store, queue, github, clock, logger: silentLogger(), metrics: createMetrics(), identity: new AppIdentity(),
+    workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 },
+    model: undefined as never,
+  };
+  gh = await githubApiMock();
+  return { deps, store, queue, clock, get: async (id: string) => (await store.getJob(id))! };
+}
+
+const pull = (state: "open" | "closed", merged = false) => ({
+  number: 7, state, merged, closed_at: state === "closed" ? CLOSED_AT : null, merged_by: merged ? { login: "alice" } : null,
+  html_url: "https://github.com/octo-org/octo-repo/pull/7", node_id: "PR_7", draft: true, head: { ref: "ci-bot/fix-1", sha: FIX },
+});
+const runs = (...r: Array<{ id: number; status: string; conclusion: string | null }>) => ({
+  total_count: r.length,
+  workflow_runs: r.map((x) => ({ ...x, run_attempt: 1, path: WORKFLOW, name: "Test", html_url: `https://github.com/octo-org/octo-repo/actions/runs/${x.id}` })),
+});
+const noRuns = (times = 1) => gh!.on("GET", `${REPO}/actions/runs?head_sha=${FIX}&exclude_pull_requests=true&per_page=100`, { body: runs() }, { times });
+
+describe("reconcileParked: a fix PR whose webhooks never came", () => {
+  test("merged: the close is recorded as the webhook would have, the job woken and queued; the late webhook is a duplicate", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("closed", true) });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r).toEqual({ checked: 1, recorded: [job.id], failed: 0 });
+    const j = await s.get(job.id);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: `closed:7:${CLOSED_AT}`, kind: "closed", merged: true, headSha: FIX, by: "alice", ghAt: CLOSED_AT })]);
+    expect(j.waitingFor).toBeUndefined();
+    expect(j.completedStages).not.toContain("watch-pr");
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    // The real webhook of that close, arriving late.
+    const d = await routeDelivery(
+      {
+        action: "closed", installation: { id: job.installationId }, sender: { login: "alice" },
+        repository: { id: job.repo.id, name: job.repo.name, full_name: job.repo.fullName, owner: { login: job.repo.owner } },
+        pull_request: { number: 7, state: "closed", merged: true, closed_at: CLOSED_AT, merged_by: { login: "alice" }, updated_at: CLOSED_AT, head: { ref: "ci-bot/fix-1", sha: FIX } },
+      },
+      { id: "d-late", event: "pull_request", receivedAt: new Date(s.clock.now()).toISOString() },
+      s.deps,
+    );
+    expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
+    expect(prEventsOf(await s.get(job.id))).toHaveLength(1);
+  });
+
+  test("CI finished on the fix commit: recorded as on-fix-branch-run records it; the late workflow_run is a duplicate", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    gh!.on("GET", `${REPO}/actions/runs?head_sha=${FIX}&exclude_pull_requests=true&per_page=100`, { body: runs({ id: 900, status: "completed", conclusion: "success" }, { id: 901, status: "in_progress", conclusion: null }) });
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: `ci:900:${FIX}`, kind: "ci", runId: 900, conclusion: "success", headSha: FIX })]);
+    expect(j.waitingFor).toBeUndefined();
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    const p = failedRun({ runId: 900, branch: "ci-bot/fix-1", conclusion: "success" });
+    p.workflow_run.head_sha = FIX;
+    const d = await routeDelivery(p, { id: "d-late-ci", event: "workflow_run", receivedAt: new Date(s.clock.now()).toISOString() }, s.deps);
+    expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
+    expect(prEventsOf(await s.get(job.id))).toHaveLength(1);
+  });
+
+  test("nothing new: the job stays parked, untouched, and is not asked about again before the threshold", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 0 });
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(j).toMatchObject({ waitingFor: "pr_outcome", updatedAt: job.updatedAt });
+    expect(s.queue.items).toEqual([]);
+    // An hour later: no request (the strict mock fails on any).
+    await s.clock.advance(HOUR);
+    expect((await reconcileParked(s.deps)).checked).toBe(0);
+    await s.clock.advance(24 * HOUR);
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    expect((await reconcileParked(s.deps)).checked).toBe(1);
+    gh!.done();
+  });
+
+  test("jobs parked for less than RECONCILE_PARKED_HOURS, or in a repository out of REPO_ALLOWLIST, are not asked about", async () => {
+    const recent = prJob(1, "2026-11-24T10:00:00.000Z");
+    const other = { ...prJob(2, "2026-11-23T12:00:00.000Z"), id: "other", key: "9:2" };
+    other.repo = { ...other.repo, id: 9, fullName: "someone/else", owner: "someone", name: "else" };
+    const s = await setup([recent, other], { REPO_ALLOWLIST: "octo-org/octo-repo" });
+    await s.clock.advance(25 * HOUR);
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 0, recorded: [], failed: 0 });
+    gh!.done();
+  });
+
+  test("at most maxJobs per pass, the longest parked first; the rest in the next pass", async () => {
+    const jobs = [prJob(3, "2026-11-23T12:20:00.000Z"), prJob(1, "2026-11-23T12:00:00.000Z"), prJob(2, "2026-11-23T12:10:00.000Z")];
+    const s = await setup(jobs);
+    await s.clock.advance(25 * HOUR);
+    noRuns(2);
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") }, { times: 2 });
+    const first = await reconcileParked(s.deps, { maxJobs: 2 });
+    gh!.done();
+    expect(first.checked).toBe(2);
+    expect((await s.get(jobs[0]!.id)).reconciledAt).toBeUndefined();
+    expect((await s.get(jobs[1]!.id)).reconciledAt).toBeDefined();
+    expect((await s.get(jobs[2]!.id)).reconciledAt).toBeDefined();
+    gh!.cleanup();
+    gh = await githubApiMock();
+    noRuns();
+    gh.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    expect((await reconcileParked(s.deps, { maxJobs: 2 })).checked).toBe(1);
+    gh.done();
+  });
+
+  test("GitHub down: logged, the job left as it was, and asked about again on the next pass", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    gh!.on("GET", `${REPO}/actions/runs?head_sha=${FIX}&exclude_pull_requests=true&per_page=100`, { status: 502, body: { message: "Server Error" } });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
+    gh!.done();
+    expect((await s.get(job.id)).reconciledAt).toBeUndefined();
+    await s.clock.advance(HOUR);
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("closed") });
+    expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
+    gh!.done();
+    expect(prEventsOf(await s.get(job.id))).toEqual([expect.objectContaining({ id: `closed:7:${CLOSED_AT}`, merged: false })]);
+  });
+
+  test("DRY_RUN on: recorded and woken as the webhook would be (the runner then stops the job before any write)", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job], { DRY_RUN: "true" });
+    await s.clock.advance(25 * HOUR);
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("closed", true) });
+    expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
+    gh!.done();
+    // Only reads reached GitHub (the strict mock holds no write).
+    expect(gh!.requests.map((r) => r.method)).toEqual(["GET", "GET"]);
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+  });
+
+  test("RECONCILE_PARKED_HOURS=0 turns it off", async () => {
+    const s = await setup([prJob(1, "2026-11-23T12:00:00.000Z")], { RECONCILE_PARKED_HOURS: "0" });
+    await s.clock.advance(250 * HOUR);
+    expect((await reconcileParked(s.deps)).checked).toBe(0);
+    gh!.done();
+  });
+});
+
+describe("reconcileParked: a re-run whose completion never came", () => {
+  test("the awaited attempt passed: the job completes as on-rerun-completed completes it; the late webhook is a duplicate", async () => {
+    const job = rerunJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    gh!.on("GET", `${REPO}/actions/runs/1?exclude_pull_requests=true`, { body: { id: 1, run_attempt: 2, status: "completed", conclusion: "success" } });
+    expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(j).toMatchObject({ state: "completed", waitingFor: undefined });
+    expect(s.queue.items).toEqual([]);
+    const p = failedRun({ runId: 1, attempt: 2, conclusion: "success" });
+    const d = await routeDelivery(p, { id: "d-late-rerun", event: "workflow_run", receivedAt: new Date(s.clock.now()).toISOString() }, s.deps);
+    expect(d).toMatchObject({ outcome: "ignored" });
+    expect(await s.get(job.id)).toMatchObject({ state: "completed" });
+  });
+
+  test("red again: the job resumes from fetch-logs with that attempt, queued", async () => {
+    const job = rerunJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    gh!.on("GET", `${REPO}/actions/runs/1?exclude_pull_requests=true`, { body: { id: 1, run_attempt: 2, status: "completed", conclusion: "failure" } });
+    expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(j.run.attempt).toBe(2);
+    expect(j.completedStages).not.toContain("fetch-logs");
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+  });
+
+  test("still re-running: nothing recorded", async () => {
+    const job = rerunJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    gh!.on("GET", `${REPO}/actions/runs/1?exclude_pull_requests=true`, { body: { id: 1, run_attempt: 2, status: "in_progress", conclusion: null } });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 0 });
+    gh!.done();
+    expect(await s.get(job.id)).toMatchObject({ waitingFor: "rerun" });
+  });
+});
+
+describe("reconcileParked: an installation GitHub refuses a token for", () => {
+  test("the job is left to the installation events: not failed, not asked about again before the threshold", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const s = await setup([job]);
+    const config = testConfig();
+    s.deps.github = createGitHubPort({ probot: createProbot(config, silentLogger(), { retryAfterBaseMs: 1 }) });
+    await s.clock.advance(25 * HOUR);
+    gh!.on("POST", `/app/installations/${job.installationId}/access_tokens`, { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "404" } });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 0 });
+    gh!.done();
+    expect(await s.get(job.id)).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    await s.clock.advance(HOUR);
+    expect((await reconcileParked(s.deps)).checked).toBe(0);
+  });
+});
