@@ -124,6 +124,20 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(prEventsOf(await s.get(job.id))).toHaveLength(1);
   });
 
+  test("a later job's fix committed onto the PR is its head: that commit's CI is recorded too", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const later = "c".repeat(40);
+    (job.results["open-pull-request"] as { sharedCommits?: unknown[] }).sharedCommits = [{ sha: later, jobId: "later", inferenceId: "inf2", files: [] }];
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    gh!.on("GET", `${REPO}/pulls/7`, { body: { ...pull("open"), head: { ref: "ci-bot/fix-1", sha: later } } });
+    noRuns();
+    gh!.on("GET", `${REPO}/actions/runs?head_sha=${later}&exclude_pull_requests=true&per_page=100`, { body: runs({ id: 902, status: "completed", conclusion: "failure" }) });
+    expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
+    gh!.done();
+    expect(prEventsOf(await s.get(job.id))).toEqual([expect.objectContaining({ id: `ci:902:${later}`, conclusion: "failure", headSha: later })]);
+  });
+
   test("nothing new: the job stays parked, untouched, and is not asked about again before the threshold", async () => {
     const job = prJob(1, "2026-11-23T12:00:00.000Z");
     const s = await setup([job]);
@@ -179,7 +193,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     const job = prJob(1, "2026-11-23T12:00:00.000Z");
     const s = await setup([job]);
     await s.clock.advance(25 * HOUR);
-    gh!.on("GET", `${REPO}/actions/runs?head_sha=${FIX}&exclude_pull_requests=true&per_page=100`, { status: 502, body: { message: "Server Error" } });
+    gh!.on("GET", `${REPO}/pulls/7`, { status: 502, body: { message: "Server Error" } });
     expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
     gh!.done();
     expect((await s.get(job.id)).reconciledAt).toBeUndefined();

@@ -10,7 +10,7 @@ import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
 import { recordPrClose } from "../handlers/on-pull-request.js";
 import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js";
 import { queueItemFor } from "./runner.js";
-import { pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
+import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
 import { WAIT_RERUN } from "./stages/rerun-flaky.js";
 
 /** Jobs asked about per pass: a backlog (the app down for days) is worked through over several passes. */
@@ -100,15 +100,18 @@ async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<string[]> {
   const open = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
   if (!open?.pr) return [];
   const reasons: string[] = [];
-  // CI first, as its webhooks came before the close: the commits on the branch the job waits to hear of.
-  for (const sha of new Set([open.commitSha, pushedByThisRepair(job, open)].filter((s): s is string => !!s))) {
+  const pr = await gh.writes.getPullRequest(job.repo, open.pr.number);
+  // The bot's commits whose CI the job waits to hear of: its fix, a repair's push not yet recorded, and a
+  // later job's fix committed onto this PR when that is the PR's head (on-fix-branch-run hears those too).
+  const shas = [open.commitSha, pushedByThisRepair(job, open), botCommits(open).includes(pr.headSha) ? pr.headSha : undefined];
+  // CI first, as its webhooks came before the close.
+  for (const sha of new Set(shas.filter((s): s is string => !!s))) {
     for (const run of await gh.listCommitRuns(job.repo, sha)) {
       if (run.status !== "completed") continue;
       const fixRun = { id: run.id, run_attempt: run.attempt, head_branch: open.branch, head_sha: sha, conclusion: run.conclusion, ...(run.htmlUrl ? { html_url: run.htmlUrl } : {}) };
       reasons.push(...routed(await onFixBranchRun({ repoId: job.repo.id, ...scope, workflow: run.workflow, run: fixRun }, meta("workflow_run"), deps)));
     }
   }
-  const pr = await gh.writes.getPullRequest(job.repo, open.pr.number);
   if (pr.state === "closed") {
     const close = { number: pr.number, merged: pr.merged, closedAt: pr.closedAt, headSha: pr.headSha, by: pr.mergedBy };
     if (await recordPrClose(deps, job.id, close, receivedAt)) reasons.push(`PR #${pr.number} ${pr.merged ? "merged" : "closed without merging"}`);
