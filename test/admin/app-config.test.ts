@@ -21,6 +21,15 @@ describe("app-config validation", () => {
     expect(problems({ WORKER_HEALTH_PORT: "70000" })).toEqual([expect.stringMatching(/^WORKER_HEALTH_PORT: must be a TCP port/)]);
   });
 
+  test("RECONCILE_PARKED_HOURS: a day by default, 0 turns it off, anything but a whole number of hours is refused", () => {
+    expect(loadAppConfig({}).RECONCILE_PARKED_HOURS).toBe(24);
+    expect(loadAppConfig({ RECONCILE_PARKED_HOURS: "0" }).RECONCILE_PARKED_HOURS).toBe(0);
+    expect(loadAppConfig({ RECONCILE_PARKED_HOURS: "96" }).RECONCILE_PARKED_HOURS).toBe(96);
+    for (const bad of ["-1", "1.5", "a day"]) {
+      expect([bad, problems({ RECONCILE_PARKED_HOURS: bad })]).toEqual([bad, [expect.stringMatching(/^RECONCILE_PARKED_HOURS: must be a whole number ≥ 0/)]]);
+    }
+  });
+
   test("GHE_HOST is a host name with an optional port: a scheme or a path is refused, naming GHE_PROTOCOL", () => {
     expect(loadAppConfig({ GHE_HOST: "ghe.example.com" }).GHE_HOST).toBe("ghe.example.com");
     expect(loadAppConfig({ GHE_HOST: " ghe.example.com:8443 " }).GHE_HOST).toBe("ghe.example.com:8443");
