@@ -153,6 +153,27 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
   });
 
+  test("CI failing after people turned the bot off (enabled: false) since the PR opened: no repair, no comment, feedback still sent", async () => {
+    let repaired = false;
+    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    s.repoConfig.now = { enabled: false };
+    const callsBefore = s.gh.calls.length;
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    expect(repaired).toBe(false);
+    const writes = ["createTree", "createCommit", "deleteBranch", "createBranch", "updateBranch", "createPullRequest", "updatePullRequest", "addLabels", "upsertComment", "markReadyForReview", "rerunFailedJobs"];
+    expect(s.gh.calls.slice(callsBefore).filter((c) => writes.includes(c))).toEqual([]);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(commit);
+    const j = await s.get();
+    expect(j.results["repair"]).toBeUndefined();
+    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/no repair.*enabled: false.*PR left as is/);
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+  });
+
   /** The fix PR opened with no repair attempts allowed, then run 900 (attempt 1) of its commit failed. */
   const redWithNoRepairLeft = async (s: Awaited<ReturnType<typeof setup>>) => {
     await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));

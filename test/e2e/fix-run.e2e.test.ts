@@ -361,6 +361,8 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     gateway.script({ output: { diagnosis: "The first fix passed locally but CI still failed; add in the other order.", patch: second, confidence: 0.7, files: ["src/math.js"], tests_to_run: null } });
     const COMMIT2 = "c0ffee".padEnd(40, "2");
     const pr = { number: 101, html_url: "https://github.com/octo-org/octo-repo/pull/101", node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: "ci-bot/fix-289782451", sha: COMMIT } };
+    // watch-pr reads .github/ci-bot.yml again before the repair's model call (the bot may be off by now).
+    gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } });
     // The branch head is read twice: watch-pr checks nobody pushed after the fix, publishFix again before committing.
     gh.on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, { body: { ref: "r", node_id: "n", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } }, { times: 2 })
       .on("GET", `${API}/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: "2".repeat(40) } } })

@@ -18,6 +18,7 @@ import { addFeedback, flushFeedback, type NewFeedback } from "../../feedback/out
 import { lastOpenOrClose, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
@@ -143,6 +144,11 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   if (shared) why = `the commit is the fix of job ${shared.jobId} (the same failure, on a later commit), which this job does not repair`;
   else if (failed !== undefined) why = `repair attempt ${open.repairAttempt + 1} failed: ${failed}`;
   else if (repairsDone < config.max_repair_attempts) {
+    // Read again before the model call: people may have turned the bot off since the PR opened (days ago,
+    // perhaps). Off, it neither pushes nor comments; the PR stays theirs as it is, and CI feedback (above)
+    // is still recorded.
+    const { off } = await readRepoConfig(gh, job.repo);
+    if (off) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); no repair: ${off}; PR left as is`;
     await prepareRepair(job, deps, ctx, open, ev);
     const fresh = (await deps.store.getJob(job.id))!;
     const r = await repair(fresh, deps, ctx).catch((err) => {
