@@ -61,18 +61,24 @@ const text = (def: string) =>
 const choice = <const T extends readonly [string, ...string[]]>(values: T, def: T[number]) => blankIsUnset.pipe(z.enum(values).default(def));
 const url = z.url({ message: "must be a URL such as http://localhost:3000" });
 const optionalUrl = z.string().optional().transform((v) => (v ? v : undefined)).pipe(url.optional());
+/** An optional URL refused with `message` when it carries user:password (the value, a password, is not echoed). */
+const urlWithoutCredentials = (message: string) =>
+  optionalUrl.superRefine((v, ctx) => {
+    if (!v) return;
+    const u = new URL(v);
+    if (u.username || u.password) ctx.addIssue({ code: "custom", message });
+  });
 /**
  * The gateway's base URL, without user:password: undici drops URL credentials without a word, so a URL
  * meant for basic auth in front of the gateway sent none and every call came back 401; and the gateway
- * itself only knows bearer keys (reference §4). The value is not echoed, as it holds a password.
+ * itself only knows bearer keys (reference §4).
  */
-const tensorZeroUrl = optionalUrl.superRefine((v, ctx) => {
-  if (!v) return;
-  const u = new URL(v);
-  if (u.username || u.password) {
-    ctx.addIssue({ code: "custom", message: "must not contain user:password (they would not be sent; the gateway only accepts bearer keys): put the gateway's sk-t0-... key in TENSORZERO_API_KEY and leave the URL as e.g. http://gateway:3000" });
-  }
-});
+const tensorZeroUrl = urlWithoutCredentials("must not contain user:password (they would not be sent; the gateway only accepts bearer keys): put the gateway's sk-t0-... key in TENSORZERO_API_KEY and leave the URL as e.g. http://gateway:3000");
+/**
+ * The clone host, without user:password: fetch refuses a URL with credentials, so every clone failed while
+ * start-up had accepted it; and clones authenticate with the installation token anyway.
+ */
+const gitBaseUrl = urlWithoutCredentials("must not contain user:password (clones authenticate with the app's installation token; fetch refuses URLs with credentials): leave it as the host alone, e.g. https://git.example.com, or empty to clone from the GitHub host");
 /**
  * A host name with an optional port, as Probot reads GHE_HOST: a scheme or a path made every API call go
  * to a host named "https" (or fail to parse), which then looked like GitHub being down.
@@ -105,7 +111,7 @@ const envSchema = z.object({
   GHE_HOST: hostAndPort,
   GHE_PROTOCOL: blankIsUnset.pipe(z.enum(["http", "https"]).optional()),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
-  GIT_BASE_URL: optionalUrl,
+  GIT_BASE_URL: gitBaseUrl,
   PORT: port(3000),
   HOST: text("localhost"),
   LOG_LEVEL: choice(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),

@@ -50,6 +50,17 @@ describe("app-config validation", () => {
     expect(loadAppConfig({ TENSORZERO_URL: "" }).TENSORZERO_URL).toBeUndefined();
   });
 
+  test("GIT_BASE_URL with user:password is refused, saying the installation token is used, without echoing the password", () => {
+    // fetch refuses URLs with credentials: every clone failed while start-up said nothing.
+    for (const bad of ["https://bot:s3cret-pw@git.example.com", "https://bot@git.example.com/mirror", "http://:s3cret-pw@127.0.0.1:9000"]) {
+      const found = problems({ GIT_BASE_URL: bad });
+      expect([bad, found]).toEqual([bad, [expect.stringMatching(/^GIT_BASE_URL: .*user:password.*installation token.*e\.g\. https:\/\/git\.example\.com/)]]);
+      expect(found.join()).not.toContain("s3cret-pw");
+    }
+    expect(loadAppConfig({ GIT_BASE_URL: "http://127.0.0.1:9000/" }).GIT_BASE_URL).toBe("http://127.0.0.1:9000/");
+    expect(loadAppConfig({ GIT_BASE_URL: "" }).GIT_BASE_URL).toBeUndefined();
+  });
+
   test("a number setting of only spaces is refused, not read as 0 (a random PORT, no workers)", () => {
     expect(problems({ PORT: " ", T0_WORKERS: "  " })).toEqual([
       'PORT: must be a whole number ≥ 0, got " "',
