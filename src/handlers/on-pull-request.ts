@@ -6,6 +6,7 @@ import { addFeedback } from "../feedback/outbox.js";
 import { addPrEvent, closedEventId, reopenedEventId, WATCH_PR } from "../feedback/pr-events.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
+import type { PullRequestRef } from "../core/ports/github-port.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
 import { parsePayload, pullRequestEventSchema, type PullRequestEvent } from "./payload-schemas.js";
@@ -102,10 +103,14 @@ export interface PrClose {
   by?: string;
 }
 
+/** The close of `pr` as GitHub reads it now (closed): the webhook's fields, from the PR itself. */
+export const prCloseOf = (pr: PullRequestRef): PrClose => ({ number: pr.number, merged: pr.merged, closedAt: pr.closedAt, headSha: pr.headSha, by: pr.mergedBy });
+
 /**
  * Records a close or merge of the job's fix PR (once per close) and wakes the job parked on it. Shared by
- * this handler and the parked-job reconciliation (pipeline/reconcile-parked.ts), which reads the PR from
- * GitHub when the webhook never came: the same event id, so whichever comes second is a duplicate.
+ * this handler, the parked-job reconciliation (pipeline/reconcile-parked.ts) and open-pull-request, which
+ * read the PR from GitHub when the webhook never came: the same event id, so whichever comes second is a
+ * duplicate.
  */
 export async function recordPrClose(deps: HandlerDeps, jobId: string, c: PrClose, at: string): Promise<boolean> {
   const id = closedEventId(c.number, c.closedAt);

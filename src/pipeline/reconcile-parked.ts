@@ -7,7 +7,7 @@ import { PR_OUTCOME } from "../feedback/pr-events.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
-import { recordPrClose } from "../handlers/on-pull-request.js";
+import { prCloseOf, recordPrClose } from "../handlers/on-pull-request.js";
 import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js";
 import { queueItemFor } from "./runner.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
@@ -113,8 +113,7 @@ async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<string[]> {
     }
   }
   if (pr.state === "closed") {
-    const close = { number: pr.number, merged: pr.merged, closedAt: pr.closedAt, headSha: pr.headSha, by: pr.mergedBy };
-    if (await recordPrClose(deps, job.id, close, receivedAt)) reasons.push(`PR #${pr.number} ${pr.merged ? "merged" : "closed without merging"}`);
+    if (await recordPrClose(deps, job.id, prCloseOf(pr), receivedAt)) reasons.push(`PR #${pr.number} ${pr.merged ? "merged" : "closed without merging"}`);
   }
   return reasons;
 }

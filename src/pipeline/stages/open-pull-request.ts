@@ -2,7 +2,8 @@ import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js"
 import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
-import { PR_OUTCOME } from "../../feedback/pr-events.js";
+import { lastOpenOrClose, prEventsOf, PR_OUTCOME } from "../../feedback/pr-events.js";
+import { prCloseOf, recordPrClose } from "../../handlers/on-pull-request.js";
 import { fixBranchName, fixCommentMarker } from "../../pr/branch-name.js";
 import { fixBranchCi } from "../../pr/fix-branch-ci.js";
 import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
@@ -33,6 +34,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const repair = job.results["repair"] as RepairState | undefined;
   const attempt = repair?.attempt ?? 1;
   const previous = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  // This stage found its PR closed and recorded the close (below), which woke the job: watch-pr handles it.
+  if (previous?.pr?.state === "closed" && lastOpenOrClose(prEventsOf(job))?.kind === "closed") return { result: previous };
   const sibling = attempt === 1 ? await openSiblingFix(job, deps) : undefined;
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
 
@@ -109,7 +112,15 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `same failure as job ${sibling.jobId}, whose fix PR #${published.pr.number} was closed meanwhile; this fix was not committed` };
   }
   if (sibling) return { result, finish: `fix went onto PR #${published.pr.number} of job ${sibling.jobId} (same failure)` };
-  if (published.pr.state === "closed") return { result, finish: `fix PR #${published.pr.number} was already closed; left as is` };
+  if (published.pr.state === "closed") {
+    // Closed or merged while no webhook reached the app (uninstalled, down for days), found on a retry: the
+    // outcome is recorded as the close webhook would have, so watch-pr sends it (pr_merged, people's edits as
+    // a demonstration) and a later reopening has a close to undo. The job's record keeps the bot's own
+    // commit: the PR's head may be people's. The close wakes the job, and this stage runs again (see above).
+    const own = previous?.pr?.number === published.pr.number ? previous : result;
+    await recordPrClose(deps, job.id, prCloseOf(published.pr), new Date(deps.clock.now()).toISOString());
+    return { result: { ...own, pr: { ...own.pr, state: "closed" } } };
+  }
   return { result, wait: PR_OUTCOME };
 }
 

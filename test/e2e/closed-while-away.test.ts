@@ -1,0 +1,82 @@
+import { describe, expect, jest, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { stopJob } from "../../src/core/job.js";
+import { prEventsOf } from "../../src/feedback/pr-events.js";
+import { retryJob } from "../../src/pipeline/job-control.js";
+import { REPOS_DIR } from "../helpers/fixture-repo.js";
+import { EPISODE, INFERENCE } from "./fix-loop-fixtures.js";
+import { fixLoopSuite } from "./fix-loop-setup.js";
+
+const setup = fixLoopSuite();
+
+type Loop = Awaited<ReturnType<typeof setup>>;
+
+/**
+ * The fix PR opened and the job parked on it; then the app was uninstalled (the job stopped, parked stage
+ * given back) and, with no webhook reaching the app, people closed or merged the PR. `jobs retry` runs
+ * open-pull-request again, which finds the PR closed.
+ */
+async function closedWhileAway(merged: boolean, edit: boolean) {
+  const s = await setup({ pullRequests: [] });
+  await s.run();
+  expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+  await s.store.updateJob(s.job.id, (j) => void stopJob(j, { code: "installation_deleted", message: "uninstalled" }, new Date(s.clock.now()).toISOString()));
+  const commit = s.gh.branches.get("ci-bot/fix-555")!;
+  let head = commit;
+  if (edit) {
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
+    head = (await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [commit] })).sha;
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", head);
+    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+  }
+  await s.clock.advance(3 * 86_400_000);
+  const closedAt = new Date(s.clock.now()).toISOString();
+  Object.assign(s.gh.pulls[0]!, { state: "closed", merged, closedAt, headSha: head });
+  await s.clock.advance(86_400_000);
+  await retryJob(s.deps, s.job.id);
+  await s.run();
+  // The close it recorded woke the job, which the queue runs again: watch-pr takes the close, and
+  // open-pull-request, done with the PR, does not read GitHub again.
+  expect(await s.get()).toMatchObject({ state: "pr", waitingFor: undefined });
+  const finds = jest.spyOn(s.gh, "findPullRequest");
+  await s.run();
+  expect(finds).not.toHaveBeenCalled();
+  return { s, commit, head, closedAt };
+}
+
+const prMerged = (s: Loop) => s.model.received.filter((r) => r.metric === "pr_merged").map((r) => ({ episodeId: r.episodeId, value: r.value }));
+
+describe("a job retried after its fix PR was closed while no webhook reached the app", () => {
+  test("merged with people's edits: the close is recorded as the webhook would have, pr_merged and the demonstration are sent", async () => {
+    const { s, head, closedAt } = await closedWhileAway(true, true);
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    // The close webhook's own id: a late delivery of it is a duplicate.
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: `closed:100:${closedAt}`, kind: "closed", merged: true, headSha: head, ghAt: closedAt })]);
+    expect(await s.deliver("pull_request", { ...s.prClosed(true, head), pull_request: { ...s.prClosed(true, head).pull_request, closed_at: closedAt } })).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    expect(prMerged(s)).toEqual([{ episodeId: EPISODE, value: true }]);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "demonstration", inferenceId: INFERENCE }));
+    expect(j.feedback.every((f) => f.status === "sent")).toBe(true);
+    // Nothing written onto the closed PR.
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+  });
+
+  test("closed without merging: pr_merged=false, and a later reopening brings the job back to watch the PR", async () => {
+    const { s, commit } = await closedWhileAway(false, false);
+    expect(await s.get()).toMatchObject({ state: "completed" });
+    expect(prMerged(s)).toEqual([{ episodeId: EPISODE, value: false }]);
+
+    await s.clock.advance(60_000);
+    Object.assign(s.gh.pulls[0]!, { state: "open", closedAt: null });
+    const reopened = await s.deliver("pull_request", s.prReopened(commit));
+    expect(reopened).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("watching it again") });
+    expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome", stage: "watch-pr" });
+
+    await s.clock.advance(60_000);
+    expect(await s.deliver("pull_request", s.prClosed(true, commit))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(prMerged(s).map((r) => r.value)).toEqual([false, true]);
+  });
+});
