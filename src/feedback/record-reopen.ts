@@ -1,4 +1,5 @@
 import { reactivate, transition, type Job } from "../core/job.js";
+import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import { addPrEvent, lastOpenOrClose, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "./pr-events.js";
 
 export type ReopenOutcome =
@@ -26,7 +27,7 @@ export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }
   const last = lastOpenOrClose(events);
   // GitHub cannot reopen a merged PR: the merge is the outcome.
   if (last?.kind === "closed" && last.merged) return { kind: "ended", why: `job ${job.id} already recorded PR #${prNumber} as merged` };
-  if (job.state === "completed" && last?.kind !== "closed") return { kind: "ended", why: `job ${job.id} completed without its PR being closed` };
+  if (job.state === "completed" && last?.kind !== "closed") return { kind: "ended", why: completedOpen(job, prNumber) };
   // A reopening redelivered after the close that followed it: that close is the PR's state.
   if (job.state === "completed" && lastOpenOrClose([...events, ev]) !== ev) return { kind: "ended", why: `PR #${prNumber} was closed again after this reopening, and job ${job.id} recorded that close` };
   addPrEvent(job, ev);
@@ -48,4 +49,13 @@ export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }
     job.stage = WATCH_PR;
   }
   return { kind: "recorded" };
+}
+
+/** Why a completed job with no close recorded is not brought back by a reopening. */
+function completedOpen(job: Job, prNumber: number): string {
+  const open = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  // Earlier versions completed a retried job on finding its PR closed, without recording the close: there
+  // is no close here to undo, and no outcome to correct, so the job is not brought back.
+  if (open?.pr?.state === "closed") return `job ${job.id} completed on finding PR #${prNumber} already closed, without recording the close (an earlier version of this app): it does not watch the PR again, follow it by hand`;
+  return `job ${job.id} completed without its PR being closed`;
 }

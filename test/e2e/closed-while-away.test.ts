@@ -80,3 +80,22 @@ describe("a job retried after its fix PR was closed while no webhook reached the
     expect(prMerged(s).map((r) => r.value)).toEqual([false, true]);
   });
 });
+
+describe("a job of an earlier version, completed on finding its PR closed", () => {
+  test("a reopening says the close was never recorded, and leaves the job as it is", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    // As that version left it: completed in open-pull-request, the PR noted closed, no close event.
+    await s.store.updateJob(s.job.id, (j) => {
+      Object.assign(j, { state: "completed", waitingFor: undefined });
+      j.completedStages.push("open-pull-request");
+      Object.assign((j.results["open-pull-request"] as { pr: object }).pr, { state: "closed" });
+    });
+    const completed = await s.get();
+    const routed = await s.deliver("pull_request", s.prReopened(commit));
+    expect(routed).toMatchObject({ reason: expect.stringContaining("completed on finding PR #100 already closed") });
+    expect(routed).not.toHaveProperty("resumeJobId");
+    expect(await s.get()).toEqual(completed);
+  });
+});
