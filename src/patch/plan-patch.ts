@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { listRepoFiles } from "../context/repo-files.js";
 import { permanent } from "../core/errors.js";
+import { readRegularFile } from "../core/read-regular-file.js";
 import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { configReadAfter, configReadBefore, jestReadsPackageJson, packageJsonJest } from "./config-read-before.js";
@@ -17,6 +18,7 @@ import { PYTEST_CONFIG_FILES, pytestConfigsIn, testpathsReader } from "./pytest-
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
+import { GUARD_READ_MAX_BYTES } from "./text-before-patch.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
 import { vitestReader } from "./vitest-reads.js";
@@ -95,9 +97,14 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       originals.set(p, { data: null, perm: 0 });
       continue;
     }
-    const abs = path.join(root, p);
-    const data = await fs.readFile(abs);
-    const perm = (await fs.lstat(abs)).mode & 0o7777;
+    const read = await readRegularFile(path.join(root, p), GUARD_READ_MAX_BYTES);
+    if (!read.ok && read.why === "too_large") {
+      return refuse({ rule: "too_large", file: p, reason: `the file is larger than ${GUARD_READ_MAX_BYTES} bytes, more than the bot reads to patch; fix it by hand` });
+    }
+    // Checked just above: gone or replaced since (the repository's commands ran in this checkout).
+    if (!read.ok) return refuse({ rule: "target_exists", file: p, reason: `${p} is not a regular file` });
+    const { data } = read;
+    const perm = (await fs.lstat(path.join(root, p))).mode & 0o7777;
     if (data.includes(0) || Buffer.compare(Buffer.from(data.toString("utf8"), "utf8"), data) !== 0) {
       return refuse({ rule: "binary", file: p, reason: "the file is binary or not UTF-8 text; it cannot be patched" });
     }

@@ -1,7 +1,15 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { readRegularFile } from "../core/read-regular-file.js";
 import { checkPathOnDisk } from "./path-policy.js";
 import type { Original, Refusal, VFile } from "./types.js";
+
+/**
+ * The most the guard reads of one file of the checkout (a file the patch edits, a config its checks read).
+ * Configs and sources a model can patch are far smaller; a generated one of hundreds of MB would hold the
+ * worker's memory.
+ */
+export const GUARD_READ_MAX_BYTES = 8 * 1024 * 1024;
 
 /**
  * A file's text before the patch (null: there was none), or why it cannot be read. `from` is the path it
@@ -24,7 +32,12 @@ export async function textBeforePatch(root: string, rel: string, originals: Map<
   const check = await checkPathOnDisk(root, rel);
   if (!check.ok && check.refusal.rule === "symlink") return readThroughLinks(root, rel, originals);
   if (!check.ok) return { ok: false, refusal: { ...check.refusal, reason: check.refusal.reason.split(";")[0]! } };
-  return { ok: true, text: check.disk.exists ? await fs.readFile(path.join(root, rel), "utf8") : null };
+  if (!check.disk.exists) return { ok: true, text: null };
+  const read = await readRegularFile(path.join(root, rel), GUARD_READ_MAX_BYTES);
+  if (read.ok) return { ok: true, text: read.data.toString("utf8") };
+  // Checked a moment ago: gone since, or replaced by something else (the repository's commands ran here).
+  const reason = read.why === "too_large" ? `${rel} is larger than ${GUARD_READ_MAX_BYTES} bytes` : `${rel} is not a regular file`;
+  return { ok: false, refusal: { rule: read.why === "too_large" ? "too_large" : "target_exists", file: rel, reason } };
 }
 
 /** `rel`, which goes through a symlink into the checkout (see checkPathOnDisk), read at its real path. */
@@ -56,6 +69,7 @@ async function readThroughLinks(root: string, rel: string, originals: Map<string
   if (!inside(real)) return refuse("path_outside_repo", `${rel} leads outside the repository through a symlink`);
   const to = path.relative(root, real).split(path.sep).join("/");
   const read = await textBeforePatch(root, to, originals);
+  if (!read.ok && read.refusal.rule === "too_large") return refuse("too_large", `${rel} is a symlink to ${to}, which is larger than ${GUARD_READ_MAX_BYTES} bytes`);
   if (!read.ok) return refuse(read.refusal.rule, `${rel} is a symlink to ${to || "the repository root"}, which is not a regular file`);
   return { ...read, from: to };
 }

@@ -44,6 +44,7 @@ export type RuleId =
   | "hunk_failed"
   | "too_many_files"
   | "too_many_lines"
+  | "too_large"
   | "workflow_edits"
   | "delete_tests"
   | "skip_tests"

@@ -3,6 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { applyPatch, planPatch, refusalError } from "../../src/patch/apply-patch.js";
 import { checkPathText } from "../../src/patch/path-policy.js";
+import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
 import { configWith, makeSandbox, snapshotTree, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
@@ -69,6 +70,14 @@ describe("planPatch", () => {
     await fs.writeFile(path.join(sb.repo, "latin1.txt"), Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]));
     const r = await applyPatch("--- a/latin1.txt\n+++ b/latin1.txt\n@@ -1 +1 @@\n-caf\n+cafe\n", sb.repo, { config: configWith() });
     expect(r).toMatchObject({ ok: false, refusal: { rule: "binary", file: "latin1.txt" } });
+  });
+
+  // Read whole, a huge generated file would hold the worker's memory (and then be refused as binary or too many lines).
+  test("a file the patch edits that is larger than the guard reads is refused as too_large, unread", async () => {
+    await fs.writeFile(path.join(sb.repo, "big.txt"), "caf\n");
+    await fs.truncate(path.join(sb.repo, "big.txt"), GUARD_READ_MAX_BYTES + 1);
+    const r = await applyPatch("--- a/big.txt\n+++ b/big.txt\n@@ -1 +1 @@\n-caf\n+cafe\n", sb.repo, { config: configWith() });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "too_large", file: "big.txt", reason: expect.stringContaining(`larger than ${GUARD_READ_MAX_BYTES} bytes`) } });
   });
 
   test("a directory symlinked inside the repo is refused even when the diff goes through it to a new file", async () => {

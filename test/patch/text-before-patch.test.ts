@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { defaultRepoConfig } from "../../src/config/repo-config.js";
 import { planPatch } from "../../src/patch/apply-patch.js";
-import { textBeforePatch } from "../../src/patch/text-before-patch.js";
+import { GUARD_READ_MAX_BYTES, textBeforePatch } from "../../src/patch/text-before-patch.js";
 import type { Original } from "../../src/patch/types.js";
 
 /**
@@ -89,6 +89,25 @@ describe("textBeforePatch", () => {
     expect(r).toMatchObject({ ok: false, refusal: { rule, file: "web/pytest.ini", reason: expect.stringMatching(reason) } });
     // Never the text behind a symlink that leads out of the checkout.
     expect(JSON.stringify(r)).not.toContain("tests/unit");
+  });
+
+  // A repository decides its files: a generated config of hundreds of MB read whole would hold the worker's
+  // memory; one the guard does not read must not pass as absent either.
+  test("a config larger than the guard reads is refused as unreadable, not read and not absent", async () => {
+    await write("package.json", "{}\n");
+    await fs.truncate(path.join(repo, "package.json"), GUARD_READ_MAX_BYTES + 1);
+    const r = await textBeforePatch(repo, "package.json", new Map());
+    expect(r).toEqual({ ok: false, refusal: { rule: "too_large", file: "package.json", reason: `package.json is larger than ${GUARD_READ_MAX_BYTES} bytes` } });
+    // Through a symlink inside the checkout, the same.
+    await link("web/package.json", "../package.json");
+    expect(await textBeforePatch(repo, "web/package.json", new Map())).toMatchObject({ ok: false, refusal: { rule: "too_large", file: "web/package.json" } });
+  });
+
+  test("a planned patch over a too-large config it must read is refused, with no allow.* key to pass it", async () => {
+    await write("vite.config.ts", "export default {}\n");
+    await fs.truncate(path.join(repo, "vite.config.ts"), GUARD_READ_MAX_BYTES + 1);
+    const r = await plan(added("vitest.config.ts", "export default defineConfig({\n  test: {},\n})\n"));
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "too_large", file: "vite.config.ts", reason: expect.stringContaining("cannot be checked for skipped tests") } });
   });
 
   test("a file under a folder linked to nothing cannot be read: it is no absent file (what CI finds there is not known)", async () => {
