@@ -1,7 +1,7 @@
 import { basename, dirname, posix } from "node:path";
 import { redactHead } from "../core/redact.js";
 import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
-import { readRepoText } from "./repo-files.js";
+import { readRepoFile } from "./repo-files.js";
 
 const LANGUAGE_BY_EXT: Record<string, string> = {
   ts: "TypeScript", tsx: "TypeScript", mts: "TypeScript", cts: "TypeScript", js: "JavaScript", jsx: "JavaScript", mjs: "JavaScript",
@@ -56,8 +56,9 @@ export function relevantFiles(files: string[], focusPaths: string[], pick: (p: s
 
 /** A short excerpt of a manifest: for package.json only the keys that explain a build; else the head. */
 export async function manifestExcerpt(root: string, path: string, maxChars = 2500): Promise<string | undefined> {
-  const text = await readRepoText(root, path);
-  if (text === null) return undefined;
+  const read = await readRepoFile(root, path);
+  if (!read.ok) return read.note === undefined ? undefined : `[not shown: ${read.note}]`;
+  const { text } = read;
   if (basename(path) === "package.json") {
     try {
       const pkg = JSON.parse(text) as Record<string, unknown>;

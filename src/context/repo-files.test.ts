@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectLanguages, isManifest, isTestConfig, manifestExcerpt, relevantFiles } from "./repo-facts.js";
-import { listRepoFiles, readRepoText, toRepoPath } from "./repo-files.js";
+import { listRepoFiles, readRepoText, REPO_TEXT_MAX_BYTES, toRepoPath } from "./repo-files.js";
 import { snippetsFor } from "./snippets.js";
 import { redact } from "../core/redact.js";
 import { acrossHeadCut, HEAD_CUT_KINDS, leakedKeyBody, leakedPieces, RSA_KEY_LINES, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
@@ -41,6 +41,22 @@ describe("reading the checkout safely", () => {
     expect(await readRepoText(root, "src/app/main.py")).toContain("line 30");
     for (const bad of ["../" + "x", "/etc/passwd", ".git/config", "link.txt", "linkdir/secret.txt", "bin.dat", "missing.py", "src"]) {
       expect(await readRepoText(root, bad)).toBeNull();
+    }
+  });
+
+  // Read in part, a large package.json no longer parsed and its head was shown as if the file were broken;
+  // a large source gave snippets of the part read only. Too large is skipped, and the excerpt says so.
+  test("a file over REPO_TEXT_MAX_BYTES is not read: no snippet, a manifest excerpt that says why", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-repo-large-"));
+    try {
+      const pad = "x".repeat(REPO_TEXT_MAX_BYTES);
+      await writeFile(join(dir, "package.json"), JSON.stringify({ name: "big", description: pad, scripts: { test: "jest" } }));
+      await writeFile(join(dir, "gen.js"), `const a = 1;\n// ${pad}\n`);
+      expect(await readRepoText(dir, "package.json")).toBeNull();
+      expect(await manifestExcerpt(dir, "package.json")).toBe(`[not shown: package.json is larger than ${REPO_TEXT_MAX_BYTES} bytes]`);
+      expect(await snippetsFor(dir, [{ path: "gen.js", line: 1 }])).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,35 +1,41 @@
-import { lstat, open, readdir } from "node:fs/promises";
+import { lstat, readdir } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative, sep } from "node:path";
+import { readRegularFile } from "../core/read-regular-file.js";
 
-const MAX_READ = 512 * 1024;
+/** The most the context reads of one file of the checkout. */
+export const REPO_TEXT_MAX_BYTES = 512 * 1024;
+
+/** A file of the checkout as text, or why it was left out when a person or the model should know. */
+export type RepoText = { ok: true; text: string } | { ok: false; note?: string };
 
 /**
  * Reads a text file of the checkout: only regular files inside `root`, never under `.git`, never through
- * a symlink, at most MAX_READ bytes; null for anything else (binary files included).
+ * a symlink, at most REPO_TEXT_MAX_BYTES (a larger one is left out whole: read in part, a package.json
+ * would no longer parse and look broken). Binary files are left out too; `note` says why when the file
+ * is there but too large.
  */
-export async function readRepoText(root: string, relPath: string): Promise<string | null> {
+export async function readRepoFile(root: string, relPath: string): Promise<RepoText> {
   const rel = normalize(relPath).replace(/^(\.\/)+/, "");
-  if (!rel || isAbsolute(rel) || rel.startsWith("..") || rel.split(sep).includes(".git")) return null;
+  if (!rel || isAbsolute(rel) || rel.startsWith("..") || rel.split(sep).includes(".git")) return { ok: false };
   const abs = join(root, rel);
-  if (relative(root, abs).startsWith("..")) return null;
+  if (relative(root, abs).startsWith("..")) return { ok: false };
   // Every component must be a real directory/file, not a link out of the checkout.
   let cur = root;
   for (const part of rel.split(sep)) {
     cur = join(cur, part);
     const st = await lstat(cur).catch(() => undefined);
-    if (!st || st.isSymbolicLink()) return null;
+    if (!st || st.isSymbolicLink()) return { ok: false };
   }
-  const st = await lstat(abs);
-  if (!st.isFile()) return null;
-  const fh = await open(abs, "r");
-  try {
-    const buf = Buffer.alloc(Math.min(st.size, MAX_READ));
-    await fh.read(buf, 0, buf.length, 0);
-    if (buf.includes(0)) return null;
-    return buf.toString("utf8");
-  } finally {
-    await fh.close();
-  }
+  const read = await readRegularFile(abs, REPO_TEXT_MAX_BYTES);
+  if (!read.ok) return read.why === "too_large" ? { ok: false, note: `${rel} is larger than ${REPO_TEXT_MAX_BYTES} bytes` } : { ok: false };
+  if (read.data.includes(0)) return { ok: false };
+  return { ok: true, text: read.data.toString("utf8") };
+}
+
+/** readRepoFile's text; null for a file left out, whatever the reason. */
+export async function readRepoText(root: string, relPath: string): Promise<string | null> {
+  const read = await readRepoFile(root, relPath);
+  return read.ok ? read.text : null;
 }
 
 /**
