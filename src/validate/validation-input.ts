@@ -1,7 +1,8 @@
-import { readFile, realpath, stat } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { join, sep } from "node:path";
 import { WORKFLOW_MAX_BYTES } from "../context/fetched-logs.js";
 import type { Job } from "../core/job.js";
+import { readRegularFile } from "../core/read-regular-file.js";
 import type { ValidationInput } from "./select-commands.js";
 import { workflowSteps } from "./workflow-steps.js";
 
@@ -98,8 +99,8 @@ export async function readFailingWorkflow(job: Job, workspaceDir: string): Promi
   try {
     const [root, file] = await Promise.all([realpath(workspaceDir), realpath(join(workspaceDir, job.run.workflowPath))]);
     if (!file.startsWith(root + sep)) return undefined;
-    const st = await stat(file);
-    return st.isFile() && st.size <= WORKFLOW_MAX_BYTES ? await readFile(file, "utf8") : undefined;
+    const read = await readRegularFile(file, WORKFLOW_MAX_BYTES);
+    return read.ok ? read.data.toString("utf8") : undefined;
   } catch {
     return undefined;
   }
