@@ -153,18 +153,26 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
   });
 
+  /** `.github/ci-bot.yml` from now on: `enabled: false`; the count is of the reads of it. */
+  const turnOff = (s: Awaited<ReturnType<typeof setup>>) => {
+    const reads = { n: 0 };
+    Object.defineProperty(s.repoConfig, "now", { get: () => (reads.n++, { enabled: false }) });
+    return reads;
+  };
+  const WRITES = ["createTree", "createCommit", "deleteBranch", "createBranch", "updateBranch", "createPullRequest", "updatePullRequest", "addLabels", "upsertComment", "markReadyForReview", "rerunFailedJobs"];
+
   test("CI failing after people turned the bot off (enabled: false) since the PR opened: no repair, no comment, feedback still sent", async () => {
     let repaired = false;
     const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    s.repoConfig.now = { enabled: false };
+    const reads = turnOff(s);
     const callsBefore = s.gh.calls.length;
     await s.deliver("workflow_run", s.fixRun("failure", commit));
     await s.run();
     expect(repaired).toBe(false);
-    const writes = ["createTree", "createCommit", "deleteBranch", "createBranch", "updateBranch", "createPullRequest", "updatePullRequest", "addLabels", "upsertComment", "markReadyForReview", "rerunFailedJobs"];
-    expect(s.gh.calls.slice(callsBefore).filter((c) => writes.includes(c))).toEqual([]);
+    expect(reads.n).toBe(1);
+    expect(s.gh.calls.slice(callsBefore).filter((c) => WRITES.includes(c))).toEqual([]);
     expect(s.gh.comments.get(100)).toBeUndefined();
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(commit);
     const j = await s.get();
@@ -172,6 +180,54 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/no repair.*enabled: false.*PR left as is/);
     expect(j.waitingFor).toBe("pr_outcome");
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+  });
+
+  test("CI passing after people turned the bot off (enabled: false): PR left draft, no comment, feedback sent, still watching", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const reads = turnOff(s);
+    const callsBefore = s.gh.calls.length;
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    expect(s.gh.calls.slice(callsBefore).filter((c) => WRITES.includes(c))).toEqual([]);
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect(reads.n).toBe(1);
+    const j = await s.get();
+    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/CI passed.*enabled: false.*PR left as is/);
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true }));
+  });
+
+  test("CI failing with no repairs left after people turned the bot off: no 'CI failed' comment, config read once", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const reads = turnOff(s);
+    const callsBefore = s.gh.calls.length;
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    expect(s.gh.calls.slice(callsBefore).filter((c) => WRITES.includes(c))).toEqual([]);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect(reads.n).toBe(1);
+    const j = await s.get();
+    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/no repair attempts left.*enabled: false.*PR left as is/);
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+  });
+
+  test("CI passing on a PR already ready with no comment to edit writes nothing, so reads no config", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["open-pull-request"] as { pr: { draft: boolean } }).pr.draft = false));
+    const reads = turnOff(s);
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    expect(reads.n).toBe(0);
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
   /** The fix PR opened with no repair attempts allowed, then run 900 (attempt 1) of its commit failed. */

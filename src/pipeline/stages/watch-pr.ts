@@ -121,7 +121,14 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   const head = await w.getBranchSha(job.repo, open.branch);
   const current = shared ? head === shared.sha : head === open.commitSha || head === pushedByThisRepair(job, open);
   if (!current) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: PR left as is`;
+  // People may have turned the bot off since the PR opened (days ago, perhaps): read once per event, just
+  // before its first write (an event that writes nothing reads nothing). Off, the PR stays theirs as it is;
+  // the CI feedback (above) is recorded all the same, and the job keeps watching for the merge or close.
+  const offNow = async () => (await readRepoConfig(gh, job.repo)).off;
   if (passed) {
+    if (!open.pr.draft && !open.ciFailedComment) return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} already ready for review`;
+    const off = await offNow();
+    if (off) return `CI passed on the fix branch (run ${ev.runId}); ${off}; PR left as is`;
     if (open.pr.draft) {
       await w.markReadyForReview(job.repo, open.pr);
       await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).pr.draft = false));
@@ -135,20 +142,20 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   }
   const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
   const repairsDone = open.repairAttempt - 1;
-  let why = `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
   // Another red run of the same commit (a workflow on both push and pull_request runs twice) is the same
   // verdict: its repair already ran and failed, and a second one would be another round on the same input.
   const failed = failedRepairOf(job, open);
   // This job's workspace and context are its own, older, failing commit: a repair's whole files would undo
   // the later job's fix rather than build on it.
-  if (shared) why = `the commit is the fix of job ${shared.jobId} (the same failure, on a later commit), which this job does not repair`;
-  else if (failed !== undefined) why = `repair attempt ${open.repairAttempt + 1} failed: ${failed}`;
-  else if (repairsDone < config.max_repair_attempts) {
-    // Read again before the model call: people may have turned the bot off since the PR opened (days ago,
-    // perhaps). Off, it neither pushes nor comments; the PR stays theirs as it is, and CI feedback (above)
-    // is still recorded.
-    const { off } = await readRepoConfig(gh, job.repo);
-    if (off) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); no repair: ${off}; PR left as is`;
+  let why =
+    shared ? `the commit is the fix of job ${shared.jobId} (the same failure, on a later commit), which this job does not repair`
+    : failed !== undefined ? `repair attempt ${open.repairAttempt + 1} failed: ${failed}`
+    : `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
+  const repairable = !shared && failed === undefined && repairsDone < config.max_repair_attempts;
+  // Every red verdict from here writes (a repair's push, or the comment): the one read is before either.
+  const off = await offNow();
+  if (off) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${repairable ? "no repair" : why}: ${off}; PR left as is`;
+  if (repairable) {
     await prepareRepair(job, deps, ctx, open, ev);
     const fresh = (await deps.store.getJob(job.id))!;
     const r = await repair(fresh, deps, ctx).catch((err) => {
