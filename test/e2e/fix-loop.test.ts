@@ -161,43 +161,43 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   };
   const WRITES = ["createTree", "createCommit", "deleteBranch", "createBranch", "updateBranch", "createPullRequest", "updatePullRequest", "addLabels", "upsertComment", "markReadyForReview", "rerunFailedJobs"];
 
+  /**
+   * CI `conclusion` on the fix commit after people turned the bot off: no write, no comment, one config read,
+   * the verdict still sent, the job still watching. Returns the job and watch-pr's last note.
+   */
+  const ciWithBotOff = async (s: Awaited<ReturnType<typeof setup>>, commit: string, conclusion: "success" | "failure") => {
+    const reads = turnOff(s);
+    const callsBefore = s.gh.calls.length;
+    await s.deliver("workflow_run", s.fixRun(conclusion, commit));
+    await s.run();
+    expect(s.gh.calls.slice(callsBefore).filter((c) => WRITES.includes(c))).toEqual([]);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    expect(reads.n).toBe(1);
+    const j = await s.get();
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: conclusion === "success" }));
+    return { j, note: (j.results["watch-pr"] as { notes: string[] }).notes.at(-1) };
+  };
+
   test("CI failing after people turned the bot off (enabled: false) since the PR opened: no repair, no comment, feedback still sent", async () => {
     let repaired = false;
     const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    const reads = turnOff(s);
-    const callsBefore = s.gh.calls.length;
-    await s.deliver("workflow_run", s.fixRun("failure", commit));
-    await s.run();
+    const { j, note } = await ciWithBotOff(s, commit, "failure");
     expect(repaired).toBe(false);
-    expect(reads.n).toBe(1);
-    expect(s.gh.calls.slice(callsBefore).filter((c) => WRITES.includes(c))).toEqual([]);
-    expect(s.gh.comments.get(100)).toBeUndefined();
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(commit);
-    const j = await s.get();
     expect(j.results["repair"]).toBeUndefined();
-    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/no repair.*enabled: false.*PR left as is/);
-    expect(j.waitingFor).toBe("pr_outcome");
-    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+    expect(note).toMatch(/no repair.*enabled: false.*PR left as is/);
   });
 
   test("CI passing after people turned the bot off (enabled: false): PR left draft, no comment, feedback sent, still watching", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    const reads = turnOff(s);
-    const callsBefore = s.gh.calls.length;
-    await s.deliver("workflow_run", s.fixRun("success", commit));
-    await s.run();
-    expect(s.gh.calls.slice(callsBefore).filter((c) => WRITES.includes(c))).toEqual([]);
+    const { note } = await ciWithBotOff(s, commit, "success");
     expect(s.gh.pulls[0]!.draft).toBe(true);
-    expect(s.gh.comments.get(100)).toBeUndefined();
-    expect(reads.n).toBe(1);
-    const j = await s.get();
-    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/CI passed.*enabled: false.*PR left as is/);
-    expect(j.waitingFor).toBe("pr_outcome");
-    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true }));
+    expect(note).toMatch(/CI passed.*enabled: false.*PR left as is/);
   });
 
   test("CI failing with no repairs left after people turned the bot off: no 'CI failed' comment, config read once", async () => {
@@ -205,17 +205,8 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    const reads = turnOff(s);
-    const callsBefore = s.gh.calls.length;
-    await s.deliver("workflow_run", s.fixRun("failure", commit));
-    await s.run();
-    expect(s.gh.calls.slice(callsBefore).filter((c) => WRITES.includes(c))).toEqual([]);
-    expect(s.gh.comments.get(100)).toBeUndefined();
-    expect(reads.n).toBe(1);
-    const j = await s.get();
-    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/no repair attempts left.*enabled: false.*PR left as is/);
-    expect(j.waitingFor).toBe("pr_outcome");
-    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
+    const { note } = await ciWithBotOff(s, commit, "failure");
+    expect(note).toMatch(/no repair attempts left.*enabled: false.*PR left as is/);
   });
 
   test("CI passing on a PR already ready with no comment to edit writes nothing, so reads no config", async () => {
