@@ -19,6 +19,7 @@ import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
 import { startFeedbackOutbox } from "./feedback/outbox.js";
 import { startParkedReconciler } from "./pipeline/reconcile-parked.js";
+import { runNowAndEvery, takesLease } from "./core/periodic.js";
 import type { Stage } from "./pipeline/stage.js";
 import type { SandboxProbe } from "./validate/sandbox.js";
 import { recordedDeliveries, redeliverFailed } from "./handlers/redeliver-failed.js";
@@ -159,10 +160,7 @@ export function startMaintenance(deps: Deps, everyMs = 6 * 3600_000): () => void
       (r) => Object.values(r).some((n) => n > 0) && deps.logger.info(r, "store compacted"),
       (err) => deps.logger.warn({ err }, "store compaction failed; will try again"),
     );
-  void run();
-  const t = setInterval(run, everyMs);
-  t.unref();
-  return () => clearInterval(t);
+  return runNowAndEvery(everyMs, run);
 }
 
 /**
@@ -173,15 +171,14 @@ export function startMaintenance(deps: Deps, everyMs = 6 * 3600_000): () => void
 export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefined, everyMs = 3600_000): () => void {
   const hours = deps.config.REDELIVER_WINDOW_HOURS;
   if (!api || hours === 0) return () => undefined;
-  const store = deps.store as JobStore & { tryLease?: (name: string, ms: number) => Promise<boolean> };
-  const run = async (periodic: boolean) => {
+  const run = async (first: boolean) => {
     try {
       // The start-up pass holds its lease ten minutes, not the hour: a process restarted after an outage
       // must not find the lease of its previous life still held, while the web processes of one deploy
       // still do one pass between them. The hourly passes share a lease of nearly the period, or a fleet
       // whose timers drifted apart would read GitHub's delivery log once per process per hour.
-      const [lease, ms] = periodic ? ["redeliver:periodic", Math.max(10 * 60_000, everyMs - 60_000)] : ["redeliver", 10 * 60_000];
-      if (store.tryLease && !(await store.tryLease(lease, ms))) return;
+      const [lease, ms] = first ? ["redeliver", 10 * 60_000] : ["redeliver:periodic", Math.max(10 * 60_000, everyMs - 60_000)];
+      if (!(await takesLease(deps.store, lease, ms))) return;
       const since = new Date(deps.clock.now() - hours * 3600_000);
       // Also what we acknowledged but no longer have (the previous process lost it in a power cut with
       // STORE_FSYNC=false): on every pass, as one that found too many, or whose request GitHub refused,
@@ -195,8 +192,5 @@ export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefin
       deps.logger.warn({ err }, "could not read the app's webhook deliveries from GitHub; will try again in an hour");
     }
   };
-  void run(false);
-  const t = setInterval(() => void run(true), everyMs);
-  t.unref();
-  return () => clearInterval(t);
+  return runNowAndEvery(everyMs, run);
 }

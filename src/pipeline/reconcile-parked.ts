@@ -10,6 +10,7 @@ import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
 import { prCloseOf, recordPrClose } from "../handlers/on-pull-request.js";
 import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js";
 import { queueItemFor } from "./runner.js";
+import { runNowAndEvery, takesLease } from "../core/periodic.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
 import { WAIT_RERUN } from "./stages/rerun-flaky.js";
 
@@ -129,14 +130,13 @@ async function markReconciled(store: JobStore, id: string, now: number): Promise
  */
 export function startParkedReconciler(deps: ReconcileDeps, everyMs = 3600_000): () => void {
   if (deps.config.RECONCILE_PARKED_HOURS === 0) return () => undefined;
-  const store = deps.store as JobStore & { tryLease?: (name: string, ms: number) => Promise<boolean> };
   let running = false;
   const run = async () => {
     if (running) return;
     running = true;
     try {
       // Held for nearly the period: workers whose timers drifted apart still make one pass between them.
-      if (store.tryLease && !(await store.tryLease("reconcile-parked", Math.max(60_000, everyMs - 60_000)))) return;
+      if (!(await takesLease(deps.store, "reconcile-parked", Math.max(60_000, everyMs - 60_000)))) return;
       const r = await reconcileParked(deps);
       if (r.recorded.length || r.failed) deps.logger.info(r, "parked jobs checked against GitHub");
     } catch (err) {
@@ -145,8 +145,5 @@ export function startParkedReconciler(deps: ReconcileDeps, everyMs = 3600_000): 
       running = false;
     }
   };
-  void run();
-  const t = setInterval(() => void run(), everyMs);
-  t.unref();
-  return () => clearInterval(t);
+  return runNowAndEvery(everyMs, run);
 }
