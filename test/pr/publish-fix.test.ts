@@ -55,6 +55,13 @@ const newBranch = () =>
     .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
     .on("POST", "/repos/octo/demo/git/refs", { status: 201, body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: COMMIT } } })
     .on("GET", "/repos/octo/demo/pulls", { body: [] });
+
+/** A retry: the fix branch holds COMMIT, whose tree the patch makes again; GitHub lists `pulls` for it. */
+const publishedBranch = (pulls: unknown[]) =>
+  gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+    .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+    .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+    .on("GET", "/repos/octo/demo/pulls", { body: pulls });
 beforeAll(async () => void (await githubOpenApi()));
 afterEach(() => gh?.cleanup());
 
@@ -89,10 +96,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
 
   test("a retry after the commit landed reuses it, updates the PR and edits the one comment in place", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
-      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+    publishedBranch([pull()])
       .on("PATCH", "/repos/octo/demo/pulls/42", { body: pull() })
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "someone else"), comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", byApp)] })
       .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
@@ -109,10 +113,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     ["body (its mark kept)", { body: markPrText(TITLE, "old body").replace("old body", "old body, and a maintainer's note") }],
   ])("a fix PR whose %s people edited is not rewritten; the commit and the comment still go out", async (_what, edited) => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
-      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [pull(edited)] })
+    publishedBranch([pull(edited)])
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", byApp)] })
       .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
     const r = await publishFix(writes(), input());
@@ -154,10 +155,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
 
   test("a retry that finds the PR and the comment as it would write them writes neither again", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
-      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [pull({ body: markPrText(TITLE, "body") })] })
+    publishedBranch([pull({ body: markPrText(TITLE, "body") })])
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #42", byApp)] });
     const r = await publishFix(writes(), input());
     gh.done();
@@ -167,10 +165,7 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
 
   test("a later attempt does not post again the comment people deleted from the failing PR", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
-      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
-      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
-      .on("GET", "/repos/octo/demo/pulls", { body: [pull({ body: markPrText(TITLE, "body") })] })
+    publishedBranch([pull({ body: markPrText(TITLE, "body") })])
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "someone else")] });
     const r = await publishFix(writes(), input({ commentedBefore: [7] }));
     gh.done();
