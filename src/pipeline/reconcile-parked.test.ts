@@ -227,11 +227,17 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
 });
 
 describe("reconcileParked: a re-run whose completion never came", () => {
-  test("the awaited attempt passed: the job completes as on-rerun-completed completes it; the late webhook is a duplicate", async () => {
+  /** A job parked 25 hours for the re-run of run 1, whose attempt 2 GitHub reports as `run`. */
+  async function rerunParked25h(run: { status: string; conclusion: string | null }) {
     const job = rerunJob(1, "2026-11-23T12:00:00.000Z");
     const s = await setup([job]);
     await s.clock.advance(25 * HOUR);
-    gh!.on("GET", `${REPO}/actions/runs/1?exclude_pull_requests=true`, { body: { id: 1, run_attempt: 2, status: "completed", conclusion: "success" } });
+    gh!.on("GET", `${REPO}/actions/runs/1?exclude_pull_requests=true`, { body: { id: 1, run_attempt: 2, ...run } });
+    return { job, s };
+  }
+
+  test("the awaited attempt passed: the job completes as on-rerun-completed completes it; the late webhook is a duplicate", async () => {
+    const { job, s } = await rerunParked25h({ status: "completed", conclusion: "success" });
     expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
     gh!.done();
     const j = await s.get(job.id);
@@ -244,10 +250,7 @@ describe("reconcileParked: a re-run whose completion never came", () => {
   });
 
   test("red again: the job resumes from fetch-logs with that attempt, queued", async () => {
-    const job = rerunJob(1, "2026-11-23T12:00:00.000Z");
-    const s = await setup([job]);
-    await s.clock.advance(25 * HOUR);
-    gh!.on("GET", `${REPO}/actions/runs/1?exclude_pull_requests=true`, { body: { id: 1, run_attempt: 2, status: "completed", conclusion: "failure" } });
+    const { job, s } = await rerunParked25h({ status: "completed", conclusion: "failure" });
     expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
     gh!.done();
     const j = await s.get(job.id);
@@ -257,10 +260,7 @@ describe("reconcileParked: a re-run whose completion never came", () => {
   });
 
   test("still re-running: nothing recorded", async () => {
-    const job = rerunJob(1, "2026-11-23T12:00:00.000Z");
-    const s = await setup([job]);
-    await s.clock.advance(25 * HOUR);
-    gh!.on("GET", `${REPO}/actions/runs/1?exclude_pull_requests=true`, { body: { id: 1, run_attempt: 2, status: "in_progress", conclusion: null } });
+    const { job, s } = await rerunParked25h({ status: "in_progress", conclusion: null });
     expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 0 });
     gh!.done();
     expect(await s.get(job.id)).toMatchObject({ waitingFor: "rerun" });
