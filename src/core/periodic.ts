@@ -16,6 +16,5 @@ export function runNowAndEvery(everyMs: number, run: (first: boolean) => unknown
  * process have it; a store of one process (lowdb, memory) has no lease, and its process always does.
  */
 export async function takesLease(store: JobStore, name: string, ms: number): Promise<boolean> {
-  const leased = store as JobStore & { tryLease?: (name: string, ms: number) => Promise<boolean> };
-  return !leased.tryLease || (await leased.tryLease(name, ms));
+  return !store.tryLease || (await store.tryLease(name, ms));
 }

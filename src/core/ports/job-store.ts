@@ -87,5 +87,10 @@ export interface JobStore {
   clearFingerprints(repoId: number, fingerprints: string[], at: string): Promise<void>;
   /** Jobs counted per state (metrics). */
   countByState(): Promise<Record<JobState, number>>;
+  /**
+   * Periodic work one process of a fleet should do: true when this process holds the lease `name` for `ms`.
+   * Absent from a store only one process opens (it does the work itself).
+   */
+  tryLease?(name: string, ms: number): Promise<boolean>;
   close(): Promise<void>;
 }
