@@ -56,10 +56,11 @@ const shellArgv = (command: string): string[] =>
 export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const output = new TailBuffer(opts.maxOutputBytes);
   const started = performance.now();
+  const shell = shellArgv(opts.command);
   const [file, args] =
     opts.sandbox.kind === "bwrap"
-      ? [opts.sandbox.bwrapPath ?? "bwrap", [...bwrapArgs({ ...opts.sandbox, cwd: opts.cwd, env: opts.env }), "--", ...shellArgv(opts.command)]]
-      : [shellArgv(opts.command)[0]!, shellArgv(opts.command).slice(1)];
+      ? [opts.sandbox.bwrapPath ?? "bwrap", [...bwrapArgs({ ...opts.sandbox, cwd: opts.cwd, env: opts.env }), "--", ...shell]]
+      : [shell[0]!, shell.slice(1)];
 
   return new Promise<CommandRun>((resolve) => {
     let timedOut = false;
