@@ -2,6 +2,7 @@ import path from "node:path";
 import { quote } from "./greenwash.js";
 import type { Setting } from "./js-settings.js";
 import { MOCHA_DEFAULT_EXTENSIONS, MOCHA_DEFAULT_SPEC } from "./check-selection.js";
+import { filesUnder } from "./files-under.js";
 import { minus } from "./minus.js";
 import type { Add } from "./types.js";
 
@@ -43,12 +44,9 @@ export function checkMochaFolders(was: Map<string, Setting>, is: Map<string, Set
 
 /** The files of `folder` itself, and those of its subfolders; hidden ones left out, as mocha leaves them. */
 function filesIn(files: string[], folder: string): { top: string[]; deeper: string[] } {
-  const dir = path.posix.normalize(folder).replace(/\/+$/, "");
-  const prefix = dir === "." ? "" : `${dir}/`;
   const out = { top: [] as string[], deeper: [] as string[] };
-  for (const f of files) {
-    if (!f.startsWith(prefix) || path.posix.basename(f).startsWith(".")) continue;
-    (f.slice(prefix.length).includes("/") ? out.deeper : out.top).push(f);
+  for (const f of filesUnder(files, path.posix.normalize(folder).replace(/\/+$/, ""))) {
+    if (!path.posix.basename(f).startsWith(".")) (f.includes("/") ? out.deeper : out.top).push(f);
   }
   return out;
 }
