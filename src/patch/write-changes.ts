@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { AppError } from "../core/errors.js";
+import { replaceFile } from "../core/replace-file.js";
 import { checkPathOnDisk } from "./path-policy.js";
 import type { Original, PlannedChange } from "./types.js";
 
@@ -97,11 +98,7 @@ async function rollback(root: string, touched: string[], originals: Map<string, 
       if (!orig || orig.data === null) {
         await fs.rm(abs, { force: true });
       } else {
-        const tmp = `${abs}.ci-bot-restore-${process.pid}`;
-        await fs.rm(tmp, { force: true });
-        await fs.writeFile(tmp, orig.data, { flag: "wx" });
-        await fs.chmod(tmp, orig.perm);
-        await fs.rename(tmp, abs);
+        await replaceFile(abs, orig.data, orig.perm);
       }
     } catch (e) {
       problems.push(`${rel}: ${(e as Error).message}`);

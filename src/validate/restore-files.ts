@@ -1,9 +1,8 @@
 import * as fs from "node:fs";
-import { chmod, lstat, mkdir, realpath, rename, unlink, writeFile } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
+import { lstat, mkdir, realpath, unlink } from "node:fs/promises";
+import { dirname, isAbsolute, join, normalize, relative, sep } from "node:path";
 import git from "isomorphic-git";
-
-let tmpCounter = 0;
+import { replaceFile } from "../core/replace-file.js";
 
 /** Paths a unified diff names (old and new side), as written, before any policy check. */
 export function diffPaths(diff: string): string[] {
@@ -54,16 +53,8 @@ export async function restoreFiles(dir: string, paths: string[]): Promise<string
       const same = st?.isFile() && st.size === blob.length && Buffer.from(await fs.promises.readFile(target)).equals(Buffer.from(blob));
       if (same) continue;
       await mkdir(dirname(target), { recursive: true });
-      // Written beside it and renamed over: opened for writing, a FIFO the repository's commands left there
-      // waits for a reader forever, holding one of libuv's four threads.
-      const tmp = join(dirname(target), `.${basename(target)}.ci-bot-restore-${process.pid}-${++tmpCounter}`);
-      await writeFile(tmp, blob, { flag: "wx" });
-      // As a write in place did: an executable script stays executable.
-      if (st?.isFile()) await chmod(tmp, st.mode & 0o7777);
-      await rename(tmp, target).catch(async (err: unknown) => {
-        await unlink(tmp).catch(() => undefined);
-        throw err;
-      });
+      // Replaced, not written into (a FIFO left there would wait forever); an executable script stays executable.
+      await replaceFile(target, blob, st?.isFile() ? st.mode & 0o7777 : undefined);
       restored.push(rel);
     } else if (st?.isFile()) {
       await unlink(target);
