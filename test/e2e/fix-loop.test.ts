@@ -582,27 +582,34 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(body.length).toBeLessThan(2_000);
   });
 
-  test("CI that failed around the PR's close is feedback only: no repair, no comment on the closed PR", async () => {
+  /** The fix PR open, with a repair that only notes it was asked for. */
+  const openFixPr = async () => {
     let repaired = false;
     const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
     await s.run();
-    const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    // Both arrive while the job waits in the queue (behind another job of the repository).
-    await s.deliver("pull_request", s.prClosed(false, commit));
-    await s.deliver("workflow_run", s.fixRun("failure", commit));
-    await s.run();
-    expect(repaired).toBe(false);
+    return { s, commit: s.gh.branches.get("ci-bot/fix-555")!, repaired: () => repaired };
+  };
+
+  /** Red CI of a closed fix PR: its verdict and the close are sent, nothing is repaired or commented, the job completes. */
+  const expectFeedbackOnly = async (s: Awaited<ReturnType<typeof setup>>, repaired: () => boolean) => {
+    expect(repaired()).toBe(false);
     expect(s.gh.comments.get(100)).toBeUndefined();
     expect((await s.get()).state).toBe("completed");
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
+  };
+
+  test("CI that failed around the PR's close is feedback only: no repair, no comment on the closed PR", async () => {
+    const { s, commit, repaired } = await openFixPr();
+    // Both arrive while the job waits in the queue (behind another job of the repository).
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    await expectFeedbackOnly(s, repaired);
   });
 
   test("CI that failed after the close was handled (its feedback waiting for the gateway): feedback only, no repair, no comment", async () => {
-    let repaired = false;
-    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
-    await s.run();
-    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const { s, commit, repaired } = await openFixPr();
     s.model.down = true;
     await s.deliver("pull_request", s.prClosed(false, commit));
     await s.run();
@@ -611,11 +618,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     s.model.down = false;
     await s.clock.advance(60_000);
     await s.run();
-    expect(repaired).toBe(false);
-    expect(s.gh.comments.get(100)).toBeUndefined();
-    expect((await s.get()).state).toBe("completed");
-    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: false }));
-    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
+    await expectFeedbackOnly(s, repaired);
   });
 
   /** The first fix open, and a repair that proposes another hyphen fix (validated as the first was). */
