@@ -13,7 +13,6 @@ import { startRedelivery } from "../../src/composition.js";
 import type { Deps } from "../../src/core/deps.js";
 import { loadAppConfig } from "../../src/config/app-config.js";
 import { silentLogger } from "../../src/core/logger.js";
-import type { Logger } from "../../src/core/ports/logger.js";
 import type { HookDelivery, WebhookDeliveriesPort } from "../../src/core/ports/webhook-deliveries-port.js";
 import { redeliverFailed, type RedeliverOptions } from "../../src/handlers/redeliver-failed.js";
 import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
