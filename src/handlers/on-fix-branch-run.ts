@@ -5,7 +5,7 @@ import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "../p
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { isVerdict } from "../core/conclusions.js";
 import { workflowFileOf } from "../core/workflow-file.js";
-import { updateParkedJob } from "./on-pull-request.js";
+import { updateParkedJob } from "../feedback/update-parked-job.js";
 
 export interface FixBranchRun {
   repoId: number;

@@ -1,12 +1,13 @@
 import { z } from "zod";
 import { AppError } from "../core/errors.js";
-import { jobKey, wake, type Job } from "../core/job.js";
+import { jobKey, type Job } from "../core/job.js";
 import { proposalIds, reviewCommentFeedback } from "../feedback/outcome-feedback.js";
 import { addFeedback } from "../feedback/outbox.js";
-import { addPrEvent, closedEventId, reopenedEventId, WATCH_PR } from "../feedback/pr-events.js";
+import { reopenedEventId } from "../feedback/pr-events.js";
+import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
+import { updateParkedJob as update } from "../feedback/update-parked-job.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import type { PullRequestRef } from "../core/ports/github-port.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
 import { parsePayload, pullRequestEventSchema, type PullRequestEvent } from "./payload-schemas.js";
@@ -93,45 +94,3 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
   }
   return routed("nothing to record");
 }
-
-export interface PrClose {
-  number: number;
-  merged: boolean;
-  /** GitHub's `closed_at`: the same in every delivery of this close, and in the PR as GitHub reads it later. */
-  closedAt?: string | null;
-  headSha: string;
-  by?: string;
-}
-
-/** The close of `pr` as GitHub reads it now (closed): the webhook's fields, from the PR itself. */
-export const prCloseOf = (pr: PullRequestRef): PrClose => ({ number: pr.number, merged: pr.merged, closedAt: pr.closedAt, headSha: pr.headSha, by: pr.mergedBy });
-
-/**
- * Records a close or merge of the job's fix PR (once per close) and wakes the job parked on it. Shared by
- * this handler, the parked-job reconciliation (pipeline/reconcile-parked.ts) and open-pull-request, which
- * read the PR from GitHub when the webhook never came: the same event id, so whichever comes second is a
- * duplicate.
- */
-export async function recordPrClose(deps: HandlerDeps, jobId: string, c: PrClose, at: string): Promise<boolean> {
-  const id = closedEventId(c.number, c.closedAt);
-  return update(deps, jobId, (j) => addPrEvent(j, { id, kind: "closed", merged: c.merged, headSha: c.headSha, by: c.by, at, ...(c.closedAt ? { ghAt: c.closedAt } : {}) }));
-}
-
-/**
- * Applies `mutate` to the job; when it changed something and the job is parked in `pr`, makes watch-pr due
- * again and un-parks the job (the webhook route enqueues it after recording the delivery).
- */
-async function update(deps: HandlerDeps, id: string, mutate: (j: Job) => boolean): Promise<boolean> {
-  let changed = false;
-  await deps.store.updateJob(id, (j) => {
-    changed = mutate(j);
-    if (!changed || j.state !== "pr") return;
-    j.completedStages = j.completedStages.filter((s) => s !== WATCH_PR);
-    // Also while watch-pr runs (not parked yet): it then runs again rather than parking, or going on, without this event.
-    wake(j);
-    j.updatedAt = new Date(deps.clock.now()).toISOString();
-  });
-  return changed;
-}
-
-export { update as updateParkedJob };

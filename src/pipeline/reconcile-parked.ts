@@ -7,7 +7,7 @@ import { PR_OUTCOME } from "../feedback/pr-events.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
-import { prCloseOf, recordPrClose } from "../handlers/on-pull-request.js";
+import { prCloseOf, recordPrClose } from "../feedback/record-pr-close.js";
 import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js";
 import { queueItemFor } from "./runner.js";
 import { runNowAndEvery, takesLease } from "../core/periodic.js";

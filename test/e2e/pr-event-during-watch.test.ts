@@ -7,7 +7,7 @@ import { AppIdentity } from "../../src/core/app-identity.js";
 import type { Deps } from "../../src/core/deps.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { addPrEvent, prEventsOf } from "../../src/feedback/pr-events.js";
-import { updateParkedJob } from "../../src/handlers/on-pull-request.js";
+import { updateParkedJob } from "../../src/feedback/update-parked-job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { createWatchPrStage } from "../../src/pipeline/stages/watch-pr.js";
 import { FakeClock } from "../fakes/fake-clock.js";

@@ -3,7 +3,7 @@ import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import { lastOpenOrClose, prEventsOf, PR_OUTCOME } from "../../feedback/pr-events.js";
-import { prCloseOf, recordPrClose } from "../../handlers/on-pull-request.js";
+import { prCloseOf, recordPrClose } from "../../feedback/record-pr-close.js";
 import { fixBranchName, fixCommentMarker } from "../../pr/branch-name.js";
 import { fixBranchCi } from "../../pr/fix-branch-ci.js";
 import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";

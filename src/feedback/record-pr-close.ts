@@ -1,0 +1,27 @@
+import type { Deps } from "../core/deps.js";
+import type { PullRequestRef } from "../core/ports/github-port.js";
+import { addPrEvent, closedEventId } from "./pr-events.js";
+import { updateParkedJob } from "./update-parked-job.js";
+
+export interface PrClose {
+  number: number;
+  merged: boolean;
+  /** GitHub's `closed_at`: the same in every delivery of this close, and in the PR as GitHub reads it later. */
+  closedAt?: string | null;
+  headSha: string;
+  by?: string;
+}
+
+/** The close of `pr` as GitHub reads it now (closed): the webhook's fields, from the PR itself. */
+export const prCloseOf = (pr: PullRequestRef): PrClose => ({ number: pr.number, merged: pr.merged, closedAt: pr.closedAt, headSha: pr.headSha, by: pr.mergedBy });
+
+/**
+ * Records a close or merge of the job's fix PR (once per close) and wakes the job parked on it. Shared by
+ * the pull_request handler, the parked-job reconciliation (pipeline/reconcile-parked.ts) and
+ * open-pull-request, which read the PR from GitHub when the webhook never came: the same event id, so
+ * whichever comes second is a duplicate.
+ */
+export async function recordPrClose(deps: Pick<Deps, "store" | "clock">, jobId: string, c: PrClose, at: string): Promise<boolean> {
+  const id = closedEventId(c.number, c.closedAt);
+  return updateParkedJob(deps, jobId, (j) => addPrEvent(j, { id, kind: "closed", merged: c.merged, headSha: c.headSha, by: c.by, at, ...(c.closedAt ? { ghAt: c.closedAt } : {}) }));
+}
