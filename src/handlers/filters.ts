@@ -21,13 +21,13 @@ export function botBranchFilter(branch: string | null): Filtered {
   return undefined;
 }
 
+const MERGE_QUEUE_PREFIX = "gh-readonly-queue/";
+
 /**
  * A merge queue tests each group on a temporary `gh-readonly-queue/<base>/pr-<n>-<sha>` branch (its
  * `merge_group` runs, and push runs of that branch) that GitHub deletes when the group is done: a fix PR
  * would target a branch about to vanish, and the group's failure is its PRs' to fix (the bot's own too).
  */
-export const MERGE_QUEUE_PREFIX = "gh-readonly-queue/";
-
 export function mergeQueueFilter(branch: string | null): Filtered {
   if (branch?.startsWith(MERGE_QUEUE_PREFIX)) return { reason: `branch ${branch} is a merge queue's temporary branch, deleted when its group is done; the queued PRs' own runs are the ones to fix` };
   return undefined;

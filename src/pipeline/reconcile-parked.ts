@@ -15,7 +15,7 @@ import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "./st
 import { WAIT_RERUN } from "./stages/rerun-flaky.js";
 
 /** Jobs asked about per pass: a backlog (the app down for days) is worked through over several passes. */
-export const RECONCILE_MAX_JOBS = 20;
+const RECONCILE_MAX_JOBS = 20;
 
 export interface ReconcileResult {
   /** Parked jobs GitHub was asked about. */
