@@ -39,7 +39,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const sibling = attempt === 1 ? await openSiblingFix(job, deps) : undefined;
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
 
-  if (sibling?.sameCommit) {
+  if (sibling?.answersThisPrRun) {
     // The same commit failing in a second run (a workflow on both push and pull_request, or a later run of
     // it): one failure, which the open PR already answers. A second PR, or this answer committed on top of
     // it, and a second comment on the failing PR, would only be noise.
@@ -197,10 +197,11 @@ const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"]
 /**
  * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
  * is still open: that PR gets this fix instead of a second PR for the same breakage. A run of a PR's
- * branch has a sibling only in a run of the same commit (`sameCommit`: a workflow on both push and
- * pull_request fails twice); a later commit of a PR is its author's new work, with a fix PR of its own.
+ * branch has a sibling only in a run of the same commit (a workflow on both push and pull_request fails
+ * twice), which that PR already answers (`answersThisPrRun`); a later commit of a PR is its author's new work,
+ * with a fix PR of its own. A push-only run of the same commit still commits onto the sibling's PR.
  */
-async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number; sameCommit: boolean } | undefined> {
+async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number; answersThisPrRun: boolean } | undefined> {
   const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
   for (const other of waiting) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
@@ -210,7 +211,7 @@ async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; br
     if (r?.pr.state === "open" && !r.sharedWithJob) {
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, sameCommit: job.run.pullRequests.length > 0 };
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, answersThisPrRun: job.run.pullRequests.length > 0 };
     }
   }
   return undefined;
