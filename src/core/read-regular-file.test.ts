@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import { execFileSync } from "node:child_process";
-import { mkdir, mkdtemp, rm, symlink, truncate, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readRegularFile } from "./read-regular-file.js";
@@ -12,7 +12,8 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 describe("readRegularFile", () => {
   test("a regular file within the cap is read whole; one over it is not read", async () => {
     await writeFile(join(dir, "a.json"), "{}\n");
-    expect(await readRegularFile(join(dir, "a.json"), 3)).toEqual({ ok: true, data: Buffer.from("{}\n") });
+    await chmod(join(dir, "a.json"), 0o750);
+    expect(await readRegularFile(join(dir, "a.json"), 3)).toEqual({ ok: true, data: Buffer.from("{}\n"), mode: 0o750 });
     expect(await readRegularFile(join(dir, "a.json"), 2)).toEqual({ ok: false, why: "too_large", size: 3 });
     // Sparse: a huge size costs the test nothing, and the reader no memory.
     await truncate(join(dir, "a.json"), 2 ** 40);

@@ -2,7 +2,8 @@ import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 
 export type RegularFileRead =
-  | { ok: true; data: Buffer }
+  /** `mode`: the file's permission bits, from the same stat. */
+  | { ok: true; data: Buffer; mode: number }
   | { ok: false; why: "absent" }
   | { ok: false; why: "not_regular" }
   | { ok: false; why: "too_large"; size: number };
@@ -33,14 +34,17 @@ export async function readRegularFile(abs: string, maxBytes: number): Promise<Re
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, maxBytes + 1 - total));
+      // Sized by the stat (one byte more, to see the end), so a small config costs no megabyte; a file that
+      // grew since is read on in chunks, up to the cap.
+      const want = total === 0 ? stats.size + 1 : 64 * 1024;
+      const buf = Buffer.allocUnsafe(Math.min(want, 1024 * 1024, maxBytes + 1 - total));
       const { bytesRead } = await fh.read(buf, 0, buf.length, null);
       if (bytesRead === 0) break;
       chunks.push(buf.subarray(0, bytesRead));
       total += bytesRead;
       if (total > maxBytes) return { ok: false, why: "too_large", size: total };
     }
-    return { ok: true, data: Buffer.concat(chunks, total) };
+    return { ok: true, data: Buffer.concat(chunks, total), mode: stats.mode & 0o7777 };
   } finally {
     await fh.close();
   }

@@ -103,8 +103,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
     // Checked just above: gone or replaced since (the repository's commands ran in this checkout).
     if (!read.ok) return refuse({ rule: "target_exists", file: p, reason: `${p} is not a regular file` });
-    const { data } = read;
-    const perm = (await fs.lstat(path.join(root, p))).mode & 0o7777;
+    const { data, mode: perm } = read;
     if (data.includes(0) || Buffer.compare(Buffer.from(data.toString("utf8"), "utf8"), data) !== 0) {
       return refuse({ rule: "binary", file: p, reason: "the file is binary or not UTF-8 text; it cannot be patched" });
     }
