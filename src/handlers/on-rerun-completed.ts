@@ -1,5 +1,5 @@
 import { transition, type Job } from "../core/job.js";
-import { RERUN_FLAKY, WAIT_RERUN, type RerunFlakyResult } from "../pipeline/stages/rerun-flaky.js";
+import { RERUN_FLAKY, WAIT_RERUN, type RerunFlakyResult } from "../pipeline/stages/rerun-flaky-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { conclusionFilter } from "./filters.js";
 

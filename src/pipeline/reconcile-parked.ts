@@ -12,7 +12,7 @@ import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js
 import { queueItemFor } from "./runner.js";
 import { runNowAndEvery, takesLease } from "../core/periodic.js";
 import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
-import { WAIT_RERUN } from "./stages/rerun-flaky.js";
+import { WAIT_RERUN } from "./stages/rerun-flaky-result.js";
 
 /** Jobs asked about per pass: a backlog (the app down for days) is worked through over several passes. */
 const RECONCILE_MAX_JOBS = 20;

@@ -5,17 +5,9 @@ import type { Deps } from "../../core/deps.js";
 import { wake, type Job } from "../../core/job.js";
 import { conclusionFilter } from "../../handlers/filters.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import { RERUN_FLAKY, WAIT_RERUN, type RerunFlakyResult } from "./rerun-flaky-result.js";
 
-export const RERUN_FLAKY = "rerun-flaky";
-export const WAIT_RERUN = "rerun";
 const SUSPECT = new Set(["infra", "flaky-suspect"]);
-
-export interface RerunFlakyResult {
-  rerun: boolean;
-  reason: string;
-  /** The attempt whose outcome decides: green → done without a patch, red → patch from its logs. */
-  awaitingAttempt?: number;
-}
 
 /**
  * With `rerun_flaky: true` in .github/ci-bot.yml, a failure the analyser calls infra or flaky-suspect is first
