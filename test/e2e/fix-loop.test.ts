@@ -700,6 +700,24 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.waitingFor).toBe("pr_outcome");
   });
 
+  test("a repair during which people closed the fix PR pushes nothing and says so; the close is recorded and sent", async () => {
+    const { s, first } = await withScriptedRepair();
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    // Closed while the job waited in the queue and its repair ran: the close webhook has not come yet.
+    Object.assign(s.gh.pulls[0]!, { state: "closed", merged: false, closedAt: new Date(s.clock.now()).toISOString() });
+    await s.run();
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(first);
+    const note = ((await s.get()).results["watch-pr"] as { notes: string[] }).notes.at(-1);
+    expect(note).not.toContain("repair attempt 2 pushed");
+    expect(note).toMatch(/repair attempt 2 not pushed: PR #100 was closed/);
+    // No "CI failed" comment on the PR people closed.
+    expect(s.gh.comments.get(100)).toBeUndefined();
+    // The close the repair found woke the job: watch-pr takes it as the webhook's.
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
+  });
+
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {
     const s = await setup();
     await s.run();

@@ -1,6 +1,7 @@
 import { toAppError } from "../../core/errors.js";
 import type { Stage } from "../stage.js";
 import { openPullRequest } from "./open-pull-request.js";
+import type { OpenPullRequestResult } from "./open-pull-request-result.js";
 import type { RepairFn } from "./watch-pr.js";
 
 /**
@@ -23,6 +24,10 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
     }
     const o = await openPullRequest(job, deps, ctx);
     await deps.store.updateJob(job.id, (j) => void (j.results["open-pull-request"] = o.result));
+    // People closed or merged the PR while the attempt was proposed and validated: publishFix commits nothing
+    // onto a PR that is theirs, and open-pull-request recorded the close, which watch-pr takes next.
+    const pr = (o.result as Partial<OpenPullRequestResult>).pr;
+    if (pr?.state === "closed") return { ok: false, closed: true, reason: `PR #${pr.number} was closed or merged while the attempt was being prepared` };
     return { ok: true };
   };
 }

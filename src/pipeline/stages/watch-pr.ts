@@ -29,8 +29,11 @@ export interface WatchPrResult {
   closed?: { merged: boolean };
 }
 
-/** Second (and later) repair attempt: propose → apply-and-validate → update the PR, in the same episode. */
-export type RepairFn = (job: Job, deps: Deps, ctx: StageContext) => Promise<{ ok: true } | { ok: false; reason: string }>;
+/**
+ * Second (and later) repair attempt: propose → apply-and-validate → update the PR, in the same episode.
+ * `closed`: the PR was found closed when the attempt came to push, so nothing was pushed.
+ */
+export type RepairFn = (job: Job, deps: Deps, ctx: StageContext) => Promise<{ ok: true } | { ok: false; reason: string; closed?: boolean }>;
 
 const FIX_MARKER = "<!-- t0-ci-bot:fix-ci -->";
 const DEMO_MAX_BYTES = 256 * 1024;
@@ -158,12 +161,14 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   if (repairable) {
     await prepareRepair(job, deps, ctx, open, ev);
     const fresh = (await deps.store.getJob(job.id))!;
-    const r = await repair(fresh, deps, ctx).catch((err) => {
+    const r = await repair(fresh, deps, ctx).catch((err): Awaited<ReturnType<RepairFn>> => {
       const e = toAppError(err);
       if (e.retryable) throw e; // gateway or GitHub trouble: watch-pr runs again and retries the repair
-      return { ok: false as const, reason: e.message };
+      return { ok: false, reason: e.message };
     });
     if (r.ok) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} pushed`;
+    // Not a failed attempt (a reopened PR's next red verdict may be repaired), and no comment on a closed PR.
+    if (r.closed) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} not pushed: ${r.reason}; PR left as is`;
     why = `repair attempt ${open.repairAttempt + 1} failed: ${r.reason}`;
     await deps.store.updateJob(job.id, (j) => void ((j.results["repair"] as RepairState).failed = r.reason));
   }
