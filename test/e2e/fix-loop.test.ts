@@ -128,7 +128,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
 
   test("CI failing on the fix branch with no repairs left: false feedback, PR stays draft with a comment", async () => {
     const s = await setup({ pullRequests: [] });
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    s.repoConfig.now = { max_repair_attempts: 0 };
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     await s.deliver("workflow_run", s.fixRun("failure", commit));
@@ -153,10 +153,10 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(seen!.results["repair"]).toEqual({ attempt: 2, previousFiles: ["slug.py"] });
   });
 
-  /** `.github/ci-bot.yml` from now on: `enabled: false`; the count is of the reads of it. */
-  const turnOff = (s: Awaited<ReturnType<typeof setup>>) => {
+  /** `.github/ci-bot.yml` from now on: `enabled: false` (and `rest`); the count is of the reads of it. */
+  const turnOff = (s: Awaited<ReturnType<typeof setup>>, rest: Record<string, unknown> = {}) => {
     const reads = { n: 0 };
-    Object.defineProperty(s.repoConfig, "now", { get: () => (reads.n++, { enabled: false }) });
+    Object.defineProperty(s.repoConfig, "now", { get: () => (reads.n++, { enabled: false, ...rest }) });
     return reads;
   };
   const WRITES = ["createTree", "createCommit", "deleteBranch", "createBranch", "updateBranch", "createPullRequest", "updatePullRequest", "addLabels", "upsertComment", "markReadyForReview", "rerunFailedJobs"];
@@ -165,8 +165,8 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
    * CI `conclusion` on the fix commit after people turned the bot off: no write, no comment, one config read,
    * the verdict still sent, the job still watching. Returns the job and watch-pr's last note.
    */
-  const ciWithBotOff = async (s: Awaited<ReturnType<typeof setup>>, commit: string, conclusion: "success" | "failure") => {
-    const reads = turnOff(s);
+  const ciWithBotOff = async (s: Awaited<ReturnType<typeof setup>>, commit: string, conclusion: "success" | "failure", rest: Record<string, unknown> = {}) => {
+    const reads = turnOff(s, rest);
     const callsBefore = s.gh.calls.length;
     await s.deliver("workflow_run", s.fixRun(conclusion, commit));
     await s.run();
@@ -200,13 +200,35 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(note).toMatch(/CI passed.*enabled: false.*PR left as is/);
   });
 
-  test("CI failing with no repairs left after people turned the bot off: no 'CI failed' comment, config read once", async () => {
+  test("CI failing after people turned the bot off with max_repair_attempts: 0: the file's limit (not the start's) in the note, no comment, config read once", async () => {
     const s = await setup({ pullRequests: [] });
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
-    const { note } = await ciWithBotOff(s, commit, "failure");
-    expect(note).toMatch(/no repair attempts left.*enabled: false.*PR left as is/);
+    const { note } = await ciWithBotOff(s, commit, "failure", { max_repair_attempts: 0 });
+    expect(note).toMatch(/no repair attempts left \(max_repair_attempts: 0\): disabled by .*enabled: false.*PR left as is/);
+  });
+
+  test("the repair limit is the file's when CI fails: lowered to 0 since the job started, no repair", async () => {
+    let repaired = false;
+    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
+    await s.run();
+    s.repoConfig.now = { max_repair_attempts: 0 };
+    await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    expect(repaired).toBe(false);
+    expect(s.gh.comments.get(100)?.[0]?.body).toMatch(/no repair attempts left \(max_repair_attempts: 0\)/s);
+  });
+
+  test("the repair limit is the file's when CI fails: raised from 0 since the job started, the repair runs", async () => {
+    let repaired = false;
+    const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
+    // As check-repo-config read the file when the job started.
+    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    await s.run();
+    s.repoConfig.now = { max_repair_attempts: 2 };
+    await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    expect(repaired).toBe(true);
   });
 
   test("CI passing on a PR already ready with no comment to edit writes nothing, so reads no config", async () => {
@@ -223,7 +245,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
 
   /** The fix PR opened with no repair attempts allowed, then run 900 (attempt 1) of its commit failed. */
   const redWithNoRepairLeft = async (s: Awaited<ReturnType<typeof setup>>) => {
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    s.repoConfig.now = { max_repair_attempts: 0 };
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     await s.deliver("workflow_run", s.fixRun("failure", commit, 900, 1));
@@ -331,7 +353,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   // TensorZero keeps every value and reads the latest per inference: each change corrects the one before.
   test("the fix commit's CI verdict is sent again each time it changes, never twice the same in a row", async () => {
     const s = await setup({ pullRequests: [] });
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    s.repoConfig.now = { max_repair_attempts: 0 };
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
     for (const [conclusion, id, attempt] of [["failure", 900, 1], ["failure", 901, 1], ["success", 900, 2], ["success", 901, 2]] as const) {
@@ -396,7 +418,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   test("a repair that failed is not tried again for another red run of the same fix commit", async () => {
     let repairs = 0;
     const s = await setup({ pullRequests: [], repair: async () => ((repairs++), { ok: false, reason: "the patch did not validate" }) });
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 2));
+    s.repoConfig.now = { max_repair_attempts: 2 };
     await twoRedRunsOfTheFix(s);
     expect(repairs).toBe(1);
     expect(s.gh.comments.get(100)).toHaveLength(1);

@@ -1,4 +1,3 @@
-import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
 import { toAppError } from "../../core/errors.js";
 import { join } from "node:path";
@@ -143,7 +142,10 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
     }
     return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
   }
-  const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
+  // Every red verdict from here writes (a repair's push, or the comment): the one read is before either. The
+  // file as it is now also gives the repair limit: people who changed the switch may have changed that too,
+  // and a limit from the start of the job would decide (and describe) the repair against what it says now.
+  const { config, off } = await readRepoConfig(gh, job.repo);
   const repairsDone = open.repairAttempt - 1;
   // Another red run of the same commit (a workflow on both push and pull_request runs twice) is the same
   // verdict: its repair already ran and failed, and a second one would be another round on the same input.
@@ -155,8 +157,6 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
     : failed !== undefined ? `repair attempt ${open.repairAttempt + 1} failed: ${failed}`
     : `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
   const repairable = !shared && failed === undefined && repairsDone < config.max_repair_attempts;
-  // Every red verdict from here writes (a repair's push, or the comment): the one read is before either.
-  const off = await offNow();
   if (off) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${repairable ? "no repair" : why}: ${off}; PR left as is`;
   if (repairable) {
     await prepareRepair(job, deps, ctx, open, ev);
