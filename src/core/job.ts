@@ -107,6 +107,13 @@ export interface Job {
    */
   reconciledAt?: string;
   /**
+   * Set by an operator's retry that resumes the job in watch-pr: while it was stopped, its fix PR may have
+   * been closed or its CI finished with no webhook recorded (a suspended installation is sent none), and
+   * parked again it would wait for them until the parked-job reconciliation. watch-pr first asks GitHub,
+   * as that reconciliation does, then clears it.
+   */
+  reconcileOnResume?: boolean;
+  /**
    * Counts wake-ups (a PR event recorded on the job, an operator's resume). A stage that did not finish
    * the job while one came in is run again instead of parked (the job would wait for an event it already
    * has) or passed (watch-pr done with a closed PR that was reopened meanwhile).

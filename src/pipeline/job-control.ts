@@ -1,6 +1,7 @@
 import type { Deps } from "../core/deps.js";
 import { AppError } from "../core/errors.js";
 import { isFinal, reactivate, wake, type Job } from "../core/job.js";
+import { WATCH_PR } from "../feedback/pr-events.js";
 import { queueItemFor } from "./runner.js";
 
 /**
@@ -30,6 +31,9 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
       j.attempts.byStage[stage.name] = 0;
       if (j.attempts.atCompletion) j.attempts.atCompletion[stage.name] = 0;
     }
+    // Asked of GitHub by watch-pr itself, not here: the CLI can retry with no GitHub client (store only), and
+    // the stage's GitHub trouble is retried with backoff like any other.
+    if (stage.name === WATCH_PR) j.reconcileOnResume = true;
   });
   await deps.queue.enqueue(queueItemFor(job));
   return job;

@@ -82,8 +82,12 @@ export async function reconcileParked(deps: ReconcileDeps, opts: { maxJobs?: num
   return result;
 }
 
-/** Asks GitHub what the job waits for; the reasons of whatever was recorded (none: nothing new). */
-async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<string[]> {
+/**
+ * Asks GitHub what the job waits for; the reasons of whatever was recorded (none: nothing new). Also run by
+ * watch-pr for a job retried after a stop (`Job.reconcileOnResume`), which is not parked then: what is
+ * recorded wakes it all the same. Wakes, but queues nothing: that is the caller's.
+ */
+export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<string[]> {
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) return [];
   const receivedAt = new Date(deps.clock.now()).toISOString();

@@ -1,6 +1,7 @@
 import { describe, expect, jest, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { permanent } from "../../src/core/errors.js";
 import { stopJob } from "../../src/core/job.js";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
 import { retryJob } from "../../src/pipeline/job-control.js";
@@ -78,6 +79,76 @@ describe("a job retried after its fix PR was closed while no webhook reached the
     await s.run();
     expect((await s.get()).state).toBe("completed");
     expect(prMerged(s).map((r) => r.value)).toEqual([false, true]);
+  });
+});
+
+/**
+ * The fix PR's CI passed and the job parked in watch-pr; then the installation was suspended (the job
+ * stopped, watch-pr given back), and GitHub sent no webhook of what happened meanwhile. `jobs retry` runs
+ * watch-pr again, which asks GitHub first rather than waiting for the parked-job reconciliation.
+ */
+async function stoppedInWatchPr() {
+  const s = await setup({ pullRequests: [] });
+  await s.run();
+  const commit = s.gh.branches.get("ci-bot/fix-555")!;
+  await s.deliver("workflow_run", s.fixRun("success", commit));
+  await s.run();
+  expect(await s.get()).toMatchObject({ state: "pr", stage: "watch-pr", waitingFor: "pr_outcome" });
+  expect(s.gh.pulls[0]!.draft).toBe(false);
+  await s.store.updateJob(s.job.id, (j) => void stopJob(j, { code: "installation_suspended", message: "suspended" }, new Date(s.clock.now()).toISOString()));
+  await s.clock.advance(86_400_000);
+  return { s, commit };
+}
+
+describe("a job retried after a stop while it watched its fix PR", () => {
+  test("merged meanwhile: the retry records the merge at once, and pr_merged is sent", async () => {
+    const { s, commit } = await stoppedInWatchPr();
+    const closedAt = new Date(s.clock.now()).toISOString();
+    Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt, headSha: commit });
+    await s.clock.advance(3_600_000);
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    expect(prEventsOf(await s.get())).toContainEqual(expect.objectContaining({ id: `closed:100:${closedAt}`, kind: "closed", merged: true }));
+    // The merge it recorded woke the job, which the queue runs again: watch-pr is done with the merged PR.
+    await s.run();
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.reconcileOnResume).toBeUndefined();
+    expect(prMerged(s)).toEqual([{ episodeId: EPISODE, value: true }]);
+  });
+
+  test("CI on the fix commit finished meanwhile: its verdict is taken at once; the job then waits for the PR again", async () => {
+    const { s, commit } = await stoppedInWatchPr();
+    // A re-run of the fix commit's run failed, its webhook never sent.
+    s.gh.putRun(commit, { id: 900, attempt: 2, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "failure" });
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    await s.run();
+    const j = await s.get();
+    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    expect(j.reconcileOnResume).toBeUndefined();
+    expect(s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch").map((r) => r.value)).toEqual([true, false]);
+    // Nothing is asked of GitHub again on the job's later events.
+    const reads = jest.spyOn(s.gh, "getPullRequest");
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.run();
+    expect(reads).not.toHaveBeenCalled();
+    expect((await s.get()).state).toBe("completed");
+  });
+
+  test("still suspended: the retry stops again with the reason; GitHub refusing the read for another reason leaves it to the reconciliation", async () => {
+    const { s } = await stoppedInWatchPr();
+    const read = jest.spyOn(s.gh, "getPullRequest").mockRejectedValue(permanent("installation_suspended", "the installation is suspended"));
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    expect(await s.get()).toMatchObject({ state: "failed", error: { code: "installation_suspended", stage: "watch-pr" } });
+
+    read.mockRejectedValue(permanent("http_404", "Not Found"));
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    const j = await s.get();
+    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    expect(j.reconcileOnResume).toBeUndefined();
   });
 });
 

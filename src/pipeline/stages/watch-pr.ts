@@ -17,6 +17,8 @@ import { addFeedback, flushFeedback, type NewFeedback } from "../../feedback/out
 import { lastOpenOrClose, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import { isInstallationRefusal } from "../../adapters/github/installation-refusal.js";
+import { reconcileJob } from "../reconcile-parked.js";
 import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
@@ -51,6 +53,7 @@ export function createWatchPrStage(repair: RepairFn): Stage {
 }
 
 async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn): Promise<StageOutcome> {
+  if (job.reconcileOnResume) job = await catchUpAfterRetry(job, deps, ctx);
   const prev = (job.results[WATCH_PR] as WatchPrResult | undefined) ?? { handled: [], notes: [] };
   const result: WatchPrResult = { handled: [...prev.handled], notes: [...prev.notes] };
   const pending = prEventsOf(job).filter((e) => !result.handled.includes(e.id));
@@ -87,6 +90,24 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
   // Closed by an event handled in an earlier run (CI that came after it): the job goes on all the same.
   return closedAtEnd ? { result: { ...result, closed: closedAtEnd } } : { result, wait: PR_OUTCOME };
+}
+
+/**
+ * A job retried after a stop (see `Job.reconcileOnResume`): what GitHub says happened meanwhile (the PR
+ * closed or merged, CI on the fix finished) is recorded first, as the parked-job reconciliation records it,
+ * and handled in this run like any event. Returns the job as it is then.
+ */
+async function catchUpAfterRetry(job: Job, deps: Deps, ctx: StageContext): Promise<Job> {
+  try {
+    const recorded = await reconcileJob(deps, job);
+    if (recorded.length) ctx.log.info({ recorded }, "retried job: recorded what GitHub says happened while it was stopped");
+  } catch (raw) {
+    const err = toAppError(raw);
+    // GitHub trouble: the stage is retried, and asks again. A refused installation: the job stops again, saying so.
+    if (err.retryable || isInstallationRefusal(raw)) throw err;
+    ctx.log.warn({ err: { code: err.code, message: err.message } }, "retried job: could not ask GitHub what happened while it was stopped; the parked-job reconciliation will");
+  }
+  return deps.store.updateJob(job.id, (j) => void delete j.reconcileOnResume);
 }
 
 async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, heardEv: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
