@@ -33,6 +33,12 @@ export const permanent = (code: string, message: string, details?: Record<string
 export const transient = (code: string, message: string, opts: Omit<AppErrorOptions, "retryable"> = {}) =>
   new AppError(code, message, { ...opts, retryable: true });
 
+/**
+ * This process no longer holds the job: a shared queue's lease on it lapsed and another worker runs it, or
+ * the store refused a write fenced by that lease. The run stops where it is and records nothing more.
+ */
+export const JOB_TAKEN_OVER = "job_taken_over";
+
 const RETRYABLE_NODE_CODES = new Set([
   "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH",
   "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_SOCKET",

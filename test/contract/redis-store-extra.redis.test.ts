@@ -248,6 +248,41 @@ else
       // Changed in Redis since: a later migration run leaves it alone.
       expect(await a.importJob({ ...newer, state: "completed" }, { refresh: true })).toBe("present");
     });
+
+    test("a write fenced by a job's lease is refused, leaving the job as it was, once the lease passed to another holder or lapsed", async () => {
+      const job = makeJob({ runId: 41 });
+      await a.recordIntake(makeDelivery(job), "{}", job);
+      const r = new Redis(url);
+      // As the queue keeps it (createRepoSemaphore): holder → expiry in ms of the Redis server's clock.
+      const lease = `${prefix}sem:job:${job.id}`;
+      const fence = { key: lease, holder: "worker-a" };
+      const [sec, micro] = await r.time();
+      const now = Number(sec) * 1000 + Math.floor(Number(micro) / 1000);
+      const refused = () => expect(b.updateJob(job.id, (j) => Object.assign(j, { state: "failed", stage: "late" }), { fence })).rejects.toMatchObject({ code: "job_taken_over", retryable: false });
+      try {
+        await r.zadd(lease, now + 60_000, "worker-a");
+        const held = await b.updateJob(job.id, (j) => void (j.state = "cloning"), { fence });
+        expect(held.state).toBe("cloning");
+        const before = await a.getJob(job.id);
+
+        // Another worker took the job over after worker-a's lease lapsed.
+        await r.multi().del(lease).zadd(lease, now + 60_000, "worker-b").exec();
+        await refused();
+        expect(await a.getJob(job.id)).toEqual(before);
+
+        // Lapsed, and no one has taken it yet: worker-a cannot tell it from a take-over.
+        await r.multi().del(lease).zadd(lease, now - 1, "worker-a").exec();
+        await refused();
+        expect(await a.getJob(job.id)).toEqual(before);
+        expect(await a.countByState()).toMatchObject({ cloning: 1, failed: 0 });
+        expect(await a.listUnfinishedJobIds()).toEqual([job.id]);
+
+        // A write with no fence (a webhook's, an operator's) does not depend on any lease.
+        expect((await b.updateJob(job.id, (j) => void (j.state = "failed"))).state).toBe("failed");
+      } finally {
+        r.disconnect();
+      }
+    });
   });
 
 describe("health checks when Redis is gone", () => {

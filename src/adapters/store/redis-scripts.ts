@@ -144,14 +144,21 @@ return 2
 `;
 
 /**
- * Compare-and-set of one job: writes only if the revision is still the one the caller read.
- * ARGV: prefix, id, expectedRev, json, state, final, pendingFeedback. Returns -1 missing, 0 conflict, 1 written.
+ * Compare-and-set of one job: writes only if the revision is still the one the caller read, and, with a
+ * fence (a lease: sorted set of holder → expiry ms), only while the fence's holder still has it by this
+ * server's clock, the clock the lease was taken by. ARGV: prefix, id, expectedRev, json, state, final,
+ * pendingFeedback[, fenceKey, fenceHolder]. Returns -1 missing, -2 fenced out, 0 conflict, 1 written.
  */
 export const UPDATE_JOB = `${REINDEX}
 local p = ARGV[1]
 local k = p .. 'job:' .. ARGV[2]
 local cur = redis.call('HMGET', k, 'rev', 'state', 'score')
 if not cur[1] then return -1 end
+if ARGV[8] then
+  local expires = redis.call('ZSCORE', ARGV[8], ARGV[9])
+  local t = redis.call('TIME')
+  if not expires or tonumber(expires) <= tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) then return -2 end
+end
 if cur[1] ~= ARGV[3] then return 0 end
 redis.call('HSET', k, 'json', ARGV[4], 'rev', tonumber(cur[1]) + 1, 'state', ARGV[5])
 reindex(p, ARGV[2], cur[2], ARGV[5], cur[3], ARGV[6])

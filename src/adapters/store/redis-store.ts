@@ -1,9 +1,9 @@
 import { Redis } from "ioredis";
 import { closeRedis, pingWithin } from "./redis-connection.js";
 import { KeyedSerial } from "./keyed-serial.js";
-import { AppError } from "../../core/errors.js";
+import { AppError, JOB_TAKEN_OVER } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
 import { IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
 
 const COMPACT_PAGE = 200;
@@ -114,20 +114,29 @@ export class RedisJobStore implements JobStore {
     return id ? this.getJob(id) : undefined;
   }
 
-  updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
+  updateJob(id: string, mutate: (job: Job) => void, opts: UpdateOptions = {}): Promise<Job> {
     this.#assertOpen();
-    return this.#chains.run(id, () => this.#update(id, mutate));
+    return this.#chains.run(id, () => this.#update(id, mutate, opts));
   }
 
-  async #update(id: string, mutate: (job: Job) => void): Promise<Job> {
+  async #update(id: string, mutate: (job: Job) => void, { fence }: UpdateOptions): Promise<Job> {
+    // Checked by the script that writes, not read before it: a lease lost between a check and the write
+    // would let the write through, and the check would cost every write a round trip.
+    const fenceArgs = fence ? [fence.key, fence.holder] : [];
     for (let attempt = 0; attempt < this.#maxRetries; attempt++) {
       const [json, rev] = await this.#redis.hmget(this.#k(`job:${id}`), "json", "rev");
       if (!json || !rev) throw new AppError("job_not_found", `No job with id ${id}.`);
       const job = JSON.parse(json) as Job;
       mutate(job);
-      const res = await this.#scripts.run(UPDATE_JOB, [this.prefix, id, rev, JSON.stringify(job), job.state, isFinal(job.state) ? "1" : "0", hasPendingFeedback(job) ? "1" : "0"]);
+      const res = await this.#scripts.run(UPDATE_JOB, [this.prefix, id, rev, JSON.stringify(job), job.state, isFinal(job.state) ? "1" : "0", hasPendingFeedback(job) ? "1" : "0", ...fenceArgs]);
       if (res === 1) return job;
       if (res === -1) throw new AppError("job_not_found", `No job with id ${id}.`);
+      if (res === -2) {
+        throw new AppError(JOB_TAKEN_OVER, `Job ${id} was not written: this worker's lease on it (${fence!.key}) lapsed or another worker holds it now; the job is that worker's.`, {
+          retryable: false,
+          details: { leaseKey: fence!.key, holder: fence!.holder },
+        });
+      }
       // Another process wrote in between: read again and re-apply the change on top of theirs.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
     }

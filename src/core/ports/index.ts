@@ -1,7 +1,7 @@
 // All ports in one place; adapters live under src/adapters/<port>/.
 export type { Clock } from "./clock.js";
 export type { Logger } from "./logger.js";
-export type { JobStore, Delivery, JobQuery } from "./job-store.js";
+export type { JobStore, Delivery, JobQuery, UpdateOptions, WriteFence } from "./job-store.js";
 export type { JobQueue, QueueItem, QueueStats, QueueHandler } from "./job-queue.js";
 export type { GitHubPort, GitHubClient, RunJob, Annotation } from "./github-port.js";
 export type { WorkspacePort, Workspace, CloneRequest } from "./workspace-port.js";

@@ -27,6 +27,27 @@ export interface UnfinishedScope {
   repoIds?: readonly number[];
 }
 
+/**
+ * Proof that a write comes from the process that holds its job in a shared queue (see RunContext.fence):
+ * a lease in the same Redis, a sorted set `key` whose member `holder` is scored by the lease's expiry (ms,
+ * Redis server time). A store several processes share checks it in the same atomic step as the write and
+ * refuses the write when the lease lapsed or passed to another holder, so a worker that lost its job cannot
+ * overwrite what the new owner recorded. A store only one process opens (lowdb, memory) has no other writer
+ * to fence off and ignores it.
+ */
+export interface WriteFence {
+  key: string;
+  holder: string;
+}
+
+export interface UpdateOptions {
+  /**
+   * Refuse the write, with AppError `job_taken_over` (not retryable: the job is another process's now)
+   * and the job left as it was, unless the fence's lease is still held.
+   */
+  fence?: WriteFence;
+}
+
 export interface JobQuery {
   state?: JobState;
   limit?: number;
@@ -57,7 +78,7 @@ export interface JobStore {
   getJob(id: string): Promise<Job | undefined>;
   findJobByKey(key: string): Promise<Job | undefined>;
   /** Read-modify-write of one job; `mutate` edits the copy it receives. Returns the stored result. */
-  updateJob(id: string, mutate: (job: Job) => void): Promise<Job>;
+  updateJob(id: string, mutate: (job: Job) => void, opts?: UpdateOptions): Promise<Job>;
   listJobs(query?: JobQuery): Promise<Job[]>;
   /** Ids of jobs not in a final state, oldest first (for resume at start-up). */
   listUnfinishedJobIds(): Promise<string[]>;
