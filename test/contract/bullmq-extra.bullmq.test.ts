@@ -3,10 +3,11 @@ import { Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { BullmqQueue, type BullmqQueueOptions } from "../../src/adapters/queue/bullmq-queue.js";
 import { startResumeSweep } from "../../src/adapters/queue/resume-sweep.js";
+import { RedisJobStore } from "../../src/adapters/store/redis-store.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { queueItemFor } from "../../src/pipeline/runner.js";
 import { FakeClock } from "../fakes/fake-clock.js";
-import { makeJob } from "../helpers/make-job.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 
 const url = await redisUrlIfAvailable();
@@ -339,6 +340,42 @@ else
       }
       // A must not go on running the job beside B.
       expect(events).toEqual(["a stopped: job_taken_over"]);
+    }, 20_000);
+
+    test("a run's fence lets its writes to the job through while it holds the job, and not once another worker took it", async () => {
+      opts = { url, prefix: uniquePrefix("bqfence").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300 };
+      const store = await RedisJobStore.connect(url, { prefix: `${opts.prefix}:store:` });
+      try {
+        const job = makeJob();
+        await store.recordIntake(makeDelivery(job), "{}", job);
+        const a = make();
+        const writes: string[] = [];
+        let takeOver!: () => void;
+        const takenOver = new Promise<void>((r) => (takeOver = r));
+        await a.start(async (i, ctx) => {
+          const fence = ctx?.fence;
+          await store.updateJob(i.jobId, (j) => void (j.state = "cloning"), { fence }).then(() => writes.push("written while held"));
+          // A stage finishing in the instant before the lease's renewal finds it gone: its write comes too late.
+          await takenOver;
+          await store.updateJob(i.jobId, (j) => void (j.state = "pr"), { fence }).then(
+            () => writes.push("written after the take-over"),
+            (err: { code?: string }) => writes.push(`refused: ${err.code}`),
+          );
+        });
+        await a.enqueue(queueItemFor(job));
+        await until(() => writes.length === 1, 5_000);
+        const r = new Redis(url);
+        const lease = `${opts.prefix}:jobs:t0:sem:job:${job.id}`;
+        await r.multi().del(lease).zadd(lease, Date.now() + 60_000, "worker-b").exec();
+        r.disconnect();
+        takeOver();
+        await until(() => writes.length === 2, 5_000);
+        expect(writes).toEqual(["written while held", "refused: job_taken_over"]);
+        expect((await store.getJob(job.id))!.state).toBe("cloning");
+      } finally {
+        await store.destroy();
+        await store.close();
+      }
     }, 20_000);
 
     test("stats count waiting, delayed and active jobs; ping answers", async () => {

@@ -283,7 +283,10 @@ export class BullmqQueue implements JobQueue {
         .catch(() => undefined);
     }, Math.max(200, this.#opts.lockDurationMs / 3));
     try {
-      await handler(item, { signal: lost.signal }).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
+      // The lease the renewal above keeps: the store refuses the run's writes to the job once it is lost,
+      // including in the moment before the renewal finds out.
+      const fence = { key: this.#jobLease.key(item.jobId), holder: this.#workerId };
+      await handler(item, { signal: lost.signal, fence }).catch((err) => this.#opts.logger.error({ err, jobId: item.jobId }, "queue handler failed"));
     } finally {
       clearInterval(renew);
       await this.#sem.release(item.repo, holder).catch(() => undefined);

@@ -41,6 +41,8 @@ export interface RepoSemaphore {
   release(repo: string, token: string): Promise<void>;
   /** How many holders a repository has now (expired leases excluded); for tests and metrics. */
   holders(repo: string): Promise<number>;
+  /** The Redis key of `repo`'s leases: a sorted set of holder tokens scored by expiry (ms, Redis server time). */
+  key(repo: string): string;
 }
 
 /** `scope` names what is counted (key `<prefix>sem:<scope>:<name>`): repositories by default; the queue also counts runs of one job. */
@@ -60,5 +62,6 @@ export function createRepoSemaphore(redis: Redis, opts: { prefix: string; limit:
       const [sec, micro] = await redis.time();
       return redis.zcount(key(repo), Number(sec) * 1000 + Math.floor(Number(micro) / 1000) + 1, "+inf");
     },
+    key,
   };
 }

@@ -1,3 +1,5 @@
+import type { WriteFence } from "./job-store.js";
+
 /** What the queue carries: just enough to schedule fairly; the job itself lives in the JobStore. */
 export interface QueueItem {
   jobId: string;
@@ -19,6 +21,12 @@ export interface RunContext {
    * more: the job is that worker's now.
    */
   signal?: AbortSignal;
+  /**
+   * A shared queue's lease on the job, for the handler to pass with every write it makes to the job
+   * (JobStore.updateJob): the store refuses the write once the lease is lost, even in the moment before
+   * `signal` says so. A queue only one process consumes passes none.
+   */
+  fence?: WriteFence;
 }
 
 export type QueueHandler = (item: QueueItem, ctx?: RunContext) => Promise<void>;
