@@ -1,11 +1,13 @@
 import type { Deps } from "../core/deps.js";
-import { permanent, toAppError, type AppError } from "../core/errors.js";
+import { JOB_TAKEN_OVER, permanent, toAppError, type AppError } from "../core/errors.js";
 import { isFinal, transition, type Job } from "../core/job.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { QueueItem, RunContext } from "../core/ports/job-queue.js";
+import type { UpdateOptions } from "../core/ports/job-store.js";
 import type { Logger } from "../core/ports/logger.js";
 import { redact, redactDeep } from "../core/redact.js";
 import { backoffDelay } from "./backoff.js";
+import { FencedJobStore } from "./fenced-job-store.js";
 import type { Stage, StageOutcome } from "./stage.js";
 
 /**
@@ -62,17 +64,31 @@ export class Runner {
   }
 
   async runJob(item: QueueItem, ctx: RunContext = {}): Promise<void> {
-    const run = this.#runJob(item, ctx.signal);
+    const run = this.#runJob(item, ctx);
     this.#running.add(run);
     try {
       await run;
       this.#escapes.delete(item.jobId);
     } catch (raw) {
-      await this.#requeueAfterEscape(item, toAppError(raw));
+      const err = toAppError(raw);
+      if (err.code === JOB_TAKEN_OVER) return this.#takenOver(item, err);
+      await this.#requeueAfterEscape(item, err);
     } finally {
       this.#running.delete(run);
       this.#where.delete(item.jobId);
     }
+  }
+
+  /**
+   * The store refused a write of this run: the queue's lease on the job, its fence, is lost, and the worker
+   * that holds it now runs the job. Nothing more is written (a failure or a backoff would be written over
+   * that worker's progress) and nothing queued; a lease that merely lapsed, with no one else running the
+   * job, is found by the shared queue's resume sweep.
+   */
+  #takenOver(item: QueueItem, err: AppError): void {
+    this.#escapes.delete(item.jobId);
+    const log = this.#deps.logger.child(this.#where.get(item.jobId) ?? { jobId: item.jobId, repo: item.repo });
+    log.warn({ err: { code: err.code, message: err.message } }, "this worker's lease on the job is lost and the store refused the run's write; another worker runs the job now, and this run stops without writing anything more");
   }
 
   /**
@@ -110,8 +126,12 @@ export class Runner {
     return job ? { ...bindingsOf(job), stage: job.stage ?? null } : { jobId: item.jobId, deliveryId: null, repo: item.repo, runId: null, stage: null };
   }
 
-  async #runJob(item: QueueItem, lost?: AbortSignal): Promise<void> {
+  async #runJob(item: QueueItem, { signal: lost, fence }: RunContext): Promise<void> {
     const { store, clock } = this.#deps;
+    // Every write of this run to its job, the stages' too, carries the queue's lease: once it is lost the
+    // store refuses the write (JOB_TAKEN_OVER) rather than let it land over the new owner's.
+    const fenced: UpdateOptions = fence ? { fence } : {};
+    const deps: Deps = fence ? { ...this.#deps, store: new FencedJobStore(store, item.jobId, fence) } : this.#deps;
     let job = await store.getJob(item.jobId);
     if (!job || isFinal(job.state) || job.waitingFor || this.#stopping || lost?.aborted) return;
     const where: JobBindings = { ...bindingsOf(job), stage: job.stage ?? null };
@@ -137,7 +157,7 @@ export class Runner {
             "stage_crashed",
             `Stage ${stage.name} was started ${starts} times and never finished: the process running it died each time (out of memory or killed?). See the worker's log, then \`t0-ci-bot jobs retry ${job.id}\`.`,
           );
-          await this.#fail(job, stage, err, starts, slog);
+          await this.#fail(job, stage, err, starts, slog, fenced);
           return;
         }
         job = await store.updateJob(job.id, (j) => {
@@ -150,7 +170,7 @@ export class Runner {
           j.attempts.byStage[stage.name] = (j.attempts.byStage[stage.name] ?? 0) + 1;
           j.nextAttemptAt = undefined;
           j.updatedAt = now();
-        });
+        }, fenced);
         if (isFinal(job.state)) return await this.#stopped(job, slog);
         const wakesAtStart = job.wakes ?? 0;
         const attempt = Math.max(1, startsSinceCompleted(job, stage.name));
@@ -161,7 +181,7 @@ export class Runner {
           // A stop that came during the start write: the stage must not start (its start is given back below,
           // so the next process runs it; started now, a side effect would happen twice).
           if (ac.signal.aborted) throw ac.signal.reason;
-          outcome = await untilAborted(this.#invoke(stage, job, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt }), ac.signal);
+          outcome = await untilAborted(this.#invoke(stage, job, deps, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt }), ac.signal);
         } catch (raw) {
           const err = toAppError(raw);
           const seconds = (clock.now() - started) / 1000;
@@ -171,12 +191,16 @@ export class Runner {
           if (ac.signal.aborted && (this.#stopping || lost?.aborted)) {
             if (lost?.aborted) slog.warn({ err }, "stage interrupted: another worker took the job over and runs it now");
             else slog.warn({ err }, "stage interrupted by shutdown; the job resumes on the next start");
+            // Not fenced: after a take-over the lease is the other worker's, and this only takes back this
+            // run's own start (a relative change, applied on top of whatever that worker wrote).
             await store.updateJob(job.id, (j) => {
               j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
             });
             return;
           }
-          await this.#fail(job, stage, err, attempt, slog);
+          // The stage's own write to the job was refused: the lease is lost (see #takenOver).
+          if (err.code === JOB_TAKEN_OVER) throw err;
+          await this.#fail(job, stage, err, attempt, slog, fenced);
           return;
         }
         const seconds = (clock.now() - started) / 1000;
@@ -203,7 +227,7 @@ export class Runner {
           j.updatedAt = now();
           if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
           if (outcome.wait && !woken) j.waitingFor = outcome.wait;
-        });
+        }, fenced);
         if (stopped) return await this.#stopped(job, slog);
         if (outcome.finish) return await this.#cleanup(job, slog);
         if (woken) {
@@ -224,7 +248,7 @@ export class Runner {
         transition(j, "completed", new Date(clock.now()).toISOString());
         j.stage = undefined;
         j.updatedAt = new Date(clock.now()).toISOString();
-      });
+      }, fenced);
       if (due) {
         log.info({ stage: due }, "a stage became due again as the job finished; it runs again");
         await this.#deps.queue.enqueue(queueItemFor(job)).catch((err) => log.warn({ err }, "could not queue the job again; it resumes on the next start"));
@@ -239,7 +263,7 @@ export class Runner {
     }
   }
 
-  async #invoke(stage: Stage, job: Job, ctx: Parameters<Stage["run"]>[2]): Promise<StageOutcome> {
+  async #invoke(stage: Stage, job: Job, deps: Deps, ctx: Parameters<Stage["run"]>[2]): Promise<StageOutcome> {
     // REPO_ALLOWLIST is judged at intake, and read at start: a job queued, parked or interrupted before the
     // repository was taken out of it (a restart with the new list) must not go on acting there.
     const notAllowed = allowlistFilter(this.#deps.config, job.repo.fullName);
@@ -259,14 +283,14 @@ export class Runner {
       );
     }
     if (ctx.dryRun && stage.sideEffects) {
-      if (stage.dryRun) return stage.dryRun(job, this.#deps, ctx);
+      if (stage.dryRun) return stage.dryRun(job, deps, ctx);
       ctx.log.info(`dry run: would run "${stage.name}"`);
       return { result: { dryRun: true, wouldRun: stage.name } };
     }
-    return stage.run(job, this.#deps, ctx);
+    return stage.run(job, deps, ctx);
   }
 
-  async #fail(job: Job, stage: Stage, err: AppError, attempt: number, log: Logger): Promise<void> {
+  async #fail(job: Job, stage: Stage, err: AppError, attempt: number, log: Logger, fenced: UpdateOptions): Promise<void> {
     const { store, clock, config, queue } = this.#deps;
     const at = new Date(clock.now()).toISOString();
     const waiting = WAIT_CODES.has(err.code);
@@ -296,7 +320,7 @@ export class Runner {
           delete j.attempts.waitsSince;
         }
         j.updatedAt = at;
-      });
+      }, fenced);
       if (isFinal(backingOff.state)) return await this.#stopped(backingOff, log, err);
       this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
       log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
@@ -315,7 +339,7 @@ export class Runner {
       j.error = storedError({ code: err.code, message, retryable: err.retryable, stage: stage.name, at, details: err.details });
       transition(j, "failed", at, { stage: stage.name, note: err.code });
       j.updatedAt = at;
-    });
+    }, fenced);
     if (stopped) return await this.#stopped(failed, log, err);
     log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
     await this.#cleanup(failed, log);

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
 import { AppendLog, type FileSync, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
 import { DeferredDocuments } from "./deferred-documents.js";
@@ -198,7 +198,8 @@ export class LowdbJobStore implements JobStore {
     return id ? this.getJob(id) : undefined;
   }
 
-  async updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
+  /** `_opts.fence` is not checked: only this process writes the store, so no other worker can hold the job. */
+  async updateJob(id: string, mutate: (job: Job) => void, _opts?: UpdateOptions): Promise<Job> {
     this.#assertWritable();
     return this.#serial.run(id, async () => {
       const current = await this.getJob(id);

@@ -1,6 +1,6 @@
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
 import { JobIndex, toIndexEntry } from "./job-index.js";
 
 /** Everything in process memory: for tests and `DRY_RUN` demos. Copies on the way in and out, like a real store. */
@@ -48,7 +48,8 @@ export class MemoryJobStore implements JobStore {
     return id ? this.getJob(id) : undefined;
   }
 
-  async updateJob(id: string, mutate: (job: Job) => void): Promise<Job> {
+  /** `_opts.fence` is not checked: only this process writes the store, so no other worker can hold the job. */
+  async updateJob(id: string, mutate: (job: Job) => void, _opts?: UpdateOptions): Promise<Job> {
     await this.ping();
     const current = this.#jobs.get(id);
     if (!current) throw new AppError("job_not_found", `No job with id ${id}.`);
