@@ -5,10 +5,12 @@ import { BullmqQueue, type BullmqQueueOptions } from "../../src/adapters/queue/b
 import { startResumeSweep } from "../../src/adapters/queue/resume-sweep.js";
 import { RedisJobStore } from "../../src/adapters/store/redis-store.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { queueItemFor } from "../../src/pipeline/runner.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import type { Stage } from "../../src/pipeline/stage.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+import { runnerHarness } from "../helpers/runner-harness.js";
 
 const url = await redisUrlIfAvailable();
 
@@ -373,6 +375,42 @@ else
         expect(writes).toEqual(["written while held", "refused: job_taken_over"]);
         expect((await store.getJob(job.id))!.state).toBe("cloning");
       } finally {
+        await store.destroy();
+        await store.close();
+      }
+    }, 20_000);
+
+    test("a stage that finishes after another worker took its job over, before the renewal noticed: the runner records nothing of it", async () => {
+      // Renewals 10 s apart: the take-over below is not noticed before the stage's completion write.
+      opts = { url, prefix: uniquePrefix("bqfence").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger(), lockDurationMs: 30_000 };
+      const store = await RedisJobStore.connect(url, { prefix: `${opts.prefix}:store:` });
+      const r = new Redis(url);
+      try {
+        const job = makeJob();
+        await store.recordIntake(makeDelivery(job), "{}", job);
+        const q = make();
+        const ran: string[] = [];
+        const lease = `${opts.prefix}:jobs:t0:sem:job:${job.id}`;
+        const stages: Stage[] = [
+          { name: "validate", state: "testing", sideEffects: false, run: async () => {
+            ran.push("validate");
+            await r.multi().del(lease).zadd(lease, Date.now() + 60_000, "worker-b").exec();
+            return { result: { passed: true } };
+          } },
+          { name: "open", state: "pr", sideEffects: false, run: async () => (ran.push("open"), {}) },
+        ];
+        const runner = new Runner({ ...runnerHarness(stages).deps, store, queue: q }, stages);
+        let runs = 0;
+        await q.start(async (i, ctx) => (await runner.runJob(i, ctx), void runs++));
+        await q.enqueue(queueItemFor(job));
+        await until(() => runs === 1, 5_000);
+        expect(ran).toEqual(["validate"]);
+        const j = (await store.getJob(job.id))!;
+        expect(j).toMatchObject({ state: "testing", completedStages: [], results: {} });
+        expect([j.error, j.nextAttemptAt]).toEqual([undefined, undefined]);
+        expect(await q.stats()).toEqual({ waiting: 0, active: 0, delayed: 0 });
+      } finally {
+        r.disconnect();
         await store.destroy();
         await store.close();
       }
