@@ -345,7 +345,8 @@ else
     }, 20_000);
 
     test("a run's fence lets its writes to the job through while it holds the job, and not once another worker took it", async () => {
-      opts = { url, prefix: uniquePrefix("bqfence").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300 };
+      // A lease that cannot lapse by itself on a loaded machine: only the take-over below ends it.
+      opts = { url, prefix: uniquePrefix("bqfence").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger(), lockDurationMs: 10_000 };
       const store = await RedisJobStore.connect(url, { prefix: `${opts.prefix}:store:` });
       try {
         const job = makeJob();
