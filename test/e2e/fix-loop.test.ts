@@ -14,6 +14,7 @@ import { makeDelivery } from "../helpers/make-job.js";
 import { EPISODE, INFERENCE, validatedResults } from "./fix-loop-fixtures.js";
 import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import type { Stage } from "../../src/pipeline/stage.js";
+import { withValidationFeedback } from "../../src/feedback/with-validation-feedback.js";
 import { EPISODE2, INFERENCE2, PRIOR, RecordingModel, fixLoopSuite, sharedOntoFixPr } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
@@ -644,11 +645,15 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   /** The first fix open, and a repair that proposes another hyphen fix (validated as the first was). */
-  async function withScriptedRepair(pullRequests: number[] = []) {
+  /** `refuse`: the repair's validation fails with that code; `during`: what happens while it is proposed. */
+  async function withScriptedRepair(pullRequests: number[] = [], opts: { refuse?: string; during?: (job: Job) => Promise<unknown> } = {}) {
+    const { refuse, during } = opts;
     const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
-    const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: result(j) }) });
-    const propose = stage("propose-patch", (j) => ({ ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
-    const validate = stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
+    const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: await result(j) }) });
+    const propose = stage("propose-patch", async (j) => ((await during?.(j)), { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
+    const validate = refuse
+      ? withValidationFeedback(stage("apply-and-validate", () => { throw permanent(refuse, "the repair's patch was refused"); }))
+      : stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
     const s = await setup({ pullRequests, repair: createRepairFix(propose, validate) });
     await s.run();
     return { s, first: s.gh.branches.get("ci-bot/fix-555")! };
@@ -738,6 +743,69 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.run();
     expect((await s.get()).state).toBe("completed");
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: false }));
+  });
+
+  /** People push their own edit onto the fix branch and merge the PR; GitHub's diff of it is `diff`. */
+  const mergeWithEdits = async (s: Awaited<ReturnType<typeof setup>>, from: string, diff: string) => {
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(from)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
+    const theirs = (await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [from] })).sha;
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs);
+    s.gh.compareDiff = async () => diff;
+    Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: theirs });
+    return theirs;
+  };
+  const FIRST_DIAGNOSIS = "slugify joins words with underscores; the tests expect hyphens.\nThe separator was changed in the last commit.";
+  const demonstrations = (s: Awaited<ReturnType<typeof setup>>) =>
+    s.model.received.filter((r) => r.metric === "demonstration").map((r) => ({ inferenceId: r.inferenceId, diagnosis: (r.value as { diagnosis: string }).diagnosis }));
+
+  test("a repair not pushed as people merged the PR with their edits: the demonstration is the PR's fix's (its inference, its diagnosis)", async () => {
+    // Merged with people's edit while the repair was being proposed: no webhook yet.
+    const during = { merge: async () => undefined as unknown };
+    const { s, first } = await withScriptedRepair([], { during: () => during.merge() });
+    during.merge = () => mergeWithEdits(s, first, readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8"));
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    expect(((await s.get()).results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2 not pushed/);
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(demonstrations(s)).toEqual([{ inferenceId: INFERENCE, diagnosis: FIRST_DIAGNOSIS }]);
+  });
+
+  test("a repair not pushed as people closed the PR, which they reopen: the next repair starts from the PR's patch, not the unpushed one", async () => {
+    const seen: Job[] = [];
+    const during = { act: async (j: Job): Promise<unknown> => seen.push(j) };
+    const { s, first } = await withScriptedRepair([], { during: (j) => during.act(j) });
+    during.act = async (j) => {
+      seen.push(j);
+      if (seen.length === 1) Object.assign(s.gh.pulls[0]!, { state: "closed", merged: false, closedAt: new Date(s.clock.now()).toISOString() });
+    };
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    await s.clock.advance(60_000);
+    Object.assign(s.gh.pulls[0]!, { state: "open", closedAt: null });
+    await s.deliver("pull_request", s.prReopened(first));
+    await s.deliver("workflow_run", s.fixRun("failure", first, 901));
+    await s.run();
+    expect(seen).toHaveLength(2);
+    const previous = (seen[1]!.results["repair-context"] as { context: { previous_attempt?: { patch: string } } }).context.previous_attempt;
+    expect(previous?.patch).toContain('+    return "-".join(words)');
+    expect(previous?.patch).not.toContain("w for w in words");
+  });
+
+  test("a repair refused by the policy, then the PR merged with people's edits: the demonstration is the PR's fix's; the refusal stays the repair's", async () => {
+    const { s, first } = await withScriptedRepair([], { refuse: "patch_refused" });
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    expect(((await s.get()).results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2 failed: patch_refused/);
+    const head = await mergeWithEdits(s, first, readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8"));
+    await s.deliver("pull_request", s.prClosed(true, head));
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(demonstrations(s)).toEqual([{ inferenceId: INFERENCE, diagnosis: FIRST_DIAGNOSIS }]);
+    // The refused attempt's own verdict went to its own inference.
+    expect(s.model.received.filter((r) => r.metric === "patch_applied")).toEqual([expect.objectContaining({ inferenceId: INFERENCE2, value: false })]);
   });
 
   test("gateway down at the end: the job waits in feedback with the items kept, and completes when it is back", async () => {

@@ -1,5 +1,6 @@
 import type { Job } from "../../core/job.js";
 import type { PullRequestRef } from "../../core/ports/github-port.js";
+import { proposalOf } from "../../pr/proposal-of.js";
 
 // What open-pull-request keeps on the job, in a module of its own: the intake's fix-branch handlers read it,
 // and importing the stage would load the whole patch and PR machinery into the webhook path.
@@ -17,6 +18,12 @@ export interface OpenPullRequestResult {
   inferenceId: string;
   episodeId: string;
   repairAttempt: number;
+  /**
+   * That inference's diagnosis and patch. propose-patch's result is the latest attempt's, which may never
+   * have reached the branch (the PR closed meanwhile, refused, not validated); absent on earlier records.
+   */
+  diagnosis?: string;
+  patch?: string;
   /** The fix PR carries the bot's "CI failed" comment (watch-pr edits it when a later run passes). */
   ciFailedComment?: boolean;
   /** Set when this run's fix went onto the open fix PR of an earlier job with the same failure fingerprint. */
@@ -59,4 +66,15 @@ export function botCommits(open: OpenPullRequestResult): string[] {
 export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
   const r = job.results["repair"] as RepairState | undefined;
   return r?.attempt === open.repairAttempt + 1 ? r.pushedSha : undefined;
+}
+
+/**
+ * The proposal the PR's bot commit carries (see `OpenPullRequestResult.diagnosis`): what people's edits
+ * are measured against and a repair starts from. Undefined when a record of an earlier version has only
+ * a later, unpushed attempt's proposal left.
+ */
+export function proposalOnBranch(job: Job, open: OpenPullRequestResult): { inferenceId: string; diagnosis: string; patch: string } | undefined {
+  if (open.diagnosis !== undefined && open.patch !== undefined) return { inferenceId: open.inferenceId, diagnosis: open.diagnosis, patch: open.patch };
+  const latest = proposalOf(job);
+  return latest?.inferenceId === open.inferenceId ? { inferenceId: latest.inferenceId, diagnosis: latest.diagnosis, patch: latest.patch } : undefined;
 }

@@ -104,6 +104,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     inferenceId: proposal.inferenceId,
     episodeId: proposal.episodeId,
     repairAttempt: attempt,
+    diagnosis: proposal.diagnosis,
+    patch: proposal.patch,
     ...(sibling ? { sharedWithJob: sibling.jobId } : {}),
   };
   if (sibling && published.pr.state === "closed" && !(await landedOnSibling(job, deps, sibling.jobId, published.commitSha))) {

@@ -22,7 +22,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, proposalOnBranch, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -241,7 +241,8 @@ function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefin
  * text tells the model so.
  */
 async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<void> {
-  const patch = proposalOf(job)?.patch ?? "";
+  // The patch CI failed on: the branch's, not a later attempt's that never reached it.
+  const patch = proposalOnBranch(job, open)?.patch ?? "";
   const excerpts = await fixRunLogExcerpts(job, deps, ctx, open, ev);
   await deps.store.updateJob(job.id, (j) => {
     const bc = j.results[BUILD_CONTEXT] as { context?: FailureContext } | undefined;
@@ -293,11 +294,12 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   // at a later job's fix committed onto this PR is the bot's own answer, not people's edits.
   const botHead = botCommits(open).includes(ev.headSha);
   if (ev.merged && w && ev.headSha && !botHead) {
-    const diff = await w.compareDiff(job.repo, job.run.headSha, ev.headSha, DEMO_MAX_BYTES);
-    const proposal = proposalOf(job);
+    // Measured against the fix on the PR: a later repair attempt that never reached the branch is not it.
+    const proposal = proposalOnBranch(job, open);
+    const diff = proposal && (await w.compareDiff(job.repo, job.run.headSha, ev.headSha, DEMO_MAX_BYTES));
     if (diff && proposal) {
       const files = [...new Set(diffPaths(diff))];
-      items.push(demonstrationFeedback(job, open.inferenceId, { diagnosis: proposal.diagnosis, patch: diff, confidence: 1, files }));
+      items.push(demonstrationFeedback(job, proposal.inferenceId, { diagnosis: proposal.diagnosis, patch: diff, confidence: 1, files }));
       note += "; people's edits sent as a demonstration";
     }
   }
