@@ -9,7 +9,8 @@ import { createMetrics } from "../../src/admin/metrics.js";
 import { defaultRepoConfig } from "../../src/config/repo-config.js";
 import type { Deps } from "../../src/core/deps.js";
 import { silentLogger } from "../../src/core/logger.js";
-import { jobKey, type Job } from "../../src/core/job.js";
+import { jobKey, stopJob, type Job } from "../../src/core/job.js";
+import { retryJob } from "../../src/pipeline/job-control.js";
 import { routeDelivery } from "../../src/handlers/route-delivery.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { rerunFlakyStage } from "../../src/pipeline/stages/rerun-flaky.js";
@@ -202,6 +203,53 @@ describe("rerun_flaky", () => {
       } finally {
         await s.done();
       }
+    });
+  });
+
+  // Parked for its re-run, the job was stopped (installation suspended, allowlist) and retried by an
+  // operator; the re-run's completion came while it waited for nothing, so it was not routed to it.
+  describe("retried after a stop while it waited for its re-run", () => {
+    async function stoppedWhileRerunning(classification = "flaky-suspect") {
+      const s = await setup(classification);
+      await s.run();
+      expect(await s.get()).toMatchObject({ waitingFor: "rerun", stage: "rerun-flaky" });
+      await s.store.updateJob(s.job.id, (j) => void stopJob(j, { code: "installation_suspended", message: "suspended" }, "2026-11-23T12:05:00.000Z"));
+      return s;
+    }
+
+    test("the re-run passed meanwhile: the retry completes the job without a patch, no second request", async () => {
+      const s = await stoppedWhileRerunning("infra");
+      s.writes.finishRun("success");
+      await retryJob(s.deps, s.job.id);
+      await s.run();
+      const j = await s.get();
+      expect(j.state).toBe("completed");
+      expect(j.history.at(-1)?.note).toContain("flaky, no patch");
+      expect(s.proposed).toEqual([]);
+      expect(s.writes.calls.filter((c) => c === "rerunFailedJobs")).toHaveLength(1);
+    });
+
+    test("the re-run failed meanwhile: the retry goes on from fetch-logs with its attempt, no second request", async () => {
+      const s = await stoppedWhileRerunning();
+      s.writes.finishRun("failure");
+      await retryJob(s.deps, s.job.id);
+      await s.run();
+      const j = await s.get();
+      expect(j.run.attempt).toBe(2);
+      expect(j.completedStages).toEqual(["check-repo-config", "clone-repo", "rerun-flaky"]);
+      expect(s.writes.calls.filter((c) => c === "rerunFailedJobs")).toHaveLength(1);
+    });
+
+    test("the re-run still running: the retry waits for it again, and its completion resumes the job", async () => {
+      const s = await stoppedWhileRerunning();
+      await retryJob(s.deps, s.job.id);
+      await s.run();
+      const j = await s.get();
+      expect(j).toMatchObject({ state: "analysis", waitingFor: "rerun" });
+      expect(s.proposed).toEqual([]);
+      expect(s.writes.calls.filter((c) => c === "rerunFailedJobs")).toHaveLength(1);
+      const d = await routeDelivery(attempt2("failure"), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps);
+      expect(d).toMatchObject({ outcome: "event_routed", resumeJobId: j.id });
     });
   });
 

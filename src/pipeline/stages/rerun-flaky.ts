@@ -83,6 +83,10 @@ function decide(job: Parameters<Stage["run"]>[0]): RerunFlakyResult {
   const classification = (job.results["build-context"] as { context?: FailureContext } | undefined)?.context?.classification ?? "unknown";
   if (!config.rerun_flaky) return { rerun: false, reason: "rerun_flaky is off" };
   if (!SUSPECT.has(classification)) return { rerun: false, reason: `classified ${classification}, not infra or flaky-suspect` };
-  if (job.results[RERUN_FLAKY]) return { rerun: false, reason: "already re-run once" };
+  const asked = job.results[RERUN_FLAKY] as RerunFlakyResult | undefined;
+  // Stopped while it waited for its re-run, then retried (stopJob gives the stage back): the re-run asked
+  // for is still the one to wait for, or to take the result of, which run() reads from GitHub.
+  if (asked?.rerun && asked.awaitingAttempt && job.run.attempt < asked.awaitingAttempt) return { rerun: true, reason: asked.reason, awaitingAttempt: asked.awaitingAttempt };
+  if (asked) return { rerun: false, reason: "already re-run once" };
   return { rerun: true, reason: `classified ${classification}`, awaitingAttempt: job.run.attempt + 1 };
 }
