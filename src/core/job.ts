@@ -107,10 +107,11 @@ export interface Job {
    */
   reconciledAt?: string;
   /**
-   * Set by an operator's retry that resumes the job in watch-pr: while it was stopped, its fix PR may have
-   * been closed or its CI finished with no webhook recorded (a suspended installation is sent none), and
-   * parked again it would wait for them until the parked-job reconciliation. watch-pr first asks GitHub,
-   * as that reconciliation does, then clears it.
+   * Set by an operator's retry that resumes the job in watch-pr, or in open-pull-request with its PR on
+   * record (stopped while parked on it): while it was stopped, its fix PR may have been closed or its CI
+   * finished with no webhook recorded (a suspended installation is sent none), and parked again it would
+   * wait for them until the parked-job reconciliation. open-pull-request then goes on instead of parking;
+   * watch-pr first asks GitHub, as that reconciliation does, then clears it.
    */
   reconcileOnResume?: boolean;
   /**

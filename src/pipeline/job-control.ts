@@ -3,6 +3,7 @@ import { AppError } from "../core/errors.js";
 import { isFinal, reactivate, wake, type Job } from "../core/job.js";
 import { WATCH_PR } from "../feedback/pr-events.js";
 import { queueItemFor } from "./runner.js";
+import { OPEN_PULL_REQUEST, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
 
 /**
  * Operator retry (CLI and admin API): a failed job goes back to the state of the stage that failed,
@@ -32,8 +33,10 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
       if (j.attempts.atCompletion) j.attempts.atCompletion[stage.name] = 0;
     }
     // Asked of GitHub by watch-pr itself, not here: the CLI can retry with no GitHub client (store only), and
-    // the stage's GitHub trouble is retried with backoff like any other.
-    if (stage.name === WATCH_PR) j.reconcileOnResume = true;
+    // the stage's GitHub trouble is retried with backoff like any other. A job stopped while parked right
+    // after opening its PR (open-pull-request given back, its PR on record) waits for the same events.
+    const parkedOnPr = stage.name === OPEN_PULL_REQUEST && !!(j.results[OPEN_PULL_REQUEST] as Partial<OpenPullRequestResult> | undefined)?.pr;
+    if (stage.name === WATCH_PR || parkedOnPr) j.reconcileOnResume = true;
   });
   await deps.queue.enqueue(queueItemFor(job));
   return job;

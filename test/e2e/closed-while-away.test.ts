@@ -152,6 +152,28 @@ describe("a job retried after a stop while it watched its fix PR", () => {
   });
 });
 
+describe("a job retried after a stop while it waited for CI on its new fix PR", () => {
+  test("CI on the fix commit finished meanwhile: the retry takes its verdict at once; the job then waits for the PR", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    expect(await s.get()).toMatchObject({ state: "pr", stage: "open-pull-request", waitingFor: "pr_outcome" });
+    await s.store.updateJob(s.job.id, (j) => void stopJob(j, { code: "installation_suspended", message: "suspended" }, new Date(s.clock.now()).toISOString()));
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    // The fix commit's run passed; its webhook never reached the app.
+    s.gh.putRun(commit, { id: 900, attempt: 1, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "success" });
+    await s.clock.advance(86_400_000);
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    await s.run();
+    const j = await s.get();
+    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    expect(j.reconcileOnResume).toBeUndefined();
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE }));
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+  });
+});
+
 describe("a job of an earlier version, completed on finding its PR closed", () => {
   test("a reopening says the close was never recorded, and leaves the job as it is", async () => {
     const s = await setup({ pullRequests: [] });

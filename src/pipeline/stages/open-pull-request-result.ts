@@ -5,6 +5,8 @@ import { proposalOf } from "../../pr/proposal-of.js";
 // What open-pull-request keeps on the job, in a module of its own: the intake's fix-branch handlers read it,
 // and importing the stage would load the whole patch and PR machinery into the webhook path.
 
+export const OPEN_PULL_REQUEST = "open-pull-request";
+
 /** What the job keeps of this stage; watch-pr reads it. */
 export interface OpenPullRequestResult {
   branch: string;

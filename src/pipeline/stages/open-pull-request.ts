@@ -14,14 +14,14 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { botCommits, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { botCommits, OPEN_PULL_REQUEST, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
  * label, one comment on the failing PR; then the job waits in `pr` for the PR's outcome.
  */
 export const openPullRequestStage: Stage = {
-  name: "open-pull-request",
+  name: OPEN_PULL_REQUEST,
   state: "pr",
   sideEffects: true,
   run: (job, deps, ctx) => openPullRequest(job, deps, ctx),
@@ -123,6 +123,9 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     await recordPrClose(deps, job.id, prCloseOf(published.pr), new Date(deps.clock.now()).toISOString());
     return { result: { ...own, pr: { ...own.pr, state: "closed" } } };
   }
+  // Retried after a stop while parked on this PR: CI on the fix may have finished with no webhook told.
+  // watch-pr, next, asks GitHub (Job.reconcileOnResume) before it waits.
+  if (job.reconcileOnResume) return { result };
   return { result, wait: PR_OUTCOME };
 }
 
