@@ -710,6 +710,19 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE2 }));
   });
 
+  test("a repair whose PR update failed after its push, merged as it is before the retry: no demonstration of the bot's own commit", async () => {
+    const { s, pushed } = await repairPushedThenUpdateFailed();
+    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+    Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: pushed });
+    await s.deliver("pull_request", s.prClosed(true, pushed));
+    await s.clock.advance(60_000);
+    await s.run();
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "pr_merged", value: true }));
+    expect(s.model.received.filter((r) => r.metric === "demonstration")).toEqual([]);
+  });
+
   test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {
     const { s, first } = await withScriptedRepair();
     // GitHub moves the ref, then the answer is lost (a 502 from its edge, a timeout).

@@ -291,8 +291,9 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   const items: NewFeedback[] = [];
   let note = ev.merged ? `PR #${open.pr.number} merged${ev.by ? ` by ${ev.by}` : ""}` : `PR #${open.pr.number} closed without merging`;
   // People pushed onto the fix branch: their final diff is the answer the model should have given. A head
-  // at a later job's fix committed onto this PR is the bot's own answer, not people's edits.
-  const botHead = botCommits(open).includes(ev.headSha);
+  // at a later job's fix committed onto this PR, or at a repair's commit whose PR update had not been
+  // recorded yet, is the bot's own answer, not people's edits.
+  const botHead = [...botCommits(open), pushedByThisRepair(job, open)].includes(ev.headSha);
   if (ev.merged && w && ev.headSha && !botHead) {
     // Measured against the fix on the PR: a later repair attempt that never reached the branch is not it.
     const proposal = proposalOnBranch(job, open);
