@@ -152,13 +152,18 @@ describe("a job retried after a stop while it watched its fix PR", () => {
   });
 });
 
+/** The fix PR opened and the job parked waiting for its CI; then the installation was suspended (the job stopped). */
+async function stoppedAfterOpening() {
+  const s = await setup({ pullRequests: [] });
+  await s.run();
+  expect(await s.get()).toMatchObject({ state: "pr", stage: "open-pull-request", waitingFor: "pr_outcome" });
+  await s.store.updateJob(s.job.id, (j) => void stopJob(j, { code: "installation_suspended", message: "suspended" }, new Date(s.clock.now()).toISOString()));
+  return { s, commit: s.gh.branches.get("ci-bot/fix-555")! };
+}
+
 describe("a job retried after a stop while it waited for CI on its new fix PR", () => {
   test("CI on the fix commit finished meanwhile: the retry takes its verdict at once; the job then waits for the PR", async () => {
-    const s = await setup({ pullRequests: [] });
-    await s.run();
-    expect(await s.get()).toMatchObject({ state: "pr", stage: "open-pull-request", waitingFor: "pr_outcome" });
-    await s.store.updateJob(s.job.id, (j) => void stopJob(j, { code: "installation_suspended", message: "suspended" }, new Date(s.clock.now()).toISOString()));
-    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    const { s, commit } = await stoppedAfterOpening();
     // The fix commit's run passed; its webhook never reached the app.
     s.gh.putRun(commit, { id: 900, attempt: 1, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "success" });
     await s.clock.advance(86_400_000);
@@ -171,6 +176,23 @@ describe("a job retried after a stop while it waited for CI on its new fix PR", 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE }));
     expect(s.gh.pulls).toHaveLength(1);
     expect(s.gh.pulls[0]!.draft).toBe(false);
+  });
+
+  test("the bot turned off (enabled: false) meanwhile: the PR stays on record, untouched, and its merge is still sent", async () => {
+    const { s, commit } = await stoppedAfterOpening();
+    s.repoConfig.now = { enabled: false };
+    await s.clock.advance(86_400_000);
+    const callsBefore = s.gh.calls.length;
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    let j = await s.get();
+    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome", results: { "open-pull-request": { pr: { number: 100 }, commitSha: commit } } });
+    expect(s.gh.calls.slice(callsBefore).filter((c) => ["createCommit", "updateBranch", "updatePullRequest", "addLabels", "upsertComment", "markReadyForReview"].includes(c))).toEqual([]);
+    expect(await s.deliver("pull_request", s.prClosed(true, commit))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(prMerged(s)).toEqual([{ episodeId: EPISODE, value: true }]);
   });
 });
 

@@ -52,6 +52,9 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     // Read again before the first write: the owner may have turned the bot off since check-repo-config,
     // while the job cloned, waited for the model or backed off through an outage (hours, at worst).
     const { off } = await readRepoConfig(gh, job.repo);
+    // Retried after a stop while parked on its PR: that PR is open, and its outcome is still the model's
+    // feedback. Left as it is (watch-pr writes nothing while the bot is off) and watched, not forgotten.
+    if (off && previous?.pr) return waitOnPr(job, previous);
     if (off) return { result: { left: off }, finish: `${off}; no PR opened` };
   }
   if (sibling) {
@@ -123,10 +126,15 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     await recordPrClose(deps, job.id, prCloseOf(published.pr), new Date(deps.clock.now()).toISOString());
     return { result: { ...own, pr: { ...own.pr, state: "closed" } } };
   }
-  // Retried after a stop while parked on this PR: CI on the fix may have finished with no webhook told.
-  // watch-pr, next, asks GitHub (Job.reconcileOnResume) before it waits.
-  if (job.reconcileOnResume) return { result };
-  return { result, wait: PR_OUTCOME };
+  return waitOnPr(job, result);
+}
+
+/**
+ * Parks the job on its PR. Retried after a stop while parked on it, CI on the fix may have finished with
+ * no webhook told: watch-pr, next, asks GitHub (Job.reconcileOnResume) before it waits.
+ */
+function waitOnPr(job: Job, result: OpenPullRequestResult) {
+  return job.reconcileOnResume ? { result } : { result, wait: PR_OUTCOME };
 }
 
 /** Dry run: the branch, the commit's files and the PR body, without writing anything. */
