@@ -121,12 +121,7 @@ describe("a job retried after a stop while it watched its fix PR", () => {
     const { s, commit } = await stoppedInWatchPr();
     // A re-run of the fix commit's run failed, its webhook never sent.
     s.gh.putRun(commit, { id: 900, attempt: 2, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "failure" });
-    await retryJob(s.deps, s.job.id);
-    await s.run();
-    await s.run();
-    const j = await s.get();
-    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
-    expect(j.reconcileOnResume).toBeUndefined();
+    await retryUntilParkedAgain(s);
     expect(s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch").map((r) => r.value)).toEqual([true, false]);
     // Nothing is asked of GitHub again on the job's later events.
     const reads = jest.spyOn(s.gh, "getPullRequest");
@@ -167,12 +162,7 @@ describe("a job retried after a stop while it waited for CI on its new fix PR", 
     // The fix commit's run passed; its webhook never reached the app.
     s.gh.putRun(commit, { id: 900, attempt: 1, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "success" });
     await s.clock.advance(86_400_000);
-    await retryJob(s.deps, s.job.id);
-    await s.run();
-    await s.run();
-    const j = await s.get();
-    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
-    expect(j.reconcileOnResume).toBeUndefined();
+    await retryUntilParkedAgain(s);
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE }));
     expect(s.gh.pulls).toHaveLength(1);
     expect(s.gh.pulls[0]!.draft).toBe(false);
@@ -214,3 +204,13 @@ describe("a job of an earlier version, completed on finding its PR closed", () =
     expect(await s.get()).toEqual(completed);
   });
 });
+
+/** Retries the job and runs it until it parks on its fix PR again, the catch-up with GitHub done. */
+async function retryUntilParkedAgain(s: Awaited<ReturnType<typeof setup>>): Promise<void> {
+  await retryJob(s.deps, s.job.id);
+  await s.run();
+  await s.run();
+  const j = await s.get();
+  expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+  expect(j.reconcileOnResume).toBeUndefined();
+}
