@@ -723,6 +723,62 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received.filter((r) => r.metric === "demonstration")).toEqual([]);
   });
 
+  const fixCiVerdicts = (s: Awaited<ReturnType<typeof setup>>) =>
+    s.model.received.filter((r) => r.metric === "ci_passed_on_fix_branch").map((r) => ({ inferenceId: r.inferenceId, value: r.value }));
+
+  test.each([
+    ["success", true],
+    ["failure", false],
+  ] as const)("CI (%s) of a repair commit whose PR update failed, merged at it before the retry: the verdict is the repair's", async (conclusion, passed) => {
+    const { s, pushed } = await repairPushedThenUpdateFailed();
+    Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: pushed });
+    await s.deliver("pull_request", s.prClosed(true, pushed));
+    expect(await s.deliver("workflow_run", s.fixRun(conclusion, pushed, 901))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    await s.clock.advance(60_000);
+    await s.run();
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    // The first fix keeps the red verdict that started the repair; the repair's commit gets its own.
+    expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: passed }]);
+    expect(s.gh.comments.get(100)).toBeUndefined();
+  });
+
+  test("a repair whose PR update failed and whose retry was not validated: CI of its commit on the branch is still its verdict", async () => {
+    const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
+    const proposals = [INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"];
+    let proposed = 0;
+    const propose: Stage = { name: "propose-patch", state: "patching", sideEffects: false, run: async (j) => ({ result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: proposals[proposed++] } }) };
+    let validated = 0;
+    const validate: Stage = {
+      name: "apply-and-validate", state: "testing", sideEffects: false,
+      run: async (j) => {
+        // The retry's new proposal does not pass validation this time (a flaky test, a different patch).
+        if (validated++ > 0) throw permanent("validation_failed", "the retried repair's patch does not fix the build");
+        return { result: validatedResults(j)["apply-and-validate"] };
+      },
+    };
+    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    const update = s.gh.updatePullRequest.bind(s.gh);
+    let fails = 1;
+    s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    const pushed = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(pushed).not.toBe(first);
+    await s.deliver("workflow_run", s.fixRun("success", pushed, 901));
+    await s.clock.advance(60_000);
+    await s.run();
+    const j = await s.get();
+    expect((j.results["watch-pr"] as { notes: string[] }).notes).toContainEqual(expect.stringMatching(/repair attempt 2 failed: validation_failed/));
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: true }]);
+    // The PR's record is of the first fix: not marked ready on the strength of a commit it does not name.
+    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2's commit .* verdict recorded, PR left as is/);
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+  });
+
   test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {
     const { s, first } = await withScriptedRepair();
     // GitHub moves the ref, then the answer is lost (a 502 from its edge, a timeout).

@@ -55,6 +55,8 @@ export interface RepairState {
   previousFiles: string[];
   /** The commit this attempt made (and may have pushed), when the push or a later step failed and is retried. */
   pushedSha?: string;
+  /** The inference whose patch `pushedSha` carries: a retry proposes again, and may fail before it commits. */
+  pushedInferenceId?: string;
   /** Why this attempt ended without a new commit: the fix commit's CI verdict has had its repair. */
   failed?: string;
 }
@@ -68,6 +70,18 @@ export function botCommits(open: OpenPullRequestResult): string[] {
 export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
   const r = job.results["repair"] as RepairState | undefined;
   return r?.attempt === open.repairAttempt + 1 ? r.pushedSha : undefined;
+}
+
+/**
+ * The repair's commit (pushedByThisRepair) while the PR's record still names the fix before it, with the
+ * inference whose patch it carries: its CI is that inference's verdict. Undefined for `sha` that is not
+ * it, and for a commit noted by an earlier version (no inference on it): the latest proposal may be a
+ * retry's that never reached the branch, and no verdict is better than one on the wrong inference.
+ */
+export function unrecordedRepairCommit(job: Job, open: OpenPullRequestResult, sha: string): { sha: string; inferenceId: string } | undefined {
+  const r = job.results["repair"] as RepairState | undefined;
+  if (sha === open.commitSha || sha !== pushedByThisRepair(job, open) || !r?.pushedInferenceId) return undefined;
+  return { sha, inferenceId: r.pushedInferenceId };
 }
 
 /**

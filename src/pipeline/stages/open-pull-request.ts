@@ -74,7 +74,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     repo: job.repo,
     branch,
     baseSha: job.run.headSha,
-    ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair) : {}),
+    ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair, proposal.inferenceId) : {}),
     ...(sibling ? sharedHeads(job, deps, sibling, proposal, files.map((f) => f.path)) : {}),
     baseBranch: job.run.headBranch,
     files,
@@ -161,14 +161,14 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
 }
 
 /** A repair commits on the bot's own head only, and notes its commit before the branch is moved to it. */
-function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repair: RepairState | undefined) {
+function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repair: RepairState | undefined, inferenceId: string) {
   return {
     ownHeads: [previous.commitSha, ...(repair?.pushedSha ? [repair.pushedSha] : [])],
     ciFailedOn: previous.commitSha,
     onCommit: async (sha: string) => {
       await deps.store.updateJob(job.id, (j) => {
         const r = j.results["repair"] as RepairState | undefined;
-        if (r) r.pushedSha = sha;
+        if (r) Object.assign(r, { pushedSha: sha, pushedInferenceId: inferenceId });
       });
     },
   };

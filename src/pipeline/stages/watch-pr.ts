@@ -22,7 +22,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, proposalOnBranch, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, proposalOnBranch, pushedByThisRepair, unrecordedRepairCommit, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -112,7 +112,10 @@ async function catchUpAfterRetry(job: Job, deps: Deps, ctx: StageContext): Promi
 
 async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, heardEv: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
   const shared = heardEv.headSha === open.commitSha ? undefined : open.sharedCommits?.find((c) => c.sha === heardEv.headSha);
-  if (heardEv.headSha !== open.commitSha && !shared) return `CI run ${heardEv.runId} was for ${heardEv.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  // A repair's commit whose PR update is still being retried (or never will be: the PR closed, the retry's
+  // new proposal failed): its CI is the only verdict that repair's inference gets.
+  const unrecorded = shared ? undefined : unrecordedRepairCommit(job, open, heardEv.headSha);
+  if (heardEv.headSha !== open.commitSha && !shared && !unrecorded) return `CI run ${heardEv.runId} was for ${heardEv.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
   // One run is not the verdict on the commit: with two (a workflow on push and pull_request, a re-run), the
   // first to finish said "ready" while the other still ran or later failed. GitHub's list is read, not the
   // events recorded: they are only of completed runs, and cannot tell a run still queued or running.
@@ -134,10 +137,14 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   const at = new Date(deps.clock.now()).toISOString();
   // Decided on the stored outbox (not this copy of the job): a value is sent when it changes, once.
   await deps.store.updateJob(job.id, (j) => {
-    const item = fixCiFeedback(source, shared?.inferenceId ?? open.inferenceId, passed, d, j.feedback);
+    const item = fixCiFeedback(source, shared?.inferenceId ?? unrecorded?.inferenceId ?? open.inferenceId, passed, d, j.feedback);
     if (item) addFeedback(j, [item], at);
   });
   if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
+  // Handled after the red verdict whose repair made it (events come in order), so that repair ended without
+  // recording it: the PR's description and comment are of the fix before it, and the bot's record of the
+  // PR is not this commit's to mark ready or repair. Its verdict (above) is all it gives.
+  if (unrecorded) return `CI ${ev.conclusion} on repair attempt ${open.repairAttempt + 1}'s commit ${unrecorded.sha.slice(0, 7)} (run ${ev.runId}), which the PR's record does not name: verdict recorded, PR left as is`;
   // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
   // own CI run. A repair would be refused (publishFix) after a model call, "take it over" is noise, and
   // ready-for-review would ask reviewers to look at their work in progress on the strength of the bot's run.
@@ -259,8 +266,11 @@ async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: Open
       const repairContext: RepairContextResult = { attempt: open.repairAttempt + 1, context: fitRepairContext(bc.context, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) };
       j.results[REPAIR_CONTEXT] = repairContext;
     }
-    const pushed = pushedByThisRepair(j, open);
-    const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])], ...(pushed ? { pushedSha: pushed } : {}) };
+    // A retry of this attempt keeps the commit it pushed and whose patch that is: the retry commits on top of
+    // it, and that commit's CI is still that patch's inference's verdict.
+    const r = j.results["repair"] as RepairState | undefined;
+    const pushed = pushedByThisRepair(j, open) ? { pushedSha: r!.pushedSha, ...(r!.pushedInferenceId ? { pushedInferenceId: r!.pushedInferenceId } : {}) } : {};
+    const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])], ...pushed };
     j.results["repair"] = state;
   });
 }
