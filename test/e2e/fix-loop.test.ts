@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { permanent, transient } from "../../src/core/errors.js";
 import type { Job } from "../../src/core/job.js";
 import type { FailureContext } from "../../src/core/failure-context.js";
+import type { RepoConfig } from "../../src/config/repo-config.js";
 import { countTokens } from "../../src/logs/count-tokens.js";
 import type { ModelPort } from "../../src/core/ports/model-port.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
@@ -681,6 +682,22 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(pushed).not.toBe(first);
     return { s, pushed };
   }
+
+  test("a repair runs under .github/ci-bot.yml as read for its red verdict (limits, commands), not as the job started, read once", async () => {
+    const seen: Job[] = [];
+    const { s, first } = await withScriptedRepair([], { during: async (j) => seen.push(j) });
+    // People tightened the file since the job started: the repair's 2-line patch is over the new limit.
+    const reads = { n: 0 };
+    const now = { limits: { max_lines: 1 }, validate: ["make check"] };
+    Object.defineProperty(s.repoConfig, "now", { get: () => (reads.n++, now) });
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    // What every stage of the repair reads the repository's settings from.
+    expect((seen[0]!.results["check-repo-config"] as { config: RepoConfig }).config).toMatchObject({ limits: { max_lines: 1 }, validate: ["make check"] });
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(first);
+    expect(((await s.get()).results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2 failed: .*limits\.max_lines \(1\)/);
+    expect(reads.n).toBe(1);
+  });
 
   test("a repair does not post its comment on the failing PR again once people deleted it", async () => {
     const { s, first } = await withScriptedRepair([7]);

@@ -4,12 +4,15 @@ import type { JobRepo } from "../../core/job.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import type { Stage } from "../stage.js";
 
+/** The stage's name: its result (`{ config, problems }`) is where later stages read the repository's settings. */
+export const CHECK_REPO_CONFIG = "check-repo-config";
+
 /**
  * First step of every job: the checks the webhook handler must not make (they need a GitHub call).
  * `.github/ci-bot.yml` with `enabled: false` ends the job here, quietly.
  */
 export const checkRepoConfigStage: Stage = {
-  name: "check-repo-config",
+  name: CHECK_REPO_CONFIG,
   state: "pending",
   sideEffects: false,
   async run(job, deps, ctx) {

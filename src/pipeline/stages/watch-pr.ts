@@ -1,3 +1,4 @@
+import type { RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
 import { toAppError } from "../../core/errors.js";
 import { join } from "node:path";
@@ -19,7 +20,7 @@ import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { isInstallationRefusal } from "../../adapters/github/installation-refusal.js";
 import { reconcileJob } from "../reconcile-parked.js";
-import { readRepoConfig } from "./check-repo-config.js";
+import { CHECK_REPO_CONFIG, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
 import { botCommits, proposalOnBranch, pushedByThisRepair, unrecordedRepairCommit, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
@@ -171,9 +172,10 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
     return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
   }
   // Every red verdict from here writes (a repair's push, or the comment): the one read is before either. The
-  // file as it is now also gives the repair limit: people who changed the switch may have changed that too,
-  // and a limit from the start of the job would decide (and describe) the repair against what it says now.
-  const { config, off } = await readRepoConfig(gh, job.repo);
+  // file as it is now also gives the repair limit and the settings the repair runs under (prepareRepair):
+  // people who changed the switch may have changed those too, and settings from the start of the job would
+  // decide (and run) the repair against what it says now.
+  const { config, problems, off } = await readRepoConfig(gh, job.repo);
   const repairsDone = open.repairAttempt - 1;
   // Another red run of the same commit (a workflow on both push and pull_request runs twice) is the same
   // verdict: its repair already ran and failed, and a second one would be another round on the same input.
@@ -187,7 +189,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   const repairable = !shared && failed === undefined && repairsDone < config.max_repair_attempts;
   if (off) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${repairable ? "no repair" : why}: ${off}; PR left as is`;
   if (repairable) {
-    await prepareRepair(job, deps, ctx, open, ev);
+    await prepareRepair(job, deps, ctx, open, ev, { config, problems });
     const fresh = (await deps.store.getJob(job.id))!;
     const r = await repair(fresh, deps, ctx).catch((err): Awaited<ReturnType<RepairFn>> => {
       const e = toAppError(err);
@@ -247,11 +249,16 @@ function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefin
  * branch carries whole files, so the second patch replaces the first rather than stacking on it; the outcome
  * text tells the model so.
  */
-async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<void> {
+async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repoConfig: { config: RepoConfig; problems: string[] }): Promise<void> {
   // The patch CI failed on: the branch's, not a later attempt's that never reached it.
   const patch = proposalOnBranch(job, open)?.patch ?? "";
   const excerpts = await fixRunLogExcerpts(job, deps, ctx, open, ev);
   await deps.store.updateJob(job.id, (j) => {
+    // The repair's stages read the repository's settings from check-repo-config's result (apply-and-validate:
+    // patch limits, allow.*, setup/validate commands, network, sandbox, timeouts; open-pull-request: the
+    // commit's files, planned under the same limits). The file as read for this verdict replaces the one
+    // from the job's start, so the repair runs under the file that let it run, and none of them reads it again.
+    j.results[CHECK_REPO_CONFIG] = repoConfig;
     const bc = j.results[BUILD_CONTEXT] as { context?: FailureContext } | undefined;
     delete j.results[REPAIR_CONTEXT];
     if (bc?.context) {
