@@ -760,20 +760,38 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.comments.get(100)).toBeUndefined();
   });
 
-  test("a repair whose PR update failed and whose retry was not validated: CI of its commit on the branch is still its verdict", async () => {
-    const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
-    const proposals = [INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"];
-    let proposed = 0;
-    const propose: Stage = { name: "propose-patch", state: "patching", sideEffects: false, run: async (j) => ({ result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: proposals[proposed++] } }) };
-    let validated = 0;
-    const validate: Stage = {
-      name: "apply-and-validate", state: "testing", sideEffects: false,
+  test("a repair whose PR update failed, then people pushed onto its commit: no retry over their work, the commit's CI is still its verdict", async () => {
+    const { s, pushed } = await repairPushedThenUpdateFailed();
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(pushed)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
+    const theirs = await s.gh.createCommit(undefined, { message: "alice: take it from here", tree, parents: [pushed] });
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
+    await s.deliver("workflow_run", s.fixRun("success", pushed, 901));
+    await s.clock.advance(60_000);
+    await s.run();
+    const j = await s.get();
+    const notes = (j.results["watch-pr"] as { notes: string[] }).notes;
+    expect(notes[0]).toMatch(/branch has moved to .*PR left as is/);
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: true }]);
+    // The PR's record is of the first fix, and the branch is people's: not marked ready on the bot's run.
+    expect(notes.at(-1)).toMatch(/repair attempt 2's commit .* verdict recorded, PR left as is/);
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs.sha);
+  });
+
+  test("a repair whose PR update failed after its push is finished on retry with that commit: the model is not asked again", async () => {
+    const diff = (expr: string) => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${expr}`);
+    // A second question would get another answer: a model's is not the same twice.
+    const answers = [{ inferenceId: INFERENCE2, diff: diff('"-".join(w for w in words)') }, { inferenceId: "0192f5a0-0000-7000-8000-000000000009", diff: diff('"-".join(list(words))') }];
+    let asked = 0;
+    const propose: Stage = {
+      name: "propose-patch", state: "patching", sideEffects: false,
       run: async (j) => {
-        // The retry's new proposal does not pass validation this time (a flaky test, a different patch).
-        if (validated++ > 0) throw permanent("validation_failed", "the retried repair's patch does not fix the build");
-        return { result: validatedResults(j)["apply-and-validate"] };
+        const a = answers[asked++]!;
+        return { result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: a.diff, confidence: 0.7, files: ["slug.py"] }, inferenceId: a.inferenceId } };
       },
     };
+    const validate: Stage = { name: "apply-and-validate", state: "testing", sideEffects: false, run: async (j) => ({ result: validatedResults(j)["apply-and-validate"] }) };
     const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
     await s.run();
     const first = s.gh.branches.get("ci-bot/fix-555")!;
@@ -783,17 +801,12 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.deliver("workflow_run", s.fixRun("failure", first));
     await s.run();
     const pushed = s.gh.branches.get("ci-bot/fix-555")!;
-    expect(pushed).not.toBe(first);
     await s.deliver("workflow_run", s.fixRun("success", pushed, 901));
-    await s.clock.advance(60_000);
-    await s.run();
-    const j = await s.get();
-    expect((j.results["watch-pr"] as { notes: string[] }).notes).toContainEqual(expect.stringMatching(/repair attempt 2 failed: validation_failed/));
-    expect(j.waitingFor).toBe("pr_outcome");
+    await retriedRepair(s);
+    expect(asked).toBe(1);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(pushed);
     expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: true }]);
-    // The PR's record is of the first fix: not marked ready on the strength of a commit it does not name.
-    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2's commit .* verdict recorded, PR left as is/);
-    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(s.gh.pulls[0]!.draft).toBe(false);
   });
 
   test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {

@@ -1,7 +1,9 @@
 import { toAppError } from "../../core/errors.js";
+import type { Job } from "../../core/job.js";
+import { proposalOf } from "../../pr/proposal-of.js";
 import type { Stage } from "../stage.js";
 import { openPullRequest } from "./open-pull-request.js";
-import type { OpenPullRequestResult } from "./open-pull-request-result.js";
+import { OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 import type { RepairFn } from "./watch-pr.js";
 
 /**
@@ -12,15 +14,20 @@ import type { RepairFn } from "./watch-pr.js";
  */
 export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
   return async (job, deps, ctx) => {
-    const p = await propose.run(job, deps, ctx);
-    job = await deps.store.updateJob(job.id, (j) => void (j.results[propose.name] = p.result));
-    try {
-      const v = await validate.run(job, deps, ctx);
-      job = await deps.store.updateJob(job.id, (j) => void (j.results[validate.name] = v.result));
-    } catch (raw) {
-      const err = toAppError(raw);
-      if (err.retryable) throw err;
-      return { ok: false, reason: `${err.code}: ${err.message}` };
+    // Retried after this attempt committed its validated proposal (the branch move or the PR update after it
+    // failed): that commit is finished, not answered again. A new answer would be committed on top of it,
+    // and the commit's CI, already running, would be the verdict of an inference no record names any more.
+    if (!committedProposal(job)) {
+      const p = await propose.run(job, deps, ctx);
+      job = await deps.store.updateJob(job.id, (j) => void (j.results[propose.name] = p.result));
+      try {
+        const v = await validate.run(job, deps, ctx);
+        job = await deps.store.updateJob(job.id, (j) => void (j.results[validate.name] = v.result));
+      } catch (raw) {
+        const err = toAppError(raw);
+        if (err.retryable) throw err;
+        return { ok: false, reason: `${err.code}: ${err.message}` };
+      }
     }
     const o = await openPullRequest(job, deps, ctx);
     await deps.store.updateJob(job.id, (j) => void (j.results["open-pull-request"] = o.result));
@@ -30,4 +37,12 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
     if (pr?.state === "closed") return { ok: false, closed: true, reason: `PR #${pr.number} was closed or merged while the attempt was being prepared` };
     return { ok: true };
   };
+}
+
+/** Whether the stored proposal is the one this attempt already committed (noted before the branch moved). */
+function committedProposal(job: Job): boolean {
+  const open = job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
+  const r = job.results["repair"] as RepairState | undefined;
+  if (!open || !pushedByThisRepair(job, open) || !r?.pushedInferenceId) return false;
+  return proposalOf(job)?.inferenceId === r.pushedInferenceId;
 }
