@@ -35,8 +35,11 @@ export function cannedGitHub(run: CannedRun, calls: string[] = []): GitHubPort {
     async listAnnotations() {
       return [];
     },
-    // The demo stops before a fix PR (no write side): no fix commit whose CI would be read.
+    // The demo stops before a fix PR (no write side): no fix commit whose CI would be read, no PR reviewed.
     async listCommitRuns() {
+      return [];
+    },
+    async listPullReviews() {
       return [];
     },
     async getFileContent(repo, path, ref) {

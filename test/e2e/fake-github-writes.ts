@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../../src/core/errors.js";
-import type { CommitRun, FileChange, GitHubWriteClient, PullRequestRef } from "../../src/core/ports/github-port.js";
+import type { CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview } from "../../src/core/ports/github-port.js";
 
 /**
  * An in-memory GitHub with git semantics enough for the fix flow: content-addressed trees (same files →
@@ -148,5 +148,11 @@ export class FakeGitHubWrites implements GitHubWriteClient {
   async listCommitRuns(_r: unknown, headSha: string): Promise<CommitRun[]> {
     this.calls.push("listCommitRuns");
     return [...(this.commitRuns.get(headSha)?.values() ?? [])];
+  }
+  /** Reviews GitHub has for a PR, by number (none unless a test puts some). */
+  readonly reviews = new Map<number, PullReview[]>();
+  async listPullReviews(_r: unknown, number: number): Promise<PullReview[]> {
+    this.calls.push("listPullReviews");
+    return this.reviews.get(number) ?? [];
   }
 }

@@ -91,6 +91,33 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
+  // Reconciliation reads the reviews of a fix PR whose pull_request_review webhooks never came.
+  test("lists every review of a pull request across pages", async () => {
+    const apiReview = (id: number, login: string | null, body: string | null, state: string) => ({
+      id, node_id: "r", user: login ? { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false } : null,
+      body, state, html_url: "", pull_request_url: "", _links: { html: { href: "" }, pull_request: { href: "" } }, submitted_at: "2026-11-24T09:00:00Z", commit_id: "b".repeat(40), author_association: "MEMBER",
+    });
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls/7/reviews?per_page=100", {
+      body: [apiReview(31, "alice", "Use the lockfile's version instead.", "CHANGES_REQUESTED")],
+      headers: { link: '<https://api.github.com/repos/octo/demo/pulls/7/reviews?per_page=100&page=2>; rel="next"' },
+    }).on("GET", "/repos/octo/demo/pulls/7/reviews?per_page=100&page=2", { body: [apiReview(32, null, null, "APPROVED")] });
+    const client = await port().forInstallation(7);
+    expect(await client.listPullReviews(repo, 7)).toEqual([
+      { id: 31, author: "alice", body: "Use the lockfile's version instead.", state: "CHANGES_REQUESTED" },
+      { id: 32, body: "", state: "APPROVED" },
+    ]);
+    gh.done();
+  });
+
+  test("a pull request's reviews refused for a missing permission say which one", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls/7/reviews", { status: 403, body: { message: "Resource not accessible by integration" } });
+    const client = await port().forInstallation(7);
+    await expect(client.listPullReviews(repo, 7)).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused listing the reviews of PR #7 in octo/demo (HTTP 403): check that the app's installation on octo/demo has Pull requests: read") });
+    gh.done();
+  });
+
   test("follows the log redirect without sending the token to the storage host, and streams it", async () => {
     gh = await githubApiMock();
     const location = "https://results-receiver.actions.example.net/logs/job-1.txt?sig=abc&se=2026-11-23";

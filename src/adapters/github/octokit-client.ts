@@ -5,7 +5,7 @@ import { AppError, permanent, toAppError, transient } from "../../core/errors.js
 import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationRefusal } from "./installation-refusal.js";
-import type { Annotation, CommitRun, GitHubClient, RunJob } from "../../core/ports/github-port.js";
+import type { Annotation, CommitRun, GitHubClient, PullReview, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 type FetchLike = (url: string, init: { redirect: "follow"; signal?: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
@@ -137,6 +137,17 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         }));
       } catch (err) {
         throw readFailure(err, `listing the workflow runs of ${headSha.slice(0, 7)} in ${repo.fullName}`, { repo, needs: ACTIONS });
+      }
+    },
+
+    async listPullReviews(repo, number) {
+      try {
+        const reviews = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
+          owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100,
+        });
+        return reviews.map((r): PullReview => ({ id: r.id, ...(r.user?.login ? { author: r.user.login } : {}), body: r.body ?? "", state: r.state }));
+      } catch (err) {
+        throw readFailure(err, `listing the reviews of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
       }
     },
 
@@ -285,6 +296,7 @@ function notFoundAs(err: unknown, code: string, message: string, what: string, r
 
 const ACTIONS = "Actions: read";
 const CONTENTS = "Contents: read";
+const PULLS = "Pull requests: read";
 /** The permission a read needs, named when GitHub refuses it. */
 interface Refused { repo: JobRepo; needs: string }
 

@@ -22,6 +22,15 @@ export interface CommitRun {
   htmlUrl?: string;
 }
 
+/** A submitted review of a pull request, as GitHub lists it. */
+export interface PullReview {
+  id: number;
+  /** The reviewer's login (absent for a deleted account). */
+  author?: string;
+  body: string;
+  state: string;
+}
+
 export interface Annotation {
   path: string;
   startLine: number;
@@ -45,6 +54,8 @@ export interface GitHubClient {
   listAnnotations(repo: JobRepo, checkRunId: number): Promise<Annotation[]>;
   /** Every workflow run of a commit, any status (`GET /actions/runs?head_sha=`, Actions: read). */
   listCommitRuns(repo: JobRepo, headSha: string): Promise<CommitRun[]>;
+  /** Every review of a pull request, oldest first (`GET /pulls/{n}/reviews`, Pull requests: read). */
+  listPullReviews(repo: JobRepo, number: number): Promise<PullReview[]>;
   /**
    * A file's text at `ref`, or null when there is none (missing, a directory, a submodule). Over `maxBytes`
    * it is not read: the call fails with the permanent `file_too_large` (details: bytes, maxBytes).
