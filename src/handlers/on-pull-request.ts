@@ -1,11 +1,10 @@
 import { z } from "zod";
 import { AppError } from "../core/errors.js";
 import { jobKey, type Job } from "../core/job.js";
-import { proposalIds, reviewCommentFeedback } from "../feedback/outcome-feedback.js";
-import { addFeedback } from "../feedback/outbox.js";
 import { reopenedEventId } from "../feedback/pr-events.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
+import { recordReviewFeedback } from "../feedback/record-review-feedback.js";
 import { updateParkedJob as update } from "../feedback/update-parked-job.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
@@ -59,8 +58,6 @@ type Routed = (reason: string, resumeJobId?: string) => IntakeDecision;
 async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extras> | undefined, meta: DeliveryMeta, deps: HandlerDeps, routed: Routed): Promise<IntakeDecision> {
   const pr = p.pull_request;
   const at = meta.receivedAt;
-  const ids = proposalIds(job);
-  const bots = deps.identity.logins();
 
   if (meta.event === "pull_request" && p.action === "closed") {
     const merged = !!pr.merged;
@@ -85,12 +82,11 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
 
   const text = meta.event === "pull_request_review" ? extra?.review?.body : meta.event === "pull_request_review_comment" ? extra?.comment?.body : undefined;
   const author = (meta.event === "pull_request_review" ? extra?.review?.user?.login : extra?.comment?.user?.login) ?? "unknown";
-  if (text?.trim() && ids && !bots.has(author.toLowerCase())) {
+  if (text?.trim()) {
     const sourceId = meta.event === "pull_request_review" ? `review:${extra!.review!.id}` : `review_comment:${extra!.comment!.id}`;
     const where = extra?.comment?.path ? ` (on ${extra.comment.path}${extra.comment.line ? `:${extra.comment.line}` : ""})` : "";
-    const item = reviewCommentFeedback(job, ids.episodeId, sourceId, author, `${text.trim()}${where}`);
-    const changed = await update(deps, job.id, (j) => addFeedback(j, [item], at) > 0);
-    return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
+    const changed = await recordReviewFeedback(deps, job, { sourceId, author, text: `${text.trim()}${where}` }, at);
+    if (changed !== undefined) return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
   return routed("nothing to record");
 }

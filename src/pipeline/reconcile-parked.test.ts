@@ -138,6 +138,41 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(prEventsOf(await s.get(job.id))).toEqual([expect.objectContaining({ id: `ci:902:${later}`, conclusion: "failure", headSha: later })]);
   });
 
+  test("reviews: a person's is recorded as the review webhook records it (not the bot's, not an empty one); the late webhook is a duplicate", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    const review = (id: number, login: string, body: string, state: string) => ({
+      id, node_id: "r", user: { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false },
+      body, state, html_url: "", pull_request_url: "", _links: { html: { href: "" }, pull_request: { href: "" } }, submitted_at: "2026-11-24T09:00:00Z", commit_id: FIX, author_association: "MEMBER",
+    });
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, {
+      body: [review(31, "alice", "Pin the version instead.", "CHANGES_REQUESTED"), review(32, "t0-ci-bot[bot]", "The bot's own note.", "COMMENTED"), review(33, "bob", "", "APPROVED")],
+    });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(j.feedback).toEqual([expect.objectContaining({ id: "comment:review:31", metric: "comment", value: "Pin the version instead.", target: { episodeId: "ep" } })]);
+    expect(j.waitingFor).toBeUndefined();
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    const d = await routeDelivery(
+      {
+        action: "submitted", installation: { id: job.installationId },
+        repository: { id: job.repo.id, name: job.repo.name, full_name: job.repo.fullName, owner: { login: job.repo.owner } },
+        pull_request: { number: 7, state: "open", head: { ref: "ci-bot/fix-1", sha: FIX } },
+        review: { id: 31, state: "changes_requested", body: "Pin the version instead.", user: { login: "alice" } },
+      },
+      { id: "d-late-review", event: "pull_request_review", receivedAt: new Date(s.clock.now()).toISOString() },
+      s.deps,
+    );
+    expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
+    expect((await s.get(job.id)).feedback).toHaveLength(1);
+  });
+
   test("nothing new: the job stays parked, untouched, and is not asked about again before the threshold", async () => {
     const job = prJob(1, "2026-11-23T12:00:00.000Z");
     const s = await setup([job]);

@@ -3,7 +3,9 @@ import { toAppError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
+import { proposalIds } from "../feedback/outcome-feedback.js";
 import { PR_OUTCOME } from "../feedback/pr-events.js";
+import { recordReviewFeedback } from "../feedback/record-review-feedback.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
@@ -32,7 +34,7 @@ type ReconcileDeps = Pick<Deps, "config" | "store" | "queue" | "github" | "clock
  * A job parked for an outside event waits for ever when the webhook never comes: the app down longer than
  * the redelivery pass reaches back (REDELIVER_WINDOW_HOURS), a delivery GitHub never retried. Jobs parked
  * RECONCILE_PARKED_HOURS (since their last change, or since they were last asked about) are checked against
- * GitHub, oldest first, at most `maxJobs`: what a missed webhook would have said is recorded by the handler's
+ * GitHub, oldest first, at most `maxJobs` (a fix PR's state, CI and reviews): what a missed webhook would have said is recorded by the handler's
  * own code, under the same event ids (a real webhook arriving later is a duplicate), and the job is woken
  * as the webhook route wakes it. Reads only; GitHub writes, if any are due, are the woken job's stages'.
  */
@@ -115,6 +117,14 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
       if (run.status !== "completed") continue;
       const fixRun = { id: run.id, run_attempt: run.attempt, head_branch: open.branch, head_sha: sha, conclusion: run.conclusion, ...(run.htmlUrl ? { html_url: run.htmlUrl } : {}) };
       reasons.push(...routed(await onFixBranchRun({ repoId: job.repo.id, ...scope, workflow: run.workflow, run: fixRun }, meta("workflow_run"), deps)));
+    }
+  }
+  // Reviews before the close, as people review before they merge. A job without a proposal has no episode
+  // for review feedback (the handler records none either): its PR's reviews are not asked for.
+  if (proposalIds(job)) {
+    for (const review of await gh.listPullReviews(job.repo, pr.number)) {
+      const text = { sourceId: `review:${review.id}`, author: review.author ?? "unknown", text: review.body };
+      if (await recordReviewFeedback(deps, job, text, receivedAt)) reasons.push(`review ${review.id} by ${text.author} on PR #${pr.number}`);
     }
   }
   if (pr.state === "closed") {
