@@ -1,4 +1,5 @@
-import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
 import { createProbot } from "../../app.js";
 import { loadAppConfig } from "../../config/app-config.js";
@@ -97,5 +98,81 @@ describe("an installation GitHub no longer mints tokens for", () => {
     expect(j.attempts.byStage).toEqual({ "check-repo-config": 1 });
     expect(later).toBe(0);
     expect(clock.pending()).toEqual([]);
+  });
+});
+
+/**
+ * Probot caches an installation's token for 59 minutes. GitHub revokes the tokens of a deleted installation
+ * (or one revoked otherwise) at once: the cached one then meets 401 "Bad credentials" on every call, which
+ * alone reads as a permanent http_401 until the cache lets go of it. A 401 on a call made with the
+ * installation's token asks GitHub once for a fresh token: refused, the installation's own refusal; minted,
+ * the call is made again with it.
+ */
+describe("a cached installation token GitHub refuses (401)", () => {
+  const JOBS = "/repos/o/r/actions/runs/10/attempts/1/jobs";
+  const BAD_CREDENTIALS = { status: 401, body: { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" } };
+  const minted = (token: string) => ({ status: 201, body: { token, expires_at: new Date(Date.now() + 3600_000).toISOString() } });
+  const jobs = { body: { total_count: 0, jobs: [] } };
+  const auths = () => gh.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization?.split(" ")[0] === "token" ? r.headers.authorization : "jwt"}`);
+
+  // auth-app retries a 401 itself for 5 s after minting (token replication): the token must be older than that.
+  // Only Date is faked, for the whole block and only forward (the throttling plugin's limiters are shared by
+  // every Octokit of the file and wait when time goes back); the requests and their timers run as usual.
+  const ageTokens = () => jest.setSystemTime(Date.now() + 10 * 60_000);
+  beforeAll(() => void jest.useFakeTimers({ doNotFake: ["hrtime", "nextTick", "performance", "queueMicrotask", "setImmediate", "clearImmediate", "setInterval", "clearInterval", "setTimeout", "clearTimeout"] }));
+  afterAll(() => void jest.useRealTimers());
+
+  /** A client whose token `ghs_old` is cached and, ten minutes later, refused. */
+  async function withRevokedToken(): Promise<GitHubClient> {
+    gh = await githubApiMock();
+    gh.on("POST", TOKEN, minted("ghs_old")).on("GET", JOBS, jobs);
+    const c = await client();
+    await c.listRunJobs(repo, 10, 1);
+    ageTokens();
+    gh.on("GET", JOBS, BAD_CREDENTIALS);
+    return c;
+  }
+
+  test("a fresh token GitHub mints: the call succeeds with it", async () => {
+    const c = await withRevokedToken();
+    gh.on("POST", TOKEN, minted("ghs_new")).on("GET", JOBS, jobs);
+    await expect(c.listRunJobs(repo, 10, 1)).resolves.toEqual([]);
+    gh.done();
+    expect(auths()).toEqual([`POST ${TOKEN} jwt`, `GET ${JOBS} token ghs_old`, `GET ${JOBS} token ghs_old`, `POST ${TOKEN} jwt`, `GET ${JOBS} token ghs_new`]);
+  });
+
+  for (const kind of ["deleted", "suspended"] as const) {
+    test(`GitHub refuses to mint one (${kind}): the installation's refusal, permanent`, async () => {
+      const c = await withRevokedToken();
+      gh.on("POST", TOKEN, REFUSALS[kind]);
+      await expect(c.listRunJobs(repo, 10, 1)).rejects.toMatchObject(EXPECTED[kind]);
+      gh.done();
+    });
+  }
+
+  test("the fresh token refused too: http_401, after one new token only", async () => {
+    const c = await withRevokedToken();
+    gh.on("POST", TOKEN, minted("ghs_new"));
+    // auth-app's own wait for a just-minted token's replication is cut short: its retry sees an old token.
+    gh.on("GET", JOBS, () => (ageTokens(), BAD_CREDENTIALS), { times: 2 });
+    await expect(c.listRunJobs(repo, 10, 1)).rejects.toMatchObject({ code: "http_401", retryable: false });
+    gh.done();
+    expect(auths().filter((a) => a.startsWith("POST"))).toHaveLength(2);
+  });
+
+  test("a 401 for the token itself (the app's JWT refused) is not asked again", async () => {
+    gh = await githubApiMock();
+    gh.on("POST", TOKEN, BAD_CREDENTIALS);
+    await expect((await client()).listRunJobs(repo, 10, 1)).rejects.toMatchObject({ code: "http_401", retryable: false });
+    gh.done();
+  });
+
+  test("a fixed token (not an app installation's) refused: nothing to renew, the call fails once", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", JOBS, BAD_CREDENTIALS);
+    const noop = () => {};
+    const port = createGitHubPort({ octokitFactory: () => new ProbotOctokit({ auth: { token: "ghs_fixed" }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug: noop, info: noop, warn: noop, error: noop } }) });
+    await expect((await port.forInstallation(5)).listRunJobs(repo, 10, 1)).rejects.toMatchObject({ code: "http_401", retryable: false });
+    gh.done();
   });
 });

@@ -45,6 +45,12 @@ const wrapped = new WeakSet<object>();
  * Makes every request of this installation Octokit reject with the refusal above when its token is
  * refused. Outermost (a wrap added after the plugins'): the adapters' own error handling sees an AppError
  * without a status, which none of them takes for a 404 or a 403 of its call. Once per Octokit.
+ *
+ * Also a token GitHub minted and then revoked (the installation deleted, its tokens with it): auth-app
+ * caches it for 59 minutes and sends it as long, and each call meets 401 "Bad credentials", a permanent
+ * http_401 of that call. A 401 on a call made with the installation's token asks once for a fresh one
+ * (`refresh: true`, which also replaces the cached one): GitHub's refusal to mint it is the refusal above;
+ * a fresh token makes the call once more, and that answer stands (no second renewal).
  */
 export function refusalsAsErrors(octokit: Octokit): Octokit {
   if (wrapped.has(octokit)) return octokit;
@@ -53,8 +59,40 @@ export function refusalsAsErrors(octokit: Octokit): Octokit {
     try {
       return await request(options);
     } catch (err) {
-      throw installationRefusal(err) ?? err;
+      const refusal = installationRefusal(err);
+      if (refusal || !refusedInstallationToken(err)) throw refusal ?? err;
+      if (!(await renewedToken(octokit))) throw err;
+      try {
+        return await request(options);
+      } catch (again) {
+        throw installationRefusal(again) ?? again;
+      }
     }
   });
   return octokit;
+}
+
+/** A 401 for a request sent with an installation token (`token …`), not the app's JWT (`bearer …`). */
+function refusedInstallationToken(err: unknown): boolean {
+  const e = err as { status?: unknown; request?: { headers?: Record<string, unknown> } } | undefined;
+  const authorization = e?.request?.headers?.["authorization"];
+  return e?.status === 401 && typeof authorization === "string" && /^token /i.test(authorization);
+}
+
+/**
+ * Whether a token other than the cached one was minted. A fixed token (an Octokit made with `auth: token`)
+ * comes back as it was: nothing to try again with.
+ */
+async function renewedToken(octokit: Octokit): Promise<boolean> {
+  const token = async (refresh: boolean) => {
+    try {
+      return ((await octokit.auth({ type: "installation", refresh })) as { token?: string } | undefined)?.token;
+    } catch (err) {
+      // Not a request of this Octokit: the token's refusal does not pass the wrap above.
+      throw installationRefusal(err) ?? err;
+    }
+  };
+  const cached = await token(false);
+  const fresh = await token(true);
+  return !!fresh && fresh !== cached;
 }
