@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../../src/core/errors.js";
-import type { CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview } from "../../src/core/ports/github-port.js";
+import type { CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview, PullReviewComment } from "../../src/core/ports/github-port.js";
 
 /**
  * An in-memory GitHub with git semantics enough for the fix flow: content-addressed trees (same files →
@@ -154,5 +154,10 @@ export class FakeGitHubWrites implements GitHubWriteClient {
   async listPullReviews(_r: unknown, number: number): Promise<PullReview[]> {
     this.calls.push("listPullReviews");
     return this.reviews.get(number) ?? [];
+  }
+  readonly reviewComments = new Map<number, PullReviewComment[]>();
+  async listPullReviewComments(_r: unknown, number: number): Promise<PullReviewComment[]> {
+    this.calls.push("listPullReviewComments");
+    return this.reviewComments.get(number) ?? [];
   }
 }

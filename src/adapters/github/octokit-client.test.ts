@@ -110,6 +110,22 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
+  test("lists every review comment of a pull request, with its file and line", async () => {
+    const apiComment = (id: number, login: string, body: string, line: number | null) => ({
+      id, node_id: "c", pull_request_review_id: 31, diff_hunk: "@@", path: "src/a.ts", commit_id: "b".repeat(40), original_commit_id: "b".repeat(40),
+      user: { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false },
+      body, line, created_at: "2026-11-24T09:00:00Z", updated_at: "2026-11-24T09:00:00Z", html_url: "", pull_request_url: "", author_association: "MEMBER", _links: { self: { href: "" }, html: { href: "" }, pull_request: { href: "" } },
+    });
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls/7/comments?per_page=100", { body: [apiComment(41, "alice", "Not here.", 12), apiComment(42, "bob", "Outdated.", null)] });
+    const client = await port().forInstallation(7);
+    expect(await client.listPullReviewComments(repo, 7)).toEqual([
+      { id: 41, author: "alice", body: "Not here.", path: "src/a.ts", line: 12 },
+      { id: 42, author: "bob", body: "Outdated.", path: "src/a.ts" },
+    ]);
+    gh.done();
+  });
+
   test("a pull request's reviews refused for a missing permission say which one", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls/7/reviews", { status: 403, body: { message: "Resource not accessible by integration" } });

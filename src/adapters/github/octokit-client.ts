@@ -5,7 +5,7 @@ import { AppError, permanent, toAppError, transient } from "../../core/errors.js
 import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationRefusal } from "./installation-refusal.js";
-import type { Annotation, CommitRun, GitHubClient, PullReview, RunJob } from "../../core/ports/github-port.js";
+import type { Annotation, CommitRun, GitHubClient, PullReview, PullReviewComment, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 type FetchLike = (url: string, init: { redirect: "follow"; signal?: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
@@ -148,6 +148,19 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         return reviews.map((r): PullReview => ({ id: r.id, ...(r.user?.login ? { author: r.user.login } : {}), body: r.body ?? "", state: r.state }));
       } catch (err) {
         throw readFailure(err, `listing the reviews of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
+      }
+    },
+
+    async listPullReviewComments(repo, number) {
+      try {
+        const comments = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/comments", {
+          owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100,
+        });
+        return comments.map((c): PullReviewComment => ({
+          id: c.id, ...(c.user?.login ? { author: c.user.login } : {}), body: c.body ?? "", ...(c.path ? { path: c.path } : {}), ...(c.line ? { line: c.line } : {}),
+        }));
+      } catch (err) {
+        throw readFailure(err, `listing the review comments of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
       }
     },
 

@@ -31,6 +31,15 @@ export interface PullReview {
   state: string;
 }
 
+/** A review comment of a pull request (on a line of its diff), as GitHub lists it. */
+export interface PullReviewComment {
+  id: number;
+  author?: string;
+  body: string;
+  path?: string;
+  line?: number;
+}
+
 export interface Annotation {
   path: string;
   startLine: number;
@@ -56,6 +65,8 @@ export interface GitHubClient {
   listCommitRuns(repo: JobRepo, headSha: string): Promise<CommitRun[]>;
   /** Every review of a pull request, oldest first (`GET /pulls/{n}/reviews`, Pull requests: read). */
   listPullReviews(repo: JobRepo, number: number): Promise<PullReview[]>;
+  /** Every review comment of a pull request (`GET /pulls/{n}/comments`, Pull requests: read). */
+  listPullReviewComments(repo: JobRepo, number: number): Promise<PullReviewComment[]>;
   /**
    * A file's text at `ref`, or null when there is none (missing, a directory, a submodule). Over `maxBytes`
    * it is not read: the call fails with the permanent `file_too_large` (details: bytes, maxBytes).
