@@ -11,6 +11,11 @@ export interface ReviewText {
   text: string;
 }
 
+/** A review comment's text as recorded: what was written, and where in the diff (the handler's words too). */
+export function reviewCommentText(body: string, path?: string, line?: number | null): string {
+  return `${body.trim()}${path ? ` (on ${path}${line ? `:${line}` : ""})` : ""}`;
+}
+
 /**
  * Records a review's text as `comment` feedback of the job's episode and wakes the job parked on its PR.
  * Shared by the pull_request_review(_comment) handler and the parked-job reconciliation

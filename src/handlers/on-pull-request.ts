@@ -4,7 +4,7 @@ import { jobKey, type Job } from "../core/job.js";
 import { reopenedEventId } from "../feedback/pr-events.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
-import { recordReviewFeedback } from "../feedback/record-review-feedback.js";
+import { recordReviewFeedback, reviewCommentText } from "../feedback/record-review-feedback.js";
 import { updateParkedJob as update } from "../feedback/update-parked-job.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
@@ -84,8 +84,7 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
   const author = (meta.event === "pull_request_review" ? extra?.review?.user?.login : extra?.comment?.user?.login) ?? "unknown";
   if (text?.trim()) {
     const sourceId = meta.event === "pull_request_review" ? `review:${extra!.review!.id}` : `review_comment:${extra!.comment!.id}`;
-    const where = extra?.comment?.path ? ` (on ${extra.comment.path}${extra.comment.line ? `:${extra.comment.line}` : ""})` : "";
-    const changed = await recordReviewFeedback(deps, job, { sourceId, author, text: `${text.trim()}${where}` }, at);
+    const changed = await recordReviewFeedback(deps, job, { sourceId, author, text: reviewCommentText(text, extra?.comment?.path, extra?.comment?.line) }, at);
     if (changed !== undefined) return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
   return routed("nothing to record");

@@ -152,6 +152,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, {
       body: [review(31, "alice", "Pin the version instead.", "CHANGES_REQUESTED"), review(32, "t0-ci-bot[bot]", "The bot's own note.", "COMMENTED"), review(33, "bob", "", "APPROVED")],
     });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
     const r = await reconcileParked(s.deps);
     gh!.done();
     expect(r.recorded).toEqual([job.id]);
@@ -167,6 +168,40 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
         review: { id: 31, state: "changes_requested", body: "Pin the version instead.", user: { login: "alice" } },
       },
       { id: "d-late-review", event: "pull_request_review", receivedAt: new Date(s.clock.now()).toISOString() },
+      s.deps,
+    );
+    expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
+    expect((await s.get(job.id)).feedback).toHaveLength(1);
+  });
+
+  test("review comments: a person's is recorded as the review comment webhook records it, with its file and line; the late webhook is a duplicate", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
+    const comment = (id: number, login: string, body: string) => ({
+      id, node_id: "c", pull_request_review_id: 31, diff_hunk: "@@", path: "src/a.ts", commit_id: FIX, original_commit_id: FIX,
+      user: { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false },
+      body, line: 12, created_at: "2026-11-24T09:00:00Z", updated_at: "2026-11-24T09:00:00Z", html_url: "", pull_request_url: "", author_association: "MEMBER", _links: { self: { href: "" }, html: { href: "" }, pull_request: { href: "" } },
+    });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [comment(41, "alice", "This import is unused."), comment(42, "t0-ci-bot[bot]", "The bot's own note.")] });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(j.feedback).toEqual([expect.objectContaining({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" } })]);
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    const d = await routeDelivery(
+      {
+        action: "created", installation: { id: job.installationId },
+        repository: { id: job.repo.id, name: job.repo.name, full_name: job.repo.fullName, owner: { login: job.repo.owner } },
+        pull_request: { number: 7, state: "open", head: { ref: "ci-bot/fix-1", sha: FIX } },
+        comment: { id: 41, body: "This import is unused.", path: "src/a.ts", line: 12, user: { login: "alice" } },
+      },
+      { id: "d-late-comment", event: "pull_request_review_comment", receivedAt: new Date(s.clock.now()).toISOString() },
       s.deps,
     );
     expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });

@@ -5,7 +5,7 @@ import type { JobStore } from "../core/ports/job-store.js";
 import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { proposalIds } from "../feedback/outcome-feedback.js";
 import { PR_OUTCOME } from "../feedback/pr-events.js";
-import { recordReviewFeedback } from "../feedback/record-review-feedback.js";
+import { recordReviewFeedback, reviewCommentText } from "../feedback/record-review-feedback.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
@@ -34,9 +34,9 @@ type ReconcileDeps = Pick<Deps, "config" | "store" | "queue" | "github" | "clock
  * A job parked for an outside event waits for ever when the webhook never comes: the app down longer than
  * the redelivery pass reaches back (REDELIVER_WINDOW_HOURS), a delivery GitHub never retried. Jobs parked
  * RECONCILE_PARKED_HOURS (since their last change, or since they were last asked about) are checked against
- * GitHub, oldest first, at most `maxJobs` (a fix PR's state, CI and reviews): what a missed webhook would have said is recorded by the handler's
- * own code, under the same event ids (a real webhook arriving later is a duplicate), and the job is woken
- * as the webhook route wakes it. Reads only; GitHub writes, if any are due, are the woken job's stages'.
+ * GitHub, oldest first, at most `maxJobs` (a fix PR's state, CI, reviews and review comments; a re-run's
+ * attempt): what a missed webhook would have said is recorded by the handler's own code, under the same
+ * event ids (a real webhook arriving later is a duplicate), and the job is woken as the webhook route wakes it. Reads only; GitHub writes, if any are due, are the woken job's stages'.
  */
 export async function reconcileParked(deps: ReconcileDeps, opts: { maxJobs?: number } = {}): Promise<ReconcileResult> {
   const result: ReconcileResult = { checked: 0, recorded: [], failed: 0 };
@@ -122,9 +122,12 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
   // Reviews before the close, as people review before they merge. A job without a proposal has no episode
   // for review feedback (the handler records none either): its PR's reviews are not asked for.
   if (proposalIds(job)) {
-    for (const review of await gh.listPullReviews(job.repo, pr.number)) {
-      const text = { sourceId: `review:${review.id}`, author: review.author ?? "unknown", text: review.body };
-      if (await recordReviewFeedback(deps, job, text, receivedAt)) reasons.push(`review ${review.id} by ${text.author} on PR #${pr.number}`);
+    const texts = [
+      ...(await gh.listPullReviews(job.repo, pr.number)).map((r) => ({ sourceId: `review:${r.id}`, author: r.author ?? "unknown", text: r.body })),
+      ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => ({ sourceId: `review_comment:${c.id}`, author: c.author ?? "unknown", text: c.body.trim() ? reviewCommentText(c.body, c.path, c.line) : "" })),
+    ];
+    for (const t of texts) {
+      if (await recordReviewFeedback(deps, job, t, receivedAt)) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${pr.number}`);
     }
   }
   if (pr.state === "closed") {
