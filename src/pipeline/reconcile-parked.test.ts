@@ -139,12 +139,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
   });
 
   test("reviews: a person's is recorded as the review webhook records it (not the bot's, not an empty one); the late webhook is a duplicate", async () => {
-    const job = prJob(1, "2026-11-23T12:00:00.000Z");
-    job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };
-    const s = await setup([job]);
-    await s.clock.advance(25 * HOUR);
-    noRuns();
-    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    const { job, s } = await parkedWithProposal();
     const review = (id: number, login: string, body: string, state: string) => ({
       id, node_id: "r", user: { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false },
       body, state, html_url: "", pull_request_url: "", _links: { html: { href: "" }, pull_request: { href: "" } }, submitted_at: "2026-11-24T09:00:00Z", commit_id: FIX, author_association: "MEMBER",
@@ -160,27 +155,11 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(j.feedback).toEqual([expect.objectContaining({ id: "comment:review:31", metric: "comment", value: "Pin the version instead.", target: { episodeId: "ep" } })]);
     expect(j.waitingFor).toBeUndefined();
     expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
-    const d = await routeDelivery(
-      {
-        action: "submitted", installation: { id: job.installationId },
-        repository: { id: job.repo.id, name: job.repo.name, full_name: job.repo.fullName, owner: { login: job.repo.owner } },
-        pull_request: { number: 7, state: "open", head: { ref: "ci-bot/fix-1", sha: FIX } },
-        review: { id: 31, state: "changes_requested", body: "Pin the version instead.", user: { login: "alice" } },
-      },
-      { id: "d-late-review", event: "pull_request_review", receivedAt: new Date(s.clock.now()).toISOString() },
-      s.deps,
-    );
-    expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
-    expect((await s.get(job.id)).feedback).toHaveLength(1);
+    await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "submitted", review: { id: 31, state: "changes_requested", body: "Pin the version instead.", user: { login: "alice" } } });
   });
 
   test("review comments: a person's is recorded as the review comment webhook records it, with its file and line; the late webhook is a duplicate", async () => {
-    const job = prJob(1, "2026-11-23T12:00:00.000Z");
-    job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };
-    const s = await setup([job]);
-    await s.clock.advance(25 * HOUR);
-    noRuns();
-    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    const { job, s } = await parkedWithProposal();
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
     const comment = (id: number, login: string, body: string) => ({
       id, node_id: "c", pull_request_review_id: 31, diff_hunk: "@@", path: "src/a.ts", commit_id: FIX, original_commit_id: FIX,
@@ -194,18 +173,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     const j = await s.get(job.id);
     expect(j.feedback).toEqual([expect.objectContaining({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" } })]);
     expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
-    const d = await routeDelivery(
-      {
-        action: "created", installation: { id: job.installationId },
-        repository: { id: job.repo.id, name: job.repo.name, full_name: job.repo.fullName, owner: { login: job.repo.owner } },
-        pull_request: { number: 7, state: "open", head: { ref: "ci-bot/fix-1", sha: FIX } },
-        comment: { id: 41, body: "This import is unused.", path: "src/a.ts", line: 12, user: { login: "alice" } },
-      },
-      { id: "d-late-comment", event: "pull_request_review_comment", receivedAt: new Date(s.clock.now()).toISOString() },
-      s.deps,
-    );
-    expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
-    expect((await s.get(job.id)).feedback).toHaveLength(1);
+    await expectLateWebhookDuplicate(s, job, "pull_request_review_comment", { action: "created", comment: { id: 41, body: "This import is unused.", path: "src/a.ts", line: 12, user: { login: "alice" } } });
   });
 
   test("nothing new: the job stays parked, untouched, and is not asked about again before the threshold", async () => {
@@ -352,3 +320,27 @@ describe("reconcileParked: an installation GitHub refuses a token for", () => {
     expect((await reconcileParked(s.deps)).checked).toBe(0);
   });
 });
+
+/** A job parked on its open fix PR for longer than the threshold, with a proposal for reviews to go to; its PR and runs read. */
+async function parkedWithProposal() {
+  const job = prJob(1, "2026-11-23T12:00:00.000Z");
+  job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };
+  const s = await setup([job]);
+  await s.clock.advance(25 * HOUR);
+  noRuns();
+  gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+  return { job, s };
+}
+
+/** The webhook of what the reconciliation recorded arrives after all: a duplicate, nothing recorded twice. */
+async function expectLateWebhookDuplicate(s: Awaited<ReturnType<typeof setup>>, job: Job, event: string, fields: Record<string, unknown>): Promise<void> {
+  const payload = {
+    installation: { id: job.installationId },
+    repository: { id: job.repo.id, name: job.repo.name, full_name: job.repo.fullName, owner: { login: job.repo.owner } },
+    pull_request: { number: 7, state: "open", head: { ref: "ci-bot/fix-1", sha: FIX } },
+    ...fields,
+  };
+  const d = await routeDelivery(payload, { id: `d-late-${event}`, event, receivedAt: new Date(s.clock.now()).toISOString() }, s.deps);
+  expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
+  expect((await s.get(job.id)).feedback).toHaveLength(1);
+}

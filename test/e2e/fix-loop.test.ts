@@ -673,12 +673,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   /** A repair whose commit moved the branch, then GitHub's secondary rate limit hit the PR update after it. */
   async function repairPushedThenUpdateFailed() {
     const { s, first } = await withScriptedRepair();
-    const update = s.gh.updatePullRequest.bind(s.gh);
-    let fails = 1;
-    s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
-    await s.deliver("workflow_run", s.fixRun("failure", first));
-    await s.run();
-    const pushed = s.gh.branches.get("ci-bot/fix-555")!;
+    const pushed = await repairWithFailingPrUpdate(s, first);
     expect(pushed).not.toBe(first);
     return { s, pushed };
   }
@@ -795,12 +790,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
     await s.run();
     const first = s.gh.branches.get("ci-bot/fix-555")!;
-    const update = s.gh.updatePullRequest.bind(s.gh);
-    let fails = 1;
-    s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
-    await s.deliver("workflow_run", s.fixRun("failure", first));
-    await s.run();
-    const pushed = s.gh.branches.get("ci-bot/fix-555")!;
+    const pushed = await repairWithFailingPrUpdate(s, first);
     await s.deliver("workflow_run", s.fixRun("success", pushed, 901));
     await retriedRepair(s);
     expect(asked).toBe(1);
@@ -1151,3 +1141,16 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received.filter((r) => r.metric === "comment")).toHaveLength(1);
   });
 });
+
+/**
+ * CI on the fix commit went red and the repair's commit moved the branch, then GitHub's secondary rate limit
+ * hit the PR update after it (retried later). Returns the repair's commit.
+ */
+async function repairWithFailingPrUpdate(s: Awaited<ReturnType<typeof setup>>, first: string): Promise<string> {
+  const update = s.gh.updatePullRequest.bind(s.gh);
+  let fails = 1;
+  s.gh.updatePullRequest = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_403", "You have exceeded a secondary rate limit")) : update(...a));
+  await s.deliver("workflow_run", s.fixRun("failure", first));
+  await s.run();
+  return s.gh.branches.get("ci-bot/fix-555")!;
+}
