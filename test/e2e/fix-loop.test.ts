@@ -799,6 +799,44 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.pulls[0]!.draft).toBe(false);
   });
 
+  test("CI of repair attempt 2's commit that finishes after attempt 3 was pushed is attempt 2's verdict, and only that", async () => {
+    const diff = (expr: string) => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${expr}`);
+    const INFERENCE3 = "0192f5a0-0000-7000-8000-000000000009";
+    const answers = [{ inferenceId: INFERENCE2, diff: diff('"-".join(w for w in words)') }, { inferenceId: INFERENCE3, diff: diff('"-".join(list(words))') }];
+    let asked = 0;
+    const propose: Stage = {
+      name: "propose-patch", state: "patching", sideEffects: false,
+      run: async (j) => {
+        const a = answers[asked++]!;
+        return { result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, again", diff: a.diff, confidence: 0.7, files: ["slug.py"] }, inferenceId: a.inferenceId } };
+      },
+    };
+    const validate: Stage = { name: "apply-and-validate", state: "testing", sideEffects: false, run: async (j) => ({ result: validatedResults(j)["apply-and-validate"] }) };
+    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
+    s.repoConfig.now = { max_repair_attempts: 2 };
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", first, 900));
+    await s.run();
+    const second = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", second, 901));
+    await s.run();
+    const third = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(new Set([first, second, third]).size).toBe(3);
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ commitSha: third, repairAttempt: 3 });
+    const commentsBefore = s.gh.comments.get(100)?.length ?? 0;
+    // Attempt 2's red run, re-run, passes (it was flaky) after attempt 3 replaced it on the branch.
+    expect(await s.deliver("workflow_run", s.fixRun("success", second, 901, 2))).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    await s.run();
+    expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: false }, { inferenceId: INFERENCE2, value: true }]);
+    // Feedback only: the PR is attempt 3's, which CI has not spoken on yet.
+    expect(asked).toBe(2);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(third);
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(s.gh.comments.get(100)?.length ?? 0).toBe(commentsBefore);
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+  });
+
   test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {
     const { s, first } = await withScriptedRepair();
     // GitHub moves the ref, then the answer is lost (a 502 from its edge, a timeout).

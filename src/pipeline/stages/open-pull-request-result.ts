@@ -35,6 +35,17 @@ export interface OpenPullRequestResult {
    * job owns the PR, so it hears their CI (a commit whose move failed simply never gets any).
    */
   sharedCommits?: SharedCommit[];
+  /**
+   * The bot's earlier repair commits on the branch, oldest first, with the inference each carries: a later
+   * attempt replaced them, and a run of theirs that ends after it is still their inference's verdict.
+   */
+  supersededCommits?: SupersededCommit[];
+}
+
+/** A commit of an earlier attempt (the first fix or a repair) that a later repair attempt was pushed on top of. */
+export interface SupersededCommit {
+  sha: string;
+  inferenceId: string;
 }
 
 /** A later job's fix committed onto this job's fix PR: whose patch it carries. */
@@ -64,6 +75,21 @@ export interface RepairState {
 /** The bot's commits on the PR's branch: this job's fix and later jobs' fixes committed onto it (not a repair's pending push). */
 export function botCommits(open: OpenPullRequestResult): string[] {
   return [open.commitSha, ...(open.sharedCommits ?? []).map((c) => c.sha)];
+}
+
+/**
+ * `previous`'s commit joins the commits a repair attempt supersedes (when it replaced it), keeping at most
+ * `maxRepairs` of them: one per attempt, at most max_repair_attempts attempts are ever superseded.
+ */
+export function supersededAfterRepair(previous: OpenPullRequestResult, newSha: string, maxRepairs: number): SupersededCommit[] {
+  const kept = previous.supersededCommits ?? [];
+  if (previous.commitSha === newSha || kept.some((c) => c.sha === previous.commitSha)) return kept;
+  return [...kept, { sha: previous.commitSha, inferenceId: previous.inferenceId }].slice(-Math.max(1, maxRepairs));
+}
+
+/** The bot's earlier commit `sha` that a later repair attempt superseded, with the inference it carries. */
+export function supersededCommit(open: OpenPullRequestResult, sha: string): SupersededCommit | undefined {
+  return sha === open.commitSha ? undefined : open.supersededCommits?.find((c) => c.sha === sha);
 }
 
 /** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */

@@ -14,7 +14,7 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { botCommits, OPEN_PULL_REQUEST, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { botCommits, OPEN_PULL_REQUEST, supersededAfterRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
@@ -111,6 +111,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     patch: proposal.patch,
     ...(sibling ? { sharedWithJob: sibling.jobId } : {}),
   };
+  const superseded = attempt > 1 && previous?.commitSha ? supersededAfterRepair(previous, published.commitSha, config.max_repair_attempts) : [];
+  if (superseded.length) result.supersededCommits = superseded;
   if (sibling && published.pr.state === "closed" && !(await landedOnSibling(job, deps, sibling.jobId, published.commitSha))) {
     // Closed on GitHub before the commit, the PR's job not yet told: nothing of this fix is on it.
     const left = `PR #${published.pr.number} was closed before this fix was committed`;

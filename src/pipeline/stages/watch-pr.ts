@@ -23,7 +23,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { CHECK_REPO_CONFIG, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, proposalOnBranch, pushedByThisRepair, unrecordedRepairCommit, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, proposalOnBranch, pushedByThisRepair, supersededCommit, unrecordedRepairCommit, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -116,7 +116,9 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   // A repair's commit whose PR update is still being retried (or never will be: the PR closed, the retry's
   // new proposal failed): its CI is the only verdict that repair's inference gets.
   const unrecorded = shared ? undefined : unrecordedRepairCommit(job, open, heardEv.headSha);
-  if (heardEv.headSha !== open.commitSha && !shared && !unrecorded) return `CI run ${heardEv.runId} was for ${heardEv.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  // An earlier attempt's commit a repair replaced (a second run of it, or a re-run, ending late).
+  const superseded = shared || unrecorded ? undefined : supersededCommit(open, heardEv.headSha);
+  if (heardEv.headSha !== open.commitSha && !shared && !unrecorded && !superseded) return `CI run ${heardEv.runId} was for ${heardEv.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
   // One run is not the verdict on the commit: with two (a workflow on push and pull_request, a re-run), the
   // first to finish said "ready" while the other still ran or later failed. GitHub's list is read, not the
   // events recorded: they are only of completed runs, and cannot tell a run still queued or running.
@@ -138,9 +140,11 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   const at = new Date(deps.clock.now()).toISOString();
   // Decided on the stored outbox (not this copy of the job): a value is sent when it changes, once.
   await deps.store.updateJob(job.id, (j) => {
-    const item = fixCiFeedback(source, shared?.inferenceId ?? unrecorded?.inferenceId ?? open.inferenceId, passed, d, j.feedback);
+    const item = fixCiFeedback(source, shared?.inferenceId ?? unrecorded?.inferenceId ?? superseded?.inferenceId ?? open.inferenceId, passed, d, j.feedback);
     if (item) addFeedback(j, [item], at);
   });
+  // The PR carries a later attempt now: its readiness, comment and repair are that attempt's CI's to decide.
+  if (superseded) return `CI ${ev.conclusion} on ${superseded.sha.slice(0, 7)}, an earlier attempt's commit a repair has replaced (run ${ev.runId}): verdict recorded, PR left as is`;
   if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
   // Handled after the red verdict whose repair made it (events come in order), so that repair ended without
   // recording it: the PR's description and comment are of the fix before it, and the bot's record of the
