@@ -84,15 +84,20 @@ function refusedInstallationToken(err: unknown): boolean {
  * comes back as it was: nothing to try again with.
  */
 async function renewedToken(octokit: Octokit): Promise<boolean> {
-  const token = async (refresh: boolean) => {
-    try {
-      return ((await octokit.auth({ type: "installation", refresh })) as { token?: string } | undefined)?.token;
-    } catch (err) {
-      // Not a request of this Octokit: the token's refusal does not pass the wrap above.
-      throw installationRefusal(err) ?? err;
-    }
-  };
-  const cached = await token(false);
-  const fresh = await token(true);
+  const cached = await installationToken(octokit, false);
+  const fresh = await installationToken(octokit, true);
   return !!fresh && fresh !== cached;
+}
+
+/**
+ * The installation's token: auth-app's cached one, or with `refresh` one GitHub mints now (which replaces
+ * it in the cache). GitHub's refusal to mint it is the refusal above.
+ */
+export async function installationToken(octokit: Octokit, refresh: boolean): Promise<string | undefined> {
+  try {
+    return ((await octokit.auth({ type: "installation", refresh })) as { token?: string } | undefined)?.token;
+  } catch (err) {
+    // Not a request of this Octokit: the token's refusal does not pass the wrap above.
+    throw installationRefusal(err) ?? err;
+  }
 }

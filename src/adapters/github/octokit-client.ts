@@ -4,7 +4,7 @@ import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
-import { installationRefusal } from "./installation-refusal.js";
+import { installationToken } from "./installation-refusal.js";
 import type { Annotation, CommitRun, GitHubClient, PullReview, PullReviewComment, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -53,13 +53,10 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
       }
     },
 
-    async installationToken() {
-      // Not a request: the refusal of the token does not pass through the Octokit's request hooks.
-      const auth = (await octokit.auth({ type: "installation" }).catch((err: unknown) => {
-        throw installationRefusal(err) ?? err;
-      })) as { token?: string };
-      if (!auth?.token) throw permanent("no_installation_token", "GitHub did not return an installation token; check the app's installation and its private key.");
-      return auth.token;
+    async installationToken(opts) {
+      const token = await installationToken(octokit, opts?.renew === true);
+      if (!token) throw permanent("no_installation_token", "GitHub did not return an installation token; check the app's installation and its private key.");
+      return token;
     },
 
     async listRunJobs(repo, runId, attempt) {

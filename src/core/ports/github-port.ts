@@ -56,7 +56,11 @@ export interface Annotation {
 export interface GitHubClient {
   /** `.github/ci-bot.yml` as parsed YAML (org `.github` repo included), or null when there is none. */
   getRepoConfig(repo: JobRepo): Promise<unknown | null>;
-  installationToken(): Promise<string>;
+  /**
+   * The token git authenticates with. `renew`: one GitHub mints now, in place of a cached one GitHub
+   * revoked (git refused it); GitHub refusing to mint it is installation_deleted or installation_suspended.
+   */
+  installationToken(opts?: { renew?: boolean }): Promise<string>;
   listRunJobs(repo: JobRepo, runId: number, attempt: number): Promise<RunJob[]>;
   /** Streams the plain-text job log (follows the 302 without forwarding credentials). */
   downloadJobLog(repo: JobRepo, jobId: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;

@@ -1,5 +1,5 @@
 import { cloneUrl, githubUrls } from "../../adapters/github/github-urls.js";
-import { permanent } from "../../core/errors.js";
+import { AppError, permanent } from "../../core/errors.js";
 import type { Deps } from "../../core/deps.js";
 import type { Job } from "../../core/job.js";
 import type { Workspace } from "../../core/ports/workspace-port.js";
@@ -19,7 +19,16 @@ async function cloneFor(job: Job, deps: Deps, ctx: StageContext): Promise<{ ws: 
   const url = cloneUrl(githubUrls(deps.config).gitBaseUrl, job.repo);
   const ref = cloneRef(job);
   const started = deps.clock.now();
-  const ws = await deps.workspace.clone({ jobId: job.id, url, ref, sha: job.run.headSha, token, signal: ctx.signal });
+  const clone = (t: string) => deps.workspace.clone({ jobId: job.id, url, ref, sha: job.run.headSha, token: t, signal: ctx.signal });
+  const ws = await clone(token).catch(async (err: unknown) => {
+    // A cached token GitHub revoked since it was minted: the API calls renew it once (installation-refusal.ts),
+    // and so does git. A fresh token refused as well is the clone's own refusal.
+    if (!(err instanceof AppError && err.code === "clone_auth_failed")) throw err;
+    const fresh = await gh.installationToken({ renew: true });
+    if (fresh === token) throw err;
+    ctx.log.info({}, "clone refused the cached installation token; cloning again with a fresh one");
+    return clone(fresh);
+  });
   return { ws, url, ref, ms: deps.clock.now() - started };
 }
 
