@@ -775,44 +775,22 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   test("a repair whose PR update failed after its push is finished on retry with that commit: the model is not asked again", async () => {
-    const diff = (expr: string) => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${expr}`);
-    // A second question would get another answer: a model's is not the same twice.
-    const answers = [{ inferenceId: INFERENCE2, diff: diff('"-".join(w for w in words)') }, { inferenceId: "0192f5a0-0000-7000-8000-000000000009", diff: diff('"-".join(list(words))') }];
-    let asked = 0;
-    const propose: Stage = {
-      name: "propose-patch", state: "patching", sideEffects: false,
-      run: async (j) => {
-        const a = answers[asked++]!;
-        return { result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: a.diff, confidence: 0.7, files: ["slug.py"] }, inferenceId: a.inferenceId } };
-      },
-    };
-    const validate: Stage = { name: "apply-and-validate", state: "testing", sideEffects: false, run: async (j) => ({ result: validatedResults(j)["apply-and-validate"] }) };
-    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
+    const scripted = twoAnswerRepair();
+    const s = await setup({ pullRequests: [], repair: scripted.repair });
     await s.run();
     const first = s.gh.branches.get("ci-bot/fix-555")!;
     const pushed = await repairWithFailingPrUpdate(s, first);
     await s.deliver("workflow_run", s.fixRun("success", pushed, 901));
     await retriedRepair(s);
-    expect(asked).toBe(1);
+    expect(scripted.asked()).toBe(1);
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(pushed);
     expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: true }]);
     expect(s.gh.pulls[0]!.draft).toBe(false);
   });
 
   test("CI of repair attempt 2's commit that finishes after attempt 3 was pushed is attempt 2's verdict, and only that", async () => {
-    const diff = (expr: string) => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${expr}`);
-    const INFERENCE3 = "0192f5a0-0000-7000-8000-000000000009";
-    const answers = [{ inferenceId: INFERENCE2, diff: diff('"-".join(w for w in words)') }, { inferenceId: INFERENCE3, diff: diff('"-".join(list(words))') }];
-    let asked = 0;
-    const propose: Stage = {
-      name: "propose-patch", state: "patching", sideEffects: false,
-      run: async (j) => {
-        const a = answers[asked++]!;
-        return { result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, again", diff: a.diff, confidence: 0.7, files: ["slug.py"] }, inferenceId: a.inferenceId } };
-      },
-    };
-    const validate: Stage = { name: "apply-and-validate", state: "testing", sideEffects: false, run: async (j) => ({ result: validatedResults(j)["apply-and-validate"] }) };
-    const s = await setup({ pullRequests: [], repair: createRepairFix(propose, validate) });
+    const scripted = twoAnswerRepair();
+    const s = await setup({ pullRequests: [], repair: scripted.repair });
     s.repoConfig.now = { max_repair_attempts: 2 };
     await s.run();
     const first = s.gh.branches.get("ci-bot/fix-555")!;
@@ -830,7 +808,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.run();
     expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: false }, { inferenceId: INFERENCE2, value: true }]);
     // Feedback only: the PR is attempt 3's, which CI has not spoken on yet.
-    expect(asked).toBe(2);
+    expect(scripted.asked()).toBe(2);
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(third);
     expect(s.gh.pulls[0]!.draft).toBe(true);
     expect(s.gh.comments.get(100)?.length ?? 0).toBe(commentsBefore);
@@ -1191,4 +1169,23 @@ async function repairWithFailingPrUpdate(s: Awaited<ReturnType<typeof setup>>, f
   await s.deliver("workflow_run", s.fixRun("failure", first));
   await s.run();
   return s.gh.branches.get("ci-bot/fix-555")!;
+}
+
+/**
+ * A repair whose model gives a different, valid answer each time it is asked (as a real model does): the
+ * first from INFERENCE2, the second from another inference. `asked` counts the questions.
+ */
+function twoAnswerRepair() {
+  const diff = (expr: string) => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${expr}`);
+  const answers = [{ inferenceId: INFERENCE2, diff: diff('"-".join(w for w in words)') }, { inferenceId: "0192f5a0-0000-7000-8000-000000000009", diff: diff('"-".join(list(words))') }];
+  let asked = 0;
+  const propose: Stage = {
+    name: "propose-patch", state: "patching", sideEffects: false,
+    run: async (j) => {
+      const a = answers[asked++]!;
+      return { result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: a.diff, confidence: 0.7, files: ["slug.py"] }, inferenceId: a.inferenceId } };
+    },
+  };
+  const validate: Stage = { name: "apply-and-validate", state: "testing", sideEffects: false, run: async (j) => ({ result: validatedResults(j)["apply-and-validate"] }) };
+  return { repair: createRepairFix(propose, validate), asked: () => asked };
 }
