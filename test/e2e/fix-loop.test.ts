@@ -1077,6 +1077,49 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect((await s.get()).waitingFor).toBe("pr_outcome");
   });
 
+  test("a repair keeps the later jobs' commits noted on the PR: their CI is still their inference's verdict", async () => {
+    const LATER = "0192f5a0-0000-7000-8000-000000000007";
+    let noted = "";
+    const { s, first } = await withScriptedRepair([], {
+      // A later job with the same failure, which found the PR while this job was parked, notes its commit on
+      // the bot's head (as it does before moving the branch) while the repair is proposed.
+      during: async () => {
+        if (noted) return;
+        noted = (await s.gh.createCommit(undefined, { message: "the later job's fix", tree: s.gh.commits.get(first)!.tree, parents: [first] })).sha;
+        await s.store.updateJob(s.job.id, (j) => {
+          const open = j.results["open-pull-request"] as { sharedCommits?: unknown[] };
+          open.sharedCommits = [{ sha: noted, jobId: "second-job", inferenceId: LATER, files: ["slug.py"], runId: 556, episodeId: EPISODE2 }];
+        });
+      },
+    });
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ repairAttempt: 2, sharedCommits: [expect.objectContaining({ sha: noted, inferenceId: LATER })] });
+    await s.deliver("workflow_run", s.fixRun("success", noted, 902));
+    await s.run();
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: LATER, tags: expect.objectContaining({ run_id: "556" }) }));
+  });
+
+  test("a repair after the 'CI failed' comment (the limit raised since) keeps it: the repair's green CI edits it", async () => {
+    const { s, first } = await withScriptedRepair();
+    s.repoConfig.now = { max_repair_attempts: 0 };
+    await s.deliver("workflow_run", s.fixRun("failure", first, 900, 1));
+    await s.run();
+    expect(s.gh.comments.get(100)).toHaveLength(1);
+    // People allow a repair and re-run the red run, which fails again: the repair runs.
+    s.repoConfig.now = { max_repair_attempts: 1 };
+    await s.deliver("workflow_run", s.fixRun("failure", first, 900, 2));
+    await s.run();
+    const repaired = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(repaired).not.toBe(first);
+    await s.deliver("workflow_run", s.fixRun("success", repaired, 901));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    // The comment that said CI failed is edited, not left to contradict the ready PR.
+    expect(s.gh.comments.get(100)).toHaveLength(1);
+    expect(s.gh.comments.get(100)![0]!.body).toContain("CI passed on this fix branch");
+  });
+
   const laterPatch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
 
   test("a later failure whose sibling fix PR was closed a moment ago does not say its fix went onto it", async () => {

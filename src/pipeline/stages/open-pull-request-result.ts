@@ -87,6 +87,25 @@ export function supersededAfterRepair(previous: OpenPullRequestResult, newSha: s
   return [...kept, { sha: previous.commitSha, inferenceId: previous.inferenceId }].slice(-Math.max(1, maxRepairs));
 }
 
+/**
+ * `next`, written for this job's PR again (a repair attempt, a retry), with what `previous` knew that the
+ * publish does not tell again: later jobs' commits on the PR (their CI and merge are still theirs), the
+ * commits repairs replaced, the "CI failed" comment to edit and the failing PRs already commented on.
+ * Kept in one place: a field added to the record is carried over here, not forgotten by one writer.
+ */
+export function withPreviousRecord(previous: OpenPullRequestResult | undefined, next: OpenPullRequestResult, maxRepairs: number): OpenPullRequestResult {
+  // A record of a run that left (no commit of its own) has nothing of a PR to keep.
+  if (!previous?.commitSha) return next;
+  const merged: OpenPullRequestResult = { ...next, commentedOn: [...new Set([...(previous.commentedOn ?? []), ...next.commentedOn])] };
+  const superseded = next.repairAttempt > 1 ? supersededAfterRepair(previous, next.commitSha, maxRepairs) : (previous.supersededCommits ?? []);
+  if (superseded.length) merged.supersededCommits = superseded;
+  // Another PR (the branch's PR was replaced) has neither those commits nor that comment.
+  if (previous.pr?.number !== next.pr.number) return merged;
+  if (previous.sharedCommits?.length) merged.sharedCommits = previous.sharedCommits;
+  if (previous.ciFailedComment) merged.ciFailedComment = true;
+  return merged;
+}
+
 /** The bot's earlier commit `sha` that a later repair attempt superseded, with the inference it carries. */
 export function supersededCommit(open: OpenPullRequestResult, sha: string): SupersededCommit | undefined {
   return sha === open.commitSha ? undefined : open.supersededCommits?.find((c) => c.sha === sha);

@@ -14,7 +14,7 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { botCommits, OPEN_PULL_REQUEST, supersededAfterRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { botCommits, OPEN_PULL_REQUEST, withPreviousRecord, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
@@ -96,7 +96,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   if (published.labelsRefused) ctx.log.warn({ pr: published.pr.number, labels: config.labels, reason: published.labelsRefused }, "fix PR opened without its labels");
   if (published.textKept) ctx.log.info({ pr: published.pr.number }, "people edited the fix PR's title or description: left as they are");
   if (!published.verified) ctx.log.warn({ commit: published.commitSha }, "GitHub did not mark the fix commit verified");
-  const result: OpenPullRequestResult = {
+  const fresh: OpenPullRequestResult = {
     branch,
     commitSha: published.commitSha,
     verified: published.verified,
@@ -111,8 +111,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     patch: proposal.patch,
     ...(sibling ? { sharedWithJob: sibling.jobId } : {}),
   };
-  const superseded = attempt > 1 && previous?.commitSha ? supersededAfterRepair(previous, published.commitSha, config.max_repair_attempts) : [];
-  if (superseded.length) result.supersededCommits = superseded;
+  const result = withPreviousRecord(previous, fresh, config.max_repair_attempts);
   if (sibling && published.pr.state === "closed" && !(await landedOnSibling(job, deps, sibling.jobId, published.commitSha))) {
     // Closed on GitHub before the commit, the PR's job not yet told: nothing of this fix is on it.
     const left = `PR #${published.pr.number} was closed before this fix was committed`;
