@@ -1,7 +1,7 @@
 import { jobKey } from "../core/job.js";
 import { addPrEvent, prEventsOf } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import { botCommits, pushedByThisRepair, supersededCommit, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
+import { fixBranchCommit, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { isVerdict } from "../core/conclusions.js";
 import { workflowFileOf } from "../core/workflow-file.js";
@@ -40,8 +40,7 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   // after the push is retried: its verdict is kept for watch-pr, which reads it once the repair is finished.
   // A later job's fix committed onto this PR is the bot's too, and this job, owning the PR, hears its CI.
   // So is an earlier attempt's commit a repair replaced: its runs still end, and are its inference's verdict.
-  const botCommit = botCommits(open).includes(r.run.head_sha) || r.run.head_sha === pushedByThisRepair(job, open) || !!supersededCommit(open, r.run.head_sha);
-  if (!botCommit) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
+  if (!fixBranchCommit(job, open, r.run.head_sha)) return ignored(`CI for ${r.run.head_sha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}`);
   // A run that says nothing of the fix (cancelled, skipped…) is no verdict; but once the job heard of this
   // commit's CI, its verdict may be waiting for this very run, and no other delivery would wake it.
   const heard = prEventsOf(job).some((e) => e.kind === "ci" && e.headSha === r.run.head_sha);

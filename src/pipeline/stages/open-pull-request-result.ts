@@ -106,10 +106,6 @@ export function withPreviousRecord(previous: OpenPullRequestResult | undefined, 
   return merged;
 }
 
-/** The bot's earlier commit `sha` that a later repair attempt superseded, with the inference it carries. */
-export function supersededCommit(open: OpenPullRequestResult, sha: string): SupersededCommit | undefined {
-  return sha === open.commitSha ? undefined : open.supersededCommits?.find((c) => c.sha === sha);
-}
 
 /** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
 export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
@@ -118,15 +114,28 @@ export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): strin
 }
 
 /**
- * The repair's commit (pushedByThisRepair) while the PR's record still names the fix before it, with the
- * inference whose patch it carries: its CI is that inference's verdict. Undefined for `sha` that is not
- * it, and for a commit noted by an earlier version (no inference on it): the latest proposal may be a
- * retry's that never reached the branch, and no verdict is better than one on the wrong inference.
+ * Which of the bot's commits on the fix branch `sha` is, by the job's record, with the inference whose patch
+ * it carries (its CI is that inference's verdict); undefined when it is none of them (people's).
+ * - `fix`: the commit the record names;
+ * - `shared`: a later job's fix committed onto this PR;
+ * - `unrecorded`: the repair's commit (pushedByThisRepair) while the record still names the fix before it.
+ *   No inference on a commit noted by an earlier version: the latest proposal may be a retry's that never
+ *   reached the branch, and no verdict is better than one on the wrong inference;
+ * - `superseded`: an earlier attempt's commit a later repair replaced (a re-run of it may end late).
  */
-export function unrecordedRepairCommit(job: Job, open: OpenPullRequestResult, sha: string): { sha: string; inferenceId: string } | undefined {
-  const r = job.results["repair"] as RepairState | undefined;
-  if (sha === open.commitSha || sha !== pushedByThisRepair(job, open) || !r?.pushedInferenceId) return undefined;
-  return { sha, inferenceId: r.pushedInferenceId };
+export type FixBranchCommit =
+  | { kind: "fix"; inferenceId: string }
+  | { kind: "shared"; inferenceId: string; shared: SharedCommit }
+  | { kind: "unrecorded"; inferenceId: string | undefined }
+  | { kind: "superseded"; inferenceId: string };
+
+export function fixBranchCommit(job: Job, open: OpenPullRequestResult, sha: string): FixBranchCommit | undefined {
+  if (sha === open.commitSha) return { kind: "fix", inferenceId: open.inferenceId };
+  const shared = open.sharedCommits?.find((c) => c.sha === sha);
+  if (shared) return { kind: "shared", inferenceId: shared.inferenceId, shared };
+  if (sha === pushedByThisRepair(job, open)) return { kind: "unrecorded", inferenceId: (job.results["repair"] as RepairState).pushedInferenceId };
+  const superseded = open.supersededCommits?.find((c) => c.sha === sha);
+  return superseded && { kind: "superseded", inferenceId: superseded.inferenceId };
 }
 
 /**

@@ -23,7 +23,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { CHECK_REPO_CONFIG, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, proposalOnBranch, pushedByThisRepair, supersededCommit, unrecordedRepairCommit, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, fixBranchCommit, proposalOnBranch, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -112,13 +112,12 @@ async function catchUpAfterRetry(job: Job, deps: Deps, ctx: StageContext): Promi
 }
 
 async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, heardEv: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
-  const shared = heardEv.headSha === open.commitSha ? undefined : open.sharedCommits?.find((c) => c.sha === heardEv.headSha);
-  // A repair's commit whose PR update is still being retried (or never will be: the PR closed, the retry's
-  // new proposal failed): its CI is the only verdict that repair's inference gets.
-  const unrecorded = shared ? undefined : unrecordedRepairCommit(job, open, heardEv.headSha);
-  // An earlier attempt's commit a repair replaced (a second run of it, or a re-run, ending late).
-  const superseded = shared || unrecorded ? undefined : supersededCommit(open, heardEv.headSha);
-  if (heardEv.headSha !== open.commitSha && !shared && !unrecorded && !superseded) return `CI run ${heardEv.runId} was for ${heardEv.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  // A repair's commit whose PR update is still being retried (or never will be: the PR closed), and an
+  // earlier attempt's commit a repair replaced: their CI is the only verdict those inferences get.
+  const commit = fixBranchCommit(job, open, heardEv.headSha);
+  const inferenceId = commit?.inferenceId;
+  if (!commit || !inferenceId) return `CI run ${heardEv.runId} was for ${heardEv.headSha.slice(0, 7)}, not the fix commit ${open.commitSha.slice(0, 7)}; ignored`;
+  const shared = commit.kind === "shared" ? commit.shared : undefined;
   // One run is not the verdict on the commit: with two (a workflow on push and pull_request, a re-run), the
   // first to finish said "ready" while the other still ran or later failed. GitHub's list is read, not the
   // events recorded: they are only of completed runs, and cannot tell a run still queued or running.
@@ -140,16 +139,16 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   const at = new Date(deps.clock.now()).toISOString();
   // Decided on the stored outbox (not this copy of the job): a value is sent when it changes, once.
   await deps.store.updateJob(job.id, (j) => {
-    const item = fixCiFeedback(source, shared?.inferenceId ?? unrecorded?.inferenceId ?? superseded?.inferenceId ?? open.inferenceId, passed, d, j.feedback);
+    const item = fixCiFeedback(source, inferenceId, passed, d, j.feedback);
     if (item) addFeedback(j, [item], at);
   });
   // The PR carries a later attempt now: its readiness, comment and repair are that attempt's CI's to decide.
-  if (superseded) return `CI ${ev.conclusion} on ${superseded.sha.slice(0, 7)}, an earlier attempt's commit a repair has replaced (run ${ev.runId}): verdict recorded, PR left as is`;
+  if (commit.kind === "superseded") return `CI ${ev.conclusion} on ${heardEv.headSha.slice(0, 7)}, an earlier attempt's commit a repair has replaced (run ${ev.runId}): verdict recorded, PR left as is`;
   if (!w) return `CI ${ev.conclusion} on the fix branch (PR closed, or read-only GitHub client: PR left as is)`;
   // Handled after the red verdict whose repair made it (events come in order), so that repair ended without
   // recording it: the PR's description and comment are of the fix before it, and the bot's record of the
   // PR is not this commit's to mark ready or repair. Its verdict (above) is all it gives.
-  if (unrecorded) return `CI ${ev.conclusion} on repair attempt ${open.repairAttempt + 1}'s commit ${unrecorded.sha.slice(0, 7)} (run ${ev.runId}), which the PR's record does not name: verdict recorded, PR left as is`;
+  if (commit.kind === "unrecorded") return `CI ${ev.conclusion} on repair attempt ${open.repairAttempt + 1}'s commit ${heardEv.headSha.slice(0, 7)} (run ${ev.runId}), which the PR's record does not name: verdict recorded, PR left as is`;
   // People pushed onto the fix branch after this commit: they took the fix over, and their commit has its
   // own CI run. A repair would be refused (publishFix) after a model call, "take it over" is noise, and
   // ready-for-review would ask reviewers to look at their work in progress on the strength of the bot's run.
