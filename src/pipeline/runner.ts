@@ -3,7 +3,6 @@ import { JOB_TAKEN_OVER, permanent, toAppError, type AppError } from "../core/er
 import { isFinal, transition, type Job } from "../core/job.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { QueueItem, RunContext } from "../core/ports/job-queue.js";
-import type { UpdateOptions } from "../core/ports/job-store.js";
 import type { Logger } from "../core/ports/logger.js";
 import { redact, redactDeep } from "../core/redact.js";
 import { backoffDelay } from "./backoff.js";
@@ -127,11 +126,11 @@ export class Runner {
   }
 
   async #runJob(item: QueueItem, { signal: lost, fence }: RunContext): Promise<void> {
-    const { store, clock } = this.#deps;
+    const { clock } = this.#deps;
     // Every write of this run to its job, the stages' too, carries the queue's lease: once it is lost the
     // store refuses the write (JOB_TAKEN_OVER) rather than let it land over the new owner's.
-    const fenced: UpdateOptions = fence ? { fence } : {};
-    const deps: Deps = fence ? { ...this.#deps, store: new FencedJobStore(store, item.jobId, fence) } : this.#deps;
+    const deps: Deps = fence ? { ...this.#deps, store: new FencedJobStore(this.#deps.store, item.jobId, fence) } : this.#deps;
+    const { store } = deps;
     let job = await store.getJob(item.jobId);
     if (!job || isFinal(job.state) || job.waitingFor || this.#stopping || lost?.aborted) return;
     const where: JobBindings = { ...bindingsOf(job), stage: job.stage ?? null };
@@ -157,7 +156,7 @@ export class Runner {
             "stage_crashed",
             `Stage ${stage.name} was started ${starts} times and never finished: the process running it died each time (out of memory or killed?). See the worker's log, then \`t0-ci-bot jobs retry ${job.id}\`.`,
           );
-          await this.#fail(job, stage, err, starts, slog, fenced);
+          await this.#fail(deps, job, stage, err, starts, slog);
           return;
         }
         job = await store.updateJob(job.id, (j) => {
@@ -170,7 +169,7 @@ export class Runner {
           j.attempts.byStage[stage.name] = (j.attempts.byStage[stage.name] ?? 0) + 1;
           j.nextAttemptAt = undefined;
           j.updatedAt = now();
-        }, fenced);
+        });
         if (isFinal(job.state)) return await this.#stopped(job, slog);
         const wakesAtStart = job.wakes ?? 0;
         const attempt = Math.max(1, startsSinceCompleted(job, stage.name));
@@ -193,14 +192,14 @@ export class Runner {
             else slog.warn({ err }, "stage interrupted by shutdown; the job resumes on the next start");
             // Not fenced: after a take-over the lease is the other worker's, and this only takes back this
             // run's own start (a relative change, applied on top of whatever that worker wrote).
-            await store.updateJob(job.id, (j) => {
+            await this.#deps.store.updateJob(job.id, (j) => {
               j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
             });
             return;
           }
           // The stage's own write to the job was refused: the lease is lost (see #takenOver).
           if (err.code === JOB_TAKEN_OVER) throw err;
-          await this.#fail(job, stage, err, attempt, slog, fenced);
+          await this.#fail(deps, job, stage, err, attempt, slog);
           return;
         }
         const seconds = (clock.now() - started) / 1000;
@@ -227,7 +226,7 @@ export class Runner {
           j.updatedAt = now();
           if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
           if (outcome.wait && !woken) j.waitingFor = outcome.wait;
-        }, fenced);
+        });
         if (stopped) return await this.#stopped(job, slog);
         if (outcome.finish) return await this.#cleanup(job, slog);
         if (woken) {
@@ -248,7 +247,7 @@ export class Runner {
         transition(j, "completed", new Date(clock.now()).toISOString());
         j.stage = undefined;
         j.updatedAt = new Date(clock.now()).toISOString();
-      }, fenced);
+      });
       if (due) {
         log.info({ stage: due }, "a stage became due again as the job finished; it runs again");
         await this.#deps.queue.enqueue(queueItemFor(job)).catch((err) => log.warn({ err }, "could not queue the job again; it resumes on the next start"));
@@ -290,8 +289,9 @@ export class Runner {
     return stage.run(job, deps, ctx);
   }
 
-  async #fail(job: Job, stage: Stage, err: AppError, attempt: number, log: Logger, fenced: UpdateOptions): Promise<void> {
-    const { store, clock, config, queue } = this.#deps;
+  /** `deps`: the run's, whose store fences its writes to the job. */
+  async #fail(deps: Deps, job: Job, stage: Stage, err: AppError, attempt: number, log: Logger): Promise<void> {
+    const { store, clock, config, queue } = deps;
     const at = new Date(clock.now()).toISOString();
     const waiting = WAIT_CODES.has(err.code);
     // A dependency down for longer than WAIT_MAX_HOURS ends the wait: a GitHub that answers one request with
@@ -320,7 +320,7 @@ export class Runner {
           delete j.attempts.waitsSince;
         }
         j.updatedAt = at;
-      }, fenced);
+      });
       if (isFinal(backingOff.state)) return await this.#stopped(backingOff, log, err);
       this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
       log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
@@ -339,7 +339,7 @@ export class Runner {
       j.error = storedError({ code: err.code, message, retryable: err.retryable, stage: stage.name, at, details: err.details });
       transition(j, "failed", at, { stage: stage.name, note: err.code });
       j.updatedAt = at;
-    }, fenced);
+    });
     if (stopped) return await this.#stopped(failed, log, err);
     log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
     await this.#cleanup(failed, log);
