@@ -39,6 +39,9 @@ export const transient = (code: string, message: string, opts: Omit<AppErrorOpti
  */
 export const JOB_TAKEN_OVER = "job_taken_over";
 
+/** That error, one way for every place that finds it out: not retryable by this process, whose job it no longer is. */
+export const jobTakenOver = (message: string, details?: Record<string, unknown>) => permanent(JOB_TAKEN_OVER, message, details);
+
 const RETRYABLE_NODE_CODES = new Set([
   "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH",
   "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_SOCKET",

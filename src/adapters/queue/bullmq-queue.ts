@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DelayedError, Queue, Worker, type Job as BullJob } from "bullmq";
 import { Redis } from "ioredis";
 import { closeRedis, pingWithin, within } from "../store/redis-connection.js";
-import { AppError, JOB_TAKEN_OVER, transient } from "../../core/errors.js";
+import { AppError, jobTakenOver } from "../../core/errors.js";
 import type { JobQueue, QueueHandler, QueueItem, QueueStats } from "../../core/ports/job-queue.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { createRepoSemaphore, type RepoSemaphore } from "./repo-semaphore.js";
@@ -278,7 +278,7 @@ export class BullmqQueue implements JobQueue {
         .then((held) => {
           if (held || lost.signal.aborted) return;
           this.#opts.logger.warn({ jobId: item.jobId, repo: item.repo }, "this worker's lease on the job lapsed (cut off from Redis longer than QUEUE_LOCK_MS?) and another worker runs it now; stopping this run");
-          lost.abort(transient(JOB_TAKEN_OVER, `Another worker took job ${item.jobId} over after this worker's lease on it lapsed; it runs there.`));
+          lost.abort(jobTakenOver(`Another worker took job ${item.jobId} over after this worker's lease on it lapsed; it runs there.`));
         })
         .catch(() => undefined);
     }, Math.max(200, this.#opts.lockDurationMs / 3));

@@ -1,7 +1,7 @@
 import { Redis } from "ioredis";
 import { closeRedis, pingWithin } from "./redis-connection.js";
 import { KeyedSerial } from "./keyed-serial.js";
-import { AppError, JOB_TAKEN_OVER } from "../../core/errors.js";
+import { AppError, jobTakenOver } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
 import { IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
@@ -132,10 +132,7 @@ export class RedisJobStore implements JobStore {
       if (res === 1) return job;
       if (res === -1) throw new AppError("job_not_found", `No job with id ${id}.`);
       if (res === -2) {
-        throw new AppError(JOB_TAKEN_OVER, `Job ${id} was not written: this worker's lease on it (${fence!.key}) lapsed or another worker holds it now; the job is that worker's.`, {
-          retryable: false,
-          details: { leaseKey: fence!.key, holder: fence!.holder },
-        });
+        throw jobTakenOver(`Job ${id} was not written: this worker's lease on it (${fence!.key}) lapsed or another worker holds it now; the job is that worker's.`, { leaseKey: fence!.key, holder: fence!.holder });
       }
       // Another process wrote in between: read again and re-apply the change on top of theirs.
       await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
