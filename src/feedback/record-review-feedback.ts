@@ -11,9 +11,14 @@ export interface ReviewText {
   text: string;
 }
 
-/** A review comment's text as recorded: what was written, and where in the diff (the handler's words too). */
-export function reviewCommentText(body: string, path?: string, line?: number | null): string {
-  return `${body.trim()}${path ? ` (on ${path}${line ? `:${line}` : ""})` : ""}`;
+/**
+ * A person's review or review comment as recorded, from the webhook or from GitHub's list: the id both use
+ * (so whichever comes second is a duplicate), and the text with, for a comment, where in the diff it is.
+ * A blank body is no text, wherever the comment sits.
+ */
+export function reviewText(kind: "review" | "review_comment", id: number, author: string | null | undefined, body: string | null | undefined, path?: string, line?: number | null): ReviewText {
+  const text = body?.trim() ?? "";
+  return { sourceId: `${kind}:${id}`, author: author ?? "unknown", text: text && `${text}${path ? ` (on ${path}${line ? `:${line}` : ""})` : ""}` };
 }
 
 /**
@@ -25,7 +30,7 @@ export function reviewCommentText(body: string, path?: string, line?: number | n
  */
 export async function recordReviewFeedback(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, r: ReviewText, at: string): Promise<boolean | undefined> {
   const ids = proposalIds(job);
-  if (!r.text.trim() || !ids || deps.identity.logins().has(r.author.toLowerCase())) return undefined;
-  const item = reviewCommentFeedback(job, ids.episodeId, r.sourceId, r.author, r.text.trim());
+  if (!r.text || !ids || deps.identity.logins().has(r.author.toLowerCase())) return undefined;
+  const item = reviewCommentFeedback(job, ids.episodeId, r.sourceId, r.author, r.text);
   return updateParkedJob(deps, job.id, (j) => addFeedback(j, [item], at) > 0);
 }

@@ -4,7 +4,7 @@ import { jobKey, type Job } from "../core/job.js";
 import { reopenedEventId } from "../feedback/pr-events.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
-import { recordReviewFeedback, reviewCommentText } from "../feedback/record-review-feedback.js";
+import { recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
 import { updateParkedJob as update } from "../feedback/update-parked-job.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
@@ -80,11 +80,11 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
     return routed(o.kind === "duplicate" ? "already recorded" : `${o.why}; not reopened`);
   }
 
-  const text = meta.event === "pull_request_review" ? extra?.review?.body : meta.event === "pull_request_review_comment" ? extra?.comment?.body : undefined;
-  const author = (meta.event === "pull_request_review" ? extra?.review?.user?.login : extra?.comment?.user?.login) ?? "unknown";
-  if (text?.trim()) {
-    const sourceId = meta.event === "pull_request_review" ? `review:${extra!.review!.id}` : `review_comment:${extra!.comment!.id}`;
-    const changed = await recordReviewFeedback(deps, job, { sourceId, author, text: reviewCommentText(text, extra?.comment?.path, extra?.comment?.line) }, at);
+  const review = meta.event === "pull_request_review" ? extra?.review : undefined;
+  const comment = meta.event === "pull_request_review_comment" ? extra?.comment : undefined;
+  const said = review ? reviewText("review", review.id, review.user?.login, review.body) : comment && reviewText("review_comment", comment.id, comment.user?.login, comment.body, comment.path, comment.line);
+  if (said?.text) {
+    const changed = await recordReviewFeedback(deps, job, said, at);
     if (changed !== undefined) return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
   return routed("nothing to record");

@@ -5,7 +5,7 @@ import type { JobStore } from "../core/ports/job-store.js";
 import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { proposalIds } from "../feedback/outcome-feedback.js";
 import { PR_OUTCOME } from "../feedback/pr-events.js";
-import { recordReviewFeedback, reviewCommentText } from "../feedback/record-review-feedback.js";
+import { recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
@@ -123,8 +123,8 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
   // for review feedback (the handler records none either): its PR's reviews are not asked for.
   if (proposalIds(job)) {
     const texts = [
-      ...(await gh.listPullReviews(job.repo, pr.number)).map((r) => ({ sourceId: `review:${r.id}`, author: r.author ?? "unknown", text: r.body })),
-      ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => ({ sourceId: `review_comment:${c.id}`, author: c.author ?? "unknown", text: c.body.trim() ? reviewCommentText(c.body, c.path, c.line) : "" })),
+      ...(await gh.listPullReviews(job.repo, pr.number)).map((r) => reviewText("review", r.id, r.author, r.body)),
+      ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => reviewText("review_comment", c.id, c.author, c.body, c.path, c.line)),
     ];
     for (const t of texts) {
       if (await recordReviewFeedback(deps, job, t, receivedAt)) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${pr.number}`);
