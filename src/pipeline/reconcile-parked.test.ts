@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import { ProbotOctokit } from "probot";
-import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../test/helpers/github-api.js";
+import { apiReview, apiReviewComment, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../test/helpers/github-api.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { failedRun, RecordingQueue, testConfig } from "../../test/intake/harness.js";
@@ -140,12 +140,8 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
 
   test("reviews: a person's is recorded as the review webhook records it (not the bot's, not an empty one); the late webhook is a duplicate", async () => {
     const { job, s } = await parkedWithProposal();
-    const review = (id: number, login: string, body: string, state: string) => ({
-      id, node_id: "r", user: { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false },
-      body, state, html_url: "", pull_request_url: "", _links: { html: { href: "" }, pull_request: { href: "" } }, submitted_at: "2026-11-24T09:00:00Z", commit_id: FIX, author_association: "MEMBER",
-    });
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, {
-      body: [review(31, "alice", "Pin the version instead.", "CHANGES_REQUESTED"), review(32, "t0-ci-bot[bot]", "The bot's own note.", "COMMENTED"), review(33, "bob", "", "APPROVED")],
+      body: [apiReview(31, "alice", "Pin the version instead.", "CHANGES_REQUESTED"), apiReview(32, "t0-ci-bot[bot]", "The bot's own note.", "COMMENTED"), apiReview(33, "bob", "", "APPROVED")],
     });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
     const r = await reconcileParked(s.deps);
@@ -161,12 +157,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
   test("review comments: a person's is recorded as the review comment webhook records it, with its file and line; the late webhook is a duplicate", async () => {
     const { job, s } = await parkedWithProposal();
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
-    const comment = (id: number, login: string, body: string) => ({
-      id, node_id: "c", pull_request_review_id: 31, diff_hunk: "@@", path: "src/a.ts", commit_id: FIX, original_commit_id: FIX,
-      user: { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false },
-      body, line: 12, created_at: "2026-11-24T09:00:00Z", updated_at: "2026-11-24T09:00:00Z", html_url: "", pull_request_url: "", author_association: "MEMBER", _links: { self: { href: "" }, html: { href: "" }, pull_request: { href: "" } },
-    });
-    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [comment(41, "alice", "This import is unused."), comment(42, "t0-ci-bot[bot]", "The bot's own note.")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [apiReviewComment(41, "alice", "This import is unused.", 12), apiReviewComment(42, "t0-ci-bot[bot]", "The bot's own note.", 12)] });
     const r = await reconcileParked(s.deps);
     gh!.done();
     expect(r.recorded).toEqual([job.id]);

@@ -181,3 +181,21 @@ function parseBody(body: unknown): unknown {
     return body;
   }
 }
+
+/** A user as GitHub's REST API gives one (every field its schema requires). */
+export const apiUser = (login: string) => ({
+  login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "",
+  subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false,
+});
+
+/** A submitted review as `GET /repos/{o}/{r}/pulls/{n}/reviews` lists it. */
+export const apiReview = (id: number, login: string | null, body: string | null, state: string) => ({
+  id, node_id: "r", user: login ? apiUser(login) : null,
+  body, state, html_url: "", pull_request_url: "", _links: { html: { href: "" }, pull_request: { href: "" } }, submitted_at: "2026-11-24T09:00:00Z", commit_id: "b".repeat(40), author_association: "MEMBER",
+});
+
+/** A review comment on `src/a.ts` as `GET /repos/{o}/{r}/pulls/{n}/comments` lists it. */
+export const apiReviewComment = (id: number, login: string, body: string, line: number | null) => ({
+  id, node_id: "c", pull_request_review_id: 31, diff_hunk: "@@", path: "src/a.ts", commit_id: "b".repeat(40), original_commit_id: "b".repeat(40), user: apiUser(login),
+  body, line, created_at: "2026-11-24T09:00:00Z", updated_at: "2026-11-24T09:00:00Z", html_url: "", pull_request_url: "", author_association: "MEMBER", _links: { self: { href: "" }, html: { href: "" }, pull_request: { href: "" } },
+});

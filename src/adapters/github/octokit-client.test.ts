@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
-import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
+import { apiReview, apiReviewComment, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
 import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
 import { redact } from "../../core/redact.js";
 import type { JobRepo } from "../../core/job.js";
@@ -93,10 +93,6 @@ describe("GitHub adapter (read side)", () => {
 
   // Reconciliation reads the reviews of a fix PR whose pull_request_review webhooks never came.
   test("lists every review of a pull request across pages", async () => {
-    const apiReview = (id: number, login: string | null, body: string | null, state: string) => ({
-      id, node_id: "r", user: login ? { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false } : null,
-      body, state, html_url: "", pull_request_url: "", _links: { html: { href: "" }, pull_request: { href: "" } }, submitted_at: "2026-11-24T09:00:00Z", commit_id: "b".repeat(40), author_association: "MEMBER",
-    });
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls/7/reviews?per_page=100", {
       body: [apiReview(31, "alice", "Use the lockfile's version instead.", "CHANGES_REQUESTED")],
@@ -111,13 +107,8 @@ describe("GitHub adapter (read side)", () => {
   });
 
   test("lists every review comment of a pull request, with its file and line", async () => {
-    const apiComment = (id: number, login: string, body: string, line: number | null) => ({
-      id, node_id: "c", pull_request_review_id: 31, diff_hunk: "@@", path: "src/a.ts", commit_id: "b".repeat(40), original_commit_id: "b".repeat(40),
-      user: { login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "", subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false },
-      body, line, created_at: "2026-11-24T09:00:00Z", updated_at: "2026-11-24T09:00:00Z", html_url: "", pull_request_url: "", author_association: "MEMBER", _links: { self: { href: "" }, html: { href: "" }, pull_request: { href: "" } },
-    });
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/pulls/7/comments?per_page=100", { body: [apiComment(41, "alice", "Not here.", 12), apiComment(42, "bob", "Outdated.", null)] });
+    gh.on("GET", "/repos/octo/demo/pulls/7/comments?per_page=100", { body: [apiReviewComment(41, "alice", "Not here.", 12), apiReviewComment(42, "bob", "Outdated.", null)] });
     const client = await port().forInstallation(7);
     expect(await client.listPullReviewComments(repo, 7)).toEqual([
       { id: 41, author: "alice", body: "Not here.", path: "src/a.ts", line: 12 },
