@@ -1,12 +1,9 @@
 import { describe, expect, jest, test } from "@jest/globals";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { permanent } from "../../src/core/errors.js";
 import { stopJob } from "../../src/core/job.js";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
 import { retryJob } from "../../src/pipeline/job-control.js";
-import { REPOS_DIR } from "../helpers/fixture-repo.js";
-import { EPISODE, INFERENCE } from "./fix-loop-fixtures.js";
+import { EPISODE, INFERENCE, slugPatch } from "./fix-loop-fixtures.js";
 import { fixLoopSuite } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
@@ -29,7 +26,7 @@ async function closedWhileAway(merged: boolean, edit: boolean) {
     const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
     head = (await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [commit] })).sha;
     await s.gh.updateBranch(undefined, "ci-bot/fix-555", head);
-    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+    s.gh.compareDiff = async () => slugPatch();
   }
   await s.clock.advance(3 * 86_400_000);
   const closedAt = new Date(s.clock.now()).toISOString();

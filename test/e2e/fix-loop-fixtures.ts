@@ -10,8 +10,17 @@ import { REPOS_DIR } from "../helpers/fixture-repo.js";
 export const EPISODE = "0192f5a0-0000-7000-8000-000000000001";
 export const INFERENCE = "0192f5a0-0000-7000-8000-000000000002";
 
+/**
+ * python-slug's fix, or, with `expr`, another answer to the same failure: the fix whose new line returns
+ * `expr` instead (a later job's fix, a repair's).
+ */
+export function slugPatch(expr?: string): string {
+  const fix = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+  return expr === undefined ? fix : fix.replace('+    return "-".join(words)', `+    return ${expr}`);
+}
+
 /** The job record as apply-and-validate leaves it for python-slug: validated fix, red → green. */
-export function validatedResults(job: Job, patch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8")): Job["results"] {
+export function validatedResults(job: Job, patch = slugPatch()): Job["results"] {
   const proposal: ProposePatchResult = {
     proposal: { diagnosis: "slugify joins words with underscores; the tests expect hyphens.\nThe separator was changed in the last commit.", diff: patch, confidence: 0.82, files: ["slug.py"] },
     repairAttempt: 1,

@@ -20,7 +20,7 @@ import { FakeClock } from "../fakes/fake-clock.js";
 import { fixtureRepo, REPOS_DIR } from "../helpers/fixture-repo.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { FakeGitHubWrites } from "./fake-github-writes.js";
-import { validatedResults } from "./fix-loop-fixtures.js";
+import { slugPatch, validatedResults } from "./fix-loop-fixtures.js";
 
 export const INFERENCE2 = "0192f5a0-0000-7000-8000-000000000003";
 export const EPISODE2 = "0192f5a0-0000-7000-8000-000000000005";
@@ -122,7 +122,7 @@ export async function setupFixLoop(opts: FixLoopOptions = {}) {
 
 /** A later failure with the same fingerprint whose own (different) fix goes onto the open fix PR. */
 export async function sharedOntoFixPr(s: FixLoop, id = "second-job", runId = 556, inferenceId = INFERENCE2, replacement = '"-".join(w for w in words)', episodeId = EPISODE2) {
-  const patch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${replacement}`);
+  const patch = slugPatch(replacement);
   const job: Job = { ...(await s.get()), id, key: `1296269:${runId}`, run: { ...s.job.run, id: runId, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
   job.results = validatedResults(job, patch);
   Object.assign(job.results["propose-patch"] as object, { inferenceId, episodeId });

@@ -10,9 +10,8 @@ import type { ModelPort } from "../../src/core/ports/model-port.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
 import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
-import { REPOS_DIR } from "../helpers/fixture-repo.js";
 import { makeDelivery } from "../helpers/make-job.js";
-import { EPISODE, INFERENCE, validatedResults } from "./fix-loop-fixtures.js";
+import { EPISODE, INFERENCE, slugPatch, validatedResults } from "./fix-loop-fixtures.js";
 import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import type { Stage } from "../../src/pipeline/stage.js";
 import { withValidationFeedback } from "../../src/feedback/with-validation-feedback.js";
@@ -646,16 +645,8 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   /** The first fix open, and a repair that proposes another hyphen fix (validated as the first was). */
-  /** `refuse`: the repair's validation fails with that code; `during`: what happens while it is proposed. */
-  async function withScriptedRepair(pullRequests: number[] = [], opts: { refuse?: string; during?: (job: Job) => Promise<unknown> } = {}) {
-    const { refuse, during } = opts;
-    const second = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
-    const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: await result(j) }) });
-    const propose = stage("propose-patch", async (j) => ((await during?.(j)), { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: second, confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
-    const validate = refuse
-      ? withValidationFeedback(stage("apply-and-validate", () => { throw permanent(refuse, "the repair's patch was refused"); }))
-      : stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
-    const s = await setup({ pullRequests, repair: createRepairFix(propose, validate) });
+  async function withScriptedRepair(pullRequests: number[] = [], opts: ScriptedRepairOptions = {}) {
+    const s = await setup({ pullRequests, repair: scriptedRepair([INFERENCE2], opts).repair });
     await s.run();
     return { s, first: s.gh.branches.get("ci-bot/fix-555")! };
   }
@@ -724,7 +715,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
 
   test("a repair whose PR update failed after its push, merged as it is before the retry: no demonstration of the bot's own commit", async () => {
     const { s, pushed } = await repairPushedThenUpdateFailed();
-    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+    s.gh.compareDiff = async () => slugPatch();
     Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: pushed });
     await s.deliver("pull_request", s.prClosed(true, pushed));
     await s.clock.advance(60_000);
@@ -775,7 +766,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   test("a repair whose PR update failed after its push is finished on retry with that commit: the model is not asked again", async () => {
-    const scripted = twoAnswerRepair();
+    const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
     const s = await setup({ pullRequests: [], repair: scripted.repair });
     await s.run();
     const first = s.gh.branches.get("ci-bot/fix-555")!;
@@ -789,7 +780,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   test("CI of repair attempt 2's commit that finishes after attempt 3 was pushed is attempt 2's verdict, and only that", async () => {
-    const scripted = twoAnswerRepair();
+    const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
     const s = await setup({ pullRequests: [], repair: scripted.repair });
     s.repoConfig.now = { max_repair_attempts: 2 };
     await s.run();
@@ -867,7 +858,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     // Merged with people's edit while the repair was being proposed: no webhook yet.
     const during = { merge: async () => undefined as unknown };
     const { s, first } = await withScriptedRepair([], { during: () => during.merge() });
-    during.merge = () => mergeWithEdits(s, first, readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8"));
+    during.merge = () => mergeWithEdits(s, first, slugPatch());
     await s.deliver("workflow_run", s.fixRun("failure", first));
     await s.run();
     expect(((await s.get()).results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2 not pushed/);
@@ -904,7 +895,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.deliver("workflow_run", s.fixRun("failure", first));
     await s.run();
     expect(((await s.get()).results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2 failed: patch_refused/);
-    const head = await mergeWithEdits(s, first, readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8"));
+    const head = await mergeWithEdits(s, first, slugPatch());
     await s.deliver("pull_request", s.prClosed(true, head));
     await s.run();
     expect((await s.get()).state).toBe("completed");
@@ -1030,7 +1021,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.run();
     const shared = await sharedOntoFixPr(s);
     // GitHub's compare has a diff for it (the fake has none of its own): the later job's patch.
-    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+    s.gh.compareDiff = async () => slugPatch();
     await s.deliver("pull_request", s.prClosed(true, shared));
     await s.run();
     expect((await s.get()).state).toBe("completed");
@@ -1120,7 +1111,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.comments.get(100)![0]!.body).toContain("CI passed on this fix branch");
   });
 
-  const laterPatch = readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', '+    return "-".join(w for w in words)');
+  const laterPatch = slugPatch('"-".join(w for w in words)');
 
   test("a later failure whose sibling fix PR was closed a moment ago does not say its fix went onto it", async () => {
     const s = await setup({ pullRequests: [] });
@@ -1214,21 +1205,27 @@ async function repairWithFailingPrUpdate(s: Awaited<ReturnType<typeof setup>>, f
   return s.gh.branches.get("ci-bot/fix-555")!;
 }
 
+/** `refuse`: the repair's validation fails with that code; `during`: what happens while it is proposed. */
+interface ScriptedRepairOptions {
+  refuse?: string;
+  during?: (job: Job) => Promise<unknown>;
+}
+
 /**
- * A repair whose model gives a different, valid answer each time it is asked (as a real model does): the
- * first from INFERENCE2, the second from another inference. `asked` counts the questions.
+ * A repair whose model answers with python-slug fixes other than the first, as a real model's differ: from
+ * each of `inferenceIds` in turn (the last again if asked more). `asked` counts the questions.
  */
-function twoAnswerRepair() {
-  const diff = (expr: string) => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8").replace('+    return "-".join(words)', `+    return ${expr}`);
-  const answers = [{ inferenceId: INFERENCE2, diff: diff('"-".join(w for w in words)') }, { inferenceId: "0192f5a0-0000-7000-8000-000000000009", diff: diff('"-".join(list(words))') }];
+function scriptedRepair(inferenceIds: string[], { refuse, during }: ScriptedRepairOptions = {}) {
+  const answers = ['"-".join(w for w in words)', '"-".join(list(words))'];
   let asked = 0;
-  const propose: Stage = {
-    name: "propose-patch", state: "patching", sideEffects: false,
-    run: async (j) => {
-      const a = answers[asked++]!;
-      return { result: { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: a.diff, confidence: 0.7, files: ["slug.py"] }, inferenceId: a.inferenceId } };
-    },
-  };
-  const validate: Stage = { name: "apply-and-validate", state: "testing", sideEffects: false, run: async (j) => ({ result: validatedResults(j)["apply-and-validate"] }) };
+  const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: await result(j) }) });
+  const propose = stage("propose-patch", async (j) => {
+    const n = Math.min(asked++, inferenceIds.length - 1);
+    await during?.(j);
+    return { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: slugPatch(answers[n]), confidence: 0.7, files: ["slug.py"] }, inferenceId: inferenceIds[n] };
+  });
+  const validate = refuse
+    ? withValidationFeedback(stage("apply-and-validate", () => { throw permanent(refuse, "the repair's patch was refused"); }))
+    : stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
   return { repair: createRepairFix(propose, validate), asked: () => asked };
 }

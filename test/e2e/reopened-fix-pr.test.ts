@@ -1,9 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
-import { REPOS_DIR } from "../helpers/fixture-repo.js";
-import { EPISODE, INFERENCE } from "./fix-loop-fixtures.js";
+import { EPISODE, INFERENCE, slugPatch } from "./fix-loop-fixtures.js";
 import { EPISODE2, fixLoopSuite, sharedOntoFixPr, type FixLoopOptions } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
@@ -56,7 +53,7 @@ describe("a fix PR closed, then reopened", () => {
     const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
     const theirs = await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [commit] });
     await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
-    s.gh.compareDiff = async () => readFileSync(join(REPOS_DIR, "python-slug.fix.diff"), "utf8");
+    s.gh.compareDiff = async () => slugPatch();
     await s.clock.advance(60_000);
     expect(await s.deliver("pull_request", s.prClosed(true, theirs.sha))).toMatchObject({ resumeJobId: s.job.id });
     await s.run();
