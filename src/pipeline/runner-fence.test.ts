@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { AppError, permanent, transient } from "../core/errors.js";
+import { jobTakenOver, permanent, transient } from "../core/errors.js";
 import type { JobState } from "../core/job.js";
 import type { WriteFence } from "../core/ports/job-store.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
@@ -29,7 +29,7 @@ function setup(stages: Stage[]) {
     else {
       expect(opts.fence).toEqual(FENCE);
       lease.fenced++;
-      if (lease.lost) throw new AppError("job_taken_over", "this worker's lease on the job lapsed; another worker holds it", { retryable: false });
+      if (lease.lost) throw jobTakenOver("this worker's lease on the job lapsed; another worker holds it");
     }
     return update(id, mutate, opts);
   };
