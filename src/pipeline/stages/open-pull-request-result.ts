@@ -81,7 +81,7 @@ export function botCommits(open: OpenPullRequestResult): string[] {
  * `previous`'s commit joins the commits a repair attempt supersedes (when it replaced it), keeping at most
  * `maxRepairs` of them: one per attempt, at most max_repair_attempts attempts are ever superseded.
  */
-export function supersededAfterRepair(previous: OpenPullRequestResult, newSha: string, maxRepairs: number): SupersededCommit[] {
+function supersededAfterRepair(previous: OpenPullRequestResult, newSha: string, maxRepairs: number): SupersededCommit[] {
   const kept = previous.supersededCommits ?? [];
   if (previous.commitSha === newSha || kept.some((c) => c.sha === previous.commitSha)) return kept;
   return [...kept, { sha: previous.commitSha, inferenceId: previous.inferenceId }].slice(-Math.max(1, maxRepairs));

@@ -30,7 +30,7 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
       }
     }
     const o = await openPullRequest(job, deps, ctx);
-    await deps.store.updateJob(job.id, (j) => void (j.results["open-pull-request"] = o.result));
+    await deps.store.updateJob(job.id, (j) => void (j.results[OPEN_PULL_REQUEST] = o.result));
     // People closed or merged the PR while the attempt was proposed and validated: publishFix commits nothing
     // onto a PR that is theirs, and open-pull-request recorded the close, which watch-pr takes next.
     const pr = (o.result as Partial<OpenPullRequestResult>).pr;

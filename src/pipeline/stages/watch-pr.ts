@@ -158,10 +158,9 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   // People may have turned the bot off since the PR opened (days ago, perhaps): read once per event, just
   // before its first write (an event that writes nothing reads nothing). Off, the PR stays theirs as it is;
   // the CI feedback (above) is recorded all the same, and the job keeps watching for the merge or close.
-  const offNow = async () => (await readRepoConfig(gh, job.repo)).off;
   if (passed) {
     if (!open.pr.draft && !open.ciFailedComment) return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} already ready for review`;
-    const off = await offNow();
+    const { off } = await readRepoConfig(gh, job.repo);
     if (off) return `CI passed on the fix branch (run ${ev.runId}); ${off}; PR left as is`;
     if (open.pr.draft) {
       await w.markReadyForReview(job.repo, open.pr);
