@@ -199,3 +199,12 @@ export const apiReviewComment = (id: number, login: string, body: string, line: 
   id, node_id: "c", pull_request_review_id: 31, diff_hunk: "@@", path: "src/a.ts", commit_id: "b".repeat(40), original_commit_id: "b".repeat(40), user: apiUser(login),
   body, line, created_at: "2026-11-24T09:00:00Z", updated_at: "2026-11-24T09:00:00Z", html_url: "", pull_request_url: "", author_association: "MEMBER", _links: { self: { href: "" }, html: { href: "" }, pull_request: { href: "" } },
 });
+
+/** GitHub minting an installation token (`POST /app/installations/{id}/access_tokens`), valid for an hour. */
+export const mintedToken = (token: string) => ({ status: 201, body: { token, expires_at: new Date(Date.now() + 3600_000).toISOString() } });
+
+/** GitHub refusing to mint one: the installation deleted (404) or suspended (403). */
+export const TOKEN_REFUSALS = {
+  deleted: { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "404" } },
+  suspended: { status: 403, body: { message: "This installation has been suspended", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "403" } },
+} as const;

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from "@jest/globals";
 import { ProbotOctokit } from "probot";
-import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
+import { githubApiMock, githubOpenApi, mintedToken, TOKEN_REFUSALS, type GitHubApiMock } from "../../../test/helpers/github-api.js";
 import { createProbot } from "../../app.js";
 import { loadAppConfig } from "../../config/app-config.js";
 import { silentLogger } from "../../core/logger.js";
@@ -24,11 +24,6 @@ import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
  */
 const repo = { id: 1, owner: "o", name: "r", fullName: "o/r" };
 const TOKEN = "/app/installations/5/access_tokens";
-
-const REFUSALS = {
-  deleted: { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "404" } },
-  suspended: { status: 403, body: { message: "This installation has been suspended", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "403" } },
-} as const;
 
 const EXPECTED = {
   deleted: { code: "installation_deleted", retryable: false, message: expect.stringMatching(/^GitHub has no installation 5 of this app any more \(HTTP 404 for its token\): the app was uninstalled/) },
@@ -60,7 +55,7 @@ describe("an installation GitHub no longer mints tokens for", () => {
     test.each(CALLS)(`${kind}: %s fails at once, permanently, saying so`, async (_name, call) => {
       gh = await githubApiMock();
       // Asked once: a second token request (a retry of it or of the call) would fail the mock.
-      gh.on("POST", TOKEN, REFUSALS[kind]);
+      gh.on("POST", TOKEN, TOKEN_REFUSALS[kind]);
       const err = await call(await client()).then(() => undefined, (e: unknown) => e);
       gh.done();
       expect(err).toMatchObject(EXPECTED[kind]);
@@ -77,7 +72,7 @@ describe("an installation GitHub no longer mints tokens for", () => {
 
   test("a job that starts before the installation event arrives fails at its first stage, at once, with the reason", async () => {
     gh = await githubApiMock();
-    gh.on("POST", TOKEN, REFUSALS.suspended);
+    gh.on("POST", TOKEN, TOKEN_REFUSALS.suspended);
     const clock = new FakeClock();
     const store = new MemoryJobStore();
     const queue = new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger: silentLogger() });
@@ -111,7 +106,6 @@ describe("an installation GitHub no longer mints tokens for", () => {
 describe("a cached installation token GitHub refuses (401)", () => {
   const JOBS = "/repos/o/r/actions/runs/10/attempts/1/jobs";
   const BAD_CREDENTIALS = { status: 401, body: { message: "Bad credentials", documentation_url: "https://docs.github.com/rest", status: "401" } };
-  const minted = (token: string) => ({ status: 201, body: { token, expires_at: new Date(Date.now() + 3600_000).toISOString() } });
   const jobs = { body: { total_count: 0, jobs: [] } };
   const auths = () => gh.requests.map((r) => `${r.method} ${r.path} ${r.headers.authorization?.split(" ")[0] === "token" ? r.headers.authorization : "jwt"}`);
 
@@ -125,7 +119,7 @@ describe("a cached installation token GitHub refuses (401)", () => {
   /** A client whose token `ghs_old` is cached and, ten minutes later, refused. */
   async function withRevokedToken(): Promise<GitHubClient> {
     gh = await githubApiMock();
-    gh.on("POST", TOKEN, minted("ghs_old")).on("GET", JOBS, jobs);
+    gh.on("POST", TOKEN, mintedToken("ghs_old")).on("GET", JOBS, jobs);
     const c = await client();
     await c.listRunJobs(repo, 10, 1);
     ageTokens();
@@ -135,7 +129,7 @@ describe("a cached installation token GitHub refuses (401)", () => {
 
   test("a fresh token GitHub mints: the call succeeds with it", async () => {
     const c = await withRevokedToken();
-    gh.on("POST", TOKEN, minted("ghs_new")).on("GET", JOBS, jobs);
+    gh.on("POST", TOKEN, mintedToken("ghs_new")).on("GET", JOBS, jobs);
     await expect(c.listRunJobs(repo, 10, 1)).resolves.toEqual([]);
     gh.done();
     expect(auths()).toEqual([`POST ${TOKEN} jwt`, `GET ${JOBS} token ghs_old`, `GET ${JOBS} token ghs_old`, `POST ${TOKEN} jwt`, `GET ${JOBS} token ghs_new`]);
@@ -144,7 +138,7 @@ describe("a cached installation token GitHub refuses (401)", () => {
   for (const kind of ["deleted", "suspended"] as const) {
     test(`GitHub refuses to mint one (${kind}): the installation's refusal, permanent`, async () => {
       const c = await withRevokedToken();
-      gh.on("POST", TOKEN, REFUSALS[kind]);
+      gh.on("POST", TOKEN, TOKEN_REFUSALS[kind]);
       await expect(c.listRunJobs(repo, 10, 1)).rejects.toMatchObject(EXPECTED[kind]);
       gh.done();
     });
@@ -152,7 +146,7 @@ describe("a cached installation token GitHub refuses (401)", () => {
 
   test("the fresh token refused too: http_401, after one new token only", async () => {
     const c = await withRevokedToken();
-    gh.on("POST", TOKEN, minted("ghs_new"));
+    gh.on("POST", TOKEN, mintedToken("ghs_new"));
     // auth-app's own wait for a just-minted token's replication is cut short: its retry sees an old token.
     gh.on("GET", JOBS, () => (ageTokens(), BAD_CREDENTIALS), { times: 2 });
     await expect(c.listRunJobs(repo, 10, 1)).rejects.toMatchObject({ code: "http_401", retryable: false });

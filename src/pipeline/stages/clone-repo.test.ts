@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRepo, startGitServer, type GitServer } from "../../../test/fakes/git-server.js";
 import { FakeClock } from "../../../test/fakes/fake-clock.js";
-import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
+import { githubApiMock, githubOpenApi, mintedToken, TOKEN_REFUSALS, type GitHubApiMock } from "../../../test/helpers/github-api.js";
 import { makeJob } from "../../../test/helpers/make-job.js";
 import { createGitHubPort } from "../../adapters/github/create-github-port.js";
 import { createFsWorkspace, workspaceOptionsFromConfig } from "../../adapters/workspace/fs-workspace.js";
@@ -22,7 +22,6 @@ import { cloneRepoStage } from "./clone-repo.js";
  */
 const TOKEN = "/app/installations/5/access_tokens";
 const FRESH = "ghs_" + "FreshCl0neT0ken0123456789abcdefABCDE";
-const minted = (token: string) => ({ status: 201, body: { token, expires_at: new Date(Date.now() + 3600_000).toISOString() } });
 
 let base: string;
 let server: GitServer;
@@ -63,25 +62,25 @@ const tokenRequests = () => gh.requests.filter((r) => r.method === "POST" && r.p
 describe("clone-repo with a cached installation token GitHub revoked", () => {
   test("a fresh token GitHub mints: the clone is made again with it, once", async () => {
     gh = await githubApiMock();
-    gh.on("POST", TOKEN, minted("ghs_revoked")).on("POST", TOKEN, minted(FRESH));
+    gh.on("POST", TOKEN, mintedToken("ghs_revoked")).on("POST", TOKEN, mintedToken(FRESH));
     await expect(cloneWithRevokedToken()).resolves.toMatchObject({ result: { ref: "main" } });
     gh.done();
     expect(tokenRequests()).toBe(2);
   });
 
   test.each([
-    ["deleted", { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest", status: "404" } }, "installation_deleted"],
-    ["suspended", { status: 403, body: { message: "This installation has been suspended", documentation_url: "https://docs.github.com/rest", status: "403" } }, "installation_suspended"],
+    ["deleted", TOKEN_REFUSALS.deleted, "installation_deleted"],
+    ["suspended", TOKEN_REFUSALS.suspended, "installation_suspended"],
   ] as const)("GitHub refuses to mint one (%s): the installation's refusal, permanent", async (_kind, refusal, code) => {
     gh = await githubApiMock();
-    gh.on("POST", TOKEN, minted("ghs_revoked")).on("POST", TOKEN, refusal);
+    gh.on("POST", TOKEN, mintedToken("ghs_revoked")).on("POST", TOKEN, refusal);
     await expect(cloneWithRevokedToken()).rejects.toMatchObject({ code, retryable: false });
     gh.done();
   });
 
   test("the fresh token refused too: clone_auth_failed, after one new token only", async () => {
     gh = await githubApiMock();
-    gh.on("POST", TOKEN, minted("ghs_revoked")).on("POST", TOKEN, minted("ghs_alsoRevoked"));
+    gh.on("POST", TOKEN, mintedToken("ghs_revoked")).on("POST", TOKEN, mintedToken("ghs_alsoRevoked"));
     await expect(cloneWithRevokedToken()).rejects.toMatchObject({ code: "clone_auth_failed", retryable: false });
     gh.done();
     expect(tokenRequests()).toBe(2);
