@@ -3,6 +3,9 @@ import type { JobRepo } from "../core/job.js";
 import type { FileChange, GitHubWriteClient, PullRequestRef } from "../core/ports/github-port.js";
 import { editedByPeople, markPrText } from "./pr-text-mark.js";
 
+/** The branch's head is not one of `ownHeads`: the bot commits nothing over it. */
+export const FIX_BRANCH_MOVED = "fix_branch_moved";
+
 export interface PublishInput {
   repo: JobRepo;
   branch: string;
@@ -73,7 +76,7 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   const existing = await w.getBranchSha(repo, branch);
   // A fast-forward on top of their commits would pass, and replace their version of the fixed files.
   if (input.ownHeads?.length && existing && !input.ownHeads.includes(existing)) {
-    throw permanent("fix_branch_moved", `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.ownHeads[0]!.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
+    throw permanent(FIX_BRANCH_MOVED, `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.ownHeads[0]!.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
   }
   const parent = existing ?? input.baseSha;
   const baseTree = await w.getCommitTree(repo, parent);

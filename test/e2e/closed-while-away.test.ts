@@ -183,6 +183,39 @@ describe("a job retried after a stop while it waited for CI on its new fix PR", 
   });
 });
 
+describe("a job retried after a stop while it waited for CI on its new fix PR, its branch moved meanwhile", () => {
+  /** A commit on the fix branch on top of the bot's; `files` as its author wrote them. */
+  async function pushOnFixBranch(s: Loop, message: string, content: string) {
+    const at = s.gh.branches.get("ci-bot/fix-555")!;
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(at)!.tree, [{ path: "slug.py", content }]);
+    const head = (await s.gh.createCommit(undefined, { message, tree, parents: [at] })).sha;
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", head);
+    return head;
+  }
+
+  test("people pushed onto it: the retry commits nothing over their work and keeps its own commit on record", async () => {
+    const { s, commit } = await stoppedAfterOpening();
+    const theirs = await pushOnFixBranch(s, "alice: my own take", "# theirs\n");
+    await s.clock.advance(86_400_000);
+    const callsBefore = s.gh.calls.length;
+    await retryUntilParkedAgain(s);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs);
+    expect(s.gh.calls.slice(callsBefore).filter((c) => ["createCommit", "updateBranch", "updatePullRequest"].includes(c))).toEqual([]);
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ commitSha: commit, pr: { number: 100, state: "open" } });
+  });
+
+  test("a later job's fix went onto it: the retry does not take that commit as its own", async () => {
+    const { s, commit } = await stoppedAfterOpening();
+    const later = await pushOnFixBranch(s, "ci-bot: a later job's fix", "# a later job's fix\n");
+    await s.store.updateJob(s.job.id, (j) => {
+      (j.results["open-pull-request"] as { sharedCommits?: unknown[] }).sharedCommits = [{ sha: later, jobId: "second-job", inferenceId: "0192f3c4-0000-7000-8000-0000000000ff", files: ["slug.py"], runId: 556, episodeId: EPISODE }];
+    });
+    await retryUntilParkedAgain(s);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(later);
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ commitSha: commit, inferenceId: INFERENCE, sharedCommits: [expect.objectContaining({ sha: later, jobId: "second-job" })] });
+  });
+});
+
 describe("a job of an earlier version, completed on finding its PR closed", () => {
   test("a reopening says the close was never recorded, and leaves the job as it is", async () => {
     const s = await setup({ pullRequests: [] });

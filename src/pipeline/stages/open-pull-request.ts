@@ -1,6 +1,6 @@
 import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
-import { permanent } from "../../core/errors.js";
+import { AppError, permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import { lastOpenOrClose, prEventsOf, PR_OUTCOME } from "../../feedback/pr-events.js";
 import { prCloseOf, recordPrClose } from "../../feedback/record-pr-close.js";
@@ -9,7 +9,7 @@ import { fixBranchCi } from "../../pr/fix-branch-ci.js";
 import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
 import { fixRecord, prBodyInput } from "../../pr/pr-body-input.js";
 import { planFixFiles } from "../../pr/plan-fix-files.js";
-import { publishFix } from "../../pr/publish-fix.js";
+import { FIX_BRANCH_MOVED, publishFix } from "../../pr/publish-fix.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig } from "./check-repo-config.js";
@@ -70,12 +70,17 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
   const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
   const marker = fixCommentMarker(job.key);
+  // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
+  // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on
+  // or to take as its own commit: the PR is left as it is and watched.
+  const retriedOnPr = attempt === 1 && !sibling && previous?.pr ? previous : undefined;
   const published = await publishFix(gh.writes, {
     repo: job.repo,
     branch,
     baseSha: job.run.headSha,
     ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair, proposal.inferenceId) : {}),
     ...(sibling ? sharedHeads(job, deps, sibling, proposal, files.map((f) => f.path)) : {}),
+    ...(retriedOnPr ? { ownHeads: [retriedOnPr.commitSha] } : {}),
     baseBranch: job.run.headBranch,
     files,
     message: renderCommitMessage(input),
@@ -88,7 +93,15 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     commentedBefore: previous?.commentedOn,
     commentMarker: marker,
     commentBody: (pr) => renderFixComment(marker, pr, input),
+  }).catch((err: unknown) => {
+    if (retriedOnPr && err instanceof AppError && err.code === FIX_BRANCH_MOVED) return { kept: retriedOnPr };
+    throw err;
   });
+  if ("kept" in published) {
+    const { kept } = published;
+    ctx.log.info({ branch, commit: kept.commitSha, pr: kept.pr.number }, "the fix branch moved past the bot's commit while the job was stopped: left as it is, the PR watched");
+    return waitOnPr(job, kept);
+  }
   ctx.log.info(
     { branch, commit: published.commitSha, verified: published.verified, pr: published.pr.number, createdPr: published.createdPr, files: files.length, attempt },
     published.createdPr ? "fix PR opened" : "fix PR updated",
