@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { permanent, transient } from "../../src/core/errors.js";
 import type { Job } from "../../src/core/job.js";
 import type { FailureContext } from "../../src/core/failure-context.js";
-import type { RepoConfig } from "../../src/config/repo-config.js";
 import { countTokens } from "../../src/logs/count-tokens.js";
 import type { ModelPort } from "../../src/core/ports/model-port.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, repoConfigOf } from "../../src/pipeline/stages/check-repo-config.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
 import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
 import { makeDelivery } from "../helpers/make-job.js";
@@ -224,7 +224,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     let repaired = false;
     const s = await setup({ pullRequests: [], repair: async () => ((repaired = true), { ok: true }) });
     // As check-repo-config read the file when the job started.
-    await s.store.updateJob(s.job.id, (j) => void ((j.results["check-repo-config"] as { config: { max_repair_attempts: number } }).config.max_repair_attempts = 0));
+    await s.store.updateJob(s.job.id, (j) => void ((j.results[CHECK_REPO_CONFIG] as CheckRepoConfigResult).config.max_repair_attempts = 0));
     await s.run();
     s.repoConfig.now = { max_repair_attempts: 2 };
     await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!));
@@ -679,7 +679,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.deliver("workflow_run", s.fixRun("failure", first));
     await s.run();
     // What every stage of the repair reads the repository's settings from.
-    expect((seen[0]!.results["check-repo-config"] as { config: RepoConfig }).config).toMatchObject({ limits: { max_lines: 1 }, validate: ["make check"] });
+    expect(repoConfigOf(seen[0]!)).toMatchObject({ limits: { max_lines: 1 }, validate: ["make check"] });
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(first);
     expect(((await s.get()).results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2 failed: .*limits\.max_lines \(1\)/);
     expect(reads.n).toBe(1);

@@ -1,5 +1,5 @@
 import { resolve } from "node:path";
-import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
+import type { RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
@@ -12,6 +12,7 @@ import { validateWorkspace, type ValidationReport } from "../../validate/validat
 import { validationInputFromJob } from "../../validate/validation-input.js";
 import { applyPatch as realApplyPatch, refusalError, type ApplyResult } from "../../patch/apply-patch.js";
 import type { Stage, StageContext } from "../stage.js";
+import { repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 
 /** The patch applier's contract (src/patch): a policy refusal or the files it changed. */
@@ -155,7 +156,7 @@ function readProposal(job: Job): { patch: string; tests: string[] } | undefined 
 
 /** The repository's settings, with `network:` under the operator's SANDBOX_NETWORK ceiling. */
 function effectiveConfig(job: Job, deps: Deps): { config: RepoConfig; networkCapped?: string } {
-  const asked = ((job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config) ?? defaultRepoConfig();
+  const asked = repoConfigOf(job);
   const net = capNetwork(asked.network, deps.config.SANDBOX_NETWORK);
   return { config: { ...asked, network: net.network }, networkCapped: net.capped };
 }

@@ -1,11 +1,22 @@
 import { defaultRepoConfig, parseRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { AppError } from "../../core/errors.js";
-import type { JobRepo } from "../../core/job.js";
+import type { Job, JobRepo } from "../../core/job.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import type { Stage } from "../stage.js";
 
-/** The stage's name: its result (`{ config, problems }`) is where later stages read the repository's settings. */
+/** The stage's name: its result is where later stages read the repository's settings. */
 export const CHECK_REPO_CONFIG = "check-repo-config";
+
+/** What the job keeps of this stage (watch-pr writes it again before a repair, from the file as read then). */
+export interface CheckRepoConfigResult {
+  config: RepoConfig;
+  problems: string[];
+}
+
+/** The repository's settings the job runs under; the defaults on a job that has not read them. */
+export function repoConfigOf(job: Pick<Job, "results">): RepoConfig {
+  return (job.results[CHECK_REPO_CONFIG] as Partial<CheckRepoConfigResult> | undefined)?.config ?? defaultRepoConfig();
+}
 
 /**
  * First step of every job: the checks the webhook handler must not make (they need a GitHub call).
@@ -18,7 +29,7 @@ export const checkRepoConfigStage: Stage = {
   async run(job, deps, ctx) {
     const gh = await deps.github.forInstallation(job.installationId);
     const { config, problems, off, unusable, disabled } = await readRepoConfig(gh, job.repo);
-    const result = { config, problems };
+    const result: CheckRepoConfigResult = { config, problems };
     if (unusable) ctx.log.warn({ code: unusable }, off);
     else if (off && !disabled) ctx.log.warn({ problems }, off);
     else if (problems.length) ctx.log.warn({ problems }, "repository config has problems; using defaults for those keys");

@@ -1,4 +1,3 @@
-import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
 import { AppError, permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
@@ -12,7 +11,7 @@ import { planFixFiles } from "../../pr/plan-fix-files.js";
 import { FIX_BRANCH_MOVED, publishFix } from "../../pr/publish-fix.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
-import { readRepoConfig } from "./check-repo-config.js";
+import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { botCommits, OPEN_PULL_REQUEST, withPreviousRecord, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
@@ -218,8 +217,6 @@ async function noCiOnFix(job: Job, workspaceDir: string, branch: string, files: 
   ctx.log.info({ workflow, triggers: ci.triggers }, "the failing workflow does not run on the fix branch or its PR: the PR body says so");
   return { noCi: { workflow, triggers: ci.triggers ?? "", branch, baseBranch: job.run.headBranch, dispatch: ci.dispatch } };
 }
-
-const repoConfigOf = (job: Job): RepoConfig => (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
 
 /**
  * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR

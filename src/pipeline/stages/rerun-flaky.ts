@@ -1,10 +1,10 @@
-import { defaultRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { permanent, toAppError } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Deps } from "../../core/deps.js";
 import { wake, type Job } from "../../core/job.js";
 import { conclusionFilter } from "../../handlers/filters.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import { repoConfigOf } from "./check-repo-config.js";
 import { RERUN_FLAKY, WAIT_RERUN, type RerunFlakyResult } from "./rerun-flaky-result.js";
 
 const SUSPECT = new Set(["infra", "flaky-suspect"]);
@@ -79,7 +79,7 @@ function alreadyRunning(raw: unknown): boolean {
 }
 
 function decide(job: Parameters<Stage["run"]>[0]): RerunFlakyResult {
-  const config = (job.results["check-repo-config"] as { config?: RepoConfig } | undefined)?.config ?? defaultRepoConfig();
+  const config = repoConfigOf(job);
   const classification = (job.results["build-context"] as { context?: FailureContext } | undefined)?.context?.classification ?? "unknown";
   if (!config.rerun_flaky) return { rerun: false, reason: "rerun_flaky is off" };
   if (!SUSPECT.has(classification)) return { rerun: false, reason: `classified ${classification}, not infra or flaky-suspect` };

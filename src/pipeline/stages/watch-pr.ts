@@ -1,4 +1,3 @@
-import type { RepoConfig } from "../../config/repo-config.js";
 import type { Deps } from "../../core/deps.js";
 import { toAppError } from "../../core/errors.js";
 import { join } from "node:path";
@@ -20,7 +19,7 @@ import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { isInstallationRefusal } from "../../adapters/github/installation-refusal.js";
 import { reconcileJob } from "../reconcile-parked.js";
-import { CHECK_REPO_CONFIG, readRepoConfig } from "./check-repo-config.js";
+import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
 import { botCommits, fixBranchCommit, proposalOnBranch, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
@@ -251,7 +250,7 @@ function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefin
  * branch carries whole files, so the second patch replaces the first rather than stacking on it; the outcome
  * text tells the model so.
  */
-async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repoConfig: { config: RepoConfig; problems: string[] }): Promise<void> {
+async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repoConfig: CheckRepoConfigResult): Promise<void> {
   // The patch CI failed on: the branch's, not a later attempt's that never reached it.
   const patch = proposalOnBranch(job, open)?.patch ?? "";
   const excerpts = await fixRunLogExcerpts(job, deps, ctx, open, ev);
