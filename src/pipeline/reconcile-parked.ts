@@ -110,7 +110,7 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
   const pr = await gh.writes.getPullRequest(job.repo, open.pr.number);
   // The bot's commits whose CI the job waits to hear of: its fix, a repair's push not yet recorded, and a
   // later job's fix committed onto this PR when that is the PR's head (on-fix-branch-run hears those too).
-  const shas = [open.commitSha, pushedByThisRepair(job, open), botCommits(open).includes(pr.headSha) ? pr.headSha : undefined];
+  const shas = [open.commitSha, pushedByThisRepair(job, open)?.sha, botCommits(open).includes(pr.headSha) ? pr.headSha : undefined];
   // CI first, as its webhooks came before the close.
   for (const sha of new Set(shas.filter((s): s is string => !!s))) {
     for (const run of await gh.listCommitRuns(job.repo, sha)) {

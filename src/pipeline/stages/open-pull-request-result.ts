@@ -107,10 +107,15 @@ export function withPreviousRecord(previous: OpenPullRequestResult | undefined, 
 }
 
 
-/** The commit the repair after `open` already pushed, when a step after the push failed and is retried. */
-export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): string | undefined {
+/**
+ * The commit the repair after `open` already pushed, when a step after the push failed and is retried, with
+ * the inference whose patch it carries (absent on a commit noted by an earlier version). A `RepairState` of
+ * another attempt says nothing of this one.
+ */
+export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): { sha: string; inferenceId?: string } | undefined {
   const r = job.results["repair"] as RepairState | undefined;
-  return r?.attempt === open.repairAttempt + 1 ? r.pushedSha : undefined;
+  if (r?.attempt !== open.repairAttempt + 1 || !r.pushedSha) return undefined;
+  return r.pushedInferenceId ? { sha: r.pushedSha, inferenceId: r.pushedInferenceId } : { sha: r.pushedSha };
 }
 
 /**
@@ -133,7 +138,8 @@ export function fixBranchCommit(job: Job, open: OpenPullRequestResult, sha: stri
   if (sha === open.commitSha) return { kind: "fix", inferenceId: open.inferenceId };
   const shared = open.sharedCommits?.find((c) => c.sha === sha);
   if (shared) return { kind: "shared", inferenceId: shared.inferenceId, shared };
-  if (sha === pushedByThisRepair(job, open)) return { kind: "unrecorded", inferenceId: (job.results["repair"] as RepairState).pushedInferenceId };
+  const pushed = pushedByThisRepair(job, open);
+  if (sha === pushed?.sha) return { kind: "unrecorded", inferenceId: pushed.inferenceId };
   const superseded = open.supersededCommits?.find((c) => c.sha === sha);
   return superseded && { kind: "superseded", inferenceId: superseded.inferenceId };
 }

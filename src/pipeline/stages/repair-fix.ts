@@ -3,7 +3,7 @@ import type { Job } from "../../core/job.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import type { Stage } from "../stage.js";
 import { openPullRequest } from "./open-pull-request.js";
-import { OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult } from "./open-pull-request-result.js";
 import type { RepairFn } from "./watch-pr.js";
 
 /**
@@ -42,7 +42,6 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
 /** Whether the stored proposal is the one this attempt already committed (noted before the branch moved). */
 function committedProposal(job: Job): boolean {
   const open = job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
-  const r = job.results["repair"] as RepairState | undefined;
-  if (!open || !pushedByThisRepair(job, open) || !r?.pushedInferenceId) return false;
-  return proposalOf(job)?.inferenceId === r.pushedInferenceId;
+  const pushed = open && pushedByThisRepair(job, open);
+  return !!pushed?.inferenceId && proposalOf(job)?.inferenceId === pushed.inferenceId;
 }

@@ -152,7 +152,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   // own CI run. A repair would be refused (publishFix) after a model call, "take it over" is noise, and
   // ready-for-review would ask reviewers to look at their work in progress on the strength of the bot's run.
   const head = await w.getBranchSha(job.repo, open.branch);
-  const current = shared ? head === shared.sha : head === open.commitSha || head === pushedByThisRepair(job, open);
+  const current = shared ? head === shared.sha : head === open.commitSha || head === pushedByThisRepair(job, open)?.sha;
   if (!current) return `CI ${ev.conclusion} on the fix commit (run ${ev.runId}), but the branch has moved to ${head ? head.slice(0, 7) : "(deleted)"}: PR left as is`;
   // People may have turned the bot off since the PR opened (days ago, perhaps): read once per event, just
   // before its first write (an event that writes nothing reads nothing). Off, the PR stays theirs as it is;
@@ -276,9 +276,13 @@ async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: Open
     }
     // A retry of this attempt keeps the commit it pushed and whose patch that is: the retry commits on top of
     // it, and that commit's CI is still that patch's inference's verdict.
-    const r = j.results["repair"] as RepairState | undefined;
-    const pushed = pushedByThisRepair(j, open) ? { pushedSha: r!.pushedSha, ...(r!.pushedInferenceId ? { pushedInferenceId: r!.pushedInferenceId } : {}) } : {};
-    const state: RepairState = { attempt: open.repairAttempt + 1, previousFiles: [...new Set([...open.files, ...diffPaths(patch)])], ...pushed };
+    const pushed = pushedByThisRepair(j, open);
+    const state: RepairState = {
+      attempt: open.repairAttempt + 1,
+      previousFiles: [...new Set([...open.files, ...diffPaths(patch)])],
+      ...(pushed && { pushedSha: pushed.sha }),
+      ...(pushed?.inferenceId && { pushedInferenceId: pushed.inferenceId }),
+    };
     j.results["repair"] = state;
   });
 }
@@ -311,7 +315,7 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   // People pushed onto the fix branch: their final diff is the answer the model should have given. A head
   // at a later job's fix committed onto this PR, or at a repair's commit whose PR update had not been
   // recorded yet, is the bot's own answer, not people's edits.
-  const botHead = [...botCommits(open), pushedByThisRepair(job, open)].includes(ev.headSha);
+  const botHead = [...botCommits(open), pushedByThisRepair(job, open)?.sha].includes(ev.headSha);
   if (ev.merged && w && ev.headSha && !botHead) {
     // Measured against the fix on the PR: a later repair attempt that never reached the branch is not it.
     const proposal = proposalOnBranch(job, open);
