@@ -154,6 +154,21 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "submitted", review: { id: 31, state: "changes_requested", body: "Pin the version instead.", user: { login: "alice" } } });
   });
 
+  test("reviews: a pending one (a draft its author has not submitted) is not recorded, and does not wake the job", async () => {
+    const { job, s } = await parkedWithProposal();
+    // As GitHub lists a review created without an event: PENDING, and no submitted_at.
+    const { submitted_at: _, ...pending } = apiReview(34, "carol", "Still thinking about this.", "PENDING");
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [pending] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([]);
+    const j = await s.get(job.id);
+    expect(j.feedback ?? []).toEqual([]);
+    expect(j.waitingFor).toBe("pr_outcome");
+    expect(s.queue.items).toEqual([]);
+  });
+
   test("review comments: a person's is recorded as the review comment webhook records it, with its file and line; the late webhook is a duplicate", async () => {
     const { job, s } = await parkedWithProposal();
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });

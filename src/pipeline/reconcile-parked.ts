@@ -123,7 +123,9 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
   // for review feedback (the handler records none either): its PR's reviews are not asked for.
   if (proposalIds(job)) {
     const texts = [
-      ...(await gh.listPullReviews(job.repo, pr.number)).map((r) => reviewText("review", r.id, r.author, r.body)),
+      // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
+      // and its text may change or be discarded. Its submission is heard then, by webhook or a later pass.
+      ...(await gh.listPullReviews(job.repo, pr.number)).filter((r) => r.state !== "PENDING").map((r) => reviewText("review", r.id, r.author, r.body)),
       ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => reviewText("review_comment", c.id, c.author, c.body, c.path, c.line)),
     ];
     for (const t of texts) {

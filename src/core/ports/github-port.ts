@@ -22,12 +22,13 @@ export interface CommitRun {
   htmlUrl?: string;
 }
 
-/** A submitted review of a pull request, as GitHub lists it. */
+/** A review of a pull request, as GitHub lists it. */
 export interface PullReview {
   id: number;
   /** The reviewer's login (absent for a deleted account). */
   author?: string;
   body: string;
+  /** `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, or `PENDING`: a draft its author has not submitted yet. */
   state: string;
 }
 
