@@ -867,10 +867,31 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(demonstrations(s)).toEqual([{ inferenceId: INFERENCE, diagnosis: FIRST_DIAGNOSIS }]);
   });
 
-  test("a repair not pushed as people closed the PR, which they reopen: the next repair starts from the PR's patch, not the unpushed one", async () => {
+  const proposedPatch = (j: Job) => (j.results["propose-patch"] as { proposal: { diff: string } }).proposal.diff;
+
+  test("the PR's patch is kept once: read from the proposal, copied onto the PR's record only as a repair's proposal replaces it", async () => {
+    const { s, first } = await withScriptedRepair([], { refuse: "patch_refused" });
+    let j = await s.get();
+    const onPr = proposedPatch(j);
+    expect(onPr).toContain('+    return "-".join(words)');
+    expect(j.results["open-pull-request"]).toMatchObject({ inferenceId: INFERENCE, diagnosis: FIRST_DIAGNOSIS });
+    expect(j.results["open-pull-request"]).not.toHaveProperty("patch");
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    j = await s.get();
+    expect(proposedPatch(j)).toContain("w for w in words");
+    expect(j.results["open-pull-request"]).toMatchObject({ inferenceId: INFERENCE, patch: onPr });
+  });
+
+  // A job stored by the previous version has the patch on the PR's record from the start: read as before.
+  test.each([
+    ["as stored now", false],
+    ["stored by the previous version, the patch on the PR's record from the start", true],
+  ])("a repair not pushed as people closed the PR, which they reopen: the next repair starts from the PR's patch, not the unpushed one (%s)", async (_, previousVersion) => {
     const seen: Job[] = [];
     const during = { act: async (j: Job): Promise<unknown> => seen.push(j) };
     const { s, first } = await withScriptedRepair([], { during: (j) => during.act(j) });
+    if (previousVersion) await s.store.updateJob(s.job.id, (j) => void ((j.results["open-pull-request"] as { patch?: string }).patch = proposedPatch(j)));
     during.act = async (j) => {
       seen.push(j);
       if (seen.length === 1) Object.assign(s.gh.pulls[0]!, { state: "closed", merged: false, closedAt: new Date(s.clock.now()).toISOString() });

@@ -21,8 +21,11 @@ export interface OpenPullRequestResult {
   episodeId: string;
   repairAttempt: number;
   /**
-   * That inference's diagnosis and patch. propose-patch's result is the latest attempt's, which may never
-   * have reached the branch (the PR closed meanwhile, refused, not validated); absent on earlier records.
+   * That inference's diagnosis and patch: propose-patch's result is the latest attempt's, which may never
+   * have reached the branch (the PR closed meanwhile, refused, not validated). The patch, often the largest
+   * thing on the job, is kept here only once a later attempt's proposal replaces that result
+   * (keepPatchOnBranch); until then it is read from there. Records of the previous version hold it from
+   * the start; records of an earlier one hold neither (see proposalOnBranch).
    */
   diagnosis?: string;
   patch?: string;
@@ -150,7 +153,21 @@ export function fixBranchCommit(job: Job, open: OpenPullRequestResult, sha: stri
  * a later, unpushed attempt's proposal left.
  */
 export function proposalOnBranch(job: Job, open: OpenPullRequestResult): { inferenceId: string; diagnosis: string; patch: string } | undefined {
-  if (open.diagnosis !== undefined && open.patch !== undefined) return { inferenceId: open.inferenceId, diagnosis: open.diagnosis, patch: open.patch };
   const latest = proposalOf(job);
-  return latest?.inferenceId === open.inferenceId ? { inferenceId: latest.inferenceId, diagnosis: latest.diagnosis, patch: latest.patch } : undefined;
+  const latestOnBranch = latest?.inferenceId === open.inferenceId ? latest : undefined;
+  if (open.diagnosis === undefined) return latestOnBranch && { inferenceId: latestOnBranch.inferenceId, diagnosis: latestOnBranch.diagnosis, patch: latestOnBranch.patch };
+  const patch = open.patch ?? latestOnBranch?.patch;
+  return patch === undefined ? undefined : { inferenceId: open.inferenceId, diagnosis: open.diagnosis, patch };
+}
+
+/**
+ * To be called (in the same store update) before a later attempt's proposal replaces propose-patch's
+ * result: the record takes the patch its commit carries from there, as that result is the only copy of it.
+ * Not on a record of an earlier version (no diagnosis): proposalOnBranch never reads a patch from it.
+ */
+export function keepPatchOnBranch(job: Job): void {
+  const open = job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
+  if (!open?.commitSha || open.diagnosis === undefined || open.patch !== undefined) return;
+  const latest = proposalOf(job);
+  if (latest?.inferenceId === open.inferenceId) open.patch = latest.patch;
 }

@@ -119,8 +119,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     inferenceId: proposal.inferenceId,
     episodeId: proposal.episodeId,
     repairAttempt: attempt,
+    // No patch: propose-patch's result holds it, and a repair's proposal moves it here as it replaces it (keepPatchOnBranch).
     diagnosis: proposal.diagnosis,
-    patch: proposal.patch,
     ...(sibling ? { sharedWithJob: sibling.jobId } : {}),
   };
   const result = withPreviousRecord(previous, fresh, config.max_repair_attempts);

@@ -3,7 +3,7 @@ import type { Job } from "../../core/job.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import type { Stage } from "../stage.js";
 import { openPullRequest } from "./open-pull-request.js";
-import { OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult } from "./open-pull-request-result.js";
+import { keepPatchOnBranch, OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult } from "./open-pull-request-result.js";
 import type { RepairFn } from "./watch-pr.js";
 
 /**
@@ -19,7 +19,10 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
     // and the commit's CI, already running, would be the verdict of an inference no record names any more.
     if (!committedProposal(job)) {
       const p = await propose.run(job, deps, ctx);
-      job = await deps.store.updateJob(job.id, (j) => void (j.results[propose.name] = p.result));
+      job = await deps.store.updateJob(job.id, (j) => {
+        keepPatchOnBranch(j);
+        j.results[propose.name] = p.result;
+      });
       try {
         const v = await validate.run(job, deps, ctx);
         job = await deps.store.updateJob(job.id, (j) => void (j.results[validate.name] = v.result));
