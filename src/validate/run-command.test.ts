@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +47,7 @@ afterAll(async () => {
   await rm(keyDir, { recursive: true, force: true });
 });
 
+const MiB = 1024 * 1024;
 const none: SandboxSpec = { kind: "none" };
 const bwrap = (network = false): SandboxSpec => ({ kind: "bwrap", workspace: ws, writable: [home, tmp], network, parentHome: process.env.HOME });
 const run = (command: string, sandbox: SandboxSpec, extra: { timeoutMs?: number; maxOutputBytes?: number; signal?: AbortSignal } = {}) =>
@@ -138,6 +139,34 @@ describe("runCommand", () => {
     const r = await run("sleep 30", none, { signal: ac.signal });
     expect(r.aborted).toBe(true);
     expect(r.exitCode).toBeNull();
+  });
+
+  // The output cap and the wall-clock limit do not stop a test that writes without bound: the disk fills.
+  test("a command filling the disk is killed, with its children, when free space falls below the floor", async () => {
+    const big = join(ws, "big.bin");
+    const pidFile = join(ws, "filler.pid");
+    await rm(big, { force: true });
+    // A disk with 8 MiB free, less what the command has written so far.
+    const freeBytes = async () => 8 * MiB - (await stat(big).then((s) => s.size, () => 0));
+    const started = Date.now();
+    const r = await runCommand({
+      command: `sleep 60 & echo $! > ${pidFile}; for i in $(seq 1 1000); do head -c 65536 /dev/zero >> big.bin; sleep 0.01; done`,
+      cwd: ws, env, sandbox: none, timeoutMs: 10_000, maxOutputBytes: 1024,
+      diskFloor: { paths: [ws, home], minFreeBytes: 4 * MiB, intervalMs: 20, freeBytes },
+    });
+    expect(r).toMatchObject({ timedOut: false, aborted: false, signal: "SIGKILL", exitCode: null });
+    expect(r.diskLow).toEqual({ path: ws, freeBytes: expect.any(Number), minFreeBytes: 4 * MiB });
+    expect(r.diskLow!.freeBytes).toBeLessThan(4 * MiB);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(await alive(Number(await readFile(pidFile, "utf8")))).toBe(false);
+    // Stopped near the floor, not at the end of the loop (62 MiB).
+    expect((await stat(big)).size).toBeLessThan(16 * MiB);
+    await rm(big, { force: true });
+
+    const ok = await runCommand({ command: "echo fine", cwd: ws, env, sandbox: none, timeoutMs: 10_000, maxOutputBytes: 1024, diskFloor: { paths: [ws], minFreeBytes: 4 * MiB, intervalMs: 20, freeBytes } });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.diskLow).toBeUndefined();
   });
 
   test("a missing shell or binary is reported, not thrown", async () => {

@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { killMarked, newRunMarker, RUN_MARKER_ENV } from "./kill-marked.js";
 import { TailBuffer } from "./tail-buffer.js";
 import { bwrapArgs, type BwrapSpec } from "./sandbox.js";
+import { watchDisk, type DiskFloor, type DiskLow } from "./watch-disk.js";
 
 export type SandboxSpec = { kind: "none" } | ({ kind: "bwrap"; bwrapPath?: string } & Omit<BwrapSpec, "cwd" | "env">);
 
@@ -20,6 +21,8 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** How long to wait for output pipes after the process exits (a daemonised grandchild may hold them). */
   drainMs?: number;
+  /** Stop the command when free space where it writes falls below this floor (no watch when absent). */
+  diskFloor?: DiskFloor;
 }
 
 export interface CommandRun {
@@ -28,6 +31,8 @@ export interface CommandRun {
   signal: string | null;
   timedOut: boolean;
   aborted: boolean;
+  /** Set when the command was killed because free disk space fell below the floor. */
+  diskLow?: DiskLow;
   durationMs: number;
   output: TailBuffer;
   /** Set when the command could not be started at all. */
@@ -48,7 +53,8 @@ const shellArgv = (command: string): string[] =>
     : ["/bin/sh", "-ec", command];
 
 /**
- * Runs one command in its own process group with a wall-clock limit. On timeout or abort the whole group
+ * Runs one command in its own process group with a wall-clock limit and, when given, a disk floor. On timeout,
+ * abort or free space below the floor the whole group
  * is killed (SIGKILL to -pid), so `npm test` cannot leave a watcher or a server behind; under bwrap,
  * --die-with-parent and the PID namespace take the rest down with it, and without it the processes that
  * carry the run's marker (killMarked) do.
@@ -65,6 +71,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   return new Promise<CommandRun>((resolve) => {
     let timedOut = false;
     let aborted = false;
+    let diskLow: DiskLow | undefined;
     let settled = false;
     let exit: { code: number | null; signal: string | null } | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
@@ -88,6 +95,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       settled = true;
       clearTimeout(timer);
       clearTimeout(drainTimer);
+      stopWatch();
       opts.signal?.removeEventListener("abort", onAbort);
       child.stdout?.destroy();
       child.stderr?.destroy();
@@ -96,6 +104,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         signal: exit?.signal ?? null,
         timedOut,
         aborted,
+        ...(diskLow ? { diskLow } : {}),
         durationMs: Math.round(performance.now() - started),
         output,
         ...(spawnError ? { spawnError } : {}),
@@ -109,6 +118,12 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       timedOut = true;
       killGroup();
     }, opts.timeoutMs);
+    const stopWatch = opts.diskFloor
+      ? watchDisk(opts.diskFloor, (low) => {
+          diskLow = low;
+          killGroup();
+        })
+      : () => undefined;
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -117,6 +132,8 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     child.on("error", (err) => finish(`could not start ${file}: ${err.message}`));
     child.on("exit", (code, signal) => {
       exit = { code, signal };
+      // What ran is over (the group is killed next): free space after this is not its doing.
+      stopWatch();
       // The group may outlive its leader: clean it up, then give the pipes a moment to drain.
       killGroup();
       drainTimer = setTimeout(() => finish(), opts.drainMs ?? 2_000);
