@@ -233,6 +233,30 @@ describe("runCommand under bubblewrap", () => {
     expect(r.exitCode).toBe(0);
   });
 
+  // bwrap's tmpfs mounts live in RAM with no size limit: a test writing to /tmp without bound filled the
+  // host's memory, where no disk floor sees it.
+  withBwrap("the sandbox's /tmp, /var/tmp and /run are the given host directories, on the watched disk", async () => {
+    const scratch = { tmp: join(root, "s-tmp"), varTmp: join(root, "s-var-tmp"), run: join(root, "s-run") };
+    await Promise.all(Object.values(scratch).map((d) => mkdir(d, { recursive: true })));
+    const sandbox: SandboxSpec = { ...(bwrap() as Extract<SandboxSpec, { kind: "bwrap" }>), scratch };
+    const wrote = await run("echo a > /tmp/a.txt && echo b > /var/tmp/b.txt && echo c > /run/c.txt && cat /tmp/a.txt", sandbox);
+    expect(wrote.output.text()).toBe("a\n");
+    expect(wrote.exitCode).toBe(0);
+    expect(await readFile(join(scratch.tmp, "a.txt"), "utf8")).toBe("a\n");
+    expect(await readFile(join(scratch.varTmp, "b.txt"), "utf8")).toBe("b\n");
+    expect(await readFile(join(scratch.run, "c.txt"), "utf8")).toBe("c\n");
+
+    const big = join(scratch.tmp, "big.bin");
+    const freeBytes = async () => 8 * MiB - (await stat(big).then((s) => s.size, () => 0));
+    const filled = await runCommand({
+      command: "for i in $(seq 1 1000); do head -c 65536 /dev/zero >> /tmp/big.bin; sleep 0.01; done",
+      cwd: ws, env, sandbox, timeoutMs: 10_000, maxOutputBytes: 1024,
+      diskFloor: { paths: [ws, root], minFreeBytes: 4 * MiB, intervalMs: 20, freeBytes },
+    });
+    expect(filled).toMatchObject({ timedOut: false, diskLow: { minFreeBytes: 4 * MiB } });
+    expect((await stat(big)).size).toBeLessThan(16 * MiB);
+  });
+
   withBwrap("cannot read the app's key in a temp dir, nor find it in the environment", async () => {
     const r = await run(`cat ${join(keyDir, "app.pem")} 2>&1 || true; env`, bwrap());
     const out = r.output.text();

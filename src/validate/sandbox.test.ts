@@ -94,6 +94,19 @@ describe("bwrapArgs", () => {
     expect(s).not.toContain("/run/systemd/resolve");
   });
 
+  test("given scratch directories, /tmp, /var/tmp and /run are bound to them (on disk, not RAM), before the toolchains", async () => {
+    const { mkdir } = await import("node:fs/promises");
+    const tools = join(dir, "toolcache", "bin");
+    await mkdir(tools, { recursive: true });
+    const scratch = { tmp: "/h/run-1/sandbox-tmp", varTmp: "/h/run-1/sandbox-var-tmp", run: "/h/run-1/sandbox-run" };
+    const args = bwrapArgs({ workspace: "/w", cwd: "/w", writable: ["/h/run-1/home"], network: true, env: { PATH: `${tools}:/usr/bin` }, scratch });
+    const s = args.join(" ");
+    expect(s).toContain("--bind /h/run-1/sandbox-tmp /tmp --bind /h/run-1/sandbox-var-tmp /var/tmp --bind /h/run-1/sandbox-run /run");
+    expect(s).not.toMatch(/--tmpfs \/(tmp|var\/tmp|run)\b/);
+    // A toolchain under /tmp and resolv.conf's directory under /run are mounted on top, not covered.
+    expect(s).toMatch(new RegExp(`--bind /h/run-1/sandbox-run /run .*--ro-bind ${tools} ${tools} .*--ro-bind-try /run/systemd/resolve`));
+  });
+
   test("a hidden folder that holds the workspace (the app's folder, WORKSPACE_ROOT inside it) is hidden, the workspace shown again", async () => {
     const { mkdir, writeFile } = await import("node:fs/promises");
     const app = await mkdtemp(join(dir, "app-"));

@@ -107,6 +107,12 @@ export interface BwrapSpec {
   parentHome?: string;
   /** Paths to keep out of sight even if they live under a bound directory (the app's key, its data). */
   hide?: string[];
+  /**
+   * Empty host directories bound as the sandbox's /tmp, /var/tmp and /run. Without them these are tmpfs
+   * mounts, which live in RAM with no size limit (bubblewrap 0.8 has no --size): a test writing without
+   * bound there exhausts the host's memory instead of a disk whose free space the runner watches.
+   */
+  scratch?: { tmp: string; varTmp: string; run: string };
 }
 
 const SYSTEM_DIRS = ["/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt", "/nix"];
@@ -173,8 +179,11 @@ export function bwrapArgs(spec: BwrapSpec): string[] {
     else a.push("--ro-bind", dir, dir);
   }
   // The fresh /tmp, /var/tmp and /run before the toolchains: bwrap mounts in order, and a toolchain under
-  // one of them (a tool cache in /tmp) would otherwise be covered by the empty tmpfs.
-  a.push("--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
+  // one of them (a tool cache in /tmp) would otherwise be covered by the empty tmpfs or scratch directory.
+  a.push("--proc", "/proc", "--dev", "/dev");
+  const scratch = spec.scratch;
+  if (scratch) a.push("--bind", scratch.tmp, "/tmp", "--bind", scratch.varTmp, "/var/tmp", "--bind", scratch.run, "/run");
+  else a.push("--tmpfs", "/tmp", "--tmpfs", "/var/tmp", "--tmpfs", "/run");
   const toolchains = toolchainDirs(spec.env, spec.parentHome);
   for (const dir of toolchains) a.push("--ro-bind", dir, dir);
   // With systemd-resolved, /etc/resolv.conf points into /run: name resolution needs that directory back.

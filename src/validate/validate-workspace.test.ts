@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, statfs, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
 import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
@@ -227,6 +228,19 @@ describe("validateWorkspace flow", () => {
     expect(report.verdict).toBe("passed");
     expect(leakedPieces(JSON.stringify(report), token)).toEqual([]);
     expect(report.commands.validate).toEqual([{ command: "T=[REDACTED]; test \"${#T}\" -eq 40", source: "default" }]);
+  });
+
+  // bwrap's own /tmp would be a tmpfs: RAM, unbounded, out of the disk floor's sight.
+  (probe.available ? test : test.skip)("in the sandbox, /tmp, /var/tmp and /run are on the temp root's filesystem, not tmpfs", async () => {
+    const r = await repo("node-sum");
+    const host = (await statfs(tmpdir())).type.toString(16);
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("stat -f -c %t /tmp /var/tmp /run && echo x > /tmp/x && cat /tmp/x"),
+      settings: settings("bwrap", { reproduceFirst: false }),
+      apply: async () => ({ files: [] }),
+    });
+    expect(report.runs[0]).toMatchObject({ exitCode: 0, outputTail: `${host}\n${host}\n${host}\nx\n` });
   });
 
   test("a throwing apply (a policy refusal) propagates, after the before-run", async () => {

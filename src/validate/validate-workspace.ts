@@ -124,7 +124,9 @@ export async function validateWorkspace(opts: {
   try {
     const home = join(root, "home");
     const tmp = join(root, "tmp");
-    await Promise.all([mkdir(home), mkdir(tmp)]);
+    // The sandbox's /tmp, /var/tmp and /run: on this disk, watched and removed with the rest, not in RAM.
+    const scratch = { tmp: join(root, "sandbox-tmp"), varTmp: join(root, "sandbox-var-tmp"), run: join(root, "sandbox-run") };
+    await Promise.all([home, tmp, ...(s.sandbox.kind === "bwrap" ? Object.values(scratch) : [])].map((d) => mkdir(d)));
     const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
     const parentHome = (s.parentEnv ?? process.env).HOME;
     const run = async (phase: Phase, cmds: PlannedCommand[], commandTimeoutMs: number, network: boolean): Promise<boolean> => {
@@ -134,7 +136,7 @@ export async function validateWorkspace(opts: {
         const timeoutMs = Math.max(1, Math.floor(Math.min(commandTimeoutMs, left)));
         const sandbox: SandboxSpec =
           s.sandbox.kind === "bwrap"
-            ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide }
+            ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide, scratch }
             : { kind: "none" };
         const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, signal: s.signal });
         const { tail, truncated } = redactedTail(r.output, s.tailBytes ?? 8 * 1024);
