@@ -187,6 +187,11 @@ const envSchema = z.object({
   VALIDATION_OUTPUT_MAX_BYTES: int(1024 * 1024, 1024),
   /** All validation commands of one job together; reproduce-first is skipped when it would not fit. */
   VALIDATION_BUDGET_MS: int(30 * 60_000, 1),
+  /**
+   * A validation command is killed when free space on its checkout's or temp dir's disk falls below this
+   * (0 = not watched). Lower than WORKSPACE_MIN_FREE_BYTES: a job whose clone just passed that check has the difference for its tests.
+   */
+  VALIDATION_MIN_FREE_BYTES: int(256 * 1024 * 1024, 0),
   SANDBOX: choice(["auto", "bwrap", "off"], "auto"),
   /** The most network a repository's `network:` may give the sandbox: allow (what it asks), setup, off. */
   SANDBOX_NETWORK: choice(["allow", "setup", "off"], "allow"),

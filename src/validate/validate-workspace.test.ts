@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
-import { readFile, statfs, writeFile } from "node:fs/promises";
+import { readFile, stat, statfs, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
 import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
 import { probeBwrap } from "./sandbox.js";
 import type { CommandPlan } from "./select-commands.js";
-import { validateWorkspace, type ValidationSettings } from "./validate-workspace.js";
+import { AppError } from "../core/errors.js";
+import { validateWorkspace, type ValidationReport, type ValidationSettings } from "./validate-workspace.js";
 
 const probe = await probeBwrap();
 const kinds = probe.available ? (["none", "bwrap"] as const) : (["none"] as const);
@@ -228,6 +229,35 @@ describe("validateWorkspace flow", () => {
     expect(report.verdict).toBe("passed");
     expect(leakedPieces(JSON.stringify(report), token)).toEqual([]);
     expect(report.commands.validate).toEqual([{ command: "T=[REDACTED]; test \"${#T}\" -eq 40", source: "default" }]);
+  });
+
+  test("a command killed at the disk floor ends validation with validation_disk_low, retryable, saying what ran and what was free", async () => {
+    const r = await repo("node-sum");
+    let applied = false;
+    const looked: string[] = [];
+    // Plenty, until the reproduce run starts filling the disk.
+    const filling = join(r.dir, "filling");
+    const freeBytes = async (p: string) => (looked.push(p), (await stat(filling).then(() => true, () => false)) ? 10 * 1024 * 1024 : 10 * 1024 * 1024 * 1024);
+    const started = Date.now();
+    const err = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("echo writing; touch filling; sleep 30", ["sleep 0.1"]),
+      settings: settings("none", { diskFloor: { minFreeBytes: 256 * 1024 * 1024, intervalMs: 20, freeBytes } }),
+      apply: async () => ((applied = true), { files: [] }),
+    }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toBeInstanceOf(AppError);
+    const e = err as AppError;
+    expect(e).toMatchObject({ code: "validation_disk_low", retryable: true });
+    expect(e.message).toMatch(/only 10 MB was free .* reproduce command `echo writing; touch filling; sleep 30`.*VALIDATION_MIN_FREE_BYTES \(256 MB\).*Free disk space/);
+    expect(e.details).toMatchObject({ phase: "reproduce", command: "echo writing; touch filling; sleep 30", freeBytes: 10 * 1024 * 1024, minFreeBytes: 256 * 1024 * 1024 });
+    // The job record keeps the runs so far, the killed one with its output.
+    const runs = (e.details!.validation as ValidationReport).runs;
+    expect(runs.map((x) => [x.phase, x.exitCode])).toEqual([["setup", 0], ["reproduce", null]]);
+    expect(runs[1]).toMatchObject({ timedOut: false, diskLow: { freeBytes: 10 * 1024 * 1024 }, outputTail: expect.stringMatching(/^writing\n\n\[killed: 10 MB free on /) });
+    expect(applied).toBe(false);
+    // The checkout's filesystem and the temp root's (one device here: looked at once per round).
+    expect(new Set(looked)).toEqual(new Set([r.dir]));
   });
 
   // bwrap's own /tmp would be a tmpfs: RAM, unbounded, out of the disk floor's sight.

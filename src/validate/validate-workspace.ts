@@ -2,12 +2,14 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import { transient } from "../core/errors.js";
 import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
 import { runCommand, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
 import type { CommandPlan, CommandSource, PlannedCommand } from "./select-commands.js";
 import type { TailBuffer } from "./tail-buffer.js";
+import type { DiskFloor, DiskLow } from "./watch-disk.js";
 
 export type Phase = "setup" | "reproduce" | "validate";
 
@@ -24,6 +26,8 @@ export interface CommandResult {
   truncated: boolean;
   outputTail: string;
   spawnError?: string;
+  /** Killed because free disk space fell below the floor (VALIDATION_MIN_FREE_BYTES). */
+  diskLow?: DiskLow;
 }
 
 export type Verdict = "passed" | "failed" | "setup_failed";
@@ -65,6 +69,11 @@ export interface ValidationSettings {
   parentEnv?: NodeJS.ProcessEnv;
   /** Host paths kept out of the sandbox even under bound directories (the app's key file, its data dir). */
   hide?: string[];
+  /**
+   * Kill a command when free space on the checkout's or the temp root's filesystem falls below
+   * `minFreeBytes` (0 or absent: not watched); `paths` are this run's own.
+   */
+  diskFloor?: Omit<DiskFloor, "paths">;
   signal?: AbortSignal;
 }
 
@@ -93,6 +102,22 @@ function redactedTail(output: TailBuffer, maxBytes: number): { tail: string; tru
   const marker = clean.lastIndexOf(MASK, start);
   if (marker >= 0 && marker < start && marker + MASK.length > start) start = marker + MASK.length;
   return { tail: clean.subarray(start).toString("utf8"), truncated: true };
+}
+
+const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
+
+/**
+ * Not a verdict on the patch: the command was stopped before it finished, because the host ran short of
+ * disk. Retried like the clone's `disk_low`: the space is often taken by something else (other jobs, logs)
+ * and comes back; a test that fills the disk by itself fails the same way on every try, and the job fails
+ * once JOB_MAX_RETRIES are spent, with this message and the command's output in the record.
+ */
+function diskLowError(phase: Phase, command: string, low: DiskLow, report: ValidationReport) {
+  return transient(
+    "validation_disk_low",
+    `Validation stopped: only ${mb(low.freeBytes)} was free on the filesystem of ${low.path} while the ${phase} command \`${command}\` ran, below VALIDATION_MIN_FREE_BYTES (${mb(low.minFreeBytes)}), so the command was killed before it filled the disk. Free disk space on that filesystem; if the repository's tests write large files (a log or dump grown in a loop), fix them; lower VALIDATION_MIN_FREE_BYTES only if the host can spare the space. Will retry.`,
+    { details: { phase, command, path: low.path, freeBytes: low.freeBytes, minFreeBytes: low.minFreeBytes, validation: report } },
+  );
 }
 
 /**
@@ -127,6 +152,7 @@ export async function validateWorkspace(opts: {
     // The sandbox's /tmp, /var/tmp and /run: on this disk, watched and removed with the rest, not in RAM.
     const scratch = { tmp: join(root, "sandbox-tmp"), varTmp: join(root, "sandbox-var-tmp"), run: join(root, "sandbox-run") };
     await Promise.all([home, tmp, ...(s.sandbox.kind === "bwrap" ? Object.values(scratch) : [])].map((d) => mkdir(d)));
+    const diskFloor = s.diskFloor?.minFreeBytes ? { ...s.diskFloor, paths: [workspaceDir, root] } : undefined;
     const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
     const parentHome = (s.parentEnv ?? process.env).HOME;
     const run = async (phase: Phase, cmds: PlannedCommand[], commandTimeoutMs: number, network: boolean): Promise<boolean> => {
@@ -138,7 +164,7 @@ export async function validateWorkspace(opts: {
           s.sandbox.kind === "bwrap"
             ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide, scratch }
             : { kind: "none" };
-        const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, signal: s.signal });
+        const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, diskFloor, signal: s.signal });
         const { tail, truncated } = redactedTail(r.output, s.tailBytes ?? 8 * 1024);
         runs.push({
           phase,
@@ -150,10 +176,12 @@ export async function validateWorkspace(opts: {
           durationMs: r.durationMs,
           outputBytes: r.output.totalBytes,
           truncated,
-          outputTail: r.timedOut ? `${tail}\n[killed after ${timeoutMs} ms]` : tail,
+          outputTail: r.timedOut ? `${tail}\n[killed after ${timeoutMs} ms]` : r.diskLow ? `${tail}\n[killed: ${mb(r.diskLow.freeBytes)} free on ${r.diskLow.path}]` : tail,
           ...(r.spawnError ? { spawnError: r.spawnError } : {}),
+          ...(r.diskLow ? { diskLow: r.diskLow } : {}),
         });
         if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");
+        if (r.diskLow) throw diskLowError(phase, redact(c.command), r.diskLow, report);
         if (r.exitCode !== 0) return false;
       }
       return true;

@@ -173,6 +173,22 @@ describe("apply-and-validate stage", () => {
     expect(v.runs).toEqual([expect.objectContaining({ phase: "validate", timedOut: true })]);
   });
 
+  // No disk has a pebibyte free: the operator's floor reaches the watch, and the first command is stopped.
+  test("VALIDATION_MIN_FREE_BYTES above the free space stops validation with validation_disk_low, kept on the job, retryable", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const { config } = parseRepoConfig({ validate: ["sleep 30"] });
+    const started = Date.now();
+    const err = await failure(runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": { config, problems: [] } }, { env: { VALIDATION_MIN_FREE_BYTES: String(2 ** 50) } }));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toMatchObject({ code: "validation_disk_low", retryable: true, details: { phase: "reproduce", command: "sleep 30", minFreeBytes: 2 ** 50 } });
+    expect(err.message).toMatch(/reproduce command `sleep 30` ran, below VALIDATION_MIN_FREE_BYTES/);
+    const v = err.details?.validation as ApplyAndValidateResult;
+    expect(v.runs).toEqual([expect.objectContaining({ phase: "reproduce", timedOut: false, diskLow: expect.objectContaining({ minFreeBytes: 2 ** 50 }) })]);
+    // Stopped before the patch: the checkout is as committed.
+    expect(await readFile(join(r.dir, "src/math.js"), "utf8")).toContain("a - b");
+  });
+
   test("validation commands see no app secrets", async () => {
     const r = await fixtureRepo("node-sum");
     repos.push(r);
