@@ -47,7 +47,8 @@ function makeJob(results: Record<string, unknown>, workflowPath?: string): Job {
 }
 
 function makeDeps(dir: string, env: Record<string, string> = {}): Deps {
-  const config = loadAppConfig({ NODE_ENV: "test", SANDBOX: bwrap.available ? "auto" : "off", ...env });
+  // No disk floor but where a test sets one: these tests must pass on a nearly full CI disk too.
+  const config = loadAppConfig({ NODE_ENV: "test", SANDBOX: bwrap.available ? "auto" : "off", VALIDATION_MIN_FREE_BYTES: "0", ...env });
   return {
     config,
     workspace: { get: async (jobId: string) => ({ jobId, dir }), clone: async () => { throw new Error("unused"); }, remove: async () => {}, sweep: async () => 0 },
