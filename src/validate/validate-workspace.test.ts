@@ -273,6 +273,17 @@ describe("validateWorkspace flow", () => {
     expect(report.runs[0]).toMatchObject({ exitCode: 0, outputTail: `${host}\n${host}\n${host}\nx\n` });
   });
 
+  (probe.available ? test : test.skip)("in the sandbox, each command starts with an empty /tmp, /var/tmp and /run: the unpatched run's leftovers are not the patched run's", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("ls -A /tmp /var/tmp /run | grep -c left || true; touch /tmp/left /var/tmp/left /run/left", ["touch /tmp/left /var/tmp/left /run/left"]),
+      settings: settings("bwrap"),
+      apply: async () => ({ files: [] }),
+    });
+    expect(report.runs.map((x) => [x.phase, x.exitCode, x.outputTail])).toEqual([["setup", 0, ""], ["reproduce", 0, "0\n"], ["validate", 0, "0\n"]]);
+  });
+
   test("a throwing apply (a policy refusal) propagates, after the before-run", async () => {
     const r = await repo("node-sum");
     const err = await validateWorkspace({ workspaceDir: r.dir, plan: plan("true"), settings: settings("none"), apply: async () => { throw new Error("refused"); } }).catch((e: Error) => e);

@@ -121,6 +121,17 @@ function diskLowError(phase: Phase, command: string, low: DiskLow, report: Valid
 }
 
 /**
+ * Each sandboxed command starts with an empty /tmp, /var/tmp and /run, as it did when they were bwrap's
+ * tmpfs: what the unpatched run left there must not shape the patched run's result, and its space is given back.
+ */
+async function emptyScratch(scratch: Record<string, string>): Promise<void> {
+  await Promise.all(Object.values(scratch).map(async (d) => {
+    await rm(d, { recursive: true, force: true });
+    await mkdir(d);
+  }));
+}
+
+/**
  * Runs setup, then (budget allowing) the validation on the unpatched tree, then `apply`, then the
  * validation again. `apply` is where the patch lands; it throws to stop (e.g. a policy refusal).
  */
@@ -151,7 +162,7 @@ export async function validateWorkspace(opts: {
     const tmp = join(root, "tmp");
     // The sandbox's /tmp, /var/tmp and /run: on this disk, watched and removed with the rest, not in RAM.
     const scratch = { tmp: join(root, "sandbox-tmp"), varTmp: join(root, "sandbox-var-tmp"), run: join(root, "sandbox-run") };
-    await Promise.all([home, tmp, ...(s.sandbox.kind === "bwrap" ? Object.values(scratch) : [])].map((d) => mkdir(d)));
+    await Promise.all([home, tmp].map((d) => mkdir(d)));
     const diskFloor = s.diskFloor?.minFreeBytes ? { ...s.diskFloor, paths: [workspaceDir, root] } : undefined;
     const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
     const parentHome = (s.parentEnv ?? process.env).HOME;
@@ -160,6 +171,7 @@ export async function validateWorkspace(opts: {
         // The budget bounds the whole validation: a command gets what is left of it, at most its own limit.
         const left = s.budgetMs === undefined ? Infinity : s.budgetMs - (performance.now() - started);
         const timeoutMs = Math.max(1, Math.floor(Math.min(commandTimeoutMs, left)));
+        if (s.sandbox.kind === "bwrap") await emptyScratch(scratch);
         const sandbox: SandboxSpec =
           s.sandbox.kind === "bwrap"
             ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide, scratch }
