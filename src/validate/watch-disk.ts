@@ -1,5 +1,5 @@
 import { statSync } from "node:fs";
-import { freeBytes as statfsFreeBytes } from "../adapters/workspace/free-bytes.js";
+import { freeBytes as statfsFreeBytes } from "../core/free-bytes.js";
 
 export interface DiskFloor {
   /** Directories on the filesystems the command can write to (the checkout, the temp root of HOME/TMPDIR). */

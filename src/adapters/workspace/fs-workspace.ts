@@ -7,7 +7,7 @@ import PQueue from "p-queue";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { CloneRequest, Workspace, WorkspacePort } from "../../core/ports/workspace-port.js";
-import { freeBytes } from "./free-bytes.js";
+import { freeBytes } from "../../core/free-bytes.js";
 import { fetchHttpClient } from "./fetch-http-client.js";
 import { checkoutFiles } from "./git/checkout-files.js";
 import { fetchPackV2, type FetchedPack } from "./git/fetch-pack-v2.js";
