@@ -779,6 +779,23 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.pulls[0]!.draft).toBe(false);
   });
 
+  test("a repair retried after its commit landed does not fetch the fix run's logs again: they are for a proposal it does not make", async () => {
+    const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
+    const s = await setup({ pullRequests: [], repair: scripted.repair });
+    const fetches = countFixRunLogFetches(s);
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    await repairWithFailingPrUpdate(s, first);
+    expect(fetches()).toEqual({ listRunJobs: 1, downloadJobLog: 1 });
+    const context = (await s.get()).results["repair-context"];
+    expect((context as { context: FailureContext }).context.previous_attempt?.excerpts?.length).toBeGreaterThan(0);
+    await retriedRepair(s);
+    expect(scripted.asked()).toBe(1);
+    expect(fetches()).toEqual({ listRunJobs: 1, downloadJobLog: 1 });
+    // The context the committed proposal was answered from stays as it was, excerpts and all.
+    expect((await s.get()).results["repair-context"]).toEqual(context);
+  });
+
   test("CI of repair attempt 2's commit that finishes after attempt 3 was pushed is attempt 2's verdict, and only that", async () => {
     const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
     const s = await setup({ pullRequests: [], repair: scripted.repair });
@@ -1224,6 +1241,22 @@ async function repairWithFailingPrUpdate(s: Awaited<ReturnType<typeof setup>>, f
   await s.deliver("workflow_run", s.fixRun("failure", first));
   await s.run();
   return s.gh.branches.get("ci-bot/fix-555")!;
+}
+
+/** The fix run's failed pytest job, served to the repair's log fetch; the calls of that fetch, counted. */
+function countFixRunLogFetches(s: Awaited<ReturnType<typeof setup>>): () => { listRunJobs: number; downloadJobLog: number } {
+  const n = { listRunJobs: 0, downloadJobLog: 0 };
+  const github = s.deps.github;
+  s.deps.github = {
+    forInstallation: async (id: number) => ({
+      ...(await github.forInstallation(id)),
+      listRunJobs: async () => (n.listRunJobs++, [{ id: 31, name: "pytest", status: "completed", conclusion: "failure", steps: PYTEST_RUN_STEPS }]),
+      downloadJobLog: async () => (n.downloadJobLog++, (async function* () { yield Buffer.from(pytestRunLog(3)); })()),
+      listAnnotations: async () => [],
+      getFileContent: async () => null,
+    }) as never,
+  };
+  return () => ({ ...n });
 }
 
 /** `refuse`: the repair's validation fails with that code; `during`: what happens while it is proposed. */

@@ -122,6 +122,16 @@ export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): { sha
 }
 
 /**
+ * Whether the stored proposal is the one the repair after `open` already committed (noted before the branch
+ * moved): a retry of that repair finishes the commit rather than proposing again, and needs nothing a new
+ * proposal is made from (the fix run's logs, the repair context).
+ */
+export function repairProposalCommitted(job: Job, open: OpenPullRequestResult): boolean {
+  const pushed = pushedByThisRepair(job, open);
+  return !!pushed?.inferenceId && proposalOf(job)?.inferenceId === pushed.inferenceId;
+}
+
+/**
  * Which of the bot's commits on the fix branch `sha` is, by the job's record, with the inference whose patch
  * it carries (its CI is that inference's verdict); undefined when it is none of them (people's).
  * - `fix`: the commit the record names;

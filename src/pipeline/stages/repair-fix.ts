@@ -1,9 +1,7 @@
 import { toAppError } from "../../core/errors.js";
-import type { Job } from "../../core/job.js";
-import { proposalOf } from "../../pr/proposal-of.js";
 import type { Stage } from "../stage.js";
 import { openPullRequest } from "./open-pull-request.js";
-import { keepPatchOnBranch, OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult } from "./open-pull-request-result.js";
+import { keepPatchOnBranch, OPEN_PULL_REQUEST, repairProposalCommitted, type OpenPullRequestResult } from "./open-pull-request-result.js";
 import type { RepairFn } from "./watch-pr.js";
 
 /**
@@ -17,7 +15,8 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
     // Retried after this attempt committed its validated proposal (the branch move or the PR update after it
     // failed): that commit is finished, not answered again. A new answer would be committed on top of it,
     // and the commit's CI, already running, would be the verdict of an inference no record names any more.
-    if (!committedProposal(job)) {
+    const open = job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
+    if (!open || !repairProposalCommitted(job, open)) {
       const p = await propose.run(job, deps, ctx);
       job = await deps.store.updateJob(job.id, (j) => {
         keepPatchOnBranch(j);
@@ -40,11 +39,4 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
     if (pr?.state === "closed") return { ok: false, closed: true, reason: `PR #${pr.number} was closed or merged while the attempt was being prepared` };
     return { ok: true };
   };
-}
-
-/** Whether the stored proposal is the one this attempt already committed (noted before the branch moved). */
-function committedProposal(job: Job): boolean {
-  const open = job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
-  const pushed = open && pushedByThisRepair(job, open);
-  return !!pushed?.inferenceId && proposalOf(job)?.inferenceId === pushed.inferenceId;
 }

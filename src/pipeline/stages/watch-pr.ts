@@ -22,7 +22,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, fixBranchCommit, proposalOnBranch, pushedByThisRepair, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, fixBranchCommit, proposalOnBranch, pushedByThisRepair, repairProposalCommitted, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -253,26 +253,31 @@ function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefin
 async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>, repoConfig: CheckRepoConfigResult): Promise<void> {
   // The patch CI failed on: the branch's, not a later attempt's that never reached it.
   const patch = proposalOnBranch(job, open)?.patch ?? "";
-  const excerpts = await fixRunLogExcerpts(job, deps, ctx, open, ev);
+  // A retry of this attempt after its commit landed proposes nothing (repair-fix): the logs and the context a
+  // proposal is made from are not fetched again, and the context the committed proposal came from is kept.
+  const committed = repairProposalCommitted(job, open);
+  const excerpts = committed ? [] : await fixRunLogExcerpts(job, deps, ctx, open, ev);
   await deps.store.updateJob(job.id, (j) => {
     // The repair's stages read the repository's settings from check-repo-config's result (apply-and-validate:
     // patch limits, allow.*, setup/validate commands, network, sandbox, timeouts; open-pull-request: the
     // commit's files, planned under the same limits). The file as read for this verdict replaces the one
     // from the job's start, so the repair runs under the file that let it run, and none of them reads it again.
     j.results[CHECK_REPO_CONFIG] = repoConfig;
-    const bc = j.results[BUILD_CONTEXT] as { context?: FailureContext } | undefined;
-    delete j.results[REPAIR_CONTEXT];
-    if (bc?.context) {
-      const previous: PreviousAttempt = {
-        patch,
-        outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation; write the next patch against the failing commit (it replaces this one, it is not applied on top of it)`,
-        ...(excerpts.length ? { excerpts } : {}),
-      };
-      // The base context already filled the budget: the attempt is fitted in, not added on top of it. The
-      // job's context is left as build-context made it: fitted over it, the next attempt would start from
-      // this one's cuts and never get back what it dropped (and validation would read a trimmed context).
-      const repairContext: RepairContextResult = { attempt: open.repairAttempt + 1, context: fitRepairContext(bc.context, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) };
-      j.results[REPAIR_CONTEXT] = repairContext;
+    if (!committed) {
+      const bc = j.results[BUILD_CONTEXT] as { context?: FailureContext } | undefined;
+      delete j.results[REPAIR_CONTEXT];
+      if (bc?.context) {
+        const previous: PreviousAttempt = {
+          patch,
+          outcome: `CI ${ev.conclusion} on the fix branch ${open.branch} (run ${ev.runId}${ev.url ? `, ${ev.url}` : ""}) after the patch passed local validation; write the next patch against the failing commit (it replaces this one, it is not applied on top of it)`,
+          ...(excerpts.length ? { excerpts } : {}),
+        };
+        // The base context already filled the budget: the attempt is fitted in, not added on top of it. The
+        // job's context is left as build-context made it: fitted over it, the next attempt would start from
+        // this one's cuts and never get back what it dropped (and validation would read a trimmed context).
+        const repairContext: RepairContextResult = { attempt: open.repairAttempt + 1, context: fitRepairContext(bc.context, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) };
+        j.results[REPAIR_CONTEXT] = repairContext;
+      }
     }
     // A retry of this attempt keeps the commit it pushed and whose patch that is: the retry commits on top of
     // it, and that commit's CI is still that patch's inference's verdict.
