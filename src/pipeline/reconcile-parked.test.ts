@@ -14,7 +14,7 @@ import type { Job } from "../core/job.js";
 import { silentLogger } from "../core/logger.js";
 import { prEventsOf } from "../feedback/pr-events.js";
 import { routeDelivery } from "../handlers/route-delivery.js";
-import { reconcileParked } from "./reconcile-parked.js";
+import { reconcileJob, reconcileParked } from "./reconcile-parked.js";
 
 /**
  * A job parked for a webhook that never comes (the app down past GitHub's redelivery window, a delivery
@@ -136,6 +136,36 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
     gh!.done();
     expect(prEventsOf(await s.get(job.id))).toEqual([expect.objectContaining({ id: `ci:902:${later}`, conclusion: "failure", headSha: later })]);
+  });
+
+  test("an earlier attempt's commit a repair replaced: asked about until none of its runs (of the fix's workflow) is still going, then no more", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    const old = "d".repeat(40);
+    (job.results["open-pull-request"] as { supersededCommits?: unknown[] }).supersededCommits = [{ sha: old, inferenceId: "inf0" }];
+    const s = await setup([job]);
+    const lint = { id: 905, status: "in_progress", conclusion: null, run_attempt: 1, path: ".github/workflows/lint.yml", name: "Lint", html_url: "https://github.com/octo-org/octo-repo/actions/runs/905" };
+    const oldRuns = (...r: Array<{ id: number; status: string; conclusion: string | null }>) => {
+      const body = runs(...r);
+      gh!.on("GET", `${REPO}/actions/runs?head_sha=${old}&exclude_pull_requests=true&per_page=100`, { body: { total_count: body.total_count + 1, workflow_runs: [...body.workflow_runs, lint] } });
+    };
+    const pass = async () => {
+      gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+      noRuns();
+      return reconcileJob(s.deps, await s.get(job.id));
+    };
+    const superseded = async () => (await s.get(job.id)).results["open-pull-request"] as { supersededCommits: unknown[] };
+    // A re-run of its red run passed; another run of its workflow is still going.
+    oldRuns({ id: 903, status: "completed", conclusion: "success" }, { id: 904, status: "in_progress", conclusion: null });
+    expect(await pass()).toHaveLength(1);
+    expect(prEventsOf(await s.get(job.id))).toEqual([expect.objectContaining({ id: `ci:903:${old}`, conclusion: "success", headSha: old })]);
+    expect((await superseded()).supersededCommits).toEqual([{ sha: old, inferenceId: "inf0" }]);
+    // That one has ended too (the lint run still going is not the fix's CI): recorded, and the commit done with.
+    oldRuns({ id: 903, status: "completed", conclusion: "success" }, { id: 904, status: "completed", conclusion: "failure" });
+    expect(await pass()).toHaveLength(1);
+    expect(prEventsOf(await s.get(job.id)).map((e) => e.id)).toEqual([`ci:903:${old}`, `ci:904:${old}`]);
+    expect((await superseded()).supersededCommits).toEqual([{ sha: old, inferenceId: "inf0", runsReconciled: true }]);
+    expect(await pass()).toEqual([]);
+    gh!.done();
   });
 
   test("reviews: a person's is recorded as the review webhook records it (not the bot's, not an empty one); the late webhook is a duplicate", async () => {

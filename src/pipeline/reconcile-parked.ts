@@ -2,6 +2,7 @@ import type { Deps } from "../core/deps.js";
 import { toAppError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import type { JobStore } from "../core/ports/job-store.js";
+import { workflowFileOf } from "../core/workflow-file.js";
 import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { proposalIds } from "../feedback/outcome-feedback.js";
 import { PR_OUTCOME } from "../feedback/pr-events.js";
@@ -13,7 +14,7 @@ import { prCloseOf, recordPrClose } from "../feedback/record-pr-close.js";
 import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js";
 import { queueItemFor } from "./runner.js";
 import { runNowAndEvery, takesLease } from "../core/periodic.js";
-import { botCommits, pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
+import { botCommits, OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
 import { WAIT_RERUN } from "./stages/rerun-flaky-result.js";
 
 /** Jobs asked about per pass: a backlog (the app down for days) is worked through over several passes. */
@@ -110,15 +111,29 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
   const pr = await gh.writes.getPullRequest(job.repo, open.pr.number);
   // The bot's commits whose CI the job waits to hear of: its fix, a repair's push not yet recorded, and a
   // later job's fix committed onto this PR when that is the PR's head (on-fix-branch-run hears those too).
-  const shas = [open.commitSha, pushedByThisRepair(job, open)?.sha, botCommits(open).includes(pr.headSha) ? pr.headSha : undefined];
-  // CI first, as its webhooks came before the close.
-  for (const sha of new Set(shas.filter((s): s is string => !!s))) {
+  const shas = new Set([open.commitSha, pushedByThisRepair(job, open)?.sha, botCommits(open).includes(pr.headSha) ? pr.headSha : undefined].filter((s): s is string => !!s));
+  /** Records the runs of `sha` that ended; whether one of the fix's workflow is still queued or running. */
+  const recordRuns = async (sha: string): Promise<{ running: boolean }> => {
+    let running = false;
     for (const run of await gh.listCommitRuns(job.repo, sha)) {
-      if (run.status !== "completed") continue;
+      if (run.status !== "completed") {
+        running ||= !job.run.workflowPath || !run.workflow || workflowFileOf(run.workflow) === workflowFileOf(job.run.workflowPath);
+        continue;
+      }
       const fixRun = { id: run.id, run_attempt: run.attempt, head_branch: open.branch, head_sha: sha, conclusion: run.conclusion, ...(run.htmlUrl ? { html_url: run.htmlUrl } : {}) };
       reasons.push(...routed(await onFixBranchRun({ repoId: job.repo.id, ...scope, workflow: run.workflow, run: fixRun }, meta("workflow_run"), deps)));
     }
+    return { running };
+  };
+  // CI first, as its webhooks came before the close; earlier attempts' commits a repair replaced first of all.
+  // Their verdict as the repair found it (red: it made the repair) is on the job already, but a run that ended
+  // since (a re-run of the red one) is their inference's verdict too. Each is asked about until a pass finds
+  // none of its runs still going, not on every pass for as long as the job is parked.
+  for (const c of open.supersededCommits ?? []) {
+    if (c.runsReconciled || shas.has(c.sha)) continue;
+    if (!(await recordRuns(c.sha)).running) await markRunsReconciled(deps.store, job.id, c.sha);
   }
+  for (const sha of shas) await recordRuns(sha);
   // Reviews before the close, as people review before they merge. A job without a proposal has no episode
   // for review feedback (the handler records none either): its PR's reviews are not asked for.
   if (proposalIds(job)) {
@@ -136,6 +151,14 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
     if (await recordPrClose(deps, job.id, prCloseOf(pr), receivedAt)) reasons.push(`PR #${pr.number} ${pr.merged ? "merged" : "closed without merging"}`);
   }
   return reasons;
+}
+
+/** A superseded commit whose runs have all ended is not asked about again (`SupersededCommit.runsReconciled`). */
+async function markRunsReconciled(store: JobStore, id: string, sha: string): Promise<void> {
+  await store.updateJob(id, (j) => {
+    const c = (j.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined)?.supersededCommits?.find((x) => x.sha === sha);
+    if (c) c.runsReconciled = true;
+  });
 }
 
 /** Asked and nothing new: not asked again for RECONCILE_PARKED_HOURS. Not a change of the job (updatedAt stays). */

@@ -6,6 +6,7 @@ import type { Job } from "../../src/core/job.js";
 import type { FailureContext } from "../../src/core/failure-context.js";
 import { countTokens } from "../../src/logs/count-tokens.js";
 import type { ModelPort } from "../../src/core/ports/model-port.js";
+import { reconcileParked } from "../../src/pipeline/reconcile-parked.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, repoConfigOf } from "../../src/pipeline/stages/check-repo-config.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
@@ -821,6 +822,39 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.gh.pulls[0]!.draft).toBe(true);
     expect(s.gh.comments.get(100)?.length ?? 0).toBe(commentsBefore);
     expect((await s.get()).waitingFor).toBe("pr_outcome");
+  });
+
+  test("a re-run of a replaced attempt's commit whose webhook never came: the reconciliation records its verdict for that attempt's inference, and asks of it once", async () => {
+    const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
+    const s = await setup({ pullRequests: [], repair: scripted.repair });
+    s.repoConfig.now = { max_repair_attempts: 2 };
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", first, 900));
+    await s.run();
+    const second = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", second, 901));
+    await s.run();
+    const third = s.gh.branches.get("ci-bot/fix-555")!;
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ commitSha: third, supersededCommits: [{ sha: first }, { sha: second }] });
+    // Attempt 2's red run, re-run, passes after attempt 3 replaced it; its webhook is lost.
+    s.gh.putRun(second, { id: 901, attempt: 2, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "success", htmlUrl: "https://github.com/octo/slug/actions/runs/901" });
+    const asked: string[] = [];
+    const list = s.gh.listCommitRuns.bind(s.gh);
+    s.gh.listCommitRuns = async (r, sha) => (asked.push(sha), list(r, sha));
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([s.job.id]);
+    expect(asked).toEqual([first, second, third]);
+    await s.run();
+    expect(fixCiVerdicts(s)).toEqual([{ inferenceId: INFERENCE, value: false }, { inferenceId: INFERENCE2, value: false }, { inferenceId: INFERENCE2, value: true }]);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(third);
+    expect((await s.get()).waitingFor).toBe("pr_outcome");
+    // Parked again: the next pass asks of the PR's commit only, and nothing is recorded or sent twice.
+    asked.length = 0;
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([]);
+    expect(asked).toEqual([third]);
+    expect(fixCiVerdicts(s)).toHaveLength(3);
   });
 
   test("a repair whose branch move landed but whose answer was lost is finished on retry, not taken for people's push", async () => {

@@ -49,6 +49,12 @@ export interface OpenPullRequestResult {
 export interface SupersededCommit {
   sha: string;
   inferenceId: string;
+  /**
+   * The parked-job reconciliation read its runs with none of them still queued or running (each recorded as
+   * its webhook would have been): its verdict is on the job, and GitHub is not asked about it again. A re-run
+   * people start after that is heard by its webhook only.
+   */
+  runsReconciled?: true;
 }
 
 /** A later job's fix committed onto this job's fix PR: whose patch it carries. */
