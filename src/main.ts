@@ -60,8 +60,9 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
     process.stderr.write("t0-ci-bot: APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH) are required when NODE_ENV=production; see .env.example.\n");
     return 1;
   }
-  // Offline by default: the wizard only creates a smee.io channel when asked to (WEBHOOK_PROXY_URL unset).
-  if (!config.WEBHOOK_PROXY_URL && env.NO_SMEE_SETUP === undefined) env.NO_SMEE_SETUP = "true";
+  // Offline by default: Probot's wizard reads process.env and skips the smee.io channel only on "true".
+  if (config.NO_SMEE_SETUP) env.NO_SMEE_SETUP = "true";
+  else delete env.NO_SMEE_SETUP;
   const host = config.HOST;
   const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
   process.stdout.write(

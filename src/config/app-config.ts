@@ -117,6 +117,12 @@ const envSchema = z.object({
   LOG_LEVEL: choice(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
   NODE_ENV: z.string().optional(),
   BOT_LOGIN: z.string().optional(),
+  /**
+   * Setup wizard only: whether it skips creating a smee.io channel. Probot reads the raw variable and skips only
+   * on the exact string "true", so main.ts hands it this value spelled that way; left to Probot, an empty
+   * `NO_SMEE_SETUP=` or `yes` made the wizard go online. (With WEBHOOK_PROXY_URL set Probot skips it anyway.)
+   */
+  NO_SMEE_SETUP: bool(true),
 
   DATA_DIR: text("./data"),
   /**

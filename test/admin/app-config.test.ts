@@ -146,6 +146,16 @@ describe("app-config validation", () => {
 });
 
 describe("a setting left empty (`NAME=` in .env, as .env.example writes unset ones) gets its default", () => {
+  test("NO_SMEE_SETUP: on when empty, any boolean spelling, anything else refused (Probot's wizard only skips smee.io on \"true\")", () => {
+    const smee = (v: string) => loadAppConfig({ NO_SMEE_SETUP: v } as Record<string, string>).NO_SMEE_SETUP;
+    // Left empty it reached Probot as "", which is not "true": the wizard went online to create a smee.io channel.
+    expect(loadAppConfig({}).NO_SMEE_SETUP).toBe(true);
+    expect(smee("")).toBe(true);
+    expect(smee("yes")).toBe(true);
+    expect(smee("0")).toBe(false);
+    expect(problems({ NO_SMEE_SETUP: "maybe" })).toEqual([expect.stringMatching(/^NO_SMEE_SETUP: must be true or false/)]);
+  });
+
   test("HOST, DATA_DIR, WORKSPACE_ROOT, TENSORZERO_FUNCTION, WEBHOOK_SECRET and the choice settings", () => {
     const blank: Record<string, string> = { HOST: "", DATA_DIR: "", WORKSPACE_ROOT: "", TENSORZERO_FUNCTION: "", WEBHOOK_SECRET: "", LOG_LEVEL: "", SANDBOX: "", SANDBOX_NETWORK: "", GHE_PROTOCOL: "", REDIS_PREFIX: "" };
     const defaults = loadAppConfig({});

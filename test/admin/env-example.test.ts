@@ -22,6 +22,13 @@ describe(".env.example and app.yml", () => {
     }
   });
 
+  test("every setting .env.example shows is one app-config.ts validates (none read unchecked elsewhere)", () => {
+    const schema = read("src/config/app-config.ts").split("const envSchema = z.object({")[1]!.split("\n});")[0]!;
+    const settings = new Set([...schema.matchAll(/^ {2}([A-Z][A-Z0-9_]+):/gm)].map((m) => m[1]!));
+    const shown = read(".env.example").split("\n").flatMap((l) => /^#? ?([A-Z][A-Z0-9_]+)=/.exec(l)?.[1] ?? []);
+    expect(shown.filter((s) => !settings.has(s))).toEqual([]);
+  });
+
   test(".env.example's values load as a valid configuration", () => {
     const env: Record<string, string> = {};
     for (const line of read(".env.example").split("\n")) {
