@@ -1,6 +1,6 @@
 // `npm run bench`: runs every benchmark in its own process, one after another (they measure time and
 // memory, so they must not share a process or run in parallel). Each prints its figures beside a baseline
-// measured in the same run. `npm run bench -- intake store` runs only those.
+// measured in the same run. `npm run bench -- intake store` runs only those; `npm run bench -- --help` lists them.
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -8,7 +8,20 @@ import { dirname, join } from "node:path";
 
 const ALL = ["store", "intake", "analyze-log", "clone", "tensorzero", "patch", "validate", "queue", "pipeline"];
 const here = dirname(fileURLToPath(import.meta.url));
-const wanted = process.argv.slice(2).length ? process.argv.slice(2) : ALL;
+const args = process.argv.slice(2);
+const usage = `usage: npm run bench -- [name...]\n\nRuns the named benchmarks (all of them without a name), one process each, one after another: ${ALL.join(", ")}.\n`;
+if (args.some((a) => a === "--help" || a === "-h")) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+// Checked before any benchmark starts: a typo among the names used to print "skipped" and exit 0, after
+// minutes of the others running, so a CI step or a script never noticed the benchmark it asked for was missing.
+const unknown = args.filter((a) => !ALL.includes(a));
+if (unknown.length) {
+  process.stderr.write(`${unknown.map((a) => `bench: unknown benchmark "${a}"`).join("\n")}\n\n${usage}`);
+  process.exit(2);
+}
+const wanted = args.length ? args : ALL;
 let failed = 0;
 for (const name of wanted) {
   const file = join(here, `${name}.ts`);
