@@ -11,9 +11,13 @@ const USAGE = "usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]"
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
   } catch (err) {
     return fail(`${(err as Error).message}; ${USAGE}`);
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   const [file, ...extra] = parsed.positionals;
   const stray = unexpectedArguments(extra, "analyze-log takes one log file");

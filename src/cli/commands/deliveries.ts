@@ -15,7 +15,7 @@ const USAGE =
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
   const [sub, ...args] = argv;
-  if (sub === "--help" || sub === "-h") {
+  if (sub === "--help" || sub === "-h" || ((sub === "list" || sub === "redeliver") && (args.includes("--help") || args.includes("-h")))) {
     io.out(USAGE);
     return 0;
   }

@@ -12,10 +12,14 @@ const USAGE = "usage: t0-ci-bot eval-logs <manifest.jsonl> [--budget-tokens N] [
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" } } });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
   } catch (err) {
     process.stderr.write(`eval-logs: ${(err as Error).message}\n${USAGE}\n`);
     return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
   }
   const [manifest, ...extra] = parsed.positionals;
   const stray = unexpectedArguments(extra, "eval-logs takes one manifest file");

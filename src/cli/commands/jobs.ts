@@ -35,6 +35,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   }
   const spec = OPTIONS[sub];
   if (!spec) return usageError(io, `unknown subcommand "${sub}"`);
+  if (args.includes("--help") || args.includes("-h")) {
+    io.out(USAGE);
+    return 0;
+  }
   // Each subcommand's own options only, and no stray words: `jobs list failed` listed every job.
   const parsed = parseArgs(args, spec);
   if (parsed.error) return usageError(io, parsed.error);
