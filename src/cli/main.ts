@@ -2,7 +2,7 @@ import { COMMANDS } from "./commands.js";
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
-  return `usage: t0-ci-bot <command> [options]\n\ncommands:\n${rows.join("\n")}\n`;
+  return `usage: t0-ci-bot <command> [options]\n\ncommands:\n${rows.join("\n")}\n\n\`t0-ci-bot <command> [subcommand] --help\` shows one command's usage.\n`;
 }
 
 let pipeGuarded = false;

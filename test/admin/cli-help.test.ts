@@ -42,3 +42,17 @@ describe("t0-ci-bot <command> --help", () => {
     expect(stdout).toMatch(/usage:/);
   });
 });
+
+describe("t0-ci-bot --help", () => {
+  // The list's one-line summaries had fallen behind the commands: jobs list's --repo and --limit, jobs
+  // retry's --url and eval-logs' --json were only in each command's own usage.
+  test.each(["jobs", "deliveries", "analyze-log", "eval-logs", "apply-patch"])("the %s summary shows every option its own usage shows", async (name) => {
+    await main(["--help"]);
+    const summary = stdout.split("\n").find((l) => l.startsWith(`  ${name} `))!;
+    stdout = "";
+    await main([name, "--help"]);
+    const options = [...new Set(stdout.match(/--[a-z][a-z-]+/g))].filter((o) => o !== "--help");
+    expect(options.length).toBeGreaterThan(0);
+    expect(options.filter((o) => !summary.includes(o))).toEqual([]);
+  });
+});
