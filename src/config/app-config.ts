@@ -116,7 +116,14 @@ const envSchema = z.object({
   HOST: text("localhost"),
   LOG_LEVEL: choice(["trace", "debug", "info", "warn", "error", "fatal", "silent"], "info"),
   NODE_ENV: z.string().optional(),
-  BOT_LOGIN: z.string().optional(),
+  BOT_LOGIN: blankIsUnset.pipe(
+    z
+      .string()
+      .trim()
+      // A URL or an app's display name here never matched any actor: runs the app itself triggered would be repaired.
+      .regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?(?:\[bot\])?$/, "must be a GitHub login such as my-app[bot] (the app's slug, letters, digits and hyphens, with or without [bot]); leave it empty to use what GitHub says")
+      .optional(),
+  ),
   /**
    * Setup wizard only: whether it skips creating a smee.io channel. Probot reads the raw variable and skips only
    * on the exact string "true", so main.ts hands it this value spelled that way; left to Probot, an empty

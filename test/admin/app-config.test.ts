@@ -156,6 +156,15 @@ describe("a setting left empty (`NAME=` in .env, as .env.example writes unset on
     expect(problems({ NO_SMEE_SETUP: "maybe" })).toEqual([expect.stringMatching(/^NO_SMEE_SETUP: must be true or false/)]);
   });
 
+  test("BOT_LOGIN: empty is unset; a login with or without [bot] is kept; a URL or a display name is refused", () => {
+    expect(loadAppConfig({ BOT_LOGIN: "" }).BOT_LOGIN).toBeUndefined();
+    expect(loadAppConfig({ BOT_LOGIN: "my-app[bot]" }).BOT_LOGIN).toBe("my-app[bot]");
+    expect(loadAppConfig({ BOT_LOGIN: " My-App2 " }).BOT_LOGIN).toBe("My-App2");
+    for (const bad of ["https://github.com/apps/my-app", "My App", "-app[bot]", "app-[bot]"]) {
+      expect(problems({ BOT_LOGIN: bad })).toEqual([expect.stringMatching(/^BOT_LOGIN: must be a GitHub login such as my-app\[bot\]/)]);
+    }
+  });
+
   test("HOST, DATA_DIR, WORKSPACE_ROOT, TENSORZERO_FUNCTION, WEBHOOK_SECRET and the choice settings", () => {
     const blank: Record<string, string> = { HOST: "", DATA_DIR: "", WORKSPACE_ROOT: "", TENSORZERO_FUNCTION: "", WEBHOOK_SECRET: "", LOG_LEVEL: "", SANDBOX: "", SANDBOX_NETWORK: "", GHE_PROTOCOL: "", REDIS_PREFIX: "" };
     const defaults = loadAppConfig({});
