@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import { freeBytes as statfsFreeBytes } from "../core/free-bytes.js";
+import { DEFAULT_WATCH_INTERVAL_MS, watchFloor } from "./watch-floor.js";
 
 export interface DiskFloor {
   /** Directories on the filesystems the command can write to (the checkout, the temp root of HOME/TMPDIR). */
@@ -18,8 +19,6 @@ export interface DiskLow {
   freeBytes: number;
   minFreeBytes: number;
 }
-
-const DEFAULT_INTERVAL_MS = 1_000;
 
 /**
  * One directory per filesystem: the checkout and the temp root usually share one, and statfs'ing it twice
@@ -49,29 +48,14 @@ function onePerDevice(paths: string[]): string[] {
  */
 export function watchDisk(floor: DiskFloor, onLow: (low: DiskLow) => void): () => void {
   const free = floor.freeBytes ?? statfsFreeBytes;
-  const intervalMs = floor.intervalMs ?? DEFAULT_INTERVAL_MS;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
   const dirs = onePerDevice(floor.paths);
-  const check = async () => {
+  const look = async (): Promise<DiskLow | undefined> => {
     for (const path of dirs) {
       // A directory gone (removed by the command) or unreadable says nothing about the disk: the next one may.
       const bytes = await free(path).catch(() => undefined);
-      if (stopped) return;
-      if (bytes !== undefined && bytes < floor.minFreeBytes) {
-        stopped = true;
-        onLow({ path, freeBytes: bytes, minFreeBytes: floor.minFreeBytes });
-        return;
-      }
+      if (bytes !== undefined && bytes < floor.minFreeBytes) return { path, freeBytes: bytes, minFreeBytes: floor.minFreeBytes };
     }
-    if (stopped) return;
-    // Scheduled after the check, not on an interval: a slow statfs (a stalled network filesystem) never piles up.
-    timer = setTimeout(() => void check(), intervalMs);
-    timer.unref?.();
+    return undefined;
   };
-  void check();
-  return () => {
-    stopped = true;
-    clearTimeout(timer);
-  };
+  return watchFloor(look, floor.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS, onLow);
 }
