@@ -169,6 +169,47 @@ describe("runCommand", () => {
     expect(ok.diskLow).toBeUndefined();
   });
 
+  // A test that leaks or allocates without bound takes the host's memory, and the OOM killer may pick the bot.
+  test("a command is killed, with its children, when the host's available memory falls below the floor", async () => {
+    const allocating = join(ws, "allocating");
+    const pidFile = join(ws, "child.pid");
+    await rm(allocating, { force: true });
+    // Plenty until the command says it is allocating, then 100 MiB left.
+    const availableBytes = async () => (await stat(allocating).then(() => 100 * MiB, () => 8192 * MiB));
+    const started = Date.now();
+    const r = await runCommand({
+      command: `sleep 60 & echo $! > ${pidFile}; echo allocating; touch allocating; sleep 60`,
+      cwd: ws, env, sandbox: none, timeoutMs: 10_000, maxOutputBytes: 1024,
+      memoryFloor: { minAvailableBytes: 256 * MiB, intervalMs: 20, availableBytes },
+    });
+    expect(r).toMatchObject({ timedOut: false, aborted: false, signal: "SIGKILL", exitCode: null });
+    expect(r.memoryLow).toEqual({ availableBytes: 100 * MiB, minAvailableBytes: 256 * MiB });
+    expect(r.diskLow).toBeUndefined();
+    expect(r.output.text()).toBe("allocating\n");
+    expect(Date.now() - started).toBeLessThan(8_000);
+    await new Promise((res) => setTimeout(res, 100));
+    expect(await alive(Number(await readFile(pidFile, "utf8")))).toBe(false);
+
+    const ok = await runCommand({ command: "echo fine", cwd: ws, env, sandbox: none, timeoutMs: 10_000, maxOutputBytes: 1024, memoryFloor: { minAvailableBytes: 256 * MiB, intervalMs: 20, availableBytes: async () => 8192 * MiB } });
+    expect(ok.exitCode).toBe(0);
+    expect(ok.memoryLow).toBeUndefined();
+    await rm(allocating, { force: true });
+  });
+
+  test("with both floors reached at once, the command is killed for one reason, and the other watch stops", async () => {
+    let memoryLooks = 0;
+    const r = await runCommand({
+      command: "sleep 60", cwd: ws, env, sandbox: none, timeoutMs: 10_000, maxOutputBytes: 1024,
+      diskFloor: { paths: [ws], minFreeBytes: 4 * MiB, intervalMs: 20, freeBytes: async () => MiB },
+      memoryFloor: { minAvailableBytes: 256 * MiB, intervalMs: 20, availableBytes: async () => (memoryLooks++, MiB) },
+    });
+    expect(r).toMatchObject({ timedOut: false, signal: "SIGKILL" });
+    expect([r.diskLow, r.memoryLow].filter(Boolean)).toHaveLength(1);
+    const looked = memoryLooks;
+    await new Promise((res) => setTimeout(res, 100));
+    expect(memoryLooks).toBe(looked);
+  });
+
   test("a missing shell or binary is reported, not thrown", async () => {
     const r = await runCommand({ command: "true", cwd: ws, env, sandbox: { kind: "bwrap", bwrapPath: join(root, "no-such-bwrap"), workspace: ws, writable: [], network: false }, timeoutMs: 1_000, maxOutputBytes: 1024 });
     expect(r.spawnError).toMatch(/could not start .*no-such-bwrap/);

@@ -5,6 +5,7 @@ import { killMarked, newRunMarker, RUN_MARKER_ENV } from "./kill-marked.js";
 import { TailBuffer } from "./tail-buffer.js";
 import { bwrapArgs, type BwrapSpec } from "./sandbox.js";
 import { watchDisk, type DiskFloor, type DiskLow } from "./watch-disk.js";
+import { watchMemory, type MemoryFloor, type MemoryLow } from "./watch-memory.js";
 
 export type SandboxSpec = { kind: "none" } | ({ kind: "bwrap"; bwrapPath?: string } & Omit<BwrapSpec, "cwd" | "env">);
 
@@ -23,6 +24,8 @@ export interface RunCommandOptions {
   drainMs?: number;
   /** Stop the command when free space where it writes falls below this floor (no watch when absent). */
   diskFloor?: DiskFloor;
+  /** Stop the command when the host's available memory falls below this floor (no watch when absent). */
+  memoryFloor?: MemoryFloor;
 }
 
 export interface CommandRun {
@@ -33,6 +36,8 @@ export interface CommandRun {
   aborted: boolean;
   /** Set when the command was killed because free disk space fell below the floor. */
   diskLow?: DiskLow;
+  /** Set when the command was killed because the host's available memory fell below the floor. */
+  memoryLow?: MemoryLow;
   durationMs: number;
   output: TailBuffer;
   /** Set when the command could not be started at all. */
@@ -53,11 +58,11 @@ const shellArgv = (command: string): string[] =>
     : ["/bin/sh", "-ec", command];
 
 /**
- * Runs one command in its own process group with a wall-clock limit and, when given, a disk floor. On timeout,
- * abort or free space below the floor the whole group
- * is killed (SIGKILL to -pid), so `npm test` cannot leave a watcher or a server behind; under bwrap,
- * --die-with-parent and the PID namespace take the rest down with it, and without it the processes that
- * carry the run's marker (killMarked) do.
+ * Runs one command in its own process group with a wall-clock limit and, when given, a disk and a memory
+ * floor. On timeout, abort, or free disk or available memory below its floor the whole group is killed
+ * (SIGKILL to -pid), so `npm test` cannot leave a watcher or a server behind; under bwrap, --die-with-parent
+ * and the PID namespace take the rest down with it, and without it the processes that carry the run's
+ * marker (killMarked) do.
  */
 export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
   const output = new TailBuffer(opts.maxOutputBytes);
@@ -72,6 +77,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     let timedOut = false;
     let aborted = false;
     let diskLow: DiskLow | undefined;
+    let memoryLow: MemoryLow | undefined;
     let settled = false;
     let exit: { code: number | null; signal: string | null } | undefined;
     let drainTimer: NodeJS.Timeout | undefined;
@@ -105,6 +111,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         timedOut,
         aborted,
         ...(diskLow ? { diskLow } : {}),
+        ...(memoryLow ? { memoryLow } : {}),
         durationMs: Math.round(performance.now() - started),
         output,
         ...(spawnError ? { spawnError } : {}),
@@ -118,12 +125,16 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
       timedOut = true;
       killGroup();
     }, opts.timeoutMs);
-    const stopWatch = opts.diskFloor
-      ? watchDisk(opts.diskFloor, (low) => {
-          diskLow = low;
-          killGroup();
-        })
-      : () => undefined;
+    // The first floor reached stops the command and the other watch: one reason per kill.
+    const stops: (() => void)[] = [];
+    const stopWatch = () => stops.forEach((stop) => stop());
+    const floorReached = (record: () => void) => {
+      stopWatch();
+      record();
+      killGroup();
+    };
+    if (opts.diskFloor) stops.push(watchDisk(opts.diskFloor, (low) => floorReached(() => (diskLow = low))));
+    if (opts.memoryFloor) stops.push(watchMemory(opts.memoryFloor, (low) => floorReached(() => (memoryLow = low))));
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
 
@@ -132,7 +143,7 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
     child.on("error", (err) => finish(`could not start ${file}: ${err.message}`));
     child.on("exit", (code, signal) => {
       exit = { code, signal };
-      // What ran is over (the group is killed next): free space after this is not its doing.
+      // What ran is over (the group is killed next): free space or memory after this is not its doing.
       stopWatch();
       // The group may outlive its leader: clean it up, then give the pipes a moment to drain.
       killGroup();
