@@ -260,6 +260,48 @@ describe("validateWorkspace flow", () => {
     expect(new Set(looked)).toEqual(new Set([r.dir]));
   });
 
+  test("a command killed at the memory floor ends validation with validation_memory_low, retryable, saying what ran and what was available", async () => {
+    const r = await repo("node-sum");
+    let applied = false;
+    // Plenty, until the validate run starts allocating.
+    const allocating = join(r.dir, "allocating");
+    const availableBytes = async () => ((await stat(allocating).then(() => true, () => false)) ? 100 * 1024 * 1024 : 8 * 1024 * 1024 * 1024);
+    const started = Date.now();
+    const err = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("echo allocating; touch allocating; sleep 30"),
+      settings: settings("none", { reproduceFirst: false, memoryFloor: { minAvailableBytes: 256 * 1024 * 1024, intervalMs: 20, availableBytes } }),
+      apply: async () => ((applied = true), { files: [] }),
+    }).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toBeInstanceOf(AppError);
+    const e = err as AppError;
+    expect(e).toMatchObject({ code: "validation_memory_low", retryable: true });
+    expect(e.message).toMatch(/^Validation stopped: only 100 MB of memory was available on the host while the validate command `echo allocating; touch allocating; sleep 30` ran, below VALIDATION_MIN_FREE_MEMORY_BYTES \(256 MB\), so the command was killed before the kernel's OOM killer .*Free memory on the host.*leak or allocate without bound.*Will retry\.$/);
+    expect(e.details).toMatchObject({ phase: "validate", command: "echo allocating; touch allocating; sleep 30", availableBytes: 100 * 1024 * 1024, minAvailableBytes: 256 * 1024 * 1024 });
+    const runs = (e.details!.validation as ValidationReport).runs;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ phase: "validate", exitCode: null, timedOut: false, memoryLow: { availableBytes: 100 * 1024 * 1024 }, outputTail: "allocating\n\n[killed: 100 MB of memory available]" });
+    expect(runs[0]!.diskLow).toBeUndefined();
+    expect(applied).toBe(true);
+    expect((e.details!.validation as ValidationReport).memoryFloorOff).toBeUndefined();
+  });
+
+  test("where available memory cannot be read, the memory floor is off and the report says so; the commands run", async () => {
+    const r = await repo("node-sum");
+    let looks = 0;
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("sleep 0.2"),
+      settings: settings("none", { memoryFloor: { minAvailableBytes: 256 * 1024 * 1024, intervalMs: 20, availableBytes: async () => (looks++, undefined) } }),
+      apply: async () => ({ files: [] }),
+    });
+    expect(report.verdict).toBe("passed");
+    expect(report.memoryFloorOff).toMatch(/VALIDATION_MIN_FREE_MEMORY_BYTES not applied: .*MemAvailable/);
+    // Looked at once for the whole validation, not on every command's schedule.
+    expect(looks).toBe(1);
+  });
+
   // bwrap's own /tmp would be a tmpfs: RAM, unbounded, out of the disk floor's sight.
   (probe.available ? test : test.skip)("in the sandbox, /tmp, /var/tmp and /run are on the temp root's filesystem, not tmpfs", async () => {
     const r = await repo("node-sum");

@@ -4,12 +4,14 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { transient } from "../core/errors.js";
 import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
-import { runCommand, type SandboxSpec } from "./run-command.js";
+import { memAvailable } from "./mem-available.js";
+import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
 import type { CommandPlan, CommandSource, PlannedCommand } from "./select-commands.js";
 import type { TailBuffer } from "./tail-buffer.js";
 import type { DiskFloor, DiskLow } from "./watch-disk.js";
+import type { MemoryFloor, MemoryLow } from "./watch-memory.js";
 
 export type Phase = "setup" | "reproduce" | "validate";
 
@@ -28,6 +30,8 @@ export interface CommandResult {
   spawnError?: string;
   /** Killed because free disk space fell below the floor (VALIDATION_MIN_FREE_BYTES). */
   diskLow?: DiskLow;
+  /** Killed because the host's available memory fell below the floor (VALIDATION_MIN_FREE_MEMORY_BYTES). */
+  memoryLow?: MemoryLow;
 }
 
 export type Verdict = "passed" | "failed" | "setup_failed";
@@ -47,6 +51,8 @@ export interface ValidationReport {
   evidence: { before: "red" | "green" | null; after: "red" | "green" | null; reproduced: boolean | null; note?: string };
   runs: CommandResult[];
   durationMs: number;
+  /** Why the memory floor the operator set was not applied: the host's available memory cannot be read here. */
+  memoryFloorOff?: string;
 }
 
 export interface ValidationSettings {
@@ -74,6 +80,8 @@ export interface ValidationSettings {
    * `minFreeBytes` (0 or absent: not watched); `paths` are this run's own.
    */
   diskFloor?: Omit<DiskFloor, "paths">;
+  /** Kill a command when the host's available memory falls below `minAvailableBytes` (0 or absent: not watched). */
+  memoryFloor?: MemoryFloor;
   signal?: AbortSignal;
 }
 
@@ -106,17 +114,58 @@ function redactedTail(output: TailBuffer, maxBytes: number): { tail: string; tru
 
 const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
 
+/** What a floor that stopped a command says: on its output, and in the error that ends the validation. */
+interface FloorReached {
+  code: string;
+  /** The `[killed: …]` line after the output tail. */
+  killed: string;
+  /** What was left, the setting it fell below, what the kill prevented and what to do. */
+  left: string;
+  setting: string;
+  prevented: string;
+  todo: string;
+  details: Record<string, unknown>;
+}
+
+function floorReached(r: CommandRun): FloorReached | undefined {
+  if (r.diskLow) {
+    const { path, freeBytes, minFreeBytes } = r.diskLow;
+    return {
+      code: "validation_disk_low",
+      killed: `${mb(freeBytes)} free on ${path}`,
+      left: `only ${mb(freeBytes)} was free on the filesystem of ${path}`,
+      setting: `VALIDATION_MIN_FREE_BYTES (${mb(minFreeBytes)})`,
+      prevented: "before it filled the disk",
+      todo: "Free disk space on that filesystem; if the repository's tests write large files (a log or dump grown in a loop), fix them; lower VALIDATION_MIN_FREE_BYTES only if the host can spare the space.",
+      details: { path, freeBytes, minFreeBytes },
+    };
+  }
+  if (r.memoryLow) {
+    const { availableBytes, minAvailableBytes } = r.memoryLow;
+    return {
+      code: "validation_memory_low",
+      killed: `${mb(availableBytes)} of memory available`,
+      left: `only ${mb(availableBytes)} of memory was available on the host`,
+      setting: `VALIDATION_MIN_FREE_MEMORY_BYTES (${mb(minAvailableBytes)})`,
+      prevented: "before the kernel's OOM killer had to pick a process (it may pick this app, Redis or another job)",
+      todo: "Free memory on the host (other jobs, other services); if the repository's tests leak or allocate without bound (a cache or buffer grown in a loop), fix them; lower VALIDATION_MIN_FREE_MEMORY_BYTES only if the host can spare the memory.",
+      details: { availableBytes, minAvailableBytes },
+    };
+  }
+  return undefined;
+}
+
 /**
  * Not a verdict on the patch: the command was stopped before it finished, because the host ran short of
- * disk. Retried like the clone's `disk_low`: the space is often taken by something else (other jobs, logs)
- * and comes back; a test that fills the disk by itself fails the same way on every try, and the job fails
- * once JOB_MAX_RETRIES are spent, with this message and the command's output in the record.
+ * disk or memory. Retried like the clone's `disk_low`: the space or memory is often taken by something else
+ * (other jobs, logs) and comes back; a test that takes it by itself fails the same way on every try, and the
+ * job fails once JOB_MAX_RETRIES are spent, with this message and the command's output in the record.
  */
-function diskLowError(phase: Phase, command: string, low: DiskLow, report: ValidationReport) {
+function floorError(phase: Phase, command: string, floor: FloorReached, report: ValidationReport) {
   return transient(
-    "validation_disk_low",
-    `Validation stopped: only ${mb(low.freeBytes)} was free on the filesystem of ${low.path} while the ${phase} command \`${command}\` ran, below VALIDATION_MIN_FREE_BYTES (${mb(low.minFreeBytes)}), so the command was killed before it filled the disk. Free disk space on that filesystem; if the repository's tests write large files (a log or dump grown in a loop), fix them; lower VALIDATION_MIN_FREE_BYTES only if the host can spare the space. Will retry.`,
-    { details: { phase, command, path: low.path, freeBytes: low.freeBytes, minFreeBytes: low.minFreeBytes, validation: report } },
+    floor.code,
+    `Validation stopped: ${floor.left} while the ${phase} command \`${command}\` ran, below ${floor.setting}, so the command was killed ${floor.prevented}. ${floor.todo} Will retry.`,
+    { details: { phase, command, ...floor.details, validation: report } },
   );
 }
 
@@ -129,6 +178,17 @@ async function emptyScratch(scratch: Record<string, string>): Promise<void> {
     await rm(d, { recursive: true, force: true });
     await mkdir(d);
   }));
+}
+
+/**
+ * The floor, when the host's available memory can be read here; otherwise the report says why it is off,
+ * once per validation (no /proc/meminfo on macOS, no MemAvailable before Linux 3.14).
+ */
+async function readableMemoryFloor(floor: MemoryFloor, report: ValidationReport): Promise<MemoryFloor | undefined> {
+  const available = floor.availableBytes ?? (() => memAvailable());
+  if ((await available().catch(() => undefined)) !== undefined) return floor;
+  report.memoryFloorOff = "VALIDATION_MIN_FREE_MEMORY_BYTES not applied: the host's available memory (MemAvailable in /proc/meminfo) cannot be read here";
+  return undefined;
 }
 
 /**
@@ -164,6 +224,7 @@ export async function validateWorkspace(opts: {
     const scratch = { tmp: join(root, "sandbox-tmp"), varTmp: join(root, "sandbox-var-tmp"), run: join(root, "sandbox-run") };
     await Promise.all([home, tmp].map((d) => mkdir(d)));
     const diskFloor = s.diskFloor?.minFreeBytes ? { ...s.diskFloor, paths: [workspaceDir, root] } : undefined;
+    const memoryFloor = s.memoryFloor?.minAvailableBytes ? await readableMemoryFloor(s.memoryFloor, report) : undefined;
     const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
     const parentHome = (s.parentEnv ?? process.env).HOME;
     const run = async (phase: Phase, cmds: PlannedCommand[], commandTimeoutMs: number, network: boolean): Promise<boolean> => {
@@ -176,8 +237,9 @@ export async function validateWorkspace(opts: {
           s.sandbox.kind === "bwrap"
             ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide, scratch }
             : { kind: "none" };
-        const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, diskFloor, signal: s.signal });
+        const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, diskFloor, memoryFloor, signal: s.signal });
         const { tail, truncated } = redactedTail(r.output, s.tailBytes ?? 8 * 1024);
+        const floor = floorReached(r);
         runs.push({
           phase,
           command: redact(c.command),
@@ -188,12 +250,13 @@ export async function validateWorkspace(opts: {
           durationMs: r.durationMs,
           outputBytes: r.output.totalBytes,
           truncated,
-          outputTail: r.timedOut ? `${tail}\n[killed after ${timeoutMs} ms]` : r.diskLow ? `${tail}\n[killed: ${mb(r.diskLow.freeBytes)} free on ${r.diskLow.path}]` : tail,
+          outputTail: r.timedOut ? `${tail}\n[killed after ${timeoutMs} ms]` : floor ? `${tail}\n[killed: ${floor.killed}]` : tail,
           ...(r.spawnError ? { spawnError: r.spawnError } : {}),
           ...(r.diskLow ? { diskLow: r.diskLow } : {}),
+          ...(r.memoryLow ? { memoryLow: r.memoryLow } : {}),
         });
         if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");
-        if (r.diskLow) throw diskLowError(phase, redact(c.command), r.diskLow, report);
+        if (floor) throw floorError(phase, redact(c.command), floor, report);
         if (r.exitCode !== 0) return false;
       }
       return true;
