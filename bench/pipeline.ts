@@ -70,7 +70,7 @@ async function gitClone(i: number): Promise<number> {
 async function pipeline(i: number): Promise<{ ms: number; commandsMs: number; ok: boolean }> {
   const dir = join(base, `app-${i}`);
   const config = loadAppConfig({
-    DATA_DIR: join(dir, "data"), WORKSPACE_ROOT: join(dir, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", GIT_BASE_URL: server.url,
+    DATA_DIR: join(dir, "data"), WORKSPACE_ROOT: join(dir, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", GIT_BASE_URL: server.url,
     SANDBOX: "off", T0_WORKERS: "1", LOG_LEVEL: "silent", REPRODUCE_FIRST: "false",
   });
   const writes = new FakeGitHubWrites(headSha, repoFiles);

@@ -205,6 +205,12 @@ const envSchema = z.object({
    * (0 = not watched). Lower than WORKSPACE_MIN_FREE_BYTES: a job whose clone just passed that check has the difference for its tests.
    */
   VALIDATION_MIN_FREE_BYTES: int(256 * 1024 * 1024, 0),
+  /**
+   * A validation command is killed when the host's available memory (MemAvailable) falls below this (0 = not
+   * watched): before the kernel's OOM killer picks a process, which may be this app or Redis. Off where
+   * MemAvailable cannot be read (not Linux).
+   */
+  VALIDATION_MIN_FREE_MEMORY_BYTES: int(256 * 1024 * 1024, 0),
   SANDBOX: choice(["auto", "bwrap", "off"], "auto"),
   /** The most network a repository's `network:` may give the sandbox: allow (what it asks), setup, off. */
   SANDBOX_NETWORK: choice(["allow", "setup", "off"], "allow"),

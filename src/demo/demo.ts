@@ -51,7 +51,7 @@ export async function demo(): Promise<number> {
   });
   try {
     const config = loadAppConfig({
-      DRY_RUN: "true", DATA_DIR: join(base, "data"), WORKSPACE_ROOT: join(base, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0",
+      DRY_RUN: "true", DATA_DIR: join(base, "data"), WORKSPACE_ROOT: join(base, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0",
       GIT_BASE_URL: git.url, TENSORZERO_URL: gateway.url, T0_WORKERS: "1", LOG_LEVEL: "silent",
     });
     const logger = silentLogger();

@@ -88,7 +88,7 @@ afterEach(() => gh?.cleanup());
 function setup(env: Record<string, string> = {}) {
   const config: AppConfig = loadAppConfig({
     NODE_ENV: "test", WORKSPACE_ROOT: join(base, "ws-" + Math.random().toString(36).slice(2)), GIT_BASE_URL: server.url,
-    WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", ...env,
+    WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", ...env,
   });
   const github = createGitHubPort({
     octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } }),

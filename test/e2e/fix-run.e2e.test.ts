@@ -86,7 +86,7 @@ async function start(env: Record<string, string> = {}, reuse?: { dir: string; ga
   lastDir = dir;
   const config = (await import("../../src/config/app-config.js")).loadAppConfig({
     NODE_ENV: "test", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, DATA_DIR: join(dir, "data"),
-    WORKSPACE_ROOT: join(dir, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", GIT_BASE_URL: server.url, SANDBOX: "off",
+    WORKSPACE_ROOT: join(dir, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", GIT_BASE_URL: server.url, SANDBOX: "off",
     TENSORZERO_URL: gateway.url, T0_WORKERS: "1", REDELIVER_WINDOW_HOURS: "0", RETRY_BASE_MS: "50", RETRY_MAX_MS: "200", LOG_LEVEL: "silent", ...env,
   });
   const clock = systemClock();

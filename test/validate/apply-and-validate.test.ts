@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -48,7 +49,7 @@ function makeJob(results: Record<string, unknown>, workflowPath?: string): Job {
 
 function makeDeps(dir: string, env: Record<string, string> = {}): Deps {
   // No disk floor but where a test sets one: these tests must pass on a nearly full CI disk too.
-  const config = loadAppConfig({ NODE_ENV: "test", SANDBOX: bwrap.available ? "auto" : "off", VALIDATION_MIN_FREE_BYTES: "0", ...env });
+  const config = loadAppConfig({ NODE_ENV: "test", SANDBOX: bwrap.available ? "auto" : "off", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", ...env });
   return {
     config,
     workspace: { get: async (jobId: string) => ({ jobId, dir }), clone: async () => { throw new Error("unused"); }, remove: async () => {}, sweep: async () => 0 },
@@ -187,6 +188,21 @@ describe("apply-and-validate stage", () => {
     const v = err.details?.validation as ApplyAndValidateResult;
     expect(v.runs).toEqual([expect.objectContaining({ phase: "reproduce", timedOut: false, diskLow: expect.objectContaining({ minFreeBytes: 2 ** 50 }) })]);
     // Stopped before the patch: the checkout is as committed.
+    expect(await readFile(join(r.dir, "src/math.js"), "utf8")).toContain("a - b");
+  });
+
+  // No host has a pebibyte of memory available: the operator's floor reaches the watch, and the first command is stopped.
+  (existsSync("/proc/meminfo") ? test : test.skip)("VALIDATION_MIN_FREE_MEMORY_BYTES above the available memory stops validation with validation_memory_low, kept on the job, retryable", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const { config } = parseRepoConfig({ validate: ["sleep 30"] });
+    const started = Date.now();
+    const err = await failure(runStage(r, { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": { config, problems: [] } }, { env: { VALIDATION_MIN_FREE_MEMORY_BYTES: String(2 ** 50) } }));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(err).toMatchObject({ code: "validation_memory_low", retryable: true, details: { phase: "reproduce", command: "sleep 30", minAvailableBytes: 2 ** 50 } });
+    expect(err.message).toMatch(/reproduce command `sleep 30` ran, below VALIDATION_MIN_FREE_MEMORY_BYTES/);
+    const v = err.details?.validation as ApplyAndValidateResult;
+    expect(v.runs).toEqual([expect.objectContaining({ phase: "reproduce", timedOut: false, memoryLow: expect.objectContaining({ minAvailableBytes: 2 ** 50 }) })]);
     expect(await readFile(join(r.dir, "src/math.js"), "utf8")).toContain("a - b");
   });
 

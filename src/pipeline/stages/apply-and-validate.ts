@@ -98,10 +98,11 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       reproduceFirst,
       budgetMs: deps.config.VALIDATION_BUDGET_MS,
       parentEnv: opts.parentEnv,
+      diskFloor: { minFreeBytes: deps.config.VALIDATION_MIN_FREE_BYTES },
+      memoryFloor: { minAvailableBytes: deps.config.VALIDATION_MIN_FREE_MEMORY_BYTES },
       // Absolute: a relative PRIVATE_KEY_PATH or DATA_DIR would otherwise not be recognised, and stay visible.
       // WORKSPACE_ROOT holds the other jobs' checkouts and logs (other repositories' private code); this
       // job's own checkout is bound again on top of it.
-      diskFloor: { minFreeBytes: deps.config.VALIDATION_MIN_FREE_BYTES },
       hide: [deps.config.PRIVATE_KEY_PATH, deps.config.dataDir, deps.config.WORKSPACE_ROOT, process.cwd()].filter((p): p is string => !!p).map((p) => resolve(p)),
       signal: ctx.signal,
     },
