@@ -11,7 +11,7 @@
 // --only runs the named configurations (keys in `configs` below); --pin is explained where it is read.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createHmac, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { closeSync, fdatasyncSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -252,6 +252,35 @@ async function seed(dir: string, count: number): Promise<number> {
   return (performance.now() - t0) / 1000;
 }
 
+/**
+ * What one group commit costs on this disk, beside the servers: appends of `batchBytes` (five deliveries, the
+ * usual batch at c=10) each made durable with fdatasync, as the intake journal does, in `dir`'s filesystem.
+ * The wall time is what a sync holds the event loop for; the system CPU is what it takes from a core that the
+ * server and the load generator share. It tells a reader on another machine how much of the gap with fsync
+ * is the disk's.
+ */
+function diskSync(dir: string, batchBytes: number, count = 400): { medianMs: number; sysUs: number } {
+  const path = join(dir, "sync-probe");
+  const fd = openSync(path, "w");
+  const buf = Buffer.alloc(batchBytes, 0x61);
+  const times: number[] = [];
+  try {
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < count; i++) {
+      const t = performance.now();
+      writeSync(fd, buf);
+      fdatasyncSync(fd);
+      times.push(performance.now() - t);
+    }
+    const sysUs = process.cpuUsage(cpu0).system / count;
+    times.sort((a, b) => a - b);
+    return { medianMs: times[Math.floor(count / 2)]!, sysUs };
+  } finally {
+    closeSync(fd);
+    unlinkSync(path);
+  }
+}
+
 const dirs: string[] = [];
 const tmp = async () => {
   const d = await mkdtemp(join(tmpdir(), "t0-bench-intake-"));
@@ -297,6 +326,9 @@ try {
   seeded = await tmp();
   const secs = await seed(seeded, SEED);
   console.log(`(seeded ${SEED} jobs through the store API in ${secs.toFixed(1)} s)`);
+  const batch = 5 * Buffer.byteLength(template);
+  const disk = diskSync(seeded, batch);
+  console.log(`(this disk: an append of ${(batch / 1024).toFixed(0)} KB made durable with fdatasync, as one group commit of 5 deliveries: median ${disk.medianMs.toFixed(2)} ms, ${disk.sysUs.toFixed(0)} µs of system CPU)`);
   const runs = new Map<string, Paired[]>(configs.map((c) => [c.key, []]));
   for (let round = 1; round <= ROUNDS; round++) {
     if (ROUNDS > 1) console.log(`-- round ${round} of ${ROUNDS}`);
