@@ -216,6 +216,28 @@ describe("a job retried after a stop while it waited for CI on its new fix PR, i
   });
 });
 
+describe("a job whose first attempt failed after opening its PR, retried after people pushed onto the fix branch", () => {
+  test("the retry commits nothing over their work, and says why", async () => {
+    const s = await setup({ pullRequests: [7] });
+    // The PR opened; the comment on the failing PR was refused, and the job failed with no record of its PR.
+    const refused = jest.spyOn(s.gh, "upsertComment").mockRejectedValueOnce(permanent("http_422", "Validation Failed"));
+    await s.run();
+    expect(await s.get()).toMatchObject({ state: "failed", error: { code: "http_422" } });
+    expect((await s.get()).results["open-pull-request"]).toBeUndefined();
+    refused.mockRestore();
+    const ours = s.gh.branches.get("ci-bot/fix-555")!;
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(ours)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
+    const theirs = (await s.gh.createCommit(undefined, { message: "alice: my own take", tree, parents: [ours] })).sha;
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs);
+    const callsBefore = s.gh.calls.length;
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs);
+    expect(s.gh.calls.slice(callsBefore).filter((c) => ["createCommit", "updateBranch"].includes(c))).toEqual([]);
+    expect(await s.get()).toMatchObject({ state: "failed", error: { code: "fix_branch_moved", message: expect.stringContaining("does not commit over their work") } });
+  });
+});
+
 describe("a job of an earlier version, completed on finding its PR closed", () => {
   test("a reopening says the close was never recorded, and leaves the job as it is", async () => {
     const s = await setup({ pullRequests: [] });

@@ -81,6 +81,16 @@ export interface RepairState {
   failed?: string;
 }
 
+/**
+ * The first attempt's commit, noted before the fix branch is moved to it (`results[FIX_COMMIT]`): a retry of
+ * a first attempt that failed before its PR was on record (a refused comment, GitHub down past the retries)
+ * builds on that commit only. The branch may be people's by then: the PR was open.
+ */
+export const FIX_COMMIT = "fix-commit";
+export interface FixCommit {
+  sha: string;
+}
+
 /** The bot's commits on the PR's branch: this job's fix and later jobs' fixes committed onto it (not a repair's pending push). */
 export function botCommits(open: OpenPullRequestResult): string[] {
   return [open.commitSha, ...(open.sharedCommits ?? []).map((c) => c.sha)];

@@ -13,7 +13,7 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { botCommits, OPEN_PULL_REQUEST, withPreviousRecord, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { botCommits, FIX_COMMIT, OPEN_PULL_REQUEST, withPreviousRecord, type FixCommit, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
@@ -79,7 +79,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     baseSha: job.run.headSha,
     ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair, proposal.inferenceId) : {}),
     ...(sibling ? sharedHeads(job, deps, sibling, proposal, files.map((f) => f.path)) : {}),
-    ...(retriedOnPr ? { ownHeads: [retriedOnPr.commitSha] } : {}),
+    ...(attempt === 1 && !sibling ? firstAttemptHeads(job, deps, retriedOnPr) : {}),
     baseBranch: job.run.headBranch,
     files,
     message: renderCommitMessage(input),
@@ -171,6 +171,21 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   };
   ctx.log.info({ branch: result.branch, files: result.files.length }, "dry run: would open this draft PR");
   return { result, finish: "dry run: described the fix PR instead of opening it" };
+}
+
+/**
+ * The first attempt notes its commit before the branch is moved to it, and a retry builds on its own commit
+ * only: the one on record, else the one noted (the attempt failed before its record was written, maybe days
+ * before an operator's retry, with the PR open to people's commits meanwhile). Neither: the branch is new.
+ */
+function firstAttemptHeads(job: Job, deps: Deps, onRecord: OpenPullRequestResult | undefined) {
+  const own = onRecord?.commitSha ?? (job.results[FIX_COMMIT] as FixCommit | undefined)?.sha;
+  return {
+    ...(own ? { ownHeads: [own] } : {}),
+    onCommit: async (sha: string) => {
+      await deps.store.updateJob(job.id, (j) => void (j.results[FIX_COMMIT] = { sha } satisfies FixCommit));
+    },
+  };
 }
 
 /** A repair commits on the bot's own head only, and notes its commit before the branch is moved to it. */
