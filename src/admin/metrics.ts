@@ -6,6 +6,7 @@ export interface Metrics {
   deliveries: Counter<"event" | "outcome">;
   stageDuration: Histogram<"stage" | "outcome">;
   retries: Counter<"stage" | "code">;
+  failures: Counter<"stage" | "code">;
   jobsByState: Gauge<"state">;
   feedback: Counter<"metric" | "outcome">;
   sandboxAvailable: Gauge;
@@ -32,6 +33,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     retries: new Counter({
       name: "t0_stage_retries_total",
       help: "Retryable stage failures that were scheduled for another attempt",
+      labelNames: ["stage", "code"],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: "t0_job_failures_total",
+      help: "Jobs that ended failed, by the stage and the error code they failed with (a stopped job is not counted)",
       labelNames: ["stage", "code"],
       registers: [registry],
     }),

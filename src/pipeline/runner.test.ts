@@ -95,6 +95,9 @@ describe("Runner", () => {
     expect(j.attempts.byStage["down"]).toBe(3);
     expect(j.error).toMatchObject({ code: "http_503", retryable: true, stage: "down" });
     expect(j.error!.message).toMatch(/gave up after 3 attempts/);
+    const text = await s.deps.metrics.registry.metrics();
+    expect(text).toContain('t0_stage_retries_total{stage="down",code="http_503"} 2');
+    expect(text).toContain('t0_job_failures_total{stage="down",code="http_503"} 1');
   });
 
   test("a permanent error fails the job at once with its reason", async () => {
@@ -112,6 +115,7 @@ describe("Runner", () => {
     expect(j.history.at(-1)).toMatchObject({ state: "failed", stage: "policy" });
     expect(later).toBe(0);
     expect(s.removed).toEqual([job.id]);
+    expect(await s.deps.metrics.registry.metrics()).toContain('t0_job_failures_total{stage="policy",code="patch_refused"} 1');
   });
 
   test("a stop that lands during a stage's start write does not start the stage (its start is given back)", async () => {

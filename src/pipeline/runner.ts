@@ -341,6 +341,9 @@ export class Runner {
       j.updatedAt = at;
     });
     if (stopped) return await this.#stopped(failed, log, err);
+    // By code, as the retries are: an operator alerts on a rise of one kind (validation_failed after a toolchain
+    // change, fix_branch_moved, a refused installation) rather than reading the jobs one by one.
+    this.#deps.metrics.failures.inc({ stage: stage.name, code: err.code });
     log.error({ err: { code: err.code, message, retryable: err.retryable } }, "job failed");
     await this.#cleanup(failed, log);
   }
