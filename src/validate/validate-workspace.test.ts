@@ -326,6 +326,23 @@ describe("validateWorkspace flow", () => {
     expect(report.runs.map((x) => [x.phase, x.exitCode, x.outputTail])).toEqual([["setup", 0, ""], ["reproduce", 0, "0\n"], ["validate", 0, "0\n"]]);
   });
 
+  // Root empties read-only directories anyway; the app's user (the Docker image's `node`) cannot without help.
+  (probe.available && process.getuid?.() !== 0 ? test : test.skip)("in the sandbox, a read-only directory a command left in /tmp neither stops the next command nor stays on disk", async () => {
+    const r = await repo("node-sum");
+    const report = await validateWorkspace({
+      workspaceDir: r.dir,
+      plan: plan("test -e /tmp/ro && echo left || echo gone; echo \"$HOME\"", ["mkdir -p /tmp/ro/deep && touch /tmp/ro/deep/f && chmod 555 /tmp/ro/deep /tmp/ro"]),
+      settings: settings("bwrap", { reproduceFirst: false }),
+      apply: async () => ({ files: [] }),
+    });
+    expect(report.runs.map((x) => [x.phase, x.exitCode])).toEqual([["setup", 0], ["validate", 0]]);
+    const [tmp, home] = report.runs[1]!.outputTail.trim().split("\n");
+    expect(tmp).toBe("gone");
+    expect(home).toMatch(/\/t0-validate-[^/]+\/home$/);
+    // The run's temp root, the sandbox's /tmp in it, is gone.
+    await expect(stat(join(home!, ".."))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
   test("a throwing apply (a policy refusal) propagates, after the before-run", async () => {
     const r = await repo("node-sum");
     const err = await validateWorkspace({ workspaceDir: r.dir, plan: plan("true"), settings: settings("none"), apply: async () => { throw new Error("refused"); } }).catch((e: Error) => e);

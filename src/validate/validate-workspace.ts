@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { transient } from "../core/errors.js";
 import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
 import { memAvailable } from "./mem-available.js";
+import { removeTree } from "./remove-tree.js";
 import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
@@ -175,7 +176,7 @@ function floorError(phase: Phase, command: string, floor: FloorReached, report: 
  */
 async function emptyScratch(scratch: Record<string, string>): Promise<void> {
   await Promise.all(Object.values(scratch).map(async (d) => {
-    await rm(d, { recursive: true, force: true });
+    await removeTree(d);
     await mkdir(d);
   }));
 }
@@ -293,6 +294,6 @@ export async function validateWorkspace(opts: {
     return report;
   } finally {
     report.durationMs = Math.round(performance.now() - started);
-    await rm(root, { recursive: true, force: true }).catch(() => undefined);
+    await removeTree(root).catch(() => undefined);
   }
 }

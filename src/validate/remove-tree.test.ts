@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, test } from "@jest/globals";
+import { chmod, mkdir, mkdtemp, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { removeTree } from "./remove-tree.js";
+
+// Root unlinks inside read-only directories anyway: what is tested here is the app's user (the Docker image's `node`).
+const asUser = process.getuid?.() !== 0 ? test : test.skip;
+
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const d of dirs.splice(0)) {
+    await chmod(join(d, "keep"), 0o700).catch(() => undefined);
+    await rm(d, { recursive: true, force: true });
+  }
+});
+
+describe("removeTree", () => {
+  asUser("removes a tree holding read-only and unreadable directories, without touching what a symlink points to", async () => {
+    const base = await mkdtemp(join(tmpdir(), "remove-tree-"));
+    dirs.push(base);
+    const keep = join(base, "keep");
+    await mkdir(keep);
+    const tree = join(base, "tree");
+    await mkdir(join(tree, "ro", "deep"), { recursive: true });
+    await writeFile(join(tree, "ro", "deep", "f"), "x");
+    await mkdir(join(tree, "none"));
+    await writeFile(join(tree, "none", "f"), "x");
+    await symlink(keep, join(tree, "ro", "link"));
+    await chmod(join(tree, "ro", "deep"), 0o555);
+    await chmod(join(tree, "ro"), 0o555);
+    await chmod(join(tree, "none"), 0o000);
+    await chmod(keep, 0o500);
+
+    await removeTree(tree);
+
+    await expect(stat(tree)).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await stat(keep)).mode & 0o777).toBe(0o500);
+  });
+
+  test("a tree that is not there is nothing to do", async () => {
+    await expect(removeTree(join(tmpdir(), "remove-tree-absent-x7"))).resolves.toBeUndefined();
+  });
+});
