@@ -798,17 +798,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   test("CI of repair attempt 2's commit that finishes after attempt 3 was pushed is attempt 2's verdict, and only that", async () => {
-    const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
-    const s = await setup({ pullRequests: [], repair: scripted.repair });
-    s.repoConfig.now = { max_repair_attempts: 2 };
-    await s.run();
-    const first = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.deliver("workflow_run", s.fixRun("failure", first, 900));
-    await s.run();
-    const second = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.deliver("workflow_run", s.fixRun("failure", second, 901));
-    await s.run();
-    const third = s.gh.branches.get("ci-bot/fix-555")!;
+    const { scripted, s, first, second, third } = await threeAttempts();
     expect(new Set([first, second, third]).size).toBe(3);
     expect((await s.get()).results["open-pull-request"]).toMatchObject({ commitSha: third, repairAttempt: 3 });
     const commentsBefore = s.gh.comments.get(100)?.length ?? 0;
@@ -825,17 +815,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
   });
 
   test("a re-run of a replaced attempt's commit whose webhook never came: the reconciliation records its verdict for that attempt's inference, and asks of it once", async () => {
-    const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
-    const s = await setup({ pullRequests: [], repair: scripted.repair });
-    s.repoConfig.now = { max_repair_attempts: 2 };
-    await s.run();
-    const first = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.deliver("workflow_run", s.fixRun("failure", first, 900));
-    await s.run();
-    const second = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.deliver("workflow_run", s.fixRun("failure", second, 901));
-    await s.run();
-    const third = s.gh.branches.get("ci-bot/fix-555")!;
+    const { s, first, second, third } = await threeAttempts();
     expect((await s.get()).results["open-pull-request"]).toMatchObject({ commitSha: third, supersededCommits: [{ sha: first }, { sha: second }] });
     // Attempt 2's red run, re-run, passes after attempt 3 replaced it; its webhook is lost.
     s.gh.putRun(second, { id: 901, attempt: 2, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "success", htmlUrl: "https://github.com/octo/slug/actions/runs/901" });
@@ -1263,6 +1243,22 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received.filter((r) => r.metric === "comment")).toHaveLength(1);
   });
 });
+
+/** The fix and two repairs, each after CI went red on the commit before it (runs 900 and 901): three commits. */
+async function threeAttempts() {
+  const scripted = scriptedRepair([INFERENCE2, "0192f5a0-0000-7000-8000-000000000009"]);
+  const s = await setup({ pullRequests: [], repair: scripted.repair });
+  s.repoConfig.now = { max_repair_attempts: 2 };
+  await s.run();
+  const first = s.gh.branches.get("ci-bot/fix-555")!;
+  await s.deliver("workflow_run", s.fixRun("failure", first, 900));
+  await s.run();
+  const second = s.gh.branches.get("ci-bot/fix-555")!;
+  await s.deliver("workflow_run", s.fixRun("failure", second, 901));
+  await s.run();
+  const third = s.gh.branches.get("ci-bot/fix-555")!;
+  return { scripted, s, first, second, third };
+}
 
 /**
  * CI on the fix commit went red and the repair's commit moved the branch, then GitHub's secondary rate limit
