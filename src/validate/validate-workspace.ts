@@ -5,7 +5,7 @@ import { performance } from "node:perf_hooks";
 import { transient } from "../core/errors.js";
 import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
 import { memAvailable } from "./mem-available.js";
-import { removeTree } from "./remove-tree.js";
+import { removeTree } from "../core/remove-tree.js";
 import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname, tmpdir } from "node:os";
@@ -205,6 +205,24 @@ describe.each([
     await keeping.remove(c);
     expect(await keeping.get(c)).toEqual({ jobId: c, dir: join(root, c) });
     await expect(ws.get("../etc")).rejects.toMatchObject({ code: "bad_job_id" });
+  });
+
+  // Root empties read-only directories anyway: what is tested is the app's user (the Docker image's `node`).
+  (process.getuid?.() !== 0 ? test : test.skip)("remove and sweep delete a checkout in which a command left a read-only directory", async () => {
+    const root = join(base, `read-only-${protocol}`);
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+    const [a, b] = ["01936f7e-0000-7000-8000-0000000000a1", "01936f7e-0000-7000-8000-0000000000b1"];
+    for (const id of [a, b]) {
+      // As `go mod download` leaves its module cache: files in directories made read-only.
+      await mkdir(join(root, id, ".git"), { recursive: true });
+      await mkdir(join(root, id, "pkg", "mod"), { recursive: true });
+      await writeFile(join(root, id, "pkg", "mod", "go.mod"), "module x\n");
+      await chmod(join(root, id, "pkg", "mod"), 0o555);
+      await chmod(join(root, id, "pkg"), 0o555);
+    }
+    await ws.remove(a);
+    expect(await ws.sweep(new Set())).toBe(1);
+    expect(await readdir(root)).toEqual([]);
   });
 
   test("sweep leaves alone what is not a job's workspace: WORKSPACE_ROOT may be a shared directory such as /var/tmp", async () => {

@@ -8,6 +8,7 @@ import { AppError, permanent, toAppError, transient } from "../../core/errors.js
 import type { Logger } from "../../core/ports/logger.js";
 import type { CloneRequest, Workspace, WorkspacePort } from "../../core/ports/workspace-port.js";
 import { freeBytes } from "../../core/free-bytes.js";
+import { removeTree } from "../../core/remove-tree.js";
 import { fetchHttpClient } from "./fetch-http-client.js";
 import { checkoutFiles } from "./git/checkout-files.js";
 import { fetchPackV2, type FetchedPack } from "./git/fetch-pack-v2.js";
@@ -97,7 +98,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
     // Before the directory exists, so that no sweep ever sees it without its owner.
     await claim(dir);
     if (await isCheckedOutAt(dir, req.sha)) return { jobId: req.jobId, dir };
-    await rm(dir, { recursive: true, force: true });
+    await removeTree(dir);
 
     const free = await freeBytes(opts.root);
     if (free < opts.minFreeBytes) {
@@ -208,7 +209,8 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
         opts.logger?.info({ jobId, dir }, "KEEP_WORKSPACE is on; workspace kept");
         return;
       }
-      await rm(dir, { recursive: true, force: true });
+      // The repository's commands ran in the checkout: they may have left directories the app's user cannot empty as they are.
+      await removeTree(dir);
       await rm(`${dir}.logs`, { recursive: true, force: true });
       await rm(ownerFileOf(dir), { force: true });
     },
@@ -231,7 +233,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
         }
         // The owner file last: the checkout is never left without it.
         for (const name of names.sort((a, b) => Number(a.endsWith(".owner")) - Number(b.endsWith(".owner")))) {
-          await rm(join(opts.root, name), { recursive: true, force: true });
+          await removeTree(join(opts.root, name));
         }
         if (names.includes(id)) removed++;
       }
