@@ -38,6 +38,32 @@ describe("removeTree", () => {
     expect((await stat(keep)).mode & 0o777).toBe(0o500);
   });
 
+  test("refused (EACCES), it gives every directory under the tree, not a symlink's target, back to its owner and removes it again", async () => {
+    const base = await mkdtemp(join(tmpdir(), "remove-tree-"));
+    dirs.push(base);
+    const keep = join(base, "keep");
+    await mkdir(keep);
+    const tree = join(base, "tree");
+    await mkdir(join(tree, "ro", "deep"), { recursive: true });
+    await symlink(keep, join(tree, "ro", "link"));
+    await chmod(join(tree, "ro", "deep"), 0o555);
+    await chmod(join(tree, "ro"), 0o555);
+    await chmod(keep, 0o500);
+    // As the app's user meets it; run as root, the real rm would not be refused.
+    const modes: number[] = [];
+    let calls = 0;
+    await removeTree(tree, async (d) => {
+      if (calls++ === 0) throw Object.assign(new Error(`EACCES: permission denied, rmdir '${d}/ro/deep'`), { code: "EACCES" });
+      for (const p of [tree, join(tree, "ro"), join(tree, "ro", "deep")]) modes.push((await stat(p)).mode & 0o777);
+      await rm(d, { recursive: true, force: true });
+    });
+    expect(calls).toBe(2);
+    expect(modes).toEqual([0o700, 0o700, 0o700]);
+    await expect(stat(tree)).rejects.toMatchObject({ code: "ENOENT" });
+    expect((await stat(keep)).mode & 0o777).toBe(0o500);
+    await expect(removeTree(tree, async () => { throw Object.assign(new Error("EBUSY"), { code: "EBUSY" }); })).rejects.toMatchObject({ code: "EBUSY" });
+  });
+
   test("a tree that is not there is nothing to do", async () => {
     await expect(removeTree(join(tmpdir(), "remove-tree-absent-x7"))).resolves.toBeUndefined();
   });

@@ -15,14 +15,15 @@ async function ownerWritable(dir: string): Promise<void> {
  * `rm -rf` of what a repository's commands left behind. Unlike root, the app's user cannot unlink inside a
  * directory they made read-only (`chmod 555`, a Go module cache, a test of permission errors): a plain `rm`
  * fails with EACCES there, and the tree would stay on disk. Rejects only if it still cannot be removed.
+ * `remove` is for tests run as root, whom no directory refuses.
  */
-export async function removeTree(dir: string): Promise<void> {
+export async function removeTree(dir: string, remove: (dir: string) => Promise<void> = (d) => rm(d, { recursive: true, force: true })): Promise<void> {
   try {
-    await rm(dir, { recursive: true, force: true });
+    await remove(dir);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== "EACCES" && code !== "EPERM") throw err;
     await ownerWritable(dir);
-    await rm(dir, { recursive: true, force: true });
+    await remove(dir);
   }
 }
