@@ -117,17 +117,19 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         ...(spawnError ? { spawnError } : {}),
       }));
     };
+    // The first reason to stop the command (timeout, abort, a floor) stops the floors' watches: one reason per kill.
+    const stops: (() => void)[] = [];
+    const stopWatch = () => stops.forEach((stop) => stop());
     const onAbort = () => {
       aborted = true;
+      stopWatch();
       killGroup();
     };
     const timer = setTimeout(() => {
       timedOut = true;
+      stopWatch();
       killGroup();
     }, opts.timeoutMs);
-    // The first floor reached stops the command and the other watch: one reason per kill.
-    const stops: (() => void)[] = [];
-    const stopWatch = () => stops.forEach((stop) => stop());
     const floorReached = (record: () => void) => {
       stopWatch();
       record();
