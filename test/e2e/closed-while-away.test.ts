@@ -236,6 +236,21 @@ describe("a job whose first attempt failed after opening its PR, retried after p
     expect(s.gh.calls.slice(callsBefore).filter((c) => ["createCommit", "updateBranch"].includes(c))).toEqual([]);
     expect(await s.get()).toMatchObject({ state: "failed", error: { code: "fix_branch_moved", message: expect.stringContaining("does not commit over their work") } });
   });
+
+  test("CI on its commit that finished while it was failed is taken at once by the retry, not a day later", async () => {
+    const s = await setup({ pullRequests: [7] });
+    const refused = jest.spyOn(s.gh, "upsertComment").mockRejectedValueOnce(permanent("http_422", "Validation Failed"));
+    await s.run();
+    expect(await s.get()).toMatchObject({ state: "failed", error: { code: "http_422" } });
+    refused.mockRestore();
+    const ours = s.gh.branches.get("ci-bot/fix-555")!;
+    // The fix commit's run passed while the job was failed: its webhook found no PR on record to credit.
+    await s.deliver("workflow_run", s.fixRun("success", ours));
+    await s.clock.advance(3_600_000);
+    await retryUntilParkedAgain(s);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE }));
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+  });
 });
 
 describe("a job of an earlier version, completed on finding its PR closed", () => {
