@@ -253,6 +253,32 @@ describe("a job whose first attempt failed after opening its PR, retried after p
   });
 });
 
+describe("a job whose first attempt failed after opening its PR, its PR merged with people's edits while it was failed", () => {
+  test("the retry records its own commit, not theirs, so their edits are sent as a demonstration", async () => {
+    const s = await setup({ pullRequests: [7] });
+    const refused = jest.spyOn(s.gh, "upsertComment").mockRejectedValueOnce(permanent("http_422", "Validation Failed"));
+    await s.run();
+    expect((await s.get()).results["open-pull-request"]).toBeUndefined();
+    refused.mockRestore();
+    const ours = s.gh.branches.get("ci-bot/fix-555")!;
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(ours)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
+    const theirs = (await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [ours] })).sha;
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs);
+    s.gh.compareDiff = async () => slugPatch();
+    await s.clock.advance(86_400_000);
+    Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: theirs });
+    await s.clock.advance(3_600_000);
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    await s.run();
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.results["open-pull-request"]).toMatchObject({ commitSha: ours, pr: { number: 100, state: "closed" } });
+    expect(prMerged(s)).toEqual([{ episodeId: EPISODE, value: true }]);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "demonstration", inferenceId: INFERENCE }));
+  });
+});
+
 describe("a job of an earlier version, completed on finding its PR closed", () => {
   test("a reopening says the close was never recorded, and leaves the job as it is", async () => {
     const s = await setup({ pullRequests: [] });

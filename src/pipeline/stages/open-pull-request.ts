@@ -134,8 +134,10 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     // Closed or merged while no webhook reached the app (uninstalled, down for days), found on a retry: the
     // outcome is recorded as the close webhook would have, so watch-pr sends it (pr_merged, people's edits as
     // a demonstration) and a later reopening has a close to undo. The job's record keeps the bot's own
-    // commit: the PR's head may be people's. The close wakes the job, and this stage runs again (see above).
-    const own = previous?.pr?.number === published.pr.number ? previous : result;
+    // commit: the PR's head may be people's. With no record (the first attempt failed after opening the PR),
+    // that is the commit it noted. The close wakes the job, and this stage runs again (see above).
+    const noted = previous?.pr ? undefined : (job.results[FIX_COMMIT] as FixCommit | undefined)?.sha;
+    const own = previous?.pr?.number === published.pr.number ? previous : noted ? { ...result, commitSha: noted } : result;
     await recordPrClose(deps, job.id, prCloseOf(published.pr), new Date(deps.clock.now()).toISOString());
     return { result: { ...own, pr: { ...own.pr, state: "closed" } } };
   }
