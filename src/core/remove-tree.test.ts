@@ -64,6 +64,24 @@ describe("removeTree", () => {
     await expect(removeTree(tree, async () => { throw Object.assign(new Error("EBUSY"), { code: "EBUSY" }); })).rejects.toMatchObject({ code: "EBUSY" });
   });
 
+  test("a symlink refused (EPERM, another user's link in a sticky directory) is not followed: its target's modes stay as they are", async () => {
+    const base = await mkdtemp(join(tmpdir(), "remove-tree-"));
+    dirs.push(base);
+    const keep = join(base, "keep");
+    await mkdir(join(keep, "sub"), { recursive: true });
+    await chmod(join(keep, "sub"), 0o500);
+    await chmod(keep, 0o500);
+    const link = join(base, "link");
+    await symlink(keep, link);
+    const refused = async (d: string) => {
+      throw Object.assign(new Error(`EPERM: operation not permitted, unlink '${d}'`), { code: "EPERM" });
+    };
+    await expect(removeTree(link, refused)).rejects.toMatchObject({ code: "EPERM" });
+    expect((await stat(keep)).mode & 0o777).toBe(0o500);
+    expect((await stat(join(keep, "sub"))).mode & 0o777).toBe(0o500);
+    await chmod(join(keep, "sub"), 0o700);
+  });
+
   test("a tree that is not there is nothing to do", async () => {
     await expect(removeTree(join(tmpdir(), "remove-tree-absent-x7"))).resolves.toBeUndefined();
   });

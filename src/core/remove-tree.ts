@@ -1,4 +1,4 @@
-import { chmod, readdir, rm } from "node:fs/promises";
+import { chmod, lstat, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
 /**
@@ -23,6 +23,9 @@ export async function removeTree(dir: string, remove: (dir: string) => Promise<v
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code !== "EACCES" && code !== "EPERM") throw err;
+    // chmod and readdir follow a symlink: given one (a link refused in a sticky directory), they would
+    // change modes outside the tree. Only a directory itself is given back to its owner.
+    if (!(await lstat(dir).then((st) => st.isDirectory(), () => false))) throw err;
     await ownerWritable(dir);
     await remove(dir);
   }
