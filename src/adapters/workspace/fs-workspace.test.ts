@@ -225,6 +225,28 @@ describe.each([
     expect(await readdir(root)).toEqual([]);
   });
 
+  test("a checkout the sweep cannot remove is left with its owner file; the others are removed, and the start goes on", async () => {
+    const root = join(base, `refused-${protocol}`);
+    const [a, b] = ["01936f7e-0000-7000-8000-0000000000a2", "01936f7e-0000-7000-8000-0000000000b2"];
+    const warned: object[] = [];
+    const logger = { warn: (o: object) => void warned.push(o), info: () => undefined } as unknown as FsWorkspaceOptions["logger"];
+    const ws = createFsWorkspace({
+      root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false, logger,
+      // As a mount inside the checkout answers, whoever asks.
+      removeTree: async (p) => {
+        if (p === join(root, a)) throw Object.assign(new Error(`EBUSY: resource busy or locked, rmdir '${p}'`), { code: "EBUSY" });
+        await rm(p, { recursive: true, force: true });
+      },
+    });
+    for (const id of [a, b]) {
+      await mkdir(join(root, id, ".git"), { recursive: true });
+      await writeFile(join(root, `${id}.owner`), JSON.stringify({ pid: 2 ** 22 + 1, host: hostname(), start: null }));
+    }
+    expect(await ws.sweep(new Set())).toBe(1);
+    expect((await readdir(root)).sort()).toEqual([a, `${a}.owner`]);
+    expect(warned).toEqual([expect.objectContaining({ jobId: a, err: expect.objectContaining({ code: "EBUSY" }) })]);
+  });
+
   test("sweep leaves alone what is not a job's workspace: WORKSPACE_ROOT may be a shared directory such as /var/tmp", async () => {
     const root = join(base, "shared");
     const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });

@@ -29,6 +29,8 @@ export interface FsWorkspaceOptions {
   keep: boolean;
   logger?: Logger;
   fetch?: typeof globalThis.fetch;
+  /** Removes a checkout or what sits beside it (removeTree); for tests run as root, whom no directory refuses. */
+  removeTree?: (path: string) => Promise<void>;
 }
 
 export function workspaceOptionsFromConfig(c: {
@@ -87,6 +89,7 @@ const OWNER_BEING_WRITTEN = /\.owner\.(\d+)\.tmp$/;
  */
 export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
   const queue = new PQueue({ concurrency: opts.maxConcurrent });
+  const remove = opts.removeTree ?? removeTree;
   const dirOf = (jobId: string) => {
     if (!SAFE_ID.test(jobId)) throw permanent("bad_job_id", `Job id "${jobId}" cannot name a workspace directory.`);
     return join(opts.root, jobId);
@@ -98,7 +101,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
     // Before the directory exists, so that no sweep ever sees it without its owner.
     await claim(dir);
     if (await isCheckedOutAt(dir, req.sha)) return { jobId: req.jobId, dir };
-    await removeTree(dir);
+    await remove(dir);
 
     const free = await freeBytes(opts.root);
     if (free < opts.minFreeBytes) {
@@ -210,7 +213,7 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
         return;
       }
       // The repository's commands ran in the checkout: they may have left directories the app's user cannot empty as they are.
-      await removeTree(dir);
+      await remove(dir);
       await rm(`${dir}.logs`, { recursive: true, force: true });
       await rm(ownerFileOf(dir), { force: true });
     },
@@ -231,9 +234,17 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
           used++;
           continue;
         }
-        // The owner file last: the checkout is never left without it.
-        for (const name of names.sort((a, b) => Number(a.endsWith(".owner")) - Number(b.endsWith(".owner")))) {
-          await removeTree(join(opts.root, name));
+        try {
+          // The owner file last: the checkout is never left without it.
+          for (const name of names.sort((a, b) => Number(a.endsWith(".owner")) - Number(b.endsWith(".owner")))) {
+            await remove(join(opts.root, name));
+          }
+        } catch (raw) {
+          // The sweep runs before the workers start: one checkout that cannot go (a mount in it, a link
+          // another user owns) must neither keep the process from starting nor leave the others on disk.
+          const err = raw as NodeJS.ErrnoException;
+          opts.logger?.warn({ jobId: id, err: { code: err.code, message: err.message } }, "stale workspace could not be removed; the next start tries again");
+          continue;
         }
         if (names.includes(id)) removed++;
       }
