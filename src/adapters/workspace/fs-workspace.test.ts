@@ -225,6 +225,18 @@ describe.each([
     expect(await readdir(root)).toEqual([]);
   });
 
+  // The test above, as root: what removes checkouts is removeTree (which recovers from a read-only directory), not a plain rm.
+  test("remove and sweep delete checkouts through removeTree", async () => {
+    const root = join(base, `through-remove-tree-${protocol}`);
+    const asked: string[] = [];
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false, removeTree: async (p) => void asked.push(p) });
+    const [a, b] = ["01936f7e-0000-7000-8000-0000000000a3", "01936f7e-0000-7000-8000-0000000000b3"];
+    for (const id of [a, b]) await mkdir(join(root, id, ".git"), { recursive: true });
+    await ws.remove(a);
+    await ws.sweep(new Set([a]));
+    expect(asked).toEqual(expect.arrayContaining([join(root, a), join(root, b)]));
+  });
+
   test("a checkout the sweep cannot remove is left with its owner file; the others are removed, and the start goes on", async () => {
     const root = join(base, `refused-${protocol}`);
     const [a, b] = ["01936f7e-0000-7000-8000-0000000000a2", "01936f7e-0000-7000-8000-0000000000b2"];
