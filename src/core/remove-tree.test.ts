@@ -15,22 +15,28 @@ afterEach(async () => {
   }
 });
 
+/** `tree/ro/deep/f` with `ro` and `deep` read-only, and `tree/ro/link` pointing at `keep` (mode 0500), beside the tree. */
+async function readOnlyTree(): Promise<{ tree: string; keep: string }> {
+  const base = await mkdtemp(join(tmpdir(), "remove-tree-"));
+  dirs.push(base);
+  const keep = join(base, "keep");
+  await mkdir(keep);
+  const tree = join(base, "tree");
+  await mkdir(join(tree, "ro", "deep"), { recursive: true });
+  await writeFile(join(tree, "ro", "deep", "f"), "x");
+  await symlink(keep, join(tree, "ro", "link"));
+  await chmod(join(tree, "ro", "deep"), 0o555);
+  await chmod(join(tree, "ro"), 0o555);
+  await chmod(keep, 0o500);
+  return { tree, keep };
+}
+
 describe("removeTree", () => {
   asUser("removes a tree holding read-only and unreadable directories, without touching what a symlink points to", async () => {
-    const base = await mkdtemp(join(tmpdir(), "remove-tree-"));
-    dirs.push(base);
-    const keep = join(base, "keep");
-    await mkdir(keep);
-    const tree = join(base, "tree");
-    await mkdir(join(tree, "ro", "deep"), { recursive: true });
-    await writeFile(join(tree, "ro", "deep", "f"), "x");
+    const { tree, keep } = await readOnlyTree();
     await mkdir(join(tree, "none"));
     await writeFile(join(tree, "none", "f"), "x");
-    await symlink(keep, join(tree, "ro", "link"));
-    await chmod(join(tree, "ro", "deep"), 0o555);
-    await chmod(join(tree, "ro"), 0o555);
     await chmod(join(tree, "none"), 0o000);
-    await chmod(keep, 0o500);
 
     await removeTree(tree);
 
@@ -39,16 +45,7 @@ describe("removeTree", () => {
   });
 
   test("refused (EACCES), it gives every directory under the tree, not a symlink's target, back to its owner and removes it again", async () => {
-    const base = await mkdtemp(join(tmpdir(), "remove-tree-"));
-    dirs.push(base);
-    const keep = join(base, "keep");
-    await mkdir(keep);
-    const tree = join(base, "tree");
-    await mkdir(join(tree, "ro", "deep"), { recursive: true });
-    await symlink(keep, join(tree, "ro", "link"));
-    await chmod(join(tree, "ro", "deep"), 0o555);
-    await chmod(join(tree, "ro"), 0o555);
-    await chmod(keep, 0o500);
+    const { tree, keep } = await readOnlyTree();
     // As the app's user meets it; run as root, the real rm would not be refused.
     const modes: number[] = [];
     let calls = 0;
