@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { describe, expect, test } from "@jest/globals";
+import { capturedOutput } from "../helpers/captured-output.js";
 import { main } from "../../src/cli/main.js";
 
 /**
@@ -7,17 +8,7 @@ import { main } from "../../src/cli/main.js";
  * and eval-logs answered "Unknown option '--help'" (exit 2), `jobs list --help` and `deliveries list --help`
  * "unknown option --help".
  */
-let stdout: string;
-let stderr: string;
-beforeEach(() => {
-  stdout = "";
-  stderr = "";
-  jest.spyOn(process.stdout, "write").mockImplementation((s) => ((stdout += String(s)), true));
-  jest.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const output = capturedOutput();
 
 describe("t0-ci-bot <command> --help", () => {
   test.each(
@@ -38,8 +29,8 @@ describe("t0-ci-bot <command> --help", () => {
     ].map((argv) => [argv.join(" "), argv] as const),
   )("%s", async (_, argv) => {
     const code = await main([...argv]);
-    expect([code, stderr]).toEqual([0, ""]);
-    expect(stdout).toMatch(/usage:/);
+    expect([code, output.stderr]).toEqual([0, ""]);
+    expect(output.stdout).toMatch(/usage:/);
   });
 });
 
@@ -48,10 +39,10 @@ describe("t0-ci-bot --help", () => {
   // retry's --url and eval-logs' --json were only in each command's own usage.
   test.each(["jobs", "deliveries", "analyze-log", "eval-logs", "apply-patch"])("the %s summary shows every option its own usage shows", async (name) => {
     await main(["--help"]);
-    const summary = stdout.split("\n").find((l) => l.startsWith(`  ${name} `))!;
-    stdout = "";
+    const summary = output.stdout.split("\n").find((l) => l.startsWith(`  ${name} `))!;
+    output.stdout = "";
     await main([name, "--help"]);
-    const options = [...new Set(stdout.match(/--[a-z][a-z-]+/g))].filter((o) => o !== "--help");
+    const options = [...new Set(output.stdout.match(/--[a-z][a-z-]+/g))].filter((o) => o !== "--help");
     expect(options.length).toBeGreaterThan(0);
     expect(options.filter((o) => !summary.includes(o))).toEqual([]);
   });

@@ -1,4 +1,5 @@
-import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { describe, expect, test } from "@jest/globals";
+import { capturedOutput } from "../helpers/captured-output.js";
 import { run as analyzeLog } from "../../src/cli/commands/analyze-log.js";
 import { run as applyPatch } from "../../src/cli/commands/apply-patch.js";
 import { run as checkApp } from "../../src/cli/commands/check-app.js";
@@ -14,19 +15,9 @@ import { run as worker } from "../../src/cli/commands/worker.js";
  * for every command: what was unexpected, then what the command takes. Each used to say it its own way
  * ("give exactly one log file", "expected one <diff-file>, got 2", "jobs show needs exactly one job id").
  */
-let stdout: string;
-let stderr: string;
-beforeEach(() => {
-  stdout = "";
-  stderr = "";
-  jest.spyOn(process.stdout, "write").mockImplementation((s) => ((stdout += String(s)), true));
-  jest.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
-});
-afterEach(() => {
-  jest.restoreAllMocks();
-});
+const output = capturedOutput();
 
-const io = { out: (t: string) => void (stdout += t), err: (t: string) => void (stderr += t) };
+const io = { out: (t: string) => void (output.stdout += t), err: (t: string) => void (output.stderr += t) };
 const patchIo = { stdout: io.out, stderr: io.err, stdin: async () => "" };
 // No credentials, store or files: the stray word must be refused before any of them is looked for.
 const env = {};
@@ -45,8 +36,8 @@ test.each<[string, () => Promise<number>, string]>([
 ])("%s: a stray argument is a usage error that says what the command takes", async (_name, run, message) => {
   expect(await run()).toBe(2);
   // analyze-log keeps its one-line errors: the usage follows on the same line.
-  expect(stderr.split("\n")[0]!.slice(0, message.length)).toBe(message);
-  expect(stdout).toBe("");
+  expect(output.stderr.split("\n")[0]!.slice(0, message.length)).toBe(message);
+  expect(output.stdout).toBe("");
 });
 
 // serve and worker read only the environment: `serve --port 8080` started on PORT (default 3000), and
@@ -57,13 +48,13 @@ test.each<[string, () => Promise<number>, string]>([
   ["worker", () => worker(["--concurrency", "4"], { REDIS_URL: "redis://127.0.0.1:1", T0_WORKERS: "0" }), 't0-ci-bot worker: unexpected arguments "--concurrency", "4"; worker takes no arguments (set T0_WORKERS and the rest in the environment or .env)'],
 ])("%s: an option it does not take is refused before it starts, not ignored", async (_name, run, message) => {
   expect(await run()).toBe(2);
-  expect(stderr.split("\n")[0]).toBe(message);
-  expect(stdout).toBe("");
+  expect(output.stderr.split("\n")[0]).toBe(message);
+  expect(output.stdout).toBe("");
 });
 
 describe("a missing argument keeps its own message", () => {
   test("jobs show without an id", async () => {
     expect(await jobs(["show"], env, io)).toBe(2);
-    expect(stderr.split("\n")[0]).toBe("t0-ci-bot jobs: jobs show needs exactly one job id");
+    expect(output.stderr.split("\n")[0]).toBe("t0-ci-bot jobs: jobs show needs exactly one job id");
   });
 });
