@@ -184,15 +184,6 @@ describe("a job retried after a stop while it waited for CI on its new fix PR", 
 });
 
 describe("a job retried after a stop while it waited for CI on its new fix PR, its branch moved meanwhile", () => {
-  /** A commit on the fix branch on top of the bot's; `files` as its author wrote them. */
-  async function pushOnFixBranch(s: Loop, message: string, content: string) {
-    const at = s.gh.branches.get("ci-bot/fix-555")!;
-    const tree = await s.gh.createTree(undefined, s.gh.commits.get(at)!.tree, [{ path: "slug.py", content }]);
-    const head = (await s.gh.createCommit(undefined, { message, tree, parents: [at] })).sha;
-    await s.gh.updateBranch(undefined, "ci-bot/fix-555", head);
-    return head;
-  }
-
   test("people pushed onto it: the retry commits nothing over their work and keeps its own commit on record", async () => {
     const { s, commit } = await stoppedAfterOpening();
     const theirs = await pushOnFixBranch(s, "alice: my own take", "# theirs\n");
@@ -216,19 +207,33 @@ describe("a job retried after a stop while it waited for CI on its new fix PR, i
   });
 });
 
+/** A commit on the fix branch on top of its head, with slug.py as its author wrote it. */
+async function pushOnFixBranch(s: Loop, message: string, content: string): Promise<string> {
+  const at = s.gh.branches.get("ci-bot/fix-555")!;
+  const tree = await s.gh.createTree(undefined, s.gh.commits.get(at)!.tree, [{ path: "slug.py", content }]);
+  const head = (await s.gh.createCommit(undefined, { message, tree, parents: [at] })).sha;
+  await s.gh.updateBranch(undefined, "ci-bot/fix-555", head);
+  return head;
+}
+
+/**
+ * The first attempt opened its PR, then GitHub refused the comment on the failing PR: the job failed with its
+ * commit noted and no record of its PR. Returns that commit.
+ */
+async function failedAfterOpening(): Promise<{ s: Loop; ours: string }> {
+  const s = await setup({ pullRequests: [7] });
+  const refused = jest.spyOn(s.gh, "upsertComment").mockRejectedValueOnce(permanent("http_422", "Validation Failed"));
+  await s.run();
+  expect(await s.get()).toMatchObject({ state: "failed", error: { code: "http_422" } });
+  expect((await s.get()).results["open-pull-request"]).toBeUndefined();
+  refused.mockRestore();
+  return { s, ours: s.gh.branches.get("ci-bot/fix-555")! };
+}
+
 describe("a job whose first attempt failed after opening its PR, retried after people pushed onto the fix branch", () => {
   test("the retry commits nothing over their work, and says why", async () => {
-    const s = await setup({ pullRequests: [7] });
-    // The PR opened; the comment on the failing PR was refused, and the job failed with no record of its PR.
-    const refused = jest.spyOn(s.gh, "upsertComment").mockRejectedValueOnce(permanent("http_422", "Validation Failed"));
-    await s.run();
-    expect(await s.get()).toMatchObject({ state: "failed", error: { code: "http_422" } });
-    expect((await s.get()).results["open-pull-request"]).toBeUndefined();
-    refused.mockRestore();
-    const ours = s.gh.branches.get("ci-bot/fix-555")!;
-    const tree = await s.gh.createTree(undefined, s.gh.commits.get(ours)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
-    const theirs = (await s.gh.createCommit(undefined, { message: "alice: my own take", tree, parents: [ours] })).sha;
-    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs);
+    const { s } = await failedAfterOpening();
+    const theirs = await pushOnFixBranch(s, "alice: my own take", "# theirs\n");
     const callsBefore = s.gh.calls.length;
     await retryJob(s.deps, s.job.id);
     await s.run();
@@ -238,12 +243,7 @@ describe("a job whose first attempt failed after opening its PR, retried after p
   });
 
   test("CI on its commit that finished while it was failed is taken at once by the retry, not a day later", async () => {
-    const s = await setup({ pullRequests: [7] });
-    const refused = jest.spyOn(s.gh, "upsertComment").mockRejectedValueOnce(permanent("http_422", "Validation Failed"));
-    await s.run();
-    expect(await s.get()).toMatchObject({ state: "failed", error: { code: "http_422" } });
-    refused.mockRestore();
-    const ours = s.gh.branches.get("ci-bot/fix-555")!;
+    const { s, ours } = await failedAfterOpening();
     // The fix commit's run passed while the job was failed: its webhook found no PR on record to credit.
     await s.deliver("workflow_run", s.fixRun("success", ours));
     await s.clock.advance(3_600_000);
@@ -255,15 +255,8 @@ describe("a job whose first attempt failed after opening its PR, retried after p
 
 describe("a job whose first attempt failed after opening its PR, its PR merged with people's edits while it was failed", () => {
   test("the retry records its own commit, not theirs, so their edits are sent as a demonstration", async () => {
-    const s = await setup({ pullRequests: [7] });
-    const refused = jest.spyOn(s.gh, "upsertComment").mockRejectedValueOnce(permanent("http_422", "Validation Failed"));
-    await s.run();
-    expect((await s.get()).results["open-pull-request"]).toBeUndefined();
-    refused.mockRestore();
-    const ours = s.gh.branches.get("ci-bot/fix-555")!;
-    const tree = await s.gh.createTree(undefined, s.gh.commits.get(ours)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
-    const theirs = (await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [ours] })).sha;
-    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs);
+    const { s, ours } = await failedAfterOpening();
+    const theirs = await pushOnFixBranch(s, "alice: tidy", "# theirs\n");
     s.gh.compareDiff = async () => slugPatch();
     await s.clock.advance(86_400_000);
     Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: theirs });
