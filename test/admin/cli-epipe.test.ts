@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, test } from "@jest/globals";
@@ -20,6 +20,7 @@ describe("CLI output into a closed pipe", () => {
     let stderr = "";
     child.stderr.on("data", (b) => (stderr += b));
     const code = await new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    await rm(dir, { recursive: true, force: true });
     expect(stderr).toBe("");
     expect(code).toBe(0);
   });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "@jest/globals";
@@ -6,7 +6,11 @@ import { killAll, root, spawnMain, type Child } from "./spawn-server.js";
 
 describe("start-up without credentials", () => {
   const children: Child[] = [];
-  afterEach(() => killAll(children));
+  const dirs: string[] = [];
+  afterEach(async () => {
+    killAll(children);
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
 
   test("development: Probot's setup wizard serves the manifest from app.yml, offline (no smee call)", async () => {
     const port = String(20000 + Math.floor(Math.random() * 20000));
@@ -35,7 +39,9 @@ describe("start-up without credentials", () => {
   }, 30_000);
 
   test("a DATA_DIR that cannot be created: exits 1 naming DATA_DIR, not a raw ENOTDIR", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), "t0-datadir-")), "a-file");
+    const dir = mkdtempSync(join(tmpdir(), "t0-datadir-"));
+    dirs.push(dir);
+    const file = join(dir, "a-file");
     writeFileSync(file, "");
     const env = { APP_ID: "1", PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"), WEBHOOK_SECRET: "s", PORT: "0", DATA_DIR: join(file, "data") };
     const child = spawnMain(env, /never/);

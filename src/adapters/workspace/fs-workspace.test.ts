@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -357,7 +357,15 @@ describe("clone failures on the wire", () => {
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/octo/demo.git`, close: () => new Promise((r) => server.close(() => r())) };
   }
-  const fresh = async () => createFsWorkspace({ root: await mkdtemp(join(tmpdir(), "t0-ws-wire-")), maxBytes: 1e8, maxFiles: 1e5, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 10_000, keep: false });
+  const roots: string[] = [];
+  afterEach(async () => {
+    for (const r of roots.splice(0)) await rm(r, { recursive: true, force: true });
+  });
+  const fresh = async () => {
+    const root = await mkdtemp(join(tmpdir(), "t0-ws-wire-"));
+    roots.push(root);
+    return createFsWorkspace({ root, maxBytes: 1e8, maxFiles: 1e5, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 10_000, keep: false });
+  };
   const request = (url: string) => ({ jobId: "job-1", url, ref: "main", sha: "a".repeat(40), token: TOKEN });
 
   test("a pack stream that stops before git's closing flush (the server process or a proxy cut it) is retried, as git's early EOF", async () => {
