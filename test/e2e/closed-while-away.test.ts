@@ -1,10 +1,11 @@
 import { describe, expect, jest, test } from "@jest/globals";
 import { permanent } from "../../src/core/errors.js";
-import { stopJob } from "../../src/core/job.js";
+import { stopJob, type Job } from "../../src/core/job.js";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
 import { retryJob } from "../../src/pipeline/job-control.js";
 import { EPISODE, INFERENCE, slugPatch } from "./fix-loop-fixtures.js";
-import { fixLoopSuite } from "./fix-loop-setup.js";
+import { EPISODE2, fixLoopSuite, INFERENCE2 } from "./fix-loop-setup.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
 
 const setup = fixLoopSuite();
 
@@ -207,14 +208,58 @@ describe("a job retried after a stop while it waited for CI on its new fix PR, i
   });
 });
 
-/** A commit on the fix branch on top of its head, with slug.py as its author wrote it. */
-async function pushOnFixBranch(s: Loop, message: string, content: string): Promise<string> {
-  const at = s.gh.branches.get("ci-bot/fix-555")!;
+/** A commit on `branch` on top of its head (or of `from`, creating it), with slug.py as its author wrote it. */
+async function pushOnBranch(s: Loop, branch: string, message: string, content: string, from?: string): Promise<string> {
+  const at = s.gh.branches.get(branch) ?? from!;
   const tree = await s.gh.createTree(undefined, s.gh.commits.get(at)!.tree, [{ path: "slug.py", content }]);
   const head = (await s.gh.createCommit(undefined, { message, tree, parents: [at] })).sha;
-  await s.gh.updateBranch(undefined, "ci-bot/fix-555", head);
+  if (s.gh.branches.has(branch)) await s.gh.updateBranch(undefined, branch, head);
+  else await s.gh.createBranch(undefined, branch, head);
   return head;
 }
+const pushOnFixBranch = (s: Loop, message: string, content: string) => pushOnBranch(s, "ci-bot/fix-555", message, content);
+
+describe("a job retried after a stop while parked on its own fix PR, another job's fix PR open for the same failure", () => {
+  test("the retry keeps to its own PR and commits nothing onto the other", async () => {
+    const { s, commit } = await stoppedAfterOpening();
+    const otherHead = await otherFixPrOpen(s, commit);
+    await retryUntilParkedAgain(s);
+    await expectOwnPrKept(s, commit, otherHead);
+  });
+
+  test("the same for a job that failed after opening its PR, before its record was written", async () => {
+    const { s, ours } = await failedAfterOpening();
+    const otherHead = await otherFixPrOpen(s, ours);
+    await retryUntilParkedAgain(s);
+    await expectOwnPrKept(s, ours, otherHead);
+  });
+
+  /** A later failure with the same fingerprint, on a pull request's run, which opened a fix PR of its own (#101). */
+  async function otherFixPrOpen(s: Loop, from: string): Promise<string> {
+    const other = makeJob({ runId: 777, repo: "octo/slug" });
+    const head = await pushOnBranch(s, "ci-bot/fix-777", "ci-bot: the other job's fix", "# the other job's fix\n", from);
+    const parked: Job = {
+      ...other,
+      id: "other-job",
+      fingerprint: s.job.fingerprint,
+      run: { ...other.run, pullRequests: [8] },
+      state: "pr",
+      waitingFor: "pr_outcome",
+      results: { "open-pull-request": { branch: "ci-bot/fix-777", commitSha: head, verified: true, pr: { number: 101, htmlUrl: "https://github.com/octo/slug/pull/101", nodeId: "PR_101", state: "open", draft: true }, createdPr: true, commentedOn: [8], files: ["slug.py"], inferenceId: INFERENCE2, episodeId: EPISODE2, repairAttempt: 1 } },
+    };
+    await s.store.recordIntake(makeDelivery(parked), "{}", parked);
+    return head;
+  }
+
+  async function expectOwnPrKept(s: Loop, own: string, otherHead: string) {
+    expect(s.gh.branches.get("ci-bot/fix-777")).toBe(otherHead);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(own);
+    const record = (await s.get()).results["open-pull-request"];
+    expect(record).toMatchObject({ branch: "ci-bot/fix-555", commitSha: own, pr: { number: 100 } });
+    expect(record).not.toHaveProperty("sharedWithJob");
+    expect((await s.store.getJob("other-job"))!.results["open-pull-request"]).not.toHaveProperty("sharedCommits");
+  }
+});
 
 /**
  * The first attempt opened its PR, then GitHub refused the comment on the failing PR: the job failed with its

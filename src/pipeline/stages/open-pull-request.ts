@@ -35,7 +35,10 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const previous = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
   // This stage found its PR closed and recorded the close (below), which woke the job: watch-pr handles it.
   if (previous?.pr?.state === "closed" && lastOpenOrClose(prEventsOf(job))?.kind === "closed") return { result: previous };
-  const sibling = attempt === 1 ? await openSiblingFix(job, deps) : undefined;
+  // A job with a PR of its own (on record, or its first commit noted before it failed) keeps to it when retried:
+  // another job's fix PR for the same failure, open by now, would get this fix too, and its own PR go unwatched.
+  const ownPr = (previous?.pr && !previous.sharedWithJob) || job.results[FIX_COMMIT];
+  const sibling = attempt === 1 && !ownPr ? await openSiblingFix(job, deps) : undefined;
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
 
   if (sibling?.answersThisPrRun) {
