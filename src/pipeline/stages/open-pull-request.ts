@@ -75,7 +75,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
   // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on
   // or to take as its own commit: the PR is left as it is and watched.
-  const retriedOnPr = attempt === 1 && !sibling && previous?.pr ? previous : undefined;
+  const retriedOnPr = attempt === 1 && !sibling && previous?.pr && !previous.sharedWithJob ? previous : undefined;
   const published = await publishFix(gh.writes, {
     repo: job.repo,
     branch,
