@@ -1,5 +1,5 @@
 import { reactivate, transition, type Job } from "../core/job.js";
-import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
+import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 import { addPrEvent, lastOpenOrClose, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "./pr-events.js";
 
 export type ReopenOutcome =
@@ -53,7 +53,7 @@ export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }
 
 /** Why a completed job with no close recorded is not brought back by a reopening. */
 function completedOpen(job: Job, prNumber: number): string {
-  const open = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  const open = prRecordOf(job);
   // Earlier versions completed a retried job on finding its PR closed, without recording the close: there
   // is no close here to undo, and no outcome to correct, so the job is not brought back.
   if (open?.pr?.state === "closed") return `job ${job.id} completed on finding PR #${prNumber} already closed, without recording the close (an earlier version of this app): it does not watch the PR again, follow it by hand`;

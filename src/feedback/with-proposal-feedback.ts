@@ -2,6 +2,7 @@ import { toAppError, type AppError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import type { Stage } from "../pipeline/stage.js";
 import type { ProposePatchResult } from "../pipeline/stages/propose-patch.js";
+import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 import { noPrFeedback, unusableAnswerFeedback } from "./outcome-feedback.js";
 import { recordAndSend, type NewFeedback } from "./outbox.js";
 
@@ -50,7 +51,7 @@ function failureFeedback(job: Job, err: AppError): NewFeedback[] {
   }
   if (!inferences.length) return [];
   const items = inferences.flatMap(([id, reason]) => unusableAnswerFeedback(job, [id], reason));
-  const noPrYet = !job.results["open-pull-request"];
+  const noPrYet = !prRecordOf(job);
   if (noPrYet && typeof d.episodeId === "string") items.push(noPrFeedback(job, d.episodeId, err.code));
   return items;
 }

@@ -1,7 +1,7 @@
 import { jobKey } from "../core/job.js";
 import { addPrEvent, prEventsOf } from "../feedback/pr-events.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import { fixBranchCommit, type OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
+import { fixBranchCommit, prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { isVerdict } from "../core/conclusions.js";
 import { workflowFileOf } from "../core/workflow-file.js";
@@ -27,7 +27,7 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   const origin = runIdOfFixBranch(r.run.head_branch);
   if (origin === undefined) return ignored();
   const job = await deps.store.findJobByKey(jobKey(r.repoId, origin));
-  const open = job?.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  const open = job && prRecordOf(job);
   // A dry run (or a run whose fix went onto another job's PR) records no PR of its own under this name.
   if (!job || !open?.pr) return ignored();
   // Other workflows run on the fix branch too (lint, docs, a flaky one already red on the base): their

@@ -7,7 +7,7 @@ import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
 import { recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
 import { updateParkedJob as update } from "../feedback/update-parked-job.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
-import type { OpenPullRequestResult } from "../pipeline/stages/open-pull-request-result.js";
+import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
 import { parsePayload, pullRequestEventSchema, type PullRequestEvent } from "./payload-schemas.js";
 
@@ -35,7 +35,7 @@ export const onPullRequest: Handler = async (payload, meta, deps) => {
   const runId = runIdOfFixBranch(pr.head.ref);
   if (runId === undefined) return routed("not a fix branch of this app");
   const job = await deps.store.findJobByKey(jobKey(p.repository.id, runId));
-  const open = job?.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  const open = job && prRecordOf(job);
   // A dry run's result describes the PR it would have opened: there is none to own this one.
   if (!job || !open?.pr) return routed(`no job opened a PR for run ${runId}`);
   if (open.pr.number !== pr.number) return routed(`job ${job.id} owns PR #${open.pr.number}, not this one`);

@@ -14,7 +14,7 @@ import { prCloseOf, recordPrClose } from "../feedback/record-pr-close.js";
 import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js";
 import { queueItemFor } from "./runner.js";
 import { runNowAndEvery, takesLease } from "../core/periodic.js";
-import { botCommits, OPEN_PULL_REQUEST, pushedByThisRepair, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
+import { botCommits, OPEN_PULL_REQUEST, prRecordOf, pushedByThisRepair } from "./stages/open-pull-request-result.js";
 import { WAIT_RERUN } from "./stages/rerun-flaky-result.js";
 
 /** Jobs asked about per pass: a backlog (the app down for days) is worked through over several passes. */
@@ -105,7 +105,7 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
     return d.outcome === "event_routed" ? [d.reason] : [];
   }
 
-  const open = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  const open = prRecordOf(job);
   if (!open?.pr) return [];
   const reasons: string[] = [];
   const pr = await gh.writes.getPullRequest(job.repo, open.pr.number);
@@ -156,7 +156,7 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
 /** A superseded commit whose runs have all ended is not asked about again (`SupersededCommit.runsReconciled`). */
 async function markRunsReconciled(store: JobStore, id: string, sha: string): Promise<void> {
   await store.updateJob(id, (j) => {
-    const c = (j.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined)?.supersededCommits?.find((x) => x.sha === sha);
+    const c = prRecordOf(j)?.supersededCommits?.find((x) => x.sha === sha);
     if (c) c.runsReconciled = true;
   });
 }

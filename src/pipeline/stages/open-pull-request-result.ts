@@ -91,6 +91,9 @@ export interface FixCommit {
   sha: string;
 }
 
+/** The job's record of its fix PR (this stage's result), absent before the stage has written one. */
+export const prRecordOf = (job: Job): OpenPullRequestResult | undefined => job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
+
 /** The bot's commits on the PR's branch: this job's fix and later jobs' fixes committed onto it (not a repair's pending push). */
 export function botCommits(open: OpenPullRequestResult): string[] {
   return [open.commitSha, ...(open.sharedCommits ?? []).map((c) => c.sha)];
@@ -124,7 +127,6 @@ export function withPreviousRecord(previous: OpenPullRequestResult | undefined, 
   if (previous.ciFailedComment) merged.ciFailedComment = true;
   return merged;
 }
-
 
 /**
  * The commit the repair after `open` already pushed, when a step after the push failed and is retried, with
@@ -192,7 +194,7 @@ export function proposalOnBranch(job: Job, open: OpenPullRequestResult): { infer
  * Not on a record of an earlier version (no diagnosis): proposalOnBranch never reads a patch from it.
  */
 export function keepPatchOnBranch(job: Job): void {
-  const open = job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
+  const open = prRecordOf(job);
   if (!open?.commitSha || open.diagnosis === undefined || open.patch !== undefined) return;
   const latest = proposalOf(job);
   if (latest?.inferenceId === open.inferenceId) open.patch = latest.patch;

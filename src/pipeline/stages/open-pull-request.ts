@@ -13,7 +13,7 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { botCommits, FIX_COMMIT, OPEN_PULL_REQUEST, withPreviousRecord, type FixCommit, type OpenPullRequestResult, type RepairState } from "./open-pull-request-result.js";
+import { botCommits, FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
@@ -32,7 +32,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const config = repoConfigOf(job);
   const repair = job.results["repair"] as RepairState | undefined;
   const attempt = repair?.attempt ?? 1;
-  const previous = job.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  const previous = prRecordOf(job);
   // This stage found its PR closed and recorded the close (below), which woke the job: watch-pr handles it.
   if (previous?.pr?.state === "closed" && lastOpenOrClose(prEventsOf(job))?.kind === "closed") return { result: previous };
   // A job with a PR of its own (on record, or its first commit noted before it failed) keeps to it when retried:
@@ -213,7 +213,7 @@ function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: stri
     ownHeads: sibling.heads,
     onCommit: async (sha: string) => {
       await deps.store.updateJob(sibling.jobId, (j) => {
-        const r = j.results["open-pull-request"] as OpenPullRequestResult | undefined;
+        const r = prRecordOf(j);
         if (!r || r.sharedCommits?.some((c) => c.sha === sha)) return;
         r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId: ids.inferenceId, files, runId: job.run.id, episodeId: ids.episodeId }];
       });
@@ -223,7 +223,8 @@ function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: stri
 
 /** Whether `sha` is this job's commit on the sibling's PR (it got there before a retry found the PR closed). */
 async function landedOnSibling(job: Job, deps: Deps, siblingId: string, sha: string): Promise<boolean> {
-  const r = (await deps.store.getJob(siblingId))?.results["open-pull-request"] as OpenPullRequestResult | undefined;
+  const sibling = await deps.store.getJob(siblingId);
+  const r = sibling && prRecordOf(sibling);
   return !!r?.sharedCommits?.some((c) => c.jobId === job.id && c.sha === sha);
 }
 
@@ -251,7 +252,7 @@ async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; br
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
     const sameCommit = other.run.headSha === job.run.headSha;
     if (job.run.pullRequests.length && !sameCommit) continue;
-    const r = other.results["open-pull-request"] as OpenPullRequestResult | undefined;
+    const r = prRecordOf(other);
     if (r?.pr.state === "open" && !r.sharedWithJob) {
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];

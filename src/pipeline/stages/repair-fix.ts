@@ -1,7 +1,7 @@
 import { toAppError } from "../../core/errors.js";
 import type { Stage } from "../stage.js";
 import { openPullRequest } from "./open-pull-request.js";
-import { keepPatchOnBranch, OPEN_PULL_REQUEST, repairProposalCommitted, type OpenPullRequestResult } from "./open-pull-request-result.js";
+import { keepPatchOnBranch, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairProposalCommitted } from "./open-pull-request-result.js";
 import type { RepairFn } from "./watch-pr.js";
 
 /**
@@ -15,7 +15,7 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
     // Retried after this attempt committed its validated proposal (the branch move or the PR update after it
     // failed): that commit is finished, not answered again. A new answer would be committed on top of it,
     // and the commit's CI, already running, would be the verdict of an inference no record names any more.
-    const open = job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
+    const open = prRecordOf(job);
     if (!open || !repairProposalCommitted(job, open)) {
       const p = await propose.run(job, deps, ctx);
       job = await deps.store.updateJob(job.id, (j) => {

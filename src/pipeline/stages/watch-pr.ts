@@ -22,7 +22,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, fixBranchCommit, proposalOnBranch, pushedByThisRepair, repairProposalCommitted, type OpenPullRequestResult, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, fixBranchCommit, type OpenPullRequestResult, proposalOnBranch, prRecordOf, pushedByThisRepair, repairProposalCommitted, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -72,7 +72,7 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   const writes = closedAtEnd ? undefined : gh.writes;
   let current = job;
   for (const ev of pending) {
-    const open = current.results["open-pull-request"] as OpenPullRequestResult;
+    const open = prRecordOf(current)!;
     const note =
       ev.kind === "ci" ? await onCi(current, deps, ctx, gh, writes, open, ev, repair)
       : ev.kind === "closed" ? await onClosed(current, deps, gh.writes, open, ev)
@@ -163,12 +163,12 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
     if (off) return `CI passed on the fix branch (run ${ev.runId}); ${off}; PR left as is`;
     if (open.pr.draft) {
       await w.markReadyForReview(job.repo, open.pr);
-      await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).pr.draft = false));
+      await deps.store.updateJob(job.id, (j) => void (prRecordOf(j)!.pr.draft = false));
     }
     if (open.ciFailedComment) {
       // Only edits it: a "CI failed" comment people deleted is not answered by a new comment of its own.
       await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiPassedComment(FIX_MARKER, { runId: ev.runId, url: ev.url }), { create: false });
-      await deps.store.updateJob(job.id, (j) => void delete (j.results["open-pull-request"] as OpenPullRequestResult).ciFailedComment);
+      await deps.store.updateJob(job.id, (j) => void delete prRecordOf(j)!.ciFailedComment);
     }
     return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
   }
@@ -204,7 +204,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
     await deps.store.updateJob(job.id, (j) => void ((j.results["repair"] as RepairState).failed = r.reason));
   }
   await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
-  await deps.store.updateJob(job.id, (j) => void ((j.results["open-pull-request"] as OpenPullRequestResult).ciFailedComment = true));
+  await deps.store.updateJob(job.id, (j) => void (prRecordOf(j)!.ciFailedComment = true));
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
 }
 
@@ -225,7 +225,7 @@ async function sharedEpisodes(job: Job, deps: Deps, open: OpenPullRequestResult)
   for (const jobId of new Set(commits.map((c) => c.jobId))) {
     const mine = commits.filter((c) => c.jobId === jobId);
     const other = await deps.store.getJob(jobId);
-    const placed = (other?.results["open-pull-request"] as OpenPullRequestResult | undefined)?.commitSha;
+    const placed = (other && prRecordOf(other))?.commitSha;
     if (other && !mine.some((c) => c.sha === placed)) continue;
     const episodeId = mine.find((c) => c.episodeId)?.episodeId ?? (other && proposalOf(other)?.episodeId);
     if (!episodeId) continue;
