@@ -81,6 +81,9 @@ export interface RepairState {
   failed?: string;
 }
 
+/** The repair attempt under way or last made (watch-pr writes it), absent before the first repair. */
+export const repairStateOf = (job: Job): RepairState | undefined => job.results["repair"] as RepairState | undefined;
+
 /**
  * The first attempt's commit, noted before the fix branch is moved to it (`results[FIX_COMMIT]`): a retry of
  * a first attempt that failed before its PR was on record (a refused comment, GitHub down past the retries)
@@ -134,7 +137,7 @@ export function withPreviousRecord(previous: OpenPullRequestResult | undefined, 
  * another attempt says nothing of this one.
  */
 export function pushedByThisRepair(job: Job, open: OpenPullRequestResult): { sha: string; inferenceId?: string } | undefined {
-  const r = job.results["repair"] as RepairState | undefined;
+  const r = repairStateOf(job);
   if (r?.attempt !== open.repairAttempt + 1 || !r.pushedSha) return undefined;
   return r.pushedInferenceId ? { sha: r.pushedSha, inferenceId: r.pushedInferenceId } : { sha: r.pushedSha };
 }

@@ -13,7 +13,7 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { botCommits, FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
+import { botCommits, FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
@@ -30,7 +30,7 @@ export const openPullRequestStage: Stage = {
 export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const { proposal } = fixRecord(job);
   const config = repoConfigOf(job);
-  const repair = job.results["repair"] as RepairState | undefined;
+  const repair = repairStateOf(job);
   const attempt = repair?.attempt ?? 1;
   const previous = prRecordOf(job);
   // This stage found its PR closed and recorded the close (below), which woke the job: watch-pr handles it.
@@ -200,7 +200,7 @@ function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repa
     ciFailedOn: previous.commitSha,
     onCommit: async (sha: string) => {
       await deps.store.updateJob(job.id, (j) => {
-        const r = j.results["repair"] as RepairState | undefined;
+        const r = repairStateOf(j);
         if (r) Object.assign(r, { pushedSha: sha, pushedInferenceId: inferenceId });
       });
     },

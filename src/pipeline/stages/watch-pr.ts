@@ -22,7 +22,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, fixBranchCommit, type OpenPullRequestResult, proposalOnBranch, prRecordOf, pushedByThisRepair, repairProposalCommitted, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, fixBranchCommit, type OpenPullRequestResult, proposalOnBranch, prRecordOf, pushedByThisRepair, repairProposalCommitted, repairStateOf, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -201,7 +201,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
     // Not a failed attempt (a reopened PR's next red verdict may be repaired), and no comment on a closed PR.
     if (r.closed) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} not pushed: ${r.reason}; PR left as is`;
     why = `repair attempt ${open.repairAttempt + 1} failed: ${r.reason}`;
-    await deps.store.updateJob(job.id, (j) => void ((j.results["repair"] as RepairState).failed = r.reason));
+    await deps.store.updateJob(job.id, (j) => void (repairStateOf(j)!.failed = r.reason));
   }
   await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
   await deps.store.updateJob(job.id, (j) => void (prRecordOf(j)!.ciFailedComment = true));
@@ -236,7 +236,7 @@ async function sharedEpisodes(job: Job, deps: Deps, open: OpenPullRequestResult)
 
 /** Why the repair after `open` ended without moving the branch, when it ran. */
 function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefined {
-  const r = job.results["repair"] as RepairState | undefined;
+  const r = repairStateOf(job);
   return r?.attempt === open.repairAttempt + 1 ? r.failed : undefined;
 }
 
