@@ -117,26 +117,18 @@ export function runCommand(opts: RunCommandOptions): Promise<CommandRun> {
         ...(spawnError ? { spawnError } : {}),
       }));
     };
-    // The first reason to stop the command (timeout, abort, a floor) stops the floors' watches: one reason per kill.
     const stops: (() => void)[] = [];
     const stopWatch = () => stops.forEach((stop) => stop());
-    const onAbort = () => {
-      aborted = true;
-      stopWatch();
-      killGroup();
-    };
-    const timer = setTimeout(() => {
-      timedOut = true;
-      stopWatch();
-      killGroup();
-    }, opts.timeoutMs);
-    const floorReached = (record: () => void) => {
+    // The first reason to stop the command (timeout, abort, a floor) stops the floors' watches: one reason per kill.
+    const killFor = (record: () => void) => {
       stopWatch();
       record();
       killGroup();
     };
-    if (opts.diskFloor) stops.push(watchDisk(opts.diskFloor, (low) => floorReached(() => (diskLow = low))));
-    if (opts.memoryFloor) stops.push(watchMemory(opts.memoryFloor, (low) => floorReached(() => (memoryLow = low))));
+    const onAbort = () => killFor(() => (aborted = true));
+    const timer = setTimeout(() => killFor(() => (timedOut = true)), opts.timeoutMs);
+    if (opts.diskFloor) stops.push(watchDisk(opts.diskFloor, (low) => killFor(() => (diskLow = low))));
+    if (opts.memoryFloor) stops.push(watchMemory(opts.memoryFloor, (low) => killFor(() => (memoryLow = low))));
     if (opts.signal?.aborted) onAbort();
     else opts.signal?.addEventListener("abort", onAbort, { once: true });
 
