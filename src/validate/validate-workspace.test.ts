@@ -306,13 +306,15 @@ describe("validateWorkspace flow", () => {
   (probe.available ? test : test.skip)("in the sandbox, /tmp, /var/tmp and /run are on the temp root's filesystem, not tmpfs", async () => {
     const r = await repo("node-sum");
     const host = (await statfs(tmpdir())).type.toString(16);
+    // Where the host's own /tmp is a tmpfs, the type alone cannot tell a bwrap tmpfs from the bound directory; the device can.
+    const dev = (await stat(tmpdir())).dev;
     const report = await validateWorkspace({
       workspaceDir: r.dir,
-      plan: plan("stat -f -c %t /tmp /var/tmp /run && echo x > /tmp/x && cat /tmp/x"),
+      plan: plan("stat -f -c %t /tmp /var/tmp /run && stat -c %d /tmp /var/tmp /run && echo x > /tmp/x && cat /tmp/x"),
       settings: settings("bwrap", { reproduceFirst: false }),
       apply: async () => ({ files: [] }),
     });
-    expect(report.runs[0]).toMatchObject({ exitCode: 0, outputTail: `${host}\n${host}\n${host}\nx\n` });
+    expect(report.runs[0]).toMatchObject({ exitCode: 0, outputTail: `${host}\n${host}\n${host}\n${dev}\n${dev}\n${dev}\nx\n` });
   });
 
   (probe.available ? test : test.skip)("in the sandbox, each command starts with an empty /tmp, /var/tmp and /run: the unpatched run's leftovers are not the patched run's", async () => {
