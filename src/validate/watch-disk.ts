@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { freeBytes as statfsFreeBytes } from "../core/free-bytes.js";
-import { DEFAULT_WATCH_INTERVAL_MS, watchFloor } from "./watch-floor.js";
+import { watchFloor } from "./watch-floor.js";
 
 export interface DiskFloor {
   /** Directories on the filesystems the command can write to (the checkout, the temp root of HOME/TMPDIR). */
@@ -57,5 +57,5 @@ export function watchDisk(floor: DiskFloor, onLow: (low: DiskLow) => void): () =
     }
     return undefined;
   };
-  return watchFloor(look, floor.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS, onLow);
+  return watchFloor(look, floor.intervalMs, onLow);
 }

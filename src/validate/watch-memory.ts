@@ -1,5 +1,5 @@
 import { memAvailable } from "./mem-available.js";
-import { DEFAULT_WATCH_INTERVAL_MS, watchFloor } from "./watch-floor.js";
+import { watchFloor } from "./watch-floor.js";
 
 export interface MemoryFloor {
   /** Below this many bytes of available memory on the host, the command is stopped. */
@@ -29,5 +29,5 @@ export function watchMemory(floor: MemoryFloor, onLow: (low: MemoryLow) => void)
     const bytes = await available();
     return bytes !== undefined && bytes < floor.minAvailableBytes ? { availableBytes: bytes, minAvailableBytes: floor.minAvailableBytes } : undefined;
   };
-  return watchFloor(look, floor.intervalMs ?? DEFAULT_WATCH_INTERVAL_MS, onLow);
+  return watchFloor(look, floor.intervalMs, onLow);
 }
