@@ -3,7 +3,7 @@ import { AppError } from "../core/errors.js";
 import { isFinal, reactivate, wake, type Job } from "../core/job.js";
 import { WATCH_PR } from "../feedback/pr-events.js";
 import { queueItemFor } from "./runner.js";
-import { FIX_COMMIT, OPEN_PULL_REQUEST, type OpenPullRequestResult } from "./stages/open-pull-request-result.js";
+import { FIX_COMMIT, OPEN_PULL_REQUEST, prRecordOf } from "./stages/open-pull-request-result.js";
 
 /**
  * Operator retry (CLI and admin API): a failed job goes back to the state of the stage that failed,
@@ -36,7 +36,7 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
     // the stage's GitHub trouble is retried with backoff like any other. A job stopped while parked right
     // after opening its PR (open-pull-request given back, its PR on record) waits for the same events, and so
     // does one that failed after its first commit (noted, FIX_COMMIT) before the record: CI ran on that commit.
-    const parkedOnPr = stage.name === OPEN_PULL_REQUEST && (!!(j.results[OPEN_PULL_REQUEST] as Partial<OpenPullRequestResult> | undefined)?.pr || !!j.results[FIX_COMMIT]);
+    const parkedOnPr = stage.name === OPEN_PULL_REQUEST && (!!prRecordOf(j)?.pr || !!j.results[FIX_COMMIT]);
     if (stage.name === WATCH_PR || parkedOnPr) j.reconcileOnResume = true;
   });
   await deps.queue.enqueue(queueItemFor(job));
