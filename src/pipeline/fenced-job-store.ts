@@ -10,6 +10,7 @@ import type { JobStore, UpdateOptions, WriteFence } from "../core/ports/job-stor
 export class FencedJobStore implements JobStore {
   readonly kind: string;
   readonly tryLease?: JobStore["tryLease"];
+  readonly holdsFence?: JobStore["holdsFence"];
   readonly #store: JobStore;
   readonly #jobId: string;
   readonly #fence: WriteFence;
@@ -20,6 +21,7 @@ export class FencedJobStore implements JobStore {
     this.#fence = fence;
     this.kind = store.kind;
     if (store.tryLease) this.tryLease = store.tryLease.bind(store);
+    if (store.holdsFence) this.holdsFence = store.holdsFence.bind(store);
   }
 
   updateJob(id: string, mutate: (job: Job) => void, opts?: UpdateOptions): Promise<Job> {

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { jobTakenOver, permanent, transient } from "../core/errors.js";
 import type { JobState } from "../core/job.js";
+import type { GitHubClient } from "../core/ports/github-port.js";
 import type { WriteFence } from "../core/ports/job-store.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { jsonLogLines } from "../../test/helpers/recording-logger.js";
@@ -93,6 +94,29 @@ describe("Runner: a run whose queue lease is lost (its writes are fenced)", () =
     expect([j.error, j.nextAttemptAt]).toEqual([undefined, undefined]);
     expect((await s.store.getJob(sibling.id))!.results).toEqual({ sibling: { fixedBy: 7 } });
     expect(s.lease.unfenced).toEqual([sibling.id]);
+    expect(s.enqueued).toEqual([]);
+  });
+
+  test("a stage's GitHub writes are refused once the lease is lost, before the store is written: nothing reaches GitHub and the run stops", async () => {
+    const comments: number[] = [];
+    let s!: ReturnType<typeof setup>;
+    s = setup([
+      stage("open", "pr", async (job, deps) => {
+        const gh = await deps.github.forInstallation(job.installationId);
+        await gh.writes!.upsertComment(job.repo, 7, "<!-- t0 -->", "first");
+        // The worker stalled past its lease and another took the job; the queue has not noticed yet.
+        s.lease.lost = true;
+        await gh.writes!.upsertComment(job.repo, 7, "<!-- t0 -->", "second");
+        return { result: { pr: 7 } };
+      }),
+    ]);
+    Object.assign(s.store, { holdsFence: async (fence: WriteFence) => (expect(fence).toEqual(FENCE), !s.lease.lost) });
+    const writes = { upsertComment: async (_r: unknown, n: number) => (comments.push(n), { id: 1, created: true }) };
+    s.deps.github = { forInstallation: async () => ({ writes }) as unknown as GitHubClient };
+    const j = await s.run();
+    expect(comments).toEqual([7]);
+    expect(j).toMatchObject({ state: "pr", completedStages: [], results: {} });
+    expect([j.error, j.nextAttemptAt]).toEqual([undefined, undefined]);
     expect(s.enqueued).toEqual([]);
   });
 

@@ -3,9 +3,11 @@ import { JOB_TAKEN_OVER, permanent, toAppError, type AppError } from "../core/er
 import { isFinal, transition, type Job } from "../core/job.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { QueueItem, RunContext } from "../core/ports/job-queue.js";
+import type { WriteFence } from "../core/ports/job-store.js";
 import type { Logger } from "../core/ports/logger.js";
 import { redact, redactDeep } from "../core/redact.js";
 import { backoffDelay } from "./backoff.js";
+import { FencedGitHub } from "./fenced-github.js";
 import { FencedJobStore } from "./fenced-job-store.js";
 import type { Stage, StageOutcome } from "./stage.js";
 
@@ -117,6 +119,16 @@ export class Runner {
   }
 
   /**
+   * The run's view of the store and GitHub under the queue's lease: its writes to the job, and its visible
+   * GitHub writes, are refused once the lease is lost, so they cannot land beside the new owner's.
+   */
+  #fenced(jobId: string, fence: WriteFence): Deps {
+    const store = this.#deps.store;
+    const github = store.holdsFence ? new FencedGitHub(this.#deps.github, jobId, fence, store.holdsFence.bind(store)) : this.#deps.github;
+    return { ...this.#deps, store: new FencedJobStore(store, jobId, fence), github };
+  }
+
+  /**
    * The bindings of a job that escaped before its run knew them (the store failed its first read): read
    * again, once; a store still down leaves the ids null rather than the line out.
    */
@@ -129,7 +141,7 @@ export class Runner {
     const { clock } = this.#deps;
     // Every write of this run to its job, the stages' too, carries the queue's lease: once it is lost the
     // store refuses the write (JOB_TAKEN_OVER) rather than let it land over the new owner's.
-    const deps: Deps = fence ? { ...this.#deps, store: new FencedJobStore(this.#deps.store, item.jobId, fence) } : this.#deps;
+    const deps: Deps = fence ? this.#fenced(item.jobId, fence) : this.#deps;
     const { store } = deps;
     let job = await store.getJob(item.jobId);
     if (!job || isFinal(job.state) || job.waitingFor || this.#stopping || lost?.aborted) return;

@@ -249,7 +249,7 @@ else
       expect(await a.importJob({ ...newer, state: "completed" }, { refresh: true })).toBe("present");
     });
 
-    test("a write fenced by a job's lease is refused, leaving the job as it was, once the lease passed to another holder or lapsed", async () => {
+    test("a write fenced by a job's lease is refused, leaving the job as it was, once the lease passed to another holder or lapsed; holdsFence says the same", async () => {
       const job = makeJob({ runId: 41 });
       await a.recordIntake(makeDelivery(job), "{}", job);
       const r = new Redis(url);
@@ -261,17 +261,20 @@ else
       const refused = () => expect(b.updateJob(job.id, (j) => Object.assign(j, { state: "failed", stage: "late" }), { fence })).rejects.toMatchObject({ code: "job_taken_over", retryable: false });
       try {
         await r.zadd(lease, now + 60_000, "worker-a");
+        expect(await b.holdsFence(fence)).toBe(true);
         const held = await b.updateJob(job.id, (j) => void (j.state = "cloning"), { fence });
         expect(held.state).toBe("cloning");
         const before = await a.getJob(job.id);
 
         // Another worker took the job over after worker-a's lease lapsed.
         await r.multi().del(lease).zadd(lease, now + 60_000, "worker-b").exec();
+        expect(await b.holdsFence(fence)).toBe(false);
         await refused();
         expect(await a.getJob(job.id)).toEqual(before);
 
         // Lapsed, and no one has taken it yet: worker-a cannot tell it from a take-over.
         await r.multi().del(lease).zadd(lease, now - 1, "worker-a").exec();
+        expect(await b.holdsFence(fence)).toBe(false);
         await refused();
         expect(await a.getJob(job.id)).toEqual(before);
         expect(await a.countByState()).toMatchObject({ cloning: 1, failed: 0 });

@@ -143,22 +143,33 @@ reindex(p, ARGV[2], cur[3], ARGV[5], cur[4], ARGV[10])
 return 2
 `;
 
+/** Whether `holder` still has its lease in the sorted set `key` (holder → expiry ms), by this server's clock. */
+const FENCE_HELD = `
+local function fence_held(key, holder)
+  local expires = redis.call('ZSCORE', key, holder)
+  local t = redis.call('TIME')
+  return expires and tonumber(expires) > tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+/** ARGV: fenceKey, fenceHolder. Returns 1 while the holder has the lease, else 0. */
+export const HOLDS_FENCE = `${FENCE_HELD}
+if fence_held(ARGV[1], ARGV[2]) then return 1 end
+return 0
+`;
+
 /**
  * Compare-and-set of one job: writes only if the revision is still the one the caller read, and, with a
  * fence (a lease: sorted set of holder → expiry ms), only while the fence's holder still has it by this
  * server's clock, the clock the lease was taken by. ARGV: prefix, id, expectedRev, json, state, final,
  * pendingFeedback[, fenceKey, fenceHolder]. Returns -1 missing, -2 fenced out, 0 conflict, 1 written.
  */
-export const UPDATE_JOB = `${REINDEX}
+export const UPDATE_JOB = `${REINDEX}${FENCE_HELD}
 local p = ARGV[1]
 local k = p .. 'job:' .. ARGV[2]
 local cur = redis.call('HMGET', k, 'rev', 'state', 'score')
 if not cur[1] then return -1 end
-if ARGV[8] then
-  local expires = redis.call('ZSCORE', ARGV[8], ARGV[9])
-  local t = redis.call('TIME')
-  if not expires or tonumber(expires) <= tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) then return -2 end
-end
+if ARGV[8] and not fence_held(ARGV[8], ARGV[9]) then return -2 end
 if cur[1] ~= ARGV[3] then return 0 end
 redis.call('HSET', k, 'json', ARGV[4], 'rev', tonumber(cur[1]) + 1, 'state', ARGV[5])
 reindex(p, ARGV[2], cur[2], ARGV[5], cur[3], ARGV[6])

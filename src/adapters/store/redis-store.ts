@@ -3,8 +3,8 @@ import { closeRedis, pingWithin } from "./redis-connection.js";
 import { KeyedSerial } from "./keyed-serial.js";
 import { AppError, jobTakenOver } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
-import { IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions, WriteFence } from "../../core/ports/job-store.js";
+import { HOLDS_FENCE, IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
 
 const COMPACT_PAGE = 200;
 const UNFINISHED_PAGE = 200;
@@ -260,6 +260,11 @@ export class RedisJobStore implements JobStore {
   async tryLease(name: string, ms: number): Promise<boolean> {
     this.#assertOpen();
     return (await this.#redis.set(this.#k(`lease:${name}`), String(process.pid), "PX", ms, "NX")) === "OK";
+  }
+
+  async holdsFence(fence: WriteFence): Promise<boolean> {
+    this.#assertOpen();
+    return (await this.#scripts.run(HOLDS_FENCE, [fence.key, fence.holder])) === 1;
   }
 
   /**

@@ -113,5 +113,10 @@ export interface JobStore {
    * Absent from a store only one process opens (it does the work itself).
    */
   tryLease?(name: string, ms: number): Promise<boolean>;
+  /**
+   * Whether the fence's holder still has its lease, by the clock the store checks fenced writes with.
+   * Absent from a store only one process opens: no other worker can take a job over there.
+   */
+  holdsFence?(fence: WriteFence): Promise<boolean>;
   close(): Promise<void>;
 }
