@@ -354,6 +354,19 @@ describe("other writes", () => {
     expect(gh.requests[1]!.headers.accept).toBe("application/vnd.github.diff");
   });
 
+  // GitHub will not render a diff over its limits (300 files, 20,000 lines, about 1 MB): 406 "Sorry, the diff
+  // exceeded the maximum number of files". That is "larger than maxBytes", not a failure: thrown, it failed
+  // the job's bookkeeping of a merged fix PR, so the merge was never recorded as feedback.
+  test("a compare diff GitHub finds too large (406) is null, as one over maxBytes is", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", `/repos/octo/demo/compare/${HEAD}...${COMMIT}`, {
+      status: 406,
+      body: { message: "Sorry, the diff exceeded the maximum number of files (300). Consider using 'List pull requests files' API or locally cloning the repository instead.", errors: [{ resource: "PullRequest", field: "diff", code: "too_large" }], documentation_url: "https://docs.github.com/rest/commits/commits#compare-two-commits" },
+    });
+    expect(await writes().compareDiff(repo, HEAD, COMMIT, 1000)).toBeNull();
+    gh.done();
+  });
+
   // Only GitHub's refusal for a missing `workflows` permission is that; other 403s that merely mention a
   // workflow (a run past its re-run window, one already running) must not send people to grant it.
   test.each([

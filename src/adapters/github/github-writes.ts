@@ -4,7 +4,7 @@ import type { JobRepo } from "../../core/job.js";
 import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
 import type { WritePacer } from "../queue/write-pacer.js";
 import type { AppIdentity } from "../../core/app-identity.js";
-import type { Octokit } from "./octokit-client.js";
+import { isDiffTooLarge, type Octokit } from "./octokit-client.js";
 
 interface RawPull {
   number: number;
@@ -207,14 +207,20 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         throw err;
       }
     },
-    compareDiff: (repo, base, head, maxBytes) =>
-      read(`comparing ${base}...${head}`, async () => {
-        const res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
+    async compareDiff(repo, base, head, maxBytes) {
+      let res;
+      try {
+        res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
           ...r(repo), basehead: `${base}...${head}`, headers: { accept: "application/vnd.github.diff" },
         });
-        const text = typeof res.data === "string" ? res.data : String(res.data);
-        return Buffer.byteLength(text) > maxBytes ? null : text;
-      }),
+      } catch (err) {
+        // GitHub renders no diff past its limits (300 files, 20,000 lines): a diff too large, as below.
+        if (isDiffTooLarge(err)) return null;
+        throw explain(err, `comparing ${base}...${head}`);
+      }
+      const text = typeof res.data === "string" ? res.data : String(res.data);
+      return Buffer.byteLength(text) > maxBytes ? null : text;
+    },
     rerunFailedJobs: (repo, runId) =>
       mutate(
         `re-running failed jobs of run ${runId}`,

@@ -213,9 +213,8 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const text = typeof res.data === "string" ? res.data : Buffer.from(res.data as unknown as ArrayBuffer).toString("utf8");
         return capDiff(text, maxBytes);
       } catch (err) {
-        const status = (err as { status?: number }).status;
-        // 404: commit gone; 406/422: GitHub refuses diffs that are too large. The context does without.
-        if (status === 404 || status === 406 || status === 422) return null;
+        // 404: commit gone; or a diff too large. The context does without.
+        if ((err as { status?: number }).status === 404 || isDiffTooLarge(err)) return null;
         throw readFailure(err, `reading the diff of ${sha.slice(0, 7)} in ${repo.fullName}`, { repo, needs: CONTENTS });
       }
     },
@@ -247,6 +246,12 @@ function toRunJob(j: ApiJob): RunJob {
       ...(s.completed_at ? { completedAt: s.completed_at } : {}),
     })),
   };
+}
+
+/** GitHub refusing to render a diff over its limits: 406 (`too_large`), or 422 from older servers. */
+export function isDiffTooLarge(err: unknown): boolean {
+  const status = (err as { status?: number }).status;
+  return status === 406 || status === 422;
 }
 
 /** Keeps whole file sections of a unified diff up to `maxBytes`, and says what was left out. */
