@@ -53,3 +53,12 @@ export function forkFilter(repoId: number, repoFullName: string, head: { id: num
   if (!head || head.id === repoId) return undefined;
   return { reason: `run is on fork ${head.full_name ?? head.id}, which the app cannot push to (base ${repoFullName})` };
 }
+
+/**
+ * The numbers of the run's PRs in this repository. GitHub's `pull_requests` are the open PRs whose head is
+ * the run's branch, wherever they are based: a fork's PR from this branch into itself (keeping the fork in
+ * sync) is listed too, and its number, read in this repository, is another PR or issue.
+ */
+export function ownPullRequests(repoId: number, prs: ReadonlyArray<{ number: number; base?: { repo?: { id: number } | null } }>): number[] {
+  return prs.filter((pr) => !pr.base?.repo || pr.base.repo.id === repoId).map((pr) => pr.number);
+}

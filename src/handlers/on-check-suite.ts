@@ -1,6 +1,6 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
-import { allowlistFilter, botBranchFilter, conclusionFilter, mergeQueueFilter, type Filtered } from "./filters.js";
+import { allowlistFilter, botBranchFilter, conclusionFilter, mergeQueueFilter, ownPullRequests, type Filtered } from "./filters.js";
 import { failureFingerprint, wentGreen, type FailureScope } from "./fingerprint.js";
 import { scopeOf } from "./on-workflow-run.js";
 import { checkSuiteCompletedSchema, parsePayload } from "./payload-schemas.js";
@@ -58,7 +58,7 @@ export const onCheckSuite: Handler = async (payload, meta, deps) => {
       headBranch: suite.head_branch!,
       conclusion: suite.conclusion!,
       checkSuiteId: suite.id,
-      pullRequests: suite.pull_requests.map((pr) => pr.number),
+      pullRequests: ownPullRequests(p.repository.id, suite.pull_requests),
     },
     fingerprint: failureFingerprint({ ...suiteScope(p.repository.id, slug, suite.head_branch!), conclusion: suite.conclusion! }),
     dryRun: deps.config.DRY_RUN,

@@ -1,6 +1,6 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
 import type { DecisionScope, Handler, NoJobDecision } from "./decision.js";
-import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, mergeQueueFilter, type Filtered } from "./filters.js";
+import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, mergeQueueFilter, ownPullRequests, type Filtered } from "./filters.js";
 import { failureFingerprint, wentGreen } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
@@ -73,7 +73,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
       conclusion: run.conclusion!,
       htmlUrl: run.html_url,
       checkSuiteId: run.check_suite_id,
-      pullRequests: run.pull_requests.map((pr) => pr.number),
+      pullRequests: ownPullRequests(p.repository.id, run.pull_requests),
       actor: run.actor?.login,
       triggeringActor: run.triggering_actor?.login,
     },

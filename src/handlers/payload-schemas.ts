@@ -19,6 +19,7 @@ const sha = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, "must be a commit 
 const prRef = z.object({
   number: z.number().int(),
   head: z.object({ repo: z.object({ id: z.number().int() }).nullish() }).optional(),
+  base: z.object({ repo: z.object({ id: z.number().int() }).nullish() }).optional(),
 });
 
 export const workflowRunCompletedSchema = z.object({

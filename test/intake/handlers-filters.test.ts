@@ -90,6 +90,37 @@ describe("handlers: which deliveries become jobs", () => {
       expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/fork someone\/octo-repo/) });
     });
 
+    // GitHub lists in `pull_requests` the open PRs whose head is the run's branch, and that takes in a PR some
+    // fork opened from this branch into itself (keeping a fork in sync): its number is that fork's, and here it
+    // names another PR or issue, which the bot then commented on. Only this repository's PRs are the run's.
+    test("a run's pull_requests keep only this repository's PRs, not a fork's PR of the same branch", async () => {
+      const p = failedRun();
+      const id = p.repository.id;
+      const prRef = (number: number, baseRepo: number) => ({
+        url: `https://api.github.com/repos/x/y/pulls/${number}`, id: number, number,
+        head: { ref: "master", sha: p.workflow_run.head_sha, repo: { id, url: "u", name: "octo-repo" } },
+        base: { ref: "main", sha: p.workflow_run.head_sha, repo: { id: baseRepo, url: "u", name: "octo-repo" } },
+      });
+      p.workflow_run.pull_requests = [prRef(7, id), prRef(3, 999)];
+      await h.send("workflow_run", p);
+      const [job] = await h.store.listJobs();
+      expect(job!.run.pullRequests).toEqual([7]);
+    });
+
+    test("a check suite's pull_requests keep only this repository's PRs too", async () => {
+      const p = fixture("check_suite.completed");
+      p.check_suite.conclusion = "failure";
+      p.check_suite.app = { ...p.check_suite.app, slug: "circleci", name: "CircleCI" };
+      const id = p.repository.id;
+      const prRef = (number: number, baseRepo: number) => ({
+        url: "u", id: number, number, head: { ref: "changes", sha: p.check_suite.head_sha, repo: { id, url: "u", name: "r" } }, base: { ref: "main", sha: p.check_suite.head_sha, repo: { id: baseRepo, url: "u", name: "r" } },
+      });
+      p.check_suite.pull_requests = [prRef(3, 999), prRef(8, id)];
+      await h.send("check_suite", p);
+      const [job] = await h.store.listJobs();
+      expect(job!.run.pullRequests).toEqual([8]);
+    });
+
     test("a run with no head branch is skipped", async () => {
       await h.send("workflow_run", failedRun({ branch: null }));
       expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/no head branch/) });
