@@ -77,7 +77,7 @@ async function pipeline(i: number): Promise<{ ms: number; commandsMs: number; ok
   let prRequestedAt = 0;
   const create = writes.createPullRequest.bind(writes);
   writes.createPullRequest = async (r, input) => ((prRequestedAt = performance.now()), create(r, input));
-  const read = cannedGitHub({ token: TOKEN, repoConfig: { validate: ["npm test"], reproduce_first: false }, jobs: demoJobs(), logs: { [DEMO_JOB_ID]: demoLog() }, files: { ".github/workflows/ci.yml": repoFiles[".github/workflows/ci.yml"]! } });
+  const read = cannedGitHub({ token: TOKEN, repoConfig: { validate: ["npm test"], reproduce_first: false }, jobs: demoJobs(), logs: { [DEMO_JOB_ID]: demoLog() }, files: { ".github/workflows/ci.yml": repoFiles[".github/workflows/ci.yml"]! }, branches: { main: headSha } });
   const github: GitHubPort = { forInstallation: async (id) => ({ ...(await read.forInstallation(id)), writes }) };
   const deps = await buildDeps(config, { logger: silentLogger(), overrides: { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) } });
   const t = performance.now();

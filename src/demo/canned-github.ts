@@ -6,6 +6,8 @@ export interface CannedRun {
   jobs: RunJob[];
   logs: Record<number, string>;
   files: Record<string, string>;
+  /** Each branch's head commit. */
+  branches: Record<string, string>;
 }
 
 /**
@@ -20,6 +22,10 @@ export function cannedGitHub(run: CannedRun, calls: string[] = []): GitHubPort {
     },
     async installationToken() {
       return run.token;
+    },
+    async getBranchHead(repo, branch) {
+      calls.push(`GET ${repo.fullName} branch ${branch}`);
+      return run.branches[branch] ?? null;
     },
     async listRunJobs(repo, runId, attempt) {
       calls.push(`GET ${repo.fullName} run ${runId} attempt ${attempt} jobs`);

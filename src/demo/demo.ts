@@ -58,7 +58,7 @@ export async function demo(): Promise<number> {
     const deps = await buildDeps(config, {
       logger,
       overrides: {
-        github: cannedGitHub({ token: TOKEN, repoConfig: { validate: ["npm test"] }, jobs: demoJobs(), logs: { [DEMO_JOB_ID]: demoLog() }, files: { ".github/workflows/ci.yml": files[".github/workflows/ci.yml"]! } }),
+        github: cannedGitHub({ token: TOKEN, repoConfig: { validate: ["npm test"] }, jobs: demoJobs(), logs: { [DEMO_JOB_ID]: demoLog() }, files: { ".github/workflows/ci.yml": files[".github/workflows/ci.yml"]! }, branches: { main: headSha } }),
         workspace: createFsWorkspace(workspaceOptionsFromConfig(config)),
         model: createTensorZeroModel(config, { clock: { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)), setTimeout: (fn, ms) => { const t = setTimeout(fn, ms); return { cancel: () => clearTimeout(t) }; } } }),
       },

@@ -68,6 +68,8 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
       name: run.name || p.workflow?.name || undefined,
       workflowPath: workflowPath || undefined,
       headSha: run.head_sha,
+      // A tag push's run has the tag's name here, which nothing in the payload tells from a branch's: the
+      // job's first stage asks GitHub (check-repo-config), as a handler makes no GitHub call.
       headBranch: run.head_branch!,
       event: run.event,
       conclusion: run.conclusion!,

@@ -15,7 +15,7 @@ import type { Job } from "../../src/core/job.js";
 import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
 import { FakeTensorZero } from "../fakes/fake-tensorzero.js";
 import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.js";
-import { githubApiMock, githubOpenApi, type GitHubApiMock, type RecordedRequest } from "../helpers/github-api.js";
+import { apiRef, githubApiMock, githubOpenApi, type GitHubApiMock, type RecordedRequest } from "../helpers/github-api.js";
 import { REPOS_DIR } from "../helpers/fixture-repo.js";
 import { fixture, privateKey, sign, SECRET } from "../intake/harness.js";
 import type { GitHubAppPort } from "../../src/core/ports/index.js";
@@ -141,6 +141,7 @@ const WORKFLOW = readFileSync(join(REPOS_DIR, "node-sum/.github/workflows/ci.yml
 async function mockReads(workflow = WORKFLOW) {
   gh = await githubApiMock();
   gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
+    .on("GET", `${API}/git/ref/heads%2Fmaster`, { body: apiRef("master", headSha) })
     .on("GET", `${API}/actions/runs/289782451/attempts/1/jobs?per_page=100`, { body: { total_count: 1, jobs: [{ ...apiJob, head_sha: headSha }] } })
     .on("GET", `${API}/actions/jobs/${GH_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${GH_JOB}?sig=s` } })
     .on("GET", `${API}/check-runs/${GH_JOB + 1}/annotations?per_page=100`, { body: [] })
@@ -246,6 +247,24 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(prBody).toContain("`push (branches: main), pull_request (branches: main), workflow_dispatch`");
     expect(prBody).toContain("neither a push to `ci-bot/fix-289782451` nor a pull request into `master`");
     expect(prBody).toContain("started by hand");
+  });
+
+  // GitHub puts a tag's name in head_branch for a run a tag push started; nothing in the webhook says so.
+  test("run started by a tag push → the job ends at its first stage, completed with the reason: no clone, no model call", async () => {
+    await start();
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\n", headers: { "content-type": "text/plain" } })
+      .on("GET", `${API}/git/ref/heads%2Fv1.4.0`, { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest/git/refs#get-a-reference", status: "404" } });
+    const payload = failedRunPayload();
+    payload.workflow_run.head_branch = "v1.4.0";
+    payload.workflow_run.pull_requests = [];
+    expect(await send("workflow_run", payload)).toBe(202);
+    const job = await waitFor((j) => j.state === "completed", "the job to end");
+    gh.done();
+    expect(job.history.map((h) => h.state)).toEqual(["pending", "completed"]);
+    expect(job.history.at(-1)?.note).toBe('"v1.4.0" is not a branch of octo-org/octo-repo (the run was started by a tag push, or the branch was deleted since): there is no branch to fix; nothing done');
+    expect(job.completedStages).toEqual(["check-repo-config"]);
+    expect(gateway.inferences).toEqual([]);
   });
 
   test("DRY_RUN=true → no write to GitHub and no feedback; the job says what it would have opened", async () => {

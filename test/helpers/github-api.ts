@@ -208,3 +208,6 @@ export const TOKEN_REFUSALS = {
   deleted: { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "404" } },
   suspended: { status: 403, body: { message: "This installation has been suspended", documentation_url: "https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app", status: "403" } },
 } as const;
+
+/** `refs/heads/<branch>` at `sha`, as `GET /repos/{o}/{r}/git/ref/heads/{branch}` gives it. */
+export const apiRef = (branch: string, sha: string) => ({ ref: `refs/heads/${branch}`, node_id: "n", url: `https://api.github.com/repos/o/r/git/refs/heads/${branch}`, object: { sha, type: "commit", url: "u" } });

@@ -5,6 +5,7 @@ import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-
 import type { WritePacer } from "../queue/write-pacer.js";
 import type { AppIdentity } from "../../core/app-identity.js";
 import { isDiffTooLarge, type Octokit } from "./octokit-client.js";
+import { branchHead } from "./branch-head.js";
 
 interface RawPull {
   number: number;
@@ -96,15 +97,7 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
     read(`reading PR #${number}`, async () => toPull((await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", { ...r(repo), pull_number: number })).data as RawPull));
 
   return {
-    async getBranchSha(repo, branch) {
-      try {
-        const res = await octokit.request("GET /repos/{owner}/{repo}/git/ref/{ref}", { ...r(repo), ref: `heads/${branch}` });
-        return res.data.object.sha;
-      } catch (err) {
-        if ((err as { status?: number }).status === 404) return null;
-        throw explain(err, `reading branch ${branch}`);
-      }
-    },
+    getBranchSha: (repo, branch) => read(`reading branch ${branch}`, () => branchHead(octokit, repo, branch)),
     getCommitTree: (repo, sha) =>
       read(`reading commit ${sha}`, async () => (await octokit.request("GET /repos/{owner}/{repo}/git/commits/{commit_sha}", { ...r(repo), commit_sha: sha })).data.tree.sha),
     createTree: (repo, baseTree, files) =>

@@ -32,6 +32,7 @@ const EXPECTED = {
 
 const CALLS: Array<[string, (gh: GitHubClient) => Promise<unknown>]> = [
   ["getRepoConfig", (gh) => gh.getRepoConfig(repo)],
+  ["getBranchHead (check-repo-config's)", (gh) => gh.getBranchHead(repo, "main")],
   ["listRunJobs", (gh) => gh.listRunJobs(repo, 10, 1)],
   ["listAnnotations", (gh) => gh.listAnnotations(repo, 11)],
   // Paginated (octokit.paginate): its first page passes the same request hook.

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
-import { apiReview, apiReviewComment, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
+import { apiRef, apiReview, apiReviewComment, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
 import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
 import { redact } from "../../core/redact.js";
 import type { JobRepo } from "../../core/job.js";
@@ -114,6 +114,30 @@ describe("GitHub adapter (read side)", () => {
       { id: 41, author: "alice", body: "Not here.", path: "src/a.ts", line: 12 },
       { id: 42, author: "bob", body: "Outdated.", path: "src/a.ts" },
     ]);
+    gh.done();
+  });
+
+  // check-repo-config asks whether a run's head_branch is a branch: a tag push's run names its tag there.
+  test("a branch's head: its commit; null when there is no such branch (a tag's name, a deleted branch)", async () => {
+    const notFound = { status: 404, body: { message: "Not Found", documentation_url: "https://docs.github.com/rest/git/refs#get-a-reference", status: "404" } };
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Ffeature%2Fslug", { body: apiRef("feature/slug", "b".repeat(40)) })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fv1.4.0", notFound);
+    const client = await port().forInstallation(7);
+    expect(await client.getBranchHead(repo, "feature/slug")).toBe("b".repeat(40));
+    expect(await client.getBranchHead(repo, "v1.4.0")).toBeNull();
+    gh.done();
+  });
+
+  test("a branch's head GitHub will not give: a missing permission is permanent and named, a rate limit waits, an outage is a wait", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fmain", { status: 403, body: { message: "Resource not accessible by integration" } })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fmain", { status: 429, body: { message: "You have exceeded a secondary rate limit." }, headers: { "retry-after": "30" } })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fmain", { status: 503, body: { message: "Service Unavailable" } });
+    const client = await port().forInstallation(7);
+    await expect(client.getBranchHead(repo, "main")).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused reading branch main of octo/demo (HTTP 403): check that the app's installation on octo/demo has Contents: read") });
+    await expect(client.getBranchHead(repo, "main")).rejects.toMatchObject({ code: "http_429", retryable: true, retryAfterMs: 30_000 });
+    await expect(client.getBranchHead(repo, "main")).rejects.toMatchObject({ code: "github_unavailable", retryable: true });
     gh.done();
   });
 

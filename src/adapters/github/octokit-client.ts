@@ -5,6 +5,7 @@ import { AppError, permanent, toAppError, transient } from "../../core/errors.js
 import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationToken } from "./installation-refusal.js";
+import { branchHead } from "./branch-head.js";
 import type { Annotation, CommitRun, GitHubClient, PullReview, PullReviewComment, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -57,6 +58,14 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
       const token = await installationToken(octokit, opts?.renew === true);
       if (!token) throw permanent("no_installation_token", "GitHub did not return an installation token; check the app's installation and its private key.");
       return token;
+    },
+
+    async getBranchHead(repo, branch) {
+      try {
+        return await branchHead(octokit, repo, branch);
+      } catch (err) {
+        throw readFailure(err, `reading branch ${branch} of ${repo.fullName}`, { repo, needs: CONTENTS });
+      }
     },
 
     async listRunJobs(repo, runId, attempt) {

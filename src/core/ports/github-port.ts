@@ -62,6 +62,11 @@ export interface GitHubClient {
    * revoked (git refused it); GitHub refusing to mint it is installation_deleted or installation_suspended.
    */
   installationToken(opts?: { renew?: boolean }): Promise<string>;
+  /**
+   * The commit `refs/heads/<branch>` points at now, or null when there is no such branch (a run started by
+   * a tag push carries the tag's name as its head_branch; a branch may have been deleted since). Contents: read.
+   */
+  getBranchHead(repo: JobRepo, branch: string): Promise<string | null>;
   listRunJobs(repo: JobRepo, runId: number, attempt: number): Promise<RunJob[]>;
   /** Streams the plain-text job log (follows the 302 without forwarding credentials). */
   downloadJobLog(repo: JobRepo, jobId: number, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>>;

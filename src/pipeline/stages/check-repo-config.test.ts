@@ -8,11 +8,14 @@ import { makeJob } from "../../../test/helpers/make-job.js";
 import type { StageContext } from "../stage.js";
 import { checkRepoConfigStage } from "./check-repo-config.js";
 
-/** The stage against a repository whose `.github/ci-bot.yml` is `yml` (null: no file). */
-async function runWith(yml: string | null) {
+/**
+ * The stage against a repository whose `.github/ci-bot.yml` is `yml` (null: no file) and whose run's
+ * head_branch points at `branchHead` (null: no such branch). `asked`: the branches it asked about.
+ */
+async function runWith(yml: string | null, branchHead: string | null = makeJob().run.headSha, asked: string[] = []) {
   // Parsed as Probot's config plugin does it (the `yaml` package, YAML 1.2).
   const raw = yml === null ? null : ((parse(yml) as unknown) ?? {});
-  const gh = { getRepoConfig: async () => raw } as unknown as GitHubClient;
+  const gh = { getRepoConfig: async () => raw, getBranchHead: async (_repo: unknown, branch: string) => (asked.push(branch), branchHead) } as unknown as GitHubClient;
   const deps = { github: { forInstallation: async () => gh } } as unknown as Deps;
   const ctx: StageContext = { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 };
   return checkRepoConfigStage.run(makeJob(), deps, ctx);
@@ -23,6 +26,28 @@ describe("check-repo-config", () => {
     const out = await runWith(null);
     expect(out.finish).toBeUndefined();
     expect(out.result).toMatchObject({ config: { enabled: true }, problems: [] });
+  });
+
+  // A tag push's run names its tag in head_branch: cloning, the model and validation would all be spent on
+  // a fix with no branch to go to.
+  test("a head_branch that is not a branch (a tag, a deleted branch) ends the job with the reason", async () => {
+    const asked: string[] = [];
+    const out = await runWith(null, null, asked);
+    expect(asked).toEqual(["main"]);
+    expect(out.finish).toBe('"main" is not a branch of octo-org/octo-repo (the run was started by a tag push, or the branch was deleted since): there is no branch to fix; nothing done');
+    expect(out.result).toMatchObject({ config: { enabled: true }, problems: [] });
+  });
+
+  test("a branch that moved on since the run is still a branch: the job goes on", async () => {
+    const out = await runWith(null, "f".repeat(40));
+    expect(out.finish).toBeUndefined();
+  });
+
+  test("a repository that turned the bot off is not asked about the branch", async () => {
+    const asked: string[] = [];
+    const out = await runWith("enabled: false\n", null, asked);
+    expect(out.finish).toMatch(/enabled: false/);
+    expect(asked).toEqual([]);
   });
 
   test("enabled: false ends the job quietly", async () => {

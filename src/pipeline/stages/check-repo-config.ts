@@ -3,6 +3,7 @@ import { AppError } from "../../core/errors.js";
 import type { Job, JobRepo } from "../../core/job.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import type { Stage } from "../stage.js";
+import { notABranch } from "./not-a-branch.js";
 
 /** The stage's name: its result is where later stages read the repository's settings. */
 export const CHECK_REPO_CONFIG = "check-repo-config";
@@ -20,7 +21,8 @@ export function repoConfigOf(job: Pick<Job, "results">): RepoConfig {
 
 /**
  * First step of every job: the checks the webhook handler must not make (they need a GitHub call).
- * `.github/ci-bot.yml` with `enabled: false` ends the job here, quietly.
+ * `.github/ci-bot.yml` with `enabled: false` ends the job here, quietly; so does a run whose head_branch is
+ * not a branch (a tag push, a deleted branch).
  */
 export const checkRepoConfigStage: Stage = {
   name: CHECK_REPO_CONFIG,
@@ -33,7 +35,10 @@ export const checkRepoConfigStage: Stage = {
     if (unusable) ctx.log.warn({ code: unusable }, off);
     else if (off && !disabled) ctx.log.warn({ problems }, off);
     else if (problems.length) ctx.log.warn({ problems }, "repository config has problems; using defaults for those keys");
-    return off ? { result, finish: off } : { result };
+    if (off) return { result, finish: off };
+    // Before anything costly (clone, model, validation): one request. The runner logs the reason.
+    const notBranch = await notABranch(gh, job, ctx.log);
+    return notBranch ? { result, finish: notBranch } : { result };
   },
 };
 
