@@ -314,15 +314,28 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     gh.done();
   });
 
-  test("GitHub refusing a workflow edit says which permission to grant", async () => {
+  // GitHub's words are the signal (reference/github.md §4 quotes them, with no status): read as a plain 404
+  // or 422 they said to check contents: write, or nothing at all, when only workflows: write is missing.
+  test.each([403, 404, 422])("GitHub refusing a workflow edit (HTTP %i) says which permission to grant", async (status) => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls", { body: [] });
     gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { status: 404, body: { message: "Not Found" } })
       .on("GET", `/repos/octo/demo/git/commits/${HEAD}`, { body: { sha: HEAD, tree: { sha: BASE_TREE } } })
       .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
       .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: COMMIT, verification: { verified: true } } })
-      .on("POST", "/repos/octo/demo/git/refs", { status: 403, body: { message: "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission" } });
-    await expect(publishFix(writes(), input())).rejects.toMatchObject({ code: "github_workflows_permission", retryable: false });
+      .on("POST", "/repos/octo/demo/git/refs", { status, body: { message: "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission", documentation_url: "https://docs.github.com/rest/git/refs#create-a-reference" } });
+    await expect(publishFix(writes(), input())).rejects.toMatchObject({
+      code: "github_workflows_permission",
+      retryable: false,
+      message: expect.stringMatching(/^GitHub refused creating branch ci-bot\/fix-10: the fix edits \.github\/workflows\/\*\* and the app lacks the workflows: write permission/),
+    });
+    gh.done();
+  });
+
+  test("moving the fix branch onto a workflow edit GitHub refuses (HTTP 422) says which permission to grant", async () => {
+    gh = await githubApiMock();
+    gh.on("PATCH", "/repos/octo/demo/git/refs/heads%2Fci-bot%2Ffix-10", { status: 422, body: { message: "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission", documentation_url: "https://docs.github.com/rest/git/refs#update-a-reference" } });
+    await expect(writes().updateBranch(repo, "ci-bot/fix-10", COMMIT)).rejects.toMatchObject({ code: "github_workflows_permission", retryable: false, details: { status: 422 } });
     gh.done();
   });
 });

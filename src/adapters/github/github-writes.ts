@@ -234,7 +234,9 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
 /**
  * GitHub's wording when a write touches .github/workflows/** without the `workflows` permission. Matched on
  * this phrase, not on "workflow" alone: other 403s ("This workflow run cannot be retried", "This workflow is
- * already running") have nothing to do with that permission, and granting it would not help.
+ * already running") have nothing to do with that permission, and granting it would not help. Matched
+ * whatever the status: GitHub documents the words, not a status (reference/github.md §4), and a ref write
+ * it refuses with them as a 404 or 422 read as "check contents: write", or as GitHub's words alone.
  */
 const WORKFLOWS_REFUSAL = /refusing to allow .*\bto create or update workflow/i;
 
@@ -244,7 +246,7 @@ function explain(err: unknown, what: string, needs = "contents: write and pull_r
   if (refused) return refused;
   const e = toAppError(err);
   const status = e.details?.status;
-  if (status === 403 && !e.retryable && WORKFLOWS_REFUSAL.test(e.message)) {
+  if (WORKFLOWS_REFUSAL.test(e.message)) {
     return permanent("github_workflows_permission", `GitHub refused ${what}: the fix edits .github/workflows/** and the app lacks the workflows: write permission. Grant it, or disallow workflow edits in .github/ci-bot.yml. (${e.message})`, { status });
   }
   if ((status === 403 || status === 404) && !e.retryable) {
