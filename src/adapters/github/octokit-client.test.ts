@@ -164,6 +164,37 @@ describe("GitHub adapter (read side)", () => {
     expect(Buffer.concat(chunks).toString()).toContain("##[error]Process completed with exit code 1.");
   });
 
+  // The 302 is asked for with redirect: manual and its body left streaming (whole-body-fetch.ts): unread,
+  // it held its connection until garbage collection, one per log downloaded.
+  test("the 302's body is let go once its location is read", async () => {
+    const answers: Response[] = [];
+    const recording = (url: string | URL | Request, init?: RequestInit) => fetch(url, init).then((r) => (answers.push(r), r));
+    const octokit = new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog, request: { fetch: recording } });
+    gh = await githubApiMock();
+    const location = "https://results-receiver.actions.example.net/logs/job-1.txt?sig=abc";
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, body: "Found", headers: { location, "content-type": "text/plain" } });
+    nock("https://results-receiver.actions.example.net").get("/logs/job-1.txt").query({ sig: "abc" }).reply(200, "line\n");
+    const client = await createGitHubPort({ octokitFactory: () => octokit }).forInstallation(7);
+    for await (const _ of await client.downloadJobLog(repo, 1));
+    gh.done();
+    expect(answers.map((r) => [r.status, r.bodyUsed])).toEqual([[302, true]]);
+  });
+
+  // The storage host's own 429/503 say when to come back, as GitHub's do (retryAfterMs, read by the runner).
+  test.each([429, 503])("the storage host's %i is retried after its retry-after, its body let go", async (status) => {
+    const answers: Response[] = [];
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: "https://results-receiver.actions.example.net/logs/job-1.txt" } });
+    nock("https://results-receiver.actions.example.net").get("/logs/job-1.txt").reply(status, "<Error><Code>ServerBusy</Code></Error>", { "retry-after": "17", "content-type": "application/xml" });
+    const client = await createGitHubPort({
+      octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog }),
+      fetch: (url, init) => fetch(url, init).then((r) => (answers.push(r), r)),
+    }).forInstallation(7);
+    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject({ code: `log_download_${status}`, retryable: true, retryAfterMs: 17_000 });
+    gh.done();
+    expect(answers.map((r) => [r.status, r.bodyUsed])).toEqual([[status, true]]);
+  });
+
   test("a log download cut off mid-stream is a retryable failure that says so, not an internal error", async () => {
     // A real socket: the storage host sends the headers and part of the body, then the connection drops.
     const server = createServer((_req, res) => {

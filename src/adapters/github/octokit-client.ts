@@ -1,7 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { isScalar, parseDocument } from "yaml";
 import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
-import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
+import { AppError, permanent, toAppError, transient, waitFor } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationToken } from "./installation-refusal.js";
@@ -89,6 +89,8 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         });
         location = (res.headers as Record<string, string | undefined>).location;
         if (!location && (res.status as number) === 200 && res.data) return logStream(res.data as unknown, repo, jobId, signal);
+        // Left streaming (redirect: manual), an unread body holds its connection until garbage collection.
+        await cancel(res.data);
       } catch (err) {
         if ((err as { status?: number }).status === 410) {
           throw permanent("log_expired", `The log of job ${jobId} in ${repo.fullName} has expired (retention period); re-run the workflow to get a fresh one.`);
@@ -100,8 +102,11 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         throw readFailure(err, `downloading the log of job ${jobId} of ${repo.fullName} from its storage host`);
       });
       if (!res.ok || !res.body) {
+        await cancel(res.body);
         const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || res.status === 403; // 403: the 1-minute URL expired
-        throw new AppError(`log_download_${res.status}`, `Downloading the log of job ${jobId} failed with HTTP ${res.status}.`, { retryable });
+        // A busy storage host says when to come back, as GitHub does; the retry asks GitHub for a fresh URL.
+        const retryAfterMs = waitFor(Object.fromEntries(res.headers), "");
+        throw new AppError(`log_download_${res.status}`, `Downloading the log of job ${jobId} of ${repo.fullName} from its storage host failed with HTTP ${res.status}${retryable ? "; will retry" : ""}.`, { retryable, retryAfterMs });
       }
       return logStream(res.body, repo, jobId, signal);
     },
