@@ -38,6 +38,16 @@ describe("check-repo-config", () => {
     expect(out.result).toMatchObject({ config: { enabled: true }, problems: [] });
   });
 
+  // Their logs are not GitHub's to give: every later stage would fail, and each such failure made a failed job.
+  test("a check suite of another CI system ends the job with the reason, before any request", async () => {
+    const job = makeJob();
+    job.run = { ...job.run, source: "check_suite", name: "CircleCI Checks" };
+    const deps = { github: { forInstallation: async () => { throw new Error("no request expected"); } } } as unknown as Deps;
+    const ctx: StageContext = { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 };
+    const out = await checkRepoConfigStage.run(job, deps, ctx);
+    expect(out.finish).toBe(`Check suite ${job.run.id} is from CircleCI Checks, not GitHub Actions: t0-ci-bot reads GitHub Actions logs only, so there is nothing to analyse; nothing done`);
+  });
+
   test("a branch that moved on since the run is still a branch: the job goes on", async () => {
     const out = await runWith(null, "f".repeat(40));
     expect(out.finish).toBeUndefined();

@@ -22,13 +22,15 @@ export function repoConfigOf(job: Pick<Job, "results">): RepoConfig {
 /**
  * First step of every job: the checks the webhook handler must not make (they need a GitHub call).
  * `.github/ci-bot.yml` with `enabled: false` ends the job here, quietly; so does a run whose head_branch is
- * not a branch (a tag push, a deleted branch).
+ * not a branch (a tag push, a deleted branch), and a check suite of another CI system.
  */
 export const checkRepoConfigStage: Stage = {
   name: CHECK_REPO_CONFIG,
   state: "pending",
   sideEffects: false,
   async run(job, deps, ctx) {
+    // Known from the job alone: no request, and no failed job for each failure of another CI system.
+    if (job.run.source !== "workflow_run") return { finish: `${notActionsRun(job)}; nothing done` };
     const gh = await deps.github.forInstallation(job.installationId);
     const { config, problems, off, unusable, disabled } = await readRepoConfig(gh, job.repo);
     const result: CheckRepoConfigResult = { config, problems };
@@ -41,6 +43,11 @@ export const checkRepoConfigStage: Stage = {
     return notBranch ? { result, finish: notBranch } : { result };
   },
 };
+
+/** Why a check suite of a CI system other than GitHub Actions has nothing the bot can read. */
+export function notActionsRun(job: Pick<Job, "run">): string {
+  return `Check suite ${job.run.id} is from ${job.run.name ?? "another CI system"}, not GitHub Actions: t0-ci-bot reads GitHub Actions logs only, so there is nothing to analyse`;
+}
 
 /**
  * The repository's `.github/ci-bot.yml` as it is now. `off` says why the bot is off for it: `disabled` by

@@ -10,6 +10,7 @@ import { keepLogTail } from "../../context/log-tail.js";
 import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "../../context/workflow-steps.js";
 import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
+import { notActionsRun } from "./check-repo-config.js";
 import { FAILING } from "../../core/conclusions.js";
 
 /** More failed jobs than this in one run are nearly always one cause repeated across a matrix. */
@@ -27,7 +28,8 @@ export const fetchLogsStage: Stage = {
   sideEffects: false,
   async run(job, deps, ctx) {
     if (job.run.source !== "workflow_run") {
-      throw permanent("not_actions_run", `Run ${job.run.id} is a check suite from another CI system; t0-ci-bot can only read GitHub Actions logs, so there is nothing to analyse.`);
+      // check-repo-config ends such a job; one that reached here (queued before it did) fails with the reason.
+      throw permanent("not_actions_run", `${notActionsRun(job)}.`);
     }
     const ws = await ensureWorkspace(job, deps, ctx);
     const gh = await deps.github.forInstallation(job.installationId);
