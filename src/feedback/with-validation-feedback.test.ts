@@ -6,15 +6,23 @@ import { silentLogger } from "../core/logger.js";
 import type { Stage } from "../pipeline/stage.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
+import { noPrFeedback } from "./outcome-feedback.js";
 import { withValidationFeedback } from "./with-validation-feedback.js";
 
 const INFERENCE = "0192f5a0-0000-7000-8000-000000000002";
+const EPISODE = "0192f5a0-0000-7000-8000-000000000001";
 
 /** Runs apply-and-validate (stubbed to end with `outcome`) under the wrapper; returns the feedback recorded. */
-async function feedbackAfter(outcome: AppError | "passed") {
+async function feedbackAfter(outcome: AppError | "passed", opts: { prOpen?: boolean } = {}) {
+  return (await itemsAfter(outcome, opts)).map((f) => [f.metric, f.value]);
+}
+
+async function itemsAfter(outcome: AppError | "passed", opts: { prOpen?: boolean } = {}) {
   const store = new MemoryJobStore();
   const job = makeJob();
-  job.results["propose-patch"] = { episodeId: "0192f5a0-0000-7000-8000-000000000001", inferenceId: INFERENCE, variantName: "v", proposal: { diagnosis: "d", diff: "--- a/x\n+++ b/x\n", confidence: 0.5, files: ["x"] } };
+  // A repair attempt: the job's fix PR is open already.
+  if (opts.prOpen) job.results["open-pull-request"] = { episodeId: EPISODE, pr: { number: 7 } };
+  job.results["propose-patch"] = { episodeId: EPISODE, inferenceId: INFERENCE, variantName: "v", proposal: { diagnosis: "d", diff: "--- a/x\n+++ b/x\n", confidence: 0.5, files: ["x"] } };
   await store.recordIntake(makeDelivery(job), "{}", job);
   const stage: Stage = {
     name: "apply-and-validate",
@@ -27,13 +35,29 @@ async function feedbackAfter(outcome: AppError | "passed") {
   };
   const deps = { store, clock: new FakeClock(), logger: silentLogger(), model: undefined } as unknown as Deps;
   await withValidationFeedback(stage).run(job, deps, { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 }).catch(() => undefined);
-  return (await store.getJob(job.id))!.feedback.map((f) => [f.metric, f.value]);
+  return (await store.getJob(job.id))!.feedback;
 }
 
 test("each verdict of apply-and-validate becomes inference-level feedback", async () => {
   expect(await feedbackAfter("passed")).toEqual([["patch_applied", true], ["validation_passed", true]]);
-  expect(await feedbackAfter(permanent("patch_refused", "touches .github/workflows"))).toEqual([["patch_applied", false]]);
-  expect(await feedbackAfter(permanent("validation_failed", "still red"))).toEqual([["patch_applied", true], ["validation_passed", false]]);
+  expect(await feedbackAfter(permanent("patch_refused", "touches .github/workflows"), { prOpen: true })).toEqual([["patch_applied", false]]);
+  expect(await feedbackAfter(permanent("validation_failed", "still red"), { prOpen: true })).toEqual([["patch_applied", true], ["validation_passed", false]]);
+});
+
+test("a patch refused or failing validation ends the job without a PR: pr_merged=false on the episode, under the no-PR id", async () => {
+  // Otherwise an adaptive experiment on pr_merged never counts the episodes whose patches did not hold up.
+  for (const code of ["patch_refused", "no_diff", "validation_failed"]) {
+    const last = (await itemsAfter(permanent(code, "no"))).at(-1);
+    expect(last).toMatchObject({ metric: "pr_merged", value: false, target: { episodeId: EPISODE }, tags: { reason: code } });
+    // A PR an operator's retry opens later still records its own outcome.
+    expect(last!.id).toBe(noPrFeedback(makeJob(), EPISODE, code).id);
+  }
+});
+
+test("a repair attempt, or a patch that could not be judged, sends no pr_merged: the PR's close, or a later try, decides it", async () => {
+  expect(await feedbackAfter(permanent("validation_failed", "still red"), { prOpen: true })).not.toContainEqual(["pr_merged", false]);
+  expect(await feedbackAfter(permanent("no_validation_command", "no command"))).not.toContainEqual(["pr_merged", false]);
+  expect(await feedbackAfter(permanent("validation_setup_failed", "npm ci failed"))).not.toContainEqual(["pr_merged", false]);
 });
 
 test("a patch that applied but could not be validated still reports patch_applied (no verdict on validation)", async () => {

@@ -32,7 +32,8 @@ const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
  *   open-pull-request     pr         yes  verified commit on ci-bot/fix-<run>, draft PR; then waits
  *   watch-pr              pr         yes  CI on the fix branch (ready / repair), merged or closed; waits till closed
  *   send-feedback         feedback   yes  every recorded outcome reaches TensorZero (outbox on the job)
- * apply-and-validate records "patch applied" / "validation passed" feedback on the proposal's inference;
+ * apply-and-validate records "patch applied" / "validation passed" feedback on the proposal's inference
+ * (and pr_merged=false when a refused or failing patch ends the job without a PR);
  * propose-patch records the negative feedback of answers that lead nowhere (patch_applied=false, and
  * pr_merged=false when the job ends there without a PR).
  */

@@ -230,6 +230,8 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(gh.requests.some((q) => q.method !== "GET")).toBe(false);
     await waitFor((j) => j.feedback.length > 0 && j.feedback.every((f) => f.status === "sent"), "validation feedback to be sent");
     expect(gateway.feedback.map((f) => f.metric)).toEqual(expect.arrayContaining(["patch_applied"]));
+    // No PR will ever be merged: the episode's reward says so, and the gateway took it (the episode is stored).
+    expect(gateway.feedback.find((f) => f.metric === "pr_merged")).toMatchObject({ value: false, episodeId: gateway.inferences[0]!.episodeId });
   });
 
   test("the failing workflow does not run on the fix branch or its PR → the PR body says so instead of waiting silently", async () => {
