@@ -25,6 +25,16 @@ const INFERENCE_FIELDS = [
   "include_raw_usage", "include_aggregated_response", "extra_body", "extra_headers", "internal_dynamic_variant_config",
 ];
 const FEEDBACK_FIELDS = ["metric_name", "episode_id", "inference_id", "value", "tags", "dryrun", "internal"];
+/** `params.chat_completion` (inference_params.rs, deny_unknown_fields). */
+const CHAT_COMPLETION_PARAMS = [
+  "temperature", "max_tokens", "seed", "top_p", "presence_penalty", "frequency_penalty", "json_mode", "stop_sequences",
+  "reasoning_effort", "service_tier", "thinking_budget_tokens", "verbosity",
+];
+/** The `type` tags of input content blocks (message.rs, content.rs; `image` is an alias of `file`). */
+const CONTENT_BLOCK_TYPES = ["text", "template", "raw_text", "tool_call", "tool_result", "file", "image", "thought", "unknown"];
+const CACHE_MODES = ["write_only", "read_only", "on", "off"];
+/** utils/uuid.rs EARLIEST_TIMESTAMP: ids from before 2020-01-23 are refused. */
+const EARLIEST_UUID_SECONDS = 1579751960;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -80,7 +90,9 @@ export function checkEpisodeId(id: unknown, nowMs: number): string | undefined {
   }
   const version = parseInt(id[14]!, 16);
   if (version !== 7) fail(400, `Invalid Episode ID: Version must be 7, got ${version}`);
-  if (Math.floor(uuidV7Millis(id) / 1000) > Math.floor(nowMs / 1000)) fail(400, "Invalid Episode ID: Timestamp is in the future");
+  const seconds = Math.floor(uuidV7Millis(id) / 1000);
+  if (seconds < EARLIEST_UUID_SECONDS) fail(400, "Invalid Episode ID: Timestamp is too early");
+  if (seconds > Math.floor(nowMs / 1000)) fail(400, "Invalid Episode ID: Timestamp is in the future");
   return id;
 }
 
@@ -124,6 +136,8 @@ export function checkInference(body: unknown, config: GatewayConfig, schemas: Sc
   typeCheck(body, "input", "object");
   typeCheck(body, "output_schema", "object");
   checkTags(body);
+  checkParams(body.params);
+  checkCacheOptions(body.cache_options);
   if (body.function_name !== undefined && body.model_name !== undefined) fail(400, "Invalid inference target: Only one of `function_name` or `model_name` can be provided");
   if (body.function_name === undefined && body.model_name === undefined) fail(400, "Invalid inference target: Either `function_name` or `model_name` must be provided");
   const episodeId = checkEpisodeId(body.episode_id, nowMs);
@@ -145,6 +159,31 @@ export function checkInference(body: unknown, config: GatewayConfig, schemas: Sc
     variantName: typeof body.variant_name === "string" ? body.variant_name : "",
     outputSchema: isObj(body.output_schema) ? body.output_schema : fn.outputSchema,
   };
+}
+
+/** `params`: per-kind inference parameters, `chat_completion`'s keys denying unknown fields. */
+function checkParams(params: unknown): void {
+  if (params === undefined || params === null) return;
+  if (!isObj(params)) return fail(400, `Failed to deserialize the JSON body into the target type: params: invalid type: ${JSON.stringify(params)}, expected a map`);
+  const cc = params.chat_completion;
+  if (cc === undefined || cc === null) return;
+  if (!isObj(cc)) return fail(400, `Failed to deserialize the JSON body into the target type: params.chat_completion: invalid type: ${JSON.stringify(cc)}, expected a map`);
+  for (const k of Object.keys(cc)) {
+    if (!CHAT_COMPLETION_PARAMS.includes(k)) fail(400, `Failed to deserialize the JSON body into the target type: params.chat_completion: unknown field \`${k}\`, expected one of ${CHAT_COMPLETION_PARAMS.map((f) => `\`${f}\``).join(", ")}`);
+  }
+}
+
+/** `cache_options` (cache.rs CacheParamsOptions): `enabled` one of four modes, `max_age_s` a u32 or null. */
+function checkCacheOptions(opts: unknown): void {
+  if (opts === undefined || opts === null) return;
+  if (!isObj(opts)) return fail(400, `Failed to deserialize the JSON body into the target type: cache_options: invalid type: ${JSON.stringify(opts)}, expected struct CacheParamsOptions`);
+  if (opts.enabled !== undefined && !CACHE_MODES.includes(opts.enabled as string)) {
+    fail(400, `Failed to deserialize the JSON body into the target type: cache_options.enabled: unknown variant \`${String(opts.enabled)}\`, expected one of ${CACHE_MODES.map((m) => `\`${m}\``).join(", ")}`);
+  }
+  const age = opts.max_age_s;
+  if (age !== undefined && age !== null && !(Number.isInteger(age) && (age as number) >= 0 && (age as number) <= 0xffffffff)) {
+    fail(400, `Failed to deserialize the JSON body into the target type: cache_options.max_age_s: invalid type: ${JSON.stringify(age)}, expected u32`);
+  }
 }
 
 function checkInput(input: Record<string, unknown>, fn: GatewayFunction | undefined, schemas: SchemaCache): void {
@@ -180,6 +219,9 @@ function checkInput(input: Record<string, unknown>, fn: GatewayFunction | undefi
     for (const b of blocks as unknown[]) {
       if (!isObj(b) || typeof b.type !== "string") fail(400, `Failed to deserialize the JSON body into the target type: input.messages[${i}].content: missing field \`type\``);
       const block = b as Record<string, unknown>;
+      if (!CONTENT_BLOCK_TYPES.includes(block.type as string)) {
+        fail(400, `Failed to deserialize the JSON body into the target type: input.messages[${i}].content: unknown variant \`${String(block.type)}\`, expected one of ${CONTENT_BLOCK_TYPES.map((t) => `\`${t}\``).join(", ")}`);
+      }
       if (block.type === "template") {
         if (typeof block.name !== "string" || !isObj(block.arguments)) fail(400, `Failed to deserialize the JSON body into the target type: input.messages[${i}].content: template blocks need \`name\` and \`arguments\``);
         checkTemplate(schemas, fn, templates, block.name as string, block.arguments as Record<string, unknown>, i);
@@ -219,6 +261,7 @@ export function checkFeedback(body: unknown, config: GatewayConfig): CheckedFeed
   serdeCheck(body, FEEDBACK_FIELDS, ["metric_name", "value"]);
   typeCheck(body, "metric_name", "string");
   typeCheck(body, "dryrun", "boolean");
+  typeCheck(body, "internal", "boolean");
   checkTags(body);
   const name = body.metric_name as string;
   const hasInference = body.inference_id !== undefined && body.inference_id !== null;

@@ -111,6 +111,7 @@ describe("fake TensorZero: POST /inference", () => {
     expect((await post("/inference", validBody({ episode_id: v4() }))).body.error).toMatch(/Version must be 7, got 4/);
     expect((await post("/inference", validBody({ episode_id: newUuidV7(Date.now() + 60_000) }))).body.error).toBe("Invalid Episode ID: Timestamp is in the future");
     expect((await post("/inference", validBody({ episode_id: "not-a-uuid" }))).status).toBe(400);
+    expect((await post("/inference", validBody({ episode_id: newUuidV7(Date.UTC(2019, 0, 1)) }))).body.error).toBe("Invalid Episode ID: Timestamp is too early");
     const fresh = await post("/inference", validBody({ episode_id: undefined }));
     expect(isUuidV7(fresh.body.episode_id as string)).toBe(true);
   });
@@ -125,6 +126,17 @@ describe("fake TensorZero: POST /inference", () => {
     expect((await post("/inference", noTemplate)).body.error).toMatch(/no template `nope` in any variant/);
     const system = { ...b, input: { ...b.input, messages: [{ role: "system", content: "hi" }] } };
     expect((await post("/inference", system)).status).toBe(400);
+  });
+
+  test("content block types, params.chat_completion keys and cache_options are checked like serde does", async () => {
+    const b = validBody();
+    const withBlock = (block: unknown) => ({ ...b, input: { ...b.input, messages: [{ role: "user", content: [block] }] } });
+    expect((await post("/inference", withBlock({ type: "picture", url: "https://x" }))).body.error).toMatch(/unknown variant `picture`/);
+    expect((await post("/inference", validBody({ params: { chat_completion: { temprature: 0.2 } } }))).body.error).toMatch(/unknown field `temprature`/);
+    expect((await post("/inference", validBody({ params: { chat_completion: { temperature: 0.2, max_tokens: 100 } } }))).status).toBe(200);
+    expect((await post("/inference", validBody({ cache_options: { enabled: "yes" } }))).body.error).toMatch(/unknown variant `yes`/);
+    expect((await post("/inference", validBody({ cache_options: { max_age_s: "1h" } }))).status).toBe(400);
+    expect((await post("/inference", validBody({ cache_options: { enabled: "read_only", max_age_s: 60 } }))).status).toBe(200);
   });
 
   test("tags must be strings and may not use the tensorzero:: prefix", async () => {
@@ -200,6 +212,7 @@ describe("fake TensorZero: POST /feedback", () => {
     expect((await post("/feedback", { metric_name: "pr_merged", inference_id: inf.inference_id, episode_id: inf.episode_id, value: true })).body.error).toBe("Both episode_id and inference_id cannot be provided");
     expect((await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: "yes" })).body.error).toBe("Feedback value for metric `patch_applied` must be a boolean");
     expect((await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: true, note: "x" })).status).toBe(400);
+    expect((await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: true, internal: "yes" })).status).toBe(400);
     expect((await post("/feedback", { metric_name: "patch_applied", inference_id: v4(), value: true })).body.error).toMatch(/^Failed to parse UUID as v7/);
   });
 
