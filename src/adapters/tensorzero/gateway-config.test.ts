@@ -51,6 +51,14 @@ describe("shipped tensorzero config", () => {
     }
   });
 
+  test("the gateway refuses to start without a database (observability.enabled = true), as feedback cannot be stored without one", async () => {
+    // Unset, a gateway started without TENSORZERO_POSTGRES_URL answers every inference and stores none of
+    // them: each feedback item then ends "does not exist" and is given up, and the learning loop is lost
+    // without anyone seeing the gateway is misdeployed (reference §2, §5).
+    const raw = parse(await readFile(SHIPPED_GATEWAY_CONFIG, "utf8")) as { gateway: { observability?: { enabled?: unknown } } };
+    expect(raw.gateway.observability?.enabled).toBe(true);
+  });
+
   test("schemas are valid JSON Schema; the output schema follows OpenAI strict-mode rules", async () => {
     const fn = (await loadGatewayConfig()).functions[FIX_FUNCTION]!;
     for (const s of [...Object.values(fn.schemas), fn.outputSchema!]) expect(() => ajv().compile(s)).not.toThrow();
