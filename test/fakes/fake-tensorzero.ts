@@ -16,8 +16,8 @@ import { checkFeedback, checkInference, checkPairedSurrogates, GatewayError, sam
 export type FakeReply =
   /** A model answer given as JSON; `parsed` is set only if it fits the output schema. */
   | { output: unknown; variant?: string }
-  /** The model's raw text (garbage, truncated JSON...). */
-  | { raw: string; variant?: string }
+  /** The model's raw text (garbage, truncated JSON...), and why it stopped (default `stop`; `length`: cut at max_tokens). */
+  | { raw: string; variant?: string; finishReason?: string }
   /** The gateway answers with this status and `{"error": message}`. */
   | { status: number; error: string; headers?: Record<string, string> }
   | { delayMs: number; then?: FakeReply }
@@ -199,12 +199,13 @@ export class FakeTensorZero {
       this.inferences.push({ inferenceId, episodeId, functionName: c.fn?.name ?? "tensorzero::default", variantName, body, outputSchema: c.outputSchema, visibleAt: now + this.#opts.storeDelayMs });
     }
     const usage = { input_tokens: Math.ceil(JSON.stringify(body.input).length / 4), output_tokens: Math.ceil(raw.length / 4), cost: null };
-    if (c.stream) return this.#stream(res, entry, { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName }, raw, usage, c.fn?.type === "json", "streamError" in reply ? reply : undefined);
+    const finish = ("finishReason" in reply && reply.finishReason) || "stop";
+    if (c.stream) return this.#stream(res, entry, { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName }, raw, { usage, finish_reason: finish }, c.fn?.type === "json", "streamError" in reply ? reply : undefined);
     entry.status = 200;
     const common = { inference_id: inferenceId, episode_id: episodeId, variant_name: variantName };
     const payload = c.fn?.type === "json"
-      ? { ...common, output: { raw, parsed: this.#parse(raw, c.outputSchema) }, usage, finish_reason: "stop" }
-      : { ...common, content: [{ type: "text", text: raw }], usage, finish_reason: "stop" };
+      ? { ...common, output: { raw, parsed: this.#parse(raw, c.outputSchema) }, usage, finish_reason: finish }
+      : { ...common, content: [{ type: "text", text: raw }], usage, finish_reason: finish };
     res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(payload));
   }
 
@@ -220,7 +221,7 @@ export class FakeTensorZero {
   }
 
   /** JSON functions stream `raw` deltas; chat functions (and model_name calls) `content` text deltas. */
-  #stream(res: ServerResponse, entry: { status: number }, ids: Record<string, string>, raw: string, usage: object, json: boolean, err?: { streamError: string; afterChunks?: number }): void {
+  #stream(res: ServerResponse, entry: { status: number }, ids: Record<string, string>, raw: string, end: { usage: object; finish_reason: string }, json: boolean, err?: { streamError: string; afterChunks?: number }): void {
     entry.status = 200;
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.write(": keep-alive\n\n");
@@ -229,7 +230,7 @@ export class FakeTensorZero {
     for (let i = 0; i < limit; i++) {
       const last = !err && i === pieces.length - 1;
       const delta = json ? { raw: pieces[i] } : { content: [{ type: "text", id: "0", text: pieces[i] }] };
-      res.write(`data: ${JSON.stringify({ ...ids, ...delta, ...(last ? { usage, finish_reason: "stop" } : {}) })}\n\n`);
+      res.write(`data: ${JSON.stringify({ ...ids, ...delta, ...(last ? end : {}) })}\n\n`);
     }
     if (err) res.write(`data: ${JSON.stringify({ error: err.streamError })}\n\n`);
     res.end("data: [DONE]\n\n");

@@ -63,6 +63,22 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
     expect(err.details).toMatchObject({ raw: JSON.stringify({ ...DEFAULT_FAKE_OUTPUT, confidence: 7 }), inferenceIds: [expect.any(String), expect.any(String)] });
   });
 
+  test("answers cut off at max_tokens (finish_reason: length) say so and name the variant's max_tokens, streaming or not", async () => {
+    for (const stream of [false, true]) {
+      const cut = { raw: JSON.stringify(DEFAULT_FAKE_OUTPUT).slice(0, 40), finishReason: "length" };
+      gw.fake.script(cut, cut);
+      const err = await rejection(model({}, stream).proposePatch(sampleFailureContext(), opts()));
+      expect(err).toMatchObject({ code: "model_output_invalid", retryable: false, details: { finishReason: "length" } });
+      expect(err.message).toMatch(/cut off at the variant's max_tokens/);
+      expect(err.message).toMatch(/raise max_tokens of variant "\w+_prompt_v1" in tensorzero\/config\/tensorzero\.toml/);
+    }
+    // An answer that ended on its own but is off the schema keeps the advice about the prompt.
+    gw.fake.script({ raw: "garbage" }, { raw: "garbage" });
+    const err = await rejection(model().proposePatch(sampleFailureContext(), opts()));
+    expect(err.message).not.toMatch(/max_tokens/);
+    expect(err.details).toMatchObject({ finishReason: "stop" });
+  });
+
   // Both texts are kept on the job's error, redacted then (storedError in the runner): cut first, the head of a
   // secret across the cut passed redaction.
   test("the model's raw answer and a gateway's stream error are redacted before they are cut", async () => {

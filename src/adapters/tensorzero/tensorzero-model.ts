@@ -41,6 +41,7 @@ export class TensorZeroModel implements ModelPort {
     let lastRaw: string | null = null;
     let episodeId = opts.episodeId;
     let lastProblems: string[] = [];
+    let last: Pick<JsonInferenceResponse, "variant_name" | "finish_reason"> | undefined;
     for (let i = 0; i < OUTPUT_TRIES; i++) {
       let res: JsonInferenceResponse;
       try {
@@ -48,7 +49,8 @@ export class TensorZeroModel implements ModelPort {
       } catch (err) {
         throw withDiscarded(err, discarded);
       }
-      const { proposal, problems } = res.output.parsed === null ? { proposal: undefined, problems: ["the gateway could not parse the answer against the output schema (parsed: null)"] } : checkProposal(res.output.parsed);
+      const unparsed = res.finish_reason === "length" ? "the answer was cut off at the variant's max_tokens (finish_reason: length), so it is not whole JSON" : "the gateway could not parse the answer against the output schema (parsed: null)";
+      const { proposal, problems } = res.output.parsed === null ? { proposal: undefined, problems: [unparsed] } : checkProposal(res.output.parsed);
       if (proposal) {
         return {
           proposal,
@@ -64,12 +66,18 @@ export class TensorZeroModel implements ModelPort {
       episodeId = res.episode_id;
       lastRaw = res.output.raw;
       lastProblems = problems;
-      this.#log?.warn({ inferenceId: res.inference_id, variant: res.variant_name, problems }, "model answer does not fit the output schema");
+      last = res;
+      this.#log?.warn({ inferenceId: res.inference_id, variant: res.variant_name, finishReason: res.finish_reason, problems }, "model answer does not fit the output schema");
     }
+    // A cut-off answer is the variant's token budget, not its prompt: a reasoning model can spend most of
+    // max_tokens thinking, and asking again (same episode, same variant) is cut off the same way.
+    const advice = last?.finish_reason === "length"
+      ? `raise max_tokens of variant "${last.variant_name}" in tensorzero/config/tensorzero.toml`
+      : "consider another variant or prompt version";
     throw new AppError(
       "model_output_invalid",
-      `The model answered ${OUTPUT_TRIES} times with output that does not fit the fix_ci_failure output schema (${lastProblems.join("; ")}). The raw text is in the job's error details; consider another variant or prompt version.`,
-      { retryable: false, details: { raw: redactHead(lastRaw ?? "", 8000), inferenceIds: discarded, episodeId, problems: lastProblems } },
+      `The model answered ${OUTPUT_TRIES} times with output that does not fit the fix_ci_failure output schema (${lastProblems.join("; ")}). The raw text is in the job's error details; ${advice}.`,
+      { retryable: false, details: { raw: redactHead(lastRaw ?? "", 8000), inferenceIds: discarded, episodeId, problems: lastProblems, finishReason: last?.finish_reason } },
     );
   }
 
