@@ -18,18 +18,34 @@ export interface FeedbackSource {
 
 const tags = (job: FeedbackSource, extra: Record<string, string> = {}) => ({ [TAG_KEYS.repo]: job.repo.fullName, [TAG_KEYS.runId]: String(job.run.id), ...extra });
 
-/** Inference level: did the diff apply under the policy, did validation pass (after apply-and-validate). */
+/**
+ * The id of `value` as the next of a series of values of one metric for one target (`earlier`: those
+ * recorded, in order), or undefined when it is the value last recorded. TensorZero does not de-duplicate
+ * feedback and reads a metric's latest value per target, so a changed value is sent again under an id of its
+ * own and corrects the one before; the first keeps `base`, the id a lone value always had.
+ */
+function nextInSeries(base: string, earlier: readonly FeedbackItem[], value: unknown): string | undefined {
+  if (earlier.at(-1)?.value === value) return undefined;
+  return `${base}${earlier.length ? `:${earlier.length + 1}` : ""}`;
+}
+
+const ofInference = (recorded: readonly FeedbackItem[], metric: string, inferenceId: string) =>
+  recorded.filter((f) => f.metric === metric && "inferenceId" in f.target && f.target.inferenceId === inferenceId);
+
+/**
+ * Inference level: did the diff apply under the policy, did validation pass (after apply-and-validate).
+ * Nothing for a value already recorded for the inference (`job.feedback`); a changed one (an operator's retry
+ * validating the same proposal again, green this time, or allowed by a changed config) is sent again.
+ */
 export function validationFeedback(job: Job, applied: boolean, passed: boolean | undefined, reason?: string): NewFeedback[] {
   const ids = proposalIds(job);
   if (!ids) return [];
   const t = tags(job, reason ? { reason } : {});
-  const items: NewFeedback[] = [
-    { id: `${METRICS.patchApplied}:${ids.inferenceId}`, metric: METRICS.patchApplied, value: applied, target: { inferenceId: ids.inferenceId }, tags: t },
-  ];
-  if (passed !== undefined) {
-    items.push({ id: `${METRICS.validationPassed}:${ids.inferenceId}`, metric: METRICS.validationPassed, value: passed, target: { inferenceId: ids.inferenceId }, tags: t });
-  }
-  return items;
+  const verdicts: Array<[string, boolean | undefined]> = [[METRICS.patchApplied, applied], [METRICS.validationPassed, passed]];
+  return verdicts.flatMap(([metric, value]) => {
+    const id = value === undefined ? undefined : nextInSeries(`${metric}:${ids.inferenceId}`, ofInference(job.feedback, metric, ids.inferenceId), value);
+    return id ? [{ id, metric, value, target: { inferenceId: ids.inferenceId }, tags: t }] : [];
+  });
 }
 
 /**
@@ -61,10 +77,9 @@ const noPrFeedbackId = (episodeId: string) => `${METRICS.prMerged}:${episodeId}:
  * `target_id`), so the new value corrects the old one. `decidedBy`: the run that made it this value.
  */
 export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: boolean, decidedBy: { id: number; attempt: number }, recorded: readonly FeedbackItem[]): NewFeedback | undefined {
-  const earlier = recorded.filter((f) => f.metric === METRICS.ciPassedOnFixBranch && "inferenceId" in f.target && f.target.inferenceId === inferenceId);
-  if (earlier.at(-1)?.value === passed) return undefined;
   // The first change keeps the id the one verdict had before changes were sent: a job recorded then goes on from it.
-  const id = `${METRICS.ciPassedOnFixBranch}:${inferenceId}${earlier.length ? `:${earlier.length + 1}` : ""}`;
+  const id = nextInSeries(`${METRICS.ciPassedOnFixBranch}:${inferenceId}`, ofInference(recorded, METRICS.ciPassedOnFixBranch, inferenceId), passed);
+  if (!id) return undefined;
   return {
     id,
     metric: METRICS.ciPassedOnFixBranch,
@@ -82,11 +97,10 @@ export function fixCiFeedback(job: FeedbackSource, inferenceId: string, passed: 
  * noPrFeedback's item is not this PR's outcome: a PR opened after it starts its own series.
  */
 export function mergedFeedback(job: FeedbackSource, episodeId: string, merged: boolean, reason: string, recorded: readonly FeedbackItem[]): NewFeedback | undefined {
-  const base = `${METRICS.prMerged}:${episodeId}`;
   const earlier = recorded.filter((f) => f.metric === METRICS.prMerged && "episodeId" in f.target && f.target.episodeId === episodeId && f.id !== noPrFeedbackId(episodeId));
-  if (earlier.at(-1)?.value === merged) return undefined;
   // The first keeps the id the one outcome had before changes were sent: a job recorded then goes on from it.
-  const id = `${base}${earlier.length ? `:${earlier.length + 1}` : ""}`;
+  const id = nextInSeries(`${METRICS.prMerged}:${episodeId}`, earlier, merged);
+  if (!id) return undefined;
   return { id, metric: METRICS.prMerged, value: merged, target: { episodeId }, tags: tags(job, { reason }) };
 }
 

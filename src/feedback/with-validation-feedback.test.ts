@@ -1,6 +1,7 @@
 import { expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../adapters/store/memory-store.js";
 import type { Deps } from "../core/deps.js";
+import type { FeedbackItem } from "../core/job.js";
 import { AppError, permanent } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
 import type { Stage } from "../pipeline/stage.js";
@@ -13,13 +14,14 @@ const INFERENCE = "0192f5a0-0000-7000-8000-000000000002";
 const EPISODE = "0192f5a0-0000-7000-8000-000000000001";
 
 /** Runs apply-and-validate (stubbed to end with `outcome`) under the wrapper; returns the feedback recorded. */
-async function feedbackAfter(outcome: AppError | "passed", opts: { prOpen?: boolean } = {}) {
+async function feedbackAfter(outcome: AppError | "passed", opts: { prOpen?: boolean; recorded?: FeedbackItem[] } = {}) {
   return (await itemsAfter(outcome, opts)).map((f) => [f.metric, f.value]);
 }
 
-async function itemsAfter(outcome: AppError | "passed", opts: { prOpen?: boolean } = {}) {
+async function itemsAfter(outcome: AppError | "passed", opts: { prOpen?: boolean; recorded?: FeedbackItem[] } = {}) {
   const store = new MemoryJobStore();
   const job = makeJob();
+  job.feedback.push(...(opts.recorded ?? []));
   // A repair attempt: the job's fix PR is open already.
   if (opts.prOpen) job.results["open-pull-request"] = { episodeId: EPISODE, pr: { number: 7 } };
   job.results["propose-patch"] = { episodeId: EPISODE, inferenceId: INFERENCE, variantName: "v", proposal: { diagnosis: "d", diff: "--- a/x\n+++ b/x\n", confidence: 0.5, files: ["x"] } };
@@ -67,4 +69,17 @@ test("a patch that applied but could not be validated still reports patch_applie
 
 test("trouble that says nothing about the patch sends nothing", async () => {
   expect(await feedbackAfter(new AppError("disk_full", "no space", { retryable: true }))).toEqual([]);
+});
+
+test("an operator's retry that gets another verdict on the same inference sends it again; the same verdict is not resent", async () => {
+  // Completed stages are not redone: the retry validates the same proposal, and its answer is that inference's.
+  const sent = (metric: string, value: boolean): FeedbackItem => ({ id: `${metric}:${INFERENCE}`, metric, value, target: { inferenceId: INFERENCE }, status: "sent", attempts: 1, createdAt: "2026-11-23T11:00:00Z" });
+  const afterFailed = [sent("patch_applied", true), sent("validation_passed", false)];
+  const items = await itemsAfter("passed", { recorded: afterFailed });
+  // TensorZero reads the latest value per inference: the flaky red is corrected, not left standing.
+  expect(items.slice(2).map((f) => [f.id, f.value])).toEqual([[`validation_passed:${INFERENCE}:2`, true]]);
+  expect((await itemsAfter(permanent("validation_failed", "still red"), { recorded: afterFailed })).slice(2).map((f) => f.metric)).toEqual(["pr_merged"]);
+  // Refused, then allowed by the repository's config: patch_applied changes too.
+  const refused = await itemsAfter("passed", { recorded: [sent("patch_applied", false)] });
+  expect(refused.slice(1).map((f) => [f.id, f.value])).toEqual([[`patch_applied:${INFERENCE}:2`, true], [`validation_passed:${INFERENCE}`, true]]);
 });
