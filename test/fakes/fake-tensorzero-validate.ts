@@ -46,16 +46,17 @@ function serdeCheck(body: Record<string, unknown>, fields: string[], required: s
   for (const k of required) if (!(k in body)) fail(400, `Failed to deserialize the JSON body into the target type: missing field \`${k}\``);
 }
 
-function typeCheck(body: Record<string, unknown>, key: string, type: "string" | "boolean" | "object"): void {
+/** `nullable`: an Option in the gateway's struct, null meaning absent; a plain field (even one with a serde default) refuses null. */
+function typeCheck(body: Record<string, unknown>, key: string, type: "string" | "boolean" | "object", nullable = true): void {
   const v = body[key];
-  if (v === undefined || v === null) return;
+  if (v === undefined || (v === null && nullable)) return;
   const ok = type === "object" ? isObj(v) : typeof v === type;
   if (!ok) fail(400, `Failed to deserialize the JSON body into the target type: ${key}: invalid type: ${JSON.stringify(v)}, expected ${type === "object" ? "a map" : `a ${type}`}`);
 }
 
 function checkTags(body: Record<string, unknown>): void {
-  if (body.tags === undefined || body.tags === null) return;
-  typeCheck(body, "tags", "object");
+  if (body.tags === undefined) return;
+  typeCheck(body, "tags", "object", false);
   for (const [k, v] of Object.entries(body.tags as Record<string, unknown>)) {
     if (typeof v !== "string") fail(400, `Failed to deserialize the JSON body into the target type: tags.${k}: invalid type: ${JSON.stringify(v)}, expected a string`);
     if (k.startsWith("tensorzero::") && body.internal !== true) fail(400, `Tag name cannot start with 'tensorzero::': ${k}`);
@@ -132,8 +133,9 @@ export function checkInference(body: unknown, config: GatewayConfig, schemas: Sc
   if (!isObj(body)) return fail(400, "Failed to deserialize the JSON body into the target type: invalid type: expected struct Params");
   serdeCheck(body, INFERENCE_FIELDS, ["input"]);
   for (const k of ["function_name", "model_name", "variant_name", "namespace"] as const) typeCheck(body, k, "string");
-  for (const k of ["stream", "dryrun", "internal"] as const) typeCheck(body, k, "boolean");
-  typeCheck(body, "input", "object");
+  for (const k of ["stream", "dryrun"] as const) typeCheck(body, k, "boolean");
+  typeCheck(body, "internal", "boolean", false);
+  typeCheck(body, "input", "object", false);
   typeCheck(body, "output_schema", "object");
   checkTags(body);
   checkParams(body.params);
@@ -259,9 +261,9 @@ export interface CheckedFeedback {
 export function checkFeedback(body: unknown, config: GatewayConfig): CheckedFeedback {
   if (!isObj(body)) return fail(400, "Failed to deserialize the JSON body into the target type: invalid type: expected struct Params");
   serdeCheck(body, FEEDBACK_FIELDS, ["metric_name", "value"]);
-  typeCheck(body, "metric_name", "string");
+  typeCheck(body, "metric_name", "string", false);
   typeCheck(body, "dryrun", "boolean");
-  typeCheck(body, "internal", "boolean");
+  typeCheck(body, "internal", "boolean", false);
   checkTags(body);
   const name = body.metric_name as string;
   const hasInference = body.inference_id !== undefined && body.inference_id !== null;

@@ -139,6 +139,20 @@ describe("fake TensorZero: POST /inference", () => {
     expect((await post("/inference", validBody({ cache_options: { enabled: "read_only", max_age_s: 60 } }))).status).toBe(200);
   });
 
+  test("null where serde wants a value (fields with a default are not Options): 400, not accepted or a crash", async () => {
+    for (const over of [{ input: null }, { tags: null }, { internal: null }]) {
+      const r = await post("/inference", validBody(over));
+      expect([r.status, r.body.error]).toEqual([400, expect.stringMatching(/invalid type: null/)]);
+    }
+    // Options take null as absent.
+    expect((await post("/inference", validBody({ stream: null, dryrun: null, variant_name: null }))).status).toBe(200);
+    const inf = (await post("/inference", validBody())).body as { inference_id: string };
+    for (const over of [{ metric_name: null }, { tags: null }, { internal: null }]) {
+      expect((await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: true, ...over })).body.error).toMatch(/invalid type: null/);
+    }
+    expect((await post("/feedback", { metric_name: "patch_applied", inference_id: inf.inference_id, value: true, dryrun: null })).status).toBe(200);
+  });
+
   test("tags must be strings and may not use the tensorzero:: prefix", async () => {
     expect((await post("/inference", validBody({ tags: { run_id: 5 } }))).status).toBe(400);
     expect((await post("/inference", validBody({ tags: { "tensorzero::x": "y" } }))).body.error).toBe("Tag name cannot start with 'tensorzero::': tensorzero::x");
