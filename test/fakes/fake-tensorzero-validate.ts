@@ -287,6 +287,25 @@ export function checkFeedback(body: unknown, config: GatewayConfig): CheckedFeed
   return { ...base, target: metric.level === "inference" ? { inferenceId: checkFeedbackId(body.inference_id) } : { episodeId: checkFeedbackId(body.episode_id) } };
 }
 
+/**
+ * A demonstration against what its inference was (feedback/mod.rs validate_parse_demonstration): for a JSON
+ * function, a value fitting the output schema used at that inference; for a chat one (`outputSchema`
+ * undefined: model_name calls included), a string or an array of `text` / `tool_call` blocks.
+ */
+export function checkDemonstration(value: unknown, outputSchema: object | undefined, schemas: SchemaCache): void {
+  if (outputSchema) {
+    const problems = schemas.validate(outputSchema, value);
+    if (problems) fail(400, `Demonstration does not fit function output schema: ${problems}`);
+    return;
+  }
+  if (typeof value === "string") return;
+  if (!Array.isArray(value)) return fail(400, "Demonstration must be a string or an array of content blocks");
+  for (const b of value) {
+    const ok = isObj(b) && ((b.type === "text" && typeof b.text === "string") || (b.type === "tool_call" && typeof b.name === "string" && "arguments" in b));
+    if (!ok) fail(400, `Invalid demonstration content block: ${JSON.stringify(b)} is not a text block {type, text} or a tool_call block {type, name, arguments}`);
+  }
+}
+
 /** Deterministic weighted choice per (function, episode), like the gateway's SHA-256 sampling. */
 export function sampleVariant(fn: GatewayFunction, episodeId: string): string {
   const h = createHash("sha256").update(fn.name).update(episodeId).digest();

@@ -238,6 +238,16 @@ describe("fake TensorZero: POST /feedback", () => {
     expect((await post("/feedback", { metric_name: "demonstration", inference_id: inf.inference_id, value: { patch: "x" } })).body.error).toMatch(/^Demonstration does not fit function output schema/);
   });
 
+  test("a chat inference's demonstration is a string or an array of text/tool_call blocks", async () => {
+    const chat = (await post("/inference", { model_name: "openai::gpt-5-mini", input: { messages: [{ role: "user", content: "hi" }] } })).body as { inference_id: string };
+    const demo = (value: unknown) => post("/feedback", { metric_name: "demonstration", inference_id: chat.inference_id, value });
+    expect((await demo({ patch: "x" })).body.error).toBe("Demonstration must be a string or an array of content blocks");
+    expect((await demo([{ type: "image", url: "x" }])).body.error).toMatch(/^Invalid demonstration content block/);
+    expect((await demo([{ type: "text" }])).body.error).toMatch(/^Invalid demonstration content block/);
+    expect((await demo("the answer")).status).toBe(200);
+    expect((await demo([{ type: "text", text: "a" }, { type: "tool_call", name: "t", arguments: { x: 1 } }])).status).toBe(200);
+  });
+
   test("feedback only for stored inferences: never for a dryrun one or an unknown id", async () => {
     const dry = await infer({ dryrun: true });
     expect(await post("/feedback", { metric_name: "patch_applied", inference_id: dry.inference_id, value: true })).toMatchObject({

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { loadGatewayConfig, SHIPPED_GATEWAY_CONFIG, type GatewayConfig } from "../../src/adapters/tensorzero/gateway-config.js";
 import { newUuidV7 } from "../../src/adapters/tensorzero/episode-id.js";
-import { checkFeedback, checkInference, checkPairedSurrogates, GatewayError, sampleVariant, SchemaCache, type CheckedInference } from "./fake-tensorzero-validate.js";
+import { checkDemonstration, checkFeedback, checkInference, checkPairedSurrogates, GatewayError, sampleVariant, SchemaCache, type CheckedInference } from "./fake-tensorzero-validate.js";
 
 /**
  * A fake TensorZero gateway: a real HTTP server that loads the project's tensorzero.toml and answers like
@@ -239,10 +239,7 @@ export class FakeTensorZero {
   async #feedback(body: unknown): Promise<{ feedback_id: string }> {
     const f = checkFeedback(body, this.config);
     const stored = await this.#lookup(f.target);
-    if (f.metric === "demonstration" && stored?.outputSchema) {
-      const problems = this.#schemas.validate(stored.outputSchema, f.value);
-      if (problems) throw new GatewayError(400, `Demonstration does not fit function output schema: ${problems}`);
-    }
+    if (f.metric === "demonstration" && stored) checkDemonstration(f.value, stored.outputSchema, this.#schemas);
     const feedbackId = newUuidV7(this.#opts.now());
     if (!f.dryrun) this.feedback.push({ feedbackId, metric: f.metric, ...f.target, value: f.value, tags: f.tags });
     return { feedback_id: feedbackId };
