@@ -27,7 +27,7 @@ async function closedWhileAway(merged: boolean, edit: boolean) {
     const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
     head = (await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [commit] })).sha;
     await s.gh.updateBranch(undefined, "ci-bot/fix-555", head);
-    s.gh.compareDiff = async () => slugPatch();
+    s.gh.pullRequestDiff = async () => slugPatch();
   }
   await s.clock.advance(3 * 86_400_000);
   const closedAt = new Date(s.clock.now()).toISOString();
@@ -302,7 +302,7 @@ describe("a job whose first attempt failed after opening its PR, its PR merged w
   test("the retry records its own commit, not theirs, so their edits are sent as a demonstration", async () => {
     const { s, ours } = await failedAfterOpening();
     const theirs = await pushOnFixBranch(s, "alice: tidy", "# theirs\n");
-    s.gh.compareDiff = async () => slugPatch();
+    s.gh.pullRequestDiff = async () => slugPatch();
     await s.clock.advance(86_400_000);
     Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: theirs });
     await s.clock.advance(3_600_000);

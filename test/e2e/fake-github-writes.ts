@@ -116,8 +116,8 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("markReadyForReview");
     this.pulls.find((p) => p.number === pr.number)!.draft = false;
   }
-  async compareDiff(): Promise<string | null> {
-    this.calls.push("compareDiff");
+  async pullRequestDiff(): Promise<string | null> {
+    this.calls.push("pullRequestDiff");
     return null;
   }
   /** The failing run, as GET /actions/runs/{id} has it: re-runs add attempts. */

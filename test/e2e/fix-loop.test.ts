@@ -716,7 +716,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
 
   test("a repair whose PR update failed after its push, merged as it is before the retry: no demonstration of the bot's own commit", async () => {
     const { s, pushed } = await repairPushedThenUpdateFailed();
-    s.gh.compareDiff = async () => slugPatch();
+    s.gh.pullRequestDiff = async () => slugPatch();
     Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: pushed });
     await s.deliver("pull_request", s.prClosed(true, pushed));
     await s.clock.advance(60_000);
@@ -877,7 +877,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const tree = await s.gh.createTree(undefined, s.gh.commits.get(from)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
     const theirs = (await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [from] })).sha;
     await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs);
-    s.gh.compareDiff = async () => diff;
+    s.gh.pullRequestDiff = async () => diff;
     Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: theirs });
     return theirs;
   };
@@ -896,6 +896,26 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.run();
     expect((await s.get()).state).toBe("completed");
     expect(demonstrations(s)).toEqual([{ inferenceId: INFERENCE, diagnosis: FIRST_DIAGNOSIS }]);
+  });
+
+  // "Update branch" (required when branches must be up to date to merge) merges the base into the fix branch:
+  // the head is people's merge commit, and from the failing commit it carries every change the base got since.
+  test("a merge after people updated the fix branch from its base: the demonstration is the PR's diff, not the base's new commits", async () => {
+    const s = await setup();
+    await s.run();
+    const fix = s.gh.branches.get("ci-bot/fix-555")!;
+    const baseTip = (await s.gh.createCommit(undefined, { message: "bob: add docs", tree: await s.gh.createTree(undefined, s.gh.commits.get(s.job.run.headSha)!.tree, [{ path: "README.md", content: "# slug\n" }]), parents: [s.job.run.headSha] })).sha;
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(fix)!.tree, [{ path: "README.md", content: "# slug\n" }]);
+    const merge = (await s.gh.createCommit(undefined, { message: "Merge branch 'feature/slug' into ci-bot/fix-555", tree, parents: [fix, baseTip] })).sha;
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", merge);
+    // GitHub's PR diff starts at the merge base of head and base, which the merge moved to the base's tip.
+    s.gh.pullRequestDiff = async () => slugPatch();
+    Object.assign(s.gh.pulls[0]!, { state: "closed", merged: true, closedAt: new Date(s.clock.now()).toISOString(), headSha: merge });
+    await s.deliver("pull_request", s.prClosed(true, merge));
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    const demos = s.model.received.filter((r) => r.metric === "demonstration");
+    expect(demos.map((r) => r.value)).toEqual([expect.objectContaining({ patch: slugPatch(), files: ["slug.py"] })]);
   });
 
   const proposedPatch = (j: Job) => (j.results["propose-patch"] as { proposal: { diff: string } }).proposal.diff;
@@ -1072,8 +1092,8 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const s = await setup({ pullRequests: [] });
     await s.run();
     const shared = await sharedOntoFixPr(s);
-    // GitHub's compare has a diff for it (the fake has none of its own): the later job's patch.
-    s.gh.compareDiff = async () => slugPatch();
+    // GitHub has a diff of the PR (the fake has none of its own): the later job's patch.
+    s.gh.pullRequestDiff = async () => slugPatch();
     await s.deliver("pull_request", s.prClosed(true, shared));
     await s.run();
     expect((await s.get()).state).toBe("completed");

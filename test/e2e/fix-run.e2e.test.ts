@@ -355,7 +355,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR");
     const HUMAN = "abcdef".padEnd(40, "1");
     const humanDiff = FIX_DIFF.replace("+  return a + b;", "+  return Number(a) + Number(b);");
-    gh.on("GET", `${API}/compare/${headSha}...${HUMAN}`, { body: humanDiff, headers: { "content-type": "text/plain; charset=utf-8" } });
+    gh.on("GET", `${API}/pulls/101`, { body: humanDiff, headers: { "content-type": "text/plain; charset=utf-8" } });
     const pr = fixture("pull_request.closed");
     pr.repository = failedRunPayload().repository;
     pr.installation = { id: 2 };

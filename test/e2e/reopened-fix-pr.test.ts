@@ -53,7 +53,7 @@ describe("a fix PR closed, then reopened", () => {
     const tree = await s.gh.createTree(undefined, s.gh.commits.get(commit)!.tree, [{ path: "slug.py", content: "# theirs\n" }]);
     const theirs = await s.gh.createCommit(undefined, { message: "alice: tidy", tree, parents: [commit] });
     await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
-    s.gh.compareDiff = async () => slugPatch();
+    s.gh.pullRequestDiff = async () => slugPatch();
     await s.clock.advance(60_000);
     expect(await s.deliver("pull_request", s.prClosed(true, theirs.sha))).toMatchObject({ resumeJobId: s.job.id });
     await s.run();

@@ -356,13 +356,13 @@ describe("other writes", () => {
     gh.done();
   });
 
-  test("re-run failed jobs and the compare diff are valid REST requests", async () => {
+  test("re-run failed jobs and the PR's diff are valid REST requests", async () => {
     gh = await githubApiMock();
     gh.on("POST", "/repos/octo/demo/actions/runs/10/rerun-failed-jobs", { status: 201, body: {} })
-      .on("GET", `/repos/octo/demo/compare/${HEAD}...${COMMIT}`, { body: "diff --git a/x b/x\n", headers: { "content-type": "text/plain" } });
+      .on("GET", "/repos/octo/demo/pulls/101", { body: "diff --git a/x b/x\n", headers: { "content-type": "text/plain" } });
     const w = writes();
     await w.rerunFailedJobs(repo, 10);
-    expect(await w.compareDiff(repo, HEAD, COMMIT, 1000)).toBe("diff --git a/x b/x\n");
+    expect(await w.pullRequestDiff(repo, 101, 1000)).toBe("diff --git a/x b/x\n");
     gh.done();
     expect(gh.requests[1]!.headers.accept).toBe("application/vnd.github.diff");
   });
@@ -370,13 +370,13 @@ describe("other writes", () => {
   // GitHub will not render a diff over its limits (300 files, 20,000 lines, about 1 MB): 406 "Sorry, the diff
   // exceeded the maximum number of files". That is "larger than maxBytes", not a failure: thrown, it failed
   // the job's bookkeeping of a merged fix PR, so the merge was never recorded as feedback.
-  test("a compare diff GitHub finds too large (406) is null, as one over maxBytes is", async () => {
+  test("a PR diff GitHub finds too large (406) is null, as one over maxBytes is", async () => {
     gh = await githubApiMock();
-    gh.on("GET", `/repos/octo/demo/compare/${HEAD}...${COMMIT}`, {
+    gh.on("GET", "/repos/octo/demo/pulls/101", {
       status: 406,
-      body: { message: "Sorry, the diff exceeded the maximum number of files (300). Consider using 'List pull requests files' API or locally cloning the repository instead.", errors: [{ resource: "PullRequest", field: "diff", code: "too_large" }], documentation_url: "https://docs.github.com/rest/commits/commits#compare-two-commits" },
+      body: { message: "Sorry, the diff exceeded the maximum number of files (300). Consider using 'List pull requests files' API or locally cloning the repository instead.", errors: [{ resource: "PullRequest", field: "diff", code: "too_large" }], documentation_url: "https://docs.github.com/rest/pulls/pulls#get-a-pull-request" },
     });
-    expect(await writes().compareDiff(repo, HEAD, COMMIT, 1000)).toBeNull();
+    expect(await writes().pullRequestDiff(repo, 101, 1000)).toBeNull();
     gh.done();
   });
 

@@ -200,16 +200,16 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         throw err;
       }
     },
-    async compareDiff(repo, base, head, maxBytes) {
+    async pullRequestDiff(repo, number, maxBytes) {
       let res;
       try {
-        res = await octokit.request("GET /repos/{owner}/{repo}/compare/{basehead}", {
-          ...r(repo), basehead: `${base}...${head}`, headers: { accept: "application/vnd.github.diff" },
+        res = await octokit.request("GET /repos/{owner}/{repo}/pulls/{pull_number}", {
+          ...r(repo), pull_number: number, headers: { accept: "application/vnd.github.diff" },
         });
       } catch (err) {
         // GitHub renders no diff past its limits (300 files, 20,000 lines): a diff too large, as below.
         if (isDiffTooLarge(err)) return null;
-        throw explain(err, `comparing ${base}...${head}`);
+        throw explain(err, `reading the diff of PR #${number}`);
       }
       const text = typeof res.data === "string" ? res.data : String(res.data);
       return Buffer.byteLength(text) > maxBytes ? null : text;

@@ -149,8 +149,12 @@ export interface GitHubWriteClient {
   upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: string, opts?: { create?: boolean }): Promise<{ id: number; created: boolean } | null>;
   /** Draft → ready for review (GraphQL `markPullRequestReadyForReview`; REST cannot do it). */
   markReadyForReview(repo: JobRepo, pr: Pick<PullRequestRef, "nodeId" | "number">): Promise<void>;
-  /** Unified diff between two commits (`GET /compare/{base}...{head}`), null when larger than maxBytes. */
-  compareDiff(repo: JobRepo, base: string, head: string, maxBytes: number): Promise<string | null>;
+  /**
+   * The PR's changes as GitHub shows them (`GET /pulls/{n}`, diff media type: from the merge base of its
+   * head and its base branch), null when larger than maxBytes. The base branch merged into the head
+   * ("Update branch") is not part of it.
+   */
+  pullRequestDiff(repo: JobRepo, number: number, maxBytes: number): Promise<string | null>;
   /** `POST /actions/runs/{run_id}/rerun-failed-jobs` (needs Actions: write). */
   rerunFailedJobs(repo: JobRepo, runId: number): Promise<void>;
   /** The run's latest attempt as GitHub has it now (`GET /actions/runs/{run_id}`, Actions: read). */

@@ -323,8 +323,10 @@ async function onClosed(job: Job, deps: Deps, w: GitHubWriteClient | undefined, 
   const botHead = [...botCommits(open), pushedByThisRepair(job, open)?.sha].includes(ev.headSha);
   if (ev.merged && w && ev.headSha && !botHead) {
     // Measured against the fix on the PR: a later repair attempt that never reached the branch is not it.
+    // The PR's diff as GitHub shows it, not the failing commit's compare with the head: people who updated the
+    // branch from its base ("Update branch") merged in the base's later commits, which are no one's answer.
     const proposal = proposalOnBranch(job, open);
-    const diff = proposal && (await w.compareDiff(job.repo, job.run.headSha, ev.headSha, DEMO_MAX_BYTES));
+    const diff = proposal && (await w.pullRequestDiff(job.repo, open.pr.number, DEMO_MAX_BYTES));
     if (diff && proposal) {
       const files = [...new Set(diffPaths(diff))];
       items.push(demonstrationFeedback(job, proposal.inferenceId, { diagnosis: proposal.diagnosis, patch: diff, confidence: 1, files }));
