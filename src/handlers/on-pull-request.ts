@@ -11,12 +11,14 @@ import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
 import { parsePayload, pullRequestEventSchema, type PullRequestEvent } from "./payload-schemas.js";
 
+const author = z.object({ login: z.string(), type: z.string().optional() });
+
 /** The extra fields read here (loosely: a missing one only means less feedback). */
 const extras = z.object({
   pull_request: z.object({ merged_by: z.object({ login: z.string() }).nullish(), closed_at: z.string().nullish(), updated_at: z.string().nullish(), head: z.object({ sha: z.string().optional() }) }).passthrough(),
   sender: z.object({ login: z.string() }).nullish(),
-  review: z.object({ id: z.number(), body: z.string().nullish(), user: z.object({ login: z.string() }).nullish() }).passthrough().optional(),
-  comment: z.object({ id: z.number(), body: z.string().nullish(), path: z.string().optional(), line: z.number().nullish(), user: z.object({ login: z.string() }).nullish() }).passthrough().optional(),
+  review: z.object({ id: z.number(), body: z.string().nullish(), user: author.nullish() }).passthrough().optional(),
+  comment: z.object({ id: z.number(), body: z.string().nullish(), path: z.string().optional(), line: z.number().nullish(), user: author.nullish() }).passthrough().optional(),
 }).passthrough();
 
 /**
@@ -82,7 +84,7 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
 
   const review = meta.event === "pull_request_review" ? extra?.review : undefined;
   const comment = meta.event === "pull_request_review_comment" ? extra?.comment : undefined;
-  const said = review ? reviewText("review", review.id, review.user?.login, review.body) : comment && reviewText("review_comment", comment.id, comment.user?.login, comment.body, comment.path, comment.line);
+  const said = review ? reviewText("review", review.id, review.user, review.body) : comment && reviewText("review_comment", comment.id, comment.user, comment.body, comment.path, comment.line);
   if (said?.text) {
     const changed = await recordReviewFeedback(deps, job, said, at);
     if (changed !== undefined) return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);

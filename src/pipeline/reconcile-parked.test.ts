@@ -168,10 +168,13 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     gh!.done();
   });
 
-  test("reviews: a person's is recorded as the review webhook records it (not the bot's, not an empty one); the late webhook is a duplicate", async () => {
+  test("reviews: a person's is recorded as the review webhook records it (not the bot's or another app's, not an empty one); the late webhook is a duplicate", async () => {
     const { job, s } = await parkedWithProposal();
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, {
-      body: [apiReview(31, "alice", "Pin the version instead.", "CHANGES_REQUESTED"), apiReview(32, "t0-ci-bot[bot]", "The bot's own note.", "COMMENTED"), apiReview(33, "bob", "", "APPROVED")],
+      body: [
+        apiReview(31, "alice", "Pin the version instead.", "CHANGES_REQUESTED"), apiReview(32, "t0-ci-bot[bot]", "The bot's own note.", "COMMENTED"), apiReview(33, "bob", "", "APPROVED"),
+        apiReview(35, "copilot-pull-request-reviewer[bot]", "Copilot reviewed 1 out of 1 changed files in this pull request.", "COMMENTED"),
+      ],
     });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
     const r = await reconcileParked(s.deps);
@@ -199,10 +202,12 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(s.queue.items).toEqual([]);
   });
 
-  test("review comments: a person's is recorded as the review comment webhook records it, with its file and line; the late webhook is a duplicate", async () => {
+  test("review comments: a person's is recorded as the review comment webhook records it, with its file and line (not another app's); the late webhook is a duplicate", async () => {
     const { job, s } = await parkedWithProposal();
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
-    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [apiReviewComment(41, "alice", "This import is unused.", 12), apiReviewComment(42, "t0-ci-bot[bot]", "The bot's own note.", 12)] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, {
+      body: [apiReviewComment(41, "alice", "This import is unused.", 12), apiReviewComment(42, "t0-ci-bot[bot]", "The bot's own note.", 12), apiReviewComment(43, "github-actions[bot]", "eslint: 'x' is assigned a value but never used.", 12)],
+    });
     const r = await reconcileParked(s.deps);
     gh!.done();
     expect(r.recorded).toEqual([job.id]);

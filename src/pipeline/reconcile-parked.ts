@@ -140,8 +140,8 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
     const texts = [
       // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
       // and its text may change or be discarded. Its submission is heard then, by webhook or a later pass.
-      ...(await gh.listPullReviews(job.repo, pr.number)).filter((r) => r.state !== "PENDING").map((r) => reviewText("review", r.id, r.author, r.body)),
-      ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => reviewText("review_comment", c.id, c.author, c.body, c.path, c.line)),
+      ...(await gh.listPullReviews(job.repo, pr.number)).filter((r) => r.state !== "PENDING").map((r) => reviewText("review", r.id, { login: r.author, type: r.authorType }, r.body)),
+      ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => reviewText("review_comment", c.id, { login: c.author, type: c.authorType }, c.body, c.path, c.line)),
     ];
     for (const t of texts) {
       if (await recordReviewFeedback(deps, job, t, receivedAt)) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${pr.number}`);

@@ -1262,6 +1262,26 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "comment", episodeId: EPISODE, value: "Use a regex here instead. (on slug.py:7)", tags: expect.objectContaining({ author: "bob" }) }));
     expect(s.model.received.filter((r) => r.metric === "comment")).toHaveLength(1);
   });
+
+  // Copilot's code review, CodeRabbit, a linter posting through github-actions: apps review every PR, the fix
+  // PR too. What they say is not a person's judgement of the fix, and is not sent as one.
+  test("reviews and review comments by other apps are not comment feedback", async () => {
+    const s = await setup();
+    await s.run();
+    const pull_request = { number: 100, state: "open", head: { ref: "ci-bot/fix-555", sha: "x" } };
+    const review = await s.deliver("pull_request_review", {
+      action: "submitted", installation: { id: 2 }, repository: s.repository, pull_request,
+      review: { id: 51, state: "commented", body: "Copilot reviewed 1 out of 1 changed files in this pull request.", user: { login: "copilot-pull-request-reviewer[bot]", type: "Bot" } },
+    });
+    const comment = await s.deliver("pull_request_review_comment", {
+      action: "created", installation: { id: 2 }, repository: s.repository, pull_request,
+      comment: { id: 52, body: "eslint: 'x' is assigned a value but never used.", path: "slug.py", line: 7, user: { login: "github-actions[bot]", type: "Bot" } },
+    });
+    expect([review, comment]).toEqual([expect.objectContaining({ reason: expect.stringMatching(/nothing to record$/) }), expect.objectContaining({ reason: expect.stringMatching(/nothing to record$/) })]);
+    expect(review).not.toHaveProperty("resumeJobId");
+    expect(comment).not.toHaveProperty("resumeJobId");
+    expect((await s.get()).feedback.filter((f) => f.metric === "comment")).toEqual([]);
+  });
 });
 
 /** The fix and two repairs, each after CI went red on the commit before it (runs 900 and 901): three commits. */

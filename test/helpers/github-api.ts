@@ -185,7 +185,7 @@ function parseBody(body: unknown): unknown {
 /** A user as GitHub's REST API gives one (every field its schema requires). */
 export const apiUser = (login: string) => ({
   login, id: 1, node_id: "u", avatar_url: "", gravatar_id: null, url: "", html_url: "", followers_url: "", following_url: "", gists_url: "", starred_url: "",
-  subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: "User", site_admin: false,
+  subscriptions_url: "", organizations_url: "", repos_url: "", events_url: "", received_events_url: "", type: login.endsWith("[bot]") ? "Bot" : "User", site_admin: false,
 });
 
 /** A submitted review as `GET /repos/{o}/{r}/pulls/{n}/reviews` lists it. */

@@ -100,7 +100,7 @@ describe("GitHub adapter (read side)", () => {
     }).on("GET", "/repos/octo/demo/pulls/7/reviews?per_page=100&page=2", { body: [apiReview(32, null, null, "APPROVED")] });
     const client = await port().forInstallation(7);
     expect(await client.listPullReviews(repo, 7)).toEqual([
-      { id: 31, author: "alice", body: "Use the lockfile's version instead.", state: "CHANGES_REQUESTED" },
+      { id: 31, author: "alice", authorType: "User", body: "Use the lockfile's version instead.", state: "CHANGES_REQUESTED" },
       { id: 32, body: "", state: "APPROVED" },
     ]);
     gh.done();
@@ -111,8 +111,8 @@ describe("GitHub adapter (read side)", () => {
     gh.on("GET", "/repos/octo/demo/pulls/7/comments?per_page=100", { body: [apiReviewComment(41, "alice", "Not here.", 12), apiReviewComment(42, "bob", "Outdated.", null)] });
     const client = await port().forInstallation(7);
     expect(await client.listPullReviewComments(repo, 7)).toEqual([
-      { id: 41, author: "alice", body: "Not here.", path: "src/a.ts", line: 12 },
-      { id: 42, author: "bob", body: "Outdated.", path: "src/a.ts" },
+      { id: 41, author: "alice", authorType: "User", body: "Not here.", path: "src/a.ts", line: 12 },
+      { id: 42, author: "bob", authorType: "User", body: "Outdated.", path: "src/a.ts" },
     ]);
     gh.done();
   });

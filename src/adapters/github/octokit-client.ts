@@ -156,7 +156,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const reviews = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
           owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100,
         });
-        return reviews.map((r): PullReview => ({ id: r.id, ...(r.user?.login ? { author: r.user.login } : {}), body: r.body ?? "", state: r.state }));
+        return reviews.map((r): PullReview => ({ id: r.id, ...authorOf(r.user), body: r.body ?? "", state: r.state }));
       } catch (err) {
         throw readFailure(err, `listing the reviews of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
       }
@@ -168,7 +168,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
           owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100,
         });
         return comments.map((c): PullReviewComment => ({
-          id: c.id, ...(c.user?.login ? { author: c.user.login } : {}), body: c.body ?? "", ...(c.path ? { path: c.path } : {}), ...(c.line ? { line: c.line } : {}),
+          id: c.id, ...authorOf(c.user), body: c.body ?? "", ...(c.path ? { path: c.path } : {}), ...(c.line ? { line: c.line } : {}),
         }));
       } catch (err) {
         throw readFailure(err, `listing the review comments of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
@@ -260,6 +260,11 @@ function toRunJob(j: ApiJob): RunJob {
       ...(s.completed_at ? { completedAt: s.completed_at } : {}),
     })),
   };
+}
+
+/** Who wrote a review or review comment: login and `user.type` (none for a deleted account). */
+function authorOf(user: { login?: string; type?: string } | null | undefined): Pick<PullReview, "author" | "authorType"> {
+  return { ...(user?.login ? { author: user.login } : {}), ...(user?.type ? { authorType: user.type } : {}) };
 }
 
 /** GitHub refusing to render a diff over its limits: 406 (`too_large`), or 422 from older servers. */

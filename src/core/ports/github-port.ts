@@ -27,6 +27,8 @@ export interface PullReview {
   id: number;
   /** The reviewer's login (absent for a deleted account). */
   author?: string;
+  /** GitHub's `user.type` of the reviewer: `User`, or `Bot` for an app. */
+  authorType?: string;
   body: string;
   /** `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, or `PENDING`: a draft its author has not submitted yet. */
   state: string;
@@ -36,6 +38,8 @@ export interface PullReview {
 export interface PullReviewComment {
   id: number;
   author?: string;
+  /** GitHub's `user.type` of the author: `User`, or `Bot` for an app. */
+  authorType?: string;
   body: string;
   path?: string;
   line?: number;
