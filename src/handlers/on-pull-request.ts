@@ -32,15 +32,18 @@ export const onPullRequest: Handler = async (payload, meta, deps) => {
   const pr = p.pull_request;
   const what = p.review ? `review ${p.review.state}` : pr.merged ? "merged" : (p.action ?? "");
   const base = { repoFullName: p.repository.full_name, installationId: p.installation?.id };
-  const routed = (reason: string, resumeJobId?: string): IntakeDecision => ({ ...base, outcome: "event_routed", reason: `${meta.event}.${p.action} on #${pr.number} (${pr.head.ref}, ${what}): ${reason}`, ...(resumeJobId ? { resumeJobId } : {}) });
+  const reasonOf = (reason: string) => `${meta.event}.${p.action} on #${pr.number} (${pr.head.ref}, ${what}): ${reason}`;
+  const routed = (reason: string, resumeJobId?: string): IntakeDecision => ({ ...base, outcome: "event_routed", reason: reasonOf(reason), ...(resumeJobId ? { resumeJobId } : {}) });
+  // Every PR of every installed repository sends these: one no job of this app owns is not routed anywhere.
+  const ignored = (reason: string): IntakeDecision => ({ ...base, outcome: "ignored", reason: reasonOf(reason) });
 
   const runId = runIdOfFixBranch(pr.head.ref);
-  if (runId === undefined) return routed("not a fix branch of this app");
+  if (runId === undefined) return ignored("not a fix branch of this app");
   const job = await deps.store.findJobByKey(jobKey(p.repository.id, runId));
   const open = job && prRecordOf(job);
   // A dry run's result describes the PR it would have opened: there is none to own this one.
-  if (!job || !open?.pr) return routed(`no job opened a PR for run ${runId}`);
-  if (open.pr.number !== pr.number) return routed(`job ${job.id} owns PR #${open.pr.number}, not this one`);
+  if (!job || !open?.pr) return ignored(`no job opened a PR for run ${runId}`);
+  if (open.pr.number !== pr.number) return ignored(`job ${job.id} owns PR #${open.pr.number}, not this one`);
 
   try {
     return await record(job, p, x.success ? x.data : undefined, meta, deps, routed);

@@ -252,11 +252,13 @@ describe("handlers: which deliveries become jobs", () => {
       expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", reason: expect.stringMatching(/conclusion is success/) });
     });
 
-    test("pull_request and pull_request_review are routed (recorded) and create no job", async () => {
+    // Every PR of every installed repository sends these: only the app's own fix PRs are its business, and
+    // people's PRs are not counted (deliveries_total, `deliveries list`) as routed to a job.
+    test("pull_request and pull_request_review on people's PRs are ignored, saying why, and create no job", async () => {
       expect((await h.send("pull_request", fixture("pull_request.closed"))).status).toBe(202);
-      expect(await lastDelivery(h)).toMatchObject({ event: "pull_request", action: "closed", outcome: "event_routed", installationId: 1, reason: expect.stringMatching(/#2/) });
+      expect(await lastDelivery(h)).toMatchObject({ event: "pull_request", action: "closed", outcome: "ignored", installationId: 1, reason: expect.stringMatching(/#2 .*not a fix branch of this app/) });
       expect((await h.send("pull_request_review", fixture("pull_request_review.submitted"))).status).toBe(202);
-      expect(await lastDelivery(h)).toMatchObject({ event: "pull_request_review", outcome: "event_routed", reason: expect.stringMatching(/review/) });
+      expect(await lastDelivery(h)).toMatchObject({ event: "pull_request_review", outcome: "ignored", reason: expect.stringMatching(/review/) });
       expect(await h.store.listJobs()).toEqual([]);
     });
 

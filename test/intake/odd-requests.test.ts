@@ -66,7 +66,7 @@ describe("requests strangers can send", () => {
     pr.pull_request = { ...pr.pull_request, number: 43, head: { ...pr.pull_request.head, ref: "ci-bot/fix-111", sha: "c".repeat(40) } };
     expect((await h.send("pull_request", pr)).status).toBe(202);
     const sent = await store.listDeliveries({ limit: 2 });
-    expect(sent.map((d) => [d.event, d.outcome]).sort()).toEqual([["pull_request", "event_routed"], ["workflow_run", "ignored"]]);
+    expect(sent.map((d) => [d.event, d.outcome]).sort()).toEqual([["pull_request", "ignored"], ["workflow_run", "ignored"]]);
     expect(h.queue.items).toEqual([]);
   });
 
