@@ -33,14 +33,7 @@ export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }
   addPrEvent(job, ev);
   const note = `PR #${prNumber} reopened${ev.by ? ` by ${ev.by}` : ""}: watching it again`;
   if (job.state === "completed") {
-    reactivate(job, "pr", ev.at, { stage: WATCH_PR, note });
-    job.stage = WATCH_PR;
-    // A completed job is neither stopped by an uninstall nor handed over when the app is installed again
-    // (on-installation): it may name an installation whose token GitHub now refuses. The delivery's is the one.
-    if (installationId !== undefined) job.installationId = installationId;
-    // Its outcome is not known any more: send-feedback runs again after the next close or merge.
-    job.completedStages = job.completedStages.filter((s) => s !== WATCH_PR && s !== SEND_FEEDBACK);
-    job.waitingFor = PR_OUTCOME;
+    watchAgain(job, ev.at, note, installationId);
     return { kind: "reopened" };
   }
   // Sending the close's feedback: the PR is open again, so the job goes back to watching it.
@@ -49,6 +42,21 @@ export function recordReopen(job: Job, ev: Extract<PrEvent, { kind: "reopened" }
     job.stage = WATCH_PR;
   }
   return { kind: "recorded" };
+}
+
+/**
+ * Brings a job that completed with its PR closed back to `pr`, parked for the PR's outcome, watch-pr due:
+ * the PR is open again (reopened), or was (merged after a reopening the app did not hear of).
+ */
+export function watchAgain(job: Job, at: string, note: string, installationId?: number): void {
+  reactivate(job, "pr", at, { stage: WATCH_PR, note });
+  job.stage = WATCH_PR;
+  // A completed job is neither stopped by an uninstall nor handed over when the app is installed again
+  // (on-installation): it may name an installation whose token GitHub now refuses. The delivery's is the one.
+  if (installationId !== undefined) job.installationId = installationId;
+  // Its outcome is not known any more: send-feedback runs again after the next close or merge.
+  job.completedStages = job.completedStages.filter((s) => s !== WATCH_PR && s !== SEND_FEEDBACK);
+  job.waitingFor = PR_OUTCOME;
 }
 
 /** Why a completed job with no close recorded is not brought back by a reopening. */

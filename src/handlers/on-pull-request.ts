@@ -67,7 +67,7 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
   if (meta.event === "pull_request" && p.action === "closed") {
     const merged = !!pr.merged;
     const close = { number: pr.number, merged, closedAt: extra?.pull_request.closed_at, headSha: extra?.pull_request.head.sha ?? pr.head.sha ?? "", by: extra?.pull_request.merged_by?.login };
-    const changed = await recordPrClose(deps, job.id, close, at);
+    const changed = await recordPrClose(deps, job.id, close, at, p.installation?.id);
     return routed(changed ? `recorded ${merged ? "merge" : "close"} for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
 

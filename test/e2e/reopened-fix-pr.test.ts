@@ -137,6 +137,30 @@ describe("a fix PR closed, then reopened", () => {
     expect(await s.get()).toEqual(completed);
   });
 
+  // Reopened and merged a moment later: GitHub does not promise the order of the two deliveries, and a
+  // reopening delivered while the app restarts may never be redelivered. The merge alone says it was reopened.
+  test.each([
+    ["delivered after the merge", true],
+    ["never delivered", false],
+  ])("reopened then merged, the reopening %s: the merge is the outcome, and pr_merged is corrected", async (_, late) => {
+    const { s, commit } = await closedWithoutMerge();
+    const reopen = s.prReopened(commit);
+    await s.clock.advance(60_000);
+    const merged = await s.deliver("pull_request", s.prClosed(true, commit));
+    expect(merged).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
+    if (late) expect(await s.deliver("pull_request", reopen)).not.toHaveProperty("resumeJobId");
+    await s.run();
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.feedback.every((f) => f.status === "sent")).toBe(true);
+    expect(prMerged(s)).toEqual([
+      { episodeId: EPISODE, value: false, item: `pr_merged:${EPISODE}` },
+      { episodeId: EPISODE, value: true, item: `pr_merged:${EPISODE}:2` },
+    ]);
+    // Delivered again later, the merge changes nothing more.
+    expect(await s.deliver("pull_request", s.prClosed(true, commit))).not.toHaveProperty("resumeJobId");
+  });
+
   test("a shared fix PR: the later job's episode follows the same changes, from the PR job's outbox", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();
