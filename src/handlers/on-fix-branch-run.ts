@@ -6,6 +6,7 @@ import type { DeliveryMeta, HandlerDeps, IntakeDecision } from "./decision.js";
 import { isVerdict } from "../core/conclusions.js";
 import { workflowFileOf } from "../core/workflow-file.js";
 import { updateParkedJob } from "../feedback/update-parked-job.js";
+import { followRepoRename } from "../feedback/follow-repo-rename.js";
 
 export interface FixBranchRun {
   repoId: number;
@@ -49,9 +50,10 @@ export async function onFixBranchRun(r: FixBranchRun, meta: DeliveryMeta, deps: 
   // re-run green). The first attempt keeps the id events were recorded under before attempts were told apart.
   const attempt = r.run.run_attempt ?? 1;
   const id = `ci:${r.run.id}:${r.run.head_sha}${attempt > 1 ? `:${attempt}` : ""}`;
-  const changed = await updateParkedJob(deps, job.id, (j) =>
-    addPrEvent(j, { id, kind: "ci", runId: r.run.id, ...(attempt > 1 ? { attempt } : {}), conclusion: r.run.conclusion ?? "unknown", headSha: r.run.head_sha, url: r.run.html_url, at: meta.receivedAt }),
-  );
+  const changed = await updateParkedJob(deps, job.id, (j) => {
+    followRepoRename(j, r.repoFullName);
+    return addPrEvent(j, { id, kind: "ci", runId: r.run.id, ...(attempt > 1 ? { attempt } : {}), conclusion: r.run.conclusion ?? "unknown", headSha: r.run.head_sha, url: r.run.html_url, at: meta.receivedAt });
+  });
   return {
     ...scope,
     outcome: "event_routed",

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AppError } from "../core/errors.js";
 import { jobKey, type Job } from "../core/job.js";
+import { followRepoRename } from "../feedback/follow-repo-rename.js";
 import { reopenedEventId } from "../feedback/pr-events.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
@@ -63,6 +64,7 @@ type Routed = (reason: string, resumeJobId?: string) => IntakeDecision;
 async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extras> | undefined, meta: DeliveryMeta, deps: HandlerDeps, routed: Routed): Promise<IntakeDecision> {
   const pr = p.pull_request;
   const at = meta.receivedAt;
+  if (job.repo.fullName !== p.repository.full_name) await deps.store.updateJob(job.id, (j) => void followRepoRename(j, p.repository.full_name));
 
   if (meta.event === "pull_request" && p.action === "closed") {
     const merged = !!pr.merged;

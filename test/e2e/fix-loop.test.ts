@@ -561,6 +561,26 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true }));
   });
 
+  // GitHub keeps a repository's id through a rename or a transfer, and its events carry the new name: the
+  // job follows it, so REPO_ALLOWLIST updated to the new name (as it must be, for the repository's new runs)
+  // does not stop the job that watches the fix PR, and the feedback is tagged with the name people know.
+  test("the repository renamed while its fix PR is open: the job follows the new name, allowed as such", async () => {
+    const s = await setup();
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    s.deps.config = { ...s.deps.config, REPO_ALLOWLIST: ["acme/slugify"] };
+    const renamed = { ...s.repository, name: "slugify", full_name: "acme/slugify", owner: { login: "acme" } };
+    expect(await s.deliver("workflow_run", { ...s.fixRun("success", commit), repository: renamed })).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    const j = await s.get();
+    expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome", repo: { id: s.job.repo.id, owner: "acme", name: "slugify", fullName: "acme/slugify" } });
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", tags: expect.objectContaining({ repo: "acme/slugify" }) }));
+    await s.deliver("pull_request", { ...s.prClosed(true, commit), repository: renamed });
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+  });
+
   test("CI of another workflow on the fix branch neither marks the PR ready nor starts a repair", async () => {
     let repaired = false;
     const s = await setup({ repair: async () => ((repaired = true), { ok: true }) });
