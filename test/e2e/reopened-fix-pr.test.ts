@@ -140,15 +140,24 @@ describe("a fix PR closed, then reopened", () => {
   // Reopened and merged a moment later: GitHub does not promise the order of the two deliveries, and a
   // reopening delivered while the app restarts may never be redelivered. The merge alone says it was reopened.
   test.each([
-    ["delivered after the merge", true],
-    ["never delivered", false],
-  ])("reopened then merged, the reopening %s: the merge is the outcome, and pr_merged is corrected", async (_, late) => {
-    const { s, commit } = await closedWithoutMerge();
+    ["delivered after the merge", true, false],
+    ["never delivered", false, false],
+    ["delivered after the merge, the close's feedback still waiting for the gateway", true, true],
+  ])("reopened then merged, the reopening %s: the merge is the outcome, and pr_merged is corrected", async (_, late, gatewayDown) => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    s.model.down = gatewayDown;
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.run();
+    expect((await s.get()).state).toBe(gatewayDown ? "feedback" : "completed");
+    await s.clock.advance(60_000);
     const reopen = s.prReopened(commit);
     await s.clock.advance(60_000);
     const merged = await s.deliver("pull_request", s.prClosed(true, commit));
     expect(merged).toMatchObject({ outcome: "event_routed", resumeJobId: s.job.id });
     if (late) expect(await s.deliver("pull_request", reopen)).not.toHaveProperty("resumeJobId");
+    s.model.down = false;
     await s.run();
     const j = await s.get();
     expect(j.state).toBe("completed");
