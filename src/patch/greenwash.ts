@@ -2,6 +2,7 @@ import {
   ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
+import { isHollowAssertion } from "./hollow-assertion.js";
 import type { AllowKey, FilePatch } from "./types.js";
 import { redactHead } from "../core/redact.js";
 
@@ -94,17 +95,18 @@ type Add = (rule: AllowKey, reason: string, hunk?: string) => void;
 
 function checkAssertions(added: Line[], removed: Line[], add: Add) {
   const isAssert = (l: Line) => !isComment(l.text) && ASSERTION.test(l.text);
-  const strong = (l: Line) => isAssert(l) && !WEAK_ASSERTION.test(l.text);
+  const weak = (l: Line) => WEAK_ASSERTION.test(l.text) || isHollowAssertion(l.text);
+  const strong = (l: Line) => isAssert(l) && !weak(l);
   const strongGone = removed.filter(strong);
   const strongNew = added.filter(strong);
   if (strongGone.length <= strongNew.length) return;
   const kept = new Set(strongNew.map((l) => l.text.trim()));
   const gone = strongGone.find((l) => !kept.has(l.text.trim())) ?? strongGone[0]!;
-  const weak = added.find((l) => isAssert(l) && WEAK_ASSERTION.test(l.text));
+  const weaker = added.find((l) => isAssert(l) && weak(l));
   add(
     "weaken_assertions",
-    weak
-      ? `the patch replaces the assertion ${quote(gone.text)} with the weaker ${quote(weak.text)}`
+    weaker
+      ? `the patch replaces the assertion ${quote(gone.text)} with the weaker ${quote(weaker.text)}`
       : `the patch removes the assertion ${quote(gone.text)} without an equivalent replacement`,
     gone.hunk,
   );
