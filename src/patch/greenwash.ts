@@ -3,6 +3,7 @@ import {
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
+import { findNeuteredTestCode } from "./neutered-test-code.js";
 import type { AllowKey, FilePatch } from "./types.js";
 import { redactHead } from "../core/redact.js";
 
@@ -85,7 +86,10 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     }
   }
 
-  if (testFile && fp.status !== "deleted") checkAssertions(added, removed, add);
+  if (testFile && fp.status !== "deleted") {
+    checkAssertions(added, removed, add);
+    for (const f of findNeuteredTestCode(fp.hunks)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
+  }
   if (testFile) checkTolerances(fp, add);
   checkThresholds(file, added, removed, add);
   return findings;

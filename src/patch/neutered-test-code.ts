@@ -1,0 +1,95 @@
+import { ASSERTION } from "./greenwash-patterns.js";
+import type { AllowKey, Hunk } from "./types.js";
+
+export interface NeuteredFinding {
+  rule: AllowKey;
+  reason: string;
+  hunk: string;
+  line: string;
+}
+
+interface NewLine {
+  text: string;
+  added: boolean;
+}
+
+/**
+ * Test code a patch keeps but stops from running or from failing, which no count of tests or assertions
+ * sees: an early `return` with the test's lines after it, a constant condition (`if False:`) put around
+ * them, or a `try` whose broad `except`/`catch` swallows the assertion's failure. Only what the hunks show
+ * is judged: a line after the hunk's last one is unknown.
+ */
+export function findNeuteredTestCode(hunks: Hunk[]): NeuteredFinding[] {
+  const out: NeuteredFinding[] = [];
+  // A line the patch removes and adds back (re-indented, moved) was there before: it is not new.
+  const removed = new Map<string, number>();
+  for (const l of hunks.flatMap((h) => h.lines)) if (l.kind === "-") removed.set(l.text.trim(), (removed.get(l.text.trim()) ?? 0) + 1);
+  for (const h of hunks) {
+    const lines: NewLine[] = h.lines.filter((l) => l.kind !== "-").map((l) => ({ text: l.text, added: l.kind === "+" }));
+    const found = (rule: AllowKey, reason: string, line: string) => {
+      const left = removed.get(line.trim()) ?? 0;
+      if (left > 0) removed.set(line.trim(), left - 1);
+      else out.push({ rule, reason, hunk: h.header, line });
+    };
+    lines.forEach((l, i) => {
+      if (l.added && deadAfterReturn(lines, i)) found("skip_tests", "returns early from a test, so the lines after it no longer run", l.text);
+      else if (l.added && CONSTANT_CONDITION.test(l.text)) found("skip_tests", "puts test code under a condition that never changes, so it never runs or always returns", l.text);
+      else if (l.added && CATCHES_ASSERTION.test(l.text)) found("weaken_assertions", "catches the failure of an assertion", l.text);
+      else if (swallows(lines, i)) found("weaken_assertions", "wraps an assertion in a try whose broad except/catch swallows its failure", l.text);
+    });
+  }
+  return out;
+}
+
+const indent = (s: string) => /^\s*/.exec(s)![0].length;
+const blank = (s: string) => /^\s*((#|\/\/).*)?$/.test(s);
+/** Lines that may follow a `return` at its indentation without being dead code. */
+const CLOSES_BLOCK = /^\s*([)\]}]|(case|default|else|elif|except|finally|catch|end)\b)/;
+
+/** A bare statement `return …` (not the end of a block) followed, at its indentation, by code that can no longer run. */
+function deadAfterReturn(lines: NewLine[], i: number): boolean {
+  const text = lines[i]!.text;
+  if (!/^\s*return\b/.test(text)) return false;
+  const next = lines.slice(i + 1).find((l) => !blank(l.text));
+  return next !== undefined && indent(next.text) === indent(text) && !CLOSES_BLOCK.test(next.text);
+}
+
+const CONSTANT = String.raw`(True|False|true|false|0|1|None|null|undefined|nil|!\s*(0|1|true|false)|not\s+(True|False))`;
+/** `if False:`, `if (false) {`, `if true { return }`: a guard that is always or never taken. (`while True:` is a loop.) */
+const CONSTANT_CONDITION = new RegExp(String.raw`^\s*(\}\s*else\s+)?(if|elif)\s*(\(\s*${CONSTANT}\s*\)|\s${CONSTANT}\s*(:|\{))`);
+
+/** `except AssertionError`, `contextlib.suppress(AssertionError)`, JUnit's `catch (AssertionError e)`. */
+const CATCHES_ASSERTION = /\bexcept\b[^:]*\bAssertionError\b|\bsuppress\s*\([^)]*\b(AssertionError|Exception|BaseException)\b|\bcatch\s*\(\s*(final\s+)?(AssertionError|AssertionFailedError|Throwable|Error)\b/;
+
+/** A bare `except:`, `except Exception`/`BaseException`, or any JS `catch`: each also catches a failed assertion. */
+const BROAD_CATCH = /^\s*(except\s*(\(?\s*(Base)?Exception\b[^:]*)?(\s+as\s+\w+)?\s*:|\}?\s*catch\b(\s*\(\s*\w*\s*\))?\s*\{)/;
+/** What a handler does when it does not swallow: re-raise, fail the test, or assert on the error. */
+const HANDLES = new RegExp(String.raw`\b(raise|throw|fail|pytest\.fail)\b|${ASSERTION.source}`);
+
+/**
+ * The broad handler at `i`, when the patch added it or its `try`, closes a `try` holding an assertion and
+ * does nothing with what it catches.
+ */
+function swallows(lines: NewLine[], i: number): boolean {
+  const handler = lines[i]!;
+  if (!BROAD_CATCH.test(handler.text)) return false;
+  const at = indent(handler.text);
+  let start = -1;
+  for (let j = i - 1; j >= 0; j--) {
+    const t = lines[j]!.text;
+    if (blank(t) || indent(t) > at) continue;
+    if (/^\s*try\s*(:|\{)/.test(t)) start = j;
+    break;
+  }
+  if (start < 0 || !(handler.added || lines[start]!.added)) return false;
+  if (!lines.slice(start + 1, i).some((l) => ASSERTION.test(l.text))) return false;
+  const body: string[] = [];
+  // A one-line handler (`} catch {}`, `except: pass` on one line) has its body on the same line.
+  const rest = handler.text.replace(BROAD_CATCH, "");
+  if (rest.trim()) body.push(rest);
+  for (const l of lines.slice(i + 1)) {
+    if (!blank(l.text) && indent(l.text) <= at) break;
+    body.push(l.text);
+  }
+  return !body.some((t) => HANDLES.test(t));
+}
