@@ -49,6 +49,10 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["an existing `if False:` re-indented", patch("tests/test_a.py", ["-  if False:", "+    if False:", "       pass"]), null],
     ["a test helper moved inside the test folder", rename("tests/helpers.py", "tests/support/helpers.py"), null],
     ["a fixture named like a test module but not one", rename("tests/fixtures/testdata.py", "tests/fixtures/data.py"), null],
+    ["a Go test moved to another package folder", rename("pkg/a/sum_test.go", "pkg/b/sum_test.go"), null],
+    ["a test moved out of a build/ folder it was already in", rename("tests/build/test_a.py", "tests/build/unit/test_a.py"), null],
+    ["a test helper moved under a folder pytest skips", rename("tests/helpers.py", "tests/.cache/helpers.py"), null],
+    ["a Go test file named after a word that is no GOOS", rename("pkg/sum_test.go", "pkg/sum_linear_test.go"), null],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
   });
@@ -108,6 +112,13 @@ describe("green-washing rules: what must be flagged", () => {
     ["rename test/sum.test.js → test/sum.js", rename("test/sum.test.js", "test/sum.js"), null, "delete_tests"],
     ["rename Django app/tests.py → app/checks.py", rename("app/tests.py", "app/checks.py"), "class T(TestCase):\n    def test_a(self):\n        pass\n", "delete_tests"],
     ["rename a Go test to a non-test name", rename("pkg/sum_test.go", "pkg/sum_check.go"), null, "delete_tests"],
+    ["a jest test moved under node_modules/", rename("test/sum.test.js", "test/node_modules/sum.test.js"), null, "delete_tests"],
+    ["a pytest test moved under build/", rename("tests/test_a.py", "tests/build/test_a.py"), null, "delete_tests"],
+    ["a pytest test moved under a dot folder", rename("tests/test_a.py", "tests/.old/test_a.py"), null, "delete_tests"],
+    ["a Go test moved under testdata/", rename("pkg/sum_test.go", "pkg/testdata/sum_test.go"), null, "delete_tests"],
+    ["a Go test renamed with a leading underscore", rename("pkg/sum_test.go", "pkg/_sum_test.go"), null, "delete_tests"],
+    ["a Go test renamed to build only on Windows", rename("pkg/sum_test.go", "pkg/sum_windows_test.go"), null, "delete_tests"],
+    ["a Go test renamed to build only on arm64", rename("pkg/sum_test.go", "pkg/sum_arm64_test.go"), null, "delete_tests"],
     ["removing a JUnit @Test", patch("src/test/java/ATest.java", ["-    @Test", "-    void adds() {", "-        assertEquals(3, add(1, 2));", "-    }"]), null, "delete_tests"],
   ])("%s", (_name, fp, old, rule) => {
     expect(rules(fp, old)).toContain(rule);

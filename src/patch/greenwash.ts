@@ -4,6 +4,7 @@ import {
 } from "./greenwash-patterns.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
+import { unrunPlace } from "./unrun-place.js";
 import type { AllowKey, FilePatch } from "./types.js";
 import { redactHead } from "../core/redact.js";
 
@@ -55,6 +56,10 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     const wasTest = isTestPath(from) || hasTestMarkers(oldContent);
     if ((isTestPath(from) && !isTestPath(file)) || (wasTest && TEST_FILE_NAME.test(from) && !TEST_FILE_NAME.test(file))) {
       add("delete_tests", `the patch moves the test file ${from} where the test runner will not find it`);
+    } else if (TEST_FILE_NAME.test(from) || hasTestMarkers(oldContent)) {
+      // A test name kept, in a place the runner skips: test/node_modules/, tests/build/, calc_windows_test.go.
+      const place = unrunPlace(from, file);
+      if (place) add("delete_tests", `the patch moves the test file ${from} to ${file}: ${place}`);
     }
   }
 
