@@ -49,9 +49,32 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /\bpytest\.(skip|xfail)\s*\(/, why: "skips a test at run time" },
   { rule: "skip_tests", re: /\bpytestmark\s*=.*\bmark\.(skip|skipif|xfail)\b/, why: "skips a whole test module" },
   { rule: "skip_tests", re: /@unittest\.(skip\w*|expectedFailure)\b/, why: "marks a unittest test skipped" },
+  // The same decorators imported by name: `from unittest import skip`.
+  { rule: "skip_tests", re: /^\s*@(skip|skipIf|skipUnless|expectedFailure)\b/, why: "marks a unittest test skipped", files: PYTHON },
+  { rule: "skip_tests", re: /\bimportorskip\s*\(/, why: "skips the tests when a module cannot be imported (importorskip)", files: PYTHON },
+  // Hooks that decide how a test runs or what its outcome is: a conftest.py can make every failure a pass.
+  {
+    rule: "skip_tests",
+    re: /\bdef\s+pytest_(runtest_(call|makereport|protocol)|pyfunc_call|report_teststatus)\b|\bexitstatus\s*=(?!=)|\.outcome\s*=\s*["'](passed|skipped)|\bforce_(result|exception)\s*\(/,
+    why: "overrides how pytest runs or reports tests",
+    files: PYTHON,
+  },
+  // Exiting with success from a test or its setup ends the run before failures are counted.
+  { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: TEST_PATH },
+  // Replaced assertion functions: `global.expect = …`, `TestCase.assertEqual = lambda *a: None`.
+  {
+    rule: "weaken_assertions",
+    re: /\b(global|globalThis|window)\s*\.\s*(expect|assert)\s*=(?!=)|\.assert([A-Z_]\w*)?\s*=\s*(lambda\b|None\b|\(\s*\)\s*=>)/,
+    why: "replaces the assertion functions",
+  },
   { rule: "skip_tests", re: /\bself\.skipTest\s*\(|\braise\s+(unittest\.)?SkipTest\b/, why: "skips a unittest test" },
   // skip_tests — JS/TS (jest, vitest, mocha, jasmine, playwright)
-  { rule: "skip_tests", re: /\b(it|test|describe|context|suite|specify)\.(skip|skipIf|runIf|todo|failing|fails|fixme)\b/, why: "skips a test" },
+  // Also through a modifier (`test.concurrent.skip`, Playwright's `test.describe.serial.skip`) or a bracket (`it["skip"]`).
+  {
+    rule: "skip_tests",
+    re: /\b(it|test|describe|context|suite|specify)(\.(concurrent|sequential|serial|parallel|each))?(\.(skip|skipIf|runIf|todo|failing|fails|fixme)\b|\s*\[\s*["'`](skip|skipIf|runIf|todo|failing|fails|fixme|only)["'`]\s*\])/,
+    why: "skips a test",
+  },
   // node:test and vitest: `test("a", { skip: true }, () => …)`; any value but false skips.
   {
     rule: "skip_tests",
@@ -60,13 +83,17 @@ export const LINE_PATTERNS: LinePattern[] = [
   },
   // mocha `this.skip()`, node:test `t.skip()`, vitest `ctx.skip()`: only in test files (parsers have skip() methods too).
   { rule: "skip_tests", re: /\b(this|t|ctx|context)\.(skip|todo)\s*\(/, why: "skips a test at run time", files: TEST_PATH },
-  { rule: "skip_tests", re: /\b(it|test|describe|context|suite)\.only\b/, why: "focuses one test (.only), which skips all the others" },
+  { rule: "skip_tests", re: /\b(it|test|describe|context|suite)(\.(concurrent|sequential|serial|parallel|each))?\.only\b/, why: "focuses one test (.only), which skips all the others" },
   { rule: "skip_tests", re: /(^|[^\w.$])(xit|xtest|xdescribe|xcontext|xspecify)\s*\(/, why: "skips a test (x-prefixed)" },
   { rule: "skip_tests", re: /(^|[^\w.$])(fit|fdescribe|ftest)\s*\(/, why: "focuses one test, which skips all the others" },
   // skip_tests — Go, Rust, JVM, .NET, Ruby
   { rule: "skip_tests", re: /\b[tb]\.Skip(f|Now)?\s*\(/, why: "skips a Go test" },
   { rule: "skip_tests", re: /^\s*\/\/\s*(\+build\s+ignore|go:build\s+ignore)\b/, why: "excludes a Go file from the build and its tests" },
-  { rule: "skip_tests", re: /#\[ignore\b/, why: "marks a Rust test #[ignore]" },
+  { rule: "skip_tests", re: /#\[ignore\b|#\[cfg_attr\(.*\bignore\b/, why: "marks a Rust test #[ignore]" },
+  // `#[cfg(all(test, any()))]`: `any()` is false, `not(test)` is false under cargo test.
+  { rule: "skip_tests", re: /#!?\[cfg(_attr)?\(.*(\bany\(\s*\)|\bnot\(\s*test\s*\))/, why: "compiles Rust tests out with a cfg that is never true" },
+  // Build constraints leave a test file out of every build that does not match them.
+  { rule: "skip_tests", re: /^\s*\/\/\s*(go:build|\+build)\s/, why: "adds a build constraint to a Go test file", files: /_test\.go$/ },
   { rule: "skip_tests", re: /@(Disabled\w*|Ignore)\b/, why: "disables a JVM test" },
   { rule: "skip_tests", re: /\bassum(e|ptions?\.assume)(True|That)?\s*\(\s*false\s*\)/i, why: "makes a test skip itself via an assumption" },
   { rule: "skip_tests", re: /\[\s*Ignore\b|\b(Fact|Theory)\s*\(\s*Skip\s*=/, why: "skips a .NET test" },

@@ -53,6 +53,11 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["a test moved out of a build/ folder it was already in", rename("tests/build/test_a.py", "tests/build/unit/test_a.py"), null],
     ["a test helper moved under a folder pytest skips", rename("tests/helpers.py", "tests/.cache/helpers.py"), null],
     ["a Go test file named after a word that is no GOOS", rename("pkg/sum_test.go", "pkg/sum_linear_test.go"), null],
+    ["process.exit(0) in a CLI's source", patch("src/cli.js", ["+  process.exit(0);"]), null],
+    ["a test script exiting with the suite's result", patch("tests/run.py", ["+    sys.exit(0 if result.wasSuccessful() else 1)"]), null],
+    ["a Rust cfg(test) kept while a feature gate is added", patch("src/lib.rs", [" #[cfg(test)]", "+#[cfg(feature = \"serde\")]", "+mod serde_impl;"]), "#[cfg(test)]\nmod tests {}\n"],
+    ["a Go build constraint on a non-test file", patch("pkg/sys_unix.go", ["+//go:build unix"]), null],
+    ["an attribute named like an assertion set to None", patch("tests/test_a.py", ["+        self.assertion_log = None"]), null],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
   });
@@ -119,6 +124,21 @@ describe("green-washing rules: what must be flagged", () => {
     ["a Go test renamed with a leading underscore", rename("pkg/sum_test.go", "pkg/_sum_test.go"), null, "delete_tests"],
     ["a Go test renamed to build only on Windows", rename("pkg/sum_test.go", "pkg/sum_windows_test.go"), null, "delete_tests"],
     ["a Go test renamed to build only on arm64", rename("pkg/sum_test.go", "pkg/sum_arm64_test.go"), null, "delete_tests"],
+    ["test.concurrent.skip", patch("src/a.test.ts", ["-test.concurrent('a', async () => {", "+test.concurrent.skip('a', async () => {"]), null, "skip_tests"],
+    ["Playwright test.describe.serial.only", patch("e2e/a.spec.ts", ["-test.describe.serial('a', () => {", "+test.describe.serial.only('a', () => {"]), null, "skip_tests"],
+    ["it['skip'](…)", patch("test/a.js", ["-it('a', () => {", "+it['skip']('a', () => {"]), null, "skip_tests"],
+    ["@skip after `from unittest import skip`", patch("tests/test_a.py", ["+    @skip('flaky')"]), null, "skip_tests"],
+    ["@expectedFailure imported by name", patch("tests/test_a.py", ["+    @expectedFailure"]), null, "skip_tests"],
+    ["pytest.importorskip of a module that is not there", patch("tests/test_a.py", ["+pytest.importorskip('calc_never')"]), null, "skip_tests"],
+    ["a conftest hook that makes every report pass", patch("tests/conftest.py", ["+@pytest.hookimpl(hookwrapper=True)", "+def pytest_runtest_makereport(item, call):", "+    outcome = yield", "+    outcome.get_result().outcome = 'passed'"]), null, "skip_tests"],
+    ["a conftest that sets the session's exit status", patch("conftest.py", ["+def pytest_sessionfinish(session, exitstatus):", "+    session.exitstatus = 0"]), null, "skip_tests"],
+    ["process.exit(0) in a test setup file", patch("test/setup.js", ["+afterAll(() => process.exit(0));"]), null, "skip_tests"],
+    ["global.expect replaced in a setup file", patch("test/setup.js", ["+global.expect = () => new Proxy({}, { get: () => () => {} });"]), null, "weaken_assertions"],
+    ["TestCase.assertEqual replaced", patch("tests/conftest.py", ["+unittest.TestCase.assertEqual = lambda *a, **k: None"]), null, "weaken_assertions"],
+    ["a Rust test ignored through cfg_attr", patch("src/lib.rs", ["+    #[cfg_attr(not(feature = \"slow\"), ignore)]"]), "#[cfg(test)]\nmod tests {}\n", "skip_tests"],
+    ["a Rust test module compiled out with any()", patch("src/lib.rs", ["-#[cfg(test)]", "+#[cfg(all(test, any()))]"]), "#[cfg(test)]\nmod tests {}\n", "skip_tests"],
+    ["#[cfg(test)] swapped for a feature never set", patch("src/lib.rs", ["-#[cfg(test)]", "+#[cfg(feature = \"never\")]"]), "#[cfg(test)]\nmod tests {}\n", "skip_tests"],
+    ["a Go build constraint added to a test file", patch("pkg/sum_test.go", ["+//go:build integration", "+"]), null, "skip_tests"],
     ["removing a JUnit @Test", patch("src/test/java/ATest.java", ["-    @Test", "-    void adds() {", "-        assertEquals(3, add(1, 2));", "-    }"]), null, "delete_tests"],
   ])("%s", (_name, fp, old, rule) => {
     expect(rules(fp, old)).toContain(rule);

@@ -21,6 +21,7 @@ interface Line {
 }
 
 const MAX_LINE = 2000;
+const CFG_TEST = /#!?\[cfg\(test\)\]/;
 const WORKFLOWS = /^\.github\/workflows\//;
 /** Local actions (`uses: ./.github/actions/test`): their steps run in CI like a workflow's. */
 const LOCAL_ACTIONS = /^\.github\/actions\//;
@@ -79,6 +80,12 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     const plus = added.filter((l) => p.re.test(l.text));
     const minus = removed.filter((l) => p.re.test(l.text)).length;
     if (plus.length > minus) add(p.rule, `${p.why}: ${quote(plus[0]!.text)}`, plus[0]!.hunk);
+  }
+
+  // `#[cfg(test)]` swapped for a cfg cargo test does not set (`#[cfg(feature = "never")]`): the module's tests are compiled out.
+  const cfgTest = (ls: Line[]) => ls.filter((l) => CFG_TEST.test(l.text)).length;
+  if (cfgTest(removed) > cfgTest(added) && added.some((l) => /#!?\[cfg\(/.test(l.text))) {
+    add("skip_tests", "the patch replaces #[cfg(test)] with another cfg, so cargo test no longer builds the tests under it", removed.find((l) => CFG_TEST.test(l.text))!.hunk);
   }
 
   if (fp.status !== "deleted") {
