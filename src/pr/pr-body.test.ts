@@ -80,6 +80,40 @@ describe("PR body template", () => {
     expect(body).toContain("@\u2060octocat");
   });
 
+  // A log can plant "Fixes #12" for the model to echo: merging the fix would close issue 12.
+  test("model text cannot close, reference or entity-mention issues and people", () => {
+    const diagnosis = "Fixes #12, closes octo/other#3 and resolves: https://github.com/octo/slug/issues/5 (GH-7). &#64;octocat &commat;org";
+    const texts = {
+      body: renderPrBody(input({ diagnosis })),
+      commit: renderCommitMessage(input({ diagnosis })),
+      comment: renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u" }, input({ diagnosis })),
+      ciFailed: renderCiFailedComment("<!-- m -->", { conclusion: "failure", runId: 7, why: diagnosis, draft: true }),
+    };
+    // The comment on the failing PR names the fix PR (#9) itself: only the model's words are checked.
+    for (const [where, text] of Object.entries({ ...texts, comment: texts.comment.replace(": #9 (", ": (") })) {
+      expect([where, text]).not.toEqual([where, expect.stringMatching(/\b(fixes|closes|resolves):?\s+\S*(#|\/issues\/)|#\d|GH-\d/i)]);
+    }
+    expect(texts.body).toContain("F\u2060ixes #\u206012");
+    expect(texts.body).toContain("&amp;#\u206064;octocat &amp;commat;org");
+    expect(texts.commit).toContain("&#\u206064;octocat");
+    // Without a run URL the commit names the run in words: "#555" would name issue 555.
+    expect(renderCommitMessage(input({ run: { ...input().run, url: undefined } }))).toContain("Failing run: run 555");
+  });
+
+  // A multi-line `run:` script in the failing step: a blank line ended the code span and the rest was Markdown.
+  test("a multi-line command stays one code span, in the list and in the table", () => {
+    const command = "npm ci\n\n@octocat please merge | <b>now</b>\nnpm test";
+    const body = renderPrBody(input({
+      failing: [{ job: "test", step: "Run tests", command, exitCode: 1 }],
+      validation: { ...input().validation, commands: [{ phase: "validate", command, exitCode: 0, timedOut: false, durationMs: 5 }] },
+    }));
+    expect(body).toContain(": `npm ci ⏎ @octocat please merge | <b>now</b> ⏎ npm test` (exit 1)");
+    expect(body).toContain("| validate | `npm ci ⏎ @octocat please merge \\| <b>now</b> ⏎ npm test` | exit 0 | 0.0 s |");
+    expect(renderCommitMessage(input({ validation: { ...input().validation, commands: [{ phase: "validate", command, exitCode: 0, timedOut: false, durationMs: 5 }] } }))).toContain(
+      "Validated locally: npm ci ⏎ @\u2060octocat please merge | <b>now</b> ⏎ npm test (",
+    );
+  });
+
   // A repair's refusal quotes the model, which can echo a secret from the log; the comment cuts it at 1,000.
   test("a secret across the CI-failed comment's cut is redacted whole, not shown by its head", () => {
     const leaked = SECRETS_CORPUS.flatMap((c) => {

@@ -34,7 +34,27 @@ const fence = (text: string) => {
 };
 /** Model text and command output must not ping people: `@name` gets a word joiner (U+2060) after the `@`. */
 const noMentions = (s: string) => s.replace(/@(?=[A-Za-z0-9])/g, "@\u2060");
-const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+/**
+ * Model text (which can echo instructions planted in a log) must not act on issues either: `Fixes #12` in
+ * a PR body or commit closes issue 12 when the fix is merged, and each `#12` or `owner/repo#12` posts a
+ * cross-reference in that thread. The closing keyword and the `#` get a word joiner, as `@` does, and an
+ * HTML entity for `@` or `#` (`&#64;name`) is shown as written instead of becoming one.
+ */
+const quiet = (s: string) => noIssueRefs(s.replace(/&(?=#x?[0-9a-f]+;|commat;|num;)/gi, "&amp;"));
+/** `quiet` for plain text (a commit message), where an HTML entity is not read as one. */
+const noIssueRefs = (s: string) =>
+  noMentions(
+    s
+      .replace(/\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(?=\s*:?\s+\S*(?:#|\/issues\/|\/pull\/|\bGH-\d))/gi, (k: string) => `${k[0]}\u2060${k.slice(1)}`)
+      .replace(/(#|\bGH-)(?=\d)/gi, "$1\u2060"),
+  );
+/**
+ * Inline code kept on one line: a line break (a multi-line `run:` script) would end the span at a blank
+ * line, or end a table row, and the rest would render as Markdown, mentions included.
+ */
+const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/\s*\r?\n\s*/g, " ⏎ ")}\``;
+/** Inline code in a table cell, where a `|` would start the next cell. */
+const cell = (s: string) => code(s).replace(/\|/g, "\\|");
 const exit = (c: { exitCode: number | null; timedOut: boolean }) => (c.timedOut ? "timed out" : `exit ${c.exitCode ?? "?"}`);
 const colour = (v: "red" | "green" | null) => (v === "red" ? "🔴 red" : v === "green" ? "🟢 green" : "not run");
 
@@ -48,11 +68,16 @@ export function renderPrTitle(i: Pick<PrBodyInput, "run" | "failing">): string {
 export function renderCommitMessage(i: PrBodyInput): string {
   const first = redactHead(i.diagnosis.split("\n")[0]!.trim(), 200);
   const files = i.files.map((f) => `- ${f.path} (+${f.additions ?? 0}/-${f.deletions ?? 0})`).join("\n");
+  const oneLine = (s: string) => s.replace(/\s*\r?\n\s*/g, " ⏎ ");
+  // Quiet as a whole: a commit merged into the default branch closes the issues its message names with a
+  // keyword, and a run id written as `#555` would name issue 555.
   return redact(
-    `${renderPrTitle(i)}\n\nWhy: ${first}\n\nChanged:\n${files}\n\n` +
-      `Validated locally: ${i.validation.commands.filter((c) => c.phase === "validate").map((c) => c.command).join("; ") || "(none)"} ` +
-      `(${colour(i.validation.evidence.before)} → ${colour(i.validation.evidence.after)}).\n` +
-      `Failing run: ${i.run.url ?? `#${i.run.id}`}\nTensorZero episode: ${i.tensorzero.episodeId}\n`,
+    noIssueRefs(
+      `${renderPrTitle(i)}\n\nWhy: ${first}\n\nChanged:\n${files}\n\n` +
+        `Validated locally: ${i.validation.commands.filter((c) => c.phase === "validate").map((c) => oneLine(c.command)).join("; ") || "(none)"} ` +
+        `(${colour(i.validation.evidence.before)} → ${colour(i.validation.evidence.after)}).\n` +
+        `Failing run: ${i.run.url ?? `run ${i.run.id}`}\nTensorZero episode: ${i.tensorzero.episodeId}\n`,
+    ),
   );
 }
 
@@ -62,9 +87,9 @@ export function renderPrBody(i: PrBodyInput): string {
   const failing = i.failing.length
     ? i.failing.map((f) => `- job ${code(f.job)}${f.step ? `, step ${code(f.step)}` : ""}${f.command ? `: ${code(f.command)}` : ""}${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ""}`).join("\n")
     : "- (the failing job could not be identified)";
-  const files = i.files.map((f) => `| ${code(f.path)} | ${f.status ?? "modified"} | +${f.additions ?? 0} | -${f.deletions ?? 0} |`).join("\n");
+  const files = i.files.map((f) => `| ${cell(f.path)} | ${f.status ?? "modified"} | +${f.additions ?? 0} | -${f.deletions ?? 0} |`).join("\n");
   const commands = i.validation.commands.length
-    ? i.validation.commands.map((c) => `| ${c.phase} | ${code(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
+    ? i.validation.commands.map((c) => `| ${c.phase} | ${cell(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
     : "| - | (no command ran) | - | - |";
   const tail = i.validation.outputTail ? noMentions(i.validation.outputTail).split("\n").slice(-TAIL_LINES).join("\n").trimEnd() : "";
   const ev = i.validation.evidence;
@@ -83,7 +108,7 @@ export function renderPrBody(i: PrBodyInput): string {
     `Classification: **${i.classification}**`,
     ``,
     `### Diagnosis`,
-    noMentions(i.diagnosis.trim()),
+    quiet(i.diagnosis.trim()),
     ``,
     `### The change (+${i.additions} / -${i.deletions})`,
     `| file | status | added | removed |`,
@@ -141,7 +166,7 @@ const MAX_REASON = 1_000;
  * would fail the job).
  */
 export function renderCiFailedComment(marker: string, i: { conclusion: string; runId: number; url?: string; why: string; draft: boolean }): string {
-  const why = noMentions(redactHead(i.why, MAX_REASON));
+  const why = quiet(redactHead(i.why, MAX_REASON));
   return redact(
     `${marker}\nCI ${i.conclusion} on this fix branch ([run ${i.runId}](${i.url ?? "#"})); ${why}. ${i.draft ? "The PR stays a draft" : "The PR is left as it is"}: take it over, or close it to reject the fix.`,
   );
@@ -154,7 +179,7 @@ export function renderCiPassedComment(marker: string, i: { runId: number; url?: 
 
 /** The comment on the failing PR, linking the fix (edited in place on later attempts). */
 export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string; draft?: boolean }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
-  const first = noMentions(redactHead(i.diagnosis.split("\n")[0]!.trim(), 300));
+  const first = quiet(redactHead(i.diagnosis.split("\n")[0]!.trim(), 300));
   return redact(
     `${marker}\n🤖 t0-ci-bot proposes a fix for the failed run ${i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id}: #${fix.number} (${fix.draft === false ? "" : "draft, "}validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""}).\n\n> ${first}`,
   );
