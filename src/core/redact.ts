@@ -146,6 +146,28 @@ function looksLikeSecret(s: string): boolean {
 /** Any rule's hint: one scan tells whether any rule needs to run at all. */
 const ANY_HINT = new RegExp(RULES.map((r) => `(?:${r.hint.source})`).join("|"), "i");
 
+/**
+ * Rules whose match is a credential by its shape alone (a key block, a token's prefix), not by a name beside
+ * it: code and test fixtures hold `password = "x"`, `postgres://user:pass@localhost` and sample JWTs for good
+ * reasons, but not these.
+ */
+const CREDENTIAL_SHAPES = new Set([
+  "private-key", "github-token", "gitlab-token", "tensorzero-key", "openai-key", "aws-access-key", "google-api-key",
+  "google-oauth-token", "google-client-secret", "slack-token", "slack-webhook", "stripe-key", "npm-token",
+]);
+
+/** The kind of the first credential-shaped secret in `text` (a rule name such as "github-token"), if any. */
+export function credentialIn(text: string): string | undefined {
+  for (const rule of RULES) {
+    if (!CREDENTIAL_SHAPES.has(rule.name) || !rule.hint.test(text)) continue;
+    rule.re.lastIndex = 0;
+    const found = rule.re.test(text);
+    rule.re.lastIndex = 0;
+    if (found) return rule.name;
+  }
+  return undefined;
+}
+
 export function redact(text: string): string {
   if (!text) return text;
   let out = text;

@@ -2,6 +2,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { listRepoFiles } from "../context/repo-files.js";
 import { permanent } from "../core/errors.js";
+import { credentialIn } from "../core/redact.js";
 import { readRegularFile } from "../core/read-regular-file.js";
 import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_ORDER } from "../core/test-config-files.js";
 import { applyHunks, newFileContent } from "./apply-hunks.js";
@@ -74,6 +75,14 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     for (const h of fp.hunks) {
       if (h.lines.some((l) => l.text.includes("\u0000"))) {
         return refuse({ rule: "binary", file, hunk: h.header, reason: "the patch adds NUL bytes; only text can be patched" });
+      }
+    }
+    // Committed, a credential is in the repository's history for good (the fix branch is pushed before anyone
+    // reviews it), and the model only has one that redaction missed or one it was told to plant.
+    for (const h of fp.hunks) {
+      const kind = credentialIn(h.lines.filter((l) => l.kind === "+").map((l) => l.text).join("\n"));
+      if (kind) {
+        return refuse({ rule: "secret", file, hunk: h.header, reason: `the patch adds what looks like a credential (${kind}); credentials must not be committed, so a test fixture that needs one is added by hand` });
       }
     }
     patches.push({ ...fp, path: file, oldPath });

@@ -20,6 +20,7 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   too_many_files: { summary: "more files than limits.max_files" },
   too_many_lines: { summary: "more changed lines than limits.max_lines" },
   too_large: { summary: "a file the patch edits, or a config its checks read, is larger than the bot reads" },
+  secret: { summary: "the patch adds a credential (a private key, a GitHub, cloud or API token)" },
   workflow_edits: { overridableBy: "workflow_edits", summary: "edits .github/workflows/** or a local action in .github/actions/**" },
   delete_tests: { overridableBy: "delete_tests", summary: "deletes test files or test cases, or renames a test file to a name the runner does not collect" },
   skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests, or stops their code from running (an early return, if False:) (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config)" },

@@ -45,6 +45,7 @@ export type RuleId =
   | "too_many_files"
   | "too_many_lines"
   | "too_large"
+  | "secret"
   | "workflow_edits"
   | "delete_tests"
   | "skip_tests"

@@ -4,6 +4,7 @@ import path from "node:path";
 import { applyPatch, planPatch, refusalError } from "../../src/patch/apply-patch.js";
 import { checkPathText } from "../../src/patch/path-policy.js";
 import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
+import { PLANTED, RSA_KEY_LINES } from "../helpers/planted-secrets.js";
 import { configWith, makeSandbox, snapshotTree, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
@@ -78,6 +79,29 @@ describe("planPatch", () => {
     await fs.truncate(path.join(sb.repo, "big.txt"), GUARD_READ_MAX_BYTES + 1);
     const r = await applyPatch("--- a/big.txt\n+++ b/big.txt\n@@ -1 +1 @@\n-caf\n+cafe\n", sb.repo, { config: configWith() });
     expect(r).toMatchObject({ ok: false, refusal: { rule: "too_large", file: "big.txt", reason: expect.stringContaining(`larger than ${GUARD_READ_MAX_BYTES} bytes`) } });
+  });
+
+  // The fix branch is pushed before anyone reviews it: a credential the model echoes (or was told to plant) would be public.
+  test.each([
+    ["an installation token in a test", "tests/test_auth.py", [`+TOKEN = "${PLANTED.installation}"`], "github-token"],
+    ["a private key added as a fixture", "tests/fixtures/key.pem", RSA_KEY_LINES.map((l) => `+${l}`), "private-key"],
+    ["an AWS access key in a config", "config/app.toml", ['+aws_access_key_id = "AKIAZ7QXK3VMJ2N5WTRB"'], "aws-access-key"],
+  ])("%s is refused as secret, with no allow key to pass it", async (_name, file, added, kind) => {
+    const diff = [`--- /dev/null`, `+++ b/${file}`, `@@ -0,0 +1,${added.length} @@`, ...added].join("\n") + "\n";
+    const everything = configWith(["workflow_edits", "delete_tests", "skip_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds"]);
+    const r = await applyPatch(diff, sb.repo, { config: everything, dryRun: true });
+    expect(r).toMatchObject({ ok: false, refusal: { rule: "secret", file, reason: expect.stringContaining(`(${kind})`) } });
+    if (!r.ok) expect(JSON.stringify(r.refusal)).not.toContain(PLANTED.installation);
+  });
+
+  test("test data named like a credential, a local database URL and a sample JWT are not refused as secrets", async () => {
+    const added = [
+      '+DB_URL = "postgres://postgres:postgres@localhost:5432/test"',
+      '+PASSWORD = "correct horse battery staple"',
+      '+SAMPLE_JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"',
+    ];
+    const diff = ["--- /dev/null", "+++ b/tests/settings.py", `@@ -0,0 +1,${added.length} @@`, ...added].join("\n") + "\n";
+    expect(await applyPatch(diff, sb.repo, { config: configWith(), dryRun: true })).toMatchObject({ ok: true });
   });
 
   test("a directory symlinked inside the repo is refused even when the diff goes through it to a new file", async () => {
