@@ -7,13 +7,19 @@ const SELECTION_FLAGS: Array<{ flags: string[]; runners?: RegExp; why: string }>
   { flags: ["--passWithNoTests", "--pass-with-no-tests"], why: "which passes when no test is found" },
   { flags: ["--listTests", "--co", "--collect-only", "--list"], why: "which lists the tests without running them" },
   { flags: ["-u", "--updateSnapshot", "--update-snapshots", "--update"], runners: /^(jest|vitest|playwright test|run:.*)$/, why: "which rewrites the snapshots to whatever the code now produces" },
+  // Each makes the runner print something and exit 0: `cargo test --no-run` only builds, `mocha --dry-run` only lists.
+  {
+    flags: ["--no-run", "--dry-run", "--showConfig", "--version", "--help"],
+    runners: /^(jest|vitest|mocha|_mocha|pytest|py\.test|cargo test|cargo nextest|go test|playwright test|ava|tap|karma|jasmine|node --test|bun test|deno test|run:test.*)$/,
+    why: "which ends without running the tests",
+  },
   { flags: ["--continue-on-collection-errors"], why: "which lets test files that fail to import pass" },
   { flags: ["-Dmaven.test.failure.ignore", "-DtestFailureIgnore"], why: "which lets failing tests pass" },
   {
     flags: [
       "--testPathIgnorePatterns", "--testPathPattern", "--testPathPatterns", "--testNamePattern", "--onlyChanged", "--changedSince",
       "--lastCommit", "--findRelatedTests", "--deselect", "--ignore", "--ignore-glob", "--lf", "--last-failed", "--skip", "--exclude",
-      "--grep", "--fgrep", "--invert", "--shard", "-DskipTests", "-Dmaven.test.skip", "-Dtest", "--exclude-tests",
+      "--grep", "--fgrep", "--invert", "--shard", "--changed", "--related", "--since", "-DskipTests", "-Dmaven.test.skip", "-Dtest", "--exclude-tests",
     ],
     why: "which deselects tests",
   },

@@ -110,6 +110,14 @@ describe("test commands", () => {
     ["mocha", "mocha -g add", "-g"],
     ["vitest run", "vitest run -t add", "-t"],
     ["tsc -t es2020 && jest", "tsc -t es2022 -m esnext && jest", undefined],
+    ["cargo test", "cargo test --no-run", "--no-run"],
+    ["mocha", "mocha --dry-run", "--dry-run"],
+    ["jest", "jest --showConfig", "--showConfig"],
+    ["jest", "true && jest --version", "--version"],
+    ["vitest run", "vitest run --changed", "--changed"],
+    ["lerna run test", "lerna run test --since main", "--since"],
+    ["jest", "node --version && jest", undefined],
+    ["pytest", "pip --version && pytest", undefined],
   ])("%s → %s adds %s", (before, after, flag) => {
     expect(addedSelectionFlag(before, after)?.flag).toBe(flag);
   });
