@@ -77,6 +77,27 @@ describe("whole-file green-washing checks: what must be flagged", () => {
   });
 });
 
+describe("tsconfig.json: type checks turned off, files left out", () => {
+  const ts = (compilerOptions: Record<string, unknown>, more: Record<string, unknown> = {}) => JSON.stringify({ compilerOptions, include: ["src"], ...more }, null, 2);
+  test.each<[string, string, string, string, RegExp | null]>([
+    ["strict turned off", "tsconfig.json", ts({ strict: true }), ts({ strict: false }), /turns the TypeScript check strict off/],
+    ["noImplicitAny off under strict", "tsconfig.json", ts({ strict: true }), ts({ strict: true, noImplicitAny: false }), /turns the TypeScript check noImplicitAny off/],
+    ["strict dropped, with a comment and a trailing comma", "tsconfig.json", `{\n  // checks\n  "compilerOptions": { "strict": true, "target": "es2022", },\n}\n`, `{\n  // checks\n  "compilerOptions": { "target": "es2022", },\n}\n`, /check strict off/],
+    ["a source file excluded", "tsconfig.build.json", ts({ strict: true }, { exclude: ["node_modules"] }), ts({ strict: true }, { exclude: ["node_modules", "src/legacy/broken.ts"] }), /excludes "src\/legacy\/broken\.ts" from what tsc checks/],
+    ["a folder dropped from include", "tsconfig.json", ts({}, { include: ["src", "scripts"] }), ts({}, { include: ["src"] }), /drops "scripts" from include/],
+    ["checkJs turned off", "jsconfig.json", ts({ checkJs: true }), ts({ checkJs: false }), /check checkJs off/],
+    // What must not be flagged:
+    ["dist added to exclude", "tsconfig.json", ts({ strict: true }, { exclude: ["node_modules"] }), ts({ strict: true }, { exclude: ["node_modules", "dist"] }), null],
+    ["strict turned on", "tsconfig.json", ts({ noImplicitAny: true }), ts({ strict: true }), null],
+    ["a folder added to include", "tsconfig.json", ts({}), ts({}, { include: ["src", "test"] }), null],
+    ["include dropped for tsc's default (every file)", "tsconfig.json", ts({}), JSON.stringify({ compilerOptions: {} }), null],
+    ["a new tsconfig.build.json leaving tests out", "tsconfig.build.json", "", JSON.stringify({ extends: "./tsconfig.json", exclude: ["src/**/*.test.ts"] }), null],
+    ["a target bumped", "tsconfig.json", ts({ strict: true, target: "es2020" }), ts({ strict: true, target: "es2022" }), null],
+  ])("%s", (_name, file, before, after, want) => {
+    expect(found(file, before, after)).toEqual(want ? [expect.stringMatching(new RegExp(`^lower_thresholds: .*${want.source}`))] : []);
+  });
+});
+
 describe("test commands", () => {
   test.each<[string, string[]]>([
     ["jest", ["jest"]],

@@ -8,6 +8,7 @@ import { checkPytestIni } from "./check-pytest-ini.js";
 import { checkSelection, JEST_KEYS, MOCHA_KEYS, VITEST_KEYS, withMochaDefaults } from "./check-selection.js";
 import { checkTestEntryScript } from "./check-test-entry-script.js";
 import { checkToxCommands } from "./check-tox-commands.js";
+import { checkTsconfig } from "./check-tsconfig.js";
 import type { Finding } from "./greenwash.js";
 import { PYTEST_SECTIONS } from "./pytest-settings.js";
 import { pathlessPytest, type PytestConfig, type Testpaths } from "./pytest-testpaths.js";
@@ -69,6 +70,8 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     if (name === "tox.ini" && !project.pytestReads?.deleted) checkToxCommands(old, now, add, project.testpaths);
   } else if (name === "conftest.py") {
     checkCollectIgnore(old, now, add);
+  } else if (TSCONFIG.test(name)) {
+    checkTsconfig(old, now, add);
   }
   return findings;
 }
@@ -109,6 +112,8 @@ export interface ProjectContext {
   script?: ScriptMoves;
 }
 
+/** tsconfig.json, tsconfig.build.json, jsconfig.json: what `tsc -p` checks and how strictly. */
+const TSCONFIG = /^[tj]sconfig(\.[\w-]+)?\.json$/;
 const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
 const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
 /** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */

@@ -27,7 +27,7 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   weaken_assertions: { overridableBy: "weaken_assertions", summary: "removes or loosens assertions, makes one unable to fail (x == x, or True), or swallows its failure (except AssertionError, an empty catch)" },
   continue_on_error: { overridableBy: "continue_on_error", summary: "lets a failing CI step pass (continue-on-error)" },
   or_true: { overridableBy: "or_true", summary: "swallows a command's failure (|| true, set +e)" },
-  lower_thresholds: { overridableBy: "lower_thresholds", summary: "lowers coverage/lint thresholds or suppresses checks" },
+  lower_thresholds: { overridableBy: "lower_thresholds", summary: "lowers coverage/lint thresholds or suppresses checks (a lint rule or TypeScript check turned off, a file excluded from tsc)" },
 };
 
 /** The AppError a stage throws for a refused patch: always permanent, `no_diff` keeps its own code. */
