@@ -30,6 +30,8 @@ function anyOf(...res: RegExp[]): RegExp {
 }
 
 const PYTHON = /\.py$/;
+/** Where coverage.py's omit and jest's coveragePathIgnorePatterns are read. */
+const COVERAGE_CONFIG = /(^|\/)(\.coveragerc|setup\.cfg|tox\.ini|pyproject\.toml|package\.json|jest\.config\.[cm]?[jt]s|jest\.config\.json)$/;
 const CONFTEST = /(^|\/)conftest\.py$/;
 /** Where jest/vitest read `passWithNoTests: true`, which turns "no test found" into a pass. */
 const JEST_OR_VITEST_CONFIG = anyOf(PACKAGE_JSON, JEST_CONFIG_FILE, VITEST_CONFIG_FILE);
@@ -127,6 +129,25 @@ export const LINE_PATTERNS: LinePattern[] = [
   // In package.json a `0` is as likely a retry count as a rule level: only "off" counts there.
   { rule: "lower_thresholds", re: /["'][\w@/-]+["']\s*:\s*(["']off["']|\[\s*["']off["'])/, why: "turns an ESLint rule off", files: PACKAGE_JSON },
   { rule: "lower_thresholds", re: /^\s*(extend-)?(ignore|disable|extend-ignore)\s*=/, why: "adds ignored lint codes", files: LINT_CONFIG },
+  { rule: "lower_thresholds", re: /^\s*\[?\s*"?(tool\.ruff\.)?(lint\.)?per-file-ignores\b/, why: "adds lint codes ignored per file", files: LINT_CONFIG },
+  // mypy's and pyright's checks, turned off for a module or the project.
+  {
+    rule: "lower_thresholds",
+    re: /^\s*(ignore_errors\s*=\s*(true|True|1)\b|(strict|strict_optional|check_untyped_defs|disallow_\w+|warn_return_any)\s*=\s*(false|False|0)\b)/,
+    why: "turns a mypy check off",
+    files: /(^|\/)(\.?mypy\.ini|setup\.cfg|pyproject\.toml)$/,
+  },
+  {
+    rule: "lower_thresholds",
+    re: /["']?\b(report\w+)["']?\s*[=:]\s*(false\b|["'](none|off)["'])|["']?\btypeCheckingMode["']?\s*[=:]\s*["'](off|basic)["']/,
+    why: "turns a pyright check off",
+    files: /(^|\/)(pyrightconfig\.json|pyproject\.toml)$/,
+  },
+  // Files left out of coverage count as covered by nothing: a coverage gate then measures the rest.
+  { rule: "lower_thresholds", re: /^\s*omit\s*=|\bcoveragePathIgnorePatterns\b/, why: "leaves files out of coverage", files: COVERAGE_CONFIG },
+  // `.IGNORE:` or `MAKEFLAGS += -i` makes make ignore every failing recipe line.
+  { rule: "or_true", re: /^\.IGNORE\s*:|\bMAKEFLAGS\b.*(\s-[a-zA-Z]*i\b|--ignore-errors)/, why: "makes make ignore failing commands", files: MAKEFILES },
+  { rule: "or_true", re: /\bmake\b[^;&|]*\s(-[a-zA-Z]*i|--ignore-errors)\b/, why: "runs make ignoring failing commands (-i)", files: SCRIPT_FILES },
 ];
 
 /** Lines that define a test (removing more of them than are added deletes tests). */
@@ -146,9 +167,12 @@ export const TEST_MARKER = /#\[cfg\(test\)\]|#\[(\w+::)*test\]|^\s*def test_|@Te
 export const ASSERTION =
   /(^\s*assert\b|\bassert\w*!?\s*\(|\bexpect\s*\(|\b(require|assert)\.\w+\s*\(|\bt\.(Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\bself\.(assert|fail)\w*\s*\(|\.should\b|\bverify\s*\(|\bShould\w*\s*\()/;
 
-/** Assertions that prove (almost) nothing: a replacement by one of these is a loosening. */
+/**
+ * Assertions that prove (almost) nothing: a replacement by one of these is a loosening. An empty
+ * `toMatchInlineSnapshot()` is filled in with whatever the code produces on the next run.
+ */
 export const WEAK_ASSERTION =
-  /(\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
+  /(\.toMatchInlineSnapshot\s*\(\s*\)|\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
 
 /** Tolerance parameters: a larger value is looser. */
 export const TOLERANCE = /\b(rtol|atol|abs_tol|rel_tol|abs|rel|delta|tol|tolerance|epsilon|eps)\s*[=:]\s*([0-9][0-9._]*(?:e-?\d+)?)/gi;

@@ -58,6 +58,18 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["a Rust cfg(test) kept while a feature gate is added", patch("src/lib.rs", [" #[cfg(test)]", "+#[cfg(feature = \"serde\")]", "+mod serde_impl;"]), "#[cfg(test)]\nmod tests {}\n"],
     ["a Go build constraint on a non-test file", patch("pkg/sys_unix.go", ["+//go:build unix"]), null],
     ["an attribute named like an assertion set to None", patch("tests/test_a.py", ["+        self.assertion_log = None"]), null],
+    ["dist/ added to .eslintignore", patch(".eslintignore", ["+dist/", "+# generated"]), null],
+    ["build output in ESLint's flat-config ignores", patch("eslint.config.js", ["+  { ignores: ['dist/**', 'coverage/**'] },"]), null],
+    ["tests left out of a setuptools package", patch("pyproject.toml", [" [tool.setuptools.packages.find]", "+exclude = [\"tests*\"]"]), null],
+    [
+      "tests left out of a setuptools package, the section above the hunk",
+      { ...patch("pyproject.toml", [" where = [\"src\"]", "+exclude = [\"tests*\"]"]), hunks: [{ header: "@@ -5 +5,2 @@", oldStart: 5, lines: [{ kind: " ", text: 'where = ["src"]' }, { kind: "+", text: 'exclude = ["tests*"]' }] }] },
+      '[project]\nname = "calc"\n\n[tool.setuptools.packages.find]\nwhere = ["src"]\n',
+    ],
+    ["a script copying with cp -ri after make", patch("scripts/ci.sh", ["+make build && cp -ri out/ dist/"]), null],
+    ["MAKEFLAGS += --no-print-directory", patch("Makefile", ["+MAKEFLAGS += --no-print-directory"]), null],
+    ["mypy told to ignore missing stubs", patch("mypy.ini", ["+ignore_missing_imports = True"]), null],
+    ["a snapshot updated", patch("src/__snapshots__/a.test.ts.snap", ['-exports[`a 1`] = `"x"`;', '+exports[`a 1`] = `"y"`;']), null],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
   });
@@ -139,6 +151,20 @@ describe("green-washing rules: what must be flagged", () => {
     ["a Rust test module compiled out with any()", patch("src/lib.rs", ["-#[cfg(test)]", "+#[cfg(all(test, any()))]"]), "#[cfg(test)]\nmod tests {}\n", "skip_tests"],
     ["#[cfg(test)] swapped for a feature never set", patch("src/lib.rs", ["-#[cfg(test)]", "+#[cfg(feature = \"never\")]"]), "#[cfg(test)]\nmod tests {}\n", "skip_tests"],
     ["a Go build constraint added to a test file", patch("pkg/sum_test.go", ["+//go:build integration", "+"]), null, "skip_tests"],
+    ["mypy ignore_errors for a module", patch("mypy.ini", ["+[mypy-calc.*]", "+ignore_errors = True"]), null, "lower_thresholds"],
+    ["mypy strict turned off", patch("pyproject.toml", ["-strict = true", "+strict = false"]), null, "lower_thresholds"],
+    ["a pyright report turned off", patch("pyrightconfig.json", ['+  "reportOptionalMemberAccess": false,']), null, "lower_thresholds"],
+    ["coverage.py omits the package", patch(".coveragerc", ["+omit = calc/*"]), null, "lower_thresholds"],
+    ["jest coveragePathIgnorePatterns", patch("jest.config.js", ["+  coveragePathIgnorePatterns: ['/src/'],"]), null, "lower_thresholds"],
+    ["make's .IGNORE target", patch("Makefile", ["+.IGNORE:"]), null, "or_true"],
+    ["MAKEFLAGS += -i", patch("Makefile", ["+MAKEFLAGS += -i"]), null, "or_true"],
+    ["make -i in a script", patch("scripts/ci.sh", ["-make test", "+make -i test"]), null, "or_true"],
+    ["a jest snapshot file deleted", patch("src/__snapshots__/a.test.ts.snap", ["-exports[`a 1`] = `\"x\"`;"], "deleted"), null, "delete_tests"],
+    ["an inline snapshot emptied", patch("src/a.test.ts", ["-  expect(f()).toMatchInlineSnapshot(`\"x\"`);", "+  expect(f()).toMatchInlineSnapshot();"]), null, "weaken_assertions"],
+    ["src/ added to .eslintignore", patch(".eslintignore", ["+src/legacy/"]), null, "lower_thresholds"],
+    ["ESLint ignorePatterns gains src/**", patch(".eslintrc.json", ['+  "ignorePatterns": ["src/**"],']), null, "lower_thresholds"],
+    ["ruff extend-exclude gains the package", patch("ruff.toml", ["+extend-exclude = [\"calc\"]"]), null, "lower_thresholds"],
+    ["a file added under golangci-lint's skip-files", patch(".golangci.yml", ["   skip-files:", "+    - calc.go"]), null, "lower_thresholds"],
     ["removing a JUnit @Test", patch("src/test/java/ATest.java", ["-    @Test", "-    void adds() {", "-        assertEquals(3, add(1, 2));", "-    }"]), null, "delete_tests"],
   ])("%s", (_name, fp, old, rule) => {
     expect(rules(fp, old)).toContain(rule);

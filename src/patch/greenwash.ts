@@ -4,6 +4,8 @@ import {
 } from "./greenwash-patterns.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
+import { addedLintExclusion } from "./lint-exclusions.js";
+import { onlyBuildDirs } from "./only-build-dirs.js";
 import { unrunPlace } from "./unrun-place.js";
 import type { AllowKey, FilePatch } from "./types.js";
 import { redactHead } from "../core/redact.js";
@@ -21,6 +23,10 @@ interface Line {
 }
 
 const MAX_LINE = 2000;
+const SNAPSHOT_FILE = /(^|\/)__snapshots__\/|\.snap$/;
+const LINT_IGNORE_FILE = /(^|\/)\.(eslintignore|prettierignore|stylelintignore|rubocop_todo\.yml)$/;
+/** ESLint, ruff/flake8 and golangci-lint configs, which can list files the linter skips. */
+const LINT_CONFIG_FILE = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s|\.flake8|setup\.cfg|tox\.ini|pyproject\.toml|ruff\.toml|\.ruff\.toml|\.golangci\.ya?ml)$/;
 const CFG_TEST = /#!?\[cfg\(test\)\]/;
 const WORKFLOWS = /^\.github\/workflows\//;
 /** Local actions (`uses: ./.github/actions/test`): their steps run in CI like a workflow's. */
@@ -50,6 +56,8 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     add("workflow_edits", "the patch edits a local GitHub Action (.github/actions/), whose steps CI runs; fix the code, or allow workflow_edits in .github/ci-bot.yml");
   }
   if (fp.status === "deleted" && testFile) add("delete_tests", "the patch deletes a test file");
+  // Without `--ci`, jest and vitest write a missing snapshot from whatever the code now produces, and pass.
+  if (fp.status === "deleted" && SNAPSHOT_FILE.test(file)) add("delete_tests", "the patch deletes a snapshot file, which the next test run writes anew from the code's current output");
   if (fp.status === "renamed" && fp.oldPath !== null) {
     const from = fp.oldPath;
     // Out of the test folders, or (for a file that holds tests) to a name the runner does not collect:
@@ -73,6 +81,16 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
       if (l.kind === "+") added.push({ text, hunk: h.header });
       else if (l.kind === "-") removed.push({ text, hunk: h.header });
     }
+  }
+
+  // A path added to a linter's ignore file is no longer linted (build output aside).
+  if (LINT_IGNORE_FILE.test(file)) {
+    const ignored = added.find((l) => l.text.trim() && !/^\s*#/.test(l.text) && !onlyBuildDirs(l.text.trim()) && !removed.some((r) => r.text.trim() === l.text.trim()));
+    if (ignored) add("lower_thresholds", `the patch stops the linter checking ${quote(ignored.text)}`, ignored.hunk);
+  }
+  if (LINT_CONFIG_FILE.test(file)) {
+    const excluded = addedLintExclusion(fp.hunks, oldContent);
+    if (excluded) add("lower_thresholds", `the patch adds ${quote(excluded.path)} to the files the linter skips`, excluded.hunk);
   }
 
   for (const p of LINE_PATTERNS) {
