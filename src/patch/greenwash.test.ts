@@ -174,6 +174,12 @@ describe("green-washing rules: what must be flagged", () => {
     expect(rules(patch(".github/workflows/ci.yml", ["+      - run: echo hi"]))).toEqual(["workflow_edits"]);
   });
 
+  test("so is an action.yml elsewhere (the root one a workflow runs with `uses: ./`)", () => {
+    for (const p of ["action.yml", "tools/lint/action.yaml"]) {
+      expect(rules(patch(p, ["-    - run: npm test", "+    - run: echo ok"]))).toEqual(["workflow_edits"]);
+    }
+  });
+
   test("so is a local action under .github/actions/, which CI runs as a step", () => {
     const found = findGreenwashing(patch(".github/actions/test/action.yml", ["-      run: npm test", "+      run: echo ok"]), null);
     expect(found).toEqual([expect.objectContaining({ rule: "workflow_edits", reason: expect.stringContaining("local GitHub Action") })]);

@@ -29,8 +29,11 @@ const LINT_IGNORE_FILE = /(^|\/)\.(eslintignore|prettierignore|stylelintignore|r
 const LINT_CONFIG_FILE = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s|\.flake8|setup\.cfg|tox\.ini|pyproject\.toml|ruff\.toml|\.ruff\.toml|\.golangci\.ya?ml)$/;
 const CFG_TEST = /#!?\[cfg\(test\)\]/;
 const WORKFLOWS = /^\.github\/workflows\//;
-/** Local actions (`uses: ./.github/actions/test`): their steps run in CI like a workflow's. */
-const LOCAL_ACTIONS = /^\.github\/actions\//;
+/**
+ * Local actions (`uses: ./.github/actions/test`, or `uses: ./` for the action.yml at the root of an
+ * action's own repository): their steps run in CI like a workflow's.
+ */
+const LOCAL_ACTIONS = /^\.github\/actions\/|(^|\/)action\.ya?ml$/;
 
 export const isTestPath = (p: string) => TEST_PATH.test(p);
 export const hasTestMarkers = (content: string | null) => content !== null && TEST_MARKER.test(content);
@@ -53,7 +56,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   if (either(WORKFLOWS)) {
     add("workflow_edits", "the patch edits a GitHub Actions workflow; fix the code, or allow workflow_edits in .github/ci-bot.yml");
   } else if (either(LOCAL_ACTIONS)) {
-    add("workflow_edits", "the patch edits a local GitHub Action (.github/actions/), whose steps CI runs; fix the code, or allow workflow_edits in .github/ci-bot.yml");
+    add("workflow_edits", "the patch edits a local GitHub Action (.github/actions/ or an action.yml), whose steps CI runs; fix the code, or allow workflow_edits in .github/ci-bot.yml");
   }
   if (fp.status === "deleted" && testFile) add("delete_tests", "the patch deletes a test file");
   // Without `--ci`, jest and vitest write a missing snapshot from whatever the code now produces, and pass.

@@ -28,6 +28,10 @@ export function checkPathText(raw: string): PathCheck {
   if (BOT_CONFIG.has(norm.toLowerCase())) {
     return refuse("bot_config", "the patch edits .github/ci-bot.yml, which grants the bot its permissions; a person must change it");
   }
+  // A submodule's url says what code the checkout fetches (`actions/checkout` with submodules, `git submodule update`).
+  if (parts.at(-1)!.toLowerCase() === ".gitmodules") {
+    return refuse("submodule", "the patch edits .gitmodules, which says where submodules are fetched from; change submodules by hand");
+  }
   return { ok: true, path: norm };
 }
 

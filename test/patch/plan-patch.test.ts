@@ -126,6 +126,8 @@ describe("path rules and refusal errors", () => {
     ["src\\x.js", { ok: false, refusal: { rule: "malformed_diff" } }],
     ["a\u0000b", { ok: false, refusal: { rule: "malformed_diff" } }],
     [".gitignore", { ok: true, path: ".gitignore" }],
+    [".gitmodules", { ok: false, refusal: { rule: "submodule" } }],
+    ["vendor/lib/.GITMODULES", { ok: false, refusal: { rule: "submodule" } }],
   ])("%j", (p, want) => {
     expect(checkPathText(p)).toMatchObject(want);
   });
