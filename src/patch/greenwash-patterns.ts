@@ -30,6 +30,8 @@ function anyOf(...res: RegExp[]): RegExp {
 }
 
 const PYTHON = /\.py$/;
+/** Program source, not a tool's config (playwright.config.ts's `retries: process.env.CI ? 2 : 0` is the usual thing there). */
+const SOURCE_NOT_CONFIG = /^(?!(.*\/)?[^/]*(\.config\.[cm]?[jt]s|rc\.[cm]?js)$).*\.(py|[cm]?[jt]sx?|go|rs|rb|java|kt|cs|php)$/;
 /** Where coverage.py's omit and jest's coveragePathIgnorePatterns are read. */
 const COVERAGE_CONFIG = /(^|\/)(\.coveragerc|setup\.cfg|tox\.ini|pyproject\.toml|package\.json|jest\.config\.[cm]?[jt]s|jest\.config\.json)$/;
 const CONFTEST = /(^|\/)conftest\.py$/;
@@ -54,6 +56,15 @@ export const LINE_PATTERNS: LinePattern[] = [
   // The same decorators imported by name: `from unittest import skip`.
   { rule: "skip_tests", re: /^\s*@(skip|skipIf|skipUnless|expectedFailure)\b/, why: "marks a unittest test skipped", files: PYTHON },
   { rule: "skip_tests", re: /\bimportorskip\s*\(/, why: "skips the tests when a module cannot be imported (importorskip)", files: PYTHON },
+  // pytest skips a parametrize with no cases; vitest registers no test for an empty each table.
+  { rule: "skip_tests", re: /\bparametrize\s*\(\s*("[^"]*"|'[^']*'|[^,]+),\s*(\[\s*\]|\(\s*\))\s*[,)]|\.each\s*\(\s*\[\s*\]\s*\)/, why: "gives a parametrized test no cases, so it does not run" },
+  // Code that knows it runs under the test runner or in CI can pass there and be wrong everywhere else.
+  {
+    rule: "skip_tests",
+    re: /\b(PYTEST_CURRENT_TEST|PYTEST_VERSION|JEST_WORKER_ID|VITEST_WORKER_ID|VITEST_POOL_ID|GITHUB_ACTIONS)\b|["']pytest["']\s+in\s+sys\.modules|\bprocess\.env\.(CI|VITEST)\b|\benviron(\.get)?\s*[[(]\s*["']CI["']|\bimport\.meta\.env\.VITEST\b/,
+    why: "makes the code behave differently under the test runner or in CI",
+    files: SOURCE_NOT_CONFIG,
+  },
   // Hooks that decide how a test runs or what its outcome is: a conftest.py can make every failure a pass.
   {
     rule: "skip_tests",

@@ -27,6 +27,8 @@ const SNAPSHOT_FILE = /(^|\/)__snapshots__\/|\.snap$/;
 const LINT_IGNORE_FILE = /(^|\/)\.(eslintignore|prettierignore|stylelintignore|rubocop_todo\.yml)$/;
 /** ESLint, ruff/flake8 and golangci-lint configs, which can list files the linter skips. */
 const LINT_CONFIG_FILE = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s|\.flake8|setup\.cfg|tox\.ini|pyproject\.toml|ruff\.toml|\.ruff\.toml|\.golangci\.ya?ml)$/;
+/** One case of a test table: `(1, 2, 3),`, `[1, 2],`, `{"a", 1},`, `pytest.param(1, id="one"),`. */
+const TABLE_ROW = /^\s*([(\[{].*[)\]}]|pytest\.param\(.*\))\s*,\s*(#.*|\/\/.*)?$/;
 const CFG_TEST = /#!?\[cfg\(test\)\]/;
 const WORKFLOWS = /^\.github\/workflows\//;
 /**
@@ -122,6 +124,14 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   if (testFile && fp.status !== "deleted") {
     checkAssertions(added, removed, add);
     for (const f of findNeuteredTestCode(fp.hunks)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
+    // A case dropped from a table of cases (a parametrize list, test.each, a Go table) is a test deleted.
+    const rows = (ls: Line[]) => ls.filter((l) => TABLE_ROW.test(l.text));
+    const rowsGone = rows(removed);
+    if (rowsGone.length > rows(added).length) {
+      const kept = new Set(rows(added).map((l) => l.text.trim()));
+      const gone = rowsGone.find((l) => !kept.has(l.text.trim())) ?? rowsGone[0]!;
+      add("delete_tests", `the patch removes the case ${quote(gone.text)} from a table of test cases`, gone.hunk);
+    }
   }
   if (testFile) checkTolerances(fp, add);
   checkThresholds(file, added, removed, add);

@@ -1,4 +1,5 @@
 import { ASSERTION } from "./greenwash-patterns.js";
+import { same, splitTop } from "./hollow-assertion.js";
 import type { AllowKey, Hunk } from "./types.js";
 
 export interface NeuteredFinding {
@@ -33,7 +34,7 @@ export function findNeuteredTestCode(hunks: Hunk[]): NeuteredFinding[] {
     };
     lines.forEach((l, i) => {
       if (l.added && deadAfterReturn(lines, i)) found("skip_tests", "returns early from a test, so the lines after it no longer run", l.text);
-      else if (l.added && CONSTANT_CONDITION.test(l.text)) found("skip_tests", "puts test code under a condition that never changes, so it never runs or always returns", l.text);
+      else if (l.added && (CONSTANT_CONDITION.test(l.text) || selfCompared(l.text))) found("skip_tests", "puts test code under a condition that never changes, so it never runs or always returns", l.text);
       else if (l.added && CATCHES_ASSERTION.test(l.text)) found("weaken_assertions", "catches the failure of an assertion", l.text);
       else if (swallows(lines, i)) found("weaken_assertions", "wraps an assertion in a try whose broad except/catch swallows its failure", l.text);
     });
@@ -57,6 +58,22 @@ function deadAfterReturn(lines: NewLine[], i: number): boolean {
 const CONSTANT = String.raw`(True|False|true|false|0|1|None|null|undefined|nil|!\s*(0|1|true|false)|not\s+(True|False))`;
 /** `if False:`, `if (false) {`, `if true { return }`: a guard that is always or never taken. (`while True:` is a loop.) */
 const CONSTANT_CONDITION = new RegExp(String.raw`^\s*(\}\s*else\s+)?(if|elif)\s*(\(\s*${CONSTANT}\s*\)|\s${CONSTANT}\s*(:|\{))`);
+
+/** `if false && got != want {`, `if (got !== want && false)`: a condition ANDed with a constant falsehood. */
+const ANDED_FALSE = new RegExp(String.raw`^\s*(\}\s*else\s+)?(if|elif)\b.*(\b(false|False|0)\s*(&&|and\b)|(&&|\band)\s*(false|False|0)\s*\)?\s*(:|\{|$))`);
+
+/** `if got != got {`: a condition comparing a value with itself. */
+function selfCompared(text: string): boolean {
+  if (ANDED_FALSE.test(text)) return true;
+  const cond = /^\s*(?:\}\s*else\s+)?(?:if|elif)\b\s*(.*?)\s*(?:\{|:)?\s*$/.exec(text)?.[1];
+  if (!cond) return false;
+  const inner = cond.replace(/^\((.*)\)$/, "$1");
+  for (const op of ["!==", "!=", "==="]) {
+    const sides = splitTop(inner, op);
+    if (sides.length === 2 && same(sides[0]!, sides[1]!)) return true;
+  }
+  return false;
+}
 
 /** `except AssertionError`, `contextlib.suppress(AssertionError)`, JUnit's `catch (AssertionError e)`. */
 const CATCHES_ASSERTION = /\bexcept\b[^:]*\bAssertionError\b|\bsuppress\s*\([^)]*\b(AssertionError|Exception|BaseException)\b|\bcatch\s*\(\s*(final\s+)?(AssertionError|AssertionFailedError|Throwable|Error)\b/;
