@@ -114,6 +114,19 @@ describe("PR body template", () => {
     );
   });
 
+  // A log can plant "<!--" for the model to echo: the rest of the body, policy included, would be a hidden comment.
+  test("model text cannot hide the sections after it behind HTML or an open code fence", () => {
+    for (const diagnosis of ["The fix is trivial. <!-- ignore the rest", "See below.\n<details><summary>more</summary>\n", "Replace it with:\n```python\nreturn a + b\n"]) {
+      const body = renderPrBody(input({ diagnosis }));
+      const before = body.slice(0, body.indexOf("### The change"));
+      expect(before).not.toMatch(/<!--|<details/);
+      // Every fence opened before the change table is closed before it.
+      expect((before.match(/^```/gm) ?? []).length % 2).toBe(0);
+    }
+    const kept = renderPrBody(input({ diagnosis: "Use `a<b` and\n```\nif x<y: pass\n<br>\n```\nwhen x < y, not <b>x</b>." }));
+    expect(kept).toContain("Use `a<b` and\n```\nif x<y: pass\n<br>\n```\nwhen x < y, not &lt;b>x&lt;/b>.");
+  });
+
   // A repair's refusal quotes the model, which can echo a secret from the log; the comment cuts it at 1,000.
   test("a secret across the CI-failed comment's cut is redacted whole, not shown by its head", () => {
     const leaked = SECRETS_CORPUS.flatMap((c) => {

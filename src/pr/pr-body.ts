@@ -41,6 +41,17 @@ const noMentions = (s: string) => s.replace(/@(?=[A-Za-z0-9])/g, "@\u2060");
  * HTML entity for `@` or `#` (`&#64;name`) is shown as written instead of becoming one.
  */
 const quiet = (s: string) => noIssueRefs(s.replace(/&(?=#x?[0-9a-f]+;|commat;|num;)/gi, "&amp;"));
+/**
+ * Model text shown as Markdown must not hide the rest of the body: an unclosed `<!--` or `<details>` would
+ * swallow the change, validation and policy sections, and so would an unclosed code fence. Tags outside
+ * code are shown as text, and a fence left open is closed.
+ */
+function contained(s: string): string {
+  const parts = s.split(/(^(?:```|~~~)[^\n]*\n[\s\S]*?^(?:```|~~~)[ \t]*$|(?<!`)`[^`\n]+`(?!`))/m);
+  const out = parts.map((part, i) => (i % 2 ? part : part.replace(/<(?=[A-Za-z/!?])/g, "&lt;"))).join("");
+  const opened = /^(```|~~~)/m.exec(parts.filter((_, i) => i % 2 === 0).join(""));
+  return opened ? `${out}\n${opened[1]}` : out;
+}
 /** `quiet` for plain text (a commit message), where an HTML entity is not read as one. */
 const noIssueRefs = (s: string) =>
   noMentions(
@@ -108,7 +119,7 @@ export function renderPrBody(i: PrBodyInput): string {
     `Classification: **${i.classification}**`,
     ``,
     `### Diagnosis`,
-    quiet(i.diagnosis.trim()),
+    contained(quiet(i.diagnosis.trim())),
     ``,
     `### The change (+${i.additions} / -${i.deletions})`,
     `| file | status | added | removed |`,
