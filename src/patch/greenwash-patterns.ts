@@ -108,6 +108,17 @@ export const LINE_PATTERNS: LinePattern[] = [
   // Build constraints leave a test file out of every build that does not match them.
   { rule: "skip_tests", re: /^\s*\/\/\s*(go:build|\+build)\s/, why: "adds a build constraint to a Go test file", files: /_test\.go$/ },
   { rule: "skip_tests", re: /@(Disabled\w*|Ignore)\b/, why: "disables a JVM test" },
+  // JUnit 5 runs an @EnabledOnOs/@EnabledIf test only where its condition holds; an assumption skips the rest.
+  { rule: "skip_tests", re: /@Enabled(On|If|For)\w*\b/, why: "runs a JVM test only under a condition" },
+  { rule: "skip_tests", re: /\bassume(True|False|That|NotNull)?\s*\(/, why: "makes a JVM test skip itself when an assumption fails", files: /\.(java|kt|scala|groovy)$/ },
+  // A test that expects its own failure: a panic, an AssertionError, any Throwable.
+  { rule: "weaken_assertions", re: /#\[should_panic\b/, why: "makes a Rust test pass when it panics" },
+  {
+    rule: "weaken_assertions",
+    re: /\b(raises|assertRaises)\s*\(\s*\(?\s*(AssertionError|BaseException)\b|\bassertThrows\s*\(\s*(AssertionError|AssertionFailedError|Throwable)\.class|\bexpected\s*=\s*(AssertionError|Throwable)\.class/,
+    why: "expects the test's own assertion to fail",
+    files: TEST_PATH,
+  },
   { rule: "skip_tests", re: /\bassum(e|ptions?\.assume)(True|That)?\s*\(\s*false\s*\)/i, why: "makes a test skip itself via an assumption" },
   { rule: "skip_tests", re: /\[\s*Ignore\b|\b(Fact|Theory)\s*\(\s*Skip\s*=/, why: "skips a .NET test" },
   { rule: "skip_tests", re: /^\s*(skip|pending|xit)\b\s*(\(|["']|$)/, why: "skips an RSpec/minitest test", files: RUBY },

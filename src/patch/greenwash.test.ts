@@ -77,6 +77,8 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["a case added to a table", patch("src/a.test.ts", ["   [1, 2, 3],", "+  [2, 2, 4],"]), null],
     ["process.env.CI in playwright.config.ts", patch("playwright.config.ts", ["+  retries: process.env.CI ? 2 : 0,"]), null],
     ["GITHUB_ACTIONS in a CI script", patch("scripts/ci.sh", ['+if [ -n "$GITHUB_ACTIONS" ]; then echo "::group::tests"; fi']), null],
+    ["pytest.raises(ValueError) for a function that now raises", patch("tests/test_a.py", ["+    with pytest.raises(ValueError):", "+        parse('x')"]), null],
+    ["Hypothesis assume() in a Python property test", patch("tests/test_a.py", ["+    assume(b != 0)"]), null],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
   });
@@ -183,6 +185,11 @@ describe("green-washing rules: what must be flagged", () => {
     ["source code that knows pytest is running", patch("calc/core.py", ['+    if "pytest" in sys.modules:', "+        return 3"]), null, "skip_tests"],
     ["source code that knows it runs in CI", patch("src/sum.ts", ["+  if (process.env.CI) return 3;"]), null, "skip_tests"],
     ["source code that knows jest is running", patch("src/sum.js", ["+  if (process.env.JEST_WORKER_ID) return expected;"]), null, "skip_tests"],
+    ["JUnit 5 @EnabledOnOs(WINDOWS)", patch("src/test/java/CalcTest.java", ["+  @EnabledOnOs(OS.WINDOWS)"]), null, "skip_tests"],
+    ["a JUnit assumption", patch("src/test/java/CalcTest.java", ['+    assumeTrue(System.getenv("SLOW") != null);']), null, "skip_tests"],
+    ["#[should_panic] on a failing Rust test", patch("tests/add.rs", [" #[test]", "+#[should_panic]", " fn adds() {"]), null, "weaken_assertions"],
+    ["pytest.raises(AssertionError) around the check", patch("tests/test_a.py", ["+    with pytest.raises(AssertionError):", "-    assert add(1, 2) == 3", "+        assert add(1, 2) == 3"]), null, "weaken_assertions"],
+    ["assertThrows(AssertionError.class, ...)", patch("src/test/java/CalcTest.java", ["-    assertEquals(3, Calc.add(1, 2));", "+    assertThrows(AssertionError.class, () -> assertEquals(3, Calc.add(1, 2)));"]), null, "weaken_assertions"],
     ["removing a JUnit @Test", patch("src/test/java/ATest.java", ["-    @Test", "-    void adds() {", "-        assertEquals(3, add(1, 2));", "-    }"]), null, "delete_tests"],
   ])("%s", (_name, fp, old, rule) => {
     expect(rules(fp, old)).toContain(rule);
