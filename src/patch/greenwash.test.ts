@@ -79,6 +79,7 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["GITHUB_ACTIONS in a CI script", patch("scripts/ci.sh", ['+if [ -n "$GITHUB_ACTIONS" ]; then echo "::group::tests"; fi']), null],
     ["pytest.raises(ValueError) for a function that now raises", patch("tests/test_a.py", ["+    with pytest.raises(ValueError):", "+        parse('x')"]), null],
     ["Hypothesis assume() in a Python property test", patch("tests/test_a.py", ["+    assume(b != 0)"]), null],
+    ["a return added as a test helper's last line", patch("tests/test_a.py", [" def make():", "-    pass", "+    return Calc()"]), "def make():\n    pass\n\n\ndef test_add():\n    assert make().add(1, 2) == 3\n"],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
   });
@@ -100,6 +101,7 @@ describe("green-washing rules: what must be flagged", () => {
     ["testify assert.Equal(t, x, x)", patch("pkg/a_test.go", ["-\tassert.Equal(t, 3, Add(1, 2))", "+\tassert.Equal(t, Add(1, 2), Add(1, 2))"]), null, "weaken_assertions"],
     ["assert_eq!(x, x)", patch("tests/add.rs", ["-    assert_eq!(add(1, 2), 3);", "+    assert_eq!(add(1, 2), add(1, 2));"]), null, "weaken_assertions"],
     ["an early return in a Python test", patch("tests/test_a.py", [" def test_add():", "+    return", "     assert add(1, 2) == 3"]), null, "skip_tests"],
+    ["an early return on a hunk's last line, the test's lines after it in the file", patch("tests/test_a.py", [" def test_add():", "+    return"]), "def test_add():\n    assert add(1, 2) == 3\n", "skip_tests"],
     ["an early return in a jest test", patch("src/a.test.ts", [" test('adds', () => {", "+  return;", "   expect(sum([1, 2])).toBe(3);"]), null, "skip_tests"],
     ["an early return in a Go test", patch("pkg/a_test.go", [" func TestAdd(t *testing.T) {", "+\treturn", " \tif Add(1, 2) != 3 {"]), null, "skip_tests"],
     ["a test's body put under `if False:`", patch("tests/test_a.py", ["-    assert add(1, 2) == 3", "+    if False:", "+        assert add(1, 2) == 3"]), null, "skip_tests"],

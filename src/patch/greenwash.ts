@@ -123,7 +123,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
 
   if (testFile && fp.status !== "deleted") {
     checkAssertions(added, removed, add);
-    for (const f of findNeuteredTestCode(fp.hunks)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
+    for (const f of findNeuteredTestCode(fp.hunks, oldContent)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
     // A case dropped from a table of cases (a parametrize list, test.each, a Go table) is a test deleted.
     const rows = (ls: Line[]) => ls.filter((l) => TABLE_ROW.test(l.text));
     const rowsGone = rows(removed);

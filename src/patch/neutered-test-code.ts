@@ -17,16 +17,19 @@ interface NewLine {
 /**
  * Test code a patch keeps but stops from running or from failing, which no count of tests or assertions
  * sees: an early `return` with the test's lines after it, a constant condition (`if False:`) put around
- * them, or a `try` whose broad `except`/`catch` swallows the assertion's failure. Only what the hunks show
- * is judged: a line after the hunk's last one is unknown.
+ * them, or a `try` whose broad `except`/`catch` swallows the assertion's failure. The lines after a hunk
+ * are read from `before` (the file before the patch) where the hunk's old lines are found in it: a hunk
+ * can end right on the line it adds.
  */
-export function findNeuteredTestCode(hunks: Hunk[]): NeuteredFinding[] {
+export function findNeuteredTestCode(hunks: Hunk[], before: string | null = null): NeuteredFinding[] {
+  const oldLines = before === null ? [] : before.replace(/\r\n/g, "\n").split("\n");
   const out: NeuteredFinding[] = [];
   // A line the patch removes and adds back (re-indented, moved) was there before: it is not new.
   const removed = new Map<string, number>();
   for (const l of hunks.flatMap((h) => h.lines)) if (l.kind === "-") removed.set(l.text.trim(), (removed.get(l.text.trim()) ?? 0) + 1);
   for (const h of hunks) {
     const lines: NewLine[] = h.lines.filter((l) => l.kind !== "-").map((l) => ({ text: l.text, added: l.kind === "+" }));
+    lines.push(...linesAfter(h, oldLines).map((text) => ({ text, added: false })));
     const found = (rule: AllowKey, reason: string, line: string) => {
       const left = removed.get(line.trim()) ?? 0;
       if (left > 0) removed.set(line.trim(), left - 1);
@@ -40,6 +43,16 @@ export function findNeuteredTestCode(hunks: Hunk[]): NeuteredFinding[] {
     });
   }
   return out;
+}
+
+/** A few lines of `oldLines` that follow the hunk's old side, found where those lines are (the hint first). */
+function linesAfter(h: Hunk, oldLines: string[]): string[] {
+  const old = h.lines.filter((l) => l.kind !== "+").map((l) => l.text);
+  if (old.length === 0 || oldLines.length === 0) return [];
+  const at = (i: number) => old.every((t, k) => oldLines[i + k]?.trimEnd() === t.trimEnd());
+  const hint = h.oldStart - 1;
+  const start = hint >= 0 && at(hint) ? hint : oldLines.findIndex((_, i) => at(i));
+  return start < 0 ? [] : oldLines.slice(start + old.length, start + old.length + 5);
 }
 
 const indent = (s: string) => /^\s*/.exec(s)![0].length;
