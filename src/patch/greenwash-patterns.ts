@@ -73,7 +73,10 @@ export const LINE_PATTERNS: LinePattern[] = [
     files: PYTHON,
   },
   // Exiting with success from a test or its setup ends the run before failures are counted.
-  { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: TEST_PATH },
+  // Go's TestMain ending in os.Exit(0) without m.Run() runs no test.
+  { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit|os\.Exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: TEST_PATH },
+  // pytest and nose do not collect a class or module that sets __test__ = False.
+  { rule: "skip_tests", re: /\b__test__\s*=\s*False\b/, why: "stops pytest collecting the tests (__test__ = False)", files: PYTHON },
   // Replaced assertion functions: `global.expect = …`, `TestCase.assertEqual = lambda *a: None`.
   {
     rule: "weaken_assertions",

@@ -80,6 +80,7 @@ describe("green-washing rules: what must NOT be flagged", () => {
     ["pytest.raises(ValueError) for a function that now raises", patch("tests/test_a.py", ["+    with pytest.raises(ValueError):", "+        parse('x')"]), null],
     ["Hypothesis assume() in a Python property test", patch("tests/test_a.py", ["+    assume(b != 0)"]), null],
     ["a return added as a test helper's last line", patch("tests/test_a.py", [" def make():", "-    pass", "+    return Calc()"]), "def make():\n    pass\n\n\ndef test_add():\n    assert make().add(1, 2) == 3\n"],
+    ["a Go TestMain that runs the tests", patch("pkg/main_test.go", ["+func TestMain(m *testing.M) {", "+\tsetup()", "+\tos.Exit(m.Run())", "+}"]), null],
   ])("%s", (_name, fp, old) => {
     expect(rules(fp, old)).toEqual([]);
   });
@@ -192,6 +193,8 @@ describe("green-washing rules: what must be flagged", () => {
     ["#[should_panic] on a failing Rust test", patch("tests/add.rs", [" #[test]", "+#[should_panic]", " fn adds() {"]), null, "weaken_assertions"],
     ["pytest.raises(AssertionError) around the check", patch("tests/test_a.py", ["+    with pytest.raises(AssertionError):", "-    assert add(1, 2) == 3", "+        assert add(1, 2) == 3"]), null, "weaken_assertions"],
     ["assertThrows(AssertionError.class, ...)", patch("src/test/java/CalcTest.java", ["-    assertEquals(3, Calc.add(1, 2));", "+    assertThrows(AssertionError.class, () -> assertEquals(3, Calc.add(1, 2)));"]), null, "weaken_assertions"],
+    ["__test__ = False on a test class", patch("tests/test_a.py", [" class TestAdd:", "+    __test__ = False"]), null, "skip_tests"],
+    ["a Go TestMain exiting 0 without m.Run()", patch("pkg/main_test.go", ["+func TestMain(m *testing.M) {", "+\tos.Exit(0)", "+}"]), null, "skip_tests"],
     ["removing a JUnit @Test", patch("src/test/java/ATest.java", ["-    @Test", "-    void adds() {", "-        assertEquals(3, add(1, 2));", "-    }"]), null, "delete_tests"],
   ])("%s", (_name, fp, old, rule) => {
     expect(rules(fp, old)).toContain(rule);
