@@ -123,6 +123,9 @@ describe("PR body template", () => {
       // Every fence opened before the change table is closed before it.
       expect((before.match(/^```/gm) ?? []).length % 2).toBe(0);
     }
+    const comment = renderCiFailedComment("<!-- m -->", { conclusion: "failure", runId: 7, why: "the repair was refused: <!-- hide", draft: true });
+    expect(comment.slice("<!-- m -->".length)).not.toContain("<!--");
+    expect(comment).toContain("The PR stays a draft");
     const kept = renderPrBody(input({ diagnosis: "Use `a<b` and\n```\nif x<y: pass\n<br>\n```\nwhen x < y, not <b>x</b>." }));
     expect(kept).toContain("Use `a<b` and\n```\nif x<y: pass\n<br>\n```\nwhen x < y, not &lt;b>x&lt;/b>.");
   });

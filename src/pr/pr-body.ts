@@ -177,7 +177,7 @@ const MAX_REASON = 1_000;
  * would fail the job).
  */
 export function renderCiFailedComment(marker: string, i: { conclusion: string; runId: number; url?: string; why: string; draft: boolean }): string {
-  const why = quiet(redactHead(i.why, MAX_REASON));
+  const why = contained(quiet(redactHead(i.why, MAX_REASON)));
   return redact(
     `${marker}\nCI ${i.conclusion} on this fix branch ([run ${i.runId}](${i.url ?? "#"})); ${why}. ${i.draft ? "The PR stays a draft" : "The PR is left as it is"}: take it over, or close it to reject the fix.`,
   );
