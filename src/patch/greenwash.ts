@@ -115,8 +115,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     const defsGone = removed.filter((l) => !isComment(l.text) && TEST_DEFINITION.test(l.text));
     const defsNew = added.filter((l) => !isComment(l.text) && TEST_DEFINITION.test(l.text));
     if (defsGone.length > defsNew.length) {
-      const kept = new Set(defsNew.map((l) => l.text.trim()));
-      const gone = defsGone.find((l) => !kept.has(l.text.trim())) ?? defsGone[0]!;
+      const gone = firstNotKept(defsGone, defsNew);
       add("delete_tests", `the patch removes the test ${quote(gone.text)} (or comments it out)`, gone.hunk);
     }
   }
@@ -128,8 +127,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     const rows = (ls: Line[]) => ls.filter((l) => TABLE_ROW.test(l.text));
     const rowsGone = rows(removed);
     if (rowsGone.length > rows(added).length) {
-      const kept = new Set(rows(added).map((l) => l.text.trim()));
-      const gone = rowsGone.find((l) => !kept.has(l.text.trim())) ?? rowsGone[0]!;
+      const gone = firstNotKept(rowsGone, rows(added));
       add("delete_tests", `the patch removes the case ${quote(gone.text)} from a table of test cases`, gone.hunk);
     }
   }
@@ -140,6 +138,12 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
 
 type Add = (rule: AllowKey, reason: string, hunk?: string) => void;
 
+/** The first of `gone` that the patch does not add back as it was (a line moved is not gone), else the first. */
+function firstNotKept(gone: Line[], added: Line[]): Line {
+  const kept = new Set(added.map((l) => l.text.trim()));
+  return gone.find((l) => !kept.has(l.text.trim())) ?? gone[0]!;
+}
+
 function checkAssertions(added: Line[], removed: Line[], add: Add) {
   const isAssert = (l: Line) => !isComment(l.text) && ASSERTION.test(l.text);
   const weak = (l: Line) => WEAK_ASSERTION.test(l.text) || isHollowAssertion(l.text);
@@ -147,8 +151,7 @@ function checkAssertions(added: Line[], removed: Line[], add: Add) {
   const strongGone = removed.filter(strong);
   const strongNew = added.filter(strong);
   if (strongGone.length <= strongNew.length) return;
-  const kept = new Set(strongNew.map((l) => l.text.trim()));
-  const gone = strongGone.find((l) => !kept.has(l.text.trim())) ?? strongGone[0]!;
+  const gone = firstNotKept(strongGone, strongNew);
   const weaker = added.find((l) => isAssert(l) && weak(l));
   add(
     "weaken_assertions",
