@@ -25,7 +25,9 @@ const SELECTION_FLAGS: Array<{ flags: string[]; runners?: RegExp; why: string }>
   },
   { flags: ["-k", "-m"], runners: /^(pytest|py\.test|tox|nox)$/, why: "which deselects tests" },
   { flags: ["-t", "-o"], runners: /^(jest|vitest)$/, why: "which deselects tests" },
-  { flags: ["-run", "-skip"], runners: /^go test$/, why: "which deselects tests" },
+  // -short: tests guarded by testing.Short() skip themselves. cargo's target flags run one kind of test target only.
+  { flags: ["-run", "-skip", "-short"], runners: /^go test$/, why: "which deselects tests" },
+  { flags: ["--lib", "--bins", "--bin", "--test", "--doc", "--examples", "--example"], runners: /^cargo (test|nextest)$/, why: "which deselects tests" },
   { flags: ["-g", "-f", "-i"], runners: /^(mocha|_mocha)$/, why: "which deselects tests" },
 ];
 

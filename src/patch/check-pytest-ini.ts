@@ -6,7 +6,8 @@ import { PYTEST_SECTIONS, pytestSettings, type PytestSettings } from "./pytest-s
 import type { PytestConfig } from "./pytest-testpaths.js";
 import type { Add } from "./types.js";
 
-const PYTEST_KEYS: Record<string, KeyKind> = { testpaths: "include", python_files: "include", python_classes: "include", python_functions: "include" };
+/** norecursedirs: folders pytest does not descend into while collecting (`norecursedirs = tests` collects none there). */
+const PYTEST_KEYS: Record<string, KeyKind> = { testpaths: "include", python_files: "include", python_classes: "include", python_functions: "include", norecursedirs: "ignore" };
 
 /**
  * `reads`: the config files pytest reads in the folder before and after the patch (see pytestConfigsIn),
@@ -30,6 +31,9 @@ export function checkPytestIni(name: string, old: string, now: string, add: Add,
   compareSettings(withPytestDefaults(settings(was)), withPytestDefaults(settings(is)), PYTEST_KEYS, where, add);
 }
 
+/** pytest's own norecursedirs: naming these again in a config skips nothing new. */
+const NORECURSEDIRS = ["*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"];
+
 /**
  * pytest's defaults for the collection keys, and whether an entry names only what the default collects:
  * python_files globs match file names, python_classes and python_functions are prefixes (or globs).
@@ -38,6 +42,7 @@ const PYTEST_DEFAULTS: Record<string, { values: string[]; covers: (v: string) =>
   python_files: { values: ["test_*.py", "*_test.py"], covers: (v) => !v.includes("/") && (/^test_.*\.py$/.test(v) || /^\*?[^*?[\]]*_test\.py$/.test(v)) },
   python_classes: { values: ["Test"], covers: (v) => v.startsWith("Test") },
   python_functions: { values: ["test"], covers: (v) => v.startsWith("test") },
+  norecursedirs: { values: NORECURSEDIRS, covers: (v) => NORECURSEDIRS.includes(v) },
 };
 
 /** Where a collection key is unset, pytest collects by its default, not by what the patch took away. */

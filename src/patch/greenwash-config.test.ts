@@ -40,6 +40,10 @@ describe("whole-file green-washing checks: what must NOT be flagged", () => {
   });
 });
 
+test("norecursedirs naming pytest's own defaults and build folders skips no test", () => {
+  expect(found("pytest.ini", "[pytest]\naddopts = -q\n", "[pytest]\naddopts = -q\nnorecursedirs = .* *.egg build dist venv .tox node_modules\n")).toEqual([]);
+});
+
 describe("whole-file green-washing checks: what must be flagged", () => {
   test.each<[string, string, string | null, string, RegExp]>([
     ["the test script removed", "package.json", pkg({ test: "jest", lint: "eslint ." }), pkg({ lint: "eslint ." }), /^skip_tests: the patch removes the test script "test"/],
@@ -63,6 +67,7 @@ describe("whole-file green-washing checks: what must be flagged", () => {
     ["modulePathIgnorePatterns in a new jest.config.json", "jest.config.json", null, '{ "modulePathIgnorePatterns": ["<rootDir>/test/flaky"] }\n', /to modulePathIgnorePatterns/],
     ["collect_ignore appended conditionally", "tests/conftest.py", "import sys\ncollect_ignore = []\n", "import sys\ncollect_ignore = []\nif sys.version_info < (3, 10):\n    collect_ignore.append('test_new.py')\n", /adds "test_new\.py" to collect_ignore,/],
     ["collect_ignore_glob extended", "conftest.py", "collect_ignore_glob = ['*_old.py']\n", "collect_ignore_glob = [\n    '*_old.py',\n    'test_b*.py',  # flaky\n]\n", /adds "test_b\*\.py" to collect_ignore_glob/],
+    ["norecursedirs gains the test folder", "setup.cfg", "[tool:pytest]\naddopts = -q\n", "[tool:pytest]\naddopts = -q\nnorecursedirs = .git tests\n", /adds "tests" to norecursedirs in \[tool:pytest\] of setup\.cfg/],
   ])("%s", (_name, file, before, after, want) => {
     expect(found(file, before, after)).toEqual([expect.stringMatching(want)]);
   });
@@ -132,6 +137,10 @@ describe("test commands", () => {
     ["vitest run", "vitest run -t add", "-t"],
     ["tsc -t es2020 && jest", "tsc -t es2022 -m esnext && jest", undefined],
     ["cargo test", "cargo test --no-run", "--no-run"],
+    ["go test ./...", "go test -short ./...", "-short"],
+    ["cargo test", "cargo test --lib", "--lib"],
+    ["cargo test --workspace", "cargo test --workspace --test api", "--test"],
+    ["cargo test --lib && cargo test --doc", "cargo test --lib --locked && cargo test --doc", undefined],
     ["mocha", "mocha --dry-run", "--dry-run"],
     ["jest", "jest --showConfig", "--showConfig"],
     ["jest", "true && jest --version", "--version"],
