@@ -25,6 +25,8 @@ const SELECTION_FLAGS: Array<{ flags: string[]; runners?: RegExp; why: string }>
   },
   { flags: ["-k", "-m"], runners: /^(pytest|py\.test|tox|nox)$/, why: "which deselects tests" },
   { flags: ["-t", "-o"], runners: /^(jest|vitest)$/, why: "which deselects tests" },
+  // jest --config '{"testMatch": [...]}': a config written inline, which no check of jest's config files reads.
+  { flags: ["--config", "-c"], runners: /^jest$/, why: "which replaces jest's config with one written inline" },
   // -short: tests guarded by testing.Short() skip themselves. cargo's target flags run one kind of test target only.
   { flags: ["-run", "-skip", "-short"], runners: /^go test$/, why: "which deselects tests" },
   { flags: ["--lib", "--bins", "--bin", "--test", "--doc", "--examples", "--example"], runners: /^cargo (test|nextest)$/, why: "which deselects tests" },
@@ -48,6 +50,10 @@ function flagUses(words: string[], runner: string): FlagUse[] {
       const flag = group.flags.find((f) => w === f || w.startsWith(`${f}=`) || (/^-\w$/.test(f) && w.length > 2 && w.startsWith(f) && !w.startsWith("--")) || (f.startsWith("-D") && w.startsWith(f)));
       if (!flag) continue;
       if (flag === "-o" && w !== "-o") continue;
+      if (flag === "--config" || flag === "-c") {
+        const value = w.includes("=") ? w.slice(w.indexOf("=") + 1) : w === flag ? words[j + 1] ?? "" : w.slice(2);
+        if (!/^['"]?\s*\{/.test(value)) continue;
+      }
       // `--shard=$SHARD/4` from a CI matrix: every shard runs somewhere. A fixed `--shard=1/4` runs a quarter.
       if (flag === "--shard" && /[$%{]/.test(w.includes("=") ? w : words[j + 1] ?? "")) continue;
       if (IGNORE_FLAGS.has(flag)) {
