@@ -154,6 +154,12 @@ const envSchema = z.object({
   REPO_ALLOWLIST: repoList,
   DRY_RUN: bool(false),
   MAX_ATTEMPTS_PER_FINGERPRINT: int(3, 1),
+  /**
+   * The bot's fix PRs open at once in one repository (0 = no cap): a burst of failing branches (a broken
+   * dependency, a CI outage) must not become a wall of PRs. A fix that finds the cap reached fails with
+   * `open_fix_prs_capped`; `jobs retry` opens it once some are merged or closed.
+   */
+  MAX_OPEN_FIX_PRS_PER_REPO: int(3, 0),
   JOB_MAX_RETRIES: int(6, 0),
   RETRY_BASE_MS: int(5_000, 1),
   RETRY_MAX_MS: int(15 * 60_000, 1),

@@ -13,6 +13,7 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
+import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { botCommits, FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
 /**
@@ -58,6 +59,10 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     // feedback. Left as it is (watch-pr writes nothing while the bot is off) and watched, not forgotten.
     if (off && previous?.pr) return waitOnPr(job, previous);
     if (off) return { result: { left: off }, finish: `${off}; no PR opened` };
+  }
+  if (attempt === 1 && !ownPr && !sibling) {
+    // A new PR: not past the repository's cap.
+    await checkOpenFixPrCap(job, deps);
   }
   if (sibling) {
     // People pushed onto that PR's branch: it is theirs now, and a commit on top would replace their version
