@@ -1,4 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
+import type { FailureContext } from "../../src/core/failure-context.js";
 import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
@@ -12,7 +13,7 @@ const setup = fixLoopSuite();
  * Another job at open-pull-request, its patch validated: run `runId` on `branch` (the first job's branch and
  * failure fingerprint unless told), failing `tests` when given. Not run yet.
  */
-async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; headSha?: string } = {}): Promise<Job> {
+async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: string[]; headSha?: string } = {}): Promise<Job> {
   const first = await s.get();
   const job: Job = {
     ...first,
@@ -27,6 +28,7 @@ async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fing
     feedback: [],
   };
   job.results = validatedResults(job);
+  if (over.tests) ((job.results["build-context"] as { context: FailureContext }).context.failed_tests = over.tests.map((name) => ({ name })));
   await s.store.recordIntake(makeDelivery(job), "{}", job);
   return job;
 }
@@ -34,6 +36,48 @@ async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fing
 const openPr = (s: FixLoop, job: Job) => new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
 
 describe("fix PRs people see: bounded, and a closure respected", () => {
+  test("the same failure again after people closed its fix PR unmerged (a flaky test, the next day): no new PR, no write", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("pull_request", s.prClosed(false, commit));
+    await s.run();
+    expect((await s.get()).state).toBe("completed");
+    await s.clock.advance(24 * 3_600_000);
+    const calls = s.gh.calls.length;
+    const next = await laterJob(s, 556, { headSha: "b".repeat(40) });
+    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
+    await openPr(s, next);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain("people closed fix PR #100");
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+  });
+
+  test("after people closed a fix PR, a different test failing in the same workflow and branch still gets its PR", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const next = await laterJob(s, 556, { tests: ["test_other_thing"] });
+    await openPr(s, next);
+    expect((await s.store.getJob(next.id))!.state).toBe("pr");
+    expect(s.gh.pulls).toHaveLength(2);
+  });
+
+  test("after a fix PR was merged, the same failure coming back gets a new PR (bounded by the fix-loop cap)", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    await s.deliver("pull_request", s.prClosed(true, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const next = await laterJob(s, 556);
+    await openPr(s, next);
+    expect((await s.store.getJob(next.id))!.state).toBe("pr");
+    expect(s.gh.pulls).toHaveLength(2);
+  });
+
   test("many branches failing at once: at most MAX_OPEN_FIX_PRS_PER_REPO (3) fix PRs open; the next fails saying so, retried once one closes", async () => {
     const s = await setup({ pullRequests: [] });
     expect(s.deps.config.MAX_OPEN_FIX_PRS_PER_REPO).toBe(3);

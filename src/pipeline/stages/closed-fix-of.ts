@@ -1,0 +1,41 @@
+import type { Deps } from "../../core/deps.js";
+import type { FailureContext } from "../../core/failure-context.js";
+import type { Job } from "../../core/job.js";
+import { lastOpenOrClose, prEventsOf } from "../../feedback/pr-events.js";
+import { prRecordOf } from "./open-pull-request-result.js";
+import { BUILD_CONTEXT } from "./propose-patch.js";
+
+/** An earlier fix PR of the same failure that people closed without merging. */
+export interface ClosedFix {
+  jobId: string;
+  pr: number;
+  /** When people closed it (GitHub's time). */
+  at: string;
+}
+
+/**
+ * The fix PR people closed without merging for this failure, if any: their "no" to the bot, which a new PR
+ * for the same failure the next day (a flaky test, a failure they chose to fix by hand) would ignore. The
+ * same failure: the same fingerprint (repository, workflow, branch, conclusion) and, when both runs name
+ * failing tests, at least one of them in common, so a different test breaking later is fixed as usual.
+ * Judged over the repository's jobs on record (RETENTION_DAYS); reopening that PR makes it open again.
+ */
+export async function closedFixOf(job: Job, deps: Pick<Deps, "store">): Promise<ClosedFix | undefined> {
+  const mine = failedTests(job);
+  for (const other of await deps.store.listJobs({ repo: job.repo.fullName, limit: 10_000 })) {
+    if (other.id === job.id || other.fingerprint !== job.fingerprint) continue;
+    const r = prRecordOf(other);
+    if (!r?.pr || r.sharedWithJob) continue;
+    const end = lastOpenOrClose(prEventsOf(other));
+    if (end?.kind !== "closed" || end.merged) continue;
+    const theirs = failedTests(other);
+    if (mine.size && theirs.size && ![...mine].some((t) => theirs.has(t))) continue;
+    return { jobId: other.id, pr: r.pr.number, at: end.ghAt ?? end.at };
+  }
+  return undefined;
+}
+
+function failedTests(job: Job): Set<string> {
+  const ctx = (job.results[BUILD_CONTEXT] as { context?: Pick<FailureContext, "failed_tests"> } | undefined)?.context;
+  return new Set((ctx?.failed_tests ?? []).map((t) => t.name));
+}
