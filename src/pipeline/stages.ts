@@ -25,7 +25,8 @@ const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
  *   check-repo-config     pending    no   .github/ci-bot.yml: enabled? config problems recorded
  *   clone-repo            cloning    no   shallow clone of head_sha into the job's workspace
  *   fetch-logs            analysis   no   failed jobs' logs, annotations, workflow file
- *   build-context         analysis   no   log analysis → FailureContext within the token budget
+ *   build-context         analysis   no   log analysis → FailureContext within the token budget; ends the job
+ *                                         when people closed a fix PR of the same failure unmerged
  *   rerun-flaky           analysis   yes  rerun_flaky + infra/flaky-suspect: re-run failed jobs, wait for them
  *   propose-patch         patching   yes  TensorZero inference → diagnosis + unified diff
  *   apply-and-validate    testing    no   policy check, apply, run the project's own commands

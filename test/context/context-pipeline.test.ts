@@ -23,7 +23,8 @@ import type { StageContext } from "../../src/pipeline/stage.js";
 import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
-import { makeJob } from "../helpers/make-job.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
+import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { leakedKeyBody, RSA_KEY_LINES } from "../helpers/planted-secrets.js";
 import { redact } from "../../src/core/redact.js";
 
@@ -93,7 +94,7 @@ function setup(env: Record<string, string> = {}) {
   const github = createGitHubPort({
     octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } }),
   });
-  const deps = { config, github, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)), clock: new FakeClock(), logger: silentLogger() } as unknown as Deps;
+  const deps = { config, github, store: new MemoryJobStore(), workspace: createFsWorkspace(workspaceOptionsFromConfig(config)), clock: new FakeClock(), logger: silentLogger() } as unknown as Deps;
   const job: Job = makeJob({ repo: "octo/app", runId: 99 });
   job.run = { ...job.run, headSha, headBranch: "main", workflowPath: ".github/workflows/main.yml", name: "CI" };
   const ctx: StageContext = { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 };
@@ -323,6 +324,26 @@ describe("build-context", () => {
     const cut = parts[firstCut]!;
     const mine = get(small, cut);
     if (Array.isArray(mine)) expect(mine).toEqual((get(full, cut) as unknown[]).slice(0, mine.length));
+  });
+
+  test("the same failing test as a fix PR people closed without merging: the job ends here, before the re-run or the model", async () => {
+    const { deps, job, ctx } = setup();
+    // Yesterday's run of the same workflow and branch, whose fix PR #40 people closed unmerged.
+    const before = makeJob({ repo: "octo/app", runId: 98 });
+    before.results = {
+      "build-context": { context: { failed_tests: [{ name: 'output as stream when "-" is specified' }] } },
+      "open-pull-request": { branch: "ci-bot/fix-98", pr: { number: 40, state: "closed" } },
+      "pr-events": [{ id: "closed:40", kind: "closed", merged: false, headSha: "c".repeat(40), at: "2026-11-22T12:00:00.000Z" }],
+    };
+    await deps.store.recordIntake(makeDelivery(before), "{}", before);
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(svgoLog);
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    gh.on("GET", `/repos/octo/app/commits/${headSha}`, { body: DIFF, headers: { "content-type": "text/plain; charset=utf-8" } });
+    const out = await buildContextStage.run(job, deps, ctx);
+    gh.done();
+    expect(out.finish).toContain(`people closed fix PR #40 (job ${before.id})`);
+    expect((out.result as BuildContextResult).context.failed_tests.length).toBeGreaterThan(0);
   });
 
   test("after an operator retry (workspace and logs removed) it clones and fetches again", async () => {

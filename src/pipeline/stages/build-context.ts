@@ -12,6 +12,7 @@ import { clip } from "../../logs/evidence.js";
 import type { LogAnalysis } from "../../logs/types.js";
 import type { Stage } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
+import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { fetchLogsStage } from "./fetch-logs.js";
 
 /** Cap on the head commit's diff before it is weighed against the token budget. */
@@ -66,6 +67,9 @@ export const buildContextStage: Stage = {
     };
     ctx.log.info(summary, "failure context built");
     const result: BuildContextResult = { context, contextPath, summary };
+    // Checked again where the PR would open; here it also spares the re-run, the model call and validation.
+    const closed = await closedFixOf(job, deps, context);
+    if (closed) return { result, finish: closedFixNote(closed) };
     return { result };
   },
 };

@@ -20,22 +20,26 @@ export interface ClosedFix {
  * failing tests, at least one of them in common, so a different test breaking later is fixed as usual.
  * Judged over the repository's jobs on record (RETENTION_DAYS); reopening that PR makes it open again.
  */
-export async function closedFixOf(job: Job, deps: Pick<Deps, "store">): Promise<ClosedFix | undefined> {
-  const mine = failedTests(job);
+export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context = contextOf(job)): Promise<ClosedFix | undefined> {
+  const mine = testNames(context);
   for (const other of await deps.store.listJobs({ repo: job.repo.fullName, limit: 10_000 })) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint) continue;
     const r = prRecordOf(other);
     if (!r?.pr || r.sharedWithJob) continue;
     const end = lastOpenOrClose(prEventsOf(other));
     if (end?.kind !== "closed" || end.merged) continue;
-    const theirs = failedTests(other);
+    const theirs = testNames(contextOf(other));
     if (mine.size && theirs.size && ![...mine].some((t) => theirs.has(t))) continue;
     return { jobId: other.id, pr: r.pr.number, at: end.ghAt ?? end.at };
   }
   return undefined;
 }
 
-function failedTests(job: Job): Set<string> {
-  const ctx = (job.results[BUILD_CONTEXT] as { context?: Pick<FailureContext, "failed_tests"> } | undefined)?.context;
-  return new Set((ctx?.failed_tests ?? []).map((t) => t.name));
+/** What a job held back by `closed` says: which PR people closed, and what they can do. */
+export function closedFixNote(closed: ClosedFix): string {
+  return `people closed fix PR #${closed.pr} (job ${closed.jobId}) for the same failure without merging it, at ${closed.at}: no new PR for it; reopen #${closed.pr} to have the bot watch it again, or fix the failure by hand`;
 }
+
+const contextOf = (job: Job) => (job.results[BUILD_CONTEXT] as { context?: Pick<FailureContext, "failed_tests"> } | undefined)?.context;
+
+const testNames = (context: Pick<FailureContext, "failed_tests"> | undefined) => new Set((context?.failed_tests ?? []).map((t) => t.name));

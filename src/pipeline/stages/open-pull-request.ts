@@ -13,7 +13,7 @@ import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { closedFixOf } from "./closed-fix-of.js";
+import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { botCommits, FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
@@ -64,10 +64,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   if (attempt === 1 && !ownPr && !sibling) {
     // A new PR: not for a failure whose fix people closed unmerged, and not past the repository's cap.
     const closed = await closedFixOf(job, deps);
-    if (closed) {
-      const left = `people closed fix PR #${closed.pr} (job ${closed.jobId}) for the same failure without merging it, at ${closed.at}`;
-      return { result: { left }, finish: `${left}: no new PR for it; reopen #${closed.pr} to have the bot watch it again, or fix the failure by hand` };
-    }
+    if (closed) return { result: { left: closedFixNote(closed) }, finish: closedFixNote(closed) };
     await checkOpenFixPrCap(job, deps);
   }
   if (sibling) {
