@@ -19,8 +19,11 @@ export function slugPatch(expr?: string): string {
   return expr === undefined ? fix : fix.replace('+    return "-".join(words)', `+    return ${expr}`);
 }
 
-/** The job record as apply-and-validate leaves it for python-slug: validated fix, red → green. */
-export function validatedResults(job: Job, patch = slugPatch()): Job["results"] {
+/**
+ * The job record as apply-and-validate leaves it for python-slug: validated fix, red → green. `failedTests`:
+ * the tests its failure context names instead of the sample's (another failure of the same workflow).
+ */
+export function validatedResults(job: Job, patch = slugPatch(), failedTests?: string[]): Job["results"] {
   const proposal: ProposePatchResult = {
     proposal: { diagnosis: "slugify joins words with underscores; the tests expect hyphens.\nThe separator was changed in the last commit.", diff: patch, confidence: 0.82, files: ["slug.py"] },
     repairAttempt: 1,
@@ -48,6 +51,7 @@ export function validatedResults(job: Job, patch = slugPatch()): Job["results"] 
     repo: { full_name: job.repo.fullName },
     run: { id: job.run.id, attempt: 1, workflow: "tests", head_sha: job.run.headSha, head_branch: job.run.headBranch, url: `https://github.com/${job.repo.fullName}/actions/runs/${job.run.id}` },
     failing_jobs: [{ name: "pytest", failing_step: "Run tests", command: "python -m pytest -q", exit_code: 1 }],
+    ...(failedTests ? { failed_tests: failedTests.map((name) => ({ name })) } : {}),
   });
   return {
     "check-repo-config": { config: defaultRepoConfig(), problems: [] },

@@ -120,11 +120,14 @@ export async function setupFixLoop(opts: FixLoopOptions = {}) {
   return { repo, deps, store, model, gh, installations, job, run, get, deliver, fixRun, prClosed, prReopened, clock, repository, repoConfig };
 }
 
-/** A later failure with the same fingerprint whose own (different) fix goes onto the open fix PR. */
+/**
+ * A later failure with the same fingerprint (another test of the workflow failing on the branch) whose own
+ * fix goes onto the open fix PR.
+ */
 export async function sharedOntoFixPr(s: FixLoop, id = "second-job", runId = 556, inferenceId = INFERENCE2, replacement = '"-".join(w for w in words)', episodeId = EPISODE2) {
   const patch = slugPatch(replacement);
   const job: Job = { ...(await s.get()), id, key: `1296269:${runId}`, run: { ...s.job.run, id: runId, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
-  job.results = validatedResults(job, patch);
+  job.results = validatedResults(job, patch, [`test_later_failure_${runId}`]);
   Object.assign(job.results["propose-patch"] as object, { inferenceId, episodeId });
   await s.store.recordIntake(makeDelivery(job), "{}", job);
   await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));

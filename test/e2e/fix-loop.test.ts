@@ -1017,7 +1017,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     const s = await setup({ pullRequests: [] });
     await s.run();
     const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
-    second.results = validatedResults(second);
+    second.results = validatedResults(second, undefined, ["test_later_failure"]);
     delete second.results["open-pull-request"];
     await s.store.recordIntake(makeDelivery(second), "{}", second);
     const runner = new Runner(s.deps, [openPullRequestStage]);
@@ -1212,7 +1212,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     // Closed on GitHub; the PR's job has not handled the webhook yet, so it still waits on an open PR.
     Object.assign(s.gh.pulls[0]!, { state: "closed" });
     const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
-    second.results = validatedResults(second, laterPatch);
+    second.results = validatedResults(second, laterPatch, ["test_later_failure"]);
     await s.store.recordIntake(makeDelivery(second), "{}", second);
     await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(second));
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(before);
@@ -1232,7 +1232,7 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
       if (fails-- > 0) throw transient("http_502", "Bad Gateway");
     };
     const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
-    second.results = validatedResults(second, laterPatch);
+    second.results = validatedResults(second, laterPatch, ["test_later_failure"]);
     await s.store.recordIntake(makeDelivery(second), "{}", second);
     const runner = new Runner(s.deps, [openPullRequestStage]);
     await runner.runJob(queueItemFor(second));
@@ -1255,10 +1255,11 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
     const calls = s.gh.calls.length;
     const second: Job = { ...(await s.get()), id: "second-job", key: "1296269:556", run: { ...s.job.run, id: 556, pullRequests: [] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
-    second.results = validatedResults(second);
+    second.results = validatedResults(second, undefined, ["test_later_failure"]);
     delete second.results["open-pull-request"];
     await s.store.recordIntake(makeDelivery(second), "{}", second);
     await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(second));
+    expect((await s.store.getJob("second-job"))!.history.at(-1)?.note).toContain("people have taken over");
     // Their branch is theirs: no commit on top of it, no PR text rewritten, and no second PR either.
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs.sha);
     expect(s.gh.calls.slice(calls)).toEqual([]);

@@ -1,19 +1,18 @@
 import { describe, expect, test } from "@jest/globals";
-import type { FailureContext } from "../../src/core/failure-context.js";
 import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
 import { makeDelivery } from "../helpers/make-job.js";
-import { validatedResults } from "./fix-loop-fixtures.js";
+import { slugPatch, validatedResults } from "./fix-loop-fixtures.js";
 import { PRIOR, fixLoopSuite, type FixLoop } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
 
 /**
  * Another job at open-pull-request, its patch validated: run `runId` on `branch` (the first job's branch and
- * failure fingerprint unless told), failing `tests` when given. Not run yet.
+ * failure fingerprint unless told), failing `tests` and proposing `patch` when given. Not run yet.
  */
-async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: string[]; headSha?: string } = {}): Promise<Job> {
+async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: string[]; headSha?: string; patch?: string } = {}): Promise<Job> {
   const first = await s.get();
   const job: Job = {
     ...first,
@@ -27,8 +26,7 @@ async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fing
     history: [],
     feedback: [],
   };
-  job.results = validatedResults(job);
-  if (over.tests) ((job.results["build-context"] as { context: FailureContext }).context.failed_tests = over.tests.map((name) => ({ name })));
+  job.results = validatedResults(job, over.patch, over.tests);
   await s.store.recordIntake(makeDelivery(job), "{}", job);
   return job;
 }
@@ -54,6 +52,22 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
     expect(s.gh.pulls).toHaveLength(1);
     expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
     expect(s.gh.calls.slice(calls)).toEqual([]);
+  });
+
+  test("the same tests failing again on the branch while its fix PR waits for review (a nightly flaky test): the PR is left as it is", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    const calls = s.gh.calls.length;
+    const next = await laterJob(s, 556, { headSha: "b".repeat(40), patch: slugPatch('"-".join(w for w in words)') });
+    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
+    await openPr(s, next);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`same tests failing as job ${s.job.id}: its fix PR #100`);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect(s.gh.pulls).toHaveLength(1);
   });
 
   test("after people closed a fix PR, a different test failing in the same workflow and branch still gets its PR", async () => {

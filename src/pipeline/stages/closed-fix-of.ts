@@ -3,7 +3,7 @@ import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import { lastOpenOrClose, prEventsOf } from "../../feedback/pr-events.js";
 import { prRecordOf } from "./open-pull-request-result.js";
-import { BUILD_CONTEXT } from "./propose-patch.js";
+import { contextOf, failedTestNames } from "./failed-test-names.js";
 
 /** An earlier fix PR of the same failure that people closed without merging. */
 export interface ClosedFix {
@@ -20,15 +20,15 @@ export interface ClosedFix {
  * failing tests, at least one of them in common, so a different test breaking later is fixed as usual.
  * Judged over the repository's jobs on record (RETENTION_DAYS); reopening that PR makes it open again.
  */
-export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context = contextOf(job)): Promise<ClosedFix | undefined> {
-  const mine = testNames(context);
+export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<ClosedFix | undefined> {
+  const mine = failedTestNames(context);
   for (const other of await deps.store.listJobs({ repo: job.repo.fullName, limit: 10_000 })) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint) continue;
     const r = prRecordOf(other);
     if (!r?.pr || r.sharedWithJob) continue;
     const end = lastOpenOrClose(prEventsOf(other));
     if (end?.kind !== "closed" || end.merged) continue;
-    const theirs = testNames(contextOf(other));
+    const theirs = failedTestNames(contextOf(other));
     if (mine.size && theirs.size && ![...mine].some((t) => theirs.has(t))) continue;
     return { jobId: other.id, pr: r.pr.number, at: end.ghAt ?? end.at };
   }
@@ -39,7 +39,3 @@ export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context =
 export function closedFixNote(closed: ClosedFix): string {
   return `people closed fix PR #${closed.pr} (job ${closed.jobId}) for the same failure without merging it, at ${closed.at}: no new PR for it; reopen #${closed.pr} to have the bot watch it again, or fix the failure by hand`;
 }
-
-const contextOf = (job: Job) => (job.results[BUILD_CONTEXT] as { context?: Pick<FailureContext, "failed_tests"> } | undefined)?.context;
-
-const testNames = (context: Pick<FailureContext, "failed_tests"> | undefined) => new Set((context?.failed_tests ?? []).map((t) => t.name));

@@ -14,6 +14,7 @@ import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
+import { contextOf, failedTestNames } from "./failed-test-names.js";
 import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { botCommits, FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
@@ -43,12 +44,14 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const sibling = attempt === 1 && !ownPr ? await openSiblingFix(job, deps) : undefined;
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
 
-  if (sibling?.answersThisPrRun) {
+  if (sibling?.answers) {
     // The same commit failing in a second run (a workflow on both push and pull_request, or a later run of
-    // it): one failure, which the open PR already answers. A second PR, or this answer committed on top of
-    // it, and a second comment on the failing PR, would only be noise.
-    const left = `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run`;
-    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `same failure on the same commit as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
+    // it), or the same tests failing again on the branch while the fix waits for review (a flaky test failing
+    // every night): one failure, which the open PR already answers. A second PR, another answer committed on
+    // top of the one people are reviewing, or a second comment on the failing PR, would only be noise.
+    const left = sibling.answers === "same_commit" ? `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run` : `run ${job.run.id} failed the same tests as job ${sibling.jobId}'s run`;
+    const same = sibling.answers === "same_commit" ? "same failure on the same commit" : "same tests failing";
+    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `${same} as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
   }
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
@@ -251,11 +254,13 @@ async function noCiOnFix(job: Job, workspaceDir: string, branch: string, files: 
  * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
  * is still open: that PR gets this fix instead of a second PR for the same breakage. A run of a PR's
  * branch has a sibling only in a run of the same commit (a workflow on both push and pull_request fails
- * twice), which that PR already answers (`answersThisPrRun`); a later commit of a PR is its author's new work,
- * with a fix PR of its own. A push-only run of the same commit still commits onto the sibling's PR.
+ * twice), which that PR already answers (`answers`); a later commit of a PR is its author's new work,
+ * with a fix PR of its own. A branch push whose failing tests are all among the sibling's is answered by
+ * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
  */
-async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number; answersThisPrRun: boolean } | undefined> {
+async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number; answers?: "same_commit" | "same_tests" } | undefined> {
   const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
+  const tests = failedTestNames(contextOf(job));
   for (const other of waiting) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
     const sameCommit = other.run.headSha === job.run.headSha;
@@ -264,7 +269,9 @@ async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; br
     if (r?.pr.state === "open" && !r.sharedWithJob) {
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, answersThisPrRun: job.run.pullRequests.length > 0 };
+      const theirs = failedTestNames(contextOf(other));
+      const answers = job.run.pullRequests.length ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, ...(answers ? { answers } : {}) };
     }
   }
   return undefined;
