@@ -26,7 +26,8 @@ const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
  *   clone-repo            cloning    no   shallow clone of head_sha into the job's workspace
  *   fetch-logs            analysis   no   failed jobs' logs, annotations, workflow file
  *   build-context         analysis   no   log analysis → FailureContext within the token budget; ends the job
- *                                         when people closed a fix PR of the same failure unmerged
+ *                                         when people closed a fix PR of the same failure unmerged, or an
+ *                                         open one answers it already
  *   rerun-flaky           analysis   yes  rerun_flaky + infra/flaky-suspect: re-run failed jobs, wait for them
  *   propose-patch         patching   yes  TensorZero inference → diagnosis + unified diff
  *   apply-and-validate    testing    no   policy check, apply, run the project's own commands

@@ -337,13 +337,30 @@ describe("build-context", () => {
     };
     await deps.store.recordIntake(makeDelivery(before), "{}", before);
     await cloneRepoStage.run(job, deps, ctx);
-    await mockRun(svgoLog);
+    await mockRun(svgoLog, { diff: DIFF });
     job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
-    gh.on("GET", `/repos/octo/app/commits/${headSha}`, { body: DIFF, headers: { "content-type": "text/plain; charset=utf-8" } });
     const out = await buildContextStage.run(job, deps, ctx);
     gh.done();
     expect(out.finish).toContain(`people closed fix PR #40 (job ${before.id})`);
     expect((out.result as BuildContextResult).context.failed_tests.length).toBeGreaterThan(0);
+  });
+
+  test("the same failing test on the branch while a fix PR for it is open: the job ends here, the PR left as it is", async () => {
+    const { deps, job, ctx } = setup();
+    // Last night's run of the same workflow on main, whose fix PR #41 waits for review.
+    const before = { ...makeJob({ repo: "octo/app", runId: 97 }), state: "pr" as const, waitingFor: "pr_outcome" };
+    before.results = {
+      "build-context": { context: { failed_tests: [{ name: 'output as stream when "-" is specified' }, { name: "another test" }] } },
+      "open-pull-request": { branch: "ci-bot/fix-97", commitSha: "d".repeat(40), files: ["lib/svgo.js"], pr: { number: 41, state: "open" } },
+    };
+    await deps.store.recordIntake(makeDelivery(before), "{}", before);
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(svgoLog, { diff: DIFF });
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    const out = await buildContextStage.run(job, deps, ctx);
+    gh.done();
+    expect((out.result as BuildContextResult).context.failed_tests.map((t) => t.name)).toEqual(['output as stream when "-" is specified']);
+    expect(out.finish).toContain(`its fix PR #41 of job ${before.id} answers it; nothing written`);
   });
 
   test("after an operator retry (workspace and logs removed) it clones and fetches again", async () => {

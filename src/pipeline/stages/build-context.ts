@@ -13,6 +13,7 @@ import type { LogAnalysis } from "../../logs/types.js";
 import type { Stage } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
+import { answeredBy, openSiblingFix } from "./open-sibling-fix.js";
 import { fetchLogsStage } from "./fetch-logs.js";
 
 /** Cap on the head commit's diff before it is weighed against the token budget. */
@@ -67,9 +68,12 @@ export const buildContextStage: Stage = {
     };
     ctx.log.info(summary, "failure context built");
     const result: BuildContextResult = { context, contextPath, summary };
-    // Checked again where the PR would open; here it also spares the re-run, the model call and validation.
+    // Failures people or an open fix PR already answered: checked again where the PR would open, and here
+    // too, which spares them the re-run, the model call and validation.
     const closed = await closedFixOf(job, deps, context);
     if (closed) return { result, finish: closedFixNote(closed) };
+    const sibling = await openSiblingFix(job, deps, context);
+    if (sibling?.answers) return { result, finish: answeredBy(job, sibling).note };
     return { result };
   },
 };

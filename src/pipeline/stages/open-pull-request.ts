@@ -14,9 +14,9 @@ import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
-import { contextOf, failedTestNames } from "./failed-test-names.js";
+import { answeredBy, openSiblingFix } from "./open-sibling-fix.js";
 import { checkOpenFixPrCap } from "./open-fix-prs.js";
-import { botCommits, FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
+import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
@@ -49,9 +49,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     // it), or the same tests failing again on the branch while the fix waits for review (a flaky test failing
     // every night): one failure, which the open PR already answers. A second PR, another answer committed on
     // top of the one people are reviewing, or a second comment on the failing PR, would only be noise.
-    const left = sibling.answers === "same_commit" ? `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run` : `run ${job.run.id} failed the same tests as job ${sibling.jobId}'s run`;
-    const same = sibling.answers === "same_commit" ? "same failure on the same commit" : "same tests failing";
-    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `${same} as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
+    const { left, note } = answeredBy(job, sibling);
+    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: note };
   }
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
@@ -248,31 +247,4 @@ async function noCiOnFix(job: Job, workspaceDir: string, branch: string, files: 
   const workflow = job.run.workflowPath ?? job.run.name ?? "the workflow";
   ctx.log.info({ workflow, triggers: ci.triggers }, "the failing workflow does not run on the fix branch or its PR: the PR body says so");
   return { noCi: { workflow, triggers: ci.triggers ?? "", branch, baseBranch: job.run.headBranch, dispatch: ci.dispatch } };
-}
-
-/**
- * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
- * is still open: that PR gets this fix instead of a second PR for the same breakage. A run of a PR's
- * branch has a sibling only in a run of the same commit (a workflow on both push and pull_request fails
- * twice), which that PR already answers (`answers`); a later commit of a PR is its author's new work,
- * with a fix PR of its own. A branch push whose failing tests are all among the sibling's is answered by
- * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
- */
-async function openSiblingFix(job: Job, deps: Deps): Promise<{ jobId: string; branch: string; files: string[]; commitSha: string; heads: string[]; pr: number; answers?: "same_commit" | "same_tests" } | undefined> {
-  const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
-  const tests = failedTestNames(contextOf(job));
-  for (const other of waiting) {
-    if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
-    const sameCommit = other.run.headSha === job.run.headSha;
-    if (job.run.pullRequests.length && !sameCommit) continue;
-    const r = prRecordOf(other);
-    if (r?.pr.state === "open" && !r.sharedWithJob) {
-      // The branch may be at an earlier sibling's commit: the bot's too, not people's.
-      const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
-      const theirs = failedTestNames(contextOf(other));
-      const answers = job.run.pullRequests.length ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, ...(answers ? { answers } : {}) };
-    }
-  }
-  return undefined;
 }

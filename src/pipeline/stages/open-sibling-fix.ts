@@ -1,0 +1,50 @@
+import type { Deps } from "../../core/deps.js";
+import type { FailureContext } from "../../core/failure-context.js";
+import type { Job } from "../../core/job.js";
+import { contextOf, failedTestNames } from "./failed-test-names.js";
+import { botCommits, prRecordOf } from "./open-pull-request-result.js";
+
+/** An earlier job's open fix PR for the same failure, and whether it already answers this run. */
+export interface SiblingFix {
+  jobId: string;
+  branch: string;
+  files: string[];
+  commitSha: string;
+  heads: string[];
+  pr: number;
+  answers?: "same_commit" | "same_tests";
+}
+
+/**
+ * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
+ * is still open: that PR gets this fix instead of a second PR for the same breakage. A run of a PR's
+ * branch has a sibling only in a run of the same commit (a workflow on both push and pull_request fails
+ * twice), which that PR already answers (`answers`); a later commit of a PR is its author's new work,
+ * with a fix PR of its own. A branch push whose failing tests are all among the sibling's is answered by
+ * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
+ */
+export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<SiblingFix | undefined> {
+  const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
+  const tests = failedTestNames(context);
+  for (const other of waiting) {
+    if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
+    const sameCommit = other.run.headSha === job.run.headSha;
+    if (job.run.pullRequests.length && !sameCommit) continue;
+    const r = prRecordOf(other);
+    if (r?.pr.state === "open" && !r.sharedWithJob) {
+      // The branch may be at an earlier sibling's commit: the bot's too, not people's.
+      const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
+      const theirs = failedTestNames(contextOf(other));
+      const answers = job.run.pullRequests.length ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, ...(answers ? { answers } : {}) };
+    }
+  }
+  return undefined;
+}
+
+/** What a job whose failure an open sibling PR already answers records and says: nothing is written. */
+export function answeredBy(job: Job, sibling: SiblingFix): { left: string; note: string } {
+  const left = sibling.answers === "same_commit" ? `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run` : `run ${job.run.id} failed the same tests as job ${sibling.jobId}'s run`;
+  const same = sibling.answers === "same_commit" ? "same failure on the same commit" : "same tests failing";
+  return { left, note: `${same} as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
+}
