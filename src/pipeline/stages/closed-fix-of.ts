@@ -14,15 +14,21 @@ export interface ClosedFix {
 }
 
 /**
+ * How many of the repository's latest jobs are looked through: each is read whole (context, patch), so not
+ * every job within RETENTION_DAYS of a busy repository, while a failure that recurs daily stays in reach.
+ */
+export const CLOSED_FIX_LOOKBACK = 200;
+
+/**
  * The fix PR people closed without merging for this failure, if any: their "no" to the bot, which a new PR
  * for the same failure the next day (a flaky test, a failure they chose to fix by hand) would ignore. The
  * same failure: the same fingerprint (repository, workflow, branch, conclusion) and, when both runs name
  * failing tests, at least one of them in common, so a different test breaking later is fixed as usual.
- * Judged over the repository's jobs on record (RETENTION_DAYS); reopening that PR makes it open again.
+ * Judged over the repository's latest CLOSED_FIX_LOOKBACK jobs on record; reopening that PR makes it open again.
  */
 export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<ClosedFix | undefined> {
   const mine = failedTestNames(context);
-  for (const other of await deps.store.listJobs({ repo: job.repo.fullName, limit: 10_000 })) {
+  for (const other of await deps.store.listJobs({ repo: job.repo.fullName, limit: CLOSED_FIX_LOOKBACK })) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint) continue;
     const r = prRecordOf(other);
     if (!r?.pr || r.sharedWithJob) continue;
