@@ -2,6 +2,7 @@ import { describe, expect, test } from "@jest/globals";
 import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
 import { makeDelivery } from "../helpers/make-job.js";
 import { slugPatch, validatedResults } from "./fix-loop-fixtures.js";
 import { PRIOR, fixLoopSuite, type FixLoop } from "./fix-loop-setup.js";
@@ -120,6 +121,15 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
     j = (await s.store.getJob(fourth.id))!;
     expect(j.state).toBe("pr");
     expect(s.gh.pulls).toHaveLength(4);
+  });
+
+  test("a fix past the cap fails before the model is asked: no inference spent on a PR that would not open", async () => {
+    const s = await setup({ pullRequests: [] });
+    s.deps.config.MAX_OPEN_FIX_PRS_PER_REPO = 1;
+    await s.run();
+    const next = await laterJob(s, 601, { branch: "feature/b1", fingerprint: "fp-b1" });
+    // RecordingModel throws on any inference: only the cap's refusal may come first.
+    await expect(proposePatchStage.run(next, s.deps, { log: s.deps.logger, signal: new AbortController().signal, dryRun: false, attempt: 1 })).rejects.toMatchObject({ code: "open_fix_prs_capped" });
   });
 
   test("MAX_OPEN_FIX_PRS_PER_REPO=0 sets no cap", async () => {

@@ -11,6 +11,9 @@ import type { Job } from "../../core/job.js";
 import type { ProposalResult } from "../../core/ports/model-port.js";
 import { redactDeep, redactHead } from "../../core/redact.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import { checkOpenFixPrCap } from "./open-fix-prs.js";
+import { prRecordOf } from "./open-pull-request-result.js";
+import { openSiblingFix } from "./open-sibling-fix.js";
 
 export const PROPOSE_PATCH = "propose-patch";
 export const BUILD_CONTEXT = "build-context";
@@ -56,7 +59,12 @@ export const proposePatchStage: Stage = {
   name: PROPOSE_PATCH,
   state: "patching",
   sideEffects: true,
-  run: (job, deps, ctx) => propose(job, deps, ctx),
+  async run(job, deps, ctx) {
+    // A first fix that could only open a new PR past MAX_OPEN_FIX_PRS_PER_REPO fails before the model call and
+    // the validation it would waste (a burst of failing branches: one per branch); open-pull-request checks again.
+    if (!prRecordOf(job) && !(await openSiblingFix(job, deps))) await checkOpenFixPrCap(job, deps);
+    return propose(job, deps, ctx);
+  },
   dryRun: async (job, deps, ctx) => {
     // With a gateway configured, a dry run still asks the model (no repository is touched), so the
     // operator sees a real proposal; without one it shows what it would send.
