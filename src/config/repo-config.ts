@@ -38,11 +38,12 @@ export const repoConfigSchema = z
         continue_on_error: z.boolean().default(false),
         or_true: z.boolean().default(false),
         lower_thresholds: z.boolean().default(false),
+        read_secrets: z.boolean().default(false),
       })
       .strict()
       .default({
         workflow_edits: false, skip_tests: false, delete_tests: false, weaken_assertions: false,
-        continue_on_error: false, or_true: false, lower_thresholds: false,
+        continue_on_error: false, or_true: false, lower_thresholds: false, read_secrets: false,
       }),
     max_repair_attempts: z.number().int().min(0).max(5).default(1),
     rerun_flaky: z.boolean().default(false),

@@ -114,7 +114,8 @@ export interface ProjectContext {
 
 /** tsconfig.json, tsconfig.build.json, jsconfig.json: what `tsc -p` checks and how strictly. */
 const TSCONFIG = /^[tj]sconfig(\.[\w-]+)?\.json$/;
-const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
+/** A Makefile make reads by itself, or one it includes; matched against a file's name. */
+export const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
 const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
 /** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */
 const VITEST_NOT_TESTS = new Set(["coverage", "typecheck", "benchmark", "server", "deps", "build", "optimizeDeps"]);

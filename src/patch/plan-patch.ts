@@ -18,6 +18,7 @@ import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { PYTEST_CONFIG_FILES, pytestConfigsIn, testpathsReader } from "./pytest-testpaths.js";
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
+import { findSecretEnvReads } from "./secret-env-reads.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
 import { GUARD_READ_MAX_BYTES } from "./text-before-patch.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
@@ -132,7 +133,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     return refuse({ rule: "too_many_lines", reason: `the patch changes ${totalLines} lines, over limits.max_lines (${maxLines}); ask for a smaller fix or raise the limit in .github/ci-bot.yml` });
   }
 
-  // 3. Green-washing and workflow rules, each overridable by its allow.* key.
+  // 3. Green-washing, workflow and secret-read rules, each overridable by its allow.* key.
   const overrideDetails: Override[] = [];
   /** Findings the repository's allow.* keys permit are kept as overrides; the first one they do not is returned. */
   const allowedOrRefused = <F extends Override>(findings: F[]): F | undefined => {
@@ -144,8 +145,9 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     return undefined;
   };
   for (const fp of patches) {
-    const before = originals.get(fp.oldPath ?? fp.path)?.data ?? null;
-    const refused = allowedOrRefused(findGreenwashing(fp, before === null ? null : before.toString("utf8")));
+    const data = originals.get(fp.oldPath ?? fp.path)?.data ?? null;
+    const before = data === null ? null : data.toString("utf8");
+    const refused = allowedOrRefused([...findGreenwashing(fp, before), ...findSecretEnvReads(fp, before)]);
     if (refused) return refuse(refused);
   }
 

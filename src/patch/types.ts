@@ -52,7 +52,8 @@ export type RuleId =
   | "weaken_assertions"
   | "continue_on_error"
   | "or_true"
-  | "lower_thresholds";
+  | "lower_thresholds"
+  | "read_secrets";
 
 export type AllowKey = keyof RepoConfig["allow"];
 

@@ -88,7 +88,7 @@ describe("planPatch", () => {
     ["an AWS access key in a config", "config/app.toml", ['+aws_access_key_id = "AKIAZ7QXK3VMJ2N5WTRB"'], "aws-access-key"],
   ])("%s is refused as secret, with no allow key to pass it", async (_name, file, added, kind) => {
     const diff = [`--- /dev/null`, `+++ b/${file}`, `@@ -0,0 +1,${added.length} @@`, ...added].join("\n") + "\n";
-    const everything = configWith(["workflow_edits", "delete_tests", "skip_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds"]);
+    const everything = configWith(["workflow_edits", "delete_tests", "skip_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds", "read_secrets"]);
     const r = await applyPatch(diff, sb.repo, { config: everything, dryRun: true });
     expect(r).toMatchObject({ ok: false, refusal: { rule: "secret", file, reason: expect.stringContaining(`(${kind})`) } });
     if (!r.ok) expect(JSON.stringify(r.refusal)).not.toContain(PLANTED.installation);
