@@ -55,7 +55,7 @@ describe("a patch that reads a secret-named variable is refused, and allowed by 
 });
 
 describe("a patch that reads no new secret passes", () => {
-  test.each<[string, GitDiffCase]>([
+  test.each<[string, GitDiffCase, string[]?]>([
     ["a line that read NPM_TOKEN removed", edit("test/sum.test.js", JS_TEST("  const token = process.env.NPM_TOKEN;\n"), JS_TEST())],
     ["a read already in the file, unchanged beside the edit", edit("test/sum.test.js", JS_TEST("  const token = process.env.NPM_TOKEN;\n"), JS_TEST("  const token = process.env.NPM_TOKEN;\n  expect(sum([])).toBe(0);\n"))],
     ["a read moved (and indented) unchanged", edit("src/publish.js", "const token = process.env.NPM_TOKEN;\nexport function publish() {\n  return token;\n}\n", "export function publish() {\n  const token = process.env.NPM_TOKEN;\n  return token;\n}\n")],
@@ -66,10 +66,13 @@ describe("a patch that reads no new secret passes", () => {
     ["Python names that only look like secrets", edit("tests/test_add.py", PY_TEST(), PY_TEST('    os.environ.get("SECRET_NAME")\n    os.getenv("PASSWORD_MIN_LENGTH")\n    os.environ["PRIMARY_KEY"]\n'))],
     ["$PWD, $PASS and ${TOKENIZER} in a shell script", edit("scripts/test.sh", SH(""), SH('cd "$PWD/app"\nfor PASS in 1 2; do echo "$PASS"; done\necho "${TOKENIZER:-bpe}"\n'))],
     ["a JS template literal with a token variable", edit("src/client.js", "export const url = (base) => base;\n", "export const url = (base, token) => `${base}?t=${token}`;\n")],
-  ])("%s", async (_name, c) => {
+    ["an Actions input named secrets_file (workflow edits allowed)", edit(".github/workflows/ci.yml", WORKFLOW(), WORKFLOW("      - run: ./decrypt.sh \"${{ inputs.secrets_file }}\"\n")), ["workflow_edits"]],
+  ])("%s", async (_name, c, allow = []) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
-      expect(await applyPatch(diff, repo, { config: configWith(), dryRun: true })).toMatchObject({ ok: true, overrides: [] });
+      const r = await applyPatch(diff, repo, { config: configWith(allow), dryRun: true });
+      expect(r).toMatchObject({ ok: true });
+      if (r.ok) expect(r.overrides).toEqual(allow);
     } finally {
       await cleanup();
     }
