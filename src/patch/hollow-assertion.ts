@@ -41,44 +41,48 @@ const sameArgs = (a: string[], b: string[]) => a.length === 1 && b.length === 1 
 
 /** The comma-separated arguments of the call whose `(` is at `open`, and where its `)` ends; undefined when unbalanced. */
 function argsAt(text: string, open: number): { args: string[]; end: number } | undefined {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = null;
-      continue;
-    }
-    if (c === '"' || c === "'" || c === "`") quote = c;
-    else if ("([{".includes(c)) depth++;
-    else if (")]}".includes(c) && --depth === 0) return { args: splitTop(text.slice(open + 1, i), ","), end: i + 1 };
-  }
-  return undefined;
+  const close = walkCode(text, open, (i, depth) => (depth === 1 && ")]}".includes(text[i]!) ? "stop" : undefined));
+  return close < 0 ? undefined : { args: splitTop(text.slice(open + 1, close), ","), end: close + 1 };
 }
 
 /** `text` split on `sep` where it is outside brackets and quotes. */
 export function splitTop(text: string, sep: string): string[] {
   const out: string[] = [];
+  let start = 0;
+  walkCode(text, 0, (i, depth) => {
+    if (depth !== 0 || "([{)]}".includes(text[i]!) || !text.startsWith(sep, i)) return;
+    if (sep === "==" && (text[i + 2] === "=" || "!<>=".includes(text[i - 1] ?? ""))) return;
+    out.push(text.slice(start, i));
+    start = i + sep.length;
+    return sep.length - 1;
+  });
+  out.push(text.slice(start));
+  return out;
+}
+
+/**
+ * Walks `text` from `from` past quoted strings, calling `at` for every other character with the bracket depth
+ * before it. `at` returns how many more characters it took, or "stop"; the index it stopped at, or -1.
+ */
+function walkCode(text: string, from: number, at: (i: number, depth: number) => number | "stop" | undefined): number {
   let depth = 0;
   let quote: string | null = null;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < text.length; i++) {
     const c = text[i]!;
     if (quote) {
       if (c === "\\") i++;
       else if (c === quote) quote = null;
       continue;
     }
-    if (c === '"' || c === "'" || c === "`") quote = c;
-    else if ("([{".includes(c)) depth++;
-    else if (")]}".includes(c)) depth--;
-    else if (depth === 0 && text.startsWith(sep, i) && !(sep === "==" && (text[i + 2] === "=" || "!<>=".includes(text[i - 1] ?? "")))) {
-      out.push(text.slice(start, i));
-      start = i + sep.length;
-      i += sep.length - 1;
+    if (c === '"' || c === "'" || c === "`") {
+      quote = c;
+      continue;
     }
+    const took = at(i, depth);
+    if (took === "stop") return i;
+    if ("([{".includes(c)) depth++;
+    else if (")]}".includes(c)) depth--;
+    else i += took ?? 0;
   }
-  out.push(text.slice(start));
-  return out;
+  return -1;
 }
