@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -71,4 +72,25 @@ describe("JobArchive", () => {
     await w.sync();
     expect(synced).toEqual([]);
   });
+
+  test("a line the disk took only part of (it filled up mid-write) fails the append: the job is not taken as archived", async () => {
+    const big = final(1);
+    big.error = { code: "x", message: "m".repeat(6000), retryable: false, at: big.updatedAt };
+    // A real short write: the kernel accepts what fits under the file size limit (ulimit -f, in KiB), then refuses.
+    const code = `const { JobArchive } = await import(${JSON.stringify(new URL("./job-archive.ts", import.meta.url).pathname)});
+      const { toIndexEntry } = await import(${JSON.stringify(new URL("./job-index.ts", import.meta.url).pathname)});
+      const job = JSON.parse(process.argv[2]);
+      try { await new JobArchive(process.argv[1], async () => undefined).append(job, toIndexEntry(job)); console.log("appended"); }
+      catch (e) { console.log(e.code); }`;
+    const child = spawnSync("bash", ["-c", 'ulimit -f 4 && exec "$@"', "bash", process.execPath, "--import", "tsx", "--input-type=module", "-e", code, dir, JSON.stringify(big)], { encoding: "utf8" });
+    expect(child.stdout.trim()).toBe("EFBIG");
+    // Space is back: the torn line is ended and the job archived whole.
+    const again = archive();
+    again.load();
+    expect(again.has(big.id)).toBe(false);
+    await again.append(big, toIndexEntry(big));
+    const loaded = archive();
+    loaded.load();
+    expect(await loaded.read(big.id, toIndexEntry(big))).toEqual(big);
+  }, 30_000);
 });

@@ -98,7 +98,9 @@ export class JobArchive {
     const fh = await open(path, "a+");
     try {
       const offset = await endTornLine(fh, (await fh.stat()).size);
-      await fh.write(`${line}\n`);
+      // Not fh.write: it writes once, and a disk filling up mid-line takes part of it without an error; the
+      // job would count as archived, its document be deleted, and only the torn line be left.
+      await fh.appendFile(`${line}\n`);
       this.#touched.add(name);
       return offset;
     } finally {
