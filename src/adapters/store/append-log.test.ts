@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { mkdtemp, open, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,5 +84,24 @@ describe("AppendLog", () => {
     } finally {
       pooled.mockRestore();
     }
+  });
+
+  test("a new day's file whose folder could not be flushed is flushed before its first line is acknowledged, and no try leaves it open", async () => {
+    const openFiles = () => (existsSync("/proc/self/fd") ? readdirSync("/proc/self/fd").length : 0); // Linux: this process's open files
+    let refuse = 3;
+    const synced: string[] = [];
+    const syncPath = async (path: string) => {
+      if (refuse-- > 0) throw Object.assign(new Error(`EIO: i/o error, fsync '${path}'`), { code: "EIO" });
+      synced.push(path);
+    };
+    const log = new AppendLog(dir, { now: () => Date.parse("2026-12-06T10:00:00Z"), syncPath, sync: { inline: () => undefined, pooled: async () => undefined } });
+    const before = openFiles();
+    for (let i = 0; i < 3; i++) await expect(log.append(line(`refused ${i}`))).rejects.toMatchObject({ code: "EIO" });
+    // The file exists from the first try on: its name in the folder is still not known to be on disk.
+    expect(existsSync(join(dir, "2026-12-06.ndjson"))).toBe(true);
+    expect(openFiles()).toBe(before);
+    expect(await log.append(line("a"))).toEqual({ file: "2026-12-06.ndjson", offset: 0 });
+    expect(synced).toEqual([dir]);
+    await log.close();
   });
 });

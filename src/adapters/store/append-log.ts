@@ -47,6 +47,8 @@ export class AppendLog {
   #handle: { day: string; fh: FileHandle; size: number } | undefined;
   /** The newest day written: the clock stepping back must not send a line into an older day's file. */
   #lastDay: string;
+  /** A day's file was created and its folder entry is not flushed yet. */
+  #folderUnsynced = false;
 
   /** `create: false` (a read-only store) leaves a missing folder missing; such a log is never appended to. */
   /** `sync` and `elapsed` (a monotonic clock in ms) are for tests. */
@@ -144,14 +146,22 @@ export class AppendLog {
     if (this.#handle?.day === day) return this.#handle;
     await this.#handle?.fh.close();
     const path = join(this.#dir, `${day}.ndjson`);
-    const created = !existsSync(path);
+    if (!existsSync(path)) this.#folderUnsynced = true;
     const fh = await open(path, "a+");
-    // A new day's file: its name in the folder must reach the disk too, before its first line is
-    // acknowledged, or a power cut can take the whole file with the deliveries in it.
-    if (created && this.#fsync) await this.#syncPath(this.#dir);
-    const size = await endTornLine(fh, (await fh.stat()).size);
-    this.#handle = { day, fh, size };
-    return this.#handle;
+    try {
+      // A new day's file: its name in the folder must reach the disk too, before its first line is
+      // acknowledged, or a power cut can take the whole file with the deliveries in it. Still owed after a
+      // failed try: the file exists by then, and the next try would not know it is new.
+      if (this.#folderUnsynced && this.#fsync) await this.#syncPath(this.#dir);
+      this.#folderUnsynced = false;
+      const size = await endTornLine(fh, (await fh.stat()).size);
+      this.#handle = { day, fh, size };
+      return this.#handle;
+    } catch (err) {
+      // Each batch tries again: on a disk failing for hours, a handle left open per try would run out of files.
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
   }
 
   async close(): Promise<void> {
