@@ -54,7 +54,13 @@ export class DeferredDocuments {
   /** `docs` and `serial` are the store's: documents are written through its per-job lock. */
   static async open(dir: string, docs: JobDocuments, serial: KeyedSerial, fsync: boolean): Promise<DeferredDocuments> {
     const state = new Low<StateDoc>(new JSONFile(join(dir, "state.json")), { version: 1, checkpoint: null });
-    await state.read();
+    try {
+      await state.read();
+    } catch (err) {
+      // Torn (written without fsync, then a power cut): no checkpoint is safe, replay then reads the whole
+      // journal and recreates only the jobs that have no document.
+      if (!(err instanceof SyntaxError)) throw err;
+    }
     state.data ??= { version: 1, checkpoint: null };
     return new DeferredDocuments(state, docs, serial, fsync);
   }

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
+import { AppError } from "../../core/errors.js";
 
 export interface FingerprintClear {
   repoId: number;
@@ -22,8 +23,20 @@ export class FingerprintClears {
   }
 
   static async open(dir: string): Promise<FingerprintClears> {
-    const doc = new Low<Record<string, string>>(new JSONFile(join(dir, "fingerprints.json")), {});
-    await doc.read();
+    const file = join(dir, "fingerprints.json");
+    const doc = new Low<Record<string, string>>(new JSONFile(file), {});
+    try {
+      await doc.read();
+    } catch (err) {
+      if (!(err instanceof SyntaxError)) throw err;
+      // Not started without it: the clears would be forgotten, and failures that went green long ago counted
+      // again against the fix-loop cap. The operator chooses.
+      throw new AppError(
+        "store_corrupt",
+        `${file} is not valid JSON (${err.message}): a write cut short by a crash or a disk error. Stop here and restore it from a backup, or delete it to start (failures that went green before are then counted again towards the fix-loop cap).`,
+        { cause: err },
+      );
+    }
     doc.data ??= {};
     return new FingerprintClears(doc);
   }

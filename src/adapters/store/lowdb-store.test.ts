@@ -235,6 +235,31 @@ describe("LowdbJobStore specifics", () => {
     expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).checkpoint).not.toBeNull();
   });
 
+  test("a torn state.json (its write never reached the disk before a power cut) is read as no checkpoint: the journal is replayed whole", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.close();
+    unlinkSync(join(dir, "jobs", `${job.id}.json`));
+    for (const torn of ["", '{"version":1,"checkp']) {
+      writeFileSync(join(dir, "state.json"), torn);
+      const again = await LowdbJobStore.open(dir);
+      expect((await again.getJob(job.id))?.key).toBe(job.key);
+      await again.close();
+      expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).checkpoint).not.toBeNull(); // written whole again
+    }
+  });
+
+  test("a torn fingerprints.json stops the start with a message naming the file and what to do", async () => {
+    await (await LowdbJobStore.open(dir)).close();
+    writeFileSync(join(dir, "fingerprints.json"), '{"1296269:fp');
+    const opened = LowdbJobStore.open(dir);
+    await expect(opened).rejects.toMatchObject({ code: "store_corrupt" });
+    await expect(opened).rejects.toThrow(`${join(dir, "fingerprints.json")} is not valid JSON`);
+    await expect(opened).rejects.toThrow(/restore it from a backup, or delete it/);
+    expect(existsSync(join(dir, "owner.pid"))).toBe(false); // a start that failed leaves the lock free
+  });
+
   test("a document write cut short by a crash leaves a temporary file that the next owner removes (a reader does not)", async () => {
     const store = await LowdbJobStore.open(dir);
     const job = makeJob();

@@ -76,7 +76,13 @@ export class LowdbJobStore implements JobStore {
     if (!opts.readOnly) for (const sub of ["jobs", "journal", "archive"]) mkdirSync(join(dataDir, sub), { recursive: true });
     const store = new LowdbJobStore(dataDir, opts);
     if (!store.#opts.readOnly) takeDataDirLock(dataDir);
-    await store.#load();
+    try {
+      await store.#load();
+    } catch (err) {
+      // A start that failed owns nothing: while this process lives on (the CLI printing why), others must get in.
+      if (!store.#opts.readOnly) releaseDataDirLock(dataDir);
+      throw err;
+    }
     return store;
   }
 
