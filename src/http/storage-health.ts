@@ -1,4 +1,5 @@
 import { AppError } from "../core/errors.js";
+import { mb } from "../core/free-bytes.js";
 
 /** errno codes that mean the journal cannot be written until someone frees space or fixes the disk. */
 const STORAGE_CODES: Record<string, string> = {
@@ -8,12 +9,18 @@ const STORAGE_CODES: Record<string, string> = {
   EROFS: "the file system is read-only",
 };
 
-/** The errno code of a storage failure anywhere in the error's cause chain, if it is one. */
-export function storageErrorCode(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === "string" && e.code in STORAGE_CODES) return e.code;
+/** The errno code of a storage failure anywhere in the error's cause chain, if it is one, and the file it names. */
+export function storageError(err: unknown): { code: string; path?: string } | undefined {
+  for (let e = err as { code?: unknown; path?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === "string" && e.code in STORAGE_CODES) return { code: e.code, ...(typeof e.path === "string" ? { path: e.path } : {}) };
   }
   return undefined;
+}
+
+/** Where the failed write went, and how much room its filesystem has left (unknown when it cannot be asked). */
+export interface StorageWhere {
+  path: string;
+  freeBytes?: number;
 }
 
 /**
@@ -22,7 +29,7 @@ export function storageErrorCode(err: unknown): string | undefined {
  * Shared by the routes of one HTTP server; cleared by the next successful write.
  */
 export class StorageHealth {
-  #failure: { code: string; at: number } | undefined;
+  #failure: { code: string; at: number; where?: StorageWhere } | undefined;
   readonly #now: () => number;
   readonly #holdMs: number;
 
@@ -35,12 +42,12 @@ export class StorageHealth {
     this.#holdMs = opts.holdMs ?? 30_000;
   }
 
-  /** Returns the error to answer with: retryable (503), saying what is wrong and that GitHub will resend. */
-  failed(err: unknown, code: string): AppError {
-    this.#failure = { code, at: this.#now() };
+  /** Returns the error to answer with: retryable (503), saying what is wrong, where, and that GitHub will resend. */
+  failed(err: unknown, code: string, where?: StorageWhere): AppError {
+    this.#failure = { code, at: this.#now(), ...(where ? { where } : {}) };
     return new AppError(
       "storage_unavailable",
-      `storage unavailable: ${STORAGE_CODES[code]} (${code}), so the webhook was not recorded; free space or fix DATA_DIR's disk and retry — GitHub will be asked to redeliver it`,
+      `storage unavailable: ${STORAGE_CODES[code]} (${code})${describe(where)}, so the webhook was not recorded; free space or fix DATA_DIR's disk and retry — GitHub will be asked to redeliver it`,
       { retryable: true, cause: err },
     );
   }
@@ -53,6 +60,11 @@ export class StorageHealth {
   problem(): string | undefined {
     const f = this.#failure;
     if (!f || this.#now() - f.at >= this.#holdMs) return undefined;
-    return `the last journal write failed at ${new Date(f.at).toISOString()}: ${STORAGE_CODES[f.code]} (${f.code}); ready again once a write succeeds, or ${this.#holdMs / 1000} s after the failure to let one try`;
+    return `the last journal write failed at ${new Date(f.at).toISOString()}: ${STORAGE_CODES[f.code]} (${f.code})${describe(f.where)}; ready again once a write succeeds, or ${this.#holdMs / 1000} s after the failure to let one try`;
   }
+}
+
+function describe(where: StorageWhere | undefined): string {
+  if (!where) return "";
+  return ` writing ${where.path}${where.freeBytes === undefined ? "" : `, ${mb(where.freeBytes)} free there`}`;
 }

@@ -1,10 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { dirname } from "node:path";
 import type { Deps } from "../core/deps.js";
+import { freeBytes } from "../core/free-bytes.js";
 import { intakeDelivery } from "../handlers/intake.js";
 import { queueItemFor } from "../pipeline/runner.js";
 import { BodyTooLargeError, MAX_WEBHOOK_BYTES, OverBudgetError, readBody, type UnverifiedBytes } from "./read-body.js";
 import { sendError } from "./respond.js";
-import { storageErrorCode, type StorageHealth } from "./storage-health.js";
+import { storageError, type StorageHealth } from "./storage-health.js";
 
 /** Checks `X-Hub-Signature-256` against the raw body (Probot's own verifier: `probot.webhooks.verify`). */
 export type SignatureVerifier = (rawBody: string, signature: string) => Promise<boolean>;
@@ -98,8 +100,12 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
       result = await intakeDelivery(deps, { id, event, rawBody: raw, bytes });
       opts.storage?.succeeded();
     } catch (err) {
-      const code = storageErrorCode(err);
-      throw code && opts.storage ? opts.storage.failed(err, code) : err;
+      const failure = opts.storage && storageError(err);
+      if (!failure) throw err;
+      const path = failure.path ?? deps.config.dataDir;
+      // Asked only when a write failed: "disk full" with the room left, so a quota or a nearly full disk shows.
+      const free = await freeBytes(dirname(path)).catch(() => undefined);
+      throw opts.storage!.failed(err, failure.code, { path, ...(free === undefined ? {} : { freeBytes: free }) });
     }
     if (!result.ok) return sendError(res, 400, "invalid_payload", result.message);
     res.writeHead(202, { "content-type": "application/json", "content-length": ACCEPTED.length });

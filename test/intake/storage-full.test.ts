@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { FDATASYNC, type FileSync } from "../../src/adapters/store/append-log.js";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { AppError } from "../../src/core/errors.js";
 import { StorageHealth } from "../../src/http/storage-health.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
 import { failedRun, startHarness, type Harness } from "./harness.js";
 
 /** A store whose journal writes fail with `code` (as fs does on a full disk) until `heal()`. */
@@ -46,6 +53,50 @@ describe("webhook intake on a full disk", () => {
   test("ENOSPC in the message: the full disk is named", async () => {
     h = await startHarness({ store: failingStore("ENOSPC").store });
     expect((await h.send("workflow_run", failedRun())).body.error.message).toMatch(/disk is full/);
+  });
+});
+
+describe("webhook intake on the embedded store's full disk", () => {
+  test("the 503, /readyz and the log name the journal file and the free space; once space is back, no restart is needed", async () => {
+    // Lower case and digits only: a random mixed-case folder name reads as a secret to the redactor of the 503.
+    const dir = join(tmpdir(), `t0-disk-full-${randomUUID()}`);
+    await mkdir(dir);
+    let full = true;
+    const enospc = () => Object.assign(new Error("ENOSPC: no space left on device, fdatasync"), { code: "ENOSPC", syscall: "fdatasync" });
+    const journalSync: FileSync = {
+      inline: (fd) => (full ? (() => { throw enospc(); })() : FDATASYNC.inline(fd)),
+      pooled: (fh) => (full ? Promise.reject(enospc()) : FDATASYNC.pooled(fh)),
+    };
+    const now = () => Date.parse("2026-12-07T10:00:00Z");
+    const store = await LowdbJobStore.open(dir, { journalSync, now });
+    const { logger, lines } = recordingLogger();
+    const h = await startHarness({ store, logger, env: { DATA_DIR: dir } });
+    try {
+      const journal = join(dir, "journal", "2026-12-07.ndjson");
+      const refused = await h.send("workflow_run", failedRun({ runId: 1 }));
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.message).toMatch(/the disk is full \(ENOSPC\)/);
+      expect(refused.body.error.message).toContain(`writing ${journal}`);
+      expect(refused.body.error.message).toMatch(/\d+(\.\d)? MB free there/);
+      const down = await fetch(`${h.url}/readyz`);
+      expect(down.status).toBe(503);
+      const check = ((await down.json()) as any).checks.store as string;
+      expect(check).toContain(journal);
+      expect(check).toMatch(/MB free there/);
+      const logged = lines.find((l) => l.msg === "request failed");
+      expect((logged?.fields.err as Error).message).toContain(journal);
+
+      full = false;
+      expect((await h.send("workflow_run", failedRun({ runId: 2 }))).status).toBe(202);
+      expect((await fetch(`${h.url}/readyz`)).status).toBe(200);
+      const redelivered = await h.send("workflow_run", failedRun({ runId: 1 }), { id: refused.id });
+      expect(redelivered.status).toBe(202);
+      expect((await h.store.listJobs()).map((j) => j.run.id).sort()).toEqual([1, 2]);
+    } finally {
+      await h.close();
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -126,7 +126,7 @@ export class AppendLog {
       this.#handle = undefined;
       await h.fh.truncate(start).catch(() => undefined);
       await h.fh.close().catch(() => undefined);
-      throw err;
+      throw withPath(err, join(this.#dir, `${h.day}.ndjson`));
     }
     h.size = offset;
     return positions;
@@ -160,7 +160,7 @@ export class AppendLog {
     } catch (err) {
       // Each batch tries again: on a disk failing for hours, a handle left open per try would run out of files.
       await fh.close().catch(() => undefined);
-      throw err;
+      throw withPath(err, path);
     }
   }
 
@@ -182,6 +182,15 @@ export async function endTornLine(fh: FileHandle, size: number): Promise<number>
   if (last[0] === 0x0a) return size;
   await fh.write("\n");
   return size + 1;
+}
+
+/**
+ * A write or sync through a file descriptor fails with no path in the error ("ENOSPC: no space left on
+ * device, write"): the file is named, for the answer, /readyz and the log to say which disk is full.
+ */
+function withPath(err: unknown, path: string): unknown {
+  if (err instanceof Error && !(err as NodeJS.ErrnoException).path) (err as NodeJS.ErrnoException).path = path;
+  return err;
 }
 
 const DAY_FILE = /^\d{4}-\d{2}-\d{2}\.ndjson$/;

@@ -7,7 +7,7 @@ import PQueue from "p-queue";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { CloneRequest, Workspace, WorkspacePort } from "../../core/ports/workspace-port.js";
-import { freeBytes } from "../../core/free-bytes.js";
+import { freeBytes, mb } from "../../core/free-bytes.js";
 import { removeTree } from "../../core/remove-tree.js";
 import { fetchHttpClient } from "./fetch-http-client.js";
 import { checkoutFiles } from "./git/checkout-files.js";
@@ -325,4 +325,3 @@ function cloneError(err: unknown, c: { tooLarge?: AppError; timedOut: boolean; r
   return toAppError(err);
 }
 
-const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
