@@ -49,11 +49,8 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
   // so the two cannot race; a clear that fails only leaves the guard counting a little longer, and one done
   // for a delivery whose record then fails is done again when GitHub resends it.
   const green = decision.outcome === "job_created" ? undefined : decision.green;
-  const clearing = green
-    ? deps.store.clearFingerprints(green.repoId, green.fingerprints, receivedAt).catch((err) => {
-        deps.logger.warn({ err, deliveryId: d.id, repo: delivery.repoFullName }, "could not reset the fix-loop count of a workflow that passed");
-      })
-    : undefined;
+  // Settled into its error, not rejected: if the record below fails first, this must not be an unhandled rejection.
+  const clearing = green ? deps.store.clearFingerprints(green.repoId, green.fingerprints, receivedAt).then(() => undefined, (err: unknown) => err) : undefined;
   const { job, created, capped } = await deps.store.recordIntake(delivery, d.bytes ?? d.rawBody, candidate, cap);
   if (cap && capped) {
     // Concurrent failures of the same kind: the store's atomic check refused the one over the cap.
@@ -65,7 +62,13 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
     delivery.reason = "a job for this run exists";
   }
   if (job) delivery.jobId = job.id;
-  await clearing;
+  const notCleared = await clearing;
+  if (notCleared !== undefined) {
+    // Acknowledged without it, the pass would be forgotten at the next start (a full disk, Redis refusing the
+    // write) and later failures of this workflow capped as repeats. Refused, GitHub's redelivery brings it back.
+    deps.logger.warn({ err: notCleared, deliveryId: d.id, repo: delivery.repoFullName }, "could not reset the fix-loop count of a workflow that passed; the webhook is refused so that GitHub sends it again");
+    throw notCleared;
+  }
   deps.metrics.deliveries.inc({ event: metricEvent(d.event), outcome: delivery.outcome });
   deps.logger.info(
     {

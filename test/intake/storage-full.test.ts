@@ -8,6 +8,7 @@ import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { AppError } from "../../src/core/errors.js";
 import { StorageHealth } from "../../src/http/storage-health.js";
+import type { FakeClock } from "../fakes/fake-clock.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 import { failedRun, startHarness, type Harness } from "./harness.js";
 
@@ -53,6 +54,34 @@ describe("webhook intake on a full disk", () => {
   test("ENOSPC in the message: the full disk is named", async () => {
     h = await startHarness({ store: failingStore("ENOSPC").store });
     expect((await h.send("workflow_run", failedRun())).body.error.message).toMatch(/disk is full/);
+  });
+});
+
+describe("a passing run's fix-loop reset on a full disk", () => {
+  test("is not acknowledged unwritten: 503, and its redelivery once space is back resets the count", async () => {
+    const store = new MemoryJobStore();
+    const clear = store.clearFingerprints.bind(store);
+    let full = false;
+    store.clearFingerprints = async (...args) => {
+      if (full) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC", syscall: "write", path: "/data/.fingerprints.json.tmp" });
+      return clear(...args);
+    };
+    const h = await startHarness({ store });
+    try {
+      for (const runId of [1, 2, 3]) expect((await h.send("workflow_run", failedRun({ runId }))).status).toBe(202);
+      full = true;
+      const green = await h.send("workflow_run", failedRun({ runId: 4, conclusion: "success" }));
+      expect(green.status).toBe(503);
+      expect(green.body.error.message).toMatch(/disk is full \(ENOSPC\) writing \/data\/\.fingerprints\.json\.tmp/);
+      full = false;
+      await (h.deps.clock as FakeClock).advance(1000); // failures after the pass
+      expect((await h.send("workflow_run", failedRun({ runId: 4, conclusion: "success" }), { id: green.id })).status).toBe(202);
+      await (h.deps.clock as FakeClock).advance(1000);
+      await h.send("workflow_run", failedRun({ runId: 5 }));
+      expect((await h.store.listDeliveries({ limit: 1 }))[0]).toMatchObject({ outcome: "job_created" });
+    } finally {
+      await h.close();
+    }
   });
 });
 
