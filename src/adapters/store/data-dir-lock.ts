@@ -21,8 +21,8 @@ export function takeDataDirLock(dir: string): void {
   // Written aside, then linked into place: link() fails if the lock exists, and a lock never exists
   // without its pid (a reader of a file created empty and written next would take it for stale).
   const mine = `${lock}.${process.pid}`;
-  writeFileSync(mine, String(process.pid));
   try {
+    writeLockFile(dir, lock, () => writeFileSync(mine, String(process.pid)));
     for (let attempt = 0; ; attempt++) {
       try {
         linkSync(mine, lock);
@@ -30,7 +30,7 @@ export function takeDataDirLock(dir: string): void {
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         // A file system without hard links: O_EXCL alone still keeps two starts from both winning.
-        if (code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS") return writeFileSync(lock, String(process.pid), { flag: "wx" });
+        if (code === "EPERM" || code === "ENOTSUP" || code === "ENOSYS") return writeLockFile(dir, lock, () => writeFileSync(lock, String(process.pid), { flag: "wx" }));
         if (code !== "EEXIST") throw err;
       }
       let pid: number;
@@ -45,6 +45,23 @@ export function takeDataDirLock(dir: string): void {
     }
   } finally {
     rmSync(mine, { force: true });
+  }
+}
+
+/**
+ * The write fails through a file descriptor ("ENOSPC: no space left on device, write"), naming no file: said
+ * here with the file and what to do. The start stops; once there is room, the next one gets in.
+ */
+function writeLockFile(dir: string, lock: string, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "EEXIST") throw err;
+    throw new AppError(
+      "store_unavailable",
+      `DATA_DIR ${dir}: cannot write its lock file ${lock} (${(err as Error).message}); free space on its disk (or make DATA_DIR writable by this user) and start again.`,
+      { retryable: true, cause: err },
+    );
   }
 }
 

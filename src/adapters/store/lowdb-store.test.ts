@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -371,6 +371,19 @@ describe("LowdbJobStore specifics", () => {
     for (const c of children) c.stdin!.end("stop\n");
     await Promise.all(exited);
     expect(said.map((l) => l[1]).sort()).toEqual(["owner", "store_locked", "store_locked", "store_locked"]);
+  }, 30_000);
+
+  test("a lock that cannot be written (the disk is full) stops the start with a message naming the file, and leaves nothing behind", () => {
+    // A real write refused by the kernel: no file may grow past 0 KiB (ulimit -f) in the child.
+    const code = `const { LowdbJobStore } = await import(${JSON.stringify(new URL("./lowdb-store.ts", import.meta.url).pathname)});
+      try { await LowdbJobStore.open(process.argv[1], { fsync: false }); console.log("opened"); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
+    const child = spawnSync("bash", ["-c", 'ulimit -f 0 && exec "$@"', "bash", process.execPath, "--import", "tsx", "--input-type=module", "-e", code, dir], { encoding: "utf8" });
+    const said = JSON.parse(child.stdout.trim()) as { code: string; message: string };
+    expect(said.code).toBe("store_unavailable");
+    expect(said.message).toContain(`DATA_DIR ${dir}: cannot write its lock file ${join(dir, "owner.pid")}`);
+    expect(said.message).toMatch(/EFBIG: file too large, write.*free space on its disk/);
+    expect(readdirSync(dir).filter((f) => f.startsWith("owner.pid"))).toEqual([]);
   }, 30_000);
 
   test("a stale lock is taken over, also when it holds our own pid", async () => {
