@@ -42,7 +42,7 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
   const logger = o.logger ?? opts.logger ?? createLogger({ level: config.LOG_LEVEL });
   const clock = o.clock ?? systemClock();
   const metrics = o.metrics ?? createMetrics({ defaultMetrics: true });
-  const store = o.store ?? (await openStore(config));
+  const store = o.store ?? (await openStore(config, logger));
   const closers: Array<() => Promise<void>> = [];
   // One identity for the handlers and the GitHub adapter: the start-up check teaches both the real bot login.
   const identity = o.identity ?? new AppIdentity(config.BOT_LOGIN);
@@ -82,13 +82,13 @@ export async function closeDeps(deps: Deps): Promise<void> {
   for (const close of deps.closers ?? []) await close().catch(() => undefined);
 }
 
-async function openStore(config: AppConfig): Promise<JobStore> {
+async function openStore(config: AppConfig, logger: Logger): Promise<JobStore> {
   if (config.REDIS_URL) {
     // Loaded only when used, so the embedded default does not pay for ioredis/BullMQ.
     const { RedisJobStore } = await import("./adapters/store/redis-store.js");
     return RedisJobStore.forSettings(config.REDIS_URL, config);
   }
-  return LowdbJobStore.open(config.dataDir, { retentionDays: config.RETENTION_DAYS, fsync: config.STORE_FSYNC });
+  return LowdbJobStore.open(config.dataDir, { retentionDays: config.RETENTION_DAYS, fsync: config.STORE_FSYNC, logger });
 }
 
 /** REDIS_URL: the BullMQ queue shared by every web and worker process. */

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
+import { AppError } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
+import type { Logger } from "../../core/ports/logger.js";
 import type { LogPosition } from "./append-log.js";
 import type { JobDocuments } from "./job-documents.js";
 import type { KeyedSerial } from "./keyed-serial.js";
@@ -12,7 +14,24 @@ interface StateDoc {
   checkpoint: LogPosition | null;
 }
 
+/** What is written behind intake, and what a failure to write it means for the operator. */
+const BACKGROUND = {
+  documents: {
+    what: (dir: string) => `job documents in ${join(dir, "jobs")}`,
+    back: "are written again",
+    meaning: "nothing is lost: the jobs are in the intake journal, and their documents are written as soon as the disk takes them (free space on DATA_DIR's disk, or fix it)",
+  },
+  checkpoint: {
+    what: (dir: string) => `the journal checkpoint ${join(dir, "state.json")}`,
+    back: "is written again",
+    meaning: "nothing is lost: a start replays more of the journal until it is written again (free space on DATA_DIR's disk, or fix it)",
+  },
+} as const;
+type Background = keyof typeof BACKGROUND;
+
 const MATERIALISE_IDLE_MS = 200;
+/** A checkpoint that could not be written is tried again this much later, so that its failure clears by itself. */
+const CHECKPOINT_MS = 1000;
 const MATERIALISE_BATCH = 500;
 /**
  * Under a sustained burst, documents are written anyway once this many wait. Replay reads their journal
@@ -43,16 +62,24 @@ export class DeferredDocuments {
   #materialising: Promise<void> | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #stopped = false;
+  readonly #dir: string;
+  readonly #now: () => number;
+  readonly #logger: Logger | undefined;
+  /** Background writes failing (retried meanwhile), since when and why; each clears once its write succeeds. */
+  readonly #failing = new Map<Background, { since: number; err: unknown }>();
 
-  private constructor(state: Low<StateDoc>, docs: JobDocuments, serial: KeyedSerial, fsync: boolean) {
+  private constructor(state: Low<StateDoc>, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { dir: string; now: () => number; logger?: Logger }) {
     this.#state = state;
     this.#docs = docs;
     this.#serial = serial;
     this.#fsync = fsync;
+    this.#dir = opts.dir;
+    this.#now = opts.now;
+    this.#logger = opts.logger;
   }
 
   /** `docs` and `serial` are the store's: documents are written through its per-job lock. */
-  static async open(dir: string, docs: JobDocuments, serial: KeyedSerial, fsync: boolean): Promise<DeferredDocuments> {
+  static async open(dir: string, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { now?: () => number; logger?: Logger } = {}): Promise<DeferredDocuments> {
     const state = new Low<StateDoc>(new JSONFile(join(dir, "state.json")), { version: 1, checkpoint: null });
     try {
       await state.read();
@@ -62,7 +89,32 @@ export class DeferredDocuments {
       if (!(err instanceof SyntaxError)) throw err;
     }
     state.data ??= { version: 1, checkpoint: null };
-    return new DeferredDocuments(state, docs, serial, fsync);
+    return new DeferredDocuments(state, docs, serial, fsync, { dir, now: opts.now ?? Date.now, logger: opts.logger });
+  }
+
+  /**
+   * Why the store is not healthy, when a write behind intake keeps failing: the webhook path only sees the
+   * journal, so with no webhook coming in a full disk would otherwise go unnoticed.
+   */
+  problem(): AppError | undefined {
+    if (this.#failing.size === 0) return undefined;
+    const said = [...this.#failing].map(([kind, f]) => `${BACKGROUND[kind].what(this.#dir)} cannot be written since ${new Date(f.since).toISOString()} (${(f.err as Error)?.message ?? String(f.err)}); ${BACKGROUND[kind].meaning}`);
+    return new AppError("store_unavailable", said.join("; "), { retryable: true, cause: this.#failing.values().next().value?.err });
+  }
+
+  #failed(kind: Background, err: unknown): void {
+    const known = this.#failing.get(kind);
+    if (known) return void (known.err = err);
+    this.#failing.set(kind, { since: this.#now(), err });
+    // Once per outage: the retries (every 200 ms for documents) would fill the log.
+    this.#logger?.warn({ err }, `${BACKGROUND[kind].what(this.#dir)} cannot be written; retrying in the background; ${BACKGROUND[kind].meaning}`);
+  }
+
+  #succeeded(kind: Background): void {
+    const f = this.#failing.get(kind);
+    if (!f) return;
+    this.#failing.delete(kind);
+    this.#logger?.info({ failingSince: new Date(f.since).toISOString() }, `${BACKGROUND[kind].what(this.#dir)} ${BACKGROUND[kind].back}`);
   }
 
   get checkpoint(): LogPosition | null {
@@ -129,6 +181,8 @@ export class DeferredDocuments {
     if (unwritten && this.#unwritten.get(job.id) === unwritten) {
       this.#unwritten.delete(job.id);
       this.settled(unwritten.pos);
+      // The one that failed may have been written by its job's own update: no batch would come to say so.
+      if (this.#unwritten.size === 0) this.#succeeded("documents");
     }
   }
 
@@ -168,7 +222,10 @@ export class DeferredDocuments {
       const busy = performance.now() - this.#lastIntakeAt < MATERIALISE_IDLE_MS && this.#unwritten.size < MATERIALISE_MAX_WAITING;
       if (busy) return this.#scheduleMaterialise();
       this.#materialising = this.#materialise(MATERIALISE_BATCH)
-        .catch(() => undefined)
+        .then(
+          () => this.#succeeded("documents"),
+          (err) => this.#failed("documents", err),
+        )
         .finally(() => {
           this.#materialising = undefined;
           if (this.#unwritten.size) this.#scheduleMaterialise();
@@ -198,8 +255,14 @@ export class DeferredDocuments {
     if (this.#checkpointTimer || this.#stopped) return;
     this.#checkpointTimer = setTimeout(() => {
       this.#checkpointTimer = undefined;
-      void this.writeCheckpoint().catch(() => undefined);
-    }, 1000);
+      void this.writeCheckpoint().then(
+        () => this.#succeeded("checkpoint"),
+        (err) => {
+          this.#failed("checkpoint", err);
+          this.#scheduleCheckpoint();
+        },
+      );
+    }, CHECKPOINT_MS);
     this.#checkpointTimer.unref();
   }
 

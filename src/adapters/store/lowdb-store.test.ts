@@ -5,6 +5,7 @@ import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { recordingLogger } from "../../../test/helpers/recording-logger.js";
 import { FDATASYNC, type FileSync } from "./append-log.js";
 import { LowdbJobStore } from "./lowdb-store.js";
 
@@ -259,6 +260,48 @@ describe("LowdbJobStore specifics", () => {
     await expect(opened).rejects.toThrow(/restore it from a backup, or delete it/);
     expect(existsSync(join(dir, "owner.pid"))).toBe(false); // a start that failed leaves the lock free
   });
+
+  test("job documents the disk refuses in the background make ping() (so /readyz) and the log say so, until they are written", async () => {
+    const { logger, lines } = recordingLogger();
+    const store = await LowdbJobStore.open(dir, { fsync: false, logger });
+    const job = makeJob();
+    const doc = join(dir, "jobs", `${job.id}.json`);
+    mkdirSync(doc); // its document cannot be renamed into place
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    const pinged = () => store.ping().then(() => "ok", (e: Error) => e.message);
+    for (let i = 0; i < 250 && (await pinged()) === "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    await expect(store.ping()).rejects.toMatchObject({ code: "store_unavailable", retryable: true });
+    expect(await pinged()).toMatch(new RegExp(`job documents in ${join(dir, "jobs")} cannot be written since .*EISDIR.*${job.id}\\.json.*nothing is lost`));
+    expect(lines.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([expect.stringMatching(/job documents .* cannot be written/)]);
+    rmdirSync(doc); // the disk takes them again: no restart needed
+    for (let i = 0; i < 250 && (await pinged()) !== "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await pinged()).toBe("ok");
+    expect(existsSync(doc)).toBe(true);
+    expect(lines.filter((l) => l.level === "warn")).toHaveLength(1); // one line per outage, not per retry
+    expect(lines.at(-1)?.msg).toMatch(/job documents .* are written again/);
+    await store.close();
+  }, 30_000);
+
+  test("a checkpoint the disk refuses is retried by itself, with no new delivery, and ping() says so meanwhile", async () => {
+    const { logger, lines } = recordingLogger();
+    const store = await LowdbJobStore.open(dir, { fsync: false, logger });
+    const blocked = join(dir, ".state.json.tmp");
+    mkdirSync(blocked); // state.json cannot be written (its temporary file is in the way)
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    const pinged = () => store.ping().then(() => "ok", (e: Error) => e.message);
+    for (let i = 0; i < 250 && (await pinged()) === "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await pinged()).toMatch(new RegExp(`the journal checkpoint ${join(dir, "state.json")} cannot be written since .*EISDIR`));
+    rmdirSync(blocked);
+    for (let i = 0; i < 250 && (await pinged()) !== "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await pinged()).toBe("ok");
+    expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).checkpoint).not.toBeNull();
+    expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual([
+      expect.stringMatching(/^warn the journal checkpoint .* cannot be written/),
+      expect.stringMatching(/^info the journal checkpoint .* is written again/),
+    ]);
+    await store.close();
+  }, 30_000);
 
   test("a document write cut short by a crash leaves a temporary file that the next owner removes (a reader does not)", async () => {
     const store = await LowdbJobStore.open(dir);

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../../core/errors.js";
 import type { Job, JobState } from "../../core/job.js";
+import type { Logger } from "../../core/ports/logger.js";
 import { isFinal } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
 import { AppendLog, type FileSync, type LogPosition } from "./append-log.js";
@@ -30,6 +31,8 @@ export interface LowdbStoreOptions {
   syncPath?: (path: string) => Promise<void>;
   /** Makes the intake journal's batches durable (default: fdatasync; tests make it fail). */
   journalSync?: FileSync;
+  /** Where writes behind intake that keep failing (a full disk) are said, once per outage. */
+  logger?: Logger;
 }
 
 /**
@@ -48,7 +51,7 @@ export interface LowdbStoreOptions {
 export class LowdbJobStore implements JobStore {
   readonly kind = "lowdb";
   readonly #dir: string;
-  readonly #opts: Required<Omit<LowdbStoreOptions, "readOnly" | "journalSync">> & { readOnly: boolean };
+  readonly #opts: Required<Omit<LowdbStoreOptions, "readOnly" | "journalSync" | "logger">> & { readOnly: boolean; logger?: Logger };
   readonly #index = new JobIndex();
   readonly #docs: JobDocuments;
   /** Read-modify-write of one job is serialised per job id. */
@@ -65,7 +68,7 @@ export class LowdbJobStore implements JobStore {
 
   private constructor(dir: string, opts: LowdbStoreOptions) {
     this.#dir = dir;
-    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath };
+    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath, logger: opts.logger };
     this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath, sync: opts.journalSync });
     this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
     this.#docs = new JobDocuments(join(dir, "jobs"), this.#opts.syncPath);
@@ -92,7 +95,7 @@ export class LowdbJobStore implements JobStore {
   }
 
   async #load(): Promise<void> {
-    this.#deferred = await DeferredDocuments.open(this.#dir, this.#docs, this.#serial, this.#opts.fsync);
+    this.#deferred = await DeferredDocuments.open(this.#dir, this.#docs, this.#serial, this.#opts.fsync, { now: this.#opts.now, logger: this.#opts.logger });
     this.#clears = await FingerprintClears.open(this.#dir);
     // Before any job is put in the index, so that jobs from before a clear are not counted.
     for (const c of this.#clears.all()) this.#index.clearFingerprint(c.repoId, c.fingerprint, c.at);
@@ -133,6 +136,8 @@ export class LowdbJobStore implements JobStore {
   async ping(): Promise<void> {
     if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
     if (!existsSync(join(this.#dir, "jobs"))) throw new AppError("store_unavailable", `DATA_DIR ${this.#dir} is gone.`, { retryable: true });
+    const problem = this.#deferred.problem();
+    if (problem) throw problem;
   }
 
   async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job, cap?: FingerprintCap) {
