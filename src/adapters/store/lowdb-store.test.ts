@@ -532,6 +532,28 @@ describe("LowdbJobStore specifics", () => {
     await store.close();
   });
 
+  test("a compaction the disk stops part way still makes durable, and finishes, what it archived before", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const synced: string[] = [];
+    const store = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30, syncPath: async (p) => void synced.push(p.slice(dir.length + 1)) });
+    const [a, b] = [makeJob({ runId: 1, at: "2026-09-01T00:00:00.000Z" }), makeJob({ runId: 2, at: "2026-10-01T00:00:00.000Z" })];
+    for (const j of [a, b]) {
+      await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.updateJob(j.id, (x) => void (x.state = "completed"));
+    }
+    mkdirSync(join(dir, "archive", "2026-10.ndjson")); // b's month cannot be appended to
+    now = Date.parse("2026-11-20T00:00:00Z");
+    synced.length = 0;
+    await expect(store.compact()).rejects.toMatchObject({ code: "EISDIR" });
+    expect(synced).toContain("archive/2026-09.ndjson");
+    expect(existsSync(join(dir, "jobs", `${a.id}.json`))).toBe(false);
+    expect(existsSync(join(dir, "jobs", `${b.id}.json`))).toBe(true);
+    expect((await store.getJob(a.id))?.state).toBe("completed"); // from the archive
+    rmdirSync(join(dir, "archive", "2026-10.ndjson"));
+    expect((await store.compact()).archivedJobs).toBe(1); // b, once the disk takes it
+    await store.close();
+  });
+
   test("a job document left behind by a crash between archiving and deleting it is removed by the next owner", async () => {
     let now = Date.parse("2026-10-01T00:00:00Z");
     const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });

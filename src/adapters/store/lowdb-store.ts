@@ -298,22 +298,31 @@ export class LowdbJobStore implements JobStore {
     // Feedback still waiting keeps a job live: archived, it could never be marked sent.
     const old = (e: IndexEntry | undefined): e is IndexEntry => !!e && isFinal(e.state) && !e.pendingFeedback && !this.#archive.has(e.id) && Date.parse(e.updatedAt) < cutoff;
     const archived: string[] = [];
+    let stopped: unknown;
     for (const first of [...this.#index.byId.values()]) {
       if (!old(first)) continue;
-      // Under the job's lock, judged again: an operator retry may have reopened it since the scan. Once
-      // archived it is read-only, so its document can go later.
-      await this.#serial.run(first.id, async () => {
-        const e = this.#index.byId.get(first.id);
-        const job = old(e) ? await this.getJob(e.id) : undefined;
-        if (!e || !job) return;
-        await this.#archive.append(job, e);
-        archived.push(e.id);
-      });
+      try {
+        // Under the job's lock, judged again: an operator retry may have reopened it since the scan. Once
+        // archived it is read-only, so its document can go later.
+        await this.#serial.run(first.id, async () => {
+          const e = this.#index.byId.get(first.id);
+          const job = old(e) ? await this.getJob(e.id) : undefined;
+          if (!e || !job) return;
+          await this.#archive.append(job, e);
+          archived.push(e.id);
+        });
+      } catch (err) {
+        // A full disk: what is archived already counts as archived (never looked at again), so it is made
+        // durable and its documents removed below, not left unsynced until some later start deletes them.
+        stopped = err;
+        break;
+      }
     }
     // The archive is on disk before the documents go: a power cut between the two leaves a document
     // behind (archived, and removed again by the next compaction), never no copy at all.
     if (archived.length && this.#opts.fsync) await this.#archive.sync();
     for (const id of archived) await this.#docs.remove(id);
+    if (stopped) throw stopped;
     const cutoffDay = new Date(cutoff).toISOString().slice(0, 10);
     const cp = this.#deferred.checkpoint;
     let removedJournalFiles = 0;
