@@ -68,6 +68,12 @@ export function toAppError(err: unknown): AppError {
   if (code === "ENOSPC" || code === "EDQUOT") {
     return new AppError("disk_full", `${message}; free disk space under WORKSPACE_ROOT and DATA_DIR (or lower their use); will retry`, { retryable: true, cause: err });
   }
+  // A disk failing, or remounted read-only after errors: fixed by someone, after which the job goes on by
+  // itself; failed for good, each job caught meanwhile would need a \`jobs retry\`.
+  if (code === "EIO" || code === "EROFS") {
+    const what = code === "EIO" ? "the disk reported an I/O error" : "the file system is read-only";
+    return new AppError("disk_error", `${message}; ${what}: check the disk under WORKSPACE_ROOT and DATA_DIR (its kernel log, remount it read-write); will retry`, { retryable: true, cause: err });
+  }
   if (isRedisUnavailable(err, message)) {
     return new AppError("store_unavailable", `Redis did not answer (${message}); will retry once it is back`, { retryable: true, cause: err });
   }

@@ -187,6 +187,31 @@ describe("Runner", () => {
     expect(j.state).toBe("completed");
   });
 
+  // As fs throws them: a plain Error with the errno code; and the workspace's own floor.
+  const fsError = (code: string, text: string) => () => Object.assign(new Error(`${code}: ${text}, write`), { code, syscall: "write" });
+  test.each([
+    ["ENOSPC", fsError("ENOSPC", "no space left on device")],
+    ["EDQUOT", fsError("EDQUOT", "disk quota exceeded")],
+    ["EIO", fsError("EIO", "i/o error")],
+    ["EROFS", fsError("EROFS", "read-only file system")],
+    ["disk_low", () => new AppError("disk_low", "Only 90.0 MB free under /ws (WORKSPACE_MIN_FREE_BYTES is 1024.0 MB)", { retryable: true })],
+  ])("a disk that is full or refuses writes (%s) is waited out, not counted against the retry budget: the job goes on once it is fixed", async (_name, refusal) => {
+    let calls = 0;
+    const s = setup([
+      stage("clone", "cloning", async () => {
+        calls++;
+        if (calls <= 8) throw refusal();
+        return {};
+      }),
+    ]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(2 * 60 * 60_000);
+    const j = (await s.store.getJob(job.id))!;
+    expect(calls).toBe(9);
+    expect(j.state).toBe("completed");
+  });
+
   test("a dependency still down after WAIT_MAX_HOURS fails the job with the reason; until then it waits", async () => {
     let calls = 0;
     const s = setup(

@@ -16,7 +16,12 @@ import type { Stage, StageOutcome } from "./stage.js";
  * answering): the job keeps waiting with backoff, for up to WAIT_MAX_HOURS, and these tries do not count
  * against the stage's retry budget.
  */
-const WAIT_CODES = new Set(["model_unavailable", "github_unavailable"]);
+/**
+ * A dependency down, or a disk full or refusing writes: the job waits for someone to fix it (for up to
+ * WAIT_MAX_HOURS), not spend its retries on it. JOB_MAX_RETRIES at their backoff last about five minutes,
+ * and a disk filled overnight failed every job caught by it for good.
+ */
+const WAIT_CODES = new Set(["model_unavailable", "github_unavailable", "disk_full", "disk_error", "disk_low"]);
 
 export const queueItemFor = (job: Job): QueueItem => ({ jobId: job.id, installationId: job.installationId, repo: job.repo.fullName });
 
