@@ -303,6 +303,26 @@ describe("LowdbJobStore specifics", () => {
     await store.close();
   }, 30_000);
 
+  test("a job document torn by a power cut is not dropped without a word: the start names it and what to do", async () => {
+    const store = await LowdbJobStore.open(dir, { fsync: false });
+    const [kept, torn] = [makeJob({ runId: 1 }), makeJob({ runId: 2 })];
+    for (const j of [kept, torn]) {
+      await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.updateJob(j.id, (x) => void (x.state = "cloning"));
+    }
+    await store.close();
+    const file = join(dir, "jobs", `${torn.id}.json`);
+    writeFileSync(file, "");
+    const { logger, lines } = recordingLogger();
+    const again = await LowdbJobStore.open(dir, { fsync: false, logger });
+    expect((await again.getJob(kept.id))?.state).toBe("cloning");
+    expect(lines.filter((l) => l.level === "warn")).toEqual([
+      { level: "warn", fields: { files: [file] }, msg: expect.stringMatching(/^1 job document\(s\) in .* cannot be read .* left as it is$/) },
+    ]);
+    await again.close();
+    expect(existsSync(file)).toBe(true); // kept for the operator: it may be mended by hand
+  });
+
   test("a document write cut short by a crash leaves a temporary file that the next owner removes (a reader does not)", async () => {
     const store = await LowdbJobStore.open(dir);
     const job = makeJob();

@@ -103,7 +103,14 @@ export class LowdbJobStore implements JobStore {
     const archived = this.#archive.load();
     // Archived, then a crash before its document was deleted: the archive holds it (made durable before any
     // document goes), and compaction never looks at an archived job again, so the owner removes it here.
-    for (const job of this.#docs.loadAll(!this.#opts.readOnly, (id) => this.#archive.has(id))) this.#index.put(toIndexEntry(job));
+    const unreadable: string[] = [];
+    for (const job of this.#docs.loadAll(!this.#opts.readOnly, (id) => this.#archive.has(id), (f) => unreadable.push(f))) this.#index.put(toIndexEntry(job));
+    if (unreadable.length) {
+      this.#opts.logger?.warn(
+        { files: unreadable },
+        `${unreadable.length} job document(s) in ${join(this.#dir, "jobs")} cannot be read (not JSON: torn by a power cut or a disk error); their jobs are left out (a job still in the journal past the checkpoint comes back from it). Restore the files from a backup, or delete them to forget the jobs; each is left as it is`,
+      );
+    }
     for (const e of archived) if (!this.#index.byId.has(e.id)) this.#index.put(e);
     // A reader replays too (in memory only): the owner writes job documents lazily, so recent jobs may
     // exist only in the journal.
