@@ -323,6 +323,22 @@ describe("LowdbJobStore specifics", () => {
     expect(existsSync(file)).toBe(true); // kept for the operator: it may be mended by hand
   });
 
+  test("a stop on a full disk still closes the store: the last checkpoint failing loses nothing and holds nothing up", async () => {
+    const { logger, lines } = recordingLogger();
+    const store = await LowdbJobStore.open(dir, { fsync: false, logger });
+    const blocked = join(dir, ".state.json.tmp");
+    mkdirSync(blocked); // state.json cannot be written
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.close();
+    expect(existsSync(join(dir, "owner.pid"))).toBe(false);
+    expect(lines.filter((l) => l.level === "warn").map((l) => l.msg)).toContainEqual(expect.stringMatching(/checkpoint .* could not be written at stop.*nothing is lost/));
+    rmdirSync(blocked);
+    const again = await LowdbJobStore.open(dir, { fsync: false });
+    expect((await again.getJob(job.id))?.key).toBe(job.key);
+    await again.close();
+  });
+
   test("a document write cut short by a crash leaves a temporary file that the next owner removes (a reader does not)", async () => {
     const store = await LowdbJobStore.open(dir);
     const job = makeJob();

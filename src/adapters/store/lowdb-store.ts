@@ -352,7 +352,11 @@ export class LowdbJobStore implements JobStore {
     await this.#deferred.appended();
     await this.#journal.close();
     if (!this.#opts.readOnly) {
-      await this.#deferred.writeCheckpoint();
+      // A checkpoint only spares the next start some replay: failing it (a full disk) must not fail the stop,
+      // which would skip what comes after it (the lock, the other closers, the last log lines).
+      await this.#deferred.writeCheckpoint().catch((err) => {
+        this.#opts.logger?.warn({ err }, `the journal checkpoint ${join(this.#dir, "state.json")} could not be written at stop; nothing is lost: the next start replays the journal from the previous one`);
+      });
       releaseDataDirLock(this.#dir);
     }
   }
