@@ -61,7 +61,7 @@ export interface JobQuery {
  */
 export interface JobStore {
   readonly kind: string;
-  /** Throws when the backing store is unreachable (used by /readyz). */
+  /** Throws when the backing store is unreachable, or (lowdb) its disk keeps refusing the writes made behind intake (used by /readyz). */
   ping(): Promise<void>;
   /**
    * Records a delivery (with its raw body, as received: bytes or text) and, when `job` is given, creates
