@@ -1,0 +1,36 @@
+import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+describe("createLogger's stdout", () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "t0-logger-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("redirected to a file on a full disk: the process neither crashes nor hangs at exit, and says once on stderr why lines are lost", () => {
+    // A real refused write: stdout is a file no bigger than 4 KiB (ulimit -f) in the child; stderr is a pipe.
+    const code = `const { createLogger } = await import(${JSON.stringify(new URL("./logger.ts", import.meta.url).pathname)});
+      const logger = createLogger();
+      for (let i = 0; i < 200; i++) logger.info({ i, pad: "x".repeat(100) }, "a line");
+      setTimeout(() => { logger.info("later"); setTimeout(() => process.stderr.write("still serving\\n"), 300); }, 300);`;
+    const out = join(dir, "out.log");
+    const child = spawnSync("bash", ["-c", 'ulimit -f 4 && exec "$@" > "$OUT"', "bash", process.execPath, "--import", "tsx", "--input-type=module", "-e", code], {
+      encoding: "utf8",
+      env: { ...process.env, OUT: out },
+      timeout: 20_000,
+    });
+    expect(child.signal).toBeNull(); // not killed by the timeout: the exit did not wait for space
+    expect(child.status).toBe(0);
+    expect(child.stderr).toContain("still serving");
+    const notices = child.stderr.split("\n").filter((l) => l.includes("log lines"));
+    expect(notices).toEqual([expect.stringMatching(/^t0-ci-bot: log lines cannot be written to stdout \(EFBIG: file too large, write\); up to 16 MB of them wait .*; free space where stdout goes/)]);
+    expect(readFileSync(out, "utf8").length).toBeLessThanOrEqual(4096);
+  }, 30_000);
+});
