@@ -1,7 +1,6 @@
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
-import { AppError } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import type { Logger } from "../../core/ports/logger.js";
 import type { LogPosition } from "./append-log.js";
@@ -96,10 +95,10 @@ export class DeferredDocuments {
    * Why the store is not healthy, when a write behind intake keeps failing: the webhook path only sees the
    * journal, so with no webhook coming in a full disk would otherwise go unnoticed.
    */
-  problem(): AppError | undefined {
+  problem(): { message: string; cause: unknown } | undefined {
     if (this.#failing.size === 0) return undefined;
     const said = [...this.#failing].map(([kind, f]) => `${BACKGROUND[kind].what(this.#dir)} cannot be written since ${new Date(f.since).toISOString()} (${(f.err as Error)?.message ?? String(f.err)}); ${BACKGROUND[kind].meaning}`);
-    return new AppError("store_unavailable", said.join("; "), { retryable: true, cause: this.#failing.values().next().value?.err });
+    return { message: said.join("; "), cause: this.#failing.values().next().value?.err };
   }
 
   #failed(kind: Background, err: unknown): void {

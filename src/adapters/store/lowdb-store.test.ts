@@ -271,7 +271,7 @@ describe("LowdbJobStore specifics", () => {
     const pinged = () => store.ping().then(() => "ok", (e: Error) => e.message);
     for (let i = 0; i < 250 && (await pinged()) === "ok"; i++) await new Promise((r) => setTimeout(r, 20));
     await expect(store.ping()).rejects.toMatchObject({ code: "store_unavailable", retryable: true });
-    expect(await pinged()).toMatch(new RegExp(`job documents in ${join(dir, "jobs")} cannot be written since .*EISDIR.*${job.id}\\.json.*nothing is lost`));
+    expect(await pinged()).toMatch(new RegExp(`job documents in ${join(dir, "jobs")} cannot be written since .*EISDIR.*${job.id}\\.json.*nothing is lost.*; [\\d.]+ MB free on the disk of ${dir}$`));
     expect(lines.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([expect.stringMatching(/job documents .* cannot be written/)]);
     rmdirSync(doc); // the disk takes them again: no restart needed
     for (let i = 0; i < 250 && (await pinged()) !== "ok"; i++) await new Promise((r) => setTimeout(r, 20));

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, unlinkSync } from "node:fs";
 import { join } from "node:path";
 import { AppError } from "../../core/errors.js";
+import { freeBytes, mb } from "../../core/free-bytes.js";
 import type { Job, JobState } from "../../core/job.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { isFinal } from "../../core/job.js";
@@ -144,7 +145,12 @@ export class LowdbJobStore implements JobStore {
     if (this.#closed) throw new AppError("store_closed", "The job store is closed.", { retryable: true });
     if (!existsSync(join(this.#dir, "jobs"))) throw new AppError("store_unavailable", `DATA_DIR ${this.#dir} is gone.`, { retryable: true });
     const problem = this.#deferred.problem();
-    if (problem) throw problem;
+    if (problem) {
+      // Full, or refusing writes with room to spare (EIO, EROFS, a quota): the room left tells which.
+      const free = await freeBytes(this.#dir).catch(() => undefined);
+      const room = free === undefined ? "" : `; ${mb(free)} free on the disk of ${this.#dir}`;
+      throw new AppError("store_unavailable", `${problem.message}${room}`, { retryable: true, cause: problem.cause });
+    }
   }
 
   async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job, cap?: FingerprintCap) {
