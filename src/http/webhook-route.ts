@@ -104,7 +104,8 @@ export function createWebhookRoute(opts: WebhookRouteOptions) {
       if (!failure) throw err;
       const path = failure.path ?? deps.config.dataDir;
       // Asked only when a write failed: "disk full" with the room left, so a quota or a nearly full disk shows.
-      const free = await freeBytes(dirname(path)).catch(() => undefined);
+      // DATA_DIR itself, not its parent: it is often a filesystem of its own (a Docker volume).
+      const free = await freeBytes(failure.path ? dirname(failure.path) : path).catch(() => undefined);
       throw opts.storage!.failed(err, failure.code, { path, ...(free === undefined ? {} : { freeBytes: free }) });
     }
     if (!result.ok) return sendError(res, 400, "invalid_payload", result.message);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { randomUUID } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,6 +8,7 @@ import { FDATASYNC, type FileSync } from "../../src/adapters/store/append-log.js
 import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { AppError } from "../../src/core/errors.js";
+import { freeBytes } from "../../src/core/free-bytes.js";
 import { StorageHealth } from "../../src/http/storage-health.js";
 import type { FakeClock } from "../fakes/fake-clock.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
@@ -49,6 +51,16 @@ describe("webhook intake on a full disk", () => {
     const up = await fetch(`${h.url}/readyz`);
     expect(up.status).toBe(200);
     expect(((await up.json()) as any).checks.store).toBe("ok");
+  });
+
+  // A DATA_DIR that is a mount point of its own (a Docker volume): its parent is another filesystem.
+  const ownMount = existsSync("/dev/shm") && statSync("/dev/shm").dev !== statSync("/dev").dev;
+  (ownMount ? test : test.skip)("a failure that names no file is put on DATA_DIR, with the room left on DATA_DIR's own filesystem", async () => {
+    h = await startHarness({ store: failingStore("ENOSPC").store, env: { DATA_DIR: "/dev/shm" } });
+    const message = (await h.send("workflow_run", failedRun())).body.error.message as string;
+    const [, said] = /writing \/dev\/shm, ([\d.]+) MB free there/.exec(message) ?? [];
+    const mbOf = async (dir: string) => (await freeBytes(dir)) / 1024 / 1024;
+    expect(Math.abs(Number(said) - (await mbOf("/dev/shm")))).toBeLessThan(Math.abs((await mbOf("/dev")) - (await mbOf("/dev/shm"))) / 2);
   });
 
   test("ENOSPC in the message: the full disk is named", async () => {
