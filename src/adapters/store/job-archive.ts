@@ -74,6 +74,16 @@ export class JobArchive {
     }
   }
 
+  /**
+   * fsyncs the files holding these archived jobs, and the folder: for a start that finds their documents left
+   * behind by a crash, which may have come before the `sync()` that had to precede their removal.
+   */
+  async syncHolding(entries: IndexEntry[]): Promise<void> {
+    const names = new Set(["index.ndjson", ...entries.map((e) => this.#at.get(e.id)?.file ?? monthFile(e))]);
+    for (const name of names) await this.#syncPath(join(this.#dir, name));
+    await this.#syncPath(this.#dir);
+  }
+
   async read(id: string, entry: IndexEntry): Promise<Job | undefined> {
     if (!this.#at.has(id)) return undefined;
     const at = this.#at.get(id);

@@ -29,18 +29,16 @@ export class JobDocuments {
   /**
    * Every document on disk, for start-up. `owner`: this process writes the store, so it removes what a crash
    * left behind: lowdb writes `.<id>.json.tmp` and renames it into place, and one left behind is a write that
-   * was cut short, never acknowledged (the document still holds the state before it); `drop(id)` names
-   * documents another copy has replaced (archived jobs). `unreadable` is told of each document that is not
-   * JSON (a rename that reached the disk before the data, then a power cut), which is left in place.
+   * was cut short, never acknowledged (the document still holds the state before it); `replaced(id)` names
+   * documents another copy has replaced (archived jobs): they are not read, and left for the caller to
+   * remove once that copy is durable. `unreadable` is told of each document that is not JSON (a rename that
+   * reached the disk before the data, then a power cut), which is left in place.
    */
-  *loadAll(owner: boolean, drop: (id: string) => boolean, unreadable: (file: string) => void = () => undefined): Generator<Job> {
+  *loadAll(owner: boolean, replaced: (id: string) => boolean, unreadable: (file: string) => void = () => undefined): Generator<Job> {
     for (const name of existsSync(this.#dir) ? readdirSync(this.#dir) : []) {
       if (LEFT_BEHIND_TMP.test(name) && owner) rmSync(join(this.#dir, name), { force: true });
       if (!name.endsWith(".json")) continue;
-      if (drop(name.slice(0, -".json".length))) {
-        if (owner) rmSync(join(this.#dir, name), { force: true });
-        continue;
-      }
+      if (replaced(name.slice(0, -".json".length))) continue;
       const job = readJson<Job>(join(this.#dir, name));
       if (job) yield job;
       else unreadable(join(this.#dir, name));

@@ -611,6 +611,26 @@ describe("LowdbJobStore specifics", () => {
     await back.close();
   });
 
+  test("with fsync on, the next owner makes the archive durable before it removes a document left behind (a crash before the archive's sync)", async () => {
+    let now = Date.parse("2026-10-01T00:00:00Z");
+    const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });
+    const job = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    await store.updateJob(job.id, (j) => void (j.state = "completed"));
+    const doc = join(dir, "jobs", `${job.id}.json`);
+    const content = readFileSync(doc);
+    now = Date.parse("2026-11-20T00:00:00Z");
+    await store.compact();
+    await store.close();
+    writeFileSync(doc, content); // the crash came after the archive lines were written, before their fsync
+    const events: string[] = [];
+    const syncPath = async (p: string) => void events.push(`sync ${p.slice(dir.length + 1)} (document ${existsSync(doc) ? "present" : "gone"})`);
+    const back = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30, syncPath });
+    expect(existsSync(doc)).toBe(false);
+    expect(events.filter((e) => e.startsWith("sync archive")).sort()).toEqual(["sync archive (document present)", "sync archive/2026-10.ndjson (document present)", "sync archive/index.ndjson (document present)"]);
+    await back.close();
+  });
+
   test("a crash in the middle of archiving loses nothing: the torn line is ended and the job archived again", async () => {
     let now = Date.parse("2026-10-01T00:00:00Z");
     const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });

@@ -102,10 +102,22 @@ export class LowdbJobStore implements JobStore {
     for (const c of this.#clears.all()) this.#index.clearFingerprint(c.repoId, c.fingerprint, c.at);
 
     const archived = this.#archive.load();
-    // Archived, then a crash before its document was deleted: the archive holds it (made durable before any
-    // document goes), and compaction never looks at an archived job again, so the owner removes it here.
+    // Archived, then a crash before its document was deleted: the archive holds it, and compaction never looks
+    // at an archived job again, so the owner removes it here, once the archive is durable (the crash may have
+    // come before compaction's sync).
+    const leftBehind: string[] = [];
+    const replaced = (id: string) => {
+      if (!this.#archive.has(id)) return false;
+      leftBehind.push(id);
+      return true;
+    };
     const unreadable: string[] = [];
-    for (const job of this.#docs.loadAll(!this.#opts.readOnly, (id) => this.#archive.has(id), (f) => unreadable.push(f))) this.#index.put(toIndexEntry(job));
+    for (const job of this.#docs.loadAll(!this.#opts.readOnly, replaced, (f) => unreadable.push(f))) this.#index.put(toIndexEntry(job));
+    if (leftBehind.length && !this.#opts.readOnly) {
+      const ids = new Set(leftBehind);
+      if (this.#opts.fsync) await this.#archive.syncHolding(archived.filter((e) => ids.has(e.id)));
+      for (const id of leftBehind) await this.#docs.remove(id);
+    }
     if (unreadable.length) {
       this.#opts.logger?.warn(
         { files: unreadable },
