@@ -46,8 +46,8 @@ export async function intakeDelivery(deps: IntakeDeps, d: VerifiedDelivery): Pro
   const cap = candidate && { max, delivery: { ...delivery, outcome: "ignored" as const, reason: repeatedFailureReason(max) } };
   // A passing run resets the fix-loop count beside the record, not after it: on Redis that is one round trip
   // before the 202 instead of two, for the most common delivery there is. A green decision creates no job,
-  // so the two cannot race; a clear that fails only leaves the guard counting a little longer, and one done
-  // for a delivery whose record then fails is done again when GitHub resends it.
+  // so the two cannot race; a clear that fails refuses the delivery (below), and one done for a delivery whose
+  // record then fails is done again when GitHub resends it.
   const green = decision.outcome === "job_created" ? undefined : decision.green;
   // Settled into its error, not rejected: if the record below fails first, this must not be an unhandled rejection.
   const clearing = green ? deps.store.clearFingerprints(green.repoId, green.fingerprints, receivedAt).then(() => undefined, (err: unknown) => err) : undefined;

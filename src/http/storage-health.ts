@@ -24,8 +24,8 @@ export interface StorageWhere {
 }
 
 /**
- * What the webhook route last saw when writing to the store, for /readyz: the store's own ping() only
- * checks that it is open, so a full disk would otherwise leave the server "ready" while every webhook fails.
+ * What the webhook route last saw when writing to the store, for /readyz: the store's own ping() does not
+ * write to the journal, so a full disk would otherwise leave the server "ready" while every webhook fails.
  * Shared by the routes of one HTTP server; cleared by the next successful write.
  */
 export class StorageHealth {
