@@ -98,6 +98,23 @@ describe("LowdbJobStore specifics", () => {
     await reopened.close();
   });
 
+  test("a fix-loop reset whose fingerprints.json write failed is written by its redelivery, and kept over a restart", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const job = makeJob({ fingerprint: "fp-1", at: "2026-12-05T09:00:00.000Z" });
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    const tmp = join(dir, ".fingerprints.json.tmp");
+    mkdirSync(tmp); // lowdb's write of fingerprints.json goes through this file: it cannot be written
+    await expect(store.clearFingerprints(job.repo.id, ["fp-1"], "2026-12-05T10:00:00.000Z")).rejects.toMatchObject({ code: "EISDIR" });
+    rmdirSync(tmp);
+    // The passing run's webhook was answered 503: GitHub redelivers it once the disk is back.
+    await store.clearFingerprints(job.repo.id, ["fp-1"], "2026-12-05T10:00:00.000Z");
+    await store.close();
+    const reopened = await LowdbJobStore.open(dir);
+    const count = await reopened.countByFingerprint(job.repo.id, "fp-1");
+    await reopened.close();
+    expect(count).toBe(0);
+  });
+
   test("with fsync on, a job's document and its folder reach the disk before the checkpoint passes its journal line", async () => {
     const synced: Array<{ path: string; checkpoint: unknown }> = [];
     const checkpoint = () => (existsSync(join(dir, "state.json")) ? JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint : null);

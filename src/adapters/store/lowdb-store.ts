@@ -300,8 +300,10 @@ export class LowdbJobStore implements JobStore {
     // Most passing runs follow passing runs: nothing to clear, and no state write on the webhook path.
     const counted = fingerprints.filter((fp) => this.#index.countFingerprint(repoId, fp) > 0);
     if (!counted.length) return;
-    for (const fp of counted) this.#index.clearFingerprint(repoId, fp, at);
+    // Written before the count is reset: a write the disk refuses fails the webhook (503), and its
+    // redelivery must still find something to clear, or it is acknowledged with the reset never written.
     await this.#clears.record(repoId, counted, at);
+    for (const fp of counted) this.#index.clearFingerprint(repoId, fp, at);
   }
 
   async countByState(): Promise<Record<JobState, number>> {
