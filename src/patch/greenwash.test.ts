@@ -225,3 +225,16 @@ describe("green-washing reasons", () => {
     for (const r of reasons) expect(r).not.toContain(token.slice(0, 12));
   });
 });
+
+describe("green-washing rules on a very long line", () => {
+  // A model can send a 100 KB line (minified code, a data blob); a regex that backtracks on it would hold the
+  // job for minutes (these two took 10 s and over a minute before).
+  test.each([
+    ["a line of spaces", " ".repeat(100_000)],
+    ["an `if (` followed by spaces", `  if (a${" ".repeat(100_000)}x`],
+  ])("%s in a test file is judged in well under a second", (_name, line) => {
+    const started = performance.now();
+    expect(rules(patch("test/a.test.js", ["+" + line]))).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});

@@ -78,7 +78,9 @@ const ANDED_FALSE = new RegExp(String.raw`^\s*(\}\s*else\s+)?(if|elif)\b.*(\b(fa
 /** `if got != got {`: a condition comparing a value with itself. */
 function selfCompared(text: string): boolean {
   if (ANDED_FALSE.test(text)) return true;
-  const cond = /^\s*(?:\}\s*else\s+)?(?:if|elif)\b\s*(.*?)\s*(?:\{|:)?\s*$/.exec(text)?.[1];
+  // The condition is cut out by hand: a lazy `(.*?)` between `\s*` runs takes cubic time on a long line of spaces.
+  const rest = /^\s*(?:\}\s*else\s+)?(?:if|elif)\b(.*)$/.exec(text)?.[1]?.trimEnd();
+  const cond = rest === undefined ? undefined : (/[{:]$/.test(rest) ? rest.slice(0, -1) : rest).trim();
   if (!cond) return false;
   const inner = cond.replace(/^\((.*)\)$/, "$1");
   for (const op of ["!==", "!=", "==="]) {
@@ -92,7 +94,8 @@ function selfCompared(text: string): boolean {
 const CATCHES_ASSERTION = /\bexcept\b[^:]*\bAssertionError\b|\bsuppress\s*\([^)]*\b(AssertionError|Exception|BaseException)\b|\bcatch\s*\(\s*(final\s+)?(AssertionError|AssertionFailedError|Throwable|Error)\b/;
 
 /** A bare `except:`, `except Exception`/`BaseException`, or any JS `catch`: each also catches a failed assertion. */
-const BROAD_CATCH = /^\s*(except\s*(\(?\s*(Base)?Exception\b[^:]*)?(\s+as\s+\w+)?\s*:|\}?\s*catch\b(\s*\(\s*\w*\s*\))?\s*\{)/;
+// `(\}\s*)?catch`, not `\}?\s*catch`: two `\s*` in a row after `^` take quadratic time on a long line of spaces.
+const BROAD_CATCH = /^\s*(except\s*(\(?\s*(Base)?Exception\b[^:]*)?(\s+as\s+\w+)?\s*:|(\}\s*)?catch\b(\s*\(\s*\w*\s*\))?\s*\{)/;
 /** What a handler does when it does not swallow: re-raise, fail the test, or assert on the error. */
 const HANDLES = new RegExp(String.raw`\b(raise|throw|fail|pytest\.fail)\b|${ASSERTION.source}`);
 
