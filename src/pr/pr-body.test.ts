@@ -128,6 +128,9 @@ describe("PR body template", () => {
     expect(comment).toContain("The PR stays a draft");
     const kept = renderPrBody(input({ diagnosis: "Use `a<b` and\n```\nif x<y: pass\n<br>\n```\nwhen x < y, not <b>x</b>." }));
     expect(kept).toContain("Use `a<b` and\n```\nif x<y: pass\n<br>\n```\nwhen x < y, not &lt;b>x&lt;/b>.");
+    // An HTML-escaping failure quotes entities in code, where they are shown as written, not as `&amp;#x27;`.
+    const entities = renderPrBody(input({ diagnosis: "escape() returns `&#x27;` for a quote:\n```\nexpect(escape(\"'\")).toBe(\"&#x27;\")\n```\nnot &#x40;x." }));
+    expect(entities).toContain("escape() returns `&#x27;` for a quote:\n```\nexpect(escape(\"'\")).toBe(\"&#x27;\")\n```\nnot &amp;#x40;x.");
   });
 
   // A repair's refusal quotes the model, which can echo a secret from the log; the comment cuts it at 1,000.

@@ -40,7 +40,9 @@ const noMentions = (s: string) => s.replace(/@(?=[A-Za-z0-9])/g, "@\u2060");
  * cross-reference in that thread. The closing keyword and the `#` get a word joiner, as `@` does, and an
  * HTML entity for `@` or `#` (`&#64;name`) is shown as written instead of becoming one.
  */
-const quiet = (s: string) => noIssueRefs(s.replace(/&(?=#x?[0-9a-f]+;|commat;|num;)/gi, "&amp;"));
+const quiet = (s: string) => noIssueRefs(noEntities(s));
+/** Inside code an entity is shown as written already: escaping it there would show `&amp;#x27;`. */
+const noEntities = (s: string) => s.replace(/&(?=#x?[0-9a-f]+;|commat;|num;)/gi, "&amp;");
 /**
  * Model text shown as Markdown must not hide the rest of the body: an unclosed `<!--` or `<details>` would
  * swallow the change, validation and policy sections, and so would an unclosed code fence. Tags outside
@@ -48,7 +50,7 @@ const quiet = (s: string) => noIssueRefs(s.replace(/&(?=#x?[0-9a-f]+;|commat;|nu
  */
 function contained(s: string): string {
   const parts = s.split(/(^(?:```|~~~)[^\n]*\n[\s\S]*?^(?:```|~~~)[ \t]*$|(?<!`)`[^`\n]+`(?!`))/m);
-  const out = parts.map((part, i) => (i % 2 ? part : part.replace(/<(?=[A-Za-z/!?])/g, "&lt;"))).join("");
+  const out = parts.map((part, i) => (i % 2 ? part : noEntities(part).replace(/<(?=[A-Za-z/!?])/g, "&lt;"))).join("");
   const opened = /^(```|~~~)/m.exec(parts.filter((_, i) => i % 2 === 0).join(""));
   return opened ? `${out}\n${opened[1]}` : out;
 }
@@ -119,7 +121,7 @@ export function renderPrBody(i: PrBodyInput): string {
     `Classification: **${i.classification}**`,
     ``,
     `### Diagnosis`,
-    contained(quiet(i.diagnosis.trim())),
+    noIssueRefs(contained(i.diagnosis.trim())),
     ``,
     `### The change (+${i.additions} / -${i.deletions})`,
     `| file | status | added | removed |`,
@@ -177,7 +179,7 @@ const MAX_REASON = 1_000;
  * would fail the job).
  */
 export function renderCiFailedComment(marker: string, i: { conclusion: string; runId: number; url?: string; why: string; draft: boolean }): string {
-  const why = contained(quiet(redactHead(i.why, MAX_REASON)));
+  const why = noIssueRefs(contained(redactHead(i.why, MAX_REASON)));
   return redact(
     `${marker}\nCI ${i.conclusion} on this fix branch ([run ${i.runId}](${i.url ?? "#"})); ${why}. ${i.draft ? "The PR stays a draft" : "The PR is left as it is"}: take it over, or close it to reject the fix.`,
   );
