@@ -139,7 +139,8 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   const allowedOrRefused = <F extends Override>(findings: F[]): F | undefined => {
     for (const f of findings) {
       const key = RULES[f.rule].overridableBy;
-      if (!key || !opts.config.allow[key]) return f;
+      // Most finders say only what they saw: the refusal also says how a repository that wants the change lets it through.
+      if (!key || !opts.config.allow[key]) return key && !f.reason.includes(`allow ${key}`) ? { ...f, reason: `${f.reason}; if this is the fix you want, allow ${key} in .github/ci-bot.yml` } : f;
       overrideDetails.push(f);
     }
     return undefined;

@@ -89,3 +89,15 @@ describe("isSecretName", () => {
     "PWD", "OLDPWD", "PASS", "GLOB_PAT", "SECRET_NAME", "PASSWORD_MIN_LENGTH", "KEYBOARD", "CI", "HOME",
   ])("%s is not", (name) => expect(isSecretName(name)).toBe(false));
 });
+
+describe("a refusal by an overridable rule says how to let the change through", () => {
+  test("a skipped test names allow.skip_tests", async () => {
+    const { diff, repo, cleanup } = await gitDiff(edit("tests/test_add.py", PY_TEST(), PY_TEST('    pytest.skip("flaky")\n')));
+    try {
+      const r = await applyPatch(diff, repo, { config: configWith([]), dryRun: true });
+      expect(r).toMatchObject({ ok: false, refusal: { rule: "skip_tests", reason: expect.stringMatching(/allow skip_tests in \.github\/ci-bot\.yml$/) } });
+    } finally {
+      await cleanup();
+    }
+  });
+});
