@@ -607,7 +607,8 @@ describe("LowdbJobStore specifics", () => {
     await store.close();
   });
 
-  test("a job document left behind by a crash between archiving and deleting it is removed by the next owner", async () => {
+  /** A completed job archived by retention, whose document is then put back: a crash before its removal. */
+  async function archivedWithDocumentBack() {
     let now = Date.parse("2026-10-01T00:00:00Z");
     const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });
     const job = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
@@ -618,7 +619,12 @@ describe("LowdbJobStore specifics", () => {
     now = Date.parse("2026-11-20T00:00:00Z");
     expect((await store.compact()).archivedJobs).toBe(1);
     await store.close();
-    writeFileSync(doc, content); // as if the crash came after the archive line, before the unlink
+    writeFileSync(doc, content);
+    return { job, doc, now };
+  }
+
+  test("a job document left behind by a crash between archiving and deleting it is removed by the next owner", async () => {
+    const { job, doc, now } = await archivedWithDocumentBack(); // as if the crash came after the archive line, before the unlink
     const reader = await LowdbJobStore.open(dir, { readOnly: true });
     await reader.close();
     expect(existsSync(doc)).toBe(true); // a reader leaves it
@@ -629,17 +635,7 @@ describe("LowdbJobStore specifics", () => {
   });
 
   test("with fsync on, the next owner makes the archive durable before it removes a document left behind (a crash before the archive's sync)", async () => {
-    let now = Date.parse("2026-10-01T00:00:00Z");
-    const store = await LowdbJobStore.open(dir, { fsync: false, now: () => now, retentionDays: 30 });
-    const job = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z" });
-    await store.recordIntake(makeDelivery(job), "{}", job);
-    await store.updateJob(job.id, (j) => void (j.state = "completed"));
-    const doc = join(dir, "jobs", `${job.id}.json`);
-    const content = readFileSync(doc);
-    now = Date.parse("2026-11-20T00:00:00Z");
-    await store.compact();
-    await store.close();
-    writeFileSync(doc, content); // the crash came after the archive lines were written, before their fsync
+    const { job, doc, now } = await archivedWithDocumentBack(); // the crash came after the archive lines were written, before their fsync
     const events: string[] = [];
     const syncPath = async (p: string) => void events.push(`sync ${p.slice(dir.length + 1)} (document ${existsSync(doc) ? "present" : "gone"})`);
     const back = await LowdbJobStore.open(dir, { now: () => now, retentionDays: 30, syncPath });
