@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { underFileSizeLimit } from "../../test/helpers/under-file-size-limit.js";
 
 describe("createLogger's stdout", () => {
   let dir: string;
@@ -21,11 +21,7 @@ describe("createLogger's stdout", () => {
       for (let i = 0; i < 200; i++) logger.info({ i, pad: "x".repeat(100) }, "a line");
       setTimeout(() => { logger.info("later"); setTimeout(() => process.stderr.write("still serving\\n"), 300); }, 300);`;
     const out = join(dir, "out.log");
-    const child = spawnSync("bash", ["-c", 'ulimit -f 4 && exec "$@" > "$OUT"', "bash", process.execPath, "--import", "tsx", "--input-type=module", "-e", code], {
-      encoding: "utf8",
-      env: { ...process.env, OUT: out },
-      timeout: 20_000,
-    });
+    const child = underFileSizeLimit(4, code, [], { stdoutTo: out, timeout: 20_000 });
     expect(child.signal).toBeNull(); // not killed by the timeout: the exit did not wait for space
     expect(child.status).toBe(0);
     expect(child.stderr).toContain("still serving");

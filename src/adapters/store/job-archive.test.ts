@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
-import { spawnSync } from "node:child_process";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -7,6 +6,7 @@ import { join } from "node:path";
 import { makeJob } from "../../../test/helpers/make-job.js";
 import { JobArchive } from "./job-archive.js";
 import { toIndexEntry } from "./job-index.js";
+import { underFileSizeLimit } from "../../../test/helpers/under-file-size-limit.js";
 
 const final = (runId: number) => {
   const job = makeJob({ runId, at: "2026-10-01T00:00:00.000Z" });
@@ -82,7 +82,7 @@ describe("JobArchive", () => {
       const job = JSON.parse(process.argv[2]);
       try { await new JobArchive(process.argv[1], async () => undefined).append(job, toIndexEntry(job)); console.log("appended"); }
       catch (e) { console.log(e.code); }`;
-    const child = spawnSync("bash", ["-c", 'ulimit -f 4 && exec "$@"', "bash", process.execPath, "--import", "tsx", "--input-type=module", "-e", code, dir, JSON.stringify(big)], { encoding: "utf8" });
+    const child = underFileSizeLimit(4, code, [dir, JSON.stringify(big)]);
     expect(child.stdout.trim()).toBe("EFBIG");
     // Space is back: the torn line is ended and the job archived whole.
     const again = archive();

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -8,6 +8,7 @@ import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
 import { recordingLogger } from "../../../test/helpers/recording-logger.js";
 import { FDATASYNC, type FileSync } from "./append-log.js";
 import { LowdbJobStore } from "./lowdb-store.js";
+import { underFileSizeLimit } from "../../../test/helpers/under-file-size-limit.js";
 
 describe("LowdbJobStore specifics", () => {
   let dir: string;
@@ -474,7 +475,7 @@ describe("LowdbJobStore specifics", () => {
     const code = `const { LowdbJobStore } = await import(${JSON.stringify(new URL("./lowdb-store.ts", import.meta.url).pathname)});
       try { await LowdbJobStore.open(process.argv[1], { fsync: false }); console.log("opened"); }
       catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message })); }`;
-    const child = spawnSync("bash", ["-c", 'ulimit -f 0 && exec "$@"', "bash", process.execPath, "--import", "tsx", "--input-type=module", "-e", code, dir], { encoding: "utf8" });
+    const child = underFileSizeLimit(0, code, [dir]);
     const said = JSON.parse(child.stdout.trim()) as { code: string; message: string };
     expect(said.code).toBe("store_unavailable");
     expect(said.message).toContain(`DATA_DIR ${dir}: cannot write its lock file ${join(dir, "owner.pid")}`);
