@@ -326,8 +326,19 @@ describe("build-context", () => {
     if (Array.isArray(mine)) expect(mine).toEqual((get(full, cut) as unknown[]).slice(0, mine.length));
   });
 
-  test("the same failing test as a fix PR people closed without merging: the job ends here, before the re-run or the model", async () => {
+  /** The stages up to build-context for a new job of the svgo failure, with `before` (an earlier job) on record. */
+  async function buildContextAfter(before: Job) {
     const { deps, job, ctx } = setup();
+    await deps.store.recordIntake(makeDelivery(before), "{}", before);
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(svgoLog, { diff: DIFF });
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    const out = await buildContextStage.run(job, deps, ctx);
+    gh.done();
+    return out;
+  }
+
+  test("the same failing test as a fix PR people closed without merging: the job ends here, before the re-run or the model", async () => {
     // Yesterday's run of the same workflow and branch, whose fix PR #40 people closed unmerged.
     const before = makeJob({ repo: "octo/app", runId: 98 });
     before.results = {
@@ -335,30 +346,19 @@ describe("build-context", () => {
       "open-pull-request": { branch: "ci-bot/fix-98", pr: { number: 40, state: "closed" } },
       "pr-events": [{ id: "closed:40", kind: "closed", merged: false, headSha: "c".repeat(40), at: "2026-11-22T12:00:00.000Z" }],
     };
-    await deps.store.recordIntake(makeDelivery(before), "{}", before);
-    await cloneRepoStage.run(job, deps, ctx);
-    await mockRun(svgoLog, { diff: DIFF });
-    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
-    const out = await buildContextStage.run(job, deps, ctx);
-    gh.done();
+    const out = await buildContextAfter(before);
     expect(out.finish).toContain(`people closed fix PR #40 (job ${before.id})`);
     expect((out.result as BuildContextResult).context.failed_tests.length).toBeGreaterThan(0);
   });
 
   test("the same failing test on the branch while a fix PR for it is open: the job ends here, the PR left as it is", async () => {
-    const { deps, job, ctx } = setup();
     // Last night's run of the same workflow on main, whose fix PR #41 waits for review.
     const before = { ...makeJob({ repo: "octo/app", runId: 97 }), state: "pr" as const, waitingFor: "pr_outcome" };
     before.results = {
       "build-context": { context: { failed_tests: [{ name: 'output as stream when "-" is specified' }, { name: "another test" }] } },
       "open-pull-request": { branch: "ci-bot/fix-97", commitSha: "d".repeat(40), files: ["lib/svgo.js"], pr: { number: 41, state: "open" } },
     };
-    await deps.store.recordIntake(makeDelivery(before), "{}", before);
-    await cloneRepoStage.run(job, deps, ctx);
-    await mockRun(svgoLog, { diff: DIFF });
-    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
-    const out = await buildContextStage.run(job, deps, ctx);
-    gh.done();
+    const out = await buildContextAfter(before);
     expect((out.result as BuildContextResult).context.failed_tests.map((t) => t.name)).toEqual(['output as stream when "-" is specified']);
     expect(out.finish).toContain(`its fix PR #41 of job ${before.id} answers it; nothing written`);
   });
