@@ -228,13 +228,14 @@ describe("green-washing reasons", () => {
 
 describe("green-washing rules on a very long line", () => {
   // A model can send a 100 KB line (minified code, a data blob); a regex that backtracks on it would hold the
-  // job for minutes (these two took 10 s and over a minute before).
+  // job for minutes (these two took 10 s and over a minute before; 12 ms now). The bound leaves room for a
+  // loaded CI machine, where a redaction 25 times under its bound once crossed it.
   test.each([
     ["a line of spaces", " ".repeat(100_000)],
     ["an `if (` followed by spaces", `  if (a${" ".repeat(100_000)}x`],
-  ])("%s in a test file is judged in well under a second", (_name, line) => {
+  ])("%s in a test file is judged in well under 5 s", (_name, line) => {
     const started = performance.now();
     expect(rules(patch("test/a.test.js", ["+" + line]))).toEqual([]);
-    expect(performance.now() - started).toBeLessThan(1000);
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
