@@ -1,21 +1,6 @@
 import { AppError } from "../core/errors.js";
 import { mb } from "../core/free-bytes.js";
-
-/** errno codes that mean the journal cannot be written until someone frees space or fixes the disk. */
-const STORAGE_CODES: Record<string, string> = {
-  ENOSPC: "the disk is full",
-  EDQUOT: "the disk quota is used up",
-  EIO: "the disk reported an I/O error",
-  EROFS: "the file system is read-only",
-};
-
-/** The errno code of a storage failure anywhere in the error's cause chain, if it is one, and the file it names. */
-export function storageError(err: unknown): { code: string; path?: string } | undefined {
-  for (let e = err as { code?: unknown; path?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === "string" && e.code in STORAGE_CODES) return { code: e.code, ...(typeof e.path === "string" ? { path: e.path } : {}) };
-  }
-  return undefined;
-}
+import { STORAGE_ERRORS } from "../core/storage-error.js";
 
 /** Where the failed write went, and how much room its filesystem has left (unknown when it cannot be asked). */
 export interface StorageWhere {
@@ -47,7 +32,7 @@ export class StorageHealth {
     this.#failure = { code, at: this.#now(), ...(where ? { where } : {}) };
     return new AppError(
       "storage_unavailable",
-      `storage unavailable: ${STORAGE_CODES[code]} (${code})${describe(where)}, so the webhook was not recorded; free space or fix DATA_DIR's disk and retry — GitHub will be asked to redeliver it`,
+      `storage unavailable: ${STORAGE_ERRORS[code]} (${code})${describe(where)}, so the webhook was not recorded; free space or fix DATA_DIR's disk and retry — GitHub will be asked to redeliver it`,
       { retryable: true, cause: err },
     );
   }
@@ -60,7 +45,7 @@ export class StorageHealth {
   problem(): string | undefined {
     const f = this.#failure;
     if (!f || this.#now() - f.at >= this.#holdMs) return undefined;
-    return `the last journal write failed at ${new Date(f.at).toISOString()}: ${STORAGE_CODES[f.code]} (${f.code})${describe(f.where)}; ready again once a write succeeds, or ${this.#holdMs / 1000} s after the failure to let one try`;
+    return `the last journal write failed at ${new Date(f.at).toISOString()}: ${STORAGE_ERRORS[f.code]} (${f.code})${describe(f.where)}; ready again once a write succeeds, or ${this.#holdMs / 1000} s after the failure to let one try`;
   }
 }
 

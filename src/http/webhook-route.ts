@@ -6,7 +6,8 @@ import { intakeDelivery } from "../handlers/intake.js";
 import { queueItemFor } from "../pipeline/runner.js";
 import { BodyTooLargeError, MAX_WEBHOOK_BYTES, OverBudgetError, readBody, type UnverifiedBytes } from "./read-body.js";
 import { sendError } from "./respond.js";
-import { storageError, type StorageHealth } from "./storage-health.js";
+import { storageError } from "../core/storage-error.js";
+import type { StorageHealth } from "./storage-health.js";
 
 /** Checks `X-Hub-Signature-256` against the raw body (Probot's own verifier: `probot.webhooks.verify`). */
 export type SignatureVerifier = (rawBody: string, signature: string) => Promise<boolean>;
