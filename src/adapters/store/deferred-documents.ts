@@ -2,7 +2,9 @@ import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
 import type { Job } from "../../core/job.js";
+import type { StoreWarning } from "../../core/ports/job-store.js";
 import type { Logger } from "../../core/ports/logger.js";
+import { storageError } from "../../core/storage-error.js";
 import type { LogPosition } from "./append-log.js";
 import type { JobDocuments } from "./job-documents.js";
 import type { KeyedSerial } from "./keyed-serial.js";
@@ -66,6 +68,11 @@ export class DeferredDocuments {
   readonly #logger: Logger | undefined;
   /** Background writes failing (retried meanwhile), since when and why; each clears once its write succeeds. */
   readonly #failing = new Map<Background, { since: number; err: unknown }>();
+  /**
+   * Documents that cannot be written for a reason of their own (something in the way at their path) while
+   * the folder takes others, by job id: retried with the rest, said in warnings(), not a readiness failure.
+   */
+  readonly #unwritable = new Map<string, { since: number; err: unknown }>();
 
   private constructor(state: Low<StateDoc>, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { dir: string; now: () => number; logger?: Logger }) {
     this.#state = state;
@@ -99,6 +106,32 @@ export class DeferredDocuments {
     if (this.#failing.size === 0) return undefined;
     const said = [...this.#failing].map(([kind, f]) => `${BACKGROUND[kind].what(this.#dir)} cannot be written since ${new Date(f.since).toISOString()} (${(f.err as Error)?.message ?? String(f.err)}); ${BACKGROUND[kind].meaning}`);
     return { message: said.join("; "), cause: this.#failing.values().next().value?.err };
+  }
+
+  /** Documents that keep failing while others are written (see #materialise). */
+  warnings(): StoreWarning[] {
+    if (this.#unwritable.size === 0) return [];
+    const shown = [...this.#unwritable].slice(0, 3).map(([id, f]) => `${this.#docs.path(id)} (${message(f.err)}) since ${new Date(f.since).toISOString()}`);
+    const more = this.#unwritable.size > shown.length ? ` and ${this.#unwritable.size - shown.length} more` : "";
+    return [
+      {
+        code: "job_documents_unwritable",
+        count: this.#unwritable.size,
+        message: `${this.#unwritable.size} job document(s) cannot be written while others are: ${shown.join("; ")}${more}; nothing is lost (each job is in the intake journal, which the checkpoint does not pass, and in memory); remove or move what is in the way at each path, or fix its permissions, and it is written by itself`,
+      },
+    ];
+  }
+
+  #cannotWrite(id: string, err: unknown): void {
+    const known = this.#unwritable.get(id);
+    if (known) return void (known.err = err);
+    this.#unwritable.set(id, { since: this.#now(), err });
+    const file = this.#docs.path(id);
+    // Once per document: the retries (every 200 ms) would fill the log.
+    this.#logger?.warn(
+      { err, file, jobId: id },
+      `${file} cannot be written (${message(err)}) while other job documents are; retrying in the background; nothing is lost: the job is in the intake journal, which the checkpoint does not pass, and \`t0-ci-bot jobs show ${id}\` still reads it; remove or move what is in the way at ${file} (a directory, a file the app may not replace), or fix its permissions, and it is written by itself`,
+    );
   }
 
   #failed(kind: Background, err: unknown): void {
@@ -177,6 +210,11 @@ export class DeferredDocuments {
     const unwritten = this.#unwritten.get(job.id);
     // A job that existed only in the journal: its document must be on disk before the checkpoint passes its line.
     await this.#docs.write(job, unwritten !== undefined && this.#fsync);
+    const was = this.#unwritable.get(job.id);
+    if (was) {
+      this.#unwritable.delete(job.id);
+      this.#logger?.info({ failingSince: new Date(was.since).toISOString(), jobId: job.id }, `${this.#docs.path(job.id)} is written again`);
+    }
     if (unwritten && this.#unwritten.get(job.id) === unwritten) {
       this.#unwritten.delete(job.id);
       this.settled(unwritten.pos);
@@ -239,14 +277,27 @@ export class DeferredDocuments {
       if (batch.length >= limit) break;
       batch.push([id, json]);
     }
-    let failure: unknown;
+    const failed: Array<[string, unknown]> = [];
+    let written = 0;
     for (const [id, json] of batch) {
       // Through the per-job lock so a concurrent updateJob's newer state is never overwritten.
       await this.#serial.run(id, async () => {
-        if (this.#unwritten.get(id)?.json === json) await this.write(JSON.parse(json) as Job);
-      }).catch((err) => void (failure ??= err)); // one document that cannot be written must not hold up the rest
+        if (this.#unwritten.get(id)?.json !== json) return;
+        await this.write(JSON.parse(json) as Job);
+        written++;
+      }).catch((err) => void failed.push([id, err])); // one document that cannot be written must not hold up the rest
     }
-    if (failure) throw failure;
+    if (failed.length === 0) return;
+    // Which failures make the store unready (it throws), and which are one file's (a warning): readiness
+    // takes the only web pod out of service, so one path with a directory or a read-only file in the way
+    // must not do it for ever. A code that no file causes by itself (a full, quota'd, read-only or failing
+    // disk) is the disk's. Any other (EISDIR, EACCES, ENAMETOOLONG, ...) is a file's when the folder takes
+    // another write: one of the batch, or else a probe file, so that one job failing on its own, with no
+    // other to compare with, is not read as the disk (and a folder the app may not write in is).
+    const disk = failed.find(([, err]) => storageError(err));
+    if (disk) throw disk[1];
+    if (written === 0) await this.#docs.probe();
+    for (const [id, err] of failed) this.#cannotWrite(id, err);
   }
 
   #scheduleCheckpoint(): void {
@@ -276,6 +327,10 @@ export class DeferredDocuments {
     this.#state.data.checkpoint = pos;
     await this.#state.write();
   }
+}
+
+function message(err: unknown): string {
+  return (err as Error)?.message ?? String(err);
 }
 
 function before(a: LogPosition, b: LogPosition): boolean {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { unlink } from "node:fs/promises";
+import { unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Low } from "lowdb";
 import { JSONFile } from "lowdb/node";
@@ -73,6 +73,16 @@ export class JobDocuments {
     if (sync) this.#toSync.add(job.id);
   }
 
+  /**
+   * Throws when a new file cannot be written in the folder at all. Its name is no job's, and one left behind
+   * by a crash is removed at the next start (as a document's temporary file is).
+   */
+  async probe(): Promise<void> {
+    const file = join(this.#dir, ".write-probe.json.tmp");
+    await writeFile(file, "{}");
+    await unlink(file);
+  }
+
   async remove(id: string): Promise<void> {
     await unlink(this.#file(id)).catch(() => undefined);
   }
@@ -97,6 +107,11 @@ export class JobDocuments {
       for (const id of ids) this.#toSync.add(id);
       throw err;
     }
+  }
+
+  /** Where the job's document is. */
+  path(id: string): string {
+    return this.#file(id);
   }
 
   #file(id: string): string {

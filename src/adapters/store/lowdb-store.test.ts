@@ -279,18 +279,22 @@ describe("LowdbJobStore specifics", () => {
     expect(existsSync(join(dir, "owner.pid"))).toBe(false); // a start that failed leaves the lock free
   });
 
-  test("job documents the disk refuses in the background make ping() (so /readyz) and the log say so, until they are written", async () => {
+  test("job documents the disk refuses in the background (no new file can be written there) make ping() (so /readyz) and the log say so, until they are written", async () => {
     const { logger, lines } = recordingLogger();
     const store = await LowdbJobStore.open(dir, { fsync: false, logger });
     const job = makeJob();
     const doc = join(dir, "jobs", `${job.id}.json`);
+    const probe = join(dir, "jobs", ".write-probe.json.tmp");
     mkdirSync(doc); // its document cannot be renamed into place
+    mkdirSync(probe); // nor can any new file be written in the folder: it is not this one file's problem
     await store.recordIntake(makeDelivery(job), "{}", job);
     const pinged = () => store.ping().then(() => "ok", (e: Error) => e.message);
     for (let i = 0; i < 250 && (await pinged()) === "ok"; i++) await new Promise((r) => setTimeout(r, 20));
     await expect(store.ping()).rejects.toMatchObject({ code: "store_unavailable", retryable: true });
-    expect(await pinged()).toMatch(new RegExp(`job documents in ${join(dir, "jobs")} cannot be written since .*EISDIR.*${job.id}\\.json.*nothing is lost.*; [\\d.]+ MB free on the disk of ${dir}$`));
+    expect(await pinged()).toMatch(new RegExp(`job documents in ${join(dir, "jobs")} cannot be written since .*EISDIR.*\\.write-probe\\.json\\.tmp.*nothing is lost.*; [\\d.]+ MB free on the disk of ${dir}$`));
     expect(lines.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([expect.stringMatching(/job documents .* cannot be written/)]);
+    expect(store.warnings()).toEqual([]); // said as the disk's, not as one file's as well
+    rmdirSync(probe);
     rmdirSync(doc); // the disk takes them again: no restart needed
     for (let i = 0; i < 250 && (await pinged()) !== "ok"; i++) await new Promise((r) => setTimeout(r, 20));
     expect(await pinged()).toBe("ok");
@@ -298,6 +302,69 @@ describe("LowdbJobStore specifics", () => {
     expect(lines.filter((l) => l.level === "warn")).toHaveLength(1); // one line per outage, not per retry
     expect(lines.at(-1)?.msg).toMatch(/job documents .* are written again/);
     await store.close();
+  }, 30_000);
+
+  test("one job document that cannot be written (a directory in its place) while others are written keeps the store ready, says so once, and is retried", async () => {
+    const { logger, lines } = recordingLogger();
+    const store = await LowdbJobStore.open(dir, { fsync: false, logger });
+    const [bad, good] = [makeJob({ runId: 1 }), makeJob({ runId: 2 })];
+    const doc = join(dir, "jobs", `${bad.id}.json`);
+    mkdirSync(doc); // this one file cannot be renamed into place; the disk takes every other write
+    await store.recordIntake(makeDelivery(bad), "{}", bad);
+    await store.recordIntake(makeDelivery(good), "{}", good);
+    const warned = () => lines.some((l) => l.level === "warn");
+    for (let i = 0; i < 250 && !(warned() && existsSync(join(dir, "jobs", `${good.id}.json`))); i++) await new Promise((r) => setTimeout(r, 20));
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect(lines.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([expect.stringMatching(new RegExp(`${doc} cannot be written.*EISDIR.*nothing is lost.*remove or move`))]);
+    expect(store.warnings()).toEqual([{ code: "job_documents_unwritable", count: 1, message: expect.stringContaining(`${doc} (EISDIR`) }]);
+    // Its journal line stays its durable copy: the checkpoint does not pass it, a reader (`jobs show`) finds it.
+    const checkpoint = () => JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint as unknown;
+    for (let i = 0; i < 100 && checkpoint() === null; i++) await new Promise((r) => setTimeout(r, 20));
+    const reader = await LowdbJobStore.open(dir, { readOnly: true });
+    expect((await reader.getJob(bad.id))?.key).toBe(bad.key);
+    await reader.close();
+    rmdirSync(doc); // fixed: written by the retries, no restart needed
+    for (let i = 0; i < 250 && store.warnings().length; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(store.warnings()).toEqual([]);
+    expect(existsSync(doc)).toBe(true);
+    expect(lines.filter((l) => l.level === "warn")).toHaveLength(1); // once, not per retry
+    expect(lines.at(-1)?.msg).toMatch(new RegExp(`${doc} is written again`));
+    await store.close();
+  }, 30_000);
+
+  test("the only job's document failing (no other write to compare with) is that file's when a new file can be written in the folder", async () => {
+    const { logger, lines } = recordingLogger();
+    const store = await LowdbJobStore.open(dir, { fsync: false, logger });
+    const job = makeJob();
+    const doc = join(dir, "jobs", `${job.id}.json`);
+    mkdirSync(doc);
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    for (let i = 0; i < 250 && !lines.some((l) => l.level === "warn"); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual([expect.stringMatching(new RegExp(`^warn ${doc} cannot be written`))]);
+    await expect(store.ping()).resolves.toBeUndefined();
+    expect(store.warnings()).toMatchObject([{ code: "job_documents_unwritable", count: 1 }]);
+    expect(existsSync(join(dir, "jobs", ".write-probe.json.tmp"))).toBe(false);
+    rmdirSync(doc);
+    await store.close();
+  }, 30_000);
+
+  test("a job document that cannot be written is never passed by the checkpoint: a restart replays it from the journal", async () => {
+    const store = await LowdbJobStore.open(dir, { fsync: false });
+    const [bad, good] = [makeJob({ runId: 1 }), makeJob({ runId: 2 })];
+    const doc = join(dir, "jobs", `${bad.id}.json`);
+    mkdirSync(doc);
+    await store.recordIntake(makeDelivery(bad), "{}", bad);
+    await store.recordIntake(makeDelivery(good), "{}", good);
+    for (let i = 0; i < 250 && !existsSync(join(dir, "jobs", `${good.id}.json`)); i++) await new Promise((r) => setTimeout(r, 20));
+    await store.close();
+    const checkpoint = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint as { file: string; offset: number };
+    const journal = readFileSync(join(dir, "journal", checkpoint.file), "utf8");
+    expect(journal.slice(checkpoint.offset)).toContain(bad.id); // the checkpoint stands at (or before) its line
+    rmdirSync(doc);
+    const again = await LowdbJobStore.open(dir, { fsync: false });
+    expect((await again.getJob(bad.id))?.key).toBe(bad.key);
+    await again.close();
+    expect(existsSync(doc)).toBe(true);
   }, 30_000);
 
   test("a checkpoint the disk refuses is retried by itself, with no new delivery, and ping() says so meanwhile", async () => {

@@ -5,7 +5,7 @@ import { freeBytes, mb } from "../../core/free-bytes.js";
 import type { Job, JobState } from "../../core/job.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { isFinal } from "../../core/job.js";
-import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
+import type { Delivery, FingerprintCap, JobQuery, JobStore, StoreWarning, UnfinishedScope, UpdateOptions } from "../../core/ports/job-store.js";
 import { AppendLog, type FileSync, type LogPosition } from "./append-log.js";
 import { JobArchive } from "./job-archive.js";
 import { DeferredDocuments } from "./deferred-documents.js";
@@ -163,6 +163,11 @@ export class LowdbJobStore implements JobStore {
       const room = free === undefined ? "" : `; ${mb(free)} free on the disk of ${this.#dir}`;
       throw new AppError("store_unavailable", `${problem.message}${room}`, { retryable: true, cause: problem.cause });
     }
+  }
+
+  /** Job documents that one file in the way keeps from being written while the others are (not a ping() failure). */
+  warnings(): StoreWarning[] {
+    return this.#closed ? [] : this.#deferred.warnings();
   }
 
   async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job, cap?: FingerprintCap) {

@@ -55,6 +55,15 @@ export interface JobQuery {
   repo?: string;
 }
 
+/** Something an operator should fix that does not stop the store taking webhooks (/readyz body, metrics, log). */
+export interface StoreWarning {
+  code: string;
+  /** How many things (files, ...) it is about. */
+  count: number;
+  /** What is wrong, where, and what to do. */
+  message: string;
+}
+
 /**
  * Durable job and delivery records. Every method that resolves has made its write durable against a
  * process crash: the webhook is acknowledged only after `recordIntake` resolves.
@@ -63,6 +72,8 @@ export interface JobStore {
   readonly kind: string;
   /** Throws when the backing store is unreachable, or (lowdb) its disk keeps refusing the writes made behind intake (used by /readyz). */
   ping(): Promise<void>;
+  /** What keeps failing without making the store unready (lowdb: a job document one file in the way refuses); absent when nothing can. */
+  warnings?(): StoreWarning[];
   /**
    * Records a delivery (with its raw body, as received: bytes or text) and, when `job` is given, creates
    * it unless a job with the same key exists. Atomic with respect to concurrent calls with the same key:
