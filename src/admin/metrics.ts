@@ -10,6 +10,7 @@ export interface Metrics {
   jobsByState: Gauge<"state">;
   feedback: Counter<"metric" | "outcome">;
   sandboxAvailable: Gauge;
+  storeWarnings: Gauge<"code">;
 }
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
@@ -52,6 +53,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "t0_feedback_total",
       help: "Feedback sent to TensorZero, by metric and outcome",
       labelNames: ["metric", "outcome"],
+      registers: [registry],
+    }),
+    storeWarnings: new Gauge({
+      name: "t0_store_warnings",
+      help: "What the store keeps failing at without being unready, by code: how many things each is about (job_documents_unwritable: job documents one file in the way keeps from being written); refreshed on scrape",
+      labelNames: ["code"],
       registers: [registry],
     }),
     sandboxAvailable: new Gauge({

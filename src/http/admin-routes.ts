@@ -61,6 +61,10 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
 async function metrics(deps: AdminDeps, res: ServerResponse): Promise<void> {
   const counts = await deps.store.countByState();
   for (const state of JOB_STATES) deps.metrics.jobsByState.set({ state }, counts[state] ?? 0);
+  const warned = new Map((deps.store.warnings?.() ?? []).map((w) => [w.code, w.count]));
+  // A warning that cleared reads 0 rather than vanishing, so a graph shows when it ended.
+  for (const { labels } of (await deps.metrics.storeWarnings.get()).values) deps.metrics.storeWarnings.set({ code: String(labels.code) }, 0);
+  for (const [code, count] of warned) deps.metrics.storeWarnings.set({ code }, count);
   const text = await deps.metrics.registry.metrics();
   res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
   res.end(text);

@@ -8,7 +8,8 @@ export type HealthDeps = Pick<Deps, "store" | "queue">;
 
 /**
  * /healthz (the process answers) and /readyz (the store and the queue answer, and the last journal write
- * did not fail for lack of disk). Open: probes send no token. One implementation for every server that
+ * did not fail for lack of disk; what the store keeps failing at without being unready is listed under
+ * `warnings`). Open: probes send no token. One implementation for every server that
  * offers them (the web server, the worker's health port), so a probe means the same thing everywhere.
  * Returns false when the path is neither.
  */
@@ -44,5 +45,8 @@ async function readyz(deps: HealthDeps, res: ServerResponse, storage?: StorageHe
   // ping() sees an open store; only a write shows a full disk.
   if (checks.store === "ok") checks.store = storage?.problem() ?? "ok";
   const ready = Object.values(checks).every((v) => v === "ok");
-  sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks });
+  // Said, but not a reason to stop sending webhooks: a probe that failed on them would take the server out of
+  // service for what one file needs (see deferred-documents.ts).
+  const warnings = (deps.store.warnings?.() ?? []).map((w) => redact(w.message));
+  sendJson(res, ready ? 200 : 503, { status: ready ? "ready" : "not ready", checks, ...(warnings.length ? { warnings } : {}) });
 }

@@ -123,6 +123,20 @@ describe("admin API", () => {
     expect(body).toEqual({ status: "not ready", checks: { store: "ok", queue: "connect ECONNREFUSED redis://[REDACTED]@redis.internal:6379" } });
   });
 
+  test("/readyz stays ready with the store's warnings (one job document that cannot be written) in its body; /metrics counts them", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    const warning = { code: "job_documents_unwritable", count: 1, message: "1 job document(s) cannot be written while others are: /data/jobs/x.json (EISDIR)" };
+    let warnings = [warning];
+    h.deps.store.warnings = () => warnings;
+    const res = await fetch(`${h.url}/readyz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: "ready", checks: { store: "ok", queue: "ok" }, warnings: [warning.message] });
+    expect(await (await fetch(`${h.url}/metrics`, { headers: auth })).text()).toContain('t0_store_warnings{code="job_documents_unwritable"} 1');
+    warnings = [];
+    expect(await (await fetch(`${h.url}/readyz`)).json()).toEqual({ status: "ready", checks: { store: "ok", queue: "ok" } });
+    expect(await (await fetch(`${h.url}/metrics`, { headers: auth })).text()).toContain('t0_store_warnings{code="job_documents_unwritable"} 0');
+  });
+
   test("POST /jobs/:id/retry: a failed job returns to the failed stage's state, error cleared, enqueued; others → 409/404", async () => {
     h = await startHarness({ env: { ADMIN_TOKEN } });
     await h.send("workflow_run", failedRun());
