@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { randomUUID } from "node:crypto";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, rmdirSync, statSync } from "node:fs";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { AppError } from "../../src/core/errors.js";
 import { freeBytes } from "../../src/core/free-bytes.js";
 import { StorageHealth } from "../../src/http/storage-health.js";
 import type { FakeClock } from "../fakes/fake-clock.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 import { failedRun, startHarness, type Harness } from "./harness.js";
 
@@ -139,6 +140,39 @@ describe("webhook intake on the embedded store's full disk", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
+
+describe("webhook intake with one job document that cannot be written", () => {
+  test("the server stays ready and keeps taking webhooks; /readyz names the file under warnings until it is fixed", async () => {
+    const dir = join(tmpdir(), `t0-one-bad-doc-${randomUUID()}`);
+    await mkdir(dir);
+    const store = await LowdbJobStore.open(dir, { fsync: false });
+    const h = await startHarness({ store, env: { DATA_DIR: dir } });
+    try {
+      const stuck = makeJob({ runId: 1 });
+      const doc = join(dir, "jobs", `${stuck.id}.json`);
+      mkdirSync(doc); // a directory where its document goes: only this one file is refused
+      await store.recordIntake(makeDelivery(stuck), "{}", stuck);
+      expect((await h.send("workflow_run", failedRun({ runId: 2 }))).status).toBe(202);
+      const readyz = async () => {
+        const res = await fetch(`${h.url}/readyz`);
+        return { status: res.status, body: (await res.json()) as any };
+      };
+      for (let i = 0; i < 250 && !(await readyz()).body.warnings; i++) await new Promise((r) => setTimeout(r, 20));
+      const warned = await readyz();
+      expect(warned.status).toBe(200);
+      expect(warned.body.status).toBe("ready");
+      expect(warned.body.warnings).toEqual([expect.stringContaining(`${doc} (EISDIR`)]);
+      expect((await h.send("workflow_run", failedRun({ runId: 3 }))).status).toBe(202);
+      rmdirSync(doc);
+      for (let i = 0; i < 250 && (await readyz()).body.warnings; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(await readyz()).toEqual({ status: 200, body: { status: "ready", checks: { store: "ok", queue: "ok" } } });
+      expect(existsSync(doc)).toBe(true);
+    } finally {
+      await h.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe("StorageHealth", () => {
