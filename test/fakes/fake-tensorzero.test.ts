@@ -182,6 +182,32 @@ describe("fake TensorZero: POST /inference", () => {
     expect((await post("/inference", validBody())).status).toBe(200);
   });
 
+  test("provider failures in the gateway's words: each variant, each retry, each provider; 502 wrapped, 500 when pinned", async () => {
+    const key = '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}';
+    const openai = '{"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}}';
+    fake.script({ providerErrors: { anthropic: { status: 401, body: key }, openai: { status: 401, body: openai } } });
+    const all = await post("/inference", validBody());
+    expect(all.status).toBe(502);
+    const gpt = `gpt_5_mini_prompt_v1: All retries failed with errors: ${Array(3).fill(`All model providers failed to infer with errors: openai: Error 401 Unauthorized from openai client: ${openai}`).join(", ")}`;
+    const sonnet = `claude_sonnet_4_5_prompt_v1: All retries failed with errors: ${Array(3).fill(`All model providers failed to infer with errors: anthropic: Error 401 Unauthorized from anthropic client: ${key}`).join(", ")}`;
+    const haiku = `claude_haiku_4_5_prompt_v1: All retries failed with errors: ${Array(2).fill(`All model providers failed to infer with errors: anthropic: Error 401 Unauthorized from anthropic client: ${key}`).join(", ")}`;
+    // Sampled candidate first, the other candidate next, the fallback last.
+    expect([`All variants failed with errors: ${gpt}\n${sonnet}\n${haiku}`, `All variants failed with errors: ${sonnet}\n${gpt}\n${haiku}`]).toContain(all.body.error);
+
+    // A pinned variant's failure is its own (not wrapped), 500; a 404 is not the provider module's "client"
+    // status, so it shows no status; a timeout is the gateway's own wording.
+    fake.script({ providerErrors: { anthropic: { status: 404, body: '{"type":"error","error":{"type":"not_found_error","message":"model: x"}}' } } });
+    const pinned = await post("/inference", validBody({ variant_name: "claude_haiku_4_5_prompt_v1" }));
+    expect(pinned).toMatchObject({ status: 500, body: { error: `All retries failed with errors: ${Array(2).fill('All model providers failed to infer with errors: anthropic: Error from anthropic server: {"type":"error","error":{"type":"not_found_error","message":"model: x"}}').join(", ")}` } });
+    fake.script({ providerErrors: { anthropic: { timeoutMs: 180_000 } } });
+    const slow = await post("/inference", validBody({ variant_name: "claude_sonnet_4_5_prompt_v1" }));
+    expect(slow.body.error).toMatch(/^All retries failed with errors: All model providers failed to infer with errors: anthropic: Model provider anthropic timed out due to configured `non_streaming.total_ms` timeout \(180s\), /);
+
+    // A variant whose providers are not all failing answers.
+    fake.script({ providerErrors: { anthropic: { status: 529, body: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' } } });
+    expect(await post("/inference", validBody())).toMatchObject({ status: 200, body: { variant_name: "gpt_5_mini_prompt_v1" } });
+  });
+
   test("streaming: SSE data chunks with raw deltas (no parsed), usage on the last, then [DONE]", async () => {
     const r = await fetch(`${fake.url}/inference`, { method: "POST", body: JSON.stringify(validBody({ stream: true })) });
     expect(r.headers.get("content-type")).toBe("text/event-stream");

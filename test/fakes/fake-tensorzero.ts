@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { loadGatewayConfig, SHIPPED_GATEWAY_CONFIG, type GatewayConfig } from "../../src/adapters/tensorzero/gateway-config.js";
 import { newUuidV7 } from "../../src/adapters/tensorzero/episode-id.js";
+import { providerFailureAnswer, type FakeProviderError } from "./fake-provider-failure.js";
 import { checkDemonstration, checkFeedback, checkInference, checkPairedSurrogates, GatewayError, sampleVariant, SchemaCache, type CheckedInference } from "./fake-tensorzero-validate.js";
 
 /**
@@ -20,6 +21,11 @@ export type FakeReply =
   | { raw: string; variant?: string; finishReason?: string }
   /** The gateway answers with this status and `{"error": message}`. */
   | { status: number; error: string; headers?: Record<string, string> }
+  /**
+   * Providers fail, by provider type (`openai`, `anthropic`): the gateway tries its variants and answers
+   * as the real one does (fake-provider-failure.ts); a variant with a provider not listed answers.
+   */
+  | { providerErrors: Record<string, FakeProviderError> }
   | { delayMs: number; then?: FakeReply }
   /** Never answers (until the client gives up or the fake stops). */
   | { hang: true }
@@ -185,13 +191,18 @@ export class FakeTensorZero {
       res.socket?.destroy();
       return;
     }
+    const now = this.#opts.now();
+    const episodeId = c.episodeId ?? newUuidV7(now);
+    if ("providerErrors" in reply) {
+      if (!c.fn || c.modelName) throw new Error("providerErrors is modelled for function_name calls only");
+      const answer = providerFailureAnswer(this.config, c.fn, c.variantName || sampleVariant(c.fn, episodeId), Boolean(c.variantName), reply.providerErrors);
+      reply = "variant" in answer ? { output: DEFAULT_FAKE_OUTPUT, variant: answer.variant } : answer;
+    }
     if ("status" in reply) {
       entry.status = reply.status;
       res.writeHead(reply.status, { "content-type": "application/json", ...reply.headers }).end(JSON.stringify({ error: reply.error }));
       return;
     }
-    const now = this.#opts.now();
-    const episodeId = c.episodeId ?? newUuidV7(now);
     const inferenceId = newUuidV7(now);
     const variantName = c.modelName ?? (c.variantName || (("variant" in reply && reply.variant) || sampleVariant(c.fn!, episodeId)));
     const raw = "output" in reply ? JSON.stringify(reply.output) : "raw" in reply ? reply.raw : JSON.stringify(DEFAULT_FAKE_OUTPUT);
