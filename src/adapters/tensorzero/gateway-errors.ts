@@ -1,5 +1,7 @@
 import { AppError } from "../../core/errors.js";
 import { redactHead } from "../../core/redact.js";
+import { providerFailureError } from "./provider-failure-error.js";
+import { providerFailures } from "./provider-failures.js";
 
 /**
  * Provider messages that mean "the prompt is too big", as they come back wrapped by the gateway
@@ -26,14 +28,22 @@ const isEpisodeInFuture = (status: number, message: string): boolean => status =
 /**
  * Turns a gateway error response into an AppError with a stable code, using the real gateway's status
  * codes: 400/404 are our mistake (permanent, with the gateway's own message), 408/429/5xx are the
- * gateway's or a provider's trouble (retryable).
+ * gateway's or a provider's trouble (retryable), except a 5xx in which every provider failed for a
+ * permanent reason (provider-failures.ts).
  */
 export function gatewayError(status: number, message: string, opts: { path: string; retryAfterMs?: number }): AppError {
   // Redacted before the cut: the job's error is redacted when stored, but by then a secret across the cut
   // would be only a head no rule knows.
   const details = { status, path: opts.path, gatewayMessage: redactHead(message, 2000) };
   const short = redactHead(message, 500);
-  if (isContextTooLarge(status, message)) {
+  // A 502 (all variants) or 500 (all providers of one) says only that everything failed: whether a retry
+  // can help is in the providers' answers inside. Retrying a dead API key or a missing model only pays
+  // for the same refusal again; one transient failure inside (a 503, a timeout) keeps it retryable.
+  const failures = status >= 500 ? providerFailures(message) : undefined;
+  const permanentInside = failures && providerFailureError(failures, details);
+  if (permanentInside) return permanentInside;
+  const transientInside = failures?.some((f) => f.kind === "transient") ?? false;
+  if (!transientInside && isContextTooLarge(status, message)) {
     return new AppError("context_too_large", `The failure context is too large for the model (${short}). Retry with a smaller context budget.`, { retryable: false, details });
   }
   if (isEpisodeInFuture(status, message)) {

@@ -51,6 +51,26 @@ describe("TensorZero outages", () => {
     expect(err.message).toMatch(/3 tries/);
   });
 
+  test("a 502 whose every provider refused its API key is not retried: each try would be a paid call refused again", async () => {
+    const refused = { status: 401, body: '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}' };
+    // Every call fails so (the suite puts the default answer back before the next test).
+    gw.fake.setDefault({ providerErrors: { openai: { status: 401, body: '{"error":{"message":"Incorrect API key provided: sk-proj-AbCdEfGhIjKlMnOpQrStUvWx.","code":"invalid_api_key"}}' }, anthropic: refused } });
+    const n = inferenceCalls();
+    const err = await rejection(mk().m.proposePatch(sampleFailureContext(), opts()));
+    expect(err).toMatchObject({ code: "model_provider_auth", retryable: false, details: { status: 502 } });
+    expect(err.message).toMatch(/claude_haiku_4_5_prompt_v1\/anthropic 401/);
+    expect(err.message).not.toContain("sk-proj-AbCdEfGhIjKlMnOpQrStUvWx");
+    expect([inferenceCalls() - n, sleeps]).toEqual([1, []]);
+  });
+
+  test("a 502 with one transient provider failure among permanent ones is retried, and then answers", async () => {
+    gw.fake.script({ providerErrors: { openai: { status: 401, body: '{"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}}' }, anthropic: { status: 529, body: '{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}' } } });
+    const n = inferenceCalls();
+    const res = await mk().m.proposePatch(sampleFailureContext(), opts());
+    expect(res.proposal.patch).toBe(DEFAULT_FAKE_OUTPUT.patch);
+    expect([inferenceCalls() - n, sleeps]).toEqual([2, [75]]);
+  });
+
   test("429 honours Retry-After (capped) and stays retryable", async () => {
     gw.fake.script({ status: 429, error: "All variants failed with errors: rate limit", headers: { "retry-after": "0.8" } });
     await mk().m.proposePatch(sampleFailureContext(), opts());

@@ -122,6 +122,26 @@ describe("propose-patch stage", () => {
     await expect(proposePatchStage.run(jobWithContext(big), deps(), ctx())).rejects.toMatchObject({ code: "context_too_large", retryable: false, message: expect.stringMatching(/CONTEXT_BUDGET_TOKENS/) });
   });
 
+  test("every variant failing on context length (the gateway's 502, retries and all) → the smaller context, not a retry of the same", async () => {
+    const big = sampleFailureContext();
+    big.excerpts[0]!.text = Array.from({ length: 3000 }, (_, i) => `line ${i} of a very noisy log`).join("\n");
+    fake.script({ providerErrors: {
+      openai: { status: 400, body: '{\n    "error": {\n        "message": "This model\'s maximum context length is 400000 tokens. However, your messages resulted in 412345 tokens.",\n        "type": "invalid_request_error",\n        "param": "messages",\n        "code": "context_length_exceeded"\n    }\n}\n' },
+      anthropic: { status: 400, body: '{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 212345 tokens > 200000 maximum"}}' },
+    } });
+    const n = fake.requests.length;
+    const r = (await proposePatchStage.run(jobWithContext(big), deps(), ctx())).result as ProposePatchResult;
+    expect(r.shrunkContext).toMatchObject({ fromTokens: 6000, toTokens: 3000 });
+    expect(fake.requests.slice(n).map((q) => q.status)).toEqual([502, 200]);
+  });
+
+  test("every provider refusing the gateway's API key: the job fails at once, saying which key to fix", async () => {
+    fake.setDefault({ providerErrors: { openai: { status: 401, body: '{"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}}' }, anthropic: { status: 401, body: '{"type":"error","error":{"type":"authentication_error","message":"invalid x-api-key"}}' } } });
+    const n = fake.requests.length;
+    await expect(proposePatchStage.run(jobWithContext(), deps(), ctx())).rejects.toMatchObject({ code: "model_provider_auth", retryable: false, message: expect.stringMatching(/API key in the TensorZero gateway's environment/) });
+    expect(fake.requests.length - n).toBe(1);
+  });
+
   test("a smaller context whose cut split an emoji is still sent (the gateway refuses half a surrogate pair)", async () => {
     // Minified output on one line: the character cut of a long excerpt falls inside "🚀" (two UTF-16 units).
     const big = sampleFailureContext();
