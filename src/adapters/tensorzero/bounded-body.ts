@@ -2,7 +2,7 @@ import { AppError } from "../../core/errors.js";
 
 /** 200 bodies and whole streams: far above any real answer (max_tokens bounds it), yet a bound. */
 export const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
-/** Error bodies: only the message is used, and gatewayError keeps its first 2,000 characters. */
+/** Error bodies: only the message is used (its providers' errors read, its first 2,000 characters kept). */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
 
 const formatBytes = (n: number): string => (n >= 1024 * 1024 && n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${Math.round(n / 1024)} KiB`);

@@ -8,7 +8,8 @@ import { gatewayError, retryAfterMs } from "./gateway-errors.js";
  * after the body, so an HTTP-date Retry-After counts from when the answer was in.
  */
 export async function errorFromResponse(r: Dispatcher.ResponseData, path: string, now: () => number): Promise<AppError> {
-  // Only the start of the message is kept (gatewayError), and the status decides: the rest is not read.
+  // Cut at the cap the body is no longer JSON: it is then taken as text, like a proxy's page, and the
+  // providers' errors in it are not looked into (gatewayError), so a cut one cannot pass for all-permanent.
   const { text } = await readCapped(r.body, MAX_ERROR_BODY_BYTES).catch(() => ({ text: "" }));
   let message = text;
   try {

@@ -43,8 +43,9 @@ export interface ProposeOptions {
  * TensorZero, as the pipeline sees it. Owned by issue 4 (adapters/tensorzero).
  * Errors are AppErrors: `context_too_large` (permanent; rebuild a smaller context and call again),
  * `model_output_invalid` (permanent; details.raw holds the text), `model_unavailable` (retryable; the
- * circuit breaker is open, the job should wait), other `model_*` codes retryable or not as the gateway's
- * status says.
+ * circuit breaker is open, the job should wait), `model_provider_auth` / `model_provider_unknown_model` /
+ * `model_content_refused` / `model_provider_rejected` (permanent: every provider refused for that reason),
+ * other `model_*` codes retryable or not as the gateway's status says.
  */
 export interface ModelPort {
   proposePatch(input: FailureContext, opts: ProposeOptions): Promise<ProposalResult>;
