@@ -1,4 +1,5 @@
 import { AppError } from "../../core/errors.js";
+import { redact } from "../../core/redact.js";
 import type { ProviderFailure, ProviderFailureKind } from "./provider-failures.js";
 
 type PermanentKind = Exclude<ProviderFailureKind, "transient" | "unknown">;
@@ -49,5 +50,7 @@ function list(failures: ProviderFailure[], withKind: boolean): string {
     const status = f.status ? ` ${f.status}` : "";
     return `${at}${status}${withKind ? `: ${WHAT[f.kind as PermanentKind]}` : ""}`;
   }))];
-  return items.length > 6 ? `${items.slice(0, 6).join("; ")}; and ${items.length - 6} more` : items.join("; ");
+  const shown = items.length > 6 ? `${items.slice(0, 6).join("; ")}; and ${items.length - 6} more` : items.join("; ");
+  // Names are read out of text that quotes providers' answers: one that is really a token stays masked.
+  return redact(shown);
 }

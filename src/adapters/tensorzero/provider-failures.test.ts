@@ -90,6 +90,13 @@ describe("gatewayError on a 502/500 whose every provider failed", () => {
     expect(JSON.stringify({ m: err.message, d: err.details })).not.toContain(OPENAI_KEY);
   });
 
+  test("a variant or provider name that is really a token is masked in the message", () => {
+    const token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
+    const err = classify(502, variants([token, providers(["openai", openaiAuth])]));
+    expect(err).toMatchObject({ code: "model_provider_auth" });
+    expect(err.message).not.toContain(token);
+  });
+
   test("a single (pinned) variant's 500 All model providers failed is read the same way", () => {
     expect(classify(500, providers(["anthropic", anthropicAuth]))).toMatchObject({ code: "model_provider_auth", retryable: false });
     expect(classify(500, retried(3, providers(["openai", openaiNoModel])))).toMatchObject({ code: "model_provider_unknown_model", retryable: false, message: expect.stringMatching(/model_name under \[models\.\*\.providers\.\*\]/) });
