@@ -45,11 +45,14 @@ const WRAPPERS: Wrapper[] = [
   { prefix: "All retries failed with errors: ", sep: ", ", named: false },
 ];
 
-const LEAF_START = String.raw`Error(?: \d{3}[^\n]*?)? from \S+ (?:client|server): |Model provider \S+ timed out |Model \S+ timed out |Variant \x60[^\x60\n]*\x60 timed out |TensorZero rate limits? exceeded|API key missing for provider |Inference stream closed due to error from |Model not found: |Provider not found: `;
+// Bounded (a status's reason phrase, a provider type): these are tried at every separator of up to 64 KiB.
+const LEAF_START = String.raw`Error(?: \d{3}[^\n]{0,40}?)? from \S{1,64} (?:client|server): |Model provider \S+ timed out |Model \S+ timed out |Variant \x60[^\x60\n]*\x60 timed out |TensorZero rate limits? exceeded|API key missing for provider |Inference stream closed due to error from |Model not found: |Provider not found: `;
 const KNOWN_START = `(?:${WRAPPERS.map((w) => escape(w.prefix)).join("|")}|${LEAF_START})`;
-const NAMED_ENTRY = new RegExp(`^(${NAME}): (?=${KNOWN_START})`);
-const ANY_NAMED = new RegExp(`^${NAME}: `);
-const UNNAMED_ENTRY = new RegExp(`^(?=${KNOWN_START})`);
+// Sticky: matched where a separator ends, without copying the rest of the message for each one.
+const NAMED_ENTRY = new RegExp(`(${NAME}): (?=${KNOWN_START})`, "y");
+const ANY_NAMED = new RegExp(`${NAME}: `, "y");
+const UNNAMED_ENTRY = new RegExp(`(?=${KNOWN_START})`, "y");
+const KNOWN_LEAF = new RegExp(`^(?:${LEAF_START})`);
 
 const RATE_LIMITED = /rate_limit_error|overloaded_error|rate limit|RESOURCE_EXHAUSTED/i;
 const CONTEXT_TOO_LARGE =
@@ -77,7 +80,7 @@ function parse(text: string, where: string[]): ProviderFailure[] {
       out.push(...parse(entry, where));
       continue;
     }
-    const m = NAMED_ENTRY.exec(entry);
+    const m = matchAt(NAMED_ENTRY, entry, 0);
     if (!m) {
       out.push({ kind: "unknown", where });
       continue;
@@ -99,7 +102,7 @@ function entries(body: string, w: Wrapper): string[] {
   let at = body.indexOf(w.sep);
   while (at !== -1) {
     const next = at + w.sep.length;
-    if (starts.test(body.slice(next))) {
+    if (matchAt(starts, body, next)) {
       out.push(body.slice(from, at));
       from = next;
     }
@@ -111,13 +114,13 @@ function entries(body: string, w: Wrapper): string[] {
 
 function hidesSibling(text: string, sep: string): boolean {
   for (let at = text.indexOf(sep); at !== -1; at = text.indexOf(sep, at + sep.length)) {
-    if (ANY_NAMED.test(text.slice(at + sep.length))) return true;
+    if (matchAt(ANY_NAMED, text, at + sep.length)) return true;
   }
   return false;
 }
 
 function leaf(text: string, where: string[]): ProviderFailure {
-  const provider = /^Error(?: (\d{3})[^\n]*?)? from (\S+) (client|server): ([\s\S]*)$/.exec(text);
+  const provider = /^Error(?: (\d{3})[^\n]{0,40}?)? from (\S{1,64}) (client|server): ([\s\S]*)$/.exec(text);
   if (provider) {
     const status = provider[1] ? Number(provider[1]) : undefined;
     const base = { where, provider: provider[2], ...(status ? { status } : {}) };
@@ -136,8 +139,13 @@ function leaf(text: string, where: string[]): ProviderFailure {
   const missingKey = /^API key missing for provider (\S+?):/.exec(text);
   if (missingKey) return { kind: "provider_auth", where, provider: missingKey[1] };
   if (/^(?:Model not found|Provider not found): /.test(text)) return { kind: "unknown_model", where };
-  if (new RegExp(`^(?:${LEAF_START})`).test(text)) return { kind: "transient", where };
+  if (KNOWN_LEAF.test(text)) return { kind: "transient", where };
   return { kind: "unknown", where };
+}
+
+function matchAt(re: RegExp, text: string, at: number): RegExpExecArray | null {
+  re.lastIndex = at;
+  return re.exec(text);
 }
 
 function escape(s: string): string {
