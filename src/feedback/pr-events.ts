@@ -4,7 +4,9 @@ import type { Job } from "../core/job.js";
 export type PrEvent =
   | { id: string; kind: "ci"; runId: number; /** The run's attempt when it is a re-run (absent: 1). */ attempt?: number; conclusion: string; headSha: string; url?: string; at: string }
   | { id: string; kind: "closed"; merged: boolean; headSha: string; by?: string; at: string; /** GitHub's closed_at. */ ghAt?: string }
-  | { id: string; kind: "reopened"; by?: string; at: string; /** GitHub's updated_at at the reopening. */ ghAt?: string };
+  | { id: string; kind: "reopened"; by?: string; at: string; /** GitHub's updated_at at the reopening. */ ghAt?: string }
+  /** A person marked the draft fix PR ready for review, or turned it back into a draft (the app's own changes are not recorded). */
+  | { id: string; kind: "ready_for_review" | "converted_to_draft"; by?: string; at: string; /** GitHub's updated_at then. */ ghAt?: string };
 
 export const PR_EVENTS = "pr-events";
 export const WATCH_PR = "watch-pr";
@@ -25,6 +27,12 @@ export const closedEventId = (number: number, closedAt: string | null | undefine
 export const reopenedEventId = (number: number, updatedAt: string | null | undefined, deliveryId: string): string => `reopened:${number}:${updatedAt || deliveryId}`;
 
 /**
+ * Id of PR `number` marked ready for review, or turned back into a draft: each is an event of its own (a PR
+ * can go back and forth), told apart by GitHub's `updated_at` (the same in a redelivery), else the delivery's GUID.
+ */
+export const draftChangeEventId = (kind: "ready_for_review" | "converted_to_draft", number: number, updatedAt: string | null | undefined, deliveryId: string): string => `${kind}:${number}:${updatedAt || deliveryId}`;
+
+/**
  * The PR's latest close or reopening among `events`: a close there means the PR is closed. Latest by
  * GitHub's time (when it was received, for events recorded without it), not by arrival: a delivery that
  * failed and was redelivered later comes after the events that followed it. Same time: the later recorded.
@@ -32,7 +40,7 @@ export const reopenedEventId = (number: number, updatedAt: string | null | undef
 export function lastOpenOrClose(events: readonly PrEvent[]): Extract<PrEvent, { kind: "closed" | "reopened" }> | undefined {
   let last: Extract<PrEvent, { kind: "closed" | "reopened" }> | undefined;
   for (const e of events) {
-    if (e.kind === "ci") continue;
+    if (e.kind !== "closed" && e.kind !== "reopened") continue;
     if (!last || Date.parse(e.ghAt ?? e.at) >= Date.parse(last.ghAt ?? last.at)) last = e;
   }
   return last;

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { AppError } from "../core/errors.js";
 import { jobKey, type Job } from "../core/job.js";
 import { followRepoRename } from "../feedback/follow-repo-rename.js";
-import { reopenedEventId } from "../feedback/pr-events.js";
+import { addPrEvent, draftChangeEventId, reopenedEventId, type PrEvent } from "../feedback/pr-events.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
 import { recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
@@ -85,6 +85,16 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
     if (o.kind === "recorded") return routed(`recorded for job ${job.id}, which keeps watching the PR`, job.id);
     if (o.kind === "reopened") return routed(`job ${job.id} is watching it again (back in pr, waiting for the PR's outcome)`);
     return routed(o.kind === "duplicate" ? "already recorded" : `${o.why}; not reopened`);
+  }
+
+  if (meta.event === "pull_request" && (p.action === "ready_for_review" || p.action === "converted_to_draft")) {
+    const by = extra?.sender?.login;
+    // watch-pr marks the PR ready itself when CI passes: GitHub tells of that too, and it is no one's verdict.
+    if (by && deps.identity.logins().has(by.toLowerCase())) return routed("the app's own change: nothing to record");
+    const updatedAt = extra?.pull_request.updated_at;
+    const ev: PrEvent = { id: draftChangeEventId(p.action, pr.number, updatedAt, meta.id), kind: p.action, ...(by ? { by } : {}), at, ...(updatedAt ? { ghAt: updatedAt } : {}) };
+    const changed = await update(deps, job.id, (j) => addPrEvent(j, ev));
+    return routed(changed ? `recorded for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
 
   const review = meta.event === "pull_request_review" ? extra?.review : undefined;

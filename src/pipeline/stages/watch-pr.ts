@@ -76,7 +76,8 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
     const note =
       ev.kind === "ci" ? await onCi(current, deps, ctx, gh, writes, open, ev, repair)
       : ev.kind === "closed" ? await onClosed(current, deps, gh.writes, open, ev)
-      : `PR #${open.pr.number} reopened${ev.by ? ` by ${ev.by}` : ""}; watching it again`;
+      : ev.kind === "reopened" ? `PR #${open.pr.number} reopened${ev.by ? ` by ${ev.by}` : ""}; watching it again`
+      : `PR #${open.pr.number} ${ev.kind === "ready_for_review" ? "marked ready for review" : "converted to draft"}${ev.by ? ` by ${ev.by}` : ""}`;
     result.notes.push(note);
     result.handled.push(ev.id);
     ctx.log.info({ event: ev.kind, note }, "fix PR event handled");
@@ -85,6 +86,9 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
       j.results[WATCH_PR] = result;
       // Reopened while the close's feedback was being sent: send-feedback runs again after the next close.
       if (ev.kind === "reopened") j.completedStages = j.completedStages.filter((s) => s !== SEND_FEEDBACK);
+      // A person made it ready: CI passing later has nothing to mark. Turned back into a draft, the record keeps
+      // saying it is not one (it was ready before), so CI passing again does not undo that person's decision.
+      if (ev.kind === "ready_for_review") prRecordOf(j)!.pr.draft = false;
     });
   }
   await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
