@@ -104,16 +104,56 @@ export function mergedFeedback(job: FeedbackSource, episodeId: string, merged: b
   return { id, metric: METRICS.prMerged, value: merged, target: { episodeId }, tags: tags(job, { reason }) };
 }
 
-/** A person's review or review comment, as `comment` feedback on the episode. */
-export function reviewCommentFeedback(job: Job, episodeId: string, sourceId: string, author: string, text: string): NewFeedback {
+/**
+ * A person's review or review comment, as `comment` feedback on the episode. Without `recorded`, the text as
+ * first written: its item keeps the id a review's text always had. With `recorded` (the outbox it goes to),
+ * the text as edited since: nothing when it is the text last recorded for that review, else the next item of
+ * the review's series. TensorZero keeps every comment row and has no "latest per target" for comments (many
+ * reviews share the episode), so the versions of one review are told apart by their tags: `source_id` names
+ * the review, `revision` counts its versions (the highest is the text as it stands), and the outbox item id
+ * (`comment:review:31`, then `…:2`) is the series id. The outbox sends one episode's comments in order, so the
+ * latest revision is also the latest row.
+ */
+export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, sourceId: string, author: string, text: string): NewFeedback;
+export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, sourceId: string, author: string, text: string, recorded: readonly FeedbackItem[]): NewFeedback | undefined;
+export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, sourceId: string, author: string, text: string, recorded?: readonly FeedbackItem[]): NewFeedback | undefined {
+  const base = `${BUILTIN_FEEDBACK.comment}:${sourceId}`;
+  // What people write on a PR goes to the gateway: a pasted token must not. Redacted before the cap, as
+  // a token cut by the cap no longer matches its pattern and would be sent in part.
+  const value = redact(text).slice(0, 10_000);
+  const earlier = recorded ? revisionsOf(recorded, sourceId) : [];
+  const id = recorded ? nextInSeries(base, earlier, value) : base;
+  if (!id) return undefined;
   return {
-    id: `${BUILTIN_FEEDBACK.comment}:${sourceId}`,
+    id,
     metric: BUILTIN_FEEDBACK.comment,
-    // What people write on a PR goes to the gateway: a pasted token must not. Redacted before the cap, as
-    // a token cut by the cap no longer matches its pattern and would be sent in part.
-    value: redact(text).slice(0, 10_000),
+    value,
     target: { episodeId },
-    tags: tags(job, { author, source: sourceId.split(":")[0] ?? "review" }),
+    tags: tags(job, { author, source: sourceId.split(":")[0] ?? "review", source_id: sourceId, revision: String(earlier.length + 1) }),
+  };
+}
+
+/** The versions of one review's (or review comment's) text recorded in `recorded`, in order. */
+export function revisionsOf(recorded: readonly FeedbackItem[], sourceId: string): FeedbackItem[] {
+  const base = `${BUILTIN_FEEDBACK.comment}:${sourceId}`;
+  return recorded.filter((f) => f.metric === BUILTIN_FEEDBACK.comment && (f.id === base || (f.id.startsWith(base) && /^:\d+$/.test(f.id.slice(base.length)))));
+}
+
+/**
+ * A review dismissed by a maintainer, once its text was recorded as comment feedback (`earlier`: those items):
+ * a comment saying so, on the episode those went to. A comment cannot be withdrawn from TensorZero, so the
+ * review's rows stay; this row, tagged `source: review_dismissed` with the review's `source_id`, is how they are
+ * told apart from standing reviews. Nothing when none of the review's text was recorded.
+ */
+export function reviewDismissedFeedback(job: FeedbackSource, sourceId: string, earlier: readonly FeedbackItem[], author: string | undefined, by: string | undefined): NewFeedback | undefined {
+  const first = earlier[0];
+  if (!first || !("episodeId" in first.target)) return undefined;
+  return {
+    id: `${BUILTIN_FEEDBACK.comment}:${sourceId}:dismissed`,
+    metric: BUILTIN_FEEDBACK.comment,
+    value: `Review ${sourceId.split(":")[1]}${author ? ` by ${author}` : ""} was dismissed${by ? ` by ${by}` : ""}: what it said no longer stands.`,
+    target: { episodeId: first.target.episodeId },
+    tags: tags(job, { ...(by ? { author: by } : {}), source: "review_dismissed", source_id: sourceId }),
   };
 }
 

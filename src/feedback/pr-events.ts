@@ -6,7 +6,9 @@ export type PrEvent =
   | { id: string; kind: "closed"; merged: boolean; headSha: string; by?: string; at: string; /** GitHub's closed_at. */ ghAt?: string }
   | { id: string; kind: "reopened"; by?: string; at: string; /** GitHub's updated_at at the reopening. */ ghAt?: string }
   /** A person marked the draft fix PR ready for review, or turned it back into a draft (the app's own changes are not recorded). */
-  | { id: string; kind: "ready_for_review" | "converted_to_draft"; by?: string; at: string; /** GitHub's updated_at then. */ ghAt?: string };
+  | { id: string; kind: "ready_for_review" | "converted_to_draft"; by?: string; at: string; /** GitHub's updated_at then. */ ghAt?: string }
+  /** A review of the fix PR dismissed by a maintainer: its comment feedback no longer stands. */
+  | { id: string; kind: "review_dismissed"; reviewId: number; /** The reviewer. */ author?: string; /** Who dismissed it. */ by?: string; at: string };
 
 export const PR_EVENTS = "pr-events";
 export const WATCH_PR = "watch-pr";
@@ -31,6 +33,13 @@ export const reopenedEventId = (number: number, updatedAt: string | null | undef
  * can go back and forth), told apart by GitHub's `updated_at` (the same in a redelivery), else the delivery's GUID.
  */
 export const draftChangeEventId = (kind: "ready_for_review" | "converted_to_draft", number: number, updatedAt: string | null | undefined, deliveryId: string): string => `${kind}:${number}:${updatedAt || deliveryId}`;
+
+/**
+ * Id of the dismissal of review `reviewId`. GitHub dismisses a review once (a dismissed review cannot be
+ * dismissed again, nor un-dismissed), so the review id and the action name it: a time in the id would make
+ * the same dismissal two events when it is heard twice (a redelivery with a later PR `updated_at`).
+ */
+export const reviewDismissedEventId = (reviewId: number): string => `review_dismissed:${reviewId}`;
 
 /**
  * The PR's latest close or reopening among `events`: a close there means the PR is closed. Latest by

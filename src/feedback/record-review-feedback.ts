@@ -1,7 +1,8 @@
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import { addFeedback } from "./outbox.js";
-import { proposalIds, reviewCommentFeedback } from "./outcome-feedback.js";
+import { proposalIds, reviewCommentFeedback, reviewDismissedFeedback, revisionsOf } from "./outcome-feedback.js";
+import { addPrEvent, prEventsOf, reviewDismissedEventId, type PrEvent } from "./pr-events.js";
 import { updateParkedJob } from "./update-parked-job.js";
 
 /** A review (`review:<id>`) or review comment (`review_comment:<id>`) on the job's fix PR. */
@@ -33,14 +34,48 @@ export function reviewText(kind: "review" | "review_comment", id: number, author
  * Records a person's review text as `comment` feedback of the job's episode and wakes the job parked on its
  * PR. Shared by the pull_request_review(_comment) handler and the parked-job reconciliation
  * (pipeline/reconcile-parked.ts), which lists the reviews whose webhooks never came: the same feedback id,
- * so whichever comes second is a duplicate. Undefined when there is nothing to record (no text, an app's
- * review, this one's or another's, a job without a proposal's episode to send it to); otherwise whether it
- * was new.
+ * so whichever comes second is a duplicate. `edited`: the text as edited since it was written (GitHub's
+ * `edited` action), sent again when it differs from the text last recorded for it; otherwise only a text
+ * not recorded yet is (a redelivered submission is not taken for an edit back to the first text). A
+ * dismissed review's text is not recorded any more: its verdict no longer counts. Undefined when there is
+ * nothing to record (no text, an app's review, this one's or another's, a job without a proposal's episode
+ * to send it to); otherwise whether it was new.
  */
-export async function recordReviewFeedback(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, r: ReviewText, at: string): Promise<boolean | undefined> {
+export async function recordReviewFeedback(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, r: ReviewText, at: string, opts: { edited?: boolean } = {}): Promise<boolean | undefined> {
   const ids = proposalIds(job);
   // Apps review every PR (Copilot, linters posting as github-actions): theirs is not a person's judgement of the fix.
   if (!r.text || !ids || r.byApp || deps.identity.logins().has(r.author.toLowerCase())) return undefined;
-  const item = reviewCommentFeedback(job, ids.episodeId, r.sourceId, r.author, r.text);
-  return updateParkedJob(deps, job.id, (j) => addFeedback(j, [item], at) > 0);
+  // Decided on the stored job: two edits heard at once each compare with the other's text.
+  return updateParkedJob(deps, job.id, (j) => {
+    if (dismissalOf(j, r.sourceId)) return false;
+    const item = opts.edited ? reviewCommentFeedback(j, ids.episodeId, r.sourceId, r.author, r.text, j.feedback) : reviewCommentFeedback(j, ids.episodeId, r.sourceId, r.author, r.text);
+    return !!item && addFeedback(j, [item], at) > 0;
+  });
 }
+
+/** A review dismissed by a maintainer, as the pull_request_review `dismissed` webhook gives it. */
+export interface ReviewDismissal {
+  reviewId: number;
+  /** The reviewer. */
+  author?: string;
+  /** Who dismissed it (the webhook's sender). */
+  by?: string;
+}
+
+/**
+ * Records the dismissal of a review of the job's fix PR as a PR event (once per review: see
+ * reviewDismissedEventId) and, when the review's text was recorded as comment feedback, a comment saying it
+ * no longer stands (reviewDismissedFeedback); wakes the job parked on its PR. Whether it was new.
+ */
+export async function recordReviewDismissal(deps: Pick<Deps, "store" | "clock">, job: Job, d: ReviewDismissal, at: string): Promise<boolean> {
+  const sourceId = `review:${d.reviewId}`;
+  const ev: PrEvent = { id: reviewDismissedEventId(d.reviewId), kind: "review_dismissed", reviewId: d.reviewId, ...(d.author ? { author: d.author } : {}), ...(d.by ? { by: d.by } : {}), at };
+  return updateParkedJob(deps, job.id, (j) => {
+    if (!addPrEvent(j, ev)) return false;
+    const item = reviewDismissedFeedback(j, sourceId, revisionsOf(j.feedback, sourceId), d.author, d.by);
+    if (item) addFeedback(j, [item], at);
+    return true;
+  });
+}
+
+const dismissalOf = (job: Job, sourceId: string) => prEventsOf(job).some((e) => e.kind === "review_dismissed" && `review:${e.reviewId}` === sourceId);

@@ -5,7 +5,7 @@ import { followRepoRename } from "../feedback/follow-repo-rename.js";
 import { addPrEvent, draftChangeEventId, reopenedEventId, type PrEvent } from "../feedback/pr-events.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
-import { recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
+import { recordReviewDismissal, recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
 import { updateParkedJob as update } from "../feedback/update-parked-job.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
@@ -98,10 +98,14 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
   }
 
   const review = meta.event === "pull_request_review" ? extra?.review : undefined;
+  if (review && p.action === "dismissed") {
+    const changed = await recordReviewDismissal(deps, job, { reviewId: review.id, author: review.user?.login, by: extra?.sender?.login }, at);
+    return routed(changed ? `dismissal recorded for job ${job.id}; the review's comment feedback no longer stands` : "already recorded", changed ? job.id : undefined);
+  }
   const comment = meta.event === "pull_request_review_comment" ? extra?.comment : undefined;
   const said = review ? reviewText("review", review.id, review.user, review.body) : comment && reviewText("review_comment", comment.id, comment.user, comment.body, comment.path, comment.line);
   if (said?.text) {
-    const changed = await recordReviewFeedback(deps, job, said, at);
+    const changed = await recordReviewFeedback(deps, job, said, at, { edited: p.action === "edited" });
     if (changed !== undefined) return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
   return routed("nothing to record");

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
 import type { WatchPrResult } from "../../src/pipeline/stages/watch-pr.js";
+import { EPISODE } from "./fix-loop-fixtures.js";
 import { fixLoopSuite } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
@@ -9,7 +10,72 @@ type Loop = Awaited<ReturnType<typeof setup>>;
 
 const pullRequest = (sha = "x") => ({ number: 100, state: "open", head: { ref: "ci-bot/fix-555", sha } });
 
+/** A pull_request_review delivery on the fix PR: `action` on review 31 by alice. */
+const review = (s: Loop, action: string, body: string | null, extra: Record<string, unknown> = {}) => ({
+  action, installation: { id: 2 }, repository: s.repository, pull_request: pullRequest(), sender: { login: action === "dismissed" ? "bob" : "alice" },
+  review: { id: 31, state: action === "dismissed" ? "dismissed" : "changes_requested", body, user: { login: "alice", type: "User" }, submitted_at: "2026-11-23T12:00:00Z" },
+  ...extra,
+});
+
+const comments = (s: Loop) => s.model.received.filter((r) => r.metric === "comment").map((r) => ({ value: r.value, item: r.tags?.["outbox_item_id"], source: r.tags?.["source"], revision: r.tags?.["revision"] }));
 const notes = async (s: Loop) => ((await s.get()).results["watch-pr"] as WatchPrResult | undefined)?.notes ?? [];
+
+describe("reviews of the fix PR edited or dismissed after they were fed back", () => {
+  test("an edited review is sent again with its new text, as the next of that review's series", async () => {
+    const s = await setup();
+    await s.run();
+    expect(await s.deliver("pull_request_review", review(s, "submitted", "Add a test for empty titles."))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    const edited = review(s, "edited", "Add a test for empty titles, and for None.", { changes: { body: { from: "Add a test for empty titles." } } });
+    expect(await s.deliver("pull_request_review", edited)).toMatchObject({ resumeJobId: s.job.id, reason: expect.stringContaining("recorded as comment feedback") });
+    // GitHub's redelivery of the edit, and of the submission before it: nothing new.
+    expect(await s.deliver("pull_request_review", edited)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    expect(await s.deliver("pull_request_review", review(s, "submitted", "Add a test for empty titles."))).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.run();
+    expect(comments(s)).toEqual([
+      { value: "Add a test for empty titles.", item: "comment:review:31", source: "review", revision: "1" },
+      { value: "Add a test for empty titles, and for None.", item: "comment:review:31:2", source: "review", revision: "2" },
+    ]);
+    expect(s.model.received.filter((r) => r.metric === "comment").every((r) => r.episodeId === EPISODE && r.tags?.["source_id"] === "review:31")).toBe(true);
+  });
+
+  test("a dismissed review is recorded on the job once, and a comment says its feedback no longer stands", async () => {
+    const s = await setup();
+    await s.run();
+    await s.deliver("pull_request_review", review(s, "submitted", "This hides the bug; please fix the caller."));
+    await s.run();
+    const dismissed = review(s, "dismissed", "This hides the bug; please fix the caller.");
+    expect(await s.deliver("pull_request_review", dismissed)).toMatchObject({ resumeJobId: s.job.id, reason: expect.stringContaining("dismissal recorded") });
+    expect(await s.deliver("pull_request_review", dismissed)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    expect(await s.deliver("pull_request_review", dismissed)).not.toHaveProperty("resumeJobId");
+    await s.run();
+    const j = await s.get();
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: "review_dismissed:31", kind: "review_dismissed", reviewId: 31, author: "alice", by: "bob" })]);
+    expect(await notes(s)).toContain("review 31 by alice dismissed by bob: its comment feedback no longer stands");
+    expect(comments(s)).toEqual([
+      { value: "This hides the bug; please fix the caller.", item: "comment:review:31", source: "review", revision: "1" },
+      { value: "Review 31 by alice was dismissed by bob: what it said no longer stands.", item: "comment:review:31:dismissed", source: "review_dismissed", revision: undefined },
+    ]);
+    expect(s.model.received.at(-1)).toMatchObject({ episodeId: EPISODE, tags: expect.objectContaining({ source_id: "review:31", author: "bob" }) });
+    // Edited after its dismissal: it still does not count.
+    expect(await s.deliver("pull_request_review", review(s, "edited", "Never mind."))).not.toHaveProperty("resumeJobId");
+    expect(j.state).toBe("pr");
+    expect(j.feedback.filter((f) => f.metric === "comment")).toHaveLength(2);
+    expect((await s.get()).feedback).toHaveLength(j.feedback.length);
+  });
+
+  test("a review dismissed before its submission was heard never becomes feedback", async () => {
+    const s = await setup();
+    await s.run();
+    expect(await s.deliver("pull_request_review", review(s, "dismissed", "Please revert this."))).toMatchObject({ resumeJobId: s.job.id });
+    // The submission's delivery, failed at first, redelivered after the dismissal.
+    expect(await s.deliver("pull_request_review", review(s, "submitted", "Please revert this."))).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.run();
+    expect(prEventsOf(await s.get()).map((e) => e.id)).toEqual(["review_dismissed:31"]);
+    expect((await s.get()).feedback.filter((f) => f.metric === "comment")).toEqual([]);
+    expect(comments(s)).toEqual([]);
+  });
+});
 
 describe("the fix PR marked ready for review or turned back into a draft", () => {
   const draftChange = (s: Loop, action: string, by: string, updatedAt: string) => ({
