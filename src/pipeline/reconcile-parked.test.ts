@@ -202,6 +202,29 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(s.queue.items).toEqual([]);
   });
 
+  test("reviews: an edit and a dismissal whose webhooks were missed are recorded as those webhooks record them; the late webhooks are duplicates", async () => {
+    const { job, s } = await parkedWithProposal();
+    // Heard by webhook before: review 31's text as first written, and review 36's.
+    await s.store.updateJob(job.id, (j) => {
+      const item = (id: string, value: string) => ({ id, metric: "comment", value, target: { episodeId: "ep" }, status: "sent" as const, attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" });
+      j.feedback.push(item("comment:review:31", "Pin the version."), item("comment:review:36", "This hides the bug."));
+    });
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Pin the version instead.", "COMMENTED"), apiReview(36, "bob", "This hides the bug.", "DISMISSED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(j.feedback.slice(2)).toEqual([
+      expect.objectContaining({ id: "comment:review:31:2", value: "Pin the version instead.", tags: expect.objectContaining({ source_id: "review:31", revision: "2" }) }),
+      expect.objectContaining({ id: "comment:review:36:dismissed", value: "Review 36 by bob was dismissed: what it said no longer stands.", target: { episodeId: "ep" } }),
+    ]);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: "review_dismissed:36", kind: "review_dismissed", reviewId: 36, author: "bob" })]);
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "edited", review: { id: 31, state: "commented", body: "Pin the version instead.", user: { login: "alice" } } });
+    await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "dismissed", sender: { login: "carol" }, review: { id: 36, state: "dismissed", body: "This hides the bug.", user: { login: "bob" } } });
+  });
+
   test("review comments: a person's is recorded as the review comment webhook records it, with its file and line (not another app's); the late webhook is a duplicate", async () => {
     const { job, s } = await parkedWithProposal();
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
@@ -381,7 +404,8 @@ async function expectLateWebhookDuplicate(s: Awaited<ReturnType<typeof setup>>, 
     pull_request: { number: 7, state: "open", head: { ref: "ci-bot/fix-1", sha: FIX } },
     ...fields,
   };
+  const before = (await s.get(job.id)).feedback.length;
   const d = await routeDelivery(payload, { id: `d-late-${event}`, event, receivedAt: new Date(s.clock.now()).toISOString() }, s.deps);
   expect(d).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
-  expect((await s.get(job.id)).feedback).toHaveLength(1);
+  expect((await s.get(job.id)).feedback).toHaveLength(before);
 }

@@ -6,7 +6,7 @@ import { workflowFileOf } from "../core/workflow-file.js";
 import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { proposalIds } from "../feedback/outcome-feedback.js";
 import { PR_OUTCOME } from "../feedback/pr-events.js";
-import { recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
+import { recordReviewDismissal, recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
@@ -137,14 +137,21 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
   // Reviews before the close, as people review before they merge. A job without a proposal has no episode
   // for review feedback (the handler records none either): its PR's reviews are not asked for.
   if (proposalIds(job)) {
+    const reviews = await gh.listPullReviews(job.repo, pr.number);
     const texts = [
       // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
       // and its text may change or be discarded. Its submission is heard then, by webhook or a later pass.
-      ...(await gh.listPullReviews(job.repo, pr.number)).filter((r) => r.state !== "PENDING").map((r) => reviewText("review", r.id, { login: r.author, type: r.authorType }, r.body)),
+      // A DISMISSED one no longer counts: its dismissal is recorded below instead.
+      ...reviews.filter((r) => r.state !== "PENDING" && r.state !== "DISMISSED").map((r) => reviewText("review", r.id, { login: r.author, type: r.authorType }, r.body)),
       ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => reviewText("review_comment", c.id, { login: c.author, type: c.authorType }, c.body, c.path, c.line)),
     ];
     for (const t of texts) {
-      if (await recordReviewFeedback(deps, job, t, receivedAt)) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${pr.number}`);
+      // GitHub's text as it is now: an edit whose webhook was missed is recorded as the edited webhook records it.
+      if (await recordReviewFeedback(deps, job, t, receivedAt, { edited: true })) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${pr.number}`);
+    }
+    // The list does not say who dismissed a review: the dismissal is recorded without it.
+    for (const r of reviews.filter((x) => x.state === "DISMISSED")) {
+      if (await recordReviewDismissal(deps, job, { reviewId: r.id, ...(r.author ? { author: r.author } : {}) }, receivedAt)) reasons.push(`review ${r.id} dismissed on PR #${pr.number}`);
     }
   }
   if (pr.state === "closed") {
