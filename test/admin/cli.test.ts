@@ -109,6 +109,31 @@ describe("CLI: jobs and deliveries", () => {
     expect(missing.stderr).toMatch(/no job with id nope/);
   });
 
+  test("jobs show: the fix PR's events, reviews dismissed and drafts changed by people included", async () => {
+    const store = await LowdbJobStore.open(dir);
+    await store.updateJob(pendingId, (j) => {
+      j.results["pr-events"] = [
+        { id: "ci:900:abc", kind: "ci", runId: 900, conclusion: "success", headSha: "c".repeat(40), at: "2026-11-23T12:10:00.000Z" },
+        { id: "ready_for_review:100:2026-11-23T12:20:00Z", kind: "ready_for_review", by: "alice", at: "2026-11-23T12:20:00.000Z" },
+        { id: "review_dismissed:31", kind: "review_dismissed", reviewId: 31, author: "carol", by: "bob", at: "2026-11-23T12:30:00.000Z" },
+        { id: "closed:100", kind: "closed", merged: true, headSha: "c".repeat(40), by: "alice", at: "2026-11-23T12:40:00.000Z" },
+      ];
+    });
+    await store.close();
+    const io = capture();
+    expect(await jobsCli(["show", pendingId], env, io)).toBe(0);
+    expect(io.stdout).toContain([
+      "pr events",
+      `  2026-11-23T12:10:00.000Z  ci  run 900 success on ${"c".repeat(12)}`,
+      "  2026-11-23T12:20:00.000Z  ready_for_review  by alice",
+      "  2026-11-23T12:30:00.000Z  review_dismissed  review 31 of carol by bob",
+      "  2026-11-23T12:40:00.000Z  closed  merged by alice",
+    ].join("\n"));
+    const none = capture();
+    expect(await jobsCli(["show", failedId], env, none)).toBe(0);
+    expect(none.stdout).not.toContain("pr events");
+  });
+
   /** Each command line exits 2 with its reason on stderr and nothing on stdout. */
   async function expectUsageErrors(cases: Array<[typeof jobsCli, string[], RegExp]>): Promise<void> {
     for (const [cli, args, why] of cases) {

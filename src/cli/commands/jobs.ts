@@ -6,6 +6,7 @@ import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from 
 import { redactDeep } from "../../core/redact.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
+import { prEventsOf, type PrEvent } from "../../feedback/pr-events.js";
 import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
 import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
@@ -204,5 +205,23 @@ function describe(j: Job): string {
   if (j.error) lines.push(`error     ${j.error.code}${j.error.stage ? ` in ${j.error.stage}` : ""}: ${j.error.message}`);
   lines.push("history");
   for (const h of j.history) lines.push(`  ${h.at}  ${h.state}${h.stage ? ` [${h.stage}]` : ""}${h.note ? `  ${h.note}` : ""}`);
+  const events = prEventsOf(j);
+  if (events.length) lines.push("pr events");
+  for (const e of events) lines.push(`  ${e.at}  ${e.kind}  ${prEventDetail(e)}`.trimEnd());
   return `${lines.join("\n")}\n`;
+}
+
+/** What the fix PR's event says, beyond its kind and when it was heard. */
+function prEventDetail(e: PrEvent): string {
+  const by = "by" in e && e.by ? `by ${e.by}` : "";
+  switch (e.kind) {
+    case "ci":
+      return `run ${e.runId}${e.attempt && e.attempt > 1 ? ` attempt ${e.attempt}` : ""} ${e.conclusion} on ${e.headSha.slice(0, 12)}`;
+    case "closed":
+      return `${e.merged ? "merged" : "closed without merging"} ${by}`;
+    case "review_dismissed":
+      return `review ${e.reviewId}${e.author ? ` of ${e.author}` : ""} ${by}`;
+    default:
+      return by;
+  }
 }
