@@ -105,6 +105,18 @@ export function mergedFeedback(job: FeedbackSource, episodeId: string, merged: b
 }
 
 /**
+ * Episode level: a person marked the PR ready for review (true) or turned it back into a draft (false)
+ * (`by`: who); nothing when it is the value last recorded for the episode (`recorded`: the outbox it goes
+ * to). A change is sent again under an id of its own, like pr_merged, TensorZero reading the latest value.
+ */
+export function markedReadyFeedback(job: FeedbackSource, episodeId: string, ready: boolean, by: string | undefined, recorded: readonly FeedbackItem[]): NewFeedback | undefined {
+  const earlier = recorded.filter((f) => f.metric === METRICS.prMarkedReady && "episodeId" in f.target && f.target.episodeId === episodeId);
+  const id = nextInSeries(`${METRICS.prMarkedReady}:${episodeId}`, earlier, ready);
+  if (!id) return undefined;
+  return { id, metric: METRICS.prMarkedReady, value: ready, target: { episodeId }, tags: tags(job, by ? { author: by } : {}) };
+}
+
+/**
  * A person's review or review comment, as `comment` feedback on the episode. Without `recorded`, the text as
  * first written: its item keeps the id a review's text always had. With `recorded` (the outbox it goes to),
  * the text as edited since: nothing when it is the text last recorded for that review, else the next item of

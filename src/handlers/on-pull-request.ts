@@ -2,7 +2,8 @@ import { z } from "zod";
 import { AppError } from "../core/errors.js";
 import { jobKey, type Job } from "../core/job.js";
 import { followRepoRename } from "../feedback/follow-repo-rename.js";
-import { addPrEvent, draftChangeEventId, reopenedEventId, type PrEvent } from "../feedback/pr-events.js";
+import { draftChangeEventId, reopenedEventId } from "../feedback/pr-events.js";
+import { recordDraftChange } from "../feedback/record-draft-change.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
 import { recordReviewDismissal, recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
@@ -92,8 +93,8 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
     // watch-pr marks the PR ready itself when CI passes: GitHub tells of that too, and it is no one's verdict.
     if (by && deps.identity.logins().has(by.toLowerCase())) return routed("the app's own change: nothing to record");
     const updatedAt = extra?.pull_request.updated_at;
-    const ev: PrEvent = { id: draftChangeEventId(p.action, pr.number, updatedAt, meta.id), kind: p.action, ...(by ? { by } : {}), at, ...(updatedAt ? { ghAt: updatedAt } : {}) };
-    const changed = await update(deps, job.id, (j) => addPrEvent(j, ev));
+    const ev = { id: draftChangeEventId(p.action, pr.number, updatedAt, meta.id), kind: p.action, ...(by ? { by } : {}), at, ...(updatedAt ? { ghAt: updatedAt } : {}) } as const;
+    const changed = await recordDraftChange(deps, job, ev, at);
     return routed(changed ? `recorded for job ${job.id}` : "already recorded", changed ? job.id : undefined);
   }
 

@@ -83,7 +83,7 @@ describe("the fix PR marked ready for review or turned back into a draft", () =>
     pull_request: { ...pullRequest(), draft: action === "converted_to_draft", updated_at: updatedAt },
   });
 
-  test("a person's ready_for_review and converted_to_draft are PR events of the job; the app's own is not", async () => {
+  test("a person's ready_for_review and converted_to_draft are PR events of the job, fed back as pr_marked_ready; the app's own is not", async () => {
     const s = await setup();
     await s.run();
     const ready = draftChange(s, "ready_for_review", "alice", "2026-11-23T13:00:00Z");
@@ -109,6 +109,17 @@ describe("the fix PR marked ready for review or turned back into a draft", () =>
     expect(prEventsOf(j).filter((e) => e.kind !== "ci").map((e) => [e.kind, "by" in e ? e.by : undefined])).toEqual([["ready_for_review", "alice"], ["converted_to_draft", "alice"]]);
     expect(await notes(s)).toContain("PR #100 converted to draft by alice");
     expect(j).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    // A person's verdict on the fix, fed back as it changes; TensorZero reads the latest value of the episode.
+    const marked = () => s.model.received.filter((r) => r.metric === "pr_marked_ready").map((r) => ({ episodeId: r.episodeId, value: r.value, item: r.tags?.["outbox_item_id"], author: r.tags?.["author"] }));
+    expect(marked()).toEqual([
+      { episodeId: EPISODE, value: true, item: `pr_marked_ready:${EPISODE}`, author: "alice" },
+      { episodeId: EPISODE, value: false, item: `pr_marked_ready:${EPISODE}:2`, author: "alice" },
+    ]);
+    // A ready_for_review from before that conversion, delivered only now (its first delivery failed): recorded, but the PR is a draft.
+    expect(await s.deliver("pull_request", draftChange(s, "ready_for_review", "carol", "2026-11-23T13:30:00Z"))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    expect(marked()).toHaveLength(2);
+    expect((await s.get()).feedback.filter((f) => f.metric === "pr_marked_ready")).toHaveLength(2);
     // People's PRs send these too: no job owns them.
     const theirs = { ...ready, pull_request: { number: 5, state: "open", head: { ref: "feature/slug", sha: "x" } } };
     expect(await s.deliver("pull_request", theirs)).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("not a fix branch") });

@@ -14,6 +14,8 @@ export const METRICS = {
   validationPassed: "validation_passed",
   /** Inference: GitHub Actions passed on the ci-bot/fix-<run> branch. */
   ciPassedOnFixBranch: "ci_passed_on_fix_branch",
+  /** Episode: a person marked the fix PR ready for review (true) or turned it back into a draft (false); the latest counts. */
+  prMarkedReady: "pr_marked_ready",
 } as const;
 
 export type MetricName = (typeof METRICS)[keyof typeof METRICS];
@@ -28,6 +30,7 @@ export const METRIC_LEVELS: Readonly<Record<MetricName, "episode" | "inference">
   patch_applied: "inference",
   validation_passed: "inference",
   ci_passed_on_fix_branch: "inference",
+  pr_marked_ready: "episode",
 };
 
 /**
