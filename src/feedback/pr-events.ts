@@ -36,8 +36,9 @@ export const draftChangeEventId = (kind: "ready_for_review" | "converted_to_draf
 
 /**
  * Id of the dismissal of review `reviewId`. GitHub dismisses a review once (a dismissed review cannot be
- * dismissed again, nor un-dismissed), so the review id and the action name it: a time in the id would make
- * the same dismissal two events when it is heard twice (a redelivery with a later PR `updated_at`).
+ * dismissed again, nor un-dismissed), so the review id and the action name it. No time in it: the parked-job
+ * reconciliation, which finds the review DISMISSED in GitHub's list (no dismissal time there), records the
+ * same dismissal under the same id, so whichever of it and the webhook comes second is a duplicate.
  */
 export const reviewDismissedEventId = (reviewId: number): string => `review_dismissed:${reviewId}`;
 

@@ -101,7 +101,7 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
   const review = meta.event === "pull_request_review" ? extra?.review : undefined;
   if (review && p.action === "dismissed") {
     const changed = await recordReviewDismissal(deps, job, { reviewId: review.id, author: review.user?.login, by: extra?.sender?.login }, at);
-    return routed(changed ? `dismissal recorded for job ${job.id}; the review's comment feedback no longer stands` : "already recorded", changed ? job.id : undefined);
+    return routed(changed ? `dismissal recorded for job ${job.id}: the review no longer counts` : "already recorded", changed ? job.id : undefined);
   }
   const comment = meta.event === "pull_request_review_comment" ? extra?.comment : undefined;
   const said = review ? reviewText("review", review.id, review.user, review.body) : comment && reviewText("review_comment", comment.id, comment.user, comment.body, comment.path, comment.line);
