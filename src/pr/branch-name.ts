@@ -8,6 +8,3 @@ export function runIdOfFixBranch(branch: string | null | undefined): number | un
   const m = /^ci-bot\/fix-(\d+)$/.exec(branch ?? "");
   return m ? Number(m[1]) : undefined;
 }
-
-/** Hidden marker of the bot's one comment on the failing PR (found and edited in place). */
-export const fixCommentMarker = (runKey: string) => `<!-- t0-ci-bot:fix-comment ${runKey} -->`;

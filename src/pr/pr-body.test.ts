@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
-import { renderCiFailedComment, renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "./pr-body.js";
+import { renderFixComment } from "./fix-comment.js";
+import { renderCiFailedComment, renderCommitMessage, renderPrBody, renderPrTitle, type PrBodyInput } from "./pr-body.js";
 
 const input = (over: Partial<PrBodyInput> = {}): PrBodyInput => ({
   repo: "octo/slug",
@@ -59,14 +60,15 @@ describe("PR body template", () => {
     const token = "ghp_" + "A".repeat(36);
     const body = renderPrBody(input({ diagnosis: `the token ${token} was printed`, validation: { ...input().validation, outputTail: `export GITHUB_TOKEN=${token}` } }));
     expect(body).not.toContain(token);
-    expect(renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u" }, input({ diagnosis: token }))).not.toContain(token);
+    expect(renderFixComment("<!-- m -->", undefined, { number: 9 }, input({ diagnosis: token }))).not.toContain(token);
   });
 
-  // A repository without draft PRs (private, Free plan) gets a regular one: the texts must not call it a draft.
-  test("the body and the failing PR's comment say draft only when the PR is one", () => {
+  // A repository without draft PRs (private, Free plan) gets a regular one, and a draft is marked ready once
+  // CI passes: the body does not call it a draft, nor does the failing PR's comment, which other jobs keep as it is.
+  test("neither the body nor the failing PR's comment calls the fix a draft", () => {
     expect(renderPrBody(input())).not.toMatch(/draft/i);
-    expect(renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u", draft: true }, input())).toContain("#9 (draft, validated locally)");
-    expect(renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u", draft: false }, input())).toContain("#9 (validated locally)");
+    expect(renderFixComment("<!-- m -->", undefined, { number: 9 }, input())).not.toMatch(/draft/i);
+    expect(renderFixComment("<!-- m -->", undefined, { number: 9 }, input())).toContain("#9 for the failed run [555](https://github.com/octo/slug/actions/runs/555) of `tests` (validated locally)");
   });
 
   test("output containing backticks cannot break out of its code block", () => {
@@ -86,11 +88,11 @@ describe("PR body template", () => {
     const texts = {
       body: renderPrBody(input({ diagnosis })),
       commit: renderCommitMessage(input({ diagnosis })),
-      comment: renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u" }, input({ diagnosis })),
+      comment: renderFixComment("<!-- m -->", undefined, { number: 9 }, input({ diagnosis })),
       ciFailed: renderCiFailedComment("<!-- m -->", { conclusion: "failure", runId: 7, why: diagnosis, draft: true }),
     };
     // The comment on the failing PR names the fix PR (#9) itself: only the model's words are checked.
-    for (const [where, text] of Object.entries({ ...texts, comment: texts.comment.replace(": #9 (", ": (") })) {
+    for (const [where, text] of Object.entries({ ...texts, comment: texts.comment.replace("- #9 for", "- for") })) {
       expect([where, text]).not.toEqual([where, expect.stringMatching(/\b(fixes|closes|resolves):?\s+\S*(#|\/issues\/)|#\d|GH-\d/i)]);
     }
     expect(texts.body).toContain("F\u2060ixes #\u206012");
@@ -152,7 +154,7 @@ describe("PR body template", () => {
       ([["commit message", 200], ["fix comment", 300]] as const).flatMap(([where, cut]) => {
         const head = `The model says: ${"x ".repeat(200)}`.slice(0, cut - Math.max(12, Math.ceil(c.secret.length / 2)) - c.text.indexOf(c.secret));
         const i = input({ diagnosis: `${head}${c.text} and more` });
-        const text = where === "commit message" ? renderCommitMessage(i) : renderFixComment("<!-- m -->", { number: 9, htmlUrl: "u" }, i);
+        const text = where === "commit message" ? renderCommitMessage(i) : renderFixComment("<!-- m -->", undefined, { number: 9 }, i);
         const pieces = leakedPieces(text, c.secret);
         return pieces.length ? [[where, c.kind, pieces]] : [];
       }),

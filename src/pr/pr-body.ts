@@ -190,10 +190,15 @@ export function renderCiPassedComment(marker: string, i: { runId: number; url?: 
   return `${marker}\nCI passed on this fix branch ([run ${i.runId}](${i.url ?? "#"})); the failure reported here before no longer stands, and the PR is ready for review.`;
 }
 
-/** The comment on the failing PR, linking the fix (edited in place on later attempts). */
-export function renderFixComment(marker: string, fix: { number: number; htmlUrl: string; draft?: boolean }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
-  const first = quiet(redactHead(i.diagnosis.split("\n")[0]!.trim(), 300));
+/**
+ * One fix in the bot's comment on people's PR (fix-comment.ts): the fix PR, the failed run and workflow it
+ * answers, and the diagnosis's first line. It says nothing of the fix PR's state (draft, closed): other
+ * jobs rewrite the comment with this text kept as it is, and GitHub shows the link's state itself.
+ */
+export function renderFixEntry(fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
+  const first = noIssueRefs(contained(redactHead(i.diagnosis.split("\n")[0]!.trim(), 300)));
+  const run = i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id;
   return redact(
-    `${marker}\n🤖 t0-ci-bot proposes a fix for the failed run ${i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id}: #${fix.number} (${fix.draft === false ? "" : "draft, "}validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""}).\n\n> ${first}`,
+    `- #${fix.number} for the failed run ${run}${i.run.workflow ? ` of ${code(i.run.workflow)}` : ""} (validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""})\n  > ${first}`,
   );
 }

@@ -33,10 +33,16 @@ export interface PublishInput {
    * label once, so labelling again is harmless; later attempts leave the labels people may have changed.
    */
   labelFound?: boolean;
-  /** Open PRs of the failing run: each gets one comment linking the fix, edited in place later. */
+  /**
+   * Open PRs of the failing run: each has one comment of the bot's (its marker per PR, whatever the job),
+   * created or edited in place to list this fix beside the ones other jobs added for that PR's other runs.
+   */
   commentOn: number[];
-  commentMarker: string;
-  commentBody: (fix: PullRequestRef) => string;
+  commentMarker: (onPr: number) => string;
+  /** The comment on PR `onPr` with this fix in it, made from its current text (undefined: none yet). */
+  commentBody: (fix: PullRequestRef, onPr: number, current: string | undefined) => string;
+  /** Marker of an earlier form of that comment, edited into it rather than a second comment posted. */
+  commentAdopts?: string;
   /**
    * PRs an earlier attempt of this job commented on: their comment is edited in place, and not posted again
    * when people deleted it (as labels people removed are not added again).
@@ -133,7 +139,12 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
 
   const commentedOn: number[] = [];
   for (const n of input.commentOn) {
-    const made = await w.upsertComment(repo, n, input.commentMarker, input.commentBody(pr), { create: !input.commentedBefore?.includes(n) });
+    const made = await w.upsertComment(repo, n, input.commentMarker(n), (current) => input.commentBody(pr, n, current), {
+      create: !input.commentedBefore?.includes(n),
+      // Other jobs of the same PR write this comment too, maybe at this moment.
+      shared: true,
+      ...(input.commentAdopts ? { adopt: input.commentAdopts } : {}),
+    });
     // Still one this job commented on: a later attempt must not post it again either.
     if (made || input.commentedBefore?.includes(n)) commentedOn.push(n);
   }

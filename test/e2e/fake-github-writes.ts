@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../../src/core/errors.js";
-import type { CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview, PullReviewComment } from "../../src/core/ports/github-port.js";
+import type { CommentBody, CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview, PullReviewComment, UpsertCommentOptions } from "../../src/core/ports/github-port.js";
 
 /**
  * An in-memory GitHub with git semantics enough for the fix flow: content-addressed trees (same files →
@@ -98,18 +98,19 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("addLabels");
     this.pulls.find((p) => p.number === n)!.labels.push(...labels);
   }
-  async upsertComment(_r: unknown, n: number, marker: string, body: string, o: { create?: boolean } = {}) {
+  async upsertComment(_r: unknown, n: number, marker: string, body: CommentBody, o: UpsertCommentOptions = {}) {
     this.calls.push("upsertComment");
     const list = this.comments.get(n) ?? [];
     this.comments.set(n, list);
-    const mine = list.find((c) => c.body.includes(marker));
+    const text = (current: string | undefined) => (typeof body === "string" ? body : body(current));
+    const mine = list.find((c) => c.body.includes(marker)) ?? (o.adopt ? list.find((c) => c.body.includes(o.adopt!)) : undefined);
     if (mine) {
-      mine.body = body;
+      mine.body = text(mine.body);
       return { id: mine.id, created: false };
     }
     if (o.create === false) return null;
     const id = this.#ids++;
-    list.push({ id, body });
+    list.push({ id, body: text(undefined) });
     return { id, created: true };
   }
   async markReadyForReview(_r: unknown, pr: { number: number }) {

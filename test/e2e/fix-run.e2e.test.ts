@@ -165,7 +165,8 @@ function mockWrites(times = 1) {
     .on("GET", `${API}/pulls`, { body: [] })
     .on("POST", `${API}/pulls`, { status: 201, body: pr })
     .on("POST", `${API}/issues/101/labels`, { body: [] })
-    .on("GET", `${API}/issues/7/comments`, { body: [] })
+    // Read again after posting: another job of PR #7 may have posted the PR's comment meanwhile.
+    .on("GET", `${API}/issues/7/comments`, { body: [] }, { times: 2 })
     .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
 }
 
@@ -331,7 +332,8 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
       .on("POST", `${API}/pulls`, { status: 502, body: { message: "Server Error" } })
       .on("POST", `${API}/pulls`, { status: 201, body: pr })
       .on("POST", `${API}/issues/101/labels`, { body: [] })
-      .on("GET", `${API}/issues/7/comments`, { body: [] })
+      // Read again after posting: another job of PR #7 may have posted the PR's comment meanwhile.
+      .on("GET", `${API}/issues/7/comments`, { body: [] }, { times: 2 })
       .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
     expect(await send("workflow_run", failedRunPayload())).toBe(202);
     await waitFor((j) => j.state === "pr" && j.error?.retryable === true, "the PR creation to fail once");

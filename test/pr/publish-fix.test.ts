@@ -42,7 +42,7 @@ const input = (over: Partial<PublishInput> = {}): PublishInput => ({
   repo, branch: "ci-bot/fix-10", baseSha: HEAD, baseBranch: "feature", message: "ci-bot: fix\n\nWhy: x",
   title: TITLE, body: "body", labels: ["ci-bot"],
   files: [{ path: "src/calc.py", content: "def add(a, b):\n    return a + b\n", mode: "100644" }, { path: "old.txt", content: null }],
-  commentOn: [7], commentMarker: "<!-- t0-ci-bot:fix-comment 1:10 -->", commentBody: (pr) => `<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #${pr.number}`, ...over,
+  commentOn: [7], commentMarker: () => "<!-- t0-ci-bot:fix-comment 1:10 -->", commentBody: (pr) => `<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #${pr.number}`, ...over,
 });
 
 let gh: GitHubApiMock;
@@ -71,7 +71,8 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     newBranch()
       .on("POST", "/repos/octo/demo/pulls", { status: 201, body: pull() })
       .on("POST", "/repos/octo/demo/issues/42/labels", { body: [] })
-      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
+      // Read again after posting: another job of PR #7 may have posted its comment meanwhile.
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] }, { times: 2 })
       .on("POST", "/repos/octo/demo/issues/7/comments", { status: 201, body: { id: 900, body: "x" } });
     const r = await publishFix(writes(), input());
     gh.done();
@@ -236,7 +237,8 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
       })
       .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
       .on("POST", "/repos/octo/demo/issues/42/labels", { body: [] })
-      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
+      // Read again after posting: another job of PR #7 may have posted its comment meanwhile.
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] }, { times: 2 })
       .on("POST", "/repos/octo/demo/issues/7/comments", { status: 201, body: { id: 900, body: "x" } });
     const r = await publishFix(writes(), input());
     gh.done();
@@ -289,7 +291,8 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     newBranch()
       .on("POST", "/repos/octo/demo/pulls", { status: 201, body: pull() })
       .on("POST", "/repos/octo/demo/issues/42/labels", { status: 422, body: { message: "Validation Failed", errors: [{ resource: "Label", code: "invalid", field: "name" }] } })
-      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] })
+      // Read again after posting: another job of PR #7 may have posted its comment meanwhile.
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [] }, { times: 2 })
       .on("POST", "/repos/octo/demo/issues/7/comments", { status: 201, body: { id: 900, body: "x" } });
     const r = await publishFix(writes(), input({ labels: ["x".repeat(60)] }));
     gh.done();

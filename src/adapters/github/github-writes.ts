@@ -6,6 +6,7 @@ import type { WritePacer } from "../queue/write-pacer.js";
 import type { AppIdentity } from "../../core/app-identity.js";
 import { isDiffTooLarge, type Octokit } from "./octokit-client.js";
 import { branchHead } from "./branch-head.js";
+import { upsertComment } from "./upsert-comment.js";
 
 interface RawPull {
   number: number;
@@ -168,21 +169,35 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
       mutate(`labelling #${issueNumber}`, async () => {
         if (labels.length) await octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/labels", { ...r(repo), issue_number: issueNumber, labels });
       }),
-    async upsertComment(repo, issueNumber, marker, body, o = {}) {
-      const comments = await read(`reading comments of #${issueNumber}`, () =>
-        octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, per_page: 100 }),
-      );
-      const mine = (comments as RawComment[]).find((c) => c.body?.includes(marker) && writtenBy(opts.self, c));
-      if (mine) {
-        if (mine.body !== body) {
-          await mutate(`updating comment ${mine.id}`, () => octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { ...r(repo), comment_id: mine.id, body }));
-        }
-        return { id: mine.id, created: false };
-      }
-      if (o.create === false) return null;
-      const res = await mutate(`commenting on #${issueNumber}`, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, body }));
-      return { id: Number(res.data.id), created: true };
-    },
+    upsertComment: (repo, issueNumber, marker, body, o) =>
+      upsertComment(
+        {
+          ownComments: async () => {
+            const comments = await read(`reading comments of #${issueNumber}`, () =>
+              octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, per_page: 100 }),
+            );
+            return (comments as RawComment[]).filter((c) => writtenBy(opts.self, c)).map((c) => ({ id: c.id, body: c.body ?? "" }));
+          },
+          create: async (text) => {
+            const res = await mutate(`commenting on #${issueNumber}`, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, body: text }));
+            return Number(res.data.id);
+          },
+          edit: async (id, text) => {
+            await mutate(`updating comment ${id}`, () => octokit.request("PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}", { ...r(repo), comment_id: id, body: text }));
+          },
+          remove: async (id) => {
+            try {
+              await mutate(`deleting comment ${id}`, () => octokit.request("DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}", { ...r(repo), comment_id: id }));
+            } catch (err) {
+              // Already gone: what the delete was for.
+              if (!(err instanceof AppError && err.details?.status === 404)) throw err;
+            }
+          },
+        },
+        marker,
+        body,
+        o,
+      ),
     async markReadyForReview(repo, pr) {
       try {
         await mutate(`marking PR #${pr.number} ready for review`, async () => {

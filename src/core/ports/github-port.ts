@@ -120,6 +120,24 @@ export interface PullRequestRef {
   body?: string | null;
 }
 
+/** A comment's text, or how to make it from the comment's current text (undefined: there is none yet). */
+export type CommentBody = string | ((current: string | undefined) => string);
+
+export interface UpsertCommentOptions {
+  /** False: edit only, never create (people deleted the comment). */
+  create?: boolean;
+  /**
+   * Marker of an older form of this comment (an earlier version of the app): with no comment carrying
+   * `marker`, the app's oldest one carrying this is edited into it instead of a new one being posted.
+   */
+  adopt?: string;
+  /**
+   * Several jobs write this comment, two at once at worst: after creating it, the comments are read again,
+   * and when another writer's came first, this one's text goes into that one and this one is deleted.
+   */
+  shared?: boolean;
+}
+
 /**
  * The write side of `GitHubClient` (issue 6): everything the fix PR needs, each call one REST request
  * (or one GraphQL mutation), paced by the adapter to respect secondary rate limits.
@@ -147,10 +165,12 @@ export interface GitHubWriteClient {
   updatePullRequest(repo: JobRepo, number: number, input: { title?: string; body?: string }): Promise<void>;
   addLabels(repo: JobRepo, issueNumber: number, labels: string[]): Promise<void>;
   /**
-   * Edits the app's own issue comment carrying `marker` in place, or creates it; one comment per marker.
-   * With `create: false`, only edits: resolves null when there is no such comment (people deleted it).
+   * Edits the app's own issue comment carrying `marker` in place (only when its text changes), or creates
+   * it; one comment per marker. `body` may be computed from the comment's current text (undefined when there
+   * is none yet), for a comment that several jobs add to. With `create: false`, only edits: resolves null
+   * when there is no such comment (people deleted it). See UpsertCommentOptions for `adopt` and `shared`.
    */
-  upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: string, opts?: { create?: boolean }): Promise<{ id: number; created: boolean } | null>;
+  upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: CommentBody, opts?: UpsertCommentOptions): Promise<{ id: number; created: boolean } | null>;
   /** Draft → ready for review (GraphQL `markPullRequestReadyForReview`; REST cannot do it). */
   markReadyForReview(repo: JobRepo, pr: Pick<PullRequestRef, "nodeId" | "number">): Promise<void>;
   /**

@@ -3,9 +3,10 @@ import { AppError, permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import { lastOpenOrClose, prEventsOf, PR_OUTCOME } from "../../feedback/pr-events.js";
 import { prCloseOf, recordPrClose } from "../../feedback/record-pr-close.js";
-import { fixBranchName, fixCommentMarker } from "../../pr/branch-name.js";
+import { fixBranchName } from "../../pr/branch-name.js";
+import { fixCommentMarker, LEGACY_FIX_COMMENT, renderFixComment } from "../../pr/fix-comment.js";
 import { fixBranchCi } from "../../pr/fix-branch-ci.js";
-import { renderCommitMessage, renderFixComment, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
+import { renderCommitMessage, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
 import { fixRecord, prBodyInput } from "../../pr/pr-body-input.js";
 import { planFixFiles } from "../../pr/plan-fix-files.js";
 import { FIX_BRANCH_MOVED, publishFix } from "../../pr/publish-fix.js";
@@ -20,7 +21,7 @@ import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResu
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
- * label, one comment on the failing PR; then the job waits in `pr` for the PR's outcome.
+ * label, the fix added to the bot's one comment on each failing PR; then the job waits in `pr` for the PR's outcome.
  */
 export const openPullRequestStage: Stage = {
   name: OPEN_PULL_REQUEST,
@@ -81,7 +82,6 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const ws = await ensureWorkspace(job, deps, ctx);
   const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
   const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
-  const marker = fixCommentMarker(job.key);
   // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
   // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on
   // or to take as its own commit: the PR is left as it is and watched.
@@ -103,8 +103,9 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     labelFound: !previous?.pr && !sibling,
     commentOn: job.run.pullRequests,
     commentedBefore: previous?.commentedOn,
-    commentMarker: marker,
-    commentBody: (pr) => renderFixComment(marker, pr, input),
+    commentMarker: (onPr) => fixCommentMarker(job.repo.id, onPr),
+    commentBody: (pr, onPr, current) => renderFixComment(fixCommentMarker(job.repo.id, onPr), current, pr, input),
+    commentAdopts: LEGACY_FIX_COMMENT,
   }).catch((err: unknown) => {
     if (retriedOnPr && err instanceof AppError && err.code === FIX_BRANCH_MOVED) return { kept: retriedOnPr };
     throw err;

@@ -1,0 +1,67 @@
+import { redact } from "../core/redact.js";
+import { renderFixEntry, type PrBodyInput } from "./pr-body.js";
+
+/**
+ * Hidden marker of the bot's one comment on people's PR: per PR, not per job. Each failed run of the PR
+ * (their next push failing, a second workflow, a re-run) adds its fix to that comment instead of posting
+ * another one.
+ */
+export const fixCommentMarker = (repoId: number, pr: number) => `<!-- t0-ci-bot:pr-fixes ${repoId}:${pr} -->`;
+
+/**
+ * The per-job marker of earlier versions (`<!-- t0-ci-bot:fix-comment <repo>:<run> -->`, one comment per
+ * failed run). On upgrade, the oldest such comment on the PR is edited into the per-PR one rather than a
+ * new comment posted beside it: an edit notifies nobody, and the PR gains no comment. The others are left
+ * as they are: deleting them would be a change people did not ask for, and they are no longer written.
+ */
+export const LEGACY_FIX_COMMENT = "<!-- t0-ci-bot:fix-comment ";
+
+/** A comment must stay under GitHub's 65,536 characters: a PR that failed for months keeps its newest fixes. */
+const MAX_FIXES = 10;
+const FIX_MARK = /^<!-- t0-ci-bot:fix (\d+) run (\d+) -->$/;
+const fixMark = (f: Fix) => `<!-- t0-ci-bot:fix ${f.pr} run ${f.run} -->`;
+
+interface Fix {
+  pr: number;
+  run: number;
+  text: string;
+}
+
+/**
+ * The bot's comment on people's PR, with `fix` added to what `current` (the comment as GitHub has it now,
+ * if any) lists: each fix PR once, its latest text, newest run first. The same fixes give the same text
+ * whichever job writes last, so a job with nothing new leaves the comment unedited.
+ */
+export function renderFixComment(marker: string, current: string | undefined, fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
+  const fresh: Fix = { pr: fix.number, run: i.run.id, text: renderFixEntry(fix, i) };
+  const fixes = [fresh, ...fixesIn(current).filter((f) => f.pr !== fresh.pr)].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);
+  const head = fixes.length === 1 ? "🤖 t0-ci-bot proposes a fix for a failed run of this pull request:" : "🤖 t0-ci-bot proposes fixes for failed runs of this pull request, newest first:";
+  return redact([marker, head, ...fixes.map((f) => `${fixMark(f)}\n${f.text}`)].join("\n\n"));
+}
+
+/** The fixes a comment lists; an earlier version's per-job comment lists the one it names. */
+function fixesIn(body: string | undefined): Fix[] {
+  if (!body) return [];
+  if (body.includes(LEGACY_FIX_COMMENT)) return legacyFix(body);
+  const fixes: Array<Fix & { lines: string[] }> = [];
+  for (const line of body.split("\n")) {
+    const m = FIX_MARK.exec(line);
+    if (m) fixes.push({ pr: Number(m[1]), run: Number(m[2]), text: "", lines: [] });
+    else fixes.at(-1)?.lines.push(line);
+  }
+  return fixes.map(({ lines, ...f }) => ({ ...f, text: lines.join("\n").trim() }));
+}
+
+/**
+ * "proposes a fix for the failed run [555](url): #100 (draft, validated locally).\n\n> why", as earlier
+ * versions wrote it, in today's words. Text that does not read so is not carried over.
+ */
+function legacyFix(body: string): Fix[] {
+  const m = /proposes a fix for the failed run (?:\[(\d+)\]\(([^)\s]+)\)|(\d+)): #(\d+) \((?:draft, )?validated locally(, attempt \d+)?\)\.\n\n> ([^\n]*)/.exec(body);
+  if (!m) return [];
+  const run = Number(m[1] ?? m[3]);
+  const link = m[2] ? `[${run}](${m[2]})` : String(run);
+  // Its diagnosis line was kept quiet but not contained then: an `<!--` in it would hide the fixes after it.
+  const why = m[6]!.replace(/<(?=[A-Za-z/!?])/g, "&lt;");
+  return [{ pr: Number(m[4]), run, text: `- #${m[4]} for the failed run ${link} (validated locally${m[5] ?? ""})\n  > ${why}` }];
+}

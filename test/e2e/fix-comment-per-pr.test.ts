@@ -1,0 +1,92 @@
+import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { ProbotOctokit } from "probot";
+import { createGitHubWrites } from "../../src/adapters/github/github-writes.js";
+import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
+import { AppIdentity } from "../../src/core/app-identity.js";
+import type { Job } from "../../src/core/job.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { FakeClock } from "../fakes/fake-clock.js";
+import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
+import { makeDelivery } from "../helpers/make-job.js";
+import { validatedResults } from "./fix-loop-fixtures.js";
+import { PRIOR, fixLoopSuite, type FixLoop } from "./fix-loop-setup.js";
+
+const setup = fixLoopSuite();
+const APP_ID = 1001;
+const byApp = { user: { login: "t0-ci-bot[bot]", id: 900_001, type: "Bot" }, performed_via_github_app: { id: APP_ID, slug: "t0-ci-bot", name: "t0-ci-bot" } };
+const API = "/repos/octo/slug";
+
+let gh: GitHubApiMock;
+beforeAll(async () => void (await githubOpenApi()));
+afterEach(() => gh?.cleanup());
+
+/**
+ * The fake GitHub of the fix loop for branches and PRs, with its comments sent to the real adapter over
+ * strict nock: every comment request the stage makes is one the test expects, checked against GitHub's API.
+ */
+function realComments(s: FixLoop) {
+  const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } });
+  const real = createGitHubWrites(octokit, { installationId: 2, pacer: createLocalWritePacer({ clock: new FakeClock(), minIntervalMs: 0 }), self: { appId: APP_ID, identity: new AppIdentity("t0-ci-bot[bot]") } });
+  s.gh.upsertComment = real.upsertComment.bind(real) as never;
+}
+
+/** Issue comments of people's PR #7 as GitHub keeps them, served by the mocks below. */
+class Thread {
+  readonly comments: Array<{ id: number; body: string } & Record<string, unknown>> = [];
+  #id = 1000;
+  add(body: string, by: Record<string, unknown> = byApp) {
+    const c = { id: this.#id++, body, ...by };
+    this.comments.push(c);
+    return c;
+  }
+  list = () => ({ body: this.comments.map((c) => ({ ...c })) });
+  post = (req: { body: unknown }) => ({ status: 201, body: this.add((req.body as { body: string }).body) });
+  patch = (req: { path: string; body: unknown }) => {
+    const c = this.comments.find((x) => req.path.endsWith(`/comments/${x.id}`))!;
+    c.body = (req.body as { body: string }).body;
+    return { body: c };
+  };
+}
+
+/** A later failing run of people's PR #7 (their next push): another failure, its own fix PR. */
+async function nextRun(s: FixLoop, runId: number, sha: string): Promise<Job> {
+  const first = await s.get();
+  const job: Job = {
+    ...first, id: `job-${runId}`, key: `1296269:${runId}`, fingerprint: `fp-${runId}`,
+    run: { ...s.job.run, id: runId, headSha: sha, pullRequests: [7], htmlUrl: `https://github.com/octo/slug/actions/runs/${runId}` },
+    state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [], feedback: [],
+  };
+  job.results = validatedResults(job, undefined, [`test_${runId}`]);
+  await s.store.recordIntake(makeDelivery(job), "{}", job);
+  s.gh.commits.set(sha, s.gh.commits.get("a".repeat(40))!);
+  return job;
+}
+
+const openPr = (s: FixLoop, job: Job) => new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
+const posts = () => gh.requests.filter((q) => q.method === "POST" && q.path === `${API}/issues/7/comments`);
+
+describe("the bot's comment on people's PR: one per PR, edited in place", () => {
+  test("two failed runs of the same PR, each with its own fix PR → one comment, listing both fixes, newest first", async () => {
+    const s = await setup();
+    realComments(s);
+    const t = new Thread();
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 3 })
+      .on("POST", `${API}/issues/7/comments`, t.post)
+      .on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    await s.run();
+    await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+    gh.done();
+
+    expect(s.gh.pulls.map((p) => p.number)).toEqual([100, 101]);
+    expect((await s.store.getJob("job-556"))!.state).toBe("pr");
+    expect(posts()).toHaveLength(1);
+    expect(t.comments).toHaveLength(1);
+    const text = t.comments[0]!.body;
+    expect(text.indexOf("#101")).toBeGreaterThan(-1);
+    expect(text.indexOf("#101")).toBeLessThan(text.indexOf("#100"));
+    expect(text).toContain("[556](https://github.com/octo/slug/actions/runs/556)");
+    expect(text).toContain("[555](https://github.com/octo/slug/actions/runs/555)");
+  });
+});
