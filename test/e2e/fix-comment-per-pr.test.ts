@@ -89,4 +89,78 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
     expect(text).toContain("[556](https://github.com/octo/slug/actions/runs/556)");
     expect(text).toContain("[555](https://github.com/octo/slug/actions/runs/555)");
   });
+
+  // An earlier version posted one comment per job, its marker per run: after the upgrade, the PR's next
+  // failure edits that comment into the PR's one, and people see no new comment.
+  test("a per-job comment of an earlier version is edited into the PR's comment, its fix kept; none posted", async () => {
+    const s = await setup();
+    realComments(s);
+    const t = new Thread();
+    t.add("looks flaky to me", { user: { login: "alice", id: 5, type: "User" }, performed_via_github_app: null });
+    const legacy = t.add("<!-- t0-ci-bot:fix-comment 1296269:554 -->\n🤖 t0-ci-bot proposes a fix for the failed run [554](https://github.com/octo/slug/actions/runs/554): #99 (draft, validated locally).\n\n> The separator changed.");
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/${legacy.id}`, t.patch);
+    await s.run();
+    gh.done();
+
+    expect(posts()).toHaveLength(0);
+    expect(t.comments).toHaveLength(2);
+    const text = legacy.body;
+    expect(text).toMatch(/^<!-- t0-ci-bot:pr-fixes 1296269:7 -->\n/);
+    expect(text).not.toContain("t0-ci-bot:fix-comment");
+    expect(text.indexOf("#100 for the failed run [555]")).toBeGreaterThan(-1);
+    expect(text.indexOf("#100")).toBeLessThan(text.indexOf("#99 for the failed run [554](https://github.com/octo/slug/actions/runs/554) (validated locally)\n  > The separator changed."));
+  });
+
+  // Two jobs of PR #7 at once (T0_PER_REPO_CONCURRENCY > 1): both read before either posted, both post.
+  test("a job that posted beside another job's comment posted a moment before merges its fix into that one and deletes its own", async () => {
+    const s = await setup();
+    realComments(s);
+    const t = new Thread();
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 })
+      .on("POST", `${API}/issues/7/comments`, t.post);
+    await s.run();
+    const earlier = t.comments[0]!;
+    // Job 556 read the comments before job 555's was posted: it finds none, and posts its own.
+    gh.on("GET", `${API}/issues/7/comments`, () => ({ body: [] }))
+      .on("POST", `${API}/issues/7/comments`, t.post)
+      .on("GET", `${API}/issues/7/comments`, t.list)
+      .on("PATCH", `${API}/issues/comments/${earlier.id}`, t.patch)
+      .on("DELETE", `${API}/issues/comments/${earlier.id + 1}`, (req) => (t.comments.splice(t.comments.findIndex((c) => req.path.endsWith(`/${c.id}`)), 1), { status: 204 }));
+    await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+    gh.done();
+
+    expect((await s.store.getJob("job-556"))!.state).toBe("pr");
+    expect(t.comments.map((c) => c.id)).toEqual([earlier.id]);
+    expect(earlier.body).toContain("#101 for the failed run [556]");
+    expect(earlier.body).toContain("#100 for the failed run [555]");
+  });
+
+  // Each job writes the whole list: were it ordered by who wrote last, every retry of an older job would
+  // move its fix to the top, and edit the comment for nothing.
+  test("a job whose fix the PR's comment already lists as it would write it leaves the comment unedited", async () => {
+    const s = await setup();
+    realComments(s);
+    const t = new Thread();
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 3 })
+      .on("POST", `${API}/issues/7/comments`, t.post)
+      .on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    await s.run();
+    await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+    const listed = t.comments[0]!.body;
+    // Job 555 again, the older of the two (an operator's retry from open-pull-request): read, not written.
+    await s.store.updateJob(s.job.id, (j) => {
+      j.state = "testing";
+      j.completedStages = [...PRIOR];
+      delete j.waitingFor;
+    });
+    gh.on("GET", `${API}/issues/7/comments`, t.list);
+    await openPr(s, (await s.get())!);
+    gh.done();
+    expect((await s.get()).state).toBe("pr");
+    expect(gh.requests.filter((q) => q.path.includes("/comments") && q.method !== "GET")).toHaveLength(2);
+    expect(t.comments.map((c) => c.body)).toEqual([listed]);
+  });
 });
