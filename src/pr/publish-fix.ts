@@ -44,8 +44,9 @@ export interface PublishInput {
   /** Marker of an earlier form of that comment, edited into it rather than a second comment posted. */
   commentAdopts?: string;
   /**
-   * PRs an earlier attempt of this job commented on: their comment is edited in place, and not posted again
-   * when people deleted it (as labels people removed are not added again).
+   * PRs whose comment an earlier attempt of this job wrote: it is edited in place, and not posted again by
+   * this job when people deleted it (as labels people removed are not added again). Another job's fix for
+   * the PR (its next failed run) is news, and posts it again.
    */
   commentedBefore?: number[];
 }

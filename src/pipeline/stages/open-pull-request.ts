@@ -21,7 +21,8 @@ import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResu
 
 /**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
- * label, the fix added to the bot's one comment on each failing PR; then the job waits in `pr` for the PR's outcome.
+ * label, the fix added to the bot's one comment on each failing PR (one per PR, not per job); then the job
+ * waits in `pr` for the PR's outcome.
  */
 export const openPullRequestStage: Stage = {
   name: OPEN_PULL_REQUEST,
