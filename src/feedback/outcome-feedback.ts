@@ -130,9 +130,7 @@ export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, so
 export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, sourceId: string, author: string, text: string, recorded: readonly FeedbackItem[]): NewFeedback | undefined;
 export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, sourceId: string, author: string, text: string, recorded?: readonly FeedbackItem[]): NewFeedback | undefined {
   const base = `${BUILTIN_FEEDBACK.comment}:${sourceId}`;
-  // What people write on a PR goes to the gateway: a pasted token must not. Redacted before the cap, as
-  // a token cut by the cap no longer matches its pattern and would be sent in part.
-  const value = redact(text).slice(0, 10_000);
+  const value = commentValue(text);
   const earlier = recorded ? revisionsOf(recorded, sourceId) : [];
   const id = recorded ? nextInSeries(base, earlier, value) : base;
   if (!id) return undefined;
@@ -143,6 +141,13 @@ export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, so
     target: { episodeId },
     tags: tags(job, { author, source: sourceId.split(":")[0] ?? "review", source_id: sourceId, revision: String(earlier.length + 1) }),
   };
+}
+
+/** A person's text as its comment feedback holds it. */
+export function commentValue(text: string): string {
+  // What people write on a PR goes to the gateway: a pasted token must not. Redacted before the cap, as
+  // a token cut by the cap no longer matches its pattern and would be sent in part.
+  return redact(text).slice(0, 10_000);
 }
 
 /** The versions of one review's (or review comment's) text recorded in `recorded`, in order. */

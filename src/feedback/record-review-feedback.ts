@@ -1,7 +1,7 @@
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import { addFeedback } from "./outbox.js";
-import { proposalIds, reviewCommentFeedback, reviewDismissedFeedback, revisionsOf } from "./outcome-feedback.js";
+import { commentValue, proposalIds, reviewCommentFeedback, reviewDismissedFeedback, revisionsOf } from "./outcome-feedback.js";
 import { addPrEvent, prEventsOf, reviewDismissedEventId, type PrEvent } from "./pr-events.js";
 import { updateParkedJob } from "./update-parked-job.js";
 
@@ -12,6 +12,8 @@ export interface ReviewText {
   /** Written by an app (GitHub's `user.type` `Bot`): this one, or another (Copilot's review, a linter's). */
   byApp: boolean;
   text: string;
+  /** A review comment's file, named at the end of `text` with the line, which moves as the diff changes. */
+  path?: string;
 }
 
 /** Its author as GitHub gives it, in a webhook's `user` or a list's (deleted account: none). */
@@ -27,7 +29,7 @@ export interface ReviewAuthor {
  */
 export function reviewText(kind: "review" | "review_comment", id: number, author: ReviewAuthor | null | undefined, body: string | null | undefined, path?: string, line?: number | null): ReviewText {
   const text = body?.trim() ?? "";
-  return { sourceId: `${kind}:${id}`, author: author?.login ?? "unknown", byApp: author?.type === "Bot", text: text && `${text}${path ? ` (on ${path}${line ? `:${line}` : ""})` : ""}` };
+  return { sourceId: `${kind}:${id}`, author: author?.login ?? "unknown", byApp: author?.type === "Bot", text: text && `${text}${path ? ` (on ${path}${line ? `:${line}` : ""})` : ""}`, ...(path ? { path } : {}) };
 }
 
 /**
@@ -48,6 +50,9 @@ export async function recordReviewFeedback(deps: Pick<Deps, "store" | "clock" | 
   // Decided on the stored job: two edits heard at once each compare with the other's text.
   return updateParkedJob(deps, job.id, (j) => {
     if (dismissalOf(j, r.sourceId)) return false;
+    // A comment's line moves when a push changes the diff, and is gone once the comment is outdated, with no
+    // one editing it: the parked-job reconciliation reads it so, and is not to send its text again for that.
+    if (opts.edited && saysAsRecorded(j, r)) return false;
     const item = opts.edited ? reviewCommentFeedback(j, ids.episodeId, r.sourceId, r.author, r.text, j.feedback) : reviewCommentFeedback(j, ids.episodeId, r.sourceId, r.author, r.text);
     return !!item && addFeedback(j, [item], at) > 0;
   });
@@ -79,3 +84,11 @@ export async function recordReviewDismissal(deps: Pick<Deps, "store" | "clock">,
 }
 
 const dismissalOf = (job: Job, sourceId: string) => prEventsOf(job).some((e) => e.kind === "review_dismissed" && `review:${e.reviewId}` === sourceId);
+
+/** The text last recorded for `r`'s review comment is `r`'s, whichever line of the file each names. */
+function saysAsRecorded(job: Job, r: ReviewText): boolean {
+  const last = revisionsOf(job.feedback, r.sourceId).at(-1)?.value;
+  if (!r.path || typeof last !== "string") return false;
+  const place = new RegExp(` \\(on ${r.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?::\\d+)?\\)$`);
+  return last.replace(place, "") === commentValue(r.text).replace(place, "");
+}

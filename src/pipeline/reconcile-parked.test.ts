@@ -240,6 +240,22 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     await expectLateWebhookDuplicate(s, job, "pull_request_review_comment", { action: "created", comment: { id: 41, body: "This import is unused.", path: "src/a.ts", line: 12, user: { login: "alice" } } });
   });
 
+  test("review comments: a comment whose line moved with the diff, or that became outdated (no line), is not an edit", async () => {
+    const { job, s } = await parkedWithProposal();
+    // Heard by webhook on line 12; a repair's push has since moved one comment and outdated the other.
+    await s.store.updateJob(job.id, (j) => {
+      const item = (id: string, value: string) => ({ id, metric: "comment", value, target: { episodeId: "ep" }, status: "sent" as const, attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" });
+      j.feedback.push(item("comment:review_comment:41", "This import is unused. (on src/a.ts:12)"), item("comment:review_comment:44", "Rename this. (on src/a.ts:12)"));
+    });
+    const before = await s.get(job.id);
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [apiReviewComment(41, "alice", "This import is unused.", 15), apiReviewComment(44, "alice", "Rename this.", null)] });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 0 });
+    gh!.done();
+    expect((await s.get(job.id)).feedback).toEqual(before.feedback);
+    expect(s.queue.items).toEqual([]);
+  });
+
   test("nothing new: the job stays parked, untouched, and is not asked about again before the threshold", async () => {
     const job = prJob(1, "2026-11-23T12:00:00.000Z");
     const s = await setup([job]);
