@@ -18,7 +18,7 @@ const author = z.object({ login: z.string(), type: z.string().optional() });
 /** The extra fields read here (loosely: a missing one only means less feedback). */
 const extras = z.object({
   pull_request: z.object({ merged_by: z.object({ login: z.string() }).nullish(), closed_at: z.string().nullish(), updated_at: z.string().nullish(), head: z.object({ sha: z.string().optional() }) }).passthrough(),
-  sender: z.object({ login: z.string() }).nullish(),
+  sender: z.object({ login: z.string(), type: z.string().optional() }).nullish(),
   review: z.object({ id: z.number(), body: z.string().nullish(), user: author.nullish() }).passthrough().optional(),
   comment: z.object({ id: z.number(), body: z.string().nullish(), path: z.string().optional(), line: z.number().nullish(), user: author.nullish() }).passthrough().optional(),
 }).passthrough();
@@ -92,6 +92,8 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
     const by = extra?.sender?.login;
     // watch-pr marks the PR ready itself when CI passes: GitHub tells of that too, and it is no one's verdict.
     if (by && deps.identity.logins().has(by.toLowerCase())) return routed("the app's own change: nothing to record");
+    // Other apps (a merge bot, a workflow's GITHUB_TOKEN) change drafts by rule, as they review every PR: not a person's verdict on the fix.
+    if (extra?.sender?.type === "Bot") return routed(`an app's change (${by}), not a person's verdict: nothing to record`);
     const updatedAt = extra?.pull_request.updated_at;
     const ev = { id: draftChangeEventId(p.action, pr.number, updatedAt, meta.id), kind: p.action, ...(by ? { by } : {}), at, ...(updatedAt ? { ghAt: updatedAt } : {}) } as const;
     const changed = await recordDraftChange(deps, job, ev, at);

@@ -104,6 +104,10 @@ describe("the fix PR marked ready for review or turned back into a draft", () =>
     const own = await s.deliver("pull_request", draftChange(s, "ready_for_review", "t0-ci-bot[bot]", "2026-11-23T15:00:00Z"));
     expect(own).toMatchObject({ reason: expect.stringContaining("the app's own change") });
     expect(own).not.toHaveProperty("resumeJobId");
+    // Another app's (a merge bot, a workflow's GITHUB_TOKEN) is no person's verdict either.
+    const app = await s.deliver("pull_request", draftChange(s, "ready_for_review", "mergify[bot]", "2026-11-23T15:30:00Z"));
+    expect(app).toMatchObject({ reason: expect.stringContaining("an app's change") });
+    expect(app).not.toHaveProperty("resumeJobId");
     await s.run();
     const j = await s.get();
     expect(prEventsOf(j).filter((e) => e.kind !== "ci").map((e) => [e.kind, "by" in e ? e.by : undefined])).toEqual([["ready_for_review", "alice"], ["converted_to_draft", "alice"]]);
