@@ -45,14 +45,16 @@ describe("redact", () => {
   });
 
   // Redaction runs on every log line, prompt and PR body, on text no one bounded (a minified file, a
-  // progress bar). vm's timeout interrupts a regular expression. Each line takes under 0.1 s here; a
-  // pattern tried from each position to the line's end took minutes. 20 s leaves room for a loaded CI
-  // machine, where a 0.4 s line once took over 10 s.
+  // progress bar). vm's timeout interrupts a regular expression. Each line takes under 0.5 s here (a run of
+  // secret names the most: secret-assignment starts at each); a pattern tried from each position to the
+  // line's end took minutes. 20 s leaves room for a loaded CI machine, where a 0.4 s line once took over 10 s.
   test.each([
     ["a dotted run before a URL", `${"a.".repeat(500_000)} https://host/x`],
     ["a dotted run before a secret's name", `${"a.".repeat(500_000)}KEY x`],
     ["a run of schemes", "x://".repeat(250_000)],
     ["a run of assignments that look like calls", `${"TOKEN=a.".repeat(125_000)}(`],
+    ["a run of secret names", "PWD".repeat(333_333)],
+    ["a run of secret names before a separator", `${"TOKEN_".repeat(166_666)}=`],
     ["secret-named XML tags", "<password>".repeat(100_000)],
     ["secret-named XML attributes", 'name="TOKEN" value="'.repeat(50_000)],
     ["cut keys in JSON strings", '-----BEGIN PRIVATE KEY-----\\n"'.repeat(35_000)],
