@@ -2,6 +2,9 @@ import { AppError } from "../../core/errors.js";
 import { redact } from "../../core/redact.js";
 import type { ProviderFailure, ProviderFailureKind } from "./provider-failures.js";
 
+/** Enough to tell every variant and provider of a real config apart. */
+const MAX_DETAILED = 20;
+
 type PermanentKind = Exclude<ProviderFailureKind, "transient" | "unknown">;
 
 const WHAT: Record<PermanentKind, string> = {
@@ -22,7 +25,9 @@ export function providerFailureError(failures: ProviderFailure[], details: Recor
   if (kinds.has("transient") || kinds.has("unknown")) return undefined;
   const permanentKinds = [...kinds] as PermanentKind[];
   const who = (only?: PermanentKind) => list(failures.filter((f) => !only || f.kind === only), permanentKinds.length > 1 && !only);
-  const opts = { retryable: false, details: { ...details, providerFailures: failures.map(({ kind, where, provider, status }) => ({ kind, where, provider, status })) } };
+  // Distinct and capped: a variant's retries repeat one failure, and the job keeps its error for good.
+  const distinct = [...new Map(failures.map(({ kind, where, provider, status }) => [JSON.stringify([kind, where, provider, status]), { kind, where, provider, status }])).values()];
+  const opts = { retryable: false, details: { ...details, providerFailures: distinct.slice(0, MAX_DETAILED) } };
   // Shrinking the context is the app's own way out: one variant too small is reason enough to try it, even
   // when the others are misconfigured (the smaller context may fit the one that is not).
   if (kinds.has("context_too_large")) {

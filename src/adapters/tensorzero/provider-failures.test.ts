@@ -90,6 +90,16 @@ describe("gatewayError on a 502/500 whose every provider failed", () => {
     expect(JSON.stringify({ m: err.message, d: err.details })).not.toContain(OPENAI_KEY);
   });
 
+  test("the job's error keeps each distinct failure once, and at most 20 of them", () => {
+    const retriedOnly = classify(502, variants(["a", retried(50, providers(["openai", openaiAuth]))], ["b", retried(50, providers(["anthropic", anthropicAuth]))]));
+    expect(retriedOnly.details?.providerFailures).toEqual([
+      { kind: "provider_auth", where: ["a", "openai"], provider: "openai", status: 401 },
+      { kind: "provider_auth", where: ["b", "anthropic"], provider: "anthropic", status: 401 },
+    ]);
+    const many = classify(502, variants(...Array.from({ length: 60 }, (_, i) => [`v${i}`, providers(["openai", openaiAuth])] as [string, string])));
+    expect(many.details?.providerFailures).toHaveLength(20);
+  });
+
   test("a variant or provider name that is really a token is masked in the message", () => {
     const token = "ghp_" + "a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8";
     const err = classify(502, variants([token, providers(["openai", openaiAuth])]));
