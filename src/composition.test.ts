@@ -12,6 +12,7 @@ import type { StageOutcome } from "./pipeline/stage.js";
 import { queueItemFor } from "./pipeline/runner.js";
 import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
 import { FakeClock } from "../test/fakes/fake-clock.js";
+import { eventually } from "../test/helpers/eventually.js";
 
 describe("startWorkers", () => {
   test("a start whose resume of unfinished jobs fails takes no job: the caller reports it could not start", async () => {
@@ -63,9 +64,11 @@ describe("startWorkers", () => {
       await store.recordIntake(makeDelivery(job), "{}", job);
       const lost = new AbortController();
       const run = handler!(queueItemFor(job), { signal: lost.signal });
-      for (let i = 0; i < 100 && (await store.getJob(job.id))?.state !== "testing"; i++) await new Promise((r) => setTimeout(r, 5));
+      // Polled up to 15 s, not 100 x 5 ms: a loaded CI machine may take longer to reach the stage.
+      await eventually("the job to reach its stage", async () => (await store.getJob(job.id))?.state === "testing");
       lost.abort(transient("job_taken_over", "another worker runs it now"));
-      const ended = await Promise.race([run.then(() => true), new Promise((r) => setTimeout(() => r(false), 2_000))]);
+      // A run deaf to the abort never ends (its stage never settles); 15 s leaves a loaded machine room.
+      const ended = await Promise.race([run.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
       expect(ended).toBe(true);
       expect((await store.getJob(job.id))!).toMatchObject({ state: "testing", attempts: { byStage: { validate: 0 } } });
     } finally {
@@ -95,8 +98,10 @@ describe("startWorkers", () => {
       const github = { forInstallation: async (id: number) => (asked.push(id), Promise.reject(transient("github_unavailable", "down"))) };
       const config = loadAppConfig({ DATA_DIR: dir, WORKSPACE_ROOT: join(dir, "ws"), T0_WORKERS: "1" });
       const deps = await buildDeps(config, { logger: silentLogger(), overrides: { store, queue, github, clock: new FakeClock() } });
+      const before = leases.length;
       const runner = await startWorkers(deps, { stages: [], probeSandbox: async () => ({ available: true }) });
-      for (let i = 0; i < 100 && !asked.length; i++) await new Promise((r) => setTimeout(r, 5));
+      // Until the pass has asked GitHub (leased) or been refused the lease: 100 x 5 ms was too short on a loaded machine.
+      await eventually("the reconciliation pass", () => (leased ? asked.length > 0 : leases.length > before));
       await runner?.stop();
       await closeDeps(deps);
       return asked;
