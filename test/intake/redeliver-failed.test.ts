@@ -15,6 +15,7 @@ import { loadAppConfig } from "../../src/config/app-config.js";
 import { silentLogger } from "../../src/core/logger.js";
 import type { HookDelivery, WebhookDeliveriesPort } from "../../src/core/ports/webhook-deliveries-port.js";
 import { redeliverFailed, type RedeliverOptions } from "../../src/handlers/redeliver-failed.js";
+import { eventually } from "../helpers/eventually.js";
 import { githubApiMock, type GitHubApiMock } from "../helpers/github-api.js";
 import { makeDelivery } from "../helpers/make-job.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
@@ -193,7 +194,7 @@ describe("deliveries acknowledged but missing from the store", () => {
       const { port, state } = fakeLog(log);
       const deps = { config: loadAppConfig({}), store: reopened, clock, logger: silentLogger() } as unknown as Deps;
       const stop = startRedelivery(deps, port);
-      for (let i = 0; i < 200 && state.redelivered.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+      await eventually("the redelivery", () => state.redelivered.length > 0);
       stop();
       expect(state.redelivered).toEqual([log[3]!.id]);
       await reopened.close();

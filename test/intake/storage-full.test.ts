@@ -11,6 +11,7 @@ import { AppError } from "../../src/core/errors.js";
 import { freeBytes } from "../../src/core/free-bytes.js";
 import { StorageHealth } from "../../src/http/storage-health.js";
 import type { FakeClock } from "../fakes/fake-clock.js";
+import { eventually } from "../helpers/eventually.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 import { failedRun, startHarness, type Harness } from "./harness.js";
@@ -158,14 +159,14 @@ describe("webhook intake with one job document that cannot be written", () => {
         const res = await fetch(`${h.url}/readyz`);
         return { status: res.status, body: (await res.json()) as any };
       };
-      for (let i = 0; i < 250 && !(await readyz()).body.warnings; i++) await new Promise((r) => setTimeout(r, 20));
+      await eventually("/readyz to report the warnings", async () => (await readyz()).body.warnings);
       const warned = await readyz();
       expect(warned.status).toBe(200);
       expect(warned.body.status).toBe("ready");
       expect(warned.body.warnings).toEqual([expect.stringContaining(`${doc} (EISDIR`)]);
       expect((await h.send("workflow_run", failedRun({ runId: 3 }))).status).toBe(202);
       rmdirSync(doc);
-      for (let i = 0; i < 250 && (await readyz()).body.warnings; i++) await new Promise((r) => setTimeout(r, 20));
+      await eventually("/readyz to clear the warnings", async () => !(await readyz()).body.warnings);
       expect(await readyz()).toEqual({ status: 200, body: { status: "ready", checks: { store: "ok", queue: "ok" } } });
       expect(existsSync(doc)).toBe(true);
     } finally {

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "../../../test/helpers/eventually.js";
 import { makeJob } from "../../../test/helpers/make-job.js";
 import type { Job } from "../../core/job.js";
 import { DeferredDocuments } from "./deferred-documents.js";
@@ -37,7 +38,7 @@ test("a disk-wide code (ENOSPC) makes the store unready even when another docume
     deferred.begin();
     deferred.hold(job.id, JSON.stringify(job), { file: "2026-12-07.ndjson", offset: i * 100 });
   }
-  for (let i = 0; i < 250 && !deferred.problem(); i++) await new Promise((r) => setTimeout(r, 20));
+  await eventually("the deferred documents' problem", () => deferred.problem());
   expect(existsSync(docs.path(good.id))).toBe(true);
   expect(deferred.problem()?.message).toMatch(/job documents in .* cannot be written since .*ENOSPC/);
   expect(deferred.warnings()).toEqual([]);

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, un
 import { cp, mkdtemp, rm, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { eventually } from "../../../test/helpers/eventually.js";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
 import { recordingLogger } from "../../../test/helpers/recording-logger.js";
 import { FDATASYNC, type FileSync } from "./append-log.js";
@@ -154,7 +155,7 @@ describe("LowdbJobStore specifics", () => {
     await store.recordIntake(makeDelivery(job), "{}", job);
     await store.updateJob(job.id, (j) => void (j.state = "cloning")); // writes its document now
     // The timer's checkpoint (1 s) starts and waits on the document's fsync.
-    for (let i = 0; i < 60 && !blocked; i++) await new Promise((r) => setTimeout(r, 50));
+    await eventually("the timer's checkpoint to wait on the document's fsync", () => blocked);
     expect(blocked).toBe(true);
     const closing = store.close();
     await new Promise((r) => setTimeout(r, 100));
@@ -289,14 +290,14 @@ describe("LowdbJobStore specifics", () => {
     mkdirSync(probe); // nor can any new file be written in the folder: it is not this one file's problem
     await store.recordIntake(makeDelivery(job), "{}", job);
     const pinged = () => store.ping().then(() => "ok", (e: Error) => e.message);
-    for (let i = 0; i < 250 && (await pinged()) === "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("ping() to report the refused documents", async () => (await pinged()) !== "ok");
     await expect(store.ping()).rejects.toMatchObject({ code: "store_unavailable", retryable: true });
     expect(await pinged()).toMatch(new RegExp(`job documents in ${join(dir, "jobs")} cannot be written since .*EISDIR.*\\.write-probe\\.json\\.tmp.*nothing is lost.*; [\\d.]+ MB free on the disk of ${dir}$`));
     expect(lines.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([expect.stringMatching(/job documents .* cannot be written/)]);
     expect(store.warnings()).toEqual([]); // said as the disk's, not as one file's as well
     rmdirSync(probe);
     rmdirSync(doc); // the disk takes them again: no restart needed
-    for (let i = 0; i < 250 && (await pinged()) !== "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("ping() to be ok again", async () => (await pinged()) === "ok");
     expect(await pinged()).toBe("ok");
     expect(existsSync(doc)).toBe(true);
     expect(lines.filter((l) => l.level === "warn")).toHaveLength(1); // one line per outage, not per retry
@@ -313,18 +314,18 @@ describe("LowdbJobStore specifics", () => {
     await store.recordIntake(makeDelivery(bad), "{}", bad);
     await store.recordIntake(makeDelivery(good), "{}", good);
     const warned = () => lines.some((l) => l.level === "warn");
-    for (let i = 0; i < 250 && !(warned() && existsSync(join(dir, "jobs", `${good.id}.json`))); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("the warning and the good job's document", () => warned() && existsSync(join(dir, "jobs", `${good.id}.json`)));
     await expect(store.ping()).resolves.toBeUndefined();
     expect(lines.filter((l) => l.level === "warn").map((l) => l.msg)).toEqual([expect.stringMatching(new RegExp(`${doc} cannot be written.*EISDIR.*nothing is lost.*remove or move`))]);
     expect(store.warnings()).toEqual([{ code: "job_documents_unwritable", count: 1, message: expect.stringContaining(`${doc} (EISDIR`) }]);
     // Its journal line stays its durable copy: the checkpoint does not pass it, a reader (`jobs show`) finds it.
     const checkpoint = () => JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint as unknown;
-    for (let i = 0; i < 100 && checkpoint() === null; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("a checkpoint", () => checkpoint() !== null);
     const reader = await LowdbJobStore.open(dir, { readOnly: true });
     expect((await reader.getJob(bad.id))?.key).toBe(bad.key);
     await reader.close();
     rmdirSync(doc); // fixed: written by the retries, no restart needed
-    for (let i = 0; i < 250 && store.warnings().length; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("the warning to clear", () => store.warnings().length === 0);
     expect(store.warnings()).toEqual([]);
     expect(existsSync(doc)).toBe(true);
     expect(lines.filter((l) => l.level === "warn")).toHaveLength(1); // once, not per retry
@@ -339,7 +340,7 @@ describe("LowdbJobStore specifics", () => {
     const doc = join(dir, "jobs", `${job.id}.json`);
     mkdirSync(doc);
     await store.recordIntake(makeDelivery(job), "{}", job);
-    for (let i = 0; i < 250 && !lines.some((l) => l.level === "warn"); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("the warning", () => lines.some((l) => l.level === "warn"));
     expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual([expect.stringMatching(new RegExp(`^warn ${doc} cannot be written`))]);
     await expect(store.ping()).resolves.toBeUndefined();
     expect(store.warnings()).toMatchObject([{ code: "job_documents_unwritable", count: 1 }]);
@@ -355,7 +356,7 @@ describe("LowdbJobStore specifics", () => {
     mkdirSync(doc);
     await store.recordIntake(makeDelivery(bad), "{}", bad);
     await store.recordIntake(makeDelivery(good), "{}", good);
-    for (let i = 0; i < 250 && !existsSync(join(dir, "jobs", `${good.id}.json`)); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("the good job's document", () => existsSync(join(dir, "jobs", `${good.id}.json`)));
     await store.close();
     const checkpoint = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")).checkpoint as { file: string; offset: number };
     const journal = readFileSync(join(dir, "journal", checkpoint.file), "utf8");
@@ -375,10 +376,10 @@ describe("LowdbJobStore specifics", () => {
     const job = makeJob();
     await store.recordIntake(makeDelivery(job), "{}", job);
     const pinged = () => store.ping().then(() => "ok", (e: Error) => e.message);
-    for (let i = 0; i < 250 && (await pinged()) === "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("ping() to report the refused checkpoint", async () => (await pinged()) !== "ok");
     expect(await pinged()).toMatch(new RegExp(`the journal checkpoint ${join(dir, "state.json")} cannot be written since .*EISDIR`));
     rmdirSync(blocked);
-    for (let i = 0; i < 250 && (await pinged()) !== "ok"; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("ping() to be ok again", async () => (await pinged()) === "ok");
     expect(await pinged()).toBe("ok");
     expect(JSON.parse(await readFile(join(dir, "state.json"), "utf8")).checkpoint).not.toBeNull();
     expect(lines.map((l) => `${l.level} ${l.msg}`)).toEqual([
@@ -751,7 +752,7 @@ describe("LowdbJobStore specifics", () => {
 
     await store.updateJob(a.id, (j) => void (j.state = "failed"));
     expect(JSON.parse(await readFile(join(dir, "jobs", `${a.id}.json`), "utf8")).state).toBe("failed");
-    for (let i = 0; i < 100 && !existsSync(join(dir, "jobs", `${b.id}.json`)); i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("b's document from the idle batch", () => existsSync(join(dir, "jobs", `${b.id}.json`)));
     expect(existsSync(join(dir, "jobs", `${b.id}.json`))).toBe(true);
     expect((await store.getJob(a.id))?.state).toBe("failed"); // the idle batch did not overwrite the update
     await store.close();
