@@ -8,13 +8,15 @@ import { silentLogger } from "../../src/core/logger.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import type { Stage } from "../../src/pipeline/stage.js";
 import { FakeClock } from "../fakes/fake-clock.js";
+import { eventually } from "../helpers/eventually.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 import { runnerHarness } from "../helpers/runner-harness.js";
 
 const url = await redisUrlIfAvailable();
 
-const until = async (cond: () => boolean, ms: number) => {
+/** Polls `cond` (every 20 ms) for up to `ms`: 15 s by default, room for a loaded CI machine; it returns as soon as `cond` holds. */
+const until = async (cond: () => boolean, ms = 15_000) => {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error("condition not met in time");
@@ -51,27 +53,27 @@ else
         await new Promise<void>((r) => (releaseA = r)); // hangs like a dead process
       });
       await a.enqueue({ jobId: "j1", installationId: 1, repo: "o/r" });
-      await until(() => seen.length === 1, 5_000);
+      await until(() => seen.length === 1);
       await a.stop({ drainMs: 50 }); // drain times out: A lets go of the job without finishing it
       await b.start(async (i) => void seen.push(`b:${i.jobId}`));
-      await until(() => seen.length === 2, 8_000);
+      await until(() => seen.length === 2);
       expect(seen).toEqual(["a:j1", "b:j1"]);
       releaseA();
-    }, 15_000);
+    }, 45_000);
 
     test("a BullMQ job left in `failed` does not swallow a later enqueue of the same job", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };
       const raw = new Queue("jobs", { connection: { url }, prefix: opts.prefix });
       const failing = new Worker("jobs", async () => { throw new Error("old failure"); }, { connection: { url, maxRetriesPerRequest: null }, prefix: opts.prefix });
       await raw.add("run", { jobId: "j2", installationId: 1, repo: "o/r" }, { jobId: "t0-j2", removeOnFail: false });
-      for (let i = 0; i < 100 && (await raw.getJobCounts("failed")).failed !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+      await eventually("the job to be failed", async () => (await raw.getJobCounts("failed")).failed === 1);
       await failing.close();
       await raw.close();
       const q = make();
       const seen: string[] = [];
       await q.enqueue({ jobId: "j2", installationId: 1, repo: "o/r" });
       await q.start(async (i) => void seen.push(i.jobId));
-      await until(() => seen.length === 1, 5_000);
+      await until(() => seen.length === 1);
       expect(seen).toEqual(["j2"]);
     });
 
@@ -81,7 +83,7 @@ else
       const raw = new Queue("jobs", { connection: { url }, prefix: opts.prefix });
       const failing = new Worker("jobs", async () => { throw new Error("old failure"); }, { connection: { url, maxRetriesPerRequest: null }, prefix: opts.prefix });
       await raw.add("run", queueItemFor(job), { jobId: `t0-${job.id}`, removeOnFail: false });
-      for (let i = 0; i < 100 && (await raw.getJobCounts("failed")).failed !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+      await eventually("the job to be failed", async () => (await raw.getJobCounts("failed")).failed === 1);
       await failing.close();
       await raw.close();
       const q = make();
@@ -90,7 +92,7 @@ else
       const store = { listUnfinishedJobIds: async () => [job.id], getJob: async (id: string) => (id === job.id ? job : undefined) };
       const stopSweep = startResumeSweep({ store, queue: q, clock: new FakeClock(), logger: silentLogger() } as unknown as Parameters<typeof startResumeSweep>[0], 100);
       try {
-        await until(() => seen.length === 1, 5_000);
+        await until(() => seen.length === 1);
       } finally {
         stopSweep();
       }
@@ -108,7 +110,7 @@ else
       for (let k = 0; k < 5; k++) {
         const item = { jobId: `quiet-${k}`, installationId: 2, repo: "quiet/r" };
         await Promise.all([web1.enqueue(item), web2.enqueue(item)]);
-        await until(() => ran.includes(`quiet-${k}`), 10_000);
+        await until(() => ran.includes(`quiet-${k}`));
         await new Promise((r) => setTimeout(r, 100));
       }
       await worker.stop({ drainMs: 1000 });
@@ -133,7 +135,7 @@ else
         stopped = q.stop({ drainMs: 5_000 });
       });
       await q.enqueue({ jobId: "backoff", installationId: 1, repo: "o/r" });
-      await until(() => stopped !== undefined, 5_000);
+      await until(() => stopped !== undefined);
       await stopped;
       const after = make();
       expect(await after.knows("backoff")).toBe(true);
@@ -192,36 +194,49 @@ else
     });
 
     test("a running job whose repository slot was lost (Redis restarted) takes it back: the limit holds after", async () => {
-      opts = { url, prefix: uniquePrefix("bqsem").slice(0, -1), name: "jobs", concurrency: 3, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300, repoBusyDelayMs: 20 };
+      // Renewals 1 s apart (a third of the lock): room on a loaded CI machine for the job below to get in before
+      // the running job's next renewal, which 200 ms (a 600 ms lock) did not always leave.
+      opts = { url, prefix: uniquePrefix("bqsem").slice(0, -1), name: "jobs", concurrency: 3, perRepo: 1, logger: silentLogger(), lockDurationMs: 3_000, stalledIntervalMs: 300, repoBusyDelayMs: 20 };
       const q = make();
+      const r = new Redis(url);
+      const slots = `${opts.prefix}:jobs:t0:sem:repo:o/r`;
       const running = new Set<string>();
       const overlaps: string[] = [];
+      const done: string[] = [];
       let releaseLong!: () => void;
-      await q.start(async (i) => {
-        if (running.size) overlaps.push(`${i.jobId} beside ${[...running].join(",")}`);
-        running.add(i.jobId);
-        if (i.jobId === "long") await new Promise<void>((r) => (releaseLong = r));
-        else await new Promise((r) => setTimeout(r, 500));
-        running.delete(i.jobId);
-      });
-      await q.enqueue({ jobId: "long", installationId: 1, repo: "o/r" });
-      await until(() => running.has("long"), 5_000);
-      // A Redis restart without persistence (or an eviction) forgets who holds the repository.
-      const r = new Redis(url);
-      await r.del(`${opts.prefix}:jobs:t0:sem:repo:o/r`);
-      // One job gets in before the running one renews: nothing can tell it apart from a free slot. From the
-      // running job's next renewal on it counts again, so the job waiting behind them waits for both.
-      await q.enqueue({ jobId: "first", installationId: 1, repo: "o/r" });
-      await until(() => overlaps.length === 1, 5_000);
-      await q.enqueue({ jobId: "next", installationId: 1, repo: "o/r" });
-      await until(() => !running.has("first"), 5_000);
-      await new Promise((res) => setTimeout(res, 800));
-      releaseLong();
-      await until(() => running.size === 0 && overlaps.length >= 1, 5_000);
-      await new Promise((res) => setTimeout(res, 300));
-      r.disconnect();
-      expect(overlaps).toEqual(["first beside long"]);
-    }, 20_000);
+      try {
+        await q.start(async (i) => {
+          if (running.size) overlaps.push(`${i.jobId} beside ${[...running].join(",")}`);
+          running.add(i.jobId);
+          if (i.jobId === "long") await new Promise<void>((res) => (releaseLong = res));
+          // Ends once the running job's renewal has taken its slot back (two holders), so the job waiting
+          // behind them finds both, however slow the machine; a fixed time could end it before the renewal.
+          else if (i.jobId === "first") await eventually("the running job to take its slot back", async () => (await r.zcard(slots)) === 2);
+          else await new Promise((res) => setTimeout(res, 50));
+          running.delete(i.jobId);
+          done.push(i.jobId);
+        });
+        await q.enqueue({ jobId: "long", installationId: 1, repo: "o/r" });
+        await until(() => running.has("long"));
+        // Just after a renewal (its expiry moved), so that a whole renewal period lies ahead.
+        const expiry = async () => Number((await r.zrange(slots, 0, -1, "WITHSCORES"))[1] ?? 0);
+        const before = await expiry();
+        await eventually("a renewal of the running job's slot", async () => (await expiry()) > before);
+        // A Redis restart without persistence (or an eviction) forgets who holds the repository.
+        await r.del(slots);
+        // One job gets in before the running one renews: nothing can tell it apart from a free slot. From the
+        // running job's next renewal on it counts again, so the job waiting behind them waits for both.
+        await q.enqueue({ jobId: "first", installationId: 1, repo: "o/r" });
+        await until(() => overlaps.length === 1);
+        await q.enqueue({ jobId: "next", installationId: 1, repo: "o/r" });
+        await until(() => done.includes("first"));
+        releaseLong();
+        await until(() => done.includes("next"));
+        expect(overlaps).toEqual(["first beside long"]);
+      } finally {
+        r.disconnect();
+      }
+    }, 45_000);
 
     test("an enqueue that raced the job's start does not leave it counted in its installation's line", async () => {
       opts = { url, prefix: uniquePrefix("bqrace").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 5, logger: silentLogger() };
@@ -235,7 +250,7 @@ else
       });
       const raced = { jobId: "raced", installationId: 2, repo: "quiet/r" };
       await web.enqueue(raced);
-      await until(() => ran.includes("raced"), 5_000);
+      await until(() => ran.includes("raced"));
       // A second web process looked the job up just before the first one added it, and adds it too,
       // after the worker took it (BullMQ keeps the one entry).
       const getJob = Queue.prototype.getJob;
@@ -260,7 +275,9 @@ else
     }, 30_000);
 
     test("a job whose lock lapsed while it ran is not started again beside itself in the same worker", async () => {
-      opts = { url, prefix: uniquePrefix("bqlapse").slice(0, -1), name: "jobs", concurrency: 2, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300, repoBusyDelayMs: 50 };
+      // The lapse is made below by deleting the lock. A 5 s lock (its job lease renewed every 1.7 s) cannot also
+      // lapse by itself on a loaded machine, which would let run 2 in beside run 1 for a reason not under test.
+      opts = { url, prefix: uniquePrefix("bqlapse").slice(0, -1), name: "jobs", concurrency: 2, perRepo: 1, logger: silentLogger(), lockDurationMs: 5_000, stalledIntervalMs: 300, repoBusyDelayMs: 50 };
       const q = make();
       const running = new Set<number>();
       const overlaps: string[] = [];
@@ -273,19 +290,20 @@ else
         running.delete(run);
       });
       await q.enqueue({ jobId: "lapsed", installationId: 1, repo: "o/r" });
-      await until(() => runs === 1, 5_000);
+      await until(() => runs === 1);
       // The lock expires while the job runs (an event loop stalled past it, a Redis failover): this worker's
       // own stalled check puts the job back in line, and this worker, with a free slot, takes it again.
       const r = new Redis(url);
       await r.del(`${opts.prefix}:jobs:t0-lapsed:lock`);
       r.disconnect();
-      await until(() => runs >= 2 || running.size === 0, 5_000);
-      await until(() => running.size === 0, 5_000);
+      await until(() => runs >= 2 || running.size === 0);
+      await until(() => running.size === 0);
       expect(overlaps).toEqual([]);
-    }, 20_000);
+    }, 45_000);
 
     test("a job whose lock lapsed while it ran is not started beside it by another worker, whatever the per-repo limit", async () => {
-      opts = { url, prefix: uniquePrefix("bqlapse2").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 2, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300, repoBusyDelayMs: 50 };
+      // As above: the lapse is the deleted lock, not a late renewal of a short one.
+      opts = { url, prefix: uniquePrefix("bqlapse2").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 2, logger: silentLogger(), lockDurationMs: 5_000, stalledIntervalMs: 300, repoBusyDelayMs: 50 };
       const a = make();
       const b = make();
       const running = new Set<string>();
@@ -298,17 +316,17 @@ else
       };
       await a.start(handler("a"));
       await a.enqueue({ jobId: "lapsed", installationId: 1, repo: "o/r" });
-      await until(() => running.has("a"), 5_000);
+      await until(() => running.has("a"));
       await b.start(handler("b"));
       // A's lock expires while it runs (a stall, a failover); a stalled check puts the job back in line and B,
       // idle, takes it. Two jobs of the repository may run at once, but not the same job twice.
       const r = new Redis(url);
       await r.del(`${opts.prefix}:jobs:t0-lapsed:lock`);
       r.disconnect();
-      await until(() => !running.has("a"), 5_000);
-      await until(() => running.size === 0, 5_000);
+      await until(() => !running.has("a"));
+      await until(() => running.size === 0);
       expect(overlaps).toEqual([]);
-    }, 20_000);
+    }, 45_000);
 
     test("a run whose lease lapsed and was taken by another worker is told to stop", async () => {
       opts = { url, prefix: uniquePrefix("bqlost").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger(), lockDurationMs: 600, stalledIntervalMs: 300 };
@@ -328,7 +346,7 @@ else
         });
       });
       await a.enqueue({ jobId: "lost", installationId: 1, repo: "o/r" });
-      await until(() => aStarted, 5_000);
+      await until(() => aStarted);
       // A was cut off from Redis longer than QUEUE_LOCK_MS (a failover): its lock and its lease on the job
       // expired, and another worker, handed the job by a stalled check, took the lease before A was back.
       const r = new Redis(url);
@@ -336,13 +354,13 @@ else
       await r.multi().del(`${opts.prefix}:jobs:t0-lost:lock`, lease).zadd(lease, Date.now() + 60_000, "worker-b").exec();
       r.disconnect();
       try {
-        await until(() => events.length > 0, 5_000);
+        await until(() => events.length > 0);
       } finally {
         releaseA();
       }
       // A must not go on running the job beside B.
       expect(events).toEqual(["a stopped: job_taken_over"]);
-    }, 20_000);
+    }, 45_000);
 
     test("a run's fence lets its writes to the job through while it holds the job, and not once another worker took it", async () => {
       // A lease that cannot lapse by itself on a loaded machine: only the take-over below ends it.
@@ -366,20 +384,20 @@ else
           );
         });
         await a.enqueue(queueItemFor(job));
-        await until(() => writes.length === 1, 5_000);
+        await until(() => writes.length === 1);
         const r = new Redis(url);
         const lease = `${opts.prefix}:jobs:t0:sem:job:${job.id}`;
         await r.multi().del(lease).zadd(lease, Date.now() + 60_000, "worker-b").exec();
         r.disconnect();
         takeOver();
-        await until(() => writes.length === 2, 5_000);
+        await until(() => writes.length === 2);
         expect(writes).toEqual(["written while held", "refused: job_taken_over"]);
         expect((await store.getJob(job.id))!.state).toBe("cloning");
       } finally {
         await store.destroy();
         await store.close();
       }
-    }, 20_000);
+    }, 45_000);
 
     test("a stage that finishes after another worker took its job over, before the renewal noticed: the runner records nothing of it", async () => {
       // Renewals 10 s apart: the take-over below is not noticed before the stage's completion write.
@@ -404,7 +422,7 @@ else
         let runs = 0;
         await q.start(async (i, ctx) => (await runner.runJob(i, ctx), void runs++));
         await q.enqueue(queueItemFor(job));
-        await until(() => runs === 1, 5_000);
+        await until(() => runs === 1);
         expect(ran).toEqual(["validate"]);
         const j = (await store.getJob(job.id))!;
         expect(j).toMatchObject({ state: "testing", completedStages: [], results: {} });
@@ -415,7 +433,7 @@ else
         await store.destroy();
         await store.close();
       }
-    }, 20_000);
+    }, 45_000);
 
     test("stats count waiting, delayed and active jobs; ping answers", async () => {
       opts = { url, prefix: uniquePrefix("bq").slice(0, -1), name: "jobs", concurrency: 1, perRepo: 1, logger: silentLogger() };

@@ -10,6 +10,7 @@ import { silentLogger } from "../../src/core/logger.js";
 import type { BullmqQueue } from "../../src/adapters/queue/bullmq-queue.js";
 import { RedisJobStore } from "../../src/adapters/store/redis-store.js";
 import { run as workerCommand, startWorker } from "../../src/cli/commands/worker.js";
+import { eventually } from "../helpers/eventually.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 
@@ -77,7 +78,7 @@ else
         await store.recordIntake(makeDelivery(job), "{}", job); // recorded, never enqueued
         const parked = { ...makeJob(), waitingFor: "pull_request" };
         await store.recordIntake(makeDelivery(parked), "{}", parked);
-        for (let i = 0; i < 60 && (await store.getJob(job.id))?.state !== "completed"; i++) await new Promise((r) => setTimeout(r, 100));
+        await eventually("the job to complete", async () => (await store.getJob(job.id))?.state === "completed");
         expect((await store.getJob(job.id))?.state).toBe("completed");
         expect(ran).toEqual([job.id]); // the parked job stays parked
         expect(checked).toBe(1);
