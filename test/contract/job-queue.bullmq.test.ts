@@ -21,6 +21,7 @@ else
         virtual += ms;
         await new Promise((r) => setTimeout(r, Math.max(1, started + virtual - Date.now())));
       },
+      now: () => Date.now(),
       cleanup: async () => {
         const admin = new BullmqQueue(opts);
         await admin.destroy();

@@ -5,12 +5,21 @@ export interface QueueHarness {
   queue: JobQueue;
   /** Moves time forward by `ms` (fake clock for the in-process queue, real waiting for BullMQ). */
   advance(ms: number): Promise<void>;
+  /**
+   * The queue's time in ms: the fake clock's, or the wall clock for BullMQ. Not the sum of what was passed to
+   * `advance`: a loaded machine's wall clock runs ahead of that sum (each call waits at least its `ms`).
+   */
+  now(): number;
   cleanup?: () => Promise<void>;
 }
 
 const item = (jobId: string, installationId = 1, repo = "o/r"): QueueItem => ({ jobId, installationId, repo });
 
-async function until(cond: () => boolean, advance: (ms: number) => Promise<void>, rounds = 200): Promise<void> {
+/**
+ * Advances in steps of 10 ms until `cond` holds. For BullMQ each step is real waiting, so the default 1500
+ * steps give a loaded CI machine 15 s; a queue that does its work stops the loop at once.
+ */
+async function until(cond: () => boolean, advance: (ms: number) => Promise<void>, rounds = 1500): Promise<void> {
   for (let i = 0; i < rounds && !cond(); i++) await advance(10);
   if (!cond()) throw new Error("condition not met in time");
 }
@@ -40,10 +49,12 @@ export function jobQueueContract(name: string, factory: (opts: { concurrency: nu
         expect(seen.sort()).toEqual(["a", "b"]);
       });
 
+      // Delays of 2 s: for BullMQ, real time, which must not all pass (a loaded machine) before the checks
+      // that the job has not run yet.
       test("delays a job by delayMs", async () => {
         const seen: string[] = [];
         await h.queue.start(async (i) => void seen.push(i.jobId));
-        await h.queue.enqueue(item("later"), { delayMs: 300 });
+        await h.queue.enqueue(item("later"), { delayMs: 2_000 });
         await h.advance(100);
         expect(seen).toEqual([]);
         expect((await h.queue.stats()).delayed).toBe(1);
@@ -70,18 +81,16 @@ export function jobQueueContract(name: string, factory: (opts: { concurrency: nu
 
       test("a job re-enqueued with a delay from inside its own run waits for the delay", async () => {
         const at: number[] = [];
-        let elapsed = 0;
         await h.queue.start(async (i) => {
-          at.push(elapsed);
-          if (at.length === 1) await h.queue.enqueue(i, { delayMs: 300 });
+          at.push(h.now());
+          if (at.length === 1) await h.queue.enqueue(i, { delayMs: 2_000 });
         });
         await h.queue.enqueue(item("retry"));
-        await until(() => at.length === 1, async (ms) => { elapsed += ms; await h.advance(ms); });
+        await until(() => at.length === 1, h.advance);
         await h.advance(100);
-        elapsed += 100;
         expect(at.length).toBe(1);
-        await until(() => at.length === 2, async (ms) => { elapsed += ms; await h.advance(ms); });
-        expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(290);
+        await until(() => at.length === 2, h.advance);
+        expect(at[1]! - at[0]!).toBeGreaterThanOrEqual(1_990);
       });
 
       test("a handler that throws does not stop the queue", async () => {
@@ -97,14 +106,16 @@ export function jobQueueContract(name: string, factory: (opts: { concurrency: nu
       });
 
       test("stop drains running handlers", async () => {
+        let started = false;
         let done = false;
         await h.queue.start(async () => {
+          started = true;
           await new Promise((r) => setTimeout(r, 30));
           done = true;
         });
         await h.queue.enqueue(item("slow"));
-        await until(() => true, h.advance, 1);
-        await h.advance(5);
+        // Until the handler runs (a fixed 15 ms could stop BullMQ before it had handed the job over).
+        await until(() => started, h.advance);
         await h.queue.stop({ drainMs: 2000 });
         expect(done).toBe(true);
       });

@@ -12,5 +12,6 @@ jobQueueContract("in-process", async ({ concurrency, perRepo }) => {
       await clock.advance(ms);
       await new Promise((r) => setTimeout(r, 1));
     },
+    now: () => clock.now(),
   };
 });
