@@ -99,7 +99,9 @@ else
         WORKER_HEALTH_PORT: String(healthPort),
         HOST: "127.0.0.1",
         T0_WORKERS: "4",
-        QUEUE_LOCK_MS: "1000",
+        // 5 s, not 1 s: with five processes on a loaded CI machine a lock renewal can come over half a second
+        // late, and a lapsed lock hands a running job to a second worker (the test then sees it run twice).
+        QUEUE_LOCK_MS: "5000",
         QUEUE_STALLED_INTERVAL_MS: "500",
         QUEUE_REPO_BUSY_DELAY_MS: "30",
         WORKER_DRAIN_MS: "3000",
@@ -123,15 +125,16 @@ else
       const healthPort = await freePort();
       healthUrl = `http://127.0.0.1:${healthPort}`;
       for (let i = 0; i < 3; i++) startWorker(i === 0 ? healthPort : 0);
-      for (const u of webUrls) await until(`${u}/readyz`, async () => (await fetch(`${u}/readyz`)).ok, 20_000);
+      // Five tsx processes starting at once take ~10 s here; the waits end as soon as each is up.
+      for (const u of webUrls) await until(`${u}/readyz`, async () => (await fetch(`${u}/readyz`)).ok, 90_000);
       // Workers are up when BullMQ counts them (it names their connections).
       const q = new Queue("t0-jobs", { connection: { url }, prefix });
       try {
-        await until("3 workers", async () => (await q.getWorkersCount()) >= 3, 20_000);
+        await until("3 workers", async () => (await q.getWorkersCount()) >= 3, 90_000);
       } finally {
         await q.close();
       }
-    }, 40_000);
+    }, 150_000);
 
     afterAll(async () => {
       for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGTERM");
@@ -184,7 +187,7 @@ else
       const jobs = await until("all jobs completed", async () => {
         const all = await store.listJobs({ limit: 10_000 });
         return all.length === RUNS && all.every((j) => j.state === "completed") && all;
-      }, 25_000);
+      }, 90_000);
       expect(new Set(jobs.map((j) => j.key)).size).toBe(RUNS);
       const deliveries = await store.listDeliveries({ limit: 10_000 });
       expect(deliveries.length).toBe(DELIVERIES);
@@ -205,24 +208,25 @@ else
       expect(pids.size).toBe(3); // the work was spread over all three workers
       expect(await redis.lrange(`${logPrefix}violations`, 0, -1)).toEqual([]); // per-repo limit held across processes
       expect(jobs.every((j: Job) => j.history.filter((h) => h.state === "completed").length === 1)).toBe(true);
-    }, 40_000);
+    }, 120_000);
 
     test("a worker killed mid-job: the job completes once, on another worker", async () => {
       expect(await send(webUrls[0]!, payloadFor(SLOW_RUN, 999))).toBe(202);
-      const job = await until("the slow job", () => store.findJobByKey(`${500_999}:${SLOW_RUN}`), 5_000);
+      const job = await until("the slow job", () => store.findJobByKey(`${500_999}:${SLOW_RUN}`), 15_000);
       const started = await until("stage b running", async () => {
         const log = await redis.lrange(`${logPrefix}runs:${job.id}`, 0, -1);
         return log.find((l) => l.startsWith("b:start:"));
-      }, 10_000);
+      }, 15_000);
       const victimPid = Number(started.split(":")[2]);
       const victim = workers.find((w) => w.pid === victimPid)!;
       expect(victim).toBeDefined();
       victim.kill("SIGKILL");
 
+      // Taken over once the killed worker's 5 s lock has expired.
       const done = await until("the job completed elsewhere", async () => {
         const j = await store.getJob(job.id);
         return j?.state === "completed" && j;
-      }, 20_000);
+      }, 40_000);
       const log = (await redis.lrange(`${logPrefix}runs:${job.id}`, 0, -1)).map((l) => l.split(":"));
       expect(log.filter(([s, e]) => s === "a" && e === "end").length).toBe(1);
       expect(log.filter(([s, e]) => s === "b" && e === "start").length).toBe(2);
@@ -231,15 +235,15 @@ else
       expect(log.filter(([s, , pid]) => s === "c" && Number(pid) === victimPid)).toEqual([]);
       expect(done.completedStages).toEqual(["a", "b", "c"]);
       expect(done.history.filter((h) => h.state === "completed").length).toBe(1);
-    }, 30_000);
+    }, 75_000);
 
     test("SIGTERM drains a worker: its running job finishes there, then it exits 0", async () => {
       expect(await send(webUrls[1]!, payloadFor(DRAIN_RUN, 998))).toBe(202);
-      const job = await until("the drain job", () => store.findJobByKey(`${500_998}:${DRAIN_RUN}`), 5_000);
+      const job = await until("the drain job", () => store.findJobByKey(`${500_998}:${DRAIN_RUN}`), 15_000);
       const started = await until("stage b running", async () => {
         const log = await redis.lrange(`${logPrefix}runs:${job.id}`, 0, -1);
         return log.find((l) => l.startsWith("b:start:"));
-      }, 10_000);
+      }, 15_000);
       const pid = Number(started.split(":")[2]);
       const w = workers.find((c) => c.pid === pid)!;
       const exited = new Promise<number | null>((r) => w.once("exit", (code) => r(code)));
@@ -251,5 +255,5 @@ else
       const log = await redis.lrange(`${logPrefix}runs:${job.id}`, 0, -1);
       expect(log.map((l) => l.split(":").slice(0, 2).join(":"))).toEqual(["a:start", "a:end", "b:start", "b:end", "c:start", "c:end"]);
       expect(new Set(log.map((l) => Number(l.split(":")[2])))).toEqual(new Set([pid]));
-    }, 15_000);
+    }, 60_000);
   });
