@@ -262,10 +262,12 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
   });
 
   test("feedback waits out the gateway's 'does not exist yet' window, boundedly", async () => {
-    const slowStore = await FakeTensorZero.start({ storeDelayMs: 150, lookupWindowMs: 20 });
+    // Stored 1 s after it is answered: the first feedback comes well before that even on a loaded CI machine
+    // (150 ms did not leave that room), and 4 lookups of 20 ms with 3 waits of 400 ms outlast it on any machine.
+    const slowStore = await FakeTensorZero.start({ storeDelayMs: 1_000, lookupWindowMs: 20 });
     try {
       const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-      const m = new TensorZeroModel(client({ baseUrl: slowStore.url, feedbackMissingDelayMs: 60, feedbackMissingRetries: 3, sleep: realSleep }));
+      const m = new TensorZeroModel(client({ baseUrl: slowStore.url, feedbackMissingDelayMs: 400, feedbackMissingRetries: 3, sleep: realSleep }));
       const res = await m.proposePatch(sampleFailureContext(), opts());
       await m.feedback({ metric: METRICS.validationPassed, inferenceId: res.inferenceId, value: true });
       expect(slowStore.feedback).toHaveLength(1);
