@@ -321,7 +321,9 @@ describe("negative feedback when the model's answer leads nowhere (the stage as 
 describe("propose-patch in the runner during a gateway outage", () => {
   test("jobs wait (retryable, re-queued with backoff) while the gateway is down and complete when it is back", async () => {
     const clock = new FakeClock(Date.now());
-    const d = deps({ clock, halfOpenAfterMs: 100 });
+    // The breaker keeps real time: open 2 s, so the five fail-fast runs below come while it is open on a
+    // loaded CI machine too (100 ms did not leave that room; a half-open trial then reached the gateway).
+    const d = deps({ clock, halfOpenAfterMs: 2_000 });
     const runner = new Runner(d, [proposePatchStage]);
     const job = jobWithContext();
     await d.store.recordIntake(makeDelivery(job), "{}", job);
@@ -340,7 +342,7 @@ describe("propose-patch in the runner during a gateway outage", () => {
     expect(stats.delayed + stats.waiting).toBe(1);
     // The gateway recovers; once the breaker half-opens, the next run completes the job.
     fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
-    await new Promise((r) => setTimeout(r, 130));
+    await new Promise((r) => setTimeout(r, 2_100));
     const runner2 = runner;
     await runner2.runJob(queueItemFor(job));
     j = (await d.store.getJob(job.id))!;
