@@ -29,7 +29,7 @@ console.log(JSON.stringify({ killed }));
 `,
       );
       await new Promise((r) => setTimeout(r, 300));
-      const r = spawnSync("/bin/bash", ["-c", `ulimit -n 48 && exec node --import tsx ${JSON.stringify(script)}`], { encoding: "utf8", timeout: 30_000 });
+      const r = spawnSync("/bin/bash", ["-c", `ulimit -n 48 && exec node --import tsx ${JSON.stringify(script)}`], { encoding: "utf8", timeout: 50_000 });
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)).toEqual({ killed: 1 });
     } finally {
@@ -40,5 +40,5 @@ console.log(JSON.stringify({ killed }));
       }
       await rm(dir, { recursive: true, force: true });
     }
-  }, 40_000);
+  }, 60_000);
 });

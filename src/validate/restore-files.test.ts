@@ -62,8 +62,9 @@ describe("restoreFiles", () => {
     const original = await readFile(file, "utf8");
     await rm(file);
     execFileSync("mkfifo", [file]);
+    // A write that waits for a reader waits for ever; 15 s only leaves a loaded CI machine room (it takes ms).
     let timer: NodeJS.Timeout | undefined;
-    const stuck = new Promise<"stuck">((res) => (timer = setTimeout(() => res("stuck"), 3_000)));
+    const stuck = new Promise<"stuck">((res) => (timer = setTimeout(() => res("stuck"), 15_000)));
     const outcome = await Promise.race([restoreFiles(r.dir, ["src/math.js"]), stuck]);
     clearTimeout(timer);
     // Frees a write that waits for a reader, so that a failure does not hold the test process.

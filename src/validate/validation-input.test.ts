@@ -101,8 +101,9 @@ describe("readFailingWorkflow", () => {
     await writeFile(join(r.dir, "big.yml"), `on: push\n${"#".repeat(WORKFLOW_MAX_BYTES)}\n`);
     expect(await readFailingWorkflow(job({}, "big.yml"), r.dir)).toBeUndefined();
     execFileSync("mkfifo", [join(r.dir, "fifo.yml")]);
+    // A read that waits for a writer waits for ever; 15 s only leaves a loaded CI machine room (it takes ms).
     let timer: NodeJS.Timeout | undefined;
-    const stuck = new Promise<"stuck">((res) => (timer = setTimeout(() => res("stuck"), 3_000)));
+    const stuck = new Promise<"stuck">((res) => (timer = setTimeout(() => res("stuck"), 15_000)));
     const outcome = await Promise.race([readFailingWorkflow(job({}, "fifo.yml"), r.dir), stuck]);
     clearTimeout(timer);
     // Frees a read that waits for a writer, so that a failure does not hold the test process.
