@@ -84,10 +84,10 @@ describe("durability of acknowledged deliveries (real server process, lowdb on d
     b.proc.kill("SIGTERM");
     expect(await b.exited).toBe(0);
     expect(b.output()).toMatch(/"msg":"stopped"/);
-  }, 60_000);
+  }, 150_000);
 
   test("bad configuration → message and exit 1", async () => {
     dir = await mkdtemp(join(tmpdir(), "t0-crash-"));
     await expect(startServer(dir, { PORT: "not-a-port" })).rejects.toThrow(/exited with 1[\s\S]*PORT: must be a whole number/);
-  }, 30_000);
+  }, 90_000);
 });

@@ -12,8 +12,11 @@ export interface Child {
   ready: Promise<RegExpExecArray>;
 }
 
-/** `node --import tsx src/main.ts` (what `npm start` runs) with exactly the given environment. */
-export function spawnMain(env: Record<string, string>, ready: RegExp, timeoutMs = 20_000): Child {
+/**
+ * `node --import tsx src/main.ts` (what `npm start` runs) with exactly the given environment. Ready within
+ * 60 s: a few seconds here, but tsx compiling the app on a CI machine slowed 25x by other work takes longer.
+ */
+export function spawnMain(env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Child {
   const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/main.ts")], {
     cwd: root,
     // No GitHub here: the start-up redelivery pass stays off unless a test asks for it.

@@ -29,14 +29,14 @@ describe("start-up without credentials", () => {
       redirect_url: `http://127.0.0.1:${port}/probot/setup`,
     });
     expect(child.output()).not.toMatch(/smee/i);
-  }, 30_000);
+  }, 90_000);
 
   test("production: refuses to start, says what is missing, exits 1", async () => {
     const child = spawnMain({ NODE_ENV: "production", PORT: "0", DATA_DIR: "/nonexistent" }, /never/);
     children.push(child);
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/APP_ID and PRIVATE_KEY \(or PRIVATE_KEY_PATH\) are required when NODE_ENV=production/);
-  }, 30_000);
+  }, 90_000);
 
   test("a DATA_DIR that cannot be created: exits 1 naming DATA_DIR, not a raw ENOTDIR", async () => {
     const dir = mkdtempSync(join(tmpdir(), "t0-datadir-"));
@@ -49,5 +49,5 @@ describe("start-up without credentials", () => {
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/DATA_DIR: cannot create ".*a-file\/data" \(ENOTDIR\); put a directory path/);
     expect(child.output()).not.toMatch(/at .*lowdb-store/);
-  }, 30_000);
+  }, 90_000);
 });
