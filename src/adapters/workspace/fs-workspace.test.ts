@@ -44,10 +44,12 @@ afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
+// Clones of the local fixture server take 0.1-0.5 s here; their 25 s limit leaves a CI machine slowed
+// 25-50x room, so that only the stalled-server test (300 ms, a server that never answers) times out.
 function workspace(over: Partial<FsWorkspaceOptions> = {}) {
   return createFsWorkspace({
     root: join(base, "ws-" + Math.random().toString(36).slice(2)),
-    maxBytes: 50 * 1024 * 1024, maxFiles: 10_000, maxConcurrent: 2, minFreeBytes: 0, cloneTimeoutMs: 20_000, keep: false,
+    maxBytes: 50 * 1024 * 1024, maxFiles: 10_000, maxConcurrent: 2, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false,
     ...over,
   });
 }
@@ -189,7 +191,7 @@ describe.each([
   test("remove deletes checkout and logs unless KEEP_WORKSPACE; sweep removes what is not kept", async () => {
     // One per protocol: get() leaves an owner file, which the other run's listing would show.
     const root = join(base, `sweep-${protocol}`);
-    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false });
     // Job ids as the app makes them (UUIDs): sweep removes nothing else.
     const [a, b, c] = ["01936f7e-0000-7000-8000-00000000000a", "01936f7e-0000-7000-8000-00000000000b", "01936f7e-0000-7000-8000-00000000000c"];
     for (const id of [a, b, c]) {
@@ -201,7 +203,7 @@ describe.each([
     expect((await readdir(root)).sort()).toEqual([b, `${b}.logs`, c, `${c}.logs`, "not-a-dir"]);
     expect(await ws.sweep(new Set([c]))).toBe(1);
     expect((await readdir(root)).sort()).toEqual([c, `${c}.logs`, "not-a-dir"]);
-    const keeping = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: true });
+    const keeping = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: true });
     await keeping.remove(c);
     expect(await keeping.get(c)).toEqual({ jobId: c, dir: join(root, c) });
     await expect(ws.get("../etc")).rejects.toMatchObject({ code: "bad_job_id" });
@@ -210,7 +212,7 @@ describe.each([
   // Root empties read-only directories anyway: what is tested is the app's user (the Docker image's `node`).
   (process.getuid?.() !== 0 ? test : test.skip)("remove and sweep delete a checkout in which a command left a read-only directory", async () => {
     const root = join(base, `read-only-${protocol}`);
-    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false });
     const [a, b] = ["01936f7e-0000-7000-8000-0000000000a1", "01936f7e-0000-7000-8000-0000000000b1"];
     for (const id of [a, b]) {
       // As `go mod download` leaves its module cache: files in directories made read-only.
@@ -229,7 +231,7 @@ describe.each([
   test("remove and sweep delete checkouts through removeTree", async () => {
     const root = join(base, `through-remove-tree-${protocol}`);
     const asked: string[] = [];
-    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false, removeTree: async (p) => void asked.push(p) });
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false, removeTree: async (p) => void asked.push(p) });
     const [a, b] = ["01936f7e-0000-7000-8000-0000000000a3", "01936f7e-0000-7000-8000-0000000000b3"];
     for (const id of [a, b]) await mkdir(join(root, id, ".git"), { recursive: true });
     await ws.remove(a);
@@ -243,7 +245,7 @@ describe.each([
     const warned: object[] = [];
     const logger = { warn: (o: object) => void warned.push(o), info: () => undefined } as unknown as FsWorkspaceOptions["logger"];
     const ws = createFsWorkspace({
-      root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false, logger,
+      root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false, logger,
       // As a mount inside the checkout answers, whoever asks.
       removeTree: async (p) => {
         if (p === join(root, a)) throw Object.assign(new Error(`EBUSY: resource busy or locked, rmdir '${p}'`), { code: "EBUSY" });
@@ -261,7 +263,7 @@ describe.each([
 
   test("sweep leaves alone what is not a job's workspace: WORKSPACE_ROOT may be a shared directory such as /var/tmp", async () => {
     const root = join(base, "shared");
-    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+    const ws = createFsWorkspace({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false });
     const stale = "01936f7e-3c4a-7b2d-9e1f-0a1b2c3d4e5f";
     const kept = "01936f7e-3c4a-7b2d-9e1f-0a1b2c3d4e60";
     for (const d of ["projects", "backup.logs", "node_modules", stale, `${stale}.logs`, kept, `${kept}.logs`]) await mkdir(join(root, d, "x"), { recursive: true });
@@ -273,7 +275,7 @@ describe.each([
 
 describe("the start-up sweep with a WORKSPACE_ROOT shared by several processes", () => {
   const moduleUrl = new URL("./fs-workspace.ts", import.meta.url).href;
-  const options = (root: string) => ({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 1e4, keep: false });
+  const options = (root: string) => ({ root, maxBytes: 1e9, maxFiles: 1e6, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false });
   /** Another t0-ci-bot process: it takes up the workspace of `jobId` (a resumed job), says so, and lives until killed or told to exit. */
   async function processUsing(root: string, jobId: string, then: "stay" | "exit"): Promise<ChildProcess> {
     const code = [
@@ -364,7 +366,7 @@ describe("clone failures on the wire", () => {
   const fresh = async () => {
     const root = await mkdtemp(join(tmpdir(), "t0-ws-wire-"));
     roots.push(root);
-    return createFsWorkspace({ root, maxBytes: 1e8, maxFiles: 1e5, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 10_000, keep: false });
+    return createFsWorkspace({ root, maxBytes: 1e8, maxFiles: 1e5, maxConcurrent: 1, minFreeBytes: 0, cloneTimeoutMs: 25_000, keep: false });
   };
   const request = (url: string) => ({ jobId: "job-1", url, ref: "main", sha: "a".repeat(40), token: TOKEN });
 
