@@ -1,7 +1,8 @@
 import { describe, expect, jest, test } from "@jest/globals";
 import { demo } from "../../src/demo/demo.js";
 
-jest.setTimeout(60_000);
+// ~2 s here; room for a CI machine slowed 25x or more.
+jest.setTimeout(120_000);
 
 describe("npm run demo", () => {
   test("runs the whole flow offline in dry-run and prints the would-be PR and diff", async () => {

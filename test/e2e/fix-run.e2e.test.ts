@@ -26,7 +26,8 @@ import type { GitHubAppPort } from "../../src/core/ports/index.js";
  * GitHub's REST API mocked at the HTTP level (strict, every request validated against GitHub's OpenAPI
  * description) and the fake TensorZero gateway (loads the shipped tensorzero.toml) serving the fix.
  */
-jest.setTimeout(60_000);
+// Each test takes 2-5 s here (real clones, validation commands); room for a CI machine slowed 25x.
+jest.setTimeout(150_000);
 
 const TOKEN = "ghs_" + "E2eT0kenForTheFixRun0123456789abcdef";
 const REPO = "octo-org/octo-repo";
@@ -170,7 +171,7 @@ function mockWrites(times = 1) {
     .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
 }
 
-async function waitFor(pred: (j: Job) => boolean, what: string, ms = 40_000): Promise<Job> {
+async function waitFor(pred: (j: Job) => boolean, what: string, ms = 90_000): Promise<Job> {
   const end = Date.now() + ms;
   let last: Job | undefined;
   while (Date.now() < end) {
@@ -315,7 +316,9 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
   });
 
   test("process stopped mid open-pull-request (after the commit, before the PR) → the next process resumes: one commit, one PR", async () => {
-    const first = await start({ RETRY_BASE_MS: "1500", RETRY_MAX_MS: "1500" });
+    // A backoff of 3-6 s (half jitter): the test must see the failed PR creation and stop this process before
+    // it retries by itself; 0.75-1.5 s was little room on a loaded CI machine.
+    const first = await start({ RETRY_BASE_MS: "6000", RETRY_MAX_MS: "6000" });
     gateway.setDefault({ output: { diagnosis: "sum() subtracts.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
     await mockReads();
     let branch: string | null = null;
