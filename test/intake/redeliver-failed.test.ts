@@ -283,7 +283,10 @@ describe("start-up", () => {
           T0_WORKERS: "0", LOG_LEVEL: "silent", REDELIVER_WINDOW_HOURS: hours,
         });
         const app = await startApp(config, { port: 0, host: "127.0.0.1", logger: silentLogger(), overrides: { store: new MemoryJobStore() }, webhookDeliveries: { pages, redeliver: async () => undefined } });
-        await new Promise((r) => setTimeout(r, 50));
+        // The pass runs in the background: waited for (a fixed 50 ms can be too little on a loaded machine);
+        // when it is off there is nothing to wait for, and 50 ms gives a wrongly started one time to show.
+        if (expected) await eventually("the delivery-log pass", () => pages.mock.calls.length > 0);
+        else await new Promise((r) => setTimeout(r, 50));
         await app.stop({ drainMs: 0 });
         expect(pages).toHaveBeenCalledTimes(expected);
       }
@@ -298,8 +301,10 @@ describe("start-up", () => {
       const pages = jest.fn(async function* (): AsyncGenerator<HookDelivery[]> {});
       const store = Object.assign(new MemoryJobStore(), { tryLease: async (name: string, ms: number) => (leases.push([name, ms]), granted) });
       const deps = { config: loadAppConfig({}), store, clock: { now: () => NOW }, logger: silentLogger() } as unknown as Deps;
+      const asked = leases.length;
       const stop = startRedelivery(deps, { pages, redeliver: async () => undefined });
-      await new Promise((r) => setTimeout(r, 20));
+      // Until the lease was asked for and, when granted, the log read (20 ms was too little on a loaded machine).
+      await eventually("the lease and the pass", () => leases.length > asked && (!granted || pages.mock.calls.length > 0));
       stop();
       expect(pages).toHaveBeenCalledTimes(granted ? 1 : 0);
     }
