@@ -325,7 +325,7 @@ describe("build-context", () => {
     const cut = parts[firstCut]!;
     const mine = get(small, cut);
     if (Array.isArray(mine)) expect(mine).toEqual((get(full, cut) as unknown[]).slice(0, mine.length));
-  });
+  }, 60_000); // ~1.3 s here: room for a CI machine slowed 25x
 
   /** The stages up to build-context for a new job of the svgo failure, with `before` (an earlier job) on record. */
   async function buildContextAfter(before: Job) {

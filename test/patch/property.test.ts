@@ -105,7 +105,9 @@ describe("applyPatch safety properties", () => {
       ),
       { numRuns: 120 },
     );
-  });
+    // 120 patches applied in temp trees take ~5 s here: the budget leaves a CI machine slowed 25x room
+    // without running fewer cases.
+  }, 150_000);
 
   test("an I/O failure at any point while writing rolls the tree back byte-for-byte", async () => {
     const diff = [
@@ -142,7 +144,8 @@ describe("applyPatch safety properties", () => {
       ),
       { numRuns: 31 },
     );
-  });
+    // ~1.5 s here; as above.
+  }, 60_000);
 });
 
 describe("applyHunks properties", () => {
