@@ -66,17 +66,23 @@ async function nextRun(s: FixLoop, runId: number, sha: string): Promise<Job> {
 const openPr = (s: FixLoop, job: Job) => new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
 const posts = () => gh.requests.filter((q) => q.method === "POST" && q.path === `${API}/issues/7/comments`);
 
+/** Runs 555 and 556 of PR #7 each open a fix PR (#100, #101); the comments go to a thread GitHub would keep. */
+async function twoFailedRunsOfPr7(): Promise<{ s: FixLoop; t: Thread }> {
+  const s = await setup();
+  realComments(s);
+  const t = new Thread();
+  gh = await githubApiMock();
+  gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 3 })
+    .on("POST", `${API}/issues/7/comments`, t.post)
+    .on("PATCH", `${API}/issues/comments/1000`, t.patch);
+  await s.run();
+  await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+  return { s, t };
+}
+
 describe("the bot's comment on people's PR: one per PR, edited in place", () => {
   test("two failed runs of the same PR, each with its own fix PR → one comment, listing both fixes, newest first", async () => {
-    const s = await setup();
-    realComments(s);
-    const t = new Thread();
-    gh = await githubApiMock();
-    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 3 })
-      .on("POST", `${API}/issues/7/comments`, t.post)
-      .on("PATCH", `${API}/issues/comments/1000`, t.patch);
-    await s.run();
-    await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+    const { s, t } = await twoFailedRunsOfPr7();
     gh.done();
 
     expect(s.gh.pulls.map((p) => p.number)).toEqual([100, 101]);
@@ -140,15 +146,7 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
   // Each job writes the whole list: were it ordered by who wrote last, every retry of an older job would
   // move its fix to the top, and edit the comment for nothing.
   test("a job whose fix the PR's comment already lists as it would write it leaves the comment unedited", async () => {
-    const s = await setup();
-    realComments(s);
-    const t = new Thread();
-    gh = await githubApiMock();
-    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 3 })
-      .on("POST", `${API}/issues/7/comments`, t.post)
-      .on("PATCH", `${API}/issues/comments/1000`, t.patch);
-    await s.run();
-    await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+    const { s, t } = await twoFailedRunsOfPr7();
     const listed = t.comments[0]!.body;
     // Job 555 again, the older of the two (an operator's retry from open-pull-request): read, not written.
     await s.store.updateJob(s.job.id, (j) => {
