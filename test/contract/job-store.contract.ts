@@ -136,6 +136,34 @@ export function jobStoreContract(
       expect((await store.listJobs({ repo: "OCTO-ORG/octo-repo", limit: 2 })).length).toBe(2);
     });
 
+    test("lists a repository's jobs by its id across a rename and a transfer (jobs keep the name they were made under), also after a reopen", async () => {
+      const at = (d: number) => `2026-11-0${d}T00:00:00.000Z`;
+      const before = makeJob({ runId: 1, repoId: 10, repo: "acme/old-name", at: at(1) });
+      const parked = makeJob({ runId: 2, repoId: 10, repo: "acme/old-name", at: at(2) });
+      const after = makeJob({ runId: 3, repoId: 10, repo: "acme/new-name", at: at(3) });
+      const transferred = makeJob({ runId: 4, repoId: 10, repo: "other-org/new-name", at: at(4) });
+      const another = makeJob({ runId: 5, repoId: 11, repo: "acme/new-name", at: at(5) });
+      for (const j of [another, transferred, after, parked, before]) await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.updateJob(parked.id, (j) => void Object.assign(j, { state: "pr", waitingFor: "the fix PR to be merged or closed" }));
+      await store.updateJob(transferred.id, (j) => void Object.assign(j, { state: "pr", waitingFor: "the fix PR to be merged or closed" }));
+      const ids = async (s: JobStore, q: Parameters<JobStore["listJobs"]>[0]) => (await s.listJobs(q)).map((j) => j.id);
+      const check = async (s: JobStore) => {
+        expect(await ids(s, { repoId: 10 })).toEqual([transferred.id, after.id, parked.id, before.id]);
+        expect(await ids(s, { repoId: 10, limit: 2 })).toEqual([transferred.id, after.id]);
+        expect(await ids(s, { repoId: 10, state: "pr" })).toEqual([transferred.id, parked.id]);
+        expect(await ids(s, { repoId: 11 })).toEqual([another.id]);
+        expect(await ids(s, { repoId: 12 })).toEqual([]);
+        // The name still selects what it names, as people type it; with both, a job matches both.
+        expect(await ids(s, { repo: "ACME/new-name" })).toEqual([another.id, after.id]);
+        expect(await ids(s, { repo: "acme/new-name", repoId: 10 })).toEqual([after.id]);
+      };
+      await check(store);
+      if (!reopen) return;
+      await store.close();
+      store = await reopen();
+      await check(store);
+    });
+
     test("lists the unfinished jobs of an installation, or of some of its repositories, oldest first, also after a reopen", async () => {
       const at = (d: number) => `2026-11-0${d}T00:00:00.000Z`;
       const queued = makeJob({ runId: 1, installationId: 7, repoId: 10, repo: "acme/one", at: at(1) });

@@ -42,8 +42,10 @@ else
       // Nothing of the removed job stays behind: no key per run or per failure grows with history.
       const r = new Redis(url);
       const left = await r.keys(`${prefix}*`);
+      const listedForRepo = await r.zrange(`${prefix}jobs:repoid:${old.repo.id}`, 0, -1);
       r.disconnect();
       expect(left.filter((k) => k.includes(old.id) || k.endsWith(old.key))).toEqual([]);
+      expect(listedForRepo.sort()).toEqual([oldOpen.id, fresh.id].sort());
       expect(await s.findJobByKey(old.key)).toBeUndefined();
       // The fix-loop guard counts the attempts of the window: the open job still counts, the removed one not.
       expect(await s.countByFingerprint(old.repo.id, "f")).toBe(1);
@@ -89,6 +91,33 @@ else
         expect(await s.listJobIdsWithPendingFeedback()).toEqual([]);
         await s.compact();
         expect(await s.listJobIdsWithPendingFeedback()).toEqual([job.id]);
+      } finally {
+        r.disconnect();
+        await s.close();
+      }
+    });
+
+    test("listing by repository ID finds the jobs an earlier version made (no by-ID index yet) before and after compact() indexes them", async () => {
+      const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
+      const at = (d: number) => `2026-11-0${d}T00:00:00.000Z`;
+      const before = makeJob({ runId: 51, repoId: 10, repo: "acme/old-name", at: at(1) });
+      const after = makeJob({ runId: 52, repoId: 10, repo: "acme/new-name", at: at(2) });
+      const another = makeJob({ runId: 53, repoId: 11, repo: "acme/other", at: at(3) });
+      for (const j of [before, after, another]) await s.recordIntake(makeDelivery(j), "{}", j);
+      const r = new Redis(url);
+      try {
+        // As an earlier version wrote them: listed by name only.
+        await r.del(`${prefix}jobs:repoid:10`, `${prefix}jobs:repoid:11`);
+        const ids = async (q: Parameters<RedisJobStore["listJobs"]>[0]) => (await s.listJobs(q)).map((j) => j.id);
+        expect(await ids({ repoId: 10 })).toEqual([after.id, before.id]);
+        expect(await ids({ repoId: 10, limit: 1 })).toEqual([after.id]);
+        expect(await s.compact()).toEqual({ removedJobs: 0 });
+        expect(await r.zrange(`${prefix}jobs:repoid:10`, 0, -1)).toEqual([before.id, after.id]);
+        expect(await r.zrange(`${prefix}jobs:repoid:11`, 0, -1)).toEqual([another.id]);
+        const later = makeJob({ runId: 54, repoId: 10, repo: "acme/new-name", at: at(4) });
+        await s.recordIntake(makeDelivery(later), "{}", later);
+        expect(await ids({ repoId: 10 })).toEqual([later.id, after.id, before.id]);
+        expect(await ids({ repoId: 11 })).toEqual([another.id]);
       } finally {
         r.disconnect();
         await s.close();

@@ -101,13 +101,14 @@ export class JobIndex {
   }
 
   /** Newest first, filtered. */
-  query(q: { state?: JobState; repo?: string; limit?: number }): IndexEntry[] {
+  query(q: { state?: JobState; repo?: string; repoId?: number; limit?: number }): IndexEntry[] {
     const out: IndexEntry[] = [];
     const limit = q.limit ?? 50;
     const all = [...this.byId.values()].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : -1));
     for (const e of all) {
       if (q.state && e.state !== q.state) continue;
       if (q.repo && e.repo.toLowerCase() !== q.repo.toLowerCase()) continue;
+      if (q.repoId !== undefined && e.repoId !== q.repoId) continue;
       out.push(e);
       if (out.length >= limit) break;
     }

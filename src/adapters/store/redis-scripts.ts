@@ -10,7 +10,9 @@ import type { Redis } from "ioredis";
  *   key:<repoId:runId>  string → job id                     idempotent intake (SET NX), removed with the job
  *   jobs:all            zset id by createdAt ms             listing newest first
  *   jobs:state:<state>  zset id by createdAt ms             listing and counting per state
- *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name)
+ *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name at creation)
+ *   jobs:repoid:<repoId> zset id by createdAt ms            listing per repository ID (the pipeline's guards:
+ *                       the ID survives a rename); complete once compact:repoid-indexed is set (see INDEX_REPO_IDS)
  *   jobs:unfinished     zset id by createdAt ms             resume at start-up, oldest first
  *   jobs:feedback       set of job ids                      jobs with feedback pending (the outbox's resend)
  *   fpjobs:<repoId>:<fp> zset job id by createdAt ms        fix-loop guard: the jobs of a failure that count
@@ -54,6 +56,7 @@ local function create_job(p, id, key, json, state, score, repo, repoId, fp, fina
   redis.call('ZADD', p .. 'jobs:all', score, id)
   redis.call('ZADD', p .. 'jobs:state:' .. state, score, id)
   redis.call('ZADD', p .. 'jobs:repo:' .. repo, score, id)
+  redis.call('ZADD', p .. 'jobs:repoid:' .. repoId, score, id)
   if final ~= '1' then redis.call('ZADD', p .. 'jobs:unfinished', score, id) end
   -- The job ids, not a counter: retention takes out exactly the jobs it removes, and a clear at a time
   -- takes out exactly the jobs created before it.
@@ -229,6 +232,7 @@ redis.call('ZREM', p .. 'fpjobs:' .. ARGV[7] .. ':' .. ARGV[8], ARGV[2])
 redis.call('ZREM', p .. 'jobs:all', ARGV[2])
 redis.call('ZREM', p .. 'jobs:state:' .. ARGV[4], ARGV[2])
 redis.call('ZREM', p .. 'jobs:repo:' .. ARGV[5], ARGV[2])
+redis.call('ZREM', p .. 'jobs:repoid:' .. ARGV[7], ARGV[2])
 redis.call('ZREM', p .. 'jobs:unfinished', ARGV[2])
 redis.call('SREM', p .. 'jobs:feedback', ARGV[2])
 return 1
@@ -267,6 +271,22 @@ local p, added = ARGV[1], 0
 for i = 2, #ARGV, 2 do
   if redis.call('HGET', p .. 'job:' .. ARGV[i], 'rev') == ARGV[i + 1] then
     added = added + redis.call('SADD', p .. 'jobs:feedback', ARGV[i])
+  end
+end
+return added
+`;
+
+/**
+ * Once per deployment: puts in jobs:repoid:<repoId> the jobs that versions before that index wrote, at
+ * their creation score, unless retention removed them since they were read. ARGV: prefix, then pairs of
+ * job id and repository ID. Returns how many were added.
+ */
+export const INDEX_REPO_IDS = `
+local p, added = ARGV[1], 0
+for i = 2, #ARGV, 2 do
+  local score = redis.call('HGET', p .. 'job:' .. ARGV[i], 'score')
+  if score then
+    added = added + redis.call('ZADD', p .. 'jobs:repoid:' .. ARGV[i + 1], score, ARGV[i])
   end
 end
 return added

@@ -4,10 +4,12 @@ import { KeyedSerial } from "./keyed-serial.js";
 import { AppError, jobTakenOver } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions, WriteFence } from "../../core/ports/job-store.js";
-import { HOLDS_FENCE, IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
+import { HOLDS_FENCE, IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INDEX_REPO_IDS, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
 
 const COMPACT_PAGE = 200;
 const UNFINISHED_PAGE = 200;
+/** Set once every job is in jobs:repoid:<id>: from then on, listings by repository ID read that index. */
+export const REPO_IDS_INDEXED = "compact:repoid-indexed";
 /** Only one process of the fleet compacts at a time; the lease outlives a run, not the 6-hour period. */
 const COMPACT_LEASE_MS = 10 * 60_000;
 
@@ -143,20 +145,31 @@ export class RedisJobStore implements JobStore {
   async listJobs(q: JobQuery = {}): Promise<Job[]> {
     const limit = q.limit ?? 50;
     const repo = q.repo?.toLowerCase();
-    const index = q.state ? `jobs:state:${q.state}` : repo ? `jobs:repo:${repo}` : "jobs:all";
+    const index = await this.#listingIndex(q.state, repo, q.repoId);
     const out: Job[] = [];
     const page = Math.max(limit, 100);
     for (let start = 0; out.length < limit; start += page) {
       const ids = await this.#redis.zrevrange(this.#k(index), start, start + page - 1);
       if (!ids.length) break;
       for (const job of await this.#getMany(ids)) {
-        if (q.state && repo && job.repo.fullName.toLowerCase() !== repo) continue;
+        if (repo && index !== `jobs:repo:${repo}` && job.repo.fullName.toLowerCase() !== repo) continue;
+        if (q.repoId !== undefined && job.repo.id !== q.repoId) continue;
         out.push(job);
         if (out.length >= limit) break;
       }
       if (ids.length < page) break;
     }
     return out;
+  }
+
+  /**
+   * The sorted set a listing reads, filtered further by the caller. By repository ID before the one-time
+   * backfill (see #indexRepoIds) has run: all jobs, so the jobs an earlier version made are not missed.
+   */
+  async #listingIndex(state: JobState | undefined, repo: string | undefined, repoId: number | undefined): Promise<string> {
+    if (state) return `jobs:state:${state}`;
+    if (repoId !== undefined) return (await this.#redis.exists(this.#k(REPO_IDS_INDEXED))) ? `jobs:repoid:${repoId}` : "jobs:all";
+    return repo ? `jobs:repo:${repo}` : "jobs:all";
   }
 
   async listJobIdsWithPendingFeedback(): Promise<string[]> {
@@ -299,7 +312,24 @@ export class RedisJobStore implements JobStore {
     }
     await this.#sweepLegacy();
     await this.#indexPendingFeedback();
+    await this.#indexRepoIds();
     return { removedJobs };
+  }
+
+  /**
+   * Once: jobs an earlier version made are not in jobs:repoid:<id>. Until this has run through them all
+   * (at a process's start-up, see startMaintenance), listings by repository ID read every job instead.
+   */
+  async #indexRepoIds(): Promise<void> {
+    const done = this.#k(REPO_IDS_INDEXED);
+    if (await this.#redis.exists(done)) return;
+    for (let start = 0; ; start += COMPACT_PAGE) {
+      const ids = await this.#redis.zrange(this.#k("jobs:all"), start, start + COMPACT_PAGE - 1);
+      const jobs = await this.#getMany(ids);
+      if (jobs.length) await this.#scripts.run(INDEX_REPO_IDS, [this.prefix, ...jobs.flatMap((j) => [j.id, j.repo.id])]);
+      if (ids.length < COMPACT_PAGE) break;
+    }
+    await this.#redis.set(done, "1");
   }
 
   /**

@@ -51,8 +51,13 @@ export interface UpdateOptions {
 export interface JobQuery {
   state?: JobState;
   limit?: number;
-  /** Only jobs whose repo full name matches. */
+  /** Only jobs whose repo full name matches (case-insensitive): the name people type (CLI, admin). */
   repo?: string;
+  /**
+   * Only jobs of this repository ID. What the pipeline's guards ask by: the ID survives a rename or a
+   * transfer, while jobs made before one keep the old full name (only the job a webhook is about follows it).
+   */
+  repoId?: number;
 }
 
 /** Something an operator should fix that does not stop the store taking webhooks (/readyz body, metrics, log). */
