@@ -11,12 +11,15 @@ const setup = fixLoopSuite();
 
 /**
  * Another job at open-pull-request, its patch validated: run `runId` on `branch` (the first job's branch and
- * failure fingerprint unless told), failing `tests` and proposing `patch` when given. Not run yet.
+ * failure fingerprint unless told), failing `tests` and proposing `patch` when given, under the repository's
+ * name `renamed` (the same repository id) when given. Not run yet.
  */
-async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: string[]; headSha?: string; patch?: string } = {}): Promise<Job> {
+async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: string[]; headSha?: string; patch?: string; renamed?: string } = {}): Promise<Job> {
   const first = await s.get();
+  const [owner, name] = (over.renamed ?? first.repo.fullName).split("/") as [string, string];
   const job: Job = {
     ...first,
+    repo: { ...first.repo, owner, name, fullName: `${owner}/${name}` },
     id: `job-${runId}`,
     key: `1296269:${runId}`,
     fingerprint: over.fingerprint ?? first.fingerprint,
@@ -61,6 +64,38 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
     const head = s.gh.branches.get("ci-bot/fix-555")!;
     const calls = s.gh.calls.length;
     const next = await laterJob(s, 556, { headSha: "b".repeat(40), patch: slugPatch('"-".join(w for w in words)') });
+    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
+    await openPr(s, next);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`same tests failing as job ${s.job.id}: its fix PR #100`);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect(s.gh.pulls).toHaveLength(1);
+  });
+
+  test("after the repository was renamed, the same failure again still respects the fix PR people closed under the old name", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const calls = s.gh.calls.length;
+    const next = await laterJob(s, 556, { headSha: "b".repeat(40), renamed: "octo/slug-renamed" });
+    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
+    await openPr(s, next);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain("people closed fix PR #100");
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+  });
+
+  test("after the repository was transferred, the same tests failing again are answered by the fix PR opened under the old name", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    const calls = s.gh.calls.length;
+    const next = await laterJob(s, 556, { headSha: "b".repeat(40), patch: slugPatch('"-".join(w for w in words)'), renamed: "new-owner/slug" });
     s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
     await openPr(s, next);
     const j = (await s.store.getJob(next.id))!;
@@ -121,6 +156,21 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
     j = (await s.store.getJob(fourth.id))!;
     expect(j.state).toBe("pr");
     expect(s.gh.pulls).toHaveLength(4);
+  });
+
+  test("the fix PRs opened before the repository was renamed count towards MAX_OPEN_FIX_PRS_PER_REPO after it", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    for (const [i, runId] of [601, 602].entries()) await openPr(s, await laterJob(s, runId, { branch: `feature/b${i}`, fingerprint: `fp-b${i}` }));
+    expect(s.gh.pulls).toHaveLength(3);
+    const calls = s.gh.calls.length;
+    const fourth = await laterJob(s, 603, { branch: "feature/b3", fingerprint: "fp-b3", renamed: "octo/slug-renamed" });
+    await openPr(s, fourth);
+    const j = (await s.store.getJob(fourth.id))!;
+    expect(j.state).toBe("failed");
+    expect(j.error).toMatchObject({ code: "open_fix_prs_capped" });
+    expect(j.error?.message).toContain("#100, #101, #102");
+    expect(s.gh.calls.slice(calls)).toEqual([]);
   });
 
   test("a fix past the cap fails before the model is asked: no inference spent on a PR that would not open", async () => {

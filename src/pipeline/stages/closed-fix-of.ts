@@ -28,7 +28,8 @@ export const CLOSED_FIX_LOOKBACK = 200;
  */
 export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<ClosedFix | undefined> {
   const mine = failedTestNames(context);
-  for (const other of await deps.store.listJobs({ repo: job.repo.fullName, limit: CLOSED_FIX_LOOKBACK })) {
+  // By id, not name: jobs made before a rename or transfer keep the old name, and people's "no" still holds.
+  for (const other of await deps.store.listJobs({ repoId: job.repo.id, limit: CLOSED_FIX_LOOKBACK })) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint) continue;
     const r = prRecordOf(other);
     if (!r?.pr || r.sharedWithJob) continue;

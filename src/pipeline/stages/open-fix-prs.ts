@@ -15,8 +15,9 @@ export const OPEN_FIX_PRS_CAPPED = "open_fix_prs_capped";
 export async function checkOpenFixPrCap(job: Job, deps: Pick<Deps, "store" | "config">): Promise<void> {
   const max = deps.config.MAX_OPEN_FIX_PRS_PER_REPO;
   if (max === 0) return;
-  // More of the repository's parked jobs than the listing's default page: the cap must see them all.
-  const parked = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName, limit: 1_000 });
+  // More of the repository's parked jobs than the listing's default page: the cap must see them all. By id,
+  // not name: the PRs opened before a rename or transfer are still open on it.
+  const parked = await deps.store.listJobs({ state: "pr", repoId: job.repo.id, limit: 1_000 });
   const open = parked.flatMap((other) => {
     const r = other.id === job.id ? undefined : prRecordOf(other);
     if (!r?.pr || r.sharedWithJob || r.pr.state !== "open" || lastOpenOrClose(prEventsOf(other))?.kind === "closed") return [];

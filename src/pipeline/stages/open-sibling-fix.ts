@@ -24,7 +24,8 @@ export interface SiblingFix {
  * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
  */
 export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<SiblingFix | undefined> {
-  const waiting = await deps.store.listJobs({ state: "pr", repo: job.repo.fullName });
+  // By id, not name: a fix PR opened before a rename or transfer is still open on the same repository.
+  const waiting = await deps.store.listJobs({ state: "pr", repoId: job.repo.id });
   const tests = failedTestNames(context);
   for (const other of waiting) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
