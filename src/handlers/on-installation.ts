@@ -92,7 +92,8 @@ async function handOver(deps: HandlerDeps, id: number, account: string, repos: r
   const handed: string[] = [];
   const stoppedHere = (j: Job, repoId: number) => j.state === "failed" && j.error?.code === INSTALLATION_DELETED && j.repo.id === repoId && j.installationId !== id;
   for (const repo of repos) {
-    for (const job of await deps.store.listJobs({ repo: repo.full_name, limit: LATEST_JOBS })) {
+    // By id: a repository renamed or transferred while the app was away keeps its jobs under the old name.
+    for (const job of await deps.store.listJobs({ repoId: repo.id, limit: LATEST_JOBS })) {
       if (!stoppedHere(job, repo.id)) continue;
       let changed = false;
       await deps.store.updateJob(job.id, (j) => {

@@ -162,6 +162,16 @@ describe("installation events", () => {
     expect((await lastDelivery()).reason).toBe("installation.created (Codertocat, installation 957387): nothing to do; failed runs of its repositories create jobs as they come");
   });
 
+  test("installation.created hands over the jobs stopped under the repository's earlier name: renamed while the app was uninstalled", async () => {
+    h = await startHarness();
+    const job = makeJob({ installationId: 2, repoId: 186853002, repo: "Codertocat/Hello-World-before", runId: 1 });
+    await h.store.recordIntake(makeDelivery(job), "{}", job);
+    await h.store.updateJob(job.id, (j) => void stopJob(j, { code: "installation_deleted", message: "stopped" }, "2026-11-23T12:00:00.000Z"));
+    await h.send("installation", fixture("installation.created"));
+    expect((await lastDelivery()).reason).toContain(`1 job(s) stopped when the app was uninstalled now belong to this installation; \`t0-ci-bot jobs retry <id>\` runs one again: ${job.id}`);
+    expect((await h.store.getJob(job.id))!.installationId).toBe(957387);
+  });
+
   test("installation.new_permissions_accepted and installation_repositories.added change nothing and are recorded as ignored, with the reason", async () => {
     h = await startHarness();
     const jobs = await seed(h.store);
