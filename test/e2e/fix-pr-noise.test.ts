@@ -38,7 +38,10 @@ async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fing
 const openPr = (s: FixLoop, job: Job) => new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
 
 describe("fix PRs people see: bounded, and a closure respected", () => {
-  test("the same failure again after people closed its fix PR unmerged (a flaky test, the next day): no new PR, no write", async () => {
+  test.each([
+    ["the same failure again after people closed its fix PR unmerged (a flaky test, the next day): no new PR, no write", undefined],
+    ["after the repository was renamed, the same failure again still respects the fix PR people closed under the old name", "octo/slug-renamed"],
+  ])("%s", async (_name, renamed) => {
     const s = await setup({ pullRequests: [] });
     await s.run();
     const commit = s.gh.branches.get("ci-bot/fix-555")!;
@@ -47,7 +50,7 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
     expect((await s.get()).state).toBe("completed");
     await s.clock.advance(24 * 3_600_000);
     const calls = s.gh.calls.length;
-    const next = await laterJob(s, 556, { headSha: "b".repeat(40) });
+    const next = await laterJob(s, 556, { headSha: "b".repeat(40), ...(renamed ? { renamed } : {}) });
     s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
     await openPr(s, next);
     const j = (await s.store.getJob(next.id))!;
@@ -58,44 +61,15 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
     expect(s.gh.calls.slice(calls)).toEqual([]);
   });
 
-  test("the same tests failing again on the branch while its fix PR waits for review (a nightly flaky test): the PR is left as it is", async () => {
+  test.each([
+    ["the same tests failing again on the branch while its fix PR waits for review (a nightly flaky test): the PR is left as it is", undefined],
+    ["after the repository was transferred, the same tests failing again are answered by the fix PR opened under the old name", "new-owner/slug"],
+  ])("%s", async (_name, renamed) => {
     const s = await setup({ pullRequests: [] });
     await s.run();
     const head = s.gh.branches.get("ci-bot/fix-555")!;
     const calls = s.gh.calls.length;
-    const next = await laterJob(s, 556, { headSha: "b".repeat(40), patch: slugPatch('"-".join(w for w in words)') });
-    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
-    await openPr(s, next);
-    const j = (await s.store.getJob(next.id))!;
-    expect(j.state).toBe("completed");
-    expect(j.history.at(-1)?.note).toContain(`same tests failing as job ${s.job.id}: its fix PR #100`);
-    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
-    expect(s.gh.calls.slice(calls)).toEqual([]);
-    expect(s.gh.pulls).toHaveLength(1);
-  });
-
-  test("after the repository was renamed, the same failure again still respects the fix PR people closed under the old name", async () => {
-    const s = await setup({ pullRequests: [] });
-    await s.run();
-    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
-    await s.run();
-    const calls = s.gh.calls.length;
-    const next = await laterJob(s, 556, { headSha: "b".repeat(40), renamed: "octo/slug-renamed" });
-    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
-    await openPr(s, next);
-    const j = (await s.store.getJob(next.id))!;
-    expect(j.state).toBe("completed");
-    expect(j.history.at(-1)?.note).toContain("people closed fix PR #100");
-    expect(s.gh.pulls).toHaveLength(1);
-    expect(s.gh.calls.slice(calls)).toEqual([]);
-  });
-
-  test("after the repository was transferred, the same tests failing again are answered by the fix PR opened under the old name", async () => {
-    const s = await setup({ pullRequests: [] });
-    await s.run();
-    const head = s.gh.branches.get("ci-bot/fix-555")!;
-    const calls = s.gh.calls.length;
-    const next = await laterJob(s, 556, { headSha: "b".repeat(40), patch: slugPatch('"-".join(w for w in words)'), renamed: "new-owner/slug" });
+    const next = await laterJob(s, 556, { headSha: "b".repeat(40), patch: slugPatch('"-".join(w for w in words)'), ...(renamed ? { renamed } : {}) });
     s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
     await openPr(s, next);
     const j = (await s.store.getJob(next.id))!;
