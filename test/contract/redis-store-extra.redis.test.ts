@@ -26,33 +26,37 @@ else
     test("compact() removes final jobs past the retention window with their run keys and fix-loop counts", async () => {
       let now = Date.parse("2026-10-01T00:00:00Z");
       const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => now });
-      const old = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z", fingerprint: "f" });
-      const oldOpen = makeJob({ runId: 2, at: "2026-10-01T00:00:00.000Z", fingerprint: "f" });
-      const fresh = makeJob({ runId: 3, at: "2026-11-20T00:00:00.000Z", fingerprint: "g" });
-      for (const j of [old, oldOpen, fresh]) await s.recordIntake(makeDelivery(j), "{}", j);
-      await s.updateJob(old.id, (j) => Object.assign(j, { state: "completed", updatedAt: "2026-10-01T01:00:00.000Z" }));
-      now = Date.parse("2026-11-20T00:00:00Z");
-      await s.updateJob(fresh.id, (j) => Object.assign(j, { state: "failed", updatedAt: "2026-11-20T00:00:00.000Z" }));
+      // Closed even when an expectation fails: an open connection keeps jest from exiting.
+      try {
+        const old = makeJob({ runId: 1, at: "2026-10-01T00:00:00.000Z", fingerprint: "f" });
+        const oldOpen = makeJob({ runId: 2, at: "2026-10-01T00:00:00.000Z", fingerprint: "f" });
+        const fresh = makeJob({ runId: 3, at: "2026-11-20T00:00:00.000Z", fingerprint: "g" });
+        for (const j of [old, oldOpen, fresh]) await s.recordIntake(makeDelivery(j), "{}", j);
+        await s.updateJob(old.id, (j) => Object.assign(j, { state: "completed", updatedAt: "2026-10-01T01:00:00.000Z" }));
+        now = Date.parse("2026-11-20T00:00:00Z");
+        await s.updateJob(fresh.id, (j) => Object.assign(j, { state: "failed", updatedAt: "2026-11-20T00:00:00.000Z" }));
 
-      expect(await s.compact()).toEqual({ removedJobs: 1 });
-      expect(await s.getJob(old.id)).toBeUndefined();
-      expect((await s.listJobs({ limit: 10 })).map((j) => j.id).sort()).toEqual([oldOpen.id, fresh.id].sort());
-      expect(await s.countByState()).toMatchObject({ completed: 0, failed: 1, pending: 1 });
-      expect(await s.listUnfinishedJobIds()).toEqual([oldOpen.id]);
-      // Nothing of the removed job stays behind: no key per run or per failure grows with history.
-      const r = new Redis(url);
-      const left = await r.keys(`${prefix}*`);
-      const listedForRepo = await r.zrange(`${prefix}jobs:repoid:${old.repo.id}`, 0, -1);
-      r.disconnect();
-      expect(left.filter((k) => k.includes(old.id) || k.endsWith(old.key))).toEqual([]);
-      expect(listedForRepo.sort()).toEqual([oldOpen.id, fresh.id].sort());
-      expect(await s.findJobByKey(old.key)).toBeUndefined();
-      // The fix-loop guard counts the attempts of the window: the open job still counts, the removed one not.
-      expect(await s.countByFingerprint(old.repo.id, "f")).toBe(1);
-      expect(await s.countByFingerprint(fresh.repo.id, "g")).toBe(1);
-      // Another process asking at the same moment leaves it to the one holding the lease.
-      expect(await a.compact()).toEqual({ removedJobs: 0 });
-      await s.close();
+        expect(await s.compact()).toEqual({ removedJobs: 1 });
+        expect(await s.getJob(old.id)).toBeUndefined();
+        expect((await s.listJobs({ limit: 10 })).map((j) => j.id).sort()).toEqual([oldOpen.id, fresh.id].sort());
+        expect(await s.countByState()).toMatchObject({ completed: 0, failed: 1, pending: 1 });
+        expect(await s.listUnfinishedJobIds()).toEqual([oldOpen.id]);
+        // Nothing of the removed job stays behind: no key per run or per failure grows with history.
+        const r = new Redis(url);
+        const left = await r.keys(`${prefix}*`);
+        const listedForRepo = await r.zrange(`${prefix}jobs:repoid:${old.repo.id}`, 0, -1);
+        r.disconnect();
+        expect(left.filter((k) => k.includes(old.id) || k.endsWith(old.key))).toEqual([]);
+        expect(listedForRepo.sort()).toEqual([oldOpen.id, fresh.id].sort());
+        expect(await s.findJobByKey(old.key)).toBeUndefined();
+        // The fix-loop guard counts the attempts of the window: the open job still counts, the removed one not.
+        expect(await s.countByFingerprint(old.repo.id, "f")).toBe(1);
+        expect(await s.countByFingerprint(fresh.repo.id, "g")).toBe(1);
+        // Another process asking at the same moment leaves it to the one holding the lease.
+        expect(await a.compact()).toEqual({ removedJobs: 0 });
+      } finally {
+        await s.close();
+      }
     });
 
     test("compact() clears what earlier versions left for ever: run keys of removed jobs, fix-loop counters", async () => {
