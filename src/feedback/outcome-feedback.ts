@@ -132,7 +132,9 @@ export function reviewCommentFeedback(job: FeedbackSource, episodeId: string, so
   const base = `${BUILTIN_FEEDBACK.comment}:${sourceId}`;
   const value = commentValue(text);
   const earlier = recorded ? revisionsOf(recorded, sourceId) : [];
-  const id = recorded ? nextInSeries(base, earlier, value) : base;
+  // Written again after it was edited away, the text stands again, even when it says what it said before.
+  const restated = !!recorded && earlier.length > 0 && withdrawnSinceLastRevision(recorded, sourceId);
+  const id = restated ? `${base}:${earlier.length + 1}` : recorded ? nextInSeries(base, earlier, value) : base;
   if (!id) return undefined;
   return {
     id,
@@ -154,6 +156,33 @@ export function commentValue(text: string): string {
 export function revisionsOf(recorded: readonly FeedbackItem[], sourceId: string): FeedbackItem[] {
   const base = `${BUILTIN_FEEDBACK.comment}:${sourceId}`;
   return recorded.filter((f) => f.metric === BUILTIN_FEEDBACK.comment && (f.id === base || (f.id.startsWith(base) && /^:\d+$/.test(f.id.slice(base.length)))));
+}
+
+/** Whether the last comment item about `sourceId` in `recorded` withdraws its text (reviewWithdrawnFeedback). */
+export function withdrawnSinceLastRevision(recorded: readonly FeedbackItem[], sourceId: string): boolean {
+  const base = `${BUILTIN_FEEDBACK.comment}:${sourceId}`;
+  const about = recorded.filter((f) => f.metric === BUILTIN_FEEDBACK.comment && (f.id === base || f.id.startsWith(`${base}:`)));
+  return /:withdrawn(:\d+)?$/.test(about.at(-1)?.id.slice(base.length) ?? "");
+}
+
+/**
+ * A review comment deleted, or a review's (a comment's) text edited away, once its text was recorded as comment
+ * feedback (`earlier`: those items): a comment saying so, as for a dismissed review (reviewDismissedFeedback),
+ * tagged `source: review_withdrawn`. A deletion is final (`…:withdrawn`); an emptying is the withdrawal of the
+ * `earlier.length` texts recorded before it (`…:withdrawn:<n>`), as the text may be written and emptied again.
+ * Nothing when none of its text was recorded.
+ */
+export function reviewWithdrawnFeedback(job: FeedbackSource, sourceId: string, how: "deleted" | "emptied", earlier: readonly FeedbackItem[], author: string | undefined, by: string | undefined): NewFeedback | undefined {
+  const first = earlier[0];
+  if (!first || !("episodeId" in first.target)) return undefined;
+  const [kind, id] = sourceId.split(":");
+  return {
+    id: `${BUILTIN_FEEDBACK.comment}:${sourceId}:withdrawn${how === "deleted" ? "" : `:${earlier.length}`}`,
+    metric: BUILTIN_FEEDBACK.comment,
+    value: `${kind === "review" ? "Review" : "Review comment"} ${id}${author ? ` by ${author}` : ""} was ${how === "deleted" ? "deleted" : "edited to say nothing"}${by ? ` by ${by}` : ""}: what it said no longer stands.`,
+    target: { episodeId: first.target.episodeId },
+    tags: tags(job, { ...(by ? { author: by } : {}), source: "review_withdrawn", source_id: sourceId }),
+  };
 }
 
 /**

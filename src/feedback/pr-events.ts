@@ -8,7 +8,9 @@ export type PrEvent =
   /** A person marked the draft fix PR ready for review, or turned it back into a draft (the app's own changes are not recorded). */
   | { id: string; kind: "ready_for_review" | "converted_to_draft"; by?: string; at: string; /** GitHub's updated_at then. */ ghAt?: string }
   /** A review of the fix PR dismissed by a maintainer: its comment feedback no longer stands. */
-  | { id: string; kind: "review_dismissed"; reviewId: number; /** The reviewer. */ author?: string; /** Who dismissed it. */ by?: string; at: string };
+  | { id: string; kind: "review_dismissed"; reviewId: number; /** The reviewer. */ author?: string; /** Who dismissed it. */ by?: string; at: string }
+  /** A review comment deleted, or a review's (a comment's) text edited away: what it said no longer stands. */
+  | { id: string; kind: "review_withdrawn"; /** `review:<id>` or `review_comment:<id>`. */ sourceId: string; how: "deleted" | "emptied"; /** The reviewer. */ author?: string; /** Who deleted or emptied it. */ by?: string; at: string };
 
 export const PR_EVENTS = "pr-events";
 export const WATCH_PR = "watch-pr";
@@ -41,6 +43,13 @@ export const draftChangeEventId = (kind: "ready_for_review" | "converted_to_draf
  * same dismissal under the same id, so whichever of it and the webhook comes second is a duplicate.
  */
 export const reviewDismissedEventId = (reviewId: number): string => `review_dismissed:${reviewId}`;
+
+/**
+ * Id of the withdrawal of a review's (or review comment's) text `sourceId`. A deleted comment is gone for good:
+ * its id names it. A text edited away can be written again and emptied again: each emptying is told apart by
+ * how many of its texts were recorded before it (the same in a redelivery, which comes before any new text).
+ */
+export const reviewWithdrawnEventId = (sourceId: string, how: "deleted" | "emptied", revisions: number): string => `review_withdrawn:${sourceId}${how === "deleted" ? "" : `:emptied:${revisions}`}`;
 
 /**
  * The PR's latest close or reopening among `events`: a close there means the PR is closed. Latest by

@@ -1,8 +1,8 @@
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import { addFeedback } from "./outbox.js";
-import { commentValue, proposalIds, reviewCommentFeedback, reviewDismissedFeedback, revisionsOf } from "./outcome-feedback.js";
-import { addPrEvent, prEventsOf, reviewDismissedEventId, type PrEvent } from "./pr-events.js";
+import { commentValue, proposalIds, reviewCommentFeedback, reviewDismissedFeedback, reviewWithdrawnFeedback, revisionsOf, withdrawnSinceLastRevision } from "./outcome-feedback.js";
+import { addPrEvent, prEventsOf, reviewDismissedEventId, reviewWithdrawnEventId, type PrEvent } from "./pr-events.js";
 import { updateParkedJob } from "./update-parked-job.js";
 
 /** A review (`review:<id>`) or review comment (`review_comment:<id>`) on the job's fix PR. */
@@ -39,7 +39,7 @@ export function reviewText(kind: "review" | "review_comment", id: number, author
  * so whichever comes second is a duplicate. `edited`: the text as edited since it was written (GitHub's
  * `edited` action), sent again when it differs from the text last recorded for it; otherwise only a text
  * not recorded yet is (a redelivered submission is not taken for an edit back to the first text). A
- * dismissed review's text is not recorded any more: its verdict no longer counts. Undefined when there is
+ * dismissed review's text is not recorded any more: its verdict no longer counts; nor is a deleted comment's. Undefined when there is
  * nothing to record (no text, an app's review, this one's or another's, a job without a proposal's episode
  * to send it to); otherwise whether it was new.
  */
@@ -49,7 +49,7 @@ export async function recordReviewFeedback(deps: Pick<Deps, "store" | "clock" | 
   if (!r.text || !ids || r.byApp || deps.identity.logins().has(r.author.toLowerCase())) return undefined;
   // Decided on the stored job: two edits heard at once each compare with the other's text.
   return updateParkedJob(deps, job.id, (j) => {
-    if (dismissalOf(j, r.sourceId)) return false;
+    if (dismissalOf(j, r.sourceId) || deletionOf(j, r.sourceId)) return false;
     // A comment's line moves when a push changes the diff, and is gone once the comment is outdated, with no
     // one editing it: the parked-job reconciliation reads it so, and is not to send its text again for that.
     if (opts.edited && saysAsRecorded(j, r)) return false;
@@ -83,12 +83,36 @@ export async function recordReviewDismissal(deps: Pick<Deps, "store" | "clock">,
   });
 }
 
+/**
+ * Records that a review comment was deleted (`deleted`), or that a review's or comment's text was edited
+ * away (`emptied`), as a dismissal is recorded: a PR event (once: see reviewWithdrawnEventId) and, when its text
+ * was recorded as comment feedback, a comment saying it no longer stands (reviewWithdrawnFeedback); wakes the
+ * job parked on its PR. A deleted comment's text is not recorded afterwards (a redelivered `created`); an
+ * emptied one's, written again, is its next revision. An emptying with no text of it standing (none
+ * recorded, or withdrawn already) is nothing new. Undefined when there is nothing to record (an app's text,
+ * never recorded; a job without a proposal's episode); otherwise whether it was new.
+ */
+export async function recordReviewWithdrawal(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, r: ReviewText, how: "deleted" | "emptied", by: string | undefined, at: string): Promise<boolean | undefined> {
+  if (!proposalIds(job) || r.byApp || deps.identity.logins().has(r.author.toLowerCase())) return undefined;
+  return updateParkedJob(deps, job.id, (j) => {
+    const earlier = revisionsOf(j.feedback, r.sourceId);
+    const withdrawn = withdrawnSinceLastRevision(j.feedback, r.sourceId) || dismissalOf(j, r.sourceId);
+    if (how === "emptied" && (!earlier.length || withdrawn)) return false;
+    const ev: PrEvent = { id: reviewWithdrawnEventId(r.sourceId, how, earlier.length), kind: "review_withdrawn", sourceId: r.sourceId, how, author: r.author, ...(by ? { by } : {}), at };
+    if (!addPrEvent(j, ev)) return false;
+    const item = withdrawn ? undefined : reviewWithdrawnFeedback(j, r.sourceId, how, earlier, r.author, by);
+    if (item) addFeedback(j, [item], at);
+    return true;
+  });
+}
+
 const dismissalOf = (job: Job, sourceId: string) => prEventsOf(job).some((e) => e.kind === "review_dismissed" && `review:${e.reviewId}` === sourceId);
+const deletionOf = (job: Job, sourceId: string) => prEventsOf(job).some((e) => e.kind === "review_withdrawn" && e.how === "deleted" && e.sourceId === sourceId);
 
 /** The text last recorded for `r`'s review comment is `r`'s, whichever line of the file each names. */
 function saysAsRecorded(job: Job, r: ReviewText): boolean {
   const last = revisionsOf(job.feedback, r.sourceId).at(-1)?.value;
-  if (!r.path || typeof last !== "string") return false;
+  if (!r.path || typeof last !== "string" || withdrawnSinceLastRevision(job.feedback, r.sourceId)) return false;
   const place = new RegExp(` \\(on ${r.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?::\\d+)?\\)$`);
   return last.replace(place, "") === commentValue(r.text).replace(place, "");
 }

@@ -6,7 +6,7 @@ import { draftChangeEventId, reopenedEventId } from "../feedback/pr-events.js";
 import { recordDraftChange } from "../feedback/record-draft-change.js";
 import { recordPrClose } from "../feedback/record-pr-close.js";
 import { recordReopen, type ReopenOutcome } from "../feedback/record-reopen.js";
-import { recordReviewDismissal, recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
+import { recordReviewDismissal, recordReviewFeedback, recordReviewWithdrawal, reviewText } from "../feedback/record-review-feedback.js";
 import { updateParkedJob as update } from "../feedback/update-parked-job.js";
 import { runIdOfFixBranch } from "../pr/branch-name.js";
 import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
@@ -107,6 +107,13 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
   }
   const comment = meta.event === "pull_request_review_comment" ? extra?.comment : undefined;
   const said = review ? reviewText("review", review.id, review.user, review.body) : comment && reviewText("review_comment", comment.id, comment.user, comment.body, comment.path, comment.line);
+  // A person deleted the comment, or edited its (the review's) text away: what it said is withdrawn, not fed back.
+  const how = comment && p.action === "deleted" ? "deleted" : said && !said.text && p.action === "edited" ? "emptied" : undefined;
+  if (said && how) {
+    const changed = await recordReviewWithdrawal(deps, job, said, how, extra?.sender?.login, at);
+    if (changed !== undefined) return routed(changed ? `${how === "deleted" ? "deletion" : "emptied text"} recorded for job ${job.id}: what it said no longer stands` : "already recorded", changed ? job.id : undefined);
+    return routed("nothing to record");
+  }
   if (said?.text) {
     const changed = await recordReviewFeedback(deps, job, said, at, { edited: p.action === "edited" });
     if (changed !== undefined) return routed(changed ? `review text recorded as comment feedback for job ${job.id}` : "already recorded", changed ? job.id : undefined);

@@ -225,6 +225,20 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "dismissed", sender: { login: "carol" }, review: { id: 36, state: "dismissed", body: "This hides the bug.", user: { login: "bob" } } });
   });
 
+  test("reviews: one whose text was edited away, its webhook missed, is withdrawn as that webhook withdraws it; the late webhook is a duplicate", async () => {
+    const { job, s } = await parkedWithProposal();
+    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review:31", metric: "comment", value: "Pin the version.", target: { episodeId: "ep" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "", "COMMENTED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(j.feedback.slice(1)).toEqual([expect.objectContaining({ id: "comment:review:31:withdrawn:1", value: "Review 31 by alice was edited to say nothing: what it said no longer stands.", target: { episodeId: "ep" } })]);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: "review_withdrawn:review:31:emptied:1", kind: "review_withdrawn", how: "emptied" })]);
+    await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "edited", sender: { login: "alice" }, review: { id: 31, state: "commented", body: "", user: { login: "alice" } } });
+  });
+
   test("review comments: a person's is recorded as the review comment webhook records it, with its file and line (not another app's); the late webhook is a duplicate", async () => {
     const { job, s } = await parkedWithProposal();
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });

@@ -6,7 +6,7 @@ import { workflowFileOf } from "../core/workflow-file.js";
 import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { proposalIds } from "../feedback/outcome-feedback.js";
 import { PR_OUTCOME } from "../feedback/pr-events.js";
-import { recordReviewDismissal, recordReviewFeedback, reviewText } from "../feedback/record-review-feedback.js";
+import { recordReviewDismissal, recordReviewFeedback, recordReviewWithdrawal, reviewText } from "../feedback/record-review-feedback.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
@@ -146,6 +146,12 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
       ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => reviewText("review_comment", c.id, { login: c.author, type: c.authorType }, c.body, c.path, c.line)),
     ];
     for (const t of texts) {
+      // Its text edited away since it was recorded: withdrawn as the edited webhook withdraws it. (A deleted
+      // comment is not in the list at all, and is not told apart from one never listed.)
+      if (!t.text) {
+        if (await recordReviewWithdrawal(deps, job, t, "emptied", undefined, receivedAt)) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} emptied on PR #${pr.number}`);
+        continue;
+      }
       // GitHub's text as it is now: an edit whose webhook was missed is recorded as the edited webhook records it.
       if (await recordReviewFeedback(deps, job, t, receivedAt, { edited: true })) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${pr.number}`);
     }

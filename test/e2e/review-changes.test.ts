@@ -77,6 +77,56 @@ describe("reviews of the fix PR edited or dismissed after they were fed back", (
   });
 });
 
+/** A pull_request_review_comment delivery on the fix PR: `action` on comment 77 by alice, on src/a.py:12. */
+const reviewComment = (s: Loop, action: string, body: string | null) => ({
+  action, installation: { id: 2 }, repository: s.repository, pull_request: pullRequest(), sender: { login: "alice", type: "User" },
+  comment: { id: 77, body, path: "src/a.py", line: 12, user: { login: "alice", type: "User" } },
+});
+
+describe("review text deleted or edited away", () => {
+  test("a deleted review comment is not fed back; once fed back, a comment says it no longer stands, once", async () => {
+    const s = await setup();
+    await s.run();
+    // Deleted before its creation was heard: the deleted text is no one's feedback, nor is the late creation.
+    const early = { ...reviewComment(s, "deleted", "Rename this."), comment: { ...reviewComment(s, "deleted", "Rename this.").comment, id: 78 } };
+    expect(await s.deliver("pull_request_review_comment", early)).toMatchObject({ resumeJobId: s.job.id, reason: expect.stringContaining("deletion recorded") });
+    expect(await s.deliver("pull_request_review_comment", { ...early, action: "created" })).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.run();
+    expect(comments(s)).toEqual([]);
+
+    await s.deliver("pull_request_review_comment", reviewComment(s, "created", "Use a context manager here."));
+    await s.run();
+    const deleted = reviewComment(s, "deleted", "Use a context manager here.");
+    expect(await s.deliver("pull_request_review_comment", deleted)).toMatchObject({ resumeJobId: s.job.id, reason: expect.stringContaining("deletion recorded") });
+    expect(await s.deliver("pull_request_review_comment", deleted)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.run();
+    expect(comments(s)).toEqual([
+      { value: "Use a context manager here. (on src/a.py:12)", item: "comment:review_comment:77", source: "review_comment", revision: "1" },
+      { value: "Review comment 77 by alice was deleted by alice: what it said no longer stands.", item: "comment:review_comment:77:withdrawn", source: "review_withdrawn", revision: undefined },
+    ]);
+    expect(prEventsOf(await s.get()).filter((e) => e.kind === "review_withdrawn").map((e) => e.id)).toEqual(["review_withdrawn:review_comment:78", "review_withdrawn:review_comment:77"]);
+    expect(await notes(s)).toContain("review_comment 77 by alice deleted by alice: its comment feedback no longer stands");
+  });
+
+  test("a review edited to say nothing withdraws its text, once; written again, the text stands again as the next revision", async () => {
+    const s = await setup();
+    await s.run();
+    await s.deliver("pull_request_review", review(s, "submitted", "Add a test for empty titles."));
+    await s.run();
+    const emptied = review(s, "edited", "", { changes: { body: { from: "Add a test for empty titles." } } });
+    expect(await s.deliver("pull_request_review", emptied)).toMatchObject({ resumeJobId: s.job.id, reason: expect.stringContaining("emptied text recorded") });
+    expect(await s.deliver("pull_request_review", emptied)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.run();
+    expect(await s.deliver("pull_request_review", review(s, "edited", "Add a test for empty titles."))).toMatchObject({ resumeJobId: s.job.id, reason: expect.stringContaining("recorded as comment feedback") });
+    await s.run();
+    expect(comments(s)).toEqual([
+      { value: "Add a test for empty titles.", item: "comment:review:31", source: "review", revision: "1" },
+      { value: "Review 31 by alice was edited to say nothing by alice: what it said no longer stands.", item: "comment:review:31:withdrawn:1", source: "review_withdrawn", revision: undefined },
+      { value: "Add a test for empty titles.", item: "comment:review:31:2", source: "review", revision: "2" },
+    ]);
+  });
+});
+
 describe("the fix PR marked ready for review or turned back into a draft", () => {
   const draftChange = (s: Loop, action: string, by: string, updatedAt: string) => ({
     action, installation: { id: 2 }, repository: s.repository, sender: { login: by, type: by.endsWith("[bot]") ? "Bot" : "User" },

@@ -221,6 +221,8 @@ function prEventDetail(e: PrEvent): string {
       return `${e.merged ? "merged" : "closed without merging"} ${by}`;
     case "review_dismissed":
       return `review ${e.reviewId}${e.author ? ` of ${e.author}` : ""} ${by}`;
+    case "review_withdrawn":
+      return `${e.sourceId.replace(":", " ")}${e.author ? ` of ${e.author}` : ""} ${e.how} ${by}`;
     default:
       return by;
   }
