@@ -7,8 +7,11 @@ export type PrEvent =
   | { id: string; kind: "reopened"; by?: string; at: string; /** GitHub's updated_at at the reopening. */ ghAt?: string }
   /** A person marked the draft fix PR ready for review, or turned it back into a draft (the app's own changes are not recorded). */
   | { id: string; kind: "ready_for_review" | "converted_to_draft"; by?: string; at: string; /** GitHub's updated_at then. */ ghAt?: string }
-  /** A review of the fix PR dismissed by a maintainer: its comment feedback no longer stands. */
-  | { id: string; kind: "review_dismissed"; reviewId: number; /** The reviewer. */ author?: string; /** Who dismissed it. */ by?: string; at: string }
+  /**
+   * A review of the fix PR dismissed: by a maintainer, its comment feedback no longer stands; `stale`, by GitHub
+   * when the app pushed a commit onto the PR (branch protection's stale-approval rule): no one's verdict changed.
+   */
+  | { id: string; kind: "review_dismissed"; reviewId: number; /** The reviewer. */ author?: string; /** Who dismissed it. */ by?: string; stale?: true; at: string }
   /** A review comment deleted, or a review's (a comment's) text edited away: what it said no longer stands. */
   | { id: string; kind: "review_withdrawn"; /** `review:<id>` or `review_comment:<id>`. */ sourceId: string; how: "deleted" | "emptied"; /** The reviewer. */ author?: string; /** Who deleted or emptied it. */ by?: string; at: string };
 

@@ -71,13 +71,25 @@ export interface ReviewDismissal {
  * Records the dismissal of a review of the job's fix PR as a PR event (once per review: see
  * reviewDismissedEventId) and, when the review's text was recorded as comment feedback, a comment saying it
  * no longer stands (reviewDismissedFeedback); wakes the job parked on its PR. Whether it was new.
+ *
+ * Dismissed by this app: the app never dismisses reviews itself, so this is GitHub's stale-approval rule
+ * (branch protection's "Dismiss stale pull request approvals when new commits are pushed") acting on a
+ * commit the app pushed onto its fix PR (a repair). GitHub names the pusher as the one who dismissed it: its
+ * timeline reads "<pusher> dismissed <reviewer>'s stale review via <sha>" (github.com/isaacs/github/issues/1157),
+ * and the `dismissed` webhook's sender is that pusher (github.com/idobata/idobata-hooks/pull/86 renders it as
+ * "<sender> dismissed <reviewer>'s stale review"); no field of the webhook says "stale". The reviewer
+ * retracted nothing: the dismissal is recorded (`stale`) but no comment says the review no longer stands.
+ * A stale dismissal after a person's push, or after the PR's base moved, names that person, the same as a
+ * maintainer dismissing by hand (the webhook's review says `dismissed` either way): it is not told apart, and
+ * counts as a retraction. So does one the parked-job reconciliation finds (GitHub's list names no one).
  */
-export async function recordReviewDismissal(deps: Pick<Deps, "store" | "clock">, job: Job, d: ReviewDismissal, at: string): Promise<boolean> {
+export async function recordReviewDismissal(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, d: ReviewDismissal, at: string): Promise<boolean> {
   const sourceId = `review:${d.reviewId}`;
-  const ev: PrEvent = { id: reviewDismissedEventId(d.reviewId), kind: "review_dismissed", reviewId: d.reviewId, ...(d.author ? { author: d.author } : {}), ...(d.by ? { by: d.by } : {}), at };
+  const stale = !!d.by && deps.identity.logins().has(d.by.toLowerCase());
+  const ev: PrEvent = { id: reviewDismissedEventId(d.reviewId), kind: "review_dismissed", reviewId: d.reviewId, ...(d.author ? { author: d.author } : {}), ...(d.by ? { by: d.by } : {}), ...(stale ? { stale } : {}), at };
   return updateParkedJob(deps, job.id, (j) => {
     if (!addPrEvent(j, ev)) return false;
-    const item = reviewDismissedFeedback(j, sourceId, revisionsOf(j.feedback, sourceId), d.author, d.by);
+    const item = stale ? undefined : reviewDismissedFeedback(j, sourceId, revisionsOf(j.feedback, sourceId), d.author, d.by);
     if (item) addFeedback(j, [item], at);
     return true;
   });

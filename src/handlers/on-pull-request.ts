@@ -103,6 +103,8 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
   const review = meta.event === "pull_request_review" ? extra?.review : undefined;
   if (review && p.action === "dismissed") {
     const changed = await recordReviewDismissal(deps, job, { reviewId: review.id, author: review.user?.login, by: extra?.sender?.login }, at);
+    const stale = changed && deps.identity.logins().has((extra?.sender?.login ?? "").toLowerCase());
+    if (stale) return routed(`dismissal recorded for job ${job.id}: GitHub dismissed the review as stale after the app's push; the reviewer's feedback stands`, job.id);
     return routed(changed ? `dismissal recorded for job ${job.id}: the review no longer counts` : "already recorded", changed ? job.id : undefined);
   }
   const comment = meta.event === "pull_request_review_comment" ? extra?.comment : undefined;

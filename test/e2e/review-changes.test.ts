@@ -127,6 +127,23 @@ describe("review text deleted or edited away", () => {
   });
 });
 
+describe("a review dismissed as stale because the app pushed onto its fix PR", () => {
+  test("is recorded on the job, but its feedback still stands", async () => {
+    const s = await setup();
+    await s.run();
+    await s.deliver("pull_request_review", review(s, "submitted", "Looks right to me."));
+    await s.run();
+    // Branch protection's stale-approval rule: GitHub names the pusher (the app) as the one who dismissed it.
+    const stale = review(s, "dismissed", "Looks right to me.", { sender: { login: "t0-ci-bot[bot]", type: "Bot" } });
+    expect(await s.deliver("pull_request_review", stale)).toMatchObject({ resumeJobId: s.job.id, reason: expect.stringContaining("as stale after the app's push") });
+    expect(await s.deliver("pull_request_review", stale)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.run();
+    expect(prEventsOf(await s.get())).toEqual([expect.objectContaining({ id: "review_dismissed:31", kind: "review_dismissed", by: "t0-ci-bot[bot]", stale: true })]);
+    expect(await notes(s)).toContain("review 31 by alice dismissed as stale after the app's push: its comment feedback stands");
+    expect(comments(s)).toEqual([{ value: "Looks right to me.", item: "comment:review:31", source: "review", revision: "1" }]);
+  });
+});
+
 describe("the fix PR marked ready for review or turned back into a draft", () => {
   const draftChange = (s: Loop, action: string, by: string, updatedAt: string) => ({
     action, installation: { id: 2 }, repository: s.repository, sender: { login: by, type: by.endsWith("[bot]") ? "Bot" : "User" },

@@ -220,7 +220,7 @@ function prEventDetail(e: PrEvent): string {
     case "closed":
       return `${e.merged ? "merged" : "closed without merging"} ${by}`;
     case "review_dismissed":
-      return `review ${e.reviewId}${e.author ? ` of ${e.author}` : ""} ${by}`;
+      return `review ${e.reviewId}${e.author ? ` of ${e.author}` : ""} ${by}${e.stale ? " (stale after the app's push)" : ""}`;
     case "review_withdrawn":
       return `${e.sourceId.replace(":", " ")}${e.author ? ` of ${e.author}` : ""} ${e.how} ${by}`;
     default:

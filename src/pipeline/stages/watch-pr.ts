@@ -77,6 +77,7 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
       ev.kind === "ci" ? await onCi(current, deps, ctx, gh, writes, open, ev, repair)
       : ev.kind === "closed" ? await onClosed(current, deps, gh.writes, open, ev)
       : ev.kind === "reopened" ? `PR #${open.pr.number} reopened${ev.by ? ` by ${ev.by}` : ""}; watching it again`
+      : ev.kind === "review_dismissed" && ev.stale ? `review ${ev.reviewId}${ev.author ? ` by ${ev.author}` : ""} dismissed as stale after the app's push: its comment feedback stands`
       : ev.kind === "review_dismissed" ? `review ${ev.reviewId}${ev.author ? ` by ${ev.author}` : ""} dismissed${ev.by ? ` by ${ev.by}` : ""}: its comment feedback no longer stands`
       : ev.kind === "review_withdrawn" ? `${ev.sourceId.replace(":", " ")}${ev.author ? ` by ${ev.author}` : ""} ${ev.how === "deleted" ? "deleted" : "edited to say nothing"}${ev.by ? ` by ${ev.by}` : ""}: its comment feedback no longer stands`
       : `PR #${open.pr.number} ${ev.kind === "ready_for_review" ? "marked ready for review" : "converted to draft"}${ev.by ? ` by ${ev.by}` : ""}`;
