@@ -164,6 +164,30 @@ export function jobStoreContract(
       await check(store);
     });
 
+    test("a job renamed by updateJob is listed by its new name, not its old one, also after a reopen", async () => {
+      const at = (d: number) => `2026-11-0${d}T00:00:00.000Z`;
+      const renamed = makeJob({ runId: 1, repoId: 10, repo: "acme/Old-Name", at: at(1) });
+      const stays = makeJob({ runId: 2, repoId: 10, repo: "acme/old-name", at: at(2) });
+      const already = makeJob({ runId: 3, repoId: 10, repo: "acme/new-name", at: at(3) });
+      for (const j of [renamed, stays, already]) await store.recordIntake(makeDelivery(j), "{}", j);
+      await store.updateJob(renamed.id, (j) => void Object.assign(j, { repo: { ...j.repo, name: "New-Name", fullName: "acme/New-Name" } }));
+      // A later update that leaves the name alone leaves the listing alone.
+      await store.updateJob(renamed.id, (j) => void Object.assign(j, { state: "failed" }));
+      const ids = async (s: JobStore, q: Parameters<JobStore["listJobs"]>[0]) => (await s.listJobs(q)).map((j) => j.id);
+      const check = async (s: JobStore) => {
+        expect(await ids(s, { repo: "acme/new-name" })).toEqual([already.id, renamed.id]);
+        expect(await ids(s, { repo: "ACME/NEW-NAME", limit: 1 })).toEqual([already.id]);
+        expect(await ids(s, { repo: "acme/new-name", state: "failed" })).toEqual([renamed.id]);
+        expect(await ids(s, { repo: "acme/old-name" })).toEqual([stays.id]);
+        expect((await s.listJobs({ repo: "acme/new-name" })).map((j) => j.repo.fullName)).toEqual(["acme/new-name", "acme/New-Name"]);
+      };
+      await check(store);
+      if (!reopen) return;
+      await store.close();
+      store = await reopen();
+      await check(store);
+    });
+
     test("lists the unfinished jobs of an installation, or of some of its repositories, oldest first, also after a reopen", async () => {
       const at = (d: number) => `2026-11-0${d}T00:00:00.000Z`;
       const queued = makeJob({ runId: 1, installationId: 7, repoId: 10, repo: "acme/one", at: at(1) });

@@ -260,6 +260,20 @@ else
       expect((await a.recordIntake(makeDelivery(dup), "{}", dup)).created).toBe(false);
     });
 
+    test("a migration run that refreshes a job the source renamed since lists it by the new name, not the old one", async () => {
+      const job = makeJob({ runId: 9, repo: "acme/Old-Name" });
+      expect(await a.importJob(job)).toBe("created");
+      const renamed = { ...structuredClone(job), repo: { ...job.repo, name: "New-Name", fullName: "acme/New-Name" } };
+      expect(await a.importJob(renamed, { refresh: true })).toBe("refreshed");
+      expect((await a.listJobs({ repo: "acme/new-name" })).map((j) => j.id)).toEqual([job.id]);
+      const r = new Redis(url);
+      try {
+        expect(await r.zrange(`${prefix}jobs:repo:acme/old-name`, 0, -1)).toEqual([]);
+      } finally {
+        r.disconnect();
+      }
+    });
+
     test("an update that read a job before a migration refreshed it is re-applied on the refreshed copy", async () => {
       const job = makeJob({ runId: 6 });
       expect(await a.importJob(job)).toBe("created");

@@ -10,7 +10,7 @@ import type { Redis } from "ioredis";
  *   key:<repoId:runId>  string → job id                     idempotent intake (SET NX), removed with the job
  *   jobs:all            zset id by createdAt ms             listing newest first
  *   jobs:state:<state>  zset id by createdAt ms             listing and counting per state
- *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name at creation)
+ *   jobs:repo:<name>    zset id by createdAt ms             listing per repository (lower-case name the job has now)
  *   jobs:repoid:<repoId> zset id by createdAt ms            listing per repository ID (the pipeline's guards:
  *                       the ID survives a rename); complete once compact:repoid-indexed is set (see INDEX_REPO_IDS)
  *   jobs:unfinished     zset id by createdAt ms             resume at start-up, oldest first
@@ -104,8 +104,16 @@ push(ARGV[6])
 return {1}
 `;
 
-/** Shared by update and import: moves a job between the per-state sets and in or out of the unfinished one. */
+/**
+ * Shared by update and import: moves a job between the per-state sets and in or out of the unfinished one,
+ * and between the per-name sets when its repository's name changed (lower-case names).
+ */
 const REINDEX = `
+local function move_repo(p, id, from, to, score)
+  if from == to then return end
+  redis.call('ZREM', p .. 'jobs:repo:' .. from, id)
+  redis.call('ZADD', p .. 'jobs:repo:' .. to, score, id)
+end
 local function reindex(p, id, from, to, score, final)
   if from ~= to then
     redis.call('ZREM', p .. 'jobs:state:' .. from, id)
@@ -143,6 +151,9 @@ if cur[5] == ARGV[4] then return 0 end
 local rev = tonumber(cur[1]) + 1
 redis.call('HSET', k, 'json', ARGV[4], 'state', ARGV[5], 'rev', rev, 'imported', rev)
 reindex(p, ARGV[2], cur[3], ARGV[5], cur[4], ARGV[10])
+-- The source may have renamed the job since the copy here: its name before is in the copy it replaces.
+-- string.lower is ASCII-only, as GitHub's owner and repository names are.
+move_repo(p, ARGV[2], string.lower(cjson.decode(cur[5]).repo.fullName), ARGV[7], cur[4])
 return 2
 `;
 
@@ -165,17 +176,21 @@ return 0
  * Compare-and-set of one job: writes only if the revision is still the one the caller read, and, with a
  * fence (a lease: sorted set of holder → expiry ms), only while the fence's holder still has it by this
  * server's clock, the clock the lease was taken by. ARGV: prefix, id, expectedRev, json, state, final,
- * pendingFeedback[, fenceKey, fenceHolder]. Returns -1 missing, -2 fenced out, 0 conflict, 1 written.
+ * pendingFeedback, repo before, repo after (lower-case names)[, fenceKey, fenceHolder]. Returns -1 missing,
+ * -2 fenced out, 0 conflict, 1 written.
  */
 export const UPDATE_JOB = `${REINDEX}${FENCE_HELD}
 local p = ARGV[1]
 local k = p .. 'job:' .. ARGV[2]
 local cur = redis.call('HMGET', k, 'rev', 'state', 'score')
 if not cur[1] then return -1 end
-if ARGV[8] and not fence_held(ARGV[8], ARGV[9]) then return -2 end
+if ARGV[10] and not fence_held(ARGV[10], ARGV[11]) then return -2 end
 if cur[1] ~= ARGV[3] then return 0 end
 redis.call('HSET', k, 'json', ARGV[4], 'rev', tonumber(cur[1]) + 1, 'state', ARGV[5])
 reindex(p, ARGV[2], cur[2], ARGV[5], cur[3], ARGV[6])
+-- The caller read the name before from the revision checked above, so it is the stored one: a job renamed
+-- (its repository seen under a new name) is listed by that name, and no longer by the old one.
+move_repo(p, ARGV[2], ARGV[8], ARGV[9], cur[3])
 if ARGV[7] == '1' then
   redis.call('SADD', p .. 'jobs:feedback', ARGV[2])
 else

@@ -129,8 +129,10 @@ export class RedisJobStore implements JobStore {
       const [json, rev] = await this.#redis.hmget(this.#k(`job:${id}`), "json", "rev");
       if (!json || !rev) throw new AppError("job_not_found", `No job with id ${id}.`);
       const job = JSON.parse(json) as Job;
+      const repoBefore = job.repo.fullName.toLowerCase();
       mutate(job);
-      const res = await this.#scripts.run(UPDATE_JOB, [this.prefix, id, rev, JSON.stringify(job), job.state, isFinal(job.state) ? "1" : "0", hasPendingFeedback(job) ? "1" : "0", ...fenceArgs]);
+      const args = [this.prefix, id, rev, JSON.stringify(job), job.state, isFinal(job.state) ? "1" : "0", hasPendingFeedback(job) ? "1" : "0", repoBefore, job.repo.fullName.toLowerCase()];
+      const res = await this.#scripts.run(UPDATE_JOB, [...args, ...fenceArgs]);
       if (res === 1) return job;
       if (res === -1) throw new AppError("job_not_found", `No job with id ${id}.`);
       if (res === -2) {
@@ -152,7 +154,8 @@ export class RedisJobStore implements JobStore {
       const ids = await this.#redis.zrevrange(this.#k(index), start, start + page - 1);
       if (!ids.length) break;
       for (const job of await this.#getMany(ids)) {
-        if (repo && index !== `jobs:repo:${repo}` && job.repo.fullName.toLowerCase() !== repo) continue;
+        // Also on jobs:repo:<name>: a job an earlier version renamed stayed in its old name's set.
+        if (repo && job.repo.fullName.toLowerCase() !== repo) continue;
         if (q.repoId !== undefined && job.repo.id !== q.repoId) continue;
         out.push(job);
         if (out.length >= limit) break;
