@@ -128,6 +128,36 @@ else
       }
     });
 
+    test("compact() indexes by repository ID the jobs a process still on an earlier version made after the one-time backfill (rolling upgrade)", async () => {
+      const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
+      const r = new Redis(url);
+      try {
+        const first = makeJob({ runId: 61, repoId: 10, at: "2026-11-05T12:00:00.000Z" });
+        await s.recordIntake(makeDelivery(first), "{}", first);
+        await s.compact(); // the one-time backfill: from now on listings by ID read jobs:repoid:
+        // Written by old-version processes: no jobs:repoid: entry. One of them with its clock half an hour behind.
+        const later = makeJob({ runId: 62, repoId: 10, at: "2026-11-06T12:00:00.000Z" });
+        const skewed = makeJob({ runId: 63, repoId: 10, at: "2026-11-05T11:30:00.000Z" });
+        for (const j of [later, skewed]) {
+          await s.recordIntake(makeDelivery(j), "{}", j);
+          await r.zrem(`${prefix}jobs:repoid:10`, j.id);
+        }
+        const ids = async () => (await s.listJobs({ repoId: 10 })).map((j) => j.id);
+        expect(await ids()).toEqual([first.id]);
+        await r.del(`${prefix}lease:compact`); // the next period's compaction
+        await s.compact();
+        expect(await ids()).toEqual([later.id, first.id, skewed.id]);
+        // Each pass starts near the newest job the last one saw, not at the first: it stays small.
+        await r.zrem(`${prefix}jobs:repoid:10`, first.id);
+        await r.del(`${prefix}lease:compact`);
+        await s.compact();
+        expect(await ids()).toEqual([later.id, skewed.id]);
+      } finally {
+        r.disconnect();
+        await s.close();
+      }
+    });
+
     test("compact() keeps a job that an operator retried after compact read it", async () => {
       const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
       const job = makeJob({ runId: 7, at: "2026-10-01T00:00:00.000Z" });

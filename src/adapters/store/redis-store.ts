@@ -10,6 +10,14 @@ const COMPACT_PAGE = 200;
 const UNFINISHED_PAGE = 200;
 /** Set once every job is in jobs:repoid:<id>: from then on, listings by repository ID read that index. */
 export const REPO_IDS_INDEXED = "compact:repoid-indexed";
+/** The newest creation score (jobs:all) the last compaction put in jobs:repoid:; the next starts below it. */
+export const REPO_IDS_INDEXED_TO = "compact:repoid-indexed-to";
+/**
+ * How far below that score the next pass starts: a job's score is its webhook's receipt time on the clock
+ * of the process that recorded it, so one written just after a pass may score a little below the newest
+ * the pass saw (clock skew between processes, a slow intake). An hour covers both many times over.
+ */
+const REPO_IDS_OVERLAP_MS = 60 * 60_000;
 /** Only one process of the fleet compacts at a time; the lease outlives a run, not the 6-hour period. */
 const COMPACT_LEASE_MS = 10 * 60_000;
 
@@ -322,17 +330,29 @@ export class RedisJobStore implements JobStore {
   /**
    * Once: jobs an earlier version made are not in jobs:repoid:<id>. Until this has run through them all
    * (at a process's start-up, see startMaintenance), listings by repository ID read every job instead.
+   * Then, at every compaction, the jobs created since the last one (less REPO_IDS_OVERLAP_MS): during a
+   * rolling upgrade, processes still on a version before the index go on creating jobs without it after
+   * the marker is set. Re-reading only the newest scores keeps a pass small (ZADD of an indexed job is a
+   * no-op), and needs nothing of the old version; such a job is missed by a listing by repository ID
+   * (the closed-fix-PR guard) only until the next compaction, at most its 6-hour period.
    */
   async #indexRepoIds(): Promise<void> {
     const done = this.#k(REPO_IDS_INDEXED);
-    if (await this.#redis.exists(done)) return;
-    for (let start = 0; ; start += COMPACT_PAGE) {
-      const ids = await this.#redis.zrange(this.#k("jobs:all"), start, start + COMPACT_PAGE - 1);
+    const upTo = this.#k(REPO_IDS_INDEXED_TO);
+    const [marked, last] = await Promise.all([this.#redis.exists(done), this.#redis.get(upTo)]);
+    // A marker without a score (set by the version before the score was kept): one full pass more.
+    const from = marked && last !== null ? Number(last) - REPO_IDS_OVERLAP_MS : "-inf";
+    let newest = last === null ? undefined : Number(last);
+    for (let offset = 0; ; offset += COMPACT_PAGE) {
+      const page = await this.#redis.zrangebyscore(this.#k("jobs:all"), from, "+inf", "WITHSCORES", "LIMIT", offset, COMPACT_PAGE);
+      const ids = page.filter((_, i) => i % 2 === 0);
+      for (let i = 1; i < page.length; i += 2) newest = Math.max(newest ?? -Infinity, Number(page[i]));
       const jobs = await this.#getMany(ids);
       if (jobs.length) await this.#scripts.run(INDEX_REPO_IDS, [this.prefix, ...jobs.flatMap((j) => [j.id, j.repo.id])]);
       if (ids.length < COMPACT_PAGE) break;
     }
-    await this.#redis.set(done, "1");
+    if (newest !== undefined) await this.#redis.set(upTo, String(newest));
+    if (!marked) await this.#redis.set(done, "1");
   }
 
   /**
