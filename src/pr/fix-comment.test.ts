@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { fixCommentMarker, renderFixComment } from "./fix-comment.js";
+import { fixCommentMarker, renderFixComment, withFixOutcome } from "./fix-comment.js";
 
 const MARKER = fixCommentMarker(1296269, 7);
 const run = (id: number, workflow = "tests") => ({ id, attempt: 1, url: `https://github.com/octo/slug/actions/runs/${id}`, workflow, headBranch: "feature/slug", headSha: "a".repeat(40) });
@@ -61,5 +61,23 @@ describe("the bot's one comment on people's PR", () => {
     expect(text).not.toContain("t0-ci-bot:fix-comment");
     expect(text).toContain("<!-- t0-ci-bot:fix 99 run 554 -->\n- #99 for the failed run 554 (validated locally, attempt 2)\n  > The separator &lt;!-- changed.");
     expect(renderFixComment(MARKER, "<!-- t0-ci-bot:fix-comment 1:2 -->\nsomething else", { number: 100 }, fixOf(555)).match(/^- #/gm)).toHaveLength(1);
+  });
+
+  test("a listed fix PR merged or closed says so on its own line; reopened, the line is as it was; others are untouched", () => {
+    const text = written([100, fixOf(555)], [101, fixOf(556)]);
+    const merged = withFixOutcome(text, 100, "merged");
+    expect(merged).toContain("(validated locally) — merged\n  > slugify");
+    expect(merged.replace(" — merged", "")).toBe(text);
+    expect(withFixOutcome(merged, 100, "merged")).toBe(merged);
+    expect(withFixOutcome(merged, 100, "closed")).toBe(text.replace("#100 for the failed run [555](https://github.com/octo/slug/actions/runs/555) of `tests` (validated locally)", "$& — closed without merging"));
+    expect(withFixOutcome(merged, 100, "open")).toBe(text);
+    expect(withFixOutcome(text, 102, "merged")).toBe(text);
+    // Another job adding its fix later keeps the line as it stands.
+    expect(renderFixComment(MARKER, merged, { number: 102 }, fixOf(557))).toContain("(validated locally) — merged\n");
+  });
+
+  test("a diagnosis that reads like an outcome is not taken for one: only the fix's own line is read", () => {
+    const text = written([100, fixOf(555, "The step — merged")]);
+    expect(withFixOutcome(text, 100, "open")).toBe(text);
   });
 });

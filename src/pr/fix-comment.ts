@@ -39,6 +39,27 @@ export function renderFixComment(marker: string, current: string | undefined, fi
   return redact([marker, head, ...fixes.map((f) => `${fixMark(f)}\n${f.text}`)].join("\n\n"));
 }
 
+/** What became of a listed fix PR: people merged it, closed it unmerged, or (reopened) it is proposed again. */
+export type FixOutcome = "merged" | "closed" | "open";
+
+const OUTCOME = / — (?:merged|closed without merging)$/;
+
+/**
+ * The comment `current` with fix PR `fixPr`'s line saying what became of it; `current` itself, unchanged,
+ * when it does not list that PR or already says so (the upsert then edits nothing). Only that one line is
+ * touched: the words added are the bot's own, so the rest of the text keeps its containment as it is, and
+ * other jobs carry the line over verbatim when they add their fixes.
+ */
+export function withFixOutcome(current: string, fixPr: number, outcome: FixOutcome): string {
+  const lines = current.split("\n");
+  const at = lines.findIndex((l) => FIX_MARK.exec(l)?.[1] === String(fixPr));
+  const line = at >= 0 ? lines[at + 1] : undefined;
+  if (line === undefined) return current;
+  const plain = line.replace(OUTCOME, "");
+  lines[at + 1] = outcome === "open" ? plain : `${plain} — ${outcome === "merged" ? "merged" : "closed without merging"}`;
+  return lines.join("\n");
+}
+
 /** The fixes a comment lists; an earlier version's per-job comment lists the one it names. */
 function fixesIn(body: string | undefined): Fix[] {
   if (!body) return [];

@@ -193,7 +193,8 @@ export function renderCiPassedComment(marker: string, i: { runId: number; url?: 
 /**
  * One fix in the bot's comment on people's PR (fix-comment.ts): the fix PR, the failed run and workflow it
  * answers, and the diagnosis's first line. It says nothing of the fix PR's state (draft, closed): other
- * jobs rewrite the comment with this text kept as it is, and GitHub shows the link's state itself.
+ * jobs rewrite the comment with this text kept as it is; the job owning the fix PR appends its merge or
+ * close to the line when it learns of it (withFixOutcome), and that suffix is kept the same way.
  */
 export function renderFixEntry(fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
   const first = noIssueRefs(contained(redactHead(i.diagnosis.split("\n")[0]!.trim(), 300)));
