@@ -162,3 +162,84 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
     expect(t.comments.map((c) => c.body)).toEqual([listed]);
   });
 });
+
+// The fix PR's owner job learns of its close in watch-pr: the line stops calling a merged or turned-down fix a proposal.
+describe("the bot's comment on people's PR: a listed fix PR merged, closed or reopened", () => {
+  const LINE = "- #100 for the failed run [555](https://github.com/octo/slug/actions/runs/555) of `tests` (validated locally)";
+  const patches = () => gh.requests.filter((q) => q.method === "PATCH");
+
+  /** Job 555 opens fix PR #100 and posts people's PR #7 its comment; the job waits for the PR's outcome. */
+  async function fixPrListed(): Promise<{ s: FixLoop; t: Thread; head: string }> {
+    const s = await setup();
+    realComments(s);
+    const t = new Thread();
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 }).on("POST", `${API}/issues/7/comments`, t.post);
+    await s.run();
+    expect(t.comments[0]!.body).toContain(`${LINE}\n`);
+    return { s, t, head: s.gh.branches.get("ci-bot/fix-555")! };
+  }
+
+  test("merged → its line says merged, in one edit", async () => {
+    const { s, t, head } = await fixPrListed();
+    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    await s.deliver("pull_request", s.prClosed(true, head));
+    await s.run();
+    gh.done();
+
+    expect((await s.get()).state).toBe("completed");
+    expect(patches()).toHaveLength(1);
+    expect(t.comments).toHaveLength(1);
+    expect(t.comments[0]!.body).toContain(`${LINE} — merged\n  > `);
+  });
+
+  test("closed unmerged → says so once (a redelivered close edits nothing); reopened → the plain line again, when watch-pr next runs", async () => {
+    const { s, t, head } = await fixPrListed();
+    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    await s.deliver("pull_request", s.prClosed(false, head));
+    await s.run();
+    expect(t.comments[0]!.body).toContain(`${LINE} — closed without merging\n`);
+    // GitHub delivering the same close again: the job is not woken for it, and the comment is not written again.
+    expect(await s.deliver("pull_request", s.prClosed(false, head))).not.toHaveProperty("resumeJobId");
+    await s.run();
+    gh.done();
+    expect(patches()).toHaveLength(1);
+
+    s.clock.advance(60_000);
+    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    await s.deliver("pull_request", s.prReopened(head));
+    // The job is back in pr, waiting: watch-pr handles the reopening when the next event wakes it (CI on the fix).
+    expect(await s.deliver("workflow_run", s.fixRun("success", head))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    gh.done();
+    expect(patches()).toHaveLength(2);
+    expect(t.comments[0]!.body).toContain(`${LINE}\n  > `);
+    expect(t.comments[0]!.body).not.toMatch(/ — (merged|closed)/);
+  });
+
+  test("a repository turned off since (enabled: false) gets no edit: the line is left as it is", async () => {
+    const { s, t, head } = await fixPrListed();
+    const before = t.comments[0]!.body;
+    s.repoConfig.now = { enabled: false };
+    await s.deliver("pull_request", s.prClosed(true, head));
+    await s.run();
+    gh.done();
+
+    expect(patches()).toHaveLength(0);
+    expect(t.comments[0]!.body).toBe(before);
+    expect((await s.get()).results["watch-pr"]).toMatchObject({ notes: [expect.stringContaining("comment on #7 left as is: disabled by .github/ci-bot.yml")] });
+  });
+
+  test("a comment people deleted is not posted again when the fix PR is merged", async () => {
+    const { s, t, head } = await fixPrListed();
+    t.comments.length = 0;
+    gh.on("GET", `${API}/issues/7/comments`, t.list);
+    await s.deliver("pull_request", s.prClosed(true, head));
+    await s.run();
+    gh.done();
+
+    expect((await s.get()).state).toBe("completed");
+    expect(posts()).toHaveLength(1);
+    expect(t.comments).toHaveLength(0);
+  });
+});

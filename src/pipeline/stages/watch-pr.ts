@@ -9,6 +9,7 @@ import type { ContextExcerpt, FailureContext } from "../../core/failure-context.
 import type { Job } from "../../core/job.js";
 import type { CommitRun, GitHubClient, GitHubWriteClient } from "../../core/ports/github-port.js";
 import { commitCiVerdict } from "../../pr/commit-ci-verdict.js";
+import { fixCommentMarker, withFixOutcome, type FixOutcome } from "../../pr/fix-comment.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 import { renderCiFailedComment, renderCiPassedComment } from "../../pr/pr-body.js";
@@ -73,7 +74,7 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
   let current = job;
   for (const ev of pending) {
     const open = prRecordOf(current)!;
-    const note =
+    let note =
       ev.kind === "ci" ? await onCi(current, deps, ctx, gh, writes, open, ev, repair)
       : ev.kind === "closed" ? await onClosed(current, deps, gh.writes, open, ev)
       : ev.kind === "reopened" ? `PR #${open.pr.number} reopened${ev.by ? ` by ${ev.by}` : ""}; watching it again`
@@ -81,6 +82,9 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
       : ev.kind === "review_dismissed" ? `review ${ev.reviewId}${ev.author ? ` by ${ev.author}` : ""} dismissed${ev.by ? ` by ${ev.by}` : ""}: its comment feedback no longer stands`
       : ev.kind === "review_withdrawn" ? `${ev.sourceId.replace(":", " ")}${ev.author ? ` by ${ev.author}` : ""} ${ev.how === "deleted" ? "deleted" : "edited to say nothing"}${ev.by ? ` by ${ev.by}` : ""}: its comment feedback no longer stands`
       : `PR #${open.pr.number} ${ev.kind === "ready_for_review" ? "marked ready for review" : "converted to draft"}${ev.by ? ` by ${ev.by}` : ""}`;
+    const outcome: FixOutcome | undefined = ev.kind === "closed" ? (ev.merged ? "merged" : "closed") : ev.kind === "reopened" ? "open" : undefined;
+    const said = outcome && (await sayOutcomeOnPeoplesPrs(current, gh, open, outcome));
+    if (said) note += `; ${said}`;
     result.notes.push(note);
     result.handled.push(ev.id);
     ctx.log.info({ event: ev.kind, note }, "fix PR event handled");
@@ -213,6 +217,33 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiFailedComment(FIX_MARKER, { conclusion: ev.conclusion, runId: ev.runId, url: ev.url, why, draft: open.pr.draft }));
   await deps.store.updateJob(job.id, (j) => void (prRecordOf(j)!.ciFailedComment = true));
   return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); ${why}; PR left ${open.pr.draft ? "as draft" : "as it is"} with a comment`;
+}
+
+/**
+ * The fix PR's line in the bot's comment on people's PRs says it was merged or closed (reopened: proposed
+ * again), or the comment would go on calling a fix people turned down a proposal. Edited only: a comment
+ * people deleted is not posted again, and a close handled again (redelivered, or after a crash) finds the
+ * text already saying so and edits nothing. Returns why the comment was left as it is, when it was.
+ */
+async function sayOutcomeOnPeoplesPrs(job: Job, gh: GitHubClient, open: OpenPullRequestResult, outcome: FixOutcome): Promise<string | undefined> {
+  const on = open.commentedOn ?? [];
+  if (!on.length || !gh.writes) return undefined;
+  const prs = on.map((n) => `#${n}`).join(", ");
+  // Read per event, as before watch-pr's other writes: people who turned the bot off get no edit either.
+  const { off } = await readRepoConfig(gh, job.repo);
+  if (off) return `comment on ${prs} left as is: ${off}`;
+  try {
+    for (const n of on) {
+      await gh.writes.upsertComment(job.repo, n, fixCommentMarker(job.repo.id, n), (current) => (current === undefined ? "" : withFixOutcome(current, open.pr.number, outcome)), { create: false });
+    }
+  } catch (raw) {
+    const err = toAppError(raw);
+    // GitHub trouble: the event is handled again, its feedback already recorded once. A refusal (a locked
+    // PR, a comment GitHub will not edit) is only a stale line: the close and its feedback stand.
+    if (err.retryable) throw err;
+    return `comment on ${prs} not updated: ${err.message}`;
+  }
+  return undefined;
 }
 
 /** The failing run a later job's commit on this PR fixes (read from that job for commits noted without it). */
