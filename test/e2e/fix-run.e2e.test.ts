@@ -171,6 +171,17 @@ function mockWrites(times = 1) {
     .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
 }
 
+/**
+ * What the merge of fix PR #101 reads and writes: watch-pr reads .github/ci-bot.yml (the bot may be off by
+ * now), then edits the bot's comment on PR #7 so that #101's line says it was merged.
+ */
+function mockMergeComment(): void {
+  const posted: string = body("issues/create-comment").body;
+  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
+    .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: posted, user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] })
+    .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } });
+}
+
 async function waitFor(pred: (j: Job) => boolean, what: string, ms = 90_000): Promise<Job> {
   const end = Date.now() + ms;
   let last: Job | undefined;
@@ -212,8 +223,11 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     pr.repository = failedRunPayload().repository;
     pr.installation = { id: 2 };
     pr.pull_request = { ...pr.pull_request, number: 101, merged: true, state: "closed", head: { ...pr.pull_request.head, ref: "ci-bot/fix-289782451", sha: COMMIT } };
+    mockMergeComment();
     expect(await send("pull_request", pr)).toBe(202);
     job = await waitFor((j) => j.state === "completed", "the job to complete");
+    gh.done();
+    expect(body("issues/update-comment").body).toMatch(/#101 .* — merged$/m);
     expect(job.history.map((h) => h.state).slice(-3)).toEqual(["pr", "feedback", "completed"]);
     const got = gateway.feedback.map((f) => [f.metric, f.value, f.episodeId ? "episode" : "inference"]);
     expect(got).toEqual(expect.arrayContaining([["patch_applied", true, "inference"], ["validation_passed", true, "inference"], ["pr_merged", true, "episode"]]));
@@ -361,6 +375,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     const HUMAN = "abcdef".padEnd(40, "1");
     const humanDiff = FIX_DIFF.replace("+  return a + b;", "+  return Number(a) + Number(b);");
     gh.on("GET", `${API}/pulls/101`, { body: humanDiff, headers: { "content-type": "text/plain; charset=utf-8" } });
+    mockMergeComment();
     const pr = fixture("pull_request.closed");
     pr.repository = failedRunPayload().repository;
     pr.installation = { id: 2 };
@@ -368,7 +383,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(await send("pull_request", pr)).toBe(202);
     const job = await waitFor((j) => j.state === "completed", "the job to complete");
     gh.done();
-    expect(gh.requests.at(-1)!.headers.accept).toContain("application/vnd.github.diff");
+    expect(gh.requests.find((q) => q.path === `${API}/pulls/101`)!.headers.accept).toContain("application/vnd.github.diff");
     const demo = gateway.feedback.find((f) => f.metric === "demonstration");
     expect(demo).toMatchObject({ inferenceId: gateway.inferences[0]!.inferenceId, value: { patch: humanDiff, files: ["src/math.js"], tests_to_run: null } });
     expect(job.feedback.find((f) => f.metric === "demonstration")?.status).toBe("sent");
