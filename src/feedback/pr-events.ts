@@ -55,18 +55,23 @@ export const reviewDismissedEventId = (reviewId: number): string => `review_dism
 export const reviewWithdrawnEventId = (sourceId: string, how: "deleted" | "emptied", revisions: number): string => `review_withdrawn:${sourceId}${how === "deleted" ? "" : `:emptied:${revisions}`}`;
 
 /**
- * The PR's latest close or reopening among `events`: a close there means the PR is closed. Latest by
- * GitHub's time (when it was received, for events recorded without it), not by arrival: a delivery that
- * failed and was redelivered later comes after the events that followed it. Same time: the later recorded.
+ * The latest of `events` whose kind is one of `kinds`. Latest by GitHub's time (when it was received, for
+ * events recorded without it), not by arrival: a delivery that failed and was redelivered later comes after
+ * the events that followed it. Same time: the later recorded.
  */
-export function lastOpenOrClose(events: readonly PrEvent[]): Extract<PrEvent, { kind: "closed" | "reopened" }> | undefined {
-  let last: Extract<PrEvent, { kind: "closed" | "reopened" }> | undefined;
+export function latestOf<K extends PrEvent["kind"]>(events: readonly PrEvent[], ...kinds: K[]): Extract<PrEvent, { kind: K }> | undefined {
+  let last: Extract<PrEvent, { kind: K }> | undefined;
   for (const e of events) {
-    if (e.kind !== "closed" && e.kind !== "reopened") continue;
-    if (!last || Date.parse(e.ghAt ?? e.at) >= Date.parse(last.ghAt ?? last.at)) last = e;
+    if (!kinds.includes(e.kind as K)) continue;
+    if (!last || timeOf(e) >= timeOf(last)) last = e as Extract<PrEvent, { kind: K }>;
   }
   return last;
 }
+
+const timeOf = (e: PrEvent): number => Date.parse(("ghAt" in e && e.ghAt) || e.at);
+
+/** The PR's latest close or reopening among `events`: a close there means the PR is closed. */
+export const lastOpenOrClose = (events: readonly PrEvent[]) => latestOf(events, "closed", "reopened");
 
 /**
  * Appends an event (once per id) and makes watch-pr due again, so the resumed job handles it. Store-only:

@@ -2,7 +2,7 @@ import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import { addFeedback } from "./outbox.js";
 import { markedReadyFeedback, proposalIds } from "./outcome-feedback.js";
-import { addPrEvent, prEventsOf, type PrEvent } from "./pr-events.js";
+import { addPrEvent, latestOf, prEventsOf, type PrEvent } from "./pr-events.js";
 import { updateParkedJob } from "./update-parked-job.js";
 
 type DraftChange = Extract<PrEvent, { kind: "ready_for_review" | "converted_to_draft" }>;
@@ -17,19 +17,9 @@ export async function recordDraftChange(deps: Pick<Deps, "store" | "clock">, job
   return updateParkedJob(deps, job.id, (j) => {
     if (!addPrEvent(j, ev)) return false;
     const ids = proposalIds(j);
-    const latest = latestDraftChange(prEventsOf(j));
+    const latest = latestOf(prEventsOf(j), "ready_for_review", "converted_to_draft");
     const item = ids && latest && markedReadyFeedback(j, ids.episodeId, latest.kind === "ready_for_review", latest.by, j.feedback);
     if (item) addFeedback(j, [item], at);
     return true;
   });
-}
-
-/** Latest by GitHub's time (when received, for one without it); the same time: the later recorded. */
-function latestDraftChange(events: readonly PrEvent[]): DraftChange | undefined {
-  let last: DraftChange | undefined;
-  for (const e of events) {
-    if (e.kind !== "ready_for_review" && e.kind !== "converted_to_draft") continue;
-    if (!last || Date.parse(e.ghAt ?? e.at) >= Date.parse(last.ghAt ?? last.at)) last = e;
-  }
-  return last;
 }
