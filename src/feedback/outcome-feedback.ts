@@ -173,16 +173,9 @@ export function withdrawnSinceLastRevision(recorded: readonly FeedbackItem[], so
  * Nothing when none of its text was recorded.
  */
 export function reviewWithdrawnFeedback(job: FeedbackSource, sourceId: string, how: "deleted" | "emptied", earlier: readonly FeedbackItem[], author: string | undefined, by: string | undefined): NewFeedback | undefined {
-  const first = earlier[0];
-  if (!first || !("episodeId" in first.target)) return undefined;
   const [kind, id] = sourceId.split(":");
-  return {
-    id: `${BUILTIN_FEEDBACK.comment}:${sourceId}:withdrawn${how === "deleted" ? "" : `:${earlier.length}`}`,
-    metric: BUILTIN_FEEDBACK.comment,
-    value: `${kind === "review" ? "Review" : "Review comment"} ${id}${author ? ` by ${author}` : ""} was ${how === "deleted" ? "deleted" : "edited to say nothing"}${by ? ` by ${by}` : ""}: what it said no longer stands.`,
-    target: { episodeId: first.target.episodeId },
-    tags: tags(job, { ...(by ? { author: by } : {}), source: "review_withdrawn", source_id: sourceId }),
-  };
+  const what = `${kind === "review" ? "Review" : "Review comment"} ${id}${author ? ` by ${author}` : ""} was ${how === "deleted" ? "deleted" : "edited to say nothing"}`;
+  return noLongerStands(job, sourceId, earlier, { suffix: how === "deleted" ? "withdrawn" : `withdrawn:${earlier.length}`, source: "review_withdrawn", what, by });
 }
 
 /**
@@ -192,14 +185,20 @@ export function reviewWithdrawnFeedback(job: FeedbackSource, sourceId: string, h
  * told apart from standing reviews. Nothing when none of the review's text was recorded.
  */
 export function reviewDismissedFeedback(job: FeedbackSource, sourceId: string, earlier: readonly FeedbackItem[], author: string | undefined, by: string | undefined): NewFeedback | undefined {
+  const what = `Review ${sourceId.split(":")[1]}${author ? ` by ${author}` : ""} was dismissed`;
+  return noLongerStands(job, sourceId, earlier, { suffix: "dismissed", source: "review_dismissed", what, by });
+}
+
+/** The comment item saying a recorded text no longer stands, on the episode its text went to (none if none did). */
+function noLongerStands(job: FeedbackSource, sourceId: string, earlier: readonly FeedbackItem[], o: { suffix: string; source: string; what: string; by: string | undefined }): NewFeedback | undefined {
   const first = earlier[0];
   if (!first || !("episodeId" in first.target)) return undefined;
   return {
-    id: `${BUILTIN_FEEDBACK.comment}:${sourceId}:dismissed`,
+    id: `${BUILTIN_FEEDBACK.comment}:${sourceId}:${o.suffix}`,
     metric: BUILTIN_FEEDBACK.comment,
-    value: `Review ${sourceId.split(":")[1]}${author ? ` by ${author}` : ""} was dismissed${by ? ` by ${by}` : ""}: what it said no longer stands.`,
+    value: `${o.what}${o.by ? ` by ${o.by}` : ""}: what it said no longer stands.`,
     target: { episodeId: first.target.episodeId },
-    tags: tags(job, { ...(by ? { author: by } : {}), source: "review_dismissed", source_id: sourceId }),
+    tags: tags(job, { ...(o.by ? { author: o.by } : {}), source: o.source, source_id: sourceId }),
   };
 }
 
