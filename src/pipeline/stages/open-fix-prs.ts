@@ -4,6 +4,12 @@ import type { Job } from "../../core/job.js";
 import { lastOpenOrClose, prEventsOf } from "../../feedback/pr-events.js";
 import { prRecordOf } from "./open-pull-request-result.js";
 
+/**
+ * A repository's jobs parked on a fix PR that the noise guards read: more than the listing's default page
+ * (50), which a busy repository passes, and a guard that misses one opens a second PR for one breakage.
+ */
+export const PARKED_JOBS_LIMIT = 1_000;
+
 /** The code of a fix held back because the repository has MAX_OPEN_FIX_PRS_PER_REPO of the bot's PRs open. */
 export const OPEN_FIX_PRS_CAPPED = "open_fix_prs_capped";
 
@@ -15,9 +21,8 @@ export const OPEN_FIX_PRS_CAPPED = "open_fix_prs_capped";
 export async function checkOpenFixPrCap(job: Job, deps: Pick<Deps, "store" | "config">): Promise<void> {
   const max = deps.config.MAX_OPEN_FIX_PRS_PER_REPO;
   if (max === 0) return;
-  // More of the repository's parked jobs than the listing's default page: the cap must see them all. By id,
-  // not name: the PRs opened before a rename or transfer are still open on it.
-  const parked = await deps.store.listJobs({ state: "pr", repoId: job.repo.id, limit: 1_000 });
+  // By id, not name: the PRs opened before a rename or transfer are still open on it.
+  const parked = await deps.store.listJobs({ state: "pr", repoId: job.repo.id, limit: PARKED_JOBS_LIMIT });
   const open = parked.flatMap((other) => {
     const r = other.id === job.id ? undefined : prRecordOf(other);
     if (!r?.pr || r.sharedWithJob || r.pr.state !== "open" || lastOpenOrClose(prEventsOf(other))?.kind === "closed") return [];

@@ -2,6 +2,7 @@ import type { Deps } from "../../core/deps.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import { contextOf, failedTestNames } from "./failed-test-names.js";
+import { PARKED_JOBS_LIMIT } from "./open-fix-prs.js";
 import { botCommits, prRecordOf } from "./open-pull-request-result.js";
 
 /** An earlier job's open fix PR for the same failure, and whether it already answers this run. */
@@ -25,7 +26,7 @@ export interface SiblingFix {
  */
 export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<SiblingFix | undefined> {
   // By id, not name: a fix PR opened before a rename or transfer is still open on the same repository.
-  const waiting = await deps.store.listJobs({ state: "pr", repoId: job.repo.id });
+  const waiting = await deps.store.listJobs({ state: "pr", repoId: job.repo.id, limit: PARKED_JOBS_LIMIT });
   const tests = failedTestNames(context);
   for (const other of waiting) {
     if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;

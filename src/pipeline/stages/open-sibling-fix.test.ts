@@ -1,0 +1,38 @@
+import { describe, expect, test } from "@jest/globals";
+import { MemoryJobStore } from "../../adapters/store/memory-store.js";
+import type { Job } from "../../core/job.js";
+import { PR_OUTCOME } from "../../feedback/pr-events.js";
+import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { OPEN_PULL_REQUEST, type OpenPullRequestResult } from "./open-pull-request-result.js";
+import { openSiblingFix } from "./open-sibling-fix.js";
+
+/** A job parked on its own open fix PR #`pr`, last changed at `at`. */
+function parked(pr: number, fingerprint: string, at: string): Job {
+  const job = makeJob({ fingerprint, at });
+  job.state = "pr";
+  job.waitingFor = PR_OUTCOME;
+  const record: Pick<OpenPullRequestResult, "branch" | "commitSha" | "pr" | "files" | "commentedOn"> = {
+    branch: `ci-bot/fix-${pr}`,
+    commitSha: "b".repeat(40),
+    pr: { number: pr, htmlUrl: `https://github.com/octo-org/octo-repo/pull/${pr}`, nodeId: `PR_${pr}`, state: "open", draft: true },
+    files: ["src/a.ts"],
+    commentedOn: [],
+  };
+  job.results[OPEN_PULL_REQUEST] = record;
+  return job;
+}
+
+describe("openSiblingFix", () => {
+  test("finds the open sibling PR behind more parked jobs of the repository than one listing page holds", async () => {
+    const store = new MemoryJobStore();
+    // The sibling was parked first; 60 other failures of the repository were parked after it, each on a PR of its own.
+    const add = (job: Job) => store.recordIntake(makeDelivery(job), "{}", job);
+    await add(parked(1, "fp-main", "2026-11-01T00:00:00.000Z"));
+    for (let i = 0; i < 60; i++) await add(parked(100 + i, `fp-other-${i}`, `2026-11-02T00:00:${String(i).padStart(2, "0")}.000Z`));
+    const job = makeJob({ fingerprint: "fp-main", at: "2026-11-03T00:00:00.000Z" });
+
+    const sibling = await openSiblingFix(job, { store }, undefined);
+
+    expect(sibling).toMatchObject({ pr: 1, branch: "ci-bot/fix-1" });
+  });
+});
