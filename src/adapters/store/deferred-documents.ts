@@ -35,6 +35,12 @@ const MATERIALISE_IDLE_MS = 200;
 const CHECKPOINT_MS = 1000;
 const MATERIALISE_BATCH = 500;
 /**
+ * A document that keeps failing on its own (see #unwritable) is tried again after a pause that doubles from
+ * MATERIALISE_IDLE_MS up to this: a path blocked for days is then not written (and a probe file made) five
+ * times a second, and the same few never fill every batch ahead of the documents that can be written.
+ */
+const UNWRITABLE_RETRY_MAX_MS = 60_000;
+/**
  * Under a sustained burst, documents are written anyway once this many wait. Replay reads their journal
  * lines without parsing the bodies (see intake-journal.ts): 50,000 take about a second, and about 70 MB
  * of memory while they wait.
@@ -60,6 +66,8 @@ export class DeferredDocuments {
   #lastPos: LogPosition | null = null;
   #lastIntakeAt = 0;
   #materialiseTimer: NodeJS.Timeout | undefined;
+  /** The timer waits longer than the idle pause, for a document that failed on its own to be due again. */
+  #materialiseSleeping = false;
   #materialising: Promise<void> | undefined;
   #checkpointTimer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -72,7 +80,7 @@ export class DeferredDocuments {
    * Documents that cannot be written for a reason of their own (something in the way at their path) while
    * the folder takes others, by job id: retried with the rest, said in warnings(), not a readiness failure.
    */
-  readonly #unwritable = new Map<string, { since: number; err: unknown }>();
+  readonly #unwritable = new Map<string, { since: number; err: unknown; tries: number; nextAt: number }>();
 
   private constructor(state: Low<StateDoc>, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { dir: string; now: () => number; logger?: Logger }) {
     this.#state = state;
@@ -124,10 +132,15 @@ export class DeferredDocuments {
 
   #cannotWrite(id: string, err: unknown): void {
     const known = this.#unwritable.get(id);
-    if (known) return void (known.err = err);
-    this.#unwritable.set(id, { since: this.#now(), err });
+    if (known) {
+      known.err = err;
+      known.tries++;
+      known.nextAt = this.#now() + retryPause(known.tries);
+      return;
+    }
+    this.#unwritable.set(id, { since: this.#now(), err, tries: 1, nextAt: this.#now() + retryPause(1) });
     const file = this.#docs.path(id);
-    // Once per document: the retries (every 200 ms) would fill the log.
+    // Once per document: the retries would fill the log.
     this.#logger?.warn(
       { err, file, jobId: id },
       `${file} cannot be written (${message(err)}) while other job documents are; retrying in the background; nothing is lost: the job is in the intake journal, which the checkpoint does not pass, and \`t0-ci-bot jobs show ${id}\` still reads it; remove or move what is in the way at ${file} (a directory, a file the app may not replace), or fix its permissions, and it is written by itself`,
@@ -230,7 +243,7 @@ export class DeferredDocuments {
     clearTimeout(this.#materialiseTimer);
     this.#materialiseTimer = undefined;
     await this.#materialising;
-    if (write) await this.#materialise(Infinity).catch(() => undefined);
+    if (write) await this.#materialise(Infinity, true).catch(() => undefined);
   }
 
   /** Resolves once every intake begun has settled or is waiting for its document. */
@@ -249,12 +262,19 @@ export class DeferredDocuments {
   }
 
   #scheduleMaterialise(): void {
+    // A timer set to sleep until a failing document is due again does not hold back a new job's document.
+    if (this.#materialiseSleeping && this.#untilUnwritableDue() === 0) {
+      clearTimeout(this.#materialiseTimer);
+      this.#materialiseTimer = undefined;
+    }
     if (this.#materialiseTimer || this.#materialising || this.#stopped) return;
     // Over the limit, batches follow each other without the pause, or a steady stream faster than one batch
     // per pause would outgrow it.
-    const delay = this.#unwritten.size >= MATERIALISE_MAX_WAITING ? 0 : MATERIALISE_IDLE_MS;
+    const delay = this.#unwritten.size >= MATERIALISE_MAX_WAITING ? 0 : Math.max(MATERIALISE_IDLE_MS, this.#untilUnwritableDue());
+    this.#materialiseSleeping = delay > MATERIALISE_IDLE_MS;
     this.#materialiseTimer = setTimeout(() => {
       this.#materialiseTimer = undefined;
+      this.#materialiseSleeping = false;
       // Write documents when intake goes quiet, or anyway once many are waiting (bounds memory and replay).
       const busy = performance.now() - this.#lastIntakeAt < MATERIALISE_IDLE_MS && this.#unwritten.size < MATERIALISE_MAX_WAITING;
       if (busy) return this.#scheduleMaterialise();
@@ -271,10 +291,24 @@ export class DeferredDocuments {
     this.#materialiseTimer.unref();
   }
 
-  async #materialise(limit: number): Promise<void> {
+  /**
+   * How long until the first document that failed on its own is due again, when every waiting document is
+   * one of those (else 0): with nothing else to write, the timer sleeps until then.
+   */
+  #untilUnwritableDue(): number {
+    if (this.#unwritable.size === 0 || this.#unwritable.size < this.#unwritten.size) return 0;
+    let first = Infinity;
+    for (const [id, f] of this.#unwritable) if (this.#unwritten.has(id)) first = Math.min(first, f.nextAt);
+    return first === Infinity ? 0 : Math.min(UNWRITABLE_RETRY_MAX_MS, first - this.#now());
+  }
+
+  /** `retryAll`: at stop, every waiting document is tried, whatever its pause. */
+  async #materialise(limit: number, retryAll = false): Promise<void> {
     const batch: Array<[string, string]> = [];
+    const now = this.#now();
     for (const [id, { json }] of this.#unwritten) {
       if (batch.length >= limit) break;
+      if (!retryAll && (this.#unwritable.get(id)?.nextAt ?? 0) > now) continue;
       batch.push([id, json]);
     }
     const failed: Array<[string, unknown]> = [];
@@ -327,6 +361,11 @@ export class DeferredDocuments {
     this.#state.data.checkpoint = pos;
     await this.#state.write();
   }
+}
+
+/** The pause before a document that failed on its own `tries` times is tried again. */
+function retryPause(tries: number): number {
+  return Math.min(UNWRITABLE_RETRY_MAX_MS, MATERIALISE_IDLE_MS * 2 ** Math.min(tries, 20));
 }
 
 function message(err: unknown): string {

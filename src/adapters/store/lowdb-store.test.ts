@@ -9,6 +9,10 @@ import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
 import { recordingLogger } from "../../../test/helpers/recording-logger.js";
 import { FDATASYNC, type FileSync } from "./append-log.js";
 import { LowdbJobStore } from "./lowdb-store.js";
+import { JobDocuments } from "./job-documents.js";
+import type { Job } from "../../core/job.js";
+
+const writeOriginal = JobDocuments.prototype.write;
 import { underFileSizeLimit } from "../../../test/helpers/under-file-size-limit.js";
 
 describe("LowdbJobStore specifics", () => {
@@ -331,6 +335,45 @@ describe("LowdbJobStore specifics", () => {
     expect(lines.filter((l) => l.level === "warn")).toHaveLength(1); // once, not per retry
     expect(lines.at(-1)?.msg).toMatch(new RegExp(`${doc} is written again`));
     await store.close();
+  }, 30_000);
+
+  test("a job document that keeps failing on its own is tried again after a doubling pause, not five times a second, and a new job's document does not wait for that pause", async () => {
+    let t = Date.parse("2026-12-01T00:00:00.000Z");
+    const tried: string[] = [];
+    const write = jest.spyOn(JobDocuments.prototype, "write").mockImplementation(function (this: JobDocuments, job: Job, sync: boolean) {
+      tried.push(job.id);
+      return writeOriginal.call(this, job, sync);
+    });
+    const { logger, lines } = recordingLogger();
+    const store = await LowdbJobStore.open(dir, { fsync: false, logger, now: () => t });
+    try {
+      const bad = makeJob({ runId: 1 });
+      const doc = join(dir, "jobs", `${bad.id}.json`);
+      mkdirSync(doc);
+      await store.recordIntake(makeDelivery(bad), "{}", bad);
+      await eventually("the first failure", () => lines.some((l) => l.level === "warn"));
+      const triesOf = () => tried.filter((id) => id === bad.id).length;
+      // The store's clock stands still: its pause (400 ms after one failure) never ends, whatever the timers
+      // do. What is checked is an absence, so it takes a real wait: at one try per 200 ms there would be five more.
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(triesOf()).toBe(1);
+      // The clock set back by two minutes: the next pass finds nothing due and sleeps for the longest pause (60 s).
+      t -= 120_000;
+      await new Promise((r) => setTimeout(r, 1_000));
+      const good = makeJob({ runId: 2 });
+      await store.recordIntake(makeDelivery(good), "{}", good);
+      await eventually("the new job's document", () => existsSync(join(dir, "jobs", `${good.id}.json`)));
+      expect(triesOf()).toBe(1);
+      t += 200_000; // past the pause; the next pass (woken by the next intake here) tries it again
+      const next = makeJob({ runId: 3 });
+      await store.recordIntake(makeDelivery(next), "{}", next);
+      await eventually("the second try", () => triesOf() === 2);
+      rmdirSync(doc);
+      await store.close(); // a stop tries every waiting document, paused or not
+      expect(existsSync(doc)).toBe(true);
+    } finally {
+      write.mockRestore();
+    }
   }, 30_000);
 
   test("the only job's document failing (no other write to compare with) is that file's when a new file can be written in the folder", async () => {
