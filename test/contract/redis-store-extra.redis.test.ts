@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
 import { Redis } from "ioredis";
-import { RedisJobStore } from "../../src/adapters/store/redis-store.js";
+import { REPO_IDS_INDEXED, REPO_IDS_INDEXED_TO, REPO_NAMES_INDEXED, RedisJobStore } from "../../src/adapters/store/redis-store.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 
@@ -122,6 +122,31 @@ else
         await s.recordIntake(makeDelivery(later), "{}", later);
         expect(await ids({ repoId: 10 })).toEqual([later.id, after.id, before.id]);
         expect(await ids({ repoId: 11 })).toEqual([another.id]);
+      } finally {
+        r.disconnect();
+        await s.close();
+      }
+    });
+
+    test("compact() files a job an earlier version renamed under its new name, once, also where the by-ID index was already complete", async () => {
+      const s = await RedisJobStore.connect(url, { prefix, retentionDays: 30, now: () => Date.parse("2026-11-20T00:00:00Z") });
+      const r = new Redis(url);
+      try {
+        const job = makeJob({ runId: 71, repoId: 10, repo: "acme/old-name", at: "2026-11-05T12:00:00.000Z" });
+        await s.recordIntake(makeDelivery(job), "{}", job);
+        await s.updateJob(job.id, (j) => void (j.repo = { ...j.repo, name: "New-Name", fullName: "acme/New-Name" }));
+        // As a version before renames moved jobs left it: still under its first name only.
+        await r.zrem(`${prefix}jobs:repo:acme/new-name`, job.id);
+        await r.zadd(`${prefix}jobs:repo:acme/old-name`, Date.parse(job.createdAt), job.id);
+        // The last version's state: its by-ID backfill done, with its score.
+        await r.set(`${prefix}${REPO_IDS_INDEXED}`, "1");
+        await r.set(`${prefix}${REPO_IDS_INDEXED_TO}`, String(Date.parse("2026-11-19T00:00:00Z")));
+        const ids = async (repo: string) => (await s.listJobs({ repo })).map((j) => j.id);
+        expect(await ids("acme/New-Name")).toEqual([]);
+        await s.compact();
+        expect(await ids("acme/New-Name")).toEqual([job.id]);
+        expect(await ids("acme/old-name")).toEqual([]); // its old entry stays, and the listing skips it
+        expect(await r.exists(`${prefix}${REPO_NAMES_INDEXED}`)).toBe(1); // not a full pass at every compaction
       } finally {
         r.disconnect();
         await s.close();

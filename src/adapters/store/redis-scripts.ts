@@ -292,16 +292,19 @@ return added
 `;
 
 /**
- * Once per deployment: puts in jobs:repoid:<repoId> the jobs that versions before that index wrote, at
- * their creation score, unless retention removed them since they were read. ARGV: prefix, then pairs of
- * job id and repository ID. Returns how many were added.
+ * Puts jobs in the listings by repository that earlier versions did not keep for them, at their creation
+ * score, unless retention removed them since they were read: jobs:repoid:<repoId> (versions before that
+ * index), and jobs:repo:<the name the job has now> (versions before a rename moved the job there; its entry
+ * under the old name stays, and listing by that name skips it). ARGV: prefix, then triples of job id,
+ * repository ID and lower-case full name. Returns how many entries were added.
  */
 export const INDEX_REPO_IDS = `
 local p, added = ARGV[1], 0
-for i = 2, #ARGV, 2 do
+for i = 2, #ARGV, 3 do
   local score = redis.call('HGET', p .. 'job:' .. ARGV[i], 'score')
   if score then
     added = added + redis.call('ZADD', p .. 'jobs:repoid:' .. ARGV[i + 1], score, ARGV[i])
+    added = added + redis.call('ZADD', p .. 'jobs:repo:' .. ARGV[i + 2], score, ARGV[i])
   end
 end
 return added

@@ -10,6 +10,11 @@ const COMPACT_PAGE = 200;
 const UNFINISHED_PAGE = 200;
 /** Set once every job is in jobs:repoid:<id>: from then on, listings by repository ID read that index. */
 export const REPO_IDS_INDEXED = "compact:repoid-indexed";
+/**
+ * Set once every job is also in the by-name listing of the name it has now: jobs an earlier version renamed
+ * stayed in their first name's only, and listing by the new name (the CLI's --repo, /jobs?repo=) missed them.
+ */
+export const REPO_NAMES_INDEXED = "compact:repo-names-indexed";
 /** The newest creation score (jobs:all) the last compaction put in jobs:repoid:; the next starts below it. */
 export const REPO_IDS_INDEXED_TO = "compact:repoid-indexed-to";
 /**
@@ -334,25 +339,30 @@ export class RedisJobStore implements JobStore {
    * rolling upgrade, processes still on a version before the index go on creating jobs without it after
    * the marker is set. Re-reading only the newest scores keeps a pass small (ZADD of an indexed job is a
    * no-op), and needs nothing of the old version; such a job is missed by a listing by repository ID
-   * (the closed-fix-PR guard) only until the next compaction, at most its 6-hour period.
+   * (the closed-fix-PR guard) only until the next compaction, at most its 6-hour period. The same pass
+   * files each job under the name it has now (see REPO_NAMES_INDEXED), once in full for the jobs renamed
+   * before renames moved them.
    */
   async #indexRepoIds(): Promise<void> {
     const done = this.#k(REPO_IDS_INDEXED);
     const upTo = this.#k(REPO_IDS_INDEXED_TO);
-    const [marked, last] = await Promise.all([this.#redis.exists(done), this.#redis.get(upTo)]);
-    // A marker without a score (set by the version before the score was kept): one full pass more.
-    const from = marked && last !== null ? Number(last) - REPO_IDS_OVERLAP_MS : "-inf";
+    const names = this.#k(REPO_NAMES_INDEXED);
+    const [marked, last, named] = await Promise.all([this.#redis.exists(done), this.#redis.get(upTo), this.#redis.exists(names)]);
+    // A marker without a score (set by the version before the score was kept), or jobs not yet filed under
+    // the name they have now (versions before renames moved them): one full pass more.
+    const from = marked && last !== null && named ? Number(last) - REPO_IDS_OVERLAP_MS : "-inf";
     let newest = last === null ? undefined : Number(last);
     for (let offset = 0; ; offset += COMPACT_PAGE) {
       const page = await this.#redis.zrangebyscore(this.#k("jobs:all"), from, "+inf", "WITHSCORES", "LIMIT", offset, COMPACT_PAGE);
       const ids = page.filter((_, i) => i % 2 === 0);
       for (let i = 1; i < page.length; i += 2) newest = Math.max(newest ?? -Infinity, Number(page[i]));
       const jobs = await this.#getMany(ids);
-      if (jobs.length) await this.#scripts.run(INDEX_REPO_IDS, [this.prefix, ...jobs.flatMap((j) => [j.id, j.repo.id])]);
+      if (jobs.length) await this.#scripts.run(INDEX_REPO_IDS, [this.prefix, ...jobs.flatMap((j) => [j.id, j.repo.id, j.repo.fullName.toLowerCase()])]);
       if (ids.length < COMPACT_PAGE) break;
     }
     if (newest !== undefined) await this.#redis.set(upTo, String(newest));
     if (!marked) await this.#redis.set(done, "1");
+    if (!named) await this.#redis.set(names, "1");
   }
 
   /**
