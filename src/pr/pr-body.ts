@@ -185,9 +185,12 @@ export function renderCiFailedComment(marker: string, i: { conclusion: string; r
   );
 }
 
-/** That comment once a later run passed (a re-run of a flaky run): it no longer says CI failed. */
-export function renderCiPassedComment(marker: string, i: { runId: number; url?: string }): string {
-  return `${marker}\nCI passed on this fix branch ([run ${i.runId}](${i.url ?? "#"})); the failure reported here before no longer stands, and the PR is ready for review.`;
+/**
+ * That comment once a later run passed (a re-run of a flaky run): it no longer says CI failed. `ready`: the PR
+ * is ready for review (not when a person turned it into a draft, which the app leaves as they set it).
+ */
+export function renderCiPassedComment(marker: string, i: { runId: number; url?: string; ready: boolean }): string {
+  return `${marker}\nCI passed on this fix branch ([run ${i.runId}](${i.url ?? "#"})); the failure reported here before no longer stands${i.ready ? ", and the PR is ready for review" : ""}.`;
 }
 
 /**

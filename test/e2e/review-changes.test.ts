@@ -195,4 +195,55 @@ describe("the fix PR marked ready for review or turned back into a draft", () =>
     const theirs = { ...ready, pull_request: { number: 5, state: "open", head: { ref: "feature/slug", sha: "x" } } };
     expect(await s.deliver("pull_request", theirs)).toMatchObject({ outcome: "ignored", reason: expect.stringContaining("not a fix branch") });
   });
+
+  test("marked ready (webhook lost), then turned back into a draft by a person: CI passing later leaves the draft as it is", async () => {
+    const s = await setup();
+    await s.run();
+    // alice marks it ready, and that delivery never comes; she turns it back into a draft, and that one does.
+    expect(await s.deliver("pull_request", draftChange(s, "converted_to_draft", "alice", "2026-11-23T14:00:00Z"))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    // The draft state is hers since she changed it: the app does not mark it ready over her.
+    expect(s.gh.calls).not.toContain("markReadyForReview");
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    expect(await notes(s)).toContain("CI passed on the fix branch (run 900); PR #100's draft state was last set by alice (converted to draft): left as is");
+    expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+  });
+
+  test("CI failed, then a person turned the PR into a draft, then a re-run passed: the comment is updated, the draft left as it is", async () => {
+    const s = await setup();
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", commit));
+    await s.run();
+    expect(s.gh.comments.get(100)?.[0]?.body).toContain("CI failure on this fix branch");
+    expect(await s.deliver("pull_request", draftChange(s, "converted_to_draft", "alice", "2026-11-23T14:00:00Z"))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2));
+    await s.run();
+    expect(s.gh.calls).not.toContain("markReadyForReview");
+    const body = s.gh.comments.get(100)?.[0]?.body ?? "";
+    expect(body).toContain("the failure reported here before no longer stands.");
+    expect(body).not.toContain("ready for review");
+    expect(await notes(s)).toContain("CI passed on the fix branch (run 900); PR #100's draft state was last set by alice (converted to draft): left as is; the CI failure comment updated");
+  });
+
+  test("a person's draft change recorded while the job decides on CI: the PR is not marked ready over it", async () => {
+    const s = await setup();
+    await s.run();
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    // alice turns it into a draft (having marked it ready, unheard) while watch-pr reads the branch before marking it ready.
+    const getBranchSha = s.gh.getBranchSha.bind(s.gh);
+    s.gh.getBranchSha = async (r: unknown, branch: string) => {
+      await s.deliver("pull_request", draftChange(s, "converted_to_draft", "alice", "2026-11-23T14:00:00Z"));
+      return getBranchSha(r, branch);
+    };
+    await s.run();
+    await s.run();
+    expect(s.gh.calls).not.toContain("markReadyForReview");
+    expect(await notes(s)).toContain("PR #100 converted to draft by alice");
+  });
 });

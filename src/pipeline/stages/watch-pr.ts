@@ -15,7 +15,7 @@ import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propo
 import { renderCiFailedComment, renderCiPassedComment } from "../../pr/pr-body.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback, type FeedbackSource } from "../../feedback/outcome-feedback.js";
 import { addFeedback, flushFeedback, type NewFeedback } from "../../feedback/outbox.js";
-import { lastOpenOrClose, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
+import { lastOpenOrClose, latestOf, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { isInstallationRefusal } from "../../adapters/github/installation-refusal.js";
@@ -93,8 +93,8 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
       j.results[WATCH_PR] = result;
       // Reopened while the close's feedback was being sent: send-feedback runs again after the next close.
       if (ev.kind === "reopened") j.completedStages = j.completedStages.filter((s) => s !== SEND_FEEDBACK);
-      // A person made it ready: CI passing later has nothing to mark. Turned back into a draft, the record keeps
-      // saying it is not one (it was ready before), so CI passing again does not undo that person's decision.
+      // A person made it ready: the record says so (the CI failure comment's wording reads it). Whether CI
+      // passing may mark it ready is decided on the events themselves (onCi), not on this record.
       if (ev.kind === "ready_for_review") prRecordOf(j)!.pr.draft = false;
     });
   }
@@ -169,19 +169,28 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   // before its first write (an event that writes nothing reads nothing). Off, the PR stays theirs as it is;
   // the CI feedback (above) is recorded all the same, and the job keeps watching for the merge or close.
   if (passed) {
+    // A person who changed the PR's draft state, either way, made it theirs: the app's record of it can be
+    // wrong (their "ready" unheard, then their "draft" heard), and marking it ready would undo their choice.
+    let setBy = draftStateSetBy(job);
+    const peoples = (e: DraftChange) => `PR #${open.pr.number}'s draft state was last set by ${e.by ?? "a person"} (${e.kind === "ready_for_review" ? "marked ready for review" : "converted to draft"}): left as is`;
     if (!open.pr.draft && !open.ciFailedComment) return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} already ready for review`;
+    if (setBy && !open.ciFailedComment) return `CI passed on the fix branch (run ${ev.runId}); ${peoples(setBy)}`;
     const { off } = await readRepoConfig(gh, job.repo);
     if (off) return `CI passed on the fix branch (run ${ev.runId}); ${off}; PR left as is`;
-    if (open.pr.draft) {
+    // Read again just before the write: a change heard while this verdict was being decided is theirs too.
+    setBy ??= draftStateSetBy((await deps.store.getJob(job.id)) ?? job);
+    const markReady = open.pr.draft && !setBy;
+    if (markReady) {
       await w.markReadyForReview(job.repo, open.pr);
       await deps.store.updateJob(job.id, (j) => void (prRecordOf(j)!.pr.draft = false));
     }
     if (open.ciFailedComment) {
       // Only edits it: a "CI failed" comment people deleted is not answered by a new comment of its own.
-      await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiPassedComment(FIX_MARKER, { runId: ev.runId, url: ev.url }), { create: false });
+      await w.upsertComment(job.repo, open.pr.number, FIX_MARKER, renderCiPassedComment(FIX_MARKER, { runId: ev.runId, url: ev.url, ready: setBy ? setBy.kind === "ready_for_review" : markReady || !open.pr.draft }), { create: false });
       await deps.store.updateJob(job.id, (j) => void delete prRecordOf(j)!.ciFailedComment);
     }
-    return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} marked ready for review`;
+    if (setBy) return `CI passed on the fix branch (run ${ev.runId}); ${peoples(setBy)}${open.ciFailedComment ? "; the CI failure comment updated" : ""}`;
+    return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} ${markReady ? "marked ready for review" : "already ready for review; the CI failure comment updated"}`;
   }
   // Every red verdict from here writes (a repair's push, or the comment): the one read is before either. The
   // file as it is now also gives the repair limit and the settings the repair runs under (prepareRepair):
@@ -271,6 +280,14 @@ async function sharedEpisodes(job: Job, deps: Deps, open: OpenPullRequestResult)
   }
   return out;
 }
+
+type DraftChange = Extract<PrEvent, { kind: "ready_for_review" | "converted_to_draft" }>;
+
+/**
+ * The latest draft change a person made to the fix PR, when one did: only people's are recorded (the
+ * pull_request handler leaves out the app's own and other apps'), so any such event makes the draft state theirs.
+ */
+const draftStateSetBy = (job: Job): DraftChange | undefined => latestOf(prEventsOf(job), "ready_for_review", "converted_to_draft");
 
 /** Why the repair after `open` ended without moving the branch, when it ran. */
 function failedRepairOf(job: Job, open: OpenPullRequestResult): string | undefined {
