@@ -10,11 +10,11 @@ import type { Job } from "../../core/job.js";
 import type { CommitRun, GitHubClient, GitHubWriteClient } from "../../core/ports/github-port.js";
 import { commitCiVerdict } from "../../pr/commit-ci-verdict.js";
 import { fixCommentMarker, withFixOutcome, type FixOutcome } from "../../pr/fix-comment.js";
-import { proposalOf } from "../../pr/proposal-of.js";
 import { BUILD_CONTEXT, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 import { renderCiFailedComment, renderCiPassedComment } from "../../pr/pr-body.js";
 import { demonstrationFeedback, fixCiFeedback, mergedFeedback, type FeedbackSource } from "../../feedback/outcome-feedback.js";
 import { addFeedback, flushFeedback, type NewFeedback } from "../../feedback/outbox.js";
+import { sharedEpisodes, sharedSource } from "../../feedback/shared-episodes.js";
 import { lastOpenOrClose, latestOf, prEventsOf, PR_OUTCOME, SEND_FEEDBACK, WATCH_PR, type PrEvent } from "../../feedback/pr-events.js";
 import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
@@ -23,7 +23,7 @@ import { reconcileJob } from "../reconcile-parked.js";
 import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, fixBranchCommit, type OpenPullRequestResult, proposalOnBranch, prRecordOf, pushedByThisRepair, repairProposalCommitted, repairStateOf, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
+import { botCommits, fixBranchCommit, type OpenPullRequestResult, proposalOnBranch, prRecordOf, pushedByThisRepair, repairProposalCommitted, repairStateOf, type RepairState } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -253,32 +253,6 @@ async function sayOutcomeOnPeoplesPrs(job: Job, gh: GitHubClient, open: OpenPull
     return `comment on ${prs} not updated: ${err.message}`;
   }
   return undefined;
-}
-
-/** The failing run a later job's commit on this PR fixes (read from that job for commits noted without it). */
-async function sharedSource(job: Job, deps: Deps, shared: SharedCommit): Promise<FeedbackSource> {
-  if (shared.runId !== undefined) return { repo: job.repo, run: { id: shared.runId } };
-  // Gone past retention: the owner's run is the nearest thing left (same repository, same failure).
-  return (await deps.store.getJob(shared.jobId)) ?? job;
-}
-
-/**
- * The episodes of later jobs whose fix went onto this PR, one per job. A commit is noted before the branch
- * moves to it: a job still on record that did not end with its commit on the PR never got its fix there.
- */
-async function sharedEpisodes(job: Job, deps: Deps, open: OpenPullRequestResult): Promise<Array<{ episodeId: string; source: FeedbackSource }>> {
-  const out: Array<{ episodeId: string; source: FeedbackSource }> = [];
-  const commits = open.sharedCommits ?? [];
-  for (const jobId of new Set(commits.map((c) => c.jobId))) {
-    const mine = commits.filter((c) => c.jobId === jobId);
-    const other = await deps.store.getJob(jobId);
-    const placed = (other && prRecordOf(other))?.commitSha;
-    if (other && !mine.some((c) => c.sha === placed)) continue;
-    const episodeId = mine.find((c) => c.episodeId)?.episodeId ?? (other && proposalOf(other)?.episodeId);
-    if (!episodeId) continue;
-    out.push({ episodeId, source: await sharedSource(job, deps, mine.at(-1)!) });
-  }
-  return out;
 }
 
 type DraftChange = Extract<PrEvent, { kind: "ready_for_review" | "converted_to_draft" }>;
