@@ -1,25 +1,35 @@
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
+import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 import { addFeedback } from "./outbox.js";
-import { markedReadyFeedback, proposalIds } from "./outcome-feedback.js";
+import { markedReadyFeedback, proposalIds, type FeedbackSource } from "./outcome-feedback.js";
 import { addPrEvent, latestOf, prEventsOf, type PrEvent } from "./pr-events.js";
+import { sharedEpisodes } from "./shared-episodes.js";
 import { updateParkedJob } from "./update-parked-job.js";
 
 type DraftChange = Extract<PrEvent, { kind: "ready_for_review" | "converted_to_draft" }>;
 
 /**
  * Records a person marking the job's fix PR ready for review, or turning it back into a draft (once per
- * event id), with `pr_marked_ready` feedback on the job's episode, and wakes the job parked on the PR.
+ * event id), with `pr_marked_ready` feedback on each episode the PR carries (the job's, and those of later
+ * jobs whose fix was committed onto it, as for pr_merged), and wakes the job parked on the PR.
  * The value sent is the PR's latest such change by GitHub's time, not the one heard last: a delivery that
  * failed and was redelivered later does not overturn the change that followed it. Whether it was new.
  */
 export async function recordDraftChange(deps: Pick<Deps, "store" | "clock">, job: Job, ev: DraftChange, at: string): Promise<boolean> {
+  // A person judging the PR judges every fix on it. Those jobs are done (and may be gone past retention)
+  // while the PR is open: their items go to this job's outbox, as the merge's do (watch-pr's onClosed).
+  const open = prRecordOf(job);
+  const shared = open ? await sharedEpisodes(job, deps, open) : [];
   return updateParkedJob(deps, job.id, (j) => {
     if (!addPrEvent(j, ev)) return false;
     const ids = proposalIds(j);
     const latest = latestOf(prEventsOf(j), "ready_for_review", "converted_to_draft");
-    const item = ids && latest && markedReadyFeedback(j, ids.episodeId, latest.kind === "ready_for_review", latest.by, j.feedback);
-    if (item) addFeedback(j, [item], at);
+    if (!ids || !latest) return true;
+    const episodes: Array<{ episodeId: string; source: FeedbackSource }> = [{ episodeId: ids.episodeId, source: j }, ...shared];
+    // Decided on the stored outbox, per episode: a value is sent when it changes for that episode, once.
+    const items = episodes.flatMap((e) => markedReadyFeedback(e.source, e.episodeId, latest.kind === "ready_for_review", latest.by, j.feedback) ?? []);
+    if (items.length) addFeedback(j, items, at);
     return true;
   });
 }

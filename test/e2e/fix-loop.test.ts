@@ -1108,6 +1108,31 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.feedback.filter((f) => f.metric === "pr_merged").map((f) => [f.target, f.status])).toEqual([[{ episodeId: EPISODE }, "sent"], [{ episodeId: EPISODE2 }, "sent"]]);
   });
 
+  test("a person marking ready a fix PR carrying a later failure's fix: pr_marked_ready for each episode once, on the PR job's outbox", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    const draftChange = (action: string, updatedAt: string) => ({
+      action, installation: { id: 2 }, repository: s.repository, sender: { login: "alice", type: "User" },
+      pull_request: { number: 100, state: "open", draft: action === "converted_to_draft", updated_at: updatedAt, head: { ref: "ci-bot/fix-555", sha: shared } },
+    });
+    expect(await s.deliver("pull_request", draftChange("ready_for_review", "2026-11-23T13:00:00Z"))).toMatchObject({ resumeJobId: s.job.id });
+    // Redelivered: nothing new for either episode.
+    expect(await s.deliver("pull_request", draftChange("ready_for_review", "2026-11-23T13:00:00Z"))).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.run();
+    expect(await s.deliver("pull_request", draftChange("converted_to_draft", "2026-11-23T14:00:00Z"))).toMatchObject({ resumeJobId: s.job.id });
+    await s.run();
+    const sent = s.model.received.filter((r) => r.metric === "pr_marked_ready").map((r) => ({ episodeId: r.episodeId, value: r.value, item: r.tags?.["outbox_item_id"], run: r.tags?.["run_id"], author: r.tags?.["author"] }));
+    expect(sent).toEqual([
+      { episodeId: EPISODE, value: true, item: `pr_marked_ready:${EPISODE}`, run: "555", author: "alice" },
+      { episodeId: EPISODE2, value: true, item: `pr_marked_ready:${EPISODE2}`, run: "556", author: "alice" },
+      { episodeId: EPISODE, value: false, item: `pr_marked_ready:${EPISODE}:2`, run: "555", author: "alice" },
+      { episodeId: EPISODE2, value: false, item: `pr_marked_ready:${EPISODE2}:2`, run: "556", author: "alice" },
+    ]);
+    // Kept with the PR's job: the later job is done.
+    expect((await s.store.getJob("second-job"))!.feedback.filter((f) => f.metric === "pr_marked_ready")).toEqual([]);
+  });
+
   test("merge of a fix PR whose head is a later failure's fix (the bot's commit): no demonstration of people's edits", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();
