@@ -51,6 +51,9 @@ export function cannedGitHub(run: CannedRun, calls: string[] = []): GitHubPort {
     async listPullReviewComments() {
       return [];
     },
+    async listReviewDismissals() {
+      return [];
+    },
     async getFileContent(repo, path, ref) {
       calls.push(`GET ${repo.fullName}/${path}@${ref.slice(0, 7)}`);
       return run.files[path] ?? null;

@@ -200,6 +200,15 @@ export const apiReviewComment = (id: number, login: string, body: string, line: 
   body, line, created_at: "2026-11-24T09:00:00Z", updated_at: "2026-11-24T09:00:00Z", html_url: "", pull_request_url: "", author_association: "MEMBER", _links: { self: { href: "" }, html: { href: "" }, pull_request: { href: "" } },
 });
 
+/**
+ * A review's dismissal as `GET /repos/{o}/{r}/issues/{n}/timeline` lists it (GitHub's
+ * `review-dismissed-issue-event` schema): `actor` dismissed it; a stale one names the pusher and the commit.
+ */
+export const apiReviewDismissedEvent = (reviewId: number, actor: string, staleVia?: string) => ({
+  id: 5000 + reviewId, node_id: "e", url: "", actor: apiUser(actor), event: "review_dismissed", commit_id: null, commit_url: null, created_at: "2026-11-24T10:00:00Z", performed_via_github_app: null,
+  dismissed_review: { state: "approved", review_id: reviewId, dismissal_message: staleVia ? null : "No longer applies.", ...(staleVia ? { dismissal_commit_id: staleVia } : {}) },
+});
+
 /** GitHub minting an installation token (`POST /app/installations/{id}/access_tokens`), valid for an hour. */
 export const mintedToken = (token: string) => ({ status: 201, body: { token, expires_at: new Date(Date.now() + 3600_000).toISOString() } });
 

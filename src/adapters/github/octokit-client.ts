@@ -6,7 +6,7 @@ import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationToken } from "./installation-refusal.js";
 import { branchHead } from "./branch-head.js";
-import type { Annotation, CommitRun, GitHubClient, PullReview, PullReviewComment, RunJob } from "../../core/ports/github-port.js";
+import type { Annotation, CommitRun, GitHubClient, PullReview, PullReviewComment, ReviewDismissalEvent, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 type FetchLike = (url: string, init: { redirect: "follow"; signal?: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
@@ -172,6 +172,24 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         }));
       } catch (err) {
         throw readFailure(err, `listing the review comments of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
+      }
+    },
+
+    async listReviewDismissals(repo, number) {
+      try {
+        const events = await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/timeline", {
+          owner: repo.owner, repo: repo.name, issue_number: number, per_page: 100,
+        });
+        // The timeline mixes some thirty event shapes; only a review_dismissed one carries `dismissed_review`
+        // (GitHub's `review-dismissed-issue-event` schema), with `actor` the one who dismissed it.
+        return events.flatMap((e): ReviewDismissalEvent[] => {
+          const d = e as { event?: string; actor?: { login?: string } | null; dismissed_review?: { review_id?: number } };
+          if (d.event !== "review_dismissed" || typeof d.dismissed_review?.review_id !== "number") return [];
+          return [{ reviewId: d.dismissed_review.review_id, ...(d.actor?.login ? { by: d.actor.login } : {}) }];
+        });
+      } catch (err) {
+        // The timeline endpoint takes either permission (GitHub's "List timeline events for an issue" docs).
+        throw readFailure(err, `reading the timeline of PR #${number} in ${repo.fullName}`, { repo, needs: "Pull requests: read (or Issues: read)" });
       }
     },
 

@@ -34,6 +34,16 @@ export interface PullReview {
   state: string;
 }
 
+/** A review's dismissal, as a pull request's timeline tells it (a `review_dismissed` event). */
+export interface ReviewDismissalEvent {
+  reviewId: number;
+  /**
+   * Who dismissed it (the event's `actor`). A stale approval dismissed after a push names the pusher: the
+   * reviews list names no one, the timeline does.
+   */
+  by?: string;
+}
+
 /** A review comment of a pull request (on a line of its diff), as GitHub lists it. */
 export interface PullReviewComment {
   id: number;
@@ -81,6 +91,11 @@ export interface GitHubClient {
   listPullReviews(repo: JobRepo, number: number): Promise<PullReview[]>;
   /** Every review comment of a pull request (`GET /pulls/{n}/comments`, Pull requests: read). */
   listPullReviewComments(repo: JobRepo, number: number): Promise<PullReviewComment[]>;
+  /**
+   * The dismissals of a pull request's reviews, oldest first: its timeline's `review_dismissed` events
+   * (`GET /issues/{n}/timeline`, Issues: read or Pull requests: read).
+   */
+  listReviewDismissals(repo: JobRepo, number: number): Promise<ReviewDismissalEvent[]>;
   /**
    * A file's text at `ref`, or null when there is none (missing, a directory, a submodule). Over `maxBytes`
    * it is not read: the call fails with the permanent `file_too_large` (details: bytes, maxBytes).
