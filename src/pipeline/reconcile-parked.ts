@@ -6,12 +6,12 @@ import { workflowFileOf } from "../core/workflow-file.js";
 import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { proposalIds } from "../feedback/outcome-feedback.js";
 import { PR_OUTCOME } from "../feedback/pr-events.js";
-import { recordReviewDismissal, recordReviewFeedback, recordReviewWithdrawal, reviewText } from "../feedback/record-review-feedback.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { DeliveryMeta, IntakeDecision } from "../handlers/decision.js";
 import { onFixBranchRun } from "../handlers/on-fix-branch-run.js";
 import { prCloseOf, recordPrClose } from "../feedback/record-pr-close.js";
 import { awaitsRerun, onRerunCompleted } from "../handlers/on-rerun-completed.js";
+import { reconcileReviews } from "./reconcile-reviews.js";
 import { queueItemFor } from "./runner.js";
 import { runNowAndEvery, takesLease } from "../core/periodic.js";
 import { botCommits, OPEN_PULL_REQUEST, prRecordOf, pushedByThisRepair } from "./stages/open-pull-request-result.js";
@@ -136,30 +136,7 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
   for (const sha of shas) await recordRuns(sha);
   // Reviews before the close, as people review before they merge. A job without a proposal has no episode
   // for review feedback (the handler records none either): its PR's reviews are not asked for.
-  if (proposalIds(job)) {
-    const reviews = await gh.listPullReviews(job.repo, pr.number);
-    const texts = [
-      // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
-      // and its text may change or be discarded. Its submission is heard then, by webhook or a later pass.
-      // A DISMISSED one no longer counts: its dismissal is recorded below instead.
-      ...reviews.filter((r) => r.state !== "PENDING" && r.state !== "DISMISSED").map((r) => reviewText("review", r.id, { login: r.author, type: r.authorType }, r.body)),
-      ...(await gh.listPullReviewComments(job.repo, pr.number)).map((c) => reviewText("review_comment", c.id, { login: c.author, type: c.authorType }, c.body, c.path, c.line)),
-    ];
-    for (const t of texts) {
-      // Its text edited away since it was recorded: withdrawn as the edited webhook withdraws it. (A deleted
-      // comment is not in the list at all, and is not told apart from one never listed.)
-      if (!t.text) {
-        if (await recordReviewWithdrawal(deps, job, t, "emptied", undefined, receivedAt)) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} emptied on PR #${pr.number}`);
-        continue;
-      }
-      // GitHub's text as it is now: an edit whose webhook was missed is recorded as the edited webhook records it.
-      if (await recordReviewFeedback(deps, job, t, receivedAt, { edited: true })) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${pr.number}`);
-    }
-    // The list does not say who dismissed a review: the dismissal is recorded without it.
-    for (const r of reviews.filter((x) => x.state === "DISMISSED")) {
-      if (await recordReviewDismissal(deps, job, { reviewId: r.id, ...(r.author ? { author: r.author } : {}) }, receivedAt)) reasons.push(`review ${r.id} dismissed on PR #${pr.number}`);
-    }
-  }
+  if (proposalIds(job)) reasons.push(...(await reconcileReviews(deps, job, gh, pr.number, receivedAt)));
   if (pr.state === "closed") {
     if (await recordPrClose(deps, job.id, prCloseOf(pr), receivedAt)) reasons.push(`PR #${pr.number} ${pr.merged ? "merged" : "closed without merging"}`);
   }
