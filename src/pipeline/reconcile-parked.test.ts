@@ -270,6 +270,54 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(s.queue.items).toEqual([]);
   });
 
+  test("review comments: one deleted while its webhook was lost is withdrawn as the deleted webhook withdraws it (not one emptied before, nor one still listed); the late webhook is a duplicate", async () => {
+    const { job, s } = await parkedWithProposal();
+    // Heard by webhook before: comments 41, 44 and 45; 44 then edited to say nothing.
+    await s.store.updateJob(job.id, (j) => {
+      const item = (id: string, value: string, tags: Record<string, string>) => ({ id, metric: "comment", value, target: { episodeId: "ep" }, tags, status: "sent" as const, attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" });
+      const text = (id: number, author: string, value: string) => item(`comment:review_comment:${id}`, value, { author, source: "review_comment", source_id: `review_comment:${id}`, revision: "1" });
+      j.feedback.push(text(41, "alice", "This import is unused. (on src/a.ts:12)"), text(44, "bob", "Rename this. (on src/a.ts:12)"), text(45, "carol", "Add a test. (on src/a.ts:12)"));
+      j.feedback.push(item("comment:review_comment:44:withdrawn:1", "Review comment 44 by bob was edited to say nothing: what it said no longer stands.", { source: "review_withdrawn", source_id: "review_comment:44" }));
+    });
+    const before = (await s.get(job.id)).feedback.length;
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
+    // 41 and 44 are gone from GitHub's list, over both of its pages.
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, {
+      body: [apiReviewComment(46, "t0-ci-bot[bot]", "The bot's own note.", 12)],
+      headers: { link: `<https://api.github.com${REPO}/pulls/7/comments?per_page=100&page=2>; rel="next"` },
+    });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100&page=2`, { body: [apiReviewComment(45, "carol", "Add a test.", 12)] });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(j.feedback.slice(before)).toEqual([
+      expect.objectContaining({ id: "comment:review_comment:41:withdrawn", value: "Review comment 41 by alice was deleted: what it said no longer stands.", target: { episodeId: "ep" }, tags: expect.objectContaining({ source: "review_withdrawn", source_id: "review_comment:41" }) }),
+    ]);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: "review_withdrawn:review_comment:41", kind: "review_withdrawn", sourceId: "review_comment:41", how: "deleted", author: "alice" })]);
+    expect(j.waitingFor).toBeUndefined();
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    await expectLateWebhookDuplicate(s, job, "pull_request_review_comment", { action: "deleted", sender: { login: "alice" }, comment: { id: 41, body: "This import is unused.", path: "src/a.ts", line: 12, user: { login: "alice" } } });
+  });
+
+  test("review comments: a list GitHub failed to give whole (a later page refused) withdraws nothing; the pass is tried again", async () => {
+    const { job, s } = await parkedWithProposal();
+    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    const before = await s.get(job.id);
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, {
+      body: [apiReviewComment(45, "carol", "Add a test.", 12)],
+      headers: { link: `<https://api.github.com${REPO}/pulls/7/comments?per_page=100&page=2>; rel="next"` },
+    });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100&page=2`, { status: 502, body: { message: "Server Error" } });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(j.feedback).toEqual(before.feedback);
+    expect(prEventsOf(j)).toEqual([]);
+    expect(j.waitingFor).toBe("pr_outcome");
+  });
+
   test("nothing new: the job stays parked, untouched, and is not asked about again before the threshold", async () => {
     const job = prJob(1, "2026-11-23T12:00:00.000Z");
     const s = await setup([job]);
