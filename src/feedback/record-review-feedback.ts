@@ -81,7 +81,9 @@ export interface ReviewDismissal {
  * retracted nothing: the dismissal is recorded (`stale`) but no comment says the review no longer stands.
  * A stale dismissal after a person's push, or after the PR's base moved, names that person, the same as a
  * maintainer dismissing by hand (the webhook's review says `dismissed` either way): it is not told apart, and
- * counts as a retraction. So does one the parked-job reconciliation finds (GitHub's list names no one).
+ * counts as a retraction. The parked-job reconciliation, finding a review DISMISSED in GitHub's list (which names
+ * no one), asks the PR's timeline who dismissed it and passes that on; only when GitHub refuses the timeline is
+ * it recorded without `by`, and counts as a retraction.
  */
 export async function recordReviewDismissal(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, d: ReviewDismissal, at: string): Promise<boolean> {
   const sourceId = `review:${d.reviewId}`;

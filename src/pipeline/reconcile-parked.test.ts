@@ -1,7 +1,8 @@
 import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import { ProbotOctokit } from "probot";
-import { apiReview, apiReviewComment, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../test/helpers/github-api.js";
+import { apiReview, apiReviewComment, apiReviewDismissedEvent, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../test/helpers/github-api.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
+import { jsonLogLines } from "../../test/helpers/recording-logger.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { failedRun, RecordingQueue, testConfig } from "../../test/intake/harness.js";
 import { createGitHubPort } from "../adapters/github/create-github-port.js";
@@ -211,18 +212,85 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     });
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Pin the version instead.", "COMMENTED"), apiReview(36, "bob", "This hides the bug.", "DISMISSED")] });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    // The list does not say who dismissed 36: the timeline does.
+    gh!.on("GET", `${REPO}/issues/7/timeline?per_page=100`, { body: [apiReviewDismissedEvent(36, "carol")] });
     const r = await reconcileParked(s.deps);
     gh!.done();
     expect(r.recorded).toEqual([job.id]);
     const j = await s.get(job.id);
     expect(j.feedback.slice(2)).toEqual([
       expect.objectContaining({ id: "comment:review:31:2", value: "Pin the version instead.", tags: expect.objectContaining({ source_id: "review:31", revision: "2" }) }),
-      expect.objectContaining({ id: "comment:review:36:dismissed", value: "Review 36 by bob was dismissed: what it said no longer stands.", target: { episodeId: "ep" } }),
+      expect.objectContaining({ id: "comment:review:36:dismissed", value: "Review 36 by bob was dismissed by carol: what it said no longer stands.", target: { episodeId: "ep" }, tags: expect.objectContaining({ author: "carol" }) }),
     ]);
-    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: "review_dismissed:36", kind: "review_dismissed", reviewId: 36, author: "bob" })]);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: "review_dismissed:36", kind: "review_dismissed", reviewId: 36, author: "bob", by: "carol" })]);
     expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
     await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "edited", review: { id: 31, state: "commented", body: "Pin the version instead.", user: { login: "alice" } } });
     await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "dismissed", sender: { login: "carol" }, review: { id: 36, state: "dismissed", body: "This hides the bug.", user: { login: "bob" } } });
+  });
+
+  test("reviews: approvals GitHub dismissed as stale after the app's push, webhooks missed, are told apart by the timeline (one read for all): their feedback stands; the late webhook is a duplicate", async () => {
+    const { job, s } = await parkedWithProposal();
+    // Heard by webhook before: both approvals' texts.
+    await s.store.updateJob(job.id, (j) => {
+      const item = (id: string, value: string) => ({ id, metric: "comment", value, target: { episodeId: "ep" }, status: "sent" as const, attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" });
+      j.feedback.push(item("comment:review:31", "Looks right to me."), item("comment:review:37", "Fine by me."));
+    });
+    const before = (await s.get(job.id)).feedback;
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Looks right to me.", "DISMISSED"), apiReview(37, "dave", "Fine by me.", "DISMISSED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    // GitHub names the pusher as the one who dismissed it; the strict mock answers one timeline read only.
+    gh!.on("GET", `${REPO}/issues/7/timeline?per_page=100`, { body: [apiReviewDismissedEvent(31, "t0-ci-bot[bot]", "c".repeat(40)), apiReviewDismissedEvent(37, "T0-CI-Bot[bot]", "c".repeat(40))] });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(j.feedback).toEqual(before);
+    expect(prEventsOf(j)).toEqual([
+      expect.objectContaining({ id: "review_dismissed:31", reviewId: 31, author: "alice", by: "t0-ci-bot[bot]", stale: true }),
+      expect.objectContaining({ id: "review_dismissed:37", reviewId: 37, author: "dave", by: "T0-CI-Bot[bot]", stale: true }),
+    ]);
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "dismissed", sender: { login: "t0-ci-bot[bot]", type: "Bot" }, review: { id: 31, state: "dismissed", body: "Looks right to me.", user: { login: "alice" } } });
+    // Both recorded: the next pass does not read the timeline again (the strict mock has no answer for it).
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Looks right to me.", "DISMISSED"), apiReview(37, "dave", "Fine by me.", "DISMISSED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    expect(await reconcileJob(s.deps, await s.get(job.id))).toEqual([]);
+    gh!.done();
+  });
+
+  test("reviews: a timeline GitHub refuses (403) leaves a dismissal recorded as before, without who dismissed it, and says why in the log", async () => {
+    const { job, s } = await parkedWithProposal();
+    const { logger, lines } = jsonLogLines();
+    s.deps.logger = logger;
+    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review:31", metric: "comment", value: "Looks right to me.", target: { episodeId: "ep" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Looks right to me.", "DISMISSED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    gh!.on("GET", `${REPO}/issues/7/timeline`, { status: 403, body: { message: "Resource not accessible by integration" } });
+    expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: "review_dismissed:31", author: "alice" })]);
+    expect(prEventsOf(j)[0]).not.toHaveProperty("by");
+    expect(j.feedback.slice(1)).toEqual([expect.objectContaining({ id: "comment:review:31:dismissed", value: "Review 31 by alice was dismissed: what it said no longer stands." })]);
+    expect(lines).toContainEqual(expect.objectContaining({
+      level: 40, jobId: job.id, err: expect.objectContaining({ code: "http_403" }),
+      msg: expect.stringContaining("GitHub refused PR #7's timeline (http_403); its dismissed reviews are recorded without who dismissed them"),
+    }));
+  });
+
+  test("reviews: a timeline GitHub fails to give for now (5xx) records nothing of the reviews; the pass is tried again", async () => {
+    const { job, s } = await parkedWithProposal();
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Looks right to me.", "DISMISSED"), apiReview(32, "bob", "Pin the version.", "COMMENTED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    gh!.on("GET", `${REPO}/issues/7/timeline?per_page=100`, { status: 502, body: { message: "Server Error" } });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(prEventsOf(j)).toEqual([]);
+    expect(j.feedback ?? []).toEqual([]);
+    expect(j.waitingFor).toBe("pr_outcome");
   });
 
   test("reviews: one whose text was edited away, its webhook missed, is withdrawn as that webhook withdraws it; the late webhook is a duplicate", async () => {

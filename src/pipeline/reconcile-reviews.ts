@@ -1,9 +1,11 @@
+import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { BUILTIN_FEEDBACK } from "../adapters/tensorzero/metric-names.js";
 import type { Deps } from "../core/deps.js";
+import { toAppError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
-import type { GitHubClient, PullReviewComment } from "../core/ports/github-port.js";
+import type { GitHubClient, PullReview, PullReviewComment } from "../core/ports/github-port.js";
 import { revisionsOf, withdrawnSinceLastRevision } from "../feedback/outcome-feedback.js";
-import { prEventsOf } from "../feedback/pr-events.js";
+import { prEventsOf, reviewDismissedEventId } from "../feedback/pr-events.js";
 import { recordReviewDismissal, recordReviewFeedback, recordReviewWithdrawal, reviewText, type ReviewText } from "../feedback/record-review-feedback.js";
 
 type ReviewDeps = Pick<Deps, "store" | "clock" | "identity" | "logger">;
@@ -18,6 +20,7 @@ export async function reconcileReviews(deps: ReviewDeps, job: Job, gh: GitHubCli
   const reasons: string[] = [];
   const reviews = await gh.listPullReviews(job.repo, number);
   const comments = await gh.listPullReviewComments(job.repo, number);
+  const dismissedBy = await whoDismissed(deps, job, gh, number, reviews);
   const texts = [
     // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
     // and its text may change or be discarded. Its submission is heard then, by webhook or a later pass.
@@ -41,11 +44,36 @@ export async function reconcileReviews(deps: ReviewDeps, job: Job, gh: GitHubCli
   }
   // Reviews are not looked for the same way: "Submitted reviews cannot be deleted" (GitHub's REST description of
   // DELETE /pulls/{n}/reviews/{id}, which deletes only a pending one, never heard of); their text can be emptied (above).
-  // The list does not say who dismissed a review: the dismissal is recorded without it.
   for (const r of reviews.filter((x) => x.state === "DISMISSED")) {
-    if (await recordReviewDismissal(deps, job, { reviewId: r.id, ...(r.author ? { author: r.author } : {}) }, at)) reasons.push(`review ${r.id} dismissed on PR #${number}`);
+    const by = dismissedBy.get(r.id);
+    // Recorded as the dismissed webhook records it: dismissed by the app, it is the stale-approval rule after the app's push.
+    if (!(await recordReviewDismissal(deps, job, { reviewId: r.id, ...(r.author ? { author: r.author } : {}), ...(by ? { by } : {}) }, at))) continue;
+    const stale = !!by && deps.identity.logins().has(by.toLowerCase());
+    reasons.push(`review ${r.id} dismissed ${stale ? "as stale after the app's push" : by ? `by ${by}` : "(by whom unknown)"} on PR #${number}`);
   }
   return reasons;
+}
+
+/**
+ * Who dismissed each review (by id), from the PR's timeline: the reviews list says a review is DISMISSED,
+ * not by whom, and a stale approval dismissed after the app's push is not the reviewer's retraction
+ * (recordReviewDismissal). Read once, and only when a dismissal is not recorded yet. A timeline GitHub refuses
+ * (403: permission; 404) leaves the dismissal recorded without it, as before this was read; one that may come
+ * back (outage, rate limit) fails the job's pass, which the next pass repeats.
+ */
+async function whoDismissed(deps: ReviewDeps, job: Job, gh: GitHubClient, number: number, reviews: readonly PullReview[]): Promise<Map<number, string>> {
+  const recorded = new Set(prEventsOf(job).map((e) => e.id));
+  if (!reviews.some((r) => r.state === "DISMISSED" && !recorded.has(reviewDismissedEventId(r.id)))) return new Map();
+  try {
+    const events = await gh.listReviewDismissals(job.repo, number);
+    return new Map(events.flatMap((e) => (e.by ? [[e.reviewId, e.by] as const] : [])));
+  } catch (raw) {
+    const err = toAppError(raw);
+    if (err.retryable || isInstallationRefusal(raw)) throw raw;
+    const why = `GitHub refused PR #${number}'s timeline (${err.code}); its dismissed reviews are recorded without who dismissed them, so an approval dismissed as stale after the app's push counts as the reviewer's retraction`;
+    deps.logger.child({ jobId: job.id, repo: job.repo.fullName, runId: job.run.id }).warn({ err: { code: err.code, message: err.message } }, `reconciling the fix PR: ${why}`);
+    return new Map();
+  }
 }
 
 const RECORDED_COMMENT = new RegExp(`^${BUILTIN_FEEDBACK.comment}:(review_comment:\\d+)(?::\\d+)?$`);
