@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
+import { reconcileParked } from "../../src/pipeline/reconcile-parked.js";
 import type { WatchPrResult } from "../../src/pipeline/stages/watch-pr.js";
 import { EPISODE } from "./fix-loop-fixtures.js";
 import { fixLoopSuite } from "./fix-loop-setup.js";
@@ -141,6 +142,47 @@ describe("a review dismissed as stale because the app pushed onto its fix PR", (
     expect(prEventsOf(await s.get())).toEqual([expect.objectContaining({ id: "review_dismissed:31", kind: "review_dismissed", by: "t0-ci-bot[bot]", stale: true })]);
     expect(await notes(s)).toContain("review 31 by alice dismissed as stale after the app's push: its comment feedback stands");
     expect(comments(s)).toEqual([{ value: "Looks right to me.", item: "comment:review:31", source: "review", revision: "1" }]);
+  });
+});
+
+describe("a deletion or a dismissal whose webhook was lost, found by the hourly reconciliation", () => {
+  test("a review comment deleted: withdrawn as the deleted webhook withdraws it, once", async () => {
+    const s = await setup();
+    await s.run();
+    await s.deliver("pull_request_review_comment", reviewComment(s, "created", "Use a context manager here."));
+    await s.run();
+    // GitHub no longer lists comment 77 (none of the PR's comments is left); its deleted webhook never came.
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([s.job.id]);
+    await s.run();
+    expect(comments(s)).toEqual([
+      { value: "Use a context manager here. (on src/a.py:12)", item: "comment:review_comment:77", source: "review_comment", revision: "1" },
+      { value: "Review comment 77 by alice was deleted: what it said no longer stands.", item: "comment:review_comment:77:withdrawn", source: "review_withdrawn", revision: undefined },
+    ]);
+    // The webhook arriving after all, and the next pass: nothing new.
+    expect(await s.deliver("pull_request_review_comment", reviewComment(s, "deleted", "Use a context manager here."))).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([]);
+    expect(comments(s)).toHaveLength(2);
+  });
+
+  test("an approval GitHub dismissed as stale after the app's push: the timeline names the app, and the feedback stands", async () => {
+    const s = await setup();
+    await s.run();
+    await s.deliver("pull_request_review", review(s, "submitted", "Looks right to me."));
+    await s.run();
+    s.gh.reviews.set(100, [{ id: 31, author: "alice", authorType: "User", body: "Looks right to me.", state: "DISMISSED" }]);
+    s.gh.reviewDismissals.set(100, [{ reviewId: 31, by: "t0-ci-bot[bot]" }]);
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([s.job.id]);
+    await s.run();
+    expect(prEventsOf(await s.get())).toEqual([expect.objectContaining({ id: "review_dismissed:31", by: "t0-ci-bot[bot]", stale: true })]);
+    expect(await notes(s)).toContain("review 31 by alice dismissed as stale after the app's push: its comment feedback stands");
+    expect(comments(s)).toEqual([{ value: "Looks right to me.", item: "comment:review:31", source: "review", revision: "1" }]);
+    // Recorded: later passes do not read the timeline again.
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([]);
+    expect(s.gh.calls.filter((c) => c === "listReviewDismissals")).toHaveLength(1);
   });
 });
 
