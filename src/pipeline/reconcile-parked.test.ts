@@ -453,6 +453,22 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(prEventsOf(await s.get(job.id))).toEqual([expect.objectContaining({ id: `closed:7:${CLOSED_AT}`, merged: false })]);
   });
 
+  test("CI recorded, then the reviews' read fails for now: the job the CI event woke is queued all the same, not left neither parked nor queued", async () => {
+    const job = prJob(1, "2026-11-23T12:00:00.000Z");
+    job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };
+    const s = await setup([job]);
+    await s.clock.advance(25 * HOUR);
+    gh!.on("GET", `${REPO}/actions/runs?head_sha=${FIX}&exclude_pull_requests=true&per_page=100`, { body: runs({ id: 900, status: "completed", conclusion: "success" }) });
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { status: 502, body: { message: "Server Error" } });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(prEventsOf(j)).toEqual([expect.objectContaining({ id: `ci:900:${FIX}`, kind: "ci" })]);
+    expect(j.waitingFor).toBeUndefined();
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+  });
+
   test("DRY_RUN on: recorded and woken as the webhook would be (the runner then stops the job before any write)", async () => {
     const job = prJob(1, "2026-11-23T12:00:00.000Z");
     const s = await setup([job], { DRY_RUN: "true" });

@@ -64,11 +64,12 @@ export async function reconcileParked(deps: ReconcileDeps, opts: { maxJobs?: num
         continue;
       }
       result.recorded.push(job.id);
-      const fresh = await deps.store.getJob(job.id);
-      // Woken as the webhook route wakes it; a re-run that passed finished the job, and nothing runs.
-      if (fresh && !fresh.waitingFor && fresh.state !== "completed" && fresh.state !== "failed") await deps.queue.enqueue(queueItemFor(fresh));
+      await enqueueIfWoken(deps, job.id);
       log.info({ recorded: reasons }, "parked job: recorded what GitHub says its missed webhooks would have");
     } catch (raw) {
+      // What was recorded before the failing read (its CI, say) may have woken the job: it is not parked any
+      // more, so no later pass would ask about it, and only a restart would find it. It runs with what it has.
+      await enqueueIfWoken(deps, job.id).catch((e: unknown) => log.warn({ err: e }, "parked job: could not queue it after a partial pass; it resumes at the next start"));
       const err = toAppError(raw);
       if (isInstallationRefusal(raw)) {
         // Uninstalled or suspended: on-installation stops the job, or hands it to the next installation.
@@ -141,6 +142,12 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
     if (await recordPrClose(deps, job.id, prCloseOf(pr), receivedAt)) reasons.push(`PR #${pr.number} ${pr.merged ? "merged" : "closed without merging"}`);
   }
   return reasons;
+}
+
+/** Queues the job when what was recorded woke it, as the webhook route does; a re-run that passed finished it, and nothing runs. */
+async function enqueueIfWoken(deps: ReconcileDeps, id: string): Promise<void> {
+  const fresh = await deps.store.getJob(id);
+  if (fresh && !fresh.waitingFor && fresh.state !== "completed" && fresh.state !== "failed") await deps.queue.enqueue(queueItemFor(fresh));
 }
 
 /** A superseded commit whose runs have all ended is not asked about again (`SupersededCommit.runsReconciled`). */
