@@ -13,7 +13,9 @@ export function recordingLogger(): { logger: Logger; lines: LoggedLine[] } {
   const lines: LoggedLine[] = [];
   const at = (level: string) => (fields: object | string, msg?: string) =>
     void lines.push(typeof fields === "string" ? { level, fields: {}, msg: fields } : { level, fields: fields as Record<string, unknown>, msg: msg ?? "" });
-  const logger = { ...silentLogger(), info: at("info"), warn: at("warn"), error: at("error") } as unknown as Logger;
+  // pino's methods are on its prototype, which the spread does not copy: child() is given here. A child's
+  // lines are kept with the rest, without its bindings (jsonLogLines has those).
+  const logger = { ...silentLogger(), info: at("info"), warn: at("warn"), error: at("error"), child: () => logger } as unknown as Logger;
   return { logger, lines };
 }
 
