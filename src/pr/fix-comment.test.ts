@@ -30,6 +30,33 @@ describe("the bot's one comment on people's PR", () => {
     expect(renderFixComment(MARKER, a, { number: 100 }, fixOf(555))).toBe(a);
   });
 
+  // Two jobs of the PR editing at once: the upsert reads the comment after writing, and when the other's edit
+  // came last, writes its fix back into that text. Each must then find the other's text already holding its fix.
+  test("two jobs that each write their fix back into the other's text agree after one round", () => {
+    const base = written([100, fixOf(555)]);
+    const a = fixOf(556);
+    const b = fixOf(557);
+    const aFirst = renderFixComment(MARKER, base, { number: 101 }, a);
+    const bLast = renderFixComment(MARKER, base, { number: 102 }, b);
+    expect(bLast).not.toContain("#101 ");
+    const merged = renderFixComment(MARKER, bLast, { number: 101 }, a);
+    expect(merged).toBe(renderFixComment(MARKER, aFirst, { number: 102 }, b));
+    expect(renderFixComment(MARKER, merged, { number: 102 }, b)).toBe(merged);
+    expect(renderFixComment(MARKER, merged, { number: 101 }, a)).toBe(merged);
+  });
+
+  // Job 556's fix committed onto fix PR #100 (the same failure) while #100's own job 555 writes its repair.
+  test("a fix PR listed for a newer run keeps that line: the older run's job does not take it back", () => {
+    const base = written([100, fixOf(555)]);
+    const repair = fixOf(555, "Second thought.", 2);
+    const shared = fixOf(556, "Same failure, later commit.");
+    const byShared = renderFixComment(MARKER, base, { number: 100 }, shared);
+    const byRepair = renderFixComment(MARKER, base, { number: 100 }, repair);
+    expect(renderFixComment(MARKER, byShared, { number: 100 }, repair)).toBe(byShared);
+    expect(renderFixComment(MARKER, byRepair, { number: 100 }, shared)).toBe(byShared);
+    expect(byShared.match(/#100 /g)).toHaveLength(1);
+  });
+
   test("a PR that failed for months keeps its ten newest fixes (a comment has a size limit)", () => {
     const many = Array.from({ length: 14 }, (_, k) => [200 + k, fixOf(600 + k)] as [number, ReturnType<typeof fixOf>]);
     const text = written(...many);

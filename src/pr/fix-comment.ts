@@ -29,12 +29,19 @@ interface Fix {
 
 /**
  * The bot's comment on people's PR, with `fix` added to what `current` (the comment as GitHub has it now,
- * if any) lists: each fix PR once, its latest text, newest run first. The same fixes give the same text
- * whichever job writes last, so a job with nothing new leaves the comment unedited.
+ * if any) lists: each fix PR once, newest run first. A merge, not a rewrite: every other fix is kept as
+ * `current` has it, and the same fixes give the same text whichever job writes last, so a job with nothing
+ * new leaves the comment unedited, and two jobs that each put their fix back into the other's text (the
+ * upsert's check after writing) agree after one round instead of taking turns.
+ * A fix PR listed for a newer run (a later job's fix committed onto it) keeps that line: were the older
+ * run's job to put its own back, the two would undo each other at every write. The same run's line is
+ * replaced (a later attempt of the fix).
  */
 export function renderFixComment(marker: string, current: string | undefined, fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
   const fresh: Fix = { pr: fix.number, run: i.run.id, text: renderFixEntry(fix, i) };
-  const fixes = [fresh, ...fixesIn(current).filter((f) => f.pr !== fresh.pr)].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);
+  const listed = fixesIn(current);
+  const newer = listed.find((f) => f.pr === fresh.pr && f.run > fresh.run);
+  const fixes = [newer ?? fresh, ...listed.filter((f) => f.pr !== fresh.pr)].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);
   const head = fixes.length === 1 ? "🤖 t0-ci-bot proposes a fix for a failed run of this pull request:" : "🤖 t0-ci-bot proposes fixes for failed runs of this pull request, newest first:";
   return redact([marker, head, ...fixes.map((f) => `${fixMark(f)}\n${f.text}`)].join("\n\n"));
 }
