@@ -61,6 +61,8 @@ export interface PublishResult {
   pr: PullRequestRef;
   createdPr: boolean;
   commentedOn: number[];
+  /** PRs whose comment other writers kept rewriting: it may lack this fix (see UpsertedComment.unsettled). */
+  commentUnsettledOn?: number[];
   /** People edited the PR's title or body since the bot wrote them: they were left as they are. */
   textKept?: boolean;
   /** Why the labels could not be added (the PR is open without them), when GitHub refused them. */
@@ -139,17 +141,25 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   }
 
   const commentedOn: number[] = [];
+  const unsettledOn: number[] = [];
   for (const n of input.commentOn) {
+    const mine = !!input.commentedBefore?.includes(n);
     const made = await w.upsertComment(repo, n, input.commentMarker(n), (current) => input.commentBody(pr, n, current), {
-      create: !input.commentedBefore?.includes(n),
+      create: !mine,
       // Other jobs of the same PR write this comment too, maybe at this moment.
       shared: true,
       ...(input.commentAdopts ? { adopt: input.commentAdopts } : {}),
     });
+    if (made?.unsettled) unsettledOn.push(n);
     // Still one this job commented on: a later attempt must not post it again either.
-    if (made || input.commentedBefore?.includes(n)) commentedOn.push(n);
+    if (made || mine) commentedOn.push(n);
   }
-  return { branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn, ...(textKept ? { textKept } : {}), ...(labelsRefused ? { labelsRefused } : {}) };
+  return {
+    branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn,
+    ...(unsettledOn.length ? { commentUnsettledOn: unsettledOn } : {}),
+    ...(textKept ? { textKept } : {}),
+    ...(labelsRefused ? { labelsRefused } : {}),
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { AppIdentity } from "../../src/core/app-identity.js";
 import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { fixCommentMarker, renderFixComment } from "../../src/pr/fix-comment.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
 import { makeDelivery } from "../helpers/make-job.js";
@@ -72,7 +73,8 @@ async function twoFailedRunsOfPr7(): Promise<{ s: FixLoop; t: Thread }> {
   realComments(s);
   const t = new Thread();
   gh = await githubApiMock();
-  gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 3 })
+  // Each job reads the comments, writes, and reads them again (another job of PR #7 may have written meanwhile).
+  gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 4 })
     .on("POST", `${API}/issues/7/comments`, t.post)
     .on("PATCH", `${API}/issues/comments/1000`, t.patch);
   await s.run();
@@ -105,7 +107,7 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
     t.add("looks flaky to me", { user: { login: "alice", id: 5, type: "User" }, performed_via_github_app: null });
     const legacy = t.add("<!-- t0-ci-bot:fix-comment 1296269:554 -->\n🤖 t0-ci-bot proposes a fix for the failed run [554](https://github.com/octo/slug/actions/runs/554): #99 (draft, validated locally).\n\n> The separator changed.");
     gh = await githubApiMock();
-    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/${legacy.id}`, t.patch);
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 }).on("PATCH", `${API}/issues/comments/${legacy.id}`, t.patch);
     await s.run();
     gh.done();
 
@@ -133,7 +135,9 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
       .on("POST", `${API}/issues/7/comments`, t.post)
       .on("GET", `${API}/issues/7/comments`, t.list)
       .on("PATCH", `${API}/issues/comments/${earlier.id}`, t.patch)
-      .on("DELETE", `${API}/issues/comments/${earlier.id + 1}`, (req) => (t.comments.splice(t.comments.findIndex((c) => req.path.endsWith(`/${c.id}`)), 1), { status: 204 }));
+      .on("DELETE", `${API}/issues/comments/${earlier.id + 1}`, (req) => (t.comments.splice(t.comments.findIndex((c) => req.path.endsWith(`/${c.id}`)), 1), { status: 204 }))
+      // Its edit checked: the comment holds its fix.
+      .on("GET", `${API}/issues/7/comments`, t.list);
     await openPr(s, await nextRun(s, 556, "b".repeat(40)));
     gh.done();
 
@@ -141,6 +145,37 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
     expect(t.comments.map((c) => c.id)).toEqual([earlier.id]);
     expect(earlier.body).toContain("#101 for the failed run [556]");
     expect(earlier.body).toContain("#100 for the failed run [555]");
+  });
+
+  // GitHub has no conditional edit: job 557, which read the comment before job 556 edited it, edits it right
+  // after from that older text, dropping #101. Job 556 reads the comment again after its edit and puts #101 back.
+  test("a job whose fix another job's edit (made from the text before) dropped writes it back, the other's kept", async () => {
+    const s = await setup();
+    realComments(s);
+    const t = new Thread();
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 }).on("POST", `${API}/issues/7/comments`, t.post);
+    await s.run();
+    const comment = t.comments[0]!;
+    const before = comment.body;
+    const by557 = renderFixComment(fixCommentMarker(1296269, 7), before, { number: 102 }, { run: { ...s.job.run, id: 557, url: "https://github.com/octo/slug/actions/runs/557", workflow: "tests" }, diagnosis: "Another failure.", repairAttempt: 1 });
+    gh.on("GET", `${API}/issues/7/comments`, t.list)
+      .on("PATCH", `${API}/issues/comments/${comment.id}`, (req) => {
+        const written = t.patch(req);
+        comment.body = by557;
+        return written;
+      })
+      .on("GET", `${API}/issues/7/comments`, t.list)
+      .on("PATCH", `${API}/issues/comments/${comment.id}`, t.patch)
+      .on("GET", `${API}/issues/7/comments`, t.list);
+    await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+    gh.done();
+
+    expect((await s.store.getJob("job-556"))!.state).toBe("pr");
+    expect(t.comments).toHaveLength(1);
+    expect(comment.body).toContain("#102 for the failed run [557]");
+    expect(comment.body).toContain("#101 for the failed run [556]");
+    expect(comment.body).toContain("#100 for the failed run [555]");
   });
 
   // Each job writes the whole list: were it ordered by who wrote last, every retry of an older job would

@@ -417,7 +417,9 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
       })
       .on("PATCH", `${API}/pulls/101`, { body: pr })
       .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: "<!-- t0-ci-bot:fix-comment 300029405:289782451 -->\nold", user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] })
-      .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } });
+      .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } })
+      // Read again after the edit (other jobs of PR #7 write it too): it holds what the repair wrote.
+      .on("GET", `${API}/issues/7/comments`, () => ({ body: [{ id: 1, body: (gh.requests.find((q) => q.operationId === "issues/update-comment")!.body as { body: string }).body, user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] }));
     // The fix branch's run: its failed job's log says something the first run's did not.
     const FIX_JOB = 4343;
     const fixLog = log.replace("-1 !== 5", "5 !== 6 (fix-branch run says: overflow in sum of large inputs)");

@@ -100,7 +100,9 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     publishedBranch([pull()])
       .on("PATCH", "/repos/octo/demo/pulls/42", { body: pull() })
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "someone else"), comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", byApp)] })
-      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
+      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } })
+      // Read again after the edit: other jobs of PR #7 write the comment too.
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "someone else"), comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #42", byApp)] });
     const r = await publishFix(writes(), input());
     gh.done();
     expect(r).toMatchObject({ commitSha: COMMIT, newCommit: false, createdBranch: false, createdPr: false, commentedOn: [7] });
@@ -116,7 +118,8 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     gh = await githubApiMock();
     publishedBranch([pull(edited)])
       .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", byApp)] })
-      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } });
+      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #42", byApp)] });
     const r = await publishFix(writes(), input());
     gh.done();
     expect(r).toMatchObject({ textKept: true, commentedOn: [7] });
@@ -172,6 +175,23 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     gh.done();
     expect(r.commentedOn).toEqual([7]); // kept: the attempt after this one must not post it either
     expect(gh.requests.filter((q) => q.method !== "GET").map((q) => q.operationId)).toEqual(["git/create-tree"]);
+  });
+
+  // Another job's edit waiting for its turn at the pacer, made from the text before ours, lands after ours:
+  // read at once, the check would come before it and miss that it drops our fix.
+  test("the check after editing a shared comment waits its turn behind the writes already queued", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- m -->\nold", byApp)] })
+      .on("PATCH", "/repos/octo/demo/issues/comments/900", { body: { id: 900, body: "x" } })
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(900, "<!-- m -->\nnew", byApp)] });
+    const turns: string[] = [];
+    const octokit = new ProbotOctokit({ auth: { token: "ghs_test" }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog });
+    const pacer = { acquire: async () => (turns.push(gh.requests.map((q) => q.method).join(" ")), 0) };
+    const w = createGitHubWrites(octokit, { installationId: 7, pacer, self: { appId: APP_ID, identity: new AppIdentity("t0-ci-bot[bot]") } });
+    expect(await w.upsertComment(repo, 7, "<!-- m -->", () => "<!-- m -->\nnew", { shared: true })).toEqual({ id: 900, created: false });
+    gh.done();
+    // A turn before the edit, and one before the read after it.
+    expect(turns).toEqual(["GET", "GET PATCH"]);
   });
 
   test("a second attempt on an existing branch commits on top and fast-forwards (never force)", async () => {

@@ -87,6 +87,14 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
     }
   };
 
+  /** The issue's comments the app wrote (see writtenBy). */
+  const ownComments = async (repo: JobRepo, issueNumber: number) => {
+    const comments = await read(`reading comments of #${issueNumber}`, () =>
+      octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, per_page: 100 }),
+    );
+    return (comments as RawComment[]).filter((c) => writtenBy(opts.self, c)).map((c) => ({ id: c.id, body: c.body ?? "" }));
+  };
+
   const findPull = (repo: JobRepo, branch: string, state: "open" | "all") =>
     read(`looking for the PR of ${branch}`, async () => {
       const res = await octokit.request("GET /repos/{owner}/{repo}/pulls", { ...r(repo), head: `${repo.owner}:${branch}`, state, per_page: 10 });
@@ -172,11 +180,11 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
     upsertComment: (repo, issueNumber, marker, body, o) =>
       upsertComment(
         {
-          ownComments: async () => {
-            const comments = await read(`reading comments of #${issueNumber}`, () =>
-              octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, per_page: 100 }),
-            );
-            return (comments as RawComment[]).filter((c) => writtenBy(opts.self, c)).map((c) => ({ id: c.id, body: c.body ?? "" }));
+          ownComments: () => ownComments(repo, issueNumber),
+          ownCommentsAfterQueuedWrites: async () => {
+            // A read, yet it takes a write slot: slots are given in turn, so the writes queued before it have gone out.
+            await opts.pacer.acquire(opts.installationId);
+            return ownComments(repo, issueNumber);
           },
           create: async (text) => {
             const res = await mutate(`commenting on #${issueNumber}`, () => octokit.request("POST /repos/{owner}/{repo}/issues/{issue_number}/comments", { ...r(repo), issue_number: issueNumber, body: text }));

@@ -147,10 +147,21 @@ export interface UpsertCommentOptions {
    */
   adopt?: string;
   /**
-   * Several jobs write this comment, two at once at worst: after creating it, the comments are read again,
-   * and when another writer's came first, this one's text goes into that one and this one is deleted.
+   * Several jobs write this comment, two at once at worst, and `body` is a function that keeps what the
+   * others wrote. After creating or editing it, the comments are read again (after the writes already
+   * queued for the installation): when another writer's came first, this one's text goes into that one
+   * and this one is deleted; when another's edit dropped this one's part (`body` of the text read changes
+   * it), it is written again, a few times at most (then `unsettled`).
    */
   shared?: boolean;
+}
+
+/** The comment written (or found as it would be written). */
+export interface UpsertedComment {
+  id: number;
+  created: boolean;
+  /** `shared`: other writers' edits kept dropping this one's part, and the last read still lacked it. */
+  unsettled?: true;
 }
 
 /**
@@ -185,7 +196,7 @@ export interface GitHubWriteClient {
    * is none yet), for a comment that several jobs add to. With `create: false`, only edits: resolves null
    * when there is no such comment (people deleted it). See UpsertCommentOptions for `adopt` and `shared`.
    */
-  upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: CommentBody, opts?: UpsertCommentOptions): Promise<{ id: number; created: boolean } | null>;
+  upsertComment(repo: JobRepo, issueNumber: number, marker: string, body: CommentBody, opts?: UpsertCommentOptions): Promise<UpsertedComment | null>;
   /** Draft → ready for review (GraphQL `markPullRequestReadyForReview`; REST cannot do it). */
   markReadyForReview(repo: JobRepo, pr: Pick<PullRequestRef, "nodeId" | "number">): Promise<void>;
   /**

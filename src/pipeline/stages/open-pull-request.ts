@@ -123,6 +123,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   if (published.labelsRefused) ctx.log.warn({ pr: published.pr.number, labels: config.labels, reason: published.labelsRefused }, "fix PR opened without its labels");
   if (published.textKept) ctx.log.info({ pr: published.pr.number }, "people edited the fix PR's title or description: left as they are");
   if (!published.verified) ctx.log.warn({ commit: published.commitSha }, "GitHub did not mark the fix commit verified");
+  // Not a failure: the fix PR is open, and the next job of that PR writes the comment again.
+  if (published.commentUnsettledOn) ctx.log.warn({ pr: published.pr.number, on: published.commentUnsettledOn }, "other writers kept rewriting the bot's comment on people's PR: it may not list this fix");
   const fresh: OpenPullRequestResult = {
     branch,
     commitSha: published.commitSha,
