@@ -45,10 +45,15 @@ export interface PublishInput {
   commentAdopts?: string;
   /**
    * PRs whose comment an earlier attempt of this job wrote: it is edited in place, and not posted again by
-   * this job when people deleted it (as labels people removed are not added again). Another job's fix for
-   * the PR (its next failed run) is news, and posts it again.
+   * this job when people deleted it (as labels people removed are not added again).
    */
   commentedBefore?: number[];
+  /**
+   * PRs whose comment another job of the repository wrote (the PR's earlier failed runs): edited in place
+   * when it is still there. Gone, people deleted it: their "not here" holds for the PR's later failures too,
+   * and it is not posted again.
+   */
+  commentedByOthers?: number[];
 }
 
 export interface PublishResult {
@@ -61,6 +66,8 @@ export interface PublishResult {
   pr: PullRequestRef;
   createdPr: boolean;
   commentedOn: number[];
+  /** PRs of `commentOn` whose comment the bot wrote before and people deleted: not posted again. */
+  commentRemovedOn?: number[];
   /** PRs whose comment other writers kept rewriting: it may lack this fix (see UpsertedComment.unsettled). */
   commentUnsettledOn?: number[];
   /** People edited the PR's title or body since the bot wrote them: they were left as they are. */
@@ -141,21 +148,24 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   }
 
   const commentedOn: number[] = [];
+  const removedOn: number[] = [];
   const unsettledOn: number[] = [];
   for (const n of input.commentOn) {
     const mine = !!input.commentedBefore?.includes(n);
     const made = await w.upsertComment(repo, n, input.commentMarker(n), (current) => input.commentBody(pr, n, current), {
-      create: !mine,
+      create: !mine && !input.commentedByOthers?.includes(n),
       // Other jobs of the same PR write this comment too, maybe at this moment.
       shared: true,
       ...(input.commentAdopts ? { adopt: input.commentAdopts } : {}),
     });
+    if (!made) removedOn.push(n);
     if (made?.unsettled) unsettledOn.push(n);
     // Still one this job commented on: a later attempt must not post it again either.
     if (made || mine) commentedOn.push(n);
   }
   return {
     branch, commitSha, verified, newCommit, createdBranch, pr, createdPr, commentedOn,
+    ...(removedOn.length ? { commentRemovedOn: removedOn } : {}),
     ...(unsettledOn.length ? { commentUnsettledOn: unsettledOn } : {}),
     ...(textKept ? { textKept } : {}),
     ...(labelsRefused ? { labelsRefused } : {}),

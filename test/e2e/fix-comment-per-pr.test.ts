@@ -6,6 +6,7 @@ import { AppIdentity } from "../../src/core/app-identity.js";
 import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { OPEN_PULL_REQUEST, type OpenPullRequestResult } from "../../src/pipeline/stages/open-pull-request-result.js";
 import { fixCommentMarker, renderFixComment } from "../../src/pr/fix-comment.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
@@ -130,6 +131,8 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
       .on("POST", `${API}/issues/7/comments`, t.post);
     await s.run();
     const earlier = t.comments[0]!;
+    // At once: job 556 looked in the store before job 555 recorded its comment there.
+    await s.store.updateJob(s.job.id, (j) => void ((j.results[OPEN_PULL_REQUEST] as OpenPullRequestResult).commentedOn = []));
     // Job 556 read the comments before job 555's was posted: it finds none, and posts its own.
     gh.on("GET", `${API}/issues/7/comments`, () => ({ body: [] }))
       .on("POST", `${API}/issues/7/comments`, t.post)
@@ -145,6 +148,27 @@ describe("the bot's comment on people's PR: one per PR, edited in place", () => 
     expect(t.comments.map((c) => c.id)).toEqual([earlier.id]);
     expect(earlier.body).toContain("#101 for the failed run [556]");
     expect(earlier.body).toContain("#100 for the failed run [555]");
+  });
+
+  // A maintainer deleted the bot's comment: "not here". The PR's next failure is another job, and keeps to it.
+  test("a comment people deleted is not posted again by the PR's next failed run; its record says why", async () => {
+    const s = await setup();
+    realComments(s);
+    const t = new Thread();
+    gh = await githubApiMock();
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 }).on("POST", `${API}/issues/7/comments`, t.post);
+    await s.run();
+    t.comments.length = 0;
+    t.add("fixed it by hand", { user: { login: "alice", id: 5, type: "User" }, performed_via_github_app: null });
+    gh.on("GET", `${API}/issues/7/comments`, t.list);
+    await openPr(s, await nextRun(s, 556, "b".repeat(40)));
+    gh.done();
+
+    expect(posts()).toHaveLength(1);
+    expect(t.comments.map((c) => c.body)).toEqual(["fixed it by hand"]);
+    const job = (await s.store.getJob("job-556"))!;
+    expect(job.state).toBe("pr");
+    expect(job.results[OPEN_PULL_REQUEST]).toMatchObject({ pr: { number: 101 }, commentedOn: [], commentLeft: "the bot's comment on #7 was not posted again: people removed it" });
   });
 
   // GitHub has no conditional edit: job 557, which read the comment before job 556 edited it, edits it right

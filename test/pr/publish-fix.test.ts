@@ -174,7 +174,22 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     const r = await publishFix(writes(), input({ commentedBefore: [7] }));
     gh.done();
     expect(r.commentedOn).toEqual([7]); // kept: the attempt after this one must not post it either
+    expect(r.commentRemovedOn).toEqual([7]);
     expect(gh.requests.filter((q) => q.method !== "GET").map((q) => q.operationId)).toEqual(["git/create-tree"]);
+  });
+
+  // The PR's next failed run is another job: people who deleted the comment an earlier job posted said "not here".
+  test("a comment another job posted and people deleted is not posted again; one still there is edited", async () => {
+    gh = await githubApiMock();
+    publishedBranch([pull({ body: markPrText(TITLE, "body") })])
+      .on("GET", "/repos/octo/demo/issues/7/comments", { body: [comment(5, "someone else")] })
+      .on("GET", "/repos/octo/demo/issues/8/comments", { body: [comment(901, "<!-- t0-ci-bot:fix-comment 1:10 -->\nold", byApp)] })
+      .on("PATCH", "/repos/octo/demo/issues/comments/901", { body: { id: 901, body: "x" } })
+      .on("GET", "/repos/octo/demo/issues/8/comments", { body: [comment(901, "<!-- t0-ci-bot:fix-comment 1:10 -->\nfix: #42", byApp)] });
+    const r = await publishFix(writes(), input({ commentOn: [7, 8], commentedByOthers: [7, 8] }));
+    gh.done();
+    expect(r).toMatchObject({ commentedOn: [8], commentRemovedOn: [7] });
+    expect(gh.requests.filter((q) => q.method !== "GET").map((q) => q.operationId)).toEqual(["git/create-tree", "issues/update-comment"]);
   });
 
   // Another job's edit waiting for its turn at the pacer, made from the text before ours, lands after ours:

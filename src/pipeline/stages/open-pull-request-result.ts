@@ -15,6 +15,8 @@ export interface OpenPullRequestResult {
   pr: Pick<PullRequestRef, "number" | "htmlUrl" | "nodeId" | "state" | "draft">;
   createdPr: boolean;
   commentedOn: number[];
+  /** Why this attempt left a failing PR without the bot's comment: people removed it, and it is not posted again. */
+  commentLeft?: string;
   files: string[];
   /** Inference whose patch the branch head carries (CI feedback goes to it). */
   inferenceId: string;

@@ -15,6 +15,7 @@ import type { Stage, StageContext } from "../stage.js";
 import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
+import { commentedByOtherJobs } from "./commented-by-other-jobs.js";
 import { answeredBy, openSiblingFix } from "./open-sibling-fix.js";
 import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
@@ -104,6 +105,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     labelFound: !previous?.pr && !sibling,
     commentOn: job.run.pullRequests,
     commentedBefore: previous?.commentedOn,
+    commentedByOthers: await commentedByOtherJobs(job, deps),
     commentMarker: (onPr) => fixCommentMarker(job.repo.id, onPr),
     commentBody: (pr, onPr, current) => renderFixComment(fixCommentMarker(job.repo.id, onPr), current, pr, input),
     commentAdopts: LEGACY_FIX_COMMENT,
@@ -123,6 +125,8 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   if (published.labelsRefused) ctx.log.warn({ pr: published.pr.number, labels: config.labels, reason: published.labelsRefused }, "fix PR opened without its labels");
   if (published.textKept) ctx.log.info({ pr: published.pr.number }, "people edited the fix PR's title or description: left as they are");
   if (!published.verified) ctx.log.warn({ commit: published.commitSha }, "GitHub did not mark the fix commit verified");
+  const commentLeft = published.commentRemovedOn && `the bot's comment on ${published.commentRemovedOn.map((n) => `#${n}`).join(", ")} was not posted again: people removed it`;
+  if (commentLeft) ctx.log.info({ pr: published.pr.number, on: published.commentRemovedOn }, commentLeft);
   // Not a failure: the fix PR is open, and the next job of that PR writes the comment again.
   if (published.commentUnsettledOn) ctx.log.warn({ pr: published.pr.number, on: published.commentUnsettledOn }, "other writers kept rewriting the bot's comment on people's PR: it may not list this fix");
   const fresh: OpenPullRequestResult = {
@@ -132,6 +136,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     pr: { number: published.pr.number, htmlUrl: published.pr.htmlUrl, nodeId: published.pr.nodeId, state: published.pr.state, draft: published.pr.draft },
     createdPr: published.createdPr,
     commentedOn: published.commentedOn,
+    ...(commentLeft ? { commentLeft } : {}),
     files: files.map((f) => f.path),
     inferenceId: proposal.inferenceId,
     episodeId: proposal.episodeId,
