@@ -241,7 +241,8 @@ describe("the bot's comment on people's PR: a listed fix PR merged, closed or re
 
   test("merged → its line says merged, in one edit", async () => {
     const { s, t, head } = await fixPrListed();
-    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    // Read again after the edit: a job of PR #7 adding its fix at the same moment would drop the outcome.
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 }).on("PATCH", `${API}/issues/comments/1000`, t.patch);
     await s.deliver("pull_request", s.prClosed(true, head));
     await s.run();
     gh.done();
@@ -254,7 +255,7 @@ describe("the bot's comment on people's PR: a listed fix PR merged, closed or re
 
   test("closed unmerged → says so once (a redelivered close edits nothing); reopened → the plain line again, when watch-pr next runs", async () => {
     const { s, t, head } = await fixPrListed();
-    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 }).on("PATCH", `${API}/issues/comments/1000`, t.patch);
     await s.deliver("pull_request", s.prClosed(false, head));
     await s.run();
     expect(t.comments[0]!.body).toContain(`${LINE} — closed without merging\n`);
@@ -265,7 +266,7 @@ describe("the bot's comment on people's PR: a listed fix PR merged, closed or re
     expect(patches()).toHaveLength(1);
 
     s.clock.advance(60_000);
-    gh.on("GET", `${API}/issues/7/comments`, t.list).on("PATCH", `${API}/issues/comments/1000`, t.patch);
+    gh.on("GET", `${API}/issues/7/comments`, t.list, { times: 2 }).on("PATCH", `${API}/issues/comments/1000`, t.patch);
     await s.deliver("pull_request", s.prReopened(head));
     // The job is back in pr, waiting: watch-pr handles the reopening when the next event wakes it (CI on the fix).
     expect(await s.deliver("workflow_run", s.fixRun("success", head))).toMatchObject({ resumeJobId: s.job.id });
@@ -274,6 +275,29 @@ describe("the bot's comment on people's PR: a listed fix PR merged, closed or re
     expect(patches()).toHaveLength(2);
     expect(t.comments[0]!.body).toContain(`${LINE}\n  > `);
     expect(t.comments[0]!.body).not.toMatch(/ — (merged|closed)/);
+  });
+
+  // Job 556 of PR #7 read the comment before the merge's edit, and adds its fix #101 right after it from that text.
+  test("merged, and another job's edit made from the text before drops the outcome → it is written back, that job's fix kept", async () => {
+    const { s, t, head } = await fixPrListed();
+    const comment = t.comments[0]!;
+    const by556 = renderFixComment(fixCommentMarker(1296269, 7), comment.body, { number: 101 }, { run: { ...s.job.run, id: 556, url: "https://github.com/octo/slug/actions/runs/556", workflow: "tests" }, diagnosis: "Another failure.", repairAttempt: 1 });
+    gh.on("GET", `${API}/issues/7/comments`, t.list)
+      .on("PATCH", `${API}/issues/comments/1000`, (req) => {
+        const written = t.patch(req);
+        comment.body = by556;
+        return written;
+      })
+      .on("GET", `${API}/issues/7/comments`, t.list)
+      .on("PATCH", `${API}/issues/comments/1000`, t.patch)
+      .on("GET", `${API}/issues/7/comments`, t.list);
+    await s.deliver("pull_request", s.prClosed(true, head));
+    await s.run();
+    gh.done();
+
+    expect((await s.get()).state).toBe("completed");
+    expect(comment.body).toContain(`${LINE} — merged\n  > `);
+    expect(comment.body).toContain("#101 for the failed run [556]");
   });
 
   test("a repository turned off since (enabled: false) gets no edit: the line is left as it is", async () => {

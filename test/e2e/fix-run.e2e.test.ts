@@ -179,7 +179,9 @@ function mockMergeComment(): void {
   const posted: string = body("issues/create-comment").body;
   gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
     .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: posted, user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] })
-    .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } });
+    .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } })
+    // Read again after the edit: it says merged.
+    .on("GET", `${API}/issues/7/comments`, () => ({ body: [{ id: 1, body: lastCommentEdit(), user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] }));
 }
 
 async function waitFor(pred: (j: Job) => boolean, what: string, ms = 90_000): Promise<Job> {
@@ -194,6 +196,8 @@ async function waitFor(pred: (j: Job) => boolean, what: string, ms = 90_000): Pr
 }
 
 const body = (op: string): any => gh.requests.find((q: RecordedRequest) => q.operationId === op)?.body;
+/** The text of the bot's latest comment edit: what GitHub lists when the comment is read again after it. */
+const lastCommentEdit = (): string => (gh.requests.filter((q: RecordedRequest) => q.operationId === "issues/update-comment").at(-1)!.body as { body: string }).body;
 
 describe("e2e: a failed run becomes a validated draft PR, and its outcome reaches TensorZero", () => {
   test("correct patch → every state, fix in the commit tree, evidence in the PR, merge → episode feedback", async () => {
@@ -419,7 +423,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
       .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: "<!-- t0-ci-bot:fix-comment 300029405:289782451 -->\nold", user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] })
       .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } })
       // Read again after the edit (other jobs of PR #7 write it too): it holds what the repair wrote.
-      .on("GET", `${API}/issues/7/comments`, () => ({ body: [{ id: 1, body: (gh.requests.find((q) => q.operationId === "issues/update-comment")!.body as { body: string }).body, user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] }));
+      .on("GET", `${API}/issues/7/comments`, () => ({ body: [{ id: 1, body: lastCommentEdit(), user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] }));
     // The fix branch's run: its failed job's log says something the first run's did not.
     const FIX_JOB = 4343;
     const fixLog = log.replace("-1 !== 5", "5 !== 6 (fix-branch run says: overflow in sum of large inputs)");

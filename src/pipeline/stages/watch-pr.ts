@@ -241,9 +241,12 @@ async function sayOutcomeOnPeoplesPrs(job: Job, gh: GitHubClient, open: OpenPull
   // Read per event, as before watch-pr's other writes: people who turned the bot off get no edit either.
   const { off } = await readRepoConfig(gh, job.repo);
   if (off) return `comment on ${prs} left as is: ${off}`;
+  const unsettled: string[] = [];
   try {
     for (const n of on) {
-      await gh.writes.upsertComment(job.repo, n, fixCommentMarker(job.repo.id, n), (current) => (current === undefined ? "" : withFixOutcome(current, open.pr.number, outcome)), { create: false });
+      // Shared: a job of that PR adding its fix at this moment, from the text before this edit, would drop the outcome.
+      const made = await gh.writes.upsertComment(job.repo, n, fixCommentMarker(job.repo.id, n), (current) => (current === undefined ? "" : withFixOutcome(current, open.pr.number, outcome)), { create: false, shared: true });
+      if (made?.unsettled) unsettled.push(`#${n}`);
     }
   } catch (raw) {
     const err = toAppError(raw);
@@ -252,7 +255,8 @@ async function sayOutcomeOnPeoplesPrs(job: Job, gh: GitHubClient, open: OpenPull
     if (err.retryable) throw err;
     return `comment on ${prs} not updated: ${err.message}`;
   }
-  return undefined;
+  // Only a stale line, as a refusal is: the outcome and its feedback stand.
+  return unsettled.length ? `comment on ${unsettled.join(", ")} may not say what became of PR #${open.pr.number}: other writers kept rewriting it` : undefined;
 }
 
 type DraftChange = Extract<PrEvent, { kind: "ready_for_review" | "converted_to_draft" }>;
