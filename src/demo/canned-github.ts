@@ -51,7 +51,7 @@ export function cannedGitHub(run: CannedRun, calls: string[] = []): GitHubPort {
     async listPullReviewComments() {
       return [];
     },
-    async listReviewDismissals() {
+    async listPrTimeline() {
       return [];
     },
     async getFileContent(repo, path, ref) {

@@ -65,8 +65,8 @@ async function whoDismissed(deps: ReviewDeps, job: Job, gh: GitHubClient, number
   const recorded = new Set(prEventsOf(job).map((e) => e.id));
   if (!reviews.some((r) => r.state === "DISMISSED" && !recorded.has(reviewDismissedEventId(r.id)))) return new Map();
   try {
-    const events = await gh.listReviewDismissals(job.repo, number);
-    return new Map(events.flatMap((e) => (e.by ? [[e.reviewId, e.by] as const] : [])));
+    const events = await gh.listPrTimeline(job.repo, number);
+    return new Map(events.flatMap((e) => (e.kind === "review_dismissed" && e.by ? [[e.reviewId, e.by] as const] : [])));
   } catch (raw) {
     const err = toAppError(raw);
     if (err.retryable || isInstallationRefusal(raw)) throw raw;

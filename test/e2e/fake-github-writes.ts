@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AppError } from "../../src/core/errors.js";
-import type { CommentBody, CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview, PullReviewComment, ReviewDismissalEvent, UpsertCommentOptions } from "../../src/core/ports/github-port.js";
+import type { CommentBody, CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview, PrTimelineEvent, PullReviewComment, UpsertCommentOptions } from "../../src/core/ports/github-port.js";
 
 /**
  * An in-memory GitHub with git semantics enough for the fix flow: content-addressed trees (same files →
@@ -161,10 +161,10 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("listPullReviewComments");
     return this.reviewComments.get(number) ?? [];
   }
-  /** The `review_dismissed` events of a PR's timeline, by number (none unless a test puts some). */
-  readonly reviewDismissals = new Map<number, ReviewDismissalEvent[]>();
-  async listReviewDismissals(_r: unknown, number: number): Promise<ReviewDismissalEvent[]> {
-    this.calls.push("listReviewDismissals");
-    return this.reviewDismissals.get(number) ?? [];
+  /** The events of a PR's timeline the app reads, by number (none unless a test puts some). */
+  readonly timeline = new Map<number, PrTimelineEvent[]>();
+  async listPrTimeline(_r: unknown, number: number): Promise<PrTimelineEvent[]> {
+    this.calls.push("listPrTimeline");
+    return this.timeline.get(number) ?? [];
   }
 }

@@ -172,7 +172,7 @@ describe("a deletion or a dismissal whose webhook was lost, found by the hourly 
     await s.deliver("pull_request_review", review(s, "submitted", "Looks right to me."));
     await s.run();
     s.gh.reviews.set(100, [{ id: 31, author: "alice", authorType: "User", body: "Looks right to me.", state: "DISMISSED" }]);
-    s.gh.reviewDismissals.set(100, [{ reviewId: 31, by: "t0-ci-bot[bot]" }]);
+    s.gh.timeline.set(100, [{ kind: "review_dismissed", reviewId: 31, by: "t0-ci-bot[bot]" }]);
     await s.clock.advance(25 * 3600_000);
     expect((await reconcileParked(s.deps)).recorded).toEqual([s.job.id]);
     await s.run();
@@ -182,7 +182,7 @@ describe("a deletion or a dismissal whose webhook was lost, found by the hourly 
     // Recorded: later passes do not read the timeline again.
     await s.clock.advance(25 * 3600_000);
     expect((await reconcileParked(s.deps)).recorded).toEqual([]);
-    expect(s.gh.calls.filter((c) => c === "listReviewDismissals")).toHaveLength(1);
+    expect(s.gh.calls.filter((c) => c === "listPrTimeline")).toHaveLength(1);
   });
 });
 

@@ -209,6 +209,15 @@ export const apiReviewDismissedEvent = (reviewId: number, actor: string, staleVi
   dismissed_review: { state: "approved", review_id: reviewId, dismissal_message: staleVia ? null : "No longer applies.", ...(staleVia ? { dismissal_commit_id: staleVia } : {}) },
 });
 
+/**
+ * The PR marked ready for review, or turned into a draft, as `GET /repos/{o}/{r}/issues/{n}/timeline` lists it:
+ * only the properties every issue event has (GitHub's "Issue event types" docs; `state-change-issue-event` in
+ * its REST description). `actor` did it.
+ */
+export const apiDraftChangeEvent = (event: "ready_for_review" | "convert_to_draft", actor: string, createdAt: string) => ({
+  id: 6000, node_id: "e", url: "", actor: apiUser(actor), event, commit_id: null, commit_url: null, created_at: createdAt, performed_via_github_app: null,
+});
+
 /** GitHub minting an installation token (`POST /app/installations/{id}/access_tokens`), valid for an hour. */
 export const mintedToken = (token: string) => ({ status: 201, body: { token, expires_at: new Date(Date.now() + 3600_000).toISOString() } });
 

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
-import { apiRef, apiReview, apiReviewComment, apiReviewDismissedEvent, apiUser, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
+import { apiDraftChangeEvent, apiRef, apiReview, apiReviewComment, apiReviewDismissedEvent, apiUser, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../../test/helpers/github-api.js";
 import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
 import { redact } from "../../core/redact.js";
 import type { JobRepo } from "../../core/job.js";
@@ -117,16 +117,22 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
-  // Reconciliation asks the timeline who dismissed a review it finds DISMISSED (the reviews list names no one).
-  test("lists who dismissed which review from the pull request's timeline, across pages, skipping its other events", async () => {
+  // Reconciliation asks the timeline who dismissed a review it finds DISMISSED (the reviews list names no one);
+  // watch-pr, whether people changed the PR's draft state before it marks the PR ready (their webhooks may be lost).
+  test("lists who dismissed which review, and who marked the PR ready or turned it into a draft, from its timeline, across pages, skipping its other events", async () => {
     gh = await githubApiMock();
     const labeled = { id: 1, node_id: "e", url: "", actor: apiUser("carol"), event: "labeled", commit_id: null, commit_url: null, created_at: "2026-11-24T08:00:00Z", performed_via_github_app: null, label: { name: "bug", color: "f00" } };
     gh.on("GET", "/repos/octo/demo/issues/7/timeline?per_page=100", {
-      body: [labeled, apiReviewDismissedEvent(31, "t0-ci-bot[bot]", "c".repeat(40))],
+      body: [labeled, apiDraftChangeEvent("ready_for_review", "alice", "2026-11-24T08:30:00Z"), apiReviewDismissedEvent(31, "t0-ci-bot[bot]", "c".repeat(40))],
       headers: { link: '<https://api.github.com/repos/octo/demo/issues/7/timeline?per_page=100&page=2>; rel="next"' },
-    }).on("GET", "/repos/octo/demo/issues/7/timeline?per_page=100&page=2", { body: [apiReviewDismissedEvent(32, "carol")] });
+    }).on("GET", "/repos/octo/demo/issues/7/timeline?per_page=100&page=2", { body: [apiReviewDismissedEvent(32, "carol"), apiDraftChangeEvent("convert_to_draft", "mergify[bot]", "2026-11-24T11:00:00Z")] });
     const client = await port().forInstallation(7);
-    expect(await client.listReviewDismissals(repo, 7)).toEqual([{ reviewId: 31, by: "t0-ci-bot[bot]" }, { reviewId: 32, by: "carol" }]);
+    expect(await client.listPrTimeline(repo, 7)).toEqual([
+      { kind: "ready_for_review", by: "alice", byType: "User", at: "2026-11-24T08:30:00Z" },
+      { kind: "review_dismissed", reviewId: 31, by: "t0-ci-bot[bot]" },
+      { kind: "review_dismissed", reviewId: 32, by: "carol" },
+      { kind: "converted_to_draft", by: "mergify[bot]", byType: "Bot", at: "2026-11-24T11:00:00Z" },
+    ]);
     gh.done();
   });
 
@@ -134,7 +140,7 @@ describe("GitHub adapter (read side)", () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/issues/7/timeline", { status: 403, body: { message: "Resource not accessible by integration" } });
     const client = await port().forInstallation(7);
-    await expect(client.listReviewDismissals(repo, 7)).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused reading the timeline of PR #7 in octo/demo (HTTP 403): check that the app's installation on octo/demo has Pull requests: read (or Issues: read)") });
+    await expect(client.listPrTimeline(repo, 7)).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused reading the timeline of PR #7 in octo/demo (HTTP 403): check that the app's installation on octo/demo has Pull requests: read (or Issues: read)") });
     gh.done();
   });
 

@@ -6,7 +6,7 @@ import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationToken } from "./installation-refusal.js";
 import { branchHead } from "./branch-head.js";
-import type { Annotation, CommitRun, GitHubClient, PullReview, PullReviewComment, ReviewDismissalEvent, RunJob } from "../../core/ports/github-port.js";
+import type { Annotation, CommitRun, GitHubClient, PrTimelineEvent, PullReview, PullReviewComment, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
 type FetchLike = (url: string, init: { redirect: "follow"; signal?: AbortSignal; headers: Record<string, string> }) => Promise<Response>;
@@ -175,18 +175,12 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
       }
     },
 
-    async listReviewDismissals(repo, number) {
+    async listPrTimeline(repo, number) {
       try {
         const events = await octokit.paginate("GET /repos/{owner}/{repo}/issues/{issue_number}/timeline", {
           owner: repo.owner, repo: repo.name, issue_number: number, per_page: 100,
         });
-        // The timeline mixes some thirty event shapes; only a review_dismissed one carries `dismissed_review`
-        // (GitHub's `review-dismissed-issue-event` schema), with `actor` the one who dismissed it.
-        return events.flatMap((e): ReviewDismissalEvent[] => {
-          const d = e as { event?: string; actor?: { login?: string } | null; dismissed_review?: { review_id?: number } };
-          if (d.event !== "review_dismissed" || typeof d.dismissed_review?.review_id !== "number") return [];
-          return [{ reviewId: d.dismissed_review.review_id, ...(d.actor?.login ? { by: d.actor.login } : {}) }];
-        });
+        return events.flatMap((e) => timelineEventOf(e as ApiTimelineEvent));
       } catch (err) {
         // The timeline endpoint takes either permission (GitHub's "List timeline events for an issue" docs).
         throw readFailure(err, `reading the timeline of PR #${number} in ${repo.fullName}`, { repo, needs: "Pull requests: read (or Issues: read)" });
@@ -278,6 +272,23 @@ function toRunJob(j: ApiJob): RunJob {
       ...(s.completed_at ? { completedAt: s.completed_at } : {}),
     })),
   };
+}
+
+type ApiTimelineEvent = { event?: string; created_at?: string; actor?: { login?: string; type?: string } | null; dismissed_review?: { review_id?: number } };
+
+/**
+ * The timeline mixes some thirty event shapes (GitHub's `timeline-issue-events`). A review_dismissed one
+ * carries `dismissed_review` (`review-dismissed-issue-event`). `ready_for_review` and `convert_to_draft` have
+ * only the properties every issue event has (GitHub's "Issue event types" docs; in the REST description,
+ * the `state-change-issue-event` shape: `actor`, `event`, `created_at`…). `actor` is who did it.
+ */
+function timelineEventOf(e: ApiTimelineEvent): PrTimelineEvent[] {
+  const by = e.actor?.login ? { by: e.actor.login } : {};
+  if (e.event === "review_dismissed" && typeof e.dismissed_review?.review_id === "number") return [{ kind: "review_dismissed", reviewId: e.dismissed_review.review_id, ...by }];
+  if ((e.event === "ready_for_review" || e.event === "convert_to_draft") && typeof e.created_at === "string") {
+    return [{ kind: e.event === "ready_for_review" ? "ready_for_review" : "converted_to_draft", ...by, ...(e.actor?.type ? { byType: e.actor.type } : {}), at: e.created_at }];
+  }
+  return [];
 }
 
 /** Who wrote a review or review comment: login and `user.type` (none for a deleted account). */

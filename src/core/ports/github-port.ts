@@ -36,6 +36,7 @@ export interface PullReview {
 
 /** A review's dismissal, as a pull request's timeline tells it (a `review_dismissed` event). */
 export interface ReviewDismissalEvent {
+  kind: "review_dismissed";
   reviewId: number;
   /**
    * Who dismissed it (the event's `actor`). A stale approval dismissed after a push names the pusher: the
@@ -43,6 +44,23 @@ export interface ReviewDismissalEvent {
    */
   by?: string;
 }
+
+/**
+ * A pull request marked ready for review, or turned into a draft (GitHub's `ready_for_review` and
+ * `convert_to_draft` timeline events), as its timeline tells it: the webhooks that tell it can be lost.
+ */
+export interface DraftChangeTimelineEvent {
+  kind: "ready_for_review" | "converted_to_draft";
+  /** Who changed it (the event's `actor`), absent when GitHub names no one. */
+  by?: string;
+  /** GitHub's `actor.type`: `User`, or `Bot` for an app. */
+  byType?: string;
+  /** GitHub's `created_at` of the event. */
+  at: string;
+}
+
+/** The events of a pull request's timeline the app reads; GitHub's others are left out. */
+export type PrTimelineEvent = ReviewDismissalEvent | DraftChangeTimelineEvent;
 
 /** A review comment of a pull request (on a line of its diff), as GitHub lists it. */
 export interface PullReviewComment {
@@ -92,10 +110,10 @@ export interface GitHubClient {
   /** Every review comment of a pull request (`GET /pulls/{n}/comments`, Pull requests: read). */
   listPullReviewComments(repo: JobRepo, number: number): Promise<PullReviewComment[]>;
   /**
-   * The dismissals of a pull request's reviews, oldest first: its timeline's `review_dismissed` events
-   * (`GET /issues/{n}/timeline`, Issues: read or Pull requests: read).
+   * A pull request's timeline, oldest first, as far as the app reads it: reviews dismissed, and the PR marked
+   * ready or turned into a draft (`GET /issues/{n}/timeline`, Issues: read or Pull requests: read).
    */
-  listReviewDismissals(repo: JobRepo, number: number): Promise<ReviewDismissalEvent[]>;
+  listPrTimeline(repo: JobRepo, number: number): Promise<PrTimelineEvent[]>;
   /**
    * A file's text at `ref`, or null when there is none (missing, a directory, a submodule). Over `maxBytes`
    * it is not read: the call fails with the permanent `file_too_large` (details: bytes, maxBytes).
