@@ -1,4 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
+import { permanent, transient } from "../../src/core/errors.js";
 import { prEventsOf } from "../../src/feedback/pr-events.js";
 import { reconcileParked } from "../../src/pipeline/reconcile-parked.js";
 import type { WatchPrResult } from "../../src/pipeline/stages/watch-pr.js";
@@ -270,6 +271,90 @@ describe("the fix PR marked ready for review or turned back into a draft", () =>
     expect(body).toContain("the failure reported here before no longer stands.");
     expect(body).not.toContain("ready for review");
     expect(await notes(s)).toContain("CI passed on the fix branch (run 900); PR #100's draft state was last set by alice (converted to draft): left as is; the CI failure comment updated");
+  });
+
+  const marked = (s: Loop) => s.model.received.filter((r) => r.metric === "pr_marked_ready").map((r) => ({ value: r.value, item: r.tags?.["outbox_item_id"], author: r.tags?.["author"] }));
+
+  test("marked ready by a person whose webhook was lost: CI passing asks the timeline first, records the change as its webhook would have, and leaves the PR as it is", async () => {
+    const s = await setup();
+    await s.run();
+    // alice marked it ready; GitHub has it so, the webhook never came.
+    s.gh.pulls[0]!.draft = false;
+    s.gh.timeline.set(100, [{ kind: "ready_for_review", by: "alice", byType: "User", at: "2026-11-23T13:00:00Z" }]);
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    await s.run();
+    expect(s.gh.calls).not.toContain("markReadyForReview");
+    expect(s.gh.calls.filter((c) => c === "listPrTimeline")).toHaveLength(1);
+    const j = await s.get();
+    expect(prEventsOf(j).filter((e) => e.kind !== "ci")).toEqual([{ id: "ready_for_review:100:2026-11-23T13:00:00Z", kind: "ready_for_review", by: "alice", at: expect.any(String), ghAt: "2026-11-23T13:00:00Z" }]);
+    expect(await notes(s)).toEqual(expect.arrayContaining([
+      "CI passed on the fix branch (run 900); PR #100's draft state was last set by alice (marked ready for review): left as is",
+      "PR #100 marked ready for review by alice",
+    ]));
+    expect(marked(s)).toEqual([{ value: true, item: `pr_marked_ready:${EPISODE}`, author: "alice" }]);
+    // The webhook arriving after all: the same change, once. Stamped a second apart from the timeline's, it is
+    // recorded, but the PR's value has not changed: nothing more is fed back.
+    const late = draftChange(s, "ready_for_review", "alice", "2026-11-23T13:00:00Z");
+    expect(await s.deliver("pull_request", late)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.deliver("pull_request", { ...late, pull_request: { ...late.pull_request, updated_at: "2026-11-23T13:00:01Z" } });
+    await s.run();
+    expect(marked(s)).toHaveLength(1);
+    expect((await s.get()).feedback.filter((f) => f.metric === "pr_marked_ready")).toHaveLength(1);
+    // Another CI verdict: the draft state is hers, the timeline is not asked again.
+    await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2));
+    await s.run();
+    expect(s.gh.calls.filter((c) => c === "listPrTimeline")).toHaveLength(1);
+  });
+
+  test("a timeline with only the app's own and other apps' draft changes: the PR is marked ready, nothing recorded", async () => {
+    const s = await setup();
+    await s.run();
+    s.gh.timeline.set(100, [
+      { kind: "converted_to_draft", by: "mergify[bot]", byType: "Bot", at: "2026-11-23T12:30:00Z" },
+      // The app's own (its login, whatever type GitHub gives).
+      { kind: "ready_for_review", by: "T0-CI-Bot[bot]", at: "2026-11-23T12:40:00Z" },
+    ]);
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    expect(s.gh.calls.filter((c) => c === "listPrTimeline" || c === "markReadyForReview")).toEqual(["listPrTimeline", "markReadyForReview"]);
+    expect(prEventsOf(await s.get()).filter((e) => e.kind !== "ci")).toEqual([]);
+    expect(await notes(s)).toContain("CI passed on the fix branch (run 900); PR #100 marked ready for review");
+    expect(marked(s)).toEqual([]);
+  });
+
+  test("a timeline GitHub refuses (403) does not keep the PR a draft: marked ready as before, saying why", async () => {
+    const s = await setup();
+    await s.run();
+    s.gh.listPrTimeline = async () => {
+      throw permanent("http_403", "GitHub refused reading the timeline of PR #100 in octo/slug (HTTP 403)");
+    };
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    expect(s.gh.calls).toContain("markReadyForReview");
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(await notes(s)).toContain("CI passed on the fix branch (run 900); PR #100 marked ready for review (GitHub refused its timeline (http_403): people's draft changes whose webhooks were lost could not be checked)");
+    expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+  });
+
+  test("a timeline GitHub fails to give for now (5xx): nothing marked, the stage tried again, and then the PR is marked ready", async () => {
+    const s = await setup();
+    await s.run();
+    const list = s.gh.listPrTimeline.bind(s.gh);
+    let fails = 1;
+    s.gh.listPrTimeline = async (...a) => (fails-- > 0 ? Promise.reject(transient("http_502", "Bad Gateway")) : list(...a));
+    const commit = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("success", commit));
+    await s.run();
+    expect(s.gh.calls).not.toContain("markReadyForReview");
+    expect(s.gh.pulls[0]!.draft).toBe(true);
+    await s.clock.advance(60_000);
+    await s.run();
+    expect(s.gh.calls).toContain("markReadyForReview");
+    expect(await notes(s)).toContain("CI passed on the fix branch (run 900); PR #100 marked ready for review");
   });
 
   test("a person's draft change recorded while the job decides on CI: the PR is not marked ready over it", async () => {

@@ -20,6 +20,7 @@ import { diffPaths } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { isInstallationRefusal } from "../../adapters/github/installation-refusal.js";
 import { reconcileJob } from "../reconcile-parked.js";
+import { recordTimelineDraftChanges } from "../record-timeline-draft-changes.js";
 import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
@@ -179,6 +180,13 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
     if (off) return `CI passed on the fix branch (run ${ev.runId}); ${off}; PR left as is`;
     // Read again just before the write: a change heard while this verdict was being decided is theirs too.
     setBy ??= draftStateSetBy((await deps.store.getJob(job.id)) ?? job);
+    // Those changes are heard by webhooks, which can be lost: GitHub's timeline is asked before the PR is marked
+    // ready (once: it is marked ready once), and a person's change found there makes the draft state theirs.
+    let unread: string | undefined;
+    if (open.pr.draft && !setBy) {
+      ({ unread } = await recordTimelineDraftChanges(deps, job, gh, open.pr.number, ctx.log));
+      setBy = draftStateSetBy((await deps.store.getJob(job.id)) ?? job);
+    }
     const markReady = open.pr.draft && !setBy;
     if (markReady) {
       await w.markReadyForReview(job.repo, open.pr);
@@ -190,7 +198,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
       await deps.store.updateJob(job.id, (j) => void delete prRecordOf(j)!.ciFailedComment);
     }
     if (setBy) return `CI passed on the fix branch (run ${ev.runId}); ${peoples(setBy)}${open.ciFailedComment ? "; the CI failure comment updated" : ""}`;
-    return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} ${markReady ? "marked ready for review" : "already ready for review; the CI failure comment updated"}`;
+    return `CI passed on the fix branch (run ${ev.runId}); PR #${open.pr.number} ${markReady ? `marked ready for review${unread ? ` (${unread})` : ""}` : "already ready for review; the CI failure comment updated"}`;
   }
   // Every red verdict from here writes (a repair's push, or the comment): the one read is before either. The
   // file as it is now also gives the repair limit and the settings the repair runs under (prepareRepair):

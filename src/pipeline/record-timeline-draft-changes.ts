@@ -1,0 +1,45 @@
+import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
+import type { Deps } from "../core/deps.js";
+import { toAppError } from "../core/errors.js";
+import type { Job } from "../core/job.js";
+import type { Logger } from "../core/ports/index.js";
+import type { DraftChangeTimelineEvent, GitHubClient } from "../core/ports/github-port.js";
+import { draftChangeEventId } from "../feedback/pr-events.js";
+import { recordDraftChange } from "../feedback/record-draft-change.js";
+
+/**
+ * People's draft changes of fix PR `number` (marked ready for review, turned into a draft) as GitHub's timeline
+ * has them, recorded as the pull_request webhook records them: their webhooks can be lost, and marking the PR
+ * ready over a person's choice is what the recorded events exist to prevent. Left out, as the webhook handler
+ * leaves them out: the app's own changes, and other apps' (`actor.type` Bot), which are no one's verdict.
+ *
+ * Ids: the webhook's is `draftChangeEventId` of the PR's `updated_at` in its payload, which the timeline does
+ * not carry (its event has its own `created_at`, and the PR's `updated_at` moves on with every later change).
+ * The same id is built from `created_at`: when GitHub stamped both alike, the late webhook is a duplicate; when
+ * not, it is a second record of the same change, whose feedback is not sent twice (pr_marked_ready is sent only
+ * when the PR's latest value changes) and whose time is of the same moment (the latest change stays the latest).
+ *
+ * A timeline GitHub refuses (403: permission, 404) is not a reason to keep the PR a draft for good: nothing is
+ * recorded, and why is logged and returned. One that may come back (outage, rate limit) throws, so the stage
+ * is retried, as watch-pr's other GitHub reads are.
+ */
+export async function recordTimelineDraftChanges(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, gh: GitHubClient, number: number, log: Logger): Promise<{ unread?: string }> {
+  let events;
+  try {
+    events = await gh.listPrTimeline(job.repo, number);
+  } catch (raw) {
+    const err = toAppError(raw);
+    if (err.retryable || isInstallationRefusal(raw)) throw err;
+    const unread = `GitHub refused its timeline (${err.code}): people's draft changes whose webhooks were lost could not be checked`;
+    log.warn({ err: { code: err.code, message: err.message } }, `marking PR #${number} ready for review: ${unread}`);
+    return { unread };
+  }
+  const app = deps.identity.logins();
+  const peoples = events.filter((e): e is DraftChangeTimelineEvent => e.kind !== "review_dismissed" && e.byType !== "Bot" && !(e.by && app.has(e.by.toLowerCase())));
+  const at = new Date(deps.clock.now()).toISOString();
+  for (const e of peoples) {
+    const ev = { id: draftChangeEventId(e.kind, number, e.at, e.at), kind: e.kind, ...(e.by ? { by: e.by } : {}), at, ghAt: e.at };
+    await recordDraftChange(deps, job, ev, at);
+  }
+  return {};
+}
