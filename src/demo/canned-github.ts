@@ -51,6 +51,9 @@ export function cannedGitHub(run: CannedRun, calls: string[] = []): GitHubPort {
     async listPullReviewComments() {
       return [];
     },
+    async getPullReviewComment() {
+      return null;
+    },
     async listPrTimeline() {
       return [];
     },

@@ -161,6 +161,11 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("listPullReviewComments");
     return this.reviewComments.get(number) ?? [];
   }
+  /** One review comment, from the PRs' lists; null (GitHub's 404) when none has it. */
+  async getPullReviewComment(_r: unknown, commentId: number): Promise<PullReviewComment | null> {
+    this.calls.push("getPullReviewComment");
+    return [...this.reviewComments.values()].flat().find((c) => c.id === commentId) ?? null;
+  }
   /** The events of a PR's timeline the app reads, by number (none unless a test puts some). */
   readonly timeline = new Map<number, PrTimelineEvent[]>();
   async listPrTimeline(_r: unknown, number: number): Promise<PrTimelineEvent[]> {

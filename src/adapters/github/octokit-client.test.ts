@@ -117,6 +117,19 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
+  // Reconciliation asks GitHub for a comment its paged list no longer has before taking it for deleted.
+  test("one review comment: as listed; null when GitHub has none by that id (404); a refusal names the permission", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls/comments/41", { body: apiReviewComment(41, "alice", "Not here.", 12) })
+      .on("GET", "/repos/octo/demo/pulls/comments/42", { status: 404, body: { message: "Not Found" } })
+      .on("GET", "/repos/octo/demo/pulls/comments/43", { status: 403, body: { message: "Resource not accessible by integration" } });
+    const client = await port().forInstallation(7);
+    expect(await client.getPullReviewComment(repo, 41)).toEqual({ id: 41, author: "alice", authorType: "User", body: "Not here.", path: "src/a.ts", line: 12 });
+    expect(await client.getPullReviewComment(repo, 42)).toBeNull();
+    await expect(client.getPullReviewComment(repo, 43)).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused reading review comment 43 in octo/demo (HTTP 403): check that the app's installation on octo/demo has Pull requests: read") });
+    gh.done();
+  });
+
   // Reconciliation asks the timeline who dismissed a review it finds DISMISSED (the reviews list names no one);
   // watch-pr, whether people changed the PR's draft state before it marks the PR ready (their webhooks may be lost).
   test("lists who dismissed which review, and who marked the PR ready or turned it into a draft, from its timeline, across pages, skipping its other events", async () => {

@@ -167,11 +167,20 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const comments = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/comments", {
           owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100,
         });
-        return comments.map((c): PullReviewComment => ({
-          id: c.id, ...authorOf(c.user), body: c.body ?? "", ...(c.path ? { path: c.path } : {}), ...(c.line ? { line: c.line } : {}),
-        }));
+        return comments.map(toReviewComment);
       } catch (err) {
         throw readFailure(err, `listing the review comments of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
+      }
+    },
+
+    async getPullReviewComment(repo, commentId) {
+      try {
+        const { data } = await octokit.request("GET /repos/{owner}/{repo}/pulls/comments/{comment_id}", { owner: repo.owner, repo: repo.name, comment_id: commentId });
+        return toReviewComment(data);
+      } catch (err) {
+        // The list it was read from just now needed the same permission: a 404 is the comment, deleted.
+        if ((err as { status?: number }).status === 404) return null;
+        throw readFailure(err, `reading review comment ${commentId} in ${repo.fullName}`, { repo, needs: PULLS });
       }
     },
 
@@ -289,6 +298,12 @@ function timelineEventOf(e: ApiTimelineEvent): PrTimelineEvent[] {
     return [{ kind: e.event === "ready_for_review" ? "ready_for_review" : "converted_to_draft", ...by, ...(e.actor?.type ? { byType: e.actor.type } : {}), at: e.created_at }];
   }
   return [];
+}
+
+type ApiReviewComment = { id: number | bigint; user?: { login?: string; type?: string } | null; body?: string | null; path?: string; line?: number | null };
+
+function toReviewComment(c: ApiReviewComment): PullReviewComment {
+  return { id: Number(c.id), ...authorOf(c.user), body: c.body ?? "", ...(c.path ? { path: c.path } : {}), ...(c.line ? { line: c.line } : {}) };
 }
 
 /** Who wrote a review or review comment: login and `user.type` (none for a deleted account). */

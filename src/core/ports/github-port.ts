@@ -109,6 +109,8 @@ export interface GitHubClient {
   listPullReviews(repo: JobRepo, number: number): Promise<PullReview[]>;
   /** Every review comment of a pull request (`GET /pulls/{n}/comments`, Pull requests: read). */
   listPullReviewComments(repo: JobRepo, number: number): Promise<PullReviewComment[]>;
+  /** One review comment, or null when GitHub has none by that id (deleted) (`GET /pulls/comments/{id}`, Pull requests: read). */
+  getPullReviewComment(repo: JobRepo, commentId: number): Promise<PullReviewComment | null>;
   /**
    * A pull request's timeline, oldest first, as far as the app reads it: reviews dismissed, and the PR marked
    * ready or turned into a draft (`GET /issues/{n}/timeline`, Issues: read or Pull requests: read).
