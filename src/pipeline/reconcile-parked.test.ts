@@ -355,6 +355,8 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
       headers: { link: `<https://api.github.com${REPO}/pulls/7/comments?per_page=100&page=2>; rel="next"` },
     });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100&page=2`, { body: [apiReviewComment(45, "carol", "Add a test.", 12)] });
+    // GitHub confirms 41 is gone (44 was withdrawn already: not asked about).
+    gh!.on("GET", `${REPO}/pulls/comments/41`, { status: 404, body: { message: "Not Found" } });
     const r = await reconcileParked(s.deps);
     gh!.done();
     expect(r.recorded).toEqual([job.id]);
@@ -366,6 +368,39 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     expect(j.waitingFor).toBeUndefined();
     expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
     await expectLateWebhookDuplicate(s, job, "pull_request_review_comment", { action: "deleted", sender: { login: "alice" }, comment: { id: 41, body: "This import is unused.", path: "src/a.ts", line: 12, user: { login: "alice" } } });
+  });
+
+  test("review comments: one the paged list skipped (another deleted between its pages) but GitHub still has is not withdrawn; nothing recorded", async () => {
+    const { job, s } = await parkedWithProposal();
+    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    const before = await s.get(job.id);
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
+    // The list as read does not have it; GitHub, asked for 41 itself, does.
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    gh!.on("GET", `${REPO}/pulls/comments/41`, { body: apiReviewComment(41, "alice", "This import is unused.", 12) });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([]);
+    const j = await s.get(job.id);
+    expect(j.feedback).toEqual(before.feedback);
+    expect(prEventsOf(j)).toEqual([]);
+    expect(j.waitingFor).toBe("pr_outcome");
+  });
+
+  test("review comments: one missing from the list whose own read GitHub fails for now (5xx) withdraws nothing, records nothing else either; the pass is tried again", async () => {
+    const { job, s } = await parkedWithProposal();
+    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    const before = await s.get(job.id);
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [apiReviewComment(45, "carol", "Add a test.", 12)] });
+    gh!.on("GET", `${REPO}/pulls/comments/41`, { status: 502, body: { message: "Server Error" } });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
+    gh!.done();
+    const j = await s.get(job.id);
+    // Not even carol's comment 45, listed: every read comes before any record.
+    expect(j.feedback).toEqual(before.feedback);
+    expect(prEventsOf(j)).toEqual([]);
+    expect(j.waitingFor).toBe("pr_outcome");
   });
 
   test("review comments: a list GitHub failed to give whole (a later page refused) withdraws nothing; the pass is tried again", async () => {

@@ -21,6 +21,7 @@ export async function reconcileReviews(deps: ReviewDeps, job: Job, gh: GitHubCli
   const reviews = await gh.listPullReviews(job.repo, number);
   const comments = await gh.listPullReviewComments(job.repo, number);
   const dismissedBy = await whoDismissed(deps, job, gh, number, reviews);
+  const deleted = await confirmedDeleted(job, gh, deletedComments(job, comments));
   const texts = [
     // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
     // and its text may change or be discarded. Its submission is heard then, by webhook or a later pass.
@@ -37,9 +38,9 @@ export async function reconcileReviews(deps: ReviewDeps, job: Job, gh: GitHubCli
     // GitHub's text as it is now: an edit whose webhook was missed is recorded as the edited webhook records it.
     if (await recordReviewFeedback(deps, job, t, at, { edited: true })) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} on PR #${number}`);
   }
-  // A deleted comment is simply not listed any more. Only the list as a whole (every page read, or the call
-  // above threw) tells it apart from one not listed; who deleted it, GitHub's list does not say.
-  for (const t of deletedComments(job, comments)) {
+  // A deleted comment is simply not listed any more, and GitHub confirmed it is gone (confirmedDeleted); who
+  // deleted it, GitHub does not say.
+  for (const t of deleted) {
     if (await recordReviewWithdrawal(deps, job, t, "deleted", undefined, at)) reasons.push(`${t.sourceId.replace(":", " ")} by ${t.author} deleted on PR #${number}`);
   }
   // Reviews are not looked for the same way: "Submitted reviews cannot be deleted" (GitHub's REST description of
@@ -76,11 +77,26 @@ async function whoDismissed(deps: ReviewDeps, job: Job, gh: GitHubClient, number
   }
 }
 
+/**
+ * Of the review comments the PR's whole list no longer has, those GitHub says are gone when asked for each
+ * (404). A list read page by page can skip one that stands: a comment deleted between two page reads moves
+ * the ones after it up onto the page already read. One still there (200) is left as it is; GitHub failing to
+ * answer fails the pass, as the other reads do, before anything is recorded.
+ */
+async function confirmedDeleted(job: Job, gh: GitHubClient, missing: ReviewText[]): Promise<ReviewText[]> {
+  const gone: ReviewText[] = [];
+  for (const t of missing) {
+    if ((await gh.getPullReviewComment(job.repo, Number(t.sourceId.slice("review_comment:".length)))) === null) gone.push(t);
+  }
+  return gone;
+}
+
 const RECORDED_COMMENT = new RegExp(`^${BUILTIN_FEEDBACK.comment}:(review_comment:\\d+)(?::\\d+)?$`);
 
 /**
  * The review comments whose text this job recorded, standing (not withdrawn, not deleted), that `listed` (the
- * PR's whole list of them) no longer has: deleted while their webhooks were lost. As withdrawals to record.
+ * PR's whole list of them) no longer has: deleted while their webhooks were lost, unless GitHub still gives
+ * them when asked (confirmedDeleted). As withdrawals to record.
  */
 function deletedComments(job: Job, listed: readonly PullReviewComment[]): ReviewText[] {
   const present = new Set(listed.map((c) => `review_comment:${c.id}`));

@@ -165,6 +165,22 @@ describe("a deletion or a dismissal whose webhook was lost, found by the hourly 
     await s.clock.advance(25 * 3600_000);
     expect((await reconcileParked(s.deps)).recorded).toEqual([]);
     expect(comments(s)).toHaveLength(2);
+    // GitHub was asked about the comment itself once, before it was withdrawn; not again once withdrawn.
+    expect(s.gh.calls.filter((c) => c === "getPullReviewComment")).toHaveLength(1);
+  });
+
+  test("a review comment the list no longer has but GitHub still gives when asked for it (the paged list skipped it): not withdrawn", async () => {
+    const s = await setup();
+    await s.run();
+    await s.deliver("pull_request_review_comment", reviewComment(s, "created", "Use a context manager here."));
+    await s.run();
+    // Another comment deleted between two page reads shifted 77 onto the page already read.
+    s.gh.getPullReviewComment = async () => ({ id: 77, author: "alice", authorType: "User", body: "Use a context manager here.", path: "src/a.py", line: 12 });
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([]);
+    await s.run();
+    expect(comments(s)).toEqual([{ value: "Use a context manager here. (on src/a.py:12)", item: "comment:review_comment:77", source: "review_comment", revision: "1" }]);
+    expect(prEventsOf(await s.get()).filter((e) => e.kind === "review_withdrawn")).toEqual([]);
   });
 
   test("an approval GitHub dismissed as stale after the app's push: the timeline names the app, and the feedback stands", async () => {
