@@ -1,11 +1,10 @@
-import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import type { Deps } from "../core/deps.js";
-import { toAppError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
 import type { Logger } from "../core/ports/index.js";
-import type { DraftChangeTimelineEvent, GitHubClient } from "../core/ports/github-port.js";
+import type { DraftChangeTimelineEvent, GitHubClient, PrTimelineEvent } from "../core/ports/github-port.js";
 import { draftChangeEventId } from "../feedback/pr-events.js";
 import { recordDraftChange } from "../feedback/record-draft-change.js";
+import { readPrTimeline } from "./read-pr-timeline.js";
 
 /**
  * People's draft changes of fix PR `number` (marked ready for review, turned into a draft) as GitHub's timeline
@@ -24,22 +23,29 @@ import { recordDraftChange } from "../feedback/record-draft-change.js";
  * is retried, as watch-pr's other GitHub reads are.
  */
 export async function recordTimelineDraftChanges(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, gh: GitHubClient, number: number, log: Logger): Promise<{ unread?: string }> {
-  let events;
-  try {
-    events = await gh.listPrTimeline(job.repo, number);
-  } catch (raw) {
-    const err = toAppError(raw);
-    if (err.retryable || isInstallationRefusal(raw)) throw err;
+  const read = await readPrTimeline(gh, job.repo, number);
+  if ("refused" in read) {
+    const err = read.refused;
     const unread = `GitHub refused its timeline (${err.code}): people's draft changes whose webhooks were lost could not be checked`;
     log.warn({ err: { code: err.code, message: err.message } }, `marking PR #${number} ready for review: ${unread}`);
     return { unread };
   }
+  await recordDraftChangesFrom(deps, job, number, read.events, new Date(deps.clock.now()).toISOString());
+  return {};
+}
+
+/**
+ * People's draft changes among `events`, PR `number`'s timeline already read (the parked-job reconciliation
+ * reads it once for this and for who dismissed reviews), recorded as recordTimelineDraftChanges records them.
+ * Those the job had not recorded yet, in the timeline's order.
+ */
+export async function recordDraftChangesFrom(deps: Pick<Deps, "store" | "clock" | "identity">, job: Job, number: number, events: readonly PrTimelineEvent[], at: string): Promise<DraftChangeTimelineEvent[]> {
   const app = deps.identity.logins();
   const peoples = events.filter((e): e is DraftChangeTimelineEvent => e.kind !== "review_dismissed" && e.byType !== "Bot" && !(e.by && app.has(e.by.toLowerCase())));
-  const at = new Date(deps.clock.now()).toISOString();
+  const recorded: DraftChangeTimelineEvent[] = [];
   for (const e of peoples) {
     const ev = { id: draftChangeEventId(e.kind, number, e.at, e.at), kind: e.kind, ...(e.by ? { by: e.by } : {}), at, ghAt: e.at };
-    await recordDraftChange(deps, job, ev, at);
+    if (await recordDraftChange(deps, job, ev, at)) recorded.push(e);
   }
-  return {};
+  return recorded;
 }
