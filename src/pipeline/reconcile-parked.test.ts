@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
 import { ProbotOctokit } from "probot";
-import { apiReview, apiReviewComment, apiReviewDismissedEvent, githubApiMock, githubOpenApi, type GitHubApiMock } from "../../test/helpers/github-api.js";
+import { apiDraftChangeEvent, apiReview, apiReviewComment, apiReviewDismissedEvent, githubApiMock, githubOpenApi, type GitHubApiMock, type MockReply } from "../../test/helpers/github-api.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { jsonLogLines } from "../../test/helpers/recording-logger.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
@@ -27,6 +27,7 @@ const FIX = "b".repeat(40);
 const WORKFLOW = ".github/workflows/test.yml";
 const REPO = "/repos/octo-org/octo-repo";
 const CLOSED_AT = "2026-11-24T09:00:00Z";
+const TIMELINE = `${REPO}/issues/7/timeline?per_page=100`;
 
 let gh: GitHubApiMock | undefined;
 beforeAll(async () => void (await githubOpenApi()));
@@ -204,7 +205,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
   });
 
   test("reviews: an edit and a dismissal whose webhooks were missed are recorded as those webhooks record them; the late webhooks are duplicates", async () => {
-    const { job, s } = await parkedWithProposal();
+    const { job, s } = await parkedWithProposal(false);
     // Heard by webhook before: review 31's text as first written, and review 36's.
     await s.store.updateJob(job.id, (j) => {
       const item = (id: string, value: string) => ({ id, metric: "comment", value, target: { episodeId: "ep" }, status: "sent" as const, attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" });
@@ -213,7 +214,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Pin the version instead.", "COMMENTED"), apiReview(36, "bob", "This hides the bug.", "DISMISSED")] });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
     // The list does not say who dismissed 36: the timeline does.
-    gh!.on("GET", `${REPO}/issues/7/timeline?per_page=100`, { body: [apiReviewDismissedEvent(36, "carol")] });
+    gh!.on("GET", TIMELINE, { body: [apiReviewDismissedEvent(36, "carol")] });
     const r = await reconcileParked(s.deps);
     gh!.done();
     expect(r.recorded).toEqual([job.id]);
@@ -229,7 +230,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
   });
 
   test("reviews: approvals GitHub dismissed as stale after the app's push, webhooks missed, are told apart by the timeline (one read for all): their feedback stands; the late webhook is a duplicate", async () => {
-    const { job, s } = await parkedWithProposal();
+    const { job, s } = await parkedWithProposal(false);
     // Heard by webhook before: both approvals' texts.
     await s.store.updateJob(job.id, (j) => {
       const item = (id: string, value: string) => ({ id, metric: "comment", value, target: { episodeId: "ep" }, status: "sent" as const, attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" });
@@ -239,7 +240,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Looks right to me.", "DISMISSED"), apiReview(37, "dave", "Fine by me.", "DISMISSED")] });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
     // GitHub names the pusher as the one who dismissed it; the strict mock answers one timeline read only.
-    gh!.on("GET", `${REPO}/issues/7/timeline?per_page=100`, { body: [apiReviewDismissedEvent(31, "t0-ci-bot[bot]", "c".repeat(40)), apiReviewDismissedEvent(37, "T0-CI-Bot[bot]", "c".repeat(40))] });
+    gh!.on("GET", TIMELINE, { body: [apiReviewDismissedEvent(31, "t0-ci-bot[bot]", "c".repeat(40)), apiReviewDismissedEvent(37, "T0-CI-Bot[bot]", "c".repeat(40))] });
     const r = await reconcileParked(s.deps);
     gh!.done();
     expect(r.recorded).toEqual([job.id]);
@@ -251,9 +252,10 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
     ]);
     expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
     await expectLateWebhookDuplicate(s, job, "pull_request_review", { action: "dismissed", sender: { login: "t0-ci-bot[bot]", type: "Bot" }, review: { id: 31, state: "dismissed", body: "Looks right to me.", user: { login: "alice" } } });
-    // Both recorded: the next pass does not read the timeline again (the strict mock has no answer for it).
+    // Both recorded: the next pass reads the timeline once more, for people's draft changes, and finds nothing new.
     gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
     noRuns();
+    gh!.on("GET", TIMELINE, { body: [apiReviewDismissedEvent(31, "t0-ci-bot[bot]", "c".repeat(40)), apiReviewDismissedEvent(37, "T0-CI-Bot[bot]", "c".repeat(40))] });
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Looks right to me.", "DISMISSED"), apiReview(37, "dave", "Fine by me.", "DISMISSED")] });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
     expect(await reconcileJob(s.deps, await s.get(job.id))).toEqual([]);
@@ -261,7 +263,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
   });
 
   test("reviews: a timeline GitHub refuses (403) leaves a dismissal recorded as before, without who dismissed it, and says why in the log", async () => {
-    const { job, s } = await parkedWithProposal();
+    const { job, s } = await parkedWithProposal(false);
     const { logger, lines } = jsonLogLines();
     s.deps.logger = logger;
     await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review:31", metric: "comment", value: "Looks right to me.", target: { episodeId: "ep" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
@@ -278,17 +280,93 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
       level: 40, jobId: job.id, err: expect.objectContaining({ code: "http_403" }),
       msg: expect.stringContaining("GitHub refused PR #7's timeline (http_403); its dismissed reviews are recorded without who dismissed them"),
     }));
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: expect.stringContaining("; people's draft changes whose webhooks were lost are not checked") }));
   });
 
   test("reviews: a timeline GitHub fails to give for now (5xx) records nothing of the reviews; the pass is tried again", async () => {
-    const { job, s } = await parkedWithProposal();
+    const { job, s } = await parkedWithProposal(false);
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Looks right to me.", "DISMISSED"), apiReview(32, "bob", "Pin the version.", "COMMENTED")] });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
-    gh!.on("GET", `${REPO}/issues/7/timeline?per_page=100`, { status: 502, body: { message: "Server Error" } });
+    gh!.on("GET", TIMELINE, { status: 502, body: { message: "Server Error" } });
     expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
     gh!.done();
     const j = await s.get(job.id);
     expect(prEventsOf(j)).toEqual([]);
+    expect(j.feedback ?? []).toEqual([]);
+    expect(j.waitingFor).toBe("pr_outcome");
+  });
+
+  test("draft changes: a person's marked ready and back to draft, webhooks lost, are recorded from the timeline read for the dismissal (one read), as the pull_request webhook records them (not the app's, nor another app's); the late webhook is a duplicate", async () => {
+    const { job, s } = await parkedWithProposal({
+      body: [
+        apiDraftChangeEvent("ready_for_review", "alice", "2026-11-23T13:00:00Z"),
+        apiDraftChangeEvent("convert_to_draft", "mergify[bot]", "2026-11-23T13:30:00Z"),
+        apiDraftChangeEvent("ready_for_review", "t0-ci-bot[bot]", "2026-11-23T13:40:00Z"),
+        apiReviewDismissedEvent(36, "carol"),
+        apiDraftChangeEvent("convert_to_draft", "bob", "2026-11-23T14:00:00Z"),
+      ],
+    });
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(36, "bob", "This hides the bug.", "DISMISSED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    const r = await reconcileParked(s.deps);
+    gh!.done();
+    expect(r.recorded).toEqual([job.id]);
+    const j = await s.get(job.id);
+    expect(prEventsOf(j)).toEqual([
+      expect.objectContaining({ id: "review_dismissed:36", by: "carol" }),
+      { id: "ready_for_review:7:2026-11-23T13:00:00Z", kind: "ready_for_review", by: "alice", at: expect.any(String), ghAt: "2026-11-23T13:00:00Z" },
+      { id: "converted_to_draft:7:2026-11-23T14:00:00Z", kind: "converted_to_draft", by: "bob", at: expect.any(String), ghAt: "2026-11-23T14:00:00Z" },
+    ]);
+    const marked = (x: Job) => x.feedback.filter((f) => f.metric === "pr_marked_ready").map((f) => [f.id, f.value, f.tags?.["author"]]);
+    expect(marked(j)).toEqual([["pr_marked_ready:ep", true, "alice"], ["pr_marked_ready:ep:2", false, "bob"]]);
+    expect(j.waitingFor).toBeUndefined();
+    expect(s.queue.items.map((i) => i.jobId)).toEqual([job.id]);
+    await expectLateWebhookDuplicate(s, job, "pull_request", {
+      action: "converted_to_draft", sender: { login: "bob", type: "User" },
+      pull_request: { number: 7, state: "open", draft: true, updated_at: "2026-11-23T14:00:00Z", head: { ref: "ci-bot/fix-1", sha: FIX } },
+    });
+    // The next pass reads the timeline again (once) and finds nothing it has not recorded.
+    gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+    noRuns();
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(36, "bob", "This hides the bug.", "DISMISSED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    gh!.on("GET", TIMELINE, { body: [apiDraftChangeEvent("ready_for_review", "alice", "2026-11-23T13:00:00Z"), apiReviewDismissedEvent(36, "carol"), apiDraftChangeEvent("convert_to_draft", "bob", "2026-11-23T14:00:00Z")] });
+    expect(await reconcileJob(s.deps, await s.get(job.id))).toEqual([]);
+    gh!.done();
+    expect(marked(await s.get(job.id))).toHaveLength(2);
+  });
+
+  test("draft changes: on a PR the pass finds merged, a person's change whose webhook was lost is recorded before the merge (the job's last pass)", async () => {
+    const { job, s } = await parkedWithProposal({ body: [apiDraftChangeEvent("ready_for_review", "alice", "2026-11-23T13:00:00Z")] }, pull("closed", true));
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    expect(await reconcileJob(s.deps, job)).toEqual(["PR #7 marked ready for review by alice", "PR #7 merged"]);
+    gh!.done();
+    const j = await s.get(job.id);
+    expect(prEventsOf(j).map((e) => e.id)).toEqual(["ready_for_review:7:2026-11-23T13:00:00Z", `closed:7:${CLOSED_AT}`]);
+    expect(j.feedback.filter((f) => f.metric === "pr_marked_ready").map((f) => [f.value, f.tags?.["author"]])).toEqual([[true, "alice"]]);
+  });
+
+  test("draft changes: a timeline GitHub refuses (404) with no dismissal to record leaves the reviews recorded as before, and the log says the draft changes were not checked", async () => {
+    const { job, s } = await parkedWithProposal({ status: 404, body: { message: "Not Found" } });
+    const { logger, lines } = jsonLogLines();
+    s.deps.logger = logger;
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(31, "alice", "Pin the version instead.", "COMMENTED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    expect((await reconcileParked(s.deps)).recorded).toEqual([job.id]);
+    gh!.done();
+    expect((await s.get(job.id)).feedback).toEqual([expect.objectContaining({ id: "comment:review:31" })]);
+    const warned = lines.filter((l) => l["level"] === 40);
+    expect(warned).toEqual([expect.objectContaining({ jobId: job.id, err: expect.objectContaining({ code: "http_404" }), msg: "reconciling the fix PR: GitHub refused PR #7's timeline (http_404); people's draft changes whose webhooks were lost are not checked" })]);
+  });
+
+  test("draft changes: a timeline GitHub fails to give for now (5xx), no dismissal pending, records nothing of the reviews either; the pass is tried again", async () => {
+    const { job, s } = await parkedWithProposal({ status: 502, body: { message: "Server Error" } });
+    gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [apiReview(32, "bob", "Pin the version.", "COMMENTED")] });
+    gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [] });
+    expect(await reconcileParked(s.deps)).toEqual({ checked: 1, recorded: [], failed: 1 });
+    gh!.done();
+    const j = await s.get(job.id);
     expect(j.feedback ?? []).toEqual([]);
     expect(j.waitingFor).toBe("pr_outcome");
   });
@@ -404,7 +482,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
   });
 
   test("review comments: a list GitHub failed to give whole (a later page refused) withdraws nothing; the pass is tried again", async () => {
-    const { job, s } = await parkedWithProposal();
+    const { job, s } = await parkedWithProposal(false);
     await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
     const before = await s.get(job.id);
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
@@ -582,14 +660,18 @@ describe("reconcileParked: an installation GitHub refuses a token for", () => {
   });
 });
 
-/** A job parked on its open fix PR for longer than the threshold, with a proposal for reviews to go to; its PR and runs read. */
-async function parkedWithProposal() {
+/**
+ * A job parked on its open fix PR for longer than the threshold, with a proposal for reviews to go to; its PR
+ * and runs read, and its timeline (once a pass: `timeline`; false when the test mocks it, or the pass fails before reading it).
+ */
+async function parkedWithProposal(timeline: MockReply | false = { body: [] }, pr: ReturnType<typeof pull> = pull("open")) {
   const job = prJob(1, "2026-11-23T12:00:00.000Z");
   job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };
   const s = await setup([job]);
   await s.clock.advance(25 * HOUR);
   noRuns();
-  gh!.on("GET", `${REPO}/pulls/7`, { body: pull("open") });
+  gh!.on("GET", `${REPO}/pulls/7`, { body: pr });
+  if (timeline) gh!.on("GET", timeline.status ? `${REPO}/issues/7/timeline` : TIMELINE, timeline);
   return { job, s };
 }
 

@@ -35,9 +35,9 @@ type ReconcileDeps = Pick<Deps, "config" | "store" | "queue" | "github" | "clock
  * A job parked for an outside event waits for ever when the webhook never comes: the app down longer than
  * the redelivery pass reaches back (REDELIVER_WINDOW_HOURS), a delivery GitHub never retried. Jobs parked
  * RECONCILE_PARKED_HOURS (since their last change, or since they were last asked about) are checked against
- * GitHub, oldest first, at most `maxJobs` (a fix PR's state, CI, reviews and review comments; a re-run's
- * attempt): what a missed webhook would have said is recorded by the handler's own code, under the same
- * event ids (a real webhook arriving later is a duplicate), and the job is woken as the webhook route wakes it. Reads only; GitHub writes, if any are due, are the woken job's stages'.
+ * GitHub, oldest first, at most `maxJobs` (a fix PR's state, CI, reviews and review comments, and people's
+ * draft changes on its timeline; a re-run's attempt): what a missed webhook would have said is recorded by
+ * the handler's own code, under the same event ids (a real webhook arriving later is a duplicate), and the job is woken as the webhook route wakes it. Reads only; GitHub writes, if any are due, are the woken job's stages'.
  */
 export async function reconcileParked(deps: ReconcileDeps, opts: { maxJobs?: number } = {}): Promise<ReconcileResult> {
   const result: ReconcileResult = { checked: 0, recorded: [], failed: 0 };
@@ -135,8 +135,9 @@ export async function reconcileJob(deps: ReconcileDeps, job: Job): Promise<strin
     if (!(await recordRuns(c.sha)).running) await markRunsReconciled(deps.store, job.id, c.sha);
   }
   for (const sha of shas) await recordRuns(sha);
-  // Reviews before the close, as people review before they merge. A job without a proposal has no episode
-  // for review feedback (the handler records none either): its PR's reviews are not asked for.
+  // Reviews and draft changes before the close, as people review (and mark ready) before they merge. A job
+  // without a proposal has no episode for their feedback: its PR's reviews and timeline are not asked for (a
+  // person's draft change still keeps watch-pr from marking the PR ready: watch-pr reads the timeline itself first).
   if (proposalIds(job)) reasons.push(...(await reconcileReviews(deps, job, gh, pr.number, receivedAt)));
   if (pr.state === "closed") {
     if (await recordPrClose(deps, job.id, prCloseOf(pr), receivedAt)) reasons.push(`PR #${pr.number} ${pr.merged ? "merged" : "closed without merging"}`);

@@ -1,26 +1,28 @@
-import { isInstallationRefusal } from "../adapters/github/installation-refusal.js";
 import { BUILTIN_FEEDBACK } from "../adapters/tensorzero/metric-names.js";
 import type { Deps } from "../core/deps.js";
-import { toAppError } from "../core/errors.js";
 import type { Job } from "../core/job.js";
-import type { GitHubClient, PullReview, PullReviewComment } from "../core/ports/github-port.js";
+import type { GitHubClient, PrTimelineEvent, PullReview, PullReviewComment } from "../core/ports/github-port.js";
 import { revisionsOf, withdrawnSinceLastRevision } from "../feedback/outcome-feedback.js";
 import { prEventsOf, reviewDismissedEventId } from "../feedback/pr-events.js";
 import { recordReviewDismissal, recordReviewFeedback, recordReviewWithdrawal, reviewText, type ReviewText } from "../feedback/record-review-feedback.js";
+import { readPrTimeline } from "./read-pr-timeline.js";
+import { recordDraftChangesFrom } from "./record-timeline-draft-changes.js";
 
 type ReviewDeps = Pick<Deps, "store" | "clock" | "identity" | "logger">;
 
 /**
- * The parked-job reconciliation's part about the fix PR's reviews and review comments (reconcileJob): what
- * their missed webhooks would have said (texts written, edited, emptied; comments deleted; reviews dismissed)
- * is recorded by the handler's own functions, under the same ids. Every read comes before any record: a read
- * failing leaves nothing half done for the next pass. The reasons of whatever was recorded.
+ * The parked-job reconciliation's part about people's verdicts on the fix PR (reconcileJob): its reviews and
+ * review comments, and its draft state. What their missed webhooks would have said (texts written, edited,
+ * emptied; comments deleted; reviews dismissed; the PR marked ready or turned back into a draft) is recorded by
+ * the handler's own functions, under the same ids. Every read comes before any record: a read failing leaves
+ * nothing half done for the next pass. The reasons of whatever was recorded.
  */
 export async function reconcileReviews(deps: ReviewDeps, job: Job, gh: GitHubClient, number: number, at: string): Promise<string[]> {
   const reasons: string[] = [];
   const reviews = await gh.listPullReviews(job.repo, number);
   const comments = await gh.listPullReviewComments(job.repo, number);
-  const dismissedBy = await whoDismissed(deps, job, gh, number, reviews);
+  const timeline = await timelineOf(deps, job, gh, number, reviews);
+  const dismissedBy = new Map(timeline.flatMap((e) => (e.kind === "review_dismissed" && e.by ? [[e.reviewId, e.by] as const] : [])));
   const deleted = await confirmedDeleted(job, gh, deletedComments(job, comments));
   const texts = [
     // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
@@ -52,29 +54,39 @@ export async function reconcileReviews(deps: ReviewDeps, job: Job, gh: GitHubCli
     const stale = !!by && deps.identity.logins().has(by.toLowerCase());
     reasons.push(`review ${r.id} dismissed ${stale ? "as stale after the app's push" : by ? `by ${by}` : "(by whom unknown)"} on PR #${number}`);
   }
+  // Made ready, or a draft again, by a person whose webhook was lost, and CI not passing again since (watch-pr
+  // reads the timeline before it marks the PR ready): their pr_marked_ready would be lost with it.
+  for (const e of await recordDraftChangesFrom(deps, job, number, timeline, at)) {
+    reasons.push(`PR #${number} ${e.kind === "ready_for_review" ? "marked ready for review" : "converted to draft"}${e.by ? ` by ${e.by}` : ""}`);
+  }
   return reasons;
 }
 
 /**
- * Who dismissed each review (by id), from the PR's timeline: the reviews list says a review is DISMISSED,
- * not by whom, and a stale approval dismissed after the app's push is not the reviewer's retraction
- * (recordReviewDismissal). Read once, and only when a dismissal is not recorded yet. A timeline GitHub refuses
- * (403: permission; 404) leaves the dismissal recorded without it, as before this was read; one that may come
- * back (outage, rate limit) fails the job's pass, which the next pass repeats.
+ * The PR's timeline, read once a pass and used twice. Who dismissed each review: the reviews list says a review
+ * is DISMISSED, not by whom, and a stale approval dismissed after the app's push is not the reviewer's
+ * retraction (recordReviewDismissal). And people's draft changes whose webhooks were lost. Read on every pass
+ * of a job with a proposal, not only when a dismissal is unrecorded: a lost draft change leaves no trace in what
+ * the pass reads otherwise (the PR's `draft` flag is as the app left it after a person marked it ready and then
+ * back), and one more request per job a pass (a job is asked about once per RECONCILE_PARKED_HOURS, at most 20
+ * an hour) is little. Also on a PR the pass finds closed: that pass is the job's last. A timeline GitHub refuses
+ * (403: permission; 404) is logged and taken as empty: a dismissal is recorded without who dismissed it, as
+ * before the timeline was read, and draft changes are not checked. One that may come back (outage, rate limit)
+ * fails the job's pass, which the next pass repeats.
  */
-async function whoDismissed(deps: ReviewDeps, job: Job, gh: GitHubClient, number: number, reviews: readonly PullReview[]): Promise<Map<number, string>> {
+async function timelineOf(deps: ReviewDeps, job: Job, gh: GitHubClient, number: number, reviews: readonly PullReview[]): Promise<readonly PrTimelineEvent[]> {
+  const read = await readPrTimeline(gh, job.repo, number);
+  if ("events" in read) return read.events;
+  const err = read.refused;
   const recorded = new Set(prEventsOf(job).map((e) => e.id));
-  if (!reviews.some((r) => r.state === "DISMISSED" && !recorded.has(reviewDismissedEventId(r.id)))) return new Map();
-  try {
-    const events = await gh.listPrTimeline(job.repo, number);
-    return new Map(events.flatMap((e) => (e.kind === "review_dismissed" && e.by ? [[e.reviewId, e.by] as const] : [])));
-  } catch (raw) {
-    const err = toAppError(raw);
-    if (err.retryable || isInstallationRefusal(raw)) throw raw;
-    const why = `GitHub refused PR #${number}'s timeline (${err.code}); its dismissed reviews are recorded without who dismissed them, so an approval dismissed as stale after the app's push counts as the reviewer's retraction`;
-    deps.logger.child({ jobId: job.id, repo: job.repo.fullName, runId: job.run.id }).warn({ err: { code: err.code, message: err.message } }, `reconciling the fix PR: ${why}`);
-    return new Map();
-  }
+  const dismissals = reviews.some((r) => r.state === "DISMISSED" && !recorded.has(reviewDismissedEventId(r.id)));
+  const why = [
+    `GitHub refused PR #${number}'s timeline (${err.code})`,
+    ...(dismissals ? ["its dismissed reviews are recorded without who dismissed them, so an approval dismissed as stale after the app's push counts as the reviewer's retraction"] : []),
+    "people's draft changes whose webhooks were lost are not checked",
+  ].join("; ");
+  deps.logger.child({ jobId: job.id, repo: job.repo.fullName, runId: job.run.id }).warn({ err: { code: err.code, message: err.message } }, `reconciling the fix PR: ${why}`);
+  return [];
 }
 
 /**

@@ -196,10 +196,10 @@ describe("a deletion or a dismissal whose webhook was lost, found by the hourly 
     expect(prEventsOf(await s.get())).toEqual([expect.objectContaining({ id: "review_dismissed:31", by: "t0-ci-bot[bot]", stale: true })]);
     expect(await notes(s)).toContain("review 31 by alice dismissed as stale after the app's push: its comment feedback stands");
     expect(comments(s)).toEqual([{ value: "Looks right to me.", item: "comment:review:31", source: "review", revision: "1" }]);
-    // Recorded: later passes do not read the timeline again.
+    // Recorded: a later pass reads the timeline once (for people's draft changes) and records nothing again.
     await s.clock.advance(25 * 3600_000);
     expect((await reconcileParked(s.deps)).recorded).toEqual([]);
-    expect(s.gh.calls.filter((c) => c === "listPrTimeline")).toHaveLength(1);
+    expect(s.gh.calls.filter((c) => c === "listPrTimeline")).toHaveLength(2);
   });
 });
 
@@ -322,6 +322,38 @@ describe("the fix PR marked ready for review or turned back into a draft", () =>
     await s.deliver("workflow_run", s.fixRun("success", commit, 900, 2));
     await s.run();
     expect(s.gh.calls.filter((c) => c === "listPrTimeline")).toHaveLength(1);
+  });
+
+  test("marked ready by a person whose webhook was lost, CI never passing again: the hourly reconciliation reads the timeline, records the change as its webhook would have, and feeds it back once", async () => {
+    const s = await setup();
+    await s.run();
+    // alice marked it ready (GitHub has it so); the webhook never came, and no CI verdict asks the timeline.
+    s.gh.pulls[0]!.draft = false;
+    s.gh.timeline.set(100, [{ kind: "ready_for_review", by: "alice", byType: "User", at: "2026-11-23T13:00:00Z" }]);
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([s.job.id]);
+    await s.run();
+    expect(prEventsOf(await s.get()).filter((e) => e.kind !== "ci")).toEqual([{ id: "ready_for_review:100:2026-11-23T13:00:00Z", kind: "ready_for_review", by: "alice", at: expect.any(String), ghAt: "2026-11-23T13:00:00Z" }]);
+    expect(await notes(s)).toContain("PR #100 marked ready for review by alice");
+    expect(marked(s)).toEqual([{ value: true, item: `pr_marked_ready:${EPISODE}`, author: "alice" }]);
+    expect(await s.get()).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    // The webhook arriving after all is a duplicate; stamped a second apart, it is a second record of the same
+    // change, and nothing more is fed back.
+    const late = draftChange(s, "ready_for_review", "alice", "2026-11-23T13:00:00Z");
+    expect(await s.deliver("pull_request", late)).toMatchObject({ reason: expect.stringContaining("already recorded") });
+    await s.deliver("pull_request", { ...late, pull_request: { ...late.pull_request, updated_at: "2026-11-23T13:00:01Z" } });
+    await s.run();
+    // The next pass reads the timeline again, once, and finds nothing new.
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([]);
+    expect(s.gh.calls.filter((c) => c === "listPrTimeline")).toHaveLength(2);
+    await s.run();
+    expect(marked(s)).toHaveLength(1);
+    expect((await s.get()).feedback.filter((f) => f.metric === "pr_marked_ready")).toHaveLength(1);
+    // CI passing later: the draft state is hers, the PR is not marked ready over it.
+    await s.deliver("workflow_run", s.fixRun("success", s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    expect(s.gh.calls).not.toContain("markReadyForReview");
   });
 
   test("a timeline with only the app's own and other apps' draft changes: the PR is marked ready, nothing recorded", async () => {
