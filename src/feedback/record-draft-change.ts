@@ -22,7 +22,7 @@ export async function recordDraftChange(deps: Pick<Deps, "store" | "clock">, job
   const open = prRecordOf(job);
   const shared = open ? await sharedEpisodes(job, deps, open) : [];
   return updateParkedJob(deps, job.id, (j) => {
-    if (!addPrEvent(j, ev)) return false;
+    if (sameChangeRecorded(j, ev) || !addPrEvent(j, ev)) return false;
     const ids = proposalIds(j);
     const latest = latestOf(prEventsOf(j), "ready_for_review", "converted_to_draft");
     if (!ids || !latest) return true;
@@ -32,4 +32,20 @@ export async function recordDraftChange(deps: Pick<Deps, "store" | "clock">, job
     if (items.length) addFeedback(j, items, at);
     return true;
   });
+}
+
+/**
+ * How far apart GitHub's two stamps of one change may be: the webhook's id is built from the PR's `updated_at`,
+ * the timeline's (record-timeline-draft-changes.ts) from its event's `created_at`, written by GitHub a moment
+ * apart. Two changes of one kind by one person must have the other kind between them, seconds at least.
+ */
+const SAME_CHANGE_MS = 10_000;
+
+/** `ev` is a change already recorded under the other source's id: same kind, same person, the same moment. */
+function sameChangeRecorded(job: Job, ev: DraftChange): boolean {
+  const t = ev.ghAt ? Date.parse(ev.ghAt) : NaN;
+  if (Number.isNaN(t)) return false;
+  return prEventsOf(job).some(
+    (e) => e.kind === ev.kind && e.id !== ev.id && (e.by ?? "").toLowerCase() === (ev.by ?? "").toLowerCase() && !!e.ghAt && Math.abs(Date.parse(e.ghAt) - t) <= SAME_CHANGE_MS,
+  );
 }

@@ -80,6 +80,29 @@ describe("recordTimelineDraftChanges", () => {
     expect((await s.get()).feedback).toHaveLength(2);
   });
 
+  test("the same change heard both ways with GitHub's two stamps a second apart is recorded once, whichever comes first; a person's later change of the same kind is not taken for it", async () => {
+    const s = await setup();
+    gh!.on("GET", TIMELINE, { body: [apiDraftChangeEvent("convert_to_draft", "bob", "2026-11-23T14:00:00Z")] });
+    expect(await s.record()).toEqual({});
+    gh!.done();
+    const webhook = (updatedAt: string, id: string) =>
+      routeDelivery(
+        {
+          action: "converted_to_draft", installation: { id: s.job.installationId }, sender: { login: "Bob", type: "User" },
+          repository: { id: s.job.repo.id, name: s.job.repo.name, full_name: s.job.repo.fullName, owner: { login: s.job.repo.owner } },
+          pull_request: { number: 7, state: "open", draft: true, updated_at: updatedAt, head: { ref: "ci-bot/fix-1", sha: "b".repeat(40) } },
+        },
+        { id, event: "pull_request", receivedAt: "2026-11-24T00:00:00.000Z" },
+        s.deps,
+      );
+    // The PR's updated_at in bob's late webhook, one second after the timeline's created_at of his change.
+    expect(await webhook("2026-11-23T14:00:01Z", "d-late")).toMatchObject({ outcome: "event_routed", reason: expect.stringContaining("already recorded") });
+    expect(prEventsOf(await s.get())).toHaveLength(1);
+    // Turned into a draft again an hour later (after a ready whose webhook was lost): a change of its own.
+    expect(await webhook("2026-11-23T15:00:00Z", "d-next")).toMatchObject({ outcome: "event_routed", reason: expect.not.stringContaining("already recorded") });
+    expect(prEventsOf(await s.get())).toHaveLength(2);
+  });
+
   test("a timeline GitHub refuses (404) records nothing and says why, in the log and to the caller", async () => {
     const s = await setup();
     gh!.on("GET", `${REPO}/issues/7/timeline`, { status: 404, body: { message: "Not Found" } });

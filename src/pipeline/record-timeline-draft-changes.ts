@@ -14,9 +14,9 @@ import { readPrTimeline } from "./read-pr-timeline.js";
  *
  * Ids: the webhook's is `draftChangeEventId` of the PR's `updated_at` in its payload, which the timeline does
  * not carry (its event has its own `created_at`, and the PR's `updated_at` moves on with every later change).
- * The same id is built from `created_at`: when GitHub stamped both alike, the late webhook is a duplicate; when
- * not, it is a second record of the same change, whose feedback is not sent twice (pr_marked_ready is sent only
- * when the PR's latest value changes) and whose time is of the same moment (the latest change stays the latest).
+ * The same id is built from `created_at`: when GitHub stamped both alike, the late webhook is a duplicate by
+ * id; when a moment apart, recordDraftChange takes it for the same change all the same (same kind, person and
+ * moment), whichever of the two comes first.
  *
  * A timeline GitHub refuses (403: permission, 404) is not a reason to keep the PR a draft for good: nothing is
  * recorded, and why is logged and returned. One that may come back (outage, rate limit) throws, so the stage
