@@ -41,6 +41,38 @@ describe(".env.example and app.yml", () => {
     expect(config.PORT).toBe(3000);
   });
 
+  test("a value .env.example sets is the setting's default, so a copied file changes nothing", () => {
+    const defaults = loadAppConfig({}) as unknown as Record<string, unknown>;
+    const differing: string[] = [];
+    for (const line of read(".env.example").split("\n")) {
+      const m = /^([A-Z0-9_]+)=(.+)$/.exec(line);
+      // WEBHOOK_SECRET's "development" is Probot's default, applied where the server starts (app.ts).
+      if (!m || m[1] === "WEBHOOK_SECRET") continue;
+      const loaded = (loadAppConfig({ [m[1]!]: m[2]! }) as unknown as Record<string, unknown>)[m[1]!];
+      if (JSON.stringify(loaded) !== JSON.stringify(defaults[m[1]!])) differing.push(`${m[1]}=${m[2]} (default ${JSON.stringify(defaults[m[1]!])})`);
+    }
+    expect(differing).toEqual([]);
+  });
+
+  test("each number setting's comment gives the least value app-config.ts accepts, when it is not 1", () => {
+    const lines = read(".env.example").split("\n");
+    const setting = /^#? ?([A-Z][A-Z0-9_]+)=/;
+    const wrong: string[] = [];
+    for (const [i, line] of lines.entries()) {
+      const name = setting.exec(line)?.[1];
+      if (!name) continue;
+      // A whole-number setting says so, and its minimum, when given something else.
+      const least = /whole number ≥ (\d+)/.exec(problemWith(name, "x"))?.[1];
+      if (least === undefined || least === "1") continue; // the header's rule: at least 1 unless said
+      let j = i;
+      while (j > 0 && lines[j - 1]!.startsWith("#") && !setting.test(lines[j - 1]!)) j--;
+      const comment = lines.slice(j, i).map((l) => l.replace(/^# ?/, "")).join(" ");
+      const says = least === "0" ? /(^|[\s(])0([\s)=;,-]|$)/.test(comment) : new RegExp(`at least ${least}\\b`, "i").test(comment);
+      if (!says) wrong.push(`${name}: accepts ${least} and up, its comment does not say so`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   test("app.yml subscribes to every event the intake handles (an event left out is never delivered)", () => {
     const manifest = parseYaml(read("app.yml"));
     expect([...manifest.default_events].sort()).toEqual(Object.keys(HANDLERS).filter((e) => !ALWAYS_SENT_EVENTS.has(e)).sort());
@@ -58,3 +90,13 @@ describe(".env.example and app.yml", () => {
     expect(manifest.hook_attributes).toBeUndefined();
   });
 });
+
+/** The message loadAppConfig gives for `name=value`, or "" when it loads. */
+function problemWith(name: string, value: string): string {
+  try {
+    loadAppConfig({ [name]: value });
+    return "";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
