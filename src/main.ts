@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { run as probotRun } from "probot";
 import { ConfigError, loadConfigForProcess, type AppConfig } from "./config/app-config.js";
 import { startApp, type RunningApp } from "./app.js";
+import { startWebhookProxy } from "./http/webhook-proxy.js";
 
 /**
  * `npm start` / `t0-ci-bot serve`. Loads `.env` (real environment variables win), validates the
@@ -21,7 +22,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
     process.stderr.write(`t0-ci-bot: could not start: ${(err as Error).message}\n`);
     return 1;
   }
-  const proxy = await startWebhookProxy(config, app);
+  const proxy = await startWebhookProxy({ source: config.WEBHOOK_PROXY_URL, target: `${app.url}/api/github/webhooks`, logger: app.deps.logger });
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (sig: NodeJS.Signals) => {
@@ -74,20 +75,6 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
     process.once("SIGINT", () => resolve(0));
     process.once("SIGTERM", () => resolve(0));
   });
-}
-
-/** Local development: forward a smee.io channel to our webhook route (smee-client is a dev dependency). */
-async function startWebhookProxy(config: AppConfig, app: RunningApp): Promise<{ stop(): Promise<void> } | undefined> {
-  if (!config.WEBHOOK_PROXY_URL) return undefined;
-  try {
-    const { default: SmeeClient } = await import("smee-client");
-    const smee = new SmeeClient({ source: config.WEBHOOK_PROXY_URL, target: `${app.url}/api/github/webhooks`, logger: console });
-    await smee.start();
-    return smee;
-  } catch (err) {
-    app.deps.logger.warn({ err }, "WEBHOOK_PROXY_URL is set but the smee proxy could not start; install smee-client or unset it");
-    return undefined;
-  }
 }
 
 if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
