@@ -87,3 +87,22 @@ describe("startWebhookProxy", () => {
     expect(lines.find((l) => l.level === "warn")?.msg).toMatch(/smee-client cannot be loaded.*install it or unset WEBHOOK_PROXY_URL/);
   });
 });
+
+describe("startWebhookProxy, a channel that never answers", () => {
+  test("is given up after the connect timeout, so the server's start does not wait on it", async () => {
+    // Takes the connection and never answers (a proxy or firewall holding it).
+    const sockets: Array<import("node:net").Socket> = [];
+    const server = createServer((s) => void sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    const { logger, lines } = recordingLogger();
+    try {
+      const proxy = await startWebhookProxy({ source: `http://127.0.0.1:${port}/channel`, target: TARGET, logger, connectTimeoutMs: 200 });
+      expect(proxy).toBeUndefined();
+      expect(lines.some((l) => l.level === "warn" && /could not connect to the smee channel/.test(l.msg))).toBe(true);
+    } finally {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});

@@ -5,7 +5,12 @@ export interface SmeeClientLike {
   start(): Promise<unknown>;
   stop(): Promise<void>;
 }
-export type SmeeClientClass = new (opts: { source: string; target: string; logger: Pick<Console, "info" | "error"> }) => SmeeClientLike;
+export type SmeeClientClass = new (opts: {
+  source: string;
+  target: string;
+  logger: Pick<Console, "info" | "error">;
+  maxConnectionTimeout?: number;
+}) => SmeeClientLike;
 
 export interface WebhookProxyOptions {
   /** WEBHOOK_PROXY_URL. */
@@ -15,6 +20,8 @@ export interface WebhookProxyOptions {
   logger: Logger;
   /** smee-client is a dev dependency: the production image (npm ci --omit=dev) has none. */
   loadSmee?: () => Promise<SmeeClientClass>;
+  /** How long the channel has to answer (default 30 s). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -38,7 +45,8 @@ export async function startWebhookProxy(o: WebhookProxyOptions): Promise<{ stop(
     info: (...args: unknown[]) => smeeLog.info(args.map(describe).join(" ")),
     error: (...args: unknown[]) => smeeLog.warn(args.map(describe).join(" ")),
   };
-  const smee = new Smee({ source: o.source, target: o.target, logger });
+  // Bounded: serve() installs its signal handlers only after this returns.
+  const smee = new Smee({ source: o.source, target: o.target, logger, maxConnectionTimeout: o.connectTimeoutMs ?? 30_000 });
   try {
     await smee.start();
     return smee;
