@@ -73,6 +73,23 @@ describe(".env.example and app.yml", () => {
     expect(wrong).toEqual([]);
   });
 
+  test("each setting with a fixed set of values names every one of them in its comment", () => {
+    const lines = read(".env.example").split("\n");
+    const setting = /^#? ?([A-Z][A-Z0-9_]+)=/;
+    const wrong: string[] = [];
+    for (const [i, line] of lines.entries()) {
+      const name = setting.exec(line)?.[1];
+      const listed = name && /expected one of (.*)$/m.exec(problemWith(name, "not-a-choice"))?.[1];
+      if (!listed) continue;
+      const values = [...listed.matchAll(/"([^"]+)"/g)].map((m) => m[1]!);
+      let j = i;
+      while (j > 0 && lines[j - 1]!.startsWith("#") && !setting.test(lines[j - 1]!)) j--;
+      const comment = lines.slice(j, i).join(" ");
+      for (const v of values) if (!new RegExp(`\\b${v}\\b`).test(comment)) wrong.push(`${name}: ${v} is allowed, its comment does not name it`);
+    }
+    expect(wrong).toEqual([]);
+  });
+
   test("app.yml subscribes to every event the intake handles (an event left out is never delivered)", () => {
     const manifest = parseYaml(read("app.yml"));
     expect([...manifest.default_events].sort()).toEqual(Object.keys(HANDLERS).filter((e) => !ALWAYS_SENT_EVENTS.has(e)).sort());
