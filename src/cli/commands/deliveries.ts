@@ -11,7 +11,7 @@ const USAGE =
   "list: recent webhook deliveries, newest first, with what became of each (job_created, duplicate, ignored, event_routed, invalid) and why.\n" +
   "redeliver: asks GitHub to send again every delivery of the last N hours (default REDELIVER_WINDOW_HOURS, else 24; at most 72)\n" +
   "that the app never acknowledged, and every one it acknowledged that the store no longer has (an unclean stop with\n" +
-  "STORE_FSYNC=false, a restored backup), as the server does at start and hourly. Needs APP_ID and PRIVATE_KEY.\n";
+  "STORE_FSYNC=false, a restored backup), as the server does at start and hourly. Needs APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH).\n";
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
   const [sub, ...args] = argv;
