@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../adapters/store/memory-store.js";
-import { AppError, permanent, transient } from "../core/errors.js";
+import { AppError, JOB_TAKEN_OVER, jobTakenOver, permanent, transient } from "../core/errors.js";
+import { FencedJobStore } from "../pipeline/fenced-job-store.js";
 import { silentLogger } from "../core/logger.js";
 import type { FeedbackRequest } from "../core/ports/model-port.js";
 import { createMetrics } from "../admin/metrics.js";
@@ -198,6 +199,59 @@ describe("feedback outbox", () => {
     await s.clock.advance(60 * 60_000); // well past the send lease
     expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
     expect(s.sent).toHaveLength(1);
+  });
+
+  test("a call that outlived its send lease leaves alone the lease of the flush that took the item since: no third send", async () => {
+    const s = await setup(() => undefined);
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    const calls: FeedbackRequest[] = [];
+    let timeOut!: () => void;
+    let answer!: () => void;
+    const model = {
+      ...s.deps.model,
+      feedback: (r: FeedbackRequest) => {
+        const n = calls.push(r);
+        if (n === 1) return new Promise<never>((_, reject) => (timeOut = () => reject(transient("model_timeout", "TensorZero did not answer /feedback in time"))));
+        if (n === 2) return new Promise<{ feedbackId: string }>((resolve) => (answer = () => resolve({ feedbackId: "x" })));
+        return Promise.resolve({ feedbackId: "y" });
+      },
+    };
+    const first = flushFeedback({ ...s.deps, model }, s.job.id);
+    while (calls.length < 1) await new Promise((r) => setImmediate(r));
+    await s.clock.advance(10 * 60_000); // past the first call's lease: another flush takes the item
+    const second = flushFeedback({ ...s.deps, model }, s.job.id);
+    while (calls.length < 2) await new Promise((r) => setImmediate(r));
+    timeOut();
+    expect(await first).toMatchObject({ sent: 0, pending: 1 });
+    // The second send is still out: a third flush must wait for it, not send the item once more.
+    expect(await flushFeedback({ ...s.deps, model }, s.job.id)).toMatchObject({ sent: 0, pending: 1 });
+    answer();
+    expect(await second).toMatchObject({ sent: 1, pending: 0 });
+    expect(calls).toHaveLength(2);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "sent", attempts: 2 });
+  });
+
+  // A shared queue fences a run's writes to its job with the run's lease (FencedJobStore): the lease can
+  // lapse while a feedback call is out. The gateway took the item all the same, and that is a fact whoever
+  // holds the job now; refused, the write left the item pending and the new owner sent it a second time.
+  test("a send answered after the run lost its job (its writes fenced) is recorded as sent: the new owner does not send it again", async () => {
+    const s = await setup(() => undefined);
+    await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
+    let lost = false;
+    const update = s.store.updateJob.bind(s.store);
+    s.store.updateJob = async (id, mutate, opts) => {
+      if (opts?.fence && lost) throw jobTakenOver("this worker's lease on the job lapsed; another worker holds it");
+      return update(id, mutate, opts);
+    };
+    const fenced = new FencedJobStore(s.store, s.job.id, { key: "t0:sem:job", holder: "worker-a" });
+    const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => ((lost = true), s.deps.model.feedback(r)) };
+    // Nothing more is started once the job is another worker's: the next item's claim is refused.
+    await expect(flushFeedback({ ...s.deps, store: fenced, model }, s.job.id)).rejects.toMatchObject({ code: JOB_TAKEN_OVER });
+    expect((await s.store.getJob(s.job.id))!.feedback.map((f) => [f.id, f.status])).toEqual([["a", "sent"], ["b", "pending"]]);
+    // The worker holding the job now, past any send lease: only what was not sent goes.
+    await s.clock.advance(60 * 60_000);
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
+    expect(s.sent.map((r) => r.tags?.[TAG_KEYS.outboxItemId])).toEqual(["a", "b"]);
   });
 
   // A deploy stops the worker mid-call: the abort is ours, not the gateway's answer about the item.

@@ -108,7 +108,8 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       if (heldByMissing.has(key)) result.unknownTarget++;
       continue;
     }
-    if (!(await claim(deps, jobId, item.id))) {
+    const lease = await claim(deps, jobId, item.id);
+    if (!lease) {
       // Another flush is sending it: it ends up sent or failed there.
       held.add(key);
       result.pending++;
@@ -141,14 +142,21 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       deps.logger.warn({ jobId, feedbackId: item.id, metric: item.metric, err: { code: err.code, message: err.message } }, retry ? "feedback not sent yet; will retry" : gaveUp ? `feedback given up${gaveUp}` : "feedback rejected by the gateway");
     }
     deps.metrics?.feedback.inc({ metric: item.metric, outcome: outcome.status === "sent" ? "sent" : outcome.status === "failed" ? "rejected" : "retry" });
-    await deps.store.updateJob(jobId, (j) => {
-      const f = j.feedback.find((x) => x.id === item.id);
-      if (!f || f.status !== "pending") return;
-      Object.assign(f, outcome);
-      f.attempts++;
-      if (missedTarget) f.missingTargetAttempts = (f.missingTargetAttempts ?? 0) + 1;
-      delete f.sendingUntil;
-    });
+    // Unfenced: a send the gateway answered is a fact whoever holds the job now (a run whose queue lease
+    // lapsed mid-call); refused, the item stayed pending and the job's new owner sent it again.
+    await deps.store.updateJob(
+      jobId,
+      (j) => {
+        const f = j.feedback.find((x) => x.id === item.id);
+        if (!f || f.status !== "pending") return;
+        Object.assign(f, outcome);
+        f.attempts++;
+        if (missedTarget) f.missingTargetAttempts = (f.missingTargetAttempts ?? 0) + 1;
+        // Only our own lease: a call that outlived it may have a flush that claimed the item since sending it.
+        if (f.sendingUntil === lease) delete f.sendingUntil;
+      },
+      { unfenced: true },
+    );
   }
   return result;
 }
@@ -175,18 +183,20 @@ function afterFailure(err: AppError, item: FeedbackItem, now: number, stopped: b
   return { retry: err.retryable, gaveUp: "" };
 }
 
-/** Takes the send lease of a pending item; false when another flush holds it or the item is settled. */
-async function claim(deps: OutboxDeps, jobId: string, itemId: string): Promise<boolean> {
+/**
+ * Takes the send lease of a pending item (returned, as written on the item); undefined when another flush
+ * holds it or the item is settled. Fenced like any write of a run: a run that lost its job starts no send.
+ */
+async function claim(deps: OutboxDeps, jobId: string, itemId: string): Promise<string | undefined> {
   const now = deps.clock.now();
-  let claimed = false;
+  let claimed: string | undefined;
   await deps.store.updateJob(jobId, (j) => {
     // The store may run this again after a write conflict (Redis): decide from this copy only.
-    claimed = false;
+    claimed = undefined;
     const f = j.feedback.find((x) => x.id === itemId);
     if (!f || f.status !== "pending") return;
     if (f.sendingUntil && Date.parse(f.sendingUntil) > now) return;
-    f.sendingUntil = new Date(now + SEND_LEASE_MS).toISOString();
-    claimed = true;
+    claimed = f.sendingUntil = new Date(now + SEND_LEASE_MS).toISOString();
   });
   return claimed;
 }

@@ -5,7 +5,7 @@ import type { JobStore, UpdateOptions, WriteFence } from "../core/ports/job-stor
  * The store as the stages of one run see it: their writes to the run's job carry the run's fence, so a
  * stage that writes after its worker lost the job (it finished just before the loss was noticed, or went on
  * after ignoring its abort) is refused like the runner's own writes. Writes to another job (the sibling the
- * PR stage marks) are not this lease's to fence and go through as they are.
+ * PR stage marks) are not this lease's to fence and go through as they are, as do writes marked `unfenced`.
  */
 export class FencedJobStore implements JobStore {
   readonly kind: string;
@@ -25,7 +25,7 @@ export class FencedJobStore implements JobStore {
   }
 
   updateJob(id: string, mutate: (job: Job) => void, opts?: UpdateOptions): Promise<Job> {
-    return this.#store.updateJob(id, mutate, id === this.#jobId ? { ...opts, fence: this.#fence } : opts);
+    return this.#store.updateJob(id, mutate, id === this.#jobId && !opts?.unfenced ? { ...opts, fence: this.#fence } : opts);
   }
 
   ping(): Promise<void> {

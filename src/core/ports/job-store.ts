@@ -46,6 +46,12 @@ export interface UpdateOptions {
    * and the job left as it was, unless the fence's lease is still held.
    */
   fence?: WriteFence;
+  /**
+   * Written whoever holds the job, even through a store that fences every write to it (FencedJobStore): for
+   * a change that records what already happened outside, decided inside the write on the job as it is then
+   * (a feedback item the gateway took). Refused, it would be done again by the job's new owner.
+   */
+  unfenced?: true;
 }
 
 export interface JobQuery {
