@@ -133,9 +133,11 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       await Promise.race([http.close(), new Promise((r) => setTimeout(r, Math.min(drainMs, 5_000)).unref())]);
       http.server.closeAllConnections();
       await deps.queue.stop({ drainMs });
-      // Whatever still runs is interrupted; its job keeps its state and resumes on the next start.
-      runner?.stop();
+      // Whatever still runs is interrupted; its job keeps its state and resumes on the next start. Waited for
+      // (capped like the drain) before the store closes: the feedback outbox writes back the item it was sending.
+      const runnerStopped = runner?.stop();
       await deps.queue.stop({ drainMs: 2_000 });
+      await Promise.race([runnerStopped, new Promise((r) => setTimeout(r, 2_000).unref())]);
       await closeDeps(deps);
       logger.info("stopped");
       // The caller may exit right away: write out what the async log destination still holds.

@@ -134,7 +134,8 @@ export async function startWorkers(
   // Jobs parked for a webhook that never came (past GitHub's redelivery window) are checked against GitHub.
   const stopReconciler = startParkedReconciler(deps);
   const stopRunner = runner.stop.bind(runner);
-  runner.stop = () => (stopOutbox(), stopReconciler(), stopRunner());
+  // The outbox's last sweep writes back the item it was sending before the caller closes the store.
+  runner.stop = () => (stopReconciler(), Promise.all([stopOutbox(), stopRunner()]).then(() => undefined));
   return runner;
 }
 

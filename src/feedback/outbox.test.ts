@@ -373,6 +373,27 @@ describe("feedback outbox", () => {
     expect(s.clock.pending()).toEqual([]);
   });
 
+  // Shutdown closes the store right after stopping the outbox: a send left running could not write its answer back.
+  test("stopping the outbox cuts the sweep's send in flight and settles once its item is written back, free for the next process", async () => {
+    const s = await setup(() => undefined);
+    const calls: FeedbackRequest[] = [];
+    const model = {
+      ...s.deps.model,
+      // As the client does: the caller's abort ends the call with the signal's reason.
+      feedback: (r: FeedbackRequest, opts?: { signal?: AbortSignal }) =>
+        (calls.push(r), new Promise<never>((_, reject) => opts?.signal?.addEventListener("abort", () => reject(opts.signal!.reason)))),
+    };
+    await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
+    const stop = startFeedbackOutbox({ ...s.deps, model }, 60_000);
+    while (!calls.length) await new Promise((r) => setImmediate(r));
+    await stop();
+    expect(calls).toHaveLength(1);
+    const [a, b] = (await s.store.getJob(s.job.id))!.feedback;
+    expect([a!.status, a!.sendingUntil, b!.status]).toEqual(["pending", undefined, "pending"]);
+    // The next process, without waiting out a lease.
+    expect(await flushFeedback(s.deps, s.job.id)).toMatchObject({ sent: 2, pending: 0 });
+  });
+
   test("without a gateway configured nothing is lost: items wait", async () => {
     const s = await setup(() => undefined);
     await recordFeedback(s.deps, s.job.id, [item("a")]);

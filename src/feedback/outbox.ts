@@ -203,26 +203,26 @@ async function claim(deps: OutboxDeps, jobId: string, itemId: string): Promise<s
 
 /**
  * Resends every job's pending feedback now and then every `everyMs` (start-up after a crash included).
- * Returns a function that stops it.
+ * Returns a function that stops it: a send in flight is cut (its item stays pending, free for the next
+ * process at once), and the promise it returns settles once the sweep has written that item back, which
+ * must happen before the store closes.
  */
-export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => void {
-  let running = false;
+export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => Promise<void> {
+  let sweeping: Promise<void> | undefined;
   let stopped = false;
-  const sweep = async () => {
-    if (running) return;
-    running = true;
-    try {
-      // Every job with feedback waiting, however old: listJobs() would stop at the 50 newest.
-      for (const id of await deps.store.listJobIdsWithPendingFeedback()) {
-        if (stopped) break;
-        await flushFeedback(deps, id);
+  const stopping = new AbortController();
+  const sweep = (): Promise<void> =>
+    (sweeping ??= (async () => {
+      try {
+        // Every job with feedback waiting, however old: listJobs() would stop at the 50 newest.
+        for (const id of await deps.store.listJobIdsWithPendingFeedback()) {
+          if (stopped) break;
+          await flushFeedback(deps, id, stopping.signal);
+        }
+      } catch (err) {
+        deps.logger.warn({ err }, "feedback sweep failed; will try again");
       }
-    } catch (err) {
-      deps.logger.warn({ err }, "feedback sweep failed; will try again");
-    } finally {
-      running = false;
-    }
-  };
+    })().finally(() => (sweeping = undefined)));
   void sweep();
   let timer = deps.clock.setTimeout(function again() {
     void sweep().finally(() => {
@@ -234,5 +234,9 @@ export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => v
   return () => {
     stopped = true;
     timer.cancel();
+    // Not cut and not waited for, a send went on while the process closed its store: its answer could not
+    // be written, and the item waited out its send lease, then went again though the gateway had it.
+    stopping.abort(new Error("t0-ci-bot is shutting down"));
+    return sweeping ?? Promise.resolve();
   };
 }
