@@ -108,13 +108,16 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       if (heldByMissing.has(key)) result.unknownTarget++;
       continue;
     }
-    const lease = await claim(deps, jobId, item.id);
-    if (!lease) {
+    const claimed = await claim(deps, jobId, item.id);
+    // Settled by another flush since this one read the job: not pending, nor anything to wait for.
+    if (claimed === "settled") continue;
+    if (claimed === "busy") {
       // Another flush is sending it: it ends up sent or failed there.
       held.add(key);
       result.pending++;
       continue;
     }
+    const lease = claimed.lease;
     const target = "inferenceId" in item.target ? { inferenceId: item.target.inferenceId } : { episodeId: item.target.episodeId };
     let outcome: Partial<FeedbackItem>;
     let missedTarget = false;
@@ -184,19 +187,20 @@ function afterFailure(err: AppError, item: FeedbackItem, now: number, stopped: b
 }
 
 /**
- * Takes the send lease of a pending item (returned, as written on the item); undefined when another flush
- * holds it or the item is settled. Fenced like any write of a run: a run that lost its job starts no send.
+ * Takes the send lease of a pending item (`lease`: as written on the item); `busy` when another flush holds
+ * it, `settled` when it is no longer pending. Fenced like any write of a run: a run that lost its job starts no send.
  */
-async function claim(deps: OutboxDeps, jobId: string, itemId: string): Promise<string | undefined> {
+async function claim(deps: OutboxDeps, jobId: string, itemId: string): Promise<{ lease: string } | "busy" | "settled"> {
   const now = deps.clock.now();
-  let claimed: string | undefined;
+  let claimed: { lease: string } | "busy" | "settled" = "settled";
   await deps.store.updateJob(jobId, (j) => {
     // The store may run this again after a write conflict (Redis): decide from this copy only.
-    claimed = undefined;
+    claimed = "settled";
     const f = j.feedback.find((x) => x.id === itemId);
     if (!f || f.status !== "pending") return;
-    if (f.sendingUntil && Date.parse(f.sendingUntil) > now) return;
-    claimed = f.sendingUntil = new Date(now + SEND_LEASE_MS).toISOString();
+    if (f.sendingUntil && Date.parse(f.sendingUntil) > now) return void (claimed = "busy");
+    f.sendingUntil = new Date(now + SEND_LEASE_MS).toISOString();
+    claimed = { lease: f.sendingUntil };
   });
   return claimed;
 }
