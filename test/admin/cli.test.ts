@@ -90,6 +90,32 @@ describe("CLI: jobs and deliveries", () => {
     expect(text.stdout).toContain("error     http_401 in propose-patch: gateway https://[REDACTED]@tensorzero.internal:3000/inference refused");
   });
 
+  // A feedback item the gateway refused (or that keeps failing) is on the job: the text view must say so,
+  // not only --json, or the person looking at the job never learns its outcome did not reach TensorZero.
+  test("jobs show: the feedback outbox, each item's status, and why one was refused or is still pending", async () => {
+    const store = await LowdbJobStore.open(dir);
+    await store.updateJob(pendingId, (j) => {
+      const base = { attempts: 1, createdAt: "2026-11-23T12:40:00.000Z" };
+      j.feedback = [
+        { ...base, id: "pr_merged:ep1", metric: "pr_merged", value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "sent", sentAt: "2026-11-23T12:40:01.000Z" },
+        { ...base, id: "demonstration:inf1", metric: "demonstration", value: {}, target: { inferenceId: "0192f5a0-0000-7000-8000-000000000002" }, status: "failed", lastError: "model_bad_request: TensorZero rejected the request with 400: Demonstration does not fit function output schema" },
+        { ...base, attempts: 3, id: "comment:review:31", metric: "comment", value: "ok", target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "pending", lastError: "model_network: cannot reach TensorZero" },
+      ];
+    });
+    await store.close();
+    const io = capture();
+    expect(await jobsCli(["show", pendingId], env, io)).toBe(0);
+    expect(io.stdout).toContain([
+      "feedback  1 sent, 1 failed, 1 pending",
+      "  sent     pr_merged  episode 0192f5a0-0000-7000-8000-000000000001  (1 attempt)",
+      "  failed   demonstration  inference 0192f5a0-0000-7000-8000-000000000002  (1 attempt): model_bad_request: TensorZero rejected the request with 400: Demonstration does not fit function output schema",
+      "  pending  comment  episode 0192f5a0-0000-7000-8000-000000000001  (3 attempts): model_network: cannot reach TensorZero",
+    ].join("\n"));
+    const none = capture();
+    expect(await jobsCli(["show", failedId], env, none)).toBe(0);
+    expect(none.stdout).not.toContain("feedback");
+  });
+
   test("jobs list with a bad --state → 2 and the valid states", async () => {
     const io = capture();
     expect(await jobsCli(["list", "--state", "done"], env, io)).toBe(2);

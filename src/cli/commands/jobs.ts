@@ -208,6 +208,17 @@ function describe(j: Job): string {
   const events = prEventsOf(j);
   if (events.length) lines.push("pr events");
   for (const e of events) lines.push(`  ${e.at}  ${e.kind}  ${prEventDetail(e)}`.trimEnd());
+  // What reached TensorZero: an item refused, or still failing, is the job's outcome not counted there.
+  const feedback = j.feedback ?? [];
+  if (feedback.length) {
+    const count = (s: string) => feedback.filter((f) => f.status === s).length;
+    lines.push(`feedback  ${count("sent")} sent, ${count("failed")} failed, ${count("pending")} pending`);
+  }
+  for (const f of feedback) {
+    const target = "inferenceId" in f.target ? `inference ${f.target.inferenceId}` : `episode ${f.target.episodeId}`;
+    const tries = `(${f.attempts} attempt${f.attempts === 1 ? "" : "s"})`;
+    lines.push(`  ${f.status.padEnd(7)}  ${f.metric}  ${target}  ${tries}${f.status !== "sent" && f.lastError ? `: ${f.lastError}` : ""}`);
+  }
   return `${lines.join("\n")}\n`;
 }
 
