@@ -145,8 +145,14 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
     return undefined;
   };
+  // A section may change a path an earlier one renamed a file to (app/tests.py → lib/tests.py, then lib/tests.py
+  // edited or renamed again): it is checked against the file it came from, whose content says it holds tests.
+  const cameFrom = new Map<string, string>();
   for (const fp of patches) {
-    const data = originals.get(fp.oldPath ?? fp.path)?.data ?? null;
+    const src = fp.oldPath ?? fp.path;
+    const origin = cameFrom.get(src) ?? src;
+    if (fp.status === "renamed") cameFrom.set(fp.path, origin);
+    const data = originals.get(origin)?.data ?? null;
     const before = data === null ? null : data.toString("utf8");
     const refused = allowedOrRefused([...findGreenwashing(fp, before), ...findSecretEnvReads(fp, before)]);
     if (refused) return refuse(refused);

@@ -5,6 +5,7 @@ import { applyPatch, planPatch, refusalError } from "../../src/patch/apply-patch
 import { checkPathText } from "../../src/patch/path-policy.js";
 import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
 import { PLANTED, RSA_KEY_LINES } from "../helpers/planted-secrets.js";
+import { gitDiff } from "./git-diff.js";
 import { configWith, makeSandbox, snapshotTree, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
@@ -107,6 +108,35 @@ describe("planPatch", () => {
   test("a directory symlinked inside the repo is refused even when the diff goes through it to a new file", async () => {
     const r = await applyPatch("--- /dev/null\n+++ b/link-src/new.js\n@@ -0,0 +1 @@\n+x\n", sb.repo, { config: configWith() });
     expect(r).toMatchObject({ ok: false, refusal: { rule: "symlink", file: "link-src/new.js" } });
+  });
+});
+
+describe("a file renamed by one section and changed by the next", () => {
+  // Django's app/tests.py: only its content says it holds tests, so the second section must be checked against it.
+  const DJANGO_TESTS =
+    "from django.test import TestCase\n\nfrom .models import total\n\n\nclass TotalTests(TestCase):\n    def test_total(self):\n        self.assertEqual(total([1, 2]), 3)\n        self.assertEqual(total([]), 0)\n";
+  const RENAME = "diff --git a/app/tests.py b/lib/tests.py\nsimilarity index 100%\nrename from app/tests.py\nrename to lib/tests.py\n";
+  test.each([
+    [
+      "an assertion removed from the moved file",
+      `${RENAME}diff --git a/lib/tests.py b/lib/tests.py\n--- a/lib/tests.py\n+++ b/lib/tests.py\n@@ -7,4 +7,3 @@ class TotalTests(TestCase):\n     def test_total(self):\n         self.assertEqual(total([1, 2]), 3)\n-        self.assertEqual(total([]), 0)\n`,
+      "weaken_assertions",
+      /removes the assertion "self\.assertEqual\(total\(\[\]\), 0\)"/,
+    ],
+    [
+      "the moved file renamed again to a name Django's runner does not collect",
+      `${RENAME}diff --git a/lib/tests.py b/lib/checks.py\nsimilarity index 100%\nrename from lib/tests.py\nrename to lib/checks.py\n`,
+      "delete_tests",
+      /moves the test file lib\/tests\.py where the test runner will not find it/,
+    ],
+  ])("%s is checked as the test file it was", async (_name, diff, rule, reason) => {
+    const { repo, cleanup } = await gitDiff({ before: { "app/tests.py": DJANGO_TESTS, "app/models.py": "def total(xs):\n    return sum(xs)\n" } });
+    try {
+      expect(await applyPatch(diff, repo, { config: configWith(), dryRun: true })).toMatchObject({ ok: false, refusal: { rule, reason: expect.stringMatching(reason) } });
+      expect(await applyPatch(diff, repo, { config: configWith([rule]), dryRun: true })).toMatchObject({ ok: true, overrides: [rule] });
+    } finally {
+      await cleanup();
+    }
   });
 });
 
