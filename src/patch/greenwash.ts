@@ -2,6 +2,7 @@ import {
   ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
+import { foldedPath } from "./folded-path.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
 import { addedLintExclusion } from "./lint-exclusions.js";
@@ -54,7 +55,8 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   const add = (rule: AllowKey, reason: string, hunk?: string) => findings.push({ rule, file, reason, ...(hunk ? { hunk } : {}) });
   const testFile = isTestPath(file) || (fp.oldPath !== null && isTestPath(fp.oldPath)) || hasTestMarkers(oldContent);
 
-  const either = (re: RegExp) => re.test(file) || (fp.oldPath !== null && re.test(fp.oldPath));
+  // Workflow and action paths are matched as a case-insensitive runner checks them out (see foldedPath).
+  const either = (re: RegExp) => re.test(foldedPath(file)) || (fp.oldPath !== null && re.test(foldedPath(fp.oldPath)));
   if (either(WORKFLOWS)) {
     add("workflow_edits", "the patch edits a GitHub Actions workflow; fix the code, or allow workflow_edits in .github/ci-bot.yml");
   } else if (either(LOCAL_ACTIONS)) {
