@@ -46,11 +46,14 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /(^|[^\w.@])(\w+\.)?mark\.(skip|skipif|xfail)\b/, why: "skips tests through a pytest mark", files: PYTHON },
   {
     rule: "skip_tests",
-    re: /\bpytest_deselected\s*\(|\bitems\s*\[\s*:\s*\]\s*=|\bitems\.(remove|pop|clear)\s*\(|\bdel\s+items\s*\[/,
+    // Any slice assigned: `items[:] = kept`, `items[1:] = []`.
+    re: /\bpytest_deselected\s*\(|\bitems\s*\[[^\]]*:[^\]]*\]\s*=(?!=)|\bitems\.(remove|pop|clear)\s*\(|\bdel\s+items\s*\[/,
     why: "drops collected tests in conftest.py",
     files: CONFTEST,
   },
   { rule: "skip_tests", re: /\bpytest\.(skip|xfail)\s*\(/, why: "skips a test at run time" },
+  // pytest_ignore_collect returning True leaves a path out of collection, as collect_ignore does.
+  { rule: "skip_tests", re: /\bdef\s+pytest_ignore_collect\b/, why: "makes pytest skip collecting files (pytest_ignore_collect)", files: PYTHON },
   { rule: "skip_tests", re: /\bpytestmark\s*=.*\bmark\.(skip|skipif|xfail)\b/, why: "skips a whole test module" },
   { rule: "skip_tests", re: /@unittest\.(skip\w*|expectedFailure)\b/, why: "marks a unittest test skipped" },
   // The same decorators imported by name: `from unittest import skip`.
