@@ -1,5 +1,6 @@
 import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { checkCollectIgnore } from "./check-collect-ignore.js";
+import { checkGoTestMain } from "./check-go-test-main.js";
 import { checkMakefile } from "./check-makefile.js";
 import { checkMocharc } from "./check-mocharc.js";
 import { checkMochaFolders } from "./check-mocha-folders.js";
@@ -24,7 +25,7 @@ import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js"
  * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
  * script or `make test` recipe that no longer runs the tests, test-selection settings in jest/vitest
  * and pytest configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that
- * no longer runs them. `hunks` are the patch's hunks for the file, used to say where the change is.
+ * no longer runs them, a Go TestMain that no longer calls m.Run(). `hunks` are the patch's hunks for the file, used to say where the change is.
  * `runBy` says what runs the file when it is such a script (see findTestEntryScripts). `project` is what
  * the files next to it say about how its commands run.
  */
@@ -72,6 +73,8 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkCollectIgnore(old, now, add);
   } else if (TSCONFIG.test(name)) {
     checkTsconfig(old, now, add);
+  } else if (name.endsWith("_test.go")) {
+    checkGoTestMain(old, now, add);
   }
   return findings;
 }

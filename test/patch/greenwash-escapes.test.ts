@@ -67,6 +67,9 @@ const SH = (body: string, head = "set -euo pipefail\n") => `#!/usr/bin/env bash\
 /** A test entry script that moves itself with `cd` (its own directory, spelled one way or another) before running `body`. */
 const SH_CD = (cd: string, body: string) => `#!/usr/bin/env bash\nset -euo pipefail\n${cd}\n${body}`;
 const WORKFLOW = (run: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ${run}\n`;
+/** A Go package's TestMain with `body`, and a test it should run. */
+const GO_MAIN = (body: string) => `package calc\n\nimport (\n\t"os"\n\t"testing"\n)\n\nfunc TestMain(m *testing.M) {\n${body}}\n`;
+const GO_TEST = "package calc\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"Add(1, 2) != 3\")\n\t}\n}\n";
 const DJANGO_TESTS = `from django.test import TestCase\n\nfrom .models import total\n\n\nclass TotalTests(TestCase):\n    def test_total(self):\n        self.assertEqual(total([1, 2]), 3)\n`;
 
 describe("green-washing that used to get through is refused, and allowed by its override", () => {
@@ -82,6 +85,8 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["jest.config.js gains testPathIgnorePatterns", { before: { "jest.config.js": JEST_JS() }, after: { "jest.config.js": JEST_JS('  testPathIgnorePatterns: ["/node_modules/", "/test/sum"],\n') } }, "skip_tests", /adds "\/test\/sum" to testPathIgnorePatterns/],
     ["pytest.ini addopts gains -k", { before: { "pytest.ini": PYTEST_INI("-q") }, after: { "pytest.ini": PYTEST_INI('-q -k "test_b or test_c"') } }, "skip_tests", /adds -k to addopts in \[pytest\]/],
     ["conftest.py gains collect_ignore", { before: { "tests/conftest.py": CONFTEST() }, after: { "tests/conftest.py": CONFTEST('\ncollect_ignore = ["test_a.py"]\n') } }, "skip_tests", /"test_a\.py" to collect_ignore/],
+    ["main_test.go, new: a TestMain that never calls m.Run()", { before: { "calc_test.go": GO_TEST }, after: { "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n") } }, "skip_tests", /leaves TestMain without calling m\.Run\(\)/],
+    ["main_test.go: m.Run() dropped from TestMain", { before: { "calc_test.go": GO_TEST, "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n\tos.Exit(m.Run())\n") }, after: { "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n\t// os.Exit(m.Run())\n") } }, "skip_tests", /leaves TestMain without calling m\.Run\(\)/],
     ["conftest.py gains pytest_ignore_collect", { before: { "tests/conftest.py": CONFTEST() }, after: { "tests/conftest.py": CONFTEST('\ndef pytest_ignore_collect(collection_path, config):\n    return "slow" in collection_path.name\n') } }, "skip_tests", /makes pytest skip collecting files \(pytest_ignore_collect\)/],
     ["conftest.py cuts the collected items with a slice", { before: { "tests/conftest.py": CONFTEST() }, after: { "tests/conftest.py": CONFTEST("\ndef pytest_collection_modifyitems(config, items):\n    items[1:] = []\n") } }, "skip_tests", /drops collected tests in conftest\.py: "items\[1:\] = \[\]"/],
     ["jest.config.json coverage thresholds 90 → 10", { before: { "jest.config.json": JEST_JSON(90) }, after: { "jest.config.json": JEST_JSON(10) } }, "lower_thresholds", /lowers the coverage threshold \w+ from 90 to 10/],
@@ -203,6 +208,8 @@ describe("legitimate fixes next to those files are still accepted", () => {
   test.each<[string, Case]>([
     ["fixing the code under test", { before: { "src/sum.js": "export const sum = (xs) => xs.reduce((a, b) => a - b, 0);\n", "test/sum.test.js": SUM_TEST }, after: { "src/sum.js": "export const sum = (xs) => xs.reduce((a, b) => a + b, 0);\n" } }],
     ["adding a test file", { before: { "test/sum.test.js": SUM_TEST }, after: { "test/more.test.js": SUM_TEST.replace("adds", "adds more") } }],
+    ["main_test.go, new: a TestMain that sets up and runs the tests", { before: { "calc_test.go": GO_TEST }, after: { "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n\tos.Exit(m.Run())\n") } }],
+    ["main_test.go, new: a TestMain that hands m to a helper that runs it", { before: { "calc_test.go": GO_TEST }, after: { "main_test.go": GO_MAIN("\ttestutil.MainTest(m, os.Getenv(\"DB\"))\n") } }],
     ["--runInBand added to the test script", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --runInBand" }) } }],
     ["jest run through node for ESM", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "node --experimental-vm-modules node_modules/jest/bin/jest.js" }) } }],
     ["the test script split into test:unit", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "npm run test:unit", "test:unit": "jest --ci" }) } }],
