@@ -18,6 +18,7 @@ import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { PYTEST_CONFIG_FILES, pytestConfigsIn, testpathsReader } from "./pytest-testpaths.js";
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
+import { submodulePaths } from "./submodule-paths.js";
 import { findSecretEnvReads } from "./secret-env-reads.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
 import { GUARD_READ_MAX_BYTES } from "./text-before-patch.js";
@@ -99,6 +100,16 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   const root = await fs.realpath(repoDir).catch((err: NodeJS.ErrnoException) => {
     throw permanent("workspace_missing", `the work tree ${repoDir} cannot be opened (${err.code ?? err.message}); clone the repository again`);
   });
+  // A submodule's folder is an empty directory in the checkout (its files are another repository's). A file
+  // written there goes into the commit's tree under the gitlink: either it replaces the submodule with a folder
+  // of the patch's own (its tests gone with it) or GitHub refuses the tree at publish; how GitHub's create-tree
+  // treats it is not documented, so it is refused here.
+  const modules = await readRegularFile(path.join(root, ".gitmodules"), GUARD_READ_MAX_BYTES);
+  const submodules = modules.ok ? submodulePaths(modules.data.toString("utf8")) : [];
+  for (const p of touched) {
+    const sub = submodules.find((s) => p === s || p.startsWith(`${s}/`));
+    if (sub) return refuse({ rule: "submodule", file: p, reason: `${p} is inside the submodule ${sub}, whose files live in another repository; fix it there and bump the submodule by hand` });
+  }
   const originals = new Map<string, Original>();
   for (const p of touched) {
     const check = await checkPathOnDisk(root, p);

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { promisify } from "node:util";
 import { applyPatch, planPatch, refusalError } from "../../src/patch/apply-patch.js";
 import { checkPathText } from "../../src/patch/path-policy.js";
 import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
@@ -134,6 +136,26 @@ describe("a file renamed by one section and changed by the next", () => {
     try {
       expect(await applyPatch(diff, repo, { config: configWith(), dryRun: true })).toMatchObject({ ok: false, refusal: { rule, reason: expect.stringMatching(reason) } });
       expect(await applyPatch(diff, repo, { config: configWith([rule]), dryRun: true })).toMatchObject({ ok: true, overrides: [rule] });
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("a submodule's folder", () => {
+  test("a file written inside it is refused: the commit would replace the submodule with a folder of the patch's own", async () => {
+    const gitmodules = '[submodule "tests-data"]\n\tpath = "tests/shared/"\n\turl = https://github.com/acme/tests-data.git\n';
+    const { repo, cleanup } = await gitDiff({ before: { ".gitmodules": gitmodules, "app.py": "x = 1\n" } });
+    try {
+      // The gitlink, as `git submodule add` records it, and the empty folder the checkout makes for it.
+      const git = (...args: string[]) => promisify(execFile)("git", ["-C", repo, ...args], { env: { ...process.env, GIT_CONFIG_NOSYSTEM: "1", GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" } });
+      await git("update-index", "--add", "--cacheinfo", `160000,${"a".repeat(40)},tests/shared`);
+      await git("commit", "-q", "-m", "submodule");
+      await fs.mkdir(path.join(repo, "tests/shared"), { recursive: true });
+      const into = await applyPatch("--- /dev/null\n+++ b/tests/shared/conftest.py\n@@ -0,0 +1 @@\n+collect_ignore = []\n", repo, { config: configWith(), dryRun: true });
+      expect(into).toMatchObject({ ok: false, refusal: { rule: "submodule", file: "tests/shared/conftest.py", reason: expect.stringMatching(/inside the submodule tests\/shared/) } });
+      const beside = await applyPatch("--- /dev/null\n+++ b/tests/shared-notes.md\n@@ -0,0 +1 @@\n+notes\n", repo, { config: configWith(), dryRun: true });
+      expect(beside).toMatchObject({ ok: true });
     } finally {
       await cleanup();
     }
