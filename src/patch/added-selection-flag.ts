@@ -13,12 +13,17 @@ const SELECTION_FLAGS: Array<{ flags: string[]; runners?: RegExp; why: string }>
     runners: /^(jest|vitest|mocha|_mocha|pytest|py\.test|cargo test|cargo nextest|go test|playwright test|ava|tap|karma|jasmine|node --test|bun test|deno test|run:test.*)$/,
     why: "which ends without running the tests",
   },
+  // pytest's --setup-only/--setup-plan run only fixtures (or nothing), --fixtures and --markers only print; go test -list only lists.
+  { flags: ["--setup-only", "--setup-plan", "--fixtures", "--fixtures-per-test", "--markers"], runners: /^(pytest|py\.test|tox|nox)$/, why: "which ends without running the tests" },
+  { flags: ["-list"], runners: /^go test$/, why: "which lists the tests without running them" },
+  // node --test --test-only runs only the tests marked { only: true }, and skips every other.
+  { flags: ["--test-only"], runners: /^node --test$/, why: "which runs only the tests marked only" },
   { flags: ["--continue-on-collection-errors"], why: "which lets test files that fail to import pass" },
   { flags: ["-Dmaven.test.failure.ignore", "-DtestFailureIgnore"], why: "which lets failing tests pass" },
   {
     flags: [
       "--testPathIgnorePatterns", "--testPathPattern", "--testPathPatterns", "--testNamePattern", "--onlyChanged", "--changedSince",
-      "--lastCommit", "--findRelatedTests", "--deselect", "--ignore", "--ignore-glob", "--lf", "--last-failed", "--skip", "--exclude",
+      "--lastCommit", "--findRelatedTests", "--test-name-pattern", "--test-skip-pattern", "--deselect", "--ignore", "--ignore-glob", "--lf", "--last-failed", "--skip", "--exclude",
       "--grep", "--fgrep", "--invert", "--shard", "--changed", "--related", "--since", "-DskipTests", "-Dmaven.test.skip", "-Dtest", "--exclude-tests",
     ],
     why: "which deselects tests",

@@ -35,6 +35,9 @@ const SOURCE_NOT_CONFIG = /^(?!(.*\/)?[^/]*(\.config\.[cm]?[jt]s|rc\.[cm]?js)$).
 /** Where coverage.py's omit and jest's coveragePathIgnorePatterns are read. */
 const COVERAGE_CONFIG = /(^|\/)(\.coveragerc|setup\.cfg|tox\.ini|pyproject\.toml|package\.json|jest\.config\.[cm]?[jt]s|jest\.config\.json)$/;
 const CONFTEST = /(^|\/)conftest\.py$/;
+const CARGO_TOML = /(^|\/)Cargo\.toml$/;
+/** npm's and yarn 1's per-project settings. */
+const NPMRC = /(^|\/)\.(npmrc|yarnrc)$/;
 /** Where jest/vitest read `passWithNoTests: true`, which turns "no test found" into a pass. */
 const JEST_OR_VITEST_CONFIG = anyOf(PACKAGE_JSON, JEST_CONFIG_FILE, VITEST_CONFIG_FILE);
 
@@ -109,6 +112,10 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /\b[tb]\.Skip(f|Now)?\s*\(/, why: "skips a Go test" },
   { rule: "skip_tests", re: /^\s*\/\/\s*(\+build\s+ignore|go:build\s+ignore)\b/, why: "excludes a Go file from the build and its tests" },
   { rule: "skip_tests", re: /#\[ignore\b|#\[cfg_attr\(.*\bignore\b/, why: "marks a Rust test #[ignore]" },
+  // `test = false` / `doctest = false` on a [lib], [[bin]] or [[test]] target: cargo test no longer runs its tests.
+  { rule: "skip_tests", re: /^\s*(doc)?test\s*=\s*false\b/, why: "stops cargo test running a target's tests", files: CARGO_TOML },
+  // The program every npm script runs under (`npm test` runs `<script-shell> -c "jest"`): /bin/true passes them all.
+  { rule: "skip_tests", re: /^\s*script-shell\s*=/, why: "changes the shell npm runs every script with (script-shell), the test script included", files: NPMRC },
   // `#[cfg(all(test, any()))]`: `any()` is false, `not(test)` is false under cargo test.
   { rule: "skip_tests", re: /#!?\[cfg(_attr)?\(.*(\bany\(\s*\)|\bnot\(\s*test\s*\))/, why: "compiles Rust tests out with a cfg that is never true" },
   // Build constraints leave a test file out of every build that does not match them.
@@ -142,6 +149,8 @@ export const LINE_PATTERNS: LinePattern[] = [
   // or_true
   { rule: "or_true", re: /\|\|\s*(true\b|:(?=\s|$|;|["'])|exit\s+0\b|echo\b)/, why: "swallows a command's failure (|| true)", files: SCRIPT_FILES },
   { rule: "or_true", re: /\bset\s+\+e\b|\bset\s+\+o\s+errexit\b/, why: "turns off exit-on-error (set +e)", files: SCRIPT_FILES },
+  // `trap 'exit 0' EXIT` (or ERR, under set -e) replaces the script's exit status with success, whatever failed.
+  { rule: "or_true", re: /\btrap\s+(['"])[^'"]*\bexit\s+0\b[^'"]*\1\s+(.*\s)?(EXIT|ERR|0)\b/, why: "makes the script exit with success whatever failed (trap 'exit 0')", files: SCRIPT_FILES },
   { rule: "or_true", re: /;\s*(true|exit\s+0)\s*["']?\s*,?\s*$/, why: "ends a command with '; true' / '; exit 0'", files: SCRIPT_FILES },
   { rule: "or_true", re: /^\t-[^\s-]/, why: "prefixes a make command with '-' so its failure is ignored", files: MAKEFILES },
   // lower_thresholds — suppressions and disabled lint rules

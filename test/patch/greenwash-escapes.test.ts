@@ -70,6 +70,7 @@ const WORKFLOW = (run: string) => `name: ci\non: [push]\njobs:\n  test:\n    run
 /** A Go package's TestMain with `body`, and a test it should run. */
 const GO_MAIN = (body: string) => `package calc\n\nimport (\n\t"os"\n\t"testing"\n)\n\nfunc TestMain(m *testing.M) {\n${body}}\n`;
 const GO_TEST = "package calc\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"Add(1, 2) != 3\")\n\t}\n}\n";
+const CARGO = (extra = "") => `[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n${extra}`;
 const DJANGO_TESTS = `from django.test import TestCase\n\nfrom .models import total\n\n\nclass TotalTests(TestCase):\n    def test_total(self):\n        self.assertEqual(total([1, 2]), 3)\n`;
 
 describe("green-washing that used to get through is refused, and allowed by its override", () => {
@@ -85,6 +86,13 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["jest.config.js gains testPathIgnorePatterns", { before: { "jest.config.js": JEST_JS() }, after: { "jest.config.js": JEST_JS('  testPathIgnorePatterns: ["/node_modules/", "/test/sum"],\n') } }, "skip_tests", /adds "\/test\/sum" to testPathIgnorePatterns/],
     ["pytest.ini addopts gains -k", { before: { "pytest.ini": PYTEST_INI("-q") }, after: { "pytest.ini": PYTEST_INI('-q -k "test_b or test_c"') } }, "skip_tests", /adds -k to addopts in \[pytest\]/],
     ["conftest.py gains collect_ignore", { before: { "tests/conftest.py": CONFTEST() }, after: { "tests/conftest.py": CONFTEST('\ncollect_ignore = ["test_a.py"]\n') } }, "skip_tests", /"test_a\.py" to collect_ignore/],
+    ["pytest.ini addopts gains --setup-only, which runs the fixtures and no test", { before: { "pytest.ini": PYTEST_INI("-q") }, after: { "pytest.ini": PYTEST_INI("-q --setup-only") } }, "skip_tests", /adds --setup-only to addopts in \[pytest\] .* which ends without running the tests/],
+    ["Makefile: go test -list, which lists the tests without running them", { before: { Makefile: GO_MAKEFILE("./...") }, after: { Makefile: GO_MAKEFILE("-list . ./...") } }, "skip_tests", /adds -list to the recipe of the make target test/],
+    ["package.json: node --test --test-only, which runs only tests marked only", { before: { "package.json": pkg({ test: "node --test" }) }, after: { "package.json": pkg({ test: "node --test --test-only" }) } }, "skip_tests", /adds --test-only to the test script "test"/],
+    ["package.json: node --test --test-name-pattern", { before: { "package.json": pkg({ test: "node --test" }) }, after: { "package.json": pkg({ test: "node --test --test-name-pattern=sum" }) } }, "skip_tests", /adds --test-name-pattern to the test script "test"/],
+    ["scripts/test.sh: trap 'exit 0' EXIT", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("trap 'exit 0' EXIT\npytest -q tests\n") } }, "or_true", /exit with success whatever failed \(trap 'exit 0'\)/],
+    [".npmrc, new: script-shell, which npm runs the test script with", { before: { "package.json": pkg({ test: "jest" }) }, after: { ".npmrc": "script-shell=/bin/true\n" } }, "skip_tests", /changes the shell npm runs every script with \(script-shell\)/],
+    ["Cargo.toml: the library's tests turned off (test = false)", { before: { "Cargo.toml": CARGO() }, after: { "Cargo.toml": CARGO("\n[lib]\ntest = false\n") } }, "skip_tests", /stops cargo test running a target's tests: "test = false"/],
     ["main_test.go, new: a TestMain that never calls m.Run()", { before: { "calc_test.go": GO_TEST }, after: { "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n") } }, "skip_tests", /leaves TestMain without calling m\.Run\(\)/],
     ["main_test.go: m.Run() dropped from TestMain", { before: { "calc_test.go": GO_TEST, "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n\tos.Exit(m.Run())\n") }, after: { "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n\t// os.Exit(m.Run())\n") } }, "skip_tests", /leaves TestMain without calling m\.Run\(\)/],
     ["conftest.py gains pytest_ignore_collect", { before: { "tests/conftest.py": CONFTEST() }, after: { "tests/conftest.py": CONFTEST('\ndef pytest_ignore_collect(collection_path, config):\n    return "slow" in collection_path.name\n') } }, "skip_tests", /makes pytest skip collecting files \(pytest_ignore_collect\)/],
@@ -208,6 +216,9 @@ describe("legitimate fixes next to those files are still accepted", () => {
   test.each<[string, Case]>([
     ["fixing the code under test", { before: { "src/sum.js": "export const sum = (xs) => xs.reduce((a, b) => a - b, 0);\n", "test/sum.test.js": SUM_TEST }, after: { "src/sum.js": "export const sum = (xs) => xs.reduce((a, b) => a + b, 0);\n" } }],
     ["adding a test file", { before: { "test/sum.test.js": SUM_TEST }, after: { "test/more.test.js": SUM_TEST.replace("adds", "adds more") } }],
+    ["scripts/test.sh: a trap that cleans up on exit", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH('tmp="$(mktemp -d)"\ntrap \'rm -rf "$tmp"\' EXIT\npytest -q tests\n') } }],
+    ["Cargo.toml: a criterion bench without the test harness", { before: { "Cargo.toml": CARGO() }, after: { "Cargo.toml": CARGO('\n[[bench]]\nname = "sum"\nharness = false\n') } }],
+    [".npmrc, new: a registry", { before: { "package.json": pkg({ test: "jest" }) }, after: { ".npmrc": "registry=https://registry.npmjs.org/\nengine-strict=true\n" } }],
     ["main_test.go, new: a TestMain that sets up and runs the tests", { before: { "calc_test.go": GO_TEST }, after: { "main_test.go": GO_MAIN("\tos.Setenv(\"TZ\", \"UTC\")\n\tos.Exit(m.Run())\n") } }],
     ["main_test.go, new: a TestMain that hands m to a helper that runs it", { before: { "calc_test.go": GO_TEST }, after: { "main_test.go": GO_MAIN("\ttestutil.MainTest(m, os.Getenv(\"DB\"))\n") } }],
     ["--runInBand added to the test script", { before: { "package.json": pkg({ test: "jest" }) }, after: { "package.json": pkg({ test: "jest --runInBand" }) } }],
