@@ -121,6 +121,8 @@ export const LINE_PATTERNS: LinePattern[] = [
   // Build constraints leave a test file out of every build that does not match them.
   { rule: "skip_tests", re: /^\s*\/\/\s*(go:build|\+build)\s/, why: "adds a build constraint to a Go test file", files: /_test\.go$/ },
   { rule: "skip_tests", re: /@(Disabled\w*|Ignore)\b/, why: "disables a JVM test" },
+  // TestNG's own switch: `@Test(enabled = false)`.
+  { rule: "skip_tests", re: /@Test\s*\(.*\benabled\s*=\s*false\b/, why: "disables a JVM test" },
   // JUnit 5 runs an @EnabledOnOs/@EnabledIf test only where its condition holds; an assumption skips the rest.
   { rule: "skip_tests", re: /@Enabled(On|If|For)\w*\b/, why: "runs a JVM test only under a condition" },
   { rule: "skip_tests", re: /\bassume(True|False|That|NotNull)?\s*\(/, why: "makes a JVM test skip itself when an assumption fails", files: /\.(java|kt|scala|groovy)$/ },
@@ -128,7 +130,7 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "weaken_assertions", re: /#\[should_panic\b/, why: "makes a Rust test pass when it panics" },
   {
     rule: "weaken_assertions",
-    re: /\b(raises|assertRaises)\s*\(\s*\(?\s*(AssertionError|BaseException)\b|\bassertThrows\s*\(\s*(AssertionError|AssertionFailedError|Throwable)\.class|\bexpected\s*=\s*(AssertionError|Throwable)\.class/,
+    re: /\b(raises|assertRaises)\s*\(\s*\(?\s*(AssertionError|BaseException)\b|\bassertThrows\s*\(\s*(AssertionError|AssertionFailedError|Throwable)\.class|\bexpected(Exceptions)?\s*=\s*\{?\s*(AssertionError|Throwable)\.class/,
     why: "expects the test's own assertion to fail",
     files: TEST_PATH,
   },
@@ -209,7 +211,7 @@ export const ASSERTION =
  * `toMatchInlineSnapshot()` is filled in with whatever the code produces on the next run.
  */
 export const WEAK_ASSERTION =
-  /(\.toMatchInlineSnapshot\s*\(\s*\)|\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
+  /(\.toMatchInlineSnapshot\s*\(\s*\)|\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|\.not\.(toBe|toEqual|toStrictEqual)\s*\(|\bassertNotEquals?\s*\(|\bassert\.(notEqual|notStrictEqual|notDeepEqual|NotEqual)\s*\(|\bassert_ne!\s*\(|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
 
 /** Tolerance parameters: a larger value is looser. */
 export const TOLERANCE = /\b(rtol|atol|abs_tol|rel_tol|abs|rel|delta|tol|tolerance|epsilon|eps)\s*[=:]\s*([0-9][0-9._]*(?:e-?\d+)?)/gi;

@@ -21,8 +21,20 @@ export function isHollowAssertion(line: string): boolean {
   const py = /^assert\s+(.+)$/.exec(text);
   if (py) {
     // `assert a == b, "message"`: the message is not a side.
-    const sides = splitTop(splitTop(py[1]!, ",")[0]!, "==");
+    const cond = splitTop(py[1]!, ",")[0]!.trim();
+    const sides = splitTop(cond, "==");
     if (sides.length === 2 && same(sides[0]!, sides[1]!)) return true;
+    // `assert (a == b, "message")` asserts a tuple, which is never empty: always true (Python warns, and runs it).
+    // (Not `assert(a, "message")` without the space: that is also node's assert call.)
+    const paren = cond.startsWith("(") ? argsAt(cond, 0) : undefined;
+    if (paren && paren.end === cond.length && paren.args.length >= 2) return true;
+  }
+  // `self.assertTrue(actual, expected)`, written for assertEqual: the second argument is the failure message,
+  // so it passes for any truthy value.
+  const truthy = /\bself\.assert(True|_)\s*\(/.exec(text);
+  if (truthy) {
+    const a = argsAt(text, truthy.index + truthy[0].length - 1);
+    if (a && a.args.length >= 2 && !/^\s*(msg\s*=|[rbfu]*["'])/i.test(a.args[1]!)) return true;
   }
   const call = /\b(assert(?:Equals?|_eq!?|\.(?:equal|strictEqual|deepEqual|deepStrictEqual|Equal|Equalf|EqualValues))|self\.assert(?:Equal|Equals|ListEqual|DictEqual))\s*\(/.exec(text);
   if (call) {
