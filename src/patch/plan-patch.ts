@@ -8,14 +8,16 @@ import { JEST_CONFIG_FILE, JEST_CONFIG_ORDER, VITEST_CONFIG_FILE, VITEST_CONFIG_
 import { applyHunks, newFileContent } from "./apply-hunks.js";
 import { configReadAfter, configReadBefore, jestReadsPackageJson, packageJsonJest } from "./config-read-before.js";
 import { countLines, lineCount, sumCounts } from "./count-lines.js";
-import { findGreenwashing, type Finding } from "./greenwash.js";
+import { findGreenwashing, hasTestMarkers, type Finding } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
 import { filesUnder } from "./files-under.js";
 import { mochaFindingsBelow, NAMES_MOCHA } from "./mocha-findings-below.js";
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
+import { outOfTestpaths } from "./out-of-testpaths.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { PYTEST_CONFIG_FILES, pytestConfigsIn, testpathsReader } from "./pytest-testpaths.js";
+import { TEST_FILE_NAME } from "./greenwash-patterns.js";
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
 import { submodulePaths } from "./submodule-paths.js";
@@ -230,6 +232,18 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   // The checkout's files, listed once per plan, and only for a check that looks beyond the patch's folders.
   const repoFiles = () => (listed ??= listRepoFiles(root));
   const vitest = vitestReader(root, originals, vfs, repoFiles);
+  // A Python test file moved out of the folders the root's pytest testpaths name is no longer collected by a
+  // pytest run from the root with no paths (tests/test_a.py → legacy/test_a.py under `testpaths = tests`).
+  for (const [p, st] of statusOf) {
+    if (st.status !== "renamed" || st.from === undefined || !st.from.endsWith(".py") || path.posix.basename(st.from) === "conftest.py") continue;
+    const was = originals.get(st.from)!.data;
+    if (!TEST_FILE_NAME.test(st.from) && !hasTestMarkers(was === null ? null : was.toString("utf8"))) continue;
+    const left = outOfTestpaths(st.from, p, (await testpathsAt("")).after);
+    if (left === undefined) continue;
+    const reason = `the patch moves the test file ${st.from} to ${p}, out of ${left}, which pytest's testpaths name: pytest run from the repository root no longer collects it`;
+    const refused = allowedOrRefused([{ rule: "delete_tests", file: p, reason }]);
+    if (refused) return refuse(refused);
+  }
   // A runner's config renamed is no longer read where it was (a vitest.config.old.ts, a jest.config.js.bak,
   // a jest.config.js moved to config/): it is checked as deleted there, against what is read in its place,
   // and the file it became as new.
