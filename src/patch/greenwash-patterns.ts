@@ -35,6 +35,9 @@ const SOURCE_NOT_CONFIG = /^(?!(.*\/)?[^/]*(\.config\.[cm]?[jt]s|rc\.[cm]?js)$).
 /** Where coverage.py's omit and jest's coveragePathIgnorePatterns are read. */
 const COVERAGE_CONFIG = /(^|\/)(\.coveragerc|setup\.cfg|tox\.ini|pyproject\.toml|package\.json|jest\.config\.[cm]?[jt]s|jest\.config\.json)$/;
 const CONFTEST = /(^|\/)conftest\.py$/;
+/** A jest/vitest/mocha setup or teardown file (jest.setup.js, globalTeardown.ts, test/global-setup.mjs): it runs in the test process. */
+// Without the i flag: anyOf joins sources, not flags.
+const RUNNER_HOOK_FILE = /(^|\/)[^/]*((jest|vitest|mocha|[Tt]ests?|[Ss]pec|[Gg]lobal)[^/]*([Ss]etup|[Tt]eardown)|([Ss]etup|[Tt]eardown)[^/]*([Tt]ests?|[Ss]pec|[Jj]est|[Vv]itest))[^/]*\.[cm]?[jt]sx?$/;
 const CARGO_TOML = /(^|\/)Cargo\.toml$/;
 /** npm's and yarn 1's per-project settings. */
 const NPMRC = /(^|\/)\.(npmrc|yarnrc)$/;
@@ -80,7 +83,15 @@ export const LINE_PATTERNS: LinePattern[] = [
   },
   // Exiting with success from a test or its setup ends the run before failures are counted.
   // Go's TestMain ending in os.Exit(0) without m.Run() runs no test.
-  { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit|os\.Exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: TEST_PATH },
+  { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit|os\.Exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: anyOf(TEST_PATH, RUNNER_HOOK_FILE) },
+  { rule: "skip_tests", re: /\bpytest\.exit\s*\((.*\breturncode\s*=\s*0\b|[^,()]*,\s*0\s*\))/, why: "ends the pytest run with success (pytest.exit(..., returncode=0))", files: PYTHON },
+  // What pytest selects, set from a conftest.py or plugin rather than the command line: `-m`, `-k`, `--deselect`, or the arguments themselves.
+  {
+    rule: "skip_tests",
+    re: /\bconfig\.option\.(markexpr|keyword|deselect|ignore|ignore_glob|collectonly|setuponly|setupplan|lf|last_failed)\s*=(?!=)|\bconfig\.args\s*(\[[^\]]*\]\s*)?=(?!=)|\bdef\s+pytest_(cmdline_preparse|load_initial_conftests)\b/,
+    why: "changes which tests pytest selects from inside its configuration",
+    files: PYTHON,
+  },
   // pytest and nose do not collect a class or module that sets __test__ = False.
   { rule: "skip_tests", re: /\b__test__\s*=\s*False\b/, why: "stops pytest collecting the tests (__test__ = False)", files: PYTHON },
   // Replaced assertion functions: `global.expect = …`, `TestCase.assertEqual = lambda *a: None`.
