@@ -115,7 +115,11 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     if (lastTestFailure > 0 && lineNo - lastTestFailure <= 15 && FLAKY_HINT.test(scan)) flakyHints++;
     if (sig.test && failedTests.length < MAX_TESTS) {
       const t = sig.test;
-      failedTests.push(t.file === undefined ? { name: detach(t.name) } : { name: detach(t.name), file: detach(t.file) });
+      const test: FailedTest = { name: detach(t.name) };
+      if (t.file !== undefined) test.file = detach(t.file);
+      // The line makes the test a location of its own for the repair context (RSpec's `rspec ./x_spec.rb:12`).
+      if (t.line !== undefined) test.line = t.line;
+      failedTests.push(test);
     }
     if (sig.location && locations.length < MAX_LOCATIONS) {
       const key = `${sig.location.path}:${sig.location.line}`;
