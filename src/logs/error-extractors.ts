@@ -85,6 +85,8 @@ function compile(s: string): Signal | null {
   if (/:\d/.test(inner) && (m = FILE_LINE.exec(inner))) {
     const rest = m[4] ?? "";
     const location = loc(m[1]!, m[2]!, m[3]);
+    // XCTest reports a failed assertion as `file:line: error: Class.test : message`: a test failure, not a compiler's.
+    if (/^error: [\w.]+ : /.test(rest)) return signal(10, "test-failure", "failed assertion (xctest)", { category: "test", location, failure: true });
     if (/^(?:fatal )?error\b/i.test(rest)) return signal(10, "compile", "compile error", { category: "compile", location, failure: true });
     if (/^warning\b/i.test(rest)) return signal(2, "compile", "compiler warning", { location });
     if (/^(?:undefined|undeclared|cannot|expected|missing|syntax error|invalid|imported and not used|declared and not used|too (?:many|few)|not enough|no (?:field|method|member))/i.test(rest)) {
@@ -140,6 +142,8 @@ function traces(s: string, text: string): Signal | null {
   }
   if (/^panic: |^fatal error: /.test(s)) return signal(9, "exception", "panic", { failure: true });
   // Jenkins writes remote traces upside down, each cause as "Caused: x.Y: message" below its frames.
+  // Elixir (ExUnit's failures among them) prints a raised error as `** (RuntimeError) message`.
+  if (/^\*\* \([A-Z][\w.]*(?:Error|Exception)\) /.test(s)) return signal(9, "exception", "exception", { failure: true });
   if (/^Exception in thread |^Caused(?: by)?: /.test(s)) return signal(9, "exception", "exception", { failure: true });
   if (/^(?:[a-z_][\w$]*\.)+[A-Z][\w$]*(?:Exception|Error|Failure|Throwable)\b(?::|$)/.test(s)) return signal(9, "exception", "exception", { failure: true });
   if (/^(?:[A-Za-z_][\w.]*\.)?[A-Z]\w*(?:Error|Exception|Warning|Interrupt|Exit)(?:: .*)?$/.test(s) && !/Warning/.test(s.split(":")[0]!)) {

@@ -18,6 +18,10 @@ export class TestExtractor {
   /** Ant's JUnit report: the current `Testsuite:`, and a `Testcase:` waiting for its `FAILED` line. */
   private antSuite = "";
   private antCase = "";
+  /** Inside CTest's end-of-run list (`The following tests FAILED:`). */
+  private ctestList = false;
+  /** An ExUnit failure header (`1) test adds (MathTest)`), named only once the next line gives its `.exs` file. */
+  private exunitPending: string | null = null;
   private readonly tap = new TapExtractor();
 
   /**
@@ -27,8 +31,11 @@ export class TestExtractor {
   track(text: string): Signal | null {
     // Ant prints a test's outcome on the line right after its Testcase line, or not at all.
     this.antCase = "";
+    this.exunitPending = null;
     const tap = this.tap.see(text);
     if (tap) return tap;
+    // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
+    if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
     if (this.surefireListLines > 0) return this.surefireEntry(text.trim()) ?? null;
     if (text.startsWith("=") || text.startsWith(" =")) return this.inspect(text);
@@ -38,14 +45,32 @@ export class TestExtractor {
   inspect(text: string): Signal | null {
     const tap = this.tap.see(text);
     if (tap) return tap;
+    const s = text.trim();
+    // Numbered failures that mocha's rule would take for its own: Playwright's and ExUnit's.
+    const numbered = this.numbered(s);
+    if (numbered) return numbered;
     const mocha = this.mocha(text);
     if (mocha) return mocha;
-    const s = text.trim();
+    if (this.ctestList) {
+      const entry = this.ctestEntry(s);
+      if (entry !== undefined) return entry;
+    }
     const antCase = this.antCase;
     this.antCase = "";
+    let m: RegExpExecArray | null;
     if (this.surefireListLines > 0) {
       const entry = this.surefireEntry(s);
       if (entry !== undefined) return entry;
+    }
+    if (s.includes("***") && (m = CTEST_RESULT.exec(s))) {
+      return signal(10, "test-failure", "failing test (ctest)", { test: { name: m[1]! }, category: "test", failure: true });
+    }
+    if (s === "The following tests FAILED:") {
+      this.ctestList = true;
+      return signal(8, "test-failure", "failing tests (ctest)", { category: "test", failure: true });
+    }
+    if (s.startsWith("Test Case '") && (m = /^Test Case '([^']+)' failed \(/.exec(s))) {
+      return signal(10, "test-failure", "failing test (xctest)", { test: { name: m[1]! }, category: "test", failure: true });
     }
     const php = s.startsWith("There ") ? /^There (?:was|were) \d+ (?:failures?|errors?):$/.exec(s) : null;
     if (php) {
@@ -53,7 +78,6 @@ export class TestExtractor {
       return signal(8, "test-failure", "phpunit failures", { category: "test", failure: true });
     }
     if (s.length === 0 || !mayBeTestLine(s, text)) return null;
-    let m: RegExpExecArray | null;
 
     // pytest: short summary, xdist progress, verbose progress, collection errors.
     // A parameter id may hold spaces: `FAILED tests/t.py::test_x[ok 2:30pm now] - AssertionError`.
@@ -183,6 +207,35 @@ export class TestExtractor {
   }
 
   /**
+   * Playwright's `1) [project] › file:line:col › title` (a list reporter line after `✘`, or a failure's header
+   * padded with a rule), and ExUnit's `1) name (Module)`, confirmed by the `.exs` location on the next line.
+   */
+  private numbered(s: string): Signal | null {
+    const pending = this.exunitPending;
+    this.exunitPending = null;
+    let m: RegExpExecArray | null;
+    if (pending && (m = /^(\S+\.exs):(\d+)$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (exunit)", { test: { name: pending, file: m[1]!, line: +m[2]! }, category: "test", failure: true });
+    }
+    if (s.includes(" › ") && (m = PLAYWRIGHT_FAILURE.exec(s))) {
+      const name = m[1] ? `[${m[1]}] › ${m[4]}` : m[4]!;
+      return signal(10, "test-failure", "failing test (playwright)", { test: { name, file: m[2]!, line: +m[3]! }, category: "test", failure: true });
+    }
+    if (s.endsWith(")") && (m = /^\d+\) (\S.*) \(([A-Z][\w.]*)\)$/.exec(s))) this.exunitPending = `${m[1]} (${m[2]})`;
+    return null;
+  }
+
+  /** One entry of CTest's list of failed tests (`2 - math_sum (Failed)`); undefined once the list is over. */
+  private ctestEntry(s: string): Signal | null | undefined {
+    const m = /^\d+ - (.+?) \([^()]+\)$/.exec(s);
+    if (!m) {
+      this.ctestList = false;
+      return undefined;
+    }
+    return signal(10, "test-failure", "failing test (ctest)", { test: { name: m[1]! }, category: "test", failure: true });
+  }
+
+  /**
    * One line of Surefire's summary list: `Class.method:42 message` (2.x), `method(pkg.Class): message`
    * (older), `method on instance method(pkg.Class)(…)` (TestNG). Undefined once the list is over, so the
    * line gets the other rules; a message's continuation lines are skipped.
@@ -251,6 +304,11 @@ const PYTEST_RESULT = /^={3,} (?:\d+ [a-z]+(?:, )?)+ in [\d.]+ ?s(?:econds)?\b.*
 export const FAILED_COUNT = /\b[1-9]\d* (?:failed|failures?|errors?|failing)\b/i;
 /** A Surefire test whose name has spaces or parameters in brackets (`SPACED_METHOD_IN_CLASS`). */
 const SUREFIRE_SPACED = new RegExp(String.raw`^(?:\[ERROR\]\s+)?${SPACED_METHOD_IN_CLASS}(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!`);
+// CTest's result line for a test that failed, crashed or timed out (`2/4 Test #2: math_sum ....***Failed  0.01 sec`).
+const CTEST_RESULT = /^\d+\/\d+ Test +#\d+: (\S+) ?\.*\s*\*\*\*(?:Failed|Exception|Timeout)\b/;
+// Playwright: `✘  1) [chromium] › a.spec.ts:3:5 › suite › title`, or the same after the number as a failure's
+// header, padded with a rule of `─` (older versions: `=`). Groups: project, file, line, titles.
+const PLAYWRIGHT_FAILURE = /^(?:[✘x]\s+)?\d+\) (?:\[([^\]]+)\] › )?([^\s:]+):(\d+):\d+ › (.+?)(?: [─=]+)?(?: \(\d+(?:\.\d+)?m?s\))?$/;
 // One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
 

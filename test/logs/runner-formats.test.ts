@@ -7,6 +7,66 @@ import { analyzeLog } from "../../src/logs/analyze-log.js";
 const snippet = (name: string) => readFileSync(new URL(`../../fixtures/logs/snippets/${name}`, import.meta.url), "utf8");
 const errorTexts = (a: Awaited<ReturnType<typeof analyzeLog>>) => a.errors.map((e) => e.text);
 
+describe("CTest", () => {
+  test("each failed, crashed or timed-out test is named, from its result line and the end-of-run list", async () => {
+    const a = await analyzeLog(snippet("ctest.log"));
+    expect(a.status).toBe("failed");
+    expect(a.failedTests.map((t) => t.name)).toEqual(["math_sum", "io_crash", "net_slow"]);
+    // The test's own output is a `file:line:` message, not a compiler error; one test timed out, which may pass on retry.
+    expect(a.classification).toBe("flaky-suspect");
+    expect(errorTexts(a)).toEqual(
+      expect.arrayContaining([
+        "2/4 Test #2: math_sum .........................***Failed    0.01 sec",
+        "sum_test.c:12: expected 5, got -1",
+        "The following tests FAILED:",
+      ]),
+    );
+  });
+
+  test("a passing run names no test and has no errors", async () => {
+    const a = await analyzeLog(snippet("ctest-passed.log"));
+    expect(a.status).toBe("passed");
+    expect(a.failedTests).toEqual([]);
+    expect(a.errors).toEqual([]);
+  });
+});
+
+describe("XCTest (swift-corelibs-xctest)", () => {
+  test("the failed test case is named; its assertion is a test failure at file:line, not a compile error", async () => {
+    const a = await analyzeLog(snippet("xctest-linux.log"));
+    expect(a.failedTests).toEqual([{ name: "SingleFailingTestCase.test_fails" }]);
+    expect(a.classification).toBe("test");
+    expect(a.locations).toContainEqual({ path: "/home/runner/work/swift-corelibs-xctest/swift-corelibs-xctest/Tests/Functional/SingleFailingTestCase/main.swift", line: 22 });
+    expect(a.errors.find((e) => e.text.includes("XCTAssertTrue failed"))?.kind).toBe("test-failure");
+  });
+});
+
+describe("ExUnit", () => {
+  test("`N) name (Module)` over its file:line names the test; `** (Error)` is the error", async () => {
+    const a = await analyzeLog(snippet("exunit.log"));
+    expect(a.failedTests).toEqual([{ name: "world (Hello)", file: "test/ex_unit/formatter_test.exs", line: 1 }]);
+    expect(a.classification).toBe("test");
+    expect(errorTexts(a)).toContain("** (RuntimeError) oops");
+  });
+
+  test("a numbered failure of another runner (RSpec, mocha) is not taken for ExUnit's", async () => {
+    const log = ["  1) Cart totals adds tax (Cart)", "     Failure/Error: expect(total).to eq(110)", "", "1 example, 1 failure"].join("\n");
+    expect((await analyzeLog(log)).failedTests).toEqual([]);
+  });
+});
+
+describe("Playwright", () => {
+  test("the list reporter's ✘ lines and the failure headers name each test with its project and file", async () => {
+    const a = await analyzeLog(snippet("playwright.log"));
+    expect(a.failedTests).toEqual([
+      { name: "[foo] › fails", file: "a.test.ts", line: 6 },
+      { name: "[bar] › fails", file: "a.test.ts", line: 6 },
+    ]);
+    expect(a.classification).toBe("test");
+    expect(errorTexts(a)).toContain("Error: expect(received).toBe(expected) // Object.is equality");
+  });
+});
+
 describe("a failing test's line", () => {
   test("is kept where the runner prints one (RSpec's re-run command)", async () => {
     const log = "Failed examples:\n\nrspec ./spec/cart_spec.rb:12 # Cart totals adds tax\n";
