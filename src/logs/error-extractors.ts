@@ -117,7 +117,7 @@ function dependencyOrInfra(s: string): Signal | null {
     : signal(8, "infra", "infrastructure or network failure", { category: "infra" });
 }
 
-const TRACE_HINT = /Error|Exception|Failure|Throwable|Interrupt|Exit|^at |^File "|^Traceback|^goroutine|panic|^fatal error|^\.\.\. \d+ more|\.go:\d|Uncaught|Unhandled/;
+const TRACE_HINT = /:line \d|Error|Exception|Failure|Throwable|Interrupt|Exit|^at |^File "|^Traceback|^goroutine|panic|^fatal error|^\.\.\. \d+ more|\.go:\d|Uncaught|Unhandled/;
 
 function traces(s: string, text: string): Signal | null {
   if (!TRACE_HINT.test(s)) return null;
@@ -132,6 +132,8 @@ function traces(s: string, text: string): Signal | null {
   if ((m = /^at [\w$.<>\/]+ ?\(([\w$]+\.(?:java|kt|scala|groovy|clj)):(\d+)\)$/.exec(s))) {
     return signal(2, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
   }
+  // .NET names the source of a frame that has one after it: `at Ns.Cls.Method() in /src/Cls.cs:line 138`.
+  if ((m = /^at \S.*\) in (.+\.(?:cs|fs|vb)):line (\d+)$/.exec(s))) return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
   if (/^at [\w$.<>\/]+ ?\((?:Native Method|Unknown Source)\)$|^\.\.\. \d+ more$/.test(s)) return signal(1, "stack-trace", "stack frame");
   if ((m = /^((?:\/|\.{0,2}\/?[\w-]+\/)\S*\.go):(\d+)(?: \+0x[0-9a-f]+)?$/.exec(s)) && /^\s/.test(text)) {
     return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });

@@ -22,6 +22,8 @@ export class TestExtractor {
   private ctestList = false;
   /** An ExUnit failure header (`1) test adds (MathTest)`), named only once the next line gives its `.exs` file. */
   private exunitPending: string | null = null;
+  /** After the VSTest console logger's `Error Message:`: its next line is the failed test's message. */
+  private dotnetMessage = false;
   private readonly tap = new TapExtractor();
 
   /**
@@ -34,6 +36,8 @@ export class TestExtractor {
     this.exunitPending = null;
     const tap = this.tap.see(text);
     if (tap) return tap;
+    // The message under `Error Message:` rarely holds a keyword.
+    if (this.dotnetMessage) return this.dotnetError(text.trim());
     // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
     if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
@@ -46,6 +50,11 @@ export class TestExtractor {
     const tap = this.tap.see(text);
     if (tap) return tap;
     const s = text.trim();
+    if (this.dotnetMessage) return this.dotnetError(s);
+    if (s === "Error Message:") {
+      this.dotnetMessage = true;
+      return null;
+    }
     // Numbered failures that mocha's rule would take for its own: Playwright's and ExUnit's.
     const numbered = this.numbered(s);
     if (numbered) return numbered;
@@ -223,6 +232,12 @@ export class TestExtractor {
     }
     if (s.endsWith(")") && (m = /^\d+\) (\S.*) \(([A-Z][\w.]*)\)$/.exec(s))) this.exunitPending = `${m[1]} (${m[2]})`;
     return null;
+  }
+
+  private dotnetError(s: string): Signal | null {
+    if (s === "") return null;
+    this.dotnetMessage = false;
+    return signal(8, "exception", "test error (dotnet)");
   }
 
   /** One entry of CTest's list of failed tests (`2 - math_sum (Failed)`); undefined once the list is over. */

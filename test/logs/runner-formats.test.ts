@@ -73,3 +73,13 @@ describe("a failing test's line", () => {
     expect((await analyzeLog(log)).failedTests).toEqual([{ name: "Cart totals adds tax", file: "./spec/cart_spec.rb", line: 12 }]);
   });
 });
+
+describe("dotnet test (xUnit through the VSTest console logger)", () => {
+  test("the line under `Error Message:` is the error, and a frame's `in path:line N` is a location", async () => {
+    const a = await analyzeLog(snippet("dotnet-xunit.log"));
+    expect(a.failedTests.map((t) => t.name)).toEqual(["WindowLogger.Presentation.Tests.Forms.MainFormTests.RefreshActivityGrid_WithActivities_ShouldDisplayData"]);
+    expect(a.classification).toBe("test");
+    expect(a.errors.find((e) => e.text === "Expected dataSource not to be <null>.")?.kind).toBe("exception");
+    expect(a.locations).toContainEqual({ path: "D:\\a\\window-logger\\window-logger\\tests\\WindowLogger.Presentation.Tests\\Forms\\MainFormTests.cs", line: 138 });
+  });
+});
