@@ -124,7 +124,8 @@ function traces(s: string, text: string): Signal | null {
   let m: RegExpExecArray | null;
   if (/^Traceback \(most recent call last\)/.test(s)) return signal(7, "stack-trace", "Python traceback");
   if ((m = /^File "([^"]+)", line (\d+)/.exec(s))) return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
-  if ((m = /^at (?:.+? \()?((?:\/|[A-Za-z]:\\|\.{1,2}\/|[\w@-]+\/)[^():]*?\.[cm]?[jt]sx?):(\d+):(\d+)\)?$/.exec(s))) {
+  // Deno and ESM frames name the file as a URL (`at file:///home/runner/work/app/app/main.ts:2:9`).
+  if ((m = /^at (?:.+? \()?(?:file:\/\/)?((?:\/|[A-Za-z]:\\|\.{1,2}\/|[\w@-]+\/)[^():]*?\.[cm]?[jt]sx?):(\d+):(\d+)\)?$/.exec(s))) {
     const lib = /node_modules|^internal\/|node:/.test(m[1]!);
     return signal(lib ? 1 : 3, "stack-trace", "stack frame", lib ? {} : { location: loc(m[1]!, m[2]!, m[3]) });
   }

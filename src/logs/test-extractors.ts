@@ -81,6 +81,15 @@ export class TestExtractor {
     if (s.startsWith("Test Case '") && (m = /^Test Case '([^']+)' failed \(/.exec(s))) {
       return signal(10, "test-failure", "failing test (xctest)", { test: { name: m[1]! }, category: "test", failure: true });
     }
+    // bun test: `(fail) suite > test [0.13ms]`.
+    if (s.startsWith("(fail) ") && (m = /^\(fail\) (.+?)(?: \[\d+(?:\.\d+)?m?s\])?$/.exec(s))) {
+      return signal(10, "test-failure", "failing test (bun)", { test: { name: m[1]!.replace(/ > /g, " › ") }, category: "test", failure: true });
+    }
+    // deno test: `name ... FAILED (2ms)` as it runs; the ERRORS and FAILURES sections then give `name => ./file:line:col`.
+    if (s.includes(" => ") && (m = DENO_FAILURE.exec(s))) {
+      return signal(10, "test-failure", "failing test (deno)", { test: { name: m[1]!, file: m[2]!, line: +m[3]! }, category: "test", failure: true });
+    }
+    if (/^\S.*? \.\.\. FAILED \(\d+(?:\.\d+)?m?s\)$/.test(s)) return signal(9, "test-failure", "failing test (deno)", { category: "test", failure: true });
     const php = s.startsWith("There ") ? /^There (?:was|were) \d+ (?:failures?|errors?):$/.exec(s) : null;
     if (php) {
       this.phpunit = true;
@@ -324,8 +333,9 @@ const CTEST_RESULT = /^\d+\/\d+ Test +#\d+: (\S+) ?\.*\s*\*\*\*(?:Failed|Excepti
 // Playwright: `✘  1) [chromium] › a.spec.ts:3:5 › suite › title`, or the same after the number as a failure's
 // header, padded with a rule of `─` (older versions: `=`). Groups: project, file, line, titles.
 const PLAYWRIGHT_FAILURE = /^(?:[✘x]\s+)?\d+\) (?:\[([^\]]+)\] › )?([^\s:]+):(\d+):\d+ › (.+?)(?: [─=]+)?(?: \(\d+(?:\.\d+)?m?s\))?$/;
+const DENO_FAILURE = /^(\S.*?) => (\.{0,2}\/?[^\s:]+\.[cm]?[jt]sx?):(\d+):\d+$/;
 // One scan instead of a dozen `includes`: this runs on every candidate line.
-const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::|^(?:[_=❯]|---|test |rspec |Failed )/;
+const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::| => |^(?:[_=❯]|---|test |rspec |Failed |\(fail\) )/;
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */
 function mayBeTestLine(s: string, text: string): boolean {

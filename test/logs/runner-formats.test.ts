@@ -83,3 +83,24 @@ describe("dotnet test (xUnit through the VSTest console logger)", () => {
     expect(a.locations).toContainEqual({ path: "D:\\a\\window-logger\\window-logger\\tests\\WindowLogger.Presentation.Tests\\Forms\\MainFormTests.cs", line: 138 });
   });
 });
+
+describe("bun test", () => {
+  test("`(fail) suite > test` names the test; `(pass)` and `(skip)` lines do not", async () => {
+    const a = await analyzeLog(snippet("bun.log"));
+    expect(a.failedTests).toEqual([{ name: "Example test › add two numbers with type" }]);
+    expect(a.classification).toBe("test");
+    expect(errorTexts(a)).toContain("error: expect(received).toBe(expected)");
+  });
+});
+
+describe("deno test", () => {
+  test("`name => ./file:line:col` names each failed test with its place; `file://` frames are locations", async () => {
+    const a = await analyzeLog(snippet("deno.log"));
+    expect(a.failedTests).toEqual([
+      { name: "test 0", file: "./main.ts", line: 1 },
+      { name: "test 1", file: "./main.ts", line: 4 },
+    ]);
+    expect(a.classification).toBe("test");
+    expect(a.locations).toContainEqual({ path: "/home/runner/work/app/app/main.ts", line: 2, column: 9 });
+  });
+});
