@@ -24,6 +24,9 @@ export class TestExtractor {
   private exunitPending: string | null = null;
   /** After the VSTest console logger's `Error Message:`: its next line is the failed test's message. */
   private dotnetMessage = false;
+  /** After a dart test's failure header: 1 while its message is due, then 2 through its frames; 0 outside one. */
+  private dartFailure = 0;
+  private dartLines = 0;
   private readonly tap = new TapExtractor();
 
   /**
@@ -38,6 +41,10 @@ export class TestExtractor {
     if (tap) return tap;
     // The message under `Error Message:` rarely holds a keyword.
     if (this.dotnetMessage) return this.dotnetError(text.trim());
+    if (this.dartFailure > 0) {
+      const dart = this.dartLine(text.trim());
+      if (dart !== undefined) return dart;
+    }
     // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
     if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
@@ -51,6 +58,12 @@ export class TestExtractor {
     if (tap) return tap;
     const s = text.trim();
     if (this.dotnetMessage) return this.dotnetError(s);
+    if (this.dartFailure > 0) {
+      const dart = this.dartLine(s);
+      if (dart !== undefined) return dart;
+    }
+    const dart = this.dartHeader(s);
+    if (dart) return dart;
     if (s === "Error Message:") {
       this.dotnetMessage = true;
       return null;
@@ -243,6 +256,41 @@ export class TestExtractor {
     return null;
   }
 
+  /**
+   * dart test: the GitHub reporter (its default on Actions) opens a group per failure, `::group::❌ name (failed)`,
+   * which the log shows as `##[group]…`; the expanded reporter prints `00:00 +0 -1: name [E]`.
+   */
+  private dartHeader(s: string): Signal | null {
+    let m: RegExpExecArray | null;
+    let name: string | undefined;
+    if (s.startsWith("##[group]❌ ") && (m = /^##\[group\]❌ (.+?) \(failed(?: after test completion)?\)$/.exec(s))) name = m[1]!;
+    else if (s.endsWith(" [E]") && (m = DART_EXPANDED.exec(s))) name = m[1]!;
+    else if (s.endsWith("Some tests failed.") && DART_FAILED.test(s)) return signal(8, "test-failure", "dart test failures", { category: "test", failure: true });
+    if (name === undefined) return null;
+    this.dartFailure = 1;
+    this.dartLines = 0;
+    // `loading test.dart [E]`: the file failed to load; its error follows like a test's.
+    if (name.startsWith("loading ")) return signal(9, "test-failure", "test file failed to load (dart)", { category: "test", failure: true });
+    return signal(10, "test-failure", "failing test (dart)", { test: { name }, category: "test", failure: true });
+  }
+
+  /** A line under a dart failure's header: its message, then frames (`test.dart 6:33  main.<fn>`); undefined once it is over. */
+  private dartLine(s: string): Signal | null | undefined {
+    if (s === "" || s === "##[endgroup]" || ++this.dartLines > 50) {
+      this.dartFailure = 0;
+      return undefined;
+    }
+    if (this.dartFailure === 1) {
+      this.dartFailure = 2;
+      return signal(8, "exception", "test error (dart)");
+    }
+    const m = /^(\S+\.dart) (\d+):(\d+) +\S/.exec(s);
+    if (!m) return signal(5, "exception", "test error (dart)");
+    // Frames in the SDK or a package are not the project's code.
+    if (/^(?:dart|package):/.test(m[1]!)) return signal(1, "stack-trace", "stack frame (dart)");
+    return signal(4, "stack-trace", "stack frame (dart)", { location: { path: m[1]!, line: +m[2]!, column: +m[3]! } });
+  }
+
   private dotnetError(s: string): Signal | null {
     if (s === "") return null;
     this.dotnetMessage = false;
@@ -333,6 +381,9 @@ const CTEST_RESULT = /^\d+\/\d+ Test +#\d+: (\S+) ?\.*\s*\*\*\*(?:Failed|Excepti
 // Playwright: `✘  1) [chromium] › a.spec.ts:3:5 › suite › title`, or the same after the number as a failure's
 // header, padded with a rule of `─` (older versions: `=`). Groups: project, file, line, titles.
 const PLAYWRIGHT_FAILURE = /^(?:[✘x]\s+)?\d+\) (?:\[([^\]]+)\] › )?([^\s:]+):(\d+):\d+ › (.+?)(?: [─=]+)?(?: \(\d+(?:\.\d+)?m?s\))?$/;
+// dart test's expanded reporter: `00:00 +3 ~1 -1: name [E]` (time, passed, skipped, failed).
+const DART_EXPANDED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: (.+) \[E\]$/;
+const DART_FAILED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: Some tests failed\.$/;
 const DENO_FAILURE = /^(\S.*?) => (\.{0,2}\/?[^\s:]+\.[cm]?[jt]sx?):(\d+):\d+$/;
 // One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::| => |^(?:[_=❯]|---|test |rspec |Failed |\(fail\) )/;

@@ -104,3 +104,19 @@ describe("deno test", () => {
     expect(a.locations).toContainEqual({ path: "/home/runner/work/app/app/main.ts", line: 2, column: 9 });
   });
 });
+
+describe("dart test", () => {
+  const expectDart = async (name: string, frames: number[]) => {
+    const a = await analyzeLog(snippet(name));
+    expect(a.failedTests).toEqual([{ name: "failure 1" }, { name: "failure 2" }]);
+    expect(a.classification).toBe("test");
+    expect(a.errors.filter((e) => e.text === "oh no").map((e) => e.kind)).toEqual(["exception", "exception"]);
+    for (const line of frames) expect(a.locations).toContainEqual({ path: "test.dart", line, column: 33 });
+  };
+  test("the GitHub reporter (the default on Actions): each `❌ name (failed)` group names a test", async () => {
+    await expectDart("dart-github.log", [6, 8]);
+  });
+  test("the expanded reporter: `+0 -1: name [E]` names a test; its message and `file line:col` frame follow", async () => {
+    await expectDart("dart-expanded.log", [6, 7]);
+  });
+});
