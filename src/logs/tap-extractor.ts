@@ -9,6 +9,7 @@ const DIRECTIVE = /(?:^|\s)#\s*(?:TODO|SKIP)\b/i;
 const OK = /^(\s*)ok \d+\b/;
 const SUBTEST = /^(\s*)# Subtest: (.+)$/;
 const FAIL_SUMMARY = /^\s*# fail\s+([1-9]\d*)\s*$/;
+const BATS_AT = /^# \(in test file (.+), line (\d+)\)$/;
 // tape names a test with a bare comment, then prints one test point per assertion.
 const TAPE_NAME = /^# (?!(?:tests|suites|pass|fail|cancelled|skipped|skip|todo|duration_ms|time=)\b)(\S.*)$/;
 // Node's spec reporter: `✖ name (1.23ms)`; a suite line looks the same and comes after its children.
@@ -41,6 +42,8 @@ export class TapExtractor {
   private tapeName = "";
   /** node --test and node-tap announce tests with `# Subtest:`; then bare comments are output, not names. */
   private sawSubtest = false;
+  /** After bats' `# (in test file x.bats, line 4)`: its indented comments are the failed command's output. */
+  private batsFailure = false;
   private yaml: { indent: number; message: "none" | "next" | "body"; lines: number } | null = null;
 
   see(text: string): Signal | null {
@@ -57,10 +60,12 @@ export class TapExtractor {
       return null;
     }
     if ((m = OK.exec(text))) {
+      this.batsFailure = false;
       this.close(m[1]!.length);
       return null;
     }
     if ((m = NOT_OK.exec(text))) {
+      this.batsFailure = false;
       const indent = m[1]!.length;
       const rest = m[2] ?? "";
       const directive = DIRECTIVE.exec(rest);
@@ -78,6 +83,12 @@ export class TapExtractor {
       if (name === "") return signal(9, "test-failure", "failing test (tap)", { category: "test", failure: true });
       return signal(10, "test-failure", "failing test (tap)", { test: { name }, category: "test", failure: true });
     }
+    // bats comments a failure with its place and the command that failed: not a test's name, as tape's comments are.
+    if ((m = BATS_AT.exec(text))) {
+      this.batsFailure = true;
+      return signal(7, "test-failure", "failing test location (bats)", { location: { path: m[1]!, line: +m[2]! } });
+    }
+    if (this.batsFailure && /^# {3}\S/.test(text)) return signal(8, "exception", "test error (bats)");
     if ((m = TAPE_NAME.exec(text))) {
       this.tapeName = m[1]!.trim();
       return null;

@@ -120,3 +120,17 @@ describe("dart test", () => {
     await expectDart("dart-expanded.log", [6, 7]);
   });
 });
+
+describe("bats (TAP)", () => {
+  test("`# (in test file x.bats, line N)` is the failure's place, not the next failing test's name", async () => {
+    const a = await analyzeLog(snippet("bats.log"));
+    expect(a.failedTests.map((t) => t.name)).toEqual(["a failing test"]);
+    expect(a.locations).toEqual(
+      expect.arrayContaining([
+        { path: "test/fixtures/bats/failing.bats", line: 4 },
+        { path: "test/fixtures/bats/failing_and_passing.bats", line: 2 },
+      ]),
+    );
+    expect(errorTexts(a)).toContain("#   `false' failed");
+  });
+});
