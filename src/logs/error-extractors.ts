@@ -85,8 +85,9 @@ function compile(s: string): Signal | null {
   if (/:\d/.test(inner) && (m = FILE_LINE.exec(inner))) {
     const rest = m[4] ?? "";
     const location = loc(m[1]!, m[2]!, m[3]);
-    // XCTest reports a failed assertion as `file:line: error: Class.test : message`: a test failure, not a compiler's.
-    if (/^error: [\w.]+ : /.test(rest)) return signal(10, "test-failure", "failed assertion (xctest)", { category: "test", location, failure: true });
+    // XCTest reports a failed assertion as `file:line: error: Class.test : message` (macOS: `-[Module.Class test] : …`):
+    // a test failure, not a compiler's.
+    if (/^error: (?:[\w.]+|-\[[\w.]+ [^\]]+\]) : /.test(rest)) return signal(10, "test-failure", "failed assertion (xctest)", { category: "test", location, failure: true });
     if (/^(?:fatal )?error\b/i.test(rest)) return signal(10, "compile", "compile error", { category: "compile", location, failure: true });
     if (/^warning\b/i.test(rest)) return signal(2, "compile", "compiler warning", { location });
     if (/^(?:undefined|undeclared|cannot|expected|missing|syntax error|invalid|imported and not used|declared and not used|too (?:many|few)|not enough|no (?:field|method|member))/i.test(rest)) {

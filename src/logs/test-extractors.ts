@@ -91,8 +91,11 @@ export class TestExtractor {
       this.ctestList = true;
       return signal(8, "test-failure", "failing tests (ctest)", { category: "test", failure: true });
     }
+    // XCTest: `Class.test` on Linux, `-[Module.Class test]` on macOS (named Module.Class.test here).
     if (s.startsWith("Test Case '") && (m = /^Test Case '([^']+)' failed \(/.exec(s))) {
-      return signal(10, "test-failure", "failing test (xctest)", { test: { name: m[1]! }, category: "test", failure: true });
+      const objc = /^-\[(\S+) (.+)\]$/.exec(m[1]!);
+      const name = objc ? `${objc[1]}.${objc[2]}` : m[1]!;
+      return signal(10, "test-failure", "failing test (xctest)", { test: { name }, category: "test", failure: true });
     }
     // bun test: `(fail) suite > test [0.13ms]`.
     if (s.startsWith("(fail) ") && (m = /^\(fail\) (.+?)(?: \[\d+(?:\.\d+)?m?s\])?$/.exec(s))) {

@@ -134,3 +134,13 @@ describe("bats (TAP)", () => {
     expect(errorTexts(a)).toContain("#   `false' failed");
   });
 });
+
+describe("XCTest (macOS)", () => {
+  test("`-[Module.Class test]` is named Module.Class.test; its assertion is a test failure at file:line", async () => {
+    const a = await analyzeLog(snippet("xctest-macos.log"));
+    expect(a.failedTests).toEqual([{ name: "XcbeautifyLibTests.XcbeautifyLibTests.testAggregateTarget" }]);
+    expect(a.classification).toBe("test");
+    expect(a.locations).toContainEqual({ path: "/Users/andres/Git/xcbeautify/Tests/XcbeautifyLibTests/XcbeautifyLibTests.swift", line: 13 });
+    expect(a.errors.find((e) => e.text.includes("XCTAssertEqual failed"))?.kind).toBe("test-failure");
+  });
+});
