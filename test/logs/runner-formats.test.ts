@@ -102,6 +102,7 @@ describe("deno test", () => {
     ]);
     expect(a.classification).toBe("test");
     expect(a.locations).toContainEqual({ path: "/home/runner/work/app/app/main.ts", line: 2, column: 9 });
+    expect(errorTexts(a)).toContain("test 0 ... FAILED (2ms)");
   });
 });
 
@@ -118,6 +119,13 @@ describe("dart test", () => {
   });
   test("the expanded reporter: `+0 -1: name [E]` names a test; its message and `file line:col` frame follow", async () => {
     await expectDart("dart-expanded.log", [6, 7]);
+  });
+  test("a file that fails to load is a failure, not a test named `loading …`", async () => {
+    // dart-lang/test pkgs/test/test/runner/runner_test.dart, "a test file throws".
+    const a = await analyzeLog(["00:00 +0 -1: loading test.dart [E]", '  Failed to load "test.dart": oh no', "", "00:00 +0 -1: Some tests failed."].join("\n"));
+    expect(a.status).toBe("failed");
+    expect(a.failedTests).toEqual([]);
+    expect(errorTexts(a)).toContain('Failed to load "test.dart": oh no');
   });
 });
 
