@@ -18,6 +18,7 @@ import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
 import { PYTEST_CONFIG_FILES, pytestConfigsIn, testpathsReader } from "./pytest-testpaths.js";
 import { TEST_FILE_NAME } from "./greenwash-patterns.js";
+import { repeatedPath } from "./repeated-path.js";
 import { RULES } from "./rules.js";
 import { scriptMoves } from "./script-moves.js";
 import { submodulePaths } from "./submodule-paths.js";
@@ -91,6 +92,8 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
     patches.push({ ...fp, path: file, oldPath });
   }
+  const repeated = repeatedPath(patches);
+  if (repeated) return refuse(repeated);
   const touched = new Set(patches.flatMap((p) => (p.oldPath && p.oldPath !== p.path ? [p.oldPath, p.path] : [p.path])));
   const { max_files: maxFiles } = opts.config.limits;
   const fileCount = new Set(patches.map((p) => p.path)).size;
@@ -171,7 +174,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     if (refused) return refuse(refused);
   }
 
-  // 4. Apply every hunk in memory, in order (a file may appear in several sections).
+  // 4. Apply every hunk in memory, in order (a renamed file may be changed again by a later section).
   const vfs = new Map<string, VFile>();
   for (const [p, o] of originals) {
     vfs.set(p, { content: o.data === null ? null : o.data.toString("utf8"), mode: o.perm & 0o111 ? "100755" : "100644" });

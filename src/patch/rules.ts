@@ -7,7 +7,7 @@ import type { AllowKey, Refusal, RuleId } from "./types.js";
  */
 export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }> = {
   no_diff: { summary: "the model answer contains no unified diff" },
-  malformed_diff: { summary: "the diff cannot be parsed" },
+  malformed_diff: { summary: "the diff cannot be parsed, or has more than one section for the same file" },
   path_outside_repo: { summary: "a path is absolute, uses '..' or goes through a symlink out of the repository" },
   git_dir: { summary: "a path is inside .git/" },
   bot_config: { summary: "the patch edits .github/ci-bot.yml, the bot's own permissions" },

@@ -42,10 +42,9 @@ describe("planPatch", () => {
     expect(plan).toMatchObject({ additions: 4, deletions: 4, overrides: [] });
   });
 
-  test("applyPatch writes the same result, keeping the exec bit, and the same file twice in one diff stacks", async () => {
+  test("applyPatch writes the same result, keeping the exec bit", async () => {
     const diff = [
-      "--- a/scripts/test.sh", "+++ b/scripts/test.sh", "@@ -3,1 +3,1 @@", "-pytest -q", "+pytest -q -x",
-      "--- a/scripts/test.sh", "+++ b/scripts/test.sh", "@@ -3,2 +3,2 @@", " pytest -q -x", "-npm test", "+npm test --silent",
+      "--- a/scripts/test.sh", "+++ b/scripts/test.sh", "@@ -3,2 +3,2 @@", "-pytest -q", "-npm test", "+pytest -q -x", "+npm test --silent",
     ].join("\n");
     const r = await applyPatch(diff, sb.repo, { config: configWith() });
     expect(r).toMatchObject({ ok: true, files: [{ path: "scripts/test.sh", status: "modified", additions: 2, deletions: 2 }] });
@@ -136,6 +135,47 @@ describe("a file renamed by one section and changed by the next", () => {
     try {
       expect(await applyPatch(diff, repo, { config: configWith(), dryRun: true })).toMatchObject({ ok: false, refusal: { rule, reason: expect.stringMatching(reason) } });
       expect(await applyPatch(diff, repo, { config: configWith([rule]), dryRun: true })).toMatchObject({ ok: true, overrides: [rule] });
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe("two sections for one path", () => {
+  const TESTS = "from app.calc import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n    assert total([]) == 0\n";
+  const EDIT_RETURN = [
+    // The first adds a comment under the def; the second puts a `return` above it, its context ending on that
+    // comment, which the file before the patch does not hold: read alone, nothing follows the return.
+    "--- a/tests/test_calc.py", "+++ b/tests/test_calc.py", "@@ -4,2 +4,3 @@", " def test_total():", "+    # totals of small lists", "     assert total([1, 2]) == 3",
+    "--- a/tests/test_calc.py", "+++ b/tests/test_calc.py", "@@ -4,2 +4,3 @@", " def test_total():", "+    return", "     # totals of small lists",
+  ].join("\n") + "\n";
+  test.each([
+    ["an early return split from the line it hides behind", EDIT_RETURN],
+    [
+      "a change git apply would stack",
+      ["--- a/app/calc.py", "+++ b/app/calc.py", "@@ -1,2 +1,2 @@", " def total(xs):", "-    return sum(xs)", "+    return sum(xs) + 0",
+        "--- a/app/calc.py", "+++ b/app/calc.py", "@@ -1,2 +1,2 @@", " def total(xs):", "-    return sum(xs) + 0", "+    return sum(list(xs))"].join("\n") + "\n",
+    ],
+    [
+      "a file deleted, then added again",
+      ["diff --git a/app/calc.py b/app/calc.py", "deleted file mode 100644", "--- a/app/calc.py", "+++ /dev/null", "@@ -1,2 +0,0 @@", "-def total(xs):", "-    return sum(xs)",
+        "diff --git a/app/calc.py b/app/calc.py", "new file mode 100644", "--- /dev/null", "+++ b/app/calc.py", "@@ -0,0 +1,2 @@", "+def total(xs):", "+    return 0"].join("\n") + "\n",
+    ],
+  ])("%s is refused as malformed_diff: no check would see the file's change whole", async (_name, diff) => {
+    const { repo, cleanup } = await gitDiff({ before: { "tests/test_calc.py": TESTS, "app/calc.py": "def total(xs):\n    return sum(xs)\n" } });
+    try {
+      const r = await applyPatch(diff, repo, { config: configWith(), dryRun: true });
+      expect(r).toMatchObject({ ok: false, refusal: { rule: "malformed_diff", reason: expect.stringMatching(/more than one section for (tests\/test_calc|app\/calc)\.py; send one section per file/) } });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  test("the same change in one section is checked whole: the early return is refused as skip_tests", async () => {
+    const diff = ["--- a/tests/test_calc.py", "+++ b/tests/test_calc.py", "@@ -4,2 +4,4 @@", " def test_total():", "+    return", "+    # totals of small lists", "     assert total([1, 2]) == 3"].join("\n") + "\n";
+    const { repo, cleanup } = await gitDiff({ before: { "tests/test_calc.py": TESTS } });
+    try {
+      expect(await applyPatch(diff, repo, { config: configWith(), dryRun: true })).toMatchObject({ ok: false, refusal: { rule: "skip_tests" } });
     } finally {
       await cleanup();
     }
