@@ -8,6 +8,7 @@ import { findNeuteredTestCode } from "./neutered-test-code.js";
 import { addedLintExclusion } from "./lint-exclusions.js";
 import { onlyBuildDirs } from "./only-build-dirs.js";
 import { unrunPlace } from "./unrun-place.js";
+import { findWidenedExceptions } from "./widened-exception.js";
 import type { AllowKey, FilePatch } from "./types.js";
 import { redactHead } from "../core/redact.js";
 
@@ -125,6 +126,9 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   if (testFile && fp.status !== "deleted") {
     checkAssertions(added, removed, add);
     for (const f of findNeuteredTestCode(fp.hunks, oldContent)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
+    for (const w of findWidenedExceptions(fp.hunks)) {
+      add("weaken_assertions", `the patch loosens the assertion ${quote(w.removed)} to ${quote(w.added)}, dropping ${w.lost}: it passes for whatever the code now throws`, w.hunk);
+    }
     // A case dropped from a table of cases (a parametrize list, test.each, a Go table) is a test deleted.
     const rows = (ls: Line[]) => ls.filter((l) => TABLE_ROW.test(l.text));
     const rowsGone = rows(removed);

@@ -52,7 +52,7 @@ export const same = (a: string, b: string) => a.replace(/\s+/g, "") === b.replac
 const sameArgs = (a: string[], b: string[]) => a.length === 1 && b.length === 1 && same(a[0]!, b[0]!);
 
 /** The comma-separated arguments of the call whose `(` is at `open`, and where its `)` ends; undefined when unbalanced. */
-function argsAt(text: string, open: number): { args: string[]; end: number } | undefined {
+export function argsAt(text: string, open: number): { args: string[]; end: number } | undefined {
   const close = walkCode(text, open, (i, depth) => (depth === 1 && ")]}".includes(text[i]!) ? "stop" : undefined));
   return close < 0 ? undefined : { args: splitTop(text.slice(open + 1, close), ","), end: close + 1 };
 }

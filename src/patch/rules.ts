@@ -24,7 +24,7 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   workflow_edits: { overridableBy: "workflow_edits", summary: "edits .github/workflows/** or a local action (.github/actions/**, an action.yml), in any letter case (macOS and Windows runners check out case-insensitively)" },
   delete_tests: { overridableBy: "delete_tests", summary: "deletes test files or test cases, or renames a test file to a name the runner does not collect" },
   skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests, or stops their code from running (an early return, if False:) (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config)" },
-  weaken_assertions: { overridableBy: "weaken_assertions", summary: "removes or loosens assertions, makes one unable to fail (x == x, or True), or swallows its failure (except AssertionError, an empty catch)" },
+  weaken_assertions: { overridableBy: "weaken_assertions", summary: "removes or loosens assertions, makes one unable to fail (x == x, or True), swallows its failure (except AssertionError, an empty catch), or widens the exception one expects (pytest.raises(ValueError) → Exception, toThrow(\"msg\") → toThrow())" },
   continue_on_error: { overridableBy: "continue_on_error", summary: "lets a failing CI step pass (continue-on-error)" },
   or_true: { overridableBy: "or_true", summary: "swallows a command's failure (|| true, set +e)" },
   lower_thresholds: { overridableBy: "lower_thresholds", summary: "lowers coverage/lint thresholds or suppresses checks (a lint rule or TypeScript check turned off, a file excluded from tsc)" },

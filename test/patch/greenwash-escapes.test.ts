@@ -73,6 +73,13 @@ const GO_TEST = "package calc\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T
 const CARGO = (extra = "") => `[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n${extra}`;
 const DJANGO_TESTS = `from django.test import TestCase\n\nfrom .models import total\n\n\nclass TotalTests(TestCase):\n    def test_total(self):\n        self.assertEqual(total([1, 2]), 3)\n`;
 
+/** A test of the exception the code raises: `raises` is the line that expects it. */
+const PY_RAISES = (raises: string) => `import pytest\n\nfrom calc import mean\n\n\ndef test_mean_of_nothing():\n    ${raises}\n        mean([])\n`;
+const UNITTEST_RAISES = (raises: string) => `import unittest\n\nfrom calc import mean\n\n\nclass MeanTests(unittest.TestCase):\n    def test_mean_of_nothing(self):\n        ${raises}\n            mean([])\n`;
+const JUNIT_THROWS = (type: string) =>
+  `package calc;\n\nimport static org.junit.jupiter.api.Assertions.assertThrows;\n\nimport org.junit.jupiter.api.Test;\n\nclass MeanTest {\n    @Test\n    void meanOfNothing() {\n        assertThrows(${type}.class, () -> Calc.mean(new int[0]));\n    }\n}\n`;
+const JEST_THROWS = (arg: string) => `const { mean } = require("../src/mean");\n\ntest("mean of nothing", () => {\n  expect(() => mean([])).toThrow(${arg});\n});\n`;
+
 describe("green-washing that used to get through is refused, and allowed by its override", () => {
   test.each<[string, Case, string, RegExp]>([
     ["package.json: the test script no longer runs jest", { before: { "package.json": pkg({ test: "jest", lint: "eslint ." }) }, after: { "package.json": pkg({ test: "echo no tests", lint: "eslint ." }) } }, "skip_tests", /drops jest from the test script "test"/],
@@ -200,6 +207,17 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["ci/test.sh, run by make check: jest in a : '…' comment", { before: { Makefile: "check:\n\t./ci/test.sh\n", "ci/test.sh": SH("npx jest --ci\n") }, after: { "ci/test.sh": SH(": '\nnpx jest --ci\n'\n") } }, "skip_tests", /drops jest from ci\/test\.sh/],
     ["scripts/test.sh: pytest narrowed to one folder", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("pytest -q tests/unit\n") } }, "skip_tests", /narrows pytest in scripts\/test\.sh/],
     ["ci/test.sh without set -e: exit 0 added as its last line", { before: { Makefile: "check:\n\t./ci/test.sh\n", "ci/test.sh": "#!/bin/sh\nnpm ci\nnpm test\n" }, after: { "ci/test.sh": "#!/bin/sh\nnpm ci\nnpm test\nexit 0\n" } }, "or_true", /ends ci\/test\.sh \(run by the make target check\) with "exit 0"/],
+    ["pytest.raises(ValueError) widened to Exception", { before: { "tests/test_mean.py": PY_RAISES("with pytest.raises(ValueError):") }, after: { "tests/test_mean.py": PY_RAISES("with pytest.raises(Exception):") } }, "weaken_assertions", /dropping the exception type ValueError for the catch-all Exception/],
+    // BaseException and Throwable also catch the assertion's own failure: refused as that, before this check.
+    ["pytest.raises(ValueError) widened to BaseException", { before: { "tests/test_mean.py": PY_RAISES("with pytest.raises(ValueError):") }, after: { "tests/test_mean.py": PY_RAISES("with pytest.raises(BaseException):") } }, "weaken_assertions", /expects the test's own assertion to fail/],
+    ["pytest.raises losing its match=", { before: { "tests/test_mean.py": PY_RAISES('with pytest.raises(ValueError, match="empty"):') }, after: { "tests/test_mean.py": PY_RAISES("with pytest.raises(ValueError):") } }, "weaken_assertions", /dropping the expected message "empty"/],
+    ["assertRaises(ValueError) widened to Exception", { before: { "tests/test_mean.py": UNITTEST_RAISES("with self.assertRaises(ValueError):") }, after: { "tests/test_mean.py": UNITTEST_RAISES("with self.assertRaises(Exception):") } }, "weaken_assertions", /ValueError for the catch-all Exception/],
+    ["assertRaisesRegex turned into assertRaises", { before: { "tests/test_mean.py": UNITTEST_RAISES('with self.assertRaisesRegex(ValueError, "empty"):') }, after: { "tests/test_mean.py": UNITTEST_RAISES("with self.assertRaises(ValueError):") } }, "weaken_assertions", /dropping the expected message "empty"/],
+    ["assertThrows(IllegalArgumentException.class widened to Exception.class", { before: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("IllegalArgumentException") }, after: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("Exception") } }, "weaken_assertions", /IllegalArgumentException for the catch-all Exception/],
+    ["assertThrows(IllegalArgumentException.class widened to Throwable.class", { before: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("IllegalArgumentException") }, after: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("Throwable") } }, "weaken_assertions", /expects the test's own assertion to fail/],
+    ["jest toThrow(RangeError) widened to toThrow(Error)", { before: { "test/mean.test.js": JEST_THROWS("RangeError") }, after: { "test/mean.test.js": JEST_THROWS("Error") } }, "weaken_assertions", /RangeError for the catch-all Error/],
+    ["jest toThrow(\"empty\") losing its message", { before: { "test/mean.test.js": JEST_THROWS('"empty"') }, after: { "test/mean.test.js": JEST_THROWS("") } }, "weaken_assertions", /dropping the expected message "empty"/],
+    ["jest toThrow(RangeError) losing its type", { before: { "test/mean.test.js": JEST_THROWS("RangeError") }, after: { "test/mean.test.js": JEST_THROWS("") } }, "weaken_assertions", /dropping the expected exception type RangeError/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -337,6 +355,13 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["scripts/ci.sh: exit 1 on errors before cargo test", { before: { ".github/workflows/ci.yml": WORKFLOW("bash scripts/ci.sh"), "scripts/ci.sh": SH("cargo test --all\n") }, after: { "scripts/ci.sh": SH('if [ ! -f Cargo.toml ]; then\n  echo "run from the repository root" >&2\n  exit 1\nfi\n[ -d tests ] || { echo "no tests/" >&2; exit 1; }\ncargo test --all\n') } }],
     ["scripts/test.sh: exit 0 at the end of a script with set -e", { before: { "package.json": pkg({ test: "./scripts/test.sh" }), "scripts/test.sh": SH("pytest -q tests\n") }, after: { "scripts/test.sh": SH("pytest -q tests\nexit 0\n") } }],
     ["scripts/release.sh, which no test command runs, stops running pytest", { before: { "package.json": pkg({ test: "jest" }), "scripts/release.sh": SH("pytest -q tests\ntwine upload dist/*\n") }, after: { "scripts/release.sh": SH("twine upload dist/*\n") } }],
+    ["pytest.raises(ValueError) changed to TypeError", { before: { "tests/test_mean.py": PY_RAISES("with pytest.raises(ValueError):") }, after: { "tests/test_mean.py": PY_RAISES("with pytest.raises(TypeError):") } }],
+    ["pytest.raises gaining match=", { before: { "tests/test_mean.py": PY_RAISES("with pytest.raises(ValueError):") }, after: { "tests/test_mean.py": PY_RAISES('with pytest.raises(ValueError, match="empty"):') } }],
+    ["pytest.raises(Exception) narrowed to ValueError", { before: { "tests/test_mean.py": PY_RAISES("with pytest.raises(Exception):") }, after: { "tests/test_mean.py": PY_RAISES("with pytest.raises(ValueError):") } }],
+    ["assertRaises(ValueError) changed to ZeroDivisionError", { before: { "tests/test_mean.py": UNITTEST_RAISES("with self.assertRaises(ValueError):") }, after: { "tests/test_mean.py": UNITTEST_RAISES("with self.assertRaises(ZeroDivisionError):") } }],
+    ["assertThrows(IllegalArgumentException.class changed to IllegalStateException.class", { before: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("IllegalArgumentException") }, after: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("IllegalStateException") } }],
+    ["jest toThrow() gaining a message", { before: { "test/mean.test.js": JEST_THROWS("") }, after: { "test/mean.test.js": JEST_THROWS('"empty"') } }],
+    ["jest toThrow(\"empty\") traded for the error's class", { before: { "test/mean.test.js": JEST_THROWS('"empty"') }, after: { "test/mean.test.js": JEST_THROWS("RangeError") } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
