@@ -13,6 +13,7 @@ import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.
 import { filesUnder } from "./files-under.js";
 import { mochaFindingsBelow, NAMES_MOCHA } from "./mocha-findings-below.js";
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
+import { outOfJestRoots } from "./out-of-jest-roots.js";
 import { outOfTestpaths } from "./out-of-testpaths.js";
 import { parsePatch } from "./parse-patch.js";
 import { checkPathOnDisk, checkPathText } from "./path-policy.js";
@@ -247,6 +248,22 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const refused = allowedOrRefused([{ rule: "delete_tests", file: p, reason }]);
     if (refused) return refuse(refused);
   }
+  // Likewise a JS/TS test file moved out of the roots or testMatch of the jest config read at the root
+  // (test/sum.test.js → legacy/sum.test.js under `roots: ["<rootDir>/src", "<rootDir>/test"]`).
+  let jestConfig: string | null | undefined;
+  for (const [p, st] of statusOf) {
+    if (st.status !== "renamed" || st.from === undefined || !JS_FILE.test(st.from)) continue;
+    if (jestConfig === undefined) {
+      const read = await configReadAfter(root, ".", JEST_CONFIG_ORDER, originals, vfs, packageJsonJest);
+      if (!read.ok) return unreadable(read.refusal, p);
+      jestConfig = read.text;
+    }
+    const left = outOfJestRoots(st.from, p, jestConfig);
+    if (left === undefined) continue;
+    const reason = `the patch moves the test file ${st.from} to ${p}, out of ${left}: jest run from the repository root no longer runs it`;
+    const refused = allowedOrRefused([{ rule: "delete_tests", file: p, reason }]);
+    if (refused) return refuse(refused);
+  }
   // A runner's config renamed is no longer read where it was (a vitest.config.old.ts, a jest.config.js.bak,
   // a jest.config.js moved to config/): it is checked as deleted there, against what is read in its place,
   // and the file it became as new.
@@ -391,6 +408,9 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
  * Makefiles make reads by itself. Not a `*.mk`: its recipes run wherever the Makefile including it does.
  */
 const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile)$/;
+
+/** A file jest can run as a test. */
+const JS_FILE = /\.[cm]?[jt]sx?$/;
 
 /** A script a config can import, as a vitest config imports the base it merges. */
 const SCRIPT_FILE = /\.[cm]?[jt]s$/;

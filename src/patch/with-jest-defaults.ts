@@ -2,7 +2,7 @@ import type { Setting } from "./js-settings.js";
 import { expandBraces, isTestFileName } from "./test-file-globs.js";
 
 /** jest's default testMatch (jest-config's defaults), the same in jest 27-30. */
-const JEST_DEFAULT_TEST_MATCH = ["**/__tests__/**/*.?([mc])[jt]s?(x)", "**/?(*.)+(spec|test).?([mc])[jt]s?(x)"];
+export const JEST_DEFAULT_TEST_MATCH = ["**/__tests__/**/*.?([mc])[jt]s?(x)", "**/?(*.)+(spec|test).?([mc])[jt]s?(x)"];
 
 /**
  * jest runs its default testMatch where the config it reads sets neither testMatch nor testRegex, not the

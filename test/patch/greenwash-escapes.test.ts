@@ -78,6 +78,7 @@ const PY_RAISES = (raises: string) => `import pytest\n\nfrom calc import mean\n\
 const UNITTEST_RAISES = (raises: string) => `import unittest\n\nfrom calc import mean\n\n\nclass MeanTests(unittest.TestCase):\n    def test_mean_of_nothing(self):\n        ${raises}\n            mean([])\n`;
 const JUNIT_THROWS = (type: string) =>
   `package calc;\n\nimport static org.junit.jupiter.api.Assertions.assertThrows;\n\nimport org.junit.jupiter.api.Test;\n\nclass MeanTest {\n    @Test\n    void meanOfNothing() {\n        assertThrows(${type}.class, () -> Calc.mean(new int[0]));\n    }\n}\n`;
+const JEST_ROOTS = 'module.exports = {\n  testEnvironment: "node",\n  roots: ["<rootDir>/src", "<rootDir>/test"],\n};\n';
 const JEST_THROWS = (arg: string) => `const { mean } = require("../src/mean");\n\ntest("mean of nothing", () => {\n  expect(() => mean([])).toThrow(${arg});\n});\n`;
 
 describe("green-washing that used to get through is refused, and allowed by its override", () => {
@@ -218,6 +219,8 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["jest toThrow(RangeError) widened to toThrow(Error)", { before: { "test/mean.test.js": JEST_THROWS("RangeError") }, after: { "test/mean.test.js": JEST_THROWS("Error") } }, "weaken_assertions", /RangeError for the catch-all Error/],
     ["jest toThrow(\"empty\") losing its message", { before: { "test/mean.test.js": JEST_THROWS('"empty"') }, after: { "test/mean.test.js": JEST_THROWS("") } }, "weaken_assertions", /dropping the expected message "empty"/],
     ["jest toThrow(RangeError) losing its type", { before: { "test/mean.test.js": JEST_THROWS("RangeError") }, after: { "test/mean.test.js": JEST_THROWS("") } }, "weaken_assertions", /dropping the expected exception type RangeError/],
+    ["a jest test moved out of jest.config.js's roots", { before: { "jest.config.js": JEST_ROOTS, "test/mean.test.js": JEST_THROWS("RangeError") }, renames: [["test/mean.test.js", "legacy/mean.test.js"]] }, "delete_tests", /moves the test file test\/mean\.test\.js to legacy\/mean\.test\.js, out of jest's roots \(<rootDir>\/src, <rootDir>\/test\)/],
+    ["a jest test moved out of package.json's jest testMatch", { before: { "package.json": JEST_PKG({ testMatch: ["<rootDir>/test/**/*.test.js"] }), "test/mean.test.js": JEST_THROWS("RangeError") }, renames: [["test/mean.test.js", "scripts/mean.test.js"]] }, "delete_tests", /out of jest's testMatch \(<rootDir>\/test\/\*\*\/\*\.test\.js\)/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -362,6 +365,8 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["assertThrows(IllegalArgumentException.class changed to IllegalStateException.class", { before: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("IllegalArgumentException") }, after: { "src/test/java/calc/MeanTest.java": JUNIT_THROWS("IllegalStateException") } }],
     ["jest toThrow() gaining a message", { before: { "test/mean.test.js": JEST_THROWS("") }, after: { "test/mean.test.js": JEST_THROWS('"empty"') } }],
     ["jest toThrow(\"empty\") traded for the error's class", { before: { "test/mean.test.js": JEST_THROWS('"empty"') }, after: { "test/mean.test.js": JEST_THROWS("RangeError") } }],
+    ["a jest test moved between two of jest.config.js's roots", { before: { "jest.config.js": JEST_ROOTS, "test/mean.test.js": JEST_THROWS("RangeError") }, renames: [["test/mean.test.js", "src/mean.test.js"]] }],
+    ["a source file moved out of jest.config.js's roots", { before: { "jest.config.js": JEST_ROOTS, "src/mean.js": "exports.mean = (xs) => xs.reduce((a, b) => a + b) / xs.length;\n" }, renames: [["src/mean.js", "lib/mean.js"]] }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
