@@ -9,6 +9,8 @@ describe("outOfJestRoots", () => {
     ["out of a <rootDir> testMatch", CONFIG('  testMatch: ["<rootDir>/test/**/*.test.js"],\n'), "test/unit/sum.test.js", "scripts/sum.test.js", /testMatch/],
     ["into a folder a negated testMatch leaves out", CONFIG('  testMatch: ["**/?(*.)+(spec|test).[jt]s?(x)", "!**/fixtures/**"],\n'), "test/sum.test.ts", "test/fixtures/sum.test.ts", /testMatch/],
     ["out of an extglob testMatch by its name", CONFIG('  testMatch: ["**/__tests__/**/*.[jt]s?(x)"],\n'), "src/__tests__/sum.ts", "src/sum.ts", /testMatch/],
+    // Read by picomatch, as jest reads it: a negated extglob and a brace set are globs like any other.
+    ["into the folder a negated extglob testMatch leaves out", CONFIG('  testMatch: ["<rootDir>/!(legacy)/**/*.test.{js,ts}"],\n'), "src/sum.test.ts", "legacy/sum.test.ts", /testMatch/],
     ["package.json's jest", '{\n  "roots": ["<rootDir>/packages"]\n}', "packages/a/sum.test.js", "tools/sum.test.js", /roots/],
   ])("%s", (_name, config, from, to, want) => {
     expect(outOfJestRoots(from, to, config)).toMatch(want);

@@ -9,7 +9,7 @@ const KEYS = { roots: true, testMatch: true, testRegex: true, rootDir: true, pro
  * jest.config.* or package.json's "jest"): `roots` (the folders jest looks in) or `testMatch` (the files
  * it runs) matching `from` and not `to`. jest run from the repository root no longer runs it. Undefined
  * where the config sets neither, or where what it sets is not plain: a rootDir or projects of its own, a
- * value computed in code (path.join(__dirname, …)), a testRegex, a glob this reading does not follow.
+ * value computed in code (path.join(__dirname, …)), a testRegex, a glob relative to no folder.
  */
 export function outOfJestRoots(from: string, to: string, config: string | null): string | undefined {
   if (config === null) return undefined;
