@@ -39,12 +39,9 @@ export class TestExtractor {
     this.exunitPending = null;
     const tap = this.tap.see(text);
     if (tap) return tap;
-    // The message under `Error Message:` rarely holds a keyword.
-    if (this.dotnetMessage) return this.dotnetError(text.trim());
-    if (this.dartFailure > 0) {
-      const dart = this.dartLine(text.trim());
-      if (dart !== undefined) return dart;
-    }
+    // The message under `Error Message:`, and a dart failure's lines, rarely hold a keyword.
+    const inside = this.insideFailure(text.trim());
+    if (inside !== undefined) return inside;
     // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
     if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
@@ -57,11 +54,8 @@ export class TestExtractor {
     const tap = this.tap.see(text);
     if (tap) return tap;
     const s = text.trim();
-    if (this.dotnetMessage) return this.dotnetError(s);
-    if (this.dartFailure > 0) {
-      const dart = this.dartLine(s);
-      if (dart !== undefined) return dart;
-    }
+    const inside = this.insideFailure(s);
+    if (inside !== undefined) return inside;
     const dart = this.dartHeader(s);
     if (dart) return dart;
     if (s === "Error Message:") {
@@ -292,6 +286,12 @@ export class TestExtractor {
     // Frames in the SDK or a package are not the project's code.
     if (/^(?:dart|package):/.test(m[1]!)) return signal(1, "stack-trace", "stack frame (dart)");
     return signal(4, "stack-trace", "stack frame (dart)", { location: { path: m[1]!, line: +m[2]!, column: +m[3]! } });
+  }
+
+  /** A line of a failure block a header opened (dotnet's `Error Message:`, a dart failure); undefined outside one. */
+  private insideFailure(s: string): Signal | null | undefined {
+    if (this.dotnetMessage) return this.dotnetError(s);
+    return this.dartFailure > 0 ? this.dartLine(s) : undefined;
   }
 
   private dotnetError(s: string): Signal | null {
