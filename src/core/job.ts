@@ -69,6 +69,14 @@ export interface FeedbackItem {
   sentAt?: string;
   /** Set while one flush is sending the item (a lease): another flush leaves it alone until then. */
   sendingUntil?: string;
+  /**
+   * Not sent again before this time: a send the gateway failed (a 5xx, a 429, a timeout, no answer) backs
+   * the item off, so one it keeps failing is not resent every sweep, each failure counting toward the
+   * client's circuit breaker. Absent: due now.
+   */
+  nextAttemptAt?: string;
+  /** Of `attempts`, the failures that backed the item off (what its wait doubles on). Absent: 0. */
+  backoffs?: number;
 }
 
 export interface Job {

@@ -9,7 +9,7 @@ import { gatewayError } from "../adapters/tensorzero/gateway-errors.js";
 import { TAG_KEYS } from "../adapters/tensorzero/metric-names.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
-import { CONFIG_MISMATCH_GRACE_MS, flushFeedback, MISSING_TARGET_MAX_ATTEMPTS, recordFeedback, startFeedbackOutbox } from "./outbox.js";
+import { CONFIG_MISMATCH_GRACE_MS, FEEDBACK_BACKOFF_BASE_MS, FEEDBACK_BACKOFF_MAX_MS, feedbackBackoffMs, flushFeedback, MISSING_TARGET_MAX_ATTEMPTS, recordFeedback, startFeedbackOutbox } from "./outbox.js";
 
 async function setup(answer: (r: FeedbackRequest) => void) {
   const store = new MemoryJobStore();
@@ -45,7 +45,7 @@ describe("feedback outbox", () => {
     let down = true;
     const s = await setup((r) => {
       if (r.metric === "comment") throw permanent("model_bad_request", "Unknown metric");
-      if (down) throw transient("model_unavailable", "gateway down");
+      if (down) throw gatewayError(502, "gateway down", { path: "/feedback" });
     });
     await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
     expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 1, unknownTarget: 0 });
@@ -55,10 +55,11 @@ describe("feedback outbox", () => {
     const counted = (await s.metrics.feedback.get()).values.map((v) => [v.labels.metric, v.labels.outcome, v.value]);
     expect(counted).toEqual(expect.arrayContaining([["pr_merged", "retry", 1], ["comment", "rejected", 1]]));
     down = false;
-    // The periodic sweep (as after a restart) sends what is still pending.
+    // The periodic sweep (as after a restart) sends what is still pending, once its backoff is over.
     const stop = startFeedbackOutbox(s.deps, 60_000);
     await s.clock.advance(0);
-    await new Promise((r) => setImmediate(r));
+    expect((await s.store.getJob(s.job.id))!.feedback[0]!.status).toBe("pending");
+    await s.clock.advance(60_000);
     stop();
     j = (await s.store.getJob(s.job.id))!;
     expect(j.feedback.map((f) => [f.id, f.status])).toEqual([["a", "sent"], ["b", "failed"]]);
@@ -69,12 +70,13 @@ describe("feedback outbox", () => {
   test("values of one metric for one target go in the order recorded: a later one waits for the one before", async () => {
     let fails = 1;
     const s = await setup((r) => {
-      if (r.value === false && fails-- > 0) throw transient("model_unavailable", "gateway down");
+      if (r.value === false && fails-- > 0) throw gatewayError(503, "gateway down", { path: "/feedback" });
     });
     const ci = (id: string, value: boolean, inferenceId = "0192f5a0-0000-7000-8000-000000000002") => ({ id, metric: "ci_passed_on_fix_branch", value, target: { inferenceId } });
     await recordFeedback(s.deps, s.job.id, [ci("ci:1", false), ci("ci:2", true), ci("other", true, "0192f5a0-0000-7000-8000-000000000003"), item("a")]);
     expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 2, pending: 2, failed: 0, unknownTarget: 0 });
     expect(s.sent.map((r) => r.tags?.[TAG_KEYS.outboxItemId])).toEqual(["other", "a"]);
+    await s.clock.advance(60_000);
     await flushFeedback(s.deps, s.job.id);
     expect(s.sent.map((r) => [r.tags?.[TAG_KEYS.outboxItemId], r.value])).toEqual([["other", true], ["a", true], ["ci:1", false], ["ci:2", true]]);
   });
@@ -97,6 +99,98 @@ describe("feedback outbox", () => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     stop();
     expect((await s.store.getJob(s.job.id))!.feedback.map((f) => f.status)).toEqual(["sent"]);
+  });
+
+  // Each failure also counted toward the client's circuit breaker, shared with inference: one bad item
+  // resent every minute could keep it open for every job.
+  test("an item the gateway keeps failing backs off, doubling from the sweep period up to an hour, while other items go", async () => {
+    const s = await setup((r) => {
+      if (r.tags?.[TAG_KEYS.outboxItemId] === "bad") throw gatewayError(500, "ClickHouse rejected the row", { path: "/feedback" });
+    });
+    const tries: number[] = [];
+    const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => (r.tags?.[TAG_KEYS.outboxItemId] === "bad" && tries.push(s.clock.now()), s.deps.model.feedback(r)) };
+    const start = s.clock.now();
+    await recordFeedback(s.deps, s.job.id, [item("bad")]);
+    const stop = startFeedbackOutbox({ ...s.deps, model }, 60_000);
+    await s.clock.advance(0);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", attempts: 1, backoffs: 1, nextAttemptAt: new Date(start + 60_000).toISOString() });
+    // Another job's feedback, recorded meanwhile, goes at the next sweep.
+    const other = makeJob();
+    await s.store.recordIntake(makeDelivery(other), "{}", other);
+    await recordFeedback(s.deps, other.id, [item("good")]);
+    await s.clock.advance(60_000);
+    expect((await s.store.getJob(other.id))!.feedback[0]!.status).toBe("sent");
+    await s.clock.advance(4 * 3600_000);
+    await stop();
+    expect(tries.map((t) => (t - start) / 60_000)).toEqual([0, 1, 3, 7, 15, 31, 63, 123, 183]);
+    expect(FEEDBACK_BACKOFF_MAX_MS).toBe(3600_000);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", attempts: 9, backoffs: 9, nextAttemptAt: new Date(start + 243 * 60_000).toISOString(), lastError: expect.stringMatching(/^model_gateway_error: .*ClickHouse/) });
+  });
+
+  test("a later value of a metric for a target waits while the one before it backs off, then both go in order", async () => {
+    let fails = 1;
+    const s = await setup((r) => {
+      if (r.value === false && fails-- > 0) throw gatewayError(503, "gateway overloaded", { path: "/feedback" });
+    });
+    const ci = (id: string, value: boolean) => ({ id, metric: "ci_passed_on_fix_branch", value, target: { inferenceId: "0192f5a0-0000-7000-8000-000000000002" } });
+    await recordFeedback(s.deps, s.job.id, [ci("ci:1", false)]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 0 });
+    // The changed verdict arrives while the first one is not due yet: its own flush must not send it ahead.
+    await s.clock.advance(30_000);
+    await recordFeedback(s.deps, s.job.id, [ci("ci:2", true)]);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 2, failed: 0, unknownTarget: 0 });
+    expect(s.sent).toEqual([]);
+    expect((await s.store.getJob(s.job.id))!.feedback.map((f) => [f.id, f.attempts])).toEqual([["ci:1", 1], ["ci:2", 0]]);
+    await s.clock.advance(30_000);
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 2, pending: 0, failed: 0, unknownTarget: 0 });
+    expect(s.sent.map((r) => [r.tags?.[TAG_KEYS.outboxItemId], r.value])).toEqual([["ci:1", false], ["ci:2", true]]);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]!.nextAttemptAt).toBeUndefined();
+  });
+
+  test("a rate limit's Retry-After longer than the backoff is waited out (up to the cap)", async () => {
+    const s = await setup(() => {
+      throw gatewayError(429, "rate limited", { path: "/feedback", retryAfterMs: 300_000 });
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    await flushFeedback(s.deps, s.job.id);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]!.nextAttemptAt).toBe(new Date(s.clock.now() + 300_000).toISOString());
+    expect(feedbackBackoffMs(1, 10 * 3600_000)).toBe(FEEDBACK_BACKOFF_MAX_MS);
+    expect(feedbackBackoffMs(3)).toBe(4 * FEEDBACK_BACKOFF_BASE_MS);
+  });
+
+  // A refused key, or the breaker answering for the gateway, says nothing about the item, and every other
+  // item would get the same answer: one request per sweep, not one per item of every job.
+  test.each([
+    ["a refused API key", "model_auth", () => gatewayError(401, "TensorZero authentication error: API key expired", { path: "/feedback" })],
+    ["the circuit breaker open", "model_unavailable", () => transient("model_unavailable", "TensorZero is failing repeatedly, so calls are paused (circuit breaker open)", { retryAfterMs: 30_000 })],
+  ])("%s neither backs the item off nor is asked of every item: the sweep stops at the first refusal", async (_what, code, refusal) => {
+    let refusing = true;
+    const s = await setup(() => {
+      if (refusing) throw refusal();
+    });
+    const other = makeJob();
+    await s.store.recordIntake(makeDelivery(other), "{}", other);
+    await recordFeedback(s.deps, s.job.id, [item("a"), item("b", "comment")]);
+    await recordFeedback(s.deps, other.id, [item("c")]);
+    const calls: string[] = [];
+    const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => (calls.push(r.tags![TAG_KEYS.outboxItemId]!), s.deps.model.feedback(r)) };
+    const stop = startFeedbackOutbox({ ...s.deps, model }, 60_000);
+    await s.clock.advance(0);
+    expect(calls).toHaveLength(1);
+    const items = [...(await s.store.getJob(s.job.id))!.feedback, ...(await s.store.getJob(other.id))!.feedback];
+    const tried = items.find((f) => f.id === calls[0])!;
+    expect(tried).toMatchObject({ status: "pending", attempts: 1, lastError: expect.stringMatching(new RegExp(`^${code}: `)) });
+    expect(tried.nextAttemptAt).toBeUndefined();
+    expect(tried.backoffs).toBeUndefined();
+    expect(items.filter((f) => f !== tried).map((f) => f.attempts)).toEqual([0, 0]);
+    // Still refused a sweep later: again one request.
+    await s.clock.advance(60_000);
+    expect(calls).toHaveLength(2);
+    refusing = false;
+    await s.clock.advance(60_000);
+    await stop();
+    expect(calls).toHaveLength(5);
+    expect([...(await s.store.getJob(s.job.id))!.feedback, ...(await s.store.getJob(other.id))!.feedback].map((f) => f.status)).toEqual(["sent", "sent", "sent"]);
   });
 
   test("feedback the gateway never has a record of is given up after MISSING_TARGET_MAX_ATTEMPTS, not resent every minute for ever", async () => {
@@ -162,6 +256,7 @@ describe("feedback outbox", () => {
     const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => (timedOut.push(r), s.deps.model.feedback(r)) };
     await recordFeedback(s.deps, s.job.id, [item("pr_merged:ep1"), { ...item("comment:review:7", "comment"), tags: undefined }]);
     expect(await flushFeedback({ ...s.deps, model }, s.job.id)).toMatchObject({ sent: 1, pending: 1 });
+    await s.clock.advance(60_000);
     expect(await flushFeedback({ ...s.deps, model }, s.job.id)).toMatchObject({ sent: 1, pending: 0 });
     expect(timedOut.map((r) => r.tags)).toEqual([
       { repo: "o/r", [TAG_KEYS.outboxItemId]: "pr_merged:ep1" },
@@ -336,7 +431,7 @@ describe("feedback outbox", () => {
       if (!keyOk) throw gatewayError(401, "TensorZero authentication error: Error performing authentication: API key expired at: 2026-11-23T00:00:00Z", { path: "/feedback" });
     });
     await recordFeedback(s.deps, s.job.id, [item("a")]);
-    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 0 });
+    expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 0, pending: 1, failed: 0, unknownTarget: 0, refused: "model_auth" });
     expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", lastError: expect.stringMatching(/^model_auth: .*TENSORZERO_API_KEY/) });
     keyOk = true;
     expect(await flushFeedback(s.deps, s.job.id)).toEqual({ sent: 1, pending: 0, failed: 0, unknownTarget: 0 });

@@ -73,6 +73,33 @@ const CONFIG_MISMATCH: Readonly<Record<string, string>> = {
   model_bad_response: " (TENSORZERO_URL still did not answer like a TensorZero gateway a day after it was recorded)",
 };
 
+/**
+ * An item's wait after its first send the gateway failed: the sweep's period. It doubles with each such
+ * failure in a row, up to FEEDBACK_BACKOFF_MAX_MS.
+ */
+export const FEEDBACK_BACKOFF_BASE_MS = 60_000;
+
+/**
+ * An hour: TensorZero reads feedback for later optimisation, not at once, so an hour late costs nothing,
+ * while an item the gateway always fails (a value it chokes on) is sent 24 times a day instead of 1,440,
+ * too rarely to keep the shared circuit breaker open. It is also the longest an item waits after an outage
+ * ends; `t0-ci-bot jobs retry <id> --feedback` makes a job's items due at once.
+ */
+export const FEEDBACK_BACKOFF_MAX_MS = 3600_000;
+
+/** The wait after an item's `backoffs`-th failure in a row; a longer Retry-After (up to the cap) wins. */
+export function feedbackBackoffMs(backoffs: number, retryAfterMs = 0): number {
+  const doubled = FEEDBACK_BACKOFF_BASE_MS * 2 ** Math.min(Math.max(0, backoffs - 1), 30);
+  return Math.min(FEEDBACK_BACKOFF_MAX_MS, Math.max(doubled, retryAfterMs));
+}
+
+/**
+ * Errors that refuse the app rather than the item: a 401 (the key), and the circuit breaker open, which
+ * answers for the gateway without asking it. Every other item would get the same answer, so a flush sends
+ * no more once it has one, and the sweep stops there (the next one asks again).
+ */
+const REFUSES_THE_APP = new Set(["model_auth", "model_unavailable"]);
+
 export interface FlushResult {
   sent: number;
   pending: number;
@@ -82,12 +109,16 @@ export interface FlushResult {
    * and those held behind one of them (same metric and target).
    */
   unknownTarget: number;
+  /** Set when the gateway refused the app (see REFUSES_THE_APP): the code; what followed was not sent. */
+  refused?: string;
 }
 
 /**
  * Sends the job's pending feedback, one item at a time, recording each result on the job. Retryable
  * errors leave the item pending (sent again by the next flush: start-up, the periodic sweep or the
- * job's own send-feedback stage); an error the gateway will never accept marks it failed with the reason.
+ * job's own send-feedback stage), backed off when the gateway failed it (nextAttemptAt; flushes until then
+ * leave it, and what waits behind it, alone); an error the gateway will never accept marks it failed with
+ * the reason.
  */
 export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: AbortSignal): Promise<FlushResult> {
   const job = await deps.store.getJob(jobId);
@@ -102,7 +133,9 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
   for (const item of job.feedback) {
     if (item.status !== "pending") continue;
     const key = `${item.metric} ${JSON.stringify(item.target)}`;
-    if (!deps.model || signal?.aborted || held.has(key)) {
+    // Backing off holds what comes after it like a failure does: a later value must not overtake it.
+    const due = !item.nextAttemptAt || Date.parse(item.nextAttemptAt) <= deps.clock.now();
+    if (!deps.model || signal?.aborted || held.has(key) || !due || result.refused) {
       held.add(key);
       result.pending++;
       if (heldByMissing.has(key)) result.unknownTarget++;
@@ -121,6 +154,7 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
     const target = "inferenceId" in item.target ? { inferenceId: item.target.inferenceId } : { episodeId: item.target.episodeId };
     let outcome: Partial<FeedbackItem>;
     let missedTarget = false;
+    let backOff: { retryAfterMs?: number } | undefined;
     try {
       // The gateway does not de-duplicate feedback, and a send that timed out or lost its connection may
       // have been stored all the same before it is sent again: the item's id, the same on every send,
@@ -132,8 +166,13 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
     } catch (raw) {
       const err = toAppError(raw);
       missedTarget = err.code === "feedback_target_missing";
-      const { retry, gaveUp } = afterFailure(err, item, deps.clock.now(), signal?.aborted === true);
+      const stopped = signal?.aborted === true;
+      const { retry, gaveUp } = afterFailure(err, item, deps.clock.now(), stopped);
       outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
+      if (retry && !stopped && REFUSES_THE_APP.has(err.code)) result.refused = err.code;
+      // The gateway (or the way to it) failed this send: not a stop, not the app refused. A target not stored
+      // yet is left out: the gateway answered, nothing counted toward the breaker, and it has its own give-up.
+      else if (retry && !stopped && err.retryable && !missedTarget) backOff = { retryAfterMs: err.retryAfterMs };
       if (retry) {
         result.pending++;
         held.add(key);
@@ -155,6 +194,10 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
         Object.assign(f, outcome);
         f.attempts++;
         if (missedTarget) f.missingTargetAttempts = (f.missingTargetAttempts ?? 0) + 1;
+        if (backOff) {
+          f.backoffs = (f.backoffs ?? 0) + 1;
+          f.nextAttemptAt = new Date(deps.clock.now() + feedbackBackoffMs(f.backoffs, backOff.retryAfterMs)).toISOString();
+        } else if (f.status !== "pending") delete f.nextAttemptAt;
         // Only our own lease: a call that outlived it may have a flush that claimed the item since sending it.
         if (f.sendingUntil === lease) delete f.sendingUntil;
       },
@@ -221,7 +264,8 @@ export function startFeedbackOutbox(deps: OutboxDeps, everyMs = 60_000): () => P
         // Every job with feedback waiting, however old: listJobs() would stop at the 50 newest.
         for (const id of await deps.store.listJobIdsWithPendingFeedback()) {
           if (stopped) break;
-          await flushFeedback(deps, id, stopping.signal);
+          // Refused for the app: every other job's items would be too, one request (or store write) each.
+          if ((await flushFeedback(deps, id, stopping.signal)).refused) break;
         }
       } catch (err) {
         deps.logger.warn({ err }, "feedback sweep failed; will try again");
