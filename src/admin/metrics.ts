@@ -9,6 +9,8 @@ export interface Metrics {
   failures: Counter<"stage" | "code">;
   jobsByState: Gauge<"state">;
   feedback: Counter<"metric" | "outcome">;
+  feedbackPending: Gauge;
+  feedbackOldestPending: Gauge;
   sandboxAvailable: Gauge;
   storeWarnings: Gauge<"code">;
 }
@@ -53,6 +55,16 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
       name: "t0_feedback_total",
       help: "Feedback sent to TensorZero, by metric and outcome",
       labelNames: ["metric", "outcome"],
+      registers: [registry],
+    }),
+    feedbackPending: new Gauge({
+      name: "t0_feedback_pending",
+      help: "Feedback items recorded and not sent to TensorZero yet, over every job (refreshed on scrape)",
+      registers: [registry],
+    }),
+    feedbackOldestPending: new Gauge({
+      name: "t0_feedback_oldest_pending_seconds",
+      help: "Age of the oldest feedback item not sent yet, 0 when none: alert on it staying above an hour or two (a value the gateway keeps failing, a refused key, a gateway down); refreshed on scrape",
       registers: [registry],
     }),
     storeWarnings: new Gauge({

@@ -4,6 +4,7 @@ import { AppError } from "../core/errors.js";
 import { JOB_STATES, type JobState } from "../core/job.js";
 import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../core/list-query.js";
 import { redactDeep } from "../core/redact.js";
+import { feedbackBacklog } from "../feedback/feedback-backlog.js";
 import { retryJob } from "../pipeline/job-control.js";
 import { checkBearer } from "./bearer-auth.js";
 import { createHealthRoutes } from "./health-routes.js";
@@ -65,6 +66,9 @@ async function metrics(deps: AdminDeps, res: ServerResponse): Promise<void> {
   // A warning that cleared reads 0 rather than vanishing, so a graph shows when it ended.
   for (const { labels } of (await deps.metrics.storeWarnings.get()).values) deps.metrics.storeWarnings.set({ code: String(labels.code) }, 0);
   for (const [code, count] of warned) deps.metrics.storeWarnings.set({ code }, count);
+  const backlog = await feedbackBacklog(deps.store, deps.clock.now());
+  deps.metrics.feedbackPending.set(backlog.pending);
+  deps.metrics.feedbackOldestPending.set(backlog.oldestAgeMs / 1000);
   const text = await deps.metrics.registry.metrics();
   res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
   res.end(text);

@@ -4,6 +4,7 @@ import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { AppError } from "../../src/core/errors.js";
 import { transition } from "../../src/core/job.js";
 import { makeDelivery } from "../helpers/make-job.js";
+import { FakeClock } from "../fakes/fake-clock.js";
 import { PLANTED, expectRedacted, plantSecrets } from "../helpers/planted-secrets.js";
 import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/harness.js";
 
@@ -205,6 +206,23 @@ describe("admin API", () => {
     expect(text).toContain('t0_jobs{state="pending"} 1');
     expect(text).toContain('t0_jobs{state="failed"} 0');
     expect(text).toContain('t0_webhook_deliveries_total{event="workflow_run",outcome="job_created"} 1');
+  });
+
+  // The outbox resends quietly: a value the gateway keeps failing, or a refused key, shows only here.
+  test("GET /metrics: feedback not sent yet, and the age of the oldest, refreshed from the store on scrape", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    const scrape = async () => (await (await fetch(`${h.url}/metrics`, { headers: auth })).text()).split("\n").filter((l) => /^t0_feedback_(pending|oldest)/.test(l));
+    expect(await scrape()).toEqual(["t0_feedback_pending 0", "t0_feedback_oldest_pending_seconds 0"]);
+    for (const runId of [1, 2]) await h.send("workflow_run", failedRun({ runId }));
+    const ids = (await h.store.listJobs()).map((j) => j.id);
+    const clock = h.deps.clock as FakeClock;
+    const item = (id: string, createdAt: string, status: "pending" | "sent") => ({ id, metric: "pr_merged", value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status, attempts: 1, createdAt });
+    const at = (msAgo: number) => new Date(clock.now() - msAgo).toISOString();
+    await h.store.updateJob(ids[0]!, (j) => void j.feedback.push(item("a", at(3 * 3600_000), "sent"), item("b", at(2 * 3600_000), "pending")));
+    await h.store.updateJob(ids[1]!, (j) => void j.feedback.push(item("c", at(60_000), "pending")));
+    expect(await scrape()).toEqual(["t0_feedback_pending 2", "t0_feedback_oldest_pending_seconds 7200"]);
+    await h.store.updateJob(ids[0]!, (j) => void (j.feedback[1]!.status = "sent"));
+    expect(await scrape()).toEqual(["t0_feedback_pending 1", "t0_feedback_oldest_pending_seconds 60"]);
   });
 
   test("HEAD is answered like GET on the read routes (probes and uptime checkers use it), without a body", async () => {

@@ -99,17 +99,20 @@ describe("CLI: jobs and deliveries", () => {
       j.feedback = [
         { ...base, id: "pr_merged:ep1", metric: "pr_merged", value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "sent", sentAt: "2026-11-23T12:40:01.000Z" },
         { ...base, id: "demonstration:inf1", metric: "demonstration", value: {}, target: { inferenceId: "0192f5a0-0000-7000-8000-000000000002" }, status: "failed", lastError: "model_bad_request: TensorZero rejected the request with 400: Demonstration does not fit function output schema" },
-        { ...base, attempts: 3, id: "comment:review:31", metric: "comment", value: "ok", target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "pending", lastError: "model_network: cannot reach TensorZero" },
+        { ...base, attempts: 3, id: "comment:review:31", metric: "comment", value: "ok", target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "pending", lastError: "model_network: cannot reach TensorZero", backoffs: 3, nextAttemptAt: "2026-11-23T12:47:00.000Z" },
+        { ...base, attempts: 0, id: "comment:review:32", metric: "comment", value: "ok", target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "pending" },
       ];
     });
     await store.close();
     const io = capture();
     expect(await jobsCli(["show", pendingId], env, io)).toBe(0);
     expect(io.stdout).toContain([
-      "feedback  1 sent, 1 failed, 1 pending",
+      "feedback  1 sent, 1 failed, 2 pending",
       "  sent     pr_merged  episode 0192f5a0-0000-7000-8000-000000000001  (1 attempt)",
       "  failed   demonstration  inference 0192f5a0-0000-7000-8000-000000000002  (1 attempt): model_bad_request: TensorZero rejected the request with 400: Demonstration does not fit function output schema",
-      "  pending  comment  episode 0192f5a0-0000-7000-8000-000000000001  (3 attempts): model_network: cannot reach TensorZero",
+      // Backed off after the gateway failed it: not sent before then.
+      "  pending  comment  episode 0192f5a0-0000-7000-8000-000000000001  (3 attempts, next 2026-11-23T12:47:00.000Z): model_network: cannot reach TensorZero",
+      "  pending  comment  episode 0192f5a0-0000-7000-8000-000000000001  (0 attempts)",
     ].join("\n"));
     const none = capture();
     expect(await jobsCli(["show", failedId], env, none)).toBe(0);

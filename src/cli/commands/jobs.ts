@@ -216,7 +216,9 @@ function describe(j: Job): string {
   }
   for (const f of feedback) {
     const target = "inferenceId" in f.target ? `inference ${f.target.inferenceId}` : `episode ${f.target.episodeId}`;
-    const tries = `(${f.attempts} attempt${f.attempts === 1 ? "" : "s"})`;
+    // When a pending item goes next: backed off after the gateway failed it, it is not sent before then.
+    const next = f.status === "pending" && f.nextAttemptAt ? `, next ${f.nextAttemptAt}` : "";
+    const tries = `(${f.attempts} attempt${f.attempts === 1 ? "" : "s"}${next})`;
     lines.push(`  ${f.status.padEnd(7)}  ${f.metric}  ${target}  ${tries}${f.status !== "sent" && f.lastError ? `: ${f.lastError}` : ""}`);
   }
   return `${lines.join("\n")}\n`;
