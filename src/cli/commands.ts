@@ -10,7 +10,7 @@ export interface CommandModule {
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
   serve: { summary: "serve webhooks and the admin API (T0_WORKERS=0 to run no jobs here)", load: () => import("./commands/serve.js") },
   worker: { summary: "run jobs from the shared queue (needs REDIS_URL)", load: () => import("./commands/worker.js") },
-  jobs: { summary: "jobs list [--state S] [--repo owner/name] [--limit N] [--json] | jobs show <id> [--json] | jobs retry <id> [--url URL]", load: () => import("./commands/jobs.js") },
+  jobs: { summary: "jobs list [--state S] [--repo owner/name] [--limit N] [--json] | jobs show <id> [--json] | jobs retry <id> [--feedback] [--url URL]", load: () => import("./commands/jobs.js") },
   deliveries: { summary: "deliveries list [--limit N] [--json] | deliveries redeliver [--hours N] [--dry-run]", load: () => import("./commands/deliveries.js") },
   "check-app": { summary: "ask GitHub whether it accepts the app's credentials and the app has the permissions and events it needs", load: () => import("./commands/check-app.js") },
   "analyze-log": { summary: "analyze-log <file> [--budget-tokens N] [--json]", load: () => import("./commands/analyze-log.js") },

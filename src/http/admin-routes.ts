@@ -5,6 +5,7 @@ import { JOB_STATES, type JobState } from "../core/job.js";
 import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../core/list-query.js";
 import { redactDeep } from "../core/redact.js";
 import { feedbackBacklog } from "../feedback/feedback-backlog.js";
+import { feedbackRetriedMessage, retryFeedback } from "../feedback/retry-feedback.js";
 import { retryJob } from "../pipeline/job-control.js";
 import { checkBearer } from "./bearer-auth.js";
 import { createHealthRoutes } from "./health-routes.js";
@@ -15,6 +16,7 @@ export type AdminDeps = Pick<Deps, "config" | "store" | "queue" | "clock" | "log
 
 const JOB_PATH = /^\/jobs\/([A-Za-z0-9_-]{1,64})$/;
 const RETRY_PATH = /^\/jobs\/([A-Za-z0-9_-]{1,64})\/retry$/;
+const FEEDBACK_RETRY_PATH = /^\/jobs\/([A-Za-z0-9_-]{1,64})\/feedback\/retry$/;
 
 /**
  * Operator endpoints. /healthz and /readyz are open (probes); everything else needs
@@ -28,7 +30,7 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     const path = url.pathname;
     const method = req.method ?? "GET";
 
-    const guarded = path === "/metrics" || path === "/jobs" || path === "/deliveries" || JOB_PATH.test(path) || RETRY_PATH.test(path);
+    const guarded = path === "/metrics" || path === "/jobs" || path === "/deliveries" || JOB_PATH.test(path) || RETRY_PATH.test(path) || FEEDBACK_RETRY_PATH.test(path);
     if (!guarded) return false;
     const auth = checkBearer(req, deps.config.ADMIN_TOKEN);
     if (auth === "disabled") {
@@ -44,6 +46,12 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     if (retry) {
       if (method !== "POST") return notAllowed(res, "POST");
       await retryRoute(deps, res, retry[1]!);
+      return true;
+    }
+    const feedbackRetry = FEEDBACK_RETRY_PATH.exec(path);
+    if (feedbackRetry) {
+      if (method !== "POST") return notAllowed(res, "POST");
+      await feedbackRetryRoute(deps, res, feedbackRetry[1]!);
       return true;
     }
     // HEAD is GET without the body (node:http drops it): HTTP requires it wherever GET works.
@@ -105,6 +113,18 @@ async function retryRoute(deps: AdminDeps, res: ServerResponse, id: string): Pro
     if (err instanceof AppError && err.code === "job_not_found") return sendError(res, 404, err.code, err.message);
     // Archived: past the retention window, read-only in the store; the store's message says so.
     if (err instanceof AppError && (err.code === "job_not_failed" || err.code === "job_archived")) return sendError(res, 409, err.code, err.message);
+    throw err;
+  }
+}
+
+async function feedbackRetryRoute(deps: AdminDeps, res: ServerResponse, id: string): Promise<void> {
+  try {
+    const { job, due } = await retryFeedback(deps, id);
+    deps.logger.info({ jobId: id, due }, "feedback made due by operator");
+    sendRecord(res, 202, { ...job, message: feedbackRetriedMessage(id, due, "server") });
+  } catch (err) {
+    if (err instanceof AppError && err.code === "job_not_found") return sendError(res, 404, err.code, err.message);
+    if (err instanceof AppError && (err.code === "no_pending_feedback" || err.code === "job_archived")) return sendError(res, 409, err.code, err.message);
     throw err;
   }
 }

@@ -165,6 +165,31 @@ describe("admin API", () => {
     expect((await fetch(`${h.url}/jobs/${job!.id}/retry`, { headers: auth })).status).toBe(405);
   });
 
+  test("POST /jobs/:id/feedback/retry: the job's backed-off feedback is due again (any state), nothing queued; none pending → 409, unknown → 404", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    const [job] = await h.store.listJobs();
+    const url = `${h.url}/jobs/${job!.id}/feedback/retry`;
+    const queued = h.queue.items.length; // the webhook's own
+    const none = await fetch(url, { method: "POST", headers: auth });
+    expect(none.status).toBe(409);
+    expect(((await none.json()) as any).error).toMatchObject({ code: "no_pending_feedback", message: expect.stringMatching(/no feedback waiting to be sent/) });
+    await h.store.updateJob(job!.id, (j) => {
+      j.feedback.push({ id: "a", metric: "pr_merged", value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "pending", attempts: 5, backoffs: 5, nextAttemptAt: "2026-11-23T14:00:00.000Z", createdAt: "2026-11-23T12:00:00.000Z" });
+    });
+    const res = await fetch(url, { method: "POST", headers: auth });
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as any;
+    expect(body.message).toBe(`job ${job!.id}: 1 pending feedback item due again; the outbox sends it at its next sweep (within a minute where jobs run)`);
+    expect(body.feedback[0].nextAttemptAt).toBeUndefined();
+    expect((await h.store.getJob(job!.id))!.feedback[0]).toMatchObject({ status: "pending", attempts: 5 });
+    expect((await h.store.getJob(job!.id))!.feedback[0]!.backoffs).toBeUndefined();
+    expect(h.queue.items).toHaveLength(queued);
+    expect((await fetch(`${h.url}/jobs/0000/feedback/retry`, { method: "POST", headers: auth })).status).toBe(404);
+    expect((await fetch(url, { headers: auth })).status).toBe(405);
+    expect((await fetch(url, { method: "POST" })).status).toBe(401);
+  });
+
   test("POST /jobs/:id/retry on an archived job → 409 with the store's message", async () => {
     const store = new MemoryJobStore();
     h = await startHarness({ env: { ADMIN_TOKEN }, store });

@@ -312,6 +312,41 @@ describe("CLI: jobs and deliveries", () => {
     }
   });
 
+  // A backed-off item waits up to an hour: an operator who fixed its cause asks for it now.
+  test("jobs retry --feedback: the job's pending feedback is due again, whatever the job's state, in the store or through the server", async () => {
+    const backedOff = (id: string) => ({ id, metric: "pr_merged", value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" }, status: "pending" as const, attempts: 4, backoffs: 4, nextAttemptAt: "2026-11-23T13:40:00.000Z", lastError: "model_gateway_error: TensorZero answered 500", createdAt: "2026-11-23T12:40:00.000Z" });
+    let store = await LowdbJobStore.open(dir);
+    await store.updateJob(pendingId, (j) => void (j.feedback = [backedOff("a"), { ...backedOff("b"), status: "sent" }]));
+    await store.close();
+    const io = capture();
+    expect(await jobsCli(["retry", pendingId, "--feedback"], env, io)).toBe(0);
+    expect(io.stdout).toBe(`job ${pendingId}: 1 pending feedback item due again; the outbox sends it at its next sweep, once a server or worker runs jobs on this store\n`);
+    store = await LowdbJobStore.open(dir);
+    const [a, b] = (await store.getJob(pendingId))!.feedback;
+    expect([a!.nextAttemptAt, a!.backoffs, a!.status]).toEqual([undefined, undefined, "pending"]);
+    expect(b).toMatchObject({ status: "sent", nextAttemptAt: "2026-11-23T13:40:00.000Z" });
+    // The job is left as it was: not retried, not queued.
+    expect((await store.getJob(pendingId))!.state).toBe("pending");
+    await store.updateJob(pendingId, (j) => void (j.feedback = [backedOff("a")]));
+    await store.close();
+
+    const none = capture();
+    expect(await jobsCli(["retry", failedId, "--feedback"], env, none)).toBe(1);
+    expect(none.stderr).toMatch(/has no feedback waiting to be sent/);
+
+    const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
+    writeFileSync(join(dir, "owner.pid"), String(process.ppid));
+    try {
+      const viaServer = capture();
+      expect(await jobsCli(["retry", pendingId, "--feedback", "--url", h.url], { ...env, ADMIN_TOKEN }, viaServer)).toBe(0);
+      expect(viaServer.stdout).toBe(`job ${pendingId}: 1 pending feedback item due again; the outbox sends it at its next sweep (within a minute where jobs run)\n`);
+      expect((await h.store.getJob(pendingId))!.feedback[0]!.nextAttemptAt).toBeUndefined();
+      expect(h.queue.items).toEqual([]);
+    } finally {
+      await h.close();
+    }
+  });
+
   test.each([
     ["does not exist", "typo", /does not exist/],
     ["holds no store", "empty", /holds no t0-ci-bot store \(no jobs\/ or journal\/ in it\)/],

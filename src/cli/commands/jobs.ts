@@ -7,6 +7,7 @@ import { redactDeep } from "../../core/redact.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
 import { prEventsOf, type PrEvent } from "../../feedback/pr-events.js";
+import { feedbackRetriedMessage, retryFeedback } from "../../feedback/retry-feedback.js";
 import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
 import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
@@ -14,18 +15,20 @@ import { unexpectedArguments } from "./unexpected-arguments.js";
 const USAGE = `usage:
   t0-ci-bot jobs list [--state S] [--repo owner/name] [--limit N] [--json]
   t0-ci-bot jobs show <id> [--json]
-  t0-ci-bot jobs retry <id> [--url http://host:port]
+  t0-ci-bot jobs retry <id> [--feedback] [--url http://host:port]
 
 Reads DATA_DIR (or REDIS_URL) from the environment and .env, like the server.
 retry: while a server owns DATA_DIR it goes through the server's admin API (needs ADMIN_TOKEN; --url
 defaults to http://HOST:PORT); with no server running it writes the store directly and the job runs
 when the server next starts.
+retry --feedback: the job's pending feedback (in any state of the job) is due again at once, its
+backoff after the gateway's failures started over; the outbox's next sweep sends it.
 `;
 
 const OPTIONS: Record<string, Record<string, "bool" | "value">> = {
   list: { state: "value", repo: "value", limit: "value", json: "bool" },
   show: { json: "bool" },
-  retry: { url: "value" },
+  retry: { url: "value", feedback: "bool" },
 };
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, io: CliIo = stdio): Promise<number> {
@@ -58,7 +61,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
         return await show(config, rest[0]!, flags.json === true, io);
       case "retry":
         if (rest.length === 0) return usageError(io, "jobs retry needs exactly one job id");
-        return await retry(config, rest[0]!, typeof flags.url === "string" ? flags.url : undefined, io);
+        return await retry(config, rest[0]!, typeof flags.url === "string" ? flags.url : undefined, io, flags.feedback === true);
       default:
         return usageError(io, `unknown subcommand "${sub}"`);
     }
@@ -112,9 +115,10 @@ async function show(config: AppConfig, id: string, json: boolean, io: CliIo): Pr
   }
 }
 
-async function retry(config: AppConfig, id: string, url: string | undefined, io: CliIo): Promise<number> {
+async function retry(config: AppConfig, id: string, url: string | undefined, io: CliIo, feedback: boolean): Promise<number> {
   const owner = config.REDIS_URL ? undefined : dataDirOwner(config.dataDir);
-  if (owner !== undefined || url) return retryViaServer(config, id, url, owner, io);
+  if (owner !== undefined || url) return retryViaServer(config, id, url, owner, io, feedback);
+  if (feedback) return retryFeedbackInStore(config, id, io);
   if (config.REDIS_URL) {
     // Shared store and queue: any process may retry; a worker picks the job up.
     const { buildDeps } = await import("../../composition.js");
@@ -153,7 +157,21 @@ async function retry(config: AppConfig, id: string, url: string | undefined, io:
   }
 }
 
-async function retryViaServer(config: AppConfig, id: string, url: string | undefined, owner: number | undefined, io: CliIo): Promise<number> {
+/** No server owns the store (or it is Redis, shared): the items are made due there, for whichever process sweeps next. */
+async function retryFeedbackInStore(config: AppConfig, id: string, io: CliIo): Promise<number> {
+  const store = await openCliStore(config, { write: true });
+  try {
+    const { due } = await retryFeedback({ store }, id);
+    io.out(`${feedbackRetriedMessage(id, due, config.REDIS_URL ? "server" : "store")}\n`);
+    return 0;
+  } catch (err) {
+    return fail(io, err);
+  } finally {
+    await store.close();
+  }
+}
+
+async function retryViaServer(config: AppConfig, id: string, url: string | undefined, owner: number | undefined, io: CliIo, feedback = false): Promise<number> {
   if (!config.ADMIN_TOKEN) {
     // With --url and no server owning DATA_DIR there is no pid to name.
     const who = owner === undefined ? `--url ${url}: retry goes through that server's admin API.` : `a server (pid ${owner}) owns DATA_DIR ${config.dataDir}; retry goes through its admin API.`;
@@ -164,7 +182,7 @@ async function retryViaServer(config: AppConfig, id: string, url: string | undef
   const base = (url ?? `http://${host.includes(":") ? `[${host}]` : host}:${config.PORT}`).replace(/\/$/, "");
   let res: Response;
   try {
-    res = await fetch(`${base}/jobs/${encodeURIComponent(id)}/retry`, { method: "POST", headers: { authorization: `Bearer ${config.ADMIN_TOKEN}` } });
+    res = await fetch(`${base}/jobs/${encodeURIComponent(id)}${feedback ? "/feedback" : ""}/retry`, { method: "POST", headers: { authorization: `Bearer ${config.ADMIN_TOKEN}` } });
   } catch (err) {
     io.err(`t0-ci-bot jobs: cannot reach the server at ${base} (${(err as Error).message}); pass --url if it listens elsewhere\n`);
     return 1;
