@@ -70,3 +70,11 @@ test("items another flush sent meanwhile are not pending: the stage completes", 
   expect(out.result).toMatchObject({ sent: 1, failed: 0, total: 2 });
   expect(sent).toEqual(["merged", "ci"]);
 });
+
+// The item is not sent before its nextAttemptAt: waking the job sooner only runs a flush that sends nothing.
+test("items backed off after the gateway failed them: the job waits until the first is due", async () => {
+  const err = (await stageFailure(gatewayError(502, "All variants failed", { path: "/feedback" }))) as AppError;
+  expect(err).toMatchObject({ code: "model_unavailable", retryable: true, retryAfterMs: 60_000, message: expect.stringMatching(/Last error: model_gateway_error/) });
+  // Not backed off (a refused key): no wait beyond the runner's own.
+  expect(((await stageFailure(gatewayError(401, "API key expired", { path: "/feedback" }))) as AppError).retryAfterMs).toBeUndefined();
+});

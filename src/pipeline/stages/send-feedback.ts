@@ -20,8 +20,13 @@ export const sendFeedbackStage: Stage = {
     if (r.pending) {
       // model_unavailable: the runner waits for the gateway without spending the retry budget. The reason
       // is shown, as it may need a person (a refused API key keeps items pending too).
-      const last = (await deps.store.getJob(job.id))?.feedback.find((f) => f.status === "pending" && f.lastError)?.lastError;
-      throw transient("model_unavailable", `${r.pending} feedback item(s) could not reach TensorZero yet; they stay on the job and are sent again.${last ? ` Last error: ${last}` : ""}`);
+      const pending = (await deps.store.getJob(job.id))?.feedback.filter((f) => f.status === "pending") ?? [];
+      const last = pending.find((f) => f.lastError)?.lastError;
+      // Items backed off after the gateway failed them are not sent before their time: the job is not woken
+      // for a flush that would send nothing (the runner caps the wait at RETRY_MAX_MS).
+      const now = deps.clock.now();
+      const dueIn = Math.min(...pending.map((f) => (f.nextAttemptAt ? Math.max(0, Date.parse(f.nextAttemptAt) - now) : 0)));
+      throw transient("model_unavailable", `${r.pending} feedback item(s) could not reach TensorZero yet; they stay on the job and are sent again.${last ? ` Last error: ${last}` : ""}`, dueIn > 0 && Number.isFinite(dueIn) ? { retryAfterMs: dueIn } : {});
     }
     return { result: { sent: r.sent, failed: r.failed, total: (await deps.store.getJob(job.id))?.feedback.length ?? 0 } };
   },
