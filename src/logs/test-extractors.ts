@@ -1,3 +1,4 @@
+import { DotnetExtractor } from "./dotnet-extractor.js";
 import { signal, type Signal } from "./signal.js";
 import { TapExtractor } from "./tap-extractor.js";
 import { SPACED_METHOD_IN_CLASS } from "./test-names.js";
@@ -22,12 +23,11 @@ export class TestExtractor {
   private ctestList = false;
   /** An ExUnit failure header (`1) test adds (MathTest)`), named only once the next line gives its `.exs` file. */
   private exunitPending: string | null = null;
-  /** After the VSTest console logger's `Error Message:`: its next line is the failed test's message. */
-  private dotnetMessage = false;
   /** After a dart test's failure header: 1 while its message is due, then 2 through its frames; 0 outside one. */
   private dartFailure = 0;
   private dartLines = 0;
   private readonly tap = new TapExtractor();
+  private readonly dotnet = new DotnetExtractor();
 
   /**
    * For lines the cheap pre-filter skipped: only keeps state that spans lines (mocha's failure list,
@@ -39,8 +39,8 @@ export class TestExtractor {
     this.exunitPending = null;
     const tap = this.tap.see(text);
     if (tap) return tap;
-    // The message under `Error Message:`, and a dart failure's lines, rarely hold a keyword.
-    const inside = this.insideFailure(text.trim());
+    // A dotnet test's message and frames, and a dart failure's lines, rarely hold a keyword.
+    const inside = this.insideFailure(text.trim(), text);
     if (inside !== undefined) return inside;
     // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
     if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
@@ -54,14 +54,10 @@ export class TestExtractor {
     const tap = this.tap.see(text);
     if (tap) return tap;
     const s = text.trim();
-    const inside = this.insideFailure(s);
+    const inside = this.insideFailure(s, text);
     if (inside !== undefined) return inside;
     const dart = this.dartHeader(s);
     if (dart) return dart;
-    if (s === "Error Message:") {
-      this.dotnetMessage = true;
-      return null;
-    }
     // Numbered failures that mocha's rule would take for its own: Playwright's and ExUnit's.
     const numbered = this.numbered(s);
     if (numbered) return numbered;
@@ -227,9 +223,8 @@ export class TestExtractor {
     if (this.phpunit && (m = /^\d+\) ([\w\\]+::\w+)/.exec(s))) {
       return signal(10, "test-failure", "failing test (phpunit)", { test: { name: m[1]! }, category: "test", failure: true });
     }
-    if ((m = /^Failed (\S+\.\S+) \[[\d.]+ ?m?s\]$/.exec(s))) {
-      return signal(10, "test-failure", "failing test (dotnet)", { test: { name: m[1]! }, category: "test", failure: true });
-    }
+    const dotnet = this.dotnet.inspect(s);
+    if (dotnet) return dotnet;
     if (/^\[junit\] (?:Tests? run:.*(?:Failures|Errors): [1-9]|Failures \(\d+\):|Test \S+ FAILED)/.test(s)) return signal(8, "test-failure", "junit failures", { category: "test", failure: true });
     return null;
   }
@@ -288,16 +283,11 @@ export class TestExtractor {
     return signal(4, "stack-trace", "stack frame (dart)", { location: { path: m[1]!, line: +m[2]!, column: +m[3]! } });
   }
 
-  /** A line of a failure block a header opened (dotnet's `Error Message:`, a dart failure); undefined outside one. */
-  private insideFailure(s: string): Signal | null | undefined {
-    if (this.dotnetMessage) return this.dotnetError(s);
+  /** A line of a failure block a header opened (a dotnet test's report, a dart failure); undefined outside one. */
+  private insideFailure(s: string, text: string): Signal | null | undefined {
+    const dotnet = this.dotnet.inside(s, text);
+    if (dotnet !== undefined) return dotnet;
     return this.dartFailure > 0 ? this.dartLine(s) : undefined;
-  }
-
-  private dotnetError(s: string): Signal | null {
-    if (s === "") return null;
-    this.dotnetMessage = false;
-    return signal(8, "exception", "test error (dotnet)");
   }
 
   /** One entry of CTest's list of failed tests (`2 - math_sum (Failed)`); undefined once the list is over. */
@@ -389,7 +379,7 @@ const DART_EXPANDED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: (.+) \[E\]$/;
 const DART_FAILED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: Some tests failed\.$/;
 const DENO_FAILURE = /^(\S.*?) => (\.{0,2}\/?[^\s:]+\.[cm]?[jt]sx?):(\d+):\d+$/;
 // One scan instead of a dozen `includes`: this runs on every candidate line.
-const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::| => |^(?:[_=❯]|---|test |rspec |Failed |\(fail\) )/;
+const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::| => |^(?:[_=❯]|---|test |rspec |Failed |failed |Error Message:|Test run summary|\(fail\) )/;
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */
 function mayBeTestLine(s: string, text: string): boolean {

@@ -152,3 +152,75 @@ describe("XCTest (macOS)", () => {
     expect(a.errors.find((e) => e.text.includes("XCTAssertEqual failed"))?.kind).toBe("test-failure");
   });
 });
+
+describe("dotnet test: data-driven tests keep their arguments", () => {
+  test("VSTest console logger: xUnit theories, NUnit TestCases and MSTest DataRows are each named as printed", async () => {
+    const a = await analyzeLog(snippet("dotnet-data-driven.log"));
+    expect(a.failedTests.map((t) => t.name)).toEqual([
+      "Calc.XunitTests.CalcTests.Adds(a: 1, b: 2, expected: 4)",
+      "Calc.XunitTests.CalcTests.Adds(a: -1, b: -2, expected: -4)",
+      "Divides(1,0)",
+      "Adds(2,2,5)",
+      "Subtracts (5,3,1)",
+    ]);
+    expect(a.classification).toBe("test");
+    expect(errorTexts(a)).toEqual(
+      expect.arrayContaining(["System.DivideByZeroException : Attempted to divide by zero.", "Assert.AreEqual failed. Expected:<1>. Actual:<2>."]),
+    );
+    expect(a.locations).toContainEqual({ path: "/home/runner/work/calc/calc/tests/Calc.NUnitTests/CalcTests.cs", line: 12 });
+  });
+
+  test("the message under `Error Message:` runs to `Stack Trace:`, its later lines included", async () => {
+    // NUnit's Assert.Multiple reports each failed assertion in one message, longer than the context kept after a
+    // line; 200 lines of other output put it out of reach of the failing step's tail.
+    const filler = Array.from({ length: 200 }, (_, i) => `  Restored /home/runner/work/app/app/src/P${i}/P${i}.csproj (in 12 ms).`);
+    const body = [
+      "  Failed Total(3,30) [4 ms]",
+      "  Error Message:",
+      "   Multiple failures or warnings in test:",
+      "  1)   Assert.That(cart.Count, Is.EqualTo(3))",
+      "  Expected: 3",
+      "  But was:  2",
+      "",
+      "  2)   Assert.That(cart.Total, Is.EqualTo(30))",
+      "  Expected: 30",
+      "  But was:  27",
+      "",
+      "  3)   Assert.That(cart.Tax, Is.EqualTo(3))",
+      "  Expected: 3",
+      "  But was:  0",
+      "",
+      "  Stack Trace:",
+      "     at Shop.Tests.CartTests.Total(Int32 items, Int32 expected) in /src/tests/CartTests.cs:line 22",
+      "",
+      ...filler,
+      "Failed!  - Failed:     1, Passed:     9, Skipped:     0, Total:    10, Duration: 40 ms - Shop.Tests.dll (net8.0)",
+    ];
+    const lines = ["##[group]Run dotnet test", "shell: /usr/bin/bash -e {0}", "##[endgroup]", ...body, "##[error]Process completed with exit code 1."];
+    const a = await analyzeLog(lines.map((l, i) => `2025-03-04T10:00:${String(i % 60).padStart(2, "0")}.1234567Z ${l}`).join("\n"));
+    const shown = a.excerpts.map((e) => e.text).join("\n");
+    expect(shown).toContain("3)   Assert.That(cart.Tax, Is.EqualTo(3))");
+    expect(shown).toContain("But was:  0");
+    expect(a.failedTests).toEqual([{ name: "Total(3,30)" }]);
+  });
+
+  test("a plain log that ends in the testing platform's passing summary passed", async () => {
+    const log = ["Test run summary: Passed! - /src/tests/Calc.Tests/bin/Debug/net9.0/Calc.Tests.dll (net9.0|x64)", "  total: 6", "  failed: 0", "  succeeded: 6", "  skipped: 0", "  duration: 812ms"].join("\n");
+    expect((await analyzeLog(log)).status).toBe("passed");
+  });
+
+  test("Microsoft.Testing.Platform: `failed Name (4ms)` names the test; the lines indented under it are its error and frames", async () => {
+    const a = await analyzeLog(snippet("dotnet-mtp.log"));
+    expect(a.failedTests.map((t) => t.name)).toEqual(["Calc.Tests.CalcTests.Adds(a: 1, b: 2, expected: 4)", "Calc.Tests.CalcTests.Divides(a: 1, b: 0)"]);
+    expect(a.classification).toBe("test");
+    expect(a.errors.find((e) => e.text === "Assert.Equal() Failure: Values differ")?.kind).toBe("exception");
+    // The platform writes a frame's source as `in path:14`, without VSTest's `line`.
+    expect(a.locations).toContainEqual({ path: "/home/runner/work/calc/calc/tests/Calc.Tests/CalcTests.cs", line: 14 });
+    expect(a.locations).toContainEqual({ path: "/home/runner/work/calc/calc/src/Calc/Calculator.cs", line: 9 });
+  });
+
+  test("a line that only starts with `Failed` names no test", async () => {
+    const log = "Failed to download package 'Newtonsoft.Json.13.0.3' from 'https://api.nuget.org/v3-flatcontainer/newtonsoft.json/13.0.3/newtonsoft.json.13.0.3.nupkg'.\n";
+    expect((await analyzeLog(log)).failedTests).toEqual([]);
+  });
+});
