@@ -5,6 +5,7 @@ import { EvidenceStore } from "./evidence.js";
 import { selectExcerpts } from "./excerpts.js";
 import { detectFormat, newLineParts, parseLineInto, timestampOf } from "./line-format.js";
 import { detach, readLineBatches } from "./line-reader.js";
+import { isFlaky } from "./playwright-extractor.js";
 import { mayCarrySignal, reportsPassing } from "./prefilter.js";
 import { stronger } from "./signal.js";
 import { publicStep, StepTracker } from "./steps.js";
@@ -196,7 +197,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     steps: steps.steps.map(publicStep),
     failingStep: failing ? publicStep(failing) : null,
     errors: topByScore(errors, 50, (e) => e.score + (inFailing(e.line) ? 5 : 0)).map(({ line, text, kind }) => ({ line, text, kind })),
-    failedTests: dedupeTests(failedTests),
+    // A test that passed on a retry (flaky) printed its failures like a failing one; the run's summary tells.
+    failedTests: dedupeTests(failedTests.filter((t) => !isFlaky(t, tests.passedOnRetry()))),
     locations: topByScore(locations, 50, (l) => l.score + (inFailing(l.at) ? 5 : 0)).map(({ path, line, column }) =>
       column === undefined ? { path, line } : { path, line, column },
     ),

@@ -1,7 +1,9 @@
 import { DotnetExtractor } from "./dotnet-extractor.js";
+import { PlaywrightExtractor } from "./playwright-extractor.js";
 import { signal, type Signal } from "./signal.js";
 import { TapExtractor } from "./tap-extractor.js";
 import { SPACED_METHOD_IN_CLASS } from "./test-names.js";
+import type { FailedTest } from "./types.js";
 
 /**
  * Failing-test extractors for the common runners. Stateful where the runner spreads a name over lines
@@ -28,6 +30,7 @@ export class TestExtractor {
   private dartLines = 0;
   private readonly tap = new TapExtractor();
   private readonly dotnet = new DotnetExtractor();
+  private readonly playwright = new PlaywrightExtractor();
 
   /**
    * For lines the cheap pre-filter skipped: only keeps state that spans lines (mocha's failure list,
@@ -42,6 +45,9 @@ export class TestExtractor {
     // A dotnet test's message and frames, and a dart failure's lines, rarely hold a keyword.
     const inside = this.insideFailure(text.trim(), text);
     if (inside !== undefined) return inside;
+    // Playwright's `1 flaky` and the list under it: no keyword either.
+    const playwright = this.playwright.track(text.trim());
+    if (playwright !== undefined) return playwright;
     // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
     if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
@@ -59,8 +65,10 @@ export class TestExtractor {
     const dart = this.dartHeader(s);
     if (dart) return dart;
     // Numbered failures that mocha's rule would take for its own: Playwright's and ExUnit's.
-    const numbered = this.numbered(s);
-    if (numbered) return numbered;
+    const playwright = this.playwright.inspect(s);
+    if (playwright) return playwright;
+    const exunit = this.exunit(s);
+    if (exunit) return exunit;
     const mocha = this.mocha(text);
     if (mocha) return mocha;
     if (this.ctestList) {
@@ -229,20 +237,18 @@ export class TestExtractor {
     return null;
   }
 
-  /**
-   * Playwright's `1) [project] › file:line:col › title` (a list reporter line after `✘`, or a failure's header
-   * padded with a rule), and ExUnit's `1) name (Module)`, confirmed by the `.exs` location on the next line.
-   */
-  private numbered(s: string): Signal | null {
+  /** Tests that failed and then passed on a retry (Playwright's `N flaky` list): not failing tests. */
+  passedOnRetry(): readonly FailedTest[] {
+    return this.playwright.passedOnRetry();
+  }
+
+  /** ExUnit's `1) name (Module)`, confirmed by the `.exs` location on the next line. */
+  private exunit(s: string): Signal | null {
     const pending = this.exunitPending;
     this.exunitPending = null;
     let m: RegExpExecArray | null;
     if (pending && (m = /^(\S+\.exs):(\d+)$/.exec(s))) {
       return signal(10, "test-failure", "failing test (exunit)", { test: { name: pending, file: m[1]!, line: +m[2]! }, category: "test", failure: true });
-    }
-    if (s.includes(" › ") && (m = PLAYWRIGHT_FAILURE.exec(s))) {
-      const name = m[1] ? `[${m[1]}] › ${m[4]}` : m[4]!;
-      return signal(10, "test-failure", "failing test (playwright)", { test: { name, file: m[2]!, line: +m[3]! }, category: "test", failure: true });
     }
     if (s.endsWith(")") && (m = /^\d+\) (\S.*) \(([A-Z][\w.]*)\)$/.exec(s))) this.exunitPending = `${m[1]} (${m[2]})`;
     return null;
@@ -371,9 +377,6 @@ export const FAILED_COUNT = /\b[1-9]\d* (?:failed|failures?|errors?|failing)\b/i
 const SUREFIRE_SPACED = new RegExp(String.raw`^(?:\[ERROR\]\s+)?${SPACED_METHOD_IN_CLASS}(?:\s+--)?\s+Time elapsed:.*<<< (?:FAILURE|ERROR)!`);
 // CTest's result line for a test that failed, crashed or timed out (`2/4 Test #2: math_sum ....***Failed  0.01 sec`).
 const CTEST_RESULT = /^\d+\/\d+ Test +#\d+: (\S+) ?\.*\s*\*\*\*(?:Failed|Exception|Timeout)\b/;
-// Playwright: `✘  1) [chromium] › a.spec.ts:3:5 › suite › title`, or the same after the number as a failure's
-// header, padded with a rule of `─` (older versions: `=`). Groups: project, file, line, titles.
-const PLAYWRIGHT_FAILURE = /^(?:[✘x]\s+)?\d+\) (?:\[([^\]]+)\] › )?([^\s:]+):(\d+):\d+ › (.+?)(?: [─=]+)?(?: \(\d+(?:\.\d+)?m?s\))?$/;
 // dart test's expanded reporter: `00:00 +3 ~1 -1: name [E]` (time, passed, skipped, failed).
 const DART_EXPANDED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: (.+) \[E\]$/;
 const DART_FAILED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: Some tests failed\.$/;

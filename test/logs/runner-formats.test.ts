@@ -224,3 +224,35 @@ describe("dotnet test: data-driven tests keep their arguments", () => {
     expect((await analyzeLog(log)).failedTests).toEqual([]);
   });
 });
+
+describe("Playwright 1.40+ (list reporter, retries)", () => {
+  test("`✘  2 [project] › file › title` and the failure headers name a failing test once; a test the summary lists as flaky is not failing", async () => {
+    const a = await analyzeLog(snippet("playwright-retries.log"));
+    expect(a.failedTests).toEqual([{ name: "[chromium] › cart › applies a coupon", file: "tests/cart.spec.ts", line: 12 }]);
+    expect(errorTexts(a)).toContain("Error: expect(locator).toHaveText(expected) failed");
+  });
+
+  test("a flaky test whose header names its failing step is still the flaky test", async () => {
+    const log = [
+      "  ✘  1 [webkit] › tests/login.spec.ts:8:5 › logs in (2.3s)",
+      "  ✓  2 [webkit] › tests/login.spec.ts:8:5 › logs in (retry #1) (2.0s)",
+      "",
+      "  1) [webkit] › tests/login.spec.ts:8:5 › logs in › submit the form ───────────────────────────────",
+      "",
+      "    Error: locator.click: Target page, context or browser has been closed",
+      "",
+      "  1 flaky",
+      "    [webkit] › tests/login.spec.ts:8:5 › logs in ───────────────────────────────────────────────────",
+      "  4 passed (9.1s)",
+    ].join("\n");
+    expect((await analyzeLog(log)).failedTests).toEqual([]);
+  });
+
+  test("the `N failed` list names the failing tests even when the failures above it were cut off", async () => {
+    const log = ["  2 failed", "    [chromium] › tests/a.spec.ts:3:5 › suite › one ──────", "    tests/b.spec.ts:9:1 › two ──────", "  1 passed (3.0s)"].join("\n");
+    expect((await analyzeLog(log)).failedTests).toEqual([
+      { name: "[chromium] › suite › one", file: "tests/a.spec.ts", line: 3 },
+      { name: "two", file: "tests/b.spec.ts", line: 9 },
+    ]);
+  });
+});
