@@ -36,7 +36,7 @@ const SURVIVED_WEIGHT = 0.5;
 // Jenkins' and GitLab's own verdict on the job, printed as its last line.
 const JOB_PASSED = /^(?:Finished: SUCCESS|Job succeeded)$/;
 const MAYBE_SUCCESS = /pass|Passed!|SUCCESS|ok|OK|succeeded/;
-const SUCCESS = /\bBUILD SUCCESS(?:FUL)?\b|^Finished: SUCCESS|\bAll tests passed\b|^OK(?: \(|$)|^ok\s|\b\d+ passed\b|\bJob succeeded\b|\bTests:\s+\d+ passed, \d+ total|\b\d+ passing\b|^Test run summary: Passed!/;
+const SUCCESS = /\bBUILD SUCCESS(?:FUL)?\b|^Finished: SUCCESS|\bAll tests passed\b|^OK(?: \(|$)|^ok\s|\b\d+ passed\b|\bJob succeeded\b|\bTests:\s+\d+ passed, \d+ total|\b\d+ passing\b|^Test run summary: Passed!|Test run with \d+ tests? passed after/;
 
 /**
  * Reads a CI job log once, as a stream, and reports where and why it failed: steps, failing step, error

@@ -1,6 +1,7 @@
 import { DotnetExtractor } from "./dotnet-extractor.js";
 import { PlaywrightExtractor } from "./playwright-extractor.js";
 import { signal, type Signal } from "./signal.js";
+import { SwiftTestingExtractor } from "./swift-testing-extractor.js";
 import { TapExtractor } from "./tap-extractor.js";
 import { SPACED_METHOD_IN_CLASS } from "./test-names.js";
 import type { FailedTest } from "./types.js";
@@ -31,6 +32,7 @@ export class TestExtractor {
   private readonly tap = new TapExtractor();
   private readonly dotnet = new DotnetExtractor();
   private readonly playwright = new PlaywrightExtractor();
+  private readonly swiftTesting = new SwiftTestingExtractor();
 
   /**
    * For lines the cheap pre-filter skipped: only keeps state that spans lines (mocha's failure list,
@@ -45,9 +47,11 @@ export class TestExtractor {
     // A dotnet test's message and frames, and a dart failure's lines, rarely hold a keyword.
     const inside = this.insideFailure(text.trim(), text);
     if (inside !== undefined) return inside;
-    // Playwright's `1 flaky` and the list under it: no keyword either.
+    // Playwright's `1 flaky` and the list under it, a Swift Testing issue's `↳` details: no keyword either.
     const playwright = this.playwright.track(text.trim());
     if (playwright !== undefined) return playwright;
+    const swift = this.swiftTesting.track(text.trim());
+    if (swift !== undefined) return swift;
     // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
     if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
@@ -64,6 +68,8 @@ export class TestExtractor {
     if (inside !== undefined) return inside;
     const dart = this.dartHeader(s);
     if (dart) return dart;
+    const swift = this.swiftTesting.inspect(s);
+    if (swift) return swift;
     // Numbered failures that mocha's rule would take for its own: Playwright's and ExUnit's.
     const playwright = this.playwright.inspect(s);
     if (playwright) return playwright;

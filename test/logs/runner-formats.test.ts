@@ -256,3 +256,42 @@ describe("Playwright 1.40+ (list reporter, retries)", () => {
     ]);
   });
 });
+
+describe("Swift Testing", () => {
+  test("`✘ Test name recorded an issue at File.swift:l:c` names the test and its place; suites and the run are not tests", async () => {
+    const a = await analyzeLog(snippet("swift-testing.log"));
+    expect(a.failedTests).toEqual([{ name: "addition()" }, { name: "Division by zero throws" }, { name: "subtraction(a:b:expected:)" }]);
+    expect(a.classification).toBe("test");
+    expect(a.locations).toEqual(
+      expect.arrayContaining([
+        { path: "CalculatorTests.swift", line: 12, column: 5 },
+        { path: "CalculatorTests.swift", line: 24, column: 5 },
+      ]),
+    );
+    expect(a.errors.find((e) => e.text.startsWith("↳ Expected CalcError.divisionByZero"))?.kind).toBe("exception");
+  });
+
+  test("Windows' `×` symbol, and SF Symbols' on a macOS terminal, mark the same failures", async () => {
+    const log = [
+      "× Test parsesDates() recorded an issue at DateTests.swift:7:9: Expectation failed: (parsed → nil) != nil",
+      "× Test parsesDates() failed after 0.001 seconds with 1 issue.",
+      "\u{100884}  Test \"Formats money\" recorded an issue at MoneyTests.swift:30:5: Caught error: FormatError.badLocale",
+      "\u{100884}  Test \"Formats money\" failed after 0.010 seconds with 1 issue.",
+    ].join("\n");
+    const a = await analyzeLog(log);
+    expect(a.failedTests).toEqual([{ name: "parsesDates()" }, { name: "Formats money" }]);
+    expect(a.locations).toContainEqual({ path: "MoneyTests.swift", line: 30, column: 5 });
+  });
+
+  test("a known issue and a passing test are not failures", async () => {
+    const log = [
+      "◇ Test rounding() started.",
+      "━ Test rounding() recorded a known issue at MathTests.swift:4:5: Expectation failed: 1.0 == 1.1",
+      "━ Test rounding() passed after 0.001 seconds with 1 known issue.",
+      "✔ Test run with 1 test passed after 0.002 seconds with 1 known issue.",
+    ].join("\n");
+    const a = await analyzeLog(log);
+    expect(a.failedTests).toEqual([]);
+    expect(a.status).toBe("passed");
+  });
+});
