@@ -44,18 +44,20 @@ export class TestExtractor {
     this.exunitPending = null;
     const tap = this.tap.see(text);
     if (tap) return tap;
+    // Trimmed once: this runs on nearly every line of the log.
+    const s = text.trim();
     // A dotnet test's message and frames, and a dart failure's lines, rarely hold a keyword.
-    const inside = this.insideFailure(text.trim(), text);
+    const inside = this.insideFailure(s, text);
     if (inside !== undefined) return inside;
     // Playwright's `1 flaky` and the list under it, a Swift Testing issue's `↳` details: no keyword either.
-    const playwright = this.playwright.track(text.trim());
+    const playwright = this.playwright.track(s);
     if (playwright !== undefined) return playwright;
-    const swift = this.swiftTesting.track(text.trim());
+    const swift = this.swiftTesting.track(s);
     if (swift !== undefined) return swift;
     // A `(Not Run)` entry of CTest's list has no keyword the pre-filter knows.
-    if (this.ctestList) return this.ctestEntry(text.trim()) ?? null;
+    if (this.ctestList) return this.ctestEntry(s) ?? null;
     if (this.mochaFailing || this.mochaTitle) return this.mocha(text);
-    if (this.surefireListLines > 0) return this.surefireEntry(text.trim()) ?? null;
+    if (this.surefireListLines > 0) return this.surefireEntry(s) ?? null;
     if (text.startsWith("=") || text.startsWith(" =")) return this.inspect(text);
     return null;
   }
