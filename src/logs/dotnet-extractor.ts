@@ -11,6 +11,8 @@ export class DotnetExtractor {
   /** Which block of a failed test's report the next line is in; "" outside one. */
   private block: "" | "message" | "stack" | "mtp" = "";
   private blockLines = 0;
+  /** The block's message line is still to come: it is the error, the lines after it its detail. */
+  private messageDue = false;
 
   /** A line inside a failed test's report; undefined outside one, or when the line ends it (it then gets the other rules). */
   inside(s: string, text: string): Signal | null | undefined {
@@ -19,8 +21,7 @@ export class DotnetExtractor {
     if (this.block === "mtp") {
       // Everything the reporter writes under a failed test is indented; the next test or the summary is not.
       if (s === "" || !text.startsWith("  ")) return this.end();
-      if (s.startsWith("at ")) return frame(s);
-      return this.blockLines === 1 ? signal(8, "exception", "test error (dotnet)") : signal(5, "exception", "test error (dotnet)");
+      return s.startsWith("at ") ? frame(s) : this.message();
     }
     if (s === "Stack Trace:") {
       this.block = "stack";
@@ -30,8 +31,7 @@ export class DotnetExtractor {
     if (this.block === "stack") return s.startsWith("at ") ? frame(s) : s === "" ? null : this.end();
     // The message: its first line is indented under the banner, the rest is printed as the framework wrote it
     // (xUnit's `Expected: 4` / `Actual:   3`, NUnit's `But was:  3`), up to the `Stack Trace:` banner.
-    if (s === "") return null;
-    return this.blockLines === 1 ? signal(8, "exception", "test error (dotnet)") : signal(5, "exception", "test error (dotnet)");
+    return s === "" ? null : this.message();
   }
 
   /** A line that names a failed test or opens its report; null when it is neither. */
@@ -55,6 +55,13 @@ export class DotnetExtractor {
   private open(block: "message" | "mtp"): void {
     this.block = block;
     this.blockLines = 0;
+    this.messageDue = true;
+  }
+
+  private message(): Signal {
+    const first = this.messageDue;
+    this.messageDue = false;
+    return signal(first ? 8 : 5, "exception", "test error (dotnet)");
   }
 
   private end(): undefined {

@@ -204,6 +204,11 @@ describe("dotnet test: data-driven tests keep their arguments", () => {
     expect(a.failedTests).toEqual([{ name: "Total(3,30)" }]);
   });
 
+  test("the message's first line is the error even after a blank line under the banner", async () => {
+    const log = ["  Failed Shop.Tests.CartTests.Empty [2 ms]", "  Error Message:", "", "   Expected cart.Items to be empty, but found 1 item.", "  Stack Trace:"].join("\n");
+    expect((await analyzeLog(log)).errors.find((e) => e.text === "Expected cart.Items to be empty, but found 1 item.")?.kind).toBe("exception");
+  });
+
   test("a plain log that ends in the testing platform's passing summary passed", async () => {
     const log = ["Test run summary: Passed! - /src/tests/Calc.Tests/bin/Debug/net9.0/Calc.Tests.dll (net9.0|x64)", "  total: 6", "  failed: 0", "  succeeded: 6", "  skipped: 0", "  duration: 812ms"].join("\n");
     expect((await analyzeLog(log)).status).toBe("passed");
