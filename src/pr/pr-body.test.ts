@@ -135,6 +135,14 @@ describe("PR body template", () => {
     expect(entities).toContain("escape() returns `&#x27;` for a quote:\n```\nexpect(escape(\"'\")).toBe(\"&#x27;\")\n```\nnot &amp;#x40;x.");
   });
 
+  // Tags outside code are shown as text (`&lt;password>`): redacted after that, the XML rules no longer read them.
+  test("a secret in the diagnosis is redacted before its tags are escaped or its # and @ are quieted", () => {
+    const body = renderPrBody(input({ diagnosis: "settings.xml sets <password>Hm5Lw2Qz8Rt4vB</password> and DB_PASSWORD=Pa#12@xYz9k" }));
+    expect(body).toContain("&lt;password>[REDACTED]&lt;/password>");
+    expect(body).toContain("DB_PASSWORD=[REDACTED]");
+    expect(leakedPieces(body, "Hm5Lw2Qz8Rt4vB")).toEqual([]);
+  });
+
   // A repair's refusal quotes the model, which can echo a secret from the log; the comment cuts it at 1,000.
   test("a secret across the CI-failed comment's cut is redacted whole, not shown by its head", () => {
     const leaked = SECRETS_CORPUS.flatMap((c) => {

@@ -121,7 +121,9 @@ export function renderPrBody(i: PrBodyInput): string {
     `Classification: **${i.classification}**`,
     ``,
     `### Diagnosis`,
-    noIssueRefs(contained(i.diagnosis.trim())),
+    // Redacted before it is made safe to show: that shows `<password>…</password>` as `&lt;password>`, which
+    // the XML rules no longer read, and puts a word joiner into a secret's `#1` or `@x`.
+    noIssueRefs(contained(redact(i.diagnosis.trim()))),
     ``,
     `### The change (+${i.additions} / -${i.deletions})`,
     `| file | status | added | removed |`,
