@@ -142,6 +142,25 @@ describe("redaction corpus (fixtures/context/secrets)", () => {
     for (const c of shaped) expect([c.kind, leaks(all, c.secret)]).toEqual([c.kind, []]);
   });
 
+  // An Octokit error carries its request, whose body is JSON: a file sent in a tree holds `"password": "…"`,
+  // which the log line escapes twice (`\\\"password\\\"`), and the rules read quotes escaped once.
+  test("a secret in JSON text inside a logged string (an error's request body) is masked, and the line stays JSON", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
+    const log = createLogger({ level: "info", destination: sink as unknown as DestinationStream });
+    const file = '{\n  "db": { "password": "Xq7vR2mPz9wKc" },\n  "api_key": "kT4pWm8sQz1Ny"\n}\n';
+    const request = { method: "POST", url: "https://api.github.com/repos/o/r/git/trees", body: JSON.stringify({ base_tree: "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678", tree: [{ path: "config.json", content: file }] }) };
+    log.error({ err: Object.assign(new Error("Validation Failed"), { status: 422, request }), attempt: 2 }, "could not create the tree");
+    await new Promise((r) => setImmediate(r));
+    expect(lines.length).toBe(1);
+    expect(lines[0]).not.toMatch(/Xq7vR2mPz9wKc|kT4pWm8sQz1Ny/);
+    const o = JSON.parse(lines[0]!) as { err: { request: { body: string } }; attempt: number; msg: string };
+    expect(o).toMatchObject({ attempt: 2, msg: "could not create the tree" });
+    const body = JSON.parse(o.err.request.body) as { base_tree: string; tree: Array<{ content: string }> };
+    expect(body.base_tree).toBe("a1b2c3d4e5f60718293a4b5c6d7e8f9012345678");
+    expect(body.tree[0]!.content).toBe('{\n  "db": { "password": "[REDACTED]" },\n  "api_key": "[REDACTED]"\n}\n');
+  });
+
   // A mask that ran to the end of a value took the backslash of the `\"` after it: the quote then closed the
   // string early and the line was no longer JSON; a key cut before its END line was masked to the end of
   // the text, the line's closing brace and newline included, so the next line was glued to it.

@@ -196,8 +196,42 @@ const LINE_START = "\u0001";
 export function redactJsonLine(line: string): string {
   if (!line.includes("\\") || line.includes(LINE_START)) return redact(line);
   const marked = line.replace(JSON_ESCAPE, (m, control: string | undefined) => (control ? m + LINE_START : m));
-  return redact(marked).replaceAll(LINE_START, "");
+  const out = redact(marked).replaceAll(LINE_START, "");
+  return out.includes(NESTED_QUOTE) ? redactNestedJson(out) : out;
 }
+
+/** A quote escaped twice: JSON text inside a string logged as JSON (an HTTP error's request body quoting a file). */
+const NESTED_QUOTE = '\\\\\\"';
+
+/**
+ * The rules read a quote escaped once (`\"password\": \"…\"`), not twice: a file's `"password": "…"` in the
+ * body of a request an error carries reached the log as `\\\"password\\\": \\\"…\\\"`, whole. Each string
+ * of the line is redacted again as it reads unescaped, and so on down while it is JSON holding such quotes;
+ * the line is written again only when that changed something.
+ */
+function redactNestedJson(line: string): string {
+  let changed = false;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      if (!v.includes('"')) return v;
+      const clean = redactJsonLine(v);
+      if (clean !== v) changed = true;
+      return clean;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  const out = walk(parsed);
+  return changed ? JSON.stringify(out) + (line.endsWith("\n") ? "\n" : "") : line;
+}
+
 
 /**
  * The first `max` characters of `text` once redacted, with `…` when cut. Redacted before the cut: the head of

@@ -16,7 +16,7 @@ import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../fakes/fake-tensorzero.js
 import { sampleFailureContext } from "../fakes/fake-tensorzero-context.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { makeJob } from "../helpers/make-job.js";
-import { leakedPieces, SECRETS_CORPUS } from "../helpers/planted-secrets.js";
+import { leakedPieces, PLANTED, SECRETS_CORPUS } from "../helpers/planted-secrets.js";
 import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/harness.js";
 
 /**
@@ -25,7 +25,7 @@ import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/ha
  * found in what left is a leak.
  */
 const corpusText = SECRETS_CORPUS.map((c) => c.text).join("\n");
-const leaksIn = (out: string) => SECRETS_CORPUS.flatMap((c) => {
+const leaksIn = (out: string) => [...SECRETS_CORPUS, { kind: "planted-installation", secret: PLANTED.installation }].flatMap((c) => {
   const pieces = leakedPieces(out, c.secret);
   return pieces.length ? [[c.kind, pieces]] : [];
 });
@@ -101,7 +101,9 @@ describe("no corpus secret leaves the app", () => {
     const sink = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
     const log = createLogger({ level: "info", destination: sink as unknown as DestinationStream });
     for (const c of SECRETS_CORPUS) {
-      const err = Object.assign(new Error(`HttpError: ${c.text}`), { status: 401, request: { method: "GET", url: "https://api.github.com/x", headers: { authorization: c.text } } });
+      // As an Octokit RequestError carries it: the installation token in its request's headers, the text in its body.
+      const request = { method: "POST", url: "https://api.github.com/x", headers: { authorization: `token ${PLANTED.installation}` }, body: JSON.stringify({ body: c.text }) };
+      const err = Object.assign(new Error(`HttpError: ${c.text}`), { status: 422, request });
       log.error({ err, output: c.text }, c.text);
     }
     await new Promise((r) => setImmediate(r));
