@@ -22,9 +22,10 @@ interface Rule {
   to: string;
 }
 
+// `[_-]`: HTTP headers name keys with hyphens (`X-Api-Key`, Azure OpenAI's `api-key`, APIM's `Ocp-Apim-Subscription-Key`).
 const SECRET_NAMES =
-  "SECRET|TOKEN|PASS(?:WORD|WD)?|PWD|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIALS?|AUTH|SIGNATURE|SESSION_?KEY|" +
-  "ENCRYPTION_?KEY|CONN(?:ECTION)?_?STR(?:ING)?|DSN|SALT";
+  "SECRET|TOKEN|PASS(?:WORD|WD)?|PWD|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|SUBSCRIPTION[_-]?KEY|CREDENTIALS?|AUTH|SIGNATURE|SESSION[_-]?KEY|" +
+  "ENCRYPTION[_-]?KEY|CONN(?:ECTION)?_?STR(?:ING)?|DSN|SALT";
 
 const RULES: Rule[] = [
   // PEM/OpenSSH/PGP private keys, also inside JSON strings (`\n` escapes) and timestamped log lines. One with
@@ -46,10 +47,21 @@ const RULES: Rule[] = [
   { name: "google-api-key", hint: /AIza/, re: /\bAIza[0-9A-Za-z_-]{35}\b/g, to: MASK },
   { name: "google-oauth-token", hint: /ya29\./, re: /\bya29\.[0-9A-Za-z_-]{20,}/g, to: MASK },
   { name: "google-client-secret", hint: /GOCSPX-/, re: /\bGOCSPX-[0-9A-Za-z_-]{20,}/g, to: MASK },
-  { name: "slack-token", hint: /xox/, re: /\bxox[abposr]-[A-Za-z0-9-]{10,}/g, to: MASK },
+  { name: "slack-token", hint: /xox|xapp-/, re: /\b(?:xox[abeposr]|xapp)-[A-Za-z0-9-]{10,}/g, to: MASK },
   { name: "slack-webhook", hint: /hooks\.slack\.com/, re: /(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, to: `$1${MASK}` },
   { name: "stripe-key", hint: /k_(?:live|test)_/, re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, to: MASK },
   { name: "npm-token", hint: /npm_/, re: /\bnpm_[A-Za-z0-9]{36}\b/g, to: MASK },
+  { name: "pypi-token", hint: /pypi-AgE/, re: /\bpypi-AgE[A-Za-z0-9_-]{50,}/g, to: MASK },
+  { name: "docker-token", hint: /dckr_pat_/, re: /\bdckr_pat_[A-Za-z0-9_-]{20,}/g, to: MASK },
+  { name: "huggingface-token", hint: /hf_/, re: /\bhf_[A-Za-z0-9]{30,}\b/g, to: MASK },
+  { name: "digitalocean-token", hint: /do[opr]_v1_/, re: /\bdo[opr]_v1_[a-f0-9]{64}\b/g, to: MASK },
+  { name: "shopify-token", hint: /shp(?:at|ca|pa|ss)_/, re: /\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b/g, to: MASK },
+  { name: "vault-token", hint: /hv[sbr]\./, re: /\bhv[sbr]\.[A-Za-z0-9_-]{24,}/g, to: MASK },
+  { name: "databricks-token", hint: /dapi/, re: /\bdapi[a-f0-9]{32}(?:-\d)?\b/g, to: MASK },
+  { name: "sendgrid-key", hint: /SG\./, re: /\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b/g, to: MASK },
+  { name: "age-secret-key", hint: /AGE-SECRET-KEY-/, re: /\bAGE-SECRET-KEY-1[0-9A-Z]{58}\b/g, to: MASK },
+  // Microsoft Entra (Azure AD) client secrets: three characters, a digit, `Q~`, then 31 to 34 more.
+  { name: "azure-client-secret", hint: /Q~/, re: /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/g, to: MASK },
   { name: "jwt", hint: /eyJ/, re: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, to: MASK },
   // Azure storage/service-bus connection strings, SAS signatures, ADO.NET passwords: `Key=value;`. Here, in
   // url-signature and npmrc-auth, a value's backslash goes with the character after it, and the value ends
@@ -67,6 +79,29 @@ const RULES: Rule[] = [
     hint: /authorization|bearer|basic|token/i,
     // Blanks, not \s: a line ending in "token" or "Basic" is not followed by its value on the next line.
     re: /\b(authorization:[ \t]*(?:bearer|basic|token|digest)?[ \t]*|bearer[ \t]+|basic[ \t]+|token[ \t]+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi,
+    to: `$1${MASK}`,
+  },
+  // A cookie is a session: the whole header's value, up to a quote or backslash (a JSON log stays valid). It
+  // starts with `name=`: `cookie: Cookie` is a type in code, not a header.
+  {
+    name: "cookie-header",
+    hint: /cookie/i,
+    re: /\b((?:set-)?cookie(?:\\?["'])?[ \t]*:[ \t]*(?:\\?["'])?)(?![ \t]|\[REDACTED\])(?=[^\s=;,"'\\()]{1,128}=)[^\r\n"'\\]{6,}/gi,
+    to: `$1${MASK}`,
+  },
+  // `curl -u user:password`, `--user user:password`. A uid:gid (`docker run -u 1000:1000`) and a `$VAR` are not secrets.
+  {
+    name: "cli-user-password",
+    hint: /-u\b|--user\b/,
+    re: /((?:^|[\s"'`])(?:-u|--user)[ \t]+(?:\\?["'])?(?![$\d]+:)[^\s:"'\\]{1,128}:)(?!\[REDACTED\])(?![$*])(?!\d+(?![^\s"'\\]))(?:[^\s"'\\]|\\\\){1,256}/g,
+    to: `$1${MASK}`,
+  },
+  // A secret given as a command's flag, `--password value` (`--password=value` is a secret-assignment). Not
+  // `--password-stdin`, a `$VAR`, nor what the runner masked (`***`).
+  {
+    name: "cli-secret-flag",
+    hint: /-(?:password|passwd|passphrase|token|secret|api-?key|access-?key|secret-?key)\b/i,
+    re: /((?:^|[\s"'`])--?(?:[a-z]{1,32}-){0,4}(?:password|passwd|passphrase|token|client-?secret|api-?key|access-?key|secret-?key)[ \t]+(?:\\?["'])?)(?!\[REDACTED\])(?![-$*<])(?:[^\s"'\\]|\\\\){6,512}/gi,
     to: `$1${MASK}`,
   },
   // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
@@ -157,7 +192,9 @@ const ANY_HINT = new RegExp(RULES.map((r) => `(?:${r.hint.source})`).join("|"), 
  */
 const CREDENTIAL_SHAPES = new Set([
   "private-key", "github-token", "gitlab-token", "tensorzero-key", "openai-key", "aws-access-key", "google-api-key",
-  "google-oauth-token", "google-client-secret", "slack-token", "slack-webhook", "stripe-key", "npm-token",
+  "google-oauth-token", "google-client-secret", "slack-token", "slack-webhook", "stripe-key", "npm-token", "pypi-token",
+  "docker-token", "huggingface-token", "digitalocean-token", "shopify-token", "vault-token", "databricks-token",
+  "sendgrid-key", "age-secret-key", "azure-client-secret",
 ]);
 
 /** The kind of the first credential-shaped secret in `text` (a rule name such as "github-token"), if any. */
@@ -231,7 +268,6 @@ function redactNestedJson(line: string): string {
   const out = walk(parsed);
   return changed ? JSON.stringify(out) + (line.endsWith("\n") ? "\n" : "") : line;
 }
-
 
 /**
  * The first `max` characters of `text` once redacted, with `…` when cut. Redacted before the cut: the head of

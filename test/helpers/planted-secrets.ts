@@ -83,4 +83,7 @@ export function acrossHeadCut(c: { text: string; secret: string }, cut: number, 
 }
 
 /** The corpus lines whose secret, cut with its head kept, left part of it after redaction (checked 2026-12). */
-export const HEAD_CUT_KINDS = ["url-credentials", "gitlab-token", "high-entropy-unknown", "url-token-as-user"] as const;
+export const HEAD_CUT_KINDS = [
+  "url-credentials", "gitlab-token", "high-entropy-unknown", "url-token-as-user",
+  "docker-pat", "digitalocean-token", "age-secret-key", "azure-ad-client-secret", "sendgrid-key", "databricks-token",
+] as const;

@@ -88,6 +88,8 @@ describe("planPatch", () => {
     ["an installation token in a test", "tests/test_auth.py", [`+TOKEN = "${PLANTED.installation}"`], "github-token"],
     ["a private key added as a fixture", "tests/fixtures/key.pem", RSA_KEY_LINES.map((l) => `+${l}`), "private-key"],
     ["an AWS access key in a config", "config/app.toml", ['+aws_access_key_id = "AKIAZ7QXK3VMJ2N5WTRB"'], "aws-access-key"],
+    ["a PyPI token in a release script", "scripts/release.sh", ["+twine upload -u __token__ -p pypi-AgEIcHlwaS5vcmcCJGQ4ZjY5ZTk4LTFhNjMtNDdmYi1hNTk2LWE0NjBmMzZlOTQyNQACKlszLCJmNzQ5"], "pypi-token"],
+    ["a Docker Hub token in a Makefile", "Makefile", ["+\techo dckr_pat_2b3e36beeb386dfdaacb9b46004 | docker login -u octo --password-stdin"], "docker-token"],
   ])("%s is refused as secret, with no allow key to pass it", async (_name, file, added, kind) => {
     const diff = [`--- /dev/null`, `+++ b/${file}`, `@@ -0,0 +1,${added.length} @@`, ...added].join("\n") + "\n";
     const everything = configWith(["workflow_edits", "delete_tests", "skip_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds", "read_secrets"]);
