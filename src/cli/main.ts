@@ -1,3 +1,4 @@
+import { redact } from "../core/redact.js";
 import { COMMANDS } from "./commands.js";
 
 function usage(): string {
@@ -47,8 +48,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return await main(argv);
   } catch (err) {
     const code = (err as { code?: unknown })?.code;
-    process.stderr.write(`t0-ci-bot: ${(err as Error)?.message ?? String(err)}${typeof code === "string" ? ` (${code})` : ""}\n`);
-    if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? "")) process.stderr.write(`${(err as Error)?.stack ?? ""}\n`);
+    // Redacted as a log line is: the message can quote a remote's URL with its token, and stderr ends up in
+    // terminals' scrollback, CI logs and bug reports.
+    process.stderr.write(redact(`t0-ci-bot: ${(err as Error)?.message ?? String(err)}${typeof code === "string" ? ` (${code})` : ""}`) + "\n");
+    if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? "")) process.stderr.write(`${redact((err as Error)?.stack ?? "")}\n`);
     else process.stderr.write("Run it again with LOG_LEVEL=debug to see where it failed.\n");
     return 1;
   }

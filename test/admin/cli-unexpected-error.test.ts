@@ -7,10 +7,10 @@ afterEach(() => {
   delete process.env.LOG_LEVEL;
 });
 
-async function runBoom(): Promise<{ code: number; stderr: string }> {
+async function runBoom(message = "EACCES: permission denied, open '/data/state.json'"): Promise<{ code: number; stderr: string }> {
   COMMANDS.boom = {
     summary: "a command that fails in a way nobody planned for",
-    load: async () => ({ run: async () => Promise.reject(Object.assign(new Error("EACCES: permission denied, open '/data/state.json'"), { code: "EACCES" })) }),
+    load: async () => ({ run: async () => Promise.reject(Object.assign(new Error(message), { code: "EACCES" })) }),
   };
   let stderr = "";
   const spy = jest.spyOn(process.stderr, "write").mockImplementation((s) => ((stderr += String(s)), true));
@@ -31,4 +31,15 @@ test("with LOG_LEVEL=debug the stack follows", async () => {
   process.env.LOG_LEVEL = "debug";
   const { stderr } = await runBoom();
   expect(stderr).toMatch(/^t0-ci-bot: EACCES[^\n]*\nError: EACCES[^\n]*\n\s+at /);
+});
+
+test("a token or password the message quotes is redacted, in the stack too", async () => {
+  const token = "ghs_1nst4ll4t10nT0k3nZyXwVuTsRqPoNmLkJi";
+  const message = `git fetch https://x-access-token:${token}@github.com/o/r.git failed; redis://:hunter2-Pa55word@redis:6379`;
+  const plain = await runBoom(message);
+  expect(plain.stderr).toMatch(/^t0-ci-bot: git fetch https:\/\/\[REDACTED\]@github\.com\/o\/r\.git failed; redis:\/\/\[REDACTED\]@redis:6379 \(EACCES\)\n/);
+  process.env.LOG_LEVEL = "debug";
+  const debug = await runBoom(message);
+  expect(debug.stderr).toMatch(/\n\s+at /);
+  expect(debug.stderr).not.toMatch(/ghs_1nst|hunter2/);
 });
