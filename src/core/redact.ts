@@ -40,7 +40,10 @@ const RULES: Rule[] = [
   },
   { name: "github-token", hint: /gh[pousr]_|github_pat_/, re: /\b(?:gh[pousr]_[A-Za-z0-9]{20,255}|github_pat_[A-Za-z0-9_]{20,255})\b/g, to: MASK },
   { name: "github-legacy-token", hint: /v1\./, re: /\bv1\.[0-9a-f]{40}\b/g, to: MASK },
-  { name: "gitlab-token", hint: /glpat-/, re: /\bglpat-[A-Za-z0-9_-]{20,}/g, to: MASK },
+  // Personal, pipeline-trigger, runner, deploy, CI/CD-job, feed, OAuth-app and incoming-mail tokens.
+  { name: "gitlab-token", hint: /gl(?:pat|ptt|rt|dt|cbt|ft|oas|imt)-/, re: /\bgl(?:pat|ptt|rt|dt|cbt|ft|oas|imt)-[A-Za-z0-9_-]{20,}/g, to: MASK },
+  { name: "sonarqube-token", hint: /sq[pua]_/, re: /\bsq[pua]_[a-f0-9]{40}\b/g, to: MASK },
+  { name: "terraform-cloud-token", hint: /\.atlasv1\./, re: /\b[A-Za-z0-9]{14}\.atlasv1\.[A-Za-z0-9_-]{60,}/g, to: MASK },
   { name: "tensorzero-key", hint: /sk-t0-/, re: /\bsk-t0-[A-Za-z0-9_-]{8,}/g, to: MASK },
   { name: "openai-key", hint: /sk-/, re: /\bsk-(?:proj-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{20,}/g, to: MASK },
   { name: "aws-access-key", hint: /A(?:KIA|SIA|GPA|IDA|ROA|NPA|NVA)/, re: /\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA)[A-Z0-9]{16}\b/g, to: MASK },
@@ -194,7 +197,7 @@ const CREDENTIAL_SHAPES = new Set([
   "private-key", "github-token", "gitlab-token", "tensorzero-key", "openai-key", "aws-access-key", "google-api-key",
   "google-oauth-token", "google-client-secret", "slack-token", "slack-webhook", "stripe-key", "npm-token", "pypi-token",
   "docker-token", "huggingface-token", "digitalocean-token", "shopify-token", "vault-token", "databricks-token",
-  "sendgrid-key", "age-secret-key", "azure-client-secret",
+  "sendgrid-key", "age-secret-key", "azure-client-secret", "sonarqube-token", "terraform-cloud-token",
 ]);
 
 /** The kind of the first credential-shaped secret in `text` (a rule name such as "github-token"), if any. */

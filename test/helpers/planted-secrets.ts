@@ -86,4 +86,5 @@ export function acrossHeadCut(c: { text: string; secret: string }, cut: number, 
 export const HEAD_CUT_KINDS = [
   "url-credentials", "gitlab-token", "high-entropy-unknown", "url-token-as-user",
   "docker-pat", "digitalocean-token", "age-secret-key", "azure-ad-client-secret", "sendgrid-key", "databricks-token",
+  "sonarqube-token", "gitlab-runner-token", "terraform-cloud-token",
 ] as const;
