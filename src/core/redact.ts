@@ -23,9 +23,11 @@ interface Rule {
 }
 
 // `[_-]`: HTTP headers name keys with hyphens (`X-Api-Key`, Azure OpenAI's `api-key`, APIM's `Ocp-Apim-Subscription-Key`).
+// The kinds of KEY are those the patch policy reads as a secret's name (KEY_KINDS in src/patch/secret-env-reads.ts),
+// and Laravel's APP_KEY; a CACHE_KEY or PRIMARY_KEY is not one.
 const SECRET_NAMES =
-  "SECRET|TOKEN|PASS(?:WORD|WD)?|PWD|API[_-]?KEY|ACCESS[_-]?KEY|PRIVATE[_-]?KEY|SUBSCRIPTION[_-]?KEY|CREDENTIALS?|AUTH|SIGNATURE|SESSION[_-]?KEY|" +
-  "ENCRYPTION[_-]?KEY|CONN(?:ECTION)?_?STR(?:ING)?|DSN|SALT";
+  "SECRET|TOKEN|PASS(?:WORD|WD)?|PWD|CREDENTIALS?|CREDS(?![A-Za-z])|AUTH|SIGNATURE|CONN(?:ECTION)?_?STR(?:ING)?|DSN|SALT|" +
+  "(?:API|ACCESS|PRIVATE|SUBSCRIPTION|SESSION|ENCRYPTION|SIGNING|MASTER|JWT|HMAC|SSH|GPG|PGP|DEPLOY|LICENSE|CLIENT|APP)[_-]?KEY";
 
 const RULES: Rule[] = [
   // PEM/OpenSSH/PGP private keys, also inside JSON strings (`\n` escapes) and timestamped log lines. One with
@@ -122,7 +124,7 @@ const RULES: Rule[] = [
   { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])(?:[^\s"'\\]|\\\\|\\(?!["\\]))+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
-    hint: /SECRET|TOKEN|PASS|PWD|KEY|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
+    hint: /SECRET|TOKEN|PASS|PWD|KEY|CREDS|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
     re: new RegExp(
       // Quotes may be JSON-escaped (a log line holding JSON); a value that is a call is code, not a secret;
       // `auth_token.go:112:4:` is a compiler's location in a file with a secret-looking name, not a value.
