@@ -64,7 +64,7 @@ function secretRead(line: string, shell: boolean, make: boolean): string | undef
     const secret = actions[1] ?? actions[2];
     return secret !== undefined ? `secrets.${secret}` : actions[0].endsWith("github.token") ? "github.token" : "secrets";
   }
-  for (const re of make ? [SHELL_READ, MAKE_READ] : [SHELL_READ]) {
+  for (const re of make ? [SHELL_READ, PRINTENV_READ, MAKE_READ] : [SHELL_READ, PRINTENV_READ]) {
     for (const m of line.matchAll(re)) if (isSecretName(m[1]!)) return m[1];
   }
   return undefined;
@@ -114,6 +114,8 @@ const DESTRUCTURED = /\{([^{}]{0,500})\}\s*=\s*(?:process|Bun)\.env\b/g;
 /** Besides shell scripts and Makefiles, files whose `$X` and `${X}` are the environment's: YAML run steps, Docker, package.json scripts. */
 const SHELL_SYNTAX_FILE = /^(Dockerfile.*|.+\.dockerfile|Containerfile|package\.json|[Jj]ustfile|\.env(\..+)?|.+\.ya?ml)$/;
 const SHELL_READ = /\$\{?[#!]?([A-Za-z_]\w*)/g;
+/** `printenv NPM_TOKEN` prints the one variable it names. */
+const PRINTENV_READ = /\bprintenv\s+([A-Za-z_]\w*)/g;
 /** make expands `$(NPM_TOKEN)` from the environment; in a shell it would be a command. */
 const MAKE_READ = /\$[({]([A-Za-z_]\w*)[)}]/g;
 /** What secretRead answers for a line that prints or serialises the whole environment. */

