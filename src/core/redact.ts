@@ -102,11 +102,11 @@ const RULES: Rule[] = [
     to: `$1${MASK}`,
   },
   // A secret given as a command's flag, `--password value` (`--password=value` is a secret-assignment). Not
-  // `--password-stdin`, a `$VAR`, nor what the runner masked (`***`).
+  // `--password-stdin`, a `$VAR`, what the runner masked (`***`), nor a usage line's `--token TOKEN]`.
   {
     name: "cli-secret-flag",
     hint: /-(?:password|passwd|passphrase|token|secret|api-?key|access-?key|secret-?key)\b/i,
-    re: /((?:^|[\s"'`])--?(?:[a-z]{1,32}-){0,4}(?:password|passwd|passphrase|token|client-?secret|api-?key|access-?key|secret-?key)[ \t]+(?:\\?["'])?)(?!\[REDACTED\])(?![-$*<])(?:[^\s"'\\]|\\\\){6,512}/gi,
+    re: /((?:^|[\s"'`])--?(?:[a-z]{1,32}-){0,4}(?:password|passwd|passphrase|token|client-?secret|api-?key|access-?key|secret-?key)[ \t]+(?:\\?["'])?)(?!\[REDACTED\])(?![-$*<])(?![A-Z][A-Z_]*(?:[\]\s"'\\]|$))(?:[^\s"'\\]|\\\\){6,512}/g,
     to: `$1${MASK}`,
   },
   // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
