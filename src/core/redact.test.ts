@@ -70,6 +70,18 @@ describe("redact", () => {
     expect(redact(`amqp+ssl://${"u".repeat(100)}:${password}@mq:5671`)).toBe("amqp+ssl://[REDACTED]@mq:5671");
   });
 
+  // A name of words, numbers and hashes is evidence (a parametrised test's id, a cache key, a toolchain path:
+  // keep.txt); random keys whose `-`, `_`, `/` or `+` cut them into letters-only parts must not pass for one.
+  test.each([
+    "fjXlZsOhiYjmNxPOWnErZGLBRYpTfOKy/I32",
+    "ETHduezGfI-YSlfpg0-AK__vn_KmVxDr_138-rA",
+    "OyRdxOuh5/PlSgDvWfXf+izpWbkWdi/JLbmQ95",
+    "mhsyHcQkeaBKZafphPwfurJs-kx679_wSS",
+    "PPyKOKnjbYwUQl_KFpHmwFrcWAMKsdB4",
+  ])("a random key cut into parts, %s, is still masked", (key) => {
+    expect(redact(`value ${key} here`)).toBe("value [REDACTED] here");
+  });
+
   test("a *_PASS setting is a password", () => {
     expect(redact("DB_PASS=Pr0dDbPassw0rd!")).toBe("DB_PASS=[REDACTED]");
     expect(redact("Tests: 12 passed, 12 total")).toBe("Tests: 12 passed, 12 total");

@@ -184,7 +184,26 @@ function looksLikeSecret(s: string): boolean {
   // Lower case, upper case and digits all present: this alone rules out UUIDs, hex hashes, words and paths.
   if (!/[a-z]/.test(s) || !/[A-Z]/.test(s) || !/[0-9]/.test(s)) return false;
   if (/^[0-9a-f]{40}$/i.test(s) || /^[0-9a-f]{64}$/i.test(s)) return false; // git SHAs and content hashes
+  if (wordsAndHashes(s)) return false;
   return entropy(s) >= 4.2;
+}
+
+/**
+ * One part of a name: a word (`test`, `OK`, `Linux`, `MockService`, `JSONReader`, `getURL`), perhaps with a
+ * number after it (`x64`, `jdk17`), a number, or a lower-case hex hash. Random letters switch case too often
+ * to be read as words (`fjXlZsOhiYjmNxPOWn`).
+ */
+const NAME_PART = /^(?:(?:[A-Z]+|[A-Z]?[a-z]+)(?:[A-Z][a-z]{2,})*[A-Z]*\d{0,4}|\d+|[0-9a-f]+)$/;
+
+/**
+ * A name made of words, numbers and hashes: a parametrised test (`test_metrics_3_grpc_code_OK_grpc_type_UNARY_`),
+ * a cache key (`node-cache-Linux-x64-npm-<sha256>`), a toolchain path. It has the three kinds of character and
+ * the entropy of a key, and it was masked, when it is the failing test's name the model must read. A random
+ * key cut at its `-`, `_` or `/` has parts that mix digits into letters (`Xk3LpQ9z`), so it is not one.
+ */
+function wordsAndHashes(s: string): boolean {
+  const parts = s.split(/[-_./+=]+/).filter(Boolean);
+  return parts.length >= 2 && parts.every((p) => NAME_PART.test(p));
 }
 
 /** Any rule's hint: one scan tells whether any rule needs to run at all. */
