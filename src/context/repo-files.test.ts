@@ -44,6 +44,38 @@ describe("reading the checkout safely", () => {
     }
   });
 
+  // A dotenv file holds secrets under any name (`DB_PW=hunter2x` has no shape a rule could see): a log line
+  // that names it must not bring it into the prompt. Its documented example is read.
+  test("a dotenv file, .netrc or .git-credentials is not read; .env.example is", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-repo-dotenv-"));
+    try {
+      const files: Record<string, string> = {
+        ".env": "DB_PW=hunter2x\n",
+        "app/.env.local": "DB_PW=hunter2x\n",
+        "app/.env.production": "DB_PW=hunter2x\n",
+        ".netrc": "machine api.example.com\n  login ci\n  password hunter2x\n",
+        ".git-credentials": "https://ci:hunter2x@git.example.com\n",
+        ".env.example": "DB_PW=change-me\n",
+        "app/.env.sample": "DB_PW=change-me\n",
+        "environment.py": "DB = 1\n",
+      };
+      for (const [p, c] of Object.entries(files)) {
+        await mkdir(join(dir, p, ".."), { recursive: true });
+        await writeFile(join(dir, p), c);
+      }
+      for (const p of [".env", "app/.env.local", "app/.env.production", ".netrc", ".git-credentials"]) expect([p, await readRepoText(dir, p)]).toEqual([p, null]);
+      expect(await readRepoText(dir, ".env.example")).toBe("DB_PW=change-me\n");
+      expect(await readRepoText(dir, "app/.env.sample")).toBe("DB_PW=change-me\n");
+      expect(await readRepoText(dir, "environment.py")).toBe("DB = 1\n");
+      const snippets = await snippetsFor(dir, [{ path: ".env", line: 1 }, { path: ".netrc", line: 3 }, { path: ".env.example", line: 1 }]);
+      expect(snippets.map((s) => s.path)).toEqual([".env.example"]);
+      expect(JSON.stringify(snippets)).not.toContain("hunter2x");
+      expect(await manifestExcerpt(dir, ".env")).toBe("[not shown: .env can hold credentials under any name; it is not read]");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   // Read in part, a large package.json no longer parsed and its head was shown as if the file were broken;
   // a large source gave snippets of the part read only. Too large is skipped, and the excerpt says so.
   test("a file over REPO_TEXT_MAX_BYTES is not read: no snippet, a manifest excerpt that says why", async () => {

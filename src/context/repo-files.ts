@@ -17,6 +17,7 @@ export type RepoText = { ok: true; text: string } | { ok: false; note?: string }
 export async function readRepoFile(root: string, relPath: string): Promise<RepoText> {
   const rel = normalize(relPath).replace(/^(\.\/)+/, "");
   if (!rel || isAbsolute(rel) || rel.startsWith("..") || rel.split(sep).includes(".git")) return { ok: false };
+  if (holdsCredentials(rel)) return { ok: false, note: `${rel} can hold credentials under any name; it is not read` };
   const abs = join(root, rel);
   if (relative(root, abs).startsWith("..")) return { ok: false };
   // Every component must be a real directory/file, not a link out of the checkout.
@@ -30,6 +31,18 @@ export async function readRepoFile(root: string, relPath: string): Promise<RepoT
   if (!read.ok) return read.why === "too_large" ? { ok: false, note: `${rel} is larger than ${REPO_TEXT_MAX_BYTES} bytes` } : { ok: false };
   if (read.data.includes(0)) return { ok: false };
   return { ok: true, text: read.data.toString("utf8") };
+}
+
+/**
+ * A dotenv file (`.env`, `.env.local`, `.env.production`; not its documented `.env.example`), `.netrc` or
+ * `.git-credentials`: files that exist to hold credentials, under names no redaction rule knows
+ * (`DB_PW=hunter2`, `machine host login me password hunter2`). A log line that names one (or says to look
+ * there) would otherwise put it in the prompt; the log's own lines about it still are.
+ */
+function holdsCredentials(rel: string): boolean {
+  const name = rel.split(sep).pop()!.toLowerCase();
+  if (name === ".netrc" || name === "_netrc" || name === ".git-credentials") return true;
+  return /^\.env(?:\.[^.]+)*$/.test(name) && !/\.(?:example|sample|template|tpl|dist|defaults|schema)$/.test(name);
 }
 
 /** readRepoFile's text; null for a file left out, whatever the reason. */
