@@ -164,3 +164,66 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
     expect(s.gh.pulls).toHaveLength(4);
   });
 });
+
+describe("one commit failing in two workflows (tests.yml and lint.yml, one cause)", () => {
+  const LINT = "lint-yml-fingerprint";
+
+  test("a push run: the second workflow's fix goes onto the first one's open fix PR, not a second PR", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const calls = s.gh.calls.length;
+    const next = await laterJob(s, 556, { fingerprint: LINT });
+    await openPr(s, next);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+  });
+
+  test("a PR's run: one fix PR and one comment on the PR, the comment not written again", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    const first = await s.get();
+    const next = await laterJob(s, 556, { fingerprint: LINT });
+    await s.store.updateJob(next.id, (j) => void (j.run.pullRequests = [7]));
+    const calls = s.gh.calls.length;
+    await openPr(s, { ...next, run: { ...next.run, pullRequests: [7] } });
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`PR #100 of job ${first.id}`);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+  });
+
+  test("no failing tests named (a lint error): its fix is committed onto the open fix PR, the same fix adding no commit", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    const next = await laterJob(s, 556, { fingerprint: LINT, tests: [] });
+    await openPr(s, next);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`fix went onto PR #100 of job ${s.job.id}`);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+  });
+
+  test("a PR's run with no failing tests named: its fix goes onto the fix PR, and the PR's one comment is not posted again", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    const next = await laterJob(s, 556, { fingerprint: LINT, tests: [], patch: slugPatch('"-".join(w for w in words)') });
+    await s.store.updateJob(next.id, (j) => void (j.run.pullRequests = [7]));
+    await openPr(s, { ...next, run: { ...next.run, pullRequests: [7] } });
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.history.at(-1)?.note).toContain(`fix went onto PR #100 of job ${s.job.id}`);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    expect(s.gh.comments.get(7)![0]!.body.match(/- #100 /g)).toHaveLength(1);
+  });
+});

@@ -36,3 +36,30 @@ describe("openSiblingFix", () => {
     expect(sibling).toMatchObject({ pr: 1, branch: "ci-bot/fix-1" });
   });
 });
+
+describe("openSiblingFix: another workflow failing on the same commit", () => {
+  test("is a sibling, not answered by the commit alone; the same failure's PR is preferred to it", async () => {
+    const store = new MemoryJobStore();
+    const add = (job: Job) => store.recordIntake(makeDelivery(job), "{}", job);
+    await add(parked(5, "fp-lint", "2026-11-02T00:00:00.000Z"));
+    const job = makeJob({ fingerprint: "fp-tests", at: "2026-11-03T00:00:00.000Z" });
+    job.run.pullRequests = [7];
+
+    const lint = await openSiblingFix(job, { store }, { failed_tests: [] });
+    expect(lint).toMatchObject({ pr: 5 });
+    expect(lint).not.toHaveProperty("answers");
+
+    await add(parked(6, "fp-tests", "2026-11-01T00:00:00.000Z"));
+    expect(await openSiblingFix(job, { store }, { failed_tests: [] })).toMatchObject({ pr: 6, answers: "same_commit" });
+  });
+
+  test("another branch's failure of the same commit is not a sibling", async () => {
+    const store = new MemoryJobStore();
+    const other = parked(5, "fp-lint", "2026-11-02T00:00:00.000Z");
+    other.run.headBranch = "release";
+    await store.recordIntake(makeDelivery(other), "{}", other);
+    const job = makeJob({ fingerprint: "fp-tests", at: "2026-11-03T00:00:00.000Z" });
+
+    expect(await openSiblingFix(job, { store }, undefined)).toBeUndefined();
+  });
+});

@@ -23,21 +23,32 @@ export interface SiblingFix {
  * twice), which that PR already answers (`answers`); a later commit of a PR is its author's new work,
  * with a fix PR of its own. A branch push whose failing tests are all among the sibling's is answered by
  * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
+ * Another workflow failing on the same commit of the same branch is a sibling too (one change breaking tests
+ * and lint): its fix is committed onto that PR, or nothing is written when its failing tests are all the PR's.
  */
 export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<SiblingFix | undefined> {
   // By id, not name: a fix PR opened before a rename or transfer is still open on the same repository.
   const waiting = await deps.store.listJobs({ state: "pr", repoId: job.repo.id, limit: PARKED_JOBS_LIMIT });
   const tests = failedTestNames(context);
-  for (const other of waiting) {
-    if (other.id === job.id || other.fingerprint !== job.fingerprint || !other.waitingFor) continue;
+  const candidates = waiting.filter((other) => {
+    if (other.id === job.id || !other.waitingFor) return false;
     const sameCommit = other.run.headSha === job.run.headSha;
-    if (job.run.pullRequests.length && !sameCommit) continue;
+    if (job.run.pullRequests.length && !sameCommit) return false;
+    // Another workflow failing on the same commit of the branch (tests.yml and lint.yml broken by one
+    // change): a second fix PR beside the first would answer one breakage twice; its fix goes onto that PR.
+    return other.fingerprint === job.fingerprint || (sameCommit && other.run.headBranch === job.run.headBranch);
+  });
+  // The same failure's PR first: it is the one this failure's fix belongs on.
+  const sameFailureFirst = [...candidates.filter((o) => o.fingerprint === job.fingerprint), ...candidates.filter((o) => o.fingerprint !== job.fingerprint)];
+  for (const other of sameFailureFirst) {
     const r = prRecordOf(other);
     if (r?.pr.state === "open" && !r.sharedWithJob) {
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
       const theirs = failedTestNames(contextOf(other));
-      const answers = job.run.pullRequests.length ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
+      // Another workflow's failure of the commit is not answered by the commit alone: it may be another problem.
+      const sameCommitAnswers = job.run.pullRequests.length && other.fingerprint === job.fingerprint;
+      const answers = sameCommitAnswers ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
       return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, ...(answers ? { answers } : {}) };
     }
   }
