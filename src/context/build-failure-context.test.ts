@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeJob } from "../../test/helpers/make-job.js";
+import { analyzeLog } from "../logs/analyze-log.js";
+import { countTokens } from "../logs/count-tokens.js";
+import { buildFailureContext, type AnalysedJob } from "./build-failure-context.js";
+
+let dir: string;
+beforeAll(async () => void (dir = await mkdtemp(join(tmpdir(), "t0-bfc-"))));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** A pytest job's log as GitHub shows it: the same failing assertion, this job's timings. */
+function pytestLog(seconds: string): string {
+  const lines = [
+    "##[group]Run python -m pytest -q",
+    "python -m pytest -q",
+    "##[endgroup]",
+    "F.                                                                       [100%]",
+    "=================================== FAILURES ===================================",
+    "______________________________ test_slugify_hyphens ______________________________",
+    "",
+    "    def test_slugify_hyphens():",
+    ">       assert slugify('Hello World') == 'hello-world'",
+    "E       AssertionError: assert 'hello_world' == 'hello-world'",
+    "",
+    "tests/test_slug.py:4: AssertionError",
+    "=========================== short test summary info ============================",
+    "FAILED tests/test_slug.py::test_slugify_hyphens - AssertionError: assert 'hello_world' == 'hello-world'",
+    `1 failed, 1 passed in ${seconds}s`,
+    "##[error]Process completed with exit code 1.",
+  ];
+  return lines.map((l, i) => `2026-12-01T10:00:${String(i).padStart(2, "0")}.${seconds.replace(".", "")}00000Z ${l}`).join("\n") + "\n";
+}
+
+describe("buildFailureContext", () => {
+  test("a matrix whose jobs fail the same way: the failing output is in the context once, every job still listed", async () => {
+    const names = ["test (ubuntu-latest, 3.11)", "test (ubuntu-latest, 3.12)", "test (macos-latest, 3.11)", "test (macos-latest, 3.12)", "test (windows-latest, 3.11)"];
+    const jobs: AnalysedJob[] = [];
+    for (const [i, name] of names.entries()) {
+      const analysis = await analyzeLog(pytestLog(`0.0${i + 2}`), { budgetTokens: 600 });
+      jobs.push({ fetched: { id: i + 1, name, conclusion: "failure", log: { file: `${i}.log`, totalBytes: 1, keptBytes: 1, truncated: false }, meta: `${i}.json`, annotations: 0 }, analysis, annotations: [] });
+    }
+    expect(jobs[0]!.analysis.excerpts.length).toBeGreaterThan(0);
+
+    const context = await buildFailureContext({ job: makeJob(), dir, jobs, headCommitDiff: null, budgetTokens: 8000, countTokens });
+
+    expect(context.failing_jobs.map((j) => j.name)).toEqual(names);
+    const text = JSON.stringify(context.excerpts);
+    expect(context.excerpts[0]!.job).toBe("test (ubuntu-latest, 3.11) (the same in 4 other failed jobs)");
+    expect(text.split("AssertionError: assert 'hello_world' == 'hello-world'").length - 1).toBe(jobs[0]!.analysis.excerpts.map((e) => e.text).join("\n").split("AssertionError: assert 'hello_world' == 'hello-world'").length - 1);
+  });
+
+  test("jobs failing in different ways each keep their output", async () => {
+    const other = pytestLog("0.02").replaceAll("hello_world", "hello world");
+    const jobs: AnalysedJob[] = [];
+    for (const [i, log] of [pytestLog("0.02"), other].entries()) {
+      jobs.push({ fetched: { id: i + 1, name: `test ${i}`, conclusion: "failure", log: { file: `${i}.log`, totalBytes: 1, keptBytes: 1, truncated: false }, meta: `${i}.json`, annotations: 0 }, analysis: await analyzeLog(log, { budgetTokens: 600 }), annotations: [] });
+    }
+
+    const context = await buildFailureContext({ job: makeJob(), dir, jobs, headCommitDiff: null, budgetTokens: 8000, countTokens });
+
+    expect(context.excerpts.map((e) => e.job)).toEqual(["test 0", "test 1"]);
+  });
+});
