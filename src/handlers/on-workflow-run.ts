@@ -6,6 +6,8 @@ import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
 import { awaitsRerun, onRerunCompleted } from "./on-rerun-completed.js";
 import { jobKey } from "../core/job.js";
+import { FAILING } from "../core/conclusions.js";
+import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 
 /** `workflow_run.completed` with a failing conclusion → a job; anything else → recorded with the reason. */
 export const onWorkflowRun: Handler = async (payload, meta, deps) => {
@@ -28,8 +30,16 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   // read only routes the delivery: onRerunCompleted checks again inside its write, where it is atomic.
   if (run.run_attempt > 1) {
     const waiting = await deps.store.findJobByKey(jobKey(p.repository.id, run.id));
+    const job = waiting;
     if (awaitsRerun(waiting, run.run_attempt)) {
       return onRerunCompleted(waiting, { repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
+    }
+    // People re-ran the failed run (its fix PR may be open already) and it failed again: the run's job answers
+    // it. Said with that job and its PR, so whoever reads the delivery sees why nothing happened.
+    if (job && FAILING.has(run.conclusion ?? "")) {
+      const open = prRecordOf(job)?.pr;
+      const where = open ? `its fix PR #${open.number} ${open.state}` : `in state ${job.state}`;
+      return { ...scope, outcome: "duplicate", jobId: job.id, reason: `attempt ${run.run_attempt} of run ${run.id} ${run.conclusion === "failure" ? "failed" : run.conclusion} again: job ${job.id} already handles this run, ${where}; no second job` };
     }
   }
   const notAllowed = allowlistFilter(deps.config, p.repository.full_name);

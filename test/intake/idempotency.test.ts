@@ -35,6 +35,26 @@ describe("idempotent intake", () => {
     expect(h.queue.items).toHaveLength(1);
   });
 
+  test("people re-running a failed run while its fix PR is open: no second job, and the delivery says which job and PR answer it", async () => {
+    h = await startHarness();
+    await h.send("workflow_run", failedRun({ runId: 42 }));
+    const [job] = await h.store.listJobs();
+    await h.store.updateJob(job!.id, (j) => {
+      j.state = "pr";
+      j.results["open-pull-request"] = { branch: "ci-bot/fix-42", commitSha: "c".repeat(40), pr: { number: 100, htmlUrl: "https://github.com/o/r/pull/100", nodeId: "PR_100", state: "open", draft: true }, files: [], commentedOn: [] };
+    });
+    await h.send("workflow_run", failedRun({ runId: 42, attempt: 2 }));
+    await h.send("workflow_run", failedRun({ runId: 42, attempt: 2 }));
+    expect(await h.store.listJobs()).toHaveLength(1);
+    const rerun = (await h.store.listDeliveries()).filter((d) => d.outcome === "duplicate");
+    expect(rerun).toHaveLength(2);
+    for (const d of rerun) {
+      expect(d.jobId).toBe(job!.id);
+      expect(d.reason).toBe(`attempt 2 of run 42 failed again: job ${job!.id} already handles this run, its fix PR #100 open; no second job`);
+    }
+    expect(h.queue.items).toHaveLength(1);
+  });
+
   const stores: Array<[string, () => Promise<JobStore>]> = [
     ["memory", async () => new MemoryJobStore()],
     [
