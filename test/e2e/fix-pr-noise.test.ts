@@ -226,4 +226,29 @@ describe("one commit failing in two workflows (tests.yml and lint.yml, one cause
     expect(s.gh.comments.get(7)).toHaveLength(1);
     expect(s.gh.comments.get(7)![0]!.body.match(/- #100 /g)).toHaveLength(1);
   });
+
+  test("people closed the first workflow's fix PR unmerged: the other workflow failing the same tests on that commit opens none", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const calls = s.gh.calls.length;
+    const next = await laterJob(s, 556, { fingerprint: LINT });
+    await openPr(s, next);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.history.at(-1)?.note).toContain("people closed fix PR #100");
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+  });
+
+  test("people closed the first workflow's fix PR unmerged: a lint error of that commit (no tests named) still gets its PR", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const next = await laterJob(s, 556, { fingerprint: LINT, tests: [] });
+    await openPr(s, next);
+    expect((await s.store.getJob(next.id))!.state).toBe("pr");
+    expect(s.gh.pulls).toHaveLength(2);
+  });
 });
