@@ -47,3 +47,16 @@ describe("fixRunExcerpts", () => {
     }
   });
 });
+
+describe("fixRunExcerpts: a matrix fix run failing one way", () => {
+  test("its failing output is in the repair's context once, naming how many jobs printed it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fix-run-"));
+    try {
+      const out = await fixRunExcerpts(await fetched(dir, [logOf([]), logOf([]), logOf([])]), 900);
+      expect(out.map((e) => e.job)).toEqual(["test 0 (the same in 2 other failed jobs)"]);
+      expect(JSON.stringify(out).split("5 !== 6")).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,11 +5,12 @@ import type { ContextExcerpt } from "../core/failure-context.js";
 import { redactDeep } from "../core/redact.js";
 import { analyzeLog } from "../logs/analyze-log.js";
 import type { FetchedLogs, JobMeta } from "./fetched-logs.js";
+import { sameOutputOnce } from "./same-output-once.js";
 
 /**
  * Log excerpts of the fix branch's failed run, for `previous_attempt.excerpts`: each failed job's log is
  * analysed within its share of `budgetTokens`, and every excerpt is redacted. A log the analyser cannot
- * read contributes nothing rather than stopping the repair.
+ * read contributes nothing rather than stopping the repair. The same output of several jobs is kept once.
  */
 export async function fixRunExcerpts(fetched: FetchedLogs, budgetTokens: number): Promise<ContextExcerpt[]> {
   const perJob = Math.max(100, Math.floor(budgetTokens / Math.max(1, fetched.jobs.length)));
@@ -19,5 +20,5 @@ export async function fixRunExcerpts(fetched: FetchedLogs, budgetTokens: number)
     const analysis = await analyzeLog(createReadStream(join(fetched.logsDir, f.log.file)), { budgetTokens: perJob, steps: meta.steps }).catch(() => null);
     for (const e of analysis?.excerpts ?? []) out.push({ job: f.name, startLine: e.startLine, endLine: e.endLine, reason: e.reason, text: e.text });
   }
-  return redactDeep(out);
+  return redactDeep(sameOutputOnce(out));
 }
