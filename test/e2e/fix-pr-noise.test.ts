@@ -208,7 +208,7 @@ describe("one commit failing in two workflows (tests.yml and lint.yml, one cause
     await openPr(s, next);
     const j = (await s.store.getJob(next.id))!;
     expect(j.state).toBe("completed");
-    expect(j.history.at(-1)?.note).toContain(`fix went onto PR #100 of job ${s.job.id}`);
+    expect(j.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same commit, another workflow)`);
     expect(s.gh.pulls).toHaveLength(1);
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
     expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);

@@ -78,7 +78,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     const head = await gh.writes.getBranchSha(job.repo, sibling.branch);
     if (!head || !sibling.heads.includes(head)) {
       const moved = head ? `moved to ${head.slice(0, 7)}` : "was deleted";
-      return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left: `${sibling.branch} ${moved} after the bot's commit ${sibling.commitSha.slice(0, 7)}` }, finish: `same failure as job ${sibling.jobId}, whose fix PR #${sibling.pr} people have taken over (${sibling.branch} ${moved}); left as is` };
+      return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left: `${sibling.branch} ${moved} after the bot's commit ${sibling.commitSha.slice(0, 7)}` }, finish: `${sibling.kin} as job ${sibling.jobId}, whose fix PR #${sibling.pr} people have taken over (${sibling.branch} ${moved}); left as is` };
     }
   }
   const ws = await ensureWorkspace(job, deps, ctx);
@@ -149,9 +149,9 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   if (sibling && published.pr.state === "closed" && !(await landedOnSibling(job, deps, sibling.jobId, published.commitSha))) {
     // Closed on GitHub before the commit, the PR's job not yet told: nothing of this fix is on it.
     const left = `PR #${published.pr.number} was closed before this fix was committed`;
-    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `same failure as job ${sibling.jobId}, whose fix PR #${published.pr.number} was closed meanwhile; this fix was not committed` };
+    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `${sibling.kin} as job ${sibling.jobId}, whose fix PR #${published.pr.number} was closed meanwhile; this fix was not committed` };
   }
-  if (sibling) return { result, finish: `fix went onto PR #${published.pr.number} of job ${sibling.jobId} (same failure)` };
+  if (sibling) return { result, finish: `fix went onto PR #${published.pr.number} of job ${sibling.jobId} (${sibling.kin})` };
   if (published.pr.state === "closed") {
     // Closed or merged while no webhook reached the app (uninstalled, down for days), found on a retry: the
     // outcome is recorded as the close webhook would have, so watch-pr sends it (pr_merged, people's edits as

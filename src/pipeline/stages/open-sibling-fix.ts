@@ -14,6 +14,8 @@ export interface SiblingFix {
   heads: string[];
   pr: number;
   answers?: "same_commit" | "same_tests";
+  /** How it is a sibling, for what the job says: the same failure, or another workflow's of the same commit. */
+  kin: "same failure" | "same commit, another workflow";
 }
 
 /**
@@ -49,7 +51,8 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       // Another workflow's failure of the commit is not answered by the commit alone: it may be another problem.
       const sameCommitAnswers = job.run.pullRequests.length && other.fingerprint === job.fingerprint;
       const answers = sameCommitAnswers ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, ...(answers ? { answers } : {}) };
+      const kin = other.fingerprint === job.fingerprint ? "same failure" : "same commit, another workflow";
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, ...(answers ? { answers } : {}) };
     }
   }
   return undefined;
