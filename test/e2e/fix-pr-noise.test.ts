@@ -167,6 +167,7 @@ describe("fix PRs people see: bounded, and a closure respected", () => {
 
 describe("one commit failing in two workflows (tests.yml and lint.yml, one cause)", () => {
   const LINT = "lint-yml-fingerprint";
+  const LINT_PATCH = ["--- a/pyproject.toml", "+++ b/pyproject.toml", "@@ -1,4 +1,4 @@", " [project]", ' name = "python-slug"', '-version = "0.1.0"', '+version = "0.1.1"', ' requires-python = ">=3.8"', ""].join("\n");
 
   test("a push run: the second workflow's fix goes onto the first one's open fix PR, not a second PR", async () => {
     const s = await setup({ pullRequests: [] });
@@ -200,31 +201,44 @@ describe("one commit failing in two workflows (tests.yml and lint.yml, one cause
     expect(s.gh.comments.get(7)).toHaveLength(1);
   });
 
-  test("no failing tests named (a lint error): its fix is committed onto the open fix PR, the same fix adding no commit", async () => {
+  test("no failing tests named (a lint error), the same fix as the open PR's: nothing written", async () => {
     const s = await setup({ pullRequests: [] });
     await s.run();
-    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    const calls = s.gh.calls.length;
     const next = await laterJob(s, 556, { fingerprint: LINT, tests: [] });
     await openPr(s, next);
     const j = (await s.store.getJob(next.id))!;
     expect(j.state).toBe("completed");
-    expect(j.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same commit, another workflow)`);
+    expect(j.history.at(-1)?.note).toBe(`same commit, another workflow as job ${s.job.id}: the same fix is on its PR #100 already; nothing written`);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
     expect(s.gh.pulls).toHaveLength(1);
-    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
-    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
   });
 
-  test("a PR's run with no failing tests named: its fix goes onto the fix PR, and the PR's one comment is not posted again", async () => {
+  test("a fix of other files (the lint error elsewhere) is committed onto the open PR, on top of its fix", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const next = await laterJob(s, 556, { fingerprint: LINT, tests: [], patch: LINT_PATCH });
+    await openPr(s, next);
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same commit, another workflow)`);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+    const files = s.gh.filesAt("ci-bot/fix-555");
+    expect(files["slug.py"]).toContain('return "-".join(words)');
+    expect(files["pyproject.toml"]).toContain('version = "0.1.1"');
+  });
+
+  test("a different fix of the PR's own files gets a PR of its own: committed onto it, it would undo that PR's fix", async () => {
     const s = await setup({ pullRequests: [7] });
     await s.run();
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
     const next = await laterJob(s, 556, { fingerprint: LINT, tests: [], patch: slugPatch('"-".join(w for w in words)') });
     await s.store.updateJob(next.id, (j) => void (j.run.pullRequests = [7]));
     await openPr(s, { ...next, run: { ...next.run, pullRequests: [7] } });
-    const j = (await s.store.getJob(next.id))!;
-    expect(j.history.at(-1)?.note).toContain(`fix went onto PR #100 of job ${s.job.id}`);
-    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain('return "-".join(words)');
+    expect(s.gh.pulls).toHaveLength(2);
     expect(s.gh.comments.get(7)).toHaveLength(1);
-    expect(s.gh.comments.get(7)![0]!.body.match(/- #100 /g)).toHaveLength(1);
   });
 
   test("people closed the first workflow's fix PR unmerged: the other workflow failing the same tests on that commit opens none", async () => {

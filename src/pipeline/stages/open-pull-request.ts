@@ -17,6 +17,7 @@ import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { commentedByOtherJobs } from "./commented-by-other-jobs.js";
 import { answeredBy, openSiblingFix } from "./open-sibling-fix.js";
+import { besideOtherWorkflowFix } from "./beside-other-workflow-fix.js";
 import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
@@ -44,7 +45,15 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   // A job with a PR of its own (on record, or its first commit noted before it failed) keeps to it when retried:
   // another job's fix PR for the same failure, open by now, would get this fix too, and its own PR go unwatched.
   const ownPr = (previous?.pr && !previous.sharedWithJob) || job.results[FIX_COMMIT];
-  const sibling = attempt === 1 && !ownPr ? await openSiblingFix(job, deps) : undefined;
+  let sibling = attempt === 1 && !ownPr ? await openSiblingFix(job, deps) : undefined;
+  if (sibling && !sibling.answers && sibling.kin !== "same failure") {
+    const beside = await besideOtherWorkflowFix((await ensureWorkspace(job, deps, ctx)).dir, proposal.patch, config, sibling);
+    if (beside === "same_fix") {
+      const note = `${sibling.kin} as job ${sibling.jobId}: the same fix is on its PR #${sibling.pr} already; nothing written`;
+      return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left: `run ${job.run.id}'s fix is the one on PR #${sibling.pr}` }, finish: note };
+    }
+    if (beside === "overlaps") sibling = undefined;
+  }
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
 
   if (sibling?.answers) {
@@ -82,7 +91,9 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     }
   }
   const ws = await ensureWorkspace(job, deps, ctx);
-  const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.files ?? [])]);
+  // The same failure's later fix replaces the PR's on the files it changed (what was validated is committed);
+  // another workflow's leaves that fix as it is on the branch (it changes none of its files).
+  const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.kin === "same failure" ? sibling.files : [])]);
   const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
   // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
   // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on

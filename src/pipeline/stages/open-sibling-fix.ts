@@ -1,6 +1,7 @@
 import type { Deps } from "../../core/deps.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
+import { proposalOf } from "../../pr/proposal-of.js";
 import { contextOf, failedTestNames } from "./failed-test-names.js";
 import { PARKED_JOBS_LIMIT } from "./open-fix-prs.js";
 import { botCommits, prRecordOf } from "./open-pull-request-result.js";
@@ -16,6 +17,8 @@ export interface SiblingFix {
   answers?: "same_commit" | "same_tests";
   /** How it is a sibling, for what the job says: the same failure, or another workflow's of the same commit. */
   kin: "same failure" | "same commit, another workflow";
+  /** The patch of the bot's fix on that PR (its latest attempt's), to compare another workflow's fix with. */
+  patch?: string;
 }
 
 /**
@@ -26,7 +29,8 @@ export interface SiblingFix {
  * with a fix PR of its own. A branch push whose failing tests are all among the sibling's is answered by
  * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
  * Another workflow failing on the same commit of the same branch is a sibling too (one change breaking tests
- * and lint): its fix is committed onto that PR, or nothing is written when its failing tests are all the PR's.
+ * and lint): nothing is written when its failing tests are all the PR's; otherwise open-pull-request
+ * weighs its fix against that PR's (besideOtherWorkflowFix).
  */
 export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<SiblingFix | undefined> {
   // By id, not name: a fix PR opened before a rename or transfer is still open on the same repository.
@@ -52,7 +56,8 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       const sameCommitAnswers = job.run.pullRequests.length && other.fingerprint === job.fingerprint;
       const answers = sameCommitAnswers ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
       const kin = other.fingerprint === job.fingerprint ? "same failure" : "same commit, another workflow";
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, ...(answers ? { answers } : {}) };
+      const patch = proposalOf(other)?.patch;
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, ...(patch ? { patch } : {}), ...(answers ? { answers } : {}) };
     }
   }
   return undefined;
