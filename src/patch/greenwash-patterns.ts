@@ -11,6 +11,8 @@ export interface LinePattern {
   why: string;
   /** Limit to files whose repo path matches; absent = every file. */
   files?: RegExp;
+  /** Also in any pytest plugin (see isPytestPlugin), whatever its path: it runs inside pytest as a conftest.py does. */
+  pytestPlugins?: true;
 }
 
 /** Files where a shell command line can appear: CI configs, scripts, task runners, package manifests. */
@@ -54,8 +56,9 @@ export const LINE_PATTERNS: LinePattern[] = [
     rule: "skip_tests",
     // Any slice assigned: `items[:] = kept`, `items[1:] = []`.
     re: /\bpytest_deselected\s*\(|\bitems\s*\[[^\]]*:[^\]]*\]\s*=(?!=)|\bitems\.(remove|pop|clear)\s*\(|\bdel\s+items\s*\[/,
-    why: "drops collected tests in conftest.py",
+    why: "drops collected tests in a conftest.py or pytest plugin",
     files: CONFTEST,
+    pytestPlugins: true,
   },
   { rule: "skip_tests", re: /\bpytest\.(skip|xfail)\s*\(/, why: "skips a test at run time" },
   // pytest_ignore_collect returning True leaves a path out of collection, as collect_ignore does.
@@ -83,7 +86,7 @@ export const LINE_PATTERNS: LinePattern[] = [
   },
   // Exiting with success from a test or its setup ends the run before failures are counted.
   // Go's TestMain ending in os.Exit(0) without m.Run() runs no test.
-  { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit|os\.Exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: anyOf(TEST_PATH, RUNNER_HOOK_FILE) },
+  { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit|os\.Exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: anyOf(TEST_PATH, RUNNER_HOOK_FILE), pytestPlugins: true },
   { rule: "skip_tests", re: /\bpytest\.exit\s*\((.*\breturncode\s*=\s*0\b|[^,()]*,\s*0\s*\))/, why: "ends the pytest run with success (pytest.exit(..., returncode=0))", files: PYTHON },
   // What pytest selects, set from a conftest.py or plugin rather than the command line: `-m`, `-k`, `--deselect`, or the arguments themselves.
   {

@@ -5,6 +5,7 @@ import {
 import { foldedPath } from "./folded-path.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
+import { isPytestPlugin } from "./pytest-plugin.js";
 import { addedLintExclusion } from "./lint-exclusions.js";
 import { onlyBuildDirs } from "./only-build-dirs.js";
 import { unrunPlace } from "./unrun-place.js";
@@ -101,8 +102,9 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     if (excluded) add("lower_thresholds", `the patch adds ${quote(excluded.path)} to the files the linter skips`, excluded.hunk);
   }
 
+  const plugin = isPytestPlugin(fp, oldContent);
   for (const p of LINE_PATTERNS) {
-    if (p.files && !p.files.test(file)) continue;
+    if (p.files && !p.files.test(file) && !(p.pytestPlugins && plugin)) continue;
     const plus = added.filter((l) => p.re.test(l.text));
     const minus = removed.filter((l) => p.re.test(l.text)).length;
     if (plus.length > minus) add(p.rule, `${p.why}: ${quote(plus[0]!.text)}`, plus[0]!.hunk);

@@ -23,7 +23,7 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   secret: { summary: "the patch adds a credential (a private key, a GitHub, cloud or API token)" },
   workflow_edits: { overridableBy: "workflow_edits", summary: "edits .github/workflows/** or a local action (.github/actions/**, an action.yml), in any letter case (macOS and Windows runners check out case-insensitively)" },
   delete_tests: { overridableBy: "delete_tests", summary: "deletes test files or test cases, or renames a test file to a name or place the runner does not collect (out of pytest's testpaths, jest's roots or testMatch)" },
-  skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests, or stops their code from running (an early return, if False:) (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config)" },
+  skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests, or stops their code from running (an early return, if False:) (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config, pytest plugins)" },
   weaken_assertions: { overridableBy: "weaken_assertions", summary: "removes or loosens assertions, makes one unable to fail (x == x, or True), swallows its failure (except AssertionError, an empty catch), or widens the exception one expects (pytest.raises(ValueError) → Exception, toThrow(\"msg\") → toThrow())" },
   continue_on_error: { overridableBy: "continue_on_error", summary: "lets a failing CI step pass (continue-on-error)" },
   or_true: { overridableBy: "or_true", summary: "swallows a command's failure (|| true, set +e)" },
