@@ -41,6 +41,9 @@ const CONFTEST = /(^|\/)conftest\.py$/;
 // Without the i flag: anyOf joins sources, not flags.
 const RUNNER_HOOK_FILE = /(^|\/)[^/]*((jest|vitest|mocha|[Tt]ests?|[Ss]pec|[Gg]lobal)[^/]*([Ss]etup|[Tt]eardown)|([Ss]etup|[Tt]eardown)[^/]*([Tt]ests?|[Ss]pec|[Jj]est|[Vv]itest))[^/]*\.[cm]?[jt]sx?$/;
 const CARGO_TOML = /(^|\/)Cargo\.toml$/;
+const POM = /(^|\/)pom\.xml$/;
+/** Arguments and JVM options Maven adds to every run from the project's .mvn/ folder. */
+const MAVEN_CONFIG = /(^|\/)\.mvn\/(maven|jvm)\.config$/;
 /** npm's and yarn 1's per-project settings. */
 const NPMRC = /(^|\/)\.(npmrc|yarnrc)$/;
 /** Where jest/vitest read `passWithNoTests: true`, which turns "no test found" into a pass. */
@@ -157,6 +160,17 @@ export const LINE_PATTERNS: LinePattern[] = [
     re: /(--deselect\b|(^|\s)--ignore(-glob)?[= ]|\s-k\s+["']?not\b|testPathIgnorePatterns|(^|\s)-skip[= ]|--skip\b|-DskipTests\b|-Dmaven\.test\.skip|--exclude-tests?\b)/,
     why: "excludes tests from the test command",
     files: SCRIPT_FILES,
+  },
+  // skip_tests — Maven: a pom.xml property or plugin setting, and .mvn/maven.config, which every mvn run reads as its first arguments.
+  { rule: "skip_tests", re: /<(skipTests|skipITs|maven\.test\.skip(\.exec)?|skipExec)>\s*true\s*</, why: "skips the Maven test run", files: POM },
+  { rule: "skip_tests", re: /<(testFailureIgnore|maven\.test\.failure\.ignore)>\s*true\s*</, why: "lets the Maven build pass with failing tests (testFailureIgnore)", files: POM },
+  // surefire's `<exclude>**/CalcTest.java</exclude>` and `<excludedGroups>slow</excludedGroups>`; a resource or coverage exclude names no test class.
+  { rule: "skip_tests", re: /<excluded?Groups>|<exclude>[^<]*(Tests?|IT|TestCase|Spec)\b[^<]*<\/exclude>/, why: "leaves tests out of the Maven test run", files: POM },
+  {
+    rule: "skip_tests",
+    re: /(^|\s)-D(skipTests|skipITs|maven\.test\.skip|maven\.test\.failure\.ignore|testFailureIgnore|test|it\.test|groups|excludedGroups)(=|\s|$)/,
+    why: "gives every mvn run a property that skips, deselects or ignores tests",
+    files: MAVEN_CONFIG,
   },
   { rule: "skip_tests", re: /["']?\bpassWithNoTests["']?\s*:\s*true\b/, why: "lets the test run pass when it finds no tests", files: JEST_OR_VITEST_CONFIG },
   // continue_on_error

@@ -3,6 +3,7 @@ import {
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
 import { foldedPath } from "./folded-path.js";
+import { findGradleChecksOff } from "./gradle-checks-off.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
 import { isPytestPlugin } from "./pytest-plugin.js";
@@ -109,6 +110,8 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     const minus = removed.filter((l) => p.re.test(l.text)).length;
     if (plus.length > minus) add(p.rule, `${p.why}: ${quote(plus[0]!.text)}`, plus[0]!.hunk);
   }
+
+  for (const g of findGradleChecksOff(fp)) add(g.rule, `the patch ${g.why}: ${quote(g.line)}`, g.hunk);
 
   // `#[cfg(test)]` swapped for a cfg cargo test does not set (`#[cfg(feature = "never")]`): the module's tests are compiled out.
   const cfgTest = (ls: Line[]) => ls.filter((l) => CFG_TEST.test(l.text)).length;

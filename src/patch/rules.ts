@@ -23,11 +23,11 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   secret: { summary: "the patch adds a credential (a private key, a GitHub, cloud or API token)" },
   workflow_edits: { overridableBy: "workflow_edits", summary: "edits .github/workflows/** or a local action (.github/actions/**, an action.yml), in any letter case (macOS and Windows runners check out case-insensitively)" },
   delete_tests: { overridableBy: "delete_tests", summary: "deletes test files or test cases, or renames a test file to a name or place the runner does not collect (out of pytest's testpaths, jest's roots or testMatch)" },
-  skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests, or stops their code from running (an early return, if False:) (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config, pytest plugins)" },
+  skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests, or stops their code from running (an early return, if False:) (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config, pytest plugins, Maven and Gradle build settings)" },
   weaken_assertions: { overridableBy: "weaken_assertions", summary: "removes or loosens assertions, makes one unable to fail (x == x, or True), swallows its failure (except AssertionError, an empty catch), or widens the exception one expects (pytest.raises(ValueError) → Exception, toThrow(\"msg\") → toThrow())" },
   continue_on_error: { overridableBy: "continue_on_error", summary: "lets a failing CI step pass (continue-on-error)" },
   or_true: { overridableBy: "or_true", summary: "swallows a command's failure (|| true, set +e)" },
-  lower_thresholds: { overridableBy: "lower_thresholds", summary: "lowers coverage/lint thresholds or suppresses checks (a lint rule or TypeScript check turned off, a file excluded from tsc)" },
+  lower_thresholds: { overridableBy: "lower_thresholds", summary: "lowers coverage/lint thresholds or suppresses checks (a lint rule or TypeScript check turned off, a file excluded from tsc, a Gradle lint task told to ignore failures)" },
   read_secrets: { overridableBy: "read_secrets", summary: "reads an environment variable named like a secret (a token, password, API or private key) or an Actions secret, which CI on the fix branch would hand it" },
 };
 

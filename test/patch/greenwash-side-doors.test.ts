@@ -14,6 +14,18 @@ import { configWith } from "./helpers.js";
 const PY_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(1, 2) == 3\n";
 const PYPROJECT = (extra = "") => `[project]\nname = "calc"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n${extra}`;
 const PY = { "calc.py": "def add(a, b):\n    return a - b\n", "tests/test_calc.py": PY_TEST, "pyproject.toml": PYPROJECT() };
+const POM = (properties = "", build = "") =>
+  `<project>\n  <modelVersion>4.0.0</modelVersion>\n  <groupId>calc</groupId>\n  <artifactId>calc</artifactId>\n  <version>1.0</version>\n  <properties>\n    <maven.compiler.release>17</maven.compiler.release>\n${properties}  </properties>\n${build}</project>\n`;
+const SUREFIRE = (config: string) =>
+  `  <build>\n    <plugins>\n      <plugin>\n        <artifactId>maven-surefire-plugin</artifactId>\n        <configuration>\n${config}        </configuration>\n      </plugin>\n    </plugins>\n  </build>\n`;
+const JAVA = { "src/main/java/calc/Calc.java": "package calc;\n\npublic class Calc {\n    public static int add(int a, int b) { return a - b; }\n}\n", "src/test/java/calc/CalcTest.java": "package calc;\n\nimport org.junit.jupiter.api.Test;\n\nimport static org.junit.jupiter.api.Assertions.assertEquals;\n\nclass CalcTest {\n    @Test\n    void adds() { assertEquals(3, Calc.add(1, 2)); }\n}\n" };
+const MAVEN = { ...JAVA, "pom.xml": POM() };
+/** build.gradle of a Spring Boot style project: `test` is the test task's block, `extra` goes at the end. */
+const GRADLE = (test = "", extra = "") =>
+  `plugins {\n    id 'java'\n    id 'checkstyle'\n}\n\nrepositories {\n    mavenCentral()\n}\n\ndependencies {\n    testImplementation 'org.junit.jupiter:junit-jupiter:5.10.2'\n}\n\ntest {\n    useJUnitPlatform()\n${test}}\n${extra}`;
+const GRADLE_KTS = (test = "") => `plugins {\n    java\n}\n\ntasks.named<Test>("test") {\n    useJUnitPlatform()\n${test}}\n`;
+const GRADLE_PROJECT = { ...JAVA, "build.gradle": GRADLE() };
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -37,6 +49,19 @@ describe("green-washing outside the tests and their config is refused, and allow
       "skip_tests",
       /exits the test process with success: "os\._exit\(0\)"/,
     ],
+    ["pom.xml: skipTests set as a property", { before: MAVEN, after: { "pom.xml": POM("    <skipTests>true</skipTests>\n") } }, "skip_tests", /skips the Maven test run: "<skipTests>true<\/skipTests>"/],
+    ["pom.xml: surefire told to ignore failing tests", { before: MAVEN, after: { "pom.xml": POM("", SUREFIRE("          <testFailureIgnore>true</testFailureIgnore>\n")) } }, "skip_tests", /lets the Maven build pass with failing tests \(testFailureIgnore\)/],
+    ["pom.xml: surefire excludes the failing test class", { before: MAVEN, after: { "pom.xml": POM("", SUREFIRE("          <excludes>\n            <exclude>**/CalcTest.java</exclude>\n          </excludes>\n")) } }, "skip_tests", /leaves tests out of the Maven test run: "<exclude>\*\*\/CalcTest\.java<\/exclude>"/],
+    [".mvn/maven.config, new: -DskipTests on every mvn run", { before: MAVEN, after: { ".mvn/maven.config": "-B\n-DskipTests\n" } }, "skip_tests", /gives every mvn run a property that skips, deselects or ignores tests: "-DskipTests"/],
+    [".mvn/maven.config: -Dtest= runs one other test class", { before: { ...MAVEN, ".mvn/maven.config": "-B\n" }, after: { ".mvn/maven.config": "-B\n-Dtest=OtherTest\n" } }, "skip_tests", /"-Dtest=OtherTest"/],
+    ["build.gradle: the test task ignores failures", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("    ignoreFailures = true\n") } }, "skip_tests", /lets the Gradle build pass with failing tests \(ignoreFailures\): "ignoreFailures = true"/],
+    ["build.gradle: the test task turned off", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("    enabled = false\n") } }, "skip_tests", /turns a Gradle test task off: "enabled = false"/],
+    ["build.gradle: test.onlyIf { false } below the block", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("", "\ntest.onlyIf { false }\n") } }, "skip_tests", /turns a Gradle test task off/],
+    ["build.gradle: the failing class excluded from the test task", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("    exclude '**/CalcTest.class'\n") } }, "skip_tests", /leaves tests out of a Gradle test task: "exclude '\*\*\/CalcTest\.class'"/],
+    ["build.gradle.kts: a test filter excluding the failing test", { before: { ...JAVA, "build.gradle.kts": GRADLE_KTS() }, after: { "build.gradle.kts": GRADLE_KTS('    filter { excludeTestsMatching("calc.CalcTest") }\n') } }, "skip_tests", /leaves tests out of a Gradle test task/],
+    ["build.gradle.kts: isIgnoreFailures = true", { before: { ...JAVA, "build.gradle.kts": GRADLE_KTS() }, after: { "build.gradle.kts": GRADLE_KTS("    isIgnoreFailures = true\n") } }, "skip_tests", /ignoreFailures/],
+    ["build.gradle: checkstyle told to ignore failures", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("", "\ncheckstyle {\n    toolVersion = '10.17.0'\n    ignoreFailures = true\n}\n") } }, "lower_thresholds", /lets a Gradle lint check pass with failures/],
+    ["app/build.gradle: Android lint no longer aborts on errors", { before: { "app/build.gradle": "android {\n    namespace 'calc'\n    lint {\n        warningsAsErrors true\n    }\n}\n" }, after: { "app/build.gradle": "android {\n    namespace 'calc'\n    lint {\n        warningsAsErrors true\n        abortOnError false\n    }\n}\n" } }, "lower_thresholds", /abortOnError false/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -56,6 +81,13 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["ci_plugin.py, new, loaded with -p: runs the slow tests last", { before: PY, after: { "ci_plugin.py": "def pytest_collection_modifyitems(config, items):\n    items.sort(key=lambda i: i.get_closest_marker(\"slow\") is not None)\n", "pyproject.toml": PYPROJECT('addopts = "-p ci_plugin"\n') } }],
     // Application code handles lists named items, and a CLI exits 0: only a pytest plugin's are the test run's.
     ["calc/cart.py, not a plugin: removes an item from a list and exits 0", { before: PY, after: { "calc/cart.py": "import sys\n\n\ndef drop(items, item):\n    items.remove(item)\n    items[:] = sorted(items)\n\n\ndef main():\n    sys.exit(0)\n" } }],
+    ["pom.xml: skipTests wired to a property that defaults to false", { before: MAVEN, after: { "pom.xml": POM("    <skipTests>false</skipTests>\n", SUREFIRE("          <skipTests>${skipTests}</skipTests>\n")) } }],
+    ["pom.xml: surefire given more memory and a resource left out of the jar", { before: MAVEN, after: { "pom.xml": POM("", SUREFIRE("          <argLine>-Xmx1g</argLine>\n          <excludes>\n            <exclude>**/*.properties</exclude>\n          </excludes>\n")) } }],
+    [".mvn/maven.config, new: batch mode without download progress", { before: MAVEN, after: { ".mvn/maven.config": "-B\n--no-transfer-progress\n" } }],
+    ["build.gradle: the plain jar turned off (Spring Boot's bootJar builds the app)", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("", "\njar {\n    enabled = false\n}\n") } }],
+    ["build.gradle: a transitive dependency excluded from a test dependency", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE().replace("testImplementation 'org.junit.jupiter:junit-jupiter:5.10.2'", "testImplementation('org.junit.jupiter:junit-jupiter:5.10.2') {\n        exclude group: 'org.hamcrest'\n    }") } }],
+    ["build.gradle: the test task given more memory and JUnit's platform launcher", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("    maxHeapSize = '1g'\n    testLogging { events 'failed' }\n") } }],
+    ["build.gradle.kts: the test task given a longer timeout", { before: { ...JAVA, "build.gradle.kts": GRADLE_KTS() }, after: { "build.gradle.kts": GRADLE_KTS("    timeout.set(java.time.Duration.ofMinutes(10))\n") } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
