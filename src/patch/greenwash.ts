@@ -2,6 +2,7 @@ import {
   ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
+import { findEnvRunnerFlags } from "./env-runner-flags.js";
 import { foldedPath } from "./folded-path.js";
 import { findGradleChecksOff } from "./gradle-checks-off.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
@@ -111,6 +112,9 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     if (plus.length > minus) add(p.rule, `${p.why}: ${quote(plus[0]!.text)}`, plus[0]!.hunk);
   }
 
+  for (const e of findEnvRunnerFlags(fp)) {
+    add("skip_tests", `the patch sets ${e.variable} to ${quote(e.value)}, which ${e.variable === "GOFLAGS" ? "go test" : "pytest"} adds to every run's arguments: ${e.flag}, ${e.why}`, e.hunk);
+  }
   for (const g of findGradleChecksOff(fp)) add(g.rule, `the patch ${g.why}: ${quote(g.line)}`, g.hunk);
 
   // `#[cfg(test)]` swapped for a cfg cargo test does not set (`#[cfg(feature = "never")]`): the module's tests are compiled out.

@@ -26,6 +26,10 @@ const GRADLE = (test = "", extra = "") =>
 const GRADLE_KTS = (test = "") => `plugins {\n    java\n}\n\ntasks.named<Test>("test") {\n    useJUnitPlatform()\n${test}}\n`;
 const GRADLE_PROJECT = { ...JAVA, "build.gradle": GRADLE() };
 
+const TOX = (setenv = "") => `[tox]\nenv_list = py312\n\n[testenv]\ndeps = pytest\n${setenv}commands = pytest {posargs}\n`;
+const GO = { "go.mod": "module example.com/calc\n\ngo 1.22\n", "calc.go": "package calc\n\nfunc Add(a, b int) int { return a - b }\n", "calc_test.go": "package calc\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"Add(1, 2) != 3\")\n\t}\n}\n" };
+const GO_MAKEFILE = (head = "") => `${head}.PHONY: test\n\ntest:\n\tgo test ./...\n`;
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -62,6 +66,11 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["build.gradle.kts: isIgnoreFailures = true", { before: { ...JAVA, "build.gradle.kts": GRADLE_KTS() }, after: { "build.gradle.kts": GRADLE_KTS("    isIgnoreFailures = true\n") } }, "skip_tests", /ignoreFailures/],
     ["build.gradle: checkstyle told to ignore failures", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("", "\ncheckstyle {\n    toolVersion = '10.17.0'\n    ignoreFailures = true\n}\n") } }, "lower_thresholds", /lets a Gradle lint check pass with failures/],
     ["app/build.gradle: Android lint no longer aborts on errors", { before: { "app/build.gradle": "android {\n    namespace 'calc'\n    lint {\n        warningsAsErrors true\n    }\n}\n" }, after: { "app/build.gradle": "android {\n    namespace 'calc'\n    lint {\n        warningsAsErrors true\n        abortOnError false\n    }\n}\n" } }, "lower_thresholds", /abortOnError false/],
+    ["tox.ini: PYTEST_ADDOPTS in setenv deselects the slow tests", { before: { ...PY, "tox.ini": TOX() }, after: { "tox.ini": TOX("setenv =\n    PYTEST_ADDOPTS = -m 'not slow'\n") } }, "skip_tests", /sets PYTEST_ADDOPTS to "-m 'not slow'", which pytest adds to every run's arguments: -m, which deselects tests/],
+    ["Makefile: export PYTEST_ADDOPTS with -k", { before: { ...PY, Makefile: "test:\n\tpytest\n" }, after: { Makefile: "export PYTEST_ADDOPTS := -q -k 'sub or mul'\n\ntest:\n\tpytest\n" } }, "skip_tests", /sets PYTEST_ADDOPTS to "-q -k 'sub or mul'"/],
+    ["package.json: the test script sets PYTEST_ADDOPTS before pytest", { before: { ...PY, "package.json": '{\n  "scripts": {\n    "test": "pytest"\n  }\n}\n' }, after: { "package.json": '{\n  "scripts": {\n    "test": "PYTEST_ADDOPTS=\\"-m smoke\\" pytest"\n  }\n}\n' } }, "skip_tests", /sets PYTEST_ADDOPTS to "-m smoke"/],
+    ["Makefile: export GOFLAGS=-run= runs one other test", { before: { ...GO, Makefile: GO_MAKEFILE() }, after: { Makefile: GO_MAKEFILE("export GOFLAGS=-mod=mod -run=TestParse\n\n") } }, "skip_tests", /sets GOFLAGS to "-mod=mod -run=TestParse", which go test adds to every run's arguments: -run/],
+    ["scripts/test.sh: GOFLAGS=-short before go test", { before: { ...GO, "scripts/test.sh": "#!/bin/sh\nset -e\ngo test ./...\n" }, after: { "scripts/test.sh": "#!/bin/sh\nset -e\nGOFLAGS=-short go test ./...\n" } }, "skip_tests", /sets GOFLAGS to "-short"/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -88,6 +97,9 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["build.gradle: a transitive dependency excluded from a test dependency", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE().replace("testImplementation 'org.junit.jupiter:junit-jupiter:5.10.2'", "testImplementation('org.junit.jupiter:junit-jupiter:5.10.2') {\n        exclude group: 'org.hamcrest'\n    }") } }],
     ["build.gradle: the test task given more memory and JUnit's platform launcher", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("    maxHeapSize = '1g'\n    testLogging { events 'failed' }\n") } }],
     ["build.gradle.kts: the test task given a longer timeout", { before: { ...JAVA, "build.gradle.kts": GRADLE_KTS() }, after: { "build.gradle.kts": GRADLE_KTS("    timeout.set(java.time.Duration.ofMinutes(10))\n") } }],
+    ["tox.ini: PYTEST_ADDOPTS in setenv asks for verbose output and the slowest tests", { before: { ...PY, "tox.ini": TOX() }, after: { "tox.ini": TOX("setenv =\n    PYTEST_ADDOPTS = -v --durations=10\n") } }],
+    ["tox.ini: a PYTEST_ADDOPTS that already deselected kept while another variable is added", { before: { ...PY, "tox.ini": TOX("setenv =\n    PYTEST_ADDOPTS = -m 'not network'\n") }, after: { "tox.ini": TOX("setenv =\n    PYTEST_ADDOPTS = -m 'not network'\n    PYTHONHASHSEED = 0\n") } }],
+    ["Makefile: export GOFLAGS=-count=1 -mod=mod", { before: { ...GO, Makefile: GO_MAKEFILE() }, after: { Makefile: GO_MAKEFILE("export GOFLAGS=-count=1 -mod=mod\n\n") } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
