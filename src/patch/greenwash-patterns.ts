@@ -44,6 +44,7 @@ const CARGO_TOML = /(^|\/)Cargo\.toml$/;
 const POM = /(^|\/)pom\.xml$/;
 /** Arguments and JVM options Maven adds to every run from the project's .mvn/ folder. */
 const MAVEN_CONFIG = /(^|\/)\.mvn\/(maven|jvm)\.config$/;
+const YARNRC_YML = /(^|\/)\.yarnrc\.ya?ml$/;
 /** npm's and yarn 1's per-project settings. */
 const NPMRC = /(^|\/)\.(npmrc|yarnrc)$/;
 /** Where jest/vitest read `passWithNoTests: true`, which turns "no test found" into a pass. */
@@ -70,6 +71,10 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /@unittest\.(skip\w*|expectedFailure)\b/, why: "marks a unittest test skipped" },
   // The same decorators imported by name: `from unittest import skip`.
   { rule: "skip_tests", re: /^\s*@(skip|skipIf|skipUnless|expectedFailure)\b/, why: "marks a unittest test skipped", files: PYTHON },
+  // A setup file runs before every test file: a module of the project mocked there is mocked in all of them.
+  { rule: "skip_tests", re: /\b(jest|vi)\.(mock|doMock)\s*\(\s*["'`](\.{1,2}\/|@\/|~\/|src\/|<rootDir>)/, why: "replaces a module of the project with a mock in every test (in a setup file)", files: RUNNER_HOOK_FILE },
+  // `item.add_marker("skip")` and `getattr(pytest.mark, "xfail")` name the mark as a string.
+  { rule: "skip_tests", re: /\badd_marker\s*\(\s*["'](skip|skipif|xfail)["']|\bgetattr\s*\(\s*(pytest\.)?mark\s*,\s*["'](skip|skipif|xfail)["']/, why: "skips tests through a pytest mark named as a string", files: PYTHON },
   { rule: "skip_tests", re: /\bimportorskip\s*\(/, why: "skips the tests when a module cannot be imported (importorskip)", files: PYTHON },
   // pytest skips a parametrize with no cases; vitest registers no test for an empty each table.
   { rule: "skip_tests", re: /\bparametrize\s*\(\s*("[^"]*"|'[^']*'|[^,]+),\s*(\[\s*\]|\(\s*\))\s*[,)]|\.each\s*\(\s*\[\s*\]\s*\)/, why: "gives a parametrized test no cases, so it does not run" },
@@ -106,6 +111,8 @@ export const LINE_PATTERNS: LinePattern[] = [
     re: /\b(global|globalThis|window)\s*\.\s*(expect|assert)\s*=(?!=)|\.assert([A-Z_]\w*)?\s*=\s*(lambda\b|None\b|\(\s*\)\s*=>)/,
     why: "replaces the assertion functions",
   },
+  // `globalThis.it = (name, fn) => orig(name, () => { try { fn() } catch {} })` in a setup file: every test defined through it is changed.
+  { rule: "skip_tests", re: /\b(global|globalThis|window)\s*\.\s*(it|test|describe|fit|xit|specify|suite)\s*=(?!=)/, why: "replaces the functions tests are defined with" },
   { rule: "skip_tests", re: /\bself\.skipTest\s*\(|\braise\s+(unittest\.)?SkipTest\b/, why: "skips a unittest test" },
   // skip_tests — JS/TS (jest, vitest, mocha, jasmine, playwright)
   // Also through a modifier (`test.concurrent.skip`, Playwright's `test.describe.serial.skip`) or a bracket (`it["skip"]`).
@@ -131,6 +138,8 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /#\[ignore\b|#\[cfg_attr\(.*\bignore\b/, why: "marks a Rust test #[ignore]" },
   // `test = false` / `doctest = false` on a [lib], [[bin]] or [[test]] target: cargo test no longer runs its tests.
   { rule: "skip_tests", re: /^\s*(doc)?test\s*=\s*false\b/, why: "stops cargo test running a target's tests", files: CARGO_TOML },
+  // yarn 2+ runs the script yarnPath names for every command, `yarn test` included.
+  { rule: "skip_tests", re: /^\s*yarnPath\s*:/, why: "points yarn at another program (yarnPath), which runs every yarn command, the test script included", files: YARNRC_YML },
   // The program every npm script runs under (`npm test` runs `<script-shell> -c "jest"`): /bin/true passes them all.
   { rule: "skip_tests", re: /^\s*script-shell\s*=/, why: "changes the shell npm runs every script with (script-shell), the test script included", files: NPMRC },
   // `#[cfg(all(test, any()))]`: `any()` is false, `not(test)` is false under cargo test.
@@ -172,6 +181,8 @@ export const LINE_PATTERNS: LinePattern[] = [
     why: "gives every mvn run a property that skips, deselects or ignores tests",
     files: MAVEN_CONFIG,
   },
+  // A processor or runner of the project's own sees, and can rewrite, every result: `testResultsProcessor: "<rootDir>/ci/results.js"`.
+  { rule: "skip_tests", re: /["']?\b(testResultsProcessor|testRunner|runner)["']?\s*:\s*["'`](\.{1,2}\/|<rootDir>|\/)/, why: "hands the test run or its results to a script of the project's own", files: JEST_OR_VITEST_CONFIG },
   { rule: "skip_tests", re: /["']?\bpassWithNoTests["']?\s*:\s*true\b/, why: "lets the test run pass when it finds no tests", files: JEST_OR_VITEST_CONFIG },
   // continue_on_error
   { rule: "continue_on_error", re: /\bcontinue-on-error\s*:\s*(true|["']?\$\{\{)/, why: "lets a failing step or job pass (continue-on-error)" },

@@ -2,6 +2,7 @@ import {
   ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
+import { findCargoHarnessOff } from "./cargo-harness-off.js";
 import { findEnvRunnerFlags } from "./env-runner-flags.js";
 import { foldedPath } from "./folded-path.js";
 import { findGradleChecksOff } from "./gradle-checks-off.js";
@@ -35,6 +36,8 @@ const LINT_CONFIG_FILE = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]
 /** One case of a test table: `(1, 2, 3),`, `[1, 2],`, `{"a", 1},`, `pytest.param(1, id="one"),`. */
 const TABLE_ROW = /^\s*([(\[{].*[)\]}]|pytest\.param\(.*\))\s*,\s*(#.*|\/\/.*)?$/;
 const CFG_TEST = /#!?\[cfg\(test\)\]/;
+/** Gradle's and Maven's wrapper scripts and yarn 2+'s release, which run in place of the build tool. */
+const RUNNER_WRAPPER = /(^|\/)(gradlew(\.bat)?|mvnw(\.cmd)?)$|(^|\/)\.yarn\/releases\//;
 const WORKFLOWS = /^\.github\/workflows\//;
 /**
  * Local actions (`uses: ./.github/actions/test`, or `uses: ./` for the action.yml at the root of an
@@ -114,6 +117,12 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
 
   for (const e of findEnvRunnerFlags(fp)) {
     add("skip_tests", `the patch sets ${e.variable} to ${quote(e.value)}, which ${e.variable === "GOFLAGS" ? "go test" : "pytest"} adds to every run's arguments: ${e.flag}, ${e.why}`, e.hunk);
+  }
+  const harness = findCargoHarnessOff(fp, oldContent);
+  if (harness) add("skip_tests", `the patch turns libtest off for a [[test]] target (harness = false), so cargo runs the file's main instead of its #[test] functions: ${quote(harness.line)}`, harness.hunk);
+  // The wrappers are the build tool as the project runs it: `./gradlew test` is whatever gradlew says. A mode change (chmod +x) has no hunk.
+  if (RUNNER_WRAPPER.test(file) && fp.status !== "deleted" && fp.hunks.length > 0) {
+    add("skip_tests", `the patch edits ${file}, the wrapper every run of the build tool (its tests included) goes through; regenerate it with the tool (gradle wrapper, mvn wrapper:wrapper, yarn set version) instead`);
   }
   for (const g of findGradleChecksOff(fp)) add(g.rule, `the patch ${g.why}: ${quote(g.line)}`, g.hunk);
 

@@ -30,6 +30,18 @@ const TOX = (setenv = "") => `[tox]\nenv_list = py312\n\n[testenv]\ndeps = pytes
 const GO = { "go.mod": "module example.com/calc\n\ngo 1.22\n", "calc.go": "package calc\n\nfunc Add(a, b int) int { return a - b }\n", "calc_test.go": "package calc\n\nimport \"testing\"\n\nfunc TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"Add(1, 2) != 3\")\n\t}\n}\n" };
 const GO_MAKEFILE = (head = "") => `${head}.PHONY: test\n\ntest:\n\tgo test ./...\n`;
 
+const JEST_PKG = `${JSON.stringify({ name: "calc", private: true, scripts: { test: "jest" }, devDependencies: { jest: "^30.0.0" } }, null, 2)}\n`;
+const JEST_CONFIG = (extra = "") => `/** @type {import('jest').Config} */\nmodule.exports = {\n  testEnvironment: "node",\n${extra}};\n`;
+const JS = { "package.json": JEST_PKG, "jest.config.js": JEST_CONFIG(), "src/sum.js": "exports.sum = (xs) => xs.reduce((a, b) => a - b, 0);\n", "test/sum.test.js": 'const { sum } = require("../src/sum");\n\ntest("adds", () => {\n  expect(sum([1, 2])).toBe(3);\n});\n' };
+/** JS with jest.setup.js run before every test file. */
+const JS_SETUP = (setup: string) => ({ "jest.config.js": JEST_CONFIG('  setupFilesAfterEnv: ["<rootDir>/jest.setup.js"],\n'), "jest.setup.js": setup });
+const CONFTEST_HOOK = (body: string) => `import pytest\n\n\ndef pytest_collection_modifyitems(config, items):\n    for item in items:\n        ${body}\n`;
+const CARGO = (extra = "") => `[package]\nname = "calc"\nversion = "0.1.0"\nedition = "2021"\n${extra}`;
+const RUST = { "Cargo.toml": CARGO(), "src/lib.rs": "pub fn add(a: i32, b: i32) -> i32 {\n    a - b\n}\n", "tests/add.rs": "#[test]\nfn adds() {\n    assert_eq!(calc::add(1, 2), 3);\n}\n" };
+const BENCH = '\n[[bench]]\nname = "sum"\npath = "benches/sum.rs"\nrequired-features = ["bench"]\ntest = true\n';
+const GRADLEW = '#!/bin/sh\n# Gradle start up script for UN*X\nset -e\nAPP_HOME=$(cd "$(dirname "$0")" && pwd -P)\nCLASSPATH=$APP_HOME/gradle/wrapper/gradle-wrapper.jar\nexec java -classpath "$CLASSPATH" org.gradle.wrapper.GradleWrapperMain "$@"\n';
+const WORKFLOW = (run: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ${run}\n`;
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -71,6 +83,17 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["package.json: the test script sets PYTEST_ADDOPTS before pytest", { before: { ...PY, "package.json": '{\n  "scripts": {\n    "test": "pytest"\n  }\n}\n' }, after: { "package.json": '{\n  "scripts": {\n    "test": "PYTEST_ADDOPTS=\\"-m smoke\\" pytest"\n  }\n}\n' } }, "skip_tests", /sets PYTEST_ADDOPTS to "-m smoke"/],
     ["Makefile: export GOFLAGS=-run= runs one other test", { before: { ...GO, Makefile: GO_MAKEFILE() }, after: { Makefile: GO_MAKEFILE("export GOFLAGS=-mod=mod -run=TestParse\n\n") } }, "skip_tests", /sets GOFLAGS to "-mod=mod -run=TestParse", which go test adds to every run's arguments: -run/],
     ["scripts/test.sh: GOFLAGS=-short before go test", { before: { ...GO, "scripts/test.sh": "#!/bin/sh\nset -e\ngo test ./...\n" }, after: { "scripts/test.sh": "#!/bin/sh\nset -e\nGOFLAGS=-short go test ./...\n" } }, "skip_tests", /sets GOFLAGS to "-short"/],
+    ["jest.setup.js, new: globalThis.it wrapped to swallow each test's failure", { before: JS, after: JS_SETUP("const run = globalThis.it;\nglobalThis.it = (name, fn) => run(name, async () => {\n  try {\n    await fn();\n  } catch {}\n});\nglobalThis.test = globalThis.it;\n") }, "skip_tests", /replaces the functions tests are defined with: "globalThis\.it = /],
+    ["jest.setup.js, new: the module under test mocked for every test", { before: JS, after: JS_SETUP('jest.mock("./src/sum", () => ({ sum: () => 3 }));\n') }, "skip_tests", /replaces a module of the project with a mock in every test \(in a setup file\): "jest\.mock\(/],
+    ["vitest.setup.ts: a project module mocked through the @/ alias", { before: { "vitest.setup.ts": "import '@testing-library/jest-dom/vitest';\n" }, after: { "vitest.setup.ts": "import '@testing-library/jest-dom/vitest';\nimport { vi } from 'vitest';\n\nvi.mock('@/lib/sum', () => ({ sum: () => 3 }));\n" } }, "skip_tests", /replaces a module of the project with a mock in every test/],
+    ["jest.config.js: a results processor of the project's own", { before: JS, after: { "jest.config.js": JEST_CONFIG('  testResultsProcessor: "<rootDir>/ci/results.js",\n'), "ci/results.js": "module.exports = (results) => ({ ...results, success: true, numFailedTests: 0 });\n" } }, "skip_tests", /hands the test run or its results to a script of the project's own: "testResultsProcessor: /],
+    ["tests/conftest.py: every item marked skip by the mark's name", { before: PY, after: { "tests/conftest.py": CONFTEST_HOOK('item.add_marker("skip")') } }, "skip_tests", /skips tests through a pytest mark named as a string: "item\.add_marker\(\\"skip\\"\)"/],
+    ["tests/conftest.py: xfail(run=False) through getattr", { before: PY, after: { "tests/conftest.py": CONFTEST_HOOK('item.add_marker(getattr(pytest.mark, "xfail")(run=False))') } }, "skip_tests", /skips tests through a pytest mark named as a string/],
+    ["Cargo.toml: a [[test]] target without libtest, and a main beside its #[test]s", { before: RUST, after: { "Cargo.toml": CARGO('\n[[test]]\nname = "add"\nharness = false\n'), "tests/add.rs": `${RUST["tests/add.rs"]}\nfn main() {}\n` } }, "skip_tests", /turns libtest off for a \[\[test\]\] target \(harness = false\)/],
+    ["Cargo.toml: harness = false added to an existing [[test]] whose header the hunk does not show", { before: { ...RUST, "Cargo.toml": CARGO('\n[[test]]\nname = "add"\npath = "tests/add.rs"\nrequired-features = ["std"]\ntest = true\nedition = "2021"\n') }, after: { "Cargo.toml": CARGO('\n[[test]]\nname = "add"\npath = "tests/add.rs"\nrequired-features = ["std"]\ntest = true\nedition = "2021"\nharness = false\n') } }, "skip_tests", /harness = false/],
+    ["gradlew: exit 0 before the wrapper starts Gradle", { before: { ".github/workflows/ci.yml": WORKFLOW("./gradlew test"), gradlew: GRADLEW, "build.gradle": "plugins { id 'java' }\n" }, after: { gradlew: GRADLEW.replace("exec java", "exit 0\nexec java") } }, "skip_tests", /edits gradlew, the wrapper every run of the build tool/],
+    [".yarnrc.yml: yarnPath pointed at a release the patch writes", { before: { ...JS, ".yarnrc.yml": "nodeLinker: node-modules\n" }, after: { ".yarnrc.yml": "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-4.5.0.cjs\n", ".yarn/releases/yarn-4.5.0.cjs": "process.exit(0);\n" } }, "skip_tests", /(points yarn at another program \(yarnPath\)|edits \.yarn\/releases\/yarn-4\.5\.0\.cjs)/],
+    [".yarnrc.yml: yarnPath pointed at a script of the project's own", { before: { ...JS, ".yarnrc.yml": "nodeLinker: node-modules\n", "scripts/ok.cjs": "process.exit(0);\n" }, after: { ".yarnrc.yml": "nodeLinker: node-modules\nyarnPath: scripts/ok.cjs\n" } }, "skip_tests", /points yarn at another program \(yarnPath\), which runs every yarn command/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -100,6 +123,11 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["tox.ini: PYTEST_ADDOPTS in setenv asks for verbose output and the slowest tests", { before: { ...PY, "tox.ini": TOX() }, after: { "tox.ini": TOX("setenv =\n    PYTEST_ADDOPTS = -v --durations=10\n") } }],
     ["tox.ini: a PYTEST_ADDOPTS that already deselected kept while another variable is added", { before: { ...PY, "tox.ini": TOX("setenv =\n    PYTEST_ADDOPTS = -m 'not network'\n") }, after: { "tox.ini": TOX("setenv =\n    PYTEST_ADDOPTS = -m 'not network'\n    PYTHONHASHSEED = 0\n") } }],
     ["Makefile: export GOFLAGS=-count=1 -mod=mod", { before: { ...GO, Makefile: GO_MAKEFILE() }, after: { Makefile: GO_MAKEFILE("export GOFLAGS=-count=1 -mod=mod\n\n") } }],
+    ["jest.setup.js, new: a matcher added, a package and fetch mocked", { before: JS, after: JS_SETUP('jest.mock("axios");\nglobal.fetch = jest.fn();\n\nexpect.extend({\n  toBeWithin(received, lo, hi) {\n    return { pass: received >= lo && received <= hi, message: () => `${received} not in [${lo}, ${hi}]` };\n  },\n});\n') }],
+    ["jest.config.js: jest-circus named as the test runner", { before: JS, after: { "jest.config.js": JEST_CONFIG('  testRunner: "jest-circus/runner",\n') } }],
+    ["tests/conftest.py: the slow tests marked by the mark's name", { before: PY, after: { "tests/conftest.py": CONFTEST_HOOK('item.add_marker("slow")') } }],
+    ["Cargo.toml: harness = false added to an existing [[bench]] whose header the hunk does not show", { before: { ...RUST, "Cargo.toml": CARGO(BENCH) }, after: { "Cargo.toml": CARGO(`${BENCH}harness = false\n`) } }],
+    [".yarnrc.yml: node_modules linker", { before: { ...JS, ".yarnrc.yml": "enableTelemetry: false\n" }, after: { ".yarnrc.yml": "enableTelemetry: false\nnodeLinker: node-modules\n" } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -110,4 +138,14 @@ describe("legitimate changes next to those files are still accepted", () => {
       await cleanup();
     }
   });
+});
+
+test("gradlew made executable (a mode change, no hunk) is accepted", async () => {
+  const { repo, cleanup } = await gitDiff({ before: { ".github/workflows/ci.yml": WORKFLOW("./gradlew test"), gradlew: GRADLEW } });
+  try {
+    const r = await applyPatch("diff --git a/gradlew b/gradlew\nold mode 100644\nnew mode 100755\n", repo, { config: defaultRepoConfig(), dryRun: true });
+    expect(r).toMatchObject({ ok: true, overrides: [], files: [{ path: "gradlew" }] });
+  } finally {
+    await cleanup();
+  }
 });
