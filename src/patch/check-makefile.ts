@@ -4,20 +4,24 @@ import { makeResolver, readMakefile, recipeOf, TEST_TARGET, type Rule } from "./
 import { TEST_RUNNER } from "./test-runner.js";
 import type { Add } from "./types.js";
 
-export function checkMakefile(old: string, now: string, add: Add, defaults: CommandChange["defaults"]) {
+/**
+ * `what` names a target in refusals: `make target` for a Makefile, `just recipe` or `task` for a justfile or
+ * Taskfile read as one (see justAsMakefile, taskfileAsMakefile).
+ */
+export function checkMakefile(old: string, now: string, add: Add, defaults: CommandChange["defaults"], what = "make target") {
   const was = readMakefile(old);
   const is = readMakefile(now);
   for (const [target, rule] of was.rules) {
     if (!TEST_TARGET.test(target)) continue;
     const next = is.rules.get(target);
     if (!next) {
-      add("skip_tests", `the patch removes the make target ${target}`, `${target}:`);
+      add("skip_tests", `the patch removes the ${what} ${target}`, `${target}:`);
       continue;
     }
     const runsTests = (p: string) => TEST_TARGET.test(p) || [...programsOf(`make ${p}`, makeResolver(was))].some((q) => TEST_RUNNER.test(q));
     const droppedDep = rule.prereqs.find((p) => !next.prereqs.includes(p) && runsTests(p));
     if (droppedDep) {
-      add("skip_tests", `the patch removes ${droppedDep} from the prerequisites of the make target ${target}`, `${target}:`);
+      add("skip_tests", `the patch removes ${droppedDep} from the prerequisites of the ${what} ${target}`, `${target}:`);
       continue;
     }
     const before = recipeOf(was, rule);
@@ -31,6 +35,6 @@ export function checkMakefile(old: string, now: string, add: Add, defaults: Comm
     const have = programsOf(withDeps(after, next), makeResolver(is));
     const gone = [...required].filter((p) => !have.has(p));
     const needle = rule.recipe.find((l) => !next.recipe.includes(l)) ?? `${target}:`;
-    checkTestCommand({ owner: `the make target ${target}`, body: `the recipe of the make target ${target}`, before, after, gone, needle, defaults }, add);
+    checkTestCommand({ owner: `the ${what} ${target}`, body: `the recipe of the ${what} ${target}`, before, after, gone, needle, defaults }, add);
   }
 }

@@ -2,6 +2,8 @@ import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.
 import { checkCollectIgnore } from "./check-collect-ignore.js";
 import { checkGoTestMain } from "./check-go-test-main.js";
 import { checkMakefile } from "./check-makefile.js";
+import { justAsMakefile } from "./just-as-makefile.js";
+import { taskfileAsMakefile } from "./taskfile-as-makefile.js";
 import { checkMocharc } from "./check-mocharc.js";
 import { checkMochaFolders } from "./check-mocha-folders.js";
 import { checkPackageScripts } from "./check-package-scripts.js";
@@ -23,7 +25,7 @@ import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js"
 
 /**
  * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
- * script or `make test` recipe that no longer runs the tests, test-selection settings in jest/vitest
+ * script or `make test` recipe (a just recipe, a go-task task) that no longer runs the tests, test-selection settings in jest/vitest
  * and pytest configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that
  * no longer runs them, a Go TestMain that no longer calls m.Run(). `hunks` are the patch's hunks for the file, used to say where the change is.
  * `runBy` says what runs the file when it is such a script (see findTestEntryScripts). `project` is what
@@ -53,6 +55,10 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkMocharc(name, old, now, add, project.mochaReads, project.mochaFiles);
   } else if (MAKEFILE.test(name)) {
     checkMakefile(old, now, add, pathlessPytest(project.testpaths));
+  } else if (JUSTFILE.test(name)) {
+    checkMakefile(justAsMakefile(old), justAsMakefile(now), add, pathlessPytest(project.testpaths), "just recipe");
+  } else if (TASKFILE.test(name)) {
+    checkMakefile(taskfileAsMakefile(old), taskfileAsMakefile(now), add, pathlessPytest(project.testpaths), "task");
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add, "", withJestDefaults({ before: true, after: true }));
   } else if (VITEST_CONFIG_FILE.test(name) || project.vitestReads) {
@@ -119,6 +125,9 @@ export interface ProjectContext {
 const TSCONFIG = /^[tj]sconfig(\.[\w-]+)?\.json$/;
 /** A Makefile make reads by itself, or one it includes; matched against a file's name. */
 export const MAKEFILE = /^(Makefile|GNUmakefile|makefile|[^/]+\.mk)$/;
+/** just's and go-task's files, whose recipes and tasks are checked as make targets are. */
+export const JUSTFILE = /^(justfile|Justfile|\.justfile)$/;
+export const TASKFILE = /^Taskfile(\.dist)?\.ya?ml$/;
 const MOCHA_CONFIG = /^\.mocharc\.(json|jsonc|ya?ml|[cm]?js)$/;
 /** `coverage.exclude` in a vitest config leaves files out of coverage, not tests out of the run. */
 const VITEST_NOT_TESTS = new Set(["coverage", "typecheck", "benchmark", "server", "deps", "build", "optimizeDeps"]);

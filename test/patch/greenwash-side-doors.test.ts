@@ -42,6 +42,9 @@ const BENCH = '\n[[bench]]\nname = "sum"\npath = "benches/sum.rs"\nrequired-feat
 const GRADLEW = '#!/bin/sh\n# Gradle start up script for UN*X\nset -e\nAPP_HOME=$(cd "$(dirname "$0")" && pwd -P)\nCLASSPATH=$APP_HOME/gradle/wrapper/gradle-wrapper.jar\nexec java -classpath "$CLASSPATH" org.gradle.wrapper.GradleWrapperMain "$@"\n';
 const WORKFLOW = (run: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ${run}\n`;
 
+const JUSTFILE = (test: string) => `set dotenv-load\n\npy := "python3"\n\n# Run the tests\ntest *args: install\n    ${test}\n\ninstall:\n    {{py}} -m pip install -e .\n\nlint:\n    ruff check .\n`;
+const TASKFILE = (cmds: string) => `version: '3'\n\ntasks:\n  install:\n    cmds:\n      - pip install -e .\n  test:\n    deps: [install]\n    cmds:\n${cmds}`;
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -94,6 +97,10 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["gradlew: exit 0 before the wrapper starts Gradle", { before: { ".github/workflows/ci.yml": WORKFLOW("./gradlew test"), gradlew: GRADLEW, "build.gradle": "plugins { id 'java' }\n" }, after: { gradlew: GRADLEW.replace("exec java", "exit 0\nexec java") } }, "skip_tests", /edits gradlew, the wrapper every run of the build tool/],
     [".yarnrc.yml: yarnPath pointed at a release the patch writes", { before: { ...JS, ".yarnrc.yml": "nodeLinker: node-modules\n" }, after: { ".yarnrc.yml": "nodeLinker: node-modules\nyarnPath: .yarn/releases/yarn-4.5.0.cjs\n", ".yarn/releases/yarn-4.5.0.cjs": "process.exit(0);\n" } }, "skip_tests", /(points yarn at another program \(yarnPath\)|edits \.yarn\/releases\/yarn-4\.5\.0\.cjs)/],
     [".yarnrc.yml: yarnPath pointed at a script of the project's own", { before: { ...JS, ".yarnrc.yml": "nodeLinker: node-modules\n", "scripts/ok.cjs": "process.exit(0);\n" }, after: { ".yarnrc.yml": "nodeLinker: node-modules\nyarnPath: scripts/ok.cjs\n" } }, "skip_tests", /points yarn at another program \(yarnPath\), which runs every yarn command/],
+    ["justfile: the test recipe echoes instead of running pytest", { before: { ...PY, justfile: JUSTFILE("pytest {{args}}") }, after: { justfile: JUSTFILE("@echo tests pass") } }, "skip_tests", /drops pytest from the just recipe test/],
+    ["justfile: -k added to the test recipe's pytest", { before: { ...PY, justfile: JUSTFILE("pytest {{args}}") }, after: { justfile: JUSTFILE("pytest -k 'sub or mul' {{args}}") } }, "skip_tests", /adds -k to the recipe of the just recipe test/],
+    ["Taskfile.yml: the test task echoes instead of running go test", { before: { ...GO, "Taskfile.yml": TASKFILE("      - go test ./...\n") }, after: { "Taskfile.yml": TASKFILE("      - echo ok\n") } }, "skip_tests", /drops go test from the task test/],
+    ["Taskfile.yml: the test task narrowed to one package", { before: { ...GO, "Taskfile.yml": TASKFILE("      - go test ./...\n") }, after: { "Taskfile.yml": TASKFILE("      - go test ./internal/parse\n") } }, "skip_tests", /narrows go test in the recipe of the task test/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -128,6 +135,8 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["tests/conftest.py: the slow tests marked by the mark's name", { before: PY, after: { "tests/conftest.py": CONFTEST_HOOK('item.add_marker("slow")') } }],
     ["Cargo.toml: harness = false added to an existing [[bench]] whose header the hunk does not show", { before: { ...RUST, "Cargo.toml": CARGO(BENCH) }, after: { "Cargo.toml": CARGO(`${BENCH}harness = false\n`) } }],
     [".yarnrc.yml: node_modules linker", { before: { ...JS, ".yarnrc.yml": "enableTelemetry: false\n" }, after: { ".yarnrc.yml": "enableTelemetry: false\nnodeLinker: node-modules\n" } }],
+    ["justfile: pytest -x -v in the test recipe, and a lint recipe changed", { before: { ...PY, justfile: JUSTFILE("pytest {{args}}") }, after: { justfile: JUSTFILE("{{py}} -m pytest -x -v {{args}}").replace("ruff check .", "ruff check src tests") } }],
+    ["Taskfile.yml: the test task installs the package first and runs go test with -race", { before: { ...GO, "Taskfile.yml": TASKFILE("      - go test ./...\n") }, after: { "Taskfile.yml": TASKFILE("      - go mod download\n      - go test -race ./...\n") } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
