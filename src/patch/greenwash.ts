@@ -9,6 +9,7 @@ import { findGradleChecksOff } from "./gradle-checks-off.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
 import { isPytestPlugin } from "./pytest-plugin.js";
+import { RUNNER_PATTERNS } from "./runner-patterns.js";
 import { addedLintExclusion } from "./lint-exclusions.js";
 import { onlyBuildDirs } from "./only-build-dirs.js";
 import { unrunPlace } from "./unrun-place.js";
@@ -108,7 +109,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   }
 
   const plugin = isPytestPlugin(fp, oldContent);
-  for (const p of LINE_PATTERNS) {
+  for (const p of [...LINE_PATTERNS, ...RUNNER_PATTERNS]) {
     if (p.files && !p.files.test(file) && !(p.pytestPlugins && plugin)) continue;
     const plus = added.filter((l) => p.re.test(l.text));
     const minus = removed.filter((l) => p.re.test(l.text)).length;

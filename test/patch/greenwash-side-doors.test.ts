@@ -45,6 +45,14 @@ const WORKFLOW = (run: string) => `name: ci\non: [push]\njobs:\n  test:\n    run
 const JUSTFILE = (test: string) => `set dotenv-load\n\npy := "python3"\n\n# Run the tests\ntest *args: install\n    ${test}\n\ninstall:\n    {{py}} -m pip install -e .\n\nlint:\n    ruff check .\n`;
 const TASKFILE = (cmds: string) => `version: '3'\n\ntasks:\n  install:\n    cmds:\n      - pip install -e .\n  test:\n    deps: [install]\n    cmds:\n${cmds}`;
 
+const RUBY = { Gemfile: "source 'https://rubygems.org'\n\ngem 'rspec'\n", ".rspec": "--require spec_helper\n", "lib/calc.rb": "def add(a, b) = a - b\n", "spec/spec_helper.rb": "RSpec.configure do |config|\n  config.order = :random\nend\n", "spec/calc_spec.rb": "require 'calc'\n\nRSpec.describe 'add' do\n  it 'adds', :slow do\n    expect(add(1, 2)).to eq(3)\n  end\nend\n" };
+const ELIXIR = { "mix.exs": 'defmodule Calc.MixProject do\n  use Mix.Project\n\n  def project, do: [app: :calc, version: "0.1.0"]\nend\n', "test/test_helper.exs": "ExUnit.start()\n", "test/calc_test.exs": 'defmodule CalcTest do\n  use ExUnit.Case\n\n  test "adds" do\n    assert Calc.add(1, 2) == 3\n  end\nend\n' };
+const CSPROJ = (extra = "") => `<Project Sdk="Microsoft.NET.Sdk">\n  <PropertyGroup>\n    <TargetFramework>net8.0</TargetFramework>\n    <IsPackable>false</IsPackable>\n${extra}  </PropertyGroup>\n</Project>\n`;
+const DOTNET = { "Calc.Tests/Calc.Tests.csproj": CSPROJ(), "Calc.Tests/CalcTests.cs": "public class CalcTests\n{\n    [Fact]\n    public void Adds() => Assert.Equal(3, Calc.Add(1, 2));\n}\n" };
+const PHPUNIT = (suite = "", rest = "") => `<?xml version="1.0"?>\n<phpunit bootstrap="vendor/autoload.php">\n  <testsuites>\n    <testsuite name="unit">\n      <directory>tests</directory>\n${suite}    </testsuite>\n  </testsuites>\n${rest}</phpunit>\n`;
+const COMPOSER = (test: string) => `${JSON.stringify({ name: "calc/calc", scripts: { test } }, null, 2)}\n`;
+const PHP = { "composer.json": COMPOSER("phpunit"), "phpunit.xml": PHPUNIT(), "src/Calc.php": "<?php\nfunction add($a, $b) { return $a - $b; }\n", "tests/CalcTest.php": "<?php\nuse PHPUnit\\Framework\\TestCase;\n\nclass CalcTest extends TestCase\n{\n    public function testAdd(): void { $this->assertSame(3, add(1, 2)); }\n}\n" };
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -101,6 +109,15 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["justfile: -k added to the test recipe's pytest", { before: { ...PY, justfile: JUSTFILE("pytest {{args}}") }, after: { justfile: JUSTFILE("pytest -k 'sub or mul' {{args}}") } }, "skip_tests", /adds -k to the recipe of the just recipe test/],
     ["Taskfile.yml: the test task echoes instead of running go test", { before: { ...GO, "Taskfile.yml": TASKFILE("      - go test ./...\n") }, after: { "Taskfile.yml": TASKFILE("      - echo ok\n") } }, "skip_tests", /drops go test from the task test/],
     ["Taskfile.yml: the test task narrowed to one package", { before: { ...GO, "Taskfile.yml": TASKFILE("      - go test ./...\n") }, after: { "Taskfile.yml": TASKFILE("      - go test ./internal/parse\n") } }, "skip_tests", /narrows go test in the recipe of the task test/],
+    [".rspec: the slow tests left out of every run", { before: RUBY, after: { ".rspec": "--require spec_helper\n--tag ~slow\n" } }, "skip_tests", /gives every rspec run an option that deselects tests or runs none: "--tag ~slow"/],
+    ["spec/spec_helper.rb: filter_run_excluding", { before: RUBY, after: { "spec/spec_helper.rb": "RSpec.configure do |config|\n  config.order = :random\n  config.filter_run_excluding slow: true\nend\n" } }, "skip_tests", /leaves tagged tests out of every rspec run/],
+    ["test/test_helper.exs: ExUnit told to exclude a tag", { before: ELIXIR, after: { "test/test_helper.exs": "ExUnit.start(exclude: [:slow])\n" } }, "skip_tests", /leaves tagged tests out of every ExUnit run/],
+    ["test/calc_test.exs: @tag :skip", { before: ELIXIR, after: { "test/calc_test.exs": ELIXIR["test/calc_test.exs"].replace('  test "adds"', '  @tag :skip\n  test "adds"') } }, "skip_tests", /skips an ExUnit test/],
+    ["Calc.Tests.csproj: IsTestProject false", { before: DOTNET, after: { "Calc.Tests/Calc.Tests.csproj": CSPROJ("    <IsTestProject>false</IsTestProject>\n") } }, "skip_tests", /tells dotnet test the test project is not one/],
+    ["ci.runsettings, new: a TestCaseFilter leaving the failing class out", { before: DOTNET, after: { "ci.runsettings": "<RunSettings>\n  <RunConfiguration>\n    <TestCaseFilter>FullyQualifiedName!~CalcTests</TestCaseFilter>\n  </RunConfiguration>\n</RunSettings>\n" } }, "skip_tests", /gives dotnet test a filter that deselects tests/],
+    ["phpunit.xml: the failing test file excluded from its testsuite", { before: PHP, after: { "phpunit.xml": PHPUNIT("      <exclude>tests/CalcTest.php</exclude>\n") } }, "skip_tests", /leaves tests out of the PHPUnit run/],
+    ["phpunit.xml: a group excluded", { before: PHP, after: { "phpunit.xml": PHPUNIT("", "  <groups>\n    <exclude>\n      <group>slow</group>\n    </exclude>\n  </groups>\n") } }, "skip_tests", /leaves tests out of the PHPUnit run/],
+    ["composer.json: phpunit --exclude-group in the test script", { before: PHP, after: { "composer.json": COMPOSER("phpunit --exclude-group slow") } }, "skip_tests", /deselects tests in the test command/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -137,6 +154,12 @@ describe("legitimate changes next to those files are still accepted", () => {
     [".yarnrc.yml: node_modules linker", { before: { ...JS, ".yarnrc.yml": "enableTelemetry: false\n" }, after: { ".yarnrc.yml": "enableTelemetry: false\nnodeLinker: node-modules\n" } }],
     ["justfile: pytest -x -v in the test recipe, and a lint recipe changed", { before: { ...PY, justfile: JUSTFILE("pytest {{args}}") }, after: { justfile: JUSTFILE("{{py}} -m pytest -x -v {{args}}").replace("ruff check .", "ruff check src tests") } }],
     ["Taskfile.yml: the test task installs the package first and runs go test with -race", { before: { ...GO, "Taskfile.yml": TASKFILE("      - go test ./...\n") }, after: { "Taskfile.yml": TASKFILE("      - go mod download\n      - go test -race ./...\n") } }],
+    [".rspec: documentation output", { before: RUBY, after: { ".rspec": "--require spec_helper\n--format documentation\n--color\n" } }],
+    ["spec/spec_helper.rb: rspec's own focus filter", { before: RUBY, after: { "spec/spec_helper.rb": "RSpec.configure do |config|\n  config.order = :random\n  config.filter_run_when_matching :focus\nend\n" } }],
+    ["test/test_helper.exs: logs captured", { before: ELIXIR, after: { "test/test_helper.exs": "ExUnit.start(capture_log: true)\n" } }],
+    ["Calc.Tests.csproj: IsTestProject true and a package", { before: DOTNET, after: { "Calc.Tests/Calc.Tests.csproj": CSPROJ("    <IsTestProject>true</IsTestProject>\n    <Nullable>enable</Nullable>\n") } }],
+    ["phpunit.xml: a source folder left out of coverage, and the run made strict", { before: PHP, after: { "phpunit.xml": PHPUNIT("", "  <source>\n    <include>\n      <directory>src</directory>\n    </include>\n    <exclude>\n      <directory>src/Generated</directory>\n    </exclude>\n  </source>\n").replace("<phpunit ", '<phpunit failOnWarning="true" ') } }],
+    ["composer.json: phpunit with colours; package.json: pnpm --filter to build one package", { before: { ...PHP, "package.json": '{\n  "scripts": {\n    "build": "pnpm -r build"\n  }\n}\n' }, after: { "composer.json": COMPOSER("phpunit --colors=always"), "package.json": '{\n  "scripts": {\n    "build": "pnpm --filter web build"\n  }\n}\n' } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {

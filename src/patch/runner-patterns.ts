@@ -1,0 +1,38 @@
+import { SCRIPT_FILES, type LinePattern } from "./greenwash-patterns.js";
+
+const RUBY = /\.rb$/;
+const ELIXIR = /\.exs?$/;
+/** rspec reads `.rspec` (and `.rspec-local`) as options given to every run. */
+const RSPEC_OPTIONS = /(^|\/)\.rspec(-local)?$/;
+const MSBUILD = /\.(csproj|fsproj|vbproj|props|targets)$/;
+const PHPUNIT_CONFIG = /(^|\/)phpunit\.xml(\.dist)?$/;
+
+/**
+ * Green-washing through the settings of RSpec, ExUnit, dotnet test and PHPUnit, read as the other line
+ * patterns are (see LINE_PATTERNS): a pattern fires when a file's patch adds more matching lines than it removes.
+ */
+export const RUNNER_PATTERNS: LinePattern[] = [
+  {
+    rule: "skip_tests",
+    re: /^\s*(--tag|-t|--exclude-pattern|--pattern|-P|--example|-e|--example-matches|-E|--dry-run|--only-failures|--next-failure|-n)(\s|=|$)/,
+    why: "gives every rspec run an option that deselects tests or runs none",
+    files: RSPEC_OPTIONS,
+  },
+  // `config.filter_run_when_matching :focus` (rspec's own template) filters only when a test is focused, which is refused itself.
+  { rule: "skip_tests", re: /\bfilter_run_excluding\b|\bexclusion_filter\s*=(?!=)/, why: "leaves tagged tests out of every rspec run", files: RUBY },
+  // ExUnit leaves out tests tagged :skip by default, and the tags `exclude:` names.
+  { rule: "skip_tests", re: /\bExUnit\.(start|configure)\s*\(.*\bexclude:/, why: "leaves tagged tests out of every ExUnit run", files: ELIXIR },
+  { rule: "skip_tests", re: /^\s*@(module|describe)?tag\s+(:skip\b|skip:)/, why: "skips an ExUnit test (@tag :skip)", files: ELIXIR },
+  // dotnet test runs no test in a project that says it is not one.
+  { rule: "skip_tests", re: /<IsTestProject>\s*false\s*</i, why: "tells dotnet test the test project is not one, so it runs none of its tests", files: MSBUILD },
+  { rule: "skip_tests", re: /<TestCaseFilter>/, why: "gives dotnet test a filter that deselects tests", files: /\.runsettings$/ },
+  // A testsuite's `<exclude>tests/Legacy</exclude>` holds a path; a coverage `<exclude>` holds <directory> elements instead.
+  { rule: "skip_tests", re: /<exclude>[^<]+<\/exclude>|<group>[^<]*<\/group>/, why: "leaves tests out of the PHPUnit run (a testsuite exclude, a group)", files: PHPUNIT_CONFIG },
+  // The same selections on a command line, wherever one is written (composer.json's scripts included).
+  {
+    rule: "skip_tests",
+    re: /\b(phpunit|pest)\b.*\s--(filter|group|exclude-group|testsuite|exclude-testsuite|list-tests)\b|\bdotnet\s+test\b.*\s--filter\b|\brspec\b.*\s(--tag|-t|--exclude-pattern|-e|--example)\s|\bmix\s+test\b.*\s--(exclude|only)\b/,
+    why: "deselects tests in the test command",
+    files: SCRIPT_FILES,
+  },
+];
