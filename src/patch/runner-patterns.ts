@@ -1,3 +1,4 @@
+import { JEST_CONFIG_FILE, VITEST_CONFIG_FILE } from "../core/test-config-files.js";
 import { SCRIPT_FILES, type LinePattern } from "./greenwash-patterns.js";
 
 const RUBY = /\.rb$/;
@@ -5,6 +6,8 @@ const ELIXIR = /\.exs?$/;
 /** rspec reads `.rspec` (and `.rspec-local`) as options given to every run. */
 const RSPEC_OPTIONS = /(^|\/)\.rspec(-local)?$/;
 const MSBUILD = /\.(csproj|fsproj|vbproj|props|targets)$/;
+/** Where jest's moduleNameMapper and vitest's alias are written. */
+const MAPPER_FILES = new RegExp(`${JEST_CONFIG_FILE.source}|${VITEST_CONFIG_FILE.source}|(^|/)package\\.json$`);
 const PHPUNIT_CONFIG = /(^|\/)phpunit\.xml(\.dist)?$/;
 
 /**
@@ -28,6 +31,14 @@ export const RUNNER_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /<TestCaseFilter>/, why: "gives dotnet test a filter that deselects tests", files: /\.runsettings$/ },
   // A testsuite's `<exclude>tests/Legacy</exclude>` holds a path; a coverage `<exclude>` holds <directory> elements instead.
   { rule: "skip_tests", re: /<exclude>[^<]+<\/exclude>|<group>[^<]*<\/group>/, why: "leaves tests out of the PHPUnit run (a testsuite exclude, a group)", files: PHPUNIT_CONFIG },
+  // jest's moduleNameMapper or vitest's alias sending a module of the project (`^../src/sum$`, `@/lib/sum`) to a mock: every test
+  // importing it gets the mock. Packages (`next/router`) and assets (`\\.(css|svg)$`) mapped to a mock are the usual thing.
+  {
+    rule: "skip_tests",
+    re: /["'`][^"'`:]*?((\\*\.){1,2}\/|@\/|~\/|\bsrc\/)[^"'`]*["'`]\s*:\s*["'`][^"'`]*(__mocks__|\/mocks?\/|\/stubs?\/|\/fakes?\/)[^"'`]*["'`]/,
+    why: "maps a module of the project to a mock for every test (moduleNameMapper, alias)",
+    files: MAPPER_FILES,
+  },
   // The same selections on a command line, wherever one is written (composer.json's scripts included).
   {
     rule: "skip_tests",
