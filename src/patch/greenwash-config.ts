@@ -3,6 +3,7 @@ import { checkCollectIgnore } from "./check-collect-ignore.js";
 import { checkGoTestMain } from "./check-go-test-main.js";
 import { checkMakefile } from "./check-makefile.js";
 import { justAsMakefile } from "./just-as-makefile.js";
+import { pyprojectTasksAsMakefiles } from "./pyproject-tasks-as-makefiles.js";
 import { taskfileAsMakefile } from "./taskfile-as-makefile.js";
 import { checkMocharc } from "./check-mocharc.js";
 import { checkMochaFolders } from "./check-mocha-folders.js";
@@ -25,8 +26,8 @@ import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js"
 
 /**
  * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
- * script or `make test` recipe (a just recipe, a go-task task) that no longer runs the tests, test-selection settings in jest/vitest
- * and pytest configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that
+ * script or `make test` recipe (a just recipe, a go-task task, a hatch/pdm/poe/taskipy script in
+ * pyproject.toml) that no longer runs the tests, test-selection settings in jest/vitest and pytest configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that
  * no longer runs them, a Go TestMain that no longer calls m.Run(). `hunks` are the patch's hunks for the file, used to say where the change is.
  * `runBy` says what runs the file when it is such a script (see findTestEntryScripts). `project` is what
  * the files next to it say about how its commands run.
@@ -73,6 +74,11 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkSelection(old, now, VITEST_KEYS, tests, add, "test.", withVitestDefaults(project.vitestMajor, reads));
   } else if (Object.hasOwn(PYTEST_SECTIONS, name)) {
     checkPytestIni(name, old, now, add, project.pytestReads);
+    if (name === "pyproject.toml") {
+      const was = pyprojectTasksAsMakefiles(old);
+      const is = pyprojectTasksAsMakefiles(now);
+      for (const [i, tasks] of is.entries()) checkMakefile(was[i]?.makefile ?? "", tasks.makefile, add, pathlessPytest(project.testpaths), tasks.what);
+    }
     // A tox.ini deleted leaves tox with no environments to run, which fails rather than passes.
     if (name === "tox.ini" && !project.pytestReads?.deleted) checkToxCommands(old, now, add, project.testpaths);
   } else if (name === "conftest.py") {

@@ -53,6 +53,10 @@ const PHPUNIT = (suite = "", rest = "") => `<?xml version="1.0"?>\n<phpunit boot
 const COMPOSER = (test: string) => `${JSON.stringify({ name: "calc/calc", scripts: { test } }, null, 2)}\n`;
 const PHP = { "composer.json": COMPOSER("phpunit"), "phpunit.xml": PHPUNIT(), "src/Calc.php": "<?php\nfunction add($a, $b) { return $a - $b; }\n", "tests/CalcTest.php": "<?php\nuse PHPUnit\\Framework\\TestCase;\n\nclass CalcTest extends TestCase\n{\n    public function testAdd(): void { $this->assertSame(3, add(1, 2)); }\n}\n" };
 
+const HATCH = (test: string, ci = "pytest --cov") => `[project]\nname = "calc"\nversion = "0.1"\n\n[tool.hatch.envs.default.scripts]\ntest = ${test}\ncov = ["test-cov", "cov-report"]\n\n[tool.hatch.envs.ci.scripts]\ntest = "${ci}"\n`;
+const PDM = (test: string, lint = "ruff check .") => `[project]\nname = "calc"\n\n[tool.pdm.scripts]\n_.env_file = ".env"\ntest = ${test}\nlint = "${lint}"\n`;
+const POE = (test: string) => `[project]\nname = "calc"\n\n[tool.poe.tasks]\ntest = ${test}\n`;
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -121,6 +125,10 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["jest.config.js: the module under test mapped to a mock (moduleNameMapper)", { before: JS, after: { "jest.config.js": JEST_CONFIG('  moduleNameMapper: { "^\\\\.\\\\./src/sum$": "<rootDir>/test/mocks/sum.js" },\n'), "test/mocks/sum.js": "exports.sum = () => 3;\n" } }, "skip_tests", /maps a module of the project to a mock for every test \(moduleNameMapper, alias\)/],
     ["vitest.config.ts: a project module aliased to a mock", { before: { "vitest.config.ts": "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({\n  test: {},\n});\n" }, after: { "vitest.config.ts": "import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({\n  resolve: { alias: { '@/lib/sum': '/src/mocks/sum.ts' } },\n  test: {},\n});\n" } }, "skip_tests", /maps a module of the project to a mock/],
     ["jest.teardown.js, new: the exit status set to 0 on exit", { before: JS, after: { "jest.config.js": JEST_CONFIG('  globalTeardown: "<rootDir>/jest.teardown.js",\n'), "jest.teardown.js": "module.exports = () => {\n  process.on(\"exit\", () => {\n    process.exitCode = 0;\n  });\n};\n" } }, "skip_tests", /overrides the test process's exit status: "process\.exitCode = 0;"/],
+    ["pyproject.toml: -m added to hatch's test script", { before: { ...PY, "pyproject.toml": HATCH('"pytest {args}"') }, after: { "pyproject.toml": HATCH('"pytest -m smoke {args}"') } }, "skip_tests", /adds -m to the recipe of the hatch script test/],
+    ["pyproject.toml: hatch's ci:test script given -k", { before: { ...PY, "pyproject.toml": HATCH('"pytest {args}"') }, after: { "pyproject.toml": HATCH('"pytest {args}"', "pytest --cov -k add_only") } }, "skip_tests", /adds -k to the recipe of the hatch script ci\.test/],
+    ["pyproject.toml: pdm's test script (a table) no longer runs pytest", { before: { ...PY, "pyproject.toml": PDM('{ cmd = "pytest" }') }, after: { "pyproject.toml": PDM('{ cmd = "python -c \'print(1)\'" }') } }, "skip_tests", /drops pytest from the pdm script test/],
+    ["pyproject.toml: pytest dropped from poe's test sequence", { before: { ...PY, "pyproject.toml": POE('{ sequence = ["ruff check .", "pytest"] }') }, after: { "pyproject.toml": POE('{ sequence = ["ruff check ."] }') } }, "skip_tests", /drops pytest from the poe task test/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -164,6 +172,8 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["phpunit.xml: a source folder left out of coverage, and the run made strict", { before: PHP, after: { "phpunit.xml": PHPUNIT("", "  <source>\n    <include>\n      <directory>src</directory>\n    </include>\n    <exclude>\n      <directory>src/Generated</directory>\n    </exclude>\n  </source>\n").replace("<phpunit ", '<phpunit failOnWarning="true" ') } }],
     ["composer.json: phpunit with colours; package.json: pnpm --filter to build one package", { before: { ...PHP, "package.json": '{\n  "scripts": {\n    "build": "pnpm -r build"\n  }\n}\n' }, after: { "composer.json": COMPOSER("phpunit --colors=always"), "package.json": '{\n  "scripts": {\n    "build": "pnpm --filter web build"\n  }\n}\n' } }],
     ["jest.config.js: styles, images and a package mapped to mocks, and the @/ alias to src/", { before: JS, after: { "jest.config.js": JEST_CONFIG('  moduleNameMapper: {\n    "\\\\.(css|less)$": "identity-obj-proxy",\n    "\\\\.(svg|png)$": "<rootDir>/__mocks__/fileMock.js",\n    "^next/router$": "<rootDir>/__mocks__/next/router.js",\n    "^@/(.*)$": "<rootDir>/src/$1",\n  },\n') } }],
+    ["pyproject.toml: hatch's test script stops at the first failure, verbosely", { before: { ...PY, "pyproject.toml": HATCH('"pytest {args}"') }, after: { "pyproject.toml": HATCH('"python -m pytest -x -v --cov=calc {args}"') } }],
+    ["pyproject.toml: pdm's lint script changed and its test script given a plugin switch", { before: { ...PY, "pyproject.toml": PDM('"pytest"') }, after: { "pyproject.toml": PDM('"pytest -p no:cacheprovider"', "ruff check src") } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
