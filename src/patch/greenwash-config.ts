@@ -27,8 +27,8 @@ import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js"
 /**
  * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
  * script or `make test` recipe (a just recipe, a go-task task, a hatch/pdm/poe/taskipy script in
- * pyproject.toml) that no longer runs the tests, test-selection settings in jest/vitest and pytest configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that
- * no longer runs them, a Go TestMain that no longer calls m.Run(). `hunks` are the patch's hunks for the file, used to say where the change is.
+ * pyproject.toml) that no longer runs the tests, test-selection settings in jest/vitest and pytest
+ * configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that no longer runs them, a Go TestMain that no longer calls m.Run(). `hunks` are the patch's hunks for the file, used to say where the change is.
  * `runBy` says what runs the file when it is such a script (see findTestEntryScripts). `project` is what
  * the files next to it say about how its commands run.
  */

@@ -3,6 +3,7 @@ import {
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
 import { findCargoHarnessOff } from "./cargo-harness-off.js";
+import { findCfgOnTests } from "./cfg-on-tests.js";
 import { findEnvRunnerFlags } from "./env-runner-flags.js";
 import { foldedPath } from "./folded-path.js";
 import { findGradleChecksOff } from "./gradle-checks-off.js";
@@ -132,6 +133,9 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   if (cfgTest(removed) > cfgTest(added) && added.some((l) => /#!?\[cfg\(/.test(l.text))) {
     add("skip_tests", "the patch replaces #[cfg(test)] with another cfg, so cargo test no longer builds the tests under it", removed.find((l) => CFG_TEST.test(l.text))!.hunk);
   }
+
+  const cfg = findCfgOnTests(fp, testFile);
+  if (cfg) add("skip_tests", `the patch puts a cfg on Rust tests, which compiles them out wherever it does not hold (CI's cargo test included): ${quote(cfg.line)}`, cfg.hunk);
 
   if (fp.status !== "deleted") {
     const defsGone = removed.filter((l) => !isComment(l.text) && TEST_DEFINITION.test(l.text));

@@ -57,6 +57,8 @@ const HATCH = (test: string, ci = "pytest --cov") => `[project]\nname = "calc"\n
 const PDM = (test: string, lint = "ruff check .") => `[project]\nname = "calc"\n\n[tool.pdm.scripts]\n_.env_file = ".env"\ntest = ${test}\nlint = "${lint}"\n`;
 const POE = (test: string) => `[project]\nname = "calc"\n\n[tool.poe.tasks]\ntest = ${test}\n`;
 
+const LIB_RS = "pub fn add(a: i32, b: i32) -> i32 {\n    a - b\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(super::add(1, 2), 3);\n    }\n}\n";
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -129,6 +131,9 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["pyproject.toml: hatch's ci:test script given -k", { before: { ...PY, "pyproject.toml": HATCH('"pytest {args}"') }, after: { "pyproject.toml": HATCH('"pytest {args}"', "pytest --cov -k add_only") } }, "skip_tests", /adds -k to the recipe of the hatch script ci\.test/],
     ["pyproject.toml: pdm's test script (a table) no longer runs pytest", { before: { ...PY, "pyproject.toml": PDM('{ cmd = "pytest" }') }, after: { "pyproject.toml": PDM('{ cmd = "python -c \'print(1)\'" }') } }, "skip_tests", /drops pytest from the pdm script test/],
     ["pyproject.toml: pytest dropped from poe's test sequence", { before: { ...PY, "pyproject.toml": POE('{ sequence = ["ruff check .", "pytest"] }') }, after: { "pyproject.toml": POE('{ sequence = ["ruff check ."] }') } }, "skip_tests", /drops pytest from the poe task test/],
+    ["tests/add.rs: the failing test compiled for every system but Linux", { before: RUST, after: { "tests/add.rs": RUST["tests/add.rs"].replace("#[test]", '#[cfg(not(target_os = "linux"))]\n#[test]') } }, "skip_tests", /puts a cfg on Rust tests, which compiles them out wherever it does not hold .*"#\[cfg\(not\(target_os = \\"linux\\"\)\)\]"/],
+    ["src/lib.rs: the tests module made Windows-only", { before: { ...RUST, "src/lib.rs": LIB_RS }, after: { "src/lib.rs": LIB_RS.replace("#[cfg(test)]\n", "#[cfg(test)]\n#[cfg(windows)]\n") } }, "skip_tests", /puts a cfg on Rust tests/],
+    ["tests/add.rs: the whole test file gated on a feature CI does not enable", { before: RUST, after: { "tests/add.rs": `#![cfg(feature = "slow-tests")]\n\n${RUST["tests/add.rs"]}` } }, "skip_tests", /puts a cfg on Rust tests/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -174,6 +179,8 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["jest.config.js: styles, images and a package mapped to mocks, and the @/ alias to src/", { before: JS, after: { "jest.config.js": JEST_CONFIG('  moduleNameMapper: {\n    "\\\\.(css|less)$": "identity-obj-proxy",\n    "\\\\.(svg|png)$": "<rootDir>/__mocks__/fileMock.js",\n    "^next/router$": "<rootDir>/__mocks__/next/router.js",\n    "^@/(.*)$": "<rootDir>/src/$1",\n  },\n') } }],
     ["pyproject.toml: hatch's test script stops at the first failure, verbosely", { before: { ...PY, "pyproject.toml": HATCH('"pytest {args}"') }, after: { "pyproject.toml": HATCH('"python -m pytest -x -v --cov=calc {args}"') } }],
     ["pyproject.toml: pdm's lint script changed and its test script given a plugin switch", { before: { ...PY, "pyproject.toml": PDM('"pytest"') }, after: { "pyproject.toml": PDM('"pytest -p no:cacheprovider"', "ruff check src") } }],
+    ["src/lib.rs: a Unix-only helper", { before: { ...RUST, "src/lib.rs": LIB_RS }, after: { "src/lib.rs": LIB_RS.replace("pub fn add", "#[cfg(unix)]\npub fn home() -> &'static str {\n    \"/\"\n}\n\npub fn add") } }],
+    ["tests/unix.rs, new: Unix-only tests; tests/add.rs: a Unix-only test added", { before: RUST, after: { "tests/unix.rs": "#![cfg(unix)]\n\n#[test]\nfn perms() {\n    assert_eq!(calc::add(2, 2), 4);\n}\n", "tests/add.rs": `${RUST["tests/add.rs"]}\n#[cfg(unix)]\n#[test]\nfn adds_on_unix() {\n    assert_eq!(calc::add(2, 3), 5);\n}\n` } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
