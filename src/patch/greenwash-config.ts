@@ -3,6 +3,7 @@ import { checkCollectIgnore } from "./check-collect-ignore.js";
 import { checkGoTestMain } from "./check-go-test-main.js";
 import { checkMakefile } from "./check-makefile.js";
 import { justAsMakefile } from "./just-as-makefile.js";
+import { noxAsMakefile } from "./nox-as-makefile.js";
 import { pyprojectTasksAsMakefiles } from "./pyproject-tasks-as-makefiles.js";
 import { taskfileAsMakefile } from "./taskfile-as-makefile.js";
 import { checkMocharc } from "./check-mocharc.js";
@@ -26,7 +27,7 @@ import { type IncludeRead, withVitestDefaults } from "./with-vitest-defaults.js"
 
 /**
  * Green-washing that only shows when a file is read as a whole, before and after the patch: a test
- * script or `make test` recipe (a just recipe, a go-task task, a hatch/pdm/poe/taskipy script in
+ * script or `make test` recipe (a just recipe, a go-task task, a nox session, a hatch/pdm/poe/taskipy script in
  * pyproject.toml) that no longer runs the tests, test-selection settings in jest/vitest and pytest
  * configuration, `collect_ignore` in conftest.py, a shell script CI runs as its tests that no longer runs them, a Go TestMain that no longer calls m.Run(). `hunks` are the patch's hunks for the file, used to say where the change is.
  * `runBy` says what runs the file when it is such a script (see findTestEntryScripts). `project` is what
@@ -60,6 +61,8 @@ export function findConfigGreenwashing(file: string, before: string | null, afte
     checkMakefile(justAsMakefile(old), justAsMakefile(now), add, pathlessPytest(project.testpaths), "just recipe");
   } else if (TASKFILE.test(name)) {
     checkMakefile(taskfileAsMakefile(old), taskfileAsMakefile(now), add, pathlessPytest(project.testpaths), "task");
+  } else if (name === "noxfile.py") {
+    checkMakefile(noxAsMakefile(old), noxAsMakefile(now), add, pathlessPytest(project.testpaths), "nox session");
   } else if (JEST_CONFIG_FILE.test(name)) {
     checkSelection(old, now, JEST_KEYS, () => true, add, "", withJestDefaults({ before: true, after: true }));
   } else if (VITEST_CONFIG_FILE.test(name) || project.vitestReads) {

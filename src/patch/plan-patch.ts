@@ -405,10 +405,10 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
 
 /**
  * Files whose commands start in their own directory: tox.ini, package.json (npm runs scripts there), the
- * Makefiles make reads by itself, a justfile and a Taskfile. Not a `*.mk`: its recipes run wherever the
- * Makefile including it does.
+ * Makefiles make reads by itself, a justfile, a Taskfile and a noxfile.py. Not a `*.mk`: its recipes run
+ * wherever the Makefile including it does.
  */
-const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile|justfile|Justfile|\.justfile|Taskfile(\.dist)?\.ya?ml)$/;
+const COMMANDS_START_HERE = /^(tox\.ini|package\.json|Makefile|GNUmakefile|makefile|justfile|Justfile|\.justfile|Taskfile(\.dist)?\.ya?ml|noxfile\.py)$/;
 
 /** A file jest can run as a test. */
 const JS_FILE = /\.[cm]?[jt]sx?$/;

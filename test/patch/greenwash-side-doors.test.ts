@@ -59,6 +59,10 @@ const POE = (test: string) => `[project]\nname = "calc"\n\n[tool.poe.tasks]\ntes
 
 const LIB_RS = "pub fn add(a: i32, b: i32) -> i32 {\n    a - b\n}\n\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() {\n        assert_eq!(super::add(1, 2), 3);\n    }\n}\n";
 
+/** A noxfile whose tests session runs pytest with `args` (for each Python), and a lint session. */
+const NOXFILE = (args: string, lint = '"check", "."') =>
+  `import nox\n\n\n@nox.session(python=["3.11", "3.12"])\ndef tests(session):\n    session.install("-e", ".[test]")\n    session.run(\n        "pytest"${args},\n        *session.posargs,\n        env={"PYTHONHASHSEED": "0"},\n    )\n\n\n@nox.session\ndef lint(session):\n    session.install("ruff")\n    session.run("ruff", ${lint})\n`;
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -134,6 +138,8 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["tests/add.rs: the failing test compiled for every system but Linux", { before: RUST, after: { "tests/add.rs": RUST["tests/add.rs"].replace("#[test]", '#[cfg(not(target_os = "linux"))]\n#[test]') } }, "skip_tests", /puts a cfg on Rust tests, which compiles them out wherever it does not hold .*"#\[cfg\(not\(target_os = \\"linux\\"\)\)\]"/],
     ["src/lib.rs: the tests module made Windows-only", { before: { ...RUST, "src/lib.rs": LIB_RS }, after: { "src/lib.rs": LIB_RS.replace("#[cfg(test)]\n", "#[cfg(test)]\n#[cfg(windows)]\n") } }, "skip_tests", /puts a cfg on Rust tests/],
     ["tests/add.rs: the whole test file gated on a feature CI does not enable", { before: RUST, after: { "tests/add.rs": `#![cfg(feature = "slow-tests")]\n\n${RUST["tests/add.rs"]}` } }, "skip_tests", /puts a cfg on Rust tests/],
+    ["noxfile.py: -m added to the tests session's pytest", { before: { ...PY, "noxfile.py": NOXFILE("") }, after: { "noxfile.py": NOXFILE(', "-m", "smoke"') } }, "skip_tests", /adds -m to the recipe of the nox session tests/],
+    ["noxfile.py: the tests session runs python -c instead of pytest", { before: { ...PY, "noxfile.py": NOXFILE("") }, after: { "noxfile.py": NOXFILE("").replace('"pytest"', '"python", "-c", "print(1)"') } }, "skip_tests", /drops pytest from the nox session tests/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -181,6 +187,7 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["pyproject.toml: pdm's lint script changed and its test script given a plugin switch", { before: { ...PY, "pyproject.toml": PDM('"pytest"') }, after: { "pyproject.toml": PDM('"pytest -p no:cacheprovider"', "ruff check src") } }],
     ["src/lib.rs: a Unix-only helper", { before: { ...RUST, "src/lib.rs": LIB_RS }, after: { "src/lib.rs": LIB_RS.replace("pub fn add", "#[cfg(unix)]\npub fn home() -> &'static str {\n    \"/\"\n}\n\npub fn add") } }],
     ["tests/unix.rs, new: Unix-only tests; tests/add.rs: a Unix-only test added", { before: RUST, after: { "tests/unix.rs": "#![cfg(unix)]\n\n#[test]\nfn perms() {\n    assert_eq!(calc::add(2, 2), 4);\n}\n", "tests/add.rs": `${RUST["tests/add.rs"]}\n#[cfg(unix)]\n#[test]\nfn adds_on_unix() {\n    assert_eq!(calc::add(2, 3), 5);\n}\n` } }],
+    ["noxfile.py: pytest stops at the first failure with coverage, and lint checks src", { before: { ...PY, "noxfile.py": NOXFILE("") }, after: { "noxfile.py": NOXFILE(', "-x", "--cov=calc"', '"check", "src"') } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
