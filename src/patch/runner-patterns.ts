@@ -39,6 +39,15 @@ export const RUNNER_PATTERNS: LinePattern[] = [
     why: "maps a module of the project to a mock for every test (moduleNameMapper, alias)",
     files: MAPPER_FILES,
   },
+  // Test-framework internals replaced (in a sitecustomize.py, a conftest.py, a helper): `unittest.TestCase.run = lambda self, result=None: None`.
+  {
+    rule: "skip_tests",
+    re: /\b(unittest\.)?(TestCase|TestSuite)\.(run|__call__|debug|_callTestMethod|_callSetUp)\s*=(?!=)|\b_pytest(\.\w+)+\s*=(?!=)|\bsetattr\s*\(\s*(unittest\.)?(TestCase|_pytest[\w.]*)\b/,
+    why: "replaces how unittest or pytest runs tests",
+    files: /\.py$/,
+  },
+  // vitest fails a run with unhandled errors unless told not to.
+  { rule: "skip_tests", re: /\bdangerouslyIgnoreUnhandledErrors\b(?!["']?\s*[:=]\s*false\b)/, why: "lets vitest pass a run with unhandled errors (dangerouslyIgnoreUnhandledErrors)", files: new RegExp(`${VITEST_CONFIG_FILE.source}|(^|/)package\\.json$|\\.(sh|ya?ml|mk)$|(^|/)Makefile$`) },
   // The same selections on a command line, wherever one is written (composer.json's scripts included).
   {
     rule: "skip_tests",

@@ -63,6 +63,9 @@ const LIB_RS = "pub fn add(a: i32, b: i32) -> i32 {\n    a - b\n}\n\n#[cfg(test)
 const NOXFILE = (args: string, lint = '"check", "."') =>
   `import nox\n\n\n@nox.session(python=["3.11", "3.12"])\ndef tests(session):\n    session.install("-e", ".[test]")\n    session.run(\n        "pytest"${args},\n        *session.posargs,\n        env={"PYTHONHASHSEED": "0"},\n    )\n\n\n@nox.session\ndef lint(session):\n    session.install("ruff")\n    session.run("ruff", ${lint})\n`;
 
+const VITEST_PKG = `${JSON.stringify({ name: "web", private: true, scripts: { test: "vitest run" }, devDependencies: { vitest: "^3.2.4" } }, null, 2)}\n`;
+const VITEST_CONFIG = (extra = "") => `import { defineConfig } from 'vitest/config';\n\nexport default defineConfig({\n  test: {\n    environment: 'node',\n${extra}  },\n});\n`;
+
 /** A pytest hook keeping the collected tests whose name does not hold `add`: `body` drops the others. */
 const MODIFY_ITEMS = (body: string) => `def pytest_collection_modifyitems(config, items):\n    failing = [i for i in items if "add" in i.name]\n${body}`;
 
@@ -140,6 +143,10 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["tests/add.rs: the whole test file gated on a feature CI does not enable", { before: RUST, after: { "tests/add.rs": `#![cfg(feature = "slow-tests")]\n\n${RUST["tests/add.rs"]}` } }, "skip_tests", /puts a cfg on Rust tests/],
     ["noxfile.py: -m added to the tests session's pytest", { before: { ...PY, "noxfile.py": NOXFILE("") }, after: { "noxfile.py": NOXFILE(', "-m", "smoke"') } }, "skip_tests", /adds -m to the recipe of the nox session tests/],
     ["noxfile.py: the tests session runs python -c instead of pytest", { before: { ...PY, "noxfile.py": NOXFILE("") }, after: { "noxfile.py": NOXFILE("").replace('"pytest"', '"python", "-c", "print(1)"') } }, "skip_tests", /drops pytest from the nox session tests/],
+    ["sitecustomize.py, new: unittest's TestCase.run replaced by a no-op", { before: PY, after: { "sitecustomize.py": "import unittest\n\nunittest.TestCase.run = lambda self, result=None: None\n" } }, "skip_tests", /replaces how unittest or pytest runs tests: "unittest\.TestCase\.run = /],
+    ["tests/conftest.py, new: a pytest internal replaced", { before: PY, after: { "tests/conftest.py": "import _pytest.runner\n\n_pytest.runner.check_interactive_exception = lambda call, report: False\n" } }, "skip_tests", /replaces how unittest or pytest runs tests/],
+    ["vitest.config.ts: unhandled errors no longer fail the run", { before: { "package.json": VITEST_PKG, "vitest.config.ts": VITEST_CONFIG() }, after: { "vitest.config.ts": VITEST_CONFIG("    dangerouslyIgnoreUnhandledErrors: true,\n") } }, "skip_tests", /lets vitest pass a run with unhandled errors/],
+    ["package.json: vitest run --dangerouslyIgnoreUnhandledErrors", { before: { "package.json": VITEST_PKG }, after: { "package.json": VITEST_PKG.replace("vitest run", "vitest run --dangerouslyIgnoreUnhandledErrors") } }, "skip_tests", /lets vitest pass a run with unhandled errors/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -188,6 +195,8 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["src/lib.rs: a Unix-only helper", { before: { ...RUST, "src/lib.rs": LIB_RS }, after: { "src/lib.rs": LIB_RS.replace("pub fn add", "#[cfg(unix)]\npub fn home() -> &'static str {\n    \"/\"\n}\n\npub fn add") } }],
     ["tests/unix.rs, new: Unix-only tests; tests/add.rs: a Unix-only test added", { before: RUST, after: { "tests/unix.rs": "#![cfg(unix)]\n\n#[test]\nfn perms() {\n    assert_eq!(calc::add(2, 2), 4);\n}\n", "tests/add.rs": `${RUST["tests/add.rs"]}\n#[cfg(unix)]\n#[test]\nfn adds_on_unix() {\n    assert_eq!(calc::add(2, 3), 5);\n}\n` } }],
     ["noxfile.py: pytest stops at the first failure with coverage, and lint checks src", { before: { ...PY, "noxfile.py": NOXFILE("") }, after: { "noxfile.py": NOXFILE(', "-x", "--cov=calc"', '"check", "src"') } }],
+    ["sitecustomize.py, new: coverage measured in subprocesses", { before: PY, after: { "sitecustomize.py": "import coverage\n\ncoverage.process_startup()\n" } }],
+    ["vitest.config.ts: dangerouslyIgnoreUnhandledErrors spelled out as false", { before: { "package.json": VITEST_PKG, "vitest.config.ts": VITEST_CONFIG() }, after: { "vitest.config.ts": VITEST_CONFIG("    dangerouslyIgnoreUnhandledErrors: false,\n") } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
