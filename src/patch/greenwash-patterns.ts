@@ -95,8 +95,9 @@ export const LINE_PATTERNS: LinePattern[] = [
   // Exiting with success from a test or its setup ends the run before failures are counted.
   // Go's TestMain ending in os.Exit(0) without m.Run() runs no test.
   { rule: "skip_tests", re: /\b(process\.exit|sys\.exit|os\._exit|os\.Exit)\s*\(\s*0?\s*\)/, why: "exits the test process with success", files: anyOf(TEST_PATH, RUNNER_HOOK_FILE), pytestPlugins: true },
-  // The status set for the end instead of exiting at once: `process.exitCode = 0` in a teardown, `process.exit = () => {}` so a failure cannot exit.
-  { rule: "skip_tests", re: /\bprocess\.exitCode\s*=\s*0\b|\bprocess\.exit\s*=(?!=)/, why: "overrides the test process's exit status", files: anyOf(TEST_PATH, RUNNER_HOOK_FILE, JEST_OR_VITEST_CONFIG) },
+  // The status set for the end instead of exiting at once: `process.exitCode = 0` in a teardown, `process.exit = () => {}` so a failure
+  // cannot exit. Not in test files, where a CLI's tests stub process.exit and reset exitCode (and jest's workers do not decide the status).
+  { rule: "skip_tests", re: /\bprocess\.exitCode\s*=\s*0\b|\bprocess\.exit\s*=(?!=)/, why: "overrides the test process's exit status", files: anyOf(RUNNER_HOOK_FILE, JEST_OR_VITEST_CONFIG) },
   { rule: "skip_tests", re: /\bpytest\.exit\s*\((.*\breturncode\s*=\s*0\b|[^,()]*,\s*0\s*\))/, why: "ends the pytest run with success (pytest.exit(..., returncode=0))", files: PYTHON },
   // What pytest selects, set from a conftest.py or plugin rather than the command line: `-m`, `-k`, `--deselect`, or the arguments themselves.
   {

@@ -42,7 +42,7 @@ export const RUNNER_PATTERNS: LinePattern[] = [
   // Test-framework internals replaced (in a sitecustomize.py, a conftest.py, a helper): `unittest.TestCase.run = lambda self, result=None: None`.
   {
     rule: "skip_tests",
-    re: /\b(unittest\.)?(TestCase|TestSuite)\.(run|__call__|debug|_callTestMethod|_callSetUp)\s*=(?!=)|\b_pytest(\.\w+)+\s*=(?!=)|\bsetattr\s*\(\s*(unittest\.)?(TestCase|_pytest[\w.]*)\b/,
+    re: /\b(unittest\.)?(TestCase|TestSuite)\.(run|__call__|debug|_callTestMethod|_callSetUp)\s*=(?!=)|\b_pytest(\.\w+)+\s*=(?!=)|\bsetattr\s*\(\s*((unittest\.)?(TestCase|TestSuite)\s*,\s*["'](run|__call__|debug|_callTestMethod|_callSetUp)["']|_pytest[\w.]*\s*,)/,
     why: "replaces how unittest or pytest runs tests",
     files: /\.py$/,
   },

@@ -147,6 +147,7 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["tests/conftest.py, new: a pytest internal replaced", { before: PY, after: { "tests/conftest.py": "import _pytest.runner\n\n_pytest.runner.check_interactive_exception = lambda call, report: False\n" } }, "skip_tests", /replaces how unittest or pytest runs tests/],
     ["vitest.config.ts: unhandled errors no longer fail the run", { before: { "package.json": VITEST_PKG, "vitest.config.ts": VITEST_CONFIG() }, after: { "vitest.config.ts": VITEST_CONFIG("    dangerouslyIgnoreUnhandledErrors: true,\n") } }, "skip_tests", /lets vitest pass a run with unhandled errors/],
     ["package.json: vitest run --dangerouslyIgnoreUnhandledErrors", { before: { "package.json": VITEST_PKG }, after: { "package.json": VITEST_PKG.replace("vitest run", "vitest run --dangerouslyIgnoreUnhandledErrors") } }, "skip_tests", /lets vitest pass a run with unhandled errors/],
+    ["tests/conftest.py, new: unittest's run replaced through setattr", { before: PY, after: { "tests/conftest.py": "import unittest\n\nsetattr(unittest.TestCase, \"run\", lambda self, result=None: None)\n" } }, "skip_tests", /replaces how unittest or pytest runs tests/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -195,8 +196,9 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["src/lib.rs: a Unix-only helper", { before: { ...RUST, "src/lib.rs": LIB_RS }, after: { "src/lib.rs": LIB_RS.replace("pub fn add", "#[cfg(unix)]\npub fn home() -> &'static str {\n    \"/\"\n}\n\npub fn add") } }],
     ["tests/unix.rs, new: Unix-only tests; tests/add.rs: a Unix-only test added", { before: RUST, after: { "tests/unix.rs": "#![cfg(unix)]\n\n#[test]\nfn perms() {\n    assert_eq!(calc::add(2, 2), 4);\n}\n", "tests/add.rs": `${RUST["tests/add.rs"]}\n#[cfg(unix)]\n#[test]\nfn adds_on_unix() {\n    assert_eq!(calc::add(2, 3), 5);\n}\n` } }],
     ["noxfile.py: pytest stops at the first failure with coverage, and lint checks src", { before: { ...PY, "noxfile.py": NOXFILE("") }, after: { "noxfile.py": NOXFILE(', "-x", "--cov=calc"', '"check", "src"') } }],
-    ["sitecustomize.py, new: coverage measured in subprocesses", { before: PY, after: { "sitecustomize.py": "import coverage\n\ncoverage.process_startup()\n" } }],
+    ["sitecustomize.py, new: coverage measured in subprocesses; tests/conftest.py: full diffs for unittest", { before: PY, after: { "sitecustomize.py": "import coverage\n\ncoverage.process_startup()\n", "tests/conftest.py": "from unittest import TestCase\n\nsetattr(TestCase, \"maxDiff\", None)\nTestCase.maxDiff = None\n" } }],
     ["vitest.config.ts: dangerouslyIgnoreUnhandledErrors spelled out as false", { before: { "package.json": VITEST_PKG, "vitest.config.ts": VITEST_CONFIG() }, after: { "vitest.config.ts": VITEST_CONFIG("    dangerouslyIgnoreUnhandledErrors: false,\n") } }],
+    ["test/cli.test.js, new: a CLI's tests stub process.exit and reset the exit code", { before: JS, after: { "test/cli.test.js": 'const { sum } = require("../src/sum");\n\nafterEach(() => {\n  process.exitCode = 0;\n});\n\ntest("exits", () => {\n  const exit = process.exit;\n  process.exit = jest.fn();\n  expect(sum([1, 2])).toBe(3);\n  process.exit = exit;\n});\n' } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
