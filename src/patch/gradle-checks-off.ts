@@ -10,8 +10,11 @@ export interface GradleFinding {
 /** A Gradle build script or convention plugin (build.gradle, build.gradle.kts, buildSrc/…/java-conventions.gradle). */
 export const GRADLE_FILE = /\.gradle(\.kts)?$/;
 
-/** Blocks configuring a test task: `test {`, `tasks.test {`, `tasks.named("test") {`, `tasks.withType<Test> {`, `useJUnitPlatform {`. */
-const TEST_BLOCK = /(^|[.\s(<'"])(test|Test|integrationTest)(\b|['">)])|\buseJUnit(Platform)?\b|\buseTestNG\b/;
+/**
+ * Blocks configuring a test task: `test {`, `tasks.test {`, `tasks.named("test") {`, `tasks.withType<Test> {`, `useJUnitPlatform {`;
+ * or the compilation of the tests (`compileTestJava`, `compileTestKotlin`), without which the test task has no source and passes.
+ */
+const TEST_BLOCK = /(^|[.\s(<'"])(test|Test|integrationTest)(\b|['">)])|\buseJUnit(Platform)?\b|\buseTestNG\b|\bcompileTest\w*|\bprocessTestResources\b/;
 /** Blocks configuring a lint or coverage check: `checkstyle {`, `tasks.withType(Checkstyle) {`, Android's `lint {`. */
 const CHECK_BLOCK = /\b(checkstyle|Checkstyle|pmd|Pmd|spotbugs|SpotBugs\w*|codenarc|CodeNarc|detekt|Detekt|ktlint|lint|lintOptions|errorprone|jacocoTestCoverageVerification)\b/;
 

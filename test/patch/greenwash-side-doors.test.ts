@@ -148,6 +148,7 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["vitest.config.ts: unhandled errors no longer fail the run", { before: { "package.json": VITEST_PKG, "vitest.config.ts": VITEST_CONFIG() }, after: { "vitest.config.ts": VITEST_CONFIG("    dangerouslyIgnoreUnhandledErrors: true,\n") } }, "skip_tests", /lets vitest pass a run with unhandled errors/],
     ["package.json: vitest run --dangerouslyIgnoreUnhandledErrors", { before: { "package.json": VITEST_PKG }, after: { "package.json": VITEST_PKG.replace("vitest run", "vitest run --dangerouslyIgnoreUnhandledErrors") } }, "skip_tests", /lets vitest pass a run with unhandled errors/],
     ["tests/conftest.py, new: unittest's run replaced through setattr", { before: PY, after: { "tests/conftest.py": "import unittest\n\nsetattr(unittest.TestCase, \"run\", lambda self, result=None: None)\n" } }, "skip_tests", /replaces how unittest or pytest runs tests/],
+    ["build.gradle: the tests no longer compiled (compileTestJava.enabled = false)", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("", "\ncompileTestJava.enabled = false\n") } }, "skip_tests", /turns a Gradle test task off: "compileTestJava\.enabled = false"/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
