@@ -48,6 +48,14 @@ export const RUNNER_PATTERNS: LinePattern[] = [
   },
   // vitest fails a run with unhandled errors unless told not to.
   { rule: "skip_tests", re: /\bdangerouslyIgnoreUnhandledErrors\b(?!["']?\s*[:=]\s*false\b)/, why: "lets vitest pass a run with unhandled errors (dangerouslyIgnoreUnhandledErrors)", files: new RegExp(`${VITEST_CONFIG_FILE.source}|(^|/)package\\.json$|\\.(sh|ya?ml|mk)$|(^|/)Makefile$`) },
+  // A script of the project's own preloaded into every node process (npm's node-options, NODE_OPTIONS) runs inside the test
+  // runner and can change its outcome; `--max-old-space-size` or a package (`--import tsx`) is the usual thing there.
+  {
+    rule: "skip_tests",
+    re: /\b(node-options|NODE_OPTIONS)\b\s*[=:]\s*["']?[^\n]*(--require|--import|--loader|--experimental-loader|-r)[= ]+["']?\.{1,2}\//,
+    why: "preloads a script of the project's own into every node process, the test runner's included",
+    files: new RegExp(`${SCRIPT_FILES.source}|(^|/)\\.(npmrc|yarnrc|env)$`),
+  },
   // The same selections on a command line, wherever one is written (composer.json's scripts included).
   {
     rule: "skip_tests",

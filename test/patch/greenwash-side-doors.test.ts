@@ -149,6 +149,7 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["package.json: vitest run --dangerouslyIgnoreUnhandledErrors", { before: { "package.json": VITEST_PKG }, after: { "package.json": VITEST_PKG.replace("vitest run", "vitest run --dangerouslyIgnoreUnhandledErrors") } }, "skip_tests", /lets vitest pass a run with unhandled errors/],
     ["tests/conftest.py, new: unittest's run replaced through setattr", { before: PY, after: { "tests/conftest.py": "import unittest\n\nsetattr(unittest.TestCase, \"run\", lambda self, result=None: None)\n" } }, "skip_tests", /replaces how unittest or pytest runs tests/],
     ["build.gradle: the tests no longer compiled (compileTestJava.enabled = false)", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("", "\ncompileTestJava.enabled = false\n") } }, "skip_tests", /turns a Gradle test task off: "compileTestJava\.enabled = false"/],
+    [".npmrc, new: node-options preloading a script of the project's own", { before: JS, after: { ".npmrc": "node-options=--require ./ci/exit-zero.js\n", "ci/exit-zero.js": "process.on(\"exit\", () => {\n  process.exitCode = 0;\n});\n" } }, "skip_tests", /preloads a script of the project's own into every node process/],
   ])("%s", async (_name, c, rule, reason) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
@@ -200,6 +201,7 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["sitecustomize.py, new: coverage measured in subprocesses; tests/conftest.py: full diffs for unittest", { before: PY, after: { "sitecustomize.py": "import coverage\n\ncoverage.process_startup()\n", "tests/conftest.py": "from unittest import TestCase\n\nsetattr(TestCase, \"maxDiff\", None)\nTestCase.maxDiff = None\n" } }],
     ["vitest.config.ts: dangerouslyIgnoreUnhandledErrors spelled out as false", { before: { "package.json": VITEST_PKG, "vitest.config.ts": VITEST_CONFIG() }, after: { "vitest.config.ts": VITEST_CONFIG("    dangerouslyIgnoreUnhandledErrors: false,\n") } }],
     ["test/cli.test.js, new: a CLI's tests stub process.exit and reset the exit code", { before: JS, after: { "test/cli.test.js": 'const { sum } = require("../src/sum");\n\nafterEach(() => {\n  process.exitCode = 0;\n});\n\ntest("exits", () => {\n  const exit = process.exit;\n  process.exit = jest.fn();\n  expect(sum([1, 2])).toBe(3);\n  process.exit = exit;\n});\n' } }],
+    [".npmrc, new: more memory for node, and tsx loaded by NODE_OPTIONS in the test script", { before: JS, after: { ".npmrc": "node-options=--max-old-space-size=4096\n", "package.json": JEST_PKG.replace('"test": "jest"', '"test": "NODE_OPTIONS=\\"--import tsx\\" jest"') } }],
   ])("%s", async (_name, c) => {
     const { diff, repo, cleanup } = await gitDiff(c);
     try {
