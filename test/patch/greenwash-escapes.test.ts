@@ -1,8 +1,6 @@
-import { describe, expect, test } from "@jest/globals";
-import { defaultRepoConfig } from "../../src/config/repo-config.js";
-import { applyPatch } from "../../src/patch/apply-patch.js";
-import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
-import { configWith } from "./helpers.js";
+import { describe, test } from "@jest/globals";
+import type { GitDiffCase as Case } from "./git-diff.js";
+import { expectAccepted, expectRefusedUnlessAllowed } from "./policy-expectations.js";
 
 /**
  * Ways to get CI green without fixing anything that the line patterns used to miss: each case is a real
@@ -221,17 +219,7 @@ describe("green-washing that used to get through is refused, and allowed by its 
     ["jest toThrow(RangeError) losing its type", { before: { "test/mean.test.js": JEST_THROWS("RangeError") }, after: { "test/mean.test.js": JEST_THROWS("") } }, "weaken_assertions", /dropping the expected exception type RangeError/],
     ["a jest test moved out of jest.config.js's roots", { before: { "jest.config.js": JEST_ROOTS, "test/mean.test.js": JEST_THROWS("RangeError") }, renames: [["test/mean.test.js", "legacy/mean.test.js"]] }, "delete_tests", /moves the test file test\/mean\.test\.js to legacy\/mean\.test\.js, out of jest's roots \(<rootDir>\/src, <rootDir>\/test\)/],
     ["a jest test moved out of package.json's jest testMatch", { before: { "package.json": JEST_PKG({ testMatch: ["<rootDir>/test/**/*.test.js"] }), "test/mean.test.js": JEST_THROWS("RangeError") }, renames: [["test/mean.test.js", "scripts/mean.test.js"]] }, "delete_tests", /out of jest's testMatch \(<rootDir>\/test\/\*\*\/\*\.test\.js\)/],
-  ])("%s", async (_name, c, rule, reason) => {
-    const { diff, repo, cleanup } = await gitDiff(c);
-    try {
-      const refused = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
-      expect(refused).toMatchObject({ ok: false, refusal: { rule, reason: expect.stringMatching(reason) } });
-      const allowed = await applyPatch(diff, repo, { config: configWith([rule]), dryRun: true });
-      expect(allowed).toMatchObject({ ok: true, overrides: [rule] });
-    } finally {
-      await cleanup();
-    }
-  });
+  ])("%s", (_name, c, rule, reason) => expectRefusedUnlessAllowed(c, rule, reason));
 });
 
 describe("legitimate fixes next to those files are still accepted", () => {
@@ -367,14 +355,5 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["jest toThrow(\"empty\") traded for the error's class", { before: { "test/mean.test.js": JEST_THROWS('"empty"') }, after: { "test/mean.test.js": JEST_THROWS("RangeError") } }],
     ["a jest test moved between two of jest.config.js's roots", { before: { "jest.config.js": JEST_ROOTS, "test/mean.test.js": JEST_THROWS("RangeError") }, renames: [["test/mean.test.js", "src/mean.test.js"]] }],
     ["a source file moved out of jest.config.js's roots", { before: { "jest.config.js": JEST_ROOTS, "src/mean.js": "exports.mean = (xs) => xs.reduce((a, b) => a + b) / xs.length;\n" }, renames: [["src/mean.js", "lib/mean.js"]] }],
-  ])("%s", async (_name, c) => {
-    const { diff, repo, cleanup } = await gitDiff(c);
-    try {
-      const r = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
-      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
-      expect(r.overrides).toEqual([]);
-    } finally {
-      await cleanup();
-    }
-  });
+  ])("%s", (_name, c) => expectAccepted(c));
 });

@@ -2,7 +2,7 @@ import { describe, expect, test } from "@jest/globals";
 import { defaultRepoConfig } from "../../src/config/repo-config.js";
 import { applyPatch } from "../../src/patch/apply-patch.js";
 import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
-import { configWith } from "./helpers.js";
+import { expectAccepted, expectRefusedUnlessAllowed } from "./policy-expectations.js";
 
 /**
  * Green-washing through a file that is neither a test nor a test runner's config: a pytest plugin, a
@@ -150,17 +150,7 @@ describe("green-washing outside the tests and their config is refused, and allow
     ["tests/conftest.py, new: unittest's run replaced through setattr", { before: PY, after: { "tests/conftest.py": "import unittest\n\nsetattr(unittest.TestCase, \"run\", lambda self, result=None: None)\n" } }, "skip_tests", /replaces how unittest or pytest runs tests/],
     ["build.gradle: the tests no longer compiled (compileTestJava.enabled = false)", { before: GRADLE_PROJECT, after: { "build.gradle": GRADLE("", "\ncompileTestJava.enabled = false\n") } }, "skip_tests", /turns a Gradle test task off: "compileTestJava\.enabled = false"/],
     [".npmrc, new: node-options preloading a script of the project's own", { before: JS, after: { ".npmrc": "node-options=--require ./ci/exit-zero.js\n", "ci/exit-zero.js": "process.on(\"exit\", () => {\n  process.exitCode = 0;\n});\n" } }, "skip_tests", /preloads a script of the project's own into every node process/],
-  ])("%s", async (_name, c, rule, reason) => {
-    const { diff, repo, cleanup } = await gitDiff(c);
-    try {
-      const refused = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
-      expect(refused).toMatchObject({ ok: false, refusal: { rule, reason: expect.stringMatching(reason) } });
-      const allowed = await applyPatch(diff, repo, { config: configWith([rule]), dryRun: true });
-      expect(allowed).toMatchObject({ ok: true, overrides: [rule] });
-    } finally {
-      await cleanup();
-    }
-  });
+  ])("%s", (_name, c, rule, reason) => expectRefusedUnlessAllowed(c, rule, reason));
 });
 
 describe("legitimate changes next to those files are still accepted", () => {
@@ -202,16 +192,7 @@ describe("legitimate changes next to those files are still accepted", () => {
     ["vitest.config.ts: dangerouslyIgnoreUnhandledErrors spelled out as false", { before: { "package.json": VITEST_PKG, "vitest.config.ts": VITEST_CONFIG() }, after: { "vitest.config.ts": VITEST_CONFIG("    dangerouslyIgnoreUnhandledErrors: false,\n") } }],
     ["test/cli.test.js, new: a CLI's tests stub process.exit and reset the exit code", { before: JS, after: { "test/cli.test.js": 'const { sum } = require("../src/sum");\n\nafterEach(() => {\n  process.exitCode = 0;\n});\n\ntest("exits", () => {\n  const exit = process.exit;\n  process.exit = jest.fn();\n  expect(sum([1, 2])).toBe(3);\n  process.exit = exit;\n});\n' } }],
     [".npmrc, new: more memory for node, and tsx loaded by NODE_OPTIONS in the test script", { before: JS, after: { ".npmrc": "node-options=--max-old-space-size=4096\n", "package.json": JEST_PKG.replace('"test": "jest"', '"test": "NODE_OPTIONS=\\"--import tsx\\" jest"') } }],
-  ])("%s", async (_name, c) => {
-    const { diff, repo, cleanup } = await gitDiff(c);
-    try {
-      const r = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
-      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
-      expect(r.overrides).toEqual([]);
-    } finally {
-      await cleanup();
-    }
-  });
+  ])("%s", (_name, c) => expectAccepted(c));
 });
 
 test("gradlew made executable (a mode change, no hunk) is accepted", async () => {

@@ -1,0 +1,30 @@
+import { expect } from "@jest/globals";
+import { defaultRepoConfig } from "../../src/config/repo-config.js";
+import { applyPatch } from "../../src/patch/apply-patch.js";
+import { gitDiff, type GitDiffCase } from "./git-diff.js";
+import { configWith } from "./helpers.js";
+
+/** The edit, as git diffs it, is refused by `rule` with a reason matching `reason`, and goes through once the repo allows that rule. */
+export async function expectRefusedUnlessAllowed(c: GitDiffCase, rule: string, reason: RegExp): Promise<void> {
+  const { diff, repo, cleanup } = await gitDiff(c);
+  try {
+    const refused = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
+    expect(refused).toMatchObject({ ok: false, refusal: { rule, reason: expect.stringMatching(reason) } });
+    const allowed = await applyPatch(diff, repo, { config: configWith([rule]), dryRun: true });
+    expect(allowed).toMatchObject({ ok: true, overrides: [rule] });
+  } finally {
+    await cleanup();
+  }
+}
+
+/** The edit goes through the default policy with no override: the diff is shown when it does not. */
+export async function expectAccepted(c: GitDiffCase): Promise<void> {
+  const { diff, repo, cleanup } = await gitDiff(c);
+  try {
+    const r = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
+    if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
+    expect(r.overrides).toEqual([]);
+  } finally {
+    await cleanup();
+  }
+}
