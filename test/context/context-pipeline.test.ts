@@ -364,6 +364,38 @@ describe("build-context", () => {
     expect(out.finish).toContain(`its fix PR #41 of job ${before.id} answers it; nothing written`);
   });
 
+  // Raw logs can hold secrets GitHub did not mask; a job can then wait days for CI on its fix PR.
+  test("once the context is built the raw logs are gone: only the redacted context and the workflow file stay", async () => {
+    const { deps, job, ctx } = setup();
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(leakyLog(), { diff: DIFF });
+    const fetched = (await fetchLogsStage.run(job, deps, ctx)).result as FetchedLogs;
+    job.results["fetch-logs"] = fetched;
+    expect((await readdir(fetched.logsDir)).sort()).toEqual([`${GH_JOB}.json`, `${GH_JOB}.log`, "workflow.yml"]);
+    const r = (await buildContextStage.run(job, deps, ctx)).result as BuildContextResult;
+    gh.done();
+    expect((await readdir(fetched.logsDir)).sort()).toEqual(["context.json", "workflow.yml"]);
+    expect(r.contextPath).toBe(join(fetched.logsDir, "context.json"));
+    const left = (await readFile(r.contextPath, "utf8")) + (await readFile(join(fetched.logsDir, "workflow.yml"), "utf8"));
+    for (const c of CORPUS) expect(left).not.toContain(c.secret);
+  });
+
+  test("build-context run again after a crash (its result not stored, the raw logs already gone) fetches them again and builds the same context", async () => {
+    const { deps, job, ctx } = setup();
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(svgoLog, { diff: DIFF });
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    const first = (await buildContextStage.run(job, deps, ctx)).result as BuildContextResult;
+    gh.done();
+    gh.cleanup();
+    // The process died before the runner stored the result: the stage runs again on the same job.
+    await mockRun(svgoLog, { diff: DIFF });
+    const again = (await buildContextStage.run(job, deps, ctx)).result as BuildContextResult;
+    gh.done();
+    expect(again.context).toEqual(first.context);
+    expect((await readdir(dirname(again.contextPath))).sort()).toEqual(["context.json", "workflow.yml"]);
+  });
+
   test("after an operator retry (workspace and logs removed) it clones and fetches again", async () => {
     const { deps, job, ctx } = setup();
     await cloneRepoStage.run(job, deps, ctx);

@@ -15,6 +15,7 @@ import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { answeredBy, openSiblingFix } from "./open-sibling-fix.js";
 import { fetchLogsStage } from "./fetch-logs.js";
+import { removeRawLogs } from "../../adapters/workspace/remove-raw-logs.js";
 
 /** Cap on the head commit's diff before it is weighed against the token budget. */
 const DIFF_MAX_BYTES = 64 * 1024;
@@ -62,6 +63,9 @@ export const buildContextStage: Stage = {
     const context = await buildFailureContext({ job, dir: ws.dir, jobs, headCommitDiff, budgetTokens: budget, countTokens });
     const contextPath = join(fetched.logsDir, "context.json");
     await writeFile(contextPath, JSON.stringify(context, null, 1));
+    // The context is redacted and no later stage reads the raw logs: they go now, not when the job ends days
+    // later. A run of this stage again (a crash before its result was stored, a retry) fetches them again.
+    await removeRawLogs(fetched.logsDir);
     const summary = {
       classification: context.classification, tokens: context.budget.used, budget, dropped: context.budget.dropped,
       excerpts: context.excerpts.length, failedTests: context.failed_tests.length, locations: context.locations.length, snippets: context.snippets.length,
