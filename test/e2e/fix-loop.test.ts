@@ -1,6 +1,8 @@
 import { describe, expect, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { logsDirOf } from "../../src/adapters/workspace/logs-dir.js";
 import { permanent, transient } from "../../src/core/errors.js";
 import type { Job } from "../../src/core/job.js";
 import type { FailureContext } from "../../src/core/failure-context.js";
@@ -478,6 +480,29 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(ctx.test_config).toBeUndefined();
     expect(ctx.excerpts.length).toBeGreaterThan(0);
     expect(ctx.budget.dropped.join("\n")).toMatch(/test_config/);
+  });
+
+  // Raw and unredacted, they would otherwise sit beside the workspace while the repaired PR waits for CI.
+  test("the fix branch's run logs are read for the repair's excerpts, then removed", async () => {
+    let seen: Job | undefined;
+    const s = await setup({ repair: async (job) => ((seen = job), { ok: true }) });
+    const reads = {
+      writes: s.gh,
+      listCommitRuns: s.gh.listCommitRuns.bind(s.gh),
+      listRunJobs: async () => [{ id: 31, name: "pytest", status: "completed", conclusion: "failure", steps: PYTEST_RUN_STEPS }],
+      downloadJobLog: async () => (async function* () { yield Buffer.from(pytestRunLog(3)); })(),
+      listAnnotations: async () => [],
+      getFileContent: async () => null,
+      getRepoConfig: async () => null,
+    };
+    s.deps.github = { forInstallation: async () => reads as never };
+    await s.run();
+    const logsDir = logsDirOf((await s.deps.workspace.get(s.job.id))!);
+    await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const ctx = (seen!.results["repair-context"] as { context: FailureContext }).context;
+    expect(ctx.previous_attempt?.excerpts?.map((e) => e.text).join("\n")).toContain("AssertionError: case 0");
+    expect(await readdir(logsDir).catch(() => [])).not.toContain("fix-run-900");
   });
 
   // Each attempt is fitted from the job's own context: were the fitted one stored over it, the next attempt

@@ -1,5 +1,6 @@
 import type { Deps } from "../../core/deps.js";
 import { toAppError } from "../../core/errors.js";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
 import { fitRepairContext, type PreviousAttempt } from "../../context/fit-repair-context.js";
@@ -336,10 +337,11 @@ async function prepareRepair(job: Job, deps: Deps, ctx: StageContext, open: Open
 /** Logs of the fix branch's failed run; GitHub trouble is retried, a run without job logs gives none. */
 async function fixRunLogExcerpts(job: Job, deps: Deps, ctx: StageContext, open: OpenPullRequestResult, ev: Extract<PrEvent, { kind: "ci" }>): Promise<ContextExcerpt[]> {
   if (job.run.source !== "workflow_run") return [];
+  let dir: string | undefined;
   try {
     const ws = await ensureWorkspace(job, deps, ctx);
     const gh = await deps.github.forInstallation(job.installationId);
-    const dir = join(logsDirOf(ws), `fix-run-${ev.runId}`);
+    dir = join(logsDirOf(ws), `fix-run-${ev.runId}`);
     const run = { id: ev.runId, attempt: ev.attempt ?? 1, headSha: open.commitSha, ...(job.run.workflowPath ? { workflowPath: job.run.workflowPath } : {}) };
     const fetched = await fetchRunLogs(gh, job, run, dir, deps.config.LOG_MAX_BYTES_PER_JOB, ctx);
     return await fixRunExcerpts(fetched, Math.floor(deps.config.CONTEXT_BUDGET_TOKENS / 4));
@@ -348,6 +350,10 @@ async function fixRunLogExcerpts(job: Job, deps: Deps, ctx: StageContext, open: 
     if (err.retryable) throw err;
     ctx.log.warn({ err, fixRunId: ev.runId }, "fix-branch run logs unavailable; repairing without them");
     return [];
+  } finally {
+    // Raw and unredacted, and read only for the excerpts (redacted): a retry of the repair fetches them again.
+    // One that cannot go now goes with the workspace when the job ends.
+    if (dir) await rm(dir, { recursive: true, force: true }).catch((err: unknown) => ctx.log.warn({ err, dir }, "could not remove the fix-branch run's logs"));
   }
 }
 
