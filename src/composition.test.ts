@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryJobStore } from "./adapters/store/memory-store.js";
@@ -37,6 +37,45 @@ describe("startWorkers", () => {
       // Consuming already, it would run jobs in a process about to exit (or, embedded, left running after "could not start").
       expect(started).toBe(false);
     } finally {
+      await closeDeps(deps);
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Raw logs can hold secrets GitHub did not mask: a job waiting days for CI on its fix PR must not keep them
+  // because an older version (or a process that died before removing them) left them there.
+  test("the start-up sweep removes the raw logs of unfinished jobs past build-context, and the workspaces of ended jobs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-composition-"));
+    const root = join(dir, "ws");
+    const queue: JobQueue = {
+      kind: "test",
+      ping: async () => undefined,
+      enqueue: async () => undefined,
+      start: async () => undefined,
+      stop: async () => undefined,
+      stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
+    };
+    const store = new MemoryJobStore();
+    const watching = { ...makeJob(), state: "pr" as const, stage: "watch-pr", waitingFor: "pr_outcome", completedStages: ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "rerun-flaky", "propose-patch", "apply-and-validate", "open-pull-request"] };
+    const fetched = { ...makeJob(), state: "analysis" as const, stage: "build-context", completedStages: ["check-repo-config", "clone-repo", "fetch-logs"] };
+    const ended = { ...makeJob(), state: "failed" as const };
+    for (const job of [watching, fetched, ended]) {
+      await store.recordIntake(makeDelivery(job), "{}", job);
+      await mkdir(join(root, job.id, ".git"), { recursive: true });
+      await mkdir(join(root, `${job.id}.logs`, "fix-run-900"), { recursive: true });
+      for (const f of ["2320994299.log", "2320994299.json", "context.json", "workflow.yml", "fix-run-900/31.log"]) await writeFile(join(root, `${job.id}.logs`, f), "raw");
+    }
+    const config = loadAppConfig({ DATA_DIR: dir, WORKSPACE_ROOT: root, T0_WORKERS: "1" });
+    const deps = await buildDeps(config, { logger: silentLogger(), overrides: { store, queue } });
+    const runner = await startWorkers(deps, { stages: [], probeSandbox: async () => ({ available: true }) });
+    try {
+      expect((await readdir(join(root, `${watching.id}.logs`))).sort()).toEqual(["context.json", "workflow.yml"]);
+      // build-context has yet to read them.
+      expect((await readdir(join(root, `${fetched.id}.logs`))).sort()).toEqual(["2320994299.json", "2320994299.log", "context.json", "fix-run-900", "workflow.yml"]);
+      expect((await readdir(root)).filter((n) => n.startsWith(ended.id))).toEqual([]);
+      expect(await readdir(join(root, watching.id))).toEqual([".git"]);
+    } finally {
+      await runner?.stop();
       await closeDeps(deps);
       await rm(dir, { recursive: true, force: true });
     }

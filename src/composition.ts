@@ -17,6 +17,7 @@ import { createTensorZeroModel } from "./adapters/tensorzero/tensorzero-model.js
 import { createFsWorkspace, workspaceOptionsFromConfig } from "./adapters/workspace/fs-workspace.js";
 import { Runner } from "./pipeline/runner.js";
 import { STAGES } from "./pipeline/stages.js";
+import { BUILD_CONTEXT } from "./pipeline/stages/propose-patch.js";
 import { startFeedbackOutbox } from "./feedback/outbox.js";
 import { startParkedReconciler } from "./pipeline/reconcile-parked.js";
 import { runNowAndEvery, takesLease } from "./core/periodic.js";
@@ -121,7 +122,7 @@ export async function startWorkers(
   const sandboxChecked = checkSandbox(deps, opts.probeSandbox);
   const runner = new Runner(deps, opts.stages ?? STAGES);
   const keep = new Set(await deps.store.listUnfinishedJobIds());
-  const swept = await deps.workspace.sweep(keep);
+  const swept = await deps.workspace.sweep(keep, await pastBuildContext(deps, keep));
   if (swept) deps.logger.info({ swept }, "removed stale workspaces");
   // Queued before consuming: a resume that fails (Redis refusing writes) fails the start with nothing taken,
   // where a queue already consuming ran jobs in a process about to exit (embedded: left running after it).
@@ -194,4 +195,17 @@ export function startRedelivery(deps: Deps, api: WebhookDeliveriesPort | undefin
     }
   };
   return runNowAndEvery(everyMs, run);
+}
+
+/**
+ * The unfinished jobs whose raw logs no stage reads any more: build-context made the redacted context from
+ * them. A job waiting days for CI on its fix PR would otherwise keep them from before that was so.
+ */
+async function pastBuildContext(deps: Deps, ids: ReadonlySet<string>): Promise<Set<string>> {
+  const done = new Set<string>();
+  for (const id of ids) {
+    const job = await deps.store.getJob(id);
+    if (job?.completedStages.includes(BUILD_CONTEXT)) done.add(id);
+  }
+  return done;
 }

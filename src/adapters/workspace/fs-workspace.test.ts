@@ -294,6 +294,24 @@ describe("the start-up sweep with a WORKSPACE_ROOT shared by several processes",
     return child;
   }
 
+  test("the sweep removes the raw logs of kept jobs past build-context, but not while a live process uses the workspace", async () => {
+    const root = join(base, "raw-logs");
+    const ws = createFsWorkspace(options(root));
+    const [done, used, notYet] = ["01936f7e-0000-7000-8000-0000000000d1", "01936f7e-0000-7000-8000-0000000000d2", "01936f7e-0000-7000-8000-0000000000d3"];
+    for (const id of [done, used, notYet]) {
+      await mkdir(join(root, id, ".git"), { recursive: true });
+      await mkdir(join(root, `${id}.logs`, "fix-run-7"), { recursive: true });
+      for (const f of ["1.log", "1.json", "context.json", "workflow.yml", "fix-run-7/2.log"]) await writeFile(join(root, `${id}.logs`, f), "raw");
+    }
+    // This process resumed it: a repair may be reading its fix-branch run's logs.
+    await ws.get(used);
+    expect(await ws.sweep(new Set([done, used, notYet]), new Set([done, used]))).toBe(0);
+    expect((await readdir(join(root, `${done}.logs`))).sort()).toEqual(["context.json", "workflow.yml"]);
+    expect((await readdir(join(root, `${used}.logs`))).sort()).toEqual(["1.json", "1.log", "context.json", "fix-run-7", "workflow.yml"]);
+    expect((await readdir(join(root, `${notYet}.logs`))).sort()).toEqual(["1.json", "1.log", "context.json", "fix-run-7", "workflow.yml"]);
+    expect(await readdir(join(root, done))).toEqual([".git"]);
+  });
+
   test("a clone names this process as its owner beside the checkout; remove takes it away", async () => {
     const root = join(base, "owned");
     const ws = createFsWorkspace(options(root));

@@ -16,6 +16,7 @@ import { indexPack, type IndexPackOptions } from "./git/index-pack.js";
 import { openGitObjects, type GitObject } from "./git/git-objects.js";
 import { gitPackFileOf, type GitPackFile } from "./git/git-pack-file.js";
 import { listCommitFiles } from "./git/list-commit-files.js";
+import { removeRawLogs } from "./remove-raw-logs.js";
 import { ownerAlive, parseOwner, thisProcess } from "./workspace-owner.js";
 
 export interface FsWorkspaceOptions {
@@ -218,8 +219,20 @@ export function createFsWorkspace(opts: FsWorkspaceOptions): WorkspacePort {
       await rm(ownerFileOf(dir), { force: true });
     },
 
-    async sweep(keepJobIds) {
+    async sweep(keepJobIds, rawLogsDone = new Set()) {
       const entries = await readdir(opts.root, { withFileTypes: true }).catch(() => []);
+      let rawLogs = 0;
+      for (const id of rawLogsDone) {
+        if (!keepJobIds.has(id) || !SAFE_ID.test(id)) continue;
+        const dir = join(opts.root, id);
+        // A live process's job: it may be reading a fix-branch run's logs right now.
+        if (await inUse(dir, entries.map((e) => e.name).filter((n) => n.startsWith(`${id}.owner.`)))) continue;
+        rawLogs += await removeRawLogs(`${dir}.logs`).catch((raw: NodeJS.ErrnoException) => {
+          opts.logger?.warn({ jobId: id, err: { code: raw.code, message: raw.message } }, "raw logs could not be removed; the next start tries again");
+          return 0;
+        });
+      }
+      if (rawLogs) opts.logger?.info({ removed: rawLogs }, "raw logs of jobs past build-context removed");
       const ids = new Map<string, string[]>();
       for (const e of entries) {
         const id = e.name.replace(BESIDE, "");

@@ -19,6 +19,10 @@ export interface WorkspacePort {
   clone(req: CloneRequest): Promise<Workspace>;
   get(jobId: string): Promise<Workspace | undefined>;
   remove(jobId: string): Promise<void>;
-  /** Removes workspaces left behind by a previous process (called at start-up). */
-  sweep(keepJobIds: ReadonlySet<string>): Promise<number>;
+  /**
+   * Removes workspaces left behind by a previous process (called at start-up), but those of `keepJobIds`;
+   * of those, the jobs in `rawLogsDone` (past build-context) lose their raw logs, kept by an older version
+   * or a process that died before it removed them.
+   */
+  sweep(keepJobIds: ReadonlySet<string>, rawLogsDone?: ReadonlySet<string>): Promise<number>;
 }
