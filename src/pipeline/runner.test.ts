@@ -3,7 +3,7 @@ import { InProcessQueue } from "../adapters/queue/in-process-queue.js";
 import type { Deps } from "../core/deps.js";
 import { permanent, transient, AppError } from "../core/errors.js";
 import { silentLogger } from "../core/logger.js";
-import type { JobState } from "../core/job.js";
+import { stopJob, type JobState } from "../core/job.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { jsonLogLines } from "../../test/helpers/recording-logger.js";
@@ -52,6 +52,21 @@ describe("Runner", () => {
     expect(done.results).toEqual({ a: { name: "a" }, b: { name: "b" }, c: { name: "c" } });
     expect(done.completedStages).toEqual(["a", "b", "c"]);
     expect(s.removed).toEqual([job.id]);
+  });
+
+  test("a job stopped while it waits for a retry has its workspace removed when the queue hands it over", async () => {
+    const s = setup([stage("fetch", "analysis", async () => { throw transient("http_502", "bad gateway"); })]);
+    const job = await s.add();
+    await s.start();
+    await s.clock.advance(0);
+    const waiting = (await s.store.getJob(job.id))!;
+    expect(waiting).toMatchObject({ state: "analysis", error: { code: "http_502" } });
+    expect(s.removed).toEqual([]);
+    // As the installation handler stops it: in the store only, no run of it going on.
+    await s.store.updateJob(job.id, (j) => void stopJob(j, { code: "repository_removed", message: "removed from the installation" }, new Date(s.clock.now()).toISOString()));
+    await s.clock.advance(Date.parse(waiting.nextAttemptAt!) - s.clock.now());
+    expect(s.removed).toEqual([job.id]);
+    expect((await s.store.getJob(job.id))!).toMatchObject({ state: "failed", error: { code: "repository_removed" } });
   });
 
   test("retries a retryable failure after an exponential, jittered backoff", async () => {

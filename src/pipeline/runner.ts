@@ -149,6 +149,11 @@ export class Runner {
     const deps: Deps = fence ? this.#fenced(item.jobId, fence) : this.#deps;
     const { store } = deps;
     let job = await store.getJob(item.jobId);
+    if (job && isFinal(job.state) && !this.#stopping && !lost?.aborted) {
+      // Stopped while it waited in the queue (a retry's backoff): no run of it ends, so none removed its
+      // workspace, and its raw logs would stay there until the next start's sweep.
+      return await this.#cleanup(job, this.#deps.logger.child(bindingsOf(job)));
+    }
     if (!job || isFinal(job.state) || job.waitingFor || this.#stopping || lost?.aborted) return;
     const where: JobBindings = { ...bindingsOf(job), stage: job.stage ?? null };
     this.#where.set(job.id, where);
