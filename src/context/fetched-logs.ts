@@ -8,7 +8,8 @@ export const WORKFLOW_MAX_BYTES = 1024 * 1024;
 
 /**
  * What `fetch-logs` leaves for `build-context`: small enough for the job record. The logs themselves,
- * the API steps and the annotations are files in `logsDir` (beside the checkout, removed with it).
+ * the API steps and the annotations are files in `logsDir` (beside the checkout), removed by build-context
+ * once it has written the redacted context (see removeRawLogs); the workflow file stays for validation.
  */
 export interface FetchedLogs {
   logsDir: string;

@@ -20,7 +20,8 @@ export { WORKFLOW_MAX_BYTES };
 /**
  * Downloads what explains the failure: the failed jobs of the run's attempt, each job's log (tail kept,
  * within LOG_MAX_BYTES_PER_JOB), its check-run annotations, and the workflow file at head_sha, whose
- * `run:` script of the failing step becomes the command to reproduce. Files go to `<workspace>.logs/`.
+ * `run:` script of the failing step becomes the command to reproduce. Files go to `<workspace>.logs/`;
+ * build-context removes all but the workflow file once it has made the redacted context from them.
  */
 export const fetchLogsStage: Stage = {
   name: "fetch-logs",
