@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, jest, test } from "@jest/globals";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nock from "nock";
@@ -357,12 +357,16 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
       .on("GET", `${API}/issues/7/comments`, { body: [] }, { times: 2 })
       .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
     expect(await send("workflow_run", failedRunPayload())).toBe(202);
-    await waitFor((j) => j.state === "pr" && j.error?.retryable === true, "the PR creation to fail once");
+    const crashed = await waitFor((j) => j.state === "pr" && j.error?.retryable === true, "the PR creation to fail once");
+    // The raw log went once the context was built: validation and the resume go on without it.
+    const logsDir = join(lastDir, "ws", `${crashed.id}.logs`);
+    expect((await readdir(logsDir)).sort()).toEqual(["context.json", "workflow.yml"]);
     await first.stop({ drainMs: 0 });
     app = undefined;
     await start({}, { dir: lastDir, gateway });
     const job = await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the resumed job to open the PR");
     gh.done();
+    expect((await readdir(logsDir)).sort()).toEqual(["context.json", "workflow.yml"]);
     expect(gh.requests.filter((q) => q.operationId === "git/create-commit")).toHaveLength(1);
     expect(gh.requests.filter((q) => q.operationId === "pulls/create" && q.body)).toHaveLength(2);
     expect(job.completedStages.filter((s) => s === "open-pull-request")).toHaveLength(1);
