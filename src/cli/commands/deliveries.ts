@@ -83,9 +83,12 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     return 1;
   }
   // Loaded here only: `deliveries list` should not pay for Probot.
-  const [{ createProbot }, { createOctokitWebhookDeliveries }, { redeliverFailed, recordedDeliveries, MAX_DELIVERY_ATTEMPTS }, { createLogger }] = await Promise.all([
-    import("../../app.js"), import("../../adapters/github/octokit-webhook-deliveries.js"), import("../../handlers/redeliver-failed.js"), import("../../core/logger.js"),
-  ]);
+  // One after the other: their graphs share modules (uuid), and jest's ESM loader, linking two graphs at once,
+  // fails on a module the other is still linking ("request for './max.js' is not in cache"). Node does not care.
+  const { createProbot } = await import("../../app.js");
+  const { createOctokitWebhookDeliveries } = await import("../../adapters/github/octokit-webhook-deliveries.js");
+  const { redeliverFailed, recordedDeliveries, MAX_DELIVERY_ATTEMPTS } = await import("../../handlers/redeliver-failed.js");
+  const { createLogger } = await import("../../core/logger.js");
   // Warnings (a refused redelivery, a give-up) go to stderr as JSON lines, as the server would log them.
   const logger = createLogger({ level: "warn", destination: process.stderr });
   const probot = createProbot(config, logger);
