@@ -47,14 +47,7 @@ describe("startWorkers", () => {
   test("the start-up sweep removes the raw logs of unfinished jobs past build-context, and the workspaces of ended jobs", async () => {
     const dir = await mkdtemp(join(tmpdir(), "t0-composition-"));
     const root = join(dir, "ws");
-    const queue: JobQueue = {
-      kind: "test",
-      ping: async () => undefined,
-      enqueue: async () => undefined,
-      start: async () => undefined,
-      stop: async () => undefined,
-      stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
-    };
+    const queue = idleQueue();
     const store = new MemoryJobStore();
     const watching = { ...makeJob(), state: "pr" as const, stage: "watch-pr", waitingFor: "pr_outcome", completedStages: ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "rerun-flaky", "propose-patch", "apply-and-validate", "open-pull-request"] };
     const fetched = { ...makeJob(), state: "analysis" as const, stage: "build-context", completedStages: ["check-repo-config", "clone-repo", "fetch-logs"] };
@@ -119,14 +112,7 @@ describe("startWorkers", () => {
 
   test("starts the reconciliation of parked jobs with the workers: a job parked for a day is asked about; one lease per fleet", async () => {
     const dir = await mkdtemp(join(tmpdir(), "t0-composition-"));
-    const queue: JobQueue = {
-      kind: "test",
-      ping: async () => undefined,
-      enqueue: async () => undefined,
-      start: async () => undefined,
-      stop: async () => undefined,
-      stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
-    };
+    const queue = idleQueue();
     const leases: string[] = [];
     const run = async (leased: boolean) => {
       const store = Object.assign(new MemoryJobStore(), { tryLease: async (name: string) => (leases.push(name), leased) });
@@ -155,3 +141,15 @@ describe("startWorkers", () => {
     }
   });
 });
+
+/** A queue that takes jobs and runs none: what start-up does, without workers. */
+function idleQueue(): JobQueue {
+  return {
+    kind: "test",
+    ping: async () => undefined,
+    enqueue: async () => undefined,
+    start: async () => undefined,
+    stop: async () => undefined,
+    stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
+  };
+}
