@@ -450,7 +450,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
 
   test("review comments: one the paged list skipped (another deleted between its pages) but GitHub still has is not withdrawn; nothing recorded", async () => {
     const { job, s } = await parkedWithProposal();
-    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    await aliceReviewCommentSent(s, job);
     const before = await s.get(job.id);
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
     // The list as read does not have it; GitHub, asked for 41 itself, does.
@@ -467,7 +467,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
 
   test("review comments: one missing from the list whose own read GitHub fails for now (5xx) withdraws nothing, records nothing else either; the pass is tried again", async () => {
     const { job, s } = await parkedWithProposal();
-    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    await aliceReviewCommentSent(s, job);
     const before = await s.get(job.id);
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, { body: [apiReviewComment(45, "carol", "Add a test.", 12)] });
@@ -483,7 +483,7 @@ describe("reconcileParked: a fix PR whose webhooks never came", () => {
 
   test("review comments: a list GitHub failed to give whole (a later page refused) withdraws nothing; the pass is tried again", async () => {
     const { job, s } = await parkedWithProposal(false);
-    await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+    await aliceReviewCommentSent(s, job);
     const before = await s.get(job.id);
     gh!.on("GET", `${REPO}/pulls/7/reviews?per_page=100`, { body: [] });
     gh!.on("GET", `${REPO}/pulls/7/comments?per_page=100`, {
@@ -664,6 +664,11 @@ describe("reconcileParked: an installation GitHub refuses a token for", () => {
  * A job parked on its open fix PR for longer than the threshold, with a proposal for reviews to go to; its PR
  * and runs read, and its timeline (once a pass: `timeline`; false when the test mocks it, or the pass fails before reading it).
  */
+/** Alice's review comment 41 on the fix, already sent as `comment` feedback: what a later pass may withdraw. */
+async function aliceReviewCommentSent(s: Awaited<ReturnType<typeof setup>>, job: Job): Promise<void> {
+  await s.store.updateJob(job.id, (j) => void j.feedback.push({ id: "comment:review_comment:41", metric: "comment", value: "This import is unused. (on src/a.ts:12)", target: { episodeId: "ep" }, tags: { author: "alice" }, status: "sent", attempts: 1, createdAt: "2026-11-23T12:00:00.000Z" }));
+}
+
 async function parkedWithProposal(timeline: MockReply | false = { body: [] }, pr: ReturnType<typeof pull> = pull("open")) {
   const job = prJob(1, "2026-11-23T12:00:00.000Z");
   job.results["propose-patch"] = { episodeId: "ep", inferenceId: "inf", proposal: { diagnosis: "d", diff: "--- a\n", confidence: 0.8, files: [] } };

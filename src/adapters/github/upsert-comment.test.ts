@@ -28,6 +28,15 @@ function thread() {
   return { t, comments, writes };
 }
 
+/** Someone else acts on the thread right after each of this writer's edits lands. */
+function afterEachEdit(t: CommentThread, then: () => void): void {
+  const edit = t.edit;
+  t.edit = async (id, body) => {
+    await edit(id, body);
+    then();
+  };
+}
+
 const M = "<!-- m -->";
 /** A list comment: the lines it had, plus `line`, sorted. */
 const adding = (line: string) => (current: string | undefined) => [M, ...new Set([...(current ?? M).split("\n").slice(1), line])].sort().join("\n");
@@ -58,11 +67,9 @@ describe("upsertComment", () => {
     await t.create(`${M}\nx`);
     writes.length = 0;
     // Someone else puts the old text back after each of this writer's edits.
-    const edit = t.edit;
-    t.edit = async (id, body) => {
-      await edit(id, body);
+    afterEachEdit(t, () => {
       comments[0]!.body = `${M}\nx`;
-    };
+    });
     expect(await upsertComment(t, M, adding("a"), { shared: true })).toEqual({ id: 1, created: false, unsettled: true });
     expect(writes).toHaveLength(1 + SHARED_COMMENT_REWRITES);
   });
@@ -71,11 +78,9 @@ describe("upsertComment", () => {
     const { t, comments, writes } = thread();
     await t.create(`${M}\nx`);
     writes.length = 0;
-    const edit = t.edit;
-    t.edit = async (id, body) => {
-      await edit(id, body);
+    afterEachEdit(t, () => {
       comments.length = 0;
-    };
+    });
     expect(await upsertComment(t, M, adding("a"), { shared: true })).toEqual({ id: 1, created: false });
     expect(writes).toEqual(["edit 1"]);
   });
