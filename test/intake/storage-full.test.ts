@@ -106,10 +106,7 @@ describe("webhook intake on the embedded store's full disk", () => {
     await mkdir(dir);
     let full = true;
     const enospc = () => Object.assign(new Error("ENOSPC: no space left on device, fdatasync"), { code: "ENOSPC", syscall: "fdatasync" });
-    const journalSync: FileSync = {
-      inline: (fd) => (full ? (() => { throw enospc(); })() : FDATASYNC.inline(fd)),
-      pooled: (fh) => (full ? Promise.reject(enospc()) : FDATASYNC.pooled(fh)),
-    };
+    const journalSync: FileSync = (fh) => (full ? Promise.reject(enospc()) : FDATASYNC(fh));
     const now = () => Date.parse("2026-12-07T10:00:00Z");
     const store = await LowdbJobStore.open(dir, { journalSync, now });
     const { logger, lines } = recordingLogger();

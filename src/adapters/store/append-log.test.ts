@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, open, rm } from "node:fs/promises";
+import { existsSync, fstatSync, readdirSync, readFileSync, readSync } from "node:fs";
+import { mkdtemp, rm, type FileHandle } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppendLog } from "./append-log.js";
@@ -32,58 +32,105 @@ describe("AppendLog", () => {
     expect(readFileSync(join(dir, "2026-12-06.ndjson"), "utf8")).toBe("a\nb\nc\n");
   });
 
-  /** Counts the syncs, wherever they run, and makes each take `ms[i]` of the clock given to the log. */
-  function countedSync(ms: number[] = []) {
-    const calls: Array<"inline" | "pooled"> = [];
-    let clock = 0;
-    const take = () => void (clock += ms[calls.length - 1] ?? 0.2);
+  /**
+   * Records how many lines each sync made durable. A sync waits for `release()` while `hold` is set, as a
+   * disk busy writing would: lines appended meanwhile make the log busy.
+   */
+  function countedSync() {
+    const batches: number[] = [];
+    let committed = 0;
+    const held: Array<() => void> = [];
+    const state = { hold: false };
     return {
-      calls,
-      elapsed: () => clock,
-      sync: {
-        inline: () => void (calls.push("inline"), take()),
-        pooled: async () => void (calls.push("pooled"), take()),
+      batches,
+      state,
+      release: () => held.splice(0).forEach((r) => r()),
+      sync: async (fh: FileHandle) => {
+        // Read at once, not through the thread pool: a test's few event-loop turns see the batch recorded.
+        const text = Buffer.alloc(fstatSync(fh.fd).size);
+        readSync(fh.fd, text, 0, text.length, 0);
+        const lines = text.toString().split("\n").length - 1;
+        batches.push(lines - committed);
+        committed = lines;
+        if (state.hold) await new Promise<void>((r) => held.push(r));
       },
     };
   }
+  const turns = async (n = 5) => {
+    for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+  };
 
   test("a line appended in the event-loop turn a commit ends joins the next commit, not one of its own", async () => {
     const counted = countedSync();
-    const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync, elapsed: counted.elapsed });
+    const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
     const a = log.append(line("a"));
     await new Promise((r) => setImmediate(r)); // a's commit is under way
     const b = log.append(line("b")); // waits for the next one
     await a;
     const c = log.append(line("c")); // as a request handled in the same turn as a's commit ending
     await Promise.all([b, c]);
-    expect(counted.calls).toHaveLength(2);
+    expect(counted.batches).toEqual([1, 2]);
     await log.close();
   });
 
-  test("syncs on the event loop while the disk answers fast, in the thread pool after a slow sync until one is fast", async () => {
-    // The second sync takes 40 ms: the two after it go to the pool, the first of which is fast again.
-    const counted = countedSync([0.2, 40, 0.3, 0.2, 0.2]);
-    const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync, elapsed: counted.elapsed });
-    for (const text of ["a", "b", "c", "d", "e"]) await log.append(line(text));
-    expect(counted.calls).toEqual(["inline", "inline", "pooled", "inline", "inline"]);
-    await log.close();
-    expect(readFileSync(join(dir, "log", readdirSync(join(dir, "log"))[0]!), "utf8")).toBe("a\nb\nc\nd\ne\n");
-  });
+  describe("gathering under load", () => {
+    // setTimeout is faked and never advanced unless a test says so: a commit that waited for it would hang.
+    beforeEach(() => void jest.useFakeTimers({ doNotFake: ["setImmediate", "nextTick", "queueMicrotask", "performance"] }));
+    afterEach(() => void jest.useRealTimers());
 
-  test("by default the first sync runs on the event loop, not in the thread pool", async () => {
-    const probe = await open(join(dir, "probe"), "w");
-    const pooled = jest.spyOn(Object.getPrototypeOf(probe) as { datasync(): Promise<void> }, "datasync");
-    await probe.close();
-    try {
-      const log = new AppendLog(join(dir, "log"), { fsync: true });
-      await log.append(line("a"));
+    test("a lone line is committed at once, not held back for others", async () => {
+      const counted = countedSync();
+      const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
+      for (const text of ["a", "b", "c"]) await log.append(line(text));
+      expect(counted.batches).toEqual([1, 1, 1]);
       await log.close();
-      // The first sync runs on the event loop (no sync has been slow yet).
-      expect(pooled).not.toHaveBeenCalled();
-      expect(readFileSync(join(dir, "log", readdirSync(join(dir, "log"))[0]!), "utf8")).toBe("a\n");
-    } finally {
-      pooled.mockRestore();
-    }
+    });
+
+    test("lines that came while a sync was on disk wait for five in all, then share one sync", async () => {
+      const counted = countedSync();
+      const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
+      counted.state.hold = true;
+      const a = log.append(line("a"));
+      await turns();
+      const early = [log.append(line("b")), log.append(line("c"))]; // while a is on disk
+      counted.state.hold = false;
+      counted.release();
+      await a;
+      await turns();
+      expect(counted.batches).toEqual([1]); // b and c wait for more
+      const rest = ["d", "e", "f"].map((t) => log.append(line(t)));
+      await Promise.all([...early, ...rest]);
+      expect(counted.batches).toEqual([1, 5]);
+      await log.close();
+      expect(readFileSync(join(dir, "log", readdirSync(join(dir, "log"))[0]!), "utf8")).toBe("a\nb\nc\nd\ne\nf\n");
+    });
+
+    test("a gathered batch is cut after 1 ms with what it has; a line alone after that is committed at once", async () => {
+      const counted = countedSync();
+      const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
+      counted.state.hold = true;
+      const a = log.append(line("a"));
+      await turns();
+      const b = log.append(line("b"));
+      counted.state.hold = false;
+      counted.release();
+      await a;
+      await turns();
+      expect(counted.batches).toEqual([1]);
+      jest.advanceTimersByTime(1);
+      await b;
+      expect(counted.batches).toEqual([1, 1]);
+      await log.append(line("c")); // b came alone: no more waiting
+      expect(counted.batches).toEqual([1, 1, 1]);
+      await log.close();
+    });
+
+    test("without fsync nothing is gathered", async () => {
+      const log = new AppendLog(join(dir, "log"), { fsync: false });
+      await Promise.all(["a", "b", "c"].map((t) => log.append(line(t)))); // one batch of three: a busy log
+      expect(await Promise.race([log.append(line("d")), turns(20).then(() => "held back")])).toEqual({ file: expect.any(String), offset: 6 });
+      await log.close();
+    });
   });
 
   test("a new day's file whose folder could not be flushed is flushed before its first line is acknowledged, and no try leaves it open", async () => {
@@ -94,7 +141,7 @@ describe("AppendLog", () => {
       if (refuse-- > 0) throw Object.assign(new Error(`EIO: i/o error, fsync '${path}'`), { code: "EIO" });
       synced.push(path);
     };
-    const log = new AppendLog(dir, { now: () => Date.parse("2026-12-06T10:00:00Z"), syncPath, sync: { inline: () => undefined, pooled: async () => undefined } });
+    const log = new AppendLog(dir, { now: () => Date.parse("2026-12-06T10:00:00Z"), syncPath, sync: async () => undefined });
     const before = openFiles();
     for (let i = 0; i < 3; i++) await expect(log.append(line(`refused ${i}`))).rejects.toMatchObject({ code: "EIO" });
     // The file exists from the first try on: its name in the folder is still not known to be on disk.

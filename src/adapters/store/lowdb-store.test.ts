@@ -64,14 +64,7 @@ describe("LowdbJobStore specifics", () => {
       failNext = false;
       return Object.assign(new Error("EIO: i/o error, fdatasync"), { code: "EIO" });
     };
-    // Wherever the journal's sync runs (on the event loop or in the thread pool), the disk refuses it once.
-    const journalSync: FileSync = {
-      inline: (fd) => {
-        if (failNext) throw refused();
-        FDATASYNC.inline(fd);
-      },
-      pooled: (fh) => (failNext ? Promise.reject(refused()) : FDATASYNC.pooled(fh)),
-    };
+    const journalSync: FileSync = (fh) => (failNext ? Promise.reject(refused()) : FDATASYNC(fh));
     const store = await LowdbJobStore.open(dir, { journalSync });
     const kept = makeJob({ runId: 1 });
     await store.recordIntake(makeDelivery(kept), "{}", kept);
