@@ -11,6 +11,7 @@ import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing, hasTestMarkers, type Finding } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
 import { filesUnder } from "./files-under.js";
+import { findMaskedText } from "./masked-text.js";
 import { mochaFindingsBelow, NAMES_MOCHA } from "./mocha-findings-below.js";
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
 import { outOfJestRoots } from "./out-of-jest-roots.js";
@@ -91,6 +92,8 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
         return refuse({ rule: "secret", file, hunk: h.header, reason: `the patch adds what looks like a credential (${kind}); credentials must not be committed, so a test fixture that needs one is added by hand` });
       }
     }
+    const masked = findMaskedText({ ...fp, path: file });
+    if (masked) return refuse(masked);
     patches.push({ ...fp, path: file, oldPath });
   }
   const repeated = repeatedPath(patches);

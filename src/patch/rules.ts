@@ -21,6 +21,7 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   too_many_lines: { summary: "more changed lines than limits.max_lines" },
   too_large: { summary: "a file the patch edits, or a config its checks read, is larger than the bot reads" },
   secret: { summary: "the patch adds a credential (a private key, a GitHub, cloud or API token)" },
+  redacted_text: { summary: "the patch adds the redaction mask ([REDACTED]) that replaced a secret in what the model read" },
   workflow_edits: { overridableBy: "workflow_edits", summary: "edits .github/workflows/** or a local action (.github/actions/**, an action.yml), in any letter case (macOS and Windows runners check out case-insensitively)" },
   delete_tests: { overridableBy: "delete_tests", summary: "deletes test files or test cases, or renames a test file to a name or place the runner does not collect (out of pytest's testpaths, jest's roots or testMatch)" },
   skip_tests: { overridableBy: "skip_tests", summary: "skips, ignores, deselects or focuses tests, or stops their code from running (an early return, if False:) (in tests, test scripts and the shell scripts they run, make test, tox, test-runner config, pytest plugins, jest/vitest setup files, Maven, Gradle, RSpec, ExUnit, dotnet test and PHPUnit settings, PYTEST_ADDOPTS or GOFLAGS set with a selection flag, Cargo harness = false, a cfg put on Rust tests, the gradlew/mvnw/yarn wrappers)" },

@@ -46,6 +46,7 @@ export type RuleId =
   | "too_many_lines"
   | "too_large"
   | "secret"
+  | "redacted_text"
   | "workflow_edits"
   | "delete_tests"
   | "skip_tests"
