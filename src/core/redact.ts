@@ -109,6 +109,26 @@ const RULES: Rule[] = [
     re: /((?:^|[\s"'`])--?(?:[a-z]{1,32}-){0,4}(?:password|passwd|passphrase|token|client-?secret|api-?key|access-?key|secret-?key)[ \t]+(?:\\?["'])?)(?!\[REDACTED\])(?![-$*<])(?![A-Z][A-Z_]*(?:[\]\s"'\\]|$))(?:[^\s"'\\]|\\\\){6,512}/g,
     to: `$1${MASK}`,
   },
+  // Database and SSH clients that take the password as a short flag. The MySQL family's `-p` takes it glued
+  // (`-pS3cret`, `-p'S3cret'`; a bare `-p` asks for it, and the next word is the database); `sshpass -p` and
+  // `redis-cli -a` take it glued or as the next word. Only after the client's name on the same command: `-p`
+  // is a port, a plugin or a Maven project list elsewhere (`-p 8080`, `pytest -p no:cacheprovider`, `-pl`).
+  // A value in quotes runs to the closing quote, which is kept (a JSON log stays valid); a `$VAR` and what the
+  // runner masked (`***`) are kept. The gap before the flag is capped, as url-credentials' parts are.
+  {
+    name: "cli-client-password",
+    hint: /mysql|mariadb|sshpass|redis-cli/,
+    re: new RegExp(
+      String.raw`((?:^|[\s"'${"`"};&|(/])(?:` +
+        String.raw`(?:mysql(?:admin|dump|import|check|show|pump|slap|binlog|sh)?|mariadb(?:-[a-z]+)?)(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,512}?[ \t]-p` +
+        String.raw`|sshpass(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,256}?[ \t]-p[ \t]*` +
+        String.raw`|redis-cli(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,512}?[ \t](?:-a|--pass)[ \t]+` +
+        String.raw`)(?:\\?["'])?)(?!\[REDACTED\])(?![$*])` +
+        String.raw`(?:(?<=')[^'\r\n\\]+|(?<=")[^"\r\n\\]+|(?<!["'])(?:[^\s"'\\;&|${"`"})]|\\\\)+)`,
+      "g",
+    ),
+    to: `$1${MASK}`,
+  },
   // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
   // runs to the last `@` before the path. Every part has a length cap: unbounded, a long line of `a.a.a.…`
   // or `x://x://…` was tried from each position to its end (minutes for a 1 MB line). The scheme is looked
