@@ -70,8 +70,8 @@ export interface FeedbackItem {
   /** Set while one flush is sending the item (a lease): another flush leaves it alone until then. */
   sendingUntil?: string;
   /**
-   * Not sent again before this time: a send the gateway failed (a 5xx, a 429, a timeout, no answer) backs
-   * the item off, so one it keeps failing is not resent every sweep, each failure counting toward the
+   * Not sent again before this time: a send the gateway failed (a 5xx, a 429, a timeout, no answer, or a
+   * config mismatch within its day of grace) backs the item off, so one it keeps failing is not resent every sweep, each failure counting toward the
    * client's circuit breaker. Absent: due now.
    */
   nextAttemptAt?: string;

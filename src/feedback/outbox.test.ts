@@ -386,6 +386,35 @@ describe("feedback outbox", () => {
     expect(j.feedback[1]!.lastError).toMatch(/^model_not_found: .*Unknown metric: comment.*a day after it was recorded/);
   });
 
+  // Fixing the deployment takes a person: resent every sweep, an item made 1,440 calls over its day of grace.
+  test("an item refused for a config mismatch backs off like an outage, and is given up only at the first try past its day of grace", async () => {
+    const s = await setup((r) => {
+      throw gatewayError(404, `Unknown metric: ${r.metric}`, { path: "/feedback" });
+    });
+    const tries: number[] = [];
+    const model = { ...s.deps.model, feedback: async (r: FeedbackRequest) => (tries.push(s.clock.now()), s.deps.model.feedback(r)) };
+    const start = s.clock.now();
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    const stop = startFeedbackOutbox({ ...s.deps, model }, 60_000);
+    await s.clock.advance(0);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", attempts: 1, backoffs: 1, nextAttemptAt: new Date(start + 60_000).toISOString() });
+    // The last try within the grace: 63 minutes in, then every hour.
+    await s.clock.advance(1383 * 60_000);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "pending", nextAttemptAt: new Date(start + 1443 * 60_000).toISOString() });
+    await s.clock.advance(CONFIG_MISMATCH_GRACE_MS - 1383 * 60_000 + 3 * 60_000 - 1);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]!.status).toBe("pending");
+    await s.clock.advance(1);
+    await s.clock.advance(2 * 3600_000);
+    await stop();
+    const minutes = tries.map((t) => (t - start) / 60_000);
+    expect(minutes.slice(0, 9)).toEqual([0, 1, 3, 7, 15, 31, 63, 123, 183]);
+    expect(minutes.length).toBe(30);
+    expect(minutes.at(-2)).toBe(1383);
+    expect(minutes.at(-1)).toBe(1443);
+    expect((await s.store.getJob(s.job.id))!.feedback[0]).toMatchObject({ status: "failed", attempts: 30, lastError: expect.stringMatching(/^model_not_found: .*Unknown metric: pr_merged.*a day after it was recorded/) });
+    expect((await s.store.getJob(s.job.id))!.feedback[0]!.nextAttemptAt).toBeUndefined();
+  });
+
   test("a gateway with observability off (its setup, not the item) gets the same day of grace as a config mismatch", async () => {
     let enabled = false;
     const s = await setup(() => {

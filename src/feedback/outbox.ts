@@ -74,8 +74,8 @@ const CONFIG_MISMATCH: Readonly<Record<string, string>> = {
 };
 
 /**
- * An item's wait after its first send the gateway failed: the sweep's period. It doubles with each such
- * failure in a row, up to FEEDBACK_BACKOFF_MAX_MS.
+ * An item's wait after its first send the gateway failed (an outage, or a config mismatch during its grace):
+ * the sweep's period. It doubles with each such failure in a row, up to FEEDBACK_BACKOFF_MAX_MS.
  */
 export const FEEDBACK_BACKOFF_BASE_MS = 60_000;
 
@@ -172,7 +172,9 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       if (retry && !stopped && REFUSES_THE_APP.has(err.code)) result.refused = err.code;
       // The gateway (or the way to it) failed this send: not a stop, not the app refused. A target not stored
       // yet is left out: the gateway answered, nothing counted toward the breaker, and it has its own give-up.
-      else if (retry && !stopped && err.retryable && !missedTarget) backOff = { retryAfterMs: err.retryAfterMs };
+      // A config mismatch backs off too: the deployment is fixed by a person, seldom within minutes, and each of
+      // its items was otherwise sent every sweep for its whole day of grace.
+      else if (retry && !stopped && (err.retryable || Object.hasOwn(CONFIG_MISMATCH, err.code)) && !missedTarget) backOff = { retryAfterMs: err.retryAfterMs };
       if (retry) {
         result.pending++;
         held.add(key);

@@ -10,6 +10,11 @@ import { transition } from "../../src/core/job.js";
 import { run as jobsCli } from "../../src/cli/commands/jobs.js";
 import { createHttpServer } from "../../src/http/http-server.js";
 import { run as deliveriesCli } from "../../src/cli/commands/deliveries.js";
+import { gatewayError } from "../../src/adapters/tensorzero/gateway-errors.js";
+import { silentLogger } from "../../src/core/logger.js";
+import type { FeedbackRequest } from "../../src/core/ports/model-port.js";
+import { flushFeedback, recordFeedback } from "../../src/feedback/outbox.js";
+import { FakeClock } from "../fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { PLANTED, expectRedacted, plantSecrets } from "../helpers/planted-secrets.js";
 import { ADMIN_TOKEN, failedRun, startHarness } from "../intake/harness.js";
@@ -117,6 +122,25 @@ describe("CLI: jobs and deliveries", () => {
     const none = capture();
     expect(await jobsCli(["show", failedId], env, none)).toBe(0);
     expect(none.stdout).not.toContain("feedback");
+  });
+
+  test("jobs show: an item refused for a config mismatch shows when it is sent next, as a backed-off one does", async () => {
+    const store = await LowdbJobStore.open(dir);
+    const clock = new FakeClock(Date.parse("2026-11-23T12:40:00.000Z"));
+    const model = {
+      proposePatch: async () => { throw new Error("unused"); },
+      status: async () => ({ status: "ok" }),
+      feedback: async (r: FeedbackRequest): Promise<{ feedbackId: string }> => { throw gatewayError(404, `Unknown metric: ${r.metric}`, { path: "/feedback" }); },
+    };
+    const deps = { store, clock, logger: silentLogger(), model };
+    await recordFeedback(deps, pendingId, [{ id: "pr_merged:ep1", metric: "pr_merged", value: true, target: { episodeId: "0192f5a0-0000-7000-8000-000000000001" } }]);
+    await flushFeedback(deps, pendingId);
+    await clock.advance(60_000);
+    await flushFeedback(deps, pendingId);
+    await store.close();
+    const io = capture();
+    expect(await jobsCli(["show", pendingId], env, io)).toBe(0);
+    expect(io.stdout).toContain("  pending  pr_merged  episode 0192f5a0-0000-7000-8000-000000000001  (2 attempts, next 2026-11-23T12:43:00.000Z): model_not_found: ");
   });
 
   test("jobs list with a bad --state → 2 and the valid states", async () => {
