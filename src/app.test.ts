@@ -1,15 +1,24 @@
 import { generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, beforeEach, expect, jest, test } from "@jest/globals";
 import nock from "nock";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
 import { MemoryJobStore } from "./adapters/store/memory-store.js";
+import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
+import { STORE_CLOSE_MAX_MS } from "./adapters/store/close-store-within.js";
+import { fsyncPath } from "./adapters/store/fsync-path.js";
 import { createProbot, startApp } from "./app.js";
 import { loadAppConfig } from "./config/app-config.js";
 import { silentLogger } from "./core/logger.js";
 import type { GitHubAppPort } from "./core/ports/index.js";
 import { recordingLogger } from "../test/helpers/recording-logger.js";
+import { eventually } from "../test/helpers/eventually.js";
+import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
+import { FakeClock } from "../test/fakes/fake-clock.js";
 import { githubApiMock } from "../test/helpers/github-api.js";
 
 beforeEach(() => nock.disableNetConnect());
@@ -196,5 +205,38 @@ test("a job that writes more than an hour after its first request does so with a
   } finally {
     gh.cleanup();
     clock.mockRestore();
+  }
+});
+
+// A dead disk never answers the store's last fsync: the stop waited for ever, and only SIGKILL ended it.
+test("stop gives up on a store whose write never returns: it rejects (the process exits non-zero) after logging the stuck write", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "t0-app-stop-"));
+  try {
+    const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", T0_WORKERS: "0", REDELIVER_WINDOW_HOURS: "0", DATA_DIR: dir });
+    const githubApp: GitHubAppPort = {
+      registration: async () => ({ id: 1, slug: "acme-ci-fixer", owner: undefined, permissions: {}, events: [] }),
+      async *installations() {
+        yield [];
+      },
+    };
+    let dead = false;
+    const clock = new FakeClock();
+    const store = await LowdbJobStore.open(dir, { now: () => clock.now(), syncPath: (p) => (dead ? new Promise<void>(() => undefined) : fsyncPath(p)) });
+    const { logger: recording, lines } = recordingLogger();
+    const logger = { ...recording, child: () => silentLogger() } as typeof recording;
+    const app = await startApp(config, { port: 0, host: "127.0.0.1", logger, overrides: { store, clock }, githubApp });
+    const job = makeJob();
+    await store.recordIntake(makeDelivery(job), "{}", job);
+    dead = true;
+    let outcome: unknown;
+    const stopped = app.stop({ drainMs: 0 }).then(() => (outcome = "stopped"), (err: unknown) => (outcome = err));
+    await eventually("the store's close to wait on its flush", () => store.writesInFlight().length > 0);
+    await clock.advance(STORE_CLOSE_MAX_MS);
+    await stopped;
+    expect(outcome).toMatchObject({ code: "store_close_stuck", message: expect.stringContaining(`stuck on fsync of ${join(dir, "jobs", `${job.id}.json`)}`) });
+    expect(lines.filter((l) => l.level === "error")).toEqual([{ level: "error", fields: { stuck: [expect.objectContaining({ op: "fsync" })] }, msg: (outcome as Error).message }]);
+    expect(lines.some((l) => l.msg === "stopped")).toBe(false);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });

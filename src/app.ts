@@ -138,11 +138,15 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       const runnerStopped = runner?.stop();
       await deps.queue.stop({ drainMs: 2_000 });
       await Promise.race([runnerStopped, new Promise((r) => setTimeout(r, 2_000).unref())]);
-      await closeDeps(deps);
-      logger.info("stopped");
-      // The caller may exit right away: write out what the async log destination still holds.
-      const flush = (logger as { flush?: (cb?: (err?: Error) => void) => void }).flush;
-      if (flush) await new Promise<void>((r) => flush.call(logger, () => r()));
+      try {
+        // Throws store_close_stuck when a write never returns (a dead disk): the caller exits non-zero.
+        await closeDeps(deps);
+        logger.info("stopped");
+      } finally {
+        // The caller may exit right away: write out what the async log destination still holds (the stuck write's line too).
+        const flush = (logger as { flush?: (cb?: (err?: Error) => void) => void }).flush;
+        if (flush) await new Promise<void>((r) => flush.call(logger, () => r()));
+      }
     })());
   return { url: addr.url, port: addr.port, deps, probot, http, runner, stop };
 }

@@ -11,6 +11,7 @@ import { systemClock } from "./adapters/clock/system-clock.js";
 import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
 import { RecordOnlyQueue } from "./adapters/queue/record-only-queue.js";
 import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
+import { closeStoreWithin } from "./adapters/store/close-store-within.js";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
 import { openWritePacer } from "./adapters/queue/write-pacer.js";
 import { createTensorZeroModel } from "./adapters/tensorzero/tensorzero-model.js";
@@ -79,8 +80,11 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
 
 /** Closes the store and whatever else the composition root opened; the queue is stopped by its owner. */
 export async function closeDeps(deps: Deps): Promise<void> {
-  await deps.store.close();
+  // Bounded: a dead disk would hold the stop for ever. The other closers run either way.
+  let failure: { err: unknown } | undefined;
+  await closeStoreWithin(deps.store, deps).catch((err: unknown) => void (failure = { err }));
   for (const close of deps.closers ?? []) await close().catch(() => undefined);
+  if (failure) throw failure.err;
 }
 
 async function openStore(config: AppConfig, logger: Logger): Promise<JobStore> {

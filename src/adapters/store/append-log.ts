@@ -2,6 +2,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { existsSync, mkdirSync, readdirSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { fsyncPath } from "./fsync-path.js";
+import type { TrackWrite } from "./writes-in-flight.js";
 
 interface Pending {
   chunks: Buffer[];
@@ -44,6 +45,7 @@ export class AppendLog {
   #busy = false;
   /** Cuts the batch being gathered now. */
   #cut: (() => void) | undefined;
+  readonly #track: TrackWrite;
   #pending: Pending[] = [];
   #flushing: Promise<void> | undefined;
   #handle: { day: string; fh: FileHandle; size: number } | undefined;
@@ -53,13 +55,14 @@ export class AppendLog {
   #folderUnsynced = false;
 
   /** `create: false` (a read-only store) leaves a missing folder missing; such a log is never appended to. */
-  /** `sync` is for tests. */
-  constructor(dir: string, opts: { fsync?: boolean; now?: () => number; create?: boolean; syncPath?: (path: string) => Promise<void>; sync?: FileSync } = {}) {
+  /** `sync` is for tests. `track` is told of each batch's fdatasync while it runs. */
+  constructor(dir: string, opts: { fsync?: boolean; now?: () => number; create?: boolean; syncPath?: (path: string) => Promise<void>; sync?: FileSync; track?: TrackWrite } = {}) {
     this.#dir = dir;
     this.#fsync = opts.fsync ?? true;
     this.#now = opts.now ?? Date.now;
     this.#syncPath = opts.syncPath ?? fsyncPath;
     this.#sync = opts.sync ?? FDATASYNC;
+    this.#track = opts.track ?? ((_op, _path, write) => write);
     if (opts.create ?? true) mkdirSync(dir, { recursive: true });
     // Replay starts at the checkpoint's file and skips the days before it, so a line appended to an older
     // day (an NTP step back over midnight, or a restart with the clock behind) would never be replayed.
@@ -134,7 +137,7 @@ export class AppendLog {
     try {
       // A write into the page cache takes microseconds: done here, it saves a thread-pool round trip per batch.
       for (let done = 0; done < buf.length; ) done += writeSync(h.fh.fd, buf, done, buf.length - done);
-      if (this.#fsync) await this.#sync(h.fh);
+      if (this.#fsync) await this.#track("fdatasync", join(this.#dir, `${h.day}.ndjson`), this.#sync(h.fh));
     } catch (err) {
       // The batch is refused (its webhooks get a 5xx), so none of it may come back at replay: a job GitHub's
       // redelivery would then find taken, a fix-loop count one too high. Cut the file back to before it;

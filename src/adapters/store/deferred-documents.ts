@@ -8,6 +8,7 @@ import { storageError } from "../../core/storage-error.js";
 import type { LogPosition } from "./append-log.js";
 import type { JobDocuments } from "./job-documents.js";
 import type { KeyedSerial } from "./keyed-serial.js";
+import type { TrackWrite } from "./writes-in-flight.js";
 
 interface StateDoc {
   version: 1;
@@ -74,6 +75,7 @@ export class DeferredDocuments {
   readonly #dir: string;
   readonly #now: () => number;
   readonly #logger: Logger | undefined;
+  readonly #track: TrackWrite;
   /** Background writes failing (retried meanwhile), since when and why; each clears once its write succeeds. */
   readonly #failing = new Map<Background, { since: number; err: unknown }>();
   /**
@@ -82,7 +84,7 @@ export class DeferredDocuments {
    */
   readonly #unwritable = new Map<string, { since: number; err: unknown; tries: number; nextAt: number }>();
 
-  private constructor(state: Low<StateDoc>, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { dir: string; now: () => number; logger?: Logger }) {
+  private constructor(state: Low<StateDoc>, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { dir: string; now: () => number; logger?: Logger; track?: TrackWrite }) {
     this.#state = state;
     this.#docs = docs;
     this.#serial = serial;
@@ -90,10 +92,11 @@ export class DeferredDocuments {
     this.#dir = opts.dir;
     this.#now = opts.now;
     this.#logger = opts.logger;
+    this.#track = opts.track ?? ((_op, _path, write) => write);
   }
 
   /** `docs` and `serial` are the store's: documents are written through its per-job lock. */
-  static async open(dir: string, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { now?: () => number; logger?: Logger } = {}): Promise<DeferredDocuments> {
+  static async open(dir: string, docs: JobDocuments, serial: KeyedSerial, fsync: boolean, opts: { now?: () => number; logger?: Logger; track?: TrackWrite } = {}): Promise<DeferredDocuments> {
     const state = new Low<StateDoc>(new JSONFile(join(dir, "state.json")), { version: 1, checkpoint: null });
     try {
       await state.read();
@@ -103,7 +106,7 @@ export class DeferredDocuments {
       if (!(err instanceof SyntaxError)) throw err;
     }
     state.data ??= { version: 1, checkpoint: null };
-    return new DeferredDocuments(state, docs, serial, fsync, { dir, now: opts.now ?? Date.now, logger: opts.logger });
+    return new DeferredDocuments(state, docs, serial, fsync, { dir, now: opts.now ?? Date.now, logger: opts.logger, track: opts.track });
   }
 
   /**
@@ -210,7 +213,7 @@ export class DeferredDocuments {
   async replayEnded(last: LogPosition): Promise<void> {
     if (this.#unwritten.size === 0) {
       this.#state.data.checkpoint = last;
-      await this.#state.write();
+      await this.#writeState();
       return;
     }
     this.#inflight += this.#unwritten.size;
@@ -359,7 +362,11 @@ export class DeferredDocuments {
     if (!pos) return;
     await this.#docs.syncWritten();
     this.#state.data.checkpoint = pos;
-    await this.#state.write();
+    await this.#writeState();
+  }
+
+  #writeState(): Promise<void> {
+    return this.#track("write", join(this.#dir, "state.json"), this.#state.write());
   }
 }
 

@@ -6,6 +6,7 @@ import { JSONFile } from "lowdb/node";
 import { AppError } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
 import { isFinal } from "../../core/job.js";
+import type { TrackWrite } from "./writes-in-flight.js";
 
 const LEFT_BEHIND_TMP = /^\..+\.json\.tmp$/;
 const DOC_SYNCS_AT_ONCE = 2;
@@ -17,13 +18,15 @@ const DOC_SYNCS_AT_ONCE = 2;
 export class JobDocuments {
   readonly #dir: string;
   readonly #syncPath: (path: string) => Promise<void>;
+  readonly #track: TrackWrite;
   readonly #docs = new Map<string, Low<Job>>();
   /** Documents written since the last `syncWritten()` that must reach the disk before the checkpoint passes them. */
   readonly #toSync = new Set<string>();
 
-  constructor(dir: string, syncPath: (path: string) => Promise<void>) {
+  constructor(dir: string, syncPath: (path: string) => Promise<void>, track: TrackWrite = (_op, _path, write) => write) {
     this.#dir = dir;
     this.#syncPath = syncPath;
+    this.#track = track;
   }
 
   /**
@@ -63,7 +66,7 @@ export class JobDocuments {
     const previous = doc.data;
     doc.data = job;
     try {
-      await doc.write();
+      await this.#track("write", this.#file(job.id), doc.write());
     } catch (err) {
       if (cached) doc.data = previous;
       else this.#docs.delete(job.id);

@@ -17,6 +17,7 @@ import { KeyedSerial } from "./keyed-serial.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 import { fsyncPath } from "./fsync-path.js";
 import { releaseDataDirLock, takeDataDirLock } from "./data-dir-lock.js";
+import { WritesInFlight, type WriteInFlight } from "./writes-in-flight.js";
 
 export interface LowdbStoreOptions {
   /** fdatasync the intake journal before acknowledging (default true; off only for throwaway benches). */
@@ -66,13 +67,18 @@ export class LowdbJobStore implements JobStore {
   #deferred!: DeferredDocuments;
   #clears!: FingerprintClears;
   #closed = false;
+  readonly #writes: WritesInFlight;
 
   private constructor(dir: string, opts: LowdbStoreOptions) {
     this.#dir = dir;
-    this.#opts = { fsync: opts.fsync ?? true, now: opts.now ?? Date.now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: opts.syncPath ?? fsyncPath, logger: opts.logger };
-    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath, sync: opts.journalSync });
+    const now = opts.now ?? Date.now;
+    this.#writes = new WritesInFlight(now);
+    const track = this.#writes.track;
+    const syncPath = opts.syncPath ?? fsyncPath;
+    this.#opts = { fsync: opts.fsync ?? true, now, retentionDays: opts.retentionDays ?? 30, readOnly: opts.readOnly ?? false, syncPath: (p) => track("fsync", p, syncPath(p)), logger: opts.logger };
+    this.#journal = new AppendLog(join(dir, "journal"), { fsync: this.#opts.fsync, now: this.#opts.now, create: !this.#opts.readOnly, syncPath: this.#opts.syncPath, sync: opts.journalSync, track });
     this.#archive = new JobArchive(join(dir, "archive"), this.#opts.syncPath);
-    this.#docs = new JobDocuments(join(dir, "jobs"), this.#opts.syncPath);
+    this.#docs = new JobDocuments(join(dir, "jobs"), this.#opts.syncPath, track);
   }
 
   static async open(dataDir: string, opts: LowdbStoreOptions = {}): Promise<LowdbJobStore> {
@@ -96,7 +102,7 @@ export class LowdbJobStore implements JobStore {
   }
 
   async #load(): Promise<void> {
-    this.#deferred = await DeferredDocuments.open(this.#dir, this.#docs, this.#serial, this.#opts.fsync, { now: this.#opts.now, logger: this.#opts.logger });
+    this.#deferred = await DeferredDocuments.open(this.#dir, this.#docs, this.#serial, this.#opts.fsync, { now: this.#opts.now, logger: this.#opts.logger, track: this.#writes.track });
     this.#clears = await FingerprintClears.open(this.#dir);
     // Before any job is put in the index, so that jobs from before a clear are not counted.
     for (const c of this.#clears.all()) this.#index.clearFingerprint(c.repoId, c.fingerprint, c.at);
@@ -367,6 +373,10 @@ export class LowdbJobStore implements JobStore {
       }
     }
     return { archivedJobs: archived.length, removedJournalFiles };
+  }
+
+  writesInFlight(): WriteInFlight[] {
+    return this.#writes.list();
   }
 
   async close(): Promise<void> {

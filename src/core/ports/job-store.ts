@@ -140,5 +140,10 @@ export interface JobStore {
    * Absent from a store only one process opens: no other worker can take a job over there.
    */
   holdsFence?(fence: WriteFence): Promise<boolean>;
+  /**
+   * Writes to disk started and not answered yet (lowdb), oldest first: what a stop that cannot close the
+   * store names (a dead disk never answers). Absent from a store that writes no files.
+   */
+  writesInFlight?(): Array<{ op: string; path: string; since: number }>;
   close(): Promise<void>;
 }
