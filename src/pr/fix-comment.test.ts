@@ -17,7 +17,7 @@ describe("the bot's one comment on people's PR", () => {
     expect(renderFixComment(MARKER, undefined, { number: 100 }, fixOf(555))).toContain("proposes a fix for a failed run of this pull request:");
   });
 
-  test("a fix PR is listed once: a later attempt on it replaces its line", () => {
+  test("a run is listed once: a later attempt of its fix replaces its line", () => {
     const text = written([100, fixOf(555)], [101, fixOf(556)], [100, fixOf(555, "Second thought: the separator is a setting.", 2)]);
     expect(text.match(/#100 /g)).toHaveLength(1);
     expect(text).toContain("#100 for the failed run [555](https://github.com/octo/slug/actions/runs/555) of `tests` (validated locally, attempt 2)\n  > Second thought");
@@ -45,16 +45,26 @@ describe("the bot's one comment on people's PR", () => {
     expect(renderFixComment(MARKER, merged, { number: 101 }, a)).toBe(merged);
   });
 
-  // Job 556's fix committed onto fix PR #100 (the same failure) while #100's own job 555 writes its repair.
-  test("a fix PR listed for a newer run keeps that line: the older run's job does not take it back", () => {
+  // lint.yml's run 556 failed on the commit tests.yml's run 555 failed on; its fix went onto #100, run 555's
+  // fix PR, which now answers both: the comment keeps each workflow's run, whichever job writes last.
+  test("a fix PR that another workflow's fix went onto lists both runs, each with its workflow's link", () => {
     const base = written([100, fixOf(555)]);
+    const lint = { ...fixOf(556, "ruff: unused import in slug.py."), run: run(556, "lint") };
+    const byLint = renderFixComment(MARKER, base, { number: 100 }, lint);
+    expect(byLint).toContain("proposes a fix for failed runs of this pull request, newest first:");
+    expect(byLint).toContain("<!-- t0-ci-bot:fix 100 run 556 -->\n- #100 for the failed run [556](https://github.com/octo/slug/actions/runs/556) of `lint` (validated locally)\n  > ruff: unused import");
+    expect(byLint).toContain("<!-- t0-ci-bot:fix 100 run 555 -->\n- #100 for the failed run [555](https://github.com/octo/slug/actions/runs/555) of `tests` (validated locally)\n  > slugify joins");
+    expect(byLint.indexOf("run 556")).toBeLessThan(byLint.indexOf("run 555"));
+    // #100's own job repairs its fix meanwhile, writing from the text before lint's: both agree after one round.
     const repair = fixOf(555, "Second thought.", 2);
-    const shared = fixOf(556, "Same failure, later commit.");
-    const byShared = renderFixComment(MARKER, base, { number: 100 }, shared);
     const byRepair = renderFixComment(MARKER, base, { number: 100 }, repair);
-    expect(renderFixComment(MARKER, byShared, { number: 100 }, repair)).toBe(byShared);
-    expect(renderFixComment(MARKER, byRepair, { number: 100 }, shared)).toBe(byShared);
-    expect(byShared.match(/#100 /g)).toHaveLength(1);
+    const merged = renderFixComment(MARKER, byRepair, { number: 100 }, lint);
+    expect(renderFixComment(MARKER, byLint, { number: 100 }, repair)).toBe(merged);
+    expect(renderFixComment(MARKER, merged, { number: 100 }, lint)).toBe(merged);
+    expect(merged.match(/^- #100 /gm)).toHaveLength(2);
+    expect(merged).toContain("[555](https://github.com/octo/slug/actions/runs/555) of `tests` (validated locally, attempt 2)\n  > Second thought.");
+    // Merged, both of its lines say so.
+    expect(withFixOutcome(merged, 100, "merged").match(/\(validated locally(?:, attempt 2)?\) — merged\n/g)).toHaveLength(2);
   });
 
   test("a PR that failed for months keeps its ten newest fixes (a comment has a size limit)", () => {

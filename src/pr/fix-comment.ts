@@ -29,20 +29,23 @@ interface Fix {
 
 /**
  * The bot's comment on people's PR, with `fix` added to what `current` (the comment as GitHub has it now,
- * if any) lists: each fix PR once, newest run first. A merge, not a rewrite: every other fix is kept as
- * `current` has it, and the same fixes give the same text whichever job writes last, so a job with nothing
- * new leaves the comment unedited, and two jobs that each put their fix back into the other's text (the
- * upsert's check after writing) agree after one round instead of taking turns.
- * A fix PR listed for a newer run (a later job's fix committed onto it) keeps that line: were the older
- * run's job to put its own back, the two would undo each other at every write. The same run's line is
- * replaced (a later attempt of the fix).
+ * if any) lists: one line per fix PR and failed run it answers, newest run first. A merge, not a rewrite:
+ * every other line is kept as `current` has it, and the same fixes give the same text whichever job writes
+ * last, so a job with nothing new leaves the comment unedited, and two jobs that each put their fix back
+ * into the other's text (the upsert's check after writing) agree after one round instead of taking turns.
+ * A fix PR that answers several runs (another workflow's failure of the same commit, its fix committed onto
+ * that PR) has a line for each, each with its workflow's run link: the line of one run is never dropped
+ * for another's. The same run's line is replaced (a later attempt of the fix).
  */
 export function renderFixComment(marker: string, current: string | undefined, fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
   const fresh: Fix = { pr: fix.number, run: i.run.id, text: renderFixEntry(fix, i) };
   const listed = fixesIn(current);
-  const newer = listed.find((f) => f.pr === fresh.pr && f.run > fresh.run);
-  const fixes = [newer ?? fresh, ...listed.filter((f) => f.pr !== fresh.pr)].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);
-  const head = fixes.length === 1 ? "🤖 t0-ci-bot proposes a fix for a failed run of this pull request:" : "🤖 t0-ci-bot proposes fixes for failed runs of this pull request, newest first:";
+  const fixes = [fresh, ...listed.filter((f) => f.pr !== fresh.pr || f.run !== fresh.run)].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);
+  const onePr = new Set(fixes.map((f) => f.pr)).size === 1;
+  const head =
+    fixes.length === 1 ? "🤖 t0-ci-bot proposes a fix for a failed run of this pull request:"
+    : onePr ? "🤖 t0-ci-bot proposes a fix for failed runs of this pull request, newest first:"
+    : "🤖 t0-ci-bot proposes fixes for failed runs of this pull request, newest first:";
   return redact([marker, head, ...fixes.map((f) => `${fixMark(f)}\n${f.text}`)].join("\n\n"));
 }
 
@@ -52,18 +55,19 @@ export type FixOutcome = "merged" | "closed" | "open";
 const OUTCOME = / — (?:merged|closed without merging)$/;
 
 /**
- * The comment `current` with fix PR `fixPr`'s line saying what became of it; `current` itself, unchanged,
- * when it does not list that PR or already says so (the upsert then edits nothing). Only that one line is
- * touched: the words added are the bot's own, so the rest of the text keeps its containment as it is, and
- * other jobs carry the line over verbatim when they add their fixes.
+ * The comment `current` with fix PR `fixPr`'s lines (one per run it answers) saying what became of it;
+ * `current` itself, unchanged, when it does not list that PR or already says so (the upsert then edits
+ * nothing). Only those lines are touched: the words added are the bot's own, so the rest of the text keeps
+ * its containment as it is, and other jobs carry the lines over verbatim when they add their fixes.
  */
 export function withFixOutcome(current: string, fixPr: number, outcome: FixOutcome): string {
   const lines = current.split("\n");
-  const at = lines.findIndex((l) => FIX_MARK.exec(l)?.[1] === String(fixPr));
-  const line = at >= 0 ? lines[at + 1] : undefined;
-  if (line === undefined) return current;
-  const plain = line.replace(OUTCOME, "");
-  lines[at + 1] = outcome === "open" ? plain : `${plain} — ${outcome === "merged" ? "merged" : "closed without merging"}`;
+  lines.forEach((l, at) => {
+    const line = lines[at + 1];
+    if (FIX_MARK.exec(l)?.[1] !== String(fixPr) || line === undefined) return;
+    const plain = line.replace(OUTCOME, "");
+    lines[at + 1] = outcome === "open" ? plain : `${plain} — ${outcome === "merged" ? "merged" : "closed without merging"}`;
+  });
   return lines.join("\n");
 }
 

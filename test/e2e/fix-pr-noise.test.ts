@@ -228,6 +228,23 @@ describe("one commit failing in two workflows (tests.yml and lint.yml, one cause
     expect(files["pyproject.toml"]).toContain('version = "0.1.1"');
   });
 
+  // The comment on people's PR listed the fix PR for lint's run alone: the link to tests' run, which it fixes too, was lost.
+  test("a PR's run: a fix of other files committed onto the open PR leaves the comment listing both workflows' runs", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    const next = await laterJob(s, 556, { fingerprint: LINT, tests: [], patch: LINT_PATCH });
+    const lint = { ...next, run: { ...next.run, pullRequests: [7], name: "lint", htmlUrl: "https://github.com/octo/slug/actions/runs/556" } };
+    await s.store.updateJob(next.id, (j) => void (j.run = lint.run));
+    await openPr(s, lint);
+    expect((await s.store.getJob(next.id))!.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same commit, another workflow)`);
+    const comments = s.gh.comments.get(7)!;
+    expect(comments).toHaveLength(1);
+    const body = comments[0]!.body;
+    expect(body.match(/^- #100 for the failed run /gm)).toHaveLength(2);
+    expect(body).toContain("- #100 for the failed run [556](https://github.com/octo/slug/actions/runs/556) of `lint`");
+    expect(body).toContain("- #100 for the failed run [555](https://github.com/octo/slug/actions/runs/555)");
+  });
+
   test("a different fix of the PR's own files gets a PR of its own: committed onto it, it would undo that PR's fix", async () => {
     const s = await setup({ pullRequests: [7] });
     await s.run();
