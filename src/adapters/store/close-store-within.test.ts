@@ -6,6 +6,7 @@ import { FakeClock } from "../../../test/fakes/fake-clock.js";
 import { eventually } from "../../../test/helpers/eventually.js";
 import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
 import { recordingLogger } from "../../../test/helpers/recording-logger.js";
+import type { JobStore } from "../../core/ports/job-store.js";
 import { fsyncPath } from "./fsync-path.js";
 import { closeStoreWithin, STORE_CLOSE_MAX_MS } from "./close-store-within.js";
 import { LowdbJobStore } from "./lowdb-store.js";
@@ -72,5 +73,16 @@ describe("closeStoreWithin", () => {
     await closeStoreWithin(store, { clock: new FakeClock(), logger });
     expect(lines).toEqual([]);
     expect(store.writesInFlight()).toEqual([]);
+  });
+
+  test("a store with no file writes (Redis) whose close never ends is given up on too, saying so", async () => {
+    const store = { kind: "redis", close: () => new Promise<void>(() => undefined) } as unknown as JobStore;
+    const clock = new FakeClock();
+    const { logger, lines } = recordingLogger();
+    const closing = watch(closeStoreWithin(store, { clock, logger }));
+    await clock.advance(STORE_CLOSE_MAX_MS);
+    await turns();
+    expect(closing).toMatchObject({ state: "rejected", err: { code: "store_close_stuck", message: expect.stringMatching(/^The job store \(redis\) did not close within 15 s, with no file write of its own in flight/) } });
+    expect(lines).toEqual([{ level: "error", msg: (closing.err as Error).message, fields: { stuck: [] } }]);
   });
 });

@@ -28,12 +28,11 @@ export async function closeStoreWithin(store: JobStore, deps: { clock: Clock; lo
   }
   const now = deps.clock.now();
   const stuck = (store.writesInFlight?.() ?? []).map((w) => ({ ...w, waitingMs: now - w.since }));
-  const named = stuck.length
-    ? `stuck on ${stuck.map((w) => `${w.op} of ${w.path} (unanswered for ${(w.waitingMs / 1000).toFixed(1)} s)`).join(", ")}; the disk holding it is not answering`
-    : "no write of its own is in flight";
-  const message =
-    `The job store did not close within ${maxMs / 1000} s: ${named}. Stopping without it: nothing acknowledged is lost ` +
-    `(every delivery answered 202 is in the journal, replayed at the next start). Check that disk before starting again.`;
+  // Every delivery answered 202 was durable before the answer (lowdb: its journal line, replayed at the next start).
+  const message = stuck.length
+    ? `The job store did not close within ${maxMs / 1000} s: stuck on ${stuck.map((w) => `${w.op} of ${w.path} (unanswered for ${(w.waitingMs / 1000).toFixed(1)} s)`).join(", ")}; ` +
+      `the disk holding it is not answering. Stopping without it: nothing acknowledged is lost (every delivery answered 202 is in the journal, replayed at the next start). Check that disk before starting again.`
+    : `The job store (${store.kind}) did not close within ${maxMs / 1000} s, with no file write of its own in flight. Stopping without it: nothing acknowledged is lost (every delivery answered 202 was stored before the answer).`;
   deps.logger.error({ stuck: stuck.map(({ op, path, waitingMs }) => ({ op, path, waitingMs })) }, message);
   throw new AppError("store_close_stuck", message, { details: { stuck } });
 }
