@@ -7,10 +7,11 @@ import type { FilePatch, Refusal } from "./types.js";
  * replaced by MASK and copied one back (`API_KEY = "[REDACTED]"`, a fixture's token rewritten). Committed, it
  * breaks what the secret was for and hides that a secret was there at all, so the patch is refused and the
  * model asked again; no `allow.*` key passes it, as none passes `secret`. A line the patch removes, or moves
- * unchanged (the file held the mask as text: a removed line with it only applies if it did), adds nothing.
+ * unchanged, adds nothing. A file that already holds the mask as text (`before`: a redactor's own tests
+ * expecting "[REDACTED]") may get more of it: there the mask is the project's, not a copied secret.
  */
-export function findMaskedText(fp: FilePatch): Refusal | undefined {
-  if (fp.status === "deleted") return undefined;
+export function findMaskedText(fp: FilePatch, before: string | null): Refusal | undefined {
+  if (fp.status === "deleted" || before?.includes(MASK)) return undefined;
   const removed = new Set(fp.hunks.flatMap((h) => h.lines.filter((l) => l.kind === "-").map((l) => l.text)));
   for (const h of fp.hunks) {
     const line = h.lines.find((l) => l.kind === "+" && l.text.includes(MASK) && !removed.has(l.text));

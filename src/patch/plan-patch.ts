@@ -92,8 +92,6 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
         return refuse({ rule: "secret", file, hunk: h.header, reason: `the patch adds what looks like a credential (${kind}); credentials must not be committed, so a test fixture that needs one is added by hand` });
       }
     }
-    const masked = findMaskedText({ ...fp, path: file });
-    if (masked) return refuse(masked);
     patches.push({ ...fp, path: file, oldPath });
   }
   const repeated = repeatedPath(patches);
@@ -174,6 +172,8 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     if (fp.status === "renamed") cameFrom.set(fp.path, origin);
     const data = originals.get(origin)?.data ?? null;
     const before = data === null ? null : data.toString("utf8");
+    const masked = findMaskedText(fp, before);
+    if (masked) return refuse(masked);
     const refused = allowedOrRefused([...findGreenwashing(fp, before), ...findSecretEnvReads(fp, before)]);
     if (refused) return refuse(refused);
   }

@@ -37,6 +37,7 @@ describe("a patch adding the redaction mask", () => {
     ["a line holding the mask removed", { before: { "app/settings.py": `${SETTINGS}API_KEY = "${MASK}"\n` }, after: { "app/settings.py": SETTINGS } }],
     // git diffs the swap as the short test removed above and added below.
     ["a redaction test holding the mask as text moved below another", { before: { "tests/test_redact.py": REDACT_TESTS(MASK_TEST, WORDS_TEST) }, after: { "tests/test_redact.py": REDACT_TESTS(WORDS_TEST, MASK_TEST) } }],
+    ["a redactor's test file that expects the mask gets one more such assertion", { before: { "tests/test_redact.py": REDACT_TESTS(MASK_TEST) }, after: { "tests/test_redact.py": REDACT_TESTS(MASK_TEST, `def test_masks_keys():\n    assert redact("key AKIA1") == "key ${MASK}"\n`) } }],
     ["the mask as a regular expression in a redactor's code", { before: { "app/redact.py": "import re\n" }, after: { "app/redact.py": 'import re\n\nMASKED = re.compile(r"\\[REDACTED\\]")\n' } }],
   ])("%s is accepted", (_name, c) => expectAccepted(c));
 });
