@@ -134,6 +134,8 @@ describe("passwords given to a client's short flag", () => {
     "apt-get install -y default-mysql-client && mkdir -p out",
     "sshpass -e ssh deploy@host",
     "redis-cli --askpass ping",
+    "docker run -d --name mysql -p3306:3306 mysql:8",
+    "docker run --name mariadb -p127.0.0.1:3306:3306/tcp -p 33060:33060 mariadb:11",
   ])("%s is kept", (line) => {
     expect(redact(line)).toBe(line);
   });

@@ -114,7 +114,8 @@ const RULES: Rule[] = [
   // `redis-cli -a` take it glued or as the next word. Only after the client's name on the same command: `-p`
   // is a port, a plugin or a Maven project list elsewhere (`-p 8080`, `pytest -p no:cacheprovider`, `-pl`).
   // A value in quotes runs to the closing quote, which is kept (a JSON log stays valid); a `$VAR` and what the
-  // runner masked (`***`) are kept. The gap before the flag is capped, as url-credentials' parts are.
+  // runner masked (`***`) are kept, and so is a port mapping (`docker run --name mysql -p3306:3306 mysql:8`
+  // names the client before its -p). The gap before the flag is capped, as url-credentials' parts are.
   {
     name: "cli-client-password",
     hint: /mysql|mariadb|sshpass|redis-cli/,
@@ -123,7 +124,7 @@ const RULES: Rule[] = [
         String.raw`(?:mysql(?:admin|dump|import|check|show|pump|slap|binlog|sh)?|mariadb(?:-[a-z]+)?)(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,512}?[ \t]-p` +
         String.raw`|sshpass(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,256}?[ \t]-p[ \t]*` +
         String.raw`|redis-cli(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,512}?[ \t](?:-a|--pass)[ \t]+` +
-        String.raw`)(?:\\?["'])?)(?!\[REDACTED\])(?![$*])` +
+        String.raw`)(?:\\?["'])?)(?!\[REDACTED\])(?![$*])(?!(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{1,5}(?:-\d{1,5})?:\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp))?(?![^\s"';&|]))` +
         String.raw`(?:(?<=')[^'\r\n\\]+|(?<=")[^"\r\n\\]+|(?<!["'])(?:[^\s"'\\;&|${"`"})]|\\\\)+)`,
       "g",
     ),
