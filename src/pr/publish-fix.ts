@@ -20,6 +20,19 @@ export interface PublishInput {
    * the move can land at GitHub and its answer still be lost (a 502, a timeout), or a later step can fail.
    */
   onCommit?: (sha: string) => Promise<void>;
+  /**
+   * `baseSha` is a later commit of the failing branch than the one the existing fix branch was made from, and
+   * the fix was validated on it: the new commit is that commit's tree plus `files`, with the branch's head
+   * and `baseSha` as parents (a merge). The branch moves forward, never forced: a push people make meanwhile
+   * makes the move fail rather than be lost, and GitHub's diff of the PR against the failing branch is this
+   * fix alone. The earlier fix's content is replaced, not kept on top: it was made for the older commit.
+   */
+  bringToBase?: boolean;
+  /**
+   * This fix's commits an earlier try already made (noted by `onCommit`): a branch at one of them has it.
+   * With `bringToBase` the tree alone cannot tell (the earlier fix's tree may equal the new one).
+   */
+  landed?: string[];
   /** Branch the PR targets (the failing branch). */
   baseBranch: string;
   files: FileChange[];
@@ -95,8 +108,10 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     throw permanent(FIX_BRANCH_MOVED, `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.ownHeads[0]!.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
   }
   const parent = existing ?? input.baseSha;
-  const baseTree = await w.getCommitTree(repo, parent);
-  const tree = await w.createTree(repo, baseTree, input.files);
+  const landed = !!existing && !!input.landed?.includes(existing);
+  const merge = !!input.bringToBase && !!existing && !landed && existing !== input.baseSha;
+  const baseTree = await w.getCommitTree(repo, merge ? input.baseSha : parent);
+  const tree = landed ? baseTree : await w.createTree(repo, baseTree, input.files);
 
   let commitSha = parent;
   let verified = true;
@@ -105,9 +120,10 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
   if (input.ciFailedOn && existing === input.ciFailedOn && tree === baseTree) {
     throw permanent("repair_unchanged", `The repair attempt proposed the same files as commit ${existing.slice(0, 7)}, which CI already failed on; nothing new was pushed.`);
   }
-  // Same tree as the branch head: this exact fix is already committed (a retry after a crash).
-  if (!(existing && tree === baseTree)) {
-    const c = await w.createCommit(repo, { message: input.message, tree, parents: [parent] });
+  // Same tree as the branch head: this exact fix is already committed (a retry after a crash). A merge is
+  // new whatever its tree: it brings the branch to the later commit.
+  if (merge || !(existing && tree === baseTree)) {
+    const c = await w.createCommit(repo, { message: input.message, tree, parents: merge ? [parent, input.baseSha] : [parent] });
     commitSha = c.sha;
     verified = c.verified;
     newCommit = true;

@@ -226,6 +226,39 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(gh.requests.find((q) => q.operationId === "git/update-ref")!.body).toEqual({ sha: NEXT, force: false });
   });
 
+  test("a later commit of the failing branch: its tree plus the fix, merged into the branch's head (two parents), fast-forwarded", async () => {
+    const LATER = "1".repeat(40);
+    const LATER_TREE = "2".repeat(40);
+    const MERGE = "e".repeat(40);
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${LATER}`, { body: { sha: LATER, tree: { sha: LATER_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: NEW_TREE, tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: MERGE, verification: { verified: true } } })
+      .on("PATCH", "/repos/octo/demo/git/refs/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", object: { sha: MERGE } } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("PATCH", "/repos/octo/demo/pulls/42", { body: pull() });
+    const noted: string[] = [];
+    const r = await publishFix(writes(), input({ commentOn: [], baseSha: LATER, ownHeads: [COMMIT], bringToBase: true, onCommit: async (sha) => void noted.push(sha) }));
+    gh.done();
+    expect(r).toMatchObject({ commitSha: MERGE, newCommit: true });
+    expect(noted).toEqual([MERGE]);
+    expect(gh.requests.find((q) => q.operationId === "git/create-tree")!.body).toMatchObject({ base_tree: LATER_TREE });
+    expect(gh.requests.find((q) => q.operationId === "git/create-commit")!.body).toMatchObject({ tree: NEW_TREE, parents: [COMMIT, LATER] });
+    expect(gh.requests.find((q) => q.operationId === "git/update-ref")!.body).toEqual({ sha: MERGE, force: false });
+  });
+
+  test("a later commit's fix retried after its merge landed: no second commit, the PR text still brought up to date", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", { body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha: COMMIT, type: "commit", url: "u" } } })
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("PATCH", "/repos/octo/demo/pulls/42", { body: pull() });
+    const r = await publishFix(writes(), input({ commentOn: [], baseSha: "1".repeat(40), ownHeads: ["9".repeat(40), COMMIT], bringToBase: true, landed: [COMMIT] }));
+    gh.done();
+    expect(r).toMatchObject({ commitSha: COMMIT, newCommit: false });
+  });
+
   test("a fix PR people closed is left closed: no commit on its branch, no new PR, no comment", async () => {
     gh = await githubApiMock();
     // A repair (different files) after the PR was closed: nothing is written, not even a tree.
