@@ -37,7 +37,7 @@ interface Fix {
  * that PR) has a line for each, each with its workflow's run link: the line of one run is never dropped
  * for another's. The same run's line is replaced (a later attempt of the fix).
  */
-export function renderFixComment(marker: string, current: string | undefined, fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
+export function renderFixComment(marker: string, current: string | undefined, fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt" | "laterCommit">): string {
   const fresh: Fix = { pr: fix.number, run: i.run.id, text: renderFixEntry(fix, i) };
   const listed = fixesIn(current);
   const fixes = [fresh, ...listed.filter((f) => f.pr !== fresh.pr || f.run !== fresh.run)].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);

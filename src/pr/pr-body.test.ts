@@ -56,6 +56,16 @@ describe("PR body template", () => {
     expect(renderPrBody(input())).not.toContain("CI will not run");
   });
 
+  test("a fix PR updated for a later commit of the branch says so in its body, its commit and its line on people's PR", () => {
+    const later = input({ laterCommit: true, run: { ...input().run, id: 556, url: "https://github.com/octo/slug/actions/runs/556", headSha: "b2c3d4e5f60718293a4b5c6d7e8f9012345678a1" } });
+    expect(renderPrBody(later)).toContain("This PR was opened by t0-ci-bot for an earlier failed run of `feature/slug`, and updated for [run 556 (attempt 1)](https://github.com/octo/slug/actions/runs/556) of `tests` on its later commit `b2c3d4e5f607`: the branch now holds that commit and a fix validated on it, in place of the earlier commit's.");
+    expect(renderCommitMessage(later)).toContain("\n\nBrings this branch to feature/slug at b2c3d4e5f607, a later commit failing the same way, with the fix validated on it in place of the earlier commit's.\n\nWhy: ");
+    expect(renderFixComment("<!-- m -->", undefined, { number: 100 }, later)).toContain("- #100 updated for commit b2c3d4e: a fix for the failed run [556](https://github.com/octo/slug/actions/runs/556) of `tests` (validated locally)");
+    // A fix PR opened for its own run says nothing of an update.
+    expect(renderPrBody(input())).not.toContain("updated for");
+    expect(renderCommitMessage(input())).not.toContain("Brings this branch");
+  });
+
   test("secrets in model text or command output never reach the PR", () => {
     const token = "ghp_" + "A".repeat(36);
     const body = renderPrBody(input({ diagnosis: `the token ${token} was printed`, validation: { ...input().validation, outputTail: `export GITHUB_TOKEN=${token}` } }));

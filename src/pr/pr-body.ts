@@ -20,6 +20,12 @@ export interface PrBodyInput {
   overrides: string[];
   tensorzero: { episodeId: string; inferenceId: string; variant: string };
   repairAttempt: number;
+  /**
+   * The fix PR was opened for an earlier commit of the failing branch and is brought to this run's commit,
+   * with this fix in place of that one's (a later commit of people's PR failing the same way): the PR, its
+   * commit and the bot's comment on people's PR say it was updated for that commit.
+   */
+  laterCommit?: boolean;
   /** Set when the failing workflow will not run on the fix (see fix-branch-ci.ts): the PR says so. */
   noCi?: { workflow: string; triggers: string; branch: string; baseBranch: string; dispatch: boolean };
 }
@@ -86,7 +92,9 @@ export function renderCommitMessage(i: PrBodyInput): string {
   // keyword, and a run id written as `#555` would name issue 555.
   return redact(
     noIssueRefs(
-      `${renderPrTitle(i)}\n\nWhy: ${first}\n\nChanged:\n${files}\n\n` +
+      `${renderPrTitle(i)}\n\n` +
+        (i.laterCommit ? `Brings this branch to ${i.run.headBranch} at ${i.run.headSha.slice(0, 12)}, a later commit failing the same way, with the fix validated on it in place of the earlier commit's.\n\n` : "") +
+        `Why: ${first}\n\nChanged:\n${files}\n\n` +
         `Validated locally: ${i.validation.commands.filter((c) => c.phase === "validate").map((c) => oneLine(c.command)).join("; ") || "(none)"} ` +
         `(${colour(i.validation.evidence.before)} → ${colour(i.validation.evidence.after)}).\n` +
         `Failing run: ${i.run.url ?? `run ${i.run.id}`}\nTensorZero episode: ${i.tensorzero.episodeId}\n`,
@@ -112,7 +120,9 @@ export function renderPrBody(i: PrBodyInput): string {
   const body = [
     `## 🤖 Automated fix for a failed CI run`,
     ``,
-    `This PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).` +
+    (i.laterCommit
+      ? `This PR was opened by t0-ci-bot for an earlier failed run of ${code(i.run.headBranch)}, and updated for ${runLink} of ${code(i.run.workflow ?? "CI")} on its later commit ${code(i.run.headSha.slice(0, 12))}: the branch now holds that commit and a fix validated on it, in place of the earlier commit's.`
+      : `This PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).`) +
       (i.repairAttempt > 1 ? ` This is repair attempt ${i.repairAttempt}: CI failed on the previous version of this branch.` : ""),
     ``,
     `### What failed`,
@@ -201,10 +211,10 @@ export function renderCiPassedComment(marker: string, i: { runId: number; url?: 
  * jobs rewrite the comment with this text kept as it is; the job owning the fix PR appends its merge or
  * close to the line when it learns of it (withFixOutcome), and that suffix is kept the same way.
  */
-export function renderFixEntry(fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt">): string {
+export function renderFixEntry(fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt" | "laterCommit">): string {
   const first = noIssueRefs(contained(redactHead(i.diagnosis.split("\n")[0]!.trim(), 300)));
   const run = i.run.url ? `[${i.run.id}](${i.run.url})` : i.run.id;
   return redact(
-    `- #${fix.number} for the failed run ${run}${i.run.workflow ? ` of ${code(i.run.workflow)}` : ""} (validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""})\n  > ${first}`,
+    `- #${fix.number} ${i.laterCommit ? `updated for commit ${i.run.headSha.slice(0, 7)}: a fix for` : "for"} the failed run ${run}${i.run.workflow ? ` of ${code(i.run.workflow)}` : ""} (validated locally${i.repairAttempt > 1 ? `, attempt ${i.repairAttempt}` : ""})\n  > ${first}`,
   );
 }
