@@ -135,6 +135,27 @@ export async function sharedOntoFixPr(s: FixLoop, id = "second-job", runId = 556
   return s.gh.branches.get("ci-bot/fix-555")!;
 }
 
+/**
+ * Job `job-<runId>` at open-pull-request for people's next commit of PR #7 (`sha`, which adds NOTES.md to the
+ * failing commit), failing with the first job's fingerprint: its fix (another answer than the first job's)
+ * validated on that commit, with INFERENCE2 and EPISODE2, failing `tests` when given. Recorded, not run.
+ */
+export async function laterCommitOfPr(s: FixLoop, o: { runId?: number; sha?: string; tests?: string[] } = {}): Promise<{ job: Job; sha: string }> {
+  const runId = o.runId ?? 556;
+  const sha = o.sha ?? "b".repeat(40);
+  const a = s.gh.commits.get(s.job.run.headSha)!;
+  const tree = await s.gh.createTree(undefined, a.tree, [{ path: "NOTES.md", content: "alice's next commit\n", mode: "100644" }]);
+  s.gh.commits.set(sha, { tree, parents: [s.job.run.headSha], message: "alice: next commit" });
+  const job: Job = {
+    ...(await s.get()), id: `job-${runId}`, key: `1296269:${runId}`, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [], feedback: [],
+    run: { ...s.job.run, id: runId, headSha: sha, pullRequests: [7], htmlUrl: `https://github.com/octo/slug/actions/runs/${runId}` },
+  };
+  job.results = validatedResults(job, slugPatch('"-".join(w for w in words)'), o.tests);
+  Object.assign(job.results["propose-patch"] as object, { inferenceId: INFERENCE2, episodeId: EPISODE2 });
+  await s.store.recordIntake(makeDelivery(job), "{}", job);
+  return { job, sha };
+}
+
 /** `setupFixLoop` for a test file: the fixture repository of each test is removed after it. */
 export function fixLoopSuite(): (opts?: FixLoopOptions) => ReturnType<typeof setupFixLoop> {
   let repo: { cleanup(): Promise<void> } | undefined;

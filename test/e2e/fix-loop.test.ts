@@ -18,7 +18,7 @@ import { EPISODE, INFERENCE, slugPatch, validatedResults } from "./fix-loop-fixt
 import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import type { Stage } from "../../src/pipeline/stage.js";
 import { withValidationFeedback } from "../../src/feedback/with-validation-feedback.js";
-import { EPISODE2, INFERENCE2, PRIOR, RecordingModel, fixLoopSuite, sharedOntoFixPr } from "./fix-loop-setup.js";
+import { EPISODE2, INFERENCE2, PRIOR, RecordingModel, fixLoopSuite, laterCommitOfPr, sharedOntoFixPr } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
 
@@ -1073,17 +1073,38 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.history.at(-1)?.note).toContain(`PR #100 of job ${s.job.id}`);
   });
 
-  test("a new commit of the PR failing the same way gets its own fix PR (the open one is for an older commit)", async () => {
+  test("a new commit of the PR failing the same way updates its open fix PR: brought to that commit with the new fix, one PR, one comment", async () => {
     const s = await setup({ pullRequests: [7] });
     await s.run();
-    const next: Job = { ...(await s.get()), id: "next-commit-job", key: "1296269:556", run: { ...s.job.run, id: 556, headSha: "b".repeat(40), pullRequests: [7] }, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [] };
-    next.results = validatedResults(next);
-    delete next.results["open-pull-request"];
-    await s.store.recordIntake(makeDelivery(next), "{}", next);
-    s.gh.commits.set("b".repeat(40), s.gh.commits.get("a".repeat(40))!);
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    const { job: next, sha } = await laterCommitOfPr(s);
     await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(next));
-    expect(s.gh.pulls).toHaveLength(2);
-    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(true);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+    // A merge of the later commit into the fix branch (a fast-forward of it): people's new file and this job's fix.
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
+    expect(s.gh.filesAt("ci-bot/fix-555")).toMatchObject({ "NOTES.md": "alice's next commit\n", "slug.py": expect.stringContaining('return "-".join(w for w in words)') });
+    expect(s.gh.pulls[0]!.body).toContain(`updated for [run 556 (attempt 1)]`);
+    expect(s.gh.pulls[0]!.body).toContain(sha.slice(0, 12));
+    expect(s.gh.pulls[0]!.body).toContain(INFERENCE2);
+    // The comment on people's PR says it once, edited in place: #100's line is now the later commit's.
+    expect(s.gh.comments.get(7)).toHaveLength(1);
+    expect(s.gh.comments.get(7)![0]!.body).toContain(`- #100 updated for commit ${sha.slice(0, 7)}: a fix for the failed run`);
+    expect(s.gh.comments.get(7)![0]!.body).not.toContain("runs/555");
+    const j = (await s.store.getJob(next.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`fix PR #100 of job ${s.job.id} updated for commit ${sha.slice(0, 7)}`);
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ sharedCommits: [{ sha: head, jobId: next.id, inferenceId: INFERENCE2, episodeId: EPISODE2, runId: 556 }] });
+    // Each job's inference gets its own outcomes: CI on the new head is the later fix's, the merge is both episodes'.
+    await s.deliver("workflow_run", s.fixRun("success", head, 901));
+    await s.run();
+    expect(s.gh.pulls[0]!.draft).toBe(false);
+    expect(s.model.received).toContainEqual(expect.objectContaining({ metric: "ci_passed_on_fix_branch", value: true, inferenceId: INFERENCE2, tags: expect.objectContaining({ run_id: "556" }) }));
+    await s.deliver("pull_request", s.prClosed(true, head));
+    await s.run();
+    expect(s.model.received.filter((r) => r.metric === "pr_merged").map((r) => [r.episodeId, r.value])).toEqual([[EPISODE, true], [EPISODE2, true]]);
+    expect(s.model.received.filter((r) => r.metric === "demonstration")).toEqual([]);
   });
 
   test("CI of a later failure's fix committed onto the open fix PR is heard by the PR's job", async () => {

@@ -16,7 +16,7 @@ import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { commentedByOtherJobs } from "./commented-by-other-jobs.js";
-import { answeredBy, openSiblingFix } from "./open-sibling-fix.js";
+import { answeredBy, openSiblingFix, type SiblingFix } from "./open-sibling-fix.js";
 import { besideOtherWorkflowFix } from "./beside-other-workflow-fix.js";
 import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
@@ -46,7 +46,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   // another job's fix PR for the same failure, open by now, would get this fix too, and its own PR go unwatched.
   const ownPr = (previous?.pr && !previous.sharedWithJob) || job.results[FIX_COMMIT];
   let sibling = attempt === 1 && !ownPr ? await openSiblingFix(job, deps) : undefined;
-  if (sibling && !sibling.answers && sibling.kin !== "same failure") {
+  if (sibling && !sibling.answers && sibling.kin === "same commit, another workflow") {
     const beside = await besideOtherWorkflowFix((await ensureWorkspace(job, deps, ctx)).dir, proposal.patch, config, sibling);
     if (beside === "same_fix") {
       const note = `${sibling.kin} as job ${sibling.jobId}: the same fix is on its PR #${sibling.pr} already; nothing written`;
@@ -83,7 +83,9 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   }
   if (sibling) {
     // People pushed onto that PR's branch: it is theirs now, and a commit on top would replace their version
-    // of the fixed files. Their PR is still the answer to this failure: no commit, no second PR.
+    // of the fixed files. Their PR is still the answer to this failure: no commit, no second PR. A later
+    // commit of people's PR too: those working on the fix PR are working on this breakage, and a second bot
+    // PR against the same branch would compete with theirs (the noise one fix PR per failure avoids).
     const head = await gh.writes.getBranchSha(job.repo, sibling.branch);
     if (!head || !sibling.heads.includes(head)) {
       const moved = head ? `moved to ${head.slice(0, 7)}` : "was deleted";
@@ -93,8 +95,10 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const ws = await ensureWorkspace(job, deps, ctx);
   // The same failure's later fix replaces the PR's on the files it changed (what was validated is committed);
   // another workflow's leaves that fix as it is on the branch (it changes none of its files).
+  // A later commit's fix is planned on that commit alone (the commit is its tree plus these files).
   const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.kin === "same failure" ? sibling.files : [])]);
-  const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
+  const laterCommit = sibling?.kin === "same failure on a later commit";
+  const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)), ...(laterCommit ? { laterCommit } : {}) };
   // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
   // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on
   // or to take as its own commit: the PR is left as it is and watched.
@@ -162,6 +166,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     const left = `PR #${published.pr.number} was closed before this fix was committed`;
     return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: `${sibling.kin} as job ${sibling.jobId}, whose fix PR #${published.pr.number} was closed meanwhile; this fix was not committed` };
   }
+  if (sibling && laterCommit) return { result, finish: `fix PR #${published.pr.number} of job ${sibling.jobId} updated for commit ${job.run.headSha.slice(0, 7)} (${sibling.kin}): its branch brought to that commit with this fix, in place of the earlier commit's` };
   if (sibling) return { result, finish: `fix went onto PR #${published.pr.number} of job ${sibling.jobId} (${sibling.kin})` };
   if (published.pr.state === "closed") {
     // Closed or merged while no webhook reached the app (uninstalled, down for days), found on a retry: the
@@ -237,10 +242,14 @@ function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repa
   };
 }
 
-/** Onto an earlier job's PR: on its bot's commits only, and that job notes the commit before the branch moves. */
-function sharedHeads(job: Job, deps: Deps, sibling: { jobId: string; heads: string[] }, ids: { inferenceId: string; episodeId: string }, files: string[]) {
+/**
+ * Onto an earlier job's PR: on its bot's commits only, and that job notes the commit before the branch moves.
+ * A later commit of people's PR brings the branch to that commit (a merge): the commit is this job's fix on it.
+ */
+function sharedHeads(job: Job, deps: Deps, sibling: SiblingFix, ids: { inferenceId: string; episodeId: string }, files: string[]) {
   return {
     ownHeads: sibling.heads,
+    ...(sibling.kin === "same failure on a later commit" ? { bringToBase: true, landed: sibling.mine } : {}),
     onCommit: async (sha: string) => {
       await deps.store.updateJob(sibling.jobId, (j) => {
         const r = prRecordOf(j);

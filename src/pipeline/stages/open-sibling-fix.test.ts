@@ -63,3 +63,50 @@ describe("openSiblingFix: another workflow failing on the same commit", () => {
     expect(await openSiblingFix(job, { store }, undefined)).toBeUndefined();
   });
 });
+
+describe("openSiblingFix: a later commit of people's PR", () => {
+  /** PR #7's run `runId` on commit `sha` of feature/slug, failing `fp-tests`. */
+  const prRun = (runId: number, sha: string) => {
+    const job = makeJob({ runId, fingerprint: "fp-tests", at: "2026-11-03T00:00:00.000Z" });
+    Object.assign(job.run, { headSha: sha, headBranch: "feature/slug", pullRequests: [7] });
+    return job;
+  };
+  const owner = () => {
+    const job = parked(100, "fp-tests", "2026-11-02T00:00:00.000Z");
+    Object.assign(job.run, { id: 555, headSha: "a".repeat(40), headBranch: "feature/slug", pullRequests: [7] });
+    job.results["build-context"] = { context: { failed_tests: [{ name: "test_slug" }] } };
+    return job;
+  };
+
+  test("failing the same way (the same tests or others): the fix PR of its earlier commit is the sibling, to update, not an answer", async () => {
+    const store = new MemoryJobStore();
+    await store.recordIntake(makeDelivery(owner()), "{}", owner());
+    const job = prRun(556, "c".repeat(40));
+    for (const tests of [[], [{ name: "test_slug" }], [{ name: "test_other" }]]) {
+      const sibling = await openSiblingFix(job, { store }, { failed_tests: tests });
+      expect(sibling).toMatchObject({ pr: 100, kin: "same failure on a later commit", mine: [] });
+      expect(sibling).not.toHaveProperty("answers");
+    }
+  });
+
+  test("another failure of the later commit (another fingerprint) has no sibling there", async () => {
+    const store = new MemoryJobStore();
+    await store.recordIntake(makeDelivery(owner()), "{}", owner());
+    const job = prRun(556, "c".repeat(40));
+    job.fingerprint = "fp-lint";
+    expect(await openSiblingFix(job, { store }, { failed_tests: [] })).toBeUndefined();
+  });
+
+  test("an earlier commit's run ending after a later commit's fix went onto the PR is answered by it; its own commit is noted as its", async () => {
+    const store = new MemoryJobStore();
+    const first = owner();
+    (first.results[OPEN_PULL_REQUEST] as OpenPullRequestResult).sharedCommits = [{ sha: "d".repeat(40), jobId: "job-557", inferenceId: "i", files: ["src/a.ts"], runId: 557, episodeId: "e" }];
+    await store.recordIntake(makeDelivery(first), "{}", first);
+    expect(await openSiblingFix(prRun(556, "c".repeat(40)), { store }, undefined)).toMatchObject({ answers: "later_commit_fixed", heads: ["b".repeat(40), "d".repeat(40)] });
+    const retried = prRun(557, "e".repeat(40));
+    retried.id = "job-557";
+    const sibling = await openSiblingFix(retried, { store }, undefined);
+    expect(sibling).toMatchObject({ mine: ["d".repeat(40)] });
+    expect(sibling).not.toHaveProperty("answers");
+  });
+});

@@ -4,7 +4,7 @@ import type { Job } from "../../core/job.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { contextOf, failedTestNames } from "./failed-test-names.js";
 import { PARKED_JOBS_LIMIT } from "./open-fix-prs.js";
-import { botCommits, prRecordOf } from "./open-pull-request-result.js";
+import { botCommits, type OpenPullRequestResult, prRecordOf } from "./open-pull-request-result.js";
 
 /** An earlier job's open fix PR for the same failure, and whether it already answers this run. */
 export interface SiblingFix {
@@ -14,9 +14,19 @@ export interface SiblingFix {
   commitSha: string;
   heads: string[];
   pr: number;
-  answers?: "same_commit" | "same_tests";
-  /** How it is a sibling, for what the job says: the same failure, or another workflow's of the same commit. */
-  kin: "same failure" | "same commit, another workflow";
+  /**
+   * The open PR answers this run, and nothing is written: the same commit (`same_commit`), a branch push
+   * failing only tests its run failed (`same_tests`), or an earlier commit of a PR whose fix PR already
+   * holds a later commit's fix (`later_commit_fixed`: a run that finished late must not put an older fix back).
+   */
+  answers?: "same_commit" | "same_tests" | "later_commit_fixed";
+  /**
+   * How it is a sibling, for what the job says: the same failure, another workflow's of the same commit, or
+   * the same failure on a later commit of people's PR (the fix PR is brought to that commit: bringToBase).
+   */
+  kin: "same failure" | "same commit, another workflow" | "same failure on a later commit";
+  /** This job's own commits noted on that PR (an earlier try of this stage made them). */
+  mine: string[];
   /** The patch of the bot's fix on that PR (its latest attempt's), to compare another workflow's fix with. */
   patch?: string;
 }
@@ -24,9 +34,14 @@ export interface SiblingFix {
 /**
  * A failure on a branch push (no PR of its own, e.g. main) with the same fingerprint as a job whose fix PR
  * is still open: that PR gets this fix instead of a second PR for the same breakage. A run of a PR's
- * branch has a sibling only in a run of the same commit (a workflow on both push and pull_request fails
- * twice), which that PR already answers (`answers`); a later commit of a PR is its author's new work,
- * with a fix PR of its own. A branch push whose failing tests are all among the sibling's is answered by
+ * branch whose commit is the sibling's (a workflow on both push and pull_request fails twice) is answered by
+ * that PR already (`answers`). A later commit of the PR failing the same way (same fingerprint: workflow,
+ * branch, conclusion, whichever tests) is the same breakage of the same branch: the open fix PR is brought
+ * to that commit with the fix validated on it, replacing the earlier commit's fix (kin "same failure on a
+ * later commit"), rather than a second fix PR against the same branch. Its failing tests do not matter:
+ * the fix PR's answer is the one for the branch as it is now, and one made for an older commit would be
+ * merged into the new work untested. An earlier commit's run finishing after that is answered by the PR
+ * (`later_commit_fixed`). A branch push whose failing tests are all among the sibling's is answered by
  * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
  * Another workflow failing on the same commit of the same branch is a sibling too (one change breaking tests
  * and lint): nothing is written when its failing tests are all the PR's; otherwise open-pull-request
@@ -39,7 +54,8 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
   const candidates = waiting.filter((other) => {
     if (other.id === job.id || !other.waitingFor) return false;
     const sameCommit = other.run.headSha === job.run.headSha;
-    if (job.run.pullRequests.length && !sameCommit) return false;
+    // Another commit of a PR: only its own failure's fix PR, which targets the same branch.
+    if (job.run.pullRequests.length && !sameCommit) return other.fingerprint === job.fingerprint;
     // Another workflow failing on the same commit of the branch (tests.yml and lint.yml broken by one
     // change): a second fix PR beside the first would answer one breakage twice; its fix goes onto that PR.
     return other.fingerprint === job.fingerprint || (sameCommit && other.run.headBranch === job.run.headBranch);
@@ -52,19 +68,37 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
       const theirs = failedTestNames(contextOf(other));
+      const laterCommit = !!job.run.pullRequests.length && other.run.headSha !== job.run.headSha;
       // Another workflow's failure of the commit is not answered by the commit alone: it may be another problem.
       const sameCommitAnswers = job.run.pullRequests.length && other.fingerprint === job.fingerprint;
-      const answers = sameCommitAnswers ? "same_commit" : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests" : undefined;
-      const kin = other.fingerprint === job.fingerprint ? "same failure" : "same commit, another workflow";
+      const answers =
+        laterCommit ? (newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : undefined)
+        : sameCommitAnswers ? "same_commit"
+        : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests"
+        : undefined;
+      const kin = laterCommit ? "same failure on a later commit" : other.fingerprint === job.fingerprint ? "same failure" : "same commit, another workflow";
       const patch = proposalOf(other)?.patch;
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, ...(patch ? { patch } : {}), ...(answers ? { answers } : {}) };
+      const mine = (r.sharedCommits ?? []).filter((c) => c.jobId === job.id).map((c) => c.sha);
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, mine, ...(patch ? { patch } : {}), ...(answers ? { answers } : {}) };
     }
   }
   return undefined;
 }
 
+/**
+ * The newest failing run whose fix the PR holds: the PR job's, or a later job's committed onto it. Run ids
+ * grow with time, and a re-run keeps its id: a later commit's run has the larger one.
+ */
+function newestRunOn(owner: Job, r: OpenPullRequestResult): number {
+  return Math.max(owner.run.id, ...(r.sharedCommits ?? []).flatMap((c) => (c.runId === undefined ? [] : [c.runId])));
+}
+
 /** What a job whose failure an open sibling PR already answers records and says: nothing is written. */
 export function answeredBy(job: Job, sibling: SiblingFix): { left: string; note: string } {
+  if (sibling.answers === "later_commit_fixed") {
+    const left = `run ${job.run.id} of ${job.run.headSha.slice(0, 7)} ended after a later commit's fix went onto PR #${sibling.pr}`;
+    return { left, note: `same failure on an earlier commit than the fix on PR #${sibling.pr} of job ${sibling.jobId}, which answers it; nothing written` };
+  }
   const left = sibling.answers === "same_commit" ? `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run` : `run ${job.run.id} failed the same tests as job ${sibling.jobId}'s run`;
   const same = sibling.answers === "same_commit" ? "same failure on the same commit" : "same tests failing";
   return { left, note: `${same} as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };

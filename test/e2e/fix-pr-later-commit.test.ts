@@ -1,0 +1,108 @@
+import { describe, expect, test } from "@jest/globals";
+import { transient } from "../../src/core/errors.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { fixLoopSuite, laterCommitOfPr, type FixLoop } from "./fix-loop-setup.js";
+import type { Job } from "../../src/core/job.js";
+
+const setup = fixLoopSuite();
+const openPr = (s: FixLoop, job: Job) => new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
+
+/** People's PR #7 failed on its commit a (run 555), whose fix PR #100 is open on ci-bot/fix-555. */
+async function fixPrOpen(): Promise<{ s: FixLoop; first: string }> {
+  const s = await setup({ pullRequests: [7] });
+  await s.run();
+  return { s, first: s.gh.branches.get("ci-bot/fix-555")! };
+}
+
+describe("a later commit of people's PR failing the same way: the open fix PR is updated, no second PR", () => {
+  test("other tests failing on the later commit (same fingerprint): the fix PR is updated for it all the same", async () => {
+    const { s, first } = await fixPrOpen();
+    const { job, sha } = await laterCommitOfPr(s, { tests: ["test_something_else"] });
+    await openPr(s, job);
+    expect(s.gh.pulls).toHaveLength(1);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
+    expect((await s.store.getJob(job.id))!.history.at(-1)?.note).toContain(`updated for commit ${sha.slice(0, 7)}`);
+  });
+
+  test("people pushed onto the fix branch: their commit is kept, nothing is written, no second PR", async () => {
+    const { s, first } = await fixPrOpen();
+    const tree = await s.gh.createTree(undefined, s.gh.commits.get(first)!.tree, [{ path: "slug.py", mode: "100644", content: "# alice's version\n" }]);
+    const theirs = await s.gh.createCommit(undefined, { message: "alice: take the fix over", tree, parents: [first] });
+    await s.gh.updateBranch(undefined, "ci-bot/fix-555", theirs.sha);
+    const { job } = await laterCommitOfPr(s);
+    const calls = s.gh.calls.length;
+    await openPr(s, job);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs.sha);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.branches.has("ci-bot/fix-556")).toBe(false);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain("whose fix PR #100 people have taken over");
+  });
+
+  test("people edited the fix PR's description: it stays theirs; the branch and the comment on their PR are still updated", async () => {
+    const { s, first } = await fixPrOpen();
+    Object.assign(s.gh.pulls[0]!, { body: "alice: I rewrote this" });
+    const { job, sha } = await laterCommitOfPr(s);
+    await openPr(s, job);
+    expect(s.gh.pulls[0]!.body).toBe("alice: I rewrote this");
+    expect(s.gh.commits.get(s.gh.branches.get("ci-bot/fix-555")!)!.parents).toEqual([first, sha]);
+    expect(s.gh.comments.get(7)![0]!.body).toContain(`updated for commit ${sha.slice(0, 7)}`);
+  });
+
+  test("a third commit failing the same way: the branch is brought to it on top of the second's merge; still one PR and one line", async () => {
+    const { s } = await fixPrOpen();
+    const second = await laterCommitOfPr(s);
+    await openPr(s, second.job);
+    const merged = s.gh.branches.get("ci-bot/fix-555")!;
+    const third = await laterCommitOfPr(s, { runId: 557, sha: "c".repeat(40) });
+    await openPr(s, third.job);
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.commits.get(s.gh.branches.get("ci-bot/fix-555")!)!.parents).toEqual([merged, third.sha]);
+    const comment = s.gh.comments.get(7)!;
+    expect(comment).toHaveLength(1);
+    expect(comment[0]!.body).toContain("updated for commit ccccccc");
+    expect(comment[0]!.body.match(/- #100 /g)).toHaveLength(1);
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ sharedCommits: [{ jobId: second.job.id, runId: 556 }, { jobId: third.job.id, runId: 557 }] });
+  });
+
+  test("an earlier commit's run that ends after a later commit's fix went onto the PR writes nothing", async () => {
+    const { s } = await fixPrOpen();
+    const later = await laterCommitOfPr(s, { runId: 557, sha: "c".repeat(40) });
+    await openPr(s, later.job);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    const late = await laterCommitOfPr(s, { runId: 556 });
+    const calls = s.gh.calls.length;
+    await openPr(s, late.job);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    const j = (await s.store.getJob(late.job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toBe(`same failure on an earlier commit than the fix on PR #100 of job ${s.job.id}, which answers it; nothing written`);
+  });
+
+  test("retried after the branch move landed but its answer was lost: one merge commit, not a second one on top", async () => {
+    const { s, first } = await fixPrOpen();
+    const move = s.gh.updateBranch.bind(s.gh);
+    let fails = 1;
+    s.gh.updateBranch = async (...a) => {
+      await move(...a);
+      if (fails-- > 0) throw transient("http_502", "Bad Gateway");
+    };
+    const { job, sha } = await laterCommitOfPr(s);
+    await openPr(s, job);
+    expect(fails).toBe(0);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.clock.advance(60_000);
+    await openPr(s, job);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
+    expect(s.gh.calls.filter((c) => c === "createCommit")).toHaveLength(2);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.results["open-pull-request"]).toMatchObject({ commitSha: head });
+  });
+});
