@@ -84,6 +84,24 @@ describe("a later commit of people's PR failing the same way: the open fix PR is
     expect(j.history.at(-1)?.note).toBe(`same failure on an earlier commit than the fix on PR #100 of job ${s.job.id}, which answers it; nothing written`);
   });
 
+  test.each([
+    ["the push run first, then the pull_request run", 556, 557],
+    ["the pull_request run first, then the push run", 557, 556],
+  ])("two runs of the same later commit (%s): one update, the second run writes nothing", async (_name, firstRun, secondRun) => {
+    const { s } = await fixPrOpen();
+    const one = await laterCommitOfPr(s, { runId: firstRun });
+    await openPr(s, one.job);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    const two = await laterCommitOfPr(s, { runId: secondRun });
+    const calls = s.gh.calls.length;
+    await openPr(s, two.job);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    const j = (await s.store.getJob(two.job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toBe(`same failure on commit bbbbbbb, whose fix another run's job put on PR #100 of job ${s.job.id}: that PR answers it; nothing written`);
+  });
+
   test("retried after the branch move landed but its answer was lost: one merge commit, not a second one on top", async () => {
     const { s, first } = await fixPrOpen();
     const move = s.gh.updateBranch.bind(s.gh);

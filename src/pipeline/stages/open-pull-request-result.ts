@@ -69,6 +69,11 @@ export interface SharedCommit {
   runId?: number;
   /** The later job's episode (the PR's outcome is its too); absent on commits noted by an earlier version. */
   episodeId?: string;
+  /**
+   * The failing commit the later job's fix was made on (absent on commits noted by an earlier version): a
+   * second run of that commit (push and pull_request) finds its fix on the PR already.
+   */
+  headSha?: string;
 }
 
 /** Repair attempt in progress (set by watch-pr before it proposes again). */

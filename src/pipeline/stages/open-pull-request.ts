@@ -254,7 +254,7 @@ function sharedHeads(job: Job, deps: Deps, sibling: SiblingFix, ids: { inference
       await deps.store.updateJob(sibling.jobId, (j) => {
         const r = prRecordOf(j);
         if (!r || r.sharedCommits?.some((c) => c.sha === sha)) return;
-        r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId: ids.inferenceId, files, runId: job.run.id, episodeId: ids.episodeId }];
+        r.sharedCommits = [...(r.sharedCommits ?? []), { sha, jobId: job.id, inferenceId: ids.inferenceId, files, runId: job.run.id, episodeId: ids.episodeId, headSha: job.run.headSha }];
       });
     },
   };

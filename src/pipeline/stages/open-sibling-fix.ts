@@ -15,7 +15,8 @@ export interface SiblingFix {
   heads: string[];
   pr: number;
   /**
-   * The open PR answers this run, and nothing is written: the same commit (`same_commit`), a branch push
+   * The open PR answers this run, and nothing is written: the same commit (`same_commit`: the PR job's, or
+   * that of a later commit's fix already brought onto it), a branch push
    * failing only tests its run failed (`same_tests`), or an earlier commit of a PR whose fix PR already
    * holds a later commit's fix (`later_commit_fixed`: a run that finished late must not put an older fix back).
    */
@@ -40,8 +41,8 @@ export interface SiblingFix {
  * to that commit with the fix validated on it, replacing the earlier commit's fix (kin "same failure on a
  * later commit"), rather than a second fix PR against the same branch. Its failing tests do not matter:
  * the fix PR's answer is the one for the branch as it is now, and one made for an older commit would be
- * merged into the new work untested. An earlier commit's run finishing after that is answered by the PR
- * (`later_commit_fixed`). A branch push whose failing tests are all among the sibling's is answered by
+ * merged into the new work untested. A second run of that commit (push and pull_request) is answered by the
+ * PR (`same_commit`), and so is an earlier commit's run finishing after that (`later_commit_fixed`). A branch push whose failing tests are all among the sibling's is answered by
  * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
  * Another workflow failing on the same commit of the same branch is a sibling too (one change breaking tests
  * and lint): nothing is written when its failing tests are all the PR's; otherwise open-pull-request
@@ -71,8 +72,10 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       const laterCommit = !!job.run.pullRequests.length && other.run.headSha !== job.run.headSha;
       // Another workflow's failure of the commit is not answered by the commit alone: it may be another problem.
       const sameCommitAnswers = job.run.pullRequests.length && other.fingerprint === job.fingerprint;
+      // Another job's run of this same commit (a workflow on push and pull_request) already put its fix on the PR.
+      const commitOnPr = (r.sharedCommits ?? []).some((c) => c.jobId !== job.id && c.headSha === job.run.headSha);
       const answers =
-        laterCommit ? (newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : undefined)
+        laterCommit ? (commitOnPr ? "same_commit" : newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : undefined)
         : sameCommitAnswers ? "same_commit"
         : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests"
         : undefined;
@@ -95,6 +98,10 @@ function newestRunOn(owner: Job, r: OpenPullRequestResult): number {
 
 /** What a job whose failure an open sibling PR already answers records and says: nothing is written. */
 export function answeredBy(job: Job, sibling: SiblingFix): { left: string; note: string } {
+  if (sibling.answers === "same_commit" && sibling.kin === "same failure on a later commit") {
+    const left = `run ${job.run.id} failed on commit ${job.run.headSha.slice(0, 7)}, whose fix is on PR #${sibling.pr} already`;
+    return { left, note: `same failure on commit ${job.run.headSha.slice(0, 7)}, whose fix another run's job put on PR #${sibling.pr} of job ${sibling.jobId}: that PR answers it; nothing written` };
+  }
   if (sibling.answers === "later_commit_fixed") {
     const left = `run ${job.run.id} of ${job.run.headSha.slice(0, 7)} ended after a later commit's fix went onto PR #${sibling.pr}`;
     return { left, note: `same failure on an earlier commit than the fix on PR #${sibling.pr} of job ${sibling.jobId}, which answers it; nothing written` };
