@@ -1,7 +1,8 @@
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import { addFeedback } from "./outbox.js";
-import { commentValue, proposalIds, reviewCommentFeedback, reviewDismissedFeedback, reviewWithdrawnFeedback, revisionsOf, withdrawnSinceLastRevision } from "./outcome-feedback.js";
+import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
+import { commentValue, type FeedbackSource, proposalIds, reviewCommentFeedback, reviewDismissedFeedback, reviewWithdrawnFeedback, revisionsOf, withdrawnSinceLastRevision } from "./outcome-feedback.js";
 import { addPrEvent, prEventsOf, reviewDismissedEventId, reviewWithdrawnEventId, type PrEvent } from "./pr-events.js";
 import { updateParkedJob } from "./update-parked-job.js";
 
@@ -14,6 +15,11 @@ export interface ReviewText {
   text: string;
   /** A review comment's file, named at the end of `text` with the line, which moves as the diff changes. */
   path?: string;
+  /**
+   * The fix branch's commit it was written on (a review's `commit_id`, a comment's `original_commit_id`): a
+   * later job's fix committed onto the PR (sharedCommits) gets what people wrote of it (reviewedEpisode).
+   */
+  commitId?: string;
 }
 
 /** Its author as GitHub gives it, in a webhook's `user` or a list's (deleted account: none). */
@@ -27,13 +33,32 @@ export interface ReviewAuthor {
  * (so whichever comes second is a duplicate), and the text with, for a comment, where in the diff it is.
  * A blank body is no text, wherever the comment sits.
  */
-export function reviewText(kind: "review" | "review_comment", id: number, author: ReviewAuthor | null | undefined, body: string | null | undefined, path?: string, line?: number | null): ReviewText {
+export function reviewText(kind: "review" | "review_comment", id: number, author: ReviewAuthor | null | undefined, body: string | null | undefined, path?: string, line?: number | null, commitId?: string | null): ReviewText {
   const text = body?.trim() ?? "";
-  return { sourceId: `${kind}:${id}`, author: author?.login ?? "unknown", byApp: author?.type === "Bot", text: text && `${text}${path ? ` (on ${path}${line ? `:${line}` : ""})` : ""}`, ...(path ? { path } : {}) };
+  return { sourceId: `${kind}:${id}`, author: author?.login ?? "unknown", byApp: author?.type === "Bot", text: text && `${text}${path ? ` (on ${path}${line ? `:${line}` : ""})` : ""}`, ...(path ? { path } : {}), ...(commitId ? { commitId } : {}) };
 }
 
 /**
- * Records a person's review text as `comment` feedback of the job's episode and wakes the job parked on its
+ * The episode a review's text goes to, and the failing run its tags name: written on a later job's fix
+ * committed onto this PR (a later commit of people's PR brought onto it replaces the PR's fix), that job's;
+ * otherwise (the PR's own fix, a repair's, people's commits, a commit not known) the PR job's. A text already
+ * recorded goes on where its first version went, whatever commit a later read names; so does what says it no
+ * longer stands (dismissed, withdrawn).
+ */
+function reviewedEpisode(job: Job, r: Pick<ReviewText, "sourceId" | "commitId">, own: string): { episodeId: string; source: FeedbackSource } {
+  const first = revisionsOf(job.feedback, r.sourceId)[0];
+  const recordedTo = first && "episodeId" in first.target ? first.target.episodeId : undefined;
+  const shared = prRecordOf(job)?.sharedCommits?.find((c) => c.episodeId && (recordedTo ? c.episodeId === recordedTo : c.sha === r.commitId));
+  if (!shared?.episodeId) return { episodeId: recordedTo ?? own, source: job };
+  return { episodeId: shared.episodeId, source: shared.runId === undefined ? job : { repo: job.repo, run: { id: shared.runId } } };
+}
+
+/** The failing run a recorded text's tags name (reviewedEpisode), for the items that say it no longer stands. */
+const recordedSource = (job: Job, sourceId: string): FeedbackSource => reviewedEpisode(job, { sourceId }, "").source;
+
+/**
+ * Records a person's review text as `comment` feedback of the episode of the fix it was written on
+ * (reviewedEpisode: the job's, or a later job's committed onto its PR) and wakes the job parked on its
  * PR. Shared by the pull_request_review(_comment) handler and the parked-job reconciliation
  * (pipeline/reconcile-parked.ts), which lists the reviews whose webhooks never came: the same feedback id,
  * so whichever comes second is a duplicate. `edited`: the text as edited since it was written (GitHub's
@@ -53,7 +78,8 @@ export async function recordReviewFeedback(deps: Pick<Deps, "store" | "clock" | 
     // A comment's line moves when a push changes the diff, and is gone once the comment is outdated, with no
     // one editing it: the parked-job reconciliation reads it so, and is not to send its text again for that.
     if (opts.edited && saysAsRecorded(j, r)) return false;
-    const item = opts.edited ? reviewCommentFeedback(j, ids.episodeId, r.sourceId, r.author, r.text, j.feedback) : reviewCommentFeedback(j, ids.episodeId, r.sourceId, r.author, r.text);
+    const { episodeId, source } = reviewedEpisode(j, r, ids.episodeId);
+    const item = opts.edited ? reviewCommentFeedback(source, episodeId, r.sourceId, r.author, r.text, j.feedback) : reviewCommentFeedback(source, episodeId, r.sourceId, r.author, r.text);
     return !!item && addFeedback(j, [item], at) > 0;
   });
 }
@@ -91,7 +117,8 @@ export async function recordReviewDismissal(deps: Pick<Deps, "store" | "clock" |
   const ev: PrEvent = { id: reviewDismissedEventId(d.reviewId), kind: "review_dismissed", reviewId: d.reviewId, ...(d.author ? { author: d.author } : {}), ...(d.by ? { by: d.by } : {}), ...(stale ? { stale } : {}), at };
   return updateParkedJob(deps, job.id, (j) => {
     if (!addPrEvent(j, ev)) return false;
-    const item = stale ? undefined : reviewDismissedFeedback(j, sourceId, revisionsOf(j.feedback, sourceId), d.author, d.by);
+    // Tagged with the run of the fix its text was fed back for, as that text was.
+    const item = stale ? undefined : reviewDismissedFeedback(recordedSource(j, sourceId), sourceId, revisionsOf(j.feedback, sourceId), d.author, d.by);
     if (item) addFeedback(j, [item], at);
     return true;
   });
@@ -114,7 +141,7 @@ export async function recordReviewWithdrawal(deps: Pick<Deps, "store" | "clock" 
     if (how === "emptied" && (!earlier.length || withdrawn)) return false;
     const ev: PrEvent = { id: reviewWithdrawnEventId(r.sourceId, how, earlier.length), kind: "review_withdrawn", sourceId: r.sourceId, how, author: r.author, ...(by ? { by } : {}), at };
     if (!addPrEvent(j, ev)) return false;
-    const item = withdrawn ? undefined : reviewWithdrawnFeedback(j, r.sourceId, how, earlier, r.author, by);
+    const item = withdrawn ? undefined : reviewWithdrawnFeedback(recordedSource(j, r.sourceId), r.sourceId, how, earlier, r.author, by);
     if (item) addFeedback(j, [item], at);
     return true;
   });

@@ -19,8 +19,8 @@ const author = z.object({ login: z.string(), type: z.string().optional() });
 const extras = z.object({
   pull_request: z.object({ merged_by: z.object({ login: z.string() }).nullish(), closed_at: z.string().nullish(), updated_at: z.string().nullish(), head: z.object({ sha: z.string().optional() }) }).passthrough(),
   sender: z.object({ login: z.string(), type: z.string().optional() }).nullish(),
-  review: z.object({ id: z.number(), body: z.string().nullish(), user: author.nullish() }).passthrough().optional(),
-  comment: z.object({ id: z.number(), body: z.string().nullish(), path: z.string().optional(), line: z.number().nullish(), user: author.nullish() }).passthrough().optional(),
+  review: z.object({ id: z.number(), body: z.string().nullish(), user: author.nullish(), commit_id: z.string().nullish() }).passthrough().optional(),
+  comment: z.object({ id: z.number(), body: z.string().nullish(), path: z.string().optional(), line: z.number().nullish(), user: author.nullish(), original_commit_id: z.string().nullish() }).passthrough().optional(),
 }).passthrough();
 
 /**
@@ -108,7 +108,7 @@ async function record(job: Job, p: PullRequestEvent, extra: z.infer<typeof extra
     return routed(changed ? `dismissal recorded for job ${job.id}: the review no longer counts` : "already recorded", changed ? job.id : undefined);
   }
   const comment = meta.event === "pull_request_review_comment" ? extra?.comment : undefined;
-  const said = review ? reviewText("review", review.id, review.user, review.body) : comment && reviewText("review_comment", comment.id, comment.user, comment.body, comment.path, comment.line);
+  const said = review ? reviewText("review", review.id, review.user, review.body, undefined, undefined, review.commit_id) : comment && reviewText("review_comment", comment.id, comment.user, comment.body, comment.path, comment.line, comment.original_commit_id);
   // A person deleted the comment, or edited its (the review's) text away: what it said is withdrawn, not fed back.
   const how = comment && p.action === "deleted" ? "deleted" : said && !said.text && p.action === "edited" ? "emptied" : undefined;
   if (said && how) {

@@ -28,8 +28,8 @@ export async function reconcileReviews(deps: ReviewDeps, job: Job, gh: GitHubCli
     // A PENDING review is a draft its author has not submitted (no webhook is sent for it): not feedback yet,
     // and its text may change or be discarded. Its submission is heard then, by webhook or a later pass.
     // A DISMISSED one no longer counts: its dismissal is recorded below instead.
-    ...reviews.filter((r) => r.state !== "PENDING" && r.state !== "DISMISSED").map((r) => reviewText("review", r.id, { login: r.author, type: r.authorType }, r.body)),
-    ...comments.map((c) => reviewText("review_comment", c.id, { login: c.author, type: c.authorType }, c.body, c.path, c.line)),
+    ...reviews.filter((r) => r.state !== "PENDING" && r.state !== "DISMISSED").map((r) => reviewText("review", r.id, { login: r.author, type: r.authorType }, r.body, undefined, undefined, r.commitId)),
+    ...comments.map((c) => reviewText("review_comment", c.id, { login: c.author, type: c.authorType }, c.body, c.path, c.line, c.commitId)),
   ];
   for (const t of texts) {
     // Its text edited away since it was recorded: withdrawn as the edited webhook withdraws it.

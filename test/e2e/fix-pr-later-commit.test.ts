@@ -1,5 +1,8 @@
 import { describe, expect, test } from "@jest/globals";
 import { transient } from "../../src/core/errors.js";
+import { reconcileParked } from "../../src/pipeline/reconcile-parked.js";
+import { EPISODE } from "./fix-loop-fixtures.js";
+import { EPISODE2 } from "./fix-loop-setup.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
 import { fixLoopSuite, laterCommitOfPr, type FixLoop } from "./fix-loop-setup.js";
@@ -122,5 +125,39 @@ describe("a later commit of people's PR failing the same way: the open fix PR is
     const j = (await s.store.getJob(job.id))!;
     expect(j.state).toBe("completed");
     expect(j.results["open-pull-request"]).toMatchObject({ commitSha: head });
+  });
+
+  test("what people write on the PR goes to the episode of the fix they wrote it on: the later commit's, or the earlier one's", async () => {
+    const { s, first } = await fixPrOpen();
+    const { job } = await laterCommitOfPr(s);
+    await openPr(s, job);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    const pull_request = { number: 100, state: "open", head: { ref: "ci-bot/fix-555", sha: head } };
+    const review = (id: number, body: string, commitId: string, action = "submitted") => ({
+      action, installation: { id: 2 }, repository: s.repository, pull_request, sender: { login: "alice" },
+      review: { id, state: "commented", body, user: { login: "alice", type: "User" }, submitted_at: "2026-11-23T12:00:00Z", commit_id: commitId },
+    });
+    // Reviewed before the update reached GitHub's page, and after.
+    await s.deliver("pull_request_review", review(31, "The first fix reads well.", first));
+    await s.deliver("pull_request_review", review(32, "Why a generator here?", head));
+    await s.deliver("pull_request_review_comment", {
+      action: "created", installation: { id: 2 }, repository: s.repository, pull_request, sender: { login: "bob" },
+      comment: { id: 77, body: "Name this.", path: "slug.py", line: 3, user: { login: "bob", type: "User" }, commit_id: head, original_commit_id: head },
+    });
+    await s.run();
+    // An edit whose webhook was lost, read by the reconciliation (which names the commit too); comment 77 is
+    // gone from GitHub (deleted, its webhook lost too): withdrawn on the episode it went to, and tagged so.
+    s.gh.reviews.set(100, [{ id: 32, author: "alice", authorType: "User", body: "Why a generator here? A list is clearer.", state: "COMMENTED", commitId: head }]);
+    await s.clock.advance(25 * 3600_000);
+    expect((await reconcileParked(s.deps)).recorded).toEqual([s.job.id]);
+    await s.run();
+    const sent = s.model.received.filter((r) => r.metric === "comment").map((r) => [r.tags?.["source_id"], r.episodeId, r.tags?.["run_id"]]);
+    expect(sent).toEqual([
+      ["review:31", EPISODE, "555"],
+      ["review:32", EPISODE2, "556"],
+      ["review_comment:77", EPISODE2, "556"],
+      ["review:32", EPISODE2, "556"],
+      ["review_comment:77", EPISODE2, "556"],
+    ]);
   });
 });

@@ -92,7 +92,7 @@ describe("GitHub adapter (read side)", () => {
   });
 
   // Reconciliation reads the reviews of a fix PR whose pull_request_review webhooks never came.
-  test("lists every review of a pull request across pages", async () => {
+  test("lists every review of a pull request across pages, with the commit each was submitted on", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/pulls/7/reviews?per_page=100", {
       body: [apiReview(31, "alice", "Use the lockfile's version instead.", "CHANGES_REQUESTED")],
@@ -100,19 +100,20 @@ describe("GitHub adapter (read side)", () => {
     }).on("GET", "/repos/octo/demo/pulls/7/reviews?per_page=100&page=2", { body: [apiReview(32, null, null, "APPROVED")] });
     const client = await port().forInstallation(7);
     expect(await client.listPullReviews(repo, 7)).toEqual([
-      { id: 31, author: "alice", authorType: "User", body: "Use the lockfile's version instead.", state: "CHANGES_REQUESTED" },
-      { id: 32, body: "", state: "APPROVED" },
+      { id: 31, author: "alice", authorType: "User", body: "Use the lockfile's version instead.", state: "CHANGES_REQUESTED", commitId: "b".repeat(40) },
+      { id: 32, body: "", state: "APPROVED", commitId: "b".repeat(40) },
     ]);
     gh.done();
   });
 
-  test("lists every review comment of a pull request, with its file and line", async () => {
+  test("lists every review comment of a pull request, with its file, line and the commit it was first written on", async () => {
     gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/pulls/7/comments?per_page=100", { body: [apiReviewComment(41, "alice", "Not here.", 12), apiReviewComment(42, "bob", "Outdated.", null)] });
+    gh.on("GET", "/repos/octo/demo/pulls/7/comments?per_page=100", { body: [{ ...apiReviewComment(41, "alice", "Not here.", 12), original_commit_id: "9".repeat(40) }, apiReviewComment(42, "bob", "Outdated.", null)] });
     const client = await port().forInstallation(7);
     expect(await client.listPullReviewComments(repo, 7)).toEqual([
-      { id: 41, author: "alice", authorType: "User", body: "Not here.", path: "src/a.ts", line: 12 },
-      { id: 42, author: "bob", authorType: "User", body: "Outdated.", path: "src/a.ts" },
+      // The commit it was written on, not the one it has moved to with the diff.
+      { id: 41, author: "alice", authorType: "User", body: "Not here.", path: "src/a.ts", line: 12, commitId: "9".repeat(40) },
+      { id: 42, author: "bob", authorType: "User", body: "Outdated.", path: "src/a.ts", commitId: "b".repeat(40) },
     ]);
     gh.done();
   });
@@ -124,7 +125,7 @@ describe("GitHub adapter (read side)", () => {
       .on("GET", "/repos/octo/demo/pulls/comments/42", { status: 404, body: { message: "Not Found" } })
       .on("GET", "/repos/octo/demo/pulls/comments/43", { status: 403, body: { message: "Resource not accessible by integration" } });
     const client = await port().forInstallation(7);
-    expect(await client.getPullReviewComment(repo, 41)).toEqual({ id: 41, author: "alice", authorType: "User", body: "Not here.", path: "src/a.ts", line: 12 });
+    expect(await client.getPullReviewComment(repo, 41)).toEqual({ id: 41, author: "alice", authorType: "User", body: "Not here.", path: "src/a.ts", line: 12, commitId: "b".repeat(40) });
     expect(await client.getPullReviewComment(repo, 42)).toBeNull();
     await expect(client.getPullReviewComment(repo, 43)).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused reading review comment 43 in octo/demo (HTTP 403): check that the app's installation on octo/demo has Pull requests: read") });
     gh.done();

@@ -156,7 +156,7 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const reviews = await octokit.paginate("GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews", {
           owner: repo.owner, repo: repo.name, pull_number: number, per_page: 100,
         });
-        return reviews.map((r): PullReview => ({ id: r.id, ...authorOf(r.user), body: r.body ?? "", state: r.state }));
+        return reviews.map((r): PullReview => ({ id: r.id, ...authorOf(r.user), body: r.body ?? "", state: r.state, ...(r.commit_id ? { commitId: r.commit_id } : {}) }));
       } catch (err) {
         throw readFailure(err, `listing the reviews of PR #${number} in ${repo.fullName}`, { repo, needs: PULLS });
       }
@@ -300,10 +300,10 @@ function timelineEventOf(e: ApiTimelineEvent): PrTimelineEvent[] {
   return [];
 }
 
-type ApiReviewComment = { id: number | bigint; user?: { login?: string; type?: string } | null; body?: string | null; path?: string; line?: number | null };
+type ApiReviewComment = { id: number | bigint; user?: { login?: string; type?: string } | null; body?: string | null; path?: string; line?: number | null; original_commit_id?: string };
 
 function toReviewComment(c: ApiReviewComment): PullReviewComment {
-  return { id: Number(c.id), ...authorOf(c.user), body: c.body ?? "", ...(c.path ? { path: c.path } : {}), ...(c.line ? { line: c.line } : {}) };
+  return { id: Number(c.id), ...authorOf(c.user), body: c.body ?? "", ...(c.path ? { path: c.path } : {}), ...(c.line ? { line: c.line } : {}), ...(c.original_commit_id ? { commitId: c.original_commit_id } : {}) };
 }
 
 /** Who wrote a review or review comment: login and `user.type` (none for a deleted account). */

@@ -32,6 +32,8 @@ export interface PullReview {
   body: string;
   /** `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED`, or `PENDING`: a draft its author has not submitted yet. */
   state: string;
+  /** The PR head it was submitted on (GitHub's `commit_id`). */
+  commitId?: string;
 }
 
 /** A review's dismissal, as a pull request's timeline tells it (a `review_dismissed` event). */
@@ -71,6 +73,8 @@ export interface PullReviewComment {
   body: string;
   path?: string;
   line?: number;
+  /** The commit it was first written on (GitHub's `original_commit_id`; `commit_id` moves with the diff). */
+  commitId?: string;
 }
 
 export interface Annotation {
