@@ -134,7 +134,15 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     // Lost a race with another worker: move it forward (fails loudly if that is not a fast-forward).
     if (!createdBranch) await w.updateBranch(repo, branch, commitSha);
   } else if (newCommit) {
-    await w.updateBranch(repo, branch, commitSha);
+    await w.updateBranch(repo, branch, commitSha).catch(async (raw: unknown) => {
+      // People pushed between the read above and this move: GitHub refuses it (not a fast-forward) and their
+      // commit stays. Said as FIX_BRANCH_MOVED, as when found before the commit: the caller leaves it to them.
+      const now = input.ownHeads?.length && !toAppError(raw).retryable ? await w.getBranchSha(repo, branch).catch(() => existing) : existing;
+      if (now !== existing && now !== commitSha) {
+        throw permanent(FIX_BRANCH_MOVED, `People pushed to ${branch} (now ${now ? `at ${now.slice(0, 7)}` : "deleted"}) while the bot committed onto ${existing.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
+      }
+      throw raw;
+    });
   }
 
   let pr = found;

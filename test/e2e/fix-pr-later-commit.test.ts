@@ -46,6 +46,32 @@ describe("a later commit of people's PR failing the same way: the open fix PR is
     expect(j.history.at(-1)?.note).toContain("whose fix PR #100 people have taken over");
   });
 
+  test("people pushed onto the fix branch while the fix was being committed: the move is refused, their commit kept, the job says so", async () => {
+    const { s, first } = await fixPrOpen();
+    const move = s.gh.updateBranch.bind(s.gh);
+    let theirs = "";
+    s.gh.updateBranch = async (...a) => {
+      if (!theirs) {
+        const tree = await s.gh.createTree(undefined, s.gh.commits.get(first)!.tree, [{ path: "slug.py", mode: "100644", content: "# alice's version\n" }]);
+        theirs = (await s.gh.createCommit(undefined, { message: "alice: take the fix over", tree, parents: [first] })).sha;
+        await move(undefined, "ci-bot/fix-555", theirs);
+      }
+      return move(...a);
+    };
+    const { job } = await laterCommitOfPr(s);
+    await openPr(s, job);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(theirs);
+    expect(s.gh.pulls).toHaveLength(1);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toBe(`same failure on a later commit as job ${s.job.id}, whose fix PR #100 people took over while this fix was being committed; left as is`);
+    // Its commit was noted on the PR before the move, and never got there: the merge is not its outcome.
+    expect(j.results["open-pull-request"]).not.toHaveProperty("commitSha");
+    await s.deliver("pull_request", s.prClosed(true, theirs));
+    await s.run();
+    expect(s.model.received.filter((r) => r.metric === "pr_merged").map((r) => r.episodeId)).toEqual([EPISODE]);
+  });
+
   test("people edited the fix PR's description: it stays theirs; the branch and the comment on their PR are still updated", async () => {
     const { s, first } = await fixPrOpen();
     Object.assign(s.gh.pulls[0]!, { body: "alice: I rewrote this" });

@@ -259,6 +259,22 @@ describe("publishFix over the GitHub REST API (requests validated against GitHub
     expect(r).toMatchObject({ commitSha: COMMIT, newCommit: false });
   });
 
+  test("people pushing between the read and the move: GitHub refuses the move (not a fast-forward), said as fix_branch_moved", async () => {
+    const NEXT = "e".repeat(40);
+    const THEIRS = "9".repeat(40);
+    const ref = (sha: string) => ({ body: { ref: "refs/heads/ci-bot/fix-10", node_id: "x", url: "u", object: { sha, type: "commit", url: "u" } } });
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/pulls", { body: [pull()] })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", ref(COMMIT))
+      .on("GET", `/repos/octo/demo/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: NEW_TREE } } })
+      .on("POST", "/repos/octo/demo/git/trees", { status: 201, body: { sha: "f".repeat(40), tree: [] } })
+      .on("POST", "/repos/octo/demo/git/commits", { status: 201, body: { sha: NEXT, verification: { verified: true } } })
+      .on("PATCH", "/repos/octo/demo/git/refs/heads%2Fci-bot%2Ffix-10", { status: 422, body: { message: "Update is not a fast forward", documentation_url: "https://docs.github.com/rest/git/refs#update-a-reference" } })
+      .on("GET", "/repos/octo/demo/git/ref/heads%2Fci-bot%2Ffix-10", ref(THEIRS));
+    await expect(publishFix(writes(), input({ commentOn: [], ownHeads: [COMMIT] }))).rejects.toMatchObject({ code: "fix_branch_moved", retryable: false, message: expect.stringContaining("now at 9999999") });
+    gh.done();
+  });
+
   test("a fix PR people closed is left closed: no commit on its branch, no new PR, no comment", async () => {
     gh = await githubApiMock();
     // A repair (different files) after the PR was closed: nothing is written, not even a tree.

@@ -126,8 +126,14 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     commentAdopts: LEGACY_FIX_COMMENT,
   }).catch((err: unknown) => {
     if (retriedOnPr && err instanceof AppError && err.code === FIX_BRANCH_MOVED) return { kept: retriedOnPr };
+    // People pushed onto that PR's branch while this fix was being committed: theirs, as found before (above).
+    if (sibling && err instanceof AppError && err.code === FIX_BRANCH_MOVED) return { takenOver: { sibling, why: err.message } };
     throw err;
   });
+  if ("takenOver" in published && published.takenOver) {
+    const { sibling: s, why } = published.takenOver;
+    return { result: { branch: s.branch, sharedWithJob: s.jobId, left: why }, finish: `${s.kin} as job ${s.jobId}, whose fix PR #${s.pr} people took over while this fix was being committed; left as is` };
+  }
   if ("kept" in published) {
     const { kept } = published;
     ctx.log.info({ branch, commit: kept.commitSha, pr: kept.pr.number }, "the fix branch moved past the bot's commit while the job was stopped: left as it is, the PR watched");
