@@ -67,6 +67,16 @@ describe("the bot's one comment on people's PR", () => {
     expect(withFixOutcome(merged, 100, "merged").match(/\(validated locally(?:, attempt 2)?\) — merged\n/g)).toHaveLength(2);
   });
 
+  test("a fix PR brought to a later commit of the PR: its earlier run's line goes, other fix PRs' lines stay", () => {
+    const base = written([99, fixOf(554)], [100, fixOf(555)]);
+    const later = renderFixComment(MARKER, base, { number: 100 }, { ...fixOf(556), laterCommit: true });
+    expect(later.match(/^- #100 /gm)).toHaveLength(1);
+    expect(later).toContain("<!-- t0-ci-bot:fix 100 run 556 -->\n- #100 updated for commit aaaaaaa");
+    expect(later).toContain("<!-- t0-ci-bot:fix 99 run 554 -->");
+    // Written again (the upsert's check after writing): nothing changes.
+    expect(renderFixComment(MARKER, later, { number: 100 }, { ...fixOf(556), laterCommit: true })).toBe(later);
+  });
+
   test("a PR that failed for months keeps its ten newest fixes (a comment has a size limit)", () => {
     const many = Array.from({ length: 14 }, (_, k) => [200 + k, fixOf(600 + k)] as [number, ReturnType<typeof fixOf>]);
     const text = written(...many);

@@ -35,12 +35,14 @@ interface Fix {
  * into the other's text (the upsert's check after writing) agree after one round instead of taking turns.
  * A fix PR that answers several runs (another workflow's failure of the same commit, its fix committed onto
  * that PR) has a line for each, each with its workflow's run link: the line of one run is never dropped
- * for another's. The same run's line is replaced (a later attempt of the fix).
+ * for another's. The same run's line is replaced (a later attempt of the fix). A fix PR brought to a later
+ * commit of people's PR (`laterCommit`) no longer holds the earlier runs' fix: their lines of that PR go.
  */
 export function renderFixComment(marker: string, current: string | undefined, fix: { number: number }, i: Pick<PrBodyInput, "run" | "diagnosis" | "repairAttempt" | "laterCommit">): string {
   const fresh: Fix = { pr: fix.number, run: i.run.id, text: renderFixEntry(fix, i) };
   const listed = fixesIn(current);
-  const fixes = [fresh, ...listed.filter((f) => f.pr !== fresh.pr || f.run !== fresh.run)].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);
+  const replaced = (f: Fix) => f.pr === fresh.pr && (f.run === fresh.run || (!!i.laterCommit && f.run < fresh.run));
+  const fixes = [fresh, ...listed.filter((f) => !replaced(f))].sort((a, b) => b.run - a.run || b.pr - a.pr).slice(0, MAX_FIXES);
   const onePr = new Set(fixes.map((f) => f.pr)).size === 1;
   const head =
     fixes.length === 1 ? "🤖 t0-ci-bot proposes a fix for a failed run of this pull request:"
