@@ -78,6 +78,21 @@ describe("AppendLog", () => {
     beforeEach(() => void jest.useFakeTimers({ doNotFake: ["setImmediate", "nextTick", "queueMicrotask", "performance"] }));
     afterEach(() => void jest.useRealTimers());
 
+    /** Line "a" committed while `during` are appended (a sync the disk takes its time over): the log is busy. */
+    async function afterSlowSync(...during: string[]) {
+      const counted = countedSync();
+      const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
+      counted.state.hold = true;
+      const a = log.append(line("a"));
+      await turns();
+      const appended = during.map((t) => log.append(line(t)));
+      counted.state.hold = false;
+      counted.release();
+      await a;
+      await turns();
+      return { counted, log, during: appended };
+    }
+
     test("a lone line is committed at once, not held back for others", async () => {
       const counted = countedSync();
       const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
@@ -87,16 +102,7 @@ describe("AppendLog", () => {
     });
 
     test("lines that came while a sync was on disk wait for five in all, then share one sync", async () => {
-      const counted = countedSync();
-      const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
-      counted.state.hold = true;
-      const a = log.append(line("a"));
-      await turns();
-      const early = [log.append(line("b")), log.append(line("c"))]; // while a is on disk
-      counted.state.hold = false;
-      counted.release();
-      await a;
-      await turns();
+      const { counted, log, during: early } = await afterSlowSync("b", "c");
       expect(counted.batches).toEqual([1]); // b and c wait for more
       const rest = ["d", "e", "f"].map((t) => log.append(line(t)));
       await Promise.all([...early, ...rest]);
@@ -106,16 +112,7 @@ describe("AppendLog", () => {
     });
 
     test("a gathered batch is cut after 1 ms with what it has; a line alone after that is committed at once", async () => {
-      const counted = countedSync();
-      const log = new AppendLog(join(dir, "log"), { fsync: true, sync: counted.sync });
-      counted.state.hold = true;
-      const a = log.append(line("a"));
-      await turns();
-      const b = log.append(line("b"));
-      counted.state.hold = false;
-      counted.release();
-      await a;
-      await turns();
+      const { counted, log, during: [b] } = await afterSlowSync("b");
       expect(counted.batches).toEqual([1]);
       jest.advanceTimersByTime(1);
       await b;
