@@ -40,7 +40,7 @@ export function reviewText(kind: "review" | "review_comment", id: number, author
 
 /**
  * The episode a review's text goes to, and the failing run its tags name: written on a later job's fix
- * committed onto this PR (a later commit of people's PR brought onto it replaces the PR's fix), that job's;
+ * committed onto this PR (a later commit of the branch brought onto it replaces the PR's fix), that job's;
  * otherwise (the PR's own fix, a repair's, people's commits, a commit not known) the PR job's. A text already
  * recorded goes on where its first version went, whatever commit a later read names; so does what says it no
  * longer stands (dismissed, withdrawn).

@@ -22,8 +22,8 @@ export interface PrBodyInput {
   repairAttempt: number;
   /**
    * The fix PR was opened for an earlier commit of the failing branch and is brought to this run's commit,
-   * with this fix in place of that one's (a later commit of people's PR failing the same way): the PR, its
-   * commit and the bot's comment on people's PR say it was updated for that commit.
+   * with this fix in place of that one's (a later commit of people's PR, or of a pushed branch, failing the
+   * same way): the PR, its commit and the bot's comment on people's PR say it was updated for that commit.
    */
   laterCommit?: boolean;
   /** Set when the failing workflow will not run on the fix (see fix-branch-ci.ts): the PR says so. */

@@ -139,8 +139,10 @@ export async function sharedOntoFixPr(s: FixLoop, id = "second-job", runId = 556
  * Job `job-<runId>` at open-pull-request for people's next commit of PR #7 (`sha`, which adds NOTES.md to the
  * failing commit), failing with the first job's fingerprint: its fix (another answer than the first job's)
  * validated on that commit, with INFERENCE2 and EPISODE2, failing `tests` when given. Recorded, not run.
+ * `pullRequests: []`: the next commit pushed to a branch with no PR (the first job's too); `fix`: the
+ * expression its fixed line returns (another answer again).
  */
-export async function laterCommitOfPr(s: FixLoop, o: { runId?: number; sha?: string; tests?: string[] } = {}): Promise<{ job: Job; sha: string }> {
+export async function laterCommitOfPr(s: FixLoop, o: { runId?: number; sha?: string; tests?: string[]; pullRequests?: number[]; fix?: string } = {}): Promise<{ job: Job; sha: string }> {
   const runId = o.runId ?? 556;
   const sha = o.sha ?? "b".repeat(40);
   const a = s.gh.commits.get(s.job.run.headSha)!;
@@ -148,9 +150,9 @@ export async function laterCommitOfPr(s: FixLoop, o: { runId?: number; sha?: str
   s.gh.commits.set(sha, { tree, parents: [s.job.run.headSha], message: "alice: next commit" });
   const job: Job = {
     ...(await s.get()), id: `job-${runId}`, key: `1296269:${runId}`, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [], feedback: [],
-    run: { ...s.job.run, id: runId, headSha: sha, pullRequests: [7], htmlUrl: `https://github.com/octo/slug/actions/runs/${runId}` },
+    run: { ...s.job.run, id: runId, headSha: sha, pullRequests: o.pullRequests ?? [7], htmlUrl: `https://github.com/octo/slug/actions/runs/${runId}` },
   };
-  job.results = validatedResults(job, slugPatch('"-".join(w for w in words)'), o.tests);
+  job.results = validatedResults(job, slugPatch(o.fix ?? '"-".join(w for w in words)'), o.tests);
   Object.assign(job.results["propose-patch"] as object, { inferenceId: INFERENCE2, episodeId: EPISODE2 });
   await s.store.recordIntake(makeDelivery(job), "{}", job);
   return { job, sha };

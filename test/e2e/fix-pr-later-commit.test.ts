@@ -187,3 +187,51 @@ describe("a later commit of people's PR failing the same way: the open fix PR is
     ]);
   });
 });
+
+describe("a later commit of a branch with no PR (a push to main) failing other tests: the fix PR is brought to it", () => {
+  /** Run 555 of the branch at commit a (no PR of its own) failed; its fix PR #100 is open on ci-bot/fix-555. */
+  async function pushFixPrOpen(): Promise<{ s: FixLoop; first: string }> {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    return { s, first: s.gh.branches.get("ci-bot/fix-555")! };
+  }
+
+  test("a merge of that commit: its files and the fix validated on it, none of the older commit's", async () => {
+    const { s, first } = await pushFixPrOpen();
+    const { job, sha } = await laterCommitOfPr(s, { tests: ["test_something_else"], pullRequests: [] });
+    await openPr(s, job);
+    expect(s.gh.pulls).toHaveLength(1);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
+    // The tree validated: the later commit's (NOTES.md is its) with this job's fix, not the first fix's.
+    const files = s.gh.filesAt("ci-bot/fix-555");
+    expect(Object.keys(files).sort()).toEqual(["NOTES.md", "slug.py"]);
+    expect(files["NOTES.md"]).toBe("alice's next commit\n");
+    expect(files["slug.py"]).toContain('return "-".join(w for w in words)');
+    expect(s.gh.pulls[0]!.body).toContain(`on its later commit \`${sha.slice(0, 12)}\``);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.history.at(-1)?.note).toBe(`fix PR #100 of job ${s.job.id} updated for commit ${sha.slice(0, 7)} (same failure on a later commit): its branch brought to that commit with this fix, in place of the earlier commit's`);
+    expect((await s.get()).results["open-pull-request"]).toMatchObject({ sharedCommits: [{ sha: head, jobId: job.id, runId: 556, headSha: sha }] });
+  });
+
+  test("a run on the commit the branch was brought to is committed on top of that merge; an earlier commit's late run writes nothing", async () => {
+    const { s } = await pushFixPrOpen();
+    const later = await laterCommitOfPr(s, { runId: 557, sha: "c".repeat(40), tests: ["test_something_else"], pullRequests: [] });
+    await openPr(s, later.job);
+    const merged = s.gh.branches.get("ci-bot/fix-555")!;
+
+    const late = await laterCommitOfPr(s, { runId: 556, tests: ["test_something_else"], pullRequests: [] });
+    const calls = s.gh.calls.length;
+    await openPr(s, late.job);
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect((await s.store.getJob(late.job.id))!.history.at(-1)?.note).toBe(`same failure on an earlier commit than the fix on PR #100 of job ${s.job.id}, which answers it; nothing written`);
+
+    const again = await laterCommitOfPr(s, { runId: 558, sha: "c".repeat(40), tests: ["test_third"], pullRequests: [], fix: '"-".join(list(words))' });
+    await openPr(s, again.job);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    expect(s.gh.commits.get(head)!.parents).toEqual([merged]);
+    expect(Object.keys(s.gh.filesAt("ci-bot/fix-555")).sort()).toEqual(["NOTES.md", "slug.py"]);
+    expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain('return "-".join(list(words))');
+    expect((await s.store.getJob(again.job.id))!.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same failure)`);
+  });
+});

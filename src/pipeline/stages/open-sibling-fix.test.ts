@@ -110,3 +110,58 @@ describe("openSiblingFix: a later commit of people's PR", () => {
     expect(sibling).not.toHaveProperty("answers");
   });
 });
+
+describe("openSiblingFix: a later commit of a branch with no PR (a push to main)", () => {
+  /** main's push run `runId` on commit `sha`, failing `fp-tests`. */
+  const pushRun = (runId: number, sha: string) => {
+    const job = makeJob({ runId, fingerprint: "fp-tests", at: "2026-11-03T00:00:00.000Z" });
+    job.run.headSha = sha;
+    return job;
+  };
+  /** Run 555 of main at commit a failed test_slug; its fix PR #100 is open, maybe with later fixes on it. */
+  const owner = (shared: OpenPullRequestResult["sharedCommits"] = []) => {
+    const job = parked(100, "fp-tests", "2026-11-02T00:00:00.000Z");
+    Object.assign(job.run, { id: 555, headSha: "a".repeat(40) });
+    job.results["build-context"] = { context: { failed_tests: [{ name: "test_slug" }] } };
+    (job.results[OPEN_PULL_REQUEST] as OpenPullRequestResult).sharedCommits = shared;
+    return job;
+  };
+  const broughtToC = { sha: "d".repeat(40), jobId: "job-557", inferenceId: "i", files: ["src/b.ts"], runId: 557, episodeId: "e", headSha: "c".repeat(40) };
+  const store = async (o: Job) => {
+    const s = new MemoryJobStore();
+    await s.recordIntake(makeDelivery(o), "{}", o);
+    return s;
+  };
+
+  test("failing other tests: the fix PR is brought to that commit (a merge), not stacked on the older one", async () => {
+    const sibling = await openSiblingFix(pushRun(556, "c".repeat(40)), { store: await store(owner()) }, { failed_tests: [{ name: "test_other" }] });
+    expect(sibling).toMatchObject({ pr: 100, kin: "same failure on a later commit" });
+    expect(sibling).not.toHaveProperty("answers");
+  });
+
+  test("failing only the PR's tests: answered by it, as on the same commit", async () => {
+    expect(await openSiblingFix(pushRun(556, "c".repeat(40)), { store: await store(owner()) }, { failed_tests: [{ name: "test_slug" }] })).toMatchObject({ answers: "same_tests" });
+  });
+
+  test("on the commit a later fix brought the branch to: committed on top, as on the PR's own commit", async () => {
+    const sibling = await openSiblingFix(pushRun(558, "c".repeat(40)), { store: await store(owner([broughtToC])) }, { failed_tests: [{ name: "test_third" }] });
+    expect(sibling).toMatchObject({ kin: "same failure", files: ["src/a.ts", "src/b.ts"] });
+    expect(sibling).not.toHaveProperty("answers");
+  });
+
+  test("an earlier commit's run ending after the branch was brought to a later one: answered, nothing written", async () => {
+    const s = await store(owner([broughtToC]));
+    expect(await openSiblingFix(pushRun(556, "b".repeat(40)), { store: s }, { failed_tests: [{ name: "test_other" }] })).toMatchObject({ answers: "later_commit_fixed" });
+    // The PR's own commit too, once the branch has left it.
+    expect(await openSiblingFix(pushRun(554, "a".repeat(40)), { store: s }, { failed_tests: [{ name: "test_other" }] })).toMatchObject({ answers: "later_commit_fixed" });
+  });
+
+  test("another workflow's failure of a commit the fix branch has left is not that PR's to take", async () => {
+    const s = await store(owner([broughtToC]));
+    const lint = pushRun(556, "a".repeat(40));
+    lint.fingerprint = "fp-lint";
+    expect(await openSiblingFix(lint, { store: s }, { failed_tests: [] })).toBeUndefined();
+    lint.run.headSha = "c".repeat(40);
+    expect(await openSiblingFix(lint, { store: s }, { failed_tests: [] })).toMatchObject({ pr: 100, kin: "same commit, another workflow" });
+  });
+});

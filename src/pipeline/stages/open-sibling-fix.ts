@@ -17,13 +17,14 @@ export interface SiblingFix {
   /**
    * The open PR answers this run, and nothing is written: the same commit (`same_commit`: the PR job's, or
    * that of a later commit's fix already brought onto it), a branch push
-   * failing only tests its run failed (`same_tests`), or an earlier commit of a PR whose fix PR already
-   * holds a later commit's fix (`later_commit_fixed`: a run that finished late must not put an older fix back).
+   * failing only tests its run failed (`same_tests`), or an earlier commit of the branch than the one whose
+   * fix the PR holds (`later_commit_fixed`: a run that finished late must not put an older fix back).
    */
   answers?: "same_commit" | "same_tests" | "later_commit_fixed";
   /**
    * How it is a sibling, for what the job says: the same failure, another workflow's of the same commit, or
-   * the same failure on a later commit of people's PR (the fix PR is brought to that commit: bringToBase).
+   * the same failure on a later commit of the branch, people's PR's or a pushed one's (the fix PR is brought
+   * to that commit: bringToBase).
    */
   kin: "same failure" | "same commit, another workflow" | "same failure on a later commit";
   /** This job's own commits noted on that PR (an earlier try of this stage made them). */
@@ -42,11 +43,16 @@ export interface SiblingFix {
  * later commit"), rather than a second fix PR against the same branch. Its failing tests do not matter:
  * the fix PR's answer is the one for the branch as it is now, and one made for an older commit would be
  * merged into the new work untested. A second run of that commit (push and pull_request) is answered by the
- * PR (`same_commit`), and so is an earlier commit's run finishing after that (`later_commit_fixed`). A branch push whose failing tests are all among the sibling's is answered by
- * that PR too: the failure goes on until it is merged. Otherwise a push-only run commits onto the sibling's PR.
- * Another workflow failing on the same commit of the same branch is a sibling too (one change breaking tests
- * and lint): nothing is written when its failing tests are all the PR's; otherwise open-pull-request
- * weighs its fix against that PR's (besideOtherWorkflowFix).
+ * PR (`same_commit`), and so is an earlier commit's run finishing after that (`later_commit_fixed`).
+ * A branch push whose failing tests are all among the sibling's is answered by that PR too: the failure goes
+ * on until it is merged. Otherwise a push-only run on the commit the fix branch is on commits onto the
+ * sibling's PR, and one on a later commit of the branch brings the PR to that commit as a PR's later commit
+ * does: every tree the bot commits is one it validated (the commit's files and this fix), never an older
+ * commit's files with a fix validated on a newer one's. An earlier commit's push run ending after the branch
+ * was brought past it is answered by the PR (`later_commit_fixed`).
+ * Another workflow failing on the commit the fix branch is on, of the same branch, is a sibling too (one
+ * change breaking tests and lint): nothing is written when its failing tests are all the PR's; otherwise
+ * open-pull-request weighs its fix against that PR's (besideOtherWorkflowFix).
  */
 export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<SiblingFix | undefined> {
   // By id, not name: a fix PR opened before a rename or transfer is still open on the same repository.
@@ -54,12 +60,14 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
   const tests = failedTestNames(context);
   const candidates = waiting.filter((other) => {
     if (other.id === job.id || !other.waitingFor) return false;
-    const sameCommit = other.run.headSha === job.run.headSha;
-    // Another commit of a PR: only its own failure's fix PR, which targets the same branch.
-    if (job.run.pullRequests.length && !sameCommit) return other.fingerprint === job.fingerprint;
-    // Another workflow failing on the same commit of the branch (tests.yml and lint.yml broken by one
-    // change): a second fix PR beside the first would answer one breakage twice; its fix goes onto that PR.
-    return other.fingerprint === job.fingerprint || (sameCommit && other.run.headBranch === job.run.headBranch);
+    // Another workflow failing on the commit of the branch the fix branch is on (tests.yml and lint.yml broken
+    // by one change): a second fix PR beside the first would answer one breakage twice; its fix goes onto that
+    // PR. Not once the branch was brought to a later commit: that fix was validated on a tree the branch no
+    // longer has, and committed there it would mix two commits' files. Another commit of a PR: only its own
+    // failure's fix PR, which targets the same branch.
+    const record = prRecordOf(other);
+    const onBase = (record ? fixBaseOf(other, record) : other.run.headSha) === job.run.headSha;
+    return other.fingerprint === job.fingerprint || (onBase && other.run.headBranch === job.run.headBranch);
   });
   // The same failure's PR first: it is the one this failure's fix belongs on.
   const sameFailureFirst = [...candidates.filter((o) => o.fingerprint === job.fingerprint), ...candidates.filter((o) => o.fingerprint !== job.fingerprint)];
@@ -69,17 +77,25 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
       const theirs = failedTestNames(contextOf(other));
-      const laterCommit = !!job.run.pullRequests.length && other.run.headSha !== job.run.headSha;
+      const onPr = !!job.run.pullRequests.length;
+      const sameFailure = other.fingerprint === job.fingerprint;
+      // A branch push on another commit than the fix branch's: brought to it like a later commit of a PR.
+      // Committed on top of the older commit instead, the tree would hold that commit's files beside a fix
+      // validated on this one's (never run together), and the PR's diff would show the branch's own changes
+      // in those files as the bot's.
+      const laterCommit = sameFailure && (onPr ? other.run.headSha : fixBaseOf(other, r)) !== job.run.headSha;
       // Another workflow's failure of the commit is not answered by the commit alone: it may be another problem.
-      const sameCommitAnswers = job.run.pullRequests.length && other.fingerprint === job.fingerprint;
+      const sameCommitAnswers = onPr && sameFailure;
       // Another job's run of this same commit (a workflow on push and pull_request) already put its fix on the PR.
       const commitOnPr = (r.sharedCommits ?? []).some((c) => c.jobId !== job.id && c.headSha === job.run.headSha);
+      const sameTests = tests.size && [...tests].every((t) => theirs.has(t));
       const answers =
-        laterCommit ? (commitOnPr ? "same_commit" : newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : undefined)
+        laterCommit && onPr ? (commitOnPr ? "same_commit" : newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : undefined)
+        : laterCommit ? (newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : sameTests ? "same_tests" : undefined)
         : sameCommitAnswers ? "same_commit"
-        : tests.size && [...tests].every((t) => theirs.has(t)) ? "same_tests"
+        : sameTests ? "same_tests"
         : undefined;
-      const kin = laterCommit ? "same failure on a later commit" : other.fingerprint === job.fingerprint ? "same failure" : "same commit, another workflow";
+      const kin = laterCommit ? "same failure on a later commit" : sameFailure ? "same failure" : "same commit, another workflow";
       const patch = proposalOf(other)?.patch;
       const mine = (r.sharedCommits ?? []).filter((c) => c.jobId === job.id).map((c) => c.sha);
       return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, mine, ...(patch ? { patch } : {}), ...(answers ? { answers } : {}) };
@@ -94,6 +110,20 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
  */
 function newestRunOn(owner: Job, r: OpenPullRequestResult): number {
   return Math.max(owner.run.id, ...(r.sharedCommits ?? []).flatMap((c) => (c.runId === undefined ? [] : [c.runId])));
+}
+
+/**
+ * The commit of the failing branch the fix branch is on: that of the newest failing run whose fix the PR
+ * holds. A later run's fix is either committed on that same commit or brings the branch to its own (a merge),
+ * and an earlier commit's run is answered by the PR (later_commit_fixed): the newest run's commit is the base.
+ * Commits noted by an earlier version without their commit were committed on the base of their time.
+ */
+function fixBaseOf(owner: Job, r: OpenPullRequestResult): string {
+  let newest = { runId: owner.run.id, headSha: owner.run.headSha };
+  for (const c of r.sharedCommits ?? []) {
+    if (c.runId !== undefined && c.headSha !== undefined && c.runId > newest.runId) newest = { runId: c.runId, headSha: c.headSha };
+  }
+  return newest.headSha;
 }
 
 /** What a job whose failure an open sibling PR already answers records and says: nothing is written. */
