@@ -297,7 +297,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     const job = await waitFor((j) => j.state === "completed", "the dry run to complete");
     gh.done();
     expect(gh.requests.filter((q) => q.method !== "GET")).toEqual([]);
-    expect(job.results["open-pull-request"]).toMatchObject({ dryRun: true, branch: "ci-bot/fix-289782451", title: expect.any(String), diff: FIX_DIFF, commentOn: [7] });
+    expect(job.results["open-pull-request"]).toMatchObject({ dryRun: true, action: "open_pr", branch: "ci-bot/fix-289782451", title: expect.any(String), diff: FIX_DIFF, commentOn: [7] });
     expect(job.history.at(-1)?.note).toContain("dry run");
     expect(gateway.feedback).toEqual([]);
   });

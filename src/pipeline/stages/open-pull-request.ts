@@ -16,8 +16,8 @@ import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { commentedByOtherJobs } from "./commented-by-other-jobs.js";
-import { answeredBy, openSiblingFix, type SiblingFix } from "./open-sibling-fix.js";
-import { besideOtherWorkflowFix } from "./beside-other-workflow-fix.js";
+import type { SiblingFix } from "./open-sibling-fix.js";
+import { fixTarget, siblingTakenOver } from "./fix-target.js";
 import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
@@ -45,25 +45,10 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   // A job with a PR of its own (on record, or its first commit noted before it failed) keeps to it when retried:
   // another job's fix PR for the same failure, open by now, would get this fix too, and its own PR go unwatched.
   const ownPr = (previous?.pr && !previous.sharedWithJob) || job.results[FIX_COMMIT];
-  let sibling = attempt === 1 && !ownPr ? await openSiblingFix(job, deps) : undefined;
-  if (sibling && !sibling.answers && sibling.kin === "same commit, another workflow") {
-    const beside = await besideOtherWorkflowFix((await ensureWorkspace(job, deps, ctx)).dir, proposal.patch, config, sibling);
-    if (beside === "same_fix") {
-      const note = `${sibling.kin} as job ${sibling.jobId}: the same fix is on its PR #${sibling.pr} already; nothing written`;
-      return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left: `run ${job.run.id}'s fix is the one on PR #${sibling.pr}` }, finish: note };
-    }
-    if (beside === "overlaps") sibling = undefined;
-  }
+  const target = await fixTarget(job, deps, ctx, proposal.patch, config, attempt === 1 && !ownPr);
+  if (target.kind === "answered") return target.nothing;
+  const sibling = target.kind === "sibling" ? target.sibling : undefined;
   const branch = sibling?.branch ?? fixBranchName(job.run.id);
-
-  if (sibling?.answers) {
-    // The same commit failing in a second run (a workflow on both push and pull_request, or a later run of
-    // it), or the same tests failing again on the branch while the fix waits for review (a flaky test failing
-    // every night): one failure, which the open PR already answers. A second PR, another answer committed on
-    // top of the one people are reviewing, or a second comment on the failing PR, would only be noise.
-    const { left, note } = answeredBy(job, sibling);
-    return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left }, finish: note };
-  }
   const gh = await deps.github.forInstallation(job.installationId);
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
   if (attempt === 1) {
@@ -82,23 +67,10 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     await checkOpenFixPrCap(job, deps);
   }
   if (sibling) {
-    // People pushed onto that PR's branch: it is theirs now, and a commit on top would replace their version
-    // of the fixed files. Their PR is still the answer to this failure: no commit, no second PR. A later
-    // commit of people's PR too: those working on the fix PR are working on this breakage, and a second bot
-    // PR against the same branch would compete with theirs (the noise one fix PR per failure avoids).
-    const head = await gh.writes.getBranchSha(job.repo, sibling.branch);
-    if (!head || !sibling.heads.includes(head)) {
-      const moved = head ? `moved to ${head.slice(0, 7)}` : "was deleted";
-      return { result: { branch: sibling.branch, sharedWithJob: sibling.jobId, left: `${sibling.branch} ${moved} after the bot's commit ${sibling.commitSha.slice(0, 7)}` }, finish: `${sibling.kin} as job ${sibling.jobId}, whose fix PR #${sibling.pr} people have taken over (${sibling.branch} ${moved}); left as is` };
-    }
+    const taken = await siblingTakenOver(gh.writes, job, sibling);
+    if (taken) return taken;
   }
-  const ws = await ensureWorkspace(job, deps, ctx);
-  // The same failure's later fix replaces the PR's on the files it changed (what was validated is committed);
-  // another workflow's leaves that fix as it is on the branch (it changes none of its files).
-  // A later commit's fix is planned on that commit alone (the commit is its tree plus these files).
-  const files = await planFixFiles(ws.dir, proposal.patch, config, [...(repair?.previousFiles ?? []), ...(sibling?.kin === "same failure" ? sibling.files : [])]);
-  const laterCommit = sibling?.kin === "same failure on a later commit";
-  const input = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)), ...(laterCommit ? { laterCommit } : {}) };
+  const { files, input, laterCommit } = await fixCommitPlan(job, deps, ctx, branch, sibling, attempt);
   // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
   // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on
   // or to take as its own commit: the PR is left as it is and watched.
@@ -196,27 +168,67 @@ function waitOnPr(job: Job, result: OpenPullRequestResult) {
   return job.reconcileOnResume ? { result } : { result, wait: PR_OUTCOME };
 }
 
-/** Dry run: the branch, the commit's files and the PR body, without writing anything. */
+/**
+ * Dry run: what the real run would do, decided as it decides (fixTarget), without writing anything: nothing
+ * (an open sibling PR answers the failure, or people took it over), a new draft PR, that sibling PR brought
+ * to this later commit, or this fix committed onto it; with the branch, the commit's files and the PR text.
+ * The checks only a write needs (the bot turned off since, a closed fix, the open PR cap) are not made.
+ */
 async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const { proposal } = fixRecord(job);
-  const ws = await ensureWorkspace(job, deps, ctx);
-  const branch = fixBranchName(job.run.id);
-  const files = await planFixFiles(ws.dir, proposal.patch, repoConfigOf(job));
-  const input = { ...prBodyInput(job), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)) };
+  const config = repoConfigOf(job);
+  // A dry run's job has no PR of its own and makes no repair: it always looks for a sibling.
+  const target = await fixTarget(job, deps, ctx, proposal.patch, config, true);
+  const sibling = target.kind === "sibling" ? target.sibling : undefined;
+  const gh = sibling && (await deps.github.forInstallation(job.installationId)).writes;
+  const nothing = target.kind === "answered" ? target.nothing : sibling && gh ? await siblingTakenOver(gh, job, sibling) : undefined;
+  if (nothing) {
+    ctx.log.info({ branch: nothing.result.branch, sharedWithJob: nothing.result.sharedWithJob }, "dry run: would write nothing");
+    return { result: { dryRun: true, action: "none", ...nothing.result }, finish: `dry run: ${nothing.finish}` };
+  }
+  const branch = sibling?.branch ?? fixBranchName(job.run.id);
+  const { files, input, laterCommit } = await fixCommitPlan(job, deps, ctx, branch, sibling, 1);
+  const action = !sibling ? "open_pr" : laterCommit ? "update_pr_for_later_commit" : "commit_onto_pr";
   const result = {
     dryRun: true,
+    action,
     branch,
+    ...(sibling ? { pr: sibling.pr, sharedWithJob: sibling.jobId } : {}),
     base: { branch: job.run.headBranch, sha: job.run.headSha },
     files: files.map((f) => ({ path: f.path, mode: f.mode, deleted: f.content === null, bytes: f.content === null ? 0 : Buffer.byteLength(f.content) })),
     title: renderPrTitle(input),
     commitMessage: renderCommitMessage(input),
     body: renderPrBody(input),
     diff: proposal.patch,
-    labels: repoConfigOf(job).labels,
+    // Only a new PR is labelled: the sibling's labels are people's to change by now.
+    ...(sibling ? {} : { labels: config.labels }),
     commentOn: job.run.pullRequests,
   };
-  ctx.log.info({ branch: result.branch, files: result.files.length }, "dry run: would open this draft PR");
-  return { result, finish: "dry run: described the fix PR instead of opening it" };
+  if (!sibling) {
+    ctx.log.info({ branch, files: result.files.length }, "dry run: would open this draft PR");
+    return { result, finish: "dry run: described the fix PR instead of opening it" };
+  }
+  ctx.log.info({ branch, pr: sibling.pr, files: result.files.length }, laterCommit ? "dry run: would bring the sibling fix PR to this commit with this fix" : "dry run: would commit this fix onto the sibling fix PR");
+  const finish = laterCommit
+    ? `dry run: would update fix PR #${sibling.pr} of job ${sibling.jobId} for commit ${job.run.headSha.slice(0, 7)} (${sibling.kin}): its branch brought to that commit with this fix, in place of the earlier commit's`
+    : `dry run: would commit this fix onto PR #${sibling.pr} of job ${sibling.jobId} (${sibling.kin})`;
+  return { result, finish };
+}
+
+/**
+ * The fix commit's files and the text of the commit and the PR. The same failure's later fix replaces the
+ * PR's on the files it changed (what was validated is committed); another workflow's leaves that fix as it
+ * is on the branch (it changes none of its files). A later commit's fix is planned on that commit alone (the
+ * commit is its tree plus these files).
+ */
+async function fixCommitPlan(job: Job, deps: Deps, ctx: StageContext, branch: string, sibling: SiblingFix | undefined, attempt: number) {
+  const { proposal } = fixRecord(job);
+  const repair = repairStateOf(job);
+  const ws = await ensureWorkspace(job, deps, ctx);
+  const files = await planFixFiles(ws.dir, proposal.patch, repoConfigOf(job), [...(repair?.previousFiles ?? []), ...(sibling?.kin === "same failure" ? sibling.files : [])]);
+  const laterCommit = sibling?.kin === "same failure on a later commit";
+  const input: PrBodyInput = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)), ...(laterCommit ? { laterCommit } : {}) };
+  return { files, input, laterCommit };
 }
 
 /**
