@@ -234,4 +234,28 @@ describe("a later commit of a branch with no PR (a push to main) failing other t
     expect(s.gh.filesAt("ci-bot/fix-555")["slug.py"]).toContain('return "-".join(list(words))');
     expect((await s.store.getJob(again.job.id))!.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same failure)`);
   });
+
+  test("retried after the merge landed but its answer was lost: still the later commit's update, no second commit", async () => {
+    const { s, first } = await pushFixPrOpen();
+    const move = s.gh.updateBranch.bind(s.gh);
+    let fails = 1;
+    s.gh.updateBranch = async (...a) => {
+      await move(...a);
+      if (fails-- > 0) throw transient("http_502", "Bad Gateway");
+    };
+    const { job, sha } = await laterCommitOfPr(s, { tests: ["test_something_else"], pullRequests: [] });
+    await openPr(s, job);
+    expect(fails).toBe(0);
+    const head = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.clock.advance(60_000);
+    await openPr(s, job);
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+    expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
+    expect(s.gh.calls.filter((c) => c === "createCommit")).toHaveLength(2);
+    // The PR's text (written by the retry: the first try failed before it) says what the commit is.
+    expect(s.gh.pulls[0]!.body).toContain(`on its later commit \`${sha.slice(0, 12)}\``);
+    const j = (await s.store.getJob(job.id))!;
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toContain(`updated for commit ${sha.slice(0, 7)}`);
+  });
 });

@@ -66,7 +66,7 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
     // longer has, and committed there it would mix two commits' files. Another commit of a PR: only its own
     // failure's fix PR, which targets the same branch.
     const record = prRecordOf(other);
-    const onBase = (record ? fixBaseOf(other, record) : other.run.headSha) === job.run.headSha;
+    const onBase = (record ? fixBaseOf(other, record, job) : other.run.headSha) === job.run.headSha;
     return other.fingerprint === job.fingerprint || (onBase && other.run.headBranch === job.run.headBranch);
   });
   // The same failure's PR first: it is the one this failure's fix belongs on.
@@ -83,7 +83,7 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       // Committed on top of the older commit instead, the tree would hold that commit's files beside a fix
       // validated on this one's (never run together), and the PR's diff would show the branch's own changes
       // in those files as the bot's.
-      const laterCommit = sameFailure && (onPr ? other.run.headSha : fixBaseOf(other, r)) !== job.run.headSha;
+      const laterCommit = sameFailure && (onPr ? other.run.headSha : fixBaseOf(other, r, job)) !== job.run.headSha;
       // Another workflow's failure of the commit is not answered by the commit alone: it may be another problem.
       const sameCommitAnswers = onPr && sameFailure;
       // Another job's run of this same commit (a workflow on push and pull_request) already put its fix on the PR.
@@ -113,15 +113,17 @@ function newestRunOn(owner: Job, r: OpenPullRequestResult): number {
 }
 
 /**
- * The commit of the failing branch the fix branch is on: that of the newest failing run whose fix the PR
- * holds. A later run's fix is either committed on that same commit or brings the branch to its own (a merge),
- * and an earlier commit's run is answered by the PR (later_commit_fixed): the newest run's commit is the base.
- * Commits noted by an earlier version without their commit were committed on the base of their time.
+ * The commit of the failing branch the fix branch is on, as other jobs left it: that of the newest failing
+ * run whose fix the PR holds. A later run's fix is either committed on that same commit or brings the branch
+ * to its own (a merge), and an earlier commit's run is answered by the PR (later_commit_fixed): the newest
+ * run's commit is the base. Commits noted by an earlier version without their commit were committed on the
+ * base of their time. `job`'s own commits do not count: retried after its commit landed (its answer lost),
+ * it decides as it did the first time, and finds that commit made (`mine`).
  */
-function fixBaseOf(owner: Job, r: OpenPullRequestResult): string {
+function fixBaseOf(owner: Job, r: OpenPullRequestResult, job: Job): string {
   let newest = { runId: owner.run.id, headSha: owner.run.headSha };
   for (const c of r.sharedCommits ?? []) {
-    if (c.runId !== undefined && c.headSha !== undefined && c.runId > newest.runId) newest = { runId: c.runId, headSha: c.headSha };
+    if (c.jobId !== job.id && c.runId !== undefined && c.headSha !== undefined && c.runId > newest.runId) newest = { runId: c.runId, headSha: c.headSha };
   }
   return newest.headSha;
 }
