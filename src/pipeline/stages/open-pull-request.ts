@@ -262,7 +262,8 @@ function repairHeads(job: Job, deps: Deps, previous: OpenPullRequestResult, repa
 
 /**
  * Onto an earlier job's PR: on its bot's commits only, and that job notes the commit before the branch moves.
- * A later commit of people's PR brings the branch to that commit (a merge): the commit is this job's fix on it.
+ * A later commit of the branch (people's PR's or a pushed one's) brings the fix branch to that commit (a
+ * merge): the commit is this job's fix on it.
  */
 function sharedHeads(job: Job, deps: Deps, sibling: SiblingFix, ids: { inferenceId: string; episodeId: string }, files: string[]) {
   return {
