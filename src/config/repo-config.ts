@@ -46,6 +46,8 @@ export const repoConfigSchema = z
         continue_on_error: false, or_true: false, lower_thresholds: false, read_secrets: false,
       }),
     max_repair_attempts: z.number().int().min(0).max(5).default(1),
+    /** Extra proposals, before any PR, after a patch the policy refused or that did not validate. */
+    max_patch_retries: z.number().int().min(0).max(3).default(1),
     rerun_flaky: z.boolean().default(false),
     labels: z.array(z.string()).default(["ci-bot"]),
   })

@@ -9,18 +9,24 @@ import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { noPrFeedback } from "./outcome-feedback.js";
 import { withValidationFeedback } from "./with-validation-feedback.js";
+import { parseRepoConfig } from "../config/repo-config.js";
+import { withPatchRetry } from "../pipeline/stages/with-patch-retry.js";
 
 const INFERENCE = "0192f5a0-0000-7000-8000-000000000002";
 const EPISODE = "0192f5a0-0000-7000-8000-000000000001";
 
-/** Runs apply-and-validate (stubbed to end with `outcome`) under the wrapper; returns the feedback recorded. */
-async function feedbackAfter(outcome: AppError | "passed", opts: { prOpen?: boolean; recorded?: FeedbackItem[] } = {}) {
+/**
+ * Runs apply-and-validate (stubbed to end with `outcome`) under the wrapper, inside withPatchRetry as the stage
+ * table has it, with `max_patch_retries: 0` (`alone`: the wrapper by itself); returns the feedback recorded.
+ */
+async function feedbackAfter(outcome: AppError | "passed", opts: { prOpen?: boolean; recorded?: FeedbackItem[]; alone?: boolean } = {}) {
   return (await itemsAfter(outcome, opts)).map((f) => [f.metric, f.value]);
 }
 
-async function itemsAfter(outcome: AppError | "passed", opts: { prOpen?: boolean; recorded?: FeedbackItem[] } = {}) {
+async function itemsAfter(outcome: AppError | "passed", opts: { prOpen?: boolean; recorded?: FeedbackItem[]; alone?: boolean } = {}) {
   const store = new MemoryJobStore();
   const job = makeJob();
+  job.results["check-repo-config"] = parseRepoConfig({ max_patch_retries: 0 });
   job.feedback.push(...(opts.recorded ?? []));
   // A repair attempt: the job's fix PR is open already.
   if (opts.prOpen) job.results["open-pull-request"] = { episodeId: EPISODE, pr: { number: 7 } };
@@ -36,7 +42,9 @@ async function itemsAfter(outcome: AppError | "passed", opts: { prOpen?: boolean
     },
   };
   const deps = { store, clock: new FakeClock(), logger: silentLogger(), model: undefined } as unknown as Deps;
-  await withValidationFeedback(stage).run(job, deps, { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 }).catch(() => undefined);
+  const propose: Stage = { name: "propose-patch", state: "patching", sideEffects: true, run: async () => { throw new Error("no retry here"); } };
+  const wrapped = opts.alone ? withValidationFeedback(stage) : withPatchRetry(propose, withValidationFeedback(stage));
+  await wrapped.run(job, deps, { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 }).catch(() => undefined);
   return (await store.getJob(job.id))!.feedback;
 }
 
@@ -53,6 +61,12 @@ test("a patch refused or failing validation ends the job without a PR: pr_merged
     expect(last).toMatchObject({ metric: "pr_merged", value: false, target: { episodeId: EPISODE }, tags: { reason: code } });
     // A PR an operator's retry opens later still records its own outcome.
     expect(last!.id).toBe(noPrFeedback(makeJob(), EPISODE, code).id);
+  }
+});
+
+test("the verdict alone is about the inference: whether the job ends without a PR is withPatchRetry's to say", async () => {
+  for (const code of ["patch_refused", "no_diff", "validation_failed"]) {
+    expect(await feedbackAfter(permanent(code, "no"), { alone: true })).not.toContainEqual(["pr_merged", false]);
   }
 });
 

@@ -12,6 +12,7 @@ import { sendFeedbackStage } from "./stages/send-feedback.js";
 import { rerunFlakyStage } from "./stages/rerun-flaky.js";
 import { withValidationFeedback } from "../feedback/with-validation-feedback.js";
 import { withProposalFeedback } from "../feedback/with-proposal-feedback.js";
+import { withPatchRetry } from "./stages/with-patch-retry.js";
 
 const proposeWithFeedback = withProposalFeedback(proposePatchStage);
 const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
@@ -30,12 +31,13 @@ const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
  *                                         open one answers it already
  *   rerun-flaky           analysis   yes  rerun_flaky + infra/flaky-suspect: re-run failed jobs, wait for them
  *   propose-patch         patching   yes  TensorZero inference → diagnosis + unified diff
- *   apply-and-validate    testing    no   policy check, apply, run the project's own commands
+ *   apply-and-validate    testing    no   policy check, apply, run the project's own commands; a refused or
+ *                                         red patch is answered by another proposal (max_patch_retries)
  *   open-pull-request     pr         yes  verified commit on ci-bot/fix-<run>, draft PR; then waits
  *   watch-pr              pr         yes  CI on the fix branch (ready / repair), merged or closed; waits till closed
  *   send-feedback         feedback   yes  every recorded outcome reaches TensorZero (outbox on the job)
- * apply-and-validate records "patch applied" / "validation passed" feedback on the proposal's inference
- * (and pr_merged=false when a refused or failing patch ends the job without a PR);
+ * apply-and-validate records "patch applied" / "validation passed" feedback on each proposal's inference
+ * (and pr_merged=false once, when the last refused or failing patch ends the job without a PR);
  * propose-patch records the negative feedback of answers that lead nowhere (patch_applied=false, and
  * pr_merged=false when the job ends there without a PR).
  */
@@ -46,7 +48,7 @@ export const STAGES: readonly Stage[] = [
   buildContextStage,
   rerunFlakyStage,
   proposeWithFeedback,
-  validateWithFeedback,
+  withPatchRetry(proposeWithFeedback, validateWithFeedback),
   openPullRequestStage,
   createWatchPrStage(createRepairFix(proposeWithFeedback, validateWithFeedback)),
   sendFeedbackStage,

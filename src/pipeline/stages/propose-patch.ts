@@ -33,9 +33,9 @@ export interface ProposePatchResult {
   inferenceId: string;
   variantName: string;
   proposal: { diagnosis: string; diff: string; confidence: number; files: string[]; testsToRun?: string[] };
-  /** 1 for the first repair of this job, 2 for the next one after CI failed on the fix branch, ... */
+  /** 1 for the job's first proposal, 2 for the next one (a patch retry before any PR, or a repair after CI failed on the fix branch), ... */
   repairAttempt: number;
-  /** Inferences of earlier repair attempts in this episode (for inference-level feedback). */
+  /** Inferences of earlier proposals in this episode (for inference-level feedback). */
   previousInferenceIds: string[];
   discardedInferenceIds?: string[];
   /** Set when the first try hit the model's context limit and a smaller context was sent. */

@@ -1,0 +1,230 @@
+import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
+import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
+import { createTensorZeroModel } from "../../src/adapters/tensorzero/tensorzero-model.js";
+import { createMetrics } from "../../src/admin/metrics.js";
+import { loadAppConfig } from "../../src/config/app-config.js";
+import { parseRepoConfig } from "../../src/config/repo-config.js";
+import { AppIdentity } from "../../src/core/app-identity.js";
+import type { Deps } from "../../src/core/deps.js";
+import type { FailureContext } from "../../src/core/failure-context.js";
+import { stopJob, type Job } from "../../src/core/job.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { STAGES } from "../../src/pipeline/stages.js";
+import { PATCH_RETRIES, type PatchRetries } from "../../src/pipeline/stages/with-patch-retry.js";
+import { FakeClock } from "../fakes/fake-clock.js";
+import { sampleFailureContext } from "../fakes/fake-tensorzero-context.js";
+import { FakeTensorZero, type FakeReply } from "../fakes/fake-tensorzero.js";
+import { fixtureRepo, REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
+import { FakeGitHubWrites } from "./fake-github-writes.js";
+
+/**
+ * The first attempt's second try, through the shipped stage table (propose-patch → apply-and-validate with
+ * its patch retry → open-pull-request): the real TensorZero client against the fake gateway (the shipped
+ * tensorzero.toml), the real patch policy and validation on a real temp git repository (node-sum: `npm test`
+ * fails until sum() adds), an in-memory GitHub with git semantics.
+ */
+jest.setTimeout(60_000);
+
+const FIX = readFileSync(join(REPOS_DIR, "node-sum.fix.diff"), "utf8");
+const WRONG = readFileSync(join(REPOS_DIR, "node-sum.wrong.diff"), "utf8");
+/** Edits the workflow: refused by the policy (workflow_edits) before anything runs. */
+const WORKFLOW_EDIT = "diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\n--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n@@ -1,3 +1,3 @@\n name: CI\n-on: [push, pull_request]\n+on: [push]\n jobs:\n";
+/** Adds a test that fails: validation fails, and the new file must not be there when the next patch is validated. */
+const FAILING_TEST = "diff --git a/test/extra.test.js b/test/extra.test.js\nnew file mode 100644\n--- /dev/null\n+++ b/test/extra.test.js\n@@ -0,0 +1,4 @@\n+import { test } from \"node:test\";\n+import assert from \"node:assert/strict\";\n+\n+test(\"extra\", () => assert.equal(1, 2));\n";
+const answer = (patch: string, diagnosis = "sum() subtracts instead of adding."): FakeReply => ({ output: { diagnosis, patch, confidence: 0.7, files: [...patch.matchAll(/^\+\+\+ b\/(\S+)/gm)].map((m) => m[1]!), tests_to_run: null } });
+const ONLY = ["propose-patch", "apply-and-validate", "open-pull-request"];
+
+let gateway: FakeTensorZero;
+const closers: Array<() => Promise<void>> = [];
+beforeEach(async () => {
+  gateway = await FakeTensorZero.start();
+  closers.push(() => gateway.stop());
+});
+afterEach(async () => {
+  for (const c of closers.splice(0).reverse()) await c();
+});
+
+async function setup(repoConfig: Record<string, unknown> = {}) {
+  const repo: FixtureRepo = await fixtureRepo("node-sum");
+  closers.push(() => repo.cleanup());
+  const clock = new FakeClock(Date.now());
+  const logger = silentLogger();
+  const config = loadAppConfig({ NODE_ENV: "test", TENSORZERO_URL: gateway.url, SANDBOX: "off", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" });
+  const model = createTensorZeroModel(config, { clock }, { sleep: async () => undefined, maxAttempts: 1 })!;
+  closers.push(() => model.client.close());
+  const headSha = "a".repeat(40);
+  const gh = new FakeGitHubWrites(headSha, { "src/math.js": readFileSync(join(repo.dir, "src/math.js"), "utf8") });
+  const store = new MemoryJobStore();
+  const deps: Deps = {
+    config,
+    store,
+    queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
+    github: { forInstallation: async () => ({ writes: gh, listCommitRuns: gh.listCommitRuns.bind(gh), getRepoConfig: async () => null }) as never },
+    workspace: { clone: async () => { throw new Error("no clone here"); }, get: async (jobId) => ({ jobId, dir: repo.dir }), remove: async () => undefined, sweep: async () => 0 },
+    model,
+    clock,
+    logger,
+    metrics: createMetrics(),
+    identity: new AppIdentity(),
+  };
+  const base = makeJob({ repo: "octo/sum" });
+  // The sample carries a previous attempt; a first proposal has none.
+  const { previous_attempt: _none, ...context }: FailureContext = sampleFailureContext({ repo: { full_name: "octo/sum" }, run: { id: base.run.id, attempt: 1, head_sha: headSha, head_branch: "feature/sum" } });
+  const job: Job = {
+    ...base,
+    run: { ...base.run, headSha, headBranch: "feature/sum", htmlUrl: `https://github.com/octo/sum/actions/runs/${base.run.id}` },
+    state: "analysis",
+    completedStages: ["check-repo-config", "clone-repo", "fetch-logs", "build-context", "rerun-flaky"],
+    results: {
+      // reproduce_first off: one command run per try.
+      "check-repo-config": parseRepoConfig({ validate: "npm test", reproduce_first: false, ...repoConfig }),
+      "build-context": { context },
+    },
+  };
+  await store.recordIntake(makeDelivery(job), "{}", job);
+  const stages = STAGES.filter((s) => ONLY.includes(s.name));
+  const runner = new Runner(deps, stages);
+  const get = async () => (await store.getJob(job.id))!;
+  const run = (r = runner) => r.runJob(queueItemFor(job));
+  /** The job's feedback as [metric, value, which inference (0, 1…) or "episode"]. */
+  const feedback = async () => (await get()).feedback.map((f) => [f.metric, f.value, "inferenceId" in f.target ? gateway.inferences.findIndex((i) => i.inferenceId === (f.target as { inferenceId: string }).inferenceId) : "episode"]);
+  return { deps, stages, runner, run, get, gh, feedback, repo, store };
+}
+
+const inputOf = (i: number) => (gateway.inferences[i]!.body as { input: { messages: Array<{ content: Array<{ arguments?: FailureContext }> }> } }).input.messages[0]!.content[0]!.arguments!;
+
+describe("a first patch refused or not validated gets another proposal before the job gives up", () => {
+  test("refused (workflow_edits) → second proposal validated → PR opened; feedback for both inferences, no pr_merged", async () => {
+    gateway.script(answer(WORKFLOW_EDIT, "The workflow should not run on pull_request."), answer(FIX));
+    const s = await setup();
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toBeUndefined();
+    expect(job).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    expect(gateway.inferences).toHaveLength(2);
+    expect(gateway.inferences[1]!.episodeId).toBe(gateway.inferences[0]!.episodeId);
+    // The second prompt carries the refused patch and the rule that refused it.
+    const second = inputOf(1);
+    expect(second.previous_attempt?.patch).toBe(WORKFLOW_EDIT);
+    expect(second.previous_attempt?.outcome).toMatch(/patch policy refused this patch.*workflow_edits/);
+    expect(inputOf(0).previous_attempt).toBeUndefined();
+    // The PR carries the second proposal.
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.filesAt(s.gh.pulls[0]!.headRef)["src/math.js"]).toContain("return a + b;");
+    expect(job.results["open-pull-request"]).toMatchObject({ inferenceId: gateway.inferences[1]!.inferenceId, repairAttempt: 1 });
+    expect(job.results["propose-patch"]).toMatchObject({ inferenceId: gateway.inferences[1]!.inferenceId, previousInferenceIds: [gateway.inferences[0]!.inferenceId] });
+    expect(await s.feedback()).toEqual([["patch_applied", false, 0], ["patch_applied", true, 1], ["validation_passed", true, 1]]);
+    // `jobs show` tells the second try from the first.
+    expect(job.history.map((h) => h.note).filter(Boolean)).toEqual(["patch retry 1: the proposal was refused (workflow_edits); proposing again with the reason"]);
+    expect(job.results["repair-context"]).toBeUndefined();
+  });
+
+  test("fails validation → second fails too → job fails, pr_merged=false once, both inferences judged", async () => {
+    gateway.script(answer(WRONG, "guess"), answer(WRONG, "guess again"));
+    const s = await setup();
+    await s.run();
+    const job = await s.get();
+    expect(job.state).toBe("failed");
+    expect(job.error).toMatchObject({ code: "validation_failed", stage: "apply-and-validate" });
+    expect(job.error!.message).toMatch(/\(the patch of try 2; try 1: validation_failed\)$/);
+    expect(gateway.inferences).toHaveLength(2);
+    // The second prompt has the failing command and the tail of its output (redacted).
+    const previous = inputOf(1).previous_attempt!;
+    expect(previous.outcome).toMatch(/validation still fails with it \(`npm test` exited 1\)/);
+    expect(previous.excerpts?.[0]).toMatchObject({ job: "local validation", reason: expect.stringContaining("npm test") });
+    expect(previous.excerpts?.[0]?.text).toMatch(/sum adds|fail/);
+    expect(await s.feedback()).toEqual([
+      ["patch_applied", true, 0], ["validation_passed", false, 0],
+      ["patch_applied", true, 1], ["validation_passed", false, 1],
+      ["pr_merged", false, "episode"],
+    ]);
+    expect(gateway.feedback.filter((f) => f.metric === "pr_merged")).toEqual([expect.objectContaining({ value: false, episodeId: gateway.inferences[0]!.episodeId })]);
+    expect(s.gh.pulls).toEqual([]);
+    expect((job.results[PATCH_RETRIES] as PatchRetries).failed).toHaveLength(1);
+  });
+
+  test("the second answer has no patch → the job ends there: its inference scored, pr_merged=false once", async () => {
+    gateway.script(answer(WRONG, "guess"), { output: { diagnosis: "I cannot tell.", patch: "", confidence: 0.1, files: [], tests_to_run: null } });
+    const s = await setup();
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toMatchObject({ code: "no_fix_proposed", stage: "apply-and-validate" });
+    expect(job.error!.message).toMatch(/\(the next proposal of try 2; try 1: validation_failed\)$/);
+    expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0], ["patch_applied", false, 1], ["pr_merged", false, "episode"]]);
+  });
+
+  test("max_patch_retries: 0 → today's behaviour: one inference, the job fails, pr_merged=false", async () => {
+    gateway.script(answer(WRONG, "guess"), answer(FIX));
+    const s = await setup({ max_patch_retries: 0 });
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toMatchObject({ code: "validation_failed" });
+    expect(job.error!.message).not.toMatch(/try 2/);
+    expect(gateway.inferences).toHaveLength(1);
+    expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0], ["pr_merged", false, "episode"]]);
+    expect(job.results[PATCH_RETRIES]).toBeUndefined();
+  });
+
+  test("a file only the first patch added is gone when the second patch is validated", async () => {
+    gateway.script(answer(FAILING_TEST, "add a test"), answer(FIX));
+    const s = await setup();
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toBeUndefined();
+    expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0], ["patch_applied", true, 1], ["validation_passed", true, 1]]);
+    expect(Object.keys(s.gh.filesAt(s.gh.pulls[0]!.headRef))).not.toContain("test/extra.test.js");
+  });
+
+  test("a refusal for reading a secret is not answered: the job fails at once", async () => {
+    const READ = FIX.replace("+  return a + b;", "+  return a + b + Number(process.env.NPM_TOKEN ?? 0) * 0;");
+    gateway.script(answer(READ), answer(FIX));
+    const s = await setup();
+    await s.run();
+    expect((await s.get()).error).toMatchObject({ code: "patch_refused", details: expect.objectContaining({ rule: "read_secrets" }) });
+    expect(gateway.inferences).toHaveLength(1);
+    expect(await s.feedback()).toEqual([["patch_applied", false, 0], ["pr_merged", false, "episode"]]);
+  });
+
+  test("stopped while the second proposal is asked for → the next process asks once, without judging the first patch again", async () => {
+    gateway.script(answer(WRONG, "guess"), { hang: true }, answer(FIX));
+    const s = await setup();
+    const running = s.run();
+    // Wait until the first patch is judged and the second inference is on its way.
+    for (let i = 0; i < 600 && !(await s.get()).results[PATCH_RETRIES]; i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 200));
+    await s.runner.stop();
+    await running;
+    const stopped = await s.get();
+    expect(stopped.state).toBe("patching");
+    expect(gateway.inferences).toHaveLength(1); // the hung one was never answered
+    // A new process: the stage runs again from the recorded retry.
+    await s.run(new Runner(s.deps, s.stages));
+    const job = await s.get();
+    expect(job.error).toBeUndefined();
+    expect(job).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    expect(gateway.inferences).toHaveLength(2);
+    expect(inputOf(1).previous_attempt?.patch).toBe(WRONG);
+    // The first patch was judged once: one series of verdicts for it, one note.
+    expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0], ["patch_applied", true, 1], ["validation_passed", true, 1]]);
+    expect(job.history.filter((h) => h.note?.startsWith("patch retry")).length).toBe(1);
+  });
+
+  test("the job stopped from outside while the second proposal is asked for → that proposal is kept, not validated", async () => {
+    gateway.script(answer(WRONG, "guess"), { delayMs: 1000, then: answer(FIX) });
+    const s = await setup();
+    const running = s.run();
+    for (let i = 0; i < 600 && !(await s.get()).results[PATCH_RETRIES]; i++) await new Promise((r) => setTimeout(r, 20));
+    await s.store.updateJob((await s.get()).id, (j) => void stopJob(j, { code: "installation_removed", message: "the app was uninstalled" }, new Date().toISOString()));
+    await running;
+    const job = await s.get();
+    expect(job.error).toMatchObject({ code: "installation_removed" });
+    expect(job.results["propose-patch"]).toMatchObject({ inferenceId: gateway.inferences[1]!.inferenceId });
+    // The second inference was never validated.
+    expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0]]);
+  });
+});
