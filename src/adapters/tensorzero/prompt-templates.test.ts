@@ -5,6 +5,8 @@ import { sampleFailureContext } from "../../../test/fakes/fake-tensorzero-contex
 import { loadGatewayConfig } from "./gateway-config.js";
 import { buildFixInferenceRequest } from "./inference-request.js";
 import { FIX_FUNCTION } from "./metric-names.js";
+import { failedTryAttempt } from "../../context/failed-try-attempt.js";
+import { permanent } from "../../core/errors.js";
 
 /**
  * Renders the shipped prompt templates with MiniJinja itself (the engine the gateway uses), under strict
@@ -61,6 +63,26 @@ describe("fix_ci_failure prompt templates (MiniJinja, strict undefined)", () => 
     expect(user).not.toContain("previous attempt");
     expect(user).toContain("(Left out to fit the context budget: snippets.)");
     expect(out["claude_sonnet_4_5_prompt_v1/system"]).not.toContain("default branch");
+  });
+
+  test("a first patch's second try (with-patch-retry): the refusal, or the failing command and its output, render as the previous attempt", async () => {
+    const patch = "--- a/src/math.js\n+++ b/src/math.js\n@@ -1 +1 @@\n-  return a - b;\n+  return b - a;\n";
+    const red = permanent("validation_failed", "The proposed patch does not fix the build", {
+      validation: { runs: [{ phase: "validate", command: "npm test", exitCode: 1, timedOut: false, truncated: false, outputTail: "not ok 1 - sum adds\n  AssertionError: -1 !== 5\n" }] },
+    });
+    const refused = permanent("patch_refused", "patch refused (workflow_edits) at .github/workflows/ci.yml: edits a workflow; allow it with allow.workflow_edits", { rule: "workflow_edits" });
+    const section = async (err: ReturnType<typeof permanent>) => {
+      const user = (await render(argsOf(sampleFailureContext({ previous_attempt: failedTryAttempt(patch, err) }))))["gpt_5_mini_prompt_v1/user"]!;
+      return user.slice(user.indexOf("## Your previous attempt"), user.indexOf("Return the JSON"));
+    };
+    const afterRed = await section(red);
+    expect(afterRed).toContain('<log job="local validation" lines="1-2" reason="output of `npm test` with the patch applied">');
+    expect(afterRed).toMatchSnapshot("previous attempt: validation failed");
+    expect(await section(refused)).toMatchSnapshot("previous attempt: refused");
+    // The output goes to the gateway: a credential a test printed is masked, whatever the stored tail held.
+    const token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
+    const leaky = permanent("validation_failed", "red", { validation: { runs: [{ phase: "validate", command: "npm test", exitCode: 1, outputTail: `auth failed for ${token}\n` }] } });
+    expect(failedTryAttempt(patch, leaky).excerpts?.[0]?.text).toBe("auth failed for [REDACTED]");
   });
 
   test("a typo in a template would fail here (strict undefined is really on)", () => {

@@ -1,14 +1,13 @@
-import { fitRepairContext, type PreviousAttempt } from "../../context/fit-repair-context.js";
+import { failedTryAttempt } from "../../context/failed-try-attempt.js";
+import { fitRepairContext } from "../../context/fit-repair-context.js";
 import type { Deps } from "../../core/deps.js";
 import { permanent, toAppError, type AppError } from "../../core/errors.js";
-import type { ContextExcerpt, FailureContext } from "../../core/failure-context.js";
+import type { FailureContext } from "../../core/failure-context.js";
 import { isFinal, transition, type Job } from "../../core/job.js";
-import { redact } from "../../core/redact.js";
 import { noPrFeedback, proposalIds } from "../../feedback/outcome-feedback.js";
 import { recordAndSend } from "../../feedback/outbox.js";
 import { countTokens } from "../../logs/count-tokens.js";
 import { proposalOf } from "../../pr/proposal-of.js";
-import type { CommandResult } from "../../validate/validate-workspace.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { repoConfigOf } from "./check-repo-config.js";
@@ -130,47 +129,21 @@ function noRetryBecause(job: Job, deps: Deps, ctx: StageContext, err: AppError, 
 async function recordTry(job: Job, deps: Deps, err: AppError, tries: PatchRetries, stage: string): Promise<Job | undefined> {
   const proposal = proposalOf(job)!;
   const rule = typeof err.details?.rule === "string" ? err.details.rule : undefined;
-  const excerpts = err.code === "validation_failed" ? validationExcerpts(err) : [];
-  const outcome = redact(
-    err.code === "patch_refused"
-      ? `The repository's patch policy refused this patch before anything ran: ${err.message}. It refuses that every time; write the next patch against the failing commit (it replaces this one) without it.`
-      : `The patch applied, but the project's own validation still fails with it${failingCommand(err)}. Write the next patch against the failing commit (it replaces this one, it is not applied on top of it).`,
-  );
-  const failed: FailedTry = { inferenceId: proposal.inferenceId, code: err.code, ...(rule ? { rule } : {}), outcome, files: diffPaths(proposal.patch) };
-  const previous: PreviousAttempt = { patch: proposal.patch, outcome, ...(excerpts.length ? { excerpts } : {}) };
+  const previous = failedTryAttempt(proposal.patch, err);
+  const failed: FailedTry = { inferenceId: proposal.inferenceId, code: err.code, ...(rule ? { rule } : {}), outcome: previous.outcome, files: diffPaths(proposal.patch) };
   const base = (job.results[BUILD_CONTEXT] as { context: FailureContext }).context;
   const n = tries.failed.length + 1;
+  const repairContext: RepairContextResult = { attempt: n + 1, context: fitRepairContext(base, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) };
   const at = new Date(deps.clock.now()).toISOString();
   let stopped = false;
   const stored = await deps.store.updateJob(job.id, (j) => {
     if ((stopped = isFinal(j.state))) return;
     j.results[PATCH_RETRIES] = { failed: [...retriesOf(j).failed, failed] } satisfies PatchRetries;
     // The job's context is left as build-context made it: a later try, or a repair, fits its own from it.
-    j.results[REPAIR_CONTEXT] = { attempt: n + 1, context: fitRepairContext(base, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) } satisfies RepairContextResult;
+    j.results[REPAIR_CONTEXT] = repairContext;
     transition(j, "patching", at, { stage, note: `patch retry ${n}: the proposal was ${rule ? `refused (${rule})` : err.code === "validation_failed" ? "not validated (validation_failed)" : err.code}; proposing again with the reason` });
   });
   return stopped ? undefined : stored;
-}
-
-/** " (`cmd` exited 1)", from the last command that failed with the patch applied. */
-function failingCommand(err: AppError): string {
-  const r = failedRunOf(err);
-  if (!r) return "";
-  const how = r.timedOut ? "timed out" : r.spawnError ? "could not start" : `exited ${r.exitCode ?? r.signal}`;
-  return ` (\`${r.command}\` ${how})`;
-}
-
-function failedRunOf(err: AppError): CommandResult | undefined {
-  const runs = (err.details?.validation as { runs?: CommandResult[] } | undefined)?.runs ?? [];
-  return [...runs].reverse().find((r) => r.phase === "validate" && r.exitCode !== 0);
-}
-
-/** The failing command's output tail (already redacted when stored; redacted again, it goes to the gateway). */
-function validationExcerpts(err: AppError): ContextExcerpt[] {
-  const r = failedRunOf(err);
-  if (!r?.outputTail.trim()) return [];
-  const text = redact(r.outputTail);
-  return [{ job: "local validation", startLine: 1, endLine: text.split("\n").length, reason: `output of \`${r.command}\` with the patch applied${r.truncated ? " (its end)" : ""}`, text }];
 }
 
 /** The earlier tries' files, back to the failing commit: a file only an earlier patch touched would stay patched. */
