@@ -160,6 +160,11 @@ const envSchema = z.object({
    * `open_fix_prs_capped`; `jobs retry` opens it once some are merged or closed.
    */
   MAX_OPEN_FIX_PRS_PER_REPO: int(3, 0),
+  /**
+   * Ceiling on a repository's `max_patch_retries` (0 = no second proposal anywhere): each try is another model
+   * call and another validation run on this host, so the operator caps what `.github/ci-bot.yml` may ask.
+   */
+  MAX_PATCH_RETRIES: int(3, 0),
   JOB_MAX_RETRIES: int(6, 0),
   RETRY_BASE_MS: int(5_000, 1),
   RETRY_MAX_MS: int(15 * 60_000, 1),

@@ -10,6 +10,7 @@ import { makeDelivery, makeJob } from "../../test/helpers/make-job.js";
 import { noPrFeedback } from "./outcome-feedback.js";
 import { withValidationFeedback } from "./with-validation-feedback.js";
 import { parseRepoConfig } from "../config/repo-config.js";
+import { loadAppConfig } from "../config/app-config.js";
 import { withPatchRetry } from "../pipeline/stages/with-patch-retry.js";
 
 const INFERENCE = "0192f5a0-0000-7000-8000-000000000002";
@@ -41,7 +42,7 @@ async function itemsAfter(outcome: AppError | "passed", opts: { prOpen?: boolean
       throw outcome;
     },
   };
-  const deps = { store, clock: new FakeClock(), logger: silentLogger(), model: undefined } as unknown as Deps;
+  const deps = { config: loadAppConfig({}), store, clock: new FakeClock(), logger: silentLogger(), model: undefined } as unknown as Deps;
   const propose: Stage = { name: "propose-patch", state: "patching", sideEffects: true, run: async () => { throw new Error("no retry here"); } };
   const wrapped = opts.alone ? withValidationFeedback(stage) : withPatchRetry(propose, withValidationFeedback(stage));
   await wrapped.run(job, deps, { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 }).catch(() => undefined);

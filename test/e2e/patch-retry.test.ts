@@ -49,12 +49,12 @@ afterEach(async () => {
   for (const c of closers.splice(0).reverse()) await c();
 });
 
-async function setup(repoConfig: Record<string, unknown> = {}) {
+async function setup(repoConfig: Record<string, unknown> = {}, env: Record<string, string> = {}) {
   const repo: FixtureRepo = await fixtureRepo("node-sum");
   closers.push(() => repo.cleanup());
   const clock = new FakeClock(Date.now());
   const logger = silentLogger();
-  const config = loadAppConfig({ NODE_ENV: "test", TENSORZERO_URL: gateway.url, SANDBOX: "off", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" });
+  const config = loadAppConfig({ NODE_ENV: "test", TENSORZERO_URL: gateway.url, SANDBOX: "off", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2", ...env });
   const model = createTensorZeroModel(config, { clock }, { sleep: async () => undefined, maxAttempts: 1 })!;
   closers.push(() => model.client.close());
   const headSha = "a".repeat(40);
@@ -168,6 +168,14 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(gateway.inferences).toHaveLength(1);
     expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0], ["pr_merged", false, "episode"]]);
     expect(job.results[PATCH_RETRIES]).toBeUndefined();
+  });
+
+  test("the operator's MAX_PATCH_RETRIES caps the repository's max_patch_retries", async () => {
+    gateway.script(answer(WRONG, "guess"), answer(WRONG, "again"), answer(FIX));
+    const s = await setup({ max_patch_retries: 3 }, { MAX_PATCH_RETRIES: "1" });
+    await s.run();
+    expect((await s.get()).error).toMatchObject({ code: "validation_failed" });
+    expect(gateway.inferences).toHaveLength(2);
   });
 
   test("a file only the first patch added is gone when the second patch is validated", async () => {

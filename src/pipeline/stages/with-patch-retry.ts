@@ -52,7 +52,7 @@ const NOT_RETRIED_RULES = new Set(["secret", "read_secrets"]);
  * turn the project's commands green (`validation_failed`) is answered by another proposal in the job's
  * episode, told why as `previous_attempt` (the rule and its message, or the redacted tail of the failing
  * command's output; fitted with the job's context into CONTEXT_BUDGET_TOKENS as a repair's is), then validated
- * in turn; up to the repository's `max_patch_retries` (0: none). Each proposal is an inference of its own with
+ * in turn; up to the repository's `max_patch_retries` under the operator's MAX_PATCH_RETRIES (0: none). Each proposal is an inference of its own with
  * its own patch_applied / validation_passed (the wrapped stage sends them); pr_merged=false goes once, when
  * the last one ends the job without a PR.
  * Each try is recorded before the next proposal is asked for (PATCH_RETRIES), so a retry of the stage after a
@@ -115,7 +115,8 @@ function noRetryBecause(job: Job, deps: Deps, ctx: StageContext, err: AppError, 
   if (rule && NOT_RETRIED_RULES.has(rule)) return `refused for ${rule}`;
   if (prRecordOf(job)) return "the job has a PR";
   if (!proposalOf(job)) return "no proposal";
-  if (tries.failed.length >= repoConfigOf(job).max_patch_retries) return "max_patch_retries reached";
+  const max = Math.min(repoConfigOf(job).max_patch_retries, deps.config.MAX_PATCH_RETRIES);
+  if (tries.failed.length >= max) return `max_patch_retries (${max}${max < repoConfigOf(job).max_patch_retries ? `, the operator's MAX_PATCH_RETRIES` : ""}) reached`;
   // DRY_RUN turned on after this job was made to act: no model call for it (the runner stops its next stage).
   if (deps.config.DRY_RUN && !ctx.dryRun) return "DRY_RUN";
   if (!(job.results[BUILD_CONTEXT] as { context?: FailureContext } | undefined)?.context) return "no inline context";
