@@ -222,6 +222,31 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(job.history.filter((h) => h.note?.startsWith("patch retry")).length).toBe(1);
   });
 
+  test("the process dies right after the second proposal is stored → the next one validates it and asks nothing more", async () => {
+    gateway.script(answer(WORKFLOW_EDIT), answer(FIX), answer(WRONG, "a third answer nobody should ask for"));
+    const s = await setup();
+    // The first process's store write that stores the second proposal lands, and then that process is gone.
+    const update = s.store.updateJob.bind(s.store);
+    let dead = false;
+    s.store.updateJob = async (id, fn) => {
+      if (dead) return new Promise<never>(() => undefined);
+      const j = await update(id, fn);
+      if (gateway.inferences.length === 2 && (j.results["propose-patch"] as { inferenceId?: string }).inferenceId === gateway.inferences[1]!.inferenceId) dead = true;
+      return j;
+    };
+    void s.run();
+    for (let i = 0; i < 600 && !dead; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(dead).toBe(true);
+    s.store.updateJob = update;
+    // The next process finds the job where the dead one left it.
+    await s.run(new Runner(s.deps, s.stages));
+    const job = await s.get();
+    expect(job).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    expect(gateway.inferences).toHaveLength(2);
+    expect(job.results["open-pull-request"]).toMatchObject({ inferenceId: gateway.inferences[1]!.inferenceId });
+    expect(await s.feedback()).toEqual([["patch_applied", false, 0], ["patch_applied", true, 1], ["validation_passed", true, 1]]);
+  });
+
   test("the job stopped from outside while the second proposal is asked for → that proposal is kept, not validated", async () => {
     gateway.script(answer(WRONG, "guess"), { delayMs: 1000, then: answer(FIX) });
     const s = await setup();
