@@ -9,7 +9,7 @@ import { recordAndSend } from "../../feedback/outbox.js";
 import { countTokens } from "../../logs/count-tokens.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
-import type { Stage, StageContext, StageOutcome } from "../stage.js";
+import type { Stage, StageContext } from "../stage.js";
 import { repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { prRecordOf } from "./open-pull-request-result.js";
@@ -52,9 +52,9 @@ const NOT_RETRIED_RULES = new Set(["secret", "read_secrets"]);
  * turn the project's commands green (`validation_failed`) is answered by another proposal in the job's
  * episode, told why as `previous_attempt` (the rule and its message, or the redacted tail of the failing
  * command's output; fitted with the job's context into CONTEXT_BUDGET_TOKENS as a repair's is), then validated
- * in turn; up to the repository's `max_patch_retries` under the operator's MAX_PATCH_RETRIES (0: none). Each proposal is an inference of its own with
- * its own patch_applied / validation_passed (the wrapped stage sends them); pr_merged=false goes once, when
- * the last one ends the job without a PR.
+ * in turn; up to the repository's `max_patch_retries`, under the operator's MAX_PATCH_RETRIES (0: none). Each
+ * proposal is an inference of its own with its own patch_applied / validation_passed (the wrapped stage sends
+ * them); pr_merged=false goes once, when the last one ends the job without a PR.
  * Each try is recorded before the next proposal is asked for (PATCH_RETRIES), so a retry of the stage after a
  * crash or a gateway outage between the tries asks for that proposal, or validates the one stored, rather
  * than judging the refused patch again or asking twice. Not used on a repair attempt: its PR stays as it was.
