@@ -239,7 +239,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(job.feedback.every((f) => f.status === "sent")).toBe(true);
   });
 
-  test("wrong patch → validation fails, no PR (no write request at all), feedback says so", async () => {
+  test("wrong patch, and a wrong second one (max_patch_retries: 1) → validation fails, no PR (no write request at all), feedback says so", async () => {
     await start();
     gateway.setDefault({ output: { diagnosis: "guess", patch: WRONG_DIFF, confidence: 0.3, files: ["src/math.js"], tests_to_run: null } });
     await mockReads();
@@ -250,8 +250,12 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     expect(gh.requests.some((q) => q.method !== "GET")).toBe(false);
     await waitFor((j) => j.feedback.length > 0 && j.feedback.every((f) => f.status === "sent"), "validation feedback to be sent");
     expect(gateway.feedback.map((f) => f.metric)).toEqual(expect.arrayContaining(["patch_applied"]));
-    // No PR will ever be merged: the episode's reward says so, and the gateway took it (the episode is stored).
-    expect(gateway.feedback.find((f) => f.metric === "pr_merged")).toMatchObject({ value: false, episodeId: gateway.inferences[0]!.episodeId });
+    // Asked once more, in the same episode, told why the first patch failed; each answer judged on its own.
+    expect(gateway.inferences.map((i) => i.episodeId)).toEqual([gateway.inferences[0]!.episodeId, gateway.inferences[0]!.episodeId]);
+    expect(JSON.stringify(gateway.inferences[1]!.body)).toContain("validation still fails with it");
+    expect(gateway.feedback.filter((f) => f.metric === "validation_passed").map((f) => [f.inferenceId, f.value])).toEqual(gateway.inferences.map((i) => [i.inferenceId, false]));
+    // No PR will ever be merged: the episode's reward says so, once, and the gateway took it (the episode is stored).
+    expect(gateway.feedback.filter((f) => f.metric === "pr_merged")).toEqual([expect.objectContaining({ value: false, episodeId: gateway.inferences[0]!.episodeId })]);
   });
 
   test("the failing workflow does not run on the fix branch or its PR → the PR body says so instead of waiting silently", async () => {
