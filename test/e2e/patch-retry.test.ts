@@ -225,21 +225,25 @@ describe("a first patch refused or not validated gets another proposal before th
   test("the process dies right after the second proposal is stored → the next one validates it and asks nothing more", async () => {
     gateway.script(answer(WORKFLOW_EDIT), answer(FIX), answer(WRONG, "a third answer nobody should ask for"));
     const s = await setup();
-    // The first process's store write that stores the second proposal lands, and then that process is gone.
+    // The first process's store write that stores the second proposal lands, and then that process is gone:
+    // from then on, its store writes and its workspace never answer (it must not validate or write beside the next).
     const update = s.store.updateJob.bind(s.store);
+    const workspace = s.deps.workspace;
     let dead = false;
+    const never = () => new Promise<never>(() => undefined);
     s.store.updateJob = async (id, fn) => {
-      if (dead) return new Promise<never>(() => undefined);
+      if (dead) return never();
       const j = await update(id, fn);
       if (gateway.inferences.length === 2 && (j.results["propose-patch"] as { inferenceId?: string }).inferenceId === gateway.inferences[1]!.inferenceId) dead = true;
       return j;
     };
+    s.deps.workspace = { ...workspace, get: async (jobId) => (dead ? never() : workspace.get(jobId)) };
     void s.run();
     for (let i = 0; i < 600 && !dead; i++) await new Promise((r) => setTimeout(r, 20));
     expect(dead).toBe(true);
-    s.store.updateJob = update;
-    // The next process finds the job where the dead one left it.
-    await s.run(new Runner(s.deps, s.stages));
+    // The next process finds the job where the dead one left it, with a store and workspace of its own.
+    const store = new Proxy(s.store, { get: (t, k) => (k === "updateJob" ? update : typeof t[k as keyof typeof t] === "function" ? (t[k as keyof typeof t] as (...a: unknown[]) => unknown).bind(t) : t[k as keyof typeof t]) });
+    await s.run(new Runner({ ...s.deps, store, workspace }, s.stages));
     const job = await s.get();
     expect(job).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
     expect(gateway.inferences).toHaveLength(2);
