@@ -7,4 +7,5 @@ export type { GitHubPort, GitHubClient, RunJob, Annotation } from "./github-port
 export type { WorkspacePort, Workspace, CloneRequest } from "./workspace-port.js";
 export type { ModelPort, PatchProposal, ProposalResult, FeedbackRequest } from "./model-port.js";
 export type { WebhookDeliveriesPort, HookDelivery } from "./webhook-deliveries-port.js";
+export type { KeyedLock, LockHold } from "./keyed-lock.js";
 export type { GitHubAppPort, AppRegistration, AppInstallation, GrantedAccess } from "./github-app-port.js";
