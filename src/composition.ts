@@ -3,12 +3,13 @@ import { AppIdentity } from "./core/app-identity.js";
 import type { AppConfig } from "./config/app-config.js";
 import type { Deps } from "./core/deps.js";
 import { permanent } from "./core/errors.js";
-import type { GitHubPort, JobQueue, JobStore, Logger, WebhookDeliveriesPort } from "./core/ports/index.js";
+import type { Clock, GitHubPort, JobQueue, JobStore, KeyedLock, Logger, WebhookDeliveriesPort } from "./core/ports/index.js";
 import { createLogger } from "./core/logger.js";
 import { createMetrics } from "./admin/metrics.js";
 import { checkSandbox } from "./admin/check-sandbox.js";
 import { systemClock } from "./adapters/clock/system-clock.js";
 import { InProcessQueue } from "./adapters/queue/in-process-queue.js";
+import { MemoryKeyedLock } from "./adapters/lock/memory-keyed-lock.js";
 import { RecordOnlyQueue } from "./adapters/queue/record-only-queue.js";
 import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
 import { closeStoreWithin } from "./adapters/store/close-store-within.js";
@@ -63,10 +64,15 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
       : config.T0_WORKERS === 0
         ? new RecordOnlyQueue()
         : new InProcessQueue({ concurrency: Math.max(1, config.T0_WORKERS), perRepo: config.T0_PER_REPO_CONCURRENCY, clock, logger }));
+  // The fix-PR decisions of a repository's jobs (Stage.lock): across the fleet when it shares REDIS_URL.
+  // Leases last as the queue's job locks do, and are renewed the same way while held.
+  const locks = o.locks ?? (config.REDIS_URL ? await openSharedLocks(config, config.REDIS_URL, clock, logger) : new MemoryKeyedLock({ clock }));
+  closers.push(() => locks.close());
   return {
     config,
     store,
     queue,
+    locks,
     github: github ?? unavailableGitHub(),
     workspace: o.workspace ?? createFsWorkspace({ ...workspaceOptionsFromConfig(config), logger }),
     model: o.model ?? createTensorZeroModel(config, { clock, logger }),
@@ -109,6 +115,11 @@ async function openSharedQueue(config: AppConfig, url: string, logger: Logger): 
     stalledIntervalMs: config.QUEUE_STALLED_INTERVAL_MS,
     repoBusyDelayMs: config.QUEUE_REPO_BUSY_DELAY_MS,
   });
+}
+
+async function openSharedLocks(config: AppConfig, url: string, clock: Clock, logger: Logger): Promise<KeyedLock> {
+  const { RedisKeyedLock } = await import("./adapters/lock/redis-keyed-lock.js");
+  return RedisKeyedLock.open(url, { prefix: `${config.REDIS_PREFIX}:`, ttlMs: config.QUEUE_LOCK_MS, clock, logger });
 }
 
 /**

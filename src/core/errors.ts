@@ -42,6 +42,12 @@ export const JOB_TAKEN_OVER = "job_taken_over";
 /** That error, one way for every place that finds it out: not retryable by this process, whose job it no longer is. */
 export const jobTakenOver = (message: string, details?: Record<string, unknown>) => permanent(JOB_TAKEN_OVER, message, details);
 
+/**
+ * A stage's lock (Stage.lock) stayed held by another job of the repository for the whole wait: retryable,
+ * and waited out by the runner like a dependency that is down, so it never fails a job for good.
+ */
+export const LOCK_BUSY = "repo_lock_busy";
+
 const RETRYABLE_NODE_CODES = new Set([
   "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH",
   "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_SOCKET",

@@ -1,10 +1,12 @@
 import type { Deps } from "../core/deps.js";
-import { JOB_TAKEN_OVER, permanent, toAppError, type AppError } from "../core/errors.js";
+import { JOB_TAKEN_OVER, LOCK_BUSY, permanent, toAppError, transient, type AppError } from "../core/errors.js";
 import { isFinal, transition, type Job } from "../core/job.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { QueueItem, RunContext } from "../core/ports/job-queue.js";
 import type { WriteFence } from "../core/ports/job-store.js";
+import type { KeyedLock, LockHold } from "../core/ports/keyed-lock.js";
 import type { Logger } from "../core/ports/logger.js";
+import { MemoryKeyedLock } from "../adapters/lock/memory-keyed-lock.js";
 import { redact, redactDeep } from "../core/redact.js";
 import { backoffDelay } from "./backoff.js";
 import { FencedGitHub } from "./fenced-github.js";
@@ -19,9 +21,10 @@ import type { Stage, StageOutcome } from "./stage.js";
 /**
  * A dependency down, or a disk full or refusing writes: the job waits for someone to fix it (for up to
  * WAIT_MAX_HOURS), not spend its retries on it. JOB_MAX_RETRIES at their backoff last about five minutes,
- * and a disk filled overnight failed every job caught by it for good.
+ * and a disk filled overnight failed every job caught by it for good. The same for another job of the
+ * repository holding the fix-PR lock: a busy monorepo's jobs must not fail for good queueing for it.
  */
-const WAIT_CODES = new Set(["model_unavailable", "github_unavailable", "disk_full", "disk_error", "disk_low"]);
+const WAIT_CODES = new Set(["model_unavailable", "github_unavailable", "disk_full", "disk_error", "disk_low", LOCK_BUSY]);
 
 export const queueItemFor = (job: Job): QueueItem => ({ jobId: job.id, installationId: job.installationId, repo: job.repo.fullName });
 
@@ -33,6 +36,8 @@ export const queueItemFor = (job: Job): QueueItem => ({ jobId: job.id, installat
 export class Runner {
   readonly #deps: Deps;
   readonly #stages: readonly Stage[];
+  /** Deps' lock (the composition root's, shared by the fleet with REDIS_URL), or this runner's own in-process one. */
+  readonly #locks: KeyedLock;
   readonly #inflight = new Map<string, AbortController>();
   readonly #running = new Set<Promise<void>>();
   /** Runs in a row, per job, that failed outside their stage: the backoff step of the next one. */
@@ -44,6 +49,7 @@ export class Runner {
   constructor(deps: Deps, stages: readonly Stage[]) {
     this.#deps = deps;
     this.#stages = stages;
+    this.#locks = deps.locks ?? new MemoryKeyedLock({ clock: deps.clock });
   }
 
   /** Re-enqueues every job left unfinished by a previous process (not those parked waiting for an event). */
@@ -197,67 +203,78 @@ export class Runner {
         const attempt = Math.max(1, startsSinceCompleted(job, stage.name));
         slog.info({ attempt, state: stage.state }, "stage started");
         const started = clock.now();
-        let outcome: StageOutcome;
+        // A stage that decides from the other jobs of its repository holds their lock from before it runs until
+        // its outcome is on the job (see Stage.lock): released, its record is what the next one reads.
+        let hold: LockHold | undefined;
+        let work: Promise<StageOutcome> | undefined;
         try {
-          // A stop that came during the start write: the stage must not start (its start is given back below,
-          // so the next process runs it; started now, a side effect would happen twice).
-          if (ac.signal.aborted) throw ac.signal.reason;
-          outcome = await untilAborted(this.#invoke(stage, job, deps, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt }), ac.signal);
-        } catch (raw) {
-          const err = toAppError(raw);
+          let outcome: StageOutcome;
+          try {
+            // A stop that came during the start write: the stage must not start (its start is given back below,
+            // so the next process runs it; started now, a side effect would happen twice).
+            if (ac.signal.aborted) throw ac.signal.reason;
+            hold = await this.#lock(stage, job, ac.signal);
+            work = this.#invoke(stage, job, deps, { log: slog, signal: ac.signal, dryRun: job.dryRun, attempt });
+            outcome = await untilAborted(work, ac.signal);
+          } catch (raw) {
+            const err = toAppError(raw);
+            const seconds = (clock.now() - started) / 1000;
+            this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "error" }, seconds);
+            // A clean stop, or a take-over (the worker that has the job now counted a start of its own): this
+            // start ended in no crash, so it is given back.
+            if (ac.signal.aborted && (this.#stopping || lost?.aborted)) {
+              if (lost?.aborted) slog.warn({ err }, "stage interrupted: another worker took the job over and runs it now");
+              else slog.warn({ err }, "stage interrupted by shutdown; the job resumes on the next start");
+              // Not fenced: after a take-over the lease is the other worker's, and this only takes back this
+              // run's own start (a relative change, applied on top of whatever that worker wrote).
+              await this.#deps.store.updateJob(job.id, (j) => {
+                j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
+              });
+              return;
+            }
+            // The stage's own write to the job was refused: the lease is lost (see #takenOver).
+            if (err.code === JOB_TAKEN_OVER) throw err;
+            await this.#fail(deps, job, stage, err, attempt, slog);
+            return;
+          }
           const seconds = (clock.now() - started) / 1000;
-          this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "error" }, seconds);
-          // A clean stop, or a take-over (the worker that has the job now counted a start of its own): this
-          // start ended in no crash, so it is given back.
-          if (ac.signal.aborted && (this.#stopping || lost?.aborted)) {
-            if (lost?.aborted) slog.warn({ err }, "stage interrupted: another worker took the job over and runs it now");
-            else slog.warn({ err }, "stage interrupted by shutdown; the job resumes on the next start");
-            // Not fenced: after a take-over the lease is the other worker's, and this only takes back this
-            // run's own start (a relative change, applied on top of whatever that worker wrote).
-            await this.#deps.store.updateJob(job.id, (j) => {
-              j.attempts.byStage[stage.name] = Math.max(0, (j.attempts.byStage[stage.name] ?? 1) - 1);
-            });
-            return;
-          }
-          // The stage's own write to the job was refused: the lease is lost (see #takenOver).
-          if (err.code === JOB_TAKEN_OVER) throw err;
-          await this.#fail(deps, job, stage, err, attempt, slog);
-          return;
-        }
-        const seconds = (clock.now() - started) / 1000;
-        this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "ok" }, seconds);
-        slog.info({ durationMs: Math.round(seconds * 1000), waitFor: outcome.wait, finish: outcome.finish }, "stage completed");
-        let woken = false;
-        let stopped = false;
-        job = await store.updateJob(job.id, (j) => {
-          if ((stopped = isFinal(j.state))) {
-            // Stopped while the stage ran: what it did is kept (a retry does not do it twice), nothing more.
+          this.#deps.metrics.stageDuration.observe({ stage: stage.name, outcome: "ok" }, seconds);
+          slog.info({ durationMs: Math.round(seconds * 1000), waitFor: outcome.wait, finish: outcome.finish }, "stage completed");
+          let woken = false;
+          let stopped = false;
+          job = await store.updateJob(job.id, (j) => {
+            if ((stopped = isFinal(j.state))) {
+              // Stopped while the stage ran: what it did is kept (a retry does not do it twice), nothing more.
+              if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
+              if (!outcome.wait) j.completedStages.push(stage.name);
+              return;
+            }
+            // Judged inside the write: an event recorded while the stage ran is one it has not seen. Also when
+            // the stage was done with the job (watch-pr on a close): a PR reopened meanwhile is still open.
+            woken = !outcome.finish && (j.wakes ?? 0) !== wakesAtStart;
             if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
-            if (!outcome.wait) j.completedStages.push(stage.name);
+            if (!woken) j.completedStages.push(stage.name);
+            j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
+            delete j.attempts.waits;
+            delete j.attempts.waitsSince;
+            j.error = undefined;
+            j.updatedAt = now();
+            if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
+            if (outcome.wait && !woken) j.waitingFor = outcome.wait;
+          });
+          if (stopped) return await this.#stopped(job, slog);
+          if (outcome.finish) return await this.#cleanup(job, slog);
+          if (woken) {
+            slog.info({ waitFor: outcome.wait }, "woken while the stage ran: the job runs again from its first stage not completed");
+            // The waking webhook queued the job too; the queues keep one run of it either way.
+            await this.#deps.queue.enqueue(queueItemFor(job)).catch((err) => slog.warn({ err }, "could not queue the job again; it resumes on the next start"));
             return;
           }
-          // Judged inside the write: an event recorded while the stage ran is one it has not seen. Also when
-          // the stage was done with the job (watch-pr on a close): a PR reopened meanwhile is still open.
-          woken = !outcome.finish && (j.wakes ?? 0) !== wakesAtStart;
-          if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
-          if (!woken) j.completedStages.push(stage.name);
-          j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
-          delete j.attempts.waits;
-          delete j.attempts.waitsSince;
-          j.error = undefined;
-          j.updatedAt = now();
-          if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
-          if (outcome.wait && !woken) j.waitingFor = outcome.wait;
-        });
-        if (stopped) return await this.#stopped(job, slog);
-        if (outcome.finish) return await this.#cleanup(job, slog);
-        if (woken) {
-          slog.info({ waitFor: outcome.wait }, "woken while the stage ran: the job runs again from its first stage not completed");
-          // The waking webhook queued the job too; the queues keep one run of it either way.
-          await this.#deps.queue.enqueue(queueItemFor(job)).catch((err) => slog.warn({ err }, "could not queue the job again; it resumes on the next start"));
-          return;
+          if (outcome.wait) return;
+        } finally {
+          // A stage abandoned on a stop may still be writing: its lock is released once it has ended.
+          if (hold) await this.#release(hold, ac.signal.aborted ? work : undefined, slog);
         }
-        if (outcome.wait) return;
       }
       let due: string | undefined;
       job = await store.updateJob(job.id, (j) => {
@@ -282,6 +299,32 @@ export class Runner {
       lost?.removeEventListener("abort", onLost);
       this.#inflight.delete(item.jobId);
     }
+  }
+
+  /**
+   * The stage's lock, when it has one and acts (a dry run writes nothing another job reads). Not taken
+   * within the stage's wait: a retryable error the runner waits out like a dependency that is down.
+   */
+  async #lock(stage: Stage, job: Job, signal: AbortSignal): Promise<LockHold | undefined> {
+    if (!stage.lock || job.dryRun || this.#deps.config.DRY_RUN) return undefined;
+    const key = stage.lock.key(job);
+    const hold = await this.#locks.acquire(key, { waitMs: stage.lock.waitMs, signal });
+    if (signal.aborted) {
+      await hold?.release();
+      throw signal.reason;
+    }
+    if (hold) return hold;
+    throw transient(
+      LOCK_BUSY,
+      `Another job of ${job.repo.fullName} held the lock ${key} for more than ${Math.round(stage.lock.waitMs / 1000)} s while deciding its fix PR; job ${job.id} did nothing in ${stage.name} and tries again after a backoff.`,
+      { details: { lock: key, waitMs: stage.lock.waitMs } },
+    );
+  }
+
+  async #release(hold: LockHold, pending: Promise<unknown> | undefined, log: Logger): Promise<void> {
+    const release = () => hold.release().catch((err) => log.warn({ err, lock: hold.key }, "could not release the lock; it frees itself when its lease expires"));
+    if (pending) return void pending.then(release, release);
+    await release();
   }
 
   async #invoke(stage: Stage, job: Job, deps: Deps, ctx: Parameters<Stage["run"]>[2]): Promise<StageOutcome> {

@@ -27,6 +27,13 @@ export interface Stage {
   state: JobState;
   /** Stages with side effects outside the process describe them instead of acting when DRY_RUN is on. */
   sideEffects: boolean;
+  /**
+   * A stage that decides from what other jobs recorded (open-pull-request: the sibling fix PR, the open-PR
+   * cap) takes this lock, keyed for the jobs it must not decide beside, before it runs, and holds it until
+   * its outcome is written on the job, so the next one reads it. Not taken for a dry run. Not got within
+   * `waitMs`, the stage fails with the retryable LOCK_BUSY, which the runner waits out.
+   */
+  lock?: { key(job: Job): string; waitMs: number };
   run(job: Job, deps: Deps, ctx: StageContext): Promise<StageOutcome>;
   /** Dry-run counterpart of `run` for stages with side effects; returns what it would have done. */
   dryRun?(job: Job, deps: Deps, ctx: StageContext): Promise<StageOutcome>;

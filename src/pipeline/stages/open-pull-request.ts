@@ -22,6 +22,12 @@ import { checkOpenFixPrCap } from "./open-fix-prs.js";
 import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
 /**
+ * How long a job waits for another job of its repository to finish deciding its fix PR before it backs off
+ * and tries again: that one's publish is a few GitHub writes, paced a second apart per installation.
+ */
+export const OPEN_PR_LOCK_WAIT_MS = 30_000;
+
+/**
  * Verified commit on `ci-bot/fix-<run>` (Git Data API, as the app), draft PR against the failing branch,
  * label, the fix added to the bot's one comment on each failing PR (one per PR, not per job); then the job
  * waits in `pr` for the PR's outcome.
@@ -30,6 +36,11 @@ export const openPullRequestStage: Stage = {
   name: OPEN_PULL_REQUEST,
   state: "pr",
   sideEffects: true,
+  // Whether an open sibling fix PR answers this failure or gets this fix, and MAX_OPEN_FIX_PRS_PER_REPO, are
+  // read from the other jobs of the repository: two of them deciding at once (tests.yml and lint.yml failing
+  // on one commit, T0_PER_REPO_CONCURRENCY > 1 or a fleet) would each find no PR and open two. By id, as
+  // those guards list the jobs: a rename does not split the lock.
+  lock: { key: (job) => `fix-prs:${job.repo.id}`, waitMs: OPEN_PR_LOCK_WAIT_MS },
   run: (job, deps, ctx) => openPullRequest(job, deps, ctx),
   dryRun: (job, deps, ctx) => describePullRequest(job, deps, ctx),
 };

@@ -1,0 +1,108 @@
+import { describe, expect, test } from "@jest/globals";
+import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
+import { MemoryKeyedLock } from "../../src/adapters/lock/memory-keyed-lock.js";
+import type { Deps } from "../../src/core/deps.js";
+import type { Job } from "../../src/core/job.js";
+import type { KeyedLock } from "../../src/core/ports/keyed-lock.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { makeDelivery } from "../helpers/make-job.js";
+import { validatedResults } from "./fix-loop-fixtures.js";
+import { PRIOR, fixLoopSuite, type FixLoop } from "./fix-loop-setup.js";
+
+const setup = fixLoopSuite();
+
+/** Another job of the repository at open-pull-request, validated, on the first job's commit unless told. */
+async function otherJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint: string; headSha?: string; tests?: string[] }): Promise<Job> {
+  const first = await s.get();
+  const job: Job = {
+    ...first,
+    id: `job-${runId}`,
+    key: `1296269:${runId}`,
+    fingerprint: over.fingerprint,
+    run: { ...s.job.run, id: runId, headBranch: over.branch ?? s.job.run.headBranch, headSha: over.headSha ?? s.job.run.headSha, pullRequests: [] },
+    state: "testing",
+    completedStages: [...PRIOR],
+    waitingFor: undefined,
+    results: {},
+    history: [],
+    feedback: [],
+  };
+  job.results = validatedResults(job, undefined, over.tests);
+  await s.store.recordIntake(makeDelivery(job), "{}", job);
+  return job;
+}
+
+/**
+ * Runs `jobs` through open-pull-request from an in-process queue with T0_PER_REPO_CONCURRENCY=2, both at
+ * once, and holds the first one that reads the repository's config from GitHub (just after its look for a
+ * sibling PR, just before the cap) until the other has looked for that sibling too, or waits for the lock:
+ * without a lock, both read the repository's jobs before either recorded its PR. Resolves once both ran.
+ */
+async function runAtOnce(s: FixLoop, jobs: Job[]): Promise<void> {
+  let looked = 0;
+  let waitedForLock = 0;
+  let open!: () => void;
+  const bothThere = new Promise<void>((r) => (open = r));
+  const check = () => (looked >= 2 || waitedForLock >= 2) && open();
+  const store = s.deps.store;
+  const listJobs = store.listJobs.bind(store);
+  store.listJobs = async (q) => {
+    const r = await listJobs(q);
+    if (q?.state === "pr") (looked++, check());
+    return r;
+  };
+  const inner = new MemoryKeyedLock({ clock: s.clock });
+  const locks: KeyedLock = { acquire: (key, o) => (waitedForLock++, check(), inner.acquire(key, o)), close: () => inner.close() };
+  const github: Deps["github"] = {
+    forInstallation: async (id) => {
+      const gh = await s.deps.github.forInstallation(id);
+      return { ...gh, getRepoConfig: async (repo) => (await bothThere, gh.getRepoConfig(repo)) } as typeof gh;
+    },
+  };
+  const queue = new InProcessQueue({ concurrency: 2, perRepo: 2, clock: s.clock, logger: s.deps.logger });
+  const deps: Deps = { ...s.deps, config: { ...s.deps.config, T0_PER_REPO_CONCURRENCY: 2 }, queue, github, locks };
+  const runner = new Runner(deps, [openPullRequestStage]);
+  let ran = 0;
+  let allRan!: () => void;
+  const done = new Promise<void>((r) => (allRan = r));
+  await queue.start(async (item, ctx) => {
+    await runner.runJob(item, ctx);
+    if (++ran === jobs.length) allRan();
+  });
+  for (const job of jobs) await queue.enqueue(queueItemFor(job));
+  expect((await queue.stats()).active).toBe(jobs.length);
+  await done;
+  await queue.stop();
+}
+
+describe("jobs of one repository deciding their fix PR at the same moment (T0_PER_REPO_CONCURRENCY=2)", () => {
+  test("tests.yml and lint.yml failing on one commit, both jobs at open-pull-request together: one fix PR", async () => {
+    const s = await setup({ pullRequests: [] });
+    // A lint error: no failing tests named, and the same fix validated on the commit.
+    const lint = await otherJob(s, 556, { fingerprint: "lint-yml-fingerprint", tests: [] });
+    await runAtOnce(s, [s.job, lint]);
+    expect(s.gh.pulls).toHaveLength(1);
+    const [a, b] = [await s.get(), (await s.store.getJob(lint.id))!];
+    // One of them opened the PR and waits on it; the other found it, with the same fix on it: nothing written.
+    const [opener, other] = a.state === "pr" ? [a, b] : [b, a];
+    expect(opener.state).toBe("pr");
+    expect(other.state).toBe("completed");
+    expect(other.history.at(-1)?.note).toBe(`same commit, another workflow as job ${opener.id}: the same fix is on its PR #100 already; nothing written`);
+  });
+
+  test("MAX_OPEN_FIX_PRS_PER_REPO with room for one more, two branches' jobs opening their PRs together: never above it", async () => {
+    const s = await setup({ pullRequests: [] });
+    s.deps.config.MAX_OPEN_FIX_PRS_PER_REPO = 2;
+    await s.run();
+    expect(s.gh.pulls).toHaveLength(1);
+    const b1 = await otherJob(s, 601, { branch: "feature/b1", fingerprint: "fp-b1", headSha: "b".repeat(40) });
+    const b2 = await otherJob(s, 602, { branch: "feature/b2", fingerprint: "fp-b2", headSha: "c".repeat(40) });
+    for (const sha of ["b", "c"]) s.gh.commits.set(sha.repeat(40), s.gh.commits.get("a".repeat(40))!);
+    await runAtOnce(s, [b1, b2]);
+    expect(s.gh.pulls).toHaveLength(2);
+    const states = [(await s.store.getJob(b1.id))!, (await s.store.getJob(b2.id))!];
+    expect(states.map((j) => j.state).sort()).toEqual(["failed", "pr"]);
+    expect(states.find((j) => j.state === "failed")!.error).toMatchObject({ code: "open_fix_prs_capped", retryable: false });
+  });
+});
