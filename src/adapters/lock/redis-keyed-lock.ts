@@ -50,7 +50,8 @@ export class RedisKeyedLock implements KeyedLock {
   /** A lock on its own connection to `url`. */
   static async open(url: string, opts: Omit<RedisKeyedLockOptions, "owned">): Promise<RedisKeyedLock> {
     const { Redis } = await import("ioredis");
-    const redis = new Redis(url, { maxRetriesPerRequest: 3 });
+    // Connected at the first acquire: a web process, which runs no stage, never opens it.
+    const redis = new Redis(url, { maxRetriesPerRequest: 3, lazyConnect: true });
     redis.on("error", () => undefined); // surfaced by the commands that fail
     return new RedisKeyedLock(redis, { ...opts, owned: true });
   }
@@ -77,7 +78,9 @@ export class RedisKeyedLock implements KeyedLock {
     this.#closed = true;
     for (const r of this.#renewals) r.cancel();
     this.#renewals.clear();
-    if (this.#opts.owned) await this.#redis.quit().catch(() => this.#redis.disconnect());
+    if (!this.#opts.owned) return;
+    if (this.#redis.status === "wait") this.#redis.disconnect();
+    else await this.#redis.quit().catch(() => this.#redis.disconnect());
   }
 
   #hold(key: string, k: string, token: string): LockHold {
