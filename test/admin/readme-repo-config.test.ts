@@ -76,6 +76,14 @@ describe("README: .github/ci-bot.yml", () => {
     });
   }
 
+  test("docs/repo-config.md is the README's section, word for word", () => {
+    // A copy that drifts tells owners who land on it (linked from elsewhere) less than the README does.
+    const readme = read("README.md");
+    const section = readme.slice(readme.indexOf("## Repository configuration"), readme.indexOf("\n## ", readme.indexOf("## Repository configuration") + 3));
+    expect(section.length).toBeGreaterThan(1000);
+    expect(read("docs/repo-config.md").trim()).toBe(section.trim());
+  });
+
   test("the example file in the README loads without a problem and names every allow.* key", () => {
     const example = /```yaml\n# \.github\/ci-bot\.yml\n([\s\S]*?)```/.exec(read("README.md"))?.[1];
     expect(example).toBeDefined();
