@@ -16,5 +16,5 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   "analyze-log": { summary: "analyze-log <file> [--budget-tokens N] [--json]", load: () => import("./commands/analyze-log.js") },
   "eval-logs": { summary: "eval-logs <manifest.jsonl> [--budget-tokens N] [--json]", load: () => import("./commands/eval-logs.js") },
   "apply-patch": { summary: "apply-patch <diff-file|-> --repo <dir> [--config <ci-bot.yml>] [--dry-run] [--json]", load: () => import("./commands/apply-patch.js") },
-  store: { summary: "store migrate --from lowdb --to redis [--dry-run]", load: () => import("./commands/store.js") },
+  store: { summary: "store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]", load: () => import("./commands/store.js") },
 };

@@ -37,7 +37,7 @@ describe("t0-ci-bot <command> --help", () => {
 describe("t0-ci-bot --help", () => {
   // The list's one-line summaries had fallen behind the commands: jobs list's --repo and --limit, jobs
   // retry's --url and eval-logs' --json were only in each command's own usage.
-  test.each(["jobs", "deliveries", "analyze-log", "eval-logs", "apply-patch"])("the %s summary shows every option its own usage shows", async (name) => {
+  test.each(["jobs", "deliveries", "analyze-log", "eval-logs", "apply-patch", "store"])("the %s summary shows every option its own usage shows", async (name) => {
     await main(["--help"]);
     const summary = output.stdout.split("\n").find((l) => l.startsWith(`  ${name} `))!;
     output.stdout = "";
