@@ -193,7 +193,7 @@ const envSchema = z.object({
   QUEUE_REPO_BUSY_DELAY_MS: int(1_000, 10),
   /** `t0-ci-bot worker`: how long SIGTERM waits for running jobs before interrupting them. */
   WORKER_DRAIN_MS: int(60_000, 0),
-  /** `t0-ci-bot worker`: serve /healthz and /readyz on this port (0 = off). */
+  /** `t0-ci-bot worker`: serve /healthz and /readyz on this port, and /metrics behind ADMIN_TOKEN (0 = off). */
   WORKER_HEALTH_PORT: port(0),
 
   WORKSPACE_ROOT: text(join(tmpdir(), "t0-ci-bot")),

@@ -4,12 +4,12 @@ import { AppError } from "../core/errors.js";
 import { JOB_STATES, type JobState } from "../core/job.js";
 import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../core/list-query.js";
 import { redactDeep } from "../core/redact.js";
-import { feedbackBacklog } from "../feedback/feedback-backlog.js";
 import { feedbackRetriedMessage, retryFeedback } from "../feedback/retry-feedback.js";
 import { retryJob } from "../pipeline/job-control.js";
-import { checkBearer } from "./bearer-auth.js";
+import { refuseUnlessAdmin } from "./bearer-auth.js";
 import { createHealthRoutes } from "./health-routes.js";
 import { sendError, sendJson } from "./respond.js";
+import { sendMetrics } from "./send-metrics.js";
 import type { StorageHealth } from "./storage-health.js";
 
 export type AdminDeps = Pick<Deps, "config" | "store" | "queue" | "clock" | "logger" | "metrics">;
@@ -32,15 +32,7 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
 
     const guarded = path === "/metrics" || path === "/jobs" || path === "/deliveries" || JOB_PATH.test(path) || RETRY_PATH.test(path) || FEEDBACK_RETRY_PATH.test(path);
     if (!guarded) return false;
-    const auth = checkBearer(req, deps.config.ADMIN_TOKEN);
-    if (auth === "disabled") {
-      sendError(res, 403, "admin_disabled", "The admin API is off: set ADMIN_TOKEN (at least 16 characters, e.g. `openssl rand -hex 32`) and restart to use it.");
-      return true;
-    }
-    if (auth === "denied") {
-      sendError(res, 401, "unauthorized", "Send `Authorization: Bearer <ADMIN_TOKEN>`.", { "www-authenticate": 'Bearer realm="t0-ci-bot"' });
-      return true;
-    }
+    if (refuseUnlessAdmin(req, res, deps.config.ADMIN_TOKEN)) return true;
 
     const retry = RETRY_PATH.exec(path);
     if (retry) {
@@ -56,7 +48,7 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     }
     // HEAD is GET without the body (node:http drops it): HTTP requires it wherever GET works.
     if (method !== "GET" && method !== "HEAD") return notAllowed(res, "GET, HEAD");
-    if (path === "/metrics") return await metrics(deps, res), true;
+    if (path === "/metrics") return await sendMetrics(deps, res), true;
     if (path === "/jobs") return await listJobs(deps, res, url), true;
     if (path === "/deliveries") return await listDeliveries(deps, res, url), true;
     const id = JOB_PATH.exec(path)![1]!;
@@ -65,21 +57,6 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     else sendRecord(res, 200, job);
     return true;
   };
-}
-
-async function metrics(deps: AdminDeps, res: ServerResponse): Promise<void> {
-  const counts = await deps.store.countByState();
-  for (const state of JOB_STATES) deps.metrics.jobsByState.set({ state }, counts[state] ?? 0);
-  const warned = new Map((deps.store.warnings?.() ?? []).map((w) => [w.code, w.count]));
-  // A warning that cleared reads 0 rather than vanishing, so a graph shows when it ended.
-  for (const { labels } of (await deps.metrics.storeWarnings.get()).values) deps.metrics.storeWarnings.set({ code: String(labels.code) }, 0);
-  for (const [code, count] of warned) deps.metrics.storeWarnings.set({ code }, count);
-  const backlog = await feedbackBacklog(deps.store, deps.clock.now());
-  deps.metrics.feedbackPending.set(backlog.pending);
-  deps.metrics.feedbackOldestPending.set(backlog.oldestAgeMs / 1000);
-  const text = await deps.metrics.registry.metrics();
-  res.writeHead(200, { "content-type": deps.metrics.registry.contentType });
-  res.end(text);
 }
 
 async function listJobs(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {

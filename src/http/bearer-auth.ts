@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { sendError } from "./respond.js";
 
 export type AuthResult = "ok" | "disabled" | "denied";
 
@@ -14,4 +15,21 @@ export function checkBearer(req: IncomingMessage, token: string | undefined): Au
   const given = createHash("sha256").update(m?.[1] ?? "").digest();
   const want = createHash("sha256").update(token).digest();
   return m && timingSafeEqual(given, want) ? "ok" : "denied";
+}
+
+/**
+ * Answers a request for an admin route unless it carries `Authorization: Bearer $ADMIN_TOKEN`: 403 with what
+ * to do when no token is configured, 401 when it is wrong or missing. True when it answered (the caller stops).
+ */
+export function refuseUnlessAdmin(req: IncomingMessage, res: ServerResponse, token: string | undefined): boolean {
+  const auth = checkBearer(req, token);
+  if (auth === "disabled") {
+    sendError(res, 403, "admin_disabled", "The admin API is off: set ADMIN_TOKEN (at least 16 characters, e.g. `openssl rand -hex 32`) and restart to use it.");
+    return true;
+  }
+  if (auth === "denied") {
+    sendError(res, 401, "unauthorized", "Send `Authorization: Bearer <ADMIN_TOKEN>`.", { "www-authenticate": 'Bearer realm="t0-ci-bot"' });
+    return true;
+  }
+  return false;
 }

@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, test } from "@jest/globals";
+import { createMetrics } from "../../src/admin/metrics.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { serveHealth } from "../../src/cli/commands/worker.js";
 import type { Deps } from "../../src/core/deps.js";
@@ -16,11 +17,13 @@ describe("worker health port", () => {
     await store.close();
   });
 
-  async function start() {
+  async function start(config: { ADMIN_TOKEN?: string } = {}) {
     store = new MemoryJobStore();
     const queue = new RecordingQueue();
-    server = await serveHealth({ store, queue } as unknown as Deps, 0, "127.0.0.1");
-    return { queue, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    const metrics = createMetrics();
+    const clock = { now: () => new Date("2026-01-01T00:00:00Z") };
+    server = await serveHealth({ store, queue, metrics, clock, config } as unknown as Deps, 0, "127.0.0.1");
+    return { queue, metrics, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   }
 
   test("a query string does not change the route; the answer is the web server's, checks included", async () => {
@@ -40,6 +43,31 @@ describe("worker health port", () => {
       expect([path, res.status, res.headers.get("allow")]).toEqual([path, 405, "GET, HEAD"]);
     }
     expect((await fetch(`${url}/jobs`)).status).toBe(404);
+  });
+
+  /**
+   * With REDIS_URL only workers run jobs: stage durations, retries, failures, feedback sends and the sandbox
+   * gauge are counted in worker processes, and the web server's /metrics shows them at zero. The worker's
+   * health port serves its own, behind ADMIN_TOKEN as on the web server.
+   */
+  test("/metrics: this worker's metrics with Authorization: Bearer $ADMIN_TOKEN; 401 without it, 403 when ADMIN_TOKEN is unset", async () => {
+    const token = "worker-metrics-token-0123";
+    const { url, metrics } = await start({ ADMIN_TOKEN: token });
+    metrics.stageDuration.observe({ stage: "clone-repo", outcome: "ok" }, 2);
+    metrics.sandboxAvailable.set(1);
+    const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    const text = await res.text();
+    expect([res.status, res.headers.get("content-type")]).toEqual([200, metrics.registry.contentType]);
+    expect(text).toContain('t0_stage_duration_seconds_count{stage="clone-repo",outcome="ok"} 1');
+    expect(text).toContain("t0_sandbox_available 1");
+    expect(text).toContain('t0_jobs{state="failed"} 0');
+    expect((await fetch(`${url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${url}/metrics`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
+    await new Promise<void>((r) => server!.close(() => r()));
+    await store.close();
+    const off = await start();
+    const refused = await fetch(`${off.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([403, "admin_disabled"]);
   });
 
   test("a dependency down → 503 naming which, its message redacted", async () => {

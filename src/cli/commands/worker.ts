@@ -1,13 +1,15 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { loadConfigForProcess, logConfigWarnings, type AppConfig } from "../../config/app-config.js";
 import type { Octokit } from "../../adapters/github/octokit-client.js";
 import type { Deps } from "../../core/deps.js";
 import type { GitHubAppPort } from "../../core/ports/index.js";
 import { createLogger } from "../../core/logger.js";
+import { refuseUnlessAdmin } from "../../http/bearer-auth.js";
 import { createHealthRoutes } from "../../http/health-routes.js";
 import { listenError } from "../../http/listen-error.js";
 import { parseTarget } from "../../http/request-target.js";
 import { sendError } from "../../http/respond.js";
+import { sendMetrics } from "../../http/send-metrics.js";
 import type { Runner } from "../../pipeline/runner.js";
 import type { Stage } from "../../pipeline/stage.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
@@ -19,7 +21,8 @@ machines beside one or more \`t0-ci-bot serve\` processes. Settings come from th
   REDIS_URL          required (redis://host:6379)
   T0_WORKERS         jobs run at once by this process (default 2)
   WORKER_DRAIN_MS    how long SIGTERM waits for running jobs (default 60000); the rest resume elsewhere
-  WORKER_HEALTH_PORT serve /healthz and /readyz on this port (default 0 = off)
+  WORKER_HEALTH_PORT serve /healthz and /readyz on this port (default 0 = off), and /metrics (this
+                     worker's stage, retry, failure, feedback and sandbox metrics) behind ADMIN_TOKEN
 `;
 
 export interface RunningWorker {
@@ -141,20 +144,28 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
  * /healthz and /readyz for container health checks: the web server's own routes (health-routes.ts), so a
  * probe gets the same answer, methods and checks from either process. No StorageHealth: a worker writes
  * no intake journal (it needs REDIS_URL), so there is no local disk whose failure it could see.
+ * /metrics too, behind ADMIN_TOKEN as on the web server: with REDIS_URL only workers run jobs, so stage
+ * durations, retries, failures, feedback sends and the sandbox gauge are counted here and nowhere else.
  */
 export function serveHealth(deps: Deps, port: number, host: string): Promise<Server> {
   const health = createHealthRoutes(deps);
+  const metrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    req.resume();
+    if (refuseUnlessAdmin(req, res, deps.config.ADMIN_TOKEN)) return;
+    if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "method_not_allowed", "use GET, HEAD", { allow: "GET, HEAD" });
+    await sendMetrics(deps, res);
+  };
   const server = createServer((req, res) => {
     const url = parseTarget(req.url);
     if (!url) {
       req.resume();
       return sendError(res, 400, "bad_request", "the request target is not a valid URL path");
     }
-    health(req, res, url).then(
+    (url.pathname === "/metrics" ? metrics(req, res).then(() => true) : health(req, res, url)).then(
       (handled) => {
         if (handled) return;
         req.resume();
-        sendError(res, 404, "not_found", `No route ${req.method} ${url.pathname}: this is a worker's health port, serving /healthz and /readyz only.`);
+        sendError(res, 404, "not_found", `No route ${req.method} ${url.pathname}: this is a worker's health port, serving /healthz, /readyz and /metrics only.`);
       },
       (err) => {
         deps.logger.error({ err, path: req.url }, "health request failed");
