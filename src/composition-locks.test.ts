@@ -9,18 +9,11 @@ import { MemoryJobStore } from "./adapters/store/memory-store.js";
 import { buildDeps, closeDeps } from "./composition.js";
 import { loadAppConfig } from "./config/app-config.js";
 import { silentLogger } from "./core/logger.js";
-import type { JobQueue } from "./core/ports/job-queue.js";
+import { idleQueue } from "../test/helpers/idle-queue.js";
 import { redisUrlIfAvailable, uniquePrefix } from "../test/helpers/redis-env.js";
 
 const url = await redisUrlIfAvailable();
-const queue: JobQueue = {
-  kind: "test",
-  ping: async () => undefined,
-  enqueue: async () => undefined,
-  start: async () => undefined,
-  stop: async () => undefined,
-  stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
-};
+const queue = idleQueue();
 
 /** The deps of `env`, with the store and queue of a test: only the lock is the composition root's choice. */
 async function withDeps(env: Record<string, string>, check: (deps: Awaited<ReturnType<typeof buildDeps>>) => Promise<void>) {

@@ -13,6 +13,7 @@ import { queueItemFor } from "./pipeline/runner.js";
 import { makeDelivery, makeJob } from "../test/helpers/make-job.js";
 import { FakeClock } from "../test/fakes/fake-clock.js";
 import { eventually } from "../test/helpers/eventually.js";
+import { idleQueue } from "../test/helpers/idle-queue.js";
 
 describe("startWorkers", () => {
   test("a start whose resume of unfinished jobs fails takes no job: the caller reports it could not start", async () => {
@@ -141,15 +142,3 @@ describe("startWorkers", () => {
     }
   });
 });
-
-/** A queue that takes jobs and runs none: what start-up does, without workers. */
-function idleQueue(): JobQueue {
-  return {
-    kind: "test",
-    ping: async () => undefined,
-    enqueue: async () => undefined,
-    start: async () => undefined,
-    stop: async () => undefined,
-    stats: async () => ({ waiting: 0, active: 0, delayed: 0 }),
-  };
-}

@@ -11,6 +11,29 @@ import type { Job } from "../../src/core/job.js";
 const setup = fixLoopSuite();
 const openPr = (s: FixLoop, job: Job) => new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
 
+/**
+ * A later commit's job whose branch move lands at GitHub but answers 502, then retried a minute later: one
+ * merge commit of [first, the later commit] on the branch, made once (two createCommit in all, the first fix's).
+ */
+async function retriedAfterLostMove(s: FixLoop, first: string, later?: Parameters<typeof laterCommitOfPr>[1]) {
+  const move = s.gh.updateBranch.bind(s.gh);
+  let fails = 1;
+  s.gh.updateBranch = async (...a) => {
+    await move(...a);
+    if (fails-- > 0) throw transient("http_502", "Bad Gateway");
+  };
+  const { job, sha } = await laterCommitOfPr(s, later);
+  await openPr(s, job);
+  expect(fails).toBe(0);
+  const head = s.gh.branches.get("ci-bot/fix-555")!;
+  await s.clock.advance(60_000);
+  await openPr(s, job);
+  expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
+  expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
+  expect(s.gh.calls.filter((c) => c === "createCommit")).toHaveLength(2);
+  return { job, sha, head };
+}
+
 /** People's PR #7 failed on its commit a (run 555), whose fix PR #100 is open on ci-bot/fix-555. */
 async function fixPrOpen(): Promise<{ s: FixLoop; first: string }> {
   const s = await setup({ pullRequests: [7] });
@@ -133,21 +156,7 @@ describe("a later commit of people's PR failing the same way: the open fix PR is
 
   test("retried after the branch move landed but its answer was lost: one merge commit, not a second one on top", async () => {
     const { s, first } = await fixPrOpen();
-    const move = s.gh.updateBranch.bind(s.gh);
-    let fails = 1;
-    s.gh.updateBranch = async (...a) => {
-      await move(...a);
-      if (fails-- > 0) throw transient("http_502", "Bad Gateway");
-    };
-    const { job, sha } = await laterCommitOfPr(s);
-    await openPr(s, job);
-    expect(fails).toBe(0);
-    const head = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.clock.advance(60_000);
-    await openPr(s, job);
-    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
-    expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
-    expect(s.gh.calls.filter((c) => c === "createCommit")).toHaveLength(2);
+    const { job, head } = await retriedAfterLostMove(s, first);
     const j = (await s.store.getJob(job.id))!;
     expect(j.state).toBe("completed");
     expect(j.results["open-pull-request"]).toMatchObject({ commitSha: head });
@@ -237,21 +246,7 @@ describe("a later commit of a branch with no PR (a push to main) failing other t
 
   test("retried after the merge landed but its answer was lost: still the later commit's update, no second commit", async () => {
     const { s, first } = await pushFixPrOpen();
-    const move = s.gh.updateBranch.bind(s.gh);
-    let fails = 1;
-    s.gh.updateBranch = async (...a) => {
-      await move(...a);
-      if (fails-- > 0) throw transient("http_502", "Bad Gateway");
-    };
-    const { job, sha } = await laterCommitOfPr(s, { tests: ["test_something_else"], pullRequests: [] });
-    await openPr(s, job);
-    expect(fails).toBe(0);
-    const head = s.gh.branches.get("ci-bot/fix-555")!;
-    await s.clock.advance(60_000);
-    await openPr(s, job);
-    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
-    expect(s.gh.commits.get(head)!.parents).toEqual([first, sha]);
-    expect(s.gh.calls.filter((c) => c === "createCommit")).toHaveLength(2);
+    const { job, sha } = await retriedAfterLostMove(s, first, { tests: ["test_something_else"], pullRequests: [] });
     // The PR's text (written by the retry: the first try failed before it) says what the commit is.
     expect(s.gh.pulls[0]!.body).toContain(`on its later commit \`${sha.slice(0, 12)}\``);
     const j = (await s.store.getJob(job.id))!;
