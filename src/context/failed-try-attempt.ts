@@ -22,6 +22,21 @@ export function failedTryAttempt(patch: string, err: Pick<AppError, "code" | "me
   return { patch, outcome, ...(excerpts.length ? { excerpts } : {}) };
 }
 
+/**
+ * Why a try failed, in a few words for people (the PR body of a later try's fix): the policy's reason and the
+ * file it names, or the command that failed and how it ended. Redacted; made safe for Markdown where shown.
+ */
+export function failedTryWhy(err: Pick<AppError, "code" | "details">): { reason?: string; file?: string; command?: string; ended?: string } {
+  const str = (v: unknown) => (typeof v === "string" && v ? redact(v) : undefined);
+  if (err.code === "patch_refused") {
+    const reason = str(err.details?.reason);
+    const file = str(err.details?.file);
+    return { ...(reason ? { reason } : {}), ...(file ? { file } : {}) };
+  }
+  const run = failedRunOf(err);
+  return run ? { command: redact(run.command), ended: howItEnded(run) } : {};
+}
+
 /** The last command that failed with the patch applied (validate-workspace's report, in the error's details). */
 function failedRunOf(err: Pick<AppError, "details">): CommandResult | undefined {
   const runs = (err.details?.validation as { runs?: CommandResult[] } | undefined)?.runs ?? [];

@@ -3,6 +3,7 @@ import type { FailureContext } from "../core/failure-context.js";
 import type { Job } from "../core/job.js";
 import { proposalOf, type StoredProposal } from "./proposal-of.js";
 import type { ApplyAndValidateResult } from "../pipeline/stages/apply-and-validate.js";
+import { retriesOf } from "../pipeline/stages/patch-retries-result.js";
 import type { PrBodyInput } from "./pr-body.js";
 
 /** The pieces of the job record the PR is made of; a missing piece means an earlier stage must run again. */
@@ -21,6 +22,8 @@ export function fixRecord(job: Job): { proposal: StoredProposal; validation: App
 
 export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
   const { proposal, validation, context } = fixRecord(job);
+  // A repair's fix answers CI on the PR, not these: the first attempt's earlier tries are its own story.
+  const earlier = repairAttempt === 1 ? retriesOf(job).failed.filter((t) => t.inferenceId !== proposal.inferenceId) : [];
   const last = [...(validation.runs ?? [])].reverse().find((r) => r.phase === "validate") ?? validation.runs?.at(-1);
   return {
     repo: job.repo.fullName,
@@ -44,5 +47,6 @@ export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
     overrides: validation.patch.overrides,
     tensorzero: { episodeId: proposal.episodeId, inferenceId: proposal.inferenceId, variant: proposal.variantName },
     repairAttempt,
+    ...(earlier.length ? { earlierTries: earlier.map(({ code, rule, reason, file, command, ended }) => ({ code, rule, reason, file, command, ended })) } : {}),
   };
 }

@@ -66,6 +66,32 @@ describe("PR body template", () => {
     expect(renderCommitMessage(input())).not.toContain("Brings this branch");
   });
 
+  test("a fix from a later try names the earlier tries and why each failed, one line each, the last three", () => {
+    const refused = { code: "patch_refused", rule: "skip_tests", file: "test/slug.test.py", reason: "the patch adds `@pytest.mark.skip`, which skips a test" };
+    const red = { code: "validation_failed", command: "python -m pytest -q", ended: "exited 1" };
+    const body = renderPrBody(input({ earlierTries: [refused, red] }));
+    expect(body).toMatchSnapshot();
+    expect(body).toContain("### Earlier tries\nThis fix is the model's try 3; its earlier patches were not used:\n" +
+      "- try 1: refused by the patch policy (`skip_tests` at `test/slug.test.py`): the patch adds `@\u2060pytest.mark.skip`, which skips a test\n" +
+      "- try 2: validation still failed: `python -m pytest -q` exited 1\n");
+    expect(renderPrBody(input())).not.toContain("Earlier tries");
+    const many = renderPrBody(input({ earlierTries: [refused, red, red, red, { ...red, command: "npm test", ended: "timed out" }] }));
+    expect(many).toContain("try 6; its earlier patches were not used:\n- tries 1–2: not shown here (the job record has them)\n- try 3: validation still failed");
+    expect(many).toContain("- try 5: validation still failed: `npm test` timed out\n");
+    expect(many).not.toContain("- try 2:");
+  });
+
+  // The policy's reason quotes the patch, the model's text, which a log can steer.
+  test("an earlier try's reason cannot ping, close issues, hide the rest of the body or leak a secret", () => {
+    const token = "ghp_" + "B".repeat(36);
+    const reason = `the patch adds "Fixes #12 @octocat <!-- ${token}"\nand more`;
+    const body = renderPrBody(input({ earlierTries: [{ code: "patch_refused", rule: "weaken_assertions", file: "a.py", reason }] }));
+    const line = body.split("\n").find((l) => l.startsWith("- try 1:"))!;
+    expect(line).toContain("F\u2060ixes #\u206012 @\u2060octocat &lt;!-- [REDACTED]\" and more");
+    expect(body).not.toContain(token);
+    expect(body).toContain("### Policy");
+  });
+
   test("secrets in model text or command output never reach the PR", () => {
     const token = "ghp_" + "A".repeat(36);
     const body = renderPrBody(input({ diagnosis: `the token ${token} was printed`, validation: { ...input().validation, outputTail: `export GITHUB_TOKEN=${token}` } }));

@@ -26,11 +26,28 @@ export interface PrBodyInput {
    * same way): the PR, its commit and the bot's comment on people's PR say it was updated for that commit.
    */
   laterCommit?: boolean;
+  /**
+   * The first attempt's earlier tries, oldest first, when its fix came from a later one (with-patch-retry):
+   * each refused by the patch policy or still red, answered by another proposal. The PR names them.
+   */
+  earlierTries?: EarlierTry[];
   /** Set when the failing workflow will not run on the fix (see fix-branch-ci.ts): the PR says so. */
   noCi?: { workflow: string; triggers: string; branch: string; baseBranch: string; dispatch: boolean };
 }
 
+/** An earlier try, as the job recorded it (FailedTry): refused (rule, reason, file) or still red (command, how it ended). */
+export interface EarlierTry {
+  code: string;
+  rule?: string;
+  reason?: string;
+  file?: string;
+  command?: string;
+  ended?: string;
+}
+
 const TAIL_LINES = 30;
+/** Earlier tries listed in the body: the last ones (an operator's retries can make more). */
+const MAX_TRIES_SHOWN = 3;
 const MAX_BODY = 60_000; // GitHub rejects PR bodies above 65,536 characters
 
 const fence = (text: string) => {
@@ -151,6 +168,7 @@ export function renderPrBody(i: PrBodyInput): string {
     commands,
     ...(tail ? [``, `<details><summary>Output tail of the last command</summary>`, ``, fence(tail), ``, `</details>`] : []),
     ...(i.noCi ? [``, noCiNotice(i.noCi)] : []),
+    ...(i.earlierTries?.length ? [``, ...earlierTriesSection(i.earlierTries)] : []),
     ``,
     `### Policy`,
     policy,
@@ -167,6 +185,30 @@ export function renderPrBody(i: PrBodyInput): string {
   ].join("\n");
   const out = redact(body);
   return out.length > MAX_BODY ? `${out.slice(0, MAX_BODY)}\n\n…(truncated)` : out;
+}
+
+/**
+ * Maintainers judging the fix should know what the model tried first (a skipped test, say): one line per try,
+ * the last few. The policy's reason can quote the patch, which is the model's text: kept to one line, redacted
+ * before it is made safe to show, as the diagnosis is.
+ */
+function earlierTriesSection(tries: EarlierTry[]): string[] {
+  const hidden = Math.max(0, tries.length - MAX_TRIES_SHOWN);
+  const line = (t: EarlierTry, n: number) => {
+    if (t.code === "patch_refused") {
+      const where = t.file ? ` at ${code(t.file)}` : "";
+      const reason = t.reason ? `: ${noIssueRefs(contained(redactHead(t.reason.replace(/\s+/g, " ").trim(), 200)))}` : "";
+      return `- try ${n}: refused by the patch policy (${code(t.rule ?? "patch_refused")}${where})${reason}`;
+    }
+    if (t.code === "validation_failed") return `- try ${n}: validation still failed${t.command ? `: ${code(t.command)} ${t.ended ?? "failed"}` : ""}`;
+    return `- try ${n}: ${code(t.code)}`;
+  };
+  return [
+    `### Earlier tries`,
+    `This fix is the model's try ${tries.length + 1}; its earlier patches were not used:`,
+    ...(hidden ? [`- tries 1–${hidden}: not shown here (the job record has them)`] : []),
+    ...tries.slice(hidden).map((t, k) => line(t, hidden + k + 1)),
+  ];
 }
 
 /**

@@ -118,6 +118,8 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(s.gh.filesAt(s.gh.pulls[0]!.headRef)["src/math.js"]).toContain("return a + b;");
     expect(job.results["open-pull-request"]).toMatchObject({ inferenceId: gateway.inferences[1]!.inferenceId, repairAttempt: 1 });
     expect(job.results["propose-patch"]).toMatchObject({ inferenceId: gateway.inferences[1]!.inferenceId, previousInferenceIds: [gateway.inferences[0]!.inferenceId] });
+    // The PR tells maintainers what the model tried first.
+    expect(s.gh.pulls[0]!.body).toContain("### Earlier tries\nThis fix is the model's try 2; its earlier patches were not used:\n- try 1: refused by the patch policy (`workflow_edits` at `.github/workflows/ci.yml`): ");
     expect(await s.feedback()).toEqual([["patch_applied", false, 0], ["patch_applied", true, 1], ["validation_passed", true, 1]]);
     // `jobs show` tells the second try from the first.
     expect(job.history.map((h) => h.note).filter(Boolean)).toEqual(["patch retry 1: the proposal was refused (workflow_edits); proposing again with the reason"]);
@@ -186,6 +188,7 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(job.error).toBeUndefined();
     expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0], ["patch_applied", true, 1], ["validation_passed", true, 1]]);
     expect(Object.keys(s.gh.filesAt(s.gh.pulls[0]!.headRef))).not.toContain("test/extra.test.js");
+    expect(s.gh.pulls[0]!.body).toContain("- try 1: validation still failed: `npm test` exited 1\n");
   });
 
   test("a refusal for reading a secret is not answered: the job fails at once", async () => {

@@ -1,4 +1,4 @@
-import { failedTryAttempt } from "../../context/failed-try-attempt.js";
+import { failedTryAttempt, failedTryWhy } from "../../context/failed-try-attempt.js";
 import { fitRepairContext } from "../../context/fit-repair-context.js";
 import type { Deps } from "../../core/deps.js";
 import { permanent, toAppError, type AppError } from "../../core/errors.js";
@@ -13,26 +13,10 @@ import type { Stage, StageContext } from "../stage.js";
 import { repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { prRecordOf } from "./open-pull-request-result.js";
+import { PATCH_RETRIES, retriesOf, type FailedTry, type PatchRetries } from "./patch-retries-result.js";
 import { BUILD_CONTEXT, PROPOSE_PATCH, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 
-/** Where the job keeps the proposals this wrapper answered with another one (`job.results["patch-retries"]`). */
-export const PATCH_RETRIES = "patch-retries";
-
-export interface PatchRetries {
-  /** Each proposal refused or not validated here and answered by another one, oldest first. */
-  failed: FailedTry[];
-}
-
-export interface FailedTry {
-  inferenceId: string;
-  code: string;
-  /** The policy rule, for a refusal. */
-  rule?: string;
-  /** What the next proposal was told (previous_attempt.outcome). */
-  outcome: string;
-  /** The paths its patch named: put back before the next proposal is validated. */
-  files: string[];
-}
+export { PATCH_RETRIES, retriesOf, type FailedTry, type PatchRetries } from "./patch-retries-result.js";
 
 /** What a first patch ends the job with when nothing answers it: no PR, so pr_merged=false on the episode. */
 const ENDS_WITHOUT_PR = new Set(["patch_refused", "no_diff", "validation_failed"]);
@@ -106,8 +90,6 @@ export function withPatchRetry(propose: Stage, validate: Stage): Stage {
   };
 }
 
-export const retriesOf = (job: Pick<Job, "results">): PatchRetries => (job.results[PATCH_RETRIES] as PatchRetries | undefined) ?? { failed: [] };
-
 /** Why this failure ends the job as it is, or undefined when another proposal may answer it. */
 function noRetryBecause(job: Job, deps: Deps, ctx: StageContext, err: AppError, tries: PatchRetries): string | undefined {
   if (err.code !== "patch_refused" && err.code !== "validation_failed") return "not a refusal or a failed validation";
@@ -131,7 +113,7 @@ async function recordTry(job: Job, deps: Deps, err: AppError, tries: PatchRetrie
   const proposal = proposalOf(job)!;
   const rule = typeof err.details?.rule === "string" ? err.details.rule : undefined;
   const previous = failedTryAttempt(proposal.patch, err);
-  const failed: FailedTry = { inferenceId: proposal.inferenceId, code: err.code, ...(rule ? { rule } : {}), outcome: previous.outcome, files: diffPaths(proposal.patch) };
+  const failed: FailedTry = { inferenceId: proposal.inferenceId, code: err.code, ...(rule ? { rule } : {}), ...failedTryWhy(err), outcome: previous.outcome, files: diffPaths(proposal.patch) };
   const base = (job.results[BUILD_CONTEXT] as { context: FailureContext }).context;
   const n = tries.failed.length + 1;
   const repairContext: RepairContextResult = { attempt: n + 1, context: fitRepairContext(base, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) };

@@ -1,0 +1,28 @@
+import type { Job } from "../../core/job.js";
+
+/** Where the job keeps the proposals with-patch-retry answered with another one (`job.results["patch-retries"]`). */
+export const PATCH_RETRIES = "patch-retries";
+
+export interface PatchRetries {
+  /** Each proposal refused or not validated here and answered by another one, oldest first. */
+  failed: FailedTry[];
+}
+
+export interface FailedTry {
+  inferenceId: string;
+  code: string;
+  /** The policy rule, for a refusal. */
+  rule?: string;
+  /** For a refusal: the policy's one-line reason and the file it names (redacted). */
+  reason?: string;
+  file?: string;
+  /** For a failed validation: the command that failed and how it ended (`exited 1`, `timed out`), redacted. */
+  command?: string;
+  ended?: string;
+  /** What the next proposal was told (previous_attempt.outcome). */
+  outcome: string;
+  /** The paths its patch named: put back before the next proposal is validated. */
+  files: string[];
+}
+
+export const retriesOf = (job: Pick<Job, "results">): PatchRetries => (job.results[PATCH_RETRIES] as PatchRetries | undefined) ?? { failed: [] };
