@@ -11,6 +11,14 @@ import type { PreviousAttempt } from "./fit-repair-context.js";
  * one that failed; the next replaces it, as a repair's does.
  */
 export function failedTryAttempt(patch: string, err: Pick<AppError, "code" | "message" | "details">): PreviousAttempt {
+  const sameAs = err.details?.sameAs;
+  if (typeof sameAs === "number") {
+    // Not run again (with-patch-retry): what the earlier try was told holds for it, with its output.
+    const earlier = typeof err.details?.previousOutcome === "string" ? ` ${err.details.previousOutcome}` : "";
+    const excerpts = Array.isArray(err.details?.excerpts) ? (err.details.excerpts as ContextExcerpt[]) : [];
+    const outcome = redact(`This is the same patch as try ${sameAs}, proposed again; it was not applied or run again, as it fails the same way. Propose a different one.${earlier}`);
+    return { patch, outcome, ...(excerpts.length ? { excerpts } : {}) };
+  }
   const refused = err.code === "patch_refused";
   const run = refused ? undefined : failedRunOf(err);
   const outcome = redact(

@@ -1,4 +1,5 @@
 import { toAppError } from "../core/errors.js";
+import type { Job } from "../core/job.js";
 import type { Stage } from "../pipeline/stage.js";
 import { validationFeedback } from "./outcome-feedback.js";
 import { recordAndSend, type NewFeedback } from "./outbox.js";
@@ -8,6 +9,18 @@ const NOT_VALIDATED = new Set(["validation_failed"]);
 // Thrown after the patch passed the policy and applied cleanly (apply-and-validate's dry-run apply), but
 // before any verdict on it: patch_applied is known, validation_passed is not.
 const APPLIED_UNVALIDATED = new Set(["no_validation_command", "validation_setup_failed"]);
+
+/**
+ * The inference-level feedback a failure of apply-and-validate with this code means for the job's proposal;
+ * nothing for trouble that says nothing about the patch. with-patch-retry gives a repeated patch the verdict
+ * of the try it repeats through this, so both say the same.
+ */
+export function verdictFeedback(job: Job, code: string): NewFeedback[] {
+  if (REFUSED.has(code)) return validationFeedback(job, false, undefined, code);
+  if (NOT_VALIDATED.has(code)) return validationFeedback(job, true, false, code);
+  if (APPLIED_UNVALIDATED.has(code)) return validationFeedback(job, true, undefined, code);
+  return [];
+}
 
 /**
  * Wraps apply-and-validate so its verdict reaches TensorZero as inference-level feedback ("patch applied",
@@ -27,10 +40,7 @@ export function withValidationFeedback(stage: Stage): Stage {
         await recordAndSend(deps, job, items, ctx);
         return out;
       } catch (raw) {
-        const err = toAppError(raw);
-        if (REFUSED.has(err.code)) items = validationFeedback(job, false, undefined, err.code);
-        else if (NOT_VALIDATED.has(err.code)) items = validationFeedback(job, true, false, err.code);
-        else if (APPLIED_UNVALIDATED.has(err.code)) items = validationFeedback(job, true, undefined, err.code);
+        items = verdictFeedback(job, toAppError(raw).code);
         if (items.length) await recordAndSend(deps, job, items, ctx).catch((e) => ctx.log.warn({ err: e }, "could not record validation feedback"));
         throw raw;
       }

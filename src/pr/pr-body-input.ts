@@ -47,6 +47,6 @@ export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
     overrides: validation.patch.overrides,
     tensorzero: { episodeId: proposal.episodeId, inferenceId: proposal.inferenceId, variant: proposal.variantName },
     repairAttempt,
-    ...(earlier.length ? { earlierTries: earlier.map(({ code, rule, reason, file, command, ended }) => ({ code, rule, reason, file, command, ended })) } : {}),
+    ...(earlier.length ? { earlierTries: earlier.map(({ code, rule, reason, file, command, ended, sameAs }) => ({ code, rule, reason, file, command, ended, sameAs })) } : {}),
   };
 }

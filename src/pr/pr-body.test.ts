@@ -75,6 +75,7 @@ describe("PR body template", () => {
       "- try 1: refused by the patch policy (`skip_tests` at `test/slug.test.py`): the patch adds `@\u2060pytest.mark.skip`, which skips a test\n" +
       "- try 2: validation still failed: `python -m pytest -q` exited 1\n");
     expect(renderPrBody(input())).not.toContain("Earlier tries");
+    expect(renderPrBody(input({ earlierTries: [red, { ...red, sameAs: 1 }] }))).toContain("- try 2: validation still failed: `python -m pytest -q` exited 1 (the same patch as try 1, not run again)\n");
     const many = renderPrBody(input({ earlierTries: [refused, red, red, red, { ...red, command: "npm test", ended: "timed out" }] }));
     expect(many).toContain("try 6; its earlier patches were not used:\n- tries 1–2: not shown here (the job record has them)\n- try 3: validation still failed");
     expect(many).toContain("- try 5: validation still failed: `npm test` timed out\n");

@@ -43,6 +43,8 @@ export interface EarlierTry {
   file?: string;
   command?: string;
   ended?: string;
+  /** The same patch as this earlier try: its verdict, not run again. */
+  sameAs?: number;
 }
 
 const TAIL_LINES = 30;
@@ -194,7 +196,8 @@ export function renderPrBody(i: PrBodyInput): string {
  */
 function earlierTriesSection(tries: EarlierTry[]): string[] {
   const hidden = Math.max(0, tries.length - MAX_TRIES_SHOWN);
-  const line = (t: EarlierTry, n: number) => {
+  const line = (t: EarlierTry, n: number) => `${verdictOf(t, n)}${t.sameAs ? ` (the same patch as try ${t.sameAs}, not run again)` : ""}`;
+  const verdictOf = (t: EarlierTry, n: number) => {
     if (t.code === "patch_refused") {
       const where = t.file ? ` at ${code(t.file)}` : "";
       const reason = t.reason ? `: ${noIssueRefs(contained(redactHead(t.reason.replace(/\s+/g, " ").trim(), 200)))}` : "";

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
@@ -96,6 +98,14 @@ async function setup(repoConfig: Record<string, unknown> = {}, env: Record<strin
   return { deps, stages, runner, run, get, gh, feedback, repo, store };
 }
 
+/** A file each validation run appends a line to: how many times the project's commands ran. */
+async function counterFile() {
+  const dir = await mkdtemp(join(tmpdir(), "t0-runs-"));
+  closers.push(() => rm(dir, { recursive: true, force: true }));
+  const path = join(dir, "runs");
+  return { path, count: () => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean).length : 0) };
+}
+
 const inputOf = (i: number) => (gateway.inferences[i]!.body as { input: { messages: Array<{ content: Array<{ arguments?: FailureContext }> }> } }).input.messages[0]!.content[0]!.arguments!;
 
 describe("a first patch refused or not validated gets another proposal before the job gives up", () => {
@@ -189,6 +199,43 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0], ["patch_applied", true, 1], ["validation_passed", true, 1]]);
     expect(Object.keys(s.gh.filesAt(s.gh.pulls[0]!.headRef))).not.toContain("test/extra.test.js");
     expect(s.gh.pulls[0]!.body).toContain("- try 1: validation still failed: `npm test` exited 1\n");
+  });
+
+  test("the same red patch proposed again is not run again: the earlier verdict at once, the same feedback, and it counts as a try", async () => {
+    // The repeat differs only in line endings and trailing whitespace.
+    gateway.script(answer(WRONG, "guess"), answer(WRONG.replace(/\n/g, "  \r\n"), "guess again"), answer(FIX));
+    const runs = await counterFile();
+    const s = await setup({ max_patch_retries: 2, validate: `echo run >> ${runs.path}; npm test` });
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toBeUndefined();
+    expect(job).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    expect(runs.count()).toBe(2); // tries 1 and 3
+    expect(await s.feedback()).toEqual([
+      ["patch_applied", true, 0], ["validation_passed", false, 0],
+      ["patch_applied", true, 1], ["validation_passed", false, 1],
+      ["patch_applied", true, 2], ["validation_passed", true, 2],
+    ]);
+    expect(job.history.map((h) => h.note).filter((n) => n?.startsWith("patch retry"))).toEqual([
+      "patch retry 1: the proposal was not validated (validation_failed); proposing again with the reason",
+      "patch retry 2: the proposal was the same patch as try 1, not validated (validation_failed) without being run again; proposing again with the reason",
+    ]);
+    // The third proposal is told it repeated itself, with the first try's output.
+    const previous = inputOf(2).previous_attempt!;
+    expect(previous.outcome).toMatch(/^This is the same patch as try 1, proposed again; .*validation still fails with it \(`echo run >> .*` exited 1\)/);
+    expect(previous.excerpts?.[0]?.text).toMatch(/sum adds|fail/);
+    expect((job.results[PATCH_RETRIES] as PatchRetries).failed.map((t) => t.sameAs)).toEqual([undefined, 1]);
+    expect(s.gh.pulls[0]!.body).toMatch(/- try 2: validation still failed: `echo run >> .*` exited 1 \(the same patch as try 1, not run again\)\n/);
+  });
+
+  test("the same patch as the last try allowed: the job ends with that verdict, saying the model repeated itself", async () => {
+    gateway.script(answer(WORKFLOW_EDIT, "guess"), answer(WORKFLOW_EDIT, "guess again"));
+    const s = await setup();
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toMatchObject({ code: "patch_refused", details: expect.objectContaining({ rule: "workflow_edits", sameAs: 1 }) });
+    expect(job.error!.message).toMatch(/^The model proposed the same patch as try 1, which the patch policy refused \(workflow_edits: .*\); it was not applied or validated again\. \(the patch of try 2; try 1: refused \(workflow_edits\)\)$/);
+    expect(await s.feedback()).toEqual([["patch_applied", false, 0], ["patch_applied", false, 1], ["pr_merged", false, "episode"]]);
   });
 
   test("a refusal for reading a secret is not answered: the job fails at once", async () => {

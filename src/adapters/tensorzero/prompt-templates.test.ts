@@ -79,6 +79,9 @@ describe("fix_ci_failure prompt templates (MiniJinja, strict undefined)", () => 
     expect(afterRed).toContain('<log job="local validation" lines="1-2" reason="output of `npm test` with the patch applied">');
     expect(afterRed).toMatchSnapshot("previous attempt: validation failed");
     expect(await section(refused)).toMatchSnapshot("previous attempt: refused");
+    // The same patch proposed again was not run: the earlier try's outcome and output stand, said to be a repeat.
+    const earlier = failedTryAttempt(patch, red);
+    expect(await section(permanent("validation_failed", "same", { sameAs: 1, previousOutcome: earlier.outcome, excerpts: earlier.excerpts }))).toMatchSnapshot("previous attempt: the same patch again");
     // The output goes to the gateway: a credential a test printed is masked, whatever the stored tail held.
     const token = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
     const leaky = permanent("validation_failed", "red", { validation: { runs: [{ phase: "validate", command: "npm test", exitCode: 1, outputTail: `auth failed for ${token}\n` }] } });

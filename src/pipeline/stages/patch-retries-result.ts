@@ -1,3 +1,4 @@
+import type { ContextExcerpt } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 
 /** Where the job keeps the proposals with-patch-retry answered with another one (`job.results["patch-retries"]`). */
@@ -19,8 +20,13 @@ export interface FailedTry {
   /** For a failed validation: the command that failed and how it ended (`exited 1`, `timed out`), redacted. */
   command?: string;
   ended?: string;
-  /** What the next proposal was told (previous_attempt.outcome). */
+  /** What the next proposal was told (previous_attempt.outcome), and the output shown with it. */
   outcome: string;
+  excerpts?: ContextExcerpt[];
+  /** patchHash of its patch: a later proposal of the same patch is not judged again. */
+  patchHash?: string;
+  /** Its patch was the same as this earlier try's (1-based): it got that try's verdict without being run. */
+  sameAs?: number;
   /** The paths its patch named: put back before the next proposal is validated. */
   files: string[];
 }

@@ -6,6 +6,8 @@ import type { FailureContext } from "../../core/failure-context.js";
 import { isFinal, transition, type Job } from "../../core/job.js";
 import { noPrFeedback, proposalIds } from "../../feedback/outcome-feedback.js";
 import { recordAndSend } from "../../feedback/outbox.js";
+import { verdictFeedback } from "../../feedback/with-validation-feedback.js";
+import { patchHash } from "../../patch/patch-hash.js";
 import { countTokens } from "../../logs/count-tokens.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
@@ -54,6 +56,8 @@ export function withPatchRetry(propose: Stage, validate: Stage): Stage {
         // next one was asked for): it was judged already, so straight to asking again.
         if (!last || last.inferenceId !== proposalOf(job)?.inferenceId) {
           try {
+            const same = await samePatchAgain(job, deps, ctx, tries);
+            if (same) throw same;
             if (tries.failed.length) await putBackEarlierTries(job, deps, ctx, tries);
             return await validate.run(job, deps, ctx);
           } catch (raw) {
@@ -113,7 +117,13 @@ async function recordTry(job: Job, deps: Deps, err: AppError, tries: PatchRetrie
   const proposal = proposalOf(job)!;
   const rule = typeof err.details?.rule === "string" ? err.details.rule : undefined;
   const previous = failedTryAttempt(proposal.patch, err);
-  const failed: FailedTry = { inferenceId: proposal.inferenceId, code: err.code, ...(rule ? { rule } : {}), ...failedTryWhy(err), outcome: previous.outcome, files: diffPaths(proposal.patch) };
+  const sameAs = typeof err.details?.sameAs === "number" ? err.details.sameAs : undefined;
+  const why = sameAs ? whyOf(tries.failed[sameAs - 1]!) : failedTryWhy(err);
+  const failed: FailedTry = {
+    inferenceId: proposal.inferenceId, code: err.code, ...(rule ? { rule } : {}), ...why,
+    outcome: previous.outcome, ...(previous.excerpts?.length ? { excerpts: previous.excerpts } : {}),
+    patchHash: patchHash(proposal.patch), ...(sameAs ? { sameAs } : {}), files: diffPaths(proposal.patch),
+  };
   const base = (job.results[BUILD_CONTEXT] as { context: FailureContext }).context;
   const n = tries.failed.length + 1;
   const repairContext: RepairContextResult = { attempt: n + 1, context: fitRepairContext(base, previous, deps.config.CONTEXT_BUDGET_TOKENS, countTokens) };
@@ -124,10 +134,39 @@ async function recordTry(job: Job, deps: Deps, err: AppError, tries: PatchRetrie
     j.results[PATCH_RETRIES] = { failed: [...retriesOf(j).failed, failed] } satisfies PatchRetries;
     // The job's context is left as build-context made it: a later try, or a repair, fits its own from it.
     j.results[REPAIR_CONTEXT] = repairContext;
-    transition(j, "patching", at, { stage, note: `patch retry ${n}: the proposal was ${rule ? `refused (${rule})` : err.code === "validation_failed" ? "not validated (validation_failed)" : err.code}; proposing again with the reason` });
+    const verdict = rule ? `refused (${rule})` : err.code === "validation_failed" ? "not validated (validation_failed)" : err.code;
+    const was = sameAs ? `the same patch as try ${sameAs}, ${verdict} without being run again` : verdict;
+    transition(j, "patching", at, { stage, note: `patch retry ${n}: the proposal was ${was}; proposing again with the reason` });
   });
   return stopped ? undefined : stored;
 }
+
+/**
+ * The proposal's patch is one an earlier try had (normalised, patchHash): validating it again would give
+ * that try's verdict at a validation's cost, so it gets the verdict at once, as an error with that try's code
+ * (`details.sameAs`), and its inference the same patch_applied / validation_passed feedback that try's got.
+ * It counts as a try. Undefined when the patch is new.
+ */
+async function samePatchAgain(job: Job, deps: Deps, ctx: StageContext, tries: PatchRetries): Promise<AppError | undefined> {
+  const proposal = proposalOf(job);
+  if (!proposal || !tries.failed.length) return undefined;
+  const hash = patchHash(proposal.patch);
+  const i = tries.failed.findIndex((t) => t.patchHash === hash);
+  if (i < 0) return undefined;
+  const earlier = tries.failed[i]!;
+  const n = i + 1;
+  ctx.log.info({ sameAs: n, code: earlier.code, rule: earlier.rule }, "the model proposed the same patch as an earlier try: its verdict stands, nothing is run");
+  await recordAndSend(deps, job, verdictFeedback(job, earlier.code), ctx).catch((e) => ctx.log.warn({ err: e }, "could not record validation feedback"));
+  const what = earlier.code === "patch_refused" ? `which the patch policy refused (${earlier.rule ?? "patch_refused"}${earlier.reason ? `: ${earlier.reason}` : ""})` : earlier.code === "validation_failed" ? `which failed validation${earlier.command ? ` (\`${earlier.command}\` ${earlier.ended ?? "failed"})` : ""}` : `which failed (${earlier.code})`;
+  return permanent(earlier.code, `The model proposed the same patch as try ${n}, ${what}; it was not applied or validated again.`, {
+    ...(earlier.rule ? { rule: earlier.rule } : {}),
+    sameAs: n,
+    previousOutcome: earlier.outcome,
+    ...(earlier.excerpts ? { excerpts: earlier.excerpts } : {}),
+  });
+}
+
+const whyOf = ({ reason, file, command, ended }: FailedTry) => ({ ...(reason ? { reason } : {}), ...(file ? { file } : {}), ...(command ? { command } : {}), ...(ended ? { ended } : {}) });
 
 /** The earlier tries' files, back to the failing commit: a file only an earlier patch touched would stay patched. */
 async function putBackEarlierTries(job: Job, deps: Deps, ctx: StageContext, tries: PatchRetries): Promise<void> {
