@@ -3,11 +3,13 @@ import { AppError } from "../core/errors.js";
 import { isFinal, reactivate, wake, type Job } from "../core/job.js";
 import { WATCH_PR } from "../feedback/pr-events.js";
 import { queueItemFor } from "./runner.js";
+import { startTriesOver } from "./stages/patch-retries-result.js";
 import { FIX_COMMIT, OPEN_PULL_REQUEST, prRecordOf } from "./stages/open-pull-request-result.js";
 
 /**
  * Operator retry (CLI and admin API): a failed job goes back to the state of the stage that failed,
- * with that stage's retry budget reset, and is queued again. Completed stages are not redone.
+ * with that stage's retry budget reset, and is queued again. Completed stages are not redone. A job whose
+ * patch tries ended it gets a fresh max_patch_retries (startTriesOver).
  */
 export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id: string): Promise<Job> {
   const current = await deps.store.getJob(id);
@@ -27,7 +29,10 @@ export async function retryJob(deps: Pick<Deps, "store" | "queue" | "clock">, id
   const job = await deps.store.updateJob(id, (j) => {
     // Judged again inside the write: another retry (or a worker) may have changed the job since the read.
     if (j.state !== "failed") throw new AppError("job_not_failed", `Job ${id} is ${j.state}; only failed jobs can be retried.`);
-    reactivate(j, stage.state, at, { stage: stage.name || undefined, note: "retried by operator" });
+    // Before reactivate, which clears the error that says whether the patch tries ended the job.
+    const history = startTriesOver(j);
+    const tries = history ? `; patch tries start over (${history} earlier kept as history)` : "";
+    reactivate(j, stage.state, at, { stage: stage.name || undefined, note: `retried by operator${tries}` });
     if (stage.name) {
       j.attempts.byStage[stage.name] = 0;
       if (j.attempts.atCompletion) j.attempts.atCompletion[stage.name] = 0;

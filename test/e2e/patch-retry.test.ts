@@ -14,6 +14,7 @@ import type { Deps } from "../../src/core/deps.js";
 import type { FailureContext } from "../../src/core/failure-context.js";
 import { stopJob, type Job } from "../../src/core/job.js";
 import { silentLogger } from "../../src/core/logger.js";
+import { retryJob } from "../../src/pipeline/job-control.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { STAGES } from "../../src/pipeline/stages.js";
 import { PATCH_RETRIES, type PatchRetries } from "../../src/pipeline/stages/with-patch-retry.js";
@@ -236,6 +237,52 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(job.error).toMatchObject({ code: "patch_refused", details: expect.objectContaining({ rule: "workflow_edits", sameAs: 1 }) });
     expect(job.error!.message).toMatch(/^The model proposed the same patch as try 1, which the patch policy refused \(workflow_edits: .*\); it was not applied or validated again\. \(the patch of try 2; try 1: refused \(workflow_edits\)\)$/);
     expect(await s.feedback()).toEqual([["patch_applied", false, 0], ["patch_applied", false, 1], ["pr_merged", false, "episode"]]);
+  });
+
+  test("an operator's retry of a job its tries ended: the last patch validated again, then fresh tries; the earlier ones kept", async () => {
+    gateway.script(answer(WRONG, "guess"), answer(WRONG, "guess again"), answer(FIX));
+    const runs = await counterFile();
+    const s = await setup({ validate: `echo run >> ${runs.path}; npm test` });
+    await s.run();
+    const failed = await s.get();
+    expect(failed.error).toMatchObject({ code: "validation_failed", details: expect.objectContaining({ sameAs: 1 }) });
+    expect([gateway.inferences.length, runs.count()]).toEqual([2, 1]);
+
+    await retryJob(s.deps, failed.id);
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toBeUndefined();
+    expect(job).toMatchObject({ state: "pr", waitingFor: "pr_outcome" });
+    // The second patch is validated for real (an earlier round's verdict is not taken: the operator may have
+    // changed what validation meets), fails, and the fresh budget asks once more, told of that failure.
+    expect([gateway.inferences.length, runs.count()]).toEqual([3, 3]);
+    expect(inputOf(2).previous_attempt?.patch).toBe(WRONG);
+    expect(inputOf(2).previous_attempt?.outcome).toMatch(/^The patch applied, but the project's own validation still fails/);
+    expect(job.results[PATCH_RETRIES]).toMatchObject({ countFrom: 1, failed: [{ inferenceId: gateway.inferences[0]!.inferenceId }, { inferenceId: gateway.inferences[1]!.inferenceId }] });
+    expect(job.history.map((h) => h.note).filter((n) => n?.startsWith("retried"))).toEqual(["retried by operator; patch tries start over (1 earlier kept as history)"]);
+    // Each inference's verdict once (the second's, found again, is not resent); pr_merged=false of the first round stays.
+    expect(await s.feedback()).toEqual([
+      ["patch_applied", true, 0], ["validation_passed", false, 0],
+      ["patch_applied", true, 1], ["validation_passed", false, 1],
+      ["pr_merged", false, "episode"],
+      ["patch_applied", true, 2], ["validation_passed", true, 2],
+    ]);
+    expect(s.gh.pulls[0]!.body).toContain("This fix is the model's try 3;");
+  });
+
+  test("an operator's retry of a job stopped between its tries goes on with the tries it had left", async () => {
+    gateway.script(answer(WRONG, "guess"), { delayMs: 1000, then: answer(FAILING_TEST, "add a test") }, answer(FIX));
+    const s = await setup();
+    const running = s.run();
+    for (let i = 0; i < 600 && !(await s.get()).results[PATCH_RETRIES]; i++) await new Promise((r) => setTimeout(r, 20));
+    await s.store.updateJob((await s.get()).id, (j) => void stopJob(j, { code: "installation_removed", message: "the app was uninstalled" }, new Date().toISOString()));
+    await running;
+    await retryJob(s.deps, (await s.get()).id);
+    expect((await s.get()).results[PATCH_RETRIES]).not.toHaveProperty("countFrom");
+    await s.run();
+    // The kept second proposal is validated; red, it ends the job: max_patch_retries (1) was spent on it.
+    expect((await s.get()).error).toMatchObject({ code: "validation_failed" });
+    expect(gateway.inferences).toHaveLength(2);
   });
 
   test("a refusal for reading a secret is not answered: the job fails at once", async () => {

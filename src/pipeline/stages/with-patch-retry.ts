@@ -15,7 +15,7 @@ import type { Stage, StageContext } from "../stage.js";
 import { repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { prRecordOf } from "./open-pull-request-result.js";
-import { PATCH_RETRIES, retriesOf, type FailedTry, type PatchRetries } from "./patch-retries-result.js";
+import { currentTries, PATCH_RETRIES, retriesOf, type FailedTry, type PatchRetries } from "./patch-retries-result.js";
 import { BUILD_CONTEXT, PROPOSE_PATCH, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
 
 export { PATCH_RETRIES, retriesOf, type FailedTry, type PatchRetries } from "./patch-retries-result.js";
@@ -102,7 +102,7 @@ function noRetryBecause(job: Job, deps: Deps, ctx: StageContext, err: AppError, 
   if (prRecordOf(job)) return "the job has a PR";
   if (!proposalOf(job)) return "no proposal";
   const max = Math.min(repoConfigOf(job).max_patch_retries, deps.config.MAX_PATCH_RETRIES);
-  if (tries.failed.length >= max) return `max_patch_retries (${max}${max < repoConfigOf(job).max_patch_retries ? `, the operator's MAX_PATCH_RETRIES` : ""}) reached`;
+  if (currentTries(tries).length >= max) return `max_patch_retries (${max}${max < repoConfigOf(job).max_patch_retries ? `, the operator's MAX_PATCH_RETRIES` : ""}) reached`;
   // DRY_RUN turned on after this job was made to act: no model call for it (the runner stops its next stage).
   if (deps.config.DRY_RUN && !ctx.dryRun) return "DRY_RUN";
   if (!(job.results[BUILD_CONTEXT] as { context?: FailureContext } | undefined)?.context) return "no inline context";
@@ -131,7 +131,8 @@ async function recordTry(job: Job, deps: Deps, err: AppError, tries: PatchRetrie
   let stopped = false;
   const stored = await deps.store.updateJob(job.id, (j) => {
     if ((stopped = isFinal(j.state))) return;
-    j.results[PATCH_RETRIES] = { failed: [...retriesOf(j).failed, failed] } satisfies PatchRetries;
+    const kept = retriesOf(j);
+    j.results[PATCH_RETRIES] = { ...kept, failed: [...kept.failed, failed] } satisfies PatchRetries;
     // The job's context is left as build-context made it: a later try, or a repair, fits its own from it.
     j.results[REPAIR_CONTEXT] = repairContext;
     const verdict = rule ? `refused (${rule})` : err.code === "validation_failed" ? "not validated (validation_failed)" : err.code;
@@ -151,7 +152,8 @@ async function samePatchAgain(job: Job, deps: Deps, ctx: StageContext, tries: Pa
   const proposal = proposalOf(job);
   if (!proposal || !tries.failed.length) return undefined;
   const hash = patchHash(proposal.patch);
-  const i = tries.failed.findIndex((t) => t.patchHash === hash);
+  const from = tries.countFrom ?? 0;
+  const i = tries.failed.findIndex((t, k) => k >= from && t.patchHash === hash);
   if (i < 0) return undefined;
   const earlier = tries.failed[i]!;
   const n = i + 1;
