@@ -40,7 +40,8 @@ const NOT_RETRIED_RULES = new Set(["secret", "read_secrets"]);
  * command's output; fitted with the job's context into CONTEXT_BUDGET_TOKENS as a repair's is), then validated
  * in turn; up to the repository's `max_patch_retries`, under the operator's MAX_PATCH_RETRIES (0: none). Each
  * proposal is an inference of its own with its own patch_applied / validation_passed (the wrapped stage sends
- * them); pr_merged=false goes once, when the last one ends the job without a PR.
+ * them); pr_merged=false goes once, when the last one ends the job without a PR. A proposal repeating an earlier
+ * try's patch is not run again (samePatchAgain). An operator's retry starts the tries over (startTriesOver).
  * Each try is recorded before the next proposal is asked for (PATCH_RETRIES), so a retry of the stage after a
  * crash or a gateway outage between the tries asks for that proposal, or validates the one stored, rather
  * than judging the refused patch again or asking twice. Not used on a repair attempt: its PR stays as it was.
