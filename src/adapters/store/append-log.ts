@@ -17,12 +17,13 @@ export const FDATASYNC: FileSync = (fh) => fh.datasync();
 
 /**
  * Under load, a batch is cut once this many lines wait, or GATHER_MS after the gathering began. The sync
- * runs in the thread pool, so the event loop goes on taking requests while one is on disk; each sync costs
- * a thread wake-up and a loop wake-up, and a batch cut as soon as the last sync ended held one or two lines.
- * Measured at c=10 on a 2-CPU VM whose fdatasync takes 0.3 ms (bench/intake.ts, 50,000 jobs, alternating
- * runs): the ratio to bare Probot went from 0.50-0.73 (sync on the event loop, which stalls every request
- * for the whole sync) and 0.34-0.47 (in the pool, cut at once) to 0.89-1.24 gathering five lines or 1 ms.
- * A webhook waits at most 1 ms more for its 202; GitHub allows 10 s.
+ * runs in the thread pool, never on the event loop: there, a disk that stops answering froze the whole
+ * process (no request, no timer, no SIGTERM handler ran), and every sync stalled every request for its
+ * length (0.2-0.3 ms here). In the pool each sync costs a thread and a loop wake-up, and a batch cut as soon
+ * as the last sync ended held one or two lines; gathering makes it hold about five. Measured at c=10 on a
+ * 2-CPU VM (bench/intake.ts, 50,000 jobs, runs alternating with the sync on the event loop): ratio to bare
+ * Probot 0.62 and 0.77 against 0.61-0.71 before, within this machine's noise; cut at once in the pool (a
+ * noisier run) 0.34-0.47 against 0.50-0.73. A webhook waits at most 1 ms more for its 202; GitHub allows 10 s.
  */
 const GATHER_LINES = 5;
 const GATHER_MS = 1;
