@@ -1,4 +1,5 @@
 import { redact, redactHead } from "../core/redact.js";
+import type { FailedTry } from "../pipeline/stages/patch-retries-result.js";
 
 /** Everything the PR body shows; built by `prBodyInput` from the job record. */
 export interface PrBodyInput {
@@ -35,17 +36,8 @@ export interface PrBodyInput {
   noCi?: { workflow: string; triggers: string; branch: string; baseBranch: string; dispatch: boolean };
 }
 
-/** An earlier try, as the job recorded it (FailedTry): refused (rule, reason, file) or still red (command, how it ended). */
-export interface EarlierTry {
-  code: string;
-  rule?: string;
-  reason?: string;
-  file?: string;
-  command?: string;
-  ended?: string;
-  /** The same patch as this earlier try: its verdict, not run again. */
-  sameAs?: number;
-}
+/** An earlier try, as the job recorded it: refused (rule, reason, file) or still red (command, how it ended). */
+export type EarlierTry = Pick<FailedTry, "code" | "rule" | "reason" | "file" | "command" | "ended" | "sameAs">;
 
 const TAIL_LINES = 30;
 /** Earlier tries listed in the body: the last ones (an operator's retries can make more). */
