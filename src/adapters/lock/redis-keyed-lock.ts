@@ -3,6 +3,7 @@ import type { Redis } from "ioredis";
 import type { Clock } from "../../core/ports/clock.js";
 import type { KeyedLock, LockHold } from "../../core/ports/keyed-lock.js";
 import type { Logger } from "../../core/ports/logger.js";
+import { closeRedis } from "../store/redis-connection.js";
 
 /** Extends the lease only while it is still this holder's: one that lapsed and was taken is not taken back. */
 const RENEW = `
@@ -78,9 +79,7 @@ export class RedisKeyedLock implements KeyedLock {
     this.#closed = true;
     for (const r of this.#renewals) r.cancel();
     this.#renewals.clear();
-    if (!this.#opts.owned) return;
-    if (this.#redis.status === "wait") this.#redis.disconnect();
-    else await this.#redis.quit().catch(() => this.#redis.disconnect());
+    if (this.#opts.owned) await closeRedis(this.#redis);
   }
 
   #hold(key: string, k: string, token: string): LockHold {
