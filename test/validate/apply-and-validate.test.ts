@@ -135,6 +135,8 @@ describe("apply-and-validate stage", () => {
     expect(v.verdict).toBe("failed");
     expect(v.runs.map((x) => x.phase)).toEqual(["reproduce", "validate"]);
     expect(v.runs[1]!.outputTail).toMatch(/sum adds/);
+    // Named with the verdict, for the job's tries (jobs show): which tests the patch left red.
+    expect(v.failingTests).toEqual(["sum adds"]);
   });
 
   test("python: defaults by project type when there is no workflow information", async () => {

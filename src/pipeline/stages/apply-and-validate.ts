@@ -8,6 +8,7 @@ import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
 import { chooseSandbox, probeBwrap, type SandboxProbe } from "../../validate/sandbox.js";
 import { selectCommands } from "../../validate/select-commands.js";
 import { capNetwork } from "../../validate/network-cap.js";
+import { failingTestsOf } from "../../validate/failing-tests.js";
 import { validateWorkspace, type ValidationReport } from "../../validate/validate-workspace.js";
 import { validationInputFromJob } from "../../validate/validation-input.js";
 import { applyPatch as realApplyPatch, refusalError, type ApplyResult } from "../../patch/apply-patch.js";
@@ -27,6 +28,8 @@ export interface ApplyAndValidateResult extends Omit<ValidationReport, "commands
   notes: string[];
   /** The repository asked for more network than the operator's SANDBOX_NETWORK allows. */
   networkCapped?: string;
+  /** On `validation_failed`: the tests the failing command's output names as failed (failingTestsOf), when it names any. */
+  failingTests?: string[];
 }
 
 export interface ApplyAndValidateOptions {
@@ -137,10 +140,12 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
     );
   }
   const evidence = report.evidence.before ? `${report.evidence.before} before the patch, ${report.evidence.after} after` : `${report.evidence.after} with the patch`;
+  // Kept with the verdict: a later try's or the operator's view (jobs show's tries) names them without the output.
+  const failingTests = await failingTestsOf(report.runs);
   throw permanent(
     "validation_failed",
     `The proposed patch does not fix the build: ${what} (${evidence}). No pull request was opened; the diagnosis, patch and command output are in the job record for manual review.`,
-    { validation: result },
+    { validation: failingTests.length ? { ...result, failingTests } : result },
   );
 }
 

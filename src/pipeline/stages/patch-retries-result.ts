@@ -17,6 +17,8 @@ export interface PatchRetries {
 
 export interface FailedTry {
   inferenceId: string;
+  /** The TensorZero variant that answered (absent on tries recorded before it was kept). */
+  variant?: string;
   code: string;
   /** The policy rule, for a refusal. */
   rule?: string;
@@ -26,6 +28,8 @@ export interface FailedTry {
   /** For a failed validation: the command that failed and how it ended (`exited 1`, `timed out`), redacted. */
   command?: string;
   ended?: string;
+  /** For a failed validation: the tests its output names as failed (apply-and-validate's failingTests), redacted. */
+  failingTests?: string[];
   /** What the next proposal was told (previous_attempt.outcome), and the output shown with it. */
   outcome: string;
   excerpts?: ContextExcerpt[];

@@ -120,8 +120,11 @@ async function recordTry(job: Job, deps: Deps, err: AppError, tries: PatchRetrie
   const previous = failedTryAttempt(proposal.patch, err);
   const sameAs = typeof err.details?.sameAs === "number" ? err.details.sameAs : undefined;
   const why = sameAs ? whyOf(tries.failed[sameAs - 1]!) : failedTryWhy(err);
+  // Kept for the operator (jobs show's tries, GET /jobs/:id): which variant answered, and what stayed red.
+  const failingTests = sameAs ? tries.failed[sameAs - 1]!.failingTests : (err.details?.validation as { failingTests?: string[] } | undefined)?.failingTests;
   const failed: FailedTry = {
-    inferenceId: proposal.inferenceId, code: err.code, ...(rule ? { rule } : {}), ...why,
+    inferenceId: proposal.inferenceId, variant: proposal.variantName, code: err.code, ...(rule ? { rule } : {}), ...why,
+    ...(failingTests?.length ? { failingTests } : {}),
     outcome: previous.outcome, ...(previous.excerpts?.length ? { excerpts: previous.excerpts } : {}),
     patchHash: patchHash(proposal.patch), ...(sameAs ? { sameAs } : {}), files: diffPaths(proposal.patch),
   };
