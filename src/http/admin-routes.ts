@@ -4,6 +4,7 @@ import { AppError } from "../core/errors.js";
 import { JOB_STATES, type JobState } from "../core/job.js";
 import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../core/list-query.js";
 import { redactDeep } from "../core/redact.js";
+import { patchTriesOf } from "../admin/patch-tries-of.js";
 import { feedbackRetriedMessage, retryFeedback } from "../feedback/retry-feedback.js";
 import { retryJob } from "../pipeline/job-control.js";
 import { refuseUnlessAdmin } from "./bearer-auth.js";
@@ -54,7 +55,8 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     const id = JOB_PATH.exec(path)![1]!;
     const job = await deps.store.getJob(id);
     if (!job) sendError(res, 404, "job_not_found", `No job with id ${id}; list jobs with GET /jobs.`);
-    else sendRecord(res, 200, job);
+    // The job's patch tries, read out of its stage results: the same field `jobs show --json` has.
+    else sendRecord(res, 200, { ...job, patchTries: patchTriesOf(job) });
     return true;
   };
 }

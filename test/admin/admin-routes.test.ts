@@ -6,6 +6,7 @@ import { transition } from "../../src/core/job.js";
 import { makeDelivery } from "../helpers/make-job.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { PLANTED, expectRedacted, plantSecrets } from "../helpers/planted-secrets.js";
+import { TRY_INFERENCES, giveTwoPatchTries } from "../helpers/two-patch-tries.js";
 import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/harness.js";
 
 const auth = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -111,6 +112,22 @@ describe("admin API", () => {
     const retried = await fetch(`${h.url}/jobs/${job!.id}/retry`, { method: "POST", headers: auth });
     expect(retried.status).toBe(202);
     expectRedacted(await retried.text());
+  });
+
+  test("GET /jobs/:id: the job's patch tries as patchTries (as `jobs show --json` has them), redacted", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    const [job] = await h.store.listJobs();
+    await h.store.updateJob(job!.id, (j) => giveTwoPatchTries(j));
+    const res = await fetch(`${h.url}/jobs/${job!.id}`, { headers: auth });
+    const text = await res.text();
+    expectRedacted(text);
+    expect(JSON.parse(text).patchTries).toEqual([
+      expect.objectContaining({ try: 1, outcome: "patch_refused", rule: "workflow_edits", reason: "workflow_edits: edits a workflow (seen with token [REDACTED]) (.github/workflows/ci.yml)", inferenceId: TRY_INFERENCES[0], variant: "openai_gpt" }),
+      expect.objectContaining({ try: 2, outcome: "validation_failed", failingTests: ["sum adds", "uses [REDACTED]"], files: ["src/math.js"], inferenceId: TRY_INFERENCES[1], variant: "anthropic_sonnet" }),
+    ]);
+    // The list stays the stored records: tries are read out per job.
+    expect(((await (await fetch(`${h.url}/jobs`, { headers: auth })).json()) as any).jobs[0]).not.toHaveProperty("patchTries");
   });
 
   test("/readyz (open to anyone) redacts a dependency's error, which can quote its URL with the password", async () => {

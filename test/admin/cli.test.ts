@@ -17,6 +17,7 @@ import { flushFeedback, recordFeedback } from "../../src/feedback/outbox.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { PLANTED, expectRedacted, plantSecrets } from "../helpers/planted-secrets.js";
+import { TRY_INFERENCES, giveTwoPatchTries } from "../helpers/two-patch-tries.js";
 import { ADMIN_TOKEN, failedRun, startHarness } from "../intake/harness.js";
 
 function capture() {
@@ -160,6 +161,39 @@ describe("CLI: jobs and deliveries", () => {
     const missing = capture();
     expect(await jobsCli(["show", "nope"], env, missing)).toBe(1);
     expect(missing.stderr).toMatch(/no job with id nope/);
+  });
+
+  // A maintainer debugging a job its patch tries ended sees each try, not only the last one's error.
+  test("jobs show: a job's patch tries, one line each in the text and as patchTries in --json, redacted", async () => {
+    const store = await LowdbJobStore.open(dir);
+    await store.updateJob(pendingId, (j) => giveTwoPatchTries(j));
+    await store.close();
+    const io = capture();
+    expect(await jobsCli(["show", pendingId], env, io)).toBe(0);
+    expect(io.stdout).toContain([
+      "tries",
+      `  1  patch_refused  workflow_edits: edits a workflow (seen with token [REDACTED]) (.github/workflows/ci.yml)  files .github/workflows/ci.yml  inference ${TRY_INFERENCES[0]} (variant openai_gpt)`,
+      `  2  validation_failed  \`npm test\` exited 1; failing: sum adds, uses [REDACTED]  files src/math.js  inference ${TRY_INFERENCES[1]} (variant anthropic_sonnet)`,
+    ].join("\n"));
+    expectRedacted(io.stdout);
+
+    const json = capture();
+    expect(await jobsCli(["show", pendingId, "--json"], env, json)).toBe(0);
+    expectRedacted(json.stdout);
+    expect(JSON.parse(json.stdout).patchTries).toEqual([
+      {
+        try: 1, outcome: "patch_refused", rule: "workflow_edits", file: ".github/workflows/ci.yml", reason: "workflow_edits: edits a workflow (seen with token [REDACTED]) (.github/workflows/ci.yml)",
+        files: [".github/workflows/ci.yml"], inferenceId: TRY_INFERENCES[0], variant: "openai_gpt", patchHash: "a".repeat(64),
+      },
+      {
+        try: 2, outcome: "validation_failed", command: "npm test", ended: "exited 1", failingTests: ["sum adds", "uses [REDACTED]"], reason: "`npm test` exited 1; failing: sum adds, uses [REDACTED]",
+        files: ["src/math.js"], inferenceId: TRY_INFERENCES[1], variant: "anthropic_sonnet", patchHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    ]);
+    // No proposal yet: no tries, and no heading for them.
+    const none = capture();
+    expect(await jobsCli(["show", failedId], env, none)).toBe(0);
+    expect(none.stdout).not.toContain("tries\n");
   });
 
   test("jobs show: the fix PR's events, reviews dismissed and drafts changed by people included", async () => {

@@ -18,6 +18,7 @@ import { retryJob } from "../../src/pipeline/job-control.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { STAGES } from "../../src/pipeline/stages.js";
 import { PATCH_RETRIES, type PatchRetries } from "../../src/pipeline/stages/with-patch-retry.js";
+import { patchTriesOf } from "../../src/admin/patch-tries-of.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { sampleFailureContext } from "../fakes/fake-tensorzero-context.js";
 import { FakeTensorZero, type FakeReply } from "../fakes/fake-tensorzero.js";
@@ -135,6 +136,10 @@ describe("a first patch refused or not validated gets another proposal before th
     // `jobs show` tells the second try from the first.
     expect(job.history.map((h) => h.note).filter(Boolean)).toEqual(["patch retry 1: the proposal was refused (workflow_edits); proposing again with the reason"]);
     expect(job.results["repair-context"]).toBeUndefined();
+    expect(patchTriesOf(job).map((t) => [t.try, t.outcome, t.rule, t.reason?.slice(0, 16), t.files, t.inferenceId])).toEqual([
+      [1, "patch_refused", "workflow_edits", "workflow_edits: ", [".github/workflows/ci.yml"], gateway.inferences[0]!.inferenceId],
+      [2, "validated", undefined, `PR #${s.gh.pulls[0]!.number}`, ["src/math.js"], gateway.inferences[1]!.inferenceId],
+    ]);
   });
 
   test("fails validation → second fails too → job fails, pr_merged=false once, both inferences judged", async () => {
@@ -159,6 +164,12 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(gateway.feedback.filter((f) => f.metric === "pr_merged")).toEqual([expect.objectContaining({ value: false, episodeId: gateway.inferences[0]!.episodeId })]);
     expect(s.gh.pulls).toEqual([]);
     expect((job.results[PATCH_RETRIES] as PatchRetries).failed).toHaveLength(1);
+    // What an operator sees of the two tries (jobs show, GET /jobs/:id): the variant, and which tests stayed red.
+    const variant = gateway.inferences[0]!.variantName;
+    expect(patchTriesOf(job)).toEqual([
+      expect.objectContaining({ try: 1, outcome: "validation_failed", command: "npm test", ended: "exited 1", failingTests: ["sum adds"], reason: "`npm test` exited 1; failing: sum adds", files: ["src/math.js"], inferenceId: gateway.inferences[0]!.inferenceId, variant }),
+      expect.objectContaining({ try: 2, outcome: "validation_failed", sameAs: 1, failingTests: ["sum adds"], reason: "same patch as try 1, not run again: `npm test` exited 1; failing: sum adds", inferenceId: gateway.inferences[1]!.inferenceId, variant: gateway.inferences[1]!.variantName }),
+    ]);
   });
 
   test("the second answer has no patch → the job ends there: its inference scored, pr_merged=false once", async () => {

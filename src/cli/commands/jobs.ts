@@ -4,6 +4,7 @@ import { JOB_STATES, type Job, type JobState } from "../../core/job.js";
 import { AppError } from "../../core/errors.js";
 import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../../core/list-query.js";
 import { redactDeep } from "../../core/redact.js";
+import { patchTriesOf, type PatchTry } from "../../admin/patch-tries-of.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
 import { prEventsOf, type PrEvent } from "../../feedback/pr-events.js";
@@ -103,7 +104,8 @@ async function show(config: AppConfig, id: string, json: boolean, io: CliIo): Pr
   const store = await openCliStore(config, { write: false });
   try {
     const stored = await store.getJob(id).catch(() => undefined);
-    const job = stored && redactDeep(stored);
+    // patchTries as GET /jobs/:id gives it; redacted with the rest (a try's reason quotes failure output).
+    const job = stored && redactDeep({ ...stored, patchTries: patchTriesOf(stored) });
     if (!job) {
       io.err(`t0-ci-bot jobs: no job with id ${id}; list them with \`t0-ci-bot jobs list\`\n`);
       return 1;
@@ -210,7 +212,7 @@ function table(jobs: Job[]): string {
   return `${[line(head), ...rows.map(line)].join("\n")}\n`;
 }
 
-function describe(j: Job): string {
+function describe(j: Job & { patchTries: PatchTry[] }): string {
   const lines = [
     `job       ${j.id}`,
     `state     ${j.state}${j.stage ? ` (stage ${j.stage})` : ""}${j.waitingFor ? `, waiting for ${j.waitingFor}` : ""}`,
@@ -223,6 +225,9 @@ function describe(j: Job): string {
   if (j.error) lines.push(`error     ${j.error.code}${j.error.stage ? ` in ${j.error.stage}` : ""}: ${j.error.message}`);
   lines.push("history");
   for (const h of j.history) lines.push(`  ${h.at}  ${h.state}${h.stage ? ` [${h.stage}]` : ""}${h.note ? `  ${h.note}` : ""}`);
+  // Each proposal of the first attempt: what a later try was told, and which inference and variant made it.
+  if (j.patchTries.length) lines.push("tries");
+  for (const t of j.patchTries) lines.push(tryLine(t));
   const events = prEventsOf(j);
   if (events.length) lines.push("pr events");
   for (const e of events) lines.push(`  ${e.at}  ${e.kind}  ${prEventDetail(e)}`.trimEnd());
@@ -240,6 +245,13 @@ function describe(j: Job): string {
     lines.push(`  ${f.status.padEnd(7)}  ${f.metric}  ${target}  ${tries}${f.status !== "sent" && f.lastError ? `: ${f.lastError}` : ""}`);
   }
   return `${lines.join("\n")}\n`;
+}
+
+function tryLine(t: PatchTry): string {
+  const files = t.files.length ? t.files.join(", ") : "(none)";
+  const variant = t.variant ? ` (variant ${t.variant})` : "";
+  const before = t.beforeRetry ? "  [before the operator's retry]" : "";
+  return `  ${t.try}  ${t.outcome}${t.reason ? `  ${t.reason}` : ""}  files ${files}  inference ${t.inferenceId}${variant}${before}`;
 }
 
 /** What the fix PR's event says, beyond its kind and when it was heard. */
