@@ -1,8 +1,14 @@
 import { Counter, Histogram, Registry, Gauge, collectDefaultMetrics } from "prom-client";
 
-/** Prometheus metrics, on a registry of our own (no global default registry: tests build many apps). */
+/**
+ * Prometheus metrics, on registries of our own (no global default registry: tests build many apps).
+ * `registry` holds this process's figures, served by every process. `fleet` holds the figures read from the
+ * shared store (jobs by state, the feedback backlog): the same numbers whichever process reads them, so only
+ * web processes serve them (send-metrics.ts), and a sum over a web and its workers is not multiplied.
+ */
 export interface Metrics {
   registry: Registry;
+  fleet: Registry;
   deliveries: Counter<"event" | "outcome">;
   stageDuration: Histogram<"stage" | "outcome">;
   retries: Counter<"stage" | "code">;
@@ -17,9 +23,11 @@ export interface Metrics {
 
 export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
+  const fleet = new Registry();
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry, prefix: "t0_" });
   return {
     registry,
+    fleet,
     deliveries: new Counter({
       name: "t0_webhook_deliveries_total",
       help: "Webhook deliveries received, by event and outcome",
@@ -47,9 +55,9 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     jobsByState: new Gauge({
       name: "t0_jobs",
-      help: "Jobs by lifecycle state (refreshed on scrape)",
+      help: "Jobs by lifecycle state (refreshed on scrape). Fleet-wide, from the shared store: served by web processes only; with several, aggregate with max, not sum.",
       labelNames: ["state"],
-      registers: [registry],
+      registers: [fleet],
     }),
     feedback: new Counter({
       name: "t0_feedback_total",
@@ -59,13 +67,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     feedbackPending: new Gauge({
       name: "t0_feedback_pending",
-      help: "Feedback items recorded and not sent to TensorZero yet, over every job (refreshed on scrape)",
-      registers: [registry],
+      help: "Feedback items recorded and not sent to TensorZero yet, over every job (refreshed on scrape). Fleet-wide, from the shared store: served by web processes only; with several, aggregate with max, not sum.",
+      registers: [fleet],
     }),
     feedbackOldestPending: new Gauge({
       name: "t0_feedback_oldest_pending_seconds",
-      help: "Age of the oldest feedback item not sent yet, 0 when none: alert on it staying above an hour or two (a value the gateway keeps failing, a refused key, a gateway down); refreshed on scrape",
-      registers: [registry],
+      help: "Age of the oldest feedback item not sent yet, 0 when none: alert on it staying above an hour or two (a value the gateway keeps failing, a refused key, a gateway down); refreshed on scrape. Fleet-wide, from the shared store: served by web processes only; with several, aggregate with max, not sum.",
+      registers: [fleet],
     }),
     storeWarnings: new Gauge({
       name: "t0_store_warnings",

@@ -49,7 +49,8 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
     }
     // HEAD is GET without the body (node:http drops it): HTTP requires it wherever GET works.
     if (method !== "GET" && method !== "HEAD") return notAllowed(res, "GET, HEAD");
-    if (path === "/metrics") return await sendMetrics(deps, res), true;
+    // The web process: the store-wide gauges are served here, and not on the workers' health ports.
+    if (path === "/metrics") return await sendMetrics(deps, res, { fleet: true }), true;
     if (path === "/jobs") return await listJobs(deps, res, url), true;
     if (path === "/deliveries") return await listDeliveries(deps, res, url), true;
     const id = JOB_PATH.exec(path)![1]!;

@@ -6,9 +6,9 @@ const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8")
 
 /** Dashboards and alerts are written from the README's names: each must be one /metrics serves. */
 describe("README: metrics", () => {
-  const served = createMetrics()
-    .registry.getMetricsAsArray()
-    .map((m) => m.name);
+  const metrics = createMetrics();
+  // Every process's own figures, and the store-wide ones web processes serve.
+  const served = [...metrics.registry.getMetricsAsArray(), ...metrics.fleet.getMetricsAsArray()].map((m) => m.name);
 
   test("every metric the README names is served", () => {
     const named = [...new Set([...readme.matchAll(/`(t0_[a-z_]+)`/g)].map((m) => m[1]!))];

@@ -5,7 +5,7 @@ import { createMetrics } from "../../src/admin/metrics.js";
 import { MemoryJobStore } from "../../src/adapters/store/memory-store.js";
 import { serveHealth } from "../../src/cli/commands/worker.js";
 import type { Deps } from "../../src/core/deps.js";
-import { RecordingQueue } from "../intake/harness.js";
+import { ADMIN_TOKEN, RecordingQueue, failedRun, startHarness } from "../intake/harness.js";
 
 /** The worker's health port answers as the web server's /healthz and /readyz do (test/admin/admin-routes.test.ts). */
 describe("worker health port", () => {
@@ -60,7 +60,8 @@ describe("worker health port", () => {
     expect([res.status, res.headers.get("content-type")]).toEqual([200, metrics.registry.contentType]);
     expect(text).toContain('t0_stage_duration_seconds_count{stage="clone-repo",outcome="ok"} 1');
     expect(text).toContain("t0_sandbox_available 1");
-    expect(text).toContain('t0_jobs{state="failed"} 0');
+    // Figures of the shared store are the web server's to serve (see the fleet test below).
+    expect(text).not.toMatch(/^t0_(jobs|feedback_pending|feedback_oldest_pending_seconds)\b/m);
     expect((await fetch(`${url}/metrics`)).status).toBe(401);
     expect((await fetch(`${url}/metrics`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).status).toBe(405);
     await new Promise<void>((r) => server!.close(() => r()));
@@ -77,5 +78,32 @@ describe("worker health port", () => {
     };
     const res = await fetch(`${url}/readyz`);
     expect([res.status, await res.json()]).toEqual([503, { status: "not ready", checks: { store: "ok", queue: "connect ECONNREFUSED redis://[REDACTED]@redis.internal:6379" } }]);
+  });
+
+  /**
+   * Web + workers on one store (REDIS_URL), each scraped as its own target: Prometheus' sum() over the
+   * instances of a store-wide gauge must be the store's figure, not that figure times the processes.
+   */
+  test("a web process and two workers on one store: summed over every /metrics, the fleet gauges are the store's figures", async () => {
+    const web = await startHarness({ env: { ADMIN_TOKEN, MAX_ATTEMPTS_PER_FINGERPRINT: "100" } });
+    store = new MemoryJobStore(); // afterEach closes it
+    const workers: Server[] = [];
+    try {
+      for (const runId of [1, 2]) await web.send("workflow_run", failedRun({ runId }));
+      for (let i = 0; i < 2; i++) {
+        const deps = { store: web.store, queue: new RecordingQueue(), metrics: createMetrics(), clock: { now: () => Date.now() }, config: { ADMIN_TOKEN } };
+        workers.push(await serveHealth(deps as unknown as Deps, 0, "127.0.0.1"));
+      }
+      const targets = [web.url, ...workers.map((w) => `http://127.0.0.1:${(w.address() as AddressInfo).port}`)];
+      const scrapes = await Promise.all(targets.map(async (t) => (await fetch(`${t}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()));
+      const sum = (series: string) => scrapes.flatMap((text) => text.split("\n").filter((l) => l.startsWith(`${series} `)).map((l) => Number(l.split(" ")[1]))).reduce((a, b) => a + b, 0);
+      expect(sum('t0_jobs{state="pending"}')).toBe(2);
+      expect(sum("t0_feedback_pending")).toBe(0);
+      // Per-process figures stay on every process: each worker's own stage durations, sandbox and process metrics.
+      for (const text of scrapes.slice(1)) expect(text).toMatch(/^# TYPE t0_stage_duration_seconds histogram$/m);
+    } finally {
+      for (const w of workers) await new Promise<void>((r) => w.close(() => r()));
+      await web.close();
+    }
   });
 });

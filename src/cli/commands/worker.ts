@@ -145,7 +145,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
  * probe gets the same answer, methods and checks from either process. No StorageHealth: a worker writes
  * no intake journal (it needs REDIS_URL), so there is no local disk whose failure it could see.
  * /metrics too, behind ADMIN_TOKEN as on the web server: with REDIS_URL only workers run jobs, so stage
- * durations, retries, failures, feedback sends and the sandbox gauge are counted here and nowhere else.
+ * durations, retries, failures, feedback sends and the sandbox gauge are counted here and nowhere else. The
+ * store-wide gauges (jobs by state, feedback backlog) are not: web processes serve them, once for the fleet.
  */
 export function serveHealth(deps: Deps, port: number, host: string): Promise<Server> {
   const health = createHealthRoutes(deps);
@@ -153,7 +154,8 @@ export function serveHealth(deps: Deps, port: number, host: string): Promise<Ser
     req.resume();
     if (refuseUnlessAdmin(req, res, deps.config.ADMIN_TOKEN)) return;
     if (req.method !== "GET" && req.method !== "HEAD") return sendError(res, 405, "method_not_allowed", "use GET, HEAD", { allow: "GET, HEAD" });
-    await sendMetrics(deps, res);
+    // This worker's own figures only: the store-wide gauges are the web process's (send-metrics.ts).
+    await sendMetrics(deps, res, { fleet: false });
   };
   const server = createServer((req, res) => {
     const url = parseTarget(req.url);
