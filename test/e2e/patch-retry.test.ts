@@ -279,6 +279,8 @@ describe("a first patch refused or not validated gets another proposal before th
       ["patch_applied", true, 2], ["validation_passed", true, 2],
     ]);
     expect(s.gh.pulls[0]!.body).toContain("This fix is the model's try 3;");
+    // jobs show marks the try the retry set aside (kept, no longer counted).
+    expect(patchTriesOf(job).map((t) => [t.try, t.outcome, t.beforeRetry])).toEqual([[1, "validation_failed", true], [2, "validation_failed", undefined], [3, "validated", undefined]]);
   });
 
   test("an operator's retry of a job stopped between its tries goes on with the tries it had left", async () => {
