@@ -96,17 +96,12 @@ export interface PublishResult {
  */
 export async function publishFix(w: GitHubWriteClient, input: PublishInput): Promise<PublishResult> {
   const { repo, branch } = input;
-  // Looked up before any write: a fix PR people closed or merged is theirs. Its branch gets no new commit
-  // (a repair or a retry would push onto a rejected fix) and is not re-created after they deleted it.
-  const found = await w.findPullRequest(repo, branch);
-  if (found?.state === "closed") {
+  const start = await readPublishStart(w, input);
+  if (start.kind === "closed") {
+    const found = start.pr;
     return { branch, commitSha: found.headSha, verified: true, newCommit: false, createdBranch: false, pr: found, createdPr: false, commentedOn: [] };
   }
-  const existing = await w.getBranchSha(repo, branch);
-  // A fast-forward on top of their commits would pass, and replace their version of the fixed files.
-  if (input.ownHeads?.length && existing && !input.ownHeads.includes(existing)) {
-    throw permanent(FIX_BRANCH_MOVED, `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.ownHeads[0]!.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
-  }
+  const { found, existing } = start;
   const parent = existing ?? input.baseSha;
   const landed = !!existing && !!input.landed?.includes(existing);
   const merge = !!input.bringToBase && !!existing && !landed && existing !== input.baseSha;
@@ -194,6 +189,27 @@ export async function publishFix(w: GitHubWriteClient, input: PublishInput): Pro
     ...(textKept ? { textKept } : {}),
     ...(labelsRefused ? { labelsRefused } : {}),
   };
+}
+
+/**
+ * What publishFix finds before its first write, read-only, so that a dry run reads and decides the same: the
+ * branch's PR closed (nothing is written), or the PR (open, or none yet) and the branch's head (none yet).
+ */
+export type PublishStart = { kind: "closed"; pr: PullRequestRef } | { kind: "open"; found: PullRequestRef | null; existing: string | null };
+
+/** Throws FIX_BRANCH_MOVED when the branch's head is not one of `ownHeads` (people pushed onto it). */
+export async function readPublishStart(w: Pick<GitHubWriteClient, "findPullRequest" | "getBranchSha">, input: Pick<PublishInput, "repo" | "branch" | "ownHeads">): Promise<PublishStart> {
+  const { repo, branch } = input;
+  // Looked up before any write: a fix PR people closed or merged is theirs. Its branch gets no new commit
+  // (a repair or a retry would push onto a rejected fix) and is not re-created after they deleted it.
+  const found = await w.findPullRequest(repo, branch);
+  if (found?.state === "closed") return { kind: "closed", pr: found };
+  const existing = await w.getBranchSha(repo, branch);
+  // A fast-forward on top of their commits would pass, and replace their version of the fixed files.
+  if (input.ownHeads?.length && existing && !input.ownHeads.includes(existing)) {
+    throw permanent(FIX_BRANCH_MOVED, `People pushed to ${branch} (now at ${existing.slice(0, 7)}) after the bot's commit ${input.ownHeads[0]!.slice(0, 7)}; the bot does not commit over their work. Their commit gets its own CI run.`);
+  }
+  return { kind: "open", found, existing };
 }
 
 /**
