@@ -297,6 +297,11 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     await start({ DRY_RUN: "true" });
     gateway.setDefault({ output: { diagnosis: "sum() subtracts instead of adding.", patch: FIX_DIFF, confidence: 0.9, files: ["src/math.js"], tests_to_run: null } });
     await mockReads();
+    // What the real run reads before its first write, the dry run reads too: the bot may be off by now, and
+    // the fix branch or its PR may be on GitHub already.
+    gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
+      .on("GET", `${API}/pulls`, { body: [] })
+      .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, { status: 404, body: { message: "Not Found" } });
     expect(await send("workflow_run", failedRunPayload())).toBe(202);
     const job = await waitFor((j) => j.state === "completed", "the dry run to complete");
     gh.done();

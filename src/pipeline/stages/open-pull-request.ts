@@ -1,25 +1,23 @@
 import type { Deps } from "../../core/deps.js";
 import { AppError, permanent } from "../../core/errors.js";
 import type { Job } from "../../core/job.js";
-import { lastOpenOrClose, prEventsOf, PR_OUTCOME } from "../../feedback/pr-events.js";
 import { prCloseOf, recordPrClose } from "../../feedback/record-pr-close.js";
-import { fixBranchName } from "../../pr/branch-name.js";
 import { fixCommentMarker, LEGACY_FIX_COMMENT, renderFixComment } from "../../pr/fix-comment.js";
 import { fixBranchCi } from "../../pr/fix-branch-ci.js";
 import { renderCommitMessage, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
 import { fixRecord, prBodyInput } from "../../pr/pr-body-input.js";
 import { planFixFiles } from "../../pr/plan-fix-files.js";
-import { FIX_BRANCH_MOVED, publishFix } from "../../pr/publish-fix.js";
+import { FIX_BRANCH_MOVED, publishFix, readPublishStart, type PublishStart } from "../../pr/publish-fix.js";
+import { editedByPeople } from "../../pr/pr-text-mark.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
 import type { Stage, StageContext } from "../stage.js";
-import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
+import { repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
-import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { commentedByOtherJobs } from "./commented-by-other-jobs.js";
+import { decideFixPr, type FixPrDecision, waitOnPr } from "./decide-fix-pr.js";
+import { notCheckedWithoutWriting } from "./not-checked-without-writing.js";
 import type { SiblingFix } from "./open-sibling-fix.js";
-import { fixTarget, siblingTakenOver } from "./fix-target.js";
-import { checkOpenFixPrCap } from "./open-fix-prs.js";
-import { FIX_COMMIT, type FixCommit, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
+import { type FixCommit, FIX_COMMIT, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
 /**
  * How long a job waits for another job of its repository to finish deciding its fix PR before it backs off
@@ -48,39 +46,12 @@ export const openPullRequestStage: Stage = {
 export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const { proposal } = fixRecord(job);
   const config = repoConfigOf(job);
-  const repair = repairStateOf(job);
-  const attempt = repair?.attempt ?? 1;
-  const previous = prRecordOf(job);
-  // This stage found its PR closed and recorded the close (below), which woke the job: watch-pr handles it.
-  if (previous?.pr?.state === "closed" && lastOpenOrClose(prEventsOf(job))?.kind === "closed") return { result: previous };
-  // A job with a PR of its own (on record, or its first commit noted before it failed) keeps to it when retried:
-  // another job's fix PR for the same failure, open by now, would get this fix too, and its own PR go unwatched.
-  const ownPr = (previous?.pr && !previous.sharedWithJob) || job.results[FIX_COMMIT];
-  const target = await fixTarget(job, deps, ctx, proposal.patch, config, attempt === 1 && !ownPr);
-  if (target.kind === "answered") return target.nothing;
-  const sibling = target.kind === "sibling" ? target.sibling : undefined;
-  const branch = sibling?.branch ?? fixBranchName(job.run.id);
   const gh = await deps.github.forInstallation(job.installationId);
+  const decision = await decideFixPr(job, deps, ctx, gh);
+  if (decision.kind === "stop") return decision.outcome;
+  if (decision.kind === "refused") throw decision.error;
+  const { sibling, branch, attempt, previous } = decision;
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
-  if (attempt === 1) {
-    // Read again before the first write: the owner may have turned the bot off since check-repo-config,
-    // while the job cloned, waited for the model or backed off through an outage (hours, at worst).
-    const { off } = await readRepoConfig(gh, job.repo);
-    // Retried after a stop while parked on its PR: that PR is open, and its outcome is still the model's
-    // feedback. Left as it is (watch-pr writes nothing while the bot is off) and watched, not forgotten.
-    if (off && previous?.pr) return waitOnPr(job, previous);
-    if (off) return { result: { left: off }, finish: `${off}; no PR opened` };
-  }
-  if (attempt === 1 && !ownPr && !sibling) {
-    // A new PR: not for a failure whose fix people closed unmerged, and not past the repository's cap.
-    const closed = await closedFixOf(job, deps);
-    if (closed) return { result: { left: closedFixNote(closed) }, finish: closedFixNote(closed) };
-    await checkOpenFixPrCap(job, deps);
-  }
-  if (sibling) {
-    const taken = await siblingTakenOver(gh.writes, job, sibling);
-    if (taken) return taken;
-  }
   const { files, input, laterCommit } = await fixCommitPlan(job, deps, ctx, branch, sibling, attempt);
   // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
   // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on
@@ -90,9 +61,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     repo: job.repo,
     branch,
     baseSha: job.run.headSha,
-    ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repair, proposal.inferenceId) : {}),
-    ...(sibling ? sharedHeads(job, deps, sibling, proposal, files.map((f) => f.path)) : {}),
-    ...(attempt === 1 && !sibling ? firstAttemptHeads(job, deps, retriedOnPr) : {}),
+    ...publishHeads(job, deps, decision, files, retriedOnPr),
     baseBranch: job.run.headBranch,
     files,
     message: renderCommitMessage(input),
@@ -172,39 +141,57 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
 }
 
 /**
- * Parks the job on its PR. Retried after a stop while parked on it, CI on the fix may have finished with
- * no webhook told: watch-pr, next, asks GitHub (Job.reconcileOnResume) before it waits.
- */
-function waitOnPr(job: Job, result: OpenPullRequestResult) {
-  return job.reconcileOnResume ? { result } : { result, wait: PR_OUTCOME };
-}
-
-/**
- * Dry run: what the real run would do, decided as it decides (fixTarget), without writing anything: nothing
- * (an open sibling PR answers the failure, or people took it over), a new draft PR, that sibling PR brought
- * to this later commit, or this fix committed onto it; with the branch, the commit's files and the PR text.
- * The checks only a write needs (the bot turned off since, a closed fix, the open PR cap) are not made.
+ * Dry run: what the real run would do, decided as it decides (decideFixPr, then publishFix's reads before
+ * its first write: readPublishStart), without writing anything: nothing (an open sibling PR answers the
+ * failure, people took it over, the bot was turned off, people closed this failure's fix PR, the fix
+ * branch's PR is closed), no PR past MAX_OPEN_FIX_PRS_PER_REPO, a new draft PR, this fix committed onto the
+ * fix branch's open PR, that sibling PR brought to this later commit, or this fix committed onto it; with
+ * the branch, the commit's files and the PR text. `notChecked`: what only a write would tell.
  */
 async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const { proposal } = fixRecord(job);
   const config = repoConfigOf(job);
-  // A dry run's job has no PR of its own and makes no repair: it always looks for a sibling.
-  const target = await fixTarget(job, deps, ctx, proposal.patch, config, true);
-  const sibling = target.kind === "sibling" ? target.sibling : undefined;
-  const gh = sibling && (await deps.github.forInstallation(job.installationId)).writes;
-  const nothing = target.kind === "answered" ? target.nothing : sibling && gh ? await siblingTakenOver(gh, job, sibling) : undefined;
-  if (nothing) {
-    ctx.log.info({ branch: nothing.result.branch, sharedWithJob: nothing.result.sharedWithJob }, "dry run: would write nothing");
-    return { result: { dryRun: true, action: "none", ...nothing.result }, finish: `dry run: ${nothing.finish}` };
+  const gh = await deps.github.forInstallation(job.installationId);
+  const decision = await decideFixPr(job, deps, ctx, gh);
+  if (decision.kind === "stop") {
+    const finish = decision.outcome.finish ?? "would leave the job's PR as it is, and watch it";
+    ctx.log.info({ why: finish }, "dry run: would write nothing");
+    return { result: { dryRun: true, action: "none", ...(decision.outcome.result as object) }, finish: `dry run: ${finish}` };
   }
-  const branch = sibling?.branch ?? fixBranchName(job.run.id);
-  const { files, input, laterCommit } = await fixCommitPlan(job, deps, ctx, branch, sibling, 1);
-  const action = !sibling ? "open_pr" : laterCommit ? "update_pr_for_later_commit" : "commit_onto_pr";
+  if (decision.kind === "refused") {
+    const { code, message } = decision.error;
+    ctx.log.info({ code }, "dry run: the real run would not open a PR");
+    return { result: { dryRun: true, action: "none", refused: { code, message } }, finish: `dry run: would not open a PR: ${message}` };
+  }
+  const { sibling, branch } = decision;
+  const { files, input, laterCommit } = await fixCommitPlan(job, deps, ctx, branch, sibling, decision.attempt);
+  let start: PublishStart | undefined;
+  try {
+    start = gh.writes && (await readPublishStart(gh.writes, { repo: job.repo, branch, ...publishHeads(job, deps, decision, files, undefined) }));
+  } catch (err) {
+    // People pushed onto the sibling's branch since siblingTakenOver read it: the real run leaves it to them too.
+    if (!(sibling && err instanceof AppError && err.code === FIX_BRANCH_MOVED)) throw err;
+    return { result: { dryRun: true, action: "none", branch, sharedWithJob: sibling.jobId, left: err.message }, finish: `dry run: ${sibling.kin} as job ${sibling.jobId}, whose fix PR #${sibling.pr} people have taken over; left as is` };
+  }
+  if (start?.kind === "closed") {
+    const { number } = start.pr;
+    const finish = sibling
+      ? `${sibling.kin} as job ${sibling.jobId}, whose fix PR #${number} is closed on GitHub; this fix would not be committed`
+      : `would write nothing: PR #${number} of ${branch} is closed on GitHub; its outcome would be recorded and watched`;
+    return { result: { dryRun: true, action: "none", branch, pr: number, ...(sibling ? { sharedWithJob: sibling.jobId } : {}), left: `PR #${number} of ${branch} is closed` }, finish: `dry run: ${finish}` };
+  }
+  const found = start?.found ?? undefined;
+  const existing = start?.existing ?? undefined;
+  const commentedByOthers = await commentedByOtherJobs(job, deps);
+  const action = sibling ? (laterCommit ? "update_pr_for_later_commit" : "commit_onto_pr") : found ? "commit_onto_found_pr" : "open_pr";
+  const pr = sibling?.pr ?? found?.number;
   const result = {
     dryRun: true,
     action,
     branch,
-    ...(sibling ? { pr: sibling.pr, sharedWithJob: sibling.jobId } : {}),
+    ...(pr !== undefined ? { pr } : {}),
+    ...(sibling ? { sharedWithJob: sibling.jobId } : {}),
+    ...(existing ? { existingBranch: existing } : {}),
     base: { branch: job.run.headBranch, sha: job.run.headSha },
     files: files.map((f) => ({ path: f.path, mode: f.mode, deleted: f.content === null, bytes: f.content === null ? 0 : Buffer.byteLength(f.content) })),
     title: renderPrTitle(input),
@@ -213,17 +200,34 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
     diff: proposal.patch,
     // Only a new PR is labelled: the sibling's labels are people's to change by now.
     ...(sibling ? {} : { labels: config.labels }),
+    // A PR found open keeps the text people gave it (publishFix): said, as it is known without a write.
+    ...(found ? { prText: editedByPeople(found.title, found.body) ? "kept: people edited it" : "replaced with this fix's" } : {}),
     commentOn: job.run.pullRequests,
+    notChecked: notCheckedWithoutWriting(job, branch, files, { sibling, found, existing, labels: sibling ? [] : config.labels, commentedByOthers, canRead: !!gh.writes }),
   };
-  if (!sibling) {
-    ctx.log.info({ branch, files: result.files.length }, "dry run: would open this draft PR");
-    return { result, finish: "dry run: described the fix PR instead of opening it" };
-  }
-  ctx.log.info({ branch, pr: sibling.pr, files: result.files.length }, laterCommit ? "dry run: would bring the sibling fix PR to this commit with this fix" : "dry run: would commit this fix onto the sibling fix PR");
-  const finish = laterCommit
-    ? `dry run: would update fix PR #${sibling.pr} of job ${sibling.jobId} for commit ${job.run.headSha.slice(0, 7)} (${sibling.kin}): its branch brought to that commit with this fix, in place of the earlier commit's`
-    : `dry run: would commit this fix onto PR #${sibling.pr} of job ${sibling.jobId} (${sibling.kin})`;
+  ctx.log.info({ branch, pr, action, files: result.files.length, notChecked: result.notChecked.length }, "dry run: described the fix PR's writes instead of making them");
+  const at = existing ? `${branch} (at ${existing.slice(0, 7)})` : `a new branch ${branch}`;
+  const finish =
+    sibling && laterCommit ? `dry run: would update fix PR #${sibling.pr} of job ${sibling.jobId} for commit ${job.run.headSha.slice(0, 7)} (${sibling.kin}): its branch brought to that commit with this fix, in place of the earlier commit's`
+    : sibling ? `dry run: would commit this fix onto PR #${sibling.pr} of job ${sibling.jobId} (${sibling.kin})`
+    : found ? `dry run: would commit this fix onto ${at} and update its open PR #${found.number}, found on GitHub`
+    : existing ? `dry run: would commit this fix onto ${at}, found on GitHub, and open a draft PR from it`
+    : "dry run: described the fix PR instead of opening it";
   return { result, finish };
+}
+
+/**
+ * The commits publishFix may build on (any other head is people's), for the real run and for the reads of
+ * its dry run: a repair's own, the sibling PR's bot commits, or the first attempt's own.
+ */
+function publishHeads(job: Job, deps: Deps, d: Extract<FixPrDecision, { kind: "write" }>, files: Array<{ path: string }>, retriedOnPr: OpenPullRequestResult | undefined) {
+  const { proposal } = fixRecord(job);
+  const { sibling, attempt, previous } = d;
+  return {
+    ...(attempt > 1 && previous ? repairHeads(job, deps, previous, repairStateOf(job), proposal.inferenceId) : {}),
+    ...(sibling ? sharedHeads(job, deps, sibling, proposal, files.map((f) => f.path)) : {}),
+    ...(attempt === 1 && !sibling ? firstAttemptHeads(job, deps, retriedOnPr) : {}),
+  };
 }
 
 /**
