@@ -7,6 +7,7 @@ import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import type { Stage } from "../../src/pipeline/stage.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { apiRef, githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
 import { makeDelivery } from "../helpers/make-job.js";
@@ -146,5 +147,21 @@ describe("a dry run makes the real run's read-only checks before a fix PR, and s
     expect(result).not.toHaveProperty("existingBranch");
     expect(result["notChecked"]).toEqual(expect.arrayContaining([expect.stringContaining("permission to push"), expect.stringContaining("labels")]));
     expect(note).toBe("dry run: described the fix PR instead of opening it");
+  });
+
+  test("propose-patch: past MAX_OPEN_FIX_PRS_PER_REPO the real run stops before the model call; so does the dry run, saying so", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    const other = await laterJob(s, 601, { branch: "feature/other", fingerprint: "fp-other" });
+    await s.store.updateJob(other.id, (j) => {
+      j.state = "analysis";
+      j.completedStages = PRIOR.slice(0, 4);
+    });
+    const deps = await overHttp(s, { MAX_OPEN_FIX_PRS_PER_REPO: 1 });
+    const { result, note, state } = await dryRun(s, deps, (await s.store.getJob(other.id))!, proposePatchStage);
+    // The fix loop's model throws when asked for a proposal: completed, the dry run did not ask it.
+    expect(state).toBe("completed");
+    expect(result).toMatchObject({ dryRun: true, refused: { code: "open_fix_prs_capped" } });
+    expect(note).toMatch(/^dry run: would stop before asking the model: octo\/slug already has 1 open fix PRs of the bot \(#100\)/);
   });
 });

@@ -11,7 +11,7 @@ import type { Job } from "../../core/job.js";
 import type { ProposalResult } from "../../core/ports/model-port.js";
 import { redactDeep, redactHead } from "../../core/redact.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
-import { checkOpenFixPrCap } from "./open-fix-prs.js";
+import { openFixPrCap } from "./open-fix-prs.js";
 import { prRecordOf } from "./open-pull-request-result.js";
 import { openSiblingFix } from "./open-sibling-fix.js";
 
@@ -60,12 +60,14 @@ export const proposePatchStage: Stage = {
   state: "patching",
   sideEffects: true,
   async run(job, deps, ctx) {
-    // A first fix that could only open a new PR past MAX_OPEN_FIX_PRS_PER_REPO fails before the model call and
-    // the validation it would waste (a burst of failing branches: one per branch); open-pull-request checks again.
-    if (!prRecordOf(job) && !(await openSiblingFix(job, deps))) await checkOpenFixPrCap(job, deps);
+    const capped = await cappedBeforeModel(job, deps);
+    if (capped) throw capped;
     return propose(job, deps, ctx);
   },
   dryRun: async (job, deps, ctx) => {
+    // The real run's stop, said: no model call and no validation for a fix it could not open.
+    const capped = await cappedBeforeModel(job, deps);
+    if (capped) return { result: { dryRun: true, refused: { code: capped.code, message: capped.message } }, finish: `dry run: would stop before asking the model: ${capped.message}` };
     // With a gateway configured, a dry run still asks the model (no repository is touched), so the
     // operator sees a real proposal; without one it shows what it would send.
     if (deps.model) return propose(job, deps, ctx);
@@ -77,6 +79,15 @@ export const proposePatchStage: Stage = {
     return { result };
   },
 };
+
+/**
+ * A first fix that could only open a new PR past MAX_OPEN_FIX_PRS_PER_REPO fails before the model call and
+ * the validation it would waste (a burst of failing branches: one per branch); open-pull-request checks again.
+ */
+async function cappedBeforeModel(job: Job, deps: Deps): Promise<AppError | undefined> {
+  if (prRecordOf(job) || (await openSiblingFix(job, deps))) return undefined;
+  return openFixPrCap(job, deps);
+}
 
 async function propose(job: Job, deps: Deps, ctx: StageContext): Promise<StageOutcome> {
   const model = deps.model;
