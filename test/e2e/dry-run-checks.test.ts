@@ -8,6 +8,7 @@ import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import type { Stage } from "../../src/pipeline/stage.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
 import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
+import { rerunFlakyStage } from "../../src/pipeline/stages/rerun-flaky.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { apiRef, githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
 import { makeDelivery } from "../helpers/make-job.js";
@@ -163,5 +164,45 @@ describe("a dry run makes the real run's read-only checks before a fix PR, and s
     expect(state).toBe("completed");
     expect(result).toMatchObject({ dryRun: true, refused: { code: "open_fix_prs_capped" } });
     expect(note).toMatch(/^dry run: would stop before asking the model: octo\/slug already has 1 open fix PRs of the bot \(#100\)/);
+  });
+  describe("rerun_flaky: the real run re-runs a flaky-looking failure first", () => {
+    /** The fix loop's job back at rerun-flaky: rerun_flaky on, its failure classified flaky-suspect. */
+    async function atRerun(s: FixLoop): Promise<Job> {
+      return s.store.updateJob(s.job.id, (j) => {
+        j.state = "analysis";
+        j.completedStages = PRIOR.slice(0, 4);
+        const config = j.results["check-repo-config"] as { config: Record<string, unknown> };
+        j.results["check-repo-config"] = { ...config, config: { ...config.config, rerun_flaky: true } };
+        const context = j.results["build-context"] as { context: Record<string, unknown> };
+        j.results["build-context"] = { ...context, context: { ...context.context, classification: "flaky-suspect" } };
+      });
+    }
+
+    test("its re-run already passed (a person pressed re-run): the dry run ends as the real run would, flaky, no patch", async () => {
+      const s = await setup({ pullRequests: [7] });
+      const job = await atRerun(s);
+      const deps = await overHttp(s);
+      gh.on("GET", `${API}/actions/runs/555`, { body: { id: 555, run_attempt: 2, status: "completed", conclusion: "success" } });
+      const { result, note, state } = await dryRun(s, deps, job, rerunFlakyStage);
+      expect(state).toBe("completed");
+      expect(result).toMatchObject({ dryRun: true, rerun: true, awaitingAttempt: 2, alreadyRunning: true });
+      expect(note).toBe("dry run: re-run attempt 2 passed: flaky, no patch");
+    });
+
+    test("no re-run yet: the dry run goes on to the fix PR, and says that the re-run's outcome could end the job first", async () => {
+      const s = await setup({ pullRequests: [7] });
+      const job = await atRerun(s);
+      const deps = await overHttp(s);
+      gh.on("GET", `${API}/actions/runs/555`, { body: { id: 555, run_attempt: 1, status: "completed", conclusion: "failure" } });
+      repoConfig("validate: python -m pytest -q\nrerun_flaky: true\n");
+      gh.on("GET", `${API}/pulls`, { body: [] }).on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-555`, { status: 404, body: { message: "Not Found" } });
+      await s.store.updateJob(job.id, (j) => void (j.dryRun = true));
+      await new Runner(deps, [rerunFlakyStage, openPullRequestStage]).runJob(queueItemFor({ ...job, dryRun: true }));
+      gh.done();
+      expect(gh.requests.filter((q) => q.method !== "GET")).toEqual([]);
+      const j = (await s.store.getJob(job.id))!;
+      expect(j.results["rerun-flaky"]).toMatchObject({ dryRun: true, rerun: true, awaitingAttempt: 2 });
+      expect(j.results["open-pull-request"]).toMatchObject({ action: "open_pr", notChecked: expect.arrayContaining([expect.stringContaining("re-run attempt 2 of run 555 may pass")]) });
+    });
   });
 });

@@ -47,11 +47,21 @@ export const rerunFlakyStage: Stage = {
     ctx.log.info({ runId: job.run.id, awaitingAttempt: decision.awaitingAttempt }, "re-ran failed jobs before patching");
     return { result: decision, wait: WAIT_RERUN };
   },
-  async dryRun(job, _deps, ctx) {
+  async dryRun(job, deps, ctx) {
     const decision = decide(job);
-    if (decision.rerun) ctx.log.info({ runId: job.run.id }, "dry run: would re-run the failed jobs first");
-    // A dry run never waits for a re-run it did not start: it goes on to show the patch.
-    return { result: { ...decision, dryRun: true } };
+    if (!decision.rerun) return { result: { ...decision, dryRun: true } };
+    // The real run's read before it asks: a later attempt under way is the one it waits for, and one already
+    // finished decides at once (green: no patch), as rerunFinished takes it.
+    const gh = await deps.github.forInstallation(job.installationId);
+    const run = gh.writes ? await gh.writes.getRun(job.repo, job.run.id) : undefined;
+    const already = run && run.attempt > job.run.attempt ? run : undefined;
+    const result = { ...decision, dryRun: true, ...(already ? { awaitingAttempt: already.attempt, alreadyRunning: true } : {}) };
+    const end = already?.status === "completed" ? rerunEnd(already.attempt, already.conclusion) : undefined;
+    if (end) return { result, finish: `dry run: ${end}` };
+    ctx.log.info({ runId: job.run.id, awaitingAttempt: result.awaitingAttempt }, already ? "dry run: would wait for the re-run under way" : "dry run: would re-run the failed jobs first");
+    // A dry run never waits for a re-run: it goes on to show the patch, as if that attempt failed again
+    // (open-pull-request's notChecked says so).
+    return { result };
   },
 };
 
@@ -62,14 +72,21 @@ export const rerunFlakyStage: Stage = {
  */
 async function rerunFinished(job: Job, deps: Deps, ctx: StageContext, result: RerunFlakyResult, attempt: number, conclusion: string | null): Promise<StageOutcome> {
   ctx.log.info({ runId: job.run.id, attempt, conclusion }, "the run's re-run already finished; taking its result");
-  if (conclusion === "success") return { result, finish: `re-run attempt ${attempt} passed: flaky, no patch` };
-  if (conclusionFilter(conclusion)) return { result, finish: `re-run attempt ${attempt} ended ${conclusion ?? "without a conclusion"}; not repairing` };
+  const end = rerunEnd(attempt, conclusion);
+  if (end) return { result, finish: end };
   await deps.store.updateJob(job.id, (j) => {
     j.run = { ...j.run, attempt, conclusion: conclusion ?? j.run.conclusion };
     j.completedStages = [...j.completedStages.filter((s) => s !== "fetch-logs" && s !== "build-context"), RERUN_FLAKY];
     wake(j);
   });
   return { result, wait: WAIT_RERUN };
+}
+
+/** How a finished re-run ends the job (green: flaky; a conclusion not repaired), or undefined when red: a patch from its logs. */
+function rerunEnd(attempt: number, conclusion: string | null): string | undefined {
+  if (conclusion === "success") return `re-run attempt ${attempt} passed: flaky, no patch`;
+  if (conclusionFilter(conclusion)) return `re-run attempt ${attempt} ended ${conclusion ?? "without a conclusion"}; not repairing`;
+  return undefined;
 }
 
 /** GitHub's 403 for a re-run of a run that is re-running ("This workflow is already running"). */
