@@ -165,6 +165,20 @@ describe("a dry run makes the real run's read-only checks before a fix PR, and s
     expect(result).toMatchObject({ dryRun: true, refused: { code: "open_fix_prs_capped" } });
     expect(note).toMatch(/^dry run: would stop before asking the model: octo\/slug already has 1 open fix PRs of the bot \(#100\)/);
   });
+  test("no TensorZero gateway: no patch, so no PR to describe; said so, not failed as a job to retry", async () => {
+    const s = await setup({ pullRequests: [7] });
+    const job = await s.store.updateJob(s.job.id, (j) => {
+      j.results["propose-patch"] = { dryRun: true, episodeId: "e", wouldSend: { method: "POST", url: "$TENSORZERO_URL/inference", body: {} } };
+      j.results["apply-and-validate"] = { dryRun: true, wouldRun: { setup: [], validate: [], skipped: [] } };
+    });
+    const deps = await overHttp(s);
+    const { result, note, state, error } = await dryRun(s, deps, job);
+    expect(error).toBeUndefined();
+    expect(state).toBe("completed");
+    expect(result).toMatchObject({ dryRun: true, action: "none" });
+    expect(note).toBe("dry run: no fix PR to describe: no TensorZero gateway is configured, so no patch was asked for (propose-patch's result holds the request the bot would send)");
+  });
+
   describe("rerun_flaky: the real run re-runs a flaky-looking failure first", () => {
     /** The fix loop's job back at rerun-flaky: rerun_flaky on, its failure classified flaky-suspect. */
     async function atRerun(s: FixLoop): Promise<Job> {

@@ -7,6 +7,7 @@ import { fixBranchCi } from "../../pr/fix-branch-ci.js";
 import { renderCommitMessage, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
 import { fixRecord, prBodyInput } from "../../pr/pr-body-input.js";
 import { planFixFiles } from "../../pr/plan-fix-files.js";
+import { proposalOf } from "../../pr/proposal-of.js";
 import { FIX_BRANCH_MOVED, publishFix, readPublishStart, type PublishStart } from "../../pr/publish-fix.js";
 import { editedByPeople } from "../../pr/pr-text-mark.js";
 import { readFailingWorkflow } from "../../validate/validation-input.js";
@@ -16,6 +17,7 @@ import { ensureWorkspace } from "./clone-repo.js";
 import { commentedByOtherJobs } from "./commented-by-other-jobs.js";
 import { decideFixPr, type FixPrDecision, waitOnPr } from "./decide-fix-pr.js";
 import { notCheckedWithoutWriting } from "./not-checked-without-writing.js";
+import { PROPOSE_PATCH } from "./propose-patch.js";
 import type { SiblingFix } from "./open-sibling-fix.js";
 import { type FixCommit, FIX_COMMIT, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairStateOf, type RepairState, withPreviousRecord } from "./open-pull-request-result.js";
 
@@ -149,6 +151,12 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
  * the branch, the commit's files and the PR text. `notChecked`: what only a write would tell.
  */
 async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
+  if (!proposalOf(job) && (job.results[PROPOSE_PATCH] as { wouldSend?: unknown } | undefined)?.wouldSend) {
+    // A dry run without a gateway recorded the request instead of asking (propose-patch): there is no patch,
+    // and what the PR would hold depends on the model's answer. Not a job to retry from propose-patch.
+    const left = "no TensorZero gateway is configured, so no patch was asked for";
+    return { result: { dryRun: true, action: "none", left }, finish: `dry run: no fix PR to describe: ${left} (propose-patch's result holds the request the bot would send)` };
+  }
   const { proposal } = fixRecord(job);
   const config = repoConfigOf(job);
   const gh = await deps.github.forInstallation(job.installationId);
