@@ -206,7 +206,8 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
     commitMessage: renderCommitMessage(input),
     body: renderPrBody(input),
     diff: proposal.patch,
-    // Only a new PR is labelled: the sibling's labels are people's to change by now.
+    // The job's own PR is labelled, new or found with no record of it (labelFound); the sibling's labels are
+    // people's to change by now.
     ...(sibling ? {} : { labels: config.labels }),
     // A PR found open keeps the text people gave it (publishFix): said, as it is known without a write.
     ...(found ? { prText: editedByPeople(found.title, found.body) ? "kept: people edited it" : "replaced with this fix's" } : {}),
