@@ -27,3 +27,8 @@ export async function closeRedis(redis: Redis, ms = 2_000): Promise<void> {
   }
   redis.disconnect();
 }
+
+/** `redis://user:secret@host` → `redis://user:***@host`, for messages. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
+}

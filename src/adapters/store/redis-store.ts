@@ -1,10 +1,13 @@
 import { Redis } from "ioredis";
-import { closeRedis, pingWithin } from "./redis-connection.js";
+import { closeRedis, pingWithin, redactUrl } from "./redis-connection.js";
 import { KeyedSerial } from "./keyed-serial.js";
+import { readRedisSettings, type RedisSettingsRead } from "./read-redis-settings.js";
 import { AppError, jobTakenOver } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
 import type { Delivery, FingerprintCap, JobQuery, JobStore, UnfinishedScope, UpdateOptions, WriteFence } from "../../core/ports/job-store.js";
 import { HOLDS_FENCE, IMPORT_DELIVERY, IMPORT_JOB, INDEX_PENDING_FEEDBACK, INDEX_REPO_IDS, INTAKE, REMOVE_JOB, ScriptRunner, SWEEP_LEGACY, UPDATE_JOB } from "./redis-scripts.js";
+
+export { redactUrl };
 
 const COMPACT_PAGE = 200;
 const UNFINISHED_PAGE = 200;
@@ -101,6 +104,12 @@ export class RedisJobStore implements JobStore {
     } catch (err) {
       throw new AppError("store_unavailable", `Redis does not answer: ${(err as Error).message}`, { retryable: true, cause: err });
     }
+  }
+
+  /** The server's persistence and eviction settings, for the start-up check (check-redis-settings.ts). */
+  readServerSettings(): Promise<RedisSettingsRead> {
+    this.#assertOpen();
+    return readRedisSettings({ call: (command, ...args) => this.#redis.call(command, ...args) });
   }
 
   async recordIntake(delivery: Delivery, rawPayload: string | Buffer, job?: Job, cap?: FingerprintCap): Promise<{ job?: Job; created: boolean; capped?: boolean }> {
@@ -428,10 +437,6 @@ export class RedisJobStore implements JobStore {
   }
 }
 
-/** `redis://user:secret@host` → `redis://user:***@host`, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/\/\/([^:/@]*):[^@/]*@/, "//$1:***@");
-}
 
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, "\\$&");
