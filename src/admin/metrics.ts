@@ -18,6 +18,7 @@ export interface Metrics {
   feedbackPending: Gauge;
   feedbackOldestPending: Gauge;
   sandboxAvailable: Gauge;
+  redisDurable: Gauge<"setting">;
   storeWarnings: Gauge<"code">;
 }
 
@@ -84,6 +85,12 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     sandboxAvailable: new Gauge({
       name: "t0_sandbox_available",
       help: "1 when this process runs validation commands in bubblewrap, 0 when unsandboxed or refusing (set when job workers start)",
+      registers: [registry],
+    }),
+    redisDurable: new Gauge({
+      name: "t0_redis_durable",
+      help: "With REDIS_URL, as read at this process's start: 1 when Redis's persistence or eviction setting keeps acknowledged deliveries and jobs (appendfsync everysec counts, a documented trade-off), 0 when the start-up check warned about it, absent when it could not be read; see docs/scaling.md, Redis settings",
+      labelNames: ["setting"],
       registers: [registry],
     }),
   };
