@@ -120,6 +120,29 @@ test("serve logs the PRIVATE_KEY / PRIVATE_KEY_PATH conflict once at start, nami
   }
 });
 
+test("serve checks Redis's settings in the background on the store's connection and says what they risk", async () => {
+  const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", T0_WORKERS: "0", REDELIVER_WINDOW_HOURS: "0" });
+  const githubApp: GitHubAppPort = {
+    registration: async () => ({ id: 1, slug: "acme-ci-fixer", owner: undefined, permissions: {}, events: [] }),
+    async *installations() {
+      yield [];
+    },
+  };
+  // A store that answers as RedisJobStore does on a Redis that keeps nothing on disk.
+  const store = Object.assign(new MemoryJobStore(), {
+    readServerSettings: async () => ({ kind: "read" as const, settings: { source: "config" as const, appendonly: false, save: "", maxmemory: 0, maxmemoryPolicy: "noeviction" } }),
+  });
+  const { logger: recording, lines } = recordingLogger();
+  const logger = { ...recording, child: () => silentLogger() } as typeof recording;
+  const app = await startApp(config, { port: 0, host: "127.0.0.1", logger, overrides: { store }, githubApp });
+  try {
+    const warned = await eventually("the persistence warning", () => lines.find((l) => l.fields.setting === "persistence"));
+    expect([warned.level, warned.msg]).toEqual(["warn", expect.stringMatching(/^Redis keeps nothing on disk \(appendonly no, save ""\)/)]);
+  } finally {
+    await app.stop({ drainMs: 0 });
+  }
+});
+
 test("a GitHub answer cut off mid-body is a failed request (retried, then a wait), not a short answer: a cut ci-bot.yml saying enabled: false read as {}", async () => {
   let cut = true;
   let configReads = 0;

@@ -2,6 +2,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { logConfigWarnings, type AppConfig } from "./config/app-config.js";
 import { buildDeps, closeDeps, startMaintenance, startRedelivery, startWorkers } from "./composition.js";
 import { startAppRegistrationCheck } from "./admin/check-app-registration.js";
+import { startRedisSettingsCheck } from "./admin/check-redis-settings.js";
 import { createOctokitGitHubApp } from "./adapters/github/octokit-github-app.js";
 import { createOctokitWebhookDeliveries } from "./adapters/github/octokit-webhook-deliveries.js";
 import { githubUrls } from "./adapters/github/github-urls.js";
@@ -104,6 +105,8 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
     await closeDeps(deps);
     throw listenError(err, "PORT", port, host);
   }
+  // In the background: does Redis keep what the intake acknowledges (persistence, no eviction)?
+  const stopRedisCheck = startRedisSettingsCheck(deps);
   const runner = await startWorkers(deps, { role: "serve" });
   // Retention: the lowdb owner archives its own files; on Redis every web process asks and one does it.
   const stopMaintenance = startMaintenance(deps);
@@ -128,6 +131,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       stopMaintenance();
       stopRedelivery();
       stopAppCheck();
+      stopRedisCheck();
       // http.close() refuses new requests (keep-alive ones too) and resolves once those in flight are answered;
       // only a request still unanswered after the cap (e.g. a client that stopped sending its body) is cut.
       await Promise.race([http.close(), new Promise((r) => setTimeout(r, Math.min(drainMs, 5_000)).unref())]);

@@ -60,6 +60,9 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
     await closeDeps(deps);
     throw listenError(err, "WORKER_HEALTH_PORT", config.WORKER_HEALTH_PORT, config.HOST);
   }
+  // In the background: does Redis keep the jobs and locks (persistence, no eviction)?
+  const { startRedisSettingsCheck } = await import("../../admin/check-redis-settings.js");
+  const stopRedisCheck = startRedisSettingsCheck(deps);
   const runner = await startWorkers(deps, { role: "worker", stages: opts.stages });
   // A key GitHub refuses or a permission an installation lacks fails every job here: said once, at start.
   const { startAppRegistrationCheck } = await import("../../admin/check-app-registration.js");
@@ -77,6 +80,7 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
       logger.info({ drainMs }, "worker shutting down: no new jobs, draining running ones");
       stopSweep();
       stopAppCheck();
+      stopRedisCheck();
       await deps.queue.stop({ drainMs });
       // Whatever still runs is interrupted; its job keeps its state and another worker resumes it.
       await runner?.stop(); // its jobs give their stage's start back before the store closes
