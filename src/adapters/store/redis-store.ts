@@ -437,7 +437,6 @@ export class RedisJobStore implements JobStore {
   }
 }
 
-
 function escapeGlob(s: string): string {
   return s.replace(/[*?[\]\\]/g, "\\$&");
 }
