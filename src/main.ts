@@ -70,7 +70,12 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
     `No GitHub App credentials yet (APP_ID and PRIVATE_KEY/PRIVATE_KEY_PATH).\n` +
       `Open http://${shown}:${config.PORT}/probot to register the app from app.yml; it writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET to .env. Then restart.\n`,
   );
-  await probotRun(() => undefined, { env: { ...env, PORT: String(config.PORT), HOST: host } });
+  // WEBHOOK_PROXY_URL stays in process.env, where the setup page reads it as the webhook URL to register, but
+  // not in the server's options: Probot would start a smee client on it, which has nothing to forward to
+  // in setup mode, and a channel it could not reach ended the process ("[object Event]") before the page
+  // could be used.
+  const { WEBHOOK_PROXY_URL: _registeredNotForwarded, ...serverEnv } = env;
+  await probotRun(() => undefined, { env: { ...serverEnv, PORT: String(config.PORT), HOST: host } });
   return new Promise<number>((resolve) => {
     process.once("SIGINT", () => resolve(0));
     process.once("SIGTERM", () => resolve(0));

@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, test } from "@jest/globals";
@@ -29,6 +31,36 @@ describe("start-up without credentials", () => {
       redirect_url: `http://127.0.0.1:${port}/probot/setup`,
     });
     expect(child.output()).not.toMatch(/smee/i);
+  }, 90_000);
+
+  test("development with WEBHOOK_PROXY_URL: the wizard registers that URL and stays up without connecting to it", async () => {
+    // README: "set WEBHOOK_PROXY_URL first". Probot's wizard also started a smee client on it, which cannot
+    // forward anything in setup mode; a channel it could not reach (a typo, no network) ended the process
+    // with "t0-ci-bot: [object Event]" before the page could be used.
+    let hits = 0;
+    let hit!: () => void;
+    const hitP = new Promise<void>((r) => (hit = r));
+    const channel = createServer((_req, res) => {
+      hits++;
+      hit();
+      res.writeHead(500).end();
+    });
+    await new Promise<void>((r) => channel.listen(0, "127.0.0.1", r));
+    try {
+      const proxy = `http://127.0.0.1:${(channel.address() as AddressInfo).port}/t0-channel`;
+      const port = String(20000 + Math.floor(Math.random() * 20000));
+      const child = spawnMain({ PORT: port, HOST: "127.0.0.1", DATA_DIR: "/nonexistent", WEBHOOK_PROXY_URL: proxy }, /Listening on http/);
+      children.push(child);
+      await child.ready;
+      const page = await (await fetch(`http://127.0.0.1:${port}/probot`)).text();
+      expect(JSON.parse(/value='([^']+)'/.exec(page)![1]!).hook_attributes).toEqual({ url: proxy });
+      // Probot starts its client right after listening: give it the time it took to fail before the fix.
+      await Promise.race([hitP, child.exited, new Promise((r) => setTimeout(r, 2_000))]);
+      expect([hits, child.proc.exitCode]).toEqual([0, null]);
+      expect((await fetch(`http://127.0.0.1:${port}/probot`)).status).toBe(200);
+    } finally {
+      await new Promise((r) => channel.close(r));
+    }
   }, 90_000);
 
   test("production: refuses to start, says what is missing, exits 1", async () => {
