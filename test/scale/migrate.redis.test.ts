@@ -79,6 +79,25 @@ else
       expect((await target.getJob(a.id))?.results["watch-pr"]).toEqual({ seen: true });
     });
 
+    test("--dry-run counts what a run would do, writing nothing: before a run, and once one has copied some", async () => {
+      // docs/scaling.md: "Add `--dry-run` to count without writing". A dry run after the first run of a
+      // gap-free switch counted every delivery as to be copied and a job the old server moved on as present.
+      const none = await migrateLowdbToRedis(dir, target, { dryRun: true });
+      expect(none).toEqual({ jobs: { copied: 2, updated: 0, alreadyPresent: 0 }, deliveries: { copied: 3, alreadyPresent: 0 }, unfinished: 1 });
+      expect([(await target.listJobs()).length, (await target.listDeliveries()).length]).toEqual([0, 0]);
+      await migrateLowdbToRedis(dir, target);
+      const old = await LowdbJobStore.open(dir, { fsync: false });
+      await old.updateJob(b.id, (j) => void (j.results["open-pull-request"] = { number: 8 }));
+      const c = makeJob({ runId: 3, at: "2026-11-03T00:00:00.000Z" });
+      await old.recordIntake(makeDelivery(c), '{"c":4}', c);
+      await old.close();
+      const dry = await migrateLowdbToRedis(dir, target, { dryRun: true });
+      expect(dry).toEqual({ jobs: { copied: 1, updated: 1, alreadyPresent: 1 }, deliveries: { copied: 1, alreadyPresent: 3 }, unfinished: 2 });
+      expect((await target.getJob(b.id))?.results["open-pull-request"]).toBeUndefined();
+      expect([(await target.listJobs()).length, (await target.listDeliveries()).length]).toEqual([2, 3]);
+      expect(await migrateLowdbToRedis(dir, target)).toEqual(dry);
+    });
+
     test("the fix-loop count of a failure that passed before the migration starts from zero after it", async () => {
       const repoId = b.repo.id;
       const src = await LowdbJobStore.open(dir, { fsync: false });

@@ -268,6 +268,25 @@ export class RedisJobStore implements JobStore {
     return r === 1 ? "created" : r === 2 ? "refreshed" : "present";
   }
 
+  /**
+   * Migration only: what importJob would answer, read without writing (`store migrate --dry-run`). The same
+   * tests as IMPORT_JOB: the key taken, then, with `refresh`, a copy of this job nothing but an import wrote.
+   */
+  async previewImportJob(job: Job, opts: { refresh?: boolean } = {}): Promise<"created" | "refreshed" | "present"> {
+    this.#assertOpen();
+    const id = await this.#redis.get(this.#k(`key:${job.key}`));
+    if (!id) return "created";
+    if (!opts.refresh || id !== job.id) return "present";
+    const [rev, imported, json] = await this.#redis.hmget(this.#k(`job:${id}`), "rev", "imported", "json");
+    return imported !== null && rev === imported && json !== JSON.stringify(job) ? "refreshed" : "present";
+  }
+
+  /** Migration only: whether importDelivery has stored this delivery already (it would skip it). */
+  async wasDeliveryImported(id: string): Promise<boolean> {
+    this.#assertOpen();
+    return (await this.#redis.exists(this.#k(`imported:${id}`))) === 1;
+  }
+
   /** Migration only: appends a delivery record (and its payload) verbatim, once per delivery id. */
   async importDelivery(delivery: Delivery, payload?: string): Promise<boolean> {
     this.#assertOpen();

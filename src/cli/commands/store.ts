@@ -5,9 +5,11 @@ import { unexpectedArguments } from "./unexpected-arguments.js";
 const USAGE = `usage: t0-ci-bot store migrate --from lowdb --to redis [--data-dir DIR] [--redis-url URL] [--prefix P] [--dry-run]
 
 Copies the embedded store (DATA_DIR, default ./data) into Redis (REDIS_URL): every job as it stands and
-every delivery with its raw payload. Safe to repeat (what is already in Redis is skipped) and safe while
-a server still runs on DATA_DIR (the directory is only read). Stop that server, run the migration once
+every delivery with its raw payload. Safe to repeat (what is already in Redis is skipped, except a job the
+old server changed since the last run and Redis has not, which is brought up to date) and safe while a
+server still runs on DATA_DIR (the directory is only read). Stop that server, run the migration once
 more, then start \`serve\` and \`worker\` processes with REDIS_URL set; workers resume unfinished jobs.
+--dry-run writes nothing and counts what a run would copy, update and skip.
 `;
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
@@ -61,7 +63,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const report = await migrateLowdbToRedis(dataDir, target, { dryRun: Boolean(flags["dry-run"]), onProgress: (m) => process.stdout.write(`  ${m}\n`) });
     process.stdout.write(
       `done: ${report.jobs.copied} jobs and ${report.deliveries.copied} deliveries ${flags["dry-run"] ? "would be " : ""}copied` +
-        ` (${report.jobs.alreadyPresent} jobs, ${report.deliveries.alreadyPresent} deliveries already there${report.jobs.updated ? `; ${report.jobs.updated} jobs brought up to date` : ""}); ${report.unfinished} unfinished jobs resume when a worker starts.\n`,
+        ` (${report.jobs.alreadyPresent} jobs, ${report.deliveries.alreadyPresent} deliveries already there${report.jobs.updated ? `; ${report.jobs.updated} jobs ${flags["dry-run"] ? "would be " : ""}brought up to date` : ""}); ${report.unfinished} unfinished jobs resume when a worker starts.\n`,
     );
     return 0;
   } finally {
