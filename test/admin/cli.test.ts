@@ -338,6 +338,21 @@ describe("CLI: jobs and deliveries", () => {
     }
   });
 
+  test("jobs retry with an ADMIN_TOKEN the server does not have: says to use the server's, not to send a header", async () => {
+    // The server's 401 says "Send `Authorization: Bearer <ADMIN_TOKEN>`", which the CLI did: told that, the
+    // operator who had set a token (another deployment's, a stale one) had nothing to go on.
+    const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
+    writeFileSync(join(dir, "owner.pid"), String(process.ppid));
+    try {
+      const io = capture();
+      expect(await jobsCli(["retry", failedId, "--url", h.url], { ...env, ADMIN_TOKEN: "another-deployments-token" }, io)).toBe(1);
+      expect(io.stderr).toBe(`t0-ci-bot jobs: the server at ${h.url} refused ADMIN_TOKEN (401): set it to the value the server has\n`);
+      expect((await h.store.getJob(failedId))!.state).toBe("failed");
+    } finally {
+      await h.close();
+    }
+  });
+
   test("jobs retry through a server listening on an IPv6 HOST (::1) reaches it at [::1]", async () => {
     const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
     const v6 = createHttpServer({ deps: h.deps, verify: async () => false });

@@ -190,6 +190,12 @@ async function retryViaServer(config: AppConfig, id: string, url: string | undef
     return 1;
   }
   const body = (await res.json().catch(() => ({}))) as { state?: string; message?: string; error?: { message?: string } };
+  // The server's own 401 text ("Send `Authorization: Bearer <ADMIN_TOKEN>`") is for a client that sent none;
+  // this one sent ADMIN_TOKEN, and it is not the server's.
+  if (res.status === 401) {
+    io.err(`t0-ci-bot jobs: the server at ${base} refused ADMIN_TOKEN (401): set it to the value the server has\n`);
+    return 1;
+  }
   if (res.status !== 202) {
     io.err(`t0-ci-bot jobs: ${body.error?.message ?? `server answered ${res.status}`}\n`);
     return 1;
