@@ -28,6 +28,20 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  test("docs/scaling.md names each setting docker-compose.yml fixes over .env, so an operator knows .env cannot change it", () => {
+    // A WORKER_DRAIN_MS or REDIS_URL put in .env is silently overruled in the containers (environment: wins).
+    const ownValue = (name: string, value: string) => new RegExp(`^\\$\\{${name}(:?-[^}]*)?\\}$`).test(String(value));
+    const fixed = new Set(
+      Object.values(compose.services)
+        .filter((s) => s.env_file === ".env")
+        .flatMap((s) => Object.entries(s.environment ?? {}).filter(([name, value]) => !ownValue(name, value)).map(([name]) => name)),
+    );
+    expect(fixed.size).toBeGreaterThan(5);
+    const docs = readFileSync(join(root, "docs/scaling.md"), "utf8");
+    const note = docs.split("\n\n").find((p) => p.replace(/\s+/g, " ").includes("over `.env`")) ?? "";
+    expect([...fixed].filter((name) => !note.includes(`\`${name}\``))).toEqual([]);
+  });
+
   test("every variable docker-compose.yml reads from .env is an app setting or named in docs/scaling.md", () => {
     // Compose-only ones (REDIS_PASSWORD, the published port, the key file, the replica count) are set in the
     // same .env; an operator learns of them from the docs or not at all.
