@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { run as probotRun } from "probot";
 import { ConfigError, loadConfigForProcess, type AppConfig } from "./config/app-config.js";
 import { startApp, type RunningApp } from "./app.js";
@@ -66,19 +67,33 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
   else delete env.NO_SMEE_SETUP;
   const host = config.HOST;
   const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  // Probot reads PORT=0 as unset and takes 3000: a free port is chosen here instead, as `serve` gets one.
+  const port = config.PORT === 0 ? await freePort(host) : config.PORT;
   process.stdout.write(
     `No GitHub App credentials yet (APP_ID and PRIVATE_KEY/PRIVATE_KEY_PATH).\n` +
-      `Open http://${shown}:${config.PORT}/probot to register the app from app.yml; it writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET to .env. Then restart.\n`,
+      `Open http://${shown}:${port}/probot to register the app from app.yml; it writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET to .env. Then restart.\n`,
   );
   // WEBHOOK_PROXY_URL stays in process.env, where the setup page reads it as the webhook URL to register, but
   // not in the server's options: Probot would start a smee client on it, which has nothing to forward to
   // in setup mode, and a channel it could not reach ended the process ("[object Event]") before the page
   // could be used.
   const { WEBHOOK_PROXY_URL: _registeredNotForwarded, ...serverEnv } = env;
-  await probotRun(() => undefined, { env: { ...serverEnv, PORT: String(config.PORT), HOST: host } });
+  await probotRun(() => undefined, { env: { ...serverEnv, PORT: String(port), HOST: host } });
   return new Promise<number>((resolve) => {
     process.once("SIGINT", () => resolve(0));
     process.once("SIGTERM", () => resolve(0));
+  });
+}
+
+/** A port nothing listens on at `host` now (the wizard binds it a moment later). */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, host, () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
   });
 }
 

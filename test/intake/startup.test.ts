@@ -63,6 +63,17 @@ describe("start-up without credentials", () => {
     }
   }, 90_000);
 
+  test("development with PORT=0: the wizard listens on a free port and says which", async () => {
+    // .env.example allows 0 (a free port, as `serve` takes it); Probot reads "0" as unset and took 3000,
+    // while the message said "Open http://…:0/probot".
+    const child = spawnMain({ PORT: "0", HOST: "127.0.0.1", DATA_DIR: "/nonexistent" }, /Listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    children.push(child);
+    const port = (await child.ready)[1]!;
+    expect(port).not.toBe("3000");
+    expect(child.output()).toContain(`Open http://127.0.0.1:${port}/probot to register the app`);
+    expect((await fetch(`http://127.0.0.1:${port}/probot`)).status).toBe(200);
+  }, 90_000);
+
   test("production: refuses to start, says what is missing, exits 1", async () => {
     const child = spawnMain({ NODE_ENV: "production", PORT: "0", DATA_DIR: "/nonexistent" }, /never/);
     children.push(child);
