@@ -124,7 +124,14 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   return new Promise<number>((resolve) => {
     let signals = 0;
     const onSignal = (signal: NodeJS.Signals) => {
-      if (++signals > 1) return resolve(130); // a second signal: leave now; BullMQ hands the jobs to others
+      if (++signals > 1) {
+        // A second signal: leave now; BullMQ hands the jobs to others. Resolving is not leaving: the drain
+        // still holds the queue, Redis and the running stages open, so the process went on for up to
+        // WORKER_DRAIN_MS (docs/scaling.md promises an exit at once).
+        worker.deps.logger.warn({ signal }, "second signal: exiting now; running jobs resume on another worker");
+        if (env === process.env) setTimeout(() => process.exit(130), 100).unref();
+        return resolve(130);
+      }
       worker.deps.logger.info({ signal }, "signal received");
       worker.stop().then(
         () => {
