@@ -66,7 +66,8 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
   if (config.NO_SMEE_SETUP) env.NO_SMEE_SETUP = "true";
   else delete env.NO_SMEE_SETUP;
   const host = config.HOST;
-  const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host;
+  // Every interface: the browser is on this host. An IPv6 address goes in brackets, or the URL is not one.
+  const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   // Probot reads PORT=0 as unset and takes 3000: a free port is chosen here instead, as `serve` gets one.
   const port = config.PORT === 0 ? await freePort(host) : config.PORT;
   process.stdout.write(

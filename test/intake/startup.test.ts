@@ -74,6 +74,14 @@ describe("start-up without credentials", () => {
     expect((await fetch(`http://127.0.0.1:${port}/probot`)).status).toBe(200);
   }, 90_000);
 
+  test("development on an IPv6 HOST (::1): the address to open is one a browser takes, [::1]", async () => {
+    const child = spawnMain({ PORT: "0", HOST: "::1", DATA_DIR: "/nonexistent" }, /Listening on http:\/\/\[::1\]:(\d+)/);
+    children.push(child);
+    const port = (await child.ready)[1]!;
+    expect(child.output()).toContain(`Open http://[::1]:${port}/probot to register the app`);
+    expect((await fetch(`http://[::1]:${port}/probot`)).status).toBe(200);
+  }, 90_000);
+
   test("production: refuses to start, says what is missing, exits 1", async () => {
     const child = spawnMain({ NODE_ENV: "production", PORT: "0", DATA_DIR: "/nonexistent" }, /never/);
     children.push(child);
