@@ -294,7 +294,7 @@ export class RedisJobStore implements JobStore {
     return res === 1;
   }
 
-  /** Deletes every key under this store's prefix (tests and `store migrate --replace`). */
+  /** Deletes every key under this store's prefix (tests only). */
   async destroy(): Promise<number> {
     let removed = 0;
     let cursor = "0";

@@ -63,7 +63,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     const report = await migrateLowdbToRedis(dataDir, target, { dryRun: Boolean(flags["dry-run"]), onProgress: (m) => process.stdout.write(`  ${m}\n`) });
     process.stdout.write(
       `done: ${report.jobs.copied} jobs and ${report.deliveries.copied} deliveries ${flags["dry-run"] ? "would be " : ""}copied` +
-        ` (${report.jobs.alreadyPresent} jobs, ${report.deliveries.alreadyPresent} deliveries already there${report.jobs.updated ? `; ${report.jobs.updated} jobs ${flags["dry-run"] ? "would be " : ""}brought up to date` : ""}); ${report.unfinished} unfinished jobs resume when a worker starts.\n`,
+        ` (${report.jobs.alreadyPresent} jobs, ${report.deliveries.alreadyPresent} deliveries already there${report.jobs.updated ? `; ${report.jobs.updated} jobs ${flags["dry-run"] ? "would be " : ""}brought up to date` : ""}); ${report.unfinished} unfinished job${report.unfinished === 1 ? "" : "s"} resume${report.unfinished === 1 ? "s" : ""} when a worker starts.\n`,
     );
     return 0;
   } finally {
