@@ -1,5 +1,6 @@
 import { redact } from "../core/redact.js";
 import { COMMANDS } from "./commands.js";
+import { terminalLine, terminalText } from "./terminal-text.js";
 
 function usage(): string {
   const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(12)} ${c.summary}`);
@@ -50,8 +51,9 @@ export async function runCli(argv: string[]): Promise<number> {
     const code = (err as { code?: unknown })?.code;
     // Redacted as a log line is: the message can quote a remote's URL with its token, and stderr ends up in
     // terminals' scrollback, CI logs and bug reports.
-    process.stderr.write(redact(`t0-ci-bot: ${(err as Error)?.message ?? String(err)}${typeof code === "string" ? ` (${code})` : ""}`) + "\n");
-    if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? "")) process.stderr.write(`${redact((err as Error)?.stack ?? "")}\n`);
+    // Escaped too: the message can quote what a server or a stored record said.
+    process.stderr.write(terminalLine(redact(`t0-ci-bot: ${(err as Error)?.message ?? String(err)}${typeof code === "string" ? ` (${code})` : ""}`)) + "\n");
+    if (/^(debug|trace)$/i.test(process.env.LOG_LEVEL ?? "")) process.stderr.write(`${terminalText(redact((err as Error)?.stack ?? ""))}\n`);
     else process.stderr.write("Run it again with LOG_LEVEL=debug to see where it failed.\n");
     return 1;
   }

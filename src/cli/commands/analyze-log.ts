@@ -3,6 +3,7 @@ import { open, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { analyzeLog } from "../../logs/analyze-log.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
+import { terminalJson, terminalLine, terminalText } from "../terminal-text.js";
 import type { LogAnalysis } from "../../logs/types.js";
 
 const USAGE = "usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]";
@@ -29,7 +30,7 @@ export async function run(argv: string[]): Promise<number> {
   const problem = await checkFile(file);
   if (problem) return fail(problem);
   const analysis = await analyzeLog(openLogFile(file), { budgetTokens: budget });
-  process.stdout.write(parsed.values.json ? `${JSON.stringify(analysis, null, 2)}\n` : report(file, analysis));
+  process.stdout.write(parsed.values.json ? terminalJson(analysis) : report(file, analysis));
   return 0;
 }
 
@@ -64,25 +65,28 @@ function looksBinary(buf: Buffer): boolean {
 
 function report(file: string, a: LogAnalysis): string {
   const out: string[] = [];
-  out.push(`${file}: ${a.lines} lines, ${a.format} log, status ${a.status}, classification ${a.classification}`);
+  // Everything here is the log's text (a hostile PR's tests print any byte): each line escaped, so none drives
+  // the terminal or starts a line of its own; an excerpt keeps its line breaks and tabs, the log's own layout.
+  const line = (text: string): void => void out.push(terminalLine(text));
+  line(`${file}: ${a.lines} lines, ${a.format} log, status ${a.status}, classification ${a.classification}`);
   if (a.failingStep) {
     const s = a.failingStep;
-    out.push(`failing step: ${s.name} (lines ${s.startLine}-${s.endLine}${s.exitCode === null ? "" : `, exit code ${s.exitCode}`})`);
+    line(`failing step: ${s.name} (lines ${s.startLine}-${s.endLine}${s.exitCode === null ? "" : `, exit code ${s.exitCode}`})`);
   }
   if (a.failedTests.length > 0) {
-    out.push(`failing tests (${a.failedTests.length}):`);
-    for (const t of a.failedTests.slice(0, 30)) out.push(`  - ${t.name}${t.file ? `  [${t.file}${t.line ? `:${t.line}` : ""}]` : ""}`);
-    if (a.failedTests.length > 30) out.push(`  … ${a.failedTests.length - 30} more`);
+    line(`failing tests (${a.failedTests.length}):`);
+    for (const t of a.failedTests.slice(0, 30)) line(`  - ${t.name}${t.file ? `  [${t.file}${t.line ? `:${t.line}` : ""}]` : ""}`);
+    if (a.failedTests.length > 30) line(`  … ${a.failedTests.length - 30} more`);
   }
   if (a.errors.length > 0) {
-    out.push(`errors (${a.errors.length}):`);
-    for (const e of a.errors.slice(0, 15)) out.push(`  ${String(e.line).padStart(6)}  [${e.kind}] ${e.text.slice(0, 200)}`);
+    line(`errors (${a.errors.length}):`);
+    for (const e of a.errors.slice(0, 15)) line(`  ${String(e.line).padStart(6)}  [${e.kind}] ${e.text.slice(0, 200)}`);
   }
-  if (a.locations.length > 0) out.push(`locations: ${a.locations.slice(0, 10).map((l) => `${l.path}:${l.line}${l.column ? `:${l.column}` : ""}`).join(", ")}`);
-  out.push(`excerpts (${a.excerpts.length}, ${a.excerptTokens} tokens):`);
+  if (a.locations.length > 0) line(`locations: ${a.locations.slice(0, 10).map((l) => `${l.path}:${l.line}${l.column ? `:${l.column}` : ""}`).join(", ")}`);
+  line(`excerpts (${a.excerpts.length}, ${a.excerptTokens} tokens):`);
   for (const e of a.excerpts) {
-    out.push(`--- lines ${e.startLine}-${e.endLine}: ${e.reason}`);
-    out.push(e.text);
+    line(`--- lines ${e.startLine}-${e.endLine}: ${e.reason}`);
+    out.push(terminalText(e.text));
   }
   return `${out.join("\n")}\n`;
 }

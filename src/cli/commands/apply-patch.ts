@@ -6,6 +6,7 @@ import { defaultRepoConfig, parseRepoConfig, type RepoConfig } from "../../confi
 import { AppError } from "../../core/errors.js";
 import { applyPatch, formatRefusal, type ApplyResult } from "../../patch/apply-patch.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
+import { terminalJson, terminalLine } from "../terminal-text.js";
 
 const USAGE = `usage: t0-ci-bot apply-patch <diff-file|-> --repo <dir> [--config <ci-bot.yml>] [--dry-run] [--json]
 
@@ -43,7 +44,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
       return 2;
     }
     if (err instanceof AppError) {
-      io.stderr(`t0-ci-bot apply-patch: ${err.message} [${err.code}]\n`);
+      io.stderr(`t0-ci-bot apply-patch: ${terminalLine(err.message)} [${err.code}]\n`);
       return 1;
     }
     throw err;
@@ -81,10 +82,18 @@ async function runOrThrow(argv: string[], io: Io): Promise<number> {
   const config = await loadConfig(values.config, repo, io);
   const notes: string[] = [];
   const result = await applyPatch(diffText, repo, { config, dryRun: values["dry-run"], notes });
-  if (values.json) io.stdout(`${JSON.stringify({ ...result, dryRun: values["dry-run"], notes }, null, 2)}\n`);
+  if (values.json) io.stdout(terminalJson({ ...result, dryRun: values["dry-run"], notes }));
   else if (result.ok) io.stdout(describe(result, values["dry-run"], notes));
-  else io.stderr(`${formatRefusal(result.refusal)}\n(the work tree was not changed)\n`);
+  // The refusal quotes the diff's paths and hunks (a model's output): its lines are ours, what they quote is escaped.
+  else io.stderr(`${formatRefusal(shownRefusal(result.refusal))}\n(the work tree was not changed)\n`);
   return result.ok ? 0 : 1;
+}
+
+type Refusal = Extract<ApplyResult, { ok: false }>["refusal"];
+
+/** The refusal's quoted parts, each kept on its line: formatRefusal's line breaks are the layout. */
+function shownRefusal(r: Refusal): Refusal {
+  return { ...r, reason: terminalLine(r.reason), ...(r.file ? { file: terminalLine(r.file) } : {}), ...(r.hunk ? { hunk: terminalLine(r.hunk) } : {}) };
 }
 
 async function assertGitWorkTree(repo: string): Promise<void> {
@@ -132,5 +141,6 @@ function describe(result: Extract<ApplyResult, { ok: true }>, dryRun: boolean, n
   for (const f of result.files) lines.push(`  ${LETTER[f.status]} ${f.from ? `${f.from} -> ` : ""}${f.path} (+${f.additions} -${f.deletions})`);
   for (const o of result.overrideDetails) lines.push(`overridden by allow.${o.rule}: ${o.file}: ${o.reason}`);
   for (const n of notes) lines.push(`note: ${n}`);
-  return `${lines.join("\n")}\n`;
+  // Paths and reasons come from the diff: one line each, shown and not acted on by the terminal.
+  return `${lines.map(terminalLine).join("\n")}\n`;
 }

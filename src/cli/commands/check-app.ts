@@ -2,6 +2,7 @@ import type { GitHubAppPort } from "../../core/ports/index.js";
 import type { Logger } from "../../core/ports/logger.js";
 import { loadCliConfig, parseArgs, stdio, type CliIo } from "./cli-store.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
+import { terminalLine } from "../terminal-text.js";
 
 const USAGE =
   "usage: t0-ci-bot check-app\n\n" +
@@ -48,7 +49,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
 function textLogger(io: CliIo): { logger: Logger; problems(): number } {
   let problems = 0;
   const line = (toErr: boolean) => (fields: object | string, msg?: string) => {
-    const text = typeof fields === "string" ? fields : (msg ?? "");
+    // GitHub's answers (the app's slug, accounts, permission names, error bodies): one line each, escaped.
+    const text = terminalLine(typeof fields === "string" ? fields : (msg ?? ""));
     if (toErr) {
       problems++;
       io.err(`${text}\n`);

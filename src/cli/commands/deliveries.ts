@@ -4,6 +4,7 @@ import { redactDeep } from "../../core/redact.js";
 import type { JobStore } from "../../core/ports/index.js";
 import { loadCliConfig, missingStore, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
+import { terminalJson, terminalLine } from "../terminal-text.js";
 
 const USAGE =
   "usage: t0-ci-bot deliveries list [--limit N] [--json]\n" +
@@ -47,7 +48,7 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     // A reason can quote an error message, and so a token: redacted as the admin API does.
     const ds = redactDeep(await store.listDeliveries({ limit }));
     if (flags.json) {
-      io.out(`${JSON.stringify(ds, null, 2)}\n`);
+      io.out(terminalJson(ds));
       return 0;
     }
     if (!ds.length) {
@@ -56,7 +57,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     }
     for (const d of ds) {
       const what = [d.event + (d.action ? `.${d.action}` : ""), d.repoFullName ?? "-", d.outcome, d.jobId ? `job ${d.jobId}` : "", d.reason ?? ""];
-      io.out(`${d.receivedAt}  ${d.id}  ${what.filter(Boolean).join("  ")}\n`);
+      // A reason quotes what was wrong with a payload: one line, shown and not acted on by the terminal.
+      io.out(`${terminalLine(`${d.receivedAt}  ${d.id}  ${what.filter(Boolean).join("  ")}`)}\n`);
     }
     return 0;
   } finally {
@@ -111,13 +113,14 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     const r = await redeliverFailed(api, { since, maxRedeliveries: 1000, dryRun, logger, recorded });
     const lost = r.lost.length ? `; ${r.lost.length} acknowledged but missing from the store` : "";
     io.out(`${r.checked} deliveries since ${since.toISOString()}; ${r.failed} never acknowledged${lost}\n`);
-    for (const guid of r.redelivered) io.out(`${dryRun ? "would redeliver" : "redelivered"}  ${guid}\n`);
-    for (const guid of r.gaveUp) io.out(`gave up (${MAX_DELIVERY_ATTEMPTS} failed attempts)  ${guid}\n`);
+    // Ids as GitHub's delivery log gave them.
+    for (const guid of r.redelivered) io.out(`${dryRun ? "would redeliver" : "redelivered"}  ${terminalLine(guid)}\n`);
+    for (const guid of r.gaveUp) io.out(`gave up (${MAX_DELIVERY_ATTEMPTS} failed attempts)  ${terminalLine(guid)}\n`);
     const refused = r.failed + r.lost.length - r.redelivered.length - r.gaveUp.length;
     if (refused > 0) io.out(`${refused} could not be redelivered (see the warnings above, or the app's Advanced settings on GitHub)\n`);
     return refused > 0 ? 1 : 0;
   } catch (err) {
-    io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${(err as Error).message}\n`);
+    io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${terminalLine((err as Error).message)}\n`);
     return 1;
   }
 }

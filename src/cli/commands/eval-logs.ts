@@ -2,6 +2,7 @@ import { access } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { evaluateManifest, totals, type CaseGroup, type CaseResult, type GroupTotals } from "../../logs/evaluate.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
+import { terminalJson, terminalLine } from "../terminal-text.js";
 
 const USAGE = "usage: t0-ci-bot eval-logs <manifest.jsonl> [--budget-tokens N] [--json]";
 
@@ -47,7 +48,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const groups = totalsByGroup(rows);
   if (parsed.values.json) {
-    process.stdout.write(`${JSON.stringify({ budgetTokens: budget, cases: rows, totals: groups }, null, 2)}\n`);
+    process.stdout.write(terminalJson({ budgetTokens: budget, cases: rows, totals: groups }));
     return 0;
   }
   const out: string[] = [`eval-logs: ${rows.length} cases, budget ${budget} tokens (ours | naive tail baseline)`, ""];
@@ -55,7 +56,8 @@ export async function run(argv: string[]): Promise<number> {
   for (const r of rows) {
     out.push(
       pad([
-        r.id + (r.duplicateOf ? ` (dup of ${r.duplicateOf}, not counted)` : ""),
+        // Case ids are a downloaded manifest's text.
+        terminalLine(r.id + (r.duplicateOf ? ` (dup of ${r.duplicateOf}, not counted)` : "")),
         `${r.expectedStatus ?? "-"}/${r.status}`,
         r.errorLines > 0 ? `${fmt(r.errorHits / r.errorLines)} | ${fmt(r.baselineErrorHits / r.errorLines)}` : "-",
         r.testsLabelled > 0 ? `${r.testsMatchedLabels}/${r.testsLabelled} | ${r.baselineTestsMatched}/${r.testsLabelled}` : "-",

@@ -12,6 +12,7 @@ import { feedbackRetriedMessage, retryFeedback } from "../../feedback/retry-feed
 import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
 import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
+import { terminalJson, terminalLine } from "../terminal-text.js";
 
 const USAGE = `usage:
   t0-ci-bot jobs list [--state S] [--repo owner/name] [--limit N] [--json]
@@ -92,7 +93,7 @@ async function list(config: AppConfig, flags: Record<string, string | boolean>, 
   try {
     // Redacted as the admin API does: a stored record can quote a token or URL credentials (see sendRecord).
     const jobs = redactDeep(await store.listJobs({ state: state as JobState | undefined, limit, repo: flags.repo as string | undefined }));
-    if (flags.json) io.out(`${JSON.stringify(jobs, null, 2)}\n`);
+    if (flags.json) io.out(terminalJson(jobs));
     else io.out(jobs.length ? table(jobs) : "no jobs\n");
     return 0;
   } finally {
@@ -110,7 +111,7 @@ async function show(config: AppConfig, id: string, json: boolean, io: CliIo): Pr
       io.err(`t0-ci-bot jobs: no job with id ${id}; list them with \`t0-ci-bot jobs list\`\n`);
       return 1;
     }
-    io.out(json ? `${JSON.stringify(job, null, 2)}\n` : describe(job));
+    io.out(json ? terminalJson(job) : describe(job));
     return 0;
   } finally {
     await store.close();
@@ -197,21 +198,25 @@ async function retryViaServer(config: AppConfig, id: string, url: string | undef
     return 1;
   }
   if (res.status !== 202) {
-    io.err(`t0-ci-bot jobs: ${body.error?.message ?? `server answered ${res.status}`}\n`);
+    io.err(`t0-ci-bot jobs: ${terminalLine(body.error?.message ?? `server answered ${res.status}`)}\n`);
     return 1;
   }
   // The server knows who will run the job (with T0_WORKERS=0 nobody there will); an older server sends no message.
-  io.out(`${body.message ?? `job ${id} is ${body.state} again and queued on the running server`}\n`);
+  // The server's words, and whatever answered at --url: shown, never acted on by the terminal.
+  io.out(`${terminalLine(body.message ?? `job ${id} is ${body.state} again and queued on the running server`)}\n`);
   return 0;
 }
 
 function fail(io: CliIo, err: unknown): number {
-  io.err(`t0-ci-bot jobs: ${(err as Error).message}\n`);
+  io.err(`t0-ci-bot jobs: ${terminalLine((err as Error).message)}\n`);
   return 1;
 }
 
 function table(jobs: Job[]): string {
-  const rows = jobs.map((j) => [j.id, j.state, j.repo.fullName, `${j.run.source === "check_suite" ? "suite" : "run"} ${j.run.id}`, j.run.headBranch, j.createdAt, j.error?.code ?? ""]);
+  // Cells escaped before the widths are measured: a branch name's escape sequence is shown, and counted, as text.
+  const rows = jobs.map((j) =>
+    [j.id, j.state, j.repo.fullName, `${j.run.source === "check_suite" ? "suite" : "run"} ${j.run.id}`, j.run.headBranch, j.createdAt, j.error?.code ?? ""].map(terminalLine),
+  );
   const head = ["ID", "STATE", "REPO", "RUN", "BRANCH", "CREATED", "ERROR"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join("  ").trimEnd();
@@ -250,7 +255,8 @@ function describe(j: Job & { patchTries: PatchTry[] }): string {
     const tries = `(${f.attempts} attempt${f.attempts === 1 ? "" : "s"}${next})`;
     lines.push(`  ${f.status.padEnd(7)}  ${f.metric}  ${target}  ${tries}${f.status !== "sent" && f.lastError ? `: ${f.lastError}` : ""}`);
   }
-  return `${lines.join("\n")}\n`;
+  // Each entry is one line: what a stored value holds (a branch name, a note quoting a log) cannot start another.
+  return `${lines.map(terminalLine).join("\n")}\n`;
 }
 
 function tryLine(t: PatchTry): string {
