@@ -2,6 +2,7 @@ import { afterEach, describe, expect, test } from "@jest/globals";
 import { readFile, stat, statfs, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { fixtureRepo, type FixtureRepo } from "../../test/helpers/fixture-repo.js";
 import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
 import { probeBwrap } from "./sandbox.js";
@@ -215,6 +216,18 @@ describe("validateWorkspace flow", () => {
     expect(leakedPieces(run.outputTail, token)).toEqual([]);
     expect(run.outputTail).toBe("\n[REDACTED]\n");
     expect(run.truncated).toBe(true);
+  });
+
+  // A project whose test script forces colours (`jest --colors`, pytest's `--color=yes` in addopts) ignores
+  // NO_COLOR: the tail goes into the fix PR's body (garbage on GitHub) and a retry's prompt (tokens, noise).
+  test("colour codes in a command's output are not kept: the tail is the text as a person reads it", async () => {
+    const r = await repo("node-sum");
+    const colored = fileURLToPath(new URL("../../fixtures/logs/snippets/jest-colors.log", import.meta.url));
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan(`cat '${colored}'; exit 1`), settings: settings("none", { reproduceFirst: false }), apply: async () => ({ files: [] }) });
+    const tail = report.runs[0]!.outputTail;
+    expect(tail).not.toContain("\x1b");
+    expect(tail.split("\n").slice(0, 4)).toEqual([" FAIL  ./sum.test.js", "  ✕ sum adds (26 ms)", "", "  ● sum adds"]);
+    expect(tail).toContain("    Expected: 3\n    Received: 2");
   });
 
   test("output that ends in one long word keeps its end in the tail", async () => {

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { transient } from "../core/errors.js";
 import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
+import { stripAnsi } from "../logs/line-format.js";
 import { memAvailable } from "./mem-available.js";
 import { removeTree } from "../core/remove-tree.js";
 import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
@@ -103,7 +104,10 @@ function redactedTail(output: TailBuffer, maxBytes: number): { tail: string; tru
     const word = /^\S*/.exec(window)![0];
     if (Buffer.byteLength(window) - Buffer.byteLength(word) >= maxBytes) window = window.slice(word.length);
   }
-  const clean = Buffer.from(redact(window));
+  // Colour and cursor codes out first (a test script that forces colours ignores NO_COLOR): the tail goes into
+  // the fix PR's body, where they show as garbage, and into a retry's prompt, where they cost tokens. Before
+  // redaction, so a code inside a secret does not hide it from the rules.
+  const clean = Buffer.from(redact(stripAnsi(window)));
   if (clean.length <= maxBytes) return { tail: clean.toString("utf8"), truncated: windowCut };
   let start = clean.length - maxBytes;
   // Not in the middle of a character, nor of a marker (`ACTED]` would read as the output's own text).
