@@ -12,8 +12,10 @@ export interface ParsedLine {
 
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
 const GH_VIEW = /^([^\t]*)\t([^\t]*)\t(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z) ?/;
-// CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks).
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>]/g;
+// CSI sequences (colours, cursor moves; parameters are any of ECMA-48's 0x30-0x3F, so `:` of ITU T.416
+// truecolour and the private `<=>` too), OSC sequences (titles, hyperlinks), charset selection, keypad
+// modes and the cursor's save and restore (ESC 7 / ESC 8, progress bars that redraw in place).
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]/g;
 
 export function stripAnsi(text: string): string {
   return text.includes("\x1b") ? text.replace(ANSI, "") : text;
