@@ -117,6 +117,15 @@ describe("mapLogSections", () => {
     const [section] = await mapLogSections(file, []);
     expect(section!.header).toBe(`echo ${blob.slice(0, 295)}…`);
   });
+
+  // The header is the script's first line as the workflow wrote it (YAML's "\e" is ESC): it is the failing
+  // step's name and command in what the model is sent, so it is read as the log analyser reads a line.
+  test("a header's escape sequences are dropped, hyperlinks and titles included, as the log analyser drops them", async () => {
+    const file = join(tmp, "escaped-header.log");
+    await writeFile(file, "2024-05-01T10:00:00.1000000Z ##[group]Run \x1b]8;;https://evil.example/\x07npm\x1b]8;;\x07 \x1b]0;t\x07test \x1b[38:2::255:0:0m--ci\x1b[0m\n");
+    const [section] = await mapLogSections(file, []);
+    expect(section!.header).toBe("npm test --ci");
+  });
 });
 
 describe("workflow steps", () => {

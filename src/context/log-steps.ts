@@ -1,5 +1,7 @@
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
+// The log analyser's: a header is read as any log line is (its own copy here missed OSC titles and links).
+import { stripAnsi } from "../logs/line-format.js";
 
 export interface ApiStepTimes {
   number: number;
@@ -69,9 +71,4 @@ export async function mapLogSections(logFile: string, steps: ApiStepTimes[]): Pr
     }
   }
   return sections;
-}
-
-export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 }
