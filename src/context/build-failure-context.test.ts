@@ -63,4 +63,19 @@ describe("buildFailureContext", () => {
 
     expect(context.excerpts.map((e) => e.job)).toEqual(["test 0", "test 1"]);
   });
+
+  // GitHub keeps an annotation's text as the step printed it: `::error::` after a coloured `echo -e`, a
+  // reporter that colours its messages. The log's lines lose their codes (line-format); so do these.
+  test("annotations reach the context without colour codes", async () => {
+    const analysis = await analyzeLog(pytestLog("0.02"), { budgetTokens: 600 });
+    const annotations = [
+      { path: "tests/test_slug.py", startLine: 4, endLine: 4, level: "failure" as const, title: "\x1b[1mtest_slugify_hyphens\x1b[22m", message: "\x1b[31mAssertionError: assert 'hello_world' == 'hello-world'\x1b[0m" },
+    ];
+    const jobs: AnalysedJob[] = [{ fetched: { id: 1, name: "test", conclusion: "failure", log: { file: "0.log", totalBytes: 1, keptBytes: 1, truncated: false }, meta: "0.json", annotations: 1 }, analysis, annotations }];
+
+    const context = await buildFailureContext({ job: makeJob(), dir, jobs, headCommitDiff: null, budgetTokens: 8000, countTokens });
+
+    expect(context.annotations).toEqual([{ path: "tests/test_slug.py", line: 4, level: "failure", message: "test_slugify_hyphens: AssertionError: assert 'hello_world' == 'hello-world'" }]);
+    expect(JSON.stringify(context)).not.toContain("\\u001b");
+  });
 });

@@ -2,6 +2,7 @@ import type { ContextExcerpt, FailureClass, FailureContext } from "../core/failu
 import type { Job } from "../core/job.js";
 import type { Annotation } from "../core/ports/github-port.js";
 import { redact, redactDeep, redactHead } from "../core/redact.js";
+import { stripAnsi } from "../logs/line-format.js";
 import { sliceExcerptLines } from "../logs/repeat-lines.js";
 import type { LogAnalysis } from "../logs/types.js";
 import type { FetchedJob } from "./fetched-logs.js";
@@ -44,6 +45,12 @@ export interface BuildContextInput {
   countTokens: (text: string) => number;
 }
 
+/**
+ * An annotation as GitHub shows it, without colour codes: its text is what the step printed after `::error::`
+ * (a coloured `echo -e`, a reporter that colours its messages), and the model gets the log's lines without them.
+ */
+const annotationText = (a: Annotation) => stripAnsi(a.title ? `${a.title}: ${a.message}` : a.message);
+
 const CLASS_RANK: FailureClass[] = ["compile", "dependency", "test", "lint", "infra", "flaky-suspect", "unknown"];
 
 export async function buildFailureContext(input: BuildContextInput): Promise<FailureContext> {
@@ -82,7 +89,7 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
   const failedTests = dedupe(jobs.flatMap((j) => j.analysis.failedTests), (t) => `${t.name}|${t.file ?? ""}`).slice(0, 50);
   const rawLocations = [
     ...jobs.flatMap((j) => j.analysis.locations.map((l) => ({ ...l, message: undefined as string | undefined }))),
-    ...jobs.flatMap((j) => j.annotations.filter((a) => a.level !== "notice").map((a) => ({ path: a.path, line: a.startLine, column: undefined, message: a.title ? `${a.title}: ${a.message}` : a.message }))),
+    ...jobs.flatMap((j) => j.annotations.filter((a) => a.level !== "notice").map((a) => ({ path: a.path, line: a.startLine, column: undefined, message: annotationText(a) }))),
     ...failedTests.filter((t) => t.file && t.line).map((t) => ({ path: t.file!, line: t.line!, column: undefined, message: `failed test ${t.name}` })),
   ];
   const locations: FailureContext["locations"] = [];
@@ -94,9 +101,9 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
     locations.push({ path, line: l.line, ...(l.column ? { column: l.column } : {}), ...(l.message ? { message: redact(l.message).slice(0, 300) } : {}) });
     if (locations.length >= 30) break;
   }
-  const annotations = dedupe(jobs.flatMap((j) => j.annotations), (a) => `${a.path}:${a.startLine}:${a.message}`)
+  const annotations = dedupe(jobs.flatMap((j) => j.annotations), (a) => `${a.path}:${a.startLine}:${stripAnsi(a.message)}`)
     .slice(0, 20)
-    .map((a) => ({ path: a.path, line: a.startLine, level: a.level, message: redact(a.title ? `${a.title}: ${a.message}` : a.message).slice(0, 500) }));
+    .map((a) => ({ path: a.path, line: a.startLine, level: a.level, message: redact(annotationText(a)).slice(0, 500) }));
   const snippets = await snippetsFor(dir, locations);
   const files = await listRepoFiles(dir);
   const focus = locations.map((l) => l.path);
