@@ -133,3 +133,40 @@ describe("t0-ci-bot apply-patch", () => {
     expect(await git("status", "--porcelain")).toBe(" M src/sum.js\n");
   }, 90_000); // three CLI processes, ~3 s here: room for a CI machine slowed 25x
 });
+
+// A diff is a model's output, which can echo whatever a hostile log planted: paths and hunk headers are
+// quoted in what the command prints, and must not drive the operator's terminal.
+describe("t0-ci-bot apply-patch: what the diff quotes is shown escaped", () => {
+  // eslint-disable-next-line no-control-regex
+  const RAW_CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+  const write = async (name: string, text: string) => {
+    const file = path.join(top, name);
+    await fs.writeFile(file, text);
+    return file;
+  };
+
+  test("a refused hunk's header", async () => {
+    const diff = "--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@ \x1b]0;owned\x07\x1b[2J\n def nope(a, b):\n-    return a\n+    return b\n";
+    const r = await cli(await write("hunk.diff", diff), "--repo", repo);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    expect(r.stderr).toContain("hunk:   @@ -1,2 +1,2 @@ \\x1b]0;owned\\x07\\x1b[2J");
+  });
+
+  test("a new file whose name carries controls and a bidi override", async () => {
+    const name = "notes\u202etxt.py\x1b[8m";
+    const diff = `--- /dev/null\n+++ b/${name}\n@@ -0,0 +1 @@\n+x = 1\n`;
+    const r = await cli(await write("new.diff", diff), "--repo", repo, "--dry-run");
+    expect(`${r.stdout}${r.stderr}`).not.toMatch(RAW_CONTROL);
+    expect(`${r.stdout}${r.stderr}`).toContain("notes\\u202etxt.py\\x1b[8m");
+  });
+
+  test("a repository config's unknown key, named in the warning", async () => {
+    const config = await write("ci-bot.yml", '"\\e]0;owned\\a\\e[2J": true\n');
+    const r = await cli(caseFile("ok-fenced-python.md"), "--repo", repo, "--config", config, "--dry-run");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: /);
+    expect(r.stderr).not.toMatch(RAW_CONTROL);
+    expect(r.stderr).toContain("\\x1b]0;owned\\x07\\x1b[2J");
+  });
+});

@@ -40,7 +40,7 @@ export async function run(argv: string[], io: Io = processIo): Promise<number> {
     return await runOrThrow(argv, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr(`t0-ci-bot apply-patch: ${err.message}\n\n${USAGE}`);
+      io.stderr(`t0-ci-bot apply-patch: ${terminalLine(err.message)}\n\n${USAGE}`);
       return 2;
     }
     if (err instanceof AppError) {
@@ -130,7 +130,8 @@ async function loadConfig(explicit: string | undefined, repo: string, io: Io): P
     throw new UsageError(`${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
   const { config, problems } = parseRepoConfig(raw);
-  for (const p of problems) io.stderr(`warning: ${p} (using the default for it)\n`);
+  // A problem names the repository's own keys and values, which anyone who can push to it writes.
+  for (const p of problems) io.stderr(`warning: ${terminalLine(p)} (using the default for it)\n`);
   return config;
 }
 
