@@ -50,6 +50,23 @@ describe("t0-ci-bot check-app", () => {
     expect(c.err.join("")).toMatch(/^installation 9 \(widgets\) lacks permission actions: read \(has none\), to read failed runs and download their job logs;/);
   });
 
+  // What GitHub (or whatever answers at GITHUB_API_URL, a proxy) says is quoted: shown, never acted on by the terminal.
+  test("GitHub's words are shown escaped: an error body with escape sequences, an account with a bidi override", async () => {
+    const c = io();
+    const lacking: AppInstallation = { id: 9, account: "wid\u202egets", url: "https://github.com/organizations/widgets/settings/installations/9", suspended: false, permissions: { ...FULL, actions: "none" }, events: EVENTS };
+    expect(await run([], CREDENTIALS, c.io, github({ id: 4242, slug: "acme-ci-fixer", owner: undefined, permissions: FULL, events: EVENTS }, [lacking]))).toBe(1);
+    expect(c.err.join("")).toMatch(/^installation 9 \(wid\\u202egets\) lacks/);
+
+    const refused = io();
+    const body = "Bad credentials\x1b]0;owned\x07\x1b[1A\x1b[2K\nGitHub accepted the app's credentials";
+    expect(await run([], CREDENTIALS, refused.io, github(new AppError("http_401", body, { details: { status: 401 } })))).toBe(1);
+    const said = refused.err.join("");
+    // eslint-disable-next-line no-control-regex
+    expect(said).not.toMatch(/[\x00-\x09\x0b-\x1f\u202a-\u202e]/);
+    expect(said).toContain("Bad credentials\\x1b]0;owned\\x07\\x1b[1A\\x1b[2K\\nGitHub accepted");
+    expect(said.trimEnd().split("\n")).toHaveLength(1);
+  });
+
   test("credentials GitHub refuses, or GitHub out of reach: exit 1 with the reason", async () => {
     const refused = io();
     const answer = Object.assign(new Error("A JSON web token could not be decoded"), { status: 401 });
