@@ -43,3 +43,13 @@ test("a token or password the message quotes is redacted, in the stack too", asy
   expect(debug.stderr).toMatch(/\n\s+at /);
   expect(debug.stderr).not.toMatch(/ghs_1nst|hunter2/);
 });
+
+// The message can quote a server's answer or a stored record: shown, never acted on by the terminal.
+test("escape sequences and line breaks in the message are shown escaped, in the stack too", async () => {
+  const message = "server said \x1b]0;owned\x07\x1b[2K\rok\nt0-ci-bot: all good";
+  const plain = await runBoom(message);
+  expect(plain.stderr).toBe("t0-ci-bot: server said \\x1b]0;owned\\x07\\x1b[2K\\rok\\nt0-ci-bot: all good (EACCES)\nRun it again with LOG_LEVEL=debug to see where it failed.\n");
+  process.env.LOG_LEVEL = "debug";
+  const debug = await runBoom(message);
+  expect(debug.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f]/); // eslint-disable-line no-control-regex
+});
