@@ -1,4 +1,6 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, jest, test } from "@jest/globals";
@@ -101,6 +103,25 @@ describe("CLI output: stored text never drives the terminal", () => {
     expect(await deliveriesCli(["list"], env, io)).toBe(0);
     expectShownEscaped(io.stdout);
     expect(io.stdout.trimEnd().split("\n")).toHaveLength(2);
+  });
+
+  // `--url` can point anywhere: whatever answers there is quoted, not obeyed.
+  test("jobs retry through a server: its message and its error are shown escaped", async () => {
+    let answer = { status: 202, body: { message: `queued ${ALL}` } as object };
+    const server = createServer((_req, res) => res.writeHead(answer.status, { "content-type": "application/json" }).end(JSON.stringify(answer.body)));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ok = capture();
+      expect(await jobsCli(["retry", jobId, "--url", url], { ...env, ADMIN_TOKEN: "t".repeat(32) }, ok)).toBe(0);
+      expectShownEscaped(ok.stdout);
+      answer = { status: 409, body: { error: { message: `refused ${ALL}` } } };
+      const refused = capture();
+      expect(await jobsCli(["retry", jobId, "--url", url], { ...env, ADMIN_TOKEN: "t".repeat(32) }, refused)).toBe(1);
+      expectShownEscaped(refused.stderr);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   // JSON.stringify escapes C0 but leaves DEL, C1, U+2028/2029 and bidi controls raw: written as \uXXXX they are
