@@ -125,6 +125,15 @@ describe("eval-logs", () => {
     expect(tight.cases[0].errorHits).toBeLessThanOrEqual(tight.cases[0].ceilingErrorHits);
     expect((await at(4000)).totals.all.ceilingMeanCaseErrorLineRecall).toBe(1);
   });
+  // A downloaded labelled set's ids are someone else's text: its table shows them, not their escape sequences.
+  test("a case id with escape sequences is shown escaped in the table", async () => {
+    await writeFile(join(dir, "tty.log"), "[INFO] Building\nFAILED tests/test_a.py::test_x - assert 0\nFinished: FAILURE\n");
+    await writeFile(join(dir, "tty.jsonl"), `${JSON.stringify({ id: "case\x1b]0;owned\x07\u202e1", log: "tty.log", error_spans: [{ kind: "error", start: 2, end: 2 }] })}\n`);
+    const r = await capture(() => evalLogsCli([join(dir, "tty.jsonl")]));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("case\\x1b]0;owned\\x07\\u202e1");
+    expect(r.out).not.toMatch(/[\x1b\x07\u202e]/);
+  });
   test("an unknown group: exit 2 naming the line and the groups", async () => {
     await writeFile(join(dir, "badgroup.jsonl"), '{"id":"a","log":"x.log"}\n{"id":"b","log":"x.log","group":"jenkins"}\n');
     const r = await capture(() => evalLogsCli([join(dir, "badgroup.jsonl")]));
