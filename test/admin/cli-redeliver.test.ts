@@ -37,6 +37,16 @@ describe("CLI: deliveries redeliver", () => {
     gh.done();
   });
 
+  // GitHub's delivery log (or whatever answers at GITHUB_API_URL) is quoted, not obeyed by the terminal.
+  test("a delivery id with escape sequences is shown escaped", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/app/hook/deliveries?per_page=100", { body: [row(2, "guid\x1b]52;c;ZXZpbA==\x07\r\u202edown", 0, 2)] });
+    const io = capture();
+    expect(await deliveriesCli(["redeliver", "--hours", "24", "--dry-run"], env, io)).toBe(0);
+    expect(io.stdout).toContain("would redeliver  guid\\x1b]52;c;ZXZpbA==\\x07\\r\\u202edown\n");
+    gh.done();
+  });
+
   test("also asks again for what the app acknowledged but its store no longer has", async () => {
     const dir = await mkdtemp(join(tmpdir(), "t0-cli-redeliver-"));
     try {
