@@ -1,7 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
 import { renderFixComment } from "./fix-comment.js";
-import { renderCiFailedComment, renderCommitMessage, renderPrBody, renderPrTitle, type PrBodyInput } from "./pr-body.js";
+import { renderCiFailedComment, renderCombinedPrBody, renderCombinedPrTitle, renderCommitMessage, renderPrBody, renderPrTitle, type LostFix, type PrBodyInput } from "./pr-body.js";
 
 const input = (over: Partial<PrBodyInput> = {}): PrBodyInput => ({
   repo: "octo/slug",
@@ -26,6 +26,34 @@ const input = (over: Partial<PrBodyInput> = {}): PrBodyInput => ({
   tensorzero: { episodeId: "0192f5a0-0000-7000-8000-000000000001", inferenceId: "0192f5a0-0000-7000-8000-000000000002", variant: "gpt_4o_mini_v1" },
   repairAttempt: 1,
   ...over,
+});
+
+describe("PR body of several fixes, each validated alone on one commit", () => {
+  const lint = input({ run: { ...input().run, id: 556, workflow: "lint", url: "https://github.com/octo/slug/actions/runs/556" }, overrides: ["allow.workflow_edits"] });
+
+  test("one fix (its record kept) is the single-fix body and title", () => {
+    expect(renderCombinedPrBody([input()])).toBe(renderPrBody(input()));
+    expect(renderCombinedPrTitle([input()])).toBe(renderPrTitle(input()));
+  });
+
+  test("a fix whose record is lost is named with its files and commit, and no evidence is made up for it", () => {
+    const lost: LostFix = { lost: true, run: { id: 555, headSha: input().run.headSha, workflow: "tests" }, files: ["slug.py"], commitSha: "c".repeat(40) };
+    const body = renderCombinedPrBody([lost, lint]);
+    expect(body).toContain("### Fix 1 of 2: run 555 of `tests`\n\nThe bot no longer keeps this fix's record (a later attempt's replaced it, or its job was removed): it changed `slug.py` in commit `cccccccccccc`, whose message says how it was validated.\n");
+    expect(body.match(/Its validation, alone/g)).toHaveLength(1);
+    expect(renderCombinedPrTitle([lost, lint])).toBe("ci-bot: fix tests and lint on feature/slug (runs 555, 556)");
+  });
+
+  test("each fix's earlier tries sit under it, and many long tails stay under GitHub's limit", () => {
+    const tried = input({ earlierTries: [{ code: "validation_failed", command: "pytest", ended: "exited 1" }] });
+    expect(renderCombinedPrBody([tried, lint])).toContain("#### Earlier tries\nThis fix is the model's try 2");
+    const long = (id: number) => input({ run: { ...input().run, id }, validation: { ...input().validation, outputTail: "x".repeat(3000) + "\n".repeat(1) + Array.from({ length: 100 }, (_, k) => `line ${k} ${"y".repeat(500)}`).join("\n") } });
+    const body = renderCombinedPrBody(Array.from({ length: 8 }, (_, k) => long(555 + k)));
+    expect(body.length).toBeLessThan(65_536);
+    // The tails share the room: each keeps its last lines only.
+    expect(body).not.toContain("line 94 ");
+    expect(body).toContain("line 99 ");
+  });
 });
 
 describe("PR body template", () => {

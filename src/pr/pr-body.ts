@@ -32,8 +32,25 @@ export interface PrBodyInput {
    * each refused by the patch policy or still red, answered by another proposal. The PR names them.
    */
   earlierTries?: EarlierTry[];
+  /**
+   * The runs whose fixes are on the fix branch already, under this one (another workflow's failure of the
+   * same commit: this fix is committed on top of theirs). Each was validated alone on the commit: this
+   * fix's commit says so, as its tree (their fixes and this one) never ran locally.
+   */
+  stackedOn?: number[];
   /** Set when the failing workflow will not run on the fix (see fix-branch-ci.ts): the PR says so. */
   noCi?: { workflow: string; triggers: string; branch: string; baseBranch: string; dispatch: boolean };
+}
+
+/**
+ * A fix on the branch whose record is no longer kept (a later repair's proposal replaced it, or its job was
+ * removed): the PR says what it changed, and no evidence it cannot show.
+ */
+export interface LostFix {
+  lost: true;
+  run: { id: number; headSha: string; workflow?: string; url?: string };
+  files: string[];
+  commitSha: string;
 }
 
 /** An earlier try, as the job recorded it: refused (rule, reason, file) or still red (command, how it ended). */
@@ -108,6 +125,9 @@ export function renderCommitMessage(i: PrBodyInput): string {
         `Why: ${first}\n\nChanged:\n${files}\n\n` +
         `Validated locally: ${i.validation.commands.filter((c) => c.phase === "validate").map((c) => oneLine(c.command)).join("; ") || "(none)"} ` +
         `(${colour(i.validation.evidence.before)} → ${colour(i.validation.evidence.after)}).\n` +
+        (i.stackedOn?.length
+          ? `Validated alone on ${i.run.headSha.slice(0, 12)}, without the fix${i.stackedOn.length > 1 ? "es of runs" : " of run"} ${i.stackedOn.join(", ")} already on this branch: this branch's CI is the first run of them together.\n`
+          : "") +
         `Failing run: ${i.run.url ?? `run ${i.run.id}`}\nTensorZero episode: ${i.tensorzero.episodeId}\n`,
     ),
   );
@@ -115,19 +135,7 @@ export function renderCommitMessage(i: PrBodyInput): string {
 
 /** The ONE template of the fix PR body (snapshot-tested). Every string is redacted on the way out. */
 export function renderPrBody(i: PrBodyInput): string {
-  const runLink = i.run.url ? `[run ${i.run.id} (attempt ${i.run.attempt})](${i.run.url})` : `run ${i.run.id} (attempt ${i.run.attempt})`;
-  const failing = i.failing.length
-    ? i.failing.map((f) => `- job ${code(f.job)}${f.step ? `, step ${code(f.step)}` : ""}${f.command ? `: ${code(f.command)}` : ""}${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ""}`).join("\n")
-    : "- (the failing job could not be identified)";
-  const files = i.files.map((f) => `| ${cell(f.path)} | ${f.status ?? "modified"} | +${f.additions ?? 0} | -${f.deletions ?? 0} |`).join("\n");
-  const commands = i.validation.commands.length
-    ? i.validation.commands.map((c) => `| ${c.phase} | ${cell(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
-    : "| - | (no command ran) | - | - |";
-  const tail = i.validation.outputTail ? noMentions(i.validation.outputTail).split("\n").slice(-TAIL_LINES).join("\n").trimEnd() : "";
-  const ev = i.validation.evidence;
-  const policy = i.overrides.length
-    ? i.overrides.map((o) => `- ⚠️ ${o} (allowed by \`.github/ci-bot.yml\`)`).join("\n")
-    : "- No safety rule was overridden: no test deleted or skipped, no assertion weakened, no workflow edited.";
+  const runLink = runLinkOf(i);
   const body = [
     `## 🤖 Automated fix for a failed CI run`,
     ``,
@@ -136,22 +144,131 @@ export function renderPrBody(i: PrBodyInput): string {
       : `This PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).`) +
       (i.repairAttempt > 1 ? ` This is repair attempt ${i.repairAttempt}: CI failed on the previous version of this branch.` : ""),
     ``,
-    `### What failed`,
+    ...fixSections(i, "###", TAIL_LINES, { change: "The change", validation: "Validation" }),
+    `### Policy`,
+    policyOf(i),
+    ``,
+    `Model confidence: **${Math.round(i.confidence * 100)}%**. Review the change as you would any contributor's.`,
+    ``,
+    ...FEEDBACK,
+    ``,
+    tensorZeroLine(i),
+  ].join("\n");
+  return capped(redact(body));
+}
+
+/**
+ * The body of a fix PR holding several fixes, one commit each (another workflow's failure of the same commit,
+ * its fix committed on top: open-pull-request), oldest first. Each was validated alone on the commit, never
+ * together with the others: the body must not read as if the branch's tree was, so each fix shows its own
+ * failure, change, validation and policy, and the PR's CI is named as the first run of them together.
+ */
+export function renderCombinedPrBody(fixes: Array<PrBodyInput | LostFix>): string {
+  const [first] = fixes;
+  if (fixes.length === 1 && first && !("lost" in first)) return renderPrBody(first);
+  const n = fixes.length;
+  const sha = code(first!.run.headSha.slice(0, 12));
+  const branch = code(fixes.find((f): f is PrBodyInput => !("lost" in f))?.run.headBranch ?? "the failing branch");
+  // The tails share the body's room: many fixes each with a long tail would be cut at GitHub's limit.
+  const tailLines = Math.max(5, Math.floor(TAIL_LINES / n));
+  const silent = fixes.some((f) => !("lost" in f) && f.noCi);
+  const overridden = fixes.flatMap((f, k) => ("lost" in f || !f.overrides.length ? [] : [`fix ${k + 1}: ${f.overrides.join(", ")}`]));
+  const opened = !("lost" in first!) && first!.laterCommit
+    ? `This PR was opened by t0-ci-bot for an earlier failed run of ${branch}, and brought to its later commit ${sha}.`
+    : `This PR was opened by t0-ci-bot for a failed run of ${branch} at ${sha}.`;
+  const body = [
+    `## 🤖 Automated fixes for failed CI runs`,
+    ``,
+    `${opened} It holds ${n} fixes, one commit each, for failures of that commit in different workflows. ` +
+      `Each fix was validated locally on its own on ${sha}, never together with the others: the evidence under each fix is that fix's alone, ` +
+      (silent ? `and this PR's CI, where it runs (see the notices below), is the first run of them together.` : `and this PR's CI is the first run of them together.`),
+    ``,
+    // Said up front: a maintainer reading the first fix's policy must not take it for the PR's.
+    ...(overridden.length ? [`⚠️ Safety rules overridden on this PR (allowed by \`.github/ci-bot.yml\`): ${overridden.join("; ")}.`, ``] : []),
+    ...fixes.flatMap((f, k) => {
+      const heading = `### Fix ${k + 1} of ${n}: ${runLinkOf(f)} of ${code(f.run.workflow ?? "CI")}` + (k ? `, committed on top of fix ${k}` : "");
+      if ("lost" in f) {
+        const files = f.files.map((p) => code(p)).join(", ") || "(no file recorded)";
+        return [heading, ``, `The bot no longer keeps this fix's record (a later attempt's replaced it, or its job was removed): it changed ${files} in commit ${code(f.commitSha.slice(0, 12))}, whose message says how it was validated.`, ``];
+      }
+      return [
+        heading + (f.laterCommit ? ` (updated for commit ${code(f.run.headSha.slice(0, 12))})` : "") + (f.repairAttempt > 1 ? ` (repair attempt ${f.repairAttempt}: CI failed on an earlier version of it)` : ""),
+        ``,
+        ...fixSections(f, "####", tailLines, { change: "Its change", validation: "Its validation, alone" }),
+        `#### Policy`,
+        policyOf(f, "This fix overrides no safety rule"),
+        ``,
+        `Model confidence: **${Math.round(f.confidence * 100)}%**.`,
+        ``,
+        tensorZeroLine(f),
+        ``,
+      ];
+    }),
+    `Review the changes as you would any contributor's.`,
+    ``,
+    ...FEEDBACK,
+  ].join("\n");
+  return capped(redact(body));
+}
+
+/** The title of a PR holding several fixes: each workflow, and the runs. */
+export function renderCombinedPrTitle(fixes: Array<PrBodyInput | LostFix>): string {
+  const [first] = fixes;
+  if (fixes.length === 1 && first && !("lost" in first)) return renderPrTitle(first);
+  const names = [...new Set(fixes.map((f) => f.run.workflow ?? ("lost" in f ? undefined : f.failing[0]?.job) ?? "CI"))];
+  const what = names.length > 1 ? `${names.slice(0, -1).join(", ")} and ${names.at(-1)}` : names[0]!;
+  const branch = fixes.find((f): f is PrBodyInput => !("lost" in f))?.run.headBranch;
+  return redact(`ci-bot: fix ${what}${branch ? ` on ${branch}` : ""} (runs ${fixes.map((f) => f.run.id).join(", ")})`).slice(0, 200);
+}
+
+const FEEDBACK = [
+  `### Feedback`,
+  `Your reaction teaches the model which fixes are good:`,
+  `- **Merge** to accept it, **close** to reject it.`,
+  `- Review comments are sent back as feedback.`,
+  `- Push commits to this branch to correct the fix: the final diff is kept as an example of the right answer.`,
+];
+
+const capped = (out: string) => (out.length > MAX_BODY ? `${out.slice(0, MAX_BODY)}\n\n…(truncated)` : out);
+const runLinkOf = (i: PrBodyInput | LostFix) => {
+  const text = "lost" in i ? `run ${i.run.id}` : `run ${i.run.id} (attempt ${i.run.attempt})`;
+  return i.run.url ? `[${text}](${i.run.url})` : text;
+};
+const tensorZeroLine = (i: PrBodyInput) => `<sub>TensorZero episode ${code(i.tensorzero.episodeId)}, inference ${code(i.tensorzero.inferenceId)}, variant ${code(i.tensorzero.variant)}</sub>`;
+/** `none`: what is said without an override (of the PR's one fix, or of one fix among several). */
+const policyOf = (i: PrBodyInput, none = "No safety rule was overridden") =>
+  i.overrides.length
+    ? i.overrides.map((o) => `- ⚠️ ${o} (allowed by \`.github/ci-bot.yml\`)`).join("\n")
+    : `- ${none}: no test deleted or skipped, no assertion weakened, no workflow edited.`;
+
+/** One fix's failure, diagnosis, change and validation, under headings of level `h`; ends with a blank line. */
+function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { change: string; validation: string }): string[] {
+  const failing = i.failing.length
+    ? i.failing.map((f) => `- job ${code(f.job)}${f.step ? `, step ${code(f.step)}` : ""}${f.command ? `: ${code(f.command)}` : ""}${f.exitCode !== undefined ? ` (exit ${f.exitCode})` : ""}`).join("\n")
+    : "- (the failing job could not be identified)";
+  const files = i.files.map((f) => `| ${cell(f.path)} | ${f.status ?? "modified"} | +${f.additions ?? 0} | -${f.deletions ?? 0} |`).join("\n");
+  const commands = i.validation.commands.length
+    ? i.validation.commands.map((c) => `| ${c.phase} | ${cell(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
+    : "| - | (no command ran) | - | - |";
+  const tail = i.validation.outputTail ? noMentions(i.validation.outputTail).split("\n").slice(-tailLines).join("\n").trimEnd() : "";
+  const ev = i.validation.evidence;
+  return [
+    `${h} What failed`,
     failing,
     ``,
     `Classification: **${i.classification}**`,
     ``,
-    `### Diagnosis`,
+    `${h} Diagnosis`,
     // Redacted before it is made safe to show: that shows `<password>…</password>` as `&lt;password>`, which
     // the XML rules no longer read, and puts a word joiner into a secret's `#1` or `@x`.
     noIssueRefs(contained(redact(i.diagnosis.trim()))),
     ``,
-    `### The change (+${i.additions} / -${i.deletions})`,
+    `${h} ${titles.change} (+${i.additions} / -${i.deletions})`,
     `| file | status | added | removed |`,
     `|---|---|---|---|`,
     files,
     ``,
-    `### Validation`,
+    `${h} ${titles.validation}`,
     `Failing command before the patch: ${colour(ev.before)}; with the patch: ${colour(ev.after)}.` +
       (ev.reproduced === false ? " The failure did not reproduce locally before the patch." : "") +
       (ev.note ? ` ${ev.note}` : "") +
@@ -162,23 +279,9 @@ export function renderPrBody(i: PrBodyInput): string {
     commands,
     ...(tail ? [``, `<details><summary>Output tail of the last command</summary>`, ``, fence(tail), ``, `</details>`] : []),
     ...(i.noCi ? [``, noCiNotice(i.noCi)] : []),
-    ...(i.earlierTries?.length ? [``, ...earlierTriesSection(i.earlierTries)] : []),
+    ...(i.earlierTries?.length ? [``, ...earlierTriesSection(i.earlierTries, h)] : []),
     ``,
-    `### Policy`,
-    policy,
-    ``,
-    `Model confidence: **${Math.round(i.confidence * 100)}%**. Review the change as you would any contributor's.`,
-    ``,
-    `### Feedback`,
-    `Your reaction teaches the model which fixes are good:`,
-    `- **Merge** to accept it, **close** to reject it.`,
-    `- Review comments are sent back as feedback.`,
-    `- Push commits to this branch to correct the fix: the final diff is kept as an example of the right answer.`,
-    ``,
-    `<sub>TensorZero episode ${code(i.tensorzero.episodeId)}, inference ${code(i.tensorzero.inferenceId)}, variant ${code(i.tensorzero.variant)}</sub>`,
-  ].join("\n");
-  const out = redact(body);
-  return out.length > MAX_BODY ? `${out.slice(0, MAX_BODY)}\n\n…(truncated)` : out;
+  ];
 }
 
 /**
@@ -186,7 +289,7 @@ export function renderPrBody(i: PrBodyInput): string {
  * the last few. The policy's reason can quote the patch, which is the model's text: kept to one line, redacted
  * before it is made safe to show, as the diagnosis is.
  */
-function earlierTriesSection(tries: EarlierTry[]): string[] {
+function earlierTriesSection(tries: EarlierTry[], h: string): string[] {
   const hidden = Math.max(0, tries.length - MAX_TRIES_SHOWN);
   const line = (t: EarlierTry, n: number) => `${verdictOf(t, n)}${t.sameAs ? ` (the same patch as try ${t.sameAs}, not run again)` : ""}`;
   const verdictOf = (t: EarlierTry, n: number) => {
@@ -199,7 +302,7 @@ function earlierTriesSection(tries: EarlierTry[]): string[] {
     return `- try ${n}: ${code(t.code)}`;
   };
   return [
-    `### Earlier tries`,
+    `${h} Earlier tries`,
     `This fix is the model's try ${tries.length + 1}; its earlier patches were not used:`,
     ...(hidden ? [`- tries 1–${hidden}: not shown here (the job record has them)`] : []),
     ...tries.slice(hidden).map((t, k) => line(t, hidden + k + 1)),

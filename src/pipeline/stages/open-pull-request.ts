@@ -4,7 +4,8 @@ import type { Job } from "../../core/job.js";
 import { prCloseOf, recordPrClose } from "../../feedback/record-pr-close.js";
 import { fixCommentMarker, LEGACY_FIX_COMMENT, renderFixComment } from "../../pr/fix-comment.js";
 import { fixBranchCi } from "../../pr/fix-branch-ci.js";
-import { renderCommitMessage, renderPrBody, renderPrTitle, type PrBodyInput } from "../../pr/pr-body.js";
+import { heldFixes } from "../../pr/held-fixes.js";
+import { renderCombinedPrBody, renderCombinedPrTitle, renderCommitMessage, type PrBodyInput } from "../../pr/pr-body.js";
 import { fixRecord, prBodyInput } from "../../pr/pr-body-input.js";
 import { planFixFiles } from "../../pr/plan-fix-files.js";
 import { proposalOf } from "../../pr/proposal-of.js";
@@ -54,7 +55,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   if (decision.kind === "refused") throw decision.error;
   const { sibling, branch, attempt, previous } = decision;
   if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write; wire createGitHubWrites in src/adapters/github/create-github-port.ts.");
-  const { files, input, laterCommit } = await fixCommitPlan(job, deps, ctx, branch, sibling, attempt);
+  const { files, input, laterCommit, text } = await fixCommitPlan(job, deps, ctx, branch, sibling, attempt);
   // Retried after a stop while parked on its PR (its first attempt, on record): the branch may have moved
   // since, to people's commits or to a later job's fix (sharedCommits). Neither is this job's to build on
   // or to take as its own commit: the PR is left as it is and watched.
@@ -66,9 +67,7 @@ export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
     ...publishHeads(job, deps, decision, files, retriedOnPr),
     baseBranch: job.run.headBranch,
     files,
-    message: renderCommitMessage(input),
-    title: renderPrTitle(input),
-    body: renderPrBody(input),
+    ...text,
     labels: config.labels,
     // A PR this job has not recorded yet is its own, found on a resume (an earlier job's PR is theirs to label).
     labelFound: !previous?.pr && !sibling,
@@ -172,7 +171,7 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
     return { result: { dryRun: true, action: "none", refused: { code, message } }, finish: `dry run: would not open a PR: ${message}` };
   }
   const { sibling, branch } = decision;
-  const { files, input, laterCommit } = await fixCommitPlan(job, deps, ctx, branch, sibling, decision.attempt);
+  const { files, laterCommit, text } = await fixCommitPlan(job, deps, ctx, branch, sibling, decision.attempt);
   let start: PublishStart | undefined;
   try {
     start = gh.writes && (await readPublishStart(gh.writes, { repo: job.repo, branch, ...publishHeads(job, deps, decision, files, undefined) }));
@@ -202,9 +201,9 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
     ...(existing ? { existingBranch: existing } : {}),
     base: { branch: job.run.headBranch, sha: job.run.headSha },
     files: files.map((f) => ({ path: f.path, mode: f.mode, deleted: f.content === null, bytes: f.content === null ? 0 : Buffer.byteLength(f.content) })),
-    title: renderPrTitle(input),
-    commitMessage: renderCommitMessage(input),
-    body: renderPrBody(input),
+    title: text.title,
+    commitMessage: text.message,
+    body: text.body,
     diff: proposal.patch,
     // The job's own PR is labelled, new or found with no record of it (labelFound); the sibling's labels are
     // people's to change by now.
@@ -244,6 +243,9 @@ function publishHeads(job: Job, deps: Deps, d: Extract<FixPrDecision, { kind: "w
  * PR's on the files it changed (what was validated is committed); another workflow's leaves that fix as it
  * is on the branch (it changes none of its files). A later commit's fix is planned on that commit alone (the
  * commit is its tree plus these files).
+ * Committed on top of the fixes on the PR (another workflow's), the PR's text is theirs and this one's, each
+ * with its own evidence: each was validated alone, and a body of this fix alone would drop the others and
+ * read as if the branch's tree had been validated whole.
  */
 async function fixCommitPlan(job: Job, deps: Deps, ctx: StageContext, branch: string, sibling: SiblingFix | undefined, attempt: number) {
   const { proposal } = fixRecord(job);
@@ -251,8 +253,19 @@ async function fixCommitPlan(job: Job, deps: Deps, ctx: StageContext, branch: st
   const ws = await ensureWorkspace(job, deps, ctx);
   const files = await planFixFiles(ws.dir, proposal.patch, repoConfigOf(job), [...(repair?.previousFiles ?? []), ...(sibling?.kin === "same failure" ? sibling.files : [])]);
   const laterCommit = sibling?.kin === "same failure on a later commit";
-  const input: PrBodyInput = { ...prBodyInput(job, attempt), ...(await noCiOnFix(job, ws.dir, branch, files, ctx)), ...(laterCommit ? { laterCommit } : {}) };
-  return { files, input, laterCommit };
+  const stacking = sibling?.kin === "same commit, another workflow";
+  // A push or pull_request path filter sees the PR's whole diff: every fix's files, not this commit's alone.
+  const onBranch = stacking ? [...new Set([...sibling.files, ...files.map((f) => f.path)])].map((path) => ({ path })) : files;
+  const held = stacking ? await heldFixes(deps.store, sibling.jobId, job, (other) => noCiOnFix(other, ws.dir, branch, onBranch, ctx)) : [];
+  const input: PrBodyInput = {
+    ...prBodyInput(job, attempt),
+    ...(await noCiOnFix(job, ws.dir, branch, onBranch, ctx)),
+    ...(laterCommit ? { laterCommit } : {}),
+    ...(held.length ? { stackedOn: held.map((f) => f.run.id) } : {}),
+  };
+  const all = [...held, input];
+  const text = { title: renderCombinedPrTitle(all), body: renderCombinedPrBody(all), message: renderCommitMessage(input) };
+  return { files, input, laterCommit, text };
 }
 
 /**

@@ -1,0 +1,101 @@
+import { describe, expect, test } from "@jest/globals";
+import type { FailureContext } from "../../src/core/failure-context.js";
+import type { Job } from "../../src/core/job.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import type { ApplyAndValidateResult } from "../../src/pipeline/stages/apply-and-validate.js";
+import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { markPrText } from "../../src/pr/pr-text-mark.js";
+import { makeDelivery } from "../helpers/make-job.js";
+import { validatedResults } from "./fix-loop-fixtures.js";
+import { PRIOR, fixLoopSuite, laterCommitOfPr, type FixLoop } from "./fix-loop-setup.js";
+
+const setup = fixLoopSuite();
+
+const LINT_PATCH = ["--- a/pyproject.toml", "+++ b/pyproject.toml", "@@ -1,4 +1,4 @@", " [project]", ' name = "python-slug"', '-version = "0.1.0"', '+version = "0.1.1"', ' requires-python = ">=3.8"', ""].join("\n");
+const DOCS_PATCH = ["--- /dev/null", "+++ b/docs/index.md", "@@ -0,0 +1 @@", "+# python-slug", ""].join("\n");
+
+/**
+ * Another workflow's job (`workflow`, run `runId`) failing on commit `sha` of the first job's branch, its
+ * fix of other files (`patch`, changing `file`) validated alone on that commit with `command`, under the
+ * overrides given. Recorded at open-pull-request, not run.
+ */
+async function otherWorkflowJob(s: FixLoop, o: { runId: number; workflow: string; patch: string; file: string; command: string; overrides?: string[]; sha?: string; pullRequests?: number[] }): Promise<Job> {
+  const first = await s.get();
+  const job: Job = {
+    ...first, id: `job-${o.runId}`, key: `1296269:${o.runId}`, fingerprint: `${o.workflow}-fingerprint`, state: "testing", completedStages: [...PRIOR], waitingFor: undefined, history: [], feedback: [],
+    run: { ...s.job.run, id: o.runId, name: o.workflow, headSha: o.sha ?? s.job.run.headSha, pullRequests: o.pullRequests ?? [7], htmlUrl: `https://github.com/octo/slug/actions/runs/${o.runId}` },
+  };
+  job.results = validatedResults(job, o.patch, []);
+  const { context } = job.results["build-context"] as { context: FailureContext };
+  context.failing_jobs = [{ ...context.failing_jobs[0]!, name: o.workflow, failing_step: `Run ${o.command}`, command: o.command, exit_code: 1 }];
+  const v = job.results["apply-and-validate"] as ApplyAndValidateResult;
+  v.patch = { files: [{ path: o.file, status: "modified", additions: 1, deletions: 1 }], overrides: o.overrides ?? [], additions: 1, deletions: 1 };
+  v.runs = [
+    { phase: "reproduce", command: o.command, source: "workflow", exitCode: 1, timedOut: false, durationMs: 300, outputBytes: 20, truncated: false, outputTail: `${o.workflow}: 1 error` },
+    { phase: "validate", command: o.command, source: "workflow", exitCode: 0, timedOut: false, durationMs: 310, outputBytes: 20, truncated: false, outputTail: `${o.workflow}: all checks passed` },
+  ] as unknown as ApplyAndValidateResult["runs"];
+  await s.store.recordIntake(makeDelivery(job), "{}", job);
+  return job;
+}
+
+const openPr = (s: FixLoop, job: Job) => new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(job));
+const lastCommitMessage = (s: FixLoop) => s.gh.commits.get(s.gh.branches.get("ci-bot/fix-555")!)!.message;
+
+describe("a fix PR holding several workflows' fixes says what each is and how it was validated", () => {
+  test("another workflow's fix committed onto the PR: the body lists both fixes, each with its own evidence, validated apart", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    const lint = await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check .", overrides: ["allow.workflow_edits: .github/workflows/lint.yml"] });
+    await openPr(s, lint);
+    expect((await s.store.getJob(lint.id))!.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same commit, another workflow)`);
+    const pr = s.gh.pulls[0]!;
+    expect(pr.title).toBe("ci-bot: fix tests and lint on feature/slug (runs 555, 556)");
+    expect(pr.body).toMatchSnapshot("body");
+    // Nothing reads as if the tree on the branch was validated as a whole, and the override shows.
+    expect(pr.body).toContain("Each fix was validated locally on its own on `aaaaaaaaaaaa`, never together");
+    expect(pr.body).not.toContain("No safety rule was overridden");
+    expect(pr.body).toContain("⚠️ Safety rules overridden on this PR (allowed by `.github/ci-bot.yml`): fix 2: allow.workflow_edits: .github/workflows/lint.yml.");
+    expect(pr.body).toContain("⚠️ allow.workflow_edits: .github/workflows/lint.yml (allowed by `.github/ci-bot.yml`)");
+    expect(pr.body).toContain("| validate | `python -m pytest -q` | exit 0 |");
+    expect(pr.body).toContain("| validate | `ruff check .` | exit 0 |");
+    expect(lastCommitMessage(s)).toMatchSnapshot("commit message");
+    expect(lastCommitMessage(s)).toContain("Validated alone on aaaaaaaaaaaa, without the fix of run 555 already on this branch");
+  });
+
+  test("a third workflow's fix: all three listed, in the order they were committed", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    await openPr(s, await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check ." }));
+    await openPr(s, await otherWorkflowJob(s, { runId: 557, workflow: "docs", patch: DOCS_PATCH, file: "docs/index.md", command: "mkdocs build" }));
+    const pr = s.gh.pulls[0]!;
+    expect(pr.title).toBe("ci-bot: fix tests, lint and docs on feature/slug (runs 555, 556, 557)");
+    expect(pr.body).toMatch(/### Fix 1 of 3: \[run 555[^\n]*\n[\s\S]*### Fix 2 of 3: \[run 556[^\n]*\n[\s\S]*### Fix 3 of 3: \[run 557/);
+    expect(pr.body.match(/This fix overrides no safety rule/g)).toHaveLength(3);
+    expect(pr.body).not.toContain("Safety rules overridden");
+    expect(lastCommitMessage(s)).toContain("without the fixes of runs 555, 556 already on this branch");
+  });
+
+  test("people edited the PR's description: the stacked fix leaves it as theirs", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    const pr = s.gh.pulls[0]!;
+    pr.body = markPrText(pr.title, pr.body.replace(/\n<!-- t0-ci-bot:pr [0-9a-f]+ -->$/, "")).replace("## 🤖", "Alice's notes.\n\n## 🤖");
+    const theirs = pr.body;
+    await openPr(s, await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check ." }));
+    expect(s.gh.pulls[0]!.body).toBe(theirs);
+    expect(s.gh.filesAt("ci-bot/fix-555")["pyproject.toml"]).toContain('version = "0.1.1"');
+  });
+
+  test("after the PR was brought to a later commit, a stacked fix lists that commit's fix, not the earlier one's", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    const { job: later, sha } = await laterCommitOfPr(s);
+    await openPr(s, later);
+    await openPr(s, await otherWorkflowJob(s, { runId: 557, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check .", sha }));
+    const pr = s.gh.pulls[0]!;
+    expect(pr.title).toBe("ci-bot: fix tests and lint on feature/slug (runs 556, 557)");
+    expect(pr.body).toContain("### Fix 1 of 2: [run 556");
+    expect(pr.body).not.toContain("run 555");
+    expect(pr.body).toContain(`validated locally on its own on \`${sha.slice(0, 12)}\``);
+  });
+});
