@@ -1,4 +1,5 @@
 import { AppError } from "../core/errors.js";
+import type { FailureContext } from "../core/failure-context.js";
 import type { Job } from "../core/job.js";
 import type { JobStore } from "../core/ports/job-store.js";
 import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
@@ -47,7 +48,9 @@ function fixOf(job: Job, inferenceId: string, attempt: number, commit: { sha: st
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
   }
-  return lost({ id: job.run.id, headSha: job.run.headSha, workflow: job.run.name ?? job.run.workflowPath, ...(job.run.htmlUrl ? { url: job.run.htmlUrl } : {}) }, commit);
+  // Named as prBodyInput names it: the run's name, else the context's, else the workflow file.
+  const context = (job.results["build-context"] as { context?: FailureContext } | undefined)?.context;
+  return lost({ id: job.run.id, headSha: job.run.headSha, workflow: job.run.name ?? context?.run.workflow ?? job.run.workflowPath, ...(job.run.htmlUrl ? { url: job.run.htmlUrl } : {}) }, commit);
 }
 
 const withMore = async (fix: PrBodyInput | LostFix, job: Job, more: (fixJob: Job) => Promise<Partial<PrBodyInput>>) => ("lost" in fix ? fix : { ...fix, ...(await more(job)) });

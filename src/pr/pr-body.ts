@@ -28,6 +28,12 @@ export interface PrBodyInput {
    */
   laterCommit?: boolean;
   /**
+   * With `laterCommit`, the runs whose fixes the branch held before, when several (another workflow's was
+   * stacked on the earlier commit's): the merge replaces them all, and the PR names them, so nobody takes
+   * the other workflow's fix for still being there.
+   */
+  replaces?: number[];
+  /**
    * The first attempt's earlier tries, oldest first, when its fix came from a later one (with-patch-retry):
    * each refused by the patch policy or still red, answered by another proposal. The PR names them.
    */
@@ -121,7 +127,7 @@ export function renderCommitMessage(i: PrBodyInput): string {
   return redact(
     noIssueRefs(
       `${renderPrTitle(i)}\n\n` +
-        (i.laterCommit ? `Brings this branch to ${i.run.headBranch} at ${i.run.headSha.slice(0, 12)}, a later commit failing the same way, with the fix validated on it in place of the earlier commit's.\n\n` : "") +
+        (i.laterCommit ? `Brings this branch to ${i.run.headBranch} at ${i.run.headSha.slice(0, 12)}, a later commit failing the same way, with the fix validated on it in place of the earlier commit's${replacedRuns(i)}.\n\n` : "") +
         `Why: ${first}\n\nChanged:\n${files}\n\n` +
         `Validated locally: ${i.validation.commands.filter((c) => c.phase === "validate").map((c) => oneLine(c.command)).join("; ") || "(none)"} ` +
         `(${colour(i.validation.evidence.before)} → ${colour(i.validation.evidence.after)}).\n` +
@@ -140,7 +146,7 @@ export function renderPrBody(i: PrBodyInput): string {
     `## 🤖 Automated fix for a failed CI run`,
     ``,
     (i.laterCommit
-      ? `This PR was opened by t0-ci-bot for an earlier failed run of ${code(i.run.headBranch)}, and updated for ${runLink} of ${code(i.run.workflow ?? "CI")} on its later commit ${code(i.run.headSha.slice(0, 12))}: the branch now holds that commit and a fix validated on it, in place of the earlier commit's.`
+      ? `This PR was opened by t0-ci-bot for an earlier failed run of ${code(i.run.headBranch)}, and updated for ${runLink} of ${code(i.run.workflow ?? "CI")} on its later commit ${code(i.run.headSha.slice(0, 12))}: the branch now holds that commit and a fix validated on it, in place of the earlier commit's${replacedRuns(i)}.`
       : `This PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).`) +
       (i.repairAttempt > 1 ? ` This is repair attempt ${i.repairAttempt}: CI failed on the previous version of this branch.` : ""),
     ``,
@@ -220,6 +226,11 @@ export function renderCombinedPrTitle(fixes: Array<PrBodyInput | LostFix>): stri
   const branch = fixes.find((f): f is PrBodyInput => !("lost" in f))?.run.headBranch;
   return redact(`ci-bot: fix ${what}${branch ? ` on ${branch}` : ""} (runs ${fixes.map((f) => f.run.id).join(", ")})`).slice(0, 200);
 }
+
+const replacedRuns = (i: Pick<PrBodyInput, "replaces">) => {
+  const r = i.replaces ?? [];
+  return r.length > 1 ? ` fixes of runs ${r.slice(0, -1).join(", ")} and ${r.at(-1)}` : "";
+};
 
 const FEEDBACK = [
   `### Feedback`,

@@ -3,11 +3,14 @@ import type { FailureContext } from "../../src/core/failure-context.js";
 import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import type { ApplyAndValidateResult } from "../../src/pipeline/stages/apply-and-validate.js";
+import { permanent } from "../../src/core/errors.js";
+import type { Stage } from "../../src/pipeline/stage.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import { markPrText } from "../../src/pr/pr-text-mark.js";
 import { makeDelivery } from "../helpers/make-job.js";
-import { validatedResults } from "./fix-loop-fixtures.js";
-import { PRIOR, fixLoopSuite, laterCommitOfPr, type FixLoop } from "./fix-loop-setup.js";
+import { slugPatch, validatedResults } from "./fix-loop-fixtures.js";
+import { INFERENCE2, PRIOR, fixLoopSuite, laterCommitOfPr, type FixLoop } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
 
@@ -97,5 +100,58 @@ describe("a fix PR holding several workflows' fixes says what each is and how it
     expect(pr.body).toContain("### Fix 1 of 2: [run 556");
     expect(pr.body).not.toContain("run 555");
     expect(pr.body).toContain(`validated locally on its own on \`${sha.slice(0, 12)}\``);
+  });
+});
+
+describe("a fix PR's text after a repair or a later commit is that of what its branch holds", () => {
+  /** A repair answering with another fix (INFERENCE2), validated, or refused by validation when `refuse`. */
+  const repairOf = (refuse = false) => {
+    const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: await result(j) }) });
+    const propose = stage("propose-patch", (j) => ({ ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: slugPatch('"-".join(w for w in words)'), confidence: 0.7, files: ["slug.py"] }, inferenceId: INFERENCE2 }));
+    const validate = stage("apply-and-validate", (j) => {
+      if (refuse) throw permanent("patch_refused", "the repair's patch was refused");
+      return validatedResults(j)["apply-and-validate"];
+    });
+    return createRepairFix(propose, validate);
+  };
+
+  test("repaired, then another workflow's fix stacked: the first fix is the repair's, with its evidence", async () => {
+    const s = await setup({ pullRequests: [7], repair: repairOf() });
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    expect(s.gh.pulls[0]!.body).toContain("This is repair attempt 2: CI failed on the previous version of this branch.");
+    await openPr(s, await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check ." }));
+    const body = s.gh.pulls[0]!.body;
+    expect(body).toContain("### Fix 1 of 2: [run 555 (attempt 1)](https://github.com/octo/slug/actions/runs/555) of `tests` (repair attempt 2: CI failed on an earlier version of it)\n\n#### What failed");
+    expect(body).toContain("#### Diagnosis\nhyphens, lazily\n");
+    expect(body).toContain(`inference \`${INFERENCE2}\``);
+  });
+
+  test("a repair that failed validation, then another workflow's fix stacked: the first fix's evidence is not taken from the failed attempt", async () => {
+    const s = await setup({ pullRequests: [7], repair: repairOf(true) });
+    await s.run();
+    const first = s.gh.branches.get("ci-bot/fix-555")!;
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    expect(s.gh.branches.get("ci-bot/fix-555")).toBe(first);
+    // The branch's head is still the first fix's commit: another workflow's fix goes on top of it.
+    await openPr(s, await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check ." }));
+    const body = s.gh.pulls[0]!.body;
+    expect(body).toContain(`### Fix 1 of 2: [run 555](https://github.com/octo/slug/actions/runs/555) of \`tests\`\n\nThe bot no longer keeps this fix's record (a later attempt's replaced it, or its job was removed): it changed \`slug.py\` in commit \`${first.slice(0, 12)}\``);
+    expect(body).not.toContain("hyphens, lazily");
+  });
+
+  test("brought to a later commit after another workflow's fix was stacked: the body and commit name both fixes it replaces", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.run();
+    await openPr(s, await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check ." }));
+    const { job: later } = await laterCommitOfPr(s, { runId: 557 });
+    await openPr(s, later);
+    const pr = s.gh.pulls[0]!;
+    expect(pr.title).toBe("ci-bot: fix pytest / Run tests on feature/slug (run 557)");
+    expect(pr.body).toContain("the branch now holds that commit and a fix validated on it, in place of the earlier commit's fixes of runs 555 and 556.");
+    expect(lastCommitMessage(s)).toContain("with the fix validated on it in place of the earlier commit's fixes of runs 555 and 556.");
+    expect(s.gh.filesAt("ci-bot/fix-555")["pyproject.toml"]).toBeUndefined();
   });
 });
