@@ -28,7 +28,13 @@ export interface PrBodyInput {
    */
   laterCommit?: boolean;
   /**
-   * With `laterCommit`, the runs whose fixes the branch held before, when several (another workflow's was
+   * The fix PR was opened for an earlier run of the same commit failing the same way (a branch push failing
+   * other tests), and this fix replaces the one it held (planned on the commit alone): the PR says it was
+   * updated for this run, not opened for it.
+   */
+  sameCommit?: boolean;
+  /**
+   * With `sameCommit`, the runs whose fixes the branch held before; with `laterCommit`, the runs whose fixes the branch held before, when several (another workflow's was
    * stacked on the earlier commit's): the merge replaces them all, and the PR names them, so nobody takes
    * the other workflow's fix for still being there.
    */
@@ -127,6 +133,7 @@ export function renderCommitMessage(i: PrBodyInput): string {
   return redact(
     noIssueRefs(
       `${renderPrTitle(i)}\n\n` +
+        (i.sameCommit ? `Replaces the ${replacedFixes(i)} on this branch with one validated on the same commit (${i.run.headSha.slice(0, 12)}) for run ${i.run.id}.\n\n` : "") +
         (i.laterCommit ? `Brings this branch to ${i.run.headBranch} at ${i.run.headSha.slice(0, 12)}, a later commit failing the same way, with the fix validated on it in place of the earlier commit's${replacedRuns(i)}.\n\n` : "") +
         `Why: ${first}\n\nChanged:\n${files}\n\n` +
         `Validated locally: ${i.validation.commands.filter((c) => c.phase === "validate").map((c) => oneLine(c.command)).join("; ") || "(none)"} ` +
@@ -145,7 +152,9 @@ export function renderPrBody(i: PrBodyInput): string {
   const body = [
     `## 🤖 Automated fix for a failed CI run`,
     ``,
-    (i.laterCommit
+    (i.sameCommit
+      ? `This PR was opened by t0-ci-bot for an earlier failed run of ${code(i.run.headBranch)} on ${code(i.run.headSha.slice(0, 12))}, and updated for ${runLink} of ${code(i.run.workflow ?? "CI")}, failing the same way on that commit: the branch now holds a fix validated on it, in place of the ${replacedFixes(i)}.`
+      : i.laterCommit
       ? `This PR was opened by t0-ci-bot for an earlier failed run of ${code(i.run.headBranch)}, and updated for ${runLink} of ${code(i.run.workflow ?? "CI")} on its later commit ${code(i.run.headSha.slice(0, 12))}: the branch now holds that commit and a fix validated on it, in place of the earlier commit's${replacedRuns(i)}.`
       : `This PR was opened by t0-ci-bot for ${runLink} of ${code(i.run.workflow ?? "CI")} on ${code(i.run.headBranch)} (${code(i.run.headSha.slice(0, 12))}).`) +
       (i.repairAttempt > 1 ? ` This is repair attempt ${i.repairAttempt}: CI failed on the previous version of this branch.` : ""),
@@ -230,6 +239,12 @@ export function renderCombinedPrTitle(fixes: Array<PrBodyInput | LostFix>): stri
 const replacedRuns = (i: Pick<PrBodyInput, "replaces">) => {
   const r = i.replaces ?? [];
   return r.length > 1 ? ` fixes of runs ${r.slice(0, -1).join(", ")} and ${r.at(-1)}` : "";
+};
+
+/** The fixes a same-commit update replaced, by run: "fix of run 555", "fixes of runs 555 and 556". */
+const replacedFixes = (i: Pick<PrBodyInput, "replaces">) => {
+  const r = i.replaces ?? [];
+  return r.length === 0 ? "earlier fix" : r.length === 1 ? `fix of run ${r[0]}` : `fixes of runs ${r.slice(0, -1).join(", ")} and ${r.at(-1)}`;
 };
 
 const FEEDBACK = [

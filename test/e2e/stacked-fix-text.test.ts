@@ -10,7 +10,7 @@ import { createRepairFix } from "../../src/pipeline/stages/repair-fix.js";
 import { markPrText } from "../../src/pr/pr-text-mark.js";
 import { makeDelivery } from "../helpers/make-job.js";
 import { slugPatch, validatedResults } from "./fix-loop-fixtures.js";
-import { INFERENCE2, PRIOR, fixLoopSuite, laterCommitOfPr, type FixLoop } from "./fix-loop-setup.js";
+import { INFERENCE2, PRIOR, fixLoopSuite, laterCommitOfPr, sharedOntoFixPr, type FixLoop } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
 
@@ -153,5 +153,18 @@ describe("a fix PR's text after a repair or a later commit is that of what its b
     expect(pr.body).toContain("the branch now holds that commit and a fix validated on it, in place of the earlier commit's fixes of runs 555 and 556.");
     expect(lastCommitMessage(s)).toContain("with the fix validated on it in place of the earlier commit's fixes of runs 555 and 556.");
     expect(s.gh.filesAt("ci-bot/fix-555")["pyproject.toml"]).toBeUndefined();
+  });
+});
+
+describe("a fix PR whose fix another run's job replaced on the same commit", () => {
+  test("a branch push failing other tests the same way: the PR says it was updated for that run, its fix in place of the earlier one", async () => {
+    const s = await setup({ pullRequests: [] });
+    await s.run();
+    await sharedOntoFixPr(s);
+    const pr = s.gh.pulls[0]!;
+    expect(pr.body).toContain("This PR was opened by t0-ci-bot for an earlier failed run of `feature/slug` on `aaaaaaaaaaaa`, and updated for [run 556 (attempt 1)](");
+    expect(pr.body).toContain(" of `tests`, failing the same way on that commit: the branch now holds a fix validated on it, in place of the fix of run 555.");
+    expect(pr.body).not.toContain("This PR was opened by t0-ci-bot for [run 556");
+    expect(lastCommitMessage(s)).toContain("\n\nReplaces the fix of run 555 on this branch with one validated on the same commit (aaaaaaaaaaaa) for run 556.\n\nWhy: ");
   });
 });

@@ -257,13 +257,16 @@ async function fixCommitPlan(job: Job, deps: Deps, ctx: StageContext, branch: st
   // A push or pull_request path filter sees the PR's whole diff: every fix's files, not this commit's alone.
   const onBranch = stacking ? [...new Set([...sibling.files, ...files.map((f) => f.path)])].map((path) => ({ path })) : files;
   const held = stacking ? await heldFixes(deps.store, sibling.jobId, job, (other) => noCiOnFix(other, ws.dir, branch, onBranch, ctx)) : [];
-  // Brought to a later commit, the branch drops every fix it held (the merge is that commit and this fix).
-  const replaced = laterCommit ? (await heldFixes(deps.store, sibling.jobId, job)).map((f) => f.run.id) : [];
+  // Brought to a later commit, or given the same failure's fix planned on the commit alone, the branch
+  // drops every fix it held: the PR names them.
+  const sameCommit = sibling?.kin === "same failure";
+  const replaced = laterCommit || sameCommit ? (await heldFixes(deps.store, sibling.jobId, job)).map((f) => f.run.id) : [];
   const input: PrBodyInput = {
     ...prBodyInput(job, attempt),
     ...(await noCiOnFix(job, ws.dir, branch, onBranch, ctx)),
     ...(laterCommit ? { laterCommit } : {}),
-    ...(replaced.length > 1 ? { replaces: replaced } : {}),
+    ...(sameCommit ? { sameCommit } : {}),
+    ...(replaced.length > (sameCommit ? 0 : 1) ? { replaces: replaced } : {}),
     ...(held.length ? { stackedOn: held.map((f) => f.run.id) } : {}),
   };
   const all = [...held, input];
