@@ -168,3 +168,25 @@ describe("a fix PR whose fix another run's job replaced on the same commit", () 
     expect(lastCommitMessage(s)).toContain("\n\nReplaces the fix of run 555 on this branch with one validated on the same commit (aaaaaaaaaaaa) for run 556.\n\nWhy: ");
   });
 });
+
+describe("the fix PR's 'CI failed' comment on a commit another job put there", () => {
+  test("CI failing on another workflow's fix stacked on the PR's: the comment says what that commit is, not 'a later commit'", async () => {
+    const s = await setup({ pullRequests: [7], repair: async () => ({ ok: true }) });
+    await s.run();
+    await openPr(s, await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check ." }));
+    await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!, 901));
+    await s.run();
+    const comment = s.gh.comments.get(100)![0]!.body;
+    expect(comment).not.toContain("on a later commit");
+    expect(comment).toContain("the commit adds job job-556's fix of another workflow's failure of the same commit (run 556) on top of this PR's fix; each was validated alone, and the bot does not repair them together.");
+  });
+
+  test("CI failing on the same failure's fix of the same commit: not called a later commit's", async () => {
+    const s = await setup({ pullRequests: [], repair: async () => ({ ok: true }) });
+    await s.run();
+    const shared = await sharedOntoFixPr(s);
+    await s.deliver("workflow_run", s.fixRun("failure", shared, 901));
+    await s.run();
+    expect(s.gh.comments.get(100)![0]!.body).toContain("the commit is the fix of job second-job (the same failure, on the same commit), which this job does not repair.");
+  });
+});

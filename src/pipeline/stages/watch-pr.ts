@@ -25,7 +25,7 @@ import { recordTimelineDraftChanges } from "../record-timeline-draft-changes.js"
 import { CHECK_REPO_CONFIG, type CheckRepoConfigResult, readRepoConfig } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { fetchRunLogs } from "./fetch-logs.js";
-import { botCommits, fixBranchCommit, type OpenPullRequestResult, proposalOnBranch, prRecordOf, pushedByThisRepair, repairProposalCommitted, repairStateOf, type RepairState } from "./open-pull-request-result.js";
+import { botCommits, fixBranchCommit, type OpenPullRequestResult, proposalOnBranch, prRecordOf, pushedByThisRepair, repairProposalCommitted, repairStateOf, type RepairState, type SharedCommit } from "./open-pull-request-result.js";
 
 export interface WatchPrResult {
   handled: string[];
@@ -123,6 +123,21 @@ async function catchUpAfterRetry(job: Job, deps: Deps, ctx: StageContext): Promi
   return deps.store.updateJob(job.id, (j) => void delete j.reconcileOnResume);
 }
 
+/**
+ * Why a red commit another job put on the PR gets no repair, as the "CI failed" comment says it: what that
+ * commit is (another workflow's fix stacked on this one, or the same failure's fix replacing it), by that
+ * job's failure and commit. A job past retention is named by the commit alone.
+ */
+async function sharedCommitWhy(job: Job, deps: Pick<Deps, "store">, shared: SharedCommit): Promise<string> {
+  const other = await deps.store.getJob(shared.jobId);
+  if (other && other.fingerprint !== job.fingerprint) {
+    const run = shared.runId ?? other.run.id;
+    return `the commit adds job ${shared.jobId}'s fix of another workflow's failure of the same commit (run ${run}) on top of this PR's fix; each was validated alone, and the bot does not repair them together`;
+  }
+  const where = shared.headSha === undefined ? "" : shared.headSha === job.run.headSha ? ", on the same commit" : ", on a later commit";
+  return `the commit is the fix of job ${shared.jobId} (the same failure${where}), which this job does not repair`;
+}
+
 async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w: GitHubWriteClient | undefined, open: OpenPullRequestResult, heardEv: Extract<PrEvent, { kind: "ci" }>, repair: RepairFn): Promise<string> {
   // A repair's commit whose PR update is still being retried (or never will be: the PR closed), and an
   // earlier attempt's commit a repair replaced: their CI is the only verdict those inferences get.
@@ -213,7 +228,7 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
   // This job's workspace and context are its own, older, failing commit: a repair's whole files would undo
   // the later job's fix rather than build on it.
   let why =
-    shared ? `the commit is the fix of job ${shared.jobId} (the same failure, on a later commit), which this job does not repair`
+    shared ? await sharedCommitWhy(job, deps, shared)
     : failed !== undefined ? `repair attempt ${open.repairAttempt + 1} failed: ${failed}`
     : `no repair attempts left (max_repair_attempts: ${config.max_repair_attempts})`;
   const repairable = !shared && failed === undefined && repairsDone < config.max_repair_attempts;
