@@ -187,7 +187,7 @@ export function renderCombinedPrBody(fixes: Array<PrBodyInput | LostFix>): strin
   // The tails share the body's room: many fixes each with a long tail would be cut at GitHub's limit.
   const tailLines = Math.max(5, Math.floor(TAIL_LINES / n));
   const silent = fixes.some((f) => !("lost" in f) && f.noCi);
-  const overridden = fixes.flatMap((f, k) => ("lost" in f || !f.overrides.length ? [] : [`fix ${k + 1}: ${f.overrides.join(", ")}`]));
+  const overridden = fixes.flatMap((f, k) => ("lost" in f || !f.overrides.length ? [] : [`fix ${k + 1}: ${f.overrides.map(code).join(", ")}`]));
   const opened = !("lost" in first!) && first!.laterCommit
     ? `This PR was opened by t0-ci-bot for an earlier failed run of ${branch}, and brought to its later commit ${sha}.`
     : `This PR was opened by t0-ci-bot for a failed run of ${branch} at ${sha}.`;

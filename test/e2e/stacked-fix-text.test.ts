@@ -48,7 +48,7 @@ describe("a fix PR holding several workflows' fixes says what each is and how it
   test("another workflow's fix committed onto the PR: the body lists both fixes, each with its own evidence, validated apart", async () => {
     const s = await setup({ pullRequests: [7] });
     await s.run();
-    const lint = await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check .", overrides: ["allow.workflow_edits: .github/workflows/lint.yml"] });
+    const lint = await otherWorkflowJob(s, { runId: 556, workflow: "lint", patch: LINT_PATCH, file: "pyproject.toml", command: "ruff check .", overrides: ["workflow_edits"] });
     await openPr(s, lint);
     expect((await s.store.getJob(lint.id))!.history.at(-1)?.note).toBe(`fix went onto PR #100 of job ${s.job.id} (same commit, another workflow)`);
     const pr = s.gh.pulls[0]!;
@@ -57,8 +57,8 @@ describe("a fix PR holding several workflows' fixes says what each is and how it
     // Nothing reads as if the tree on the branch was validated as a whole, and the override shows.
     expect(pr.body).toContain("Each fix was validated locally on its own on `aaaaaaaaaaaa`, never together");
     expect(pr.body).not.toContain("No safety rule was overridden");
-    expect(pr.body).toContain("⚠️ Safety rules overridden on this PR (allowed by `.github/ci-bot.yml`): fix 2: allow.workflow_edits: .github/workflows/lint.yml.");
-    expect(pr.body).toContain("⚠️ allow.workflow_edits: .github/workflows/lint.yml (allowed by `.github/ci-bot.yml`)");
+    expect(pr.body).toContain("⚠️ Safety rules overridden on this PR (allowed by `.github/ci-bot.yml`): fix 2: `workflow_edits`.");
+    expect(pr.body).toContain("⚠️ workflow_edits (allowed by `.github/ci-bot.yml`)");
     expect(pr.body).toContain("| validate | `python -m pytest -q` | exit 0 |");
     expect(pr.body).toContain("| validate | `ruff check .` | exit 0 |");
     expect(lastCommitMessage(s)).toMatchSnapshot("commit message");
