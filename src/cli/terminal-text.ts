@@ -1,3 +1,5 @@
+import { escapeRawInJson } from "../core/escape-raw-in-json.js";
+
 /**
  * Text for the operator's terminal. What the CLI prints comes from untrusted places (CI log lines, test and
  * branch names, PR titles, model output, GitHub's answers), and a terminal acts on what it is sent: ESC and
@@ -15,8 +17,6 @@
 const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // eslint-disable-next-line no-control-regex
 const CONTROL_BUT_LAYOUT = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// What JSON.stringify leaves raw: it escapes C0 (and `"`, `\`), not DEL, C1, the separators or bidi controls.
-const JSON_RAW = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
@@ -41,5 +41,5 @@ export function terminalText(text: string): string {
  * character to any JSON reader: `jq` and JSON.parse get exactly the stored value, a terminal gets no control.
  */
 export function terminalJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2).replace(JSON_RAW, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}\n`;
+  return `${escapeRawInJson(JSON.stringify(value, null, 2))}\n`;
 }

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { underFileSizeLimit } from "../../test/helpers/under-file-size-limit.js";
+import { createLogger } from "./logger.js";
 
 describe("createLogger's stdout", () => {
   let dir: string;
@@ -30,4 +31,12 @@ describe("createLogger's stdout", () => {
     expect(notices).toEqual([expect.stringMatching(/^t0-ci-bot: log lines cannot be written to stdout \(EFBIG: file too large, write\); up to 16 MB of them wait .*; free space where stdout goes/)]);
     expect(readFileSync(out, "utf8").length).toBeLessThanOrEqual(4096);
   }, 60_000);
+
+  test("a line's control and bidi characters are written as \\uXXXX: a console shows them, it does not act on them", () => {
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (l: string) => void lines.push(l) } });
+    logger.info({ test: "adds \u202eevil\u202c", csi: "\u009b2J" }, "a test name from a CI log");
+    expect(lines[0]).not.toMatch(/[\u009b\u202e\u202c]/);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ test: "adds \u202eevil\u202c", csi: "\u009b2J" });
+  });
 });

@@ -1,18 +1,20 @@
 import { writeSync } from "node:fs";
 import pino, { type DestinationStream } from "pino";
 import type { Logger } from "./ports/logger.js";
+import { escapeRawInJson } from "./escape-raw-in-json.js";
 import { redactJsonLine } from "./redact.js";
 
 /**
  * Structured JSON logs. Every line passes through `redactJsonLine` (`redact`, reading JSON escapes as such)
- * on its way out, so a token that slips into an error message or a payload never reaches the log sink.
+ * on its way out, so a token that slips into an error message or a payload never reaches the log sink, and
+ * through escapeRawInJson, so a CI log's or a model's control and bidi characters reach the console escaped.
  */
 export function createLogger(opts: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger & pino.Logger {
   return pino(
     {
       name: opts.name ?? "t0-ci-bot",
       level: opts.level ?? "info",
-      hooks: { streamWrite: (s: string) => redactJsonLine(s) },
+      hooks: { streamWrite: (s: string) => escapeRawInJson(redactJsonLine(s)) },
       serializers: { err: pino.stdSerializers.err },
     },
     opts.destination ?? stdoutDestination(),

@@ -130,6 +130,19 @@ describe("admin API", () => {
     expect(((await (await fetch(`${h.url}/jobs`, { headers: auth })).json()) as any).jobs[0]).not.toHaveProperty("patchTries");
   });
 
+  test("GET /jobs/:id: control and bidi characters of stored text go out as \\uXXXX, the same value to a JSON reader", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    const [job] = await h.store.listJobs();
+    // A CI log's 8-bit CSI and a right-to-left override that would show `evil` reversed in a terminal.
+    const note = "tests failed \u009b31m at \u202elive\u202c \u2028 next";
+    await h.store.updateJob(job!.id, (j) => void j.history.push({ at: j.updatedAt, state: j.state, note }));
+    const text = await (await fetch(`${h.url}/jobs/${job!.id}`, { headers: auth })).text();
+    expect(text).not.toMatch(/[\u009b\u202e\u202c\u2028]/);
+    expect(text).toContain("\\u202elive\\u202c");
+    expect(JSON.parse(text).history.at(-1).note).toBe(note);
+  });
+
   test("/readyz (open to anyone) redacts a dependency's error, which can quote its URL with the password", async () => {
     h = await startHarness();
     h.deps.queue.ping = async () => {
