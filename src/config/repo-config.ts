@@ -39,11 +39,12 @@ export const repoConfigSchema = z
         or_true: z.boolean().default(false),
         lower_thresholds: z.boolean().default(false),
         read_secrets: z.boolean().default(false),
+        hidden_text: z.boolean().default(false),
       })
       .strict()
       .default({
         workflow_edits: false, skip_tests: false, delete_tests: false, weaken_assertions: false,
-        continue_on_error: false, or_true: false, lower_thresholds: false, read_secrets: false,
+        continue_on_error: false, or_true: false, lower_thresholds: false, read_secrets: false, hidden_text: false,
       }),
     max_repair_attempts: z.number().int().min(0).max(5).default(1),
     /** Extra proposals, before any PR, after a patch the policy refused or that did not validate. */

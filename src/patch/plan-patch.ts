@@ -11,6 +11,7 @@ import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing, hasTestMarkers, type Finding } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
 import { filesUnder } from "./files-under.js";
+import { findHiddenText } from "./hidden-text.js";
 import { findMaskedText } from "./masked-text.js";
 import { mochaFindingsBelow, NAMES_MOCHA } from "./mocha-findings-below.js";
 import { MOCHA_RC_ORDER, mochaReads } from "./mocha-reads.js";
@@ -151,7 +152,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     return refuse({ rule: "too_many_lines", reason: `the patch changes ${totalLines} lines, over limits.max_lines (${maxLines}); ask for a smaller fix or raise the limit in .github/ci-bot.yml` });
   }
 
-  // 3. Green-washing, workflow and secret-read rules, each overridable by its allow.* key.
+  // 3. Green-washing, workflow, secret-read and hidden-text rules, each overridable by its allow.* key.
   const overrideDetails: Override[] = [];
   /** Findings the repository's allow.* keys permit are kept as overrides; the first one they do not is returned. */
   const allowedOrRefused = <F extends Override>(findings: F[]): F | undefined => {
@@ -174,7 +175,7 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const before = data === null ? null : data.toString("utf8");
     const masked = findMaskedText(fp, before);
     if (masked) return refuse(masked);
-    const refused = allowedOrRefused([...findGreenwashing(fp, before), ...findSecretEnvReads(fp, before)]);
+    const refused = allowedOrRefused([...findGreenwashing(fp, before), ...findSecretEnvReads(fp, before), ...findHiddenText(fp, before)]);
     if (refused) return refuse(refused);
   }
 

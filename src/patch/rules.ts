@@ -29,6 +29,7 @@ export const RULES: Record<RuleId, { overridableBy?: AllowKey; summary: string }
   continue_on_error: { overridableBy: "continue_on_error", summary: "lets a failing CI step pass (continue-on-error)" },
   or_true: { overridableBy: "or_true", summary: "swallows a command's failure (|| true, set +e)" },
   lower_thresholds: { overridableBy: "lower_thresholds", summary: "lowers coverage/lint thresholds or suppresses checks (a lint rule or TypeScript check turned off, a file excluded from tsc, a Gradle lint task told to ignore failures)" },
+  hidden_text: { overridableBy: "hidden_text", summary: "adds text that reads differently from what it does: a bidirectional control (Trojan Source), an invisible, tag or variation character, a raw control character, or an identifier mixing Latin letters with Cyrillic or Greek look-alikes" },
   read_secrets: { overridableBy: "read_secrets", summary: "reads an environment variable named like a secret (a token, password, API or private key) or an Actions secret, which CI on the fix branch would hand it" },
 };
 

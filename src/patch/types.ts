@@ -54,7 +54,8 @@ export type RuleId =
   | "continue_on_error"
   | "or_true"
   | "lower_thresholds"
-  | "read_secrets";
+  | "read_secrets"
+  | "hidden_text";
 
 export type AllowKey = keyof RepoConfig["allow"];
 

@@ -92,7 +92,7 @@ describe("planPatch", () => {
     ["a Docker Hub token in a Makefile", "Makefile", ["+\techo dckr_pat_2b3e36beeb386dfdaacb9b46004 | docker login -u octo --password-stdin"], "docker-token"],
   ])("%s is refused as secret, with no allow key to pass it", async (_name, file, added, kind) => {
     const diff = [`--- /dev/null`, `+++ b/${file}`, `@@ -0,0 +1,${added.length} @@`, ...added].join("\n") + "\n";
-    const everything = configWith(["workflow_edits", "delete_tests", "skip_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds", "read_secrets"]);
+    const everything = configWith(["workflow_edits", "delete_tests", "skip_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds", "read_secrets", "hidden_text"]);
     const r = await applyPatch(diff, sb.repo, { config: everything, dryRun: true });
     expect(r).toMatchObject({ ok: false, refusal: { rule: "secret", file, reason: expect.stringContaining(`(${kind})`) } });
     if (!r.ok) expect(JSON.stringify(r.refusal)).not.toContain(PLANTED.installation);

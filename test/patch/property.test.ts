@@ -82,7 +82,7 @@ describe("applyPatch safety properties", () => {
       fc.asyncProperty(patchArb, fc.boolean(), async (sections, allowAll) =>
         withSandbox(async (sb) => {
           const before = await snapshotTree(sb.top);
-          const allow = allowAll ? ["workflow_edits", "skip_tests", "delete_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds", "read_secrets"] : [];
+          const allow = allowAll ? ["workflow_edits", "skip_tests", "delete_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds", "read_secrets", "hidden_text"] : [];
           const result = await applyPatch(render(sections, sb.outside), sb.repo, { config: configWith(allow) });
           const after = await snapshotTree(sb.top);
           // Outside the repo and inside .git: identical whatever happened.
