@@ -167,6 +167,35 @@ describe("PR body template", () => {
     expect(renderCommitMessage(input({ run: { ...input().run, url: undefined } }))).toContain("Failing run: run 555");
   });
 
+  // A prompt-injected model can write text that reads differently from what it says (Trojan Source) or carries
+  // what nobody sees: every place its words are published shows those characters as escapes.
+  test.each<[string, string, string]>([
+    ["a right-to-left override", "The check \u202ereversed\u202c fails.", "The check \\u202ereversed\\u202c fails."],
+    ["an isolate", "Run \u2066tests\u2069 again.", "Run \\u2066tests\\u2069 again."],
+    ["a zero-width space and a word joiner of its own", "Call is\u200bAdmin, and @\u2060x.", "Call is\\u200bAdmin, and @\\u2060x."],
+    ["tag characters", `See docs.${String.fromCodePoint(0xe0069, 0xe0067)}`, "See docs.\\u{e0069}\\u{e0067}"],
+    ["a terminal escape and a bell", "Output \u001b[2Kcleared\u0007.", "Output \\u001b[2Kcleared\\u0007."],
+  ])("model text holding %s shows it escaped in the PR, commit and comments", (_name, diagnosis, shown) => {
+    const texts = {
+      body: renderPrBody(input({ diagnosis })),
+      commit: renderCommitMessage(input({ diagnosis })),
+      comment: renderFixComment("<!-- m -->", undefined, { number: 9 }, input({ diagnosis })),
+      ciFailed: renderCiFailedComment("<!-- m -->", { conclusion: "failure", runId: 7, why: diagnosis, draft: true }),
+      tries: renderPrBody(input({ earlierTries: [{ code: "patch_refused", rule: "skip_tests", reason: diagnosis, file: "a.py" }] })),
+    };
+    for (const [where, text] of Object.entries(texts)) {
+      expect([where, text]).toEqual([where, expect.stringContaining(shown)]);
+      // The bot's own word joiner after `@` stays: it is what keeps a mention quiet.
+      expect([where, text.replace(/@\u2060/g, "@")]).not.toEqual([where, expect.stringMatching(/[\u202a-\u202e\u2066-\u2069\u200b\u2060\x07\x1b]|[\u{e0000}-\u{e007f}]/u)]);
+    }
+  });
+
+  test("emoji, their joiners and text in other scripts are shown as written", () => {
+    const diagnosis = "The 👨\u200d👩\u200d👧 fixture ⚠️ expects \"你好\", \"مرحبا\", \"שלום\" and \"می\u200cخواهم\".";
+    expect(renderPrBody(input({ diagnosis }))).toContain(diagnosis);
+    expect(renderCommitMessage(input({ diagnosis }))).toContain(diagnosis);
+  });
+
   // A multi-line `run:` script in the failing step: a blank line ended the code span and the rest was Markdown.
   test("a multi-line command stays one code span, in the list and in the table", () => {
     const command = "npm ci\n\n@octocat please merge | <b>now</b>\nnpm test";

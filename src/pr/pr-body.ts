@@ -1,3 +1,4 @@
+import { showHiddenChars } from "../core/hidden-chars.js";
 import { redact, redactHead } from "../core/redact.js";
 import type { FailedTry } from "../pipeline/stages/patch-retries-result.js";
 
@@ -100,10 +101,15 @@ function contained(s: string): string {
   const opened = /^(```|~~~)/m.exec(parts.filter((_, i) => i % 2 === 0).join(""));
   return opened ? `${out}\n${opened[1]}` : out;
 }
-/** `quiet` for plain text (a commit message), where an HTML entity is not read as one. */
+/**
+ * `quiet` for plain text (a commit message), where an HTML entity is not read as one. Every word of the model's
+ * that is published passes here, so it is also where the characters that make text read differently from what
+ * it is (bidi controls, invisible, tag and control characters: src/core/hidden-chars.ts) are shown as escapes,
+ * before the word joiners this adds itself.
+ */
 const noIssueRefs = (s: string) =>
   noMentions(
-    s
+    showHiddenChars(s)
       .replace(/\b(close[sd]?|fix(?:e[sd])?|resolve[sd]?)(?=\s*:?\s+\S*(?:#|\/issues\/|\/pull\/|\bGH-\d))/gi, (k: string) => `${k[0]}\u2060${k.slice(1)}`)
       .replace(/(#|\bGH-)(?=\d)/gi, "$1\u2060"),
   );
