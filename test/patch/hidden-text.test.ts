@@ -48,6 +48,16 @@ describe("a patch adding hidden text", () => {
     }
   });
 
+  test("a refused file name is named escaped, as the PR's earlier tries show it", async () => {
+    const { diff, repo, cleanup } = await gitDiff({ before: { "README.md": "# app\n" }, after: { "README.md": "# app\n", "tests/test_\u202egnp.py": "X = 1\n" } });
+    try {
+      const r = await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true });
+      expect(r).toMatchObject({ ok: false, refusal: { rule: "hidden_text", file: "tests/test_\\u202egnp.py" } });
+    } finally {
+      await cleanup();
+    }
+  });
+
   const BIDI_FIXTURES = 'CASES = [\n    "abc\u202edef",\n    "x\u2066y\u2069",\n]\n';
   test.each<[string, Case]>([
     ["a line holding a bidi control moved below another", { before: { "tests/test_bidi.py": 'import x\n\nA = "\u202eabc"\nB = 1\n' }, after: { "tests/test_bidi.py": 'import x\n\nB = 1\nA = "\u202eabc"\n' } }],
@@ -60,6 +70,7 @@ describe("a patch adding hidden text", () => {
     ["whole Cyrillic and Greek words, and Greek letters naming maths", { before: { "app/calc.py": "A = 1\n" }, after: { "app/calc.py": 'A = 1\nRU = "привет мир"  # Москва\nEL = "καλημέρα"\nΔt = 0.1\nσ_x = 2 * Δt\n' } }],
     ["a tab-indented Go file and a page break between sections", { before: { "main.go": "package main\n\nfunc main() {}\n", "app/calc.py": "A = 1\n" }, after: { "main.go": "package main\n\nfunc main() {\n\tprintln(\"ok\")\n}\n", "app/calc.py": "A = 1\n\f\nB = 2\n" } }],
     ["a CRLF file edited with CRLF lines", { before: { "app/win.py": "A = 1\r\nB = 2\r\n" }, after: { "app/win.py": "A = 1\r\nC = 3\r\nB = 2\r\n" } }],
+    ["a fixture file whose name already holds a bidi control, edited", { before: { "tests/fixtures/\u202egnp.txt": "abc\n" }, after: { "tests/fixtures/\u202egnp.txt": "abc\ndef\n" } }],
     ["a line holding a hidden character removed", { before: { "app/auth.py": `${AUTH}# x\u200by\n` }, after: { "app/auth.py": AUTH } }],
   ])("%s is accepted", (_name, c) => expectAccepted(c));
 });
