@@ -11,8 +11,7 @@ import type { FilePatch, Hunk } from "./types.js";
  * another name than `admin`). A prompt-injected or confused model can write any of them, and review would
  * not catch it, so the patch is refused (allow.hidden_text lets it through).
  *
- * What the file already had passes: a line the patch removes and adds back (moved, re-indented lines compare
- * trimmed as other rules do not, so only exact moves), a character the file already held (a test fixture of
+ * What the file already had passes: a line the patch removes and adds back unchanged (moved), a character the file already held (a test fixture of
  * bidi controls, a Persian string with its ZWNJ), and the BOM at the start of a file that started with one.
  * Non-Latin text (CJK, Arabic, Hebrew words in a string or a comment) is text, not hidden: only the control
  * and invisible characters, and mixed-script identifiers, are refused. A line holding only form feeds (a page
@@ -49,13 +48,15 @@ export function findHiddenText(fp: FilePatch, before: string | null): Finding[] 
             `Write the line again without it; if the character is wanted in a string, write it as an escape (${escapeOf(hidden.codePoint)}), or allow hidden_text in .github/ci-bot.yml`,
         }];
       }
-      const mixed = mixedScriptToken(l.text);
-      if (mixed && !knownWords.includes(mixed.token)) {
+      const mixed = mixedScriptTokens(l.text).find((m) => !knownWords.includes(m.token));
+      if (mixed) {
+        const lookalike = mixed.letters.every((c) => LOOKALIKES[c]);
         return [{
           rule: "hidden_text",
           file: fp.path,
           hunk: h.header,
-          reason: `the patch adds the identifier "${mixed.token}" at ${fp.path} line ${at}, which mixes Latin letters with ${mixed.script} ones (${mixed.letters.map((c) => `${codePointName(c.codePointAt(0)!)} ${mixed.script.toUpperCase()} "${c}"`).join(", ")}) that look like Latin letters: it reads as "${toLatin(mixed.token)}" but is another name. ` +
+          reason: `the patch adds the identifier "${mixed.token}" at ${fp.path} line ${at}, which mixes Latin letters with ${mixed.script} ones (${mixed.letters.map((c) => `${codePointName(c.codePointAt(0)!)} ${mixed.script.toUpperCase()} "${c}"`).join(", ")})` +
+            (lookalike ? `, which look like Latin ones: it reads as "${toLatin(mixed.token)}" but is another name. ` : `: a name in two scripts is how a look-alike of another name is made. `) +
             `Write it in Latin letters only, or allow hidden_text in .github/ci-bot.yml`,
         }];
       }
@@ -109,17 +110,18 @@ const LOOKALIKES: Record<string, string> = {
 const toLatin = (token: string) => [...token].map((c) => LOOKALIKES[c] ?? c).join("");
 
 /**
- * The first identifier-like token mixing Latin letters with Cyrillic ones (no real name does), or with Greek
+ * The identifier-like tokens mixing Latin letters with Cyrillic ones (no real name does), or with Greek
  * letters that look like Latin ones: `Δt` and `σ_x` are how scientific code names things, `nοde` with a Greek
  * omicron is not. A word wholly in another script is a word.
  */
-function mixedScriptToken(text: string): { token: string; script: "Cyrillic" | "Greek"; letters: string[] } | undefined {
+function mixedScriptTokens(text: string): Array<{ token: string; script: "Cyrillic" | "Greek"; letters: string[] }> {
+  const found: Array<{ token: string; script: "Cyrillic" | "Greek"; letters: string[] }> = [];
   for (const [token] of text.matchAll(/[\p{L}\p{M}\p{N}_$]+/gu)) {
     if (!/\p{Script=Latin}/u.test(token)) continue;
     const cyrillic = token.match(/\p{Script=Cyrillic}/gu);
-    if (cyrillic) return { token, script: "Cyrillic", letters: [...new Set(cyrillic)] };
     const greek = token.match(/\p{Script=Greek}/gu)?.filter((c) => LOOKALIKES[c]);
-    if (greek?.length) return { token, script: "Greek", letters: [...new Set(greek)] };
+    if (cyrillic) found.push({ token, script: "Cyrillic", letters: [...new Set(cyrillic)] });
+    else if (greek?.length) found.push({ token, script: "Greek", letters: [...new Set(greek)] });
   }
-  return undefined;
+  return found;
 }
