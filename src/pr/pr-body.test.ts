@@ -190,6 +190,18 @@ describe("PR body template", () => {
     }
   });
 
+  // The repository's own text is no safer: a test can print a bidi override at run time from escapes, and a
+  // branch's workflow names its steps and commands.
+  test("command output, step names, commands and file paths holding hidden characters show them escaped", () => {
+    const body = renderPrBody(input({
+      failing: [{ job: "py\u202etest", step: "Run\u200b tests", command: "python -m pytest \u2066-q\u2069", exitCode: 1 }],
+      files: [{ path: "sl\u202eug.py", status: "modified", additions: 1, deletions: 1 }],
+      validation: { ...input().validation, outputTail: "test_\u202edesrever passed\n\u001b]0;title\u0007 2 passed\n" },
+    }));
+    expect(body).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b\x07\x1b]/);
+    for (const shown of ["py\\u202etest", "Run\\u200b tests", "\\u2066-q\\u2069", "sl\\u202eug.py", "test_\\u202edesrever passed", "\\u001b]0;title\\u0007"]) expect(body).toContain(shown);
+  });
+
   test("emoji, their joiners and text in other scripts are shown as written", () => {
     const diagnosis = "The 👨\u200d👩\u200d👧 fixture ⚠️ expects \"你好\", \"مرحبا\", \"שלום\" and \"می\u200cخواهم\".";
     expect(renderPrBody(input({ diagnosis }))).toContain(diagnosis);

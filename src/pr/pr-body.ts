@@ -115,9 +115,10 @@ const noIssueRefs = (s: string) =>
   );
 /**
  * Inline code kept on one line: a line break (a multi-line `run:` script) would end the span at a blank
- * line, or end a table row, and the rest would render as Markdown, mentions included.
+ * line, or end a table row, and the rest would render as Markdown, mentions included. What goes in comes from
+ * the repository (job, step, command, path), and shows its hidden characters as escapes as the model's words do.
  */
-const code = (s: string) => `\`${s.replace(/`/g, "'").replace(/\s*\r?\n\s*/g, " ⏎ ")}\``;
+const code = (s: string) => `\`${showHiddenChars(s.replace(/`/g, "'").replace(/\s*\r?\n\s*/g, " ⏎ "))}\``;
 /** Inline code in a table cell, where a `|` would start the next cell. */
 const cell = (s: string) => code(s).replace(/\|/g, "\\|");
 const exit = (c: { exitCode: number | null; timedOut: boolean }) => (c.timedOut ? "timed out" : `exit ${c.exitCode ?? "?"}`);
@@ -282,7 +283,7 @@ function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { cha
   const commands = i.validation.commands.length
     ? i.validation.commands.map((c) => `| ${c.phase} | ${cell(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
     : "| - | (no command ran) | - | - |";
-  const tail = i.validation.outputTail ? noMentions(i.validation.outputTail).split("\n").slice(-tailLines).join("\n").trimEnd() : "";
+  const tail = i.validation.outputTail ? noMentions(showHiddenChars(i.validation.outputTail)).split("\n").slice(-tailLines).join("\n").trimEnd() : "";
   const ev = i.validation.evidence;
   return [
     `${h} What failed`,
