@@ -11,9 +11,7 @@ import { proposePatchStage } from "../../src/pipeline/stages/propose-patch.js";
 import { rerunFlakyStage } from "../../src/pipeline/stages/rerun-flaky.js";
 import { FakeClock } from "../fakes/fake-clock.js";
 import { apiRef, githubApiMock, githubOpenApi, type GitHubApiMock } from "../helpers/github-api.js";
-import { makeDelivery } from "../helpers/make-job.js";
-import { validatedResults } from "./fix-loop-fixtures.js";
-import { PRIOR, fixLoopSuite, type FixLoop } from "./fix-loop-setup.js";
+import { PRIOR, fixLoopSuite, laterJob, type FixLoop } from "./fix-loop-setup.js";
 
 /**
  * The dry run makes the read-only checks the real run makes before it writes, from the same code, and says
@@ -54,25 +52,6 @@ async function dryRun(s: FixLoop, deps: Deps, job: Job, stage: Stage = openPullR
   return { result: j.results[stage.name] as Record<string, unknown>, note: j.history.at(-1)?.note, state: j.state, error: j.error };
 }
 
-/** Another job of the repository, its patch validated, at open-pull-request (recorded, not run). */
-async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; headSha?: string } = {}): Promise<Job> {
-  const first = await s.get();
-  const job: Job = {
-    ...first,
-    id: `job-${runId}`,
-    key: `1296269:${runId}`,
-    fingerprint: over.fingerprint ?? first.fingerprint,
-    run: { ...s.job.run, id: runId, headBranch: over.branch ?? s.job.run.headBranch, headSha: over.headSha ?? s.job.run.headSha, pullRequests: [] },
-    state: "testing",
-    completedStages: [...PRIOR],
-    waitingFor: undefined,
-    history: [],
-    feedback: [],
-  };
-  job.results = validatedResults(job);
-  await s.store.recordIntake(makeDelivery(job), "{}", job);
-  return job;
-}
 
 /** A PR as GitHub lists it (GET /pulls?head=...). */
 const apiPull = (number: number, branch: string, state: "open" | "closed", over: Record<string, unknown> = {}) => ({

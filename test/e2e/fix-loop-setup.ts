@@ -168,3 +168,29 @@ export function fixLoopSuite(): (opts?: FixLoopOptions) => ReturnType<typeof set
     return s;
   };
 }
+
+/**
+ * Another job at open-pull-request, its patch validated: run `runId` on `branch` (the first job's branch and
+ * failure fingerprint unless told), failing `tests` and proposing `patch` when given, under the repository's
+ * name `renamed` (the same repository id) when given. Not run yet.
+ */
+export async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: string[]; headSha?: string; patch?: string; renamed?: string } = {}): Promise<Job> {
+  const first = await s.get();
+  const [owner, name] = (over.renamed ?? first.repo.fullName).split("/") as [string, string];
+  const job: Job = {
+    ...first,
+    repo: { ...first.repo, owner, name, fullName: `${owner}/${name}` },
+    id: `job-${runId}`,
+    key: `1296269:${runId}`,
+    fingerprint: over.fingerprint ?? first.fingerprint,
+    run: { ...s.job.run, id: runId, headBranch: over.branch ?? s.job.run.headBranch, headSha: over.headSha ?? s.job.run.headSha, pullRequests: [] },
+    state: "testing",
+    completedStages: [...PRIOR],
+    waitingFor: undefined,
+    history: [],
+    feedback: [],
+  };
+  job.results = validatedResults(job, over.patch, over.tests);
+  await s.store.recordIntake(makeDelivery(job), "{}", job);
+  return job;
+}

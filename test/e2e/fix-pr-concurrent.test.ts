@@ -9,33 +9,11 @@ import type { Job } from "../../src/core/job.js";
 import type { KeyedLock } from "../../src/core/ports/keyed-lock.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
-import { makeDelivery } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
-import { validatedResults } from "./fix-loop-fixtures.js";
-import { PRIOR, fixLoopSuite, type FixLoop } from "./fix-loop-setup.js";
+import { fixLoopSuite, laterJob, type FixLoop } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
 
-/** Another job of the repository at open-pull-request, validated, on the first job's commit unless told. */
-async function otherJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint: string; headSha?: string; tests?: string[] }): Promise<Job> {
-  const first = await s.get();
-  const job: Job = {
-    ...first,
-    id: `job-${runId}`,
-    key: `1296269:${runId}`,
-    fingerprint: over.fingerprint,
-    run: { ...s.job.run, id: runId, headBranch: over.branch ?? s.job.run.headBranch, headSha: over.headSha ?? s.job.run.headSha, pullRequests: [] },
-    state: "testing",
-    completedStages: [...PRIOR],
-    waitingFor: undefined,
-    results: {},
-    history: [],
-    feedback: [],
-  };
-  job.results = validatedResults(job, undefined, over.tests);
-  await s.store.recordIntake(makeDelivery(job), "{}", job);
-  return job;
-}
 
 /** How the jobs run at once: one process's queue (the embedded deployment), or two workers of a fleet. */
 type Mode = { name: string; locks(s: FixLoop): Promise<KeyedLock[]>; queue: boolean };
@@ -108,7 +86,7 @@ describe.each(url ? [embedded, fleet] : [embedded])("jobs of one repository deci
   test("tests.yml and lint.yml failing on one commit, both jobs at open-pull-request together: one fix PR", async () => {
     const s = await setup({ pullRequests: [] });
     // A lint error: no failing tests named, and the same fix validated on the commit.
-    const lint = await otherJob(s, 556, { fingerprint: "lint-yml-fingerprint", tests: [] });
+    const lint = await laterJob(s, 556, { fingerprint: "lint-yml-fingerprint", tests: [] });
     await runAtOnce(s, [s.job, lint], mode);
     expect(s.gh.pulls).toHaveLength(1);
     const [a, b] = [await s.get(), (await s.store.getJob(lint.id))!];
@@ -124,8 +102,8 @@ describe.each(url ? [embedded, fleet] : [embedded])("jobs of one repository deci
     s.deps.config.MAX_OPEN_FIX_PRS_PER_REPO = 2;
     await s.run();
     expect(s.gh.pulls).toHaveLength(1);
-    const b1 = await otherJob(s, 601, { branch: "feature/b1", fingerprint: "fp-b1", headSha: "b".repeat(40) });
-    const b2 = await otherJob(s, 602, { branch: "feature/b2", fingerprint: "fp-b2", headSha: "c".repeat(40) });
+    const b1 = await laterJob(s, 601, { branch: "feature/b1", fingerprint: "fp-b1", headSha: "b".repeat(40) });
+    const b2 = await laterJob(s, 602, { branch: "feature/b2", fingerprint: "fp-b2", headSha: "c".repeat(40) });
     for (const sha of ["b", "c"]) s.gh.commits.set(sha.repeat(40), s.gh.commits.get("a".repeat(40))!);
     await runAtOnce(s, [b1, b2], mode);
     expect(s.gh.pulls).toHaveLength(2);
