@@ -18,6 +18,8 @@ const SELECTION_FLAGS: Array<{ flags: string[]; runners?: RegExp; why: string }>
   { flags: ["-list"], runners: /^go test$/, why: "which lists the tests without running them" },
   // node --test --test-only runs only the tests marked { only: true }, and skips every other.
   { flags: ["--test-only"], runners: /^node --test$/, why: "which runs only the tests marked only" },
+  // pytest-rerunfailures and flaky: a test that fails now and then passes on a later try, its fault still there.
+  { flags: ["--reruns", "--force-flaky", "--max-runs"], runners: /^(pytest|py\.test|tox|nox)$/, why: "which re-runs a failing test until it passes" },
   { flags: ["--continue-on-collection-errors"], why: "which lets test files that fail to import pass" },
   { flags: ["-Dmaven.test.failure.ignore", "-DtestFailureIgnore"], why: "which lets failing tests pass" },
   {

@@ -50,6 +50,8 @@ const NPMRC = /(^|\/)\.(npmrc|yarnrc)$/;
 /** Where jest/vitest read `passWithNoTests: true`, which turns "no test found" into a pass. */
 const JEST_OR_VITEST_CONFIG = anyOf(PACKAGE_JSON, JEST_CONFIG_FILE, VITEST_CONFIG_FILE);
 
+const RETRY = "re-runs a failing test until it passes, which hides a failure that comes and goes instead of fixing it";
+
 export const LINE_PATTERNS: LinePattern[] = [
   // skip_tests — Python
   // `@pytest.mark.skip`, and `@mark.skip` after `from pytest import mark`.
@@ -187,6 +189,21 @@ export const LINE_PATTERNS: LinePattern[] = [
   // A processor or runner of the project's own sees, and can rewrite, every result: `testResultsProcessor: "<rootDir>/ci/results.js"`.
   { rule: "skip_tests", re: /["']?\b(testResultsProcessor|testRunner|runner)["']?\s*:\s*["'`](\.{1,2}\/|<rootDir>|\/)/, why: "hands the test run or its results to a script of the project's own", files: JEST_OR_VITEST_CONFIG },
   { rule: "skip_tests", re: /["']?\bpassWithNoTests["']?\s*:\s*true\b/, why: "lets the test run pass when it finds no tests", files: JEST_OR_VITEST_CONFIG },
+  // skip_tests — retries: a test that fails now and then (a race, an order dependence, a leak) passes on a
+  // later try and CI goes green with the fault still there. A deterministic failure is not fixed by them either.
+  { rule: "skip_tests", re: /(^|[^\w.])(\w+\.)?mark\.flaky\b|^\s*@flaky\b/, why: RETRY, files: PYTHON },
+  { rule: "skip_tests", re: /\bjest\.retryTimes\s*\(|\bthis\.retries\s*\(\s*[1-9]|\.configure\s*\(.*\bretries\s*:\s*[1-9]/, why: RETRY },
+  // vitest's per-test option: `test("a", { retry: 3 }, () => …)`.
+  { rule: "skip_tests", re: /\b(it|test|describe|suite|context|specify)(\.\w+)*\s*\(.*\{[^{}]*\bretry\s*:\s*[1-9]/, why: RETRY, files: TEST_PATH },
+  { rule: "skip_tests", re: /^\s*["']?retry["']?\s*:\s*[1-9]/, why: RETRY, files: VITEST_CONFIG_FILE },
+  { rule: "skip_tests", re: /<((surefire|failsafe)\.)?rerunFailingTestsCount>\s*[1-9]/, why: RETRY, files: POM },
+  { rule: "skip_tests", re: /-D(surefire|failsafe)\.rerunFailingTestsCount=\s*[1-9]/, why: RETRY, files: anyOf(SCRIPT_FILES, MAVEN_CONFIG) },
+  // The test-retry plugin's `retry { maxRetries = 3 }`.
+  { rule: "skip_tests", re: /\bmaxRetries\s*(=|\.set\s*\(|\()\s*[1-9]/, why: RETRY, files: /\.gradle(\.kts)?$/ },
+  { rule: "skip_tests", re: /\bretry:\s*[1-9]|:retry\s*=>\s*[1-9]|\bdefault_retry_count\s*=\s*[1-9]/, why: RETRY, files: RUBY },
+  { rule: "skip_tests", re: /\[\s*(Retry|RetryFact|RetryTheory)\b/, why: RETRY, files: /\.cs$/ },
+  { rule: "skip_tests", re: /@(RetryingTest|RepeatedIfExceptionsTest|Flaky)\b/, why: RETRY, files: /\.(java|kt|scala|groovy)$/ },
+  { rule: "skip_tests", re: /^\s*retries\s*=\s*([1-9]|\{)/, why: RETRY, files: /(^|\/)\.config\/nextest\.toml$/ },
   // continue_on_error
   { rule: "continue_on_error", re: /\bcontinue-on-error\s*:\s*(true|["']?\$\{\{)/, why: "lets a failing step or job pass (continue-on-error)" },
   { rule: "continue_on_error", re: /\ballow_failure\s*:\s*true\b/, why: "lets a failing job pass (allow_failure)" },
