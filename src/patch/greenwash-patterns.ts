@@ -168,6 +168,11 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /\bassum(e|ptions?\.assume)(True|That)?\s*\(\s*false\s*\)/i, why: "makes a test skip itself via an assumption" },
   { rule: "skip_tests", re: /\[\s*Ignore\b|\b(Fact|Theory)\s*\(\s*Skip\s*=/, why: "skips a .NET test" },
   { rule: "skip_tests", re: /^\s*(skip|pending|xit)\b\s*(\(|["']|$)/, why: "skips an RSpec/minitest test", files: RUBY },
+  // RSpec's other x-prefixed groups and examples, with or without parentheses: `RSpec.xdescribe Calc do`, `xexample "adds" do`.
+  { rule: "skip_tests", re: /^\s*(RSpec\.)?x(describe|context|specify|example|feature|scenario)\b/, why: "skips an RSpec group or example (x-prefixed)", files: RUBY },
+  // Metadata on a group or example: `it "adds", skip: "flaky" do`, `describe Calc, :pending do`.
+  { rule: "skip_tests", re: /^\s*(RSpec\.)?(describe|context|it|specify|example|feature|scenario)\b.*,\s*(:(skip|pending)\b|(skip|pending):\s*(?!false\b|nil\b)\S)/, why: "skips an RSpec example through its metadata", files: RUBY },
+  { rule: "skip_tests", re: /^\s*(RSpec\.)?f(describe|context|it|specify|example|feature|scenario)\b|^\s*(RSpec\.)?(describe|context|it|specify|example|feature|scenario)\b.*,\s*(:focus\b|focus:\s*true\b)/, why: "focuses one RSpec example or group, which skips all the others (with filter_run_when_matching :focus)", files: RUBY },
   // skip_tests — test runner flags in scripts and workflows
   {
     rule: "skip_tests",
@@ -263,14 +268,14 @@ export const TEST_FILE_NAME =
 export const TEST_MARKER = /#\[cfg\(test\)\]|#\[(\w+::)*test\]|^\s*def test_|@Test\b|^func Test\w+\(t \*testing\.T\)|^\s*(describe|it|test)\s*\(\s*["'`]/m;
 
 export const ASSERTION =
-  /(^\s*assert\b|\bassert\w*!?\s*\(|\bexpect\s*\(|\b(require|assert)\.\w+\s*\(|\bt\.(Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\bself\.(assert|fail)\w*\s*\(|\.should\b|\bverify\s*\(|\bShould\w*\s*\()/;
+  /(^\s*assert\b|\bexpect\s*\{|\b(pytest\.)?(raises|warns|deprecated_call)\s*\(|\bassert\w*!?\s*\(|\bexpect\s*\(|\b(require|assert)\.\w+\s*\(|\bt\.(Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\bself\.(assert|fail)\w*\s*\(|\.should\b|\bverify\s*\(|\bShould\w*\s*\()/;
 
 /**
  * Assertions that prove (almost) nothing: a replacement by one of these is a loosening. An empty
  * `toMatchInlineSnapshot()` is filled in with whatever the code produces on the next run.
  */
 export const WEAK_ASSERTION =
-  /(\.toMatchInlineSnapshot\s*\(\s*\)|\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|\.not\.(toBe|toEqual|toStrictEqual)\s*\(|\bassertNotEquals?\s*\(|\bassert\.(notEqual|notStrictEqual|notDeepEqual|NotEqual)\s*\(|\bassert_ne!\s*\(|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
+  /(\.(to|not_to|to_not)\s+(be_truthy|be_falsey|be_present|be_an?\b|be_kind_of\b|be_instance_of\b|be_an_instance_of\b)|\.(not_to|to_not)\s+(be_nil|eq|eql|equal|be_empty)\b|\.toMatchInlineSnapshot\s*\(\s*\)|\.(not\.)?(toBeDefined|toBeTruthy|toBeFalsy|toBeInstanceOf)\s*\(\s*\)|\.not\.(toBeNull|toBeUndefined)\s*\(\s*\)|\.not\.(toBe|toEqual|toStrictEqual)\s*\(|\bassertNotEquals?\s*\(|\bassert\.(notEqual|notStrictEqual|notDeepEqual|NotEqual)\s*\(|\bassert_ne!\s*\(|expect\.anything\s*\(|\.toHaveBeenCalled\s*\(\s*\)|\bassert(NotNull|IsNotNone|IsNotNil|\.ok|\.exists)\s*\(|\bassert(True|False)\s*\(\s*(true|false|True|False)\s*\)|^\s*assert\s+(True|1|not\s+(False|None))\s*(#.*)?$|^\s*assert\s+[\w.]+\s*(#.*)?$|^\s*assert\s+.+\s+is\s+not\s+None\s*(#.*)?$|\bassert!\s*\(\s*true\s*\)|expect\s*\(\s*true\s*\)\.toBe\(\s*true\s*\)|\bassert\.(NotNil|NotEmpty|True\(\s*t\s*,\s*true\s*\))|\bNotNil\s*\()/;
 
 /** Tolerance parameters: a larger value is looser. */
 export const TOLERANCE = /\b(rtol|atol|abs_tol|rel_tol|abs|rel|delta|tol|tolerance|epsilon|eps)\s*[=:]\s*([0-9][0-9._]*(?:e-?\d+)?)/gi;

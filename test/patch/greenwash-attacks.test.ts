@@ -65,7 +65,7 @@ const CAUGHT_BEFORE: Array<[string, Case, string, RegExp, string?]> = [
   ["junit: an assumption that skips", { before: { "src/test/java/CalcTest.java": JUNIT("") }, after: { "src/test/java/CalcTest.java": JUNIT("").replace("        assertEquals", '        Assume.assumeTrue(System.getenv("SLOW") != null);\n        assertEquals') } }, "skip_tests", /assumption/],
   ["gradle: a test folder excluded", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": GRADLE("    exclude '**/integration/**'\n") } }, "skip_tests", /leaves tests out of a Gradle test task/],
   ["rspec: it → xit", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('xit "adds"') } }, "skip_tests", /skips/, "delete_tests"],
-  ["rspec: it → fit", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('fit "adds"') } }, "delete_tests", /removes the test/],
+  ["rspec: it → fit", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('fit "adds"') } }, "skip_tests", /focuses/, "delete_tests"],
   ["workflow: continue-on-error (workflow edits allowed does not allow it)", { before: { ".github/workflows/ci.yml": WF("      - run: npm test\n") }, after: { ".github/workflows/ci.yml": WF("      - run: npm test\n        continue-on-error: true\n") } }, "workflow_edits", /workflow/, "continue_on_error"],
 ];
 
@@ -75,7 +75,7 @@ describe("test weakenings the policy refused before this review", () => {
 });
 
 /** Attacks that got through before this review, each refused by the commit that added its row. */
-const HOLES: Array<[string, Case, string, RegExp]> = [
+const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   // Retries: a test that fails now and then (a race, an order dependence) is hidden, not fixed.
   ["pytest: @pytest.mark.flaky(reruns=5)", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("@pytest.mark.flaky(reruns=5)\n") } }, "skip_tests", /re-runs/],
   ["pytest: --reruns in addopts", { before: { "pytest.ini": PYTEST_INI("addopts = -q\n") }, after: { "pytest.ini": PYTEST_INI("addopts = -q --reruns 3\n") } }, "skip_tests", /adds --reruns/],
@@ -88,10 +88,23 @@ const HOLES: Array<[string, Case, string, RegExp]> = [
   ["gradle: test-retry maxRetries", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": GRADLE("    retry {\n        maxRetries = 3\n    }\n") } }, "skip_tests", /re-runs/],
   ["rspec: retry: 3 metadata", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds", retry: 3') } }, "skip_tests", /re-runs/],
   ["nunit: [Retry(3)]", { before: { "tests/CalcTests.cs": "public class CalcTests\n{\n    [Test]\n    public void Adds()\n    {\n        Assert.That(Calc.Add(1, 2), Is.EqualTo(3));\n    }\n}\n" }, after: { "tests/CalcTests.cs": "public class CalcTests\n{\n    [Test]\n    [Retry(3)]\n    public void Adds()\n    {\n        Assert.That(Calc.Add(1, 2), Is.EqualTo(3));\n    }\n}\n" } }, "skip_tests", /re-runs/],
+  // RSpec: the x-/f-prefixed forms other than xit, and skip/pending/focus metadata.
+  ["rspec: describe → xdescribe", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("RSpec.describe", "RSpec.xdescribe") } }, "skip_tests", /skips an RSpec/],
+  ["rspec: example → xexample", { before: { "spec/calc_spec.rb": RSPEC('example "adds"') }, after: { "spec/calc_spec.rb": RSPEC('xexample "adds"') } }, "skip_tests", /skips an RSpec/],
+  ["rspec: skip: metadata", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds", skip: "flaky"') } }, "skip_tests", /skips an RSpec/],
+  ["rspec: :pending metadata", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds", :pending') } }, "skip_tests", /skips an RSpec/],
+  ["rspec: focus: true metadata", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds", focus: true') } }, "skip_tests", /focuses/],
+  ["rspec: describe → fdescribe", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("RSpec.describe", "RSpec.fdescribe") } }, "skip_tests", /focuses/],
+  ["rspec: eq(3) → be_truthy", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "to be_truthy") } }, "weaken_assertions", /weaker/],
+  ["rspec: eq(3) → not_to be_nil", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "not_to be_nil") } }, "weaken_assertions", /weaker/],
+  ["rspec: expect { }.to raise_error removed", { before: { "spec/mean_spec.rb": RSPEC('it "refuses nothing"').replace("expect(Calc.add(1, 2)).to eq(3)", "expect { Calc.mean([]) }.to raise_error(ZeroDivisionError)") }, after: { "spec/mean_spec.rb": RSPEC('it "refuses nothing"').replace("expect(Calc.add(1, 2)).to eq(3)", "Calc.mean([])") } }, "weaken_assertions", /removes the assertion/],
+  // pytest: the expectation of an exception or a warning dropped, the call kept ("DID NOT RAISE" made to pass).
+  ["pytest: with pytest.raises removed", { before: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError):\n        mean([])\n" }, after: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    mean([])\n" } }, "weaken_assertions", /removes the assertion/],
+  ["pytest: with pytest.warns removed", { before: { "tests/test_add.py": PY("", "    with pytest.warns(DeprecationWarning):\n        add(1, 2)\n") }, after: { "tests/test_add.py": PY("", "    add(1, 2)\n") } }, "weaken_assertions", /removes the assertion/],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
-  test.each(HOLES)("%s", (_name, c, rule, reason) => expectRefusedUnlessAllowed(c, rule, reason));
+  test.each(HOLES)("%s", (...[_name, c, rule, reason, also]) => (also ? expectRefusedUnlessBothAllowed(c, rule, reason, also) : expectRefusedUnlessAllowed(c, rule, reason)));
 });
 
 describe("real fixes that look like those weakenings are still accepted", () => {
@@ -101,5 +114,8 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["an expected value corrected where the failure shows the code is right", { before: { "tests/test_add.py": PY("", "    assert add(2, 2) == 5\n") }, after: { "tests/test_add.py": PY("", "    assert add(2, 2) == 4\n") } }],
     ["a test added", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": `${JS(SUM)}\ntest("adds nothing", () => {\n  expect(sum([])).toBe(0);\n});\n` } }],
     ["a Windows-only test skipped on the platform the repo already marks", { before: { "tests/test_path.py": "import sys\n\nimport pytest\n\nWINDOWS_ONLY = pytest.mark.skipif(sys.platform != 'win32', reason='windows only')\n\n\ndef test_sep():\n    assert sep() == '/'\n" }, after: { "tests/test_path.py": "import sys\n\nimport pytest\n\nWINDOWS_ONLY = pytest.mark.skipif(sys.platform != 'win32', reason='windows only')\n\n\n@WINDOWS_ONLY\ndef test_drive():\n    assert drive('C:/x') == 'C:'\n\n\ndef test_sep():\n    assert sep() == '/'\n" } }],
+    ["an RSpec expectation corrected to nil where the code returns nil", { before: { "spec/calc_spec.rb": RSPEC('it "finds nothing"').replace("expect(Calc.add(1, 2)).to eq(3)", "expect(Calc.find(9)).to eq(0)") }, after: { "spec/calc_spec.rb": RSPEC('it "finds nothing"').replace("expect(Calc.add(1, 2)).to eq(3)", "expect(Calc.find(9)).to be_nil") } }],
+    ["an RSpec example given metadata that is not a skip", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds", :slow, db: true') } }],
+    ["pytest.raises narrowed with match=", { before: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError):\n        mean([])\n" }, after: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError, match='empty'):\n        mean([])\n" } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
