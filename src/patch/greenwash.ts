@@ -7,6 +7,7 @@ import { findCfgOnTests } from "./cfg-on-tests.js";
 import { findEnvRunnerFlags } from "./env-runner-flags.js";
 import { foldedPath } from "./folded-path.js";
 import { findGradleChecksOff } from "./gradle-checks-off.js";
+import { findMavenTestsOff } from "./maven-tests-off.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
 import { isPytestPlugin } from "./pytest-plugin.js";
@@ -127,6 +128,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     add("skip_tests", `the patch edits ${file}, the wrapper every run of the build tool (its tests included) goes through; regenerate it with the tool (gradle wrapper, mvn wrapper:wrapper, yarn set version) instead`);
   }
   for (const g of findGradleChecksOff(fp)) add(g.rule, `the patch ${g.why}: ${quote(g.line)}`, g.hunk);
+  for (const m of findMavenTestsOff(fp, oldContent)) add("skip_tests", `the patch ${m.why}: ${quote(m.line)}`, m.hunk);
 
   // `#[cfg(test)]` swapped for a cfg cargo test does not set (`#[cfg(feature = "never")]`): the module's tests are compiled out.
   const cfgTest = (ls: Line[]) => ls.filter((l) => CFG_TEST.test(l.text)).length;

@@ -101,6 +101,11 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   // pytest: the expectation of an exception or a warning dropped, the call kept ("DID NOT RAISE" made to pass).
   ["pytest: with pytest.raises removed", { before: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError):\n        mean([])\n" }, after: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    mean([])\n" } }, "weaken_assertions", /removes the assertion/],
   ["pytest: with pytest.warns removed", { before: { "tests/test_add.py": PY("", "    with pytest.warns(DeprecationWarning):\n        add(1, 2)\n") }, after: { "tests/test_add.py": PY("", "    add(1, 2)\n") } }, "weaken_assertions", /removes the assertion/],
+  // Maven: surefire's own switches, and excludes that name a folder rather than a test class.
+  ["maven: surefire <skip>true</skip>", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <skip>true</skip>\n") } }, "skip_tests", /turns the plugin's test run off \(skip\) in maven-surefire-plugin/],
+  ["maven: surefire excludes a folder", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <excludes>\n            <exclude>**/integration/**</exclude>\n          </excludes>\n") } }, "skip_tests", /leaves test classes out .* maven-surefire-plugin/],
+  ["maven: surefire <test> names one class", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <test>CalcTest</test>\n") } }, "skip_tests", /runs only the tests it names/],
+  ["maven: surefire <groups>", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <groups>fast</groups>\n") } }, "skip_tests", /groups/],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
@@ -117,5 +122,7 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["an RSpec expectation corrected to nil where the code returns nil", { before: { "spec/calc_spec.rb": RSPEC('it "finds nothing"').replace("expect(Calc.add(1, 2)).to eq(3)", "expect(Calc.find(9)).to eq(0)") }, after: { "spec/calc_spec.rb": RSPEC('it "finds nothing"').replace("expect(Calc.add(1, 2)).to eq(3)", "expect(Calc.find(9)).to be_nil") } }],
     ["an RSpec example given metadata that is not a skip", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds", :slow, db: true') } }],
     ["pytest.raises narrowed with match=", { before: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError):\n        mean([])\n" }, after: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError, match='empty'):\n        mean([])\n" } }],
+    ["a resource exclude in a pom.xml", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("").replace("    <plugins>", "    <resources>\n      <resource>\n        <directory>src/main/resources</directory>\n        <excludes>\n          <exclude>**/local/**</exclude>\n        </excludes>\n      </resource>\n    </resources>\n    <plugins>") } }],
+    ["surefire given a system property", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <systemPropertyVariables>\n            <user.timezone>UTC</user.timezone>\n          </systemPropertyVariables>\n") } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
