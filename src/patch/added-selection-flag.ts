@@ -32,6 +32,8 @@ const SELECTION_FLAGS: Array<{ flags: string[]; runners?: RegExp; why: string }>
   },
   { flags: ["-k", "-m"], runners: /^(pytest|py\.test|tox|nox)$/, why: "which deselects tests" },
   { flags: ["-t", "-o"], runners: /^(jest|vitest)$/, why: "which deselects tests" },
+  // jest's projects by name, vitest's workspace projects and the folder it looks for tests in.
+  { flags: ["--selectProjects", "--ignoreProjects", "--project", "--dir"], runners: /^(jest|vitest)$/, why: "which deselects tests" },
   // jest --config '{"testMatch": [...]}': a config written inline, which no check of jest's config files reads.
   { flags: ["--config", "-c"], runners: /^jest$/, why: "which replaces jest's config with one written inline" },
   // -short: tests guarded by testing.Short() skip themselves. cargo's target flags run one kind of test target only.

@@ -106,6 +106,14 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["maven: surefire excludes a folder", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <excludes>\n            <exclude>**/integration/**</exclude>\n          </excludes>\n") } }, "skip_tests", /leaves test classes out .* maven-surefire-plugin/],
   ["maven: surefire <test> names one class", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <test>CalcTest</test>\n") } }, "skip_tests", /runs only the tests it names/],
   ["maven: surefire <groups>", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <groups>fast</groups>\n") } }, "skip_tests", /groups/],
+  // jest/vitest: project selection, and matchers that accept whatever comes.
+  ["jest: --selectProjects in the test script", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest --selectProjects unit") } }, "skip_tests", /adds --selectProjects/],
+  ["vitest: --project in the test script", { before: { "package.json": PKG("vitest run") }, after: { "package.json": PKG("vitest run --project unit") } }, "skip_tests", /adds --project/],
+  ["vitest: --dir in the test script", { before: { "package.json": PKG("vitest run") }, after: { "package.json": PKG("vitest run --dir src/unit") } }, "skip_tests", /adds --dir/],
+  ["jest: toBe(3) → toEqual(expect.any(Number))", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toEqual(expect.any(Number));\n") } }, "weaken_assertions", /weaker/],
+  ["jest: toEqual({...}) → toMatchObject({})", { before: { "test/sum.test.js": JS("  expect(sum([1, 2])).toEqual({ total: 3 });\n") }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toMatchObject({});\n") } }, "weaken_assertions", /weaker/],
+  ["jest: the value's type asserted instead of the value", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS('  expect(typeof sum([1, 2])).toBe("number");\n') } }, "weaken_assertions", /weaker/],
+  ["jasmine: pending() in a test", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS(`  pending("flaky");\n${SUM}`) } }, "skip_tests", /pending/],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
@@ -124,5 +132,7 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["pytest.raises narrowed with match=", { before: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError):\n        mean([])\n" }, after: { "tests/test_m.py": "import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with pytest.raises(ValueError, match='empty'):\n        mean([])\n" } }],
     ["a resource exclude in a pom.xml", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("").replace("    <plugins>", "    <resources>\n      <resource>\n        <directory>src/main/resources</directory>\n        <excludes>\n          <exclude>**/local/**</exclude>\n        </excludes>\n      </resource>\n    </resources>\n    <plugins>") } }],
     ["surefire given a system property", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <systemPropertyVariables>\n            <user.timezone>UTC</user.timezone>\n          </systemPropertyVariables>\n") } }],
+    ["expect.any for a generated id inside an object", { before: { "test/sum.test.js": JS('  expect(make()).toEqual({ id: 1, name: "a" });\n') }, after: { "test/sum.test.js": JS('  expect(make()).toEqual({ id: expect.any(Number), name: "a" });\n') } }],
+    ["a test that checks a typeof against a stronger one kept", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS(`${SUM}  expect(typeof sum([1, 2])).toBe("number");\n`) } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
