@@ -8,6 +8,7 @@ import { findEnvRunnerFlags } from "./env-runner-flags.js";
 import { foldedPath } from "./folded-path.js";
 import { findGradleChecksOff } from "./gradle-checks-off.js";
 import { findMavenTestsOff } from "./maven-tests-off.js";
+import { findSwallowedStatus } from "./swallowed-status.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
 import { isPytestPlugin } from "./pytest-plugin.js";
@@ -118,6 +119,8 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     if (plus.length > minus) add(p.rule, `${p.why}: ${quote(plus[0]!.text)}`, plus[0]!.hunk);
   }
 
+  const swallowed = findSwallowedStatus(fp, oldContent);
+  if (swallowed) add("or_true", `the patch ${swallowed.why}: ${quote(swallowed.line)}`, swallowed.hunk);
   for (const e of findEnvRunnerFlags(fp)) {
     add("skip_tests", `the patch sets ${e.variable} to ${quote(e.value)}, which ${e.variable === "GOFLAGS" ? "go test" : "pytest"} adds to every run's arguments: ${e.flag}, ${e.why}`, e.hunk);
   }

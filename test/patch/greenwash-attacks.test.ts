@@ -114,6 +114,10 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["jest: toEqual({...}) → toMatchObject({})", { before: { "test/sum.test.js": JS("  expect(sum([1, 2])).toEqual({ total: 3 });\n") }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toMatchObject({});\n") } }, "weaken_assertions", /weaker/],
   ["jest: the value's type asserted instead of the value", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS('  expect(typeof sum([1, 2])).toBe("number");\n') } }, "weaken_assertions", /weaker/],
   ["jasmine: pending() in a test", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS(`  pending("flaky");\n${SUM}`) } }, "skip_tests", /pending/],
+  // The test run's exit status replaced by another command's.
+  ["npm script: jest | tee (sh -c has no pipefail)", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest | tee test-output.log") } }, "or_true", /pipes the test run into another command/],
+  ["npm script: jest; echo done", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest; echo done") } }, "or_true", /runs another command after the tests with ';'/],
+  ["make test: pytest | tee", { before: { Makefile: "test:\n\tpytest\n" }, after: { Makefile: "test:\n\tpytest -q | tee pytest.log\n" } }, "or_true", /pipes the test run/],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
@@ -134,5 +138,8 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["surefire given a system property", { before: { "pom.xml": POM("") }, after: { "pom.xml": POM("          <systemPropertyVariables>\n            <user.timezone>UTC</user.timezone>\n          </systemPropertyVariables>\n") } }],
     ["expect.any for a generated id inside an object", { before: { "test/sum.test.js": JS('  expect(make()).toEqual({ id: 1, name: "a" });\n') }, after: { "test/sum.test.js": JS('  expect(make()).toEqual({ id: expect.any(Number), name: "a" });\n') } }],
     ["a test that checks a typeof against a stronger one kept", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS(`${SUM}  expect(typeof sum([1, 2])).toBe("number");\n`) } }],
+    ["a test script piped into tee under set -o pipefail", { before: { "scripts/test.sh": "#!/usr/bin/env bash\nset -euo pipefail\npytest -q\n" }, after: { "scripts/test.sh": "#!/usr/bin/env bash\nset -euo pipefail\npytest -q | tee build/pytest.log\n" } }],
+    ["an npm script that runs the tests after the build with &&", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("npm run build && jest") } }],
+    ["an npm script whose build output is piped, not the tests'", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("tsc -p . | head -50 && jest") } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
