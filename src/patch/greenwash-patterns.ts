@@ -211,6 +211,8 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "skip_tests", re: /\[\s*(Retry|RetryFact|RetryTheory)\b/, why: RETRY, files: /\.cs$/ },
   { rule: "skip_tests", re: /@(RetryingTest|RepeatedIfExceptionsTest|Flaky)\b/, why: RETRY, files: /\.(java|kt|scala|groovy)$/ },
   { rule: "skip_tests", re: /^\s*retries\s*=\s*([1-9]|\{)/, why: RETRY, files: /(^|\/)\.config\/nextest\.toml$/ },
+  // A step or job that never runs passes: `if: false` where workflow edits are allowed.
+  { rule: "skip_tests", re: /^\s*(-\s+)?if\s*:\s*(["']?false["']?|\$\{\{\s*false\s*\}\}|["']?\$\{\{\s*false\s*\}\}["']?)\s*(#.*)?$/, why: "turns a CI step or job off (if: false)", files: /(^|\/)\.github\/(workflows|actions)\/.*\.ya?ml$|(^|\/)action\.ya?ml$|(^|\/)\.gitlab-ci\.yml$/i },
   // continue_on_error
   { rule: "continue_on_error", re: /\bcontinue-on-error\s*:\s*(true|["']?\$\{\{)/, why: "lets a failing step or job pass (continue-on-error)" },
   { rule: "continue_on_error", re: /\ballow_failure\s*:\s*true\b/, why: "lets a failing job pass (allow_failure)" },

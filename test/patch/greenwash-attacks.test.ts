@@ -118,6 +118,8 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["npm script: jest | tee (sh -c has no pipefail)", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest | tee test-output.log") } }, "or_true", /pipes the test run into another command/],
   ["npm script: jest; echo done", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest; echo done") } }, "or_true", /runs another command after the tests with ';'/],
   ["make test: pytest | tee", { before: { Makefile: "test:\n\tpytest\n" }, after: { Makefile: "test:\n\tpytest -q | tee pytest.log\n" } }, "or_true", /pipes the test run/],
+  // A workflow edit, where the repository allows them, still may not switch the test step off.
+  ["workflow: if: false on the test step (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF("      - run: npm test\n") }, after: { ".github/workflows/ci.yml": WF("      - run: npm test\n        if: false\n") } }, "workflow_edits", /workflow/, "skip_tests"],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
