@@ -17,6 +17,7 @@ import { addedLintExclusion } from "./lint-exclusions.js";
 import { onlyBuildDirs } from "./only-build-dirs.js";
 import { unrunPlace } from "./unrun-place.js";
 import { findWidenedExceptions } from "./widened-exception.js";
+import { findWideTolerance } from "./wide-tolerance.js";
 import type { AllowKey, FilePatch } from "./types.js";
 import { redactHead } from "../core/redact.js";
 
@@ -165,7 +166,11 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
       add("delete_tests", `the patch removes the case ${quote(gone.text)} from a table of test cases`, gone.hunk);
     }
   }
-  if (testFile) checkTolerances(fp, add);
+  if (testFile) {
+    checkTolerances(fp, add);
+    const wide = findWideTolerance(fp.hunks);
+    if (wide) add("weaken_assertions", `the patch gives an exact assertion ${wide.what}, which lets a wrong result through: ${quote(wide.line)}`, wide.hunk);
+  }
   checkThresholds(file, added, removed, add);
   return findings;
 }

@@ -120,6 +120,10 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["make test: pytest | tee", { before: { Makefile: "test:\n\tpytest\n" }, after: { Makefile: "test:\n\tpytest -q | tee pytest.log\n" } }, "or_true", /pipes the test run/],
   // A workflow edit, where the repository allows them, still may not switch the test step off.
   ["workflow: if: false on the test step (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF("      - run: npm test\n") }, after: { ".github/workflows/ci.yml": WF("      - run: npm test\n        if: false\n") } }, "workflow_edits", /workflow/, "skip_tests"],
+  // A tolerance where there was none, wide enough for a wrong result.
+  ["pytest: == 3 → approx(3, rel=0.5)", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2) == pytest.approx(3, rel=0.5)\n") } }, "weaken_assertions", /relative tolerance of 0\.5/],
+  ["pytest: approx(0.3) → approx(0.3, abs=1)", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3)\n") }, after: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3, abs=1)\n") } }, "weaken_assertions", /absolute tolerance of 1 on 0\.3/],
+  ["jest: toBe(0.3) → toBeCloseTo(0.3, 0)", { before: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBe(0.3);\n") }, after: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBeCloseTo(0.3, 0);\n") } }, "weaken_assertions", /toBeCloseTo with 0 digits/],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
@@ -143,5 +147,8 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["a test script piped into tee under set -o pipefail", { before: { "scripts/test.sh": "#!/usr/bin/env bash\nset -euo pipefail\npytest -q\n" }, after: { "scripts/test.sh": "#!/usr/bin/env bash\nset -euo pipefail\npytest -q | tee build/pytest.log\n" } }],
     ["an npm script that runs the tests after the build with &&", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("npm run build && jest") } }],
     ["an npm script whose build output is piped, not the tests'", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("tsc -p . | head -50 && jest") } }],
+    ["float noise fixed with a narrow approx", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == 0.3\n") }, after: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3, abs=1e-9)\n") } }],
+    ["float noise fixed with toBeCloseTo's default digits", { before: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBe(0.3);\n") }, after: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBeCloseTo(0.3);\n") } }],
+    ["a relative tolerance of 1e-6 with isclose", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == 0.3\n") }, after: { "tests/test_add.py": PY("", "    assert math.isclose(add(0.1, 0.2), 0.3, rel_tol=1e-6)\n") } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
