@@ -10,6 +10,7 @@ import { removeTree } from "../core/remove-tree.js";
 import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
+import { testsRan } from "./tests-ran.js";
 import type { CommandPlan, CommandSource, PlannedCommand } from "./select-commands.js";
 import type { TailBuffer } from "./tail-buffer.js";
 import type { DiskFloor, DiskLow } from "./watch-disk.js";
@@ -55,6 +56,11 @@ export interface ValidationReport {
   durationMs: number;
   /** Why the memory floor the operator set was not applied: the host's available memory cannot be read here. */
   memoryFloorOff?: string;
+  /**
+   * How many tests the validation commands' summaries say ran (skipped ones not counted), on the unpatched
+   * tree and with the patch, over the commands whose output said so both times.
+   */
+  testsRan?: { before: number; after: number };
 }
 
 export interface ValidationSettings {
@@ -68,6 +74,11 @@ export interface ValidationSettings {
   tailBytes?: number;
   /** Run the validation on the unpatched tree first. */
   reproduceFirst: boolean;
+  /**
+   * The repository allows skipping or deleting tests (allow.skip_tests / allow.delete_tests): a patched run
+   * that runs fewer tests than the unpatched one may pass. Otherwise it fails validation.
+   */
+  fewerTestsAllowed?: boolean;
   /**
    * Wall-clock budget for all commands together: each command's limit is cut to what is left, and
    * reproduce-first is skipped when less than two validation timeouts remain after setup.
@@ -115,6 +126,21 @@ function redactedTail(output: TailBuffer, maxBytes: number): { tail: string; tru
   const marker = clean.lastIndexOf(MASK, start);
   if (marker >= 0 && marker < start && marker + MASK.length > start) start = marker + MASK.length;
   return { tail: clean.subarray(start).toString("utf8"), truncated: true };
+}
+
+/** Summed over the commands whose summary was found both before and after the patch; undefined when none was. */
+function comparedCounts(before: Array<number | undefined> | undefined, after: Array<number | undefined> | undefined): { before: number; after: number } | undefined {
+  if (!before || !after) return undefined;
+  let b = 0;
+  let a = 0;
+  let any = false;
+  for (let i = 0; i < Math.min(before.length, after.length); i++) {
+    if (before[i] === undefined || after[i] === undefined) continue;
+    b += before[i]!;
+    a += after[i]!;
+    any = true;
+  }
+  return any ? { before: b, after: a } : undefined;
 }
 
 const mb = (n: number) => `${Math.round(n / (1024 * 1024))} MB`;
@@ -232,6 +258,8 @@ export async function validateWorkspace(opts: {
     const memoryFloor = s.memoryFloor?.minAvailableBytes ? await readableMemoryFloor(s.memoryFloor, report) : undefined;
     const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
     const parentHome = (s.parentEnv ?? process.env).HOME;
+    // Tests each validation command's summary says ran, by phase and command (undefined: no summary found).
+    const counted: Partial<Record<Phase, Array<number | undefined>>> = {};
     const run = async (phase: Phase, cmds: PlannedCommand[], commandTimeoutMs: number, network: boolean): Promise<boolean> => {
       for (const c of cmds) {
         // The budget bounds the whole validation: a command gets what is left of it, at most its own limit.
@@ -260,6 +288,7 @@ export async function validateWorkspace(opts: {
           ...(r.diskLow ? { diskLow: r.diskLow } : {}),
           ...(r.memoryLow ? { memoryLow: r.memoryLow } : {}),
         });
+        if (phase !== "setup") (counted[phase] ??= []).push(testsRan(r.output.text(64 * 1024)));
         if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");
         if (floor) throw floorError(phase, redact(c.command), floor, report);
         if (r.exitCode !== 0) return false;
@@ -295,6 +324,14 @@ export async function validateWorkspace(opts: {
     const green = await run("validate", plan.validate, s.validateTimeoutMs, validateNet);
     report.evidence.after = green ? "green" : "red";
     report.verdict = green ? "passed" : "failed";
+    const ran = comparedCounts(counted.reproduce, counted.validate);
+    if (ran) report.testsRan = ran;
+    // A patch that gets green by running fewer tests (a skip, a deselection, a test deleted or moved where the
+    // runner does not look) that no policy rule saw: the runners' own counts say so.
+    if (green && ran && ran.after < ran.before && !s.fewerTestsAllowed) {
+      report.verdict = "failed";
+      report.evidence.note = `fewer tests ran with the patch (${ran.after}) than without it (${ran.before}): a test skipped, deselected or deleted does not fix the build`;
+    }
     return report;
   } finally {
     report.durationMs = Math.round(performance.now() - started);

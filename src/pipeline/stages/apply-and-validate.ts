@@ -99,6 +99,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       maxOutputBytes: deps.config.VALIDATION_OUTPUT_MAX_BYTES,
       tailBytes: TAIL_BYTES,
       reproduceFirst,
+      fewerTestsAllowed: config.allow.skip_tests || config.allow.delete_tests,
       budgetMs: deps.config.VALIDATION_BUDGET_MS,
       parentEnv: opts.parentEnv,
       diskFloor: { minFreeBytes: deps.config.VALIDATION_MIN_FREE_BYTES },
@@ -131,7 +132,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
   ctx.log.info({ verdict: report.verdict, evidence: report.evidence, durationMs: report.durationMs }, "validation finished");
   if (report.verdict === "passed") return { result };
   const last = [...report.runs].reverse().find((r) => r.exitCode !== 0);
-  const what = last ? `\`${last.command}\` ${last.timedOut ? "timed out" : last.spawnError ? "could not start" : `exited ${last.exitCode ?? last.signal}`}` : "a command failed";
+  const what = last ? `\`${last.command}\` ${last.timedOut ? "timed out" : last.spawnError ? "could not start" : `exited ${last.exitCode ?? last.signal}`}` : report.evidence.note ?? "a command failed";
   if (report.verdict === "setup_failed") {
     throw permanent(
       "validation_setup_failed",
