@@ -22,6 +22,10 @@ const TURNED_OFF = /\b(is)?[eE]nabled\s*=\s*false\b|\b(set)?[eE]nabled\s*\(\s*fa
 const IGNORE_FAILURES = /\b(is)?[iI]gnoreFailures\s*(=\s*|\(\s*)true\b|\babortOnError\s*(=\s*|\(\s*)?false\b/;
 /** Test filters that only exist to leave tests out: `excludeTestsMatching`, JUnit's `excludeTags`. */
 const TEST_FILTER_OUT = /\bexclude(TestsMatching|Tags|Categories|Engines)\b/;
+/** Filters that keep only some tests: in the `test` task the project's CI runs, the rest no longer run. */
+const TEST_FILTER_IN = /\binclude(TestsMatching|Tags|Categories|Engines)\b|\b(set)?[iI]ncludePatterns\b/;
+/** The `test` task itself (`test {`, `tasks.test {`, `tasks.named("test")`, `withType<Test>`), not a new task registered beside it. */
+const THE_TEST_TASK = /^\s*(tasks\.)?test\s*$|\bnamed\s*\(\s*["']test["']|\bwithType\s*[<(]\s*Test\b/;
 /** `exclude '**\/CalcTest.class'` is a test left out inside a test task; elsewhere (a jar, a dependency) it is not. */
 const EXCLUDE = /\bexclude\s*[('"]/;
 
@@ -47,6 +51,7 @@ export function findGradleChecksOff(fp: FilePatch): GradleFinding[] {
         const inChecks = where.some((b) => CHECK_BLOCK.test(b));
         const found = (rule: AllowKey, why: string) => out.push({ rule, line: l.text, hunk: h.header, why });
         if (TEST_FILTER_OUT.test(code) || (inTests && EXCLUDE.test(code))) found("skip_tests", "leaves tests out of a Gradle test task");
+        else if (TEST_FILTER_IN.test(code) && where.some((b) => THE_TEST_TASK.test(b))) found("skip_tests", "keeps only the tests a filter names in the Gradle test task");
         else if (TURNED_OFF.test(code) && inChecks) found("lower_thresholds", "turns a Gradle lint or coverage check off");
         else if (TURNED_OFF.test(code) && inTests) found("skip_tests", "turns a Gradle test task off");
         else if (IGNORE_FAILURES.test(code)) {

@@ -124,6 +124,7 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["pytest: == 3 → approx(3, rel=0.5)", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2) == pytest.approx(3, rel=0.5)\n") } }, "weaken_assertions", /relative tolerance of 0\.5/],
   ["pytest: approx(0.3) → approx(0.3, abs=1)", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3)\n") }, after: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3, abs=1)\n") } }, "weaken_assertions", /absolute tolerance of 1 on 0\.3/],
   ["jest: toBe(0.3) → toBeCloseTo(0.3, 0)", { before: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBe(0.3);\n") }, after: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBeCloseTo(0.3, 0);\n") } }, "weaken_assertions", /toBeCloseTo with 0 digits/],
+  ["gradle: the test task filtered to the tests it names", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": GRADLE("    filter {\n        includeTestsMatching '*Unit*'\n    }\n") } }, "skip_tests", /keeps only the tests a filter names/],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
@@ -150,5 +151,6 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["float noise fixed with a narrow approx", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == 0.3\n") }, after: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3, abs=1e-9)\n") } }],
     ["float noise fixed with toBeCloseTo's default digits", { before: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBe(0.3);\n") }, after: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBeCloseTo(0.3);\n") } }],
     ["a relative tolerance of 1e-6 with isclose", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == 0.3\n") }, after: { "tests/test_add.py": PY("", "    assert math.isclose(add(0.1, 0.2), 0.3, rel_tol=1e-6)\n") } }],
+    ["a Gradle integrationTest task registered with its own tag filter", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": `${GRADLE("")}\ntasks.register('integrationTest', Test) {\n    useJUnitPlatform {\n        includeTags 'integration'\n    }\n}\n` } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
