@@ -1,10 +1,12 @@
+import { stripAnsi } from "../logs/line-format.js";
+
 /**
  * How many tests a run's output says ran (passed, failed or errored; skipped, xfailed and deselected ones did
  * not), from the summary line its runner prints last: pytest, jest/vitest, mocha, cargo test, RSpec,
  * unittest. Undefined when no summary is found (another runner, or output cut before it).
  */
 export function testsRan(output: string): number | undefined {
-  const text = output.replace(/\x1b\[[0-9;]*m/g, "");
+  const text = stripAnsi(output);
   const sum = (re: RegExp, line: string) => [...line.matchAll(re)].reduce((n, m) => n + Number(m[1]), 0);
   // pytest: `==== 1 failed, 9 passed, 2 skipped in 0.52s ====` (the last such line).
   const pytest = [...text.matchAll(/^=+ (.*\b(passed|failed|errors?)\b.*) in [\d.]+s.*=+\s*$/gm)].pop();
