@@ -21,9 +21,10 @@ export function slugPatch(expr?: string): string {
 
 /**
  * The job record as apply-and-validate leaves it for python-slug: validated fix, red → green. `failedTests`:
- * the tests its failure context names instead of the sample's (another failure of the same workflow).
+ * the tests its failure context names instead of the sample's (another failure of the same workflow): a bare
+ * name, or a name with the file the runner printed.
  */
-export function validatedResults(job: Job, patch = slugPatch(), failedTests?: string[]): Job["results"] {
+export function validatedResults(job: Job, patch = slugPatch(), failedTests?: Array<string | { name: string; file?: string }>): Job["results"] {
   const proposal: ProposePatchResult = {
     proposal: { diagnosis: "slugify joins words with underscores; the tests expect hyphens.\nThe separator was changed in the last commit.", diff: patch, confidence: 0.82, files: ["slug.py"] },
     repairAttempt: 1,
@@ -51,7 +52,7 @@ export function validatedResults(job: Job, patch = slugPatch(), failedTests?: st
     repo: { full_name: job.repo.fullName },
     run: { id: job.run.id, attempt: 1, workflow: "tests", head_sha: job.run.headSha, head_branch: job.run.headBranch, url: `https://github.com/${job.repo.fullName}/actions/runs/${job.run.id}` },
     failing_jobs: [{ name: "pytest", failing_step: "Run tests", command: "python -m pytest -q", exit_code: 1 }],
-    ...(failedTests ? { failed_tests: failedTests.map((name) => ({ name })) } : {}),
+    ...(failedTests ? { failed_tests: failedTests.map((t) => (typeof t === "string" ? { name: t } : t)) } : {}),
   });
   return {
     "check-repo-config": { config: defaultRepoConfig(), problems: [] },

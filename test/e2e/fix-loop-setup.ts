@@ -174,7 +174,7 @@ export function fixLoopSuite(): (opts?: FixLoopOptions) => ReturnType<typeof set
  * failure fingerprint unless told), failing `tests` and proposing `patch` when given, under the repository's
  * name `renamed` (the same repository id) when given. Not run yet.
  */
-export async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: string[]; headSha?: string; patch?: string; renamed?: string } = {}): Promise<Job> {
+export async function laterJob(s: FixLoop, runId: number, over: { branch?: string; fingerprint?: string; tests?: Array<string | { name: string; file?: string }>; headSha?: string; patch?: string; renamed?: string } = {}): Promise<Job> {
   const first = await s.get();
   const [owner, name] = (over.renamed ?? first.repo.fullName).split("/") as [string, string];
   const job: Job = {

@@ -2,7 +2,8 @@ import type { Deps } from "../../core/deps.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import { proposalOf } from "../../pr/proposal-of.js";
-import { contextOf, failedTestNames } from "./failed-test-names.js";
+import { coveredTests, type CoveredTests } from "./covered-tests.js";
+import { contextOf } from "./failed-test-names.js";
 import { PARKED_JOBS_LIMIT } from "./open-fix-prs.js";
 import { botCommits, type OpenPullRequestResult, prRecordOf } from "./open-pull-request-result.js";
 
@@ -17,10 +18,16 @@ export interface SiblingFix {
   /**
    * The open PR answers this run, and nothing is written: the same commit (`same_commit`: the PR job's, or
    * that of a later commit's fix already brought onto it), a branch push
-   * failing only tests its run failed (`same_tests`), or an earlier commit of the branch than the one whose
+   * failing only tests the PR's fixes answer (`same_tests`: its run's, and those of the jobs whose fixes were
+   * committed onto it, by file and name where both runs name the file: coveredTests), or an earlier commit of the branch than the one whose
    * fix the PR holds (`later_commit_fixed`: a run that finished late must not put an older fix back).
    */
   answers?: "same_commit" | "same_tests" | "later_commit_fixed";
+  /**
+   * With `same_tests`: which of this run's failing tests the PR's runs failed (the PR job's, and those of the
+   * jobs whose fixes were committed onto it), so the note lets a maintainer check the match.
+   */
+  covered?: CoveredTests;
   /**
    * How it is a sibling, for what the job says: the same failure, another workflow's of the same commit, or
    * the same failure on a later commit of the branch, people's PR's or a pushed one's (the fix PR is brought
@@ -44,7 +51,8 @@ export interface SiblingFix {
  * the fix PR's answer is the one for the branch as it is now, and one made for an older commit would be
  * merged into the new work untested. A second run of that commit (push and pull_request) is answered by the
  * PR (`same_commit`), and so is an earlier commit's run finishing after that (`later_commit_fixed`).
- * A branch push whose failing tests are all among the sibling's is answered by that PR too: the failure goes
+ * A branch push whose failing tests are all among those of the fixes on the sibling's PR (a test of the same
+ * name in another file is another test) is answered by that PR too: the failure goes
  * on until it is merged. Otherwise a push-only run on the commit the fix branch is on commits onto the
  * sibling's PR, and one on a later commit of the branch brings the PR to that commit as a PR's later commit
  * does: every tree the bot commits is one it validated (the commit's files and this fix), never an older
@@ -57,7 +65,7 @@ export interface SiblingFix {
 export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<SiblingFix | undefined> {
   // By id, not name: a fix PR opened before a rename or transfer is still open on the same repository.
   const waiting = await deps.store.listJobs({ state: "pr", repoId: job.repo.id, limit: PARKED_JOBS_LIMIT });
-  const tests = failedTestNames(context);
+  const tests = context?.failed_tests ?? [];
   const candidates = waiting.filter((other) => {
     if (other.id === job.id || !other.waitingFor) return false;
     // Another workflow failing on the commit of the branch the fix branch is on (tests.yml and lint.yml broken
@@ -76,7 +84,8 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
     if (r?.pr.state === "open" && !r.sharedWithJob) {
       // The branch may be at an earlier sibling's commit: the bot's too, not people's.
       const files = [...new Set([...r.files, ...(r.sharedCommits ?? []).flatMap((c) => c.files)])];
-      const theirs = failedTestNames(contextOf(other));
+      // The tests of every fix the PR holds: a later job's fix committed onto it answers that job's tests too.
+      const theirs = [...(contextOf(other)?.failed_tests ?? []), ...(await stackedTests(r, job, deps))];
       const onPr = !!job.run.pullRequests.length;
       const sameFailure = other.fingerprint === job.fingerprint;
       // A branch push on another commit than the fix branch's: brought to it like a later commit of a PR.
@@ -88,7 +97,8 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       const sameCommitAnswers = onPr && sameFailure;
       // Another job's run of this same commit (a workflow on push and pull_request) already put its fix on the PR.
       const commitOnPr = (r.sharedCommits ?? []).some((c) => c.jobId !== job.id && c.headSha === job.run.headSha);
-      const sameTests = tests.size && [...tests].every((t) => theirs.has(t));
+      const covered = coveredTests(tests, theirs);
+      const sameTests = !!covered;
       const answers =
         laterCommit && onPr ? (commitOnPr ? "same_commit" : newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : undefined)
         : laterCommit ? (newestRunOn(other, r) > job.run.id ? "later_commit_fixed" : sameTests ? "same_tests" : undefined)
@@ -98,10 +108,17 @@ export async function openSiblingFix(job: Job, deps: Pick<Deps, "store">, contex
       const kin = laterCommit ? "same failure on a later commit" : sameFailure ? "same failure" : "same commit, another workflow";
       const patch = proposalOf(other)?.patch;
       const mine = (r.sharedCommits ?? []).filter((c) => c.jobId === job.id).map((c) => c.sha);
-      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, mine, ...(patch ? { patch } : {}), ...(answers ? { answers } : {}) };
+      return { jobId: other.id, branch: r.branch, files, commitSha: r.commitSha, heads: botCommits(r), pr: r.pr.number, kin, mine, ...(patch ? { patch } : {}), ...(answers ? { answers } : {}), ...(answers === "same_tests" ? { covered } : {}) };
     }
   }
   return undefined;
+}
+
+/** The failing tests of the other jobs whose fixes were committed onto the PR (not `job`'s own, made by an earlier try). */
+async function stackedTests(r: OpenPullRequestResult, job: Job, deps: Pick<Deps, "store">) {
+  const ids = [...new Set((r.sharedCommits ?? []).map((c) => c.jobId).filter((id) => id !== job.id))];
+  const jobs = await Promise.all(ids.map((id) => deps.store.getJob(id)));
+  return jobs.flatMap((j) => (j ? (contextOf(j)?.failed_tests ?? []) : []));
 }
 
 /**
@@ -138,7 +155,19 @@ export function answeredBy(job: Job, sibling: SiblingFix): { left: string; note:
     const left = `run ${job.run.id} of ${job.run.headSha.slice(0, 7)} ended after a later commit's fix went onto PR #${sibling.pr}`;
     return { left, note: `same failure on an earlier commit than the fix on PR #${sibling.pr} of job ${sibling.jobId}, which answers it; nothing written` };
   }
-  const left = sibling.answers === "same_commit" ? `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run` : `run ${job.run.id} failed the same tests as job ${sibling.jobId}'s run`;
-  const same = sibling.answers === "same_commit" ? "same failure on the same commit" : "same tests failing";
-  return { left, note: `${same} as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
+  if (sibling.answers === "same_commit") {
+    const left = `run ${job.run.id} failed on the same commit ${job.run.headSha.slice(0, 7)} as job ${sibling.jobId}'s run`;
+    return { left, note: `same failure on the same commit as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
+  }
+  const tests = matchedTests(sibling.covered);
+  const left = `run ${job.run.id} failed the same tests as job ${sibling.jobId}'s run${tests}`;
+  return { left, note: `same tests failing as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it${tests}; nothing written` };
+}
+
+/** Which tests matched, and how, for a maintainer to check that the PR answers them. */
+function matchedTests(covered: CoveredTests | undefined): string {
+  if (!covered) return "";
+  const shown = covered.matched.slice(0, 5).join(", ") + (covered.matched.length > 5 ? ` and ${covered.matched.length - 5} more` : "");
+  const how = covered.byNameOnly ? "by name only, a run naming no file for them" : "by file and name";
+  return ` (${shown}: matched ${how})`;
 }
