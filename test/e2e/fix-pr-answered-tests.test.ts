@@ -69,3 +69,27 @@ describe("a branch failure is taken as answered by an open fix PR only for the t
     expect(s.gh.pulls).toHaveLength(1);
   });
 });
+
+describe("a fix PR people closed holds back only the failure of the tests it was for", () => {
+  test("a test of the same name in another file failing after people closed the fix PR still gets its PR", async () => {
+    const s = await opened();
+    await s.store.updateJob(s.job.id, (j) => void (j.results["build-context"] = validatedResults(j, undefined, [{ name: "test_slug", file: "tests/test_b.py" }])["build-context"]));
+    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const next = await laterJob(s, 556, { tests: [{ name: "test_slug", file: "tests/test_a.py" }] });
+    await openPr(s, next);
+    expect((await s.store.getJob(next.id))!.state).toBe("pr");
+    expect(s.gh.pulls).toHaveLength(2);
+  });
+
+  test("the same node id failing again after people closed the fix PR opens none", async () => {
+    const s = await opened();
+    await s.store.updateJob(s.job.id, (j) => void (j.results["build-context"] = validatedResults(j, undefined, [{ name: "tests/test_a.py::test_slug", file: "tests/test_a.py" }])["build-context"]));
+    await s.deliver("pull_request", s.prClosed(false, s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const next = await laterJob(s, 556, { tests: [{ name: "test_slug", file: "tests/test_a.py" }, { name: "test_other", file: "tests/test_a.py" }] });
+    await openPr(s, next);
+    expect((await s.store.getJob(next.id))!.history.at(-1)?.note).toContain("people closed fix PR #100");
+    expect(s.gh.pulls).toHaveLength(1);
+  });
+});

@@ -3,7 +3,8 @@ import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import { lastOpenOrClose, prEventsOf } from "../../feedback/pr-events.js";
 import { prRecordOf } from "./open-pull-request-result.js";
-import { contextOf, failedTestNames } from "./failed-test-names.js";
+import { coveredTests } from "./covered-tests.js";
+import { contextOf } from "./failed-test-names.js";
 
 /** An earlier fix PR of the same failure that people closed without merging. */
 export interface ClosedFix {
@@ -23,26 +24,27 @@ export const CLOSED_FIX_LOOKBACK = 200;
  * The fix PR people closed without merging for this failure, if any: their "no" to the bot, which a new PR
  * for the same failure the next day (a flaky test, a failure they chose to fix by hand) would ignore. The
  * same failure: the same fingerprint (repository, workflow, branch, conclusion) and, when both runs name
- * failing tests, at least one of them in common, so a different test breaking later is fixed as usual; or
+ * failing tests, at least one of them in common (by file and name when both name its file: coveredTests), so a different test breaking later is fixed as usual; or
  * another workflow's failure of the same commit and branch whose failing tests share one with that PR's.
  * Judged over the repository's latest CLOSED_FIX_LOOKBACK jobs on record; reopening that PR makes it open again.
  */
 export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context: Pick<FailureContext, "failed_tests"> | undefined = contextOf(job)): Promise<ClosedFix | undefined> {
-  const mine = failedTestNames(context);
+  const mine = context?.failed_tests ?? [];
   // By id, not name: jobs made before a rename or transfer keep the old name, and people's "no" still holds.
   for (const other of await deps.store.listJobs({ repoId: job.repo.id, limit: CLOSED_FIX_LOOKBACK })) {
     if (other.id === job.id) continue;
     // Another workflow of the same commit failing the same tests (ci.yml and nightly.yml both run them) is the
     // same failure too: only when both name tests and share one, as a lint error is another problem.
     const sameCommit = other.run.headSha === job.run.headSha && other.run.headBranch === job.run.headBranch;
-    if (other.fingerprint !== job.fingerprint && !(sameCommit && mine.size)) continue;
+    if (other.fingerprint !== job.fingerprint && !(sameCommit && mine.length)) continue;
     const r = prRecordOf(other);
     if (!r?.pr || r.sharedWithJob) continue;
     const end = lastOpenOrClose(prEventsOf(other));
     if (end?.kind !== "closed" || end.merged) continue;
-    const theirs = failedTestNames(contextOf(other));
-    if (other.fingerprint !== job.fingerprint && !theirs.size) continue;
-    if (mine.size && theirs.size && ![...mine].some((t) => theirs.has(t))) continue;
+    const theirs = contextOf(other)?.failed_tests ?? [];
+    if (other.fingerprint !== job.fingerprint && !theirs.length) continue;
+    // In common by file and name where both runs name the file: `test_x` of another file is another test.
+    if (mine.length && theirs.length && !mine.some((t) => coveredTests([t], theirs))) continue;
     return { jobId: other.id, pr: r.pr.number, at: end.ghAt ?? end.at };
   }
   return undefined;

@@ -4,6 +4,3 @@ import { BUILD_CONTEXT } from "./propose-patch.js";
 
 /** The failure context build-context left on the job. */
 export const contextOf = (job: Job) => (job.results[BUILD_CONTEXT] as { context?: Pick<FailureContext, "failed_tests"> } | undefined)?.context;
-
-/** The names of the tests a failure context says failed. */
-export const failedTestNames = (context: Pick<FailureContext, "failed_tests"> | undefined) => new Set((context?.failed_tests ?? []).map((t) => t.name));
