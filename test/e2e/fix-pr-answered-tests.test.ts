@@ -64,6 +64,7 @@ describe("a branch failure is taken as answered by an open fix PR only for the t
     const j = (await s.store.getJob(third.id))!;
     expect(j.state).toBe("completed");
     expect(j.history.at(-1)?.note).toContain(`its fix PR #100 of job ${s.job.id} answers it (test_later_failure_556: matched by name only`);
+    expect(j.results["open-pull-request"]).toMatchObject({ sharedWithJob: s.job.id, left: "run 557 failed only tests whose fixes are on PR #100 (test_later_failure_556: matched by name only, a run naming no file for them)" });
     expect(s.gh.branches.get("ci-bot/fix-555")).toBe(head);
     expect(s.gh.calls.slice(calls)).toEqual([]);
     expect(s.gh.pulls).toHaveLength(1);

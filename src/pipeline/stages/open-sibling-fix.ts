@@ -160,7 +160,8 @@ export function answeredBy(job: Job, sibling: SiblingFix): { left: string; note:
     return { left, note: `same failure on the same commit as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it; nothing written` };
   }
   const tests = matchedTests(sibling.covered);
-  const left = `run ${job.run.id} failed the same tests as job ${sibling.jobId}'s run${tests}`;
+  // The tests may be those of a later job whose fix was committed onto the PR: the PR is what answers them.
+  const left = `run ${job.run.id} failed only tests whose fixes are on PR #${sibling.pr}${tests}`;
   return { left, note: `same tests failing as job ${sibling.jobId}: its fix PR #${sibling.pr} of job ${sibling.jobId} answers it${tests}; nothing written` };
 }
 
