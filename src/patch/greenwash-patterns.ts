@@ -217,11 +217,12 @@ export const LINE_PATTERNS: LinePattern[] = [
   { rule: "continue_on_error", re: /\bcontinue-on-error\s*:\s*(true|["']?\$\{\{)/, why: "lets a failing step or job pass (continue-on-error)" },
   { rule: "continue_on_error", re: /\ballow_failure\s*:\s*true\b/, why: "lets a failing job pass (allow_failure)" },
   // or_true
-  { rule: "or_true", re: /\|\|\s*(true\b|:(?=\s|$|;|["'])|exit\s+0\b|echo\b)/, why: "swallows a command's failure (|| true)", files: SCRIPT_FILES },
+  // `/bin/true`, `/usr/bin/echo`: the same commands by their full path.
+  { rule: "or_true", re: /\|\|\s*(?:(?:\/usr)?\/bin\/)?(true\b|:(?=\s|$|;|["'])|exit\s+0\b|echo\b)/, why: "swallows a command's failure (|| true)", files: SCRIPT_FILES },
   { rule: "or_true", re: /\bset\s+\+e\b|\bset\s+\+o\s+errexit\b/, why: "turns off exit-on-error (set +e)", files: SCRIPT_FILES },
   // `trap 'exit 0' EXIT` (or ERR, under set -e) replaces the script's exit status with success, whatever failed.
   { rule: "or_true", re: /\btrap\s+(['"])[^'"]*\bexit\s+0\b[^'"]*\1\s+(.*\s)?(EXIT|ERR|0)\b/, why: "makes the script exit with success whatever failed (trap 'exit 0')", files: SCRIPT_FILES },
-  { rule: "or_true", re: /;\s*(true|exit\s+0)\s*["']?\s*,?\s*$/, why: "ends a command with '; true' / '; exit 0'", files: SCRIPT_FILES },
+  { rule: "or_true", re: /;\s*((?:(?:\/usr)?\/bin\/)?true|exit\s+0)\s*["']?\s*,?\s*$/, why: "ends a command with '; true' / '; exit 0'", files: SCRIPT_FILES },
   { rule: "or_true", re: /^\t-[^\s-]/, why: "prefixes a make command with '-' so its failure is ignored", files: MAKEFILES },
   // lower_thresholds — suppressions and disabled lint rules
   { rule: "lower_thresholds", re: /eslint-disable|@ts-ignore|@ts-nocheck|istanbul ignore|c8 ignore|v8 ignore/, why: "suppresses a lint, type or coverage check" },

@@ -118,6 +118,9 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["npm script: jest | tee (sh -c has no pipefail)", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest | tee test-output.log") } }, "or_true", /pipes the test run into another command/],
   ["npm script: jest; echo done", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest; echo done") } }, "or_true", /runs another command after the tests with ';'/],
   ["make test: pytest | tee", { before: { Makefile: "test:\n\tpytest\n" }, after: { Makefile: "test:\n\tpytest -q | tee pytest.log\n" } }, "or_true", /pipes the test run/],
+  ["npm script: jest || /bin/true", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest || /bin/true") } }, "or_true", /swallows a command's failure/],
+  ["make test: pytest || /usr/bin/true", { before: { Makefile: "test:\n\tpytest\n" }, after: { Makefile: "test:\n\tpytest || /usr/bin/true\n" } }, "or_true", /swallows a command's failure/],
+  ["test script: pytest; /bin/true", { before: { "scripts/test.sh": "#!/usr/bin/env bash\nset -eu\npytest -q\n" }, after: { "scripts/test.sh": "#!/usr/bin/env bash\nset -eu\npytest -q; /bin/true\n" } }, "or_true", /ends a command with '; true'/],
   // A workflow edit, where the repository allows them, still may not switch the test step off.
   ["workflow: if: false on the test step (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF("      - run: npm test\n") }, after: { ".github/workflows/ci.yml": WF("      - run: npm test\n        if: false\n") } }, "workflow_edits", /workflow/, "skip_tests"],
   // A tolerance where there was none, wide enough for a wrong result.
@@ -146,6 +149,8 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["expect.any for a generated id inside an object", { before: { "test/sum.test.js": JS('  expect(make()).toEqual({ id: 1, name: "a" });\n') }, after: { "test/sum.test.js": JS('  expect(make()).toEqual({ id: expect.any(Number), name: "a" });\n') } }],
     ["a test that checks a typeof against a stronger one kept", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS(`${SUM}  expect(typeof sum([1, 2])).toBe("number");\n`) } }],
     ["a test script piped into tee under set -o pipefail", { before: { "scripts/test.sh": "#!/usr/bin/env bash\nset -euo pipefail\npytest -q\n" }, after: { "scripts/test.sh": "#!/usr/bin/env bash\nset -euo pipefail\npytest -q | tee build/pytest.log\n" } }],
+    ["a test script that fails loudly with || exit 1", { before: { "scripts/test.sh": "#!/usr/bin/env bash\nset -eu\npytest -q\n" }, after: { "scripts/test.sh": "#!/usr/bin/env bash\nset -eu\npytest -q || { echo 'see build/pytest.log' >&2; exit 1; }\n" } }],
+    ["a stub binary symlinked to /bin/true in a setup script", { before: { "scripts/setup.sh": "#!/usr/bin/env bash\nset -eu\nmkdir -p bin\n" }, after: { "scripts/setup.sh": "#!/usr/bin/env bash\nset -eu\nmkdir -p bin\nln -sf /bin/true bin/xdg-open\n" } }],
     ["an npm script that runs the tests after the build with &&", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("npm run build && jest") } }],
     ["an npm script whose build output is piped, not the tests'", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("tsc -p . | head -50 && jest") } }],
     ["float noise fixed with a narrow approx", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == 0.3\n") }, after: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3, abs=1e-9)\n") } }],
