@@ -17,7 +17,7 @@ interface NewLine {
 /**
  * Test code a patch keeps but stops from running or from failing, which no count of tests or assertions
  * sees: an early `return` with the test's lines after it, a constant condition (`if False:`) put around
- * them, or a `try` whose broad `except`/`catch` swallows the assertion's failure. The lines after a hunk
+ * them, a None/null guard put around an assertion that ran unguarded, or a `try` whose broad `except`/`catch` swallows the assertion's failure. The lines after a hunk
  * are read from `before` (the file before the patch) where the hunk's old lines are found in it: a hunk
  * can end right on the line it adds.
  */
@@ -27,6 +27,7 @@ export function findNeuteredTestCode(hunks: Hunk[], before: string | null = null
   // A line the patch removes and adds back (re-indented, moved) was there before: it is not new.
   const removed = new Map<string, number>();
   for (const l of hunks.flatMap((h) => h.lines)) if (l.kind === "-") removed.set(l.text.trim(), (removed.get(l.text.trim()) ?? 0) + 1);
+  const wasThere = new Set(removed.keys());
   for (const h of hunks) {
     const lines: NewLine[] = h.lines.filter((l) => l.kind !== "-").map((l) => ({ text: l.text, added: l.kind === "+" }));
     lines.push(...linesAfter(h, oldLines).map((text) => ({ text, added: false })));
@@ -38,6 +39,7 @@ export function findNeuteredTestCode(hunks: Hunk[], before: string | null = null
     lines.forEach((l, i) => {
       if (l.added && deadAfterReturn(lines, i)) found("skip_tests", "returns early from a test, so the lines after it no longer run", l.text);
       else if (l.added && (CONSTANT_CONDITION.test(l.text) || selfCompared(l.text))) found("skip_tests", "puts test code under a condition that never changes, so it never runs or always returns", l.text);
+      else if (l.added && guardsOldAssertion(lines, i, wasThere)) found("weaken_assertions", "runs an assertion only when its value is set (a None/null/truthiness guard), so a missing result passes", l.text);
       else if (l.added && CATCHES_ASSERTION.test(l.text)) found("weaken_assertions", "catches the failure of an assertion", l.text);
       else if (swallows(lines, i)) found("weaken_assertions", "wraps an assertion in a try whose broad except/catch swallows its failure", l.text);
     });
@@ -125,4 +127,25 @@ function swallows(lines: NewLine[], i: number): boolean {
     body.push(l.text);
   }
   return !body.some((t) => HANDLES.test(t));
+}
+
+/** `if result is not None:`, `if (x != null) {`, `if x != nil {`, `if result:`, `if (result) {`: a guard on a value being there. */
+const PRESENCE_GUARD =
+  /^\s*if\s*(\(\s*[\w.[\]'"]+(\s*(!==?|!=)\s*(null|undefined))?\s*\)\s*\{|\s[\w.[\]'"]+(\s+(is\s+not|!=)\s+(None|nil))?\s*(:|\{))\s*$/;
+
+/**
+ * The presence guard at `i` wraps an assertion the patch only re-indented (it was there before, unguarded):
+ * a result that is now None or null skips the check it used to fail. A new assertion under a new guard is
+ * a test added, not one loosened.
+ */
+function guardsOldAssertion(lines: NewLine[], i: number, wasThere: Set<string>): boolean {
+  const guard = lines[i]!.text;
+  if (!PRESENCE_GUARD.test(guard)) return false;
+  const at = indent(guard);
+  for (const l of lines.slice(i + 1)) {
+    if (blank(l.text)) continue;
+    if (indent(l.text) <= at) break;
+    if (l.added && ASSERTION.test(l.text) && wasThere.has(l.text.trim())) return true;
+  }
+  return false;
 }
