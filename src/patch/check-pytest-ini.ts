@@ -3,6 +3,7 @@ import { compareSettings, type KeyKind } from "./compare-settings.js";
 import { quote } from "./greenwash.js";
 import type { Setting } from "./js-settings.js";
 import { PYTEST_SECTIONS, pytestSettings, type PytestSettings } from "./pytest-settings.js";
+import { checkPytestStrictness } from "./pytest-strictness.js";
 import type { PytestConfig } from "./pytest-testpaths.js";
 import type { Add } from "./types.js";
 
@@ -26,6 +27,7 @@ export function checkPytestIni(name: string, old: string, now: string, add: Add,
   if (flag) {
     add("skip_tests", `the patch adds ${flag.flag} to addopts${where} (${quote(optsBefore)} → ${quote(optsAfter)}), ${flag.why}`, "addopts");
   }
+  checkPytestStrictness(was.values, is.values, where, add);
   const settings = (p: NonNullable<PytestSettings>) =>
     new Map([...p.values].filter(([k]) => Object.hasOwn(PYTEST_KEYS, k)).map(([k, v]): [string, Setting] => [k, { present: true, values: v }]));
   compareSettings(withPytestDefaults(settings(was)), withPytestDefaults(settings(is)), PYTEST_KEYS, where, add);

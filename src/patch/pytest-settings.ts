@@ -29,7 +29,7 @@ export function pytestSettings(name: string, text: string): PytestSettings {
       for (const part of section.split(".")) cur = cur && typeof cur === "object" ? (cur as Record<string, unknown>)[part] : undefined;
       if (!cur || typeof cur !== "object") continue;
       for (const [k, v] of Object.entries(cur as Record<string, unknown>)) {
-        const words = Array.isArray(v) ? v.map(String) : typeof v === "string" ? (k === "addopts" ? [v] : v.split(/\s+/).filter(Boolean)) : [];
+        const words = Array.isArray(v) ? v.map(String) : typeof v === "string" ? (k === "addopts" ? [v] : v.split(/\s+/).filter(Boolean)) : typeof v === "boolean" ? [String(v)] : [];
         values.set(k, k === "addopts" && Array.isArray(v) ? [words.map((w) => (/\s/.test(w) ? `"${w}"` : w)).join(" ")] : words);
       }
       return { section, values, found: true };
