@@ -3,7 +3,7 @@ import { stripAnsi } from "../logs/line-format.js";
 /**
  * How many tests a run's output says ran (passed, failed or errored; skipped, xfailed and deselected ones did
  * not), from the summary line its runner prints last: pytest, jest/vitest, mocha, cargo test, RSpec,
- * unittest. Undefined when no summary is found (another runner, or output cut before it).
+ * unittest, node --test, Maven surefire, and `go test -v` (its per-test result lines). Undefined when no summary is found (another runner, or output cut before it).
  */
 export function testsRan(output: string): number | undefined {
   const text = stripAnsi(output);
@@ -26,5 +26,15 @@ export function testsRan(output: string): number | undefined {
   // unittest: `Ran 10 tests in 0.01s` then `OK (skipped=2)`.
   const ran = [...text.matchAll(/^Ran (\d+) tests? in /gm)].pop();
   if (ran) return Number(ran[1]) - Number(/\bskipped=(\d+)/.exec(text.slice(ran.index))?.[1] ?? 0) - Number(/\bexpected failures=(\d+)/.exec(text.slice(ran.index))?.[1] ?? 0);
+  // node --test: `# pass 9` / `# fail 1` (TAP) or `ℹ pass 9` / `ℹ fail 1` (spec), once for the whole run.
+  const nodePass = [...text.matchAll(/^(?:#|\u2139) pass (\d+)\s*$/gm)].pop();
+  if (nodePass) return Number(nodePass[1]) + Number(/^(?:#|\u2139) fail (\d+)\s*$/m.exec(text.slice(nodePass.index))?.[1] ?? 0);
+  // surefire/failsafe: one `Tests run: 10, Failures: 1, Errors: 0, Skipped: 2` total per module (the per-class
+  // lines go on with `, Time elapsed`); failures and errors are counted in `Tests run`, skipped ones are too.
+  const surefire = [...text.matchAll(/^(?:\[\w+\] )?Tests run: (\d+), Failures: \d+, Errors: \d+, Skipped: (\d+)\s*$/gm)];
+  if (surefire.length) return surefire.reduce((n, m) => n + Number(m[1]) - Number(m[2]), 0);
+  // go test -v (`=== RUN` shows it): one `--- PASS:`/`--- FAIL:` per test and subtest. Without -v only failures
+  // are listed, so a green run there has no count.
+  if (/^=== RUN\s/m.test(text)) return [...text.matchAll(/^\s*--- (PASS|FAIL): /gm)].length;
   return undefined;
 }
