@@ -19,11 +19,16 @@ const IN_TEST_PLUGIN: Array<{ re: RegExp; why: string }> = [
   { re: /<exclude>(?![^<]*\.(?!(java|class|kt|groovy|scala)\b)\w+\s*<)[^<]*\S[^<]*<\/exclude>|<excludes>\s*[^<\s]/, why: "leaves test classes out of the run (exclude)" },
   { re: /<test>[^<]*\S[^<]*<\/test>/, why: "runs only the tests it names (test)" },
   { re: /<groups>[^<]*\S[^<]*<\/groups>/, why: "runs only the tests of the groups it names (groups)" },
+  // With it false, a -Dtest (or <test>) that matches no class passes having run nothing.
+  { re: /<(surefire\.|failsafe\.)?failIfNoSpecifiedTests>\s*false\s*</, why: "lets a run that selects no test pass (failIfNoSpecifiedTests false)" },
 ];
+
+/** An `<include>` the patch adds: it narrows the run when it replaces one (or the defaults), not beside kept ones. */
+const INCLUDE = /<include>[^<]*\S[^<]*<\/include>/;
 
 /**
  * A pom.xml edit that leaves tests out of surefire's or failsafe's run: `<skip>true</skip>`, an `<exclude>`
- * of any pattern, `<test>` or `<groups>` in their configuration. Which plugin a line configures is read from
+ * of any pattern, `<test>` or `<groups>`, an `<include>` that replaces others, `failIfNoSpecifiedTests` false. Which plugin a line configures is read from
  * the file as the patch leaves it around the hunk (the old lines above it, then the hunk's own): an exclude
  * in a resources or coverage block names no test and passes.
  */
@@ -35,11 +40,14 @@ export function findMavenTestsOff(fp: FilePatch, oldContent: string | null): Mav
     // The new side of the file up to each line: what is above the hunk, then its context and added lines.
     const above = old.slice(0, Math.max(0, h.oldStart - 1));
     const seen: string[] = [...above];
+    // Includes replace surefire's defaults (**/Test*.java, **/*Test.java, …): a new <includes> block, or an
+    // include taken out in the same hunk, narrows the run; another include beside the kept ones widens it.
+    const replacesIncludes = h.lines.some((l) => (l.kind === "+" && /<includes>/.test(l.text)) || (l.kind === "-" && INCLUDE.test(l.text)));
     for (const l of h.lines) {
       if (l.kind === "-") continue;
       seen.push(l.text);
       if (l.kind !== "+") continue;
-      const hit = IN_TEST_PLUGIN.find((p) => p.re.test(l.text));
+      const hit = IN_TEST_PLUGIN.find((p) => p.re.test(l.text)) ?? (INCLUDE.test(l.text) && replacesIncludes ? { why: "runs only the test classes its includes name (include)" } : undefined);
       if (!hit) continue;
       const plugin = enclosingPlugin(seen);
       if (plugin && TEST_PLUGIN.test(plugin)) out.push({ line: l.text, hunk: h.header, why: `${hit.why} in ${plugin}'s configuration` });
