@@ -49,6 +49,10 @@ interface Scope {
 function scopeOf(selector: string, runner: string): Scope {
   const go = runner === "go test";
   let s = selector.replace(/::/g, "/").replace(/^(\.\/)+/, "").replace(/\/+$/, "");
+  // A mocha spec glob (`test/**/*.spec.js`): read as the folder before its first wildcard, with what is
+  // below it too when it has `**`. Two globs in the same folder compare equal, so only a move down is seen.
+  const glob = /^([^*?[]*\/)?[^/]*[*?[]/.exec(s);
+  if (glob && /mocha$/.test(runner)) return { path: (glob[1] ?? "").replace(/\/$/, "") || ".", deep: s.includes("**") };
   const dots = go && (s === "..." || s.endsWith("/..."));
   if (dots) s = s.slice(0, -3).replace(/\/$/, "");
   return { path: s === "" ? "." : s, deep: go ? dots : true };
