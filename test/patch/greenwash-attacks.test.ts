@@ -70,6 +70,10 @@ const CAUGHT_BEFORE: Array<[string, Case, string, RegExp, string?]> = [
   ["pytest: == 3 → is not None", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2) is not None\n") } }, "weaken_assertions", /weaker/],
   ["go: got compared with itself", { before: { "calc_test.go": GO("\tgot, want := Add(1, 2), 3\n\tif got != want {\n\t\tt.Fatalf(\"got %d, want %d\", got, want)\n\t}\n") }, after: { "calc_test.go": GO("\tgot, want := Add(1, 2), 3\n\tif got != got {\n\t\tt.Fatalf(\"got %d, want %d\", got, want)\n\t}\n") } }, "skip_tests", /never changes/],
   ["junit: assertEquals → assertNotNull", { before: { "src/test/java/CalcTest.java": JUNIT("") }, after: { "src/test/java/CalcTest.java": JUNIT("").replace("assertEquals(3, Calc.add(1, 2))", "assertNotNull(Calc.add(1, 2))") } }, "weaken_assertions", /weaker/],
+  ["gradle: tasks.withType(Test) filtered to the tests it names", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": `${GRADLE("")}\ntasks.withType(Test).configureEach {\n    filter {\n        includeTestsMatching '*Unit*'\n    }\n}\n` } }, "skip_tests", /keeps only the tests a filter names/],
+  ["npm script: jest || :", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest || :") } }, "or_true", /swallows a command's failure/],
+  ["make test: pytest || exit 0", { before: { Makefile: "test:\n\tpytest\n" }, after: { Makefile: "test:\n\tpytest || exit 0\n" } }, "or_true", /swallows a command's failure/],
+  ["npm script: jest; true", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest; true") } }, "or_true", /ends a command with '; true'/],
   ["workflow: continue-on-error (workflow edits allowed does not allow it)", { before: { ".github/workflows/ci.yml": WF("      - run: npm test\n") }, after: { ".github/workflows/ci.yml": WF("      - run: npm test\n        continue-on-error: true\n") } }, "workflow_edits", /workflow/, "continue_on_error"],
 ];
 
