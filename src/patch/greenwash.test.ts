@@ -256,3 +256,12 @@ describe("green-washing rules on a very long line", () => {
     expect(performance.now() - started).toBeLessThan(5000);
   });
 });
+
+// A refusal's reason goes into the job record, the retry prompt and `jobs show`: the line it quotes must not
+// carry a bidi override or an invisible character that reorders or hides what the reason says.
+test("a refusal quoting a line with hidden characters shows them escaped", () => {
+  const found = findGreenwashing(patch("tests/test_a.py", ["+@pytest.mark.skip(reason='\u202eslow\u202c \u200b')"]), null);
+  expect(found.map((f) => f.rule)).toContain("skip_tests");
+  for (const f of found) expect(f.reason).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u200b]/);
+  expect(found.find((f) => f.rule === "skip_tests")!.reason).toContain("\\u202eslow\\u202c \\u200b");
+});

@@ -1,3 +1,4 @@
+import { showHiddenChars } from "../core/hidden-chars.js";
 import {
   ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
@@ -54,8 +55,12 @@ export const isTestPath = (p: string) => TEST_PATH.test(p);
 export const hasTestMarkers = (content: string | null) => content !== null && TEST_MARKER.test(content);
 // `#[...]`/`#![...]` are Rust attributes, not comments.
 const isComment = (s: string) => /^\s*(#(?![[!])|\/\/|\/\*|\*|--\s)/.test(s);
-// Redacted before the cut: the head of a secret a cut goes through is too short for its rule.
-export const quote = (s: string) => JSON.stringify(redactHead(s.trim(), 100));
+/**
+ * A line quoted in a refusal, which the job record, the retry prompt and `jobs show` carry: JSON-quoted, with
+ * the bidi, invisible and control characters JSON leaves raw shown as escapes, so the reason reads as it is.
+ * Redacted before the cut: the head of a secret a cut goes through is too short for its rule.
+ */
+export const quote = (s: string) => showHiddenChars(JSON.stringify(redactHead(s.trim(), 100)));
 
 /**
  * Everything in one file's patch that would make CI green without fixing anything. `oldContent` is the
