@@ -1,4 +1,5 @@
 import { escapeRawInJson } from "../core/escape-raw-in-json.js";
+import { BIDI_CONTROLS, LINE_SEPARATORS } from "../core/hidden-chars.js";
 
 /**
  * Text for the operator's terminal. What the CLI prints comes from untrusted places (CI log lines, test and
@@ -10,13 +11,9 @@ import { escapeRawInJson } from "../core/escape-raw-in-json.js";
  * doubled (a Windows path stays readable), so `--json` is the exact form when one is needed.
  */
 
-// C0 controls and DEL, C1 controls, the line and paragraph separators (some terminals break the line on
-// them) and the bidi controls: embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, and the
-// marks U+200E/U+200F/U+061C, which reorder neutral characters around them.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-// eslint-disable-next-line no-control-regex
-const CONTROL_BUT_LAYOUT = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// C0 controls and DEL, C1 controls, the line and paragraph separators and the bidi controls.
+const CONTROL = new RegExp(`[\\x00-\\x1f\\x7f-\\x9f${LINE_SEPARATORS}${BIDI_CONTROLS}]`, "g");
+const CONTROL_BUT_LAYOUT = new RegExp(`[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f${LINE_SEPARATORS}${BIDI_CONTROLS}]`, "g");
 
 const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 

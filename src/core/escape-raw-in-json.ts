@@ -1,9 +1,11 @@
+import { BIDI_CONTROLS, LINE_SEPARATORS } from "./hidden-chars.js";
+
 /**
  * What JSON.stringify leaves raw in its text: DEL, the C1 controls, the line and paragraph separators and the
  * bidi controls (embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069, the marks U+200E/U+200F/
  * U+061C). JSON's own syntax is ASCII, so they can only be inside strings.
  */
-const RAW = /[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const RAW = new RegExp(`[\\x7f-\\x9f${LINE_SEPARATORS}${BIDI_CONTROLS}]`, "g");
 
 /**
  * JSON text with those characters written as `\uXXXX`: the same value to any JSON reader, and nothing a

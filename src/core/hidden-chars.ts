@@ -19,7 +19,15 @@ export interface HiddenChar {
   kind: HiddenKind;
 }
 
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;
+/**
+ * The bidi controls, as the inside of a character class: embeddings and overrides U+202A–U+202E, isolates
+ * U+2066–U+2069, and the marks U+200E/U+200F/U+061C, which reorder neutral characters around them. Shared
+ * by every place that keeps them from reordering what people read (the CLI, JSON out, PR text, the policy).
+ */
+export const BIDI_CONTROLS = "\\u202a-\\u202e\\u2066-\\u2069\\u200e\\u200f\\u061c";
+/** The line and paragraph separators: some terminals and JavaScript break lines on them, editors may not. */
+export const LINE_SEPARATORS = "\\u2028\\u2029";
+const BIDI = new RegExp(`[${BIDI_CONTROLS}]`, "u");
 /**
  * Zero-width and other invisible format characters, Hangul fillers (which JavaScript accepts in identifiers,
  * so `const ㅤ = …` names an invisible variable), the soft hyphen, line and paragraph separators (JavaScript
