@@ -12,6 +12,7 @@ import { loadAppConfig } from "../../src/config/app-config.js";
 import { eventually } from "../helpers/eventually.js";
 import { recordingLogger } from "../helpers/recording-logger.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+import { removeRedisDeployment } from "../helpers/remove-redis-deployment.js";
 
 const url = await redisUrlIfAvailable();
 
@@ -69,13 +70,7 @@ else
       } finally {
         await worker.stop({ drainMs: 0 });
         warn.mockRestore();
-        const { BullmqQueue } = await import("../../src/adapters/queue/bullmq-queue.js");
-        const admin = new BullmqQueue({ url, prefix, concurrency: 1, perRepo: 1, logger });
-        await admin.destroy();
-        await admin.stop();
-        const cleaner = await RedisJobStore.connect(url, { prefix: `${prefix}:` });
-        await cleaner.destroy();
-        await cleaner.close();
+        await removeRedisDeployment(url, prefix);
         await rm(ws, { recursive: true, force: true });
       }
     });

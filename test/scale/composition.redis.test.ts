@@ -13,6 +13,7 @@ import { run as workerCommand, startWorker } from "../../src/cli/commands/worker
 import { eventually } from "../helpers/eventually.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
+import { removeRedisDeployment } from "../helpers/remove-redis-deployment.js";
 
 const url = await redisUrlIfAvailable();
 
@@ -84,13 +85,7 @@ else
         expect(checked).toBe(1);
       } finally {
         await worker.stop({ drainMs: 500 });
-        const { BullmqQueue } = await import("../../src/adapters/queue/bullmq-queue.js");
-        const admin = new BullmqQueue({ url, prefix, concurrency: 1, perRepo: 1, logger: silentLogger() });
-        await admin.destroy();
-        await admin.stop();
-        const cleaner = await RedisJobStore.connect(url, { prefix: `${prefix}:` });
-        await cleaner.destroy();
-        await cleaner.close();
+        await removeRedisDeployment(url, prefix);
         await rm(ws, { recursive: true, force: true });
       }
     });
