@@ -4,7 +4,7 @@ import { loadAppConfig } from "../config/app-config.js";
 import type { Deps } from "../core/deps.js";
 import { FakeClock } from "../../test/fakes/fake-clock.js";
 import { recordingLogger } from "../../test/helpers/recording-logger.js";
-import { checkRedisSettings, startRedisSettingsCheck } from "./check-redis-settings.js";
+import { checkRedisSettings, REDIS_RECHECK_MS, startRedisSettingsCheck } from "./check-redis-settings.js";
 import { createMetrics } from "./metrics.js";
 
 type Config = Partial<Record<"appendonly" | "appendfsync" | "save" | "maxmemory" | "maxmemory-policy", string>>;
@@ -173,6 +173,52 @@ describe("startRedisSettingsCheck", () => {
     answer();
     await new Promise((r) => setImmediate(r));
     expect(lines).toEqual([]);
+  });
+
+  test("reads again every hour: the same findings are not logged again, a change either way is, and the gauge follows", async () => {
+    const config: Config = { ...DURABLE };
+    let reads = 0;
+    const store = { readServerSettings: async () => (reads++, readRedisSettings(fakeRedis({ config: { ...config } }))) };
+    const { deps, lines } = depsWith(store, "redis://127.0.0.1:6379");
+    const clock = deps.clock as FakeClock;
+    const settle = async () => {
+      for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
+    };
+    const gauge = async () => Object.fromEntries((await deps.metrics.redisDurable.get()).values.map((v) => [v.labels.setting, v.value]));
+    const stop = startRedisSettingsCheck(deps);
+    await settle();
+    expect(lines.map((l) => l.level)).toEqual(["info"]);
+
+    await clock.advance(REDIS_RECHECK_MS - 1);
+    await settle();
+    expect(reads).toBe(1);
+    await clock.advance(1);
+    await settle();
+    expect(reads).toBe(2);
+    expect(lines).toHaveLength(1);
+
+    // A failover to a replica that keeps nothing on disk.
+    Object.assign(config, { appendonly: "no", save: "" });
+    await clock.advance(REDIS_RECHECK_MS);
+    await settle();
+    expect(lines.slice(1)).toEqual([expect.objectContaining({ level: "warn", fields: expect.objectContaining({ setting: "persistence" }) })]);
+    expect(await gauge()).toEqual({ persistence: 0, eviction: 1 });
+    await clock.advance(REDIS_RECHECK_MS);
+    await settle();
+    expect(reads).toBe(4);
+    expect(lines).toHaveLength(2);
+
+    // Fixed by the operator: said once.
+    Object.assign(config, { appendonly: "yes", save: "" });
+    await clock.advance(REDIS_RECHECK_MS);
+    await settle();
+    expect(lines.slice(2)).toEqual([expect.objectContaining({ level: "info", msg: expect.stringMatching(/^Redis keeps acknowledged webhook deliveries/) })]);
+    expect(await gauge()).toEqual({ persistence: 1, eviction: 1 });
+
+    stop();
+    await clock.advance(REDIS_RECHECK_MS * 3);
+    await settle();
+    expect(reads).toBe(5);
   });
 
   test("a store that is not Redis: nothing is read or said", () => {
