@@ -45,6 +45,11 @@ export interface FailingStep {
   /** The header the log shows for it (`##[group]Run <first line>`), and its 1-based line in the kept log. */
   logHeader?: string;
   logLine?: number;
+  /**
+   * How many tests its part of the log says ran (stepTestsRan), when it prints a summary; "cut" when the kept
+   * log lost lines of that part. Read here: build-context removes the raw logs, and validation compares it.
+   */
+  testsRan?: number | "cut";
 }
 
 export interface JobMeta {

@@ -10,6 +10,20 @@ export interface KeptLog {
   landmarks: number;
 }
 
+/** The line keepLogTail writes where it cut; `cutLandmarks` reads it back. */
+const CUT_MARKER = "[t0-ci-bot] log cut: ";
+const CUT_LINE = /^\[t0-ci-bot\] log cut: \d+ bytes \(\d+ lines\) .*; (\d+) step-header\/error lines from that part follow\r?$/;
+
+/**
+ * On the line a kept log says where it was cut: how many lines follow it from the cut part (step headers and
+ * errors, each a whole line) before the kept tail starts. Undefined on any other line.
+ */
+export function cutLandmarks(line: string): number | undefined {
+  if (!line.startsWith(CUT_MARKER)) return undefined;
+  const m = CUT_LINE.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Lines worth keeping even from the part of a log that is cut: step boundaries and failures. */
 const LANDMARK = /##\[(?:group\]Run |error\])|^\S*\s?(?:Error|FAIL|FAILED)\b/;
 
@@ -94,7 +108,7 @@ export async function keepLogTail(source: AsyncIterable<Uint8Array>, maxBytes: n
   const truncated = cutBytes > 0;
   const parts: Buffer[] = [...head];
   if (truncated) {
-    parts.push(Buffer.from(`[t0-ci-bot] log cut: ${cutBytes} bytes (${cutLines} lines) left out here to stay under LOG_MAX_BYTES_PER_JOB=${maxBytes}; ${landmarks.length} step-header/error lines from that part follow\n`));
+    parts.push(Buffer.from(`${CUT_MARKER}${cutBytes} bytes (${cutLines} lines) left out here to stay under LOG_MAX_BYTES_PER_JOB=${maxBytes}; ${landmarks.length} step-header/error lines from that part follow\n`));
     parts.push(...landmarks);
   }
   for (let i = tailStart; i < tail.length; i++) parts.push(tail[i]!);

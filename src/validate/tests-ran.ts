@@ -1,6 +1,13 @@
 import { stripAnsi } from "../logs/line-format.js";
 
 /**
+ * How much of the end of a command's output `testsRan` is given: the summaries are printed last. The failed CI
+ * run's count for the same command is read from as much of its log (step-tests-ran.ts), so the two counts
+ * are made from the same part of the same output.
+ */
+export const TESTS_RAN_TAIL_BYTES = 64 * 1024;
+
+/**
  * How many tests a run's output says ran (passed, failed or errored; skipped, xfailed and deselected ones did
  * not), from the summary line its runner prints last: pytest, jest/vitest, mocha, cargo test, RSpec,
  * unittest, node --test, Maven surefire, and `go test -v` (its per-test result lines). Undefined when no summary is found (another runner, or output cut before it).

@@ -10,7 +10,7 @@ import { removeTree } from "../core/remove-tree.js";
 import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
 import type { SandboxKind } from "./sandbox.js";
 import { scrubbedEnv } from "./scrubbed-env.js";
-import { testsRan } from "./tests-ran.js";
+import { testsRan, TESTS_RAN_TAIL_BYTES } from "./tests-ran.js";
 import type { CommandPlan, CommandSource, PlannedCommand } from "./select-commands.js";
 import type { TailBuffer } from "./tail-buffer.js";
 import type { DiskFloor, DiskLow } from "./watch-disk.js";
@@ -288,7 +288,7 @@ export async function validateWorkspace(opts: {
           ...(r.diskLow ? { diskLow: r.diskLow } : {}),
           ...(r.memoryLow ? { memoryLow: r.memoryLow } : {}),
         });
-        if (phase !== "setup") (counted[phase] ??= []).push(testsRan(r.output.text(64 * 1024)));
+        if (phase !== "setup") (counted[phase] ??= []).push(testsRan(r.output.text(TESTS_RAN_TAIL_BYTES)));
         if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");
         if (floor) throw floorError(phase, redact(c.command), floor, report);
         if (r.exitCode !== 0) return false;

@@ -151,7 +151,8 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     expect(r.jobs[0]).toMatchObject({
       id: GH_JOB, name: "Test", conclusion: "failure", checkRunId: GH_JOB + 1, annotations: 2,
       log: { file: `${GH_JOB}.log`, totalBytes: svgoLog.length, keptBytes: svgoLog.length, truncated: false },
-      failingStep: { number: 5, name: "Run yarn test", command: 'yarn test\necho "tests done"\n', logHeader: "yarn test", logLine: 551 },
+      // The step's jest summary (`1 failed, 3 skipped, 431 passed`): CI's count, for validation to compare.
+      failingStep: { number: 5, name: "Run yarn test", command: 'yarn test\necho "tests done"\n', logHeader: "yarn test", logLine: 551, testsRan: 432 },
     });
     expect((await readFile(join(r.logsDir, `${GH_JOB}.log`))).equals(svgoLog)).toBe(true);
     const meta = JSON.parse(await readFile(join(r.logsDir, r.jobs[0]!.meta), "utf8"));
@@ -172,7 +173,8 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     expect(r.jobs[0]!.log.keptBytes).toBeLessThanOrEqual(16384);
     const kept = await readFile(join(r.logsDir, `${GH_JOB}.log`), "utf8");
     expect(kept).toContain("##[error]Process completed with exit code 1.");
-    expect(r.jobs[0]!.failingStep).toMatchObject({ number: 5, logHeader: "yarn test" });
+    // The cut took the start of `yarn test`'s part: what is left is not counted.
+    expect(r.jobs[0]!.failingStep).toMatchObject({ number: 5, logHeader: "yarn test", testsRan: "cut" });
     expect((await stat(join(r.logsDir, `${GH_JOB}.log`))).size).toBe(r.jobs[0]!.log.keptBytes);
   });
 

@@ -7,6 +7,7 @@ import type { GitHubClient, RunJob } from "../../core/ports/github-port.js";
 import { WORKFLOW_MAX_BYTES, type FailingStep, type FetchedJob, type FetchedLogs, type JobMeta } from "../../context/fetched-logs.js";
 import { mapLogSections } from "../../context/log-steps.js";
 import { keepLogTail } from "../../context/log-tail.js";
+import { stepTestsRan } from "../../context/step-tests-ran.js";
 import { findWorkflowJob, findWorkflowStep, parseWorkflow } from "../../context/workflow-steps.js";
 import type { Stage, StageContext } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
@@ -125,9 +126,17 @@ async function findFailingStep(j: RunJob, logPath: string, workflowText: string 
     const last = sections.at(-1);
     return last ? { number: last.stepNumber ?? 0, name: `Run ${last.header}`, logHeader: last.header, logLine: last.line } : undefined;
   }
-  const section = sections.filter((s) => s.stepNumber === apiStep.number).at(0);
+  const at = sections.findIndex((s) => s.stepNumber === apiStep.number);
+  const section = sections[at];
   const out: FailingStep = { number: apiStep.number, name: apiStep.name };
-  if (section) Object.assign(out, { logHeader: section.header, logLine: section.line });
+  if (section) {
+    Object.assign(out, { logHeader: section.header, logLine: section.line });
+    // Up to the next step's header (a later step's output, a test report upload, is not this step's); a
+    // `::group::Run …` the step printed itself reads as a header too, and is mapped to this step by its time.
+    const next = sections.slice(at + 1).find((s) => s.stepNumber !== apiStep.number);
+    const testsRan = await stepTestsRan(logPath, section.line, next?.line);
+    if (testsRan !== undefined) out.testsRan = testsRan;
+  }
   const jobs = workflowText ? parseWorkflow(workflowText) : null;
   const wfJob = jobs ? findWorkflowJob(jobs, j.name) : undefined;
   const step = wfJob ? findWorkflowStep(wfJob, apiStep, j.steps) : undefined;
