@@ -64,4 +64,22 @@ describe("validation compares how many tests ran before and after the patch", ()
     expect(report.verdict).toBe("passed");
     expect(report.testsRan).toBeUndefined();
   });
+
+  test("without the unpatched run, CI's count for the same command is recorded beside the one here, and fewer here does not fail", async () => {
+    const report = await run("1 failed, 9 passed", "9 passed, 1 skipped", { reproduceFirst: false, ciTestsRan: 10 });
+    expect(report.verdict).toBe("passed");
+    expect(report.testsRan).toBeUndefined();
+    expect(report.ciTestsRan).toEqual({ ci: 10, after: 9 });
+  });
+
+  test("with the unpatched run, fewer than before still fails, CI's count only recorded", async () => {
+    const report = await run("1 failed, 9 passed", "9 passed, 1 skipped", { ciTestsRan: 10 });
+    expect(report.verdict).toBe("failed");
+    expect(report.ciTestsRan).toEqual({ ci: 10, after: 9 });
+  });
+
+  test("CI's log of the step was cut: recorded as such, with the count here", async () => {
+    const report = await run("1 failed, 9 passed", "10 passed", { reproduceFirst: false, ciTestsRan: "cut" });
+    expect(report.ciTestsRan).toEqual({ ci: "cut", after: 10 });
+  });
 });

@@ -61,6 +61,11 @@ export interface ValidationReport {
    * tree and with the patch, over the commands whose output said so both times.
    */
   testsRan?: { before: number; after: number };
+  /**
+   * The failed CI run's own count (settings.ciTestsRan) beside the patched run's here, when validation ran the
+   * failing step's command; "cut" when CI's log of it was cut. Shown to the reviewer, never a verdict.
+   */
+  ciTestsRan?: { ci: number | "cut"; after?: number };
 }
 
 export interface ValidationSettings {
@@ -84,6 +89,13 @@ export interface ValidationSettings {
    * reproduce-first is skipped when less than two validation timeouts remain after setup.
    */
   budgetMs?: number;
+  /**
+   * How many tests the failed CI run's log says the one validation command ran there, when that command is the
+   * failing step's (fetch-logs' `testsRan`). Recorded beside the count here, and not compared for the verdict:
+   * CI's environment is not this one (services, OS, secrets), and tests that need what is missing here skip
+   * themselves legitimately. With reproduce-first, the unpatched run here is what fewer tests are judged by.
+   */
+  ciTestsRan?: number | "cut";
   /** The parent environment to pick allow-listed variables from. */
   parentEnv?: NodeJS.ProcessEnv;
   /** Host paths kept out of the sandbox even under bound directories (the app's key file, its data dir). */
@@ -326,6 +338,12 @@ export async function validateWorkspace(opts: {
     report.verdict = green ? "passed" : "failed";
     const ran = comparedCounts(counted.reproduce, counted.validate);
     if (ran) report.testsRan = ran;
+    // One command only: CI's count is of one step's script, whatever runners that script starts (both are
+    // read the same way from the same script's output); beside several commands it has nothing to match.
+    if (s.ciTestsRan !== undefined && plan.validate.length === 1) {
+      const after = counted.validate?.[0];
+      report.ciTestsRan = { ci: s.ciTestsRan, ...(after !== undefined ? { after } : {}) };
+    }
     // A patch that gets green by running fewer tests (a skip, a deselection, a test deleted or moved where the
     // runner does not look) that no policy rule saw: the runners' own counts say so.
     if (green && ran && ran.after < ran.before && !s.fewerTestsAllowed) {

@@ -34,6 +34,19 @@ describe("validationInputFromJob", () => {
     expect(input.earlierRunSteps?.map((s) => (typeof s === "string" ? s : s.run))).toEqual(["npm install", expect.stringContaining("secrets.NPM_TOKEN")]);
   });
 
+  test("CI's count of tests is the one fetch-logs read for the step whose command is replayed", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const fetched = (jobs: unknown[]) => job({ "fetch-logs": { logsDir: "/nonexistent", workflow: { found: false }, jobs } });
+    const lint = { name: "lint", failingStep: { name: "Lint", uses: "some/action@v1", testsRan: 3 } };
+    const unit = { name: "unit", failingStep: { name: "Unit tests", command: "npm test", testsRan: 120 } };
+    expect(await validationInputFromJob(fetched([lint, unit]), r.dir)).toMatchObject({ failingCommand: "npm test", failingTestsRan: 120 });
+    const cut = { name: "unit", failingStep: { name: "Unit tests", command: "npm test", testsRan: "cut" } };
+    expect(await validationInputFromJob(fetched([cut]), r.dir)).toMatchObject({ failingTestsRan: "cut" });
+    // A `uses:` step is not replayed: its count goes with no command.
+    expect(await validationInputFromJob(fetched([lint]), r.dir)).not.toHaveProperty("failingTestsRan");
+  });
+
   test("falls back to the failure context's command, then to the workflow's own step", async () => {
     const r = await fixtureRepo("python-slug");
     repos.push(r);

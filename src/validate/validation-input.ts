@@ -16,7 +16,7 @@ const str = (v: unknown) => (typeof v === "string" && v ? v : undefined);
  * `build-context` (the FailureContext: languages, failing step names). The workflow file is read
  * again for the `run:` steps before the failing one. Anything missing just leaves a field empty.
  */
-export async function validationInputFromJob(job: Job, workspaceDir: string): Promise<ValidationInput & { notes: string[] }> {
+export async function validationInputFromJob(job: Job, workspaceDir: string): Promise<ValidationInput & { notes: string[]; failingTestsRan?: number | "cut" }> {
   const notes: string[] = [];
   const fetched = obj(job.results["fetch-logs"]);
   const built = obj(job.results["build-context"]);
@@ -32,14 +32,19 @@ export async function validationInputFromJob(job: Job, workspaceDir: string): Pr
   let command: string | undefined;
   let workingDirectory: string | undefined;
   let shell: string | undefined;
+  // What fetch-logs read of that step's part of the CI log: how many tests it ran there.
+  let testsRan: number | "cut" | undefined;
+  const ranOf = (step: Obj) => (typeof step.testsRan === "number" || step.testsRan === "cut" ? step.testsRan : undefined);
   for (const j of fetchedJobs) {
     const step = obj(j.failingStep);
     if (!step) continue;
+    if (!jobName) testsRan = ranOf(step);
     jobName ??= str(j.name);
     stepName ??= str(step.name);
     if (str(step.command)) {
       jobName = str(j.name);
       stepName = str(step.name);
+      testsRan = ranOf(step);
       command = str(step.command);
       workingDirectory = str(step.workingDirectory);
       shell = str(step.shell);
@@ -49,6 +54,8 @@ export async function validationInputFromJob(job: Job, workspaceDir: string): Pr
   if (!command) {
     for (const j of contextJobs) {
       if (str(j.command)) {
+        // Not a step fetch-logs read: its count, if any, was of another job's step.
+        if (str(j.name) !== jobName) testsRan = undefined;
         jobName = str(j.name);
         stepName = str(j.failing_step);
         command = str(j.command);
@@ -81,6 +88,7 @@ export async function validationInputFromJob(job: Job, workspaceDir: string): Pr
     earlierRunSteps,
     languages,
     notes,
+    ...(command && testsRan !== undefined ? { failingTestsRan: testsRan } : {}),
   };
 }
 

@@ -98,6 +98,25 @@ describe("apply-and-validate stage", () => {
     expect(await readFile(join(r.dir, "src/math.js"), "utf8")).toContain("a + b");
   });
 
+  test("without reproduce-first, CI's count for the failing step is kept beside the one with the patch; not for the repository's own commands", async () => {
+    const r = await fixtureRepo("node-sum");
+    repos.push(r);
+    const fetched = await fetchLogsFor(r);
+    Object.assign(fetched.jobs[0]!.failingStep, { testsRan: 7 });
+    const results = { "propose-patch": proposal(await fixturePatch("node-sum.fix.diff")), "check-repo-config": parseRepoConfig({ reproduce_first: false }), "fetch-logs": fetched };
+    const result = (await runStage(r, results)).result as ApplyAndValidateResult;
+    expect(result.verdict).toBe("passed");
+    expect(result.testsRan).toBeUndefined();
+    expect(result.ciTestsRan).toEqual({ ci: 7, after: expect.any(Number) });
+    // Fewer here than CI's 7 (the fixture has fewer tests) is for the reviewer, not a failed validation.
+    expect(result.ciTestsRan!.after).toBeLessThan(7);
+
+    const own = { ...results, "check-repo-config": parseRepoConfig({ reproduce_first: false, validate: ["npm test"] }) };
+    const ownResult = (await runStage(r, own)).result as ApplyAndValidateResult;
+    expect(ownResult.commands.validate).toEqual([{ command: "npm test", source: "repo-config" }]);
+    expect(ownResult.ciTestsRan).toBeUndefined();
+  });
+
   // A shared fleet's operator caps what `.github/ci-bot.yml` (the repository's to write) may open: with
   // network, the sandbox reaches whatever the worker reaches.
   test.each([

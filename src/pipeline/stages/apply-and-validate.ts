@@ -84,6 +84,9 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
     );
   }
   const sandbox = await sandboxFor(deps, config, opts);
+  // CI's count is of the failing step's script: beside validation only when that script is what runs here (the
+  // repository's `validate:` commands or the project's defaults are other commands, whose counts differ).
+  const ciTestsRan = plan.validate.length === 1 && plan.validate[0]!.source === "workflow" ? input.failingTestsRan : undefined;
   const reproduceFirst = config.reproduce_first ?? deps.config.REPRODUCE_FIRST;
   ctx.log.info({ setup: plan.setup, validate: plan.validate, skipped: plan.skipped.length, sandbox: sandbox.kind, reproduceFirst, networkCapped }, "validating patch");
 
@@ -100,6 +103,7 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
       tailBytes: TAIL_BYTES,
       reproduceFirst,
       fewerTestsAllowed: config.allow.skip_tests || config.allow.delete_tests,
+      ...(ciTestsRan !== undefined ? { ciTestsRan } : {}),
       budgetMs: deps.config.VALIDATION_BUDGET_MS,
       parentEnv: opts.parentEnv,
       diskFloor: { minFreeBytes: deps.config.VALIDATION_MIN_FREE_BYTES },
