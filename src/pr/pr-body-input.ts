@@ -43,6 +43,8 @@ export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
       commands: (validation.runs ?? []).map((r) => ({ phase: r.phase, command: r.command, exitCode: r.exitCode, timedOut: r.timedOut, durationMs: r.durationMs })),
       outputTail: last?.outputTail,
       sandbox: validation.sandbox,
+      ...(validation.testsRan ? { testsRan: validation.testsRan } : {}),
+      ...(validation.ciTestsRan ? { ciTestsRan: validation.ciTestsRan } : {}),
     },
     overrides: validation.patch.overrides,
     tensorzero: { episodeId: proposal.episodeId, inferenceId: proposal.inferenceId, variant: proposal.variantName },

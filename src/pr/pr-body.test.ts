@@ -1,6 +1,8 @@
 import { describe, expect, test } from "@jest/globals";
 import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
+import { makeJob } from "../../test/helpers/make-job.js";
 import { renderFixComment } from "./fix-comment.js";
+import { prBodyInput } from "./pr-body-input.js";
 import { renderCiFailedComment, renderCombinedPrBody, renderCombinedPrTitle, renderCommitMessage, renderPrBody, renderPrTitle, type LostFix, type PrBodyInput } from "./pr-body.js";
 
 const input = (over: Partial<PrBodyInput> = {}): PrBodyInput => ({
@@ -53,6 +55,42 @@ describe("PR body of several fixes, each validated alone on one commit", () => {
     // The tails share the room: each keeps its last lines only.
     expect(body).not.toContain("line 94 ");
     expect(body).toContain("line 99 ");
+  });
+});
+
+describe("how many tests ran, beside the red → green evidence", () => {
+  /** The fix's validation section, down to its command table. */
+  const validation = (i: PrBodyInput) => {
+    const body = renderPrBody(i);
+    return body.slice(body.indexOf("### Validation"), body.indexOf("| phase |"));
+  };
+  const skipped = { evidence: { before: null, after: "green" as const, reproduced: null, note: "reproduce-first is off" }, commands: [{ phase: "validate", command: "python -m pytest -q", exitCode: 0, timedOut: false, durationMs: 790 }] };
+
+  test("before and after the patch here, when the unpatched tree was run", () => {
+    expect(validation(input({ validation: { ...input().validation, testsRan: { before: 10, after: 10 } } }))).toMatchSnapshot();
+  });
+
+  test("without the unpatched run: CI's failing run's count for the same command, and fewer here flagged for the reviewer", () => {
+    expect(validation(input({ validation: { ...skipped, ciTestsRan: { ci: 120, after: 120 } } }))).toMatchSnapshot("as many");
+    expect(validation(input({ validation: { ...skipped, ciTestsRan: { ci: 120, after: 97 } } }))).toMatchSnapshot("fewer here");
+    expect(validation(input({ validation: { ...skipped, ciTestsRan: { ci: "cut", after: 97 } } }))).toMatchSnapshot("CI's log cut");
+    expect(validation(input({ validation: { ...skipped, ciTestsRan: { ci: 120 } } }))).toContain("CI's failing run ran 120 tests; the run here with the patch printed no count of its tests.");
+    // The local before/after is the evidence when there is one: CI's count is not shown beside it.
+    expect(validation(input({ validation: { ...input().validation, testsRan: { before: 10, after: 10 }, ciTestsRan: { ci: 120, after: 10 } } }))).not.toContain("CI's");
+    expect(validation(input({ validation: skipped }))).not.toContain("Tests run");
+  });
+
+  test("each fix of several shows its own counts, read from its job's validation record", () => {
+    const job = makeJob();
+    job.results["propose-patch"] = { episodeId: "e", inferenceId: "i", variantName: "v", proposal: { diagnosis: "d", diff: "--- a/x\n+++ b/x\n", confidence: 0.5 } };
+    job.results["apply-and-validate"] = { ...skipped, verdict: "passed", runs: [], patch: { files: [], overrides: [], additions: 0, deletions: 0 }, ciTestsRan: { ci: 120, after: 97 } };
+    const other = input({ run: { ...input().run, id: 556, workflow: "lint" }, validation: { ...input().validation, testsRan: { before: 4, after: 4 } } });
+    const body = renderCombinedPrBody([prBodyInput(job), other]);
+    const [first, second] = body.split("### Fix 2 of 2");
+    expect(first).toContain("CI's failing run ran 120 tests; with the patch 97 ran here.");
+    expect(first).toContain("Fewer tests ran here (97) than in CI's failing run (120).");
+    expect(second).toContain("4 before the patch, 4 with it.");
+    expect(second).not.toContain("CI's failing run");
   });
 });
 

@@ -18,6 +18,10 @@ export interface PrBodyInput {
     commands: Array<{ phase: string; command: string; exitCode: number | null; timedOut: boolean; durationMs: number }>;
     outputTail?: string;
     sandbox?: string;
+    /** How many tests the runner's summary says ran here, before the patch and with it (ValidationReport.testsRan). */
+    testsRan?: { before: number; after: number };
+    /** The failed CI run's count for the same command, beside the one here with the patch (ValidationReport.ciTestsRan). */
+    ciTestsRan?: { ci: number | "cut"; after?: number };
   };
   overrides: string[];
   tensorzero: { episodeId: string; inferenceId: string; variant: string };
@@ -306,6 +310,7 @@ function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { cha
       (ev.reproduced === false ? " The failure did not reproduce locally before the patch." : "") +
       (ev.note ? ` ${ev.note}` : "") +
       (i.validation.sandbox ? ` Sandbox: ${i.validation.sandbox}.` : ""),
+    ...testCounts(i.validation),
     ``,
     `| phase | command | result | time |`,
     `|---|---|---|---|`,
@@ -315,6 +320,36 @@ function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { cha
     ...(i.earlierTries?.length ? [``, ...earlierTriesSection(i.earlierTries, h)] : []),
     ``,
   ];
+}
+
+const tests = (n: number) => `${n} test${n === 1 ? "" : "s"}`;
+
+/**
+ * How many tests ran, as the test runner counted them, beside the red → green evidence: a fix that gets green
+ * by running fewer tests shows. The count before the patch here is the evidence when there is one (fewer with
+ * the patch already failed validation unless the repository allows it); without it (reproduce-first off or
+ * skipped), CI's failing run's count for the same command stands in, and fewer here is for the reviewer to
+ * judge: the environment here is not CI's, and tests that need what is missing skip themselves.
+ */
+function testCounts(v: PrBodyInput["validation"]): string[] {
+  const counted = (lines: string[]) => [``, ...lines];
+  if (v.testsRan) return counted([`Tests run (the test runner's own count, skipped tests not counted): ${v.testsRan.before} before the patch, ${v.testsRan.after} with it.`]);
+  const ci = v.ciTestsRan;
+  if (!ci) return [];
+  if (ci.ci === "cut") {
+    return counted([`CI's count of tests was not read: the bot kept only part of the failing step's log.${ci.after === undefined ? "" : ` With the patch ${tests(ci.after)} ran here.`}`]);
+  }
+  const here = ci.after === undefined ? "the run here with the patch printed no count of its tests" : `with the patch ${ci.after} ran here`;
+  return counted([
+    `Tests run (the test runner's own count, skipped tests not counted): CI's failing run ran ${tests(ci.ci)}; ${here}.`,
+    ...(ci.after !== undefined && ci.after < ci.ci
+      ? [
+          ``,
+          `> ⚠️ **Fewer tests ran here (${ci.after}) than in CI's failing run (${ci.ci}).** Check that the change does not skip, deselect or delete tests. ` +
+            `The environment here may differ from CI's (services, OS, secrets), and tests that need what is missing here skip themselves, so this alone did not fail validation.`,
+        ]
+      : []),
+  ]);
 }
 
 /**
