@@ -58,6 +58,15 @@ describe("PR body of several fixes, each validated alone on one commit", () => {
   });
 });
 
+test("validation's note reads as a sentence, and a green unpatched run is said once", () => {
+  const green = { ...input().validation, evidence: { before: "green" as const, after: "green" as const, reproduced: false, note: "the failure did not reproduce here before the patch (flaky, or it depends on the CI environment)" } };
+  const body = renderPrBody(input({ validation: green }));
+  expect(body).toContain("with the patch: 🟢 green. The failure did not reproduce here before the patch (flaky, or it depends on the CI environment).");
+  expect(body.match(/did not reproduce/g)).toHaveLength(1);
+  // A record from before validation kept a note still says it.
+  expect(renderPrBody(input({ validation: { ...green, evidence: { ...green.evidence, note: undefined } } }))).toContain("The failure did not reproduce locally before the patch.");
+});
+
 describe("how many tests ran, beside the red → green evidence", () => {
   /** The fix's validation section, down to its command table. */
   const validation = (i: PrBodyInput) => {

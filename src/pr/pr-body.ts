@@ -307,8 +307,9 @@ function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { cha
     ``,
     `${h} ${titles.validation}`,
     `Failing command before the patch: ${colour(ev.before)}; with the patch: ${colour(ev.after)}.` +
-      (ev.reproduced === false ? " The failure did not reproduce locally before the patch." : "") +
-      (ev.note ? ` ${ev.note}` : "") +
+      // The note is validation's own (it says why the unpatched run is missing, or why it was green); the
+      // fixed line only stands in for an older record without one.
+      (ev.note ? ` ${sentence(ev.note)}` : ev.reproduced === false ? " The failure did not reproduce locally before the patch." : "") +
       (i.validation.sandbox ? ` Sandbox: ${i.validation.sandbox}.` : ""),
     ...testCounts(i.validation),
     ``,
@@ -321,6 +322,9 @@ function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { cha
     ``,
   ];
 }
+
+/** Validation's notes are fragments for logs and `jobs show` ("reproduce-first is off"): a sentence in the PR. */
+const sentence = (note: string) => `${note[0]!.toUpperCase()}${note.slice(1)}${/[.!?]$/.test(note) ? "" : "."}`;
 
 const tests = (n: number) => `${n} test${n === 1 ? "" : "s"}`;
 
