@@ -1,4 +1,5 @@
 import { parse } from "yaml";
+import { displayName } from "../core/step-display-name.js";
 import { jobRunDefault, workflowText } from "../core/workflow-run-defaults.js";
 
 export interface WorkflowRunStep {
@@ -22,16 +23,6 @@ export interface WorkflowSteps {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => !!v && typeof v === "object" && !Array.isArray(v);
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
-
-/** The name GitHub shows for a step: its `name:`, else "Run <first line of run>". */
-export function displayName(step: Obj): string | undefined {
-  const name = str(step.name);
-  if (name) return name.trim();
-  const run = str(step.run);
-  if (run) return `Run ${run.trim().split("\n")[0]!.trim()}`;
-  const uses = str(step.uses);
-  return uses ? `Run ${uses}` : undefined;
-}
 
 /** `${{ matrix.x }}` in a name matches anything, so "test (${{ matrix.node }})" matches "test (20)". */
 function namePattern(name: string): RegExp {
