@@ -31,6 +31,7 @@ import { GUARD_READ_MAX_BYTES } from "./text-before-patch.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
 import { vitestReader } from "./vitest-reads.js";
+import { findWorkflowTestsOff, WORKFLOW_FILE } from "./workflow-tests-off.js";
 
 export type InternalPlan =
   | (Extract<PlanResult, { ok: true }> & { root: string; originals: Map<string, Original>; notes: string[] })
@@ -383,6 +384,17 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       const narrowed = allowedOrRefused([...findings.values()]);
       if (narrowed) return refuse(narrowed);
     }
+  }
+
+  // A workflow edit (allowed by workflow_edits) that stops CI running the tests: the workflows the patch touches, as
+  // GitHub reads them before and after it, together, so that a test job moved to another workflow is still found.
+  const workflows = [...vfs.keys()].filter((p) => WORKFLOW_FILE.test(p));
+  if (workflows.length) {
+    const side = (read: (p: string) => string | null) => new Map(workflows.map((p) => [p, read(p)]));
+    const before = side((p) => originals.get(p)?.data?.toString("utf8") ?? null);
+    const after = side((p) => vfs.get(p)!.content);
+    const refused = allowedOrRefused(findWorkflowTestsOff(before, after, (p) => patches.filter((fp) => fp.path === p || fp.oldPath === p).flatMap((fp) => fp.hunks)));
+    if (refused) return refuse(refused);
   }
 
   // 6. The net result: what changed relative to the tree.

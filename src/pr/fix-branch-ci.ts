@@ -46,8 +46,8 @@ export function fixBranchCi(workflowYaml: string, fix: { branch: string; baseBra
   return runs === "no" ? { runs, triggers: describe(on), dispatch } : { runs, dispatch };
 }
 
-/** `on: push`, `on: [push, pull_request]` and `on: {push: …}` all name their events. */
-function triggersOf(on: unknown): Obj | undefined {
+/** `on: push`, `on: [push, pull_request]` and `on: {push: …}` all name their events (read by patch/ too). */
+export function triggersOf(on: unknown): Obj | undefined {
   if (typeof on === "string") return { [on]: null };
   if (Array.isArray(on)) return Object.fromEntries(on.filter((e): e is string => typeof e === "string").map((e) => [e, null]));
   return isObj(on) ? on : undefined;

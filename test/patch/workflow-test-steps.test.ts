@@ -1,0 +1,99 @@
+import { describe, expect, test } from "@jest/globals";
+import { defaultRepoConfig } from "../../src/config/repo-config.js";
+import { applyPatch } from "../../src/patch/apply-patch.js";
+import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
+import { configWith } from "./helpers.js";
+
+/**
+ * `allow.workflow_edits` lets a patch fix a workflow (an action's version, a setup step), not stop it running the
+ * tests: each edit is refused by default as a workflow edit, then with workflow_edits allowed by `rule`, naming the
+ * workflow, job and step; it goes through only with both allowed.
+ */
+async function expectRefusedWithWorkflowEdits(c: Case, rule: string, reasons: RegExp[]): Promise<void> {
+  const { diff, repo, cleanup } = await gitDiff(c);
+  try {
+    expect(await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true })).toMatchObject({ ok: false, refusal: { rule: "workflow_edits" } });
+    const r = await applyPatch(diff, repo, { config: configWith(["workflow_edits"]), dryRun: true });
+    if (r.ok) throw new Error(`accepted with workflow_edits allowed:\n${diff}`);
+    expect(r.refusal.rule).toBe(rule);
+    for (const re of reasons) expect(r.refusal.reason).toMatch(re);
+    expect(await applyPatch(diff, repo, { config: configWith(["workflow_edits", rule]), dryRun: true })).toMatchObject({ ok: true });
+  } finally {
+    await cleanup();
+  }
+}
+
+async function expectAcceptedWithWorkflowEdits(c: Case): Promise<void> {
+  const { diff, repo, cleanup } = await gitDiff(c);
+  try {
+    const r = await applyPatch(diff, repo, { config: configWith(["workflow_edits"]), dryRun: true });
+    if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
+    expect(r.overrides).toEqual(["workflow_edits"]);
+  } finally {
+    await cleanup();
+  }
+}
+
+const SETUP = "      - uses: actions/checkout@v4\n      - uses: actions/setup-python@v4\n        with:\n          python-version: ${{ matrix.python }}\n      - run: pip install -e .[test]\n";
+const TEST_STEP = "      - name: Run tests\n        run: pytest\n";
+const LINT = "  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ruff check .\n";
+const JOB = (steps: string, head = "", python = '"3.11", "3.12"') =>
+  `  test:\n    runs-on: ubuntu-latest\n${head}    strategy:\n      matrix:\n        python: [${python}]\n    steps:\n${steps}`;
+const WF = (jobs: string, on = "[push, pull_request]") => `name: ci\non: ${on}\njobs:\n${jobs}`;
+const CI = ".github/workflows/ci.yml";
+const edit = (after: string, before = WF(JOB(SETUP + TEST_STEP) + LINT)): Case => ({ before: { [CI]: before }, after: { [CI]: after } });
+const NAMES_STEP = [/\.github\/workflows\/ci\.yml/, /job "test"/, /step "Run tests"/];
+
+describe("with workflow edits allowed, a workflow edit that stops the tests running is still refused", () => {
+  test.each<[string, Case, string, RegExp[]]>([
+    ["the test step deleted", edit(WF(JOB(SETUP) + LINT)), "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    ["the test step's run replaced by echo ok", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: echo ok")) + LINT)), "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    ["the test command commented out", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: |\n          # pytest\n          echo skipped")) + LINT)), "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    ["the test command narrowed to a folder", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: pytest tests/unit")) + LINT)), "skip_tests", [/ci\.yml/, /job "test"/, /narrows pytest/]],
+    ["the test command given -k", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: pytest -k 'not slow'")) + LINT)), "skip_tests", [/excludes tests/]],
+    ["the test job deleted", edit(WF(LINT)), "skip_tests", [/ci\.yml/, /job "test"/, /removes/, /step "Run tests"/]],
+    ["the workflow deleted", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: null } }, "skip_tests", [/ci\.yml/, /job "test"/, /step "Run tests"/]],
+    ["the workflow renamed to a name GitHub does not run", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, renames: [[CI, `${CI}.disabled`]] }, "skip_tests", [/ci\.yml/, /job "test"/]],
+    ["the test job given if: ${{ 0 }}", edit(WF(JOB(SETUP + TEST_STEP, "    if: ${{ 0 }}\n") + LINT)), "skip_tests", [/ci\.yml/, /job "test"/, /condition "0"/, /step "Run tests"/]],
+    ["the test job run only on a schedule", edit(WF(JOB(SETUP + TEST_STEP, "    if: github.event_name == 'schedule'\n") + LINT)), "skip_tests", [/job "test"/, /condition/]],
+    ["the test step run only by hand", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        if: github.event_name == 'workflow_dispatch'\n        run:")) + LINT)), "skip_tests", NAMES_STEP],
+    ["the test step given if: false", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        if: false\n        run:")) + LINT)), "skip_tests", [/if: false/]],
+    ["the test job given if: ${{ false }}", edit(WF(JOB(SETUP + TEST_STEP, "    if: ${{ false }}\n") + LINT)), "skip_tests", [/if: false/]],
+    ["the test step given continue-on-error", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        continue-on-error: true\n        run:")) + LINT)), "continue_on_error", [/continue-on-error/]],
+    ["the test job given continue-on-error", edit(WF(JOB(SETUP + TEST_STEP, "    continue-on-error: true\n") + LINT)), "continue_on_error", [/continue-on-error/]],
+    ["the push trigger removed", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "[pull_request]")), "skip_tests", [/removes the trigger push/, /ci\.yml/, /job "test"/]],
+    ["the triggers emptied to workflow_dispatch", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "workflow_dispatch")), "skip_tests", [/removes the trigger push/]],
+    ["a branch filter put on push", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [nightly]\n  pull_request:")), "skip_tests", [/adds a branches filter to push/]],
+    ["main taken out of the branches it ran on", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [release]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main, release]\n")), "skip_tests", [/takes "main" out of the branches of push/]],
+    ["a path filter put on pull_request", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    paths: [docs/**]\n")), "skip_tests", [/adds a paths filter to pull_request/]],
+    ["src/** added to paths-ignore", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    paths-ignore: [docs/**, src/**]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    paths-ignore: [docs/**]\n")), "skip_tests", [/adds "src\/\*\*" to the paths-ignore of push/]],
+    ["push limited to tags", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    tags: [v*]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n")), "skip_tests", [/adds a tags filter to push/]],
+    ["pull_request limited to opened", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n    types: [opened]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n")), "skip_tests", [/takes synchronize out of the types of pull_request/]],
+    ["mvn verify replaced by mvn compile", edit(WF(JOB("      - run: mvn -B compile\n")), WF(JOB("      - run: mvn -B verify\n"))), "skip_tests", [/drops mvn verify/]],
+  ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
+});
+
+describe("with workflow edits allowed, fixes of the workflow that keep the tests running go through", () => {
+  test.each<[string, Case]>([
+    ["setup-python bumped from v4 to v5", edit(WF(JOB(SETUP.replace("setup-python@v4", "setup-python@v5") + TEST_STEP) + LINT))],
+    ["a setup step added before the tests", edit(WF(JOB(SETUP + "      - run: sudo apt-get install -y libxml2-dev\n" + TEST_STEP) + LINT))],
+    ["a Python version dropped from the matrix", edit(WF(JOB(SETUP + TEST_STEP, "", '"3.12"') + LINT))],
+    ["a Python version added to the matrix", edit(WF(JOB(SETUP + TEST_STEP, "", '"3.11", "3.12", "3.13"') + LINT))],
+    ["the test step renamed, its command kept", edit(WF(JOB(SETUP + TEST_STEP.replace("Run tests", "Tests")) + LINT))],
+    ["the test command split into two steps that together run the same", edit(
+      WF(JOB(SETUP + "      - name: Unit\n        run: pytest tests/unit\n      - name: Integration\n        run: pytest tests/integration\n") + LINT),
+      WF(JOB(SETUP + "      - name: Run tests\n        run: pytest tests/unit tests/integration\n") + LINT),
+    )],
+    ["pytest run through python -m", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: python -m pytest")) + LINT))],
+    ["the test job renamed", edit(WF(JOB(SETUP + TEST_STEP).replace("  test:", "  tests:") + LINT))],
+    ["the test job moved to a workflow of its own", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(LINT), ".github/workflows/tests.yml": WF(JOB(SETUP + TEST_STEP)) } }],
+    ["the test step run always()", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        if: ${{ always() }}\n        run:")) + LINT))],
+    ["a workflow_dispatch trigger added", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "[push, pull_request, workflow_dispatch]"))],
+    ["a branch filter widened from main to every branch", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: ['*', '**/*']\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n"))],
+    ["a release branch added to the filter", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main, 'release/**']\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n"))],
+    ["tag pushes added beside the branch filter", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n    tags: [v*]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n"))],
+    ["a lint-only workflow's triggers narrowed", { before: { ".github/workflows/lint.yml": WF(LINT) }, after: { ".github/workflows/lint.yml": WF(LINT, "[pull_request]") } }],
+    ["a workflow left unparseable (GitHub fails its run, it passes no tests)", edit(`${WF(JOB(SETUP + TEST_STEP) + LINT)}  bad: [\n`)],
+    ["a lint step's command changed", edit(WF(JOB(SETUP + TEST_STEP) + LINT.replace("ruff check .", "ruff check src tests")))],
+  ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
+});
