@@ -1,6 +1,7 @@
 import { parse as parseYaml } from "yaml";
 import { displayName } from "../core/step-display-name.js";
-import { workflowText } from "../core/workflow-run-defaults.js";
+import path from "node:path";
+import { jobRunDefault, workflowText } from "../core/workflow-run-defaults.js";
 import { triggersOf } from "../pr/fix-branch-ci.js";
 import { matchesFilter } from "../pr/github-filter.js";
 import { checkTestCommand } from "./check-test-command.js";
@@ -29,6 +30,8 @@ interface Step {
   run: string;
   runners: string[];
   if?: string;
+  /** Its working directory (the step's, or the job's or workflow's default), "" for the checkout's root. */
+  cwd: string;
 }
 
 interface Job {
@@ -69,7 +72,8 @@ function readWorkflow(file: string, text: string | null): Workflow | undefined {
       if (run === undefined) return [];
       const live = liveShellText(run);
       const cond = condition(s.if);
-      return [{ name: displayName(s) ?? "(unnamed)", run: live, runners: runnersOf(live), ...(cond !== undefined ? { if: cond } : {}) }];
+      const cwd = path.posix.normalize(workflowText(s["working-directory"]) ?? jobRunDefault(doc, job, "working-directory") ?? ".").replace(/^\.\/?$|\/$/g, "");
+      return [{ name: displayName(s) ?? "(unnamed)", run: live, runners: runnersOf(live), cwd, ...(cond !== undefined ? { if: cond } : {}) }];
     });
     const cond = condition(job.if);
     return [{ file, key, steps, ...(cond !== undefined ? { if: cond } : {}) }];
@@ -82,13 +86,13 @@ const narrowerIf = (before: string | undefined, after: string | undefined) => af
 
 /**
  * A workflow edit that stops CI running the tests it ran: a job or step running a test runner deleted, its `run:`
- * replaced or commented out, the runner told to run less, or a condition put on it (`if: false`, `if: ${{ 0 }}`,
- * `if: github.event_name == 'schedule'`), or the workflow's triggers narrowed (see fewerRuns). Read as GitHub reads
- * the workflows, before and after the patch, so that a step renamed, a setup step added, or a test command split
- * into two steps passes. A job's tests may also go to the jobs the patch adds (a job renamed, split, moved to
- * another workflow). Removing
- * a matrix entry is not counted, as removing a tox environment is not: dropping a Python version is a change of
- * what the project supports. `before` and `after` are the workflow files the patch touches, by path (null: absent).
+ * replaced or commented out, the runner told to run less (or started in a folder below), or a condition put on
+ * it (`if: false`, `if: ${{ 0 }}`, `if: github.event_name == 'schedule'`), or the workflow's triggers narrowed
+ * (see fewerRuns). Read as GitHub reads the workflows, before and after the patch, so that a step renamed, a setup
+ * step added, or a test command split into two steps passes. A job's tests may also go to the jobs the patch adds
+ * (a job renamed, split, moved to another workflow). Removing a matrix entry is not counted, as removing a tox
+ * environment is not: dropping a Python version is a change of what the project supports. `before` and `after`
+ * are the workflow files the patch touches, by path (null: absent).
  */
 export function findWorkflowTestsOff(before: Map<string, string | null>, after: Map<string, string | null>, hunksOf: (file: string) => Hunk[]): Finding[] {
   const findings: Finding[] = [];
@@ -122,6 +126,16 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
     if (guarded) {
       const [s, n] = guarded;
       add(job.file, `the patch puts the condition ${quote(n!.if!)} on the step ${quote(n!.name)} of ${where}, which runs ${s.runners.join(", ")}: it no longer runs whenever it did`, "if");
+      continue;
+    }
+    // `pytest` started in a folder below the one it ran in runs only the tests there.
+    const below = tests.find((s) => {
+      const runs = steps.filter((n) => n.runners.some((r) => s.runners.includes(r)));
+      return runs.length > 0 && runs.every((n) => !/^(\/|\.\.)|[$]/.test(n.cwd) && n.cwd !== s.cwd && (s.cwd === "" || n.cwd.startsWith(`${s.cwd}/`)));
+    });
+    if (below) {
+      const moved = steps.find((n) => n.runners.some((r) => below.runners.includes(r)))!;
+      add(job.file, `the patch runs the step ${quote(moved.name)} of ${where} in ${quote(moved.cwd)} instead of ${quote(below.cwd || ".")}, so ${below.runners.join(", ")} runs only the tests below it`, "working-directory");
       continue;
     }
     const text = (ss: Step[]) => ss.map((s) => s.run).join("\n");
