@@ -1,5 +1,6 @@
 import { parse } from "yaml";
-import { matchesFilter } from "./github-filter.js";
+import { matchesFilter } from "../core/github-filter.js";
+import { triggersOf } from "../core/workflow-triggers.js";
 
 /**
  * Whether the failing workflow will run on the fix: on the push of the fix branch, or on the fix PR.
@@ -44,13 +45,6 @@ export function fixBranchCi(workflowYaml: string, fix: { branch: string; baseBra
   // pull_request_target runs the base branch's workflow on the base branch's commit: not CI of the fix.
   const runs: Verdict = verdicts.includes("yes") ? "yes" : verdicts.includes("unknown") ? "unknown" : "no";
   return runs === "no" ? { runs, triggers: describe(on), dispatch } : { runs, dispatch };
-}
-
-/** `on: push`, `on: [push, pull_request]` and `on: {push: …}` all name their events (read by patch/ too). */
-export function triggersOf(on: unknown): Obj | undefined {
-  if (typeof on === "string") return { [on]: null };
-  if (Array.isArray(on)) return Object.fromEntries(on.filter((e): e is string => typeof e === "string").map((e) => [e, null]));
-  return isObj(on) ? on : undefined;
 }
 
 function onPush(f: Obj, fix: { branch: string; files: readonly string[] }): Verdict {
