@@ -29,6 +29,8 @@ export class TestExtractor {
   /** After a dart test's failure header: 1 while its message is due, then 2 through its frames; 0 outside one. */
   private dartFailure = 0;
   private dartLines = 0;
+  /** The file of jest's last `FAIL <file>` header: its `●` blocks follow it (a worker prints a file's report whole). */
+  private jestFile: string | null = null;
   private readonly tap = new TapExtractor();
   private readonly dotnet = new DotnetExtractor();
   private readonly playwright = new PlaywrightExtractor();
@@ -46,6 +48,7 @@ export class TestExtractor {
     if (tap) return tap;
     // Trimmed once: this runs on nearly every line of the log.
     const s = text.trim();
+    this.runBoundaries(s);
     // A dotnet test's message and frames, and a dart failure's lines, rarely hold a keyword.
     const inside = this.insideFailure(s, text);
     if (inside !== undefined) return inside;
@@ -66,6 +69,7 @@ export class TestExtractor {
     const tap = this.tap.see(text);
     if (tap) return tap;
     const s = text.trim();
+    this.runBoundaries(s);
     const inside = this.insideFailure(s, text);
     if (inside !== undefined) return inside;
     const dart = this.dartHeader(s);
@@ -179,12 +183,12 @@ export class TestExtractor {
       // jest's own notices under the same mark, not tests.
       if (name === "Console" || name.startsWith("Cannot log after tests are done")) return null;
       if (/^Test suite failed to run/.test(name)) return signal(9, "test-failure", "test suite failed to run (jest)", { category: "test", failure: true });
-      return signal(10, "test-failure", "failing test (jest)", { test: { name }, category: "test", failure: true });
+      return signal(10, "test-failure", "failing test (jest)", { test: this.jestFile ? { name, file: this.jestFile } : { name }, category: "test", failure: true });
     }
     if ((m = /^(?:FAIL|×|❯)\s+(\S+\.[cm]?[jt]sx?)\s+>\s+(.+?)(?:\s+\d+m?s)?$/.exec(s))) {
       return signal(10, "test-failure", "failing test (vitest)", { test: { name: m[2]!.replace(/\s+>\s+/g, " › "), file: m[1]! }, category: "test", failure: true });
     }
-    if (/^FAIL\s+\S+\.[cm]?[jt]sx?\b/.test(s)) return signal(8, "test-failure", "failing test file (jest)", { category: "test", failure: true });
+    if (this.jestHeader(s)) return signal(8, "test-failure", "failing test file (jest)", { category: "test", failure: true });
     if (/^(?:✕|×)\s+\S/.test(s)) return signal(7, "test-failure", "failing test (jest)", { category: "test" });
     // Maven Surefire / Failsafe
     if ((m = /Tests run:.*<<< (?:FAILURE|ERROR)!.* in (\S+)$/.exec(s))) {
@@ -248,6 +252,26 @@ export class TestExtractor {
   /** Tests that failed and then passed on a retry (Playwright's `N flaky` list): not failing tests. */
   passedOnRetry(): readonly FailedTest[] {
     return this.playwright.passedOnRetry();
+  }
+
+  /**
+   * Where a runner's report ends, read on every line (a passing line goes to `track`, not `inspect`): jest's
+   * file at a `PASS` header (a passing file prints its console output under it) and at the run's summary.
+   */
+  private runBoundaries(s: string): void {
+    if (this.jestFile !== null && (s.startsWith("PASS") ? JEST_HEADER.test(s) : s.startsWith("Test Suites:"))) this.jestFile = null;
+  }
+
+  /**
+   * jest's header for a test file, `FAIL path/a.test.js` or `PASS …`, maybe with a project's name before the
+   * path and the run time after it (`FAIL  web  src/a.test.tsx (5.2 s)`): the `●` blocks after a FAIL are
+   * that file's tests, and nothing after a PASS is. True for a FAIL header.
+   */
+  private jestHeader(s: string): boolean {
+    const m = s.startsWith("FAIL") || s.startsWith("PASS") ? JEST_HEADER.exec(s) : null;
+    if (!m) return false;
+    this.jestFile = m[1] === "FAIL" ? m[2]! : null;
+    return m[1] === "FAIL";
   }
 
   /** ExUnit's `1) name (Module)`, confirmed by the `.exs` location on the next line. */
@@ -389,6 +413,8 @@ const CTEST_RESULT = /^\d+\/\d+ Test +#\d+: (\S+) ?\.*\s*\*\*\*(?:Failed|Excepti
 const DART_EXPANDED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: (.+) \[E\]$/;
 const DART_FAILED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: Some tests failed\.$/;
 const DENO_FAILURE = /^(\S.*?) => (\.{0,2}\/?[^\s:]+\.[cm]?[jt]sx?):(\d+):\d+$/;
+// jest's file header: status, maybe a project's name, the path, maybe the run time and heap size in parentheses.
+const JEST_HEADER = /^(FAIL|PASS) +(?:\S+ +)*?(\S+\.[cm]?[jt]sx?)(?: +\([^()]*\))?$/;
 // One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::| => |^(?:[_=❯]|---|test |rspec |Failed |failed |Error Message:|Test run summary|\(fail\) )/;
 

@@ -38,6 +38,8 @@ export function sameTest(a: string, b: string): boolean {
 /**
  * Drops repeats, and names that are a shorter spelling of another one: jest's `✕ leaf` beside `● a › leaf`,
  * or Surefire's summary `Class.test` beside the parameterised runs `test[0](pkg.Class)` it stands for.
+ * One name in two files is two tests; a mention that names the file completes an earlier one that did not
+ * (go's `--- FAIL: TestX`, then its log line `x_test.go:12: …`).
  */
 export function dedupeTests(tests: FailedTest[]): FailedTest[] {
   const norm = tests.map((t) => normalizeTestName(t.name));
@@ -46,10 +48,22 @@ export function dedupeTests(tests: FailedTest[]): FailedTest[] {
   const seen: string[] = [];
   tests.forEach((t, i) => {
     const n = norm[i]!;
-    if (seen.includes(n)) return;
-    if (norm.some((m, j) => j !== i && m.length > n.length && (sameTest(m, n) || (m !== unparameterised[j] && sameTest(unparameterised[j]!, n))))) return;
+    const same = keep.find((k, j) => seen[j] === n && sameFile(k, t));
+    if (same) {
+      if (same.file === undefined && t.file !== undefined) {
+        same.file = t.file;
+        if (t.line !== undefined) same.line = t.line;
+      }
+      return;
+    }
+    if (norm.some((m, j) => j !== i && m.length > n.length && sameFile(tests[j]!, t) && (sameTest(m, n) || (m !== unparameterised[j] && sameTest(unparameterised[j]!, n))))) return;
     seen.push(n);
-    keep.push(t);
+    keep.push({ ...t });
   });
   return keep;
+}
+
+/** Whether two mentions may be of one test: their files are the same, or one names none. */
+function sameFile(a: FailedTest, b: FailedTest): boolean {
+  return a.file === undefined || b.file === undefined || a.file === b.file;
 }

@@ -363,8 +363,19 @@ describe("build-context", () => {
     };
     const out = await buildContextAfter(before);
     expect((out.result as BuildContextResult).context.failed_tests.map((t) => t.name)).toEqual(['output as stream when "-" is specified']);
-    // mocha names no file: the note says the match was by name alone.
-    expect(out.finish).toContain(`its fix PR #41 of job ${before.id} answers it (output as stream when "-" is specified: matched by name only, a run naming no file for them); nothing written`);
+    // This run names the jest file, the earlier one's context did not: the note says the match was by name alone.
+    expect(out.finish).toContain(`its fix PR #41 of job ${before.id} answers it (test/cli/cli.test.js::output as stream when "-" is specified: matched by name only, a run naming no file for them); nothing written`);
+  });
+
+  test("the same jest test on the branch, both runs naming its file: matched by file and name, not by name alone", async () => {
+    const before = { ...makeJob({ repo: "octo/app", runId: 97 }), state: "pr" as const, waitingFor: "pr_outcome" };
+    before.results = {
+      "build-context": { context: { failed_tests: [{ name: 'output as stream when "-" is specified', file: "test/cli/cli.test.js" }] } },
+      "open-pull-request": { branch: "ci-bot/fix-97", commitSha: "d".repeat(40), files: ["lib/svgo.js"], pr: { number: 41, state: "open" } },
+    };
+    const out = await buildContextAfter(before);
+    expect((out.result as BuildContextResult).context.failed_tests).toEqual([{ name: 'output as stream when "-" is specified', file: "test/cli/cli.test.js" }]);
+    expect(out.finish).toContain(`its fix PR #41 of job ${before.id} answers it (test/cli/cli.test.js::output as stream when "-" is specified: matched by file and name); nothing written`);
   });
 
   // Raw logs can hold secrets GitHub did not mask; a job can then wait days for CI on its fix PR.

@@ -422,7 +422,7 @@ describe("plain logs from other CI systems", () => {
     const a = await analyzeLog(log);
     expect(a.format).toBe("plain");
     expect(a.status).toBe("failed");
-    expect(a.failedTests).toEqual([{ name: "math › adds" }]);
+    expect(a.failedTests).toEqual([{ name: "math › adds", file: "src/x.test.js" }]);
     expect(a.excerpts.map((e) => e.text).join("\n")).not.toContain("\x1b");
     expect(a.excerpts.map((e) => e.text).join("\n")).not.toContain("10%");
   });
