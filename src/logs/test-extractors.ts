@@ -31,6 +31,14 @@ export class TestExtractor {
   private dartLines = 0;
   /** The file of jest's last `FAIL <file>` header: its `●` blocks follow it (a worker prints a file's report whole). */
   private jestFile: string | null = null;
+  /**
+   * go test's report lines (`--- FAIL: name`) of the block being read, by indentation: without -v a test's log
+   * follows its report, one level deeper. `name` is emptied once the test has its file, and for a test that passed.
+   */
+  private goReports: { name: string; indent: number }[] = [];
+  /** With -v a test logs under its `=== RUN` (or `=== CONT`/`=== NAME`), before its report: its first file:line. */
+  private goRunning: string | null = null;
+  private readonly goLogged = new Map<string, { file: string; line: number }>();
   private readonly tap = new TapExtractor();
   private readonly dotnet = new DotnetExtractor();
   private readonly playwright = new PlaywrightExtractor();
@@ -48,7 +56,7 @@ export class TestExtractor {
     if (tap) return tap;
     // Trimmed once: this runs on nearly every line of the log.
     const s = text.trim();
-    this.runBoundaries(s);
+    this.runBoundaries(s, text);
     // A dotnet test's message and frames, and a dart failure's lines, rarely hold a keyword.
     const inside = this.insideFailure(s, text);
     if (inside !== undefined) return inside;
@@ -69,9 +77,11 @@ export class TestExtractor {
     const tap = this.tap.see(text);
     if (tap) return tap;
     const s = text.trim();
-    this.runBoundaries(s);
+    this.runBoundaries(s, text);
     const inside = this.insideFailure(s, text);
     if (inside !== undefined) return inside;
+    const go = this.goTest(s, text);
+    if (go !== undefined) return go;
     const dart = this.dartHeader(s);
     if (dart) return dart;
     const swift = this.swiftTesting.inspect(s);
@@ -166,10 +176,7 @@ export class TestExtractor {
     if ((m = /^(?:FAIL|ERROR): ((?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*(?:\(.*\))?)$/.exec(s))) {
       return signal(10, "test-failure", "failing test (nose)", { test: { name: m[1]! }, category: "test", failure: true });
     }
-    // go test
-    if ((m = /^--- FAIL: (\S+)/.exec(s))) {
-      return signal(10, "test-failure", "failing test (go)", { test: { name: m[1]! }, category: "test", failure: true });
-    }
+    // go test (its report lines are read by goTest)
     if (/^FAIL\s+\S+\s+\[build failed\]/.test(s)) return signal(9, "compile", "go build failed", { category: "compile", failure: true });
     if (/^FAIL\s+\S+\s+[\d.]+s$/.test(s)) return signal(8, "test-failure", "failing package (go)", { category: "test", failure: true });
     // cargo test
@@ -255,10 +262,19 @@ export class TestExtractor {
   }
 
   /**
-   * Where a runner's report ends, read on every line (a passing line goes to `track`, not `inspect`): jest's
-   * file at a `PASS` header (a passing file prints its console output under it) and at the run's summary.
+   * Where a runner's report ends, read on every line (a passing line goes to `track`, not `inspect`): go's
+   * report block at the first line not indented under it, go's tests of a package at its `ok`/`FAIL` line,
+   * jest's file at a `PASS` header (a passing file prints its console output under it) and at the run's summary.
    */
-  private runBoundaries(s: string): void {
+  private runBoundaries(s: string, text: string): void {
+    const indented = isIndented(text);
+    if (!indented) this.goReports.length = 0;
+    if (this.goRunning !== null || this.goLogged.size > 0) {
+      if (!indented && GO_PACKAGE_RESULT.test(s)) {
+        this.goLogged.clear();
+        this.goRunning = null;
+      }
+    }
     if (this.jestFile !== null && (s.startsWith("PASS") ? JEST_HEADER.test(s) : s.startsWith("Test Suites:"))) this.jestFile = null;
   }
 
@@ -272,6 +288,50 @@ export class TestExtractor {
     if (!m) return false;
     this.jestFile = m[1] === "FAIL" ? m[2]! : null;
     return m[1] === "FAIL";
+  }
+
+  /**
+   * go test's `=== RUN`, `--- FAIL: name` and `    name_test.go:12: message` lines: a failing test named with
+   * the file:line of its first log line, printed under its report (without -v, one level deeper) or before it
+   * under its `=== RUN` (-v). A test that logged nothing (`t.Fail()`, a parent of failing subtests) has no
+   * file. Undefined for a line that is none of these, so the other rules read it.
+   */
+  private goTest(s: string, text: string): Signal | null | undefined {
+    const indented = isIndented(text);
+    let m: RegExpExecArray | null;
+    if (s.startsWith("=== ") && (m = /^=== (RUN|CONT|NAME|PAUSE)\s+(\S+)$/.exec(s))) {
+      if (m[1] !== "PAUSE") this.goRunning = m[2]!;
+      return null;
+    }
+    if (s.startsWith("--- ") && (m = /^(\s*)--- (FAIL|PASS|SKIP): (\S+)/.exec(text))) {
+      const indent = indentWidth(m[1]!);
+      const name = m[3]!;
+      this.popGoReports(indent);
+      this.goRunning = null;
+      const logged = m[2] === "FAIL" ? this.goLogged.get(name) : undefined;
+      this.goReports.push({ name: m[2] === "FAIL" && !logged ? name : "", indent });
+      if (m[2] !== "FAIL") return null;
+      return signal(10, "test-failure", "failing test (go)", { test: logged ? { name, ...logged } : { name }, category: "test", failure: true });
+    }
+    if (indented && (m = GO_LOG_LINE.exec(text))) {
+      const at = { file: m[2]!, line: +m[3]! };
+      this.popGoReports(indentWidth(m[1]!));
+      const report = this.goReports.at(-1);
+      if (report) {
+        if (!report.name) return undefined;
+        const name = report.name;
+        report.name = "";
+        // The score of error-extractors' "message at a source location": the line ranks as it did, and now names the test.
+        return signal(5, "test-failure", "failing test message (go)", { test: { name, ...at }, category: "test" });
+      }
+      if (this.goRunning && !this.goLogged.has(this.goRunning) && this.goLogged.size < 10_000) this.goLogged.set(this.goRunning, at);
+    }
+    return undefined;
+  }
+
+  /** Drops the reports a line at this indentation is no longer under. */
+  private popGoReports(indent: number): void {
+    while (this.goReports.length > 0 && this.goReports.at(-1)!.indent >= indent) this.goReports.pop();
   }
 
   /** ExUnit's `1) name (Module)`, confirmed by the `.exs` location on the next line. */
@@ -415,10 +475,27 @@ const DART_FAILED = /^(?:\d+:\d+ )?\+\d+(?: ~\d+)? -\d+: Some tests failed\.$/;
 const DENO_FAILURE = /^(\S.*?) => (\.{0,2}\/?[^\s:]+\.[cm]?[jt]sx?):(\d+):\d+$/;
 // jest's file header: status, maybe a project's name, the path, maybe the run time and heap size in parentheses.
 const JEST_HEADER = /^(FAIL|PASS) +(?:\S+ +)*?(\S+\.[cm]?[jt]sx?)(?: +\([^()]*\))?$/;
+// A go test's log line (`t.Error`, `t.Log`): indented, the file's base name and line first.
+const GO_LOG_LINE = /^(\s+)([\w.+-]+\.go):(\d+): ?/;
+// go test's result for a package (`ok  	pkg	0.1s`, `FAIL	pkg	0.2s`, or the bare `FAIL` / `PASS` before it):
+// the next package may have tests of the same names.
+const GO_PACKAGE_RESULT = /^(?:(?:ok|FAIL)\s+\S+\s|(?:FAIL|PASS)$)/;
 // One scan instead of a dozen `includes`: this runs on every candidate line.
 const TEST_LINE_HINT = /FAIL|ERROR|[●✕×#]|Time elapsed|Test(?:case|suite)|Tests in error|MethodSource|\[junit\]|::| => |^(?:[_=❯]|---|test |rspec |Failed |failed |Error Message:|Test run summary|\(fail\) )/;
 
 /** Cheap gate: every rule below needs one of these, and most log lines have none. */
 function mayBeTestLine(s: string, text: string): boolean {
   return TEST_LINE_HINT.test(s) || text.startsWith("E ");
+}
+
+function isIndented(text: string): boolean {
+  const c = text.charCodeAt(0);
+  return c === 32 || c === 9;
+}
+
+/** Leading whitespace as columns: go's older releases indented a test's log with a tab. */
+function indentWidth(ws: string): number {
+  let n = 0;
+  for (const c of ws) n += c === "\t" ? 4 : 1;
+  return n;
 }

@@ -47,6 +47,51 @@ describe("jest: the file of the FAIL header above a test's ● block", () => {
   });
 });
 
+describe("go test: the file:line of a failing test's first log line", () => {
+  test("without -v (a real log): the log under each report, a subtest's one level deeper; a parent that logged nothing has no file", async () => {
+    expect(await tests(snippet("go-test.log"))).toEqual([
+      { name: "TestCloud_PrepareConfig", file: "backend_test.go", line: 143 },
+      { name: "TestCloud_PrepareConfigWithEnvVars" },
+      { name: "TestCloud_PrepareConfigWithEnvVars/with_no_organization_attribute_or_env_var", file: "backend_test.go", line: 217 },
+    ]);
+  });
+  test("with -v (a real log): the subtest logged under its === CONT, long before its report", async () => {
+    expect(await tests(snippet("go-test-verbose.crlf.log"))).toEqual([
+      { name: "TestProviderTampering" },
+      { name: "TestProviderTampering/cache_dir_totally_gone", file: "providers_tamper_test.go", line: 76 },
+    ]);
+  });
+  test("a test that failed without a message (t.Fail) is named without a file; the next test's log is not its", async () => {
+    const log = ["--- FAIL: TestQuiet (0.00s)", "--- FAIL: TestLoud (0.00s)", "    loud_test.go:9: got 1, want 2", "FAIL", "FAIL\tgithub.com/x/y\t0.01s"].join("\n");
+    expect(await tests(log)).toEqual([{ name: "TestQuiet" }, { name: "TestLoud", file: "loud_test.go", line: 9 }]);
+  });
+  test("the first log line names the file, later ones and a multi-line message's continuation do not replace it", async () => {
+    const log = ["--- FAIL: TestSum (0.00s)", "    sum_test.go:9: got 3", "        want 4", "    helper.go:30: cleanup", "FAIL"].join("\n");
+    expect(await tests(log)).toEqual([{ name: "TestSum", file: "sum_test.go", line: 9 }]);
+  });
+  test("a parent's own log after its subtest's report is the parent's", async () => {
+    const log = ["--- FAIL: TestP (0.00s)", "    --- PASS: TestP/a (0.00s)", "    --- FAIL: TestP/b (0.00s)", "    p_test.go:40: teardown failed", "FAIL"].join("\n");
+    expect(await tests(log)).toEqual([{ name: "TestP", file: "p_test.go", line: 40 }, { name: "TestP/b" }]);
+  });
+  test("go before 1.14 indented a test's log with a tab", async () => {
+    const log = ["--- FAIL: TestOld (0.00s)", "\told_test.go:7: boom", "FAIL"].join("\n");
+    expect(await tests(log)).toEqual([{ name: "TestOld", file: "old_test.go", line: 7 }]);
+  });
+  test("with -v, a test of the same name in the next package does not take the first package's log", async () => {
+    const log = [
+      "=== RUN   TestA",
+      "    a_test.go:5: note",
+      "--- PASS: TestA (0.00s)",
+      "ok  \tgithub.com/x/one\t0.01s",
+      "=== RUN   TestA",
+      "--- FAIL: TestA (0.00s)",
+      "FAIL",
+      "FAIL\tgithub.com/x/two\t0.01s",
+    ].join("\n");
+    expect(await tests(log)).toEqual([{ name: "TestA" }]);
+  });
+});
+
 describe("one test, several mentions", () => {
   test("a later mention that names the file completes an earlier bare one; the same name in another file is another test", () => {
     const kept = dedupeTests([{ name: "TestX" }, { name: "TestX", file: "x_test.go", line: 3 }, { name: "a › b", file: "a.test.js" }, { name: "a › b", file: "b.test.js" }, { name: "a › b" }]);

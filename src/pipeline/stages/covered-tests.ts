@@ -18,7 +18,8 @@ export interface CoveredTests {
   matched: string[];
   /**
    * Some were matched by name alone: one of the two runs named no file for them (a runner that prints bare
-   * names: go, jest's `●` lines), so a test of that name in another file would match too.
+   * names: mocha, cargo, Surefire; a go test that logged nothing; a run stored before its runner's file was
+   * read), so a test of that name in another file would match too.
    */
   byNameOnly: boolean;
 }
