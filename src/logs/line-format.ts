@@ -21,6 +21,24 @@ export function stripAnsi(text: string): string {
   return text.includes("\x1b") ? text.replace(ANSI, "") : text;
 }
 
+/**
+ * Output as a terminal leaves it: of a line redrawn in place with a bare `\r` (pip, npm and cargo progress,
+ * `50%\r60%\r100%`), only the text after its last `\r`. A `\r` at the line's end (`\r\n`, or the end of the
+ * text) moves no text: it stays, and so does the line before it. Unlike `parseLineInto`'s, a last redraw of
+ * blanks (a line cleared) is kept as it is: this is stored output, shown as the terminal showed it.
+ */
+export function dropRedraws(text: string): string {
+  if (!text.includes("\r")) return text;
+  return text.split("\n").map(lastRedraw).join("\n");
+}
+
+function lastRedraw(line: string): string {
+  let end = line.length;
+  while (end > 0 && line.charCodeAt(end - 1) === 13) end--;
+  const cr = end > 0 ? line.lastIndexOf("\r", end - 1) : -1;
+  return cr < 0 ? line : line.slice(cr + 1);
+}
+
 /** Guesses the layout from the first non-empty lines; raw GitHub logs may start with a BOM. */
 export function detectFormat(firstLines: string[]): LogFormat {
   let gh = 0;

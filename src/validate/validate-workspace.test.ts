@@ -230,6 +230,26 @@ describe("validateWorkspace flow", () => {
     expect(tail).toContain("    Expected: 3\n    Received: 2");
   });
 
+  // pip, npm and cargo redraw their progress in place with a bare `\r`: every redraw stored is noise in the PR's body.
+  test("a line redrawn with \\r is kept as the terminal last showed it; a secret printed before the redraw is not kept", async () => {
+    const r = await repo("node-sum");
+    const token = SECRETS_CORPUS.find((c) => c.kind === "github-pat-classic")!.secret;
+    await writeFile(join(r.dir, "out.txt"), `installing\r\nDownloading 10%\rDownloading 60%\rDownloading 100%\nusing ${token}\rDownloading 100%\nFAIL\n`);
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("cat out.txt; exit 1"), settings: settings("none", { reproduceFirst: false }), apply: async () => ({ files: [] }) });
+    expect(report.runs[0]!.outputTail).toBe("installing\r\nDownloading 100%\nDownloading 100%\nFAIL\n");
+  });
+
+  // Redaction reads the output as printed, redraws and all: the rules see a secret's context that a redraw hid.
+  test("a private key whose BEGIN line a redraw overwrote is masked to its END all the same", async () => {
+    const r = await repo("node-sum");
+    const body = "MIIEowIBAAKCAQEA7q3".repeat(8);
+    await writeFile(join(r.dir, "out.txt"), `-----BEGIN RSA PRIVATE KEY-----\rDownloading 100%\n${body}\n-----END RSA PRIVATE KEY-----\nFAIL\n`);
+    const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("cat out.txt; exit 1"), settings: settings("none", { reproduceFirst: false }), apply: async () => ({ files: [] }) });
+    const tail = report.runs[0]!.outputTail;
+    expect(tail).not.toContain("MIIEowIBAAKCAQEA");
+    expect(tail).toBe("[REDACTED]\nFAIL\n");
+  });
+
   test("output that ends in one long word keeps its end in the tail", async () => {
     const r = await repo("node-sum");
     const report = await validateWorkspace({ workspaceDir: r.dir, plan: plan("head -c 20000 /dev/zero | tr '\\0' 'x'"), settings: settings("none", { reproduceFirst: false, tailBytes: 1024 }), apply: async () => ({ files: [] }) });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { transient } from "../core/errors.js";
 import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
-import { stripAnsi } from "../logs/line-format.js";
+import { dropRedraws, stripAnsi } from "../logs/line-format.js";
 import { memAvailable } from "./mem-available.js";
 import { removeTree } from "../core/remove-tree.js";
 import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
@@ -129,8 +129,10 @@ function redactedTail(output: TailBuffer, maxBytes: number): { tail: string; tru
   }
   // Colour and cursor codes out first (a test script that forces colours ignores NO_COLOR): the tail goes into
   // the fix PR's body, where they show as garbage, and into a retry's prompt, where they cost tokens. Before
-  // redaction, so a code inside a secret does not hide it from the rules.
-  const clean = Buffer.from(redact(stripAnsi(window)));
+  // redaction, so a code inside a secret does not hide it from the rules. A progress bar's redraws go too, but
+  // after redaction: the rules read the text as it was printed, so a private key whose BEGIN line a redraw
+  // overwrote is still masked to its END (without the BEGIN, its body would be plain text).
+  const clean = Buffer.from(dropRedraws(redact(stripAnsi(window))));
   if (clean.length <= maxBytes) return { tail: clean.toString("utf8"), truncated: windowCut };
   let start = clean.length - maxBytes;
   // Not in the middle of a character, nor of a marker (`ACTED]` would read as the output's own text).

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "@jest/globals";
-import { stripAnsi } from "../../src/logs/line-format.js";
+import { dropRedraws, stripAnsi } from "../../src/logs/line-format.js";
 
 const fixture = (p: string) => fileURLToPath(new URL(`../../fixtures/logs/${p}`, import.meta.url));
 
@@ -34,5 +34,18 @@ describe("stripAnsi: a log line as a person reads it", () => {
   test("text without ESC is returned as it is", () => {
     const plain = "C:\\new\\x1b 50% [====>   ] ✓ café";
     expect(stripAnsi(plain)).toBe(plain);
+  });
+});
+
+describe("dropRedraws: each line as the terminal last drew it", () => {
+  test.each([
+    ["a progress bar redrawn with bare \\r", "Downloading 50%\rDownloading 60%\rDownloading 100%\ndone\n", "Downloading 100%\ndone\n"],
+    ["CRLF line ends are not redraws", "one\r\ntwo\r\n", "one\r\ntwo\r\n"],
+    ["a redrawn line that ends in CRLF keeps its line end", "10%\r100%\r\nok", "100%\r\nok"],
+    ["a \\r at the end of the text moves no text", "building\r", "building\r"],
+    ["several \\r before the line end, and a line of only \\r", "a\rb\r\r\n\r\n", "b\r\r\n\r\n"],
+    ["a redraw of blanks clears the line", "Fetching 3/9\r           \nok", "           \nok"],
+  ])("%s", (_what, input, expected) => {
+    expect(dropRedraws(input)).toBe(expected);
   });
 });
