@@ -114,7 +114,13 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     // A failing test whose own message talks about timeouts, races or refused connections may pass on retry.
     if (sig.category === "test" && sig.score >= 9) lastTestFailure = lineNo;
     if (lastTestFailure > 0 && lineNo - lastTestFailure <= 15 && FLAKY_HINT.test(scan)) flakyHints++;
-    if (sig.test && failedTests.length < MAX_TESTS) {
+    const last = failedTests.at(-1);
+    if (sig.test && last && last.file === undefined && sig.test.file !== undefined && last.name === detach(sig.test.name)) {
+      // A test named bare and then its file on the next line of its own (go's log line under `--- FAIL`): one
+      // entry, so a run of such tests is not cut at half the cap.
+      last.file = detach(sig.test.file);
+      if (sig.test.line !== undefined) last.line = sig.test.line;
+    } else if (sig.test && failedTests.length < MAX_TESTS) {
       const t = sig.test;
       const test: FailedTest = { name: detach(t.name) };
       if (t.file !== undefined) test.file = detach(t.file);

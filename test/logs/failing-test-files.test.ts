@@ -73,6 +73,12 @@ describe("go test: the file:line of a failing test's first log line", () => {
     const log = ["--- FAIL: TestP (0.00s)", "    --- PASS: TestP/a (0.00s)", "    --- FAIL: TestP/b (0.00s)", "    p_test.go:40: teardown failed", "FAIL"].join("\n");
     expect(await tests(log)).toEqual([{ name: "TestP", file: "p_test.go", line: 40 }, { name: "TestP/b" }]);
   });
+  test("a test and its log line count once toward the cap on listed tests", async () => {
+    const lines = Array.from({ length: 600 }, (_, i) => [`--- FAIL: TestCase${i} (0.00s)`, `    case_test.go:${i + 1}: boom ${i}`]).flat();
+    const found = await tests([...lines, "FAIL"].join("\n"));
+    expect(found).toHaveLength(500);
+    expect(found[499]).toEqual({ name: "TestCase499", file: "case_test.go", line: 500 });
+  });
   test("go before 1.14 indented a test's log with a tab", async () => {
     const log = ["--- FAIL: TestOld (0.00s)", "\told_test.go:7: boom", "FAIL"].join("\n");
     expect(await tests(log)).toEqual([{ name: "TestOld", file: "old_test.go", line: 7 }]);
