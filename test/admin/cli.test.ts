@@ -196,6 +196,29 @@ describe("CLI: jobs and deliveries", () => {
     expect(none.stdout).not.toContain("tries\n");
   });
 
+  // "Why did the bot open this PR" without opening it: the evidence and the PR the job recorded.
+  test("jobs show: the last validation's evidence and test counts, and the fix PR the job opened", async () => {
+    const store = await LowdbJobStore.open(dir);
+    await store.updateJob(pendingId, (j) => {
+      j.results["apply-and-validate"] = {
+        verdict: "passed", sandbox: "bwrap", network: "none", evidence: { before: "red", after: "green", reproduced: true }, testsRan: { before: 10, after: 10 }, commands: { setup: [], validate: [] }, runs: [], notes: [],
+      };
+      j.results["open-pull-request"] = { branch: "ci-bot/fix-12", commitSha: "0123456789abcdef0123", pr: { number: 7, htmlUrl: "https://github.com/octo-org/octo-repo/pull/7", nodeId: "PR_1", state: "open", draft: true } };
+    });
+    await store.updateJob(failedId, (j) => {
+      j.results["apply-and-validate"] = { verdict: "passed", sandbox: "bwrap", network: "setup", evidence: { before: null, after: "green", reproduced: null, note: "reproduce-first is off" }, ciTestsRan: { ci: 120, after: 97 }, commands: { setup: [], validate: [] }, runs: [], notes: [] };
+    });
+    await store.close();
+    const io = capture();
+    expect(await jobsCli(["show", pendingId], env, io)).toBe(0);
+    expect(io.stdout).toContain("\nvalidated passed: before the patch red, with it green; tests run 10 before, 10 with the patch; sandbox bwrap, network none\n");
+    expect(io.stdout).toContain("\nfix pr    #7 https://github.com/octo-org/octo-repo/pull/7  branch ci-bot/fix-12 @ 0123456789ab\n");
+    const off = capture();
+    expect(await jobsCli(["show", failedId], env, off)).toBe(0);
+    expect(off.stdout).toContain("\nvalidated passed: before the patch not run, with it green; reproduce-first is off; tests run in CI's failing run 120, here with the patch 97; sandbox bwrap, network setup\n");
+    expect(off.stdout).not.toContain("fix pr");
+  });
+
   test("jobs show: the fix PR's events, reviews dismissed and drafts changed by people included", async () => {
     const store = await LowdbJobStore.open(dir);
     await store.updateJob(pendingId, (j) => {

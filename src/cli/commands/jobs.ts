@@ -8,6 +8,8 @@ import { patchTriesOf, type PatchTry } from "../../admin/patch-tries-of.js";
 import type { JobQueue } from "../../core/ports/index.js";
 import { retryJob } from "../../pipeline/job-control.js";
 import { prEventsOf, type PrEvent } from "../../feedback/pr-events.js";
+import { OPEN_PULL_REQUEST, type OpenPullRequestResult } from "../../pipeline/stages/open-pull-request-result.js";
+import type { ApplyAndValidateResult } from "../../pipeline/stages/apply-and-validate.js";
 import { feedbackRetriedMessage, retryFeedback } from "../../feedback/retry-feedback.js";
 import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
 import { loadCliConfig, openCliStore, parseArgs, stdio, type CliIo } from "./cli-store.js";
@@ -234,6 +236,11 @@ function describe(j: Job & { patchTries: PatchTry[] }): string {
     `stages    ${j.completedStages.join(", ") || "(none completed)"}`,
   ];
   if (j.error) lines.push(`error     ${j.error.code}${j.error.stage ? ` in ${j.error.stage}` : ""}: ${j.error.message}`);
+  const validation = validationLine(j.results["apply-and-validate"] as Partial<ApplyAndValidateResult> | undefined);
+  if (validation) lines.push(validation);
+  const opened = j.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
+  // The PR as the job recorded it; what people did with it since is under "pr events".
+  if (opened?.pr) lines.push(`fix pr    #${opened.pr.number} ${opened.pr.htmlUrl}  branch ${opened.branch} @ ${opened.commitSha.slice(0, 12)}`);
   lines.push("history");
   for (const h of j.history) lines.push(`  ${h.at}  ${h.state}${h.stage ? ` [${h.stage}]` : ""}${h.note ? `  ${h.note}` : ""}`);
   // Each proposal of the first attempt: what a later try was told, and which inference and variant made it.
@@ -257,6 +264,21 @@ function describe(j: Job & { patchTries: PatchTry[] }): string {
   }
   // Each entry is one line: what a stored value holds (a branch name, a note quoting a log) cannot start another.
   return `${lines.map(terminalLine).join("\n")}\n`;
+}
+
+/**
+ * The last validation's red → green evidence and test counts, as the fix PR shows them: an operator asked "why did
+ * the bot open this" or "why did it give up" reads it here without the PR. Undefined before validation ran.
+ */
+function validationLine(v: Partial<ApplyAndValidateResult> | undefined): string | undefined {
+  if (!v?.verdict || !v.evidence) return undefined;
+  const state = (s: "red" | "green" | null) => s ?? "not run";
+  const parts = [`${v.verdict}: before the patch ${state(v.evidence.before)}, with it ${state(v.evidence.after)}`];
+  if (v.evidence.note) parts.push(v.evidence.note);
+  if (v.testsRan) parts.push(`tests run ${v.testsRan.before} before, ${v.testsRan.after} with the patch`);
+  else if (v.ciTestsRan) parts.push(`tests run in CI's failing run ${v.ciTestsRan.ci === "cut" ? "unknown (its log was cut)" : v.ciTestsRan.ci}, here with the patch ${v.ciTestsRan.after ?? "unknown"}`);
+  if (v.sandbox) parts.push(`sandbox ${v.sandbox}${v.network ? `, network ${v.network}` : ""}`);
+  return `validated ${parts.join("; ")}`;
 }
 
 function tryLine(t: PatchTry): string {
