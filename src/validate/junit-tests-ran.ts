@@ -1,0 +1,116 @@
+import { constants } from "node:fs";
+import { lstat, open, readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { StringDecoder } from "node:string_decoder";
+import { TestcaseCounter } from "./testcase-counter.js";
+
+/**
+ * How much of the workspace is looked at for reports: a monorepo's build can leave hundreds of thousands of
+ * files and write thousands of reports, and a test's captured output makes a report of any size. Past a cap
+ * the count is unknown, not a smaller number: a count short of what ran reads as tests lost by the patch.
+ */
+export interface JUnitLimits {
+  /** Directory entries listed while looking for reports. */
+  entries: number;
+  /** `.xml` files written since the command started, read (to their root element at least). */
+  files: number;
+  /** Bytes read from them, all together. */
+  bytes: number;
+}
+
+export const JUNIT_LIMITS: JUnitLimits = { entries: 500_000, files: 10_000, bytes: 128 * 1024 * 1024 };
+
+export type JUnitCount = { ran: number; reports: number } | { unknown: string };
+
+/** Never reports of this command: dependencies' own files and git's. */
+const PASSED_OVER = new Set(["node_modules", ".git"]);
+
+/**
+ * A Gradle test task whose results were reused (`> Task :core:test UP-TO-DATE`, or `FROM-CACHE`) ran no test
+ * and rewrote no report: in a multi-project build the patched run's fresh reports are then only those of the
+ * projects the patch touched, fewer than the unpatched run's, which no test lost.
+ */
+const REUSED_TEST_TASK = /^> Task ((?::[\w.-]+)*:\w*[Tt]est\w*) (UP-TO-DATE|FROM-CACHE)\s*$/m;
+
+type Read = { ok: true; counter: TestcaseCounter; bytes: number } | { ok: false; bytes: number };
+
+/** Counts the file at `path` up to `budget` bytes (not followed if a symlink; a FIFO does not block it). */
+async function readReport(path: string, budget: number): Promise<Read> {
+  const counter = new TestcaseCounter();
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    // Gone since it was listed, or a symlink: not this command's report to count.
+    return { ok: true, counter, bytes: 0 };
+  }
+  try {
+    if (!(await fh.stat()).isFile()) return { ok: true, counter, bytes: 0 };
+    const decoder = new StringDecoder("utf8");
+    const buf = Buffer.allocUnsafe(64 * 1024);
+    let bytes = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, budget - bytes + 1), null);
+      if (bytesRead === 0) break;
+      bytes += bytesRead;
+      if (bytes > budget) return { ok: false, bytes };
+      counter.push(decoder.write(buf.subarray(0, bytesRead)));
+      // Not a report (a resource copied to the build directory, a Maven descriptor): the rest is not read.
+      if (counter.isReport === false) return { ok: true, counter, bytes };
+    }
+    counter.push(decoder.end());
+    counter.end();
+    return { ok: true, counter, bytes };
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * How many tests ran by the JUnit XML reports a command wrote under `dir`: Gradle's
+ * `build/test-results/<task>/TEST-*.xml` in every project, surefire's and failsafe's `target/*-reports/`,
+ * jest-junit's, pytest's `--junitxml`, gotestsum's `--junitfile`, wherever they are (outside node_modules and
+ * .git). Only `.xml` files modified at or after `sinceMs` (the command's start, on the clock that stamps
+ * files) are read: reports an earlier run left (the unpatched run's, a class since deleted) are not this
+ * run's. Undefined when the command wrote none; unknown when a limit was reached, or `output` shows a Gradle
+ * test task whose results were reused (its reports were not rewritten).
+ */
+export async function junitTestsRan(dir: string, sinceMs: number, output: string, limits: JUnitLimits = JUNIT_LIMITS): Promise<JUnitCount | undefined> {
+  const reused = REUSED_TEST_TASK.exec(output);
+  if (reused) return { unknown: `Gradle's ${reused[1]} was ${reused[2]}: its reports were not written by this run, so the count from JUnit reports is unknown` };
+  const capped = (what: string) => ({ unknown: `more than ${what}: the count from JUnit reports is unknown` });
+  const candidates: string[] = [];
+  let entries = 0;
+  const dirs = [dir];
+  while (dirs.length) {
+    const d = dirs.pop()!;
+    // A directory the command made unreadable is passed over, like one that is gone.
+    const listed = await readdir(d, { withFileTypes: true }).catch(() => []);
+    entries += listed.length;
+    if (entries > limits.entries) return capped(`${limits.entries} directory entries in the workspace`);
+    for (const e of listed) {
+      const path = join(d, e.name);
+      // Symlinks are neither files nor directories here: nothing outside the workspace, no loops.
+      if (e.isDirectory()) {
+        if (!PASSED_OVER.has(e.name)) dirs.push(path);
+      } else if (e.isFile() && e.name.toLowerCase().endsWith(".xml")) {
+        const st = await lstat(path).catch(() => undefined);
+        if (st && st.mtimeMs >= sinceMs) candidates.push(path);
+      }
+    }
+  }
+  if (candidates.length > limits.files) return capped(`${limits.files} XML files written by the command`);
+  let ran = 0;
+  let reports = 0;
+  let bytes = 0;
+  for (const path of candidates) {
+    const read = await readReport(path, limits.bytes - bytes);
+    bytes += read.bytes;
+    if (!read.ok) return capped(`${limits.bytes} bytes of XML written by the command`);
+    if (read.counter.malformed) return { unknown: `${path.slice(dir.length + 1)} has a tag of more than 64 KiB: the count from JUnit reports is unknown` };
+    if (!read.counter.isReport) continue;
+    ran += read.counter.ran;
+    reports++;
+  }
+  return reports ? { ran, reports } : undefined;
+}
