@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandPlan } from "./select-commands.js";
@@ -81,5 +81,83 @@ describe("validation compares how many tests ran before and after the patch", ()
   test("CI's log of the step was cut: recorded as such, with the count here", async () => {
     const report = await run("1 failed, 9 passed", "10 passed", { reproduceFirst: false, ciTestsRan: "cut" });
     expect(report.ciTestsRan).toEqual({ ci: "cut", after: 10 });
+  });
+});
+
+/**
+ * A Gradle stand-in: prints no count, writes one JUnit report per test class under build/test-results/test.
+ * Unpatched it runs ATest (one test failing) and BTest; patched, `classes` (BTest deleted, say) all passing.
+ */
+async function gradleLike(classes: string): Promise<{ dir: string; plan: CommandPlan }> {
+  const dir = await mkdtemp(join(tmpdir(), "t0-fewer-gradle-"));
+  dirs.push(dir);
+  await writeFile(join(dir, "gradlew"), `#!/bin/sh
+out=build/test-results/test
+mkdir -p $out
+report() { # class, passing tests, failing tests
+  { echo '<?xml version="1.0" encoding="UTF-8"?>'
+    echo "<testsuite name=\\"$1\\" tests=\\"$(($2 + $3))\\" skipped=\\"0\\" failures=\\"$3\\" errors=\\"0\\">"
+    i=0; while [ $i -lt $2 ]; do echo "  <testcase name=\\"ok$i()\\" classname=\\"$1\\" time=\\"0.001\\"/>"; i=$((i + 1)); done
+    i=0; while [ $i -lt $3 ]; do echo "  <testcase name=\\"bad$i()\\" classname=\\"$1\\" time=\\"0.001\\"><failure message=\\"boom\\">at $1</failure></testcase>"; i=$((i + 1)); done
+    echo '</testsuite>'; } > $out/TEST-$1.xml
+}
+echo "> Task :compileJava"
+echo "> Task :test"
+if [ -f patched ]; then
+  for c in ${classes}; do report $c 3 0; done
+  echo "BUILD SUCCESSFUL in 1s"
+else
+  report ATest 2 1; report BTest 2 0
+  echo "BUILD FAILED in 1s"; exit 1
+fi
+`);
+  await chmod(join(dir, "gradlew"), 0o755);
+  return { dir, plan: { setup: [], validate: [{ command: "./gradlew test", source: "default" }], skipped: [] } };
+}
+
+describe("a runner that prints no count is counted by the JUnit reports it wrote", () => {
+  const validate = async (classes: string, extra: Partial<ValidationSettings> = {}) => {
+    const { dir, plan } = await gradleLike(classes);
+    return validateWorkspace({ workspaceDir: dir, plan, settings: settings(extra), apply: async () => {
+      await writeFile(join(dir, "patched"), "");
+      return { files: ["patched"] };
+    } });
+  };
+
+  test("green with a test class gone fails validation: the unpatched run's report of it is not counted again", async () => {
+    const report = await validate("ATest");
+    expect(report.verdict).toBe("failed");
+    expect(report.testsRan).toEqual({ before: 5, after: 3 });
+    expect(report.evidence).toMatchObject({ before: "red", after: "green", note: expect.stringMatching(/fewer tests ran with the patch \(3\) than without it \(5\)/) });
+    expect(report.runs.map((r) => r.testReports)).toEqual([{ ran: 5, reports: 2 }, { ran: 3, reports: 1 }]);
+  });
+
+  test("the same tests, now passing, pass", async () => {
+    const report = await validate("ATest BTest");
+    expect(report.verdict).toBe("passed");
+    expect(report.testsRan).toEqual({ before: 5, after: 6 });
+  });
+
+  test("fewer tests pass where the repository allows skipping or deleting tests", async () => {
+    const report = await validate("ATest", { fewerTestsAllowed: true });
+    expect(report.verdict).toBe("passed");
+    expect(report.testsRan).toEqual({ before: 5, after: 3 });
+  });
+
+  test("a printed summary stays the count: reports are not read beside it", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-fewer-both-"));
+    dirs.push(dir);
+    const report1 = `mkdir -p out && echo '<testsuite><testcase name="a"/></testsuite>' > out/junit.xml`;
+    const report = await validateWorkspace({
+      workspaceDir: dir,
+      plan: { setup: [], validate: [{ command: `${report1}; if [ -f patched ]; then echo "===== 10 passed in 0.1s ====="; else echo "===== 1 failed, 9 passed in 0.1s ====="; exit 1; fi`, source: "default" }], skipped: [] },
+      settings: settings(),
+      apply: async () => {
+        await writeFile(join(dir, "patched"), "");
+        return { files: ["patched"] };
+      },
+    });
+    expect(report.testsRan).toEqual({ before: 10, after: 10 });
+    expect(report.runs.map((r) => r.testReports)).toEqual([undefined, undefined]);
   });
 });

@@ -1,10 +1,11 @@
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { transient } from "../core/errors.js";
 import { MASK, REDACT_PAST_CUT, redact, redactDeep } from "../core/redact.js";
 import { dropRedraws, stripAnsi } from "../logs/line-format.js";
+import { junitTestsRan, type JUnitCount } from "./junit-tests-ran.js";
 import { memAvailable } from "./mem-available.js";
 import { removeTree } from "../core/remove-tree.js";
 import { runCommand, type CommandRun, type SandboxSpec } from "./run-command.js";
@@ -35,6 +36,11 @@ export interface CommandResult {
   diskLow?: DiskLow;
   /** Killed because the host's available memory fell below the floor (VALIDATION_MIN_FREE_MEMORY_BYTES). */
   memoryLow?: MemoryLow;
+  /**
+   * A validation command whose output printed no count of its tests: the count from the JUnit XML reports it
+   * wrote (and how many reports), or why that count is unknown. Absent when it wrote none.
+   */
+  testReports?: JUnitCount;
 }
 
 export type Verdict = "passed" | "failed" | "setup_failed";
@@ -58,7 +64,8 @@ export interface ValidationReport {
   memoryFloorOff?: string;
   /**
    * How many tests the validation commands' summaries say ran (skipped ones not counted), on the unpatched
-   * tree and with the patch, over the commands whose output said so both times.
+   * tree and with the patch, over the commands that said so both times; a command that printed no count
+   * says so by the JUnit XML reports it wrote (CommandResult.testReports).
    */
   testsRan?: { before: number; after: number };
   /**
@@ -215,6 +222,16 @@ function floorError(phase: Phase, command: string, floor: FloorReached, report: 
 }
 
 /**
+ * When a command starts, as the clock that stamps files' modification times reads it: the kernel's coarse
+ * clock, up to a tick behind Date.now(), so a report written at once would look older than a Date.now() start.
+ */
+async function fileClockNow(dir: string): Promise<number> {
+  const mark = join(dir, "command-started");
+  await writeFile(mark, "");
+  return (await stat(mark)).mtimeMs;
+}
+
+/**
  * Each sandboxed command starts with an empty /tmp, /var/tmp and /run, as it did when they were bwrap's
  * tmpfs: what the unpatched run left there must not shape the patched run's result, and its space is given back.
  */
@@ -272,7 +289,8 @@ export async function validateWorkspace(opts: {
     const memoryFloor = s.memoryFloor?.minAvailableBytes ? await readableMemoryFloor(s.memoryFloor, report) : undefined;
     const env = scrubbedEnv(s.parentEnv ?? process.env, { home, tmp });
     const parentHome = (s.parentEnv ?? process.env).HOME;
-    // Tests each validation command's summary says ran, by phase and command (undefined: no summary found).
+    // Tests each validation command's summary (or else its JUnit reports) says ran, by phase and command
+    // (undefined: neither said).
     const counted: Partial<Record<Phase, Array<number | undefined>>> = {};
     const run = async (phase: Phase, cmds: PlannedCommand[], commandTimeoutMs: number, network: boolean): Promise<boolean> => {
       for (const c of cmds) {
@@ -284,9 +302,14 @@ export async function validateWorkspace(opts: {
           s.sandbox.kind === "bwrap"
             ? { kind: "bwrap", bwrapPath: s.sandbox.bwrapPath, workspace: workspaceDir, writable: [home, tmp], network, parentHome, hide: s.hide, scratch }
             : { kind: "none" };
+        const startedAt = phase === "setup" ? 0 : await fileClockNow(root);
         const r = await runCommand({ command: c.command, cwd: workspaceDir, env, timeoutMs, maxOutputBytes: s.maxOutputBytes, sandbox, diskFloor, memoryFloor, signal: s.signal });
         const { tail, truncated } = redactedTail(r.output, s.tailBytes ?? 8 * 1024);
         const floor = floorReached(r);
+        // The printed summary first; the reports only when there is none (Gradle prints none, `go test` without
+        // -v none, surefire's may be cut), and only those this command wrote: the unpatched run's stay on disk.
+        const printed = phase === "setup" ? undefined : testsRan(r.output.text(TESTS_RAN_TAIL_BYTES));
+        const reports = phase === "setup" || printed !== undefined || r.aborted || floor ? undefined : await junitTestsRan(workspaceDir, startedAt, r.output.text());
         runs.push({
           phase,
           command: redact(c.command),
@@ -301,8 +324,9 @@ export async function validateWorkspace(opts: {
           ...(r.spawnError ? { spawnError: r.spawnError } : {}),
           ...(r.diskLow ? { diskLow: r.diskLow } : {}),
           ...(r.memoryLow ? { memoryLow: r.memoryLow } : {}),
+          ...(reports ? { testReports: reports } : {}),
         });
-        if (phase !== "setup") (counted[phase] ??= []).push(testsRan(r.output.text(TESTS_RAN_TAIL_BYTES)));
+        if (phase !== "setup") (counted[phase] ??= []).push(printed ?? (reports && "ran" in reports ? reports.ran : undefined));
         if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");
         if (floor) throw floorError(phase, redact(c.command), floor, report);
         if (r.exitCode !== 0) return false;
