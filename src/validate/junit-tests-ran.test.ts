@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from "@jest/globals";
-import { mkdir, mkdtemp, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { junitTestsRan, JUNIT_LIMITS } from "./junit-tests-ran.js";
 
 const dirs: string[] = [];
@@ -123,4 +124,10 @@ describe("junitTestsRan", () => {
       expect(await junitTestsRan(dir, since, "", { ...limits, entries: 4 })).toEqual({ unknown: expect.stringMatching(/more than 4 directory entries/) });
     });
   });
+});
+
+test("README states the caps the code applies", async () => {
+  const readme = await readFile(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+  const n = (x: number) => x.toLocaleString("en-US");
+  expect(readme).toContain(`Past ${n(JUNIT_LIMITS.entries)} directory entries, ${n(JUNIT_LIMITS.files)} such files or ${JUNIT_LIMITS.bytes / (1024 * 1024)} MiB read`);
 });
