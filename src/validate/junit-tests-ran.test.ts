@@ -89,13 +89,24 @@ describe("junitTestsRan", () => {
     expect(await junitTestsRan(dir, since, "")).toEqual({ ran: 2, reports: 1 });
   });
 
-  test("a Gradle test task whose results were reused wrote no report: unknown", async () => {
+  test("a Gradle test task whose results were reused: its reports count however old, as this run's results", async () => {
     const { dir, since } = await workspace();
     await put(dir, "app/build/test-results/test/TEST-app.CTest.xml", gradle("app.CTest", 4));
-    const output = "> Task :core:compileJava UP-TO-DATE\n> Task :core:test UP-TO-DATE\n> Task :app:test\nBUILD SUCCESSFUL in 2s\n";
-    expect(await junitTestsRan(dir, since, output)).toEqual({ unknown: expect.stringMatching(/:core:test was UP-TO-DATE/) });
-    expect(await junitTestsRan(dir, since, output.replace(":core:test UP-TO-DATE", ":core:testDebugUnitTest FROM-CACHE"))).toEqual({ unknown: expect.stringMatching(/:core:testDebugUnitTest was FROM-CACHE/) });
+    await put(dir, "core/build/test-results/test/TEST-core.ATest.xml", gradle("core.ATest", 3, 1), true);
+    await put(dir, "core/build/test-results/integrationTest/TEST-core.BTest.xml", gradle("core.BTest", 2), true);
+    await put(dir, "lib/build/test-results/test/TEST-lib.DTest.xml", gradle("lib.DTest", 5), true);
+    const output = "> Task :core:compileJava UP-TO-DATE\n> Task :core:test UP-TO-DATE\n> Task :app:test\n> Task :lib:test\nBUILD SUCCESSFUL in 2s\n";
+    // core's unit tests reused; lib's old report is an earlier run's (this run's of lib went missing).
+    expect(await junitTestsRan(dir, since, output)).toEqual({ ran: 7, reports: 2 });
+    expect(await junitTestsRan(dir, since, output.replace(":core:test UP-TO-DATE", ":core:integrationTest FROM-CACHE"))).toEqual({ ran: 6, reports: 2 });
     expect(await junitTestsRan(dir, since, output.replace(":core:test UP-TO-DATE", ":core:test"))).toEqual({ ran: 4, reports: 1 });
+  });
+
+  test("a reused Gradle test task whose reports are not where Gradle puts them: unknown", async () => {
+    const { dir, since } = await workspace();
+    await put(dir, "modules/core/build/test-results/test/TEST-core.ATest.xml", gradle("core.ATest", 3), true);
+    await put(dir, "app/build/test-results/test/TEST-app.CTest.xml", gradle("app.CTest", 4));
+    expect(await junitTestsRan(dir, since, "> Task :core:test UP-TO-DATE\n> Task :app:test\n")).toEqual({ unknown: expect.stringMatching(/:core:test was UP-TO-DATE and its reports are not in core\/build\/test-results\/test/) });
   });
 
   describe("past a cap the count is unknown, not smaller", () => {
@@ -127,7 +138,7 @@ describe("junitTestsRan", () => {
 });
 
 test("README states the caps the code applies", async () => {
-  const readme = await readFile(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8");
+  const readme = (await readFile(fileURLToPath(new URL("../../README.md", import.meta.url)), "utf8")).replace(/\s+/g, " ");
   const n = (x: number) => x.toLocaleString("en-US");
   expect(readme).toContain(`Past ${n(JUNIT_LIMITS.entries)} directory entries, ${n(JUNIT_LIMITS.files)} such files or ${JUNIT_LIMITS.bytes / (1024 * 1024)} MiB read`);
 });

@@ -1,6 +1,6 @@
 import { constants } from "node:fs";
 import { lstat, open, readdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { StringDecoder } from "node:string_decoder";
 import { TestcaseCounter } from "./testcase-counter.js";
 
@@ -27,10 +27,28 @@ const PASSED_OVER = new Set(["node_modules", ".git"]);
 
 /**
  * A Gradle test task whose results were reused (`> Task :core:test UP-TO-DATE`, or `FROM-CACHE`) ran no test
- * and rewrote no report: in a multi-project build the patched run's fresh reports are then only those of the
- * projects the patch touched, fewer than the unpatched run's, which no test lost.
+ * and may rewrite no report: in a multi-project build the patched run's fresh reports would be only those of
+ * the projects the patch touched, fewer than the unpatched run's, though no test was lost.
  */
-const REUSED_TEST_TASK = /^> Task ((?::[\w.-]+)*:\w*[Tt]est\w*) (UP-TO-DATE|FROM-CACHE)\s*$/m;
+const REUSED_TEST_TASK = /^> Task ((?::[\w.-]+)*:(\w*[Tt]est\w*)) (UP-TO-DATE|FROM-CACHE)\s*$/gm;
+
+/**
+ * The report directories of the Gradle test tasks `output` says were reused, where Gradle puts them by
+ * default (`:core:test` → `core/build/test-results/test`): their reports are this run's results, however old.
+ * A reason instead when one is not there (a project directory or build directory moved by the build).
+ */
+async function reusedReportDirs(dir: string, output: string): Promise<Set<string> | string> {
+  const dirs = new Set<string>();
+  for (const [, task, name, outcome] of output.matchAll(REUSED_TEST_TASK)) {
+    const project = task!.split(":").slice(1, -1);
+    const reports = join(dir, ...project, "build", "test-results", name!);
+    if (!(await lstat(reports).then((st) => st.isDirectory(), () => false))) {
+      return `Gradle's ${task} was ${outcome} and its reports are not in ${relative(dir, reports)}, so the count from JUnit reports is unknown`;
+    }
+    dirs.add(reports);
+  }
+  return dirs;
+}
 
 type Read = { ok: true; counter: TestcaseCounter; bytes: number } | { ok: false; bytes: number };
 
@@ -72,12 +90,12 @@ async function readReport(path: string, budget: number): Promise<Read> {
  * jest-junit's, pytest's `--junitxml`, gotestsum's `--junitfile`, wherever they are (outside node_modules and
  * .git). Only `.xml` files modified at or after `sinceMs` (the command's start, on the clock that stamps
  * files) are read: reports an earlier run left (the unpatched run's, a class since deleted) are not this
- * run's. Undefined when the command wrote none; unknown when a limit was reached, or `output` shows a Gradle
- * test task whose results were reused (its reports were not rewritten).
+ * run's, except in the report directory of a Gradle test task `output` says was reused. Undefined when none
+ * was found; unknown when a limit was reached, or a reused task's reports are not where Gradle puts them.
  */
 export async function junitTestsRan(dir: string, sinceMs: number, output: string, limits: JUnitLimits = JUNIT_LIMITS): Promise<JUnitCount | undefined> {
-  const reused = REUSED_TEST_TASK.exec(output);
-  if (reused) return { unknown: `Gradle's ${reused[1]} was ${reused[2]}: its reports were not written by this run, so the count from JUnit reports is unknown` };
+  const reused = await reusedReportDirs(dir, output);
+  if (typeof reused === "string") return { unknown: reused };
   const capped = (what: string) => ({ unknown: `more than ${what}: the count from JUnit reports is unknown` });
   const candidates: string[] = [];
   let entries = 0;
@@ -95,7 +113,7 @@ export async function junitTestsRan(dir: string, sinceMs: number, output: string
         if (!PASSED_OVER.has(e.name)) dirs.push(path);
       } else if (e.isFile() && e.name.toLowerCase().endsWith(".xml")) {
         const st = await lstat(path).catch(() => undefined);
-        if (st && st.mtimeMs >= sinceMs) candidates.push(path);
+        if (st && (st.mtimeMs >= sinceMs || reused.has(d))) candidates.push(path);
       }
     }
   }
