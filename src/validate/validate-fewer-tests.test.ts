@@ -144,6 +144,20 @@ describe("a runner that prints no count is counted by the JUnit reports it wrote
     expect(report.testsRan).toEqual({ before: 5, after: 3 });
   });
 
+  test("why a count is unknown is redacted like the output it quotes", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-fewer-redact-"));
+    dirs.push(dir);
+    const token = `ghp_${"a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"}`;
+    const report = await validateWorkspace({
+      workspaceDir: dir,
+      plan: { setup: [], validate: [{ command: `echo '> Task :${token}:test UP-TO-DATE'`, source: "default" }], skipped: [] },
+      settings: settings({ reproduceFirst: false }),
+      apply: async () => ({ files: [] }),
+    });
+    expect(report.runs[0]!.testReports).toEqual({ unknown: expect.stringMatching(/was UP-TO-DATE and its reports are not in/) });
+    expect(JSON.stringify(report.runs)).not.toContain(token);
+  });
+
   test("a printed summary stays the count: reports are not read beside it", async () => {
     const dir = await mkdtemp(join(tmpdir(), "t0-fewer-both-"));
     dirs.push(dir);

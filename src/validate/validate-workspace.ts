@@ -324,7 +324,8 @@ export async function validateWorkspace(opts: {
           ...(r.spawnError ? { spawnError: r.spawnError } : {}),
           ...(r.diskLow ? { diskLow: r.diskLow } : {}),
           ...(r.memoryLow ? { memoryLow: r.memoryLow } : {}),
-          ...(reports ? { testReports: reports } : {}),
+          // Why a count is unknown can quote the output (a Gradle task's name) and names a path: redacted like the rest.
+          ...(reports ? { testReports: "unknown" in reports ? { unknown: redact(reports.unknown) } : reports } : {}),
         });
         if (phase !== "setup") (counted[phase] ??= []).push(printed ?? (reports && "ran" in reports ? reports.ran : undefined));
         if (r.aborted) throw s.signal?.reason ?? new Error("validation aborted");
