@@ -26,6 +26,9 @@ async function put(dir: string, rel: string, text: string, old = false) {
   if (old) await utimes(path, new Date(Date.now() - 3_600_000), new Date(Date.now() - 3_600_000));
 }
 
+/** Gradle's plain console (its default off a terminal) names each task it ran; only `-q` hides them. */
+const TASKS = "> Task :compileTestJava\n> Task :test\n";
+
 /** A report as Gradle writes one per test class: `ran` tests and `skipped` skips. */
 const gradle = (cls: string, ran: number, skipped = 0) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<testsuite name="${cls}" tests="${ran + skipped}" skipped="${skipped}" failures="0" errors="0" time="0.1">\n  <properties/>\n` +
@@ -51,7 +54,7 @@ describe("junitTestsRan", () => {
     await put(dir, "core/build/test-results/integrationTest/TEST-core.BTest.xml", gradle("core.BTest", 2));
     await put(dir, "app/build/test-results/test/TEST-app.CTest.xml", gradle("app.CTest", 4, 2));
     await put(dir, "app/build/test-results/test/binary/results.bin", "");
-    expect(await junitTestsRan(dir, since, "BUILD SUCCESSFUL in 3s\n")).toEqual({ ran: 9, reports: 3 });
+    expect(await junitTestsRan(dir, since, `${TASKS}BUILD SUCCESSFUL in 3s\n`)).toEqual({ ran: 9, reports: 3 });
   });
 
   test("Maven: surefire's and failsafe's reports in each module; failures and errors ran", async () => {
@@ -61,7 +64,7 @@ describe("junitTestsRan", () => {
     await put(dir, "a/target/failsafe-reports/TEST-a.AIT.xml", surefire("a.AIT"));
     await put(dir, "a/target/failsafe-reports/failsafe-summary.xml", `<?xml version="1.0"?>\n<failsafe-summary result="255"><completed>4</completed></failsafe-summary>\n`);
     await put(dir, "a/target/classes/log4j2.xml", "<Configuration/>");
-    expect(await junitTestsRan(dir, since, "")).toEqual({ ran: 6, reports: 2 });
+    expect(await junitTestsRan(dir, since, TASKS)).toEqual({ ran: 6, reports: 2 });
   });
 
   test("reports older than the command's start are an earlier run's, not counted", async () => {
@@ -69,13 +72,13 @@ describe("junitTestsRan", () => {
     await put(dir, "build/test-results/test/TEST-ATest.xml", gradle("ATest", 3));
     // The unpatched run's report of a test class the patch deleted: this run did not write it.
     await put(dir, "build/test-results/test/TEST-GoneTest.xml", gradle("GoneTest", 5), true);
-    expect(await junitTestsRan(dir, since, "")).toEqual({ ran: 3, reports: 1 });
+    expect(await junitTestsRan(dir, since, TASKS)).toEqual({ ran: 3, reports: 1 });
   });
 
   test("no report written by the command: no count (not zero)", async () => {
     const { dir, since } = await workspace();
     await put(dir, "build/test-results/test/TEST-ATest.xml", gradle("ATest", 3), true);
-    expect(await junitTestsRan(dir, since, "")).toBeUndefined();
+    expect(await junitTestsRan(dir, since, TASKS)).toBeUndefined();
   });
 
   test("node_modules and .git are not looked in; a symlinked directory is not followed", async () => {
@@ -86,7 +89,7 @@ describe("junitTestsRan", () => {
     await put(dir, "node_modules/some-lib/junit.xml", gradle("lib", 5));
     await put(dir, ".git/junit.xml", gradle("git", 5));
     await symlink(outside.dir, join(dir, "linked"));
-    expect(await junitTestsRan(dir, since, "")).toEqual({ ran: 2, reports: 1 });
+    expect(await junitTestsRan(dir, since, TASKS)).toEqual({ ran: 2, reports: 1 });
   });
 
   test("a Gradle test task whose results were reused: its reports count however old, as this run's results", async () => {
@@ -102,6 +105,14 @@ describe("junitTestsRan", () => {
     expect(await junitTestsRan(dir, since, output.replace(":core:test UP-TO-DATE", ":core:test"))).toEqual({ ran: 4, reports: 1 });
   });
 
+  test("Gradle's reports with no task named in the output (run with -q): unknown, since a reused task cannot be seen", async () => {
+    const { dir, since } = await workspace();
+    await put(dir, "app/build/test-results/test/TEST-app.CTest.xml", gradle("app.CTest", 4));
+    await put(dir, "core/build/test-results/test/TEST-core.ATest.xml", gradle("core.ATest", 3), true);
+    expect(await junitTestsRan(dir, since, "BUILD SUCCESSFUL in 2s\n")).toEqual({ unknown: expect.stringMatching(/names no task \(run with -q\?\)/) });
+    expect(await junitTestsRan(dir, since, "> Task :app:test\nBUILD SUCCESSFUL in 2s\n")).toEqual({ ran: 4, reports: 1 });
+  });
+
   test("a reused Gradle test task whose reports are not where Gradle puts them: unknown", async () => {
     const { dir, since } = await workspace();
     await put(dir, "modules/core/build/test-results/test/TEST-core.ATest.xml", gradle("core.ATest", 3), true);
@@ -114,8 +125,8 @@ describe("junitTestsRan", () => {
     test("report files", async () => {
       const { dir, since } = await workspace();
       for (let i = 0; i < 4; i++) await put(dir, `build/test-results/test/TEST-T${i}.xml`, gradle(`T${i}`, 1));
-      expect(await junitTestsRan(dir, since, "", { ...limits, files: 4 })).toEqual({ ran: 4, reports: 4 });
-      expect(await junitTestsRan(dir, since, "", { ...limits, files: 3 })).toEqual({ unknown: expect.stringMatching(/more than 3 XML files/) });
+      expect(await junitTestsRan(dir, since, TASKS, { ...limits, files: 4 })).toEqual({ ran: 4, reports: 4 });
+      expect(await junitTestsRan(dir, since, TASKS, { ...limits, files: 3 })).toEqual({ unknown: expect.stringMatching(/more than 3 XML files/) });
     });
 
     test("bytes read", async () => {
@@ -123,16 +134,16 @@ describe("junitTestsRan", () => {
       const text = gradle("Big", 200);
       await put(dir, "build/test-results/test/TEST-Big.xml", text);
       const size = Buffer.byteLength(text);
-      expect(await junitTestsRan(dir, since, "", { ...limits, bytes: size })).toEqual({ ran: 200, reports: 1 });
-      expect(await junitTestsRan(dir, since, "", { ...limits, bytes: size - 1 })).toEqual({ unknown: expect.stringMatching(/more than \d+ bytes/) });
+      expect(await junitTestsRan(dir, since, TASKS, { ...limits, bytes: size })).toEqual({ ran: 200, reports: 1 });
+      expect(await junitTestsRan(dir, since, TASKS, { ...limits, bytes: size - 1 })).toEqual({ unknown: expect.stringMatching(/more than \d+ bytes/) });
     });
 
     test("directory entries", async () => {
       const { dir, since } = await workspace();
       await put(dir, "build/test-results/test/TEST-A.xml", gradle("A", 1));
       // .started, build, test-results, test, TEST-A.xml
-      expect(await junitTestsRan(dir, since, "", { ...limits, entries: 5 })).toEqual({ ran: 1, reports: 1 });
-      expect(await junitTestsRan(dir, since, "", { ...limits, entries: 4 })).toEqual({ unknown: expect.stringMatching(/more than 4 directory entries/) });
+      expect(await junitTestsRan(dir, since, TASKS, { ...limits, entries: 5 })).toEqual({ ran: 1, reports: 1 });
+      expect(await junitTestsRan(dir, since, TASKS, { ...limits, entries: 4 })).toEqual({ unknown: expect.stringMatching(/more than 4 directory entries/) });
     });
   });
 });
