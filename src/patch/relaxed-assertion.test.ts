@@ -1,0 +1,73 @@
+import { describe, expect, test } from "@jest/globals";
+import { findRelaxedAssertions } from "./relaxed-assertion.js";
+import type { Hunk, HunkLine } from "./types.js";
+
+const hunk = (lines: string[], header = "@@ -1 +1 @@"): Hunk => ({ header, oldStart: 1, lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) });
+const relaxed = (removed: string, added: string, go = false) => findRelaxedAssertions([hunk([`-${removed}`, `+${added}`])], go).map((r) => r.added);
+
+describe("findRelaxedAssertions", () => {
+  // Rest parameters: jest reads a named one past a row's length as a `done` callback, and waits for it.
+  test.each<[string, string, boolean?]>([
+    ["  expect(sum([1, 2])).toBe(3);", "  expect(sum([1, 2])).toBeGreaterThan(0);"],
+    ["  expect(sum([1, 2])).toBe(3);", "  expect(sum([1, 2])).toBeGreaterThanOrEqual(1);"],
+    ["  expect(sum([1, 2])).toBe(3);", "  expect(sum([1, 2])).toBeLessThan(10);"],
+    ["  expect(sum([1, 2])).toBe(3);", "  expect(sum([1,2])).not.toBe(0);"],
+    ["  expect(sum([1, 2])).toEqual(3);", "  expect(sum([1, 2]) > 0).toBe(true);"],
+    ["  expect(pair()).toEqual([1, 2]);", "  expect(pair()).toHaveLength(2);"],
+    ["  expect(sum([1, 2])).to.equal(3);", "  expect(sum([1, 2])).to.be.above(0);"],
+    ["  assert.strictEqual(sum([1, 2]), 3);", "  assert.ok(sum([1, 2]) > 0);"],
+    ["  assert.strictEqual(sum([1, 2]), 3);", "  assert(sum([1, 2]), 'sums');"],
+    ["    assert add(1, 2) == 3", "    assert add(1, 2) > 0"],
+    ["    assert add(1, 2) == 3", "    assert add(1, 2) >= 1"],
+    ["    assert add(1, 2) == 3", "    assert add(1, 2)"],
+    ["    assert add(1, 2) == 3", "    assert add(1, 2) != 0"],
+    ["    assert 3 == add(1, 2), 'sum'", "    assert 0 < add(1, 2) < 10"],
+    ["        self.assertEqual(add(1, 2), 3)", "        self.assertGreater(add(1, 2), 0)"],
+    ["        self.assertEqual(add(1, 2), 3)", "        self.assertTrue(add(1, 2))"],
+    ["        assertEquals(3, Calc.add(1, 2));", "        assertTrue(Calc.add(1, 2) > 0);"],
+    ["        Assertions.assertEquals(\"sum\", 3, Calc.add(1, 2));", "        Assertions.assertNotNull(Calc.add(1, 2));"],
+    ["        assertThat(Calc.add(1, 2)).isEqualTo(3);", "        assertThat(Calc.add(1, 2)).isPositive();"],
+    ["        assert_eq!(add(1, 2), 3);", "        assert!(add(1, 2) > 0);"],
+    ["    expect(Calc.add(1, 2)).to eq(3)", "    expect(Calc.add(1, 2)).to be > 0"],
+    ["    expect(Calc.add(1, 2)).to eq(3)", "    expect(Calc.add(1, 2)).to be_positive"],
+    ["\tif Add(1, 2) != 3 {", "\tif Add(1, 2) <= 0 {", true],
+    ["\tassert.Equal(t, 3, Add(1, 2))", "\tassert.Greater(t, Add(1, 2), 0)", true],
+  ])("flags %s → %s", (...[removed, added, go]) => {
+    expect(relaxed(removed, added, go)).toEqual([added]);
+  });
+
+  test.each<[string, string, string, boolean?]>([
+    ["another expected value, still exact", "  expect(sum([1, 2])).toBe(3);", "  expect(sum([1, 2])).toBe(4);"],
+    ["toBe → toStrictEqual", "  expect(sum([1, 2])).toBe(3);", "  expect(sum([1, 2])).toStrictEqual(3);"],
+    ["a relational assertion made exact", "  expect(sum([1, 2])).toBeGreaterThan(0);", "  expect(sum([1, 2])).toBe(3);"],
+    ["one relation for another", "    assert add(1, 2) > 0", "    assert add(1, 2) >= 1"],
+    ["another subject", "  expect(sum([1, 2])).toBe(3);", "  expect(count([1, 2])).toBeGreaterThan(0);"],
+    // A timing that may run over: the bound is the value the exact assertion expected.
+    ["a lower bound at the expected value", "  expect(elapsed()).toBe(100);", "  expect(elapsed()).toBeGreaterThanOrEqual(100);"],
+    ["a flake8 E712 fix", "    assert is_ready() == True", "    assert is_ready()"],
+    ["an expected absence turned into a presence", "  expect(find(9)).toBe(null);", "  expect(find(9)).toBeDefined();"],
+    ["a Go error check", "\tif err != nil {", "\tif err == nil {", true],
+    ["a Go want fixed", "\tif got != 5 {", "\tif got != 4 {", true],
+    // The parentheses close before the comparison: the subject is still asserted exactly.
+    ["a Python assert with its subject in parentheses", "    assert divmod(7, 2) == (3, 0)", "    assert (divmod(7, 2)) == (3, 1)"],
+    ["the literal side only in common", "    assert add(1, 2) == 3", "    assert mul(1, 3) > 3"],
+  ])("does not flag %s", (...[_name, removed, added, go]) => {
+    expect(relaxed(removed, added, go)).toEqual([]);
+  });
+
+  test("keeps a relational assertion added beside the exact one", () => {
+    const h = hunk(["   expect(sum([1, 2])).toBe(3);", "+  expect(sum([1, 2])).toBeGreaterThan(0);"]);
+    expect(findRelaxedAssertions([h])).toEqual([]);
+  });
+
+  // Another hunk may be another test, with its own `result`.
+  test("compares a removal with the additions of its own hunk only", () => {
+    expect(findRelaxedAssertions([hunk(["-    assert result == 3"]), hunk(["+    assert result > 0"], "@@ -9 +9 @@")])).toEqual([]);
+  });
+
+  test("says which hunk, and both lines", () => {
+    expect(findRelaxedAssertions([hunk(["-    assert add(1, 2) == 3", "+    assert add(1, 2) > 0"], "@@ -5,1 +5,1 @@")])).toEqual([
+      { hunk: "@@ -5,1 +5,1 @@", removed: "    assert add(1, 2) == 3", added: "    assert add(1, 2) > 0" },
+    ]);
+  });
+});
