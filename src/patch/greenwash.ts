@@ -12,6 +12,7 @@ import { findMavenTestsOff } from "./maven-tests-off.js";
 import { findSwallowedStatus } from "./swallowed-status.js";
 import { isHollowAssertion } from "./hollow-assertion.js";
 import { findNeuteredTestCode } from "./neutered-test-code.js";
+import { findRelaxedAssertions } from "./relaxed-assertion.js";
 import { isPytestPlugin } from "./pytest-plugin.js";
 import { RUNNER_PATTERNS } from "./runner-patterns.js";
 import { addedLintExclusion } from "./lint-exclusions.js";
@@ -158,7 +159,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   }
 
   if (testFile && fp.status !== "deleted") {
-    checkAssertions(added, removed, add);
+    checkAssertions(fp, added, removed, add);
     for (const f of findNeuteredTestCode(fp.hunks, oldContent)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
     for (const w of findWidenedExceptions(fp.hunks)) {
       add("weaken_assertions", `the patch loosens the assertion ${quote(w.removed)} to ${quote(w.added)}, dropping ${w.lost}: it passes for whatever the code now throws`, w.hunk);
@@ -188,13 +189,20 @@ function firstNotKept(gone: Line[], added: Line[]): Line {
   return gone.find((l) => !kept.has(l.text.trim())) ?? gone[0]!;
 }
 
-function checkAssertions(added: Line[], removed: Line[], add: Add) {
+function checkAssertions(fp: FilePatch, added: Line[], removed: Line[], add: Add) {
   const isAssert = (l: Line) => !isComment(l.text) && ASSERTION.test(l.text);
   const weak = (l: Line) => WEAK_ASSERTION.test(l.text) || isHollowAssertion(l.text);
   const strong = (l: Line) => isAssert(l) && !weak(l);
   const strongGone = removed.filter(strong);
   const strongNew = added.filter(strong);
-  if (strongGone.length <= strongNew.length) return;
+  if (strongGone.length <= strongNew.length) {
+    // As many assertions as before, but one that pinned a value now only bounds it: `toBe(3)` → `toBeGreaterThan(0)`.
+    const relaxed = findRelaxedAssertions(fp.hunks, fp.path.endsWith(".go"))[0];
+    if (relaxed) {
+      add("weaken_assertions", `the patch replaces the exact assertion ${quote(relaxed.removed)} with the weaker ${quote(relaxed.added)}, which passes for many wrong values`, relaxed.hunk);
+    }
+    return;
+  }
   const gone = firstNotKept(strongGone, strongNew);
   const weaker = added.find((l) => isAssert(l) && weak(l));
   add(

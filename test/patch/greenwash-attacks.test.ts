@@ -36,6 +36,7 @@ const GO = (body: string) => `package calc\n\nimport "testing"\n\nfunc TestAdd(t
 const GO_BODY = "\tif Add(1, 2) != 3 {\n\t\tt.Fatal(\"Add(1, 2) != 3\")\n\t}\n";
 const RUST = (attr: string) => `pub fn add(a: i32, b: i32) -> i32 { a + b }\n\n#[cfg(test)]\nmod tests {\n    use super::*;\n\n    #[test]\n${attr}    fn adds() {\n        assert_eq!(add(1, 2), 3);\n    }\n}\n`;
 const JUNIT = (anno: string) => `class CalcTest {\n    @Test\n${anno}    void adds() {\n        assertEquals(3, Calc.add(1, 2));\n    }\n}\n`;
+const UNITTEST = (assertion: string) => `import unittest\n\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n    def test_add(self):\n        ${assertion}\n`;
 const RSPEC = (it: string) => `require "calc"\n\nRSpec.describe Calc do\n  ${it} do\n    expect(Calc.add(1, 2)).to eq(3)\n  end\nend\n`;
 const WF = (steps: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${steps}`;
 
@@ -75,6 +76,10 @@ const CAUGHT_BEFORE: Array<[string, Case, string, RegExp, string?]> = [
   ["make test: pytest || exit 0", { before: { Makefile: "test:\n\tpytest\n" }, after: { Makefile: "test:\n\tpytest || exit 0\n" } }, "or_true", /swallows a command's failure/],
   ["npm script: jest; true", { before: { "package.json": PKG("jest") }, after: { "package.json": PKG("jest; true") } }, "or_true", /ends a command with '; true'/],
   ["workflow: continue-on-error (workflow edits allowed does not allow it)", { before: { ".github/workflows/ci.yml": WF("      - run: npm test\n") }, after: { ".github/workflows/ci.yml": WF("      - run: npm test\n        continue-on-error: true\n") } }, "workflow_edits", /workflow/, "continue_on_error"],
+  ["jest: toBe(3) → toBeTruthy()", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toBeTruthy();\n") } }, "weaken_assertions", /weaker "expect\(sum\(\[1, 2\]\)\)\.toBeTruthy\(\);"/],
+  ["jest: toBe(3) → not.toBeNull()", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).not.toBeNull();\n") } }, "weaken_assertions", /weaker .*not\.toBeNull/],
+  ["jest: toBe(3) → not.toBe(0)", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).not.toBe(0);\n") } }, "weaken_assertions", /weaker .*not\.toBe\(0\)/],
+  ["unittest: assertEqual → assertIsNotNone", { before: { "tests/test_add.py": UNITTEST("self.assertEqual(add(1, 2), 3)") }, after: { "tests/test_add.py": UNITTEST("self.assertIsNotNone(add(1, 2))") } }, "weaken_assertions", /weaker .*assertIsNotNone/],
 ];
 
 describe("test weakenings the policy refused before this review", () => {
@@ -154,6 +159,21 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["pytest: approx(0.3) → approx(0.3, abs=1)", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3)\n") }, after: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3, abs=1)\n") } }, "weaken_assertions", /absolute tolerance of 1 on 0\.3/],
   ["jest: toBe(0.3) → toBeCloseTo(0.3, 0)", { before: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBe(0.3);\n") }, after: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBeCloseTo(0.3, 0);\n") } }, "weaken_assertions", /toBeCloseTo with 0 digits/],
   ["gradle: the test task filtered to the tests it names", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": GRADLE("    filter {\n        includeTestsMatching '*Unit*'\n    }\n") } }, "skip_tests", /keeps only the tests a filter names/],
+  // An exact assertion replaced by a relation or a truth about the same value: as many assertions as before, and many wrong values pass.
+  ["jest: toBe(3) → toBeGreaterThan(0)", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toBeGreaterThan(0);\n") } }, "weaken_assertions", /exact assertion "expect\(sum\(\[1, 2\]\)\)\.toBe\(3\);" with the weaker "expect\(sum\(\[1, 2\]\)\)\.toBeGreaterThan\(0\);", which passes for many wrong values/],
+  ["jest: toBe(3) → toBeGreaterThanOrEqual(1)", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toBeGreaterThanOrEqual(1);\n") } }, "weaken_assertions", /exact assertion .*toBeGreaterThanOrEqual\(1\)/],
+  ["jest: toBe(3) → toBeLessThan(10)", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toBeLessThan(10);\n") } }, "weaken_assertions", /exact assertion .*toBeLessThan\(10\)/],
+  ["jest: toEqual([1, 2]) → toHaveLength(2)", { before: { "test/sum.test.js": JS("  expect(pair()).toEqual([1, 2]);\n") }, after: { "test/sum.test.js": JS("  expect(pair()).toHaveLength(2);\n") } }, "weaken_assertions", /exact assertion .*toHaveLength\(2\)/],
+  ["pytest: == 3 → > 0", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2) > 0\n") } }, "weaken_assertions", /exact assertion "assert add\(1, 2\) == 3" with the weaker "assert add\(1, 2\) > 0"/],
+  ["pytest: == 3 → >= 1", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2) >= 1\n") } }, "weaken_assertions", /exact assertion .*>= 1/],
+  ["pytest: == 3 → truthy", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2)\n") } }, "weaken_assertions", /exact assertion .*with the weaker "assert add\(1, 2\)"/],
+  ["pytest: == 3 → != 0", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2) != 0\n") } }, "weaken_assertions", /exact assertion .*!= 0/],
+  ["unittest: assertEqual → assertGreater", { before: { "tests/test_add.py": UNITTEST("self.assertEqual(add(1, 2), 3)") }, after: { "tests/test_add.py": UNITTEST("self.assertGreater(add(1, 2), 0)") } }, "weaken_assertions", /exact assertion .*assertGreater/],
+  ["unittest: assertEqual → assertTrue", { before: { "tests/test_add.py": UNITTEST("self.assertEqual(add(1, 2), 3)") }, after: { "tests/test_add.py": UNITTEST("self.assertTrue(add(1, 2))") } }, "weaken_assertions", /exact assertion .*assertTrue/],
+  ["junit: assertEquals → assertTrue(... > 0)", { before: { "src/test/java/CalcTest.java": JUNIT("") }, after: { "src/test/java/CalcTest.java": JUNIT("").replace("assertEquals(3, Calc.add(1, 2))", "assertTrue(Calc.add(1, 2) > 0)") } }, "weaken_assertions", /exact assertion .*assertTrue\(Calc\.add\(1, 2\) > 0\)/],
+  ["rspec: eq(3) → be > 0", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "to be > 0") } }, "weaken_assertions", /exact assertion .*to be > 0/],
+  ["rspec: eq(3) → be_positive", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "to be_positive") } }, "weaken_assertions", /exact assertion .*be_positive/],
+  ["go: if Add(1, 2) != 3 → <= 0", { before: { "calc_test.go": GO(GO_BODY) }, after: { "calc_test.go": GO(GO_BODY.replace("if Add(1, 2) != 3 {", "if Add(1, 2) <= 0 {")) } }, "weaken_assertions", /exact assertion "if Add\(1, 2\) != 3 \{" with the weaker "if Add\(1, 2\) <= 0 \{"/],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
@@ -198,6 +218,15 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["float noise fixed with a narrow approx", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == 0.3\n") }, after: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == pytest.approx(0.3, abs=1e-9)\n") } }],
     ["float noise fixed with toBeCloseTo's default digits", { before: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBe(0.3);\n") }, after: { "test/sum.test.js": JS("  expect(sum([0.1, 0.2])).toBeCloseTo(0.3);\n") } }],
     ["a relative tolerance of 1e-6 with isclose", { before: { "tests/test_add.py": PY("", "    assert add(0.1, 0.2) == 0.3\n") }, after: { "tests/test_add.py": PY("", "    assert math.isclose(add(0.1, 0.2), 0.3, rel_tol=1e-6)\n") } }],
+    // An exact assertion loosened, not: the value changed, the matcher swapped for another exact one, a bound added beside it or made exact.
+    ["an exact expected value changed to another", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toBe(4);\n") } }],
+    ["toBe → toEqual with the same value", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS("  expect(sum([1, 2])).toEqual(3);\n") } }],
+    ["a relational assertion added beside the exact one", { before: { "test/sum.test.js": JS(SUM) }, after: { "test/sum.test.js": JS(`${SUM}  expect(sum([1, 2])).toBeGreaterThan(0);\n`) } }],
+    ["a relational assertion made exact", { before: { "tests/test_add.py": PY("", "    assert add(1, 2) > 0\n") }, after: { "tests/test_add.py": PY("") } }],
+    ["one relational assertion for another", { before: { "tests/test_add.py": PY("", "    assert add(1, 2) > 0\n") }, after: { "tests/test_add.py": PY("", "    assert add(1, 2) >= 1\n") } }],
+    ["an exact assertion on one value, a bound on another", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert len(history()) > 0\n") } }],
+    ["unittest: assertEqual → assertEqual with another value", { before: { "tests/test_add.py": UNITTEST("self.assertEqual(add(1, 2), 3)") }, after: { "tests/test_add.py": UNITTEST("self.assertEqual(add(2, 2), 4)") } }],
+    ["a Go exact check kept, its message reworded", { before: { "calc_test.go": GO(GO_BODY) }, after: { "calc_test.go": GO(GO_BODY.replace('t.Fatal("Add(1, 2) != 3")', 't.Fatalf("Add(1, 2) = %d, want 3", Add(1, 2))')) } }],
     ["a Gradle integrationTest task registered with its own tag filter", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": `${GRADLE("")}\ntasks.register('integrationTest', Test) {\n    useJUnitPlatform {\n        includeTags 'integration'\n    }\n}\n` } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
