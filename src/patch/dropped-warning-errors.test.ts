@@ -1,0 +1,40 @@
+import { describe, expect, test } from "@jest/globals";
+import { findDroppedWarningErrors } from "./dropped-warning-errors.js";
+import type { FilePatch, HunkLine } from "./types.js";
+
+const patch = (path: string, lines: string[]): FilePatch => ({
+  status: "modified",
+  oldPath: path,
+  path,
+  binary: false,
+  hunks: [{ header: "@@ -1 +1 @@", oldStart: 1, lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) }],
+});
+const dropped = (path: string, lines: string[]) => findDroppedWarningErrors(patch(path, lines)).map((d) => d.switch);
+
+describe("findDroppedWarningErrors", () => {
+  test.each<[string, string, string[], string[]]>([
+    ["-W error from a workflow run:", ".github/workflows/ci.yml", ["-      - run: python -m pytest -W error", "+      - run: python -m pytest"], ["-W error"]],
+    ["-Werror from a Makefile recipe", "Makefile", ["-\tpytest -Werror", "+\tpytest"], ["-W error"]],
+    ["a category's -W error from a package script", "package.json", ['-    "test": "pytest -W error::DeprecationWarning"', '+    "test": "pytest"'], ["-W error::DeprecationWarning"]],
+    ["the interpreter's -W error", "tox.ini", ["-commands = python -W error -m pytest", "+commands = python -m pytest"], ["-W error"]],
+    ["-W error from a noxfile's session.run", "noxfile.py", ['-    session.run("pytest", "-W", "error")', '+    session.run("pytest")'], ["-W error"]],
+    ["PYTHONWARNINGS from a workflow's env", ".github/workflows/ci.yml", ["       env:", "-        PYTHONWARNINGS: error", "+        PYTHONWARNINGS: default"], ["PYTHONWARNINGS=error"]],
+    ["every warning narrowed to one category", "Makefile", ["-\tpytest -W error", "+\tpytest -W error::DeprecationWarning"], ["-W error"]],
+    ["a blanket -W ignore put after it", "Makefile", ["-\tpytest -W error", "+\tpytest -W error -W ignore"], ["-W error"]],
+    ["the continuation line of a command", "Makefile", [" \tpytest -q \\", "-\t\t-W error \\", " \t\ttests"], ["-W error"]],
+  ])("flags %s", (_name, path, lines, want) => {
+    expect(dropped(path, lines)).toEqual(want);
+  });
+
+  test.each<[string, string, string[]]>([
+    ["a third-party warning ignored beside it", "Makefile", ["-\tpytest -W error", "+\tpytest -W error -W ignore::DeprecationWarning:botocore"]],
+    ["pytest run as a module instead", ".github/workflows/ci.yml", ["-      - run: pytest -W error", "+      - run: python -m pytest -W error"]],
+    ["the command moved to another line", "Makefile", ["-\tpytest -W error", "+\tpytest -x \\", "+\t\t-W error"]],
+    ["-Werror from a C compiler's flags", "Makefile", ["-CFLAGS = -Wall -Werror", "+CFLAGS = -Wall"]],
+    // addopts is pytest's config: checkPytestStrictness reads it whole.
+    ["addopts in pytest.ini", "pytest.ini", ["-addopts = -W error", "+addopts = -q"]],
+    ["a Python source file", "src/run.py", ['-    subprocess.run(["pytest", "-W", "error"])', '+    subprocess.run(["pytest"])']],
+  ])("does not flag %s", (_name, path, lines) => {
+    expect(dropped(path, lines)).toEqual([]);
+  });
+});
