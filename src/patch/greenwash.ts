@@ -5,6 +5,7 @@ import {
 } from "./greenwash-patterns.js";
 import { findCargoHarnessOff } from "./cargo-harness-off.js";
 import { findCfgOnTests } from "./cfg-on-tests.js";
+import { findDroppedWarningErrors } from "./dropped-warning-errors.js";
 import { findEnvRunnerFlags } from "./env-runner-flags.js";
 import { foldedPath } from "./folded-path.js";
 import { findGradleChecksOff } from "./gradle-checks-off.js";
@@ -130,6 +131,9 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   if (swallowed) add("or_true", `the patch ${swallowed.why}: ${quote(swallowed.line)}`, swallowed.hunk);
   for (const e of findEnvRunnerFlags(fp)) {
     add("skip_tests", `the patch sets ${e.variable} to ${quote(e.value)}, which ${e.variable === "GOFLAGS" ? "go test" : "pytest"} adds to every run's arguments: ${e.flag}, ${e.why}`, e.hunk);
+  }
+  for (const d of findDroppedWarningErrors(fp)) {
+    add("lower_thresholds", `the patch drops ${d.switch} from ${quote(d.line)}, so warnings that failed the run now pass`, d.hunk);
   }
   const harness = findCargoHarnessOff(fp, oldContent);
   if (harness) add("skip_tests", `the patch turns libtest off for a [[test]] target (harness = false), so cargo runs the file's main instead of its #[test] functions: ${quote(harness.line)}`, harness.hunk);

@@ -174,6 +174,13 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["rspec: eq(3) → be > 0", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "to be > 0") } }, "weaken_assertions", /exact assertion .*to be > 0/],
   ["rspec: eq(3) → be_positive", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "to be_positive") } }, "weaken_assertions", /exact assertion .*be_positive/],
   ["go: if Add(1, 2) != 3 → <= 0", { before: { "calc_test.go": GO(GO_BODY) }, after: { "calc_test.go": GO(GO_BODY.replace("if Add(1, 2) != 3 {", "if Add(1, 2) <= 0 {")) } }, "weaken_assertions", /exact assertion "if Add\(1, 2\) != 3 \{" with the weaker "if Add\(1, 2\) <= 0 \{"/],
+  // Python's warnings-as-errors taken out of the test command or its environment, where filterwarnings' error taken out was refused.
+  ["pytest: -W error dropped from make test", { before: { Makefile: "test:\n\tpytest -W error\n" }, after: { Makefile: "test:\n\tpytest\n" } }, "lower_thresholds", /drops -W error from "pytest -W error", so warnings that failed the run now pass/],
+  ["pytest: -Werror dropped from the test script", { before: { "package.json": PKG("pytest -Werror") }, after: { "package.json": PKG("pytest") } }, "lower_thresholds", /drops -W error from/],
+  ["pytest: -W error::DeprecationWarning dropped from tox's commands", { before: { "tox.ini": "[tox]\nenvlist = py\n\n[testenv]\ncommands = python -m pytest -W error::DeprecationWarning\n" }, after: { "tox.ini": "[tox]\nenvlist = py\n\n[testenv]\ncommands = python -m pytest\n" } }, "lower_thresholds", /drops -W error::DeprecationWarning from/],
+  ["pytest: -W error dropped from a nox session", { before: { "noxfile.py": 'import nox\n\n\n@nox.session\ndef tests(session):\n    session.run("pytest", "-W", "error")\n' }, after: { "noxfile.py": 'import nox\n\n\n@nox.session\ndef tests(session):\n    session.run("pytest")\n' } }, "lower_thresholds", /drops -W error from/],
+  ["workflow: -W error dropped from the pytest step (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF("      - run: python -m pytest -W error\n") }, after: { ".github/workflows/ci.yml": WF("      - run: python -m pytest\n") } }, "workflow_edits", /workflow/, "lower_thresholds"],
+  ["workflow: PYTHONWARNINGS: error dropped from the env (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF("      - run: pytest\n        env:\n          PYTHONWARNINGS: error\n") }, after: { ".github/workflows/ci.yml": WF("      - run: pytest\n") } }, "workflow_edits", /workflow/, "lower_thresholds"],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
@@ -227,6 +234,8 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["an exact assertion on one value, a bound on another", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY("", "    assert len(history()) > 0\n") } }],
     ["unittest: assertEqual → assertEqual with another value", { before: { "tests/test_add.py": UNITTEST("self.assertEqual(add(1, 2), 3)") }, after: { "tests/test_add.py": UNITTEST("self.assertEqual(add(2, 2), 4)") } }],
     ["a Go exact check kept, its message reworded", { before: { "calc_test.go": GO(GO_BODY) }, after: { "calc_test.go": GO(GO_BODY.replace('t.Fatal("Add(1, 2) != 3")', 't.Fatalf("Add(1, 2) = %d, want 3", Add(1, 2))')) } }],
+    // One third-party warning let through, every other still an error (as filterwarnings' ignore beside error above).
+    ["a third-party warning ignored beside pytest's -W error", { before: { Makefile: "test:\n\tpytest -W error\n" }, after: { Makefile: "test:\n\tpytest -W error -W ignore::DeprecationWarning:botocore\n" } }],
     ["a Gradle integrationTest task registered with its own tag filter", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": `${GRADLE("")}\ntasks.register('integrationTest', Test) {\n    useJUnitPlatform {\n        includeTags 'integration'\n    }\n}\n` } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
