@@ -213,6 +213,8 @@ function chained(head: string, subject: string, rest: string): Claim | undefined
   return undefined;
 }
 
+/** The body of a Go `if` that fails the test. */
+const GO_FAILS = /\b(t|b|f|tb)\.(Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\bpanic\s*\(/;
 const isSubject = (s: string) => !LITERAL.test(s.trim());
 
 /**
@@ -228,20 +230,25 @@ const isSubject = (s: string) => !LITERAL.test(s.trim());
 export function findRelaxedAssertions(hunks: Hunk[], go = false): RelaxedAssertion[] {
   const out: RelaxedAssertion[] = [];
   for (const h of hunks) {
-    const side = (kind: "-" | "+") =>
-      h.lines
-        .filter((l) => l.kind === kind)
-        .flatMap((l) => {
-          const text = l.text.length > MAX_LINE ? l.text.slice(0, MAX_LINE) : l.text;
-          const c = claimOf(text, go);
-          return c ? [{ c, text: l.text }] : [];
-        });
-    const added = side("+");
+    // The lines of one side of the hunk (its context included), and what each claims.
+    const side = (kind: "-" | "+") => {
+      const lines = h.lines.filter((l) => l.kind === kind || l.kind === " ");
+      return lines.flatMap((l, i) => {
+        const text = l.text.length > MAX_LINE ? l.text.slice(0, MAX_LINE) : l.text;
+        const c = claimOf(text, go);
+        // In Go an `if` is an assertion when its body fails the test: `if n != 3 { return }` is test code.
+        if (!c || (go && /^\s*if\b/.test(text) && !GO_FAILS.test(lines[i + 1]?.text ?? ""))) return [];
+        return [{ c, text: l.text, changed: l.kind !== " " }];
+      });
+    };
+    const after = side("+");
+    const added = after.filter((a) => a.changed);
     if (added.length === 0) continue;
     for (const r of side("-")) {
-      if (r.c.kind !== "exact") continue;
+      if (!r.changed || r.c.kind !== "exact") continue;
       const on = (c: Claim) => c.sides.findIndex((s) => r.c.sides.some((x) => isSubject(x) && same(x, s)));
-      if (added.some((a) => a.c.kind === "exact" && on(a.c) >= 0)) continue;
+      // Still asserted exactly, on an added line or one the patch keeps.
+      if (after.some((a) => a.c.kind === "exact" && on(a.c) >= 0)) continue;
       const weaker = added.find((a) => {
         const j = on(a.c);
         if (a.c.kind !== "loose" || j < 0) return false;
