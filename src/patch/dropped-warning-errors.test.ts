@@ -19,6 +19,7 @@ describe("findDroppedWarningErrors", () => {
     ["the interpreter's -W error", "tox.ini", ["-commands = python -W error -m pytest", "+commands = python -m pytest"], ["-W error"]],
     ["-W error from a noxfile's session.run", "noxfile.py", ['-    session.run("pytest", "-W", "error")', '+    session.run("pytest")'], ["-W error"]],
     ["PYTHONWARNINGS from a workflow's env", ".github/workflows/ci.yml", ["       env:", "-        PYTHONWARNINGS: error", "+        PYTHONWARNINGS: default"], ["PYTHONWARNINGS=error"]],
+    ["PYTHONWARNINGS from a dotenv file", ".env", ["-PYTHONWARNINGS=error,ignore::DeprecationWarning:botocore", "+PYTHONWARNINGS=ignore::DeprecationWarning:botocore"], ["PYTHONWARNINGS=error"]],
     ["every warning narrowed to one category", "Makefile", ["-\tpytest -W error", "+\tpytest -W error::DeprecationWarning"], ["-W error"]],
     ["a blanket -W ignore put after it", "Makefile", ["-\tpytest -W error", "+\tpytest -W error -W ignore"], ["-W error"]],
     ["the continuation line of a command", "Makefile", [" \tpytest -q \\", "-\t\t-W error \\", " \t\ttests"], ["-W error"]],
@@ -30,6 +31,7 @@ describe("findDroppedWarningErrors", () => {
     ["a third-party warning ignored beside it", "Makefile", ["-\tpytest -W error", "+\tpytest -W error -W ignore::DeprecationWarning:botocore"]],
     ["pytest run as a module instead", ".github/workflows/ci.yml", ["-      - run: pytest -W error", "+      - run: python -m pytest -W error"]],
     ["the command moved to another line", "Makefile", ["-\tpytest -W error", "+\tpytest -x \\", "+\t\t-W error"]],
+    ["PYTHONWARNINGS kept, a named warning ignored after it", ".github/workflows/ci.yml", ["-        PYTHONWARNINGS: error", "+        PYTHONWARNINGS: error,ignore::DeprecationWarning:botocore"]],
     ["-Werror from a C compiler's flags", "Makefile", ["-CFLAGS = -Wall -Werror", "+CFLAGS = -Wall"]],
     // addopts is pytest's config: checkPytestStrictness reads it whole.
     ["addopts in pytest.ini", "pytest.ini", ["-addopts = -W error", "+addopts = -q"]],

@@ -1,4 +1,5 @@
 import { basename } from "./command-segments.js";
+import { DOTENV } from "./env-runner-flags.js";
 import { SCRIPT_FILES } from "./greenwash-patterns.js";
 import type { FilePatch } from "./types.js";
 
@@ -10,8 +11,6 @@ export interface DroppedWarningError {
   hunk: string;
 }
 
-/** A dotenv file, which docker compose, direnv and pytest-dotenv read into the environment. */
-const DOTENV = /(^|\/)\.env(\.[\w.-]+)?$/;
 const NOXFILE = /(^|\/)noxfile\.py$/;
 /** The programs whose `-W` is Python's warning filter: pytest's own option, or the interpreter's (`python -W error -m pytest`). */
 const PYTHON_PROGRAM = /^(py\.?test|python[\d.]*)$/;

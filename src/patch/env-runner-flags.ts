@@ -15,7 +15,7 @@ const RUNNER_ARGS: Record<string, string> = { PYTEST_ADDOPTS: "pytest", GOFLAGS:
 /** `PYTEST_ADDOPTS=…`, `export GOFLAGS := …` (make), `PYTEST_ADDOPTS: …` (YAML), `ENV GOFLAGS=…` (Dockerfile). */
 const ASSIGNMENT = /(^|[\s"'{,;(])(PYTEST_ADDOPTS|GOFLAGS)["']?\s*(\+?=|:=|\?=|:)\s*/g;
 /** A dotenv file, which docker compose, direnv and pytest-dotenv read into the environment. */
-const DOTENV = /(^|\/)\.env(\.[\w.-]+)?$/;
+export const DOTENV = /(^|\/)\.env(\.[\w.-]+)?$/;
 
 /**
  * Test-selection flags handed to a runner through the variable it reads its extra arguments from:
