@@ -29,6 +29,8 @@ describe("findRelaxedAssertions", () => {
     ["        assertEquals(3, Calc.add(1, 2));", "        assertTrue(Calc.add(1, 2) > 0);"],
     ["        Assertions.assertEquals(\"sum\", 3, Calc.add(1, 2));", "        Assertions.assertNotNull(Calc.add(1, 2));"],
     ["        assertThat(Calc.add(1, 2)).isEqualTo(3);", "        assertThat(Calc.add(1, 2)).isPositive();"],
+    ["        assertThat(Calc.add(1, 2), is(3));", "        assertThat(Calc.add(1, 2), greaterThan(0));"],
+    ["        assertThat(Calc.add(1, 2), is(equalTo(3)));", "        assertThat(Calc.add(1, 2), is(notNullValue()));"],
     ["        assert_eq!(add(1, 2), 3);", "        assert!(add(1, 2) > 0);"],
     ["    expect(Calc.add(1, 2)).to eq(3)", "    expect(Calc.add(1, 2)).to be > 0"],
     ["    expect(Calc.add(1, 2)).to eq(3)", "    expect(Calc.add(1, 2)).to be_positive"],
@@ -46,6 +48,7 @@ describe("findRelaxedAssertions", () => {
     ["another subject", "  expect(sum([1, 2])).toBe(3);", "  expect(count([1, 2])).toBeGreaterThan(0);"],
     // A timing that may run over: the bound is the value the exact assertion expected.
     ["a lower bound at the expected value", "  expect(elapsed()).toBe(100);", "  expect(elapsed()).toBeGreaterThanOrEqual(100);"],
+    ["a Hamcrest matcher swapped for another exact one", "        assertThat(Calc.add(1, 2), is(3));", "        assertThat(\"sum\", Calc.add(1, 2), equalTo(3));"],
     ["a flake8 E712 fix", "    assert is_ready() == True", "    assert is_ready()"],
     ["an expected absence turned into a presence", "  expect(find(9)).toBe(null);", "  expect(find(9)).toBeDefined();"],
     ["a Go error check", "\tif err != nil {", "\tif err == nil {", true],

@@ -136,7 +136,10 @@ export function claimOf(line: string, go = false): Claim | undefined {
   const chain = /\b(expect|assertThat)\s*\(/.exec(text);
   if (chain) {
     const subject = argsAt(text, chain.index + chain[0].length - 1);
-    if (!subject || subject.args.length !== 1) return undefined;
+    if (!subject) return undefined;
+    // Hamcrest: `assertThat(actual, is(3))`, `assertThat("reason", actual, greaterThan(0))`.
+    if (chain[1] === "assertThat" && subject.args.length >= 2) return hamcrest(subject.args.slice(-2).map((a) => a.trim()) as [string, string]);
+    if (subject.args.length !== 1) return undefined;
     return chained(chain[1]!, subject.args[0]!.trim(), text.slice(subject.end));
   }
   // Python's `assert cond, "message"`, node's `assert(cond, "message")`; `assert (a) == b` is Python's too.
@@ -159,6 +162,23 @@ export function claimOf(line: string, go = false): Claim | undefined {
   if (args.length < 2) return undefined;
   const sides = args.slice(0, 2).map((a) => a.trim());
   return spec.exact ? exact(sides) : loose(sides, spec.inclusive);
+}
+
+/** A Hamcrest matcher on `actual`: `is(3)`, `equalTo(3)`, `is(equalTo(3))` exact; `greaterThan(0)`, `notNullValue()`, `not(…)` loose. */
+function hamcrest([actual, matcher]: [string, string]): Claim | undefined {
+  const call = (text: string) => {
+    const m = /^(?:\w+\.)?(\w+)\s*\(/.exec(text);
+    const a = m ? argsAt(text, m[0].length - 1) : undefined;
+    return m && a && a.end === text.length ? { name: m[1]!, args: a.args.map((s) => s.trim()) } : undefined;
+  };
+  let m = call(matcher);
+  if (m?.name === "is" && m.args.length === 1 && call(m.args[0]!)) m = call(m.args[0]!);
+  if (!m) return undefined;
+  if (/^(is|equalTo|sameInstance)$/.test(m.name) && m.args.length === 1) return exact([actual, m.args[0]!]);
+  if (/^(greaterThan|lessThan)$/.test(m.name)) return loose([actual, m.args[0]!]);
+  if (/^(greaterThanOrEqualTo|lessThanOrEqualTo)$/.test(m.name)) return loose([actual, m.args[0]!], true);
+  if (/^(not|notNullValue|hasSize|anything|instanceOf|isA)$/.test(m.name)) return loose([actual]);
+  return undefined;
 }
 
 /** The rest of `expect(subject)` / `assertThat(subject)`: a jest, chai, RSpec or AssertJ matcher. */
