@@ -16,6 +16,9 @@ describe("findRelaxedAssertions", () => {
     ["  expect(sum([1, 2])).toBe(3);", "  expect(sum([1,2])).not.toBe(0);"],
     ["  expect(sum([1, 2])).toEqual(3);", "  expect(sum([1, 2]) > 0).toBe(true);"],
     ["  expect(pair()).toEqual([1, 2]);", "  expect(pair()).toHaveLength(2);"],
+    ["  expect(pair()).toEqual([1, 2]);", "  expect(pair().length).toBe(2);"],
+    ["    assert pair() == [1, 2]", "    assert len(pair()) == 2"],
+    ["    assert pair() == [1, 2]", "    assert len(pair()) > 0"],
     ["  expect(sum([1, 2])).to.equal(3);", "  expect(sum([1, 2])).to.be.above(0);"],
     ["  assert.strictEqual(sum([1, 2]), 3);", "  assert.ok(sum([1, 2]) > 0);"],
     ["  assert.strictEqual(sum([1, 2]), 3);", "  assert(sum([1, 2]), 'sums');"],
@@ -49,6 +52,7 @@ describe("findRelaxedAssertions", () => {
     // A timing that may run over: the bound is the value the exact assertion expected.
     ["a lower bound at the expected value", "  expect(elapsed()).toBe(100);", "  expect(elapsed()).toBeGreaterThanOrEqual(100);"],
     ["a Hamcrest matcher swapped for another exact one", "        assertThat(Calc.add(1, 2), is(3));", "        assertThat(\"sum\", Calc.add(1, 2), equalTo(3));"],
+    ["one length for another", "    assert len(pair()) == 2", "    assert len(pair()) == 3"],
     ["a flake8 E712 fix", "    assert is_ready() == True", "    assert is_ready()"],
     ["an expected absence turned into a presence", "  expect(find(9)).toBe(null);", "  expect(find(9)).toBeDefined();"],
     ["a Go error check", "\tif err != nil {", "\tif err == nil {", true],
@@ -67,6 +71,11 @@ describe("findRelaxedAssertions", () => {
 
   test("does not flag an exact assertion removed while the hunk keeps another on the same value", () => {
     const h = hunk(["   expect(sum([1, 2])).toBe(3);", "-  expect(sum([1, 2])).toBe(3);", "+  expect(sum([1, 2])).toBeGreaterThan(0);"]);
+    expect(findRelaxedAssertions([h])).toEqual([]);
+  });
+
+  test("does not flag a length asserted beside the value, which is still asserted exactly", () => {
+    const h = hunk(["-    assert pair() == [1, 2]", "+    assert pair() == [2, 1]", "+    assert len(pair()) == 2"]);
     expect(findRelaxedAssertions([h])).toEqual([]);
   });
 

@@ -235,6 +235,8 @@ function chained(head: string, subject: string, rest: string): Claim | undefined
 
 /** The body of a Go `if` that fails the test. */
 const GO_FAILS = /\b(t|b|f|tb)\.(Error|Errorf|Fatal|Fatalf|Fail|FailNow)\s*\(|\bpanic\s*\(/;
+/** `x` of `len(x)`, `x.length`, `x.size()`, `len(x)` in Go, `x.len()` in Rust. */
+const lengthOf = (side: string) => /^len\((.+)\)$/.exec(side)?.[1] ?? /^(.+)\.(length|size\(\)|len\(\)|Length|Count)$/.exec(side)?.[1];
 const isSubject = (s: string) => !LITERAL.test(s.trim());
 
 /**
@@ -269,7 +271,13 @@ export function findRelaxedAssertions(hunks: Hunk[], go = false): RelaxedAsserti
       const on = (c: Claim) => c.sides.findIndex((s) => r.c.sides.some((x) => isSubject(x) && same(x, s)));
       // Still asserted exactly, on an added line or one the patch keeps.
       if (after.some((a) => a.c.kind === "exact" && on(a.c) >= 0)) continue;
+      // `x == [1, 2]` → `len(x) == 2` or `len(x) > 0`: the length is one property of the value, as toHaveLength is.
+      const onLength = (c: Claim) => c.sides.some((s) => {
+        const of = lengthOf(s.trim());
+        return of !== undefined && r.c.sides.some((x) => isSubject(x) && same(x, of));
+      });
       const weaker = added.find((a) => {
+        if (onLength(a.c)) return true;
         const j = on(a.c);
         if (a.c.kind !== "loose" || j < 0) return false;
         if (!a.c.inclusive || a.c.sides.length !== 2 || r.c.sides.length !== 2) return true;
