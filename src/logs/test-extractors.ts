@@ -189,7 +189,12 @@ export class TestExtractor {
       const name = m[1]!.trim();
       // jest's own notices under the same mark, not tests.
       if (name === "Console" || name.startsWith("Cannot log after tests are done")) return null;
-      if (/^Test suite failed to run/.test(name)) return signal(9, "test-failure", "test suite failed to run (jest)", { category: "test", failure: true });
+      if (/^Test suite failed to run/.test(name)) {
+        // The file failed as a whole (a syntax error, a missing module): like pytest's collection error, the
+        // file is the failing entry, so a fix's runs can be matched on it.
+        const test = this.jestFile ? { test: { name: this.jestFile, file: this.jestFile } } : {};
+        return signal(9, "test-failure", "test suite failed to run (jest)", { ...test, category: "test", failure: true });
+      }
       return signal(10, "test-failure", "failing test (jest)", { test: this.jestFile ? { name, file: this.jestFile } : { name }, category: "test", failure: true });
     }
     if ((m = /^(?:FAIL|×|❯)\s+(\S+\.[cm]?[jt]sx?)\s+>\s+(.+?)(?:\s+\d+m?s)?$/.exec(s))) {

@@ -47,6 +47,26 @@ describe("jest: the file of the FAIL header above a test's ● block", () => {
   });
 });
 
+describe("jest: a suite that failed to run is its file", () => {
+  test("a missing module: the file under its FAIL header is the failing entry, once though the summary repeats it", async () => {
+    const log = [
+      "FAIL src/a.test.js",
+      "  ● Test suite failed to run",
+      "",
+      "    Cannot find module 'fs.extra' from 'generator.js'",
+      "",
+      "Summary of all failing tests",
+      "FAIL src/a.test.js",
+      "  ● Test suite failed to run",
+      "Test Suites: 1 failed, 1 total",
+    ].join("\n");
+    expect(await tests(log)).toEqual([{ name: "src/a.test.js", file: "src/a.test.js" }]);
+  });
+  test("without a FAIL header above it there is no file to name", async () => {
+    expect(await tests(["  ● Test suite failed to run", "    SyntaxError: Unexpected token", "Test Suites: 1 failed, 1 total"].join("\n"))).toEqual([]);
+  });
+});
+
 describe("go test: the file:line of a failing test's first log line", () => {
   test("without -v (a real log): the log under each report, a subtest's one level deeper; a parent that logged nothing has no file", async () => {
     expect(await tests(snippet("go-test.log"))).toEqual([
