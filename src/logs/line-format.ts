@@ -76,16 +76,21 @@ export function parseLine(raw: string, format: LogFormat): ParsedLine {
   return { text, timestamp: timestampOf(out), stepColumn: out.stepColumn };
 }
 
-/** Reusable result of `parseLineInto`: the timestamp is kept as a range and cut only when asked for. */
+/**
+ * Reusable result of `parseLineInto`: the timestamp is kept as a range and cut only when asked for. One per
+ * log: it also remembers the column of docker compose's bar across lines.
+ */
 export interface LineParts {
   source: string;
   tsFrom: number;
   tsTo: number;
   stepColumn: string | undefined;
+  /** Where the last line shaped like a compose prefix had its `|`; -1 before any. */
+  composeBar: number;
 }
 
 export function newLineParts(): LineParts {
-  return { source: "", tsFrom: 0, tsTo: 0, stepColumn: undefined };
+  return { source: "", tsFrom: 0, tsTo: 0, stepColumn: undefined, composeBar: -1 };
 }
 
 export function timestampOf(p: LineParts): string | undefined {
@@ -127,5 +132,24 @@ export function parseLineInto(raw: string, format: LogFormat, out: LineParts): s
     const after = line.slice(cr + 1);
     line = after.trim() === "" ? line.slice(0, cr).slice(line.slice(0, cr).lastIndexOf("\r") + 1) : after;
   }
-  return stripAnsi(line);
+  return withoutComposePrefix(stripAnsi(line), line.charCodeAt(0) === 27, out);
+}
+
+// docker compose's prefix on a container's output: the service's name and index (`test_1` v1, `web-1` v2),
+// padded so that every service's bar is in one column, then `| `. The one space after the bar is compose's;
+// more is the output's own indentation.
+const COMPOSE_PREFIX = /^[A-Za-z0-9][\w.-]{0,62}[-_]\d{1,4} +\| ?/;
+
+/**
+ * The line as the container printed it, without compose's prefix: only when it is clearly compose's, coloured
+ * (a terminal, or `--ansi always`: compose colours each service's prefix) or with its bar in the column of the
+ * previous such line. A lone `name_1 | x` in ordinary output, a code frame's `  3 | x`, are left as they are.
+ */
+function withoutComposePrefix(text: string, coloured: boolean, out: LineParts): string {
+  const m = COMPOSE_PREFIX.exec(text);
+  if (!m) return text;
+  const bar = m[0].lastIndexOf("|");
+  const sure = coloured || bar === out.composeBar;
+  out.composeBar = bar;
+  return sure ? text.slice(m[0].length) : text;
 }
