@@ -116,7 +116,11 @@ export async function evaluateCase(c: ManifestCase, baseDir: string, budgetToken
   }
 
   const labels = uniqueNames(c.failed_tests ?? []);
-  const found = uniqueNames(analysis.failedTests.map((t) => t.name));
+  // A file that failed as a whole (jest's suite that failed to run, pytest's collection error) is listed by
+  // some labels (BugSwarm's pytest cases) and not by others (its jest cases count only tests that ran): it
+  // counts as found where a label names it, and is no wrong name where none does.
+  const wholeFiles = new Set(analysis.failedTests.filter((t) => t.file !== undefined && t.name === t.file).map((t) => normalizeTestName(t.name)));
+  const found = uniqueNames(analysis.failedTests.map((t) => t.name)).filter((f) => !wholeFiles.has(f) || labels.some((l) => sameTest(l, f)));
   const testsMatchedLabels = labels.filter((l) => found.some((f) => sameTest(l, f))).length;
   const testsMatchedFound = found.filter((f) => labels.some((l) => sameTest(l, f))).length;
   const tailLower = baseline.text.toLowerCase();

@@ -1,6 +1,8 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "@jest/globals";
 import { analyzeLog } from "../../src/logs/analyze-log.js";
+import { evaluateCase } from "../../src/logs/evaluate.js";
 import { newLineParts, parseLineInto } from "../../src/logs/line-format.js";
 
 // A job that runs its tests with `docker compose up` prints every line of the container behind compose's
@@ -18,6 +20,13 @@ describe("docker compose's prefix is taken off a container's lines", () => {
     const a = await analyzeLog(snippet("jest-compose.log"));
     expect(a.failedTests).toEqual([{ name: "./test-project.test.js", file: "./test-project.test.js" }]);
     expect(a.excerpts.map((e) => e.text).join("\n")).toContain("\nFAIL ./test-project.test.js\n");
+  });
+
+  test("the evaluation counts the suite's file as no test name: its label lists the tests that ran, none", async () => {
+    const dir = fileURLToPath(new URL("../../fixtures/logs/snippets/", import.meta.url));
+    const { result, analysis } = await evaluateCase({ id: "compose", log: "jest-compose.log", failed_tests: [], expected: { status: "broken" } }, dir, 4000);
+    expect(analysis.failedTests).toHaveLength(1);
+    expect(result.testsFound).toBe(0);
   });
 
   test("uncoloured (compose v2): once a second line has its bar in the same column; the output's own indentation stays", () => {
