@@ -52,6 +52,8 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   const errorsX = new ErrorExtractor();
   const errors: (LogError & { score: number })[] = [];
   const failedTests: FailedTest[] = [];
+  // go tests whose package's result line is still to come: it names their package, which places their file.
+  const awaitingPackage: FailedTest[] = [];
   const locations: (SourceLocation & { score: number; at: number })[] = [];
   const locationKeys = new Set<string>();
   const hits: CategoryHit[] = [];
@@ -120,6 +122,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       // entry, so a run of such tests is not cut at half the cap.
       last.file = detach(sig.test.file);
       if (sig.test.line !== undefined) last.line = sig.test.line;
+      if (sig.awaitsPackage && awaitingPackage.at(-1) !== last) awaitingPackage.push(last);
     } else if (sig.test && failedTests.length < MAX_TESTS) {
       const t = sig.test;
       const test: FailedTest = { name: detach(t.name) };
@@ -127,6 +130,12 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       // The line makes the test a location of its own for the repair context (RSpec's `rspec ./x_spec.rb:12`).
       if (t.line !== undefined) test.line = t.line;
       failedTests.push(test);
+      if (sig.awaitsPackage) awaitingPackage.push(test);
+    }
+    if (sig.goPackage !== undefined) {
+      const pkg = detach(sig.goPackage);
+      for (const t of awaitingPackage) t.package = pkg;
+      awaitingPackage.length = 0;
     }
     if (sig.location && locations.length < MAX_LOCATIONS) {
       const key = `${sig.location.path}:${sig.location.line}`;

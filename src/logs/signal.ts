@@ -10,6 +10,10 @@ export interface Signal {
   location?: SourceLocation;
   /** Strong evidence that the job failed, even without an Actions `##[error]` marker (plain logs). */
   failure?: boolean;
+  /** go: `test` is named by a package result line still to come (`goPackage`). */
+  awaitsPackage?: boolean;
+  /** go: a package's result line (`FAIL\tpkg\t0.1s`); the tests awaiting their package are this one's. */
+  goPackage?: string;
 }
 
 export function signal(score: number, kind: ErrorKind, reason: string, extra: Partial<Signal> = {}): Signal {
@@ -24,6 +28,8 @@ export function stronger(a: Signal | null, b: Signal | null): Signal | null {
   return {
     ...win,
     test: win.test ?? lose.test,
+    awaitsPackage: win.test ? win.awaitsPackage : lose.awaitsPackage,
+    goPackage: win.goPackage ?? lose.goPackage,
     location: win.location ?? lose.location,
     category: win.category ?? lose.category,
     failure: win.failure || lose.failure,

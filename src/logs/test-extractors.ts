@@ -178,7 +178,7 @@ export class TestExtractor {
     }
     // go test (its report lines are read by goTest)
     if (/^FAIL\s+\S+\s+\[build failed\]/.test(s)) return signal(9, "compile", "go build failed", { category: "compile", failure: true });
-    if (/^FAIL\s+\S+\s+[\d.]+s$/.test(s)) return signal(8, "test-failure", "failing package (go)", { category: "test", failure: true });
+    if ((m = /^FAIL\s+(\S+)\s+[\d.]+s$/.exec(s))) return signal(8, "test-failure", "failing package (go)", { goPackage: m[1]!, category: "test", failure: true });
     // cargo test
     if ((m = /^test (\S+) \.\.\. FAILED$/.exec(s))) {
       return signal(10, "test-failure", "failing test (cargo)", { test: { name: m[1]! }, category: "test", failure: true });
@@ -316,7 +316,7 @@ export class TestExtractor {
       const logged = m[2] === "FAIL" ? this.goLogged.get(name) : undefined;
       this.goReports.push({ name: m[2] === "FAIL" && !logged ? name : "", indent });
       if (m[2] !== "FAIL") return null;
-      return signal(10, "test-failure", "failing test (go)", { test: logged ? { name, ...logged } : { name }, category: "test", failure: true });
+      return signal(10, "test-failure", "failing test (go)", { test: logged ? { name, ...logged } : { name }, awaitsPackage: true, category: "test", failure: true });
     }
     if (indented && (m = GO_LOG_LINE.exec(text))) {
       const at = { file: m[2]!, line: +m[3]! };
@@ -327,7 +327,7 @@ export class TestExtractor {
         const name = report.name;
         report.name = "";
         // The score of error-extractors' "message at a source location": the line ranks as it did, and now names the test.
-        return signal(5, "test-failure", "failing test message (go)", { test: { name, ...at }, category: "test" });
+        return signal(5, "test-failure", "failing test message (go)", { test: { name, ...at }, awaitsPackage: true, category: "test" });
       }
       if (this.goRunning && !this.goLogged.has(this.goRunning) && this.goLogged.size < 10_000) this.goLogged.set(this.goRunning, at);
     }

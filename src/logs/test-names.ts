@@ -54,6 +54,7 @@ export function dedupeTests(tests: FailedTest[]): FailedTest[] {
         same.file = t.file;
         if (t.line !== undefined) same.line = t.line;
       }
+      if (same.package === undefined && t.package !== undefined) same.package = t.package;
       return;
     }
     if (norm.some((m, j) => j !== i && m.length > n.length && sameFile(tests[j]!, t) && (sameTest(m, n) || (m !== unparameterised[j] && sameTest(unparameterised[j]!, n))))) return;
@@ -63,7 +64,8 @@ export function dedupeTests(tests: FailedTest[]): FailedTest[] {
   return keep;
 }
 
-/** Whether two mentions may be of one test: their files are the same, or one names none. */
+/** Whether two mentions may be of one test: their files (and go packages) are the same, or one names none. */
 function sameFile(a: FailedTest, b: FailedTest): boolean {
-  return a.file === undefined || b.file === undefined || a.file === b.file;
+  const file = a.file === undefined || b.file === undefined || a.file === b.file;
+  return file && (a.package === undefined || b.package === undefined || a.package === b.package);
 }

@@ -43,6 +43,11 @@ export interface FailedTest {
   name: string;
   file?: string;
   line?: number;
+  /**
+   * go: the import path of the test's package, from the package's `FAIL <pkg>` line after its report. go
+   * prints only the base name of `file`, which is in that package's directory.
+   */
+  package?: string;
 }
 
 export interface SourceLocation {

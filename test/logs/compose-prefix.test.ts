@@ -53,6 +53,6 @@ describe("docker compose's prefix is taken off a container's lines", () => {
     const pytest = ["app_1  | collected 3 items", "app_1  | ============ FAILURES ============", "app_1  | FAILED tests/test_a.py::test_x - assert 1 == 2", "app_1  | ===== 1 failed in 0.1s ====="];
     expect(await tests(pytest.join("\n"))).toEqual([{ name: "tests/test_a.py::test_x", file: "tests/test_a.py" }]);
     const go = ["api-1  | go: downloading github.com/x/z v1.0.0", "api-1  | --- FAIL: TestSum (0.00s)", "api-1  |     sum_test.go:9: got 3, want 4", "api-1  | FAIL", "api-1  | FAIL\tgithub.com/x/y\t0.01s"];
-    expect(await tests(go.join("\n"))).toEqual([{ name: "TestSum", file: "sum_test.go", line: 9 }]);
+    expect(await tests(go.join("\n"))).toEqual([{ name: "TestSum", file: "sum_test.go", line: 9, package: "github.com/x/y" }]);
   });
 });

@@ -69,10 +69,11 @@ describe("jest: a suite that failed to run is its file", () => {
 
 describe("go test: the file:line of a failing test's first log line", () => {
   test("without -v (a real log): the log under each report, a subtest's one level deeper; a parent that logged nothing has no file", async () => {
+    const pkg = "github.com/hashicorp/terraform/internal/cloud";
     expect(await tests(snippet("go-test.log"))).toEqual([
-      { name: "TestCloud_PrepareConfig", file: "backend_test.go", line: 143 },
-      { name: "TestCloud_PrepareConfigWithEnvVars" },
-      { name: "TestCloud_PrepareConfigWithEnvVars/with_no_organization_attribute_or_env_var", file: "backend_test.go", line: 217 },
+      { name: "TestCloud_PrepareConfig", file: "backend_test.go", line: 143, package: pkg },
+      { name: "TestCloud_PrepareConfigWithEnvVars", package: pkg },
+      { name: "TestCloud_PrepareConfigWithEnvVars/with_no_organization_attribute_or_env_var", file: "backend_test.go", line: 217, package: pkg },
     ]);
   });
   test("with -v (a real log): the subtest logged under its === CONT, long before its report", async () => {
@@ -83,7 +84,10 @@ describe("go test: the file:line of a failing test's first log line", () => {
   });
   test("a test that failed without a message (t.Fail) is named without a file; the next test's log is not its", async () => {
     const log = ["--- FAIL: TestQuiet (0.00s)", "--- FAIL: TestLoud (0.00s)", "    loud_test.go:9: got 1, want 2", "FAIL", "FAIL\tgithub.com/x/y\t0.01s"].join("\n");
-    expect(await tests(log)).toEqual([{ name: "TestQuiet" }, { name: "TestLoud", file: "loud_test.go", line: 9 }]);
+    expect(await tests(log)).toEqual([
+      { name: "TestQuiet", package: "github.com/x/y" },
+      { name: "TestLoud", file: "loud_test.go", line: 9, package: "github.com/x/y" },
+    ]);
   });
   test("the first log line names the file, later ones and a multi-line message's continuation do not replace it", async () => {
     const log = ["--- FAIL: TestSum (0.00s)", "    sum_test.go:9: got 3", "        want 4", "    helper.go:30: cleanup", "FAIL"].join("\n");
@@ -114,7 +118,7 @@ describe("go test: the file:line of a failing test's first log line", () => {
       "FAIL",
       "FAIL\tgithub.com/x/two\t0.01s",
     ].join("\n");
-    expect(await tests(log)).toEqual([{ name: "TestA" }]);
+    expect(await tests(log)).toEqual([{ name: "TestA", package: "github.com/x/two" }]);
   });
 });
 
@@ -130,5 +134,28 @@ describe("one test, several mentions", () => {
   test("a shorter spelling gives way to the full name only in the same file", () => {
     const kept = dedupeTests([{ name: "leaf", file: "b.test.js" }, { name: "a › leaf", file: "a.test.js" }, { name: "leaf" }]);
     expect(kept).toEqual([{ name: "leaf", file: "b.test.js" }, { name: "a › leaf", file: "a.test.js" }]);
+  });
+});
+
+describe("go test: the package's result line names the package of the tests reported before it", () => {
+  test("each test takes its own package; one name in two packages (same base file name) is two tests", async () => {
+    const log = [
+      "--- FAIL: TestSum (0.00s)",
+      "    calc_test.go:12: got 3, want 4",
+      "FAIL",
+      "FAIL\tgithub.com/org/repo/internal/calc\t0.01s",
+      "--- FAIL: TestSum (0.00s)",
+      "    calc_test.go:30: overflow",
+      "FAIL",
+      "FAIL\tgithub.com/org/repo/pkg/calc\t0.02s",
+      "FAIL",
+    ].join("\n");
+    expect(await tests(log)).toEqual([
+      { name: "TestSum", file: "calc_test.go", line: 12, package: "github.com/org/repo/internal/calc" },
+      { name: "TestSum", file: "calc_test.go", line: 30, package: "github.com/org/repo/pkg/calc" },
+    ]);
+  });
+  test("a log cut before the package's line leaves the package unknown", async () => {
+    expect(await tests(["--- FAIL: TestSum (0.00s)", "    calc_test.go:12: got 3"].join("\n"))).toEqual([{ name: "TestSum", file: "calc_test.go", line: 12 }]);
   });
 });
