@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeJob } from "../../test/helpers/make-job.js";
@@ -77,5 +77,43 @@ describe("buildFailureContext", () => {
 
     expect(context.annotations).toEqual([{ path: "tests/test_slug.py", line: 4, level: "failure", message: "test_slugify_hyphens: AssertionError: assert 'hello_world' == 'hello-world'" }]);
     expect(JSON.stringify(context)).not.toContain("\\u001b");
+  });
+
+  test("go's base file names become the checkout's paths: the package's directory, a helper of go's no location", async () => {
+    const repo = await mkdtemp(join(tmpdir(), "t0-bfc-go-"));
+    try {
+      const body = Array.from({ length: 20 }, (_, i) => `// line ${i + 2}`).join("\n");
+      for (const [p, c] of Object.entries({
+        "go.mod": "module github.com/org/repo\n",
+        "internal/calc/calc_test.go": `package calc\n${body}\n`,
+        "pkg/calc/calc_test.go": `package calc\n${body}\n`,
+        "internal/testing.go": "package internal\n",
+      })) {
+        await mkdir(join(repo, p, ".."), { recursive: true });
+        await writeFile(join(repo, p), c);
+      }
+      const log = [
+        "--- FAIL: TestSum (0.00s)",
+        "    calc_test.go:12: got 3, want 4",
+        "--- FAIL: TestRace (0.00s)",
+        "    testing.go:1465: race detected during execution of test",
+        "FAIL",
+        "FAIL\tgithub.com/org/repo/internal/calc\t0.01s",
+        "FAIL",
+      ].join("\n");
+      const analysis = await analyzeLog(log, { budgetTokens: 600 });
+      const jobs: AnalysedJob[] = [{ fetched: { id: 1, name: "test", conclusion: "failure", log: { file: "0.log", totalBytes: 1, keptBytes: 1, truncated: false }, meta: "0.json", annotations: 0 }, analysis, annotations: [] }];
+
+      const context = await buildFailureContext({ job: makeJob(), dir: repo, jobs, headCommitDiff: null, budgetTokens: 8000, countTokens });
+
+      expect(context.failed_tests).toEqual([
+        { name: "TestSum", file: "internal/calc/calc_test.go", line: 12 },
+        { name: "TestRace", file: "testing.go", line: 1465 },
+      ]);
+      expect(context.locations.map((l) => `${l.path}:${l.line}`)).toEqual(["internal/calc/calc_test.go:12"]);
+      expect(context.snippets.map((s) => [s.path, s.startLine, s.endLine])).toEqual([["internal/calc/calc_test.go", 2, 22]]);
+    } finally {
+      await rm(repo, { recursive: true, force: true });
+    }
   });
 });

@@ -4,8 +4,9 @@ import type { Annotation } from "../core/ports/github-port.js";
 import { redact, redactDeep, redactHead } from "../core/redact.js";
 import { stripAnsi } from "../logs/line-format.js";
 import { sliceExcerptLines } from "../logs/repeat-lines.js";
-import type { LogAnalysis } from "../logs/types.js";
+import type { FailedTest, LogAnalysis } from "../logs/types.js";
 import type { FetchedJob } from "./fetched-logs.js";
+import { goFileResolver, isGoBaseName } from "./go-file-resolver.js";
 import { detectLanguages, isManifest, isTestConfig, manifestExcerpt, relevantFiles } from "./repo-facts.js";
 import { listRepoFiles, toRepoPath } from "./repo-files.js";
 import { sameOutputOnce } from "./same-output-once.js";
@@ -86,7 +87,27 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
   const excerpts = sameOutputOnce(
     jobs.flatMap(({ fetched, analysis }) => analysis.excerpts.map((e) => ({ job: fetched.name, startLine: e.startLine, endLine: e.endLine, reason: e.reason, text: e.text }))),
   );
-  const failedTests = dedupe(jobs.flatMap((j) => j.analysis.failedTests), (t) => `${t.name}|${t.file ?? ""}`).slice(0, 50);
+  const files = await listRepoFiles(dir);
+  // go prints only a file's base name; its test's package tells the directory (go-file-resolver.ts). The tests
+  // then name the file by its path in the checkout, as the model can open it.
+  const goFile = await goFileResolver(dir, files);
+  const goTests = dedupe(jobs.flatMap((j) => j.analysis.failedTests), (t) => `${t.name}|${t.file ?? ""}|${t.package ?? ""}`);
+  const failedTests: FailedTest[] = [];
+  for (const t of goTests.slice(0, 50)) {
+    const path = t.file && isGoBaseName(t.file) ? await goFile(t.file, t.package) : null;
+    failedTests.push(path ? { ...t, file: path } : t);
+  }
+  // A base name the log printed as an error's location (`calc_test.go:12: got 3`) is in the package of the tests
+  // that print it, that line's first; in a go test's output such a name is never relative to the root.
+  const goOutput = goTests.some((t) => t.file !== undefined && isGoBaseName(t.file));
+  const repoPath = async (p: string, line: number) => {
+    if (!goOutput || !isGoBaseName(p)) return toRepoPath(dir, p);
+    const packages = (same: (t: FailedTest) => boolean) => new Set(goTests.filter((t) => t.file === p && t.package !== undefined && same(t)).map((t) => t.package!));
+    const atLine = packages((t) => t.line === line);
+    const pkgs = atLine.size === 1 ? atLine : packages(() => true);
+    // Tests of several packages print this name: which one's it is, nothing tells.
+    return pkgs.size > 1 ? null : goFile(p, [...pkgs][0]);
+  };
   const rawLocations = [
     ...jobs.flatMap((j) => j.analysis.locations.map((l) => ({ ...l, message: undefined as string | undefined }))),
     ...jobs.flatMap((j) => j.annotations.filter((a) => a.level !== "notice").map((a) => ({ path: a.path, line: a.startLine, column: undefined, message: annotationText(a) }))),
@@ -94,7 +115,7 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
   ];
   const locations: FailureContext["locations"] = [];
   for (const l of rawLocations) {
-    const path = await toRepoPath(dir, l.path);
+    const path = await repoPath(l.path, l.line);
     if (!path || !(l.line >= 1)) continue;
     if (locations.some((x) => x.path === path && x.line === l.line)) continue;
     // Redacted before the cut: a token cut short no longer matches its pattern and would be sent in part.
@@ -105,7 +126,6 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
     .slice(0, 20)
     .map((a) => ({ path: a.path, line: a.startLine, level: a.level, message: redact(annotationText(a)).slice(0, 500) }));
   const snippets = await snippetsFor(dir, locations);
-  const files = await listRepoFiles(dir);
   const focus = locations.map((l) => l.path);
   const manifests: FailureContext["manifests"] = [];
   for (const p of relevantFiles(files, focus, isManifest, 6)) manifests.push({ path: p, ...opt("excerpt", await manifestExcerpt(dir, p)) });
