@@ -87,10 +87,12 @@ export interface LineParts {
   stepColumn: string | undefined;
   /** Where the last line shaped like a compose prefix had its `|`; -1 before any. */
   composeBar: number;
+  /** The containers of compose's last `Attaching to …` line. */
+  composeAttached: string[];
 }
 
 export function newLineParts(): LineParts {
-  return { source: "", tsFrom: 0, tsTo: 0, stepColumn: undefined, composeBar: -1 };
+  return { source: "", tsFrom: 0, tsTo: 0, stepColumn: undefined, composeBar: -1, composeAttached: [] };
 }
 
 export function timestampOf(p: LineParts): string | undefined {
@@ -138,18 +140,23 @@ export function parseLineInto(raw: string, format: LogFormat, out: LineParts): s
 // docker compose's prefix on a container's output: the service's name and index (`test_1` v1, `web-1` v2),
 // padded so that every service's bar is in one column, then `| `. The one space after the bar is compose's;
 // more is the output's own indentation.
-const COMPOSE_PREFIX = /^[A-Za-z0-9][\w.-]{0,62}[-_]\d{1,4} +\| ?/;
+const COMPOSE_PREFIX = /^([A-Za-z0-9][\w.-]{0,62}[-_]\d{1,4}) +\| ?/;
 
 /**
- * The line as the container printed it, without compose's prefix: only when it is clearly compose's, coloured
- * (a terminal, or `--ansi always`: compose colours each service's prefix) or with its bar in the column of the
- * previous such line. A lone `name_1 | x` in ordinary output, a code frame's `  3 | x`, are left as they are.
+ * The line as the container printed it, without compose's prefix: only when it is clearly compose's: coloured
+ * (a terminal, or `--ansi always`: compose colours each service's prefix), its name one of the containers
+ * compose said it attached to (`Attaching to project_test_1`), or its bar in the column of the previous such
+ * line. A lone `name_1 | x` in ordinary output, a code frame's `  3 | x`, are left as they are.
  */
 function withoutComposePrefix(text: string, coloured: boolean, out: LineParts): string {
+  if (text.startsWith("Attaching to ")) out.composeAttached = text.slice(13).split(/,\s*/, 50).map((n) => n.trim());
   const m = COMPOSE_PREFIX.exec(text);
   if (!m) return text;
   const bar = m[0].lastIndexOf("|");
-  const sure = coloured || bar === out.composeBar;
+  const name = m[1]!;
+  // v1 names the service's container without the project (`test_1` of `project_test_1`).
+  const attached = out.composeAttached.some((c) => c === name || c.endsWith(`_${name}`) || c.endsWith(`-${name}`));
+  const sure = coloured || attached || bar === out.composeBar;
   out.composeBar = bar;
   return sure ? text.slice(m[0].length) : text;
 }

@@ -38,6 +38,11 @@ describe("docker compose's prefix is taken off a container's lines", () => {
     ]);
   });
 
+  test("uncoloured, its first line too once compose said it attached to that container (v1 with the project's name, v2)", () => {
+    expect(read(["Attaching to myapp_test_1", "test_1  | FAIL src/a.test.js"])).toEqual(["Attaching to myapp_test_1", "FAIL src/a.test.js"]);
+    expect(read(["Attaching to web-1, db-1", "web-1  | --- FAIL: TestSum (0.00s)", "other_1 | x"])).toEqual(["Attaching to web-1, db-1", "--- FAIL: TestSum (0.00s)", "other_1 | x"]);
+  });
+
   test("ordinary lines with a bar are left alone: a lone name_1 | line, a table whose bars move, a code frame", () => {
     expect(read(["col_1 | col_2", "row_1    | 3", "run_2 | 4", "    > 3 | const xfs = require('fs.extra');", "  node_1 | x"])).toEqual([
       "col_1 | col_2",
