@@ -11,6 +11,15 @@ export function newRunMarker(): string {
   return randomUUID();
 }
 
+export interface KillMarkedOptions {
+  /** How many scans at most (default 3). */
+  passes?: number;
+  /** Where the processes are listed (default /proc); a test's directory of `<pid>/environ` files. */
+  proc?: string;
+  /** Sends SIGKILL to a pid; throws when it is gone or not ours. */
+  kill?: (pid: number) => void;
+}
+
 /**
  * Kills (SIGKILL) every process whose environment holds `RUN_MARKER_ENV=<marker>`; returns how many.
  *
@@ -20,13 +29,14 @@ export function newRunMarker(): string {
  * it. Linux only (/proc); elsewhere, or for processes of other users, nothing is found. Processes forked
  * while the scan runs are caught by the next pass, so it scans until one finds nothing (at most `passes`).
  */
-export async function killMarked(marker: string, passes = 3): Promise<number> {
+export async function killMarked(marker: string, opts: KillMarkedOptions = {}): Promise<number> {
+  const { passes = 3, proc = "/proc", kill = (pid) => process.kill(pid, "SIGKILL") } = opts;
   const needle = Buffer.from(`${RUN_MARKER_ENV}=${marker}\0`);
   let killed = 0;
   for (let pass = 0; pass < passes; pass++) {
     let pids: string[];
     try {
-      pids = (await readdir("/proc")).filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
+      pids = (await readdir(proc)).filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
     } catch {
       return killed;
     }
@@ -37,12 +47,12 @@ export async function killMarked(marker: string, passes = 3): Promise<number> {
     const reader = async () => {
       while (next < pids.length) {
         const pid = pids[next++]!;
-        const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
+        const environ = await readFile(`${proc}/${pid}/environ`).catch(() => undefined);
         const at = environ?.indexOf(needle) ?? -1;
         // A whole variable: the first one, or one after a NUL (not the tail of another's value).
         if (at < 0 || (at > 0 && environ![at - 1] !== 0)) continue;
         try {
-          process.kill(Number(pid), "SIGKILL");
+          kill(Number(pid));
           found++;
         } catch {
           // Gone already, or not ours to kill.
