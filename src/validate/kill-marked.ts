@@ -27,18 +27,20 @@ export interface KillMarkedOptions {
  * (setsid, a double fork: `redis-server --daemonize yes`, `pg_ctl start`) outlives it on the host, holding
  * ports and files for the next job. It still carries the environment it was started with: the marker finds
  * it. Linux only (/proc); elsewhere, or for processes of other users, nothing is found. Processes forked
- * while the scan runs are caught by the next pass, so it scans until one finds nothing (at most `passes`).
+ * while the scan runs are caught by the next pass, so it scans until one finds nothing new (at most `passes`).
  */
 export async function killMarked(marker: string, opts: KillMarkedOptions = {}): Promise<number> {
   const { passes = 3, proc = "/proc", kill = (pid) => process.kill(pid, "SIGKILL") } = opts;
   const needle = Buffer.from(`${RUN_MARKER_ENV}=${marker}\0`);
-  let killed = 0;
+  // A SIGKILLed process keeps its /proc environ until the kernel has run its exit, later on a busy host: the
+  // next pass saw it again, counted it once per pass and kept scanning for nothing.
+  const sent = new Set<string>();
   for (let pass = 0; pass < passes; pass++) {
     let pids: string[];
     try {
-      pids = (await readdir(proc)).filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid);
+      pids = (await readdir(proc)).filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid && !sent.has(d));
     } catch {
-      return killed;
+      return sent.size;
     }
     let found = 0;
     // A few files at a time: all of /proc at once opened one descriptor per process, so a busy host hit
@@ -53,6 +55,7 @@ export async function killMarked(marker: string, opts: KillMarkedOptions = {}): 
         if (at < 0 || (at > 0 && environ![at - 1] !== 0)) continue;
         try {
           kill(Number(pid));
+          sent.add(pid);
           found++;
         } catch {
           // Gone already, or not ours to kill.
@@ -60,8 +63,7 @@ export async function killMarked(marker: string, opts: KillMarkedOptions = {}): 
       }
     };
     await Promise.all(Array.from({ length: Math.min(READERS, pids.length) }, reader));
-    killed += found;
     if (!found) break;
   }
-  return killed;
+  return sent.size;
 }
