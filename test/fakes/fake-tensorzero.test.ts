@@ -9,6 +9,7 @@ import { buildFixInferenceRequest } from "../../src/adapters/tensorzero/inferenc
 import { sseData } from "../../src/adapters/tensorzero/sse.js";
 import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "./fake-tensorzero.js";
 import { sampleFailureContext } from "./fake-tensorzero-context.js";
+import { eventually } from "../helpers/eventually.js";
 
 /** Pins the fake to the real gateway's behaviour (reference/tensorzero.md §0 and §9), one rule per test. */
 let fake: FakeTensorZero;
@@ -180,6 +181,20 @@ describe("fake TensorZero: POST /inference", () => {
     const limited = await post("/inference", validBody());
     expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "2"]);
     expect((await post("/inference", validBody())).status).toBe(200);
+  });
+
+  test("a held reply answers once the test releases it, then as scripted", async () => {
+    let release!: () => void;
+    fake.script({ until: new Promise<void>((r) => (release = r)), then: { status: 503, error: "later" } });
+    const n = fake.requests.length;
+    let answered = false;
+    const held = post("/inference", validBody()).finally(() => (answered = true));
+    await eventually("the request to reach the fake", () => fake.requests.length > n);
+    // The next request goes past the held one: only the held call waits.
+    expect((await post("/inference", validBody())).status).toBe(200);
+    expect(answered).toBe(false);
+    release();
+    expect(await held).toMatchObject({ status: 503, body: { error: "later" } });
   });
 
   test("provider failures in the gateway's words: each variant, each retry, each provider; 502 wrapped, 500 when pinned", async () => {

@@ -27,6 +27,8 @@ export type FakeReply =
    */
   | { providerErrors: Record<string, FakeProviderError> }
   | { delayMs: number; then?: FakeReply }
+  /** Answers once `until` settles: a test holds the call out for exactly as long as it needs, on no clock. */
+  | { until: Promise<unknown>; then?: FakeReply }
   /** Never answers (until the client gives up or the fake stops). */
   | { hang: true }
   /** Closes the connection without an answer. */
@@ -181,8 +183,8 @@ export class FakeTensorZero {
 
   async #inference(c: CheckedInference, body: Record<string, unknown>, res: ServerResponse, entry: { status: number }): Promise<void> {
     let reply = this.#script.shift() ?? this.#default;
-    while ("delayMs" in reply) {
-      await sleep(reply.delayMs);
+    while ("delayMs" in reply || "until" in reply) {
+      await ("until" in reply ? reply.until.catch(() => undefined) : sleep(reply.delayMs));
       reply = reply.then ?? this.#default;
     }
     if ("hang" in reply) return; // the socket is destroyed by the client's timeout or by stop()
