@@ -9,6 +9,8 @@ export interface GatewayRetriesOptions {
   backoff: { baseMs: number; maxMs: number };
   breaker: { threshold: number; halfOpenAfterMs: number };
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The injected clock's time: how long the breaker has been open is measured on it. */
+  now: () => number;
   random: () => number;
   logger?: Logger;
 }
@@ -22,6 +24,8 @@ export interface GatewayRetriesOptions {
 export class GatewayRetries {
   readonly #o: GatewayRetriesOptions;
   readonly #breaker: CircuitBreakerPolicy;
+  /** When the breaker last opened, on `now`. */
+  #openedAt = 0;
 
   constructor(opts: GatewayRetriesOptions) {
     this.#o = opts;
@@ -30,9 +34,14 @@ export class GatewayRetries {
       // A clock-skew 400 is retryable (the gateway takes the same request a moment later) but says the
       // gateway is up: counted, a host clock ahead of the gateway's paused every call, feedback included.
       handleWhen((e) => e instanceof AppError && e.retryable && e.code !== "model_clock_skew"),
-      { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(threshold) },
+      // cockatiel times its open window with Date.now(), which the injected clock cannot move: it is told 0
+      // (half-open on the next call it is given) and `run` keeps the window on `now` instead.
+      { halfOpenAfter: 0, breaker: new ConsecutiveBreaker(threshold) },
     );
-    this.#breaker.onBreak(() => opts.logger?.warn({ halfOpenAfterMs }, "TensorZero circuit breaker opened"));
+    this.#breaker.onBreak(() => {
+      this.#openedAt = opts.now();
+      opts.logger?.warn({ halfOpenAfterMs }, "TensorZero circuit breaker opened");
+    });
     this.#breaker.onReset(() => opts.logger?.info("TensorZero circuit breaker closed"));
   }
 
@@ -49,7 +58,9 @@ export class GatewayRetries {
         // Half-open: one trial call is out, and it may be an inference of minutes. cockatiel queues every
         // other call behind it (workers held, a feedback send outliving its outbox lease and sent twice):
         // they fail at once as while open, and the job or the outbox tries again later.
-        if (this.#breaker.state === CircuitState.HalfOpen) throw new BrokenCircuitError();
+        const state = this.#breaker.state;
+        if (state === CircuitState.HalfOpen) throw new BrokenCircuitError();
+        if (state === CircuitState.Open && this.#o.now() - this.#openedAt < this.#o.breaker.halfOpenAfterMs) throw new BrokenCircuitError();
         return await this.#breaker.execute(once);
       } catch (err) {
         if (err instanceof BrokenCircuitError) {

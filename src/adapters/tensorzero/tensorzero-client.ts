@@ -87,6 +87,7 @@ export class TensorZeroClient {
       backoff: opts.backoff ?? { baseMs: 1_000, maxMs: 10_000 },
       breaker: opts.breaker ?? { threshold: 5, halfOpenAfterMs: 30_000 },
       sleep: this.#sleep,
+      now: this.#now,
       random: opts.random ?? Math.random,
       logger: opts.logger,
     });

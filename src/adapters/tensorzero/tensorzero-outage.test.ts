@@ -8,6 +8,7 @@ import { newUuidV7 } from "./episode-id.js";
 import type { TensorZeroClientOptions } from "./tensorzero-client.js";
 import { TensorZeroModel } from "./tensorzero-model.js";
 import { eventually } from "../../../test/helpers/eventually.js";
+import { FakeClock } from "../../../test/fakes/fake-clock.js";
 import { rejection } from "../../../test/helpers/rejection.js";
 import { useFakeGateway } from "../../../test/helpers/fake-gateway-suite.js";
 
@@ -151,8 +152,9 @@ describe("TensorZero outages", () => {
   });
 
   test("circuit breaker: opens after repeated failures, then fails fast (retryable model_unavailable), half-opens and closes", async () => {
-    // Open long enough that the calls made while it is open are made in time on a loaded CI machine.
-    const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 3, halfOpenAfterMs: 2_000 } });
+    // The open window is timed on the client's clock, which moves only when the test says.
+    const clock = new FakeClock();
+    const { c, m } = mk({ maxAttempts: 1, now: () => clock.now(), breaker: { threshold: 3, halfOpenAfterMs: 2_000 } });
     gw.fake.script(...Array.from({ length: 3 }, () => ({ status: 502, error: "All variants failed with errors: x" })));
     for (let i = 0; i < 3; i++) await expect(m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_gateway_error" });
     expect(c.breakerState).toBe("open");
@@ -161,8 +163,11 @@ describe("TensorZero outages", () => {
     expect(fast).toMatchObject({ code: "model_unavailable", retryable: true, retryAfterMs: 2_000 });
     // feedback shares the breaker: also paused, also retryable
     await expect(m.feedback({ metric: "pr_merged", episodeId: newUuidV7(Date.now()), value: true })).rejects.toMatchObject({ code: "model_unavailable", retryable: true });
+    // Still open 1 ms before the window ends.
+    await clock.advance(1_999);
+    await expect(m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_unavailable" });
     expect(gw.fake.requests.length).toBe(n); // nothing reached the gateway
-    await new Promise((r) => setTimeout(r, 2_100));
+    await clock.advance(1);
     const res = await m.proposePatch(sampleFailureContext(), opts()); // the half-open trial call succeeds
     expect(res.proposal).toBeDefined();
     expect(c.breakerState).toBe("closed");
@@ -171,21 +176,30 @@ describe("TensorZero outages", () => {
   test("half-open: while the trial call is out, other calls fail at once (retryable) instead of queueing behind it", async () => {
     // The trial may be an inference that takes minutes (up to TENSORZERO_TIMEOUT_MS): every other job and
     // the feedback outbox waited behind it, a feedback send past its lease and so sent twice.
-    const { c, m } = mk({ maxAttempts: 1, breaker: { threshold: 2, halfOpenAfterMs: 100 } });
+    const clock = new FakeClock();
+    const { c, m } = mk({ maxAttempts: 1, now: () => clock.now(), breaker: { threshold: 2, halfOpenAfterMs: 100 } });
     gw.fake.script(...Array.from({ length: 2 }, () => ({ status: 502, error: "All variants failed with errors: x" })));
     for (let i = 0; i < 2; i++) await expect(m.proposePatch(sampleFailureContext(), opts())).rejects.toMatchObject({ code: "model_gateway_error" });
-    await new Promise((r) => setTimeout(r, 130));
-    gw.fake.script({ delayMs: 800 });
+    await clock.advance(100);
+    // The gateway holds the trial until the test releases it, after the other calls have their answers.
+    let release!: () => void;
+    gw.fake.script({ until: new Promise<void>((r) => (release = r)) });
+    const n = inferenceCalls();
     const trial = m.proposePatch(sampleFailureContext(), opts());
-    let trialSettled = false;
-    void trial.then(() => (trialSettled = true), () => (trialSettled = true));
-    expect(c.breakerState).toBe("half-open");
-    const other = await rejection(m.proposePatch(sampleFailureContext(), opts()));
-    expect(other).toMatchObject({ code: "model_unavailable", retryable: true, retryAfterMs: 100 });
-    await expect(m.feedback({ metric: "pr_merged", episodeId: newUuidV7(Date.now()), value: true })).rejects.toMatchObject({ code: "model_unavailable", retryable: true });
-    // Both failed while the trial was still out: not queued behind it (no clock involved, so no flake on a
-    // loaded machine, where a bound on the elapsed time did).
-    expect(trialSettled).toBe(false);
+    try {
+      expect(c.breakerState).toBe("half-open");
+      await eventually("the trial call to reach the gateway", () => inferenceCalls() - n === 1);
+      // Failing fast takes no I/O, so it is done before the event loop's next turn; a call queued behind
+      // the held trial is still waiting then.
+      const nextTurn = () => new Promise<string>((r) => setImmediate(() => r("still waiting behind the trial")));
+      const other = await Promise.race([rejection(m.proposePatch(sampleFailureContext(), opts())), nextTurn()]);
+      expect(other).toMatchObject({ code: "model_unavailable", retryable: true, retryAfterMs: 100 });
+      const feedback = await Promise.race([rejection(m.feedback({ metric: "pr_merged", episodeId: newUuidV7(Date.now()), value: true })), nextTurn()]);
+      expect(feedback).toMatchObject({ code: "model_unavailable", retryable: true });
+      expect(inferenceCalls() - n).toBe(1);
+    } finally {
+      release();
+    }
     await expect(trial).resolves.toMatchObject({ proposal: { patch: DEFAULT_FAKE_OUTPUT.patch } });
     expect(c.breakerState).toBe("closed");
   });

@@ -320,9 +320,8 @@ describe("negative feedback when the model's answer leads nowhere (the stage as 
 
 describe("propose-patch in the runner during a gateway outage", () => {
   test("jobs wait (retryable, re-queued with backoff) while the gateway is down and complete when it is back", async () => {
+    // The breaker's open window is timed on the runner's clock: it moves only when the test says.
     const clock = new FakeClock(Date.now());
-    // The breaker keeps real time: open 2 s, so the five fail-fast runs below come while it is open on a
-    // loaded CI machine too (100 ms did not leave that room; a half-open trial then reached the gateway).
     const d = deps({ clock, halfOpenAfterMs: 2_000 });
     const runner = new Runner(d, [proposePatchStage]);
     const job = jobWithContext();
@@ -340,11 +339,15 @@ describe("propose-patch in the runner during a gateway outage", () => {
     expect(j.attempts.byStage["propose-patch"]).toBe(1); // only the first run used the retry budget (JOB_MAX_RETRIES=2)
     const stats = await d.queue.stats();
     expect(stats.delayed + stats.waiting).toBe(1);
-    // The gateway recovers; once the breaker half-opens, the next run completes the job.
+    // The gateway recovers; still open 1 ms before the window ends, the breaker then half-opens and the
+    // next run completes the job.
     fake.setDefault({ output: DEFAULT_FAKE_OUTPUT });
-    await new Promise((r) => setTimeout(r, 2_100));
-    const runner2 = runner;
-    await runner2.runJob(queueItemFor(job));
+    await clock.advance(1_999);
+    await runner.runJob(queueItemFor(job));
+    expect(fake.requests.length).toBe(before);
+    expect((await d.store.getJob(job.id))!.error).toMatchObject({ code: "model_unavailable" });
+    await clock.advance(1);
+    await runner.runJob(queueItemFor(job));
     j = (await d.store.getJob(job.id))!;
     expect(j.state).toBe("completed");
     expect((j.results["propose-patch"] as ProposePatchResult).proposal.diff).toBe(DEFAULT_FAKE_OUTPUT.patch);
