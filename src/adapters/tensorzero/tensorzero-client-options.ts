@@ -17,7 +17,7 @@ export interface TensorZeroClientOptions {
   /** Tries per call for retryable errors (default 3). */
   maxAttempts?: number;
   backoff?: { baseMs: number; maxMs: number };
-  /** Consecutive retryable failures that open the breaker, and how long it stays open (default 5, 30 s). */
+  /** Consecutive retryable failures that open the breaker, and how long it stays open on `now` (default 5, 30 s). */
   breaker?: { threshold: number; halfOpenAfterMs: number };
   /** Extra tries when feedback names an inference the gateway has not written yet (default 3). */
   feedbackMissingRetries?: number;
