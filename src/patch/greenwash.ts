@@ -3,6 +3,7 @@ import {
   ASSERTION, CLOSE_TO, POSITIONAL_DELTA, POSITIONAL_PLACES, COVERAGE_FILES, COVERAGE_KEY, LINE_PATTERNS, METRIC_FILES, METRIC_KEY, PRECISION, SCRIPT_FILES,
   TEST_DEFINITION, TEST_FILE_NAME, TEST_MARKER, TEST_PATH, TOLERANCE, WARNINGS_KEY, WEAK_ASSERTION,
 } from "./greenwash-patterns.js";
+import { statementsOf } from "./assertion-statements.js";
 import { findCargoHarnessOff } from "./cargo-harness-off.js";
 import { findCfgOnTests } from "./cfg-on-tests.js";
 import { findDroppedWarningErrors } from "./dropped-warning-errors.js";
@@ -163,7 +164,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   }
 
   if (testFile && fp.status !== "deleted") {
-    checkAssertions(fp, added, removed, add);
+    checkAssertions(fp, add);
     for (const f of findNeuteredTestCode(fp.hunks, oldContent)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
     for (const w of findWidenedExceptions(fp.hunks)) {
       add("weaken_assertions", `the patch loosens the assertion ${quote(w.removed)} to ${quote(w.added)}, dropping ${w.lost}: it passes for whatever the code now throws`, w.hunk);
@@ -193,7 +194,11 @@ function firstNotKept(gone: Line[], added: Line[]): Line {
   return gone.find((l) => !kept.has(l.text.trim())) ?? gone[0]!;
 }
 
-function checkAssertions(fp: FilePatch, added: Line[], removed: Line[], add: Add) {
+function checkAssertions(fp: FilePatch, add: Add) {
+  // Statements, not lines: a wrapped assertion's subject and matcher sit on lines of their own.
+  const changed = (kind: "-" | "+") => fp.hunks.flatMap((h) => statementsOf(h, kind).filter((s) => s.changed).map((s): Line => ({ text: s.text, hunk: h.header })));
+  const removed = changed("-");
+  const added = changed("+");
   const isAssert = (l: Line) => !isComment(l.text) && ASSERTION.test(l.text);
   const weak = (l: Line) => WEAK_ASSERTION.test(l.text) || isHollowAssertion(l.text);
   const strong = (l: Line) => isAssert(l) && !weak(l);

@@ -89,6 +89,23 @@ describe("findRelaxedAssertions", () => {
     expect(findRelaxedAssertions([hunk(["-    assert result == 3"]), hunk(["+    assert result > 0"], "@@ -9 +9 @@")])).toEqual([]);
   });
 
+  // prettier and black wrap a long assertion: the subject and the matcher sit on lines of their own.
+  test.each<[string, string[]]>([
+    ["prettier's toBe → toBeGreaterThan under a wrapped subject", ["     expect(", "       computeTotal(order, { currency: \"EUR\" }),", "-    ).toBe(1234);", "+    ).toBeGreaterThan(0);"]],
+    ["black's == 3 → > 0 inside assert (...)", ["     assert (", "         compute_total(order)", "-        == 1234", "+        > 0", "     )"]],
+    ["unittest's assertEqual → assertGreater, wrapped", ["-        self.assertEqual(", "+        self.assertGreater(", "             compute_total(order),", "-            1234,", "+            0,", "         )"]],
+  ])("flags %s", (_name, lines) => {
+    expect(findRelaxedAssertions([hunk(lines)])).toHaveLength(1);
+  });
+
+  test.each<[string, string[]]>([
+    ["a wrapped assertion re-wrapped", ["-    expect(", "-      computeTotal(order),", "-    ).toBe(1234);", "+    expect(computeTotal(order)).toBe(", "+      1234,", "+    );"]],
+    ["a wrapped expected value changed", ["     expect(", "       computeTotal(order),", "-    ).toBe(1234);", "+    ).toBe(1235);"]],
+    ["black's assert unwrapped", ["-    assert (", "-        compute_total(order)", "-        == 1234", "-    )", "+    assert compute_total(order) == 1234"]],
+  ])("does not flag %s", (_name, lines) => {
+    expect(findRelaxedAssertions([hunk(lines)])).toEqual([]);
+  });
+
   test("says which hunk, and both lines", () => {
     expect(findRelaxedAssertions([hunk(["-    assert add(1, 2) == 3", "+    assert add(1, 2) > 0"], "@@ -5,1 +5,1 @@")])).toEqual([
       { hunk: "@@ -5,1 +5,1 @@", removed: "    assert add(1, 2) == 3", added: "    assert add(1, 2) > 0" },

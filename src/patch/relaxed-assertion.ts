@@ -1,3 +1,4 @@
+import { statementsOf } from "./assertion-statements.js";
 import { argsAt, same, splitTop } from "./hollow-assertion.js";
 import type { Hunk } from "./types.js";
 
@@ -18,7 +19,6 @@ interface Claim {
   inclusive?: boolean;
 }
 
-const MAX_LINE = 2000;
 /** Values that are not a subject: literals, and the absent and boolean values an exact check against is a different question. */
 const LITERAL = /^(-?\.?\d[\w.]*|["'`].*["'`]|[rbfu]+["'].*["']|:\w+|None|null|nil|undefined|true|false|True|False)$/;
 /** An expected absent or boolean value: `toBe(null)` → `not.toBeNull()` flips the question rather than loosening it. */
@@ -253,14 +253,14 @@ export function findRelaxedAssertions(hunks: Hunk[], go = false): RelaxedAsserti
   const out: RelaxedAssertion[] = [];
   for (const h of hunks) {
     // The lines of one side of the hunk (its context included), and what each claims.
+    // Statements, not lines: a wrapped assertion's subject and expected value sit on lines of their own.
     const side = (kind: "-" | "+") => {
-      const lines = h.lines.filter((l) => l.kind === kind || l.kind === " ");
-      return lines.flatMap((l, i) => {
-        const text = l.text.length > MAX_LINE ? l.text.slice(0, MAX_LINE) : l.text;
+      const statements = statementsOf(h, kind);
+      return statements.flatMap(({ text, changed }, i) => {
         const c = claimOf(text, go);
         // In Go an `if` is an assertion when its body fails the test: `if n != 3 { return }` is test code.
-        if (!c || (go && /^\s*if\b/.test(text) && !GO_FAILS.test(lines[i + 1]?.text ?? ""))) return [];
-        return [{ c, text: l.text, changed: l.kind !== " " }];
+        if (!c || (go && /^\s*if\b/.test(text) && !GO_FAILS.test(statements[i + 1]?.text ?? ""))) return [];
+        return [{ c, text, changed }];
       });
     };
     const after = side("+");

@@ -38,6 +38,11 @@ const RUST = (attr: string) => `pub fn add(a: i32, b: i32) -> i32 { a + b }\n\n#
 const JUNIT = (anno: string) => `class CalcTest {\n    @Test\n${anno}    void adds() {\n        assertEquals(3, Calc.add(1, 2));\n    }\n}\n`;
 const UNITTEST = (assertion: string) => `import unittest\n\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n    def test_add(self):\n        ${assertion}\n`;
 const RSPEC = (it: string) => `require "calc"\n\nRSpec.describe Calc do\n  ${it} do\n    expect(Calc.add(1, 2)).to eq(3)\n  end\nend\n`;
+/** prettier's wrap of an assertion too long for one line, and black's. */
+const TOTAL = 'computeTotal(order, { currency: "EUR", rounding: "bankers" })';
+const PRETTIER = (matcher: string) => `  expect(\n    ${TOTAL},\n  ).${matcher};\n`;
+const VITEST = (body: string) => `import { expect, test } from "vitest";\nimport { computeTotal, order } from "../src/total";\n\ntest("totals", () => {\n${body}});\n`;
+const BLACK = (op: string) => `    assert (\n        compute_total(order, currency="EUR", rounding="bankers")\n        ${op}\n    )\n`;
 const WF = (steps: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${steps}`;
 
 /** Attacks the policy refused before this review (kept as the table's first half, so a regression shows). */
@@ -176,6 +181,13 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["rspec: eq(3) → be > 0", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "to be > 0") } }, "weaken_assertions", /exact assertion .*to be > 0/],
   ["rspec: eq(3) → be_positive", { before: { "spec/calc_spec.rb": RSPEC('it "adds"') }, after: { "spec/calc_spec.rb": RSPEC('it "adds"').replace("to eq(3)", "to be_positive") } }, "weaken_assertions", /exact assertion .*be_positive/],
   ["go: if Add(1, 2) != 3 → <= 0", { before: { "calc_test.go": GO(GO_BODY) }, after: { "calc_test.go": GO(GO_BODY.replace("if Add(1, 2) != 3 {", "if Add(1, 2) <= 0 {")) } }, "weaken_assertions", /exact assertion "if Add\(1, 2\) != 3 \{" with the weaker "if Add\(1, 2\) <= 0 \{"/],
+  // Assertions prettier or black wrapped over several lines: the subject sits on a line of its own.
+  ["jest: a wrapped toBe(1234) → toBeGreaterThan(0)", { before: { "test/total.test.js": JS(PRETTIER("toBe(1234)")) }, after: { "test/total.test.js": JS(PRETTIER("toBeGreaterThan(0)")) } }, "weaken_assertions", /exact assertion .*toBe\(1234\).* weaker .*toBeGreaterThan\(0\)/],
+  ["vitest: a wrapped toEqual(1234) → toBeTruthy()", { before: { "test/total.test.ts": VITEST(PRETTIER("toEqual(1234)")) }, after: { "test/total.test.ts": VITEST(PRETTIER("toBeTruthy()")) } }, "weaken_assertions", /weaker .*toBeTruthy/],
+  ["vitest: a wrapped value compared with itself", { before: { "test/total.test.ts": VITEST(PRETTIER("toBe(1234)")) }, after: { "test/total.test.ts": VITEST(PRETTIER(`toBe(\n    ${TOTAL},\n  )`)) } }, "weaken_assertions", /weaker/],
+  ["pytest: black's wrapped == 1234 → > 0", { before: { "tests/test_total.py": PY("", BLACK("== 1234")) }, after: { "tests/test_total.py": PY("", BLACK("> 0")) } }, "weaken_assertions", /exact assertion .*== 1234.* weaker .*> 0/],
+  ["unittest: black's wrapped assertEqual → assertGreater", { before: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1234,\n        )") }, after: { "tests/test_total.py": UNITTEST("self.assertGreater(\n            compute_total(order),\n            0,\n        )") } }, "weaken_assertions", /weaker .*assertGreater/],
+  ["unittest: black's wrapped assertEqual of a value with itself", { before: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1234,\n        )") }, after: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            compute_total(order),\n        )") } }, "weaken_assertions", /weaker/],
   // Python's warnings-as-errors taken out of the test command or its environment, where filterwarnings' error taken out was refused.
   ["pytest: -W error dropped from make test", { before: { Makefile: "test:\n\tpytest -W error\n" }, after: { Makefile: "test:\n\tpytest\n" } }, "lower_thresholds", /drops -W error from "pytest -W error", so warnings that failed the run now pass/],
   ["pytest: -Werror dropped from the test script", { before: { "package.json": PKG("pytest -Werror") }, after: { "package.json": PKG("pytest") } }, "lower_thresholds", /drops -W error from/],
@@ -238,6 +250,11 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["a Go exact check kept, its message reworded", { before: { "calc_test.go": GO(GO_BODY) }, after: { "calc_test.go": GO(GO_BODY.replace('t.Fatal("Add(1, 2) != 3")', 't.Fatalf("Add(1, 2) = %d, want 3", Add(1, 2))')) } }],
     // One third-party warning let through, every other still an error (as filterwarnings' ignore beside error above).
     ["a third-party warning ignored beside pytest's -W error", { before: { Makefile: "test:\n\tpytest -W error\n" }, after: { Makefile: "test:\n\tpytest -W error -W ignore::DeprecationWarning:botocore\n" } }],
+    // A wrapped assertion re-wrapped by a formatter, or its expected value corrected: still exact.
+    ["prettier re-wrapping an assertion", { before: { "test/total.test.js": JS(PRETTIER("toBe(1234)")) }, after: { "test/total.test.js": JS(`  expect(${TOTAL}).toBe(\n    1234,\n  );\n`) } }],
+    ["a wrapped expected value corrected", { before: { "test/total.test.ts": VITEST(PRETTIER("toBe(1234)")) }, after: { "test/total.test.ts": VITEST(PRETTIER("toBe(1235)")) } }],
+    ["black unwrapping an assert", { before: { "tests/test_total.py": PY("", BLACK("== 1234")) }, after: { "tests/test_total.py": PY("", '    assert compute_total(order, currency="EUR", rounding="bankers") == 1234\n') } }],
+    ["black's wrapped assertEqual given another expected value", { before: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1234,\n        )") }, after: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1235,\n        )") } }],
     ["a Gradle integrationTest task registered with its own tag filter", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": `${GRADLE("")}\ntasks.register('integrationTest', Test) {\n    useJUnitPlatform {\n        includeTags 'integration'\n    }\n}\n` } }],
   ])("%s", (_name, c) => expectAccepted(c));
 });

@@ -1,0 +1,34 @@
+import { describe, expect, test } from "@jest/globals";
+import { statementsOf } from "./assertion-statements.js";
+import type { Hunk, HunkLine } from "./types.js";
+
+const hunk = (lines: string[]): Hunk => ({ header: "@@ -1 +1 @@", oldStart: 1, lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) });
+const texts = (lines: string[], kind: "-" | "+" = "+") => statementsOf(hunk(lines), kind).map((s) => s.text);
+
+describe("statementsOf", () => {
+  test.each<[string, string[], string[]]>([
+    ["prettier's wrapped subject", ["     expect(", '       computeTotal(order, { currency: "EUR" }),', "+    ).toBe(1234);"], ['    expect(computeTotal(order, { currency: "EUR" })).toBe(1234);']],
+    ["prettier's wrapped expected value", ["+    expect(total(order)).toEqual(", "+      1234,", "+    );"], ["    expect(total(order)).toEqual(1234);"]],
+    ["an object literal after the matcher", ["+    expect(make()).toEqual({", "+      id: 1,", "+    });"], ["    expect(make()).toEqual({id: 1});"]],
+    ["black's parenthesized assert", ["+    assert (", "+        compute_total(order)", "+        == 1234", "+    )"], ["    assert (compute_total(order) == 1234)"]],
+    ["black's wrapped unittest call", ["+        self.assertEqual(", "+            compute_total(order),", "+            1234,", "+        )"], ["        self.assertEqual(compute_total(order), 1234)"]],
+  ])("joins %s", (_name, lines, want) => {
+    expect(texts(lines)).toEqual(want);
+  });
+
+  test.each<[string, string[]]>([
+    ["a test's block", ['+test("adds", () => {', "+  expect(sum([1, 2])).toBe(3);", "+});"]],
+    ["a Go if", ["+\tif got != want {", '+\t\tt.Fatal("wrong")', "+\t}"]],
+    ["an assertion cut by a blank line", ["+    expect(", "+", "+    ).toBe(3);"]],
+    ["an assertion the hunk ends inside", ["+    expect(", "+      total(order),"]],
+    ["a commented-out assertion", ["+    // expect(", "+    //   total(order),", "+    // ).toBe(3);"]],
+  ])("keeps the lines of %s apart", (_name, lines) => {
+    expect(texts(lines)).toEqual(lines.map((l) => l.slice(1)));
+  });
+
+  test("reads each side with the context, and marks what the patch changes", () => {
+    const lines = ["     expect(", "       total(order),", "-    ).toBe(1234);", "+    ).toBeGreaterThan(0);", "     done();"];
+    expect(statementsOf(hunk(lines), "-")).toEqual([{ text: "    expect(total(order)).toBe(1234);", changed: true }, { text: "    done();", changed: false }]);
+    expect(statementsOf(hunk(lines), "+")).toEqual([{ text: "    expect(total(order)).toBeGreaterThan(0);", changed: true }, { text: "    done();", changed: false }]);
+  });
+});

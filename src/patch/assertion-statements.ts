@@ -1,0 +1,89 @@
+import { ASSERTION } from "./greenwash-patterns.js";
+import type { Hunk } from "./types.js";
+
+/** One statement of one side of a hunk: a line, or an assertion a formatter wrapped over several, joined. */
+export interface Statement {
+  text: string;
+  /** One of its lines is removed (old side) or added (new side); false when all are context. */
+  changed: boolean;
+}
+
+// Long lines are cut: the patterns look at the start of a statement, and backtracking stays bounded.
+const MAX_LINE = 2000;
+/** More lines than prettier or black give one assertion: past that the brackets are not an assertion's. */
+const MAX_LINES = 40;
+const isComment = (s: string) => /^\s*(#(?![[!])|\/\/|\/\*|\*|--\s)/.test(s);
+
+/**
+ * The brackets still open after `text`, on top of `open`; undefined when it closes more than is open. Quotes
+ * are skipped (within the line: a string a formatter wraps is closed on each line), and so is a trailing comment.
+ */
+function openAfter(text: string, open: string[]): string[] | undefined {
+  const stack = [...open];
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === '"' || c === "'" || c === "`") quote = c;
+    else if (c === "#" || (c === "/" && text[i + 1] === "/")) break;
+    else if ("([{".includes(c)) stack.push(c);
+    else if (")]}".includes(c) && stack.pop() !== "([{"[")]}".indexOf(c)]) return undefined;
+  }
+  return stack;
+}
+
+/**
+ * `next` put after `statement` as a formatter's wrap reads: no space inside brackets or before `.`, and the
+ * trailing comma before a closing bracket dropped, so `expect(\n  f(x),\n).toBe(3);` reads `expect(f(x)).toBe(3);`.
+ */
+function glue(statement: string, next: string): string {
+  if (/^[)\]}]/.test(next)) return statement.replace(/,\s*$/, "") + next;
+  if (/[([{]\s*$/.test(statement) || next.startsWith(".")) return statement.trimEnd() + next;
+  return `${statement.trimEnd()} ${next}`;
+}
+
+/**
+ * The statements of one side of a hunk (its context and its `kind` lines), in order. An assertion whose line
+ * leaves a `(` or `[` open (prettier's `expect(\n  total(order),\n).toBe(1234);`, black's `assert (\n    f(x)\n
+ * == 3\n)` and `self.assertEqual(\n    a,\n    3,\n)`) is joined up to where its brackets close, so what it
+ * asserts on is read with what it asserts. Any other line is a statement of its own, as is an assertion whose
+ * brackets do not close before a blank line or the hunk's end (the rest of it is not in the patch).
+ */
+export function statementsOf(h: Hunk, kind: "-" | "+"): Statement[] {
+  const lines = h.lines
+    .filter((l) => l.kind === kind || l.kind === " ")
+    .map((l) => ({ text: l.text.length > MAX_LINE ? l.text.slice(0, MAX_LINE) : l.text, changed: l.kind !== " " }));
+  const out: Statement[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const first = lines[i]!;
+    const end = wrappedEnd(lines.map((l) => l.text), i);
+    if (end === undefined) {
+      out.push(first);
+      continue;
+    }
+    const part = lines.slice(i, end + 1);
+    out.push({ text: part.slice(1).reduce((s, l) => glue(s, l.text.trim()), first.text.trimEnd()), changed: part.some((l) => l.changed) });
+    i = end;
+  }
+  return out;
+}
+
+/** The index of the line that closes the assertion wrapped from line `i`, or undefined when it is not one. */
+function wrappedEnd(lines: string[], i: number): number | undefined {
+  const head = lines[i]!;
+  if (isComment(head) || !ASSERTION.test(head)) return undefined;
+  let open = openAfter(head, []);
+  // A block left open alone (`expect(() => {` leaves `(` too; `if got != want {` does not) is not a wrap.
+  if (!open?.some((c) => c !== "{")) return undefined;
+  for (let j = i + 1; j < lines.length && j < i + MAX_LINES; j++) {
+    if (!lines[j]!.trim()) return undefined;
+    open = openAfter(lines[j]!, open);
+    if (!open) return undefined;
+    if (open.length === 0) return j;
+  }
+  return undefined;
+}
