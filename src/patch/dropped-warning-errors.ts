@@ -1,5 +1,6 @@
 import { basename } from "./command-segments.js";
 import { DOTENV } from "./env-runner-flags.js";
+import { isErrorFilter } from "./error-filter.js";
 import { SCRIPT_FILES } from "./greenwash-patterns.js";
 import type { FilePatch } from "./types.js";
 
@@ -16,7 +17,6 @@ const NOXFILE = /(^|\/)noxfile\.py$/;
 const PYTHON_PROGRAM = /^(py\.?test|python[\d.]*)$/;
 const PYTHONWARNINGS = /\bPYTHONWARNINGS["']?\s*(?:=|:)\s*["']?([^\s"'}]+)/g;
 
-const isError = (filter: string) => /^error(:|$)/.test(filter);
 /**
  * A filter that takes every warning (no message, module, or category but Warning): put after `-W error`, it
  * wins (Python's later filters go first), so `-W error -W ignore` fails on none. One for a single third-party
@@ -34,7 +34,7 @@ function switchesOf(text: string): string[] {
     const filters = m[1]!.split(",");
     // In PYTHONWARNINGS too the later filters win.
     filters.forEach((f, i) => {
-      if (isError(f) && !filters.slice(i + 1).some((g) => !isError(g) && isBlanket(g))) out.push(`PYTHONWARNINGS=${f}`);
+      if (isErrorFilter(f) && !filters.slice(i + 1).some((g) => !isErrorFilter(g) && isBlanket(g))) out.push(`PYTHONWARNINGS=${f}`);
     });
   }
   // Quotes, commas and brackets split words as spaces do: `session.run("pytest", "-W", "error")` in a noxfile, `"pytest -W error"` in JSON.
@@ -46,7 +46,7 @@ function switchesOf(text: string): string[] {
     else if (/^-W=?./.test(w)) filters.push(w.replace(/^-W=?/, ""));
   });
   filters.forEach((f, i) => {
-    if (isError(f) && !filters.slice(i + 1).some((g) => !isError(g) && isBlanket(g))) out.push(`-W ${f}`);
+    if (isErrorFilter(f) && !filters.slice(i + 1).some((g) => !isErrorFilter(g) && isBlanket(g))) out.push(`-W ${f}`);
   });
   return out;
 }

@@ -1,3 +1,4 @@
+import { isErrorFilter } from "./error-filter.js";
 import { quote } from "./greenwash.js";
 import type { Add } from "./types.js";
 
@@ -6,8 +7,6 @@ type Values = Map<string, string[]>;
 /** addopts switches that turn a warning or an unknown marker or config key into a failure. */
 const STRICT_FLAGS = ["--strict-markers", "--strict-config", "--strict", "-Werror", "-W error", "-W=error"];
 const strictFlags = (opts: string) => STRICT_FLAGS.filter((f) => new RegExp(String.raw`(^|\s)${f.replace(/\s/, String.raw`\s+`)}(?=\s|$)`).test(opts));
-/** A filterwarnings entry that makes every warning (`error`) or a category of them (`error::DeprecationWarning`) fail. */
-const isError = (w: string) => /^error(:|$)/.test(w);
 const isTrue = (v: string[] | undefined) => /^(true|1|yes|on)$/i.test(v?.[0] ?? "");
 
 /**
@@ -16,8 +15,8 @@ const isTrue = (v: string[] | undefined) => /^(true|1|yes|on)$/i.test(v?.[0] ?? 
  * fails, so the marker hides whether the bug is still there. Each makes a red run green without a fix.
  */
 export function checkPytestStrictness(was: Values, is: Values, where: string, add: Add) {
-  const errorsBefore = (was.get("filterwarnings") ?? []).filter(isError);
-  const errorsAfter = new Set((is.get("filterwarnings") ?? []).filter(isError));
+  const errorsBefore = (was.get("filterwarnings") ?? []).filter(isErrorFilter);
+  const errorsAfter = new Set((is.get("filterwarnings") ?? []).filter(isErrorFilter));
   const lost = errorsBefore.find((w) => !errorsAfter.has(w));
   if (lost) add("lower_thresholds", `the patch drops ${quote(lost)} from filterwarnings${where}, so warnings that failed the run now pass`, "filterwarnings");
   if (isTrue(was.get("xfail_strict")) && !isTrue(is.get("xfail_strict"))) {
