@@ -1,4 +1,6 @@
 import { checkTestCommand, type CommandChange } from "./check-test-command.js";
+import { droppedThroughMakeVariables } from "./dropped-warning-errors.js";
+import { quote } from "./greenwash.js";
 import { programsOf } from "./programs-of.js";
 import { makeResolver, readMakefile, recipeOf, TEST_TARGET, type Rule } from "./read-makefile.js";
 import { TEST_RUNNER } from "./test-runner.js";
@@ -36,5 +38,8 @@ export function checkMakefile(old: string, now: string, add: Add, defaults: Comm
     const gone = [...required].filter((p) => !have.has(p));
     const needle = rule.recipe.find((l) => !next.recipe.includes(l)) ?? `${target}:`;
     checkTestCommand({ owner: `the ${what} ${target}`, body: `the recipe of the ${what} ${target}`, before, after, gone, needle, defaults }, add);
+  }
+  for (const d of droppedThroughMakeVariables(was, is)) {
+    add("lower_thresholds", `the patch drops ${d.switch} from the ${what} ${d.target}, through a variable its recipe uses: ${quote(d.line)}, so warnings that failed the run now pass`, `${d.target}:`);
   }
 }

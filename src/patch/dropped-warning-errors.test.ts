@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { findDroppedWarningErrors } from "./dropped-warning-errors.js";
+import { droppedThroughMakeVariables, findDroppedWarningErrors } from "./dropped-warning-errors.js";
+import { readMakefile } from "./read-makefile.js";
 import type { FilePatch, HunkLine } from "./types.js";
 
 const patch = (path: string, lines: string[]): FilePatch => ({
@@ -23,6 +24,8 @@ describe("findDroppedWarningErrors", () => {
     ["every warning narrowed to one category", "Makefile", ["-\tpytest -W error", "+\tpytest -W error::DeprecationWarning"], ["-W error"]],
     ["a blanket -W ignore put after it", "Makefile", ["-\tpytest -W error", "+\tpytest -W error -W ignore"], ["-W error"]],
     ["the continuation line of a command", "Makefile", [" \tpytest -q \\", "-\t\t-W error \\", " \t\ttests"], ["-W error"]],
+    ["PYTHONWARNINGS from tox's setenv", "tox.ini", [" setenv =", "-    PYTHONWARNINGS = error", "+    PYTHONWARNINGS = default"], ["PYTHONWARNINGS=error"]],
+    ["PYTHONWARNINGS from tox's one-line setenv", "tox.ini", ["-setenv = PYTHONWARNINGS=error"], ["PYTHONWARNINGS=error"]],
   ])("flags %s", (_name, path, lines, want) => {
     expect(dropped(path, lines)).toEqual(want);
   });
@@ -38,5 +41,29 @@ describe("findDroppedWarningErrors", () => {
     ["a Python source file", "src/run.py", ['-    subprocess.run(["pytest", "-W", "error"])', '+    subprocess.run(["pytest"])']],
   ])("does not flag %s", (_name, path, lines) => {
     expect(dropped(path, lines)).toEqual([]);
+  });
+});
+
+describe("droppedThroughMakeVariables", () => {
+  const TEST = "\ntest:\n\tpytest $(PYTEST_FLAGS) tests\n";
+  const dropped = (before: string, after: string) => droppedThroughMakeVariables(readMakefile(before), readMakefile(after)).map((d) => `${d.target}: ${d.switch} (${d.line})`);
+
+  test.each<[string, string, string, string[]]>([
+    ["-W error taken out of the variable", `PYTEST_FLAGS = -q -W error${TEST}`, `PYTEST_FLAGS = -q${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    ["the variable emptied", `PYTEST_FLAGS := -W error::DeprecationWarning${TEST}`, `PYTEST_FLAGS :=${TEST}`, ["test: -W error::DeprecationWarning (pytest $(PYTEST_FLAGS) tests)"]],
+    ["the variable deleted", `PYTEST_FLAGS ?= -Werror${TEST}`, TEST, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    ["a ${VAR} in python -m pytest", "FLAGS = -W error\ncheck:\n\t@python -m pytest ${FLAGS}\n", "FLAGS = -W error -W ignore\ncheck:\n\t@python -m pytest ${FLAGS}\n", ["check: -W error (@python -m pytest ${FLAGS})"]],
+  ])("flags %s", (_name, before, after, want) => {
+    expect(dropped(before, after)).toEqual(want);
+  });
+
+  test.each<[string, string, string]>([
+    ["the switch moved from the variable into the recipe", `PYTEST_FLAGS = -W error${TEST}`, "PYTEST_FLAGS =\ntest:\n\tpytest -W error $(PYTEST_FLAGS) tests\n"],
+    ["another flag taken out of the variable", `PYTEST_FLAGS = -q -W error${TEST}`, `PYTEST_FLAGS = -W error${TEST}`],
+    // The recipe's own line is findDroppedWarningErrors', which quotes it.
+    ["the switch dropped from the recipe's own line", "test:\n\tpytest -W error\n", "test:\n\tpytest\n"],
+    ["a C compiler's -Werror variable", "CFLAGS = -Wall -Werror\nbuild:\n\tcc $(CFLAGS) main.c\n", "CFLAGS = -Wall\nbuild:\n\tcc $(CFLAGS) main.c\n"],
+  ])("does not flag %s", (_name, before, after) => {
+    expect(dropped(before, after)).toEqual([]);
   });
 });

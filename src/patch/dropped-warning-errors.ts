@@ -1,6 +1,7 @@
 import { basename } from "./command-segments.js";
 import { DOTENV } from "./env-runner-flags.js";
 import { isErrorFilter } from "./error-filter.js";
+import { recipeOf, type Makefile } from "./read-makefile.js";
 import { SCRIPT_FILES } from "./greenwash-patterns.js";
 import type { FilePatch } from "./types.js";
 
@@ -28,7 +29,7 @@ const isBlanket = (filter: string) => {
 };
 
 /** The warnings-as-errors switches a command or setting turns on, and that no later blanket filter turns off. */
-function switchesOf(text: string): string[] {
+export function switchesOf(text: string): string[] {
   const out: string[] = [];
   for (const m of text.matchAll(PYTHONWARNINGS)) {
     const filters = m[1]!.split(",");
@@ -81,6 +82,43 @@ export function findDroppedWarningErrors(fp: FilePatch): DroppedWarningError[] {
       const i = after.indexOf(b.s);
       if (i >= 0) after.splice(i, 1);
       else out.push({ switch: b.s, line: b.line.trim(), hunk: h.header });
+    }
+  }
+  return out;
+}
+
+/** Each of `was` not in `is`, as many times as it is missing. */
+function missing(was: string[], is: string[]): string[] {
+  const left = [...is];
+  return was.filter((s) => {
+    const i = left.indexOf(s);
+    if (i >= 0) left.splice(i, 1);
+    return i < 0;
+  });
+}
+
+/**
+ * `-W error` taken out of a make variable a pytest recipe uses (`PYTEST_FLAGS = -W error` … `pytest
+ * $(PYTEST_FLAGS)`): the variable's line never names pytest, so findDroppedWarningErrors does not see it go.
+ * Each target's recipe is compared with its variables expanded, before and after the patch; a switch its own
+ * lines dropped is left to findDroppedWarningErrors, which quotes the line.
+ */
+export function droppedThroughMakeVariables(was: Makefile, is: Makefile): Array<{ target: string; switch: string; line: string }> {
+  const out: Array<{ target: string; switch: string; line: string }> = [];
+  const switches = (mk: Makefile, recipe: string[]) => recipeOf(mk, { prereqs: [], recipe }).split("\n").flatMap(switchesOf);
+  const raw = (recipe: string[]) => recipe.flatMap(switchesOf);
+  for (const [target, rule] of was.rules) {
+    const next = is.rules.get(target);
+    if (!next) continue;
+    const direct = missing(raw(rule.recipe), raw(next.recipe));
+    for (const s of missing(switches(was, rule.recipe), switches(is, next.recipe))) {
+      const i = direct.indexOf(s);
+      if (i >= 0) {
+        direct.splice(i, 1);
+        continue;
+      }
+      const line = rule.recipe.find((l) => recipeOf(was, { prereqs: [], recipe: [l] }).split("\n").flatMap(switchesOf).includes(s)) ?? `${target}:`;
+      out.push({ target, switch: s, line });
     }
   }
   return out;
