@@ -12,6 +12,8 @@ describe("statementsOf", () => {
     ["an object literal after the matcher", ["+    expect(make()).toEqual({", "+      id: 1,", "+    });"], ["    expect(make()).toEqual({id: 1});"]],
     ["black's parenthesized assert", ["+    assert (", "+        compute_total(order)", "+        == 1234", "+    )"], ["    assert (compute_total(order) == 1234)"]],
     ["black's wrapped unittest call", ["+        self.assertEqual(", "+            compute_total(order),", "+            1234,", "+        )"], ["        self.assertEqual(compute_total(order), 1234)"]],
+    ["a matcher carried on the next line", ["+    expect(screen.getByRole(\"status\"))", "+      .toHaveTextContent(\"3 items\");"], ['    expect(screen.getByRole("status")).toHaveTextContent("3 items");']],
+    ["a wrapped chain carried on", ["+    expect(", "+      total(order),", "+    )", "+      .toBe(3);"], ["    expect(total(order)).toBe(3);"]],
   ])("joins %s", (_name, lines, want) => {
     expect(texts(lines)).toEqual(want);
   });
@@ -21,6 +23,8 @@ describe("statementsOf", () => {
     ["a Go if", ["+\tif got != want {", '+\t\tt.Fatal("wrong")', "+\t}"]],
     ["an assertion cut by a blank line", ["+    expect(", "+", "+    ).toBe(3);"]],
     ["an assertion the hunk ends inside", ["+    expect(", "+      total(order),"]],
+    ["an assertion ended by its semicolon, before a line starting with a dot", ["+    expect(a).toBe(1);", "+    .5 + x;"]],
+    ["an assertion whose carried-on chain is cut by the hunk's end", ["+    expect(x)", "+      .toEqual("]],
     ["a commented-out assertion", ["+    // expect(", "+    //   total(order),", "+    // ).toBe(3);"]],
   ])("keeps the lines of %s apart", (_name, lines) => {
     expect(texts(lines)).toEqual(lines.map((l) => l.slice(1)));

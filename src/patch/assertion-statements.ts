@@ -50,7 +50,7 @@ function glue(statement: string, next: string): string {
  * The statements of one side of a hunk (its context and its `kind` lines), in order. An assertion whose line
  * leaves a `(` or `[` open (prettier's `expect(\n  total(order),\n).toBe(1234);`, black's `assert (\n    f(x)\n
  * == 3\n)` and `self.assertEqual(\n    a,\n    3,\n)`) is joined up to where its brackets close, so what it
- * asserts on is read with what it asserts. Any other line is a statement of its own, as is an assertion whose
+ * asserts on is read with what it asserts, as is a chain carried on below it (`expect(x)\n  .toBe(3);`). Any other line is a statement of its own, as is an assertion whose
  * brackets do not close before a blank line or the hunk's end (the rest of it is not in the patch).
  */
 export function statementsOf(h: Hunk, kind: "-" | "+"): Statement[] {
@@ -72,18 +72,22 @@ export function statementsOf(h: Hunk, kind: "-" | "+"): Statement[] {
   return out;
 }
 
-/** The index of the line that closes the assertion wrapped from line `i`, or undefined when it is not one. */
+/** The index of the line that ends the assertion wrapped from line `i`, or undefined when it is not one. */
 function wrappedEnd(lines: string[], i: number): number | undefined {
   const head = lines[i]!;
   if (isComment(head) || !ASSERTION.test(head)) return undefined;
   let open = openAfter(head, []);
   // A block left open alone (`expect(() => {` leaves `(` too; `if got != want {` does not) is not a wrap.
-  if (!open?.some((c) => c !== "{")) return undefined;
+  if (!open || (open.length > 0 && !open.some((c) => c !== "{"))) return undefined;
+  let end = i;
   for (let j = i + 1; j < lines.length && j < i + MAX_LINES; j++) {
-    if (!lines[j]!.trim()) return undefined;
-    open = openAfter(lines[j]!, open);
-    if (!open) return undefined;
-    if (open.length === 0) return j;
+    const line = lines[j]!;
+    if (!line.trim()) break;
+    // With its brackets closed, it goes on only on a line that carries on its chain: `expect(x)\n  .toBe(3);`.
+    if (open.length === 0 && (!line.trim().startsWith(".") || /;\s*$/.test(lines[end]!))) break;
+    open = openAfter(line, open);
+    if (!open) break;
+    if (open.length === 0) end = j;
   }
-  return undefined;
+  return end > i ? end : undefined;
 }

@@ -94,6 +94,8 @@ describe("findRelaxedAssertions", () => {
     ["prettier's toBe → toBeGreaterThan under a wrapped subject", ["     expect(", "       computeTotal(order, { currency: \"EUR\" }),", "-    ).toBe(1234);", "+    ).toBeGreaterThan(0);"]],
     ["black's == 3 → > 0 inside assert (...)", ["     assert (", "         compute_total(order)", "-        == 1234", "+        > 0", "     )"]],
     ["unittest's assertEqual → assertGreater, wrapped", ["-        self.assertEqual(", "+        self.assertGreater(", "             compute_total(order),", "-            1234,", "+            0,", "         )"]],
+    ["black's assert (...) with a message", ["     assert (", "-        compute_total(order) == 1234", "+        compute_total(order) > 0", '     ), "total"']],
+    ["a matcher carried on the next line", ["     expect(computeTotal(order))", "-      .toBe(1234);", "+      .toBeGreaterThan(0);"]],
   ])("flags %s", (_name, lines) => {
     expect(findRelaxedAssertions([hunk(lines)])).toHaveLength(1);
   });
