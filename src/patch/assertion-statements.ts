@@ -50,23 +50,26 @@ function glue(statement: string, next: string): string {
  * The statements of one side of a hunk (its context and its `kind` lines), in order. An assertion whose line
  * leaves a `(` or `[` open (prettier's `expect(\n  total(order),\n).toBe(1234);`, black's `assert (\n    f(x)\n
  * == 3\n)` and `self.assertEqual(\n    a,\n    3,\n)`) is joined up to where its brackets close, so what it
- * asserts on is read with what it asserts, as is a chain carried on below it (`expect(x)\n  .toBe(3);`). Any other line is a statement of its own, as is an assertion whose
- * brackets do not close before a blank line or the hunk's end (the rest of it is not in the patch).
+ * asserts on is read with what it asserts, as is a chain carried on below it (`expect(x)\n  .toBe(3);`). Any
+ * other line is a statement of its own, as is an assertion whose brackets do not close before a blank line or
+ * the hunk's end (the rest of it is not in the patch).
  */
 export function statementsOf(h: Hunk, kind: "-" | "+"): Statement[] {
   const lines = h.lines
     .filter((l) => l.kind === kind || l.kind === " ")
     .map((l) => ({ text: l.text.length > MAX_LINE ? l.text.slice(0, MAX_LINE) : l.text, changed: l.kind !== " " }));
+  const texts = lines.map((l) => l.text);
   const out: Statement[] = [];
   for (let i = 0; i < lines.length; i++) {
     const first = lines[i]!;
-    const end = wrappedEnd(lines.map((l) => l.text), i);
+    const end = wrappedEnd(texts, i);
     if (end === undefined) {
       out.push(first);
       continue;
     }
     const part = lines.slice(i, end + 1);
-    out.push({ text: part.slice(1).reduce((s, l) => glue(s, l.text.trim()), first.text.trimEnd()), changed: part.some((l) => l.changed) });
+    const text = part.slice(1).reduce((s, l) => glue(s, l.text.trim()), first.text.trimEnd());
+    out.push({ text: text.length > MAX_LINE ? text.slice(0, MAX_LINE) : text, changed: part.some((l) => l.changed) });
     i = end;
   }
   return out;
