@@ -27,11 +27,11 @@ import { scriptMoves } from "./script-moves.js";
 import { submodulePaths } from "./submodule-paths.js";
 import { findSecretEnvReads } from "./secret-env-reads.js";
 import { findTestEntryScripts, isShellScript, type EntryScripts } from "./test-entry-scripts.js";
-import { GUARD_READ_MAX_BYTES } from "./text-before-patch.js";
+import { GUARD_READ_MAX_BYTES, textBothSides } from "./text-before-patch.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
 import { vitestReader } from "./vitest-reads.js";
-import { findWorkflowTestsOff, WORKFLOW_FILE } from "./workflow-tests-off.js";
+import { ACTION_FILE, findWorkflowTestsOff, localFilesUsed, WORKFLOW_FILE } from "./workflow-tests-off.js";
 
 export type InternalPlan =
   | (Extract<PlanResult, { ok: true }> & { root: string; originals: Map<string, Original>; notes: string[] })
@@ -386,13 +386,29 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
   }
 
-  // A workflow edit (allowed by workflow_edits) that stops CI running the tests: the workflows the patch touches, as
-  // GitHub reads them before and after it, together, so that a test job moved to another workflow is still found.
-  const workflows = [...vfs.keys()].filter((p) => WORKFLOW_FILE.test(p));
-  if (workflows.length) {
-    const side = (read: (p: string) => string | null) => new Map(workflows.map((p) => [p, read(p)]));
-    const before = side((p) => originals.get(p)?.data?.toString("utf8") ?? null);
-    const after = side((p) => vfs.get(p)!.content);
+  // A workflow edit (allowed by workflow_edits) that stops CI running the tests: every workflow, as GitHub reads them
+  // before and after the patch, together, so that a test job moved to another workflow is still found; with the
+  // local actions and reusable workflows they use, touched or not, since an edit to one changes what its callers
+  // run (which the patch may leave as they were), and a caller's edit what it runs of one.
+  if ([...vfs.keys()].some((p) => WORKFLOW_FILE.test(p) || ACTION_FILE.test(p))) {
+    const before = new Map<string, string | null>();
+    const after = new Map<string, string | null>();
+    const workflows = [...new Set([...(await repoFiles()), ...vfs.keys()].filter((p) => WORKFLOW_FILE.test(p)))];
+    for (const p of workflows) {
+      const read = await textBothSides(root, p, originals, vfs);
+      if (!read.ok) return unreadable(read.refusal, p);
+      before.set(p, read.before);
+      after.set(p, read.after);
+    }
+    for (const w of workflows) {
+      for (const p of [...localFilesUsed(before.get(w)!), ...localFilesUsed(after.get(w)!)]) {
+        if (before.has(p)) continue;
+        const read = await textBothSides(root, p, originals, vfs);
+        if (!read.ok) return unreadable(read.refusal, w);
+        before.set(p, read.before);
+        after.set(p, read.after);
+      }
+    }
     const refused = allowedOrRefused(findWorkflowTestsOff(before, after, (p) => patches.filter((fp) => fp.path === p || fp.oldPath === p).flatMap((fp) => fp.hunks)));
     if (refused) return refuse(refused);
   }

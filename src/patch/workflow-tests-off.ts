@@ -13,6 +13,8 @@ import type { AllowKey, Hunk } from "./types.js";
 
 /** The files GitHub runs as workflows: YAML directly in .github/workflows/ (not in a folder below, not `ci.yml.off`). */
 export const WORKFLOW_FILE = /^\.github\/workflows\/[^/]+\.ya?ml$/;
+/** A local action's file, whose edit changes what the workflows using it run (see localFilesUsed). */
+export const ACTION_FILE = /(^|\/)action\.ya?ml$/;
 
 /**
  * Build phases that run the test phase first, as CI often writes its test step (`mvn -B verify`, `./gradlew build`).
@@ -39,6 +41,10 @@ interface Job {
   key: string;
   if?: string;
   steps: Step[];
+  /** The local actions and reusable workflow whose steps it runs (see localUse). */
+  uses: string[];
+  /** A local action or workflow it uses does not parse: GitHub fails the job, which is not a green run. */
+  broken?: boolean;
 }
 
 const runnersOf = (text: string) => [...programsOf(text)].filter((p) => TEST_RUNNER.test(p) || RUNS_TESTS_TOO.test(p));
@@ -54,29 +60,120 @@ interface Workflow {
   on?: Obj;
 }
 
-/** A workflow's triggers and jobs, with their `run:` steps and the test runners each runs; undefined when it does not parse. */
-function readWorkflow(file: string, text: string | null): Workflow | undefined {
-  if (text === null) return { jobs: [] };
-  let doc: unknown;
+/** A step's condition under its caller's (the step using a local action, or the calling workflow's job). */
+const both = (outer: string | undefined, inner: string | undefined) => (outer === undefined ? inner : inner === undefined ? outer : `(${outer}) && (${inner})`);
+
+/** The `run:` steps of a list, with the test runners each runs; `cwdOf` gives the working directory of one that sets none. */
+function runSteps(list: unknown, cwdOf: () => string | undefined, outerIf?: string): Step[] {
+  return (Array.isArray(list) ? list : []).filter(isObj).flatMap((s): Step[] => {
+    const run = workflowText(s.run);
+    if (run === undefined) return [];
+    const live = liveShellText(run);
+    const cond = both(outerIf, condition(s.if));
+    const cwd = path.posix.normalize(workflowText(s["working-directory"]) ?? cwdOf() ?? ".").replace(/^\.\/?$|\/$/g, "");
+    return [{ name: displayName(s) ?? "(unnamed)", run: live, runners: runnersOf(live), cwd, ...(cond !== undefined ? { if: cond } : {}) }];
+  });
+}
+
+/**
+ * The repository path a `uses:` names, when it is local (`./.github/actions/test`, `./.github/workflows/tests.yml`):
+ * undefined for a remote action or workflow (`owner/repo@ref`, `docker://…`), whose steps are not in the
+ * repository and which the patch cannot edit, so they are out of scope; and for one that leaves the checkout.
+ */
+function localUse(v: unknown): string | undefined {
+  const uses = workflowText(v)?.trim();
+  if (!uses?.startsWith("./") || uses.includes("${{")) return undefined;
+  const p = path.posix.normalize(uses).replace(/\/$/, "");
+  return p === ".." || p.startsWith("../") ? undefined : p === "." ? "" : p;
+}
+
+/** The files GitHub reads for a local action in `dir`: the first of these there. */
+const actionFiles = (dir: string) => ["action.yml", "action.yaml"].map((f) => (dir ? `${dir}/${f}` : f));
+
+/**
+ * The repository files a workflow's jobs run the steps of: the action files of the local actions its steps use,
+ * and the local reusable workflows its jobs call. The guard reads them before and after the patch, touched or not
+ * (see findWorkflowTestsOff).
+ */
+export function localFilesUsed(text: string | null): string[] {
+  const doc = parseQuietly(text);
+  if (!isObj(doc) || !isObj(doc.jobs)) return [];
+  return Object.values(doc.jobs).filter(isObj).flatMap((job) => {
+    const called = localUse(job.uses);
+    if (called !== undefined) return WORKFLOW_FILE.test(called) ? [called] : [];
+    return (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s) => {
+      const dir = localUse(s.uses);
+      return dir === undefined ? [] : actionFiles(dir);
+    });
+  });
+}
+
+/** A YAML document; undefined for no text, or text that does not parse (an empty one is null). */
+function parseQuietly(text: string | null): unknown {
+  if (text === null) return undefined;
   try {
-    doc = parseYaml(text);
+    return parseYaml(text);
   } catch {
     return undefined;
   }
+}
+
+/** What a job's local action or reusable workflow runs: its steps, or undefined when it does not parse. */
+type Expand = { steps: Step[]; file: string } | { steps?: undefined; file: string };
+
+/**
+ * The `run:` steps of the local composite action in `dir`, from `files` (null: absent, not there: not read). A
+ * JavaScript or Docker action runs no step the guard can read, nor does one with no action file (a Dockerfile
+ * may be there in its place): taken as running no tests, not as failing.
+ */
+function actionSteps(dir: string, files: Map<string, string | null>, outerIf: string | undefined): Expand | undefined {
+  const names = actionFiles(dir);
+  if (!names.some((f) => files.has(f))) return undefined;
+  const file = names.find((f) => typeof files.get(f) === "string") ?? names[0]!;
+  const text = files.get(file) ?? null;
+  const doc = parseQuietly(text);
+  if (text !== null && doc === undefined) return { file };
+  // A composite action's steps get none of the job's `defaults.run`.
+  const steps = isObj(doc) && isObj(doc.runs) && doc.runs.using === "composite" ? runSteps(doc.runs.steps, () => undefined, outerIf) : [];
+  return { steps, file };
+}
+
+/** The `run:` steps of every job of the local reusable workflow `file` (one level: what it calls is not followed). */
+function calledSteps(file: string, files: Map<string, string | null>): Expand | undefined {
+  if (!WORKFLOW_FILE.test(file) || !files.has(file)) return undefined;
+  const called = readWorkflow(file, files.get(file) ?? null);
+  if (!called) return { file };
+  return { steps: called.jobs.flatMap((j) => j.steps.map((s) => ({ ...s, ...(both(j.if, s.if) !== undefined ? { if: both(j.if, s.if)! } : {}) }))), file };
+}
+
+/**
+ * A workflow's triggers and jobs, with their `run:` steps and the test runners each runs; undefined when it does
+ * not parse. Given `files` (the local actions and reusable workflows it uses, see localFilesUsed), a job's steps
+ * include those of the local composite actions its steps use, in their place, and a job calling a local
+ * reusable workflow runs the steps of that workflow's jobs: one level deep, so no cycle can be followed.
+ */
+function readWorkflow(file: string, text: string | null, files?: Map<string, string | null>): Workflow | undefined {
+  if (text === null) return { jobs: [] };
+  const doc = parseQuietly(text);
+  if (doc === undefined) return undefined;
   const on = isObj(doc) ? triggersOf(doc.on) : undefined;
   if (!isObj(doc) || !isObj(doc.jobs)) return { jobs: [], ...(on ? { on } : {}) };
   const jobs = Object.entries(doc.jobs).flatMap(([key, job]): Job[] => {
     if (!isObj(job)) return [];
-    const steps = (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s): Step[] => {
-      const run = workflowText(s.run);
-      if (run === undefined) return [];
-      const live = liveShellText(run);
-      const cond = condition(s.if);
-      const cwd = path.posix.normalize(workflowText(s["working-directory"]) ?? jobRunDefault(doc, job, "working-directory") ?? ".").replace(/^\.\/?$|\/$/g, "");
-      return [{ name: displayName(s) ?? "(unnamed)", run: live, runners: runnersOf(live), cwd, ...(cond !== undefined ? { if: cond } : {}) }];
-    });
     const cond = condition(job.if);
-    return [{ file, key, steps, ...(cond !== undefined ? { if: cond } : {}) }];
+    const used: Expand[] = [];
+    const use = (e: Expand | undefined) => (e && used.push(e), e?.steps ?? []);
+    const called = localUse(job.uses);
+    const steps =
+      called !== undefined && files
+        ? use(calledSteps(called, files))
+        : (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s) => {
+            const dir = localUse(s.uses);
+            if (dir !== undefined && files) return use(actionSteps(dir, files, condition(s.if)));
+            return runSteps([s], () => jobRunDefault(doc, job, "working-directory"));
+          });
+    const broken = used.some((e) => !e.steps);
+    return [{ file, key, steps, uses: [...new Set(used.map((e) => e.file))], ...(cond !== undefined ? { if: cond } : {}), ...(broken ? { broken } : {}) }];
   });
   return { jobs, ...(on ? { on } : {}) };
 }
@@ -91,8 +188,11 @@ const narrowerIf = (before: string | undefined, after: string | undefined) => af
  * (see fewerRuns). Read as GitHub reads the workflows, before and after the patch, so that a step renamed, a setup
  * step added, or a test command split into two steps passes. A job's tests may also go to the jobs the patch adds
  * (a job renamed, split, moved to another workflow). Removing a matrix entry is not counted, as removing a tox
- * environment is not: dropping a Python version is a change of what the project supports. `before` and `after`
- * are the workflow files the patch touches, by path (null: absent).
+ * environment is not: dropping a Python version is a change of what the project supports. A job's steps include
+ * those of the local composite actions and reusable workflows it uses (see readWorkflow), so that a test step
+ * moved into one and neutered there, edited there, or no longer used is found; its reasons name the caller's
+ * workflow and job and the file it uses. `before` and `after` are the workflows and the files they use (see
+ * localFilesUsed), by path (null: absent).
  */
 export function findWorkflowTestsOff(before: Map<string, string | null>, after: Map<string, string | null>, hunksOf: (file: string) => Hunk[]): Finding[] {
   const findings: Finding[] = [];
@@ -101,7 +201,7 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
     const hunk = hunks.find((h) => h.lines.some((l) => l.kind !== " " && l.text.includes(needle))) ?? hunks[0];
     findings.push({ rule, file, reason, ...(hunk ? { hunk: hunk.header } : {}) });
   };
-  const read = (side: Map<string, string | null>) => new Map([...side].filter(([f]) => WORKFLOW_FILE.test(f)).map(([f, t]) => [f, readWorkflow(f, t)]));
+  const read = (side: Map<string, string | null>) => new Map([...side].filter(([f]) => WORKFLOW_FILE.test(f)).map(([f, t]) => [f, readWorkflow(f, t, side)]));
   const then = read(before);
   const now = read(after);
   // A workflow the patch leaves unparseable runs nothing, and GitHub fails its run for that: not a green one.
@@ -110,22 +210,30 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
   const is = [...now.values()].flatMap((w) => w?.jobs ?? []);
   const id = (j: Job) => `${j.file}\0${j.key}`;
   const old = new Set(was.map(id));
-  const added = is.filter((j) => !old.has(id(j)));
-  for (const job of was) {
+  // A workflow GitHub starts only when another calls it runs its jobs as its callers' (counted there): a job added
+  // to one nothing calls takes over no tests.
+  const calledOnly = (file: string) => Object.keys(now.get(file)?.on ?? {}).join() === "workflow_call";
+  const added = is.filter((j) => !old.has(id(j)) && !calledOnly(j.file));
+  // A reusable workflow's own jobs are compared too: its callers first, whose reasons say where it runs.
+  const callersFirst = [...was.filter((j) => j.uses.length), ...was.filter((j) => !j.uses.length)];
+  for (const job of callersFirst) {
     const tests = job.steps.filter((s) => s.runners.length > 0);
-    if (tests.length === 0 || broken.has(job.file)) continue;
-    const where = `the job ${quote(job.key)} in ${job.file}`;
     const same = is.find((j) => id(j) === id(job));
+    if (tests.length === 0 || broken.has(job.file) || same?.broken) continue;
+    const uses = [...new Set([...job.uses, ...(same?.uses ?? [])])];
+    const where = `the job ${quote(job.key)} in ${job.file}${uses.length ? ` (with the steps of ${uses.join(", ")})` : ""}`;
+    // Reported at the file the patch edits: the caller's, or the action's when the caller is left as it was.
+    const at = [job.file, ...uses].find((f) => hunksOf(f).length) ?? job.file;
     const next = same ? [same, ...added] : added;
     if (same && narrowerIf(job.if, same.if)) {
-      add(job.file, `the patch puts the condition ${quote(same.if!)} on ${where}, whose step ${quote(tests[0]!.name)} runs ${tests[0]!.runners.join(", ")}: it no longer runs whenever it did`, "if");
+      add(at, `the patch puts the condition ${quote(same.if!)} on ${where}, whose step ${quote(tests[0]!.name)} runs ${tests[0]!.runners.join(", ")}: it no longer runs whenever it did`, "if");
       continue;
     }
     const steps = next.flatMap((j) => j.steps);
     const guarded = tests.map((s) => [s, steps.find((n) => n.runners.some((r) => s.runners.includes(r)) && narrowerIf(s.if, n.if))] as const).find(([, n]) => n);
     if (guarded) {
       const [s, n] = guarded;
-      add(job.file, `the patch puts the condition ${quote(n!.if!)} on the step ${quote(n!.name)} of ${where}, which runs ${s.runners.join(", ")}: it no longer runs whenever it did`, "if");
+      add(at, `the patch puts the condition ${quote(n!.if!)} on the step ${quote(n!.name)} of ${where}, which runs ${s.runners.join(", ")}: it no longer runs whenever it did`, "if");
       continue;
     }
     // `pytest` started in a folder below the one it ran in runs only the tests there.
@@ -135,7 +243,7 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
     });
     if (below) {
       const moved = steps.find((n) => n.runners.some((r) => below.runners.includes(r)))!;
-      add(job.file, `the patch runs the step ${quote(moved.name)} of ${where} in ${quote(moved.cwd)} instead of ${quote(below.cwd || ".")}, so ${below.runners.join(", ")} runs only the tests below it`, "working-directory");
+      add(at, `the patch runs the step ${quote(moved.name)} of ${where} in ${quote(moved.cwd)} instead of ${quote(below.cwd || ".")}, so ${below.runners.join(", ")} runs only the tests below it`, "working-directory");
       continue;
     }
     const text = (ss: Step[]) => ss.map((s) => s.run).join("\n");
@@ -143,7 +251,7 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
     const gone = [...new Set(tests.flatMap((s) => s.runners))].filter((r) => !have.has(r));
     const first = tests.find((s) => s.runners.some((r) => gone.includes(r))) ?? tests[0]!;
     const owner = same ? `the step ${quote(first.name)} of ${where}` : `${where}, which the patch removes (its step ${quote(first.name)})`;
-    const found = (rule: AllowKey, reason: string, needle?: string) => add(job.file, reason, needle ?? job.key, rule);
+    const found = (rule: AllowKey, reason: string, needle?: string) => add(at, reason, needle ?? job.key, rule);
     checkTestCommand({ owner, body: `the test steps of ${where}`, before: text(job.steps), after: text(steps), gone, needle: first.run.split("\n")[0] ?? job.key }, found);
   }
   // The events a workflow running tests starts on, and their filters: fewer, and its tests run less often.

@@ -101,3 +101,48 @@ describe("with workflow edits allowed, fixes of the workflow that keep the tests
     ["a lint step's command changed", edit(WF(JOB(SETUP + TEST_STEP) + LINT.replace("ruff check .", "ruff check src tests")))],
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
+
+/** A local composite action, as `uses: ./.github/actions/run-tests` runs it (steps are given at the workflow's indent). */
+const ACTION_DIR = ".github/actions/run-tests";
+const ACTION = `${ACTION_DIR}/action.yml`;
+const COMPOSITE = (steps: string) =>
+  `name: run tests\ninputs:\n  python-version:\n    default: "3.11"\nruns:\n  using: composite\n  steps:\n${steps.replace(/^ {4}/gm, "").replace(/^(\s*)run:/gm, "$1shell: bash\n$1run:")}`;
+const ACTION_TEST = "      - name: Run tests\n        run: pytest\n";
+const ACTION_SETUP = "      - name: Install\n        run: pip install -e .[test]\n";
+const USES_ACTION = `      - uses: ./${ACTION_DIR}\n        with:\n          python-version: "3.11"\n`;
+/** A reusable workflow a job calls with `uses: ./.github/workflows/tests.yml`. */
+const CALLED = ".github/workflows/tests.yml";
+const REUSABLE = (steps: string) => `name: tests\non: workflow_call\njobs:\n  pytest:\n    runs-on: ubuntu-latest\n    steps:\n${steps}`;
+const CALLS = `  test:\n    uses: ./${CALLED}\n`;
+const VIA_ACTION = { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST) };
+const VIA_CALL = { [CI]: WF(CALLS + LINT), [CALLED]: REUSABLE(SETUP + TEST_STEP) };
+const NAMES_ACTION = [/\.github\/workflows\/ci\.yml/, /job "test"/, /\.github\/actions\/run-tests\/action\.yml/];
+const NAMES_CALLED = [/\.github\/workflows\/ci\.yml/, /job "test"/, /\.github\/workflows\/tests\.yml/];
+
+describe("the tests a job runs through a local composite action or reusable workflow are compared too", () => {
+  test.each<[string, Case, string, RegExp[]]>([
+    ["the test step moved into a local action that echoes", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE("      - run: echo ok\n") } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the test job moved into a reusable workflow that echoes", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(CALLS + LINT), [CALLED]: REUSABLE(SETUP + "      - run: echo ok\n") } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
+    ["the local action's test step replaced by echo ok, its caller unchanged", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST.replace("run: pytest", "run: echo ok")) } }, "skip_tests", [...NAMES_ACTION, /step "Run tests"/, /drops pytest/]],
+    ["the local action's test step run only on a schedule", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST.replace("        run:", "        if: github.event_name == 'schedule'\n        run:")) } }, "skip_tests", [...NAMES_ACTION, /condition "github.event_name == 'schedule'"/, /step "Run tests"/]],
+    ["the local action's test command narrowed to a folder", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST.replace("run: pytest", "run: pytest tests/unit")) } }, "skip_tests", [...NAMES_ACTION, /narrows pytest/]],
+    ["the called workflow's test step replaced by echo ok, its caller unchanged", { before: VIA_CALL, after: { [CALLED]: REUSABLE(SETUP + TEST_STEP.replace("run: pytest", "run: echo ok")) } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
+    ["the step using the local action removed, the action unchanged", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the step using the local action run only by hand", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP + USES_ACTION.replace("        with:", "        if: github.event_name == 'workflow_dispatch'\n        with:")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /condition "github.event_name == 'workflow_dispatch'"/]],
+    ["the called workflow's test job run only on a schedule, its caller unchanged", { before: VIA_CALL, after: { [CALLED]: REUSABLE(SETUP + TEST_STEP).replace("    runs-on:", "    if: github.event_name == 'schedule'\n    runs-on:") } }, "skip_tests", [...NAMES_CALLED, /condition/]],
+    ["the job calling the reusable workflow removed", { before: VIA_CALL, after: { [CI]: WF(LINT) } }, "skip_tests", [...NAMES_CALLED, /removes/]],
+    ["the test job moved into a reusable workflow that nothing calls", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(LINT), [CALLED]: REUSABLE(SETUP + TEST_STEP) } }, "skip_tests", [/ci\.yml/, /job "test"/, /removes/]],
+    ["the local action the tests ran in deleted, its caller unchanged (a Dockerfile may be there instead)", { before: VIA_ACTION, after: { [ACTION]: null } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the push trigger of a workflow whose job calls the tests removed", { before: VIA_CALL, after: { [CI]: WF(CALLS + LINT, "[pull_request]") } }, "skip_tests", [/removes the trigger push/, /ci\.yml/, /job "test"/]],
+  ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
+
+  test.each<[string, Case]>([
+    ["the local action's setup step changed", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP.replace("[test]", "[test,yaml]") + ACTION_TEST) } }],
+    ["the test step moved into a local action that runs the same command", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE(ACTION_TEST) } }],
+    ["the test job moved into a reusable workflow that runs the same steps", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(CALLS + LINT), [CALLED]: REUSABLE(SETUP + TEST_STEP) } }],
+    ["the local action's python-version input bumped by its caller", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP + USES_ACTION.replace('"3.11"', '"3.12"')) + LINT) } }],
+    ["the local action's python-version default bumped", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST).replace('"3.11"', '"3.12"') } }],
+    ["the local action left unparseable (GitHub fails the job, it passes no tests)", { before: VIA_ACTION, after: { [ACTION]: `${COMPOSITE(ACTION_SETUP + ACTION_TEST)}  bad: [\n` } }],
+    ["a remote action's version bumped beside a local action", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP.replace("checkout@v4", "checkout@v5") + USES_ACTION) + LINT) } }],
+  ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
+});
