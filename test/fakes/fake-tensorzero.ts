@@ -47,6 +47,7 @@ export interface FakeTensorZeroOptions {
   storeDelayMs?: number;
   /** How long /feedback looks for a missing target before answering 400 (real gateway: max(6 s − age, 1 s)). */
   lookupWindowMs?: number;
+  /** The gateway's time: UUIDv7 stamps, the future-episode check, and when a stored inference becomes visible. */
   now?: () => number;
 }
 
@@ -258,7 +259,11 @@ export class FakeTensorZero {
     return { feedback_id: feedbackId };
   }
 
-  /** Polls for the target like the real gateway, then answers 400 "... does not exist". */
+  /**
+   * Polls for the target like the real gateway, then answers 400 "... does not exist". The window is real
+   * time (the server really holds the call); visibility is on `now`, so a test on a fake clock gives
+   * `lookupWindowMs: 0` and decides what is stored by moving its clock.
+   */
   async #lookup(target: { inferenceId: string } | { episodeId: string }): Promise<StoredInference | undefined> {
     const deadline = Date.now() + this.#opts.lookupWindowMs;
     for (;;) {

@@ -17,6 +17,7 @@ import { TensorZeroModel } from "./tensorzero-model.js";
 import { rejection } from "../../../test/helpers/rejection.js";
 import { acrossHeadCut, HEAD_CUT_KINDS, leakedPieces, SECRETS_CORPUS } from "../../../test/helpers/planted-secrets.js";
 import { useFakeGateway } from "../../../test/helpers/fake-gateway-suite.js";
+import { FakeClock } from "../../../test/fakes/fake-clock.js";
 
 /** Contract: the real client and ModelPort adapter against the fake gateway loading the shipped config. */
 const gw = useFakeGateway({ random: () => 1 });
@@ -262,19 +263,26 @@ describe("TensorZero client contract (fake gateway, shipped config)", () => {
   });
 
   test("feedback waits out the gateway's 'does not exist yet' window, boundedly", async () => {
-    // Stored 1 s after it is answered: the first feedback comes well before that even on a loaded CI machine
-    // (150 ms did not leave that room), and 4 lookups of 20 ms with 3 waits of 400 ms outlast it on any machine.
-    const slowStore = await FakeTensorZero.start({ storeDelayMs: 1_000, lookupWindowMs: 20 });
+    // Time moves only when the client waits: the inference becomes visible 1 s after it was made on the
+    // fake clock, so how long the machine takes between the calls cannot decide the outcome.
+    const clock = new FakeClock(Date.now());
+    const slowStore = await FakeTensorZero.start({ storeDelayMs: 1_000, lookupWindowMs: 0, now: () => clock.now() });
     try {
-      const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-      const m = new TensorZeroModel(client({ baseUrl: slowStore.url, feedbackMissingDelayMs: 400, feedbackMissingRetries: 3, sleep: realSleep }));
-      const res = await m.proposePatch(sampleFailureContext(), opts());
+      const waits: number[] = [];
+      const sleep = async (ms: number) => {
+        waits.push(ms);
+        await clock.advance(ms);
+      };
+      const m = new TensorZeroModel(client({ baseUrl: slowStore.url, feedbackMissingDelayMs: 400, feedbackMissingRetries: 3, sleep, now: () => clock.now() }));
+      const o = { ...opts(), episodeId: episodeIdForJob({ id: "job-store-delay", createdAt: new Date(clock.now()).toISOString() }, clock.now()) };
+      const res = await m.proposePatch(sampleFailureContext(), o);
       await m.feedback({ metric: METRICS.validationPassed, inferenceId: res.inferenceId, value: true });
       expect(slowStore.feedback).toHaveLength(1);
-      const tries = slowStore.requests.filter((r) => r.path === "/feedback").length;
-      expect(tries).toBeGreaterThan(1);
+      // Missing at 0 ms and at 400 ms, found at 1,200 ms: the waits double.
+      expect(slowStore.requests.filter((r) => r.path === "/feedback").map((r) => r.status)).toEqual([400, 400, 200]);
+      expect(waits).toEqual([400, 800]);
       // A target that never appears: bounded, and retryable so the job's feedback stays pending, never lost.
-      const ghost = newUuidV7(Date.now());
+      const ghost = newUuidV7(clock.now());
       const before = slowStore.requests.length;
       const err = await rejection(m.feedback({ metric: METRICS.validationPassed, inferenceId: ghost, value: true }));
       expect(err).toMatchObject({ code: "feedback_target_missing", retryable: true });
