@@ -262,9 +262,12 @@ export async function validateWorkspace(opts: {
   plan: CommandPlan;
   settings: ValidationSettings;
   apply: () => Promise<{ files: string[] }>;
+  /** The clock the budget and `durationMs` are measured on (default: monotonic); a test steps it. */
+  now?: () => number;
 }): Promise<ValidationReport> {
   const { workspaceDir, plan, settings: s } = opts;
-  const started = performance.now();
+  const now = opts.now ?? (() => performance.now());
+  const started = now();
   const runs: CommandResult[] = [];
   const report: ValidationReport = {
     verdict: "failed",
@@ -295,7 +298,7 @@ export async function validateWorkspace(opts: {
     const run = async (phase: Phase, cmds: PlannedCommand[], commandTimeoutMs: number, network: boolean): Promise<boolean> => {
       for (const c of cmds) {
         // The budget bounds the whole validation: a command gets what is left of it, at most its own limit.
-        const left = s.budgetMs === undefined ? Infinity : s.budgetMs - (performance.now() - started);
+        const left = s.budgetMs === undefined ? Infinity : s.budgetMs - (now() - started);
         const timeoutMs = Math.max(1, Math.floor(Math.min(commandTimeoutMs, left)));
         if (s.sandbox.kind === "bwrap") await emptyScratch(scratch);
         const sandbox: SandboxSpec =
@@ -341,7 +344,7 @@ export async function validateWorkspace(opts: {
       report.verdict = "setup_failed";
       return report;
     }
-    const elapsed = performance.now() - started;
+    const elapsed = now() - started;
     if (!s.reproduceFirst) report.evidence.note = "reproduce-first is off";
     else if (s.budgetMs !== undefined && elapsed + 2 * s.validateTimeoutMs > s.budgetMs) {
       report.evidence.note = `reproduce-first skipped: ${Math.round(elapsed)} ms used of a ${s.budgetMs} ms budget`;
@@ -379,7 +382,7 @@ export async function validateWorkspace(opts: {
     }
     return report;
   } finally {
-    report.durationMs = Math.round(performance.now() - started);
+    report.durationMs = Math.round(now() - started);
     await removeTree(root).catch(() => undefined);
   }
 }
