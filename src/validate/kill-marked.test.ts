@@ -79,22 +79,29 @@ describe("killMarked", () => {
   // meanwhile. A process limited to 48 descriptors, among 150+ processes, must still find it.
   test("finds a marked process on a host with more processes than free file descriptors", async () => {
     const dir = await mkdtemp(join(tmpdir(), "t0-kill-marked-"));
-    const crowd = spawn("/bin/bash", ["-c", "for i in $(seq 150); do sleep 30 & done; wait"], { detached: true, stdio: "ignore" });
+    // "ready" once all 150 are forked: a fixed wait let a slow machine sweep before the crowd was there.
+    const crowd = spawn("/bin/bash", ["-c", "for i in $(seq 150); do sleep 30 >/dev/null & done; echo ready; wait"], { detached: true, stdio: ["ignore", "pipe", "ignore"] });
+    const crowdReady = new Promise<void>((resolve, reject) => {
+      crowd.stdout.on("data", (d: Buffer) => d.toString().includes("ready") && resolve());
+      crowd.on("exit", () => reject(new Error("the crowd of processes exited before it was ready")));
+    });
     try {
       const script = join(dir, "sweep.mts");
       await writeFile(
         script,
         `import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { killMarked, RUN_MARKER_ENV } from ${JSON.stringify(KILL_MARKED)};
 const marker = "fd-test-" + process.pid;
 const c = spawn("sleep", ["4298"], { env: { PATH: process.env.PATH, [RUN_MARKER_ENV]: marker }, detached: true, stdio: "ignore" });
-await new Promise((r) => setTimeout(r, 300));
+// Emitted once the exec succeeded, so /proc shows sleep's own environment (a fixed wait raced a slow exec).
+await once(c, "spawn");
 const killed = await killMarked(marker);
 if (!killed) process.kill(c.pid, "SIGKILL");
 console.log(JSON.stringify({ killed }));
 `,
       );
-      await new Promise((r) => setTimeout(r, 300));
+      await crowdReady;
       const r = spawnSync("/bin/bash", ["-c", `ulimit -n 48 && exec node --import tsx ${JSON.stringify(script)}`], { encoding: "utf8", timeout: 50_000 });
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)).toEqual({ killed: 1 });
