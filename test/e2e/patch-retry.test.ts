@@ -23,6 +23,7 @@ import { FakeClock } from "../fakes/fake-clock.js";
 import { sampleFailureContext } from "../fakes/fake-tensorzero-context.js";
 import { FakeTensorZero, type FakeReply } from "../fakes/fake-tensorzero.js";
 import { fixtureRepo, REPOS_DIR, type FixtureRepo } from "../helpers/fixture-repo.js";
+import { eventually } from "../helpers/eventually.js";
 import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { FakeGitHubWrites } from "./fake-github-writes.js";
 
@@ -108,6 +109,14 @@ async function counterFile() {
   return { path, count: () => (existsSync(path) ? readFileSync(path, "utf8").split("\n").filter(Boolean).length : 0) };
 }
 
+/** /inference calls the gateway has received (answered or not). */
+const inferenceRequests = () => gateway.requests.filter((r) => r.path === "/inference").length;
+/** A gateway answer held until the test releases it: the job is stopped while the call is out, on no clock. */
+function held(): { until: Promise<void>; release: () => void } {
+  let release!: () => void;
+  const until = new Promise<void>((r) => (release = r));
+  return { until, release };
+}
 const inputOf = (i: number) => (gateway.inferences[i]!.body as { input: { messages: Array<{ content: Array<{ arguments?: FailureContext }> }> } }).input.messages[0]!.content[0]!.arguments!;
 
 describe("a first patch refused or not validated gets another proposal before the job gives up", () => {
@@ -284,11 +293,14 @@ describe("a first patch refused or not validated gets another proposal before th
   });
 
   test("an operator's retry of a job stopped between its tries goes on with the tries it had left", async () => {
-    gateway.script(answer(WRONG, "guess"), { delayMs: 1000, then: answer(FAILING_TEST, "add a test") }, answer(FIX));
+    const second = held();
+    gateway.script(answer(WRONG, "guess"), { until: second.until, then: answer(FAILING_TEST, "add a test") }, answer(FIX));
+    const asked = inferenceRequests();
     const s = await setup();
     const running = s.run();
-    for (let i = 0; i < 600 && !(await s.get()).results[PATCH_RETRIES]; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("the second inference to reach the gateway", () => inferenceRequests() - asked === 2);
     await s.store.updateJob((await s.get()).id, (j) => void stopJob(j, { code: "installation_removed", message: "the app was uninstalled" }, new Date().toISOString()));
+    second.release();
     await running;
     await retryJob(s.deps, (await s.get()).id);
     expect((await s.get()).results[PATCH_RETRIES]).not.toHaveProperty("countFrom");
@@ -310,11 +322,12 @@ describe("a first patch refused or not validated gets another proposal before th
 
   test("stopped while the second proposal is asked for → the next process asks once, without judging the first patch again", async () => {
     gateway.script(answer(WRONG, "guess"), { hang: true }, answer(FIX));
+    const asked = inferenceRequests();
     const s = await setup();
     const running = s.run();
-    // Wait until the first patch is judged and the second inference is on its way.
-    for (let i = 0; i < 600 && !(await s.get()).results[PATCH_RETRIES]; i++) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 200));
+    // Once the first patch is judged and the second inference is at the gateway (a fixed 200 ms after the
+    // judging could stop the job before it was asked, on a loaded machine).
+    await eventually("the second inference to reach the gateway", () => inferenceRequests() - asked === 2);
     await s.runner.stop();
     await running;
     const stopped = await s.get();
@@ -362,11 +375,14 @@ describe("a first patch refused or not validated gets another proposal before th
   });
 
   test("the job stopped from outside while the second proposal is asked for → that proposal is kept, not validated", async () => {
-    gateway.script(answer(WRONG, "guess"), { delayMs: 1000, then: answer(FIX) });
+    const second = held();
+    gateway.script(answer(WRONG, "guess"), { until: second.until, then: answer(FIX) });
+    const asked = inferenceRequests();
     const s = await setup();
     const running = s.run();
-    for (let i = 0; i < 600 && !(await s.get()).results[PATCH_RETRIES]; i++) await new Promise((r) => setTimeout(r, 20));
+    await eventually("the second inference to reach the gateway", () => inferenceRequests() - asked === 2);
     await s.store.updateJob((await s.get()).id, (j) => void stopJob(j, { code: "installation_removed", message: "the app was uninstalled" }, new Date().toISOString()));
+    second.release();
     await running;
     const job = await s.get();
     expect(job.error).toMatchObject({ code: "installation_removed" });
