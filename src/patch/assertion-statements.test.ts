@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { statementsOf } from "./assertion-statements.js";
+import { statementAt, statementsOf } from "./assertion-statements.js";
 import type { Hunk, HunkLine } from "./types.js";
 
 const hunk = (lines: string[]): Hunk => ({ header: "@@ -1 +1 @@", oldStart: 1, lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) });
@@ -28,6 +28,12 @@ describe("statementsOf", () => {
     ["a commented-out assertion", ["+    // expect(", "+    //   total(order),", "+    // ).toBe(3);"]],
   ])("keeps the lines of %s apart", (_name, lines) => {
     expect(texts(lines)).toEqual(lines.map((l) => l.slice(1)));
+  });
+
+  test("statementAt joins the statement starting on a line, and says where it ends", () => {
+    const lines = ["    if result is not None:", "        assert result == total(", "            order, currency=\"EUR\"", "        )", "    done()"];
+    expect(statementAt(lines, 1)).toEqual({ text: '        assert result == total(order, currency="EUR")', end: 3 });
+    expect(statementAt(lines, 4)).toEqual({ text: "    done()", end: 4 });
   });
 
   test("reads each side with the context, and marks what the patch changes", () => {

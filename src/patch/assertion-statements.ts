@@ -61,18 +61,24 @@ export function statementsOf(h: Hunk, kind: "-" | "+"): Statement[] {
   const texts = lines.map((l) => l.text);
   const out: Statement[] = [];
   for (let i = 0; i < lines.length; i++) {
-    const first = lines[i]!;
-    const end = wrappedEnd(texts, i);
-    if (end === undefined) {
-      out.push(first);
-      continue;
-    }
-    const part = lines.slice(i, end + 1);
-    const text = part.slice(1).reduce((s, l) => glue(s, l.text.trim()), first.text.trimEnd());
-    out.push({ text: text.length > MAX_LINE ? text.slice(0, MAX_LINE) : text, changed: part.some((l) => l.changed) });
-    i = end;
+    const at = statementAt(texts, i);
+    out.push({ text: at.text, changed: lines.slice(i, at.end + 1).some((l) => l.changed) });
+    i = at.end;
   }
   return out;
+}
+
+/**
+ * The statement that starts on line `i` of `lines` (joined as statementsOf joins it) and the index of its
+ * last line: for a check that walks the lines itself and needs the whole of an assertion found on one.
+ */
+export function statementAt(lines: string[], i: number): { text: string; end: number } {
+  const cut = (t: string) => (t.length > MAX_LINE ? t.slice(0, MAX_LINE) : t);
+  const texts = lines.slice(i, i + MAX_LINES).map(cut);
+  const end = wrappedEnd(texts, 0);
+  if (end === undefined) return { text: texts[0]!, end: i };
+  const text = texts.slice(1, end + 1).reduce((s, l) => glue(s, l.trim()), texts[0]!.trimEnd());
+  return { text: cut(text), end: i + end };
 }
 
 /** The index of the line that ends the assertion wrapped from line `i`, or undefined when it is not one. */
