@@ -1,3 +1,4 @@
+import { statementsOf } from "./assertion-statements.js";
 import { argsAt } from "./hollow-assertion.js";
 import type { Hunk } from "./types.js";
 
@@ -89,7 +90,8 @@ function expectations(line: string): Expects[] {
 export function findWidenedExceptions(hunks: Hunk[]): WidenedException[] {
   const out: WidenedException[] = [];
   for (const h of hunks) {
-    const side = (kind: "-" | "+") => h.lines.filter((l) => l.kind === kind).flatMap((l) => expectations(l.text).map((e) => ({ e, text: l.text })));
+    // Statements, not lines: black's `pytest.raises(\n    ValueError, match="…"\n)` has its type on a line of its own.
+    const side = (kind: "-" | "+") => statementsOf(h, kind).filter((s) => s.changed).flatMap((s) => expectations(s.text).map((e) => ({ e, text: s.text })));
     const removed = side("-");
     const added = side("+");
     for (const family of new Set(removed.map((r) => r.e.family))) {
