@@ -239,8 +239,10 @@ function values(lines: string[], re: RegExp, fixedKey = "digits"): Map<string, n
 
 function checkTolerances(fp: FilePatch, add: Add) {
   for (const h of fp.hunks) {
-    const minus = h.lines.filter((l) => l.kind === "-").map((l) => l.text);
-    const plus = h.lines.filter((l) => l.kind === "+").map((l) => l.text);
+    // Statements, not lines: a positional tolerance (`assertAlmostEqual(\n    a,\n    b,\n    7,\n)`) is read with its call.
+    const changed = (kind: "-" | "+") => statementsOf(h, kind).filter((s) => s.changed).map((s) => s.text);
+    const minus = changed("-");
+    const plus = changed("+");
     if (minus.length === 0 || plus.length === 0) continue;
     let done = false;
     const compare = (re: RegExp, looser: (before: number, after: number) => boolean, what: string, key?: string) => {

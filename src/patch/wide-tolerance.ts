@@ -1,3 +1,4 @@
+import { statementsOf } from "./assertion-statements.js";
 import type { Hunk } from "./types.js";
 
 /** A relative tolerance this wide (5%) lets a wrong result through; float noise needs far less (1e-9). */
@@ -23,10 +24,12 @@ export interface WideTolerance {
  */
 export function findWideTolerance(hunks: Hunk[]): WideTolerance | undefined {
   for (const h of hunks) {
-    const removed = h.lines.filter((l) => l.kind === "-").map((l) => l.text);
+    // Statements, not lines: black's `pytest.approx(\n    1234, abs=100\n)` has its tolerance apart from `approx(`.
+    const changed = (kind: "-" | "+") => statementsOf(h, kind).filter((s) => s.changed);
+    const removed = changed("-").map((s) => s.text);
     const had = (re: RegExp) => removed.some((t) => re.test(t));
-    for (const l of h.lines) {
-      if (l.kind !== "+" || removed.includes(l.text)) continue;
+    for (const l of changed("+")) {
+      if (removed.includes(l.text)) continue;
       const rel = RELATIVE.exec(l.text);
       if (rel && !had(RELATIVE) && Number(rel[2]!.replace(/_/g, "")) >= WIDE) return { line: l.text, hunk: h.header, what: `a relative tolerance of ${rel[2]} (${rel[1]})` };
       const abs = APPROX_ABS.exec(l.text);
