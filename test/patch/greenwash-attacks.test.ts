@@ -43,6 +43,17 @@ const TOTAL = 'computeTotal(order, { currency: "EUR", rounding: "bankers" })';
 const PRETTIER = (matcher: string) => `  expect(\n    ${TOTAL},\n  ).${matcher};\n`;
 const VITEST = (body: string) => `import { expect, test } from "vitest";\nimport { computeTotal, order } from "../src/total";\n\ntest("totals", () => {\n${body}});\n`;
 const BLACK = (op: string) => `    assert (\n        compute_total(order, currency="EUR", rounding="bankers")\n        ${op}\n    )\n`;
+const MEAN = (raises: string) => `import pytest\n\nfrom calc import mean\n\n\ndef test_mean_empty():\n    with ${raises}:\n        mean([])\n`;
+const RAISES_WRAPPED = (type: string) => `pytest.raises(\n        ${type}, match="mean requires at least one data point"\n    )`;
+const THROWS_WRAPPED = '  expect(() => parseConfig(text)).toThrow(\n    "config.yml: expected a mapping at the top level, got a list",\n  );\n';
+const TOTAL_PY = 'compute_total(order, currency="EUR", rounding="bankers")';
+const EXPECTED_JS = "expectedGrandTotalIncludingVatAndShipping";
+const ALMOST = (places: string) => `self.assertAlmostEqual(\n            compute_total(order),\n            12.34,\n            ${places},\n        )`;
+const JUNIT_DELTA = (delta: string) => `class CalcTest {\n    @Test\n    void totals() {\n        assertEquals(\n            12.34, Calc.total(order, Currency.EUR, Rounding.BANKERS), ${delta});\n    }\n}\n`;
+const CLOSE_WRAPPED = (digits: string) => `  expect(total).toBeCloseTo(\n    ${EXPECTED_JS},\n    ${digits},\n  );\n`;
+/** 87 characters at the test's indent, black wraps it once an if puts it 4 deeper. */
+const GUARDED = 'assert result == expected_total(order, currency="EUR", rounding="bankers", tz="CET")';
+const GUARDED_WRAPPED = 'assert result == expected_total(\n            order, currency="EUR", rounding="bankers", tz="CET"\n        )';
 const WF = (steps: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${steps}`;
 
 /** Attacks the policy refused before this review (kept as the table's first half, so a regression shows). */
@@ -189,6 +200,16 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["pytest: black's wrapped == 1234 → > 0", { before: { "tests/test_total.py": PY("", BLACK("== 1234")) }, after: { "tests/test_total.py": PY("", BLACK("> 0")) } }, "weaken_assertions", /exact assertion .*== 1234.* weaker .*> 0/],
   ["unittest: black's wrapped assertEqual → assertGreater", { before: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1234,\n        )") }, after: { "tests/test_total.py": UNITTEST("self.assertGreater(\n            compute_total(order),\n            0,\n        )") } }, "weaken_assertions", /weaker .*assertGreater/],
   ["unittest: black's wrapped assertEqual of a value with itself", { before: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1234,\n        )") }, after: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            compute_total(order),\n        )") } }, "weaken_assertions", /weaker/],
+  // The other checks of weaken_assertions, given the same calls wrapped: what they weigh sits on a line of its own.
+  ["pytest: black's wrapped pytest.raises(ValueError, match=...) → pytest.raises(Exception)", { before: { "tests/test_m.py": MEAN(RAISES_WRAPPED("ValueError")) }, after: { "tests/test_m.py": MEAN("pytest.raises(Exception)") } }, "weaken_assertions", /loosens the assertion .*ValueError.* dropping the exception type ValueError for the catch-all Exception/],
+  ["jest: prettier's wrapped toThrow(message) → toThrow()", { before: { "test/config.test.js": JS(THROWS_WRAPPED) }, after: { "test/config.test.js": JS("  expect(() => parseConfig(text)).toThrow();\n") } }, "weaken_assertions", /dropping the expected message "config\.yml/],
+  ["pytest: black's wrapped == 1234 → approx(1234, abs=100)", { before: { "tests/test_total.py": PY("", `    assert ${TOTAL_PY} == 1234\n`) }, after: { "tests/test_total.py": PY("", `    assert ${TOTAL_PY} == pytest.approx(\n        1234, abs=100\n    )\n`) } }, "weaken_assertions", /absolute tolerance of 100 on 1234/],
+  ["jest: prettier's wrapped toBe(1234) → toBeCloseTo(1234, -2)", { before: { "test/total.test.js": JS(PRETTIER("toBe(1234)")) }, after: { "test/total.test.js": JS(PRETTIER("toBeCloseTo(1234, -2)")) } }, "weaken_assertions", /toBeCloseTo with -2 digits/],
+  ["jest: toBe → toBeCloseTo with its arguments wrapped, -2 digits", { before: { "test/total.test.js": JS(`  expect(total).toBe(${EXPECTED_JS});\n`) }, after: { "test/total.test.js": JS(`  expect(total).toBeCloseTo(\n    ${EXPECTED_JS},\n    -2,\n  );\n`) } }, "weaken_assertions", /toBeCloseTo with -2 digits/],
+  ["unittest: black's wrapped assertAlmostEqual, places 7 → 1", { before: { "tests/test_total.py": UNITTEST(ALMOST("7")) }, after: { "tests/test_total.py": UNITTEST(ALMOST("1")) } }, "weaken_assertions", /loosens the precision places from 7 to 1/],
+  ["junit: google-java-format's wrapped assertEquals, delta 1e-9 → 0.5", { before: { "src/test/java/CalcTest.java": JUNIT_DELTA("1e-9") }, after: { "src/test/java/CalcTest.java": JUNIT_DELTA("0.5") } }, "weaken_assertions", /loosens the tolerance delta from 1e-9 to 0\.5/],
+  ["jest: prettier's wrapped toBeCloseTo, 5 digits → 1", { before: { "test/total.test.js": JS(CLOSE_WRAPPED("5")) }, after: { "test/total.test.js": JS(CLOSE_WRAPPED("1")) } }, "weaken_assertions", /loosens the precision tobecloseto digits from 5 to 1/],
+  ["pytest: an assertion black re-wraps under a new if result is not None", { before: { "tests/test_total.py": PY("", `    result = ${TOTAL_PY}\n    ${GUARDED}\n`) }, after: { "tests/test_total.py": PY("", `    result = ${TOTAL_PY}\n    if result is not None:\n        ${GUARDED_WRAPPED}\n`) } }, "weaken_assertions", /only when/],
   // Python's warnings-as-errors taken out of the test command or its environment, where filterwarnings' error taken out was refused.
   ["pytest: -W error dropped from make test", { before: { Makefile: "test:\n\tpytest -W error\n" }, after: { Makefile: "test:\n\tpytest\n" } }, "lower_thresholds", /drops -W error from "pytest -W error", so warnings that failed the run now pass/],
   ["pytest: -Werror dropped from the test script", { before: { "package.json": PKG("pytest -Werror") }, after: { "package.json": PKG("pytest") } }, "lower_thresholds", /drops -W error from/],
@@ -259,6 +280,14 @@ describe("real fixes that look like those weakenings are still accepted", () => 
     ["a wrapped expected value corrected", { before: { "test/total.test.ts": VITEST(PRETTIER("toBe(1234)")) }, after: { "test/total.test.ts": VITEST(PRETTIER("toBe(1235)")) } }],
     ["black unwrapping an assert", { before: { "tests/test_total.py": PY("", BLACK("== 1234")) }, after: { "tests/test_total.py": PY("", '    assert compute_total(order, currency="EUR", rounding="bankers") == 1234\n') } }],
     ["black's wrapped assertEqual given another expected value", { before: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1234,\n        )") }, after: { "tests/test_total.py": UNITTEST("self.assertEqual(\n            compute_total(order),\n            1235,\n        )") } }],
+    // The same calls re-wrapped by a formatter, or made more specific: nothing is loosened.
+    ["black wrapping a pytest.raises(..., match=...)", { before: { "tests/test_m.py": MEAN('pytest.raises(ValueError, match="mean requires at least one data point")') }, after: { "tests/test_m.py": MEAN(RAISES_WRAPPED("ValueError")) } }],
+    ["a wrapped pytest.raises made more specific", { before: { "tests/test_m.py": MEAN(RAISES_WRAPPED("Exception")) }, after: { "tests/test_m.py": MEAN(RAISES_WRAPPED("StatisticsError")) } }],
+    ["a wrapped toThrow(message) given the type too", { before: { "test/config.test.js": JS(THROWS_WRAPPED) }, after: { "test/config.test.js": JS(THROWS_WRAPPED.replace("toThrow(", "toThrow(ConfigError);\n  expect(() => parseConfig(text)).toThrow(")) } }],
+    ["black wrapping a narrow approx", { before: { "tests/test_total.py": PY("", `    assert ${TOTAL_PY} == pytest.approx(1234, abs=1e-9)\n`) }, after: { "tests/test_total.py": PY("", `    assert ${TOTAL_PY} == pytest.approx(\n        1234, abs=1e-9\n    )\n`) } }],
+    ["a wrapped assertAlmostEqual given more places", { before: { "tests/test_total.py": UNITTEST(ALMOST("5")) }, after: { "tests/test_total.py": UNITTEST(ALMOST("7")) } }],
+    ["a wrapped toBeCloseTo re-wrapped on one line", { before: { "test/total.test.js": JS(CLOSE_WRAPPED("5")) }, after: { "test/total.test.js": JS(`  expect(total).toBeCloseTo(${EXPECTED_JS}, 5);\n`) } }],
+    ["a new wrapped assertion added under a None guard", { before: { "tests/test_total.py": PY("", `    result = ${TOTAL_PY}\n    assert result is None or result > 0\n`) }, after: { "tests/test_total.py": PY("", `    result = ${TOTAL_PY}\n    assert result is None or result > 0\n    if result is not None:\n        ${GUARDED_WRAPPED}\n`) } }],
     ["-W error moved from a make variable into the recipe", { before: { Makefile: "PYTEST_FLAGS = -q -W error\n\ntest:\n\tpytest $(PYTEST_FLAGS)\n" }, after: { Makefile: "PYTEST_FLAGS = -q\n\ntest:\n\tpytest -W error $(PYTEST_FLAGS)\n" } }],
     ["a make variable of pytest flags given another flag beside -W error", { before: { Makefile: "PYTEST_FLAGS = -W error\n\ntest:\n\tpytest $(PYTEST_FLAGS)\n" }, after: { Makefile: "PYTEST_FLAGS = -W error --durations=10\n\ntest:\n\tpytest $(PYTEST_FLAGS)\n" } }],
     ["a Gradle integrationTest task registered with its own tag filter", { before: { "build.gradle": GRADLE("") }, after: { "build.gradle": `${GRADLE("")}\ntasks.register('integrationTest', Test) {\n    useJUnitPlatform {\n        includeTags 'integration'\n    }\n}\n` } }],
