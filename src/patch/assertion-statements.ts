@@ -74,11 +74,10 @@ export function statementsOf(h: Hunk, kind: "-" | "+"): Statement[] {
  */
 export function statementAt(lines: string[], i: number): { text: string; end: number } {
   const cut = (t: string) => (t.length > MAX_LINE ? t.slice(0, MAX_LINE) : t);
-  const texts = lines.slice(i, i + MAX_LINES).map(cut);
-  const end = wrappedEnd(texts, 0);
-  if (end === undefined) return { text: texts[0]!, end: i };
-  const text = texts.slice(1, end + 1).reduce((s, l) => glue(s, l.trim()), texts[0]!.trimEnd());
-  return { text: cut(text), end: i + end };
+  const end = wrappedEnd(lines, i);
+  if (end === undefined) return { text: cut(lines[i]!), end: i };
+  const text = lines.slice(i + 1, end + 1).reduce((s, l) => glue(s, cut(l).trim()), cut(lines[i]!).trimEnd());
+  return { text: cut(text), end };
 }
 
 /** The index of the line that ends the assertion wrapped from line `i`, or undefined when it is not one. */
