@@ -105,6 +105,16 @@ describe("junitTestsRan", () => {
     expect(await junitTestsRan(dir, since, output.replace(":core:test UP-TO-DATE", ":core:test"))).toEqual({ ran: 4, reports: 1 });
   });
 
+  test("the tasks Gradle runs before a reused test task (compileTestJava, processTestResources, testClasses) are no test tasks", async () => {
+    const { dir, since } = await workspace();
+    await put(dir, "app/build/test-results/test/TEST-app.CTest.xml", gradle("app.CTest", 4));
+    await put(dir, "core/build/test-results/test/TEST-core.ATest.xml", gradle("core.ATest", 3), true);
+    const output =
+      "> Task :core:compileTestJava UP-TO-DATE\n> Task :core:compileTestKotlin UP-TO-DATE\n> Task :core:processTestResources UP-TO-DATE\n" +
+      "> Task :core:testClasses UP-TO-DATE\n> Task :core:testJar UP-TO-DATE\n> Task :core:test UP-TO-DATE\n> Task :app:compileTestJava\n> Task :app:test\n";
+    expect(await junitTestsRan(dir, since, output)).toEqual({ ran: 7, reports: 2 });
+  });
+
   test("Gradle's reports with no task named in the output (run with -q): unknown, since a reused task cannot be seen", async () => {
     const { dir, since } = await workspace();
     await put(dir, "app/build/test-results/test/TEST-app.CTest.xml", gradle("app.CTest", 4));

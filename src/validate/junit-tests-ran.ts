@@ -28,9 +28,12 @@ const PASSED_OVER = new Set(["node_modules", ".git"]);
 /**
  * A Gradle test task whose results were reused (`> Task :core:test UP-TO-DATE`, or `FROM-CACHE`) ran no test
  * and may rewrite no report: in a multi-project build the patched run's fresh reports would be only those of
- * the projects the patch touched, fewer than the unpatched run's, though no test was lost.
+ * the projects the patch touched, fewer than the unpatched run's, though no test was lost. Not the tasks that
+ * build a test task's input (`compileTestJava`, `processTestResources`, `testClasses`, `testJar`): they write no
+ * reports, and are UP-TO-DATE in nearly every patched run.
  */
 const REUSED_TEST_TASK = /^> Task ((?::[\w.-]+)*:(\w*[Tt]est\w*)) (UP-TO-DATE|FROM-CACHE)\s*$/gm;
+const BUILDS_TEST_INPUT = /(Java|Kotlin|Groovy|Scala|Classes|Resources|Jar)$/;
 
 /**
  * The report directories of the Gradle test tasks `output` says were reused, where Gradle puts them by
@@ -40,6 +43,7 @@ const REUSED_TEST_TASK = /^> Task ((?::[\w.-]+)*:(\w*[Tt]est\w*)) (UP-TO-DATE|FR
 async function reusedReportDirs(dir: string, output: string): Promise<Set<string> | string> {
   const dirs = new Set<string>();
   for (const [, task, name, outcome] of output.matchAll(REUSED_TEST_TASK)) {
+    if (BUILDS_TEST_INPUT.test(name!)) continue;
     const project = task!.split(":").slice(1, -1);
     const reports = join(dir, ...project, "build", "test-results", name!);
     if (!(await lstat(reports).then((st) => st.isDirectory(), () => false))) {
