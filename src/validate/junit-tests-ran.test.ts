@@ -123,6 +123,18 @@ describe("junitTestsRan", () => {
     expect(await junitTestsRan(dir, since, "> Task :app:test\nBUILD SUCCESSFUL in 2s\n")).toEqual({ ran: 4, reports: 1 });
   });
 
+  test("Gradle's reports when the output kept was cut: unknown, since a reused task's line may be in the part lost", async () => {
+    const { dir, since } = await workspace();
+    await put(dir, "app/build/test-results/test/TEST-app.CTest.xml", gradle("app.CTest", 4));
+    await put(dir, "core/build/test-results/test/TEST-core.ATest.xml", gradle("core.ATest", 3), true);
+    await put(dir, "a/target/surefire-reports/TEST-a.ATest.xml", surefire("a.ATest"));
+    // What is left of "> Task :core:test UP-TO-DATE\n> Task :app:test\n" once the head went.
+    expect(await junitTestsRan(dir, since, "> Task :app:test\n", JUNIT_LIMITS, true)).toEqual({ unknown: expect.stringMatching(/output was cut/) });
+    await rm(join(dir, "app"), { recursive: true });
+    // surefire's reports are each this run's: no task is reused.
+    expect(await junitTestsRan(dir, since, "[INFO] BUILD SUCCESS\n", JUNIT_LIMITS, true)).toEqual({ ran: 3, reports: 1 });
+  });
+
   test("a reused Gradle test task whose reports are not where Gradle puts them: unknown", async () => {
     const { dir, since } = await workspace();
     await put(dir, "modules/core/build/test-results/test/TEST-core.ATest.xml", gradle("core.ATest", 3), true);

@@ -98,9 +98,10 @@ async function readReport(path: string, budget: number): Promise<Read> {
  * .git). Only `.xml` files modified at or after `sinceMs` (the command's start, on the clock that stamps
  * files) are read: reports an earlier run left (the unpatched run's, a class since deleted) are not this
  * run's, except in the report directory of a Gradle test task `output` says was reused. Undefined when none
- * was found; unknown when a limit was reached, or a reused task's reports are not where Gradle puts them.
+ * was found; unknown when a limit was reached, or a reused task's reports are not where Gradle puts them, or
+ * (`outputCut`: only the end of the output was kept) a reused task's line may be in the part lost.
  */
-export async function junitTestsRan(dir: string, sinceMs: number, output: string, limits: JUnitLimits = JUNIT_LIMITS): Promise<JUnitCount | undefined> {
+export async function junitTestsRan(dir: string, sinceMs: number, output: string, limits: JUnitLimits = JUNIT_LIMITS, outputCut = false): Promise<JUnitCount | undefined> {
   const reused = await reusedReportDirs(dir, output);
   if (typeof reused === "string") return { unknown: reused };
   const capped = (what: string) => ({ unknown: `more than ${what}: the count from JUnit reports is unknown` });
@@ -128,8 +129,12 @@ export async function junitTestsRan(dir: string, sinceMs: number, output: string
   // Gradle run quiet (`-q`, `--quiet`, a `-q` in GRADLE_OPTS) prints no `> Task` line, so a reused test task
   // cannot be seen: the patched run of a multi-project build would count only the projects it touched, and a
   // right fix would read as tests lost.
-  if (!/^> Task :/m.test(output) && candidates.some((c) => GRADLE_REPORT.test(relative(dir, c)))) {
-    return { unknown: "Gradle's reports were written but its output names no task (run with -q?), so reused test tasks cannot be told: the count from JUnit reports is unknown" };
+  if (candidates.some((c) => GRADLE_REPORT.test(relative(dir, c)))) {
+    if (!/^> Task :/m.test(output)) {
+      return { unknown: "Gradle's reports were written but its output names no task (run with -q?), so reused test tasks cannot be told: the count from JUnit reports is unknown" };
+    }
+    // A long build's first tasks are in the part of the output not kept: a reused test task's line with them.
+    if (outputCut) return { unknown: "Gradle's reports were written but its output was cut, so reused test tasks cannot be told: the count from JUnit reports is unknown" };
   }
   let ran = 0;
   let reports = 0;

@@ -312,7 +312,7 @@ export async function validateWorkspace(opts: {
         // The printed summary first; the reports only when there is none (Gradle prints none, `go test` without
         // -v none, surefire's may be cut), and only those this command wrote: the unpatched run's stay on disk.
         const printed = phase === "setup" ? undefined : testsRan(r.output.text(TESTS_RAN_TAIL_BYTES));
-        const reports = phase === "setup" || printed !== undefined || r.aborted || floor ? undefined : await junitTestsRan(workspaceDir, startedAt, r.output.text());
+        const reports = phase === "setup" || printed !== undefined || r.aborted || floor ? undefined : await junitTestsRan(workspaceDir, startedAt, r.output.text(), undefined, r.output.truncated);
         runs.push({
           phase,
           command: redact(c.command),
