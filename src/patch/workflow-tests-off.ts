@@ -21,6 +21,8 @@ export const ACTION_FILE = /(^|\/)action\.ya?ml$/;
  * Only here: a make target or npm script running them is a build, and is not held to run tests.
  */
 const RUNS_TESTS_TOO = /^(mvnw? (verify|install|package|deploy)|gradlew? (build|check))$/;
+/** A script's first command moving into a folder (`cd backend && …`, `cd "my app"` on a line of its own). */
+const LEADING_CD = /^cd[ \t]+(?:"([^"$`\\]+)"|'([^']+)'|([^\s;&|$`'"\\()<>]+))[ \t]*(?:&&|;|\n)/;
 /** Conditions under which a step or job runs at least whenever it ran without one. */
 const NO_NARROWER = /^(always|success|!\s*cancelled)\(\)$/;
 
@@ -70,7 +72,11 @@ function runSteps(list: unknown, cwdOf: () => string | undefined, outerIf?: stri
     if (run === undefined) return [];
     const live = liveShellText(run);
     const cond = both(outerIf, condition(s.if));
-    const cwd = path.posix.normalize(workflowText(s["working-directory"]) ?? cwdOf() ?? ".").replace(/^\.\/?$|\/$/g, "");
+    const dir = workflowText(s["working-directory"]) ?? cwdOf() ?? ".";
+    const cd = LEADING_CD.exec(live.trimStart());
+    const into = cd?.[1] ?? cd?.[2] ?? cd?.[3];
+    // `cd backend && pytest` runs where `working-directory: backend` does: the one written as the other is no move.
+    const cwd = path.posix.normalize(into && !/^[/~-]/.test(into) ? path.posix.join(dir, into) : dir).replace(/^\.\/?$|\/$/g, "");
     return [{ name: displayName(s) ?? "(unnamed)", run: live, runners: runnersOf(live), cwd, ...(cond !== undefined ? { if: cond } : {}) }];
   });
 }

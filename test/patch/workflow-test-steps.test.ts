@@ -70,6 +70,7 @@ describe("with workflow edits allowed, a workflow edit that stops the tests runn
     ["push limited to tags", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    tags: [v*]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n")), "skip_tests", [/adds a tags filter to push/]],
     ["pull_request limited to opened", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n    types: [opened]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n")), "skip_tests", [/takes synchronize out of the types of pull_request/]],
     ["the test step run in a subfolder", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: tests/unit\n        run:")) + LINT)), "skip_tests", [...NAMES_STEP, /in "tests\/unit" instead of "\."/]],
+    ["the test step run in a subfolder by a cd", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: cd tests/unit && pytest")) + LINT)), "skip_tests", [...NAMES_STEP, /in "tests\/unit" instead of "\."/]],
     ["the test job's default working directory moved down", edit(WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg/core\n") + LINT), WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg\n") + LINT)), "skip_tests", [/in "pkg\/core" instead of "pkg"/]],
     ["mvn verify replaced by mvn compile", edit(WF(JOB("      - run: mvn -B compile\n")), WF(JOB("      - run: mvn -B verify\n"))), "skip_tests", [/drops mvn verify/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
@@ -97,6 +98,7 @@ describe("with workflow edits allowed, fixes of the workflow that keep the tests
     ["a lint-only workflow's triggers narrowed", { before: { ".github/workflows/lint.yml": WF(LINT) }, after: { ".github/workflows/lint.yml": WF(LINT, "[pull_request]") } }],
     ["a workflow left unparseable (GitHub fails its run, it passes no tests)", edit(`${WF(JOB(SETUP + TEST_STEP) + LINT)}  bad: [\n`)],
     ["the test step run from the folder the project moved to", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: python\n        run:")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: py\n        run:")) + LINT))],
+    ["the test step's cd into its folder written as its working-directory", edit(WF(JOB(SETUP + TEST_STEP.replace("        run: pytest", "        working-directory: backend\n        run: pytest")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: cd backend && pytest")) + LINT))],
     ["the test step's working directory written as ./", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: ./\n        run:")) + LINT))],
     ["a lint step's command changed", edit(WF(JOB(SETUP + TEST_STEP) + LINT.replace("ruff check .", "ruff check src tests")))],
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
