@@ -236,10 +236,22 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
       continue;
     }
     const steps = next.flatMap((j) => j.steps);
-    const guarded = tests.map((s) => [s, steps.find((n) => n.runners.some((r) => s.runners.includes(r)) && narrowerIf(s.if, n.if))] as const).find(([, n]) => n);
+    // A step the job ran as it is, condition and all (a slow-tests step only on push beside the unit tests), had
+    // its condition before the patch: the patch put none on it.
+    const kept = (n: Step) => job.steps.some((o) => o.run === n.run && o.if === n.if);
+    const guarded = tests.map((s) => [s, steps.find((n) => n.runners.some((r) => s.runners.includes(r)) && narrowerIf(s.if, n.if) && !kept(n))] as const).find(([, n]) => n);
     if (guarded) {
       const [s, n] = guarded;
       add(at, `the patch puts the condition ${quote(n!.if!)} on the step ${quote(n!.name)} of ${where}, which runs ${s.runners.join(", ")}: it no longer runs whenever it did`, "if");
+      continue;
+    }
+    // Every step left running a test step's runner ran under a condition already: the step that ran it whenever is gone.
+    const onlyGuarded = tests
+      .map((s) => [s, steps.filter((n) => n.runners.some((r) => s.runners.includes(r)))] as const)
+      .find(([s, runs]) => runs.length > 0 && runs.every((n) => narrowerIf(s.if, n.if)));
+    if (onlyGuarded) {
+      const [s, [n]] = onlyGuarded;
+      add(at, `the patch leaves ${s.runners.join(", ")} of ${where} only in the step ${quote(n!.name)}, which runs only if ${quote(n!.if!)}: it no longer runs whenever it did`, s.run.split("\n")[0] ?? job.key);
       continue;
     }
     // `pytest` started in a folder below the one it ran in runs only the tests there.

@@ -71,6 +71,14 @@ describe("with workflow edits allowed, a workflow edit that stops the tests runn
     ["pull_request limited to opened", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n    types: [opened]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n")), "skip_tests", [/takes synchronize out of the types of pull_request/]],
     ["the test step run in a subfolder", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: tests/unit\n        run:")) + LINT)), "skip_tests", [...NAMES_STEP, /in "tests\/unit" instead of "\."/]],
     ["the test step run in a subfolder by a cd", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: cd tests/unit && pytest")) + LINT)), "skip_tests", [...NAMES_STEP, /in "tests\/unit" instead of "\."/]],
+    ["the unconditional test step deleted beside one that runs only on push", edit(
+      WF(JOB(SETUP + "      - name: Slow tests\n        if: github.event_name == 'push'\n        run: pytest -m slow\n") + LINT),
+      WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        if: github.event_name == 'push'\n        run: pytest -m slow\n") + LINT),
+    ), "skip_tests", [/ci\.yml/, /job "test"/, /only in the step "Slow tests", which runs only if "github.event_name == 'push'"/]],
+    ["the second of two test steps run only on a schedule", edit(
+      WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        if: github.event_name == 'schedule'\n        run: pytest -m slow\n") + LINT),
+      WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        run: pytest -m slow\n") + LINT),
+    ), "skip_tests", [/step "Slow tests"/, /condition "github.event_name == 'schedule'"/]],
     ["the test job's default working directory moved down", edit(WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg/core\n") + LINT), WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg\n") + LINT)), "skip_tests", [/in "pkg\/core" instead of "pkg"/]],
     ["mvn verify replaced by mvn compile", edit(WF(JOB("      - run: mvn -B compile\n")), WF(JOB("      - run: mvn -B verify\n"))), "skip_tests", [/drops mvn verify/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
@@ -101,6 +109,11 @@ describe("with workflow edits allowed, fixes of the workflow that keep the tests
     ["the test step's cd into its folder written as its working-directory", edit(WF(JOB(SETUP + TEST_STEP.replace("        run: pytest", "        working-directory: backend\n        run: pytest")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: cd backend && pytest")) + LINT))],
     ["the test step's working directory written as ./", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: ./\n        run:")) + LINT))],
     ["a lint step's command changed", edit(WF(JOB(SETUP + TEST_STEP) + LINT.replace("ruff check .", "ruff check src tests")))],
+    ["a lint step's command changed beside a test step that already ran under a condition", edit(
+      WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        if: github.event_name == 'push'\n        run: pytest -m slow\n") + LINT.replace("ruff check .", "ruff check src tests")),
+      WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        if: github.event_name == 'push'\n        run: pytest -m slow\n") + LINT),
+    )],
+
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
 
