@@ -239,7 +239,10 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
     // A step the job ran as it is, condition and all (a slow-tests step only on push beside the unit tests), had
     // its condition before the patch: the patch put none on it.
     const kept = (n: Step) => job.steps.some((o) => o.run === n.run && o.if === n.if);
-    const guarded = tests.map((s) => [s, steps.find((n) => n.runners.some((r) => s.runners.includes(r)) && narrowerIf(s.if, n.if) && !kept(n))] as const).find(([, n]) => n);
+    // Conditions on the job's own steps, while it is kept: a job the patch adds beside it (nightly slow tests)
+    // takes none of its tests away.
+    const own = same ? same.steps : steps;
+    const guarded = tests.map((s) => [s, own.find((n) => n.runners.some((r) => s.runners.includes(r)) && narrowerIf(s.if, n.if) && !kept(n))] as const).find(([, n]) => n);
     if (guarded) {
       const [s, n] = guarded;
       add(at, `the patch puts the condition ${quote(n!.if!)} on the step ${quote(n!.name)} of ${where}, which runs ${s.runners.join(", ")}: it no longer runs whenever it did`, "if");
@@ -270,6 +273,15 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
     const first = tests.find((s) => s.runners.some((r) => gone.includes(r))) ?? tests[0]!;
     const owner = same ? `the step ${quote(first.name)} of ${where}` : `${where}, which the patch removes (its step ${quote(first.name)})`;
     const found = (rule: AllowKey, reason: string, needle?: string) => add(at, reason, needle ?? job.key, rule);
+    // A job kept that still runs all its tests lost none: the jobs the patch adds beside it (nightly slow tests,
+    // `pytest -m slow`) only run more. They are read with it when it lost some, which they may have taken over.
+    let keptAll = false;
+    if (same && added.length) {
+      const ownGone = [...new Set(tests.flatMap((s) => s.runners))].filter((r) => !same.steps.some((n) => n.runners.includes(r)));
+      keptAll = true;
+      checkTestCommand({ owner, body: "", before: text(job.steps), after: text(same.steps), gone: ownGone, needle: "" }, () => (keptAll = false));
+    }
+    if (keptAll) continue;
     checkTestCommand({ owner, body: `the test steps of ${where}`, before: text(job.steps), after: text(steps), gone, needle: first.run.split("\n")[0] ?? job.key }, found);
   }
   // The events a workflow running tests starts on, and their filters: fewer, and its tests run less often.

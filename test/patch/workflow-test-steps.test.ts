@@ -79,6 +79,13 @@ describe("with workflow edits allowed, a workflow edit that stops the tests runn
       WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        if: github.event_name == 'schedule'\n        run: pytest -m slow\n") + LINT),
       WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        run: pytest -m slow\n") + LINT),
     ), "skip_tests", [/step "Slow tests"/, /condition "github.event_name == 'schedule'"/]],
+    ["the test step moved to a job added that runs only on a schedule", edit(
+      WF(JOB(SETUP) + "  slow:\n    runs-on: ubuntu-latest\n    steps:\n" + SETUP + TEST_STEP.replace("        run:", "        if: github.event_name == 'schedule'\n        run:") + LINT, "[push, pull_request, schedule]"),
+      WF(JOB(SETUP + TEST_STEP) + LINT, "[push, pull_request, schedule]"),
+    ), "skip_tests", [/job "test"/, /only in the step "Run tests", which runs only if "github.event_name == 'schedule'"/]],
+    ["the test step replaced by echo ok, a job added that runs only the slow tests", edit(
+      WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: echo ok")) + "  slow:\n    runs-on: ubuntu-latest\n    steps:\n" + SETUP + "      - name: Slow tests\n        run: pytest -m slow\n" + LINT),
+    ), "skip_tests", [/job "test"/, /adds -m/]],
     ["the test job's default working directory moved down", edit(WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg/core\n") + LINT), WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg\n") + LINT)), "skip_tests", [/in "pkg\/core" instead of "pkg"/]],
     ["mvn verify replaced by mvn compile", edit(WF(JOB("      - run: mvn -B compile\n")), WF(JOB("      - run: mvn -B verify\n"))), "skip_tests", [/drops mvn verify/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
@@ -109,6 +116,10 @@ describe("with workflow edits allowed, fixes of the workflow that keep the tests
     ["the test step's cd into its folder written as its working-directory", edit(WF(JOB(SETUP + TEST_STEP.replace("        run: pytest", "        working-directory: backend\n        run: pytest")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: cd backend && pytest")) + LINT))],
     ["the test step's working directory written as ./", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: ./\n        run:")) + LINT))],
     ["a lint step's command changed", edit(WF(JOB(SETUP + TEST_STEP) + LINT.replace("ruff check .", "ruff check src tests")))],
+    ["a job added that runs the slow tests only on a schedule, the test job kept", edit(
+      WF(JOB(SETUP + TEST_STEP) + "  slow:\n    if: github.event_name == 'schedule'\n    runs-on: ubuntu-latest\n    steps:\n" + SETUP + "      - name: Slow tests\n        if: github.event_name == 'schedule'\n        run: pytest -m slow\n" + LINT, "[push, pull_request, schedule]"),
+      WF(JOB(SETUP + TEST_STEP) + LINT, "[push, pull_request, schedule]"),
+    )],
     ["a lint step's command changed beside a test step that already ran under a condition", edit(
       WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        if: github.event_name == 'push'\n        run: pytest -m slow\n") + LINT.replace("ruff check .", "ruff check src tests")),
       WF(JOB(SETUP + TEST_STEP + "      - name: Slow tests\n        if: github.event_name == 'push'\n        run: pytest -m slow\n") + LINT),
