@@ -108,6 +108,22 @@ describe("findRelaxedAssertions", () => {
     expect(findRelaxedAssertions([hunk(lines)])).toEqual([]);
   });
 
+  // The value became an object (an API change): its field pinned exactly pins it still; a guard beside that adds a check.
+  test.each<[string, string[]]>([
+    ["pytest: a not-None guard beside the field asserted exactly", ["-    assert result == 3", "+    assert result is not None", "+    assert result.value == 3"]],
+    ["jest: toBeDefined beside the field asserted exactly", ["-  expect(user).toEqual({ id: 1 });", "+  expect(user).toBeDefined();", "+  expect(user.id).toBe(1);"]],
+    ["jest: an element asserted exactly", ["-  expect(rows).toEqual([3]);", "+  expect(rows).toBeTruthy();", "+  expect(rows[0]).toBe(3);"]],
+  ])("does not flag %s", (_name, lines) => {
+    expect(findRelaxedAssertions([hunk(lines)])).toEqual([]);
+  });
+
+  test.each<[string, string[]]>([
+    ["toEqual([1, 2]) → a truthy value and its length", ["-  expect(rows).toEqual([1, 2]);", "+  expect(rows).toBeTruthy();", "+  expect(rows.length).toBe(2);"]],
+    ["== 3 → not None beside another name's field", ["-    assert result == 3", "+    assert result is not None", "+    assert result_count.value == 3"]],
+  ])("flags %s", (_name, lines) => {
+    expect(findRelaxedAssertions([hunk(lines)])).toHaveLength(1);
+  });
+
   test("says which hunk, and both lines", () => {
     expect(findRelaxedAssertions([hunk(["-    assert add(1, 2) == 3", "+    assert add(1, 2) > 0"], "@@ -5,1 +5,1 @@")])).toEqual([
       { hunk: "@@ -5,1 +5,1 @@", removed: "    assert add(1, 2) == 3", added: "    assert add(1, 2) > 0" },

@@ -269,8 +269,14 @@ export function findRelaxedAssertions(hunks: Hunk[], go = false): RelaxedAsserti
     for (const r of side("-")) {
       if (!r.changed || r.c.kind !== "exact") continue;
       const on = (c: Claim) => c.sides.findIndex((s) => r.c.sides.some((x) => isSubject(x) && same(x, s)));
-      // Still asserted exactly, on an added line or one the patch keeps.
-      if (after.some((a) => a.c.kind === "exact" && on(a.c) >= 0)) continue;
+      // Still asserted exactly, on an added line or one the patch keeps; or a field or element of it is (`result
+      // == 3` → `result.value == 3`: the value became an object), which pins more than the field alone, accepted.
+      // Not its length: that is the loosening below.
+      const member = (c: Claim) => c.sides.some((s) => {
+        const t = s.trim();
+        return lengthOf(t) === undefined && r.c.sides.some((x) => isSubject(x) && t.startsWith(x.trim()) && /^(\?\.|\.|\[)/.test(t.slice(x.trim().length)));
+      });
+      if (after.some((a) => a.c.kind === "exact" && (on(a.c) >= 0 || member(a.c)))) continue;
       // `x == [1, 2]` → `len(x) == 2` or `len(x) > 0`: the length is one property of the value, as toHaveLength is.
       const onLength = (c: Claim) => c.sides.some((s) => {
         const of = lengthOf(s.trim());
