@@ -17,6 +17,10 @@ beforeAll(async () => {
     "pkg/testutil/testing.go": "package testutil\n",
     // A nested module owns its subtree under its own path.
     "tools/go.mod": 'module "example.com/tools"\n',
+    // go.mod allows a comment after the module path.
+    "lint/go.mod": "module example.com/lint // the linters, a module of their own\n",
+    "lint/rules/rules_test.go": "package rules\n",
+    "lint/legacy/rules_test.go": "package legacy\n",
     "tools/gen/gen_test.go": "package gen\n",
     "cmd/uniq/uniq_test.go": "package main\n",
     "testdata/uniq_test.go": "package main\n",
@@ -36,6 +40,7 @@ describe("go's base file names in the checkout", () => {
   });
   test("a nested go.mod owns its packages", async () => {
     expect(await resolve("gen_test.go", "example.com/tools/gen")).toBe("tools/gen/gen_test.go");
+    expect(await resolve("rules_test.go", "example.com/lint/rules")).toBe("lint/rules/rules_test.go");
   });
   test("with the package known, a file not in its directory is not the repository's (go's testing.go), whatever else has that name", async () => {
     expect(await resolve("testing.go", "github.com/org/repo/internal/calc")).toBeNull();

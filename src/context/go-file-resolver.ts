@@ -21,7 +21,7 @@ export async function goFileResolver(root: string, files: readonly string[]): Pr
   const modules: { dir: string; path: string }[] = [];
   for (const f of files) {
     if (posix.basename(f) !== "go.mod" || NOT_BUILT.test(f)) continue;
-    const m = /^module\s+"?([^\s"]+)"?\s*$/m.exec((await readRepoText(root, f)) ?? "");
+    const m = /^module\s+"?([^\s"]+)"?\s*(?:\/\/.*)?$/m.exec((await readRepoText(root, f)) ?? "");
     if (m) modules.push({ dir: posix.dirname(f), path: m[1]! });
   }
   const isFile = async (rel: string) => (await lstat(join(root, rel)).catch(() => undefined))?.isFile() === true;
