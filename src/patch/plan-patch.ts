@@ -394,17 +394,27 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const before = new Map<string, string | null>();
     const after = new Map<string, string | null>();
     const workflows = [...new Set([...(await repoFiles()), ...vfs.keys()].filter((p) => WORKFLOW_FILE.test(p)))];
+    // A file the patch leaves alone that cannot be read (a generated workflow past the read limit) is left out: it
+    // is the same on both sides, and refusing for it would refuse every workflow fix of the repository. One the
+    // patch touches must be read.
+    const touched = (p: string) => vfs.has(p) || originals.has(p);
     for (const p of workflows) {
       const read = await textBothSides(root, p, originals, vfs);
-      if (!read.ok) return unreadable(read.refusal, p);
+      if (!read.ok) {
+        if (touched(p)) return unreadable(read.refusal, p);
+        continue;
+      }
       before.set(p, read.before);
       after.set(p, read.after);
     }
-    for (const w of workflows) {
+    for (const w of [...before.keys()]) {
       for (const p of [...localFilesUsed(before.get(w)!), ...localFilesUsed(after.get(w)!)]) {
         if (before.has(p)) continue;
         const read = await textBothSides(root, p, originals, vfs);
-        if (!read.ok) return unreadable(read.refusal, w);
+        if (!read.ok) {
+          if (touched(p)) return unreadable(read.refusal, w);
+          continue;
+        }
         before.set(p, read.before);
         after.set(p, read.after);
       }

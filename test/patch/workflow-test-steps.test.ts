@@ -1,6 +1,9 @@
+import { symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { describe, expect, test } from "@jest/globals";
 import { defaultRepoConfig } from "../../src/config/repo-config.js";
 import { applyPatch } from "../../src/patch/apply-patch.js";
+import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
 import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
 import { configWith } from "./helpers.js";
 
@@ -171,4 +174,23 @@ describe("the tests a job runs through a local composite action or reusable work
     ["the local action left unparseable (GitHub fails the job, it passes no tests)", { before: VIA_ACTION, after: { [ACTION]: `${COMPOSITE(ACTION_SETUP + ACTION_TEST)}  bad: [\n` } }],
     ["a remote action's version bumped beside a local action", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP.replace("checkout@v4", "checkout@v5") + USES_ACTION) + LINT) } }],
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
+});
+
+describe("a workflow the patch does not touch, and cannot be read, is left out of the comparison", () => {
+  // Every workflow is read when one is edited: a dangling symlink beside them (an old workflow renamed away) must
+  // not refuse every workflow fix of the repository.
+  test.each([
+    ["a dangling symlink", (repo: string) => symlink("gone.yml", join(repo, ".github/workflows/old.yml"))],
+    ["a file too large to read", (repo: string) => writeFile(join(repo, ".github/workflows/generated.yml"), `# ${"x".repeat(GUARD_READ_MAX_BYTES)}\n`)],
+  ])("%s in .github/workflows/ beside an action bump", async (_what, put) => {
+    const before = WF(JOB(SETUP + TEST_STEP) + LINT);
+    const { diff, repo, cleanup } = await gitDiff({ before: { ".github/workflows/ci.yml": before }, after: { ".github/workflows/ci.yml": before.replace("setup-python@v4", "setup-python@v5") } });
+    try {
+      await put(repo);
+      const r = await applyPatch(diff, repo, { config: configWith(["workflow_edits"]), dryRun: true });
+      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}`);
+    } finally {
+      await cleanup();
+    }
+  });
 });
