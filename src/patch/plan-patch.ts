@@ -398,25 +398,23 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     // is the same on both sides, and refusing for it would refuse every workflow fix of the repository. One the
     // patch touches must be read.
     const touched = (p: string) => vfs.has(p) || originals.has(p);
-    for (const p of workflows) {
+    /** Reads `p` on both sides; the refusal (naming `owner`) when it cannot be read and the patch touches it. */
+    const take = async (p: string, owner: string) => {
       const read = await textBothSides(root, p, originals, vfs);
-      if (!read.ok) {
-        if (touched(p)) return unreadable(read.refusal, p);
-        continue;
+      if (read.ok) {
+        before.set(p, read.before);
+        after.set(p, read.after);
       }
-      before.set(p, read.before);
-      after.set(p, read.after);
+      return read.ok || !touched(p) ? undefined : unreadable(read.refusal, owner);
+    };
+    for (const p of workflows) {
+      const refused = await take(p, p);
+      if (refused) return refused;
     }
     for (const w of [...before.keys()]) {
       for (const p of [...localFilesUsed(before.get(w)!), ...localFilesUsed(after.get(w)!)]) {
-        if (before.has(p)) continue;
-        const read = await textBothSides(root, p, originals, vfs);
-        if (!read.ok) {
-          if (touched(p)) return unreadable(read.refusal, w);
-          continue;
-        }
-        before.set(p, read.before);
-        after.set(p, read.after);
+        const refused = before.has(p) ? undefined : await take(p, w);
+        if (refused) return refused;
       }
     }
     const refused = allowedOrRefused(findWorkflowTestsOff(before, after, (p) => patches.filter((fp) => fp.path === p || fp.oldPath === p).flatMap((fp) => fp.hunks)));
