@@ -4,21 +4,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CommandPlan } from "./select-commands.js";
 import { validateWorkspace, type ValidationSettings } from "./validate-workspace.js";
+import { validationSettings } from "../../test/helpers/validation-settings.js";
 
 const dirs: string[] = [];
 afterEach(async () => {
   await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const settings = (extra: Partial<ValidationSettings> = {}): ValidationSettings => ({
-  sandbox: { kind: "none", reason: "test" },
-  network: false,
-  setupTimeoutMs: 30_000,
-  validateTimeoutMs: 30_000,
-  maxOutputBytes: 256 * 1024,
-  reproduceFirst: true,
-  ...extra,
-});
+const settings = (extra: Partial<ValidationSettings> = {}): ValidationSettings => validationSettings("none", extra);
 /** A pytest stand-in: red with `before` unpatched, green with `after` once the patch wrote `patched`. */
 const plan = (before: string, after: string): CommandPlan => ({
   setup: [],

@@ -8,7 +8,8 @@ import { leakedPieces, SECRETS_CORPUS } from "../../test/helpers/planted-secrets
 import { probeBwrap } from "./sandbox.js";
 import type { CommandPlan } from "./select-commands.js";
 import { AppError } from "../core/errors.js";
-import { validateWorkspace, type ValidationReport, type ValidationSettings } from "./validate-workspace.js";
+import { validateWorkspace, type ValidationReport } from "./validate-workspace.js";
+import { validationSettings } from "../../test/helpers/validation-settings.js";
 
 const probe = await probeBwrap();
 const kinds = probe.available ? (["none", "bwrap"] as const) : (["none"] as const);
@@ -32,15 +33,7 @@ const edit = (dir: string, file: string, from: string, to: string) => async () =
   return { files: [file] };
 };
 
-const settings = (kind: "none" | "bwrap", extra: Partial<ValidationSettings> = {}): ValidationSettings => ({
-  sandbox: { kind, reason: "test" },
-  network: false,
-  setupTimeoutMs: 30_000,
-  validateTimeoutMs: 30_000,
-  maxOutputBytes: 256 * 1024,
-  reproduceFirst: true,
-  ...extra,
-});
+const settings = validationSettings;
 const plan = (validate: string, setup: string[] = []): CommandPlan => ({
   setup: setup.map((command) => ({ command, source: "repo-config" })),
   validate: [{ command: validate, source: "default" }],
