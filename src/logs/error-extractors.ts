@@ -84,6 +84,8 @@ function compile(s: string): Signal | null {
   const inner = s.startsWith("##[") ? s.replace(/^##\[(?:error|warning)\]/, "") : s;
   if (/:\d/.test(inner) && (m = FILE_LINE.exec(inner))) {
     const rest = m[4] ?? "";
+    // A go traceback's frame (`\t/src/x.go:12 +0x1f`, its pc offset after the line) is the trace's, not a message.
+    if (/^\+0x[0-9a-f]+$/.test(rest)) return null;
     const location = loc(m[1]!, m[2]!, m[3]);
     // XCTest reports a failed assertion as `file:line: error: Class.test : message` (macOS: `-[Module.Class test] : …`):
     // a test failure, not a compiler's.
@@ -120,6 +122,10 @@ function dependencyOrInfra(s: string): Signal | null {
 
 const TRACE_HINT = /:line \d|Error|Exception|Failure|Throwable|Interrupt|Exit|^at |^File "|^Traceback|^goroutine|panic|^fatal error|^\.\.\. \d+ more|\.go:\d|Uncaught|Unhandled/;
 
+// GOROOT's src holds the standard library (src/runtime/, src/net/http/); a GOPATH checkout's src/ starts with a
+// host name (src/github.com/…), which has a dot, and is the repository's.
+const GO_LIBRARY_FRAME = /\/go(?:-[\d.]+)?\/(?:[\d.]+\/[\w-]+\/)?src\/[\w-]+\/|\/pkg\/mod\/|^_testmain\.go$/;
+
 function traces(s: string, text: string): Signal | null {
   if (!TRACE_HINT.test(s)) return null;
   let m: RegExpExecArray | null;
@@ -138,7 +144,10 @@ function traces(s: string, text: string): Signal | null {
   if ((m = /^at \S.*\) in (.+\.(?:cs|fs|vb)):line (\d+)$/.exec(s))) return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
   if (/^at [\w$.<>\/]+ ?\((?:Native Method|Unknown Source)\)$|^\.\.\. \d+ more$/.test(s)) return signal(1, "stack-trace", "stack frame");
   if ((m = /^((?:\/|\.{0,2}\/?[\w-]+\/)\S*\.go):(\d+)(?: \+0x[0-9a-f]+)?$/.exec(s)) && /^\s/.test(text)) {
-    return signal(3, "stack-trace", "stack frame", { location: loc(m[1]!, m[2]!) });
+    // Go's own sources (GOROOT: /usr/local/go/src, the setup-go cache's go/1.22.1/x64/src) and the module cache
+    // are not the repository's: such a frame is no place to look, as node_modules' are not.
+    const lib = GO_LIBRARY_FRAME.test(m[1]!);
+    return signal(lib ? 1 : 3, "stack-trace", "stack frame", lib ? {} : { location: loc(m[1]!, m[2]!) });
   }
   if (/^goroutine \d+ \[/.test(s)) return signal(4, "stack-trace", "goroutine dump");
   if ((m = /panicked at (?:'.*?', )?([\w./-]+\.rs):(\d+):(\d+)/.exec(s))) {

@@ -70,6 +70,14 @@ describe("errors, locations and classification from real snippets", () => {
     expect(a.failedTests.map((t) => t.name)).toContain("TestCloud_applyBasic");
     expect(a.errors.some((e) => e.kind === "exception" && e.text.startsWith("panic:"))).toBe(true);
   });
+  test("go panic's frames are its trace: Go's own sources are no location, the repository's test file is", async () => {
+    const a = await analyzeLog(snippet("go-panic.log"));
+    const paths = a.locations.map((l) => l.path);
+    expect(paths).toContain("/home/runner/work/terraform/terraform/internal/cloud/backend_apply_test.go");
+    expect(paths.filter((p) => p.includes("/hostedtoolcache/go/"))).toEqual([]);
+    // A frame's `+0x5b9` (its pc offset) is not a message at the location.
+    expect(a.excerpts.map((e) => e.reason)).not.toContain("message at a source location");
+  });
   test("docker registry fetch failure is infra", async () => {
     expect((await analyzeLog(snippet("docker-infra.log"))).classification).toBe("infra");
   });
@@ -502,6 +510,14 @@ describe("Java traces as Maven and Jenkins print them", () => {
     const x = new ErrorExtractor();
     expect(x.inspect("    at java.io.File.createNewFile (File.java:1026)")).toMatchObject({ reason: "stack frame", location: { path: "File.java", line: 1026 } });
     expect(x.inspect("    at java.lang.ClassLoader.defineClass1 (Native Method)")).toMatchObject({ reason: "stack frame" });
+  });
+  test("go frames: GOROOT and the module cache are library frames, a GOPATH checkout's src/ is the repository's", () => {
+    const x = new ErrorExtractor();
+    expect(x.inspect("\t/usr/local/go/src/runtime/panic.go:838 +0x207")).toEqual(expect.objectContaining({ kind: "stack-trace", score: 1 }));
+    expect(x.inspect("\t/usr/local/go/src/runtime/panic.go:838 +0x207")?.location).toBeUndefined();
+    expect(x.inspect("\t/home/runner/go/pkg/mod/github.com/stretchr/testify@v1.8.0/assert/assertions.go:1 +0x1f")?.location).toBeUndefined();
+    expect(x.inspect("\t/home/runner/go/src/github.com/acme/tool/cmd/run.go:42 +0x1f")).toMatchObject({ kind: "stack-trace", location: { path: "/home/runner/go/src/github.com/acme/tool/cmd/run.go", line: 42 } });
+    expect(x.inspect("\t/home/runner/work/app/app/pkg/x_test.go:12 +0x5b9")).toMatchObject({ reason: "stack frame", score: 3, location: { path: "/home/runner/work/app/app/pkg/x_test.go", line: 12 } });
   });
   test("Jenkins writes each cause of a remote trace as 'Caused: …' below its frames", () => {
     expect(new ErrorExtractor().inspect("Caused: java.io.IOException: Failed to write to /builds/remoting/jarCache/3A/E2.jar")).toMatchObject({ kind: "exception", failure: true });
