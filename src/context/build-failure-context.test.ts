@@ -116,4 +116,38 @@ describe("buildFailureContext", () => {
       await rm(repo, { recursive: true, force: true });
     }
   });
+  test("jest's suite paths from a container's workdir (/app) or with ./ become the checkout's files", async () => {
+    const repo = await mkdtemp(join(tmpdir(), "t0-bfc-jest-"));
+    try {
+      for (const p of ["package.json", "src/cart.test.js", "src/util.test.js"]) {
+        await mkdir(join(repo, p, ".."), { recursive: true });
+        await writeFile(join(repo, p), "\n");
+      }
+      const log = [
+        "FAIL /app/src/cart.test.js",
+        "  ● cart › adds an item",
+        "",
+        "    expect(received).toBe(expected) // Object.is equality",
+        "",
+        "FAIL ./src/util.test.js",
+        "  ● Test suite failed to run",
+        "",
+        "    Cannot find module './trim' from 'src/util.test.js'",
+        "",
+        "Test Suites: 2 failed, 2 total",
+        "Tests:       1 failed, 1 total",
+      ].join("\n");
+      const analysis = await analyzeLog(log, { budgetTokens: 600 });
+      const jobs: AnalysedJob[] = [{ fetched: { id: 1, name: "test", conclusion: "failure", log: { file: "0.log", totalBytes: 1, keptBytes: 1, truncated: false }, meta: "0.json", annotations: 0 }, analysis, annotations: [] }];
+
+      const context = await buildFailureContext({ job: makeJob(), dir: repo, jobs, headCommitDiff: null, budgetTokens: 8000, countTokens });
+
+      expect(context.failed_tests).toEqual([
+        { name: "cart › adds an item", file: "src/cart.test.js" },
+        { name: "src/util.test.js", file: "src/util.test.js" },
+      ]);
+    } finally {
+      await rm(repo, { recursive: true, force: true });
+    }
+  });
 });

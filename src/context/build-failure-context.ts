@@ -11,6 +11,7 @@ import { detectLanguages, isManifest, isTestConfig, manifestExcerpt, relevantFil
 import { listRepoFiles, toRepoPath } from "./repo-files.js";
 import { sameOutputOnce } from "./same-output-once.js";
 import { snippetsFor } from "./snippets.js";
+import { testFileResolver } from "./test-file-resolver.js";
 
 /**
  * What goes into the context, most important first. Everything up to `failing_jobs` is always sent; each
@@ -91,10 +92,16 @@ export async function buildFailureContext(input: BuildContextInput): Promise<Fai
   // go prints only a file's base name; its test's package tells the directory (go-file-resolver.ts). The tests
   // then name the file by its path in the checkout, as the model can open it.
   const goFile = await goFileResolver(dir, files);
+  // Other runners print a path from their working directory, maybe a container's (test-file-resolver.ts).
+  const testFile = testFileResolver(files);
   const goTests = dedupe(jobs.flatMap((j) => j.analysis.failedTests), (t) => `${t.name}|${t.file ?? ""}|${t.package ?? ""}`);
   const failedTests: FailedTest[] = [];
   for (const t of goTests.slice(0, 50)) {
-    const path = t.file && isGoBaseName(t.file) ? await goFile(t.file, t.package) : null;
+    if (!t.file || !isGoBaseName(t.file)) {
+      failedTests.push(testFile(t));
+      continue;
+    }
+    const path = await goFile(t.file, t.package);
     failedTests.push(path ? { ...t, file: path } : t);
   }
   // A base name the log printed as an error's location (`calc_test.go:12: got 3`) is in the package of the tests

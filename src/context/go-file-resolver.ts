@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { join, posix } from "node:path";
-import { readRepoText } from "./repo-files.js";
+import { fileBySuffix, readRepoText } from "./repo-files.js";
 
 /** A file name as go prints it in a test's log (`calc_test.go:12: …`): its base name only. */
 export const isGoBaseName = (p: string): boolean => /^[\w.+-]+\.go$/.test(p);
@@ -24,6 +24,7 @@ export async function goFileResolver(root: string, files: readonly string[]): Pr
     const m = /^module\s+"?([^\s"]+)"?\s*(?:\/\/.*)?$/m.exec((await readRepoText(root, f)) ?? "");
     if (m) modules.push({ dir: posix.dirname(f), path: m[1]! });
   }
+  const built = files.filter((f) => !NOT_BUILT.test(f));
   const isFile = async (rel: string) => (await lstat(join(root, rel)).catch(() => undefined))?.isFile() === true;
 
   return async (base, pkg) => {
@@ -39,7 +40,6 @@ export async function goFileResolver(root: string, files: readonly string[]): Pr
       // The package is known: a file not in its directory is not the repository's (a helper go named).
       return candidates.length === 1 ? candidates[0]! : null;
     }
-    const named = files.filter((f) => posix.basename(f) === base && !NOT_BUILT.test(f));
-    return named.length === 1 ? named[0]! : null;
+    return fileBySuffix(built, base);
   };
 }

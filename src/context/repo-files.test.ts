@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { detectLanguages, isManifest, isTestConfig, manifestExcerpt, relevantFiles } from "./repo-facts.js";
-import { listRepoFiles, readRepoText, REPO_TEXT_MAX_BYTES, toRepoPath } from "./repo-files.js";
+import { fileBySuffix, listRepoFiles, logPathInCheckout, readRepoText, REPO_TEXT_MAX_BYTES, toRepoPath } from "./repo-files.js";
 import { snippetsFor } from "./snippets.js";
 import { redact } from "../core/redact.js";
 import { acrossHeadCut, HEAD_CUT_KINDS, leakedKeyBody, leakedPieces, RSA_KEY_LINES, SECRETS_CORPUS } from "../../test/helpers/planted-secrets.js";
@@ -99,6 +99,27 @@ describe("reading the checkout safely", () => {
     expect(await toRepoPath(root, "./src/app/main.py")).toBe("src/app/main.py");
     expect(await toRepoPath(root, "/opt/venv/lib/site/app/main.py")).toBeNull();
     expect(await toRepoPath(root, "/tmp/build/src/app/main.py")).toBe("src/app/main.py");
+  });
+
+  test("a printed path's tail places it among the checkout's files; several files ending so, none of them", () => {
+    const files = ["src/cart.test.js", "packages/api/src/cart.test.js", "packages/web/src/util.test.js", "packages/api/src/util.test.js", "test/only.test.js"];
+    // A container's workdir (/app) in front of the checkout's path.
+    expect(fileBySuffix(files, "/app/packages/web/src/util.test.js")).toBe("packages/web/src/util.test.js");
+    // Printed from a package's directory.
+    expect(fileBySuffix(files, "/app/src/util.test.js")).toBeNull();
+    expect(fileBySuffix(files, "C:\\app\\test\\only.test.js")).toBe("test/only.test.js");
+    expect(fileBySuffix(files, "../other/test/only.test.js")).toBe("test/only.test.js");
+    expect(fileBySuffix(files, "/app/src/none.test.js")).toBeNull();
+    // A file whose whole path is the tail wins only when asked: a go base name says nothing of the root.
+    expect(fileBySuffix(files, "/app/src/cart.test.js")).toBeNull();
+    expect(fileBySuffix(files, "/app/src/cart.test.js", { wholeFirst: true })).toBe("src/cart.test.js");
+  });
+
+  test("a log's path in the runner's checkout is the checkout's; another stays as it was, without ./", () => {
+    expect(logPathInCheckout("/home/runner/work/app/app/src/a.test.js")).toBe("src/a.test.js");
+    expect(logPathInCheckout("D:\\a\\app\\app\\src\\a.test.js")).toBe("src/a.test.js");
+    expect(logPathInCheckout("././src/a.test.js")).toBe("src/a.test.js");
+    expect(logPathInCheckout("/app/src/a.test.js")).toBe("/app/src/a.test.js");
   });
 
   test("file listing skips .git and dependency folders", async () => {

@@ -52,14 +52,42 @@ export async function readRepoText(root: string, relPath: string): Promise<strin
 }
 
 /**
- * Turns a path as a log prints it into a path inside the checkout: runner work directories
- * (`/home/runner/work/<repo>/<repo>/`, `/__w/…`, `D:\a\…`), `./` prefixes and backslashes are removed; when
- * that file does not exist, leading components are dropped until one does. Null when nothing matches.
+ * A path as a log prints it, relative to the checkout where it was under the runner's: runner work directories
+ * (`/home/runner/work/<repo>/<repo>/`, `/__w/…`, `D:\a\…`), `./` prefixes and backslashes are removed. A path
+ * from elsewhere (a container's `/app/…`) stays absolute.
+ */
+export function logPathInCheckout(raw: string): string {
+  const p = raw.trim().replace(/\\/g, "/").replace(/^file:\/\//, "");
+  return p.replace(/^(?:\/home\/runner\/work|\/Users\/runner\/work|\/__w|[A-Za-z]:\/a)\/[^/]+\/[^/]+\//, "").replace(/^(\.\/)+/, "");
+}
+
+/**
+ * The one file of `files` (the checkout's, listRepoFiles) that a path names by its end: the longest tail of the
+ * path's components that is a file's path or the end of one. A base name is a tail too (go's `calc_test.go`);
+ * `/app/src/a.test.js`, printed in a container whose workdir is /app, ends `src/a.test.js`. Null when no file
+ * ends so, or when the longest tail that any file ends with ends several: which one, nothing tells. With
+ * `wholeFirst`, a file whose whole path is that tail is the one (a path printed from the checkout's root or a
+ * copy of it); a base name says nothing of being at the root.
+ */
+export function fileBySuffix(files: readonly string[], path: string, opts: { wholeFirst?: boolean } = {}): string | null {
+  const parts = path.replace(/\\/g, "/").split("/");
+  // What is above a `..` is not where the file is.
+  const tail = parts.slice(parts.lastIndexOf("..") + 1).filter((c) => c !== "" && c !== ".");
+  for (let k = tail.length; k >= 1; k--) {
+    const end = tail.slice(-k).join("/");
+    const named = files.filter((f) => f === end || f.endsWith(`/${end}`));
+    if (named.length === 1) return named[0]!;
+    if (named.length > 1) return opts.wholeFirst && named.includes(end) ? end : null;
+  }
+  return null;
+}
+
+/**
+ * Turns a path as a log prints it into a path inside the checkout (logPathInCheckout); when that file does not
+ * exist, leading components are dropped until one does. Null when nothing matches.
  */
 export async function toRepoPath(root: string, raw: string): Promise<string | null> {
-  let p = raw.trim().replace(/\\/g, "/").replace(/^file:\/\//, "");
-  p = p.replace(/^(?:\/home\/runner\/work|\/Users\/runner\/work|\/__w|[A-Za-z]:\/a)\/[^/]+\/[^/]+\//, "");
-  p = p.replace(/^(\.\/)+/, "");
+  const p = logPathInCheckout(raw);
   const parts = p.split("/").filter(Boolean);
   for (let drop = 0; drop < Math.min(parts.length, 6); drop++) {
     const candidate = parts.slice(drop).join("/");
