@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { statementAt, statementsOf } from "./assertion-statements.js";
+import { statementAt, statementKey, statementsOf } from "./assertion-statements.js";
 import type { Hunk, HunkLine } from "./types.js";
 
 const hunk = (lines: string[]): Hunk => ({ header: "@@ -1 +1 @@", oldStart: 1, lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) });
@@ -40,5 +40,12 @@ describe("statementsOf", () => {
     const lines = ["     expect(", "       total(order),", "-    ).toBe(1234);", "+    ).toBeGreaterThan(0);", "     done();"];
     expect(statementsOf(hunk(lines), "-")).toEqual([{ text: "    expect(total(order)).toBe(1234);", changed: true }, { text: "    done();", changed: false }]);
     expect(statementsOf(hunk(lines), "+")).toEqual([{ text: "    expect(total(order)).toBeGreaterThan(0);", changed: true }, { text: "    done();", changed: false }]);
+  });
+
+  test("statementKey reads black's parenthesized assert as the assert it wraps, a tuple not", () => {
+    expect(statementKey("    assert (result == total(order))")).toBe(statementKey("assert result == total( order )"));
+    expect(statementKey('assert (result == 3), "message"')).toBe(statementKey('assert result == 3, "message"'));
+    expect(statementKey('assert (result == 3, "message")')).not.toBe(statementKey('assert result == 3, "message"'));
+    expect(statementKey("assert (a) == b")).toBe("assert(a)==b");
   });
 });

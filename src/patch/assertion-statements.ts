@@ -1,4 +1,5 @@
 import { ASSERTION } from "./greenwash-patterns.js";
+import { argsAt } from "./hollow-assertion.js";
 import type { Hunk } from "./types.js";
 
 /** One statement of one side of a hunk: a line, or an assertion a formatter wrapped over several, joined. */
@@ -98,4 +99,17 @@ function wrappedEnd(lines: string[], i: number): number | undefined {
     if (open.length === 0) end = j;
   }
   return end > i ? end : undefined;
+}
+
+/**
+ * A statement as a key to compare by: without spaces, and without the parentheses black puts round a condition
+ * too long for its line (`assert (\n    x\n    == y\n)`, joined `assert (x == y)`), so an assertion reads the
+ * same wrapped and unwrapped. A tuple (`assert (x, "message")`) keeps them: it is another assertion.
+ */
+export function statementKey(text: string): string {
+  let t = text.trim();
+  const head = /^assert\s*\(/.exec(t);
+  const inner = head ? argsAt(t, head[0].length - 1) : undefined;
+  if (inner && inner.args.length === 1 && /^\s*(,|$)/.test(t.slice(inner.end))) t = `assert ${inner.args[0]!}${t.slice(inner.end)}`;
+  return t.replace(/\s+/g, "");
 }

@@ -1,4 +1,4 @@
-import { statementAt, statementsOf } from "./assertion-statements.js";
+import { statementAt, statementKey, statementsOf } from "./assertion-statements.js";
 import { ASSERTION } from "./greenwash-patterns.js";
 import { same, splitTop } from "./hollow-assertion.js";
 import type { AllowKey, Hunk } from "./types.js";
@@ -28,8 +28,9 @@ export function findNeuteredTestCode(hunks: Hunk[], before: string | null = null
   // A line the patch removes and adds back (re-indented, moved) was there before: it is not new.
   const removed = new Map<string, number>();
   for (const l of hunks.flatMap((h) => h.lines)) if (l.kind === "-") removed.set(l.text.trim(), (removed.get(l.text.trim()) ?? 0) + 1);
-  // And a wrapped assertion as one statement: black re-wraps a line the guard's indent makes too long.
-  const wasThere = new Set([...removed.keys(), ...hunks.flatMap((h) => statementsOf(h, "-").filter((st) => st.changed).map((st) => st.text.trim()))]);
+  // And a wrapped assertion as one statement: black re-wraps a line the guard's indent makes too long, in
+  // parentheses of its own when it is a comparison (`assert (\n    x\n    == y\n)`), which the key leaves out.
+  const wasThere = new Set([...removed.keys(), ...hunks.flatMap((h) => statementsOf(h, "-").filter((st) => st.changed).map((st) => st.text))].map(statementKey));
   for (const h of hunks) {
     const lines: NewLine[] = h.lines.filter((l) => l.kind !== "-").map((l) => ({ text: l.text, added: l.kind === "+" }));
     lines.push(...linesAfter(h, oldLines).map((text) => ({ text, added: false })));
@@ -149,7 +150,7 @@ function guardsOldAssertion(lines: NewLine[], i: number, wasThere: Set<string>):
     const l = lines[j]!;
     if (blank(l.text)) continue;
     if (indent(l.text) <= at) break;
-    if (l.added && ASSERTION.test(l.text) && (wasThere.has(l.text.trim()) || wasThere.has(statementAt(texts, j).text.trim()))) return true;
+    if (l.added && ASSERTION.test(l.text) && (wasThere.has(statementKey(l.text)) || wasThere.has(statementKey(statementAt(texts, j).text)))) return true;
   }
   return false;
 }
