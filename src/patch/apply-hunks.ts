@@ -15,8 +15,14 @@ export interface ApplyHunksOptions {
   maxFuzz?: number;
 }
 
+/** Where a hunk went: `at` is the 0-based line of the old file its first old line matched (or the new lines go before), `lines` what of it applied (fuzz drops outer context). */
+export interface PlacedHunk {
+  at: number;
+  lines: HunkLine[];
+}
+
 export type ApplyHunksResult =
-  | { ok: true; content: string; notes: string[] }
+  | { ok: true; content: string; notes: string[]; placed?: PlacedHunk[] }
   | { ok: false; hunkIndex: number; reason: string };
 
 const stripCr = (s: string) => (s.endsWith("\r") ? s.slice(0, -1) : s);
@@ -69,6 +75,7 @@ export function applyHunks(content: string, hunks: Hunk[], opts: ApplyHunksOptio
   let finalNewline = file.finalNewline;
   const notes: string[] = [];
   const eol = file.crlf ? "\r" : "";
+  const placed: PlacedHunk[] = [];
 
   // Models sometimes emit hunks out of order; the headers say where they go (a stable sort keeps ties in order).
   const ordered = hunks.map((hunk, hi) => ({ hunk, hi })).sort((a, b) => a.hunk.oldStart - b.hunk.oldStart || a.hi - b.hi);
@@ -98,6 +105,7 @@ export function applyHunks(content: string, hunks: Hunk[], opts: ApplyHunksOptio
           `${skipHead + skipTail > 0 ? `, fuzz ${Math.max(skipHead, skipTail)}` : ""}, ${LEVEL_NAMES[level]})`,
       );
     }
+    placed[hi] = { at: pos, lines: body };
     out.push(...file.lines.slice(cursor, pos));
     let oi = pos;
     for (const l of body) {
@@ -120,7 +128,7 @@ export function applyHunks(content: string, hunks: Hunk[], opts: ApplyHunksOptio
     const idx = out.indexOf(file.lines[originalLast]!);
     if (idx >= 0 && idx < out.length - 1 && !out[idx]!.endsWith("\r")) out[idx] += "\r";
   }
-  return { ok: true, content: join({ lines: out, finalNewline: out.length > 0 && finalNewline, crlf: file.crlf }), notes };
+  return { ok: true, content: join({ lines: out, finalNewline: out.length > 0 && finalNewline, crlf: file.crlf }), notes, placed };
 }
 
 function search(lines: string[], old: HunkLine[], expected: number, min: number, maxOffset: number, maxFuzz: number) {

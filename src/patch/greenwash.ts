@@ -22,6 +22,7 @@ import { onlyBuildDirs } from "./only-build-dirs.js";
 import { unrunPlace } from "./unrun-place.js";
 import { findWidenedExceptions } from "./widened-exception.js";
 import { findWideTolerance } from "./wide-tolerance.js";
+import { withWrappedContext } from "./with-wrapped-context.js";
 import type { AllowKey, FilePatch } from "./types.js";
 import { redactHead } from "../core/redact.js";
 
@@ -163,10 +164,12 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     }
   }
 
+  // The assertion checks read statements: an assertion wrapped across a hunk's edge is read whole, from the file.
+  const wrapped = testFile && oldContent !== null ? { ...fp, hunks: withWrappedContext(oldContent, fp.hunks) } : fp;
   if (testFile && fp.status !== "deleted") {
-    checkAssertions(fp, add);
-    for (const f of findNeuteredTestCode(fp.hunks, oldContent)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
-    for (const w of findWidenedExceptions(fp.hunks)) {
+    checkAssertions(wrapped, add);
+    for (const f of findNeuteredTestCode(wrapped.hunks, oldContent)) add(f.rule, `the patch ${f.reason}: ${quote(f.line)}`, f.hunk);
+    for (const w of findWidenedExceptions(wrapped.hunks)) {
       add("weaken_assertions", `the patch loosens the assertion ${quote(w.removed)} to ${quote(w.added)}, dropping ${w.lost}: it passes for whatever the code now throws`, w.hunk);
     }
     // A case dropped from a table of cases (a parametrize list, test.each, a Go table) is a test deleted.
@@ -178,8 +181,8 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
     }
   }
   if (testFile) {
-    checkTolerances(fp, add);
-    const wide = findWideTolerance(fp.hunks);
+    checkTolerances(wrapped, add);
+    const wide = findWideTolerance(wrapped.hunks);
     if (wide) add("weaken_assertions", `the patch gives an exact assertion ${wide.what}, which lets a wrong result through: ${quote(wide.line)}`, wide.hunk);
   }
   checkThresholds(file, added, removed, add);
