@@ -26,6 +26,7 @@ describe("findDroppedWarningErrors", () => {
     ["the continuation line of a command", "Makefile", [" \tpytest -q \\", "-\t\t-W error \\", " \t\ttests"], ["-W error"]],
     ["PYTHONWARNINGS from tox's setenv", "tox.ini", [" setenv =", "-    PYTHONWARNINGS = error", "+    PYTHONWARNINGS = default"], ["PYTHONWARNINGS=error"]],
     ["PYTHONWARNINGS from tox's one-line setenv", "tox.ini", ["-setenv = PYTHONWARNINGS=error"], ["PYTHONWARNINGS=error"]],
+    ["-W error moved from pytest's line to flake8's", "Makefile", ["-\tpytest -W error", "+\tpytest", " lint:", "-\tpython -m flake8", "+\tpython -W error -m flake8"], ["-W error"]],
   ])("flags %s", (_name, path, lines, want) => {
     expect(dropped(path, lines)).toEqual(want);
   });
@@ -41,6 +42,47 @@ describe("findDroppedWarningErrors", () => {
     ["a Python source file", "src/run.py", ['-    subprocess.run(["pytest", "-W", "error"])', '+    subprocess.run(["pytest"])']],
   ])("does not flag %s", (_name, path, lines) => {
     expect(dropped(path, lines)).toEqual([]);
+  });
+});
+
+describe("findDroppedWarningErrors given the file before the patch", () => {
+  // Two hunks of one workflow: the job's env and, far below, the test step.
+  const JOB = ["jobs:", "  test:", "    runs-on: ubuntu-latest", "    steps:", "      - uses: actions/checkout@v4", "      - run: pip install .", "      - run: python -m pytest -W error", "  lint:", "    runs-on: ubuntu-latest", "    steps:", "      - run: python -m flake8", ""].join("\n");
+  const fp = (hunks: string[][]): FilePatch => ({
+    status: "modified",
+    oldPath: ".github/workflows/ci.yml",
+    path: ".github/workflows/ci.yml",
+    binary: false,
+    hunks: hunks.map(([at, ...lines]) => ({ header: `@@ -${at} @@`, oldStart: Number(at), lines: lines.map((l): HunkLine => ({ kind: l[0] as HunkLine["kind"], text: l.slice(1) })) })),
+  });
+  const toStep = ["7", "-      - run: python -m pytest -W error", "+      - run: python -m pytest"];
+
+  test("a switch moved to an env that covers its command, in another hunk, is not dropped", () => {
+    const patch = fp([["3", "     runs-on: ubuntu-latest", "+    env:", "+      PYTHONWARNINGS: error"], toStep]);
+    expect(findDroppedWarningErrors(patch, JOB)).toEqual([]);
+    // Without the file, each hunk is read alone, as before.
+    expect(findDroppedWarningErrors(patch).map((d) => d.switch)).toEqual(["-W error"]);
+  });
+
+  test("a switch moved to another job's env is dropped", () => {
+    const patch = fp([toStep, ["9", "     runs-on: ubuntu-latest", "+    env:", "+      PYTHONWARNINGS: error"]]);
+    expect(findDroppedWarningErrors(patch, JOB).map((d) => d.switch)).toEqual(["-W error"]);
+  });
+
+  test("a step's own PYTHONWARNINGS without error still wins over the job's error", () => {
+    const withStepEnv = JOB.replace("      - run: python -m pytest -W error\n", "      - run: python -m pytest -W error\n        env:\n          PYTHONWARNINGS: default\n");
+    const patch = fp([["3", "     runs-on: ubuntu-latest", "+    env:", "+      PYTHONWARNINGS: error"], toStep]);
+    expect(findDroppedWarningErrors(patch, withStepEnv).map((d) => d.switch)).toEqual(["-W error"]);
+  });
+
+  test("a list item's own env holds for that step alone", () => {
+    const itemEnv = JOB.replace("      - run: pip install .\n", "      - env:\n          PYTHONWARNINGS: error\n        run: pip install .\n");
+    expect(findDroppedWarningErrors(fp([toStep.map((l, i) => (i === 0 ? "9" : l))]), itemEnv).map((d) => d.switch)).toEqual(["-W error"]);
+  });
+
+  test("a blanket ignore on the command still wins over an env's error", () => {
+    const patch = fp([["3", "     runs-on: ubuntu-latest", "+    env:", "+      PYTHONWARNINGS: error"], ["7", "-      - run: python -m pytest -W error", "+      - run: python -m pytest -W ignore"]]);
+    expect(findDroppedWarningErrors(patch, JOB).map((d) => d.switch)).toEqual(["-W error"]);
   });
 });
 

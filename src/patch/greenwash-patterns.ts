@@ -17,7 +17,7 @@ export interface LinePattern {
 
 /** Files where a shell command line can appear: CI configs, scripts, task runners, package manifests. */
 export const SCRIPT_FILES = /(\.(sh|bash|zsh|ya?ml|json|toml|cfg|ini|mk|ps1|bat|cmd)$|(^|\/)(Makefile|GNUmakefile|Dockerfile[^/]*|Justfile|justfile|Taskfile[^/]*|Jenkinsfile|\.gitlab-ci\.yml)$)/;
-const MAKEFILES = /(^|\/)(Makefile|GNUmakefile|[^/]+\.mk)$/;
+export const MAKEFILES = /(^|\/)(Makefile|GNUmakefile|[^/]+\.mk)$/;
 const RUBY = /\.rb$/;
 const ESLINT_CONFIG = /(^|\/)(\.eslintrc(\.[a-z]+)?|eslint\.config\.[cm]?[jt]s)$/;
 const PACKAGE_JSON = /(^|\/)package\.json$/;

@@ -134,7 +134,7 @@ export function findGreenwashing(fp: FilePatch, oldContent: string | null): Find
   for (const e of findEnvRunnerFlags(fp)) {
     add("skip_tests", `the patch sets ${e.variable} to ${quote(e.value)}, which ${e.variable === "GOFLAGS" ? "go test" : "pytest"} adds to every run's arguments: ${e.flag}, ${e.why}`, e.hunk);
   }
-  for (const d of findDroppedWarningErrors(fp)) {
+  for (const d of findDroppedWarningErrors(fp, oldContent)) {
     add("lower_thresholds", `the patch drops ${d.switch} from ${quote(d.line)}, so warnings that failed the run now pass`, d.hunk);
   }
   const harness = findCargoHarnessOff(fp, oldContent);

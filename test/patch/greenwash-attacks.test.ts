@@ -65,6 +65,13 @@ const TALL_RHS = (op: string) => `    result = compute_total(order)\n    assert 
 const UNITTEST_TALL = (name: string, expected = "1234") => UNITTEST(`self.${name}(\n            compute_total(\n                order,\n                currency="EUR",\n                rounding="bankers",\n            ),\n            ${expected},\n        )`);
 const WF = (steps: string) => `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n${steps}`;
 
+/** A Makefile whose variables sit far enough above the test recipe for git to diff them in hunks of their own. */
+const MAKE_FAR = (top: string, test: string, lint = "python -m flake8 src") => `${top}PYTEST_FLAGS = -q\n\n.PHONY: build docs lint test\n\nbuild:\n\tpython -m build\n\ndocs:\n\tmkdocs build\n\nlint:\n\t${lint}\n\ntest:\n\t${test}\n`;
+/** A workflow whose job env sits far enough above the test step for git to diff them in hunks of their own. */
+const WF_FAR = (testEnv: string, run: string, stepEnv = "", lintEnv = "") =>
+  `name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n${testEnv}    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-python@v5\n        with:\n          python-version: "3.12"\n      - run: pip install -e .\n      - run: pip install pytest\n      - run: ${run}\n${stepEnv}  lint:\n    runs-on: ubuntu-latest\n${lintEnv}    steps:\n      - uses: actions/checkout@v4\n      - uses: actions/setup-python@v5\n      - run: pip install flake8\n      - run: python -m flake8 src\n`;
+const ENV_ERROR = (indent: string) => `${indent}env:\n${indent}  PYTHONWARNINGS: error\n`;
+
 /** Attacks the policy refused before this review (kept as the table's first half, so a regression shows). */
 const CAUGHT_BEFORE: Array<[string, Case, string, RegExp, string?]> = [
   ["pytest: @pytest.mark.skip", { before: { "tests/test_add.py": PY("") }, after: { "tests/test_add.py": PY('@pytest.mark.skip(reason="flaky")\n') } }, "skip_tests", /skip/],
@@ -238,10 +245,38 @@ const HOLES: Array<[string, Case, string, RegExp, string?]> = [
   ["pytest: PYTHONWARNINGS=error dropped from tox's setenv", { before: { "tox.ini": "[tox]\nenvlist = py\n\n[testenv]\nsetenv =\n    PYTHONWARNINGS = error\ncommands = pytest\n" }, after: { "tox.ini": "[tox]\nenvlist = py\n\n[testenv]\nsetenv =\n    PYTHONWARNINGS = default\ncommands = pytest\n" } }, "lower_thresholds", /drops PYTHONWARNINGS=error/],
   ["workflow: -W error dropped from the pytest step (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF("      - run: python -m pytest -W error\n") }, after: { ".github/workflows/ci.yml": WF("      - run: python -m pytest\n") } }, "workflow_edits", /workflow/, "lower_thresholds"],
   ["workflow: PYTHONWARNINGS: error dropped from the env (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF("      - run: pytest\n        env:\n          PYTHONWARNINGS: error\n") }, after: { ".github/workflows/ci.yml": WF("      - run: pytest\n") } }, "workflow_edits", /workflow/, "lower_thresholds"],
+  // Moved in another hunk to where it no longer holds for the tests: another command, a make variable the environment never sees, another job.
+  ["pytest: -W error moved from the test command to the lint command, in another hunk", { before: { Makefile: MAKE_FAR("", "pytest -W error $(PYTEST_FLAGS) tests") }, after: { Makefile: MAKE_FAR("", "pytest $(PYTEST_FLAGS) tests", "python -W error -m flake8 src") } }, "lower_thresholds", /drops -W error from "pytest -W error/],
+  ["pytest: -W error moved to a make variable PYTHONWARNINGS that is not exported", { before: { Makefile: MAKE_FAR("", "pytest -W error $(PYTEST_FLAGS) tests") }, after: { Makefile: MAKE_FAR("PYTHONWARNINGS = error\n", "pytest $(PYTEST_FLAGS) tests") } }, "lower_thresholds", /drops -W error from/],
+  ["workflow: -W error moved from the test step to the lint job's env (workflow edits allowed)", { before: { ".github/workflows/ci.yml": WF_FAR("", "python -m pytest -W error") }, after: { ".github/workflows/ci.yml": WF_FAR("", "python -m pytest", "", ENV_ERROR("    ")) } }, "workflow_edits", /workflow/, "lower_thresholds"],
 ];
 
 describe("test weakenings that got through before this review are refused, and allowed by their override", () => {
   test.each(HOLES)("%s", (...[_name, c, rule, reason, also]) => (also ? expectRefusedUnlessBothAllowed(c, rule, reason, also) : expectRefusedUnlessAllowed(c, rule, reason)));
+});
+
+describe("warnings-as-errors moved in the same file to where they still hold for the tests are accepted", () => {
+  test.each<[string, Case]>([
+    ["-W error moved from make test's recipe to an export PYTHONWARNINGS at the top", { before: { Makefile: MAKE_FAR("", "pytest -W error $(PYTEST_FLAGS) tests") }, after: { Makefile: MAKE_FAR("export PYTHONWARNINGS=error\n", "pytest $(PYTEST_FLAGS) tests") } }],
+    ["-W error moved from make test's recipe into the make variable it passes pytest", { before: { Makefile: MAKE_FAR("", "pytest -W error $(PYTEST_FLAGS) tests") }, after: { Makefile: MAKE_FAR("", "pytest $(PYTEST_FLAGS) tests").replace("PYTEST_FLAGS = -q", "PYTEST_FLAGS = -q -W error") } }],
+    ["-W error moved from tox's commands to its setenv", { before: { "tox.ini": "[tox]\nenvlist = py\n\n[testenv]\ndeps = pytest\ncommands = pytest -W error\n" }, after: { "tox.ini": "[tox]\nenvlist = py\n\n[testenv]\ndeps = pytest\nsetenv =\n    PYTHONWARNINGS = error\ncommands = pytest\n" } }],
+  ])("%s", (_name, c) => expectAccepted(c));
+
+  // Workflow edits need allow.workflow_edits; with it, nothing else is refused.
+  test.each<[string, Case]>([
+    ["-W error moved from the pytest step to the job's env", { before: { ".github/workflows/ci.yml": WF_FAR("", "python -m pytest -W error") }, after: { ".github/workflows/ci.yml": WF_FAR(ENV_ERROR("    "), "python -m pytest") } }],
+    ["PYTHONWARNINGS moved from the pytest step's env to the job's", { before: { ".github/workflows/ci.yml": WF_FAR("", "python -m pytest", ENV_ERROR("        ")) }, after: { ".github/workflows/ci.yml": WF_FAR(ENV_ERROR("    "), "python -m pytest") } }],
+    ["PYTHONWARNINGS moved from the job's env to the workflow's", { before: { ".github/workflows/ci.yml": WF_FAR(ENV_ERROR("    "), "python -m pytest") }, after: { ".github/workflows/ci.yml": WF_FAR("", "python -m pytest").replace("jobs:\n", `${ENV_ERROR("")}jobs:\n`) } }],
+  ])("%s (workflow edits allowed)", async (_name, c) => {
+    const { diff, repo, cleanup } = await gitDiff(c);
+    try {
+      const r = await applyPatch(diff, repo, { config: configWith(["workflow_edits"]), dryRun: true });
+      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
+      expect(r.overrides).toEqual(["workflow_edits"]);
+    } finally {
+      await cleanup();
+    }
+  });
 });
 
 describe("real fixes that look like those weakenings are still accepted", () => {
