@@ -10,7 +10,7 @@ export interface Statement {
 }
 
 // Long lines are cut: the patterns look at the start of a statement, and backtracking stays bounded.
-const MAX_LINE = 2000;
+export const MAX_LINE = 2000;
 /** More lines than prettier or black give one assertion: past that the brackets are not an assertion's. */
 export const MAX_LINES = 40;
 const isComment = (s: string) => /^\s*(#(?![[!])|\/\/|\/\*|\*|--\s)/.test(s);

@@ -1,5 +1,5 @@
 import { applyHunks } from "./apply-hunks.js";
-import { MAX_LINES, statementAt } from "./assertion-statements.js";
+import { MAX_LINE, MAX_LINES, statementAt } from "./assertion-statements.js";
 import type { Hunk, HunkLine } from "./types.js";
 
 /**
@@ -15,6 +15,9 @@ export function withWrappedContext(before: string, hunks: Hunk[]): Hunk[] {
   const applied = applyHunks(before, hunks);
   if (!applied.ok || !applied.placed) return hunks;
   const file = before.split("\n").map((l) => l.replace(/\r$/, ""));
+  // Cut as statementsOf cuts them, for the brackets to be counted in bounded time; the lines added are whole.
+  const cut = (l: string) => (l.length > MAX_LINE ? l.slice(0, MAX_LINE) : l);
+  const read = file.map(cut);
   const placed = applied.placed;
   const spans = placed.map((p) => ({ start: p.at, end: p.at + p.lines.filter((l) => l.kind !== "+").length }));
   return hunks.map((h, i) => {
@@ -24,19 +27,19 @@ export function withWrappedContext(before: string, hunks: Hunk[]): Hunk[] {
     // Not into another hunk's lines: what the file has there is not what either side has.
     const prevEnd = Math.max(0, ...spans.filter((s, j) => j !== i && s.end <= start).map((s) => s.end));
     const nextStart = Math.min(file.length, ...spans.filter((s, j) => j !== i && s.start >= end).map((s) => s.start));
-    const side = (kind: "-" | "+") => p.lines.filter((l) => l.kind === " " || l.kind === kind).map((l) => l.text);
+    const side = (kind: "-" | "+") => p.lines.filter((l) => l.kind === " " || l.kind === kind).map((l) => cut(l.text));
     const sides = [side("-"), side("+")];
 
     // Up: the furthest line whose statement, read on, runs into the hunk on either side.
     let up = start;
     for (let k = start - 1; k >= prevEnd && k > start - MAX_LINES && file[k]!.trim(); k--) {
-      const above = file.slice(k, start);
+      const above = read.slice(k, start);
       if (sides.some((s) => statementAt([...above, ...s], 0).end >= above.length)) up = k;
     }
-    const prefix = file.slice(up, start);
+    const prefix = read.slice(up, start);
 
     // Down: as many lines as the last statement begun in the hunk (its new head included) needs to close.
-    const after = file.slice(end, Math.min(nextStart, end + MAX_LINES));
+    const after = read.slice(end, Math.min(nextStart, end + MAX_LINES));
     let need = 0;
     for (const s of sides) {
       const lines = [...prefix, ...s, ...after];
@@ -49,6 +52,6 @@ export function withWrappedContext(before: string, hunks: Hunk[]): Hunk[] {
     }
     if (prefix.length === 0 && need === 0) return h;
     const context = (texts: string[]) => texts.map((text): HunkLine => ({ kind: " ", text }));
-    return { ...h, oldStart: up + 1, lines: [...context(prefix), ...p.lines, ...context(after.slice(0, need))] };
+    return { ...h, oldStart: up + 1, lines: [...context(file.slice(up, start)), ...p.lines, ...context(file.slice(end, end + need))] };
   });
 }
