@@ -317,7 +317,8 @@ function fewerRuns(before: Obj, after: Obj): { why: string; needle: string } | u
       if (!now) continue;
       // `tags` beside a branch filter adds tag pushes; alone, it leaves branch pushes out.
       if (key === "tags" && !old && (list(g.branches) || list(g["branches-ignore"]))) continue;
-      if (!old) return { why: `adds a ${key} filter to ${event}`, needle: key };
+      if (!old && !matchesEverything(now)) return { why: `adds a ${key} filter to ${event}`, needle: key };
+      if (!old) continue;
       const lost = old.find((o) => !now.includes(o) && (/[*?+[\]!]/.test(o) || !matches(o, now)));
       if (lost !== undefined) return { why: `takes ${quote(lost)} out of the ${key} of ${event}`, needle: key };
     }
@@ -326,11 +327,39 @@ function fewerRuns(before: Obj, after: Obj): { why: string; needle: string } | u
       const grown = (list(g[key]) ?? []).find((n) => !old.includes(n));
       if (grown !== undefined) return { why: `adds ${quote(grown)} to the ${key} of ${event}`, needle: grown };
     }
+    // A push filtering only branches runs on no tag push, and one filtering only tags on no branch push (GitHub's
+    // workflow syntax: "the workflow won't run for events affecting the undefined Git ref"), `branches: ['**']`
+    // and `branches-ignore: []` too.
+    if (event === "push") {
+      const refs = (o: Obj) => {
+        const b = "branches" in o || "branches-ignore" in o;
+        const t = "tags" in o || "tags-ignore" in o;
+        return { branch: b || !t, tag: t || !b };
+      };
+      const [then, now] = [refs(f), refs(g)];
+      if (then.tag && !now.tag) return { why: "leaves tag pushes out of push", needle: "branches" };
+      if (then.branch && !now.branch) return { why: "leaves branch pushes out of push", needle: "tags" };
+    }
     const types = list(g.types);
     const dropped = types && (list(f.types) ?? (event.startsWith("pull_request") ? PR_TYPES : [])).find((t) => !types.includes(t));
     if (dropped) return { why: `takes ${dropped} out of the types of ${event}`, needle: "types" };
   }
   return undefined;
+}
+
+/**
+ * Patterns that match every branch, tag or path: `**`, and `**` then `/*` or `/**`. `*` alone stops at a `/`, so it
+ * misses `release/1.x`. Only these are taken to match everything, not any pattern that happens to.
+ */
+const EVERYTHING = new Set(["**", "**/*", "**/**"]);
+
+/**
+ * A filter no name fails: one of EVERYTHING with no `!pattern` after it, since the last pattern that matches
+ * decides. A `paths` filter of `**` still leaves out a push changing no file, which changes nothing the tests run.
+ */
+function matchesEverything(patterns: string[]): boolean {
+  const last = patterns.findLastIndex((p) => EVERYTHING.has(p));
+  return last >= 0 && !patterns.slice(last + 1).some((p) => p.startsWith("!"));
 }
 
 /** A filter too wild to read (see filterPatternRegExp) is not taken to match. */

@@ -90,6 +90,10 @@ describe("with workflow edits allowed, a workflow edit that stops the tests runn
       WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: echo ok")) + "  slow:\n    runs-on: ubuntu-latest\n    steps:\n" + SETUP + "      - name: Slow tests\n        run: pytest -m slow\n" + LINT),
     ), "skip_tests", [/job "test"/, /adds -m/]],
     ["the test job's default working directory moved down", edit(WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg/core\n") + LINT), WF(JOB(SETUP + TEST_STEP, "    defaults:\n      run:\n        working-directory: pkg\n") + LINT)), "skip_tests", [/in "pkg\/core" instead of "pkg"/]],
+    ["every branch named on push, which leaves tag pushes out", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: ['**']\n  pull_request:\n")), "skip_tests", [/leaves tag pushes out of push/]],
+    ["branches-ignore: [] put on push, which leaves tag pushes out", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches-ignore: []\n  pull_request:\n")), "skip_tests", [/leaves tag pushes out of push/]],
+    ["'*' put on pull_request's branches (it does not match release/1.x)", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    branches: ['*']\n")), "skip_tests", [/adds a branches filter to pull_request/]],
+    ["every branch but main put on pull_request's branches", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    branches: ['**', '!main']\n")), "skip_tests", [/adds a branches filter to pull_request/]],
     ["mvn verify replaced by mvn compile", edit(WF(JOB("      - run: mvn -B compile\n")), WF(JOB("      - run: mvn -B verify\n"))), "skip_tests", [/drops mvn verify/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
 });
@@ -113,6 +117,12 @@ describe("with workflow edits allowed, fixes of the workflow that keep the tests
     ["a branch filter widened from main to every branch", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: ['*', '**/*']\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n"))],
     ["a release branch added to the filter", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main, 'release/**']\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n"))],
     ["tag pushes added beside the branch filter", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n    tags: [v*]\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: [main]\n"))],
+    ["every branch named on pull_request", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    branches: ['**']\n"))],
+    ["every branch named on pull_request after a negation it overrides", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    branches: ['!main', '**']\n"))],
+    ["every path named on pull_request", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    paths: ['**']\n"))],
+    ["every path named on push as **/*", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    paths: ['**/*']\n  pull_request:\n"))],
+    ["every branch and every tag named on push", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n    branches: ['**']\n    tags: ['**']\n  pull_request:\n"))],
+    ["branches-ignore: [] put on pull_request", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    branches-ignore: []\n"))],
     ["a lint-only workflow's triggers narrowed", { before: { ".github/workflows/lint.yml": WF(LINT) }, after: { ".github/workflows/lint.yml": WF(LINT, "[pull_request]") } }],
     ["a workflow left unparseable (GitHub fails its run, it passes no tests)", edit(`${WF(JOB(SETUP + TEST_STEP) + LINT)}  bad: [\n`)],
     ["the test step run from the folder the project moved to", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: python\n        run:")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: py\n        run:")) + LINT))],
