@@ -65,10 +65,37 @@ interface Workflow {
 /** A step's condition under its caller's (the step using a local action, or the calling workflow's job). */
 const both = (outer: string | undefined, inner: string | undefined) => (outer === undefined ? inner : inner === undefined ? outer : `(${outer}) && (${inner})`);
 
-/** The `run:` steps of a list, with the test runners each runs; `cwdOf` gives the working directory of one that sets none. */
-function runSteps(list: unknown, cwdOf: () => string | undefined, outerIf?: string): Step[] {
+/** `${{ inputs.cmd }}`, `${{ inputs['cmd'] }}`: the whole expression an input's value. */
+const INPUT_REF = /\$\{\{\s*inputs\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*'([^']+)'\s*\])\s*\}\}/g;
+
+/**
+ * How GitHub fills in `${{ inputs.<name> }}` in the steps of a local action or reusable workflow: the caller's
+ * `with:` value, else the input's `default`, else nothing. Read into the `run:` before it is judged, so that a
+ * patch changing the command a caller passes (`cmd: pytest` → `cmd: echo ok`), or the default it relies on, is
+ * compared as the command it runs. Input names are matched without case, as GitHub's expressions read them.
+ */
+function withInputs(declared: unknown, given: unknown): (text: string) => string {
+  const values = new Map<string, string>();
+  const put = (m: unknown, value: (v: unknown) => string | undefined) => {
+    if (!isObj(m)) return;
+    for (const [k, v] of Object.entries(m)) {
+      const t = value(v);
+      if (t !== undefined) values.set(k.toLowerCase(), t);
+    }
+  };
+  put(declared, (v) => (isObj(v) ? workflowText(v.default) : undefined));
+  put(given, workflowText);
+  return (text) => text.replace(INPUT_REF, (_m, dotted: string | undefined, quoted: string | undefined) => values.get((dotted ?? quoted ?? "").toLowerCase()) ?? "");
+}
+
+/**
+ * The `run:` steps of a list, with the test runners each runs; `cwdOf` gives the working directory of one that
+ * sets none, `inputs` fills in the inputs of the action or called workflow they are the steps of (see withInputs).
+ */
+function runSteps(list: unknown, cwdOf: () => string | undefined, outerIf?: string, inputs?: (text: string) => string): Step[] {
   return (Array.isArray(list) ? list : []).filter(isObj).flatMap((s): Step[] => {
-    const run = workflowText(s.run);
+    const text = workflowText(s.run);
+    const run = text === undefined || !inputs ? text : inputs(text);
     if (run === undefined) return [];
     const live = liveShellText(run);
     const cond = both(outerIf, condition(s.if));
@@ -132,7 +159,7 @@ type Expand = { steps: Step[]; file: string } | { steps?: undefined; file: strin
  * JavaScript or Docker action runs no step the guard can read, nor does one with no action file (a Dockerfile
  * may be there in its place): taken as running no tests, not as failing.
  */
-function actionSteps(dir: string, files: Map<string, string | null>, outerIf: string | undefined): Expand | undefined {
+function actionSteps(dir: string, files: Map<string, string | null>, outerIf: string | undefined, given: unknown): Expand | undefined {
   const names = actionFiles(dir);
   if (!names.some((f) => files.has(f))) return undefined;
   const file = names.find((f) => typeof files.get(f) === "string") ?? names[0]!;
@@ -140,14 +167,14 @@ function actionSteps(dir: string, files: Map<string, string | null>, outerIf: st
   const doc = parseQuietly(text);
   if (text !== null && doc === undefined) return { file };
   // A composite action's steps get none of the job's `defaults.run`.
-  const steps = isObj(doc) && isObj(doc.runs) && doc.runs.using === "composite" ? runSteps(doc.runs.steps, () => undefined, outerIf) : [];
+  const steps = isObj(doc) && isObj(doc.runs) && doc.runs.using === "composite" ? runSteps(doc.runs.steps, () => undefined, outerIf, withInputs(doc.inputs, given)) : [];
   return { steps, file };
 }
 
 /** The `run:` steps of every job of the local reusable workflow `file` (one level: what it calls is not followed). */
-function calledSteps(file: string, files: Map<string, string | null>): Expand | undefined {
+function calledSteps(file: string, files: Map<string, string | null>, given: unknown): Expand | undefined {
   if (!WORKFLOW_FILE.test(file) || !files.has(file)) return undefined;
-  const called = readWorkflow(file, files.get(file) ?? null);
+  const called = readWorkflow(file, files.get(file) ?? null, undefined, given ?? {});
   if (!called) return { file };
   return { steps: called.jobs.flatMap((j) => j.steps.map((s) => ({ ...s, ...(both(j.if, s.if) !== undefined ? { if: both(j.if, s.if)! } : {}) }))), file };
 }
@@ -158,11 +185,14 @@ function calledSteps(file: string, files: Map<string, string | null>): Expand | 
  * include those of the local composite actions its steps use, in their place, and a job calling a local
  * reusable workflow runs the steps of that workflow's jobs: one level deep, so no cycle can be followed.
  */
-function readWorkflow(file: string, text: string | null, files?: Map<string, string | null>): Workflow | undefined {
+function readWorkflow(file: string, text: string | null, files?: Map<string, string | null>, given?: unknown): Workflow | undefined {
   if (text === null) return { jobs: [] };
   const doc = parseQuietly(text);
   if (doc === undefined) return undefined;
   const on = isObj(doc) ? triggersOf(doc.on) : undefined;
+  // Called by a job (`given` its `with:`), it runs with the inputs workflow_call declares filled in.
+  const call = on?.workflow_call;
+  const inputs = given === undefined ? undefined : withInputs(isObj(call) ? call.inputs : undefined, given);
   if (!isObj(doc) || !isObj(doc.jobs)) return { jobs: [], ...(on ? { on } : {}) };
   const jobs = Object.entries(doc.jobs).flatMap(([key, job]): Job[] => {
     if (!isObj(job)) return [];
@@ -172,11 +202,11 @@ function readWorkflow(file: string, text: string | null, files?: Map<string, str
     const called = localUse(job.uses);
     const steps =
       called !== undefined && files
-        ? use(calledSteps(called, files))
+        ? use(calledSteps(called, files, job.with))
         : (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s) => {
             const dir = localUse(s.uses);
-            if (dir !== undefined && files) return use(actionSteps(dir, files, condition(s.if)));
-            return runSteps([s], () => jobRunDefault(doc, job, "working-directory"));
+            if (dir !== undefined && files) return use(actionSteps(dir, files, condition(s.if), s.with));
+            return runSteps([s], () => jobRunDefault(doc, job, "working-directory"), undefined, inputs);
           });
     const broken = used.some((e) => !e.steps);
     return [{ file, key, steps, uses: [...new Set(used.map((e) => e.file))], ...(cond !== undefined ? { if: cond } : {}), ...(broken ? { broken } : {}) }];

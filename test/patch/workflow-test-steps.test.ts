@@ -158,6 +158,34 @@ const VIA_CALL = { [CI]: WF(CALLS + LINT), [CALLED]: REUSABLE(SETUP + TEST_STEP)
 const NAMES_ACTION = [/\.github\/workflows\/ci\.yml/, /job "test"/, /\.github\/actions\/run-tests\/action\.yml/];
 const NAMES_CALLED = [/\.github\/workflows\/ci\.yml/, /job "test"/, /\.github\/workflows\/tests\.yml/];
 
+/** A local action and a reusable workflow that run the command their caller passes as `cmd` (or its default). */
+const ACTION_CMD = (dflt: string) => `name: run tests\ninputs:\n  cmd:\n    default: ${dflt}\nruns:\n  using: composite\n  steps:\n  - name: Run tests\n    shell: bash\n    run: \${{ inputs.cmd }}\n`;
+const USES_CMD = (cmd: string) => `      - uses: ./${ACTION_DIR}\n${cmd ? `        with:\n          cmd: ${cmd}\n` : ""}`;
+const VIA_INPUT = { [CI]: WF(JOB(SETUP + USES_CMD("pytest")) + LINT), [ACTION]: ACTION_CMD("make check") };
+const REUSABLE_CMD = (dflt: string) =>
+  `name: tests\non:\n  workflow_call:\n    inputs:\n      cmd:\n        type: string\n        default: ${dflt}\njobs:\n  pytest:\n    runs-on: ubuntu-latest\n    steps:\n${SETUP}      - name: Run tests\n        run: \${{inputs.cmd}}\n`;
+const CALLS_CMD = (cmd: string) => `  test:\n    uses: ./${CALLED}\n${cmd ? `    with:\n      cmd: ${cmd}\n` : ""}`;
+const VIA_CALL_INPUT = { [CI]: WF(CALLS_CMD("pytest") + LINT), [CALLED]: REUSABLE_CMD("make check") };
+
+describe("a local action or reusable workflow running the command its caller passes is read with that command", () => {
+  test.each<[string, Case, string, RegExp[]]>([
+    ["the caller's cmd changed from pytest to echo ok", { before: VIA_INPUT, after: { [CI]: WF(JOB(SETUP + USES_CMD("echo ok")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the caller's cmd narrowed to a folder", { before: VIA_INPUT, after: { [CI]: WF(JOB(SETUP + USES_CMD("pytest tests/unit")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /narrows pytest/]],
+    ["the caller's cmd dropped, the default echoes", { before: { ...VIA_INPUT, [ACTION]: ACTION_CMD("echo ok") }, after: { [CI]: WF(JOB(SETUP + USES_CMD("")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the action's default changed from pytest to echo ok, the caller passing none", { before: { [CI]: WF(JOB(SETUP + USES_CMD("")) + LINT), [ACTION]: ACTION_CMD("pytest") }, after: { [ACTION]: ACTION_CMD("echo ok") } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the reusable workflow's caller's cmd changed from pytest to echo ok", { before: VIA_CALL_INPUT, after: { [CI]: WF(CALLS_CMD("echo ok") + LINT) } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
+    ["the reusable workflow's default changed to echo ok, the caller passing none", { before: { [CI]: WF(CALLS_CMD("") + LINT), [CALLED]: REUSABLE_CMD("pytest") }, after: { [CALLED]: REUSABLE_CMD("echo ok") } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
+  ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
+
+  test.each<[string, Case]>([
+    ["the caller's cmd changed from pytest to python -m pytest", { before: VIA_INPUT, after: { [CI]: WF(JOB(SETUP + USES_CMD("python -m pytest")) + LINT) } }],
+    ["the action's default changed, the caller passing its own", { before: VIA_INPUT, after: { [ACTION]: ACTION_CMD("echo ok") } }],
+    ["the caller's cmd dropped, the default running the same", { before: { ...VIA_INPUT, [ACTION]: ACTION_CMD("pytest") }, after: { [CI]: WF(JOB(SETUP + USES_CMD("")) + LINT) } }],
+    ["the action's step written out with the command its caller passed", { before: VIA_INPUT, after: { [ACTION]: ACTION_CMD("make check").replace("${{ inputs.cmd }}", "pytest") } }],
+    ["the reusable workflow's caller's cmd changed to python -m pytest", { before: VIA_CALL_INPUT, after: { [CI]: WF(CALLS_CMD("python -m pytest") + LINT) } }],
+  ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
+});
+
 describe("the tests a job runs through a local composite action or reusable workflow are compared too", () => {
   test.each<[string, Case, string, RegExp[]]>([
     ["the test step moved into a local action that echoes", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE("      - run: echo ok\n") } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
