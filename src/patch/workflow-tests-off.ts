@@ -7,14 +7,14 @@ import { triggersOf } from "../core/workflow-triggers.js";
 import { checkTestCommand } from "./check-test-command.js";
 import { quote, type Finding } from "./greenwash.js";
 import { liveShellText } from "./live-shell-text.js";
+import { ACTION_FILE, actionFiles, localUse } from "./local-use.js";
 import { programsOf } from "./programs-of.js";
 import { TEST_RUNNER } from "./test-runner.js";
 import type { AllowKey, Hunk } from "./types.js";
 
 /** The files GitHub runs as workflows: YAML directly in .github/workflows/ (not in a folder below, not `ci.yml.off`). */
 export const WORKFLOW_FILE = /^\.github\/workflows\/[^/]+\.ya?ml$/;
-/** A local action's file, whose edit changes what the workflows using it run (see localFilesUsed). */
-export const ACTION_FILE = /(^|\/)action\.ya?ml$/;
+export { ACTION_FILE };
 
 /**
  * Build phases that run the test phase first, as CI often writes its test step (`mvn -B verify`, `./gradlew build`).
@@ -107,21 +107,6 @@ function runSteps(list: unknown, cwdOf: () => string | undefined, outerIf?: stri
     return [{ name: displayName(s) ?? "(unnamed)", run: live, runners: runnersOf(live), cwd, ...(cond !== undefined ? { if: cond } : {}) }];
   });
 }
-
-/**
- * The repository path a `uses:` names, when it is local (`./.github/actions/test`, `./.github/workflows/tests.yml`):
- * undefined for a remote action or workflow (`owner/repo@ref`, `docker://…`), whose steps are not in the
- * repository and which the patch cannot edit, so they are out of scope; and for one that leaves the checkout.
- */
-function localUse(v: unknown): string | undefined {
-  const uses = workflowText(v)?.trim();
-  if (!uses?.startsWith("./") || uses.includes("${{")) return undefined;
-  const p = path.posix.normalize(uses).replace(/\/$/, "");
-  return p === ".." || p.startsWith("../") ? undefined : p === "." ? "" : p;
-}
-
-/** The files GitHub reads for a local action in `dir`: the first of these there. */
-const actionFiles = (dir: string) => ["action.yml", "action.yaml"].map((f) => (dir ? `${dir}/${f}` : f));
 
 /**
  * The repository files a workflow's jobs run the steps of: the action files of the local actions its steps use,

@@ -158,6 +158,25 @@ const VIA_CALL = { [CI]: WF(CALLS + LINT), [CALLED]: REUSABLE(SETUP + TEST_STEP)
 const NAMES_ACTION = [/\.github\/workflows\/ci\.yml/, /job "test"/, /\.github\/actions\/run-tests\/action\.yml/];
 const NAMES_CALLED = [/\.github\/workflows\/ci\.yml/, /job "test"/, /\.github\/workflows\/tests\.yml/];
 
+/** The same local action, as a caller may spell its `uses:`. */
+const USES_AS = (uses: string) => USES_ACTION.replace(`./${ACTION_DIR}`, uses);
+const ECHOED = COMPOSITE(ACTION_SETUP + ACTION_TEST.replace("run: pytest", "run: echo ok"));
+
+describe("a local action is the same whichever way its uses: spells its folder", () => {
+  test.each<[string, string]>([
+    ["with a trailing slash", `./${ACTION_DIR}/`],
+    ["with a doubled slash", "./.github/actions//run-tests"],
+    ["through a ..", "./.github/actions/x/../run-tests"],
+    ["by its action.yml (GitHub fails the job; read as its folder, the echo is still found)", `./${ACTION}`],
+  ])("named %s, its test step replaced by echo ok, is refused", (_name, uses) =>
+    expectRefusedWithWorkflowEdits({ before: { ...VIA_ACTION, [CI]: WF(JOB(SETUP + USES_AS(uses)) + LINT) }, after: { [ACTION]: ECHOED } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]),
+  );
+  test.each<[string, string]>([
+    ["with a trailing slash", `./${ACTION_DIR}/`],
+    ["by its action.yml", `./${ACTION}`],
+  ])("its uses: rewritten %s is accepted", (_name, uses) => expectAcceptedWithWorkflowEdits({ before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP + USES_AS(uses)) + LINT) } }));
+});
+
 /** A local action and a reusable workflow that run the command their caller passes as `cmd` (or its default). */
 const ACTION_CMD = (dflt: string) => `name: run tests\ninputs:\n  cmd:\n    default: ${dflt}\nruns:\n  using: composite\n  steps:\n  - name: Run tests\n    shell: bash\n    run: \${{ inputs.cmd }}\n`;
 const USES_CMD = (cmd: string) => `      - uses: ./${ACTION_DIR}\n${cmd ? `        with:\n          cmd: ${cmd}\n` : ""}`;
