@@ -411,10 +411,14 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       const refused = await take(p, p);
       if (refused) return refused;
     }
-    for (const w of [...before.keys()]) {
+    // The actions read are read in turn for the scripts their steps run; each file once, so the list ends.
+    const readers = [...before.keys()];
+    for (const w of readers) {
       for (const p of [...localFilesUsed(before.get(w)!), ...localFilesUsed(after.get(w)!)]) {
-        const refused = before.has(p) ? undefined : await take(p, w);
+        if (before.has(p)) continue;
+        const refused = await take(p, w);
         if (refused) return refused;
+        if (before.has(p) && ACTION_FILE.test(p)) readers.push(p);
       }
     }
     const refused = allowedOrRefused(findWorkflowTestsOff(before, after, (p) => patches.filter((fp) => fp.path === p || fp.oldPath === p).flatMap((fp) => fp.hunks)));

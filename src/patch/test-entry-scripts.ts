@@ -13,6 +13,7 @@ import { scriptOf } from "./script-of.js";
 import { textBeforePatch } from "./text-before-patch.js";
 import type { Original, Refusal } from "./types.js";
 import { jobRunDefault, workflowText } from "../core/workflow-run-defaults.js";
+import { actionFiles, localUse } from "./local-use.js";
 
 /** A shell script by its name or its `#!` line. */
 export const isShellScript = (file: string, text: string) => /\.(sh|bash|zsh|ksh)$/.test(file) || /^#!.*\b(ba|z|da|k)?sh\b/.test(text);
@@ -149,7 +150,7 @@ export function scriptOwnDirs(script: string, text: string, sourced = false): st
   return [...new Set(dirs.filter((d): d is string => d !== undefined))];
 }
 
-/** The `run:` of every step of .github/workflows/*.yml, with its working directory. */
+/** The `run:` of every step of .github/workflows/*.yml and of the local actions they use, with its working directory. */
 async function workflowRunCallers(root: string, read: (rel: string) => Promise<string | null>): Promise<Caller[]> {
   const dir = ".github/workflows";
   const names = await fs.readdir(path.join(root, dir)).catch(async (err: NodeJS.ErrnoException) => {
@@ -175,12 +176,43 @@ async function workflowRunCallers(root: string, read: (rel: string) => Promise<s
       const jobDir = jobRunDefault(wf, job, "working-directory") ?? "";
       const steps = Array.isArray(job?.steps) ? (job.steps as Array<Record<string, unknown> | null>) : [];
       for (const step of steps) {
+        const used = localUse(step?.uses);
+        if (used !== undefined) {
+          out.push(...(await actionRunCallers(used, `${dir}/${name}`, read)));
+          continue;
+        }
         if (typeof step?.run !== "string") continue;
-        const cwd = workflowText(step["working-directory"]) ?? jobDir;
-        const unknown = /[$]/.test(cwd);
-        out.push({ cmd: step.run, cwd: unknown ? "" : path.posix.normalize(cwd), cwdKnown: !unknown, by: `a step of ${dir}/${name}` });
+        out.push(runCaller(step.run, workflowText(step["working-directory"]) ?? jobDir, `a step of ${dir}/${name}`));
       }
     }
   }
   return out;
+}
+
+function runCaller(cmd: string, cwd: string, by: string): Caller {
+  const unknown = /[$]/.test(cwd);
+  return { cmd, cwd: unknown ? "" : path.posix.normalize(cwd), cwdKnown: !unknown, by };
+}
+
+/**
+ * The `run:` of every step of the local composite action in `used`, which a step of `workflow` uses: they run
+ * from the checkout's root (the job's `defaults.run` does not reach them), or their own working-directory.
+ */
+async function actionRunCallers(used: string, workflow: string, read: (rel: string) => Promise<string | null>): Promise<Caller[]> {
+  for (const file of actionFiles(used)) {
+    const text = await read(file);
+    if (text === null) continue;
+    let doc: unknown;
+    try {
+      doc = parseYaml(text);
+    } catch {
+      return [];
+    }
+    const runs = doc && typeof doc === "object" ? (doc as Record<string, unknown>).runs : undefined;
+    const steps = runs && typeof runs === "object" ? (runs as Record<string, unknown>).steps : undefined;
+    return (Array.isArray(steps) ? (steps as Array<Record<string, unknown> | null>) : []).flatMap((step) =>
+      typeof step?.run === "string" ? [runCaller(step.run, workflowText(step["working-directory"]) ?? "", `a step of ${file}, used by ${workflow}`)] : [],
+    );
+  }
+  return [];
 }

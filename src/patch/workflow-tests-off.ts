@@ -8,7 +8,9 @@ import { checkTestCommand } from "./check-test-command.js";
 import { quote, type Finding } from "./greenwash.js";
 import { liveShellText } from "./live-shell-text.js";
 import { ACTION_FILE, actionFiles, localUse } from "./local-use.js";
-import { programsOf } from "./programs-of.js";
+import { commandsOf, programsOf } from "./programs-of.js";
+import { scriptOf } from "./script-of.js";
+import { isShellScript } from "./test-entry-scripts.js";
 import { TEST_RUNNER } from "./test-runner.js";
 import type { AllowKey, Hunk } from "./types.js";
 
@@ -88,11 +90,36 @@ function withInputs(declared: unknown, given: unknown): (text: string) => string
   return (text) => text.replace(INPUT_REF, (_m, dotted: string | undefined, quoted: string | undefined) => values.get((dotted ?? quoted ?? "").toLowerCase()) ?? "");
 }
 
+interface RunOptions {
+  /** The condition of the step using the action or the job calling the workflow the steps are of. */
+  outerIf?: string;
+  /** Fills in the inputs of the action or called workflow they are the steps of (see withInputs). */
+  inputs?: (text: string) => string;
+  /** The repository's files read for the comparison, the scripts the steps run among them (see scriptsRun). */
+  files?: Map<string, string | null>;
+}
+
+/**
+ * The repository scripts a command started in `cwd` runs (`./scripts/test.sh`, `bash ci/test.sh`, see scriptOf),
+ * by their path from the checkout's root; none from a folder built from a variable or outside the checkout.
+ */
+function scriptsRun(live: string, cwd: string): string[] {
+  if (/[$~]/.test(cwd) || cwd.startsWith("/")) return [];
+  return commandsOf(live).flatMap((words) => {
+    const script = scriptOf(words);
+    if (script === undefined || script.startsWith("/")) return [];
+    const p = path.posix.normalize(path.posix.join(cwd, script));
+    return p === ".." || p.startsWith("../") ? [] : [p];
+  });
+}
+
 /**
  * The `run:` steps of a list, with the test runners each runs; `cwdOf` gives the working directory of one that
- * sets none, `inputs` fills in the inputs of the action or called workflow they are the steps of (see withInputs).
+ * sets none. A step running a shell script of the repository runs what the script runs: its text is read after
+ * the step's (one level: what the script calls is left to check-test-entry-script), so that a step pointed at
+ * a script that echoes, deleted, or put under a condition, is compared as the tests it ran.
  */
-function runSteps(list: unknown, cwdOf: () => string | undefined, outerIf?: string, inputs?: (text: string) => string): Step[] {
+function runSteps(list: unknown, cwdOf: () => string | undefined, { outerIf, inputs, files }: RunOptions = {}): Step[] {
   return (Array.isArray(list) ? list : []).filter(isObj).flatMap((s): Step[] => {
     const text = workflowText(s.run);
     const run = text === undefined || !inputs ? text : inputs(text);
@@ -104,24 +131,33 @@ function runSteps(list: unknown, cwdOf: () => string | undefined, outerIf?: stri
     const into = cd?.[1] ?? cd?.[2] ?? cd?.[3];
     // `cd backend && pytest` runs where `working-directory: backend` does: the one written as the other is no move.
     const cwd = path.posix.normalize(into && !/^[/~-]/.test(into) ? path.posix.join(dir, into) : dir).replace(/^\.\/?$|\/$/g, "");
-    return [{ name: displayName(s) ?? "(unnamed)", run: live, runners: runnersOf(live), cwd, ...(cond !== undefined ? { if: cond } : {}) }];
+    const scripts = scriptsRun(live, cwd).flatMap((p) => {
+      const text = files?.get(p);
+      return typeof text === "string" && isShellScript(p, text) ? [liveShellText(text)] : [];
+    });
+    const all = [live, ...scripts].join("\n");
+    return [{ name: displayName(s) ?? "(unnamed)", run: all, runners: runnersOf(all), cwd, ...(cond !== undefined ? { if: cond } : {}) }];
   });
 }
 
 /**
  * The repository files a workflow's jobs run the steps of: the action files of the local actions its steps use,
- * and the local reusable workflows its jobs call. The guard reads them before and after the patch, touched or not
- * (see findWorkflowTestsOff).
+ * the local reusable workflows its jobs call, and the shell scripts its `run:` steps run (see scriptsRun); for a
+ * local action's file, the scripts its steps run. The guard reads them before and after the patch, touched or
+ * not (see findWorkflowTestsOff).
  */
 export function localFilesUsed(text: string | null): string[] {
   const doc = parseQuietly(text);
+  const scripts = (steps: Step[]) => steps.flatMap((s) => scriptsRun(s.run, s.cwd));
+  // A local action's file: the scripts its composite steps run, from the checkout's root as its callers' are.
+  if (isObj(doc) && isObj(doc.runs)) return scripts(runSteps(doc.runs.steps, () => undefined));
   if (!isObj(doc) || !isObj(doc.jobs)) return [];
   return Object.values(doc.jobs).filter(isObj).flatMap((job) => {
     const called = localUse(job.uses);
     if (called !== undefined) return WORKFLOW_FILE.test(called) ? [called] : [];
     return (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s) => {
       const dir = localUse(s.uses);
-      return dir === undefined ? [] : actionFiles(dir);
+      return dir === undefined ? scripts(runSteps([s], () => jobRunDefault(doc, job, "working-directory"))) : actionFiles(dir);
     });
   });
 }
@@ -152,14 +188,14 @@ function actionSteps(dir: string, files: Map<string, string | null>, outerIf: st
   const doc = parseQuietly(text);
   if (text !== null && doc === undefined) return { file };
   // A composite action's steps get none of the job's `defaults.run`.
-  const steps = isObj(doc) && isObj(doc.runs) && doc.runs.using === "composite" ? runSteps(doc.runs.steps, () => undefined, outerIf, withInputs(doc.inputs, given)) : [];
+  const steps = isObj(doc) && isObj(doc.runs) && doc.runs.using === "composite" ? runSteps(doc.runs.steps, () => undefined, { outerIf, inputs: withInputs(doc.inputs, given), files }) : [];
   return { steps, file };
 }
 
 /** The `run:` steps of every job of the local reusable workflow `file` (one level: what it calls is not followed). */
 function calledSteps(file: string, files: Map<string, string | null>, given: unknown): Expand | undefined {
   if (!WORKFLOW_FILE.test(file) || !files.has(file)) return undefined;
-  const called = readWorkflow(file, files.get(file) ?? null, undefined, given ?? {});
+  const called = readWorkflow(file, files.get(file) ?? null, files, given ?? {});
   if (!called) return { file };
   return { steps: called.jobs.flatMap((j) => j.steps.map((s) => ({ ...s, ...(both(j.if, s.if) !== undefined ? { if: both(j.if, s.if)! } : {}) }))), file };
 }
@@ -185,13 +221,15 @@ function readWorkflow(file: string, text: string | null, files?: Map<string, str
     const used: Expand[] = [];
     const use = (e: Expand | undefined) => (e && used.push(e), e?.steps ?? []);
     const called = localUse(job.uses);
+    // The steps of a called workflow are not followed into what it uses: one level, so that no cycle can be.
+    const follow = given === undefined ? files : undefined;
     const steps =
-      called !== undefined && files
-        ? use(calledSteps(called, files, job.with))
+      called !== undefined && follow
+        ? use(calledSteps(called, follow, job.with))
         : (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s) => {
             const dir = localUse(s.uses);
-            if (dir !== undefined && files) return use(actionSteps(dir, files, condition(s.if), s.with));
-            return runSteps([s], () => jobRunDefault(doc, job, "working-directory"), undefined, inputs);
+            if (dir !== undefined && follow) return use(actionSteps(dir, follow, condition(s.if), s.with));
+            return runSteps([s], () => jobRunDefault(doc, job, "working-directory"), { ...(inputs ? { inputs } : {}), ...(files ? { files } : {}) });
           });
     const broken = used.some((e) => !e.steps);
     return [{ file, key, steps, uses: [...new Set(used.map((e) => e.file))], ...(cond !== undefined ? { if: cond } : {}), ...(broken ? { broken } : {}) }];

@@ -6,6 +6,7 @@ import { applyPatch } from "../../src/patch/apply-patch.js";
 import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
 import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
 import { configWith } from "./helpers.js";
+import { expectAccepted, expectRefusedUnlessAllowed } from "./policy-expectations.js";
 
 /**
  * `allow.workflow_edits` lets a patch fix a workflow (an action's version, a setup step), not stop it running the
@@ -230,6 +231,40 @@ describe("the tests a job runs through a local composite action or reusable work
     ["the local action's python-version default bumped", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST).replace('"3.11"', '"3.12"') } }],
     ["the local action left unparseable (GitHub fails the job, it passes no tests)", { before: VIA_ACTION, after: { [ACTION]: `${COMPOSITE(ACTION_SETUP + ACTION_TEST)}  bad: [\n` } }],
     ["a remote action's version bumped beside a local action", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP.replace("checkout@v4", "checkout@v5") + USES_ACTION) + LINT) } }],
+  ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
+});
+
+/** A test step that runs a script of the repository, which runs the tests. */
+const SCRIPT = "scripts/test.sh";
+const SH = (body: string) => `#!/usr/bin/env bash\nset -euo pipefail\n${body}`;
+const RUNS_SCRIPT = (run: string) => WF(JOB(SETUP + `      - name: Run tests\n        run: ${run}\n`) + LINT);
+const VIA_SCRIPT = { [CI]: RUNS_SCRIPT(`./${SCRIPT}`), [SCRIPT]: SH("pytest -q\n") };
+
+describe("a test step running a repository script: the script's tests are the step's", () => {
+  // The script alone edited is no workflow edit: refused by default, as check-test-entry-script finds it.
+  test.each<[string, Case, RegExp]>([
+    ["the script run by ./scripts/test.sh drops pytest", { before: VIA_SCRIPT, after: { [SCRIPT]: SH("echo ok\n") } }, /scripts\/test\.sh/],
+    ["the script run by bash ci/test.sh drops pytest", { before: { [CI]: RUNS_SCRIPT("bash ci/test.sh"), "ci/test.sh": SH("pytest -q\n") }, after: { "ci/test.sh": SH("echo ok\n") } }, /ci\/test\.sh/],
+    ["the script a local action's step runs drops pytest", {
+      before: { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE(`      - run: ./${SCRIPT}\n`), [SCRIPT]: SH("pytest -q\n") },
+      after: { [SCRIPT]: SH("echo ok\n") },
+    }, /scripts\/test\.sh/],
+  ])("%s", (_name, c, reason) => expectRefusedUnlessAllowed(c, "skip_tests", reason));
+
+  test.each<[string, Case, string, RegExp[]]>([
+    ["the step running the script deleted", { before: VIA_SCRIPT, after: { [CI]: WF(JOB(SETUP) + LINT) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    ["the step pointed at a new script that echoes", { before: VIA_SCRIPT, after: { [CI]: RUNS_SCRIPT("./scripts/quick.sh"), "scripts/quick.sh": SH("echo ok\n") } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    ["the step running the script run only on a schedule", { before: VIA_SCRIPT, after: { [CI]: RUNS_SCRIPT(`./${SCRIPT}`).replace("        run:", "        if: github.event_name == 'schedule'\n        run:") } }, "skip_tests", [...NAMES_STEP, /condition/]],
+  ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
+
+  test.each<[string, Case]>([
+    ["the script given a setup line", { before: VIA_SCRIPT, after: { [SCRIPT]: SH("export PYTHONHASHSEED=0\npytest -q\n") } }],
+  ])("%s", (_name, c) => expectAccepted(c));
+
+  test.each<[string, Case]>([
+    ["the step running the script with bash", { before: VIA_SCRIPT, after: { [CI]: RUNS_SCRIPT(`bash ${SCRIPT}`) } }],
+    ["the step's setup changed beside it", { before: VIA_SCRIPT, after: { [CI]: VIA_SCRIPT[CI].replace("setup-python@v4", "setup-python@v5") } }],
+    ["the step pointed at a new script that runs the same tests", { before: VIA_SCRIPT, after: { [CI]: RUNS_SCRIPT("./scripts/ci.sh"), "scripts/ci.sh": SH("pip install -e .\npytest -q\n") } }],
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
 
