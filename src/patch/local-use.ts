@@ -10,9 +10,9 @@ export const ACTION_FILE = /(^|\/)action\.ya?ml$/;
  * repository and which the patch cannot edit, so they are out of scope; and for one that leaves the checkout.
  *
  * Spelled as the runner resolves it: `./.github/actions/test/`, `./.github/actions//test` and
- * `./.github/actions/x/../test` are the folder `.github/actions/test`. Not case-folded: the runner opens the
- * path as written, which on Linux runners is case-sensitive (a case-insensitive checkout, macOS or Windows, is
- * left to greenwash.ts's foldedPath, which refuses any edit there by default). Not `.github/actions/test`
+ * `./.github/actions/x/../test` are the folder `.github/actions/test`. Not case-folded here: the runner opens
+ * the path as written, case-sensitively on Linux, case-insensitively on Windows and macOS; plan-patch reads
+ * the path that differs only in case when there is none as written (see foldedPath). Not `.github/actions/test`
  * without `./` either, which GitHub reads as a repository `owner/repo` (the workflow does not start without
  * its `@ref`). An action named by its file (`./.github/actions/test/action.yml`) is read as its folder: the
  * runner looks for action.yml under the path given and fails the job there, so reading the action it names

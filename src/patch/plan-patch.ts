@@ -11,6 +11,7 @@ import { countLines, lineCount, sumCounts } from "./count-lines.js";
 import { findGreenwashing, hasTestMarkers, type Finding } from "./greenwash.js";
 import { findConfigGreenwashing, type ProjectContext } from "./greenwash-config.js";
 import { filesUnder } from "./files-under.js";
+import { foldedPath } from "./folded-path.js";
 import { findHiddenText } from "./hidden-text.js";
 import { findMaskedText } from "./masked-text.js";
 import { mochaFindingsBelow, NAMES_MOCHA } from "./mocha-findings-below.js";
@@ -390,7 +391,9 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   // before and after the patch, together, so that a test job moved to another workflow is still found; with the
   // local actions and reusable workflows they use, touched or not, since an edit to one changes what its callers
   // run (which the patch may leave as they were), and a caller's edit what it runs of one.
-  if ([...vfs.keys()].some((p) => WORKFLOW_FILE.test(p) || ACTION_FILE.test(p))) {
+  // Matched as a case-insensitive runner opens them, as greenwash.ts does (see foldedPath): there
+  // `.github/actions/test/Action.yml` is the file the action runs.
+  if ([...vfs.keys()].some((p) => WORKFLOW_FILE.test(p) || ACTION_FILE.test(foldedPath(p)))) {
     const before = new Map<string, string | null>();
     const after = new Map<string, string | null>();
     const workflows = [...new Set([...(await repoFiles()), ...vfs.keys()].filter((p) => WORKFLOW_FILE.test(p)))];
@@ -411,17 +414,37 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
       const refused = await take(p, p);
       if (refused) return refused;
     }
+    // A file a workflow uses that is on neither side as written is read at the path that differs only in case,
+    // if the checkout has one: a Windows or macOS runner opens the checkout case-insensitively, so there
+    // `uses: ./.github/actions/Run-Tests` runs .github/actions/run-tests/action.yml (on Linux the job fails, which
+    // is no green run: reading that file can only refuse more). Reasons name the file it is.
+    const spelledAs = new Map<string, string>();
+    const inOtherCase = async (p: string) => {
+      const want = foldedPath(p);
+      return [...(await repoFiles()), ...vfs.keys()].find((f) => f !== p && foldedPath(f) === want);
+    };
     // The actions read are read in turn for the scripts their steps run; each file once, so the list ends.
     const readers = [...before.keys()];
     for (const w of readers) {
       for (const p of [...localFilesUsed(before.get(w)!), ...localFilesUsed(after.get(w)!)]) {
         if (before.has(p)) continue;
-        const refused = await take(p, w);
+        let refused = await take(p, w);
         if (refused) return refused;
+        const other = before.get(p) === null && after.get(p) === null ? await inOtherCase(p) : undefined;
+        if (other !== undefined) {
+          refused = await take(other, w);
+          if (refused) return refused;
+          if (before.has(other)) {
+            before.set(p, before.get(other)!);
+            after.set(p, after.get(other)!);
+            spelledAs.set(p, other);
+          }
+        }
         if (before.has(p) && ACTION_FILE.test(p)) readers.push(p);
       }
     }
-    const refused = allowedOrRefused(findWorkflowTestsOff(before, after, (p) => patches.filter((fp) => fp.path === p || fp.oldPath === p).flatMap((fp) => fp.hunks)));
+    const hunksOf = (p: string) => patches.filter((fp) => fp.path === p || fp.oldPath === p).flatMap((fp) => fp.hunks);
+    const refused = allowedOrRefused(findWorkflowTestsOff(before, after, hunksOf, (p) => spelledAs.get(p) ?? p));
     if (refused) return refuse(refused);
   }
 

@@ -251,9 +251,15 @@ const narrowerIf = (before: string | undefined, after: string | undefined) => af
  * those of the local composite actions and reusable workflows it uses (see readWorkflow), so that a test step
  * moved into one and neutered there, edited there, or no longer used is found; its reasons name the caller's
  * workflow and job and the file it uses. `before` and `after` are the workflows and the files they use (see
- * localFilesUsed), by path (null: absent).
+ * localFilesUsed), by path (null: absent); `fileOf` gives the file of the checkout read for one (the path that
+ * differs only in case, when the caller read that one), which reasons name.
  */
-export function findWorkflowTestsOff(before: Map<string, string | null>, after: Map<string, string | null>, hunksOf: (file: string) => Hunk[]): Finding[] {
+export function findWorkflowTestsOff(
+  before: Map<string, string | null>,
+  after: Map<string, string | null>,
+  hunksOf: (file: string) => Hunk[],
+  fileOf: (file: string) => string = (f) => f,
+): Finding[] {
   const findings: Finding[] = [];
   const add = (file: string, reason: string, needle: string, rule: AllowKey = "skip_tests") => {
     const hunks = hunksOf(file);
@@ -279,7 +285,7 @@ export function findWorkflowTestsOff(before: Map<string, string | null>, after: 
     const tests = job.steps.filter((s) => s.runners.length > 0);
     const same = is.find((j) => id(j) === id(job));
     if (tests.length === 0 || broken.has(job.file) || same?.broken) continue;
-    const uses = [...new Set([...job.uses, ...(same?.uses ?? [])])];
+    const uses = [...new Set([...job.uses, ...(same?.uses ?? [])].map(fileOf))];
     const where = `the job ${quote(job.key)} in ${job.file}${uses.length ? ` (with the steps of ${uses.join(", ")})` : ""}`;
     // Reported at the file the patch edits: the caller's, or the action's when the caller is left as it was.
     const at = [job.file, ...uses].find((f) => hunksOf(f).length) ?? job.file;

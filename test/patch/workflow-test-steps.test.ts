@@ -176,6 +176,21 @@ describe("a local action is the same whichever way its uses: spells its folder",
     ["with a trailing slash", `./${ACTION_DIR}/`],
     ["by its action.yml", `./${ACTION}`],
   ])("its uses: rewritten %s is accepted", (_name, uses) => expectAcceptedWithWorkflowEdits({ before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP + USES_AS(uses)) + LINT) } }));
+
+  // A Windows or macOS runner opens the checkout case-insensitively: there `./.github/actions/Run-Tests` runs
+  // .github/actions/run-tests/action.yml (on Linux the job fails, which is no green run either).
+  const FOLDED = { ...VIA_ACTION, [CI]: WF(JOB(SETUP + USES_AS("./.github/actions/Run-Tests")).replace("ubuntu-latest", "windows-latest") + LINT) };
+  test("named in another case on a Windows job, its test step replaced by echo ok, is refused", () =>
+    expectRefusedWithWorkflowEdits({ before: FOLDED, after: { [ACTION]: ECHOED } }, "skip_tests", [/job "test"/, /\.github\/actions\/run-tests\/action\.yml/, /drops pytest/]));
+  test("its Action.yml, the only edit, its test step replaced by echo ok on a Windows job, is refused", () => {
+    const CAPS = `${ACTION_DIR}/Action.yml`;
+    const before = { [CI]: FOLDED[CI].replace("Run-Tests", "run-tests"), [CAPS]: VIA_ACTION[ACTION] };
+    return expectRefusedWithWorkflowEdits({ before, after: { [CAPS]: ECHOED } }, "skip_tests", [/job "test"/, /run-tests\/Action\.yml/, /drops pytest/]);
+  });
+  test.each<[string, Case]>([
+    ["named in another case on a Windows job, its setup step changed", { before: FOLDED, after: { [ACTION]: COMPOSITE(ACTION_SETUP.replace("[test]", "[test,yaml]") + ACTION_TEST) } }],
+    ["named in another case on a Windows job, its uses: re-spelled in its folder's case", { before: FOLDED, after: { [CI]: VIA_ACTION[CI].replace("ubuntu-latest", "windows-latest") } }],
+  ])("%s is accepted", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
 
 /** A local action and a reusable workflow that run the command their caller passes as `cmd` (or its default). */
