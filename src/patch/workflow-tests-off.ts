@@ -370,32 +370,29 @@ function fewerRuns(before: Obj, after: Obj): { why: string; needle: string } | u
     if (!(event in after)) return { why: `removes the trigger ${event}`, needle: event };
     const f = isObj(was) ? was : {};
     const g = isObj(after[event]) ? (after[event] as Obj) : {};
+    // A push filtering only branches runs on no tag push, and one filtering only tags on no branch push (GitHub's
+    // workflow syntax: "the workflow won't run for events affecting the undefined Git ref"), `branches: ['**']`
+    // and `branches-ignore: []` too. The filters of pushes it did not run on can only add runs: `tags` put beside
+    // a branch filter, `branches` beside a tag filter.
+    const then = event === "push" ? pushRefs(f) : { branch: true, tag: true };
+    const ran = (key: string) => (key.startsWith("branches") ? then.branch : key.startsWith("tags") ? then.tag : true);
     for (const key of ["branches", "paths", "tags"]) {
       const old = list(f[key]);
       const now = list(g[key]);
-      if (!now) continue;
-      // `tags` beside a branch filter adds tag pushes; alone, it leaves branch pushes out.
-      if (key === "tags" && !old && (list(g.branches) || list(g["branches-ignore"]))) continue;
+      if (!now || !ran(key)) continue;
       if (!old && !matchesEverything(now)) return { why: `adds a ${key} filter to ${event}`, needle: key };
       if (!old) continue;
       const lost = old.find((o) => !now.includes(o) && (/[*?+[\]!]/.test(o) || !matches(o, now)));
       if (lost !== undefined) return { why: `takes ${quote(lost)} out of the ${key} of ${event}`, needle: key };
     }
     for (const key of ["branches-ignore", "paths-ignore", "tags-ignore"]) {
+      if (!ran(key)) continue;
       const old = list(f[key]) ?? [];
       const grown = (list(g[key]) ?? []).find((n) => !old.includes(n));
       if (grown !== undefined) return { why: `adds ${quote(grown)} to the ${key} of ${event}`, needle: grown };
     }
-    // A push filtering only branches runs on no tag push, and one filtering only tags on no branch push (GitHub's
-    // workflow syntax: "the workflow won't run for events affecting the undefined Git ref"), `branches: ['**']`
-    // and `branches-ignore: []` too.
     if (event === "push") {
-      const refs = (o: Obj) => {
-        const b = "branches" in o || "branches-ignore" in o;
-        const t = "tags" in o || "tags-ignore" in o;
-        return { branch: b || !t, tag: t || !b };
-      };
-      const [then, now] = [refs(f), refs(g)];
+      const now = pushRefs(g);
       if (then.tag && !now.tag) return { why: "leaves tag pushes out of push", needle: "branches" };
       if (then.branch && !now.branch) return { why: "leaves branch pushes out of push", needle: "tags" };
     }
@@ -404,6 +401,13 @@ function fewerRuns(before: Obj, after: Obj): { why: string; needle: string } | u
     if (dropped) return { why: `takes ${dropped} out of the types of ${event}`, needle: "types" };
   }
   return undefined;
+}
+
+/** Whether a push's filters let it run on branch pushes and on tag pushes: both when it filters neither. */
+function pushRefs(o: Obj): { branch: boolean; tag: boolean } {
+  const b = "branches" in o || "branches-ignore" in o;
+  const t = "tags" in o || "tags-ignore" in o;
+  return { branch: b || !t, tag: t || !b };
 }
 
 /**
