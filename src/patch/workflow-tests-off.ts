@@ -72,9 +72,10 @@ const INPUT_REF = /\$\{\{\s*inputs\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*'([^']+)'\s*
 
 /**
  * How GitHub fills in `${{ inputs.<name> }}` in the steps of a local action or reusable workflow: the caller's
- * `with:` value, else the input's `default`, else nothing. Read into the `run:` before it is judged, so that a
- * patch changing the command a caller passes (`cmd: pytest` → `cmd: echo ok`), or the default it relies on, is
- * compared as the command it runs. Input names are matched without case, as GitHub's expressions read them.
+ * `with:` value, else the input's `default`, else nothing. Read into a step's `run:` and `working-directory:`
+ * before it is judged, so that a patch changing the command a caller passes (`cmd: pytest` → `cmd: echo ok`),
+ * the folder, or the default it relies on, is compared as what runs. Input names are matched without case, as
+ * GitHub's expressions read them. An input reaching the command through `env:` (`run: $CMD`) is not followed.
  */
 function withInputs(declared: unknown, given: unknown): (text: string) => string {
   const values = new Map<string, string>();
@@ -126,7 +127,8 @@ function runSteps(list: unknown, cwdOf: () => string | undefined, { outerIf, inp
     if (run === undefined) return [];
     const live = liveShellText(run);
     const cond = both(outerIf, condition(s.if));
-    const dir = workflowText(s["working-directory"]) ?? cwdOf() ?? ".";
+    const wd = workflowText(s["working-directory"]);
+    const dir = (wd !== undefined && inputs ? inputs(wd) : wd) ?? cwdOf() ?? ".";
     const cd = LEADING_CD.exec(live.trimStart());
     const into = cd?.[1] ?? cd?.[2] ?? cd?.[3];
     // `cd backend && pytest` runs where `working-directory: backend` does: the one written as the other is no move.

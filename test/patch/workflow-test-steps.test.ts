@@ -212,6 +212,10 @@ describe("a local action or reusable workflow running the command its caller pas
     ["the caller's cmd dropped, the default echoes", { before: { ...VIA_INPUT, [ACTION]: ACTION_CMD("echo ok") }, after: { [CI]: WF(JOB(SETUP + USES_CMD("")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
     ["the action's default changed from pytest to echo ok, the caller passing none", { before: { [CI]: WF(JOB(SETUP + USES_CMD("")) + LINT), [ACTION]: ACTION_CMD("pytest") }, after: { [ACTION]: ACTION_CMD("echo ok") } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
     ["the reusable workflow's caller's cmd changed from pytest to echo ok", { before: VIA_CALL_INPUT, after: { [CI]: WF(CALLS_CMD("echo ok") + LINT) } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
+    ["the folder the caller passes for the action's test step moved down", {
+      before: { [CI]: WF(JOB(SETUP + USES_CMD("pytest").replace("          cmd:", "          dir: .\n          cmd:")) + LINT), [ACTION]: ACTION_CMD("pytest").replace("    run:", "    working-directory: ${{ inputs.dir }}\n    run:") },
+      after: { [CI]: WF(JOB(SETUP + USES_CMD("pytest").replace("          cmd:", "          dir: tests/unit\n          cmd:")) + LINT) },
+    }, "skip_tests", [...NAMES_ACTION, /in "tests\/unit" instead of "\."/]],
     ["the reusable workflow's default changed to echo ok, the caller passing none", { before: { [CI]: WF(CALLS_CMD("") + LINT), [CALLED]: REUSABLE_CMD("pytest") }, after: { [CALLED]: REUSABLE_CMD("echo ok") } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
 
