@@ -59,26 +59,56 @@ const blankIsUnset = z.string().optional().transform((v) => (v === "" ? undefine
 const text = (def: string) =>
   blankIsUnset.pipe(z.string().refine((v) => v.trim() !== "", `is only spaces; leave it empty for the default (${def}) or put a value there`).default(def));
 const choice = <const T extends readonly [string, ...string[]]>(values: T, def: T[number]) => blankIsUnset.pipe(z.enum(values).default(def));
-const url = z.url({ message: "must be a URL such as http://localhost:3000" });
-const optionalUrl = z.string().optional().transform((v) => (v ? v : undefined)).pipe(url.optional());
-/** An optional URL refused with `message` when it carries user:password (the value, a password, is not echoed). */
-const urlWithoutCredentials = (message: string) =>
-  optionalUrl.superRefine((v, ctx) => {
-    if (!v) return;
-    const u = new URL(v);
-    if (u.username || u.password) ctx.addIssue({ code: "custom", message });
-  });
+/**
+ * An optional http(s) URL with a host. z.url() alone took ftp://x and a bare `gateway:3000` (a URL of scheme
+ * "gateway:"), which fetch and undici then refused on every call; `credentials`, when given, is the message for
+ * a URL carrying user:password (the value, a password, is not echoed).
+ */
+const httpUrl = (example: string, credentials?: string) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return undefined;
+      const u = URL.canParse(v) ? new URL(v) : undefined;
+      if (!u || !/^https?:$/.test(u.protocol) || !u.hostname) {
+        ctx.addIssue({ code: "custom", message: `must be an http:// or https:// URL with a host, e.g. ${example}` });
+        return z.NEVER;
+      }
+      if (credentials && (u.username || u.password)) {
+        ctx.addIssue({ code: "custom", message: credentials });
+        return z.NEVER;
+      }
+      return v;
+    });
 /**
  * The gateway's base URL, without user:password: undici drops URL credentials without a word, so a URL
  * meant for basic auth in front of the gateway sent none and every call came back 401; and the gateway
  * itself only knows bearer keys (reference §4).
  */
-const tensorZeroUrl = urlWithoutCredentials("must not contain user:password (they would not be sent; the gateway only accepts bearer keys): put the gateway's sk-t0-... key in TENSORZERO_API_KEY and leave the URL as e.g. http://gateway:3000");
+const tensorZeroUrl = httpUrl("http://gateway:3000", "must not contain user:password (they would not be sent; the gateway only accepts bearer keys): put the gateway's sk-t0-... key in TENSORZERO_API_KEY and leave the URL as e.g. http://gateway:3000");
 /**
  * The clone host, without user:password: fetch refuses a URL with credentials, so every clone failed while
  * start-up had accepted it; and clones authenticate with the installation token anyway.
  */
-const gitBaseUrl = urlWithoutCredentials("must not contain user:password (clones authenticate with the app's installation token; fetch refuses URLs with credentials): leave it as the host alone, e.g. https://git.example.com, or empty to clone from the GitHub host");
+const gitBaseUrl = httpUrl("https://git.example.com", "must not contain user:password (clones authenticate with the app's installation token; fetch refuses URLs with credentials): leave it as the host alone, e.g. https://git.example.com, or empty to clone from the GitHub host");
+/**
+ * Read by ioredis (and Probot's throttling): a value it cannot parse loaded here and then failed inside
+ * Probot ("Failed to initialize Probot", TypeError: Invalid URL); a path that is not a database number is
+ * not one ioredis reads as such.
+ */
+const redisUrl = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v) return undefined;
+    const u = URL.canParse(v) ? new URL(v) : undefined;
+    if (!u || !/^rediss?:$/.test(u.protocol) || !/^(\/\d*)?$/.test(u.pathname)) {
+      ctx.addIssue({ code: "custom", message: "must be a URL such as redis://host:6379 (rediss:// for TLS, redis://:password@host:6379/2 for a password and database 2)" });
+      return z.NEVER;
+    }
+    return v;
+  });
 /**
  * A host name with an optional port, as Probot reads GHE_HOST: a scheme or a path made every API call go
  * to a host named "https" (or fail to parse), which then looked like GitHub being down.
@@ -107,7 +137,7 @@ const envSchema = z.object({
   PRIVATE_KEY: z.string().optional(),
   PRIVATE_KEY_PATH: z.string().optional(),
   WEBHOOK_SECRET: blankIsUnset,
-  WEBHOOK_PROXY_URL: optionalUrl,
+  WEBHOOK_PROXY_URL: httpUrl("https://smee.io/your-channel"),
   GHE_HOST: hostAndPort,
   GHE_PROTOCOL: blankIsUnset.pipe(z.enum(["http", "https"]).optional()),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
@@ -183,7 +213,7 @@ const envSchema = z.object({
   TENSORZERO_TIMEOUT_MS: int(600_000, 1),
   TENSORZERO_FUNCTION: text("fix_ci_failure"),
 
-  REDIS_URL: z.string().optional().transform((v) => (v ? v : undefined)).pipe(z.string().regex(/^rediss?:\/\//, "must look like redis://host:6379").optional()),
+  REDIS_URL: redisUrl,
   /** Key namespace in Redis for the store and the BullMQ queue (one per deployment sharing a server). */
   REDIS_PREFIX: blankIsUnset.pipe(z.string().regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, _ . - only (e.g. t0 or t0-staging)").default("t0")),
   /** BullMQ: a worker silent this long is presumed dead and its job runs elsewhere. */

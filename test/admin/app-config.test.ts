@@ -61,6 +61,28 @@ describe("app-config validation", () => {
     expect(loadAppConfig({ GIT_BASE_URL: "" }).GIT_BASE_URL).toBeUndefined();
   });
 
+  test("TENSORZERO_URL, GIT_BASE_URL and WEBHOOK_PROXY_URL are http(s) URLs with a host: anything else is named, never a stack trace", () => {
+    // fetch and undici speak http(s) only: ftp://x or a bare host:port (read as a URL of scheme "gateway:")
+    // loaded, and every call failed later; "http://" threw a TypeError out of the schema itself.
+    for (const name of ["TENSORZERO_URL", "GIT_BASE_URL", "WEBHOOK_PROXY_URL"]) {
+      for (const bad of ["ftp://x", "gateway:3000", "localhost:3000", "http://", "http://:3000", "not a url"]) {
+        expect([name, bad, problems({ [name]: bad })]).toEqual([name, bad, [expect.stringMatching(new RegExp(`^${name}: must be an http:// or https:// URL .*e\\.g\\. https?://`))]]);
+      }
+      for (const good of ["http://gateway:3000", "https://smee.io/abc123", "http://127.0.0.1:9000/", "http://[::1]:3000/tz"]) {
+        expect([name, good, problems({ [name]: good })]).toEqual([name, good, []]);
+      }
+    }
+  });
+
+  test("REDIS_URL must parse as a redis:// or rediss:// URL: one ioredis cannot read is named at start, not a Probot stack later", () => {
+    for (const bad of ["notaurl", "http://redis:6379", "redis://:6379x", "redis://host:port/0", "redis//host:6379", "redis://host:6379/cache"]) {
+      expect([bad, problems({ REDIS_URL: bad })]).toEqual([bad, [expect.stringMatching(/^REDIS_URL: must be a URL such as redis:\/\/host:6379/)]]);
+    }
+    for (const good of ["redis://127.0.0.1:6379/14", "rediss://:pw@redis.example.com:6380", "redis://redis"]) {
+      expect([good, problems({ REDIS_URL: good })]).toEqual([good, []]);
+    }
+  });
+
   test("a number setting of only spaces is refused, not read as 0 (a random PORT, no workers)", () => {
     expect(problems({ PORT: " ", T0_WORKERS: "  " })).toEqual([
       'PORT: must be a whole number ≥ 0, got " "',

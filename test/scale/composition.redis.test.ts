@@ -28,7 +28,7 @@ describe("t0-ci-bot worker without Redis", () => {
     } finally {
       e.mockRestore();
     }
-    expect(err.join("")).toMatch(/REDIS_URL is not set[\s\S]*T0_WORKERS=0[\s\S]*REDIS_URL: must look like redis:\/\/host:6379/);
+    expect(err.join("")).toMatch(/REDIS_URL is not set[\s\S]*T0_WORKERS=0[\s\S]*REDIS_URL: must be a URL such as redis:\/\/host:6379/);
   });
 });
 

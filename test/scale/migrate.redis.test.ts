@@ -185,7 +185,7 @@ else
         expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--prefix", "t0 staging"], env)).toBe(2);
         expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis"], { ...env, RETENTION_DAYS: "thirty" })).toBe(2);
         expect(await storeCommand(["migrate", "--from", "lowdb", "--to", "redis", "--redis-url", "localhost:6379"], env)).toBe(2);
-        expect(err.join("")).toMatch(/REDIS_PREFIX: letters, digits[\s\S]*RETENTION_DAYS: must be a whole number[\s\S]*REDIS_URL: must look like redis:\/\/host:6379[\s\S]*--prefix stand for/);
+        expect(err.join("")).toMatch(/REDIS_PREFIX: letters, digits[\s\S]*RETENTION_DAYS: must be a whole number[\s\S]*REDIS_URL: must be a URL such as redis:\/\/host:6379[\s\S]*--prefix stand for/);
       } finally {
         o.mockRestore();
         e.mockRestore();
