@@ -20,7 +20,8 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
   try {
     app = await startApp(config);
   } catch (err) {
-    process.stderr.write(`t0-ci-bot: could not start: ${(err as Error).message}\n`);
+    const problem = config.REDIS_URL ? undefined : dataDirProblem(err, config.dataDir);
+    process.stderr.write(problem ? `${new ConfigError([problem]).message}\n` : `t0-ci-bot: could not start: ${(err as Error).message}\n`);
     return 1;
   }
   const proxy = await startWebhookProxy({ source: config.WEBHOOK_PROXY_URL, target: `${app.url}/api/github/webhooks`, logger: app.deps.logger });
@@ -54,6 +55,17 @@ function ensureDataDir(dir: string): boolean {
     process.stderr.write(`${new ConfigError([problem]).message}\n`);
     return false;
   }
+}
+
+/**
+ * The store's first write into DATA_DIR refused (a read-only or foreign-owned directory, a file where the store
+ * keeps a folder): a setting to fix, said as one, rather than a bare "EACCES: permission denied, mkdir …".
+ */
+function dataDirProblem(err: unknown, dir: string): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (typeof e?.path !== "string" || !/^(EACCES|EPERM|EROFS|EEXIST|ENOTDIR|EISDIR)$/.test(e.code ?? "")) return undefined;
+  if (e.path !== dir && !e.path.startsWith(`${dir}/`)) return undefined;
+  return `DATA_DIR: cannot write "${e.path}" (${e.code}); DATA_DIR must be a directory this process can write, holding only t0-ci-bot's data: give this process write access to "${dir}" or put another path there (default ./data)`;
 }
 
 /** First run: Probot's own setup page registers the GitHub App from app.yml and writes `.env`. */

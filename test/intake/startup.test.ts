@@ -101,4 +101,17 @@ describe("start-up without credentials", () => {
     expect(child.output()).toMatch(/DATA_DIR: cannot create ".*a-file\/data" \(ENOTDIR\); put a directory path/);
     expect(child.output()).not.toMatch(/at .*lowdb-store/);
   }, 90_000);
+
+  test("a DATA_DIR the store cannot write in: exits 1 naming DATA_DIR and the path, not a bare EEXIST from mkdir", async () => {
+    // As root no permission bit refuses a write, so the store's own jobs/ folder is taken by a file instead:
+    // the store's first write fails there as it would in a read-only or foreign-owned directory.
+    const dir = mkdtempSync(join(tmpdir(), "t0-datadir-"));
+    dirs.push(dir);
+    writeFileSync(join(dir, "jobs"), "");
+    const env = { APP_ID: "1", PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"), WEBHOOK_SECRET: "s", PORT: "0", DATA_DIR: dir };
+    const child = spawnMain(env, /never/);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/DATA_DIR: cannot write ".*t0-datadir-[^"]*\/jobs" \(EEXIST\); DATA_DIR must be a directory this process can write/);
+  }, 90_000);
 });
