@@ -1,6 +1,7 @@
 import type { Probot } from "probot";
 import { AppIdentity } from "./core/app-identity.js";
-import type { AppConfig } from "./config/app-config.js";
+import { ConfigError, type AppConfig } from "./config/app-config.js";
+import { settingDirProblem } from "./config/setting-dir-problem.js";
 import type { Deps } from "./core/deps.js";
 import { permanent } from "./core/errors.js";
 import type { Clock, GitHubPort, JobQueue, JobStore, KeyedLock, Logger, WebhookDeliveriesPort } from "./core/ports/index.js";
@@ -134,6 +135,9 @@ export async function startWorkers(
   if (deps.config.T0_WORKERS === 0) return undefined;
   if (deps.queue.kind === "bullmq" && opts.role !== "worker") return undefined;
   // Beside the sweep and the resume: said before the first job, not after its validation fails.
+  // Every clone goes there: a path that cannot hold one fails the start, not each job at its clone.
+  const workspaceProblem = settingDirProblem("WORKSPACE_ROOT", deps.config.WORKSPACE_ROOT, "<os tmpdir>/t0-ci-bot");
+  if (workspaceProblem) throw new ConfigError([workspaceProblem]);
   const sandboxChecked = checkSandbox(deps, opts.probeSandbox);
   const runner = new Runner(deps, opts.stages ?? STAGES);
   const keep = new Set(await deps.store.listUnfinishedJobIds());

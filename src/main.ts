@@ -1,7 +1,7 @@
-import { mkdirSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { run as probotRun } from "probot";
 import { ConfigError, loadConfigForProcess, type AppConfig } from "./config/app-config.js";
+import { settingDirProblem } from "./config/setting-dir-problem.js";
 import { startApp, type RunningApp } from "./app.js";
 import { startWebhookProxy } from "./http/webhook-proxy.js";
 
@@ -20,8 +20,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
   try {
     app = await startApp(config);
   } catch (err) {
+    // A setting found unusable only once the app starts (WORKSPACE_ROOT, DATA_DIR's first write) is said as one.
     const problem = config.REDIS_URL ? undefined : dataDirProblem(err, config.dataDir);
-    process.stderr.write(problem ? `${new ConfigError([problem]).message}\n` : `t0-ci-bot: could not start: ${(err as Error).message}\n`);
+    const message = err instanceof ConfigError ? err.message : problem ? new ConfigError([problem]).message : `t0-ci-bot: could not start: ${(err as Error).message}`;
+    process.stderr.write(`${message}\n`);
     return 1;
   }
   const proxy = await startWebhookProxy({ source: config.WEBHOOK_PROXY_URL, target: `${app.url}/api/github/webhooks`, logger: app.deps.logger });
@@ -46,15 +48,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<numbe
 
 /** The embedded store lives in DATA_DIR: a path that cannot be a directory is a setting to fix, said as one. */
 function ensureDataDir(dir: string): boolean {
-  try {
-    mkdirSync(dir, { recursive: true });
-    return true;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    const problem = `DATA_DIR: cannot create "${dir}" (${e.code ?? e.message}); put a directory path this process can create and write there (default ./data)`;
-    process.stderr.write(`${new ConfigError([problem]).message}\n`);
-    return false;
-  }
+  const problem = settingDirProblem("DATA_DIR", dir, "./data");
+  if (problem) process.stderr.write(`${new ConfigError([problem]).message}\n`);
+  return !problem;
 }
 
 /**

@@ -114,4 +114,16 @@ describe("start-up without credentials", () => {
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/DATA_DIR: cannot write ".*t0-datadir-[^"]*\/jobs" \(EEXIST\); DATA_DIR must be a directory this process can write/);
   }, 90_000);
+
+  test("a WORKSPACE_ROOT that cannot hold clones: exits 1 naming WORKSPACE_ROOT at start, not a failure of every job later", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "t0-wsroot-"));
+    dirs.push(dir);
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const env = { APP_ID: "1", PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"), WEBHOOK_SECRET: "s", PORT: "0", DATA_DIR: join(dir, "data"), WORKSPACE_ROOT: file };
+    const child = spawnMain(env, /never/);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/WORKSPACE_ROOT: cannot create ".*a-file" \(EEXIST\); put a directory path this process can create and write there/);
+  }, 90_000);
 });
