@@ -1,7 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "@jest/globals";
 import { parse as parseYaml } from "yaml";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { githubUrls } from "../../src/adapters/github/github-urls.js";
 import { loadAppConfig } from "../../src/config/app-config.js";
+import { DEFAULT_BOT_LOGIN } from "../../src/core/app-identity.js";
 import { REQUIRED_EVENTS, REQUIRED_PERMISSIONS } from "../../src/core/required-access.js";
 import { ALWAYS_SENT_EVENTS, HANDLERS } from "../../src/handlers/route-delivery.js";
 
@@ -87,6 +91,35 @@ describe(".env.example and app.yml", () => {
       const comment = lines.slice(j, i).join(" ");
       for (const v of values) if (!new RegExp(`\\b${v}\\b`).test(comment)) wrong.push(`${name}: ${v} is allowed, its comment does not name it`);
     }
+    expect(wrong).toEqual([]);
+  });
+
+  test("a default a setting's comment states is the one the app applies", () => {
+    // Settings the schema leaves unset, whose default is applied where they are used.
+    const applied: Record<string, string> = {
+      GHE_PROTOCOL: new URL(githubUrls({ GHE_HOST: "ghe.example.com" }).apiBaseUrl).protocol.replace(":", ""),
+      BOT_LOGIN: DEFAULT_BOT_LOGIN,
+      WEBHOOK_SECRET: "development", // Probot's, given to it in app.ts
+    };
+    const defaults = loadAppConfig({}) as unknown as Record<string, unknown>;
+    const lines = read(".env.example").split("\n");
+    const setting = /^#? ?([A-Z][A-Z0-9_]+)=/;
+    const stated: string[] = [];
+    const wrong: string[] = [];
+    for (const [i, line] of lines.entries()) {
+      const name = setting.exec(line)?.[1];
+      if (!name) continue;
+      let j = i;
+      while (j > 0 && lines[j - 1]!.startsWith("#") && !setting.test(lines[j - 1]!)) j--;
+      const comment = lines.slice(j, i).map((l) => l.replace(/^# ?/, "")).join(" ");
+      const said = /\(default:? ([^)]+)\)|\bDefault (\S+?)[.\s]|defaults to "([^"]+)"|\b(\S+) \(the default\)/.exec(comment);
+      if (!said) continue;
+      const value = (said[1] ?? said[2] ?? said[3] ?? said[4])!.replace("<os tmpdir>", tmpdir());
+      stated.push(name);
+      const actual = Object.hasOwn(applied, name) ? applied[name] : defaults[name];
+      if (String(actual) !== value && actual !== join(value)) wrong.push(`${name}: comment says ${value}, the default is ${String(actual)}`);
+    }
+    expect(stated.length).toBeGreaterThanOrEqual(6);
     expect(wrong).toEqual([]);
   });
 
