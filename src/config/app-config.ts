@@ -1,3 +1,4 @@
+import { createPrivateKey } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -304,6 +305,13 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (privateKey && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
     problems.push("PRIVATE_KEY: is not a PEM private key; paste the whole .pem file (newlines may be written as \\n)");
+  } else if (privateKey && !readableKey(privateKey)) {
+    // A PEM cut short or mangled loaded, and every GitHub call then failed to sign its JWT ("DECODER routines::unsupported").
+    problems.push(
+      cfg.PRIVATE_KEY
+        ? "PRIVATE_KEY: cannot be read as a private key (cut short or damaged); paste the whole .pem file, BEGIN and END lines included (newlines may be written as \\n)"
+        : `PRIVATE_KEY_PATH: "${cfg.PRIVATE_KEY_PATH}" cannot be read as a private key (cut short or damaged); point it at the .pem file downloaded from the app's settings page`,
+    );
   }
   const hasCredentials = Boolean(cfg.APP_ID && privateKey);
   // Without this, a key with no APP_ID in development silently opened the setup wizard instead of serving.
@@ -323,6 +331,16 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (problems.length) throw new ConfigError(problems);
   return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR), warnings };
+}
+
+/** Whether Node's crypto (which signs the app's JWTs) can read `pem` as a private key. */
+function readableKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether the file at `path` holds a key other than `used`: "different", "unreadable", or undefined (the same). */

@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, test } from "@jest/globals";
 import { ConfigError, loadAppConfig } from "../../src/config/app-config.js";
 import { privateKey } from "../intake/harness.js";
@@ -127,6 +130,22 @@ describe("app-config validation", () => {
     expect(loadAppConfig({}).REPO_ALLOWLIST).toEqual([]);
     expect(loadAppConfig({ REPO_ALLOWLIST: "" }).REPO_ALLOWLIST).toEqual([]);
     expect(loadAppConfig({ REPO_ALLOWLIST: " Octo-Org/API , octo-org/web.site," }).REPO_ALLOWLIST).toEqual(["octo-org/api", "octo-org/web.site"]);
+  });
+
+  test("a key shaped like a PEM that cannot be read as one is refused at start, naming the setting it came from", () => {
+    // It loaded, the server ran, and the start-up check logged "DECODER routines::unsupported" every 5 minutes.
+    const cut = privateKey.slice(0, 200) + "\n-----END PRIVATE KEY-----\n";
+    const found = problems({ APP_ID: "1", PRIVATE_KEY: cut });
+    expect(found).toEqual([expect.stringMatching(/^PRIVATE_KEY: cannot be read as a private key .*paste the whole \.pem file/)]);
+    expect(found.join()).not.toContain(privateKey.slice(40, 80));
+    const dir = mkdtempSync(join(tmpdir(), "t0-key-"));
+    try {
+      writeFileSync(join(dir, "app.pem"), cut);
+      expect(problems({ APP_ID: "1", PRIVATE_KEY_PATH: join(dir, "app.pem") })).toEqual([expect.stringMatching(/^PRIVATE_KEY_PATH: .*app\.pem" cannot be read as a private key .*\.pem file downloaded from the app's settings page/)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect(problems({ APP_ID: "1", PRIVATE_KEY: privateKey })).toEqual([]);
   });
 
   test("a private key without APP_ID is an error naming APP_ID (not a silent setup wizard)", () => {
