@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { run } from "../../src/cli/commands/check-app.js";
 import { AppError } from "../../src/core/errors.js";
@@ -36,7 +36,8 @@ describe("t0-ci-bot check-app", () => {
 
   test("PRIVATE_KEY and PRIVATE_KEY_PATH set to different keys: says which one it checked, on stderr, still exit 0", async () => {
     const c = io();
-    const other = readFileSync("fixtures/mock-private-key.pem", "utf8").replace("-----END", "\n-----END").replace(/[A-Za-z]{8}\n/, "AAAAAAAA\n");
+    // Another real key: one mangled from the fixture is no key at all, refused before any check.
+    const other = generateKeyPairSync("rsa", { modulusLength: 1024, privateKeyEncoding: { type: "pkcs1", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
     const code = await run([], { ...CREDENTIALS, PRIVATE_KEY: other }, c.io, github({ id: 4242, slug: "acme-ci-fixer", owner: undefined, permissions: FULL, events: EVENTS }));
     expect(code).toBe(0);
     expect(c.err).toEqual([expect.stringMatching(/^warning: PRIVATE_KEY and PRIVATE_KEY_PATH are both set, to different keys: PRIVATE_KEY is used .*\n$/)]);
