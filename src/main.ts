@@ -3,6 +3,7 @@ import { run as probotRun } from "probot";
 import { ConfigError, loadConfigForProcess, type AppConfig } from "./config/app-config.js";
 import { settingDirProblem } from "./config/setting-dir-problem.js";
 import { startApp, type RunningApp } from "./app.js";
+import { listenError } from "./http/listen-error.js";
 import { startWebhookProxy } from "./http/webhook-proxy.js";
 
 /**
@@ -87,7 +88,13 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
   // in setup mode, and a channel it could not reach ended the process ("[object Event]") before the page
   // could be used.
   const { WEBHOOK_PROXY_URL: _registeredNotForwarded, ...serverEnv } = env;
-  await probotRun(() => undefined, { env: { ...serverEnv, PORT: String(port), HOST: host } });
+  try {
+    await probotRun(() => undefined, { env: { ...serverEnv, PORT: String(port), HOST: host } });
+  } catch (err) {
+    // Probot's "Port 3000 is already in use" ended the process with a stack trace; said as the setting to change.
+    process.stderr.write(`t0-ci-bot: could not open the setup page: ${(listenError(err, "PORT", port, host) as Error).message}\n`);
+    return 1;
+  }
   return new Promise<number>((resolve) => {
     process.once("SIGINT", () => resolve(0));
     process.once("SIGTERM", () => resolve(0));

@@ -82,6 +82,21 @@ describe("start-up without credentials", () => {
     expect((await fetch(`http://[::1]:${port}/probot`)).status).toBe(200);
   }, 90_000);
 
+  test("development with PORT taken: the setup page says which setting to change and exits 1, not a stack trace", async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+    try {
+      const port = (taken.address() as AddressInfo).port;
+      const child = spawnMain({ PORT: String(port), HOST: "127.0.0.1", DATA_DIR: "/nonexistent" }, /never/);
+      children.push(child);
+      expect(await child.exited).toBe(1);
+      expect(child.output()).toMatch(new RegExp(`PORT=${port}: 127\\.0\\.0\\.1:${port} is already in use by another process; stop that process or set PORT to a free port`));
+      expect(child.output()).not.toMatch(/^t0-ci-bot: Error:/m);
+    } finally {
+      taken.close();
+    }
+  }, 90_000);
+
   test("production: refuses to start, says what is missing, exits 1", async () => {
     const child = spawnMain({ NODE_ENV: "production", PORT: "0", DATA_DIR: "/nonexistent" }, /never/);
     children.push(child);
