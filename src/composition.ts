@@ -134,10 +134,10 @@ export async function startWorkers(
 ): Promise<Runner | undefined> {
   if (deps.config.T0_WORKERS === 0) return undefined;
   if (deps.queue.kind === "bullmq" && opts.role !== "worker") return undefined;
-  // Beside the sweep and the resume: said before the first job, not after its validation fails.
   // Every clone goes there: a path that cannot hold one fails the start, not each job at its clone.
   const workspaceProblem = settingDirProblem("WORKSPACE_ROOT", deps.config.WORKSPACE_ROOT, "<os tmpdir>/t0-ci-bot");
   if (workspaceProblem) throw new ConfigError([workspaceProblem]);
+  // Beside the sweep and the resume: said before the first job, not after its validation fails.
   const sandboxChecked = checkSandbox(deps, opts.probeSandbox);
   const runner = new Runner(deps, opts.stages ?? STAGES);
   const keep = new Set(await deps.store.listUnfinishedJobIds());
