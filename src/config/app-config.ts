@@ -329,6 +329,11 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (hasCredentials && cfg.WEBHOOK_SECRET === "development" && cfg.NODE_ENV === "production") {
     problems.push(`WEBHOOK_SECRET: "development" is the example value (and Probot's default), not a secret; in production use the secret from the app's settings page`);
   }
+  // Only the exact "production" turns on its checks (credentials required, no setup wizard, no unsandboxed
+  // validation): "prod" or "Production" ran as development without a word.
+  if (cfg.NODE_ENV && !["production", "development", "test"].includes(cfg.NODE_ENV)) {
+    warnings.push(`NODE_ENV="${cfg.NODE_ENV}" is not production: credentials are not required, the setup wizard may open and SANDBOX=auto runs commands unsandboxed where bubblewrap does not work; set NODE_ENV=production for those checks, or development`);
+  }
   if (problems.length) throw new ConfigError(problems);
   return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR), warnings };
 }

@@ -148,6 +148,13 @@ describe("app-config validation", () => {
     expect(problems({ APP_ID: "1", PRIVATE_KEY: privateKey })).toEqual([]);
   });
 
+  test("NODE_ENV other than production, development or test: a warning that it is not production (a typo turned production's checks off)", () => {
+    for (const typo of ["prod", "Production", "staging"]) {
+      expect([typo, loadAppConfig({ NODE_ENV: typo }).warnings]).toEqual([typo, [expect.stringMatching(new RegExp(`^NODE_ENV="${typo}" is not production: .*NODE_ENV=production`))]]);
+    }
+    for (const known of ["production", "development", "test", ""]) expect([known, loadAppConfig({ NODE_ENV: known }).warnings]).toEqual([known, []]);
+  });
+
   test("a private key without APP_ID is an error naming APP_ID (not a silent setup wizard)", () => {
     expect(problems({ PRIVATE_KEY: privateKey })).toEqual([expect.stringMatching(/^APP_ID: required when PRIVATE_KEY is set; put the numeric App ID/)]);
     expect(problems({ PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem" })).toEqual([expect.stringMatching(/^APP_ID: required when PRIVATE_KEY_PATH is set/)]);
