@@ -338,14 +338,20 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return { ...cfg, privateKey, hasCredentials, dataDir: resolve(cfg.DATA_DIR), warnings };
 }
 
-/** Whether Node's crypto (which signs the app's JWTs) can read `pem` as a private key. */
+/**
+ * Whether Node's crypto can read `pem` as a private key, as is or trimmed: the JWT library Probot signs with
+ * reads a PKCS#1 key (GitHub's) with createPrivateKey and a PKCS#8 one trimmed, so no key it takes is refused.
+ */
 function readableKey(pem: string): boolean {
-  try {
-    createPrivateKey(pem);
-    return true;
-  } catch {
-    return false;
+  for (const candidate of [pem, pem.trim()]) {
+    try {
+      createPrivateKey(candidate);
+      return true;
+    } catch {
+      // the other form, or not a key
+    }
   }
+  return false;
 }
 
 /** Whether the file at `path` holds a key other than `used`: "different", "unreadable", or undefined (the same). */
