@@ -95,8 +95,8 @@ const tensorZeroUrl = httpUrl("http://gateway:3000", "must not contain user:pass
 const gitBaseUrl = httpUrl("https://git.example.com", "must not contain user:password (clones authenticate with the app's installation token; fetch refuses URLs with credentials): leave it as the host alone, e.g. https://git.example.com, or empty to clone from the GitHub host");
 /**
  * Read by ioredis (and Probot's throttling): a value it cannot parse loaded here and then failed inside
- * Probot ("Failed to initialize Probot", TypeError: Invalid URL); a path that is not a database number is
- * not one ioredis reads as such.
+ * Probot ("Failed to initialize Probot", TypeError: Invalid URL). The only path ioredis reads is a database
+ * number (/2).
  */
 const redisUrl = z
   .string()
