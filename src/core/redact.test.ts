@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { runInNewContext } from "node:vm";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
-import { redact, redactDeep, redactHead, redactJsonLine } from "./redact.js";
+import { addMaskValues, credentialIn, MASK, maskValuesDeep, redact, redactDeep, redactHead, redactJsonLine } from "./redact.js";
 
 describe("redact", () => {
   test.each([
@@ -87,6 +87,53 @@ describe("redact", () => {
   test("a *_PASS setting is a password", () => {
     expect(redact("DB_PASS=Pr0dDbPassw0rd!")).toBe("DB_PASS=[REDACTED]");
     expect(redact("Tests: 12 passed, 12 total")).toBe("Tests: 12 passed, 12 total");
+  });
+});
+
+// The runner masks a value registered with `::add-mask::` only in what it prints after the command, and in the
+// forms its value encoders know; the step's header, output before it, and the app's own runs show it as is.
+describe("values a workflow registered with ::add-mask::", () => {
+  const header = '##[group]Run echo "::add-mask::correct-horse-battery"';
+  test.each([
+    ["later in the text", `${header}\nlogin failed for correct-horse-battery`, `login failed for ${MASK}`],
+    ["earlier in the text", `generated correct-horse-battery\n${header}`, `generated ${MASK}`],
+    ["URL-encoded", `::add-mask::p@ss w0rd!x\nGET /login?pw=p%40ss%20w0rd%21x`, `GET /login?pw=${MASK}`],
+    ["JSON-escaped", `::add-mask::pass\tword1!\n{"pw":"pass\\tword1!"}`, `{"pw":"${MASK}"}`],
+    ["base64", `${header}\nheader Y29ycmVjdC1ob3JzZS1iYXR0ZXJ5`, `header ${MASK}`],
+    ["base64 two bytes in (user:value)", `::add-mask::horse-battery7\nAuth dTpob3JzZS1iYXR0ZXJ5Nw==`, `Auth dTp${MASK}w==`],
+    ["base64 three bytes in", `::add-mask::horse-battery7\nAuth YWI6aG9yc2UtYmF0dGVyeTc=`, `Auth YWI6${MASK}c=`],
+  ])("%s", (_name, text, line) => {
+    const out = redact(text);
+    expect(out).toContain(line);
+    expect(out).not.toMatch(/correct-horse|horse-battery|p%40ss|pass\\?t?word/);
+    expect(redact(out)).toBe(out);
+  });
+
+  test("a value too short to mask everywhere, a $VAR, an unexpanded expression and *** are not searched for", () => {
+    expect(redact("::add-mask::abc\nabc def")).toBe(`::add-mask::${MASK}\nabc def`);
+    for (const line of ['echo "::add-mask::$DEPLOY_TOKEN"\nDEPLOY_TOKEN unset', 'echo "::add-mask::${{ steps.t.outputs.v }}"\nsteps.t', "::add-mask::***\ntoken: ***"]) {
+      expect(redact(line)).toBe(line);
+    }
+  });
+
+  test("maskValuesDeep takes a log's registered values out of every string of an analysis", () => {
+    const out = maskValuesDeep({ errors: [{ text: "auth failed: correct-horse-battery", line: 3 }], n: 1 }, addMaskValues(header));
+    expect(out).toEqual({ errors: [{ text: `auth failed: ${MASK}`, line: 3 }], n: 1 });
+  });
+});
+
+describe("webhook URLs", () => {
+  test.each([
+    ["https://hooks.slack.com/workflows/T0AB12CDE/A04ABCDEF/462912345678901234/abcdefghijklmnopqrstuvwx", `https://hooks.slack.com/workflows/${MASK}`],
+    ["https://hooks.slack.com/triggers/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", `https://hooks.slack.com/triggers/${MASK}`],
+    ["https://discord.com/api/webhooks/1234567890123456789/aBcD3fGhIjKlMnOpQrStUvWxYz0123456789_-aBcDeFgHiJkLmNoPqRsTuVwXyZ012345", `https://discord.com/api/webhooks/1234567890123456789/${MASK}`],
+    ["https://discordapp.com/api/v10/webhooks/1234567890123456789/wkqrpdnxzbhgvmftcyjalseuoiwkqrpdnxzbhgvmft", `https://discordapp.com/api/v10/webhooks/1234567890123456789/${MASK}`],
+  ])("%s keeps its host and id", (url, masked) => {
+    expect(redact(`curl -X POST ${url}`)).toBe(`curl -X POST ${masked}`);
+  });
+
+  test("a patch that adds one is refused as a credential", () => {
+    expect(credentialIn('url = "https://discord.com/api/webhooks/1234567890123456789/wkqrpdnxzbhgvmftcyjalseuoiwkqrpdnxzbhgvmft"')).toBe("discord-webhook");
   });
 });
 

@@ -53,7 +53,15 @@ const RULES: Rule[] = [
   { name: "google-oauth-token", hint: /ya29\./, re: /\bya29\.[0-9A-Za-z_-]{20,}/g, to: MASK },
   { name: "google-client-secret", hint: /GOCSPX-/, re: /\bGOCSPX-[0-9A-Za-z_-]{20,}/g, to: MASK },
   { name: "slack-token", hint: /xox|xapp-/, re: /\b(?:xox[abeposr]|xapp)-[A-Za-z0-9-]{10,}/g, to: MASK },
-  { name: "slack-webhook", hint: /hooks\.slack\.com/, re: /(hooks\.slack\.com\/services\/)[A-Za-z0-9/_-]+/g, to: `$1${MASK}` },
+  // Incoming webhooks (`services/`) and Workflow Builder's (`workflows/`, `triggers/`): the URL is the credential.
+  { name: "slack-webhook", hint: /hooks\.slack\.com/, re: /(hooks\.slack\.com\/(?:services|workflows|triggers)\/)[A-Za-z0-9/_-]+/g, to: `$1${MASK}` },
+  // The id is kept (it names the channel's hook, not a secret); the token after it posts as the hook.
+  {
+    name: "discord-webhook",
+    hint: /discord(?:app)?\.com\/api/,
+    re: /(discord(?:app)?\.com\/api\/(?:v\d+\/)?webhooks\/\d+\/)[A-Za-z0-9_-]+/g,
+    to: `$1${MASK}`,
+  },
   { name: "stripe-key", hint: /k_(?:live|test)_/, re: /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}/g, to: MASK },
   { name: "npm-token", hint: /npm_/, re: /\bnpm_[A-Za-z0-9]{36}\b/g, to: MASK },
   { name: "pypi-token", hint: /pypi-AgE/, re: /\bpypi-AgE[A-Za-z0-9_-]{50,}/g, to: MASK },
@@ -141,7 +149,8 @@ const RULES: Rule[] = [
   // What a workflow masks is a secret by its own say-so, and the runner prints the step's script (with its
   // `${{ }}` expressions already filled in) before it reads the command, so the header shows the value. A
   // `$VAR` is only the variable's name, kept. It stops at a quote or backslash: a JSON log stays valid.
-  { name: "add-mask", hint: /::add-mask::/, re: /(::add-mask::)(?!\[REDACTED\])(?!\$\{?[A-Za-z_][A-Za-z0-9_]*\}?(?:["'\s\\]|$))[^\r\n"'`\\]+/g, to: `$1${MASK}` },
+  // What the runner masked (`***`) and an unexpanded `${{ … }}` (a workflow file, a diff of one) are kept too.
+  { name: "add-mask", hint: /::add-mask::/, re: /(::add-mask::)(?!\[REDACTED\])(?!(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\*\*\*)(?:["'\s\\]|$))(?!\$\{\{)[^\r\n"'`\\]+/g, to: `$1${MASK}` },
   { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])(?:[^\s"'\\]|\\\\|\\(?!["\\]))+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
@@ -156,6 +165,8 @@ const RULES: Rule[] = [
       // kept as it is either way, and a pattern that began there read up to 128 characters back from every
       // word start of a long line (a 1 MB minified file took 0.4 s here, over 10 s on a loaded CI machine).
       `((?:${SECRET_NAMES})[A-Za-z0-9_.-]{0,128}(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]{0,256}\\()` +
+        // `Authorization: Bearer ***`: the scheme of a value already masked (by the runner, or by the bearer rule) is no secret.
+        `(?!(?:bearer|basic|token|digest)[ \\t]+(?:\\*\\*\\*|\\[REDACTED\\]))` +
         `(?![=^~<>!]{0,3}v?\\d+(?:\\.\\d+)+(?:[-+.]?[A-Za-z][0-9A-Za-z.-]{0,31})?(?![^\\s"'\`,;\\\\]))` +
         `(?!(?<=\\.[A-Za-z]{1,6}:)\\d+(?::\\d+)*:?(?![^\\s"'\`,;\\\\]))([^\\s"'\`,;\\\\]{6,})`,
       "gi",
@@ -237,7 +248,7 @@ const ANY_HINT = new RegExp(RULES.map((r) => `(?:${r.hint.source})`).join("|"), 
  */
 const CREDENTIAL_SHAPES = new Set([
   "private-key", "github-token", "gitlab-token", "tensorzero-key", "openai-key", "aws-access-key", "google-api-key",
-  "google-oauth-token", "google-client-secret", "slack-token", "slack-webhook", "stripe-key", "npm-token", "pypi-token",
+  "google-oauth-token", "google-client-secret", "slack-token", "slack-webhook", "discord-webhook", "stripe-key", "npm-token", "pypi-token",
   "docker-token", "huggingface-token", "digitalocean-token", "shopify-token", "vault-token", "databricks-token",
   "sendgrid-key", "age-secret-key", "azure-client-secret", "sonarqube-token", "terraform-cloud-token",
 ]);
@@ -256,9 +267,85 @@ export function credentialIn(text: string): string | undefined {
 
 export function redact(text: string): string {
   if (!text) return text;
+  // Read before the add-mask rule hides them: the same text may show a masked value again elsewhere.
+  const masked = text.includes("::add-mask::") ? addMaskValues(text) : [];
   let out = text;
   if (ANY_HINT.test(out)) for (const rule of RULES) if (rule.hint.test(out)) out = out.replace(rule.re, rule.to);
-  return out.replace(CANDIDATE, (m: string, at: number, whole: string) => (looksLikeSecret(m) && !isSourcePath(m, whole, at + m.length) ? MASK : m));
+  out = out.replace(CANDIDATE, (m: string, at: number, whole: string) => (looksLikeSecret(m) && !isSourcePath(m, whole, at + m.length) ? MASK : m));
+  return masked.length ? maskValues(out, masked) : out;
+}
+
+const ADD_MASK = /::add-mask::(?!\[REDACTED\]|\$\{\{)([^\r\n"'`\\]+)/g;
+/**
+ * Shorter values are not masked wherever they appear: `::add-mask::abc` would take every `abc` out of the
+ * log. The add-mask rule still masks the command's own value, whatever its length.
+ */
+const MIN_MASKED_VALUE = 6;
+
+/**
+ * The values a workflow registered with `::add-mask::` in `text` (a `$VAR` is a name, not a value). The runner
+ * masks them only in what is printed after the command, and not in the step's header that shows the command
+ * itself: the value can stand in the log unmasked before it, in another step's output, or in the app's own run.
+ */
+export function addMaskValues(text: string): string[] {
+  const out = new Set<string>();
+  for (const m of text.matchAll(ADD_MASK)) {
+    const v = m[1]!.trim();
+    if (v.length >= MIN_MASKED_VALUE && !/^\*\*\*(?:\s|$)/.test(v) && !/^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(v)) out.add(v);
+  }
+  return [...out];
+}
+
+/**
+ * `text` with every value of `values` masked, and the forms the Actions runner also masks it in (actions/runner's
+ * value encoders): URL-encoded, JSON-escaped, and base64 at each of the three byte alignments (the value inside a
+ * longer encoded string, `user:value` in a Basic header), standard and URL-safe.
+ */
+export function maskValues(text: string, values: Iterable<string>): string {
+  return valueMasker(values)(text);
+}
+
+/** `maskValues` for many texts: the encoded forms are worked out once. */
+function valueMasker(values: Iterable<string>): (text: string) => string {
+  const forms = new Set<string>();
+  for (const v of values) for (const f of encodedForms(v)) forms.add(f);
+  // Longest first: a value that holds another is masked whole.
+  const ordered = [...forms].sort((a, b) => b.length - a.length);
+  return (text) => {
+    let out = text;
+    for (const f of ordered) if (out.includes(f)) out = out.split(f).join(MASK);
+    return out;
+  };
+}
+
+function encodedForms(value: string): string[] {
+  const uri = encodeURIComponent(value);
+  // The runner's Uri.EscapeDataString also escapes `!'()*`, which encodeURIComponent leaves.
+  const strict = uri.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const forms = [value, uri, strict, JSON.stringify(value).slice(1, -1)];
+  const bytes = Buffer.from(value, "utf8");
+  for (let shift = 0; shift < 3; shift++) {
+    const b64 = Buffer.concat([Buffer.alloc(shift), bytes]).toString("base64");
+    // Only the characters all of whose six bits come from the value: the others depend on its neighbours.
+    const first = Math.ceil((shift * 8) / 6);
+    const last = Math.floor(((shift + bytes.length) * 8) / 6);
+    const core = b64.slice(first, last);
+    if (core.length >= 8) forms.push(core, core.replaceAll("+", "-").replaceAll("/", "_"));
+  }
+  return forms.filter((f) => f.length >= MIN_MASKED_VALUE);
+}
+
+/** `redactDeep`'s walk with `maskValues`: the values a log registered, taken out of all that was read from it. */
+export function maskValuesDeep<T>(value: T, values: string[]): T {
+  if (!values.length) return value;
+  const mask = valueMasker(values);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return mask(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
 }
 
 /**
