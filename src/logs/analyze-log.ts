@@ -1,3 +1,4 @@
+import { addMaskValues, maskValues, maskValuesDeep } from "../core/redact.js";
 import { BuildEpisodes } from "./build-episodes.js";
 import { classify, FLAKY_HINT, type CategoryHit } from "./classify.js";
 import { ErrorExtractor } from "./error-extractors.js";
@@ -69,10 +70,14 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   let lastSuccessLine = 0;
   let jobPassedLine = 0;
   let postStart = 0;
+  // Values the job registered with `::add-mask::`: the runner masks them only after the command, and each line
+  // is redacted on its own, so a use on another line (an earlier step's output) is masked here, log-wide.
+  const registered = new Set<string>();
 
   const handle = (raw: string) => {
     lineNo++;
     const text = parseLineInto(raw, format, parts);
+    if (text.includes("::add-mask::")) for (const v of addMaskValues(text)) registered.add(v);
     const scan = text.length > MAX_SCAN_CHARS ? text.slice(0, MAX_SCAN_CHARS) : text;
     episodes.see(lineNo, text);
     const header = format === "plain" ? false : steps.see(lineNo, text, parts.tsTo > 0 && steps.wantsTimestamp(text, parts.stepColumn) ? timestampOf(parts) : undefined, parts.stepColumn);
@@ -202,10 +207,12 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
       if (!st || st.post || !st.failed) k.score *= st?.post ? 0.2 : 0.35;
     }
   }
+  // Before excerpts are chosen: a repeat marker must not quote part of one (as excerpts.ts redacts first).
+  if (registered.size) for (const k of kept) k.text = maskValues(k.text, registered);
   const { excerpts, tokens } = selectExcerpts(kept, budget);
   const inFailing = (line: number) => (failing ? failing.startLine <= line && line <= failing.endLine : true);
 
-  return {
+  return maskValuesDeep<LogAnalysis>({
     format,
     lines: lineNo,
     status,
@@ -220,7 +227,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     excerpts,
     excerptTokens: tokens,
     classification: classify(status, hits, inFailing, flakyHints),
-  };
+  }, [...registered]);
 }
 
 function decideStatus(

@@ -287,7 +287,9 @@ function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { cha
   const commands = i.validation.commands.length
     ? i.validation.commands.map((c) => `| ${c.phase} | ${cell(c.command)} | ${exit(c)} | ${(c.durationMs / 1000).toFixed(1)} s |`).join("\n")
     : "| - | (no command ran) | - | - |";
-  const tail = i.validation.outputTail ? noMentions(showHiddenChars(i.validation.outputTail)).split("\n").slice(-tailLines).join("\n").trimEnd() : "";
+  // Redacted whole before it is cut or quieted: a value the output registered with `::add-mask::` is known only
+  // while that line is with it, and a word joiner in its `@` hides it from the rules.
+  const tail = i.validation.outputTail ? noMentions(showHiddenChars(redact(i.validation.outputTail))).split("\n").slice(-tailLines).join("\n").trimEnd() : "";
   const ev = i.validation.evidence;
   return [
     `${h} What failed`,

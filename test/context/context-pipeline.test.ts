@@ -206,6 +206,14 @@ describe("clone-repo + fetch-logs against a local git server and a validated Git
     expect(a.excerptTokens).toBeLessThanOrEqual(2000);
   });
 
+  // Cut below the step that registered it, the tail shows a use of an `::add-mask::` value without the command.
+  test("a fallback tail masks the values the whole log registered with ::add-mask::, though it starts below the command", () => {
+    const text = ['##[group]Run echo "::add-mask::walrus-copper-pliers"', ...Array.from({ length: 200 }, (_, i) => `line ${i}`), "login refused for walrus-copper-pliers", ""].join("\n");
+    const [e] = tailAnalysis(text, 60, "boom").excerpts;
+    expect(e!.text).toContain("login refused for [REDACTED]");
+    expect(e!.text).not.toContain("add-mask");
+  });
+
   // The tail is cut by lines and redacted with the context: cut inside a key printed by the job, it has no
   // BEGIN line for the private-key rule, and the key's short last line passes for a word.
   test("a fallback tail that starts inside a private key shows none of its body", () => {

@@ -432,3 +432,31 @@ describe("plain logs from other CI systems", () => {
     expect((await analyzeLog("[Pipeline] sh\n+ make\nFinished: SUCCESS\n")).status).toBe("passed");
   });
 });
+
+// The runner masks a value registered with `::add-mask::` only in what it prints after the command; each line is
+// redacted on its own, so the use of the value on another line is masked by the analysis, log-wide.
+describe("values the job registered with ::add-mask::", () => {
+  test("are masked in every line the analysis quotes, before or after the command, as is and URL-encoded", async () => {
+    const ts = "2024-01-02T03:04:05.0000000Z";
+    const log = [
+      `${ts} ##[group]Run ./make-token.sh`,
+      `${ts} ./make-token.sh`,
+      `${ts} ##[endgroup]`,
+      `${ts} generated walrus-copper-pliers for the deploy`,
+      `${ts} ##[group]Run echo "::add-mask::walrus-copper-pliers"`,
+      `${ts} echo "::add-mask::walrus-copper-pliers"`,
+      `${ts} ##[endgroup]`,
+      `${ts} ##[group]Run npm test`,
+      `${ts} npm test`,
+      `${ts} ##[endgroup]`,
+      `${ts} Error: login refused for walrus-copper-pliers at https://reg.example.com/?k=walrus-copper-pliers%21`,
+      `${ts} npm ERR! GET https://reg.example.com/login?pw=walrus-copper-pliers 401`,
+      `${ts} ##[error]Process completed with exit code 1.`,
+    ].join("\n");
+    const a = await analyzeLog(log, { budgetTokens: 2000 });
+    const shown = JSON.stringify(a);
+    expect(shown).toContain("[REDACTED]");
+    expect(shown).not.toContain("walrus-copper");
+    expect(a.errors.some((e) => e.text.includes("login refused for [REDACTED]"))).toBe(true);
+  });
+});

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildFailureContext, type AnalysedJob } from "../../context/build-failure-context.js";
 import type { FetchedLogs, JobMeta } from "../../context/fetched-logs.js";
 import { permanent } from "../../core/errors.js";
-import { maskKeyBodies } from "../../core/redact.js";
+import { addMaskValues, maskKeyBodies, maskValues } from "../../core/redact.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import { analyzeLog } from "../../logs/analyze-log.js";
 import { countTokens } from "../../logs/count-tokens.js";
@@ -92,6 +92,9 @@ export function tailAnalysis(text: string, budget: number, why: string): LogAnal
   // Before the tail is cut: one that starts inside a key the job printed has no BEGIN line for the
   // context's redaction to see.
   maskKeyBodies(lines);
+  // And the values the job registered with `::add-mask::`, which the tail may show without the line that registered them.
+  const registered = addMaskValues(text);
+  if (registered.length) lines.forEach((l, i) => (lines[i] = maskValues(l, registered)));
   const tail: string[] = [];
   let tokens = 0;
   for (let i = lines.length - 1; i >= 0 && tail.length < 200; i--) {
