@@ -1,4 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import type { DestinationStream } from "pino";
 import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
@@ -11,11 +14,14 @@ import type { Deps } from "../../src/core/deps.js";
 import { transition } from "../../src/core/job.js";
 import { createLogger, silentLogger } from "../../src/core/logger.js";
 import { proposePatchStage, type ProposePatchResult } from "../../src/pipeline/stages/propose-patch.js";
-import { renderPrBody, type PrBodyInput } from "../../src/pr/pr-body.js";
+import { renderCiFailedComment, renderCommitMessage, renderPrBody, type PrBodyInput } from "../../src/pr/pr-body.js";
+import { renderFixComment } from "../../src/pr/fix-comment.js";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
+import { run as jobsCli } from "../../src/cli/commands/jobs.js";
 import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "../fakes/fake-tensorzero.js";
 import { sampleFailureContext } from "../fakes/fake-tensorzero-context.js";
 import { FakeClock } from "../fakes/fake-clock.js";
-import { makeJob } from "../helpers/make-job.js";
+import { makeDelivery, makeJob } from "../helpers/make-job.js";
 import { leakedPieces, PLANTED, SECRETS_CORPUS } from "../helpers/planted-secrets.js";
 import { ADMIN_TOKEN, failedRun, startHarness, type Harness } from "../intake/harness.js";
 
@@ -72,7 +78,45 @@ describe("no corpus secret leaves the app", () => {
   });
 
   test("in the PR body (diagnosis and the validation output it quotes)", () => {
-    const input: PrBodyInput = {
+    const body = renderPrBody(prInput());
+    expect(leaksIn(body)).toEqual([]);
+  });
+
+  // The diagnosis is the model's, which can echo what it read; these are public in the repository.
+  test("in the commit message, the comment on the failing PR and the CI-failed comment", () => {
+    const i = prInput();
+    const texts = {
+      commit: renderCommitMessage(i),
+      fixComment: renderFixComment("<!-- m -->", undefined, { number: 9 }, i),
+      ciFailed: renderCiFailedComment("<!-- m -->", { conclusion: "failure", runId: 7, why: `The repair was refused:\n${corpusText}`, draft: true }),
+    };
+    for (const [where, text] of Object.entries(texts)) expect([where, leaksIn(text)]).toEqual([where, []]);
+  });
+
+  test("in the CLI's jobs show, as text and --json, from a job stored on disk", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-outbound-"));
+    try {
+      const store = await LowdbJobStore.open(dir);
+      const job = makeJob({ runId: 11, at: "2026-11-23T12:00:00.000Z" });
+      await store.recordIntake(makeDelivery(job, { outcome: "job_created" }), "{}", job);
+      await store.updateJob(job.id, (j) => {
+        j.error = { code: "git_failed", message: corpusText, retryable: false, stage: "clone-repo", at: j.updatedAt, details: { stderr: corpusText } };
+        j.results["validate"] = { commands: [{ command: "npm test", outputTail: corpusText }] };
+        transition(j, "failed", "2026-11-23T12:00:01.000Z", { stage: "clone-repo" });
+      });
+      await store.close();
+      for (const args of [["show", job.id], ["show", job.id, "--json"]]) {
+        let out = "";
+        expect(await jobsCli(args, { DATA_DIR: dir }, { out: (t: string) => void (out += t), err: () => undefined })).toBe(0);
+        expect([args, leaksIn(out)]).toEqual([args, []]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  function prInput(): PrBodyInput {
+    return {
       repo: "octo/slug",
       run: { id: 555, attempt: 1, url: "https://github.com/octo/slug/actions/runs/555", workflow: "tests", headBranch: "feature/slug", headSha: "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678" },
       failing: [{ job: "pytest", step: "Run tests", command: "python -m pytest -q", exitCode: 1 }],
@@ -92,9 +136,7 @@ describe("no corpus secret leaves the app", () => {
       tensorzero: { episodeId: "0192f5a0-0000-7000-8000-000000000001", inferenceId: "0192f5a0-0000-7000-8000-000000000002", variant: "v1" },
       repairAttempt: 1,
     };
-    const body = renderPrBody(input);
-    expect(leaksIn(body)).toEqual([]);
-  });
+  }
 
   test("in the app's log lines (a message, a field, an error carrying its request's headers)", async () => {
     const lines: string[] = [];
