@@ -90,6 +90,8 @@ describe("planPatch", () => {
     ["an AWS access key in a config", "config/app.toml", ['+aws_access_key_id = "AKIAZ7QXK3VMJ2N5WTRB"'], "aws-access-key"],
     ["a PyPI token in a release script", "scripts/release.sh", ["+twine upload -u __token__ -p pypi-AgEIcHlwaS5vcmcCJGQ4ZjY5ZTk4LTFhNjMtNDdmYi1hNTk2LWE0NjBmMzZlOTQyNQACKlszLCJmNzQ5"], "pypi-token"],
     ["a Docker Hub token in a Makefile", "Makefile", ["+\techo dckr_pat_2b3e36beeb386dfdaacb9b46004 | docker login -u octo --password-stdin"], "docker-token"],
+    ["a Discord webhook in a notify script", "scripts/notify.sh", ["+curl -d @msg.json https://discord.com/api/webhooks/1234567890123456789/wkqrpdnxzbhgvmftcyjalseuoiwkqrpdnxzbhgvmft"], "discord-webhook"],
+    ["a Slack workflow webhook in a config", "config/notify.yml", ["+url: https://hooks.slack.com/triggers/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"], "slack-webhook"],
   ])("%s is refused as secret, with no allow key to pass it", async (_name, file, added, kind) => {
     const diff = [`--- /dev/null`, `+++ b/${file}`, `@@ -0,0 +1,${added.length} @@`, ...added].join("\n") + "\n";
     const everything = configWith(["workflow_edits", "delete_tests", "skip_tests", "weaken_assertions", "continue_on_error", "or_true", "lower_thresholds", "read_secrets", "hidden_text"]);
