@@ -44,6 +44,13 @@ describe("redact", () => {
     expect(redact("see https://github.com:443/o/r and git@github.com:o/r.git")).toBe("see https://github.com:443/o/r and git@github.com:o/r.git");
   });
 
+  // The runner's `***` is kept as it printed it (keep.txt); one with more of a password after it is not a masked value.
+  test("a URL credential the runner masked stays as it is, unless more of the password follows", () => {
+    expect(redact("https://u:***@x@h/")).toBe("https://[REDACTED]@h/");
+    expect(redact("Password=***x;")).toBe("Password=[REDACTED];");
+    expect(redact("token:***@github.com and TOKEN=***@abcdef")).toBe("token:[REDACTED] and TOKEN=[REDACTED]");
+  });
+
   // Redaction runs on every log line, prompt and PR body, on text no one bounded (a minified file, a
   // progress bar). vm's timeout interrupts a regular expression. Each line takes under 0.5 s here (a run of
   // secret names the most: secret-assignment starts at each); a pattern tried from each position to the

@@ -83,10 +83,10 @@ const RULES: Rule[] = [
   {
     name: "connection-string-key",
     hint: /(?:Key|Signature|Password|Pwd)=/i,
-    re: /\b((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)(?!\[REDACTED\])(?:[^;&\s"'<>\\]|\\\\|\\(?!["\\]))+/gi,
+    re: /\b((?:AccountKey|SharedAccessKey|SharedAccessSignature|Password|Pwd)=)(?!\[REDACTED\]|\*\*\*(?![^;&\s"'<>\\]))(?:[^;&\s"'<>\\]|\\\\|\\(?!["\\]))+/gi,
     to: `$1${MASK}`,
   },
-  { name: "url-signature", hint: /[?&]/, re: /([?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature|token|access_token)=)(?!\[REDACTED\])(?:[^&\s"'<>#\\]|\\\\|\\(?!["\\]))+/gi, to: `$1${MASK}` },
+  { name: "url-signature", hint: /[?&]/, re: /([?&](?:sig|signature|X-Amz-Signature|X-Goog-Signature|token|access_token)=)(?!\[REDACTED\]|\*\*\*(?![^&\s"'<>#\\]))(?:[^&\s"'<>#\\]|\\\\|\\(?!["\\]))+/gi, to: `$1${MASK}` },
   {
     name: "bearer",
     hint: /authorization|bearer|basic|token/i,
@@ -142,7 +142,8 @@ const RULES: Rule[] = [
   // runs to the last `@` before the path. Every part has a length cap: unbounded, a long line of `a.a.a.…`
   // or `x://x://…` was tried from each position to its end (minutes for a 1 MB line). The scheme is looked
   // for behind each `://`, not ahead of every word start: one look per `://`, not 32 per position.
-  { name: "url-credentials", hint: /:\/\//, re: /(:\/\/)(?<=\b[a-z][a-z0-9+.-]{0,31}:\/\/)[^\s/:@]{0,256}:[^\s/]{0,512}@/gi, to: `$1${MASK}@` },
+  // A password the runner masked (`https://x-access-token:***@github.com`) is left as it is, user and all.
+  { name: "url-credentials", hint: /:\/\//, re: /(:\/\/)(?<=\b[a-z][a-z0-9+.-]{0,31}:\/\/)(?![^\s/:@]{0,256}:\*\*\*@(?![^\s/]*@))[^\s/:@]{0,256}:[^\s/]{0,512}@/gi, to: `$1${MASK}@` },
   // A token alone as the user (`https://<PAT>@dev.azure.com/…`, as GitHub, GitLab and Azure DevOps accept),
   // told from a login name (`git@`, `john@`) by its length and a digit.
   { name: "url-token-user", hint: /:\/\//, re: /(:\/\/)(?<=\b[a-z][a-z0-9+.-]{0,31}:\/\/)(?!\[REDACTED\])(?=[^\s/:@]{0,255}\d)[^\s/:@]{20,256}@/gi, to: `$1${MASK}@` },
@@ -151,7 +152,7 @@ const RULES: Rule[] = [
   // `$VAR` is only the variable's name, kept. It stops at a quote or backslash: a JSON log stays valid.
   // What the runner masked (`***`) and an unexpanded `${{ … }}` (a workflow file, a diff of one) are kept too.
   { name: "add-mask", hint: /::add-mask::/, re: /(::add-mask::)(?!\[REDACTED\])(?!(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|\*\*\*)(?:["'\s\\]|$))(?!\$\{\{)[^\r\n"'`\\]+/g, to: `$1${MASK}` },
-  { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\])(?:[^\s"'\\]|\\\\|\\(?!["\\]))+/g, to: `$1${MASK}` },
+  { name: "npmrc-auth", hint: /:_/, re: /(:_(?:authToken|auth|password)=)(?!\[REDACTED\]|\*\*\*(?![^\s"'\\]))(?:[^\s"'\\]|\\\\|\\(?!["\\]))+/g, to: `$1${MASK}` },
   {
     name: "secret-assignment",
     hint: /SECRET|TOKEN|PASS|PWD|KEY|CREDS|CREDENTIAL|AUTH|SIGNATURE|CONN|DSN|SALT/i,
@@ -167,6 +168,8 @@ const RULES: Rule[] = [
       `((?:${SECRET_NAMES})[A-Za-z0-9_.-]{0,128}(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]{0,256}\\()` +
         // `Authorization: Bearer ***`: the scheme of a value already masked (by the runner, or by the bearer rule) is no secret.
         `(?!(?:bearer|basic|token|digest)[ \\t]+(?:\\*\\*\\*|\\[REDACTED\\]))` +
+        // A URL's password the runner masked (`x-access-token:***@github.com`) is no value of the name before it.
+        `(?!(?<=:\\/\\/[^\\s/:@]{0,256}:)\\*\\*\\*@)` +
         `(?![=^~<>!]{0,3}v?\\d+(?:\\.\\d+)+(?:[-+.]?[A-Za-z][0-9A-Za-z.-]{0,31})?(?![^\\s"'\`,;\\\\]))` +
         `(?!(?<=\\.[A-Za-z]{1,6}:)\\d+(?::\\d+)*:?(?![^\\s"'\`,;\\\\]))([^\\s"'\`,;\\\\]{6,})`,
       "gi",
