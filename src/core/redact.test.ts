@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { runInNewContext } from "node:vm";
 import type { DestinationStream } from "pino";
 import { createLogger } from "./logger.js";
-import { addMaskValues, credentialIn, MASK, maskValuesDeep, redact, redactDeep, redactHead, redactJsonLine } from "./redact.js";
+import { leakedKeyBody, RSA_KEY_LINES } from "../../test/helpers/planted-secrets.js";
+import { addMaskValues, credentialIn, MASK, maskKeyBodies, maskValuesDeep, redact, redactDeep, redactHead, redactJsonLine } from "./redact.js";
 
 describe("redact", () => {
   test.each([
@@ -331,3 +332,21 @@ describe("redactHead", () => {
   });
 });
 
+
+// A log redacted line by line (the evidence of an analysis) sees a key's body without its BEGIN line; each body
+// line passes as base64 high in entropy but the short last one, unless maskKeyBodies took it as part of the key.
+describe("maskKeyBodies", () => {
+  test.each([
+    ["the runner's timestamps", "2024-01-02T03:04:05.1234567Z "],
+    ["a compose service's prefix", "web-1  | "],
+    ["kubectl's prefix", "[pod/api-7d9f/api] "],
+    ["timestamps and a compose prefix", "2024-01-02T03:04:05.1234567Z web-1  | "],
+    ["colour codes", "\u001b[36m"],
+  ])("masks every body line of a key printed with %s before each line", (_name, prefix) => {
+    const lines = ["Run ./deploy.sh", ...RSA_KEY_LINES.map((l) => prefix + l), prefix + "Error: bad key"];
+    maskKeyBodies(lines);
+    expect(leakedKeyBody(lines.map(redact).join("\n"))).toEqual([]);
+    expect(lines.at(-1)).toBe(prefix + "Error: bad key");
+    expect(lines[0]).toBe("Run ./deploy.sh");
+  });
+});

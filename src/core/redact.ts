@@ -444,21 +444,32 @@ const RUNNER_TIMESTAMP = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?/;
  * once this ran on all of it.
  */
 export function maskKeyBodies(lines: string[]): void {
-  const walk = (from: number, step: 1 | -1) => {
+  // What stands before the BEGIN or END line's marker (a compose service's `web-1  | `, kubectl's `[pod/x/c] `)
+  // stands before each line of the body too: read past it, a prefixed body line is base64 like any other.
+  const walk = (from: number, step: 1 | -1, prefix: string) => {
     for (let i = from + step; i >= 0 && i < lines.length; i += step) {
-      const text = lines[i]!.replace(RUNNER_TIMESTAMP, "");
+      let text = plain(lines[i]!);
+      if (prefix && text.startsWith(prefix)) text = text.slice(prefix.length);
       if (!text.trim()) continue;
       if (!KEY_BODY.test(text)) return;
       lines[i] = MASK;
     }
   };
+  const prefixOf = (line: string, marker: RegExp) => {
+    const text = plain(line);
+    return text.slice(0, Math.max(0, text.search(marker)));
+  };
   lines.forEach((line, i) => {
     const begins = KEY_BEGIN.test(line);
     const ends = KEY_END.test(line);
-    if (begins && !ends) walk(i, 1);
-    if (ends && !begins) walk(i, -1);
+    if (begins && !ends) walk(i, 1, prefixOf(line, KEY_BEGIN));
+    if (ends && !begins) walk(i, -1, prefixOf(line, KEY_END));
   });
 }
+
+/** A raw log line without the runner's timestamp and colour codes. */
+const plain = (line: string) => line.replace(RUNNER_TIMESTAMP, "").replace(ANSI_SGR, "");
+const ANSI_SGR = /\u001b\[[0-9;]*m/g;
 
 /**
  * `org/apache/commons/lang3/StringUtils` before `.java`: a source path has the mixed case and digits of a
