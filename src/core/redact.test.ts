@@ -104,6 +104,7 @@ describe("values a workflow registered with ::add-mask::", () => {
   const header = '##[group]Run echo "::add-mask::correct-horse-battery"';
   test.each([
     ["later in the text", `${header}\nlogin failed for correct-horse-battery`, `login failed for ${MASK}`],
+    ["registered unquoted, before another command", `Run echo ::add-mask::correct-horse-battery && ./deploy.sh\nlogin failed for correct-horse-battery`, `login failed for ${MASK}`],
     ["earlier in the text", `generated correct-horse-battery\n${header}`, `generated ${MASK}`],
     ["URL-encoded", `::add-mask::p@ss w0rd!x\nGET /login?pw=p%40ss%20w0rd%21x`, `GET /login?pw=${MASK}`],
     ["JSON-escaped", `::add-mask::pass\tword1!\n{"pw":"pass\\tword1!"}`, `{"pw":"${MASK}"}`],

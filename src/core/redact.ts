@@ -294,7 +294,11 @@ export function addMaskValues(text: string): string[] {
   const out = new Set<string>();
   for (const m of text.matchAll(ADD_MASK)) {
     const v = m[1]!.trim();
-    if (v.length >= MIN_MASKED_VALUE && !/^\*\*\*(?:\s|$)/.test(v) && !/^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(v)) out.add(v);
+    // Unquoted in a script (`echo ::add-mask::$value && deploy`), the value is the first word; printed as a
+    // command, the whole rest of the line. Both are taken.
+    for (const each of [v, v.split(/\s/)[0]!]) {
+      if (each.length >= MIN_MASKED_VALUE && each !== "***" && !each.startsWith("*** ") && !/^\$\{?[A-Za-z_][A-Za-z0-9_]*\}?$/.test(each)) out.add(each);
+    }
   }
   return [...out];
 }
