@@ -64,6 +64,8 @@ describe("redact", () => {
     ["a run of secret names", "PWD".repeat(333_333)],
     ["a run of database client names", "mysql ".repeat(166_666)],
     ["a run of database clients each asking for the password", "mysql -p ".repeat(111_111)],
+    ["a run of registry logins", "docker login ".repeat(76_923)],
+    ["a run of netrc logins", "login x ".repeat(125_000)],
     ["a run of secret names before a separator", `${"TOKEN_".repeat(166_666)}=`],
     ["secret-named XML tags", "<password>".repeat(100_000)],
     ["secret-named XML attributes", 'name="TOKEN" value="'.repeat(50_000)],

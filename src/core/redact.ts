@@ -126,16 +126,26 @@ const RULES: Rule[] = [
   // names the client before its -p). The gap before the flag is capped, as url-credentials' parts are.
   {
     name: "cli-client-password",
-    hint: /mysql|mariadb|sshpass|redis-cli/,
+    hint: /mysql|mariadb|sshpass|redis-cli|login/,
     re: new RegExp(
       String.raw`((?:^|[\s"'${"`"};&|(/])(?:` +
         String.raw`(?:mysql(?:admin|dump|import|check|show|pump|slap|binlog|sh)?|mariadb(?:-[a-z]+)?)(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,512}?[ \t]-p` +
         String.raw`|sshpass(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,256}?[ \t]-p[ \t]*` +
         String.raw`|redis-cli(?:\.exe)?(?=[ \t])[^\r\n;&|]{0,512}?[ \t](?:-a|--pass)[ \t]+` +
+        // A registry client's login: `docker login -u ci -p S3cret ghcr.io` (its `-p` is a password only there).
+        String.raw`|(?:docker|podman|buildah|skopeo|nerdctl|oras|helm[ \t]+registry)(?:\.exe)?[ \t]+login(?=[ \t])[^\r\n;&|]{0,256}?[ \t]-p[ \t]+` +
         String.raw`)(?:\\?["'])?)(?!\[REDACTED\])(?![$*])(?!(?:\d{1,3}(?:\.\d{1,3}){3}:)?\d{1,5}(?:-\d{1,5})?:\d{1,5}(?:-\d{1,5})?(?:\/(?:tcp|udp))?(?![^\s"';&|]))` +
         String.raw`(?:(?<=')[^'\r\n\\]+|(?<=")[^"\r\n\\]+|(?<!["'])(?:[^\s"'\\;&|${"`"})]|\\\\)+)`,
       "g",
     ),
+    to: `$1${MASK}`,
+  },
+  // A .netrc entry, on one line (`machine h login u password p`) or its login and password on lines of their own.
+  // A login that ends a clause (`login failed: password incorrect`) is prose.
+  {
+    name: "netrc-password",
+    hint: /login/,
+    re: /(\blogin[ \t]+(?!\S{0,255}[:;,.](?:\s|$))\S{1,256}(?:[ \t]+|[ \t]*\r?\n[ \t]*)password[ \t]+)(?!\[REDACTED\]|\*\*\*(?!\S))(?![$])[^\s"'\\]{1,512}/g,
     to: `$1${MASK}`,
   },
   // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
