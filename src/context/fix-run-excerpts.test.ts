@@ -60,3 +60,17 @@ describe("fixRunExcerpts: a matrix fix run failing one way", () => {
     }
   });
 });
+
+describe("fixRunExcerpts: a value registered with ::add-mask::", () => {
+  test("is masked in every job's excerpts, the jobs read before the one that registered it too", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "fix-run-"));
+    try {
+      const logs = [logOf(["login refused for walrus-copper-pliers"]), logOf(['echo "::add-mask::walrus-copper-pliers"', "login refused for walrus-copper-pliers"])];
+      const all = JSON.stringify(await fixRunExcerpts(await fetched(dir, logs), 2000));
+      expect(all).toContain("login refused for [REDACTED]");
+      expect(all).not.toContain("walrus-copper");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

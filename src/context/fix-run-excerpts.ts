@@ -2,7 +2,7 @@ import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ContextExcerpt } from "../core/failure-context.js";
-import { redactDeep } from "../core/redact.js";
+import { maskValuesDeep, redactDeep } from "../core/redact.js";
 import { analyzeLog } from "../logs/analyze-log.js";
 import type { FetchedLogs, JobMeta } from "./fetched-logs.js";
 import { sameOutputOnce } from "./same-output-once.js";
@@ -15,10 +15,12 @@ import { sameOutputOnce } from "./same-output-once.js";
 export async function fixRunExcerpts(fetched: FetchedLogs, budgetTokens: number): Promise<ContextExcerpt[]> {
   const perJob = Math.max(100, Math.floor(budgetTokens / Math.max(1, fetched.jobs.length)));
   const out: ContextExcerpt[] = [];
+  // A value one job's log registered with `::add-mask::` is masked in every job's excerpts.
+  const masked = new Set<string>();
   for (const f of fetched.jobs) {
     const meta = JSON.parse(await readFile(join(fetched.logsDir, f.meta), "utf8")) as JobMeta;
-    const analysis = await analyzeLog(createReadStream(join(fetched.logsDir, f.log.file)), { budgetTokens: perJob, steps: meta.steps }).catch(() => null);
+    const analysis = await analyzeLog(createReadStream(join(fetched.logsDir, f.log.file)), { budgetTokens: perJob, steps: meta.steps, masked }).catch(() => null);
     for (const e of analysis?.excerpts ?? []) out.push({ job: f.name, startLine: e.startLine, endLine: e.endLine, reason: e.reason, text: e.text });
   }
-  return redactDeep(sameOutputOnce(out));
+  return redactDeep(sameOutputOnce(maskValuesDeep(out, [...masked])));
 }

@@ -323,7 +323,7 @@ export function maskValues(text: string, values: Iterable<string>): string {
 }
 
 /** `maskValues` for many texts: the encoded forms are worked out once. */
-function valueMasker(values: Iterable<string>): (text: string) => string {
+export function valueMasker(values: Iterable<string>): (text: string) => string {
   const forms = new Set<string>();
   for (const v of values) for (const f of encodedForms(v)) forms.add(f);
   // Longest first: a value that holds another is masked whole.

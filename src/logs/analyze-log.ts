@@ -1,4 +1,4 @@
-import { addMaskValues, maskValues, maskValuesDeep } from "../core/redact.js";
+import { addMaskValues, maskValuesDeep, valueMasker } from "../core/redact.js";
 import { BuildEpisodes } from "./build-episodes.js";
 import { classify, FLAKY_HINT, type CategoryHit } from "./classify.js";
 import { ErrorExtractor } from "./error-extractors.js";
@@ -72,7 +72,7 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
   let postStart = 0;
   // Values the job registered with `::add-mask::`: the runner masks them only after the command, and each line
   // is redacted on its own, so a use on another line (an earlier step's output) is masked here, log-wide.
-  const registered = new Set<string>();
+  const registered = opts.masked ?? new Set<string>();
 
   const handle = (raw: string) => {
     lineNo++;
@@ -208,7 +208,10 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
   }
   // Before excerpts are chosen: a repeat marker must not quote part of one (as excerpts.ts redacts first).
-  if (registered.size) for (const k of kept) k.text = maskValues(k.text, registered);
+  if (registered.size) {
+    const mask = valueMasker(registered);
+    for (const k of kept) k.text = mask(k.text);
+  }
   const { excerpts, tokens } = selectExcerpts(kept, budget);
   const inFailing = (line: number) => (failing ? failing.startLine <= line && line <= failing.endLine : true);
 

@@ -82,4 +82,10 @@ export interface AnalyzeOptions {
   budgetTokens?: number;
   /** Steps from the GitHub API, used to name the sections of the log. */
   steps?: ApiStep[];
+  /**
+   * Values registered with `::add-mask::`: those of other logs the caller read (masked in this one too), and
+   * this log's are added, for the caller to mask in what it read beside it (annotations, the run's other logs).
+   * Secrets: kept in memory only, never stored.
+   */
+  masked?: Set<string>;
 }

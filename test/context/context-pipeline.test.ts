@@ -114,7 +114,7 @@ const apiJob = (id: number, name: string, conclusion: string, jobSteps: unknown[
 });
 
 /** The GitHub calls fetch-logs makes for run 99: jobs, the failed job's log (302 → storage), annotations, workflow file. */
-async function mockRun(log: Buffer = svgoLog, opts: { diff?: string } = {}) {
+async function mockRun(log: Buffer = svgoLog, opts: { diff?: string; annotation?: string } = {}) {
   gh = await githubApiMock();
   gh.on("GET", "/repos/octo/app/actions/runs/99/attempts/1/jobs?per_page=100", {
     body: { total_count: 2, jobs: [apiJob(1, "Lint", "success", []), apiJob(GH_JOB, "Test", "failure", steps)] },
@@ -124,6 +124,7 @@ async function mockRun(log: Buffer = svgoLog, opts: { diff?: string } = {}) {
       body: [
         { path: "lib/svgo.js", start_line: 2, end_line: 2, start_column: null, end_column: null, annotation_level: "failure", title: "", message: `Process completed with exit code 1. id_token=${SECRETS.jwt}`, raw_details: null, blob_href: "" },
         { path: "lib/svgo.js", start_line: 3, end_line: 3, start_column: null, end_column: null, annotation_level: "failure", title: "", message: LONG_ANNOTATION, raw_details: null, blob_href: "" },
+        ...(opts.annotation ? [{ path: "lib/svgo.js", start_line: 1, end_line: 1, start_column: null, end_column: null, annotation_level: "failure", title: "", message: opts.annotation, raw_details: null, blob_href: "" }] : []),
       ],
     })
     .on("GET", `/repos/octo/app/contents/.github%2Fworkflows%2Fmain.yml?ref=${headSha}`, { body: workflowYml, headers: { "content-type": "text/plain; charset=utf-8" } });
@@ -304,6 +305,22 @@ describe("build-context", () => {
       for (let i = 0; i + n <= secret.length; i++) expect(everything).not.toContain(secret.slice(i, i + n));
     }
     expect(everything).toContain("[REDACTED]");
+  });
+
+  // The API hands an error line over as an annotation, unmasked and apart from the log that registered its value.
+  test("a value the log registered with ::add-mask:: is masked in the annotations too", async () => {
+    const { deps, job, ctx } = setup();
+    await cloneRepoStage.run(job, deps, ctx);
+    const text = svgoLog.toString("utf8");
+    const at = text.indexOf("2022-05-13T18:54:33.2695900Z ##[error]");
+    const log = Buffer.from(`${text.slice(0, at)}2022-05-13T18:54:33.2600000Z ##[group]Run echo "::add-mask::walrus-copper-pliers"\n${text.slice(at)}`);
+    await mockRun(log, { diff: "", annotation: "psql: password authentication failed for walrus-copper-pliers" });
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    const r = (await buildContextStage.run(job, deps, ctx)).result as BuildContextResult;
+    gh.done();
+    const everything = JSON.stringify(r) + (await readFile(r.contextPath, "utf8"));
+    expect(everything).toContain("password authentication failed for [REDACTED]");
+    expect(everything).not.toContain("walrus-copper");
   });
 
   test("a small budget keeps the most important parts whole and lists what it dropped", async () => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { buildFailureContext, type AnalysedJob } from "../../context/build-failure-context.js";
 import type { FetchedLogs, JobMeta } from "../../context/fetched-logs.js";
 import { permanent } from "../../core/errors.js";
-import { addMaskValues, maskKeyBodies, maskValues } from "../../core/redact.js";
+import { addMaskValues, maskKeyBodies, maskValuesDeep, valueMasker } from "../../core/redact.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import { analyzeLog } from "../../logs/analyze-log.js";
 import { countTokens } from "../../logs/count-tokens.js";
@@ -48,16 +48,20 @@ export const buildContextStage: Stage = {
     const budget = deps.config.CONTEXT_BUDGET_TOKENS;
     const perJob = Math.max(200, Math.floor(budget / 2 / Math.max(1, fetched.jobs.length)));
     const jobs: AnalysedJob[] = [];
+    // What each log registered with `::add-mask::`, masked in every job's analysis and annotations (an error
+    // line becomes an annotation the API hands over unmasked; another job may print the same value).
+    const masked = new Set<string>();
     for (const f of fetched.jobs) {
       const meta = JSON.parse(await readFile(join(fetched.logsDir, f.meta), "utf8")) as JobMeta;
       const logPath = join(fetched.logsDir, f.log.file);
-      const analysis = await analyzeLog(openLogFile(logPath), { budgetTokens: perJob, steps: meta.steps }).catch(async (err: unknown) => {
+      const analysis = await analyzeLog(openLogFile(logPath), { budgetTokens: perJob, steps: meta.steps, masked }).catch(async (err: unknown) => {
         // A log the analyser chokes on still has a useful tail; the job goes on with that.
         ctx.log.warn({ err, ghJob: f.id }, "log analysis failed; using the log tail");
-        return tailAnalysis(await readFile(logPath, "utf8"), perJob, String((err as Error)?.message ?? err));
+        return tailAnalysis(await readFile(logPath, "utf8"), perJob, String((err as Error)?.message ?? err), masked);
       });
       jobs.push({ fetched: f, analysis, annotations: meta.annotations });
     }
+    if (masked.size) for (const j of jobs) Object.assign(j, maskValuesDeep({ analysis: j.analysis, annotations: j.annotations }, [...masked]));
     const gh = await deps.github.forInstallation(job.installationId);
     const headCommitDiff = await gh.getCommitDiff(job.repo, job.run.headSha, DIFF_MAX_BYTES);
     const context = await buildFailureContext({ job, dir: ws.dir, jobs, headCommitDiff, budgetTokens: budget, countTokens });
@@ -87,14 +91,17 @@ export const buildContextStage: Stage = {
  * log, so nothing about it is assumed: each line is cut like evidence (a progress bar of megabytes would
  * take the tokenizer minutes) and counted once, not the whole tail again for every line added.
  */
-export function tailAnalysis(text: string, budget: number, why: string): LogAnalysis {
+export function tailAnalysis(text: string, budget: number, why: string, masked = new Set<string>()): LogAnalysis {
   const lines = text.split("\n");
   // Before the tail is cut: one that starts inside a key the job printed has no BEGIN line for the
   // context's redaction to see.
   maskKeyBodies(lines);
   // And the values the job registered with `::add-mask::`, which the tail may show without the line that registered them.
-  const registered = addMaskValues(text);
-  if (registered.length) lines.forEach((l, i) => (lines[i] = maskValues(l, registered)));
+  for (const v of addMaskValues(text)) masked.add(v);
+  if (masked.size) {
+    const mask = valueMasker(masked);
+    lines.forEach((l, i) => (lines[i] = mask(l)));
+  }
   const tail: string[] = [];
   let tokens = 0;
   for (let i = lines.length - 1; i >= 0 && tail.length < 200; i--) {
