@@ -47,6 +47,11 @@ export interface JobRun {
   pullRequests: number[];
   actor?: string;
   triggeringActor?: string;
+  /**
+   * The latest attempt of this run people re-ran while the job had no fix PR yet, and how it ended: one that
+   * passed means the failure is gone, and no fix PR opens for it. Set by the workflow_run handler.
+   */
+  latestAttempt?: { attempt: number; conclusion: string };
 }
 
 /** A feedback item waiting to reach TensorZero: written to the job first, then sent, never dropped. */

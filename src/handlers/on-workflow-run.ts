@@ -1,11 +1,11 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
-import type { DecisionScope, Handler, NoJobDecision } from "./decision.js";
+import type { DecisionScope, Handler, HandlerDeps, NoJobDecision } from "./decision.js";
 import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, mergeQueueFilter, ownPullRequests, type Filtered } from "./filters.js";
 import { failureFingerprint, wentGreen } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
 import { awaitsRerun, onRerunCompleted } from "./on-rerun-completed.js";
-import { jobKey } from "../core/job.js";
+import { isFinal, jobKey, type Job } from "../core/job.js";
 import { FAILING } from "../core/conclusions.js";
 import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 
@@ -34,12 +34,22 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
     if (awaitsRerun(waiting, run.run_attempt)) {
       return onRerunCompleted(waiting, { repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
     }
+    // People re-ran the failed run while its job was still on the way to a PR: the latest attempt is the
+    // run's verdict. Passed, a fix PR for a failure already green would be noise: noted on the job (build-context
+    // and open-pull-request read it). A job whose PR is open already leaves that PR to people.
+    const latest = job && !isFinal(job.state) && !prRecordOf(job)?.pr && !forkFilter(p.repository.id, p.repository.full_name, run.head_repository) && verdictOf(run.conclusion) ? await noteAttempt(job, run.run_attempt, run.conclusion!, deps) : undefined;
     // People re-ran the failed run (its fix PR may be open already) and it failed again: the run's job answers
     // it. Said with that job and its PR, so whoever reads the delivery sees why nothing happened.
     if (job && FAILING.has(run.conclusion ?? "")) {
       const open = prRecordOf(job)?.pr;
       const where = open ? `its fix PR #${open.number} ${open.state}` : `in state ${job.state}`;
       return { ...scope, outcome: "duplicate", jobId: job.id, reason: `attempt ${run.run_attempt} of run ${run.id} ${run.conclusion === "failure" ? "failed" : run.conclusion} again: job ${job.id} already handles this run, ${where}; no second job` };
+    }
+    if (job && latest && run.conclusion === "success") {
+      // The pass still resets the fix-loop count, as any pass of the workflow on the branch does.
+      const green = wentGreen(fingerprintScope(p, run));
+      const said = latest.attempt === run.run_attempt ? `job ${job.id} opens no fix PR for it` : `attempt ${latest.attempt} is the latest (${latest.conclusion}), which job ${job.id} goes by`;
+      return { ...scope, outcome: "event_routed", jobId: job.id, reason: `attempt ${run.run_attempt} of run ${run.id} passed: ${said}`, green };
     }
   }
   const notAllowed = allowlistFilter(deps.config, p.repository.full_name);
@@ -96,6 +106,19 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   // The store de-duplicates it and applies the fix-loop cap, atomically (intake.ts).
   return { ...scope, outcome: "job_created", job };
 };
+
+/** Records `attempt` on the job unless a later one is there already; the latest attempt the job has after. */
+async function noteAttempt(job: Job, attempt: number, conclusion: string, deps: HandlerDeps): Promise<NonNullable<Job["run"]["latestAttempt"]>> {
+  const after = await deps.store.updateJob(job.id, (j) => {
+    if (Math.max(j.run.latestAttempt?.attempt ?? 0, j.run.attempt) >= attempt || isFinal(j.state) || prRecordOf(j)?.pr) return;
+    j.run.latestAttempt = { attempt, conclusion };
+  });
+  const latest = after.run.latestAttempt;
+  return latest && latest.attempt > after.run.attempt ? latest : { attempt: after.run.attempt, conclusion: after.run.conclusion };
+}
+
+/** Whether an attempt's conclusion says anything of the failure (cancelled, skipped… do not). */
+const verdictOf = (conclusion: string | null) => conclusion === "success" || FAILING.has(conclusion ?? "");
 
 /** A failure's fingerprint less its conclusion: one repository, workflow and branch. */
 function fingerprintScope(p: { repository: { id: number }; workflow?: { path?: string | null } | null }, run: { path?: string | null; name?: string | null; head_branch: string | null }) {

@@ -366,6 +366,17 @@ describe("build-context", () => {
     return out;
   }
 
+  test("people re-ran the failed run and it passed while the logs were read: the job ends here, before the re-run or the model", async () => {
+    const { deps, job, ctx } = setup();
+    await cloneRepoStage.run(job, deps, ctx);
+    await mockRun(svgoLog, { diff: DIFF });
+    job.results["fetch-logs"] = (await fetchLogsStage.run(job, deps, ctx)).result;
+    job.run.latestAttempt = { attempt: 2, conclusion: "success" };
+    const out = await buildContextStage.run(job, deps, ctx);
+    gh.done();
+    expect(out.finish).toBe(`attempt 2 of run ${job.run.id} passed since it failed (re-run by people): no fix PR for a failure already green`);
+  });
+
   test("the same failing test as a fix PR people closed without merging: the job ends here, before the re-run or the model", async () => {
     // Yesterday's run of the same workflow and branch, whose fix PR #40 people closed unmerged.
     const before = makeJob({ repo: "octo/app", runId: 98 });

@@ -13,6 +13,7 @@ import type { LogAnalysis } from "../../logs/types.js";
 import type { Stage } from "../stage.js";
 import { ensureWorkspace } from "./clone-repo.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
+import { passedSinceNote } from "./passed-since-note.js";
 import { answeredBy, openSiblingFix } from "./open-sibling-fix.js";
 import { fetchLogsStage } from "./fetch-logs.js";
 import { removeRawLogs } from "../../adapters/workspace/remove-raw-logs.js";
@@ -78,6 +79,8 @@ export const buildContextStage: Stage = {
     const result: BuildContextResult = { context, contextPath, summary };
     // Failures people or an open fix PR already answered: checked again where the PR would open, and here
     // too, which spares them the re-run, the model call and validation.
+    const passed = passedSinceNote(job);
+    if (passed) return { result, finish: passed };
     const closed = await closedFixOf(job, deps, context);
     if (closed) return { result, finish: closedFixNote(closed) };
     const sibling = await openSiblingFix(job, deps, context);

@@ -10,6 +10,7 @@ import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { fixTarget, siblingTakenOver } from "./fix-target.js";
 import { openFixPrCap } from "./open-fix-prs.js";
+import { passedSinceNote } from "./passed-since-note.js";
 import { FIX_COMMIT, type OpenPullRequestResult, prRecordOf, repairStateOf } from "./open-pull-request-result.js";
 import type { SiblingFix } from "./open-sibling-fix.js";
 
@@ -35,6 +36,9 @@ export async function decideFixPr(job: Job, deps: Deps, ctx: StageContext, gh: G
   // A job with a PR of its own (on record, or its first commit noted before it failed) keeps to it when retried:
   // another job's fix PR for the same failure, open by now, would get this fix too, and its own PR go unwatched.
   const ownPr = !!((previous?.pr && !previous.sharedWithJob) || job.results[FIX_COMMIT]);
+  // People re-ran the failed run and it passed since: nothing to fix, here or on a sibling PR.
+  const passed = ownPr ? undefined : passedSinceNote(job);
+  if (passed) return { kind: "stop", outcome: { result: { left: passed }, finish: passed } };
   const target = await fixTarget(job, deps, ctx, proposal.patch, config, attempt === 1 && !ownPr);
   if (target.kind === "answered") return { kind: "stop", outcome: target.nothing };
   const sibling = target.kind === "sibling" ? target.sibling : undefined;
