@@ -15,6 +15,8 @@ export class FakeGitHubWrites implements GitHubWriteClient {
   readonly pulls: Array<PullRequestRef & { title: string; body: string; base: string; labels: string[] }> = [];
   readonly comments = new Map<number, Array<{ id: number; body: string }>>();
   readonly calls: string[] = [];
+  /** The comment writes GitHub would see (`create #n`, `edit #n`): an upsert whose text is unchanged is none. */
+  readonly commentWrites: string[] = [];
   #ids = 100;
 
   constructor(headSha: string, files: Record<string, string>) {
@@ -105,11 +107,15 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     const text = (current: string | undefined) => (typeof body === "string" ? body : body(current));
     const mine = list.find((c) => c.body.includes(marker)) ?? (o.adopt ? list.find((c) => c.body.includes(o.adopt!)) : undefined);
     if (mine) {
-      mine.body = text(mine.body);
+      const next = text(mine.body);
+      // The real adapter sends no edit for an unchanged text (upsert-comment.ts).
+      if (next !== mine.body) this.commentWrites.push(`edit #${n}`);
+      mine.body = next;
       return { id: mine.id, created: false };
     }
     if (o.create === false) return null;
     const id = this.#ids++;
+    this.commentWrites.push(`create #${n}`);
     list.push({ id, body: text(undefined) });
     return { id, created: true };
   }
