@@ -46,6 +46,8 @@ export class RecordingModel implements ModelPort {
 export interface FixLoopOptions {
   repair?: RepairFn;
   pullRequests?: number[];
+  /** The job's failure fingerprint (the intake's, for a test that sends later runs through it). */
+  fingerprint?: string;
 }
 
 export type FixLoop = Awaited<ReturnType<typeof setupFixLoop>>;
@@ -83,6 +85,7 @@ export async function setupFixLoop(opts: FixLoopOptions = {}) {
   const job: Job = {
     ...base,
     run: { ...base.run, headSha, headBranch: "feature/slug", pullRequests: opts.pullRequests ?? [7], htmlUrl: "https://github.com/octo/slug/actions/runs/555" },
+    ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}),
     state: "testing",
     completedStages: [...PRIOR],
   };
