@@ -1,5 +1,9 @@
 import { describe, expect, test } from "@jest/globals";
 import { InProcessQueue } from "../../src/adapters/queue/in-process-queue.js";
+import { RedisKeyedLock } from "../../src/adapters/lock/redis-keyed-lock.js";
+import { systemClock } from "../../src/adapters/clock/system-clock.js";
+import { silentLogger } from "../../src/core/logger.js";
+import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 import { intakeDelivery } from "../../src/handlers/intake.js";
 import type { Job } from "../../src/core/job.js";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
@@ -23,7 +27,44 @@ const actionsSuite = (s: FixLoop) => ({
   check_suite: { id: 5000, head_sha: s.job.run.headSha, head_branch: "feature/slug", conclusion: "failure", app: { slug: "github-actions", name: "GitHub Actions" }, pull_requests: [{ number: 7 }] },
 });
 
-describe("one commit of people's PR failing in several workflows, every event redelivered, two workers", () => {
+/** Runs `jobs` through open-pull-request on two workers at once: one process's queue, or two processes sharing Redis's locks. */
+type Workers = { name: string; run(s: FixLoop, jobs: Job[]): Promise<void> };
+
+const embedded: Workers = {
+  name: "one process, T0_PER_REPO_CONCURRENCY=2",
+  async run(s, jobs) {
+    const config = { ...s.deps.config, T0_PER_REPO_CONCURRENCY: 2 };
+    const queue = new InProcessQueue({ concurrency: 2, perRepo: 2, clock: s.clock, logger: s.deps.logger });
+    const runner = new Runner({ ...s.deps, config, queue }, [openPullRequestStage]);
+    let ran = 0;
+    let allRan!: () => void;
+    const done = new Promise<void>((r) => (allRan = r));
+    await queue.start(async (item, ctx) => {
+      await runner.runJob(item, ctx);
+      if (++ran === jobs.length) allRan();
+    });
+    for (const j of jobs) await queue.enqueue(queueItemFor(j));
+    await done;
+    await queue.stop();
+  },
+};
+
+const url = await redisUrlIfAvailable();
+const fleet: Workers = {
+  name: "two workers sharing Redis",
+  async run(s, jobs) {
+    const prefix = uniquePrefix("many-workflows");
+    const locks = await Promise.all([0, 1].map(() => RedisKeyedLock.open(url!, { prefix, ttlMs: 2_000, pollMs: 20, clock: systemClock(), logger: silentLogger() })));
+    try {
+      await Promise.all(jobs.map((j, i) => new Runner({ ...s.deps, locks: locks[i % 2]! }, [openPullRequestStage]).runJob(queueItemFor(j))));
+    } finally {
+      for (const l of locks) await l.close();
+    }
+  },
+};
+if (!url) skipWithoutRedis("one commit failing in several workflows, two workers");
+
+describe.each(url ? [embedded, fleet] : [embedded])("one commit of people's PR failing in several workflows, every event redelivered: $name", (workers) => {
   test("three workflows' runs, the Actions check suite and GitHub's redeliveries of all of them: two more jobs, one fix PR, one comment", async () => {
     const s = await setup({ pullRequests: [7] });
     // Run 555 (tests.yml) is the fixture's job, recorded already; lint.yml (556) and types.yml (557) fail on the same commit.
@@ -57,19 +98,7 @@ describe("one commit of people's PR failing in several workflows, every event re
       });
     }
 
-    const config = { ...s.deps.config, T0_PER_REPO_CONCURRENCY: 2 };
-    const queue = new InProcessQueue({ concurrency: 2, perRepo: 2, clock: s.clock, logger: s.deps.logger });
-    const runner = new Runner({ ...s.deps, config, queue }, [openPullRequestStage]);
-    let ran = 0;
-    let allRan!: () => void;
-    const done = new Promise<void>((r) => (allRan = r));
-    await queue.start(async (item, ctx) => {
-      await runner.runJob(item, ctx);
-      if (++ran === jobs.length) allRan();
-    });
-    for (const j of jobs) await queue.enqueue(queueItemFor((await s.store.getJob(j.id)) as Job));
-    await done;
-    await queue.stop();
+    await workers.run(s, await Promise.all(jobs.map(async (j) => (await s.store.getJob(j.id))!)));
 
     expect(s.gh.calls.filter((c) => c === "createPullRequest")).toHaveLength(1);
     expect(s.gh.calls.filter((c) => c === "createCommit")).toHaveLength(1);
