@@ -5,8 +5,9 @@ import { failureFingerprint, wentGreen } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
 import { awaitsRerun, onRerunCompleted } from "./on-rerun-completed.js";
-import { isFinal, jobKey, type Job } from "../core/job.js";
+import { jobKey, type Job } from "../core/job.js";
 import { FAILING } from "../core/conclusions.js";
+import { AppError } from "../core/errors.js";
 import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 
 /** `workflow_run.completed` with a failing conclusion → a job; anything else → recorded with the reason. */
@@ -36,8 +37,9 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
     }
     // People re-ran the failed run while its job was still on the way to a PR: the latest attempt is the
     // run's verdict. Passed, a fix PR for a failure already green would be noise: noted on the job (build-context
-    // and open-pull-request read it). A job whose PR is open already leaves that PR to people.
-    const latest = job && !isFinal(job.state) && !prRecordOf(job)?.pr && !forkFilter(p.repository.id, p.repository.full_name, run.head_repository) && verdictOf(run.conclusion) ? await noteAttempt(job, run.run_attempt, run.conclusion!, deps) : undefined;
+    // and open-pull-request read it), a failed one too, for the operator's retry. A job whose PR is open already
+    // leaves that PR to people.
+    const latest = job && job.state !== "completed" && !prRecordOf(job)?.pr && !forkFilter(p.repository.id, p.repository.full_name, run.head_repository) && verdictOf(run.conclusion) ? await noteAttempt(job, run.run_attempt, run.conclusion!, deps) : undefined;
     // People re-ran the failed run (its fix PR may be open already) and it failed again: the run's job answers
     // it. Said with that job and its PR, so whoever reads the delivery sees why nothing happened.
     if (job && FAILING.has(run.conclusion ?? "")) {
@@ -108,11 +110,18 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
 };
 
 /** Records `attempt` on the job unless a later one is there already; the latest attempt the job has after. */
-async function noteAttempt(job: Job, attempt: number, conclusion: string, deps: HandlerDeps): Promise<NonNullable<Job["run"]["latestAttempt"]>> {
-  const after = await deps.store.updateJob(job.id, (j) => {
-    if (Math.max(j.run.latestAttempt?.attempt ?? 0, j.run.attempt) >= attempt || isFinal(j.state) || prRecordOf(j)?.pr) return;
-    j.run.latestAttempt = { attempt, conclusion };
-  });
+async function noteAttempt(job: Job, attempt: number, conclusion: string, deps: HandlerDeps): Promise<NonNullable<Job["run"]["latestAttempt"]> | undefined> {
+  let after: Job;
+  try {
+    after = await deps.store.updateJob(job.id, (j) => {
+      if (Math.max(j.run.latestAttempt?.attempt ?? 0, j.run.attempt) >= attempt || j.state === "completed" || prRecordOf(j)?.pr) return;
+      j.run.latestAttempt = { attempt, conclusion };
+    });
+  } catch (err) {
+    // A failed job past RETENTION_DAYS is read-only in lowdb's archive: no retry of it will open a PR either.
+    if (err instanceof AppError && err.code === "job_archived") return undefined;
+    throw err;
+  }
   const latest = after.run.latestAttempt;
   return latest && latest.attempt > after.run.attempt ? latest : { attempt: after.run.attempt, conclusion: after.run.conclusion };
 }

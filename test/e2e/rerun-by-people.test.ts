@@ -1,5 +1,8 @@
 import { describe, expect, test } from "@jest/globals";
-import { fixLoopSuite, type FixLoop } from "./fix-loop-setup.js";
+import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
+import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { retryJob } from "../../src/pipeline/job-control.js";
+import { fixLoopSuite, laterJob, type FixLoop } from "./fix-loop-setup.js";
 
 const setup = fixLoopSuite();
 
@@ -22,6 +25,30 @@ describe("people re-running the failed run while its job is under way (rerun_fla
     expect(s.gh.calls).toEqual([]);
     expect(s.gh.pulls).toHaveLength(0);
     expect(s.gh.comments.size).toBe(0);
+    const j = await s.get();
+    expect(j.state).toBe("completed");
+    expect(j.history.at(-1)?.note).toBe("attempt 2 of run 555 passed since it failed (re-run by people): no fix PR for a failure already green");
+  });
+
+  test("a re-run that passed while the job was failed (held back by MAX_OPEN_FIX_PRS_PER_REPO): the operator's retry opens no PR", async () => {
+    const s = await setup({ pullRequests: [7] });
+    s.deps.config.MAX_OPEN_FIX_PRS_PER_REPO = 1;
+    // Another branch's fix PR fills the cap: the job fails open_fix_prs_capped, waiting for `jobs retry`.
+    s.gh.commits.set("b".repeat(40), s.gh.commits.get(s.job.run.headSha)!);
+    await new Runner(s.deps, [openPullRequestStage]).runJob(queueItemFor(await laterJob(s, 601, { branch: "feature/other", fingerprint: "fp-other", headSha: "b".repeat(40) })));
+    expect(s.gh.pulls).toHaveLength(1);
+    await s.run();
+    expect((await s.get()).error).toMatchObject({ code: "open_fix_prs_capped" });
+    await s.deliver("workflow_run", peoplesRerun(s, "success"));
+    // People close the other PR, and the operator retries the held-back job as the error says.
+    const other = s.gh.branches.get("ci-bot/fix-601")!;
+    const closed = s.prClosed(false, other);
+    expect(await s.deliver("pull_request", { ...closed, pull_request: { ...closed.pull_request, head: { ref: "ci-bot/fix-601", sha: other } } })).toMatchObject({ reason: expect.stringContaining("recorded close") });
+    const calls = s.gh.calls.length;
+    await retryJob(s.deps, s.job.id);
+    await s.run();
+    expect(s.gh.calls.slice(calls)).toEqual([]);
+    expect(s.gh.pulls).toHaveLength(1);
     const j = await s.get();
     expect(j.state).toBe("completed");
     expect(j.history.at(-1)?.note).toBe("attempt 2 of run 555 passed since it failed (re-run by people): no fix PR for a failure already green");
