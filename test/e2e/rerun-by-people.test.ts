@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { Runner, queueItemFor } from "../../src/pipeline/runner.js";
 import { openPullRequestStage } from "../../src/pipeline/stages/open-pull-request.js";
+import { AppError } from "../../src/core/errors.js";
 import { retryJob } from "../../src/pipeline/job-control.js";
 import { fixLoopSuite, laterJob, type FixLoop } from "./fix-loop-setup.js";
 
@@ -52,6 +53,15 @@ describe("people re-running the failed run while its job is under way (rerun_fla
     const j = await s.get();
     expect(j.state).toBe("completed");
     expect(j.history.at(-1)?.note).toBe("attempt 2 of run 555 passed since it failed (re-run by people): no fix PR for a failure already green");
+  });
+
+  test("a re-run that passed, its failed job archived (read-only past RETENTION_DAYS): the pass is taken as any other, not refused", async () => {
+    const s = await setup({ pullRequests: [7] });
+    await s.store.updateJob(s.job.id, (j) => void (j.state = "failed"));
+    s.store.updateJob = async () => {
+      throw new AppError("job_archived", "archived and read-only");
+    };
+    expect(await s.deliver("workflow_run", peoplesRerun(s, "success"))).toMatchObject({ outcome: "ignored", green: { repoId: s.job.repo.id } });
   });
 
   test("re-run green, then red again (attempt 3, a flaky test) before the PR: the latest attempt counts, one PR, one comment", async () => {
