@@ -12,7 +12,7 @@ import { sendError } from "../../http/respond.js";
 import { sendMetrics } from "../../http/send-metrics.js";
 import type { Runner } from "../../pipeline/runner.js";
 import type { Stage } from "../../pipeline/stage.js";
-import { unexpectedArguments } from "./unexpected-arguments.js";
+import { noArgumentsExit } from "./no-arguments-exit.js";
 
 const USAGE = `usage: t0-ci-bot worker
 
@@ -92,15 +92,8 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
 }
 
 export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, opts: WorkerOptions = {}): Promise<number> {
-  if (argv.includes("--help") || argv.includes("-h")) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  const stray = unexpectedArguments(argv, "worker takes no arguments (set T0_WORKERS and the rest in the environment or .env)");
-  if (stray) {
-    process.stderr.write(`t0-ci-bot worker: ${stray}\n\n${USAGE}`);
-    return 2;
-  }
+  const refused = noArgumentsExit("worker", argv, USAGE, "worker takes no arguments (set T0_WORKERS and the rest in the environment or .env)");
+  if (refused !== undefined) return refused;
   const config = loadConfigForProcess(env);
   if (!config) return 1;
   if (!config.REDIS_URL) {
