@@ -1,6 +1,7 @@
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import type { Delivery } from "../core/ports/job-store.js";
+import type { Filtered } from "./filters.js";
 
 /** What a handler may use: reads of the store and config only; no GitHub, clone or model on this path. */
 export type HandlerDeps = Pick<Deps, "config" | "store" | "clock" | "identity">;
@@ -34,3 +35,27 @@ export type IntakeDecision =
 export type NoJobDecision = Extract<IntakeDecision, { reason: string }>;
 
 export type Handler = (payload: unknown, meta: DeliveryMeta, deps: HandlerDeps) => Promise<IntakeDecision>;
+
+/** Where a payload points, read without trusting its shape: for a delivery no schema has parsed. */
+export function scopeOf(payload: unknown): DecisionScope {
+  const p = payload as { repository?: { full_name?: unknown }; installation?: { id?: unknown } };
+  return {
+    repoFullName: typeof p?.repository?.full_name === "string" ? p.repository.full_name : undefined,
+    installationId: typeof p?.installation?.id === "number" ? p.installation.id : undefined,
+  };
+}
+
+/**
+ * `<event>.completed` is the only action the workflow_run and check_suite handlers act on: any other is
+ * recorded as ignored (`things`: what the event is of, "runs"). Undefined for a completed one.
+ */
+export function notCompleted(payload: unknown, event: string, things: string): NoJobDecision | undefined {
+  const action = (payload as { action?: unknown }).action;
+  if (action === "completed") return undefined;
+  return { ...scopeOf(payload), outcome: "ignored", reason: `${event}.${String(action)}: only completed ${things} are handled` };
+}
+
+/** A filter's verdict as the delivery's: ignored, with the filter's reason; undefined when it let the delivery through. */
+export function ignoredBy(scope: DecisionScope): (f: Filtered) => NoJobDecision | undefined {
+  return (f) => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
+}

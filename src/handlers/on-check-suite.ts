@@ -1,8 +1,7 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
-import type { DecisionScope, Handler, IntakeDecision } from "./decision.js";
-import { allowlistFilter, botBranchFilter, conclusionFilter, mergeQueueFilter, ownPullRequests, type Filtered } from "./filters.js";
+import { ignoredBy, notCompleted, type DecisionScope, type Handler } from "./decision.js";
+import { allowlistFilter, botBranchFilter, conclusionFilter, mergeQueueFilter, ownPullRequests } from "./filters.js";
 import { failureFingerprint, wentGreen, type FailureScope } from "./fingerprint.js";
-import { scopeOf } from "./on-workflow-run.js";
 import { checkSuiteCompletedSchema, parsePayload } from "./payload-schemas.js";
 
 /** GitHub Actions' own check suites: their failures arrive (with more detail) as workflow_run. */
@@ -13,14 +12,12 @@ export const ACTIONS_APP_SLUG = "github-actions";
  * recorded as a `duplicate` of the workflow_run delivery for the same failure, so one failure makes one job.
  */
 export const onCheckSuite: Handler = async (payload, meta, deps) => {
-  const action = (payload as { action?: unknown }).action;
-  if (action !== "completed") {
-    return { ...scopeOf(payload), outcome: "ignored", reason: `check_suite.${String(action)}: only completed suites are handled` };
-  }
+  const other = notCompleted(payload, "check_suite", "suites");
+  if (other) return other;
   const p = parsePayload(checkSuiteCompletedSchema, payload, "check_suite.completed");
   const suite = p.check_suite;
   const scope: DecisionScope = { repoFullName: p.repository.full_name, installationId: p.installation.id, runId: suite.id };
-  const ignored = (f: Filtered): IntakeDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
+  const ignored = ignoredBy(scope);
   const slug = suite.app?.slug ?? "unknown-app";
   const notAllowed = allowlistFilter(deps.config, p.repository.full_name);
   const fork = suite.pull_requests.some((pr) => pr.head?.repo && pr.head.repo.id !== p.repository.id)

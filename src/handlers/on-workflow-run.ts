@@ -1,6 +1,6 @@
 import { buildJob, jobRepoFrom } from "./build-job.js";
-import type { DecisionScope, Handler, HandlerDeps, NoJobDecision } from "./decision.js";
-import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, mergeQueueFilter, ownPullRequests, type Filtered } from "./filters.js";
+import { ignoredBy, notCompleted, type DecisionScope, type Handler, type HandlerDeps } from "./decision.js";
+import { allowlistFilter, botActorFilter, botBranchFilter, conclusionFilter, forkFilter, mergeQueueFilter, ownPullRequests } from "./filters.js";
 import { failureFingerprint, wentGreen } from "./fingerprint.js";
 import { parsePayload, workflowRunCompletedSchema } from "./payload-schemas.js";
 import { onFixBranchRun } from "./on-fix-branch-run.js";
@@ -12,14 +12,12 @@ import { prRecordOf } from "../pipeline/stages/open-pull-request-result.js";
 
 /** `workflow_run.completed` with a failing conclusion → a job; anything else → recorded with the reason. */
 export const onWorkflowRun: Handler = async (payload, meta, deps) => {
-  const action = (payload as { action?: unknown }).action;
-  if (action !== "completed") {
-    return { ...scopeOf(payload), outcome: "ignored", reason: `workflow_run.${String(action)}: only completed runs are handled` };
-  }
+  const other = notCompleted(payload, "workflow_run", "runs");
+  if (other) return other;
   const p = parsePayload(workflowRunCompletedSchema, payload, "workflow_run.completed");
   const run = p.workflow_run;
   const scope: DecisionScope = { repoFullName: p.repository.full_name, installationId: p.installation.id, runId: run.id };
-  const ignored = (f: Filtered): NoJobDecision | undefined => (f ? { ...scope, outcome: "ignored", reason: f.reason } : undefined);
+  const ignored = ignoredBy(scope);
   // The app's own fix branch: not a new job, but the CI result of a fix (recorded on the job that opened it).
   if (botBranchFilter(run.head_branch)) {
     // A fork's branch of the same name (its PR can carry the fix commit) is not CI of the app's fix branch.
@@ -132,12 +130,4 @@ const verdictOf = (conclusion: string | null) => conclusion === "success" || FAI
 /** A failure's fingerprint less its conclusion: one repository, workflow and branch. */
 function fingerprintScope(p: { repository: { id: number }; workflow?: { path?: string | null } | null }, run: { path?: string | null; name?: string | null; head_branch: string | null }) {
   return { repoId: p.repository.id, source: "workflow_run", workflow: run.path ?? p.workflow?.path ?? run.name ?? "", branch: run.head_branch! };
-}
-
-export function scopeOf(payload: unknown): DecisionScope {
-  const p = payload as { repository?: { full_name?: unknown }; installation?: { id?: unknown } };
-  return {
-    repoFullName: typeof p?.repository?.full_name === "string" ? p.repository.full_name : undefined,
-    installationId: typeof p?.installation?.id === "number" ? p.installation.id : undefined,
-  };
 }

@@ -1,8 +1,8 @@
-import type { DeliveryMeta, Handler, HandlerDeps, IntakeDecision } from "./decision.js";
+import { scopeOf, type DeliveryMeta, type Handler, type HandlerDeps, type IntakeDecision } from "./decision.js";
 import { onCheckSuite } from "./on-check-suite.js";
 import { onInstallation, onInstallationRepositories } from "./on-installation.js";
 import { onPullRequest } from "./on-pull-request.js";
-import { onWorkflowRun, scopeOf } from "./on-workflow-run.js";
+import { onWorkflowRun } from "./on-workflow-run.js";
 
 /** Event name (X-GitHub-Event) → handler. Events not listed are recorded as ignored. */
 export const HANDLERS: Readonly<Record<string, Handler>> = {
