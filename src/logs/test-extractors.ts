@@ -52,14 +52,10 @@ export class TestExtractor {
     // Ant prints a test's outcome on the line right after its Testcase line, or not at all.
     this.antCase = "";
     this.exunitPending = null;
-    const tap = this.tap.see(text);
-    if (tap) return tap;
     // Trimmed once: this runs on nearly every line of the log.
     const s = text.trim();
-    this.runBoundaries(s, text);
-    // A dotnet test's message and frames, and a dart failure's lines, rarely hold a keyword.
-    const inside = this.insideFailure(s, text);
-    if (inside !== undefined) return inside;
+    const first = this.everyLine(s, text);
+    if (first !== undefined) return first;
     // Playwright's `1 flaky` and the list under it, a Swift Testing issue's `↳` details: no keyword either.
     const playwright = this.playwright.track(s);
     if (playwright !== undefined) return playwright;
@@ -74,12 +70,9 @@ export class TestExtractor {
   }
 
   inspect(text: string): Signal | null {
-    const tap = this.tap.see(text);
-    if (tap) return tap;
     const s = text.trim();
-    this.runBoundaries(s, text);
-    const inside = this.insideFailure(s, text);
-    if (inside !== undefined) return inside;
+    const first = this.everyLine(s, text);
+    if (first !== undefined) return first;
     const go = this.goTest(s, text);
     if (go !== undefined) return go;
     const dart = this.dartHeader(s);
@@ -384,6 +377,18 @@ export class TestExtractor {
     // Frames in the SDK or a package are not the project's code.
     if (/^(?:dart|package):/.test(m[1]!)) return signal(1, "stack-trace", "stack frame (dart)");
     return signal(4, "stack-trace", "stack frame (dart)", { location: { path: m[1]!, line: +m[2]!, column: +m[3]! } });
+  }
+
+  /**
+   * What every line goes through first, whether the pre-filter passed it (`inspect`) or not (`track`): TAP's
+   * state, the runners' report boundaries, and a failure block's lines, which rarely hold a keyword (a dotnet
+   * test's message and frames, a dart failure's). Undefined when the line is none of TAP's or a block's.
+   */
+  private everyLine(s: string, text: string): Signal | null | undefined {
+    const tap = this.tap.see(text);
+    if (tap) return tap;
+    this.runBoundaries(s, text);
+    return this.insideFailure(s, text);
   }
 
   /** A line of a failure block a header opened (a dotnet test's report, a dart failure); undefined outside one. */
