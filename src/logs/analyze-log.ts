@@ -160,22 +160,22 @@ export async function analyzeLog(source: string | AsyncIterable<string | Uint8Ar
     }
   };
 
+  // The format is decided on the first DETECT_LINES lines (or all of a shorter log), which are then read in it.
+  const detectThenHandle = () => {
+    format = detectFormat(pending);
+    for (const p of pending.splice(0)) handle(p);
+  };
   for await (const batch of readLineBatches(source)) {
     for (const raw of batch) {
       if (lineNo === 0 && pending.length < DETECT_LINES) {
         pending.push(raw);
-        if (pending.length < DETECT_LINES) continue;
-        format = detectFormat(pending);
-        for (const p of pending.splice(0)) handle(p);
+        if (pending.length === DETECT_LINES) detectThenHandle();
         continue;
       }
       handle(raw);
     }
   }
-  if (pending.length > 0) {
-    format = detectFormat(pending);
-    for (const p of pending.splice(0)) handle(p);
-  }
+  if (pending.length > 0) detectThenHandle();
   steps.finish(lineNo);
   if (opts.steps?.length) steps.applyApiSteps(opts.steps);
 
