@@ -40,6 +40,7 @@ export function checkMakefile(old: string, now: string, add: Add, defaults: Comm
     checkTestCommand({ owner: `the ${what} ${target}`, body: `the recipe of the ${what} ${target}`, before, after, gone, needle, defaults }, add);
   }
   for (const d of droppedThroughMakeVariables(was, is)) {
-    add("lower_thresholds", `the patch drops ${d.switch} from the ${what} ${d.target}, through a variable its recipe uses: ${quote(d.line)}, so warnings that failed the run now pass`, `${d.target}:`);
+    const through = d.switch.startsWith("PYTHONWARNINGS=") ? "through the PYTHONWARNINGS the Makefile exported to its recipe" : "through a variable its recipe uses";
+    add("lower_thresholds", `the patch drops ${d.switch} from the ${what} ${d.target}, ${through}: ${quote(d.line)}, so warnings that failed the run now pass`, `${d.target}:`);
   }
 }

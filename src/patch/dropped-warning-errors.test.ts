@@ -86,6 +86,16 @@ describe("findDroppedWarningErrors given the file before the patch", () => {
   });
 });
 
+describe("readMakefile's exports", () => {
+  test.each<[string, string, string[]]>([
+    ["export VAR = x and export VAR := x", "export A = 1\nexport B := 2\nC = 3\n", ["A", "B"]],
+    ["export of a variable set earlier, or of several", "A = 1\nB = 2\nC = 3\nexport A C\n", ["A", "C"]],
+    ["unexport after an export", "export A = 1\nB = 2\nexport B\nunexport A\n", ["B"]],
+  ])("%s", (_name, text, want) => {
+    expect([...readMakefile(text).exported].sort()).toEqual(want);
+  });
+});
+
 describe("droppedThroughMakeVariables", () => {
   const TEST = "\ntest:\n\tpytest $(PYTEST_FLAGS) tests\n";
   const dropped = (before: string, after: string) => droppedThroughMakeVariables(readMakefile(before), readMakefile(after)).map((d) => `${d.target}: ${d.switch} (${d.line})`);
@@ -95,6 +105,10 @@ describe("droppedThroughMakeVariables", () => {
     ["the variable emptied", `PYTEST_FLAGS := -W error::DeprecationWarning${TEST}`, `PYTEST_FLAGS :=${TEST}`, ["test: -W error::DeprecationWarning (pytest $(PYTEST_FLAGS) tests)"]],
     ["the variable deleted", `PYTEST_FLAGS ?= -Werror${TEST}`, TEST, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
     ["a ${VAR} in python -m pytest", "FLAGS = -W error\ncheck:\n\t@python -m pytest ${FLAGS}\n", "FLAGS = -W error -W ignore\ncheck:\n\t@python -m pytest ${FLAGS}\n", ["check: -W error (@python -m pytest ${FLAGS})"]],
+    ["-W error moved to a PYTHONWARNINGS that is not exported", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nPYTEST_FLAGS =${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    ["-W error moved to an exported PYTHONWARNINGS the recipe's own -W ignore wins over", `PYTEST_FLAGS = -W error${TEST}`, `export PYTHONWARNINGS = error\nPYTEST_FLAGS = -W ignore${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    ["the export taken off PYTHONWARNINGS", "export PYTHONWARNINGS := error\ntest:\n\tpytest\n", "PYTHONWARNINGS := error\ntest:\n\tpytest\n", ["test: PYTHONWARNINGS=error (pytest)"]],
+    ["PYTHONWARNINGS unexported", "PYTHONWARNINGS = error\nexport PYTHONWARNINGS\ntest:\n\tpytest\n", "PYTHONWARNINGS = error\nexport PYTHONWARNINGS\nunexport PYTHONWARNINGS\ntest:\n\tpytest\n", ["test: PYTHONWARNINGS=error (pytest)"]],
   ])("flags %s", (_name, before, after, want) => {
     expect(dropped(before, after)).toEqual(want);
   });
@@ -102,6 +116,9 @@ describe("droppedThroughMakeVariables", () => {
   test.each<[string, string, string]>([
     ["the switch moved from the variable into the recipe", `PYTEST_FLAGS = -W error${TEST}`, "PYTEST_FLAGS =\ntest:\n\tpytest -W error $(PYTEST_FLAGS) tests\n"],
     ["another flag taken out of the variable", `PYTEST_FLAGS = -q -W error${TEST}`, `PYTEST_FLAGS = -W error${TEST}`],
+    ["-W error moved from the variable to a top-level export PYTHONWARNINGS=error", `PYTEST_FLAGS = -W error${TEST}`, `export PYTHONWARNINGS=error\nPYTEST_FLAGS =${TEST}`],
+    ["-W error moved to export PYTHONWARNINGS := error", `PYTEST_FLAGS = -W error${TEST}`, `export PYTHONWARNINGS := error\nPYTEST_FLAGS =${TEST}`],
+    ["-W error moved to PYTHONWARNINGS ?= error exported below", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS ?= error\nexport PYTHONWARNINGS\nPYTEST_FLAGS =${TEST}`],
     // The recipe's own line is findDroppedWarningErrors', which quotes it.
     ["the switch dropped from the recipe's own line", "test:\n\tpytest -W error\n", "test:\n\tpytest\n"],
     ["a C compiler's -Werror variable", "CFLAGS = -Wall -Werror\nbuild:\n\tcc $(CFLAGS) main.c\n", "CFLAGS = -Wall\nbuild:\n\tcc $(CFLAGS) main.c\n"],

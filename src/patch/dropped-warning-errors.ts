@@ -17,7 +17,8 @@ export interface DroppedWarningError {
 const NOXFILE = /(^|\/)noxfile\.py$/;
 /** The programs whose `-W` is Python's warning filter: pytest's own option, or the interpreter's (`python -W error -m pytest`). */
 const PYTHON_PROGRAM = /^(py\.?test|python[\d.]*)$/;
-const PYTHONWARNINGS = /\bPYTHONWARNINGS["']?\s*(?:=|:)\s*["']?([^\s"'}]+)/g;
+/** `PYTHONWARNINGS=error`, `PYTHONWARNINGS: error` (YAML), and make's `PYTHONWARNINGS := error` (or `?=`, `+=`). */
+const PYTHONWARNINGS = /\bPYTHONWARNINGS["']?\s*(?:[:?+]?=|:)\s*["']?([^\s"'}]+)/g;
 
 /**
  * A filter that takes every warning (no message, module, or category but Warning): put after `-W error`, it
@@ -124,7 +125,7 @@ const covers = (held: string, wanted: string) => held === wanted || (isErrorFilt
  * `pytest tests` are one command, so a switch moved off it or onto it is followed.
  */
 const identity = (text: string) =>
-  text.replace(/(^|\s)-W(?:\s+|=)?[^\s"',)]+/g, "$1").replace(/\bPYTHONWARNINGS["']?\s*(?:=|:)\s*["']?[^\s"'}]*["']?/g, "").replace(/\s+/g, "");
+  text.replace(/(^|\s)-W(?:\s+|=)?[^\s"',)]+/g, "$1").replace(/\bPYTHONWARNINGS["']?\s*(?:[:?+]?=|:)\s*["']?[^\s"'}]*["']?/g, "").replace(/\s+/g, "");
 
 interface Logical {
   text: string;
@@ -170,7 +171,7 @@ function warningSettings(path: string, text: string): Logical[] {
     // A make recipe's line with its variables expanded: `pytest $(PYTEST_FLAGS)` holds the variable's -W error.
     const own = mk && /^\t/.test(l.text) ? recipeOf(mk, { prereqs: [], recipe: [l.text.slice(1)] }) : l.text;
     l.ownFilters = l.runsPython && (/\bPYTHONWARNINGS\b/.test(own) || filtersOn(own).some((g) => !isErrorFilter(g) && isBlanket(g)));
-    if (!l.runsPython && /\bPYTHONWARNINGS\b/.test(own)) l.scope = settingScope(lines, i, { yaml, make, path, all });
+    if (!l.runsPython && /\bPYTHONWARNINGS\b/.test(own)) l.scope = settingScope(lines, i, { yaml, mk, path, all });
     for (const s of switchesOf(own)) l.sets.push({ filter: filterOf(s), on: l.scope ?? [i] });
   });
   return lines;
@@ -181,7 +182,7 @@ function warningSettings(path: string, text: string): Logical[] {
  * in (the step, the job, or the whole workflow); tox's section; a Makefile's `export` at the top, or a shell
  * script's, every line after; a dotenv file all of it. Elsewhere only its own line, which no command is.
  */
-function settingScope(lines: Logical[], i: number, f: { yaml: boolean; make: boolean; path: string; all: number[] }): number[] {
+function settingScope(lines: Logical[], i: number, f: { yaml: boolean; mk: Makefile | undefined; path: string; all: number[] }): number[] {
   const l = lines[i]!;
   if (f.yaml) {
     const above = (from: number, indent: number) => {
@@ -204,7 +205,9 @@ function settingScope(lines: Logical[], i: number, f: { yaml: boolean; make: boo
     return f.all.slice(start, end);
   }
   if (DOTENV.test(f.path)) return f.all;
-  if (/^export\s+PYTHONWARNINGS\b/.test(l.text.trim()) && !(f.make && /^\t/.test(l.text))) return f.make ? f.all : f.all.slice(i);
+  // make exports a variable to every recipe wherever it is set, if the file exports it anywhere (see readMakefile).
+  if (f.mk && !/^\t/.test(l.text)) return f.mk.exported.has("PYTHONWARNINGS") && /^\s*(export\s+|override\s+)?PYTHONWARNINGS\s*[:?+]?=/.test(l.text) ? f.all : [i];
+  if (/^export\s+PYTHONWARNINGS\b/.test(l.text.trim())) return f.all.slice(i);
   return [i];
 }
 
@@ -245,6 +248,65 @@ function stillHolds(d: DroppedWarningError, was: Logical[], is: Logical[]): bool
   });
 }
 
+/**
+ * Each of `was` that no switch of `is` covers, as many times as it is missing: each switch of `is` stands for
+ * one of `was`, its own first (`-W error` for `-W error`), else one it covers (`PYTHONWARNINGS=error` for `-W error`).
+ */
+function uncovered(was: string[], is: string[]): string[] {
+  const left = [...is];
+  return was.filter((s) => {
+    let i = left.indexOf(s);
+    if (i < 0) i = left.findIndex((h) => covers(filterOf(h), filterOf(s)));
+    if (i >= 0) left.splice(i, 1);
+    return i < 0;
+  });
+}
+
+/**
+ * The switches a recipe line runs with: its own, with make variables expanded, and, on a line that runs Python
+ * and sets no filters of its own (which would win), those of a PYTHONWARNINGS the Makefile exports.
+ */
+function recipeLineSwitches(mk: Makefile, line: string): string[] {
+  const own = recipeOf(mk, { prereqs: [], recipe: [line] });
+  const out = own.split("\n").flatMap(switchesOf);
+  const runsPython = own.split(/[\s"'`,()[\]\\]+/).some((w) => PYTHON_PROGRAM.test(basename(w)));
+  const ownFilters = /\bPYTHONWARNINGS\b/.test(own) || filtersOn(own).some((g) => !isErrorFilter(g) && isBlanket(g));
+  if (runsPython && !ownFilters && mk.exported.has("PYTHONWARNINGS")) {
+    out.push(...switchesOf(recipeOf(mk, { prereqs: [], recipe: ["PYTHONWARNINGS=$(PYTHONWARNINGS)"] })));
+  }
+  return out;
+}
+
+/**
+ * `-W error` taken out of a make variable a pytest recipe uses (`PYTEST_FLAGS = -W error` … `pytest
+ * $(PYTEST_FLAGS)`): the variable's line never names pytest, so findDroppedWarningErrors does not see it go.
+ * The same for an exported PYTHONWARNINGS no longer exported (`unexport`, or `export` taken off). Each target's
+ * recipe is compared with its variables expanded and the exported PYTHONWARNINGS added (see
+ * recipeLineSwitches), before and after the patch, so `-W error` moved from a variable to `export
+ * PYTHONWARNINGS=error` still holds; a switch its own lines dropped is left to findDroppedWarningErrors, which
+ * quotes the line.
+ */
+export function droppedThroughMakeVariables(was: Makefile, is: Makefile): Array<{ target: string; switch: string; line: string }> {
+  const out: Array<{ target: string; switch: string; line: string }> = [];
+  const switches = (mk: Makefile, recipe: string[]) => recipe.flatMap((l) => recipeLineSwitches(mk, l));
+  const raw = (recipe: string[]) => recipe.flatMap(switchesOf);
+  for (const [target, rule] of was.rules) {
+    const next = is.rules.get(target);
+    if (!next) continue;
+    const direct = missing(raw(rule.recipe), raw(next.recipe));
+    for (const s of uncovered(switches(was, rule.recipe), switches(is, next.recipe))) {
+      const i = direct.indexOf(s);
+      if (i >= 0) {
+        direct.splice(i, 1);
+        continue;
+      }
+      const line = rule.recipe.find((l) => recipeLineSwitches(was, l).includes(s)) ?? `${target}:`;
+      out.push({ target, switch: s, line });
+    }
+  }
+  return out;
+}
+
 /** Each of `was` not in `is`, as many times as it is missing. */
 function missing(was: string[], is: string[]): string[] {
   const left = [...is];
@@ -253,31 +315,4 @@ function missing(was: string[], is: string[]): string[] {
     if (i >= 0) left.splice(i, 1);
     return i < 0;
   });
-}
-
-/**
- * `-W error` taken out of a make variable a pytest recipe uses (`PYTEST_FLAGS = -W error` … `pytest
- * $(PYTEST_FLAGS)`): the variable's line never names pytest, so findDroppedWarningErrors does not see it go.
- * Each target's recipe is compared with its variables expanded, before and after the patch; a switch its own
- * lines dropped is left to findDroppedWarningErrors, which quotes the line.
- */
-export function droppedThroughMakeVariables(was: Makefile, is: Makefile): Array<{ target: string; switch: string; line: string }> {
-  const out: Array<{ target: string; switch: string; line: string }> = [];
-  const switches = (mk: Makefile, recipe: string[]) => recipeOf(mk, { prereqs: [], recipe }).split("\n").flatMap(switchesOf);
-  const raw = (recipe: string[]) => recipe.flatMap(switchesOf);
-  for (const [target, rule] of was.rules) {
-    const next = is.rules.get(target);
-    if (!next) continue;
-    const direct = missing(raw(rule.recipe), raw(next.recipe));
-    for (const s of missing(switches(was, rule.recipe), switches(is, next.recipe))) {
-      const i = direct.indexOf(s);
-      if (i >= 0) {
-        direct.splice(i, 1);
-        continue;
-      }
-      const line = rule.recipe.find((l) => recipeOf(was, { prereqs: [], recipe: [l] }).split("\n").flatMap(switchesOf).includes(s)) ?? `${target}:`;
-      out.push({ target, switch: s, line });
-    }
-  }
-  return out;
 }

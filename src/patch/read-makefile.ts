@@ -11,6 +11,11 @@ export interface Rule {
 export interface Makefile {
   rules: Map<string, Rule>;
   vars: Map<string, string>;
+  /**
+   * The variables make puts in its recipes' environment: `export VAR = x`, or `export VAR` anywhere in the file
+   * (make reads the whole file before it runs a recipe, so the last `export` or `unexport` of a name decides).
+   */
+  exported: Set<string>;
 }
 
 /** `test`, `tests`, `check`, `pytest`, `e2e`, `test-unit`, `unit-tests`, `check_types`. */
@@ -19,6 +24,7 @@ export const TEST_TARGET = /^(tests?|checks?|unittests?|pytest|specs?|e2e|(\S+[-
 export function readMakefile(text: string): Makefile {
   const rules = new Map<string, Rule>();
   const vars = new Map<string, string>();
+  const exported = new Set<string>();
   let current: Rule[] = [];
   const lines = text.replace(/\r\n/g, "\n").replace(/\\\n/g, " ").split("\n");
   for (const line of lines) {
@@ -28,9 +34,21 @@ export function readMakefile(text: string): Makefile {
       continue;
     }
     if (/^\s*(#|$)|^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b/.test(line)) continue;
-    const assign = /^\s*(?:export\s+|override\s+)?([A-Za-z_][\w.-]*)\s*(?:[:?+!]|::)?=\s*(.*)$/.exec(line);
+    const assign = /^\s*(?:(export|unexport)\s+|override\s+)?([A-Za-z_][\w.-]*)\s*(?:[:?+!]|::)?=\s*(.*)$/.exec(line);
     if (assign) {
-      vars.set(assign[1]!, assign[2]!.trim());
+      vars.set(assign[2]!, assign[3]!.trim());
+      if (assign[1] === "export") exported.add(assign[2]!);
+      if (assign[1] === "unexport") exported.delete(assign[2]!);
+      current = [];
+      continue;
+    }
+    // `export A B` and `unexport A` of variables set elsewhere.
+    const marks = /^\s*(export|unexport)((?:\s+[A-Za-z_][\w.-]*)+)\s*$/.exec(line);
+    if (marks) {
+      for (const name of marks[2]!.trim().split(/\s+/)) {
+        if (marks[1] === "export") exported.add(name);
+        else exported.delete(name);
+      }
       current = [];
       continue;
     }
@@ -48,7 +66,7 @@ export function readMakefile(text: string): Makefile {
       return rule;
     });
   }
-  return { rules, vars };
+  return { rules, vars, exported };
 }
 
 const splitOnce = (s: string, sep: string): [string, string | undefined] => {
