@@ -365,7 +365,8 @@ const PR_TYPES = ["opened", "synchronize", "reopened"];
  * How the triggers `after` start a workflow on fewer events than `before` did, if they do: an event removed, a
  * branch or path filter added or narrowed, an ignore list grown, a pull_request activity type dropped. A branch
  * (or path) the old filter named is kept when the new filter still matches it (`main` → `*`); a pattern, only
- * when the new filter has it as it was.
+ * when the new filter has it as it was. A filter swapped for an ignore list loses runs only if it ignores
+ * something the old filter ran on (`branches: [main]` → `branches-ignore: [gh-pages]` runs on more).
  */
 function fewerRuns(before: Obj, after: Obj): { why: string; needle: string } | undefined {
   for (const [event, was] of Object.entries(before)) {
@@ -390,7 +391,12 @@ function fewerRuns(before: Obj, after: Obj): { why: string; needle: string } | u
     for (const key of ["branches-ignore", "paths-ignore", "tags-ignore"]) {
       if (!ran(key)) continue;
       const old = list(f[key]) ?? [];
-      const grown = (list(g[key]) ?? []).find((n) => !old.includes(n));
+      const positive = key.replace("-ignore", "");
+      const named = list(f[positive]);
+      // A positive filter swapped for an ignore list (`branches: [main]` → `branches-ignore: [foo]`) runs on
+      // everything but what it ignores: judged by what it ignores that the old filter ran on (see ranOn).
+      const swapped = named !== undefined && list(g[positive]) === undefined;
+      const grown = (list(g[key]) ?? []).find((n) => (swapped ? ranOn(n, named) : !old.includes(n)));
       if (grown !== undefined) return { why: `adds ${quote(grown)} to the ${key} of ${event}`, needle: grown };
     }
     if (event === "push") {
@@ -403,6 +409,36 @@ function fewerRuns(before: Obj, after: Obj): { why: string; needle: string } | u
     if (dropped) return { why: `takes ${dropped} out of the types of ${event}`, needle: "types" };
   }
   return undefined;
+}
+
+/**
+ * Whether the ignore pattern `ignored` may match a name the positive filter `named` ran on. Comparing what two
+ * lists of patterns match is not decided in general, so this answers "may" (refuse) unless one of these shows
+ * they share no name: `ignored` is a literal name `named` does not match (negations included); or, for each
+ * pattern `named` includes (its `!` ones only take names out), a literal name on either side the other does
+ * not match, or literal heads (the text before the first wildcard) where neither starts the other, as `docs/**`
+ * and `src/**`, since every name a pattern matches starts with its head. A negated ignore pattern is not read.
+ */
+function ranOn(ignored: string, named: string[]): boolean {
+  if (ignored.startsWith("!")) return true;
+  if (isLiteral(ignored)) return matches(ignored, named);
+  return named.some((p) => !p.startsWith("!") && !disjoint(ignored, p));
+}
+
+const isLiteral = (p: string) => !/[*?+[\]!\\]/.test(p);
+
+function disjoint(a: string, b: string): boolean {
+  if (isLiteral(a)) return !matches(a, [b]);
+  if (isLiteral(b)) return !matches(b, [a]);
+  const x = literalHead(a);
+  const y = literalHead(b);
+  return !x.startsWith(y) && !y.startsWith(x);
+}
+
+/** The text every name a pattern matches starts with: up to its first wildcard, less a character `?` or `+` quantifies. */
+function literalHead(p: string): string {
+  const at = p.search(/[*?+[\]!\\]/);
+  return at < 0 ? p : /[?+]/.test(p[at]!) ? p.slice(0, Math.max(0, at - 1)) : p.slice(0, at);
 }
 
 /** Whether a push's filters let it run on branch pushes and on tag pushes: both when it filters neither. */
