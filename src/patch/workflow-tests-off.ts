@@ -75,7 +75,8 @@ const INPUT_REF = /\$\{\{\s*inputs\s*(?:\.\s*([A-Za-z_][\w-]*)|\[\s*'([^']+)'\s*
  * `with:` value, else the input's `default`, else nothing. Read into a step's `run:` and `working-directory:`
  * before it is judged, so that a patch changing the command a caller passes (`cmd: pytest` → `cmd: echo ok`),
  * the folder, or the default it relies on, is compared as what runs. Input names are matched without case, as
- * GitHub's expressions read them. An input reaching the command through `env:` (`run: $CMD`) is not followed.
+ * GitHub's expressions read them. An input reaching the command through `env:` (`run: $CMD`) is followed by
+ * withEnv, which reads the env values with their inputs filled in.
  */
 function withInputs(declared: unknown, given: unknown): (text: string) => string {
   const values = new Map<string, string>();
@@ -91,7 +92,36 @@ function withInputs(declared: unknown, given: unknown): (text: string) => string
   return (text) => text.replace(INPUT_REF, (_m, dotted: string | undefined, quoted: string | undefined) => values.get((dotted ?? quoted ?? "").toLowerCase()) ?? "");
 }
 
+/** `$CMD`, `${CMD}` (quoted or not) and `${{ env.CMD }}` in a step's `run:`. */
+const ENV_REF = /\$\{\{\s*env\.([A-Za-z_][\w-]*)\s*\}\}|\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g;
+
+/**
+ * The variables `env:` maps set, outermost first (a workflow's, a job's, a step's: the nearest wins), their
+ * values with `inputs` filled in: those of the action or called workflow the maps are written in.
+ */
+function envValues(envs: unknown[], inputs?: (text: string) => string, into = new Map<string, string>()): Map<string, string> {
+  const values = new Map(into);
+  for (const env of envs) {
+    if (!isObj(env)) continue;
+    for (const [k, v] of Object.entries(env)) {
+      const t = workflowText(v);
+      if (t !== undefined) values.set(k, inputs ? inputs(t) : t);
+    }
+  }
+  return values;
+}
+
+/**
+ * A step's `run:` with the variables of its environment filled in, so that a command reaching the shell through
+ * one (`env: {TEST_CMD: pytest}`, `run: $TEST_CMD`, or `CMD: ${{ inputs.cmd }}` in a local action) is compared
+ * as what runs. A variable no `env:` here sets is left as written.
+ */
+const withEnv = (run: string, values: Map<string, string>) =>
+  values.size === 0 ? run : run.replace(ENV_REF, (all, expr: string | undefined, braced: string | undefined, bare: string | undefined) => values.get(expr ?? braced ?? bare ?? "") ?? all);
+
 interface RunOptions {
+  /** The environment over the steps (the workflow's and job's `env:`; for a composite action's, its caller step's too), see envValues. */
+  env?: Map<string, string>;
   /** The condition of the step using the action or the job calling the workflow the steps are of. */
   outerIf?: string;
   /** Fills in the inputs of the action or called workflow they are the steps of (see withInputs). */
@@ -120,10 +150,11 @@ function scriptsRun(live: string, cwd: string): string[] {
  * the step's (one level: what the script calls is left to check-test-entry-script), so that a step pointed at
  * a script that echoes, deleted, or put under a condition, is compared as the tests it ran.
  */
-function runSteps(list: unknown, cwdOf: () => string | undefined, { outerIf, inputs, files }: RunOptions = {}): Step[] {
+function runSteps(list: unknown, cwdOf: () => string | undefined, { outerIf, inputs, files, env }: RunOptions = {}): Step[] {
   return (Array.isArray(list) ? list : []).filter(isObj).flatMap((s): Step[] => {
     const text = workflowText(s.run);
-    const run = text === undefined || !inputs ? text : inputs(text);
+    const filled = text === undefined || !inputs ? text : inputs(text);
+    const run = filled === undefined ? undefined : withEnv(filled, envValues([s.env], inputs, env));
     if (run === undefined) return [];
     const live = liveShellText(run);
     const cond = both(outerIf, condition(s.if));
@@ -159,7 +190,7 @@ export function localFilesUsed(text: string | null): string[] {
     if (called !== undefined) return WORKFLOW_FILE.test(called) ? [called] : [];
     return (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s) => {
       const dir = localUse(s.uses);
-      return dir === undefined ? scripts(runSteps([s], () => jobRunDefault(doc, job, "working-directory"))) : actionFiles(dir);
+      return dir === undefined ? scripts(runSteps([s], () => jobRunDefault(doc, job, "working-directory"), { env: envValues([doc.env, job.env]) })) : actionFiles(dir);
     });
   });
 }
@@ -182,7 +213,7 @@ type Expand = { steps: Step[]; file: string } | { steps?: undefined; file: strin
  * JavaScript or Docker action runs no step the guard can read, nor does one with no action file (a Dockerfile
  * may be there in its place): taken as running no tests, not as failing.
  */
-function actionSteps(dir: string, files: Map<string, string | null>, outerIf: string | undefined, given: unknown): Expand | undefined {
+function actionSteps(dir: string, files: Map<string, string | null>, outerIf: string | undefined, given: unknown, callerEnv: Map<string, string>): Expand | undefined {
   const names = actionFiles(dir);
   if (!names.some((f) => files.has(f))) return undefined;
   const file = names.find((f) => typeof files.get(f) === "string") ?? names[0]!;
@@ -190,7 +221,7 @@ function actionSteps(dir: string, files: Map<string, string | null>, outerIf: st
   const doc = parseQuietly(text);
   if (text !== null && doc === undefined) return { file };
   // A composite action's steps get none of the job's `defaults.run`.
-  const steps = isObj(doc) && isObj(doc.runs) && doc.runs.using === "composite" ? runSteps(doc.runs.steps, () => undefined, { outerIf, inputs: withInputs(doc.inputs, given), files }) : [];
+  const steps = isObj(doc) && isObj(doc.runs) && doc.runs.using === "composite" ? runSteps(doc.runs.steps, () => undefined, { outerIf, inputs: withInputs(doc.inputs, given), files, env: callerEnv }) : [];
   return { steps, file };
 }
 
@@ -230,8 +261,9 @@ function readWorkflow(file: string, text: string | null, files?: Map<string, str
         ? use(calledSteps(called, follow, job.with))
         : (Array.isArray(job.steps) ? job.steps : []).filter(isObj).flatMap((s) => {
             const dir = localUse(s.uses);
-            if (dir !== undefined && follow) return use(actionSteps(dir, follow, condition(s.if), s.with));
-            return runSteps([s], () => jobRunDefault(doc, job, "working-directory"), { ...(inputs ? { inputs } : {}), ...(files ? { files } : {}) });
+            // The action's steps run in the environment of the step using it, its job's and its workflow's.
+            if (dir !== undefined && follow) return use(actionSteps(dir, follow, condition(s.if), s.with, envValues([doc.env, job.env, s.env], inputs)));
+            return runSteps([s], () => jobRunDefault(doc, job, "working-directory"), { env: envValues([doc.env, job.env], inputs), ...(inputs ? { inputs } : {}), ...(files ? { files } : {}) });
           });
     const broken = used.some((e) => !e.steps);
     return [{ file, key, steps, uses: [...new Set(used.map((e) => e.file))], ...(cond !== undefined ? { if: cond } : {}), ...(broken ? { broken } : {}) }];

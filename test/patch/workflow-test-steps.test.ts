@@ -212,6 +212,13 @@ const REUSABLE_CMD = (dflt: string) =>
   `name: tests\non:\n  workflow_call:\n    inputs:\n      cmd:\n        type: string\n        default: ${dflt}\njobs:\n  pytest:\n    runs-on: ubuntu-latest\n    steps:\n${SETUP}      - name: Run tests\n        run: \${{inputs.cmd}}\n`;
 const CALLS_CMD = (cmd: string) => `  test:\n    uses: ./${CALLED}\n${cmd ? `    with:\n      cmd: ${cmd}\n` : ""}`;
 const VIA_CALL_INPUT = { [CI]: WF(CALLS_CMD("pytest") + LINT), [CALLED]: REUSABLE_CMD("make check") };
+/** The same, the input reaching the shell through the step's `env:` (`run` one of `$CMD`, `${CMD}`, `"$CMD"`). */
+const ACTION_ENV_CMD = (dflt: string, run = "$CMD") => ACTION_CMD(dflt).replace("    run: ${{ inputs.cmd }}\n", `    env:\n      CMD: \${{ inputs.cmd }}\n    run: ${run}\n`);
+const VIA_ENV_INPUT = (run?: string) => ({ [CI]: WF(JOB(SETUP + USES_CMD("pytest")) + LINT), [ACTION]: ACTION_ENV_CMD("make check", run) });
+const REUSABLE_ENV_CMD = (dflt: string) => REUSABLE_CMD(dflt).replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    env:\n      CMD: ${{ inputs.cmd }}\n").replace("run: ${{inputs.cmd}}", "run: ${CMD}");
+const VIA_CALL_ENV_INPUT = { [CI]: WF(CALLS_CMD("pytest") + LINT), [CALLED]: REUSABLE_ENV_CMD("make check") };
+/** A plain workflow's test step running the command its `env:` holds. */
+const ENV_TEST_STEP = (cmd: string) => `      - name: Run tests\n        env:\n          TEST_CMD: ${cmd}\n        run: $TEST_CMD\n`;
 
 describe("a local action or reusable workflow running the command its caller passes is read with that command", () => {
   test.each<[string, Case, string, RegExp[]]>([
@@ -224,6 +231,11 @@ describe("a local action or reusable workflow running the command its caller pas
       before: { [CI]: WF(JOB(SETUP + USES_CMD("pytest").replace("          cmd:", "          dir: .\n          cmd:")) + LINT), [ACTION]: ACTION_CMD("pytest").replace("    run:", "    working-directory: ${{ inputs.dir }}\n    run:") },
       after: { [CI]: WF(JOB(SETUP + USES_CMD("pytest").replace("          cmd:", "          dir: tests/unit\n          cmd:")) + LINT) },
     }, "skip_tests", [...NAMES_ACTION, /in "tests\/unit" instead of "\."/]],
+    ["the caller's cmd changed to echo ok, the action running it as $CMD from its env", { before: VIA_ENV_INPUT(), after: { [CI]: WF(JOB(SETUP + USES_CMD("echo ok")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the caller's cmd changed to echo ok, the action running it as ${CMD}", { before: VIA_ENV_INPUT("${CMD} -q"), after: { [CI]: WF(JOB(SETUP + USES_CMD("echo ok")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the caller's cmd changed to echo ok, the action running it as \"$CMD\"", { before: VIA_ENV_INPUT('"$CMD"'), after: { [CI]: WF(JOB(SETUP + USES_CMD("echo ok")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the reusable workflow's caller's cmd changed to echo ok, its job's env carrying it", { before: VIA_CALL_ENV_INPUT, after: { [CI]: WF(CALLS_CMD("echo ok") + LINT) } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
+    ["a plain step's env TEST_CMD changed from pytest to echo ok", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("echo ok")) + LINT) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
     ["the reusable workflow's default changed to echo ok, the caller passing none", { before: { [CI]: WF(CALLS_CMD("") + LINT), [CALLED]: REUSABLE_CMD("pytest") }, after: { [CALLED]: REUSABLE_CMD("echo ok") } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
 
@@ -233,6 +245,10 @@ describe("a local action or reusable workflow running the command its caller pas
     ["the caller's cmd dropped, the default running the same", { before: { ...VIA_INPUT, [ACTION]: ACTION_CMD("pytest") }, after: { [CI]: WF(JOB(SETUP + USES_CMD("")) + LINT) } }],
     ["the action's step written out with the command its caller passed", { before: VIA_INPUT, after: { [ACTION]: ACTION_CMD("make check").replace("${{ inputs.cmd }}", "pytest") } }],
     ["the reusable workflow's caller's cmd changed to python -m pytest", { before: VIA_CALL_INPUT, after: { [CI]: WF(CALLS_CMD("python -m pytest") + LINT) } }],
+    ["the caller's cmd changed to python -m pytest, the action running it as $CMD from its env", { before: VIA_ENV_INPUT(), after: { [CI]: WF(JOB(SETUP + USES_CMD("python -m pytest")) + LINT) } }],
+    ["the action's $CMD written out as the command its caller passed", { before: VIA_ENV_INPUT(), after: { [ACTION]: ACTION_CMD("make check").replace("${{ inputs.cmd }}", "pytest") } }],
+    ["a plain step's env TEST_CMD changed from pytest to python -m pytest", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("python -m pytest")) + LINT) } }],
+    ["a plain step's $TEST_CMD written out as pytest", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) } }],
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
 
