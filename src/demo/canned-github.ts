@@ -45,6 +45,9 @@ export function cannedGitHub(run: CannedRun, calls: string[] = []): GitHubPort {
     async listCommitRuns() {
       return [];
     },
+    async listBranchWorkflowRuns() {
+      return [];
+    },
     async listPullReviews() {
       return [];
     },

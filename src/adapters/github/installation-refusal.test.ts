@@ -37,6 +37,7 @@ const CALLS: Array<[string, (gh: GitHubClient) => Promise<unknown>]> = [
   ["listAnnotations", (gh) => gh.listAnnotations(repo, 11)],
   // Paginated (octokit.paginate): its first page passes the same request hook.
   ["listCommitRuns (watch-pr's verdict)", (gh) => gh.listCommitRuns(repo, "a".repeat(40))],
+  ["listBranchWorkflowRuns (open-pull-request's branch head check)", (gh) => gh.listBranchWorkflowRuns(repo, "ci.yml", "main", "a".repeat(40))],
   ["getFileContent", (gh) => gh.getFileContent(repo, ".github/workflows/ci.yml", "a".repeat(40))],
   ["getCommitDiff", (gh) => gh.getCommitDiff(repo, "a".repeat(40), 10_000)],
   ["installationToken (the clone's)", (gh) => gh.installationToken()],

@@ -91,6 +91,30 @@ describe("GitHub adapter (read side)", () => {
     gh.done();
   });
 
+  // open-pull-request asks whether the failed workflow passed on the branch's newer head before opening a PR.
+  test("lists the runs of one workflow on a branch at a commit, by the workflow's file name", async () => {
+    const sha = "c".repeat(40);
+    gh = await githubApiMock();
+    gh.on("GET", `/repos/octo/demo/actions/workflows/tests.yml/runs?branch=feature%2Fslug&head_sha=${sha}&exclude_pull_requests=true&per_page=100`, {
+      body: { total_count: 1, workflow_runs: [{ id: 30, name: "tests", node_id: "n", head_branch: "feature/slug", head_sha: sha, path: ".github/workflows/tests.yml", run_number: 2, run_attempt: 1, event: "push", status: "completed", conclusion: "success", workflow_id: 1, url: "u", html_url: "https://github.com/octo/demo/actions/runs/30" }] },
+    });
+    const client = await port().forInstallation(7);
+    expect(await client.listBranchWorkflowRuns(repo, "tests.yml", "feature/slug", sha)).toEqual([
+      { id: 30, attempt: 1, workflow: ".github/workflows/tests.yml", status: "completed", conclusion: "success", htmlUrl: "https://github.com/octo/demo/actions/runs/30" },
+    ]);
+    gh.done();
+  });
+
+  test("a workflow's runs GitHub will not list: a missing workflow is a 404, a missing permission is named", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/workflows/gone.yml/runs", { status: 404, body: { message: "Not Found" } })
+      .on("GET", "/repos/octo/demo/actions/workflows/tests.yml/runs", { status: 403, body: { message: "Resource not accessible by integration" } });
+    const client = await port().forInstallation(7);
+    await expect(client.listBranchWorkflowRuns(repo, "gone.yml", "main", "c".repeat(40))).rejects.toMatchObject({ retryable: false });
+    await expect(client.listBranchWorkflowRuns(repo, "tests.yml", "main", "c".repeat(40))).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused listing the runs of tests.yml on main at ccccccc in octo/demo (HTTP 403): check that the app's installation on octo/demo has Actions: read") });
+    gh.done();
+  });
+
   // Reconciliation reads the reviews of a fix PR whose pull_request_review webhooks never came.
   test("lists every review of a pull request across pages, with the commit each was submitted on", async () => {
     gh = await githubApiMock();

@@ -138,16 +138,20 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         const runs = await octokit.paginate("GET /repos/{owner}/{repo}/actions/runs", {
           owner: repo.owner, repo: repo.name, head_sha: headSha, exclude_pull_requests: true, per_page: 100,
         });
-        return runs.map((r): CommitRun => ({
-          id: r.id,
-          attempt: r.run_attempt ?? 1,
-          workflow: r.path || r.name || "",
-          status: r.status ?? "unknown",
-          conclusion: r.conclusion,
-          ...(r.html_url ? { htmlUrl: r.html_url } : {}),
-        }));
+        return runs.map(toCommitRun);
       } catch (err) {
         throw readFailure(err, `listing the workflow runs of ${headSha.slice(0, 7)} in ${repo.fullName}`, { repo, needs: ACTIONS });
+      }
+    },
+
+    async listBranchWorkflowRuns(repo, workflowFile, branch, headSha) {
+      try {
+        const runs = await octokit.paginate("GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs", {
+          owner: repo.owner, repo: repo.name, workflow_id: workflowFile, branch, head_sha: headSha, exclude_pull_requests: true, per_page: 100,
+        });
+        return runs.map(toCommitRun);
+      } catch (err) {
+        throw readFailure(err, `listing the runs of ${workflowFile} on ${branch} at ${headSha.slice(0, 7)} in ${repo.fullName}`, { repo, needs: ACTIONS });
       }
     },
 
@@ -373,6 +377,17 @@ function notFoundAs(err: unknown, code: string, message: string, what: string, r
 }
 
 const ACTIONS = "Actions: read";
+
+function toCommitRun(r: { id: number; run_attempt?: number; path?: string; name?: string | null; status: string | null; conclusion: string | null; html_url?: string }): CommitRun {
+  return {
+    id: r.id,
+    attempt: r.run_attempt ?? 1,
+    workflow: r.path || r.name || "",
+    status: r.status ?? "unknown",
+    conclusion: r.conclusion,
+    ...(r.html_url ? { htmlUrl: r.html_url } : {}),
+  };
+}
 const CONTENTS = "Contents: read";
 const PULLS = "Pull requests: read";
 /** The permission a read needs, named when GitHub refuses it. */

@@ -109,6 +109,11 @@ export interface GitHubClient {
   listAnnotations(repo: JobRepo, checkRunId: number): Promise<Annotation[]>;
   /** Every workflow run of a commit, any status (`GET /actions/runs?head_sha=`, Actions: read). */
   listCommitRuns(repo: JobRepo, headSha: string): Promise<CommitRun[]>;
+  /**
+   * The runs of one workflow (its file under `.github/workflows/`, by name) on `branch` for commit `headSha`,
+   * any status (`GET /actions/workflows/{file}/runs?branch=&head_sha=`, Actions: read).
+   */
+  listBranchWorkflowRuns(repo: JobRepo, workflowFile: string, branch: string, headSha: string): Promise<CommitRun[]>;
   /** Every review of a pull request, oldest first (`GET /pulls/{n}/reviews`, Pull requests: read). */
   listPullReviews(repo: JobRepo, number: number): Promise<PullReview[]>;
   /** Every review comment of a pull request (`GET /pulls/{n}/comments`, Pull requests: read). */
