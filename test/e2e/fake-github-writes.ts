@@ -156,6 +156,21 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     this.calls.push("listCommitRuns");
     return [...(this.commitRuns.get(headSha)?.values() ?? [])];
   }
+  /**
+   * A workflow's runs of a commit, as GET /actions/workflows/{file}/runs?branch=&head_sha= lists them (read
+   * side): those putRun has for the commit, of that workflow file (the branch is not told apart here).
+   */
+  async listBranchWorkflowRuns(_r: unknown, workflowFile: string, _branch: string, headSha: string): Promise<CommitRun[]> {
+    this.calls.push("listBranchWorkflowRuns");
+    if (this.workflowRunsDown) throw Object.assign(new Error("Service Unavailable"), { status: 503 });
+    return [...(this.commitRuns.get(headSha)?.values() ?? [])].filter((r) => r.workflow.split("@")[0]!.endsWith(`/${workflowFile}`));
+  }
+  /** GitHub failing listBranchWorkflowRuns. */
+  workflowRunsDown = false;
+  /** A branch's head as GET /git/ref/heads/{branch} has it (read side): the same branches as the write side's. */
+  async getBranchHead(_r: unknown, branch: string) {
+    return this.branches.get(branch) ?? null;
+  }
   /** Reviews GitHub has for a PR, by number (none unless a test puts some). */
   readonly reviews = new Map<number, PullReview[]>();
   async listPullReviews(_r: unknown, number: number): Promise<PullReview[]> {

@@ -73,7 +73,7 @@ export async function setupFixLoop(opts: FixLoopOptions = {}) {
     config: loadAppConfig({ RETRY_BASE_MS: "1000", RETRY_MAX_MS: "60000", JOB_MAX_RETRIES: "2" }),
     store,
     queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
-    github: { forInstallation: async (id: number) => (installations.push(id), { writes: gh, listCommitRuns: gh.listCommitRuns.bind(gh), listPullReviews: gh.listPullReviews.bind(gh), listPullReviewComments: gh.listPullReviewComments.bind(gh), getPullReviewComment: (r: unknown, id: number) => gh.getPullReviewComment(r, id), listPrTimeline: gh.listPrTimeline.bind(gh), getRepoConfig: async () => repoConfig.now }) as never },
+    github: { forInstallation: async (id: number) => (installations.push(id), { writes: gh, listCommitRuns: gh.listCommitRuns.bind(gh), listBranchWorkflowRuns: gh.listBranchWorkflowRuns.bind(gh), getBranchHead: gh.getBranchHead.bind(gh), listPullReviews: gh.listPullReviews.bind(gh), listPullReviewComments: gh.listPullReviewComments.bind(gh), getPullReviewComment: (r: unknown, id: number) => gh.getPullReviewComment(r, id), listPrTimeline: gh.listPrTimeline.bind(gh), getRepoConfig: async () => repoConfig.now }) as never },
     workspace: { clone: async () => { throw new Error("no clone here"); }, get: async (jobId) => ({ jobId, dir: repo.dir }), remove: async () => undefined, sweep: async () => 0 },
     model,
     clock,

@@ -158,6 +158,8 @@ function mockWrites(times = 1) {
   let branch: string | null = null;
   // open-pull-request reads .github/ci-bot.yml again before its first write.
   gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
+    // And master's head: still the failed commit, so no newer commit's runs are listed.
+    .on("GET", `${API}/git/ref/heads%2Fmaster`, { body: apiRef("master", headSha) })
     .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times })
     .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
     .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "2".repeat(40), tree: [] } })
@@ -300,6 +302,7 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     // What the real run reads before its first write, the dry run reads too: the bot may be off by now, and
     // the fix branch or its PR may be on GitHub already.
     gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } })
+      .on("GET", `${API}/git/ref/heads%2Fmaster`, { body: apiRef("master", headSha) })
       .on("GET", `${API}/pulls`, { body: [] })
       .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, { status: 404, body: { message: "Not Found" } });
     expect(await send("workflow_run", failedRunPayload())).toBe(202);
@@ -351,6 +354,8 @@ describe("e2e: a failed run becomes a validated draft PR, and its outcome reache
     let branch: string | null = null;
     const pr = { number: 101, html_url: "https://github.com/octo-org/octo-repo/pull/101", node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: "ci-bot/fix-289782451", sha: COMMIT } };
     gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: "validate: npm test\nreproduce_first: true\n", headers: { "content-type": "text/plain" } }, { times: 2 })
+      // master's head, read before the first write: the failed commit still (the resumed job has its commit, no read).
+      .on("GET", `${API}/git/ref/heads%2Fmaster`, { body: apiRef("master", headSha) })
       .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-289782451`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times: 2 })
       .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
       .on("GET", `${API}/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: "2".repeat(40) } } })

@@ -10,6 +10,7 @@ import { readRepoConfig, repoConfigOf } from "./check-repo-config.js";
 import { closedFixNote, closedFixOf } from "./closed-fix-of.js";
 import { fixTarget, siblingTakenOver } from "./fix-target.js";
 import { openFixPrCap } from "./open-fix-prs.js";
+import { passedOnBranchHeadNote } from "./passed-on-branch-head.js";
 import { passedSinceNote } from "./passed-since-note.js";
 import { FIX_COMMIT, type OpenPullRequestResult, prRecordOf, repairStateOf } from "./open-pull-request-result.js";
 import type { SiblingFix } from "./open-sibling-fix.js";
@@ -17,8 +18,9 @@ import type { SiblingFix } from "./open-sibling-fix.js";
 /**
  * What open-pull-request decides before its first write, from the store and GitHub's reads alone, in one
  * place: the real run acts on it, and its dry run describes the same thing. `stop`: the outcome, nothing
- * written (an open sibling PR answers the failure, the bot was turned off since check-repo-config, people
- * closed this failure's fix PR unmerged, or took the sibling PR over); `refused`: the error the job fails
+ * written (an open sibling PR answers the failure, the bot was turned off since check-repo-config, the
+ * workflow passed on a newer commit of the branch, people closed this failure's fix PR unmerged, or took the
+ * sibling PR over); `refused`: the error the job fails
  * with (MAX_OPEN_FIX_PRS_PER_REPO); `write`: where the fix goes.
  */
 export type FixPrDecision =
@@ -53,7 +55,11 @@ export async function decideFixPr(job: Job, deps: Deps, ctx: StageContext, gh: G
     if (off) return { kind: "stop", outcome: { result: { left: off }, finish: `${off}; no PR opened` } };
   }
   if (attempt === 1 && !ownPr && !sibling) {
-    // A new PR: not for a failure whose fix people closed unmerged, and not past the repository's cap.
+    // A new PR: not for a failure people already made green on a newer commit of the branch, not for a
+    // failure whose fix people closed unmerged, and not past the repository's cap. (A fix going onto an open
+    // sibling PR, even one brought to this later commit, opens no new PR: that PR stays the branch's answer.)
+    const green = await passedOnBranchHeadNote(gh, job, ctx.log);
+    if (green) return { kind: "stop", outcome: { result: { left: green }, finish: green } };
     const closed = await closedFixOf(job, deps);
     if (closed) return { kind: "stop", outcome: { result: { left: closedFixNote(closed) }, finish: closedFixNote(closed) } };
     const capped = await openFixPrCap(job, deps);
