@@ -131,6 +131,17 @@ describe("values a workflow registered with ::add-mask::", () => {
     const out = maskValuesDeep({ errors: [{ text: "auth failed: correct-horse-battery", line: 3 }], n: 1 }, addMaskValues(header));
     expect(out).toEqual({ errors: [{ text: `auth failed: ${MASK}`, line: 3 }], n: 1 });
   });
+
+  test("thousands of registered values are searched for in one pass over a large text", () => {
+    // A job masking each line of a file under `set -x` registers one value per line, each with ten encoded forms.
+    const values = Array.from({ length: 3000 }, (_, i) => `secret-value-${i}-xyz`);
+    const text = `${"npm ERR! something failed ".padEnd(2000, "x")}\n`.repeat(1000) + "uses secret-value-2999-xyz and secret-value-7-xyz";
+    const started = Date.now();
+    const out = maskValuesDeep({ text }, values).text;
+    // One scan per encoded form took over 10 s here; one pass takes well under a second.
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(out.endsWith(`uses ${MASK} and ${MASK}`)).toBe(true);
+  });
 });
 
 describe("webhook URLs", () => {
