@@ -34,6 +34,9 @@ describe("findDroppedWarningErrors", () => {
   test.each<[string, string, string[]]>([
     ["a third-party warning ignored beside it", "Makefile", ["-\tpytest -W error", "+\tpytest -W error -W ignore::DeprecationWarning:botocore"]],
     ["pytest run as a module instead", ".github/workflows/ci.yml", ["-      - run: pytest -W error", "+      - run: python -m pytest -W error"]],
+    // setuptools 72 removed `setup.py test`: the usual fix runs the same tests with pytest, -W error kept.
+    ["setup.py test replaced by pytest", "tox.ini", ["-commands = python -W error setup.py test", "+commands = python -W error -m pytest"]],
+    ["unittest replaced by pytest", ".github/workflows/ci.yml", ["-      - run: python -W error -m unittest discover", "+      - run: python -W error -m pytest"]],
     ["the command moved to another line", "Makefile", ["-\tpytest -W error", "+\tpytest -x \\", "+\t\t-W error"]],
     ["PYTHONWARNINGS kept, a named warning ignored after it", ".github/workflows/ci.yml", ["-        PYTHONWARNINGS: error", "+        PYTHONWARNINGS: error,ignore::DeprecationWarning:botocore"]],
     ["-Werror from a C compiler's flags", "Makefile", ["-CFLAGS = -Wall -Werror", "+CFLAGS = -Wall"]],

@@ -99,22 +99,25 @@ export function findDroppedWarningErrors(fp: FilePatch, before: string | null = 
 }
 
 /**
- * What the Python on a line runs: `pytest` (as `pytest`, `py.test` or `python -m pytest`), the module of another
- * `python -m` or the script `python` is given; "" on a line that runs no Python (a PYTHONWARNINGS setting).
+ * What the Python on a line runs: "tests" for a test runner (`pytest`, `py.test`, `python -m pytest`, `-m
+ * unittest`, `-m nose2`, `setup.py test`), else the module of another `python -m` or the script `python` is
+ * given; "" on a line that runs no Python (a PYTHONWARNINGS setting). The runners are one: swapping one for
+ * another (setuptools 72 took `setup.py test` away) with `-W error` kept still fails the tests on a warning.
  */
 function pythonRuns(line: string): string {
   const words = line.split(/[\s"'`,()[\]\\]+/).filter(Boolean);
-  if (words.some((w) => /^py\.?test$/.test(basename(w)))) return "pytest";
+  if (words.some((w) => /^py\.?test$/.test(basename(w)))) return "tests";
   const at = words.findIndex((w) => PYTHON_PROGRAM.test(basename(w)));
   if (at < 0) return "";
   for (let i = at + 1; i < words.length; i++) {
     const w = words[i]!;
-    if (w === "-m") return words[i + 1] ?? "";
+    if (w === "-m") return TEST_MODULE.test(words[i + 1] ?? "") ? "tests" : (words[i + 1] ?? "");
     if (w === "-W" || w === "-X") i++;
-    else if (!w.startsWith("-")) return w;
+    else if (!w.startsWith("-")) return basename(w) === "setup.py" && words[i + 1] === "test" ? "tests" : w;
   }
   return "";
 }
+const TEST_MODULE = /^(py\.?test|unittest|nose2?)$/;
 
 /** The filter a switch sets: `-W error::DeprecationWarning` → `error::DeprecationWarning`, `PYTHONWARNINGS=error` → `error`. */
 const filterOf = (s: string) => s.replace(/^-W |^PYTHONWARNINGS=/, "");
