@@ -141,11 +141,12 @@ const RULES: Rule[] = [
     to: `$1${MASK}`,
   },
   // A .netrc entry, on one line (`machine h login u password p`) or its login and password on lines of their own.
-  // A login that ends a clause (`login failed: password incorrect`) is prose.
+  // A login that ends a clause (`login failed: password incorrect`) is prose, as is one that is a preposition
+  // (`login with password authentication`).
   {
     name: "netrc-password",
     hint: /login/,
-    re: /(\blogin[ \t]+(?!\S{0,255}[:;,.](?:\s|$))\S{1,256}(?:[ \t]+|[ \t]*\r?\n[ \t]*)password[ \t]+)(?!\[REDACTED\]|\*\*\*(?!\S))(?![$])[^\s"'\\]{1,512}/g,
+    re: /(\blogin[ \t]+(?!\S{0,255}[:;,.](?:\s|$))(?!(?:with|using|via|by|without|through|and|or|to|as|for)[ \t])\S{1,256}(?:[ \t]+|[ \t]*\r?\n[ \t]*)password[ \t]+)(?!\[REDACTED\]|\*\*\*(?!\S))(?![$])[^\s"'\\]{1,512}/g,
     to: `$1${MASK}`,
   },
   // An empty user (`redis://:password@host`) is Redis's usual form; a password may hold `@`, so the match
