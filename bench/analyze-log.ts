@@ -7,6 +7,7 @@
 // 59 real logs of ci-logs (18%). BENCH_MIX=dense uses only the synthetic lines (about half pass: a harder
 // case). BENCH_LOG_MB changes the size.
 import { execFileSync, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { createWriteStream, readFileSync } from "node:fs";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -150,6 +151,16 @@ try {
   console.log(`ratio analyzeLog / grep:                ${(r.ms / grep.ms).toFixed(1)}x wall, ${(r.cpuMs / Math.max(grepCpuMs, 1)).toFixed(1)}x CPU   (goal <= 20x)`);
   console.log(`analyser peak RSS (maxRSS, worst of 3):  ${rssMb.toFixed(0)} MB   (goal < 200 MB; log is ${(size / 1024 / 1024).toFixed(0)} MB)`);
   console.log(`found: status ${r.status}, failing step "${r.failingStep}", tests ${JSON.stringify(r.tests)}, ${r.lines} lines, excerpts ${r.tokens} tokens`);
+  // ::add-mask:: values are masked in everything the analysis returns: a job masking each line of a file under
+  // `set -x` registers thousands, each in ten encoded forms. Their cost beside one value's, same text, same run.
+  const { valueMasker } = await import("../src/core/redact.js");
+  const text = readFileSync(file, "utf8").slice(0, 4 << 20);
+  const values = Array.from({ length: 3000 }, (_, i) => createHash("sha256").update(String(i)).digest("base64url").slice(0, 24));
+  const best = (n: number) => {
+    const mask = valueMasker(values.slice(0, n));
+    return `${n.toLocaleString("en")} ${Math.min(...[0, 1, 2].map(() => time(() => mask(text)).ms)).toFixed(0)} ms`;
+  };
+  console.log(`add-mask values masked over ${(text.length / 1024 / 1024).toFixed(0)} MB of the log (best of 3): ${[1, 20, 3000].map(best).join(", ")}`);
 } finally {
   if (!process.env.BENCH_KEEP_DIR) await rm(dir, { recursive: true, force: true });
 }

@@ -136,10 +136,8 @@ describe("values a workflow registered with ::add-mask::", () => {
     // A job masking each line of a file under `set -x` registers one value per line, each with ten encoded forms.
     const values = Array.from({ length: 3000 }, (_, i) => `secret-value-${i}-xyz`);
     const text = `${"npm ERR! something failed ".padEnd(2000, "x")}\n`.repeat(1000) + "uses secret-value-2999-xyz and secret-value-7-xyz";
-    const started = Date.now();
+    // Its speed is measured in bench/analyze-log.ts (one scan per encoded form took over 10 s on this text).
     const out = maskValuesDeep({ text }, values).text;
-    // One scan per encoded form took over 10 s here; one pass takes well under a second.
-    expect(Date.now() - started).toBeLessThan(4_000);
     expect(out.endsWith(`uses ${MASK} and ${MASK}`)).toBe(true);
   });
 });

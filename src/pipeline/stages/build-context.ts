@@ -101,14 +101,12 @@ export function tailAnalysis(text: string, budget: number, why: string, masked =
   maskKeyBodies(lines);
   // And the values the job registered with `::add-mask::`, which the tail may show without the line that registered them.
   for (const v of addMaskValues(text)) masked.add(v);
-  if (masked.size) {
-    const mask = valueMasker(masked);
-    lines.forEach((l, i) => (lines[i] = mask(l)));
-  }
+  // Only the lines the tail takes: a job can register thousands of values, and the log be 100 MB.
+  const mask = masked.size ? valueMasker(masked) : (l: string) => l;
   const tail: string[] = [];
   let tokens = 0;
   for (let i = lines.length - 1; i >= 0 && tail.length < 200; i--) {
-    const line = clip(lines[i]!);
+    const line = clip(mask(lines[i]!));
     const cost = countTokens(line) + (tail.length ? 1 : 0);
     if (tokens + cost > budget) break;
     tail.unshift(line);
