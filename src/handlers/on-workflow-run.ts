@@ -29,6 +29,7 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   // read only routes the delivery: onRerunCompleted checks again inside its write, where it is atomic.
   if (run.run_attempt > 1) {
     const waiting = await deps.store.findJobByKey(jobKey(p.repository.id, run.id));
+    // Its own name: awaitsRerun narrows `waiting`, which after the guard's false branch would be `never`.
     const job = waiting;
     if (awaitsRerun(waiting, run.run_attempt)) {
       return onRerunCompleted(waiting, { repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
