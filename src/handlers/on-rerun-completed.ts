@@ -10,7 +10,7 @@ export interface RerunCompletion {
 }
 
 /** The job parked by rerun-flaky for this run, if this delivery is the attempt it waits for. */
-export function awaitsRerun(job: Job | undefined, attempt: number): job is Job {
+export function awaitsRerun(job: Job | undefined, attempt: number): boolean {
   const r = job?.results[RERUN_FLAKY] as RerunFlakyResult | undefined;
   return !!job && job.waitingFor === WAIT_RERUN && !!r?.awaitingAttempt && attempt >= r.awaitingAttempt;
 }

@@ -28,11 +28,9 @@ export const onWorkflowRun: Handler = async (payload, meta, deps) => {
   // A later attempt of a run whose job re-ran its failed jobs (rerun_flaky) and waits for the result. This
   // read only routes the delivery: onRerunCompleted checks again inside its write, where it is atomic.
   if (run.run_attempt > 1) {
-    const waiting = await deps.store.findJobByKey(jobKey(p.repository.id, run.id));
-    // Its own name: awaitsRerun narrows `waiting`, which after the guard's false branch would be `never`.
-    const job = waiting;
-    if (awaitsRerun(waiting, run.run_attempt)) {
-      return onRerunCompleted(waiting, { repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
+    const job = await deps.store.findJobByKey(jobKey(p.repository.id, run.id));
+    if (job && awaitsRerun(job, run.run_attempt)) {
+      return onRerunCompleted(job, { repoFullName: p.repository.full_name, installationId: p.installation.id, run }, meta, deps);
     }
     // People re-ran the failed run while its job was still on the way to a PR: the latest attempt is the
     // run's verdict. Passed, a fix PR for a failure already green would be noise: noted on the job (build-context
