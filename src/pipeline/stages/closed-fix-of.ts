@@ -37,17 +37,38 @@ export async function closedFixOf(job: Job, deps: Pick<Deps, "store">, context: 
     // same failure too: only when both name tests and share one, as a lint error is another problem.
     const sameCommit = other.run.headSha === job.run.headSha && other.run.headBranch === job.run.headBranch;
     if (other.fingerprint !== job.fingerprint && !(sameCommit && mine.length)) continue;
-    const r = prRecordOf(other);
-    if (!r?.pr || r.sharedWithJob) continue;
-    const end = lastOpenOrClose(prEventsOf(other));
-    if (end?.kind !== "closed" || end.merged) continue;
+    const closed = closedUnmerged(other);
+    if (!closed) continue;
     const theirs = contextOf(other)?.failed_tests ?? [];
     if (other.fingerprint !== job.fingerprint && !theirs.length) continue;
     // In common by file and name where both runs name the file: `test_x` of another file is another test.
     if (mine.length && theirs.length && !mine.some((t) => coveredTests([t], theirs))) continue;
-    return { jobId: other.id, pr: r.pr.number, at: end.ghAt ?? end.at };
+    return closed;
   }
   return undefined;
+}
+
+/**
+ * Whether closedFixOf could find a closed fix for the job once its failing tests are known: from the store
+ * alone, before the logs are read. Any of the repository's latest jobs of the same failure, or of the same
+ * commit and branch, whose own fix PR people closed unmerged: which tests either run failed is not asked.
+ */
+export async function mayHaveClosedFix(job: Job, deps: Pick<Deps, "store">): Promise<boolean> {
+  const others = await deps.store.listJobs({ repoId: job.repo.id, limit: CLOSED_FIX_LOOKBACK });
+  return others.some((other) => {
+    if (other.id === job.id) return false;
+    const sameCommit = other.run.headSha === job.run.headSha && other.run.headBranch === job.run.headBranch;
+    return (other.fingerprint === job.fingerprint || sameCommit) && !!closedUnmerged(other);
+  });
+}
+
+/** `other`'s own fix PR, if people closed it without merging. */
+function closedUnmerged(other: Job): ClosedFix | undefined {
+  const r = prRecordOf(other);
+  if (!r?.pr || r.sharedWithJob) return undefined;
+  const end = lastOpenOrClose(prEventsOf(other));
+  if (end?.kind !== "closed" || end.merged) return undefined;
+  return { jobId: other.id, pr: r.pr.number, at: end.ghAt ?? end.at };
 }
 
 /** What a job held back by `closed` says: which PR people closed, and what they can do. */
