@@ -23,7 +23,8 @@ const validateWithFeedback = withValidationFeedback(applyAndValidateStage);
  * `job.completedStages`.
  *
  *   stage                 state      side effects
- *   check-repo-config     pending    no   .github/ci-bot.yml: enabled? config problems recorded
+ *   check-repo-config     pending    no   .github/ci-bot.yml: enabled? config problems recorded; fails a job
+ *                                         that could only open a new PR past MAX_OPEN_FIX_PRS_PER_REPO
  *   clone-repo            cloning    no   shallow clone of head_sha into the job's workspace
  *   fetch-logs            analysis   no   failed jobs' logs, annotations, workflow file
  *   build-context         analysis   no   log analysis → FailureContext within the token budget; ends the job

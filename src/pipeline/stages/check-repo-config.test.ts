@@ -1,5 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { parse } from "yaml";
+import { MemoryJobStore } from "../../adapters/store/memory-store.js";
+import { loadAppConfig } from "../../config/app-config.js";
 import type { Deps } from "../../core/deps.js";
 import { permanent } from "../../core/errors.js";
 import { silentLogger } from "../../core/logger.js";
@@ -16,7 +18,7 @@ async function runWith(yml: string | null, branchHead: string | null = makeJob()
   // Parsed as Probot's config plugin does it (the `yaml` package, YAML 1.2).
   const raw = yml === null ? null : ((parse(yml) as unknown) ?? {});
   const gh = { getRepoConfig: async () => raw, getBranchHead: async (_repo: unknown, branch: string) => (asked.push(branch), branchHead) } as unknown as GitHubClient;
-  const deps = { github: { forInstallation: async () => gh } } as unknown as Deps;
+  const deps = { github: { forInstallation: async () => gh }, store: new MemoryJobStore(), config: loadAppConfig({}) } as unknown as Deps;
   const ctx: StageContext = { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 };
   return checkRepoConfigStage.run(makeJob(), deps, ctx);
 }
@@ -96,7 +98,7 @@ describe("check-repo-config", () => {
     ["repo_config_unreadable", ".github/ci-bot.yml in octo/demo is not valid YAML (bad indentation); fix its syntax or delete the file."],
   ])("the adapter's refusal %s keeps the bot off with its reason", async (code, reason) => {
     const gh = { getRepoConfig: async () => { throw permanent(code, reason); } } as unknown as GitHubClient;
-    const deps = { github: { forInstallation: async () => gh } } as unknown as Deps;
+    const deps = { github: { forInstallation: async () => gh }, store: new MemoryJobStore(), config: loadAppConfig({}) } as unknown as Deps;
     const ctx: StageContext = { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 };
     const out = await checkRepoConfigStage.run(makeJob(), deps, ctx);
     expect(out.finish).toBe(reason);

@@ -3,6 +3,7 @@ import { AppError } from "../../core/errors.js";
 import type { Job, JobRepo } from "../../core/job.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import type { Stage } from "../stage.js";
+import { cappedBeforeClone } from "./capped-before-clone.js";
 import { notABranch } from "./not-a-branch.js";
 
 /** The stage's name: its result is where later stages read the repository's settings. */
@@ -22,7 +23,8 @@ export function repoConfigOf(job: Pick<Job, "results">): RepoConfig {
 /**
  * First step of every job: the checks the webhook handler must not make (they need a GitHub call).
  * `.github/ci-bot.yml` with `enabled: false` ends the job here, quietly; so does a run whose head_branch is
- * not a branch (a tag push, a deleted branch), and a check suite of another CI system.
+ * not a branch (a tag push, a deleted branch), and a check suite of another CI system. A job that could only
+ * open a new fix PR past MAX_OPEN_FIX_PRS_PER_REPO fails here, before the clone (cappedBeforeClone).
  */
 export const checkRepoConfigStage: Stage = {
   name: CHECK_REPO_CONFIG,
@@ -40,7 +42,13 @@ export const checkRepoConfigStage: Stage = {
     if (off) return { result, finish: off };
     // Before anything costly (clone, model, validation): one request. The runner logs the reason.
     const notBranch = await notABranch(gh, job, ctx.log);
-    return notBranch ? { result, finish: notBranch } : { result };
+    if (notBranch) return { result, finish: notBranch };
+    // A flood of failing branches past MAX_OPEN_FIX_PRS_PER_REPO: failed before each clones and fetches logs.
+    // Permanent, and this stage is where `jobs retry` starts it again, reading the cap anew.
+    const capped = await cappedBeforeClone(job, deps, config);
+    if (capped && ctx.dryRun) return { result, finish: `dry run: would stop before cloning: ${capped.message}` };
+    if (capped) throw capped;
+    return { result };
   },
 };
 
