@@ -92,7 +92,7 @@ function withInputs(declared: unknown, given: unknown): (text: string) => string
   return (text) => text.replace(INPUT_REF, (_m, dotted: string | undefined, quoted: string | undefined) => values.get((dotted ?? quoted ?? "").toLowerCase()) ?? "");
 }
 
-/** `$CMD`, `${CMD}` (quoted or not) and `${{ env.CMD }}` in a step's `run:`. */
+/** `$CMD`, `${CMD}` (bare or in double quotes: single ones keep them as written) and `${{ env.CMD }}` (anywhere) in a step's `run:`. */
 const ENV_REF = /\$\{\{\s*env\.([A-Za-z_][\w-]*)\s*\}\}|\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)/g;
 
 /**
@@ -116,8 +116,40 @@ function envValues(envs: unknown[], inputs?: (text: string) => string, into = ne
  * one (`env: {TEST_CMD: pytest}`, `run: $TEST_CMD`, or `CMD: ${{ inputs.cmd }}` in a local action) is compared
  * as what runs. A variable no `env:` here sets is left as written.
  */
-const withEnv = (run: string, values: Map<string, string>) =>
-  values.size === 0 ? run : run.replace(ENV_REF, (all, expr: string | undefined, braced: string | undefined, bare: string | undefined) => values.get(expr ?? braced ?? bare ?? "") ?? all);
+const withEnv = (run: string, values: Map<string, string>) => {
+  if (values.size === 0) return run;
+  const quoted = singleQuoted(run);
+  return run.replace(ENV_REF, (all, expr: string | undefined, braced: string | undefined, bare: string | undefined, at: number) =>
+    // The shell leaves `'$CMD'` as written; the runner fills `${{ env.CMD }}` before any shell reads the quotes.
+    expr === undefined && quoted[at] ? all : (values.get(expr ?? braced ?? bare ?? "") ?? all),
+  );
+};
+
+/**
+ * Which characters of a shell script are inside single quotes, where `$` is literal. `${{ … }}` is skipped: the
+ * runner replaces it before the shell runs, so its own quotes (`format('{0}', …)`) open nothing.
+ */
+function singleQuoted(text: string): boolean[] {
+  const out = new Array<boolean>(text.length).fill(false);
+  let state: "none" | "single" | "double" = "none";
+  for (let i = 0; i < text.length; i++) {
+    if (text.startsWith("${{", i)) {
+      const end = text.indexOf("}}", i);
+      if (end >= 0) {
+        i = end + 1;
+        continue;
+      }
+    }
+    const c = text[i];
+    if (state === "single") {
+      if (c === "'") state = "none";
+      else out[i] = true;
+    } else if (c === "\\") i++;
+    else if (c === '"') state = state === "double" ? "none" : "double";
+    else if (c === "'" && state === "none") state = "single";
+  }
+  return out;
+}
 
 interface RunOptions {
   /** The environment over the steps (the workflow's and job's `env:`; for a composite action's, its caller step's too), see envValues. */

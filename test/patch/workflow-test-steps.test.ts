@@ -218,7 +218,7 @@ const VIA_ENV_INPUT = (run?: string) => ({ [CI]: WF(JOB(SETUP + USES_CMD("pytest
 const REUSABLE_ENV_CMD = (dflt: string) => REUSABLE_CMD(dflt).replace("    runs-on: ubuntu-latest\n", "    runs-on: ubuntu-latest\n    env:\n      CMD: ${{ inputs.cmd }}\n").replace("run: ${{inputs.cmd}}", "run: ${CMD}");
 const VIA_CALL_ENV_INPUT = { [CI]: WF(CALLS_CMD("pytest") + LINT), [CALLED]: REUSABLE_ENV_CMD("make check") };
 /** A plain workflow's test step running the command its `env:` holds. */
-const ENV_TEST_STEP = (cmd: string) => `      - name: Run tests\n        env:\n          TEST_CMD: ${cmd}\n        run: $TEST_CMD\n`;
+const ENV_TEST_STEP = (cmd: string, run = "$TEST_CMD") => `      - name: Run tests\n        env:\n          TEST_CMD: ${cmd}\n        run: ${run}\n`;
 
 describe("a local action or reusable workflow running the command its caller passes is read with that command", () => {
   test.each<[string, Case, string, RegExp[]]>([
@@ -236,6 +236,8 @@ describe("a local action or reusable workflow running the command its caller pas
     ["the caller's cmd changed to echo ok, the action running it as \"$CMD\"", { before: VIA_ENV_INPUT('"$CMD"'), after: { [CI]: WF(JOB(SETUP + USES_CMD("echo ok")) + LINT) } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
     ["the reusable workflow's caller's cmd changed to echo ok, its job's env carrying it", { before: VIA_CALL_ENV_INPUT, after: { [CI]: WF(CALLS_CMD("echo ok") + LINT) } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
     ["a plain step's env TEST_CMD changed from pytest to echo ok", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("echo ok")) + LINT) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    // In single quotes the shell leaves $TEST_CMD as written: it looks for a program named "$TEST_CMD", and pytest no longer runs.
+    ["a plain step's $TEST_CMD put in single quotes", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest", `"'$TEST_CMD'; echo done"`)) + LINT) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
     ["the reusable workflow's default changed to echo ok, the caller passing none", { before: { [CI]: WF(CALLS_CMD("") + LINT), [CALLED]: REUSABLE_CMD("pytest") }, after: { [CALLED]: REUSABLE_CMD("echo ok") } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
 
@@ -248,6 +250,8 @@ describe("a local action or reusable workflow running the command its caller pas
     ["the caller's cmd changed to python -m pytest, the action running it as $CMD from its env", { before: VIA_ENV_INPUT(), after: { [CI]: WF(JOB(SETUP + USES_CMD("python -m pytest")) + LINT) } }],
     ["the action's $CMD written out as the command its caller passed", { before: VIA_ENV_INPUT(), after: { [ACTION]: ACTION_CMD("make check").replace("${{ inputs.cmd }}", "pytest") } }],
     ["a plain step's env TEST_CMD changed from pytest to python -m pytest", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("python -m pytest")) + LINT) } }],
+    // The runner fills ${{ env.TEST_CMD }} in before the shell reads the quotes: the step runs pytest.
+    ["a plain step's $TEST_CMD written as '${{ env.TEST_CMD }}'", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest", `"'\${{ env.TEST_CMD }}'"`)) + LINT) } }],
     ["a plain step's $TEST_CMD written out as pytest", { before: { [CI]: WF(JOB(SETUP + ENV_TEST_STEP("pytest")) + LINT) }, after: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) } }],
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
