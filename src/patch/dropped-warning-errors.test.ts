@@ -27,6 +27,9 @@ describe("findDroppedWarningErrors", () => {
     ["PYTHONWARNINGS from tox's setenv", "tox.ini", [" setenv =", "-    PYTHONWARNINGS = error", "+    PYTHONWARNINGS = default"], ["PYTHONWARNINGS=error"]],
     ["PYTHONWARNINGS from tox's one-line setenv", "tox.ini", ["-setenv = PYTHONWARNINGS=error"], ["PYTHONWARNINGS=error"]],
     ["-W error moved from pytest's line to flake8's", "Makefile", ["-\tpytest -W error", "+\tpytest", " lint:", "-\tpython -m flake8", "+\tpython -W error -m flake8"], ["-W error"]],
+    // Another runner stands for one it replaced, not for one the patch leaves running without the switch.
+    ["-W error moved from pytest's line to a new -m unittest line, pytest kept", "Makefile", ["-\tpytest -W error", "+\tpytest", "+\tpython -W error -m unittest discover"], ["-W error"]],
+    ["-W error moved from setup.py test to a new pytest line, setup.py test kept", "tox.ini", [" commands =", "-    python -W error setup.py test", "+    python setup.py test", "+    python -W error -m pytest"], ["-W error"]],
   ])("flags %s", (_name, path, lines, want) => {
     expect(dropped(path, lines)).toEqual(want);
   });
@@ -37,6 +40,7 @@ describe("findDroppedWarningErrors", () => {
     // setuptools 72 removed `setup.py test`: the usual fix runs the same tests with pytest, -W error kept.
     ["setup.py test replaced by pytest", "tox.ini", ["-commands = python -W error setup.py test", "+commands = python -W error -m pytest"]],
     ["unittest replaced by pytest", ".github/workflows/ci.yml", ["-      - run: python -W error -m unittest discover", "+      - run: python -W error -m pytest"]],
+    ["pytest replaced by unittest, an unchanged pytest line beside it", "Makefile", [" \tpytest --doctest-modules src", "-\tpytest -W error tests", "+\tpython -W error -m unittest discover tests"]],
     ["the command moved to another line", "Makefile", ["-\tpytest -W error", "+\tpytest -x \\", "+\t\t-W error"]],
     ["PYTHONWARNINGS kept, a named warning ignored after it", ".github/workflows/ci.yml", ["-        PYTHONWARNINGS: error", "+        PYTHONWARNINGS: error,ignore::DeprecationWarning:botocore"]],
     ["-Werror from a C compiler's flags", "Makefile", ["-CFLAGS = -Wall -Werror", "+CFLAGS = -Wall"]],

@@ -71,23 +71,34 @@ export function findDroppedWarningErrors(fp: FilePatch, before: string | null = 
   const out: DroppedWarningError[] = [];
   for (const h of fp.hunks) {
     const side = (kind: "-" | "+") => {
-      const lines: string[] = [];
+      const lines: Array<{ line: string; changed: boolean }> = [];
       let open = false;
       for (const l of h.lines) {
         if (l.kind !== " " && l.kind !== kind) continue;
         const text = json ? l.text.replace(/\\"/g, '"') : l.text;
-        if (open) lines[lines.length - 1] += ` ${text}`;
-        else lines.push(text);
+        if (open) {
+          lines[lines.length - 1]!.line += ` ${text}`;
+          lines[lines.length - 1]!.changed ||= l.kind === kind;
+        } else lines.push({ line: text, changed: l.kind === kind });
         open = /\\$/.test(text);
       }
-      return lines.flatMap((line) => switchesOf(line).map((s) => ({ s, line, runs: pythonRuns(line) })));
+      return lines.map(({ line, changed }) => ({ line, changed, runs: pythonRuns(line), switches: switchesOf(line) }));
     };
+    const added = side("+");
     // The same switch on what runs the same: `-W error` moved from pytest's line to flake8's is dropped from the tests.
-    const after = side("+").map((a) => `${a.runs} ${a.s}`);
-    for (const b of side("-")) {
-      const i = after.indexOf(`${b.runs} ${b.s}`);
+    const after = added.flatMap((a) => a.switches.map((s) => ({ runs: a.runs, s })));
+    const take = (ok: (a: { runs: string; s: string }) => boolean) => {
+      const i = after.findIndex(ok);
       if (i >= 0) after.splice(i, 1);
-      else out.push({ switch: b.s, line: b.line.trim(), hunk: h.header });
+      return i >= 0;
+    };
+    const removed = side("-").flatMap((b) => b.switches.map((s) => ({ s, line: b.line, runs: b.runs })));
+    const unmatched = removed.filter((b) => !take((a) => a.runs === b.runs && a.s === b.s));
+    for (const b of unmatched) {
+      // Another test runner carrying the switch stands for this one only where this one is gone: a line the patch
+      // leaves running it without the switch (pytest kept, `-W error` put on a new `-m unittest`) still passes on a warning.
+      const replaced = TEST_RUNNERS.has(b.runs) && !added.some((a) => a.changed && a.runs === b.runs && !a.switches.includes(b.s));
+      if (!(replaced && take((a) => TEST_RUNNERS.has(a.runs) && a.s === b.s))) out.push({ switch: b.s, line: b.line.trim(), hunk: h.header });
     }
   }
   if (out.length === 0 || before === null) return out;
@@ -99,25 +110,25 @@ export function findDroppedWarningErrors(fp: FilePatch, before: string | null = 
 }
 
 /**
- * What the Python on a line runs: "tests" for a test runner (`pytest`, `py.test`, `python -m pytest`, `-m
- * unittest`, `-m nose2`, `setup.py test`), else the module of another `python -m` or the script `python` is
- * given; "" on a line that runs no Python (a PYTHONWARNINGS setting). The runners are one: swapping one for
- * another (setuptools 72 took `setup.py test` away) with `-W error` kept still fails the tests on a warning.
+ * What the Python on a line runs: the test runner (`pytest` for `py.test` and `python -m pytest` too, `unittest`,
+ * `nose`, `nose2`, `setup.py test`), else the module of another `python -m` or the script `python` is given; ""
+ * on a line that runs no Python (a PYTHONWARNINGS setting). One test runner replacing another (setuptools 72
+ * took `setup.py test` away) with `-W error` kept still fails the tests on a warning (see TEST_RUNNERS).
  */
 function pythonRuns(line: string): string {
   const words = line.split(/[\s"'`,()[\]\\]+/).filter(Boolean);
-  if (words.some((w) => /^py\.?test$/.test(basename(w)))) return "tests";
+  if (words.some((w) => /^py\.?test$/.test(basename(w)))) return "pytest";
   const at = words.findIndex((w) => PYTHON_PROGRAM.test(basename(w)));
   if (at < 0) return "";
   for (let i = at + 1; i < words.length; i++) {
     const w = words[i]!;
-    if (w === "-m") return TEST_MODULE.test(words[i + 1] ?? "") ? "tests" : (words[i + 1] ?? "");
+    if (w === "-m") return (words[i + 1] ?? "").replace(/^py\.test$/, "pytest");
     if (w === "-W" || w === "-X") i++;
-    else if (!w.startsWith("-")) return basename(w) === "setup.py" && words[i + 1] === "test" ? "tests" : w;
+    else if (!w.startsWith("-")) return basename(w) === "setup.py" && words[i + 1] === "test" ? "setup.py test" : w;
   }
   return "";
 }
-const TEST_MODULE = /^(py\.?test|unittest|nose2?)$/;
+const TEST_RUNNERS = new Set(["pytest", "unittest", "nose", "nose2", "setup.py test"]);
 
 /** The filter a switch sets: `-W error::DeprecationWarning` → `error::DeprecationWarning`, `PYTHONWARNINGS=error` → `error`. */
 const filterOf = (s: string) => s.replace(/^-W |^PYTHONWARNINGS=/, "");
