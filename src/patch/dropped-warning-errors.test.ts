@@ -98,8 +98,24 @@ describe("readMakefile's exports", () => {
     ["export VAR = x and export VAR := x", "export A = 1\nexport B := 2\nC = 3\n", ["A", "B"]],
     ["export of a variable set earlier, or of several", "A = 1\nB = 2\nC = 3\nexport A C\n", ["A", "C"]],
     ["unexport after an export", "export A = 1\nB = 2\nexport B\nunexport A\n", ["B"]],
+    // make exports every variable after a bare `export`, but for those `unexport` names.
+    ["a bare export, wherever it is", "A = 1\nexport\nB := 2\nunexport C\nC = 3\n", ["A", "B"]],
+    ["a bare unexport after a bare export", "A = 1\nexport\nexport B = 2\nunexport\n", ["B"]],
+    ["a bare unexport, a bare export after it", "A = 1\nunexport\nexport\n", ["A"]],
   ])("%s", (_name, text, want) => {
     expect([...readMakefile(text).exported].sort()).toEqual(want);
+  });
+});
+
+describe("readMakefile's values", () => {
+  test.each<[string, string, string]>([
+    ["+= appends with a space", "F = -q\nF += -W error\n", "-q -W error"],
+    ["+= of a variable not set yet sets it", "F += -W error\n", "-W error"],
+    ["an exported +=", "export F := -q\nexport F += -W error\n", "-q -W error"],
+    ["?= leaves a value set before", "F = -W error\nF ?= -q\n", "-W error"],
+    ["= replaces", "F = -W error\nF = -q\n", "-q"],
+  ])("%s", (_name, text, want) => {
+    expect(readMakefile(text).vars.get("F")).toBe(want);
   });
 });
 
@@ -115,6 +131,9 @@ describe("droppedThroughMakeVariables", () => {
     ["-W error moved to a PYTHONWARNINGS that is not exported", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nPYTEST_FLAGS =${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
     ["-W error moved to an exported PYTHONWARNINGS the recipe's own -W ignore wins over", `PYTEST_FLAGS = -W error${TEST}`, `export PYTHONWARNINGS = error\nPYTEST_FLAGS = -W ignore${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
     ["the export taken off PYTHONWARNINGS", "export PYTHONWARNINGS := error\ntest:\n\tpytest\n", "PYTHONWARNINGS := error\ntest:\n\tpytest\n", ["test: PYTHONWARNINGS=error (pytest)"]],
+    ["-W error taken out of a variable another flag is appended to", `PYTEST_FLAGS = -W error\nPYTEST_FLAGS += -q${TEST}`, `PYTEST_FLAGS =\nPYTEST_FLAGS += -q${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    ["-W error moved to PYTHONWARNINGS = error, a bare export taken back by a bare unexport", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nexport\nunexport\nPYTEST_FLAGS =${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    ["-W error moved to PYTHONWARNINGS = error beside a bare export that unexports it by name", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nexport\nunexport PYTHONWARNINGS\nPYTEST_FLAGS =${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
     ["PYTHONWARNINGS unexported", "PYTHONWARNINGS = error\nexport PYTHONWARNINGS\ntest:\n\tpytest\n", "PYTHONWARNINGS = error\nexport PYTHONWARNINGS\nunexport PYTHONWARNINGS\ntest:\n\tpytest\n", ["test: PYTHONWARNINGS=error (pytest)"]],
   ])("flags %s", (_name, before, after, want) => {
     expect(dropped(before, after)).toEqual(want);
@@ -126,6 +145,8 @@ describe("droppedThroughMakeVariables", () => {
     ["-W error moved from the variable to a top-level export PYTHONWARNINGS=error", `PYTEST_FLAGS = -W error${TEST}`, `export PYTHONWARNINGS=error\nPYTEST_FLAGS =${TEST}`],
     ["-W error moved to export PYTHONWARNINGS := error", `PYTEST_FLAGS = -W error${TEST}`, `export PYTHONWARNINGS := error\nPYTEST_FLAGS =${TEST}`],
     ["-W error moved to PYTHONWARNINGS ?= error exported below", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS ?= error\nexport PYTHONWARNINGS\nPYTEST_FLAGS =${TEST}`],
+    ["-W error moved to PYTHONWARNINGS = error and a bare export", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nexport\nPYTEST_FLAGS =${TEST}`],
+    ["-W error appended to the variable with +=", `PYTEST_FLAGS = -q -W error${TEST}`, `PYTEST_FLAGS = -q\nPYTEST_FLAGS += -W error${TEST}`],
     // The recipe's own line is findDroppedWarningErrors', which quotes it.
     ["the switch dropped from the recipe's own line", "test:\n\tpytest -W error\n", "test:\n\tpytest\n"],
     ["a C compiler's -Werror variable", "CFLAGS = -Wall -Werror\nbuild:\n\tcc $(CFLAGS) main.c\n", "CFLAGS = -Wall\nbuild:\n\tcc $(CFLAGS) main.c\n"],

@@ -13,7 +13,9 @@ export interface Makefile {
   vars: Map<string, string>;
   /**
    * The variables make puts in its recipes' environment: `export VAR = x`, or `export VAR` anywhere in the file
-   * (make reads the whole file before it runs a recipe, so the last `export` or `unexport` of a name decides).
+   * (make reads the whole file before it runs a recipe, so the last `export` or `unexport` of a name decides),
+   * and, after a bare `export` (every variable), each variable the file sets that no `unexport VAR` names. A
+   * bare `unexport` takes the bare `export` back; the last of the two decides.
    */
   exported: Set<string>;
 }
@@ -24,7 +26,9 @@ export const TEST_TARGET = /^(tests?|checks?|unittests?|pytest|specs?|e2e|(\S+[-
 export function readMakefile(text: string): Makefile {
   const rules = new Map<string, Rule>();
   const vars = new Map<string, string>();
-  const exported = new Set<string>();
+  // The last `export VAR` or `unexport VAR` of each name, and the last bare `export` or `unexport`.
+  const marked = new Map<string, boolean>();
+  let exportAll = false;
   let current: Rule[] = [];
   const lines = text.replace(/\r\n/g, "\n").replace(/\\\n/g, " ").split("\n");
   for (const line of lines) {
@@ -34,21 +38,23 @@ export function readMakefile(text: string): Makefile {
       continue;
     }
     if (/^\s*(#|$)|^\s*(ifeq|ifneq|ifdef|ifndef|else|endif)\b/.test(line)) continue;
-    const assign = /^\s*(?:(export|unexport)\s+|override\s+)?([A-Za-z_][\w.-]*)\s*(?:[:?+!]|::)?=\s*(.*)$/.exec(line);
+    const assign = /^\s*(?:(export|unexport)\s+|override\s+)?([A-Za-z_][\w.-]*)\s*([:?+!]|::)?=\s*(.*)$/.exec(line);
     if (assign) {
-      vars.set(assign[2]!, assign[3]!.trim());
-      if (assign[1] === "export") exported.add(assign[2]!);
-      if (assign[1] === "unexport") exported.delete(assign[2]!);
+      const [, mark, name, op, value] = assign as unknown as [string, string | undefined, string, string | undefined, string];
+      const was = vars.get(name);
+      // `+=` appends with a space; `?=` sets only a variable not set yet.
+      if (op === "+") vars.set(name, was ? `${was} ${value.trim()}`.trim() : value.trim());
+      else if (op !== "?" || was === undefined) vars.set(name, value.trim());
+      if (mark) marked.set(name, mark === "export");
       current = [];
       continue;
     }
-    // `export A B` and `unexport A` of variables set elsewhere.
-    const marks = /^\s*(export|unexport)((?:\s+[A-Za-z_][\w.-]*)+)\s*$/.exec(line);
+    // `export A B` and `unexport A` of variables set elsewhere; a bare `export` or `unexport`, of every variable.
+    const marks = /^\s*(export|unexport)((?:\s+[A-Za-z_][\w.-]*)*)\s*$/.exec(line);
     if (marks) {
-      for (const name of marks[2]!.trim().split(/\s+/)) {
-        if (marks[1] === "export") exported.add(name);
-        else exported.delete(name);
-      }
+      const names = marks[2]!.trim().split(/\s+/).filter(Boolean);
+      if (names.length === 0) exportAll = marks[1] === "export";
+      for (const name of names) marked.set(name, marks[1] === "export");
       current = [];
       continue;
     }
@@ -66,6 +72,7 @@ export function readMakefile(text: string): Makefile {
       return rule;
     });
   }
+  const exported = new Set([...vars.keys(), ...marked.keys()].filter((name) => marked.get(name) ?? exportAll));
   return { rules, vars, exported };
 }
 
