@@ -165,6 +165,11 @@ function filtersOn(text: string): string[] {
   return out;
 }
 
+/** The command runs Python: pytest or the interpreter, whose `-W` and PYTHONWARNINGS are warning filters. */
+const runsPython = (text: string) => text.split(/[\s"'`,()[\]\\]+/).some((w) => PYTHON_PROGRAM.test(basename(w)));
+/** The command sets its own warning filters (`-W ignore`, `PYTHONWARNINGS=default pytest`), which win over an environment's. */
+const setsOwnFilters = (text: string) => /\bPYTHONWARNINGS\b/.test(text) || filtersOn(text).some((g) => !isErrorFilter(g) && isBlanket(g));
+
 /** A file as lines (backslash-continued ones joined), each with the warnings-as-errors it sets and where they hold. */
 function warningSettings(path: string, text: string): Logical[] {
   const json = path.endsWith(".json");
@@ -181,10 +186,10 @@ function warningSettings(path: string, text: string): Logical[] {
   }
   const all = lines.map((_, i) => i);
   lines.forEach((l, i) => {
-    l.runsPython = l.text.split(/[\s"'`,()[\]\\]+/).some((w) => PYTHON_PROGRAM.test(basename(w)));
+    l.runsPython = runsPython(l.text);
     // A make recipe's line with its variables expanded: `pytest $(PYTEST_FLAGS)` holds the variable's -W error.
     const own = mk && /^\t/.test(l.text) ? recipeOf(mk, { prereqs: [], recipe: [l.text.slice(1)] }) : l.text;
-    l.ownFilters = l.runsPython && (/\bPYTHONWARNINGS\b/.test(own) || filtersOn(own).some((g) => !isErrorFilter(g) && isBlanket(g)));
+    l.ownFilters = l.runsPython && setsOwnFilters(own);
     if (!l.runsPython && /\bPYTHONWARNINGS\b/.test(own)) l.scope = settingScope(lines, i, { yaml, mk, path, all });
     for (const s of switchesOf(own)) l.sets.push({ filter: filterOf(s), on: l.scope ?? [i] });
   });
@@ -283,9 +288,7 @@ function uncovered(was: string[], is: string[]): string[] {
 function recipeLineSwitches(mk: Makefile, line: string): string[] {
   const own = recipeOf(mk, { prereqs: [], recipe: [line] });
   const out = own.split("\n").flatMap(switchesOf);
-  const runsPython = own.split(/[\s"'`,()[\]\\]+/).some((w) => PYTHON_PROGRAM.test(basename(w)));
-  const ownFilters = /\bPYTHONWARNINGS\b/.test(own) || filtersOn(own).some((g) => !isErrorFilter(g) && isBlanket(g));
-  if (runsPython && !ownFilters && mk.exported.has("PYTHONWARNINGS")) {
+  if (runsPython(own) && !setsOwnFilters(own) && mk.exported.has("PYTHONWARNINGS")) {
     out.push(...switchesOf(recipeOf(mk, { prereqs: [], recipe: ["PYTHONWARNINGS=$(PYTHONWARNINGS)"] })));
   }
   return out;
