@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { jobKey, type Job } from "../../src/core/job.js";
 import type { Delivery } from "../../src/core/ports/job-store.js";
+import { PR_OUTCOME } from "../../src/feedback/pr-events.js";
+import { OPEN_PULL_REQUEST, type OpenPullRequestResult } from "../../src/pipeline/stages/open-pull-request-result.js";
 
 /** A plausible pending job for store/queue/runner tests. */
 export function makeJob(over: { repoId?: number; runId?: number; installationId?: number; repo?: string; fingerprint?: string; at?: string } = {}): Job {
@@ -40,4 +42,19 @@ export function makeDelivery(job?: Job, over: Partial<Delivery> = {}): Delivery 
     outcome: job ? "job_created" : "ignored",
     ...over,
   };
+}
+
+/** `job` parked on its own open draft fix PR #`pr` (branch `ci-bot/fix-<pr>`), as open-pull-request leaves it. */
+export function parkOnOpenPr(job: Job, pr: number): Job {
+  job.state = "pr";
+  job.waitingFor = PR_OUTCOME;
+  const record: Pick<OpenPullRequestResult, "branch" | "commitSha" | "pr" | "files" | "commentedOn"> = {
+    branch: `ci-bot/fix-${pr}`,
+    commitSha: "b".repeat(40),
+    pr: { number: pr, htmlUrl: `https://github.com/octo-org/octo-repo/pull/${pr}`, nodeId: `PR_${pr}`, state: "open", draft: true },
+    files: ["src/a.ts"],
+    commentedOn: [],
+  };
+  job.results[OPEN_PULL_REQUEST] = record;
+  return job;
 }

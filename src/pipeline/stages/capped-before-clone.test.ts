@@ -5,29 +5,18 @@ import type { Deps } from "../../core/deps.js";
 import type { Job } from "../../core/job.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import { silentLogger } from "../../core/logger.js";
-import { PR_EVENTS, PR_OUTCOME, type PrEvent } from "../../feedback/pr-events.js";
-import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { PR_EVENTS, type PrEvent } from "../../feedback/pr-events.js";
+import { makeDelivery, makeJob, parkOnOpenPr } from "../../../test/helpers/make-job.js";
 import type { StageContext } from "../stage.js";
 import { cappedBeforeClone } from "./capped-before-clone.js";
 import { checkRepoConfigStage } from "./check-repo-config.js";
-import { OPEN_PULL_REQUEST, type OpenPullRequestResult } from "./open-pull-request-result.js";
 
 /** A job of another branch (not a sibling of the one judged) parked on its own open fix PR #`pr`. */
 function parked(pr: number, fingerprint = `fp-other-${pr}`, branch = `feature/${pr}`): Job {
   const job = makeJob({ fingerprint });
-  job.state = "pr";
-  job.waitingFor = PR_OUTCOME;
   job.run.headBranch = branch;
   job.run.headSha = String(pr % 10).repeat(40);
-  const record: Pick<OpenPullRequestResult, "branch" | "commitSha" | "pr" | "files" | "commentedOn"> = {
-    branch: `ci-bot/fix-${pr}`,
-    commitSha: "b".repeat(40),
-    pr: { number: pr, htmlUrl: `https://github.com/octo-org/octo-repo/pull/${pr}`, nodeId: `PR_${pr}`, state: "open", draft: true },
-    files: ["src/a.ts"],
-    commentedOn: [],
-  };
-  job.results[OPEN_PULL_REQUEST] = record;
-  return job;
+  return parkOnOpenPr(job, pr);
 }
 
 /** A store whose repository has the bot's three fix PRs (#1-#3) open: MAX_OPEN_FIX_PRS_PER_REPO's default. */

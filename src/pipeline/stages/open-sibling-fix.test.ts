@@ -1,25 +1,14 @@
 import { describe, expect, test } from "@jest/globals";
 import { MemoryJobStore } from "../../adapters/store/memory-store.js";
 import type { Job } from "../../core/job.js";
-import { PR_OUTCOME } from "../../feedback/pr-events.js";
-import { makeDelivery, makeJob } from "../../../test/helpers/make-job.js";
+import { makeDelivery, makeJob, parkOnOpenPr } from "../../../test/helpers/make-job.js";
 import { OPEN_PULL_REQUEST, type OpenPullRequestResult } from "./open-pull-request-result.js";
 import { openSiblingFix } from "./open-sibling-fix.js";
 
 /** A job parked on its own open fix PR #`pr`, last changed at `at`. */
 function parked(pr: number, fingerprint: string, at: string): Job {
   const job = makeJob({ fingerprint, at });
-  job.state = "pr";
-  job.waitingFor = PR_OUTCOME;
-  const record: Pick<OpenPullRequestResult, "branch" | "commitSha" | "pr" | "files" | "commentedOn"> = {
-    branch: `ci-bot/fix-${pr}`,
-    commitSha: "b".repeat(40),
-    pr: { number: pr, htmlUrl: `https://github.com/octo-org/octo-repo/pull/${pr}`, nodeId: `PR_${pr}`, state: "open", draft: true },
-    files: ["src/a.ts"],
-    commentedOn: [],
-  };
-  job.results[OPEN_PULL_REQUEST] = record;
-  return job;
+  return parkOnOpenPr(job, pr);
 }
 
 describe("openSiblingFix", () => {
