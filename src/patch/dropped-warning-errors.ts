@@ -40,8 +40,7 @@ export function switchesOf(text: string): string[] {
       if (isErrorFilter(f) && !filters.slice(i + 1).some((g) => !isErrorFilter(g) && isBlanket(g))) out.push(`PYTHONWARNINGS=${f}`);
     });
   }
-  // Quotes, commas and brackets split words as spaces do: `session.run("pytest", "-W", "error")` in a noxfile, `"pytest -W error"` in JSON.
-  const words = text.split(/[\s"'`,()[\]\\]+/).filter(Boolean);
+  const words = wordsOf(text);
   if (!words.some((w) => PYTHON_PROGRAM.test(basename(w)))) return out;
   const filters: string[] = [];
   words.forEach((w, i) => {
@@ -116,7 +115,7 @@ export function findDroppedWarningErrors(fp: FilePatch, before: string | null = 
  * took `setup.py test` away) with `-W error` kept still fails the tests on a warning (see TEST_RUNNERS).
  */
 function pythonRuns(line: string): string {
-  const words = line.split(/[\s"'`,()[\]\\]+/).filter(Boolean);
+  const words = wordsOf(line);
   if (words.some((w) => /^py\.?test$/.test(basename(w)))) return "pytest";
   const at = words.findIndex((w) => PYTHON_PROGRAM.test(basename(w)));
   if (at < 0) return "";
@@ -157,7 +156,7 @@ interface Logical {
 /** The `-W` filters of a command that runs Python, and those of a PYTHONWARNINGS set on it, as they are written. */
 function filtersOn(text: string): string[] {
   const out = [...text.matchAll(PYTHONWARNINGS)].flatMap((m) => m[1]!.split(","));
-  const words = text.split(/[\s"'`,()[\]\\]+/).filter(Boolean);
+  const words = wordsOf(text);
   words.forEach((w, i) => {
     if (w === "-W") out.push(words[i + 1] ?? "");
     else if (/^-W=?./.test(w)) out.push(w.replace(/^-W=?/, ""));
@@ -166,7 +165,9 @@ function filtersOn(text: string): string[] {
 }
 
 /** The command runs Python: pytest or the interpreter, whose `-W` and PYTHONWARNINGS are warning filters. */
-const runsPython = (text: string) => text.split(/[\s"'`,()[\]\\]+/).some((w) => PYTHON_PROGRAM.test(basename(w)));
+/** Quotes, commas and brackets split words as spaces do: `session.run("pytest", "-W", "error")` in a noxfile, `"pytest -W error"` in JSON. */
+const wordsOf = (text: string) => text.split(/[\s"'`,()[\]\\]+/).filter(Boolean);
+const runsPython = (text: string) => wordsOf(text).some((w) => PYTHON_PROGRAM.test(basename(w)));
 /** The command sets its own warning filters (`-W ignore`, `PYTHONWARNINGS=default pytest`), which win over an environment's. */
 const setsOwnFilters = (text: string) => /\bPYTHONWARNINGS\b/.test(text) || filtersOn(text).some((g) => !isErrorFilter(g) && isBlanket(g));
 
