@@ -3,7 +3,7 @@ import { defaultRepoConfig } from "../../src/config/repo-config.js";
 import { applyPatch } from "../../src/patch/apply-patch.js";
 import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
 import { configWith } from "./helpers.js";
-import { expectAccepted, expectRefusedUnlessAllowed } from "./policy-expectations.js";
+import { expectAccepted, expectAcceptedWithWorkflowEdits, expectRefusedUnlessAllowed } from "./policy-expectations.js";
 
 /** Refused by `rule`; with `rule` allowed, still refused until `also` (a second rule the same edit breaks) is allowed too. */
 async function expectRefusedUnlessBothAllowed(c: Case, rule: string, reason: RegExp, also: string): Promise<void> {
@@ -279,14 +279,7 @@ describe("warnings-as-errors moved in the same file to where they still hold for
     ["PYTHONWARNINGS moved from the pytest step's env to the job's", { before: { ".github/workflows/ci.yml": WF_FAR("", "python -m pytest", ENV_ERROR("        ")) }, after: { ".github/workflows/ci.yml": WF_FAR(ENV_ERROR("    "), "python -m pytest") } }],
     ["PYTHONWARNINGS moved from the job's env to the workflow's", { before: { ".github/workflows/ci.yml": WF_FAR(ENV_ERROR("    "), "python -m pytest") }, after: { ".github/workflows/ci.yml": WF_FAR("", "python -m pytest").replace("jobs:\n", `${ENV_ERROR("")}jobs:\n`) } }],
   ])("%s (workflow edits allowed)", async (_name, c) => {
-    const { diff, repo, cleanup } = await gitDiff(c);
-    try {
-      const r = await applyPatch(diff, repo, { config: configWith(["workflow_edits"]), dryRun: true });
-      if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
-      expect(r.overrides).toEqual(["workflow_edits"]);
-    } finally {
-      await cleanup();
-    }
+    await expectAcceptedWithWorkflowEdits(c);
   });
 });
 

@@ -28,3 +28,15 @@ export async function expectAccepted(c: GitDiffCase): Promise<void> {
     await cleanup();
   }
 }
+
+/** The edit goes through with `allow.workflow_edits` and no other override: the diff is shown when it does not. */
+export async function expectAcceptedWithWorkflowEdits(c: GitDiffCase): Promise<void> {
+  const { diff, repo, cleanup } = await gitDiff(c);
+  try {
+    const r = await applyPatch(diff, repo, { config: configWith(["workflow_edits"]), dryRun: true });
+    if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
+    expect(r.overrides).toEqual(["workflow_edits"]);
+  } finally {
+    await cleanup();
+  }
+}

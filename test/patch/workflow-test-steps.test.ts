@@ -6,7 +6,7 @@ import { applyPatch } from "../../src/patch/apply-patch.js";
 import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
 import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
 import { configWith } from "./helpers.js";
-import { expectAccepted, expectRefusedUnlessAllowed } from "./policy-expectations.js";
+import { expectAccepted, expectAcceptedWithWorkflowEdits, expectRefusedUnlessAllowed } from "./policy-expectations.js";
 
 /**
  * `allow.workflow_edits` lets a patch fix a workflow (an action's version, a setup step), not stop it running the
@@ -22,17 +22,6 @@ async function expectRefusedWithWorkflowEdits(c: Case, rule: string, reasons: Re
     expect(r.refusal.rule).toBe(rule);
     for (const re of reasons) expect(r.refusal.reason).toMatch(re);
     expect(await applyPatch(diff, repo, { config: configWith(["workflow_edits", rule]), dryRun: true })).toMatchObject({ ok: true });
-  } finally {
-    await cleanup();
-  }
-}
-
-async function expectAcceptedWithWorkflowEdits(c: Case): Promise<void> {
-  const { diff, repo, cleanup } = await gitDiff(c);
-  try {
-    const r = await applyPatch(diff, repo, { config: configWith(["workflow_edits"]), dryRun: true });
-    if (!r.ok) throw new Error(`refused: ${JSON.stringify(r.refusal)}\n${diff}`);
-    expect(r.overrides).toEqual(["workflow_edits"]);
   } finally {
     await cleanup();
   }
