@@ -12,17 +12,14 @@ import { backoffDelay } from "./backoff.js";
 import { FencedGitHub } from "./fenced-github.js";
 import { FencedJobStore } from "./fenced-job-store.js";
 import type { Stage, StageOutcome } from "./stage.js";
+import { markStageStarted, recordStageOutcome, startsSinceCompleted } from "./stage-writes.js";
 
 /**
- * Errors that mean "a dependency is down, wait for it" (the gateway's open circuit breaker, GitHub not
- * answering): the job keeps waiting with backoff, for up to WAIT_MAX_HOURS, and these tries do not count
- * against the stage's retry budget.
- */
-/**
- * A dependency down, or a disk full or refusing writes: the job waits for someone to fix it (for up to
- * WAIT_MAX_HOURS), not spend its retries on it. JOB_MAX_RETRIES at their backoff last about five minutes,
- * and a disk filled overnight failed every job caught by it for good. The same for another job of the
- * repository holding the fix-PR lock: a busy monorepo's jobs must not fail for good queueing for it.
+ * A dependency down (the gateway's open circuit breaker, GitHub not answering), a disk full or refusing
+ * writes, or another job of the repository holding the fix-PR lock: the job waits with backoff for up to
+ * WAIT_MAX_HOURS, and these tries do not count against the stage's retry budget. JOB_MAX_RETRIES at their
+ * backoff last about five minutes: a disk filled overnight failed every job caught by it for good, and a
+ * busy monorepo's jobs must not fail for good queueing for the lock.
  */
 const WAIT_CODES = new Set(["model_unavailable", "github_unavailable", "disk_full", "disk_error", "disk_low", LOCK_BUSY]);
 
@@ -187,17 +184,8 @@ export class Runner {
           await this.#fail(deps, job, stage, err, starts, slog);
           return;
         }
-        job = await store.updateJob(job.id, (j) => {
-          // Judged inside the write: the job may have been stopped since the last one (see stopJob).
-          if (isFinal(j.state)) return;
-          transition(j, stage.state, now(), { stage: stage.name });
-          j.stage = stage.name;
-          j.attempts.atCompletion = completionBaseline(j);
-          j.attempts.total++;
-          j.attempts.byStage[stage.name] = (j.attempts.byStage[stage.name] ?? 0) + 1;
-          j.nextAttemptAt = undefined;
-          j.updatedAt = now();
-        });
+        // Judged inside the write: the job may have been stopped since the last one (see stopJob).
+        job = await store.updateJob(job.id, (j) => markStageStarted(j, stage, now()));
         if (isFinal(job.state)) return await this.#stopped(job, slog);
         const wakesAtStart = job.wakes ?? 0;
         const attempt = Math.max(1, startsSinceCompleted(job, stage.name));
@@ -242,26 +230,8 @@ export class Runner {
           slog.info({ durationMs: Math.round(seconds * 1000), waitFor: outcome.wait, finish: outcome.finish }, "stage completed");
           let woken = false;
           let stopped = false;
-          job = await store.updateJob(job.id, (j) => {
-            if ((stopped = isFinal(j.state))) {
-              // Stopped while the stage ran: what it did is kept (a retry does not do it twice), nothing more.
-              if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
-              if (!outcome.wait) j.completedStages.push(stage.name);
-              return;
-            }
-            // Judged inside the write: an event recorded while the stage ran is one it has not seen. Also when
-            // the stage was done with the job (watch-pr on a close): a PR reopened meanwhile is still open.
-            woken = !outcome.finish && (j.wakes ?? 0) !== wakesAtStart;
-            if (outcome.result !== undefined) j.results[stage.name] = outcome.result;
-            if (!woken) j.completedStages.push(stage.name);
-            j.attempts.atCompletion = { ...j.attempts.atCompletion, [stage.name]: j.attempts.byStage[stage.name] ?? 0 };
-            delete j.attempts.waits;
-            delete j.attempts.waitsSince;
-            j.error = undefined;
-            j.updatedAt = now();
-            if (outcome.finish) transition(j, "completed", now(), { stage: stage.name, note: outcome.finish });
-            if (outcome.wait && !woken) j.waitingFor = outcome.wait;
-          });
+          // Judged inside the write: an event recorded while the stage ran is one it has not seen.
+          job = await store.updateJob(job.id, (j) => void ({ stopped, woken } = recordStageOutcome(j, stage.name, outcome, wakesAtStart, now())));
           if (stopped) return await this.#stopped(job, slog);
           if (outcome.finish) return await this.#cleanup(job, slog);
           if (woken) {
@@ -447,22 +417,6 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
     // Also handles a late failure of an abandoned stage, which must not surface as an unhandled rejection.
     void work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
-}
-
-/** Starts of a stage since it last completed (all of them if it never did). */
-function startsSinceCompleted(job: Job, stage: string): number {
-  return Math.max(0, (job.attempts.byStage[stage] ?? 0) - (completionBaseline(job)[stage] ?? 0));
-}
-
-/**
- * Starts counted at each stage's last completion. A job stored before these were kept has none: its
- * stages that completed (a result or a place in completedStages) count from where they are now, or a
- * watch-pr stage woken more often than the retry budget would fail as crashed on its next PR event.
- */
-function completionBaseline(job: Job): Record<string, number> {
-  if (job.attempts.atCompletion) return job.attempts.atCompletion;
-  const done = new Set([...Object.keys(job.results), ...job.completedStages]);
-  return Object.fromEntries([...done].map((s) => [s, job.attempts.byStage[s] ?? 0]));
 }
 
 /**
