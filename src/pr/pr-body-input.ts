@@ -5,6 +5,7 @@ import { proposalOf, type StoredProposal } from "./proposal-of.js";
 import type { ApplyAndValidateResult } from "../pipeline/stages/apply-and-validate.js";
 import { retriesOf } from "../pipeline/stages/patch-retries-result.js";
 import type { PrBodyInput } from "./pr-body.js";
+import { failedInCiOf } from "./failed-in-ci.js";
 
 /** The pieces of the job record the PR is made of; a missing piece means an earlier stage must run again. */
 export function fixRecord(job: Job): { proposal: StoredProposal; validation: ApplyAndValidateResult; context?: FailureContext } {
@@ -24,6 +25,7 @@ export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
   const { proposal, validation, context } = fixRecord(job);
   // A repair's fix answers CI on the PR, not these: the first attempt's earlier tries are its own story.
   const earlier = repairAttempt === 1 ? retriesOf(job).failed.filter((t) => t.inferenceId !== proposal.inferenceId) : [];
+  const failedInCi = failedInCiOf(context);
   const last = [...(validation.runs ?? [])].reverse().find((r) => r.phase === "validate") ?? validation.runs?.at(-1);
   return {
     repo: job.repo.fullName,
@@ -33,6 +35,7 @@ export function prBodyInput(job: Job, repairAttempt = 1): PrBodyInput {
     },
     failing: (context?.failing_jobs ?? []).map((f) => ({ job: f.name, step: f.failing_step, command: f.command, exitCode: f.exit_code })),
     classification: context?.classification ?? "unknown",
+    ...(failedInCi ? { failedInCi } : {}),
     diagnosis: proposal.diagnosis,
     confidence: proposal.confidence,
     files: validation.patch.files,

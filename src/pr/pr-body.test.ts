@@ -323,3 +323,61 @@ describe("PR body template", () => {
     expect(leaked).toEqual([]);
   });
 });
+
+describe("what CI's log showed, in the PR", () => {
+  const log = { job: "pytest", startLine: 212, endLine: 216, text: "    def test_hyphens():\n>       assert slugify('a b') == 'a-b'\nE       AssertionError: assert 'a_b' == 'a-b'\n\ntests/test_slug.py:4: AssertionError" };
+  const tests = [{ name: "tests/test_slug.py::test_hyphens" }, { name: "test_spaces", file: "tests/test_slug.py" }];
+
+  test("the failed tests by name and the log lines around the error, folded, under What failed", () => {
+    const body = renderPrBody(input({ failedInCi: { tests, log } }));
+    expect(body.slice(body.indexOf("### What failed"), body.indexOf("Classification:"))).toMatchSnapshot();
+  });
+
+  test("read off the failure context: its tests, and its first excerpt that is not the command line", () => {
+    const job = makeJob();
+    job.results["propose-patch"] = { episodeId: "e", inferenceId: "i", variantName: "v", proposal: { diagnosis: "d", diff: "--- a/x\n+++ b/x\n", confidence: 0.5 } };
+    job.results["apply-and-validate"] = { verdict: "passed", evidence: { before: "red", after: "green", reproduced: true }, runs: [], patch: { files: [], overrides: [], additions: 0, deletions: 0 } };
+    job.results["build-context"] = {
+      context: {
+        run: { id: 1, attempt: 1, head_sha: "a", head_branch: "main" },
+        failing_jobs: [{ name: "pytest" }], classification: "test", failed_tests: [{ name: "test_spaces", file: "tests/test_slug.py", line: 9 }],
+        excerpts: [{ job: "pytest", startLine: 200, endLine: 201, reason: "failing step command", text: "##[group]Run pytest\npytest" }, { ...log, reason: "error line" }],
+      },
+    };
+    expect(prBodyInput(job).failedInCi).toEqual({ tests: [{ name: "test_spaces", file: "tests/test_slug.py" }], log: { job: "pytest", startLine: 212, endLine: 216, text: log.text } });
+    job.results["build-context"] = { context: { run: { id: 1, attempt: 1, head_sha: "a", head_branch: "main" }, failing_jobs: [], classification: "infra", failed_tests: [], excerpts: [{ job: "pytest", startLine: 1, endLine: 1, reason: "failing step command", text: "pytest" }] } };
+    expect(prBodyInput(job).failedInCi).toBeUndefined();
+    expect(renderPrBody(prBodyInput(job))).not.toContain("failed in CI");
+  });
+
+  test("many tests are counted past the tenth, and a long excerpt shows its end, where the error is", () => {
+    const many = Array.from({ length: 14 }, (_, k) => ({ name: `test_${k}` }));
+    const long = { ...log, endLine: 311, text: Array.from({ length: 100 }, (_, k) => `line ${k}`).join("\n") };
+    const body = renderPrBody(input({ failedInCi: { tests: many, log: long } }));
+    expect(body).toContain("`test_9` and 4 more.");
+    expect(body).not.toContain("`test_10`");
+    expect(body).toContain("<summary>CI's log around the error (job pytest, log lines 212–311, the last 30)</summary>");
+    expect(body).toContain("line 99\n");
+    expect(body).not.toContain("line 69\n");
+    // Several fixes share the room: each shows fewer lines.
+    const combined = renderCombinedPrBody(Array.from({ length: 3 }, (_, k) => input({ run: { ...input().run, id: 555 + k }, failedInCi: { tests: [], log: long } })));
+    expect(combined.match(/the last 10\)/g)).toHaveLength(3);
+  });
+
+  test("the log and the names cannot leak a secret, ping anyone, or break out of the summary or the fence", () => {
+    const [secret] = SECRETS_CORPUS;
+    const body = renderPrBody(input({
+      failedInCi: {
+        tests: [{ name: "test_`x`_@octocat" }],
+        log: { job: "py</summary><img src=x>", startLine: 1, endLine: 3, text: `${secret!.text}\ncc @octocat\n\`\`\`\nescaped` },
+      },
+    }));
+    expect(leakedPieces(body, secret!.secret)).toEqual([]);
+    // In a code span GitHub links no mention; in the fenced log neither, but the joiner is kept as the output tail's.
+    expect(body).toContain("Tests that failed in CI: `test_'x'_@octocat`.");
+    expect(body).toContain("cc @\u2060octocat");
+    expect(body).toContain("<summary>CI's log around the error (job py&lt;/summary>&lt;img src=x>, log lines 1–3)</summary>");
+    expect(body).toContain("````\n");
+    expect(body).toContain("\n```\nescaped\n````");
+  });
+});

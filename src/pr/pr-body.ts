@@ -1,5 +1,6 @@
 import { showHiddenChars } from "../core/hidden-chars.js";
 import { redact, redactHead } from "../core/redact.js";
+import { shownLogLines, TESTS_SHOWN, type FailedInCi } from "./failed-in-ci.js";
 import type { FailedTry } from "../pipeline/stages/patch-retries-result.js";
 
 /** Everything the PR body shows; built by `prBodyInput` from the job record. */
@@ -55,6 +56,8 @@ export interface PrBodyInput {
    * fix's commit says so, as its tree (their fixes and this one) never ran locally.
    */
   stackedOn?: number[];
+  /** The tests CI's log named as failed, and its lines around the error (from the failure context). */
+  failedInCi?: FailedInCi;
   /** Set when the failing workflow will not run on the fix (see fix-branch-ci.ts): the PR says so. */
   noCi?: { workflow: string; triggers: string; branch: string; baseBranch: string; dispatch: boolean };
 }
@@ -294,6 +297,7 @@ function fixSections(i: PrBodyInput, h: string, tailLines: number, titles: { cha
   return [
     `${h} What failed`,
     failing,
+    ...(i.failedInCi ? failedInCiLines(i.failedInCi, tailLines) : []),
     ``,
     `Classification: **${i.classification}**`,
     ``,
@@ -337,6 +341,20 @@ const tests = (n: number) => `${n} test${n === 1 ? "" : "s"}`;
  * skipped), CI's failing run's count for the same command stands in, and fewer here is for the reviewer to
  * judge: the environment here is not CI's, and tests that need what is missing skip themselves.
  */
+/** The failed tests by name, then CI's log lines around the error, folded: the run's own evidence, cut. */
+function failedInCiLines(f: FailedInCi, maxLines: number): string[] {
+  const named = f.tests.slice(0, TESTS_SHOWN).map((t) => code(t.name) + (t.file ? ` (${code(t.file)})` : ""));
+  const more = f.tests.length - named.length;
+  const out = named.length ? [``, `Tests that failed in CI: ${named.join(", ")}${more ? ` and ${more} more` : ""}.`] : [];
+  if (!f.log) return out;
+  // Redacted again, as the output tail is: the context was redacted when built, by the rules of that day.
+  const { lines, cut } = shownLogLines(noMentions(showHiddenChars(redact(f.log.text))), maxLines);
+  // A summary line is HTML, not Markdown: the job's name (the repository's) is shown as text there.
+  const job = showHiddenChars(f.log.job).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\s+/g, " ");
+  const where = `job ${job}, log lines ${f.log.startLine}–${f.log.endLine}${cut ? `, the last ${lines.length}` : ""}`;
+  return [...out, ``, `<details><summary>CI's log around the error (${where})</summary>`, ``, fence(lines.join("\n").trimEnd()), ``, `</details>`];
+}
+
 function testCounts(v: PrBodyInput["validation"]): string[] {
   const counted = (lines: string[]) => [``, ...lines];
   if (v.testsRan) return counted([`Tests run (the test runner's own count, skipped tests not counted): ${v.testsRan.before} before the patch, ${v.testsRan.after} with it.`]);

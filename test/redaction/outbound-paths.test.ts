@@ -121,6 +121,8 @@ describe("no corpus secret leaves the app", () => {
       run: { id: 555, attempt: 1, url: "https://github.com/octo/slug/actions/runs/555", workflow: "tests", headBranch: "feature/slug", headSha: "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678" },
       failing: [{ job: "pytest", step: "Run tests", command: "python -m pytest -q", exitCode: 1 }],
       classification: "test",
+      // Built from the redacted context, and redacted again as the body is made (the rules may have grown).
+      failedInCi: { tests: [{ name: "test_settings" }], log: { job: "pytest", startLine: 1, endLine: 40, text: corpusText } },
       diagnosis: `The tests read the settings:\n${corpusText}`,
       confidence: 0.82,
       files: [{ path: "slug.py", status: "modified", additions: 1, deletions: 1 }],
