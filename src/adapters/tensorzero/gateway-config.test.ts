@@ -185,4 +185,41 @@ describe("shipped tensorzero config", () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  test("models, providers and timeouts the gateway checks at start-up: a config it would refuse fails the load", async () => {
+    // Reference §5: a variant's `model` is required and names a [models.X] (or is a `provider::model`
+    // shorthand); a model needs `routing`, each entry a provider it declares; provider types are the
+    // gateway's list (no `dummy` in the published image); `api_key_location` is `env::NAME`, `dynamic::name`,
+    // `none` or {default, fallback}; every timeout is at most global_outbound_http_timeout_ms.
+    const dir = await mkdtemp(join(tmpdir(), "t0-tz-models-"));
+    try {
+      await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
+      const toml = join(dir, "tensorzero.toml");
+      const shipped = await readFile(toml, "utf8");
+      const variant = "[functions.fix_ci_failure.variants.gpt_5_mini_prompt_v1]\ntype = \"chat_completion\"\n";
+      const edits: Array<[string, string, RegExp]> = [
+        [`${variant}model = "gpt_5_mini"\n`, variant, /variants\.gpt_5_mini_prompt_v1\.model: is required/],
+        [`${variant}model = "gpt_5_mini"\n`, `${variant}model = "gpt_5_mni"\n`, /variants\.gpt_5_mini_prompt_v1\.model: names model "gpt_5_mni", which is not declared/],
+        ['[models.gpt_5_mini]\nrouting = ["openai"]', "[models.gpt_5_mini]", /models\.gpt_5_mini\.routing: is required/],
+        ['[models.gpt_5_mini]\nrouting = ["openai"]', '[models.gpt_5_mini]\nrouting = ["open_ai"]', /models\.gpt_5_mini\.routing: names provider "open_ai", which is not declared/],
+        ['type = "openai"\nmodel_name = "gpt-5-mini"', 'type = "dummy"\nmodel_name = "gpt-5-mini"', /providers\.openai\.type: "dummy" is not a provider type/],
+        ['api_key_location = "env::OPENAI_API_KEY"', 'api_key_location = "env:OPENAI_API_KEY"', /providers\.openai\.api_key_location: must be/],
+        ["global_outbound_http_timeout_ms = 600000", "global_outbound_http_timeout_ms = 150000", /gpt_5_mini_prompt_v1\.timeouts\.non_streaming\.total_ms: 180000 is more than global_outbound_http_timeout_ms \(150000\)/],
+      ];
+      for (const [from, to, message] of edits) {
+        expect(shipped).toContain(from);
+        await writeFile(toml, shipped.replace(from, to));
+        await expect(loadGatewayConfig(toml)).rejects.toMatchObject({ code: "tensorzero_config_invalid", message: expect.stringMatching(message) });
+      }
+      // Valid alternatives load: a `provider::model` shorthand, dynamic and {default, fallback} key locations.
+      const fine = shipped
+        .replace(`${variant}model = "gpt_5_mini"\n`, `${variant}model = "openai::gpt-5-mini"\n`)
+        .replace('api_key_location = "env::OPENAI_API_KEY"', 'api_key_location = "dynamic::openai_key"')
+        .replace('api_key_location = "env::ANTHROPIC_API_KEY"', 'api_key_location = { default = "env::ANTHROPIC_API_KEY", fallback = "env::ANTHROPIC_API_KEY_2" }');
+      await writeFile(toml, fine);
+      expect((await loadGatewayConfig(toml)).functions[FIX_FUNCTION]!.variants.gpt_5_mini_prompt_v1!.model).toBe("openai::gpt-5-mini");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

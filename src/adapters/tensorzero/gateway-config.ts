@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
-import { permanent } from "../../core/errors.js";
+import { checkGatewayModels } from "./check-gateway-models.js";
+import { tensorzeroConfigInvalid as bad } from "./tensorzero-config-invalid.js";
 
 /**
  * The parts of a `tensorzero.toml` the app and the fake gateway rely on, with every referenced file read.
@@ -54,9 +55,6 @@ export const SHIPPED_GATEWAY_CONFIG = fileURLToPath(new URL("../../../tensorzero
 type Table = Record<string, unknown>;
 const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const bad = (path: string, what: string) =>
-  permanent("tensorzero_config_invalid", `${path}: ${what}. Fix tensorzero/config/tensorzero.toml (see tensorzero/README.md).`);
-
 // Keys of the gateway's serde structs that deny unknown fields (reference §5): a typo there makes the real
 // gateway refuse to start, so the fake, which loads the config through here, must refuse it too.
 const TOP_LEVEL_KEYS = ["gateway", "clickhouse", "postgres", "rate_limiting", "object_storage", "models", "embedding_models", "functions", "metrics", "tools", "evaluations", "provider_types", "optimizers", "autopilot"];
@@ -98,6 +96,7 @@ export async function loadGatewayConfig(path: string = SHIPPED_GATEWAY_CONFIG): 
     if (m.level !== "inference" && m.level !== "episode") throw bad(`metrics.${name}.level`, 'must be "inference" or "episode"');
     metrics[name] = { name, type: m.type, optimize: m.optimize, level: m.level };
   }
+  checkGatewayModels(raw, Object.values(functions).flatMap((f) => Object.values(f.variants).map((v) => ({ where: `functions.${f.name}.variants.${v.name}`, model: v.raw.model, raw: v.raw }))));
   return { path: abs, functions, metrics, raw };
 }
 
