@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { AppError } from "../../src/core/errors.js";
+import { AppError, permanent } from "../../src/core/errors.js";
 import type { CommentBody, CommitRun, FileChange, GitHubWriteClient, PullRequestRef, PullReview, PrTimelineEvent, PullReviewComment, UpsertCommentOptions } from "../../src/core/ports/github-port.js";
 
 /**
@@ -15,6 +15,8 @@ export class FakeGitHubWrites implements GitHubWriteClient {
   readonly pulls: Array<PullRequestRef & { title: string; body: string; base: string; labels: string[] }> = [];
   readonly comments = new Map<number, Array<{ id: number; body: string }>>();
   readonly calls: string[] = [];
+  /** The app's `workflows` permission (app.yml does not ask for it). */
+  workflowsPermission = false;
   /** The comment writes GitHub would see (`create #n`, `edit #n`): an upsert whose text is unchanged is none. */
   readonly commentWrites: string[] = [];
   #ids = 100;
@@ -66,14 +68,33 @@ export class FakeGitHubWrites implements GitHubWriteClient {
   async createBranch(_r: unknown, branch: string, sha: string) {
     this.calls.push("createBranch");
     if (this.branches.has(branch)) return false;
+    if (!this.commits.has(sha)) throw refused422("creating branch " + branch, "Object does not exist");
+    this.#refusesWorkflowEdit(`creating branch ${branch}`, sha);
     this.branches.set(branch, sha);
     return true;
   }
   async updateBranch(_r: unknown, branch: string, sha: string) {
     this.calls.push("updateBranch");
     const cur = this.branches.get(branch);
+    // GitHub's PATCH /git/refs moves a branch; it does not create one.
+    if (!cur) throw refused422(`updating branch ${branch}`, "Reference does not exist");
     if (cur && !this.commits.get(sha)?.parents.includes(cur)) throw Object.assign(new Error("Update is not a fast forward"), { status: 422 });
+    this.#refusesWorkflowEdit(`updating branch ${branch}`, sha);
     this.branches.set(branch, sha);
+  }
+  /**
+   * GitHub refuses a ref write (POST or PATCH /git/refs) onto a commit that changes .github/workflows/**
+   * unless the app has `workflows: write` (reference/github.md §4), in the words github-writes.ts maps.
+   */
+  #refusesWorkflowEdit(what: string, sha: string): void {
+    if (this.workflowsPermission) return;
+    const commit = this.commits.get(sha);
+    if (!commit) return;
+    const files = this.trees.get(commit.tree)!;
+    const before = commit.parents.length ? this.trees.get(this.commits.get(commit.parents[0]!)!.tree)! : new Map<string, string>();
+    const touched = [...new Set([...files.keys(), ...before.keys()])].some((p) => p.startsWith(".github/workflows/") && files.get(p) !== before.get(p));
+    if (!touched) return;
+    throw permanent("github_workflows_permission", `GitHub refused ${what}: the fix edits .github/workflows/** and the app lacks the workflows: write permission. Grant it, or disallow workflow edits in .github/ci-bot.yml. (refusing to allow a GitHub App to create or update workflow \`.github/workflows/ci.yml\` without \`workflows\` permission)`, { status: 403 });
   }
   async findPullRequest(_r: unknown, branch: string) {
     const pr = [...this.pulls].reverse().find((p) => p.headRef === branch);
@@ -84,6 +105,10 @@ export class FakeGitHubWrites implements GitHubWriteClient {
   }
   async createPullRequest(_r: unknown, input: { title: string; body: string; head: string; base: string; draft: boolean }) {
     this.calls.push("createPullRequest");
+    if (!this.branches.has(input.head)) throw refused422("opening the fix PR", "Validation Failed: head invalid");
+    // An open PR of the head already: GitHub's 422, which github-writes.ts answers with that PR.
+    const open = this.pulls.find((p) => p.headRef === input.head && p.state === "open");
+    if (open) return open;
     const number = this.#ids++;
     const pr = {
       number, htmlUrl: `https://github.com/o/r/pull/${number}`, nodeId: `PR_${number}`, headRef: input.head, headSha: this.branches.get(input.head)!,
@@ -194,3 +219,6 @@ export class FakeGitHubWrites implements GitHubWriteClient {
     return this.timeline.get(number) ?? [];
   }
 }
+
+/** A 422 as github-writes.ts hands it on (explain): not retryable, GitHub's words kept. */
+const refused422 = (what: string, message: string) => new AppError("http_422", `GitHub failed ${what}: ${message}`, { retryable: false, details: { status: 422 } });

@@ -391,3 +391,29 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(await s.feedback()).toEqual([["patch_applied", true, 0], ["validation_passed", false, 0]]);
   });
 });
+
+describe("a fix that edits a workflow, on GitHub as app.yml registers the app (no workflows: write)", () => {
+  /** The fix plus a workflow edit the policy lets through once `allow.workflow_edits` is on. */
+  const FIX_AND_WORKFLOW = `${FIX}diff --git a/.github/workflows/ci.yml b/.github/workflows/ci.yml\n--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n@@ -8,7 +8,7 @@ jobs:\n       matrix:\n         node: [20, 22]\n     steps:\n-      - uses: actions/checkout@v4\n+      - uses: actions/checkout@v5\n       - uses: actions/setup-node@v4\n         with:\n           node-version: \${{ matrix.node }}\n`;
+
+  test("GitHub refuses to move the fix branch onto the commit: the job fails github_workflows_permission, and no PR opens", async () => {
+    gateway.script(answer(FIX_AND_WORKFLOW));
+    const s = await setup({ allow: { workflow_edits: true } });
+    await s.run();
+    const job = await s.get();
+    expect(job.state).toBe("failed");
+    expect(job.error).toMatchObject({ code: "github_workflows_permission", retryable: false, stage: "open-pull-request" });
+    expect(s.gh.pulls).toHaveLength(0);
+    expect([...s.gh.branches.keys()]).toEqual([]);
+  });
+
+  test("granted workflows: write, the same fix opens its PR", async () => {
+    gateway.script(answer(FIX_AND_WORKFLOW));
+    const s = await setup({ allow: { workflow_edits: true } });
+    s.gh.workflowsPermission = true;
+    await s.run();
+    expect((await s.get()).error).toBeUndefined();
+    expect(s.gh.pulls).toHaveLength(1);
+    expect(s.gh.filesAt(s.gh.pulls[0]!.headRef)[".github/workflows/ci.yml"]).toContain("actions/checkout@v5");
+  });
+});
