@@ -6,6 +6,8 @@ import { v4 } from "uuid";
 import { SHIPPED_GATEWAY_CONFIG } from "../../src/adapters/tensorzero/gateway-config.js";
 import { isUuidV7, newUuidV7 } from "../../src/adapters/tensorzero/episode-id.js";
 import { buildFixInferenceRequest } from "../../src/adapters/tensorzero/inference-request.js";
+import { TensorZeroClient } from "../../src/adapters/tensorzero/tensorzero-client.js";
+import { TensorZeroModel } from "../../src/adapters/tensorzero/tensorzero-model.js";
 import { sseData } from "../../src/adapters/tensorzero/sse.js";
 import { DEFAULT_FAKE_OUTPUT, FakeTensorZero } from "./fake-tensorzero.js";
 import { sampleFailureContext } from "./fake-tensorzero-context.js";
@@ -313,6 +315,39 @@ describe("fake TensorZero: auth and config", () => {
       expect((await fetch(`${authed.url}/health`)).status).toBe(200);
     } finally {
       await authed.stop();
+    }
+  });
+
+  test("observability turned off in the config: inferences are answered but not stored, and /feedback is a 400 saying so", async () => {
+    // Reference §2: feedback needs observability writes; with `gateway.observability.enabled = false` every
+    // /feedback is refused, whatever its target. The app reads this answer as the gateway's setup (model_observability_off).
+    const dir = await mkdtemp(join(tmpdir(), "t0-fake-tz-obs-"));
+    try {
+      await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
+      const toml = join(dir, "tensorzero.toml");
+      const shipped = await import("node:fs/promises").then((f) => f.readFile(toml, "utf8"));
+      expect(shipped).toContain("observability.enabled = true");
+      await writeFile(toml, shipped.replace("observability.enabled = true", "observability.enabled = false"));
+      const off = await FakeTensorZero.start({ configPath: toml });
+      try {
+        const r = await fetch(`${off.url}/inference`, { method: "POST", body: JSON.stringify(validBody()) });
+        const inf = (await r.json()) as { inference_id: string };
+        expect(r.status).toBe(200);
+        expect(off.inferences).toEqual([]);
+        const fb = await fetch(`${off.url}/feedback`, { method: "POST", body: JSON.stringify({ metric_name: "patch_applied", inference_id: inf.inference_id, value: true }) });
+        expect([fb.status, ((await fb.json()) as { error: string }).error]).toEqual([400, expect.stringMatching(/^Feedback requires observability to be enabled/)]);
+        const model = new TensorZeroModel(new TensorZeroClient({ baseUrl: off.url, maxAttempts: 1 }));
+        try {
+          await expect(model.feedback({ metric: "patch_applied", inferenceId: inf.inference_id, value: true })).rejects.toMatchObject({ code: "model_observability_off", retryable: false });
+        } finally {
+          await model.client.close();
+        }
+        expect(off.feedback).toEqual([]);
+      } finally {
+        await off.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -11,7 +11,8 @@ import { checkDemonstration, checkFeedback, checkInference, checkPairedSurrogate
  * A fake TensorZero gateway: a real HTTP server that loads the project's tensorzero.toml and answers like
  * gateway 2026.4.1 on everything the app uses (routes, status codes, `{"error": "..."}` bodies, serde
  * `deny_unknown_fields`, JSON-Schema checks of input and output, UUIDv7 rules, feedback only for stored
- * inferences, SSE, the version header, /status, /health, bearer auth). What a model "answers" is scripted
+ * inferences (none stored, and feedback refused, with observability off), SSE, the version header, /status,
+ * /health, bearer auth). What a model "answers" is scripted
  * per test; by default a valid patch comes back.
  */
 export type FakeReply =
@@ -92,6 +93,12 @@ export class FakeTensorZero {
   readonly #opts: Required<Omit<FakeTensorZeroOptions, "apiKeys" | "configPath" | "port" | "host">> & { apiKeys?: string[] };
   readonly #configHash: string;
   #url = "";
+
+  /** `[gateway] observability.enabled = false`: nothing is stored, and feedback is refused (reference §2). */
+  get #observability(): boolean {
+    const gateway = this.config.raw.gateway as { observability?: { enabled?: unknown } } | undefined;
+    return gateway?.observability?.enabled !== false;
+  }
 
   private constructor(config: GatewayConfig, configHash: string, opts: FakeTensorZeroOptions) {
     this.config = config;
@@ -209,7 +216,7 @@ export class FakeTensorZero {
     const inferenceId = newUuidV7(now);
     const variantName = c.modelName ?? (c.variantName || (("variant" in reply && reply.variant) || sampleVariant(c.fn!, episodeId)));
     const raw = "output" in reply ? JSON.stringify(reply.output) : "raw" in reply ? reply.raw : JSON.stringify(DEFAULT_FAKE_OUTPUT);
-    if (!c.dryrun) {
+    if (!c.dryrun && this.#observability) {
       this.inferences.push({ inferenceId, episodeId, functionName: c.fn?.name ?? "tensorzero::default", variantName, body, outputSchema: c.outputSchema, visibleAt: now + this.#opts.storeDelayMs });
     }
     const usage = { input_tokens: Math.ceil(JSON.stringify(body.input).length / 4), output_tokens: Math.ceil(raw.length / 4), cost: null };
@@ -252,6 +259,7 @@ export class FakeTensorZero {
 
   async #feedback(body: unknown): Promise<{ feedback_id: string }> {
     const f = checkFeedback(body, this.config);
+    if (!this.#observability) throw new GatewayError(400, "Feedback requires observability to be enabled. Set `gateway.observability.enabled = true` in your configuration.");
     const stored = await this.#lookup(f.target);
     if (f.metric === "demonstration" && stored) checkDemonstration(f.value, stored.outputSchema, this.#schemas);
     const feedbackId = newUuidV7(this.#opts.now());
