@@ -5,6 +5,7 @@ import { createGitHubWrites, type AppSelf } from "./github-writes.js";
 import { AppIdentity } from "../../core/app-identity.js";
 import { createLocalWritePacer, type WritePacer } from "../queue/write-pacer.js";
 import { systemClock } from "../clock/system-clock.js";
+import { KeyedSerial } from "../store/keyed-serial.js";
 import { outagesAsWaits } from "./github-outage.js";
 import { refusalsAsErrors } from "./installation-refusal.js";
 
@@ -28,13 +29,15 @@ export function createGitHubPort(opts: CreateGitHubPortOptions): GitHubPort {
   // Writes of one installation ≥ 1 s apart (secondary rate limits); the Redis pacer spans processes.
   const pacer = opts.writePacer ?? createLocalWritePacer({ clock: systemClock(), minIntervalMs: 1000 });
   const self = opts.self ?? { identity: new AppIdentity() };
+  // One lane per process: the writes of an installation go one at a time whichever job makes them.
+  const lane = new KeyedSerial();
   return {
     async forInstallation(installationId: number): Promise<GitHubClient> {
       // A token GitHub will not mint (installation deleted or suspended) is its own permanent error.
       const octokit = refusalsAsErrors(await factory(installationId));
       // At the client's edge, after Octokit's own retries (an Octokit error hook would run inside them and
       // stop them): what is left of an outage becomes a wait.
-      return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer, self })) };
+      return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer, self, lane })) };
     },
   };
 }

@@ -3,6 +3,7 @@ import { isInstallationRefusal } from "./installation-refusal.js";
 import type { JobRepo } from "../../core/job.js";
 import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
 import type { WritePacer } from "../queue/write-pacer.js";
+import { KeyedSerial } from "../store/keyed-serial.js";
 import type { AppIdentity } from "../../core/app-identity.js";
 import { isDiffTooLarge, type Octokit } from "./octokit-client.js";
 import { branchHead } from "./branch-head.js";
@@ -65,20 +66,36 @@ function writtenBy(self: AppSelf, c: RawComment): boolean {
   return self.identity.logins().has(c.user.login.toLowerCase());
 }
 
+export interface GitHubWritesOptions {
+  installationId: number;
+  pacer: WritePacer;
+  self: AppSelf;
+  /**
+   * Where the process's writes of each installation queue, one at a time: shared by every job's client
+   * (createGitHubPort makes one). Without it, this client's writes queue among themselves only.
+   */
+  lane?: KeyedSerial;
+}
+
 /**
- * The write side of the GitHub adapter. Every mutating request first takes a slot from the pacer
- * (≥ 1 s apart per installation, never in parallel), as GitHub's secondary rate limits ask.
+ * The write side of the GitHub adapter. Every mutating request waits for the installation's previous one
+ * to end (the lane), then takes a slot from the pacer (≥ 1 s apart per installation, across processes),
+ * as GitHub's secondary rate limits ask: serially, never in parallel, a second apart. The pacer alone
+ * spaced their starts, so a write slower than that (a tree, a PR) overlapped the next.
  */
-export function createGitHubWrites(octokit: Octokit, opts: { installationId: number; pacer: WritePacer; self: AppSelf }): GitHubWriteClient {
+export function createGitHubWrites(octokit: Octokit, opts: GitHubWritesOptions): GitHubWriteClient {
   const r = (repo: JobRepo) => ({ owner: repo.owner, repo: repo.name });
-  const mutate = async <T>(what: string, fn: () => Promise<T>, needs?: string): Promise<T> => {
-    await opts.pacer.acquire(opts.installationId);
-    try {
-      return await fn();
-    } catch (err) {
-      throw explain(err, what, needs);
-    }
-  };
+  const lane = opts.lane ?? new KeyedSerial();
+  const key = String(opts.installationId);
+  const mutate = <T>(what: string, fn: () => Promise<T>, needs?: string): Promise<T> =>
+    lane.run(key, async () => {
+      await opts.pacer.acquire(opts.installationId);
+      try {
+        return await fn();
+      } catch (err) {
+        throw explain(err, what, needs);
+      }
+    });
   const read = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -182,8 +199,9 @@ export function createGitHubWrites(octokit: Octokit, opts: { installationId: num
         {
           ownComments: () => ownComments(repo, issueNumber),
           ownCommentsAfterQueuedWrites: async () => {
-            // A read, yet it takes a write slot: slots are given in turn, so the writes queued before it have gone out.
-            await opts.pacer.acquire(opts.installationId);
+            // A read, yet it takes a turn in the lane and a write slot: both are given in turn, so the writes
+            // queued before it in this process have ended, and those of other processes have gone out.
+            await lane.run(key, () => opts.pacer.acquire(opts.installationId));
             return ownComments(repo, issueNumber);
           },
           create: async (text) => {
