@@ -186,11 +186,12 @@ describe("shipped tensorzero config", () => {
     }
   });
 
-  test("models, providers and timeouts the gateway checks at start-up: a config it would refuse fails the load", async () => {
+  test("models, providers, timeouts and write modes the gateway checks at start-up: a config it would refuse fails the load", async () => {
     // Reference §5: a variant's `model` is required and names a [models.X] (or is a `provider::model`
     // shorthand); a model needs `routing`, each entry a provider it declares; provider types are the
     // gateway's list (no `dummy` in the published image); `api_key_location` is `env::NAME`, `dynamic::name`,
-    // `none` or {default, fallback}; every timeout is at most global_outbound_http_timeout_ms.
+    // `none` or {default, fallback}; every timeout is at most global_outbound_http_timeout_ms; observability
+    // writes are asynchronous (the default) or batched, not both.
     const dir = await mkdtemp(join(tmpdir(), "t0-tz-models-"));
     try {
       await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
@@ -205,6 +206,8 @@ describe("shipped tensorzero config", () => {
         ['type = "openai"\nmodel_name = "gpt-5-mini"', 'type = "dummy"\nmodel_name = "gpt-5-mini"', /providers\.openai\.type: "dummy" is not a provider type/],
         ['api_key_location = "env::OPENAI_API_KEY"', 'api_key_location = "env:OPENAI_API_KEY"', /providers\.openai\.api_key_location: must be/],
         ["global_outbound_http_timeout_ms = 600000", "global_outbound_http_timeout_ms = 150000", /gpt_5_mini_prompt_v1\.timeouts\.non_streaming\.total_ms: 180000 is more than global_outbound_http_timeout_ms \(150000\)/],
+        // Batch writes with the default asynchronous writes still on: the gateway takes one or the other.
+        ["observability.enabled = true\n", "observability.enabled = true\nobservability.batch_writes = { enabled = true }\n", /gateway\.observability\.batch_writes: cannot be enabled while async_writes is on/],
       ];
       for (const [from, to, message] of edits) {
         expect(shipped).toContain(from);
@@ -215,7 +218,8 @@ describe("shipped tensorzero config", () => {
       const fine = shipped
         .replace(`${variant}model = "gpt_5_mini"\n`, `${variant}model = "openai::gpt-5-mini"\n`)
         .replace('api_key_location = "env::OPENAI_API_KEY"', 'api_key_location = "dynamic::openai_key"')
-        .replace('api_key_location = "env::ANTHROPIC_API_KEY"', 'api_key_location = { default = "env::ANTHROPIC_API_KEY", fallback = "env::ANTHROPIC_API_KEY_2" }');
+        .replace('api_key_location = "env::ANTHROPIC_API_KEY"', 'api_key_location = { default = "env::ANTHROPIC_API_KEY", fallback = "env::ANTHROPIC_API_KEY_2" }')
+        .replace("observability.enabled = true\n", "observability.enabled = true\nobservability.async_writes = false\nobservability.batch_writes = { enabled = true }\n");
       await writeFile(toml, fine);
       expect((await loadGatewayConfig(toml)).functions[FIX_FUNCTION]!.variants.gpt_5_mini_prompt_v1!.model).toBe("openai::gpt-5-mini");
     } finally {

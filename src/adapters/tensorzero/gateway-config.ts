@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse as parseToml } from "smol-toml";
-import { checkGatewayModels } from "./check-gateway-models.js";
+import { checkGatewayStartup } from "./check-gateway-startup.js";
 import { tensorzeroConfigInvalid as bad } from "./tensorzero-config-invalid.js";
 
 /**
@@ -96,7 +96,7 @@ export async function loadGatewayConfig(path: string = SHIPPED_GATEWAY_CONFIG): 
     if (m.level !== "inference" && m.level !== "episode") throw bad(`metrics.${name}.level`, 'must be "inference" or "episode"');
     metrics[name] = { name, type: m.type, optimize: m.optimize, level: m.level };
   }
-  checkGatewayModels(raw, Object.values(functions).flatMap((f) => Object.values(f.variants).map((v) => ({ where: `functions.${f.name}.variants.${v.name}`, model: v.raw.model, raw: v.raw }))));
+  checkGatewayStartup(raw, Object.values(functions).flatMap((f) => Object.values(f.variants).map((v) => ({ where: `functions.${f.name}.variants.${v.name}`, model: v.raw.model, raw: v.raw }))));
   return { path: abs, functions, metrics, raw };
 }
 

@@ -19,11 +19,11 @@ const keyLocationOk = (v: unknown): boolean =>
     : isTable(v) && Object.keys(v).sort().join() === "default,fallback" && keyLocationOk(v.default) && keyLocationOk(v.fallback);
 
 /**
- * What the gateway checks of models and timeouts when it loads its config, and refuses to start on
- * (reference §5): the fake loads the config through here, so a config the real gateway would not start
- * with fails the tests instead of the deployment.
+ * What the gateway checks of models, timeouts and observability writes when it loads its config, and
+ * refuses to start on (reference §5): the fake loads the config through here, so a config the real gateway
+ * would not start with fails the tests instead of the deployment.
  */
-export function checkGatewayModels(raw: Table, variants: Array<{ where: string; model: unknown; raw: Table }>): void {
+export function checkGatewayStartup(raw: Table, variants: Array<{ where: string; model: unknown; raw: Table }>): void {
   const models = isTable(raw.models) ? raw.models : {};
   for (const [name, m] of Object.entries(models)) {
     const where = `models.${name}`;
@@ -51,6 +51,10 @@ export function checkGatewayModels(raw: Table, variants: Array<{ where: string; 
     }
   }
   const gateway = isTable(raw.gateway) ? raw.gateway : {};
+  const observability = isTable(gateway.observability) ? gateway.observability : {};
+  if (isTable(observability.batch_writes) && observability.batch_writes.enabled === true && observability.async_writes !== false) {
+    throw bad("gateway.observability.batch_writes", "cannot be enabled while async_writes is on (its default); set observability.async_writes = false with it");
+  }
   const global = typeof gateway.global_outbound_http_timeout_ms === "number" ? gateway.global_outbound_http_timeout_ms : DEFAULT_GLOBAL_TIMEOUT_MS;
   const timed: Array<[string, unknown]> = [
     ...variants.map((v): [string, unknown] => [`${v.where}.timeouts`, v.raw.timeouts]),
