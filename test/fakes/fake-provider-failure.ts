@@ -12,7 +12,7 @@ export type FakeProviderError = { status: number; body: string } | { timeoutMs: 
  * status_code(); variant/mod.rs retries; endpoints/inference.rs sampling): every variant tried in turn
  * (sampled first, then the other candidates, then the fallbacks), each `retries.num_retries + 1` times,
  * each try every provider in its model's `routing`. The first variant with a provider not in `errors`
- * answers. Otherwise: a pinned variant's own error (500), or `All variants failed with errors:` (502).
+ * answers. Otherwise: a pinned (or the only) variant's own error (500), or `All variants failed with errors:` (502).
  */
 export function providerFailureAnswer(
   config: GatewayConfig,
@@ -32,7 +32,8 @@ export function providerFailureAnswer(
     const retries = Number((variant.raw.retries as { num_retries?: number } | undefined)?.num_retries ?? 0);
     failed.push([name, retries > 0 ? `All retries failed with errors: ${Array.from({ length: retries + 1 }, () => once).join(", ")}` : once]);
   }
-  if (pinned) return { status: 500, error: failed[0]![1] };
+  // Nothing to sample (a pinned variant, or the function's only one): the variant's own error, unwrapped.
+  if (order.length === 1) return { status: 500, error: failed[0]![1] };
   return { status: 502, error: `All variants failed with errors: ${failed.map(([v, e]) => `${v}: ${e}`).join("\n")}` };
 }
 

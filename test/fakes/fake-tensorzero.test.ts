@@ -225,6 +225,32 @@ describe("fake TensorZero: POST /inference", () => {
     expect(await post("/inference", validBody())).toMatchObject({ status: 200, body: { variant_name: "gpt_5_mini_prompt_v1" } });
   });
 
+  test("a function with only one variant: its failure is its own (500), not wrapped as All variants failed (reference §0)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-fake-tz-one-"));
+    try {
+      await cp(dirname(SHIPPED_GATEWAY_CONFIG), dir, { recursive: true });
+      const toml = join(dir, "tensorzero.toml");
+      const one = [
+        "[functions.fix_one]", 'type = "json"', 'output_schema = "functions/fix_ci_failure/output_schema.json"',
+        'schemas.system.path = "functions/fix_ci_failure/system_schema.json"', 'schemas.user.path = "functions/fix_ci_failure/user_schema.json"',
+        "[functions.fix_one.variants.only]", 'type = "chat_completion"', 'model = "gpt_5_mini"', "max_tokens = 16000",
+        'templates.system.path = "functions/fix_ci_failure/prompts/v1/system.minijinja"', 'templates.user.path = "functions/fix_ci_failure/prompts/v1/user.minijinja"',
+      ].join("\n");
+      await writeFile(toml, `${await import("node:fs/promises").then((f) => f.readFile(toml, "utf8"))}\n${one}\n`);
+      const other = await FakeTensorZero.start({ configPath: toml });
+      try {
+        const openai = '{"error":{"message":"Incorrect API key provided.","code":"invalid_api_key"}}';
+        other.script({ providerErrors: { openai: { status: 401, body: openai } } });
+        const r = await fetch(`${other.url}/inference`, { method: "POST", body: JSON.stringify(validBody({ function_name: "fix_one" })) });
+        expect([r.status, ((await r.json()) as { error: string }).error]).toEqual([500, `All model providers failed to infer with errors: openai: Error 401 Unauthorized from openai client: ${openai}`]);
+      } finally {
+        await other.stop();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("streaming: SSE data chunks with raw deltas (no parsed), usage on the last, then [DONE]", async () => {
     const r = await fetch(`${fake.url}/inference`, { method: "POST", body: JSON.stringify(validBody({ stream: true })) });
     expect(r.headers.get("content-type")).toBe("text/event-stream");
