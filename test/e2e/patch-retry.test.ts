@@ -320,6 +320,41 @@ describe("a first patch refused or not validated gets another proposal before th
     expect(await s.feedback()).toEqual([["patch_applied", false, 0], ["pr_merged", false, "episode"]]);
   });
 
+  test("a patch refused for a credential is kept redacted; the operator's retry refuses it again, never applying the redacted text", async () => {
+    const token = "ghp_R4nd0mL00k1ngT0k3nAbCdEfGhIjKlMnOpQ";
+    // The fix, and a credential: redacted, it would be a fix that applies and turns green.
+    const WITH_TOKEN = FIX.replace("@@ -1,6 +1,6 @@\n", `@@ -1,6 +1,7 @@\n+export const TOKEN = "${token}";\n`);
+    gateway.script(answer(WITH_TOKEN), answer(FIX));
+    const s = await setup();
+    await s.run();
+    const failed = await s.get();
+    expect(failed.error).toMatchObject({ code: "patch_refused", details: expect.objectContaining({ rule: "secret" }) });
+    const stored = (failed.results["propose-patch"] as { proposal: { diff: string; refusedAndRedacted?: unknown } }).proposal;
+    expect(stored.diff).not.toContain(token);
+    expect(stored.diff).toContain('export const TOKEN = "[REDACTED]";');
+    expect(stored.refusedAndRedacted).toMatchObject({ rule: "secret" });
+
+    await retryJob(s.deps, failed.id);
+    await s.run();
+    const job = await s.get();
+    expect(job.error).toMatchObject({ code: "patch_refused", details: expect.objectContaining({ rule: "secret" }) });
+    expect(job.error!.message).toContain("the refused patch is kept redacted, and is not applied again");
+    expect(readFileSync(join(s.repo.dir, "src/math.js"), "utf8")).toContain("return a - b;");
+    expect(s.gh.pulls).toEqual([]);
+    expect(gateway.inferences).toHaveLength(1);
+  });
+
+  test("a refused patch holding no secret is kept as it was: a retry judges that patch again", async () => {
+    gateway.script(answer(WORKFLOW_EDIT), answer(WORKFLOW_EDIT.replace("+on: [push]", "+on: [workflow_dispatch]")));
+    const s = await setup();
+    await s.run();
+    const failed = await s.get();
+    expect(failed.error).toMatchObject({ code: "patch_refused", details: expect.objectContaining({ rule: "workflow_edits" }) });
+    const stored = (failed.results["propose-patch"] as { proposal: { diff: string; refusedAndRedacted?: unknown } }).proposal;
+    expect(stored).not.toHaveProperty("refusedAndRedacted");
+    expect(stored.diff).toBe(WORKFLOW_EDIT.replace("+on: [push]", "+on: [workflow_dispatch]"));
+  });
+
   test("stopped while the second proposal is asked for → the next process asks once, without judging the first patch again", async () => {
     gateway.script(answer(WRONG, "guess"), { hang: true }, answer(FIX));
     const asked = inferenceRequests();

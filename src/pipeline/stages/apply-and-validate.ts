@@ -12,9 +12,11 @@ import { failingTestsOf } from "../../validate/failing-tests.js";
 import { validateWorkspace, type ValidationReport } from "../../validate/validate-workspace.js";
 import { validationInputFromJob } from "../../validate/validation-input.js";
 import { applyPatch as realApplyPatch, refusalError, type ApplyResult } from "../../patch/apply-patch.js";
+import type { Refusal } from "../../patch/types.js";
 import type { Stage, StageContext } from "../stage.js";
 import { repoConfigOf } from "./check-repo-config.js";
 import { ensureWorkspace } from "./clone-repo.js";
+import { refusedPatchAtRest } from "./refused-patch-at-rest.js";
 
 /** The patch applier's contract (src/patch): a policy refusal or the files it changed. */
 export type ApplyPatchFn = (diff: string, repoDir: string, opts: { config: RepoConfig; dryRun?: boolean }) => Promise<ApplyResult>;
@@ -66,6 +68,9 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
     if (ctx.dryRun) return { result: await dryRunPlan(job, deps, ws.dir, config, networkCapped, opts) };
     throw permanent("no_proposal", `There is no proposed patch to validate (the propose-patch stage left none); retry the job from the start with \`t0-ci-bot jobs retry ${job.id}\`.`);
   }
+
+  // Refused once, it was kept redacted: that text is not the patch that was judged, and is not applied.
+  if (proposal.refused) throw refusalError({ ...proposal.refused, reason: `${proposal.refused.reason} (the refused patch is kept redacted, and is not applied again)` });
 
   // A previous try may have died with the patch applied: start from the committed files again.
   const restored = await restoreFiles(ws.dir, diffPaths(proposal.patch));
@@ -158,12 +163,13 @@ async function run(job: Job, deps: Deps, ctx: StageContext, opts: ApplyAndValida
  * The diff and suggested tests from `propose-patch`, whichever field names it used (`patch`/`diff`,
  * `tests_to_run`/`testsToRun`); undefined when there is no diff.
  */
-function readProposal(job: Job): { patch: string; tests: string[] } | undefined {
+function readProposal(job: Job): { patch: string; tests: string[]; refused?: Refusal } | undefined {
   const p = (job.results["propose-patch"] as { proposal?: Record<string, unknown> } | undefined)?.proposal;
   const patch = typeof p?.patch === "string" ? p.patch : typeof p?.diff === "string" ? p.diff : undefined;
   if (!patch) return undefined;
   const tests = Array.isArray(p?.tests_to_run) ? p.tests_to_run : Array.isArray(p?.testsToRun) ? p.testsToRun : [];
-  return { patch, tests: tests.filter((t): t is string => typeof t === "string") };
+  const refused = refusedPatchAtRest(p);
+  return { patch, tests: tests.filter((t): t is string => typeof t === "string"), ...(refused ? { refused } : {}) };
 }
 
 /** The repository's settings, with `network:` under the operator's SANDBOX_NETWORK ceiling. */

@@ -8,6 +8,8 @@ import { noPrFeedback, proposalIds } from "../../feedback/outcome-feedback.js";
 import { recordAndSend } from "../../feedback/outbox.js";
 import { verdictFeedback } from "../../feedback/with-validation-feedback.js";
 import { patchHash } from "../../patch/patch-hash.js";
+import type { RuleId } from "../../patch/types.js";
+import { redact } from "../../core/redact.js";
 import { countTokens } from "../../logs/count-tokens.js";
 import { proposalOf } from "../../pr/proposal-of.js";
 import { diffPaths, restoreFiles } from "../../validate/restore-files.js";
@@ -17,6 +19,7 @@ import { ensureWorkspace } from "./clone-repo.js";
 import { prRecordOf } from "./open-pull-request-result.js";
 import { currentTries, PATCH_RETRIES, retriesOf, type FailedTry, type PatchRetries } from "./patch-retries-result.js";
 import { BUILD_CONTEXT, PROPOSE_PATCH, REPAIR_CONTEXT, type RepairContextResult } from "./propose-patch.js";
+import { keepRefusedPatchRedacted, refusalOf } from "./refused-patch-at-rest.js";
 
 export { PATCH_RETRIES, retriesOf, type FailedTry, type PatchRetries } from "./patch-retries-result.js";
 
@@ -69,6 +72,9 @@ export function withPatchRetry(propose: Stage, validate: Stage): Stage {
             if (!retry) {
               if (ENDS_WITHOUT_PR.has(err.code)) ctx.log.info({ code: err.code, why: why ?? "the job was stopped" }, "no further proposal");
               await endWithoutPr(job, deps, ctx, err);
+              const refusal = refusalOf(err);
+              const refused = refusal && proposalOf(job);
+              if (refused) await keepRefusedPatchRedacted(deps, job.id, refused.inferenceId, refusal);
               throw tries.failed.length ? afterRetries(err, tries) : raw;
             }
             job = retry;
@@ -76,10 +82,14 @@ export function withPatchRetry(propose: Stage, validate: Stage): Stage {
           }
         }
         const asked = job;
-        const p = await (ctx.dryRun && propose.dryRun ? propose.dryRun(job, deps, ctx) : propose.run(job, deps, ctx)).catch((raw: unknown) => {
+        const p = await (ctx.dryRun && propose.dryRun ? propose.dryRun(job, deps, ctx) : propose.run(job, deps, ctx)).catch(async (raw: unknown) => {
           // An answer that leads nowhere ends the job (with-proposal-feedback scored it, and sent pr_merged=false).
           const err = toAppError(raw);
-          throw err.retryable ? raw : afterRetries(err, retriesOf(asked), "the next proposal");
+          if (err.retryable) throw raw;
+          // The proposal stored is still the last try's: refused, it is kept redacted as the job ends.
+          const last = retriesOf(asked).failed.at(-1);
+          if (last?.rule) await keepRefusedPatchRedacted(deps, job.id, last.inferenceId, { rule: last.rule as RuleId, ...(last.file ? { file: last.file } : {}), reason: last.reason ?? last.outcome });
+          throw afterRetries(err, retriesOf(asked), "the next proposal");
         });
         const at = new Date(deps.clock.now()).toISOString();
         job = await deps.store.updateJob(job.id, (j) => {
@@ -117,7 +127,8 @@ function noRetryBecause(job: Job, deps: Deps, ctx: StageContext, err: AppError, 
 async function recordTry(job: Job, deps: Deps, err: AppError, tries: PatchRetries, stage: string): Promise<Job | undefined> {
   const proposal = proposalOf(job)!;
   const rule = typeof err.details?.rule === "string" ? err.details.rule : undefined;
-  const previous = failedTryAttempt(proposal.patch, err);
+  // Stored on the job until the next proposal is (REPAIR_CONTEXT): redacted, as propose-patch sends it.
+  const previous = failedTryAttempt(redact(proposal.patch), err);
   const sameAs = typeof err.details?.sameAs === "number" ? err.details.sameAs : undefined;
   const why = sameAs ? whyOf(tries.failed[sameAs - 1]!) : failedTryWhy(err);
   // Kept for the operator (jobs show's tries, GET /jobs/:id): which variant answered, and what stayed red.
