@@ -979,6 +979,20 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.results["open-pull-request"]).toMatchObject({ inferenceId: INFERENCE, patch: onPr });
   });
 
+  test("a repair refused for a credential: its patch is kept redacted on the job, the PR's own patch as it was", async () => {
+    const token = "ghp_R4nd0mL00k1ngT0k3nAbCdEfGhIjKlMnOpQ";
+    const { s, first } = await withScriptedRepair([], { refuse: "patch_refused", refusal: { rule: "secret", file: "slug.py", reason: "the patch adds what looks like a credential (github-token)" }, addedLine: `TOKEN = "${token}"` });
+    const onPr = proposedPatch(await s.get());
+    await s.deliver("workflow_run", s.fixRun("failure", first));
+    await s.run();
+    const j = await s.get();
+    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toMatch(/repair attempt 2 failed: patch_refused/);
+    expect(proposedPatch(j)).toContain('+TOKEN = "[REDACTED]"');
+    expect(JSON.stringify(j)).not.toContain(token);
+    expect(j.results["propose-patch"]).toMatchObject({ proposal: { refusedAndRedacted: { rule: "secret", file: "slug.py" } } });
+    expect(j.results["open-pull-request"]).toMatchObject({ inferenceId: INFERENCE, patch: onPr });
+  });
+
   // A job stored by the previous version has the patch on the PR's record from the start: read as before.
   test.each([
     ["as stored now", false],
@@ -1424,6 +1438,10 @@ function countFixRunLogFetches(s: Awaited<ReturnType<typeof setup>>): () => { li
 /** `refuse`: the repair's validation fails with that code; `during`: what happens while it is proposed. */
 interface ScriptedRepairOptions {
   refuse?: string;
+  /** The refusal's details (refusalError's: the rule, the file, the reason). */
+  refusal?: Record<string, unknown>;
+  /** A line the repair's patch adds after its fix. */
+  addedLine?: string;
   during?: (job: Job) => Promise<unknown>;
 }
 
@@ -1431,17 +1449,18 @@ interface ScriptedRepairOptions {
  * A repair whose model answers with python-slug fixes other than the first, as a real model's differ: from
  * each of `inferenceIds` in turn (the last again if asked more). `asked` counts the questions.
  */
-function scriptedRepair(inferenceIds: string[], { refuse, during }: ScriptedRepairOptions = {}) {
+function scriptedRepair(inferenceIds: string[], { refuse, refusal, addedLine, during }: ScriptedRepairOptions = {}) {
   const answers = ['"-".join(w for w in words)', '"-".join(list(words))'];
   let asked = 0;
   const stage = (name: string, result: (j: Job) => unknown): Stage => ({ name, state: "patching", sideEffects: false, run: async (j) => ({ result: await result(j) }) });
   const propose = stage("propose-patch", async (j) => {
     const n = Math.min(asked++, inferenceIds.length - 1);
     await during?.(j);
-    return { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff: slugPatch(answers[n]), confidence: 0.7, files: ["slug.py"] }, inferenceId: inferenceIds[n] };
+    const diff = addedLine ? slugPatch(answers[n]).replace(/^(\+ .*\n)/m, `$1+${addedLine}\n`) : slugPatch(answers[n]);
+    return { ...(validatedResults(j)["propose-patch"] as object), proposal: { diagnosis: "hyphens, lazily", diff, confidence: 0.7, files: ["slug.py"] }, inferenceId: inferenceIds[n] };
   });
   const validate = refuse
-    ? withValidationFeedback(stage("apply-and-validate", () => { throw permanent(refuse, "the repair's patch was refused"); }))
+    ? withValidationFeedback(stage("apply-and-validate", () => { throw permanent(refuse, "the repair's patch was refused", refusal); }))
     : stage("apply-and-validate", (j) => validatedResults(j)["apply-and-validate"]);
   return { repair: createRepairFix(propose, validate), asked: () => asked };
 }

@@ -2,6 +2,7 @@ import { toAppError } from "../../core/errors.js";
 import type { Stage } from "../stage.js";
 import { openPullRequest } from "./open-pull-request.js";
 import { keepPatchOnBranch, OPEN_PULL_REQUEST, type OpenPullRequestResult, prRecordOf, repairProposalCommitted } from "./open-pull-request-result.js";
+import { keepRefusedPatchRedacted, refusalOf } from "./refused-patch-at-rest.js";
 import type { RepairFn } from "./watch-pr.js";
 
 /**
@@ -28,6 +29,10 @@ export function createRepairFix(propose: Stage, validate: Stage): RepairFn {
       } catch (raw) {
         const err = toAppError(raw);
         if (err.retryable) throw err;
+        // The PR keeps its own patch (keepPatchOnBranch): the refused one stays on the job only to be read.
+        const refusal = refusalOf(err);
+        const inferenceId = (p.result as { inferenceId?: unknown } | undefined)?.inferenceId;
+        if (refusal && typeof inferenceId === "string") await keepRefusedPatchRedacted(deps, job.id, inferenceId, refusal);
         return { ok: false, reason: `${err.code}: ${err.message}` };
       }
     }
