@@ -9,7 +9,7 @@ import { AppError, permanent } from "../../core/errors.js";
 import type { FailureContext } from "../../core/failure-context.js";
 import type { Job } from "../../core/job.js";
 import type { ProposalResult } from "../../core/ports/model-port.js";
-import { redactDeep, redactHead } from "../../core/redact.js";
+import { redact, redactDeep, redactHead } from "../../core/redact.js";
 import type { Stage, StageContext, StageOutcome } from "../stage.js";
 import { openFixPrCap } from "./open-fix-prs.js";
 import { prRecordOf } from "./open-pull-request-result.js";
@@ -120,11 +120,13 @@ async function propose(job: Job, deps: Deps, ctx: StageContext): Promise<StageOu
     }
   }
   const { proposal } = res;
+  // Kept on the job (DATA_DIR): the model can echo what it read, and what leaves is redacted anyway.
+  const diagnosis = redact(proposal.diagnosis);
   const ids = { episodeId: res.episodeId, inferenceId: res.inferenceId, variantName: res.variantName };
   // Kept on the error too: answers discarded before this one get their feedback (with-proposal-feedback).
   const discarded = res.discardedInferenceIds ? { discardedInferenceIds: res.discardedInferenceIds } : {};
   if (!proposal.patch.trim()) {
-    throw permanent("no_fix_proposed", `The model found no safe fix (confidence ${proposal.confidence}). Its diagnosis: ${proposal.diagnosis}`, { ...ids, ...discarded, diagnosis: proposal.diagnosis });
+    throw permanent("no_fix_proposed", `The model found no safe fix (confidence ${proposal.confidence}). Its diagnosis: ${diagnosis}`, { ...ids, ...discarded, diagnosis });
   }
   if (!looksLikeUnifiedDiff(proposal.patch)) {
     throw permanent("patch_not_a_diff", "The model's patch is not a unified diff (no ---/+++ headers or @@ hunks), so it cannot be applied. The text is in the job's error details.", { ...ids, ...discarded, patch: redactHead(proposal.patch, 8000) });
@@ -135,7 +137,7 @@ async function propose(job: Job, deps: Deps, ctx: StageContext): Promise<StageOu
   }
   const result: ProposePatchResult = {
     ...ids,
-    proposal: { diagnosis: proposal.diagnosis, diff: proposal.patch, confidence: proposal.confidence, files, ...(proposal.tests_to_run ? { testsToRun: proposal.tests_to_run } : {}) },
+    proposal: { diagnosis, diff: proposal.patch, confidence: proposal.confidence, files, ...(proposal.tests_to_run ? { testsToRun: proposal.tests_to_run } : {}) },
     repairAttempt: (previous?.repairAttempt ?? 0) + 1,
     previousInferenceIds: previous?.inferenceId ? [...(previous.previousInferenceIds ?? []), previous.inferenceId] : [],
     ...(res.discardedInferenceIds ? { discardedInferenceIds: res.discardedInferenceIds } : {}),
