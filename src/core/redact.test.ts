@@ -35,6 +35,34 @@ describe("redact", () => {
     expect(redact(text)).toBe(text);
   });
 
+  // A short credential is a credential too: whatever its length, what follows the scheme of an Authorization
+  // header is masked when it is the header's whole value (it ends the line, a quoted string or a field).
+  test.each([
+    ["Authorization: Bearer abc123", "Authorization: Bearer [REDACTED]"],
+    ["> authorization: bearer x", "> authorization: bearer [REDACTED]"],
+    ["Authorization: Basic dTpw", "Authorization: Basic [REDACTED]"],
+    ["Authorization: token s3cr3t\r\nHost: api.github.com", "Authorization: token [REDACTED]\r\nHost: api.github.com"],
+    ['curl -H "Authorization: Bearer tok-9" https://x', 'curl -H "Authorization: Bearer [REDACTED]" https://x'],
+    ["{'Authorization': 'Bearer abc'}", "{'Authorization': 'Bearer [REDACTED]'}"],
+    ['{\\"msg\\":\\"Authorization: Bearer abc\\"}', '{\\"msg\\":\\"Authorization: Bearer [REDACTED]\\"}'],
+    ["Authorization: Bearer abc, Host: x", "Authorization: Bearer [REDACTED], Host: x"],
+  ])("masks a short credential after Authorization's scheme: %s", (text, want) => {
+    expect(redact(text)).toBe(want);
+  });
+
+  test.each([
+    ["401: Authorization: Bearer token is required"],
+    ["error: Authorization: Basic auth is disabled for this endpoint"],
+    ["Authorization: Bearer"],
+    ["Authorization: Bearer ***"],
+    ["Authorization: Bearer $TOKEN"],
+    ['Authorization: Bearer ${{ secrets.TOKEN }}'],
+    ["Authorization: Bearer <token>"],
+    ["A Bearer token is required"],
+  ])("keeps Authorization's scheme followed by prose or a placeholder: %s", (text) => {
+    expect(redact(text)).toBe(text);
+  });
+
   test("masks credentials inside URLs", () => {
     expect(redact("git clone https://x-access-token:abc123secret@github.com/o/r.git")).toBe(
       "git clone https://[REDACTED]@github.com/o/r.git",

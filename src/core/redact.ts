@@ -94,6 +94,15 @@ const RULES: Rule[] = [
     re: /\b(authorization:[ \t]*(?:bearer|basic|token|digest)?[ \t]*|bearer[ \t]+|basic[ \t]+|token[ \t]+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}/gi,
     to: `$1${MASK}`,
   },
+  // A short credential is one too: after an Authorization header's scheme, the value whatever its length when
+  // it is the header's whole value (it ends the line, a quoted string or a field). A word more words follow is
+  // prose ("Authorization: Bearer token is required"); a `$VAR`, `***` or `<token>` is not a value.
+  {
+    name: "authorization-value",
+    hint: /authorization/i,
+    re: /\b(authorization(?:\\?["'])?[ \t]*:[ \t]*(?:\\?["'])?(?:bearer|basic|token)[ \t]+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+(?=[ \t]*(?:[\r\n"'\\,;}\]]|$))/gi,
+    to: `$1${MASK}`,
+  },
   // A cookie is a session: the whole header's value, up to a quote or backslash (a JSON log stays valid). It
   // starts with `name=`: `cookie: Cookie` is a type in code, not a header.
   {
@@ -177,8 +186,9 @@ const RULES: Rule[] = [
       // kept as it is either way, and a pattern that began there read up to 128 characters back from every
       // word start of a long line (a 1 MB minified file took 0.4 s here, over 10 s on a loaded CI machine).
       `((?:${SECRET_NAMES})[A-Za-z0-9_.-]{0,128}(?:\\\\?["'])?\\s*[:=]\\s*(?:\\\\?["'])?)(?!\\[REDACTED\\])(?![^\\s"'\`,;\\\\]{0,256}\\()` +
-        // `Authorization: Bearer ***`: the scheme of a value already masked (by the runner, or by the bearer rule) is no secret.
-        `(?!(?:bearer|basic|token|digest)[ \\t]+(?:\\*\\*\\*|\\[REDACTED\\]))` +
+        // `Authorization: Bearer ***`: the scheme is no secret, before a value already masked (by the runner, or by
+        // the bearer rules), a placeholder or prose; masked, it left the credential after it in the clear.
+        `(?!(?:bearer|basic|token|digest)(?![^\\s"'\`,;\\\\]))` +
         // A URL's password the runner masked (`x-access-token:***@github.com`) is no value of the name before it.
         `(?!(?<=:\\/\\/[^\\s/:@]{0,256}:)\\*\\*\\*@)` +
         `(?![=^~<>!]{0,3}v?\\d+(?:\\.\\d+)+(?:[-+.]?[A-Za-z][0-9A-Za-z.-]{0,31})?(?![^\\s"'\`,;\\\\]))` +
