@@ -46,6 +46,7 @@ describe("redact", () => {
     ["{'Authorization': 'Bearer abc'}", "{'Authorization': 'Bearer [REDACTED]'}"],
     ['{\\"msg\\":\\"Authorization: Bearer abc\\"}', '{\\"msg\\":\\"Authorization: Bearer [REDACTED]\\"}'],
     ["Authorization: Bearer abc, Host: x", "Authorization: Bearer [REDACTED], Host: x"],
+    ["refused (Authorization: Bearer abc)", "refused (Authorization: Bearer [REDACTED])"],
   ])("masks a short credential after Authorization's scheme: %s", (text, want) => {
     expect(redact(text)).toBe(want);
   });

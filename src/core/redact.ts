@@ -100,7 +100,7 @@ const RULES: Rule[] = [
   {
     name: "authorization-value",
     hint: /authorization/i,
-    re: /\b(authorization(?:\\?["'])?[ \t]*:[ \t]*(?:\\?["'])?(?:bearer|basic|token)[ \t]+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+(?=[ \t]*(?:[\r\n"'\\,;}\]]|$))/gi,
+    re: /\b(authorization(?:\\?["'])?[ \t]*:[ \t]*(?:\\?["'])?(?:bearer|basic|token)[ \t]+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]+(?=[ \t]*(?:[\r\n"'\\,;)}\]]|$))/gi,
     to: `$1${MASK}`,
   },
   // A cookie is a session: the whole header's value, up to a quote or backslash (a JSON log stays valid). It
