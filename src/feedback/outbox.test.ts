@@ -67,6 +67,17 @@ describe("feedback outbox", () => {
 
   // TensorZero reads a metric's latest value per target: a change sent before the value it replaces would
   // leave the old one standing once that is resent.
+  // Kept on the job (DATA_DIR): a gateway's error can quote what it was sent, or the URL it was reached at.
+  test("the reason a send failed is kept redacted", async () => {
+    const s = await setup(() => {
+      throw transient("model_unavailable", "connect ECONNREFUSED https://t0user:hunter2-Pa55word@tensorzero.internal:3000/feedback (Authorization: Bearer s3cr3t)");
+    });
+    await recordFeedback(s.deps, s.job.id, [item("a")]);
+    await flushFeedback(s.deps, s.job.id);
+    const f = (await s.store.getJob(s.job.id))!.feedback[0]!;
+    expect(f.lastError).toBe("model_unavailable: connect ECONNREFUSED https://[REDACTED]@tensorzero.internal:3000/feedback (Authorization: Bearer [REDACTED])");
+  });
+
   test("values of one metric for one target go in the order recorded: a later one waits for the one before", async () => {
     let fails = 1;
     const s = await setup((r) => {

@@ -3,6 +3,7 @@ import type { Deps } from "../core/deps.js";
 import { toAppError, type AppError } from "../core/errors.js";
 import type { FeedbackItem, Job } from "../core/job.js";
 import type { Logger } from "../core/ports/logger.js";
+import { redact } from "../core/redact.js";
 
 export interface NewFeedback {
   /** Stable id: the same outcome recorded twice (redelivered webhook, retried stage) is one item. */
@@ -168,7 +169,8 @@ export async function flushFeedback(deps: OutboxDeps, jobId: string, signal?: Ab
       missedTarget = err.code === "feedback_target_missing";
       const stopped = signal?.aborted === true;
       const { retry, gaveUp } = afterFailure(err, item, deps.clock.now(), stopped);
-      outcome = { status: retry ? "pending" : "failed", lastError: `${err.code}: ${err.message}${gaveUp}` };
+      // Kept on the job: redacted, as the gateway's error can quote what it was sent or the URL it was reached at.
+      outcome = { status: retry ? "pending" : "failed", lastError: redact(`${err.code}: ${err.message}${gaveUp}`) };
       if (retry && !stopped && REFUSES_THE_APP.has(err.code)) result.refused = err.code;
       // The gateway (or the way to it) failed this send: not a stop, not the app refused. A target not stored
       // yet is left out: the gateway answered, nothing counted toward the breaker, and it has its own give-up.
