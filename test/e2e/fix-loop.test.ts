@@ -993,6 +993,17 @@ describe("fix PR and feedback loop (runner + stages + webhook handlers)", () => 
     expect(j.results["open-pull-request"]).toMatchObject({ inferenceId: INFERENCE, patch: onPr });
   });
 
+  test("why a repair failed is kept redacted on the job (a gateway's error can quote what it read)", async () => {
+    const token = "ghp_R4nd0mL00k1ngT0k3nAbCdEfGhIjKlMnOpQ";
+    const s = await setup({ repair: async () => ({ ok: false, reason: `model_bad_request: the gateway refused "Authorization: token ${token}"` }) });
+    await s.run();
+    await s.deliver("workflow_run", s.fixRun("failure", s.gh.branches.get("ci-bot/fix-555")!));
+    await s.run();
+    const j = await s.get();
+    expect((j.results["watch-pr"] as { notes: string[] }).notes.at(-1)).toContain('repair attempt 2 failed: model_bad_request: the gateway refused "Authorization: token [REDACTED]"');
+    expect(JSON.stringify(j)).not.toContain(token);
+  });
+
   // A job stored by the previous version has the patch on the PR's record from the start: read as before.
   test.each([
     ["as stored now", false],

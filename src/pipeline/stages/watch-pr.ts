@@ -1,5 +1,6 @@
 import type { Deps } from "../../core/deps.js";
 import { toAppError } from "../../core/errors.js";
+import { redact } from "../../core/redact.js";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { logsDirOf } from "../../adapters/workspace/logs-dir.js";
@@ -241,6 +242,8 @@ async function onCi(job: Job, deps: Deps, ctx: StageContext, gh: GitHubClient, w
       if (e.retryable) throw e; // gateway or GitHub trouble: watch-pr runs again and retries the repair
       return { ok: false, reason: e.message };
     });
+    // Kept on the job (the notes, the repair's state): an error's message can quote what the gateway or GitHub read.
+    if (!r.ok) r.reason = redact(r.reason);
     if (r.ok) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} pushed`;
     // Not a failed attempt (a reopened PR's next red verdict may be repaired), and no comment on a closed PR.
     if (r.closed) return `CI ${ev.conclusion} on the fix branch (run ${ev.runId}); repair attempt ${open.repairAttempt + 1} not pushed: ${r.reason}; PR left as is`;
