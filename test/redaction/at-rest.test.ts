@@ -281,23 +281,30 @@ async function mockReads() {
 }
 
 /**
- * The write side: verified commit, draft PR (GitHub refuses the first creation, its error message quoting
- * the corpus), label, comment on PR #7.
+ * The write side: verified commit, draft PR (GitHub fails the first creation, its error message quoting the
+ * corpus), label, comment on PR #7; `refusePr`: the second creation is refused for good, quoting it again.
  */
-function mockWrites() {
+function mockWrites(refusePr = false) {
   const pr = { number: 101, html_url: `https://github.com/${REPO}/pull/101`, node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: `ci-bot/fix-${RUN_ID}`, sha: COMMIT } };
   let branch: string | null = null;
   gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: CONFIG, headers: { "content-type": "text/plain" } }, { times: 2 })
     .on("GET", `${API}/git/ref/heads%2Fmaster`, { body: apiRef("master", headSha) })
-    .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-${RUN_ID}`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times: 2 })
+    .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-${RUN_ID}`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times: refusePr ? 3 : 2 })
     .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
     .on("GET", `${API}/git/commits/${COMMIT}`, { body: { sha: COMMIT, tree: { sha: "2".repeat(40) } } })
     .on("POST", `${API}/git/trees`, { status: 201, body: { sha: "2".repeat(40), tree: [] } }, { times: 2 })
     .on("POST", `${API}/git/commits`, { status: 201, body: { sha: COMMIT, verification: { verified: true, reason: "valid" } } })
     .on("POST", `${API}/git/refs`, () => ((branch = COMMIT), { status: 201, body: { ref: `refs/heads/ci-bot/fix-${RUN_ID}`, object: { sha: COMMIT } } }))
     .on("GET", `${API}/pulls`, { body: [] }, { times: 2 })
-    .on("POST", `${API}/pulls`, { status: 502, body: { message: corpusText } })
-    .on("POST", `${API}/pulls`, { status: 201, body: pr })
+    .on("POST", `${API}/pulls`, { status: 502, body: { message: corpusText } });
+  if (refusePr) {
+    // Refused for good: the fix branch, with no PR and still at the bot's commit, is deleted (dropOrphanBranch).
+    gh.on("POST", `${API}/pulls`, { status: 422, body: { message: "Validation Failed", errors: [{ resource: "PullRequest", code: "custom", message: corpusText }], documentation_url: "https://docs.github.com/rest" } })
+      .on("GET", `${API}/pulls?head=octo-org%3Aci-bot%2Ffix-${RUN_ID}&state=all&per_page=10`, { body: [] })
+      .on("DELETE", `${API}/git/refs/heads%2Fci-bot%2Ffix-${RUN_ID}`, { status: 204 });
+    return;
+  }
+  gh.on("POST", `${API}/pulls`, { status: 201, body: pr })
     .on("POST", `${API}/issues/101/labels`, { body: [] })
     .on("GET", `${API}/issues/7/comments`, { body: [] }, { times: 2 })
     .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
@@ -367,6 +374,20 @@ describe("no corpus secret is written to DATA_DIR or left in the workspace root"
       "results.build-context.context.annotations[0].message", "results.propose-patch.proposal.diagnosis", "results.open-pull-request.diagnosis",
       "results.patch-retries.failed[0].excerpts[0].text", "results.apply-and-validate.runs[0].outputTail", "results.apply-and-validate.runs[1].outputTail",
     ]));
+  });
+
+  test("a fix GitHub refuses to open a PR for, its error quoting the corpus → the job fails", async () => {
+    await start();
+    gateway.script(answer(FIX_DIFF));
+    await mockReads();
+    mockWrites(true);
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    const job = await waitFor((j) => j.state === "failed", "the job to fail");
+    const { leaks, redacted } = await leaksLeft();
+    gh.done();
+    expect(job.error?.code).toBe("http_422");
+    expect(leaks).toEqual({});
+    expect(redacted).toEqual(expect.arrayContaining(["error.message"]));
   });
 
   test("a workflow edit refused, then a patch adding credentials refused → the job fails (patch_refused)", async () => {
