@@ -158,7 +158,7 @@ function pathsOf(text: string, piece: string): string[] {
         }
       }
     } else if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${at}[${i}]`));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, at ? `${at}.${k}` : k);
+    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, at && !at.endsWith(" ") ? `${at}.${k}` : `${at}${k}`);
   };
   for (const [i, line] of (text.trimStart().startsWith("{") && !text.includes("\n{") ? [text] : text.split("\n")).entries()) {
     try {
