@@ -32,6 +32,7 @@ import { GUARD_READ_MAX_BYTES, textBothSides } from "./text-before-patch.js";
 import type { ChangedFile, FileMode, FilePatch, Original, Override, PatchOptions, PlanResult, PlannedChange, Refusal, VFile } from "./types.js";
 import { vitestMajorAbove } from "./vitest-major.js";
 import { vitestReader } from "./vitest-reads.js";
+import { invalidWorkflow } from "./workflow-invalid.js";
 import { ACTION_FILE, findWorkflowTestsOff, localFilesUsed, WORKFLOW_FILE } from "./workflow-tests-off.js";
 
 export type InternalPlan =
@@ -393,6 +394,15 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
   // run (which the patch may leave as they were), and a caller's edit what it runs of one.
   // Matched as a case-insensitive runner opens them, as greenwash.ts does (see foldedPath): there
   // `.github/actions/test/Action.yml` is the file the action runs.
+  // A workflow or local action the patch leaves one GitHub cannot run fails CI before any test runs: no fix,
+  // whatever allow.* says. Checked first, so the model hears that rather than what the workflow no longer runs.
+  for (const [p, v] of vfs) {
+    const kind = WORKFLOW_FILE.test(p) ? "workflow" : ACTION_FILE.test(foldedPath(p)) ? "action" : undefined;
+    if (kind === undefined) continue;
+    const was = originals.get(p)?.data;
+    const invalid = invalidWorkflow(p, kind, was ? was.toString("utf8") : null, v.content, patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks));
+    if (invalid) return refuse(invalid);
+  }
   if ([...vfs.keys()].some((p) => WORKFLOW_FILE.test(p) || ACTION_FILE.test(foldedPath(p)))) {
     const before = new Map<string, string | null>();
     const after = new Map<string, string | null>();

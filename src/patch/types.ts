@@ -47,6 +47,7 @@ export type RuleId =
   | "too_large"
   | "secret"
   | "redacted_text"
+  | "workflow_invalid"
   | "workflow_edits"
   | "delete_tests"
   | "skip_tests"

@@ -335,7 +335,8 @@ export function findWorkflowTestsOff(
   const read = (side: Map<string, string | null>) => new Map([...side].filter(([f]) => WORKFLOW_FILE.test(f)).map(([f, t]) => [f, readWorkflow(f, t, side)]));
   const then = read(before);
   const now = read(after);
-  // A workflow the patch leaves unparseable runs nothing, and GitHub fails its run for that: not a green one.
+  // A workflow that does not parse after the patch runs nothing: one the patch changed so is refused before this
+  // (workflow_invalid, see workflow-invalid.ts), one it left as it was ran nothing before either.
   const broken = new Set([...now].filter(([, w]) => w === undefined).map(([f]) => f));
   const was = [...then.values()].flatMap((w) => w?.jobs ?? []);
   const is = [...now.values()].flatMap((w) => w?.jobs ?? []);

@@ -40,3 +40,22 @@ export async function expectAcceptedWithWorkflowEdits(c: GitDiffCase): Promise<v
     await cleanup();
   }
 }
+
+/**
+ * The edit to a workflow or local action is refused as a workflow edit by default and, with workflow edits allowed,
+ * by `rule` with a reason matching each of `reasons`; no allow.* key lifts that: with every one allowed it is still refused.
+ */
+export async function expectRefusedWhateverAllowed(c: GitDiffCase, rule: string, reasons: RegExp[]): Promise<void> {
+  const { diff, repo, cleanup } = await gitDiff(c);
+  try {
+    expect(await applyPatch(diff, repo, { config: defaultRepoConfig(), dryRun: true })).toMatchObject({ ok: false, refusal: { rule: "workflow_edits" } });
+    for (const allow of [["workflow_edits"], Object.keys(defaultRepoConfig().allow)]) {
+      const r = await applyPatch(diff, repo, { config: configWith(allow), dryRun: true });
+      if (r.ok) throw new Error(`accepted with ${allow.join(", ")} allowed:\n${diff}`);
+      expect(r.refusal.rule).toBe(rule);
+      for (const re of reasons) expect(r.refusal.reason).toMatch(re);
+    }
+  } finally {
+    await cleanup();
+  }
+}

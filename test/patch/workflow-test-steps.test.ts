@@ -6,7 +6,7 @@ import { applyPatch } from "../../src/patch/apply-patch.js";
 import { GUARD_READ_MAX_BYTES } from "../../src/patch/text-before-patch.js";
 import { gitDiff, type GitDiffCase as Case } from "./git-diff.js";
 import { configWith } from "./helpers.js";
-import { expectAccepted, expectAcceptedWithWorkflowEdits, expectRefusedUnlessAllowed } from "./policy-expectations.js";
+import { expectAccepted, expectAcceptedWithWorkflowEdits, expectRefusedUnlessAllowed, expectRefusedWhateverAllowed } from "./policy-expectations.js";
 
 /**
  * `allow.workflow_edits` lets a patch fix a workflow (an action's version, a setup step), not stop it running the
@@ -125,7 +125,6 @@ describe("with workflow edits allowed, fixes of the workflow that keep the tests
     ["paths: [src/**] swapped for a paths-ignore of docs/**", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n    paths-ignore: ['docs/**']\n"), WF(JOB(SETUP + TEST_STEP) + LINT, "\n  pull_request:\n    paths: ['src/**']\n"))],
     ["branches-ignore: [] put on pull_request", edit(WF(JOB(SETUP + TEST_STEP) + LINT, "\n  push:\n  pull_request:\n    branches-ignore: []\n"))],
     ["a lint-only workflow's triggers narrowed", { before: { ".github/workflows/lint.yml": WF(LINT) }, after: { ".github/workflows/lint.yml": WF(LINT, "[pull_request]") } }],
-    ["a workflow left unparseable (GitHub fails its run, it passes no tests)", edit(`${WF(JOB(SETUP + TEST_STEP) + LINT)}  bad: [\n`)],
     ["the test step run from the folder the project moved to", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: python\n        run:")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: py\n        run:")) + LINT))],
     ["the test step's cd into its folder written as its working-directory", edit(WF(JOB(SETUP + TEST_STEP.replace("        run: pytest", "        working-directory: backend\n        run: pytest")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: cd backend && pytest")) + LINT))],
     ["the test step's working directory written as ./", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: ./\n        run:")) + LINT))],
@@ -247,7 +246,7 @@ describe("a local action or reusable workflow running the command its caller pas
 
 describe("the tests a job runs through a local composite action or reusable workflow are compared too", () => {
   test.each<[string, Case, string, RegExp[]]>([
-    ["the test step moved into a local action that echoes", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE("      - run: echo ok\n") } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
+    ["the test step moved into a local action that echoes", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE("      - name: Echo\n        run: echo ok\n") } }, "skip_tests", [...NAMES_ACTION, /drops pytest/]],
     ["the test job moved into a reusable workflow that echoes", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(CALLS + LINT), [CALLED]: REUSABLE(SETUP + "      - run: echo ok\n") } }, "skip_tests", [...NAMES_CALLED, /drops pytest/]],
     ["the local action's test step replaced by echo ok, its caller unchanged", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST.replace("run: pytest", "run: echo ok")) } }, "skip_tests", [...NAMES_ACTION, /step "Run tests"/, /drops pytest/]],
     ["the local action's test step run only on a schedule", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST.replace("        run:", "        if: github.event_name == 'schedule'\n        run:")) } }, "skip_tests", [...NAMES_ACTION, /condition "github.event_name == 'schedule'"/, /step "Run tests"/]],
@@ -268,7 +267,6 @@ describe("the tests a job runs through a local composite action or reusable work
     ["the test job moved into a reusable workflow that runs the same steps", { before: { [CI]: WF(JOB(SETUP + TEST_STEP) + LINT) }, after: { [CI]: WF(CALLS + LINT), [CALLED]: REUSABLE(SETUP + TEST_STEP) } }],
     ["the local action's python-version input bumped by its caller", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP + USES_ACTION.replace('"3.11"', '"3.12"')) + LINT) } }],
     ["the local action's python-version default bumped", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST).replace('"3.11"', '"3.12"') } }],
-    ["the local action left unparseable (GitHub fails the job, it passes no tests)", { before: VIA_ACTION, after: { [ACTION]: `${COMPOSITE(ACTION_SETUP + ACTION_TEST)}  bad: [\n` } }],
     ["a remote action's version bumped beside a local action", { before: VIA_ACTION, after: { [CI]: WF(JOB(SETUP.replace("checkout@v4", "checkout@v5") + USES_ACTION) + LINT) } }],
   ])("%s", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
@@ -324,4 +322,30 @@ describe("a workflow the patch does not touch, and cannot be read, is left out o
       await cleanup();
     }
   });
+});
+
+describe("a workflow or local action the patch leaves GitHub unable to run is refused, whatever allow.* says", () => {
+  const GOOD = WF(JOB(SETUP + TEST_STEP) + LINT);
+  const BAD = `${GOOD}  bad: [\n`;
+  const RUNS_NOTHING = /GitHub would fail every run of it/;
+  // Unparseable, GitHub fails every run of the workflow ("Invalid workflow file") before a test starts: no green CI.
+  test.each<[string, Case, RegExp[]]>([
+    ["a workflow left unparseable", edit(BAD), [/\.github\/workflows\/ci\.yml unparseable \(at the end of the file: Flow sequence .* end with a \]\)/, RUNS_NOTHING]],
+    ["a workflow's on: trigger removed", edit(GOOD.replace("on: [push, pull_request]\n", "")), [/ci\.yml without an on: trigger/, RUNS_NOTHING]],
+    ["a workflow's jobs emptied", edit("name: ci\non: [push, pull_request]\njobs: {}\n"), [/ci\.yml without a jobs: mapping/, RUNS_NOTHING]],
+    ["the test job's runs-on removed", edit(WF(JOB(SETUP + TEST_STEP).replace("    runs-on: ubuntu-latest\n", "") + LINT)), [/the job "test" having neither runs-on nor uses/, RUNS_NOTHING]],
+    ["the test step's run removed, its name left", edit(WF(JOB(SETUP + TEST_STEP.replace("        run: pytest\n", "")) + LINT)), [/step 4 \("Run tests"\) of the job "test" having neither run nor uses/, RUNS_NOTHING]],
+    ["a new workflow added unparseable", { before: { [CI]: GOOD }, after: { ".github/workflows/lint.yml": "on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest: x\n    steps: []\n" } }, [/lint\.yml unparseable \(line 4 "runs-on: ubuntu-latest: x": Nested mappings/, RUNS_NOTHING]],
+    ["a workflow unparseable before the patch, edited and still unparseable", edit(BAD.replace("checkout@v4", "checkout@v5"), BAD), [/ci\.yml unparseable/, /did not run before the patch either/]],
+    ["the local action left unparseable", { before: VIA_ACTION, after: { [ACTION]: `${COMPOSITE(ACTION_SETUP + ACTION_TEST)}  bad: [\n` } }, [/run-tests\/action\.yml unparseable/, /GitHub would fail every job that uses it/]],
+    ["the local action's run step left without its shell", { before: VIA_ACTION, after: { [ACTION]: COMPOSITE(ACTION_SETUP + ACTION_TEST).replace(/ +shell: bash\n/, "") } }, [/action\.yml with step 1 \("Install"\) running a command without the shell/]],
+  ])("%s", (_name, c, reasons) => expectRefusedWhateverAllowed(c, "workflow_invalid", reasons));
+
+  test.each<[string, Case]>([
+    // GitHub failed every run of it: the fix may be the workflow's.
+    ["a workflow unparseable before the patch, repaired by it", edit(GOOD, BAD)],
+    ["a workflow without on: before the patch, given one", edit(GOOD, GOOD.replace("on: [push, pull_request]\n", ""))],
+    ["an action's version bumped beside an unparseable workflow the patch leaves alone", { before: { [CI]: GOOD, ".github/workflows/old.yml": "on: push\njobs: [\n" }, after: { [CI]: GOOD.replace("checkout@v4", "checkout@v5") } }],
+    ["a job calling a reusable workflow, with uses and no runs-on", { before: VIA_CALL, after: { [CI]: WF(CALLS + LINT.replace("ruff check .", "ruff check src")) } }],
+  ])("%s is accepted", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
