@@ -17,7 +17,10 @@ export function commandSegments(cmd: string): string[][] {
   };
   const endSegment = () => {
     endWord();
-    if (words.length) segments.push(words);
+    // `bash -c 'pytest -q'` runs the script it is given: its commands are the ones judged, as if written here.
+    const script = shellScript(words);
+    if (script !== undefined) segments.push(...commandSegments(script));
+    else if (words.length) segments.push(words);
     words = [];
   };
   for (let i = 0; i < cmd.length; i++) {
@@ -58,3 +61,39 @@ export function commandSegments(cmd: string): string[][] {
 
 export const basename = (p: string) => p.replace(/\/+$/, "").split("/").pop() ?? p;
 export const isFlag = (w: string) => w.startsWith("-") && w !== "-";
+
+/** Words that may come before a program without changing which it is: `FOO=1`, `exec`, `env`, `time`. */
+const PREFIX = /^([A-Za-z_]\w*=.*|exec|env|time|command|nohup|sudo)$/;
+/** The POSIX shells a step or script may start on a script given as text. */
+const SHELL = /^(ba|da|k|z|mk)?sh$/;
+
+/**
+ * Where a shell's script given as text is among a command's words: `bash -c '…'`, `sh -ec "…"`,
+ * `bash --noprofile -eo pipefail -c "…"` (the first word after the options); `words.length` when the script
+ * has not come yet, undefined for a command that is no shell run with `-c`.
+ */
+export function shellScriptAt(words: string[]): number | undefined {
+  let i = 0;
+  while (i < words.length && PREFIX.test(words[i]!)) i++;
+  if (!SHELL.test(basename(words[i] ?? ""))) return undefined;
+  let c = false;
+  for (i++; i < words.length; i++) {
+    const w = words[i]!;
+    if (w === "--" || w === "-") {
+      i++;
+      break;
+    }
+    if (w.startsWith("--")) continue;
+    if (!/^[-+][A-Za-z]+$/.test(w)) break;
+    if (w.startsWith("-") && w.includes("c")) c = true;
+    // `-o pipefail`, `-eo pipefail`, `+o posix`: the option's name is the next word.
+    if (w.endsWith("o")) i++;
+  }
+  return c ? Math.min(i, words.length) : undefined;
+}
+
+/** The script a shell run with `-c` is given (see shellScriptAt), as the shell reads it after its quotes. */
+function shellScript(words: string[]): string | undefined {
+  const at = shellScriptAt(words);
+  return at === undefined ? undefined : words[at];
+}

@@ -5,6 +5,7 @@ import { jobRunDefault, workflowText } from "../core/workflow-run-defaults.js";
 import { matchesFilter } from "../core/github-filter.js";
 import { triggersOf } from "../core/workflow-triggers.js";
 import { checkTestCommand } from "./check-test-command.js";
+import { commandSegments, shellScriptAt } from "./command-segments.js";
 import { quote, type Finding } from "./greenwash.js";
 import { liveShellText } from "./live-shell-text.js";
 import { ACTION_FILE, actionFiles, localUse } from "./local-use.js";
@@ -127,11 +128,15 @@ const withEnv = (run: string, values: Map<string, string>) => {
 
 /**
  * Which characters of a shell script are inside single quotes, where `$` is literal. `${{ … }}` is skipped: the
- * runner replaces it before the shell runs, so its own quotes (`format('{0}', …)`) open nothing.
+ * runner replaces it before the shell runs, so its own quotes (`format('{0}', …)`) open nothing. The script given
+ * to a shell in single quotes (`bash -c '$CMD'`) is not: the outer shell passes `$CMD` as written, and the inner
+ * shell, whose environment the step's `env:` sets too, reads it.
  */
 function singleQuoted(text: string): boolean[] {
   const out = new Array<boolean>(text.length).fill(false);
-  let state: "none" | "single" | "double" = "none";
+  let state: "none" | "single" | "script" | "double" = "none";
+  // Where the simple command being read starts, to tell whether a quote opens a `-c` script.
+  let from = 0;
   for (let i = 0; i < text.length; i++) {
     if (text.startsWith("${{", i)) {
       const end = text.indexOf("}}", i);
@@ -140,13 +145,16 @@ function singleQuoted(text: string): boolean[] {
         continue;
       }
     }
-    const c = text[i];
-    if (state === "single") {
+    const c = text[i]!;
+    if (state === "single" || state === "script") {
       if (c === "'") state = "none";
-      else out[i] = true;
+      else out[i] = state === "single";
     } else if (c === "\\") i++;
     else if (c === '"') state = state === "double" ? "none" : "double";
-    else if (c === "'" && state === "none") state = "single";
+    else if (c === "'" && state === "none") {
+      const words = commandSegments(text.slice(from, i)).at(-1) ?? [];
+      state = shellScriptAt(words) === words.length ? "script" : "single";
+    } else if (state === "none" && /[;&|\n(]/.test(c)) from = i + 1;
   }
   return out;
 }

@@ -349,3 +349,28 @@ describe("a workflow or local action the patch leaves GitHub unable to run is re
     ["a job calling a reusable workflow, with uses and no runs-on", { before: VIA_CALL, after: { [CI]: WF(CALLS + LINT.replace("ruff check .", "ruff check src")) } }],
   ])("%s is accepted", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
+
+describe("a step running its tests through bash -c or sh -c is judged by the command the inner shell runs", () => {
+  const RUN = (run: string) => edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", `run: ${run}`)) + LINT));
+  const FROM = (before: string, after: string) => edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", `run: ${after}`)) + LINT), WF(JOB(SETUP + TEST_STEP.replace("run: pytest", `run: ${before}`)) + LINT));
+  const ENV = (cmd: string, run: string) => WF(JOB(SETUP + ENV_TEST_STEP(cmd, run)) + LINT);
+  test.each<[string, Case, string, RegExp[]]>([
+    ["pytest given -k inside bash -c", RUN(`bash -c "pytest -k smoke"`), "skip_tests", [/ci\.yml/, /job "test"/, /adds -k/]],
+    ["pytest given -k 'not slow' inside bash -c", RUN(`bash -c "pytest -k 'not slow'"`), "skip_tests", [/excludes tests/]],
+    ["pytest narrowed to a folder inside sh -c", RUN(`sh -c 'pytest tests/unit'`), "skip_tests", [/ci\.yml/, /job "test"/, /narrows pytest/]],
+    ["pytest narrowed inside bash -eo pipefail -c, piped to tee", RUN(`bash -eo pipefail -c "pytest tests/unit | tee log.txt"`), "skip_tests", [/narrows pytest/]],
+    ["a bash -c test step's pytest replaced by echo ok", FROM(`bash -c 'pytest -q'`, `bash -c 'echo ok'`), "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    ["a bash -c test step's pytest given -k", FROM(`bash -c 'pytest -q'`, `bash -c 'pytest -q -k smoke'`), "skip_tests", [/ci\.yml/, /job "test"/, /adds -k/]],
+    // The outer shell leaves '$TEST_CMD' as written; the inner bash reads it from the environment the step's env: sets.
+    ["the env TEST_CMD an sh -c '$TEST_CMD' runs changed to echo ok", { before: { [CI]: ENV("pytest", `sh -c '$TEST_CMD'`) }, after: { [CI]: ENV("echo ok", `sh -c '$TEST_CMD'`) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    ["the env TEST_CMD a bash -c \"$TEST_CMD\" runs given -k", { before: { [CI]: ENV("pytest", `bash -c "$TEST_CMD"`) }, after: { [CI]: ENV("pytest -k smoke", `bash -c "$TEST_CMD"`) } }, "skip_tests", [/ci\.yml/, /job "test"/, /adds -k/]],
+    ["$TEST_CMD run through bash -c, only echoed there", { before: { [CI]: ENV("pytest", "$TEST_CMD") }, after: { [CI]: ENV("pytest", `bash -c 'echo "$TEST_CMD"'`) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
+  ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
+
+  test.each<[string, Case]>([
+    ["the test step written as bash -c 'pytest'", RUN(`bash -c 'pytest'`)],
+    ["the test step written as bash -ec \"python -m pytest\"", RUN(`bash -ec "python -m pytest"`)],
+    ["$TEST_CMD run through sh -c '$TEST_CMD'", { before: { [CI]: ENV("pytest", "$TEST_CMD") }, after: { [CI]: ENV("pytest", `sh -c '$TEST_CMD'`) } }],
+    ["the env TEST_CMD a bash -c '$TEST_CMD' runs changed to python -m pytest", { before: { [CI]: ENV("pytest", `bash -c '$TEST_CMD'`) }, after: { [CI]: ENV("python -m pytest", `bash -c '$TEST_CMD'`) } }],
+  ])("%s is accepted", (_name, c) => expectAcceptedWithWorkflowEdits(c));
+});

@@ -1,0 +1,33 @@
+import { describe, expect, test } from "@jest/globals";
+import { commandSegments, shellScriptAt } from "./command-segments.js";
+
+describe("commandSegments reads the script a shell is given with -c as the commands it runs", () => {
+  test.each<[string, string[][]]>([
+    [`bash -c "pytest -k 'not slow'"`, [["pytest", "-k", "not slow"]]],
+    [`sh -c 'pytest tests/unit' && echo done`, [["pytest", "tests/unit"], ["echo", "done"]]],
+    [`/bin/bash -ec "pip install . && pytest"`, [["pip", "install", "."], ["pytest"]]],
+    [`bash --noprofile --norc -eo pipefail -c "pytest | tee log"`, [["pytest"], ["tee", "log"]]],
+    [`CI=1 exec sh -c 'pytest -q'`, [["pytest", "-q"]]],
+    [`bash -c "sh -c 'pytest -x'"`, [["pytest", "-x"]]],
+    [`bash -c 'pytest "$@"' bash tests`, [["pytest", "$@"]]],
+  ])("%s", (cmd, segments) => expect(commandSegments(cmd)).toEqual(segments));
+
+  test.each<[string, string, string[][]]>([
+    ["a script file", `bash scripts/test.sh`, [["bash", "scripts/test.sh"]]],
+    ["an option that is not -c", `bash -x scripts/test.sh`, [["bash", "-x", "scripts/test.sh"]]],
+    ["a program that is no shell", `python -c 'print(1)'`, [["python", "-c", "print(1)"]]],
+    ["-c with no script", `bash -c`, [["bash", "-c"]]],
+  ])("%s is left as written", (_name, cmd, segments) => expect(commandSegments(cmd)).toEqual(segments));
+});
+
+describe("shellScriptAt: where a shell's -c script is among its words", () => {
+  test.each<[string[], number | undefined]>([
+    [["bash", "-c", "pytest"], 2],
+    [["bash", "-eo", "pipefail", "-c"], 4],
+    [["sh", "-c"], 2],
+    [["bash", "-c", "--", "pytest"], 3],
+    [["bash", "-e", "--", "x"], undefined],
+    [["bash", "x.sh"], undefined],
+    [["zsh", "+o", "nomatch", "-c", "pytest"], 4],
+  ])("%j → %s", (words, at) => expect(shellScriptAt(words)).toBe(at));
+});
