@@ -102,6 +102,11 @@ describe("readMakefile's exports", () => {
     ["a bare export, wherever it is", "A = 1\nexport\nB := 2\nunexport C\nC = 3\n", ["A", "B"]],
     ["a bare unexport after a bare export", "A = 1\nexport\nexport B = 2\nunexport\n", ["B"]],
     ["a bare unexport, a bare export after it", "A = 1\nunexport\nexport\n", ["A"]],
+    // GNU make's .EXPORT_ALL_VARIABLES target, read once the whole file is: every variable, but for those unexport names,
+    // whatever bare unexport comes before or after it.
+    [".EXPORT_ALL_VARIABLES:, wherever it is", "A = 1\n.EXPORT_ALL_VARIABLES:\nB := 2\nunexport C\nC = 3\n", ["A", "B"]],
+    [".EXPORT_ALL_VARIABLES: with a bare unexport after it", "A = 1\n.EXPORT_ALL_VARIABLES:\nunexport\n", ["A"]],
+    [".EXPORT_ALL_VARIABLES as a prerequisite, which exports nothing", "A = 1\nall: .EXPORT_ALL_VARIABLES\n", []],
   ])("%s", (_name, text, want) => {
     expect([...readMakefile(text).exported].sort()).toEqual(want);
   });
@@ -134,6 +139,8 @@ describe("droppedThroughMakeVariables", () => {
     ["-W error taken out of a variable another flag is appended to", `PYTEST_FLAGS = -W error\nPYTEST_FLAGS += -q${TEST}`, `PYTEST_FLAGS =\nPYTEST_FLAGS += -q${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
     ["-W error moved to PYTHONWARNINGS = error, a bare export taken back by a bare unexport", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nexport\nunexport\nPYTEST_FLAGS =${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
     ["-W error moved to PYTHONWARNINGS = error beside a bare export that unexports it by name", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nexport\nunexport PYTHONWARNINGS\nPYTEST_FLAGS =${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    ["-W error moved to PYTHONWARNINGS = error under .EXPORT_ALL_VARIABLES: that unexports it by name", `PYTEST_FLAGS = -W error${TEST}`, `.EXPORT_ALL_VARIABLES:\nPYTHONWARNINGS = error\nunexport PYTHONWARNINGS\nPYTEST_FLAGS =${TEST}`, ["test: -W error (pytest $(PYTEST_FLAGS) tests)"]],
+    [".EXPORT_ALL_VARIABLES: taken off beside PYTHONWARNINGS = error", `.EXPORT_ALL_VARIABLES:\nPYTHONWARNINGS = error${TEST}`, `PYTHONWARNINGS = error${TEST}`, ["test: PYTHONWARNINGS=error (pytest $(PYTEST_FLAGS) tests)"]],
     ["PYTHONWARNINGS unexported", "PYTHONWARNINGS = error\nexport PYTHONWARNINGS\ntest:\n\tpytest\n", "PYTHONWARNINGS = error\nexport PYTHONWARNINGS\nunexport PYTHONWARNINGS\ntest:\n\tpytest\n", ["test: PYTHONWARNINGS=error (pytest)"]],
   ])("flags %s", (_name, before, after, want) => {
     expect(dropped(before, after)).toEqual(want);
@@ -146,6 +153,8 @@ describe("droppedThroughMakeVariables", () => {
     ["-W error moved to export PYTHONWARNINGS := error", `PYTEST_FLAGS = -W error${TEST}`, `export PYTHONWARNINGS := error\nPYTEST_FLAGS =${TEST}`],
     ["-W error moved to PYTHONWARNINGS ?= error exported below", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS ?= error\nexport PYTHONWARNINGS\nPYTEST_FLAGS =${TEST}`],
     ["-W error moved to PYTHONWARNINGS = error and a bare export", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nexport\nPYTEST_FLAGS =${TEST}`],
+    ["-W error moved to PYTHONWARNINGS = error under .EXPORT_ALL_VARIABLES:", `PYTEST_FLAGS = -W error${TEST}`, `.EXPORT_ALL_VARIABLES:\nPYTHONWARNINGS = error\nPYTEST_FLAGS =${TEST}`],
+    ["-W error moved to PYTHONWARNINGS = error, .EXPORT_ALL_VARIABLES: below it with its own recipe-less rule", `PYTEST_FLAGS = -W error${TEST}`, `PYTHONWARNINGS = error\nPYTEST_FLAGS =${TEST}\n.EXPORT_ALL_VARIABLES:\n`],
     ["-W error appended to the variable with +=", `PYTEST_FLAGS = -q -W error${TEST}`, `PYTEST_FLAGS = -q\nPYTEST_FLAGS += -W error${TEST}`],
     // The recipe's own line is findDroppedWarningErrors', which quotes it.
     ["the switch dropped from the recipe's own line", "test:\n\tpytest -W error\n", "test:\n\tpytest\n"],

@@ -15,7 +15,8 @@ export interface Makefile {
    * The variables make puts in its recipes' environment: `export VAR = x`, or `export VAR` anywhere in the file
    * (make reads the whole file before it runs a recipe, so the last `export` or `unexport` of a name decides),
    * and, after a bare `export` (every variable), each variable the file sets that no `unexport VAR` names. A
-   * bare `unexport` takes the bare `export` back; the last of the two decides.
+   * bare `unexport` takes the bare `export` back; the last of the two decides. A `.EXPORT_ALL_VARIABLES:` target
+   * exports every variable as a bare `export` does, and no bare `unexport` takes it back.
    */
   exported: Set<string>;
 }
@@ -72,6 +73,9 @@ export function readMakefile(text: string): Makefile {
       return rule;
     });
   }
+  // GNU make reads `.EXPORT_ALL_VARIABLES:` once the whole file is read: every variable is exported by default
+  // then, whatever bare `unexport` came before or after it; an `unexport VAR` still keeps that one out.
+  if (rules.has(".EXPORT_ALL_VARIABLES")) exportAll = true;
   const exported = new Set([...vars.keys(), ...marked.keys()].filter((name) => marked.get(name) ?? exportAll));
   return { rules, vars, exported };
 }
