@@ -388,12 +388,6 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     }
   }
 
-  // A workflow edit (allowed by workflow_edits) that stops CI running the tests: every workflow, as GitHub reads them
-  // before and after the patch, together, so that a test job moved to another workflow is still found; with the
-  // local actions and reusable workflows they use, touched or not, since an edit to one changes what its callers
-  // run (which the patch may leave as they were), and a caller's edit what it runs of one.
-  // Matched as a case-insensitive runner opens them, as greenwash.ts does (see foldedPath): there
-  // `.github/actions/test/Action.yml` is the file the action runs.
   // A workflow or local action the patch leaves one GitHub cannot run fails CI before any test runs: no fix,
   // whatever allow.* says. Checked first, so the model hears that rather than what the workflow no longer runs.
   for (const [p, v] of vfs) {
@@ -403,6 +397,12 @@ export async function planPatchInternal(diffText: string, repoDir: string, opts:
     const invalid = invalidWorkflow(p, kind, was ? was.toString("utf8") : null, v.content, patches.filter((fp) => fp.path === p).flatMap((fp) => fp.hunks));
     if (invalid) return refuse(invalid);
   }
+  // A workflow edit (allowed by workflow_edits) that stops CI running the tests: every workflow, as GitHub reads them
+  // before and after the patch, together, so that a test job moved to another workflow is still found; with the
+  // local actions and reusable workflows they use, touched or not, since an edit to one changes what its callers
+  // run (which the patch may leave as they were), and a caller's edit what it runs of one.
+  // Matched as a case-insensitive runner opens them, as greenwash.ts does (see foldedPath): there
+  // `.github/actions/test/Action.yml` is the file the action runs.
   if ([...vfs.keys()].some((p) => WORKFLOW_FILE.test(p) || ACTION_FILE.test(foldedPath(p)))) {
     const before = new Map<string, string | null>();
     const after = new Map<string, string | null>();
