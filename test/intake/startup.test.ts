@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -140,5 +141,60 @@ describe("start-up without credentials", () => {
     children.push(child);
     expect(await child.exited).toBe(1);
     expect(child.output()).toMatch(/WORKSPACE_ROOT: cannot create ".*a-file" \(EEXIST\); put a directory path this process can create and write there/);
+  }, 90_000);
+});
+
+describe("npm start and npm run fake-tensorzero under a process manager", () => {
+  const groups: number[] = [];
+  afterEach(() => {
+    // The whole process group: without the fix the server outlives npm, and must not outlive the test.
+    for (const pgid of groups.splice(0)) {
+      try {
+        process.kill(-pgid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  /**
+   * A supervisor (systemd, a CI step's timeout, `kill <pid>`) stops `npm run <script>` by sending SIGTERM to
+   * npm. npm passes it on to the shell that runs the script, and dash (Debian's and Ubuntu's sh) dies of it
+   * without passing it on: the server behind it stayed up, orphaned, still holding the port and DATA_DIR.
+   */
+  test.each([
+    ["start", [], { DATA_DIR: "/nonexistent", PORT: "0", HOST: "127.0.0.1" }, /Listening on http:\/\/127\.0\.0\.1:(\d+)/, "/probot"],
+    ["fake-tensorzero", ["--", "--port", "0"], {}, /fake TensorZero gateway on http:\/\/127\.0\.0\.1:(\d+)/, "/health"],
+  ] as const)("SIGTERM to `npm run %s` stops the server behind it", async (script, args, env, listening, path) => {
+    const npm = spawn("npm", ["run", script, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", REDELIVER_WINDOW_HOURS: "0", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    });
+    groups.push(npm.pid!);
+    let out = "";
+    const port = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not listening after 60 s:\n${out}`)), 60_000);
+      const onData = (b: Buffer) => {
+        out += b;
+        const m = listening.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]!);
+        }
+      };
+      npm.stdout!.on("data", onData);
+      npm.stderr!.on("data", onData);
+    });
+    const answers = () => fetch(`http://127.0.0.1:${port}${path}`).then(
+      () => true,
+      () => false,
+    );
+    expect(await answers()).toBe(true);
+    npm.kill("SIGTERM");
+    const deadline = Date.now() + 15_000;
+    while ((await answers()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await answers()).toBe(false);
   }, 90_000);
 });
