@@ -427,3 +427,38 @@ describe("fake TensorZero CLI (npm run fake-tensorzero)", () => {
     expect([r.status, r.stderr]).toEqual([2, expect.stringMatching(/--port must be a port number/)]);
   });
 });
+
+describe("fake TensorZero CLI: what goes wrong says what to do, in one line", () => {
+  const CLI = new URL("./fake-tensorzero-cli.ts", import.meta.url).pathname;
+  const runCli = async (...args: string[]) => {
+    const { spawnSync } = await import("node:child_process");
+    return spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { encoding: "utf8", timeout: 60_000 });
+  };
+
+  test("an unknown option: exit 2 with the usage, not parseArgs' stack trace", async () => {
+    const r = await runCli("--prot", "3030");
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^fake-tensorzero: unknown option --prot\nusage: npm run fake-tensorzero -- \[--port 3030\]/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test("a port another process holds: exit 1 naming it and --port, not an unhandled 'error' event", async () => {
+    const { createServer } = await import("node:net");
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", () => r()));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const r = await runCli("--port", String(port));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^fake-tensorzero: 127\\.0\\.0\\.1:${port} is already in use; pass another --port \\(or stop what listens there\\)\\n$`));
+    } finally {
+      taken.close();
+    }
+  });
+
+  test("the default port is 3030, not the app's 3000", async () => {
+    const r = await runCli("--help");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/\[--port 3030\]/);
+  });
+});

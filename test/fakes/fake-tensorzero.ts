@@ -116,7 +116,14 @@ export class FakeTensorZero {
     const config = await loadGatewayConfig(path);
     const hash = createHash("sha256").update(await readFile(config.path)).digest("hex");
     const fake = new FakeTensorZero(config, hash, opts);
-    await new Promise<void>((resolve) => fake.#server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
+    // A port taken (EADDRINUSE) rejects, rather than being an unhandled 'error' event on the server.
+    await new Promise<void>((resolve, reject) => {
+      fake.#server.once("error", reject);
+      fake.#server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", () => {
+        fake.#server.off("error", reject);
+        resolve();
+      });
+    });
     const addr = fake.#server.address() as AddressInfo;
     fake.#url = `http://${addr.address.includes(":") ? `[${addr.address}]` : addr.address}:${addr.port}`;
     return fake;
