@@ -300,6 +300,16 @@ describe("CLI: jobs and deliveries", () => {
     }
   });
 
+  test("jobs retry --url that is not an http(s) address is a usage error (2) saying what to pass, before anything is asked", async () => {
+    // `--url localhost:3000` was fetched as is: "cannot reach the server at localhost:3000 (fetch failed)",
+    // exit 1, as if the server were down.
+    const cases: Array<[typeof jobsCli, string[], RegExp]> = ["notaurl", "localhost:3000", "ftp://127.0.0.1:3000", "http://"].flatMap((url): Array<[typeof jobsCli, string[], RegExp]> => [
+      [jobsCli, ["retry", failedId, "--url", url], /--url must be the server's http:\/\/ or https:\/\/ address, such as http:\/\/127\.0\.0\.1:3000/],
+      [jobsCli, ["retry", failedId, "--feedback", "--url", url], /--url must be the server's http:\/\/ or https:\/\/ address/],
+    ]);
+    await expectUsageErrors(cases);
+  });
+
   test("jobs retry --url without ADMIN_TOKEN says to set it, without inventing a server pid", async () => {
     const io = capture();
     expect(await jobsCli(["retry", failedId, "--url", "http://127.0.0.1:1"], env, io)).toBe(1);

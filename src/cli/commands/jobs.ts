@@ -53,6 +53,9 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   const stray =
     sub === "list" ? unexpectedArguments(parsed.rest, "jobs list takes no arguments (filter with --state S)") : unexpectedArguments(parsed.rest.slice(1), `jobs ${sub} takes one job id`);
   if (stray) return usageError(io, stray);
+  if (typeof parsed.flags.url === "string" && !isServerUrl(parsed.flags.url)) {
+    return usageError(io, `--url must be the server's http:// or https:// address, such as http://127.0.0.1:3000 (got "${parsed.flags.url}")`);
+  }
   const config = loadCliConfig(env, io);
   if (!config) return 1;
   const { flags, rest } = parsed;
@@ -73,6 +76,19 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     // The store could not be opened (no store in DATA_DIR, another writer took it): its message says what to do.
     if (err instanceof AppError) return fail(io, err);
     throw err;
+  }
+}
+
+/**
+ * `--url localhost:3000` (no scheme) was fetched as is and failed as "cannot reach the server", exit 1, as if
+ * the server were down; a usage error says what to pass instead.
+ */
+function isServerUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return (url.protocol === "http:" || url.protocol === "https:") && url.hostname !== "";
+  } catch {
+    return false;
   }
 }
 
