@@ -10,6 +10,8 @@ export function settingDirProblem(setting: string, dir: string, fallback: string
   try {
     mkdirSync(dir, { recursive: true });
   } catch (err) {
+    // mkdir says EEXIST for a file at that path, which reads as a permission problem rather than a slip.
+    if (isFile(dir)) return `${setting}: "${dir}" is a file, not a directory; ${fix}`;
     return `${setting}: cannot create "${dir}" (${codeOf(err)}); ${fix}`;
   }
   try {
@@ -24,4 +26,12 @@ export function settingDirProblem(setting: string, dir: string, fallback: string
 function codeOf(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   return e?.code ?? e?.message ?? String(err);
+}
+
+function isFile(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }

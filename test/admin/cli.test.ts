@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -456,9 +456,12 @@ describe("CLI: jobs and deliveries", () => {
   test.each([
     ["does not exist", "typo", /does not exist/],
     ["holds no store", "empty", /holds no t0-ci-bot store \(no jobs\/ or journal\/ in it\)/],
+    // A file (a DATA_DIR=.env slip, the key's path) "held no store" as an empty folder does.
+    ["is a file", "a-file", /is a file, not a directory/],
   ])("a DATA_DIR that %s: every command says so, names DATA_DIR and what to set, exits 1 and creates nothing", async (_what, sub, problem) => {
     const where = join(dir, sub);
     if (sub === "empty") mkdirSync(where);
+    if (sub === "a-file") writeFileSync(where, "APP_ID=1\n");
     const cases: Array<[typeof jobsCli, string[]]> = [
       [jobsCli, ["list"]],
       [jobsCli, ["show", failedId]],
@@ -474,6 +477,7 @@ describe("CLI: jobs and deliveries", () => {
       expect(io.stderr).toMatch(/Set DATA_DIR to the server's data directory .* or REDIS_URL/);
     }
     if (sub === "empty") expect(readdirSync(where)).toEqual([]);
+    else if (sub === "a-file") expect(readFileSync(where, "utf8")).toBe("APP_ID=1\n");
     else expect(existsSync(where)).toBe(false);
   });
 

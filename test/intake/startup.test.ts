@@ -118,6 +118,18 @@ describe("start-up without credentials", () => {
     expect(child.output()).not.toMatch(/at .*lowdb-store/);
   }, 90_000);
 
+  test("a DATA_DIR that is a file: exits 1 saying it is a file, not a bare EEXIST from mkdir", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "t0-datadir-"));
+    dirs.push(dir);
+    const file = join(dir, "a-file");
+    writeFileSync(file, "");
+    const env = { APP_ID: "1", PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"), WEBHOOK_SECRET: "s", PORT: "0", DATA_DIR: file };
+    const child = spawnMain(env, /never/);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/DATA_DIR: ".*a-file" is a file, not a directory; put a directory path this process can create and write there \(default \.\/data\)/);
+  }, 90_000);
+
   test("a DATA_DIR the store cannot write in: exits 1 naming DATA_DIR and the path, not a bare EEXIST from mkdir", async () => {
     // As root no permission bit refuses a write, so the store's own jobs/ folder is taken by a file instead:
     // the store's first write fails there as it would in a read-only or foreign-owned directory.
@@ -140,7 +152,8 @@ describe("start-up without credentials", () => {
     const child = spawnMain(env, /never/);
     children.push(child);
     expect(await child.exited).toBe(1);
-    expect(child.output()).toMatch(/WORKSPACE_ROOT: cannot create ".*a-file" \(EEXIST\); put a directory path this process can create and write there/);
+    // "cannot create (EEXIST)" read as a permission problem; the path is taken by a file.
+    expect(child.output()).toMatch(/WORKSPACE_ROOT: ".*a-file" is a file, not a directory; put a directory path this process can create and write there/);
   }, 90_000);
 });
 

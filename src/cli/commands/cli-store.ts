@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { ConfigError, loadAppConfig, type AppConfig } from "../../config/app-config.js";
 import { AppError } from "../../core/errors.js";
 import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
@@ -47,7 +47,8 @@ export async function missingStore(config: AppConfig): Promise<string | undefine
 export async function noStoreIn(dataDir: string): Promise<string | undefined> {
   const { LowdbJobStore } = await import("../../adapters/store/lowdb-store.js");
   if (LowdbJobStore.exists(dataDir)) return undefined;
-  return existsSync(dataDir) ? "holds no t0-ci-bot store (no jobs/ or journal/ in it)" : "does not exist";
+  if (!existsSync(dataDir)) return "does not exist";
+  return statSync(dataDir).isDirectory() ? "holds no t0-ci-bot store (no jobs/ or journal/ in it)" : "is a file, not a directory";
 }
 
 /**
