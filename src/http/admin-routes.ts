@@ -62,7 +62,19 @@ export function createAdminRoutes(deps: AdminDeps, storage?: StorageHealth) {
   };
 }
 
+/**
+ * A parameter a list route does not take is refused: `/jobs?status=failed` (state mistyped) answered every
+ * job, which reads as "all of these failed". True when it answered.
+ */
+function refuseUnknownParameters(res: ServerResponse, url: URL, takes: readonly string[]): boolean {
+  const unknown = [...url.searchParams.keys()].find((name) => !takes.includes(name));
+  if (unknown === undefined) return false;
+  sendError(res, 400, "unknown_parameter", `unknown query parameter "${unknown}"; ${url.pathname} takes ${takes.join(", ")}`);
+  return true;
+}
+
 async function listJobs(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {
+  if (refuseUnknownParameters(res, url, ["state", "repo", "limit"])) return;
   // Empty means "not given", as for limit: `?state=&limit=` (a script's unset variable) lists every state.
   const state = url.searchParams.get("state") || undefined;
   if (state !== undefined && !(JOB_STATES as readonly string[]).includes(state)) {
@@ -79,6 +91,7 @@ async function listJobs(deps: AdminDeps, res: ServerResponse, url: URL): Promise
 }
 
 async function listDeliveries(deps: AdminDeps, res: ServerResponse, url: URL): Promise<void> {
+  if (refuseUnknownParameters(res, url, ["limit"])) return;
   const limit = parseLimit(url.searchParams.get("limit"));
   if (limit === undefined) return sendError(res, 400, "bad_limit", `limit must be ${LIMIT_RULE}`);
   sendRecord(res, 200, { deliveries: await deps.store.listDeliveries({ limit }) });

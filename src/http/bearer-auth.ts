@@ -28,7 +28,11 @@ export function refuseUnlessAdmin(req: IncomingMessage, res: ServerResponse, tok
     return true;
   }
   if (auth === "denied") {
-    sendError(res, 401, "unauthorized", "Send `Authorization: Bearer <ADMIN_TOKEN>`.", { "www-authenticate": 'Bearer realm="t0-ci-bot"' });
+    // A client that sent a header has done what "send the header" says: tell it the value is the problem.
+    const message = req.headers.authorization
+      ? "The Authorization header is not `Bearer <ADMIN_TOKEN>` with this server's ADMIN_TOKEN: send the value the server was started with."
+      : "Send `Authorization: Bearer <ADMIN_TOKEN>`.";
+    sendError(res, 401, "unauthorized", message, { "www-authenticate": 'Bearer realm="t0-ci-bot"' });
     return true;
   }
   return false;

@@ -66,7 +66,7 @@ export function createHttpServer(opts: HttpServerOptions): HttpServer {
     if (WEBHOOK_PATHS.has(url.pathname)) return webhook(req, res);
     if (await admin(req, res, url)) return;
     req.resume();
-    sendError(res, 404, "not_found", `No route ${req.method} ${url.pathname}. Webhooks go to POST /api/github/webhooks; see /healthz, /readyz, /metrics, /jobs.`);
+    sendError(res, 404, "not_found", `No route ${req.method} ${url.pathname}. Webhooks go to POST /api/github/webhooks; see /healthz, /readyz, /metrics, /jobs, /deliveries.`);
   };
   // Once close() is called: keep-alive sockets must not carry new requests in (a stop would otherwise keep
   // taking webhooks until the connections are cut, mid-request), and answers in flight end their socket.

@@ -89,6 +89,48 @@ describe("admin API", () => {
     }
   });
 
+  test("a query parameter the list routes do not take → 400 naming the ones they do, not every job", async () => {
+    // `/jobs?status=failed` (state mistyped) answered every job, which reads as "all of these failed".
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    await h.send("workflow_run", failedRun());
+    for (const [path, takes] of [
+      ["/jobs?status=failed", "state, repo, limit"],
+      ["/jobs?state=failed&Limit=5", "state, repo, limit"],
+      ["/deliveries?state=failed", "limit"],
+    ] as const) {
+      const res = await fetch(`${h.url}${path}`, { headers: auth });
+      const name = /[?&]([A-Za-z]+)=[^&]*$/.exec(path)![1];
+      expect([path, res.status, ((await res.json()) as any).error]).toEqual([
+        path,
+        400,
+        { code: "unknown_parameter", message: `unknown query parameter "${name}"; ${path.split("?")[0]} takes ${takes}` },
+      ]);
+    }
+    expect((await fetch(`${h.url}/jobs?state=pending&repo=octo-org/octo-repo&limit=5`, { headers: auth })).status).toBe(200);
+  });
+
+  test("a wrong token is told apart from none: 401 saying it is not this server's ADMIN_TOKEN", async () => {
+    // Both said "Send `Authorization: Bearer <ADMIN_TOKEN>`", which the client with a stale token had done.
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    const none = await fetch(`${h.url}/jobs`);
+    expect(((await none.json()) as any).error.message).toBe("Send `Authorization: Bearer <ADMIN_TOKEN>`.");
+    for (const authorization of ["Bearer not-the-admin-token-at-all", `Basic ${ADMIN_TOKEN}`]) {
+      const wrong = await fetch(`${h.url}/jobs`, { headers: { authorization } });
+      expect([authorization, wrong.status, ((await wrong.json()) as any).error]).toEqual([
+        authorization,
+        401,
+        { code: "unauthorized", message: "The Authorization header is not `Bearer <ADMIN_TOKEN>` with this server's ADMIN_TOKEN: send the value the server was started with." },
+      ]);
+    }
+  });
+
+  test("an unknown path → 404 naming every route, /deliveries included", async () => {
+    h = await startHarness({ env: { ADMIN_TOKEN } });
+    const res = await fetch(`${h.url}/job`, { headers: auth });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as any).error.message).toBe("No route GET /job. Webhooks go to POST /api/github/webhooks; see /healthz, /readyz, /metrics, /jobs, /deliveries.");
+  });
+
   test("GET /jobs, /jobs/:id, /deliveries and the retry answer redact secrets a stored record carries, keeping its shape", async () => {
     h = await startHarness({ env: { ADMIN_TOKEN } });
     await h.send("workflow_run", failedRun());
