@@ -76,7 +76,14 @@ describe("t0-ci-bot check-app", () => {
 
     const down = io();
     expect(await run([], CREDENTIALS, down.io, github(new AppError("network", "getaddrinfo ENOTFOUND api.github.com", { retryable: true })))).toBe(1);
-    expect(down.err.join("")).toBe("could not check the app's registration with GitHub: getaddrinfo ENOTFOUND api.github.com\n");
+    // The server asks again by itself; the command only said what failed, not what to do about it.
+    expect(down.err.join("")).toBe(
+      "could not check the app's registration with GitHub: getaddrinfo ENOTFOUND api.github.com\n" +
+        "t0-ci-bot check-app: GitHub could not be reached from here; check this machine's network (and proxy) to api.github.com, then run it again.\n",
+    );
+    const ghes = io();
+    expect(await run([], { ...CREDENTIALS, GHE_HOST: "ghe.example.com" }, ghes.io, github(new AppError("network", "getaddrinfo ENOTFOUND ghe.example.com", { retryable: true })))).toBe(1);
+    expect(ghes.err.join("")).toMatch(/check this machine's network \(and proxy\) to ghe\.example\.com \(GHE_HOST\), then run it again/);
   });
 
   test("without credentials, or with an argument it does not take: says what to do", async () => {

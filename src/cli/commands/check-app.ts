@@ -41,6 +41,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   }
   const text = textLogger(io);
   const outcome = await checkAppRegistration(port, { config, logger: text.logger, identity: new AppIdentity(config.BOT_LOGIN) });
+  if (outcome.kind === "unreachable") {
+    // The server asks again by itself; someone running this by hand needs to know where to look.
+    const host = config.GHE_HOST ? `${config.GHE_HOST} (GHE_HOST)` : "api.github.com";
+    io.err(`t0-ci-bot check-app: GitHub could not be reached from here; check this machine's network (and proxy) to ${host}, then run it again.\n`);
+  }
   if (outcome.kind !== "ok") return 1;
   return text.problems() ? 1 : 0;
 }
