@@ -72,6 +72,19 @@ describe("CLI: deliveries redeliver", () => {
     }
   });
 
+  test.each([
+    // GitHub refusing the key, and GitHub down, want different things done; the message said neither.
+    [401, { message: "A JSON web token could not be decoded" }, /GitHub refused the app's credentials: check APP_ID and PRIVATE_KEY \(or PRIVATE_KEY_PATH\); `t0-ci-bot check-app` says more\.\n$/],
+    [503, { message: "Service Unavailable" }, /GitHub did not answer; check this machine's network \(and proxy\) to api\.github\.com or githubstatus\.com, then run it again\.\n$/],
+  ])("GitHub answering %s: exit 1 with the reason and what to do", async (status, body, hint) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/app/hook/deliveries?per_page=100", { status, body }, { times: 10 });
+    const io = capture();
+    expect(await deliveriesCli(["redeliver"], env, io)).toBe(1);
+    expect(io.stderr).toMatch(/^t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: /);
+    expect(io.stderr).toMatch(hint);
+  });
+
   test("bad --hours and missing credentials are clear errors", async () => {
     let io = capture();
     expect(await deliveriesCli(["redeliver", "--hours", "100"], env, io)).toBe(2);

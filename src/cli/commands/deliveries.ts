@@ -1,4 +1,4 @@
-import { AppError } from "../../core/errors.js";
+import { AppError, toAppError } from "../../core/errors.js";
 import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit } from "../../core/list-query.js";
 import { redactDeep } from "../../core/redact.js";
 import type { JobStore } from "../../core/ports/index.js";
@@ -120,7 +120,17 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     if (refused > 0) io.out(`${refused} could not be redelivered (see the warnings above, or the app's Advanced settings on GitHub)\n`);
     return refused > 0 ? 1 : 0;
   } catch (err) {
-    io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${terminalLine((err as Error).message)}\n`);
+    const error = toAppError(err);
+    io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${terminalLine(error.message)}\n${whatToDo(error, config.GHE_HOST)}\n`);
     return 1;
   }
+}
+
+/** A refused key and a GitHub out of reach are fixed in different places. */
+function whatToDo(error: AppError, gheHost: string | undefined): string {
+  const status = error.details?.status;
+  if (status === 401 || status === 404) return "GitHub refused the app's credentials: check APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH); `t0-ci-bot check-app` says more.";
+  const host = gheHost ? `${gheHost} (GHE_HOST)` : "api.github.com or githubstatus.com";
+  if (error.retryable) return `GitHub did not answer; check this machine's network (and proxy) to ${host}, then run it again.`;
+  return "`t0-ci-bot check-app` checks the app's credentials and permissions.";
 }
