@@ -1,6 +1,7 @@
 import { openLogFile } from "../../logs/open-log-file.js";
 import { open, stat } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { parseArgsProblem } from "./parse-args-problem.js";
 import { analyzeLog } from "../../logs/analyze-log.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
 import { terminalJson, terminalLine, terminalText } from "../terminal-text.js";
@@ -14,7 +15,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
   } catch (err) {
-    return fail(`${(err as Error).message}; ${USAGE}`);
+    return fail(`${parseArgsProblem(err)}; ${USAGE}`);
   }
   if (parsed.values.help) {
     process.stdout.write(`${USAGE}\n`);

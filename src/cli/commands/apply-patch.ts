@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { parseArgsProblem } from "./parse-args-problem.js";
 import { parse as parseYaml } from "yaml";
 import { defaultRepoConfig, parseRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { AppError } from "../../core/errors.js";
@@ -66,7 +67,7 @@ async function runOrThrow(argv: string[], io: Io): Promise<number> {
       },
     });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new UsageError(parseArgsProblem(err));
   }
   const { values, positionals } = parsed;
   if (values.help) {

@@ -1,5 +1,6 @@
 import { access } from "node:fs/promises";
 import { parseArgs } from "node:util";
+import { parseArgsProblem } from "./parse-args-problem.js";
 import { evaluateManifest, totals, type CaseGroup, type CaseResult, type GroupTotals } from "../../logs/evaluate.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
 import { terminalJson, terminalLine } from "../terminal-text.js";
@@ -15,7 +16,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, options: { "budget-tokens": { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } });
   } catch (err) {
-    process.stderr.write(`eval-logs: ${(err as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`eval-logs: ${parseArgsProblem(err)}\n${USAGE}\n`);
     return 2;
   }
   if (parsed.values.help) {
