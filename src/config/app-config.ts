@@ -59,7 +59,10 @@ const repoList = z
 const blankIsUnset = z.string().optional().transform((v) => (v === "" ? undefined : v));
 const text = (def: string) =>
   blankIsUnset.pipe(z.string().refine((v) => v.trim() !== "", `is only spaces; leave it empty for the default (${def}) or put a value there`).default(def));
-const choice = <const T extends readonly [string, ...string[]]>(values: T, def: T[number]) => blankIsUnset.pipe(z.enum(values).default(def));
+/** zod's own message quotes the choices as a union type and leaves out the value it refused. */
+const oneOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: (issue) => `must be one of ${values.join(", ")}, got ${JSON.stringify(issue.input)}` });
+const choice = <const T extends readonly [string, ...string[]]>(values: T, def: T[number]) => blankIsUnset.pipe(oneOf(values).default(def));
 /**
  * An optional http(s) URL with a host. z.url() alone took ftp://x and a bare `gateway:3000` (a URL of scheme
  * "gateway:"), which fetch and undici then refused on every call; `credentials`, when given, is the message for
@@ -140,7 +143,7 @@ const envSchema = z.object({
   WEBHOOK_SECRET: blankIsUnset,
   WEBHOOK_PROXY_URL: httpUrl("https://smee.io/your-channel"),
   GHE_HOST: hostAndPort,
-  GHE_PROTOCOL: blankIsUnset.pipe(z.enum(["http", "https"]).optional()),
+  GHE_PROTOCOL: blankIsUnset.pipe(oneOf(["http", "https"]).optional()),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
   GIT_BASE_URL: gitBaseUrl,
   PORT: port(3000),

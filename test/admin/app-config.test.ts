@@ -225,6 +225,15 @@ describe("a setting left empty (`NAME=` in .env, as .env.example writes unset on
     expect(c).toMatchObject({ HOST: "localhost", DATA_DIR: "./data", TENSORZERO_FUNCTION: "fix_ci_failure" });
   });
 
+  test("a choice setting given another word: the choices and the word given, in the settings' own wording", () => {
+    // zod's default read `Invalid option: expected one of "trace"|"debug"|…`, without the value it refused.
+    expect(problems({ LOG_LEVEL: "loud", SANDBOX: "on", GHE_PROTOCOL: "ssh" })).toEqual([
+      'GHE_PROTOCOL: must be one of http, https, got "ssh"',
+      'LOG_LEVEL: must be one of trace, debug, info, warn, error, fatal, silent, got "loud"',
+      'SANDBOX: must be one of auto, bwrap, off, got "on"',
+    ]);
+  });
+
   test("set to only spaces: refused, naming the setting (not a host, directory or function called \" \")", () => {
     expect(problems({ HOST: " ", DATA_DIR: "  ", WORKSPACE_ROOT: " ", TENSORZERO_FUNCTION: " " })).toEqual([
       expect.stringMatching(/^HOST: is only spaces; leave it empty for the default \(localhost\)/),
