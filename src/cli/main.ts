@@ -26,6 +26,8 @@ function ignoreClosedOutput(): void {
 
 export async function main(argv: string[]): Promise<number> {
   ignoreClosedOutput();
+  // `help jobs` is `jobs --help`, as in git and npm.
+  if (argv[0] === "help" && argv.length > 1) return main([...argv.slice(1), "--help"]);
   const [name, ...rest] = argv;
   if (!name || name === "--help" || name === "-h" || name === "help") {
     process.stdout.write(usage());

@@ -47,3 +47,19 @@ describe("t0-ci-bot --help", () => {
     expect(options.filter((o) => !summary.includes(o))).toEqual([]);
   });
 });
+
+describe("t0-ci-bot help <command>", () => {
+  // `help jobs` printed the list of commands, as if the word after it were not there; `help bogus` did too.
+  test("shows that command's usage, as `<command> --help` does", async () => {
+    expect(await main(["jobs", "--help"])).toBe(0);
+    const own = output.stdout;
+    output.stdout = "";
+    expect(await main(["help", "jobs"])).toBe(0);
+    expect([output.stdout, output.stderr]).toEqual([own, ""]);
+  });
+
+  test("an unknown command after help: exit 2, naming it, with the list", async () => {
+    expect(await main(["help", "jbos"])).toBe(2);
+    expect(output.stderr).toMatch(/^t0-ci-bot: unknown command "jbos"\n\nusage: t0-ci-bot <command>/);
+  });
+});
