@@ -267,6 +267,16 @@ describe("CLI: jobs and deliveries", () => {
     await expectUsageErrors(cases);
   });
 
+  test("an empty job id (an unset shell variable: `jobs show \"$ID\"`) is a usage error (2), not \"no job with id ;\"", async () => {
+    const cases: Array<[typeof jobsCli, string[], RegExp]> = [
+      [jobsCli, ["show", ""], /jobs show needs exactly one job id/],
+      [jobsCli, ["show", "  "], /jobs show needs exactly one job id/],
+      [jobsCli, ["retry", ""], /jobs retry needs exactly one job id/],
+      [jobsCli, ["retry", "", "--feedback"], /jobs retry needs exactly one job id/],
+    ];
+    await expectUsageErrors(cases);
+  });
+
   test("a yes/no option given a value (--json=false) is a usage error (2), not read as given", async () => {
     // `--json=false` printed JSON; node:util parseArgs (analyze-log, eval-logs, apply-patch) refuses it too.
     const cases: Array<[typeof jobsCli, string[], RegExp]> = [

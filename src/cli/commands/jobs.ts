@@ -64,10 +64,10 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       case "list":
         return await list(config, flags, io);
       case "show":
-        if (rest.length === 0) return usageError(io, "jobs show needs exactly one job id");
+        if (!rest[0]?.trim()) return usageError(io, "jobs show needs exactly one job id");
         return await show(config, rest[0]!, flags.json === true, io);
       case "retry":
-        if (rest.length === 0) return usageError(io, "jobs retry needs exactly one job id");
+        if (!rest[0]?.trim()) return usageError(io, "jobs retry needs exactly one job id");
         return await retry(config, rest[0]!, typeof flags.url === "string" ? flags.url : undefined, io, flags.feedback === true);
       default:
         return usageError(io, `unknown subcommand "${sub}"`);
