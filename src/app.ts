@@ -71,6 +71,17 @@ export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterB
   });
 }
 
+/**
+ * With REDIS_URL, Redis answers before Probot is made: Probot's own Redis client (its request throttling)
+ * logs every refused connection as an error with its stack, so a Redis that is down put lines of them after
+ * the store's "Cannot reach Redis … Start Redis or fix REDIS_URL." Throws that store_unavailable error.
+ */
+export async function ensureRedisReachable(config: AppConfig): Promise<void> {
+  if (!config.REDIS_URL) return;
+  const { RedisJobStore } = await import("./adapters/store/redis-store.js");
+  await (await RedisJobStore.forSettings(config.REDIS_URL, config)).close();
+}
+
 type ProbotOctokitOptions = NonNullable<ConstructorParameters<typeof ProbotOctokit>[0]>;
 
 /**
@@ -91,6 +102,7 @@ function authOnBaseUrl(options: ProbotOctokitOptions): Partial<ProbotOctokitOpti
 export async function startApp(config: AppConfig, opts: StartOptions = {}): Promise<RunningApp> {
   const logger = opts.logger ?? opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL });
   logConfigWarnings(config, logger);
+  if (!opts.overrides?.store) await ensureRedisReachable(config);
   const probot = createProbot(config, logger.child({ name: "probot" }));
   // Probot 14 builds `probot.webhooks` asynchronously; it is null until ready() resolves.
   await probot.ready();

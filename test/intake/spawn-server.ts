@@ -13,11 +13,12 @@ export interface Child {
 }
 
 /**
- * `node --import tsx src/main.ts` (what `npm start` runs) with exactly the given environment. Ready within
+ * `node --import tsx src/main.ts` (what `npm start` runs; `script`: another entry and its arguments) with exactly the given environment. Ready within
  * 60 s: a few seconds here, but tsx compiling the app on a CI machine slowed 25x by other work takes longer.
  */
-export function spawnMain(env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Child {
-  const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src/main.ts")], {
+export function spawnMain(env: Record<string, string>, ready: RegExp, timeoutMs = 60_000, script: readonly string[] = ["src/main.ts"]): Child {
+  const [file, ...args] = script;
+  const proc = spawn(process.execPath, ["--import", "tsx", join(root, file!), ...args], {
     cwd: root,
     // No GitHub here: the start-up redelivery pass stays off unless a test asks for it.
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", REDELIVER_WINDOW_HOURS: "0", ...env },

@@ -211,3 +211,24 @@ describe("npm start and npm run fake-tensorzero under a process manager", () => 
     expect(await answers()).toBe(false);
   }, 90_000);
 });
+
+describe("start-up with REDIS_URL that nothing answers", () => {
+  const children: Child[] = [];
+  afterEach(() => killAll(children));
+
+  /**
+   * The store's "Cannot reach Redis … Start Redis or fix REDIS_URL." was followed by Probot's own Redis client
+   * (its request throttling, given REDIS_URL) logging ECONNREFUSED with its stack, twice, before the exit.
+   */
+  test.each([
+    ["serve", ["src/main.ts"]],
+    ["worker", ["bin/t0-ci-bot.js", "worker"]],
+  ])("%s: exits 1 with the one line saying what to do, and no stack", async (_name, args) => {
+    const env = { APP_ID: "1", PRIVATE_KEY_PATH: join(root, "fixtures/mock-private-key.pem"), WEBHOOK_SECRET: "s", PORT: "0", WORKER_HEALTH_PORT: "0", REDIS_URL: "redis://127.0.0.1:1/13" };
+    const child = spawnMain(env, /never/, 60_000, args);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toMatch(/could not start: Cannot reach Redis at redis:\/\/127\.0\.0\.1:1\/13: .*\. Start Redis or fix REDIS_URL\.\n/);
+    expect(child.output()).not.toMatch(/"stack"|\n\s+at /);
+  }, 90_000);
+});

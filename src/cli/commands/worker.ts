@@ -46,8 +46,10 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
   const logger = opts.overrides?.logger ?? createLogger({ level: config.LOG_LEVEL, name: "t0-ci-bot-worker" });
   logConfigWarnings(config, logger);
   const { buildDeps, closeDeps, startWorkers } = await import("../../composition.js");
+  const { createProbot, ensureRedisReachable } = await import("../../app.js");
+  if (!opts.overrides?.store) await ensureRedisReachable(config);
   // The GitHub adapter mints installation tokens through Probot, exactly as in `serve`.
-  const probot = config.hasCredentials ? (await import("../../app.js")).createProbot(config, logger.child({ name: "probot" })) : undefined;
+  const probot = config.hasCredentials ? createProbot(config, logger.child({ name: "probot" })) : undefined;
   await probot?.ready();
   const deps = await buildDeps(config, { probot, logger, overrides: opts.overrides });
   // Before any job is taken: a worker that cannot serve its health port must not report "could not start"
