@@ -396,6 +396,23 @@ describe("CLI: jobs and deliveries", () => {
     }
   });
 
+  test("jobs retry through a server started without ADMIN_TOKEN: says the server needs it, and the way round it", async () => {
+    // The server's 403 text ("set ADMIN_TOKEN … and restart to use it") read as if this command lacked it,
+    // which it had set.
+    const h = await startHarness({ store: await LowdbJobStore.open(dir) });
+    writeFileSync(join(dir, "owner.pid"), String(process.ppid));
+    try {
+      const io = capture();
+      expect(await jobsCli(["retry", failedId, "--url", h.url], { ...env, ADMIN_TOKEN }, io)).toBe(1);
+      expect(io.stderr).toBe(
+        `t0-ci-bot jobs: the server at ${h.url} has no ADMIN_TOKEN, so its admin API is off (403): restart it with ADMIN_TOKEN set to this value, or stop it and run this again to retry in the store directly\n`,
+      );
+      expect((await h.store.getJob(failedId))!.state).toBe("failed");
+    } finally {
+      await h.close();
+    }
+  });
+
   test("jobs retry through a server listening on an IPv6 HOST (::1) reaches it at [::1]", async () => {
     const h = await startHarness({ store: await LowdbJobStore.open(dir), env: { ADMIN_TOKEN } });
     const v6 = createHttpServer({ deps: h.deps, verify: async () => false });

@@ -208,7 +208,13 @@ async function retryViaServer(config: AppConfig, id: string, url: string | undef
     io.err(`t0-ci-bot jobs: cannot reach the server at ${base} (${(err as Error).message}); pass --url if it listens elsewhere\n`);
     return 1;
   }
-  const body = (await res.json().catch(() => ({}))) as { state?: string; message?: string; error?: { message?: string } };
+  const body = (await res.json().catch(() => ({}))) as { state?: string; message?: string; error?: { code?: string; message?: string } };
+  // The server's 403 text ("set ADMIN_TOKEN … and restart") reads as if this command lacked the token it sent.
+  if (res.status === 403 && body.error?.code === "admin_disabled") {
+    const around = owner === undefined ? "" : ", or stop it and run this again to retry in the store directly";
+    io.err(`t0-ci-bot jobs: the server at ${base} has no ADMIN_TOKEN, so its admin API is off (403): restart it with ADMIN_TOKEN set to this value${around}\n`);
+    return 1;
+  }
   // The server's own 401 text ("Send `Authorization: Bearer <ADMIN_TOKEN>`") is for a client that sent none;
   // this one sent ADMIN_TOKEN, and it is not the server's.
   if (res.status === 401) {
