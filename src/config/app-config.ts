@@ -1,5 +1,5 @@
 import { createPrivateKey } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { z } from "zod";
@@ -379,9 +379,25 @@ export function logConfigWarnings(config: AppConfig, logger: { warn(msg: string)
  * For process entry points: loads `.env` when reading the real environment (real variables win), then
  * validates. On a bad setting it prints the message naming it and returns undefined (exit 1).
  */
-export function loadConfigForProcess(env: NodeJS.ProcessEnv = process.env): AppConfig | undefined {
-  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+/**
+ * `.env` in the working directory into the real environment (whose values win). One that is there but is no
+ * readable file (a directory, as a `docker run -v` of a missing host file makes) is a ConfigError: Node's own
+ * error said "Contents of '.env' should be a valid string".
+ */
+export function loadDotEnv(env: NodeJS.ProcessEnv): void {
+  if (env !== process.env || !existsSync(".env")) return;
   try {
+    process.loadEnvFile(".env");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ERR_INVALID_ARG_TYPE" && !statSync(".env").isFile() ? "EISDIR" : (code ?? (err as Error).message);
+    throw new ConfigError([`.env: cannot be read as a file (${why}); make it a file of NAME=value lines (see .env.example), or remove it`]);
+  }
+}
+
+export function loadConfigForProcess(env: NodeJS.ProcessEnv = process.env): AppConfig | undefined {
+  try {
+    loadDotEnv(env);
     return loadAppConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {

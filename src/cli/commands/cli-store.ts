@@ -1,5 +1,5 @@
 import { existsSync, statSync } from "node:fs";
-import { ConfigError, loadAppConfig, type AppConfig } from "../../config/app-config.js";
+import { ConfigError, loadAppConfig, loadDotEnv, type AppConfig } from "../../config/app-config.js";
 import { AppError } from "../../core/errors.js";
 import { dataDirOwner } from "../../adapters/store/data-dir-lock.js";
 import type { JobStore } from "../../core/ports/index.js";
@@ -16,8 +16,8 @@ export const stdio: CliIo = {
 
 /** The same settings the server uses: `.env` in the working directory, real environment first. */
 export function loadCliConfig(env: NodeJS.ProcessEnv, io: CliIo): AppConfig | undefined {
-  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
   try {
+    loadDotEnv(env);
     return loadAppConfig(env);
   } catch (err) {
     if (err instanceof ConfigError) {

@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { ConfigError, loadDotEnv } from "../../config/app-config.js";
 import { loadCliConfig, noStoreIn, parseArgs, stdio } from "./cli-store.js";
 import { unexpectedArguments } from "./unexpected-arguments.js";
 
@@ -22,7 +22,13 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env):
     process.stderr.write(`t0-ci-bot store: unknown subcommand "${sub}"\n\n${USAGE}`);
     return 2;
   }
-  if (env === process.env && existsSync(".env")) process.loadEnvFile(".env");
+  try {
+    loadDotEnv(env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`t0-ci-bot store migrate: ${err.message}\n`);
+    return 2;
+  }
   const flags = parseFlags(rest);
   if (typeof flags === "string") {
     process.stderr.write(`t0-ci-bot store migrate: ${flags}\n\n${USAGE}`);
