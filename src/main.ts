@@ -78,7 +78,15 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
   // Every interface: the browser is on this host. An IPv6 address goes in brackets, or the URL is not one.
   const shown = host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
   // Probot reads PORT=0 as unset and takes 3000: a free port is chosen here instead, as `serve` gets one.
-  const port = config.PORT === 0 ? await freePort(host) : config.PORT;
+  // Tried first for any PORT: Probot logs a listen that fails (taken, a HOST not on this machine) with its
+  // stack, after the page to open had been announced.
+  let port: number;
+  try {
+    port = await probeListen(host, config.PORT);
+  } catch (err) {
+    process.stderr.write(`t0-ci-bot: could not open the setup page: ${(listenError(err, "PORT", config.PORT, host) as Error).message}\n`);
+    return 1;
+  }
   process.stdout.write(
     `No GitHub App credentials yet (APP_ID and PRIVATE_KEY/PRIVATE_KEY_PATH).\n` +
       `Open http://${shown}:${port}/probot to register the app from app.yml; it writes APP_ID, PRIVATE_KEY and WEBHOOK_SECRET to .env. Then restart.\n`,
@@ -101,12 +109,12 @@ async function setupWizard(config: AppConfig, env: NodeJS.ProcessEnv): Promise<n
   });
 }
 
-/** A port nothing listens on at `host` now (the wizard binds it a moment later). */
-function freePort(host: string): Promise<number> {
+/** `port` (0: a free one) as one this process can listen on at `host` now (the wizard binds it a moment later). */
+function probeListen(host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);
-    probe.listen(0, host, () => {
+    probe.listen(port, host, () => {
       const { port } = probe.address() as AddressInfo;
       probe.close(() => resolve(port));
     });

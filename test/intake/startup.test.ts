@@ -93,9 +93,22 @@ describe("start-up without credentials", () => {
       expect(await child.exited).toBe(1);
       expect(child.output()).toMatch(new RegExp(`PORT=${port}: 127\\.0\\.0\\.1:${port} is already in use by another process; stop that process or set PORT to a free port`));
       expect(child.output()).not.toMatch(/^t0-ci-bot: Error:/m);
+      // Probot's own log of the failed listen came first, with its stack; and the page to open was announced.
+      expect(child.output()).not.toMatch(/"stack"|\n\s+at /);
+      expect(child.output()).not.toMatch(/Open http/);
     } finally {
       taken.close();
     }
+  }, 90_000);
+
+  test.each(["0", "3939"])("development with a HOST that is not this machine's (PORT=%s): says which setting to change, exit 1, no stack", async (port) => {
+    // With PORT=0 the free-port probe's ENOTFOUND ended the process as "t0-ci-bot: Error: getaddrinfo …" and its stack.
+    const child = spawnMain({ PORT: port, HOST: "nonexistent.invalid", DATA_DIR: "/nonexistent" }, /never/);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toBe(
+      "t0-ci-bot: could not open the setup page: HOST=nonexistent.invalid: not an address of this machine (ENOTFOUND); set HOST to localhost, 127.0.0.1, or 0.0.0.0 for every interface.\n",
+    );
   }, 90_000);
 
   test("production: refuses to start, says what is missing, exits 1", async () => {
