@@ -58,3 +58,14 @@ describe("a missing argument keeps its own message", () => {
     expect(output.stderr.split("\n")[0]).toBe("t0-ci-bot jobs: jobs show needs exactly one job id");
   });
 });
+
+describe("worker without the app's credentials", () => {
+  // It started and took jobs from the queue, each of which then failed at its first GitHub call: a worker
+  // calls GitHub as the app, as the web process does.
+  test("is refused before it connects, saying what to set", async () => {
+    expect(await worker([], { REDIS_URL: "redis://127.0.0.1:1" })).toBe(2);
+    expect(output.stderr).toBe(
+      "t0-ci-bot worker: needs the app's APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH), as the web processes have them: jobs call GitHub as the app. See .env.example.\n",
+    );
+  });
+});

@@ -19,6 +19,7 @@ const USAGE = `usage: t0-ci-bot worker
 Runs jobs from the shared queue (BullMQ on REDIS_URL). Start any number of workers on any number of
 machines beside one or more \`t0-ci-bot serve\` processes. Settings come from the environment and .env:
   REDIS_URL          required (redis://host:6379)
+  APP_ID, PRIVATE_KEY (or PRIVATE_KEY_PATH)  required: jobs call GitHub as the app, as the web processes do
   T0_WORKERS         jobs run at once by this process (default 2)
   WORKER_DRAIN_MS    how long SIGTERM waits for running jobs (default 60000); the rest resume elsewhere
   WORKER_HEALTH_PORT serve /healthz and /readyz on this port (default 0 = off), and /metrics (this
@@ -104,6 +105,11 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   }
   if (config.T0_WORKERS === 0) {
     process.stderr.write("t0-ci-bot worker: T0_WORKERS=0 means this worker would run nothing; set T0_WORKERS to 1 or more.\n");
+    return 2;
+  }
+  // Without them it took jobs off the queue with no GitHub client (deps.github undefined) for their stages.
+  if (!config.hasCredentials && !opts.overrides?.github) {
+    process.stderr.write("t0-ci-bot worker: needs the app's APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH), as the web processes have them: jobs call GitHub as the app. See .env.example.\n");
     return 2;
   }
   let worker: RunningWorker;
