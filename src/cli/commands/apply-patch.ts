@@ -130,6 +130,12 @@ async function loadConfig(explicit: string | undefined, repo: string, io: Io): P
   } catch (err) {
     throw new UsageError(`${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }
+  // The repository's own file is judged as the bot judges it (below); a file named on the command line that is
+  // no mapping is the wrong file, and applying "with the defaults" hid that.
+  if (explicit && raw !== null && raw !== undefined && (typeof raw !== "object" || Array.isArray(raw))) {
+    const shape = Array.isArray(raw) ? "a list" : "a plain value";
+    throw new UsageError(`--config ${file} holds ${shape}, not a mapping of .github/ci-bot.yml keys; pass a ci-bot.yml (e.g. \`enabled: true\`)`);
+  }
   const { config, problems } = parseRepoConfig(raw);
   // A problem names the repository's own keys and values, which anyone who can push to it writes.
   for (const p of problems) io.stderr(`warning: ${terminalLine(p)} (using the default for it)\n`);
