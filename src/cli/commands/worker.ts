@@ -108,7 +108,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     return 2;
   }
   // Without them it took jobs off the queue with no GitHub client (deps.github undefined) for their stages.
-  if (!config.hasCredentials && !opts.overrides?.github) {
+  // A stage table of its own (tests, benches) or a GitHub given in place of the app's needs none.
+  if (!config.hasCredentials && !opts.overrides?.github && !opts.stages) {
     process.stderr.write("t0-ci-bot worker: needs the app's APP_ID and PRIVATE_KEY (or PRIVATE_KEY_PATH), as the web processes have them: jobs call GitHub as the app. See .env.example.\n");
     return 2;
   }
