@@ -1,3 +1,4 @@
+import { InvalidPayloadError } from "./payload-schemas.js";
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
 import type { Delivery } from "../core/ports/job-store.js";
@@ -52,6 +53,8 @@ export function scopeOf(payload: unknown): DecisionScope {
 export function notCompleted(payload: unknown, event: string, things: string): NoJobDecision | undefined {
   const action = (payload as { action?: unknown }).action;
   if (action === "completed") return undefined;
+  // Recorded as ignored it would read "workflow_run.undefined": a body without one is not GitHub's.
+  if (typeof action !== "string" || !action) throw new InvalidPayloadError(`${event} payload has no action (GitHub sends one with every ${event} event; "completed" is the one handled): is this body GitHub's?`);
   return { ...scopeOf(payload), outcome: "ignored", reason: `${event}.${String(action)}: only completed ${things} are handled` };
 }
 

@@ -36,6 +36,17 @@ describe("handlers: which deliveries become jobs", () => {
       expect(h.queue.items).toEqual([]);
     });
 
+    test.each([["workflow_run", () => { const { action: _, ...p } = failedRun(); return p; }], ["check_suite", () => ({ ...fixture("check_suite.completed"), action: 7 })]] as const)(
+      "%s without an action (or not a word) → 400 saying so, recorded as invalid, no job",
+      async (event, payload) => {
+        const res = await h.send(event, payload());
+        expect(res.status).toBe(400);
+        expect(JSON.stringify(res.body)).toMatch(/has no action .*GitHub sends/);
+        expect(await lastDelivery(h)).toMatchObject({ outcome: "invalid", reason: expect.stringMatching(/has no action/) });
+        expect(await h.store.listJobs()).toEqual([]);
+      },
+    );
+
     test("workflow_run.requested → ignored (no schema demands on it)", async () => {
       await h.send("workflow_run", fixture("workflow_run.requested"));
       expect(await lastDelivery(h)).toMatchObject({ outcome: "ignored", action: "requested", reason: expect.stringMatching(/only completed runs/) });
