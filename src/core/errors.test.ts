@@ -59,3 +59,16 @@ test("a 403 that is a rate limit by its headers or GitHub Enterprise's older wor
   // A permission refusal stays one.
   expect(toAppError(err("Resource not accessible by integration", { "x-ratelimit-remaining": "4999" }))).toMatchObject({ retryable: false });
 });
+
+// reference/github.md §5 and GitHub's docs: without retry-after or a spent x-ratelimit-remaining, wait at least a minute.
+test("a 429 that names no wait (no retry-after, no spent primary limit, no secondary-limit words) waits at least a minute", () => {
+  const err = (status: number, message: string, headers: Record<string, string>) => Object.assign(new Error(message), { status, response: { headers } });
+  expect(toAppError(err(429, "Too Many Requests", {}))).toMatchObject({ code: "http_429", retryable: true, retryAfterMs: 60_000 });
+  expect(toAppError(err(429, "Too Many Requests", { "x-ratelimit-remaining": "12" }))).toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+  // A 403 that says it is a rate limit but gives no time is the same case.
+  expect(toAppError(err(403, "API rate limit exceeded for installation ID 7.", {}))).toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+  // What GitHub does say still wins.
+  expect(toAppError(err(429, "Too Many Requests", { "retry-after": "5" }))).toMatchObject({ retryAfterMs: 5_000 });
+  // A 5xx is not a rate limit: the runner's own backoff.
+  expect(toAppError(err(503, "Service Unavailable", {})).retryAfterMs).toBeUndefined();
+});

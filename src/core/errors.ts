@@ -66,7 +66,8 @@ export function toAppError(err: unknown): AppError {
     const headers = e.response?.headers ?? {};
     const limited = status === 403 && isRateLimit(message, headers);
     const retryable = status === 408 || status === 429 || status >= 500 || limited;
-    return new AppError(`http_${status}`, message, { retryable, cause: err, details: { status }, retryAfterMs: waitFor(headers, message) });
+    const retryAfterMs = waitFor(headers, message, { rateLimited: limited || status === 429 });
+    return new AppError(`http_${status}`, message, { retryable, cause: err, details: { status }, retryAfterMs });
   }
   const code = typeof e?.code === "string" ? e.code : undefined;
   if (code && RETRYABLE_NODE_CODES.has(code)) return new AppError("network", message, { retryable: true, cause: err });
@@ -124,15 +125,22 @@ function isRateLimit(message: string, headers: Record<string, string | undefined
   return /secondary rate limit|rate limit exceeded|abuse detection/i.test(message) || headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0";
 }
 
+/** GitHub's docs (reference/github.md §5): a rate limit that says neither retry-after nor a reset is waited out at least this long. */
+export const RATE_LIMIT_MIN_WAIT_MS = 60_000;
+
 /**
  * retry-after (seconds), or for a spent primary limit the time to its reset (x-ratelimit-reset, epoch
- * seconds), or for a secondary limit that gives neither the minute GitHub's docs ask to wait at least.
+ * seconds), or for a rate limit that gives neither (a secondary limit by its words, or any the caller
+ * knows is one: a 429, a 403 that says so) the minute GitHub's docs ask to wait at least. A bare 429
+ * retried at the runner's first backoff (seconds) only prolonged the limit.
  */
-export function waitFor(headers: Record<string, string | undefined>, message: string): number | undefined {
+export function waitFor(headers: Record<string, string | undefined>, message: string, opts: { rateLimited?: boolean } = {}): number | undefined {
   const after = Number(headers["retry-after"]);
   if (Number.isFinite(after) && after > 0) return after * 1000;
   const reset = Number(headers["x-ratelimit-reset"]);
-  if (headers["x-ratelimit-remaining"] !== "0" || !Number.isFinite(reset)) return /secondary rate limit|abuse detection/i.test(message) ? 60_000 : undefined;
+  if (headers["x-ratelimit-remaining"] !== "0" || !Number.isFinite(reset)) {
+    return opts.rateLimited || /secondary rate limit|abuse detection/i.test(message) ? RATE_LIMIT_MIN_WAIT_MS : undefined;
+  }
   // A second past the reset: GitHub's clock and ours differ by a little.
   const ms = reset * 1000 - Date.now() + 1000;
   return ms > 0 ? Math.min(ms, 3_600_000) : undefined;
