@@ -263,3 +263,42 @@ test("stop gives up on a store whose write never returns: it rejects (the proces
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a GitHub request that never gets an answer is dropped after GITHUB_REQUEST_TIMEOUT_MS, once, as a wait, and frees the installation's write lane", async () => {
+  const seen: string[] = [];
+  const hung: import("node:http").ServerResponse[] = [];
+  const github = createServer((req, res) => {
+    seen.push(`${req.method} ${req.url}`);
+    if (req.method === "POST" && req.url === "/api/v3/app/installations/5/access_tokens") {
+      res.writeHead(201, { "content-type": "application/json" });
+      return res.end(JSON.stringify({ token: "ghs_token", expires_at: new Date(Date.now() + 3600_000).toISOString() }));
+    }
+    // The config read and the first PR edit hang: no status line, no byte.
+    if (req.url?.startsWith("/api/v3/repos/o/r/contents/") || (req.method === "PATCH" && req.url === "/api/v3/repos/o/r/pulls/1")) return void hung.push(res);
+    res.writeHead(200, { "content-type": "application/json" });
+    res.end("{}");
+  });
+  await new Promise<void>((r) => github.listen(0, "127.0.0.1", () => r()));
+  nock.enableNetConnect("127.0.0.1");
+  try {
+    const host = `127.0.0.1:${(github.address() as AddressInfo).port}`;
+    const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s", GHE_HOST: host, GHE_PROTOCOL: "http", GITHUB_REQUEST_TIMEOUT_MS: "300" });
+    const port = createGitHubPort({ probot: createProbot(config, silentLogger(), { retryAfterBaseMs: 1 }) });
+    const repo = { id: 1, owner: "o", name: "r", fullName: "o/r" };
+    const gh = await port.forInstallation(5);
+    await expect(gh.getRepoConfig(repo)).rejects.toMatchObject({ code: "github_unavailable", retryable: true, message: expect.stringMatching(/^GitHub did not answer GET 127\.0\.0\.1:\d+\/api\/v3\/repos\/o\/r\/contents\/.* within 0\.3 s/) });
+    // Not retried in place by Octokit: the runner's backoff takes it from here.
+    expect(seen.filter((s) => s.includes("/contents/"))).toHaveLength(1);
+    // Another job's write of the same installation queues behind the hung one and goes once it is dropped.
+    const other = (await port.forInstallation(5)).writes!;
+    const first = gh.writes!.updatePullRequest(repo, 1, { title: "t" });
+    const second = other.updatePullRequest(repo, 2, { title: "t" });
+    await expect(first).rejects.toMatchObject({ code: "github_unavailable", retryable: true });
+    await expect(second).resolves.toBeUndefined();
+    expect(seen.filter((s) => s.startsWith("PATCH"))).toEqual(["PATCH /api/v3/repos/o/r/pulls/1", "PATCH /api/v3/repos/o/r/pulls/2"]);
+  } finally {
+    for (const res of hung) res.destroy();
+    github.closeAllConnections();
+    await new Promise((r) => github.close(r));
+  }
+});

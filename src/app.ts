@@ -7,6 +7,7 @@ import { createOctokitGitHubApp } from "./adapters/github/octokit-github-app.js"
 import { createOctokitWebhookDeliveries } from "./adapters/github/octokit-webhook-deliveries.js";
 import { githubUrls } from "./adapters/github/github-urls.js";
 import { wholeBodyFetch } from "./adapters/github/whole-body-fetch.js";
+import { withRequestTimeout } from "./adapters/github/request-timeout.js";
 import type { Octokit } from "./adapters/github/octokit-client.js";
 import type { GitHubAppPort, WebhookDeliveriesPort } from "./core/ports/index.js";
 import type { Deps } from "./core/deps.js";
@@ -55,12 +56,17 @@ export const GITHUB_REQUEST_RETRIES = 1;
  * `retryAfterBaseMs` (tests) shortens Octokit's wait between retries, 1 s times the square of the try.
  */
 export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterBaseMs?: number } = {}): Probot {
-  const defaults = {
-    retry: { retries: GITHUB_REQUEST_RETRIES, ...(opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs }) },
-    request: { fetch: wholeBodyFetch },
-  };
+  const base = opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs };
+  // Given to Probot as well: the installation-token request goes through Probot's own `request`, not the Octokit's.
+  const request = { fetch: withRequestTimeout(wholeBodyFetch, { timeoutMs: config.GITHUB_REQUEST_TIMEOUT_MS }) };
+  const defaults = { retry: { retries: GITHUB_REQUEST_RETRIES, ...base }, request };
   return new Probot({
-    Octokit: ProbotOctokit.defaults((options: ProbotOctokitOptions) => ({ ...defaults, ...options, ...authOnBaseUrl(options) })),
+    Octokit: ProbotOctokit.defaults((options: ProbotOctokitOptions) => ({
+      ...defaults,
+      ...options,
+      ...authOnBaseUrl(options),
+    })),
+    request,
     appId: config.APP_ID,
     privateKey: config.privateKey,
     // Probot's own default; production refuses to start without WEBHOOK_SECRET (app-config).

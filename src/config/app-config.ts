@@ -144,6 +144,12 @@ const envSchema = z.object({
   WEBHOOK_PROXY_URL: httpUrl("https://smee.io/your-channel"),
   GHE_HOST: hostAndPort,
   GHE_PROTOCOL: blankIsUnset.pipe(oneOf(["http", "https"]).optional()),
+  /**
+   * Each GitHub API request must be answered, body included, within this. Past it the request is dropped and
+   * the job waits (github_unavailable).
+   * Node's own limits were 300 s per stalled read, for which a job's worker and its installation's writes waited.
+   */
+  GITHUB_REQUEST_TIMEOUT_MS: int(30_000, 100),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
   GIT_BASE_URL: gitBaseUrl,
   PORT: port(3000),

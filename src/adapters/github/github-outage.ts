@@ -1,4 +1,5 @@
 import { AppError } from "../../core/errors.js";
+import { findRequestTimeout } from "./request-timeout.js";
 
 /** Answers GitHub gives when it is down or overloaded, not when a request is wrong. */
 const OUTAGE_STATUSES = new Set([502, 503, 504]);
@@ -10,9 +11,15 @@ const OUTAGE_STATUSES = new Set([502, 503, 504]);
  * Counted as ordinary retries, a GitHub outage of a few minutes used up JOB_MAX_RETRIES and failed every
  * job in flight. Octokit reports a request that got no answer at all (DNS, refused, reset) as status 500
  * with no response; a 500 that GitHub did answer may be this request's fault and stays an ordinary retry.
+ * A request GitHub did not answer within GITHUB_REQUEST_TIMEOUT_MS (request-timeout.ts) is one too.
  * Undefined for anything else, which keeps its own meaning.
  */
 export function githubOutage(err: unknown): AppError | undefined {
+  // Before the status: Octokit gives an aborted request status 500 too, which would read "could not be reached".
+  const timeout = findRequestTimeout(err);
+  if (timeout) {
+    return new AppError("github_unavailable", `${timeout.message} (${(err as Error).message}); the job waits and tries again with backoff.`, { retryable: true, cause: err, details: { timeoutMs: timeout.timeoutMs } });
+  }
   // The adapters turn Octokit's errors into AppErrors (http_503, ...) that keep the original as their cause;
   // the answer is read from that, the message kept from the AppError (it says what the call was doing).
   const octokitError = err instanceof AppError ? (err.code.startsWith("http_") ? err.cause : undefined) : err;
