@@ -13,6 +13,7 @@ import { STORE_CLOSE_MAX_MS } from "./adapters/store/close-store-within.js";
 import { fsyncPath } from "./adapters/store/fsync-path.js";
 import { createProbot, startApp } from "./app.js";
 import { loadAppConfig } from "./config/app-config.js";
+import type { AppError } from "./core/errors.js";
 import { silentLogger } from "./core/logger.js";
 import type { GitHubAppPort } from "./core/ports/index.js";
 import { recordingLogger } from "../test/helpers/recording-logger.js";
@@ -300,5 +301,35 @@ test("a GitHub request that never gets an answer is dropped after GITHUB_REQUEST
     for (const res of hung) res.destroy();
     github.closeAllConnections();
     await new Promise((r) => github.close(r));
+  }
+});
+
+test("a spent rate limit resetting far off is not slept out in place: the request fails at once into a wait until the reset, freeing the worker and the write lane", async () => {
+  const gh = await githubApiMock();
+  try {
+    const nowS = Math.ceil(Date.now() / 1000);
+    const limited = (resetS: number) => ({ status: 403, body: { message: "API rate limit exceeded for installation ID 5." }, headers: { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetS) } });
+    gh.on("POST", "/app/installations/5/access_tokens", { status: 201, body: { token: "ghs_x", expires_at: new Date(Date.now() + 3600_000).toISOString() } })
+      // An hour away: Probot's throttling slept it out, up to three times, holding the write lane.
+      .on("PATCH", "/repos/o/r/pulls/1", limited(nowS + 3600))
+      // Within a minute: still waited out in place (retryAfterBaseMs shortens the sleep), then the request goes.
+      .on("PATCH", "/repos/o/r/pulls/2", limited(nowS + 5))
+      .on("PATCH", "/repos/o/r/pulls/2", { body: { number: 2 } })
+      // A secondary limit: never in place; GitHub's retry-after, or the minute its docs ask for.
+      .on("PATCH", "/repos/o/r/pulls/3", { status: 403, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, headers: { "retry-after": "30" } })
+      .on("PATCH", "/repos/o/r/pulls/4", { status: 429, body: { message: "You have exceeded a secondary rate limit." } });
+    const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s" });
+    const writes = (await createGitHubPort({ probot: createProbot(config, silentLogger(), { retryAfterBaseMs: 1 }) }).forInstallation(5)).writes!;
+    const repo = { id: 1, owner: "o", name: "r", fullName: "o/r" };
+    const far = await writes.updatePullRequest(repo, 1, { title: "t" }).then(() => undefined, (e: AppError) => e);
+    expect(far).toMatchObject({ code: "http_403", retryable: true });
+    expect(far!.retryAfterMs).toBeGreaterThan(3_500_000);
+    await expect(writes.updatePullRequest(repo, 2, { title: "t" })).resolves.toBeUndefined();
+    await expect(writes.updatePullRequest(repo, 3, { title: "t" })).rejects.toMatchObject({ retryable: true, retryAfterMs: 30_000 });
+    await expect(writes.updatePullRequest(repo, 4, { title: "t" })).rejects.toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+    gh.done();
+    expect(gh.requests.map((r) => r.path)).toEqual(["/app/installations/5/access_tokens", "/repos/o/r/pulls/1", "/repos/o/r/pulls/2", "/repos/o/r/pulls/2", "/repos/o/r/pulls/3", "/repos/o/r/pulls/4"]);
+  } finally {
+    gh.cleanup();
   }
 });

@@ -52,6 +52,13 @@ export interface RunningApp {
 export const GITHUB_REQUEST_RETRIES = 1;
 
 /**
+ * Statuses Octokit's retry plugin leaves to the caller: its defaults, and 429. A 429 is a rate limit
+ * (reference/github.md §5), which the retry plugin retried after a second, against GitHub's retry-after
+ * (or the minute it asks for without one); the throttling below and the runner's backoff handle it.
+ */
+const GITHUB_NOT_RETRIED = [400, 401, 403, 404, 410, 422, 429, 451];
+
+/**
  * Probot is used for what it is good at: verifying signatures and minting installation Octokits.
  * `retryAfterBaseMs` (tests) shortens Octokit's wait between retries, 1 s times the square of the try.
  */
@@ -59,12 +66,14 @@ export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterB
   const base = opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs };
   // Given to Probot as well: the installation-token request goes through Probot's own `request`, not the Octokit's.
   const request = { fetch: withRequestTimeout(wholeBodyFetch, { timeoutMs: config.GITHUB_REQUEST_TIMEOUT_MS }) };
-  const defaults = { retry: { retries: GITHUB_REQUEST_RETRIES, ...base }, request };
+  const defaults = { retry: { retries: GITHUB_REQUEST_RETRIES, doNotRetry: GITHUB_NOT_RETRIED, ...base }, request };
   return new Probot({
     Octokit: ProbotOctokit.defaults((options: ProbotOctokitOptions) => ({
       ...defaults,
       ...options,
       ...authOnBaseUrl(options),
+      // Over Probot's handlers, keeping its Redis clustering (Bottleneck, connection) when it set one.
+      throttle: { ...options.throttle, ...base, ...rateLimitHandlers(log) },
     })),
     request,
     appId: config.APP_ID,
@@ -89,6 +98,31 @@ export async function ensureRedisReachable(config: AppConfig): Promise<void> {
 }
 
 type ProbotOctokitOptions = NonNullable<ConstructorParameters<typeof ProbotOctokit>[0]>;
+
+/** A primary rate limit that resets within this many seconds is slept out in place; a later one is not. */
+export const RATE_LIMIT_WAIT_IN_PLACE_S = 60;
+
+/**
+ * Probot's throttling slept a spent primary rate limit out in place, up to 3 times, until its reset: up to
+ * an hour holding the job's worker and, for a write, its installation's write lane (every other job's
+ * writes there waited behind it). A reset within a minute still is; a later one fails the request with
+ * GitHub's rate-limit error, which the runner backs off from until the reset (errors.ts, waitFor) with
+ * the worker free. A secondary limit is never slept out in place (as Probot's default): its error carries
+ * GitHub's retry-after, or the minute its docs ask for when there is none.
+ */
+function rateLimitHandlers(log: Logger) {
+  return {
+    onRateLimit: (retryAfterS: number, o: { method: string; url: string; request: { retryCount: number } }) => {
+      const inPlace = retryAfterS <= RATE_LIMIT_WAIT_IN_PLACE_S && o.request.retryCount <= 2;
+      log.warn({ method: o.method, url: o.url, retryAfterS }, inPlace ? "GitHub's rate limit is spent; waiting for its reset before trying again" : "GitHub's rate limit is spent; the job waits for its reset and frees its worker");
+      return inPlace;
+    },
+    onSecondaryRateLimit: (retryAfterS: number, o: { method: string; url: string }) => {
+      log.warn({ method: o.method, url: o.url, retryAfterS }, "GitHub's secondary rate limit was hit; the job waits and tries again later");
+      return false;
+    },
+  };
+}
 
 /**
  * Probot hands the app auth its own `request`, which has no base URL: a token asked for directly
