@@ -56,7 +56,7 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
     const paced = await openWritePacer(config, { minIntervalMs: 1000, clock });
     closers.push(paced.close);
     const appId = config.APP_ID ? Number(config.APP_ID) : undefined;
-    github = createGitHubPort({ probot: opts.probot, writePacer: paced.pacer, self: { appId, identity } });
+    github = createGitHubPort({ probot: opts.probot, writePacer: paced.pacer, self: { appId, identity }, requestTimeoutMs: config.GITHUB_REQUEST_TIMEOUT_MS });
   }
   const queue: JobQueue =
     o.queue ??

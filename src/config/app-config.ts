@@ -145,8 +145,8 @@ const envSchema = z.object({
   GHE_HOST: hostAndPort,
   GHE_PROTOCOL: blankIsUnset.pipe(oneOf(["http", "https"]).optional()),
   /**
-   * Each GitHub API request must be answered, body included, within this. Past it the request is dropped and
-   * the job waits (github_unavailable).
+   * Each GitHub API request must be answered, body included, within this; a log download from its storage
+   * host must not go this long without a byte. Past it the request is dropped and the job waits (github_unavailable).
    * Node's own limits were 300 s per stalled read, for which a job's worker and its installation's writes waited.
    */
   GITHUB_REQUEST_TIMEOUT_MS: int(30_000, 100),

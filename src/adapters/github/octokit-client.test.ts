@@ -285,6 +285,43 @@ describe("GitHub adapter (read side)", () => {
     }
   });
 
+  // Only Node's 300 s per stalled read bounded it: a storage host that stops answering held the job's worker.
+  test.each([
+    ["sends nothing at all", 0],
+    ["stops sending mid-body", 50],
+  ])("a log download whose storage host %s is dropped after GITHUB_REQUEST_TIMEOUT_MS without a byte, as a wait", async (_, lines) => {
+    const hung: import("node:http").ServerResponse[] = [];
+    const server = createServer((_req, res) => {
+      hung.push(res);
+      if (!lines) return;
+      res.writeHead(200, { "content-type": "text/plain", "content-length": "100000" });
+      res.write("2026-11-23T10:00:00.0000000Z line one\n".repeat(lines));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    try {
+      gh = await githubApiMock();
+      const location = `http://127.0.0.1:${(server.address() as AddressInfo).port}/logs/job-1.txt?sig=secret`;
+      gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location } });
+      const client = await createGitHubPort({
+        octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog }),
+        requestTimeoutMs: 200,
+      }).forInstallation(7);
+      let got = 0;
+      const read = async () => {
+        for await (const c of await client.downloadJobLog(repo, 1)) got += c.length;
+      };
+      const err = await read().then(() => undefined, (e: Error) => e);
+      expect(err).toMatchObject({ code: "github_unavailable", retryable: true, message: expect.stringMatching(/^GitHub did not answer GET 127\.0\.0\.1:\d+ \(the log of job 1\) within 0\.2 s/) });
+      expect(err!.message).not.toContain("secret");
+      expect(got).toBe(lines * "2026-11-23T10:00:00.0000000Z line one\n".length);
+      gh.done();
+    } finally {
+      for (const res of hung) res.destroy();
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   test("a refused read names the call and the repository, not only GitHub's words", async () => {
     gh = await githubApiMock();
     gh.on("GET", "/repos/octo/demo/actions/runs/10/attempts/1/jobs?per_page=100", { status: 403, body: { message: "Resource not accessible by integration", documentation_url: "https://docs.github.com/rest/actions/workflow-jobs" } });

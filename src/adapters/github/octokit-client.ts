@@ -6,6 +6,10 @@ import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationToken } from "./installation-refusal.js";
 import { branchHead } from "./branch-head.js";
+import { githubOutage } from "./github-outage.js";
+import { GitHubRequestTimeout } from "./request-timeout.js";
+import { systemClock } from "../clock/system-clock.js";
+import type { Clock } from "../../core/ports/clock.js";
 import type { Annotation, CommitRun, GitHubClient, PrTimelineEvent, PullReview, PullReviewComment, RunJob } from "../../core/ports/github-port.js";
 
 export type Octokit = InstanceType<typeof ProbotOctokit>;
@@ -15,11 +19,19 @@ export interface OctokitClientOptions {
   /** Fetch used for the log download from the storage host (no GitHub credentials are sent there). */
   fetch?: FetchLike;
   configPath?: string;
+  /**
+   * GITHUB_REQUEST_TIMEOUT_MS: the log download from its storage host (not through Octokit's timed fetch,
+   * and possibly large) fails when no answer or no byte comes for this long. Default: the setting's default.
+   */
+  requestTimeoutMs?: number;
+  clock?: Pick<Clock, "setTimeout">;
 }
 
 /** The read side of `GitHubClient` on an installation-scoped Octokit (Probot's, with throttling and retry). */
 export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions = {}): GitHubClient {
   const fetchImpl: FetchLike = opts.fetch ?? ((url, init) => globalThis.fetch(url, init));
+  const stallMs = opts.requestTimeoutMs ?? 30_000;
+  const clock = opts.clock ?? systemClock();
   const configPath = opts.configPath ?? ".github/ci-bot.yml";
 
   return {
@@ -98,17 +110,21 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
         throw notFoundAs(err, "log_not_found", `The log of job ${jobId} in ${repo.fullName} is not available; it may have expired, or the app lacks Actions: read.`, `asking for the log of job ${jobId} of ${repo.fullName}`, { repo, needs: ACTIONS });
       }
       if (!location) throw transient("log_no_redirect", `GitHub answered the log request for job ${jobId} without a download location; will retry.`);
-      const res = await fetchImpl(location, { redirect: "follow", signal, headers: { accept: "text/plain" } }).catch((err) => {
-        throw readFailure(err, `downloading the log of job ${jobId} of ${repo.fullName} from its storage host`);
+      // Only Node's 300 s per stalled read bounded it: a storage host that stops sending held the worker.
+      const stall = stallWatch(clock, stallMs, `GET ${storageHost(location)} (the log of job ${jobId})`, signal);
+      const res = await fetchImpl(location, { redirect: "follow", signal: stall.signal, headers: { accept: "text/plain" } }).catch((err) => {
+        stall.stop();
+        throw githubOutage(err) ?? readFailure(err, `downloading the log of job ${jobId} of ${repo.fullName} from its storage host`);
       });
       if (!res.ok || !res.body) {
+        stall.stop();
         await cancel(res.body);
         const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || res.status === 403; // 403: the 1-minute URL expired
         // A busy storage host says when to come back, as GitHub does; the retry asks GitHub for a fresh URL.
         const retryAfterMs = waitFor(Object.fromEntries(res.headers), "");
         throw new AppError(`log_download_${res.status}`, `Downloading the log of job ${jobId} of ${repo.fullName} from its storage host failed with HTTP ${res.status}${retryable ? "; will retry" : ""}.`, { retryable, retryAfterMs });
       }
-      return logStream(res.body, repo, jobId, signal);
+      return logStream(res.body, repo, jobId, signal, stall);
     },
 
     async listAnnotations(repo, checkRunId) {
@@ -415,20 +431,60 @@ function readFailure(err: unknown, what: string, refused?: Refused): AppError {
  * `TypeError: terminated`, which would read as a bug and fail the job for good: it is a retryable download
  * failure. A stop (the signal) is left as it is.
  */
-async function* logStream(body: unknown, repo: JobRepo, jobId: number, signal: AbortSignal | undefined): AsyncIterable<Uint8Array> {
+async function* logStream(body: unknown, repo: JobRepo, jobId: number, signal: AbortSignal | undefined, stall?: StallWatch): AsyncIterable<Uint8Array> {
   if (body instanceof Uint8Array) return yield body;
   if (typeof body === "string") return yield Buffer.from(body);
   if (body instanceof ArrayBuffer) return yield new Uint8Array(body);
   let bytes = 0;
   try {
+    stall?.rearm();
     for await (const chunk of body as AsyncIterable<Uint8Array>) {
       bytes += chunk.length;
+      // Not counting the time the consumer takes with the chunk: the clock runs only while we wait for bytes.
+      stall?.stop();
       yield chunk;
+      stall?.rearm();
     }
   } catch (err) {
+    const outage = githubOutage(err);
+    if (outage) throw new AppError(outage.code, `${outage.message} (after ${bytes} bytes)`, { retryable: true, cause: err, details: outage.details });
     if (signal?.aborted) throw err;
     // toAppError names the network error fetch keeps in `cause` ("terminated (UND_ERR_SOCKET: other side closed)").
     throw transient("log_download_interrupted", `Downloading the log of job ${jobId} of ${repo.fullName} was cut off after ${bytes} bytes (${toAppError(err).message}); will retry.`, { cause: err });
+  } finally {
+    stall?.stop();
+  }
+}
+
+interface StallWatch {
+  readonly signal: AbortSignal;
+  /** (Re)starts the wait for the next byte. */
+  rearm(): void;
+  stop(): void;
+}
+
+/** A signal that aborts with GitHubRequestTimeout when `ms` pass without a rearm (or with `outer`'s reason). */
+function stallWatch(clock: Pick<Clock, "setTimeout">, ms: number, what: string, outer: AbortSignal | undefined): StallWatch {
+  const controller = new AbortController();
+  let timer: { cancel(): void } | undefined;
+  const stop = () => {
+    timer?.cancel();
+    timer = undefined;
+  };
+  const rearm = () => {
+    stop();
+    timer = clock.setTimeout(() => controller.abort(new GitHubRequestTimeout(what, ms)), ms);
+  };
+  rearm();
+  return { signal: outer ? AbortSignal.any([outer, controller.signal]) : controller.signal, rearm, stop };
+}
+
+/** The storage URL's host: its path and query carry the signature. */
+function storageHost(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "the storage host";
   }
 }
 
