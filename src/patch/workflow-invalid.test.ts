@@ -67,6 +67,9 @@ describe("invalidWorkflow: only a file the patch changes into one GitHub cannot 
     expect(invalidWorkflow(".github/actions/t/action.yml", "action", COMPOSITE("  - run: pytest\n    shell: bash\n"), "runs: [\n", [])?.reason).toMatch(/GitHub would fail every job that uses it$/));
   test("a file broken before and still broken after says so", () =>
     expect(invalidWorkflow(".github/workflows/ci.yml", "workflow", BAD, BAD.replace("@v4", "@v5"), [])?.reason).toMatch(/did not run before the patch either/));
+  // An action.yml is one only where a workflow uses it: one that never parsed is a template or a test fixture.
+  test("an action.yml that was no action before either (a template, a fixture) passes", () =>
+    expect(invalidWorkflow("template/{{cookiecutter.slug}}/action.yml", "action", "runs:\n  using: {% if node %}node20{% endif %}\n", "runs:\n  using: {% if node %}node24{% endif %}\n", [])).toBeUndefined());
   test.each<[string, string | null, string | null]>([
     ["repaired by the patch", BAD, WF()],
     ["left as it was", BAD, BAD],

@@ -96,7 +96,9 @@ function newRange(h: Hunk): [number, number] | undefined {
  * A workflow or local action the patch changes and leaves one GitHub cannot run: it fails every run of the
  * workflow (or job using the action) before a test starts, which is no green CI. A file that was broken before
  * and the patch repairs passes (that may be the fix); one broken before and still broken is refused too, since
- * the patch changes it without making it run. `kind` says which of the two the file is to GitHub.
+ * the patch changes it without making it run. Not an action.yml: ACTION_FILE matches one anywhere, and one that
+ * never ran is often no action at all (a template, a linter's test fixture), which no job fails on. `kind` says
+ * which of the two the file is to GitHub.
  */
 export function invalidWorkflow(file: string, kind: "workflow" | "action", before: string | null, after: string | null, hunks: Hunk[]): Refusal | undefined {
   if (after === null || after === before) return undefined;
@@ -104,6 +106,7 @@ export function invalidWorkflow(file: string, kind: "workflow" | "action", befor
   const problem = check(after);
   if (!problem) return undefined;
   const already = before !== null && check(before) !== undefined;
+  if (already && kind === "action") return undefined;
   const hunk = (problem.line === undefined ? undefined : hunks.find((h) => {
     const r = newRange(h);
     return r !== undefined && problem.line! >= r[0] && problem.line! < r[0] + Math.max(r[1], 1);
