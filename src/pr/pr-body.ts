@@ -334,13 +334,6 @@ const sentence = (note: string) => `${note[0]!.toUpperCase()}${note.slice(1)}${/
 
 const tests = (n: number) => `${n} test${n === 1 ? "" : "s"}`;
 
-/**
- * How many tests ran, as the test runner counted them, beside the red → green evidence: a fix that gets green
- * by running fewer tests shows. The count before the patch here is the evidence when there is one (fewer with
- * the patch already failed validation unless the repository allows it); without it (reproduce-first off or
- * skipped), CI's failing run's count for the same command stands in, and fewer here is for the reviewer to
- * judge: the environment here is not CI's, and tests that need what is missing skip themselves.
- */
 /** The failed tests by name, then CI's log lines around the error, folded: the run's own evidence, cut. */
 function failedInCiLines(f: FailedInCi, maxLines: number): string[] {
   const named = f.tests.slice(0, TESTS_SHOWN).map((t) => code(t.name) + (t.file ? ` (${code(t.file)})` : ""));
@@ -355,6 +348,13 @@ function failedInCiLines(f: FailedInCi, maxLines: number): string[] {
   return [...out, ``, `<details><summary>CI's log around the error (${where})</summary>`, ``, fence(lines.join("\n").trimEnd()), ``, `</details>`];
 }
 
+/**
+ * How many tests ran, as the test runner counted them, beside the red → green evidence: a fix that gets green
+ * by running fewer tests shows. The count before the patch here is the evidence when there is one (fewer with
+ * the patch already failed validation unless the repository allows it); without it (reproduce-first off or
+ * skipped), CI's failing run's count for the same command stands in, and fewer here is for the reviewer to
+ * judge: the environment here is not CI's, and tests that need what is missing skip themselves.
+ */
 function testCounts(v: PrBodyInput["validation"]): string[] {
   const counted = (lines: string[]) => [``, ...lines];
   if (v.testsRan) return counted([`Tests run (the test runner's own count, skipped tests not counted): ${v.testsRan.before} before the patch, ${v.testsRan.after} with it.`]);
