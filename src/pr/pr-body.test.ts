@@ -380,4 +380,9 @@ describe("what CI's log showed, in the PR", () => {
     expect(body).toContain("````\n");
     expect(body).toContain("\n```\nescaped\n````");
   });
+
+  test("a job name in the summary, HTML and no code span, pings no one", () => {
+    const body = renderPrBody(input({ failedInCi: { tests: [], log: { job: "notify @octocat", startLine: 1, endLine: 1, text: "boom" } } }));
+    expect(body).toContain("<summary>CI's log around the error (job notify @\u2060octocat, log lines 1–1)</summary>");
+  });
 });

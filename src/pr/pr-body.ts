@@ -342,8 +342,9 @@ function failedInCiLines(f: FailedInCi, maxLines: number): string[] {
   if (!f.log) return out;
   // Redacted again, as the output tail is: the context was redacted when built, by the rules of that day.
   const { lines, cut } = shownLogLines(noMentions(showHiddenChars(redact(f.log.text))), maxLines);
-  // A summary line is HTML, not Markdown: the job's name (the repository's) is shown as text there.
-  const job = showHiddenChars(f.log.job).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\s+/g, " ");
+  // A summary line is HTML, not Markdown: the job's name (the repository's) is shown as text there, where
+  // GitHub links a mention as it does in any text (no code span to keep it quiet).
+  const job = noMentions(showHiddenChars(f.log.job)).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/\s+/g, " ");
   const where = `job ${job}, log lines ${f.log.startLine}–${f.log.endLine}${cut ? `, the last ${lines.length}` : ""}`;
   return [...out, ``, `<details><summary>CI's log around the error (${where})</summary>`, ``, fence(lines.join("\n").trimEnd()), ``, `</details>`];
 }
