@@ -18,6 +18,7 @@ test.each<[string, () => Promise<number>, string]>([
   ["analyze-log, value missing", () => analyzeLog(["a.log", "--budget-tokens"]), "analyze-log: --budget-tokens needs a value; usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]"],
   ["analyze-log, value missing before another option", () => analyzeLog(["a.log", "--budget-tokens", "--json"]), "analyze-log: --budget-tokens needs a value; usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]"],
   ["analyze-log, a flag given a value", () => analyzeLog(["a.log", "--json=no"]), "analyze-log: --json takes no value (leave it out for no, give it alone for yes); usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]"],
+  ["analyze-log, a flag with a short name given a value", () => analyzeLog(["a.log", "--help=1"]), "analyze-log: --help takes no value (leave it out for no, give it alone for yes); usage: t0-ci-bot analyze-log <file> [--budget-tokens N] [--json]"],
   ["eval-logs, unknown option", () => evalLogs(["m.jsonl", "-j"]), "eval-logs: Unknown option '-j'"],
   ["apply-patch, unknown option", () => applyPatch(["fix.diff", "--repo", ".", "--frob"], patchIo), "t0-ci-bot apply-patch: Unknown option '--frob'"],
   ["apply-patch, value missing", () => applyPatch(["fix.diff", "--repo"], patchIo), "t0-ci-bot apply-patch: --repo needs a value"],
