@@ -9,7 +9,10 @@ describe("commandSegments reads the script a shell is given with -c as the comma
     [`bash --noprofile --norc -eo pipefail -c "pytest | tee log"`, [["pytest"], ["tee", "log"]]],
     [`CI=1 exec sh -c 'pytest -q'`, [["pytest", "-q"]]],
     [`bash -c "sh -c 'pytest -x'"`, [["pytest", "-x"]]],
-    [`bash -c 'pytest "$@"' bash tests`, [["pytest", "$@"]]],
+    // The words after the script are its $0, $1…
+    [`bash -c 'pytest "$@"' bash tests -x`, [["pytest", "tests", "-x"]]],
+    [`sh -c 'pytest $1 && echo $0 ran' sh tests/unit`, [["pytest", "tests/unit"], ["echo", "sh", "ran"]]],
+    [`bash -c 'pytest "$@"'`, [["pytest"]]],
   ])("%s", (cmd, segments) => expect(commandSegments(cmd)).toEqual(segments));
 
   test.each<[string, string, string[][]]>([

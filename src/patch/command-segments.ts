@@ -18,8 +18,9 @@ export function commandSegments(cmd: string): string[][] {
   const endSegment = () => {
     endWord();
     // `bash -c 'pytest -q'` runs the script it is given: its commands are the ones judged, as if written here.
-    const script = shellScript(words);
-    if (script !== undefined) segments.push(...commandSegments(script));
+    const at = shellScriptAt(words);
+    const script = at === undefined ? undefined : words[at];
+    if (script !== undefined) segments.push(...commandSegments(script).map((inner) => withPositionals(inner, words.slice(at! + 1))));
     else if (words.length) segments.push(words);
     words = [];
   };
@@ -92,8 +93,17 @@ export function shellScriptAt(words: string[]): number | undefined {
   return c ? Math.min(i, words.length) : undefined;
 }
 
-/** The script a shell run with `-c` is given (see shellScriptAt), as the shell reads it after its quotes. */
-function shellScript(words: string[]): string | undefined {
-  const at = shellScriptAt(words);
-  return at === undefined ? undefined : words[at];
+/**
+ * The words after a `-c` script are its `$0`, `$1`…: `sh -c 'pytest "$@"' sh tests/` runs `pytest tests/`, and
+ * left as `$@` a selection passed that way went unseen, and the same command written out read as a narrowing.
+ */
+function withPositionals(words: string[], after: string[]): string[] {
+  const params = after.slice(1);
+  return words.flatMap((w) => {
+    if (/^\$(?:[@*]|\{[@*]\})$/.test(w)) return params;
+    const n = /^\$(?:(\d)|\{(\d+)\})$/.exec(w);
+    if (!n) return [w];
+    const i = Number(n[1] ?? n[2]);
+    return i === 0 ? after.slice(0, 1) : params.slice(i - 1, i);
+  });
 }

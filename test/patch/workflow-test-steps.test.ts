@@ -365,6 +365,8 @@ describe("a step running its tests through bash -c or sh -c is judged by the com
     ["the env TEST_CMD an sh -c '$TEST_CMD' runs changed to echo ok", { before: { [CI]: ENV("pytest", `sh -c '$TEST_CMD'`) }, after: { [CI]: ENV("echo ok", `sh -c '$TEST_CMD'`) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
     ["the env TEST_CMD a bash -c \"$TEST_CMD\" runs given -k", { before: { [CI]: ENV("pytest", `bash -c "$TEST_CMD"`) }, after: { [CI]: ENV("pytest -k smoke", `bash -c "$TEST_CMD"`) } }, "skip_tests", [/ci\.yml/, /job "test"/, /adds -k/]],
     ["$TEST_CMD run through bash -c, only echoed there", { before: { [CI]: ENV("pytest", "$TEST_CMD") }, after: { [CI]: ENV("pytest", `bash -c 'echo "$TEST_CMD"'`) } }, "skip_tests", [...NAMES_STEP, /drops pytest/]],
+    // The words after the script are its $0, $1…: "$@" passes pytest what follows `sh`.
+    ["-k passed to bash -c 'pytest \"$@\"' as an argument", FROM(`bash -c 'pytest -q "$@"' bash`, `bash -c 'pytest -q "$@"' bash -k smoke`), "skip_tests", [/ci\.yml/, /job "test"/, /adds -k/]],
   ])("%s", (_name, c, rule, reasons) => expectRefusedWithWorkflowEdits(c, rule, reasons));
 
   test.each<[string, Case]>([
@@ -372,5 +374,6 @@ describe("a step running its tests through bash -c or sh -c is judged by the com
     ["the test step written as bash -ec \"python -m pytest\"", RUN(`bash -ec "python -m pytest"`)],
     ["$TEST_CMD run through sh -c '$TEST_CMD'", { before: { [CI]: ENV("pytest", "$TEST_CMD") }, after: { [CI]: ENV("pytest", `sh -c '$TEST_CMD'`) } }],
     ["the env TEST_CMD a bash -c '$TEST_CMD' runs changed to python -m pytest", { before: { [CI]: ENV("pytest", `bash -c '$TEST_CMD'`) }, after: { [CI]: ENV("python -m pytest", `bash -c '$TEST_CMD'`) } }],
+    ["sh -c 'pytest \"$@\"' sh tests/ written as pytest tests/", FROM(`sh -c 'pytest "$@"' sh tests/`, `pytest tests/`)],
   ])("%s is accepted", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
