@@ -43,6 +43,11 @@ const FIX_DIFF = readFileSync(join(REPOS_DIR, "node-sum.fix.diff"), "utf8");
 const WRONG_DIFF = readFileSync(join(REPOS_DIR, "node-sum.wrong.diff"), "utf8");
 const WORKFLOW = readFileSync(join(REPOS_DIR, "node-sum/.github/workflows/ci.yml"), "utf8");
 const CONFIG = "validate: npm test\nreproduce_first: true\n";
+/**
+ * A `.github/ci-bot.yml` whose problems quote the corpus: each line of it is an unknown key (explicit keys, `?`,
+ * have no length limit), and a bad value; the settings it says are CONFIG's.
+ */
+const LEAKY_CONFIG = `${CONFIG}max_repair_attempts: ${JSON.stringify(SECRETS_CORPUS[0]!.secret)}\n${SECRETS_CORPUS.map((c) => `? ${JSON.stringify(c.text)}\n: 1\n`).join("")}`;
 const COMMIT = "c0ffee".padEnd(40, "0");
 
 const corpusText = SECRETS_CORPUS.map((c) => c.text).join("\n");
@@ -267,10 +272,10 @@ const apiJob = () => ({
 });
 
 /** What the read side asks GitHub for the run; an annotation carries the corpus too. */
-async function mockReads() {
+async function mockReads(config = CONFIG) {
   gh = await githubApiMock();
   const annotation = { path: "test/math.test.js", start_line: 6, end_line: 6, annotation_level: "failure", title: "sum adds", message: corpusText, raw_details: null, blob_href: "u", start_column: null, end_column: null };
-  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: CONFIG, headers: { "content-type": "text/plain" } })
+  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: config, headers: { "content-type": "text/plain" } })
     .on("GET", `${API}/git/ref/heads%2Fmaster`, { body: apiRef("master", headSha) })
     .on("GET", `${API}/actions/runs/${RUN_ID}/attempts/1/jobs?per_page=100`, { body: { total_count: 1, jobs: [apiJob()] } })
     .on("GET", `${API}/actions/jobs/${GH_JOB}/logs`, { status: 302, headers: { location: `${STORAGE}/log/${GH_JOB}?sig=s` } })
@@ -284,10 +289,10 @@ async function mockReads() {
  * The write side: verified commit, draft PR (GitHub fails the first creation, its error message quoting the
  * corpus), label, comment on PR #7; `refusePr`: the second creation is refused for good, quoting it again.
  */
-function mockWrites(refusePr = false) {
+function mockWrites(refusePr = false, config = CONFIG) {
   const pr = { number: 101, html_url: `https://github.com/${REPO}/pull/101`, node_id: "PR_101", state: "open", draft: true, merged: false, head: { ref: `ci-bot/fix-${RUN_ID}`, sha: COMMIT } };
   let branch: string | null = null;
-  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: CONFIG, headers: { "content-type": "text/plain" } }, { times: 2 })
+  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: config, headers: { "content-type": "text/plain" } }, { times: 2 })
     .on("GET", `${API}/git/ref/heads%2Fmaster`, { body: apiRef("master", headSha) })
     .on("GET", `${API}/git/ref/heads%2Fci-bot%2Ffix-${RUN_ID}`, () => (branch ? { body: { ref: "r", node_id: "n", url: "u", object: { sha: branch, type: "commit", url: "u" } } } : { status: 404, body: { message: "Not Found" } }), { times: refusePr ? 3 : 2 })
     .on("GET", `${API}/git/commits/${headSha}`, { body: { sha: headSha, tree: { sha: "1".repeat(40) } } })
@@ -310,13 +315,20 @@ function mockWrites(refusePr = false) {
     .on("POST", `${API}/issues/7/comments`, { status: 201, body: { id: 1, body: "x" } });
 }
 
-/** The merge of fix PR #101: watch-pr reads the config, edits the bot's comment on PR #7 and reads it again. */
-function mockMerge() {
+/**
+ * The merge of fix PR #101: watch-pr reads the config, edits the bot's comment on PR #7 and reads it again.
+ * `refuseEdit`: GitHub refuses the edit for good (a locked PR), its error quoting the corpus.
+ */
+function mockMerge(refuseEdit = false, config = CONFIG) {
   const posted = (gh.requests.find((q: RecordedRequest) => q.operationId === "issues/create-comment")!.body as { body: string }).body;
   const lastEdit = () => (gh.requests.filter((q: RecordedRequest) => q.operationId === "issues/update-comment").at(-1)!.body as { body: string }).body;
-  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: CONFIG, headers: { "content-type": "text/plain" } })
-    .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: posted, user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] })
-    .on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } })
+  gh.on("GET", `${API}/contents/.github%2Fci-bot.yml`, { body: config, headers: { "content-type": "text/plain" } })
+    .on("GET", `${API}/issues/7/comments`, { body: [{ id: 1, body: posted, user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] });
+  if (refuseEdit) {
+    gh.on("PATCH", `${API}/issues/comments/1`, { status: 403, body: { message: `Unable to edit the comment: ${corpusText}`, documentation_url: "https://docs.github.com/rest" } });
+    return;
+  }
+  gh.on("PATCH", `${API}/issues/comments/1`, { body: { id: 1, body: "x" } })
     .on("GET", `${API}/issues/7/comments`, () => ({ body: [{ id: 1, body: lastEdit(), user: { login: "t0-ci-bot[bot]", id: 9, type: "Bot" } }] }));
 }
 
@@ -374,6 +386,29 @@ describe("no corpus secret is written to DATA_DIR or left in the workspace root"
       "results.build-context.context.annotations[0].message", "results.propose-patch.proposal.diagnosis", "results.open-pull-request.diagnosis",
       "results.patch-retries.failed[0].excerpts[0].text", "results.apply-and-validate.runs[0].outputTail", "results.apply-and-validate.runs[1].outputTail",
     ]));
+  });
+
+  test("a config whose problems quote the corpus; a merged PR whose comment on PR #7 GitHub refuses to edit, quoting it", async () => {
+    await start();
+    gateway.script(answer(FIX_DIFF));
+    await mockReads(LEAKY_CONFIG);
+    mockWrites(false, LEAKY_CONFIG);
+    expect(await send("workflow_run", failedRunPayload())).toBe(202);
+    const parked = await waitFor((j) => j.state === "pr" && j.waitingFor === "pr_outcome", "the PR to be opened");
+    // Every corpus line is a problem of the file: the config is read as the test means it to be.
+    expect((parked.results["check-repo-config"] as { problems: string[] }).problems).toHaveLength(SECRETS_CORPUS.length + 1);
+    mockMerge(true, LEAKY_CONFIG);
+    const pr = fixture("pull_request.closed");
+    pr.repository = failedRunPayload().repository;
+    pr.installation = { id: 2 };
+    pr.pull_request = { ...pr.pull_request, number: 101, merged: true, state: "closed", head: { ...pr.pull_request.head, ref: `ci-bot/fix-${RUN_ID}`, sha: COMMIT } };
+    expect(await send("pull_request", pr)).toBe(202);
+    const job = await waitFor((j) => j.state === "completed" && feedbackSent(j), "the job to complete");
+    expect((job.results["watch-pr"] as { notes: string[] }).notes.join("\n")).toContain("comment on #7 not updated");
+    gh.done();
+    const { leaks, redacted } = await leaksLeft();
+    expect(leaks).toEqual({});
+    expect(redacted).toEqual(expect.arrayContaining(["results.check-repo-config.problems[0]", "results.check-repo-config.problems[1]", "results.watch-pr.notes[0]"]));
   });
 
   test("a fix GitHub refuses to open a PR for, its error quoting the corpus → the job fails", async () => {

@@ -104,4 +104,21 @@ describe("check-repo-config", () => {
     expect(out.finish).toBe(reason);
     expect(out.result).toMatchObject({ config: { enabled: false }, problems: [reason] });
   });
+
+  // Kept on the job (the result, and the finish note in its history): the file can hold a token, and its
+  // problems and the reason the bot is off quote it.
+  const token = "ghp_R4nd0mL00k1ngT0k3nAbCdEfGhIjKlMnOpQ";
+  test.each([
+    ["a parse error quoting the line", null, `.github/ci-bot.yml in octo/demo is not valid YAML (bad indentation at line 2: "  token: ${token}"); fix its syntax or delete the file.`],
+    ["an unclear switch", `enabled: "${token}"\n`, undefined],
+    ["an unknown key and a bad value", `${token}: 1\nmax_repair_attempts: "${token}"\n`, undefined],
+  ])("%s: the problems and the reason the bot is off are kept redacted", async (_what, yml, refusal) => {
+    const out = refusal
+      ? await checkRepoConfigStage.run(makeJob(), { github: { forInstallation: async () => ({ getRepoConfig: async () => { throw permanent("repo_config_unreadable", refusal); } }) }, store: new MemoryJobStore(), config: loadAppConfig({}) } as unknown as Deps, { log: silentLogger(), signal: new AbortController().signal, dryRun: false, attempt: 1 })
+      : await runWith(yml!);
+    const { problems } = out.result as { problems: string[] };
+    expect(problems.length + (out.finish ? 1 : 0)).toBeGreaterThan(0);
+    expect(JSON.stringify({ problems, finish: out.finish })).not.toContain(token.slice(4, 16));
+    expect(JSON.stringify({ problems, finish: out.finish })).toContain("[REDACTED]");
+  });
 });

@@ -1,5 +1,6 @@
 import { defaultRepoConfig, parseRepoConfig, type RepoConfig } from "../../config/repo-config.js";
 import { AppError } from "../../core/errors.js";
+import { redact } from "../../core/redact.js";
 import type { Job, JobRepo } from "../../core/job.js";
 import type { GitHubClient } from "../../core/ports/github-port.js";
 import type { Stage } from "../stage.js";
@@ -63,6 +64,14 @@ export function notActionsRun(job: Pick<Job, "run">): string {
  * adapter's refusal code).
  */
 export async function readRepoConfig(gh: Pick<GitHubClient, "getRepoConfig">, repo: JobRepo): Promise<{ config: RepoConfig; problems: string[]; off?: string; unusable?: string; disabled?: boolean }> {
+  const read = await readRepoConfigAsIs(gh, repo);
+  // Kept on the job by every caller (this stage's result, watch-pr's notes and its repair's settings, the
+  // finish note): a problem quotes the file (a key, a value, the parser's reading of a line) and the file can
+  // hold a token. The config itself is kept as read: its commands are the ones validation runs.
+  return { ...read, problems: read.problems.map(redact), ...(read.off === undefined ? {} : { off: redact(read.off) }) };
+}
+
+async function readRepoConfigAsIs(gh: Pick<GitHubClient, "getRepoConfig">, repo: JobRepo): Promise<{ config: RepoConfig; problems: string[]; off?: string; unusable?: string; disabled?: boolean }> {
   let raw: unknown;
   try {
     raw = await gh.getRepoConfig(repo);

@@ -88,6 +88,9 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
     const outcome: FixOutcome | undefined = ev.kind === "closed" ? (ev.merged ? "merged" : "closed") : ev.kind === "reopened" ? "open" : undefined;
     const said = outcome && (await sayOutcomeOnPeoplesPrs(current, gh, open, outcome));
     if (said) note += `; ${said}`;
+    // Kept on the job: a note can quote a GitHub error (a comment not updated), a repair's failure or the
+    // config's reason to stay off, any of which can quote what GitHub or the gateway read.
+    note = redact(note);
     result.notes.push(note);
     result.handled.push(ev.id);
     ctx.log.info({ event: ev.kind, note }, "fix PR event handled");
