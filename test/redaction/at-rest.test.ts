@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { Redis } from "ioredis";
 import nock from "nock";
 import { ProbotOctokit } from "probot";
 import { createGitHubPort } from "../../src/adapters/github/create-github-port.js";
@@ -11,6 +12,7 @@ import { createFsWorkspace, workspaceOptionsFromConfig } from "../../src/adapter
 import { systemClock } from "../../src/adapters/clock/system-clock.js";
 import { createLocalWritePacer } from "../../src/adapters/queue/write-pacer.js";
 import { startApp, type RunningApp } from "../../src/app.js";
+import { startWorker, type RunningWorker } from "../../src/cli/commands/worker.js";
 import { loadAppConfig } from "../../src/config/app-config.js";
 import { silentLogger } from "../../src/core/logger.js";
 import { credentialIn } from "../../src/core/redact.js";
@@ -21,6 +23,7 @@ import { createRepo, startGitServer, type GitServer } from "../fakes/git-server.
 import { apiRef, githubApiMock, githubOpenApi, type GitHubApiMock, type RecordedRequest } from "../helpers/github-api.js";
 import { REPOS_DIR } from "../helpers/fixture-repo.js";
 import { leakedPieces, SECRETS_CORPUS } from "../helpers/planted-secrets.js";
+import { redisUrlIfAvailable, skipWithoutRedis, uniquePrefix } from "../helpers/redis-env.js";
 import { fixture, privateKey, sign, SECRET } from "../intake/harness.js";
 
 /**
@@ -30,6 +33,8 @@ import { fixture, privateKey, sign, SECRET } from "../intake/harness.js";
  * file under DATA_DIR and under WORKSPACE_ROOT is read. A 12-character piece of a secret, as is, URL-encoded,
  * JSON-escaped or in base64 (the forms the outbound test and the runner's masking know), is a leak, named
  * with its file. No secret is put in a webhook payload: those are GitHub's and are kept as received.
+ * With REDIS_URL, the same runs go through a web app and a worker on the Redis store and the BullMQ queue,
+ * and every key under the test's own REDIS_PREFIX is read too (and deleted after each test).
  */
 jest.setTimeout(150_000);
 
@@ -175,20 +180,86 @@ function pathsOf(text: string, piece: string): string[] {
   return out.size ? [...out] : ["(raw text)"];
 }
 
-/** Every file under `roots` holding a piece of a corpus secret, by file and place in it: the kinds of secret found there. */
-async function leaksAtRest(roots: string[], base: string): Promise<Record<string, string[]>> {
-  const found: Record<string, string[]> = {};
-  for (const root of roots) {
-    for (const file of await filesUnder(root)) {
-      const text = await readFile(file, "utf8");
-      for (const c of SECRETS_CORPUS) {
-        const pieces = formsOf(c.secret).flatMap((f) => leakedPieces(text, f));
-        if (pieces.length) for (const at of pathsOf(text, pieces[0]!)) (found[`${relative(base, file)}: ${at}`] ??= []).push(c.kind);
+/** What the app left: a file (named by its path under `base`) or a value in Redis (named by key and field). */
+type Kept = { name: string; text: string };
+
+async function filesKept(roots: string[], base: string): Promise<Kept[]> {
+  const out: Kept[] = [];
+  for (const root of roots) for (const file of await filesUnder(root)) out.push({ name: relative(base, file), text: await readFile(file, "utf8") });
+  return out;
+}
+
+/**
+ * Every value Redis holds under `prefix` (the store's keys, the queue's, the locks'), whatever its type, named
+ * `redis <key without the prefix>` with the hash field, list index or stream entry; the key names too.
+ */
+async function redisKept(url: string, prefix: string): Promise<Kept[]> {
+  const r = new Redis(url);
+  const out: Kept[] = [];
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      for (const key of keys) {
+        const name = `redis ${key.slice(prefix.length)}`;
+        out.push({ name: `${name} (key name)`, text: key });
+        const type = await r.type(key);
+        if (type === "string") out.push({ name, text: (await r.get(key)) ?? "" });
+        else if (type === "hash") for (const [f, v] of Object.entries(await r.hgetall(key))) out.push({ name: `${name} ${f}`, text: v });
+        else if (type === "list") (await r.lrange(key, 0, -1)).forEach((v, i) => out.push({ name: `${name}[${i}]`, text: v }));
+        else if (type === "set") for (const v of await r.smembers(key)) out.push({ name: `${name} member`, text: v });
+        else if (type === "zset") for (const v of await r.zrange(key, 0, -1)) out.push({ name: `${name} member`, text: v });
+        else if (type === "stream") for (const [id, fields] of await r.xrange(key, "-", "+")) for (let i = 0; i + 1 < fields.length; i += 2) out.push({ name: `${name} ${id} ${fields[i]}`, text: fields[i + 1]! });
+        else if (type !== "none") throw new Error(`${key} is a Redis ${type}, which this test cannot read: teach redisKept to`);
       }
+    } while (cursor !== "0");
+  } finally {
+    r.disconnect();
+  }
+  return out;
+}
+
+/**
+ * Probot keeps a Redis client for its throttling (and Bottleneck a duplicate of it) per Probot instance, and
+ * nothing closes them: a serve or worker process exits with them. Those of this test's app and worker would
+ * keep jest running after the tests, so every client made while a test runs on Redis is disconnected after it.
+ */
+const redisClients = new Set<Redis>();
+const connect = Redis.prototype.connect;
+Redis.prototype.connect = function (this: Redis, ...args: Parameters<Redis["connect"]>) {
+  redisClients.add(this);
+  return connect.apply(this, args);
+};
+
+/** Deletes the keys under the test's own prefix, and no other. */
+async function removeKeys(url: string, prefix: string): Promise<void> {
+  const r = new Redis(url);
+  try {
+    let cursor = "0";
+    do {
+      const [next, keys] = await r.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 500);
+      cursor = next;
+      if (keys.length) await r.unlink(...keys);
+    } while (cursor !== "0");
+  } finally {
+    r.disconnect();
+  }
+}
+
+/** Every kept text holding a piece of a corpus secret, by its name and place in it: the kinds of secret found there. */
+function leaksIn(kept: Kept[]): Record<string, string[]> {
+  const found: Record<string, string[]> = {};
+  for (const { name, text } of kept) {
+    for (const c of SECRETS_CORPUS) {
+      const pieces = formsOf(c.secret).flatMap((f) => leakedPieces(text, f));
+      if (pieces.length) for (const at of pathsOf(text, pieces[0]!)) (found[`${name}: ${at}`] ??= []).push(c.kind);
     }
   }
   return found;
 }
+
+const leaksAtRest = async (roots: string[], base: string) => leaksIn(await filesKept(roots, base));
 
 let base: string;
 let server: GitServer;
@@ -196,7 +267,10 @@ let headSha: string;
 let gateway: FakeTensorZero;
 let gh: GitHubApiMock;
 let app: RunningApp | undefined;
+let worker: RunningWorker | undefined;
 let dir = "";
+/** Set while a test runs on Redis: its URL and the prefix of every key the test's app writes. */
+let redis: { url: string; prefix: string } | undefined;
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), "t0-at-rest-"));
@@ -214,18 +288,29 @@ afterAll(async () => {
 afterEach(async () => {
   await app?.stop({ drainMs: 2000 });
   app = undefined;
+  await worker?.stop({ drainMs: 2000 });
+  worker = undefined;
+  for (const c of redisClients) c.disconnect();
+  redisClients.clear();
+  if (redis) await removeKeys(redis.url, redis.prefix);
+  redis = undefined;
   await gateway?.stop();
   gh?.cleanup();
   nock.cleanAll();
 });
 
-async function start() {
+/** The app on lowdb (`redisUrl` undefined), or a web app and a worker on Redis under a prefix of their own. */
+async function startOn(redisUrl: string | undefined) {
   gateway = await FakeTensorZero.start();
   dir = await mkdtemp(join(base, "app-"));
+  // REDIS_PREFIX allows no `:`; every key is under `<prefix>:`.
+  const prefix = uniquePrefix("at-rest").replace(/:/g, "-").slice(0, -1);
+  if (redisUrl) redis = { url: redisUrl, prefix: `${prefix}:` };
   const config = loadAppConfig({
     NODE_ENV: "test", APP_ID: "1", PRIVATE_KEY: privateKey, WEBHOOK_SECRET: SECRET, DATA_DIR: join(dir, "data"),
     WORKSPACE_ROOT: join(dir, "ws"), WORKSPACE_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_BYTES: "0", VALIDATION_MIN_FREE_MEMORY_BYTES: "0", GIT_BASE_URL: server.url, SANDBOX: "off",
     TENSORZERO_URL: gateway.url, T0_WORKERS: "1", REDELIVER_WINDOW_HOURS: "0", RETRY_BASE_MS: "50", RETRY_MAX_MS: "200", LOG_LEVEL: "silent",
+    ...(redisUrl ? { REDIS_URL: redisUrl, REDIS_PREFIX: prefix } : {}),
   });
   const clock = systemClock();
   const github = createGitHubPort({
@@ -237,7 +322,10 @@ async function start() {
     registration: async () => ({ id: 1, slug: "t0-ci-bot", owner: undefined, permissions: { actions: "read", checks: "read", contents: "write", pull_requests: "write", metadata: "read" }, events: ["workflow_run", "check_suite", "pull_request", "pull_request_review", "pull_request_review_comment"] }),
     installations: async function* () {},
   };
-  app = await startApp(config, { logger: silentLogger(), port: 0, host: "127.0.0.1", githubApp, overrides: { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) } });
+  const overrides = { github, model, workspace: createFsWorkspace(workspaceOptionsFromConfig(config)) };
+  app = await startApp(config, { logger: silentLogger(), port: 0, host: "127.0.0.1", githubApp, overrides });
+  // On Redis the web app only records and queues: a worker runs the jobs, as `t0-ci-bot worker` does.
+  if (redisUrl) worker = await startWorker(config, { githubApp, overrides: { ...overrides, logger: silentLogger() } });
 }
 
 async function send(event: string, payload: unknown) {
@@ -346,21 +434,28 @@ async function waitFor(pred: (j: Job) => boolean, what: string, ms = 90_000): Pr
 const feedbackSent = (j: Job) => j.feedback.length > 0 && j.feedback.every((f) => f.status === "sent");
 
 /**
- * Stops the app (its last writes land), then reads every file it left: the leaks, and where the job's document
- * holds the redaction marker (that the secrets went through the places the test means them to).
+ * Stops the app (its last writes land), then reads every file it left, and on Redis every value under the
+ * test's prefix: the leaks, and where the job's document holds the redaction marker (that the secrets went
+ * through the places the test means them to).
  */
 async function leaksLeft(): Promise<{ leaks: Record<string, string[]>; redacted: string[] }> {
   await app!.stop({ drainMs: 2000 });
   app = undefined;
-  const jobs = (await filesUnder(dir)).filter((f) => f.startsWith(join(dir, "data", "jobs")));
+  await worker?.stop({ drainMs: 2000 });
+  worker = undefined;
+  const kept = [...(await filesKept([join(dir, "data"), join(dir, "ws")], dir)), ...(redis ? await redisKept(redis.url, redis.prefix) : [])];
+  // The job's document: lowdb's file, or the Redis store's `job:<id>` hash.
+  const jobs = kept.filter((k) => (redis ? /^redis job:\S+ json$/ : /^data\/jobs\//).test(k.name));
   expect(jobs).toHaveLength(1);
   // The job ended (merged or failed): its workspace is gone, checkout and logs.
   expect(await filesUnder(join(dir, "ws"))).toEqual([]);
-  const redacted = pathsOf(await readFile(jobs[0]!, "utf8"), "[REDACTED]");
-  return { leaks: await leaksAtRest([join(dir, "data"), join(dir, "ws")], dir), redacted };
+  return { leaks: leaksIn(kept), redacted: pathsOf(jobs[0]!.text, "[REDACTED]") };
 }
 
-describe("no corpus secret is written to DATA_DIR or left in the workspace root", () => {
+/** Every scenario, on the lowdb store (`redisUrl` undefined) or on Redis. */
+const scenarios = (redisUrl: string | undefined) => () => {
+  const start = () => startOn(redisUrl);
+
   test("a patch failing validation, then a fix → PR opened (GitHub failing once) and merged", async () => {
     await start();
     gateway.script(answer(WRONG_DIFF), answer(FIX_DIFF));
@@ -463,4 +558,10 @@ describe("no corpus secret is written to DATA_DIR or left in the workspace root"
     expect(leaks).toEqual({});
     expect(redacted).toEqual(expect.arrayContaining(["error.details.validation.runs[0].outputTail", "error.details.validation.runs[1].outputTail", "error.details.earlierTries[0].excerpts[0].text"]));
   });
-});
+};
+
+describe("no corpus secret is written to DATA_DIR or left in the workspace root (lowdb store)", scenarios(undefined));
+
+const redisUrl = await redisUrlIfAvailable();
+if (!redisUrl) skipWithoutRedis("no corpus secret at rest on the Redis store");
+else describe("no corpus secret is written to Redis, DATA_DIR or the workspace root (Redis store, BullMQ queue)", scenarios(redisUrl));
