@@ -282,6 +282,17 @@ type ApiJob = {
   steps?: Array<{ number: number; name: string; status: string; conclusion: string | null; started_at?: string | null; completed_at?: string | null }>;
 };
 
+function toCommitRun(r: { id: number; run_attempt?: number; path?: string; name?: string | null; status: string | null; conclusion: string | null; html_url?: string }): CommitRun {
+  return {
+    id: r.id,
+    attempt: r.run_attempt ?? 1,
+    workflow: r.path || r.name || "",
+    status: r.status ?? "unknown",
+    conclusion: r.conclusion,
+    ...(r.html_url ? { htmlUrl: r.html_url } : {}),
+  };
+}
+
 function toRunJob(j: ApiJob): RunJob {
   const checkRunId = Number(j.check_run_url?.split("/").pop());
   return {
@@ -393,17 +404,6 @@ function notFoundAs(err: unknown, code: string, message: string, what: string, r
 }
 
 const ACTIONS = "Actions: read";
-
-function toCommitRun(r: { id: number; run_attempt?: number; path?: string; name?: string | null; status: string | null; conclusion: string | null; html_url?: string }): CommitRun {
-  return {
-    id: r.id,
-    attempt: r.run_attempt ?? 1,
-    workflow: r.path || r.name || "",
-    status: r.status ?? "unknown",
-    conclusion: r.conclusion,
-    ...(r.html_url ? { htmlUrl: r.html_url } : {}),
-  };
-}
 const CONTENTS = "Contents: read";
 const PULLS = "Pull requests: read";
 /** The permission a read needs, named when GitHub refuses it. */
