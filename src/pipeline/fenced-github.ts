@@ -1,5 +1,5 @@
 import { jobTakenOver } from "../core/errors.js";
-import type { GitHubClient, GitHubPort, GitHubWriteClient } from "../core/ports/github-port.js";
+import type { ForInstallationOptions, GitHubClient, GitHubPort, GitHubWriteClient } from "../core/ports/github-port.js";
 import type { WriteFence } from "../core/ports/job-store.js";
 
 /**
@@ -40,8 +40,8 @@ export class FencedGitHub implements GitHubPort {
     };
   }
 
-  async forInstallation(installationId: number): Promise<GitHubClient> {
-    const client = await this.#github.forInstallation(installationId);
+  async forInstallation(installationId: number, opts?: ForInstallationOptions): Promise<GitHubClient> {
+    const client = await this.#github.forInstallation(installationId, opts);
     const writes = client.writes && fenced(client.writes, this.#check);
     // A proxy, not a copy: the adapter's clients are class instances whose methods need their own `this`.
     return new Proxy(client, {

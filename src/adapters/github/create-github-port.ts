@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import type { GitHubClient, GitHubPort } from "../../core/ports/github-port.js";
+import type { ForInstallationOptions, GitHubClient, GitHubPort } from "../../core/ports/github-port.js";
 import { createOctokitClient, type Octokit, type OctokitClientOptions } from "./octokit-client.js";
 import { createGitHubWrites, type AppSelf } from "./github-writes.js";
 import { AppIdentity } from "../../core/app-identity.js";
@@ -8,11 +8,14 @@ import { systemClock } from "../clock/system-clock.js";
 import { KeyedSerial } from "../store/keyed-serial.js";
 import { outagesAsWaits } from "./github-outage.js";
 import { refusalsAsErrors } from "./installation-refusal.js";
+import type { WriteLease } from "./write-lease.js";
 
 export type CreateGitHubPortOptions = OctokitClientOptions & {
   writePacer?: WritePacer;
   /** The app itself (APP_ID, deps.identity), whose comments are edited in place; the default bot login otherwise. */
   self?: AppSelf;
+  /** REDIS_URL: the fleet's lease on each installation's writes, so two workers' never overlap (see WriteLease). */
+  writeLease?: WriteLease;
 } &
   (
     | { probot: Pick<Probot, "auth">; octokitFactory?: never }
@@ -32,12 +35,12 @@ export function createGitHubPort(opts: CreateGitHubPortOptions): GitHubPort {
   // One lane per process: the writes of an installation go one at a time whichever job makes them.
   const lane = new KeyedSerial();
   return {
-    async forInstallation(installationId: number): Promise<GitHubClient> {
+    async forInstallation(installationId: number, o: ForInstallationOptions = {}): Promise<GitHubClient> {
       // A token GitHub will not mint (installation deleted or suspended) is its own permanent error.
       const octokit = refusalsAsErrors(await factory(installationId));
       // At the client's edge, after Octokit's own retries (an Octokit error hook would run inside them and
       // stop them): what is left of an outage becomes a wait.
-      return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer, self, lane })) };
+      return { ...outagesAsWaits(createOctokitClient(octokit, opts)), writes: outagesAsWaits(createGitHubWrites(octokit, { installationId, pacer, self, lane, lease: opts.writeLease, signal: o.signal })) };
     },
   };
 }

@@ -8,6 +8,7 @@ import type { AppIdentity } from "../../core/app-identity.js";
 import { isDiffTooLarge, type Octokit } from "./octokit-client.js";
 import { branchHead } from "./branch-head.js";
 import { upsertComment } from "./upsert-comment.js";
+import { underWriteLease, type WriteLease } from "./write-lease.js";
 
 interface RawPull {
   number: number;
@@ -75,21 +76,34 @@ export interface GitHubWritesOptions {
    * (createGitHubPort makes one). Without it, this client's writes queue among themselves only.
    */
   lane?: KeyedSerial;
+  /** The fleet's lease on the installation's writes (REDIS_URL), taken inside the lane; none: this process's lane alone. */
+  lease?: WriteLease;
+  /** The job's: once aborted (stopped, shutting down), its writes still waiting for their turn are not made. */
+  signal?: AbortSignal;
 }
 
 /**
  * The write side of the GitHub adapter. Every mutating request waits for the installation's previous one
- * to end (the lane), then takes a slot from the pacer (≥ 1 s apart per installation, across processes),
- * as GitHub's secondary rate limits ask: serially, never in parallel, a second apart. The pacer alone
- * spaced their starts, so a write slower than that (a tree, a PR) overlapped the next.
+ * in this process to end (the lane), then for the one of any other process (the lease, with REDIS_URL),
+ * then takes a slot from the pacer (≥ 1 s apart per installation, across processes), as GitHub's secondary
+ * rate limits ask: serially, never in parallel, a second apart. The pacer alone spaced their starts, so a
+ * write slower than that (a tree, a PR) overlapped the next, and each worker's lane saw its own writes only.
  */
 export function createGitHubWrites(octokit: Octokit, opts: GitHubWritesOptions): GitHubWriteClient {
   const r = (repo: JobRepo) => ({ owner: repo.owner, repo: repo.name });
   const lane = opts.lane ?? new KeyedSerial();
   const key = String(opts.installationId);
+  const { installationId, signal } = opts;
+  /** `fn` in the installation's turn: the lane, the lease, then a pacer slot. */
+  const inTurn = <T>(fn: () => Promise<T>): Promise<T> =>
+    lane.run(key, () =>
+      underWriteLease(opts.lease, installationId, signal, async () => {
+        await opts.pacer.acquire(installationId, signal);
+        return fn();
+      }),
+    );
   const mutate = <T>(what: string, fn: () => Promise<T>, needs?: string): Promise<T> =>
-    lane.run(key, async () => {
-      await opts.pacer.acquire(opts.installationId);
+    inTurn(async () => {
       try {
         return await fn();
       } catch (err) {
@@ -199,9 +213,9 @@ export function createGitHubWrites(octokit: Octokit, opts: GitHubWritesOptions):
         {
           ownComments: () => ownComments(repo, issueNumber),
           ownCommentsAfterQueuedWrites: async () => {
-            // A read, yet it takes a turn in the lane and a write slot: both are given in turn, so the writes
-            // queued before it in this process have ended, and those of other processes have gone out.
-            await lane.run(key, () => opts.pacer.acquire(opts.installationId));
+            // A read, yet it takes a turn as a write does: given in turn, it comes once the writes queued before
+            // it in this process have ended, and (the lease) those of other processes too.
+            await inTurn(async () => undefined);
             return ownComments(repo, issueNumber);
           },
           create: async (text) => {

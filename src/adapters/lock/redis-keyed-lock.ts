@@ -20,7 +20,7 @@ return 0
 export interface RedisKeyedLockOptions {
   /** Key namespace (`<prefix>lock:<key>`), as the store's: `REDIS_PREFIX:`. */
   prefix: string;
-  /** A holder that stops renewing its lease this long (a killed worker) leaves the key free. */
+  /** A holder that stops renewing its lease this long (a killed worker) leaves the key free; acquire may ask for another. */
   ttlMs: number;
   /** How often a waiter asks again while the key is held. */
   pollMs?: number;
@@ -57,14 +57,15 @@ export class RedisKeyedLock implements KeyedLock {
     return new RedisKeyedLock(redis, { ...opts, owned: true });
   }
 
-  async acquire(key: string, opts: { waitMs: number; signal?: AbortSignal }): Promise<LockHold | undefined> {
+  async acquire(key: string, opts: { waitMs: number; signal?: AbortSignal; ttlMs?: number }): Promise<LockHold | undefined> {
     const { clock } = this.#opts;
+    const ttlMs = opts.ttlMs ?? this.#opts.ttlMs;
     const k = `${this.#opts.prefix}lock:${key}`;
     const token = randomUUID();
     const deadline = clock.now() + Math.max(0, opts.waitMs);
     for (;;) {
       if (opts.signal?.aborted) return undefined;
-      if ((await this.#redis.set(k, token, "PX", this.#opts.ttlMs, "NX")) === "OK") return this.#hold(key, k, token);
+      if ((await this.#redis.set(k, token, "PX", ttlMs, "NX")) === "OK") return this.#hold(key, k, token, ttlMs);
       const left = deadline - clock.now();
       if (left <= 0) return undefined;
       try {
@@ -82,8 +83,8 @@ export class RedisKeyedLock implements KeyedLock {
     if (this.#opts.owned) await closeRedis(this.#redis);
   }
 
-  #hold(key: string, k: string, token: string): LockHold {
-    const { clock, ttlMs, logger } = this.#opts;
+  #hold(key: string, k: string, token: string, ttlMs: number): LockHold {
+    const { clock, logger } = this.#opts;
     let released = false;
     let timer: { cancel(): void } | undefined;
     const schedule = () => {

@@ -136,7 +136,12 @@ export interface GitHubClient {
 }
 
 export interface GitHubPort {
-  forInstallation(installationId: number): Promise<GitHubClient>;
+  forInstallation(installationId: number, opts?: ForInstallationOptions): Promise<GitHubClient>;
+}
+
+export interface ForInstallationOptions {
+  /** The job's: once aborted (stopped, shutting down), a write still waiting for its turn is not made. */
+  signal?: AbortSignal;
 }
 
 /** One file of a fix commit: new content (UTF-8), or null to delete the path. */

@@ -8,8 +8,10 @@ export interface KeyedLock {
   /**
    * Takes the lock on `key`, waiting up to `waitMs` for its holder to release it. Undefined when it is
    * still held by then (or `signal` aborted the wait): the caller tries again later, it does not go on.
+   * `ttlMs`: how long this hold outlives a holder that stopped renewing it (a killed worker), where the
+   * adapter's holds expire at all; the adapter's own by default.
    */
-  acquire(key: string, opts: { waitMs: number; signal?: AbortSignal }): Promise<LockHold | undefined>;
+  acquire(key: string, opts: { waitMs: number; signal?: AbortSignal; ttlMs?: number }): Promise<LockHold | undefined>;
   /** Lets go of what this adapter holds (timers, its own connection); holds not released are left to expire. */
   close(): Promise<void>;
 }
