@@ -16,6 +16,7 @@ import { LowdbJobStore } from "./adapters/store/lowdb-store.js";
 import { closeStoreWithin } from "./adapters/store/close-store-within.js";
 import { createGitHubPort } from "./adapters/github/create-github-port.js";
 import { openWritePacer } from "./adapters/queue/write-pacer.js";
+import { writeLeaseTimes } from "./adapters/github/write-lease.js";
 import { createTensorZeroModel } from "./adapters/tensorzero/tensorzero-model.js";
 import { createFsWorkspace, workspaceOptionsFromConfig } from "./adapters/workspace/fs-workspace.js";
 import { Runner } from "./pipeline/runner.js";
@@ -50,13 +51,19 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
   const closers: Array<() => Promise<void>> = [];
   // One identity for the handlers and the GitHub adapter: the start-up check teaches both the real bot login.
   const identity = o.identity ?? new AppIdentity(config.BOT_LOGIN);
+  // The fix-PR decisions of a repository's jobs (Stage.lock): across the fleet when it shares REDIS_URL.
+  // Leases last as the queue's job locks do, and are renewed the same way while held.
+  const locks = o.locks ?? (config.REDIS_URL ? await openSharedLocks(config, config.REDIS_URL, clock, logger) : new MemoryKeyedLock({ clock }));
+  closers.push(() => locks.close());
   let github = o.github;
   if (!github && opts.probot) {
     // GitHub writes of an installation ≥ 1 s apart, across every process when REDIS_URL is shared.
     const paced = await openWritePacer(config, { minIntervalMs: 1000, clock });
     closers.push(paced.close);
     const appId = config.APP_ID ? Number(config.APP_ID) : undefined;
-    github = createGitHubPort({ probot: opts.probot, writePacer: paced.pacer, self: { appId, identity }, requestTimeoutMs: config.GITHUB_REQUEST_TIMEOUT_MS });
+    // With REDIS_URL, one at a time across the fleet too (the lease); one process's own lane does that alone.
+    const writeLease = config.REDIS_URL ? { lock: locks, ...writeLeaseTimes(config), logger } : undefined;
+    github = createGitHubPort({ probot: opts.probot, writePacer: paced.pacer, writeLease, self: { appId, identity }, requestTimeoutMs: config.GITHUB_REQUEST_TIMEOUT_MS });
   }
   const queue: JobQueue =
     o.queue ??
@@ -65,10 +72,6 @@ export async function buildDeps(config: AppConfig, opts: BuildOptions = {}): Pro
       : config.T0_WORKERS === 0
         ? new RecordOnlyQueue()
         : new InProcessQueue({ concurrency: Math.max(1, config.T0_WORKERS), perRepo: config.T0_PER_REPO_CONCURRENCY, clock, logger }));
-  // The fix-PR decisions of a repository's jobs (Stage.lock): across the fleet when it shares REDIS_URL.
-  // Leases last as the queue's job locks do, and are renewed the same way while held.
-  const locks = o.locks ?? (config.REDIS_URL ? await openSharedLocks(config, config.REDIS_URL, clock, logger) : new MemoryKeyedLock({ clock }));
-  closers.push(() => locks.close());
   return {
     config,
     store,
