@@ -29,11 +29,13 @@ async function setup(classification: string, rerun_flaky = true, store: JobStore
   const clock = new FakeClock();
   const logger = silentLogger();
   const writes = new FakeGitHubWrites("a".repeat(40), {});
+  /** The abort signal each GitHub client was asked for with (the job's, so a stop ends a write's wait for its turn). */
+  const signals: unknown[] = [];
   const deps: Deps = {
     config: testConfig(),
     store,
     queue: new InProcessQueue({ concurrency: 1, perRepo: 1, clock, logger }),
-    github: { forInstallation: async () => ({ writes }) as never },
+    github: { forInstallation: async (_id, o) => (signals.push(o?.signal), { writes }) as never },
     workspace: { clone: async () => { throw new Error("unused"); }, get: async () => undefined, remove: async () => undefined, sweep: async () => 0 },
     clock,
     logger,
@@ -48,7 +50,7 @@ async function setup(classification: string, rerun_flaky = true, store: JobStore
   await store.recordIntake(makeDelivery(job), "{}", job);
   const proposed: string[] = [];
   const runner = new Runner(deps, [rerunFlakyStage, { name: "propose-patch", state: "patching", sideEffects: false, run: async () => (proposed.push("x"), { wait: "stop-here" }) }]);
-  return { deps, store, writes, job, proposed, run: () => runner.runJob(queueItemFor(job)), get: async () => (await store.getJob(job.id))! };
+  return { deps, store, writes, signals, job, proposed, run: () => runner.runJob(queueItemFor(job)), get: async () => (await store.getJob(job.id))! };
 }
 
 const attempt2 = (conclusion: string) => {
@@ -75,6 +77,7 @@ describe("rerun_flaky", () => {
     await s.run();
     let j = await s.get();
     expect(s.writes.calls).toEqual(["rerunFailedJobs"]);
+    expect(s.signals).toEqual([expect.any(AbortSignal)]);
     expect(j.waitingFor).toBe("rerun");
     expect(s.proposed).toEqual([]);
     const d = await routeDelivery(attempt2("failure"), { id: "d2", event: "workflow_run", receivedAt: "2026-11-23T12:10:00.000Z" }, s.deps);

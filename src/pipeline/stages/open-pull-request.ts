@@ -49,7 +49,7 @@ export const openPullRequestStage: Stage = {
 export async function openPullRequest(job: Job, deps: Deps, ctx: StageContext) {
   const { proposal } = fixRecord(job);
   const config = repoConfigOf(job);
-  const gh = await deps.github.forInstallation(job.installationId);
+  const gh = await deps.github.forInstallation(job.installationId, { signal: ctx.signal });
   const decision = await decideFixPr(job, deps, ctx, gh);
   if (decision.kind === "stop") return decision.outcome;
   if (decision.kind === "refused") throw decision.error;
@@ -158,7 +158,7 @@ async function describePullRequest(job: Job, deps: Deps, ctx: StageContext) {
   }
   const { proposal } = fixRecord(job);
   const config = repoConfigOf(job);
-  const gh = await deps.github.forInstallation(job.installationId);
+  const gh = await deps.github.forInstallation(job.installationId, { signal: ctx.signal });
   const decision = await decideFixPr(job, deps, ctx, gh);
   if (decision.kind === "stop") {
     const finish = decision.outcome.finish ?? "would leave the job's PR as it is, and watch it";

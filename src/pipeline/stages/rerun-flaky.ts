@@ -21,7 +21,7 @@ export const rerunFlakyStage: Stage = {
   async run(job, deps, ctx) {
     const decision = decide(job);
     if (!decision.rerun) return { result: decision };
-    const gh = await deps.github.forInstallation(job.installationId);
+    const gh = await deps.github.forInstallation(job.installationId, { signal: ctx.signal });
     if (!gh.writes) throw permanent("github_read_only", "This build's GitHub adapter cannot write, so it cannot re-run failed jobs; set rerun_flaky: false.");
     // A later attempt exists already: this stage's request before a crash (GitHub took it, the job never
     // recorded it), or a person's re-run. Asking again would re-run a run that is re-running (refused) or

@@ -69,7 +69,7 @@ async function watch(job: Job, deps: Deps, ctx: StageContext, repair: RepairFn):
     await flushFeedback(deps, job.id, ctx.signal).catch(() => undefined);
     return closedAtEnd ? { result: { ...result, closed: closedAtEnd } } : { result, wait: PR_OUTCOME };
   }
-  const gh = await deps.github.forInstallation(job.installationId);
+  const gh = await deps.github.forInstallation(job.installationId, { signal: ctx.signal });
   // CI that finished around a close or merge (the job waited in the queue meanwhile, or the close was handled
   // already): its result is still feedback, but a repair, a ready-for-review or a comment on a PR people
   // closed is noise. A PR reopened since is open: its CI is acted on.
