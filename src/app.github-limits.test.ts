@@ -70,18 +70,23 @@ test("a spent rate limit resetting far off is not slept out in place: the reques
       .on("PATCH", "/repos/o/r/pulls/2", { body: { number: 2 } })
       // A secondary limit: never in place; GitHub's retry-after, or the minute its docs ask for.
       .on("PATCH", "/repos/o/r/pulls/3", { status: 403, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, headers: { "retry-after": "30" } })
-      .on("PATCH", "/repos/o/r/pulls/4", { status: 429, body: { message: "You have exceeded a secondary rate limit." } });
+      .on("PATCH", "/repos/o/r/pulls/4", { status: 429, body: { message: "You have exceeded a secondary rate limit." } })
+      .on("PATCH", "/repos/o/r/pulls/5", { status: 403, body: { message: "Resource not accessible by integration" }, headers: { "x-ratelimit-remaining": "4999" } });
     const config = loadAppConfig({ APP_ID: "1", PRIVATE_KEY_PATH: "fixtures/mock-private-key.pem", WEBHOOK_SECRET: "s" });
     const writes = (await createGitHubPort({ probot: createProbot(config, silentLogger(), { retryAfterBaseMs: 1 }) }).forInstallation(5)).writes!;
     const repo = { id: 1, owner: "o", name: "r", fullName: "o/r" };
     const far = await writes.updatePullRequest(repo, 1, { title: "t" }).then(() => undefined, (e: AppError) => e);
-    expect(far).toMatchObject({ code: "http_403", retryable: true });
+    // A wait for the runner, not a retry: the message says when the limit resets.
+    expect(far).toMatchObject({ code: "github_rate_limited", retryable: true, details: { status: 403, resetAt: new Date((nowS + 3600) * 1000).toISOString() } });
+    expect(far!.message).toContain(`it resets at ${new Date((nowS + 3600) * 1000).toISOString()}, and the job waits until then`);
     expect(far!.retryAfterMs).toBeGreaterThan(3_500_000);
     await expect(writes.updatePullRequest(repo, 2, { title: "t" })).resolves.toBeUndefined();
-    await expect(writes.updatePullRequest(repo, 3, { title: "t" })).rejects.toMatchObject({ retryable: true, retryAfterMs: 30_000 });
-    await expect(writes.updatePullRequest(repo, 4, { title: "t" })).rejects.toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+    await expect(writes.updatePullRequest(repo, 3, { title: "t" })).rejects.toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 30_000, details: { status: 403 } });
+    await expect(writes.updatePullRequest(repo, 4, { title: "t" })).rejects.toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 60_000, details: { status: 429 } });
+    // A 403 that refuses a permission is no rate limit: refused for good, saying what to grant.
+    await expect(writes.updatePullRequest(repo, 5, { title: "t" })).rejects.toMatchObject({ code: "github_write_forbidden", retryable: false, details: { status: 403 } });
     gh.done();
-    expect(gh.requests.map((r) => r.path)).toEqual(["/app/installations/5/access_tokens", "/repos/o/r/pulls/1", "/repos/o/r/pulls/2", "/repos/o/r/pulls/2", "/repos/o/r/pulls/3", "/repos/o/r/pulls/4"]);
+    expect(gh.requests.map((r) => r.path)).toEqual(["/app/installations/5/access_tokens", "/repos/o/r/pulls/1", "/repos/o/r/pulls/2", "/repos/o/r/pulls/2", "/repos/o/r/pulls/3", "/repos/o/r/pulls/4", "/repos/o/r/pulls/5"]);
   } finally {
     gh.cleanup();
   }

@@ -12,6 +12,7 @@ export interface Metrics {
   deliveries: Counter<"event" | "outcome">;
   stageDuration: Histogram<"stage" | "outcome">;
   retries: Counter<"stage" | "code">;
+  waits: Counter<"stage" | "code">;
   failures: Counter<"stage" | "code">;
   jobsByState: Gauge<"state">;
   feedback: Counter<"metric" | "outcome">;
@@ -44,7 +45,13 @@ export function createMetrics(opts: { defaultMetrics?: boolean } = {}): Metrics 
     }),
     retries: new Counter({
       name: "t0_stage_retries_total",
-      help: "Retryable stage failures that were scheduled for another attempt",
+      help: "Retryable stage failures that were scheduled for another attempt, using up the stage's JOB_MAX_RETRIES",
+      labelNames: ["stage", "code"],
+      registers: [registry],
+    }),
+    waits: new Counter({
+      name: "t0_stage_waits_total",
+      help: "Stage tries that met something to wait out (GitHub or the model gateway down, GitHub's rate limit, a full disk, the fix-PR lock held) and were scheduled again without using up the stage's retries (for up to WAIT_MAX_HOURS)",
       labelNames: ["stage", "code"],
       registers: [registry],
     }),

@@ -48,6 +48,13 @@ export const jobTakenOver = (message: string, details?: Record<string, unknown>)
  */
 export const LOCK_BUSY = "repo_lock_busy";
 
+/**
+ * GitHub's rate limit (primary, secondary, a 429): retryable, and waited out by the runner until the reset or
+ * retry-after GitHub gave, without using up the stage's retries. Counted as retries, an installation's spent
+ * hourly limit failed for good jobs that had nothing wrong with them.
+ */
+export const GITHUB_RATE_LIMITED = "github_rate_limited";
+
 const RETRYABLE_NODE_CODES = new Set([
   "ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EAI_AGAIN", "ENOTFOUND", "EHOSTUNREACH",
   "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT", "UND_ERR_SOCKET",
@@ -121,12 +128,15 @@ function isRedisUnavailable(err: unknown, message: string): boolean {
  * in words ("abuse detection" on older GitHub Enterprise Server) or with retry-after; the primary one with
  * x-ratelimit-remaining: 0. Taken for a refusal, it failed the job for good.
  */
-function isRateLimit(message: string, headers: Record<string, string | undefined>): boolean {
+export function isRateLimit(message: string, headers: Record<string, string | undefined>): boolean {
   return /secondary rate limit|rate limit exceeded|abuse detection/i.test(message) || headers["retry-after"] !== undefined || headers["x-ratelimit-remaining"] === "0";
 }
 
 /** GitHub's docs (reference/github.md §5): a rate limit that says neither retry-after nor a reset is waited out at least this long. */
 export const RATE_LIMIT_MIN_WAIT_MS = 60_000;
+
+/** The longest a rate limit is waited out at once: GitHub's primary limit resets within the hour. */
+export const RATE_LIMIT_MAX_WAIT_MS = 3_600_000;
 
 /**
  * retry-after (seconds), or for a spent primary limit the time to its reset (x-ratelimit-reset, epoch
@@ -143,5 +153,5 @@ export function waitFor(headers: Record<string, string | undefined>, message: st
   }
   // A second past the reset: GitHub's clock and ours differ by a little.
   const ms = reset * 1000 - Date.now() + 1000;
-  return ms > 0 ? Math.min(ms, 3_600_000) : undefined;
+  return ms > 0 ? Math.min(ms, RATE_LIMIT_MAX_WAIT_MS) : undefined;
 }

@@ -1,5 +1,5 @@
 import type { Deps } from "../core/deps.js";
-import { JOB_TAKEN_OVER, LOCK_BUSY, permanent, toAppError, transient, type AppError } from "../core/errors.js";
+import { GITHUB_RATE_LIMITED, JOB_TAKEN_OVER, LOCK_BUSY, permanent, toAppError, transient, type AppError } from "../core/errors.js";
 import { isFinal, transition, type Job } from "../core/job.js";
 import { allowlistFilter } from "../handlers/filters.js";
 import type { QueueItem, RunContext } from "../core/ports/job-queue.js";
@@ -8,20 +8,21 @@ import type { KeyedLock, LockHold } from "../core/ports/keyed-lock.js";
 import type { Logger } from "../core/ports/logger.js";
 import { MemoryKeyedLock } from "../adapters/lock/memory-keyed-lock.js";
 import { redact, redactDeep } from "../core/redact.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay, rateLimitDelay } from "./backoff.js";
 import { FencedGitHub } from "./fenced-github.js";
 import { FencedJobStore } from "./fenced-job-store.js";
 import type { Stage, StageOutcome } from "./stage.js";
 import { markStageStarted, recordStageOutcome, startsSinceCompleted } from "./stage-writes.js";
 
 /**
- * A dependency down (the gateway's open circuit breaker, GitHub not answering), a disk full or refusing
- * writes, or another job of the repository holding the fix-PR lock: the job waits with backoff for up to
- * WAIT_MAX_HOURS, and these tries do not count against the stage's retry budget. JOB_MAX_RETRIES at their
- * backoff last about five minutes: a disk filled overnight failed every job caught by it for good, and a
- * busy monorepo's jobs must not fail for good queueing for the lock.
+ * A dependency down (the gateway's open circuit breaker, GitHub not answering), GitHub's rate limit, a disk
+ * full or refusing writes, or another job of the repository holding the fix-PR lock: the job waits with
+ * backoff (a rate limit: until the time GitHub gave) for up to WAIT_MAX_HOURS, and these tries do not count
+ * against the stage's retry budget. JOB_MAX_RETRIES at their backoff last about five minutes: a disk filled
+ * overnight, or an installation's spent hourly rate limit, failed every job caught by it for good, and a busy
+ * monorepo's jobs must not fail for good queueing for the lock.
  */
-const WAIT_CODES = new Set(["model_unavailable", "github_unavailable", "disk_full", "disk_error", "disk_low", LOCK_BUSY]);
+const WAIT_CODES = new Set(["model_unavailable", "github_unavailable", GITHUB_RATE_LIMITED, "disk_full", "disk_error", "disk_low", LOCK_BUSY]);
 
 export const queueItemFor = (job: Job): QueueItem => ({ jobId: job.id, installationId: job.installationId, repo: job.repo.fullName });
 
@@ -339,7 +340,8 @@ export class Runner {
       // A wait gives its start back, so `attempt` stays 1: its backoff grows with the waits in a row instead,
       // or a dependency down for an hour would be polled at the base delay all that time.
       const step = waitOnly ? (job.attempts.waits ?? 0) : retries;
-      const delayMs = backoffDelay(Math.min(step, 30), { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS, retryAfterMs: err.retryAfterMs });
+      const delay = err.code === GITHUB_RATE_LIMITED ? rateLimitDelay : backoffDelay;
+      const delayMs = delay(Math.min(step, 30), { baseMs: config.RETRY_BASE_MS, maxMs: config.RETRY_MAX_MS, retryAfterMs: err.retryAfterMs });
       const backingOff = await store.updateJob(job.id, (j) => {
         if (isFinal(j.state)) return;
         j.error = storedError({ code: err.code, message: err.message, retryable: true, stage: stage.name, at, details: err.details });
@@ -357,8 +359,10 @@ export class Runner {
         j.updatedAt = at;
       });
       if (isFinal(backingOff.state)) return await this.#stopped(backingOff, log, err);
-      this.#deps.metrics.retries.inc({ stage: stage.name, code: err.code });
-      log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
+      // A wait is not a failure of the job: counted apart, an alert on retries does not fire for an outage or a rate limit.
+      (waitOnly ? this.#deps.metrics.waits : this.#deps.metrics.retries).inc({ stage: stage.name, code: err.code });
+      if (waitOnly) log.warn({ err: { code: err.code, message: err.message }, delayMs, waits: (job.attempts.waits ?? 0) + 1 }, "waiting: the job tries again later, without using up its retries");
+      else log.warn({ err: { code: err.code, message: err.message }, delayMs, attempt }, "retryable failure; backing off");
       await queue.enqueue(queueItemFor(job), { delayMs });
       return;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { AppError } from "../../core/errors.js";
-import { githubOutage, outagesAsWaits } from "./github-outage.js";
+import { githubOutage, githubRateLimit, outagesAsWaits } from "./github-outage.js";
 
 /** Shaped as Octokit's RequestError: `response` only when GitHub answered. */
 const requestError = (status: number, message: string, answered: boolean) =>
@@ -23,7 +23,7 @@ describe("githubOutage", () => {
   test.each([
     ["a 500 GitHub answered (may be this request's fault)", requestError(500, "Internal Server Error", true)],
     ["404", requestError(404, "Not Found", true)],
-    ["429 (rate limits keep their Retry-After handling)", requestError(429, "rate limited", true)],
+    ["429 (a rate limit, a wait of its own: githubRateLimit)", requestError(429, "rate limited", true)],
     ["an AppError already decided", new AppError("github_write_forbidden", "no", { cause: requestError(503, "Service Unavailable", true) })],
     ["an error with no status", new Error("boom")],
   ])("%s keeps its own meaning", (_, err) => {
@@ -47,4 +47,55 @@ test("outagesAsWaits: results pass through; an outage rejects as a wait, any oth
   await expect(client.ok(1)).resolves.toBe(2);
   await expect(client.down()).rejects.toMatchObject({ code: "github_unavailable", cause: down });
   await expect(client.other()).rejects.toBe(other);
+});
+
+/** Octokit's RequestError for an answer GitHub gave, with its headers. */
+const answered = (status: number, message: string, headers: Record<string, string>) =>
+  Object.assign(new Error(message), { name: "HttpError", status, request: { method: "GET", url: "https://api.github.com/x", headers: {} }, response: { status, url: "", headers, data: {} } });
+
+describe("githubRateLimit", () => {
+  test("a spent primary limit is a wait (github_rate_limited) until its reset, which the message names", () => {
+    const resetS = Math.ceil(Date.now() / 1000) + 40 * 60;
+    const out = githubRateLimit(answered(403, "API rate limit exceeded for installation ID 5.", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetS) }));
+    expect(out).toMatchObject({ code: "github_rate_limited", retryable: true, details: { status: 403 } });
+    expect(out!.retryAfterMs).toBeGreaterThan(40 * 60_000 - 5_000);
+    expect(out!.retryAfterMs).toBeLessThanOrEqual(40 * 60_000 + 2_000); // the reset is whole seconds, plus one for clock skew
+    const resetAt = new Date(resetS * 1000).toISOString();
+    expect(out!.message).toBe(`GitHub's rate limit is spent (API rate limit exceeded for installation ID 5.); it resets at ${resetAt}, and the job waits until then without using up its retries.`);
+  });
+
+  test("a secondary limit waits GitHub's retry-after; a 429 that names no time, the minute GitHub asks for", () => {
+    const secondary = githubRateLimit(answered(403, "You have exceeded a secondary rate limit.", { "retry-after": "120" }));
+    expect(secondary).toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 120_000, details: { status: 403 } });
+    expect(secondary!.message).toBe("GitHub's rate limit was hit (You have exceeded a secondary rate limit.); GitHub asks to wait 120 s, and the job waits that long without using up its retries.");
+    const bare = githubRateLimit(answered(429, "Too Many Requests", {}));
+    expect(bare).toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 60_000, details: { status: 429 } });
+    expect(bare!.message).toBe("GitHub's rate limit was hit (Too Many Requests); GitHub names no time, and the job waits at least 60 s without using up its retries.");
+  });
+
+  test("an adapter's http_403 whose cause is a rate limit keeps the adapter's account of the call", () => {
+    const cause = answered(403, "API rate limit exceeded for installation ID 5.", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 600) });
+    const wrapped = new AppError("http_403", "GitHub failed listing the jobs of run 7: API rate limit exceeded for installation ID 5.", { retryable: true, cause, details: { status: 403 }, retryAfterMs: 601_000 });
+    const out = githubRateLimit(wrapped);
+    expect(out).toMatchObject({ code: "github_rate_limited", retryable: true, details: { status: 403 }, cause: wrapped });
+    expect(out!.message).toMatch(/^GitHub's rate limit is spent \(GitHub failed listing the jobs of run 7: API rate limit exceeded/);
+  });
+
+  test.each([
+    ["a permission refusal (403 with budget left)", answered(403, "Resource not accessible by integration", { "x-ratelimit-remaining": "4999" })],
+    ["an adapter's refusal of a 403", new AppError("http_403", "GitHub refused listing the runs (HTTP 403): check the installation", { retryable: false, details: { status: 403 }, cause: answered(403, "Resource not accessible by integration", {}) })],
+    ["a write refused for good", new AppError("github_write_forbidden", "GitHub refused opening the PR (HTTP 403)", { details: { status: 403 } })],
+    ["an outage", answered(503, "Service Unavailable", {})],
+    ["an error with no status", new Error("boom")],
+  ])("%s is not a rate limit", (_, err) => {
+    expect(githubRateLimit(err)).toBeUndefined();
+  });
+});
+
+test("outagesAsWaits: a rate limit rejects as a wait too; a permission refusal as it was", async () => {
+  const limited = answered(429, "Too Many Requests", { "retry-after": "30" });
+  const refused = answered(403, "Resource not accessible by integration", { "x-ratelimit-remaining": "4999" });
+  const client = outagesAsWaits({ limited: async () => Promise.reject(limited), refused: async () => Promise.reject(refused) });
+  await expect(client.limited()).rejects.toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 30_000, cause: limited });
+  await expect(client.refused()).rejects.toBe(refused);
 });

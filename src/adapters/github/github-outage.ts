@@ -1,4 +1,4 @@
-import { AppError } from "../../core/errors.js";
+import { AppError, GITHUB_RATE_LIMITED, RATE_LIMIT_MIN_WAIT_MS, isRateLimit, waitFor } from "../../core/errors.js";
 import { findRequestTimeout } from "./request-timeout.js";
 
 /** Answers GitHub gives when it is down or overloaded, not when a request is wrong. */
@@ -20,10 +20,7 @@ export function githubOutage(err: unknown): AppError | undefined {
   if (timeout) {
     return new AppError("github_unavailable", `${timeout.message} (${(err as Error).message}); the job waits and tries again with backoff.`, { retryable: true, cause: err, details: { timeoutMs: timeout.timeoutMs } });
   }
-  // The adapters turn Octokit's errors into AppErrors (http_503, ...) that keep the original as their cause;
-  // the answer is read from that, the message kept from the AppError (it says what the call was doing).
-  const octokitError = err instanceof AppError ? (err.code.startsWith("http_") ? err.cause : undefined) : err;
-  const e = octokitError as { status?: unknown; response?: unknown } | undefined;
+  const e = answerOf(err);
   const status = typeof e?.status === "number" ? e.status : undefined;
   if (status === undefined) return undefined;
   const unanswered = status === 500 && e!.response === undefined;
@@ -32,7 +29,49 @@ export function githubOutage(err: unknown): AppError | undefined {
   return new AppError("github_unavailable", `${what} (${(err as Error).message}); the job waits and tries again with backoff.`, { retryable: true, cause: err, details: { status } });
 }
 
-/** The same methods, each rejecting with `github_unavailable` where GitHub was down (see githubOutage). */
+/**
+ * GitHub's rate limit, as the runner's wait code `github_rate_limited`: the job waits until the reset or the
+ * retry-after GitHub gave (at least the minute its docs ask for when it gives neither), for up to
+ * WAIT_MAX_HOURS, and keeps its retry budget. A rate limit as toAppError judges one: any 429, a 403 by its
+ * headers (retry-after, x-ratelimit-remaining: 0) or words. A 403 that refuses a permission is not one and
+ * keeps its own meaning (the job fails at once, saying what to grant). Undefined for anything else.
+ */
+export function githubRateLimit(err: unknown): AppError | undefined {
+  // An adapter's refusal (not retryable) was already judged not to be a rate limit.
+  if (err instanceof AppError && !err.retryable) return undefined;
+  const e = answerOf(err) as { status?: unknown; message?: unknown; response?: { headers?: Record<string, string | undefined> } } | undefined;
+  const status = e?.status;
+  if (status !== 403 && status !== 429) return undefined;
+  const said = typeof e!.message === "string" ? e!.message : "";
+  const headers = e!.response?.headers ?? {};
+  if (status === 403 && !isRateLimit(said, headers)) return undefined;
+  const retryAfterMs = waitFor(headers, said, { rateLimited: true }) ?? RATE_LIMIT_MIN_WAIT_MS;
+  const afterS = Number(headers["retry-after"]);
+  const resetS = Number(headers["x-ratelimit-reset"]);
+  const resetAt = headers["x-ratelimit-remaining"] === "0" && Number.isFinite(resetS) ? new Date(resetS * 1000).toISOString() : undefined;
+  const what = (err as Error).message;
+  // In the order waitFor reads them: GitHub's retry-after, the primary limit's reset, the minute otherwise.
+  const message =
+    Number.isFinite(afterS) && afterS > 0
+      ? `GitHub's rate limit was hit (${what}); GitHub asks to wait ${afterS} s, and the job waits that long without using up its retries.`
+      : resetAt
+        ? `GitHub's rate limit is spent (${what}); it resets at ${resetAt}, and the job waits until then without using up its retries.`
+        : `GitHub's rate limit was hit (${what}); GitHub names no time, and the job waits at least ${RATE_LIMIT_MIN_WAIT_MS / 1000} s without using up its retries.`;
+  return new AppError(GITHUB_RATE_LIMITED, message, { retryable: true, cause: err, retryAfterMs, details: { status, ...(resetAt ? { resetAt } : {}) } });
+}
+
+/**
+ * Octokit's error behind `err`. The adapters turn it into AppErrors (http_503, ...) that keep it as their
+ * cause: the answer is read from that, the message kept from the AppError (it says what the call was doing).
+ */
+function answerOf(err: unknown): { status?: unknown; response?: unknown } | undefined {
+  return (err instanceof AppError ? (err.code.startsWith("http_") ? err.cause : undefined) : err) as { status?: unknown; response?: unknown } | undefined;
+}
+
+/**
+ * The same methods, each rejecting with `github_unavailable` where GitHub was down (see githubOutage), or
+ * with `github_rate_limited` where its rate limit was hit (see githubRateLimit): both waits for the runner.
+ */
 export function outagesAsWaits<T extends object>(methods: T): T {
   const out = { ...methods } as Record<string, unknown>;
   for (const [name, fn] of Object.entries(methods)) {
@@ -41,7 +80,7 @@ export function outagesAsWaits<T extends object>(methods: T): T {
       try {
         return await (fn as (...a: unknown[]) => unknown)(...args);
       } catch (err) {
-        throw githubOutage(err) ?? err;
+        throw githubOutage(err) ?? githubRateLimit(err) ?? err;
       }
     };
   }

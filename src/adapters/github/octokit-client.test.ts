@@ -201,7 +201,7 @@ describe("GitHub adapter (read side)", () => {
       .on("GET", "/repos/octo/demo/git/ref/heads%2Fmain", { status: 503, body: { message: "Service Unavailable" } });
     const client = await port().forInstallation(7);
     await expect(client.getBranchHead(repo, "main")).rejects.toMatchObject({ code: "http_403", retryable: false, message: expect.stringContaining("GitHub refused reading branch main of octo/demo (HTTP 403): check that the app's installation on octo/demo has Contents: read") });
-    await expect(client.getBranchHead(repo, "main")).rejects.toMatchObject({ code: "http_429", retryable: true, retryAfterMs: 30_000 });
+    await expect(client.getBranchHead(repo, "main")).rejects.toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 30_000, details: { status: 429 } });
     await expect(client.getBranchHead(repo, "main")).rejects.toMatchObject({ code: "github_unavailable", retryable: true });
     gh.done();
   });
@@ -358,7 +358,7 @@ describe("GitHub adapter (read side)", () => {
       .on("GET", "/repos/octo/demo/check-runs/6/annotations?per_page=100", { status: 403, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." }, headers: { "retry-after": "60" } });
     const client = await port().forInstallation(7);
     expect(await client.listAnnotations(repo, 5)).toEqual([]);
-    await expect(client.listAnnotations(repo, 6)).rejects.toMatchObject({ code: "http_403", retryable: true, retryAfterMs: 60_000, message: expect.stringMatching(/^GitHub failed reading the annotations of check run 6 of octo\/demo: You have exceeded a secondary rate limit/) });
+    await expect(client.listAnnotations(repo, 6)).rejects.toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 60_000, details: { status: 403 }, message: expect.stringMatching(/^GitHub's rate limit was hit \(GitHub failed reading the annotations of check run 6 of octo\/demo: You have exceeded a secondary rate limit.*\); GitHub asks to wait 60 s/) });
     gh.done();
   });
 
@@ -370,8 +370,8 @@ describe("GitHub adapter (read side)", () => {
     gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 403, body: { message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again." } })
       .on("POST", "/repos/octo/demo/git/trees", { status: 429, body: { message: "You have exceeded a secondary rate limit and have been temporarily blocked from content creation." } });
     const client = await port().forInstallation(7);
-    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject({ retryable: true, retryAfterMs: 60_000 });
-    await expect(client.writes!.createTree(repo, "a".repeat(40), [{ path: "x.ts", content: "x" }])).rejects.toMatchObject({ retryable: true, retryAfterMs: 60_000 });
+    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 60_000 });
+    await expect(client.writes!.createTree(repo, "a".repeat(40), [{ path: "x.ts", content: "x" }])).rejects.toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 60_000 });
     gh.done();
   });
 
