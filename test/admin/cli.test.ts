@@ -163,6 +163,38 @@ describe("CLI: jobs and deliveries", () => {
     expect(missing.stderr).toMatch(/no job with id nope/);
   });
 
+  // GitHub's rate limit, an outage, a full disk: the job is not failing, it waits, and the text says until when.
+  test("jobs show: a job waiting (a rate limit) or backing off reads as such, with its next try, not as an error", async () => {
+    const store = await LowdbJobStore.open(dir);
+    await store.updateJob(pendingId, (j) => {
+      transition(j, "analysis", "2026-11-23T12:06:00.000Z", { stage: "fetch-logs" });
+      j.error = { code: "github_rate_limited", message: "GitHub's rate limit is spent (API rate limit exceeded); it resets at 2026-11-23T12:46:00.000Z, and the job waits until then without using up its retries.", retryable: true, stage: "fetch-logs", at: "2026-11-23T12:06:00.000Z" };
+      j.attempts.waits = 1;
+      j.attempts.waitsSince = "2026-11-23T12:06:00.000Z";
+      j.nextAttemptAt = "2026-11-23T12:46:31.000Z";
+    });
+    await store.close();
+    const io = capture();
+    expect(await jobsCli(["show", pendingId], env, io)).toBe(0);
+    expect(io.stdout).toContain("waiting   github_rate_limited in fetch-logs since 2026-11-23T12:06:00.000Z, next try 2026-11-23T12:46:31.000Z: GitHub's rate limit is spent");
+    expect(io.stdout).not.toMatch(/^error /m);
+    const again = await LowdbJobStore.open(dir);
+    await again.updateJob(pendingId, (j) => {
+      j.error = { code: "http_500", message: "Internal Server Error", retryable: true, stage: "fetch-logs", at: "2026-11-23T12:07:00.000Z" };
+      delete j.attempts.waits;
+      delete j.attempts.waitsSince;
+      j.nextAttemptAt = "2026-11-23T12:07:05.000Z";
+    });
+    await again.close();
+    const retrying = capture();
+    expect(await jobsCli(["show", pendingId], env, retrying)).toBe(0);
+    expect(retrying.stdout).toContain("retrying  http_500 in fetch-logs, next try 2026-11-23T12:07:05.000Z: Internal Server Error");
+    // A failed job's error stays one, though it was retryable and had waited before.
+    const failed = capture();
+    expect(await jobsCli(["show", failedId], env, failed)).toBe(0);
+    expect(failed.stdout).toContain("error     model_timeout in propose-patch: the gateway did not answer");
+  });
+
   // A maintainer debugging a job its patch tries ended sees each try, not only the last one's error.
   test("jobs show: a job's patch tries, one line each in the text and as patchTries in --json, redacted", async () => {
     const store = await LowdbJobStore.open(dir);

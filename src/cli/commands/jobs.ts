@@ -1,6 +1,6 @@
 import { systemClock } from "../../adapters/clock/system-clock.js";
 import type { AppConfig } from "../../config/app-config.js";
-import { JOB_STATES, type Job, type JobState } from "../../core/job.js";
+import { isFinal, JOB_STATES, type Job, type JobState } from "../../core/job.js";
 import { AppError } from "../../core/errors.js";
 import { DEFAULT_LIST_LIMIT, LIMIT_RULE, parseListLimit, repoNameProblem } from "../../core/list-query.js";
 import { redactDeep } from "../../core/redact.js";
@@ -257,7 +257,7 @@ function describe(j: Job & { patchTries: PatchTry[] }): string {
     `created   ${j.createdAt}   updated ${j.updatedAt}`,
     `stages    ${j.completedStages.join(", ") || "(none completed)"}`,
   ];
-  if (j.error) lines.push(`error     ${j.error.code}${j.error.stage ? ` in ${j.error.stage}` : ""}: ${j.error.message}`);
+  if (j.error) lines.push(errorLine(j, j.error));
   const validation = validationLine(j.results["apply-and-validate"] as Partial<ApplyAndValidateResult> | undefined);
   if (validation) lines.push(validation);
   const opened = j.results[OPEN_PULL_REQUEST] as OpenPullRequestResult | undefined;
@@ -286,6 +286,18 @@ function describe(j: Job & { patchTries: PatchTry[] }): string {
   }
   // Each entry is one line: what a stored value holds (a branch name, a note quoting a log) cannot start another.
   return `${lines.map(terminalLine).join("\n")}\n`;
+}
+
+/**
+ * The job's error: on a job still going, what it waits out (GitHub's rate limit, an outage, a full disk) or
+ * backs off from, and when it tries next; read as "error", an operator took a rate limit for a failure.
+ */
+function errorLine(j: Job, e: NonNullable<Job["error"]>): string {
+  const where = `${e.code}${e.stage ? ` in ${e.stage}` : ""}`;
+  const next = j.nextAttemptAt ? `, next try ${j.nextAttemptAt}` : "";
+  if (!isFinal(j.state) && e.retryable && j.attempts.waitsSince) return `waiting   ${where} since ${j.attempts.waitsSince}${next}: ${e.message}`;
+  if (!isFinal(j.state) && e.retryable) return `retrying  ${where}${next}: ${e.message}`;
+  return `error     ${where}: ${e.message}`;
 }
 
 /**
