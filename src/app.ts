@@ -54,7 +54,7 @@ export const GITHUB_REQUEST_RETRIES = 1;
 /**
  * Statuses Octokit's retry plugin leaves to the caller: its defaults, and 429. A 429 is a rate limit
  * (reference/github.md §5), which the retry plugin retried after a second, against GitHub's retry-after
- * (or the minute it asks for without one); the throttling below and the runner's backoff handle it.
+ * (or the minute it asks for without one); the throttling below and the runner's wait handle it.
  */
 const GITHUB_NOT_RETRIED = [400, 401, 403, 404, 410, 422, 429, 451];
 
@@ -106,9 +106,10 @@ export const RATE_LIMIT_WAIT_IN_PLACE_S = 60;
  * Probot's throttling slept a spent primary rate limit out in place, up to 3 times, until its reset: up to
  * an hour holding the job's worker and, for a write, its installation's write lane (every other job's
  * writes there waited behind it). A reset within a minute still is; a later one fails the request with
- * GitHub's rate-limit error, which the runner backs off from until the reset (errors.ts, waitFor) with
- * the worker free. A secondary limit is never slept out in place (as Probot's default): its error carries
- * GitHub's retry-after, or the minute its docs ask for when there is none.
+ * GitHub's rate-limit error, which the port's edge makes a wait (github-outage.ts, githubRateLimit): the job
+ * waits until the reset with the worker free, using up none of its retries. A secondary limit is never slept
+ * out in place (as Probot's default): its error carries GitHub's retry-after, or the minute its docs ask for
+ * when there is none.
  */
 function rateLimitHandlers(log: Logger) {
   return {
