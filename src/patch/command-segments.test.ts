@@ -13,6 +13,12 @@ describe("commandSegments reads the script a shell is given with -c as the comma
     [`bash -c 'pytest "$@"' bash tests -x`, [["pytest", "tests", "-x"]]],
     [`sh -c 'pytest $1 && echo $0 ran' sh tests/unit`, [["pytest", "tests/unit"], ["echo", "sh", "ran"]]],
     [`bash -c 'pytest "$@"'`, [["pytest"]]],
+    // Behind a wrapper given options: the wrapper's options and operands are not the shell's.
+    [`sudo -E bash -c 'pytest -k fast'`, [["pytest", "-k", "fast"]]],
+    [`sudo -u runner -E sh -c 'pytest tests/unit'`, [["pytest", "tests/unit"]]],
+    [`env -i PATH=$PATH bash -c 'pytest -x'`, [["pytest", "-x"]]],
+    [`timeout -k 10s 20m bash -ec 'pytest -q'`, [["pytest", "-q"]]],
+    [`nice -n 10 xvfb-run -a -s "-screen 0 1024x768x24" sh -c 'npm test'`, [["npm", "test"]]],
   ])("%s", (cmd, segments) => expect(commandSegments(cmd)).toEqual(segments));
 
   test.each<[string, string, string[][]]>([
@@ -32,5 +38,10 @@ describe("shellScriptAt: where a shell's -c script is among its words", () => {
     [["bash", "-e", "--", "x"], undefined],
     [["bash", "x.sh"], undefined],
     [["zsh", "+o", "nomatch", "-c", "pytest"], 4],
+    [["sudo", "-E", "bash", "-c", "pytest"], 4],
+    [["env", "-u", "CI", "bash", "-c"], 5],
+    [["timeout", "600", "sh", "-c", "pytest"], 4],
+    // `timeout` reads its DURATION first: here that is `sh`, and the program `-c`, no shell.
+    [["timeout", "sh", "-c", "pytest"], undefined],
   ])("%j → %s", (words, at) => expect(shellScriptAt(words)).toBe(at));
 });

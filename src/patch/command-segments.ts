@@ -63,8 +63,105 @@ export function commandSegments(cmd: string): string[][] {
 export const basename = (p: string) => p.replace(/\/+$/, "").split("/").pop() ?? p;
 export const isFlag = (w: string) => w.startsWith("-") && w !== "-";
 
-/** Words that may come before a program without changing which it is: `FOO=1`, `exec`, `env`, `time`. */
-const PREFIX = /^([A-Za-z_]\w*=.*|exec|env|time|command|nohup|sudo)$/;
+/** How a wrapper's words before the program it runs are read (see WRAPPERS). */
+interface Wrapper {
+  /** Its options that take the next word as their value: `sudo -u USER`, `nice -n 10`, `env -u NAME`. */
+  valued?: string[];
+  /** How many words it reads after its options, before the program: `timeout`'s DURATION. */
+  operands?: number;
+  /**
+   * Its options that start the program in another folder (`env -C tests`, `sudo -i`'s home): a runner given no paths
+   * runs other tests there, as after a `cd`, so a command using one is not seen through.
+   */
+  moves?: string[];
+}
+
+const COVERAGE: Wrapper = { valued: ["-r", "--reporter", "-o", "--reports-dir", "--report-dir", "-x", "--exclude", "-n", "--include", "--lines", "--branches", "--functions", "--statements"] };
+const NPX: Wrapper = { valued: ["-p", "--package"] };
+
+/**
+ * Commands that run the rest of their words as the real program, changing how it runs (as root, with a time limit,
+ * under a virtual display, in a virtualenv) but not which tests it selects: a patch putting one around a test
+ * command, or changing its options, keeps the tests; one narrowing the command behind it is judged as if bare.
+ * Their options that take a value must be known, or the value (`sudo -u runner`, `nice -n 10`) reads as the program
+ * and the selection behind it goes unseen. `tool sub` keys are a tool's subcommand that runs the rest (`uv run`).
+ * Not `retry`: it runs a failing command again until it passes, which the policy refuses of a test runner's reruns.
+ */
+const WRAPPERS = new Map<string, Wrapper>(Object.entries({
+  sudo: { valued: ["-u", "-g", "-U", "-C", "-D", "-p", "-r", "-t", "-T", "-R", "--user", "--group", "--chdir"], moves: ["-D", "--chdir", "-i", "--login"] },
+  env: { valued: ["-u", "-C", "--unset", "--chdir"], moves: ["-C", "--chdir"] },
+  exec: { valued: ["-a"] },
+  command: {},
+  nohup: {},
+  time: { valued: ["-f", "-o", "--format", "--output"] },
+  timeout: { valued: ["-k", "-s", "--kill-after", "--signal"], operands: 1 },
+  nice: { valued: ["-n", "--adjustment"] },
+  ionice: { valued: ["-c", "-n", "-p", "--class", "--classdata"] },
+  stdbuf: { valued: ["-i", "-o", "-e", "--input", "--output", "--error"] },
+  catchsegv: {},
+  "dbus-run-session": {},
+  "xvfb-run": { valued: ["-e", "-f", "-n", "-p", "-s", "-w", "--server-args", "--server-num"] },
+  npx: NPX, pnpx: NPX, bunx: NPX,
+  "cross-env": {}, "cross-env-shell": {},
+  dotenv: { valued: ["-e", "-v"] },
+  c8: COVERAGE, nyc: COVERAGE,
+  "poetry run": {}, "pipenv run": {}, "pdm run": {}, "hatch run": {}, "rye run": {},
+  "uv run": { valued: ["--with", "--extra", "--group", "--python", "-p", "--package", "--env-file", "--directory", "--project"], moves: ["--directory"] },
+  "bundle exec": {}, "npm exec": NPX, "pnpm exec": {}, "pnpm dlx": NPX, "yarn exec": {}, "yarn dlx": NPX, "bun x": {},
+}));
+
+const isAssignment = (w: string) => /^[A-Za-z_]\w*=/.test(w);
+
+/**
+ * The option a word gives that matters to a wrapper, as getopt reads it: of `-Eu runner` the `-u`, which takes the
+ * next word (`next`), of `-urunner` the `-u` with its value in the word, of `--chdir=x` the `--chdir`; undefined for
+ * one that neither takes a value nor moves (`-E`).
+ */
+function optionOf(word: string, wrapper: Wrapper): { name: string; next: boolean } | undefined {
+  const matters = (name: string) => wrapper.valued?.includes(name) || wrapper.moves?.includes(name);
+  if (word.startsWith("--")) {
+    const name = word.split("=")[0]!;
+    return matters(name) ? { name, next: !word.includes("=") && !!wrapper.valued?.includes(name) } : undefined;
+  }
+  for (let k = 1; k < word.length; k++) {
+    const name = `-${word[k]}`;
+    // The first letter that takes a value takes the rest of the word, or the next one.
+    if (matters(name)) return { name, next: k === word.length - 1 && !!wrapper.valued?.includes(name) };
+  }
+  return undefined;
+}
+
+/**
+ * Where the program a simple command runs starts among its words, past `FOO=1` and the wrappers before it with their
+ * options and operands (`sudo -u runner -E pytest`, `timeout 600 pytest`, `uv run --with x pytest`);
+ * `words.length` when there is none. A wrapper moving it elsewhere (see Wrapper.moves) is taken as the program.
+ */
+export function programAt(words: string[]): number {
+  let i = 0;
+  while (i < words.length) {
+    const w = words[i]!;
+    if (isAssignment(w) || w === "--") {
+      i++;
+      continue;
+    }
+    const sub = `${basename(w)} ${words[i + 1] ?? ""}`;
+    const wrapper = WRAPPERS.get(sub) ?? WRAPPERS.get(basename(w));
+    if (!wrapper) break;
+    let j = i + (WRAPPERS.has(sub) ? 2 : 1);
+    for (; j < words.length && isFlag(words[j]!); j++) {
+      if (words[j] === "--") {
+        j++;
+        break;
+      }
+      const option = optionOf(words[j]!, wrapper);
+      if (option && wrapper.moves?.includes(option.name)) return i;
+      if (option?.next) j++;
+    }
+    i = j + (wrapper.operands ?? 0);
+  }
+  return Math.min(i, words.length);
+}
+
 /** The POSIX shells a step or script may start on a script given as text. */
 const SHELL = /^(ba|da|k|z|mk)?sh$/;
 
@@ -74,8 +171,7 @@ const SHELL = /^(ba|da|k|z|mk)?sh$/;
  * has not come yet, undefined for a command that is no shell run with `-c`.
  */
 export function shellScriptAt(words: string[]): number | undefined {
-  let i = 0;
-  while (i < words.length && PREFIX.test(words[i]!)) i++;
+  let i = programAt(words);
   if (!SHELL.test(basename(words[i] ?? ""))) return undefined;
   let c = false;
   for (i++; i < words.length; i++) {

@@ -1,14 +1,5 @@
-import { basename, isFlag } from "./command-segments.js";
+import { basename, isFlag, programAt } from "./command-segments.js";
 
-const isAssignment = (w: string) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(w);
-
-/** Commands that run the next word as the real program. */
-const WRAPPERS = new Set(["npx", "pnpx", "bunx", "env", "cross-env", "cross-env-shell", "dotenv", "time", "exec", "nice", "nohup", "command", "xvfb-run", "sudo", "c8", "nyc"]);
-/** `poetry run pytest`, `bundle exec rspec`, `npm exec jest`: tool + subcommand that runs the rest. */
-const RUN_WRAPPERS: Record<string, string[]> = {
-  poetry: ["run"], uv: ["run"], pipenv: ["run"], pdm: ["run"], hatch: ["run"], rye: ["run"], bundle: ["exec"],
-  npm: ["exec"], pnpm: ["exec", "dlx"], yarn: ["exec", "dlx"], bun: ["x"],
-};
 /** Tools whose first argument says what they do (`go test`, `cargo test`, `make test`, `playwright test`). */
 const SUBCOMMAND_TOOLS = new Set([
   "go", "cargo", "dotnet", "mix", "deno", "mvn", "mvnw", "gradle", "gradlew", "rake", "bundle", "ng", "react-scripts",
@@ -29,21 +20,8 @@ export interface Program {
 
 /** The program a simple command runs, looking through env assignments, npx, cross-env, `python -m`, node scripts. */
 export function programOf(words: string[]): Program | null {
-  let i = 0;
-  for (;;) {
-    const w = words[i];
-    if (w === undefined) return null;
-    const base = basename(w);
-    if (isAssignment(w) || w === "--") {
-      i++;
-    } else if (WRAPPERS.has(base)) {
-      const dashes = words.indexOf("--", i + 1);
-      if (dashes > 0) i = dashes + 1;
-      else for (i++; i < words.length && isFlag(words[i]!); i++);
-    } else if (RUN_WRAPPERS[base]?.includes(words[i + 1] ?? "")) {
-      for (i += 2; i < words.length && isFlag(words[i]!); i++);
-    } else break;
-  }
+  const i = programAt(words);
+  if (i === words.length) return null;
   const w = words[i]!.replace(/^[@+-]+/, "");
   let base = basename(w);
   if (/^\$[({]MAKE[)}]$/.test(w)) base = "make";

@@ -377,3 +377,45 @@ describe("a step running its tests through bash -c or sh -c is judged by the com
     ["sh -c 'pytest \"$@\"' sh tests/ written as pytest tests/", FROM(`sh -c 'pytest "$@"' sh tests/`, `pytest tests/`)],
   ])("%s is accepted", (_name, c) => expectAcceptedWithWorkflowEdits(c));
 });
+
+describe("a step running its tests behind a wrapper given options (sudo -E, timeout 600, nice -n 10) is judged by the command it wraps", () => {
+  const FROM = (before: string, after: string) => edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", `run: ${after}`)) + LINT), WF(JOB(SETUP + TEST_STEP.replace("run: pytest", `run: ${before}`)) + LINT));
+  test.each<[string, string, RegExp[]]>([
+    ["sudo -E pytest", "sudo -E pytest -k fast", [/adds -k/]],
+    ["sudo -u runner -E pytest", "sudo -u runner -E pytest -k fast", [/adds -k/]],
+    ["timeout 600 pytest tests/", "timeout 600 pytest tests/unit", [/narrows pytest/]],
+    ["timeout -k 10s 20m pytest", "timeout -k 10s 20m pytest -m smoke", [/adds -m/]],
+    ["env -u CI pytest", "env -u CI pytest tests/unit", [/narrows pytest/]],
+    ["env -i PATH=$PATH pytest", "env -i PATH=$PATH pytest -k fast", [/adds -k/]],
+    ["nice -n 10 go test ./...", "nice -n 10 go test ./pkg/a", [/narrows go test/]],
+    ["ionice -c 3 pytest", "ionice -c 3 pytest tests/unit", [/narrows pytest/]],
+    ["stdbuf -o L pytest", "stdbuf -o L pytest --lf", [/adds --lf/]],
+    [`xvfb-run -s "-screen 0 1024x768x24" pytest`, `xvfb-run -s "-screen 0 1024x768x24" pytest tests/unit`, [/narrows pytest/]],
+    ["time -f %e pytest", "time -f %e pytest -k fast", [/adds -k/]],
+    ["uv run --with pytest-cov pytest", "uv run --with pytest-cov pytest -k fast", [/adds -k/]],
+    ["sudo -E bash -c 'pytest'", "sudo -E bash -c 'pytest -k fast'", [/adds -k/]],
+    ["env -i bash -c 'pytest tests/'", "env -i bash -c 'pytest tests/unit'", [/narrows pytest/]],
+    // `retry` re-runs a failing command until it passes: no wrapper the tests are seen through.
+    ["pytest", "retry -t 3 -- pytest", [/drops pytest/]],
+    // A wrapper starting the runner in another folder moves it as a `cd` does: not seen through.
+    ["pytest", "env -C tests/unit pytest", [/drops pytest/]],
+    ["pytest", "env --chdir=tests/unit pytest", [/drops pytest/]],
+    ["pytest", "sudo -D tests/unit pytest", [/drops pytest/]],
+    ["pytest", "sudo -Ei pytest", [/drops pytest/]],
+    ["uv run pytest", "uv run --directory tests/unit pytest", [/drops pytest/]],
+  ])("%s → %s is refused", (before, after, reasons) => expectRefusedWithWorkflowEdits(FROM(before, after), "skip_tests", [/ci\.yml/, /job "test"/, ...reasons]));
+
+  test.each<[string, string]>([
+    ["pytest", "timeout 600 pytest"],
+    ["pytest", "timeout -k 10s 20m pytest"],
+    ["pytest", "sudo -u runner -E pytest"],
+    ["pytest", "env -u CI PYTHONHASHSEED=0 pytest"],
+    ["pytest", "nice -n 10 ionice -c3 stdbuf -oL pytest"],
+    ["pytest", `xvfb-run --auto-servernum --server-args="-screen 0 1024x768x24" pytest`],
+    ["pytest", "time -p catchsegv dbus-run-session -- pytest"],
+    ["pytest", "sudo -E bash -c 'pytest'"],
+    ["timeout 600 pytest tests/", "timeout 20m pytest tests/"],
+    ["go test ./...", "nice -n 10 go test ./..."],
+    ["uv run pytest", "uv run --with pytest-cov pytest"],
+  ])("%s → %s is accepted", (before, after) => expectAcceptedWithWorkflowEdits(FROM(before, after)));
+});
