@@ -64,6 +64,16 @@ describe("githubRateLimit", () => {
     expect(out!.message).toBe(`GitHub's rate limit is spent (API rate limit exceeded for installation ID 5.); it resets at ${resetAt}, and the job waits until then without using up its retries.`);
   });
 
+  // This host's clock ahead of GitHub's: the job waits the minute, and named a reset already past as when
+  // the limit "resets", waiting "until then".
+  test("a spent primary limit whose reset this host's clock has passed waits the minute, and says so", () => {
+    const resetS = Math.floor(Date.now() / 1000) - 5 * 60;
+    const out = githubRateLimit(answered(403, "API rate limit exceeded for installation ID 5.", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(resetS) }));
+    const resetAt = new Date(resetS * 1000).toISOString();
+    expect(out).toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 60_000, details: { status: 403, resetAt } });
+    expect(out!.message).toBe(`GitHub's rate limit is spent (API rate limit exceeded for installation ID 5.); its reset time (${resetAt}) has already passed by this host's clock (it and GitHub's differ), and the job waits at least 60 s without using up its retries.`);
+  });
+
   test("a secondary limit waits GitHub's retry-after; a 429 that names no time, the minute GitHub asks for", () => {
     const secondary = githubRateLimit(answered(403, "You have exceeded a secondary rate limit.", { "retry-after": "120" }));
     expect(secondary).toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: 120_000, details: { status: 403 } });

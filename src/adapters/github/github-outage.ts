@@ -45,18 +45,24 @@ export function githubRateLimit(err: unknown): AppError | undefined {
   const said = typeof e!.message === "string" ? e!.message : "";
   const headers = e!.response?.headers ?? {};
   if (status === 403 && !isRateLimit(said, headers)) return undefined;
-  const retryAfterMs = waitFor(headers, said, { rateLimited: true }) ?? RATE_LIMIT_MIN_WAIT_MS;
+  const asked = waitFor(headers, said, { rateLimited: true });
+  const retryAfterMs = asked ?? RATE_LIMIT_MIN_WAIT_MS;
   const afterS = Number(headers["retry-after"]);
   const resetS = Number(headers["x-ratelimit-reset"]);
   const resetAt = headers["x-ratelimit-remaining"] === "0" && Number.isFinite(resetS) ? new Date(resetS * 1000).toISOString() : undefined;
   const what = (err as Error).message;
+  const minS = RATE_LIMIT_MIN_WAIT_MS / 1000;
   // In the order waitFor reads them: GitHub's retry-after, the primary limit's reset, the minute otherwise.
+  // A reset waitFor found already past (this host's clock ahead of GitHub's) is waited out as the minute:
+  // named as when the limit "resets", the message told of a wait that was not the one made.
   const message =
     Number.isFinite(afterS) && afterS > 0
       ? `GitHub's rate limit was hit (${what}); GitHub asks to wait ${afterS} s, and the job waits that long without using up its retries.`
-      : resetAt
+      : resetAt && asked !== undefined
         ? `GitHub's rate limit is spent (${what}); it resets at ${resetAt}, and the job waits until then without using up its retries.`
-        : `GitHub's rate limit was hit (${what}); GitHub names no time, and the job waits at least ${RATE_LIMIT_MIN_WAIT_MS / 1000} s without using up its retries.`;
+        : resetAt
+          ? `GitHub's rate limit is spent (${what}); its reset time (${resetAt}) has already passed by this host's clock (it and GitHub's differ), and the job waits at least ${minS} s without using up its retries.`
+          : `GitHub's rate limit was hit (${what}); GitHub names no time, and the job waits at least ${minS} s without using up its retries.`;
   return new AppError(GITHUB_RATE_LIMITED, message, { retryable: true, cause: err, retryAfterMs, details: { status, ...(resetAt ? { resetAt } : {}) } });
 }
 
