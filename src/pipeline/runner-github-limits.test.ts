@@ -1,5 +1,10 @@
-import { describe, expect, test } from "@jest/globals";
+import { afterEach, beforeAll, describe, expect, test } from "@jest/globals";
+import nock from "nock";
+import { ProbotOctokit } from "probot";
+import { createGitHubPort } from "../adapters/github/create-github-port.js";
 import { outagesAsWaits } from "../adapters/github/github-outage.js";
+import { eventually } from "../../test/helpers/eventually.js";
+import { githubApiMock, githubOpenApi, type GitHubApiMock } from "../../test/helpers/github-api.js";
 import { recordingLogger } from "../../test/helpers/recording-logger.js";
 import { runnerHarness } from "../../test/helpers/runner-harness.js";
 import type { Stage } from "./stage.js";
@@ -113,5 +118,68 @@ describe("Runner: GitHub's rate limits are waited out, not counted as retries", 
     expect(j.state).toBe("failed");
     expect(gh.calls()).toBe(3);
     expect(j.error).toMatchObject({ code: "github_rate_limited", message: expect.stringMatching(/longer than WAIT_MAX_HOURS=1; `t0-ci-bot jobs retry /) });
+  });
+});
+
+describe("Runner: the job log's storage host rate-limiting is waited out too", () => {
+  let gh: GitHubApiMock | undefined;
+  beforeAll(async () => void (await githubOpenApi()));
+  afterEach(() => {
+    gh?.cleanup();
+    nock.cleanAll();
+  });
+
+  // Counted as a retry (log_download_429) with its retry-after cut to RETRY_MAX_MS, a busy storage host was
+  // asked again within a minute and failed the job once JOB_MAX_RETRIES were spent.
+  test("a 429 with retry-after: 300 from the storage host waits ~300 s, spends no retry, then the log is downloaded", async () => {
+    const repo = { id: 1, owner: "octo", name: "demo", fullName: "octo/demo" };
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: "https://results-receiver.actions.example.net/logs/job-1.txt?sig=S1gnatureS3cret" } }, { times: 2 });
+    const storage = nock("https://results-receiver.actions.example.net", { badheaders: ["authorization"] })
+      .get("/logs/job-1.txt").query({ sig: "S1gnatureS3cret" }).reply(429, "Too Many Requests", { "retry-after": "300" })
+      .get("/logs/job-1.txt").query({ sig: "S1gnatureS3cret" }).reply(200, "2026-11-23T10:00:00.0000000Z line one\n");
+    // The port is made once the harness gives its clock, which the download's stall watch keeps time by.
+    let github: ReturnType<typeof createGitHubPort> | undefined;
+    const stage: Stage = {
+      name: "fetch-logs", state: "analysis", sideEffects: false,
+      run: async () => {
+        let bytes = 0;
+        for await (const c of await (await github!.forInstallation(7)).downloadJobLog(repo, 1)) bytes += c.length;
+        return { result: bytes };
+      },
+    };
+    const s = runnerHarness([stage], { JOB_MAX_RETRIES: "0" });
+    github = createGitHubPort({
+      octokitFactory: () => new ProbotOctokit({ auth: { token: "ghs_" + "T0kenForTests0123456789abcdefABCDEF" }, retry: { enabled: false }, throttle: { enabled: false }, log: { debug() {}, info() {}, warn() {}, error() {} } }),
+      clock: s.clock,
+    });
+    const { logger, lines } = recordingLogger();
+    s.deps.logger = logger;
+    const job = await s.add();
+    await s.start();
+    // The download is real I/O (nock): waited for, the fake clock standing still meanwhile.
+    const read = async () => (await s.store.getJob(job.id))!;
+    let j = await eventually("the download's answer on the job", async () => ((await read()).error ? read() : undefined));
+    expect(j.state).toBe("analysis");
+    expect(j.error).toMatchObject({ code: "github_rate_limited", retryable: true, details: { status: 429 }, message: expect.stringContaining("from its storage host results-receiver.actions.example.net was rate-limited (HTTP 429); the host asks to wait 300 s") });
+    expect(j.attempts.byStage["fetch-logs"]).toBe(0);
+    expect(j.attempts.waits).toBe(1);
+    // The host's 300 s plus a spread of a tenth at most; not RETRY_MAX_MS (60 s here).
+    const wait = Date.parse(j.nextAttemptAt!) - s.clock.now();
+    expect(wait).toBeGreaterThanOrEqual(300_000);
+    expect(wait).toBeLessThanOrEqual(330_000);
+    // The signed URL's query is a credential: neither stored nor logged.
+    expect(JSON.stringify(j)).not.toContain("S1gnature");
+    expect(JSON.stringify(lines)).not.toContain("S1gnature");
+    await s.clock.advance(wait - 1);
+    expect(gh.requests).toHaveLength(1);
+    await s.clock.advance(1);
+    j = await eventually("the job to end", async () => ((await read()).state === "analysis" ? undefined : read()));
+    expect(j.state).toBe("completed");
+    expect(j.results["fetch-logs"]).toBe("2026-11-23T10:00:00.0000000Z line one\n".length);
+    expect(j.error).toBeUndefined();
+    gh.done();
+    expect(storage.isDone()).toBe(true);
+    expect(await s.deps.metrics.registry.metrics()).toContain('t0_stage_waits_total{stage="fetch-logs",code="github_rate_limited"} 1');
   });
 });

@@ -245,19 +245,91 @@ describe("GitHub adapter (read side)", () => {
     expect(answers.map((r) => [r.status, r.bodyUsed])).toEqual([[302, true]]);
   });
 
-  // The storage host's own 429/503 say when to come back, as GitHub's do (retryAfterMs, read by the runner).
-  test.each([429, 503])("the storage host's %i is retried after its retry-after, its body let go", async (status) => {
-    const answers: Response[] = [];
-    gh = await githubApiMock();
-    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: "https://results-receiver.actions.example.net/logs/job-1.txt" } });
-    nock("https://results-receiver.actions.example.net").get("/logs/job-1.txt").reply(status, "<Error><Code>ServerBusy</Code></Error>", { "retry-after": "17", "content-type": "application/xml" });
-    const client = await createGitHubPort({
+  /** A client whose log downloads go through `fetch` recording each answer, to see its body let go. */
+  const recordingClient = (answers: Response[]) =>
+    createGitHubPort({
       octokitFactory: () => new ProbotOctokit({ auth: { token: TOKEN }, retry: { enabled: false }, throttle: { enabled: false }, log: silentLog }),
       fetch: (url, init) => fetch(url, init).then((r) => (answers.push(r), r)),
     }).forInstallation(7);
-    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject({ code: `log_download_${status}`, retryable: true, retryAfterMs: 17_000 });
+  const SIGNED = "https://results-receiver.actions.example.net/logs/job-1.txt?sig=S1gnatureS3cret&se=2026-11-23";
+
+  // The storage host's rate limit is a wait like GitHub's: counted as a retry (log_download_429), its
+  // retry-after cut to RETRY_MAX_MS, a busy host failed healthy jobs and was asked again too soon.
+  test.each([
+    ["with retry-after: 300", { "retry-after": "300" }, 300_000, "the host asks to wait 300 s, and the job waits that long"],
+    ["with no retry-after", {} as Record<string, string>, 60_000, "the host names no time, and the job waits at least 60 s"],
+  ])("the storage host's 429 %s is a rate-limit wait naming the host, its body let go", async (_, headers, ms, says) => {
+    const answers: Response[] = [];
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: SIGNED } });
+    const storage = nock("https://results-receiver.actions.example.net").get("/logs/job-1.txt").query(true).reply(429, "<Error><Code>TooManyRequests</Code></Error>", { ...headers, "content-type": "application/xml" });
+    const client = await recordingClient(answers);
+    const err = await client.downloadJobLog(repo, 1).then(() => undefined, (e: Error) => e);
+    expect(err).toMatchObject({ code: "github_rate_limited", retryable: true, retryAfterMs: ms, details: { status: 429 } });
+    expect(err!.message).toBe(`Downloading the log of job 1 of octo/demo from its storage host results-receiver.actions.example.net was rate-limited (HTTP 429); ${says} without using up its retries.`);
     gh.done();
+    expect(storage.isDone()).toBe(true);
+    expect(answers.map((r) => [r.status, r.bodyUsed])).toEqual([[429, true]]);
+  });
+
+  test("the storage host's 429 with retry-after as an HTTP date waits until that date", async () => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: SIGNED } });
+    const until = new Date(Math.floor(Date.now() / 1000) * 1000 + 10 * 60_000);
+    const storage = nock("https://results-receiver.actions.example.net").get("/logs/job-1.txt").query(true).reply(429, "", { "retry-after": until.toUTCString() });
+    const client = await port().forInstallation(7);
+    const err = await client.downloadJobLog(repo, 1).then(() => undefined, (e: Error & { retryAfterMs?: number }) => e);
+    expect(err).toMatchObject({ code: "github_rate_limited", retryable: true, message: expect.stringMatching(/; the host asks to wait (59\d|600) s, and the job waits that long/) });
+    // Up to the date, read against this host's clock a moment after the header was written.
+    expect(err!.retryAfterMs).toBeGreaterThan(9 * 60_000);
+    expect(err!.retryAfterMs).toBeLessThanOrEqual(10 * 60_000);
+    gh.done();
+    expect(storage.isDone()).toBe(true);
+  });
+
+  // The host down answered as GitHub down does: waited out with backoff, not counted against JOB_MAX_RETRIES.
+  test.each([500, 502, 503, 504])("the storage host's %i is an outage wait naming the host, its retry-after kept", async (status) => {
+    const answers: Response[] = [];
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: SIGNED } });
+    const storage = nock("https://results-receiver.actions.example.net").get("/logs/job-1.txt").query(true).reply(status, "<Error><Code>ServerBusy</Code></Error>", { "retry-after": "17", "content-type": "application/xml" });
+    const client = await recordingClient(answers);
+    const err = await client.downloadJobLog(repo, 1).then(() => undefined, (e: Error) => e);
+    expect(err).toMatchObject({ code: "github_unavailable", retryable: true, retryAfterMs: 17_000, details: { status } });
+    expect(err!.message).toBe(`Downloading the log of job 1 of octo/demo from its storage host results-receiver.actions.example.net failed with HTTP ${status}; the job waits and tries again with backoff.`);
+    gh.done();
+    expect(storage.isDone()).toBe(true);
     expect(answers.map((r) => [r.status, r.bodyUsed])).toEqual([[status, true]]);
+  });
+
+  test.each([
+    [404, false],
+    [410, false],
+    [403, true], // the 1-minute URL expired: the retry asks GitHub for a fresh one
+    [408, true],
+  ])("the storage host's %i stays log_download_<status> (retryable: %s)", async (status, retryable) => {
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: SIGNED } });
+    const storage = nock("https://results-receiver.actions.example.net").get("/logs/job-1.txt").query(true).reply(status, "<Error/>");
+    const client = await port().forInstallation(7);
+    await expect(client.downloadJobLog(repo, 1)).rejects.toMatchObject({ code: `log_download_${status}`, retryable });
+    gh.done();
+    expect(storage.isDone()).toBe(true);
+  });
+
+  test("a storage host that cannot be reached is an outage wait naming the host, not the signed URL", async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    const closedPort = (server.address() as AddressInfo).port;
+    await new Promise((r) => server.close(r));
+    gh = await githubApiMock();
+    gh.on("GET", "/repos/octo/demo/actions/jobs/1/logs", { status: 302, headers: { location: `http://127.0.0.1:${closedPort}/logs/job-1.txt?sig=S1gnatureS3cret` } });
+    const client = await port().forInstallation(7);
+    const err = await client.downloadJobLog(repo, 1).then(() => undefined, (e: Error) => e);
+    expect(err).toMatchObject({ code: "github_unavailable", retryable: true });
+    expect(err!.message).toMatch(new RegExp(`^Downloading the log of job 1 of octo/demo from its storage host 127\\.0\\.0\\.1:${closedPort} failed: it could not be reached \\(.*ECONNREFUSED.*\\); the job waits and tries again with backoff\\.$`));
+    expect(err!.message).not.toContain("S1gnature");
+    gh.done();
   });
 
   test("a log download cut off mid-stream is a retryable failure that says so, not an internal error", async () => {

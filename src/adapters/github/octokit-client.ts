@@ -1,12 +1,13 @@
 import type { ProbotOctokit } from "probot";
 import { isScalar, parseDocument } from "yaml";
 import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
-import { AppError, permanent, toAppError, transient, waitFor } from "../../core/errors.js";
+import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
 import { redactHead } from "../../core/redact.js";
 import { installationToken } from "./installation-refusal.js";
 import { branchHead } from "./branch-head.js";
 import { githubOutage } from "./github-outage.js";
+import { logDownloadFailure, logHostUnreachable, type LogDownload } from "./log-download-failure.js";
 import { GitHubRequestTimeout } from "./request-timeout.js";
 import { systemClock } from "../clock/system-clock.js";
 import type { Clock } from "../../core/ports/clock.js";
@@ -111,18 +112,16 @@ export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions
       }
       if (!location) throw transient("log_no_redirect", `GitHub answered the log request for job ${jobId} without a download location; will retry.`);
       // Only Node's 300 s per stalled read bounded it: a storage host that stops sending held the worker.
-      const stall = stallWatch(clock, stallMs, `GET ${storageHost(location)} (the log of job ${jobId})`, signal);
+      const download: LogDownload = { jobId, repoFullName: repo.fullName, host: storageHost(location) };
+      const stall = stallWatch(clock, stallMs, `GET ${download.host} (the log of job ${jobId})`, signal);
       const res = await fetchImpl(location, { redirect: "follow", signal: stall.signal, headers: { accept: "text/plain" } }).catch((err) => {
         stall.stop();
-        throw githubOutage(err) ?? readFailure(err, `downloading the log of job ${jobId} of ${repo.fullName} from its storage host`);
+        throw githubOutage(err) ?? logHostUnreachable(err, download) ?? readFailure(err, `downloading the log of job ${jobId} of ${repo.fullName} from its storage host`);
       });
       if (!res.ok || !res.body) {
         stall.stop();
         await cancel(res.body);
-        const retryable = res.status === 408 || res.status === 429 || res.status >= 500 || res.status === 403; // 403: the 1-minute URL expired
-        // A busy storage host says when to come back, as GitHub does; the retry asks GitHub for a fresh URL.
-        const retryAfterMs = waitFor(Object.fromEntries(res.headers), "");
-        throw new AppError(`log_download_${res.status}`, `Downloading the log of job ${jobId} of ${repo.fullName} from its storage host failed with HTTP ${res.status}${retryable ? "; will retry" : ""}.`, { retryable, retryAfterMs });
+        throw logDownloadFailure(res.status, Object.fromEntries(res.headers), download);
       }
       return logStream(res.body, repo, jobId, signal, stall);
     },
