@@ -19,6 +19,31 @@ describe("commandSegments reads the script a shell is given with -c as the comma
     [`env -i PATH=$PATH bash -c 'pytest -x'`, [["pytest", "-x"]]],
     [`timeout -k 10s 20m bash -ec 'pytest -q'`, [["pytest", "-q"]]],
     [`nice -n 10 xvfb-run -a -s "-screen 0 1024x768x24" sh -c 'npm test'`, [["npm", "test"]]],
+    // A command line a wrapper is given as one string: env's split string (the words after it follow it), npx's call.
+    [`env -S 'pytest -k fast'`, [["pytest", "-k", "fast"]]],
+    [`env -S"pytest -x" tests/unit`, [["pytest", "-x", "tests/unit"]]],
+    [`env -i --split-string='pytest -q' tests`, [["pytest", "-q", "tests"]]],
+    [`npx -c 'jest src && eslint .'`, [["jest", "src"], ["eslint", "."]]],
+    [`npx --yes --call 'jest src'`, [["jest", "src"]]],
+    [`npm exec -c 'jest -t fast'`, [["jest", "-t", "fast"]]],
+    [`npm exec --call='jest'`, [["jest"]]],
+    [`pnpm exec -c 'vitest run src'`, [["vitest", "run", "src"]]],
+    [`timeout 600 env -S 'pytest -x'`, [["pytest", "-x"]]],
+  ])("%s", (cmd, segments) => expect(commandSegments(cmd)).toEqual(segments));
+
+  // A wrapper starting the program in a folder it names runs it there, and only it: as `pushd dir`, the command, `popd`.
+  test.each<[string, string[][]]>([
+    [`env -C sub pytest -k x`, [["pushd", "sub"], ["env", "pytest", "-k", "x"], ["popd"]]],
+    [`env --chdir=sub pytest && pytest`, [["pushd", "sub"], ["env", "pytest"], ["popd"], ["pytest"]]],
+    [`env -Csub pytest`, [["pushd", "sub"], ["env", "pytest"], ["popd"]]],
+    [`env -iC sub pytest`, [["pushd", "sub"], ["env", "-i", "pytest"], ["popd"]]],
+    [`sudo -u runner -D tests pytest`, [["pushd", "tests"], ["sudo", "-u", "runner", "pytest"], ["popd"]]],
+    [`sudo -EDtests pytest`, [["pushd", "tests"], ["sudo", "-E", "pytest"], ["popd"]]],
+    [`uv run --directory d pytest`, [["pushd", "d"], ["uv", "run", "pytest"], ["popd"]]],
+    [`env -C a sudo -D b pytest`, [["pushd", "a"], ["pushd", "b"], ["env", "sudo", "pytest"], ["popd"], ["popd"]]],
+    [`env -C sub bash -c 'cd tests && pytest'`, [["pushd", "sub"], ["cd", "tests"], ["pytest"], ["popd"]]],
+    // `sudo -i` starts it in the user's home, which it does not name: left as written.
+    [`sudo -i pytest`, [["sudo", "-i", "pytest"]]],
   ])("%s", (cmd, segments) => expect(commandSegments(cmd)).toEqual(segments));
 
   test.each<[string, string, string[][]]>([
@@ -43,5 +68,6 @@ describe("shellScriptAt: where a shell's -c script is among its words", () => {
     [["timeout", "600", "sh", "-c", "pytest"], 4],
     // `timeout` reads its DURATION first: here that is `sh`, and the program `-c`, no shell.
     [["timeout", "sh", "-c", "pytest"], undefined],
+    [["xvfb-run", "-a", "sh", "-c", "pytest"], 4],
   ])("%j → %s", (words, at) => expect(shellScriptAt(words)).toBe(at));
 });

@@ -104,10 +104,14 @@ export function narrowedSelection(
   const collect = (cmd: string, side: "before" | "after") => {
     const out = new Map<string, string[]>();
     let pathless = defaults[side];
+    // What runners given no paths ran where each pushd left from: its popd goes back there.
+    const pushed: Array<DefaultSelection | undefined> = [];
     for (const words of commandSegments(cmd)) {
       const p = programOf(words);
+      if (p?.name === "pushd") pushed.push(pathless);
+      if (p?.name === "popd" && pushed.length) pathless = pushed.pop();
       // Where a move leads is mostly not known, and with it what a runner given no paths runs.
-      if (p && MOVES.has(p.name)) pathless = defaults.cd?.(words, side);
+      else if (p && MOVES.has(p.name)) pathless = defaults.cd?.(words, side);
       if (!p || !SELECTING_RUNNERS.test(p.name)) continue;
       const placeholders: string[] = [];
       let chosen = selectors(words, p, placeholders);

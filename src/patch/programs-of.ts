@@ -11,11 +11,15 @@ const TRIVIAL = new Set(["echo", "printf", "cd", "pushd", "popd", "set", "export
 export function commandsOf(cmd: string, resolve: (name: string) => string | undefined = () => undefined): string[][] {
   const out: string[][] = [];
   const expanded = new Set<string>();
+  // Inside a pushd (`env -C packages/a npm test` is read so), `npm test` runs that folder's script, which `resolve` does not know.
+  let pushed = 0;
   const walk = (text: string) => {
     for (const words of commandSegments(text)) {
       const p = programOf(words);
+      if (p?.name === "pushd") pushed++;
+      if (p?.name === "popd") pushed = Math.max(0, pushed - 1);
       if (p && expanded.has(p.name)) continue;
-      const inner = p && !TRIVIAL.has(p.name) ? resolve(p.name) : undefined;
+      const inner = p && !TRIVIAL.has(p.name) && pushed === 0 ? resolve(p.name) : undefined;
       if (inner === undefined) {
         out.push(words);
         continue;

@@ -102,12 +102,19 @@ export async function findTestEntryScripts(root: string, originals: Map<string, 
     const c = callers[k]!;
     let cwd = c.cwd;
     let cwdKnown = c.cwdKnown;
+    // Where each pushd left from, for its popd (a wrapper's `env -C dir cmd` is read as `pushd dir`, cmd, `popd`).
+    const pushed: Array<[string, boolean]> = [];
     for (const words of commandsOf(c.cmd, c.resolve)) {
+      if (words[0] === "popd" && pushed.length) {
+        [cwd, cwdKnown] = pushed.pop()!;
+        continue;
+      }
       if (words[0] === "cd" || words[0] === "pushd" || words[0] === "popd") {
+        if (words[0] === "pushd") pushed.push([cwd, cwdKnown]);
         // A script's cd to its own directory lands in the same place wherever the script was started.
         const own = c.script === undefined ? undefined : scriptDirCd(words, c.script, c.sourced);
         if (own !== undefined) [cwd, cwdKnown] = [own, true];
-        else if (words[0] === "cd" && words.length === 2 && !/[$`~]/.test(words[1]!) && words[1] !== "-") cwd = path.posix.join(cwd, words[1]!);
+        else if (words[0] !== "popd" && words.length === 2 && !/[$`~]/.test(words[1]!) && words[1] !== "-") cwd = path.posix.join(cwd, words[1]!);
         else cwdKnown = false;
         continue;
       }

@@ -9,6 +9,7 @@ import { commandSegments, shellScriptAt } from "./command-segments.js";
 import { quote, type Finding } from "./greenwash.js";
 import { liveShellText } from "./live-shell-text.js";
 import { ACTION_FILE, actionFiles, localUse } from "./local-use.js";
+import { programOf } from "./program-of.js";
 import { commandsOf, programsOf } from "./programs-of.js";
 import { scriptOf } from "./script-of.js";
 import { isShellScript } from "./test-entry-scripts.js";
@@ -24,8 +25,6 @@ export { ACTION_FILE };
  * Only here: a make target or npm script running them is a build, and is not held to run tests.
  */
 const RUNS_TESTS_TOO = /^(mvnw? (verify|install|package|deploy)|gradlew? (build|check))$/;
-/** A script's first command moving into a folder (`cd backend && …`, `cd "my app"` on a line of its own). */
-const LEADING_CD = /^cd[ \t]+(?:"([^"$`\\]+)"|'([^']+)'|([^\s;&|$`'"\\()<>]+))[ \t]*(?:&&|;|\n)/;
 /** Conditions under which a step or job runs at least whenever it ran without one. */
 const NO_NARROWER = /^(always|success|!\s*cancelled)\(\)$/;
 
@@ -52,7 +51,36 @@ interface Job {
   broken?: boolean;
 }
 
-const runnersOf = (text: string) => [...programsOf(text)].filter((p) => TEST_RUNNER.test(p) || RUNS_TESTS_TOO.test(p));
+const isRunner = (program: string) => TEST_RUNNER.test(program) || RUNS_TESTS_TOO.test(program);
+const runnersOf = (text: string) => [...programsOf(text)].filter(isRunner);
+
+/**
+ * The folder, from the step's own, that a script's tests start in: where the moves before its first test runner lead
+ * (before its first other command, when it runs none: a script it runs). `cd backend && pytest` runs where
+ * `working-directory: backend` does, and so does `env -C backend pytest`, read as a `pushd` (see commandSegments).
+ * A move to a folder not known here (`cd "$DIR"`, `cd ~`, `cd -`, an absolute path) is left out.
+ */
+function startFolder(live: string): string {
+  let dir = "";
+  let first: string | undefined;
+  const pushed: string[] = [];
+  for (const words of commandSegments(live)) {
+    const [program, to] = words;
+    if (program === "cd" || program === "pushd") {
+      if (program === "pushd") pushed.push(dir);
+      if (words.length === 2 && !/^[/~-]|[$`]/.test(to!)) dir = path.posix.join(dir, to!);
+      continue;
+    }
+    if (program === "popd") {
+      dir = pushed.pop() ?? dir;
+      continue;
+    }
+    first ??= dir;
+    const p = programOf(words);
+    if (p && isRunner(p.name)) return dir;
+  }
+  return first ?? dir;
+}
 /** An `if:` as written, without `${{ }}` around it: YAML reads `if: false` as a boolean, GitHub as the expression. */
 const condition = (v: unknown): string | undefined => {
   const t = workflowText(v)?.trim();
@@ -200,10 +228,8 @@ function runSteps(list: unknown, cwdOf: () => string | undefined, { outerIf, inp
     const cond = both(outerIf, condition(s.if));
     const wd = workflowText(s["working-directory"]);
     const dir = (wd !== undefined && inputs ? inputs(wd) : wd) ?? cwdOf() ?? ".";
-    const cd = LEADING_CD.exec(live.trimStart());
-    const into = cd?.[1] ?? cd?.[2] ?? cd?.[3];
     // `cd backend && pytest` runs where `working-directory: backend` does: the one written as the other is no move.
-    const cwd = path.posix.normalize(into && !/^[/~-]/.test(into) ? path.posix.join(dir, into) : dir).replace(/^\.\/?$|\/$/g, "");
+    const cwd = path.posix.normalize(path.posix.join(dir, startFolder(live))).replace(/^\.\/?$|\/$/g, "");
     const scripts = scriptsRun(live, cwd).flatMap((p) => {
       const text = files?.get(p);
       return typeof text === "string" && isShellScript(p, text) ? [liveShellText(text)] : [];

@@ -360,3 +360,19 @@ describe("legitimate fixes next to those files are still accepted", () => {
     ["a source file moved out of jest.config.js's roots", { before: { "jest.config.js": JEST_ROOTS, "src/mean.js": "exports.mean = (xs) => xs.reduce((a, b) => a + b) / xs.length;\n" }, renames: [["src/mean.js", "lib/mean.js"]] }],
   ])("%s", (_name, c) => expectAccepted(c));
 });
+
+describe("a test script or make recipe behind a wrapper starting it in a folder it names is judged with that folder", () => {
+  const MAKE = (recipe: string) => `.PHONY: test\n\ntest:\n\t${recipe}\n`;
+  const PYTEST_INI = "[pytest]\ntestpaths = tests\n";
+  test.each<[string, Case, RegExp]>([
+    // `npm run test:unit` started in packages/a runs that package's script, not the root's jest.
+    ["package.json: npm run test:unit run in packages/a", { before: { "package.json": pkg({ "test:unit": "jest", "test:ci": "npm run test:unit" }) }, after: { "package.json": pkg({ "test:unit": "jest", "test:ci": "env -C packages/a npm run test:unit" }) } }, /drops jest/],
+    ["Makefile: env -C sub pytest given -k", { before: { Makefile: MAKE("env -C sub pytest") }, after: { Makefile: MAKE("env -C sub pytest -k fast") } }, /adds -k/],
+  ])("%s", (_name, c, reason) => expectRefusedUnlessAllowed(c, "skip_tests", reason));
+
+  test.each<[string, Case]>([
+    // Back from docs, pytest runs its testpaths again: naming them is no narrowing.
+    ["Makefile: the tests named after a docs build in its own folder", { before: { "pytest.ini": PYTEST_INI, Makefile: MAKE("env -C docs mkdocs build && pytest") }, after: { Makefile: MAKE("env -C docs mkdocs build && pytest tests") } }],
+    ["Makefile: cd sub && pytest written as env -C sub pytest", { before: { Makefile: MAKE("cd sub && pytest") }, after: { Makefile: MAKE("env -C sub pytest") } }],
+  ])("%s", (_name, c) => expectAccepted(c));
+});

@@ -282,6 +282,7 @@ describe("a test step running a repository script: the script's tests are the st
   test.each<[string, Case, RegExp]>([
     ["the script run by ./scripts/test.sh drops pytest", { before: VIA_SCRIPT, after: { [SCRIPT]: SH("echo ok\n") } }, /scripts\/test\.sh/],
     ["the script run by bash ci/test.sh drops pytest", { before: { [CI]: RUNS_SCRIPT("bash ci/test.sh"), "ci/test.sh": SH("pytest -q\n") }, after: { "ci/test.sh": SH("echo ok\n") } }, /ci\/test\.sh/],
+    ["the script run by env -C ci ./test.sh drops pytest", { before: { [CI]: RUNS_SCRIPT("env -C ci ./test.sh"), "ci/test.sh": SH("pytest -q\n") }, after: { "ci/test.sh": SH("echo ok\n") } }, /ci\/test\.sh/],
     ["the script a local action's step runs drops pytest", {
       before: { [CI]: WF(JOB(SETUP + USES_ACTION) + LINT), [ACTION]: COMPOSITE(`      - run: ./${SCRIPT}\n`), [SCRIPT]: SH("pytest -q\n") },
       after: { [SCRIPT]: SH("echo ok\n") },
@@ -296,6 +297,11 @@ describe("a test step running a repository script: the script's tests are the st
 
   test.each<[string, Case]>([
     ["the script given a setup line", { before: VIA_SCRIPT, after: { [SCRIPT]: SH("export PYTHONHASHSEED=0\npytest -q\n") } }],
+    // `env -C ci ./test.sh` runs ci/test.sh, not the test.sh beside the workflow's folder, which runs nothing of CI's.
+    ["a test.sh at the root, beside the ci/test.sh env -C ci runs, edited", {
+      before: { [CI]: RUNS_SCRIPT("env -C ci ./test.sh"), "ci/test.sh": SH("pytest -q\n"), "test.sh": SH("pytest -q\n") },
+      after: { "test.sh": SH("echo ok\n") },
+    }],
   ])("%s", (_name, c) => expectAccepted(c));
 
   test.each<[string, Case]>([
@@ -397,12 +403,33 @@ describe("a step running its tests behind a wrapper given options (sudo -E, time
     ["env -i bash -c 'pytest tests/'", "env -i bash -c 'pytest tests/unit'", [/narrows pytest/]],
     // `retry` re-runs a failing command until it passes: no wrapper the tests are seen through.
     ["pytest", "retry -t 3 -- pytest", [/drops pytest/]],
-    // A wrapper starting the runner in another folder moves it as a `cd` does: not seen through.
-    ["pytest", "env -C tests/unit pytest", [/drops pytest/]],
-    ["pytest", "env --chdir=tests/unit pytest", [/drops pytest/]],
-    ["pytest", "sudo -D tests/unit pytest", [/drops pytest/]],
+    // A wrapper starting the runner in a folder it names is read as a `cd` there: what it runs is judged, with its folder.
+    ["env -C sub pytest", "env -C sub pytest -k x", [/adds -k/]],
+    ["sudo -D sub pytest tests/", "sudo -D sub pytest tests/unit", [/narrows pytest/]],
+    ["uv run --directory d pytest", "uv run --directory d pytest -m smoke", [/adds -m/]],
+    ["env -C sub bash -c 'pytest'", "env -C sub bash -c 'pytest -k x'", [/adds -k/]],
+    ["pytest", "env -C tests/unit pytest", [/in "tests\/unit" instead of "\."/]],
+    ["pytest", "env --chdir=tests/unit pytest", [/in "tests\/unit" instead of "\."/]],
+    ["pytest", "sudo -D tests/unit pytest", [/in "tests\/unit" instead of "\."/]],
+    ["pytest", "env -C tests/unit bash -c 'pytest'", [/in "tests\/unit" instead of "\."/]],
+    ["uv run pytest", "uv run --directory tests/unit pytest", [/in "tests\/unit" instead of "\."/]],
+    ["env -C pkg pytest", "env -C pkg/core pytest", [/in "pkg\/core" instead of "pkg"/]],
+    ["cd pkg && pytest", "env -C pkg/core pytest", [/in "pkg\/core" instead of "pkg"/]],
+    // The folder the runner starts in is where the moves before it lead, not only a leading `cd`.
+    ["pytest", "pip check && cd tests/unit && pytest", [/in "tests\/unit" instead of "\."/]],
+    // `sudo -i` starts it in the user's home, a folder it does not name: not seen through.
     ["pytest", "sudo -Ei pytest", [/drops pytest/]],
-    ["uv run pytest", "uv run --directory tests/unit pytest", [/drops pytest/]],
+    // `command -v`, `type`, `which` only say where the program is: they run nothing.
+    ["pytest", "command -v pytest", [/drops pytest/]],
+    ["pytest", "command -V pytest", [/drops pytest/]],
+    ["pytest", "type pytest", [/drops pytest/]],
+    ["pytest", "which pytest", [/drops pytest/]],
+    // A command line given to a wrapper as one string is judged as the commands it runs, as `bash -c '…'` is.
+    ["pytest", "env -S 'pytest -k fast'", [/adds -k/]],
+    ["pytest", "env --split-string='pytest' tests/unit", [/narrows pytest/]],
+    ["npx jest", "npx -c 'jest src/a'", [/narrows jest/]],
+    ["npm exec -c 'jest'", "npm exec -c 'jest -t fast'", [/adds -t/]],
+    ["xvfb-run -a sh -c 'pytest'", "xvfb-run -a sh -c 'pytest -k fast'", [/adds -k/]],
   ])("%s → %s is refused", (before, after, reasons) => expectRefusedWithWorkflowEdits(FROM(before, after), "skip_tests", [/ci\.yml/, /job "test"/, ...reasons]));
 
   test.each<[string, string]>([
@@ -417,5 +444,18 @@ describe("a step running its tests behind a wrapper given options (sudo -E, time
     ["timeout 600 pytest tests/", "timeout 20m pytest tests/"],
     ["go test ./...", "nice -n 10 go test ./..."],
     ["uv run pytest", "uv run --with pytest-cov pytest"],
+    ["cd sub && pytest", "env -C sub pytest"],
+    ["env -C sub pytest", "sudo -D sub timeout 600 pytest"],
+    ["pytest", "env -C . pytest"],
+    // The folder a wrapper names is its own command's: pytest after it runs where it did.
+    ["pytest", "env -C docs mkdocs build && pytest"],
+    ["env -C pkg pytest", "env -C package pytest"],
+    ["uv run --directory d pytest", "uv run --directory=d --with pytest-cov pytest"],
+    ["pytest", "command -v pytest >/dev/null && pytest"],
+    ["pytest", "command pytest"],
+    ["pytest -k fast", "env -S 'pytest -k fast'"],
+    ["npx jest", "npx -c 'jest'"],
+    ["npx jest src", "npm exec --call='jest src'"],
+    ["pytest", "xvfb-run -a sh -c 'pytest'"],
   ])("%s → %s is accepted", (before, after) => expectAcceptedWithWorkflowEdits(FROM(before, after)));
 });
