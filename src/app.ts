@@ -13,6 +13,7 @@ import type { GitHubAppPort, WebhookDeliveriesPort } from "./core/ports/index.js
 import type { Deps } from "./core/deps.js";
 import { createLogger } from "./core/logger.js";
 import type { Logger } from "./core/ports/logger.js";
+import { within } from "./adapters/store/redis-connection.js";
 import { createHttpServer, type HttpServer } from "./http/http-server.js";
 import { listenError } from "./http/listen-error.js";
 import type { Runner } from "./pipeline/runner.js";
@@ -34,7 +35,7 @@ export interface RunningApp {
   url: string;
   port: number;
   deps: Deps;
-  probot: Probot;
+  probot: AppProbot;
   http: HttpServer;
   runner: Runner | undefined;
   /** Graceful stop: refuse new webhooks, let running jobs finish for up to `drainMs`, then close the store. */
@@ -62,28 +63,72 @@ const GITHUB_NOT_RETRIED = [400, 401, 403, 404, 410, 422, 429, 451];
  * Probot is used for what it is good at: verifying signatures and minting installation Octokits.
  * `retryAfterBaseMs` (tests) shortens Octokit's wait between retries, 1 s times the square of the try.
  */
-export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterBaseMs?: number } = {}): Probot {
+export function createProbot(config: AppConfig, log: Logger, opts: { retryAfterBaseMs?: number } = {}): AppProbot {
   const base = opts.retryAfterBaseMs === undefined ? {} : { retryAfterBaseValue: opts.retryAfterBaseMs };
+  // Probot opens them and never closes them: seen as they pass through the Octokit options, closed by close().
+  const throttleConnections = new Set<ThrottleConnection>();
   // Given to Probot as well: the installation-token request goes through Probot's own `request`, not the Octokit's.
   const request = { fetch: withRequestTimeout(wholeBodyFetch, { timeoutMs: config.GITHUB_REQUEST_TIMEOUT_MS }) };
   const defaults = { retry: { retries: GITHUB_REQUEST_RETRIES, doNotRetry: GITHUB_NOT_RETRIED, ...base }, request };
-  return new Probot({
-    Octokit: ProbotOctokit.defaults((options: ProbotOctokitOptions) => ({
-      ...defaults,
-      ...options,
-      ...authOnBaseUrl(options),
-      // Over Probot's handlers, keeping its Redis clustering (Bottleneck, connection) when it set one.
-      throttle: { ...options.throttle, ...base, ...rateLimitHandlers(log) },
-    })),
+  const probot = new Probot({
+    Octokit: ProbotOctokit.defaults((options: ProbotOctokitOptions) => {
+      const connection = (options.throttle as { connection?: ThrottleConnection } | undefined)?.connection;
+      if (connection) throttleConnections.add(connection);
+      return {
+        ...defaults,
+        ...options,
+        ...authOnBaseUrl(options),
+        // Over Probot's handlers, keeping its Redis clustering (Bottleneck, connection) when it set one.
+        throttle: { ...options.throttle, ...base, ...rateLimitHandlers(log) },
+      };
+    }),
     request,
     appId: config.APP_ID,
     privateKey: config.privateKey,
     // Probot's own default; production refuses to start without WEBHOOK_SECRET (app-config).
     secret: config.WEBHOOK_SECRET ?? "development",
     baseUrl: config.GHE_HOST ? githubUrls(config).apiBaseUrl : undefined,
-    redisConfig: config.REDIS_URL,
+    redisConfig: config.REDIS_URL && namedRedisUrl(config.REDIS_URL, `${config.REDIS_PREFIX}:github-throttle`),
     log: log as unknown as import("probot").Logger,
   });
+  const close = async () => {
+    // Probot makes the connection while it initialises: after ready(), it has passed through the options.
+    await probot.ready().catch(() => undefined);
+    await Promise.all([...throttleConnections].map(closeThrottleConnection));
+  };
+  return Object.assign(probot, { close });
+}
+
+/** The Probot the app uses, and a way to close what Probot itself opened. */
+export type AppProbot = Probot & {
+  /**
+   * Closes Probot's own Redis connections (its request throttling's client and subscriber, with REDIS_URL),
+   * which otherwise kept the process alive after everything of ours was closed. For the end of the process:
+   * the throttling plugin keeps its Bottleneck groups process-wide, on the connection of the first Probot
+   * that made a GitHub request, so no later request through any Probot of this process is throttled on Redis.
+   */
+  close(): Promise<void>;
+};
+
+/** Bottleneck's IORedisConnection, as far as closing it goes. */
+type ThrottleConnection = { disconnect(flush?: boolean): Promise<unknown> };
+
+/** How long QUIT may take before the connections are dropped: a Redis gone away answers nothing. */
+const THROTTLE_QUIT_MAX_MS = 2_000;
+
+async function closeThrottleConnection(connection: ThrottleConnection): Promise<void> {
+  const quit = connection.disconnect(true).then(() => true, () => false);
+  if ((await within(quit, THROTTLE_QUIT_MAX_MS)) !== true) await connection.disconnect(false).catch(() => undefined);
+}
+
+/**
+ * Probot opens its throttling's connections itself, from a URL only: ioredis takes `connectionName` from the
+ * query, so CLIENT LIST says whose they are (a name the URL already gives is kept).
+ */
+function namedRedisUrl(url: string, name: string): string {
+  const u = new URL(url);
+  if (!u.searchParams.has("connectionName")) u.searchParams.set("connectionName", name);
+  return u.toString();
 }
 
 /**
@@ -155,7 +200,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
   try {
     addr = await http.listen(port, host);
   } catch (err) {
-    await closeDeps(deps);
+    await closeDeps(deps).finally(() => probot.close());
     throw listenError(err, "PORT", port, host);
   }
   // In the background: does Redis keep what the intake acknowledges (persistence, no eviction)?
@@ -197,7 +242,7 @@ export async function startApp(config: AppConfig, opts: StartOptions = {}): Prom
       await Promise.race([runnerStopped, new Promise((r) => setTimeout(r, 2_000).unref())]);
       try {
         // Throws store_close_stuck when a write never returns (a dead disk): the caller exits non-zero.
-        await closeDeps(deps);
+        await closeDeps(deps).finally(() => probot.close());
         logger.info("stopped");
       } finally {
         // The caller may exit right away: write out what the async log destination still holds (the stuck write's line too).

@@ -60,7 +60,7 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
     health = config.WORKER_HEALTH_PORT ? await serveHealth(deps, config.WORKER_HEALTH_PORT, config.HOST) : undefined;
   } catch (err) {
     await deps.queue.stop({ drainMs: 0 });
-    await closeDeps(deps);
+    await closeDeps(deps).finally(() => probot?.close());
     throw listenError(err, "WORKER_HEALTH_PORT", config.WORKER_HEALTH_PORT, config.HOST);
   }
   // In the background: does Redis keep the jobs and locks (persistence, no eviction)?
@@ -88,7 +88,7 @@ export async function startWorker(config: AppConfig, opts: WorkerOptions = {}): 
       // Whatever still runs is interrupted; its job keeps its state and another worker resumes it.
       await runner?.stop(); // its jobs give their stage's start back before the store closes
       await new Promise<void>((r) => (health ? health.close(() => r()) : r()));
-      await closeDeps(deps);
+      await closeDeps(deps).finally(() => probot?.close());
       logger.info("worker stopped");
     })());
   return { deps, runner, health, stop };
@@ -118,8 +118,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
     worker = await startWorker(config, opts);
   } catch (err) {
     process.stderr.write(`t0-ci-bot worker: could not start: ${(err as Error).message}\n`);
-    // Everything of ours is closed, but Probot's throttling keeps its own Redis connections open (as on
-    // shutdown below): in a real process, do not let them hold it after the exit code is set.
+    // A start that failed part-way may leave a connection open (one opened before the step that failed): in a
+    // real process, do not let it hold the process after the exit code is set.
     if (env === process.env) setTimeout(() => process.exit(1), 500).unref();
     return 1;
   }
@@ -137,8 +137,8 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
       worker.deps.logger.info({ signal }, "signal received");
       worker.stop().then(
         () => {
-          // Probot's throttling keeps its own Redis connections open (REDIS_URL); nothing of ours is
-          // left, so do not let them hold the process once the exit code is set.
+          // Everything is closed (Probot's throttling connections too): a safety net, should a library
+          // leave a handle behind, so that the process does not outlive its exit code.
           setTimeout(() => process.exit(process.exitCode ?? 0), 500).unref();
           resolve(0);
         },
