@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Clock } from "../../core/ports/clock.js";
+import { closeRedis } from "../store/redis-connection.js";
 
 /**
  * Spaces GitHub write requests (content-creating calls: commits, PRs, comments) of one installation at
@@ -81,6 +82,6 @@ export async function openWritePacer(
   redis.on("error", () => undefined); // surfaced by the commands that fail
   return {
     pacer: createWritePacer(redis, { minIntervalMs: opts.minIntervalMs, prefix: `${config.REDIS_PREFIX ?? "t0"}:`, clock: opts.clock }),
-    close: async () => void (await redis.quit().catch(() => redis.disconnect())),
+    close: () => closeRedis(redis),
   };
 }
