@@ -21,10 +21,11 @@ export async function pingWithin(redis: Redis, ms = 2_000): Promise<void> {
 
 /** QUIT when connected (lets replies in flight arrive), otherwise drop the socket and stop reconnecting. */
 export async function closeRedis(redis: Redis, ms = 2_000): Promise<void> {
-  // Connected, its ready check not answered yet (a stop just after a start): closed now, ioredis fails the
-  // check on the closed socket and closes it again behind a 2 s timer that nothing clears, which held the
-  // process 2 s after everything was closed. The check is one round trip: waited for, bounded.
-  if (redis.status === "connect") await within(new Promise((r) => (redis.once("ready", r), redis.once("close", r))), ms);
+  // Still connecting, or its ready check not answered yet (a stop just after a start): closed now, ioredis
+  // runs the check on the closed socket, fails it and closes the socket again behind a 2 s timer that nothing
+  // clears, which held the process 2 s after everything was closed. Waited for instead, bounded; a Redis
+  // that refuses the connection ends the wait at once.
+  if (redis.status === "connecting" || redis.status === "connect") await within(new Promise((r) => (redis.once("ready", r), redis.once("close", r))), ms);
   if (redis.status === "ready") {
     const ok = await within(redis.quit().catch(() => undefined), ms);
     if (ok !== undefined) return;
