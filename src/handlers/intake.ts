@@ -1,5 +1,6 @@
 import type { Deps } from "../core/deps.js";
 import type { Job } from "../core/job.js";
+import { jsonSyntaxError } from "../core/json-syntax-error.js";
 import type { Delivery } from "../core/ports/job-store.js";
 import type { IntakeDecision } from "./decision.js";
 import { InvalidPayloadError } from "./payload-schemas.js";
@@ -97,8 +98,8 @@ async function decide(deps: IntakeDeps, d: VerifiedDelivery, base: Delivery): Pr
   let payload: unknown;
   try {
     payload = JSON.parse(d.rawBody);
-  } catch (err) {
-    return { invalid: `body is not valid JSON (${(err as Error).message})` };
+  } catch {
+    return { invalid: notJsonReason(d.rawBody) };
   }
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return { invalid: "body must be a JSON object" };
   const action = (payload as { action?: unknown }).action;
@@ -109,6 +110,15 @@ async function decide(deps: IntakeDeps, d: VerifiedDelivery, base: Delivery): Pr
     if (err instanceof InvalidPayloadError) return { invalid: err.message };
     throw err;
   }
+}
+
+/** Where the body broke, quoting none of it: JSON.parse's own message quotes it (a signed body may hold a secret). */
+function notJsonReason(body: string): string {
+  const at = jsonSyntaxError(body);
+  if (!at) return "body is not valid JSON";
+  const where = `at position ${at.position} (of ${body.length} characters)`;
+  if (at.expected === undefined) return `body is not valid JSON: the body should end after its JSON value ${where}`;
+  return `body is not valid JSON: ${at.expected} was expected ${where}${at.position >= body.length ? ": the body ends there" : ""}`;
 }
 
 async function rejectInvalid(deps: IntakeDeps, base: Delivery, d: VerifiedDelivery, message: string): Promise<IntakeResult> {

@@ -1,5 +1,10 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { LowdbJobStore } from "../../src/adapters/store/lowdb-store.js";
+import { recordingLogger } from "../helpers/recording-logger.js";
 import { failedRun, fixture, sign, startHarness, type Harness } from "./harness.js";
 
 describe("POST /api/github/webhooks: status contract", () => {
@@ -207,5 +212,56 @@ describe("POST /api/github/webhooks: status contract", () => {
     expect(recorded).toMatchObject({ deliveryId: res.id, repo: "octo-org/octo-repo", runId: 31337, outcome: "job_created", event: "workflow_run", action: "completed" });
     expect(lines.map((l) => JSON.parse(l).msg)).toContain("webhook rejected: bad or missing signature");
     expect(lines.join("")).not.toContain("test-webhook-secret");
+  });
+});
+
+/**
+ * V8's JSON.parse message quotes the body around the token it stopped at ("Unexpected token 'g',
+ * "{"token": ghp_…}" is not valid JSON"), and that message was the delivery's reason: in the 400, the
+ * log and the store. A signed body is GitHub's, but it may hold a secret; the reason says where, not what.
+ */
+describe("a signed body that is not JSON", () => {
+  const secret = `ghp_${"a1B2c3D4e5".repeat(4).slice(0, 36)}`;
+  const raw = `{"action": "completed", "token": ${secret}}`;
+
+  test("is refused with its position, quoting nothing of the body: answer, log, stored reason, DATA_DIR", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "t0-invalid-json-"));
+    const { logger, lines } = recordingLogger();
+    const h = await startHarness({ store: await LowdbJobStore.open(dir), logger });
+    try {
+      const res = await h.send("workflow_run", undefined, { raw });
+      expect(res.status).toBe(400);
+      const message = (res.body as { error: { message: string } }).error.message;
+      expect(message).toBe(`body is not valid JSON: a value was expected at position ${raw.indexOf("ghp_")} (of ${raw.length} characters)`);
+      const [d] = await h.store.listDeliveries();
+      expect(d).toMatchObject({ id: res.id, outcome: "invalid", reason: message });
+      expect(JSON.stringify(lines)).not.toContain("ghp_");
+      // Kept: the body itself, as received (webhook bodies are GitHub's, kept as they came); nothing else.
+      expect(await h.store.getDeliveryPayload(res.id)).toBe(raw);
+    } finally {
+      await h.close();
+    }
+    const files = await readdir(dir, { recursive: true, withFileTypes: true });
+    const stored = await Promise.all(files.filter((f) => f.isFile()).map((f) => readFile(join(f.parentPath, f.name), "utf8")));
+    const records = stored.join("\n").split("\n").filter((l) => l.includes("ghp_"));
+    expect(records.map((l) => Object.keys(JSON.parse(l)).sort())).toEqual([["delivery", "payload"]]);
+    expect(JSON.stringify(JSON.parse(records[0]!).delivery)).not.toContain("ghp_");
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test.each([
+    ["cut short", '{"action": "completed", "a": [1, 2', "',' or ']' was expected at position 34 (of 34 characters): the body ends there"],
+    ["a trailing comma", '{"a": 1,}', "a property name in double quotes was expected at position 8 (of 9 characters)"],
+    ["a second value", '{"a": 1} {"b": 2}', "the body should end after its JSON value at position 9 (of 17 characters)"],
+    ["an unterminated string", '{"a": "abc', "'\"' (the string's end) was expected at position 10 (of 10 characters): the body ends there"],
+  ])("%s: the reason says where it broke", async (_what, body, where) => {
+    const h = await startHarness();
+    try {
+      const res = await h.send("workflow_run", undefined, { raw: body });
+      expect(res.status).toBe(400);
+      expect((res.body as { error: { message: string } }).error.message).toBe(`body is not valid JSON: ${where}`);
+    } finally {
+      await h.close();
+    }
   });
 });
