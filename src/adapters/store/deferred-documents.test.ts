@@ -8,7 +8,7 @@ import { makeJob } from "../../../test/helpers/make-job.js";
 import type { Job } from "../../core/job.js";
 import { DeferredDocuments } from "./deferred-documents.js";
 import { JobDocuments } from "./job-documents.js";
-import { KeyedSerial } from "./keyed-serial.js";
+import { KeyedSerial } from "../../core/keyed-serial.js";
 
 let dir: string;
 beforeEach(async () => {

@@ -7,7 +7,7 @@ import type { Logger } from "../../core/ports/logger.js";
 import { storageError } from "../../core/storage-error.js";
 import type { LogPosition } from "./append-log.js";
 import type { JobDocuments } from "./job-documents.js";
-import type { KeyedSerial } from "./keyed-serial.js";
+import type { KeyedSerial } from "../../core/keyed-serial.js";
 import type { TrackWrite } from "./writes-in-flight.js";
 
 interface StateDoc {

@@ -13,7 +13,7 @@ import { JobDocuments } from "./job-documents.js";
 import { decodeIntakeRecord, encodeIntakeRecord, journalFiles, journalLines } from "./intake-journal.js";
 import { RecentDeliveries } from "./recent-deliveries.js";
 import { FingerprintClears, type FingerprintClear } from "./fingerprint-clears.js";
-import { KeyedSerial } from "./keyed-serial.js";
+import { KeyedSerial } from "../../core/keyed-serial.js";
 import { JobIndex, toIndexEntry, type IndexEntry } from "./job-index.js";
 import { fsyncPath } from "./fsync-path.js";
 import { releaseDataDirLock, takeDataDirLock } from "./data-dir-lock.js";

@@ -1,6 +1,6 @@
 import { Redis } from "ioredis";
 import { closeRedis, pingWithin, redactUrl } from "./redis-connection.js";
-import { KeyedSerial } from "./keyed-serial.js";
+import { KeyedSerial } from "../../core/keyed-serial.js";
 import { readRedisSettings, type RedisSettingsRead } from "./read-redis-settings.js";
 import { AppError, jobTakenOver } from "../../core/errors.js";
 import { JOB_STATES, hasPendingFeedback, isFinal, type Job, type JobState } from "../../core/job.js";
