@@ -17,6 +17,9 @@ const bool = (def: boolean) =>
       ctx.addIssue({ code: "custom", message: `must be true or false, got "${v}"` });
       return z.NEVER;
     });
+/** GITHUB_REQUEST_TIMEOUT_MS when unset, and the GitHub adapter's limit when it is given none (tests, scripts). */
+export const GITHUB_REQUEST_TIMEOUT_DEFAULT_MS = 30_000;
+
 const int = (def: number, min = 0) =>
   z
     .string()
@@ -149,7 +152,7 @@ const envSchema = z.object({
    * host must not go this long without a byte. Past it the request is dropped and the job waits (github_unavailable).
    * Node's own limits were 300 s per stalled read, for which a job's worker and its installation's writes waited.
    */
-  GITHUB_REQUEST_TIMEOUT_MS: int(30_000, 100),
+  GITHUB_REQUEST_TIMEOUT_MS: int(GITHUB_REQUEST_TIMEOUT_DEFAULT_MS, 100),
   /** Clone host when it differs from the GitHub host (tests: a local git server). */
   GIT_BASE_URL: gitBaseUrl,
   PORT: port(3000),

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { isScalar, parseDocument } from "yaml";
+import { GITHUB_REQUEST_TIMEOUT_DEFAULT_MS } from "../../config/app-config.js";
 import { notMappingKind, notMappingReason } from "../../config/repo-config.js";
 import { AppError, permanent, toAppError, transient } from "../../core/errors.js";
 import type { JobRepo } from "../../core/job.js";
@@ -31,7 +32,7 @@ export interface OctokitClientOptions {
 /** The read side of `GitHubClient` on an installation-scoped Octokit (Probot's, with throttling and retry). */
 export function createOctokitClient(octokit: Octokit, opts: OctokitClientOptions = {}): GitHubClient {
   const fetchImpl: FetchLike = opts.fetch ?? ((url, init) => globalThis.fetch(url, init));
-  const stallMs = opts.requestTimeoutMs ?? 30_000;
+  const stallMs = opts.requestTimeoutMs ?? GITHUB_REQUEST_TIMEOUT_DEFAULT_MS;
   const clock = opts.clock ?? systemClock();
   const configPath = opts.configPath ?? ".github/ci-bot.yml";
 
