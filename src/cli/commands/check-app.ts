@@ -33,14 +33,18 @@ export async function run(argv: string[], env: NodeJS.ProcessEnv = process.env, 
   // Loaded here only: the other commands do not pay for Probot.
   const [{ checkAppRegistration }, { AppIdentity }] = await Promise.all([import("../../admin/check-app-registration.js"), import("../../core/app-identity.js")]);
   let port = githubApp;
+  // With REDIS_URL, Probot's throttling opens Redis connections that hold the process open until closed.
+  let closeProbot = async (): Promise<void> => undefined;
   if (!port) {
     const [{ createProbot }, { createOctokitGitHubApp }, { silentLogger }] = await Promise.all([
       import("../../app.js"), import("../../adapters/github/octokit-github-app.js"), import("../../core/logger.js"),
     ]);
-    port = createOctokitGitHubApp((await createProbot(config, silentLogger()).auth()) as Parameters<typeof createOctokitGitHubApp>[0]);
+    const probot = createProbot(config, silentLogger());
+    closeProbot = () => probot.close();
+    port = createOctokitGitHubApp((await probot.auth()) as Parameters<typeof createOctokitGitHubApp>[0]);
   }
   const text = textLogger(io);
-  const outcome = await checkAppRegistration(port, { config, logger: text.logger, identity: new AppIdentity(config.BOT_LOGIN) });
+  const outcome = await checkAppRegistration(port, { config, logger: text.logger, identity: new AppIdentity(config.BOT_LOGIN) }).finally(closeProbot);
   if (outcome.kind === "unreachable") {
     // The server asks again by itself; someone running this by hand needs to know where to look.
     const host = config.GHE_HOST ? `${config.GHE_HOST} (GHE_HOST)` : "api.github.com";

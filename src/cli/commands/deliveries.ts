@@ -123,6 +123,9 @@ async function redeliver(args: string[], env: NodeJS.ProcessEnv, io: CliIo): Pro
     const error = toAppError(err);
     io.err(`t0-ci-bot deliveries redeliver: could not read the app's webhook deliveries from GitHub: ${terminalLine(error.message)}\n${whatToDo(error, config.GHE_HOST)}\n`);
     return 1;
+  } finally {
+    // With REDIS_URL, Probot's throttling opened Redis connections that held the process open after the answer.
+    await probot.close();
   }
 }
 
