@@ -101,7 +101,7 @@ describe("startWorkers", () => {
       await eventually("the job to reach its stage", async () => (await store.getJob(job.id))?.state === "testing");
       lost.abort(transient("job_taken_over", "another worker runs it now"));
       // A run deaf to the abort never ends (its stage never settles); 15 s leaves a loaded machine room.
-      const ended = await Promise.race([run.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
+      const ended = await Promise.race([run.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000).unref())]);
       expect(ended).toBe(true);
       expect((await store.getJob(job.id))!).toMatchObject({ state: "testing", attempts: { byStage: { validate: 0 } } });
     } finally {
