@@ -105,7 +105,7 @@ export type AppProbot = Probot & {
    * Closes Probot's own Redis connections (its request throttling's client and subscriber, with REDIS_URL),
    * which otherwise kept the process alive after everything of ours was closed. For the end of the process:
    * the throttling plugin keeps its Bottleneck groups process-wide, on the connection of the first Probot
-   * that made a GitHub request, so no later request through any Probot of this process is throttled on Redis.
+   * that made a GitHub request, so after close() a GitHub request through any Probot of this process fails.
    */
   close(): Promise<void>;
 };
