@@ -220,18 +220,6 @@ async function redisKept(url: string, prefix: string): Promise<Kept[]> {
   return out;
 }
 
-/**
- * Probot keeps a Redis client for its throttling (and Bottleneck a duplicate of it) per Probot instance, and
- * nothing closes them: a serve or worker process exits with them. Those of this test's app and worker would
- * keep jest running after the tests, so every client made while a test runs on Redis is disconnected after it.
- */
-const redisClients = new Set<Redis>();
-const connect = Redis.prototype.connect;
-Redis.prototype.connect = function (this: Redis, ...args: Parameters<Redis["connect"]>) {
-  redisClients.add(this);
-  return connect.apply(this, args);
-};
-
 /** Deletes the keys under the test's own prefix, and no other. */
 async function removeKeys(url: string, prefix: string): Promise<void> {
   const r = new Redis(url);
@@ -290,8 +278,6 @@ afterEach(async () => {
   app = undefined;
   await worker?.stop({ drainMs: 2000 });
   worker = undefined;
-  for (const c of redisClients) c.disconnect();
-  redisClients.clear();
   if (redis) await removeKeys(redis.url, redis.prefix);
   redis = undefined;
   await gateway?.stop();
