@@ -5,7 +5,7 @@ import { createGitHubWrites, type AppSelf } from "./github-writes.js";
 import { AppIdentity } from "../../core/app-identity.js";
 import { createLocalWritePacer, type WritePacer } from "../queue/write-pacer.js";
 import { systemClock } from "../clock/system-clock.js";
-import { KeyedSerial } from "../store/keyed-serial.js";
+import { KeyedSerial } from "../../core/keyed-serial.js";
 import { outagesAsWaits } from "./github-outage.js";
 import { refusalsAsErrors } from "./installation-refusal.js";
 import type { WriteLease } from "./write-lease.js";

@@ -3,7 +3,7 @@ import { isInstallationRefusal } from "./installation-refusal.js";
 import type { JobRepo } from "../../core/job.js";
 import type { GitHubWriteClient, PullRequestRef } from "../../core/ports/github-port.js";
 import type { WritePacer } from "../queue/write-pacer.js";
-import { KeyedSerial } from "../store/keyed-serial.js";
+import { KeyedSerial } from "../../core/keyed-serial.js";
 import type { AppIdentity } from "../../core/app-identity.js";
 import { isDiffTooLarge, type Octokit } from "./octokit-client.js";
 import { branchHead } from "./branch-head.js";
