@@ -83,6 +83,13 @@ describe("githubRateLimit", () => {
     expect(bare!.message).toBe("GitHub's rate limit was hit (Too Many Requests); GitHub names no time, and the job waits at least 60 s without using up its retries.");
   });
 
+  // rateLimitDelay waits at least the minute whatever GitHub names: a retry-after of 5 s was told as a 5 s wait.
+  test("a retry-after under the minute says the job waits the minute it really waits", () => {
+    const out = githubRateLimit(answered(403, "You have exceeded a secondary rate limit.", { "retry-after": "5" }));
+    expect(out).toMatchObject({ code: "github_rate_limited", retryAfterMs: 5_000 });
+    expect(out!.message).toBe("GitHub's rate limit was hit (You have exceeded a secondary rate limit.); GitHub asks to wait 5 s, and the job waits at least 60 s without using up its retries.");
+  });
+
   test("an adapter's http_403 whose cause is a rate limit keeps the adapter's account of the call", () => {
     const cause = answered(403, "API rate limit exceeded for installation ID 5.", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 600) });
     const wrapped = new AppError("http_403", "GitHub failed listing the jobs of run 7: API rate limit exceeded for installation ID 5.", { retryable: true, cause, details: { status: 403 }, retryAfterMs: 601_000 });
