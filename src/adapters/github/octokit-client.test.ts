@@ -258,6 +258,8 @@ describe("GitHub adapter (read side)", () => {
   test.each([
     ["with retry-after: 300", { "retry-after": "300" }, 300_000, "the host asks to wait 300 s, and the job waits that long"],
     ["with no retry-after", {} as Record<string, string>, 60_000, "the host names no time, and the job waits at least 60 s"],
+    // rateLimitDelay waits the minute at least: a 5 s retry-after was told as a 5 s wait.
+    ["with retry-after: 5", { "retry-after": "5" }, 5_000, "the host asks to wait 5 s, and the job waits at least 60 s"],
   ])("the storage host's 429 %s is a rate-limit wait naming the host, its body let go", async (_, headers, ms, says) => {
     const answers: Response[] = [];
     gh = await githubApiMock();
