@@ -64,15 +64,19 @@ function startFolder(live: string): string {
   let dir = "";
   let first: string | undefined;
   const pushed: string[] = [];
-  for (const words of commandSegments(live)) {
+  // The segments lose their parentheses: a move in a subshell (`(cd docs && make) && pytest`) ends with it, so
+  // only the moves before the first `(` are followed.
+  const open = live.indexOf("(");
+  const followed = open < 0 ? Infinity : commandSegments(live.slice(0, open)).length;
+  for (const [k, words] of commandSegments(live).entries()) {
     const [program, to] = words;
     if (program === "cd" || program === "pushd") {
       if (program === "pushd") pushed.push(dir);
-      if (words.length === 2 && !/^[/~-]|[$`]/.test(to!)) dir = path.posix.join(dir, to!);
+      if (k < followed && words.length === 2 && !/^[/~-]|[$`]/.test(to!)) dir = path.posix.join(dir, to!);
       continue;
     }
     if (program === "popd") {
-      dir = pushed.pop() ?? dir;
+      if (k < followed) dir = pushed.pop() ?? dir;
       continue;
     }
     first ??= dir;

@@ -127,6 +127,8 @@ describe("with workflow edits allowed, fixes of the workflow that keep the tests
     ["a lint-only workflow's triggers narrowed", { before: { ".github/workflows/lint.yml": WF(LINT) }, after: { ".github/workflows/lint.yml": WF(LINT, "[pull_request]") } }],
     ["the test step run from the folder the project moved to", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: python\n        run:")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: py\n        run:")) + LINT))],
     ["the test step's cd into its folder written as its working-directory", edit(WF(JOB(SETUP + TEST_STEP.replace("        run: pytest", "        working-directory: backend\n        run: pytest")) + LINT), WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: cd backend && pytest")) + LINT))],
+    // A subshell's cd ends with it: read as the step's, the tests were taken for run in docs, only the tests below it.
+    ["a docs build in a subshell put before the test step's runner", edit(WF(JOB(SETUP + TEST_STEP.replace("run: pytest", "run: (cd docs && make html) && pytest")) + LINT))],
     ["the test step's working directory written as ./", edit(WF(JOB(SETUP + TEST_STEP.replace("        run:", "        working-directory: ./\n        run:")) + LINT))],
     ["a lint step's command changed", edit(WF(JOB(SETUP + TEST_STEP) + LINT.replace("ruff check .", "ruff check src tests")))],
     ["a job added that runs the slow tests only on a schedule, the test job kept", edit(
