@@ -139,6 +139,16 @@ export const RATE_LIMIT_MIN_WAIT_MS = 60_000;
 export const RATE_LIMIT_MAX_WAIT_MS = 3_600_000;
 
 /**
+ * How long a rate limit that asks for `askedS` seconds is waited out, as rateLimitDelay (backoff.ts) makes it:
+ * for the messages of GitHub's limits and its log host's, which told of a 5 s or a 2 h wait that was not made.
+ */
+export function rateLimitWaitWords(askedS: number): string {
+  if (askedS * 1000 < RATE_LIMIT_MIN_WAIT_MS) return `at least ${RATE_LIMIT_MIN_WAIT_MS / 1000} s`;
+  if (askedS * 1000 > RATE_LIMIT_MAX_WAIT_MS) return `${RATE_LIMIT_MAX_WAIT_MS / 1000} s (the most it waits at once)`;
+  return "that long";
+}
+
+/**
  * retry-after (seconds), or for a spent primary limit the time to its reset (x-ratelimit-reset, epoch
  * seconds), or for a rate limit that gives neither (a secondary limit by its words, or any the caller
  * knows is one: a 429, a 403 that says so) the minute GitHub's docs ask to wait at least. A bare 429

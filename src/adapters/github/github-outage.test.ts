@@ -90,6 +90,11 @@ describe("githubRateLimit", () => {
     expect(out!.message).toBe("GitHub's rate limit was hit (You have exceeded a secondary rate limit.); GitHub asks to wait 5 s, and the job waits at least 60 s without using up its retries.");
   });
 
+  test("a retry-after over the hour says the job waits the hour rateLimitDelay caps it at", () => {
+    const out = githubRateLimit(answered(403, "You have exceeded a secondary rate limit.", { "retry-after": "7200" }));
+    expect(out!.message).toBe("GitHub's rate limit was hit (You have exceeded a secondary rate limit.); GitHub asks to wait 7200 s, and the job waits 3600 s (the most it waits at once) without using up its retries.");
+  });
+
   test("an adapter's http_403 whose cause is a rate limit keeps the adapter's account of the call", () => {
     const cause = answered(403, "API rate limit exceeded for installation ID 5.", { "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + 600) });
     const wrapped = new AppError("http_403", "GitHub failed listing the jobs of run 7: API rate limit exceeded for installation ID 5.", { retryable: true, cause, details: { status: 403 }, retryAfterMs: 601_000 });

@@ -1,4 +1,4 @@
-import { AppError, GITHUB_RATE_LIMITED, RATE_LIMIT_MIN_WAIT_MS, isRateLimit, waitFor } from "../../core/errors.js";
+import { AppError, GITHUB_RATE_LIMITED, RATE_LIMIT_MIN_WAIT_MS, isRateLimit, rateLimitWaitWords, waitFor } from "../../core/errors.js";
 import { findRequestTimeout } from "./request-timeout.js";
 
 /** Answers GitHub gives when it is down or overloaded, not when a request is wrong. */
@@ -57,7 +57,7 @@ export function githubRateLimit(err: unknown): AppError | undefined {
   // named as when the limit "resets", the message told of a wait that was not the one made.
   const message =
     Number.isFinite(afterS) && afterS > 0
-      ? `GitHub's rate limit was hit (${what}); GitHub asks to wait ${afterS} s, and the job waits ${afterS >= minS ? "that long" : `at least ${minS} s`} without using up its retries.`
+      ? `GitHub's rate limit was hit (${what}); GitHub asks to wait ${afterS} s, and the job waits ${rateLimitWaitWords(afterS)} without using up its retries.`
       : resetAt && asked !== undefined
         ? `GitHub's rate limit is spent (${what}); it resets at ${resetAt}, and the job waits until then without using up its retries.`
         : resetAt

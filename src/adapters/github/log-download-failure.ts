@@ -1,4 +1,4 @@
-import { AppError, GITHUB_RATE_LIMITED, RATE_LIMIT_MIN_WAIT_MS, toAppError, waitFor } from "../../core/errors.js";
+import { AppError, GITHUB_RATE_LIMITED, RATE_LIMIT_MIN_WAIT_MS, rateLimitWaitWords, toAppError, waitFor } from "../../core/errors.js";
 
 /** Which download failed, for its message: the storage host by name only (the URL's path and query carry the signature). */
 export interface LogDownload {
@@ -20,7 +20,7 @@ const what = (d: LogDownload) => `Downloading the log of job ${d.jobId} of ${d.r
 export function logDownloadFailure(status: number, headers: Record<string, string | undefined>, d: LogDownload, now = Date.now()): AppError {
   if (status === 429) {
     const asked = retryAfter(headers["retry-after"], now);
-    const wait = asked === undefined ? `the host names no time, and the job waits at least ${RATE_LIMIT_MIN_WAIT_MS / 1000} s` : `the host asks to wait ${Math.ceil(asked / 1000)} s, and the job waits ${asked >= RATE_LIMIT_MIN_WAIT_MS ? "that long" : `at least ${RATE_LIMIT_MIN_WAIT_MS / 1000} s`}`;
+    const wait = asked === undefined ? `the host names no time, and the job waits at least ${RATE_LIMIT_MIN_WAIT_MS / 1000} s` : `the host asks to wait ${Math.ceil(asked / 1000)} s, and the job waits ${rateLimitWaitWords(Math.ceil(asked / 1000))}`;
     return new AppError(GITHUB_RATE_LIMITED, `${what(d)} was rate-limited (HTTP 429); ${wait} without using up its retries.`, { retryable: true, retryAfterMs: asked ?? RATE_LIMIT_MIN_WAIT_MS, details: { status } });
   }
   // Kept for the backoff, which RETRY_MAX_MS caps, as for GitHub's own 503.
